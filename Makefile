@@ -1,0 +1,50 @@
+# Two commands on a fresh machine: `make run` starts the designer, `make test` runs every test.
+# Each does the whole set-up first and skips what is already installed.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+# A CPU build of PyTorch: an unpinned `torch` with none installed would pull a multi-GB CUDA build.
+TORCH_SPEC ?= torch==2.13.0
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
+STAMP := $(VENV)/.layerloom-installed
+
+.PHONY: run test setup frontend bench lint clean browser-deps
+
+run: $(STAMP)
+	$(VENV)/bin/layerloom app
+
+test: $(STAMP) browser-deps
+	$(PY) -m pytest -q
+
+setup: $(STAMP)
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+# Torch first, CPU build, and only when none is installed; then the project with its extras.
+$(STAMP): $(VENV)/bin/python pyproject.toml setup.py
+	@$(PY) -c "import torch" 2>/dev/null || \
+	  $(PY) -m pip install -q "$(TORCH_SPEC)" || \
+	  $(PY) -m pip install -q "$(TORCH_SPEC)" --index-url "$(TORCH_INDEX)"
+	$(PY) -m pip install -q -e ".[dev]"
+	@touch $(STAMP)
+
+# Debian's Chromium for the real-browser tests; skipped where it is already there or apt is absent.
+browser-deps:
+	@test -x /usr/bin/chromium || { command -v apt-get >/dev/null && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || echo "chromium not installed: browser tests will be skipped"; }
+
+frontend:
+	cd ui/canvas/frontend && npm ci && npm run build
+
+bench: $(STAMP)
+	$(PY) benchmarks/run_all.py
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check graph runtime ui layerloom tests benchmarks
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

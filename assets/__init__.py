@@ -1,0 +1,1 @@
+"""Data files shipped with LayerLoom (templates, the canvas bundle); read with importlib.resources."""

@@ -1,0 +1,3 @@
+from layerloom.cli import main
+
+raise SystemExit(main())
