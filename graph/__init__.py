@@ -1,0 +1,19 @@
+"""The graph model: format, block library, validation and shape inference, compilation.
+
+This package imports neither Streamlit nor the runtime.
+
+>>> from layerloom.graph import load_graph, validate, summarize
+"""
+
+from .errors import GraphError, Problem
+from .io import dumps_graph, load_graph, loads_graph, parse_graph, save_graph
+from .model import Block, Edge, Graph, Node
+from .registry import BlockSpec, Ports, all_blocks, get_block, register
+from .summary import Summary, summarize
+from .validate import Report, validate
+
+__all__ = [
+    "Block", "BlockSpec", "Edge", "Graph", "GraphError", "Node", "Ports", "Problem", "Report",
+    "Summary", "all_blocks", "dumps_graph", "get_block", "load_graph", "loads_graph",
+    "parse_graph", "register", "save_graph", "summarize", "validate",
+]

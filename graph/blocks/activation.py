@@ -1,0 +1,80 @@
+"""Activations: elementwise functions, plus Softmax/LogSoftmax over a dimension."""
+
+from torch import nn
+
+from ..errors import ShapeError
+from ..params import Param
+from ..registry import BlockSpec, register
+from .common import TORCH_DOCS, batch_dim, normalize_dim
+
+_EXAMPLES = (({}, ((3, 5, 5),)), ({}, ((7,),)))
+
+
+def _elementwise(name: str, help: str, params=(), build=None):
+    cls = getattr(nn, name)
+    register(BlockSpec(
+        name, "Activation", help, params=tuple(params), infer=lambda p, ins: ins[0],
+        build=build or (lambda p, ins: cls(**p)), doc_url=TORCH_DOCS.format(name),
+        key_params=tuple(x.name for x in params)[:1],
+        examples=_EXAMPLES + ((({x.name: x.default for x in params}, ((4, 9),)),) if params
+                              else ()),
+    ))
+
+
+_elementwise("ReLU", "max(0, x).")
+_elementwise("ReLU6", "min(max(0, x), 6), as in MobileNet.")
+_elementwise("LeakyReLU", "x for x > 0, negative_slope·x otherwise.",
+             [Param("negative_slope", "float", 0.01, "Slope for negative inputs.")])
+_elementwise("ELU", "x for x > 0, alpha·(eˣ − 1) otherwise.",
+             [Param("alpha", "float", 1.0, "Scale of the negative part.")])
+_elementwise("GELU", "Gaussian error linear unit, as in Transformers.",
+             [Param("approximate", "choice", "none", "'tanh' for the faster approximation.",
+                    choices=("none", "tanh"))])
+_elementwise("SiLU", "x·sigmoid(x) (Swish), as in EfficientNet.")
+_elementwise("Mish", "x·tanh(softplus(x)).")
+_elementwise("Sigmoid", "1 / (1 + e⁻ˣ): outputs in (0, 1).")
+_elementwise("Tanh", "Hyperbolic tangent: outputs in (−1, 1).")
+_elementwise("Softplus", "log(1 + e^(beta·x)) / beta, a smooth ReLU.",
+             [Param("beta", "float", 1.0, "Sharpness.", min=0, min_inclusive=False),
+              Param("threshold", "float", 20.0, "Above beta·x > threshold it is linear.")])
+_elementwise("Hardswish", "x·relu6(x + 3)/6, as in MobileNetV3.")
+_elementwise("Hardsigmoid", "relu6(x + 3)/6, as in MobileNetV3.")
+
+
+def _prelu_shape(p, ins):
+    n = p["num_parameters"]
+    if n != 1 and n != ins[0][0]:
+        raise ShapeError(f"num_parameters must be 1 or the {ins[0][0]} channels, got {n}",
+                         param="num_parameters")
+    return ins[0]
+
+
+register(BlockSpec(
+    "PReLU", "Activation", "Leaky ReLU with a learned slope (one, or one per channel).",
+    params=(Param("num_parameters", "int", 1, "1, or the number of channels.", min=1),
+            Param("init", "float", 0.25, "Initial slope.")),
+    infer=_prelu_shape, build=lambda p, ins: nn.PReLU(p["num_parameters"], init=p["init"]),
+    count_params=lambda p, ins, out: p["num_parameters"], doc_url=TORCH_DOCS.format("PReLU"),
+    examples=(({}, ((3, 5, 5),)), ({"num_parameters": 4}, ((4, 6),))),
+))
+
+
+def _softmax(name: str, help: str):
+    cls = getattr(nn, name)
+
+    def infer(p, ins):
+        normalize_dim(p["dim"], len(ins[0]))
+        return ins[0]
+
+    register(BlockSpec(
+        name, "Activation", help,
+        params=(Param("dim", "int", -1, "Dimension to normalise over (batch not counted; -1 is "
+                      "the last)."),),
+        infer=infer, build=lambda p, ins: cls(dim=batch_dim(p["dim"])),
+        key_params=("dim",), doc_url=TORCH_DOCS.format(name),
+        examples=(({}, ((10,),)), ({"dim": 0}, ((3, 4),)), ({"dim": 1}, ((2, 5, 3),))),
+    ))
+
+
+_softmax("Softmax", "Exponentials normalised to sum to 1 along dim: class probabilities.")
+_softmax("LogSoftmax", "Logarithm of Softmax along dim.")

@@ -1,0 +1,38 @@
+"""Dense blocks: Linear and Identity."""
+
+from torch import nn
+
+from ..params import Param
+from ..registry import BlockSpec, register
+from .common import TORCH_DOCS, expect_min_rank, prod
+
+
+def _linear_shape(p, ins):
+    expect_min_rank(ins[0], 1, "[F]")
+    return ins[0][:-1] + (p["out_features"],)
+
+
+register(BlockSpec(
+    "Linear", "Dense", "Fully connected layer: y = x Wᵀ + b over the last dimension.",
+    params=(
+        Param("out_features", "int", 10, "Size of each output sample.", min=1),
+        Param("bias", "bool", True, "Learn an additive bias."),
+        Param("in_features", "int", None, "Size of each input sample (inferred).", min=1,
+              inferred=True),
+    ),
+    inferred={"in_features": lambda ins: ins[0][-1]},
+    infer=_linear_shape,
+    build=lambda p, ins: nn.Linear(ins[0][-1], p["out_features"], bias=p["bias"]),
+    count_params=lambda p, ins, out: ins[0][-1] * p["out_features"] + p["bias"] * p["out_features"],
+    macs=lambda p, ins, out: prod(ins[0]) * p["out_features"],
+    key_params=("out_features",), doc_url=TORCH_DOCS.format("Linear"),
+    examples=(({"out_features": 7}, ((13,),)), ({"out_features": 4, "bias": False}, ((5, 9),)),
+              ({"out_features": 3}, ((2, 3, 5),))),
+))
+
+register(BlockSpec(
+    "Identity", "Dense", "Passes its input through unchanged (a placeholder or a skip).",
+    infer=lambda p, ins: ins[0], build=lambda p, ins: nn.Identity(),
+    input_dtype="any", output_dtype="same", doc_url=TORCH_DOCS.format("Identity"),
+    examples=(({}, ((3, 5, 5),)), ({}, ((7,),))),
+))

@@ -1,0 +1,64 @@
+"""Merges: Add and Multiply (broadcasting), Concat along a dimension."""
+
+from __future__ import annotations
+
+from .. import modules
+from ..errors import ShapeError
+from ..params import Param
+from ..registry import BlockSpec, Ports, register
+from .common import batch_dim, normalize_dim, show
+
+
+def broadcast(shapes, what: str):
+    """PyTorch broadcasting with the batch in front of every input: equal ranks, and each
+    dimension equal or 1."""
+    rank = len(shapes[0])
+    if any(len(s) != rank for s in shapes):
+        raise ShapeError(f"{what} needs inputs of the same rank, got "
+                         + " and ".join(show(s) for s in shapes))
+    out = []
+    for dims in zip(*shapes):
+        sizes = {d for d in dims if d != 1}
+        if len(sizes) > 1:
+            raise ShapeError(f"{what} of " + " and ".join(show(s) for s in shapes)
+                             + ": sizes must match (or be 1) in every dimension")
+        out.append(sizes.pop() if sizes else 1)
+    return tuple(out)
+
+
+register(BlockSpec(
+    "Add", "Merge", "Elementwise sum of two or more inputs (residual joins).",
+    ports=Ports("variadic", min=2, max=None),
+    infer=lambda p, ins: broadcast(ins, "Add"), build=lambda p, ins: modules.Add(),
+    examples=(({}, ((4, 5, 5), (4, 5, 5))), ({}, ((4, 5, 5), (4, 1, 1), (4, 5, 5))),
+              ({}, ((7,), (7,)))),
+))
+
+register(BlockSpec(
+    "Multiply", "Merge", "Elementwise product of two inputs, broadcasting (gates, attention "
+    "masks).",
+    ports=Ports("variadic", min=2, max=2),
+    infer=lambda p, ins: broadcast(ins, "Multiply"), build=lambda p, ins: modules.Multiply(),
+    examples=(({}, ((6, 4, 4), (6, 1, 1))), ({}, ((5,), (5,)))),
+))
+
+
+def _concat_shape(p, ins):
+    rank = len(ins[0])
+    dim = normalize_dim(p["dim"], rank)
+    for i, s in enumerate(ins):
+        if len(s) != rank or any(a != b for j, (a, b) in enumerate(zip(s, ins[0])) if j != dim):
+            raise ShapeError(f"Concat along dim {p['dim']} needs the other dimensions to match, "
+                             f"got " + " and ".join(show(x) for x in ins), port=i)
+    return ins[0][:dim] + (sum(s[dim] for s in ins),) + ins[0][dim + 1:]
+
+
+register(BlockSpec(
+    "Concat", "Merge", "Joins two or more inputs along dim (0: channels of an image).",
+    params=(Param("dim", "int", 0, "Dimension to join along (batch not counted)."),),
+    ports=Ports("variadic", min=2, max=None), infer=_concat_shape,
+    build=lambda p, ins: modules.Concat(batch_dim(p["dim"])), key_params=("dim",),
+    input_dtype="any", output_dtype="same",
+    doc_url="https://pytorch.org/docs/stable/generated/torch.cat.html",
+    examples=(({}, ((3, 4, 4), (5, 4, 4))), ({"dim": -1}, ((2, 3), (2, 6), (2, 1)))),
+))

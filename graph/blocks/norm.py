@@ -1,0 +1,102 @@
+"""Normalisation: BatchNorm, LayerNorm, GroupNorm, InstanceNorm."""
+
+from torch import nn
+
+from ..errors import ShapeError
+from ..params import Param
+from ..registry import BlockSpec, register
+from .common import TORCH_DOCS, expect_min_rank, expect_rank
+
+_EPS = Param("eps", "float", 1e-5, "Added to the variance for numerical stability.", min=0,
+             min_inclusive=False)
+_MOMENTUM = Param("momentum", "float", 0.1, "Running statistics update rate.", min=0, max=1)
+_AFFINE = Param("affine", "bool", True, "Learn a per-channel scale and shift.")
+_NUM_FEATURES = Param("num_features", "int", None, "Channels (inferred).", min=1, inferred=True)
+
+
+def _batchnorm(n: int, ranks: tuple[int, ...], expected: str, examples):
+    cls = {1: nn.BatchNorm1d, 2: nn.BatchNorm2d}[n]
+
+    def infer(p, ins):
+        expect_rank(ins[0], ranks, expected)
+        return ins[0]
+
+    register(BlockSpec(
+        f"BatchNorm{n}d", "Normalisation",
+        f"Batch normalisation over the channels of a {expected} input.",
+        params=(_EPS, _MOMENTUM, _AFFINE, _NUM_FEATURES),
+        inferred={"num_features": lambda ins: ins[0][0]}, infer=infer,
+        build=lambda p, ins: cls(ins[0][0], eps=p["eps"], momentum=p["momentum"],
+                                 affine=p["affine"]),
+        count_params=lambda p, ins, out: 2 * ins[0][0] if p["affine"] else 0,
+        doc_url=TORCH_DOCS.format(f"BatchNorm{n}d"), examples=examples,
+    ))
+
+
+_batchnorm(1, (1, 2), "[F] or [C, L]", (({}, ((12,),)), ({"affine": False}, ((4, 9),))))
+_batchnorm(2, (3,), "[C, H, W]", (({}, ((3, 5, 7),)), ({"eps": 1e-3, "momentum": 0.01},
+                                                         ((8, 4, 4),))))
+
+
+def _layernorm_shape(p, ins):
+    expect_min_rank(ins[0], 1, "[F] or [L, D]")
+    return ins[0]
+
+
+register(BlockSpec(
+    "LayerNorm", "Normalisation", "Layer normalisation over the last dimension.",
+    params=(_EPS, Param("elementwise_affine", "bool", True, "Learn a scale per feature."),
+            Param("bias", "bool", True, "Learn a shift per feature (with elementwise_affine)."),
+            Param("normalized_shape", "int", None, "Last dimension (inferred).", min=1,
+                  inferred=True)),
+    inferred={"normalized_shape": lambda ins: ins[0][-1]}, infer=_layernorm_shape,
+    build=lambda p, ins: nn.LayerNorm(ins[0][-1], eps=p["eps"],
+                                      elementwise_affine=p["elementwise_affine"], bias=p["bias"]),
+    count_params=lambda p, ins, out: (ins[0][-1] * (1 + p["bias"])
+                                      if p["elementwise_affine"] else 0),
+    doc_url=TORCH_DOCS.format("LayerNorm"),
+    examples=(({}, ((10,),)), ({"bias": False}, ((7, 16),)), ({}, ((3, 5, 6),))),
+))
+
+
+def _groupnorm_shape(p, ins):
+    expect_min_rank(ins[0], 1, "[C, ...]")
+    if ins[0][0] % p["num_groups"]:
+        raise ShapeError(f"{ins[0][0]} channels cannot be split into {p['num_groups']} groups",
+                         param="num_groups")
+    return ins[0]
+
+
+register(BlockSpec(
+    "GroupNorm", "Normalisation", "Group normalisation: channels split into groups.",
+    params=(Param("num_groups", "int", 8, "Number of channel groups (divides the channels).",
+                  min=1), _EPS, _AFFINE,
+            Param("num_channels", "int", None, "Channels (inferred).", min=1, inferred=True)),
+    inferred={"num_channels": lambda ins: ins[0][0]}, infer=_groupnorm_shape,
+    build=lambda p, ins: nn.GroupNorm(p["num_groups"], ins[0][0], eps=p["eps"],
+                                      affine=p["affine"]),
+    count_params=lambda p, ins, out: 2 * ins[0][0] if p["affine"] else 0,
+    key_params=("num_groups",), doc_url=TORCH_DOCS.format("GroupNorm"),
+    examples=(({"num_groups": 4}, ((8, 5, 5),)), ({"num_groups": 3}, ((6, 11),))),
+))
+
+
+def _instancenorm_shape(p, ins):
+    expect_rank(ins[0], 3)
+    return ins[0]
+
+
+register(BlockSpec(
+    "InstanceNorm2d", "Normalisation", "Instance normalisation: each channel of each sample.",
+    params=(_EPS, _MOMENTUM,
+            Param("affine", "bool", False, "Learn a per-channel scale and shift."),
+            Param("track_running_stats", "bool", False, "Keep running statistics for eval."),
+            _NUM_FEATURES),
+    inferred={"num_features": lambda ins: ins[0][0]}, infer=_instancenorm_shape,
+    build=lambda p, ins: nn.InstanceNorm2d(ins[0][0], eps=p["eps"], momentum=p["momentum"],
+                                           affine=p["affine"],
+                                           track_running_stats=p["track_running_stats"]),
+    count_params=lambda p, ins, out: 2 * ins[0][0] if p["affine"] else 0,
+    doc_url=TORCH_DOCS.format("InstanceNorm2d"),
+    examples=(({}, ((3, 6, 5),)), ({"affine": True}, ((4, 7, 7),))),
+))

@@ -1,0 +1,234 @@
+"""Sequence blocks: embeddings, recurrent layers, attention, Transformer encoder layers."""
+
+from __future__ import annotations
+
+from torch import nn
+
+from .. import modules
+from ..errors import ShapeError
+from ..params import Param
+from ..registry import BlockSpec, Ports, register
+from .common import TORCH_DOCS, expect_min_rank, expect_rank
+
+
+def _embedding_shape(p, ins):
+    idx = p["padding_idx"]
+    if idx is not None and not -p["num_embeddings"] <= idx < p["num_embeddings"]:
+        raise ShapeError(f"padding_idx {idx} is outside the {p['num_embeddings']} embeddings",
+                         param="padding_idx")
+    return tuple(ins[0]) + (p["embedding_dim"],)
+
+
+register(BlockSpec(
+    "Embedding", "Sequence", "Looks up a learned vector for each token id: [L] → [L, D].",
+    params=(Param("num_embeddings", "int", 1000, "Vocabulary size (ids 0..n−1).", min=1),
+            Param("embedding_dim", "int", 64, "Size of each vector.", min=1),
+            Param("padding_idx", "int", None, "An id whose vector stays zero (padding).",
+                  nullable=True)),
+    infer=_embedding_shape, input_dtype="int",
+    build=lambda p, ins: nn.Embedding(p["num_embeddings"], p["embedding_dim"],
+                                      padding_idx=p["padding_idx"]),
+    count_params=lambda p, ins, out: p["num_embeddings"] * p["embedding_dim"],
+    key_params=("num_embeddings", "embedding_dim"), doc_url=TORCH_DOCS.format("Embedding"),
+    examples=(({"num_embeddings": 50, "embedding_dim": 8}, ((12,),)),
+              ({"num_embeddings": 20, "embedding_dim": 5, "padding_idx": 0}, ((7,),))),
+))
+
+
+def _positional_shape(p, ins):
+    expect_rank(ins[0], 2, "[L, D]")
+    if ins[0][0] > p["max_len"]:
+        raise ShapeError(f"sequence length {ins[0][0]} is longer than max_len {p['max_len']}",
+                         param="max_len")
+    return ins[0]
+
+
+register(BlockSpec(
+    "PositionalEmbedding", "Sequence", "Adds a learned position vector to each step of [L, D].",
+    params=(Param("max_len", "int", 512, "Longest sequence it can take.", min=1),),
+    infer=_positional_shape,
+    build=lambda p, ins: modules.PositionalEmbedding(p["max_len"], ins[0][1]),
+    count_params=lambda p, ins, out: p["max_len"] * ins[0][1], key_params=("max_len",),
+    doc_url=TORCH_DOCS.format("Embedding"),
+    examples=(({"max_len": 16}, ((10, 8),)), ({"max_len": 5}, ((5, 3),))),
+))
+
+_GATES = {"LSTM": 4, "GRU": 3, "RNN": 1}
+
+
+def _recurrent(kind: str, help: str):
+    gates = _GATES[kind]
+
+    def directions(p):
+        return 2 if p["bidirectional"] else 1
+
+    def infer(p, ins):
+        expect_rank(ins[0], 2, "[L, D]")
+        width = p["hidden_size"] * directions(p)
+        return (width,) if p["output"] == "last" else (ins[0][0], width)
+
+    def layer_inputs(p, ins):
+        return [ins[0][1]] + [p["hidden_size"] * directions(p)] * (p["num_layers"] - 1)
+
+    def count(p, ins, out):
+        h = p["hidden_size"]
+        per_dir = sum(gates * h * (i + h) + (2 * gates * h if p["bias"] else 0)
+                      for i in layer_inputs(p, ins))
+        return per_dir * directions(p)
+
+    def macs(p, ins, out):
+        h = p["hidden_size"]
+        return ins[0][0] * directions(p) * sum(gates * h * (i + h) for i in layer_inputs(p, ins))
+
+    def build(p, ins):
+        kwargs = dict(input_size=ins[0][1], hidden_size=p["hidden_size"],
+                      num_layers=p["num_layers"], bidirectional=p["bidirectional"],
+                      dropout=p["dropout"] if p["num_layers"] > 1 else 0.0, bias=p["bias"])
+        if kind == "RNN":
+            kwargs["nonlinearity"] = p["nonlinearity"]
+        return modules.Recurrent(kind, p["output"], **kwargs)
+
+    params = [
+        Param("hidden_size", "int", 64, "Features of the hidden state.", min=1),
+        Param("num_layers", "int", 1, "Stacked recurrent layers.", min=1),
+        Param("bidirectional", "bool", False, "Also run backwards; outputs are joined."),
+        Param("dropout", "float", 0.0, "Dropout between stacked layers.", min=0, max=1),
+        Param("output", "choice", "sequence", "'sequence': every step [L, H×dirs]; 'last': the "
+              "final hidden state [H×dirs].", choices=("sequence", "last")),
+        Param("bias", "bool", True, "Learn bias weights."),
+    ]
+    if kind == "RNN":
+        params.append(Param("nonlinearity", "choice", "tanh", "Activation.",
+                            choices=("tanh", "relu")))
+    params.append(Param("input_size", "int", None, "Input features (inferred).", min=1,
+                        inferred=True))
+    register(BlockSpec(
+        kind, "Sequence", help, params=tuple(params),
+        inferred={"input_size": lambda ins: ins[0][-1]}, infer=infer, build=build,
+        count_params=count, macs=macs, key_params=("hidden_size", "output"),
+        doc_url=TORCH_DOCS.format(kind),
+        examples=(({"hidden_size": 6}, ((9, 4),)),
+                  ({"hidden_size": 5, "num_layers": 2, "bidirectional": True,
+                    "output": "last"}, ((7, 3),)),
+                  ({"hidden_size": 4, "output": "last", "bias": False}, ((1, 2),))),
+    ))
+
+
+_recurrent("LSTM", "Long short-term memory over a [L, D] sequence.")
+_recurrent("GRU", "Gated recurrent unit over a [L, D] sequence.")
+_recurrent("RNN", "Elman recurrent layer over a [L, D] sequence.")
+
+
+def _attention_parts(ins):
+    q = ins[0]
+    k = ins[1] if len(ins) > 1 else q
+    v = ins[2] if len(ins) > 2 else k
+    return q, k, v
+
+
+def _attention_shape(p, ins):
+    for port, shape in enumerate(ins):
+        expect_rank(shape, 2, "[L, D]", port=port)
+    q, k, v = _attention_parts(ins)
+    if q[1] % p["num_heads"]:
+        raise ShapeError(f"embed_dim {q[1]} (the query's last dimension) is not divisible by "
+                         f"num_heads {p['num_heads']}", param="num_heads")
+    if k[0] != v[0]:
+        raise ShapeError(f"key and value need the same length, got {k[0]} and {v[0]}", port=2)
+    return q
+
+
+def _attention_count(p, ins, out):
+    q, k, v = _attention_parts(ins)
+    e = q[1]
+    bias = 4 * e if p["bias"] else 0
+    return e * e + e * k[1] + e * v[1] + e * e + bias
+
+
+def _attention_macs(p, ins, out):
+    q, k, v = _attention_parts(ins)
+    e = q[1]
+    projections = q[0] * e * e + k[0] * e * k[1] + v[0] * e * v[1] + q[0] * e * e
+    return projections + 2 * q[0] * k[0] * e
+
+
+register(BlockSpec(
+    "MultiheadAttention", "Sequence",
+    "Scaled dot-product attention with several heads; one input is self-attention.",
+    params=(Param("num_heads", "int", 4, "Parallel heads (divides the embedding size).", min=1),
+            Param("dropout", "float", 0.0, "Dropout on attention weights.", min=0, max=1),
+            Param("bias", "bool", True, "Learn projection biases."),
+            Param("embed_dim", "int", None, "Query features (inferred).", min=1, inferred=True)),
+    ports=Ports("named", names=("query", "key", "value"), min=1, max=3),
+    inferred={"embed_dim": lambda ins: ins[0][-1]}, infer=_attention_shape,
+    build=lambda p, ins: modules.Attention(ins[0][1], p["num_heads"], p["dropout"], p["bias"],
+                                           *[s[1] for s in _attention_parts(ins)[1:]]),
+    count_params=_attention_count, macs=_attention_macs, key_params=("num_heads",),
+    doc_url=TORCH_DOCS.format("MultiheadAttention"),
+    examples=(({"num_heads": 2}, ((6, 8),)), ({"num_heads": 4}, ((5, 8), (7, 8), (7, 8))),
+              ({"num_heads": 1, "bias": False}, ((3, 4), (6, 5), (6, 7)))),
+))
+
+
+def _encoder_shape(p, ins):
+    expect_rank(ins[0], 2, "[L, D]")
+    if ins[0][1] % p["nhead"]:
+        raise ShapeError(f"d_model {ins[0][1]} is not divisible by nhead {p['nhead']}",
+                         param="nhead")
+    return ins[0]
+
+
+def _encoder_count(p, ins, out):
+    d, f = ins[0][1], p["dim_feedforward"]
+    attention = 4 * d * d + 4 * d
+    feedforward = d * f + f + f * d + d
+    return attention + feedforward + 4 * d
+
+
+def _encoder_macs(p, ins, out):
+    length, d = ins[0]
+    return 4 * length * d * d + 2 * length * length * d + 2 * length * d * p["dim_feedforward"]
+
+
+register(BlockSpec(
+    "TransformerEncoderLayer", "Sequence",
+    "Self-attention plus a feed-forward network, each with a residual and LayerNorm.",
+    params=(Param("nhead", "int", 4, "Attention heads (divides d_model).", min=1),
+            Param("dim_feedforward", "int", 2048, "Hidden size of the feed-forward network.",
+                  min=1),
+            Param("dropout", "float", 0.1, "Dropout.", min=0, max=1),
+            Param("activation", "choice", "relu", "Feed-forward activation.",
+                  choices=("relu", "gelu")),
+            Param("norm_first", "bool", False, "LayerNorm before attention and feed-forward "
+                  "(pre-norm)."),
+            Param("layer_norm_eps", "float", 1e-5, "LayerNorm epsilon.", min=0,
+                  min_inclusive=False),
+            Param("d_model", "int", None, "Features per step (inferred).", min=1, inferred=True)),
+    inferred={"d_model": lambda ins: ins[0][-1]}, infer=_encoder_shape,
+    build=lambda p, ins: nn.TransformerEncoderLayer(
+        ins[0][1], p["nhead"], dim_feedforward=p["dim_feedforward"], dropout=p["dropout"],
+        activation=p["activation"], norm_first=p["norm_first"],
+        layer_norm_eps=p["layer_norm_eps"], batch_first=True),
+    count_params=_encoder_count, macs=_encoder_macs,
+    key_params=("nhead", "dim_feedforward"), doc_url=TORCH_DOCS.format("TransformerEncoderLayer"),
+    examples=(({"nhead": 2, "dim_feedforward": 16}, ((5, 8),)),
+              ({"nhead": 3, "dim_feedforward": 10, "norm_first": True, "activation": "gelu"},
+               ((4, 6),))),
+))
+
+
+def _sequence_pool_shape(p, ins):
+    expect_min_rank(ins[0], 2, "[L, D]")
+    return ins[0][1:]
+
+
+register(BlockSpec(
+    "SequencePool", "Sequence", "Pools a [L, D] sequence to [D]: mean, max, first or last step.",
+    params=(Param("mode", "choice", "mean", "How to pool over the steps.",
+                  choices=("mean", "max", "first", "last")),),
+    infer=_sequence_pool_shape, build=lambda p, ins: modules.SequencePool(p["mode"]),
+    key_params=("mode",),
+    examples=(({}, ((7, 5),)), ({"mode": "max"}, ((3, 4),)), ({"mode": "first"}, ((2, 6),)),
+              ({"mode": "last"}, ((9, 2),))),
+))
+

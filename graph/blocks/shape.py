@@ -1,0 +1,140 @@
+"""Shape blocks: Flatten, Reshape, Permute, Upsample, ZeroPad2d."""
+
+from __future__ import annotations
+
+import math
+
+from torch import nn
+
+from .. import modules
+from ..errors import ShapeError
+from ..params import Param
+from ..registry import BlockSpec, register
+from .common import TORCH_DOCS, batch_dim, expect_min_rank, expect_rank, normalize_dim, prod, show
+
+
+def _flatten_shape(p, ins):
+    x = ins[0]
+    start = normalize_dim(p["start_dim"], len(x), "start_dim")
+    end = normalize_dim(p["end_dim"], len(x), "end_dim")
+    if start > end:
+        raise ShapeError(f"start_dim {p['start_dim']} comes after end_dim {p['end_dim']}",
+                         param="start_dim")
+    return x[:start] + (prod(x[start:end + 1]),) + x[end + 1:]
+
+
+register(BlockSpec(
+    "Flatten", "Shape", "Flattens dimensions start_dim..end_dim into one (default: all but "
+    "the batch).",
+    params=(Param("start_dim", "int", 0, "First dimension to flatten (batch not counted)."),
+            Param("end_dim", "int", -1, "Last dimension to flatten (-1: the last).")),
+    infer=_flatten_shape, input_dtype="any", output_dtype="same",
+    build=lambda p, ins: nn.Flatten(batch_dim(p["start_dim"]), batch_dim(p["end_dim"])),
+    doc_url=TORCH_DOCS.format("Flatten"),
+    examples=(({}, ((3, 5, 7),)), ({"start_dim": 1}, ((4, 3, 5),)), ({}, ((6,),)),
+              ({"start_dim": 0, "end_dim": 1}, ((2, 3, 4),))),
+))
+
+
+def _reshape_shape(p, ins):
+    total, target = prod(ins[0]), list(p["shape"])
+    known = prod(d for d in target if d != -1)
+    if -1 in target:
+        if total % known:
+            raise ShapeError(f"cannot reshape {show(ins[0])} ({total} values) to "
+                             f"{show(target)}", param="shape")
+        target[target.index(-1)] = total // known
+    elif known != total:
+        raise ShapeError(f"cannot reshape {show(ins[0])} ({total} values) to {show(target)} "
+                         f"({known} values)", param="shape")
+    return tuple(target)
+
+
+register(BlockSpec(
+    "Reshape", "Shape", "Reshapes each sample (one size may be -1, inferred).",
+    params=(Param("shape", "shape", [-1], "Target shape without the batch, e.g. [64, 7, 7].",
+                  extra={"allow_minus_one": True}),),
+    infer=_reshape_shape, input_dtype="any", output_dtype="same",
+    build=lambda p, ins: modules.Reshape(list(_reshape_shape(p, ins))),
+    key_params=("shape",),
+    doc_url="https://pytorch.org/docs/stable/generated/torch.reshape.html",
+    examples=(({"shape": [4, 15]}, ((60,),)), ({"shape": [-1, 3]}, ((2, 3, 4),))),
+))
+
+
+def _permute_shape(p, ins):
+    dims = [d % len(ins[0]) if -len(ins[0]) <= d < len(ins[0]) else d for d in p["dims"]]
+    if sorted(dims) != list(range(len(ins[0]))):
+        raise ShapeError(f"dims {list(p['dims'])} is not a permutation of the {len(ins[0])} "
+                         f"dimensions of {show(ins[0])} (batch not counted: use 0 to "
+                         f"{len(ins[0]) - 1})", param="dims")
+    return tuple(ins[0][d] for d in dims)
+
+
+register(BlockSpec(
+    "Permute", "Shape", "Reorders the dimensions of each sample ([L, D] → [D, L] with [1, 0]).",
+    params=(Param("dims", "ints", [1, 0], "New order of the dimensions (batch not counted)."),),
+    infer=_permute_shape, input_dtype="any", output_dtype="same",
+    build=lambda p, ins: modules.Permute([0] + [d % len(ins[0]) + 1 for d in p["dims"]]),
+    key_params=("dims",), doc_url="https://pytorch.org/docs/stable/generated/torch.permute.html",
+    examples=(({"dims": [1, 0]}, ((5, 3),)), ({"dims": [2, 0, 1]}, ((3, 4, 6),))),
+))
+
+_UPSAMPLE_RANK = {"linear": 2, "bilinear": 3, "bicubic": 3, "trilinear": 4}
+
+
+def _upsample_shape(p, ins):
+    x = ins[0]
+    expect_min_rank(x, 2, "[C, L], [C, H, W] or [C, D, H, W]")
+    mode = p["mode"]
+    if mode in _UPSAMPLE_RANK:
+        expect_rank(x, _UPSAMPLE_RANK[mode])
+    scales = p["scale_factor"]
+    if len(scales) == 1:
+        scales = scales * (len(x) - 1)
+    if len(scales) != len(x) - 1:
+        raise ShapeError(f"scale_factor needs 1 or {len(x) - 1} values for a {show(x)} input",
+                         param="scale_factor")
+    return (x[0],) + tuple(math.floor(s * f) for s, f in zip(x[1:], scales))
+
+
+def _upsample_build(p, ins):
+    scales = p["scale_factor"]
+    scale = scales[0] if len(set(scales)) == 1 else tuple(scales)
+    kwargs = {"align_corners": False} if p["mode"] in ("linear", "bilinear", "bicubic",
+                                                       "trilinear") else {}
+    return nn.Upsample(scale_factor=scale, mode=p["mode"], **kwargs)
+
+
+register(BlockSpec(
+    "Upsample", "Shape", "Enlarges the spatial dimensions by scale_factor.",
+    params=(Param("scale_factor", "float_tuple", 2.0, "Multiplier for each spatial size.",
+                  min=0, min_inclusive=False),
+            Param("mode", "choice", "nearest", "Interpolation.",
+                  choices=("nearest", "linear", "bilinear", "bicubic", "trilinear"))),
+    infer=_upsample_shape, build=_upsample_build, key_params=("scale_factor", "mode"),
+    doc_url=TORCH_DOCS.format("Upsample"),
+    examples=(({}, ((3, 5, 7),)), ({"scale_factor": 3, "mode": "linear"}, ((2, 9),)),
+              ({"scale_factor": [2, 3], "mode": "bilinear"}, ((4, 5, 6),))),
+))
+
+
+def _zeropad_shape(p, ins):
+    x = ins[0]
+    expect_rank(x, (2, 3), "[H, W] or [C, H, W]")
+    left, right, top, bottom = _pads(p["padding"])
+    return x[:-2] + (x[-2] + top + bottom, x[-1] + left + right)
+
+
+def _pads(value):
+    return tuple(value) * 4 if len(value) == 1 else tuple(value)
+
+
+register(BlockSpec(
+    "ZeroPad2d", "Shape", "Pads the borders of a map with zeros (left, right, top, bottom).",
+    params=(Param("padding", "int_tuple", 1, "One size for all sides, or [left, right, top, "
+                  "bottom].", min=0, length=4),),
+    infer=_zeropad_shape, build=lambda p, ins: nn.ZeroPad2d(_pads(p["padding"])),
+    key_params=("padding",), doc_url=TORCH_DOCS.format("ZeroPad2d"),
+    examples=(({"padding": 2}, ((3, 5, 5),)), ({"padding": [1, 0, 2, 3]}, ((2, 4, 6),))),
+))

@@ -1,0 +1,181 @@
+"""Expressions in params: ``"=round(32*width)"``, ``"=in_shape[0] * 6"``.
+
+A whitelist evaluator over Python's ``ast``; nothing is ever handed to ``eval``.
+
+>>> evaluate("=round(32*width)", {"width": 1.5})
+48
+>>> evaluate("=in_shape[0] * 6", {"in_shape": (16, 8, 8)})
+96
+>>> evaluate("=__import__('os')", {})
+Traceback (most recent call last):
+...
+layerloom.graph.expressions.ExpressionError: function '__import__' is not allowed (allowed: abs, ceil, floor, int, max, min, round)
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import operator
+from collections.abc import Mapping
+from typing import Any
+
+FUNCTIONS = {
+    "round": round, "ceil": math.ceil, "floor": math.floor,
+    "min": min, "max": max, "int": int, "abs": abs,
+}
+
+_BINARY = {
+    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+    ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod,
+    ast.Pow: operator.pow,
+}
+_UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Not: operator.not_}
+_COMPARE = {
+    ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
+    ast.Gt: operator.gt, ast.GtE: operator.ge,
+}
+_MAX_POWER = 1 << 16  # keeps `2 ** 10**9` from hanging the validator
+_MAX_LENGTH = 500
+
+
+class ExpressionError(ValueError):
+    """An expression that cannot be parsed or evaluated; the caller adds node and param."""
+
+
+def is_expression(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith("=")
+
+
+def names_in(text: str) -> set[str]:
+    """The free names an expression refers to (functions excluded)."""
+    tree = _parse(text)
+    called = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call)
+              and isinstance(n.func, ast.Name)}
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} - called
+
+
+def evaluate(text: str, names: Mapping[str, Any]) -> Any:
+    """Evaluate ``text`` (with or without its leading ``=``) against ``names``."""
+    tree = _parse(text)
+    try:
+        return _Evaluator(names).visit(tree.body)
+    except ExpressionError:
+        raise
+    except ZeroDivisionError:
+        raise ExpressionError("division by zero") from None
+    except (TypeError, ValueError, OverflowError, IndexError) as exc:
+        raise ExpressionError(str(exc)) from None
+
+
+def _parse(text: str) -> ast.Expression:
+    source = text.removeprefix("=")
+    if len(source) > _MAX_LENGTH:
+        raise ExpressionError(f"expression longer than {_MAX_LENGTH} characters")
+    try:
+        return ast.parse(source.strip(), mode="eval")
+    except SyntaxError as exc:
+        raise ExpressionError(f"cannot parse {text!r}: {exc.msg}") from None
+
+
+class _Evaluator(ast.NodeVisitor):
+    def __init__(self, names: Mapping[str, Any]):
+        self.names = names
+
+    def generic_visit(self, node: ast.AST) -> Any:
+        raise ExpressionError(f"{type(node).__name__.lower()} is not allowed in an expression")
+
+    def visit_Constant(self, node: ast.Constant) -> Any:
+        if isinstance(node.value, (bool, int, float)):
+            return node.value
+        raise ExpressionError(f"constant {node.value!r} is not allowed (numbers and True/False)")
+
+    def visit_Name(self, node: ast.Name) -> Any:
+        if node.id in self.names:
+            return self.names[node.id]
+        known = ", ".join(sorted(self.names)) or "none"
+        raise ExpressionError(f"unknown name '{node.id}' (known: {known})")
+
+    def visit_Attribute(self, node: ast.Attribute) -> Any:
+        raise ExpressionError(f"attribute access ('.{node.attr}') is not allowed")
+
+    def visit_BinOp(self, node: ast.BinOp) -> Any:
+        op = _BINARY.get(type(node.op))
+        if op is None:
+            raise ExpressionError(f"operator {type(node.op).__name__} is not allowed")
+        left, right = self.visit(node.left), self.visit(node.right)
+        _check_number(left), _check_number(right)
+        if op is operator.pow and abs(right) > 64 and abs(left) > 1:
+            raise ExpressionError("exponent too large")
+        if op is operator.mul and abs(left) > _MAX_POWER ** 4 and abs(right) > _MAX_POWER ** 4:
+            raise ExpressionError("number too large")
+        return op(left, right)
+
+    def visit_UnaryOp(self, node: ast.UnaryOp) -> Any:
+        op = _UNARY.get(type(node.op))
+        if op is None:
+            raise ExpressionError(f"operator {type(node.op).__name__} is not allowed")
+        return op(self.visit(node.operand))
+
+    def visit_BoolOp(self, node: ast.BoolOp) -> Any:
+        if isinstance(node.op, ast.And):
+            result = True
+            for value in node.values:
+                result = self.visit(value)
+                if not result:
+                    return result
+            return result
+        result = False
+        for value in node.values:
+            result = self.visit(value)
+            if result:
+                return result
+        return result
+
+    def visit_Compare(self, node: ast.Compare) -> Any:
+        left = self.visit(node.left)
+        for op_node, comparator in zip(node.ops, node.comparators):
+            op = _COMPARE.get(type(op_node))
+            if op is None:
+                raise ExpressionError(f"comparison {type(op_node).__name__} is not allowed")
+            right = self.visit(comparator)
+            if not op(left, right):
+                return False
+            left = right
+        return True
+
+    def visit_IfExp(self, node: ast.IfExp) -> Any:
+        return self.visit(node.body) if self.visit(node.test) else self.visit(node.orelse)
+
+    def visit_Subscript(self, node: ast.Subscript) -> Any:
+        value = self.visit(node.value)
+        if not isinstance(value, (tuple, list)):
+            raise ExpressionError("only shapes such as in_shape can be indexed")
+        index = self.visit(node.slice)
+        if not isinstance(index, int) or isinstance(index, bool):
+            raise ExpressionError("an index must be a whole number")
+        try:
+            return value[index]
+        except IndexError:
+            raise ExpressionError(f"index {index} is out of range for a shape of "
+                                  f"{len(value)} dimensions {list(value)}") from None
+
+    def visit_Call(self, node: ast.Call) -> Any:
+        if not isinstance(node.func, ast.Name):
+            raise ExpressionError("only the functions " + ", ".join(sorted(FUNCTIONS))
+                                  + " can be called")
+        fn = FUNCTIONS.get(node.func.id)
+        if fn is None:
+            raise ExpressionError(f"function '{node.func.id}' is not allowed "
+                                  f"(allowed: {', '.join(sorted(FUNCTIONS))})")
+        if node.keywords:
+            raise ExpressionError(f"{node.func.id}() takes no keyword arguments here")
+        args = [self.visit(a) for a in node.args]
+        for a in args:
+            _check_number(a)
+        return fn(*args)
+
+
+def _check_number(value: Any) -> None:
+    if not isinstance(value, (int, float)):
+        raise ExpressionError(f"expected a number, got {type(value).__name__}")

@@ -1,0 +1,259 @@
+"""Reading and writing graph files (``.json`` / ``.loom.json``).
+
+A malformed file raises :class:`GraphError` listing every structural problem, each naming where
+it is: JSON syntax errors with line and column, a wrong ``format`` or ``version``, a missing key,
+a value of the wrong type.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from .errors import GraphError, Problem
+from .model import FORMAT, VERSION, Block, Edge, Graph, Node
+
+_GRAPH_KEYS = {"format", "version", "name", "description", "variables", "blocks", "nodes", "edges"}
+_NODE_KEYS = {"id", "type", "params", "repeat", "position", "label"}
+_EDGE_KEYS = {"source", "target", "port"}
+_BLOCK_KEYS = {"params", "nodes", "edges", "description"}
+
+MAX_FILE_BYTES = 50 * 1024 * 1024
+
+# Migrations from older versions: version -> function(dict) -> dict of the next version.
+MIGRATIONS: dict[int, Any] = {}
+
+
+def load_graph(source: str | Path | dict) -> Graph:
+    """Read a graph from a file path, a JSON string or an already parsed dict."""
+    if isinstance(source, dict):
+        return parse_graph(source)
+    if isinstance(source, Path) or (isinstance(source, str) and not source.lstrip()
+                                    .startswith("{")):
+        path = Path(source)
+        try:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                raise GraphError(f"the file is larger than {MAX_FILE_BYTES // 2**20} MiB",
+                                 file=str(path))
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise GraphError("no such file", file=str(path)) from None
+        except UnicodeDecodeError as exc:
+            raise GraphError(f"not UTF-8 text ({exc.reason} at byte {exc.start})",
+                             file=str(path)) from None
+        except OSError as exc:
+            raise GraphError(f"cannot read the file ({exc.strerror})", file=str(path)) from None
+        return loads_graph(text, filename=str(path))
+    return loads_graph(source)
+
+
+def loads_graph(text: str, filename: str | None = None) -> Graph:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise GraphError(f"line {exc.lineno}, column {exc.colno}: invalid JSON: {exc.msg}",
+                         file=filename) from None
+    try:
+        return parse_graph(data)
+    except GraphError as exc:
+        if filename:
+            raise GraphError(problems=exc.problems, file=filename) from None
+        raise
+
+
+def save_graph(graph: Graph, path: str | Path) -> None:
+    """Write ``graph`` as indented JSON (atomically: a crash never leaves half a file)."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(dumps_graph(graph), encoding="utf-8")
+    tmp.replace(path)
+
+
+def dumps_graph(graph: Graph) -> str:
+    return json.dumps(graph.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+
+def parse_graph(data: Any) -> Graph:
+    """Build a :class:`Graph` from parsed JSON, collecting every structural problem."""
+    problems: list[Problem] = []
+    if not isinstance(data, dict):
+        raise GraphError(f"a graph is a JSON object, got {_kind(data)}")
+    fmt = data.get("format")
+    if fmt != FORMAT:
+        got = "no 'format' key" if fmt is None else f"format {fmt!r}"
+        raise GraphError(f"not a LayerLoom graph ({got}; expected \"format\": \"{FORMAT}\")")
+    data = _migrate(data)
+    for key in ("name", "nodes", "edges"):
+        if key not in data:
+            problems.append(Problem(None, f"missing key '{key}'"))
+    name = data.get("name", "")
+    if "name" in data and not isinstance(name, str):
+        problems.append(Problem(None, f"'name' must be text, got {_kind(name)}"))
+    description = data.get("description")
+    if description is not None and not isinstance(description, str):
+        problems.append(Problem(None, f"'description' must be text, got {_kind(description)}"))
+    variables = data.get("variables", {})
+    if not isinstance(variables, dict):
+        problems.append(Problem(None, f"'variables' must be an object, got {_kind(variables)}"))
+        variables = {}
+    for var, value in variables.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            problems.append(Problem(None, f"variable '{var}' must be a number or an "
+                                          f"\"=expression\", got {_kind(value)}", param=var))
+        elif isinstance(value, str) and not value.startswith("="):
+            problems.append(Problem(None, f"variable '{var}' is text {value!r}; an expression "
+                                          f"starts with '='", param=var))
+    blocks = {}
+    raw_blocks = data.get("blocks", {})
+    if not isinstance(raw_blocks, dict):
+        problems.append(Problem(None, f"'blocks' must be an object, got {_kind(raw_blocks)}"))
+        raw_blocks = {}
+    for block_name, raw in raw_blocks.items():
+        where = f"blocks.{block_name}"
+        if not isinstance(raw, dict):
+            problems.append(Problem(None, f"{where} must be an object, got {_kind(raw)}"))
+            continue
+        for key in ("nodes", "edges"):
+            if key not in raw:
+                problems.append(Problem(None, f"{where}: missing key '{key}'"))
+        params = raw.get("params", {})
+        if not isinstance(params, dict):
+            problems.append(Problem(None, f"{where}.params must be an object, got "
+                                          f"{_kind(params)}"))
+            params = {}
+        blocks[block_name] = Block(
+            name=block_name, params=params,
+            nodes=_parse_nodes(raw.get("nodes", []), where, problems),
+            edges=_parse_edges(raw.get("edges", []), where, problems),
+            description=raw.get("description"),
+            extra={k: v for k, v in raw.items() if k not in _BLOCK_KEYS})
+    graph = Graph(
+        name=name if isinstance(name, str) else "", description=description,
+        variables=dict(variables), blocks=blocks,
+        nodes=_parse_nodes(data.get("nodes", []), "", problems),
+        edges=_parse_edges(data.get("edges", []), "", problems),
+        version=VERSION, extra={k: v for k, v in data.items() if k not in _GRAPH_KEYS})
+    if problems:
+        raise GraphError(problems=problems)
+    return graph
+
+
+def _migrate(data: dict) -> dict:
+    version = data.get("version")
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise GraphError(f"'version' must be a whole number, got {_kind(version)}"
+                         if "version" in data else "missing key 'version'")
+    if version > VERSION:
+        raise GraphError(f"this graph is format version {version}, written by a newer LayerLoom; "
+                         f"this one reads version {VERSION}: upgrade LayerLoom to open it")
+    while version < VERSION:
+        step = MIGRATIONS.get(version)
+        if step is None:
+            raise GraphError(f"format version {version} is not supported (this LayerLoom reads "
+                             f"version {VERSION} and has no migration from {version})")
+        data = step(data)
+        version = data["version"]
+    return data
+
+
+def _parse_nodes(raw: Any, where: str, problems: list[Problem]) -> list[Node]:
+    prefix = f"{where}." if where else ""
+    if not isinstance(raw, list):
+        problems.append(Problem(None, f"'{prefix}nodes' must be a list, got {_kind(raw)}"))
+        return []
+    nodes = []
+    for i, item in enumerate(raw):
+        loc = f"{prefix}nodes[{i}]"
+        if not isinstance(item, dict):
+            problems.append(Problem(None, f"{loc} must be an object, got {_kind(item)}"))
+            continue
+        node_id = item.get("id")
+        if not isinstance(node_id, str):
+            problems.append(Problem(None, f"{loc}: 'id' must be text, got {_kind(node_id)}"
+                                    if "id" in item else f"{loc}: missing key 'id'"))
+            continue
+        label = f"{loc} ({node_id})"
+        ok = True
+        if not isinstance(item.get("type"), str):
+            problems.append(Problem(node_id, f"{label}: 'type' must be text, got "
+                                             f"{_kind(item.get('type'))}" if "type" in item
+                                    else f"{label}: missing key 'type'"))
+            ok = False
+        params = item.get("params", {})
+        if not isinstance(params, dict):
+            problems.append(Problem(node_id, f"{label}: 'params' must be an object, got "
+                                             f"{_kind(params)}"))
+            ok = False
+        position = item.get("position")
+        if position is not None and not (isinstance(position, list) and len(position) == 2 and
+                                         all(_is_number(v) for v in position)):
+            problems.append(Problem(node_id, f"{label}: 'position' must be [x, y], got "
+                                             f"{json.dumps(position)}"))
+            ok = False
+        repeat = item.get("repeat")
+        if repeat is not None and not (isinstance(repeat, int) and not isinstance(repeat, bool)
+                                       or isinstance(repeat, str)):
+            problems.append(Problem(node_id, f"{label}: 'repeat' must be a whole number or an "
+                                             f"\"=expression\", got {_kind(repeat)}"))
+            ok = False
+        text = item.get("label")
+        if text is not None and not isinstance(text, str):
+            problems.append(Problem(node_id, f"{label}: 'label' must be text, got {_kind(text)}"))
+            ok = False
+        if ok:
+            nodes.append(Node(id=node_id, type=item["type"], params=dict(params), repeat=repeat,
+                              position=list(position) if position is not None else None,
+                              label=text,
+                              extra={k: v for k, v in item.items() if k not in _NODE_KEYS}))
+    return nodes
+
+
+def _parse_edges(raw: Any, where: str, problems: list[Problem]) -> list[Edge]:
+    prefix = f"{where}." if where else ""
+    if not isinstance(raw, list):
+        problems.append(Problem(None, f"'{prefix}edges' must be a list, got {_kind(raw)}"))
+        return []
+    edges = []
+    for i, item in enumerate(raw):
+        loc = f"{prefix}edges[{i}]"
+        if not isinstance(item, dict):
+            problems.append(Problem(None, f"{loc} must be an object, got {_kind(item)}"))
+            continue
+        bad = [k for k in ("source", "target") if not isinstance(item.get(k), str)]
+        if bad:
+            problems.append(Problem(item.get("target") if isinstance(item.get("target"), str)
+                                    else None,
+                                    f"{loc}: " + ", ".join(
+                                        f"missing key '{k}'" if k not in item else
+                                        f"'{k}' must be a node id (text), got {_kind(item[k])}"
+                                        for k in bad), edge=loc))
+            continue
+        port = item.get("port")
+        if port is not None and (isinstance(port, bool) or not isinstance(port, (int, str))):
+            problems.append(Problem(item["target"], f"{loc}: 'port' must be an index or a port "
+                                                    f"name, got {_kind(port)}", edge=loc))
+            continue
+        edges.append(Edge(item["source"], item["target"], port,
+                          extra={k: v for k, v in item.items() if k not in _EDGE_KEYS}))
+    return edges
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the text {value!r}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__

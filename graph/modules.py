@@ -1,0 +1,171 @@
+"""The few ``torch.nn`` modules LayerLoom blocks need that ``torch.nn`` lacks in this form.
+
+Each one traces with ``torch.fx``, scripts with ``torch.jit.script`` and exports to ONNX. Their
+``extra_repr`` shows their settings, so a printed model reads like the graph.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+
+class Add(nn.Module):
+    """Sum of two or more tensors, broadcasting as PyTorch does."""
+
+    def forward(self, xs: list[Tensor]) -> Tensor:
+        out = xs[0]
+        for x in xs[1:]:
+            out = out + x
+        return out
+
+
+class Multiply(nn.Module):
+    """Product of two tensors, broadcasting (a ``[C, 1, 1]`` gate scales a ``[C, H, W]`` map)."""
+
+    def forward(self, xs: list[Tensor]) -> Tensor:
+        return xs[0] * xs[1]
+
+
+class Concat(nn.Module):
+    """Concatenation along ``dim``, counted with the batch (the block's ``dim`` + 1)."""
+
+    def __init__(self, dim: int):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, xs: list[Tensor]) -> Tensor:
+        return torch.cat(xs, dim=self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class Reshape(nn.Module):
+    """Reshape every sample to ``shape`` (batch kept in front)."""
+
+    def __init__(self, shape: list[int]):
+        super().__init__()
+        self.shape = list(shape)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.reshape([x.shape[0]] + self.shape)
+
+    def extra_repr(self) -> str:
+        return f"shape={self.shape}"
+
+
+class Permute(nn.Module):
+    """Permute the dimensions of every sample (``dims`` with the batch, first entry 0)."""
+
+    def __init__(self, dims: list[int]):
+        super().__init__()
+        self.dims = list(dims)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.permute(self.dims)
+
+    def extra_repr(self) -> str:
+        return f"dims={self.dims}"
+
+
+class StochasticDepth(nn.Module):
+    """Drops whole samples of a residual branch while training (torchvision's mode ``row``)."""
+
+    def __init__(self, p: float):
+        super().__init__()
+        self.p = p
+
+    def forward(self, x: Tensor) -> Tensor:
+        if not self.training or self.p == 0.0:
+            return x
+        survival = 1.0 - self.p
+        shape = [x.shape[0]] + [1] * (x.dim() - 1)
+        noise = torch.empty(shape, dtype=x.dtype, device=x.device).bernoulli_(survival)
+        if survival > 0.0:
+            noise = noise.div_(survival)
+        return x * noise
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}, mode=row"
+
+
+class PositionalEmbedding(nn.Module):
+    """A learned ``[max_len, D]`` table whose first L rows are added to a ``[L, D]`` input."""
+
+    def __init__(self, max_len: int, dim: int):
+        super().__init__()
+        self.weight = nn.Parameter(torch.zeros(max_len, dim))
+        nn.init.normal_(self.weight, std=0.02)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x + self.weight[: x.shape[1]]
+
+    def extra_repr(self) -> str:
+        return f"max_len={self.weight.shape[0]}, dim={self.weight.shape[1]}"
+
+
+class SequencePool(nn.Module):
+    """``[L, D]`` to ``[D]`` by mean, max, first or last step."""
+
+    def __init__(self, mode: str):
+        super().__init__()
+        self.mode = mode
+
+    def forward(self, x: Tensor) -> Tensor:
+        if self.mode == "mean":
+            return x.mean(dim=1)
+        if self.mode == "max":
+            return x.amax(dim=1)
+        if self.mode == "first":
+            return x[:, 0]
+        return x[:, -1]
+
+    def extra_repr(self) -> str:
+        return f"mode={self.mode}"
+
+
+class Recurrent(nn.Module):
+    """``nn.LSTM``/``GRU``/``RNN`` (batch first) returning every step or the final hidden state."""
+
+    def __init__(self, kind: str, output: str, **kwargs):
+        super().__init__()
+        cls = {"LSTM": nn.LSTM, "GRU": nn.GRU, "RNN": nn.RNN}[kind]
+        self.rnn = cls(batch_first=True, **kwargs)
+        self.kind = kind
+        self.last = output == "last"
+        self.directions = 2 if kwargs.get("bidirectional", False) else 1
+
+    def forward(self, x: Tensor) -> Tensor:
+        if self.kind == "LSTM":
+            out, (h, _) = self.rnn(x)
+        else:
+            out, h = self.rnn(x)
+        if not self.last:
+            return out
+        # h: [layers * directions, B, H]; the last layer's directions, joined: [B, H * dirs]
+        final = h[h.shape[0] - self.directions:]
+        return final.transpose(0, 1).reshape(x.shape[0], -1)
+
+    def extra_repr(self) -> str:
+        return f"output={'last' if self.last else 'sequence'}"
+
+
+class Attention(nn.Module):
+    """``nn.MultiheadAttention`` (batch first) returning the attended sequence only.
+
+    With only ``query`` it is self-attention; a missing ``value`` is the ``key``.
+    """
+
+    def __init__(self, embed_dim: int, num_heads: int, dropout: float, bias: bool,
+                 kdim: int, vdim: int):
+        super().__init__()
+        self.attn = nn.MultiheadAttention(embed_dim, num_heads, dropout=dropout, bias=bias,
+                                          kdim=kdim, vdim=vdim, batch_first=True)
+
+    def forward(self, query: Tensor, key: Tensor | None = None,
+                value: Tensor | None = None) -> Tensor:
+        k = query if key is None else key
+        v = k if value is None else value
+        out, _ = self.attn(query, k, v, need_weights=False)
+        return out

@@ -1,0 +1,663 @@
+"""Resolution: a graph with its variables, composites and repeats made concrete.
+
+:func:`resolve` walks the graph once in topological order. For every node it evaluates ``repeat``
+and params (expressions included), checks them against the block's declaration, infers the
+output shape, and counts parameters and MACs. Composite blocks are resolved recursively, once per
+copy. Every problem is collected, never raised, so the user sees them all at once; a node whose
+inputs failed is skipped quietly so one mistake does not cascade into a dozen messages.
+
+The result feeds validation, summaries, the compiler and code generation alike.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .blocks.common import prod, show
+from .errors import Problem, ShapeError
+from .expressions import ExpressionError, evaluate, is_expression
+from .model import Block, Edge, Graph, Node
+from .params import ParamError
+from .registry import BlockSpec, find_block, unknown_type_message
+
+Shape = tuple[int, ...]
+ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+BYTES = {"float32": 4, "int64": 8}
+GIB = 1 << 30
+
+
+@dataclass
+class Layer:
+    """One concrete copy of a primitive block: what the compiler builds."""
+
+    params: dict
+    in_shapes: list[Shape]
+    shape: Shape
+    n_params: int
+    macs: int
+
+
+@dataclass
+class NodeInfo:
+    path: str  # "conv1", or "layer1/c1" inside a composite
+    node: Node
+    spec: BlockSpec | None  # None for a composite
+    block: Block | None  # the composite's definition
+    inputs: list[str] = field(default_factory=list)  # local ids of the sources, port order
+    in_shapes: list[Shape] = field(default_factory=list)
+    shape: Shape | None = None
+    dtype: str | None = None
+    repeat: int = 1
+    copies: list = field(default_factory=list)  # [Layer] or [Level] per copy
+    used: bool = True
+
+    @property
+    def id(self) -> str:
+        return self.node.id
+
+    @property
+    def type(self) -> str:
+        return self.node.type
+
+    @property
+    def ok(self) -> bool:
+        return self.shape is not None
+
+    @property
+    def n_params(self) -> int:
+        if self.block is not None:
+            return sum(level.n_params for level in self.copies)
+        return sum(layer.n_params for layer in self.copies)
+
+    @property
+    def macs(self) -> int:
+        if self.block is not None:
+            return sum(level.macs for level in self.copies)
+        return sum(layer.macs for layer in self.copies)
+
+
+@dataclass
+class Level:
+    """One resolved graph level: the main graph, or one copy of a composite block."""
+
+    prefix: str
+    nodes: dict[str, NodeInfo] = field(default_factory=dict)  # in topological order
+    inputs: list[str] = field(default_factory=list)
+    outputs: list[str] = field(default_factory=list)
+
+    @property
+    def n_params(self) -> int:
+        return sum(n.n_params for n in self.nodes.values() if n.used)
+
+    @property
+    def macs(self) -> int:
+        return sum(n.macs for n in self.nodes.values() if n.used)
+
+    def leaves(self, top: bool = True):
+        """``(path, NodeInfo, Layer or None)`` for every primitive node in the model, composites
+        unrolled; a primitive repeated k ≥ 2 times yields its copies as ``path/0``…"""
+        for info in self.nodes.values():
+            if not info.used or not info.ok:
+                continue
+            if info.block is not None:
+                for level in info.copies:
+                    yield from level.leaves(top=False)
+            elif info.spec.type in ("Input", "Output") and not top or info.repeat == 0:
+                continue
+            elif len(info.copies) == 1:
+                yield info.path, info, info.copies[0]
+            else:
+                for i, layer in enumerate(info.copies):
+                    yield f"{info.path}/{i}", info, layer
+
+
+@dataclass
+class Resolution:
+    graph: Graph
+    variables: dict[str, Any]
+    top: Level
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def resolve(graph: Graph, variables: Mapping[str, Any] | None = None) -> Resolution:
+    """Resolve ``graph``; ``variables`` overrides the graph's own values (sliders, sweeps)."""
+    return _Resolver(graph, variables).run()
+
+
+class _Resolver:
+    def __init__(self, graph: Graph, overrides: Mapping[str, Any] | None):
+        self.graph = graph
+        self.overrides = dict(overrides or {})
+        self.problems: list[Problem] = []
+        self.variables: dict[str, Any] = {}
+        self.bad_blocks: dict[str, str] = {}
+
+    # -- problems ----------------------------------------------------------------------------
+
+    def error(self, node: str | None, message: str, param: str | None = None,
+              edge: str | None = None) -> None:
+        self.problems.append(Problem(node, message, param, edge))
+
+    def warn(self, node: str | None, message: str, param: str | None = None) -> None:
+        self.problems.append(Problem(node, message, param, severity="warning"))
+
+    # -- the whole graph ---------------------------------------------------------------------
+
+    def run(self) -> Resolution:
+        self._variables()
+        self._check_block_definitions()
+        top = self._level(self.graph.nodes, self.graph.edges, {}, None, "")
+        if not top.inputs:
+            self.error(None, "the graph has no Input node: add one to feed the model")
+        if not top.outputs:
+            self.error(None, "the graph has no Output node: add one after the last layer")
+        self._mark_unused(top, "the model")
+        self._top_warnings(top)
+        return Resolution(self.graph, self.variables, top, self.problems)
+
+    def _variables(self) -> None:
+        unknown = set(self.overrides) - set(self.graph.variables)
+        for name in sorted(unknown):
+            self.error(None, f"no variable '{name}' to set (the graph has "
+                             f"{', '.join(self.graph.variables) or 'none'})", param=name)
+        for name, value in self.graph.variables.items():
+            if name in self.overrides:
+                value = self.overrides[name]
+            if is_expression(value):
+                try:
+                    value = evaluate(value, dict(self.variables))
+                except ExpressionError as exc:
+                    self.error(None, f"variable '{name}' = {value!r}: {exc}", param=name)
+                    continue
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                self.error(None, f"variable '{name}' must be a number, got {value!r}", param=name)
+                continue
+            self.variables[name] = value
+
+    def _check_block_definitions(self) -> None:
+        blocks = self.graph.blocks
+        for name, block in blocks.items():
+            if find_block(name) is not None:
+                self.error(None, f"block '{name}' has the name of a built-in block type; "
+                                 f"rename it")
+                self.bad_blocks[name] = "it shadows a built-in block"
+            outputs = [n.id for n in block.nodes if n.type == "Output"]
+            if len(outputs) != 1:
+                self.error(None, f"block '{name}' needs exactly one Output node, has "
+                                 f"{len(outputs)}")
+                self.bad_blocks[name] = f"it has {len(outputs)} Output nodes"
+            if not block.input_ids():
+                self.error(None, f"block '{name}' needs at least one Input node (its input "
+                                 f"ports)")
+                self.bad_blocks[name] = "it has no Input node"
+            for key, value in block.params.items():
+                if not (is_expression(value) or isinstance(value, (int, float, bool))):
+                    self.error(None, f"block '{name}': param '{key}' default must be a number "
+                                     f"or an \"=expression\", got {value!r}", param=key)
+        # a block may use other blocks, never itself (directly or through others)
+        for name in blocks:
+            loop = self._block_loop(name, [name])
+            if loop:
+                self.error(None, f"block '{name}' uses itself ({' → '.join(loop)})")
+                self.bad_blocks[name] = f"it uses itself ({' → '.join(loop)})"
+
+    def _block_loop(self, start: str, trail: list[str]) -> list[str] | None:
+        for node in self.graph.blocks[trail[-1]].nodes:
+            if node.type not in self.graph.blocks:
+                continue
+            if node.type == start:
+                return trail + [start]
+            if node.type not in trail:
+                loop = self._block_loop(start, trail + [node.type])
+                if loop:
+                    return loop
+        return None
+
+    # -- one level ---------------------------------------------------------------------------
+
+    def _level(self, nodes: list[Node], edges: list[Edge], block_params: dict,
+               in_shapes: list[tuple[Shape, str]] | None, prefix: str) -> Level:
+        level = Level(prefix)
+        by_id: dict[str, Node] = {}
+        for node in nodes:
+            path = prefix + node.id
+            if not ID_PATTERN.match(node.id):
+                self.error(path, f"id {node.id!r} is not allowed: use 1–64 letters, digits, "
+                                 f"'_' or '-'")
+            if node.id in by_id:
+                self.error(path, f"duplicate id '{node.id}': node ids must be unique")
+                continue
+            by_id[node.id] = node
+        incoming = self._incoming(by_id, edges, prefix)
+        order = self._topological(by_id, incoming, prefix)
+        input_index = 0
+        for node_id in order:
+            node = by_id[node_id]
+            info = NodeInfo(prefix + node_id, node, None, None)
+            level.nodes[node_id] = info
+            if node.type == "Input":
+                level.inputs.append(node_id)
+                info.spec = find_block("Input")
+                if incoming[node_id]:
+                    self.error(info.path, "an Input cannot have incoming edges (from "
+                                          + ", ".join(s for s, _ in incoming[node_id]) + ")")
+                self._input(info, block_params, in_shapes, input_index)
+                input_index += 1
+                continue
+            if node.type == "Output":
+                level.outputs.append(node_id)
+            self._node(info, incoming[node_id], level, block_params)
+        if in_shapes is not None and input_index != len(in_shapes):
+            pass  # reported where the block is used (port count)
+        self._mark_unused(level, "its block" if prefix else "the model")
+        return level
+
+    def _incoming(self, by_id: dict[str, Node], edges: list[Edge],
+                  prefix: str) -> dict[str, list[tuple[str, int | str | None]]]:
+        incoming: dict[str, list] = {node_id: [] for node_id in by_id}
+        for edge in edges:
+            missing = [end for end in (edge.source, edge.target) if end not in by_id]
+            if missing:
+                node = prefix + (edge.target if edge.target in by_id else edge.source)
+                self.error(node, f"edge {edge}: no node '{missing[0]}'", edge=str(edge))
+                continue
+            if edge.source == edge.target:
+                self.error(prefix + edge.source, f"edge {edge} connects a node to itself "
+                                                 f"(cycle: {edge.source} → {edge.source})",
+                           edge=str(edge))
+                continue
+            incoming[edge.target].append((edge.source, edge.port))
+        return incoming
+
+    def _topological(self, by_id: dict[str, Node], incoming: dict, prefix: str) -> list[str]:
+        indegree = {n: len({s for s, _ in incoming[n]}) for n in by_id}
+        consumers: dict[str, list[str]] = {n: [] for n in by_id}
+        for target, sources in incoming.items():
+            for source in {s for s, _ in sources}:
+                consumers[source].append(target)
+        ready = [n for n in by_id if indegree[n] == 0]
+        order: list[str] = []
+        while ready:
+            node_id = ready.pop(0) if len(ready) < 64 else ready.pop()
+            order.append(node_id)
+            for target in consumers[node_id]:
+                indegree[target] -= 1
+                if indegree[target] == 0:
+                    ready.append(target)
+        stuck = [n for n in by_id if indegree[n] > 0]
+        reported: set[str] = set()
+        for start in stuck:
+            if start in reported:
+                continue
+            loop = _find_loop(start, incoming, set(stuck))
+            if loop:
+                reported.update(loop)
+                self.error(prefix + loop[0], "cycle: " + " → ".join(loop + [loop[0]])
+                           + " (a graph must flow one way; remove one of these edges)")
+        return order
+
+    # -- nodes -------------------------------------------------------------------------------
+
+    def _input(self, info: NodeInfo, block_params: dict, in_shapes, index: int) -> None:
+        node = info.node
+        extra = set(node.params) - {"shape", "dtype"}
+        for name in sorted(extra):
+            self.error(info.path, f"Input has no param '{name}' (it takes shape and dtype)",
+                       param=name)
+        dtype = node.params.get("dtype", "float32")
+        if dtype not in ("float32", "int64"):
+            self.error(info.path, f"dtype must be 'float32' or 'int64', got {dtype!r}",
+                       param="dtype")
+            return
+        if in_shapes is not None:  # a composite's port: the shape comes from where it is used
+            if index < len(in_shapes):
+                info.shape, info.dtype = in_shapes[index]
+            info.copies = [Layer({}, [], info.shape, 0, 0)] if info.shape else []
+            return
+        if "shape" not in node.params:
+            self.error(info.path, "Input needs a shape, e.g. [1, 28, 28] for images or [16] for "
+                                  "features", param="shape")
+            return
+        value = self._value(info, "shape", node.params["shape"], block_params, None)
+        if value is _FAILED:
+            return
+        try:
+            shape = find_block("Input").param("shape").coerce(value)
+        except ParamError as exc:
+            self.error(info.path, f"shape {exc}", param="shape")
+            return
+        info.shape, info.dtype = shape, dtype
+        info.copies = [Layer({"shape": shape, "dtype": dtype}, [], shape, 0, 0)]
+        self._check_size(info)
+
+    def _node(self, info: NodeInfo, sources: list, level: Level, block_params: dict) -> None:
+        node = info.node
+        spec = find_block(node.type)
+        block = self.graph.blocks.get(node.type) if spec is None else None
+        if spec is None and block is None:
+            self.error(info.path, unknown_type_message(node.type, list(self.graph.blocks)))
+            return
+        info.spec, info.block = spec, block
+        ordered = self._ports(info, sources)
+        if ordered is None:
+            return
+        info.inputs = ordered
+        producers = [level.nodes.get(s) for s in ordered]
+        if any(p is None or not p.ok for p in producers):
+            return  # an upstream problem is already reported
+        info.in_shapes = [p.shape for p in producers]
+        dtypes = [p.dtype for p in producers]
+        repeat = self._repeat(info, block_params)
+        if repeat is None:
+            return
+        info.repeat = repeat
+        if repeat == 0:  # skipped: the first input passes through unchanged
+            info.shape, info.dtype = info.in_shapes[0], dtypes[0]
+            return
+        if repeat > 1 and len(ordered) != 1:
+            self.error(info.path, f"repeat {repeat} needs a block with one input; this one has "
+                                  f"{len(ordered)}", param="repeat")
+            return
+        shapes, dtype = info.in_shapes, dtypes[0]
+        for copy in range(repeat):
+            if block is not None:
+                result = self._composite(info, shapes, dtypes, block_params, copy)
+            else:
+                result = self._primitive(info, spec, shapes, dtypes, block_params)
+            if result is None:
+                return
+            shape, dtype = result
+            shapes, dtypes = [shape], [dtype]
+        info.shape, info.dtype = shape, dtype
+        self._check_size(info)
+
+    def _ports(self, info: NodeInfo, sources: list) -> list[str] | None:
+        """The sources in port order, or None after reporting the problem."""
+        if info.block is not None:
+            names = tuple(info.block.input_ids())
+            low, high = len(names), len(names)
+        else:
+            ports = info.spec.ports
+            names, low, high = ports.names, ports.min, ports.max
+        what = f"{info.type}"
+        named = [p is not None for _, p in sources]
+        if any(named) and not all(named):
+            self.error(info.path, "the edges into this node must either all name their port or "
+                                  "none may", edge=f"→ {info.id}")
+            return None
+        if sources and all(named):
+            slots: dict[int, str] = {}
+            for source, port in sources:
+                if isinstance(port, str):
+                    if port not in names:
+                        known = ", ".join(names) or "none: its inputs are numbered"
+                        self.error(info.path, f"{what} has no input port '{port}' (ports: "
+                                              f"{known})", edge=f"{source} → {info.id}")
+                        return None
+                    index = names.index(port)
+                else:
+                    index = port
+                if index < 0 or (high is not None and index >= high):
+                    self.error(info.path, f"port {port} is out of range for {what}",
+                               edge=f"{source} → {info.id}")
+                    return None
+                if index in slots:
+                    self.error(info.path, f"port {port!r} is connected twice (from "
+                                          f"{slots[index]} and {source})",
+                               edge=f"{source} → {info.id}")
+                    return None
+                slots[index] = source
+            gaps = [i for i in range(max(slots) + 1) if i not in slots]
+            if gaps:
+                label = names[gaps[0]] if gaps[0] < len(names) else gaps[0]
+                self.error(info.path, f"input port {label!r} is not connected, but a later one "
+                                      f"is", edge=f"→ {info.id}")
+                return None
+            ordered = [slots[i] for i in sorted(slots)]
+        else:
+            ordered = [s for s, _ in sources]
+        if len(ordered) < low:
+            if not ordered:
+                self.error(info.path, f"{what} has no input: connect a block to it")
+            else:
+                self.error(info.path, f"{what} needs at least {low} inputs, but "
+                                      f"{len(ordered)} {'is' if len(ordered) == 1 else 'are'} "
+                                      f"connected")
+            return None
+        if high is not None and len(ordered) > high:
+            self.error(info.path, f"{what} takes {high} input{'s' if high != 1 else ''}, but "
+                                  f"{len(ordered)} are connected (from {', '.join(ordered)})")
+            return None
+        return ordered
+
+    def _repeat(self, info: NodeInfo, block_params: dict) -> int | None:
+        raw = info.node.repeat
+        if raw is None:
+            return 1
+        value = self._value(info, "repeat", raw, block_params, info.in_shapes[0])
+        if value is _FAILED:
+            return None
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            self.error(info.path, f"repeat must be a whole number ≥ 0, got {value!r}",
+                       param="repeat")
+            return None
+        if value > 10_000:
+            self.error(info.path, f"repeat {value} is more than 10,000 copies", param="repeat")
+            return None
+        return value
+
+    def _primitive(self, info: NodeInfo, spec: BlockSpec, in_shapes: list[Shape],
+                   dtypes: list[str], block_params: dict) -> tuple[Shape, str] | None:
+        for port, (dtype, source) in enumerate(zip(dtypes, info.inputs)):
+            if spec.input_dtype == "float" and dtype == "int64":
+                self.error(info.path, f"{spec.type} needs float values, but {source} gives int64 "
+                                      f"token ids; put an Embedding before it")
+                return None
+            if spec.input_dtype == "int" and dtype != "int64":
+                self.error(info.path, f"{spec.type} needs int64 token ids, but {source} gives "
+                                      f"{dtype} values; set the Input's dtype to int64")
+                return None
+        params = self._params(info, spec, block_params, in_shapes)
+        if params is None:
+            return None
+        try:
+            shape = tuple(int(d) for d in spec.infer(params, in_shapes))
+        except ShapeError as exc:
+            self._shape_problem(info, spec, exc, in_shapes)
+            return None
+        except Exception as exc:  # a plugin's shape rule failed: still name the node
+            self.error(info.path, f"{spec.type}'s shape rule failed: {exc}")
+            return None
+        if any(d < 1 for d in shape):
+            self.error(info.path, f"{spec.type} would give an empty output {show(shape)}")
+            return None
+        n_params = int(spec.count_params(params, in_shapes, shape))
+        macs = int(spec.macs(params, in_shapes, shape))
+        info.copies.append(Layer(params, list(in_shapes), shape, n_params, macs))
+        dtype = dtypes[0] if spec.output_dtype == "same" else "float32"
+        return shape, dtype
+
+    def _shape_problem(self, info: NodeInfo, spec: BlockSpec, exc: ShapeError,
+                       in_shapes: list[Shape]) -> None:
+        if exc.expected:
+            port = min(exc.port, len(in_shapes) - 1)
+            source = info.inputs[port] if port < len(info.inputs) else info.inputs[0]
+            self.error(info.path, f"{spec.type} needs a {exc.expected} input, but {source} gives "
+                                  f"{show(in_shapes[port])}", param=exc.param)
+        else:
+            self.error(info.path, exc.message, param=exc.param)
+
+    def _params(self, info: NodeInfo, spec: BlockSpec, block_params: dict,
+                in_shapes: list[Shape]) -> dict | None:
+        given = info.node.params
+        declared = {p.name for p in spec.params}
+        ok = True
+        for name in given:
+            if name not in declared:
+                close = difflib.get_close_matches(name, sorted(declared), n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                known = ", ".join(p.name for p in spec.params if not p.inferred) or "none"
+                self.error(info.path, f"{spec.type} has no param '{name}'{hint}; it takes: "
+                                      f"{known}", param=name)
+                ok = False
+        values: dict[str, Any] = {}
+        first = in_shapes[0] if in_shapes else None
+        for param in spec.params:
+            raw = given.get(param.name, param.default)
+            value = self._value(info, param.name, raw, block_params, first)
+            if value is _FAILED:
+                ok = False
+                continue
+            try:
+                values[param.name] = param.coerce(value)
+            except ParamError as exc:
+                self.error(info.path, f"{param.name} {exc}", param=param.name)
+                ok = False
+        if not ok:
+            return None
+        for name, rule in spec.inferred.items():
+            actual = rule(in_shapes)
+            if values.get(name) is not None and values[name] != actual:
+                self.error(info.path, f"{name} is {values[name]}, but the input gives {actual}; "
+                                      f"leave {name} out (it is inferred)", param=name)
+                return None
+            values[name] = actual
+        return values
+
+    def _value(self, info: NodeInfo, name: str, raw: Any, block_params: dict,
+               in_shape: Shape | None) -> Any:
+        """A param value with its expressions evaluated (elements of lists too)."""
+        if isinstance(raw, list):
+            items = [self._value(info, name, item, block_params, in_shape) for item in raw]
+            return _FAILED if any(i is _FAILED for i in items) else items
+        if not is_expression(raw):
+            return raw
+        names: dict[str, Any] = {}
+        if in_shape is not None:
+            names["in_shape"] = tuple(in_shape)
+        names.update(self.variables)
+        names.update(block_params)
+        try:
+            return evaluate(raw, names)
+        except ExpressionError as exc:
+            self.error(info.path, f"{name} = {raw!r}: {exc}", param=name)
+            return _FAILED
+
+    def _composite(self, info: NodeInfo, in_shapes: list[Shape], dtypes: list[str],
+                   outer_params: dict, copy: int) -> tuple[Shape, str] | None:
+        block = info.block
+        if block.name in self.bad_blocks:
+            if copy == 0:
+                self.error(info.path, f"block '{block.name}' cannot be used: "
+                                      f"{self.bad_blocks[block.name]}")
+            return None
+        params: dict[str, Any] = {}
+        ok = True
+        for name in info.node.params:
+            if name not in block.params:
+                known = ", ".join(block.params) or "none"
+                self.error(info.path, f"block '{block.name}' has no param '{name}' (it takes: "
+                                      f"{known})", param=name)
+                ok = False
+        for name, default in block.params.items():
+            if name in info.node.params:
+                value = self._value(info, name, info.node.params[name], outer_params,
+                                    in_shapes[0])
+            else:
+                value = self._value(info, name, default, {}, None)
+            if value is _FAILED:
+                ok = False
+            params[name] = value
+        if not ok:
+            return None
+        prefix = f"{info.path}/" if info.repeat <= 1 else f"{info.path}/{copy}/"
+        level = self._level(block.nodes, block.edges, params,
+                            list(zip(in_shapes, dtypes)), prefix)
+        info.copies.append(level)
+        outs = [level.nodes[o] for o in level.outputs if o in level.nodes]
+        if len(outs) != 1 or not outs[0].ok:
+            return None
+        return outs[0].shape, outs[0].dtype
+
+    def _check_size(self, info: NodeInfo) -> None:
+        size = prod(info.shape) * BYTES.get(info.dtype or "float32", 4)
+        if size > GIB:
+            self.warn(info.path, f"its output {show(info.shape)} takes {size / GIB:.1f} GiB per "
+                                 f"sample; training will likely run out of memory")
+
+    # -- whole-level checks ------------------------------------------------------------------
+
+    def _mark_unused(self, level: Level, where: str) -> None:
+        if getattr(level, "_marked", False):
+            return
+        level._marked = True  # type: ignore[attr-defined]
+        nodes = level.nodes
+        forward: set[str] = set(level.inputs)
+        for node_id, info in nodes.items():  # topological order: sources come first
+            if any(s in forward for s in info.inputs):
+                forward.add(node_id)
+        backward: set[str] = set(level.outputs)
+        for node_id in reversed(list(nodes)):
+            if node_id in backward:
+                backward.update(nodes[node_id].inputs)
+        for node_id, info in nodes.items():
+            if node_id in forward and node_id in backward:
+                continue
+            if info.type in ("Input",) and node_id in backward:
+                continue
+            info.used = False
+            why = "no Input feeds it" if node_id not in forward else "it leads to no Output"
+            self.warn(info.path, f"not on a path from an Input to an Output ({why}); it is left "
+                                 f"out of {where}")
+
+    def _top_warnings(self, top: Level) -> None:
+        for out_id in top.outputs:
+            info = top.nodes[out_id]
+            if len(info.inputs) == 1:
+                source = top.nodes.get(info.inputs[0])
+                if source is not None and source.type in ("Softmax", "LogSoftmax"):
+                    self.warn(source.path, f"{source.type} right before the output: for a "
+                                           f"classifier, cross-entropy applies it already; "
+                                           f"output logits (the trainer strips it when "
+                                           f"training)")
+
+
+_FAILED = object()
+
+
+def _find_loop(start: str, incoming: dict, stuck: set[str]) -> list[str] | None:
+    """A cycle through ``start`` among ``stuck`` nodes, as a list in flow order."""
+    # walk backwards along incoming edges until a node repeats
+    trail: list[str] = []
+    seen: dict[str, int] = {}
+    node = start
+    while node not in seen:
+        seen[node] = len(trail)
+        trail.append(node)
+        nxt = next((s for s, _ in incoming[node] if s in stuck), None)
+        if nxt is None:
+            return None
+        node = nxt
+    loop = trail[seen[node]:]
+    loop.reverse()
+    return loop
+
+

@@ -1,0 +1,94 @@
+"""``summarize(graph)``: the per-node table and totals of a valid graph."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from .blocks.common import prod
+from .model import Graph
+from .resolve import BYTES, Resolution
+from .validate import Report, validate
+
+
+@dataclass
+class NodeSummary:
+    id: str
+    type: str
+    output_shape: list[int]
+    params: int
+    macs: int
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "type": self.type, "output_shape": list(self.output_shape),
+                "params": self.params, "macs": self.macs}
+
+
+@dataclass
+class Summary:
+    name: str
+    params: int
+    trainable_params: int
+    macs: int
+    inputs: list[list[int]]
+    outputs: list[list[int]]
+    nodes: list[NodeSummary]
+    activation_bytes: int  # activations of one sample's forward pass, an estimate
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "params": self.params,
+                "trainable_params": self.trainable_params, "macs": self.macs,
+                "inputs": self.inputs, "outputs": self.outputs,
+                "nodes": [n.to_dict() for n in self.nodes]}
+
+    def table(self) -> str:
+        """A fixed-width table for the terminal."""
+        rows = [(n.id, n.type, str(n.output_shape), f"{n.params:,}", f"{n.macs:,}")
+                for n in self.nodes]
+        head = ("id", "type", "output", "params", "MACs")
+        widths = [max(len(r[i]) for r in rows + [head]) for i in range(5)]
+        fmt = "  ".join(f"{{:{'>' if i >= 3 else '<'}{w}}}" for i, w in enumerate(widths))
+        lines = [fmt.format(*head), "  ".join("-" * w for w in widths)]
+        lines += [fmt.format(*r) for r in rows]
+        lines.append("")
+        lines.append(f"total params: {self.params:,} (trainable {self.trainable_params:,})")
+        lines.append(f"MACs per sample: {self.macs:,}")
+        lines.append(f"activation memory per sample: ~{_size(self.activation_bytes)}")
+        return "\n".join(lines)
+
+
+def summarize(graph: Graph | dict | Report, variables: Mapping[str, Any] | None = None
+              ) -> Summary:
+    """The summary of a valid graph; an invalid one raises :class:`GraphError` with its problems.
+
+    Node ids inside composite blocks are joined with ``/`` (``layer1/c1``); a block repeated k ≥ 2
+    times numbers its copies (``layer2/0/c1``).
+    """
+    report = graph if isinstance(graph, Report) else validate(graph, variables)
+    report.raise_if_invalid()
+    return _summary(report.resolution)
+
+
+def _summary(res: Resolution) -> Summary:
+    top = res.top
+    nodes, activations = [], 0
+    for path, info, layer in top.leaves():
+        nodes.append(NodeSummary(path, info.type, list(layer.shape), layer.n_params, layer.macs))
+        if info.type not in ("Input", "Output", "Identity"):
+            activations += prod(layer.shape) * BYTES.get("float32")
+    params = top.n_params
+    return Summary(
+        name=res.graph.name, params=params, trainable_params=params, macs=top.macs,
+        inputs=[list(top.nodes[i].shape) for i in top.inputs],
+        outputs=[list(top.nodes[o].shape) for o in top.outputs],
+        nodes=nodes, activation_bytes=activations,
+        warnings=[str(w) for w in res.warnings])
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n} B"

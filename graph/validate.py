@@ -1,0 +1,58 @@
+"""``validate(graph)``: every problem at once, errors and warnings apart, plus what each node
+becomes (shape, params, MACs) for a graph that resolves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from .errors import GraphError, Problem
+from .model import Graph
+from .resolve import Resolution, resolve
+
+
+@dataclass
+class Report:
+    """What validation found. ``ok`` means no errors (warnings may remain)."""
+
+    resolution: Resolution
+
+    @property
+    def errors(self) -> list[Problem]:
+        return self.resolution.errors
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return self.resolution.warnings
+
+    @property
+    def ok(self) -> bool:
+        return self.resolution.ok
+
+    def problems_for(self, node_id: str) -> list[Problem]:
+        return [p for p in self.resolution.problems if p.node == node_id]
+
+    def raise_if_invalid(self) -> None:
+        if not self.ok:
+            raise GraphError(problems=self.errors)
+
+    def __str__(self) -> str:
+        lines = [f"error: {p}" for p in self.errors] + [f"warning: {p}" for p in self.warnings]
+        return "\n".join(lines) or "valid"
+
+
+def validate(graph: Graph | dict, variables: Mapping[str, Any] | None = None) -> Report:
+    """Check ``graph`` (a :class:`Graph` or its parsed JSON) and infer every shape.
+
+    >>> from layerloom.graph import load_graph
+    >>> report = validate({"format": "layerloom-graph", "version": 1, "name": "t",
+    ...     "nodes": [{"id": "x", "type": "Input", "params": {"shape": [4]}},
+    ...               {"id": "y", "type": "Output"}], "edges": []})
+    >>> [str(p) for p in report.errors]
+    ['y: Output has no input: connect a block to it']
+    """
+    if isinstance(graph, dict):
+        from .io import parse_graph
+
+        graph = parse_graph(graph)
+    return Report(resolve(graph, variables))
