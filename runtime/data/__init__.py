@@ -1,0 +1,57 @@
+"""Datasets for LayerLoom: built-in sets and users' files, split, normalised, as tensors.
+
+>>> ds = load_dataset("iris", seed=0)
+>>> ds.input_shape, ds.dtype, ds.classes
+((4,), 'float32', ['setosa', 'versicolor', 'virginica'])
+>>> check_input(ds, [4], "float32")
+
+Nothing here imports Streamlit or the UI.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any
+
+from .augment import AugmentConfig, augment_batch
+from .builtin import BUILTINS, load_builtin
+from .check import check_input
+from .dataset import Dataset
+from .errors import DataError
+from .files import FILE_KINDS, load_file
+from .split import SplitSpec
+
+__all__ = ["AugmentConfig", "DataError", "Dataset", "augment_batch", "check_input",
+           "list_datasets", "list_file_kinds", "load_dataset"]
+
+
+def load_dataset(source: str | Path, seed: int = 0, val_fraction: float = 0.1,
+                 test_fraction: float = 0.2, **options: Any) -> Dataset:
+    """A built-in dataset by name, or a user's file (.csv, .tsv, .npz, .zip) by path.
+
+    ``options`` are the dataset's or file kind's own (see :func:`list_datasets` and
+    :func:`list_file_kinds`); an unknown option is an error that lists the known ones.
+    """
+    spec = SplitSpec(seed, val_fraction, test_fraction)
+    if isinstance(source, str) and source in BUILTINS:
+        return load_builtin(source, spec, options)
+    path = Path(source)
+    if path.suffix or path.exists():
+        return load_file(path, spec, options)
+    close = difflib.get_close_matches(str(source), list(BUILTINS), n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    suffixes = ", ".join(suffix for kind in FILE_KINDS for suffix in kind.suffixes)
+    raise DataError(f"no built-in dataset {str(source)!r} and no such file{hint}; the built-ins "
+                    f"are {', '.join(BUILTINS)}, and files can be {suffixes}")
+
+
+def list_datasets() -> list[dict]:
+    """Every built-in: name, description, task, input_shape and dtype (with the default
+    options), and its options with their defaults."""
+    return [builtin.describe() for builtin in BUILTINS.values()]
+
+
+def list_file_kinds() -> list[dict]:
+    """The file types ``load_dataset`` reads: their suffixes, a description and options."""
+    return [kind.describe() for kind in FILE_KINDS]

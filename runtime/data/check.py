@@ -1,0 +1,66 @@
+"""Does a design's Input fit a dataset? One error that gives both sides and the fix."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+
+from .dataset import Dataset
+from .errors import DataError
+
+FLOAT_NAMES = {"float32", "float", "float16", "bfloat16", "float64", "double", "half"}
+INT_NAMES = {"int64", "long", "int32", "int"}
+
+
+def check_input(ds: Dataset, input_shape: Sequence[int | None], dtype: str | torch.dtype = "float32"
+                ) -> None:
+    """Raise DataError when an Input of ``input_shape`` (no batch dimension; ``None`` or -1 for
+    a size that may vary) and ``dtype`` cannot take ``ds``'s samples; return None when it can.
+
+    >>> from types import SimpleNamespace
+    >>> mnist = SimpleNamespace(name="mnist-5k", input_shape=(1, 28, 28), dtype="float32")
+    >>> check_input(mnist, [1, 28, 28], "float32")
+    >>> try:
+    ...     check_input(mnist, [3, 32, 32], "float32")
+    ... except DataError as err:
+    ...     print(err)
+    The design's Input is [3, 32, 32] float32 but mnist-5k gives [1, 28, 28] float32: set the \
+Input's shape to [1, 28, 28] (or pick a dataset of that shape).
+    """
+    want = _family(dtype)
+    shape = [None if size in (None, -1) else int(size) for size in input_shape]
+    shape_ok = len(shape) == len(ds.input_shape) and all(
+        size is None or size == have for size, have in zip(shape, ds.input_shape, strict=True))
+    dtype_ok = want == ds.dtype
+    if shape_ok and dtype_ok:
+        return
+    fixes = [] if shape_ok else [f"shape to {list(ds.input_shape)}"]
+    if not dtype_ok:
+        fixes.append(f"dtype to {ds.dtype}")
+    if not dtype_ok and ds.dtype == "int64":
+        hint = ", and feed it to an Embedding (or pick a dataset of float values)"
+    elif not dtype_ok:
+        hint = " (token ids are for text datasets; or pick one of those)"
+    else:
+        hint = " (or pick a dataset of that shape)"
+    raise DataError(f"The design's Input is {_show(shape)} {_kind(want)} but {ds.name} gives "
+                    f"{list(ds.input_shape)} {_kind(ds.dtype)}: set the Input's "
+                    f"{' and '.join(fixes)}{hint}.")
+
+
+def _family(dtype: str | torch.dtype) -> str:
+    name = str(dtype).removeprefix("torch.")
+    if name in FLOAT_NAMES:
+        return "float32"
+    if name in INT_NAMES:
+        return "int64"
+    raise DataError(f"an Input's dtype must be float32 or int64 (token ids), got {name!r}")
+
+
+def _kind(dtype: str) -> str:
+    return "int64 token ids" if dtype == "int64" else dtype
+
+
+def _show(shape: list[int | None]) -> str:
+    return "[" + ", ".join("?" if size is None else str(size) for size in shape) + "]"

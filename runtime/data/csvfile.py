@@ -1,0 +1,121 @@
+"""Reading a CSV file into checked rows of text, with the line number of every row.
+
+Shared by tabular and text CSVs. Nothing is converted here; the loaders decide what each
+column holds, and cite ``Table.lines`` in their errors.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import DataError
+
+MAX_CSV_BYTES = 100 * 2**20
+MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "?"})  # compared lowercased
+
+
+@dataclass(frozen=True)
+class Table:
+    path: Path
+    header: list[str]
+    rows: list[list[str]]
+    lines: list[int]  # 1-based line of each row in the file
+
+    def column(self, name: str) -> list[str]:
+        if name not in self.header:
+            raise DataError(f"no column {name!r}; the columns are "
+                            f"{', '.join(map(repr, self.header))}", file=self.path)
+        i = self.header.index(name)
+        return [row[i] for row in self.rows]
+
+
+def read_table(path: Path) -> Table:
+    """The header and data rows of ``path``; blank lines are skipped.
+
+    Raises DataError for a file that is too big, not UTF-8, empty, without data rows, with a
+    duplicate column name, or with a row whose number of values differs from the header's.
+    """
+    size = path.stat().st_size
+    if size > MAX_CSV_BYTES:
+        raise DataError(f"the file is {size / 2**20:.0f} MB; CSV files are capped at "
+                        f"{MAX_CSV_BYTES // 2**20} MB", file=path)
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[:err.start].count(b"\n") + 1
+        raise DataError("not UTF-8 text; save the file as UTF-8 CSV", file=path,
+                        line=line) from None
+    if not text.strip():
+        raise DataError("the file is empty", file=path)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(path, text),
+                        strict=True)
+    header, rows, lines = None, [], []
+    try:
+        for row in reader:
+            if not any(cell.strip() for cell in row):
+                continue
+            if header is None:
+                header = _header(path, row, reader.line_num)
+            elif len(row) != len(header):
+                raise DataError(f"{len(row)} values, but the header has {len(header)} columns",
+                                file=path, line=reader.line_num)
+            else:
+                rows.append(row)
+                lines.append(reader.line_num)
+    except csv.Error as err:
+        raise DataError(f"not valid CSV ({err})", file=path, line=reader.line_num) from None
+    if not rows:
+        raise DataError("the file has a header but no data rows", file=path)
+    return Table(path, header, rows, lines)
+
+
+def _delimiter(path: Path, text: str) -> str:
+    """Tab for .tsv; otherwise whichever of , ; | tab the header line holds most of."""
+    if path.suffix.lower() == ".tsv":
+        return "\t"
+    first = text.lstrip().split("\n", 1)[0]
+    return max(",;\t|", key=first.count) if any(c in first for c in ",;\t|") else ","
+
+
+def _header(path: Path, row: list[str], line: int) -> list[str]:
+    names = [cell.strip() or f"column {i + 1}" for i, cell in enumerate(row)]
+    seen = set()
+    for name in names:
+        if name in seen:
+            raise DataError(f"column {name!r} appears twice in the header", file=path, line=line)
+        seen.add(name)
+    return names
+
+
+def is_missing(value: str) -> bool:
+    return value.strip().lower() in MISSING
+
+
+def parse_numbers(values: list[str]) -> tuple[np.ndarray, list[int]]:
+    """Floats of ``values`` (NaN where missing) and the positions of values that are not numbers.
+
+    >>> parse_numbers(["1", " 2.5", "", "abc", "inf"])
+    (array([1. , 2.5, nan, nan, nan]), [3, 4])
+    """
+    numbers = np.full(len(values), np.nan)
+    bad = []
+    for i, value in enumerate(values):
+        if is_missing(value):
+            continue
+        try:
+            number = float(value)
+        except ValueError:
+            bad.append(i)
+            continue
+        if math.isfinite(number):
+            numbers[i] = number
+        else:
+            bad.append(i)
+    return numbers, bad

@@ -1,0 +1,38 @@
+"""The one error type the data package raises.
+
+Every message starts with where the fault is: the file, then the line, column or zip entry
+when one is at fault, so that a user can open the file and fix it.
+
+>>> str(DataError("expected a number", file="data.csv", line=7, column="age"))
+"data.csv, line 7, column 'age': expected a number"
+>>> str(DataError("path leaves the archive", file="photos.zip", entry="../evil.png"))
+"photos.zip, entry '../evil.png': path leaves the archive"
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class DataError(ValueError):
+    """A dataset that cannot be loaded, or one that does not fit the design it is given to.
+
+    ``file``, ``line`` (1-based, as an editor counts), ``column`` and ``entry`` say where the
+    fault is when one place is at fault; they are kept as attributes for the UI to highlight.
+    """
+
+    def __init__(self, message: str, *, file: str | Path | None = None, line: int | None = None,
+                 column: str | None = None, entry: str | None = None):
+        self.file = Path(file).name if file is not None else None
+        self.line = line
+        self.column = column
+        self.entry = entry
+        self.message = message
+        where = [self.file] if self.file else []
+        if line is not None:
+            where.append(f"line {line}")
+        if column is not None:
+            where.append(f"column {column!r}")
+        if entry is not None:
+            where.append(f"entry {entry!r}")
+        super().__init__(f"{', '.join(where)}: {message}" if where else message)

@@ -1,0 +1,102 @@
+"""Users' files, told apart by extension: CSV/TSV (a table, or texts and labels), NPZ, and zip
+files of image folders. Each kind declares its options once, as the built-ins do."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .csvfile import read_table
+from .dataset import Dataset
+from .errors import DataError
+from .images import load_image_zip
+from .npz import load_npz
+from .options import Option, resolve
+from .split import SplitSpec
+from .tabular import load_tabular
+from .target import TASKS
+from .text import free_text_column, load_text_csv
+
+TASK = Option("task", "choice", "auto", "classification or regression; auto: text labels or a "
+              "few distinct whole numbers are classes", choices=TASKS)
+
+
+@dataclass(frozen=True)
+class FileKind:
+    suffixes: tuple[str, ...]
+    description: str
+    options: tuple[Option, ...]
+    load: Callable[..., Dataset]
+
+    def describe(self) -> dict:
+        return {"suffixes": list(self.suffixes), "description": self.description,
+                "options": [option.describe() for option in self.options]}
+
+
+def _load_csv(path: Path, spec: SplitSpec, *, kind: str, target: str | None, task: str,
+              drop: tuple[str, ...], max_categories: int, text_column: str | None,
+              label_column: str | None, length: int, max_vocab: int,
+              min_freq: int) -> Dataset:
+    table = read_table(path)
+    if kind == "auto":
+        texts = text_column or label_column or free_text_column(table, {target} - {None})
+        kind = "text" if texts else "tabular"
+    if kind == "text":
+        return load_text_csv(table, spec, text_column=text_column,
+                             label_column=label_column or target, length=length,
+                             max_vocab=max_vocab, min_freq=min_freq)
+    return load_tabular(table, spec, target=target, task=task, drop=drop,
+                        max_categories=max_categories)
+
+
+FILE_KINDS = (
+    FileKind((".csv", ".tsv"), "a table with one row per sample, or texts and their labels", (
+        Option("kind", "choice", "auto", "tabular, or text (a column of texts and one of "
+               "labels); auto: text when exactly one column holds free text",
+               choices=("auto", "tabular", "text")),
+        Option("target", "str", None, "the column to predict (default: the last column)"),
+        TASK,
+        Option("drop", "names", (), "columns to leave out (ids, names)"),
+        Option("max_categories", "int", 50, "most distinct values a text column may have to be "
+               "one-hot encoded", min=2),
+        Option("text_column", "str", None, "text: the column of texts (default: the free-text "
+               "column)"),
+        Option("label_column", "str", None, "text: the column of labels (default: target, or "
+               "the last other column)"),
+        Option("length", "int", 64, "text: tokens per text, padded or cut", min=1,
+               max=100_000),
+        Option("max_vocab", "int", 20_000, "text: vocabulary size, <pad> and <unk> included",
+               min=3),
+        Option("min_freq", "int", 1, "text: fewest training occurrences a word needs to get "
+               "its own id", min=1),
+    ), _load_csv),
+    FileKind((".npz",), "NumPy arrays x (samples first) and y (labels or targets), optionally "
+             "classes (class names)", (
+                 TASK,
+                 Option("dtype", "choice", "float32", "float32 values, or int64 token ids",
+                        choices=("float32", "int64")),
+                 Option("normalize", "choice", "auto", "standardise x on the training split: "
+                        "per feature, per channel (dimension 1), or not; auto: per feature for "
+                        "[N, F], per channel otherwise",
+                        choices=("auto", "feature", "channel", "none")),
+             ), load_npz),
+    FileKind((".zip",), "a folder per class of PNG or JPEG images", (
+        Option("image_size", "size", None, "height and width to resize to (default: the "
+               "images' own size if they all share one, else 28×28)", min=1, max=4096),
+        Option("color", "choice", "auto", "grayscale (1 channel) or rgb (3); auto: rgb when "
+               "any image has colour", choices=("auto", "grayscale", "rgb")),
+    ), load_image_zip),
+)
+
+
+def load_file(path: Path, spec: SplitSpec, options: dict) -> Dataset:
+    if not path.is_file():
+        raise DataError("no such file", file=path)
+    suffix = path.suffix.lower()
+    for kind in FILE_KINDS:
+        if suffix in kind.suffixes:
+            return kind.load(path, spec, **resolve(path.name, kind.options, options))
+    known = ", ".join(suffix for kind in FILE_KINDS for suffix in kind.suffixes)
+    raise DataError(f"files of type {suffix or '(none)'!r} cannot be loaded; use {known}",
+                    file=path)

@@ -1,0 +1,148 @@
+"""Zip files of image folders: one folder per class, PNG or JPEG images inside.
+
+Read in memory, never extracted: an entry with an absolute path or ``..`` is refused, and the
+number of entries, their total size and each image's pixel count are capped. Every entry is
+checked, and every image decoded, before a tensor is built.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path, PurePosixPath
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from .build import assemble
+from .dataset import Dataset
+from .errors import DataError
+from .split import SplitSpec
+
+MAX_ZIP_BYTES = 200 * 2**20  # uncompressed
+MAX_ZIP_ENTRIES = 50_000
+MAX_IMAGE_PIXELS = 25_000_000
+DEFAULT_SIZE = (28, 28)
+SUFFIXES = (".png", ".jpg", ".jpeg")
+GRAY_MODES = ("1", "L", "LA", "I", "I;16", "F")
+JUNK = ("__MACOSX", "Thumbs.db", "desktop.ini")  # left by archivers and file browsers
+
+
+def load_image_zip(path: Path, spec: SplitSpec, *, image_size: tuple[int, int] | None,
+                   color: str) -> Dataset:
+    """A Dataset of ``[C, H, W]`` images in [0, 1], standardised per channel on train.
+
+    ``image_size`` (height, width) defaults to the images' own size when they all share one,
+    else 28×28; ``color`` "auto" is RGB when any image has colour (or a palette).
+    """
+    with _open(path) as archive:
+        files = _image_entries(path, archive)
+        headers = [_header(path, archive, info) for _, info in files]
+        sizes = {image.size for image in headers}  # PIL sizes are (width, height)
+        if image_size is None:
+            image_size = (next(iter(sizes))[::-1]) if len(sizes) == 1 else DEFAULT_SIZE
+        if color == "auto":
+            color = "grayscale" if all(im.mode in GRAY_MODES for im in headers) else "rgb"
+        pixels = np.stack([_pixels(path, info, image, image_size, color)
+                           for (_, info), image in zip(files, headers, strict=True)])
+    if pixels.ndim == 3:
+        pixels = pixels[:, None]  # (N, 1, H, W)
+    else:
+        pixels = pixels.transpose(0, 3, 1, 2)  # (N, H, W, C) -> (N, C, H, W)
+    classes = sorted({name for name, _ in files})
+    labels = np.array([classes.index(name) for name, _ in files])
+    meta = {"color": color, "image_size": list(image_size),
+            "original_sizes": sorted([h, w] for w, h in sizes)[:20]}
+    return assemble(path.name, str(path), pixels, labels, spec, classes=classes, norm="channel",
+                    scale=255.0, meta=meta)
+
+
+def _open(path: Path) -> zipfile.ZipFile:
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError):
+        raise DataError("not a valid zip file", file=path) from None
+    infos = archive.infolist()
+    if len(infos) > MAX_ZIP_ENTRIES:
+        archive.close()
+        raise DataError(f"{len(infos)} entries; zip files are capped at {MAX_ZIP_ENTRIES}",
+                        file=path)
+    total = sum(info.file_size for info in infos)
+    if total > MAX_ZIP_BYTES:
+        archive.close()
+        raise DataError(f"{total / 2**20:.0f} MB uncompressed; zip files are capped at "
+                        f"{MAX_ZIP_BYTES // 2**20} MB", file=path)
+    return archive
+
+
+def _image_entries(path: Path, archive: zipfile.ZipFile) -> list[tuple[str, zipfile.ZipInfo]]:
+    """``(class name, entry)`` of every image, checked; sorted by entry name."""
+    kept: list[tuple[tuple[str, ...], zipfile.ZipInfo]] = []
+    for info in archive.infolist():
+        parts = _safe_parts(path, info.filename)
+        if any(part.startswith(".") or part in JUNK for part in parts):
+            continue
+        kept.append((parts, info))
+    # A zip of one folder holding the class folders: the class folders are one level down.
+    while kept and len({parts[0] for parts, _ in kept}) == 1 and all(
+            len(parts) > 2 or info.is_dir() for parts, info in kept):
+        kept = [(parts[1:], info) for parts, info in kept if len(parts) > 1]
+    folders, files = set(), []
+    for parts, info in kept:
+        if info.is_dir():
+            folders.add(parts[0])
+            continue
+        if len(parts) == 1:
+            raise DataError("is not inside a class folder; put each image in a folder named "
+                            "after its class", file=path, entry=info.filename)
+        if PurePosixPath(parts[-1]).suffix.lower() not in SUFFIXES:
+            raise DataError("is not a PNG or JPEG image; the zip may hold only images in class "
+                            "folders", file=path, entry=info.filename)
+        folders.add(parts[0])
+        files.append((parts[0], info))
+    empty = sorted(folders - {name for name, _ in files})
+    if empty:
+        raise DataError(f"class folder {empty[0]!r} holds no images", file=path)
+    if len(folders) < 2:
+        found = f"only {next(iter(folders))!r}" if folders else "none"
+        raise DataError(f"classification needs at least 2 class folders, found {found}",
+                        file=path)
+    return sorted(files, key=lambda item: item[1].filename)
+
+
+def _safe_parts(path: Path, name: str) -> tuple[str, ...]:
+    """The folders and file name of an entry; an absolute path or ``..`` is refused."""
+    unified = name.replace("\\", "/")
+    parts = tuple(part for part in unified.split("/") if part not in ("", "."))
+    if unified.startswith("/") or (parts and ":" in parts[0]) or ".." in parts:
+        raise DataError("path leaves the archive's folder (absolute or with '..'); such entries "
+                        "are refused", file=path, entry=name)
+    return parts
+
+
+def _header(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Image.Image:
+    """The image opened lazily (size and mode read, pixels not yet decoded)."""
+    try:
+        image = Image.open(io.BytesIO(archive.read(info)))
+    except (UnidentifiedImageError, OSError, zipfile.BadZipFile, Image.DecompressionBombError,
+            ValueError, RuntimeError, NotImplementedError) as err:  # Runtime: encrypted entry
+        raise DataError(f"cannot be read as an image ({err})", file=path,
+                        entry=info.filename) from None
+    width, height = image.size
+    if width * height > MAX_IMAGE_PIXELS:
+        raise DataError(f"{width}×{height} pixels; images are capped at {MAX_IMAGE_PIXELS:,}",
+                        file=path, entry=info.filename)
+    return image
+
+
+def _pixels(path: Path, info: zipfile.ZipInfo, image: Image.Image, size: tuple[int, int],
+            color: str) -> np.ndarray:
+    """uint8 pixels (H, W) for grayscale or (H, W, 3) for RGB, resized to ``size``."""
+    try:
+        image = image.convert("L" if color == "grayscale" else "RGB")
+        if image.size != size[::-1]:
+            image = image.resize(size[::-1], Image.Resampling.BILINEAR)
+        return np.asarray(image, dtype=np.uint8)
+    except (OSError, ValueError, SyntaxError) as err:  # truncated or corrupt image data
+        raise DataError(f"cannot be decoded as an image ({err})", file=path,
+                        entry=info.filename) from None

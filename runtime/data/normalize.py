@@ -1,0 +1,43 @@
+"""Standardisation fitted on the training split only, per feature or per channel.
+
+``fit`` returns a JSON-ready dict, stored on the Dataset and with every run, so that a model can
+be fed new data exactly as it was trained: ``x = (raw / scale - mean) / std``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def fit(x_train: np.ndarray, kind: str, scale: float | None = None,
+        keep: np.ndarray | None = None) -> dict:
+    """Mean and std of ``x_train`` per feature (``[N, F]``) or per channel (``[N, C, ...]``).
+
+    A constant feature gets std 1, so that it maps to 0 rather than to NaN; features marked in
+    ``keep`` (one-hot columns) get mean 0 and std 1, so they stay as they are.
+
+    >>> fit(np.array([[0.0, 5.0], [2.0, 5.0]]), "feature")
+    {'kind': 'feature', 'mean': [1.0, 5.0], 'std': [1.0, 1.0]}
+    """
+    axes = (0,) if kind == "feature" else (0,) + tuple(range(2, x_train.ndim))
+    values = x_train.astype(np.float64)
+    mean = np.nanmean(values, axis=axes) if len(values) else np.zeros(values.shape[1])
+    std = np.nanstd(values, axis=axes) if len(values) else np.ones(values.shape[1])
+    mean = np.nan_to_num(mean)  # a feature missing in every training row
+    std = np.where(np.isfinite(std) & (std > 1e-12), std, 1.0)
+    if keep is not None:
+        mean, std = np.where(keep, 0.0, mean), np.where(keep, 1.0, std)
+    stats = {"kind": kind, "mean": mean.tolist(), "std": std.tolist()}
+    if scale is not None:
+        stats["scale"] = scale
+    return stats
+
+
+def apply(x: np.ndarray, stats: dict) -> np.ndarray:
+    """``x`` standardised with ``stats`` as float32; missing values (NaN) become the mean, 0."""
+    mean = np.asarray(stats["mean"], dtype=np.float64)
+    std = np.asarray(stats["std"], dtype=np.float64)
+    if stats["kind"] == "channel":
+        shape = (1, -1) + (1,) * (x.ndim - 2)
+        mean, std = mean.reshape(shape), std.reshape(shape)
+    return np.nan_to_num((x - mean) / std, nan=0.0).astype(np.float32)

@@ -1,0 +1,110 @@
+"""Dataset options, each declared once: name, kind, default, range or choices, one line of help.
+
+The same declaration checks what a caller passes to ``load_dataset`` and tells the UI (through
+``list_datasets``) which form fields to draw.
+
+>>> Option("noise", "float", 0.1, "standard deviation of the noise", min=0).coerce(0.2, "moons")
+0.2
+>>> Option("noise", "float", 0.1, "standard deviation of the noise", min=0).coerce(-1, "moons")
+... # doctest: +IGNORE_EXCEPTION_DETAIL
+Traceback (most recent call last):
+DataError: moons: option 'noise' must be at least 0, got -1
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import DataError
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str
+    kind: str  # "int" | "float" | "bool" | "choice" | "str" | "size" | "names"
+    default: Any
+    help: str
+    min: float | None = None
+    max: float | None = None
+    choices: tuple[str, ...] = ()
+
+    def coerce(self, value: Any, owner: str) -> Any:
+        """Return ``value`` in its canonical form, or raise naming ``owner`` and the option."""
+        if value is None and self.default is None:
+            return None
+        try:
+            value = getattr(self, f"_coerce_{self.kind}")(value)
+        except (TypeError, ValueError) as err:
+            raise DataError(f"{owner}: option {self.name!r} {err}") from None
+        return value
+
+    def describe(self) -> dict:
+        """A JSON-ready form of the declaration."""
+        default = list(self.default) if isinstance(self.default, tuple) else self.default
+        return {"name": self.name, "kind": self.kind, "default": default, "help": self.help,
+                "min": self.min, "max": self.max, "choices": list(self.choices) or None}
+
+    def _coerce_int(self, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
+            raise ValueError(f"must be a whole number, got {value!r}")
+        return self._in_range(int(value))
+
+    def _coerce_float(self, value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+            raise ValueError(f"must be a number, got {value!r}")
+        return float(self._in_range(value))
+
+    def _coerce_bool(self, value: Any) -> bool:
+        if not isinstance(value, bool):
+            raise TypeError(f"must be true or false, got {value!r}")
+        return value
+
+    def _coerce_choice(self, value: Any) -> str:
+        if value not in self.choices:
+            raise ValueError(f"must be one of {', '.join(map(repr, self.choices))}, got {value!r}")
+        return value
+
+    def _coerce_str(self, value: Any) -> str:
+        if not isinstance(value, str):
+            raise TypeError(f"must be text, got {value!r}")
+        return value
+
+    def _coerce_size(self, value: Any) -> tuple[int, int]:
+        """An image size: ``28`` or ``(28, 28)``, as (height, width)."""
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = (value, value)
+        if (not isinstance(value, (tuple, list)) or len(value) != 2
+                or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)):
+            raise ValueError(f"must be a size such as 28 or (28, 28), got {value!r}")
+        return tuple(self._in_range(v) for v in value)
+
+    def _coerce_names(self, value: Any) -> tuple[str, ...]:
+        """Column names: one name or a list of them."""
+        names = (value,) if isinstance(value, str) else value
+        if not isinstance(names, (tuple, list)) or not all(isinstance(n, str) for n in names):
+            raise ValueError(f"must be a column name or a list of them, got {value!r}")
+        return tuple(names)
+
+    def _in_range(self, number: float) -> Any:
+        if self.min is not None and number < self.min:
+            raise ValueError(f"must be at least {self.min:g}, got {number!r}")
+        if self.max is not None and number > self.max:
+            raise ValueError(f"must be at most {self.max:g}, got {number!r}")
+        return number
+
+
+def resolve(owner: str, declared: tuple[Option, ...], given: dict[str, Any]) -> dict[str, Any]:
+    """Every declared option's value: the given one (checked) or its default.
+
+    >>> resolve("xor", (Option("n_samples", "int", 400, "points", min=4),), {})
+    {'n_samples': 400}
+    """
+    by_name = {option.name: option for option in declared}
+    unknown = sorted(set(given) - set(by_name))
+    if unknown:
+        known = ", ".join(sorted(by_name)) or "none"
+        raise DataError(f"{owner} has no option {unknown[0]!r} (its options: {known})")
+    return {name: option.coerce(given[name], owner) if name in given else option.default
+            for name, option in by_name.items()}

@@ -1,0 +1,83 @@
+"""What a model predicts: class indices (with class names) or regression targets.
+
+``task="auto"`` picks classification for text labels and for a few distinct whole numbers,
+regression otherwise.
+
+>>> encode(np.array(["cat", "dog", "cat"]), "auto", "pets.csv")
+Target(y=array([0, 1, 0]), classes=['cat', 'dog'])
+>>> encode(np.array([0.5, 1.5, 2.25]), "auto", "prices.csv").classes is None
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .csvfile import Table, is_missing, parse_numbers
+from .errors import DataError
+
+TASKS = ("auto", "classification", "regression")
+MAX_AUTO_CLASSES = 20  # more distinct whole numbers than this reads as a quantity
+
+
+@dataclass(frozen=True)
+class Target:
+    y: np.ndarray  # int64 [N] class indices, or float32 [N, T]
+    classes: list[str] | None  # None for regression
+
+
+def infer_task(labels: np.ndarray) -> str:
+    """"classification" or "regression" for an array of labels (numbers or text)."""
+    if labels.dtype.kind in "USb":
+        return "classification"
+    if labels.ndim > 1 and labels.shape[1] > 1:
+        return "regression"
+    values = labels.ravel()
+    distinct = len(np.unique(values))
+    whole = bool(np.all(values == np.round(values)))
+    few = distinct <= MAX_AUTO_CLASSES and distinct <= max(2, len(values) // 2)
+    return "classification" if whole and few else "regression"
+
+
+def encode(labels: np.ndarray, task: str, where: str, column: str | None = None) -> Target:
+    """Class indices with sorted class names, or float32 ``[N, T]`` targets."""
+    if task == "auto":
+        task = infer_task(labels)
+    if task == "regression":
+        if labels.dtype.kind not in "biuf":
+            raise DataError("regression needs numeric targets", file=where, column=column)
+        return Target(labels.astype(np.float32).reshape(len(labels), -1), None)
+    if labels.ndim != 1:
+        raise DataError(f"class labels must be one per sample, got shape {list(labels.shape)}",
+                        file=where, column=column)
+    values, y = np.unique(labels, return_inverse=True)
+    if len(values) < 2:
+        only = f" ({_name(values[0])!r})" if len(values) else ""
+        raise DataError(f"only one class{only}; classification needs at least 2",
+                        file=where, column=column)
+    return Target(y.astype(np.int64), [_name(v) for v in values])
+
+
+def from_column(table: Table, column: str, task: str) -> Target:
+    """The target of a CSV column; a missing or (for regression) non-numeric value is an error
+    naming its line."""
+    values = [value.strip() for value in table.column(column)]
+    for i, value in enumerate(values):
+        if is_missing(value):
+            raise DataError("the target is missing; fill it in or remove the row",
+                            file=table.path, line=table.lines[i], column=column)
+    numbers, bad = parse_numbers(values)
+    if task == "regression" and bad:
+        raise DataError(f"{values[bad[0]]!r} is not a number, and regression needs numeric "
+                        f"targets", file=table.path, line=table.lines[bad[0]], column=column)
+    labels = numbers if not bad else np.array(values)
+    return encode(labels, task, str(table.path), column)
+
+
+def _name(value) -> str:
+    """A class name: whole numbers without ``.0``."""
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return str(value)

@@ -1,0 +1,114 @@
+"""Texts to token ids: a lowercase word tokeniser, a vocabulary built from the training texts
+only, and CSV files of texts and labels.
+
+>>> tokenize("Great film -- I'd see it AGAIN!")
+['great', 'film', "i'd", 'see', 'it', 'again']
+>>> vocab = build_vocab([["a", "b", "a"]], max_vocab=10)
+>>> vocab
+['<pad>', '<unk>', 'a', 'b']
+>>> encode([["b", "zzz"]], vocab, length=4).tolist()
+[[3, 1, 0, 0]]
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import numpy as np
+
+from . import target as targets
+from .build import assemble
+from .csvfile import Table, is_missing, parse_numbers
+from .dataset import Dataset
+from .errors import DataError
+from .split import SplitSpec, split_indices
+
+PAD, UNK = "<pad>", "<unk>"  # ids 0 and 1
+WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+FREE_TEXT_WORDS = 4  # a column averaging this many words per cell is free text, not categories
+
+
+def tokenize(text: str) -> list[str]:
+    """Lowercase words (letters and digits, with inner apostrophes); punctuation dropped."""
+    return WORD.findall(text.lower())
+
+
+def build_vocab(token_lists: list[list[str]], max_vocab: int, min_freq: int = 1) -> list[str]:
+    """``<pad>``, ``<unk>``, then the most frequent words (ties alphabetical), at most
+    ``max_vocab`` entries in all."""
+    counts = Counter(token for tokens in token_lists for token in tokens)
+    words = sorted((w for w, c in counts.items() if c >= min_freq), key=lambda w: (-counts[w], w))
+    return [PAD, UNK] + words[:max(0, max_vocab - 2)]
+
+
+def encode(token_lists: list[list[str]], vocab: list[str], length: int) -> np.ndarray:
+    """Token ids ``[N, length]``: unknown words as ``<unk>``, cut at ``length``, padded with 0."""
+    index = {word: i for i, word in enumerate(vocab)}
+    ids = np.zeros((len(token_lists), length), dtype=np.int64)
+    for row, tokens in enumerate(token_lists):
+        cut = [index.get(token, 1) for token in tokens[:length]]
+        ids[row, :len(cut)] = cut
+    return ids
+
+
+def text_dataset(name: str, source: str, texts: list[str], labels: np.ndarray,
+                 classes: list[str], spec: SplitSpec, *, length: int, max_vocab: int,
+                 min_freq: int = 1, meta: dict | None = None) -> Dataset:
+    """A classification Dataset of token ids; the vocabulary sees the training texts only."""
+    token_lists = [tokenize(text) for text in texts]
+    split = split_indices(len(texts), spec, labels, where=name)
+    vocab = build_vocab([token_lists[i] for i in split.train], max_vocab, min_freq)
+    x = encode(token_lists, vocab, length)
+    lengths = np.array([len(tokens) for tokens in token_lists])
+    meta = {**(meta or {}), "truncated": int((lengths > length).sum()),
+            "mean_tokens": float(lengths.mean()) if len(lengths) else 0.0}
+    return assemble(name, source, x, labels, spec, classes=classes, tokens=True, split=split,
+                    vocab=vocab, meta=meta)
+
+
+def free_text_column(table: Table, exclude: set[str]) -> str | None:
+    """The one column of free text (non-numeric, several words per cell on average), if exactly
+    one column is."""
+    found = []
+    for name in table.header:
+        if name in exclude:
+            continue
+        values = table.column(name)
+        if not parse_numbers(values)[1]:
+            continue  # numbers
+        words = sum(len(tokenize(value)) for value in values) / len(values)
+        if words >= FREE_TEXT_WORDS:
+            found.append(name)
+    return found[0] if len(found) == 1 else None
+
+
+def load_text_csv(table: Table, spec: SplitSpec, *, text_column: str | None,
+                  label_column: str | None, length: int, max_vocab: int,
+                  min_freq: int) -> Dataset:
+    """A classification Dataset of token ids ``[length]`` from a CSV of texts and labels.
+
+    ``text_column`` defaults to the one free-text column, ``label_column`` to the last other
+    column. Other columns are ignored. A missing text counts as empty; a missing label is an
+    error naming its line.
+    """
+    text_column = text_column or free_text_column(table, {label_column} - {None})
+    if text_column is None:
+        raise DataError("cannot tell which column holds the texts; name it with text_column=",
+                        file=table.path)
+    table.column(text_column)
+    if label_column is None:
+        others = [name for name in table.header if name != text_column]
+        if not others:
+            raise DataError(f"no label column besides the texts in {text_column!r}",
+                            file=table.path)
+        label_column = others[-1]
+    if label_column == text_column:
+        raise DataError(f"column {text_column!r} cannot be both the texts and the labels",
+                        file=table.path)
+    goal = targets.from_column(table, label_column, "classification")
+    texts = ["" if is_missing(value) else value for value in table.column(text_column)]
+    ignored = [name for name in table.header if name not in (text_column, label_column)]
+    meta = {"text_column": text_column, "label_column": label_column, "ignored_columns": ignored}
+    return text_dataset(table.path.name, str(table.path), texts, goal.y, goal.classes, spec,
+                        length=length, max_vocab=max_vocab, min_freq=min_freq, meta=meta)
