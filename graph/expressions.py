@@ -162,8 +162,8 @@ class _Evaluator(ast.NodeVisitor):
 
     def visit_Call(self, node: ast.Call) -> Any:
         if not isinstance(node.func, ast.Name):
-            raise ExpressionError("only the functions " + ", ".join(sorted(FUNCTIONS))
-                                  + " can be called")
+            raise ExpressionError("this call is not allowed: only the functions "
+                                  + ", ".join(sorted(FUNCTIONS)) + " can be called")
         fn = FUNCTIONS.get(node.func.id)
         if fn is None:
             raise ExpressionError(f"function '{node.func.id}' is not allowed "

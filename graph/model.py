@@ -97,10 +97,8 @@ class Graph:
         out: dict[str, Any] = {"format": FORMAT, "version": self.version, "name": self.name}
         if self.description is not None:
             out["description"] = self.description
-        if self.variables:
-            out["variables"] = copy.deepcopy(self.variables)
-        if self.blocks:
-            out["blocks"] = {name: b.to_dict() for name, b in self.blocks.items()}
+        out["variables"] = copy.deepcopy(self.variables)
+        out["blocks"] = {name: b.to_dict() for name, b in self.blocks.items()}
         out["nodes"] = [n.to_dict() for n in self.nodes]
         out["edges"] = [e.to_dict() for e in self.edges]
         out.update(copy.deepcopy(self.extra))

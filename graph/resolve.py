@@ -306,8 +306,10 @@ class _Resolver:
             if start in reported:
                 continue
             loop = _find_loop(start, incoming, set(stuck))
-            if loop:
+            if loop and not reported.intersection(loop):
                 reported.update(loop)
+                first = min(range(len(loop)), key=lambda i: stuck.index(loop[i]))
+                loop = loop[first:] + loop[:first]
                 self.error(prefix + loop[0], "cycle: " + " → ".join(loop + [loop[0]])
                            + " (a graph must flow one way; remove one of these edges)")
         return order

@@ -1,0 +1,65 @@
+"""Shared fixtures: the graph of graph-format.md, and a helper to build small graphs."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+SEED_CNN = {
+    "format": "layerloom-graph", "version": 1, "name": "seed-cnn",
+    "description": "The Keras example of the design note, rebuilt as blocks.",
+    "variables": {"width": 1.0, "classes": 10},
+    "blocks": {},
+    "nodes": [
+        {"id": "image", "type": "Input", "params": {"shape": [1, 28, 28]}, "position": [0, 0]},
+        {"id": "conv1", "type": "Conv2d",
+         "params": {"out_channels": "=round(32*width)", "kernel_size": 3}},
+        {"id": "relu1", "type": "ReLU"},
+        {"id": "pool1", "type": "MaxPool2d", "params": {"kernel_size": 2}},
+        {"id": "conv2", "type": "Conv2d",
+         "params": {"out_channels": "=round(64*width)", "kernel_size": 3}},
+        {"id": "relu2", "type": "ReLU"},
+        {"id": "pool2", "type": "MaxPool2d", "params": {"kernel_size": 2}},
+        {"id": "flat", "type": "Flatten"},
+        {"id": "fc", "type": "Linear", "params": {"out_features": "=classes"}},
+        {"id": "probs", "type": "Output"},
+    ],
+    "edges": [
+        {"source": "image", "target": "conv1"}, {"source": "conv1", "target": "relu1"},
+        {"source": "relu1", "target": "pool1"}, {"source": "pool1", "target": "conv2"},
+        {"source": "conv2", "target": "relu2"}, {"source": "relu2", "target": "pool2"},
+        {"source": "pool2", "target": "flat"}, {"source": "flat", "target": "fc"},
+        {"source": "fc", "target": "probs"},
+    ],
+}
+
+
+@pytest.fixture
+def seed_cnn() -> dict:
+    return copy.deepcopy(SEED_CNN)
+
+
+def chain(*nodes, name="t", variables=None, blocks=None) -> dict:
+    """A graph dict whose nodes (``(id, type, params)`` tuples or dicts) are wired in a chain."""
+    out = []
+    for n in nodes:
+        if isinstance(n, dict):
+            out.append(n)
+        else:
+            node = {"id": n[0], "type": n[1]}
+            if len(n) > 2 and n[2]:
+                node["params"] = n[2]
+            out.append(node)
+    edges = [{"source": a["id"], "target": b["id"]} for a, b in zip(out, out[1:])]
+    graph = {"format": "layerloom-graph", "version": 1, "name": name, "nodes": out, "edges": edges}
+    if variables:
+        graph["variables"] = variables
+    if blocks:
+        graph["blocks"] = blocks
+    return graph
+
+
+@pytest.fixture
+def make_chain():
+    return chain
