@@ -12,6 +12,7 @@ The result feeds validation, summaries, the compiler and code generation alike.
 from __future__ import annotations
 
 import difflib
+import gc
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -137,7 +138,16 @@ class Resolution:
 
 def resolve(graph: Graph, variables: Mapping[str, Any] | None = None) -> Resolution:
     """Resolve ``graph``; ``variables`` overrides the graph's own values (sliders, sweeps)."""
-    return _Resolver(graph, variables).run()
+    # Resolution allocates many small objects and frees none of them until it returns; the
+    # cyclic collector's repeated full passes over them would make its cost grow faster than the
+    # graph, so it is paused for the walk.
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _Resolver(graph, variables).run()
+    finally:
+        if paused:
+            gc.enable()
 
 
 class _Resolver:
