@@ -5,6 +5,7 @@ This package imports neither Streamlit nor the runtime.
 >>> from layerloom.graph import load_graph, validate, summarize
 """
 
+from .compile import compile_graph
 from .errors import GraphError, Problem
 from .io import dumps_graph, load_graph, loads_graph, parse_graph, save_graph
 from .model import Block, Edge, Graph, Node
@@ -14,6 +15,6 @@ from .validate import Report, validate
 
 __all__ = [
     "Block", "BlockSpec", "Edge", "Graph", "GraphError", "Node", "Ports", "Problem", "Report",
-    "Summary", "all_blocks", "dumps_graph", "get_block", "load_graph", "loads_graph",
+    "Summary", "all_blocks", "compile_graph", "dumps_graph", "get_block", "load_graph", "loads_graph",
     "parse_graph", "register", "save_graph", "summarize", "validate",
 ]

@@ -1,0 +1,104 @@
+"""Python names for graph ids: one rule shared by the compiler and code generation.
+
+Node ids become submodule attributes (so ``state_dict`` keys read ``conv1.weight``) and local
+variables of ``forward``; the graph's and composite blocks' names become class names. Both the
+compiled model and the generated source must agree on every name, so both ask this module.
+
+Any text becomes a legal, unique identifier, never raw source: characters outside
+``[A-Za-z0-9_]`` (unicode letters after accent folding, quotes, newlines...) turn into ``_``, a
+leading digit gets a ``_`` in front (as do leading double underscores, which a class would
+mangle), a keyword, builtin or ``nn.Module`` attribute gets a ``_`` after it, and a name already
+taken gets ``_1``, ``_2``...
+
+>>> ns = Namespace()
+>>> [ns.name(x) for x in ("conv1", "conv-1", "class", "1st", "forward", "conv1", "", "__import__")]
+['conv1', 'conv_1', 'class_', '_1st', 'forward_', 'conv1_1', '_', '_import__']
+>>> class_name("seed-cnn"), class_name("résumé net"), class_name("def")
+('SeedCnn', 'ResumeNet', 'Def')
+"""
+
+from __future__ import annotations
+
+import builtins
+import keyword
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from torch import fx, nn
+
+_ILLEGAL = re.compile(r"[^0-9A-Za-z_]")
+
+# Names the generated module itself uses, fx's own globals, and everything an nn.Module (or an
+# fx GraphModule) already has as an attribute: a submodule named ``forward`` or ``training``
+# would break the model.
+# Only Python's own builtins, not what a shell adds (``_``, IPython's ``display``): the same graph
+# must get the same names in every process.
+_BUILTINS = [name for name, obj in vars(builtins).items()
+             if getattr(obj, "__module__", None) == "builtins" and not name.startswith("_")]
+RESERVED = frozenset(
+    keyword.kwlist + _BUILTINS + ["Ellipsis", "NotImplemented"]
+    + ["self", "torch", "nn", "Tensor", "typing", "List", "Optional", "Tuple", "operator",
+       "inf", "nan", "NoneType", "device", "fx_pytree", "pytree", "F"]
+    + dir(nn.Module) + dir(fx.GraphModule) + dir(nn.Sequential)
+)
+
+
+def ascii_identifier(text: str) -> str:
+    """``text`` folded to ``[A-Za-z0-9_]`` with no leading digit; never empty."""
+    folded = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode("ascii")
+    name = _ILLEGAL.sub("_", folded) or "_"
+    if name[0].isdigit():
+        name = "_" + name
+    return name
+
+
+class Namespace:
+    """Hands out legal, unique identifiers, like ``torch.fx``'s ``_Namespace``."""
+
+    def __init__(self, reserved: Iterable[str] = RESERVED):
+        self.reserved = frozenset(reserved)
+        self.taken: set[str] = set()
+
+    def name(self, text: str) -> str:
+        base = ascii_identifier(text)
+        if base.startswith("__"):  # a class would mangle ``self.__x`` to ``self._Cls__x``
+            base = "_" + base.lstrip("_")
+        if base in self.reserved:
+            base += "_"
+        candidate, i = base, 0
+        while candidate in self.taken or candidate in self.reserved:
+            i += 1
+            candidate = f"{base}_{i}"
+        self.taken.add(candidate)
+        return candidate
+
+
+def node_names(ids: Iterable[str], reserved: Iterable[str] = RESERVED) -> dict[str, str]:
+    """Attribute/variable name of every node id of one graph level, in the order given.
+
+    The compiler and the code generator both call this with the ids in the order the graph (or
+    the composite block) lists its nodes, so they name every submodule alike.
+    """
+    ns = Namespace(reserved)
+    return {node_id: ns.name(node_id) for node_id in ids}
+
+
+def class_name(text: str, taken: Iterable[str] = ()) -> str:
+    """A CamelCase class name for a graph or block name, not in ``taken``.
+
+    >>> class_name("resnet_18"), class_name("", ["Model"])
+    ('Resnet18', 'Model1')
+    """
+    words = [w for w in re.split(r"_+", ascii_identifier(text)) if w]
+    name = "".join(w[:1].upper() + w[1:] for w in words) or "Model"
+    if name[0].isdigit():
+        name = "Model" + name
+    if name in RESERVED:
+        name += "Model"
+    taken = set(taken)
+    candidate, i = name, 1
+    while candidate in taken:
+        candidate = f"{name}{i}"
+        i += 1
+    return candidate
