@@ -1,0 +1,113 @@
+"""The Plotly figure builders of ui/charts.py: traces, values and axes from plain data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from layerloom.ui import charts
+
+ROWS = [
+    {"step": 10, "epoch": 0, "name": "train_loss", "value": 2.0},
+    {"step": 20, "epoch": 0, "name": "train_loss", "value": 1.5},
+    {"step": 20, "epoch": 0, "name": "val_loss", "value": 1.6},
+    {"step": 30, "epoch": 1, "name": "train_loss", "value": 1.0},
+    {"step": 40, "epoch": 1, "name": "train_loss", "value": 0.8},
+    {"step": 40, "epoch": 1, "name": "val_loss", "value": 0.9},
+    {"step": 40, "epoch": 1, "name": "train_accuracy", "value": 0.7},
+    {"step": 10, "epoch": 0, "name": "lr", "value": 0.01},
+    {"step": 40, "epoch": 1, "name": "lr", "value": 0.005},
+]
+
+
+def test_curves_per_step_has_train_and_val_in_step_order():
+    fig = charts.curves_figure(list(reversed(ROWS)), "loss")
+    by_name = {t.name: t for t in fig.data}
+    assert list(by_name) == ["train", "val"]
+    assert list(by_name["train"].x) == [10, 20, 30, 40]
+    assert list(by_name["train"].y) == [2.0, 1.5, 1.0, 0.8]
+    assert list(by_name["val"].y) == [1.6, 0.9]
+    assert fig.layout.xaxis.title.text == "step"
+
+
+def test_curves_per_epoch_keep_the_last_value_of_each_epoch():
+    fig = charts.curves_figure(ROWS, "loss", x="epoch", per_epoch=True)
+    train = fig.data[0]
+    assert list(train.x) == [0, 1] and list(train.y) == [1.5, 0.8]
+
+
+def test_curves_of_a_metric_with_no_rows_is_an_empty_figure():
+    assert charts.curves_figure([], "accuracy").data == ()
+    assert len(charts.curves_figure(ROWS, "accuracy").data) == 1
+
+
+def test_lr_figure_reads_the_lr_rows():
+    fig = charts.lr_figure(pd.DataFrame(ROWS))
+    assert list(fig.data[0].y) == [0.01, 0.005]
+
+
+def test_lr_finder_uses_a_log_axis_and_marks_the_suggestion():
+    fig = charts.lr_finder_figure([1e-5, 1e-3, 1e-1], [2.3, 1.0, 5.0], suggested=1e-3)
+    assert fig.layout.xaxis.type == "log"
+    assert fig.layout.shapes[0].x0 == 1e-3
+    assert "1e-03" in fig.layout.annotations[0].text or "0.001" in fig.layout.annotations[0].text
+
+
+def test_class_balance_has_one_bar_group_per_split():
+    counts = {"train": {"a": 3, "b": 5}, "val": {"a": 1, "b": 1}, "test": {}}
+    fig = charts.class_balance_figure(counts)
+    assert [t.name for t in fig.data] == ["train", "val"]
+    assert list(fig.data[0].y) == [3, 5] and list(fig.data[0].x) == ["a", "b"]
+
+
+def test_confusion_counts_and_normalised_rows():
+    matrix = [[8, 2], [0, 0]]
+    fig = charts.confusion_figure(matrix, ["cat", "dog"], normalize=True)
+    heat = fig.data[0]
+    assert [list(row) for row in heat.z] == [[0.8, 0.2], [0.0, 0.0]]
+    assert [list(row) for row in heat.text] == [[8, 2], [0, 0]]
+    assert fig.layout.yaxis.autorange == "reversed"
+
+
+def test_confusion_of_the_wrong_size_says_so():
+    with pytest.raises(ValueError, match=r"3 classes must be 3×3, got \(2, 2\)"):
+        charts.confusion_figure(np.eye(2), ["a", "b", "c"])
+
+
+def test_probabilities_highlight_the_most_likely_class():
+    fig = charts.probabilities_figure([0.1, 0.7, 0.2], ["0", "1", "2"])
+    bar = fig.data[0]
+    assert list(bar.marker.color) == ["#1f77b4", "#d62728", "#1f77b4"]
+    assert list(bar.text) == ["10.0%", "70.0%", "20.0%"]
+    with pytest.raises(ValueError, match="2 probabilities for 3 classes"):
+        charts.probabilities_figure([0.5, 0.5], ["a", "b", "c"])
+
+
+def test_scatter_draws_the_diagonal_over_both_ranges():
+    fig = charts.scatter_figure([[1.0], [3.0]], [0.5, 4.0])
+    assert list(fig.data[0].x) == [1.0, 3.0]
+    assert list(fig.data[1].x) == [0.5, 4.0] and list(fig.data[1].y) == [0.5, 4.0]
+    with pytest.raises(ValueError, match="2 true values but 3 predictions"):
+        charts.scatter_figure([1, 2], [1, 2, 3])
+
+
+def test_overlay_has_one_trace_per_run_that_has_the_metric():
+    runs = {"run a": ROWS, "run b": [{"step": 5, "epoch": 0, "name": "val_loss", "value": 3}],
+            "run c": []}
+    fig = charts.overlay_figure(runs, "val_loss")
+    assert [t.name for t in fig.data] == ["run a", "run b"]
+    assert list(fig.data[1].y) == [3]
+    assert fig.data[0].line.color != fig.data[1].line.color
+
+
+def test_parallel_coordinates_turn_text_settings_into_categories():
+    trials = pd.DataFrame({"optimizer": ["adam", "sgd", "adam"], "lr": [1e-3, 1e-2, 1e-1],
+                           "val_loss": [0.5, 0.9, None]})
+    fig = charts.parallel_figure(trials, "val_loss")
+    dims = fig.data[0].dimensions
+    assert [d.label for d in dims] == ["optimizer", "lr", "val_loss"]
+    assert list(dims[0].ticktext) == ["adam", "sgd"] and list(dims[0].values) == [0, 1]
+    assert list(dims[2].values) == [0.5, 0.9]  # the unfinished trial is left out
+    with pytest.raises(ValueError, match="no column 'val_acc'"):
+        charts.parallel_figure(trials, "val_acc")
