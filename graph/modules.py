@@ -128,16 +128,21 @@ class SequencePool(nn.Module):
 class Recurrent(nn.Module):
     """``nn.LSTM``/``GRU``/``RNN`` (batch first) returning every step or the final hidden state."""
 
+    # constants let TorchScript compile only the branch this instance takes (an LSTM's state
+    # is a pair, a GRU's one tensor)
+    __constants__ = ["is_lstm", "last", "directions"]
+
     def __init__(self, kind: str, output: str, **kwargs):
         super().__init__()
         cls = {"LSTM": nn.LSTM, "GRU": nn.GRU, "RNN": nn.RNN}[kind]
         self.rnn = cls(batch_first=True, **kwargs)
         self.kind = kind
+        self.is_lstm = kind == "LSTM"
         self.last = output == "last"
         self.directions = 2 if kwargs.get("bidirectional", False) else 1
 
     def forward(self, x: Tensor) -> Tensor:
-        if self.kind == "LSTM":
+        if self.is_lstm:
             out, (h, _) = self.rnn(x)
         else:
             out, h = self.rnn(x)
