@@ -1,0 +1,117 @@
+"""Bring a PyTorch model into LayerLoom: ``torch.fx`` traces it into an editable graph.
+
+>>> graph, weights = import_torch(MyNet(), (3, 32, 32))          # doctest: +SKIP
+>>> model = compile_graph(graph)                                  # doctest: +SKIP
+>>> model.load_state_dict(weights.apply(MyNet_state_dict))        # doctest: +SKIP
+
+Leaf modules and functions with a LayerLoom block become that block with its params; the
+user's own modules are traced through. Anything without a block is a :class:`GraphError` naming
+the module path and type (or the function and where it was called). Nothing is unpickled: the
+model is the user's own code, imported by name.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from torch import nn
+
+from ..errors import GraphError
+from ..model import Graph
+from .importer import Importer
+from .trace import BATCH, propagate, sample_inputs, trace
+from .weights import WeightMap
+
+__all__ = ["WeightMap", "import_torch", "load_callable"]
+
+
+def import_torch(model_or_callable: nn.Module | Callable[[], nn.Module],
+                 input_shape: Sequence[int] | Sequence[Sequence[int]],
+                 dtype: str | Sequence[str] = "float32", *,
+                 name: str | None = None) -> tuple[Graph, WeightMap]:
+    """Trace ``model_or_callable`` (a module, or a function returning one) on inputs of
+    ``input_shape`` (without the batch; a list of shapes for several inputs) and return the
+    graph and the :class:`WeightMap` from the compiled graph's keys to the model's."""
+    model = _instantiate(model_or_callable)
+    shapes = _shapes(input_shape)
+    dtypes = [dtype] * len(shapes) if isinstance(dtype, str) else list(dtype)
+    if len(dtypes) != len(shapes) or any(d not in ("float32", "int64") for d in dtypes):
+        raise GraphError(f"dtype must be 'float32' or 'int64', one per input, got {dtype!r}")
+    was_training = model.training
+    model.eval()
+    try:
+        gm = trace(model)
+        placeholders = [n for n in gm.graph.nodes if n.op == "placeholder"]
+        if len(placeholders) != len(shapes):
+            raise GraphError(f"{type(model).__name__}.forward takes {len(placeholders)} "
+                             f"input(s) ({', '.join(n.name for n in placeholders)}), but "
+                             f"{len(shapes)} shape(s) were given")
+        values = propagate(gm, sample_inputs(model, shapes, dtypes))
+        return Importer(model, gm, values, BATCH, dtypes).run(name or _graph_name(model))
+    finally:
+        model.train(was_training)
+
+
+def load_callable(spec: str, search: Sequence[str | Path] = (".",)) -> Callable:
+    """``package.module:Name`` (or ``path/to/file.py:Name``) → the object it names.
+
+    The module is the user's own code, imported by name from ``sys.path`` and ``search``
+    (the current folder first); nothing is unpickled.
+    """
+    module_name, sep, attr = spec.partition(":")
+    if not sep or not module_name or not attr:
+        raise GraphError(f"expected MODULE:CALLABLE (e.g. mymodels:TinyNet), got {spec!r}")
+    for folder in reversed([str(Path(s).resolve()) for s in search]):
+        if folder not in sys.path:
+            sys.path.insert(0, folder)
+    if module_name.endswith(".py"):
+        path = Path(module_name).resolve()
+        if str(path.parent) not in sys.path:
+            sys.path.insert(0, str(path.parent))
+        module_name = path.stem
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise GraphError(f"cannot import module {module_name!r}: {exc}") from None
+    obj = module
+    for part in attr.split("."):
+        if not hasattr(obj, part):
+            raise GraphError(f"module {module_name!r} has no {attr!r}")
+        obj = getattr(obj, part)
+    return obj
+
+
+def _instantiate(obj) -> nn.Module:
+    if isinstance(obj, nn.Module):
+        return obj
+    if callable(obj):
+        try:
+            made = obj()
+        except TypeError as exc:
+            raise GraphError(f"{getattr(obj, '__name__', obj)!s}() needs arguments ({exc}); "
+                             f"point to a function that builds the model without any") from None
+        if isinstance(made, nn.Module):
+            return made
+        raise GraphError(f"{getattr(obj, '__name__', obj)!s}() returned "
+                         f"{type(made).__name__}, not a torch.nn.Module")
+    raise GraphError(f"expected a torch.nn.Module or a function returning one, got "
+                     f"{type(obj).__name__}")
+
+
+def _shapes(input_shape) -> list[tuple[int, ...]]:
+    items = list(input_shape)
+    shapes = [tuple(s) for s in items] if items and isinstance(items[0], (list, tuple)) \
+        else [tuple(items)]
+    for shape in shapes:
+        if not shape or any(not isinstance(d, int) or d < 1 for d in shape):
+            raise GraphError(f"input shape must be positive whole numbers without the batch, "
+                             f"e.g. 3,224,224; got {list(shape)}")
+    return shapes
+
+
+def _graph_name(model: nn.Module) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]", "-", type(model).__name__)[:64] or "imported"

@@ -1,0 +1,337 @@
+"""Which functions and tensor methods become which blocks.
+
+A rule receives the fx node and the :class:`Context` (values recorded on the sample input, the
+batch size, parameters read through ``get_attr``) and returns what the node becomes:
+:class:`Mapped` (one block, or a short chain of them), :class:`Alias` (no block: the node passes
+a tensor on unchanged) or raises :class:`~.modules.Unsupported`. Dimensions are converted from
+PyTorch's (batch counted) to LayerLoom's (batch not counted); anything that would touch the
+batch dimension is refused.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import torch
+import torch.nn.functional as F
+from torch import fx
+
+from .modules import Unsupported, batchless
+
+
+@dataclass
+class Mapped:
+    """One block (``type``, ``params``) fed by ``inputs`` in port order; ``then`` chains more
+    blocks after it (``mean(dim=(2, 3))`` is AdaptiveAvgPool2d then Flatten)."""
+
+    type: str
+    params: dict
+    inputs: list[fx.Node]
+    ports: list[str] | None = None
+    module: str | None = None  # the nn.Module whose weights the block takes
+    copies: list[str] = field(default_factory=list)  # or one module per copy, when repeated
+    weights: dict[str, tuple[str, torch.Tensor]] = field(default_factory=dict)  # key -> source
+    then: list[tuple[str, dict]] = field(default_factory=list)
+
+
+@dataclass
+class Alias:
+    """No block: the node's value is ``source``'s tensor (``contiguous()``, ``lstm(x)[0]``)."""
+
+    source: fx.Node
+
+
+@dataclass
+class Const:
+    """A parameter read with ``get_attr``, maybe sliced along its rows: ``self.pos[:L]``."""
+
+    path: str
+    tensor: torch.Tensor  # the whole parameter
+    rows: bool = True  # the value is the parameter's leading rows (or all of it)
+
+
+class Context(Protocol):
+    batch: int
+
+    def value(self, node: Any) -> Any: ...
+
+    def tensor(self, node: Any, what: str) -> fx.Node: ...
+
+    def const(self, node: Any) -> Const | None: ...
+
+
+FunctionRule = Callable[["Context", fx.Node], "Mapped | Alias"]
+FUNCTION_RULES: dict[Any, FunctionRule] = {}  # call_function target or call_method name
+
+
+def rule(*targets: Any):
+    def add(fn: FunctionRule) -> FunctionRule:
+        for target in targets:
+            FUNCTION_RULES[target] = fn
+        return fn
+    return add
+
+
+def describe(node: fx.Node) -> str:
+    """``torch.matmul``, ``operator.sub`` or ``Tensor.masked_fill``: how a user wrote it."""
+    if node.op == "call_method":
+        return f"Tensor.{node.target}"
+    target = node.target
+    module = getattr(target, "__module__", None) or ""
+    name = getattr(target, "__name__", str(target))
+    if module.startswith("torch.nn.functional") or target in vars(F).values():
+        return f"torch.nn.functional.{name}"
+    if module in ("_operator", "operator"):
+        return f"operator.{name}"
+    if module.startswith("torch") or getattr(torch, name, None) is target:
+        return f"torch.{name}"
+    return f"{module}.{name}" if module else name
+
+
+def args(node: fx.Node, names: tuple[str, ...], defaults: dict | None = None) -> dict:
+    """The node's arguments by name: positional ones in the order of ``names``, then keywords."""
+    bound = dict(defaults or {})
+    for name, value in zip(names, node.args):
+        bound[name] = value
+    if len(node.args) > len(names):
+        raise Unsupported(f"more arguments than expected ({len(node.args)})")
+    bound.update(node.kwargs)
+    return bound
+
+
+def _shape(ctx: Context, node: fx.Node) -> tuple[int, ...]:
+    return tuple(ctx.value(node).shape)
+
+
+def _dims(value: Any) -> list[int]:
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+# -- merges --------------------------------------------------------------------------------
+
+
+@rule(operator.add, operator.iadd, torch.add, "add")
+def _add(ctx: Context, node: fx.Node) -> Mapped:
+    a = args(node, ("input", "other"), {"alpha": 1})
+    if a["alpha"] != 1:
+        raise Unsupported("alpha other than 1")
+    x, y = a["input"], a["other"]
+    for first, second in ((x, y), (y, x)):
+        const = ctx.const(second)
+        if const is not None and isinstance(first, fx.Node) and ctx.const(first) is None:
+            return _positional(ctx, ctx.tensor(first, "input"), second, const)
+    _two_tensors(x, y, "adds a constant")
+    return Mapped("Add", {}, [ctx.tensor(x, "input"), ctx.tensor(y, "other")])
+
+
+@rule(operator.mul, operator.imul, torch.mul, "mul")
+def _mul(ctx: Context, node: fx.Node) -> Mapped:
+    a = args(node, ("input", "other"))
+    _two_tensors(a["input"], a["other"], "multiplies by a constant")
+    return Mapped("Multiply", {}, [ctx.tensor(a["input"], "input"),
+                                   ctx.tensor(a["other"], "other")])
+
+
+def _two_tensors(x: Any, y: Any, what: str) -> None:
+    if not (isinstance(x, fx.Node) and isinstance(y, fx.Node)):
+        raise Unsupported(f"it {what} (no block does; fold the constant into a layer)")
+
+
+def _positional(ctx: Context, x: fx.Node, table: fx.Node, const: Const) -> Mapped:
+    """``x + self.pos[:L]`` with ``x`` ``[B, L, D]`` and ``pos`` ``[max_len, D]`` (or
+    ``[1, max_len, D]``): a learned positional embedding."""
+    shape, weight = _shape(ctx, x), const.tensor
+    rows = weight.reshape(-1, weight.shape[-1]) if weight.dim() == 3 and weight.shape[0] == 1 \
+        else weight
+    if len(shape) != 3 or rows.dim() != 2 or rows.shape[1] != shape[2] or not const.rows \
+            or shape[1] > rows.shape[0] or tuple(ctx.value(table).shape[-2:]) != shape[1:]:
+        raise Unsupported(f"it adds the parameter '{const.path}' {list(weight.shape)} to a "
+                          f"{list(shape[1:])} input; only a positional table added to a "
+                          f"[L, D] sequence as `x + table[:L]` maps to a block "
+                          f"(PositionalEmbedding)")
+    return Mapped("PositionalEmbedding", {"max_len": rows.shape[0]}, [x],
+                  weights={"weight": (const.path, rows)})
+
+
+@rule(torch.cat, torch.concat, torch.concatenate)
+def _cat(ctx: Context, node: fx.Node) -> Mapped:
+    a = args(node, ("tensors", "dim"), {"dim": 0})
+    dim = a["dim"]
+    if dim == 0 or dim == -len(_shape(ctx, node)):
+        raise Unsupported("it joins along the batch dimension")
+    inputs = [ctx.tensor(t, "tensors") for t in a["tensors"]]
+    return Mapped("Concat", {"dim": batchless(dim)}, inputs)
+
+
+# -- shapes --------------------------------------------------------------------------------
+
+
+@rule(torch.flatten, "flatten")
+def _flatten(ctx: Context, node: fx.Node) -> Mapped:
+    a = args(node, ("input", "start_dim", "end_dim"), {"start_dim": 0, "end_dim": -1})
+    rank = len(_shape(ctx, a["input"]))
+    start, end = a["start_dim"] % rank, a["end_dim"] % rank
+    if start == 0:
+        raise Unsupported("start_dim=0 flattens the batch (use torch.flatten(x, 1))")
+    return Mapped("Flatten", {"start_dim": start - 1, "end_dim": end - rank},
+                  [ctx.tensor(a["input"], "input")])
+
+
+@rule("view", "reshape", torch.reshape, "squeeze", "unsqueeze", torch.squeeze,
+      torch.unsqueeze)
+def _reshape(ctx: Context, node: fx.Node) -> Mapped | Alias:
+    x = ctx.tensor(node.args[0] if node.args else node.kwargs["input"], "input")
+    before, after = _shape(ctx, x), _shape(ctx, node)
+    if after[:1] != (ctx.batch,):
+        raise Unsupported(f"it reshapes [{', '.join(map(str, before))}] (batch first) to "
+                          f"[{', '.join(map(str, after))}], moving the batch dimension")
+    if after == before:
+        return Alias(x)
+    if len(after) == 2:
+        return Mapped("Flatten", {}, [x])
+    return Mapped("Reshape", {"shape": list(after[1:])}, [x])
+
+
+@rule("permute", torch.permute)
+def _permute(ctx: Context, node: fx.Node) -> Mapped:
+    x = node.args[0]
+    dims = node.args[1:] if node.op == "call_method" else node.args[1:2]
+    if len(dims) == 1 and isinstance(dims[0], (list, tuple)):
+        dims = dims[0]
+    dims = list(dims) or _dims(node.kwargs.get("dims"))
+    rank = len(_shape(ctx, x))
+    dims = [d % rank for d in dims]
+    if dims[0] != 0:
+        raise Unsupported(f"dims {dims} move the batch dimension")
+    return Mapped("Permute", {"dims": [d - 1 for d in dims[1:]]}, [ctx.tensor(x, "input")])
+
+
+@rule("transpose", torch.transpose)
+def _transpose(ctx: Context, node: fx.Node) -> Mapped:
+    a = args(node, ("input", "dim0", "dim1"))
+    rank = len(_shape(ctx, a["input"]))
+    d0, d1 = a["dim0"] % rank, a["dim1"] % rank
+    if 0 in (d0, d1):
+        raise Unsupported("it swaps the batch dimension")
+    dims = list(range(1, rank))
+    dims[d0 - 1], dims[d1 - 1] = dims[d1 - 1], dims[d0 - 1]
+    return Mapped("Permute", {"dims": [d - 1 for d in dims]}, [ctx.tensor(a["input"], "input")])
+
+
+@rule("contiguous", "clone", "detach")
+def _same(ctx: Context, node: fx.Node) -> Alias:
+    return Alias(ctx.tensor(node.args[0], "input"))
+
+
+# -- reductions and indexing ---------------------------------------------------------------
+
+
+@rule("mean", torch.mean)
+def _mean(ctx: Context, node: fx.Node) -> Mapped:
+    a = args(node, ("input", "dim", "keepdim"), {"dim": None, "keepdim": False})
+    x = ctx.tensor(a["input"], "input")
+    rank = len(_shape(ctx, x))
+    if a["dim"] is None:
+        raise Unsupported("a mean over every dimension includes the batch")
+    dims = sorted(d % rank for d in _dims(a["dim"]))
+    keep = a["keepdim"]
+    if rank == 3 and dims == [1] and not keep:
+        return Mapped("SequencePool", {"mode": "mean"}, [x])
+    if rank == 3 and dims == [2]:
+        return Mapped("AdaptiveAvgPool1d", {"output_size": 1}, [x],
+                      then=[] if keep else [("Flatten", {})])
+    if rank == 4 and dims == [2, 3]:
+        return Mapped("AdaptiveAvgPool2d", {"output_size": 1}, [x],
+                      then=[] if keep else [("Flatten", {})])
+    raise Unsupported(f"a mean over dims {dims} of a {rank}-D tensor (a mean over the steps of "
+                      f"a sequence, dim=1, or over the map of an image, dim=(2, 3), maps)")
+
+
+@rule("amax", torch.amax)
+def _amax(ctx: Context, node: fx.Node) -> Mapped:
+    a = args(node, ("input", "dim", "keepdim"), {"keepdim": False})
+    x = ctx.tensor(a["input"], "input")
+    rank = len(_shape(ctx, x))
+    if rank == 3 and [d % rank for d in _dims(a["dim"])] == [1] and not a["keepdim"]:
+        return Mapped("SequencePool", {"mode": "max"}, [x])
+    raise Unsupported("only amax over the steps of a [B, L, D] sequence (dim=1) maps")
+
+
+@rule(operator.getitem)
+def _getitem(ctx: Context, node: fx.Node) -> Mapped:
+    x, index = node.args
+    x = ctx.tensor(x, "input")
+    if len(_shape(ctx, x)) == 3 and isinstance(index, tuple) and len(index) == 2 \
+            and index[0] == slice(None) and index[1] in (0, -1):
+        return Mapped("SequencePool", {"mode": "first" if index[1] == 0 else "last"}, [x])
+    raise Unsupported(f"indexing with {index!r} (only x[:, 0] and x[:, -1] of a [B, L, D] "
+                      f"sequence map, to SequencePool)")
+
+
+# -- activations, dropout and pooling written as functions -----------------------------------
+
+
+def _activation(block: str, names: tuple[str, ...] = ("input",), **params: str):
+    """A rule for ``F.<fn>(x, ...)``: ``params`` maps block params to argument names."""
+    def convert(ctx: Context, node: fx.Node) -> Mapped:
+        a = args(node, names + tuple(n for n in ("inplace",) if n not in names))
+        out = {}
+        for param, arg in params.items():
+            if arg in a:
+                out[param] = a[arg]
+        if "dim" in out:
+            if out["dim"] is None or out["dim"] == 0:
+                raise Unsupported("dim must be given and must not be the batch (0)")
+            out["dim"] = batchless(out["dim"])
+        return Mapped(block, out, [ctx.tensor(a["input"], "input")])
+    return convert
+
+
+for _targets, _rule in (
+    ((F.relu, torch.relu, "relu"), _activation("ReLU")),
+    ((F.relu6,), _activation("ReLU6")),
+    ((F.silu,), _activation("SiLU")),
+    ((F.mish,), _activation("Mish")),
+    ((torch.sigmoid, F.sigmoid, "sigmoid"), _activation("Sigmoid")),
+    ((torch.tanh, F.tanh, "tanh"), _activation("Tanh")),
+    ((F.hardswish,), _activation("Hardswish")),
+    ((F.hardsigmoid,), _activation("Hardsigmoid")),
+    ((F.gelu,), _activation("GELU", ("input",), approximate="approximate")),
+    ((F.leaky_relu,), _activation("LeakyReLU", ("input", "negative_slope"),
+                                  negative_slope="negative_slope")),
+    ((F.elu,), _activation("ELU", ("input", "alpha"), alpha="alpha")),
+    ((F.softplus,), _activation("Softplus", ("input", "beta", "threshold"), beta="beta",
+                                threshold="threshold")),
+    ((F.softmax, torch.softmax, "softmax"), _activation("Softmax", ("input", "dim"), dim="dim")),
+    ((F.log_softmax, torch.log_softmax, "log_softmax"),
+     _activation("LogSoftmax", ("input", "dim"), dim="dim")),
+    ((F.dropout,), _activation("Dropout", ("input", "p"), p="p")),
+    ((F.dropout2d,), _activation("Dropout2d", ("input", "p"), p="p")),
+):
+    rule(*_targets)(_rule)
+
+
+@rule(F.adaptive_avg_pool2d, F.adaptive_avg_pool1d)
+def _adaptive_pool(ctx: Context, node: fx.Node) -> Mapped:
+    a = args(node, ("input", "output_size"))
+    block = "AdaptiveAvgPool2d" if node.target is F.adaptive_avg_pool2d else "AdaptiveAvgPool1d"
+    return Mapped(block, {"output_size": a["output_size"]}, [ctx.tensor(a["input"], "input")])
+
+
+@rule(F.max_pool2d, F.max_pool1d, F.avg_pool2d, F.avg_pool1d)
+def _pool(ctx: Context, node: fx.Node) -> Mapped:
+    is_max = node.target in (F.max_pool2d, F.max_pool1d)
+    names = ("input", "kernel_size", "stride", "padding") + (
+        ("dilation", "ceil_mode") if is_max else ("ceil_mode", "count_include_pad"))
+    a = args(node, names, {"stride": None, "padding": 0, "ceil_mode": False})
+    if not a.get("count_include_pad", True) or a.get("divisor_override") is not None \
+            or a.get("return_indices"):
+        raise Unsupported("count_include_pad=False, divisor_override or return_indices")
+    rank = len(_shape(ctx, a["input"])) - 1
+    block = f"{'MaxPool' if is_max else 'AvgPool'}{rank - 1}d"
+    params = {k: a[k] for k in ("kernel_size", "stride", "padding", "dilation", "ceil_mode")
+              if k in a and (k != "stride" or a[k] not in (None, []))}
+    return Mapped(block, params, [ctx.tensor(a["input"], "input")])

@@ -1,0 +1,384 @@
+"""The walk from a traced model to a :class:`Graph` and its weight mapping.
+
+Every fx node becomes a block (a module call with a rule, or a function with one), an alias of
+the tensor it passes on, or a value that only feeds other nodes' arguments (``x.size(0)``).
+Anything else stops the import with a :class:`GraphError` naming the module path and type, or the
+function and the module it was called in.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections import Counter
+from typing import Any
+
+import torch
+from torch import fx, nn
+
+from ..errors import GraphError
+from ..model import Edge, Graph, Node
+from ..naming import node_names
+from ..registry import get_block
+from ..validate import validate
+from .functions import FUNCTION_RULES, Alias, Const, Mapped, describe
+from .modules import Unsupported, find_rule
+from .weights import WeightMap, match_weights
+
+_TUPLE_MODULES = ("LSTM", "GRU", "RNN", "MultiheadAttention")
+_SPACING = (220, 110)  # canvas distance between columns and between rows
+
+
+class Importer:
+    def __init__(self, model: nn.Module, gm: fx.GraphModule, values: dict[fx.Node, Any],
+                 batch: int, dtypes: list[str]):
+        self.model, self.gm, self.values, self.batch = model, gm, values, batch
+        self.dtypes = dtypes
+        self.nodes: list[Node] = []
+        self.edges: list[Edge] = []
+        self.ids: dict[fx.Node, str] = {}  # fx node -> id of the block giving its tensor
+        self.consts: dict[fx.Node, Const] = {}
+        self.tuples: dict[fx.Node, str] = {}  # LSTM/attention calls -> their block id
+        self.hidden: dict[fx.Node, str] = {}  # an LSTM's hidden state h (before h[-1])
+        self.sources: dict[str, Mapped] = {}  # block id -> its mapping (for the weights)
+        self.taken: set[str] = set()
+        self.outputs_used: dict[str, str] = {}  # recurrent block id -> "sequence" | "last"
+        self.module_calls = Counter(n.target for n in gm.graph.nodes if n.op == "call_module")
+
+    # -- the Context the rules see --------------------------------------------------------------
+
+    def value(self, node: Any) -> Any:
+        return self.values[node] if isinstance(node, fx.Node) else node
+
+    def tensor(self, node: Any, what: str) -> fx.Node:
+        if node in self.consts:
+            raise Unsupported(f"it uses the parameter '{self.consts[node].path}' directly; of "
+                              f"parameters outside layers, only a positional table added to a "
+                              f"sequence (x + table[:L]) maps to a block (PositionalEmbedding)")
+        if not isinstance(node, fx.Node) or node not in self.ids:
+            raise Unsupported(f"its {what} is not a tensor computed by the model ({node!r})")
+        return node
+
+    def const(self, node: Any) -> Const | None:
+        return self.consts.get(node) if isinstance(node, fx.Node) else None
+
+    # -- the walk ---------------------------------------------------------------------------
+
+    def run(self, name: str) -> tuple[Graph, WeightMap]:
+        inputs = 0
+        for node in self.gm.graph.nodes:
+            if node.op == "placeholder":
+                self._input(node, inputs)
+                inputs += 1
+            elif node.op == "get_attr":
+                self._get_attr(node)
+            elif node.op == "output":
+                self._outputs(node)
+            else:
+                self._compute(node)
+        graph = Graph(name=name, nodes=self.nodes, edges=self.edges,
+                      description=f"Imported from {type(self.model).__module__}."
+                                  f"{type(self.model).__qualname__} with torch.fx.")
+        _layout(graph)
+        report = validate(graph)
+        if not report.ok:
+            raise GraphError(f"the imported graph of {type(self.model).__name__} does not "
+                             f"validate (an importer bug; please report it):\n"
+                             + "\n".join(str(p) for p in report.errors))
+        return graph, self._weights(report)
+
+    def _input(self, node: fx.Node, index: int) -> None:
+        value = self.values[node]
+        params = {"shape": list(value.shape[1:])}
+        if self.dtypes[index] == "int64":
+            params["dtype"] = "int64"
+        self.ids[node] = self._add_node(node.name, "Input", params, [])
+
+    def _get_attr(self, node: fx.Node) -> None:
+        value = self.values[node]
+        if isinstance(value, torch.Tensor):
+            self.consts[node] = Const(str(node.target), value)
+
+    def _outputs(self, node: fx.Node) -> None:
+        result = node.args[0]
+        results = list(result) if isinstance(result, (tuple, list)) else [result]
+        for i, item in enumerate(results):
+            if not isinstance(item, fx.Node) or item not in self.ids:
+                raise GraphError(f"{type(self.model).__name__} returns {_what(item)} as output "
+                                 f"{i}; an imported model must return a tensor or a tuple of "
+                                 f"tensors")
+            name = "output" if len(results) == 1 else f"output_{i}"
+            self._add_node(name, "Output", {}, [self.ids[item]])
+
+    def _compute(self, node: fx.Node) -> None:
+        if node.op == "call_function" and node.target is operator.getitem:
+            if self._getitem_of_parts(node):
+                return
+        value = self.values[node]
+        if not isinstance(value, torch.Tensor) and node.op != "call_module":
+            if any(a in self.ids or a in self.consts for a in _node_args(node)):
+                if not isinstance(value, (int, float, torch.Size, tuple, list)):
+                    raise self._error(node, f"it gives {_what(value)}, not a tensor")
+            return  # a size or a number, read by the arguments of later nodes
+        try:
+            mapped = self._module(node) if node.op == "call_module" else self._function(node)
+        except Unsupported as exc:
+            raise self._error(node, str(exc)) from None
+        if isinstance(mapped, Alias):
+            self.ids[node] = self.ids[mapped.source]
+            return
+        if isinstance(mapped, Const):
+            self.consts[node] = mapped
+            return
+        block_id = self._add_mapped(node, mapped)
+        if mapped.type in _TUPLE_MODULES and not isinstance(value, torch.Tensor):
+            self.tuples[node] = block_id
+        else:
+            self.ids[node] = block_id
+
+    def _module(self, node: fx.Node) -> Mapped:
+        module = self.gm.get_submodule(node.target)
+        original = self.model.get_submodule(node.target)
+        convert = find_rule(module)
+        if convert is None:
+            raise Unsupported(f"no LayerLoom block computes {type(module).__name__}")
+        if self.module_calls[node.target] > 1 and any(True for _ in original.parameters()):
+            raise Unsupported(f"it is called {self.module_calls[node.target]} times, sharing its "
+                              f"weights; each LayerLoom block has weights of its own")
+        block, params = convert(module)
+        inputs = [a for a in node.args if isinstance(a, fx.Node)]
+        if block == "MultiheadAttention":
+            return self._attention(node, params)
+        if node.kwargs or len(inputs) != 1 or len(node.args) != 1:
+            raise Unsupported("it is called with more than its input (masks, initial states "
+                              "and extra arguments have no block equivalent)")
+        self.tensor(inputs[0], "input")
+        if isinstance(module, nn.TransformerEncoder):  # a stack: one node, repeated
+            copies = [f"{node.target}.layers.{i}" for i in range(len(module.layers))]
+            return Mapped(block, params, inputs, copies=copies)
+        return Mapped(block, params, inputs, module=str(node.target))
+
+    def _attention(self, node: fx.Node, params: dict) -> Mapped:
+        bound = dict(zip(("query", "key", "value"), node.args))
+        bound.update(node.kwargs)
+        extra = {k: v for k, v in bound.items() if k not in ("query", "key", "value")}
+        if any(extra.get(k) is not None for k in ("key_padding_mask", "attn_mask")) \
+                or extra.get("is_causal"):
+            raise Unsupported("masks (attn_mask, key_padding_mask, is_causal) have no block "
+                              "equivalent")
+        q, k, v = (self.tensor(bound.get(n), n) for n in ("query", "key", "value"))
+        if q is k is v:
+            inputs, ports = [q], None
+        elif k is v:
+            inputs, ports = [q, k], ["query", "key"]
+        else:
+            inputs, ports = [q, k, v], ["query", "key", "value"]
+        return Mapped("MultiheadAttention", params, inputs, ports=ports,
+                      module=str(node.target))
+
+    def _function(self, node: fx.Node) -> Mapped | Alias | Const:
+        if node.op == "call_function" and node.target is operator.getitem \
+                and node.args[0] in self.consts:
+            return self._slice_const(node)
+        convert = FUNCTION_RULES.get(node.target)
+        if convert is None:
+            raise Unsupported("no LayerLoom block does this")
+        return convert(self, node)
+
+    def _slice_const(self, node: fx.Node) -> Const:
+        const, index = self.consts[node.args[0]], node.args[1]
+        rank = const.tensor.dim()
+        leading = rank == 2 and _leading(index) or rank == 3 and isinstance(index, tuple) \
+            and len(index) == 2 and index[0] == slice(None) and _leading(index[1])
+        return Const(const.path, const.tensor, rows=const.rows and bool(leading))
+
+    def _getitem_of_parts(self, node: fx.Node) -> bool:
+        """``lstm(x)[0]``, ``attention(q, k, v)[0]``, ``h[-1]``: True when handled here."""
+        source, index = node.args
+        if source in self.tuples:
+            block_id = self.tuples[source]
+            spec = self.sources[block_id]
+            if index == 0:
+                self._use(node, block_id, "sequence")
+                self.ids[node] = block_id
+                return True
+            if index == 1 and spec.type in ("LSTM", "GRU", "RNN"):
+                if spec.type != "LSTM":
+                    self.hidden[node] = block_id
+                return True  # the (h, c) pair; h is taken below
+            raise self._error(node, f"it uses part {index!r} of {spec.module}'s output; only "
+                                    f"the output sequence ([0]) and the last hidden state "
+                                    f"(h[-1]) map to blocks")
+        if source in self.hidden or _is_lstm_state(source, self.tuples):
+            return self._hidden(node, source, index)
+        return False
+
+    def _hidden(self, node: fx.Node, source: fx.Node, index: Any) -> bool:
+        if source not in self.hidden:  # (h, c)[0] of an LSTM
+            if index != 0:
+                raise self._error(node, "the LSTM's cell state c has no block equivalent")
+            self.hidden[node] = self.tuples[source.args[0]]
+            return True
+        block_id = self.hidden[source]
+        spec = self.sources[block_id]
+        if index != -1 or spec.params.get("bidirectional"):
+            raise self._error(node, f"only h[-1] of a one-directional {spec.type} maps (to "
+                                    f"output='last'), not h[{index!r}]")
+        self._use(node, block_id, "last")
+        next(n for n in self.nodes if n.id == block_id).params["output"] = "last"
+        spec.params["output"] = "last"
+        self.ids[node] = block_id
+        return True
+
+    def _use(self, node: fx.Node, block_id: str, output: str) -> None:
+        """A recurrent block gives its sequence or its last hidden state, never both."""
+        if self.outputs_used.setdefault(block_id, output) != output:
+            module = self.sources[block_id].module
+            raise self._error(node, f"{module} is used both for its output sequence and its "
+                                    f"last hidden state; a block gives one of them (use two "
+                                    f"layers)")
+
+    # -- blocks, ids and edges ----------------------------------------------------------------
+
+    def _add_mapped(self, node: fx.Node, mapped: Mapped) -> str:
+        if node.op == "call_module":
+            base = str(node.target)
+        elif mapped.type == "PositionalEmbedding":
+            base = mapped.weights["weight"][0]  # named after its table: ``pos``
+        else:
+            base = _scoped_name(node)
+        block_id = self._add_node(base, mapped.type, mapped.params,
+                                  [self.ids[n] for n in mapped.inputs], mapped.ports,
+                                  repeat=len(mapped.copies) if mapped.copies else None)
+        self.sources[block_id] = mapped
+        for block, params in mapped.then:
+            block_id = self._add_node(f"{block_id}_{block.lower()}", block, params, [block_id])
+        return block_id
+
+    def _add_node(self, base: str, block: str, params: dict, sources: list[str],
+                  ports: list[str] | None = None, repeat: int | None = None) -> str:
+        node_id = self._unique(base)
+        self.nodes.append(Node(node_id, block, _tidy(block, params), repeat=repeat))
+        for i, source in enumerate(sources):
+            self.edges.append(Edge(source, node_id, ports[i] if ports else None))
+        return node_id
+
+    def _unique(self, base: str) -> str:
+        stem = re.sub(r"[^A-Za-z0-9_-]", "_", base)[:58] or "node"
+        node_id, i = stem, 1
+        while node_id in self.taken:
+            node_id, i = f"{stem}_{i}", i + 1
+        self.taken.add(node_id)
+        return node_id
+
+    def _error(self, node: fx.Node, reason: str) -> GraphError:
+        if node.op == "call_module":
+            module = self.model.get_submodule(node.target)
+            where = f"{node.target} ({type(module).__name__})"
+        else:
+            scope = _scope(node)
+            inside = (f" in {scope} ({type(self.model.get_submodule(scope)).__name__})"
+                      if scope else f" in {type(self.model).__name__}.forward")
+            where = f"{describe(node)}{inside}"
+        return GraphError(f"cannot import {where}: {reason}")
+
+    # -- weights ----------------------------------------------------------------------------
+
+    def _weights(self, report) -> WeightMap:
+        weights = WeightMap()
+        top = report.resolution.top
+        names = node_names([n.id for n in self.nodes])
+        for block_id, mapped in self.sources.items():
+            info = top.nodes[block_id]
+            if not info.used or not info.copies:
+                continue
+            if mapped.copies:  # a repeated node: nn.Sequential, one copy per original module
+                parts = [(f"{names[block_id]}.{i}", path, layer)
+                         for i, (path, layer) in enumerate(zip(mapped.copies, info.copies))]
+            else:
+                parts = [(names[block_id], mapped.module, info.copies[0])]
+            for attribute, path, layer in parts:
+                built = info.spec.build(layer.params, layer.in_shapes).state_dict()
+                if path is not None:
+                    original = {k: (f"{path}.{k}", v) for k, v in
+                                self.model.get_submodule(path).state_dict().items()}
+                else:
+                    original = mapped.weights
+                if built or original:
+                    match_weights(weights, block_id, attribute, built, original)
+        return weights
+
+
+def _leading(index: Any) -> bool:
+    return isinstance(index, slice) and index.start in (None, 0) and index.step in (None, 1)
+
+
+def _is_lstm_state(node: Any, tuples: dict) -> bool:
+    return (isinstance(node, fx.Node) and node.op == "call_function"
+            and node.target is operator.getitem and node.args[0] in tuples
+            and node.args[1] == 1)
+
+
+def _scope(node: fx.Node) -> str:
+    stack = node.meta.get("nn_module_stack") or {}
+    return list(stack)[-1] if stack else ""
+
+
+def _scoped_name(node: fx.Node) -> str:
+    """``layer1.0`` + ``add_3`` → ``layer1_0_add``: the function named after where it is."""
+    base = re.sub(r"_\d+$", "", node.name)
+    scope = _scope(node)
+    return f"{scope.replace('.', '_')}_{base}" if scope else base
+
+
+def _node_args(node: fx.Node) -> list:
+    found: list = []
+    fx.node.map_arg((node.args, node.kwargs), found.append)
+    return found
+
+
+def _what(value: Any) -> str:
+    if isinstance(value, torch.Tensor):
+        return "a tensor"
+    return f"a {type(value).__name__}"
+
+
+def _tidy(block: str, params: dict) -> dict:
+    """Params as a person would write them: defaults left out (but a block's key params kept),
+    tuples as lists, ``(3, 3)`` as ``3``."""
+    if block in ("Input", "Output"):
+        return params
+    spec = get_block(block)
+    out = {}
+    for name, value in params.items():
+        if isinstance(value, tuple):
+            value = list(value)
+        if isinstance(value, list) and len(value) > 1 and len(set(value)) == 1 \
+                and spec.param(name) is not None and spec.param(name).length:
+            value = value[0]
+        if isinstance(value, list) and len(value) == 1 and spec.param(name) is not None \
+                and spec.param(name).length:
+            value = value[0]
+        param = spec.param(name)
+        if param is not None and name not in spec.key_params:
+            try:
+                if param.coerce(value) == param.coerce(param.default):
+                    continue
+            except Exception:  # noqa: BLE001 - a default that does not coerce: keep the value
+                pass
+        out[name] = value
+    return out
+
+
+def _layout(graph: Graph) -> None:
+    """Left to right: a node's column is its longest distance from an Input."""
+    column: dict[str, int] = {}
+    incoming: dict[str, list[str]] = {}
+    for edge in graph.edges:
+        incoming.setdefault(edge.target, []).append(edge.source)
+    rows: Counter = Counter()
+    for node in graph.nodes:  # topological order: sources were added first
+        col = max((column[s] + 1 for s in incoming.get(node.id, [])), default=0)
+        column[node.id] = col
+        node.position = [col * _SPACING[0], rows[col] * _SPACING[1]]
+        rows[col] += 1

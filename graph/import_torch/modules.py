@@ -1,0 +1,264 @@
+"""Which ``torch.nn`` modules become which LayerLoom blocks, and with what params.
+
+One rule per module type: ``rule(module) -> (block type, params)``, or :class:`Unsupported` with
+the setting that has no block equivalent (``padding_mode='reflect'``, ``batch_first=False``…).
+The params are read back from the module's own attributes, the same names ``torch.nn`` uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import torch.nn.functional as F
+from torch import nn
+
+
+class Unsupported(Exception):
+    """A module or call that no LayerLoom block expresses; the importer adds where it is."""
+
+
+Rule = Callable[[nn.Module], tuple[str, dict]]
+MODULE_RULES: dict[type, Rule] = {}
+
+
+def rule(*types: type):
+    def add(fn: Rule) -> Rule:
+        for t in types:
+            MODULE_RULES[t] = fn
+        return fn
+    return add
+
+
+def find_rule(module: nn.Module) -> Rule | None:
+    """The rule for ``module``'s type, or for a subclass that keeps its base's ``forward``."""
+    for cls in type(module).__mro__:
+        if cls in MODULE_RULES:
+            if cls is type(module) or type(module).forward is cls.forward:
+                return MODULE_RULES[cls]
+            return None
+    return None
+
+
+def _require(ok: bool, message: str) -> None:
+    if not ok:
+        raise Unsupported(message)
+
+
+@rule(nn.Conv1d, nn.Conv2d, nn.Conv3d)
+def _conv(m: nn.Module) -> tuple[str, dict]:
+    _require(m.padding_mode == "zeros", f"padding_mode={m.padding_mode!r} (LayerLoom pads "
+                                        f"with zeros only)")
+    return _base_name(m, "Conv"), {
+        "out_channels": m.out_channels, "kernel_size": m.kernel_size, "stride": m.stride,
+        "padding": m.padding, "dilation": m.dilation, "groups": m.groups,
+        "bias": m.bias is not None}
+
+
+@rule(nn.ConvTranspose1d, nn.ConvTranspose2d)
+def _conv_transpose(m: nn.Module) -> tuple[str, dict]:
+    _require(m.padding_mode == "zeros", f"padding_mode={m.padding_mode!r}")
+    return _base_name(m, "ConvTranspose"), {
+        "out_channels": m.out_channels, "kernel_size": m.kernel_size, "stride": m.stride,
+        "padding": m.padding, "output_padding": m.output_padding, "dilation": m.dilation,
+        "groups": m.groups, "bias": m.bias is not None}
+
+
+@rule(nn.Linear)
+def _linear(m: nn.Linear) -> tuple[str, dict]:
+    return "Linear", {"out_features": m.out_features, "bias": m.bias is not None}
+
+
+@rule(nn.BatchNorm1d, nn.BatchNorm2d)
+def _batchnorm(m: nn.Module) -> tuple[str, dict]:
+    _require(m.track_running_stats, "track_running_stats=False (the block keeps running "
+                                    "statistics for evaluation)")
+    _require(m.momentum is not None, "momentum=None (a cumulative average)")
+    return _base_name(m, "BatchNorm"), {"eps": m.eps, "momentum": m.momentum,
+                                        "affine": m.affine}
+
+
+@rule(nn.LayerNorm)
+def _layernorm(m: nn.LayerNorm) -> tuple[str, dict]:
+    _require(len(m.normalized_shape) == 1, f"normalized_shape={list(m.normalized_shape)} (the "
+                                           f"block normalises over the last dimension only)")
+    has_bias = m.elementwise_affine and m.bias is not None
+    return "LayerNorm", {"eps": m.eps, "elementwise_affine": m.elementwise_affine,
+                         "bias": has_bias or not m.elementwise_affine}
+
+
+@rule(nn.GroupNorm)
+def _groupnorm(m: nn.GroupNorm) -> tuple[str, dict]:
+    return "GroupNorm", {"num_groups": m.num_groups, "eps": m.eps, "affine": m.affine}
+
+
+@rule(nn.InstanceNorm2d)
+def _instancenorm(m: nn.InstanceNorm2d) -> tuple[str, dict]:
+    return "InstanceNorm2d", {"eps": m.eps, "momentum": m.momentum, "affine": m.affine,
+                              "track_running_stats": m.track_running_stats}
+
+
+_PLAIN_ACTIVATIONS = (nn.ReLU, nn.ReLU6, nn.SiLU, nn.Mish, nn.Sigmoid, nn.Tanh, nn.Hardswish,
+                      nn.Hardsigmoid, nn.Identity)
+
+
+@rule(*_PLAIN_ACTIVATIONS)
+def _plain(m: nn.Module) -> tuple[str, dict]:
+    for cls in _PLAIN_ACTIVATIONS:
+        if isinstance(m, cls):
+            return cls.__name__, {}
+    raise AssertionError(type(m))
+
+
+@rule(nn.LeakyReLU)
+def _leaky(m: nn.LeakyReLU) -> tuple[str, dict]:
+    return "LeakyReLU", {"negative_slope": m.negative_slope}
+
+
+@rule(nn.ELU)
+def _elu(m: nn.ELU) -> tuple[str, dict]:
+    return "ELU", {"alpha": m.alpha}
+
+
+@rule(nn.GELU)
+def _gelu(m: nn.GELU) -> tuple[str, dict]:
+    return "GELU", {"approximate": m.approximate}
+
+
+@rule(nn.Softplus)
+def _softplus(m: nn.Softplus) -> tuple[str, dict]:
+    return "Softplus", {"beta": m.beta, "threshold": m.threshold}
+
+
+@rule(nn.PReLU)
+def _prelu(m: nn.PReLU) -> tuple[str, dict]:
+    return "PReLU", {"num_parameters": m.num_parameters}
+
+
+@rule(nn.Softmax, nn.LogSoftmax)
+def _softmax(m: nn.Module) -> tuple[str, dict]:
+    _require(m.dim is not None, "dim=None (give the dimension explicitly)")
+    _require(m.dim != 0, "dim=0 is the batch")
+    return type(m).__name__, {"dim": batchless(m.dim)}
+
+
+@rule(nn.MaxPool1d, nn.MaxPool2d)
+def _maxpool(m: nn.Module) -> tuple[str, dict]:
+    _require(not m.return_indices, "return_indices=True")
+    return _base_name(m, "MaxPool"), {"kernel_size": m.kernel_size, "stride": m.stride,
+                                      "padding": m.padding, "dilation": m.dilation,
+                                      "ceil_mode": m.ceil_mode}
+
+
+@rule(nn.AvgPool1d, nn.AvgPool2d)
+def _avgpool(m: nn.Module) -> tuple[str, dict]:
+    _require(m.count_include_pad, "count_include_pad=False")
+    _require(getattr(m, "divisor_override", None) is None, "divisor_override")
+    return _base_name(m, "AvgPool"), {"kernel_size": m.kernel_size, "stride": m.stride,
+                                      "padding": m.padding, "ceil_mode": m.ceil_mode}
+
+
+@rule(nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)
+def _adaptive(m: nn.Module) -> tuple[str, dict]:
+    _require(not getattr(m, "return_indices", False), "return_indices=True")
+    size = m.output_size
+    _require(size is not None and (not isinstance(size, tuple) or None not in size),
+             "an output_size of None (keep the input size)")
+    return type(m).__name__, {"output_size": size}
+
+
+@rule(nn.Dropout, nn.Dropout2d)
+def _dropout(m: nn.Module) -> tuple[str, dict]:
+    return type(m).__name__, {"p": m.p}
+
+
+@rule(nn.Flatten)
+def _flatten(m: nn.Flatten) -> tuple[str, dict]:
+    _require(m.start_dim != 0, "start_dim=0 (it flattens the batch)")
+    return "Flatten", {"start_dim": batchless(m.start_dim), "end_dim": batchless(m.end_dim)}
+
+
+@rule(nn.Upsample)
+def _upsample(m: nn.Upsample) -> tuple[str, dict]:
+    _require(m.size is None, "a fixed size (use scale_factor)")
+    _require(not m.align_corners, "align_corners=True")
+    return "Upsample", {"scale_factor": m.scale_factor, "mode": m.mode}
+
+
+@rule(nn.ZeroPad2d)
+def _zeropad(m: nn.ZeroPad2d) -> tuple[str, dict]:
+    return "ZeroPad2d", {"padding": m.padding}
+
+
+@rule(nn.Embedding)
+def _embedding(m: nn.Embedding) -> tuple[str, dict]:
+    _require(m.max_norm is None, "max_norm")
+    _require(not m.scale_grad_by_freq and not m.sparse, "scale_grad_by_freq or sparse")
+    return "Embedding", {"num_embeddings": m.num_embeddings, "embedding_dim": m.embedding_dim,
+                         "padding_idx": m.padding_idx}
+
+
+@rule(nn.LSTM, nn.GRU, nn.RNN)
+def _recurrent(m: nn.RNNBase) -> tuple[str, dict]:
+    _require(m.batch_first, "batch_first=False (LayerLoom sequences are [batch, length, "
+                            "features])")
+    _require(getattr(m, "proj_size", 0) == 0, "proj_size")
+    params = {"hidden_size": m.hidden_size, "num_layers": m.num_layers,
+              "bidirectional": m.bidirectional, "dropout": m.dropout, "bias": m.bias,
+              "output": "sequence"}
+    if isinstance(m, nn.RNN):
+        params["nonlinearity"] = m.nonlinearity
+    return m.mode if m.mode in ("LSTM", "GRU") else "RNN", params
+
+
+@rule(nn.MultiheadAttention)
+def _attention(m: nn.MultiheadAttention) -> tuple[str, dict]:
+    _require(m.batch_first, "batch_first=False (LayerLoom sequences are [batch, length, "
+                            "features])")
+    _require(m.bias_k is None and not m.add_zero_attn, "add_bias_kv or add_zero_attn")
+    return "MultiheadAttention", {"num_heads": m.num_heads, "dropout": m.dropout,
+                                  "bias": m.in_proj_bias is not None}
+
+
+@rule(nn.TransformerEncoderLayer)
+def _encoder_layer(m: nn.TransformerEncoderLayer) -> tuple[str, dict]:
+    _require(m.self_attn.batch_first, "batch_first=False (LayerLoom sequences are [batch, "
+                                      "length, features])")
+    _require(m.linear1.bias is not None, "bias=False")
+    activation = _activation_name(m.activation)
+    _require(activation is not None, f"activation {m.activation!r} (relu or gelu only)")
+    return "TransformerEncoderLayer", {
+        "nhead": m.self_attn.num_heads, "dim_feedforward": m.linear1.out_features,
+        "dropout": m.dropout.p, "activation": activation, "norm_first": m.norm_first,
+        "layer_norm_eps": m.norm1.eps}
+
+
+@rule(nn.TransformerEncoder)
+def _encoder(m: nn.TransformerEncoder) -> tuple[str, dict]:
+    """A stack of identical layers: one TransformerEncoderLayer node repeated ``num_layers``
+    times (the importer sets the repeat)."""
+    _require(m.norm is None, "a final norm (add a LayerNorm after the encoder instead)")
+    settings = [_encoder_layer(layer) for layer in m.layers]
+    _require(all(s == settings[0] for s in settings), "layers with different settings")
+    return settings[0]
+
+
+def _activation_name(fn: Any) -> str | None:
+    if fn is F.relu or isinstance(fn, nn.ReLU):
+        return "relu"
+    if fn is F.gelu or isinstance(fn, nn.GELU) and fn.approximate == "none":
+        return "gelu"
+    return None
+
+
+def _base_name(m: nn.Module, stem: str) -> str:
+    """``Conv2d`` for an ``nn.Conv2d`` or a subclass of it that keeps its ``forward``."""
+    for cls in type(m).__mro__:
+        if cls.__module__.startswith("torch.nn") and cls.__name__.startswith(stem):
+            return cls.__name__
+    raise AssertionError(type(m))
+
+
+def batchless(dim: int) -> int:
+    """A dimension counted with the batch (PyTorch's) as LayerLoom counts it, without."""
+    return dim - 1 if dim > 0 else dim

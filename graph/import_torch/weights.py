@@ -1,0 +1,69 @@
+"""The imported model's weights, keyed for the compiled graph.
+
+:class:`WeightMap` maps each ``state_dict`` key of the compiled graph to the original model's
+key (``layer1_0_conv1.weight`` ← ``layer1.0.conv1.weight``) and knows each tensor's shape in the
+compiled model (a ``[1, L, D]`` positional parameter becomes the block's ``[L, D]`` table).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import torch
+
+from ..errors import GraphError
+
+
+class WeightMap(dict):
+    """``{compiled key: original key}``, with ``shapes`` and :meth:`apply`.
+
+    >>> weights = WeightMap({"fc.weight": "head.fc.weight"}, shapes={"fc.weight": (2, 3)})
+    >>> weights.apply({"head.fc.weight": torch.ones(2, 3)})["fc.weight"].shape
+    torch.Size([2, 3])
+    """
+
+    def __init__(self, *args, shapes: Mapping[str, tuple[int, ...]] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.shapes: dict[str, tuple[int, ...]] = dict(shapes or {})
+
+    def apply(self, state_dict: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """The original ``state_dict`` renamed (and reshaped) for the compiled graph."""
+        missing = sorted(set(self.values()) - set(state_dict))
+        if missing:
+            raise KeyError(f"the state_dict lacks {', '.join(missing[:5])}")
+        out = {}
+        for key, source in self.items():
+            tensor = state_dict[source].detach()
+            shape = self.shapes.get(key, tuple(tensor.shape))
+            out[key] = tensor.reshape(shape).clone().contiguous()
+        return out
+
+
+def match_weights(weights: WeightMap, block_id: str, attribute: str,
+                  built: Mapping[str, torch.Tensor],
+                  original: Mapping[str, tuple[str, torch.Tensor]]) -> None:
+    """Pair every weight of the block (``built``) with one of the original module's.
+
+    A block may wrap the torch module (``Recurrent.rnn``, ``Attention.attn``), so its keys may
+    carry one more leading name than the original's. Every weight on both sides must pair up,
+    with the same number of values, or the import is refused. ``attribute`` is the block's
+    submodule name in the compiled model (``graph/naming.py``).
+    """
+    used = set()
+    for key, tensor in built.items():
+        candidates = [key] + ([key.split(".", 1)[1]] if "." in key else [])
+        found = next((c for c in candidates if c in original), None)
+        if found is None:
+            raise GraphError(f"the block has a weight '{key}' that the original module lacks",
+                             node=block_id)
+        source, value = original[found]
+        if value.numel() != tensor.numel():
+            raise GraphError(f"weight '{key}' has shape {list(tensor.shape)} in the block but "
+                             f"{list(value.shape)} in the original ({source})", node=block_id)
+        weights[f"{attribute}.{key}"] = source
+        weights.shapes[f"{attribute}.{key}"] = tuple(tensor.shape)
+        used.add(found)
+    left = [original[k][0] for k in original if k not in used]
+    if left:
+        raise GraphError(f"the original's weights {', '.join(left)} have no place in the block",
+                         node=block_id)
