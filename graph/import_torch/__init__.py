@@ -18,6 +18,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import torch
 from torch import nn
 
 from ..errors import GraphError
@@ -26,7 +27,7 @@ from .importer import Importer
 from .trace import BATCH, propagate, sample_inputs, trace
 from .weights import WeightMap
 
-__all__ = ["WeightMap", "import_torch", "load_callable"]
+__all__ = ["WeightMap", "check_import", "import_torch", "instantiate", "load_callable"]
 
 
 def import_torch(model_or_callable: nn.Module | Callable[[], nn.Module],
@@ -36,7 +37,7 @@ def import_torch(model_or_callable: nn.Module | Callable[[], nn.Module],
     """Trace ``model_or_callable`` (a module, or a function returning one) on inputs of
     ``input_shape`` (without the batch; a list of shapes for several inputs) and return the
     graph and the :class:`WeightMap` from the compiled graph's keys to the model's."""
-    model = _instantiate(model_or_callable)
+    model = instantiate(model_or_callable)
     shapes = _shapes(input_shape)
     dtypes = [dtype] * len(shapes) if isinstance(dtype, str) else list(dtype)
     if len(dtypes) != len(shapes) or any(d not in ("float32", "int64") for d in dtypes):
@@ -85,7 +86,44 @@ def load_callable(spec: str, search: Sequence[str | Path] = (".",)) -> Callable:
     return obj
 
 
-def _instantiate(obj) -> nn.Module:
+def check_import(model: nn.Module, graph: Graph, state_dict: dict, input_shape,
+                 dtype: str | Sequence[str] = "float32", atol: float = 1e-5) -> float:
+    """Compile ``graph``, load ``state_dict`` (strictly) and compare it with ``model`` on a
+    random batch: the largest absolute difference, or a :class:`GraphError` when it exceeds
+    ``atol`` (relative to the output's scale)."""
+    from ..compile import compile_graph
+
+    shapes = _shapes(input_shape)
+    dtypes = [dtype] * len(shapes) if isinstance(dtype, str) else list(dtype)
+    compiled = compile_graph(graph)
+    try:
+        compiled.load_state_dict(state_dict, strict=True)
+    except RuntimeError as exc:
+        raise GraphError(f"the imported weights do not fit the graph: {exc}") from None
+    was_training = model.training
+    model.eval()
+    compiled.eval()
+    samples = sample_inputs(model, shapes, dtypes)
+    try:
+        with torch.no_grad():
+            expected, got = model(*samples), compiled(*samples)
+    finally:
+        model.train(was_training)
+    expected = list(expected) if isinstance(expected, (tuple, list)) else [expected]
+    got = list(got) if isinstance(got, (tuple, list)) else [got]
+    worst = 0.0
+    for i, (a, b) in enumerate(zip(expected, got)):
+        diff = (a.float() - b.float()).abs().max().item() if a.numel() else 0.0
+        scale = max(1.0, a.float().abs().max().item() if a.numel() else 0.0)
+        if a.shape != b.shape or diff > atol * scale:
+            raise GraphError(f"the imported graph's output {i} differs from the model's: "
+                             f"shape {list(b.shape)} vs {list(a.shape)}, max abs diff {diff:.3g}")
+        worst = max(worst, diff)
+    return worst
+
+
+def instantiate(obj) -> nn.Module:
+    """``obj`` if it is a module, else what calling it without arguments returns."""
     if isinstance(obj, nn.Module):
         return obj
     if callable(obj):
