@@ -5,6 +5,7 @@ This package imports neither Streamlit nor the runtime.
 >>> from layerloom.graph import load_graph, validate, summarize
 """
 
+from .codegen import generate_code
 from .compile import compile_graph
 from .errors import GraphError, Problem
 from .io import dumps_graph, load_graph, loads_graph, parse_graph, save_graph
@@ -15,6 +16,6 @@ from .validate import Report, validate
 
 __all__ = [
     "Block", "BlockSpec", "Edge", "Graph", "GraphError", "Node", "Ports", "Problem", "Report",
-    "Summary", "all_blocks", "compile_graph", "dumps_graph", "get_block", "load_graph", "loads_graph",
+    "Summary", "all_blocks", "compile_graph", "dumps_graph", "generate_code", "get_block", "load_graph", "loads_graph",
     "parse_graph", "register", "save_graph", "summarize", "validate",
 ]

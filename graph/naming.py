@@ -39,7 +39,8 @@ _BUILTINS = [name for name, obj in vars(builtins).items()
 RESERVED = frozenset(
     keyword.kwlist + _BUILTINS + ["Ellipsis", "NotImplemented"]
     + ["self", "torch", "nn", "Tensor", "typing", "List", "Optional", "Tuple", "operator",
-       "inf", "nan", "NoneType", "device", "fx_pytree", "pytree", "F"]
+       "inf", "nan", "NoneType", "device", "fx_pytree", "pytree", "F",
+       "l", "O", "I"]  # E741: names linters reject as ambiguous
     + dir(nn.Module) + dir(fx.GraphModule) + dir(nn.Sequential)
 )
 
@@ -88,7 +89,7 @@ def class_name(text: str, taken: Iterable[str] = ()) -> str:
     """A CamelCase class name for a graph or block name, not in ``taken``.
 
     >>> class_name("resnet_18"), class_name("", ["Model"])
-    ('Resnet18', 'Model1')
+    ('Resnet18', 'Model2')
     """
     words = [w for w in re.split(r"_+", ascii_identifier(text)) if w]
     name = "".join(w[:1].upper() + w[1:] for w in words) or "Model"
@@ -97,7 +98,7 @@ def class_name(text: str, taken: Iterable[str] = ()) -> str:
     if name in RESERVED:
         name += "Model"
     taken = set(taken)
-    candidate, i = name, 1
+    candidate, i = name, 2
     while candidate in taken:
         candidate = f"{name}{i}"
         i += 1
