@@ -1,0 +1,255 @@
+"""The canvas component: its built bundle, its Python wrapper, its JS unit tests, and a
+real-browser smoke test of the component alone (ui/canvas/demo_app.py).
+
+The browser tests start Streamlit on a free port, drive Debian's Chromium with Playwright, and
+check that palette drag, wiring, keyboard delete, undo, multi-select and "Group as block" reach
+Python as events. Screenshots of both themes go to assets/screenshots/. They are skipped where
+/usr/bin/chromium or playwright is missing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+FRONTEND = ROOT / "ui" / "canvas" / "frontend"
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = ROOT / "assets" / "screenshots"
+IFRAME = 'iframe[title*="layerloom_canvas"]'
+TIMEOUT_MS = 20_000
+
+
+# ---- without a browser --------------------------------------------------------------------
+
+def test_canvas_bundle_is_committed_and_loads_relative_assets():
+    index = (FRONTEND / "build" / "index.html").read_text(encoding="utf-8")
+    assets = re.findall(r'(?:src|href)="([^"]+)"', index)
+    assert any(a.endswith(".js") for a in assets) and any(a.endswith(".css") for a in assets)
+    for asset in assets:
+        assert asset.startswith("./"), f"{asset} must be relative (Vite base './')"
+        assert (FRONTEND / "build" / asset).is_file(), f"{asset} is missing from the build"
+    size = sum(p.stat().st_size for p in (FRONTEND / "build").rglob("*") if p.is_file())
+    assert size < 700_000, f"bundle grew to {size} bytes"
+
+
+def test_canvas_wrapper_sends_one_level_with_a_stable_key(monkeypatch):
+    import layerloom.ui.canvas as canvas_module
+
+    calls = []
+
+    def fake_component(**kwargs):
+        calls.append(kwargs)
+        return {"seq": 1, "event": "select", "graph": {"nodes": [], "edges": []}, "selected": []}
+
+    monkeypatch.setattr(canvas_module, "_component", fake_component)
+    graph = {"format": "layerloom-graph", "version": 1, "name": "g", "variables": {"w": 1},
+             "nodes": [{"id": "x", "type": "Input"}], "edges": []}
+    event = canvas_module.canvas(graph, [{"type": "Input"}], {}, height=500)
+    assert event["event"] == "select"
+    sent = calls[0]
+    assert sent["graph"] == {"nodes": [{"id": "x", "type": "Input"}], "edges": []}
+    assert sent["key"] == "layerloom_canvas"  # so the iframe survives graph changes
+    assert sent["selected"] is None and sent["theme"] == "light" and sent["height"] == 500
+    canvas_module.canvas(graph, [], {}, selected=["x"], theme="dark", key="k")
+    assert calls[1]["selected"] == ["x"] and calls[1]["key"] == "k"
+    with pytest.raises(ValueError, match="theme must be"):
+        canvas_module.canvas(graph, [], {}, theme="blue")
+
+
+def test_canvas_graph_logic_js_unit_tests():
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    run = subprocess.run([node, "--test", "tests/"], cwd=FRONTEND, capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    assert re.search(r"^# fail 0$", run.stdout, re.M), run.stdout[-2000:]
+
+
+# ---- in a real browser --------------------------------------------------------------------
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    port = _free_port()
+    streamlit = Path(sys.executable).with_name("streamlit")
+    cmd = [str(streamlit) if streamlit.exists() else sys.executable, "run",
+           str(ROOT / "ui" / "canvas" / "demo_app.py"), "--server.headless", "true",
+           "--server.address", "127.0.0.1", "--server.port", str(port),
+           "--browser.gatherUsageStats", "false"]
+    if not streamlit.exists():
+        cmd[1:1] = ["-m", "streamlit"]
+    env = {**os.environ, "LAYERLOOM_CANVAS_DEV_URL": ""}
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                out = proc.stdout.read().decode(errors="replace") if proc.poll() is not None else ""
+                pytest.fail(f"streamlit did not start:\n{out}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is not installed")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def page(browser):
+    # twice the pixels, so the screenshots stay legible when the whole graph is in view
+    context = browser.new_context(viewport={"width": 1600, "height": 1000}, device_scale_factor=2)
+    pg = context.new_page()
+    errors = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    yield pg
+    context.close()
+    assert not errors, f"page errors: {errors}"
+
+
+def _open(page, url):
+    page.goto(url)
+    page.wait_for_selector(IFRAME, timeout=TIMEOUT_MS)
+    frame = page.frame_locator(IFRAME)
+    frame.locator('[data-testid="node-conv1"]').wait_for(timeout=TIMEOUT_MS)
+    return frame
+
+
+def _last_event(page, predicate, what):
+    """The demo's event summary once `predicate` holds for it (polls the st.code block)."""
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    text = ""
+    while time.monotonic() < deadline:
+        text = page.locator('[data-testid="stCode"]').first.inner_text()
+        try:
+            summary = json.loads(text)
+        except ValueError:
+            summary = None
+        if summary and predicate(summary):
+            return summary
+        time.sleep(0.2)
+    pytest.fail(f"no event with {what}; last summary: {text}")
+
+
+def _center(locator):
+    box = locator.bounding_box()
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+@pytest.mark.browser
+def test_palette_drag_wire_delete_undo(page, app_url):
+    frame = _open(page, app_url)
+    # every node of the demo shows up, with its shape and the error/warning outlines
+    for node in ("image", "conv1", "add", "block", "probs", "conv3"):
+        frame.locator(f'[data-testid="node-{node}"]').wait_for()
+    assert "ll-error" in frame.locator('[data-testid="node-conv3"]').get_attribute("class")
+    assert "Conv2d needs" in frame.locator('[data-testid="node-conv3"]').get_attribute("title")
+    assert "ll-warning" in frame.locator('[data-testid="node-soft"]').get_attribute("class")
+    assert "×2" in frame.locator('[data-testid="node-block"]').inner_text()
+    assert frame.locator('[data-testid="edge-label-pool-block"]').inner_text() == "32×14×14"
+
+    # search narrows the palette, then drag Linear onto an empty spot of the canvas
+    frame.locator('[data-testid="palette-search"]').fill("line")
+    assert frame.locator('[data-testid="palette-item-Conv2d"]').count() == 0
+    pane = frame.locator(".react-flow__pane")
+    box = pane.bounding_box()
+    frame.locator('[data-testid="palette-item-Linear"]').drag_to(
+        pane, target_position={"x": box["width"] * 0.55, "y": box["height"] * 0.7})
+    summary = _last_event(page, lambda s: "linear1" in s["nodes"], "linear1 in the graph")
+    assert summary["event"] == "change"
+    assert summary["selected"] == ["linear1"]
+    linear = frame.locator('[data-testid="node-linear1"]')
+    linear.wait_for()
+
+    # wire flat's output to linear1's input
+    source = frame.locator('.react-flow__handle.source[data-nodeid="flat"]')
+    target = frame.locator('.react-flow__handle.target[data-nodeid="linear1"]')
+    sx, sy = _center(source)
+    tx, ty = _center(target)
+    page.mouse.move(sx, sy)
+    page.mouse.down()
+    page.mouse.move((sx + tx) / 2, (sy + ty) / 2, steps=8)
+    page.mouse.move(tx, ty, steps=8)
+    page.mouse.up()
+    summary = _last_event(page, lambda s: "flat->linear1" in s["edges"], "edge flat->linear1")
+    assert summary["event"] == "change"
+
+    # keyboard delete sends the change at once
+    linear.click()
+    page.keyboard.press("Delete")
+    summary = _last_event(page, lambda s: "linear1" not in s["nodes"], "linear1 deleted")
+    assert "flat->linear1" not in summary["edges"]
+    assert frame.locator('[data-testid="node-linear1"]').count() == 0
+
+    # undo: Python (the demo) restores its previous level and the canvas shows it again
+    frame.locator('[data-testid="btn-undo"]').click()
+    _last_event(page, lambda s: s["event"] == "undo", "an undo event")
+    linear.wait_for(timeout=TIMEOUT_MS)
+
+    frame.locator('[data-testid="palette-search"]').fill("")
+    frame.locator('[data-testid="btn-fit"]').click()
+    page.wait_for_timeout(600)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator(IFRAME).screenshot(path=str(SHOTS / "canvas.png"))
+
+
+@pytest.mark.browser
+def test_dark_theme_and_group(page, app_url):
+    frame = _open(page, f"{app_url}/?theme=dark")
+    assert frame.locator(".ll-root.ll-dark").count() == 1
+    group = frame.locator('[data-testid="btn-group"]')
+    assert group.is_disabled()
+    frame.locator('[data-testid="node-conv1"]').click()
+    frame.locator('[data-testid="node-relu1"]').click(modifiers=["Shift"])
+    summary = _last_event(page, lambda s: len(s["selected"]) == 2, "two nodes selected")
+    assert summary["event"] == "select"
+    assert group.is_enabled()
+    group.click()
+    summary = _last_event(page, lambda s: s["event"] == "group", "a group event")
+    assert sorted(summary["ids"]) == ["conv1", "relu1"]
+    frame.locator('[data-testid="btn-fit"]').click()
+    page.mouse.move(5, 5)
+    page.wait_for_timeout(600)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator(IFRAME).screenshot(path=str(SHOTS / "canvas-dark.png"))

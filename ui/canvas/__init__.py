@@ -1,0 +1,88 @@
+"""LayerLoom's node-editor canvas: a Streamlit custom component built on React Flow.
+
+The frontend lives in ``frontend/`` and its built bundle in ``frontend/build/`` (committed, so
+users need no Node; ``make frontend`` rebuilds it). Set ``LAYERLOOM_CANVAS_DEV_URL`` (for
+example ``http://localhost:3001``, after ``npm run dev`` in ``frontend/``) to load the component
+from a Vite dev server instead.
+
+The canvas shows one level of a graph and returns one event per user action::
+
+    event = canvas(level, catalog, annotations, selected=state.selected, key="designer")
+    if event and event["seq"] > state.last_seq:
+        state.last_seq = event["seq"]
+        if event["event"] == "change":
+            level["nodes"], level["edges"] = event["graph"]["nodes"], event["graph"]["edges"]
+
+``event`` is ``{"seq", "event", "graph", "selected", ...}`` where ``event`` is ``change``,
+``select``, ``undo``, ``redo``, ``group`` (with ``ids``) or ``open`` (with ``id``); see
+:func:`canvas`. This module imports only Streamlit.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import streamlit.components.v1 as components
+
+__all__ = ["EVENTS", "canvas"]
+
+#: The event kinds the canvas sends.
+EVENTS = ("change", "select", "undo", "redo", "group", "open")
+
+_BUILD_DIR = Path(__file__).resolve().parent / "frontend" / "build"
+_DEV_URL = os.environ.get("LAYERLOOM_CANVAS_DEV_URL", "").strip()
+_RELEASE = not _DEV_URL
+
+if _RELEASE:
+    _component = components.declare_component("layerloom_canvas", path=str(_BUILD_DIR))
+else:
+    _component = components.declare_component("layerloom_canvas", url=_DEV_URL)
+
+
+def canvas(
+    graph: dict,
+    catalog: list[dict],
+    annotations: dict,
+    *,
+    selected: list[str] | None = None,
+    theme: str = "light",
+    height: int = 640,
+    key: str | None = None,
+) -> dict | None:
+    """Show one level of a graph in the node editor; return the user's last action, or None.
+
+    Args:
+        graph: one level in the graph format: ``{"nodes": [...], "edges": [...]}`` (other keys
+            are not sent). Nodes without ``position`` are laid out by the canvas.
+        catalog: block types, ``{"type", "category", "help", "doc_url", "params", "ports",
+            "key_params"}``; composite blocks of the graph with category ``"Blocks"``.
+        annotations: ``{"nodes": {id: {"output_shape", "params", "macs", "errors",
+            "warnings"}}, "edges": {"<source>-><target>": {"shape"}}}``.
+        selected: node ids to select; applied when it differs from the previous call, so pass
+            the last event's ``selected`` back (or None to leave the selection alone).
+        theme: ``"light"`` or ``"dark"`` (``"auto"`` follows Streamlit's theme).
+        height: height of the component in pixels.
+        key: widget key. Defaults to ``"layerloom_canvas"`` so that the canvas keeps its
+            state when the graph changes; give each canvas on one page its own key.
+
+    Returns:
+        The last event, ``{"seq": int, "event": str, "graph": {"nodes", "edges"},
+        "selected": [ids], ...}``, until the next user action replaces it; ``seq`` increases
+        strictly, so compare it with the last one handled. None before the first action.
+    """
+    if theme not in ("light", "dark", "auto"):
+        raise ValueError(f"theme must be 'light', 'dark' or 'auto', not {theme!r}")
+    level = {"nodes": list(graph.get("nodes", [])), "edges": list(graph.get("edges", []))}
+    value: Any = _component(
+        graph=level,
+        catalog=list(catalog),
+        annotations=annotations or {},
+        selected=None if selected is None else [str(i) for i in selected],
+        theme=theme,
+        height=int(height),
+        key=key or "layerloom_canvas",
+        default=None,
+    )
+    return value if isinstance(value, dict) else None

@@ -1,0 +1,115 @@
+// One block on the canvas. Everything shown is React text (labels, ids and messages come from
+// users and are never parsed as HTML).
+import { memo } from "react";
+import { Handle, Position } from "@xyflow/react";
+import { categoryColor, fmtCount, fmtShape, fmtValue } from "./format.js";
+import { IN, OUT, hasOutput, isComposite, portsOf, targetHandles } from "./graph.js";
+import { useStoreValue } from "./store.js";
+
+function problemsTitle(ann, spec, id) {
+  const lines = [];
+  for (const m of (ann && ann.errors) || []) lines.push(`✖ ${m}`);
+  for (const m of (ann && ann.warnings) || []) lines.push(`⚠ ${m}`);
+  if (lines.length) return lines.join("\n");
+  return spec && spec.help ? `${id}: ${spec.help}` : id;
+}
+
+function BlockNode({ id, data, selected }) {
+  const spec = useStoreValue((s) => s.catalog.get(data.type));
+  const ann = useStoreValue((s) => s.nodes[id]);
+  const ports = portsOf(spec);
+  const declared = targetHandles(spec);
+  const extraPorts = (data.extraPorts || []).filter((p) => !declared.includes(p));
+  const composite = isComposite(spec);
+  const errors = (ann && ann.errors) || [];
+  const warnings = (ann && ann.warnings) || [];
+  const params = data.params && typeof data.params === "object" ? data.params : {};
+  const defaults = new Map(((spec && spec.params) || []).map((p) => [p.name, p.default]));
+  const keyParams = ((spec && spec.key_params) || []).map((name) => [
+    name,
+    name in params ? params[name] : defaults.get(name),
+  ]);
+  const repeat = data.repeat;
+  const showRepeat = repeat !== undefined && repeat !== null && repeat !== 1;
+  const classes = ["ll-node"];
+  if (composite) classes.push("ll-composite");
+  if (errors.length) classes.push("ll-error");
+  else if (warnings.length) classes.push("ll-warning");
+  if (selected) classes.push("ll-selected");
+  if (repeat === 0) classes.push("ll-skipped");
+  if (!spec) classes.push("ll-unknown");
+  const shape = ann && Array.isArray(ann.output_shape) ? fmtShape(ann.output_shape) : "";
+  const named = ports.kind === "named";
+
+  return (
+    <div
+      className={classes.join(" ")}
+      style={{ "--cat": categoryColor(spec ? spec.category : null) }}
+      title={problemsTitle(ann, spec, id)}
+      data-testid={`node-${id}`}
+    >
+      {!named && declared.length > 0 && (
+        <Handle
+          type="target"
+          position={Position.Left}
+          id={IN}
+          className={ports.kind === "variadic" ? "ll-handle-variadic" : undefined}
+        />
+      )}
+      <div className="ll-head">
+        <span className="ll-type">{data.type || "?"}</span>
+        {showRepeat && <span className="ll-repeat">×{String(repeat)}</span>}
+        {errors.length > 0 && <span className="ll-badge ll-badge-error">{errors.length}</span>}
+        {!errors.length && warnings.length > 0 && (
+          <span className="ll-badge ll-badge-warning">{warnings.length}</span>
+        )}
+        <span className="ll-id">{data.label ? data.label : id}</span>
+      </div>
+      {(named || extraPorts.length > 0) && (
+        <div className="ll-ports">
+          {(named ? declared : []).concat(extraPorts).map((name) => (
+            <div
+              key={name}
+              className={declared.includes(name) ? "ll-port" : "ll-port ll-port-bad"}
+            >
+              <Handle type="target" position={Position.Left} id={name} />
+              <span>{name}</span>
+            </div>
+          ))}
+        </div>
+      )}
+      {keyParams.length > 0 && (
+        <div className="ll-params">
+          {keyParams.map(([name, value]) => (
+            <div key={name} className="ll-param">
+              <span className="ll-pname">{name}</span>
+              <span className="ll-pvalue">{fmtValue(value)}</span>
+            </div>
+          ))}
+        </div>
+      )}
+      <div className="ll-foot">
+        <span className="ll-shape">{shape ? `→ ${shape}` : ann && ann.output_shape === null ? "→ ?" : ""}</span>
+        <span className="ll-count">
+          {ann && typeof ann.params === "number" && ann.params > 0 ? `${fmtCount(ann.params)} params` : ""}
+        </span>
+      </div>
+      {(hasOutput(spec, data.type) || data.extraOut) && (
+        <Handle type="source" position={Position.Right} id={OUT} />
+      )}
+    </div>
+  );
+}
+
+// React Flow passes the node's absolute position too, which changes on every drag frame; a
+// card only depends on these.
+function same(a, b) {
+  return (
+    a.id === b.id &&
+    a.data === b.data &&
+    a.selected === b.selected &&
+    a.isConnectable === b.isConnectable
+  );
+}
+
+export default memo(BlockNode, same);

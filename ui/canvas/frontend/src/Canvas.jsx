@@ -1,0 +1,691 @@
+// The node editor. React Flow state lives here between reruns; it is reset from Python's
+// `graph` only when that graph really differs from what the canvas shows (and is not just a
+// late echo of an edit the canvas already sent), so drags are never lost to a rerun.
+//
+// Every user action sends one event to Python at once (see emit): `change`, `select`, `undo`,
+// `redo`, `group`, `open`.
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+import {
+  Background,
+  Controls,
+  MiniMap,
+  Panel,
+  ReactFlow,
+  applyEdgeChanges,
+  applyNodeChanges,
+  useReactFlow,
+} from "@xyflow/react";
+// the Streamlit class alone: the package index also pulls in its React 16 helpers
+import { Streamlit } from "streamlit-component-lib/dist/streamlit.js";
+import BlockNode from "./BlockNode.jsx";
+import ShapeEdge from "./ShapeEdge.jsx";
+import Palette, { DRAG_MIME } from "./Palette.jsx";
+import { StoreContext, createStore } from "./store.js";
+import { categoryColor } from "./format.js";
+import { layeredLayout, placeMissing } from "./layout.js";
+import {
+  NODE_W,
+  canConnect,
+  cloneFragment,
+  connect,
+  fragmentOf,
+  freshId,
+  fromGraph,
+  graphKey,
+  isComposite,
+  nodeKey,
+  orderEdges,
+  renumberPorts,
+  selectedIds,
+  sizeOf,
+  toGraph,
+} from "./graph.js";
+
+const nodeTypes = { block: BlockNode };
+const edgeTypes = { shape: ShapeEdge };
+const MULTI_KEYS = ["Shift", "Meta", "Control"];
+const FIT = { padding: 0.15, maxZoom: 1.1, duration: 250 };
+// automatic fits (first load, a new level) keep text legible; a long chain then overflows
+const AUTO_FIT = { ...FIT, minZoom: 0.45, duration: 0 };
+const STRUCTURAL = new Set(["undo", "redo", "group", "open"]);
+
+const deselect = (x) => (x.selected ? { ...x, selected: false } : x);
+
+/** The first spot at or below `pos` where a new card overlaps no other (click-to-add). */
+function freeSpot(pos, nodes, catalog) {
+  const h = 90;
+  let y = pos.y;
+  for (let tries = 0; tries < 40; tries++) {
+    const hit = nodes.find((n) => {
+      const size = sizeOf(n, catalog);
+      return (
+        pos.x < n.position.x + size.w + 10 &&
+        pos.x + NODE_W + 10 > n.position.x &&
+        y < n.position.y + size.h + 10 &&
+        y + h + 10 > n.position.y
+      );
+    });
+    if (!hit) break;
+    y = hit.position.y + sizeOf(hit, catalog).h + 20;
+  }
+  return { x: pos.x, y };
+}
+
+function isTyping(target) {
+  if (!target || !target.tagName) return false;
+  const tag = target.tagName.toLowerCase();
+  return tag === "input" || tag === "textarea" || tag === "select" || target.isContentEditable;
+}
+
+export default function Canvas({ args, disabled, stTheme }) {
+  const height = Number.isFinite(args.height) ? args.height : 640;
+  const theme = args.theme || "light";
+  const dark = theme === "dark" || (theme === "auto" && stTheme && stTheme.base === "dark");
+  const rf = useReactFlow();
+  const store = useMemo(createStore, []);
+  const wrapper = useRef(null);
+
+  // catalog: new JSON objects arrive on every rerun; keep one identity while the content is equal
+  const catalogJson = useMemo(() => JSON.stringify(args.catalog || []), [args.catalog]);
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const catalogList = useMemo(() => (Array.isArray(args.catalog) ? args.catalog : []), [catalogJson]);
+  const catalog = useMemo(() => {
+    const map = new Map();
+    for (const spec of catalogList) if (spec && spec.type) map.set(spec.type, spec);
+    return map;
+  }, [catalogList]);
+  const catalogRef = useRef(catalog);
+  catalogRef.current = catalog;
+
+  const [nodes, setNodes] = useState([]);
+  const [edges, setEdges] = useState([]);
+  const nodesRef = useRef(nodes);
+  const edgesRef = useRef(edges);
+  const [fitTick, setFitTick] = useState(null); // {auto} object per request
+  const [paletteOpen, setPaletteOpen] = useState(true);
+  const [menu, setMenu] = useState(null);
+  const sync = useRef({
+    first: true,
+    propKey: null, // key of the last `graph` prop seen
+    selKey: undefined, // JSON of the last `selected` prop seen
+    syncedKey: null, // key of the graph Python holds (last prop or last change sent)
+    sent: [], // keys of changes sent and not yet echoed back, oldest first
+    sentSel: [], // JSON of selections sent and not yet echoed back, oldest first
+    seq: 0,
+    lastSel: "[]",
+    selTimer: 0,
+    clip: null,
+    pasteCount: 0,
+    pasteHandled: false,
+    addCount: 0,
+  });
+
+  /** Replace nodes and/or edges; refs are the truth between renders, so handlers never lag. */
+  const commit = useCallback((nextNodes, nextEdges) => {
+    if (nextNodes) {
+      nodesRef.current = nextNodes;
+      setNodes(nextNodes);
+    }
+    if (nextEdges) {
+      const ordered = orderEdges(nextEdges, nodesRef.current, catalogRef.current);
+      edgesRef.current = ordered;
+      setEdges(ordered);
+    }
+  }, []);
+
+  /** Send one event to Python. `change` is skipped when the graph is what Python already has. */
+  const emit = useCallback((event, extra) => {
+    const s = sync.current;
+    const graph = toGraph(nodesRef.current, edgesRef.current);
+    const key = graphKey(graph);
+    if (event === "change") {
+      if (key === s.syncedKey) return false;
+      s.sent.push(key);
+      if (s.sent.length > 32) s.sent.shift();
+      s.syncedKey = key;
+    } else if (STRUCTURAL.has(event)) {
+      s.sent = []; // Python answers these with a graph of its own
+    }
+    const selected = selectedIds(nodesRef.current);
+    s.lastSel = JSON.stringify(selected);
+    s.sentSel.push(s.lastSel);
+    if (s.sentSel.length > 32) s.sentSel.shift();
+    clearTimeout(s.selTimer);
+    // strictly increasing, and still increasing after the iframe reloads
+    s.seq = Math.max(s.seq + 1, Date.now());
+    Streamlit.setComponentValue({ seq: s.seq, event, graph, selected, ...(extra || {}) });
+    return true;
+  }, []);
+
+  const scheduleSelect = useCallback(() => {
+    const s = sync.current;
+    clearTimeout(s.selTimer);
+    s.selTimer = setTimeout(() => {
+      if (JSON.stringify(selectedIds(nodesRef.current)) !== s.lastSel) emit("select");
+    }, 40);
+  }, [emit]);
+
+  // ---- props → state -------------------------------------------------------------------
+  useLayoutEffect(() => {
+    store.setCatalog(catalogList);
+  }, [store, catalogList]);
+  useLayoutEffect(() => {
+    store.setAnnotations(args.annotations);
+  }, [store, args.annotations]);
+
+  const incomingKey = useMemo(() => graphKey(args.graph), [args.graph]);
+  const selJson = useMemo(
+    () => (Array.isArray(args.selected) ? JSON.stringify(args.selected) : null),
+    [args.selected],
+  );
+
+  useLayoutEffect(() => {
+    const s = sync.current;
+    let current = nodesRef.current;
+    let fit = false;
+    if (incomingKey !== s.propKey) {
+      s.propKey = incomingKey;
+      const localKey = s.first ? null : graphKey(toGraph(current, edgesRef.current));
+      const echoAt = s.sent.indexOf(incomingKey);
+      if (incomingKey === localKey) {
+        s.sent = [];
+        s.syncedKey = incomingKey;
+      } else if (echoAt >= 0) {
+        // a late echo of a change we sent; the canvas has moved on since
+        s.sent = s.sent.slice(echoAt + 1);
+      } else {
+        const prev = new Map(current.map((n) => [n.id, n]));
+        const level = fromGraph(args.graph, catalog);
+        let fresh = level.nodes.map((n) =>
+          !n.position && prev.has(n.id) ? { ...n, position: prev.get(n.id).position } : n,
+        );
+        fresh = placeMissing(fresh, level.edges, (n) => sizeOf(n, catalog));
+        fresh = fresh.map((n) => {
+          const old = prev.get(n.id);
+          if (!old) return n;
+          if (nodeKey(old) === nodeKey(n)) return old;
+          return { ...n, selected: old.selected, measured: old.measured };
+        });
+        const shared = fresh.reduce((a, n) => a + (prev.has(n.id) ? 1 : 0), 0);
+        fit = s.first || shared < fresh.length / 2;
+        current = fresh;
+        commit(fresh, level.edges);
+        s.sent = [];
+        s.syncedKey = incomingKey;
+      }
+      s.first = false;
+    }
+    if (selJson !== s.selKey) {
+      s.selKey = selJson;
+      const echoAt = s.sentSel.indexOf(selJson);
+      if (selJson !== null && selJson === JSON.stringify(selectedIds(current))) {
+        s.sentSel = [];
+      } else if (echoAt >= 0) {
+        // a late echo of a selection we sent; the user has selected on since
+        s.sentSel = s.sentSel.slice(echoAt + 1);
+      } else if (selJson !== null) {
+        s.sentSel = [];
+        const want = new Set(JSON.parse(selJson));
+        const next = current.map((n) =>
+          Boolean(n.selected) === want.has(n.id) ? n : { ...n, selected: want.has(n.id) },
+        );
+        commit(next, edgesRef.current.map(deselect));
+        s.lastSel = JSON.stringify(selectedIds(next));
+        if (!fit && want.size === 1) revealNode([...want][0]);
+      }
+    }
+    if (fit) setFitTick({ auto: true });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [incomingKey, selJson]);
+
+  useEffect(() => {
+    if (fitTick) rf.fitView(fitTick.auto ? AUTO_FIT : FIT);
+  }, [fitTick, rf]);
+
+  useEffect(() => {
+    Streamlit.setFrameHeight(height);
+  }, [height]);
+
+  /** Pan (keeping the zoom) so that a node Python selected is in view. */
+  const revealNode = (id) => {
+    const node = rf.getInternalNode(id);
+    const box = wrapper.current && wrapper.current.getBoundingClientRect();
+    if (!node || !box) return;
+    const { x, y, zoom } = rf.getViewport();
+    const p = node.internals.positionAbsolute;
+    const w = (node.measured && node.measured.width) || NODE_W;
+    const h = (node.measured && node.measured.height) || 80;
+    const sx = p.x * zoom + x;
+    const sy = p.y * zoom + y;
+    if (sx >= 0 && sy >= 0 && sx + w * zoom <= box.width && sy + h * zoom <= box.height) return;
+    rf.setCenter(p.x + w / 2, p.y + h / 2, { zoom, duration: 250 });
+  };
+
+  // ---- React Flow callbacks ------------------------------------------------------------
+  const onNodesChange = useCallback(
+    (changes) => {
+      commit(applyNodeChanges(changes, nodesRef.current), null);
+      let moved = false;
+      let selection = false;
+      for (const c of changes) {
+        if (c.type === "position" && c.dragging === false) moved = true;
+        else if (c.type === "select") selection = true;
+      }
+      if (moved) emit("change");
+      else if (selection) scheduleSelect();
+    },
+    [commit, emit, scheduleSelect],
+  );
+
+  const onEdgesChange = useCallback(
+    (changes) => {
+      // removals go through deleteSelection; here only selection and the like
+      const kept = changes.filter((c) => c.type !== "remove");
+      if (kept.length) commit(null, applyEdgeChanges(kept, edgesRef.current));
+    },
+    [commit],
+  );
+
+  const onConnect = useCallback(
+    (conn) => {
+      const next = connect(edgesRef.current, nodesRef.current, catalogRef.current, conn);
+      if (!next) return;
+      commit(null, next);
+      emit("change");
+    },
+    [commit, emit],
+  );
+
+  const isValidConnection = useCallback(
+    (conn) => canConnect(edgesRef.current, nodesRef.current, catalogRef.current, conn),
+    [],
+  );
+
+  // ---- actions -------------------------------------------------------------------------
+  const addBlock = useCallback(
+    (type, at) => {
+      const s = sync.current;
+      let pos = at;
+      if (!pos) {
+        const box = wrapper.current.getBoundingClientRect();
+        const c = rf.screenToFlowPosition({ x: box.left + box.width / 2, y: box.top + box.height / 2 });
+        const k = s.addCount++ % 6;
+        pos = { x: c.x + k * 24, y: c.y + k * 24 };
+      }
+      let position = { x: Math.round(pos.x - NODE_W / 2), y: Math.round(pos.y - 30) };
+      if (!at) position = freeSpot(position, nodesRef.current, catalogRef.current);
+      const used = new Set(nodesRef.current.map((n) => n.id));
+      const node = {
+        id: freshId(type, used),
+        type: "block",
+        position,
+        selected: true,
+        data: { type, params: {} },
+      };
+      commit([...nodesRef.current.map(deselect), node], edgesRef.current.map(deselect));
+      emit("change");
+    },
+    [commit, emit, rf],
+  );
+
+  const deleteSelection = useCallback(() => {
+    const gone = new Set(selectedIds(nodesRef.current));
+    const edgesNow = edgesRef.current;
+    const keptEdges = edgesNow.filter(
+      (e) => !e.selected && !gone.has(e.source) && !gone.has(e.target),
+    );
+    if (!gone.size && keptEdges.length === edgesNow.length) return;
+    commit(
+      nodesRef.current.filter((n) => !gone.has(n.id)),
+      renumberPorts(keptEdges),
+    );
+    emit("change");
+  }, [commit, emit]);
+
+  const pasteFragment = useCallback(
+    (fragment, offset) => {
+      if (!fragment || !Array.isArray(fragment.nodes) || !fragment.nodes.length) return;
+      const used = new Set(nodesRef.current.map((n) => n.id));
+      const { nodes: newNodes, edges: newEdges } = cloneFragment(fragment, used, offset, offset);
+      if (!newNodes.length) return;
+      commit(
+        [...nodesRef.current.map(deselect), ...newNodes],
+        [...edgesRef.current.map(deselect), ...newEdges],
+      );
+      emit("change");
+    },
+    [commit, emit],
+  );
+
+  const copySelection = useCallback(() => {
+    const fragment = fragmentOf(nodesRef.current, edgesRef.current);
+    if (!fragment.nodes.length) return null;
+    sync.current.clip = fragment;
+    sync.current.pasteCount = 0;
+    return fragment;
+  }, []);
+
+  const paste = useCallback(
+    (fragment) => {
+      const s = sync.current;
+      s.pasteCount += 1;
+      pasteFragment(fragment || s.clip, 40 * s.pasteCount);
+    },
+    [pasteFragment],
+  );
+
+  const duplicate = useCallback(() => {
+    pasteFragment(fragmentOf(nodesRef.current, edgesRef.current), 40);
+  }, [pasteFragment]);
+
+  const selectAll = useCallback((on) => {
+    commit(
+      nodesRef.current.map((n) => (Boolean(n.selected) === on ? n : { ...n, selected: on })),
+      edgesRef.current.map(deselect),
+    );
+    if (JSON.stringify(selectedIds(nodesRef.current)) !== sync.current.lastSel) emit("select");
+  }, [commit, emit]);
+
+  const autoLayout = useCallback(() => {
+    const current = nodesRef.current;
+    const byId = new Map(current.map((n) => [n.id, n]));
+    const pos = layeredLayout(
+      current.map((n) => n.id),
+      edgesRef.current,
+      (id) => sizeOf(byId.get(id), catalogRef.current),
+    );
+    commit(current.map((n) => ({ ...n, position: pos.get(n.id) })), null);
+    emit("change");
+    setFitTick({ auto: false });
+  }, [commit, emit]);
+
+  const group = useCallback(() => {
+    const ids = selectedIds(nodesRef.current);
+    if (ids.length >= 2) emit("group", { ids });
+  }, [emit]);
+
+  const undo = useCallback(() => emit("undo"), [emit]);
+  const redo = useCallback(() => emit("redo"), [emit]);
+  const fit = useCallback(() => rf.fitView(FIT), [rf]);
+
+  const onNodeDoubleClick = useCallback(
+    (_, node) => {
+      if (isComposite(catalogRef.current.get(node.data.type))) emit("open", { id: node.id });
+    },
+    [emit],
+  );
+
+  const onNodeContextMenu = useCallback(
+    (event, node) => {
+      event.preventDefault();
+      if (!node.selected) {
+        commit(
+          nodesRef.current.map((n) =>
+            n.id === node.id ? { ...n, selected: true } : deselect(n),
+          ),
+          edgesRef.current.map(deselect),
+        );
+        scheduleSelect();
+      }
+      const box = wrapper.current.getBoundingClientRect();
+      setMenu({ x: event.clientX - box.left, y: event.clientY - box.top, id: node.id });
+    },
+    [commit, scheduleSelect],
+  );
+
+  const onSelectionContextMenu = useCallback((event) => {
+    event.preventDefault();
+    const box = wrapper.current.getBoundingClientRect();
+    setMenu({ x: event.clientX - box.left, y: event.clientY - box.top, id: null });
+  }, []);
+
+  // ---- drag from the palette -----------------------------------------------------------
+  const onDragOver = useCallback((event) => {
+    event.preventDefault();
+    event.dataTransfer.dropEffect = "copy";
+  }, []);
+
+  const onDrop = useCallback(
+    (event) => {
+      event.preventDefault();
+      if (disabled) return;
+      const type =
+        event.dataTransfer.getData(DRAG_MIME) || event.dataTransfer.getData("text/plain");
+      if (!type || !catalogRef.current.has(type)) return;
+      addBlock(type, rf.screenToFlowPosition({ x: event.clientX, y: event.clientY }));
+    },
+    [addBlock, disabled, rf],
+  );
+
+  // ---- keyboard and clipboard ----------------------------------------------------------
+  useEffect(() => {
+    if (disabled) return undefined;
+    const s = sync.current;
+    const onKeyDown = (e) => {
+      if (isTyping(e.target)) return;
+      const mod = e.ctrlKey || e.metaKey;
+      const key = e.key.toLowerCase();
+      if (e.key === "Delete" || e.key === "Backspace") {
+        e.preventDefault();
+        deleteSelection();
+      } else if (mod && key === "z") {
+        e.preventDefault();
+        if (e.shiftKey) redo();
+        else undo();
+      } else if (mod && key === "y") {
+        e.preventDefault();
+        redo();
+      } else if (mod && key === "d") {
+        e.preventDefault();
+        duplicate();
+      } else if (mod && key === "a") {
+        e.preventDefault();
+        selectAll(true);
+      } else if (mod && key === "c") {
+        copySelection(); // the copy event below also puts it on the system clipboard
+      } else if (mod && key === "x") {
+        if (copySelection()) deleteSelection();
+      } else if (mod && key === "v") {
+        // the paste event reads the system clipboard; without one, use the canvas's own copy
+        s.pasteHandled = false;
+        setTimeout(() => {
+          if (!s.pasteHandled && s.clip) paste(null);
+        }, 60);
+      } else if (e.key === "Escape") {
+        setMenu(null);
+        selectAll(false);
+      }
+    };
+    const onCopy = (e) => {
+      if (isTyping(e.target)) return;
+      const fragment = fragmentOf(nodesRef.current, edgesRef.current);
+      if (!fragment.nodes.length || !e.clipboardData) return;
+      e.clipboardData.setData("text/plain", JSON.stringify({ layerloom: "fragment", ...fragment }));
+      e.preventDefault();
+    };
+    const onPaste = (e) => {
+      if (isTyping(e.target)) return;
+      s.pasteHandled = true;
+      const text = e.clipboardData ? e.clipboardData.getData("text/plain") : "";
+      let fragment = null;
+      if (text && text.trim()) {
+        try {
+          const parsed = JSON.parse(text);
+          if (parsed && parsed.layerloom === "fragment") fragment = parsed;
+        } catch {
+          /* not ours */
+        }
+        if (!fragment) return;
+      }
+      e.preventDefault();
+      paste(fragment);
+    };
+    window.addEventListener("keydown", onKeyDown);
+    document.addEventListener("copy", onCopy);
+    document.addEventListener("cut", onCopy);
+    document.addEventListener("paste", onPaste);
+    return () => {
+      window.removeEventListener("keydown", onKeyDown);
+      document.removeEventListener("copy", onCopy);
+      document.removeEventListener("cut", onCopy);
+      document.removeEventListener("paste", onPaste);
+    };
+  }, [disabled, deleteSelection, undo, redo, duplicate, selectAll, copySelection, paste]);
+
+  // ---- render --------------------------------------------------------------------------
+  const selCount = useMemo(() => nodes.reduce((a, n) => a + (n.selected ? 1 : 0), 0), [nodes]);
+  const edgeSel = useMemo(() => edges.some((e) => e.selected), [edges]);
+  const minimapColor = useCallback((n) => {
+    const spec = catalogRef.current.get(n.data && n.data.type);
+    return categoryColor(spec ? spec.category : null);
+  }, []);
+  const closeMenu = useCallback(() => setMenu(null), []);
+  const menuNode = menu && menu.id ? nodes.find((n) => n.id === menu.id) : null;
+  const menuComposite = menuNode && isComposite(catalog.get(menuNode.data.type));
+  const act = (fn) => () => {
+    setMenu(null);
+    fn();
+  };
+
+  return (
+    <StoreContext.Provider value={store}>
+      <div className={dark ? "ll-root ll-dark" : "ll-root ll-light"} style={{ height }}>
+        {paletteOpen && <Palette catalog={catalogList} onAdd={addBlock} disabled={disabled} />}
+        <div className="ll-flow" ref={wrapper} onDragOver={onDragOver} onDrop={onDrop}>
+          <ReactFlow
+            nodes={nodes}
+            edges={edges}
+            nodeTypes={nodeTypes}
+            edgeTypes={edgeTypes}
+            onNodesChange={onNodesChange}
+            onEdgesChange={onEdgesChange}
+            onConnect={onConnect}
+            isValidConnection={isValidConnection}
+            onNodeDoubleClick={onNodeDoubleClick}
+            onNodeContextMenu={onNodeContextMenu}
+            onSelectionContextMenu={onSelectionContextMenu}
+            onPaneClick={closeMenu}
+            onMoveStart={closeMenu}
+            deleteKeyCode={null}
+            multiSelectionKeyCode={MULTI_KEYS}
+            selectionKeyCode="Shift"
+            zoomOnDoubleClick={false}
+            nodesDraggable={!disabled}
+            nodesConnectable={!disabled}
+            colorMode={dark ? "dark" : "light"}
+            minZoom={0.1}
+            maxZoom={2.5}
+            connectionRadius={28}
+            proOptions={{ hideAttribution: true }}
+          >
+            <Background gap={20} size={1.2} />
+            <Controls showInteractive={false} position="bottom-left" />
+            <MiniMap
+              pannable
+              zoomable
+              nodeColor={minimapColor}
+              nodeStrokeWidth={2}
+              position="bottom-right"
+              style={{ width: 170, height: 110 }}
+              ariaLabel="Minimap"
+            />
+            <Panel position="top-left" className="ll-toolbar">
+              <button
+                type="button"
+                data-testid="btn-palette"
+                onClick={() => setPaletteOpen((o) => !o)}
+                title={paletteOpen ? "Hide the block palette" : "Show the block palette"}
+              >
+                {paletteOpen ? "‹ Blocks" : "› Blocks"}
+              </button>
+              <span className="ll-sep" />
+              <button type="button" data-testid="btn-undo" onClick={undo} disabled={disabled} title="Undo (Ctrl+Z)">
+                ↶ Undo
+              </button>
+              <button type="button" data-testid="btn-redo" onClick={redo} disabled={disabled} title="Redo (Ctrl+Shift+Z / Ctrl+Y)">
+                ↷ Redo
+              </button>
+              <span className="ll-sep" />
+              <button
+                type="button"
+                data-testid="btn-delete"
+                onClick={deleteSelection}
+                disabled={disabled || (!selCount && !edgeSel)}
+                title="Delete the selection (Delete / Backspace)"
+              >
+                Delete
+              </button>
+              <button
+                type="button"
+                data-testid="btn-duplicate"
+                onClick={duplicate}
+                disabled={disabled || !selCount}
+                title="Duplicate the selection (Ctrl+D)"
+              >
+                Duplicate
+              </button>
+              <button
+                type="button"
+                data-testid="btn-group"
+                onClick={group}
+                disabled={disabled || selCount < 2}
+                title="Group the selected blocks into a reusable block"
+              >
+                Group as block
+              </button>
+              <span className="ll-sep" />
+              <button
+                type="button"
+                data-testid="btn-layout"
+                onClick={autoLayout}
+                disabled={disabled || !nodes.length}
+                title="Arrange the graph left to right"
+              >
+                Auto layout
+              </button>
+              <button type="button" data-testid="btn-fit" onClick={fit} title="Fit the graph in view">
+                Fit view
+              </button>
+              <span className="ll-status" data-testid="canvas-status">
+                {nodes.length} blocks{selCount ? ` · ${selCount} selected` : ""}
+              </span>
+            </Panel>
+          </ReactFlow>
+          {menu && (
+            <div
+              className="ll-menu"
+              style={{ left: menu.x, top: menu.y }}
+              role="menu"
+              onContextMenu={(e) => e.preventDefault()}
+            >
+              {menuComposite && (
+                <button type="button" role="menuitem" onClick={act(() => emit("open", { id: menu.id }))}>
+                  Open block
+                </button>
+              )}
+              <button type="button" role="menuitem" onClick={act(duplicate)}>
+                Duplicate
+              </button>
+              <button type="button" role="menuitem" onClick={act(copySelection)}>
+                Copy
+              </button>
+              {sync.current.clip && (
+                <button type="button" role="menuitem" onClick={act(() => paste(null))}>
+                  Paste
+                </button>
+              )}
+              {selCount >= 2 && (
+                <button type="button" role="menuitem" onClick={act(group)}>
+                  Group as block
+                </button>
+              )}
+              <button type="button" role="menuitem" className="ll-danger" onClick={act(deleteSelection)}>
+                Delete
+              </button>
+            </div>
+          )}
+        </div>
+      </div>
+    </StoreContext.Provider>
+  );
+}

@@ -1,0 +1,83 @@
+// The block palette: catalog grouped by category, filtered by a search box. Drag an item onto
+// the canvas to place it, or click it (or press Enter in the search box) to add it in view.
+import { memo, useMemo, useState } from "react";
+import { categoryColor } from "./format.js";
+
+export const DRAG_MIME = "application/x-layerloom-block";
+
+function Palette({ catalog, onAdd, disabled }) {
+  const [query, setQuery] = useState("");
+  const groups = useMemo(() => {
+    const q = query.trim().toLowerCase();
+    const byCat = new Map();
+    for (const spec of catalog) {
+      if (!spec || !spec.type) continue;
+      const cat = spec.category || "Other";
+      if (q) {
+        const hay = `${spec.type} ${cat} ${spec.help || ""}`.toLowerCase();
+        if (!hay.includes(q)) continue;
+      }
+      if (!byCat.has(cat)) byCat.set(cat, []);
+      byCat.get(cat).push(spec);
+    }
+    return [...byCat.entries()];
+  }, [catalog, query]);
+
+  const onKeyDown = (e) => {
+    if (e.key === "Enter" && groups.length && !disabled) onAdd(groups[0][1][0].type);
+    if (e.key === "Escape") setQuery("");
+  };
+
+  return (
+    <aside className="ll-palette" aria-label="Blocks">
+      <input
+        className="ll-search"
+        data-testid="palette-search"
+        type="search"
+        placeholder="Search blocks…"
+        value={query}
+        onChange={(e) => setQuery(e.target.value)}
+        onKeyDown={onKeyDown}
+        spellCheck={false}
+      />
+      <div className="ll-palette-list">
+        {groups.length === 0 && <div className="ll-empty">No block matches “{query}”.</div>}
+        {groups.map(([cat, specs]) => (
+          <section key={cat} className="ll-group">
+            <div className="ll-group-title" style={{ "--cat": categoryColor(cat) }}>
+              {cat}
+            </div>
+            {specs.map((spec) => (
+              <div
+                key={spec.type}
+                className="ll-palette-item"
+                style={{ "--cat": categoryColor(spec.category) }}
+                data-testid={`palette-item-${spec.type}`}
+                title={spec.help ? `${spec.type}: ${spec.help}` : spec.type}
+                role="button"
+                tabIndex={0}
+                draggable={!disabled}
+                onDragStart={(e) => {
+                  e.dataTransfer.setData(DRAG_MIME, spec.type);
+                  e.dataTransfer.setData("text/plain", spec.type);
+                  e.dataTransfer.effectAllowed = "copy";
+                }}
+                onClick={() => !disabled && onAdd(spec.type)}
+                onKeyDown={(e) => {
+                  if ((e.key === "Enter" || e.key === " ") && !disabled) {
+                    e.preventDefault();
+                    onAdd(spec.type);
+                  }
+                }}
+              >
+                {spec.type}
+              </div>
+            ))}
+          </section>
+        ))}
+      </div>
+    </aside>
+  );
+}
+
+export default memo(Palette);

@@ -1,0 +1,39 @@
+// An edge labelled with the tensor shape it carries (and its input order into a variadic block).
+import { memo } from "react";
+import { BaseEdge, EdgeLabelRenderer, getBezierPath } from "@xyflow/react";
+import { fmtShape } from "./format.js";
+import { useStoreValue } from "./store.js";
+
+function ShapeEdge(props) {
+  const { id, source, target, data, selected, markerEnd, style } = props;
+  const [path, labelX, labelY] = getBezierPath(props);
+  const ann = useStoreValue((s) => s.edges[`${source}->${target}`]);
+  const shape = ann ? fmtShape(ann.shape) : "";
+  const order = data && data.order ? `#${data.order}` : "";
+  const text = [order, shape].filter(Boolean).join(" ");
+  return (
+    <>
+      <BaseEdge
+        id={id}
+        path={path}
+        markerEnd={markerEnd}
+        style={style}
+        className={selected ? "ll-edge-selected" : undefined}
+        interactionWidth={16}
+      />
+      {text && (
+        <EdgeLabelRenderer>
+          <div
+            className={selected ? "ll-edge-label ll-edge-label-selected" : "ll-edge-label"}
+            style={{ transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)` }}
+            data-testid={`edge-label-${source}-${target}`}
+          >
+            {text}
+          </div>
+        </EdgeLabelRenderer>
+      )}
+    </>
+  );
+}
+
+export default memo(ShapeEdge);

@@ -1,0 +1,425 @@
+// Conversions between one level of a LayerLoom graph (graph-format.md) and React Flow's
+// nodes and edges, plus the structural edits the canvas makes on them.
+//
+// A React Flow node keeps the format's fields in `data` ({type, params, label, repeat, extra});
+// `extra` holds keys this component does not know, so they survive a round trip.
+// A React Flow edge keeps the format's `port` in `data.port` (undefined when the edge names no
+// port) and shows on the target handle that port resolves to.
+
+export const ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
+export const OUT = "out"; // source handle id of every block
+export const IN = "in"; // target handle id of single-input and variadic blocks
+export const NODE_W = 190; // estimated size before React Flow has measured a node
+const NODE_KEYS = new Set(["id", "type", "params", "position", "label", "repeat"]);
+const EDGE_KEYS = new Set(["source", "target", "port"]);
+
+export function portsOf(spec) {
+  const ports = spec && spec.ports;
+  if (!ports || typeof ports !== "object") return { kind: "single" };
+  return ports;
+}
+
+export function hasOutput(spec, type) {
+  if (spec && (spec.outputs === 0 || spec.outputs === false)) return false;
+  return type !== "Output";
+}
+
+export function isComposite(spec) {
+  return Boolean(spec && (spec.composite || spec.category === "Blocks"));
+}
+
+/** Target handle ids a block declares, in order. */
+export function targetHandles(spec) {
+  const ports = portsOf(spec);
+  if (ports.kind === "none") return [];
+  if (ports.kind === "named") return Array.isArray(ports.names) ? ports.names.map(String) : [];
+  return [IN];
+}
+
+function splitExtra(obj, known) {
+  let extra;
+  for (const k of Object.keys(obj)) {
+    if (!known.has(k)) (extra ??= {})[k] = obj[k];
+  }
+  return extra;
+}
+
+function validPosition(p) {
+  return Array.isArray(p) && p.length >= 2 && Number.isFinite(p[0]) && Number.isFinite(p[1]);
+}
+
+/** Estimated node height, for layout before the node has been measured. */
+export function estimateHeight(spec) {
+  const ports = portsOf(spec);
+  const rows = ports.kind === "named" ? (ports.names || []).length : 0;
+  const keys = Array.isArray(spec && spec.key_params) ? spec.key_params.length : 0;
+  return 58 + 18 * (rows + keys);
+}
+
+export function sizeOf(node, catalog) {
+  const m = node.measured;
+  if (m && m.width && m.height) return { w: m.width, h: m.height };
+  return { w: NODE_W, h: estimateHeight(catalog.get(node.data.type)) };
+}
+
+/**
+ * One level of the graph → {nodes, edges} for React Flow. Nodes without a position get
+ * `position: null`; the caller places them (see placeMissing).
+ */
+export function fromGraph(graph, catalog) {
+  const raw = graph && Array.isArray(graph.nodes) ? graph.nodes : [];
+  const rawEdges = graph && Array.isArray(graph.edges) ? graph.edges : [];
+  const nodes = [];
+  const byId = new Map();
+  for (const n of raw) {
+    if (!n || typeof n.id !== "string" || byId.has(n.id)) continue;
+    const node = {
+      id: n.id,
+      type: "block",
+      position: validPosition(n.position) ? { x: n.position[0], y: n.position[1] } : null,
+      data: makeData(n),
+    };
+    byId.set(n.id, node);
+    nodes.push(node);
+  }
+  const edges = [];
+  const unnamedSeen = new Map(); // target id → unnamed edges seen so far
+  const extraIn = new Map(); // node id → Set of handle ids the node must also show
+  const addExtra = (id, h) => {
+    if (!extraIn.has(id)) extraIn.set(id, new Set());
+    extraIn.get(id).add(h);
+  };
+  rawEdges.forEach((e, i) => {
+    if (!e || !byId.has(e.source) || !byId.has(e.target)) return;
+    const target = byId.get(e.target);
+    const spec = catalog.get(target.data.type);
+    const ports = portsOf(spec);
+    const declared = targetHandles(spec);
+    let handle;
+    if (ports.kind === "named") {
+      const k = unnamedSeen.get(e.target) || 0;
+      if (typeof e.port === "string") handle = e.port;
+      else if (Number.isInteger(e.port)) handle = declared[e.port] ?? `#${e.port}`;
+      else {
+        handle = declared[k] ?? `#${k}`;
+        unnamedSeen.set(e.target, k + 1);
+      }
+    } else {
+      handle = IN;
+    }
+    if (!declared.includes(handle)) addExtra(e.target, handle);
+    const source = byId.get(e.source);
+    if (!hasOutput(catalog.get(source.data.type), source.data.type)) source.data.extraOut = true;
+    const data = { port: e.port };
+    const extra = splitExtra(e, EDGE_KEYS);
+    if (extra) data.extra = extra;
+    edges.push({
+      id: `e${i}:${e.source}->${e.target}`,
+      source: e.source,
+      target: e.target,
+      sourceHandle: OUT,
+      targetHandle: handle,
+      type: "shape",
+      data,
+    });
+  });
+  for (const [id, set] of extraIn) byId.get(id).data.extraPorts = [...set];
+  return { nodes, edges: orderEdges(edges, nodes, catalog) };
+}
+
+function makeData(n) {
+  const data = { type: String(n.type ?? "") };
+  if (n.params !== undefined) data.params = n.params;
+  if (n.label !== undefined) data.label = n.label;
+  if (n.repeat !== undefined) data.repeat = n.repeat;
+  const extra = splitExtra(n, NODE_KEYS);
+  if (extra) data.extra = extra;
+  return data;
+}
+
+/** React Flow nodes and edges → one level of the graph format ({nodes, edges}). */
+export function toGraph(nodes, edges) {
+  return {
+    nodes: nodes.map((n) => {
+      const d = n.data;
+      const out = { id: n.id, type: d.type };
+      if (d.params !== undefined) out.params = d.params;
+      if (d.repeat !== undefined) out.repeat = d.repeat;
+      out.position = [Math.round(n.position.x), Math.round(n.position.y)];
+      if (d.label !== undefined) out.label = d.label;
+      return d.extra ? { ...out, ...d.extra } : out;
+    }),
+    edges: edges.map((e) => {
+      const out = { source: e.source, target: e.target };
+      const d = e.data || {};
+      if (d.port !== undefined && d.port !== null) out.port = d.port;
+      return d.extra ? { ...out, ...d.extra } : out;
+    }),
+  };
+}
+
+/**
+ * A string that is equal for two levels exactly when they mean the same to Python
+ * (missing params = {}, positions rounded), used to tell a real change from an echo.
+ */
+export function graphKey(graph) {
+  const nodes = graph && Array.isArray(graph.nodes) ? graph.nodes : [];
+  const edges = graph && Array.isArray(graph.edges) ? graph.edges : [];
+  const parts = [];
+  for (const n of nodes) {
+    if (!n) continue;
+    const { id, type, params, position, label, repeat, ...rest } = n;
+    parts.push([
+      id,
+      type,
+      params ?? {},
+      validPosition(position) ? [Math.round(position[0]), Math.round(position[1])] : null,
+      label ?? null,
+      repeat ?? null,
+      rest,
+    ]);
+  }
+  parts.push("|");
+  for (const e of edges) {
+    if (!e) continue;
+    const { source, target, port, ...rest } = e;
+    parts.push([source, target, port ?? null, rest]);
+  }
+  return hashString(JSON.stringify(parts));
+}
+
+/** 53-bit string hash (cyrb53): cheap to keep and compare, collisions negligible here. */
+export function hashString(str) {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < str.length; i++) {
+    const ch = str.charCodeAt(i);
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36) + ":" + str.length;
+}
+
+/** Key of one node as the format sees it: lets a reset keep unchanged node objects. */
+export function nodeKey(n) {
+  const d = n.data;
+  return JSON.stringify([
+    d.type, d.params ?? {}, d.label ?? null, d.repeat ?? null, d.extra ?? null,
+    Math.round(n.position.x), Math.round(n.position.y), d.extraPorts ?? null, d.extraOut ?? null,
+  ]);
+}
+
+/** A node id for a new block of `type`: lowercased type plus the lowest number not in use. */
+export function freshId(type, used) {
+  let base = String(type).toLowerCase().replace(/[^a-z0-9_-]/g, "").slice(0, 56);
+  if (!base) base = "node";
+  let i = 1;
+  while (used.has(base + i)) i++;
+  const id = base + i;
+  used.add(id);
+  return id;
+}
+
+let edgeCounter = 0;
+export function newEdgeId(source, target) {
+  edgeCounter += 1;
+  return `n${edgeCounter}:${source}->${target}`;
+}
+
+export function selectedIds(nodes) {
+  const ids = [];
+  for (const n of nodes) if (n.selected) ids.push(n.id);
+  return ids;
+}
+
+/**
+ * Sets `data.order` (1-based) on edges into variadic blocks with two or more inputs, so the
+ * edge label can show the input order (Concat cares). Unchanged edges keep their identity.
+ */
+export function orderEdges(edges, nodes, catalog) {
+  const typeOf = new Map();
+  for (const n of nodes) typeOf.set(n.id, n.data.type);
+  const counts = new Map();
+  for (const e of edges) counts.set(e.target, (counts.get(e.target) || 0) + 1);
+  const seen = new Map();
+  return edges.map((e) => {
+    const spec = catalog.get(typeOf.get(e.target));
+    let order;
+    if (portsOf(spec).kind === "variadic" && counts.get(e.target) > 1) {
+      const k = (seen.get(e.target) || 0) + 1;
+      seen.set(e.target, k);
+      order = Number.isInteger(e.data && e.data.port) ? e.data.port + 1 : k;
+    }
+    if ((e.data && e.data.order) === order) return e;
+    return { ...e, data: { ...(e.data || {}), order } };
+  });
+}
+
+/**
+ * After edges were removed: numbered ports into one node are renumbered 0..n-1 in their order,
+ * so no gap is left.
+ */
+export function renumberPorts(edges) {
+  const numbered = new Map();
+  for (const e of edges) {
+    if (Number.isInteger(e.data && e.data.port)) {
+      if (!numbered.has(e.target)) numbered.set(e.target, []);
+      numbered.get(e.target).push(e);
+    }
+  }
+  if (!numbered.size) return edges;
+  const remap = new Map();
+  for (const list of numbered.values()) {
+    [...list].sort((a, b) => a.data.port - b.data.port).forEach((e, i) => {
+      if (e.data.port !== i) remap.set(e.id, i);
+    });
+  }
+  if (!remap.size) return edges;
+  return edges.map((e) =>
+    remap.has(e.id) ? { ...e, data: { ...e.data, port: remap.get(e.id) } } : e,
+  );
+}
+
+/** True when adding source → target would close a cycle (target already reaches source). */
+export function wouldCycle(edges, source, target) {
+  if (source === target) return true;
+  const out = new Map();
+  for (const e of edges) {
+    if (!out.has(e.source)) out.set(e.source, []);
+    out.get(e.source).push(e.target);
+  }
+  const stack = [target];
+  const seen = new Set(stack);
+  while (stack.length) {
+    const v = stack.pop();
+    if (v === source) return true;
+    for (const w of out.get(v) || []) {
+      if (!seen.has(w)) {
+        seen.add(w);
+        stack.push(w);
+      }
+    }
+  }
+  return false;
+}
+
+/**
+ * Adds the edge of a drag from `source` to `target`'s `handle`, following the format's rule
+ * that edges into one node either all name their port or none does:
+ * - a named port takes one input: an edge already on it is replaced, and unnamed edges into
+ *   the node are given the port they were shown on;
+ * - a single-input block takes one input: the old edge is replaced;
+ * - a variadic block appends an unnamed edge (a numbered one if its edges are numbered).
+ * Returns the new edge list, or null when the connection is refused.
+ */
+export function connect(edges, nodes, catalog, { source, target, targetHandle }) {
+  const targetNode = nodes.find((n) => n.id === target);
+  if (!targetNode || wouldCycle(edges, source, target)) return null;
+  const spec = catalog.get(targetNode.data.type);
+  const ports = portsOf(spec);
+  const incoming = edges.filter((e) => e.target === target);
+  const base = {
+    id: newEdgeId(source, target),
+    source,
+    target,
+    sourceHandle: OUT,
+    type: "shape",
+  };
+  if (ports.kind === "none") return null;
+  if (ports.kind === "named") {
+    const handle = targetHandle || targetHandles(spec)[0];
+    if (!handle) return null;
+    const kept = [];
+    for (const e of edges) {
+      if (e.target === target && e.targetHandle === handle) continue; // replaced
+      if (e.target === target && typeof (e.data && e.data.port) !== "string") {
+        kept.push({ ...e, data: { ...(e.data || {}), port: e.targetHandle } });
+      } else kept.push(e);
+    }
+    return [...kept, { ...base, targetHandle: handle, data: { port: handle } }];
+  }
+  if (ports.kind === "variadic") {
+    const max = Number.isInteger(ports.max) ? ports.max : Infinity;
+    if (incoming.length >= max) return null;
+    const numbered = incoming.some((e) => Number.isInteger(e.data && e.data.port));
+    const data = numbered ? { port: incoming.length } : {};
+    return [...edges, { ...base, targetHandle: IN, data }];
+  }
+  // single input: the new edge replaces whatever fed the block
+  return [...edges.filter((e) => e.target !== target), { ...base, targetHandle: IN, data: {} }];
+}
+
+/** Connection check for React Flow's isValidConnection. */
+export function canConnect(edges, nodes, catalog, { source, target, targetHandle }) {
+  if (!source || !target || source === target) return false;
+  const targetNode = nodes.find((n) => n.id === target);
+  if (!targetNode) return false;
+  const spec = catalog.get(targetNode.data.type);
+  const ports = portsOf(spec);
+  if (ports.kind === "none") return false;
+  if (ports.kind === "named" && !targetHandles(spec).includes(targetHandle)) return false;
+  if (ports.kind === "variadic" && Number.isInteger(ports.max)) {
+    if (edges.filter((e) => e.target === target).length >= ports.max) return false;
+  }
+  return !wouldCycle(edges, source, target);
+}
+
+/**
+ * Copies of `graphNodes`/`graphEdges` (format objects) with fresh ids, moved by (dx, dy);
+ * edges are kept only between copied nodes.
+ */
+export function cloneFragment(fragment, used, dx, dy) {
+  const remap = new Map();
+  const nodes = [];
+  for (const n of fragment.nodes) {
+    if (!n || typeof n.type !== "string") continue;
+    const id = freshId(n.type, used);
+    remap.set(n.id, id);
+    const p = validPosition(n.position) ? n.position : [0, 0];
+    nodes.push({
+      id,
+      type: "block",
+      position: { x: p[0] + dx, y: p[1] + dy },
+      selected: true,
+      data: makeData(structuredClone(n)),
+    });
+  }
+  const edges = [];
+  for (const e of fragment.edges || []) {
+    if (!remap.has(e.source) || !remap.has(e.target)) continue;
+    const source = remap.get(e.source);
+    const target = remap.get(e.target);
+    const { _handle, ...plain } = e;
+    const data = { port: plain.port };
+    const extra = splitExtra(plain, EDGE_KEYS);
+    if (extra) data.extra = structuredClone(extra);
+    edges.push({
+      id: newEdgeId(source, target),
+      source,
+      target,
+      sourceHandle: OUT,
+      targetHandle: typeof _handle === "string" ? _handle : IN,
+      type: "shape",
+      data,
+    });
+  }
+  return { nodes, edges };
+}
+
+/** The selected nodes (and the edges between them) as format objects, for copy/duplicate. */
+export function fragmentOf(nodes, edges) {
+  const chosen = nodes.filter((n) => n.selected);
+  const ids = new Set(chosen.map((n) => n.id));
+  const level = toGraph(
+    chosen,
+    edges.filter((e) => ids.has(e.source) && ids.has(e.target)),
+  );
+  // remember the handle each edge was drawn on, so named ports paste onto the same handle
+  const inner = edges.filter((e) => ids.has(e.source) && ids.has(e.target));
+  level.edges.forEach((e, i) => {
+    e._handle = inner[i].targetHandle;
+  });
+  return level;
+}

@@ -1,0 +1,66 @@
+// A small external store for what Python annotates (shapes, counts, problems) and the block
+// catalog. Each node and edge subscribes to its own entry only, and an entry whose content did
+// not change keeps its object identity, so a rerun that changes one node's shape re-renders
+// one node, not three hundred.
+import { createContext, useCallback, useContext, useSyncExternalStore } from "react";
+
+export function createStore() {
+  let state = { nodes: {}, edges: {}, catalog: new Map() };
+  let nodeJson = {};
+  let edgeJson = {};
+  let catalogJson = "";
+  const listeners = new Set();
+  const notify = () => listeners.forEach((fn) => fn());
+
+  const keepSame = (incoming, prev, prevJson) => {
+    const next = {};
+    const json = {};
+    let changed = false;
+    for (const [k, v] of Object.entries(incoming || {})) {
+      const s = JSON.stringify(v);
+      json[k] = s;
+      if (prevJson[k] === s) next[k] = prev[k];
+      else {
+        next[k] = v;
+        changed = true;
+      }
+    }
+    if (Object.keys(prevJson).length !== Object.keys(json).length) changed = true;
+    return { next, json, changed };
+  };
+
+  return {
+    get: () => state,
+    subscribe(fn) {
+      listeners.add(fn);
+      return () => listeners.delete(fn);
+    },
+    setAnnotations(annotations) {
+      const a = annotations && typeof annotations === "object" ? annotations : {};
+      const n = keepSame(a.nodes, state.nodes, nodeJson);
+      const e = keepSame(a.edges, state.edges, edgeJson);
+      if (!n.changed && !e.changed) return;
+      nodeJson = n.json;
+      edgeJson = e.json;
+      state = { ...state, nodes: n.next, edges: e.next };
+      notify();
+    },
+    setCatalog(catalog) {
+      const json = JSON.stringify(catalog || []);
+      if (json === catalogJson) return;
+      catalogJson = json;
+      const map = new Map();
+      for (const spec of catalog || []) if (spec && spec.type) map.set(spec.type, spec);
+      state = { ...state, catalog: map };
+      notify();
+    },
+  };
+}
+
+export const StoreContext = createContext(null);
+
+export function useStoreValue(selector) {
+  const store = useContext(StoreContext);
+  const get = useCallback(() => selector(store.get()), [store, selector]);
+  return useSyncExternalStore(store.subscribe, get, get);
+}
