@@ -4,10 +4,13 @@ Each builder is a pure function from plain data (lists, dicts, NumPy arrays, Dat
 ``go.Figure``: no Streamlit, no runtime, so each is tested on its own and the pages only call
 ``st.plotly_chart(builder(...))``.
 
-Metrics arrive in the long form the run store keeps: one row per (step, name) with ``step``,
-``epoch``, ``name`` (``train_loss``, ``val_accuracy``, ``lr``…) and ``value``.
+Metrics arrive as the run store keeps them: one row per value with ``step``, ``epoch``
+(0-based), ``split`` and ``name``. ``split`` is ``step`` for the training batches logged every
+few steps, ``train``/``val`` for the per-epoch values, ``test`` for the final evaluation; ``name``
+is ``loss``, ``accuracy`` (or ``mae``), ``lr``, ``samples_per_s``…
 
->>> fig = curves_figure([{"step": 1, "epoch": 0, "name": "train_loss", "value": 2.3}], "loss")
+>>> fig = curves_figure([{"step": 1, "epoch": 0, "split": "step", "name": "loss", "value": 2.3}],
+...                     "loss")
 >>> [trace.name for trace in fig.data]
 ['train']
 """
@@ -20,50 +23,68 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-SPLIT_COLORS = {"train": "#1f77b4", "val": "#ff7f0e", "test": "#2ca02c"}
+SPLIT_COLORS = {"train": "#1f77b4", "step": "#1f77b4", "val": "#ff7f0e", "test": "#2ca02c"}
 # The qualitative palette for overlaid runs: distinct, and kind to the colour-blind.
 RUN_COLORS = ("#4477AA", "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377", "#BBBBBB",
               "#332288", "#117733", "#882255")
 HEIGHT = 320
+COLUMNS = ("step", "epoch", "split", "name", "value")
 
 
-def metrics_frame(rows: Iterable[Mapping] | pd.DataFrame | None) -> pd.DataFrame:
-    """Metric rows as a DataFrame with at least ``step``, ``epoch``, ``name``, ``value``."""
-    frame = rows.copy() if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows or []))
-    for column in ("step", "epoch", "name", "value"):
+def metrics_frame(rows: Iterable | pd.DataFrame | None) -> pd.DataFrame:
+    """Metric rows (dicts, objects with those attributes, or a DataFrame) as a DataFrame with
+    the columns ``step``, ``epoch``, ``split``, ``name``, ``value``."""
+    if isinstance(rows, pd.DataFrame):
+        frame = rows.copy()
+    else:
+        records = [r if isinstance(r, Mapping) else {c: getattr(r, c, None) for c in COLUMNS}
+                   for r in (rows or [])]
+        frame = pd.DataFrame(records)
+    for column in COLUMNS:
         if column not in frame:
-            frame[column] = pd.Series(dtype="object" if column == "name" else "float")
+            frame[column] = pd.Series(dtype="object" if column in ("split", "name") else "float")
     return frame
 
 
-def curves_figure(rows, metric: str, *, x: str = "step", title: str | None = None,
-                  per_epoch: bool = False) -> go.Figure:
-    """Training and validation curves of ``metric`` (``loss``, ``accuracy``…).
-
-    ``per_epoch`` keeps one point per epoch: the epoch's last value for each split (the
-    validation metrics come once per epoch anyway). ``x`` is ``step`` or ``epoch``.
-    """
+def series(rows, split: str, name: str, *, x: str = "step") -> tuple[list, list]:
+    """The ``(x, y)`` of one curve, in step order; epochs are shown 1-based."""
     frame = metrics_frame(rows)
+    part = frame[(frame["split"] == split) & (frame["name"] == name)].sort_values("step",
+                                                                                  kind="stable")
+    part = part[part["value"].notna()]
+    xs = (part["epoch"] + 1) if x == "epoch" else part["step"]
+    return xs.tolist(), part["value"].tolist()
+
+
+def curves_figure(rows, metric: str, *, per_epoch: bool = False,
+                  title: str | None = None) -> go.Figure:
+    """Training and validation curves of ``metric`` (``loss``, ``accuracy``, ``mae``).
+
+    Per step: the training batches as logged, and validation at the step each epoch ended.
+    Per epoch: the epoch's training and validation values against the epoch number.
+    """
+    x = "epoch" if per_epoch else "step"
     fig = _base(title or metric.replace("_", " ").capitalize(), x, metric)
-    for split in ("train", "val", "test"):
-        part = frame[frame["name"] == f"{split}_{metric}"].sort_values(["step"])
-        if part.empty:
+    splits = (("train", "train"), ("val", "val")) if per_epoch else (("step", "train"),
+                                                                     ("val", "val"))
+    for split, label in splits:
+        xs, ys = series(rows, split, metric, x=x)
+        if not xs:
             continue
-        if per_epoch:
-            part = part.groupby("epoch", as_index=False).last()
-        mode = "lines+markers" if per_epoch or split != "train" else "lines"
-        fig.add_trace(go.Scatter(x=part[x].tolist(), y=part["value"].tolist(), mode=mode,
-                                 name=split, line={"color": SPLIT_COLORS[split]}))
+        mode = "lines" if split == "step" and len(xs) > 1 else "lines+markers"
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode=mode, name=label,
+                                 line={"color": SPLIT_COLORS[split]}))
     return fig
 
 
-def lr_figure(rows, *, x: str = "step") -> go.Figure:
-    """The learning rate over training."""
-    frame = metrics_frame(rows)
-    part = frame[frame["name"] == "lr"].sort_values("step")
-    fig = _base("Learning rate", x, "lr")
-    fig.add_trace(go.Scatter(x=part[x].tolist(), y=part["value"].tolist(), mode="lines",
-                             name="lr", line={"color": "#7f7f7f"}))
+def lr_figure(rows) -> go.Figure:
+    """The learning rate over the training steps (per epoch when no step rows exist)."""
+    xs, ys = series(rows, "step", "lr")
+    axis = "step"
+    if not xs:
+        (xs, ys), axis = series(rows, "train", "lr", x="epoch"), "epoch"
+    fig = _base("Learning rate", axis, "lr")
+    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name="lr", line={"color": "#7f7f7f"}))
     return fig
 
 
@@ -149,19 +170,18 @@ def scatter_figure(y_true, y_pred, *, name: str = "target") -> go.Figure:
     return fig
 
 
-def overlay_figure(runs: Mapping[str, object], name: str, *, x: str = "step") -> go.Figure:
-    """One metric (``val_loss``, ``train_accuracy``…) of several runs on one chart.
-
-    ``runs`` maps a run's label to its metric rows.
-    """
-    fig = _base(name.replace("_", " "), x, name)
-    for i, (label, rows) in enumerate(runs.items()):
-        frame = metrics_frame(rows)
-        part = frame[frame["name"] == name].sort_values("step")
-        if part.empty:
+def overlay_figure(runs: Mapping[str, object], split: str, name: str, *,
+                   x: str = "step") -> go.Figure:
+    """One curve (``split``, ``name``: ``val``/``loss``, ``step``/``accuracy``…) of several
+    runs on one chart; ``runs`` maps a run's label to its metric rows."""
+    label = f"{'train (per step)' if split == 'step' else split} {name}"
+    fig = _base(label, x, name)
+    for i, (run_label, rows) in enumerate(runs.items()):
+        xs, ys = series(rows, split, name, x=x)
+        if not xs:
             continue
-        fig.add_trace(go.Scatter(x=part[x].tolist(), y=part["value"].tolist(), name=str(label),
-                                 mode="lines+markers" if len(part) < 50 else "lines",
+        fig.add_trace(go.Scatter(x=xs, y=ys, name=str(run_label),
+                                 mode="lines+markers" if len(xs) < 50 else "lines",
                                  line={"color": RUN_COLORS[i % len(RUN_COLORS)]}))
     return fig
 
@@ -190,6 +210,19 @@ def parallel_figure(trials: pd.DataFrame, objective: str) -> go.Figure:
             "showscale": True, "colorbar": {"title": objective}} if len(done) else {}
     fig = go.Figure(go.Parcoords(line=line, dimensions=dims))
     fig.update_layout(title="Sweep trials", height=HEIGHT + 60, margin=_MARGIN)
+    return fig
+
+
+def signals_figure(signals, labels: Sequence[str]) -> go.Figure:
+    """A few 1-D signals (``[N, 1, L]`` or ``[N, L]``), one line each, named by their label."""
+    arr = np.asarray(signals, dtype=float)
+    arr = arr.reshape(arr.shape[0], -1) if arr.size else arr.reshape(0, 0)
+    if len(labels) != len(arr):
+        raise ValueError(f"{len(arr)} signals but {len(labels)} labels")
+    fig = _base("Samples", "time step", "value")
+    for i, (row, label) in enumerate(zip(arr, labels)):
+        fig.add_trace(go.Scatter(y=row.tolist(), mode="lines", name=f"{i}: {label}",
+                                 line={"color": RUN_COLORS[i % len(RUN_COLORS)]}))
     return fig
 
 

@@ -8,33 +8,49 @@ import pytest
 
 from layerloom.ui import charts
 
+from dataclasses import dataclass
+
+
+@dataclass
+class Row:  # what RunStore.metrics returns, attribute-wise
+    step: int
+    epoch: int
+    split: str
+    name: str
+    value: float
+
+
 ROWS = [
-    {"step": 10, "epoch": 0, "name": "train_loss", "value": 2.0},
-    {"step": 20, "epoch": 0, "name": "train_loss", "value": 1.5},
-    {"step": 20, "epoch": 0, "name": "val_loss", "value": 1.6},
-    {"step": 30, "epoch": 1, "name": "train_loss", "value": 1.0},
-    {"step": 40, "epoch": 1, "name": "train_loss", "value": 0.8},
-    {"step": 40, "epoch": 1, "name": "val_loss", "value": 0.9},
-    {"step": 40, "epoch": 1, "name": "train_accuracy", "value": 0.7},
-    {"step": 10, "epoch": 0, "name": "lr", "value": 0.01},
-    {"step": 40, "epoch": 1, "name": "lr", "value": 0.005},
+    {"step": 10, "epoch": 0, "split": "step", "name": "loss", "value": 2.0},
+    {"step": 20, "epoch": 0, "split": "step", "name": "loss", "value": 1.5},
+    {"step": 20, "epoch": 0, "split": "train", "name": "loss", "value": 1.7},
+    {"step": 20, "epoch": 0, "split": "val", "name": "loss", "value": 1.6},
+    {"step": 30, "epoch": 1, "split": "step", "name": "loss", "value": 1.0},
+    {"step": 40, "epoch": 1, "split": "step", "name": "loss", "value": 0.8},
+    {"step": 40, "epoch": 1, "split": "train", "name": "loss", "value": 0.9},
+    {"step": 40, "epoch": 1, "split": "val", "name": "loss", "value": 0.95},
+    {"step": 40, "epoch": 1, "split": "step", "name": "accuracy", "value": 0.7},
+    {"step": 10, "epoch": 0, "split": "step", "name": "lr", "value": 0.01},
+    {"step": 40, "epoch": 1, "split": "step", "name": "lr", "value": 0.005},
 ]
 
 
-def test_curves_per_step_has_train_and_val_in_step_order():
+def test_curves_per_step_show_batches_and_validation_in_step_order():
     fig = charts.curves_figure(list(reversed(ROWS)), "loss")
     by_name = {t.name: t for t in fig.data}
     assert list(by_name) == ["train", "val"]
     assert list(by_name["train"].x) == [10, 20, 30, 40]
     assert list(by_name["train"].y) == [2.0, 1.5, 1.0, 0.8]
-    assert list(by_name["val"].y) == [1.6, 0.9]
+    assert list(by_name["val"].x) == [20, 40] and list(by_name["val"].y) == [1.6, 0.95]
     assert fig.layout.xaxis.title.text == "step"
 
 
-def test_curves_per_epoch_keep_the_last_value_of_each_epoch():
-    fig = charts.curves_figure(ROWS, "loss", x="epoch", per_epoch=True)
-    train = fig.data[0]
-    assert list(train.x) == [0, 1] and list(train.y) == [1.5, 0.8]
+def test_curves_per_epoch_use_the_epoch_rows_numbered_from_one():
+    fig = charts.curves_figure([Row(**r) for r in ROWS], "loss", per_epoch=True)
+    train, val = fig.data
+    assert list(train.x) == [1, 2] and list(train.y) == [1.7, 0.9]
+    assert list(val.y) == [1.6, 0.95]
+    assert fig.layout.xaxis.title.text == "epoch"
 
 
 def test_curves_of_a_metric_with_no_rows_is_an_empty_figure():
@@ -42,9 +58,12 @@ def test_curves_of_a_metric_with_no_rows_is_an_empty_figure():
     assert len(charts.curves_figure(ROWS, "accuracy").data) == 1
 
 
-def test_lr_figure_reads_the_lr_rows():
+def test_lr_figure_reads_the_step_lr_else_the_epoch_lr():
     fig = charts.lr_figure(pd.DataFrame(ROWS))
     assert list(fig.data[0].y) == [0.01, 0.005]
+    per_epoch = [{"step": 5, "epoch": 0, "split": "train", "name": "lr", "value": 0.1}]
+    fig = charts.lr_figure(per_epoch)
+    assert list(fig.data[0].x) == [1] and fig.layout.xaxis.title.text == "epoch"
 
 
 def test_lr_finder_uses_a_log_axis_and_marks_the_suggestion():
@@ -93,9 +112,9 @@ def test_scatter_draws_the_diagonal_over_both_ranges():
 
 
 def test_overlay_has_one_trace_per_run_that_has_the_metric():
-    runs = {"run a": ROWS, "run b": [{"step": 5, "epoch": 0, "name": "val_loss", "value": 3}],
-            "run c": []}
-    fig = charts.overlay_figure(runs, "val_loss")
+    runs = {"run a": ROWS, "run b": [{"step": 5, "epoch": 0, "split": "val", "name": "loss",
+                                      "value": 3}], "run c": []}
+    fig = charts.overlay_figure(runs, "val", "loss")
     assert [t.name for t in fig.data] == ["run a", "run b"]
     assert list(fig.data[1].y) == [3]
     assert fig.data[0].line.color != fig.data[1].line.color
@@ -111,3 +130,10 @@ def test_parallel_coordinates_turn_text_settings_into_categories():
     assert list(dims[2].values) == [0.5, 0.9]  # the unfinished trial is left out
     with pytest.raises(ValueError, match="no column 'val_acc'"):
         charts.parallel_figure(trials, "val_acc")
+
+
+def test_signals_are_one_line_each_named_by_label():
+    fig = charts.signals_figure(np.zeros((2, 1, 5)), ["sine", "square"])
+    assert [t.name for t in fig.data] == ["0: sine", "1: square"] and len(fig.data[0].y) == 5
+    with pytest.raises(ValueError, match="2 signals but 1 labels"):
+        charts.signals_figure(np.zeros((2, 5)), ["sine"])

@@ -1,0 +1,148 @@
+"""Data page (ui/pages/data.py) driven by Streamlit's AppTest: built-ins, uploads, previews and
+the one-click fit of the design's Input (and class count) to the data."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import numpy as np
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+TIMEOUT = 60
+
+
+def page(template: str):
+    """The Data page on an app state holding ``template`` as its design."""
+
+    def script(template_name: str = "seed-cnn"):
+        import streamlit as st
+
+        from layerloom.graph.templates import load_template
+        from layerloom.ui.pages import data
+        from layerloom.ui.projects import ProjectStore
+        from layerloom.ui.state import DesignerState
+
+        if "app" not in st.session_state:
+            st.session_state.app = DesignerState.new(ProjectStore(), load_template(template_name))
+        data.render(st.session_state.app)
+
+    return AppTest.from_function(script, kwargs={"template_name": template},
+                                 default_timeout=TIMEOUT)
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("LAYERLOOM_HOME", str(tmp_path))
+    return tmp_path
+
+
+def texts(elements) -> list[str]:
+    return [e.value for e in elements]
+
+
+def test_the_template_dataset_is_chosen_previewed_and_fits():
+    at = page("seed-cnn").run()
+    assert not at.exception and not at.error
+    assert at.selectbox(key="data.builtin").value == "mnist-5k"
+    assert texts(at.metric)[:3] == ["classification", "[1, 28, 28] float32", "10"]
+    assert texts(at.metric)[3] == "3500 / 500 / 1000"
+    images = at.image
+    assert len(images) == 1 and len(images[0].proto.imgs) == 16
+    assert images[0].proto.imgs[0].caption in [str(d) for d in range(10)]
+    charts = at.get("plotly_chart")
+    assert len(charts) == 1 and '"Samples per class"' in charts[0].proto.spec
+    assert texts(at.success) == ["The design's Input takes mnist-5k: [1, 28, 28] float32."]
+
+
+def test_a_dataset_that_does_not_fit_names_both_shapes_and_one_click_fixes_it():
+    at = page("mlp-tabular").run()
+    assert at.selectbox(key="data.builtin").value == "iris"
+    at.selectbox(key="data.builtin").select("wine").run()
+    assert texts(at.warning) == [
+        "The design's Input is [4] float32 but wine gives [13] float32: set the Input's shape "
+        "to [13] (or pick a dataset of that shape)."]
+    at.button(key="data.fit").click().run()
+    app = at.session_state.app
+    assert app.graph.variables["features"] == 13  # changed through the variable the Input reads
+    assert len(app.undo_stack) == 1  # committed through the designer: undoable, saved
+    assert app.store.load(app.project_id).graph.variables["features"] == 13
+    assert texts(at.info)[0] == "The design now takes wine and is valid."
+    assert texts(at.success) == ["The design's Input takes wine: [13] float32."]
+
+
+def test_the_fix_sets_the_class_count_and_reports_remaining_design_problems():
+    at = page("mlp-tabular").run()
+    at.selectbox(key="data.builtin").select("spirals").run()
+    warnings = texts(at.warning)
+    assert "gives [2] float32" in warnings[0]
+    assert warnings[1] == ("The design's output has 3 values per sample but spirals has 2 "
+                           "classes; set head's out_features to 2.")
+    at.button(key="data.fit").click().run()
+    assert at.session_state.app.graph.variables["classes"] == 2
+    assert not at.warning
+
+    at = page("seed-cnn").run()
+    at.selectbox(key="data.builtin").select("digits").run()
+    at.button(key="data.fit").click().run()
+    assert at.session_state.app.graph.node("image").params["shape"] == [1, 8, 8]
+    assert "pool2.kernel_size: pooling window 2×2 is larger than its 1×1 input" in \
+        texts(at.info)[0]
+
+
+def test_builtin_options_are_drawn_from_their_declaration():
+    at = page("mlp-tabular").run()
+    at.selectbox(key="data.builtin").select("spirals").run()
+    at.number_input(key="data.opt.spirals.arms").set_value(3).run()
+    assert not at.exception
+    assert at.session_state.app.pages["runs"].data.options == {"arms": 3}
+    assert texts(at.metric)[2] == "3"
+
+
+def test_a_csv_upload_offers_its_columns_and_previews_the_table(home):
+    rows = "\n".join(f"{i},{i * 2.5},{'yes' if i % 2 else 'no'}" for i in range(40))
+    at = page("mlp-tabular").run()
+    at.radio(key="data.source").set_value("Upload a file").run()
+    assert "Upload a CSV" in texts(at.info)[0]
+    at.file_uploader(key="data.file").upload("people.csv", b"age,height,smoker\n" + rows.encode(),
+                                             "text/csv").run()
+    assert not at.exception and not at.error
+    target = at.selectbox(key="data.opt.people.csv.target")
+    assert target.options == ["(default)", "age", "height", "smoker"]
+    table = at.dataframe[0].value
+    assert list(table.columns) == ["age", "height", "class"]
+    assert set(table["class"]) <= {"no", "yes"}
+    assert [p.name for p in (home / "uploads").glob("*/*")] == ["people.csv"]
+    target.select("age").run()  # 40 distinct numbers: regression
+    assert texts(at.metric)[0] == "regression"
+
+
+def test_an_image_zip_upload_shows_a_grid_and_takes_size_and_colour(home):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for label in ("cat", "dog"):
+            for i in range(6):
+                pixels = np.full((10, 12, 3), 40 * i, dtype=np.uint8)
+                png = io.BytesIO()
+                Image.fromarray(pixels).save(png, format="PNG")
+                archive.writestr(f"{label}/{i}.png", png.getvalue())
+    at = page("seed-cnn").run()
+    at.radio(key="data.source").set_value("Upload a file").run()
+    at.file_uploader(key="data.file").upload("pets.zip", buffer.getvalue()).run()
+    assert not at.exception and not at.error
+    at.number_input(key="data.opt.pets.zip.image_size").set_value(16).run()
+    at.selectbox(key="data.opt.pets.zip.color").select("grayscale").run()
+    assert texts(at.metric)[1] == "[1, 16, 16] float32"
+    captions = {img.caption for img in at.image[0].proto.imgs}
+    assert captions <= {"cat", "dog"}
+    assert "set the Input's shape to [1, 16, 16]" in texts(at.warning)[0]
+
+
+def test_an_unreadable_upload_is_an_error_in_words():
+    at = page("seed-cnn").run()
+    at.radio(key="data.source").set_value("Upload a file").run()
+    at.file_uploader(key="data.file").upload("broken.npz", b"not an npz file").run()
+    assert not at.exception
+    assert len(at.error) == 1 and at.error[0].value.startswith("The Data page failed: broken.npz")

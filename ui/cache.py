@@ -1,0 +1,37 @@
+"""Things the pages load once and share across reruns: datasets and table headers.
+
+Cached objects are shared by every session of the server; callers never change them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from layerloom.runtime.data import load_dataset
+
+from .pagestate import DataChoice
+
+
+@st.cache_resource(max_entries=6, show_spinner="Loading the dataset…")
+def _dataset(key: tuple, source: str, args: dict):
+    del key  # the cache's identity; ``args`` holds unhashable option values
+    return load_dataset(source, **args)
+
+
+def dataset_of(choice: DataChoice):
+    """The loaded :class:`Dataset` for ``choice``; DataError in words when it cannot load."""
+    return _dataset(choice.key(), choice.source, choice.load_args())
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def csv_columns(path: str) -> list[str]:
+    """The header of a CSV/TSV file, for the column drop-downs."""
+    sep = "\t" if Path(path).suffix.lower() == ".tsv" else None
+    try:
+        head = pd.read_csv(path, nrows=5, sep=sep, engine="python")
+    except (ValueError, OSError, pd.errors.ParserError):
+        return []  # the loader reports what is wrong with the file, in its words
+    return [str(c) for c in head.columns]

@@ -1,0 +1,134 @@
+"""Form fields drawn from declarations: dataset options (``list_datasets``/``list_file_kinds``)
+and training-config fields (``describe_fields``). Each field is declared once in the runtime;
+this module only turns a declaration into the matching Streamlit widget.
+
+Widgets keep their value under ``key`` while the page is shown; :func:`seed` puts the value from
+the typed page state there first, so a page left and reopened shows what was chosen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import streamlit as st
+
+DEFAULT = "(default)"
+
+
+def seed(key: str, value: Any) -> None:
+    """Give widget ``key`` its starting value unless it already has one this session."""
+    if key not in st.session_state:
+        st.session_state[key] = value
+
+
+def kind_of(decl: dict) -> str:
+    """The widget kind of a declaration: an option's ``kind``, or a config field's type."""
+    if decl.get("kind"):
+        return decl["kind"]
+    if decl.get("choices"):
+        return "choice"
+    typ = str(decl.get("type", "str")).split("|")[0].strip()
+    return {"tuple": "pair"}.get(typ, typ)
+
+
+def _bounds(decl: dict, whole: bool) -> dict:
+    cast = int if whole else float
+    out = {}
+    low = decl.get("min") if decl.get("min") is not None else decl.get("above")
+    if low is not None:
+        out["min_value"] = cast(low)
+    if decl.get("max") is not None:
+        out["max_value"] = cast(decl["max"])
+    return out
+
+
+def field_widget(decl: dict, value: Any, key: str, *, columns: Sequence[str] | None = None,
+                 label: str | None = None) -> Any:
+    """Draw the widget for ``decl`` showing ``value``; return what the user chose.
+
+    ``columns`` (a CSV file's header) turns column-name fields into drop-downs.
+    """
+    kind, name = kind_of(decl), decl["name"]
+    label = label or name.replace("_", " ")
+    help_text = decl.get("help")
+    nullable = decl.get("nullable") or decl.get("default") is None
+    if kind == "bool":
+        seed(key, bool(value))
+        return st.checkbox(label, key=key, help=help_text)
+    if kind == "choice":
+        choices = list(decl["choices"])
+        seed(key, value if value in choices else choices[0])
+        return st.selectbox(label, choices, key=key, help=help_text)
+    if kind in ("int", "float"):
+        whole = kind == "int"
+        start = None if value is None else (int(value) if whole else float(value))
+        seed(key, start)
+        step = 1 if whole else _float_step(decl, decl.get("default"))
+        return st.number_input(label, key=key, help=help_text, step=step,
+                               format=None if whole else "%g", **_bounds(decl, whole),
+                               placeholder="empty = off" if nullable else None)
+    if kind == "size":
+        size = value[0] if isinstance(value, (list, tuple)) else value
+        seed(key, size)
+        got = st.number_input(label, key=key, help=help_text, step=1, min_value=1,
+                              placeholder="auto")
+        return None if got is None else (int(got), int(got))
+    if kind == "names":
+        chosen = list(value or ())
+        if columns:
+            seed(key, [c for c in chosen if c in columns])
+            return tuple(st.multiselect(label, list(columns), key=key, help=help_text))
+        seed(key, ", ".join(chosen))
+        text = st.text_input(label, key=key, help=help_text)
+        return tuple(part.strip() for part in text.split(",") if part.strip())
+    if kind == "pair":
+        first, second = (list(value) + [None, None])[:2]
+        left, right = st.columns(2)
+        with left:
+            seed(f"{key}.0", float(first))
+            a = st.number_input(f"{label} (1)", key=f"{key}.0", format="%g", min_value=0.0,
+                                max_value=0.9999, help=help_text)
+        with right:
+            seed(f"{key}.1", float(second))
+            b = st.number_input(f"{label} (2)", key=f"{key}.1", format="%g", min_value=0.0,
+                                max_value=0.9999)
+        return (a, b)
+    # free text; with columns, a drop-down of the header
+    if columns:
+        options = [DEFAULT] + list(columns)
+        seed(key, value if value in columns else DEFAULT)
+        got = st.selectbox(label, options, key=key, help=help_text)
+        return None if got == DEFAULT else got
+    seed(key, "" if value is None else str(value))
+    got = st.text_input(label, key=key, help=help_text)
+    return got if got or not nullable else None
+
+
+def _float_step(decl: dict, value: Any) -> float:
+    """A step a tenth of the value's size, so rates like 3e-4 can be nudged sensibly."""
+    if isinstance(value, (int, float)) and value:
+        import math
+
+        return float(10 ** math.floor(math.log10(abs(value)) - 1))
+    high = decl.get("max")
+    return 0.01 if high is None or high <= 1 else 0.1
+
+
+def options_form(declared: Sequence[dict], values: dict, key: str, *,
+                 columns: Sequence[str] | None = None, only: Sequence[str] | None = None
+                 ) -> dict:
+    """Widgets for each declared option; returns the options that differ from the default."""
+    chosen = {}
+    for decl in declared:
+        name = decl["name"]
+        if only is not None and name not in only:
+            continue
+        default = decl.get("default")
+        default = tuple(default) if isinstance(default, list) else default
+        value = values.get(name, default)
+        cols = columns if kind_of(decl) in ("str", "names") else None
+        got = field_widget(decl, value, f"{key}.{name}", columns=cols)
+        if got != default and not (got in ((), "", None) and default in ((), "", None)):
+            chosen[name] = got
+    return chosen

@@ -1,0 +1,195 @@
+"""Data page: choose a built-in dataset or upload a file, preview it, and fit the design to it."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from layerloom.graph import validate
+from layerloom.runtime.data import list_datasets, list_file_kinds
+
+from .. import charts, images
+from ..cache import csv_columns, dataset_of
+from ..datafit import check_fit, fit_design
+from ..errors import shown_errors
+from ..forms import options_form, seed
+from ..pagestate import DataChoice, PagesState, pages_of
+from ..uploads import display_name, save_upload
+from .common import set_graph, show_notice
+
+BUILTIN, UPLOAD = "Built-in dataset", "Upload a file"
+PREVIEW_N = 16
+# The CSV options each kind of CSV needs; "kind" itself is drawn first.
+CSV_OPTIONS = {"tabular": ("target", "task", "drop", "max_categories"),
+               "text": ("text_column", "label_column", "length", "max_vocab", "min_freq"),
+               "auto": ("target", "task", "drop")}
+
+
+def render(state) -> None:
+    st.header("Data")
+    with shown_errors("The Data page"):
+        pages = pages_of(state)
+        show_notice(pages)
+        choice = choose(state, pages)
+        if choice is None:
+            return
+        ds = dataset_of(choice)
+        pages.data = choice
+        summary(ds)
+        preview(ds)
+        fit_panel(state, pages, ds)
+
+
+# -- choosing -------------------------------------------------------------------------------
+
+def choose(state, pages: PagesState) -> DataChoice | None:
+    current = pages.data
+    uploaded_before = current is not None and current.source not in _builtin_names()
+    seed("data.source", UPLOAD if uploaded_before else BUILTIN)
+    kind = st.radio("Source", [BUILTIN, UPLOAD], key="data.source", horizontal=True)
+    choice = choose_builtin(state, current) if kind == BUILTIN else choose_upload(current)
+    if choice is None:
+        return None
+    with st.expander("Split and seed"):
+        left, mid, right = st.columns(3)
+        seed("data.seed", current.seed if current else 0)
+        seed("data.val", current.val_fraction if current else 0.1)
+        seed("data.test", current.test_fraction if current else 0.2)
+        choice.seed = int(left.number_input("seed", key="data.seed", min_value=0, step=1))
+        choice.val_fraction = mid.number_input("validation share", key="data.val",
+                                               min_value=0.0, max_value=0.9, step=0.05)
+        choice.test_fraction = right.number_input("test share", key="data.test",
+                                                  min_value=0.0, max_value=0.9, step=0.05)
+    return choice
+
+
+def _builtin_names() -> list[str]:
+    return [entry["name"] for entry in list_datasets()]
+
+
+def choose_builtin(state, current: DataChoice | None) -> DataChoice:
+    entries = {entry["name"]: entry for entry in list_datasets()}
+    names = list(entries)
+    graph = getattr(state, "graph", None)
+    suggested = graph.extra.get("dataset") if graph is not None else None
+    start = (current.source if current and current.source in entries
+             else suggested if suggested in entries else names[0])
+    seed("data.builtin", start)
+    name = st.selectbox("Dataset", names, key="data.builtin",
+                        format_func=lambda n: f"{n} — {entries[n]['description']}")
+    entry = entries[name]
+    st.caption(f"{entry['task']}, input {entry['input_shape']} {entry['dtype']}")
+    options = {}
+    if entry["options"]:
+        with st.expander("Options"):
+            values = current.options if current and current.source == name else {}
+            options = options_form(entry["options"], values, key=f"data.opt.{name}")
+    return DataChoice(name, options, name)
+
+
+def choose_upload(current: DataChoice | None) -> DataChoice | None:
+    kinds = list_file_kinds()
+    suffixes = [s.lstrip(".") for kind in kinds for s in kind["suffixes"]]
+    st.caption("; ".join(f"{', '.join(k['suffixes'])}: {k['description']}" for k in kinds))
+    file = st.file_uploader("File", type=suffixes, key="data.file")
+    if file is not None:
+        path = str(save_upload(file.name, file.getvalue()))
+    elif current is not None and current.source not in _builtin_names():
+        path = current.source  # the file chosen before, still on disk
+        st.caption(f"Using {display_name(path)} (uploaded before).")
+    else:
+        st.info("Upload a CSV or TSV table (or texts with labels), an NPZ file of arrays x and "
+                "y, or a zip of one folder of images per class.")
+        return None
+    suffix = "." + path.rsplit(".", 1)[-1].lower()
+    kind = next(k for k in kinds if suffix in k["suffixes"])
+    values = current.options if current and current.source == path else {}
+    key = f"data.opt.{display_name(path)}"
+    if suffix in (".csv", ".tsv"):
+        columns = csv_columns(path)
+        declared = kind["options"]
+        options = options_form(declared, values, key, only=("kind",))
+        chosen_kind = options.get("kind", "auto")
+        options.update(options_form(declared, values, key, columns=columns,
+                                    only=CSV_OPTIONS[chosen_kind]))
+    else:
+        options = options_form(kind["options"], values, key)
+    return DataChoice(path, options, display_name(path))
+
+
+# -- looking --------------------------------------------------------------------------------
+
+def summary(ds) -> None:
+    info = ds.describe()
+    cols = st.columns(4)
+    cols[0].metric("Task", info["task"])
+    cols[1].metric("Input", f"{info['input_shape']} {info['dtype']}")
+    cols[2].metric("Classes" if ds.classes else "Targets",
+                   len(ds.classes) if ds.classes else info["target_dim"])
+    sizes = info["splits"]
+    cols[3].metric("train / val / test", " / ".join(str(sizes[s]["size"]) for s in sizes))
+
+
+def preview(ds) -> None:
+    x, y = ds.preview(PREVIEW_N)
+    labels = [label_of(ds, value) for value in y]
+    st.subheader("Preview")
+    if images.is_image_shape(ds.input_shape) and ds.dtype == "float32":
+        pictures = [images.enlarge(images.to_display(sample.numpy())) for sample in x]
+        st.image(pictures, caption=labels, width=96)
+    elif len(ds.input_shape) == 2 and ds.input_shape[0] == 1 and ds.dtype == "float32":
+        st.plotly_chart(charts.signals_figure(x[:6].numpy(), labels[:6]))
+    else:
+        st.dataframe(table_head(ds, x, labels), hide_index=True)
+    if ds.classes:
+        st.plotly_chart(charts.class_balance_figure(ds.class_counts()))
+
+
+def label_of(ds, value) -> str:
+    if ds.classes:
+        return str(ds.classes[int(value)])
+    flat = value.reshape(-1).tolist()
+    return ", ".join(f"{v:.3g}" for v in flat[:4])
+
+
+def table_head(ds, x, labels: list[str]) -> pd.DataFrame:
+    """Rows as a user recognises them: named features, or token ids turned back into words."""
+    target = "class" if ds.classes else "target"
+    if ds.dtype == "int64" and ds.vocab:
+        words = [" ".join(ds.vocab[i] for i in row.tolist() if i > 0) for row in x]
+        return pd.DataFrame({"text": words, target: labels})
+    flat = x.reshape(len(x), -1).numpy()
+    names = ds.meta.get("features") or [f"x{i}" for i in range(flat.shape[1])]
+    if len(names) != flat.shape[1]:
+        names = [f"x{i}" for i in range(flat.shape[1])]
+    frame = pd.DataFrame(flat[:, :50], columns=names[:50])
+    frame[target] = labels
+    return frame
+
+
+# -- fitting the design ---------------------------------------------------------------------
+
+def fit_panel(state, pages: PagesState, ds) -> None:
+    graph = getattr(state, "graph", None)
+    st.subheader("Design and data")
+    if graph is None:
+        st.info("Open or create a design in the Designer to check it against this data.")
+        return
+    fit = check_fit(graph, ds)
+    if fit.ok:
+        st.success(f"The design's Input takes {ds.name}: {list(ds.input_shape)} {ds.dtype}.")
+        return
+    for problem in fit.problems:
+        st.warning(problem)
+    if fit.fixable and st.button(f"Fit the design to {ds.name}", type="primary",
+                                 key="data.fit"):
+        fixed = fit_design(graph, ds)
+        report = validate(fixed)
+        set_graph(state, fixed)
+        if report.ok:
+            pages.notice = f"The design now takes {ds.name} and is valid."
+        else:
+            pages.notice = ("The Input now takes {name}, but the design has problems to fix in "
+                            "the Designer: ").format(name=ds.name) + "; ".join(
+                                str(p) for p in report.errors[:5])
+        st.rerun()

@@ -1,0 +1,71 @@
+"""The typed state of the Data, Train, Results, Runs and Export pages.
+
+One :class:`PagesState` per browser session holds what these pages chose (the dataset, the
+config being edited, the run being watched…). The designer's state keeps other pages' typed
+state in its ``pages`` dict; this one sits there under ``"runs"`` (else, for an app state
+without that dict, under one session key). Runs themselves live
+in the run store, not here: closing the browser loses nothing but these choices.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import streamlit as st
+
+SESSION_KEY = "layerloom.pages"
+
+
+@dataclass
+class DataChoice:
+    """A dataset as ``load_dataset`` takes it: a built-in's name or an uploaded file's path."""
+
+    source: str
+    options: dict[str, Any] = field(default_factory=dict)
+    label: str = ""  # what the user sees: the built-in's name or the uploaded file's name
+    seed: int = 0
+    val_fraction: float = 0.1
+    test_fraction: float = 0.2
+
+    def key(self) -> tuple:
+        """Hashable identity, for caches."""
+        return (self.source, tuple(sorted((k, repr(v)) for k, v in self.options.items())),
+                self.seed, self.val_fraction, self.test_fraction)
+
+    def load_args(self) -> dict:
+        return {"seed": self.seed, "val_fraction": self.val_fraction,
+                "test_fraction": self.test_fraction, **self.options}
+
+
+@dataclass
+class PagesState:
+    data: DataChoice | None = None
+    config: dict[str, Any] = field(default_factory=dict)  # TrainConfig fields changed
+    lr_range: dict | None = None  # the last LR finder result: lrs, losses, suggested
+    run_id: str | None = None  # the run the Train page shows
+    results_run: str | None = None
+    compare: list[str] = field(default_factory=list)  # runs overlaid on the Runs page
+    sweep_id: str | None = None
+    export_run: str | None = None  # None: export the current design
+    notice: str | None = None  # one message to show after a rerun (e.g. "design updated")
+
+
+PAGES_KEY = "runs"
+
+
+def pages_of(state: Any) -> PagesState:
+    """The pages' state inside the app state ``state`` (or the session when it has no slot)."""
+    slots = getattr(state, "pages", None)
+    if isinstance(slots, dict):
+        if not isinstance(slots.get(PAGES_KEY), PagesState):
+            slots[PAGES_KEY] = PagesState()
+        return slots[PAGES_KEY]
+    if SESSION_KEY not in st.session_state:
+        st.session_state[SESSION_KEY] = PagesState()
+    return st.session_state[SESSION_KEY]
+
+
+def project_of(state: Any) -> str:
+    """The project id runs are filed under; ``default`` when the app has none."""
+    return str(getattr(state, "project_id", None) or "default")
