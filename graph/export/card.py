@@ -1,0 +1,161 @@
+"""The model card (README.md) and the loss curves (a self-contained Plotly HTML file)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+from .reference import Reference
+from .run import RunInfo
+
+
+def model_card(ref: Reference, manifest: dict, run: RunInfo | None) -> str:
+    graph, summary = ref.graph, ref.summary
+    lines = [f"# {graph.name}", ""]
+    if graph.description:
+        lines += [graph.description.strip(), ""]
+    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    origin = (f"run {run.run_id}" + (f" ({run.name})" if run.name else "")
+              if run is not None and run.run_id is not None else
+              "trained weights" if run is not None else
+              f"fresh, untrained weights (seed {manifest.get('seed', 0)})")
+    lines += [f"Exported by LayerLoom on {when} from {origin}.", ""]
+    lines += _what(ref, manifest)
+    lines += _layers(summary)
+    lines += _data(run)
+    lines += _metrics(run)
+    lines += _usage(ref, manifest)
+    lines += _files(manifest, run)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _what(ref: Reference, manifest: dict) -> list[str]:
+    s = ref.summary
+    rows = ["## What the model is", "",
+            f"- Task: {manifest.get('task') or 'not stated'}",
+            f"- Parameters: {s.params:,}",
+            f"- Multiply-accumulates per sample: {s.macs:,}"]
+    for spec in ref.inputs:
+        rows.append(f"- Input `{spec.name}`: shape `[batch, {', '.join(map(str, spec.shape))}]`, "
+                    f"{spec.dtype}")
+    for name, shape in zip(ref.outputs, s.outputs):
+        rows.append(f"- Output `{name}`: shape `[batch, {', '.join(map(str, shape))}]`")
+    if manifest.get("classes"):
+        classes = manifest["classes"]
+        shown = ", ".join(str(c) for c in classes[:20]) + (" …" if len(classes) > 20 else "")
+        rows.append(f"- Classes ({len(classes)}): {shown}")
+    return rows + [""]
+
+
+def _layers(summary) -> list[str]:
+    rows = ["## Layers", "", "| node | type | output shape | params | MACs |",
+            "| --- | --- | --- | ---: | ---: |"]
+    for n in summary.nodes:
+        shape = "[" + ", ".join(map(str, n.output_shape)) + "]"
+        rows.append(f"| `{_cell(n.id)}` | {n.type} | {shape} | {n.params:,} | {n.macs:,} |")
+    rows.append(f"| **total** | | | **{summary.params:,}** | **{summary.macs:,}** |")
+    return rows + [""]
+
+
+def _data(run: RunInfo | None) -> list[str]:
+    rows = ["## Training data", ""]
+    if run is None or not run.dataset:
+        return rows + ["Not trained in LayerLoom: the weights are freshly initialised.", ""]
+    d = run.dataset
+    rows.append(f"- Dataset: {d.get('name', 'unknown')}"
+                + (f" (`{d['source']}`)" if d.get("source") and d.get("source") != d.get("name")
+                   else ""))
+    if d.get("task"):
+        rows.append(f"- Task: {d['task']}")
+    splits = d.get("splits") or {}
+    if splits:
+        rows.append("- Samples: " + ", ".join(f"{name} {info.get('size', '?'):,}"
+                                              if isinstance(info.get("size"), int)
+                                              else f"{name} {info.get('size', '?')}"
+                                              for name, info in splits.items()))
+    norm = d.get("normalization")
+    if isinstance(norm, dict):
+        rows.append(f"- Inputs standardised per {norm.get('kind', 'feature')} with the training "
+                    f"split's mean and std" + (f" after dividing by {norm['scale']}"
+                                               if norm.get("scale") else ""))
+    if d.get("vocab"):
+        rows.append(f"- Vocabulary: {len(d['vocab']):,} tokens (ids 0 and 1 are <pad> and "
+                    f"<unk>)")
+    return rows + [""]
+
+
+def _metrics(run: RunInfo | None) -> list[str]:
+    rows = ["## Test metrics", ""]
+    if run is None or not run.metrics:
+        return rows + ["None: the model has not been evaluated.", ""]
+    rows += ["| metric | value |", "| --- | ---: |"]
+    for name, value in run.metrics.items():
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            rows.append(f"| {_cell(name)} | {value:.4g} |")
+    rows.append("")
+    if run.curves:
+        rows += ["Loss and metric curves: [curves.html](curves.html) (opens offline).", ""]
+    return rows
+
+
+def _usage(ref: Reference, manifest: dict) -> list[str]:
+    example = ", ".join(
+        f"torch.randint(0, {spec.vocab or 2}, (1, {', '.join(map(str, spec.shape))}))"
+        if spec.dtype == "int64" else f"torch.randn(1, {', '.join(map(str, spec.shape))})"
+        for spec in ref.inputs)
+    rows = ["## How to load it", "", "With TorchScript (only PyTorch needed):", "", "```python",
+            "import torch",
+            'model = torch.jit.load("model.torchscript.pt").eval()',
+            f"outputs = model({example})", "```", "",
+            "With the generated code (PyTorch and safetensors):", "", "```python",
+            f"from model import {manifest['class']}; from safetensors.torch import load_file",
+            f"model = {manifest['class']}().eval()",
+            'model.load_state_dict(load_file("weights.safetensors"))', "```", "",
+            "With ONNX Runtime:", "", "```python", "import onnxruntime as ort",
+            'session = ort.InferenceSession("model.onnx")',
+            f"outputs = session.run(None, {{{json.dumps(ref.inputs[0].name)}: array}})", "```",
+            "", "To predict on a file (an image, a CSV row, a text):", "", "```",
+            "python predict.py INPUT_FILE", "```", ""]
+    return rows
+
+
+def _files(manifest: dict, run: RunInfo | None) -> list[str]:
+    rows = ["## Files", "", "Every model file was loaded back and compared with the model on the "
+            "same inputs before it was packed.", "", "| file | size | max abs diff |",
+            "| --- | ---: | ---: |"]
+    for name, info in manifest["files"].items():
+        diff = info.get("max_abs_diff")
+        rows.append(f"| {name} | {info['bytes']:,} B | "
+                    f"{'' if diff is None else f'{diff:.2e}'} |")
+    for part, reason in manifest.get("skipped", {}).items():
+        rows.append(f"| {part} | not included | {_cell(reason)} |")
+    return rows + [""]
+
+
+def _cell(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def curves_html(run: RunInfo) -> str | None:
+    """Every curve of the run on one page, one panel per metric, Plotly inlined."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    metrics: dict[str, list[str]] = {}
+    for key in run.curves:
+        split, _, metric = key.rpartition("/")
+        metrics.setdefault(metric or key, []).append(key)
+    if not metrics:
+        return None
+    names = sorted(metrics, key=lambda m: (m != "loss", m))
+    fig = make_subplots(rows=len(names), cols=1, subplot_titles=names,
+                        vertical_spacing=0.25 / max(1, len(names)))
+    for row, metric in enumerate(names, start=1):
+        for key in metrics[metric]:
+            xs, ys = run.curve_points(key)
+            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers",
+                                     name=key.rpartition("/")[0] or key), row=row, col=1)
+        fig.update_xaxes(title_text="epoch", row=row, col=1)
+    title = f"Training curves of run {run.run_id}" if run.run_id is not None else "Training curves"
+    fig.update_layout(title=title, height=320 * len(names) + 80, template="plotly_white")
+    return fig.to_html(include_plotlyjs=True, full_html=True)

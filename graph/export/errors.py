@@ -1,0 +1,24 @@
+"""The one error an export raises: which format failed and, where one is to blame, which block."""
+
+from __future__ import annotations
+
+from ..errors import GraphError
+
+
+class ExportError(GraphError):
+    """An export that failed or did not verify; no file is left behind.
+
+    ``format`` is the format that failed (``onnx``, ``bundle/onnx``…); ``node`` and ``block``
+    name the node id and block type at fault when one is known.
+
+    >>> str(ExportError("onnx", "output size 3 does not divide 10", node="pool",
+    ...                 block="AdaptiveAvgPool2d"))
+    'onnx export failed at pool (AdaptiveAvgPool2d): output size 3 does not divide 10'
+    """
+
+    def __init__(self, format: str, reason: str, *, node: str | None = None,
+                 block: str | None = None):
+        self.format, self.reason, self.block = format, reason, block
+        where = f" at {node} ({block})" if node else ""
+        super().__init__(f"{format} export failed{where}: {reason}")
+        self.node = node

@@ -1,0 +1,213 @@
+"""Predict with the model of this bundle: python predict.py INPUT_FILE [INPUT_FILE ...]
+
+Written by LayerLoom into every bundle; needs torch (and safetensors for --backend python,
+onnxruntime for --backend onnx), never LayerLoom. The input is read as the model was trained:
+an image (PNG/JPEG; Pillow) resized and normalised, a CSV row (with a header naming the columns),
+a text file tokenised with the training vocabulary, or a .npy/.csv array of the input's shape.
+It prints one JSON object: the prediction, and for a classifier the class probabilities.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")  # the tokeniser the model was trained with
+
+
+def main(argv: list[str] | None = None) -> int:
+    manifest = json.loads((HERE / "manifest.json").read_text(encoding="utf-8"))
+    parser = argparse.ArgumentParser(description=f"Predict with {manifest['name']}.")
+    parser.add_argument("files", nargs="+", help="one input file per model input")
+    parser.add_argument("--backend", choices=("torchscript", "python", "onnx"),
+                        help="which saved model to run (default: the first present)")
+    parser.add_argument("--top", type=int, default=5, help="classes to list (classifiers)")
+    parser.add_argument("--save", help="also save the raw output as this .npy file")
+    args = parser.parse_args(argv)
+    inputs = manifest["inputs"]
+    if len(args.files) != len(inputs):
+        parser.error(f"the model takes {len(inputs)} input(s), got {len(args.files)} file(s)")
+    arrays = [read_input(Path(f), spec, manifest.get("preprocessing") or {})
+              for f, spec in zip(args.files, inputs)]
+    outputs = run_model(manifest, arrays, args.backend)
+    if args.save:
+        np.save(args.save, outputs[0])
+    print(json.dumps(describe(manifest, outputs, args.top)))
+    return 0
+
+
+# -- reading inputs ------------------------------------------------------------------------------
+
+def read_input(path: Path, spec: dict, prep: dict) -> np.ndarray:
+    """One sample as the model's input, with a batch of 1 in front."""
+    shape, kind = tuple(spec["shape"]), prep.get("kind", "array")
+    suffix = path.suffix.lower()
+    if suffix == ".npy":
+        x = np.load(path, allow_pickle=False).astype(dtype(spec))
+        return x.reshape((1,) + shape)
+    if kind == "image" and suffix in (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"):
+        x = read_image(path, shape, prep)
+    elif kind == "text":
+        x = read_text(path, shape, prep)
+    elif kind == "tabular":
+        x = read_row(path, shape, prep)
+    else:
+        numbers = [float(v) for v in re.split(r"[\s,;]+", path.read_text().strip()) if v]
+        x = np.asarray(numbers, dtype=np.float64).reshape(shape)
+    x = normalize(x, prep.get("normalization"), kind)
+    return x.astype(dtype(spec)).reshape((1,) + shape)
+
+
+def dtype(spec: dict):
+    return np.int64 if spec["dtype"] == "int64" else np.float32
+
+
+def read_image(path: Path, shape: tuple, prep: dict) -> np.ndarray:
+    from PIL import Image
+
+    channels, height, width = shape
+    with Image.open(path) as image:
+        image = image.convert("L" if channels == 1 else "RGB")
+        if image.size != (width, height):
+            image = image.resize((width, height), Image.Resampling.BILINEAR)
+        pixels = np.asarray(image, dtype=np.float64)
+    pixels = pixels[None] if channels == 1 else pixels.transpose(2, 0, 1)  # (C, H, W)
+    return pixels / 255.0  # 8-bit pixels to [0, 1]: raw values divided by their scale
+
+
+def read_text(path: Path, shape: tuple, prep: dict) -> np.ndarray:
+    length = shape[0]
+    text = path.read_text(encoding="utf-8")
+    vocab = prep.get("vocab")
+    if not vocab:  # no vocabulary: the file holds the token ids themselves
+        ids = [int(v) for v in re.split(r"[\s,;]+", text.strip()) if v]
+    else:
+        index = {word: i for i, word in enumerate(vocab)}
+        ids = [index.get(token, 1) for token in WORD.findall(text.lower())]  # 1: <unk>
+    ids = ids[:length] + [0] * max(0, length - len(ids))  # 0: <pad>
+    return np.asarray(ids, dtype=np.int64)
+
+
+def read_row(path: Path, shape: tuple, prep: dict) -> np.ndarray:
+    """The first data row of a CSV file, its columns encoded as in training."""
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = [row for row in csv.reader(f) if any(cell.strip() for cell in row)]
+    columns = prep.get("columns")
+    if columns and rows and len(rows) >= 2:
+        header = [h.strip() for h in rows[0]]
+        row = dict(zip(header, (cell.strip() for cell in rows[1])))
+        values: list[float] = []
+        for column in columns:
+            cell = row.get(column["name"], "")
+            if column.get("kind") == "categorical":
+                values += [1.0 if cell == c else 0.0 for c in column["categories"]]
+            else:
+                values.append(_number(cell))
+        return np.asarray(values, dtype=np.float64).reshape(shape)
+    for row in rows:
+        try:
+            numbers = [_number(cell) for cell in row]
+        except ValueError:
+            continue  # a header
+        return np.asarray(numbers[:shape[0]], dtype=np.float64).reshape(shape)
+    raise SystemExit(f"error: {path}: no row of numbers found")
+
+
+def _number(cell: str) -> float:
+    cell = cell.strip()
+    return math.nan if cell in ("", "NA", "NaN", "nan", "?") else float(cell)
+
+
+def normalize(x: np.ndarray, norm: dict | None, kind: str) -> np.ndarray:
+    """``(x - mean) / std`` per channel or feature, as fitted on the training split."""
+    if not norm or kind == "text" or "mean" not in norm:
+        return np.nan_to_num(x, nan=0.0) if x.dtype.kind == "f" else x
+    mean = np.asarray(norm["mean"], dtype=np.float64)
+    std = np.asarray(norm["std"], dtype=np.float64)
+    if norm.get("kind") == "channel":
+        mean = mean.reshape((-1,) + (1,) * (x.ndim - 1))
+        std = std.reshape((-1,) + (1,) * (x.ndim - 1))
+    return np.nan_to_num((x - mean) / std, nan=0.0)
+
+
+# -- running the model -------------------------------------------------------------------------
+
+def run_model(manifest: dict, arrays: list[np.ndarray], backend: str | None) -> list[np.ndarray]:
+    files = manifest["files"]
+    order = [backend] if backend else ["torchscript", "python", "onnx"]
+    for choice in order:
+        if choice == "onnx" and "model.onnx" in files:
+            import onnxruntime as ort
+
+            session = ort.InferenceSession(str(HERE / "model.onnx"),
+                                           providers=["CPUExecutionProvider"])
+            names = [i.name for i in session.get_inputs()]
+            return [np.asarray(o) for o in session.run(None, dict(zip(names, arrays)))]
+        if choice in ("torchscript", "python") and f"model.{_FILE[choice]}" in files:
+            import torch
+
+            model = _torch_model(choice, manifest)
+            with torch.no_grad():
+                out = model(*[torch.from_numpy(a) for a in arrays])
+            out = out if isinstance(out, (tuple, list)) else (out,)
+            return [o.numpy() for o in out]
+    raise SystemExit(f"error: the bundle holds no {' or '.join(order)} model")
+
+
+_FILE = {"torchscript": "torchscript.pt", "python": "py"}
+
+
+def _torch_model(choice: str, manifest: dict):
+    import torch
+
+    if choice == "torchscript":
+        return torch.jit.load(str(HERE / "model.torchscript.pt"), map_location="cpu").eval()
+    from safetensors.torch import load_file
+
+    sys.path.insert(0, str(HERE))
+    import model as generated  # the bundle's model.py
+
+    model = getattr(generated, manifest["class"])()
+    model.load_state_dict(load_file(str(HERE / "weights.safetensors")), strict=True)
+    return model.eval()
+
+
+# -- describing the result ----------------------------------------------------------------------
+
+def describe(manifest: dict, outputs: list[np.ndarray], top: int) -> dict:
+    first = outputs[0][0]  # the one sample
+    result: dict = {"model": manifest["name"], "output_shape": list(first.shape)}
+    classes = manifest.get("classes")
+    if manifest.get("task") == "classification" and first.ndim == 1:
+        logits = first.astype(np.float64)
+        if manifest.get("output_is_log_probs"):
+            probs = np.exp(logits)
+        elif manifest.get("output_is_probs"):
+            probs = logits
+        else:
+            probs = np.exp(logits - logits.max())
+            probs /= probs.sum()
+        names = classes if classes and len(classes) == len(probs) else \
+            [str(i) for i in range(len(probs))]
+        best = np.argsort(-probs)[:max(1, top)]
+        result["prediction"] = names[int(best[0])]
+        result["probabilities"] = {names[int(i)]: round(float(probs[i]), 6) for i in best}
+    elif first.size <= 64:
+        result["prediction"] = first.tolist()
+    else:
+        result["prediction"] = None
+        result["summary"] = {"min": float(first.min()), "max": float(first.max()),
+                             "mean": float(first.mean())}
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())
