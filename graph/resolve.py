@@ -257,6 +257,10 @@ class _Resolver:
         incoming = self._incoming(by_id, edges, prefix)
         order = self._topological(by_id, incoming, prefix)
         input_index = 0
+        # Inputs are the model's arguments (a composite's ports) and Outputs its results in the
+        # order the nodes are listed, whatever order the data flows in
+        position = {node_id: i for i, node_id in enumerate(by_id)}
+        ports = [node_id for node_id, node in by_id.items() if node.type == "Input"]
         for node_id in order:
             node = by_id[node_id]
             info = NodeInfo(prefix + node_id, node, None, None)
@@ -267,7 +271,7 @@ class _Resolver:
                 if incoming[node_id]:
                     self.error(info.path, "an Input cannot have incoming edges (from "
                                           + ", ".join(s for s, _ in incoming[node_id]) + ")")
-                self._input(info, block_params, in_shapes, input_index)
+                self._input(info, block_params, in_shapes, ports.index(node_id))
                 input_index += 1
                 continue
             if node.type == "Output":
@@ -275,6 +279,8 @@ class _Resolver:
             self._node(info, incoming[node_id], level, block_params)
         if in_shapes is not None and input_index != len(in_shapes):
             pass  # reported where the block is used (port count)
+        level.inputs.sort(key=position.__getitem__)
+        level.outputs.sort(key=position.__getitem__)
         self._mark_unused(level, "its block" if prefix else "the model")
         return level
 
