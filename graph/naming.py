@@ -41,7 +41,7 @@ RESERVED = frozenset(
     + ["self", "torch", "nn", "Tensor", "typing", "List", "Optional", "Tuple", "operator",
        "inf", "nan", "NoneType", "device", "fx_pytree", "pytree", "F",
        "l", "O", "I"]  # E741: names linters reject as ambiguous
-    + dir(nn.Module) + dir(fx.GraphModule) + dir(nn.Sequential)
+    + dir(nn.Module()) + dir(nn.Sequential()) + dir(fx.GraphModule(nn.Module(), fx.Graph()))
 )
 
 
