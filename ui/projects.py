@@ -1,0 +1,222 @@
+"""The local projects store: every design is saved on each change, under ``$LAYERLOOM_HOME``
+(default ``~/.layerloom``).
+
+::
+
+    <home>/settings.json                         {"last_project": id, "theme": "light"}
+    <home>/projects/<id>/graph.json              the design, in the graph format
+    <home>/projects/<id>/meta.json               {"name" (the design's), "created", "updated", "view"}
+    <home>/projects/<id>/snapshots/<sid>.json    {"name", "created", "graph"}: named copies
+
+Every file is written to a temporary file first and moved into place, so a crash or a killed
+server never leaves half a design. Project ids come from URLs, so they are checked against a
+strict pattern before they become paths. No Streamlit here.
+
+>>> import tempfile
+>>> from layerloom.graph.templates import load_template
+>>> store = ProjectStore(tempfile.mkdtemp())
+>>> pid = store.create(load_template("seed-cnn"))
+>>> store.load(pid).graph.name, [p.id for p in store.list()] == [pid]
+('seed-cnn', True)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from layerloom.graph import Graph, GraphError, dumps_graph, load_graph, loads_graph
+
+HOME_ENV = "LAYERLOOM_HOME"
+PROJECT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+SNAPSHOT_ID = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{4}$")
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+class ProjectError(Exception):
+    """A project or snapshot that is not there, or an id that cannot be one."""
+
+
+def home() -> Path:
+    """``$LAYERLOOM_HOME``, or ``~/.layerloom``."""
+    return Path(os.environ.get(HOME_ENV) or Path.home() / ".layerloom").expanduser()
+
+
+@dataclass
+class Project:
+    id: str
+    graph: Graph
+    view: dict = field(default_factory=dict)  # {"path": [...], "selected": [...]}
+
+
+@dataclass(frozen=True)
+class ProjectInfo:
+    id: str
+    name: str
+    updated: float
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    id: str
+    name: str
+    created: float
+
+
+class ProjectStore:
+    def __init__(self, root: str | Path | None = None):
+        self.home = Path(root) if root is not None else home()
+        self.projects = self.home / "projects"
+
+    # -- projects ------------------------------------------------------------------------------
+
+    def create(self, graph: Graph) -> str:
+        """Save ``graph`` as a new project; returns its id (``seed-cnn-3f9a1c``)."""
+        slug = re.sub(r"[^a-z0-9]+", "-", (graph.name or "design").lower()).strip("-")
+        while True:
+            pid = f"{slug[:40] or 'design'}-{secrets.token_hex(3)}"
+            if not (self.projects / pid).exists():
+                break
+        (self._dir(pid) / "snapshots").mkdir(parents=True)
+        now = time.time()
+        self._write_json(self._dir(pid) / "meta.json",
+                         {"name": graph.name or pid, "created": now, "updated": now,
+                          "view": {}})
+        self.save(pid, graph)
+        return pid
+
+    def exists(self, pid: str | None) -> bool:
+        return bool(pid) and PROJECT_ID.match(pid) is not None and \
+            (self.projects / pid / "graph.json").is_file()
+
+    def load(self, pid: str) -> Project:
+        """The project ``pid``; a design file that no longer parses raises :class:`GraphError`."""
+        folder = self._existing(pid)
+        graph = load_graph(folder / "graph.json")
+        meta = self._meta(pid)
+        return Project(pid, graph, meta.get("view") or {})
+
+    def save(self, pid: str, graph: Graph, view: dict | None = None) -> None:
+        """Write the design (and the view: opened block, selection) of project ``pid``."""
+        folder = self._dir(pid)
+        _write_atomic(folder / "graph.json", dumps_graph(graph))
+        meta = self._meta(pid)
+        meta["updated"] = time.time()
+        meta["name"] = graph.name or meta.get("name") or pid
+        if view is not None:
+            meta["view"] = view
+        self._write_json(folder / "meta.json", meta)
+
+    def list(self) -> list[ProjectInfo]:
+        """Every project, the most recently changed first."""
+        out = []
+        if self.projects.is_dir():
+            for folder in self.projects.iterdir():
+                if self.exists(folder.name):
+                    meta = self._meta(folder.name)
+                    out.append(ProjectInfo(folder.name, str(meta.get("name") or folder.name),
+                                           float(meta.get("updated") or 0)))
+        return sorted(out, key=lambda p: -p.updated)
+
+    # -- snapshots -----------------------------------------------------------------------------
+
+    def snapshot(self, pid: str, name: str, graph: Graph) -> Snapshot:
+        """Keep a named copy of ``graph``; restore it later with :meth:`load_snapshot`."""
+        now = time.time()
+        sid = time.strftime("%Y%m%d-%H%M%S", time.localtime(now)) + "-" + secrets.token_hex(2)
+        folder = self._existing(pid) / "snapshots"
+        folder.mkdir(exist_ok=True)
+        name = name.strip() or time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(now))
+        self._write_json(folder / f"{sid}.json",
+                         {"name": name, "created": now, "graph": graph.to_dict()})
+        return Snapshot(sid, name, now)
+
+    def snapshots(self, pid: str) -> list[Snapshot]:
+        """The project's snapshots, the newest first."""
+        folder = self._existing(pid) / "snapshots"
+        out = []
+        for path in sorted(folder.glob("*.json"), reverse=True) if folder.is_dir() else []:
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue  # a broken snapshot is skipped, never fatal
+            out.append(Snapshot(path.stem, str(data.get("name", path.stem)),
+                                float(data.get("created") or 0)))
+        return out
+
+    def load_snapshot(self, pid: str, sid: str) -> Graph:
+        if not SNAPSHOT_ID.match(sid or ""):
+            raise ProjectError(f"no snapshot {sid!r}")
+        path = self._existing(pid) / "snapshots" / f"{sid}.json"
+        if not path.is_file():
+            raise ProjectError(f"no snapshot {sid!r} in project {pid!r}")
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return load_graph(data["graph"])
+
+    # -- settings ------------------------------------------------------------------------------
+
+    def settings(self) -> dict[str, Any]:
+        try:
+            data = json.loads((self.home / "settings.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def update_settings(self, **values: Any) -> None:
+        settings = self.settings()
+        settings.update(values)
+        self._write_json(self.home / "settings.json", settings)
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _dir(self, pid: str) -> Path:
+        if not isinstance(pid, str) or not PROJECT_ID.match(pid):
+            raise ProjectError(f"{pid!r} is not a project id")
+        return self.projects / pid
+
+    def _existing(self, pid: str) -> Path:
+        if not self.exists(pid):
+            raise ProjectError(f"there is no project {pid!r}")
+        return self._dir(pid)
+
+    def _meta(self, pid: str) -> dict:
+        try:
+            data = json.loads((self._dir(pid) / "meta.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    @staticmethod
+    def _write_json(path: Path, data: Any) -> None:
+        _write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_upload(name: str, data: bytes) -> Graph:
+    """The graph in an uploaded file; :class:`GraphError` names what is wrong with it."""
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise GraphError(f"the file is larger than {MAX_UPLOAD_BYTES // 2**20} MiB", file=name)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise GraphError(f"not UTF-8 text ({exc.reason} at byte {exc.start})",
+                         file=name) from None
+    return loads_graph(text, filename=name)

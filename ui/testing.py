@@ -1,0 +1,62 @@
+"""Helpers for testing the app with Streamlit's ``AppTest``, where the canvas (a browser
+component) cannot run: :class:`FakeCanvas` stands in for it.
+
+>>> fake = FakeCanvas()
+>>> fake({"nodes": [], "edges": []}, [], {}) is None
+True
+>>> fake.send("select", selected=["conv1"])
+>>> fake.event["seq"], fake.event["event"], fake.event["selected"]
+(1, 'select', ['conv1'])
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+APP = Path(__file__).resolve().parent / "app.py"
+# AppTest runs this script, which runs the app: a script of its own, outside ui/, so Streamlit
+# does not take ui/pages/ for old-style page scripts (see layerloom.ui.serve).
+LAUNCH = "from layerloom.ui.app import main\n\nmain()\n"
+
+
+def app_test(timeout: float = 60):
+    """A Streamlit ``AppTest`` of the whole app, not yet run."""
+    from streamlit.testing.v1 import AppTest
+
+    return AppTest.from_string(LAUNCH, default_timeout=timeout)
+
+
+class FakeCanvas:
+    """Stands in for ``layerloom.ui.canvas.canvas``: records what the page drew and returns the
+    event a test queued, as the real component returns the user's last action until the next.
+
+    Patch it in with ``monkeypatch.setattr(layerloom.ui.canvas, "canvas", FakeCanvas())``.
+    """
+
+    def __init__(self):
+        self.calls: list[dict] = []
+        self.event: dict | None = None
+        self.seq = 0
+
+    def __call__(self, graph, catalog, annotations, *, selected=None, theme="light",
+                 height=640, key=None):
+        self.calls.append({"graph": copy.deepcopy(graph), "catalog": catalog,
+                           "annotations": copy.deepcopy(annotations),
+                           "selected": selected, "theme": theme})
+        return self.event
+
+    @property
+    def last(self) -> dict:
+        """The arguments of the last draw."""
+        return self.calls[-1]
+
+    def send(self, kind: str, graph: dict | None = None, selected: list | None = None,
+             **extra) -> None:
+        """Queue one user action (``change``, ``select``, ``undo``…); the next run gets it.
+        ``graph`` defaults to the level last drawn."""
+        self.seq += 1
+        level = graph if graph is not None else (self.last["graph"] if self.calls else
+                                                 {"nodes": [], "edges": []})
+        self.event = {"seq": self.seq, "event": kind, "graph": copy.deepcopy(level),
+                      "selected": list(selected or []), **extra}
