@@ -1,0 +1,144 @@
+"""Composite blocks in the designer: group a selection, open a block (breadcrumb back), ungroup,
+edit a block's own params. The graph changes themselves are :mod:`layerloom.graph.edit`'s."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+import streamlit as st
+
+from layerloom.graph import Node
+from layerloom.graph.registry import find_block
+from layerloom.graph import edit
+
+from . import inspector
+from .fields import DEFAULT, Field, field, parse_value, plain
+from .state import DesignerState
+
+PROMOTABLE = ("int", "float", "bool")
+
+
+def breadcrumb(state: DesignerState) -> None:
+    """``Model › BasicBlock › Shortcut``: each step a button back to that level."""
+    if not state.path:
+        return
+    steps = ("Model",) + state.path
+    with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+        for depth, name in enumerate(steps):
+            here = depth == len(state.path)
+            st.button(("› " if depth else "") + plain(name), key=f"crumb:{depth}:{name}",
+                      type="primary" if here else "secondary", disabled=here,
+                      on_click=state.go_to, args=(state.path[:depth],))
+        uses = sum(1 for n in _all_nodes(state) if n.type == state.path[-1])
+        st.caption(f"Editing block **{plain(state.path[-1])}**: changes apply to all "
+                   f"{uses} use{'s' if uses != 1 else ''}.")
+
+
+def _all_nodes(state: DesignerState):
+    yield from state.graph.nodes
+    for block in state.graph.blocks.values():
+        yield from block.nodes
+
+
+def node_panel(state: DesignerState, node: Node) -> None:
+    """The inspector of a node that uses a composite block."""
+    block = state.graph.blocks[node.type]
+    inspector.header(state, node, "Composite block",
+                     block.description or f"{len(block.nodes)} nodes inside", None)
+    left, right = st.columns(2)
+    left.button("Open block", icon=":material/open_in_full:", key=f"open:{node.id}",
+                width="stretch", on_click=state.open_block, args=(node.id,))
+    right.button("Ungroup", icon=":material/call_split:", key=f"ungroup:{node.id}",
+                 width="stretch", on_click=ungroup, args=(state, node.id))
+    if block.params:
+        st.markdown("**Block params**")
+    for name, default in block.params.items():
+        spec = Field(name, "bool" if isinstance(default, bool) else "number", default,
+                     f"Default {default!r} (the block's own value)")
+        field(spec, node.params.get(name, DEFAULT),
+              key=inspector.widget_key(state, node.id, name),
+              apply=partial(inspector.set_param, state, node.id, name))
+    inspector.common(state, node)
+
+
+def ungroup(state: DesignerState, node_id: str) -> None:
+    result = state.apply(edit.ungroup, node_id, path=state.path)
+    if result is not None:
+        state.select(result[1])
+
+
+def group_form(state: DesignerState) -> None:
+    """Shown while several nodes are selected: group them, promoting chosen params."""
+    ids = state.selected
+    st.subheader(f"{len(ids)} blocks selected", divider="gray", anchor=False)
+    options = promotable(state, ids)
+    with st.form(key=f"group:{state.revision}", border=False):
+        name = st.text_input("Block name", value=edit.fresh_block_name(state.graph),
+                             help="Letters, digits and '_', starting with a letter")
+        chosen = st.multiselect("Params to promote to block params", options,
+                                format_func=lambda o: f"{o[0]}.{o[1]}",
+                                help="Each becomes a param of the new block, its current "
+                                     "value the default")
+        if st.form_submit_button("Group as block", type="primary", icon=":material/folder:"):
+            state.group(list(ids), name.strip(), chosen)
+            st.rerun()
+    st.caption("Inputs and the output are found from the edges the selection cuts.")
+
+
+def promotable(state: DesignerState, ids: list[str]) -> list[tuple[str, str]]:
+    out = []
+    for node_id in ids:
+        node = state.node(node_id)
+        spec = find_block(node.type) if node is not None else None
+        if spec is None:
+            continue
+        out += [(node_id, p.name) for p in spec.params if p.kind in PROMOTABLE and not p.inferred]
+    return out
+
+
+def block_panel(state: DesignerState) -> None:
+    """Nothing selected inside a block: the block's name, description and param defaults."""
+    name = state.path[-1]
+    block = state.graph.blocks[name]
+    st.subheader(plain(name), divider="gray", anchor=False)
+    key = f"block:{state.revision}:{name}"
+    st.text_input("Block name", value=name, key=f"{key}:name", on_change=_rename,
+                  args=(state, f"{key}:name"))
+    st.text_area("Description", value=block.description or "", key=f"{key}:desc", height=80,
+                 on_change=_describe, args=(state, f"{key}:desc"))
+    st.markdown("**Params** (defaults; a node using the block may set its own)")
+    for param, default in block.params.items():
+        left, right = st.columns([6, 1], vertical_alignment="bottom")
+        with left:
+            spec = Field(param, "bool" if isinstance(default, bool) else "number", default)
+            field(spec, default, key=f"{key}:p:{param}",
+                  apply=partial(_set_default, state, param))
+        right.button("", icon=":material/delete:", key=f"{key}:rm:{param}",
+                     help=f"Remove {param}", on_click=_set_default,
+                     args=(state, param, DEFAULT))
+    with st.form(key=f"{key}:add", border=False, enter_to_submit=True):
+        left, mid, right = st.columns([3, 3, 2], vertical_alignment="bottom")
+        new = left.text_input("New param", placeholder="channels")
+        value = mid.text_input("Default", placeholder="64")
+        if right.form_submit_button("Add"):
+            parsed = parse_value(value, "number")
+            _set_default(state, new.strip(), 0 if parsed is DEFAULT else parsed)
+            st.rerun()
+    st.caption("Inside a block, expressions see its params (=channels) and the variables.")
+
+
+def _rename(state: DesignerState, key: str) -> None:
+    old = state.path[-1]
+    new = st.session_state[key].strip()
+    if state.apply(edit.rename_block, old, new) is not None:
+        state.go_to(tuple(new if p == old else p for p in state.path))
+
+
+def _describe(state: DesignerState, key: str) -> None:
+    state.apply(edit.set_info, description=st.session_state[key].strip(), block=state.path[-1])
+
+
+def _set_default(state: DesignerState, param: str, value: Any) -> None:
+    extra = () if value is DEFAULT else (value,)
+    state.apply(edit.set_block_param, state.path[-1], param, *extra)

@@ -1,0 +1,115 @@
+"""The inspector: the selected node's params as a form built from its block declaration.
+
+Every widget applies its change at once (a callback commits the edited graph, which is then
+validated), so the canvas, the status bar and this form all show the result in the same run.
+Inferred params (``in_channels``…) are shown read-only with the value the input gives them.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+import streamlit as st
+
+from layerloom.graph import Node, get_block
+from layerloom.graph import edit
+
+from .fields import DEFAULT, Field, field, plain, show_value
+from .state import DesignerState
+
+REPEAT = Field("repeat", "int", 1, "How many copies, chained one after another (each with its "
+                                   "own weights); 0 skips the node.", min=0)
+
+
+def widget_key(state: DesignerState, node_id: str, name: str) -> str:
+    """Keys change with every revision, so the widgets always show the graph as it is now
+    (after an undo, say) instead of what was last typed into them."""
+    return f"inspect:{state.revision}:{'/'.join(state.path)}:{node_id}:{name}"
+
+
+def render(state: DesignerState, node: Node) -> None:
+    """The form of a primitive node."""
+    spec = get_block(node.type)
+    described = spec.describe()
+    header(state, node, spec.category, spec.help, spec.doc_url)
+    info = edit.node_info(state.report(), state.path, node.id)
+    layer = info.copies[0] if info is not None and info.spec is not None and info.copies else None
+    if described["params"]:
+        st.markdown("**Params**")
+    for param in described["params"]:
+        spec_field = Field.of(param)
+        field(spec_field, node.params.get(spec_field.name, DEFAULT),
+              key=widget_key(state, node.id, spec_field.name),
+              apply=partial(set_param, state, node.id, spec_field.name),
+              resolved=layer.params.get(spec_field.name) if layer else None)
+    for name in described["inferred"]:
+        value = layer.params.get(name) if layer else None
+        shown = show_value(value) if value is not None else "unknown until the input is"
+        st.text_input(plain(name), value=shown, disabled=True,
+                      key=widget_key(state, node.id, name),
+                      help=f"Inferred from the input; {spec.param(name).help}")
+    common(state, node)
+
+
+def header(state: DesignerState, node: Node, category: str, help_text: str,
+           doc_url: str | None) -> None:
+    st.subheader(plain(node.type), divider="gray", anchor=False)
+    st.caption(f"{plain(category)} · id **{plain(node.id)}**")
+    if help_text:
+        st.write(plain(help_text))
+    if doc_url:
+        st.link_button("PyTorch docs", doc_url, icon=":material/open_in_new:")
+    facts(state, node.id)
+
+
+def facts(state: DesignerState, node_id: str) -> None:
+    """Output shape, params and MACs of one node, then its problems."""
+    ann = state.annotations()["nodes"].get(node_id, {})
+    shape = ann.get("output_shape")
+    shown = "×".join(map(str, shape)) if shape else "?"
+    st.markdown(f"Output **{shown}** · **{ann.get('params', 0):,}** params · "
+                f"**{ann.get('macs', 0):,}** MACs")
+    for message in ann.get("errors", []):
+        st.error(plain(message), icon=":material/error:")
+    for message in ann.get("warnings", []):
+        st.warning(plain(message), icon=":material/warning:")
+
+
+def common(state: DesignerState, node: Node) -> None:
+    """Label, repeat and id: what every node has."""
+    st.markdown("**Node**")
+    field(REPEAT, node.repeat if node.repeat is not None else DEFAULT,
+          key=widget_key(state, node.id, ":repeat"), apply=partial(set_repeat, state, node.id))
+    st.text_input("Label", value=node.label or "", key=widget_key(state, node.id, ":label"),
+                  placeholder=node.id, help="Text the canvas shows instead of the id",
+                  on_change=_text_changed, args=(widget_key(state, node.id, ":label"),
+                                                 partial(set_label, state, node.id)))
+    st.text_input("Id", value=node.id, key=widget_key(state, node.id, ":id"),
+                  help="Letters, digits, '_' and '-'; names the layer in code and weights",
+                  on_change=_text_changed, args=(widget_key(state, node.id, ":id"),
+                                                 partial(rename, state, node.id)))
+
+
+def _text_changed(key: str, apply) -> None:
+    apply(st.session_state[key])
+
+
+# -- the changes (callbacks) --------------------------------------------------------------------
+
+def set_param(state: DesignerState, node_id: str, name: str, value: Any) -> None:
+    extra = () if value is DEFAULT else (value,)
+    state.apply(edit.set_param, state.path, node_id, name, *extra)
+
+
+def set_repeat(state: DesignerState, node_id: str, value: Any) -> None:
+    state.apply(edit.update_node, state.path, node_id, repeat=None if value is DEFAULT else value)
+
+
+def set_label(state: DesignerState, node_id: str, text: str) -> None:
+    state.apply(edit.update_node, state.path, node_id, label=text.strip() or None)
+
+
+def rename(state: DesignerState, node_id: str, new_id: str) -> None:
+    if state.apply(edit.rename_node, state.path, node_id, new_id.strip()) is not None:
+        state.select([new_id.strip()])

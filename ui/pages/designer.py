@@ -1,0 +1,91 @@
+"""The designer page: the canvas (or the expanded model graph), the inspector and the
+variables beside it, the status bar and the problem list below."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import layerloom.ui.canvas as canvas_component
+from layerloom.graph.registry import find_block
+
+from .. import composites, inspector, model_view, status, variables
+from ..fields import plain
+from ..state import DesignerState
+
+CANVAS_KEY = "designer_canvas"
+CANVAS_HEIGHT = 660
+VIEWS = {"canvas": "Canvas", "model": "Model graph"}
+
+
+def render(state: DesignerState) -> None:
+    # The canvas's last action is in the session already: apply it before drawing anything, so
+    # that this run shows its result (no second run needed).
+    state.handle_event(st.session_state.get(CANVAS_KEY))
+    show_notices(state)
+    top = st.container(horizontal=True, vertical_alignment="center")
+    with top:
+        st.segmented_control("View", list(VIEWS), format_func=VIEWS.get, default=state.view,
+                             key=f"view:{state.view}", label_visibility="collapsed",
+                             on_change=_set_view, args=(state, f"view:{state.view}"))
+        composites.breadcrumb(state)
+    main, side = st.columns([3.3, 1.25], gap="medium")
+    with main:
+        if state.view == "model":
+            model_view.render(state)
+        else:
+            draw_canvas(state)
+        status.render(state)
+    with side.container(key="sidepanel"):
+        side_panel(state)
+        with st.expander("Variables", expanded=True, icon=":material/tune:"):
+            variables.render(state)
+
+
+def draw_canvas(state: DesignerState) -> None:
+    event = canvas_component.canvas(
+        state.level(), state.catalog(), state.annotations(), selected=state.selected,
+        theme=state.theme, height=CANVAS_HEIGHT, key=CANVAS_KEY)
+    if state.handle_event(event):  # an action the session did not hold yet: draw it
+        st.rerun()
+
+
+def side_panel(state: DesignerState) -> None:
+    """The inspector of what is selected: one node, several (group them), or none."""
+    if len(state.selected) > 1:
+        composites.group_form(state)
+        return
+    node = state.node(state.selected[0]) if state.selected else None
+    if node is not None and node.type in state.graph.blocks:
+        composites.node_panel(state, node)
+    elif node is not None and find_block(node.type) is not None:
+        inspector.render(state, node)
+    elif node is not None:
+        st.subheader(plain(node.type), anchor=False)
+        inspector.facts(state, node.id)
+    elif state.path:
+        composites.block_panel(state)
+    else:
+        design_panel(state)
+
+
+def design_panel(state: DesignerState) -> None:
+    st.subheader(plain(state.graph.name), divider="gray", anchor=False)
+    if state.graph.description:
+        st.caption(plain(state.graph.description))
+    st.caption("Select a block on the canvas to edit its params; drag blocks in from the "
+               "palette and wire an output to an input. "
+               "Shift-click or drag a box to select several, then *Group as block*. "
+               "Double-click a block to open it. Ctrl+Z / Ctrl+Shift+Z undo and redo.")
+
+
+def show_notices(state: DesignerState) -> None:
+    for notice in state.take_notices():
+        text = plain(notice.text)
+        if notice.details:
+            text += "\n\n" + "\n".join(f"- {plain(d)}" for d in notice.details)
+        getattr(st, notice.kind if notice.kind in ("error", "warning", "success") else "info")(
+            text)
+
+
+def _set_view(state: DesignerState, key: str) -> None:
+    state.view = st.session_state[key] or state.view

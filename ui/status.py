@@ -1,0 +1,71 @@
+"""The status bar: total params, MACs, activation memory, the count of errors and warnings,
+then every problem; clicking one opens the level that holds its node and selects it."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from .fields import plain
+from .state import DesignerState
+
+MAX_LISTED = 60
+
+
+def count(n: int) -> str:
+    """``34826`` → ``34.8k``, as the canvas writes counts."""
+    for unit, size in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if abs(n) >= size and (unit != "k" or abs(n) >= 1e4):
+            value = n / size
+            return f"{value:.0f}{unit}" if value >= 100 else f"{value:.3g}{unit}"
+    return str(n)
+
+
+def size(n: int) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n} B"
+
+
+def render(state: DesignerState) -> None:
+    t = state.totals()
+    with st.container(border=True, horizontal=True, gap="large", vertical_alignment="center",
+                      key="statusbar"):
+        st.markdown(f":material/tune: **{t.params:,}** params")
+        st.markdown(f":material/bolt: **{count(t.macs)}** MACs per sample")
+        activation = size(t.activation_bytes) if t.activation_bytes is not None else "–"
+        st.markdown(f":material/memory: **{activation}** activations per sample")
+        if t.errors:
+            st.markdown(f":red-badge[:material/error: {t.errors} error{_s(t.errors)}]")
+        else:
+            st.markdown(":green-badge[:material/check_circle: valid]")
+        if t.warnings:
+            st.markdown(f":orange-badge[:material/warning: {t.warnings} warning"
+                        f"{_s(t.warnings)}]")
+    problems(state)
+
+
+def problems(state: DesignerState) -> None:
+    report = state.report()
+    listed = report.errors + report.warnings
+    if listed:
+        with st.container(key="problems", gap=None):
+            _list(state, listed)
+
+
+def _list(state: DesignerState, listed: list) -> None:
+    for i, problem in enumerate(listed[:MAX_LISTED]):
+        icon = ":material/error:" if problem.severity == "error" else ":material/warning:"
+        if problem.node:
+            st.button(plain(str(problem)), key=f"problem:{state.revision}:{i}", icon=icon,
+                      type="tertiary", help="Select this node",
+                      on_click=state.show_problem, args=(problem.node,))
+        else:
+            st.markdown(f"{icon} {plain(str(problem))}")
+    if len(listed) > MAX_LISTED:
+        st.caption(f"… and {len(listed) - MAX_LISTED} more")
+
+
+def _s(n: int) -> str:
+    return "" if n == 1 else "s"

@@ -1,0 +1,67 @@
+"""Light and dark themes: the toggle sets the canvas's theme, the model graph's colours and
+Streamlit's own theme.
+
+Streamlit has no Python call to switch its theme for one browser; its settings menu stores the
+choice in the browser (``localStorage``) and applies it on load. So, when the page's background
+does not match the chosen theme, a small script stores the choice the same way and reloads the
+page once; the design is saved on every change and the URL names the project, so nothing is lost.
+If a later Streamlit stores the choice elsewhere, only the page chrome stays as it was (the script
+never reloads twice in a row).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from .state import DesignerState
+
+CSS = """
+<style>
+/* room for the canvas: less padding above the page */
+.block-container { padding-top: 3.2rem; padding-bottom: 1.5rem; }
+/* tertiary buttons of the problem list read as a list, left-aligned */
+.st-key-problems button { justify-content: flex-start; text-align: left; }
+.st-key-problems button p { font-size: 0.9rem; }
+/* the status bar: one quiet line */
+.st-key-statusbar { padding: 0.35rem 0.9rem; }
+.st-key-statusbar p { margin: 0; white-space: nowrap; }
+.st-key-sidepanel { max-height: 860px; overflow-y: auto; padding-right: 0.25rem; }
+</style>
+"""
+
+_SYNC = """
+<script>
+(() => {
+  const want = "%(name)s";
+  const el = document.querySelector(".stApp") || document.body;
+  const rgb = (getComputedStyle(el).backgroundColor.match(/[0-9.]+/g) || [255, 255, 255]);
+  const dark = (0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2]) / 255 < 0.5;
+  if (dark === (want === "Dark")) return;
+  const tried = sessionStorage.getItem("layerloom-theme-reload");
+  if (tried && tried.split("|")[0] === want && Date.now() - Number(tried.split("|")[1]) < 15000) return;
+  sessionStorage.setItem("layerloom-theme-reload", want + "|" + Date.now());
+  localStorage.setItem("stActiveTheme-" + window.location.pathname + "-v2", JSON.stringify(want));
+  window.location.reload();
+})();
+</script>
+"""
+
+
+def style() -> None:
+    st.html(CSS)
+
+
+def toggle(state: DesignerState) -> None:
+    """The theme switch of the project bar."""
+    st.toggle("Dark theme", value=state.theme == "dark", key=f"theme:{state.theme}",
+              on_change=_flip, args=(state,))
+
+
+def sync(state: DesignerState) -> None:
+    """Bring Streamlit's own theme in line with the switch (an empty element: draw it last)."""
+    st.html(_SYNC % {"name": "Dark" if state.theme == "dark" else "Light"},
+            unsafe_allow_javascript=True)
+
+
+def _flip(state: DesignerState) -> None:
+    state.set_theme("light" if state.theme == "dark" else "dark")
