@@ -1,0 +1,251 @@
+"""The designer page with Streamlit's AppTest; the canvas component is replaced by a fake that
+records what was drawn and returns queued user actions."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import layerloom.ui.canvas
+from layerloom.graph import load_graph, summarize
+from layerloom.ui.testing import APP, FakeCanvas, app_test
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("LAYERLOOM_HOME", str(tmp_path / "home"))
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def canvas(monkeypatch) -> FakeCanvas:
+    fake = FakeCanvas()
+    monkeypatch.setattr(layerloom.ui.canvas, "canvas", fake)
+    return fake
+
+
+@pytest.fixture
+def app(home, canvas) -> AppTest:
+    at = app_test()
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def shown(text: str) -> str:
+    """Markdown as the browser shows it: user text arrives escaped (``out\\_features``)."""
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def texts(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def errors(at: AppTest) -> str:
+    return "\n".join(shown(e.value) for e in at.error)
+
+
+def widget(widgets, label: str):
+    return next(w for w in widgets if shown(w.label) == label)
+
+
+def saved(home, at: AppTest) -> dict:
+    pid = at.query_params["project"]
+    return json.loads((home / "projects" / pid / "graph.json").read_text())
+
+
+def node_ids(level: dict) -> list[str]:
+    return [n["id"] for n in level["nodes"]]
+
+
+def test_opens_seed_cnn_with_its_totals(app, canvas, home):
+    assert "**34,826** params" in texts(app)
+    assert ":green-badge[:material/check_circle: valid]" in texts(app)
+    assert node_ids(canvas.last["graph"])[:2] == ["image", "conv1"]
+    assert canvas.last["annotations"]["nodes"]["conv1"]["output_shape"] == [32, 26, 26]
+    assert canvas.last["annotations"]["edges"]["flat->fc"] == {"shape": [1600]}
+    assert any(e["type"] == "Linear" for e in canvas.last["catalog"])
+    assert app.query_params["project"].startswith("seed-cnn-")
+    assert saved(home, app)["name"] == "seed-cnn"
+
+
+def test_a_change_adding_linear_updates_graph_shapes_and_autosaves(app, canvas, home):
+    level = canvas.last["graph"]
+    level["nodes"].insert(8, {"id": "linear1", "type": "Linear",
+                              "params": {"out_features": 64}, "position": [1650, 120]})
+    level["edges"] = [e for e in level["edges"] if e["source"] != "flat"]
+    level["edges"] += [{"source": "flat", "target": "linear1"},
+                       {"source": "linear1", "target": "fc"}]
+    canvas.send("change", level, selected=["linear1"])
+    app.run()
+    assert not app.exception
+    ann = canvas.last["annotations"]
+    assert ann["nodes"]["linear1"]["output_shape"] == [64]
+    assert ann["nodes"]["linear1"]["params"] == 1600 * 64 + 64
+    assert ann["edges"]["linear1->fc"] == {"shape": [64]}
+    total = 34_826 - (1600 * 10 + 10) + (1600 * 64 + 64) + (64 * 10 + 10)
+    assert f"**{total:,}** params" in texts(app)
+    assert "linear1" in node_ids(saved(home, app))
+    # the inspector shows the new node: its form is generated from Linear's declaration
+    assert widget(app.number_input, "out_features").value == 64
+
+
+def test_editing_a_param_shows_the_error_and_it_goes(app, canvas):
+    canvas.send("select", selected=["conv2"])
+    app.run()
+    kernel = widget(app.text_input, "kernel_size")
+    assert kernel.value == "3"
+    kernel.set_value("20").run()
+    assert "kernel 20×20 is larger than its 13×13 input" in errors(app)
+    assert ":red-badge[:material/error: 1 error]" in texts(app)
+    assert canvas.last["annotations"]["nodes"]["conv2"]["errors"]
+    widget(app.text_input, "kernel_size").set_value("3").run()
+    assert not app.error
+    assert not canvas.last["annotations"]["nodes"]["conv2"]["errors"]
+    assert "**34,826** params" in texts(app)
+
+
+def test_an_expression_param_and_the_number_switch(app, canvas):
+    canvas.send("select", selected=["conv1"])
+    app.run()
+    out = widget(app.text_input, "out_channels")
+    assert out.value == "=round(32*width)"
+    out.set_value("=round(16*width)").run()
+    assert canvas.last["annotations"]["nodes"]["conv1"]["output_shape"] == [16, 26, 26]
+    # the function button turns the expression into the number it gives
+    next(b for b in app.button if b.key and b.key.endswith("conv1:out_channels:fx")).click().run()
+    assert widget(app.number_input, "out_channels").value == 16
+
+
+def test_undo_and_redo(app, canvas):
+    level = canvas.last["graph"]
+    level["nodes"].append({"id": "drop1", "type": "Dropout", "position": [0, 300]})
+    canvas.send("change", level)
+    app.run()
+    assert "drop1" in node_ids(canvas.last["graph"])
+    canvas.send("undo")
+    app.run()
+    assert "drop1" not in node_ids(canvas.last["graph"])
+    canvas.send("redo")
+    app.run()
+    assert "drop1" in node_ids(canvas.last["graph"])
+    # an event already handled is ignored (the component repeats its last value on reruns)
+    app.run()
+    assert "drop1" in node_ids(canvas.last["graph"])
+
+
+def test_grouping_two_nodes_then_open_and_back(app, canvas, home):
+    canvas.send("group", selected=["conv1", "relu1"], ids=["conv1", "relu1"])
+    app.run()
+    assert not app.exception
+    level = canvas.last["graph"]
+    assert "block1" in node_ids(level) and "conv1" not in node_ids(level)
+    assert canvas.last["selected"] == ["block1"]
+    assert any(e["type"] == "Block" and e["category"] == "Blocks"
+               for e in canvas.last["catalog"])
+    assert "**34,826** params" in texts(app)
+    assert canvas.last["annotations"]["nodes"]["block1"]["output_shape"] == [32, 26, 26]
+    assert "Block" in saved(home, app)["blocks"]
+
+    canvas.send("open", selected=["block1"], id="block1")
+    app.run()
+    assert node_ids(canvas.last["graph"]) == ["x", "conv1", "relu1", "out"]
+    assert canvas.last["annotations"]["nodes"]["x"]["output_shape"] == [1, 28, 28]
+    crumb = next(b for b in app.button if b.label == "Model")
+    crumb.click().run()
+    assert "block1" in node_ids(canvas.last["graph"])
+
+
+def test_group_form_promotes_params(app, canvas):
+    canvas.send("select", selected=["conv2", "relu2"])
+    app.run()
+    widget(app.text_input, "Block name").set_value("ConvRelu")
+    app.multiselect[0].set_value([("conv2", "out_channels")])
+    next(b for b in app.button if b.label == "Group as block").click().run()
+    assert not app.exception
+    level = canvas.last["graph"]
+    assert "convrelu1" in node_ids(level)
+    catalog = {e["type"]: e for e in canvas.last["catalog"]}
+    assert [p["name"] for p in catalog["ConvRelu"]["params"]] == ["out_channels"]
+    assert "**34,826** params" in texts(app)
+
+
+def test_variables_slider_changes_the_params_total(app, canvas, home):
+    widget(app.slider, "width").set_value(0.5).run()
+    expected = summarize(load_graph(saved(home, app))).params
+    assert expected < 34_826
+    assert f"**{expected:,}** params" in texts(app)
+    assert canvas.last["annotations"]["nodes"]["conv1"]["output_shape"] == [16, 26, 26]
+    assert saved(home, app)["variables"]["width"] == 0.5
+
+
+def test_uploading_malformed_json_shows_the_named_error_and_keeps_the_design(app, canvas, home):
+    pid = app.query_params["project"]
+    app.file_uploader[0].set_value(("broken.json", b'{"format": "layerloom-graph",\n  oops}',
+                                    "application/json")).run()
+    assert not app.exception
+    message = errors(app)
+    assert "Could not open broken.json; the current design is kept." in message
+    assert "broken.json: line 2, column 3: invalid JSON" in message
+    assert app.query_params["project"] == pid
+    assert "**34,826** params" in texts(app)
+
+
+def test_uploading_a_graph_with_problems_names_them(app, canvas):
+    bad = {"format": "layerloom-graph", "version": 1, "name": "x",
+           "nodes": [{"id": "a", "type": 3}], "edges": []}
+    app.file_uploader[0].set_value(("bad.json", json.dumps(bad).encode(), "application/json"))
+    app.run()
+    assert "bad.json: a: nodes[0] (a): 'type' must be text, got the number 3" in errors(app)
+
+
+def test_uploading_a_good_graph_opens_it_as_a_new_project(app, canvas):
+    pid = app.query_params["project"]
+    graph = json.loads((APP.parents[1] / "assets" / "templates" / "mlp-tabular.json").read_text())
+    app.file_uploader[0].set_value(("mlp.json", json.dumps(graph).encode(), "application/json"))
+    app.run()
+    assert app.query_params["project"] != pid
+    assert [n["id"] for n in canvas.last["graph"]["nodes"]] == [n["id"] for n in graph["nodes"]]
+    assert any("Opened mlp.json as a new project" in shown(s.value) for s in app.success)
+
+
+def test_a_fresh_session_with_the_project_id_reopens_the_design(app, canvas, home):
+    level = canvas.last["graph"]
+    level["nodes"].append({"id": "extra1", "type": "ReLU", "position": [5, 400]})
+    canvas.send("change", level, selected=["extra1"])
+    app.run()
+    pid = app.query_params["project"]
+
+    again = app_test()
+    again.query_params["project"] = pid
+    again.run()
+    assert not again.exception
+    assert "extra1" in node_ids(canvas.last["graph"])
+    assert canvas.last["selected"] == ["extra1"]
+    assert again.query_params["project"] == pid
+
+
+def test_clicking_a_problem_selects_its_node(app, canvas):
+    level = canvas.last["graph"]
+    level["edges"] = [e for e in level["edges"] if e["target"] != "fc"]
+    canvas.send("change", level)
+    app.run()
+    problem = next(b for b in app.button if shown(b.label).startswith("fc: Linear has no input"))
+    problem.click().run()
+    assert canvas.last["selected"] == ["fc"]
+
+
+def test_a_bug_in_a_panel_shows_a_message_not_a_traceback(app, canvas, monkeypatch):
+    from layerloom.ui import status
+
+    def broken(state):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(status, "render", broken)
+    app.run()
+    assert not app.exception
+    assert "Something went wrong while drawing the Designer page: RuntimeError: boom" in \
+        errors(app)

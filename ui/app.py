@@ -1,0 +1,95 @@
+"""LayerLoom's Streamlit app: ``layerloom app`` (or ``python -m layerloom.ui.serve``).
+
+Sets up the page, the project bar (projects, snapshots, theme) and the navigation: the Designer, then the
+Data, Train, Results, Runs and Export pages that exist. Every page gets the session's one
+:class:`~layerloom.ui.state.DesignerState` and is drawn inside a guard: a bug shows a short
+message instead of a traceback, and the design (saved on every change) is kept.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+from collections.abc import Callable
+
+import streamlit as st
+
+from layerloom.ui import project_panel, theme
+from layerloom.ui import state as session
+from layerloom.ui.fields import plain
+from layerloom.ui.pages import designer
+
+log = logging.getLogger("layerloom.ui")
+
+# (module, title, icon): shown in this order when the module exists
+OTHER_PAGES = (
+    ("data", "Data", ":material/dataset:"),
+    ("train", "Train", ":material/model_training:"),
+    ("results", "Results", ":material/insights:"),
+    ("runs", "Runs", ":material/history:"),
+    ("export", "Export", ":material/ios_share:"),
+)
+
+
+def guarded(render: Callable[[session.DesignerState], None], state: session.DesignerState,
+            where: str) -> None:
+    """Draw ``render(state)``; an exception becomes a message, never a traceback."""
+    try:
+        render(state)
+    except Exception as exc:  # a bug: Streamlit's own rerun/stop signals are BaseExceptions
+        log.exception("%s failed", where)
+        st.error(f"Something went wrong while drawing the {where}: {type(exc).__name__}: "
+                 f"{plain(str(exc)[:300])}. Your design is saved (project "
+                 f"{state.project_id}); undo the last change or reload the page.",
+                 icon=":material/bug_report:")
+
+
+def page(module, title: str, icon: str, state: session.DesignerState, **kwargs) -> st.Page:
+    def run() -> None:
+        guarded(module.render, state, f"{title} page")
+
+    return st.Page(run, title=title, icon=icon, url_path=title.lower(), **kwargs)
+
+
+def pages(state: session.DesignerState) -> list[st.Page]:
+    out = [page(designer, "Designer", ":material/account_tree:", state, default=True)]
+    for name, title, icon in OTHER_PAGES:
+        full = f"layerloom.ui.pages.{name}"
+        if importlib.util.find_spec(full) is None:
+            continue
+        try:
+            module = importlib.import_module(full)
+        except Exception:  # a page that does not import leaves the others working
+            log.exception("cannot import %s", full)
+            continue
+        out.append(page(module, title, icon, state))
+    return out
+
+
+def app_bar(state: session.DesignerState) -> None:
+    with st.container(horizontal=True, vertical_alignment="center", key="appbar"):
+        st.markdown("**:material/hub: LayerLoom**", width="content")
+        project_panel.render(state)
+        st.space("stretch")
+        theme.toggle(state)
+
+
+def main() -> None:
+    st.set_page_config(page_title="LayerLoom", page_icon=":material/hub:", layout="wide",
+                       initial_sidebar_state="collapsed")
+    theme.style()
+    try:
+        state = session.current()
+    except Exception as exc:  # e.g. the projects folder cannot be written
+        log.exception("cannot open the projects store")
+        st.error(f"LayerLoom cannot open its projects folder: {plain(exc)}. Set LAYERLOOM_HOME to a "
+                 f"folder you can write to and restart.")
+        return
+    guarded(app_bar, state, "project bar")
+    st.navigation(pages(state), position="top").run()
+    theme.sync(state)
+
+
+if __name__ == "__main__":  # `streamlit run ui/app.py` runs this file as __main__
+    main()

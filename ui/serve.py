@@ -1,0 +1,32 @@
+"""``python -m layerloom.ui.serve [streamlit options]``: ``streamlit run ui/app.py``, made safe
+for the ``ui/pages/`` package.
+
+Streamlit treats a ``pages/`` folder beside the main script as old-style page scripts until the
+script's first ``st.navigation`` call says otherwise, so a server's very first request for
+``/designer`` would run ``ui/pages/designer.py`` as a script (and fail on its package imports).
+Clearing that flag before the server starts, in its own process, avoids it.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+APP = Path(__file__).resolve().parent / "app.py"
+
+
+def main(argv: list[str] | None = None) -> int:
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.web import cli
+
+    PagesManager.uses_pages_directory = False  # ui/pages/ holds modules, not page scripts
+    sys.argv = ["streamlit", "run", str(APP), *(sys.argv[1:] if argv is None else argv)]
+    try:
+        cli.main()
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
