@@ -71,6 +71,8 @@ def first_line(exc: BaseException) -> str:
     """The first meaningful line of an exporter's message (they append IR dumps)."""
     for line in str(exc).strip().splitlines():
         line = line.strip()
+        for noise in (" Please feel free to request support", "  [Caused by"):
+            line = line.split(noise)[0].rstrip()
         if line:
             return line[:300]
     return type(exc).__name__

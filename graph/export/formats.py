@@ -25,6 +25,7 @@ from ..io import dumps_graph, load_graph
 from .blame import find_culprit, first_line
 from .errors import ExportError
 from .reference import Reference
+from .verify import fit_problems
 
 Runner = Callable[[list[torch.Tensor]], list]
 
@@ -75,10 +76,10 @@ def _load_weights(ref: Reference, path: Path) -> Runner:
 
 
 def _load_strict(model: nn.Module, state: dict, fmt: str) -> None:
-    try:
-        model.load_state_dict(state, strict=True)
-    except RuntimeError as exc:
-        raise ExportError(fmt, f"the weights do not load strictly: {first_line(exc)}") from None
+    problem = fit_problems(model, state)
+    if problem:
+        raise ExportError(fmt, f"the weights do not load strictly: {problem}")
+    model.load_state_dict(state, strict=True)
 
 
 # -- python: generated code plus weights beside it --------------------------------------------------

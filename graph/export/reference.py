@@ -22,6 +22,7 @@ from ..resolve import Resolution
 from ..summary import Summary, summarize
 from ..validate import validate
 from .errors import ExportError
+from .verify import fit_problems
 
 TRACE_BATCH, CHECK_BATCH = 2, 3
 
@@ -66,11 +67,10 @@ def prepare(graph: Graph, state_dict: Mapping[str, torch.Tensor] | None, *, seed
         torch.manual_seed(seed)
         model = compile_graph(graph)
     if state_dict is not None:
-        try:
-            model.load_state_dict(dict(state_dict), strict=True)
-        except RuntimeError as exc:
-            raise ExportError("weights", f"the weights do not fit the graph: "
-                                         f"{_first_line(exc)}") from None
+        problem = fit_problems(model, dict(state_dict))
+        if problem:
+            raise ExportError("weights", f"the weights do not fit the graph: {problem}")
+        model.load_state_dict(dict(state_dict), strict=True)
     model.eval()
     top = report.resolution.top
     ns = Namespace()
@@ -121,8 +121,3 @@ def _given(sample_inputs: Any, inputs: list[InputSpec]) -> list[torch.Tensor]:
                                         f"{', '.join(map(str, spec.shape))}]")
         out.append(tensor.to(torch.int64 if spec.dtype == "int64" else torch.float32))
     return out
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

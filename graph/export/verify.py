@@ -37,3 +37,24 @@ def compare(fmt: str, expected: Sequence[torch.Tensor], got: Sequence[Any],
                                    f"(tolerance {atol * scale:.3g})")
         worst = max(worst, diff)
     return worst
+
+
+def fit_problems(model: torch.nn.Module, state: dict) -> str | None:
+    """Why ``state`` does not load strictly into ``model``, in one line; None when it does.
+
+    >>> fit_problems(torch.nn.Linear(2, 3), {"weight": torch.zeros(3, 4)})
+    'missing bias; weight is [3, 4] in the weights but [3, 2] in the model'
+    """
+    own = model.state_dict()
+    parts = []
+    for label, keys in (("missing", [k for k in own if k not in state]),
+                        ("unexpected", [k for k in state if k not in own])):
+        if keys:
+            more = f" (and {len(keys) - 5} more)" if len(keys) > 5 else ""
+            parts.append(f"{label} {', '.join(keys[:5])}{more}")
+    for key, value in state.items():
+        if key in own and tuple(value.shape) != tuple(own[key].shape):
+            parts.append(f"{key} is {list(value.shape)} in the weights but "
+                         f"{list(own[key].shape)} in the model")
+            break
+    return "; ".join(parts) or None

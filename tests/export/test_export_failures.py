@@ -1,0 +1,109 @@
+"""Exports that cannot work, or that would be wrong, raise ExportError and leave nothing."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import zipfile
+
+import numpy as np
+import pytest
+
+from layerloom.graph.export import ExportError, export_model
+from layerloom.graph.export.formats import FORMATS
+
+
+@pytest.fixture
+def uneven_pool(chain):
+    """ONNX cannot pool 10×10 to 3×3 (it only exports output sizes that divide the input)."""
+    return chain(("x", "Input", {"shape": [2, 10, 10]}), ("conv", "Conv2d", {"out_channels": 4}),
+                 ("pool", "AdaptiveAvgPool2d", {"output_size": 3}), ("flat", "Flatten"),
+                 ("y", "Output"), name="uneven")
+
+
+def test_onnx_names_the_block_it_cannot_express(uneven_pool, tmp_path):
+    with pytest.raises(ExportError, match=r"^onnx export failed at pool \(AdaptiveAvgPool2d\): "
+                                          r".*adaptive_avg_pool2d.*not factor of input size"
+                       ) as caught:
+        export_model(uneven_pool, "onnx", tmp_path / "m.onnx")
+    assert (caught.value.format, caught.value.node, caught.value.block) == (
+        "onnx", "pool", "AdaptiveAvgPool2d")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_other_formats_still_express_it(uneven_pool, tmp_path):
+    assert export_model(uneven_pool, "torchscript", tmp_path / "m.pt").max_abs_diff < 1e-5
+
+
+def test_a_failed_export_keeps_the_previous_file(uneven_pool, tmp_path):
+    old = tmp_path / "m.onnx"
+    old.write_bytes(b"the previous export")
+    with pytest.raises(ExportError):
+        export_model(uneven_pool, "onnx", old)
+    assert old.read_bytes() == b"the previous export"
+    assert [p.name for p in tmp_path.iterdir()] == ["m.onnx"]
+
+
+def test_a_file_that_computes_something_else_is_refused(monkeypatch, tmp_path, chain):
+    onnx_format = FORMATS["onnx"]
+
+    def load_wrong(ref, path):
+        run = onnx_format.load(ref, path)
+        return lambda inputs: [np.asarray(o) + 1e-2 for o in run(inputs)]
+
+    monkeypatch.setitem(FORMATS, "onnx", dataclasses.replace(onnx_format, load=load_wrong))
+    graph = chain(("x", "Input", {"shape": [5]}), ("fc", "Linear", {"out_features": 3}),
+                  ("y", "Output"))
+    with pytest.raises(ExportError, match=r"^onnx export failed: output 0 differs from the "
+                                          r"model's by up to 0\.01"):
+        export_model(graph, "onnx", tmp_path / "m.onnx")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_file_that_does_not_load_is_refused(monkeypatch, tmp_path, chain):
+    def broken(ref, path):
+        raise RuntimeError("PytorchStreamReader failed reading zip archive")
+
+    monkeypatch.setitem(FORMATS, "torchscript",
+                        dataclasses.replace(FORMATS["torchscript"], load=broken))
+    graph = chain(("x", "Input", {"shape": [5]}), ("fc", "Linear"), ("y", "Output"))
+    with pytest.raises(ExportError, match="^torchscript export failed: RuntimeError: "
+                                          "PytorchStreamReader failed"):
+        export_model(graph, "torchscript", tmp_path / "m.pt")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_torchscript_traces_what_it_cannot_script(tmp_path, chain):
+    # nn.MultiheadAttention without biases does not script (its in_proj_bias is None)
+    graph = chain(("x", "Input", {"shape": [6, 8]}),
+                  ("attn", "MultiheadAttention", {"num_heads": 2, "bias": False}),
+                  ("pool", "SequencePool"), ("y", "Output"))
+    result = export_model(graph, "torchscript", tmp_path / "m.pt")
+    assert result.notes["method"] == "trace"
+    assert result.notes["script_error"]
+    assert result.max_abs_diff < 1e-5  # checked on a batch of another size than traced
+
+
+def test_bundle_leaves_out_what_onnx_cannot_express_and_says_why(uneven_pool, tmp_path):
+    result = export_model(uneven_pool, "bundle", tmp_path / "b.zip")
+    with zipfile.ZipFile(result.path) as archive:
+        names = archive.namelist()
+        manifest = json.loads(archive.read("manifest.json"))
+        card = archive.read("README.md").decode()
+    assert "model.onnx" not in names and "model.torchscript.pt" in names
+    assert "pool (AdaptiveAvgPool2d)" in manifest["skipped"]["model.onnx"]
+    assert ("| model.onnx | not included | bundle/onnx export failed at pool "
+            "(AdaptiveAvgPool2d): Unsupported: ONNX export of operator adaptive_avg_pool2d, "
+            "output size that are not factor of input size. |") in card
+    assert result.notes["skipped"] == manifest["skipped"]
+
+
+def test_bundle_fails_when_a_required_part_fails(monkeypatch, tmp_path, chain):
+    def broken(ref, path):
+        raise ExportError("python", "the generated code does not run: SyntaxError")
+
+    monkeypatch.setitem(FORMATS, "python", dataclasses.replace(FORMATS["python"], write=broken))
+    graph = chain(("x", "Input", {"shape": [5]}), ("fc", "Linear"), ("y", "Output"))
+    with pytest.raises(ExportError, match="^bundle/python export failed: the generated code"):
+        export_model(graph, "bundle", tmp_path / "b.zip")
+    assert list(tmp_path.iterdir()) == []
