@@ -1,0 +1,55 @@
+"""Training runtime: datasets, the trainer, the runs database, evaluation, search, distributed.
+
+>>> from layerloom.runtime import TrainConfig, load_dataset, train
+>>> result = train("seed-cnn.json", "mnist-5k", TrainConfig(epochs=5))   # doctest: +SKIP
+
+Names are imported on first use, so ``import layerloom.runtime`` stays cheap and one part
+(the data package, say) can be used without loading the others. Nothing here imports
+Streamlit or the UI.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+# name -> submodule that defines it
+_EXPORTS = {
+    # configuration
+    "TrainConfig": "config", "ConfigError": "config", "describe_fields": "config",
+    # data (runtime/data)
+    "load_dataset": "data", "list_datasets": "data", "list_file_kinds": "data",
+    "Dataset": "data", "DataError": "data", "check_input": "data",
+    "AugmentConfig": "data", "augment_batch": "data",
+    # training in this process
+    "train": "runner", "RunResult": "runner", "dataset_spec": "runner",
+    "Event": "events", "Control": "events",
+    "TrainError": "errors", "NonFiniteLoss": "errors", "RunNotFound": "errors",
+    "prepare_model": "model",
+    # runs in their own processes, and the database
+    "start_run": "process", "stop_run": "process", "pause_run": "process",
+    "resume_run": "process", "run_status": "process", "wait": "process", "kill_run": "process",
+    "RunStore": "store", "Run": "store", "Metric": "store", "home": "store",
+    "default_db": "store",
+    # evaluation, search
+    "evaluate": "evaluate", "classification_report": "evaluate",
+    "regression_report": "evaluate",
+    "lr_find": "search", "LRFinderResult": "search", "sweep": "search",
+    "SweepResult": "search", "parse_param": "search",
+    # checkpoints
+    "load_checkpoint": "checkpoint",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'layerloom.runtime' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

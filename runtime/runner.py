@@ -1,0 +1,281 @@
+"""Running one training run from start to result, in this process.
+
+:func:`train` is the Python API (notebooks, the CLI's fast path): a graph, a dataset and a
+config in, a :class:`RunResult` out. :func:`execute_run` runs a run recorded in the database: it
+is what a run's own process (``python -m layerloom.runtime.worker RUN_ID``) calls, and what a
+resume calls. Both go through :func:`run_training`: seed, prepare the model, train, evaluate on
+the test split.
+
+>>> from layerloom.runtime import train
+>>> result = train("graph.json", "iris", {"epochs": 5})   # doctest: +SKIP
+>>> result.metrics["test_accuracy"]                          # doctest: +SKIP
+0.93
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from torch import nn
+
+from layerloom.graph import Graph, GraphError, load_graph
+
+from .checkpoint import load_checkpoint
+from .config import ConfigError, TrainConfig
+from .device import configure_process, seed_everything
+from .errors import TrainError
+from .evaluate import evaluate
+from .events import Control, Event, fan_out
+from .model import PreparedModel, compile_module, prepare_model
+from .store import RunStore, StoreControl, StoreSink
+from .trainer import Trainer
+
+CHECKPOINT_NAME = "checkpoint.pt"
+
+
+@dataclass
+class RunResult:
+    run_id: int | None
+    status: str  # completed, stopped, paused
+    reason: str
+    history: list[dict]  # one row per epoch: train_loss, val_loss, train_accuracy, …
+    metrics: dict  # headline numbers: test_loss, test_accuracy | test_mae, test_rmse, test_r2…
+    evaluation: dict | None  # the full test report (see evaluate.py)
+    model: nn.Module  # the trained model as drawn (with its Softmax, if it ends in one)
+    checkpoint: Path | None
+    best: dict = field(default_factory=dict)  # {"metric", "value", "epoch"}
+    notes: list[str] = field(default_factory=list)
+    elapsed: float = 0.0
+
+    def to_dict(self) -> dict:
+        """JSON-ready (without the model)."""
+        return {"run_id": self.run_id, "status": self.status, "reason": self.reason,
+                "metrics": self.metrics, "best": self.best, "history": self.history,
+                "checkpoint": str(self.checkpoint) if self.checkpoint else None,
+                "notes": self.notes, "elapsed": self.elapsed}
+
+
+# -- inputs in their several forms ----------------------------------------------------------
+
+def as_graph(graph: Graph | dict | str | Path) -> Graph:
+    return graph if isinstance(graph, Graph) else load_graph(graph)
+
+
+def as_config(config: TrainConfig | Mapping | str | Path | None, **overrides: Any) -> TrainConfig:
+    if config is None:
+        config = TrainConfig()
+    elif isinstance(config, Mapping):
+        config = TrainConfig.from_dict(dict(config))
+    elif not isinstance(config, TrainConfig):
+        config = TrainConfig.load(config)
+    return config.replace(**overrides) if overrides else config
+
+
+def dataset_spec(source, seed: int = 0, val_fraction: float = 0.1, test_fraction: float = 0.2,
+                 **options: Any) -> dict:
+    """What the database keeps to load a dataset again: ``{"source", "seed", "val_fraction",
+    "test_fraction", "options"}``. ``source`` may also be a spec dict already, or a Dataset."""
+    if isinstance(source, Mapping):
+        spec = {"seed": seed, "val_fraction": val_fraction, "test_fraction": test_fraction,
+                "options": {}, **source}
+        spec["options"] = {**spec.get("options", {}), **options}
+        return spec
+    if hasattr(source, "x_train"):  # a loaded Dataset: its own record of how it was split
+        meta = source.meta
+        return {"source": source.source or source.name, "seed": meta.get("seed", seed),
+                "val_fraction": meta.get("val_fraction", val_fraction),
+                "test_fraction": meta.get("test_fraction", test_fraction),
+                "options": dict(meta.get("options", options))}
+    return {"source": str(source), "seed": seed, "val_fraction": val_fraction,
+            "test_fraction": test_fraction, "options": dict(options)}
+
+
+def load_from_spec(spec: Mapping):
+    from .data import load_dataset
+
+    return load_dataset(spec["source"], seed=spec.get("seed", 0),
+                        val_fraction=spec.get("val_fraction", 0.1),
+                        test_fraction=spec.get("test_fraction", 0.2), **spec.get("options", {}))
+
+
+def as_dataset(dataset):
+    """A Dataset from a Dataset, a name or path, or a spec dict; and the spec to store."""
+    if hasattr(dataset, "x_train"):
+        return dataset, dataset_spec(dataset)
+    spec = dataset_spec(dataset)
+    return load_from_spec(spec), spec
+
+
+# -- one run --------------------------------------------------------------------------------
+
+def run_training(graph: Graph, dataset, config: TrainConfig, *,
+                 variables: Mapping[str, Any] | None = None, sink=None,
+                 control: Control | None = None, checkpoint_path: Path | None = None,
+                 resume_from: Path | dict | None = None, dist=None,
+                 run_id: int | None = None) -> tuple[RunResult, PreparedModel]:
+    """Seed, build, train, evaluate. Raises GraphError, DataError, TrainError (NonFiniteLoss
+    among them) with messages for the user."""
+    configure_process(config)
+    seed_everything(config.seed)
+    prepared = prepare_model(graph, dataset, config, variables)
+    for note in prepared.notes:
+        if sink is not None:
+            sink(Event("message", epochs=config.epochs, message=note))
+    trainer = Trainer(prepared, dataset, config, sink=sink, control=control,
+                      checkpoint_path=checkpoint_path, dist=dist)
+    if resume_from is not None:
+        state = resume_from if isinstance(resume_from, dict) else load_checkpoint(
+            resume_from, trainer.device)
+        trainer.restore(state)
+    fit = trainer.fit()
+    model = inference_model(graph, prepared, variables)
+    evaluation, metrics = None, {}
+    if fit.status != "paused" and trainer.is_main:
+        x, y = trainer._on_device(dataset.x_test, dataset.y_test)
+        evaluation = evaluate(prepared.module, x, y, prepared.task, dataset.classes,
+                              config.eval_batch_size, autocast=trainer.autocast)
+        metrics = headline(evaluation)
+    st = fit.state
+    best = {"metric": trainer.monitor, "value": st.best, "epoch": st.best_epoch}
+    return RunResult(run_id, fit.status, fit.reason, st.history, metrics, evaluation, model,
+                     fit.checkpoint, best, prepared.notes, st.elapsed), prepared
+
+
+def headline(evaluation: dict) -> dict:
+    """``test_loss``, ``test_accuracy`` (or test MAE/RMSE/R², MSE): the numbers runs list."""
+    keys = ("loss", "accuracy", "macro_f1", "mae", "rmse", "r2", "mse")
+    return {f"test_{k}": evaluation[k] for k in keys if k in evaluation}
+
+
+def inference_model(graph: Graph, prepared: PreparedModel, variables) -> nn.Module:
+    """The trained model as the graph draws it: the training module itself, or, when a
+    trailing softmax was skipped for the loss, the full graph with the trained weights."""
+    if not prepared.skipped:
+        return prepared.module.eval()
+    model = compile_module(graph, variables)
+    model.load_state_dict(prepared.module.state_dict())
+    param = next(prepared.module.parameters(), None)
+    return model.to(param.device if param is not None else "cpu").eval()
+
+
+def train(graph: Graph | dict | str | Path, dataset, config: TrainConfig | Mapping | None = None,
+          callback: Callable[[Event], Any] | None = None, store: RunStore | None = None, *,
+          variables: Mapping[str, Any] | None = None, name: str | None = None,
+          control: Control | None = None, checkpoint: str | Path | None = None,
+          **overrides: Any) -> RunResult:
+    """Train ``graph`` on ``dataset`` here, in this process, and return the result.
+
+    ``dataset``: a Dataset, a built-in name or file path, or a spec dict (see
+    :func:`dataset_spec`). ``config``: a TrainConfig, a dict or a JSON file's path, with
+    ``overrides`` (``epochs=3``) on top. ``callback`` gets every :class:`Event` (returning
+    ``"stop"`` stops the run). With ``store``, the run is recorded in the database (its id in
+    ``result.run_id``) and checkpoints go beside it; ``checkpoint`` names a file otherwise.
+    A failure raises (GraphError, DataError, TrainError) after being recorded.
+    """
+    graph = as_graph(graph)
+    config = as_config(config, **overrides)
+    ds, spec = as_dataset(dataset)
+    if store is None:
+        result, _ = run_training(graph, ds, config, variables=variables, sink=callback,
+                                 control=control,
+                                 checkpoint_path=Path(checkpoint) if checkpoint else None)
+        return result
+    run_id = store.create_run(name or graph.name, graph.to_dict(), spec, config.to_dict(),
+                              dict(variables or {}), status="running")
+    return execute_run(store, run_id, dataset=ds, callback=callback, control=control)
+
+
+def execute_run(store: RunStore, run_id: int, *, resume: bool = False, dataset=None,
+                callback=None, control: Control | None = None, dist=None,
+                epochs: int | None = None) -> RunResult:
+    """Run (or, with ``resume``, continue from its checkpoint) the run ``run_id`` of ``store``,
+    recording status, metrics, evaluation and results. Failures are recorded, then raised."""
+    run = store.get(run_id)
+    path = store.run_dir(run_id) / CHECKPOINT_NAME
+    store.update(run_id, status="running", reason=None, started=run.started or time.time(),
+                 ended=None, pid=os.getpid(), heartbeat=time.time(), checkpoint=str(path))
+    sink = StoreSink(store, run_id)
+    try:
+        graph = as_graph(run.graph)
+        config = TrainConfig.from_dict(run.config)
+        if epochs is not None and epochs != config.epochs:
+            config = config.replace(epochs=epochs)
+            store.update(run_id, config=config.to_dict())
+        ds = dataset if dataset is not None else load_from_spec(run.dataset)
+        control = _either(control, StoreControl(store, run_id))
+        result, _ = run_training(graph, ds, config, variables=run.variables or None,
+                                 sink=fan_out([sink, callback]), control=control,
+                                 checkpoint_path=path, resume_from=path if resume else None,
+                                 dist=dist, run_id=run_id)
+    except BaseException as exc:
+        sink.flush()
+        reason = failure_reason(exc)
+        status = "stopped" if isinstance(exc, KeyboardInterrupt) else "failed"
+        store.set_status(run_id, status, reason, pid=None)
+        log_failure(store, run_id, exc)
+        raise
+    sink.flush()
+    record_result(store, run_id, result)
+    return result
+
+
+def record_result(store: RunStore, run_id: int, result: RunResult) -> None:
+    now = time.time()
+    if result.evaluation is not None:
+        store.save_evaluation(run_id, "test", result.evaluation)
+        step = (store.get(run_id).progress or {}).get("step", 0)
+        epoch = len(result.history)
+        store.add_metrics([(run_id, step, epoch, "test", k.removeprefix("test_"), v, now)
+                           for k, v in result.metrics.items()])
+    best = result.best
+    store.set_status(run_id, result.status, result.reason, pid=None,
+                     final_metrics=result.metrics or None, best_metric=best.get("value"),
+                     best_metric_name=best.get("metric"), best_epoch=best.get("epoch"))
+
+
+def failure_reason(exc: BaseException) -> str:
+    """Why a run failed, in words a user can act on."""
+    import torch
+
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted"
+    if isinstance(exc, GraphError):
+        return f"the design is invalid: {exc}"
+    if isinstance(exc, (TrainError, ConfigError)):
+        return str(exc)
+    if isinstance(exc, torch.cuda.OutOfMemoryError):
+        return "the GPU ran out of memory: try a smaller batch_size or a smaller model"
+    if isinstance(exc, MemoryError):
+        return "the run ran out of memory: try a smaller batch_size, model or dataset"
+    from .data import DataError
+
+    if isinstance(exc, DataError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def log_failure(store: RunStore, run_id: int, exc: BaseException) -> None:
+    """The traceback, for whoever debugs it, in the run's folder (never shown by default)."""
+    try:
+        text = "".join(traceback.format_exception(exc))
+        (store.run_dir(run_id) / "error.txt").write_text(text, encoding="utf-8")
+    except OSError:
+        pass
+
+
+def _either(local: Control | None, remote: StoreControl):
+    """A control that answers the in-process request first, then the database's."""
+    if local is None:
+        return remote
+
+    class Both:
+        def poll(self):
+            return local.poll() or remote.poll()
+
+    return Both()
