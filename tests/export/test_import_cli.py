@@ -1,0 +1,76 @@
+"""``layerloom import-torch`` on the user's own module file."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from layerloom.cli import main
+from layerloom.graph import compile_graph, load_graph
+
+MODELS = textwrap.dedent("""
+    import torch
+    from torch import nn
+
+    class TinyNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            torch.manual_seed(7)
+            self.features = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.ReLU())
+            self.fc = nn.Linear(8 * 14 * 14, 5)
+
+        def forward(self, x):
+            return self.fc(self.features(x).flatten(1))
+
+    def build():
+        return TinyNet()
+
+    def odd():
+        return nn.Sequential(nn.Conv2d(3, 8, 3), nn.PixelShuffle(2))
+""")
+
+
+@pytest.fixture
+def user_module(tmp_path, monkeypatch):
+    name = f"user_models_{tmp_path.name.replace('-', '_')}"
+    (tmp_path / f"{name}.py").write_text(MODELS)
+    monkeypatch.chdir(tmp_path)
+    yield name
+    sys.modules.pop(name, None)
+
+
+def test_import_writes_the_graph_and_weights_keyed_for_it(user_module, tmp_path, capsys):
+    code = main(["import-torch", f"{user_module}:build", "--input-shape", "3,16,16",
+                 "-o", "tiny.json", "--weights", "tiny.safetensors"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "tiny.json: 5 blocks from TinyNet; compiled graph matches the model (max abs diff" \
+        in out
+    graph = load_graph(tmp_path / "tiny.json")
+    model = compile_graph(graph).eval()
+    model.load_state_dict(load_file(str(tmp_path / "tiny.safetensors")), strict=True)
+    original = __import__(user_module).TinyNet().eval()
+    x = torch.randn(2, 3, 16, 16)
+    with torch.no_grad():
+        torch.testing.assert_close(model(x), original(x))
+
+
+def test_import_errors_are_reported(user_module, capsys):
+    assert main(["import-torch", f"{user_module}:odd", "--input-shape", "3,8,8",
+                 "-o", "odd.json"]) == 1
+    assert "error: cannot import 1 (PixelShuffle): no LayerLoom block computes PixelShuffle" \
+        in capsys.readouterr().err
+    assert main(["import-torch", f"{user_module}:Missing", "--input-shape", "3,8,8",
+                 "-o", "x.json"]) == 1
+    assert f"module '{user_module}' has no 'Missing'" in capsys.readouterr().err
+    assert main(["import-torch", "no_such_module_here:Net", "--input-shape", "3",
+                 "-o", "x.json"]) == 1
+    assert "cannot import module 'no_such_module_here'" in capsys.readouterr().err
+    assert main(["import-torch", f"{user_module}:build", "--input-shape", "3,a",
+                 "-o", "x.json"]) == 1
+    assert "--input-shape expects whole numbers such as 3,224,224, got '3,a'" \
+        in capsys.readouterr().err
