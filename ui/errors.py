@@ -22,17 +22,20 @@ import streamlit as st
 
 log = logging.getLogger("layerloom.ui")
 
-# Errors whose message is meant for the user (ValueError covers DataError, ConfigError, …).
+# Built-in errors whose message is usually readable as it is (a file not found, a bad value).
 _WORDED = (ValueError, RuntimeError, OSError)
 
 
 def friendly(err: BaseException) -> str:
-    """One line for the user; error types made for users keep their own message."""
-    problems = getattr(err, "problems", None)
-    if problems and all(hasattr(p, "message") for p in problems):
-        return "; ".join(str(p) for p in problems)
-    text = str(err).strip().strip("'\"") or type(err).__name__
-    if isinstance(err, _WORDED) and type(err).__module__.startswith(("layerloom", "builtins")):
+    """One line for the user: the project's own errors (DataError, GraphError, ExportError,
+    TrainError, ConfigError…) and common built-in ones keep their message; anything else is
+    prefixed with its type so that a bug report names it."""
+    text = "; ".join(line.strip() for line in str(err).splitlines() if line.strip())
+    if isinstance(err, KeyError) and not type(err).__module__.startswith("layerloom"):
+        text = text.strip("'\"")
+    text = text or type(err).__name__
+    if type(err).__module__.startswith("layerloom") or (
+            isinstance(err, _WORDED) and type(err).__module__ == "builtins"):
         return text
     return f"{type(err).__name__}: {text}"
 

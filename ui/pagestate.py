@@ -49,6 +49,8 @@ class PagesState:
     sweep_id: str | None = None
     export_run: str | None = None  # None: export the current design
     notice: str | None = None  # one message to show after a rerun (e.g. "design updated")
+    # form fields whose value an action changed: their widgets take it on the next rerun
+    refresh: list[str] = field(default_factory=list)
 
 
 PAGES_KEY = "runs"

@@ -24,3 +24,22 @@ def show_notice(pages: PagesState) -> None:
     if pages.notice:
         st.info(pages.notice)
         pages.notice = None
+
+
+def run_label(run) -> str:
+    """``#12 seed-cnn · mnist-5k · completed · val_loss 0.0712``: a run in one line."""
+    source = str((run.dataset or {}).get("source", "?")).rsplit("/", 1)[-1]
+    best = ""
+    if run.best_metric is not None:
+        best = f" · {run.best_metric_name} {run.best_metric:.4g}"
+    return f"#{run.id} {run.name} · {source} · {run.status}{best}"
+
+
+def config_line(config: dict | None) -> str:
+    """``adam lr 0.001 · batch 32 · 10 epochs``, defaults filling what a record leaves out."""
+    from layerloom.runtime import describe_fields
+
+    full = {f["name"]: f["default"] for f in describe_fields()}
+    full.update(config or {})
+    return (f"{full['optimizer']} lr {full['lr']:g} · batch {full['batch_size']} · "
+            f"{full['epochs']} epochs")

@@ -1,0 +1,171 @@
+"""Train page (ui/pages/train.py) with Streamlit's AppTest: the config form, the LR finder, and
+real runs in their own processes watched through the run store (start, live progress, pause,
+resume, stop, a failure's reason, and finding the run again from a new session)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from layerloom.graph.templates import load_template
+from layerloom.runtime import RunStore
+from layerloom.ui import projectruns
+from layerloom.ui.projects import ProjectStore
+from layerloom.ui.state import DesignerState
+
+TIMEOUT = 60
+
+
+def page(project_id: str) -> AppTest:
+    """The Train page in a fresh browser session on project ``project_id``."""
+
+    def script(pid: str = ""):
+        import streamlit as st
+
+        from layerloom.ui.pages import train
+        from layerloom.ui.projects import ProjectStore
+        from layerloom.ui.state import DesignerState
+
+        if "app" not in st.session_state:
+            st.session_state.app = DesignerState.open(ProjectStore(), pid)
+        train.render(st.session_state.app)
+
+    return AppTest.from_function(script, kwargs={"pid": project_id}, default_timeout=TIMEOUT)
+
+
+@pytest.fixture()
+def project(tmp_path, monkeypatch) -> str:
+    monkeypatch.setenv("LAYERLOOM_HOME", str(tmp_path))
+    return DesignerState.new(ProjectStore(), load_template("mlp-tabular")).project_id
+
+
+def values(elements) -> list[str]:
+    return [e.value for e in elements]
+
+
+def until(at: AppTest, done, timeout: float = 90.0) -> AppTest:
+    """Rerun the page (as the browser's fragment timer would) until ``done(at)``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        at.run()
+        if done(at):
+            return at
+        time.sleep(0.5)
+    raise AssertionError(f"timed out; progress {progress(at)}, errors {values(at.error)}, "
+                         f"info {values(at.info)}")
+
+
+def progress(at: AppTest) -> list[str]:
+    return [p.proto.text for p in at.get("progress")]
+
+
+def state_of(at: AppTest):
+    return at.session_state.app.pages["runs"]
+
+
+def test_the_form_keeps_changed_settings_and_rejects_values_out_of_range(project):
+    at = page(project).run()
+    assert not at.exception and not at.error
+    assert at.selectbox(key="train.cfg.optimizer").value == "adam"
+    assert at.number_input(key="train.cfg.lr").value == pytest.approx(1e-3)
+    at.number_input(key="train.cfg.epochs").set_value(3).run()
+    at.selectbox(key="train.cfg.schedule").select("cosine").run()
+    assert state_of(at).config == {"epochs": 3, "schedule": "cosine"}
+    at.number_input(key="train.cfg.lr").set_value(0.0).run()
+    assert values(at.error) == ["lr must be > 0, got 0.0"]
+    assert at.button(key="train.start").disabled
+
+
+def test_the_lr_finder_plots_the_range_test_and_fills_in_the_rate(project):
+    at = page(project).run()
+    at.button(key="train.lrfind").click().run()
+    assert not at.exception and not at.error
+    suggested = state_of(at).lr_range["suggestion"]
+    assert 1e-7 < suggested < 10
+    assert at.number_input(key="train.cfg.lr").value == pytest.approx(float(f"{suggested:.2g}"))
+    assert values(at.info)[0] == f"The learning rate is set to the suggested {suggested:.2g}."
+    spec = at.get("plotly_chart")[0].proto.spec
+    assert "Learning-rate range test" in spec and '"type":"log"' in spec
+
+
+def test_a_design_that_does_not_fit_the_data_is_not_started(project, tmp_path):
+    from layerloom.ui.pagestate import DataChoice, PagesState
+
+    at = page(project)
+    at.session_state["app"] = app = DesignerState.open(ProjectStore(), project)
+    app.pages["runs"] = PagesState(data=DataChoice("wine", {}, "wine"))
+    at.run()
+    at.button(key="train.start").click().run()
+    assert values(at.error) == [
+        "The design's Input is [4] float32 but wine gives [13] float32: set the Input's shape "
+        "to [13] (or pick a dataset of that shape). The Data page can fit the design in one "
+        "click."]
+    assert RunStore().list_runs() == []
+
+
+def test_a_run_trains_live_and_is_found_again_by_a_new_session(project):
+    at = page(project).run()
+    at.number_input(key="train.cfg.epochs").set_value(4).run()
+    at.number_input(key="train.cfg.batch_size").set_value(8).run()
+    at.button(key="train.start").click().run()
+    assert not at.error
+    run_id = state_of(at).run_id
+    assert projectruns.runs_of(project) == [run_id]
+    assert [b.label for b in at.button if b.key in ("train.pause", "train.stop")] == ["Pause",
+                                                                                      "Stop"]
+    seen_points = []
+
+    def finished(at):
+        chart = next((c for c in at.get("plotly_chart") if '"Loss"' in c.proto.spec), None)
+        if chart is not None:
+            seen_points.append(chart.proto.spec.count('"x":'))
+        return bool(at.success)
+
+    until(at, finished)
+    assert values(at.success)[0].startswith("Completed: finished 4 epochs. Test loss ")
+    assert len(progress(at)) == 1
+    assert progress(at)[0].startswith("epoch 4/4 · step 52/52 · ")  # 105 samples, batches of 8
+    assert seen_points == sorted(seen_points)  # curves only gain traces as the run goes
+    run = RunStore().get(run_id)
+    assert run.status == "completed" and run.config["epochs"] == 4
+    loss = next(c for c in at.get("plotly_chart") if '"Loss"' in c.proto.spec).proto.spec
+    assert '"name":"train"' in loss and '"name":"val"' in loss
+
+    again = page(project).run()  # the browser was closed: a new session finds the run
+    assert state_of(again).run_id == run_id
+    assert values(again.success) == values(at.success)
+
+
+def test_pause_resume_and_stop_reach_the_run(project):
+    at = page(project).run()
+    at.number_input(key="train.cfg.epochs").set_value(2000).run()
+    at.button(key="train.start").click().run()
+    until(at, lambda at: "step 0/" not in "".join(progress(at)) and "epoch" in
+          "".join(progress(at)))
+    at.button(key="train.pause").click().run()
+    assert values(at.info)[0].endswith("will pause after this batch.")
+    until(at, lambda at: any(v.startswith("Paused") for v in values(at.info)))
+    run_id = state_of(at).run_id
+    assert RunStore().get(run_id).status == "paused"
+    at.button(key="train.resume").click().run()
+    until(at, lambda at: RunStore().get(run_id).status == "running" and
+          at.button(key="train.stop") is not None)
+    at.button(key="train.stop").click().run()
+    until(at, lambda at: any(v.startswith("Stopped") for v in values(at.info)))
+    assert RunStore().get(run_id).status == "stopped"
+
+
+def test_a_failed_run_shows_its_reason_in_words(project):
+    store = RunStore()
+    run_id = store.create_run("mlp-tabular", load_template("mlp-tabular").to_dict(),
+                              {"source": "iris"}, {"epochs": 1})
+    store.set_status(run_id, "failed", "the training loss became nan at step 3 (epoch 1): try "
+                                       "a lower learning rate")
+    projectruns.remember(project, run_id)
+    at = page(project).run()
+    assert not at.exception
+    assert values(at.error) == ["The run failed: the training loss became nan at step 3 "
+                                "(epoch 1): try a lower learning rate"]
+    assert at.button(key="train.start") is not None

@@ -1,0 +1,143 @@
+"""Watching a run live: read its new metric rows from the run store once a second and redraw.
+
+The run trains in a process of its own and writes to the database; the page only reads. The
+live panel is an ``st.fragment(run_every=1)``: it reruns alone, once a second, and never blocks
+the page. Each rerun asks the store only for the rows written since the last one
+(:class:`Feed`), so watching costs the run next to nothing (``benchmarks/ui_live_bench.py``).
+
+>>> progress_line({"epoch": 1, "epochs": 5, "step": 120, "total_steps": 550, "eta": 42.4,
+...                "metrics": {"samples_per_s": 1534.2}}, "running")
+'epoch 2/5 · step 120/550 · 1,534 samples/s · ETA 0:42'
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import streamlit as st
+
+from layerloom.runtime import RunStore, run_status
+from layerloom.runtime.store import ACTIVE, default_db
+
+from . import charts
+
+REFRESH_S = 1.0
+
+
+@st.cache_resource(show_spinner=False)
+def _store(path: str) -> RunStore:
+    return RunStore(path)
+
+
+def store_of() -> RunStore:
+    """This server's connection to the runs database under ``$LAYERLOOM_HOME``."""
+    return _store(str(default_db()))
+
+
+class Feed:
+    """A run's metric rows, fetched incrementally (only rows newer than the last seen)."""
+
+    def __init__(self, run_id: int):
+        self.run_id = run_id
+        self.rows: list = []
+        self._last = 0
+        self._lock = threading.Lock()
+
+    def poll(self, store: RunStore) -> list:
+        with self._lock:
+            new = store.metrics(self.run_id, after=self._last)
+            if new:
+                self.rows.extend(new)
+                self._last = new[-1].rowid
+            return list(self.rows)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _feed(path: str, run_id: int) -> Feed:
+    return Feed(run_id)
+
+
+def rows_of(store: RunStore, run_id: int) -> list:
+    """All metric rows of a run so far, read incrementally and shared by every viewer."""
+    return _feed(str(store.path), run_id).poll(store)
+
+
+def clock(seconds: float | None) -> str:
+    """``0:42``, ``1:02:03``; ``?`` when unknown."""
+    if seconds is None or seconds != seconds or seconds < 0:
+        return "?"
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def progress_line(progress: dict | None, status: str) -> str:
+    """Epoch, step, samples/s and ETA in one line."""
+    if not progress:
+        return "waiting for the run to start…" if status in ACTIVE else status
+    parts = [f"epoch {min(progress.get('epoch', 0) + 1, progress.get('epochs') or 1)}"
+             f"/{progress.get('epochs', '?')}",
+             f"step {progress.get('step', 0)}/{progress.get('total_steps', '?')}"]
+    speed = (progress.get("metrics") or {}).get("samples_per_s")
+    if speed:
+        parts.append(f"{speed:,.0f} samples/s")
+    if status in ACTIVE:
+        parts.append(f"ETA {clock(progress.get('eta'))}")
+    else:
+        parts.append(f"took {clock(progress.get('elapsed'))}")
+    return " · ".join(parts)
+
+
+def fraction(progress: dict | None) -> float:
+    if not progress or not progress.get("total_steps"):
+        return 0.0
+    return max(0.0, min(1.0, progress["step"] / progress["total_steps"]))
+
+
+def metric_names(rows) -> list[str]:
+    """The curves a run has besides the loss: ``accuracy`` for classes, ``mae`` for numbers."""
+    names = {getattr(r, "name", None) for r in rows}
+    return ["loss"] + [m for m in ("accuracy", "mae") if m in names]
+
+
+def draw(store: RunStore, run_id: int, per_epoch: bool) -> object:
+    """Progress and curves of one run as they are now; the run's row."""
+    run = run_status(run_id, store)
+    rows = rows_of(store, run_id)
+    progress = run.progress or {}
+    label = progress_line(progress, run.status)
+    if run.control in ("stop", "pause") and run.status in ACTIVE:
+        label += f" · {'stopping' if run.control == 'stop' else 'pausing'} at the next batch…"
+    st.progress(fraction(progress), text=label)
+    names = metric_names(rows)
+    columns = st.columns(len(names) + 1)
+    for column, name in zip(columns, names):
+        with column:
+            st.plotly_chart(charts.curves_figure(rows, name, per_epoch=per_epoch),
+                            key=f"live.{run_id}.{name}")
+    with columns[-1]:
+        st.plotly_chart(charts.lr_figure(rows), key=f"live.{run_id}.lr")
+    return run
+
+
+def watch(store: RunStore, run_id: int, per_epoch: bool,
+          on_end: Callable[[object], None] | None = None) -> None:
+    """Draw the run; while it is queued or running, redraw once a second in a fragment.
+
+    When the run ends the whole page reruns once, so that its buttons and results follow.
+    """
+    run = run_status(run_id, store)
+    if run.status not in ACTIVE:
+        draw(store, run_id, per_epoch)
+        return
+
+    def panel() -> None:
+        current = draw(store, run_id, per_epoch)
+        if current.status not in ACTIVE:
+            if on_end is not None:
+                on_end(current)
+            st.rerun(scope="app")
+
+    st.fragment(panel, run_every=REFRESH_S)()

@@ -1,0 +1,229 @@
+"""Train page: the training config, the LR finder, start/pause/resume/stop, and the live run.
+
+Runs train in their own processes (``layerloom.runtime.start_run``); this page only writes the
+request and reads the run store. Closing the browser does not stop a run; opening the page again
+finds the project's run and shows it live.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from layerloom.graph import validate
+from layerloom.runtime import (ConfigError, TrainConfig, describe_fields, lr_find, pause_run,
+                               resume_run, run_status, start_run, stop_run)
+from layerloom.runtime.store import ACTIVE
+
+from .. import charts, live, projectruns
+from ..cache import dataset_of
+from ..datafit import check_fit
+from ..errors import friendly, shown_errors
+from ..forms import field_widget, seed
+from ..pagestate import DataChoice, PagesState, pages_of, project_of
+from .common import config_line, show_notice
+
+# The settings most runs change, shown first; the rest sit in "More settings" by group.
+MAIN = ("optimizer", "lr", "schedule", "batch_size", "epochs", "early_stopping", "patience",
+        "monitor", "seed", "device")
+GROUPS = ("task", "optimizer", "schedule", "loop", "early_stopping", "hardware", "reporting",
+          "augmentation")
+
+
+def render(state) -> None:
+    st.header("Train")
+    with shown_errors("The Train page"):
+        pages = pages_of(state)
+        show_notice(pages)
+        store = live.store_of()
+        run = current_run(state, pages, store)
+        active = run is not None and run.status in ACTIVE
+        with st.expander("Training settings", expanded=not active):
+            config = config_form(pages)
+            lr_finder(state, pages, config)
+        controls(state, pages, store, run, config)
+        if run is not None:
+            show_run(pages, store, run)
+
+
+# -- the config -----------------------------------------------------------------------------
+
+def config_form(pages: PagesState) -> TrainConfig | None:
+    """The config from the form, or None (with its problems shown) when a value is out of
+    range. Only the values that differ from the defaults are kept in the page state."""
+    fields = {f["name"]: f for f in describe_fields()}
+    for name in pages.refresh:  # set by an action (the LR finder): re-seed the widget
+        st.session_state.pop(f"train.cfg.{name}", None)
+    pages.refresh = []
+    values = dict(pages.config)
+    chosen = {}
+    cols = st.columns(5)
+    for i, name in enumerate(MAIN):
+        with cols[i % 5]:
+            chosen[name] = field_widget(fields[name], values.get(name, fields[name]["default"]),
+                                        f"train.cfg.{name}")
+    with st.expander("More settings"):
+        for group in GROUPS:
+            rest = [f for f in fields.values() if f["group"] == group and f["name"] not in MAIN]
+            if not rest:
+                continue
+            st.caption(group.replace("_", " "))
+            cols = st.columns(4)
+            for i, f in enumerate(rest):
+                with cols[i % 4]:
+                    chosen[f["name"]] = field_widget(f, values.get(f["name"], f["default"]),
+                                                     f"train.cfg.{f['name']}")
+    defaults = {n: tuple(f["default"]) if isinstance(f["default"], list) else f["default"]
+                for n, f in fields.items()}
+    pages.config = {k: v for k, v in chosen.items() if v != defaults[k]}
+    try:
+        return TrainConfig.from_dict(pages.config)
+    except ConfigError as err:
+        for problem in err.problems:
+            st.error(problem)
+        return None
+
+
+def lr_finder(state, pages: PagesState, config: TrainConfig | None) -> None:
+    left, right = st.columns([1, 3])
+    clicked = left.button("LR finder", key="train.lrfind", disabled=config is None,
+                          help="Train a copy of the model for 100 steps at rising rates and "
+                               "suggest the rate where the loss falls fastest.")
+    if clicked:
+        graph, choice = ready(state, pages)
+        if graph is not None:
+            with st.spinner("Running the learning-rate range test…"):
+                result = lr_find(graph, spec_of(choice), config)
+            pages.lr_range = result.to_dict()
+            if result.suggestion:
+                pages.config["lr"] = float(f"{result.suggestion:.2g}")
+                pages.refresh.append("lr")
+                pages.notice = f"The learning rate is set to the suggested {result.suggestion:.2g}."
+            else:
+                pages.notice = "The range test found no rate to suggest: the loss never fell."
+            st.rerun()
+    found = pages.lr_range
+    if found:
+        right.caption(f"Suggested rate {found['suggestion']:.2g}" if found.get("suggestion")
+                      else "No suggestion")
+        st.plotly_chart(charts.lr_finder_figure(found["lrs"], found["losses"],
+                                                found.get("suggestion")), key="train.lrplot")
+
+
+# -- starting and steering a run ------------------------------------------------------------
+
+def data_choice(state, pages: PagesState) -> DataChoice | None:
+    """The dataset chosen on the Data page, else the one the design's template names."""
+    if pages.data is not None:
+        return pages.data
+    graph = getattr(state, "graph", None)
+    name = graph.extra.get("dataset") if graph is not None else None
+    return DataChoice(name, {}, name) if name else None
+
+
+def spec_of(choice: DataChoice) -> dict:
+    """The dataset as the run store keeps it (``runtime.dataset_spec``'s form)."""
+    return {"source": choice.source, "seed": choice.seed, "val_fraction": choice.val_fraction,
+            "test_fraction": choice.test_fraction,
+            "options": {k: list(v) if isinstance(v, tuple) else v
+                        for k, v in choice.options.items()}}
+
+
+def ready(state, pages: PagesState):
+    """``(graph, data choice)`` when the design is valid and fits the data; else the reasons
+    are shown and ``(None, None)`` returned."""
+    graph = getattr(state, "graph", None)
+    choice = data_choice(state, pages)
+    if graph is None:
+        st.error("There is no design to train: open or create one in the Designer.")
+        return None, None
+    if choice is None:
+        st.error("Choose the data to train on, on the Data page.")
+        return None, None
+    report = validate(graph)
+    if not report.ok:
+        st.error("The design has problems to fix in the Designer first: " +
+                 "; ".join(str(p) for p in report.errors[:5]))
+        return None, None
+    fit = check_fit(graph, dataset_of(choice))
+    if not fit.ok:
+        st.error(" ".join(fit.problems) + " The Data page can fit the design in one click.")
+        return None, None
+    return graph, choice
+
+
+def current_run(state, pages: PagesState, store):
+    """The run this page shows: the one chosen in this session, else the project's active or
+    latest run (so a page reopened after the browser closed finds its run again)."""
+    if pages.run_id is not None:
+        try:
+            return run_status(pages.run_id, store)
+        except KeyError:
+            pages.run_id = None
+    run = projectruns.current_run(store, project_of(state))
+    if run is not None:
+        pages.run_id = run.id
+    return run
+
+
+def controls(state, pages: PagesState, store, run, config: TrainConfig | None) -> None:
+    active = run is not None and run.status in ACTIVE
+    cols = st.columns(4)
+    if not active:
+        start = cols[0].button("Start training", type="primary", key="train.start",
+                               disabled=config is None)
+        if start:
+            graph, choice = ready(state, pages)
+            if graph is not None:
+                name = getattr(state, "name", "") or graph.name
+                run_id = start_run(graph, spec_of(choice), config, name=name, store=store)
+                projectruns.remember(project_of(state), run_id)
+                pages.run_id = run_id
+                st.rerun()
+        if run is not None and run.resumable and run.status != "completed":
+            if cols[1].button("Resume", key="train.resume"):
+                act(lambda: resume_run(run.id, store), pages, f"Run {run.id} resumed.")
+        return
+    if cols[0].button("Pause", key="train.pause", disabled=run.control is not None):
+        act(lambda: pause_run(run.id, store), pages, f"Run {run.id} will pause after this batch.")
+    if cols[1].button("Stop", key="train.stop", disabled=run.control == "stop"):
+        act(lambda: stop_run(run.id, store), pages, f"Run {run.id} will stop after this batch.")
+
+
+def act(request, pages: PagesState, done: str) -> None:
+    """Send a request to a run; a run that cannot take it says why in words."""
+    try:
+        request()
+    except Exception as err:  # noqa: BLE001 - shown in words, the page goes on
+        pages.notice = f"Could not do that: {friendly(err)}"
+    else:
+        pages.notice = done
+    st.rerun()
+
+
+# -- the run --------------------------------------------------------------------------------
+
+def show_run(pages: PagesState, store, run) -> None:
+    st.subheader(f"Run {run.id}: {run.name}")
+    dataset = (run.dataset or {}).get("source", "?")
+    st.caption(f"{dataset} · {config_line(run.config)}")
+    status_line(run)
+    seed("train.per_epoch", False)
+    per_epoch = st.toggle("Per epoch", key="train.per_epoch",
+                          help="Show one point per epoch instead of every logged step.")
+    live.watch(store, run.id, per_epoch)
+
+
+def status_line(run) -> None:
+    reason = run.reason or ""
+    if run.status == "failed":
+        st.error(f"The run failed: {reason or 'no reason was recorded'}")
+    elif run.status == "completed":
+        metrics = ", ".join(f"{k.removeprefix('test_')} {v:.4g}"
+                            for k, v in (run.final_metrics or {}).items())
+        st.success(f"Completed: {reason}." + (f" Test {metrics}." if metrics else "")
+                   + " See the Results page.")
+    elif run.status in ("paused", "stopped"):
+        more = " Resume continues it exactly." if run.resumable else ""
+        st.info(f"{run.status.capitalize()}{': ' + reason if reason else ''}.{more}")
+    elif run.status == "queued":
+        st.info("Starting: the run's process is loading the data and building the model…")
