@@ -76,7 +76,7 @@ def one_block_graph(spec, params: dict, in_shapes) -> dict:
             "nodes": nodes, "edges": edges}
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def helpers():
     """The helpers above, as one namespace (test files cannot import each other)."""
     class Helpers:
