@@ -1,0 +1,247 @@
+"""Results page: a finished run's test metrics, confusion matrix, per-class scores, its most
+confidently wrong samples (or predicted-vs-true, or reconstructions), and "Try it"."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+import torch
+
+from .. import charts, images, live, predict
+from ..errors import shown_errors
+from ..forms import seed
+from ..pagestate import PagesState, pages_of
+from .common import run_label, show_notice
+
+GALLERY = 12
+RECONSTRUCTIONS = 8
+
+
+def render(state) -> None:
+    st.header("Results")
+    with shown_errors("The Results page"):
+        pages = pages_of(state)
+        show_notice(pages)
+        store = live.store_of()
+        run = choose_run(pages, store)
+        if run is None:
+            return
+        evaluation = store.evaluation(run.id, "test")
+        if evaluation is None:
+            st.info(f"Run {run.id} is {run.status} and has no test evaluation yet"
+                    + (f": {run.reason}" if run.reason else "") + ". Runs are evaluated on "
+                    "the test split when they complete or are stopped.")
+            return
+        metrics(evaluation)
+        kind = evaluation.get("task")
+        if kind == "classification":
+            classification(store, run, evaluation)
+        elif kind == "regression":
+            regression(store, run)
+        elif kind == "reconstruction":
+            reconstruction(store, run)
+        if kind in ("classification", "regression"):
+            with shown_errors("Try it"):
+                try_it(store, run, kind)
+
+
+def choose_run(pages: PagesState, store):
+    runs = [r for r in store.list_runs() if r.status not in ("queued", "running")]
+    if not runs:
+        st.info("No finished run yet: train one on the Train page.")
+        return None
+    ids = [r.id for r in runs]
+    wanted = pages.results_run if pages.results_run in ids else (
+        pages.run_id if pages.run_id in ids else ids[0])
+    by_id = {r.id: r for r in runs}
+    seed("results.run", wanted)
+    if st.session_state["results.run"] not in ids:
+        st.session_state["results.run"] = wanted
+    chosen = st.selectbox("Run", ids, key="results.run", format_func=lambda i: run_label(by_id[i]))
+    pages.results_run = chosen
+    return by_id[chosen]
+
+
+def metrics(evaluation: dict) -> None:
+    names = [k for k in ("accuracy", "macro_f1", "loss", "mae", "rmse", "r2", "mse")
+             if isinstance(evaluation.get(k), (int, float))]
+    cols = st.columns(len(names) + 1)
+    cols[0].metric("test samples", evaluation.get("n", 0))
+    for col, name in zip(cols[1:], names):
+        value = evaluation[name]
+        col.metric(f"test {name.replace('_', ' ')}",
+                   f"{value:.2%}" if name in ("accuracy", "macro_f1") else f"{value:.4g}")
+
+
+# -- classification -------------------------------------------------------------------------
+
+def classification(store, run, evaluation: dict) -> None:
+    classes = evaluation["classes"]
+    left, right = st.columns([3, 2])
+    with left:
+        seed("results.normalize", False)
+        share = st.toggle("Show shares of each true class", key="results.normalize")
+        st.plotly_chart(charts.confusion_figure(evaluation["confusion_matrix"], classes,
+                                                normalize=share), key="results.confusion")
+    with right:
+        table = pd.DataFrame(evaluation["per_class"])
+        st.dataframe(table, hide_index=True, column_config={
+            c: st.column_config.NumberColumn(format="%.3f") for c in ("precision", "recall", "f1")})
+    wrong = evaluation.get("most_confident_wrong") or []
+    st.subheader("Most confidently wrong")
+    if not wrong:
+        st.success("No test sample was misclassified.")
+        return
+    ds = predict.run_dataset(run)
+    captions = [f"true {w['true_class']} → {w['predicted_class']} ({w['confidence']:.0%})"
+                for w in wrong[:GALLERY]]
+    index = [w["index"] for w in wrong[:GALLERY]]
+    samples = ds.x_test[index]
+    if images.is_image_shape(ds.input_shape) and ds.dtype == "float32":
+        shown = predict.shown(samples, ds)
+        st.image([images.enlarge(images.to_display(x)) for x in shown], caption=captions,
+                 width=110)
+    else:
+        from .data import table_head
+
+        frame = table_head(ds, torch.from_numpy(predict.shown(samples, ds))
+                           if ds.dtype == "float32" else samples, [w["true_class"] for w in
+                                                                   wrong[:GALLERY]])
+        frame["predicted"] = [w["predicted_class"] for w in wrong[:GALLERY]]
+        frame["confidence"] = [w["confidence"] for w in wrong[:GALLERY]]
+        st.dataframe(frame, hide_index=True)
+
+
+# -- regression and reconstruction ----------------------------------------------------------
+
+def regression(store, run) -> None:
+    model = predict.trained(store, run)
+    ds = model.dataset
+    pred = model.outputs(ds.x_test).reshape(ds.y_test.shape)
+    st.plotly_chart(charts.scatter_figure(ds.y_test.numpy(), pred.numpy()),
+                    key="results.scatter")
+
+
+def reconstruction(store, run) -> None:
+    model = predict.trained(store, run)
+    ds = model.dataset
+    x = ds.x_test[:RECONSTRUCTIONS]
+    out = model.outputs(x).reshape(x.shape)
+    st.subheader("Inputs (top) and reconstructions (bottom)")
+    if images.is_image_shape(ds.input_shape):
+        for row in (x, out):
+            st.image([images.enlarge(images.to_display(s)) for s in predict.shown(row, ds)],
+                     width=96)
+    else:
+        st.plotly_chart(charts.scatter_figure(x.numpy().ravel(), out.numpy().ravel(),
+                                              name="value"), key="results.recon")
+
+
+# -- try it ---------------------------------------------------------------------------------
+
+def try_it(store, run, kind: str) -> None:
+    st.subheader("Try it")
+    model = predict.trained(store, run)
+    ds = model.dataset
+    x = model_input(ds)
+    if x is None:
+        return
+    if kind == "classification":
+        probs = model.probabilities(x)[0]
+        st.plotly_chart(charts.probabilities_figure(probs, ds.classes), key="results.probs")
+    else:
+        value = model.outputs(x).reshape(-1).tolist()
+        st.metric("prediction", ", ".join(f"{v:.4g}" for v in value))
+
+
+def model_input(ds) -> torch.Tensor | None:
+    """One input, from what the data are: a drawing or picture, a table row, a text."""
+    if ds.dtype == "int64" and ds.vocab:
+        words = st.text_area("A text to classify", key="results.text",
+                             placeholder="Type a sentence…")
+        return predict.from_text(words, ds) if words.strip() else None
+    if images.is_image_shape(ds.input_shape):
+        return image_input(ds)
+    if len(ds.input_shape) == 1:
+        return row_input(ds)
+    return sample_input(ds)
+
+
+def image_input(ds) -> torch.Tensor | None:
+    shape = tuple(ds.input_shape)
+    ways = ["Pick a test sample", "Upload a picture"]
+    drawable = shape == (1, 28, 28) and canvas() is not None
+    if drawable:
+        ways.insert(0, "Draw a digit")
+    how = st.radio("Input", ways, key="results.how", horizontal=True)
+    if how == "Draw a digit":
+        st.caption("Draw one digit, large and centred; white on black, as MNIST has them.")
+        result = canvas()(stroke_width=18, stroke_color="#FFFFFF", background_color="#000000",
+                          height=224, width=224, drawing_mode="freedraw", key="results.canvas",
+                          return_image_data=True)
+        data = getattr(result, "image_data", None)
+        if data is None or not np.asarray(data)[..., :3].any():
+            return None
+        raw = images.from_drawing(np.asarray(data), shape)
+    elif how == "Upload a picture":
+        file = st.file_uploader("Picture", type=["png", "jpg", "jpeg"], key="results.upload")
+        if file is None:
+            return None
+        raw = images.from_upload(file.getvalue(), shape)
+        if shape[0] == 1 and st.checkbox("Invert (dark digit on light paper)",
+                                         key="results.invert", value=raw.mean() > 0.5):
+            raw = 1.0 - raw
+    else:
+        return sample_input(ds)
+    st.image(images.enlarge(images.to_display(raw)), caption="what the model sees", width=112)
+    return predict.from_raw(raw[None], ds)
+
+
+def row_input(ds) -> torch.Tensor | None:
+    names = predict.row_names(ds)
+    how = st.radio("Input", ["Edit a row", "Upload a CSV row"], key="results.how",
+                   horizontal=True)
+    if how == "Upload a CSV row":
+        file = st.file_uploader("CSV with a header and one row", type=["csv"],
+                                key="results.csv")
+        if file is None:
+            return None
+        frame = pd.read_csv(io.BytesIO(file.getvalue()), dtype=str, keep_default_na=False)
+        if frame.empty:
+            raise ValueError(f"{file.name} has a header but no row")
+        features = predict.encode_row(frame.iloc[0].to_dict(), ds)
+    else:
+        start = predict.shown(ds.x_test[:1], ds)[0]
+        edited = st.data_editor(pd.DataFrame([start], columns=names), key="results.row",
+                                hide_index=True)
+        features = edited.iloc[0].to_numpy(dtype=np.float32)
+    return predict.from_raw(features[None], ds)
+
+
+def sample_input(ds) -> torch.Tensor | None:
+    n = len(ds.x_test)
+    index = st.number_input("Test sample", min_value=0, max_value=max(0, n - 1), value=0,
+                            step=1, key="results.sample")
+    x = ds.x_test[int(index):int(index) + 1]
+    truth = ds.y_test[int(index)]
+    label = ds.classes[int(truth)] if ds.classes else ", ".join(
+        f"{v:.3g}" for v in truth.reshape(-1).tolist())
+    if images.is_image_shape(ds.input_shape) and ds.dtype == "float32":
+        st.image(images.enlarge(images.to_display(predict.shown(x, ds)[0])),
+                 caption=f"true: {label}", width=112)
+    else:
+        st.caption(f"true: {label}")
+    return x
+
+
+def canvas():
+    """``st_canvas`` from streamlit-drawable-canvas, or None where it is not installed or
+    cannot register (outside a running server, as in AppTest)."""
+    try:
+        from streamlit_drawable_canvas import st_canvas
+    except Exception:  # noqa: BLE001 - optional: a picker and uploads stand in
+        return None
+    return st_canvas

@@ -1,0 +1,140 @@
+"""A finished run's model, and inputs fed to it the way its data were: for the Results page.
+
+The run's last checkpoint holds the trained weights; the model is rebuilt from the run's graph
+with the runtime's own ``prepare_model`` (so a trailing Softmax is handled exactly as in
+training) and its outputs read with the task's ``probabilities``. Raw inputs (an image in [0, 1],
+a table row in the file's units, a text) are normalised with the statistics the run's dataset
+fitted on its training split.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+import torch
+
+from layerloom.graph import load_graph
+from layerloom.runtime import RunStore, TrainConfig, load_checkpoint, prepare_model
+from layerloom.runtime.data import normalize, text
+
+from .cache import dataset_of
+from .pagestate import DataChoice
+
+
+@dataclass
+class Trained:
+    module: torch.nn.Module
+    task: object  # runtime.tasks.Task
+    dataset: object  # runtime.data.Dataset
+
+    def outputs(self, x: torch.Tensor) -> torch.Tensor:
+        """The model's outputs for a batch of normalised inputs."""
+        with torch.no_grad():
+            return self.module(x).float()
+
+    def probabilities(self, x: torch.Tensor) -> np.ndarray:
+        return self.task.probabilities(self.outputs(x)).numpy()
+
+
+def choice_of(spec: dict) -> DataChoice:
+    """A run's dataset record as the Data page's choice (and cache key)."""
+    return DataChoice(spec["source"], dict(spec.get("options") or {}), Path(spec["source"]).name,
+                      spec.get("seed", 0), spec.get("val_fraction", 0.1),
+                      spec.get("test_fraction", 0.2))
+
+
+def run_dataset(run):
+    return dataset_of(choice_of(run.dataset))
+
+
+@st.cache_resource(max_entries=4, show_spinner="Loading the trained model…")
+def _trained(db: str, run_id: int, checkpoint: str, mtime: float) -> Trained:
+    del mtime  # part of the key: a resumed run writes a newer checkpoint
+    run = RunStore(db).get(run_id)
+    ds = run_dataset(run)
+    prepared = prepare_model(load_graph(run.graph), ds, TrainConfig.from_dict(run.config),
+                             run.variables or None)
+    state = load_checkpoint(checkpoint)
+    prepared.module.load_state_dict(state["model"])
+    prepared.module.eval()
+    return Trained(prepared.module, prepared.task, ds)
+
+
+def trained(store: RunStore, run) -> Trained:
+    """The run's model with its last checkpoint's weights; TrainError in words without one."""
+    path = Path(run.checkpoint) if run.checkpoint else None
+    if path is None or not path.is_file():
+        raise ValueError(f"run {run.id} saved no checkpoint (it ended before its first epoch "
+                         f"did), so there is no trained model to load")
+    return _trained(str(store.path), run.id, str(path), path.stat().st_mtime)
+
+
+# -- raw inputs to model inputs --------------------------------------------------------------
+
+def shown(x: torch.Tensor | np.ndarray, ds) -> np.ndarray:
+    """Normalised samples back in the data's units (images in [0, 1]), for showing."""
+    arr = np.asarray(x, dtype=np.float32)
+    norm = ds.normalization
+    if norm is None:
+        return arr
+    mean = np.asarray(norm["mean"], dtype=np.float32)
+    std = np.asarray(norm["std"], dtype=np.float32)
+    if norm["kind"] == "channel":
+        shape = (1, -1) + (1,) * (arr.ndim - 2)
+        mean, std = mean.reshape(shape), std.reshape(shape)
+    return arr * std + mean
+
+
+def from_raw(raw: np.ndarray, ds) -> torch.Tensor:
+    """A batch in the data's units (``[N, *input_shape]``) normalised as in training."""
+    arr = np.asarray(raw, dtype=np.float32)
+    if arr.shape[1:] != tuple(ds.input_shape):
+        raise ValueError(f"the input is {list(arr.shape[1:])} but the model takes "
+                         f"{list(ds.input_shape)}")
+    if ds.normalization is not None:
+        arr = normalize.apply(arr, ds.normalization)
+    return torch.from_numpy(arr)
+
+
+def from_text(words: str, ds) -> torch.Tensor:
+    """A text as the run's token ids: its vocabulary, padded or cut to its length."""
+    if not ds.vocab:
+        raise ValueError(f"{ds.name} is not a text dataset")
+    ids = text.encode([text.tokenize(words)], ds.vocab, ds.input_shape[0])
+    return torch.from_numpy(ids.astype(np.int64))
+
+
+def row_names(ds) -> list[str]:
+    """The names of a table's columns as the model sees them (one-hot columns included)."""
+    names = ds.meta.get("features") or ds.meta.get("columns")
+    size = int(np.prod(ds.input_shape))
+    if isinstance(names, list) and len(names) == size:
+        return [str(n) for n in names]
+    return [f"x{i}" for i in range(size)]
+
+
+def encode_row(values: dict, ds) -> np.ndarray:
+    """One table row in the file's own terms (``{"age": "41", "city": "Oslo"}``) as the
+    model's features: numbers as they are, a category as its one-hot columns (all zeros for a
+    category unseen in training), a missing number as NaN (the mean, after normalising)."""
+    columns = ds.meta.get("columns") or [{"name": n, "kind": "numeric"} for n in row_names(ds)]
+    missing = [c["name"] for c in columns if c["name"] not in values]
+    if missing:
+        raise ValueError(f"the row has no column {missing[0]!r}; the model reads "
+                         f"{', '.join(c['name'] for c in columns)}")
+    out: list[float] = []
+    for column in columns:
+        value = values[column["name"]]
+        text_value = "" if value is None else str(value).strip()
+        if column["kind"] == "categorical":
+            out += [1.0 if text_value == c else 0.0 for c in column["categories"]]
+            continue
+        try:
+            out.append(float(text_value) if text_value else float("nan"))
+        except ValueError:
+            raise ValueError(f"column {column['name']!r} holds numbers, got "
+                             f"{text_value!r}") from None
+    return np.asarray(out, dtype=np.float32)
