@@ -13,7 +13,7 @@ from layerloom.graph.registry import find_block
 from layerloom.graph import edit
 
 from . import inspector
-from .fields import DEFAULT, Field, field, parse_value, plain
+from .fields import DEFAULT, Field, field, parse_value, plain, seed
 from .state import DesignerState
 
 PROMOTABLE = ("int", "float", "bool")
@@ -102,10 +102,12 @@ def block_panel(state: DesignerState) -> None:
     name = state.path[-1]
     block = state.graph.blocks[name]
     st.subheader(plain(name), divider="gray", anchor=False)
-    key = f"block:{state.revision}:{name}"
-    st.text_input("Block name", value=name, key=f"{key}:name", on_change=_rename,
+    key = f"block:{state.project_id}:{name}"
+    seed(f"{key}:name", name)
+    st.text_input("Block name", key=f"{key}:name", on_change=_rename,
                   args=(state, f"{key}:name"))
-    st.text_area("Description", value=block.description or "", key=f"{key}:desc", height=80,
+    seed(f"{key}:desc", block.description or "")
+    st.text_area("Description", key=f"{key}:desc", height=80,
                  on_change=_describe, args=(state, f"{key}:desc"))
     st.markdown("**Params** (defaults; a node using the block may set its own)")
     for param, default in block.params.items():
@@ -117,7 +119,7 @@ def block_panel(state: DesignerState) -> None:
         right.button("", icon=":material/delete:", key=f"{key}:rm:{param}",
                      help=f"Remove {param}", on_click=_set_default,
                      args=(state, param, DEFAULT))
-    with st.form(key=f"{key}:add", border=False, enter_to_submit=True):
+    with st.form(key=f"{key}:add:{state.revision}", border=False):
         left, mid, right = st.columns([3, 3, 2], vertical_alignment="bottom")
         new = left.text_input("New param", placeholder="channels")
         value = mid.text_input("Default", placeholder="64")

@@ -23,12 +23,26 @@ from layerloom.graph.expressions import is_expression
 DEFAULT: Any = object()  # "remove the value": the declaration's default applies
 NUMBER_KINDS = ("int", "float", "number")
 LIST_KINDS = ("int_tuple", "float_tuple", "padding", "shape", "ints")
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$&])")
+_ALWAYS = re.compile(r"([\\`*\[\]<>|~$&])")  # markup wherever it stands
+_WORD_EDGE_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")  # kernel_size is safe
+_DIRECTIVE_COLON = re.compile(r":(?=\S)")  # :red[…], :material/x:, :smile:
+_LINE_START = re.compile(r"^(\s*)([#+\-=]|\d+\.)")  # headings, lists, setext rules
 
 
 def plain(text: Any) -> str:
-    """``text`` escaped for Streamlit's markdown labels: shown as typed, never as markup."""
-    return _MARKDOWN.sub(r"\\\1", str(text)).replace("\n", " ")
+    """``text`` escaped for Streamlit's markdown (labels, alerts): shown as typed, never as
+    markup, with as few backslashes as that takes (screen readers read widget labels raw).
+
+    >>> plain("kernel_size"), plain("a *b* [c](d) :red[e] _f_")
+    ('kernel_size', 'a \\\\*b\\\\* \\\\[c\\\\](d) \\\\:red\\\\[e\\\\] \\\\_f\\\\_')
+    >>> plain("conv2: needs [C, H, W]\\n# not a heading")
+    'conv2: needs \\\\[C, H, W\\\\] # not a heading'
+    """
+    text = str(text).replace("\r", " ").replace("\n", " ")
+    text = _ALWAYS.sub(r"\\\1", text)
+    text = _WORD_EDGE_UNDERSCORE.sub(r"\\_", text)
+    text = _DIRECTIVE_COLON.sub(r"\\:", text)
+    return _LINE_START.sub(r"\1\\\2", text)
 
 
 @dataclass(frozen=True)
@@ -119,53 +133,67 @@ def _scalar(text: str) -> Any:
         return text  # validation names it: "expected a whole number, got 'abc'"
 
 
+def seed(key: str, value: Any) -> None:
+    """Make the widget ``key`` (drawn next, without a ``value=``) show ``value``.
+
+    Keys stay the same from run to run, so a widget keeps its focus after an edit; a value
+    changed elsewhere (an undo, the canvas) is written into the widget's state here.
+    """
+    if key not in st.session_state or st.session_state[key] != value:
+        st.session_state[key] = value
+
+
 def field(spec: Field, value: Any, *, key: str, apply: Callable[[Any], None],
           resolved: Any = None, label: str | None = None) -> None:
     """Draw the widget for ``spec`` holding ``value``; ``apply(new)`` runs when it changes.
 
-    ``resolved`` is what an expression currently evaluates to: the literal that switching the
-    ``=`` toggle off leaves behind.
+    ``resolved`` is what an expression currently evaluates to: the literal that the function
+    button leaves behind when it turns the expression back into a number.
     """
     label = plain(label or spec.name)
     shown = spec.default if value is DEFAULT else value
+    expression = is_expression(shown)
     if spec.kind in NUMBER_KINDS:
         left, right = st.columns([6, 1], vertical_alignment="bottom", gap="xsmall")
         with left:
-            if is_expression(shown):
+            if expression or not _is_number(shown):
                 _text(spec, label, shown, key, apply)
             else:
                 _number(spec, label, shown, key, apply)
-        expression = is_expression(shown)
         right.button("", icon=":material/function:", key=f"{key}:fx",
                      type="primary" if expression else "secondary",
                      help="Back to a number" if expression else
                      "Write an expression over variables, block params and in_shape, "
                      "e.g. =round(32*width)",
                      on_click=_switch_expression, args=(expression, shown, resolved, spec, apply))
-    elif spec.kind == "bool" and not is_expression(shown):
-        st.toggle(label, value=bool(shown), key=key, help=spec.help or None,
-                  on_change=_changed, args=(key, lambda v: v, apply))
-    elif spec.kind == "choice" and not is_expression(shown):
+    elif spec.kind == "bool" and not expression:
+        seed(f"{key}:bool", bool(shown))
+        st.toggle(label, key=f"{key}:bool", help=spec.help or None,
+                  on_change=_changed, args=(f"{key}:bool", lambda v: v, apply))
+    elif spec.kind == "choice" and not expression:
         options = list(spec.choices) + ([shown] if shown not in spec.choices else [])
-        st.selectbox(label, options, index=options.index(shown), key=key,
-                     help=spec.help or None, on_change=_changed, args=(key, lambda v: v, apply))
+        seed(f"{key}:choice", shown)
+        st.selectbox(label, options, key=f"{key}:choice", help=spec.help or None,
+                     on_change=_changed, args=(f"{key}:choice", lambda v: v, apply))
     else:
         _text(spec, label, shown, key, apply)
+
+
+def _is_number(value: Any) -> bool:
+    return value is None or isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _number(spec: Field, label: str, value: Any, key: str, apply) -> None:
     whole = spec.kind == "int" or spec.kind == "number" and isinstance(value, int)
     low, high = spec.min, spec.max
-    if value is not None and not isinstance(value, (int, float)) or isinstance(value, bool):
-        _text(spec, label, value, key, apply)  # a value of the wrong type: show it as typed
-        return
     if value is not None and (low is not None and value < low or
                               high is not None and value > high):
         low = high = None  # out of range (validation says so): show it anyway
     cast = int if whole else float
+    key = f"{key}:{'int' if whole else 'float'}"
+    seed(key, None if value is None else cast(value))
     st.number_input(
-        label, value=None if value is None else cast(value),
-        min_value=None if low is None else cast(low if whole else float(low)),
+        label, min_value=None if low is None else cast(low),
         max_value=None if high is None else cast(high),
         step=1 if whole else _step(value, high), format=None if whole else "%g",
         key=key, help=spec.help or None, on_change=_changed,
@@ -179,7 +207,9 @@ def _step(value: Any, high: float | None) -> float:
 
 
 def _text(spec: Field, label: str, value: Any, key: str, apply) -> None:
-    st.text_input(label, value=show_value(value), key=key, help=spec.help or None,
+    key = f"{key}:text"
+    seed(key, show_value(value))
+    st.text_input(label, key=key, help=spec.help or None,
                   placeholder=show_value(spec.default) or None,
                   on_change=_changed, args=(key, lambda v: parse_value(v, spec.kind), apply))
 

@@ -15,7 +15,7 @@ import streamlit as st
 from layerloom.graph import Node, get_block
 from layerloom.graph import edit
 
-from .fields import DEFAULT, Field, field, plain, show_value
+from .fields import DEFAULT, Field, field, plain, seed, show_value
 from .state import DesignerState
 
 REPEAT = Field("repeat", "int", 1, "How many copies, chained one after another (each with its "
@@ -23,9 +23,9 @@ REPEAT = Field("repeat", "int", 1, "How many copies, chained one after another (
 
 
 def widget_key(state: DesignerState, node_id: str, name: str) -> str:
-    """Keys change with every revision, so the widgets always show the graph as it is now
-    (after an undo, say) instead of what was last typed into them."""
-    return f"inspect:{state.revision}:{'/'.join(state.path)}:{node_id}:{name}"
+    """The same from run to run (widgets keep their focus); :func:`~.fields.seed` writes the
+    graph's value into them when it changed elsewhere."""
+    return f"inspect:{state.project_id}:{'/'.join(state.path)}:{node_id}:{name}"
 
 
 def render(state: DesignerState, node: Node) -> None:
@@ -45,9 +45,9 @@ def render(state: DesignerState, node: Node) -> None:
               resolved=layer.params.get(spec_field.name) if layer else None)
     for name in described["inferred"]:
         value = layer.params.get(name) if layer else None
-        shown = show_value(value) if value is not None else "unknown until the input is"
-        st.text_input(plain(name), value=shown, disabled=True,
-                      key=widget_key(state, node.id, name),
+        key = widget_key(state, node.id, name)
+        seed(key, show_value(value) if value is not None else "unknown until the input is")
+        st.text_input(plain(name), disabled=True, key=key,
                       help=f"Inferred from the input; {spec.param(name).help}")
     common(state, node)
 
@@ -81,14 +81,15 @@ def common(state: DesignerState, node: Node) -> None:
     st.markdown("**Node**")
     field(REPEAT, node.repeat if node.repeat is not None else DEFAULT,
           key=widget_key(state, node.id, ":repeat"), apply=partial(set_repeat, state, node.id))
-    st.text_input("Label", value=node.label or "", key=widget_key(state, node.id, ":label"),
-                  placeholder=node.id, help="Text the canvas shows instead of the id",
-                  on_change=_text_changed, args=(widget_key(state, node.id, ":label"),
-                                                 partial(set_label, state, node.id)))
-    st.text_input("Id", value=node.id, key=widget_key(state, node.id, ":id"),
-                  help="Letters, digits, '_' and '-'; names the layer in code and weights",
-                  on_change=_text_changed, args=(widget_key(state, node.id, ":id"),
-                                                 partial(rename, state, node.id)))
+    for name, label, value, apply, help_text in (
+            ("label", "Label", node.label or "", set_label,
+             "Text the canvas shows instead of the id"),
+            ("id", "Id", node.id, rename,
+             "Letters, digits, '_' and '-'; names the layer in code and weights")):
+        key = widget_key(state, node.id, f":{name}")
+        seed(key, value)
+        st.text_input(label, key=key, placeholder=node.id, help=help_text,
+                      on_change=_text_changed, args=(key, partial(apply, state, node.id)))
 
 
 def _text_changed(key: str, apply) -> None:

@@ -62,8 +62,8 @@ def render(state: DesignerState) -> None:
                         "size": 11})
              for m in layers for src in m.inputs]
     config = Config(width=1000, height=560, directed=True, physics=False, hierarchical=True,
-                    direction="LR", sortMethod="directed", levelSeparation=230,
-                    nodeSpacing=70, treeSpacing=90, shakeTowards="roots")
+                    direction="LR", sortMethod="directed", levelSeparation=170,
+                    nodeSpacing=60, treeSpacing=80, shakeTowards="roots")
     config.width = "100%"  # agraph writes pixels; vis.js takes a percentage too
     st.caption(f"{len(layers)} layers with blocks unrolled · "
                f"{'errors leave out what they touch' if not report.ok else 'as compiled'}")

@@ -30,14 +30,8 @@ def render(state: DesignerState) -> None:
                  args=(state, f"project:{state.project_id}"), label_visibility="collapsed",
                  width=300, help="Every change is saved as you go; the page's link "
                                  "(…?project=) reopens this design")
-    with st.popover("New", icon=":material/add:"):
-        templates = list_templates()
-        chosen = st.selectbox("Template", [t["name"] for t in templates], key="new:template",
-                              index=_index(templates, session.FIRST_TEMPLATE))
-        entry = next(t for t in templates if t["name"] == chosen)
-        st.caption(f"{plain(entry['description'])}  \n**{entry['params']:,}** params")
-        st.button("Create", type="primary", key="new:create", on_click=_new,
-                  args=(state, chosen))
+    if st.button("New", icon=":material/add:", key="new"):
+        new_dialog(state)
     with st.popover("Open", icon=":material/folder_open:"):
         upload_key = f"upload:{state.uploads}"
         st.file_uploader("Open a design (JSON)", type=["json"], key=upload_key,
@@ -48,6 +42,20 @@ def render(state: DesignerState) -> None:
                        on_click="ignore", help="Download the design as a JSON file")
     with st.popover("Snapshots", icon=":material/bookmarks:"):
         snapshots(state)
+
+
+@st.dialog("New design")
+def new_dialog(state: DesignerState) -> None:
+    """Pick a template; the design opens as a new project (the current one stays saved)."""
+    templates = list_templates()
+    chosen = st.selectbox("Template", [t["name"] for t in templates], key="new:template",
+                          index=_index(templates, session.FIRST_TEMPLATE))
+    entry = next(t for t in templates if t["name"] == chosen)
+    st.caption(plain(entry["description"]))
+    st.markdown(f"**{entry['params']:,}** params · task {plain(entry['task'])}")
+    if st.button("Create", type="primary", key="new:create", on_click=_new_chosen,
+                 args=(state,)):
+        st.rerun()  # closes the dialog
 
 
 def snapshots(state: DesignerState) -> None:
@@ -81,6 +89,10 @@ def _switch(state: DesignerState, key: str) -> None:
         session.use(state, DesignerState.open(state.store, pid))
     except (ProjectError, GraphError) as exc:
         state.notify("error", f"Could not open project {pid}: {exc}")
+
+
+def _new_chosen(state: DesignerState) -> None:
+    _new(state, st.session_state["new:template"])
 
 
 def _new(state: DesignerState, template: str) -> None:

@@ -58,7 +58,7 @@ class DesignerState:
     theme: str = "light"
     view: str = "canvas"  # the main area: "canvas" or "model" (the expanded model graph)
     uploads: int = 0  # bumps after each upload, so the uploader starts empty again
-    revision: int = 0  # bumps on every change: keys the caches and the inspector's widgets
+    revision: int = 0  # bumps on every change of the graph: keys the derived caches
     notices: list[Notice] = field(default_factory=list)
     pages: dict[str, Any] = field(default_factory=dict)  # other pages' own typed state
     _cache: dict = field(default_factory=dict, repr=False)

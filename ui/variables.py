@@ -11,7 +11,7 @@ import streamlit as st
 from layerloom.graph import edit
 from layerloom.graph.expressions import is_expression
 
-from .fields import DEFAULT, Field, field, parse_value, plain, show_value
+from .fields import DEFAULT, Field, field, parse_value, plain, seed, show_value
 from .state import DesignerState
 
 
@@ -22,14 +22,15 @@ def render(state: DesignerState) -> None:
         st.caption("No variables yet: add design-wide knobs such as width or depth, and use "
                    "them in params as =round(32*width).")
     for name, value in variables.items():
-        key = f"var:{state.revision}:{name}"
+        key = f"var:{state.project_id}:{name}"
         left, right = st.columns([7, 1], vertical_alignment="bottom")
         with left:
             if isinstance(value, float):
                 top = _top(value)
-                st.slider(plain(name), min_value=0.0, max_value=top, value=min(value, top),
-                          step=0.05 if top <= 4 else 0.5, key=key, on_change=_moved,
-                          args=(state, name, key))
+                seed(f"{key}:slider", min(value, top))
+                st.slider(plain(name), min_value=0.0, max_value=top,
+                          step=0.05 if top <= 4 else 0.5, key=f"{key}:slider",
+                          on_change=_moved, args=(state, name, f"{key}:slider"))
             else:
                 field(Field(name, "number", value), value, key=key,
                       apply=lambda v, name=name: _set(state, name, v),

@@ -1,0 +1,185 @@
+"""Projects in the designer: new from a template, snapshots, download, two tabs, bad links,
+and the store itself."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+import layerloom.ui.canvas
+from layerloom.graph import GraphError, load_graph
+from layerloom.graph.templates import load_template
+from layerloom.ui.projects import ProjectError, ProjectStore, read_upload
+from layerloom.ui.state import DesignerState
+from layerloom.ui.testing import FakeCanvas, app_test
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("LAYERLOOM_HOME", str(tmp_path / "home"))
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def canvas(monkeypatch) -> FakeCanvas:
+    fake = FakeCanvas()
+    monkeypatch.setattr(layerloom.ui.canvas, "canvas", fake)
+    return fake
+
+
+def shown(text: str) -> str:
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def node_ids(canvas: FakeCanvas) -> list[str]:
+    return [n["id"] for n in canvas.last["graph"]["nodes"]]
+
+
+def started(home, canvas):
+    at = app_test()
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_new_design_from_a_template(home, canvas):
+    at = started(home, canvas)
+    first = at.query_params["project"]
+    next(b for b in at.button if b.label == "New").click().run()
+    next(s for s in at.selectbox if s.label == "Template").set_value("resnet-mini")
+    next(b for b in at.button if b.label == "Create").click().run()
+    assert not at.exception
+    assert at.query_params["project"].startswith("resnet-mini-")
+    assert "stage1" in node_ids(canvas)
+    assert "**174,970** params" in "\n".join(m.value for m in at.markdown)
+    assert {p.id for p in ProjectStore().list()} == {first, at.query_params["project"]}
+
+
+def test_snapshot_and_restore(home, canvas):
+    at = started(home, canvas)
+    next(w for w in at.text_input if w.label == "Name").set_value("before")
+    next(b for b in at.button if b.label == "Save").click().run()
+    assert any("Saved snapshot “before”" in shown(s.value) for s in at.success)
+    level = canvas.last["graph"]
+    level["nodes"] = [n for n in level["nodes"] if n["id"] != "relu1"]
+    canvas.send("change", level)
+    at.run()
+    assert "relu1" not in node_ids(canvas)
+    next(b for b in at.button if b.label == "Restore").click().run()
+    assert "relu1" in node_ids(canvas)
+    assert any("Restored snapshot “before”" in shown(s.value) for s in at.success)
+    canvas.send("undo")  # a restore is undoable
+    at.run()
+    assert "relu1" not in node_ids(canvas)
+
+
+def test_download_gives_the_design(home, canvas):
+    at = started(home, canvas)
+    download = next(b for b in at.get("download_button"))
+    assert download.proto.label == "JSON"
+
+
+def test_two_tabs_keep_their_own_designs(home, canvas):
+    store = ProjectStore()
+    a = store.create(load_template("seed-cnn"))
+    b = store.create(load_template("mlp-tabular"))
+    tab_a, tab_b = app_test(), app_test()
+    tab_a.query_params["project"] = a
+    tab_b.query_params["project"] = b
+    tab_a.run()
+    ids_a = node_ids(canvas)
+    tab_b.run()
+    ids_b = node_ids(canvas)
+    assert ids_a != ids_b
+    level = canvas.last["graph"]
+    level["nodes"].append({"id": "only_b", "type": "ReLU", "position": [0, 500]})
+    canvas.send("change", level)
+    tab_b.run()
+    canvas.event = None
+    tab_a.run()
+    assert "only_b" not in node_ids(canvas)
+    assert tab_a.query_params["project"] == a
+    assert [n.id for n in store.load(b).graph.nodes][-1] == "only_b"
+    assert "only_b" not in [n.id for n in store.load(a).graph.nodes]
+
+
+def test_an_unknown_project_in_the_link_falls_back_with_a_warning(home, canvas):
+    at = app_test()
+    at.query_params["project"] = "../../etc"
+    at.run()
+    assert not at.exception
+    assert any("Could not open project ../../etc from the link" in shown(w.value)
+               for w in at.warning)
+    assert at.query_params["project"].startswith("seed-cnn-")
+
+
+def test_model_graph_view(home, canvas):
+    at = started(home, canvas)
+    at.segmented_control[0].set_value("model").run()
+    assert not at.exception
+    assert any("10 layers with blocks unrolled" in c.value for c in at.caption)
+    assert len(canvas.calls) == 1  # the canvas is not drawn in this view
+
+
+# -- the store and the state without Streamlit -------------------------------------------------
+
+def test_store_saves_atomically_and_keeps_snapshots(tmp_path):
+    store = ProjectStore(tmp_path)
+    pid = store.create(load_template("seed-cnn"))
+    assert re.fullmatch(r"seed-cnn-[0-9a-f]{6}", pid)
+    graph = store.load(pid).graph
+    graph.nodes.pop(1)
+    store.save(pid, graph, {"path": [], "selected": ["relu1"]})
+    assert store.load(pid).view == {"path": [], "selected": ["relu1"]}
+    assert not list((tmp_path / "projects" / pid).glob(".*.tmp"))
+    snap = store.snapshot(pid, "", graph)
+    assert [s.id for s in store.snapshots(pid)] == [snap.id]
+    assert len(store.load_snapshot(pid, snap.id).nodes) == 9
+    with pytest.raises(ProjectError, match="'../x' is not a project id"):
+        store.save("../x", graph)
+    with pytest.raises(ProjectError, match="there is no project 'nope-1'"):
+        store.load("nope-1")
+    with pytest.raises(ProjectError, match="no snapshot '../../a'"):
+        store.load_snapshot(pid, "../../a")
+
+
+def test_read_upload_names_the_problem():
+    with pytest.raises(GraphError, match=r"x.json: line 1, column 2: invalid JSON"):
+        read_upload("x.json", b"{oops")
+    with pytest.raises(GraphError, match=r"x.json: not UTF-8 text"):
+        read_upload("x.json", b"\xff\xfe")
+    graph = read_upload("ok.json", json.dumps(load_template("lenet5").to_dict()).encode())
+    assert graph.name == "lenet5"
+
+
+def test_state_undo_keeps_at_least_fifty_steps(tmp_path):
+    state = DesignerState.new(ProjectStore(tmp_path), load_template("seed-cnn"))
+    from layerloom.graph import edit
+
+    for i in range(60):
+        state.apply(edit.set_param, (), "fc", "out_features", i + 1)
+    assert state.graph.node("fc").params["out_features"] == 60
+    for _ in range(55):
+        assert state.undo()
+    assert state.graph.node("fc").params["out_features"] == 5
+    assert state.redo()
+    assert state.graph.node("fc").params["out_features"] == 6
+    saved = load_graph(tmp_path / "projects" / state.project_id / "graph.json")
+    assert saved.node("fc").params["out_features"] == 6
+
+
+def test_state_ignores_old_events_and_reports_bad_edits(tmp_path):
+    state = DesignerState.new(ProjectStore(tmp_path), load_template("seed-cnn"))
+    assert state.handle_event({"seq": 5, "event": "select", "graph": {}, "selected": ["fc"]})
+    assert state.selected == ["fc"]
+    assert not state.handle_event({"seq": 5, "event": "select", "graph": {}, "selected": []})
+    assert not state.handle_event({"seq": 4, "event": "undo", "graph": {}, "selected": []})
+    assert state.selected == ["fc"]
+    state.handle_event({"seq": 6, "event": "group", "graph": {}, "selected": [],
+                        "ids": ["image", "conv1"]})
+    [notice] = state.take_notices()
+    assert notice.kind == "error"
+    assert notice.text.startswith("image: image is an Input: a block's inputs and output")
+    assert state.graph.blocks == {}
