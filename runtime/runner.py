@@ -209,10 +209,14 @@ def execute_run(store: RunStore, run_id: int, *, resume: bool = False, dataset=N
             store.update(run_id, config=config.to_dict())
         ds = dataset if dataset is not None else load_from_spec(run.dataset)
         control = _either(control, StoreControl(store, run_id))
+        state = None
+        if resume:  # metrics logged after the checkpoint will be logged again: drop them
+            state = load_checkpoint(path)
+            store.trim_metrics(run_id, state["loop"]["step"], state["loop"]["epoch"])
         result, _ = run_training(graph, ds, config, variables=run.variables or None,
                                  sink=fan_out([sink, callback]), control=control,
-                                 checkpoint_path=path, resume_from=path if resume else None,
-                                 dist=dist, run_id=run_id)
+                                 checkpoint_path=path, resume_from=state, dist=dist,
+                                 run_id=run_id)
     except BaseException as exc:
         sink.flush()
         reason = failure_reason(exc)

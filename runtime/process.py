@@ -1,0 +1,160 @@
+"""Runs in their own processes: start, stop, pause, resume, status, wait.
+
+Each run is ``python -m layerloom.runtime.worker RUN_ID --db PATH``, a process of its own in a
+session of its own: a crash, a NaN or running out of memory ends that run, with its reason in
+the database, and never the app that started it. The app and the run talk only through the
+database: the run writes status, progress and metrics; the app writes stop/pause requests,
+which the run reads at most twice a second and honours at the next batch boundary.
+
+>>> run_id = start_run("graph.json", "mnist-5k", {"epochs": 5})     # doctest: +SKIP
+>>> wait(run_id).status                                              # doctest: +SKIP
+'completed'
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from layerloom.graph import validate
+
+from .errors import TrainError
+from .runner import as_config, as_graph, dataset_spec
+from .store import ACTIVE, Run, RunStore, died_reason, pid_alive
+
+# The processes this process started, by run id: polled to learn exit codes (and reaped, so
+# that finished runs leave no zombies behind).
+_children: dict[tuple[str, int], subprocess.Popen] = {}
+
+
+def start_run(graph, dataset, config=None, *, name: str | None = None,
+              variables: Mapping[str, Any] | None = None, store: RunStore | None = None,
+              sweep_id: int | None = None) -> int:
+    """Record a run and start its process; its id. An invalid graph or config raises here
+    (GraphError, ConfigError), before any process starts; anything found later — the data
+    not fitting the design, a NaN — is recorded as the run's failure."""
+    store = store or RunStore()
+    graph = as_graph(graph)
+    validate(graph, variables).raise_if_invalid()
+    config = as_config(config)
+    run_id = store.create_run(name or graph.name, graph.to_dict(), dataset_spec(dataset),
+                              config.to_dict(), dict(variables or {}), sweep_id)
+    _spawn(store, run_id)
+    return run_id
+
+
+def stop_run(run_id: int, store: RunStore | None = None) -> Run:
+    """Ask a run to stop at its next batch boundary (it saves a checkpoint and evaluates)."""
+    return _request(run_id, "stop", store)
+
+
+def pause_run(run_id: int, store: RunStore | None = None) -> Run:
+    """Ask a run to pause: it saves a checkpoint at its next batch boundary and its process
+    ends, freeing memory; :func:`resume_run` continues it exactly."""
+    return _request(run_id, "pause", store)
+
+
+def resume_run(run_id: int, store: RunStore | None = None, epochs: int | None = None) -> Run:
+    """Continue a paused, stopped or failed run from its last checkpoint, in a new process;
+    ``epochs`` changes the planned total."""
+    store = store or RunStore()
+    run = run_status(run_id, store)
+    if run.status in ACTIVE:
+        raise TrainError(f"run {run_id} is {run.status}; only a paused, stopped or failed run "
+                         f"can be resumed")
+    if not run.resumable:
+        raise TrainError(f"run {run_id} has no checkpoint to resume from (it ended before its "
+                         f"first checkpoint); start it again instead")
+    store.update(run_id, status="queued", control=None, reason=None)
+    _spawn(store, run_id, resume=True, epochs=epochs)
+    return store.get(run_id)
+
+
+def run_status(run_id: int, store: RunStore | None = None) -> Run:
+    """The run's row, after checking that an active run's process is still there: one that
+    vanished without reporting is marked failed, with the reason."""
+    store = store or RunStore()
+    run = store.get(run_id)
+    proc = _children.get((str(store.path), run_id))
+    if proc is not None and proc.poll() is not None:
+        del _children[(str(store.path), run_id)]
+        run = store.get(run_id)  # the process may have written its end just before exiting
+        if run.status in ACTIVE:
+            store.set_status(run_id, "failed", died_reason(proc.pid, proc.returncode,
+                                                           run.resumable), pid=None)
+    elif proc is None and run.status in ACTIVE and run.pid and not pid_alive(run.pid):
+        store.set_status(run_id, "failed", died_reason(run.pid, None, run.resumable), pid=None)
+    return store.get(run_id)
+
+
+def wait(run_id: int, timeout: float | None = None, store: RunStore | None = None,
+         interval: float = 0.2) -> Run:
+    """Block until the run is no longer queued or running; its row. TimeoutError after
+    ``timeout`` seconds."""
+    store = store or RunStore()
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        run = run_status(run_id, store)
+        if run.status not in ACTIVE:
+            return run
+        if deadline is not None and time.monotonic() > deadline:
+            raise TimeoutError(f"run {run_id} is still {run.status} after {timeout:g} s")
+        time.sleep(interval)
+
+
+def kill_run(run_id: int, store: RunStore | None = None, grace: float = 5.0) -> Run:
+    """End a run's process now (SIGTERM, then SIGKILL after ``grace`` seconds): for a run that
+    does not answer requests. The worker turns SIGTERM into a stop, so it still checkpoints."""
+    store = store or RunStore()
+    run = store.get(run_id)
+    if run.pid and pid_alive(run.pid):
+        os.kill(run.pid, signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        while pid_alive(run.pid) and time.monotonic() < deadline:
+            _reap(store, run_id)
+            time.sleep(0.1)
+        if pid_alive(run.pid):
+            os.kill(run.pid, signal.SIGKILL)
+    _reap(store, run_id)
+    run = store.get(run_id)
+    if run.status in ACTIVE:
+        store.set_status(run_id, "stopped", "killed by request", pid=None)
+    return store.get(run_id)
+
+
+def _request(run_id: int, what: str, store: RunStore | None) -> Run:
+    store = store or RunStore()
+    run = run_status(run_id, store)
+    if run.status not in ACTIVE:
+        raise TrainError(f"run {run_id} is {run.status}, not running: nothing to {what}")
+    store.request(run_id, what)
+    return store.get(run_id)
+
+
+def _reap(store: RunStore, run_id: int) -> None:
+    proc = _children.get((str(store.path), run_id))
+    if proc is not None and proc.poll() is not None:
+        del _children[(str(store.path), run_id)]
+
+
+def _spawn(store: RunStore, run_id: int, resume: bool = False, epochs: int | None = None) -> None:
+    cmd = [sys.executable, "-m", "layerloom.runtime.worker", str(run_id), "--db",
+           str(store.path)]
+    if resume:
+        cmd.append("--resume")
+    if epochs is not None:
+        cmd += ["--epochs", str(epochs)]
+    log = open(store.run_dir(run_id) / "worker.log", "ab")  # noqa: SIM115 (the child keeps it)
+    try:
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True,
+                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    finally:
+        log.close()
+    _children[(str(store.path), run_id)] = proc
+    store.update(run_id, pid=proc.pid, heartbeat=time.time())

@@ -1,0 +1,474 @@
+"""The runs database: every run, its settings, status, metrics history and results, in SQLite.
+
+One file (``runs.db``) under the LayerLoom home: ``$LAYERLOOM_HOME``, else ``~/.layerloom``.
+Checkpoints and logs sit beside it in ``runs/<id>/``. WAL mode lets the app read while a
+run's process writes; each process opens its own :class:`RunStore`.
+
+Metric rows: ``split`` says which curve a value belongs to:
+- ``"step"``: training batches, every ``log_every`` steps (loss, accuracy|mae, lr, samples_per_s);
+- ``"train"`` / ``"val"``: per epoch (loss, accuracy|mae; ``"train"`` also lr and time);
+- ``"test"``: the final evaluation's headline numbers.
+
+>>> import tempfile
+>>> store = RunStore(Path(tempfile.mkdtemp()) / "runs.db")
+>>> run_id = store.create_run("demo", {"nodes": []}, {"source": "iris"}, {"lr": 0.1})
+>>> store.add_metrics([(run_id, 10, 0, "step", "loss", 0.5, 0.0)])
+>>> store.get(run_id).status, [m.value for m in store.metrics(run_id, name="loss")]
+('queued', [0.5])
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import RunNotFound
+from .events import Event
+
+STATUSES = ("queued", "running", "paused", "stopped", "completed", "failed")
+ACTIVE = ("queued", "running")
+SCHEMA_VERSION = 1
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    graph TEXT NOT NULL,            -- the graph's JSON, as trained
+    dataset TEXT NOT NULL,          -- {"source": name or path, "seed": …, "options": {…}}
+    config TEXT NOT NULL,           -- TrainConfig.to_dict()
+    variables TEXT NOT NULL DEFAULT '{}',
+    sweep_id INTEGER REFERENCES sweeps(id) ON DELETE SET NULL,
+    status TEXT NOT NULL DEFAULT 'queued',
+    reason TEXT,                    -- why it ended, failed or paused, in words
+    created REAL NOT NULL,
+    started REAL,
+    ended REAL,
+    best_metric REAL,
+    best_metric_name TEXT,
+    best_epoch INTEGER,
+    final_metrics TEXT,             -- the test evaluation's headline numbers
+    progress TEXT,                  -- {"epoch", "epochs", "step", "total_steps", "eta", …}
+    checkpoint TEXT,
+    pid INTEGER,
+    heartbeat REAL,
+    control TEXT                    -- a pending request to the run's process: stop | pause
+);
+CREATE TABLE IF NOT EXISTS metrics (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    step INTEGER NOT NULL,
+    epoch INTEGER NOT NULL,
+    split TEXT NOT NULL,
+    name TEXT NOT NULL,
+    value REAL,
+    time REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS metrics_by_run ON metrics (run_id, split, name, step);
+CREATE TABLE IF NOT EXISTS evaluations (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    split TEXT NOT NULL,
+    created REAL NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (run_id, split)
+);
+CREATE TABLE IF NOT EXISTS sweeps (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    spec TEXT NOT NULL,             -- params, sampler, trials, objective
+    created REAL NOT NULL,
+    status TEXT NOT NULL DEFAULT 'running'
+);
+"""
+
+
+def home() -> Path:
+    """LayerLoom's data folder: ``$LAYERLOOM_HOME``, else ``~/.layerloom``."""
+    return Path(os.environ.get("LAYERLOOM_HOME") or Path.home() / ".layerloom")
+
+
+def default_db() -> Path:
+    return home() / "runs.db"
+
+
+@dataclass
+class Run:
+    """One row of the runs table, JSON columns parsed."""
+
+    id: int
+    name: str
+    graph: dict
+    dataset: dict
+    config: dict
+    variables: dict
+    sweep_id: int | None
+    status: str
+    reason: str | None
+    created: float
+    started: float | None
+    ended: float | None
+    best_metric: float | None
+    best_metric_name: str | None
+    best_epoch: int | None
+    final_metrics: dict | None
+    progress: dict | None
+    checkpoint: str | None
+    pid: int | None
+    heartbeat: float | None
+    control: str | None
+
+    @property
+    def resumable(self) -> bool:
+        return self.status in ("paused", "stopped", "failed") and bool(self.checkpoint) \
+            and Path(self.checkpoint).exists()
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class Metric:
+    step: int
+    epoch: int
+    split: str
+    name: str
+    value: float | None
+    time: float
+    rowid: int = 0
+
+
+JSON_COLUMNS = ("graph", "dataset", "config", "variables", "final_metrics", "progress")
+
+
+class RunStore:
+    """The database, opened by one process (thread-safe within it)."""
+
+    def __init__(self, path: str | Path | None = None):
+        self.path = Path(path) if path else default_db()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False,
+                                     isolation_level=None)  # autocommit; see _tx
+        self._conn.row_factory = sqlite3.Row
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")  # WAL keeps it consistent on a crash
+        self._conn.execute("PRAGMA foreign_keys=ON")
+        self._conn.execute("PRAGMA busy_timeout=30000")
+        if self._version() < SCHEMA_VERSION:
+            with self._lock:  # idempotent (IF NOT EXISTS), so two processes may race here
+                self._conn.executescript(SCHEMA)
+                self._conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    @property
+    def root(self) -> Path:
+        """The folder holding the database, and the runs' checkpoints in ``runs/<id>/``."""
+        return self.path.parent
+
+    def run_dir(self, run_id: int) -> Path:
+        path = self.root / "runs" / str(run_id)
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def _version(self) -> int:
+        return self._conn.execute("PRAGMA user_version").fetchone()[0]
+
+    def _tx(self):
+        store = self
+
+        class _Tx:
+            def __enter__(self):
+                store._lock.acquire()
+                store._conn.execute("BEGIN IMMEDIATE")
+                return store._conn
+
+            def __exit__(self, kind, exc, tb):
+                try:
+                    store._conn.execute("ROLLBACK" if kind else "COMMIT")
+                finally:
+                    store._lock.release()
+
+        return _Tx()
+
+    def _query(self, sql: str, args: Iterable = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._conn.execute(sql, tuple(args)).fetchall()
+
+    # -- runs -------------------------------------------------------------------------------
+
+    def create_run(self, name: str, graph: dict, dataset: dict, config: dict,
+                   variables: dict | None = None, sweep_id: int | None = None,
+                   status: str = "queued") -> int:
+        with self._tx() as c:
+            cur = c.execute(
+                "INSERT INTO runs (name, graph, dataset, config, variables, sweep_id, status, "
+                "created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (name, json.dumps(graph), json.dumps(dataset), json.dumps(config),
+                 json.dumps(variables or {}), sweep_id, status, time.time()))
+            return int(cur.lastrowid)
+
+    def get(self, run_id: int) -> Run:
+        rows = self._query("SELECT * FROM runs WHERE id = ?", (run_id,))
+        if not rows:
+            raise RunNotFound(f"no run {run_id} in {self.path}")
+        return _run(rows[0])
+
+    def list_runs(self, status: str | None = None, sweep_id: int | None = None,
+                  limit: int | None = None) -> list[Run]:
+        """Runs, newest first."""
+        where, args = [], []
+        if status:
+            where.append("status = ?")
+            args.append(status)
+        if sweep_id is not None:
+            where.append("sweep_id = ?")
+            args.append(sweep_id)
+        sql = "SELECT * FROM runs" + (" WHERE " + " AND ".join(where) if where else "")
+        sql += " ORDER BY id DESC" + (f" LIMIT {int(limit)}" if limit else "")
+        return [_run(r) for r in self._query(sql, args)]
+
+    def update(self, run_id: int, **fields: Any) -> None:
+        """Set columns of one run; dict values are stored as JSON."""
+        if not fields:
+            return
+        bad = set(fields) - set(Run.__dataclass_fields__)
+        if bad:
+            raise ValueError(f"no run column(s) {', '.join(sorted(bad))}")
+        if "status" in fields and fields["status"] not in STATUSES:
+            raise ValueError(f"status must be one of {', '.join(STATUSES)}")
+        values = [json.dumps(v) if k in JSON_COLUMNS and v is not None else v
+                  for k, v in fields.items()]
+        sets = ", ".join(f"{k} = ?" for k in fields)
+        with self._tx() as c:
+            if c.execute(f"UPDATE runs SET {sets} WHERE id = ?", (*values, run_id)).rowcount == 0:
+                raise RunNotFound(f"no run {run_id} in {self.path}")
+
+    def set_status(self, run_id: int, status: str, reason: str | None = None,
+                   **fields: Any) -> None:
+        if status not in ACTIVE:
+            fields.setdefault("ended", time.time())
+            fields.setdefault("control", None)
+        self.update(run_id, status=status, reason=reason, **fields)
+
+    def delete(self, run_id: int) -> None:
+        """Forget a run and its metrics (its checkpoint files are left for the caller)."""
+        with self._tx() as c:
+            c.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+
+    # -- control: requests from the app to a run's process ---------------------------------
+
+    def request(self, run_id: int, what: str | None) -> None:
+        """Ask the run's process to ``"stop"`` or ``"pause"`` (None clears the request)."""
+        if what not in (None, "stop", "pause"):
+            raise ValueError(f"a run can be asked to stop or pause, not {what!r}")
+        self.update(run_id, control=what)
+
+    def poll(self, run_id: int, heartbeat: bool = False) -> str | None:
+        """The pending request for a run; with ``heartbeat``, also mark the run alive now."""
+        with self._lock:
+            if heartbeat:
+                self._conn.execute("UPDATE runs SET heartbeat = ? WHERE id = ?",
+                                   (time.time(), run_id))
+            row = self._conn.execute("SELECT control FROM runs WHERE id = ?",
+                                     (run_id,)).fetchone()
+        return row[0] if row else None
+
+    # -- metrics ----------------------------------------------------------------------------
+
+    def add_metrics(self, rows: Iterable[tuple]) -> None:
+        """Insert ``(run_id, step, epoch, split, name, value, time)`` rows in one transaction."""
+        rows = list(rows)
+        if not rows:
+            return
+        with self._tx() as c:
+            c.executemany("INSERT INTO metrics (run_id, step, epoch, split, name, value, time) "
+                          "VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+
+    def metrics(self, run_id: int, split: str | None = None, name: str | None = None,
+                after: int = 0) -> list[Metric]:
+        """A run's metric rows in the order written; ``after`` a rowid returns only newer ones
+        (for live charts that append)."""
+        sql = "SELECT rowid, * FROM metrics WHERE run_id = ? AND rowid > ?"
+        args: list = [run_id, after]
+        if split:
+            sql += " AND split = ?"
+            args.append(split)
+        if name:
+            sql += " AND name = ?"
+            args.append(name)
+        rows = self._query(sql + " ORDER BY rowid", args)
+        return [Metric(r["step"], r["epoch"], r["split"], r["name"], r["value"], r["time"],
+                       r["rowid"]) for r in rows]
+
+    def trim_metrics(self, run_id: int, step: int, epoch: int) -> None:
+        """Forget what a run logged after a checkpoint at ``step`` (``epoch`` in progress):
+        a resume logs it again."""
+        with self._tx() as c:
+            c.execute("DELETE FROM metrics WHERE run_id = ? AND (split = 'test' OR (split = "
+                      "'step' AND step > ?) OR (split IN ('train', 'val') AND epoch >= ?))",
+                      (run_id, step, epoch))
+            c.execute("DELETE FROM evaluations WHERE run_id = ?", (run_id,))
+
+    def history(self, run_id: int) -> list[dict]:
+        """Per-epoch rows ``{"epoch", "train_loss", "val_loss", …}`` for tables and plots."""
+        by_epoch: dict[int, dict] = {}
+        for m in self.metrics(run_id):
+            if m.split in ("train", "val"):
+                row = by_epoch.setdefault(m.epoch, {"epoch": m.epoch + 1})
+                row[m.name if m.name in ("lr", "time") else f"{m.split}_{m.name}"] = m.value
+        return [by_epoch[e] for e in sorted(by_epoch)]
+
+    # -- evaluations and sweeps -------------------------------------------------------------
+
+    def save_evaluation(self, run_id: int, split: str, data: dict) -> None:
+        with self._tx() as c:
+            c.execute("INSERT OR REPLACE INTO evaluations VALUES (?, ?, ?, ?)",
+                      (run_id, split, time.time(), json.dumps(data)))
+
+    def evaluation(self, run_id: int, split: str = "test") -> dict | None:
+        rows = self._query("SELECT data FROM evaluations WHERE run_id = ? AND split = ?",
+                           (run_id, split))
+        return json.loads(rows[0]["data"]) if rows else None
+
+    def create_sweep(self, name: str, spec: dict) -> int:
+        with self._tx() as c:
+            cur = c.execute("INSERT INTO sweeps (name, spec, created) VALUES (?, ?, ?)",
+                            (name, json.dumps(spec), time.time()))
+            return int(cur.lastrowid)
+
+    def sweep(self, sweep_id: int) -> dict:
+        rows = self._query("SELECT * FROM sweeps WHERE id = ?", (sweep_id,))
+        if not rows:
+            raise RunNotFound(f"no sweep {sweep_id} in {self.path}")
+        row = dict(rows[0])
+        row["spec"] = json.loads(row["spec"])
+        return row
+
+    def set_sweep_status(self, sweep_id: int, status: str) -> None:
+        with self._tx() as c:
+            c.execute("UPDATE sweeps SET status = ? WHERE id = ?", (status, sweep_id))
+
+    # -- recovery ---------------------------------------------------------------------------
+
+    def recover(self, stale_after: float = 120.0) -> list[int]:
+        """Mark runs whose process is gone as failed (resumable when they left a checkpoint);
+        the ids marked. Call at app start: a run is dead when its pid no longer exists, or its
+        heartbeat (written at least every few seconds while it trains) is older than
+        ``stale_after`` seconds."""
+        marked = []
+        now = time.time()
+        for run in self.list_runs():
+            if run.status not in ACTIVE or run.pid is None:
+                continue
+            beat = run.heartbeat or run.started or run.created
+            if pid_alive(run.pid) and now - beat < stale_after:
+                continue
+            resumable = bool(run.checkpoint) and Path(run.checkpoint).exists()
+            self.set_status(run.id, "failed", died_reason(run.pid, None, resumable), pid=None)
+            marked.append(run.id)
+        return marked
+
+
+def died_reason(pid: int | None, returncode: int | None, resumable: bool) -> str:
+    """Why a run's process ended without saying so itself, in words."""
+    if returncode is not None and returncode < 0:
+        import signal
+
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = f"signal {-returncode}"
+        what = f"its process was killed by {name}"
+        if -returncode == 9:
+            what += " (often the system running out of memory: try a smaller batch or model)"
+    elif returncode is not None:
+        what = f"its process exited with code {returncode} without reporting"
+    else:
+        what = f"its process (pid {pid}) ended without reporting (killed, out of memory or " \
+               f"the machine restarted)"
+    return what + ("; resume it from its last checkpoint" if resumable else "")
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id exists and is not a zombie."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie still answers kill(0): read its state where /proc exists
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+def _run(row: sqlite3.Row) -> Run:
+    data = dict(row)
+    for key in JSON_COLUMNS:
+        if data.get(key) is not None:
+            data[key] = json.loads(data[key])
+    return Run(**data)
+
+
+class StoreSink:
+    """Writes a run's events to the database: metric rows batched (one transaction at most
+    every ``flush_every`` seconds, and at each epoch), progress and heartbeat with them."""
+
+    def __init__(self, store: RunStore, run_id: int, flush_every: float = 1.0):
+        self.store, self.run_id, self.flush_every = store, run_id, flush_every
+        self._rows: list[tuple] = []
+        self._progress: dict | None = None
+        self._last = time.monotonic()
+
+    def __call__(self, event: Event) -> None:
+        now = time.time()
+        split = {"step": "step", "epoch": None}.get(event.kind)
+        if event.kind == "step":
+            self._rows += [(self.run_id, event.step, event.epoch, split, k, v, now)
+                           for k, v in event.metrics.items()]
+        elif event.kind == "epoch":
+            for key, value in event.metrics.items():
+                part, _, name = key.partition("_")
+                if part not in ("train", "val"):
+                    part, name = "train", key  # lr, time: per-epoch values of the run
+                self._rows.append((self.run_id, event.step, event.epoch, part, name, value, now))
+        self._progress = {"epoch": event.epoch, "epochs": event.epochs, "step": event.step,
+                          "total_steps": event.total_steps, "elapsed": event.elapsed,
+                          "eta": event.eta, "metrics": event.metrics if event.kind in
+                          ("step", "epoch") else (self._progress or {}).get("metrics", {})}
+        if event.kind in ("epoch", "end", "start") \
+                or time.monotonic() - self._last >= self.flush_every:
+            self.flush()
+
+    def flush(self) -> None:
+        rows, self._rows = self._rows, []
+        self.store.add_metrics(rows)
+        if self._progress is not None:
+            self.store.update(self.run_id, progress=self._progress, heartbeat=time.time())
+        self._last = time.monotonic()
+
+
+class StoreControl:
+    """A run's stop/pause requests, read from the database at most every ``interval`` seconds;
+    each read also writes the heartbeat that tells the app the process is alive."""
+
+    def __init__(self, store: RunStore, run_id: int, interval: float = 0.5):
+        self.store, self.run_id, self.interval = store, run_id, interval
+        self._next = 0.0
+        self._request: str | None = None
+
+    def poll(self) -> str | None:
+        now = time.monotonic()
+        if now >= self._next:
+            self._next = now + self.interval
+            self._request = self.store.poll(self.run_id, heartbeat=True)
+        return self._request
