@@ -1,0 +1,567 @@
+"""``layerloom train``, ``runs``, ``resume``, ``sweep`` and ``lr-find``.
+
+Training runs in this process (the fast path) and is recorded in the runs database
+(``--home`` or ``$LAYERLOOM_HOME``, default ``~/.layerloom``) unless ``--no-record``. Ctrl-C stops
+at the next batch boundary with a checkpoint (``layerloom resume ID`` continues); a second
+Ctrl-C ends at once. Errors are printed in words: exit 1 for invalid input (a design that does
+not fit the data, a bad setting), 2 for a file that cannot be read.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import signal
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from .common import EXIT_INVALID, EXIT_UNREADABLE, parse_variables, print_problems
+
+# -- arguments ------------------------------------------------------------------------------
+
+
+def _add_home(p) -> None:
+    p.add_argument("--home", metavar="DIR",
+                   help="LayerLoom's data folder holding runs.db (default $LAYERLOOM_HOME or "
+                        "~/.layerloom)")
+
+
+def _add_data(p) -> None:
+    p.add_argument("--dataset", "-d", required=True, metavar="NAME|FILE",
+                   help="a built-in dataset (mnist-5k, iris, moons…) or a .csv/.npz/.zip file")
+    p.add_argument("--data-option", action="append", metavar="KEY=VALUE",
+                   help="an option of the dataset or file kind, e.g. n_samples=500, target=price")
+    p.add_argument("--data-seed", type=int, default=0, help="seed of the train/val/test split")
+    p.add_argument("--val-fraction", type=float, default=0.1)
+    p.add_argument("--test-fraction", type=float, default=0.2)
+
+
+def _add_config(p) -> None:
+    p.add_argument("--config", "-c", metavar="CONFIG.json", help="training settings (JSON)")
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--lr", type=float, help="learning rate")
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--optimizer", choices=("sgd", "adam", "adamw", "rmsprop"))
+    p.add_argument("--seed", type=int)
+    p.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"))
+    p.add_argument("--cfg", action="append", metavar="FIELD=VALUE",
+                   help="any other training setting, e.g. schedule=cosine (repeatable)")
+    p.add_argument("--set", action="append", metavar="NAME=VALUE",
+                   help="override a graph variable (repeatable)")
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("train", help="train a graph on a dataset; record the run")
+    p.add_argument("graph", help="graph JSON file (or a template name)")
+    _add_data(p)
+    _add_config(p)
+    p.add_argument("--name", help="the run's name (default: the graph's)")
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON object (run id and final metrics), nothing else")
+    p.add_argument("--nproc", type=int, default=1, metavar="N",
+                   help="train with N processes (DistributedDataParallel)")
+    p.add_argument("--no-record", action="store_true", help="do not record the run")
+    _add_home(p)
+    p.set_defaults(func=cmd_train)
+
+    p = subparsers.add_parser("runs", help="list recorded runs; `runs show ID` for one")
+    p.add_argument("action", nargs="?", choices=("show",), help="show one run")
+    p.add_argument("run_id", nargs="?", type=int)
+    p.add_argument("--status", help="only runs with this status")
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--json", action="store_true")
+    _add_home(p)
+    p.set_defaults(func=cmd_runs)
+
+    p = subparsers.add_parser("resume", help="continue a paused, stopped or failed run")
+    p.add_argument("run_id", type=int)
+    p.add_argument("--epochs", type=int, help="change the planned number of epochs")
+    p.add_argument("--json", action="store_true")
+    _add_home(p)
+    p.set_defaults(func=cmd_resume)
+
+    p = subparsers.add_parser("sweep", help="search training settings and graph variables")
+    p.add_argument("graph", help="graph JSON file (or a template name)")
+    _add_data(p)
+    _add_config(p)
+    p.add_argument("--param", action="append", required=True, metavar="NAME=SPEC",
+                   help="lr=1e-4:1e-1:log (range), width=0.5,1,2 (choices); repeatable")
+    p.add_argument("--trials", type=int, default=10)
+    p.add_argument("--sampler", choices=("grid", "random", "tpe"), default="tpe")
+    p.add_argument("--json", action="store_true")
+    _add_home(p)
+    p.set_defaults(func=cmd_sweep)
+
+    p = subparsers.add_parser("lr-find", help="learning-rate range test: suggest a rate")
+    p.add_argument("graph", help="graph JSON file (or a template name)")
+    _add_data(p)
+    _add_config(p)
+    p.add_argument("--start-lr", type=float, default=1e-7)
+    p.add_argument("--end-lr", type=float, default=10.0)
+    p.add_argument("--steps", type=int, default=100)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_lr_find)
+
+
+# -- shared steps ---------------------------------------------------------------------------
+
+class UserError(Exception):
+    """A problem to print (already in words) with its exit code."""
+
+    def __init__(self, message: str, code: int = EXIT_INVALID):
+        super().__init__(message)
+        self.code = code
+
+
+@contextmanager
+def _errors_in_words():
+    """Turn the runtime's errors into UserError (message, exit code): never a traceback."""
+    from layerloom.graph import GraphError
+    from layerloom.runtime.config import ConfigError
+    from layerloom.runtime.data import DataError
+    from layerloom.runtime.errors import RunNotFound, TrainError
+
+    try:
+        yield
+    except GraphError as exc:
+        lines = [f"error: {p}" for p in exc.problems] if exc.problems else [f"error: {exc}"]
+        raise UserError("\n".join(lines).removeprefix("error: ")) from None
+    except (DataError, TrainError, ConfigError) as exc:
+        raise UserError(str(exc)) from None
+    except RunNotFound as exc:
+        raise UserError(str(exc)) from None
+
+
+def _store(args):
+    from layerloom.runtime.store import RunStore, default_db
+
+    return RunStore(Path(args.home) / "runs.db" if args.home else default_db())
+
+
+def _read_graph(path: str):
+    from layerloom.graph import GraphError, load_graph
+
+    if not Path(path).exists() and not path.endswith(".json"):
+        from layerloom.graph.templates import load_template, template_names
+
+        if path in template_names():
+            return load_template(path)
+    if not Path(path).exists():
+        raise UserError(f"{path}: no such file", EXIT_UNREADABLE)
+    try:
+        return load_graph(path)
+    except GraphError as exc:
+        raise UserError(str(exc), EXIT_UNREADABLE) from None
+
+
+def _parse_value(text: str):
+    low = text.strip().lower()
+    if low in ("true", "false"):
+        return low == "true"
+    if low in ("none", "null"):
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return int(number) if number.is_integer() and "." not in text and "e" not in low else number
+
+
+def _pairs(items: list[str] | None, flag: str) -> dict:
+    out = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise UserError(f"{flag} expects KEY=VALUE, got {item!r}")
+        out[key.strip()] = _parse_value(value)
+    return out
+
+
+def _config(args):
+    from layerloom.runtime.config import ConfigError, TrainConfig
+
+    if args.config:
+        try:
+            config = TrainConfig.load(args.config)
+        except OSError as exc:
+            raise UserError(f"{args.config}: cannot read it ({exc.strerror})",
+                            EXIT_UNREADABLE) from None
+        except ConfigError as exc:
+            raise UserError(f"{args.config}: {exc}") from None
+    else:
+        config = TrainConfig()
+    changes = _pairs(getattr(args, "cfg", None), "--cfg")
+    for flag in ("epochs", "lr", "batch_size", "optimizer", "seed", "device"):
+        if getattr(args, flag, None) is not None:
+            changes[flag] = getattr(args, flag)
+    return config.replace(**changes) if changes else config
+
+
+def _dataset(args):
+    from layerloom.runtime.runner import dataset_spec, load_from_spec
+
+    source = args.dataset
+    if any(source.endswith(s) for s in (".csv", ".tsv", ".npz", ".zip", ".txt")) \
+            and not Path(source).exists():
+        raise UserError(f"{source}: no such file", EXIT_UNREADABLE)
+    spec = dataset_spec(source, args.data_seed, args.val_fraction, args.test_fraction,
+                        **_pairs(args.data_option, "--data-option"))
+    return load_from_spec(spec), spec
+
+
+def _variables(args) -> dict:
+    try:
+        return parse_variables(args.set)
+    except SystemExit as exc:  # parse_variables exits with its message
+        raise UserError(str(exc).removeprefix("error: ")) from None
+
+
+def _run(body) -> int:
+    try:
+        return body()
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.code
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.4f}" if abs(value) >= 1e-3 or value == 0 else f"{value:.3g}"
+    return str(value)
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None or not math.isfinite(seconds):
+        return "--:--"
+    seconds = int(round(seconds))
+    h, rest = divmod(seconds, 3600)
+    return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60:02d}:{rest % 60:02d}"
+
+
+class Progress:
+    """Keras-style output: a progress bar on stderr (when it is a terminal) and one line per
+    epoch on stdout."""
+
+    def __init__(self, out=None, err=None, bar: bool | None = None):
+        self.out, self.err = out or sys.stdout, err or sys.stderr
+        self.bar = self.err.isatty() if bar is None else bar
+        self._drawn = False
+
+    def __call__(self, event) -> None:
+        if event.kind == "message":
+            self._clear()
+            print(f"note: {event.message}", file=self.err)
+        elif event.kind == "step" and self.bar:
+            self._draw(event)
+        elif event.kind == "epoch":
+            self._clear()
+            m = event.metrics
+            parts = [f"Epoch {event.epoch + 1}/{event.epochs}", f"{m.get('time', 0):.1f}s"]
+            for key, value in m.items():
+                if key in ("time", "lr"):
+                    continue
+                parts.append(f"{key.removeprefix('train_')}: {_fmt(value)}")
+            print(" - ".join(parts), file=self.out, flush=True)
+        elif event.kind == "end":
+            self._clear()
+
+    def _draw(self, event) -> None:
+        width = 24
+        done = int(width * event.progress)
+        m = event.metrics
+        metric = next((k for k in ("accuracy", "mae") if k in m), None)
+        text = (f"\r{event.step}/{event.total_steps} [{'=' * done}{'.' * (width - done)}] "
+                f"loss {_fmt(m.get('loss'))}"
+                + (f" {metric} {_fmt(m[metric])}" if metric else "")
+                + f" {m.get('samples_per_s', 0):,.0f}/s ETA {_duration(event.eta)}")
+        self.err.write(text.ljust(90))
+        self.err.flush()
+        self._drawn = True
+
+    def _clear(self) -> None:
+        if self._drawn:
+            self.err.write("\r" + " " * 90 + "\r")
+            self.err.flush()
+            self._drawn = False
+
+
+@contextmanager
+def _ctrl_c_stops(control):
+    """First Ctrl-C: stop at the next batch boundary (with a checkpoint); second: at once."""
+    def handler(signum, frame):
+        if control.poll():
+            raise KeyboardInterrupt
+        control.stop()
+        print("\nstopping at the next batch (Ctrl-C again to quit now)…", file=sys.stderr)
+
+    try:
+        previous = signal.signal(signal.SIGINT, handler)
+    except ValueError:  # not the main thread: leave Ctrl-C alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _print_result(result, as_json: bool) -> None:
+    if as_json:
+        out = result.to_dict()
+        print(json.dumps(out, default=str))
+        return
+    if result.status != "completed":
+        print(f"{result.status}: {result.reason}", file=sys.stderr)
+        if result.run_id is not None:
+            print(f"resume it with: layerloom resume {result.run_id}", file=sys.stderr)
+    labels = {"test_loss": "Test loss", "test_accuracy": "Test accuracy", "test_mae": "Test MAE",
+              "test_rmse": "Test RMSE", "test_r2": "Test R²", "test_mse": "Test MSE"}
+    for key, label in labels.items():
+        if key in result.metrics:
+            print(f"{label}: {result.metrics[key]:.4f}")
+    if result.run_id is not None and result.status == "completed":
+        print(f"run {result.run_id} recorded (layerloom runs show {result.run_id})",
+              file=sys.stderr)
+
+
+# -- commands -------------------------------------------------------------------------------
+
+def cmd_train(args) -> int:
+    from layerloom.runtime.distributed import world_from_env
+
+    if args.nproc > 1 and world_from_env() <= 1:
+        from layerloom.runtime.distributed import launch
+
+        return launch(_train_argv(args), args.nproc)
+    return _run(lambda: _train(args))
+
+
+def _train(args) -> int:
+    from layerloom.graph import validate
+    from layerloom.runtime.distributed import init_from_env
+    from layerloom.runtime.events import Control
+    from layerloom.runtime.runner import execute_run, run_training
+
+    graph = _read_graph(args.graph)
+    variables = _variables(args)
+    report = validate(graph, variables)
+    if not report.ok:
+        print_problems(report)
+        return EXIT_INVALID
+    with _errors_in_words():
+        config = _config(args)
+        ds, spec = _dataset(args)
+        dist = init_from_env(config.device)
+    main = dist is None or dist.is_main
+    progress = Progress() if main and not args.json else None
+    control = Control()
+    try:
+        with _errors_in_words(), _ctrl_c_stops(control):
+            if args.no_record or not main:
+                result, _ = run_training(graph, ds, config, variables=variables or None,
+                                         sink=progress, control=control, dist=dist)
+            else:
+                store = _store(args)
+                run_id = store.create_run(args.name or graph.name, graph.to_dict(), spec,
+                                          config.to_dict(), variables, status="running")
+                result = execute_run(store, run_id, dataset=ds, callback=progress,
+                                     control=control, dist=dist)
+    finally:
+        if dist is not None:
+            dist.close()
+    if main:
+        _print_result(result, args.json)
+    return 0 if result.status == "completed" else 130
+
+
+def _train_argv(args) -> list[str]:
+    """The train command line for each process of ``--nproc``, rebuilt from ``args``."""
+    argv = ["train", args.graph, "--dataset", args.dataset, "--data-seed", str(args.data_seed),
+            "--val-fraction", str(args.val_fraction), "--test-fraction", str(args.test_fraction)]
+    for flag in ("config", "epochs", "lr", "batch_size", "optimizer", "seed", "device", "name",
+                 "home"):
+        value = getattr(args, flag, None)
+        if value is not None:
+            argv += [f"--{flag.replace('_', '-')}", str(value)]
+    for flag in ("data_option", "cfg", "set"):
+        for item in getattr(args, flag, None) or []:
+            argv += [f"--{flag.replace('_', '-')}", item]
+    for flag in ("json", "no_record"):
+        if getattr(args, flag, False):
+            argv.append(f"--{flag.replace('_', '-')}")
+    return argv
+
+
+def cmd_runs(args) -> int:
+    def body() -> int:
+        store = _store(args)
+        store.recover()
+        if args.action == "show":
+            if args.run_id is None:
+                raise UserError("runs show needs a run id")
+            with _errors_in_words():
+                return _show_run(store, args.run_id, args.json)
+        runs = store.list_runs(status=args.status, limit=args.limit)
+        if args.json:
+            print(json.dumps([_run_row(r) for r in runs], default=str))
+            return 0
+        if not runs:
+            print(f"no runs recorded in {store.path}")
+            return 0
+        _print_table([_run_row(r) for r in runs],
+                     ["id", "name", "status", "dataset", "epoch", "best", "test", "created"])
+        return 0
+
+    return _run(body)
+
+
+def _run_row(run) -> dict:
+    progress = run.progress or {}
+    final = run.final_metrics or {}
+    test = next((f"{k.removeprefix('test_')} {_fmt(final[k])}"
+                 for k in ("test_accuracy", "test_r2", "test_loss") if k in final), "-")
+    best = f"{run.best_metric_name} {_fmt(run.best_metric)}" if run.best_metric is not None \
+        else "-"
+    epochs = progress.get("epochs") or run.config.get("epochs")
+    done = progress.get("epoch", 0) + (1 if run.status == "completed" else 0)
+    return {"id": run.id, "name": run.name, "status": run.status,
+            "dataset": run.dataset.get("source", "-"),
+            "epoch": f"{min(done, epochs or done)}/{epochs}", "best": best, "test": test,
+            "created": time.strftime("%Y-%m-%d %H:%M", time.localtime(run.created))}
+
+
+def _print_table(rows: list[dict], cols: list[str]) -> None:
+    widths = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in cols}
+    print("  ".join(c.ljust(widths[c]) for c in cols))
+    for row in rows:
+        print("  ".join(str(row[c]).ljust(widths[c]) for c in cols))
+
+
+def _show_run(store, run_id: int, as_json: bool) -> int:
+    run = store.get(run_id)
+    history = store.history(run_id)
+    evaluation = store.evaluation(run_id)
+    if as_json:
+        out = run.to_dict()
+        out.pop("graph")
+        out.update(history=history, evaluation=evaluation, resumable=run.resumable)
+        print(json.dumps(out, default=str))
+        return 0
+    print(f"run {run.id}: {run.name} ({run.status})")
+    if run.reason:
+        print(f"  {run.reason}")
+    print(f"  dataset: {run.dataset.get('source')}   graph: {run.graph.get('name')}")
+    cfg = run.config
+    print(f"  {cfg['optimizer']} lr {cfg['lr']:g}, batch {cfg['batch_size']}, "
+          f"{cfg['epochs']} epochs, schedule {cfg['schedule']}, seed {cfg['seed']}")
+    if run.variables:
+        print("  variables: " + ", ".join(f"{k}={v}" for k, v in run.variables.items()))
+    if run.best_metric is not None:
+        print(f"  best {run.best_metric_name}: {_fmt(run.best_metric)} (epoch {run.best_epoch})")
+    if history:
+        cols = list(dict.fromkeys(k for row in history for k in row))
+        print()
+        _print_table([{c: _fmt(row.get(c)) for c in cols} for row in history], cols)
+    if evaluation:
+        print()
+        for key, value in evaluation.items():
+            if isinstance(value, (int, float)) and key != "n":
+                print(f"  test {key}: {_fmt(value)}")
+        if "confusion_matrix" in evaluation:
+            print("  confusion matrix (rows: true, columns: predicted):")
+            for name, row in zip(evaluation["classes"], evaluation["confusion_matrix"]):
+                print(f"    {name:>12} " + " ".join(f"{v:5d}" for v in row))
+    if run.resumable:
+        print(f"\n  resumable: layerloom resume {run.id}")
+    return 0
+
+
+def cmd_resume(args) -> int:
+    def body() -> int:
+        from layerloom.runtime.events import Control
+        from layerloom.runtime.process import run_status
+        from layerloom.runtime.runner import execute_run
+
+        store = _store(args)
+        store.recover()
+        with _errors_in_words():
+            run = run_status(args.run_id, store)
+            if run.status in ("queued", "running"):
+                raise UserError(f"run {run.id} is {run.status}; only a paused, stopped or "
+                                f"failed run can be resumed")
+            if not run.resumable:
+                raise UserError(f"run {run.id} has no checkpoint to resume from")
+            control = Control()
+            progress = None if args.json else Progress()
+            with _ctrl_c_stops(control):
+                result = execute_run(store, run.id, resume=True, callback=progress,
+                                     control=control, epochs=args.epochs)
+        _print_result(result, args.json)
+        return 0 if result.status == "completed" else 130
+
+    return _run(body)
+
+
+def cmd_sweep(args) -> int:
+    def body() -> int:
+        from layerloom.runtime.search import sweep
+
+        graph = _read_graph(args.graph)
+        with _errors_in_words():
+            config = _config(args)
+            ds, _ = _dataset(args)
+            result = sweep(graph, ds, config, args.param, trials=args.trials,
+                           sampler=args.sampler, store=_store(args),
+                           variables=_variables(args) or None)
+        if args.json:
+            print(json.dumps({"sweep_id": result.sweep_id, "objective": result.objective,
+                              "direction": result.direction, "best": result.best,
+                              "trials": result.rows}, default=str))
+            return 0
+        print(result.table())
+        if result.best:
+            chosen = ", ".join(f"{p}={result.best[p]}" for p in result.params)
+            print(f"\nbest: {chosen} ({result.objective} {_fmt(result.best['value'])}, run "
+                  f"{result.best['run_id']})")
+        return 0
+
+    return _run(body)
+
+
+def cmd_lr_find(args) -> int:
+    def body() -> int:
+        from layerloom.runtime.search import lr_find
+
+        graph = _read_graph(args.graph)
+        with _errors_in_words():
+            config = _config(args)
+            ds, _ = _dataset(args)
+            result = lr_find(graph, ds, config, variables=_variables(args) or None,
+                             start_lr=args.start_lr, end_lr=args.end_lr, steps=args.steps)
+        if args.json:
+            print(json.dumps(result.to_dict()))
+            return 0
+        print(_sparkline(result))
+        if result.suggestion is None:
+            print("no suggestion: the loss did not fall; check the data and the design")
+            return EXIT_INVALID
+        print(f"Suggested learning rate: {result.suggestion:.3g} (steepest descent; "
+              f"minimum/10: {result.min_div10:.3g})")
+        return 0
+
+    return _run(body)
+
+
+def _sparkline(result) -> str:
+    """The smoothed loss against the rate, as one line of block characters."""
+    if not result.losses:
+        return ""
+    blocks = "▁▂▃▄▅▆▇█"
+    lo, hi = min(result.losses), max(result.losses)
+    step = max(1, len(result.losses) // 60)
+    chars = [blocks[min(7, int((v - lo) / (hi - lo + 1e-12) * 8))] for v in result.losses[::step]]
+    return f"loss {''.join(chars)}  (lr {result.lrs[0]:.0e} → {result.lrs[-1]:.0e})"

@@ -1,0 +1,92 @@
+"""The learning-rate finder and sweeps (each trial a run in the database)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from layerloom.runtime import TrainError, lr_find, parse_param, sweep
+from layerloom.runtime.search import Param, suggest
+
+FAST = {"num_threads": 1, "log_every": 5}
+
+
+def test_lr_finder_suggests_a_rate_in_range(moons, mlp):
+    result = lr_find(mlp(), moons, {"optimizer": "sgd", "momentum": 0.9, **FAST},
+                     start_lr=1e-5, end_lr=10, steps=60)
+    assert len(result.lrs) == len(result.losses) <= 60
+    assert result.lrs == sorted(result.lrs) and result.lrs[0] == pytest.approx(1e-5)
+    assert 1e-3 <= result.suggestion <= 3.0
+    low = result.losses.index(min(result.losses))
+    assert result.min_div10 == pytest.approx(result.lrs[low] / 10)
+
+
+def test_suggestion_is_the_steepest_fall_before_the_minimum():
+    lrs = [10 ** (-6 + i * 0.1) for i in range(60)]
+    # flat, then a fall that is steepest at index 30, a minimum at 45, then divergence
+    losses = [2.0 - math.tanh((i - 30) / 4) if i <= 45 else 1.0 + (i - 45) for i in range(60)]
+    steepest, min_div10 = suggest(lrs, losses)
+    assert steepest == pytest.approx(lrs[30])
+    assert min_div10 == pytest.approx(lrs[45] / 10)
+
+
+@pytest.mark.parametrize("text, param", [
+    ("lr=1e-4:1e-1:log", Param("lr", 1e-4, 1e-1, log=True)),
+    ("epochs=2:6", Param("epochs", 2, 6, integer=True)),
+    ("width=0.5,1,2", Param("width", choices=[0.5, 1, 2])),
+    ("optimizer=adam,sgd", Param("optimizer", choices=["adam", "sgd"])),
+    ("lr=0.001:0.1:log:4", Param("lr", 0.001, 0.1, log=True, grid=4)),
+])
+def test_param_specs(text, param):
+    assert parse_param(text) == param
+
+
+@pytest.mark.parametrize("text, message", [
+    ("lr", r"--param expects NAME=LOW:HIGH\[:log\] or NAME=A,B,C, got 'lr'"),
+    ("lr=1:0.1", r"--param lr: the range needs low < high, got 1:0.1"),
+    ("lr=0:1:log", r"--param lr: a log range needs low > 0"),
+    ("lr=a:b", r"--param lr: 'a':'b' is not a range of numbers"),
+])
+def test_bad_param_specs(text, message):
+    with pytest.raises(TrainError, match=message):
+        parse_param(text)
+
+
+def test_grid_values():
+    assert Param("lr", 1e-3, 1e-1, log=True, grid=3).values() == pytest.approx([1e-3, 1e-2, 1e-1])
+    assert Param("epochs", 1, 5, integer=True, grid=3).values() == [1, 3, 5]
+
+
+def test_two_trial_sweep_writes_two_runs(moons, mlp, store):
+    graph = mlp()
+    graph["variables"] = {"hidden": 8}
+    graph["nodes"][1]["params"]["out_features"] = "=hidden"
+    result = sweep(graph, moons, {"epochs": 1, **FAST}, ["lr=0.001,0.05", "hidden=4,16"],
+                   trials=2, sampler="random", store=store)
+    runs = store.list_runs(sweep_id=result.sweep_id)
+    assert len(runs) == 2 and len(result.rows) == 2
+    for row in result.rows:
+        run = store.get(row["run_id"])
+        assert run.status == "completed" and run.config["lr"] == row["lr"]
+        assert run.variables == {"hidden": row["hidden"]}
+        assert row["value"] == run.best_metric
+    assert result.best["value"] == min(r["value"] for r in result.rows)
+    lines = result.table().splitlines()
+    assert lines[0].split() == ["trial", "run_id", "status", "lr", "hidden", "val_loss"]
+    assert store.sweep(result.sweep_id)["spec"]["sampler"] == "random"
+
+
+def test_grid_sweep_covers_the_grid_and_survives_a_failing_trial(moons, mlp, store):
+    result = sweep(mlp(), moons, {"epochs": 1, **FAST}, ["batch_size=16,0"], trials=10,
+                   sampler="grid", store=store)
+    assert sorted(r["batch_size"] for r in result.rows) == [0, 16]
+    failed = next(r for r in result.rows if r["batch_size"] == 0)
+    assert failed["status"] == "failed" and "batch_size must be ≥ 1" in failed["reason"]
+    assert result.best["batch_size"] == 16
+
+
+def test_unknown_sweep_names_are_refused(moons, mlp, store):
+    with pytest.raises(TrainError, match=r"cannot sweep 'depth': not a training setting .* "
+                                         r"nor a variable of mlp \(none\)"):
+        sweep(mlp(), moons, {"epochs": 1}, ["depth=1,2"], trials=1, store=store)
