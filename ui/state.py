@@ -185,8 +185,10 @@ class DesignerState:
         self.notify("success", message)
 
     def switch(self, state: DesignerState) -> DesignerState:
-        """Carry the session's theme and page states over to another project's state."""
+        """Carry the session's theme, page states and canvas position over to another
+        project's state (the canvas still holds its last event: it must not replay there)."""
         state.theme, state.pages, state.uploads = self.theme, self.pages, self.uploads
+        state.last_seq = max(state.last_seq, self.last_seq)
         state.notices = self.notices + state.notices
         return state
 

@@ -47,12 +47,16 @@ def started(home, canvas):
 def test_new_design_from_a_template(home, canvas):
     at = started(home, canvas)
     first = at.query_params["project"]
+    level = canvas.last["graph"]
+    level["nodes"].append({"id": "in_first_only", "type": "ReLU", "position": [0, 400]})
+    canvas.send("change", level)  # the canvas keeps returning this event after the switch
+    at.run()
     next(b for b in at.button if b.label == "New").click().run()
     next(s for s in at.selectbox if s.label == "Template").set_value("resnet-mini")
     next(b for b in at.button if b.label == "Create").click().run()
     assert not at.exception
     assert at.query_params["project"].startswith("resnet-mini-")
-    assert "stage1" in node_ids(canvas)
+    assert "stage1" in node_ids(canvas) and "in_first_only" not in node_ids(canvas)
     assert "**174,970** params" in "\n".join(m.value for m in at.markdown)
     assert {p.id for p in ProjectStore().list()} == {first, at.query_params["project"]}
 

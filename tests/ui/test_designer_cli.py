@@ -1,0 +1,33 @@
+"""`layerloom app`: the command it runs."""
+
+from __future__ import annotations
+
+import sys
+
+from layerloom.cli import build_parser
+from layerloom.cli.app import command
+
+
+def test_app_listens_on_localhost_headless_by_default():
+    args = build_parser().parse_args(["app"])
+    assert (args.host, args.port, args.browser) == ("127.0.0.1", None, False)
+    cmd = command(args.port, args.host, args.browser)
+    assert cmd[:3] == [sys.executable, "-m", "layerloom.ui.serve"]
+    options = dict(zip(cmd[3::2], cmd[4::2]))
+    assert options["--server.address"] == "127.0.0.1"
+    assert options["--server.headless"] == "true"
+    assert "--server.port" not in options
+
+
+def test_app_port_and_host_are_passed_on():
+    args = build_parser().parse_args(["app", "--port", "8765", "--host", "0.0.0.0"])
+    options = dict(zip(*[iter(command(args.port, args.host, args.browser)[3:])] * 2))
+    assert options["--server.port"] == "8765"
+    assert options["--server.address"] == "0.0.0.0"
+
+
+def test_serve_runs_ui_app_py():
+    from layerloom.ui import serve
+
+    assert serve.APP.name == "app.py" and serve.APP.parent.name == "ui"
+    assert serve.APP.is_file()
