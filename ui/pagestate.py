@@ -43,11 +43,14 @@ class PagesState:
     data: DataChoice | None = None
     config: dict[str, Any] = field(default_factory=dict)  # TrainConfig fields changed
     lr_range: dict | None = None  # the last LR finder result: lrs, losses, suggested
-    run_id: str | None = None  # the run the Train page shows
-    results_run: str | None = None
-    compare: list[str] = field(default_factory=list)  # runs overlaid on the Runs page
-    sweep_id: str | None = None
-    export_run: str | None = None  # None: export the current design
+    run_id: int | None = None  # the run the Train page shows
+    results_run: int | None = None
+    compare: list[int] = field(default_factory=list)  # runs overlaid on the Runs page
+    sweep_id: int | None = None  # the sweep the Runs page shows
+    sweep_launch: dict | None = None  # sweeps.Launch of the sweep this session started
+    export_run: int | None = None  # None: export the current design
+    exports: dict[str, tuple] = field(default_factory=dict)  # format -> (source key,) built
+    export_errors: dict[str, tuple] = field(default_factory=dict)  # format -> (key, message)
     notice: str | None = None  # one message to show after a rerun (e.g. "design updated")
     # form fields whose value an action changed: their widgets take it on the next rerun
     refresh: list[str] = field(default_factory=list)

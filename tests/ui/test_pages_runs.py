@@ -1,0 +1,154 @@
+"""Runs page (ui/pages/runs.py) with AppTest: the table of runs, overlaid curves, opening a
+run's design in the designer, and a sweep launched in its own process with its trials as a table
+and a parallel-coordinates plot."""
+
+from __future__ import annotations
+
+import time
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from layerloom.graph.templates import load_template
+from layerloom.runtime import RunStore, train
+from layerloom.ui.pages.runs import default_params, parse_rows
+
+TIMEOUT = 60
+
+
+@pytest.fixture()
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("LAYERLOOM_HOME", str(tmp_path))
+    return tmp_path
+
+
+@pytest.fixture(scope="module")
+def trained_home(tmp_path_factory):
+    """Two finished runs, trained once for the tests that only read them."""
+    folder = tmp_path_factory.mktemp("runs-home")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("LAYERLOOM_HOME", str(folder))
+        store = RunStore()
+        mlp = load_template("mlp-tabular")
+        wide = mlp.copy()
+        wide.variables["hidden"] = 16
+        first = train(mlp, "iris", {"epochs": 2}, store=store).run_id
+        second = train(wide, "wine", {"epochs": 3, "lr": 0.01}, store=store,
+                       variables={"features": 13}).run_id
+    return folder, (first, second)
+
+
+@pytest.fixture()
+def two_runs(trained_home, monkeypatch):
+    monkeypatch.setenv("LAYERLOOM_HOME", str(trained_home[0]))
+    return trained_home[1]
+
+
+def page(project: str | None = None, epochs: int | None = None) -> AppTest:
+    def script(pid: str = "", epochs: int = 0):
+        import streamlit as st
+
+        from layerloom.graph.templates import load_template
+        from layerloom.ui.pages import runs
+        from layerloom.ui.pagestate import PagesState
+        from layerloom.ui.projects import ProjectStore
+        from layerloom.ui.state import DesignerState
+
+        if "app" not in st.session_state:
+            store = ProjectStore()
+            app = (DesignerState.open(store, pid) if pid else
+                   DesignerState.new(store, load_template("mlp-tabular")))
+            if epochs:
+                app.pages["runs"] = PagesState(config={"epochs": epochs})
+            st.session_state.app = app
+        runs.render(st.session_state.app)
+
+    return AppTest.from_function(script, kwargs={"pid": project or "", "epochs": epochs or 0},
+                                 default_timeout=TIMEOUT).run()
+
+
+def values(elements) -> list:
+    return [e.value for e in elements]
+
+
+def test_every_run_is_a_row_with_design_data_config_status_and_best(two_runs):
+    first, second = two_runs
+    at = page()
+    assert not at.exception and not at.error
+    table = at.dataframe[0].value
+    assert list(table["run"]) == [second, first]
+    assert list(table["data"]) == ["wine", "iris"]
+    assert list(table["config"]) == ["adam lr 0.01 · batch 32 · 3 epochs",
+                                     "adam lr 0.001 · batch 32 · 2 epochs"]
+    assert list(table["status"]) == ["completed", "completed"]
+    assert table["best"].iloc[0].startswith("val_loss ")
+    assert table["test"].iloc[0].startswith("loss ")
+
+
+def test_chosen_runs_are_overlaid_on_the_chosen_curve(two_runs):
+    first, second = two_runs
+    at = page()
+    overlay = at.get("plotly_chart")[0].proto.spec
+    assert f'"name":"#{second} mlp-tabular"' in overlay and f'"name":"#{first} mlp-tabular"' \
+        in overlay
+    at.multiselect(key="runs.compare").set_value([first]).run()
+    at.selectbox(key="runs.curve").select("training loss (per step)").run()
+    overlay = at.get("plotly_chart")[0].proto.spec
+    assert f'"#{second} ' not in overlay and '"train (per step) loss"' in overlay
+    assert at.session_state.app.pages["runs"].compare == [first]
+
+
+def test_a_runs_design_opens_in_the_designer_with_its_variables(two_runs):
+    first, second = two_runs
+    at = page()
+    at.selectbox(key="runs.open").select(second).run()
+    at.button(key="runs.open.go").click().run()
+    app = at.session_state.app
+    assert app.graph.variables["features"] == 13 and app.graph.variables["hidden"] == 16
+    assert len(app.undo_stack) == 1
+    assert values(at.info)[0].startswith(f"Opened the design of run {second} (mlp-tabular)")
+
+
+def test_sweep_rows_are_checked_before_anything_starts(home):
+    graph = load_template("mlp-tabular")
+    rows = default_params(graph)
+    assert list(rows["setting"]) == ["lr", "batch_size", "optimizer", "features", "classes",
+                                     "hidden", "depth", "dropout"]
+    assert parse_rows(rows, graph) == (["lr=1e-4:1e-1:log"], [])
+    bad = pd.DataFrame([{"sweep": True, "setting": "widht", "values": "1,2"},
+                        {"sweep": True, "setting": "lr", "values": "0.1:0.01"},
+                        {"sweep": True, "setting": "hidden", "values": "8,16"}])
+    assert parse_rows(bad, graph) == (["hidden=8,16"], [
+        "widht is neither a training setting nor a variable of the design",
+        "lr: the range needs low < high, got 0.1:0.01"])
+    assert parse_rows(rows.assign(sweep=False), graph) == (
+        [], ["tick at least one setting to sweep"])
+
+
+def test_a_sweep_runs_in_its_own_process_and_fills_its_table(home):
+    at = page(epochs=1)
+    at.selectbox(key="runs.sweep.sampler").select("grid").run()
+    at.number_input(key="runs.sweep.trials").set_value(2).run()
+    at.button(key="runs.sweep.go").click().run()
+    assert not at.error
+    assert values(at.info)[0] == "Sweep started: 2 trial(s) of lr=1e-4:1e-1:log on iris."
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        time.sleep(1)
+        at.run()
+        sweep = next((d.value for d in at.dataframe if "val_loss" in d.value.columns), None)
+        if sweep is not None and sweep["val_loss"].notna().sum() == 2:
+            break
+    else:
+        raise AssertionError(f"the sweep did not finish: {values(at.caption)}")
+    assert list(sweep.columns) == ["run", "status", "lr", "val_loss"]
+    grid = [1e-4, 10 ** -2.5, 1e-1]  # 1e-4:1e-1:log on 3 points; the grid sampler picks 2
+    assert len(set(sweep["lr"])) == 2 and all(
+        any(lr == pytest.approx(g) for g in grid) for lr in sweep["lr"])
+    assert list(sweep["val_loss"]) == sorted(sweep["val_loss"])  # best first
+    parallel = at.get("plotly_chart")[-1].proto.spec
+    assert '"parcoords"' in parallel and '"label":"lr"' in parallel
+    runs = RunStore().list_runs()
+    assert {r.sweep_id for r in runs} == {at.session_state.app.pages["runs"].sweep_id}
+    assert all(r.config["epochs"] == 1 for r in runs)

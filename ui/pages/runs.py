@@ -1,0 +1,273 @@
+"""Runs page: every run in a table, chosen runs' curves overlaid, a sweep launcher over training
+settings and the design's variables with its trials as a table and parallel coordinates, and
+opening a run's design in the designer."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import streamlit as st
+
+from layerloom.graph import load_graph
+from layerloom.runtime import TrainConfig, parse_param
+from layerloom.runtime.config import FIELD_NAMES
+from layerloom.runtime.store import ACTIVE, pid_alive
+
+from .. import charts, live, sweeps
+from ..errors import friendly, shown_errors
+from ..forms import seed
+from ..pagestate import PagesState, pages_of
+from .common import config_line, run_label, show_notice
+from .train import data_choice, ready, spec_of
+
+CURVES = {"validation loss": ("val", "loss"), "validation accuracy": ("val", "accuracy"),
+          "validation MAE": ("val", "mae"), "training loss (per epoch)": ("train", "loss"),
+          "training accuracy (per epoch)": ("train", "accuracy"),
+          "training loss (per step)": ("step", "loss")}
+SAMPLERS = {"tpe": "smart (Optuna TPE)", "random": "random", "grid": "grid"}
+
+
+def render(state) -> None:
+    st.header("Runs")
+    with shown_errors("The Runs page"):
+        pages = pages_of(state)
+        show_notice(pages)
+        store = live.store_of()
+        runs = store.list_runs()
+        if not runs:
+            st.info("No run yet: train one on the Train page, or launch a sweep below.")
+        else:
+            table(runs)
+            compare(pages, store, runs)
+            open_design(state, pages, runs)
+        st.divider()
+        with shown_errors("The sweep"):
+            sweep_launcher(state, pages, store)
+            sweep_results(pages, store, runs)
+
+
+# -- the table ------------------------------------------------------------------------------
+
+def rows(runs) -> pd.DataFrame:
+    """One row per run: what it trained, on what, how, and how it went."""
+    out = []
+    for run in runs:
+        best = (f"{run.best_metric_name} {run.best_metric:.4g}"
+                if run.best_metric is not None else "")
+        test = ", ".join(f"{k.removeprefix('test_')} {v:.4g}"
+                         for k, v in (run.final_metrics or {}).items())
+        out.append({"run": run.id, "design": run.name,
+                    "data": str((run.dataset or {}).get("source", "")).rsplit("/", 1)[-1],
+                    "config": config_line(run.config), "status": run.status,
+                    "best": best, "test": test, "sweep": run.sweep_id,
+                    "started": pd.to_datetime(run.created, unit="s")})
+    return pd.DataFrame(out)
+
+
+def table(runs) -> None:
+    st.dataframe(rows(runs), hide_index=True, column_config={
+        "started": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
+    failed = [r for r in runs[:20] if r.status == "failed" and r.reason]
+    if failed:
+        with st.expander(f"Why {len(failed)} recent run(s) failed"):
+            for run in failed:
+                st.markdown(f"**#{run.id}** {run.reason}")
+
+
+def compare(pages: PagesState, store, runs) -> None:
+    st.subheader("Compare")
+    by_id = {r.id: r for r in runs}
+    default = [i for i in pages.compare if i in by_id] or [r.id for r in runs[:3]]
+    seed("runs.compare", default)
+    st.session_state["runs.compare"] = [i for i in st.session_state["runs.compare"]
+                                        if i in by_id]
+    left, right = st.columns([3, 1])
+    chosen = left.multiselect("Runs", list(by_id), key="runs.compare",
+                              format_func=lambda i: run_label(by_id[i]))
+    seed("runs.curve", "validation loss")
+    curve = right.selectbox("Curve", list(CURVES), key="runs.curve")
+    pages.compare = list(chosen)
+    split, name = CURVES[curve]
+    per_run = {f"#{i} {by_id[i].name}": live.rows_of(store, i) for i in chosen}
+    st.plotly_chart(charts.overlay_figure(per_run, split, name,
+                                          x="step" if split == "step" else "epoch"),
+                    key="runs.overlay")
+
+
+def open_design(state, pages: PagesState, runs) -> None:
+    by_id = {r.id: r for r in runs}
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    run_id = left.selectbox("A run's design", list(by_id), key="runs.open",
+                            format_func=lambda i: run_label(by_id[i]))
+    if right.button("Open in the designer", key="runs.open.go"):
+        run = by_id[run_id]
+        graph = load_graph(run.graph)
+        if run.variables:
+            graph.variables.update(run.variables)
+        replace = getattr(state, "replace_design", None)
+        message = (f"Opened the design of run {run.id} ({run.name}); undo brings the previous "
+                   f"design back.")
+        if callable(replace):
+            replace(graph, message)
+        else:
+            state.graph = graph
+        pages.notice = message + " It is in the Designer now."
+        st.rerun()
+
+
+# -- sweeps ---------------------------------------------------------------------------------
+
+def default_params(graph) -> pd.DataFrame:
+    """Starting rows: the rate on a log range, and each numeric variable around its value."""
+    out = [{"sweep": True, "setting": "lr", "values": "1e-4:1e-1:log"},
+           {"sweep": False, "setting": "batch_size", "values": "32,64,128"},
+           {"sweep": False, "setting": "optimizer", "values": "adam,sgd,adamw"}]
+    for name, value in (graph.variables if graph is not None else {}).items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            continue
+        if isinstance(value, int):
+            values = ",".join(str(v) for v in sorted({max(1, value // 2), value, value * 2}))
+        else:
+            values = f"{value / 2:g},{value:g},{value * 2:g}"
+        out.append({"sweep": False, "setting": name, "values": values})
+    return pd.DataFrame(out)
+
+
+def parse_rows(frame: pd.DataFrame, graph) -> tuple[list[str], list[str]]:
+    """``(params as "name=values" for runtime.search, problems in words)``."""
+    params, problems = [], []
+    known = set(FIELD_NAMES) | set(graph.variables if graph is not None else {})
+    for row in frame.to_dict("records"):
+        if not row.get("sweep"):
+            continue
+        name = str(row.get("setting") or "").strip()
+        values = str(row.get("values") or "").strip()
+        if name not in known:
+            problems.append(f"{name or '(empty)'!s} is neither a training setting nor a "
+                            f"variable of the design")
+            continue
+        text = f"{name}={values}"
+        try:
+            parse_param(text)
+        except Exception as err:  # noqa: BLE001 - TrainError with the syntax, in words
+            problems.append(friendly(err).replace("--param ", ""))
+            continue
+        params.append(text)
+    if not params and not problems:
+        problems.append("tick at least one setting to sweep")
+    return params, problems
+
+
+def sweep_launcher(state, pages: PagesState, store) -> None:
+    st.subheader("Sweep")
+    graph = getattr(state, "graph", None)
+    st.caption("Ranges are low:high (add :log for a log scale), lists are a,b,c. Each trial "
+               "is a run with the Train page's settings and these changes; the objective is "
+               f"the config's monitor ({TrainConfig.from_dict(pages.config).monitor}).")
+    frame = st.data_editor(default_params(graph), key="runs.sweep.params", hide_index=True,
+                           num_rows="dynamic", column_config={
+                               "sweep": st.column_config.CheckboxColumn(width="small")})
+    cols = st.columns(3)
+    seed("runs.sweep.trials", 6)
+    seed("runs.sweep.sampler", "tpe")
+    trials = cols[0].number_input("trials", min_value=1, max_value=500, step=1,
+                                  key="runs.sweep.trials")
+    sampler = cols[1].selectbox("sampler", list(SAMPLERS), key="runs.sweep.sampler",
+                                format_func=SAMPLERS.get)
+    launch = pages.sweep_launch
+    busy = launch is not None and sweeps.Launch(**launch).sweep_id() is None and \
+        sweeps.Launch(**launch).failure() is None
+    if cols[2].button("Launch sweep", key="runs.sweep.go", type="primary", disabled=busy):
+        params, problems = parse_rows(frame, graph)
+        for problem in problems:
+            st.error(problem)
+        if problems:
+            return
+        graph, choice = ready(state, pages)
+        if graph is None:
+            return
+        config = TrainConfig.from_dict(pages.config)
+        started = sweeps.launch(graph.to_dict(), spec_of(choice), config.to_dict(), params,
+                                trials=int(trials), sampler=sampler,
+                                name=f"{graph.name} sweep", db=store.path)
+        pages.sweep_launch = sweeps.as_dict(started)
+        pages.sweep_id = None
+        pages.notice = (f"Sweep started: {int(trials)} trial(s) of {', '.join(params)} on "
+                        f"{data_choice(state, pages).label}.")
+        st.rerun()
+
+
+def sweep_results(pages: PagesState, store, runs) -> None:
+    launch = sweeps.Launch(**pages.sweep_launch) if pages.sweep_launch else None
+    sweeps.reap()
+    if launch is not None and pages.sweep_id is None:
+        pages.sweep_id = launch.sweep_id()
+        failure = launch.failure()
+        if failure:
+            st.error(f"The sweep could not start: {failure}")
+            pages.sweep_launch = None
+            return
+        if pages.sweep_id is None:
+            st.fragment(_waiting_for(launch), run_every=1.0)()
+            return
+    known = sorted({r.sweep_id for r in runs if r.sweep_id is not None} |
+                   ({pages.sweep_id} if pages.sweep_id else set()), reverse=True)
+    if not known:
+        return
+    seed("runs.sweep.shown", pages.sweep_id or known[0])
+    if st.session_state["runs.sweep.shown"] not in known:
+        st.session_state["runs.sweep.shown"] = known[0]
+    sweep_id = st.selectbox("Sweep", known, key="runs.sweep.shown",
+                            format_func=lambda i: f"sweep {i}: {store.sweep(i)['name']}")
+    info = store.sweep(sweep_id)
+    ours = launch is not None and launch.sweep_id() == sweep_id and pid_alive(launch.pid)
+    running = info["status"] == "running" and (ours or any(
+        r.status in ACTIVE for r in store.list_runs(sweep_id=sweep_id)))
+    if running:  # new trials appear as they finish, without reloading the page
+        st.fragment(lambda: trials_panel(store, sweep_id), run_every=2.0)()
+    else:
+        trials_panel(store, sweep_id)
+
+
+def _waiting_for(launch: sweeps.Launch):
+    def panel() -> None:
+        if launch.sweep_id() is not None or launch.failure():
+            st.rerun(scope="app")
+        st.info("Starting the sweep: loading the data and building the model…")
+
+    return panel
+
+
+def trials(store, sweep_id: int) -> tuple[pd.DataFrame, str]:
+    """The sweep's trials: run, status, each swept setting, and the objective."""
+    info = store.sweep(sweep_id)
+    spec = info["spec"]
+    names = [p["name"] for p in spec.get("params", [])]
+    objective = spec.get("objective", "value")
+    out = []
+    for run in sorted(store.list_runs(sweep_id=sweep_id), key=lambda r: r.id):
+        row = {"run": run.id, "status": run.status}
+        for name in names:
+            row[name] = run.config.get(name, (run.variables or {}).get(name))
+        value = run.best_metric
+        row[objective] = value if value is not None and math.isfinite(value) else None
+        out.append(row)
+    return pd.DataFrame(out, columns=["run", "status", *names, objective]), objective
+
+
+def trials_panel(store, sweep_id: int) -> None:
+    frame, objective = trials(store, sweep_id)
+    info = store.sweep(sweep_id)
+    done = frame[objective].notna().sum() if len(frame) else 0
+    st.caption(f"{info['status']} · {len(frame)} of {info['spec'].get('trials', '?')} trial(s) "
+               f"started, {done} scored · objective {objective} "
+               f"({info['spec'].get('direction', '')})")
+    if frame.empty:
+        return
+    ascending = info["spec"].get("direction", "minimize") == "minimize"
+    st.dataframe(frame.sort_values(objective, ascending=ascending, na_position="last"),
+                 hide_index=True)
+    shown = frame.drop(columns=["run", "status"])
+    if shown[objective].notna().any() and len(shown.columns) > 1:
+        st.plotly_chart(charts.parallel_figure(shown, objective), key=f"runs.parallel.{sweep_id}")
