@@ -63,6 +63,8 @@ def node_panel(state: DesignerState, node: Node) -> None:
 
 
 def ungroup(state: DesignerState, node_id: str) -> None:
+    if state.node(node_id) is None:
+        return
     result = state.apply(edit.ungroup, node_id, path=state.path)
     if result is not None:
         state.select(result[1])
@@ -131,6 +133,8 @@ def block_panel(state: DesignerState) -> None:
 
 
 def _rename(state: DesignerState, key: str) -> None:
+    if not state.path:
+        return
     old = state.path[-1]
     new = st.session_state[key].strip()
     if state.apply(edit.rename_block, old, new) is not None:
@@ -138,9 +142,13 @@ def _rename(state: DesignerState, key: str) -> None:
 
 
 def _describe(state: DesignerState, key: str) -> None:
-    state.apply(edit.set_info, description=st.session_state[key].strip(), block=state.path[-1])
+    if state.path:
+        state.apply(edit.set_info, description=st.session_state[key].strip(),
+                    block=state.path[-1])
 
 
 def _set_default(state: DesignerState, param: str, value: Any) -> None:
+    if not state.path:  # a late callback after the block was closed
+        return
     extra = () if value is DEFAULT else (value,)
     state.apply(edit.set_block_param, state.path[-1], param, *extra)

@@ -97,20 +97,28 @@ def _text_changed(key: str, apply) -> None:
 
 
 # -- the changes (callbacks) --------------------------------------------------------------------
+# A widget's callback can fire once more after its node was renamed or deleted (when Streamlit
+# restarts an interrupted run): a node that is gone is left alone, never recreated or reported.
 
 def set_param(state: DesignerState, node_id: str, name: str, value: Any) -> None:
-    extra = () if value is DEFAULT else (value,)
-    state.apply(edit.set_param, state.path, node_id, name, *extra)
+    if state.node(node_id) is not None:
+        extra = () if value is DEFAULT else (value,)
+        state.apply(edit.set_param, state.path, node_id, name, *extra)
 
 
 def set_repeat(state: DesignerState, node_id: str, value: Any) -> None:
-    state.apply(edit.update_node, state.path, node_id, repeat=None if value is DEFAULT else value)
+    if state.node(node_id) is not None:
+        state.apply(edit.update_node, state.path, node_id,
+                    repeat=None if value is DEFAULT else value)
 
 
 def set_label(state: DesignerState, node_id: str, text: str) -> None:
-    state.apply(edit.update_node, state.path, node_id, label=text.strip() or None)
+    if state.node(node_id) is not None:
+        state.apply(edit.update_node, state.path, node_id, label=text.strip() or None)
 
 
 def rename(state: DesignerState, node_id: str, new_id: str) -> None:
+    if state.node(node_id) is None:
+        return
     if state.apply(edit.rename_node, state.path, node_id, new_id.strip()) is not None:
         state.select([new_id.strip()])

@@ -151,7 +151,8 @@ class DesignerState:
         self.save()
 
     def apply(self, change: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """Run a :mod:`layerloom.graph.edit` function on the design and commit its graph.
+        """Run a :mod:`layerloom.graph.edit` function on the design and commit its graph
+        (unless nothing changed).
 
         Returns what it returned (the graph, or ``(graph, extra)``); a :class:`GraphError`
         becomes a notice, the design stays as it was, and None is returned.
@@ -161,7 +162,9 @@ class DesignerState:
         except GraphError as exc:
             self.notify("error", str(exc))
             return None
-        self.commit(result[0] if isinstance(result, tuple) else result)
+        graph = result[0] if isinstance(result, tuple) else result
+        if graph.to_dict() != self.graph.to_dict():  # a no-op leaves no undo step behind
+            self.commit(graph)
         return result
 
     def undo(self) -> bool:

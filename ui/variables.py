@@ -4,6 +4,7 @@ once, and the change is saved and undoable like any other."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import streamlit as st
@@ -33,8 +34,7 @@ def render(state: DesignerState) -> None:
                           on_change=_moved, args=(state, name, f"{key}:slider"))
             else:
                 field(Field(name, "number", value), value, key=key,
-                      apply=lambda v, name=name: _set(state, name, v),
-                      resolved=evaluated.get(name))
+                      apply=partial(_change, state, name), resolved=evaluated.get(name))
                 if is_expression(value) and name in evaluated:
                     st.caption(f"{plain(name)} = {show_value(evaluated[name])}")
         right.button("", icon=":material/close:", key=f"{key}:rm", help=f"Remove {name}",
@@ -54,8 +54,14 @@ def _top(value: float) -> float:
     return float(max(2.0, round(value * 2, 1)))
 
 
+def _change(state: DesignerState, name: str, value: Any) -> None:
+    if name in state.graph.variables:
+        _set(state, name, value)
+
+
 def _moved(state: DesignerState, name: str, key: str) -> None:
-    _set(state, name, float(st.session_state[key]))
+    if name in state.graph.variables:  # not a late callback of a removed variable
+        _set(state, name, float(st.session_state[key]))
 
 
 def _set(state: DesignerState, name: str, value: Any) -> None:

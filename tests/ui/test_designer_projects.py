@@ -187,3 +187,18 @@ def test_state_ignores_old_events_and_reports_bad_edits(tmp_path):
     assert notice.kind == "error"
     assert notice.text.startswith("image: image is an Input: a block's inputs and output")
     assert state.graph.blocks == {}
+
+
+def test_late_callbacks_and_no_ops_leave_no_trace(tmp_path):
+    from layerloom.graph import edit
+    from layerloom.ui import inspector
+
+    state = DesignerState.new(ProjectStore(tmp_path), load_template("seed-cnn"))
+    state.apply(edit.set_param, (), "fc", "out_features", "=classes")  # the value it has
+    assert state.undo_stack == [] and state.revision == 0
+    state.apply(edit.rename_node, (), "fc", "head")
+    inspector.set_param(state, "fc", "out_features", 3)  # fc's widget, after the rename
+    inspector.rename(state, "fc", "head")
+    assert state.take_notices() == []
+    assert len(state.undo_stack) == 1
+    assert state.graph.node("head").params == {"out_features": "=classes"}
