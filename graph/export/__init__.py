@@ -95,9 +95,13 @@ def write_checked(ref: Reference, fmt: str, path: Path, atol: float = ATOL,
     spec = FORMATS[fmt]
     label = label or fmt
     try:
-        notes = spec.write(ref, path)
+        started = time.perf_counter()
+        notes = dict(spec.write(ref, path))
+        written = time.perf_counter()
         runner = spec.load(ref, path)
         got = runner(ref.checks)
+        notes["write_seconds"] = written - started
+        notes["check_seconds"] = time.perf_counter() - written
     except ExportError as exc:
         if exc.format != label:
             raise ExportError(label, exc.reason, node=exc.node, block=exc.block) from None

@@ -19,6 +19,7 @@ from .run import RunInfo
 PARTS = (("graph.json", "json"), ("weights.safetensors", "safetensors"), ("model.py", "python"),
          ("model.torchscript.pt", "torchscript"), ("model.onnx", "onnx"))
 OPTIONAL = ("torchscript", "onnx")
+TEXT = (".md", ".py", ".json", ".html")
 PREDICT = Path(__file__).with_name("predict_script.py")
 
 
@@ -67,9 +68,11 @@ def _zip(folder: Path, path: Path) -> None:
     members = sorted(folder.iterdir(), key=lambda p: (p.name not in order,
                                                       order.index(p.name) if p.name in order
                                                       else 0, p.name))
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(path, "w") as archive:
         for member in members:
-            archive.write(member, member.name)
+            # weights barely compress and take long to try: stored; text deflated
+            packed = zipfile.ZIP_DEFLATED if member.suffix in TEXT else zipfile.ZIP_STORED
+            archive.write(member, member.name, compress_type=packed)
     with zipfile.ZipFile(path) as archive:
         bad = archive.testzip()
         if bad is not None:

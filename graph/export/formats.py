@@ -146,7 +146,9 @@ def _write_torchscript(ref: Reference, path: Path) -> dict:
                                   block=culprit[1]) from None
             raise ExportError("torchscript", f"neither scripting ({why}) nor tracing "
                                              f"({first_line(trace_exc)}) works") from None
-    torch.jit.save(module, str(path))
+    with warnings.catch_warnings():  # deprecated in favour of torch.export, still supported
+        warnings.simplefilter("ignore", DeprecationWarning)
+        torch.jit.save(module, str(path))
     return {"method": method, **({"script_error": why} if why else {})}
 
 
@@ -160,7 +162,9 @@ def _trace_attempt(module: nn.Module, inputs: tuple) -> None:
 
 
 def _load_torchscript(ref: Reference, path: Path) -> Runner:
-    module = torch.jit.load(str(path), map_location="cpu")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        module = torch.jit.load(str(path), map_location="cpu")
     return lambda inputs: ref.run(module.eval(), inputs)
 
 

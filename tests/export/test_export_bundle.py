@@ -127,6 +127,7 @@ def test_predict_reads_an_image_as_the_model_was_trained(image_bundle, isolated)
 
 def test_predict_tokenises_a_text_with_the_training_vocabulary(tmp_path, isolated):
     graph = load_template("transformer-text")
+    graph.variables.update(d_model=16, heads=2, layers=1, vocab=50)  # small: quick to export
     vocab = ["<pad>", "<unk>", "great", "film", "boring", "plot"]
     run = RunInfo(dataset={"name": "reviews.csv", "task": "classification",
                            "classes": ["negative", "positive"], "vocab": vocab},

@@ -38,10 +38,10 @@ def test_export_every_small_template(template, fmt, tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("template", BIG)
-def test_export_big_templates_to_onnx_and_torchscript(template, tmp_path):
-    for fmt in ("onnx", "torchscript"):
-        result = export_model(load_template(template), fmt, tmp_path / f"m{SUFFIX[fmt]}")
-        assert result.max_abs_diff < 1e-4
+def test_export_big_templates_to_onnx(template, tmp_path):
+    """The other formats of the big ones run in benchmarks/export_bench.py."""
+    result = export_model(load_template(template), "onnx", tmp_path / "m.onnx")
+    assert result.max_abs_diff < 1e-4
 
 
 def test_safetensors_load_strictly_into_the_compiled_graph(tmp_path):
