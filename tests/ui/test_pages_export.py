@@ -1,0 +1,122 @@
+"""Export page (ui/pages/export.py) with AppTest: every format of the current design or of a
+trained run, checked before its download appears, the files usable, and failures in words."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import numpy as np
+import pytest
+import torch
+from streamlit.testing.v1 import AppTest
+
+from layerloom.graph import load_graph
+from layerloom.graph.export import FORMAT_NAMES
+from layerloom.runtime import RunStore, train
+
+TIMEOUT = 120
+
+
+@pytest.fixture()
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("LAYERLOOM_HOME", str(tmp_path))
+    return tmp_path
+
+
+def page(graph_doc: dict | None = None) -> AppTest:
+    def script(doc: str = ""):
+        import streamlit as st
+
+        from layerloom.graph import loads_graph
+        from layerloom.graph.templates import load_template
+        from layerloom.ui.pages import export
+        from layerloom.ui.projects import ProjectStore
+        from layerloom.ui.state import DesignerState
+
+        if "app" not in st.session_state:
+            graph = loads_graph(doc) if doc else load_template("seed-cnn")
+            st.session_state.app = DesignerState.new(ProjectStore(), graph)
+        export.render(st.session_state.app)
+
+    return AppTest.from_function(script, kwargs={"doc": json.dumps(graph_doc or {}) if
+                                                 graph_doc else ""},
+                                 default_timeout=TIMEOUT).run()
+
+
+def test_each_format_of_the_design_is_checked_before_its_download(home):
+    at = page()
+    assert not at.exception and not at.error
+    assert [b.key for b in at.button] == ["export.all"] + [f"export.build.{f}"
+                                                          for f in FORMAT_NAMES]
+    at.button(key="export.build.onnx").click().run()
+    assert [b.key for b in at.get("download_button")] == ["export.dl.onnx"]
+    at.button(key="export.all").click().run()
+    assert not at.error
+    buttons = [b.key for b in at.get("download_button")]
+    assert buttons == [f"export.dl.{f}" for f in FORMAT_NAMES]
+    checks = [c.value for c in at.caption if c.value.startswith("verified")]
+    assert len(checks) == 6
+    assert checks[3].startswith("verified: max abs diff ") and "(seed-cnn.onnx)" in checks[3]
+    assert float(checks[3].split("max abs diff ")[1].split(" ")[0]) < 1e-4
+    assert "(seed-cnn.py, seed-cnn.safetensors)" in checks[1]
+
+
+def test_a_format_that_cannot_express_the_design_says_which_block(home):
+    uneven = {"format": "layerloom-graph", "version": 1, "name": "uneven", "nodes": [
+        {"id": "x", "type": "Input", "params": {"shape": [2, 10, 10]}},
+        {"id": "conv", "type": "Conv2d", "params": {"out_channels": 4}},
+        {"id": "pool", "type": "AdaptiveAvgPool2d", "params": {"output_size": 3}},
+        {"id": "flat", "type": "Flatten"}, {"id": "y", "type": "Output"}],
+        "edges": [{"source": "x", "target": "conv"}, {"source": "conv", "target": "pool"},
+                  {"source": "pool", "target": "flat"}, {"source": "flat", "target": "y"}]}
+    at = page(uneven)
+    at.button(key="export.all").click().run()
+    assert not at.exception
+    assert len(at.error) == 1  # onnx (the bundle leaves out the parts that fail)
+    message = at.error[0].value
+    assert message.startswith("onnx export failed at pool (AdaptiveAvgPool2d): ")
+    assert len(message) < 400 and "\n" not in message
+    assert "export.dl.torchscript" in [b.key for b in at.get("download_button")]
+    assert "export.dl.onnx" not in [b.key for b in at.get("download_button")]
+
+
+def test_a_runs_onnx_file_computes_what_the_trained_model_does(home):
+    import onnxruntime
+
+    graph = {"format": "layerloom-graph", "version": 1, "name": "tiny", "nodes": [
+        {"id": "x", "type": "Input", "params": {"shape": [4]}},
+        {"id": "fc", "type": "Linear", "params": {"out_features": 3}},
+        {"id": "y", "type": "Output"}],
+        "edges": [{"source": "x", "target": "fc"}, {"source": "fc", "target": "y"}]}
+    result = train(load_graph(graph), "iris", {"epochs": 2}, store=RunStore())
+    at = page()
+    at.radio(key="export.source").set_value("A run (trained weights)").run()
+    assert at.selectbox(key="export.run").value == result.run_id
+    at.button(key="export.build.onnx").click().run()
+    assert not at.error
+    from layerloom.ui.pages.export import Source, _build
+
+    source = Source(at.session_state.app.pages["runs"].exports["onnx"][0],
+                    f"tiny-run{result.run_id}", run_id=result.run_id,
+                    db=str(RunStore().path))
+    built = _build(source, "onnx")  # the bytes behind the download button (cached)
+    assert built.file_name == f"tiny-run{result.run_id}.onnx"
+    session = onnxruntime.InferenceSession(built.data, providers=["CPUExecutionProvider"])
+    x = np.random.default_rng(0).normal(size=(5, 4)).astype(np.float32)
+    got = session.run(None, {session.get_inputs()[0].name: x})[0]
+    want = result.model(torch.from_numpy(x)).detach().numpy()
+    assert np.abs(got - want).max() < 1e-4
+    at.button(key="export.build.bundle").click().run()
+    bundle = _build(source, "bundle")
+    names = zipfile.ZipFile(io.BytesIO(bundle.data)).namelist()
+    assert any(n.endswith("predict.py") for n in names) and any(n.endswith("README.md")
+                                                                for n in names)
+
+
+def test_without_runs_the_run_choice_says_what_to_do(home):
+    at = page()
+    at.radio(key="export.source").set_value("A run (trained weights)").run()
+    assert [i.value for i in at.info] == [
+        "No run with trained weights yet: train one on the Train page."]

@@ -1,0 +1,190 @@
+"""Export page: every export format of the current design (fresh weights) or of a run (trained
+weights), each written, loaded back and checked by ``layerloom.graph.export`` before its
+download button appears, with the check's result (max abs diff, size) beside it."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+
+from layerloom.graph import dumps_graph
+from layerloom.graph.export import FORMAT_NAMES, export_model
+from layerloom.graph.export.formats import FORMATS
+from layerloom.runtime.export import export_run
+
+from .. import live
+from ..errors import friendly, shown_errors
+from ..forms import seed
+from ..pagestate import PagesState, pages_of
+from .common import run_label, show_notice
+
+DESIGN = "The current design (fresh weights)"
+RUN = "A run (trained weights)"
+HELP = {"bundle": "one zip: graph, code, weights, TorchScript, ONNX, config, metrics, "
+                  "predict.py and a model card"}
+MIME = {"json": "application/json", "onnx": "application/octet-stream",
+        "torchscript": "application/octet-stream", "safetensors": "application/octet-stream",
+        "bundle": "application/zip", "python": "application/zip"}
+
+
+@dataclass(frozen=True)
+class Built:
+    """One checked export, ready to download."""
+
+    file_name: str
+    data: bytes
+    size: int
+    max_abs_diff: float
+    seconds: float
+    files: tuple[str, ...]
+
+    def check_line(self) -> str:
+        parts = ", ".join(self.files)
+        return (f"verified: max abs diff {self.max_abs_diff:.2e} · {_size(self.size)} "
+                f"({parts}) · {self.seconds:.1f} s")
+
+
+def render(state) -> None:
+    st.header("Export")
+    with shown_errors("The Export page"):
+        pages = pages_of(state)
+        show_notice(pages)
+        source = choose_source(state, pages)
+        if source is None:
+            return
+        cols = st.columns([1, 4])
+        if cols[0].button("Build and check all", key="export.all", type="primary"):
+            with st.spinner("Writing each format, loading it back and comparing…"):
+                for fmt in FORMAT_NAMES:
+                    attempt(pages, source, fmt)
+        for fmt in FORMAT_NAMES:
+            format_row(pages, source, fmt)
+
+
+@dataclass(frozen=True)
+class Source:
+    key: str  # identifies what is exported: the design's content, or a run and its weights
+    name: str  # file names start with this
+    graph_json: str | None = None
+    run_id: int | None = None
+    db: str | None = None
+
+
+def choose_source(state, pages: PagesState) -> Source | None:
+    store = live.store_of()
+    runs = [r for r in store.list_runs() if r.checkpoint and r.status not in ("queued",
+                                                                             "running")]
+    seed("export.source", RUN if pages.export_run is not None and runs else DESIGN)
+    kind = st.radio("Export", [DESIGN, RUN], key="export.source", horizontal=True)
+    if kind == DESIGN:
+        pages.export_run = None
+        graph = getattr(state, "graph", None)
+        if graph is None:
+            st.info("Open a design in the Designer first.")
+            return None
+        text = dumps_graph(graph)
+        digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+        return Source(f"design-{digest}", _slug(graph.name), graph_json=text)
+    if not runs:
+        st.info("No run with trained weights yet: train one on the Train page.")
+        return None
+    by_id = {r.id: r for r in runs}
+    wanted = pages.export_run if pages.export_run in by_id else runs[0].id
+    seed("export.run", wanted)
+    if st.session_state["export.run"] not in by_id:
+        st.session_state["export.run"] = wanted
+    run_id = st.selectbox("Run", list(by_id), key="export.run",
+                          format_func=lambda i: run_label(by_id[i]))
+    pages.export_run = run_id
+    run = by_id[run_id]
+    stamp = Path(run.checkpoint).stat().st_mtime if Path(run.checkpoint).exists() else 0
+    return Source(f"run-{run_id}-{stamp}", f"{_slug(run.name)}-run{run_id}", run_id=run_id,
+                  db=str(store.path))
+
+
+def format_row(pages: PagesState, source: Source, fmt: str) -> None:
+    spec = FORMATS.get(fmt)
+    left, mid, right = st.columns([1, 1, 3], vertical_alignment="center")
+    left.markdown(f"**{fmt}**")
+    built = pages.exports.get(fmt)
+    if built is not None and built[0] == source.key:
+        try:
+            result = _build(source, fmt)
+        except Exception as err:  # noqa: BLE001 - shown in words on its row
+            pages.exports.pop(fmt, None)
+            right.error(friendly(err))
+            return
+        mid.download_button("Download", result.data, file_name=result.file_name,
+                            mime=MIME.get(fmt), key=f"export.dl.{fmt}", on_click="ignore",
+                            icon=":material/download:")
+        right.caption(result.check_line())
+        return
+    if mid.button("Build and check", key=f"export.build.{fmt}"):
+        with st.spinner(f"Writing {fmt}, loading it back and comparing…"):
+            attempt(pages, source, fmt)
+        st.rerun()
+    failed = pages.export_errors.get(fmt)
+    if failed is not None and failed[0] == source.key:
+        right.error(failed[1])
+    else:
+        right.caption(spec.help if spec is not None else HELP.get(fmt, ""))
+
+
+def attempt(pages: PagesState, source: Source, fmt: str) -> None:
+    """Build one format; remember that it was built, or why it failed."""
+    try:
+        _build(source, fmt)
+    except Exception as err:  # noqa: BLE001 - ExportError and the rest, shown in words
+        pages.export_errors[fmt] = (source.key, friendly(err))
+        pages.exports.pop(fmt, None)
+    else:
+        pages.exports[fmt] = (source.key,)
+        pages.export_errors.pop(fmt, None)
+
+
+@st.cache_resource(max_entries=24, show_spinner=False)
+def _cached(key: str, fmt: str, _source: Source) -> Built:
+    """``key`` is the cache's identity (the source's content and the format); ``_source``
+    (not hashed) says how to build it."""
+    source = _source
+    suffix = ".zip" if fmt == "bundle" else FORMATS[fmt].suffix
+    with tempfile.TemporaryDirectory(prefix="layerloom-export-") as folder:
+        path = Path(folder) / f"{source.name}{suffix}"
+        if source.run_id is not None:
+            result = export_run(source.run_id, fmt, path, db=source.db)
+        else:
+            result = export_model(source.graph_json, fmt, path)
+        files = [Path(f) for f in result.files]
+        if len(files) == 1:
+            data, name = files[0].read_bytes(), files[0].name
+        else:  # python: the code and its weights, together
+            buffer = io.BytesIO()
+            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+                for file in files:
+                    archive.write(file, file.name)
+            data, name = buffer.getvalue(), f"{source.name}-{fmt}.zip"
+        return Built(name, data, result.bytes, result.max_abs_diff, result.seconds,
+                     tuple(f.name for f in files))
+
+
+def _build(source: Source, fmt: str) -> Built:
+    return _cached(f"{source.key}/{fmt}", fmt, source)
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", name or "model").strip("-") or "model"
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "kB", "MB"):
+        if n < 1000 or unit == "MB":
+            return f"{n} B" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n} B"
