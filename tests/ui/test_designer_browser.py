@@ -204,12 +204,24 @@ def test_design_in_the_browser(app_url, page, home):
     expect(_status(page)).to_contain_text("34,826 params")
 
 
-def test_screenshots_of_both_themes(app_url, page):
-    frame = _open(page, app_url)
+def _frame_the_design(page, frame):
+    """Fit, zoom in and select conv2, so that the cards and the inspector read well."""
     frame.locator('[data-testid="btn-fit"]').click()
+    page.wait_for_timeout(400)
+    for _ in range(3):
+        frame.locator(".react-flow__controls-zoomin").click()
+        page.wait_for_timeout(300)
     frame.locator('[data-testid="node-conv2"]').click()
     expect(page.get_by_role("heading", name="Conv2d")).to_be_visible()
+    page.evaluate("document.querySelector('[data-testid=\"stMain\"]')?.scrollTo(0, 0)")
     page.wait_for_timeout(800)
+
+
+def test_screenshots_of_both_themes(app_url, page):
+    frame = _open(page, app_url)
+    frame.locator('[data-testid="btn-layout"]').click()
+    page.wait_for_timeout(600)
+    _frame_the_design(page, frame)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "designer-light.png"))
 
@@ -221,10 +233,7 @@ def test_screenshots_of_both_themes(app_url, page):
     background = page.evaluate(
         "getComputedStyle(document.querySelector('.stApp')).backgroundColor")
     assert background != "rgb(255, 255, 255)", background
-    frame.locator('[data-testid="btn-fit"]').click()
-    frame.locator('[data-testid="node-conv2"]').click()
-    expect(page.get_by_role("heading", name="Conv2d")).to_be_visible()
-    page.wait_for_timeout(800)
+    _frame_the_design(page, frame)
     page.screenshot(path=str(SHOTS / "designer-dark.png"))
     page.get_by_text("Dark theme").click()  # back to light for the next run
     page.wait_for_timeout(1500)
