@@ -29,6 +29,7 @@ from ..errors import GraphError
 from ..io import load_graph
 from ..model import Graph
 from . import onnx as _onnx  # noqa: F401  (registers the format)
+from .blame import find_culprit, first_line
 from .errors import ExportError
 from .formats import FORMATS
 from .reference import Reference, prepare
@@ -107,11 +108,32 @@ def write_checked(ref: Reference, fmt: str, path: Path, atol: float = ATOL,
             raise ExportError(label, exc.reason, node=exc.node, block=exc.block) from None
         raise
     except Exception as exc:  # noqa: BLE001 - a file that does not load is an export failure
-        from .blame import first_line
-
         raise ExportError(label, f"{type(exc).__name__}: {first_line(exc)}") from None
-    diff = compare(label, ref.expected, got, atol)
+    try:
+        diff = compare(label, ref.expected, got, atol)
+    except ExportError as exc:
+        culprit = find_culprit(ref, _numeric(spec.probe, atol)) if spec.probe else None
+        if culprit is None:
+            raise
+        raise ExportError(label, f"{exc.reason}; the block alone differs too: {culprit[2]}",
+                          node=culprit[0], block=culprit[1]) from None
     return [path] + spec.extra_files(path), diff, notes
+
+
+def _numeric(probe, atol: float):
+    """An attempt for :func:`find_culprit` that fails when the block computes otherwise."""
+    def attempt(module, samples, checks) -> None:
+        with torch.no_grad():
+            expected = ref_outputs(module(*checks))
+        try:
+            compare("block", expected, probe(module, samples, checks), atol)
+        except ExportError as exc:
+            raise ValueError(exc.reason) from None
+    return attempt
+
+
+def ref_outputs(out) -> list:
+    return list(out) if isinstance(out, (tuple, list)) else [out]
 
 
 def _place(fmt: str, path: Path, started: float, write) -> ExportResult:

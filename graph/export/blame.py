@@ -1,8 +1,9 @@
-"""Which block is to blame when a whole-model export fails.
+"""Which block is to blame when a whole-model export fails or computes something else.
 
 Each block of the model is built on its own, with the params and input shapes it has in the
-graph, and put through the same exporter; the first one that fails is named. A block that fails
-only inside the model (none fails on its own) leaves the error with the format alone.
+graph, and put through the same exporter (and, for a mismatch, the same comparison on another
+batch size); the first one that fails is named. When no block fails on its own the error stays
+with the format alone.
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
+from .reference import CHECK_BATCH, TRACE_BATCH, Reference
 
-from .reference import TRACE_BATCH, Reference
+# attempt(block, samples, checks): export the block traced on ``samples``; raise if it fails
+# (or, for a numeric probe, if it computes something else on ``checks``)
+Attempt = Callable[[nn.Module, tuple, tuple], None]
 
-Attempt = Callable[[nn.Module, tuple[torch.Tensor, ...]], None]
 
-
-class _Block(nn.Module):
+class Block(nn.Module):
     """One block called with tensors only (list-taking merges get their list), so exporters
     see no optional arguments."""
 
@@ -34,37 +36,31 @@ class _Block(nn.Module):
 
 def find_culprit(ref: Reference, attempt: Attempt) -> tuple[str, str, str] | None:
     """``(node path, block type, reason)`` of the first block ``attempt`` fails on, or None."""
-    dtypes = _dtypes(ref)
+    generator = torch.Generator().manual_seed(0)
     for path, info, layer in ref.resolution.top.leaves():
         if info.type in ("Input", "Output"):
             continue
+        token_ids = info.spec.input_dtype == "int" or (info.spec.output_dtype == "same"
+                                                       and info.dtype == "int64")
         try:
-            module = _Block(info.spec.build(layer.params, layer.in_shapes),
-                            info.spec.ports.kind == "variadic").eval()
-            inputs = tuple(_sample(shape, dtypes.get((path, i), "float32"), info)
-                           for i, shape in enumerate(layer.in_shapes))
+            module = Block(info.spec.build(layer.params, layer.in_shapes),
+                           info.spec.ports.kind == "variadic").eval()
+            samples, checks = (tuple(_sample(shape, batch, token_ids, generator)
+                                     for shape in layer.in_shapes)
+                               for batch in (TRACE_BATCH, CHECK_BATCH))
         except Exception:  # noqa: BLE001 - a block that cannot be built alone is not the culprit
             continue
         try:
-            attempt(module, inputs)
+            attempt(module, samples, checks)
         except Exception as exc:  # noqa: BLE001 - any exporter failure names this block
             return path, info.type, first_line(exc)
     return None
 
 
-def _dtypes(ref: Reference) -> dict:
-    """Which leaf inputs carry token ids: the inputs of Embedding blocks."""
-    out = {}
-    for path, info, _ in ref.resolution.top.leaves():
-        if info.type == "Embedding":
-            out[(path, 0)] = "int64"
-    return out
-
-
-def _sample(shape, dtype: str, info) -> torch.Tensor:
-    if dtype == "int64":
-        return torch.zeros((TRACE_BATCH, *shape), dtype=torch.int64)
-    return torch.randn((TRACE_BATCH, *shape))
+def _sample(shape, batch: int, token_ids: bool, generator: torch.Generator) -> torch.Tensor:
+    if token_ids:
+        return torch.zeros((batch, *shape), dtype=torch.int64)
+    return torch.randn((batch, *shape), generator=generator)
 
 
 def first_line(exc: BaseException) -> str:

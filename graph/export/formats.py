@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import inspect
+import io
 import sys
 import uuid
 import warnings
@@ -38,6 +39,9 @@ class Format:
     write: Callable[[Reference, Path], dict]
     load: Callable[[Reference, Path], Runner]
     extra_files: Callable[[Path], list[Path]] = lambda path: []
+    # probe(block, samples, checks): the block alone through this format, traced on
+    # ``samples``, run on ``checks``; names the block to blame for a mismatch
+    probe: Callable[[nn.Module, tuple, tuple], list] | None = None
 
 
 # -- json: the graph itself --------------------------------------------------------------------
@@ -152,13 +156,24 @@ def _write_torchscript(ref: Reference, path: Path) -> dict:
     return {"method": method, **({"script_error": why} if why else {})}
 
 
-def _trace_attempt(module: nn.Module, inputs: tuple) -> None:
+def _trace_attempt(module: nn.Module, samples: tuple, checks: tuple = ()) -> nn.Module:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            torch.jit.script(module)
+            return torch.jit.script(module)
         except Exception:  # noqa: BLE001 - as the whole model: tracing after scripting
-            torch.jit.trace(module, inputs, check_trace=False)
+            return torch.jit.trace(module, samples, check_trace=False)
+
+
+def _probe_torchscript(module: nn.Module, samples: tuple, checks: tuple) -> list:
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        torch.jit.save(_trace_attempt(module, samples), buffer)
+        buffer.seek(0)
+        loaded = torch.jit.load(buffer)
+    with torch.no_grad():
+        return [loaded(*checks)]
 
 
 def _load_torchscript(ref: Reference, path: Path) -> Runner:
@@ -179,6 +194,6 @@ _register(Format("json", ".json", "the graph itself (no weights)", _write_json, 
 _register(Format("python", ".py", "generated PyTorch code, weights beside it (.safetensors)",
                  _write_python, _load_python, lambda path: [weights_beside(path)]))
 _register(Format("torchscript", ".pt", "TorchScript (torch.jit.load, no LayerLoom needed)",
-                 _write_torchscript, _load_torchscript))
+                 _write_torchscript, _load_torchscript, probe=_probe_torchscript))
 _register(Format("safetensors", ".safetensors", "the weights, keyed as the compiled graph's",
                  write_weights, _load_weights))

@@ -56,9 +56,18 @@ def _write(ref: Reference, path: Path) -> dict:
     return {"opset": OPSET}
 
 
-def _attempt(module: nn.Module, inputs: tuple) -> None:
-    names = [f"x{i}" for i in range(len(inputs))]
-    _export(module, inputs, io.BytesIO(), names, ["y"])
+def _attempt(module: nn.Module, samples: tuple, checks: tuple = ()) -> bytes:
+    names = [f"x{i}" for i in range(len(samples))]
+    buffer = io.BytesIO()
+    _export(module, samples, buffer, names, ["y"])
+    return buffer.getvalue()
+
+
+def _probe(module: nn.Module, samples: tuple, checks: tuple) -> list:
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(_attempt(module, samples), providers=["CPUExecutionProvider"])
+    return session.run(None, {f"x{i}": x.numpy() for i, x in enumerate(checks)})
 
 
 def _load(ref: Reference, path: Path) -> Runner:
@@ -75,4 +84,4 @@ def _load(ref: Reference, path: Path) -> Runner:
 
 
 _register(Format("onnx", ".onnx", f"ONNX (opset {OPSET}, dynamic batch), checked with "
-                                  f"onnxruntime", _write, _load))
+                                  f"onnxruntime", _write, _load, probe=_probe))

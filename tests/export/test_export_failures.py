@@ -8,7 +8,9 @@ import zipfile
 
 import numpy as np
 import pytest
+from torch import nn
 
+from layerloom.graph import BlockSpec, registry
 from layerloom.graph.export import ExportError, export_model
 from layerloom.graph.export.formats import FORMATS
 
@@ -107,3 +109,24 @@ def test_bundle_fails_when_a_required_part_fails(monkeypatch, tmp_path, chain):
     with pytest.raises(ExportError, match="^bundle/python export failed: the generated code"):
         export_model(graph, "bundle", tmp_path / "b.zip")
     assert list(tmp_path.iterdir()) == []
+
+
+class _BatchBaked(nn.Module):
+    """Adds the batch size: a trace (ONNX) bakes the number in, a script does not."""
+
+    def forward(self, x):
+        return x + float(x.shape[0])
+
+
+def test_a_mismatch_names_the_block_that_computes_otherwise(monkeypatch, tmp_path, chain):
+    spec = BlockSpec("BatchBaked", "Test", "Adds the batch size.", infer=lambda p, ins: ins[0],
+                     build=lambda p, ins: _BatchBaked())
+    monkeypatch.setitem(registry._REGISTRY, "BatchBaked", spec)
+    graph = chain(("x", "Input", {"shape": [4]}), ("fc", "Linear", {"out_features": 3}),
+                  ("shift", "BatchBaked"), ("y", "Output"))
+    with pytest.raises(ExportError, match=r"^onnx export failed at shift \(BatchBaked\): output 0 "
+                                          r"differs from the model's by up to 1 .*the block alone "
+                                          r"differs too: output 0 differs"):
+        export_model(graph, "onnx", tmp_path / "m.onnx")
+    assert list(tmp_path.iterdir()) == []
+    assert export_model(graph, "torchscript", tmp_path / "m.pt").notes["method"] == "script"

@@ -300,3 +300,26 @@ def test_bad_arguments_are_refused():
         import_torch(Scaled(), (0, 4))
     with pytest.raises(GraphError, match=r"returned int, not a torch\.nn\.Module"):
         import_torch(lambda: 3, (4,))
+
+
+def test_attention_self_and_cross():
+    class Attend(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.self_attn = nn.MultiheadAttention(16, 4, batch_first=True)
+            self.memory = nn.Linear(16, 16)
+            self.cross = nn.MultiheadAttention(16, 2, batch_first=True)
+
+        def forward(self, x):
+            x = self.self_attn(x, x, x, need_weights=False)[0]
+            m = self.memory(x)
+            out, _ = self.cross(x, m, m)
+            return out.amax(dim=1)
+
+    torch.manual_seed(6)
+    graph, weights = roundtrip(Attend(), (9, 16))
+    assert [e.port for e in graph.edges if e.target == "self_attn"] == [None]
+    assert [(e.source, e.port) for e in graph.edges if e.target == "cross"] == [
+        ("self_attn", "query"), ("memory", "key")]
+    assert graph.node("amax").params == {"mode": "max"}
+    assert weights["self_attn.attn.in_proj_weight"] == "self_attn.in_proj_weight"
