@@ -140,7 +140,11 @@ class _Recorder:
         try:
             return build_layer(info, layer)
         finally:
-            sys.setprofile(previous)
+            if previous is None or callable(previous):
+                sys.setprofile(previous)
+            else:  # cProfile's C profiler: it cannot be handed back to setprofile
+                sys.setprofile(None)
+                previous.enable()
 
 
 def _freeze(value):
@@ -277,7 +281,10 @@ class _Writer:
         obj, code, values = record
         func = next((vars(k)["__init__"] for k in type(obj).__mro__
                      if getattr(vars(k).get("__init__"), "__code__", None) is code), None)
-        params = list(inspect.signature(func).parameters.values())[1:] if func else []
+        if func is None:  # a decorated __init__: its arguments cannot be matched safely
+            raise GraphError(f"cannot write {type(obj).__name__} as code: its __init__ is "
+                             f"wrapped", node=where)
+        params = list(inspect.signature(func).parameters.values())[1:]
         callee = self.callee(type(obj), where)
         star = any(p.kind is p.VAR_POSITIONAL and values.get(p.name) for p in params)
         args: list[Arg] = []
