@@ -8,8 +8,12 @@ The file must pass ``onnx.checker.check_model`` and onnxruntime must reproduce P
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
+import os
+import sys
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -24,10 +28,26 @@ from .reference import Reference
 OPSET = 17
 
 
+@contextlib.contextmanager
+def _quiet_native_output():
+    """The exporter's C++ side prints whole IR graphs to stdout when it fails; the error we
+    raise says what matters, so that print goes to a scratch file."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    with tempfile.TemporaryFile() as scratch:
+        os.dup2(scratch.fileno(), 1)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            os.dup2(saved, 1)
+            os.close(saved)
+
+
 def _export(model: nn.Module, inputs: tuple, target, input_names: list[str],
             output_names: list[str]) -> None:
     axes = {name: {0: "batch"} for name in input_names + output_names}
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), _quiet_native_output():
         warnings.simplefilter("ignore")
         logging.disable(logging.WARNING)
         try:
