@@ -13,13 +13,14 @@ from .fields import plain, show_value
 from .state import DesignerState
 from .status import count
 
-# The canvas's colours (ui/canvas/frontend/src/format.js), so a layer looks the same in both.
+# The canvas's colours (ui/canvas/frontend/src/format.js; a test keeps the two in step), so a
+# layer looks the same in both views.
 CATEGORY_COLORS = {
-    "Input/Output": "#64748b", "IO": "#64748b", "Convolution": "#2563eb", "Linear": "#7c3aed",
-    "Activation": "#059669", "Pooling": "#0891b2", "Normalization": "#d97706",
-    "Normalisation": "#d97706", "Dropout": "#a16207", "Recurrent": "#db2777",
-    "Attention": "#c026d3", "Merge": "#ea580c", "Reshape": "#4d7c0f", "Embedding": "#9333ea",
-    "Blocks": "#0f766e",
+    "I/O": "#64748b", "Input/Output": "#64748b", "Convolution": "#2563eb", "Dense": "#7c3aed",
+    "Linear": "#7c3aed", "Activation": "#059669", "Pooling": "#0891b2",
+    "Normalisation": "#d97706", "Normalization": "#d97706", "Regularisation": "#a16207",
+    "Dropout": "#a16207", "Sequence": "#c026d3", "Attention": "#c026d3", "Merge": "#ea580c",
+    "Shape": "#4d7c0f", "Reshape": "#4d7c0f", "Blocks": "#0f766e",
 }
 FALLBACK = ("#2563eb", "#059669", "#d97706", "#db2777", "#7c3aed", "#0891b2", "#ea580c",
             "#4d7c0f")
