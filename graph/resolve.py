@@ -484,7 +484,7 @@ class _Resolver:
 
     def _primitive(self, info: NodeInfo, spec: BlockSpec, in_shapes: list[Shape],
                    dtypes: list[str], block_params: dict) -> tuple[Shape, str] | None:
-        for port, (dtype, source) in enumerate(zip(dtypes, info.inputs)):
+        for dtype, source in zip(dtypes, info.inputs):
             if spec.input_dtype == "float" and dtype == "int64":
                 self.error(info.path, f"{spec.type} needs float values, but {source} gives int64 "
                                       f"token ids; put an Embedding before it")
