@@ -31,8 +31,12 @@ def breadcrumb(state: DesignerState) -> None:
                       type="primary" if here else "secondary", disabled=here,
                       on_click=state.go_to, args=(state.path[:depth],))
         uses = sum(1 for n in _all_nodes(state) if n.type == state.path[-1])
-        st.caption(f"Editing block **{plain(state.path[-1])}**: changes apply to all "
-                   f"{uses} use{'s' if uses != 1 else ''}.")
+        if uses:
+            st.caption(f"Editing block **{plain(state.path[-1])}**: changes apply to all "
+                       f"{uses} use{'s' if uses != 1 else ''}.")
+        else:
+            st.caption(f"Block **{plain(state.path[-1])}** is not used yet: its shapes show "
+                       f"once a node of the model uses it.")
 
 
 def _all_nodes(state: DesignerState):

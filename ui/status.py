@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from layerloom.graph.summary import _size as size  # "263.2 KiB", as `layerloom summary` says
+
 from .fields import plain
 from .state import DesignerState
 
@@ -13,19 +15,11 @@ MAX_LISTED = 60
 
 def count(n: int) -> str:
     """``34826`` → ``34.8k``, as the canvas writes counts."""
-    for unit, size in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
-        if abs(n) >= size and (unit != "k" or abs(n) >= 1e4):
-            value = n / size
+    for unit, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if abs(n) >= scale and (unit != "k" or abs(n) >= 1e4):
+            value = n / scale
             return f"{value:.0f}{unit}" if value >= 100 else f"{value:.3g}{unit}"
     return str(n)
-
-
-def size(n: int) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if n < 1024 or unit == "GiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n} B"
 
 
 def render(state: DesignerState) -> None:
