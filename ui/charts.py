@@ -84,7 +84,8 @@ def lr_figure(rows) -> go.Figure:
     if not xs:
         (xs, ys), axis = series(rows, "train", "lr", x="epoch"), "epoch"
     fig = _base("Learning rate", axis, "lr")
-    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name="lr", line={"color": "#7f7f7f"}))
+    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines" if len(xs) > 1 else "markers", name="lr",
+                             line={"color": "#7f7f7f"}))
     return fig
 
 

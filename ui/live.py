@@ -102,9 +102,13 @@ def metric_names(rows) -> list[str]:
     return ["loss"] + [m for m in ("accuracy", "mae") if m in names]
 
 
-def draw(store: RunStore, run_id: int, per_epoch: bool) -> object:
-    """Progress and curves of one run as they are now; the run's row."""
+def draw(store: RunStore, run_id: int, per_epoch: bool,
+         header: Callable[[object], None] | None = None) -> object:
+    """Progress and curves of one run as they are now (after ``header(run)``, its status in
+    words); the run's row."""
     run = run_status(run_id, store)
+    if header is not None:
+        header(run)
     rows = rows_of(store, run_id)
     progress = run.progress or {}
     label = progress_line(progress, run.status)
@@ -123,21 +127,19 @@ def draw(store: RunStore, run_id: int, per_epoch: bool) -> object:
 
 
 def watch(store: RunStore, run_id: int, per_epoch: bool,
-          on_end: Callable[[object], None] | None = None) -> None:
+          header: Callable[[object], None] | None = None) -> None:
     """Draw the run; while it is queued or running, redraw once a second in a fragment.
 
     When the run ends the whole page reruns once, so that its buttons and results follow.
     """
     run = run_status(run_id, store)
     if run.status not in ACTIVE:
-        draw(store, run_id, per_epoch)
+        draw(store, run_id, per_epoch, header)
         return
 
     def panel() -> None:
-        current = draw(store, run_id, per_epoch)
+        current = draw(store, run_id, per_epoch, header)
         if current.status not in ACTIVE:
-            if on_end is not None:
-                on_end(current)
             st.rerun(scope="app")
 
     st.fragment(panel, run_every=REFRESH_S)()

@@ -167,9 +167,13 @@ def current_run(state, pages: PagesState, store):
 
 def controls(state, pages: PagesState, store, run, config: TrainConfig | None) -> None:
     active = run is not None and run.status in ACTIVE
-    cols = st.columns(4)
     if not active:
-        start = cols[0].button("Start training", type="primary", key="train.start",
+        graph, choice = getattr(state, "graph", None), data_choice(state, pages)
+        st.caption(f"Trains {graph.name if graph is not None else 'no design'} on "
+                   f"{choice.label if choice else 'no data yet (choose it on the Data page)'}.")
+    row = st.container(horizontal=True)
+    if not active:
+        start = row.button("Start training", type="primary", key="train.start",
                                disabled=config is None)
         if start:
             graph, choice = ready(state, pages)
@@ -180,12 +184,12 @@ def controls(state, pages: PagesState, store, run, config: TrainConfig | None) -
                 pages.run_id = run_id
                 st.rerun()
         if run is not None and run.resumable and run.status != "completed":
-            if cols[1].button("Resume", key="train.resume"):
+            if row.button("Resume", key="train.resume"):
                 act(lambda: resume_run(run.id, store), pages, f"Run {run.id} resumed.")
         return
-    if cols[0].button("Pause", key="train.pause", disabled=run.control is not None):
+    if row.button("Pause", key="train.pause", disabled=run.control is not None):
         act(lambda: pause_run(run.id, store), pages, f"Run {run.id} will pause after this batch.")
-    if cols[1].button("Stop", key="train.stop", disabled=run.control == "stop"):
+    if row.button("Stop", key="train.stop", disabled=run.control == "stop"):
         act(lambda: stop_run(run.id, store), pages, f"Run {run.id} will stop after this batch.")
 
 
@@ -206,11 +210,10 @@ def show_run(pages: PagesState, store, run) -> None:
     st.subheader(f"Run {run.id}: {run.name}")
     dataset = (run.dataset or {}).get("source", "?")
     st.caption(f"{dataset} · {config_line(run.config)}")
-    status_line(run)
     seed("train.per_epoch", False)
     per_epoch = st.toggle("Per epoch", key="train.per_epoch",
                           help="Show one point per epoch instead of every logged step.")
-    live.watch(store, run.id, per_epoch)
+    live.watch(store, run.id, per_epoch, header=status_line)
 
 
 def status_line(run) -> None:
