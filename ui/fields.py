@@ -169,12 +169,12 @@ def field(spec: Field, value: Any, *, key: str, apply: Callable[[Any], None],
     elif spec.kind == "bool" and not expression:
         seed(f"{key}:bool", bool(shown))
         st.toggle(label, key=f"{key}:bool", help=spec.help or None,
-                  on_change=_changed, args=(f"{key}:bool", lambda v: v, apply))
+                  on_change=changed, args=(f"{key}:bool", bool(shown), lambda v: v, apply))
     elif spec.kind == "choice" and not expression:
         options = list(spec.choices) + ([shown] if shown not in spec.choices else [])
         seed(f"{key}:choice", shown)
         st.selectbox(label, options, key=f"{key}:choice", help=spec.help or None,
-                     on_change=_changed, args=(f"{key}:choice", lambda v: v, apply))
+                     on_change=changed, args=(f"{key}:choice", shown, lambda v: v, apply))
     else:
         _text(spec, label, shown, key, apply)
 
@@ -191,13 +191,14 @@ def _number(spec: Field, label: str, value: Any, key: str, apply) -> None:
         low = high = None  # out of range (validation says so): show it anyway
     cast = int if whole else float
     key = f"{key}:{'int' if whole else 'float'}"
-    seed(key, None if value is None else cast(value))
+    shown = None if value is None else cast(value)
+    seed(key, shown)
     st.number_input(
         label, min_value=None if low is None else cast(low),
         max_value=None if high is None else cast(high),
         step=1 if whole else _step(value, high), format=None if whole else "%g",
-        key=key, help=spec.help or None, on_change=_changed,
-        args=(key, lambda v: DEFAULT if v is None else v, apply))
+        key=key, help=spec.help or None, on_change=changed,
+        args=(key, shown, lambda v: DEFAULT if v is None else v, apply))
 
 
 def _step(value: Any, high: float | None) -> float:
@@ -208,14 +209,22 @@ def _step(value: Any, high: float | None) -> float:
 
 def _text(spec: Field, label: str, value: Any, key: str, apply) -> None:
     key = f"{key}:text"
-    seed(key, show_value(value))
+    shown = show_value(value)
+    seed(key, shown)
     st.text_input(label, key=key, help=spec.help or None,
                   placeholder=show_value(spec.default) or None,
-                  on_change=_changed, args=(key, lambda v: parse_value(v, spec.kind), apply))
+                  on_change=changed, args=(key, shown, lambda v: parse_value(v, spec.kind), apply))
 
 
-def _changed(key: str, convert: Callable[[Any], Any], apply: Callable[[Any], None]) -> None:
-    apply(convert(st.session_state[key]))
+def changed(key: str, shown: Any, convert: Callable[[Any], Any],
+             apply: Callable[[Any], None]) -> None:
+    """Apply a widget's new value, unless it is the value the widget was drawn with: Streamlit
+    can call ``on_change`` for every widget of a form that goes away (after a run was
+    interrupted), and writing those values back would only add undo steps (and set defaults
+    explicitly)."""
+    value = st.session_state[key]
+    if value != shown:
+        apply(convert(value))
 
 
 def _switch_expression(expression: bool, value: Any, resolved: Any, spec: Field, apply) -> None:

@@ -15,7 +15,7 @@ import streamlit as st
 from layerloom.graph import Node, get_block
 from layerloom.graph import edit
 
-from .fields import DEFAULT, Field, field, plain, seed, show_value
+from .fields import DEFAULT, Field, changed, field, plain, seed, show_value
 from .state import DesignerState
 
 REPEAT = Field("repeat", "int", 1, "How many copies, chained one after another (each with its "
@@ -89,11 +89,7 @@ def common(state: DesignerState, node: Node) -> None:
         key = widget_key(state, node.id, f":{name}")
         seed(key, value)
         st.text_input(label, key=key, placeholder=node.id, help=help_text,
-                      on_change=_text_changed, args=(key, partial(apply, state, node.id)))
-
-
-def _text_changed(key: str, apply) -> None:
-    apply(st.session_state[key])
+                      on_change=changed, args=(key, value, str, partial(apply, state, node.id)))
 
 
 # -- the changes (callbacks) --------------------------------------------------------------------

@@ -85,6 +85,8 @@ def _slug(name: str) -> str:
 
 def _switch(state: DesignerState, key: str) -> None:
     pid = st.session_state[key]
+    if pid == state.project_id:
+        return
     try:
         session.use(state, DesignerState.open(state.store, pid))
     except (ProjectError, GraphError) as exc:

@@ -52,6 +52,9 @@ class DesignerState:
     graph: Graph
     path: tuple[str, ...] = ()  # composite blocks opened, outermost first
     selected: list[str] = field(default_factory=list)  # node ids at the current level
+    # the canvas must be told the selection on its next draw (Python changed it); a selection
+    # made on the canvas is never sent back, or it could undo a click made in the meantime
+    tell_selection: bool = True
     undo_stack: list[dict] = field(default_factory=list)  # graph dicts, oldest first
     redo_stack: list[dict] = field(default_factory=list)
     last_seq: int = 0  # the canvas's last event handled
@@ -135,18 +138,21 @@ class DesignerState:
 
     # -- changes ----------------------------------------------------------------------------
 
-    def commit(self, graph: Graph, *, selected: list[str] | None = None) -> None:
+    def commit(self, graph: Graph, *, selected: list[str] | None = None,
+               from_canvas: bool = False) -> None:
         """Make ``graph`` the design: undo records the old one, the new one is saved."""
         self.undo_stack.append(self.graph.to_dict())
         del self.undo_stack[:-UNDO_LIMIT]
         self.redo_stack.clear()
-        self._replace(graph, selected)
+        self._replace(graph, selected, from_canvas)
 
-    def _replace(self, graph: Graph, selected: list[str] | None) -> None:
+    def _replace(self, graph: Graph, selected: list[str] | None,
+                 from_canvas: bool = False) -> None:
         self.graph = graph
         self.revision += 1
         if selected is not None:
             self.selected = list(selected)
+            self.tell_selection |= not from_canvas
         self._fix_view()
         self.save()
 
@@ -197,10 +203,18 @@ class DesignerState:
 
     # -- view -------------------------------------------------------------------------------
 
-    def select(self, ids: list[str]) -> None:
+    def select(self, ids: list[str], *, from_canvas: bool = False) -> None:
         if list(ids) != self.selected:
             self.selected = [i for i in ids if i in self._level_ids()]
+            self.tell_selection |= not from_canvas
             self.save_view()
+
+    def selection_for_canvas(self) -> list[str] | None:
+        """The selection when the canvas must be told it, else None (it has it already)."""
+        if not self.tell_selection:
+            return None
+        self.tell_selection = False
+        return list(self.selected)
 
     def open_block(self, node_id: str) -> bool:
         node = self.node(node_id)
@@ -213,6 +227,7 @@ class DesignerState:
         self.path = tuple(path)
         self._fix_view()
         self.selected = [s for s in (selected or []) if s in self._level_ids()]
+        self.tell_selection = True
         self.save_view()
 
     def show_problem(self, node_path: str | None) -> bool:
@@ -243,7 +258,10 @@ class DesignerState:
             keep.append(name)
         self.path = tuple(keep)
         ids = self._level_ids()
-        self.selected = [s for s in self.selected if s in ids]
+        kept = [s for s in self.selected if s in ids]
+        if kept != self.selected:
+            self.selected = kept
+            self.tell_selection = True
 
     def save(self) -> None:
         self.store.save(self.project_id, self.graph, self._view())
@@ -274,9 +292,9 @@ class DesignerState:
             except GraphError as exc:
                 self.notify("error", f"The canvas sent a change that cannot be read: {exc}")
                 return True
-            self.commit(graph, selected=selected)
+            self.commit(graph, selected=selected, from_canvas=True)
         elif kind == "select":
-            self.select(selected)
+            self.select(selected, from_canvas=True)
         elif kind == "undo":
             self.undo()
         elif kind == "redo":

@@ -53,8 +53,9 @@ def style() -> None:
 
 def toggle(state: DesignerState) -> None:
     """The theme switch of the project bar."""
-    st.toggle("Dark theme", value=state.theme == "dark", key=f"theme:{state.theme}",
-              on_change=_flip, args=(state,))
+    key = f"theme:{state.theme}"
+    st.toggle("Dark theme", value=state.theme == "dark", key=key, on_change=_set,
+              args=(state, key))
 
 
 def sync(state: DesignerState) -> None:
@@ -63,5 +64,5 @@ def sync(state: DesignerState) -> None:
             unsafe_allow_javascript=True)
 
 
-def _flip(state: DesignerState) -> None:
-    state.set_theme("light" if state.theme == "dark" else "dark")
+def _set(state: DesignerState, key: str) -> None:
+    state.set_theme("dark" if st.session_state[key] else "light")

@@ -219,6 +219,7 @@ def test_a_fresh_session_with_the_project_id_reopens_the_design(app, canvas, hom
     app.run()
     pid = app.query_params["project"]
 
+    canvas.event = None  # a new browser session: its canvas has sent nothing yet
     again = app_test()
     again.query_params["project"] = pid
     again.run()

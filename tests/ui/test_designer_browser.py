@@ -170,20 +170,33 @@ def test_design_in_the_browser(app_url, page, home):
     expect(_status(page)).to_contain_text("valid")
     expect(conv2).not_to_have_class(re.compile("ll-error"))
 
-    # undo: kernel 20 again (the error is back), then the edge and the Linear block go
+    # undo, one step at a time: kernel 20 again (the error is back), kernel 3, the edge, the
+    # Linear block
     undo = frame.locator('[data-testid="btn-undo"]')
+    edge = frame.locator('[data-testid="edge-label-flat-linear1"]')
     undo.click()
     expect(conv2).to_have_class(re.compile("ll-error"))
-    for _ in range(3):
-        undo.click()
-        page.wait_for_timeout(300)
+    undo.click()
+    expect(conv2).not_to_have_class(re.compile("ll-error"))
+    expect(edge).to_have_count(1)
+    undo.click()
+    expect(edge).to_have_count(0)
+    expect(linear).to_have_count(1)
+    undo.click()
     expect(linear).to_have_count(0)
     expect(_status(page)).to_contain_text("34,826 params")
     expect(_status(page)).to_contain_text("valid")
 
-    # group two blocks
+    # selecting other blocks leaves the history alone: redo brings Linear back, undo again
     frame.locator('[data-testid="node-conv1"]').click()
     frame.locator('[data-testid="node-relu1"]').click(modifiers=["Shift"])
+    expect(page.get_by_role("heading", name="2 blocks selected")).to_be_visible()
+    frame.locator('[data-testid="btn-redo"]').click()
+    expect(linear).to_have_count(1)
+    undo.click()
+    expect(linear).to_have_count(0)
+
+    # group the two blocks still selected
     group = frame.locator('[data-testid="btn-group"]')
     expect(group).to_be_enabled()
     group.click()

@@ -202,3 +202,13 @@ def test_late_callbacks_and_no_ops_leave_no_trace(tmp_path):
     assert state.take_notices() == []
     assert len(state.undo_stack) == 1
     assert state.graph.node("head").params == {"out_features": "=classes"}
+
+
+def test_a_widget_callback_with_the_value_it_was_drawn_with_changes_nothing(monkeypatch):
+    from layerloom.ui import fields
+
+    applied = []
+    monkeypatch.setattr(fields.st, "session_state", {"k": "1", "j": "2"})
+    fields.changed("k", "1", int, applied.append)  # a late call: the value as drawn
+    fields.changed("j", "1", int, applied.append)  # the user's edit
+    assert applied == [2]

@@ -43,7 +43,8 @@ def render(state: DesignerState) -> None:
 
 def draw_canvas(state: DesignerState) -> None:
     event = canvas_component.canvas(
-        state.level(), state.catalog(), state.annotations(), selected=state.selected,
+        state.level(), state.catalog(), state.annotations(),
+        selected=state.selection_for_canvas(),
         theme=state.theme, height=CANVAS_HEIGHT, key=CANVAS_KEY)
     if state.handle_event(event):  # an action the session did not hold yet: draw it
         st.rerun()
