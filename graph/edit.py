@@ -155,6 +155,46 @@ def set_variable(graph: Graph, name: str, value: Any = _UNSET) -> Graph:
     return g
 
 
+def set_info(graph: Graph, *, name: Any = _UNSET, description: Any = _UNSET,
+             block: str | None = None) -> Graph:
+    """Set the design's name or description, or a composite block's description (None or ""
+    removes a description)."""
+    g = graph.copy()
+    if block is not None:
+        if block not in g.blocks:
+            raise GraphError(f"no block '{block}' in this graph")
+        if description is not _UNSET:
+            g.blocks[block].description = description or None
+        return g
+    if name is not _UNSET:
+        if not str(name or "").strip():
+            raise GraphError("the design needs a name")
+        g.name = str(name).strip()
+    if description is not _UNSET:
+        g.description = description or None
+    return g
+
+
+def set_block_param(graph: Graph, block_name: str, name: str, value: Any = _UNSET) -> Graph:
+    """Declare (or change the default of) a param of a composite block; without ``value``,
+    remove it."""
+    if block_name not in graph.blocks:
+        raise GraphError(f"no block '{block_name}' in this graph")
+    g = graph.copy()
+    params = g.blocks[block_name].params
+    if value is _UNSET:
+        params.pop(name, None)
+        return g
+    if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name or ""):
+        raise GraphError(f"block param name {name!r} must be a name such as 'channels'")
+    if isinstance(value, str) and not is_expression(value) or \
+            not isinstance(value, (int, float, bool, str)):
+        raise GraphError(f"block '{block_name}': param '{name}' default must be a number or an "
+                         f"\"=expression\", got {value!r}", param=name)
+    params[name] = value
+    return g
+
+
 def rename_block(graph: Graph, old: str, new: str) -> Graph:
     """Rename a composite block and every node that uses it."""
     if old not in graph.blocks:
@@ -654,6 +694,13 @@ def annotations(report: Report, path: Sequence[str] = ()) -> dict:
         shape = out_nodes.get(e.source, {}).get("output_shape")
         out_edges[f"{e.source}->{e.target}"] = {"shape": shape}
     return {"nodes": out_nodes, "edges": out_edges}
+
+
+def node_info(report: Report, path: Sequence[str], node_id: str) -> NodeInfo | None:
+    """How a node of one level resolved (inside a block: in the block's first use)."""
+    top = report.resolution.top
+    level = top if not path else next(instances(top, path[-1]), None)
+    return level.nodes.get(node_id) if level is not None else None
 
 
 def _shape(info: NodeInfo) -> list[int] | None:

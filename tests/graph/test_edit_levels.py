@@ -108,3 +108,40 @@ def test_locate_walks_into_blocks_and_copies():
     assert edit.locate(g, "stage2/shortcut/conv") == (("BasicBlock", "Shortcut"), "conv")
     assert edit.locate(g, "gone") is None
     assert edit.locate(g, "") is None
+
+
+def test_set_info_of_the_design_and_of_a_block(seed_cnn):
+    g = edit.set_info(load_graph(seed_cnn), name=" digits ", description="")
+    assert (g.name, g.description) == ("digits", None)
+    with pytest.raises(GraphError, match="the design needs a name"):
+        edit.set_info(g, name=" ")
+    g = load_graph("assets/templates/resnet-mini.json")
+    g2 = edit.set_info(g, description="two convs", block="BasicBlock")
+    assert g2.blocks["BasicBlock"].description == "two convs"
+    assert g2.description == g.description
+    with pytest.raises(GraphError, match="no block 'Nope' in this graph"):
+        edit.set_info(g, description="x", block="Nope")
+
+
+def test_block_params_declared_changed_and_removed():
+    g = load_graph("assets/templates/resnet-mini.json")
+    g2 = edit.set_block_param(g, "BasicBlock", "channels", 8)
+    assert g2.blocks["BasicBlock"].params["channels"] == 8
+    assert summarize(g2).params == summarize(g).params  # every use sets its own channels
+    g3 = edit.set_block_param(g2, "BasicBlock", "expand", "=width * 2")
+    assert g3.blocks["BasicBlock"].params["expand"] == "=width * 2"
+    assert "stride" not in edit.set_block_param(g3, "BasicBlock", "stride").blocks[
+        "BasicBlock"].params
+    with pytest.raises(GraphError, match="default must be a number or an \"=expression\", "
+                                         "got 'wide'"):
+        edit.set_block_param(g, "BasicBlock", "channels", "wide")
+    with pytest.raises(GraphError, match="block param name '2x' must be a name"):
+        edit.set_block_param(g, "BasicBlock", "2x", 1)
+
+
+def test_node_info_at_the_top_and_inside_a_block():
+    report = validate(load_graph("assets/templates/resnet-mini.json"))
+    assert edit.node_info(report, (), "stem").shape == (16, 28, 28)
+    inner = edit.node_info(report, ("BasicBlock",), "conv1")
+    assert inner.path == "stage1/conv1" and inner.copies[0].params["in_channels"] == 16
+    assert edit.node_info(report, (), "nope") is None
