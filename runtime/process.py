@@ -24,7 +24,7 @@ from typing import Any
 from layerloom.graph import validate
 
 from .errors import TrainError
-from .runner import as_config, as_graph, dataset_spec
+from .runner import as_config, as_graph, attach_dataset, dataset_spec
 from .store import ACTIVE, Run, RunStore, died_reason, pid_alive
 
 # The processes this process started, by run id: polled to learn exit codes (and reaped, so
@@ -42,8 +42,11 @@ def start_run(graph, dataset, config=None, *, name: str | None = None,
     graph = as_graph(graph)
     validate(graph, variables).raise_if_invalid()
     config = as_config(config)
-    run_id = store.create_run(name or graph.name, graph.to_dict(), dataset_spec(dataset),
-                              config.to_dict(), dict(variables or {}), sweep_id)
+    spec = dataset_spec(dataset)
+    run_id = store.create_run(name or graph.name, graph.to_dict(), spec, config.to_dict(),
+                              dict(variables or {}), sweep_id)
+    if hasattr(dataset, "x_train"):  # a Dataset in memory: its process reads a saved copy
+        attach_dataset(store, run_id, dataset, spec)
     _spawn(store, run_id)
     return run_id
 

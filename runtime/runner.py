@@ -37,6 +37,7 @@ from .store import RunStore, StoreControl, StoreSink
 from .trainer import Trainer
 
 CHECKPOINT_NAME = "checkpoint.pt"
+DATASET_NAME = "dataset.pt"
 
 
 @dataclass
@@ -97,11 +98,53 @@ def dataset_spec(source, seed: int = 0, val_fraction: float = 0.1, test_fraction
 
 
 def load_from_spec(spec: Mapping):
+    """The dataset a spec describes: the copy saved with the run when there is one (a Dataset
+    handed over in memory), else loaded again from its source with the same seed and split."""
     from .data import load_dataset
 
+    if spec.get("saved"):
+        return load_saved_dataset(spec["saved"])
     return load_dataset(spec["source"], seed=spec.get("seed", 0),
                         val_fraction=spec.get("val_fraction", 0.1),
                         test_fraction=spec.get("test_fraction", 0.2), **spec.get("options", {}))
+
+
+def save_dataset(ds, path: str | Path) -> Path:
+    """Write a Dataset's tensors and facts (plain data, read back with weights_only) so that a
+    run given a dataset in memory can be resumed, or run in another process, on the very same
+    samples."""
+    import dataclasses
+
+    import torch
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fields = {f.name: getattr(ds, f.name) for f in dataclasses.fields(ds)}
+    fields["input_shape"] = list(fields["input_shape"])
+    torch.save({"format": "layerloom-dataset", "fields": fields}, path)
+    return path
+
+
+def load_saved_dataset(path: str | Path):
+    import torch
+
+    from .data import DataError, Dataset
+
+    try:
+        state = torch.load(path, weights_only=True)
+        fields = state["fields"]
+    except Exception as exc:  # gone, truncated, or not ours
+        raise DataError(f"the dataset saved with the run cannot be read: {exc}",
+                        file=path) from None
+    fields["input_shape"] = tuple(fields["input_shape"])
+    return Dataset(**fields)
+
+
+def attach_dataset(store: RunStore, run_id: int, ds, spec: dict) -> dict:
+    """For a Dataset given in memory: save it beside the run and point the spec at it."""
+    spec = {**spec, "saved": str(save_dataset(ds, store.run_dir(run_id) / DATASET_NAME))}
+    store.update(run_id, dataset=spec)
+    return spec
 
 
 def as_dataset(dataset):
@@ -188,6 +231,8 @@ def train(graph: Graph | dict | str | Path, dataset, config: TrainConfig | Mappi
         return result
     run_id = store.create_run(name or graph.name, graph.to_dict(), spec, config.to_dict(),
                               dict(variables or {}), status="running")
+    if ds is dataset:  # handed over in memory: keep a copy so that a resume sees the same data
+        attach_dataset(store, run_id, ds, spec)
     return execute_run(store, run_id, dataset=ds, callback=callback, control=control)
 
 

@@ -31,7 +31,7 @@ from .device import configure_process, pick_device, seed_everything
 from .errors import TrainError
 from .model import prepare_model
 from .optim import make_optimizer
-from .runner import as_config, as_dataset, as_graph, execute_run
+from .runner import DATASET_NAME, as_config, as_dataset, as_graph, execute_run, save_dataset
 from .store import RunStore
 from .trainer import epoch_permutation
 
@@ -273,6 +273,9 @@ def sweep(graph, dataset, config: TrainConfig | Mapping | None = None,
         "params": [p.__dict__ for p in plist], "sampler": sampler, "trials": trials,
         "objective": config.monitor, "direction": direction, "dataset": spec,
         "base_config": config.to_dict(), "variables": dict(variables or {})})
+    if ds is dataset:  # given in memory: one saved copy serves every trial's record
+        spec = {**spec, "saved": str(save_dataset(
+            ds, store.root / "sweeps" / str(sweep_id) / DATASET_NAME))}
     rows: list[dict] = []
 
     def objective(trial) -> float:

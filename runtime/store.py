@@ -459,16 +459,20 @@ class StoreSink:
 
 class StoreControl:
     """A run's stop/pause requests, read from the database at most every ``interval`` seconds;
-    each read also writes the heartbeat that tells the app the process is alive."""
+    every ``beat`` seconds the read also writes the heartbeat that tells the app the process
+    is alive (a write costs more than a read, and staleness is judged in minutes)."""
 
-    def __init__(self, store: RunStore, run_id: int, interval: float = 0.5):
-        self.store, self.run_id, self.interval = store, run_id, interval
-        self._next = 0.0
+    def __init__(self, store: RunStore, run_id: int, interval: float = 0.5, beat: float = 5.0):
+        self.store, self.run_id, self.interval, self.beat = store, run_id, interval, beat
+        self._next = self._next_beat = 0.0
         self._request: str | None = None
 
     def poll(self) -> str | None:
         now = time.monotonic()
         if now >= self._next:
             self._next = now + self.interval
-            self._request = self.store.poll(self.run_id, heartbeat=True)
+            beat = now >= self._next_beat
+            if beat:
+                self._next_beat = now + self.beat
+            self._request = self.store.poll(self.run_id, heartbeat=beat)
         return self._request

@@ -97,3 +97,22 @@ def test_plateau_cuts_the_rate_after_patience():
     again = Schedule(sched.config, 10)
     again.load_state_dict(state)
     assert again.lr_at(0) == 0.25 and again.best == 0.9
+
+
+def test_channels_last_auto_only_for_2d_convolutions():
+    import torch
+    from torch import nn
+
+    from layerloom.runtime.trainer import use_channels_last
+
+    conv, mlp = nn.Sequential(nn.Conv2d(1, 4, 3)), nn.Sequential(nn.Linear(4, 2))
+    cpu, cuda = torch.device("cpu"), torch.device("cuda")
+    auto = TrainConfig()
+    assert auto.channels_last == "auto"
+    assert use_channels_last(auto, cpu, conv, (1, 28, 28))
+    assert not use_channels_last(auto, cpu, mlp, (1, 28, 28))
+    assert not use_channels_last(auto, cpu, conv, (28, 28))
+    assert not use_channels_last(auto, cuda, conv, (1, 28, 28))  # fp32 on a GPU: left alone
+    assert use_channels_last(TrainConfig(amp=True), cuda, conv, (1, 28, 28))
+    assert not use_channels_last(TrainConfig(channels_last=False), cpu, conv, (1, 28, 28))
+    assert TrainConfig.from_dict({"channels_last": True}).channels_last == "on"

@@ -87,3 +87,17 @@ def test_resume_can_extend_the_run(moons, mlp, tmp_path):
     assert len(short.history) == 1 and len(longer.history) == 2
     assert longer.history[0] == short.history[0]
     assert load_dataset  # the data API is the one the runtime re-exports
+
+
+def test_run_given_a_dataset_in_memory_resumes_on_the_same_samples(moons, mlp, store):
+    from layerloom.runtime.runner import execute_run
+
+    whole = train(mlp(), moons, CONFIG)
+    stopped = train(mlp(), moons, CONFIG, store=store,
+                    callback=lambda e: "stop" if e.kind == "step" and e.step == 13 else None)
+    run = store.get(stopped.run_id)
+    assert run.status == "stopped" and run.resumable and run.dataset["saved"]
+    again = execute_run(store, run.id, resume=True)  # no dataset given: the saved copy
+    assert_same_weights(whole, again)
+    assert store.get(run.id).status == "completed"
+    assert [r["epoch"] for r in store.history(run.id)] == [1, 2, 3]
