@@ -25,7 +25,7 @@ from layerloom.graph import validate
 
 from .errors import TrainError
 from .runner import as_config, as_graph, attach_dataset, dataset_spec
-from .store import ACTIVE, Run, RunStore, died_reason, pid_alive
+from .store import ACTIVE, Run, RunStore, died_reason, pid_alive, run_dead
 
 # The processes this process started, by run id: polled to learn exit codes (and reaped, so
 # that finished runs leave no zombies behind).
@@ -90,7 +90,7 @@ def run_status(run_id: int, store: RunStore | None = None) -> Run:
         if run.status in ACTIVE:
             store.set_status(run_id, "failed", died_reason(proc.pid, proc.returncode,
                                                            run.resumable), pid=None)
-    elif proc is None and run.status in ACTIVE and run.pid and not pid_alive(run.pid):
+    elif proc is None and run.status in ACTIVE and run_dead(run):
         store.set_status(run_id, "failed", died_reason(run.pid, None, run.resumable), pid=None)
     return store.get(run_id)
 

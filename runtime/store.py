@@ -357,23 +357,36 @@ class RunStore:
 
     # -- recovery ---------------------------------------------------------------------------
 
-    def recover(self, stale_after: float = 120.0) -> list[int]:
+    def recover(self, stale_after: float = 3600.0) -> list[int]:
         """Mark runs whose process is gone as failed (resumable when they left a checkpoint);
-        the ids marked. Call at app start: a run is dead when its pid no longer exists, or its
-        heartbeat (written at least every few seconds while it trains) is older than
-        ``stale_after`` seconds."""
+        the ids marked. Call at app start. A run is dead when no LayerLoom process has its pid
+        any more (the id may have been reused by another program after a restart), or when its
+        heartbeat — written every few seconds while it trains — is older than ``stale_after``
+        seconds (a process that hangs). See :func:`run_dead`."""
         marked = []
         now = time.time()
         for run in self.list_runs():
             if run.status not in ACTIVE or run.pid is None:
                 continue
-            beat = run.heartbeat or run.started or run.created
-            if pid_alive(run.pid) and now - beat < stale_after:
+            if not run_dead(run, now, stale_after):
                 continue
             resumable = bool(run.checkpoint) and Path(run.checkpoint).exists()
             self.set_status(run.id, "failed", died_reason(run.pid, None, resumable), pid=None)
             marked.append(run.id)
         return marked
+
+
+def run_dead(run: Run, now: float | None = None, stale_after: float = 3600.0) -> bool:
+    """Whether an active run's process is gone: its pid exists no more; or its heartbeat is a
+    minute old and the pid now belongs to a program that is not LayerLoom (ids are reused after
+    a restart; a notebook training live keeps its heartbeat fresh); or it is older than
+    ``stale_after`` seconds."""
+    if run.pid is None:
+        return False
+    age = (now or time.time()) - (run.heartbeat or run.started or run.created)
+    if not pid_alive(run.pid):
+        return True
+    return age > stale_after or (age > 60 and not pid_alive(run.pid, "layerloom"))
 
 
 def died_reason(pid: int | None, returncode: int | None, resumable: bool) -> str:
@@ -396,8 +409,9 @@ def died_reason(pid: int | None, returncode: int | None, resumable: bool) -> str
     return what + ("; resume it from its last checkpoint" if resumable else "")
 
 
-def pid_alive(pid: int) -> bool:
-    """Whether a process with this id exists and is not a zombie."""
+def pid_alive(pid: int, command: str | None = None) -> bool:
+    """Whether a process with this id exists and is not a zombie; with ``command``, also that
+    its command line mentions it (where /proc tells)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -406,9 +420,14 @@ def pid_alive(pid: int) -> bool:
         return True
     try:  # a zombie still answers kill(0): read its state where /proc exists
         with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+            if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                return False
+        if command is not None:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                return command.encode() in f.read()
     except OSError:
-        return True
+        pass
+    return True
 
 
 def _run(row: sqlite3.Row) -> Run:

@@ -83,18 +83,29 @@ def test_control_requests_and_heartbeat(store):
 def test_recover_marks_dead_runs_failed_and_resumable(store):
     proc = subprocess.Popen([sys.executable, "-c", "pass"])
     proc.wait()
-    dead, alive, stale = new_run(store), new_run(store), new_run(store)
+    dead, alive, stale, foreign, notebook = (new_run(store) for _ in range(5))
     checkpoint = store.run_dir(dead) / "checkpoint.pt"
     checkpoint.write_bytes(b"x")
     store.update(dead, status="running", pid=proc.pid, checkpoint=str(checkpoint))
-    store.update(alive, status="running", pid=subprocess.os.getpid(), heartbeat=time.time())
-    store.update(stale, status="running", pid=subprocess.os.getpid(), heartbeat=time.time() - 999)
-    assert sorted(store.recover(stale_after=60)) == [dead, stale]
+    worker = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)",
+                               "layerloom.runtime.worker"])  # a live process that says it is ours
+    try:
+        store.update(alive, status="running", pid=worker.pid, heartbeat=time.time())
+        store.update(stale, status="running", pid=worker.pid, heartbeat=time.time() - 999)
+        init = 1  # alive, but not a LayerLoom process: the run's pid was reused
+        store.update(foreign, status="running", pid=init, heartbeat=time.time() - 90)
+        # a notebook training in its own process: not named LayerLoom, but beating
+        store.update(notebook, status="running", pid=subprocess.os.getpid(),
+                     heartbeat=time.time())
+        assert sorted(store.recover(stale_after=60)) == [dead, stale, foreign]
+    finally:
+        worker.kill()
+        worker.wait()
     run = store.get(dead)
     assert run.status == "failed" and run.resumable
     assert run.reason.startswith(f"its process (pid {proc.pid}) ended without reporting")
     assert run.reason.endswith("resume it from its last checkpoint")
-    assert store.get(alive).status == "running"
+    assert store.get(alive).status == store.get(notebook).status == "running"
 
 
 def test_died_reason_names_the_signal():
