@@ -41,10 +41,10 @@ def configure_process(config: TrainConfig) -> None:
         torch.set_num_threads(config.num_threads)
     if config.deterministic:
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # cuBLAS needs it to be
-        torch.use_deterministic_algorithms(True, warn_only=True)
-        torch.backends.cudnn.benchmark = False
-    elif torch.cuda.is_available():
-        torch.backends.cudnn.benchmark = True  # fixed shapes: let cuDNN pick its fastest kernels
+    # both ways, so that a deterministic run does not leave a notebook's next run slowed down
+    torch.use_deterministic_algorithms(config.deterministic, warn_only=True)
+    # fixed shapes: let cuDNN pick its fastest kernels, unless they must be reproducible
+    torch.backends.cudnn.benchmark = not config.deterministic and torch.cuda.is_available()
 
 
 def seed_everything(seed: int) -> None:

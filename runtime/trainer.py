@@ -189,11 +189,11 @@ class Trainer:
         """One optimiser step on this process's share (``x``, ``y``) of a global batch of
         ``global_batch`` samples."""
         self.schedule.apply(self.optimizer, self.state.step)
+        target = self.task.target(x, y)  # before augmentation: a noisy input's target is clean
         if self.augment is not None and self.augment.enabled:
             from .data import augment_batch
 
             x = augment_batch(x, self.augment, self.augment_gen)
-        target = self.task.target(x, y)
         with self.autocast():
             out = self.model(x)
             per_sample = self.task.per_sample_loss(out.float(), target)  # (B,)

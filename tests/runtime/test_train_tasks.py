@@ -116,3 +116,20 @@ def test_nan_loss_stops_with_advice(regression_file, mlp):
                                             r"normalised"):
         train(mlp(features=3, out=1), ds, {"epochs": 3, "lr": 90, "optimizer": "sgd",
                                            **FAST})
+
+
+def test_noisy_inputs_reconstruct_the_clean_image():
+    """Augmentation noise goes on the input only: a denoising autoencoder. Were the noisy
+    input its own target, the loss could not fall below the noise's variance (1.0)."""
+    graph = {"format": "layerloom-graph", "version": 1, "name": "ae", "nodes": [
+        {"id": "x", "type": "Input", "params": {"shape": [1, 8, 8]}},
+        {"id": "flat", "type": "Flatten"}, {"id": "fc", "type": "Linear",
+                                            "params": {"out_features": 64}},
+        {"id": "back", "type": "Reshape", "params": {"shape": [1, 8, 8]}},
+        {"id": "y", "type": "Output"}],
+        "edges": [{"source": "x", "target": "flat"}, {"source": "flat", "target": "fc"},
+                  {"source": "fc", "target": "back"}, {"source": "back", "target": "y"}]}
+    result = train(graph, load_dataset("digits"), {"task": "reconstruction", "epochs": 3,
+                                                   "lr": 0.01, "noise_std": 1.0, **FAST})
+    assert result.history[-1]["train_loss"] < 0.5
+    assert result.metrics["test_mse"] < 0.3
