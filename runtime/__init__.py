@@ -22,6 +22,7 @@ _EXPORTS = {
     "AugmentConfig": "data", "augment_batch": "data",
     # training in this process
     "train": "runner", "RunResult": "runner", "dataset_spec": "runner",
+    "load_from_spec": "runner", "save_dataset": "runner",
     "Event": "events", "Control": "events",
     "TrainError": "errors", "NonFiniteLoss": "errors", "RunNotFound": "errors",
     "prepare_model": "model",
