@@ -31,15 +31,18 @@ HEIGHT = 320
 COLUMNS = ("step", "epoch", "split", "name", "value")
 
 
-def metrics_frame(rows: Iterable | pd.DataFrame | None) -> pd.DataFrame:
-    """Metric rows (dicts, objects with those attributes, or a DataFrame) as a DataFrame with
-    the columns ``step``, ``epoch``, ``split``, ``name``, ``value``."""
+def _records(rows) -> list[dict]:
+    """Metric rows (dicts, objects with those attributes, or a DataFrame) as dicts."""
     if isinstance(rows, pd.DataFrame):
-        frame = rows.copy()
-    else:
-        records = [r if isinstance(r, Mapping) else {c: getattr(r, c, None) for c in COLUMNS}
-                   for r in (rows or [])]
-        frame = pd.DataFrame(records)
+        return rows.to_dict("records")
+    return [r if isinstance(r, Mapping) else {c: getattr(r, c, None) for c in COLUMNS}
+            for r in (rows or [])]
+
+
+def metrics_frame(rows: Iterable | pd.DataFrame | None) -> pd.DataFrame:
+    """Metric rows as a DataFrame with the columns ``step``, ``epoch``, ``split``, ``name``,
+    ``value``."""
+    frame = pd.DataFrame(_records(rows))
     for column in COLUMNS:
         if column not in frame:
             frame[column] = pd.Series(dtype="object" if column in ("split", "name") else "float")
@@ -47,13 +50,16 @@ def metrics_frame(rows: Iterable | pd.DataFrame | None) -> pd.DataFrame:
 
 
 def series(rows, split: str, name: str, *, x: str = "step") -> tuple[list, list]:
-    """The ``(x, y)`` of one curve, in step order; epochs are shown 1-based."""
-    frame = metrics_frame(rows)
-    part = frame[(frame["split"] == split) & (frame["name"] == name)].sort_values("step",
-                                                                                  kind="stable")
-    part = part[part["value"].notna()]
-    xs = (part["epoch"] + 1) if x == "epoch" else part["step"]
-    return xs.tolist(), part["value"].tolist()
+    """The ``(x, y)`` of one curve, in step order; epochs are shown 1-based.
+
+    Plain Python, no DataFrame: the live panel calls this several times a second.
+    """
+    picked = sorted(((r["step"], r["epoch"], r["value"]) for r in _records(rows)
+                     if r.get("split") == split and r.get("name") == name
+                     and r.get("value") is not None and r["value"] == r["value"]),
+                    key=lambda t: t[0])
+    xs = [epoch + 1 if x == "epoch" else step for step, epoch, _ in picked]
+    return xs, [value for _, _, value in picked]
 
 
 def curves_figure(rows, metric: str, *, per_epoch: bool = False,
@@ -64,28 +70,29 @@ def curves_figure(rows, metric: str, *, per_epoch: bool = False,
     Per epoch: the epoch's training and validation values against the epoch number.
     """
     x = "epoch" if per_epoch else "step"
-    fig = _base(title or metric.replace("_", " ").capitalize(), x, metric)
+    records = _records(rows)
     splits = (("train", "train"), ("val", "val")) if per_epoch else (("step", "train"),
                                                                      ("val", "val"))
+    traces = []
     for split, label in splits:
-        xs, ys = series(rows, split, metric, x=x)
-        if not xs:
-            continue
-        mode = "lines" if split == "step" and len(xs) > 1 else "lines+markers"
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode=mode, name=label,
-                                 line={"color": SPLIT_COLORS[split]}))
-    return fig
+        xs, ys = series(records, split, metric, x=x)
+        if xs:
+            mode = "lines" if split == "step" and len(xs) > 1 else "lines+markers"
+            traces.append(_scatter(xs, ys, label, SPLIT_COLORS[split], mode))
+    return _figure(title or metric.replace("_", " ").capitalize(), x, metric, traces)
 
 
 def lr_figure(rows) -> go.Figure:
     """The learning rate over the training steps (per epoch when no step rows exist)."""
-    xs, ys = series(rows, "step", "lr")
+    records = _records(rows)
+    xs, ys = series(records, "step", "lr")
     axis = "step"
     if not xs:
-        (xs, ys), axis = series(rows, "train", "lr", x="epoch"), "epoch"
-    fig = _base("Learning rate", axis, "lr")
-    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines" if len(xs) > 1 else "markers", name="lr",
-                             line={"color": "#7f7f7f"}))
+        (xs, ys), axis = series(records, "train", "lr", x="epoch"), "epoch"
+    trace = _scatter(xs, ys, "lr", "#7f7f7f", "lines" if len(xs) > 1 else "markers")
+    fig = _figure("Learning rate", axis, "lr", [trace])
+    # from zero, so a constant rate reads as one (autorange centres a flat line on ±1)
+    fig.update_yaxes(rangemode="tozero", exponentformat="e")
     return fig
 
 
@@ -176,15 +183,13 @@ def overlay_figure(runs: Mapping[str, object], split: str, name: str, *,
     """One curve (``split``, ``name``: ``val``/``loss``, ``step``/``accuracy``…) of several
     runs on one chart; ``runs`` maps a run's label to its metric rows."""
     label = f"{'train (per step)' if split == 'step' else split} {name}"
-    fig = _base(label, x, name)
+    traces = []
     for i, (run_label, rows) in enumerate(runs.items()):
         xs, ys = series(rows, split, name, x=x)
-        if not xs:
-            continue
-        fig.add_trace(go.Scatter(x=xs, y=ys, name=str(run_label),
-                                 mode="lines+markers" if len(xs) < 50 else "lines",
-                                 line={"color": RUN_COLORS[i % len(RUN_COLORS)]}))
-    return fig
+        if xs:
+            traces.append(_scatter(xs, ys, str(run_label), RUN_COLORS[i % len(RUN_COLORS)],
+                                   "lines+markers" if len(xs) < 50 else "lines"))
+    return _figure(label, x, name, traces)
 
 
 def parallel_figure(trials: pd.DataFrame, objective: str) -> go.Figure:
@@ -228,6 +233,22 @@ def signals_figure(signals, labels: Sequence[str]) -> go.Figure:
 
 
 _MARGIN = {"l": 50, "r": 20, "t": 50, "b": 40}
+
+
+def _scatter(xs: list, ys: list, name: str, color: str | None, mode: str) -> dict:
+    return {"type": "scatter", "x": xs, "y": ys, "name": name, "mode": mode,
+            "line": {"color": color} if color else {}}
+
+
+def _figure(title: str, x: str, y: str, traces: list[dict]) -> go.Figure:
+    """A figure built in one pass (Plotly validates once, not once per update): the live
+    panel builds three of these a second."""
+    return go.Figure(data=traces, layout={
+        "title": {"text": title}, "height": HEIGHT, "margin": _MARGIN,
+        "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1,
+                   "xanchor": "right"},
+        "uirevision": title,  # keeps zoom and hidden traces across live redraws
+        "xaxis": {"title": {"text": x}}, "yaxis": {"title": {"text": y}}})
 
 
 def _base(title: str, x: str, y: str) -> go.Figure:
