@@ -147,6 +147,21 @@ class _Recorder:
                 previous.enable()
 
 
+def _original_function(func, code, depth: int = 3):
+    """``func`` if its code is ``code``, else the function it wraps with that code, found
+    through ``__wrapped__`` or its closure (torch.compile's dynamo replaces
+    ``nn.Module.__init__`` with a closure over the original, without ``__wrapped__``)."""
+    if getattr(func, "__code__", None) is code:
+        return func
+    if depth == 0:
+        return None
+    inner = [getattr(func, "__wrapped__", None)]
+    inner += [c.cell_contents for c in (getattr(func, "__closure__", None) or ())
+              if callable(getattr(c, "cell_contents", None))]
+    return next((f for f in (_original_function(i, code, depth - 1) for i in inner if i) if f),
+                None)
+
+
 def _freeze(value):
     if isinstance(value, (list, tuple)):
         return type(value)(_freeze(v) for v in value) if type(value) in (list, tuple) else value
@@ -279,8 +294,8 @@ class _Writer:
             raise GraphError(f"cannot write {type(module).__name__} as code: its block did not "
                              f"build it through its constructor", node=where)
         obj, code, values = record
-        func = next((vars(k)["__init__"] for k in type(obj).__mro__
-                     if getattr(vars(k).get("__init__"), "__code__", None) is code), None)
+        func = next((f for k in type(obj).__mro__ if "__init__" in vars(k)
+                     for f in [_original_function(vars(k)["__init__"], code)] if f), None)
         if func is None:  # a decorated __init__: its arguments cannot be matched safely
             raise GraphError(f"cannot write {type(obj).__name__} as code: its __init__ is "
                              f"wrapped", node=where)
