@@ -11,8 +11,9 @@ import time
 import pytest
 
 from layerloom.graph import GraphError
-from layerloom.runtime import (TrainError, pause_run, resume_run, run_status, start_run,
-                               stop_run, wait)
+from layerloom.runtime import (TrainError, kill_run, pause_run, resume_run, run_status,
+                               start_run, stop_run, wait)
+from layerloom.runtime.store import ACTIVE
 
 SPEC = {"source": "moons", "options": {"n_samples": 4000}}
 SLOW = {"epochs": 200, "lr": 0.01, "num_threads": 1, "log_every": 5, "batch_size": 16}
@@ -28,7 +29,16 @@ def wait_for(condition, timeout=90.0, what="condition"):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def test_runs_in_processes(store, mlp):
+@pytest.fixture
+def reaper(store):
+    """Ends any run a failing test leaves behind (their processes outlive the test)."""
+    yield
+    for run in store.list_runs():
+        if run.status in ACTIVE:
+            kill_run(run.id, store, grace=2)
+
+
+def test_runs_in_processes(store, mlp, reaper):
     good = start_run(mlp(), SPEC, SLOW, store=store, name="good")
     bad = start_run(mlp(features=3), SPEC, SLOW, store=store, name="bad")
     victim = start_run(mlp(), SPEC, SLOW, store=store, name="victim")
