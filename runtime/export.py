@@ -77,15 +77,12 @@ def _curves(store: RunStore, run_id: int) -> dict[str, list]:
 def _dataset(spec: dict) -> dict:
     """What the run was trained on: the loaded dataset's description, normalisation,
     vocabulary and columns; the recorded spec alone when it cannot be loaded again."""
-    from .data import load_dataset
+    from .runner import load_from_spec
 
     out: dict[str, Any] = {"name": str(spec.get("source", "unknown")),
                            "source": str(spec.get("source", ""))}
     try:
-        dataset = load_dataset(spec["source"], seed=spec.get("seed", 0),
-                               val_fraction=spec.get("val_fraction", 0.1),
-                               test_fraction=spec.get("test_fraction", 0.2),
-                               **spec.get("options", {}))
+        dataset = load_from_spec(spec)  # the copy saved with the run, when there is one
     except Exception as exc:  # noqa: BLE001 - a moved file: export without predict.py's extras
         out["unavailable"] = str(exc)
         return out
