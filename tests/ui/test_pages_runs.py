@@ -126,6 +126,7 @@ def test_sweep_rows_are_checked_before_anything_starts(home):
         [], ["tick at least one setting to sweep"])
 
 
+@pytest.mark.slow  # a sweep process and two trials
 def test_a_sweep_runs_in_its_own_process_and_fills_its_table(home):
     at = page(epochs=1)
     at.selectbox(key="runs.sweep.sampler").select("grid").run()

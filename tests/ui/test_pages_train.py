@@ -138,6 +138,7 @@ def test_a_run_trains_live_and_is_found_again_by_a_new_session(project):
     assert values(again.success) == values(at.success)
 
 
+@pytest.mark.slow  # three run processes start
 def test_pause_resume_and_stop_reach_the_run(project):
     at = page(project).run()
     at.number_input(key="train.cfg.epochs").set_value(2000).run()

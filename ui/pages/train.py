@@ -154,14 +154,16 @@ def ready(state, pages: PagesState):
 def current_run(state, pages: PagesState, store):
     """The run this page shows: the one chosen in this session, else the project's active or
     latest run (so a page reopened after the browser closed finds its run again)."""
-    if pages.run_id is not None:
+    project = project_of(state)
+    if pages.run_id is not None and pages.run_project == project:
         try:
             return run_status(pages.run_id, store)
         except KeyError:
-            pages.run_id = None
-    run = projectruns.current_run(store, project_of(state))
+            pass
+    pages.run_id = None
+    run = projectruns.current_run(store, project)
     if run is not None:
-        pages.run_id = run.id
+        pages.run_id, pages.run_project = run.id, project
     return run
 
 
@@ -181,7 +183,7 @@ def controls(state, pages: PagesState, store, run, config: TrainConfig | None) -
                 name = getattr(state, "name", "") or graph.name
                 run_id = start_run(graph, spec_of(choice), config, name=name, store=store)
                 projectruns.remember(project_of(state), run_id)
-                pages.run_id = run_id
+                pages.run_id, pages.run_project = run_id, project_of(state)
                 st.rerun()
         if run is not None and run.resumable and run.status != "completed":
             if row.button("Resume", key="train.resume"):
