@@ -23,6 +23,7 @@ import Palette, { DRAG_MIME } from "./Palette.jsx";
 import { StoreContext, createStore } from "./store.js";
 import { categoryColor } from "./format.js";
 import { layeredLayout, placeMissing } from "./layout.js";
+import { autoViewport, isNewGraph } from "./viewport.js";
 import {
   NODE_W,
   canConnect,
@@ -45,9 +46,12 @@ const nodeTypes = { block: BlockNode };
 const edgeTypes = { shape: ShapeEdge };
 const MULTI_KEYS = ["Shift", "Meta", "Control"];
 const FIT = { padding: 0.15, maxZoom: 1.1, duration: 250 };
-// automatic fits (first load, a new level) keep text legible; a long chain then overflows
-const AUTO_FIT = { ...FIT, minZoom: 0.45, duration: 0 };
+// automatic views (first load, another level or project) keep text legible: never below
+// AUTO_MIN_ZOOM; a chain too wide for that is shown from its inputs (see autoViewport)
+const AUTO_MIN_ZOOM = 0.5;
+const AUTO_FIT = { ...FIT, minZoom: AUTO_MIN_ZOOM, duration: 0 };
 const STRUCTURAL = new Set(["undo", "redo", "group", "open"]);
+const EDITS = new Set(["undo", "redo", "group"]); // answered with the same level, edited
 
 const deselect = (x) => (x.selected ? { ...x, selected: false } : x);
 
@@ -118,6 +122,7 @@ export default function Canvas({ args, disabled, stTheme }) {
     pasteCount: 0,
     pasteHandled: false,
     addCount: 0,
+    awaiting: null, // the structural event sent last, until Python's graph answers it
   });
 
   /** Replace nodes and/or edges; refs are the truth between renders, so handlers never lag. */
@@ -143,8 +148,10 @@ export default function Canvas({ args, disabled, stTheme }) {
       s.sent.push(key);
       if (s.sent.length > 32) s.sent.shift();
       s.syncedKey = key;
+      s.awaiting = null;
     } else if (STRUCTURAL.has(event)) {
       s.sent = []; // Python answers these with a graph of its own
+      s.awaiting = event;
     }
     const selected = selectedIds(nodesRef.current);
     s.lastSel = JSON.stringify(selected);
@@ -185,6 +192,8 @@ export default function Canvas({ args, disabled, stTheme }) {
     let fit = false;
     if (incomingKey !== s.propKey) {
       s.propKey = incomingKey;
+      const answer = s.awaiting; // the structural event this graph may answer
+      s.awaiting = null;
       const localKey = s.first ? null : graphKey(toGraph(current, edgesRef.current));
       const echoAt = s.sent.indexOf(incomingKey);
       if (incomingKey === localKey) {
@@ -199,6 +208,9 @@ export default function Canvas({ args, disabled, stTheme }) {
         let fresh = level.nodes.map((n) =>
           !n.position && prev.has(n.id) ? { ...n, position: prev.get(n.id).position } : n,
         );
+        // the view is fitted to another graph (first load, another level or project), never
+        // to an edit; undo, redo and group may move nodes back, so after those only ids count
+        fit = s.first || isNewGraph(current, fresh, { positions: !EDITS.has(answer) });
         fresh = placeMissing(fresh, level.edges, (n) => sizeOf(n, catalog));
         fresh = fresh.map((n) => {
           const old = prev.get(n.id);
@@ -206,8 +218,6 @@ export default function Canvas({ args, disabled, stTheme }) {
           if (nodeKey(old) === nodeKey(n)) return old;
           return { ...n, selected: old.selected, measured: old.measured };
         });
-        const shared = fresh.reduce((a, n) => a + (prev.has(n.id) ? 1 : 0), 0);
-        fit = s.first || shared < fresh.length / 2;
         current = fresh;
         commit(fresh, level.edges);
         s.sent = [];
@@ -238,11 +248,55 @@ export default function Canvas({ args, disabled, stTheme }) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [incomingKey, selJson]);
 
-  useEffect(() => {
-    if (fitTick) rf.fitView(fitTick.auto ? AUTO_FIT : FIT);
-  }, [fitTick, rf]);
+  /** The automatic view of the graph shown (see autoViewport); nodes must be measured. */
+  const autoFit = useCallback(() => {
+    const el = wrapper.current;
+    if (!el) return;
+    const box = el.getBoundingClientRect();
+    const toolbar = el.querySelector(".ll-toolbar");
+    const top = toolbar ? toolbar.getBoundingClientRect().bottom - box.top : 0;
+    const rects = nodesRef.current.map((n) => {
+      const node = rf.getInternalNode(n.id);
+      const p = node ? node.internals.positionAbsolute : n.position;
+      const m = (node && node.measured) || {};
+      return { x: p.x, y: p.y, width: m.width || NODE_W, height: m.height || 80 };
+    });
+    const view = autoViewport(rects, el.clientWidth, el.clientHeight, {
+      padding: FIT.padding,
+      minZoom: AUTO_MIN_ZOOM,
+      maxZoom: FIT.maxZoom,
+      top,
+    });
+    if (view) rf.setViewport(view);
+  }, [rf]);
 
   useEffect(() => {
+    if (!fitTick) return undefined;
+    if (!fitTick.auto) {
+      rf.fitView(FIT);
+      return undefined;
+    }
+    // fitView waits until React Flow has measured the nodes (its promise resolves then, in
+    // the same task); the automatic view replaces its plain fit straight away
+    let live = true;
+    rf.fitView(AUTO_FIT).then(() => {
+      if (live) autoFit();
+    });
+    return () => {
+      live = false;
+    };
+  }, [fitTick, rf, autoFit]);
+
+  useEffect(() => {
+    // Streamlit shows the iframe inline, so the line box under it added ~8px below the
+    // canvas (the page then overflowed its height); a block iframe takes `height` exactly.
+    // Not reachable from another origin (the Vite dev server), where this is skipped.
+    try {
+      const frame = window.frameElement;
+      if (frame && frame.style.display !== "block") frame.style.display = "block";
+    } catch {
+      /* another origin */
+    }
     Streamlit.setFrameHeight(height);
   }, [height]);
 

@@ -1,0 +1,96 @@
+// The automatic view: where the canvas looks when it shows a graph for the first time (first
+// load, another level, another project). Pure functions, unit-tested in tests/.
+
+/** Padding in pixels for a fraction `padding` of `size`, the way React Flow's fitView reads it. */
+function padPx(padding, size) {
+  return Math.floor((size - size / (1 + padding)) * 0.5);
+}
+
+function boundsOf(rects) {
+  let x0 = Infinity;
+  let y0 = Infinity;
+  let x1 = -Infinity;
+  let y1 = -Infinity;
+  for (const r of rects) {
+    x0 = Math.min(x0, r.x);
+    y0 = Math.min(y0, r.y);
+    x1 = Math.max(x1, r.x + r.width);
+    y1 = Math.max(y1, r.y + r.height);
+  }
+  return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+}
+
+/**
+ * The viewport that shows a graph on arrival. The whole graph, centred, when it fits at
+ * `minZoom` or more (zoom capped at `maxZoom`); a graph too wide for that gets `minZoom`, so
+ * that text stays legible, with its left edge (its inputs: layouts run left to right) at the
+ * left padding, centred vertically on the nodes in view there. A graph too tall is aligned
+ * to the top instead of centred.
+ *
+ * @param rects   node boxes in flow coordinates, [{x, y, width, height}]
+ * @param width   pane width in pixels
+ * @param height  pane height in pixels
+ * @param opts    padding (a fraction, as React Flow's fitView), minZoom, maxZoom, and top: pixels
+ *                at the top of the pane covered by a toolbar, kept clear
+ * @returns {x, y, zoom}, or null when there is nothing to show or no room
+ */
+export function autoViewport(rects, width, height, opts = {}) {
+  const { padding = 0.15, minZoom = 0.5, maxZoom = 1.1, top = 0 } = opts;
+  const boxes = (rects || []).filter(
+    (r) => r && [r.x, r.y, r.width, r.height].every(Number.isFinite),
+  );
+  if (!boxes.length || !(width > 0) || !(height > 0)) return null;
+  const padX = padPx(padding, width);
+  const padY = padPx(padding, height);
+  const left = padX;
+  const availW = width - 2 * padX;
+  const upper = Math.max(padY, top > 0 ? top + 8 : 0);
+  const availH = height - upper - padY;
+  if (availW <= 0 || availH <= 0) return null;
+
+  const all = boundsOf(boxes);
+  const fitZoom = Math.min(availW / Math.max(all.width, 1), availH / Math.max(all.height, 1));
+  const zoom = Math.min(Math.max(fitZoom, minZoom), maxZoom);
+
+  let x;
+  let rows = all; // the boxes to centre vertically on
+  if (all.width * zoom <= availW + 0.5) {
+    x = left + (availW - all.width * zoom) / 2 - all.x * zoom;
+  } else {
+    x = left - all.x * zoom;
+    const rightEdge = all.x + availW / zoom;
+    const inView = boxes.filter((r) => r.x < rightEdge);
+    rows = boundsOf(inView.length ? inView : boxes);
+  }
+  const y =
+    rows.height * zoom <= availH
+      ? upper + (availH - rows.height * zoom) / 2 - rows.y * zoom
+      : upper - rows.y * zoom;
+  return { x, y, zoom };
+}
+
+/**
+ * Whether `next` is another graph than `prev` (another level or project) rather than an edit
+ * of it: true when fewer than half of its nodes are the same node of `prev` (same id and
+ * type, and with `positions`, the same position). An edit (a param, a node added or removed,
+ * a move) leaves most nodes as they were.
+ *
+ * @param prev, next  [{id, position: {x, y} | null, data: {type}}]
+ */
+export function isNewGraph(prev, next, { positions = true } = {}) {
+  if (!next.length) return false;
+  const before = new Map(prev.map((n) => [n.id, n]));
+  let same = 0;
+  for (const n of next) {
+    const old = before.get(n.id);
+    if (!old || (old.data && old.data.type) !== (n.data && n.data.type)) continue;
+    if (positions && !samePosition(old.position, n.position)) continue;
+    same += 1;
+  }
+  return same * 2 < next.length;
+}
+
+function samePosition(a, b) {
+  if (!a || !b) return !a && !b;
+  return Math.round(a.x) === Math.round(b.x) && Math.round(a.y) === Math.round(b.y);
+}

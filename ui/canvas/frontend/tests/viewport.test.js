@@ -1,0 +1,108 @@
+// Unit tests of the automatic view (no browser): `npm test`.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { autoViewport, isNewGraph } from "../src/viewport.js";
+
+const OPTS = { padding: 0.15, minZoom: 0.5, maxZoom: 1.1 };
+/** A left-to-right chain of `n` boxes 200×60, 220 apart, as the layout draws seed-cnn. */
+const chain = (n, y = 0) =>
+  Array.from({ length: n }, (_, i) => ({ x: i * 220, y, width: 200, height: 60 }));
+/** Where a box lands on screen under `v`. */
+const onScreen = (r, v) => ({
+  left: r.x * v.zoom + v.x,
+  right: (r.x + r.width) * v.zoom + v.x,
+  top: r.y * v.zoom + v.y,
+  bottom: (r.y + r.height) * v.zoom + v.y,
+});
+
+test("a graph that fits is centred whole, as fitView would", () => {
+  const rects = chain(3); // 640 wide
+  const v = autoViewport(rects, 1000, 600, OPTS);
+  const first = onScreen(rects[0], v);
+  const last = onScreen(rects[2], v);
+  assert.ok(v.zoom > 0.5 && v.zoom <= 1.1);
+  assert.ok(Math.abs(first.left - (1000 - last.right)) < 1, "centred horizontally");
+  assert.ok(Math.abs(first.top - (600 - first.bottom)) < 1, "centred vertically");
+  assert.ok(first.left >= 65 && last.right <= 1000 - 65, "inside the padding");
+});
+
+test("zoom is capped at maxZoom for a small graph", () => {
+  const v = autoViewport(chain(1), 1000, 600, OPTS);
+  assert.equal(v.zoom, 1.1);
+  const box = onScreen(chain(1)[0], v);
+  assert.ok(Math.abs(box.left + box.right - 1000) < 1);
+});
+
+test("a chain too wide for minZoom keeps minZoom and starts at its inputs", () => {
+  const rects = chain(10); // 2180 wide: 1090 px at 0.5 in a 676 px pane
+  const v = autoViewport(rects, 676, 658, OPTS);
+  assert.equal(v.zoom, 0.5);
+  const first = onScreen(rects[0], v);
+  assert.equal(first.left, 44, "the first node sits at the left padding, not cut off");
+  assert.ok(onScreen(rects[9], v).right > 676, "the tail is left for the user to pan to");
+  assert.ok(Math.abs(first.top - (658 - first.bottom)) < 1, "centred vertically");
+});
+
+test("too wide: centred vertically on the nodes in view at the start, not on far ones", () => {
+  const rects = [...chain(4), { x: 3000, y: 2000, width: 200, height: 60 }];
+  const v = autoViewport(rects, 676, 658, OPTS);
+  assert.equal(v.zoom, 0.5);
+  const first = onScreen(rects[0], v);
+  assert.ok(Math.abs(first.top - (658 - first.bottom)) < 1);
+});
+
+test("the toolbar's strip at the top is kept clear", () => {
+  const rects = [
+    { x: 0, y: 0, width: 200, height: 60 },
+    { x: 0, y: 500, width: 200, height: 60 },
+  ];
+  const v = autoViewport(rects, 676, 658, { ...OPTS, top: 70 });
+  assert.ok(onScreen(rects[0], v).top >= 78);
+  assert.ok(onScreen(rects[1], v).bottom <= 658 - 42); // padding: 42 px of 658
+});
+
+test("a graph too tall for minZoom is aligned to the top", () => {
+  const rects = Array.from({ length: 12 }, (_, i) => ({ x: 0, y: i * 150, width: 200, height: 60 }));
+  const v = autoViewport(rects, 676, 658, OPTS);
+  assert.equal(v.zoom, 0.5);
+  assert.equal(onScreen(rects[0], v).top, 42);
+  const box = onScreen(rects[0], v);
+  assert.ok(Math.abs(box.left + box.right - 676) < 1, "still centred horizontally");
+});
+
+test("nothing to show, or no room: no view", () => {
+  assert.equal(autoViewport([], 676, 658, OPTS), null);
+  assert.equal(autoViewport(chain(2), 0, 0, OPTS), null);
+  assert.equal(autoViewport([{ x: NaN, y: 0, width: 1, height: 1 }], 676, 658, OPTS), null);
+});
+
+const node = (id, type, x, y) => ({ id, position: { x, y }, data: { type } });
+const level = [
+  node("image", "Input", 0, 0),
+  node("conv1", "Conv2d", 220, 0),
+  node("relu1", "ReLU", 440, 0),
+  node("fc", "Linear", 660, 0),
+];
+
+test("edits are not another graph: a param, a node added or removed, a node moved", () => {
+  const param = level.map((n) => (n.id === "conv1" ? { ...n, data: { ...n.data, params: { stride: 2 } } } : n));
+  assert.equal(isNewGraph(level, param), false);
+  assert.equal(isNewGraph(level, [...level, node("relu3", "ReLU", 900, 0)]), false);
+  assert.equal(isNewGraph(level, level.slice(1)), false);
+  assert.equal(isNewGraph(level, level.map((n, i) => (i ? n : node(n.id, "Input", 50, 80)))), false);
+  assert.equal(isNewGraph(level, []), false);
+});
+
+test("another level or project is another graph, even where some ids repeat", () => {
+  const inner = [node("x", "Input", 0, 0), node("conv1", "Conv2d", 300, 40), node("relu1", "ReLU", 500, 40), node("out", "Output", 700, 0)];
+  assert.equal(isNewGraph(level, inner), true);
+  assert.equal(isNewGraph([], level), true);
+  const retyped = level.map((n) => ({ ...n, data: { type: "Identity" } }));
+  assert.equal(isNewGraph(level, retyped), true);
+});
+
+test("after undo (positions: false) a move of every node back is still an edit", () => {
+  const moved = level.map((n) => node(n.id, n.data.type, n.position.x + 100, n.position.y + 100));
+  assert.equal(isNewGraph(level, moved), true);
+  assert.equal(isNewGraph(level, moved, { positions: false }), false);
+});
