@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 import random
+import sys
 
 import numpy as np
 import torch
@@ -36,7 +38,9 @@ def _mps_available() -> bool:
 
 
 def configure_process(config: TrainConfig) -> None:
-    """Thread count and determinism: settings of the whole process, made once per run."""
+    """Thread count, determinism and memory reuse: settings of the whole process, made once per
+    run."""
+    keep_freed_memory()
     if config.num_threads:
         torch.set_num_threads(config.num_threads)
     if config.deterministic:
@@ -45,6 +49,30 @@ def configure_process(config: TrainConfig) -> None:
     torch.use_deterministic_algorithms(config.deterministic, warn_only=True)
     # fixed shapes: let cuDNN pick its fastest kernels, unless they must be reproducible
     torch.backends.cudnn.benchmark = not config.deterministic and torch.cuda.is_available()
+
+
+# glibc's mallopt parameters (malloc.h)
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+
+
+def keep_freed_memory() -> bool:
+    """Have glibc's malloc reuse freed blocks rather than give them back to the system.
+
+    A training step allocates and frees the same activation buffers every time. By default glibc
+    serves each block over 128 KiB with fresh pages (mmap) and trims the heap's top, so each step
+    faults its buffers in and zeroes them again: a quarter of a CPU run's time went to the
+    kernel. With blocks up to 32 MiB (glibc's ceiling) served from the heap, and up to 1 GiB of
+    freed heap kept for reuse, seed-cnn trains 1.4-1.6x and resnet-mini 1.25x faster on one
+    thread (benchmarks/peer_keras). The process keeps that memory until it ends, as a training
+    process should. Linux with glibc only: True when it applied.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        mallopt = ctypes.CDLL("libc.so.6").mallopt
+    except (OSError, AttributeError):  # another C library (musl): leave it be
+        return False
+    return bool(mallopt(M_MMAP_THRESHOLD, 32 << 20)) and bool(mallopt(M_TRIM_THRESHOLD, 1 << 30))
 
 
 def seed_everything(seed: int) -> None:
