@@ -23,6 +23,7 @@ from layerloom.graph import Graph, GraphError, load_graph, validate
 
 from .config import TrainConfig
 from .errors import TrainError
+from .rewrite import rewrite_for_speed
 from .tasks import DEFAULT_LOSS, Task
 
 PROBABILITY_HEADS = {"Softmax": "probs", "LogSoftmax": "log_probs"}
@@ -86,6 +87,7 @@ def prepare_model(graph: Graph | dict | str, dataset, config: TrainConfig,
 
     train_graph, skipped, head = _without_trailing_softmax(graph, top, outputs[0], kind)
     module = compile_module(train_graph, variables)
+    rewrite_for_speed(module)  # same weights and results, fewer operations (see rewrite.py)
     notes = []
     if skipped:
         notes.append(f"{skipped}: {graph.node(skipped).type} is left out while training, so "

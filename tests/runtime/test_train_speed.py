@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import platform
 import resource
 import statistics
@@ -10,9 +11,12 @@ from importlib import resources
 import pytest
 import torch
 
-from layerloom.runtime import TrainConfig, train
+from layerloom.graph import load_graph, validate
+from layerloom.graph.compile import compile_graph
+from layerloom.runtime import TrainConfig, prepare_model, train
 from layerloom.runtime.data import Dataset
 from layerloom.runtime.device import keep_freed_memory
+from layerloom.runtime.rewrite import rewrite_for_speed
 
 GLIBC = platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"
 
@@ -42,3 +46,64 @@ def test_training_steps_reuse_memory_without_page_faults():
                                                   num_threads=1), callback=on_event)
     per_step = [b - a for a, b in zip(faults[-21:], faults[-20:])]
     assert statistics.median(per_step) < 100, per_step
+
+
+TEMPLATES = sorted(p.name.removesuffix(".json") for p in
+                   (resources.files("layerloom.assets") / "templates").iterdir()
+                   if p.name.endswith(".json"))
+
+
+def _template(name: str):
+    return load_graph(str(resources.files("layerloom.assets") / "templates" / f"{name}.json"))
+
+
+MOVED = {"seed-cnn": 2, "resnet18": 1}  # ReLU → MaxPool pairs: two stages; the stem
+
+
+@pytest.mark.parametrize("name", TEMPLATES)
+def test_rewrite_for_speed_keeps_outputs_and_gradients_bit_for_bit(name):
+    graph = _template(name)
+    top = validate(graph).resolution.top
+    source = top.nodes[top.inputs[0]]
+    torch.manual_seed(0)
+    plain = compile_graph(graph)
+    fast = copy.deepcopy(plain)
+    moved = rewrite_for_speed(fast)
+    if source.dtype == "int64":
+        x = torch.randint(0, 8, (3, *source.shape))
+    else:
+        x = torch.randn(3, *source.shape)
+    outs = []
+    for model in (plain, fast):
+        torch.manual_seed(1)  # the same dropout masks
+        out = model.train()(x)
+        out.float().square().sum().backward()
+        outs.append(out)
+    assert torch.equal(outs[0], outs[1])
+    for (key, a), b in zip(plain.named_parameters(), fast.parameters()):
+        assert torch.equal(a.grad, b.grad), key
+    assert list(fast.state_dict()) == list(plain.state_dict())
+    if name in MOVED:
+        assert moved == MOVED[name]
+
+
+def test_pool_runs_before_relu_in_the_model_that_trains():
+    graph = _template("seed-cnn")
+    prepared = prepare_model(graph, noise_images(16), TrainConfig())
+    calls = [n.target for n in prepared.module.graph.nodes if n.op == "call_module"]
+    assert calls == ["conv1", "pool1", "relu1", "conv2", "pool2", "relu2", "flat", "fc"]
+
+
+def test_relu_used_elsewhere_stays_before_the_pool():
+    graph = {"format": "layerloom-graph", "version": 1, "name": "two-heads",
+             "nodes": [{"id": "x", "type": "Input", "params": {"shape": [1, 8, 8]}},
+                       {"id": "conv", "type": "Conv2d",
+                        "params": {"out_channels": 2, "kernel_size": 3}},
+                       {"id": "relu", "type": "ReLU"},
+                       {"id": "pool", "type": "MaxPool2d", "params": {"kernel_size": 2}},
+                       {"id": "a", "type": "Output"}, {"id": "b", "type": "Output"}],
+             "edges": [{"source": "x", "target": "conv"}, {"source": "conv", "target": "relu"},
+                       {"source": "relu", "target": "pool"}, {"source": "pool", "target": "a"},
+                       {"source": "relu", "target": "b"}]}
+    model = compile_graph(graph)
+    assert rewrite_for_speed(model) == 0

@@ -1,0 +1,70 @@
+"""Rewrites of a compiled model for training: the same weights, outputs and gradients, less work.
+
+:func:`rewrite_for_speed` edits the model's fx graphs in place (the main graph and each
+composite block's) and leaves its modules, names and ``state_dict`` as they are, so checkpoints,
+exports and the graph as drawn are untouched.
+
+One rewrite so far: a ReLU (ReLU6, LeakyReLU) feeding only a max pooling runs after the pooling
+instead. ``max(f(a), f(b)) == f(max(a, b))`` for any non-decreasing ``f``, and the gradient
+reaches the same element, so the results are bit-for-bit the same; the activation then touches a
+quarter of the values (a 2×2 pool) forward and backward. seed-cnn trains 1.2x faster at batch
+128 on one CPU thread (benchmarks/peer_keras).
+
+>>> import torch
+>>> from torch import fx, nn
+>>> model = fx.symbolic_trace(nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.MaxPool2d(2)))
+>>> x = torch.randn(2, 1, 8, 8)
+>>> before = model(x)
+>>> rewrite_for_speed(model)
+1
+>>> torch.equal(model(x), before)
+True
+"""
+
+from __future__ import annotations
+
+from torch import fx, nn
+
+# non-decreasing, so they commute with max; stateless, so moving them changes nothing else
+MONOTONE = (nn.ReLU, nn.ReLU6, nn.LeakyReLU)
+MAX_POOLS = (nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d, nn.AdaptiveMaxPool1d,
+             nn.AdaptiveMaxPool2d, nn.AdaptiveMaxPool3d)
+
+
+def rewrite_for_speed(module: nn.Module) -> int:
+    """Rewrite every fx graph in ``module`` (in place); how many nodes moved."""
+    return sum(pool_before_activation(sub) for sub in module.modules()
+               if isinstance(sub, fx.GraphModule))
+
+
+def pool_before_activation(gm: fx.GraphModule) -> int:
+    """``pool(act(x))`` becomes ``act(pool(x))`` where ``act`` feeds nothing but ``pool``."""
+    modules = dict(gm.named_modules())
+    graph, moved = gm.graph, 0
+    for act in list(graph.nodes):
+        if not _movable_activation(act, modules):
+            continue
+        pool = next(iter(act.users))
+        if not (pool.op == "call_module" and isinstance(modules.get(pool.target), MAX_POOLS)
+                and not modules[pool.target].return_indices and pool.args == (act,)
+                and not pool.kwargs):
+            continue
+        pool.replace_input_with(act, act.args[0])
+        with graph.inserting_after(pool):
+            moved_act = graph.call_module(act.target, (pool,))
+        pool.replace_all_uses_with(moved_act, delete_user_cb=lambda user, new=moved_act: user is not new)
+        graph.erase_node(act)
+        moved += 1
+    if moved:
+        graph.lint()
+        gm.recompile()
+    return moved
+
+
+def _movable_activation(node: fx.Node, modules: dict) -> bool:
+    act = modules.get(node.target) if node.op == "call_module" else None
+    if not isinstance(act, MONOTONE) or act.inplace:  # in place, it also changes its input
+        return False
+    if isinstance(act, nn.LeakyReLU) and act.negative_slope < 0:
+        return False
+    return len(node.users) == 1 and len(node.args) == 1 and not node.kwargs
