@@ -18,6 +18,7 @@ Watchers (``--watch``):
 
     python benchmarks/ui_live_bench.py                      # poller, 3 pairs
     python benchmarks/ui_live_bench.py --watch browser --pairs 3
+    python benchmarks/ui_live_bench.py --interleaved 4 --epochs 40   # one run, watched in turns
 
 Threads default to one per run: on a shared two-core machine more would measure the neighbours.
 """
@@ -25,6 +26,7 @@ Threads default to one per run: on a shared two-core machine more would measure 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import socket
 import statistics
@@ -63,53 +65,127 @@ def run_once(store, graph, config: dict, watcher=None) -> dict:
 
 # -- watchers ---------------------------------------------------------------------------------
 
-def poller(db: Path):
-    """A process that draws the live panel of each run once a second until told to stop."""
+def poller(db: Path, duty: float = 0.0, report: list | None = None):
+    """A process that draws the live panel of each run once a second until told to stop;
+    with ``duty``, it watches for ``duty`` seconds, rests as long, and so on."""
     def start(run_id: int):
         proc = subprocess.Popen([sys.executable, __file__, "--poll", str(run_id), "--db",
-                                 str(db)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                text=True)
+                                 str(db), "--duty", str(duty)], stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, text=True)
 
         def stop():
             proc.terminate()
             out, _ = proc.communicate(timeout=30)
-            print(f"      poller: {out.strip()}")
+            lines = out.strip().splitlines()
+            print(f"      poller: {lines[0] if lines else 'no output'}")
+            if report is not None and len(lines) > 1:
+                report.extend(json.loads(lines[1]))
 
         return stop
 
     return start
 
 
-def poll_forever(run_id: int, db: str) -> None:
-    """What one open Train tab costs the server: ``live.draw`` each second (bare Streamlit)."""
-    import signal
+def poll_forever(run_id: int, db: str, duty: float = 0.0) -> None:
+    """What one open Train tab costs the server: ``live.draw`` each second (bare Streamlit).
 
-    from streamlit.logger import set_log_level
+    Prints its redraw count and cost, then (as JSON) its windows ``[start, end, watching]``.
+    """
+    import logging
+    import signal
 
     from layerloom.runtime import RunStore
     from layerloom.ui import live
 
-    set_log_level("error")  # bare mode warns on every element otherwise
+    logging.disable(logging.WARNING)  # bare mode warns on every element; a server does not
 
     store = RunStore(db)
     ticks, busy = 0, 0.0
     done = False
+    windows: list[list] = []
 
     def finish(*_):
         nonlocal done
         done = True
 
     signal.signal(signal.SIGTERM, finish)
+    window_start, watching = time.time(), True
     while not done:
+        if duty and time.time() - window_start >= duty:
+            windows.append([window_start, time.time(), watching])
+            window_start, watching = time.time(), not watching
         began = time.perf_counter()
-        live.draw(store, run_id, per_epoch=False)
-        busy += time.perf_counter() - began
-        ticks += 1
+        if watching:
+            live.draw(store, run_id, per_epoch=False)
+            busy += time.perf_counter() - began
+            ticks += 1
         time.sleep(max(0.0, live.REFRESH_S - (time.perf_counter() - began)))
     print(f"{ticks} redraws, {busy / max(ticks, 1) * 1000:.1f} ms each", flush=True)
+    print(json.dumps(windows), flush=True)
 
 
-def browser(home: Path):
+def interleaved(store, graph, config: dict, duty: float, watch: str = "poller",
+                home: Path | None = None) -> float:
+    """One long run, watched ``duty`` seconds, then not, in turn: the mean speed of the 10-step
+    intervals that ended while watched over those that ended while not. The two kinds of
+    window alternate every few seconds, so a neighbour's load falls on both alike.
+
+    With the browser, one tab shows the Train page while watching and the (static) Export page
+    while not; each switch back costs a page rerun, counted against watching."""
+    windows: list = []
+    if watch == "poller":
+        result = run_once(store, graph, config, poller(store.path, duty, windows))
+    else:
+        result = _browser_turns(store, graph, config, duty, home, windows)
+    speeds = {True: [], False: []}
+    for m in store.metrics(result["run"], split="step", name="samples_per_s"):
+        for start, end, watching in windows:
+            if start + 0.5 <= m.time < end:  # skip the half second a switch can spill over
+                speeds[watching].append(m.value)
+                break
+    on, off = (len(v) / sum(1 / x for x in v) for v in (speeds[True], speeds[False]))
+    print(f"  one run of {result['elapsed']:.0f} s, {len(windows)} windows of {duty:g} s: "
+          f"watched {on:7.1f} samples/s ({len(speeds[True])} intervals), alone {off:7.1f} "
+          f"samples/s ({len(speeds[False])} intervals), ratio {on / off:.3f}")
+    return on / off
+
+
+def _browser_turns(store, graph, config: dict, duty: float, home: Path, windows: list) -> dict:
+    """Watch in turns with one tab kept open, switching it between the Train page (live: a
+    rerun a second, charts redrawn) and the Export page (static), as a user would."""
+    from layerloom.runtime import run_status, start_run
+    from layerloom.runtime.store import ACTIVE
+
+    opened, close = browser(home, keep_open=False)
+    run_id = start_run(graph, {"source": "mnist-5k"}, config, store=store)
+    server_cpu = {True: 0.0, False: 0.0}
+    browser_cpu = {True: 0.0, False: 0.0}
+    try:
+        page = opened(run_id, keep=True)
+        while not (run_status(run_id, store).progress or {}).get("step"):
+            time.sleep(0.5)
+        watching = True
+        while run_status(run_id, store).status in ACTIVE:
+            began, cpu = time.time(), _cpu_seconds(close.server_pid)
+            chrome_cpu = _browser_seconds(close.server_pid)
+            page.get_by_role("link", name="Train" if watching else "Export", exact=True).click()
+            time.sleep(duty)
+            windows.append([began, time.time(), watching])
+            server_cpu[watching] += _cpu_seconds(close.server_pid) - cpu
+            browser_cpu[watching] += _browser_seconds(close.server_pid) - chrome_cpu
+            watching = not watching
+    finally:
+        close()
+    turns = {w: max(1, sum(1 for *_, on in windows if on == w)) for w in (True, False)}
+    print(f"      app server CPU per second: {server_cpu[True] / turns[True] / duty:.3f} while "
+          f"watched, {server_cpu[False] / turns[False] / duty:.3f} while on the Export page; "
+          f"Chromium {browser_cpu[True] / turns[True] / duty:.3f} and "
+          f"{browser_cpu[False] / turns[False] / duty:.3f}")
+    run = run_status(run_id, store)
+    return {"run": run_id, "elapsed": run.progress["elapsed"]}
+
+
+def browser(home: Path, keep_open: bool = True):
     """The app on a free port and Chromium showing the Train page of the project running."""
     from playwright.sync_api import sync_playwright
 
@@ -130,19 +206,21 @@ def browser(home: Path):
     play = sync_playwright().start()
     chrome = play.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
-    def start(run_id: int):
+    def start(run_id: int, keep: bool = False):
         projectruns.remember(project, run_id)
         page = chrome.new_page(viewport={"width": 1500, "height": 1000})
         page.goto(f"{url}/train?project={project}")
         page.get_by_text(f"Run {run_id}:").first.wait_for(timeout=60_000)
-        frames = []
+        if keep:
+            return page
 
         def stop():
-            frames.append(page.evaluate(
+            points = page.evaluate(
                 "() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
-                ".map(el => (el.data[0] || {x: []}).x.length)"))
+                ".map(el => (el.data[0] || {x: []}).x.length)")
             page.close()
-            print(f"      browser: charts with {frames[0]} points when the run ended")
+            if keep_open:
+                print(f"      browser: charts with {points} points when the run ended")
 
         return stop
 
@@ -152,7 +230,42 @@ def browser(home: Path):
         server.terminate()
         server.wait(timeout=30)
 
+    close.server_pid = server.pid
     return start, close
+
+
+def _browser_seconds(server_pid: int) -> float:
+    """CPU time of this process's descendants that are Chromium (the app server and the runs
+    are not): what drawing the page costs."""
+    me, total = str(os.getpid()), 0.0
+    parents: dict[str, str] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[entry.name] = (entry / "stat").read_text().rsplit(")", 1)[1].split()[1]
+            except OSError:
+                continue
+    for pid in parents:
+        up, seen = pid, 0
+        while up in parents and up != me and seen < 20:
+            up, seen = parents[up], seen + 1
+        if up != me or pid == str(server_pid):
+            continue
+        try:
+            if "chrom" in (Path("/proc") / pid / "comm").read_text():
+                total += _cpu_seconds(int(pid))
+        except OSError:
+            continue
+    return total
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far (Linux)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _free_port() -> int:
@@ -183,11 +296,14 @@ def main() -> int:
     parser.add_argument("--pairs", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--interleaved", type=float, metavar="SECONDS", help="instead of pairs "
+                        "of runs, one long run (--epochs) watched and not in turns of SECONDS")
     parser.add_argument("--poll", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
+    parser.add_argument("--duty", type=float, default=0.0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.poll is not None:
-        poll_forever(args.poll, args.db)
+        poll_forever(args.poll, args.db, args.duty)
         return 0
     if args.watch == "browser" and not os.path.exists(CHROMIUM):
         print(f"{CHROMIUM} is not installed; use --watch poller")
@@ -202,6 +318,12 @@ def main() -> int:
     graph = load_template("seed-cnn")
     config = {"epochs": args.epochs, "batch_size": 32, "optimizer": "adam", "lr": 1e-3,
               "num_threads": args.threads}
+    if args.interleaved:
+        print(f"seed-cnn on mnist-5k, {args.epochs} epoch(s), batch 32, {args.threads} "
+              f"thread(s); the {args.watch} watches in turns of {args.interleaved:g} s")
+        run_once(store, graph, {**config, "epochs": 1})  # warm-up
+        ratio = interleaved(store, graph, config, args.interleaved, args.watch, home)
+        return 0 if ratio >= 0.95 else 1
     close = None
     if args.watch == "browser":
         watcher, close = browser(home)

@@ -28,6 +28,7 @@ SPLIT_COLORS = {"train": "#1f77b4", "step": "#1f77b4", "val": "#ff7f0e", "test":
 RUN_COLORS = ("#4477AA", "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377", "#BBBBBB",
               "#332288", "#117733", "#882255")
 HEIGHT = 320
+MAX_POINTS = 400  # per trace: a long run's curve is thinned, so a redraw stays cheap
 COLUMNS = ("step", "epoch", "split", "name", "value")
 
 
@@ -59,7 +60,22 @@ def series(rows, split: str, name: str, *, x: str = "step") -> tuple[list, list]
                      and r.get("value") is not None and r["value"] == r["value"]),
                     key=lambda t: t[0])
     xs = [epoch + 1 if x == "epoch" else step for step, epoch, _ in picked]
-    return xs, [value for _, _, value in picked]
+    return thin(xs, [value for _, _, value in picked])
+
+
+def thin(xs: list, ys: list, limit: int = MAX_POINTS) -> tuple[list, list]:
+    """At most about ``limit`` points: every k-th, the last always kept.
+
+    >>> thin(list(range(10)), list(range(10)), limit=4)
+    ([0, 3, 6, 9], [0, 3, 6, 9])
+    """
+    if len(xs) <= limit:
+        return xs, ys
+    step = -(-len(xs) // limit)
+    keep = list(range(0, len(xs), step))
+    if keep[-1] != len(xs) - 1:
+        keep.append(len(xs) - 1)
+    return [xs[i] for i in keep], [ys[i] for i in keep]
 
 
 def curves_figure(rows, metric: str, *, per_epoch: bool = False,

@@ -137,3 +137,11 @@ def test_signals_are_one_line_each_named_by_label():
     assert [t.name for t in fig.data] == ["0: sine", "1: square"] and len(fig.data[0].y) == 5
     with pytest.raises(ValueError, match="2 signals but 1 labels"):
         charts.signals_figure(np.zeros((2, 5)), ["sine"])
+
+
+def test_long_curves_are_thinned_to_a_few_hundred_points_keeping_the_last():
+    rows = [{"step": i, "epoch": 0, "split": "step", "name": "loss", "value": float(i)}
+            for i in range(1, 5001)]
+    xs, ys = charts.series(rows, "step", "loss")
+    assert len(xs) <= charts.MAX_POINTS + 1 and xs[0] == 1 and xs[-1] == 5000
+    assert ys == [float(x) for x in xs]
