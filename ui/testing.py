@@ -40,10 +40,10 @@ class FakeCanvas:
         self.seq = 0
 
     def __call__(self, graph, catalog, annotations, *, selected=None, theme="light",
-                 height=640, key=None):
+                 height=640, key=None, ack=None):
         self.calls.append({"graph": copy.deepcopy(graph), "catalog": catalog,
                            "annotations": copy.deepcopy(annotations),
-                           "selected": selected, "theme": theme})
+                           "selected": selected, "theme": theme, "ack": ack})
         return self.event
 
     @property

@@ -61,8 +61,10 @@ def test_canvas_wrapper_sends_one_level_with_a_stable_key(monkeypatch):
     assert sent["graph"] == {"nodes": [{"id": "x", "type": "Input"}], "edges": []}
     assert sent["key"] == "layerloom_canvas"  # so the iframe survives graph changes
     assert sent["selected"] is None and sent["theme"] == "light" and sent["height"] == 500
-    canvas_module.canvas(graph, [], {}, selected=["x"], theme="dark", key="k")
+    assert sent["ack"] is None  # the old contract: the canvas takes only a changed graph
+    canvas_module.canvas(graph, [], {}, selected=["x"], theme="dark", key="k", ack=17)
     assert calls[1]["selected"] == ["x"] and calls[1]["key"] == "k"
+    assert calls[1]["ack"] == 17
     with pytest.raises(ValueError, match="theme must be"):
         canvas_module.canvas(graph, [], {}, theme="blue")
 
@@ -172,6 +174,26 @@ def _last_event(page, predicate, what):
     pytest.fail(f"no event with {what}; last summary: {text}")
 
 
+def _canvas_agrees(page, frame):
+    """Wait until the canvas shows as many blocks as the demo's Python state holds, and check
+    that it stays so."""
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    caption = page.get_by_text(re.compile(r"^Python holds \d+ blocks"))
+    status = frame.locator('[data-testid="canvas-status"]')
+    shown = held = None
+    while time.monotonic() < deadline:
+        held = int(re.match(r"Python holds (\d+)", caption.inner_text()).group(1))
+        shown = int(re.match(r"(\d+) blocks", status.inner_text()).group(1))
+        if shown == held:
+            page.wait_for_timeout(500)
+            held = int(re.match(r"Python holds (\d+)", caption.inner_text()).group(1))
+            shown = int(re.match(r"(\d+) blocks", status.inner_text()).group(1))
+            assert shown == held, f"the canvas shows {shown} blocks, Python holds {held}"
+            return
+        time.sleep(0.1)
+    pytest.fail(f"the canvas shows {shown} blocks, Python holds {held}")
+
+
 def _center(locator):
     box = locator.bounding_box()
     return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
@@ -224,7 +246,20 @@ def test_palette_drag_wire_delete_undo(page, app_url):
 
     # undo: Python (the demo) restores its previous level and the canvas shows it again
     frame.locator('[data-testid="btn-undo"]').click()
-    _last_event(page, lambda s: s["event"] == "undo", "an undo event")
+    undone = _last_event(page, lambda s: s["event"] == "undo", "an undo event")
+    linear.wait_for(timeout=TIMEOUT_MS)
+    _canvas_agrees(page, frame)
+
+    # delete and undo at once, before Python's rerun for the delete has drawn it: Python answers
+    # the undo with the graph the canvas was last given, which it must show all the same (the
+    # `ack` argument changes, so Streamlit delivers it)
+    for _ in range(3):
+        linear.click()
+        page.keyboard.press("Delete")
+        frame.locator('[data-testid="btn-undo"]').click()
+        undone = _last_event(page, lambda s, seq=undone["seq"]: s["event"] == "undo"
+                             and s["seq"] > seq, "a newer undo event")
+        _canvas_agrees(page, frame)
     linear.wait_for(timeout=TIMEOUT_MS)
 
     frame.locator('[data-testid="palette-search"]').fill("")

@@ -138,6 +138,12 @@ def test_design_in_the_browser(app_url, page, home):
     expect(_status(page)).to_contain_text("34,826 params")
     assert re.search(r"project=seed-cnn-[0-9a-f]{6}", page.url)
 
+    # the first view shows the inputs at a legible zoom, with the far end (flat) off to the
+    # right: fit the whole design in view first, as a user would, and let the pan settle
+    frame.locator('[data-testid="btn-fit"]').click()
+    page.wait_for_timeout(500)
+    expect(frame.locator('[data-testid="node-flat"]')).to_be_in_viewport()
+
     # drag Linear from the palette onto an empty spot, then wire flat → linear1
     pane = frame.locator(".react-flow__pane")
     box = pane.bounding_box()

@@ -5,13 +5,16 @@ users need no Node; ``make frontend`` rebuilds it). Set ``LAYERLOOM_CANVAS_DEV_U
 example ``http://localhost:3001``, after ``npm run dev`` in ``frontend/``) to load the component
 from a Vite dev server instead.
 
-The canvas shows one level of a graph and returns one event per user action::
+The canvas shows one level of a graph and returns one event per user action; handle the last
+one (it is in the session under the key) before drawing, and tell the canvas which it was::
 
-    event = canvas(level, catalog, annotations, selected=state.selected, key="designer")
+    event = st.session_state.get("designer")
     if event and event["seq"] > state.last_seq:
         state.last_seq = event["seq"]
         if event["event"] == "change":
             level["nodes"], level["edges"] = event["graph"]["nodes"], event["graph"]["edges"]
+    canvas(level, catalog, annotations, selected=state.selected, ack=state.last_seq,
+           key="designer")
 
 ``event`` is ``{"seq", "event", "graph", "selected", ...}`` where ``event`` is ``change``,
 ``select``, ``undo``, ``redo``, ``group`` (with ``ids``) or ``open`` (with ``id``); see
@@ -50,6 +53,7 @@ def canvas(
     theme: str = "light",
     height: int = 640,
     key: str | None = None,
+    ack: int | None = None,
 ) -> dict | None:
     """Show one level of a graph in the node editor; return the user's last action, or None.
 
@@ -66,6 +70,12 @@ def canvas(
         height: height of the component in pixels.
         key: widget key. Defaults to ``"layerloom_canvas"`` so that the canvas keeps its
             state when the graph changes; give each canvas on one page its own key.
+        ack: the ``seq`` of the last event Python has handled (0 before any). Every handled
+            event then changes the arguments, so Streamlit always delivers Python's answer,
+            and once ``ack`` reaches the newest event the canvas sent, ``graph`` and
+            ``selected`` are authoritative: the canvas shows them even when they equal the
+            previous call's (say, an undo that restores the graph last drawn). None: the
+            canvas takes ``graph`` only when it changed (and is not a late echo).
 
     Returns:
         The last event, ``{"seq": int, "event": str, "graph": {"nodes", "edges"},
@@ -82,6 +92,7 @@ def canvas(
         selected=None if selected is None else [str(i) for i in selected],
         theme=theme,
         height=int(height),
+        ack=None if ack is None else int(ack),
         key=key or "layerloom_canvas",
         default=None,
     )

@@ -14,6 +14,8 @@ import streamlit as st
 
 from layerloom.ui.canvas import canvas
 
+CANVAS_KEY = "demo_canvas"
+
 
 def _param(name, kind, default, help_, **extra):
     return {"name": name, "kind": kind, "default": default, "choices": None, "help": help_,
@@ -141,8 +143,8 @@ def big_graph(n: int) -> tuple[dict, dict]:
     return {"nodes": nodes, "edges": edges}, annotations
 
 
-def _handle(event: dict) -> bool:
-    """Apply one event to the session's level; True when the canvas must be redrawn."""
+def _handle(event: dict) -> None:
+    """Apply one event to the session's level."""
     state = st.session_state
     kind = event["event"]
     state.selected = event.get("selected")
@@ -153,12 +155,21 @@ def _handle(event: dict) -> bool:
     elif kind == "undo" and state.past:
         state.future.append(state.graph)
         state.graph = state.past.pop()
-        return True
     elif kind == "redo" and state.future:
         state.past.append(state.graph)
         state.graph = state.future.pop()
-        return True
-    return False
+
+
+def _take(event) -> bool:
+    """Handle the canvas's event unless handled already; True when it was new."""
+    state = st.session_state
+    if not isinstance(event, dict) or not isinstance(event.get("seq"), (int, float)):
+        return False
+    if event["seq"] <= state.last_seq:
+        return False
+    state.last_seq, state.last_event = event["seq"], event
+    _handle(event)
+    return True
 
 
 def main() -> None:
@@ -172,13 +183,14 @@ def main() -> None:
         state.selected, state.last_seq, state.last_event = None, 0, None
     theme = st.query_params.get("theme", "light")
 
+    # The canvas's last action is in the session already: apply it before drawing, so that
+    # this run draws its result, and tell the canvas which event the drawing answers (`ack`).
+    _take(st.session_state.get(CANVAS_KEY))
     event = canvas(state.graph, CATALOG, annotations, selected=state.selected,
                    theme=theme if theme in ("light", "dark") else "light", height=600,
-                   key="demo_canvas")
-    if event and event["seq"] > state.last_seq:
-        state.last_seq, state.last_event = event["seq"], event
-        if _handle(event):
-            st.rerun()
+                   key=CANVAS_KEY, ack=state.last_seq)
+    if _take(event):  # not applied above (no session value yet): draw it
+        st.rerun()
 
     last = state.last_event
     summary = None if last is None else {
@@ -189,7 +201,8 @@ def main() -> None:
         "selected": last["selected"],
         **{k: v for k, v in last.items() if k in ("ids", "id")},
     }
-    st.caption(f"undo depth {len(state.past)} · redo depth {len(state.future)}")
+    st.caption(f"Python holds {len(state.graph['nodes'])} blocks · undo depth "
+               f"{len(state.past)} · redo depth {len(state.future)}")
     st.code(json.dumps(summary), language="json")
     st.json(last if last is not None else {}, expanded=1)
 

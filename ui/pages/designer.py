@@ -45,7 +45,7 @@ def draw_canvas(state: DesignerState) -> None:
     event = canvas_component.canvas(
         state.level(), state.catalog(), state.annotations(),
         selected=state.selection_for_canvas(),
-        theme=state.theme, height=CANVAS_HEIGHT, key=CANVAS_KEY)
+        theme=state.theme, height=CANVAS_HEIGHT, key=CANVAS_KEY, ack=state.last_seq)
     if state.handle_event(event):  # an action the session did not hold yet: draw it
         st.rerun()
 

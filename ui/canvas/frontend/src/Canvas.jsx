@@ -1,6 +1,7 @@
 // The node editor. React Flow state lives here between reruns; it is reset from Python's
 // `graph` only when that graph really differs from what the canvas shows (and is not just a
-// late echo of an edit the canvas already sent), so drags are never lost to a rerun.
+// late echo of an edit the canvas already sent), so drags are never lost to a rerun. Props
+// whose `ack` answers every event sent are authoritative even when unchanged (see sync.js).
 //
 // Every user action sends one event to Python at once (see emit): `change`, `select`, `undo`,
 // `redo`, `group`, `open`.
@@ -24,6 +25,7 @@ import { StoreContext, createStore } from "./store.js";
 import { categoryColor } from "./format.js";
 import { layeredLayout, placeMissing } from "./layout.js";
 import { autoViewport, isNewGraph } from "./viewport.js";
+import { graphAction, isAnswered, selectionAction } from "./sync.js";
 import {
   NODE_W,
   canConnect,
@@ -186,23 +188,32 @@ export default function Canvas({ args, disabled, stTheme }) {
     [args.selected],
   );
 
+  // `ack`: the seq of the last event Python has handled (null: Python does not say)
+  const ack = Number.isFinite(args.ack) ? args.ack : null;
+
   useLayoutEffect(() => {
     const s = sync.current;
     let current = nodesRef.current;
     let fit = false;
-    if (incomingKey !== s.propKey) {
-      s.propKey = incomingKey;
+    // props that answer every event sent are authoritative (see sync.js), even unchanged ones
+    const answered = isAnswered(ack, s.seq);
+    const g = graphAction({
+      first: s.first,
+      incoming: incomingKey,
+      prop: s.propKey,
+      local: () => graphKey(toGraph(current, edgesRef.current)),
+      synced: s.syncedKey,
+      sent: s.sent,
+      answered,
+    });
+    s.propKey = incomingKey;
+    s.sent = g.sent;
+    if (g.action !== "none") {
       const answer = s.awaiting; // the structural event this graph may answer
       s.awaiting = null;
-      const localKey = s.first ? null : graphKey(toGraph(current, edgesRef.current));
-      const echoAt = s.sent.indexOf(incomingKey);
-      if (incomingKey === localKey) {
-        s.sent = [];
+      if (g.action === "synced") {
         s.syncedKey = incomingKey;
-      } else if (echoAt >= 0) {
-        // a late echo of a change we sent; the canvas has moved on since
-        s.sent = s.sent.slice(echoAt + 1);
-      } else {
+      } else if (g.action === "reset") {
         const prev = new Map(current.map((n) => [n.id, n]));
         const level = fromGraph(args.graph, catalog);
         let fresh = level.nodes.map((n) =>
@@ -220,33 +231,34 @@ export default function Canvas({ args, disabled, stTheme }) {
         });
         current = fresh;
         commit(fresh, level.edges);
-        s.sent = [];
         s.syncedKey = incomingKey;
       }
+      // "echo": a late echo of a change we sent, the canvas has moved on since; "keep": Python
+      // holds what we sent last, and the canvas keeps what the user did since (a drag)
       s.first = false;
     }
-    if (selJson !== s.selKey) {
-      s.selKey = selJson;
-      const echoAt = s.sentSel.indexOf(selJson);
-      if (selJson !== null && selJson === JSON.stringify(selectedIds(current))) {
-        s.sentSel = [];
-      } else if (echoAt >= 0) {
-        // a late echo of a selection we sent; the user has selected on since
-        s.sentSel = s.sentSel.slice(echoAt + 1);
-      } else if (selJson !== null) {
-        s.sentSel = [];
-        const want = new Set(JSON.parse(selJson));
-        const next = current.map((n) =>
-          Boolean(n.selected) === want.has(n.id) ? n : { ...n, selected: want.has(n.id) },
-        );
-        commit(next, edgesRef.current.map(deselect));
-        s.lastSel = JSON.stringify(selectedIds(next));
-        if (!fit && want.size === 1) revealNode([...want][0]);
-      }
+    const sel = selectionAction({
+      incoming: selJson,
+      prop: s.selKey,
+      shown: JSON.stringify(selectedIds(current)),
+      last: s.lastSel,
+      sent: s.sentSel,
+      answered,
+    });
+    s.selKey = selJson;
+    s.sentSel = sel.sent;
+    if (sel.action === "apply") {
+      const want = new Set(JSON.parse(selJson));
+      const next = current.map((n) =>
+        Boolean(n.selected) === want.has(n.id) ? n : { ...n, selected: want.has(n.id) },
+      );
+      commit(next, edgesRef.current.map(deselect));
+      s.lastSel = JSON.stringify(selectedIds(next));
+      if (!fit && want.size === 1) revealNode([...want][0]);
     }
     if (fit) setFitTick({ auto: true });
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [incomingKey, selJson]);
+  }, [incomingKey, selJson, ack]);
 
   /** The automatic view of the graph shown (see autoViewport); nodes must be measured. */
   const autoFit = useCallback(() => {

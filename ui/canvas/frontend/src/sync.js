@@ -1,0 +1,73 @@
+// When the canvas takes the graph and the selection Python sends. Pure functions, unit-tested
+// in tests/: Canvas.jsx applies what they decide.
+//
+// Python passes `ack`, the seq of the last event it has handled. Props whose `ack` reaches the
+// newest seq the canvas has sent answer every event it sent, so they are authoritative: the
+// canvas shows their graph and selection even when they equal the previous props (Streamlit
+// delivers them because `ack` changed). A graph that equals what the canvas last sent (or last
+// took) is kept, with whatever the user has done since and not sent yet (a drag in progress, a
+// click whose `select` is still pending). Props with an older `ack` (the user has sent newer
+// events), or without one (`ack=None`, the old contract), only count when they changed, and a
+// late echo of something the canvas sent is ignored.
+
+/** True when props carrying `ack` answer every event sent so far (newest seq `seq`). */
+export function isAnswered(ack, seq) {
+  return typeof ack === "number" && Number.isFinite(ack) && ack >= seq;
+}
+
+const localKey = (local) => (typeof local === "function" ? local() : local);
+
+/**
+ * What to do with the `graph` prop.
+ *
+ * @param p.first      no graph shown yet
+ * @param p.incoming   key of the graph prop
+ * @param p.prop       key of the graph prop seen last time
+ * @param p.local      key of the graph shown, or a function that computes it (called only
+ *                     when needed: it walks the whole graph)
+ * @param p.synced     key of the graph Python holds as far as the canvas knows (the last prop
+ *                     taken or the last change sent)
+ * @param p.sent       keys of changes sent and not echoed yet, oldest first
+ * @param p.answered   isAnswered(ack, seq)
+ * @returns {action, sent}: action "none" (nothing to do), "synced" (the prop is what is shown),
+ *          "keep" (the prop is what the canvas sent; keep the local edits made since),
+ *          "echo" (a late echo of a change sent; the canvas has moved on) or "reset" (show the
+ *          prop); `sent` is the list of pending changes afterwards
+ */
+export function graphAction({ first, incoming, prop, local, synced, sent, answered }) {
+  if (first) return { action: "reset", sent: [] };
+  if (answered) {
+    // Python holds what the canvas sent or took last: keep the edits made since, if any
+    if (incoming === synced) return { action: "keep", sent: [] };
+  } else if (incoming === prop) {
+    return { action: "none", sent };
+  }
+  if (incoming === localKey(local)) return { action: "synced", sent: [] };
+  if (!answered) {
+    const echoAt = sent.indexOf(incoming);
+    if (echoAt >= 0) return { action: "echo", sent: sent.slice(echoAt + 1) };
+  }
+  return { action: "reset", sent: [] };
+}
+
+/**
+ * What to do with the `selected` prop (JSON of the ids, or null: leave the selection alone).
+ *
+ * @param p.incoming   JSON of the selected prop, or null
+ * @param p.prop       the same, seen last time
+ * @param p.shown      JSON of the ids selected on the canvas
+ * @param p.last       JSON of the selection last sent or taken
+ * @param p.sent       JSONs of selections sent and not echoed yet, oldest first
+ * @param p.answered   isAnswered(ack, seq)
+ * @returns {action, sent}: action "none", "synced", "keep", "echo" or "apply"
+ */
+export function selectionAction({ incoming, prop, shown, last, sent, answered }) {
+  if (incoming === null || (incoming === prop && !answered)) return { action: "none", sent };
+  if (incoming === shown) return { action: "synced", sent: [] };
+  if (answered) {
+    return incoming === last ? { action: "keep", sent: [] } : { action: "apply", sent: [] };
+  }
+  const echoAt = sent.indexOf(incoming);
+  if (echoAt >= 0) return { action: "echo", sent: sent.slice(echoAt + 1) };
+  return { action: "apply", sent: [] };
+}
