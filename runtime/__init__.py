@@ -11,6 +11,15 @@ Streamlit or the UI.
 from __future__ import annotations
 
 import importlib
+import os
+
+# PyTorch's CPU threads (GNU OpenMP) spin 300,000 times for more work after each operation
+# before they sleep. On a machine whose cores are busy with other programs, a spinning thread
+# holds the core its partner needs, and every operation waits for a time slice: seed-cnn on two
+# threads of a loaded 2-core machine ran several times slower than on one. 30,000 spins still
+# bridge the gaps between operations (as fast as the default on an idle machine). Read once,
+# when torch loads: it applies where layerloom.runtime comes first (the CLI, the app's runs).
+os.environ.setdefault("GOMP_SPINCOUNT", "30000")
 
 # name -> submodule that defines it
 _EXPORTS = {

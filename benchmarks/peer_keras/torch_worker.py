@@ -20,17 +20,24 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
+import sys
 import tempfile
 import time
 
-import torch
+if "--kind" in sys.argv and sys.argv[sys.argv.index("--kind") + 1:][:1] == ["layerloom"]:
+    # first, before torch, as in the CLI and the app's run processes: the runtime's process
+    # settings (OpenMP's spin count) must be in place when torch loads
+    import layerloom.runtime  # noqa: F401
+
+import torch  # noqa: E402
 import torch.nn.functional as F
 
-import data
-import handwritten
-from protocol import EpochClock, command, cpu_seconds, say
-from templates import DATASET, template_path
+import data  # noqa: E402
+import handwritten  # noqa: E402
+from protocol import EpochClock, command, cpu_seconds, say  # noqa: E402
+from templates import DATASET, template_path  # noqa: E402
 
 
 def matmul_gflops(n: int = 2048, reps: int = 10) -> dict:
@@ -99,7 +106,8 @@ def run_layerloom(args, worker: Worker) -> None:
 
     def callback(event):
         if event.kind == "start":
-            say(ready=True, kind="layerloom", macs=summarize(graph).macs, config=overrides)
+            say(ready=True, kind="layerloom", macs=summarize(graph).macs, config=overrides,
+                threads=torch.get_num_threads(), env=_openmp_env())
             return None if worker.between() else "stop"
         if event.kind == "step":
             state["loss"] = event.metrics.get("loss")
@@ -125,7 +133,8 @@ def run_hand(args, worker: Worker) -> None:
     model = handwritten.build(args.template)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     macs = summarize(load_graph(template_path(args.template))).macs
-    say(ready=True, kind="hand", macs=macs)
+    say(ready=True, kind="hand", macs=macs, threads=torch.get_num_threads(),
+        env=_openmp_env())
     n, b = len(x), args.batch
     while worker.between():
         model.train()
@@ -140,6 +149,10 @@ def run_hand(args, worker: Worker) -> None:
             total += loss.detach() * len(idx)
         worker.epoch_done(n, loss=total.item() / n)
     say(done=True)
+
+
+def _openmp_env() -> dict:
+    return {k: v for k, v in os.environ.items() if k.startswith(("OMP_", "GOMP_", "KMP_"))}
 
 
 def _parse_set(items: list[str]):

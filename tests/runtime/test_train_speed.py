@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import copy
+import os
 import platform
 import resource
 import statistics
+import subprocess
+import sys
 from importlib import resources
 
 import pytest
@@ -107,3 +110,14 @@ def test_relu_used_elsewhere_stays_before_the_pool():
                        {"source": "relu", "target": "b"}]}
     model = compile_graph(graph)
     assert rewrite_for_speed(model) == 0
+
+
+@pytest.mark.parametrize("given, expected", [(None, "30000"), ("5", "5")])
+def test_runtime_shortens_openmp_spinning_unless_told_otherwise(given, expected):
+    env = {k: v for k, v in os.environ.items() if k != "GOMP_SPINCOUNT"}
+    if given is not None:
+        env["GOMP_SPINCOUNT"] = given
+    code = "import os, layerloom.runtime; print(os.environ['GOMP_SPINCOUNT'])"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == expected
