@@ -103,10 +103,12 @@ def metric_names(rows) -> list[str]:
 
 
 def draw(store: RunStore, run_id: int, per_epoch: bool,
-         header: Callable[[object], None] | None = None) -> object:
+         header: Callable[[object], None] | None = None, run=None) -> object:
     """Progress and curves of one run as they are now (after ``header(run)``, its status in
-    words); the run's row."""
-    run = run_status(run_id, store)
+    words); the run's row. ``run``, where given, is the row the rest of the page was drawn from,
+    so that the status shown agrees with the page's buttons."""
+    if run is None:
+        run = run_status(run_id, store)
     if header is not None:
         header(run)
     rows = rows_of(store, run_id)
@@ -127,18 +129,23 @@ def draw(store: RunStore, run_id: int, per_epoch: bool,
 
 
 def watch(store: RunStore, run_id: int, per_epoch: bool,
-          header: Callable[[object], None] | None = None) -> None:
+          header: Callable[[object], None] | None = None, run=None) -> None:
     """Draw the run; while it is queued or running, redraw once a second in a fragment.
 
-    When the run ends the whole page reruns once, so that its buttons and results follow.
+    ``run`` is the row the page's buttons were drawn from (read here when not given): the full
+    page pass draws that same row, so a run that pauses or ends between two reads cannot show
+    "Paused" beside a Pause button. The fragment's own reruns read the run afresh, and when the
+    run ends the whole page reruns once, so that its buttons and results follow.
     """
-    run = run_status(run_id, store)
+    if run is None:
+        run = run_status(run_id, store)
     if run.status not in ACTIVE:
-        draw(store, run_id, per_epoch, header)
+        draw(store, run_id, per_epoch, header, run)
         return
+    snapshot = [run]  # used by the pass that draws the page, then the fragment reads afresh
 
     def panel() -> None:
-        current = draw(store, run_id, per_epoch, header)
+        current = draw(store, run_id, per_epoch, header, snapshot.pop() if snapshot else None)
         if current.status not in ACTIVE:
             st.rerun(scope="app")
 

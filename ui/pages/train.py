@@ -215,7 +215,7 @@ def show_run(pages: PagesState, store, run) -> None:
     seed("train.per_epoch", False)
     per_epoch = st.toggle("Per epoch", key="train.per_epoch",
                           help="Show one point per epoch instead of every logged step.")
-    live.watch(store, run.id, per_epoch, header=status_line)
+    live.watch(store, run.id, per_epoch, header=status_line, run=run)
 
 
 def status_line(run) -> None:
