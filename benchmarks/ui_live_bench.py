@@ -215,9 +215,9 @@ def browser(home: Path, keep_open: bool = True):
             return page
 
         def stop():
-            points = page.evaluate(
-                "() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
-                ".map(el => (el.data[0] || {x: []}).x.length)")
+            points = [f.evaluate("() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
+                                 ".map(el => (el.data[0] || {x: []}).x.length)")
+                      for f in page.frames if "livechart" in f.url]
             page.close()
             if keep_open:
                 print(f"      browser: charts with {points} points when the run ended")

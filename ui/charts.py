@@ -78,9 +78,10 @@ def thin(xs: list, ys: list, limit: int = MAX_POINTS) -> tuple[list, list]:
     return [xs[i] for i in keep], [ys[i] for i in keep]
 
 
-def curves_figure(rows, metric: str, *, per_epoch: bool = False,
-                  title: str | None = None) -> go.Figure:
-    """Training and validation curves of ``metric`` (``loss``, ``accuracy``, ``mae``).
+def curves_spec(rows, metric: str, *, per_epoch: bool = False,
+                title: str | None = None) -> dict:
+    """Training and validation curves of ``metric`` (``loss``, ``accuracy``, ``mae``), as a
+    plain Plotly figure dict (``{"data": [...], "layout": {...}}``).
 
     Per step: the training batches as logged, and validation at the step each epoch ended.
     Per epoch: the epoch's training and validation values against the epoch number.
@@ -95,21 +96,33 @@ def curves_figure(rows, metric: str, *, per_epoch: bool = False,
         if xs:
             mode = "lines" if split == "step" and len(xs) > 1 else "lines+markers"
             traces.append(_scatter(xs, ys, label, SPLIT_COLORS[split], mode))
-    return _figure(title or metric.replace("_", " ").capitalize(), x, metric, traces)
+    return _spec(title or metric.replace("_", " ").capitalize(), x, metric, traces)
 
 
-def lr_figure(rows) -> go.Figure:
-    """The learning rate over the training steps (per epoch when no step rows exist)."""
+def curves_figure(rows, metric: str, *, per_epoch: bool = False,
+                  title: str | None = None) -> go.Figure:
+    """:func:`curves_spec` as a ``go.Figure``."""
+    return go.Figure(curves_spec(rows, metric, per_epoch=per_epoch, title=title))
+
+
+def lr_spec(rows) -> dict:
+    """The learning rate over the training steps (per epoch when no step rows exist), as a
+    plain Plotly figure dict."""
     records = _records(rows)
     xs, ys = series(records, "step", "lr")
     axis = "step"
     if not xs:
         (xs, ys), axis = series(records, "train", "lr", x="epoch"), "epoch"
     trace = _scatter(xs, ys, "lr", "#7f7f7f", "lines" if len(xs) > 1 else "markers")
-    fig = _figure("Learning rate", axis, "lr", [trace])
+    spec = _spec("Learning rate", axis, "lr", [trace])
     # from zero, so a constant rate reads as one (autorange centres a flat line on ±1)
-    fig.update_yaxes(rangemode="tozero", exponentformat="e")
-    return fig
+    spec["layout"]["yaxis"].update(rangemode="tozero", exponentformat="e")
+    return spec
+
+
+def lr_figure(rows) -> go.Figure:
+    """:func:`lr_spec` as a ``go.Figure``."""
+    return go.Figure(lr_spec(rows))
 
 
 def lr_finder_figure(lrs: Sequence[float], losses: Sequence[float],
@@ -256,15 +269,20 @@ def _scatter(xs: list, ys: list, name: str, color: str | None, mode: str) -> dic
             "line": {"color": color} if color else {}}
 
 
-def _figure(title: str, x: str, y: str, traces: list[dict]) -> go.Figure:
-    """A figure built in one pass (Plotly validates once, not once per update): the live
-    panel builds three of these a second."""
-    return go.Figure(data=traces, layout={
-        "title": {"text": title}, "height": HEIGHT, "margin": _MARGIN,
+def _spec(title: str, x: str, y: str, traces: list[dict]) -> dict:
+    """A figure as a plain dict: the live panel sends these as they are (no validation by
+    ``go.Figure``), the other pages wrap them in a figure."""
+    return {"data": traces, "layout": {
+        "title": {"text": title}, "height": HEIGHT, "margin": dict(_MARGIN),
         "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1,
                    "xanchor": "right"},
         "uirevision": title,  # keeps zoom and hidden traces across live redraws
-        "xaxis": {"title": {"text": x}}, "yaxis": {"title": {"text": y}}})
+        "xaxis": {"title": {"text": x}}, "yaxis": {"title": {"text": y}}}}
+
+
+def _figure(title: str, x: str, y: str, traces: list[dict]) -> go.Figure:
+    """A figure built in one pass (Plotly validates once, not once per trace)."""
+    return go.Figure(_spec(title, x, y, traces))
 
 
 def _base(title: str, x: str, y: str) -> go.Figure:

@@ -3,7 +3,9 @@
 The run trains in a process of its own and writes to the database; the page only reads. The
 live panel is an ``st.fragment(run_every=1)``: it reruns alone, once a second, and never blocks
 the page. Each rerun asks the store only for the rows written since the last one
-(:class:`Feed`), so watching costs the run next to nothing (``benchmarks/ui_live_bench.py``).
+(:class:`Feed`), and the curves go to one :func:`~layerloom.ui.livechart.live_charts` component
+that updates its Plotly charts in place, so watching costs the run next to nothing
+(``benchmarks/ui_live_bench.py``).
 
 >>> progress_line({"epoch": 1, "epochs": 5, "step": 120, "total_steps": 550, "eta": 42.4,
 ...                "metrics": {"samples_per_s": 1534.2}}, "running")
@@ -21,6 +23,7 @@ from layerloom.runtime import RunStore, run_status
 from layerloom.runtime.store import ACTIVE, default_db
 
 from . import charts
+from .livechart import live_charts
 
 REFRESH_S = 1.0
 
@@ -117,14 +120,10 @@ def draw(store: RunStore, run_id: int, per_epoch: bool,
     if run.control in ("stop", "pause") and run.status in ACTIVE:
         label += f" · {'stopping' if run.control == 'stop' else 'pausing'} at the next batch…"
     st.progress(fraction(progress), text=label)
-    names = metric_names(rows)
-    columns = st.columns(len(names) + 1)
-    for column, name in zip(columns, names):
-        with column:
-            st.plotly_chart(charts.curves_figure(rows, name, per_epoch=per_epoch),
-                            key=f"live.{run_id}.{name}")
-    with columns[-1]:
-        st.plotly_chart(charts.lr_figure(rows), key=f"live.{run_id}.lr")
+    figures = [{"key": name, **charts.curves_spec(rows, name, per_epoch=per_epoch)}
+               for name in metric_names(rows)]
+    figures.append({"key": "lr", **charts.lr_spec(rows)})
+    live_charts(figures, key=f"live.{run_id}")
     return run
 
 

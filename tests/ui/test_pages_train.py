@@ -4,6 +4,7 @@ resume, stop, a failure's reason, and finding the run again from a new session).
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -59,6 +60,15 @@ def until(at: AppTest, done, timeout: float = 90.0) -> AppTest:
 
 def progress(at: AppTest) -> list[str]:
     return [p.proto.text for p in at.get("progress")]
+
+
+def live_figures(at: AppTest) -> dict:
+    """The figures the live-chart component was last given, by key."""
+    for element in at.get("component_instance"):
+        args = json.loads(element.proto.json_args)
+        if "figures" in args:
+            return {f["key"]: f for f in args["figures"]}
+    return {}
 
 
 def state_of(at: AppTest):
@@ -118,20 +128,26 @@ def test_a_run_trains_live_and_is_found_again_by_a_new_session(project):
     seen_points = []
 
     def finished(at):
-        chart = next((c for c in at.get("plotly_chart") if '"Loss"' in c.proto.spec), None)
-        if chart is not None:
-            seen_points.append(chart.proto.spec.count('"x":'))
+        loss = live_figures(at).get("loss")
+        if loss is not None:
+            seen_points.append(sum(len(trace["x"]) for trace in loss["data"]))
         return bool(at.success)
 
     until(at, finished)
     assert values(at.success)[0].startswith("Completed: finished 4 epochs. Test loss ")
     assert len(progress(at)) == 1
     assert progress(at)[0].startswith("epoch 4/4 · step 52/52 · ")  # 105 samples, batches of 8
-    assert seen_points == sorted(seen_points)  # curves only gain traces as the run goes
+    assert seen_points == sorted(seen_points)  # curves only gain points as the run goes
     run = RunStore().get(run_id)
     assert run.status == "completed" and run.config["epochs"] == 4
-    loss = next(c for c in at.get("plotly_chart") if '"Loss"' in c.proto.spec).proto.spec
-    assert '"name":"train"' in loss and '"name":"val"' in loss
+    figures = live_figures(at)
+    assert list(figures) == ["loss", "accuracy", "lr"]
+    loss = figures["loss"]
+    assert loss["layout"]["title"]["text"] == "Loss"
+    assert [t["name"] for t in loss["data"]] == ["train", "val"]
+    # the whole run: 52 steps logged every 10th, one validation point an epoch
+    assert [len(t["x"]) for t in loss["data"]] == [5, 4]
+    assert seen_points[-1] == 9
 
     again = page(project).run()  # the browser was closed: a new session finds the run
     assert state_of(again).run_id == run_id
