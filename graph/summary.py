@@ -54,7 +54,7 @@ class Summary:
         lines.append("")
         lines.append(f"total params: {self.params:,} (trainable {self.trainable_params:,})")
         lines.append(f"MACs per sample: {self.macs:,}")
-        lines.append(f"activation memory per sample: ~{_size(self.activation_bytes)}")
+        lines.append(f"activation memory per sample: ~{format_bytes(self.activation_bytes, binary=True)}")
         return "\n".join(lines)
 
 
@@ -86,9 +86,18 @@ def _summary(res: Resolution) -> Summary:
         warnings=[str(w) for w in res.warnings])
 
 
-def _size(n: int) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if n < 1024 or unit == "GiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n} B"
+def format_bytes(n: int, *, binary: bool = False) -> str:
+    """A byte count for people: powers of 1000 up to MB (file sizes), or with ``binary`` powers
+    of 1024 up to GiB (memory).
+
+    >>> format_bytes(999), format_bytes(140_500), format_bytes(3_000_000_000)
+    ('999 B', '140.5 kB', '3000.0 MB')
+    >>> format_bytes(269_517, binary=True)
+    '263.2 KiB'
+    """
+    base, units = (1024, ("B", "KiB", "MiB", "GiB")) if binary else (1000, ("B", "kB", "MB"))
+    for unit in units:
+        if n < base or unit == units[-1]:
+            break
+        n /= base
+    return f"{n:.0f} B" if unit == "B" else f"{n:.1f} {unit}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from layerloom.graph.summary import _size as size  # "263.2 KiB", as `layerloom summary` says
+from layerloom.graph.summary import format_bytes
 
 from .fields import plain
 from .state import DesignerState
@@ -28,7 +28,9 @@ def render(state: DesignerState) -> None:
                       key="statusbar"):
         st.markdown(f":material/tune: **{t.params:,}** params")
         st.markdown(f":material/bolt: **{count(t.macs)}** MACs per sample")
-        activation = size(t.activation_bytes) if t.activation_bytes is not None else "–"
+        # "263.2 KiB", as `layerloom summary` says
+        activation = ("–" if t.activation_bytes is None
+                      else format_bytes(t.activation_bytes, binary=True))
         st.markdown(f":material/memory: **{activation}** activations per sample")
         if t.errors:
             st.markdown(f":red-badge[:material/error: {t.errors} error{_s(t.errors)}]")

@@ -28,6 +28,7 @@ import torch
 from ..errors import GraphError
 from ..io import load_graph
 from ..model import Graph
+from ..summary import format_bytes
 from . import onnx as _onnx  # noqa: F401  (registers the format)
 from .blame import find_culprit, first_line
 from .errors import ExportError
@@ -53,7 +54,7 @@ class ExportResult:
 
     def describe(self) -> str:
         """``model.onnx (onnx): 139.2 kB, verified (max abs diff 5.96e-08)``."""
-        return (f"{self.path} ({self.format}): {_size(self.bytes)}, verified (max abs diff "
+        return (f"{self.path} ({self.format}): {format_bytes(self.bytes)}, verified (max abs diff "
                 f"{self.max_abs_diff:.2e}) in {self.seconds:.2f} s")
 
 
@@ -154,11 +155,3 @@ def _place(fmt: str, path: Path, started: float, write) -> ExportResult:
         return ExportResult(fmt, path, placed, size, diff, time.perf_counter() - started, notes)
     finally:
         shutil.rmtree(tmp_dir, ignore_errors=True)
-
-
-def _size(n: int) -> str:
-    for unit in ("B", "kB", "MB"):
-        if n < 1000 or unit == "MB":
-            return f"{n} B" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1000
-    return f"{n} B"

@@ -17,6 +17,7 @@ import streamlit as st
 from layerloom.graph import dumps_graph
 from layerloom.graph.export import FORMAT_NAMES, export_model
 from layerloom.graph.export.formats import FORMATS
+from layerloom.graph.summary import format_bytes
 from layerloom.runtime.export import export_run
 
 from .. import live
@@ -47,7 +48,7 @@ class Built:
 
     def check_line(self) -> str:
         parts = ", ".join(self.files)
-        return (f"verified: max abs diff {self.max_abs_diff:.2e} · {_size(self.size)} "
+        return (f"verified: max abs diff {self.max_abs_diff:.2e} · {format_bytes(self.size)} "
                 f"({parts}) · {self.seconds:.1f} s")
 
 
@@ -180,11 +181,3 @@ def _build(source: Source, fmt: str) -> Built:
 
 def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "-", name or "model").strip("-") or "model"
-
-
-def _size(n: int) -> str:
-    for unit in ("B", "kB", "MB"):
-        if n < 1000 or unit == "MB":
-            return f"{n} B" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1000
-    return f"{n} B"
