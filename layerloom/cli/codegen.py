@@ -5,9 +5,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from layerloom.graph import GraphError, generate_code, summarize, validate
+from layerloom.graph import GraphError, generate_code, summarize
 
-from .common import EXIT_INVALID, EXIT_UNREADABLE, parse_variables, print_problems, read_graph
+from .common import EXIT_INVALID, EXIT_UNREADABLE, add_set_option, load_valid_graph
 
 
 def register(subparsers) -> None:
@@ -17,21 +17,17 @@ def register(subparsers) -> None:
                    help="where to write the module (default: print it)")
     p.add_argument("--class-name", metavar="NAME",
                    help="name of the model class (default: from the graph's name)")
-    p.add_argument("--set", action="append", metavar="NAME=VALUE",
-                   help="override a graph variable (repeatable)")
+    add_set_option(p)
     p.set_defaults(func=cmd_codegen)
 
 
 def cmd_codegen(args) -> int:
-    graph = read_graph(args.graph)
-    if graph is None:
-        return EXIT_UNREADABLE
-    report = validate(graph, parse_variables(args.set))
-    print_problems(report)
-    if not report.ok:
-        return EXIT_INVALID
+    loaded = load_valid_graph(args.graph, args.set)
+    if loaded.code:
+        return loaded.code
+    graph, report = loaded.graph, loaded.report
     try:
-        source = generate_code(graph, parse_variables(args.set), class_name=args.class_name)
+        source = generate_code(graph, loaded.variables, class_name=args.class_name)
     except GraphError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INVALID

@@ -12,8 +12,9 @@ import sys
 from pathlib import Path
 
 from layerloom.graph import GraphError
+from layerloom.graph.summary import format_bytes
 
-from .common import EXIT_INVALID, EXIT_UNREADABLE, parse_variables, read_graph
+from .common import EXIT_INVALID, EXIT_UNREADABLE, add_set_option, parse_variables, read_graph
 
 FORMATS = ("json", "python", "torchscript", "onnx", "safetensors", "bundle")
 SUFFIX = {"json": ".json", "python": ".py", "torchscript": ".pt", "onnx": ".onnx",
@@ -29,8 +30,7 @@ def register(subparsers) -> None:
     p.add_argument("-o", "--output", metavar="PATH",
                    help="file to write (default: the graph's name with the format's suffix)")
     p.add_argument("--seed", type=int, default=0, help="seed of fresh weights (default 0)")
-    p.add_argument("--set", action="append", metavar="NAME=VALUE",
-                   help="override a graph variable (repeatable)")
+    add_set_option(p)
     p.add_argument("--db", metavar="RUNS.db", help="runs database (default: the usual one)")
     p.set_defaults(func=cmd_export)
 
@@ -65,7 +65,7 @@ def cmd_export(args) -> int:
         print(f"  {part}: loaded back, max abs diff {diff:.2e}")
     for part, reason in result.notes.get("skipped", {}).items():
         print(f"  {part}: left out: {reason}")
-    print(f"verified: max abs diff {result.max_abs_diff:.2e}; size {_size(result.bytes)}; "
+    print(f"verified: max abs diff {result.max_abs_diff:.2e}; size {format_bytes(result.bytes)}; "
           f"{result.seconds:.2f} s")
     return 0
 
@@ -82,11 +82,3 @@ def _load_run(run_id: str, db: str | None):
     except Exception as exc:  # noqa: BLE001 - RunNotFound, TrainError, GraphError: say why
         print(f"error: run {run_id}: {exc}", file=sys.stderr)
         return None
-
-
-def _size(n: int) -> str:
-    if n < 1000:
-        return f"{n} B"
-    if n < 1_000_000:
-        return f"{n / 1000:.1f} kB"
-    return f"{n / 1_000_000:.1f} MB"

@@ -17,7 +17,8 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from .common import EXIT_INVALID, EXIT_UNREADABLE, parse_variables, print_problems
+from .common import (EXIT_INVALID, EXIT_UNREADABLE, add_set_option, load_graph_or_template,
+                     load_valid_graph, parse_variables)
 
 # -- arguments ------------------------------------------------------------------------------
 
@@ -48,15 +49,19 @@ def _add_config(p) -> None:
     p.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"))
     p.add_argument("--cfg", action="append", metavar="FIELD=VALUE",
                    help="any other training setting, e.g. schedule=cosine (repeatable)")
-    p.add_argument("--set", action="append", metavar="NAME=VALUE",
-                   help="override a graph variable (repeatable)")
+    add_set_option(p)
+
+
+def _add_inputs(p) -> None:
+    """What train, sweep and lr-find read: the graph, the data and the training settings."""
+    p.add_argument("graph", help="graph JSON file (or a template name)")
+    _add_data(p)
+    _add_config(p)
 
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("train", help="train a graph on a dataset; record the run")
-    p.add_argument("graph", help="graph JSON file (or a template name)")
-    _add_data(p)
-    _add_config(p)
+    _add_inputs(p)
     p.add_argument("--name", help="the run's name (default: the graph's)")
     p.add_argument("--json", action="store_true",
                    help="print one JSON object (run id and final metrics), nothing else")
@@ -83,9 +88,7 @@ def register(subparsers) -> None:
     p.set_defaults(func=cmd_resume)
 
     p = subparsers.add_parser("sweep", help="search training settings and graph variables")
-    p.add_argument("graph", help="graph JSON file (or a template name)")
-    _add_data(p)
-    _add_config(p)
+    _add_inputs(p)
     p.add_argument("--param", action="append", required=True, metavar="NAME=SPEC",
                    help="lr=1e-4:1e-1:log (range), width=0.5,1,2 (choices); repeatable")
     p.add_argument("--trials", type=int, default=10)
@@ -95,9 +98,7 @@ def register(subparsers) -> None:
     p.set_defaults(func=cmd_sweep)
 
     p = subparsers.add_parser("lr-find", help="learning-rate range test: suggest a rate")
-    p.add_argument("graph", help="graph JSON file (or a template name)")
-    _add_data(p)
-    _add_config(p)
+    _add_inputs(p)
     p.add_argument("--start-lr", type=float, default=1e-7)
     p.add_argument("--end-lr", type=float, default=10.0)
     p.add_argument("--steps", type=int, default=100)
@@ -141,17 +142,10 @@ def _store(args):
 
 
 def _read_graph(path: str):
-    from layerloom.graph import GraphError, load_graph
+    from layerloom.graph import GraphError
 
-    if not Path(path).exists() and not path.endswith(".json"):
-        from layerloom.graph.templates import load_template, template_names
-
-        if path in template_names():
-            return load_template(path)
-    if not Path(path).exists():
-        raise UserError(f"{path}: no such file", EXIT_UNREADABLE)
     try:
-        return load_graph(path)
+        return load_graph_or_template(path)
     except GraphError as exc:
         raise UserError(str(exc), EXIT_UNREADABLE) from None
 
@@ -211,11 +205,27 @@ def _dataset(args):
     return load_from_spec(spec), spec
 
 
-def _variables(args) -> dict:
+@contextmanager
+def _set_errors_in_words():
+    """parse_variables exits with its message; make that a UserError like the others."""
     try:
-        return parse_variables(args.set)
-    except SystemExit as exc:  # parse_variables exits with its message
+        yield
+    except SystemExit as exc:
         raise UserError(str(exc).removeprefix("error: ")) from None
+
+
+def _variables(args) -> dict:
+    with _set_errors_in_words():
+        return parse_variables(args.set)
+
+
+def _graph_and_data(args):
+    """The graph (file or template), training settings and dataset that ``args`` name."""
+    graph = _read_graph(args.graph)
+    with _errors_in_words():
+        config = _config(args)
+        ds, _ = _dataset(args)
+    return graph, config, ds
 
 
 def _run(body) -> int:
@@ -341,17 +351,15 @@ def cmd_train(args) -> int:
 
 
 def _train(args) -> int:
-    from layerloom.graph import validate
     from layerloom.runtime.distributed import init_from_env
     from layerloom.runtime.events import Control
     from layerloom.runtime.runner import execute_run, run_training
 
-    graph = _read_graph(args.graph)
-    variables = _variables(args)
-    report = validate(graph, variables)
-    if not report.ok:
-        print_problems(report)
-        return EXIT_INVALID
+    with _set_errors_in_words():
+        loaded = load_valid_graph(args.graph, args.set, templates=True, warnings=False)
+    if loaded.code:
+        return loaded.code
+    graph, variables = loaded.graph, loaded.variables
     with _errors_in_words():
         config = _config(args)
         ds, spec = _dataset(args)
@@ -510,10 +518,8 @@ def cmd_sweep(args) -> int:
     def body() -> int:
         from layerloom.runtime.search import sweep
 
-        graph = _read_graph(args.graph)
+        graph, config, ds = _graph_and_data(args)
         with _errors_in_words():
-            config = _config(args)
-            ds, _ = _dataset(args)
             result = sweep(graph, ds, config, args.param, trials=args.trials,
                            sampler=args.sampler, store=_store(args),
                            variables=_variables(args) or None)
@@ -536,10 +542,8 @@ def cmd_lr_find(args) -> int:
     def body() -> int:
         from layerloom.runtime.search import lr_find
 
-        graph = _read_graph(args.graph)
+        graph, config, ds = _graph_and_data(args)
         with _errors_in_words():
-            config = _config(args)
-            ds, _ = _dataset(args)
             result = lr_find(graph, ds, config, variables=_variables(args) or None,
                              start_lr=args.start_lr, end_lr=args.end_lr, steps=args.steps)
         if args.json:
