@@ -27,28 +27,7 @@ import torch
 from torch import nn
 
 from layerloom.graph import compile_graph, generate_code, validate
-
-SEED_CNN = {
-    "format": "layerloom-graph", "version": 1, "name": "seed-cnn",
-    "variables": {"width": 1.0, "classes": 10},
-    "nodes": [
-        {"id": "image", "type": "Input", "params": {"shape": [1, 28, 28]}},
-        {"id": "conv1", "type": "Conv2d",
-         "params": {"out_channels": "=round(32*width)", "kernel_size": 3}},
-        {"id": "relu1", "type": "ReLU"},
-        {"id": "pool1", "type": "MaxPool2d", "params": {"kernel_size": 2}},
-        {"id": "conv2", "type": "Conv2d",
-         "params": {"out_channels": "=round(64*width)", "kernel_size": 3}},
-        {"id": "relu2", "type": "ReLU"},
-        {"id": "pool2", "type": "MaxPool2d", "params": {"kernel_size": 2}},
-        {"id": "flat", "type": "Flatten"},
-        {"id": "fc", "type": "Linear", "params": {"out_features": "=classes"}},
-        {"id": "probs", "type": "Output"}],
-    "edges": [{"source": a, "target": b} for a, b in [
-        ("image", "conv1"), ("conv1", "relu1"), ("relu1", "pool1"), ("pool1", "conv2"),
-        ("conv2", "relu2"), ("relu2", "pool2"), ("pool2", "flat"), ("flat", "fc"),
-        ("fc", "probs")]],
-}
+from layerloom.graph.templates import load_template
 
 
 class HandSeedCnn(nn.Module):
@@ -102,7 +81,7 @@ class Trainer:
 
 
 def throughput(steps: int, rounds: int, batch: int = 64, chunk: int = 10) -> None:
-    graph = template("seed-cnn") or SEED_CNN
+    graph = load_template("seed-cnn")
     compiled = compile_graph(graph)
     hand = HandSeedCnn()
     hand.load_state_dict(compiled.state_dict(), strict=True)

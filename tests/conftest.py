@@ -1,4 +1,4 @@
-"""Shared fixtures: the graph of graph-format.md, and a helper to build small graphs."""
+"""Shared fixtures: the graph of graph-format.md, and helpers to build small graphs."""
 
 from __future__ import annotations
 
@@ -63,3 +63,27 @@ def chain(*nodes, name="t", variables=None, blocks=None) -> dict:
 @pytest.fixture
 def make_chain():
     return chain
+
+
+def residual(channels: int, size: int) -> dict:
+    """``img → stage → head → y``: ``stage`` is the composite ``Res`` (conv, BN, ReLU and a skip
+    Add whose repeat is its param ``use_skip``) repeated ``=depth`` times, ``head`` a 1×1 conv
+    with repeat 0. The input is ``[channels, size, size]``; variables ``depth`` 2, ``skip`` 1."""
+    res = {"params": {"ch": channels, "use_skip": 1}, "nodes": [
+        {"id": "x", "type": "Input"},
+        {"id": "c1", "type": "Conv2d", "params": {"out_channels": "=ch", "kernel_size": 3,
+                                                  "padding": 1, "bias": False}},
+        {"id": "bn", "type": "BatchNorm2d"},
+        {"id": "act", "type": "ReLU"},
+        {"id": "add", "type": "Add", "repeat": "=use_skip"},
+        {"id": "out", "type": "Output"}],
+        "edges": [{"source": "x", "target": "c1"}, {"source": "c1", "target": "bn"},
+                  {"source": "bn", "target": "act"}, {"source": "act", "target": "add"},
+                  {"source": "x", "target": "add"}, {"source": "add", "target": "out"}]}
+    return chain(
+        ("img", "Input", {"shape": [channels, size, size]}),
+        {"id": "stage", "type": "Res", "repeat": "=depth", "params": {"use_skip": "=skip"}},
+        {"id": "head", "type": "Conv2d", "repeat": 0,
+         "params": {"out_channels": channels // 2, "kernel_size": 1}},
+        ("y", "Output"),
+        name="res", variables={"depth": 2, "skip": 1}, blocks={"Res": res})

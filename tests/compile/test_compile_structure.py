@@ -15,31 +15,11 @@ from layerloom.graph import GraphError, compile_graph, parse_graph, summarize
 from layerloom.graph import registry
 from layerloom.graph.registry import BlockSpec
 
+from ..conftest import chain, residual  # noqa: TID252
+
 GRAPH = {"format": "layerloom-graph", "version": 1}
 
-RESIDUAL = {
-    **GRAPH, "name": "res",
-    "variables": {"depth": 2, "skip": 1},
-    "blocks": {"Res": {"params": {"ch": 4, "use_skip": 1}, "nodes": [
-        {"id": "x", "type": "Input"},
-        {"id": "c1", "type": "Conv2d", "params": {"out_channels": "=ch", "kernel_size": 3,
-                                                  "padding": 1, "bias": False}},
-        {"id": "bn", "type": "BatchNorm2d"},
-        {"id": "act", "type": "ReLU"},
-        {"id": "add", "type": "Add", "repeat": "=use_skip"},
-        {"id": "out", "type": "Output"}],
-        "edges": [{"source": "x", "target": "c1"}, {"source": "c1", "target": "bn"},
-                  {"source": "bn", "target": "act"}, {"source": "act", "target": "add"},
-                  {"source": "x", "target": "add"}, {"source": "add", "target": "out"}]}},
-    "nodes": [
-        {"id": "img", "type": "Input", "params": {"shape": [4, 5, 5]}},
-        {"id": "stage", "type": "Res", "repeat": "=depth", "params": {"use_skip": "=skip"}},
-        {"id": "head", "type": "Conv2d", "params": {"out_channels": 2, "kernel_size": 1},
-         "repeat": 0},
-        {"id": "y", "type": "Output"}],
-    "edges": [{"source": "img", "target": "stage"}, {"source": "stage", "target": "head"},
-              {"source": "head", "target": "y"}],
-}
+RESIDUAL = residual(channels=4, size=5)
 
 
 def _wire(*pairs):
@@ -130,11 +110,9 @@ def test_single_copy_composite_and_repeated_primitive_keys():
 
 def test_ids_become_legal_unique_attribute_names():
     ids = ["conv-1", "conv_1", "forward", "class", "1x1", "training", "state_dict", "self"]
-    nodes = [{"id": "in-put", "type": "Input", "params": {"shape": [3]}}]
-    nodes += [{"id": i, "type": "Linear", "params": {"out_features": 3}} for i in ids]
-    nodes.append({"id": "return", "type": "Output"})
-    order = ["in-put"] + ids + ["return"]
-    graph = {**GRAPH, "name": "def", "nodes": nodes, "edges": _wire(*zip(order, order[1:]))}
+    graph = chain(("in-put", "Input", {"shape": [3]}),
+                  *[(i, "Linear", {"out_features": 3}) for i in ids], ("return", "Output"),
+                  name="def")
     model = compile_graph(graph)
     weights = [k[:-len(".weight")] for k in model.state_dict() if k.endswith(".weight")]
     assert weights == ["conv_1", "conv_1_1", "forward_", "class_", "_1x1", "training_",
@@ -196,9 +174,7 @@ def test_unused_nodes_are_left_out(seed_cnn):
 
 
 def test_input_straight_to_output_returns_it():
-    graph = {**GRAPH, "name": "id", "nodes": [
-        {"id": "x", "type": "Input", "params": {"shape": [2]}}, {"id": "y", "type": "Output"}],
-        "edges": _wire(("x", "y"))}
+    graph = chain(("x", "Input", {"shape": [2]}), ("y", "Output"), name="id")
     x = torch.randn(1, 2)
     assert compile_graph(parse_graph(graph))(x) is x
 
@@ -210,10 +186,8 @@ def test_invalid_graph_is_refused_with_the_problems(seed_cnn):
                                          r"gives \[5408\]") as info:
         compile_graph(seed_cnn)
     assert info.value.node == "conv2"
-    broken = {**GRAPH, "name": "x", "nodes": [
-        {"id": "x", "type": "Input", "params": {"shape": [3]}},
-        {"id": "fc", "type": "Linear", "params": {"out_features": "=nope"}},
-        {"id": "y", "type": "Output"}], "edges": _wire(("x", "fc"), ("fc", "y"))}
+    broken = chain(("x", "Input", {"shape": [3]}), ("fc", "Linear", {"out_features": "=nope"}),
+                   ("y", "Output"), name="x")
     with pytest.raises(GraphError, match=r"fc\.out_features: .*nope") as info:
         compile_graph(broken)
     assert [p.node for p in info.value.problems] == ["fc"]
@@ -226,9 +200,7 @@ def test_a_failing_build_names_the_node(monkeypatch):
     spec = BlockSpec("BrokenForTest", "Test", "Fails to build.", infer=lambda p, ins: ins[0],
                      build=broken_build)
     monkeypatch.setitem(registry._REGISTRY, spec.type, spec)
-    graph = {**GRAPH, "name": "b", "nodes": [
-        {"id": "x", "type": "Input", "params": {"shape": [3]}},
-        {"id": "oops", "type": "BrokenForTest"}, {"id": "y", "type": "Output"}],
-        "edges": _wire(("x", "oops"), ("oops", "y"))}
+    graph = chain(("x", "Input", {"shape": [3]}), ("oops", "BrokenForTest"), ("y", "Output"),
+                  name="b")
     with pytest.raises(GraphError, match="oops: BrokenForTest could not be built: torch said no"):
         compile_graph(graph)

@@ -4,29 +4,9 @@ from __future__ import annotations
 
 from layerloom.graph import parse_graph, summarize, validate
 
-RESIDUAL = {
-    "format": "layerloom-graph", "version": 1, "name": "res",
-    "variables": {"depth": 2, "skip": 1},
-    "blocks": {"Res": {"params": {"ch": 8, "use_skip": 1}, "nodes": [
-        {"id": "x", "type": "Input"},
-        {"id": "c1", "type": "Conv2d", "params": {"out_channels": "=ch", "kernel_size": 3,
-                                                  "padding": 1, "bias": False}},
-        {"id": "bn", "type": "BatchNorm2d"},
-        {"id": "act", "type": "ReLU"},
-        {"id": "add", "type": "Add", "repeat": "=use_skip"},
-        {"id": "out", "type": "Output"}],
-        "edges": [{"source": "x", "target": "c1"}, {"source": "c1", "target": "bn"},
-                  {"source": "bn", "target": "act"}, {"source": "act", "target": "add"},
-                  {"source": "x", "target": "add"}, {"source": "add", "target": "out"}]}},
-    "nodes": [
-        {"id": "img", "type": "Input", "params": {"shape": [8, 6, 6]}},
-        {"id": "stage", "type": "Res", "repeat": "=depth", "params": {"use_skip": "=skip"}},
-        {"id": "head", "type": "Conv2d", "params": {"out_channels": 4, "kernel_size": 1},
-         "repeat": 0},
-        {"id": "y", "type": "Output"}],
-    "edges": [{"source": "img", "target": "stage"}, {"source": "stage", "target": "head"},
-              {"source": "head", "target": "y"}],
-}
+from ..conftest import residual  # noqa: TID252
+
+RESIDUAL = residual(channels=8, size=6)
 
 PER_BLOCK = 8 * 8 * 9 + 2 * 8  # conv without bias + BN
 
