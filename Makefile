@@ -9,13 +9,18 @@ TORCH_SPEC ?= torch==2.13.0
 TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 STAMP := $(VENV)/.layerloom-installed
 
-.PHONY: run test setup frontend bench lint clean browser-deps
+.PHONY: run test screenshots setup frontend bench lint clean browser-deps
 
 run: $(STAMP)
 	$(VENV)/bin/layerloom app
 
 test: $(STAMP) browser-deps
 	$(PY) -m pytest -q
+
+# The real-browser tests, saving their screenshots over the README's (elsewhere they go to a
+# temporary folder, so that `make test` leaves the tracked pictures alone).
+screenshots: $(STAMP) browser-deps
+	LAYERLOOM_SCREENSHOTS=assets/screenshots $(PY) -m pytest -q -m browser tests/ui
 
 setup: $(STAMP)
 

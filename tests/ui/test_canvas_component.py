@@ -3,29 +3,24 @@ real-browser smoke test of the component alone (ui/canvas/demo_app.py).
 
 The browser tests start Streamlit on a free port, drive Debian's Chromium with Playwright, and
 check that palette drag, wiring, keyboard delete, undo, multi-select and "Group as block" reach
-Python as events. Screenshots of both themes go to assets/screenshots/. They are skipped where
-/usr/bin/chromium or playwright is missing.
+Python as events. Screenshots of both themes go to the screenshots folder (``shots``,
+tests/ui/conftest.py: a temporary folder, or ``assets/screenshots/`` with ``make screenshots``).
+They are skipped where /usr/bin/chromium or playwright is missing.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import socket
 import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 FRONTEND = ROOT / "ui" / "canvas" / "frontend"
-CHROMIUM = "/usr/bin/chromium"
-SHOTS = ROOT / "assets" / "screenshots"
 IFRAME = 'iframe[title*="layerloom_canvas"]'
 TIMEOUT_MS = 20_000
 
@@ -81,73 +76,20 @@ def test_canvas_graph_logic_js_unit_tests():
 
 # ---- in a real browser --------------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def app_url():
-    port = _free_port()
-    streamlit = Path(sys.executable).with_name("streamlit")
-    cmd = [str(streamlit) if streamlit.exists() else sys.executable, "run",
-           str(ROOT / "ui" / "canvas" / "demo_app.py"), "--server.headless", "true",
-           "--server.address", "127.0.0.1", "--server.port", str(port),
-           "--browser.gatherUsageStats", "false"]
-    if not streamlit.exists():
-        cmd[1:1] = ["-m", "streamlit"]
-    env = {**os.environ, "LAYERLOOM_CANVAS_DEV_URL": ""}
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                out = proc.stdout.read().decode(errors="replace") if proc.poll() is not None else ""
-                pytest.fail(f"streamlit did not start:\n{out}")
-            time.sleep(0.3)
+def app_url(tmp_path_factory, streamlit_app):
+    log = tmp_path_factory.mktemp("canvas-demo") / "server.log"
+    with streamlit_app(["streamlit", "run", str(ROOT / "ui" / "canvas" / "demo_app.py")],
+                       log=log, no_traceback=False) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is not installed")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @pytest.fixture
-def page(browser):
+def page(browser, browser_page):
     # twice the pixels, so the screenshots stay legible when the whole graph is in view
-    context = browser.new_context(viewport={"width": 1600, "height": 1000}, device_scale_factor=2)
-    pg = context.new_page()
-    errors = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    yield pg
-    context.close()
-    assert not errors, f"page errors: {errors}"
+    with browser_page(browser, viewport={"width": 1600, "height": 1000},
+                      device_scale_factor=2) as pg:
+        yield pg
 
 
 def _open(page, url):
@@ -194,13 +136,8 @@ def _canvas_agrees(page, frame):
     pytest.fail(f"the canvas shows {shown} blocks, Python holds {held}")
 
 
-def _center(locator):
-    box = locator.bounding_box()
-    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-
-
 @pytest.mark.browser
-def test_palette_drag_wire_delete_undo(page, app_url):
+def test_palette_drag_wire_delete_undo(page, app_url, drag, shots):
     frame = _open(page, app_url)
     # every node of the demo shows up, with its shape and the error/warning outlines
     for node in ("image", "conv1", "add", "block", "probs", "conv3"):
@@ -225,15 +162,8 @@ def test_palette_drag_wire_delete_undo(page, app_url):
     linear.wait_for()
 
     # wire flat's output to linear1's input
-    source = frame.locator('.react-flow__handle.source[data-nodeid="flat"]')
-    target = frame.locator('.react-flow__handle.target[data-nodeid="linear1"]')
-    sx, sy = _center(source)
-    tx, ty = _center(target)
-    page.mouse.move(sx, sy)
-    page.mouse.down()
-    page.mouse.move((sx + tx) / 2, (sy + ty) / 2, steps=8)
-    page.mouse.move(tx, ty, steps=8)
-    page.mouse.up()
+    drag(page, frame.locator('.react-flow__handle.source[data-nodeid="flat"]'),
+         frame.locator('.react-flow__handle.target[data-nodeid="linear1"]'))
     summary = _last_event(page, lambda s: "flat->linear1" in s["edges"], "edge flat->linear1")
     assert summary["event"] == "change"
 
@@ -265,12 +195,11 @@ def test_palette_drag_wire_delete_undo(page, app_url):
     frame.locator('[data-testid="palette-search"]').fill("")
     frame.locator('[data-testid="btn-fit"]').click()
     page.wait_for_timeout(600)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.locator(IFRAME).screenshot(path=str(SHOTS / "canvas.png"))
+    page.locator(IFRAME).screenshot(path=str(shots / "canvas.png"))
 
 
 @pytest.mark.browser
-def test_dark_theme_and_group(page, app_url):
+def test_dark_theme_and_group(page, app_url, shots):
     frame = _open(page, f"{app_url}/?theme=dark")
     assert frame.locator(".ll-root.ll-dark").count() == 1
     group = frame.locator('[data-testid="btn-group"]')
@@ -286,5 +215,4 @@ def test_dark_theme_and_group(page, app_url):
     frame.locator('[data-testid="btn-fit"]').click()
     page.mouse.move(5, 5)
     page.wait_for_timeout(600)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.locator(IFRAME).screenshot(path=str(SHOTS / "canvas-dark.png"))
+    page.locator(IFRAME).screenshot(path=str(shots / "canvas-dark.png"))

@@ -1,5 +1,6 @@
 """The designer page with Streamlit's AppTest; the canvas component is replaced by a fake that
-records what was drawn and returns queued user actions."""
+records what was drawn and returns queued user actions (the ``canvas`` and ``home`` fixtures are
+in tests/ui/conftest.py)."""
 
 from __future__ import annotations
 
@@ -9,22 +10,8 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import layerloom.ui.canvas
 from layerloom.graph import load_graph, summarize
-from layerloom.ui.testing import APP, FakeCanvas, app_test
-
-
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    monkeypatch.setenv("LAYERLOOM_HOME", str(tmp_path / "home"))
-    return tmp_path / "home"
-
-
-@pytest.fixture
-def canvas(monkeypatch) -> FakeCanvas:
-    fake = FakeCanvas()
-    monkeypatch.setattr(layerloom.ui.canvas, "canvas", fake)
-    return fake
+from layerloom.ui.testing import APP, app_test
 
 
 @pytest.fixture

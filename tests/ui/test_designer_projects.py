@@ -1,5 +1,5 @@
 """Projects in the designer: new from a template, snapshots, download, two tabs, bad links,
-and the store itself."""
+and the store itself (the ``home`` and ``canvas`` fixtures are in tests/ui/conftest.py)."""
 
 from __future__ import annotations
 
@@ -8,25 +8,11 @@ import re
 
 import pytest
 
-import layerloom.ui.canvas
 from layerloom.graph import GraphError, load_graph
 from layerloom.graph.templates import load_template
 from layerloom.ui.projects import ProjectError, ProjectStore, read_upload
 from layerloom.ui.state import DesignerState
 from layerloom.ui.testing import FakeCanvas, app_test
-
-
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    monkeypatch.setenv("LAYERLOOM_HOME", str(tmp_path / "home"))
-    return tmp_path / "home"
-
-
-@pytest.fixture
-def canvas(monkeypatch) -> FakeCanvas:
-    fake = FakeCanvas()
-    monkeypatch.setattr(layerloom.ui.canvas, "canvas", fake)
-    return fake
 
 
 def shown(text: str) -> str:

@@ -32,12 +32,9 @@ def chain(name: str, shape: list, layers: list[tuple[str, dict]], dtype: str = "
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
+def runs(scratch_home):
     """One finished run of each kind, in a runs database of their own."""
-    home = tmp_path_factory.mktemp("home")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("LAYERLOOM_HOME", str(home))
-        store = RunStore()
+    with scratch_home("home") as (home, store):
         cnn = chain("tiny-cnn", [1, 8, 8], [("Conv2d", {"out_channels": 4, "padding": 1}),
                                             ("ReLU", {}), ("Flatten", {}),
                                             ("Linear", {"out_features": 10})])

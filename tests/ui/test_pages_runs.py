@@ -24,12 +24,9 @@ def home(tmp_path, monkeypatch):
 
 
 @pytest.fixture(scope="module")
-def trained_home(tmp_path_factory):
+def trained_home(scratch_home):
     """Two finished runs, trained once for the tests that only read them."""
-    folder = tmp_path_factory.mktemp("runs-home")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("LAYERLOOM_HOME", str(folder))
-        store = RunStore()
+    with scratch_home("runs-home") as (folder, store):
         mlp = load_template("mlp-tabular")
         wide = mlp.copy()
         wide.variables["hidden"] = 16

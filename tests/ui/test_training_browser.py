@@ -4,7 +4,9 @@
 The app opens a new ``seed-cnn`` project; pick ``mnist-5k`` on the Data page, train one epoch on
 the Train page and see the loss curve gain points while it trains, see the confusion matrix on the
 Results page, download the run's ONNX file from the Export page and run it with onnxruntime
-against the trained model. Screenshots go to ``assets/screenshots/{train,results}.png``.
+against the trained model. Screenshots ``train.png`` and ``results.png`` go to the screenshots
+folder (``shots``, tests/ui/conftest.py: a temporary folder, or ``assets/screenshots/`` with
+``make screenshots``).
 Skipped where Chromium or Playwright is missing.
 """
 
@@ -12,27 +14,15 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-SHOTS = ROOT / "assets" / "screenshots"
 TIMEOUT_MS = 60_000
 TRAIN_TIMEOUT_S = 600  # one epoch of seed-cnn on 3,500 digits, on a slow shared CPU
-
-if not os.path.exists(CHROMIUM):
-    pytest.skip(f"{CHROMIUM} is not installed", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api")
 
 # Every Plotly chart on the page: its title and the number of points of each trace.
 CHARTS_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(el => ({
@@ -41,70 +31,31 @@ CHARTS_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).ma
     points: (el.data || []).map(t => (t.x || []).length)}))"""
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def home(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("layerloom-home")
-
-
-@pytest.fixture(scope="module")
-def app_url(home):
-    port = _free_port()
-    cmd = [sys.executable, "-m", "layerloom.ui.serve", "--server.headless", "true",
-           "--server.address", "127.0.0.1", "--server.port", str(port),
-           "--browser.gatherUsageStats", "false"]
-    env = {**os.environ, "LAYERLOOM_HOME": str(home), "LAYERLOOM_CANVAS_DEV_URL": ""}
-    log = home / "server.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the app did not start:\n{log.read_text(errors='replace')}")
-            time.sleep(0.3)
+def app_url(app_home, streamlit_app):
+    with streamlit_app(["layerloom.ui.serve"], home=app_home, start_s=90,
+                       stop_s=20) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-    assert "Traceback" not in log.read_text(errors="replace"), log.read_text(errors="replace")
 
 
 @pytest.fixture(scope="module")
-def page(app_url):
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
-        context = browser.new_context(viewport={"width": 1500, "height": 1000},
-                                      accept_downloads=True)
-        pg = context.new_page()
-        pg.set_default_timeout(TIMEOUT_MS)
-        errors: list[str] = []
-        pg.on("pageerror", lambda e: errors.append(str(e)))
+def page(app_url, browser, browser_page):
+    with browser_page(browser, timeout_ms=TIMEOUT_MS, viewport={"width": 1500, "height": 1000},
+                      accept_downloads=True) as pg:
         pg.goto(app_url)
         yield pg
-        browser.close()
-        assert not errors, f"page errors: {errors}"
 
 
 def charts(page) -> list[dict]:
-    return page.evaluate(CHARTS_JS)
+    """The Plotly charts of the page and of its frames: the live curves are drawn in a
+    component's iframe (ui/livechart), the other charts in the page itself."""
+    found = []
+    for frame in page.frames:
+        try:
+            found += frame.evaluate(CHARTS_JS)
+        except Exception:  # a frame that went away while the page reran
+            continue
+    return found
 
 
 def chart(page, title: str) -> dict | None:
@@ -120,7 +71,7 @@ def go(page, name: str) -> None:
         raise
 
 
-def test_train_watch_and_ship_seed_cnn_on_mnist(page, home, tmp_path):
+def test_train_watch_and_ship_seed_cnn_on_mnist(page, app_home, tmp_path, shots):
     # Data: pick mnist-5k (the seed-cnn template's own data) and see that the design takes it.
     go(page, "Data")
     page.get_by_role("combobox", name="Dataset").click()
@@ -151,7 +102,7 @@ def test_train_watch_and_ship_seed_cnn_on_mnist(page, home, tmp_path):
         if loss is not None and loss["points"]:
             seen.append(loss["points"][0])
             if not shot and seen[-1] >= 6:  # the page as a user watches it, mid-run
-                page.screenshot(path=str(SHOTS / "train.png"))
+                page.screenshot(path=str(shots / "train.png"))
                 shot = True
         page.wait_for_timeout(250)  # four looks per refresh of the live panel
     else:
@@ -161,7 +112,7 @@ def test_train_watch_and_ship_seed_cnn_on_mnist(page, home, tmp_path):
     assert seen == sorted(seen)
     assert "epoch 1/1 · step 3500/3500" in page.locator('[data-testid="stProgress"]').inner_text()
     if not shot:
-        page.screenshot(path=str(SHOTS / "train.png"))
+        page.screenshot(path=str(shots / "train.png"))
 
     # Results: test metrics and the confusion matrix.
     go(page, "Results")
@@ -172,7 +123,7 @@ def test_train_watch_and_ship_seed_cnn_on_mnist(page, home, tmp_path):
     assert confusion is not None and confusion["types"] == ["heatmap"]
     page.get_by_text("Most confidently wrong").wait_for()
     page.wait_for_timeout(1000)
-    page.screenshot(path=str(SHOTS / "results.png"))
+    page.screenshot(path=str(shots / "results.png"))
 
     # Export: the run's ONNX file, checked by the app, downloaded and run with onnxruntime.
     go(page, "Export")
@@ -204,7 +155,7 @@ def test_train_watch_and_ship_seed_cnn_on_mnist(page, home, tmp_path):
     from layerloom.runtime import RunStore, load_dataset
     from layerloom.runtime.export import run_export
 
-    graph, info = run_export(1, RunStore(home / "runs.db"))
+    graph, info = run_export(1, RunStore(app_home / "runs.db"))
     model = compile_graph(graph).eval()
     model.load_state_dict(info.state_dict)
     x = load_dataset("mnist-5k").x_test[:8]
