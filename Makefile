@@ -44,6 +44,7 @@ browser-deps:
 
 frontend:
 	cd ui/canvas/frontend && npm ci && npm run build
+	cd ui/livechart/frontend && npm ci && npm run build
 
 bench: $(STAMP)
 	$(PY) benchmarks/run_all.py
