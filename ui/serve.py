@@ -5,6 +5,12 @@ Streamlit treats a ``pages/`` folder beside the main script as old-style page sc
 script's first ``st.navigation`` call says otherwise, so a server's very first request for
 ``/designer`` would run ``ui/pages/designer.py`` as a script (and fail on its package imports).
 Clearing that flag before the server starts, in its own process, avoids it.
+
+Two Streamlit defaults cost a watched run dearly, so they are off unless the command line sets
+them (options given later win): ``runner.postScriptGC`` runs a full garbage collection after
+every script run, which in a server holding torch is a quarter of a CPU second, once a second
+while the Train page's live panel reruns; ``server.fileWatcherType`` polls the app's sources for
+edits, which users of the app never make (a developer can pass ``--server.fileWatcherType auto``).
 """
 
 from __future__ import annotations
@@ -13,6 +19,12 @@ import sys
 from pathlib import Path
 
 APP = Path(__file__).resolve().parent / "app.py"
+DEFAULTS = ("--runner.postScriptGC", "false", "--server.fileWatcherType", "none")
+
+
+def streamlit_argv(given: list[str]) -> list[str]:
+    """``streamlit run ui/app.py``, LayerLoom's defaults, then the options given (which win)."""
+    return ["streamlit", "run", str(APP), *DEFAULTS, *given]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     from streamlit.web import cli
 
     PagesManager.uses_pages_directory = False  # ui/pages/ holds modules, not page scripts
-    sys.argv = ["streamlit", "run", str(APP), *(sys.argv[1:] if argv is None else argv)]
+    sys.argv = streamlit_argv(sys.argv[1:] if argv is None else argv)
     try:
         cli.main()
     except SystemExit as exc:

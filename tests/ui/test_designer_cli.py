@@ -31,3 +31,19 @@ def test_serve_runs_ui_app_py():
 
     assert serve.APP.name == "app.py" and serve.APP.parent.name == "ui"
     assert serve.APP.is_file()
+
+
+def test_serve_turns_off_the_per_rerun_gc_and_the_file_watcher_unless_told_otherwise():
+    from streamlit.web import cli
+
+    from layerloom.ui import serve
+
+    def parsed(*given):
+        argv = serve.streamlit_argv(list(given))
+        assert argv[:3] == ["streamlit", "run", str(serve.APP)]
+        ctx = cli.main_run.make_context("run", argv[2:])
+        return ctx.params["runner_postScriptGC"], ctx.params["server_fileWatcherType"]
+
+    assert parsed() == (False, "none")
+    assert parsed("--server.fileWatcherType", "auto", "--runner.postScriptGC", "true") == (
+        True, "auto")
