@@ -215,9 +215,7 @@ def browser(home: Path, keep_open: bool = True):
             return page
 
         def stop():
-            points = [f.evaluate("() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
-                                 ".map(el => (el.data[0] || {x: []}).x.length)")
-                      for f in page.frames if "livechart" in f.url]
+            points = _chart_points(page)
             page.close()
             if keep_open:
                 print(f"      browser: charts with {points} points when the run ended")
@@ -232,6 +230,28 @@ def browser(home: Path, keep_open: bool = True):
 
     close.server_pid = server.pid
     return start, close
+
+
+def _chart_points(page, timeout: float = 20.0) -> list[int]:
+    """The number of points of each live chart's first trace (in the live-chart component's
+    frame; the page reruns once when a run ends, so wait for the frame to be back)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        for element in page.query_selector_all('iframe[title*="livechart"]'):
+            try:
+                frame = element.content_frame()
+                if frame is None:
+                    continue
+                points = frame.evaluate(
+                    "() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
+                    ".map(el => ((el.data || [])[0] || {x: []}).x.length)")
+            except Exception:  # noqa: BLE001 - the frame went away mid-call: look again
+                continue
+            if points:
+                return points
+        if time.monotonic() > deadline:
+            return []
+        time.sleep(0.5)
 
 
 def _browser_seconds(server_pid: int) -> float:

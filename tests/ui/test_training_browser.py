@@ -49,10 +49,11 @@ def page(app_url, browser, browser_page):
 def charts(page) -> list[dict]:
     """The Plotly charts of the page and of its frames: the live curves are drawn in a
     component's iframe (ui/livechart), the other charts in the page itself."""
-    found = []
-    for frame in page.frames:
+    found = page.evaluate(CHARTS_JS)
+    for element in page.query_selector_all("iframe"):
         try:
-            found += frame.evaluate(CHARTS_JS)
+            frame = element.content_frame()
+            found += frame.evaluate(CHARTS_JS) if frame is not None else []
         except Exception:  # a frame that went away while the page reran
             continue
     return found
