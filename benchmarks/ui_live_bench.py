@@ -2,8 +2,8 @@
 run with nobody watching, ratio ≥ 0.95.
 
 Each run is ``runtime.start_run`` (a process of its own, as from the Train page or the CLI):
-seed-cnn on mnist-5k, five epochs (long enough to average out a busy machine), batch 32, Adam. Samples/s is the trainer's own figure: samples
-trained over its training time (``progress.elapsed``), so process start-up and data loading are
+seed-cnn on mnist-5k, five epochs by default (``--epochs``), batch 32, Adam. Samples/s is the
+trainer's own figure: samples trained over its training time (``progress.elapsed``), so process start-up and data loading are
 left out of both sides alike. Runs alternate in pairs (ABBA order), after a warm-up run; the
 median of the pairs' ratios is reported, and beside it the ratio of each run's median speed over
 its 10-step logging intervals, which a neighbour's burst of work on a shared machine moves less.
@@ -11,8 +11,8 @@ its 10-step logging intervals, which a neighbour's burst of work on a shared mac
 Watchers (``--watch``):
 
 - ``poller``: another process runs the Train page's live panel (``ui.live.draw``: run status,
-  the new metric rows, three Plotly figures built and serialised) once a second, exactly what
-  ``st.fragment(run_every=1)`` does on the server for one open tab;
+  the new metric rows, the three figures built and serialised for the live-chart component)
+  once a second, exactly what ``st.fragment(run_every=1)`` does on the server for one open tab;
 - ``browser``: the app itself (``layerloom.ui.serve``) with the Train page open in headless
   Chromium on the run: server reruns, websocket traffic and Plotly drawing included.
 
@@ -21,6 +21,14 @@ Watchers (``--watch``):
     python benchmarks/ui_live_bench.py --interleaved 4 --epochs 40   # one run, watched in turns
 
 Threads default to one per run: on a shared two-core machine more would measure the neighbours.
+
+Measured here (2 cores, 1 thread, 2026-11-29): browser pairs median 1.046 (15 epochs, 4 pairs);
+interleaved 0.965 in 8 s turns, 0.944 in 4 s turns (each switch back to the Train page, a full
+page render, counts against watching); app server 0.047 and Chromium 0.387 CPU-s per second
+while watched. With ``--threads 2`` (every core) 0.60: the browser's drawing stalls one of the
+run's two OpenMP threads and the other waits at each barrier, while the poller costs nothing
+(1.035). Before the live-chart component and the server settings of ``ui/serve.py``: 0.755 in
+4 s turns, server 0.381 and Chromium 0.667 CPU-s per second.
 """
 
 from __future__ import annotations
