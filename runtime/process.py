@@ -1,4 +1,4 @@
-"""Runs in their own processes: start, stop, pause, resume, status, wait.
+"""Runs in their own processes: start, stop, pause, resume, status, wait; and sweeps in theirs.
 
 Each run is ``python -m layerloom.runtime.worker RUN_ID --db PATH``, a process of its own in a
 session of its own: a crash, a NaN or running out of memory ends that run, with its reason in
@@ -9,6 +9,11 @@ which the run reads at most twice a second and honours at the next batch boundar
 >>> run_id = start_run("graph.json", "mnist-5k", {"epochs": 5})     # doctest: +SKIP
 >>> wait(run_id).status                                              # doctest: +SKIP
 'completed'
+
+A sweep (:func:`start_sweep`) is ``python -m layerloom.runtime.sweep_worker SWEEP_ID --db PATH``:
+its row is recorded first (status ``queued``, so its id is known at once), the process runs the
+trials one after another as runs tagged with the sweep's id, and its end — completed, or failed
+with the reason — is written to the sweep's row.
 """
 
 from __future__ import annotations
@@ -30,6 +35,9 @@ from .store import ACTIVE, Run, RunStore, died_reason, pid_alive, run_dead
 # The processes this process started, by run id: polled to learn exit codes (and reaped, so
 # that finished runs leave no zombies behind).
 _children: dict[tuple[str, int], subprocess.Popen] = {}
+# The same for sweeps, by sweep id.
+_sweep_children: dict[tuple[str, int], subprocess.Popen] = {}
+SWEEP_ACTIVE = ("queued", "running")
 
 
 def start_run(graph, dataset, config=None, *, name: str | None = None,
@@ -161,3 +169,100 @@ def _spawn(store: RunStore, run_id: int, resume: bool = False, epochs: int | Non
         log.close()
     _children[(str(store.path), run_id)] = proc
     store.update(run_id, pid=proc.pid, heartbeat=time.time())
+
+
+# -- sweeps ---------------------------------------------------------------------------------
+
+def start_sweep(graph, dataset, config=None, params=(), *, trials: int = 10,
+                sampler: str = "tpe", name: str | None = None,
+                variables: Mapping[str, Any] | None = None, seed: int = 0,
+                store: RunStore | None = None) -> int:
+    """Record a sweep (see ``runtime.search.sweep``) and start its process; its id, at once.
+    A bad sampler, an unknown setting or variable, or an invalid config raises here (TrainError,
+    GraphError, ConfigError) before any process starts; anything later — the data failing to
+    load, the process dying — is recorded as the sweep's failure (status ``failed``, reason in
+    words). Read its progress with :func:`sweep_status` and ``store.list_runs(sweep_id=…)``."""
+    from .search import sweep_spec
+
+    store = store or RunStore()
+    graph = as_graph(graph)
+    info = sweep_spec(graph, dataset, config, params, trials=trials, sampler=sampler,
+                      variables=variables)
+    info.update(graph=graph.to_dict(), seed=seed)
+    sweep_id = store.create_sweep(name or f"{graph.name} sweep", info, status="queued")
+    if hasattr(dataset, "x_train"):  # a Dataset in memory: its process reads a saved copy
+        from .runner import DATASET_NAME, save_dataset
+
+        folder = store.root / "sweeps" / str(sweep_id)
+        info["dataset"] = {**info["dataset"],
+                           "saved": str(save_dataset(dataset, folder / DATASET_NAME))}
+        store.update_sweep(sweep_id, spec=info)
+    folder = store.root / "sweeps" / str(sweep_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    cmd = [sys.executable, "-m", "layerloom.runtime.sweep_worker", str(sweep_id), "--db",
+           str(store.path)]
+    log = open(folder / "sweep.log", "ab")  # noqa: SIM115 (the child keeps it)
+    try:
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True,
+                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    except OSError as exc:
+        store.update_sweep(sweep_id, status="failed",
+                           reason=f"its process could not start: {exc}")
+        raise TrainError(f"the sweep's process could not start: {exc}") from exc
+    finally:
+        log.close()
+    _sweep_children[(str(store.path), sweep_id)] = proc
+    store.update_sweep(sweep_id, pid=proc.pid)
+    return sweep_id
+
+
+def sweep_status(sweep_id: int, store: RunStore | None = None) -> dict:
+    """The sweep's row (``id, name, spec, created, status, reason, pid``), after checking that
+    an active sweep's process is still there: one that vanished without reporting is marked
+    failed, with the reason. Also reaps any finished sweep process this process started."""
+    store = store or RunStore()
+    reap_sweeps()
+    info = store.sweep(sweep_id)
+    key = (str(store.path), sweep_id)
+    proc = _sweep_children.get(key)
+    returncode = None
+    if proc is not None:
+        if proc.poll() is None:
+            return info
+        returncode = proc.returncode
+        del _sweep_children[key]
+        info = store.sweep(sweep_id)  # it may have written its end just before exiting
+    if info["status"] in SWEEP_ACTIVE and info["pid"] is not None and (
+            returncode is not None or not pid_alive(info["pid"], "layerloom")):
+        store.update_sweep(sweep_id, status="failed", pid=None,
+                           reason=died_reason(info["pid"], returncode, False))
+        for run in store.list_runs(sweep_id=sweep_id):  # the trial it was training died too
+            if run.status in ACTIVE and run.pid == info["pid"]:
+                store.set_status(run.id, "failed", died_reason(run.pid, returncode,
+                                                               run.resumable), pid=None)
+        info = store.sweep(sweep_id)
+    return info
+
+
+def wait_sweep(sweep_id: int, timeout: float | None = None, store: RunStore | None = None,
+               interval: float = 0.2) -> dict:
+    """Block until the sweep is no longer queued or running; its row. TimeoutError after
+    ``timeout`` seconds."""
+    store = store or RunStore()
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        info = sweep_status(sweep_id, store)
+        if info["status"] not in SWEEP_ACTIVE:
+            return info
+        if deadline is not None and time.monotonic() > deadline:
+            raise TimeoutError(f"sweep {sweep_id} is still {info['status']} after {timeout:g} s")
+        time.sleep(interval)
+
+
+def reap_sweeps() -> None:
+    """Collect the exit status of finished sweep processes (no zombies left behind); their
+    rows are checked by :func:`sweep_status`."""
+    for key, proc in list(_sweep_children.items()):
+        if proc.poll() == 0:  # a failure stays, for sweep_status to read its exit code
+            del _sweep_children[key]

@@ -31,7 +31,8 @@ from .device import configure_process, pick_device, seed_everything
 from .errors import TrainError
 from .model import prepare_model
 from .optim import make_optimizer
-from .runner import DATASET_NAME, as_config, as_dataset, as_graph, execute_run, save_dataset
+from .runner import (DATASET_NAME, as_config, as_dataset, as_graph, dataset_spec, execute_run,
+                     save_dataset)
 from .store import RunStore
 from .trainer import epoch_permutation
 
@@ -247,32 +248,33 @@ def sweep(graph, dataset, config: TrainConfig | Mapping | None = None,
           params: list[Param | str] | Mapping[str, Any] = (), *, trials: int = 10,
           sampler: str = "tpe", store: RunStore | None = None,
           variables: Mapping[str, Any] | None = None, name: str | None = None,
-          callback=None, seed: int = 0) -> SweepResult:
+          callback=None, seed: int = 0, sweep_id: int | None = None) -> SweepResult:
     """Run ``trials`` trials (a grid runs each combination once, at most ``trials``), each a
     run recorded in ``store``; the objective is the config's ``monitor`` (val_loss by default)
     at its best epoch. A trial that fails (NaN, a variable that breaks the design) is recorded
-    as failed and the sweep goes on."""
+    as failed and the sweep goes on. ``sweep_id``: a sweep already recorded (by
+    ``runtime.start_sweep``) to run under, instead of recording a new one."""
     import optuna
 
-    if sampler not in SAMPLERS:
-        raise TrainError(f"sampler must be one of {', '.join(SAMPLERS)}, got {sampler!r}")
+    info = sweep_spec(graph, dataset, config, params, trials=trials, sampler=sampler,
+                      variables=variables)
     graph, config = as_graph(graph), as_config(config)
     store = store or RunStore()
-    ds, spec = as_dataset(dataset)
     plist = _params(params)
     names = _check_names(plist, graph)
-    direction = "maximize" if config.monitor_mode() == "max" else "minimize"
+    ds, spec = as_dataset(dataset)
+    direction, trials = info["direction"], info["trials"]
     if sampler == "grid":
         chooser = optuna.samplers.GridSampler({p.name: p.values() for p in plist}, seed=seed)
-        trials = min(trials, math.prod(len(p.values()) for p in plist))
     elif sampler == "random":
         chooser = optuna.samplers.RandomSampler(seed=seed)
     else:
         chooser = optuna.samplers.TPESampler(seed=seed)
-    sweep_id = store.create_sweep(name or f"{graph.name} sweep", {
-        "params": [p.__dict__ for p in plist], "sampler": sampler, "trials": trials,
-        "objective": config.monitor, "direction": direction, "dataset": spec,
-        "base_config": config.to_dict(), "variables": dict(variables or {})})
+    if sweep_id is None:
+        sweep_id = store.create_sweep(name or f"{graph.name} sweep", info)
+    else:
+        store.update_sweep(sweep_id, spec={**store.sweep(sweep_id)["spec"], **info},
+                           status="running")
     if ds is dataset:  # given in memory: one saved copy serves every trial's record
         spec = {**spec, "saved": str(save_dataset(
             ds, store.root / "sweeps" / str(sweep_id) / DATASET_NAME))}
@@ -311,6 +313,26 @@ def sweep(graph, dataset, config: TrainConfig | Mapping | None = None,
     scored = [r for r in rows if r["value"] is not None and math.isfinite(r["value"])]
     best = min(scored, key=lambda r: _sort_key(r, direction)) if scored else None
     return SweepResult(sweep_id, rows, best, config.monitor, direction, [p.name for p in plist])
+
+
+def sweep_spec(graph, dataset, config: TrainConfig | Mapping | None,
+               params: list[Param | str] | Mapping[str, Any], *, trials: int, sampler: str,
+               variables: Mapping[str, Any] | None = None) -> dict:
+    """What a sweep's row records (params, sampler, trials, objective, direction, dataset,
+    base config, variables), after checking the sampler and the swept names: TrainError,
+    GraphError or ConfigError before any trial runs."""
+    if sampler not in SAMPLERS:
+        raise TrainError(f"sampler must be one of {', '.join(SAMPLERS)}, got {sampler!r}")
+    graph, config = as_graph(graph), as_config(config)
+    plist = _params(params)
+    _check_names(plist, graph)
+    direction = "maximize" if config.monitor_mode() == "max" else "minimize"
+    if sampler == "grid":
+        trials = min(trials, math.prod(len(p.values()) for p in plist))
+    return {"params": [p.__dict__ for p in plist], "sampler": sampler, "trials": trials,
+            "objective": config.monitor, "direction": direction,
+            "dataset": dataset_spec(dataset), "base_config": config.to_dict(),
+            "variables": dict(variables or {})}
 
 
 def _params(params) -> list[Param]:

@@ -34,7 +34,7 @@ from .events import Event
 
 STATUSES = ("queued", "running", "paused", "stopped", "completed", "failed")
 ACTIVE = ("queued", "running")
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: sweeps.reason, sweeps.pid (added to older databases on open)
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -81,9 +81,13 @@ CREATE TABLE IF NOT EXISTS sweeps (
     name TEXT NOT NULL,
     spec TEXT NOT NULL,             -- params, sampler, trials, objective
     created REAL NOT NULL,
-    status TEXT NOT NULL DEFAULT 'running'
+    status TEXT NOT NULL DEFAULT 'running',  -- queued | running | completed | failed
+    reason TEXT,                    -- why it failed, in words
+    pid INTEGER                     -- its own process (runtime.start_sweep), while it runs
 );
 """
+# columns added after version 1, for databases created before them: (table, column, type)
+ADDED_COLUMNS = (("sweeps", "reason", "TEXT"), ("sweeps", "pid", "INTEGER"))
 
 
 def home() -> Path:
@@ -161,6 +165,7 @@ class RunStore:
         if self._version() < SCHEMA_VERSION:
             with self._lock:  # idempotent (IF NOT EXISTS), so two processes may race here
                 self._conn.executescript(SCHEMA)
+                self._add_columns()
                 self._conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     @property
@@ -176,6 +181,18 @@ class RunStore:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+    def _add_columns(self) -> None:
+        """Give a database made by an older version the columns added since."""
+        for table, column, kind in ADDED_COLUMNS:
+            have = {row[1] for row in self._conn.execute(f"PRAGMA table_info({table})")}
+            if column in have:
+                continue
+            try:
+                self._conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+            except sqlite3.OperationalError as exc:  # another process added it just now
+                if "duplicate column" not in str(exc):
+                    raise
 
     def _version(self) -> int:
         return self._conn.execute("PRAGMA user_version").fetchone()[0]
@@ -337,10 +354,10 @@ class RunStore:
                            (run_id, split))
         return json.loads(rows[0]["data"]) if rows else None
 
-    def create_sweep(self, name: str, spec: dict) -> int:
+    def create_sweep(self, name: str, spec: dict, status: str = "running") -> int:
         with self._tx() as c:
-            cur = c.execute("INSERT INTO sweeps (name, spec, created) VALUES (?, ?, ?)",
-                            (name, json.dumps(spec), time.time()))
+            cur = c.execute("INSERT INTO sweeps (name, spec, created, status) "
+                            "VALUES (?, ?, ?, ?)", (name, json.dumps(spec), time.time(), status))
             return int(cur.lastrowid)
 
     def sweep(self, sweep_id: int) -> dict:
@@ -351,9 +368,19 @@ class RunStore:
         row["spec"] = json.loads(row["spec"])
         return row
 
-    def set_sweep_status(self, sweep_id: int, status: str) -> None:
+    def set_sweep_status(self, sweep_id: int, status: str, reason: str | None = None) -> None:
+        self.update_sweep(sweep_id, status=status, reason=reason)
+
+    def update_sweep(self, sweep_id: int, **fields: Any) -> None:
+        """Set some of a sweep's columns (name, spec, status, reason, pid)."""
+        unknown = set(fields) - {"name", "spec", "status", "reason", "pid"}
+        if unknown:
+            raise ValueError(f"no sweep column(s) {', '.join(sorted(unknown))}")
+        if "spec" in fields:
+            fields["spec"] = json.dumps(fields["spec"])
         with self._tx() as c:
-            c.execute("UPDATE sweeps SET status = ? WHERE id = ?", (status, sweep_id))
+            c.execute(f"UPDATE sweeps SET {', '.join(f'{k} = ?' for k in fields)} WHERE id = ?",
+                      (*fields.values(), sweep_id))
 
     # -- recovery ---------------------------------------------------------------------------
 

@@ -48,7 +48,7 @@ class PagesState:
     results_run: int | None = None
     compare: list[int] = field(default_factory=list)  # runs overlaid on the Runs page
     sweep_id: int | None = None  # the sweep the Runs page shows
-    sweep_launch: dict | None = None  # sweeps.Launch of the sweep this session started
+    sweep_started: int | None = None  # the sweep this session started, until its process begins
     export_run: int | None = None  # None: export the current design
     exports: dict[str, tuple] = field(default_factory=dict)  # format -> (source key,) built
     export_errors: dict[str, tuple] = field(default_factory=dict)  # format -> (key, message)

@@ -10,11 +10,11 @@ import pandas as pd
 import streamlit as st
 
 from layerloom.graph import load_graph
-from layerloom.runtime import TrainConfig, parse_param
+from layerloom.runtime import TrainConfig, parse_param, start_sweep, sweep_status
 from layerloom.runtime.config import FIELD_NAMES
-from layerloom.runtime.store import ACTIVE, pid_alive
+from layerloom.runtime.store import ACTIVE
 
-from .. import charts, live, sweeps
+from .. import charts, live
 from ..errors import friendly, shown_errors
 from ..forms import seed
 from ..pagestate import PagesState, pages_of
@@ -175,9 +175,8 @@ def sweep_launcher(state, pages: PagesState, store) -> None:
                                   key="runs.sweep.trials")
     sampler = cols[1].selectbox("sampler", list(SAMPLERS), key="runs.sweep.sampler",
                                 format_func=SAMPLERS.get)
-    launch = pages.sweep_launch
-    busy = launch is not None and sweeps.Launch(**launch).sweep_id() is None and \
-        sweeps.Launch(**launch).failure() is None
+    started = pages.sweep_started
+    busy = started is not None and sweep_status(started, store)["status"] == "queued"
     if cols[2].button("Launch sweep", key="runs.sweep.go", type="primary", disabled=busy):
         params, problems = parse_rows(frame, graph)
         for problem in problems:
@@ -188,10 +187,9 @@ def sweep_launcher(state, pages: PagesState, store) -> None:
         if graph is None:
             return
         config = TrainConfig.from_dict(pages.config)
-        started = sweeps.launch(graph.to_dict(), spec_of(choice), config.to_dict(), params,
-                                trials=int(trials), sampler=sampler,
-                                name=f"{graph.name} sweep", db=store.path)
-        pages.sweep_launch = sweeps.as_dict(started)
+        pages.sweep_started = start_sweep(graph.to_dict(), spec_of(choice), config.to_dict(),
+                                          params, trials=int(trials), sampler=sampler,
+                                          name=f"{graph.name} sweep", store=store)
         pages.sweep_id = None
         pages.notice = (f"Sweep started: {int(trials)} trial(s) of {', '.join(params)} on "
                         f"{data_choice(state, pages).label}.")
@@ -199,18 +197,17 @@ def sweep_launcher(state, pages: PagesState, store) -> None:
 
 
 def sweep_results(pages: PagesState, store, runs) -> None:
-    launch = sweeps.Launch(**pages.sweep_launch) if pages.sweep_launch else None
-    sweeps.reap()
-    if launch is not None and pages.sweep_id is None:
-        pages.sweep_id = launch.sweep_id()
-        failure = launch.failure()
-        if failure:
-            st.error(f"The sweep could not start: {failure}")
-            pages.sweep_launch = None
+    started = pages.sweep_started
+    if started is not None:  # the sweep this session started, until its process begins it
+        info = sweep_status(started, store)
+        if info["status"] == "queued":
+            st.fragment(_waiting_for(store, started), run_every=1.0)()
             return
-        if pages.sweep_id is None:
-            st.fragment(_waiting_for(launch), run_every=1.0)()
+        pages.sweep_started = None
+        if info["status"] == "failed" and not store.list_runs(sweep_id=started):
+            st.error(f"The sweep could not start: {info['reason']}")
             return
+        pages.sweep_id = started
     known = sorted({r.sweep_id for r in runs if r.sweep_id is not None} |
                    ({pages.sweep_id} if pages.sweep_id else set()), reverse=True)
     if not known:
@@ -220,9 +217,8 @@ def sweep_results(pages: PagesState, store, runs) -> None:
         st.session_state["runs.sweep.shown"] = known[0]
     sweep_id = st.selectbox("Sweep", known, key="runs.sweep.shown",
                             format_func=lambda i: f"sweep {i}: {store.sweep(i)['name']}")
-    info = store.sweep(sweep_id)
-    ours = launch is not None and launch.sweep_id() == sweep_id and pid_alive(launch.pid)
-    running = info["status"] == "running" and (ours or any(
+    info = sweep_status(sweep_id, store)  # a sweep whose process died is marked failed
+    running = info["status"] in ("queued", "running") and (info["pid"] is not None or any(
         r.status in ACTIVE for r in store.list_runs(sweep_id=sweep_id)))
     if running:  # new trials appear as they finish, without reloading the page
         st.fragment(lambda: trials_panel(store, sweep_id), run_every=2.0)()
@@ -230,9 +226,9 @@ def sweep_results(pages: PagesState, store, runs) -> None:
         trials_panel(store, sweep_id)
 
 
-def _waiting_for(launch: sweeps.Launch):
+def _waiting_for(store, sweep_id: int):
     def panel() -> None:
-        if launch.sweep_id() is not None or launch.failure():
+        if sweep_status(sweep_id, store)["status"] != "queued":
             st.rerun(scope="app")
         st.info("Starting the sweep: loading the data and building the model…")
 

@@ -1,0 +1,95 @@
+"""Sweeps in their own processes (runtime.start_sweep): the id comes back at once, the trials
+run in the sweep's process and land in the database; a sweep whose process fails, or dies, is
+recorded as failed with the reason in words; databases made before sweeps had those columns
+still open."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import time
+
+import pytest
+
+from layerloom.runtime import (RunStore, TrainError, start_sweep, sweep_status,
+                               wait_sweep)
+from layerloom.runtime.store import pid_alive
+
+TINY = {"epochs": 1, "num_threads": 1, "log_every": 5, "batch_size": 32}
+
+
+def iris_mlp(mlp):
+    return mlp(features=4, classes=3, hidden=8)
+
+
+def test_a_sweep_returns_its_id_at_once_and_runs_in_its_own_process(store, mlp):
+    began = time.monotonic()
+    sweep_id = start_sweep(iris_mlp(mlp), "iris", TINY, ["lr=1e-3:1e-1:log"], trials=2,
+                           sampler="grid", name="tiny", store=store)
+    assert time.monotonic() - began < 5  # no data loaded, no trial run in this process
+    info = store.sweep(sweep_id)
+    assert info["name"] == "tiny" and info["status"] in ("queued", "running")
+    assert info["spec"]["trials"] == 2 and info["spec"]["objective"] == "val_loss"
+    pid = info["pid"]
+    assert pid and pid != os.getpid()
+    assert store.list_runs(sweep_id=sweep_id) == [] or info["status"] == "running"
+
+    done = wait_sweep(sweep_id, timeout=120, store=store)
+    assert done["status"] == "completed" and done["reason"] is None and done["pid"] is None
+    runs = sorted(store.list_runs(sweep_id=sweep_id), key=lambda r: r.id)
+    assert len(runs) == 2 and all(r.status == "completed" for r in runs)
+    assert all(r.config["epochs"] == 1 for r in runs)
+    lrs = sorted(r.config["lr"] for r in runs)
+    assert lrs[0] != lrs[1] and all(1e-3 <= lr <= 1e-1 + 1e-12 for lr in lrs)
+    assert all(r.best_metric is not None for r in runs)
+    deadline = time.monotonic() + 30  # its process exits, and is reaped: no zombie is left
+    while os.path.exists(f"/proc/{pid}") and time.monotonic() < deadline:
+        sweep_status(sweep_id, store)
+        time.sleep(0.1)
+    assert not os.path.exists(f"/proc/{pid}") and not pid_alive(pid)
+
+
+def test_bad_settings_raise_before_any_process_starts(store, mlp):
+    with pytest.raises(TrainError, match="sampler must be one of grid, random, tpe"):
+        start_sweep(iris_mlp(mlp), "iris", TINY, ["lr=1e-3:1e-1"], trials=2, sampler="best",
+                    store=store)
+    with pytest.raises(TrainError, match="widht"):
+        start_sweep(iris_mlp(mlp), "iris", TINY, ["widht=1,2"], trials=2, store=store)
+    assert store._query("SELECT COUNT(*) FROM sweeps")[0][0] == 0
+
+
+def test_a_sweep_whose_process_fails_records_the_reason(store, mlp):
+    sweep_id = start_sweep(iris_mlp(mlp), "no-such-data", TINY, ["lr=1e-3:1e-1:log"],
+                           trials=2, store=store)
+    done = wait_sweep(sweep_id, timeout=60, store=store)
+    assert done["status"] == "failed" and done["pid"] is None
+    assert "no-such-data" in done["reason"]
+    assert store.list_runs(sweep_id=sweep_id) == []
+
+
+def test_a_sweep_whose_process_is_killed_is_marked_failed(store, mlp):
+    sweep_id = start_sweep(iris_mlp(mlp), "iris", TINY, ["lr=1e-3:1e-1:log"], trials=2,
+                           store=store)
+    os.kill(store.sweep(sweep_id)["pid"], signal.SIGKILL)
+    done = wait_sweep(sweep_id, timeout=30, store=store)
+    assert done["status"] == "failed"
+    assert done["reason"].startswith("its process was killed by SIGKILL")
+    assert sweep_status(sweep_id, store)["status"] == "failed"
+
+
+def test_an_older_database_gets_the_new_sweep_columns(tmp_path):
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:  # the sweeps table as schema version 1 made it
+        conn.executescript("CREATE TABLE sweeps (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+                           "name TEXT NOT NULL, spec TEXT NOT NULL, created REAL NOT NULL, "
+                           "status TEXT NOT NULL DEFAULT 'running');"
+                           "INSERT INTO sweeps (name, spec, created) VALUES ('old', '{}', 0);"
+                           "PRAGMA user_version=1;")
+    store = RunStore(path)
+    assert store.sweep(1) == {"id": 1, "name": "old", "spec": {}, "created": 0.0,
+                              "status": "running", "reason": None, "pid": None}
+    store.set_sweep_status(1, "failed", "lost")
+    assert store.sweep(1)["reason"] == "lost"
+    store.close()
+    assert RunStore(path).sweep(1)["status"] == "failed"  # opening again changes nothing
