@@ -77,6 +77,7 @@ def _curves(store: RunStore, run_id: int) -> dict[str, list]:
 def _dataset(spec: dict) -> dict:
     """What the run was trained on: the loaded dataset's description, normalisation,
     vocabulary and columns; the recorded spec alone when it cannot be loaded again."""
+    from .data.preprocessing import preprocessing
     from .runner import load_from_spec
 
     out: dict[str, Any] = {"name": str(spec.get("source", "unknown")),
@@ -87,8 +88,12 @@ def _dataset(spec: dict) -> dict:
         out["unavailable"] = str(exc)
         return out
     out.update(dataset.describe())
-    out["normalization"] = dataset.normalization
+    prep = preprocessing(dataset)  # the parameters the Results page's "Try it" uses too
+    out["normalization"] = prep["normalization"]
     out["vocab"] = dataset.vocab
     out["meta"] = {k: v for k, v in dataset.meta.items() if k in ("columns", "features",
                                                                   "target", "color")}
+    if prep.get("columns"):
+        out["meta"]["columns"] = prep["columns"]
+    out["preprocessing"] = prep
     return out

@@ -3,8 +3,9 @@
 The run's last checkpoint holds the trained weights; the model is rebuilt from the run's graph
 with the runtime's own ``prepare_model`` (so a trailing Softmax is handled exactly as in
 training) and its outputs read with the task's ``probabilities``. Raw inputs (an image in [0, 1],
-a table row in the file's units, a text) are normalised with the statistics the run's dataset
-fitted on its training split.
+a table row in the file's units, a text) are encoded and normalised with the parameters the run's
+dataset fitted on its training split, taken from ``runtime.data.preprocessing`` as the exported
+bundle's predict.py takes them (tests/export/test_export_predict_parity.py holds the two equal).
 """
 
 from __future__ import annotations
@@ -18,7 +19,10 @@ import torch
 
 from layerloom.graph import load_graph
 from layerloom.runtime import RunStore, TrainConfig, load_checkpoint, prepare_model
+from layerloom.runtime.runner import load_saved_dataset
 from layerloom.runtime.data import normalize, text
+from layerloom.runtime.data.csvfile import is_missing
+from layerloom.runtime.data.preprocessing import input_columns
 
 from .cache import dataset_of
 from .pagestate import DataChoice
@@ -47,7 +51,16 @@ def choice_of(spec: dict) -> DataChoice:
 
 
 def run_dataset(run):
+    """The dataset a run trained on: the copy saved with it (a Dataset handed over in memory,
+    as the bundle export reads it), else loaded again as the run recorded it."""
+    if run.dataset.get("saved"):
+        return _saved_dataset(str(run.dataset["saved"]))
     return dataset_of(choice_of(run.dataset))
+
+
+@st.cache_resource(max_entries=4, show_spinner="Loading the dataset…")
+def _saved_dataset(path: str):
+    return load_saved_dataset(path)
 
 
 @st.cache_resource(max_entries=4, show_spinner="Loading the trained model…")
@@ -120,7 +133,7 @@ def encode_row(values: dict, ds) -> np.ndarray:
     """One table row in the file's own terms (``{"age": "41", "city": "Oslo"}``) as the
     model's features: numbers as they are, a category as its one-hot columns (all zeros for a
     category unseen in training), a missing number as NaN (the mean, after normalising)."""
-    columns = ds.meta.get("columns") or [{"name": n, "kind": "numeric"} for n in row_names(ds)]
+    columns = input_columns(ds) or [{"name": n, "kind": "numeric"} for n in row_names(ds)]
     missing = [c["name"] for c in columns if c["name"] not in values]
     if missing:
         raise ValueError(f"the row has no column {missing[0]!r}; the model reads "
@@ -133,7 +146,7 @@ def encode_row(values: dict, ds) -> np.ndarray:
             out += [1.0 if text_value == c else 0.0 for c in column["categories"]]
             continue
         try:
-            out.append(float(text_value) if text_value else float("nan"))
+            out.append(float("nan") if is_missing(text_value) else float(text_value))
         except ValueError:
             raise ValueError(f"column {column['name']!r} holds numbers, got "
                              f"{text_value!r}") from None

@@ -113,12 +113,18 @@ def _preprocessing(ref: Reference, data: dict) -> dict:
     else:
         kind = "array"
     prep: dict = {"kind": kind}
+    given = data.get("preprocessing") or {}  # the runtime's own record, when there is one
     norm = data.get("normalization")
     if isinstance(norm, dict) and kind != "text":
         prep["normalization"] = norm
     if kind == "text" and data.get("vocab"):
         prep["vocab"] = list(data["vocab"])
-    columns = (data.get("meta") or {}).get("columns")
+        for key in ("token_pattern", "lowercase"):
+            if key in given:
+                prep[key] = given[key]
+    columns = given.get("columns") or (data.get("meta") or {}).get("columns")
     if kind == "tabular" and columns:
         prep["columns"] = columns
+        if given.get("missing") is not None:
+            prep["missing"] = list(given["missing"])
     return prep

@@ -20,7 +20,8 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
-WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")  # the tokeniser the model was trained with
+WORD = r"[^\W_]+(?:'[^\W_]+)*"  # the tokeniser the model was trained with (unless the manifest says)
+MISSING = ("", "na", "n/a", "nan", "null", "none", "?")  # cells that count as missing, lowercased
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -74,7 +75,10 @@ def read_image(path: Path, shape: tuple, prep: dict) -> np.ndarray:
     from PIL import Image
 
     channels, height, width = shape
+    from PIL import ImageOps
+
     with Image.open(path) as image:
+        image = ImageOps.exif_transpose(image)  # a photo's orientation, as the app reads it
         image = image.convert("L" if channels == 1 else "RGB")
         if image.size != (width, height):
             image = image.resize((width, height), Image.Resampling.BILINEAR)
@@ -91,7 +95,9 @@ def read_text(path: Path, shape: tuple, prep: dict) -> np.ndarray:
         ids = [int(v) for v in re.split(r"[\s,;]+", text.strip()) if v]
     else:
         index = {word: i for i, word in enumerate(vocab)}
-        ids = [index.get(token, 1) for token in WORD.findall(text.lower())]  # 1: <unk>
+        pattern = re.compile(prep.get("token_pattern") or WORD)
+        words = text.lower() if prep.get("lowercase", True) else text
+        ids = [index.get(token, 1) for token in pattern.findall(words)]  # 1: <unk>
     ids = ids[:length] + [0] * max(0, length - len(ids))  # 0: <pad>
     return np.asarray(ids, dtype=np.int64)
 
@@ -101,29 +107,40 @@ def read_row(path: Path, shape: tuple, prep: dict) -> np.ndarray:
     with path.open(newline="", encoding="utf-8") as f:
         rows = [row for row in csv.reader(f) if any(cell.strip() for cell in row)]
     columns = prep.get("columns")
-    if columns and rows and len(rows) >= 2:
-        header = [h.strip() for h in rows[0]]
+    missing = {m.lower() for m in prep.get("missing", MISSING)}
+    header = [h.strip() for h in rows[0]] if rows else []
+    if columns and len(rows) >= 2 and any(c["name"] in header for c in columns):
         row = dict(zip(header, (cell.strip() for cell in rows[1])))
+        absent = [c["name"] for c in columns if c["name"] not in row]
+        if absent:
+            raise SystemExit(f"error: {path}: the row has no column {absent[0]!r}; the model "
+                             f"reads {', '.join(c['name'] for c in columns)}")
         values: list[float] = []
         for column in columns:
-            cell = row.get(column["name"], "")
+            cell = row[column["name"]]
             if column.get("kind") == "categorical":
                 values += [1.0 if cell == c else 0.0 for c in column["categories"]]
             else:
-                values.append(_number(cell))
+                values.append(_number(cell, missing, column["name"]))
         return np.asarray(values, dtype=np.float64).reshape(shape)
     for row in rows:
         try:
-            numbers = [_number(cell) for cell in row]
-        except ValueError:
+            numbers = [_number(cell, missing) for cell in row]
+        except SystemExit:
             continue  # a header
         return np.asarray(numbers[:shape[0]], dtype=np.float64).reshape(shape)
     raise SystemExit(f"error: {path}: no row of numbers found")
 
 
-def _number(cell: str) -> float:
+def _number(cell: str, missing=MISSING, column: str | None = None) -> float:
     cell = cell.strip()
-    return math.nan if cell in ("", "NA", "NaN", "nan", "?") else float(cell)
+    if cell.lower() in missing:
+        return math.nan
+    try:
+        return float(cell)
+    except ValueError:
+        where = f"column {column!r} holds numbers, got" if column else "not a number:"
+        raise SystemExit(f"error: {where} {cell!r}") from None
 
 
 def normalize(x: np.ndarray, norm: dict | None, kind: str) -> np.ndarray:

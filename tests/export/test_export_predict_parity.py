@@ -1,0 +1,155 @@
+"""The Results page's "Try it" and the bundle's standalone predict.py give the same answer.
+
+For each kind of input (a 28×28 grayscale picture, a CSV row, a text) a tiny run is trained
+through the runtime, exported as a bundle, and the bundle's predict.py run on a file in a
+subprocess that cannot import LayerLoom; the Results page's helpers (``ui/predict.py``) read the
+same raw input, and the two probability vectors must agree.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from layerloom.graph.templates import load_template
+
+from .conftest import run_without_layerloom
+
+pytest.importorskip("streamlit")
+
+PREDICT = """
+    import runpy, sys
+    sys.argv = ["predict.py", *sys.argv[1:]]
+    runpy.run_path("predict.py", run_name="__main__")
+"""
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("LAYERLOOM_HOME", str(tmp_path / "home"))
+    return tmp_path
+
+
+def trained_bundle(tmp_path, template: str, dataset, **config):
+    """Train ``template`` for one epoch, export its bundle; the store, run and bundle folder."""
+    from layerloom.runtime import RunStore, TrainConfig, train
+    from layerloom.runtime.export import export_run
+
+    store = RunStore(tmp_path / "runs.db")
+    result = train(load_template(template), dataset,
+                   TrainConfig(epochs=1, seed=0, num_threads=2, **config), store=store)
+    path = tmp_path / "model.zip"
+    export_run(result.run_id, "bundle", path, store)
+    folder = tmp_path / "bundle"
+    with zipfile.ZipFile(path) as archive:
+        archive.extractall(folder)
+    return store, store.get(result.run_id), folder
+
+
+def bundle_predict(folder, input_file, classes) -> np.ndarray:
+    done = run_without_layerloom(PREDICT, folder, str(input_file), "--top", "1000")
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    probs = out["probabilities"]
+    assert out["prediction"] == max(probs, key=probs.get)
+    return np.array([probs[c] for c in classes])
+
+
+def page_model(store, run):
+    from layerloom.ui import predict
+
+    return predict.trained(store, run)
+
+
+def assert_same(page: np.ndarray, bundle: np.ndarray) -> None:
+    # predict.py prints probabilities rounded to 6 decimals
+    np.testing.assert_allclose(bundle, page, atol=1e-5, rtol=0)
+    assert int(np.argmax(bundle)) == int(np.argmax(page))
+    assert abs(page.sum() - 1.0) < 1e-5
+
+
+def small_mnist():
+    """600 training digits of mnist-5k, handed over in memory (the run saves a copy), with
+    the normalisation fitted on those 600: not what loading mnist-5k again would fit."""
+    import dataclasses
+
+    import torch
+
+    from layerloom.runtime.data import load_dataset, normalize
+    from layerloom.ui import predict
+
+    full = load_dataset("mnist-5k")
+    raw = {part: predict.shown(getattr(full, f"x_{part}")[:n], full)
+           for part, n in (("train", 600), ("val", 100), ("test", 100))}
+    norm = normalize.fit(raw["train"], "channel", scale=255.0)
+    parts = {f"x_{part}": torch.from_numpy(normalize.apply(x, norm)) for part, x in raw.items()}
+    parts.update({f"y_{part}": getattr(full, f"y_{part}")[:len(raw[part])] for part in raw})
+    return dataclasses.replace(full, normalization=norm, **parts), full
+
+
+def test_image_predictions_agree(home):
+    from layerloom.ui import images, predict
+
+    small, full = small_mnist()
+    store, run, folder = trained_bundle(home, "seed-cnn", small, batch_size=64)
+    model = page_model(store, run)
+    ds = model.dataset
+    assert ds.normalization == small.normalization != full.normalization  # the saved copy's
+    digit = predict.shown(ds.x_test[:1], ds)[0, 0]  # [28, 28] in [0, 1]
+    pixels = (digit * 255 + 0.5).clip(0, 255).astype(np.uint8)
+    cases = {"digit.png": Image.fromarray(pixels),  # the model's own size, grayscale
+             # RGB and twice the size: converted to gray and resized on both sides
+             "big.png": Image.fromarray(np.repeat(pixels[:, :, None], 3, axis=2)).resize(
+                 (56, 56), Image.NEAREST)}
+    for name, image in cases.items():
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        (home / name).write_bytes(buffer.getvalue())
+        raw = images.from_upload(buffer.getvalue(), ds.input_shape)
+        page = model.probabilities(predict.from_raw(raw[None], ds))[0]
+        assert_same(page, bundle_predict(folder, home / name, ds.classes))
+
+
+def test_table_row_predictions_agree(home):
+    import pandas as pd
+
+    from layerloom.ui import predict
+
+    store, run, folder = trained_bundle(home, "mlp-tabular", "iris", batch_size=16)
+    model = page_model(store, run)
+    ds = model.dataset
+    names = predict.row_names(ds)
+    assert names[0] == "sepal length (cm)"
+    # a row in the file's units, columns in another order, with the target beside them
+    row = {names[3]: "0.2", "species": "setosa", names[1]: "3.1", names[0]: "5.0",
+           names[2]: " 1.6 "}
+    csv_file = home / "row.csv"
+    pd.DataFrame([row]).to_csv(csv_file, index=False)
+    # read as the page reads an uploaded CSV row
+    frame = pd.read_csv(io.BytesIO(csv_file.read_bytes()), dtype=str, keep_default_na=False)
+    features = predict.encode_row(frame.iloc[0].to_dict(), ds)
+    np.testing.assert_allclose(features, [5.0, 3.1, 1.6, 0.2])
+    page = model.probabilities(predict.from_raw(features[None], ds))[0]
+    assert_same(page, bundle_predict(folder, csv_file, ds.classes))
+
+
+def test_text_predictions_agree(home):
+    from layerloom.runtime import dataset_spec
+    from layerloom.ui import predict
+
+    spec = dataset_spec("text-sentiment", n_samples=300, length=32)
+    store, run, folder = trained_bundle(home, "transformer-text", spec, batch_size=32)
+    model = page_model(store, run)
+    ds = model.dataset
+    words = "A wonderful, moving film -- I'd see it AGAIN! Zzzunknownword"
+    text_file = home / "review.txt"
+    text_file.write_text(words, encoding="utf-8")
+    ids = predict.from_text(words, ds)
+    assert ids.shape == (1, 32) and int(ids[0, -1]) == 0  # padded
+    page = model.probabilities(ids)[0]
+    assert_same(page, bundle_predict(folder, text_file, ds.classes))
