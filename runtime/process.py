@@ -108,13 +108,20 @@ def wait(run_id: int, timeout: float | None = None, store: RunStore | None = Non
     """Block until the run is no longer queued or running; its row. TimeoutError after
     ``timeout`` seconds."""
     store = store or RunStore()
+    return _until_done(lambda: run_status(run_id, store), lambda run: run.status, ACTIVE,
+                       f"run {run_id}", timeout, interval)
+
+
+def _until_done(read, status_of, active, what: str, timeout: float | None, interval: float):
+    """``read()`` every ``interval`` seconds until ``status_of`` its result is not in
+    ``active``; that result. TimeoutError naming ``what`` after ``timeout`` seconds."""
     deadline = None if timeout is None else time.monotonic() + timeout
     while True:
-        run = run_status(run_id, store)
-        if run.status not in ACTIVE:
-            return run
+        row = read()
+        if status_of(row) not in active:
+            return row
         if deadline is not None and time.monotonic() > deadline:
-            raise TimeoutError(f"run {run_id} is still {run.status} after {timeout:g} s")
+            raise TimeoutError(f"{what} is still {status_of(row)} after {timeout:g} s")
         time.sleep(interval)
 
 
@@ -250,14 +257,8 @@ def wait_sweep(sweep_id: int, timeout: float | None = None, store: RunStore | No
     """Block until the sweep is no longer queued or running; its row. TimeoutError after
     ``timeout`` seconds."""
     store = store or RunStore()
-    deadline = None if timeout is None else time.monotonic() + timeout
-    while True:
-        info = sweep_status(sweep_id, store)
-        if info["status"] not in SWEEP_ACTIVE:
-            return info
-        if deadline is not None and time.monotonic() > deadline:
-            raise TimeoutError(f"sweep {sweep_id} is still {info['status']} after {timeout:g} s")
-        time.sleep(interval)
+    return _until_done(lambda: sweep_status(sweep_id, store), lambda info: info["status"],
+                       SWEEP_ACTIVE, f"sweep {sweep_id}", timeout, interval)
 
 
 def reap_sweeps() -> None:

@@ -9,8 +9,9 @@ figure changed (``benchmarks/ui_live_bench.py`` measures what watching a run cos
 
     live_charts([{"key": "loss", **charts.curves_spec(rows, "loss")}], key="live.7")
 
-The frontend (``frontend/src``: plain ES modules and the plotly.js basic bundle, no React) is
-built into ``frontend/build`` (committed, so users need no Node; ``make frontend`` rebuilds it).
+The frontend is ``frontend/src``, served as it is: plain ES modules (``main.js``, the pure
+helpers in ``layout.js``, tested with ``node --test``) and the plotly.js basic bundle, vendored
+from npm and committed so that users need no Node (``make frontend`` vendors it again).
 This module imports only Streamlit.
 """
 
@@ -23,8 +24,8 @@ import streamlit.components.v1 as components
 
 __all__ = ["live_charts"]
 
-_BUILD_DIR = Path(__file__).resolve().parent / "frontend" / "build"
-_component = components.declare_component("layerloom_livechart", path=str(_BUILD_DIR))
+_STATIC_DIR = Path(__file__).resolve().parent / "frontend" / "src"
+_component = components.declare_component("layerloom_livechart", path=str(_STATIC_DIR))
 
 
 def live_charts(figures: Sequence[Mapping], *, key: str) -> None:
