@@ -39,6 +39,7 @@ _EXPORTS = {
     "start_run": "process", "stop_run": "process", "pause_run": "process",
     "resume_run": "process", "run_status": "process", "wait": "process", "kill_run": "process",
     "start_sweep": "process", "sweep_status": "process", "wait_sweep": "process",
+    "stop_sweep": "process",
     "RunStore": "store", "Run": "store", "Metric": "store", "home": "store",
     "default_db": "store",
     # evaluation, search

@@ -12,8 +12,8 @@ which the run reads at most twice a second and honours at the next batch boundar
 
 A sweep (:func:`start_sweep`) is ``python -m layerloom.runtime.sweep_worker SWEEP_ID --db PATH``:
 its row is recorded first (status ``queued``, so its id is known at once), the process runs the
-trials one after another as runs tagged with the sweep's id, and its end — completed, or failed
-with the reason — is written to the sweep's row.
+trials one after another as runs tagged with the sweep's id, and its end — completed, stopped
+(:func:`stop_sweep`) or failed, with the reason — is written to the sweep's row.
 """
 
 from __future__ import annotations
@@ -250,6 +250,24 @@ def sweep_status(sweep_id: int, store: RunStore | None = None) -> dict:
                                                                run.resumable), pid=None)
         info = store.sweep(sweep_id)
     return info
+
+
+def stop_sweep(sweep_id: int, store: RunStore | None = None) -> dict:
+    """Ask a sweep to stop: no new trial starts, the trial training now stops at its next
+    batch boundary as :func:`stop_run` stops a run (it ends ``stopped``, its results so far
+    kept), and the sweep ends with status ``stopped`` and a reason in words. Its row. A sweep
+    that is not queued or running raises TrainError naming its status."""
+    store = store or RunStore()
+    info = sweep_status(sweep_id, store)
+    if info["status"] not in SWEEP_ACTIVE:
+        raise TrainError(f"sweep {sweep_id} is {info['status']}, not running: nothing to stop")
+    # The sweep's flag first, then its active trials: a trial recorded after this reading of
+    # the runs sees the flag when its sweep checks it (runtime.search.sweep), so none escapes.
+    store.update_sweep(sweep_id, control="stop")
+    for run in store.list_runs(sweep_id=sweep_id):
+        if run.status in ACTIVE:
+            store.request(run.id, "stop")
+    return store.sweep(sweep_id)
 
 
 def wait_sweep(sweep_id: int, timeout: float | None = None, store: RunStore | None = None,

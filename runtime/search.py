@@ -217,6 +217,8 @@ class SweepResult:
     objective: str
     direction: str  # minimize | maximize
     params: list[str] = field(default_factory=list)
+    status: str = "completed"  # or "stopped" (runtime.stop_sweep)
+    reason: str | None = None  # why it stopped, in words
 
     def table(self) -> str:
         """The results as an aligned text table, best first."""
@@ -253,7 +255,11 @@ def sweep(graph, dataset, config: TrainConfig | Mapping | None = None,
     run recorded in ``store``; the objective is the config's ``monitor`` (val_loss by default)
     at its best epoch. A trial that fails (NaN, a variable that breaks the design) is recorded
     as failed and the sweep goes on. ``sweep_id``: a sweep already recorded (by
-    ``runtime.start_sweep``) to run under, instead of recording a new one."""
+    ``runtime.start_sweep``) to run under, instead of recording a new one.
+
+    A stop request (``runtime.stop_sweep``, the sweep row's ``control``) is read between
+    trials: no new trial starts, the trial it caught training ends ``stopped`` (pruned for
+    Optuna, never a completed value) and the sweep ends ``stopped`` with the reason."""
     import optuna
 
     info = sweep_spec(graph, dataset, config, params, trials=trials, sampler=sampler,
@@ -280,7 +286,13 @@ def sweep(graph, dataset, config: TrainConfig | Mapping | None = None,
             ds, store.root / "sweeps" / str(sweep_id) / DATASET_NAME))}
     rows: list[dict] = []
 
+    def stop_asked() -> bool:
+        return store.sweep(sweep_id).get("control") == "stop"
+
     def objective(trial) -> float:
+        if stop_asked():  # asked between the last trial's end and this one's start
+            trial.study.stop()
+            raise optuna.TrialPruned("the sweep was stopped before this trial began")
         chosen = {p.name: p.suggest(trial) for p in plist}
         cfg_changes = {k: v for k, v in chosen.items() if names[k] == "config"}
         var_changes = {**(variables or {}),
@@ -297,6 +309,8 @@ def sweep(graph, dataset, config: TrainConfig | Mapping | None = None,
         run_id = store.create_run(f"{graph.name} #{trial.number}", graph.to_dict(), spec,
                                   trial_config.to_dict(), var_changes, sweep_id)
         row["run_id"] = run_id
+        if stop_asked():  # asked while this run was recorded: it stops at its first batch
+            store.request(run_id, "stop")
         try:
             result = execute_run(store, run_id, dataset=ds, callback=callback)
         except (TrainError, GraphError, DataError, ConfigError) as exc:
@@ -304,15 +318,37 @@ def sweep(graph, dataset, config: TrainConfig | Mapping | None = None,
             return float("nan")
         row["status"] = result.status
         row["value"] = result.best.get("value")
+        if result.status != "completed":  # stopped mid-training: its best so far is no result
+            raise optuna.TrialPruned(f"run {run_id} was {result.status} during training")
         return row["value"] if row["value"] is not None else float("nan")
+
+    def between_trials(study, _trial) -> None:
+        if stop_asked():
+            study.stop()
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(direction=direction, sampler=chooser)
-    study.optimize(objective, n_trials=trials, catch=())
-    store.set_sweep_status(sweep_id, "completed")
-    scored = [r for r in rows if r["value"] is not None and math.isfinite(r["value"])]
+    study.optimize(objective, n_trials=trials, catch=(), callbacks=[between_trials])
+    status, reason = "completed", None
+    if stop_asked():
+        status, reason = "stopped", stopped_reason(rows, trials)
+    store.update_sweep(sweep_id, status=status, reason=reason, control=None)
+    scored = [r for r in rows if r["status"] == "completed" and r["value"] is not None
+              and math.isfinite(r["value"])]
     best = min(scored, key=lambda r: _sort_key(r, direction)) if scored else None
-    return SweepResult(sweep_id, rows, best, config.monitor, direction, [p.name for p in plist])
+    return SweepResult(sweep_id, rows, best, config.monitor, direction, [p.name for p in plist],
+                       status, reason)
+
+
+def stopped_reason(rows: list[dict], trials: int) -> str:
+    """Why a stopped sweep ended, in words: how many trials finished, and the one it stopped."""
+    cut = [r for r in rows if r["status"] == "stopped"]
+    done = len(rows) - len(cut)
+    text = f"stopped by the user after {done} of {trials} trial{'s' * (trials != 1)}"
+    if cut:
+        text += (f"; trial {cut[0]['trial'] + 1} (run {cut[0]['run_id']}) was stopped during "
+                 f"training, its results so far kept")
+    return text
 
 
 def sweep_spec(graph, dataset, config: TrainConfig | Mapping | None,

@@ -34,7 +34,7 @@ from .events import Event
 
 STATUSES = ("queued", "running", "paused", "stopped", "completed", "failed")
 ACTIVE = ("queued", "running")
-SCHEMA_VERSION = 2  # 2: sweeps.reason, sweeps.pid (added to older databases on open)
+SCHEMA_VERSION = 3  # 2: sweeps.reason, sweeps.pid; 3: sweeps.control (added to older databases on open)
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -81,13 +81,15 @@ CREATE TABLE IF NOT EXISTS sweeps (
     name TEXT NOT NULL,
     spec TEXT NOT NULL,             -- params, sampler, trials, objective
     created REAL NOT NULL,
-    status TEXT NOT NULL DEFAULT 'running',  -- queued | running | completed | failed
-    reason TEXT,                    -- why it failed, in words
-    pid INTEGER                     -- its own process (runtime.start_sweep), while it runs
+    status TEXT NOT NULL DEFAULT 'running',  -- queued | running | completed | stopped | failed
+    reason TEXT,                    -- why it failed or stopped, in words
+    pid INTEGER,                    -- its own process (runtime.start_sweep), while it runs
+    control TEXT                    -- a pending request to the sweep's process: stop
 );
 """
 # columns added after version 1, for databases created before them: (table, column, type)
-ADDED_COLUMNS = (("sweeps", "reason", "TEXT"), ("sweeps", "pid", "INTEGER"))
+ADDED_COLUMNS = (("sweeps", "reason", "TEXT"), ("sweeps", "pid", "INTEGER"),
+                 ("sweeps", "control", "TEXT"))
 
 
 def home() -> Path:
@@ -372,8 +374,8 @@ class RunStore:
         self.update_sweep(sweep_id, status=status, reason=reason)
 
     def update_sweep(self, sweep_id: int, **fields: Any) -> None:
-        """Set some of a sweep's columns (name, spec, status, reason, pid)."""
-        unknown = set(fields) - {"name", "spec", "status", "reason", "pid"}
+        """Set some of a sweep's columns (name, spec, status, reason, pid, control)."""
+        unknown = set(fields) - {"name", "spec", "status", "reason", "pid", "control"}
         if unknown:
             raise ValueError(f"no sweep column(s) {', '.join(sorted(unknown))}")
         if "spec" in fields:

@@ -2,8 +2,8 @@
 
 Started by ``process.start_sweep``, which recorded the sweep (its settings, graph and data in
 the row's spec). Runs ``search.sweep`` under that id; each trial is a run in the database.
-Exit code 0 when the sweep completed, 1 when it failed (the reason is in the sweep's row),
-2 when the sweep cannot be found.
+Exit code 0 when the sweep completed or was stopped (``runtime.stop_sweep``), 1 when it
+failed (the reason is in the sweep's row), 2 when the sweep cannot be found.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Sweeps in their own processes (runtime.start_sweep): the id comes back at once, the trials
 run in the sweep's process and land in the database; a sweep whose process fails, or dies, is
-recorded as failed with the reason in words; databases made before sweeps had those columns
-still open."""
+recorded as failed with the reason in words; a sweep can be stopped (runtime.stop_sweep): no new
+trial starts, the trial training stops as a stopped run, and the sweep ends stopped with the
+reason; databases made before sweeps had those columns still open."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ import time
 
 import pytest
 
-from layerloom.runtime import (RunStore, TrainError, start_sweep, sweep_status,
-                               wait_sweep)
+from layerloom.runtime import (RunStore, TrainError, start_sweep, stop_sweep, sweep,
+                               sweep_status, wait_sweep)
 from layerloom.runtime.store import pid_alive
 
 TINY = {"epochs": 1, "num_threads": 1, "log_every": 5, "batch_size": 32}
@@ -88,8 +89,69 @@ def test_an_older_database_gets_the_new_sweep_columns(tmp_path):
                            "PRAGMA user_version=1;")
     store = RunStore(path)
     assert store.sweep(1) == {"id": 1, "name": "old", "spec": {}, "created": 0.0,
-                              "status": "running", "reason": None, "pid": None}
+                              "status": "running", "reason": None, "pid": None,
+                              "control": None}
     store.set_sweep_status(1, "failed", "lost")
     assert store.sweep(1)["reason"] == "lost"
     store.close()
     assert RunStore(path).sweep(1)["status"] == "failed"  # opening again changes nothing
+
+
+def test_stopping_a_sweep_stops_its_trial_and_starts_no_other(store, mlp):
+    slow = {**TINY, "epochs": 3000}  # far longer than the test waits: it is stopped
+    sweep_id = start_sweep(iris_mlp(mlp), "iris", slow, ["lr=1e-3:1e-1:log"], trials=4,
+                           store=store)
+    deadline = time.monotonic() + 60
+    while not any(r.status == "running" and (r.progress or {}).get("step")
+                  for r in store.list_runs(sweep_id=sweep_id)):
+        assert time.monotonic() < deadline, "the first trial did not start training"
+        time.sleep(0.2)
+    asked = stop_sweep(sweep_id, store)
+    assert asked["control"] == "stop" and asked["status"] == "running"
+    done = wait_sweep(sweep_id, timeout=60, store=store)
+    runs = store.list_runs(sweep_id=sweep_id)
+    assert done["status"] == "stopped" and done["pid"] is None and done["control"] is None
+    assert done["reason"] == (f"stopped by the user after 0 of 4 trials; trial 1 (run "
+                              f"{runs[0].id}) was stopped during training, its results so far "
+                              f"kept")
+    assert len(runs) == 1 and runs[0].status == "stopped"  # no new trial started
+    assert runs[0].checkpoint and runs[0].final_metrics  # it checkpointed and was evaluated
+    with pytest.raises(TrainError, match=f"sweep {sweep_id} is stopped, not running: "
+                                         f"nothing to stop"):
+        stop_sweep(sweep_id, store)
+
+
+def test_a_sweep_stopped_between_trials_keeps_its_finished_trials_as_results(store, mlp):
+    """In this process: the stop comes while trial 2 trains; trial 1 stays the best, trial 2
+    is stopped (pruned for Optuna, not scored) and trials 3 and 4 never start."""
+    def callback(event):
+        runs = store.list_runs()
+        if len(runs) == 2 and store.sweep(runs[0].sweep_id)["control"] is None:
+            stop_sweep(runs[0].sweep_id, store)
+
+    result = sweep(iris_mlp(mlp), "iris", {**TINY, "epochs": 40}, ["lr=1e-3:1e-1:log"],
+                   trials=4, store=store, callback=callback)
+    first, second = sorted(store.list_runs(), key=lambda r: r.id)
+    assert result.status == "stopped" and [r["status"] for r in result.rows] == [
+        "completed", "stopped"]
+    assert result.reason == (f"stopped by the user after 1 of 4 trials; trial 2 (run "
+                             f"{second.id}) was stopped during training, its results so far "
+                             f"kept")
+    assert result.best["run_id"] == first.id and first.status == "completed"
+    assert second.status == "stopped"
+    info = store.sweep(result.sweep_id)
+    assert (info["status"], info["reason"], info["control"]) == ("stopped", result.reason, None)
+    lines = result.table().splitlines()
+    assert lines[1].split()[:3] == ["0", str(first.id), "completed"]
+    assert lines[2].split()[:3] == ["1", str(second.id), "stopped"]
+    with pytest.raises(TrainError, match=f"sweep {result.sweep_id} is stopped, not running"):
+        stop_sweep(result.sweep_id, store)
+
+
+def test_stopping_a_finished_sweep_names_its_status(store, mlp):
+    result = sweep(iris_mlp(mlp), "iris", TINY, ["lr=1e-3:1e-1:log"], trials=1, store=store)
+    assert result.status == "completed" and result.reason is None
+    with pytest.raises(TrainError, match=f"sweep {result.sweep_id} is completed, not running: "
+                                         f"nothing to stop"):
+        stop_sweep(result.sweep_id, store)
+    assert store.sweep(result.sweep_id)["control"] is None

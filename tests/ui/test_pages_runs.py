@@ -1,6 +1,6 @@
 """Runs page (ui/pages/runs.py) with AppTest: the table of runs, overlaid curves, opening a
 run's design in the designer, and a sweep launched in its own process with its trials as a table
-and a parallel-coordinates plot."""
+and a parallel-coordinates plot, and stopped with its Stop sweep button."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from layerloom.graph.templates import load_template
-from layerloom.runtime import RunStore, train
+from layerloom.runtime import RunStore, start_sweep, train, wait_sweep
 from layerloom.ui.pages.runs import default_params, parse_rows
 
 TIMEOUT = 60
@@ -150,3 +150,32 @@ def test_a_sweep_runs_in_its_own_process_and_fills_its_table(home):
     runs = RunStore().list_runs()
     assert {r.sweep_id for r in runs} == {at.session_state.app.pages["runs"].sweep_id}
     assert all(r.config["epochs"] == 1 for r in runs)
+
+
+@pytest.mark.slow  # a sweep process and one trial, stopped
+def test_a_running_sweep_is_stopped_by_its_button(home):
+    store = RunStore()
+    sweep_id = start_sweep(load_template("mlp-tabular"), "iris",
+                           {"epochs": 3000, "num_threads": 1}, ["lr=1e-3:1e-1:log"], trials=4,
+                           store=store)
+    deadline = time.monotonic() + 60
+    while not any(r.status == "running" for r in store.list_runs(sweep_id=sweep_id)):
+        assert time.monotonic() < deadline, "the sweep's first trial did not start"
+        time.sleep(0.2)
+    at = page()
+    assert at.selectbox(key="runs.sweep.shown").value == sweep_id
+    at.button(key="runs.sweep.stop").click().run()
+    assert not at.exception and not at.error
+    assert values(at.info)[0] == (f"Sweep {sweep_id} will stop: no new trial starts, and the "
+                                  f"trial training now stops after its batch, keeping its "
+                                  f"results so far.")
+    done = wait_sweep(sweep_id, timeout=60, store=store)
+    assert done["status"] == "stopped"
+    at.run()
+    assert all(b.key != "runs.sweep.stop" for b in at.button)  # no longer running
+    run_id = store.list_runs(sweep_id=sweep_id)[0].id
+    assert f"The sweep was {done['reason']}." in values(at.caption)
+    assert done["reason"].startswith("stopped by the user after 0 of 4 trials")
+    trials = next(d.value for d in at.dataframe if "val_loss" in d.value.columns)
+    assert list(trials["run"]) == [run_id] and list(trials["status"]) == ["stopped"]
+    assert trials["val_loss"].isna().all()  # a stopped trial is not scored

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from layerloom.graph import load_graph
-from layerloom.runtime import TrainConfig, parse_param, start_sweep, sweep_status
+from layerloom.runtime import TrainConfig, parse_param, start_sweep, stop_sweep, sweep_status
 from layerloom.runtime.config import FIELD_NAMES
 from layerloom.runtime.store import ACTIVE
 
@@ -19,7 +19,7 @@ from ..errors import friendly, shown_errors
 from ..forms import seed
 from ..pagestate import PagesState, pages_of
 from .common import config_line, run_label, show_notice
-from .train import data_choice, ready, spec_of
+from .train import act, data_choice, ready, spec_of
 
 CURVES = {"validation loss": ("val", "loss"), "validation accuracy": ("val", "accuracy"),
           "validation MAE": ("val", "mae"), "training loss (per epoch)": ("train", "loss"),
@@ -221,6 +221,12 @@ def sweep_results(pages: PagesState, store, runs) -> None:
     running = info["status"] in ("queued", "running") and (info["pid"] is not None or any(
         r.status in ACTIVE for r in store.list_runs(sweep_id=sweep_id)))
     if running:  # new trials appear as they finish, without reloading the page
+        asked = info.get("control") == "stop"
+        if st.button("Stopping…" if asked else "Stop sweep", key="runs.sweep.stop",
+                     disabled=asked):
+            act(lambda: stop_sweep(sweep_id, store), pages,
+                f"Sweep {sweep_id} will stop: no new trial starts, and the trial training now "
+                f"stops after its batch, keeping its results so far.")
         st.fragment(lambda: trials_panel(store, sweep_id), run_every=2.0)()
     else:
         trials_panel(store, sweep_id)
@@ -236,7 +242,8 @@ def _waiting_for(store, sweep_id: int):
 
 
 def trials(store, sweep_id: int) -> tuple[pd.DataFrame, str]:
-    """The sweep's trials: run, status, each swept setting, and the objective."""
+    """The sweep's trials: run, status, each swept setting, and the objective (completed
+    trials only: a stopped trial's best so far is on its run, not scored here)."""
     info = store.sweep(sweep_id)
     spec = info["spec"]
     names = [p["name"] for p in spec.get("params", [])]
@@ -246,8 +253,9 @@ def trials(store, sweep_id: int) -> tuple[pd.DataFrame, str]:
         row = {"run": run.id, "status": run.status}
         for name in names:
             row[name] = run.config.get(name, (run.variables or {}).get(name))
-        value = run.best_metric
-        row[objective] = value if value is not None and math.isfinite(value) else None
+        value = run.best_metric  # a trial stopped mid-training has no result (Optuna: pruned)
+        row[objective] = (value if run.status == "completed" and value is not None
+                          and math.isfinite(value) else None)
         out.append(row)
     return pd.DataFrame(out, columns=["run", "status", *names, objective]), objective
 
@@ -259,6 +267,9 @@ def trials_panel(store, sweep_id: int) -> None:
     st.caption(f"{info['status']} · {len(frame)} of {info['spec'].get('trials', '?')} trial(s) "
                f"started, {done} scored · objective {objective} "
                f"({info['spec'].get('direction', '')})")
+    if info.get("reason") and info["status"] in ("stopped", "failed"):
+        st.caption(f"The sweep was {info['reason']}." if info["status"] == "stopped"
+                   else f"The sweep failed: {info['reason']}")
     if frame.empty:
         return
     ascending = info["spec"].get("direction", "minimize") == "minimize"
