@@ -170,7 +170,8 @@ def parse_param(text: str) -> Param:
     name, sep, spec = text.partition("=")
     name, spec = name.strip(), spec.strip()
     if not sep or not name or not spec:
-        raise TrainError(f"--param expects NAME=LOW:HIGH[:log] or NAME=A,B,C, got {text!r}")
+        raise TrainError(f"a swept setting is NAME=LOW:HIGH[:log] or NAME=A,B,C (for example "
+                         f"lr=1e-4:1e-1:log or batch_size=16,32,64), got {text!r}")
     if ":" in spec:
         parts = spec.split(":")
         flags = [p.strip().lower() for p in parts[2:]]

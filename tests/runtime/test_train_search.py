@@ -43,7 +43,8 @@ def test_param_specs(text, param):
 
 
 @pytest.mark.parametrize("text, message", [
-    ("lr", r"--param expects NAME=LOW:HIGH\[:log\] or NAME=A,B,C, got 'lr'"),
+    ("lr", r"a swept setting is NAME=LOW:HIGH\[:log\] or NAME=A,B,C \(for example "
+           r"lr=1e-4:1e-1:log or batch_size=16,32,64\), got 'lr'"),
     ("lr=1:0.1", r"--param lr: the range needs low < high, got 1:0.1"),
     ("lr=0:1:log", r"--param lr: a log range needs low > 0"),
     ("lr=a:b", r"--param lr: 'a':'b' is not a range of numbers"),
