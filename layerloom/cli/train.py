@@ -524,11 +524,14 @@ def cmd_sweep(args) -> int:
                            sampler=args.sampler, store=_store(args),
                            variables=_variables(args) or None)
         if args.json:
-            print(json.dumps({"sweep_id": result.sweep_id, "objective": result.objective,
+            print(json.dumps({"sweep_id": result.sweep_id, "status": result.status,
+                              "reason": result.reason, "objective": result.objective,
                               "direction": result.direction, "best": result.best,
                               "trials": result.rows}, default=str))
             return 0
         print(result.table())
+        if result.status != "completed":
+            print(f"\nsweep {result.sweep_id} {result.status}: {result.reason or 'no reason given'}")
         if result.best:
             chosen = ", ".join(f"{p}={result.best[p]}" for p in result.params)
             print(f"\nbest: {chosen} ({result.objective} {_fmt(result.best['value'])}, run "

@@ -104,6 +104,13 @@ def test_sweep_and_lr_find(graph_file, capsys):
     out = capsys.readouterr().out
     assert out.splitlines()[0].split() == ["trial", "run_id", "status", "lr", "val_loss"]
     assert "best: lr=" in out
+    assert main(["sweep", graph_file, *DATA, "--epochs", "1", "--param", "lr=0.001,0.03",
+                 "--trials", "2", "--sampler", "grid", "--json"]) == 0
+    swept = json.loads(capsys.readouterr().out)
+    assert (swept["status"], swept["reason"], swept["objective"]) == ("completed", None,
+                                                                      "val_loss")
+    assert sorted(t["lr"] for t in swept["trials"]) == [0.001, 0.03]
+    assert swept["best"]["value"] == min(t["value"] for t in swept["trials"])
     assert main(["lr-find", graph_file, *DATA, "--steps", "40", "--json"]) == 0
     found = json.loads(capsys.readouterr().out)
     assert len(found["lrs"]) <= 40 and found["suggestion"] > 0
