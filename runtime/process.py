@@ -42,17 +42,18 @@ SWEEP_ACTIVE = ("queued", "running")
 
 def start_run(graph, dataset, config=None, *, name: str | None = None,
               variables: Mapping[str, Any] | None = None, store: RunStore | None = None,
-              sweep_id: int | None = None) -> int:
+              sweep_id: int | None = None, project: str | None = None) -> int:
     """Record a run and start its process; its id. An invalid graph or config raises here
     (GraphError, ConfigError), before any process starts; anything found later — the data
-    not fitting the design, a NaN — is recorded as the run's failure."""
+    not fitting the design, a NaN — is recorded as the run's failure. ``project`` records the
+    designer project that started it (``RunStore.list_runs(project=...)`` finds it again)."""
     store = store or RunStore()
     graph = as_graph(graph)
     validate(graph, variables).raise_if_invalid()
     config = as_config(config)
     spec = dataset_spec(dataset)
     run_id = store.create_run(name or graph.name, graph.to_dict(), spec, config.to_dict(),
-                              dict(variables or {}), sweep_id)
+                              dict(variables or {}), sweep_id, project=project)
     if hasattr(dataset, "x_train"):  # a Dataset in memory: its process reads a saved copy
         attach_dataset(store, run_id, dataset, spec)
     _spawn(store, run_id)

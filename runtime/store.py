@@ -34,7 +34,8 @@ from .events import Event
 
 STATUSES = ("queued", "running", "paused", "stopped", "completed", "failed")
 ACTIVE = ("queued", "running")
-SCHEMA_VERSION = 3  # 2: sweeps.reason, sweeps.pid; 3: sweeps.control (added to older databases on open)
+SCHEMA_VERSION = 4  # 2: sweeps.reason, sweeps.pid; 3: sweeps.control; 4: runs.project
+# (added to older databases on open)
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -57,7 +58,8 @@ CREATE TABLE IF NOT EXISTS runs (
     checkpoint TEXT,
     pid INTEGER,
     heartbeat REAL,
-    control TEXT                    -- a pending request to the run's process: stop | pause
+    control TEXT,                   -- a pending request to the run's process: stop | pause
+    project TEXT                    -- the designer project that started it, if any
 );
 CREATE TABLE IF NOT EXISTS metrics (
     run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
@@ -89,7 +91,9 @@ CREATE TABLE IF NOT EXISTS sweeps (
 """
 # columns added after version 1, for databases created before them: (table, column, type)
 ADDED_COLUMNS = (("sweeps", "reason", "TEXT"), ("sweeps", "pid", "INTEGER"),
-                 ("sweeps", "control", "TEXT"))
+                 ("sweeps", "control", "TEXT"), ("runs", "project", "TEXT"))
+# indexes on added columns: made after _add_columns, so an older database gets them too
+ADDED_INDEXES = "CREATE INDEX IF NOT EXISTS runs_by_project ON runs (project, id);"
 
 
 def home() -> Path:
@@ -126,6 +130,7 @@ class Run:
     pid: int | None
     heartbeat: float | None
     control: str | None
+    project: str | None = None
 
     @property
     def resumable(self) -> bool:
@@ -168,6 +173,7 @@ class RunStore:
             with self._lock:  # idempotent (IF NOT EXISTS), so two processes may race here
                 self._conn.executescript(SCHEMA)
                 self._add_columns()
+                self._conn.executescript(ADDED_INDEXES)
                 self._conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     @property
@@ -224,13 +230,14 @@ class RunStore:
 
     def create_run(self, name: str, graph: dict, dataset: dict, config: dict,
                    variables: dict | None = None, sweep_id: int | None = None,
-                   status: str = "queued") -> int:
+                   status: str = "queued", project: str | None = None) -> int:
+        """A new run's id; ``project`` names the designer project that started it, if any."""
         with self._tx() as c:
             cur = c.execute(
                 "INSERT INTO runs (name, graph, dataset, config, variables, sweep_id, status, "
-                "created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "created, project) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (name, json.dumps(graph), json.dumps(dataset), json.dumps(config),
-                 json.dumps(variables or {}), sweep_id, status, time.time()))
+                 json.dumps(variables or {}), sweep_id, status, time.time(), project))
             return int(cur.lastrowid)
 
     def get(self, run_id: int) -> Run:
@@ -240,9 +247,12 @@ class RunStore:
         return _run(rows[0])
 
     def list_runs(self, status: str | None = None, sweep_id: int | None = None,
-                  limit: int | None = None) -> list[Run]:
-        """Runs, newest first."""
+                  limit: int | None = None, project: str | None = None) -> list[Run]:
+        """Runs, newest first; ``project`` keeps those that designer project started."""
         where, args = [], []
+        if project is not None:
+            where.append("project = ?")
+            args.append(project)
         if status:
             where.append("status = ?")
             args.append(status)

@@ -179,3 +179,17 @@ def test_a_running_sweep_is_stopped_by_its_button(home):
     trials = next(d.value for d in at.dataframe if "val_loss" in d.value.columns)
     assert list(trials["run"]) == [run_id] and list(trials["status"]) == ["stopped"]
     assert trials["val_loss"].isna().all()  # a stopped trial is not scored
+
+
+def test_the_table_names_the_project_that_started_each_run(home):
+    from layerloom.ui.pages.runs import rows
+
+    store = RunStore()
+    config = {"optimizer": "adam", "lr": 0.001, "batch_size": 32, "epochs": 2}
+    made = [store.create_run("mlp", {}, {"source": "iris"}, config, project=p)
+            for p in ("p1", None)]
+    table = rows(store.list_runs())
+    assert list(table.columns) == ["run", "design", "data", "config", "status", "best", "test",
+                                   "sweep", "project", "started"]
+    assert list(table["run"]) == made[::-1]
+    assert list(table["project"]) == ["", "p1"]

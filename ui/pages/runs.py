@@ -61,7 +61,7 @@ def rows(runs) -> pd.DataFrame:
                     "data": str((run.dataset or {}).get("source", "")).rsplit("/", 1)[-1],
                     "config": config_line(run.config), "status": run.status,
                     "best": best, "test": test, "sweep": run.sweep_id,
-                    "started": pd.to_datetime(run.created, unit="s")})
+                    "project": run.project or "", "started": pd.to_datetime(run.created, unit="s")})
     return pd.DataFrame(out)
 
 

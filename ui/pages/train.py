@@ -181,8 +181,8 @@ def controls(state, pages: PagesState, store, run, config: TrainConfig | None) -
             graph, choice = ready(state, pages)
             if graph is not None:
                 name = getattr(state, "name", "") or graph.name
-                run_id = start_run(graph, spec_of(choice), config, name=name, store=store)
-                projectruns.remember(project_of(state), run_id)
+                run_id = start_run(graph, spec_of(choice), config, name=name, store=store,
+                                   project=project_of(state))
                 pages.run_id, pages.run_project = run_id, project_of(state)
                 st.rerun()
         if run is not None and run.resumable and run.status != "completed":
