@@ -193,3 +193,18 @@ def test_the_table_names_the_project_that_started_each_run(home):
                                    "sweep", "project", "started"]
     assert list(table["run"]) == made[::-1]
     assert list(table["project"]) == ["", "p1"]
+
+
+def test_a_sweep_whose_process_fails_before_any_trial_says_why(home):
+    store = RunStore()
+    at = page()
+    sweep_id = start_sweep(load_template("mlp-tabular"), {"source": "no-such-data"},
+                           {"epochs": 1}, ["lr=1e-3:1e-1:log"], trials=2, store=store)
+    at.session_state.app.pages["runs"].sweep_started = sweep_id  # as the Launch button does
+    done = wait_sweep(sweep_id, timeout=60, store=store)
+    assert done["status"] == "failed" and "no-such-data" in done["reason"]
+    at.run()
+    assert not at.exception
+    assert values(at.error) == [f"The sweep could not start: {done['reason']}"]
+    assert at.session_state.app.pages["runs"].sweep_started is None
+    assert store.list_runs(sweep_id=sweep_id) == []
