@@ -27,12 +27,19 @@ import os
 import re
 import secrets
 import tempfile
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from layerloom.graph import Graph, GraphError, dumps_graph, load_graph, loads_graph
+
+try:
+    import fcntl
+except ImportError:  # Windows: one server's threads are still serialised
+    fcntl = None
 
 HOME_ENV = "LAYERLOOM_HOME"
 PROJECT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -54,6 +61,13 @@ class Project:
     id: str
     graph: Graph
     view: dict = field(default_factory=dict)  # {"path": [...], "selected": [...]}
+    edits: int = 0  # how many times the design was saved: see ProjectStore.save(based_on=)
+
+
+@dataclass(frozen=True)
+class Saved:
+    edits: int  # the project's save count after this save
+    kept: Snapshot | None = None  # another tab's version, kept before it was overwritten
 
 
 @dataclass(frozen=True)
@@ -101,18 +115,46 @@ class ProjectStore:
         folder = self._existing(pid)
         graph = load_graph(folder / "graph.json")
         meta = self._meta(pid)
-        return Project(pid, graph, meta.get("view") or {})
+        return Project(pid, graph, meta.get("view") or {}, _edits(meta))
 
-    def save(self, pid: str, graph: Graph, view: dict | None = None) -> None:
-        """Write the design (and the view: opened block, selection) of project ``pid``."""
+    def save(self, pid: str, graph: Graph, view: dict | None = None, *,
+             based_on: int | None = None) -> Saved:
+        """Write the design (and the view: opened block, selection) of project ``pid``.
+
+        ``based_on`` is the save count the caller last read or wrote. When another tab (or
+        another window, or another server on the same home) has saved since, and its design
+        differs, its version is first kept as a snapshot (``Saved.kept``): two tabs on one
+        project never silently drop each other's work.
+        """
         folder = self._dir(pid)
-        _write_atomic(folder / "graph.json", dumps_graph(graph))
-        meta = self._meta(pid)
-        meta["updated"] = time.time()
-        meta["name"] = graph.name or meta.get("name") or pid
-        if view is not None:
+        with _saving(folder):
+            meta = self._meta(pid)
+            edits = _edits(meta)
+            kept = None
+            if based_on is not None and edits != based_on:
+                try:
+                    theirs = load_graph(folder / "graph.json")
+                except (GraphError, OSError):
+                    theirs = None
+                if theirs is not None and theirs.to_dict() != graph.to_dict():
+                    kept = self.snapshot(pid, "changed in another tab, kept at "
+                                         + time.strftime("%H:%M:%S"), theirs)
+            _write_atomic(folder / "graph.json", dumps_graph(graph))
+            meta["updated"] = time.time()
+            meta["name"] = graph.name or meta.get("name") or pid
+            meta["edits"] = edits + 1
+            if view is not None:
+                meta["view"] = view
+            self._write_json(folder / "meta.json", meta)
+        return Saved(edits + 1, kept)
+
+    def save_view(self, pid: str, view: dict) -> None:
+        """Write only the view (opened block, selection): the design on disk is left alone."""
+        folder = self._existing(pid)
+        with _saving(folder):
+            meta = self._meta(pid)
             meta["view"] = view
-        self._write_json(folder / "meta.json", meta)
+            self._write_json(folder / "meta.json", meta)
 
     def list(self) -> list[ProjectInfo]:
         """Every project, the most recently changed first."""
@@ -196,6 +238,31 @@ class ProjectStore:
     @staticmethod
     def _write_json(path: Path, data: Any) -> None:
         _write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+_save_lock = threading.Lock()
+
+
+@contextmanager
+def _saving(folder: Path):
+    """One save of a project at a time: threads of this server (a lock), and other processes
+    on the same home where the platform has ``fcntl`` (an advisory lock on ``.lock``)."""
+    with _save_lock:
+        if fcntl is None:
+            yield
+            return
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / ".lock", "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _edits(meta: dict) -> int:
+    value = meta.get("edits", 0)
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 def _write_atomic(path: Path, text: str) -> None:

@@ -62,6 +62,7 @@ class DesignerState:
     view: str = "canvas"  # the main area: "canvas" or "model" (the expanded model graph)
     uploads: int = 0  # bumps after each upload, so the uploader starts empty again
     revision: int = 0  # bumps on every change of the graph: keys the derived caches
+    saved_edits: int = 0  # the project's save count this session last read or wrote
     notices: list[Notice] = field(default_factory=list)
     pages: dict[str, Any] = field(default_factory=dict)  # other pages' own typed state
     _cache: dict = field(default_factory=dict, repr=False)
@@ -71,7 +72,8 @@ class DesignerState:
     @classmethod
     def open(cls, store: ProjectStore, pid: str) -> DesignerState:
         project = store.load(pid)
-        state = cls(store, pid, project.graph, theme=_theme(store.settings().get("theme")))
+        state = cls(store, pid, project.graph, theme=_theme(store.settings().get("theme")),
+                    saved_edits=project.edits)
         view = project.view
         state.path = tuple(p for p in view.get("path", []) if isinstance(p, str))
         state._fix_view()
@@ -264,12 +266,18 @@ class DesignerState:
             self.tell_selection = True
 
     def save(self) -> None:
-        self.store.save(self.project_id, self.graph, self._view())
+        saved = self.store.save(self.project_id, self.graph, self._view(),
+                                based_on=self.saved_edits)
+        self.saved_edits = saved.edits
+        if saved.kept is not None:
+            self.notify("warning", "This design was also changed in another tab or window. "
+                        f"Its version there is kept as the snapshot “{saved.kept.name}” "
+                        "(Snapshots menu); this tab's design is the one saved now.")
 
     def save_view(self) -> None:
         try:
-            self.store.save(self.project_id, self.graph, self._view())
-        except OSError as exc:  # the view is a nicety; never fail a click on it
+            self.store.save_view(self.project_id, self._view())
+        except (OSError, ProjectError) as exc:  # the view is a nicety; never fail a click on it
             log.warning("could not save the view of %s: %s", self.project_id, exc)
 
     def _view(self) -> dict:

@@ -198,3 +198,49 @@ def test_a_widget_callback_with_the_value_it_was_drawn_with_changes_nothing(monk
     fields.changed("k", "1", int, applied.append)  # a late call: the value as drawn
     fields.changed("j", "1", int, applied.append)  # the user's edit
     assert applied == [2]
+
+
+def test_two_tabs_on_one_project_never_drop_each_others_work(tmp_path):
+    store = ProjectStore(tmp_path)
+    first = DesignerState.new(store, load_template("seed-cnn"))
+    pid = first.project_id
+    second = DesignerState.open(store, pid)  # the same project in another tab
+    first.apply(_relabel, "conv1", "from the first tab")
+    first.apply(_relabel, "conv2", "first again")  # its own saves never conflict
+    assert store.snapshots(pid) == [] and first.take_notices() == []
+
+    second.apply(_relabel, "fc", "from the second tab")  # based on the version before
+    (kept,) = store.snapshots(pid)
+    assert kept.name.startswith("changed in another tab, kept at ")
+    theirs = store.load_snapshot(pid, kept.id)
+    assert theirs.to_dict() == first.graph.to_dict()  # the first tab's work, whole
+    assert store.load(pid).graph.to_dict() == second.graph.to_dict()  # the second is saved
+    (notice,) = second.take_notices()
+    assert notice.kind == "warning"
+    assert f"kept as the snapshot “{kept.name}”" in notice.text
+
+    first.select(["conv1"])  # a selection writes the view only: the design on disk stays
+    assert store.load(pid).graph.to_dict() == second.graph.to_dict()
+    assert store.load(pid).view["selected"] == ["conv1"]
+    second.apply(_relabel, "fc", "second, again")  # up to date now: no new snapshot
+    assert len(store.snapshots(pid)) == 1
+
+
+def test_saves_count_and_old_projects_start_from_zero(tmp_path):
+    store = ProjectStore(tmp_path)
+    pid = store.create(load_template("mlp-tabular"))
+    assert store.load(pid).edits == 1
+    meta = tmp_path / "projects" / pid / "meta.json"
+    old = json.loads(meta.read_text())
+    del old["edits"]  # a project saved before the count existed
+    meta.write_text(json.dumps(old))
+    state = DesignerState.open(store, pid)
+    assert state.saved_edits == 0
+    state.apply(_relabel, "features", "x")
+    assert store.load(pid).edits == 1 and store.snapshots(pid) == []
+
+
+def _relabel(graph, node_id: str, label: str):
+    out = graph.copy()
+    out.node(node_id).label = label
+    return out
