@@ -168,15 +168,20 @@ def _spawn(store: RunStore, run_id: int, resume: bool = False, epochs: int | Non
         cmd.append("--resume")
     if epochs is not None:
         cmd += ["--epochs", str(epochs)]
-    log = open(store.run_dir(run_id) / "worker.log", "ab")  # noqa: SIM115 (the child keeps it)
+    proc = _launch(cmd, store.run_dir(run_id) / "worker.log")
+    _children[(str(store.path), run_id)] = proc
+    store.update(run_id, pid=proc.pid, heartbeat=time.time())
+
+
+def _launch(cmd: list[str], log_path) -> subprocess.Popen:
+    """``cmd`` detached in a session of its own, its output appended to ``log_path``."""
+    log = open(log_path, "ab")  # noqa: SIM115 (the child keeps it)
     try:
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log,
+        return subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log,
                                 stderr=subprocess.STDOUT, start_new_session=True,
                                 env={**os.environ, "PYTHONUNBUFFERED": "1"})
     finally:
         log.close()
-    _children[(str(store.path), run_id)] = proc
-    store.update(run_id, pid=proc.pid, heartbeat=time.time())
 
 
 # -- sweeps ---------------------------------------------------------------------------------
@@ -198,28 +203,22 @@ def start_sweep(graph, dataset, config=None, params=(), *, trials: int = 10,
                       variables=variables)
     info.update(graph=graph.to_dict(), seed=seed)
     sweep_id = store.create_sweep(name or f"{graph.name} sweep", info, status="queued")
+    folder = store.root / "sweeps" / str(sweep_id)
+    folder.mkdir(parents=True, exist_ok=True)
     if hasattr(dataset, "x_train"):  # a Dataset in memory: its process reads a saved copy
         from .runner import DATASET_NAME, save_dataset
 
-        folder = store.root / "sweeps" / str(sweep_id)
         info["dataset"] = {**info["dataset"],
                            "saved": str(save_dataset(dataset, folder / DATASET_NAME))}
         store.update_sweep(sweep_id, spec=info)
-    folder = store.root / "sweeps" / str(sweep_id)
-    folder.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, "-m", "layerloom.runtime.sweep_worker", str(sweep_id), "--db",
            str(store.path)]
-    log = open(folder / "sweep.log", "ab")  # noqa: SIM115 (the child keeps it)
     try:
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=True,
-                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        proc = _launch(cmd, folder / "sweep.log")
     except OSError as exc:
         store.update_sweep(sweep_id, status="failed",
                            reason=f"its process could not start: {exc}")
         raise TrainError(f"the sweep's process could not start: {exc}") from exc
-    finally:
-        log.close()
     _sweep_children[(str(store.path), sweep_id)] = proc
     store.update_sweep(sweep_id, pid=proc.pid)
     return sweep_id

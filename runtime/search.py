@@ -263,12 +263,9 @@ def sweep(graph, dataset, config: TrainConfig | Mapping | None = None,
     Optuna, never a completed value) and the sweep ends ``stopped`` with the reason."""
     import optuna
 
-    info = sweep_spec(graph, dataset, config, params, trials=trials, sampler=sampler,
-                      variables=variables)
-    graph, config = as_graph(graph), as_config(config)
+    graph, config, plist, names = _checked(graph, config, params, sampler)
+    info = _spec(config, plist, sampler, trials, dataset, variables)
     store = store or RunStore()
-    plist = _params(params)
-    names = _check_names(plist, graph)
     ds, spec = as_dataset(dataset)
     direction, trials = info["direction"], info["trials"]
     if sampler == "grid":
@@ -358,11 +355,22 @@ def sweep_spec(graph, dataset, config: TrainConfig | Mapping | None,
     """What a sweep's row records (params, sampler, trials, objective, direction, dataset,
     base config, variables), after checking the sampler and the swept names: TrainError,
     GraphError or ConfigError before any trial runs."""
+    _, config, plist, _ = _checked(graph, config, params, sampler)
+    return _spec(config, plist, sampler, trials, dataset, variables)
+
+
+def _checked(graph, config, params, sampler: str):
+    """The graph, config and swept params, checked; and where each name lives (config or
+    variable)."""
     if sampler not in SAMPLERS:
         raise TrainError(f"sampler must be one of {', '.join(SAMPLERS)}, got {sampler!r}")
     graph, config = as_graph(graph), as_config(config)
     plist = _params(params)
-    _check_names(plist, graph)
+    return graph, config, plist, _check_names(plist, graph)
+
+
+def _spec(config: TrainConfig, plist: list[Param], sampler: str, trials: int, dataset,
+          variables) -> dict:
     direction = "maximize" if config.monitor_mode() == "max" else "minimize"
     if sampler == "grid":
         trials = min(trials, math.prod(len(p.values()) for p in plist))
