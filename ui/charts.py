@@ -32,8 +32,9 @@ MAX_POINTS = 400  # per trace: a long run's curve is thinned, so a redraw stays 
 COLUMNS = ("step", "epoch", "split", "name", "value")
 
 
-def _records(rows) -> list[dict]:
-    """Metric rows (dicts, objects with those attributes, or a DataFrame) as dicts."""
+def records(rows) -> list[dict]:
+    """Metric rows (dicts, objects with those attributes, or a DataFrame) as dicts (dicts pass
+    through as they are, so converting once up front spares every later builder the work)."""
     if isinstance(rows, pd.DataFrame):
         return rows.to_dict("records")
     return [r if isinstance(r, Mapping) else {c: getattr(r, c, None) for c in COLUMNS}
@@ -43,7 +44,7 @@ def _records(rows) -> list[dict]:
 def metrics_frame(rows: Iterable | pd.DataFrame | None) -> pd.DataFrame:
     """Metric rows as a DataFrame with the columns ``step``, ``epoch``, ``split``, ``name``,
     ``value``."""
-    frame = pd.DataFrame(_records(rows))
+    frame = pd.DataFrame(records(rows))
     for column in COLUMNS:
         if column not in frame:
             frame[column] = pd.Series(dtype="object" if column in ("split", "name") else "float")
@@ -55,7 +56,7 @@ def series(rows, split: str, name: str, *, x: str = "step") -> tuple[list, list]
 
     Plain Python, no DataFrame: the live panel calls this several times a second.
     """
-    picked = sorted(((r["step"], r["epoch"], r["value"]) for r in _records(rows)
+    picked = sorted(((r["step"], r["epoch"], r["value"]) for r in records(rows)
                      if r.get("split") == split and r.get("name") == name
                      and r.get("value") is not None and r["value"] == r["value"]),
                     key=lambda t: t[0])
@@ -87,12 +88,12 @@ def curves_spec(rows, metric: str, *, per_epoch: bool = False,
     Per epoch: the epoch's training and validation values against the epoch number.
     """
     x = "epoch" if per_epoch else "step"
-    records = _records(rows)
+    rows = records(rows)
     splits = (("train", "train"), ("val", "val")) if per_epoch else (("step", "train"),
                                                                      ("val", "val"))
     traces = []
     for split, label in splits:
-        xs, ys = series(records, split, metric, x=x)
+        xs, ys = series(rows, split, metric, x=x)
         if xs:
             mode = "lines" if split == "step" and len(xs) > 1 else "lines+markers"
             traces.append(_scatter(xs, ys, label, SPLIT_COLORS[split], mode))
@@ -108,11 +109,11 @@ def curves_figure(rows, metric: str, *, per_epoch: bool = False,
 def lr_spec(rows) -> dict:
     """The learning rate over the training steps (per epoch when no step rows exist), as a
     plain Plotly figure dict."""
-    records = _records(rows)
-    xs, ys = series(records, "step", "lr")
+    rows = records(rows)
+    xs, ys = series(rows, "step", "lr")
     axis = "step"
     if not xs:
-        (xs, ys), axis = series(records, "train", "lr", x="epoch"), "epoch"
+        (xs, ys), axis = series(rows, "train", "lr", x="epoch"), "epoch"
     trace = _scatter(xs, ys, "lr", "#7f7f7f", "lines" if len(xs) > 1 else "markers")
     spec = _spec("Learning rate", axis, "lr", [trace])
     # from zero, so a constant rate reads as one (autorange centres a flat line on ±1)

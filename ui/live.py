@@ -39,7 +39,8 @@ def store_of() -> RunStore:
 
 
 class Feed:
-    """A run's metric rows, fetched incrementally (only rows newer than the last seen)."""
+    """A run's metric rows, fetched incrementally (only rows newer than the last seen) and kept
+    as the dicts the chart builders read (each row converted once, not on every redraw)."""
 
     def __init__(self, run_id: int):
         self.run_id = run_id
@@ -51,7 +52,7 @@ class Feed:
         with self._lock:
             new = store.metrics(self.run_id, after=self._last)
             if new:
-                self.rows.extend(new)
+                self.rows.extend(charts.records(new))
                 self._last = new[-1].rowid
             return list(self.rows)
 
@@ -101,7 +102,7 @@ def fraction(progress: dict | None) -> float:
 
 def metric_names(rows) -> list[str]:
     """The curves a run has besides the loss: ``accuracy`` for classes, ``mae`` for numbers."""
-    names = {getattr(r, "name", None) for r in rows}
+    names = {r.get("name") for r in charts.records(rows)}
     return ["loss"] + [m for m in ("accuracy", "mae") if m in names]
 
 
