@@ -43,8 +43,7 @@ class PagesState:
     data: DataChoice | None = None
     config: dict[str, Any] = field(default_factory=dict)  # TrainConfig fields changed
     lr_range: dict | None = None  # the last LR finder result: lrs, losses, suggested
-    run_id: int | None = None  # the run the Train page shows…
-    run_project: str | None = None  # …and the project it belongs to
+    run_id: int | None = None  # the run the Train page shows (one of the project's runs)
     results_run: int | None = None
     compare: list[int] = field(default_factory=list)  # runs overlaid on the Runs page
     sweep_id: int | None = None  # the sweep the Runs page shows

@@ -155,15 +155,17 @@ def current_run(state, pages: PagesState, store):
     """The run this page shows: the one chosen in this session, else the project's active or
     latest run (so a page reopened after the browser closed finds its run again)."""
     project = project_of(state)
-    if pages.run_id is not None and pages.run_project == project:
+    if pages.run_id is not None:
         try:
-            return run_status(pages.run_id, store)
+            run = run_status(pages.run_id, store)
         except KeyError:
-            pass
+            run = None
+        if run is not None and run.project == project:  # not a run of a project left behind
+            return run
     pages.run_id = None
     run = projectruns.current_run(store, project)
     if run is not None:
-        pages.run_id, pages.run_project = run.id, project
+        pages.run_id = run.id
     return run
 
 
@@ -183,7 +185,7 @@ def controls(state, pages: PagesState, store, run, config: TrainConfig | None) -
                 name = getattr(state, "name", "") or graph.name
                 run_id = start_run(graph, spec_of(choice), config, name=name, store=store,
                                    project=project_of(state))
-                pages.run_id, pages.run_project = run_id, project_of(state)
+                pages.run_id = run_id
                 st.rerun()
         if run is not None and run.resumable and run.status != "completed":
             if row.button("Resume", key="train.resume"):
