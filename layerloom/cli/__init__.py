@@ -25,6 +25,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Design neural networks as block graphs, compile them to PyTorch, train, "
                     "compare and export.")
     parser.add_argument("--version", action="version", version=f"layerloom {__version__}")
+    parser.add_argument("--debug", action="store_true",
+                        help="on an error, show the traceback as well as the message")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         module_name = f"{__name__}.{name}"
@@ -35,16 +37,33 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 0
+    """Run one command. Whatever it raises ends as an ``error:`` line and exit code 1 (2 for a
+    file that cannot be read), the traceback only with ``--debug``; every control character
+    it writes is escaped; a closed pipe (``layerloom templates | head -1``) ends it quietly."""
+    from .common import SafeStream, quiet_closed_pipe, report_exception
+
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = SafeStream(sys.stdout), SafeStream(sys.stderr)
+    debug = False
     try:
-        return int(args.func(args) or 0)
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        debug = args.debug
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return 0
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # a closed pipe is found here, not at interpreter exit
+        return code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        return quiet_closed_pipe(streams[0])
+    except Exception as exc:  # noqa: BLE001 - the one catch-all: no traceback for bad input
+        return report_exception(exc, debug=debug)
+    finally:
+        sys.stdout, sys.stderr = streams
 
 
 if __name__ == "__main__":

@@ -3,7 +3,9 @@ printing problems, the ``--set`` option."""
 
 from __future__ import annotations
 
+import os
 import sys
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,6 +14,66 @@ from layerloom.graph.templates import load_template, template_names
 
 EXIT_INVALID = 1
 EXIT_UNREADABLE = 2
+EXIT_PIPE = 141  # 128 + SIGPIPE, as a tool killed by a closed pipe ends
+
+# Control characters (C0, DEL, C1) written as escapes (the stream keeps newline, tab, return):
+# user text (a node id, a graph's name) holding terminal escape sequences is shown, not obeyed.
+_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F, *range(0x80, 0xA0))}
+_CONTROLS.update({ord("\n"): "\\n", ord("\t"): "\\t", ord("\r"): "\\r"})
+_STREAM_CONTROLS = {c: e for c, e in _CONTROLS.items() if chr(c) not in "\n\t\r"}
+
+
+def printable(text) -> str:
+    """``text`` (any object, as ``str``) with every control character escaped, newlines and tabs
+    included (``ESC`` becomes the four characters ``\\x1b``, a newline ``\\n``): the one way the
+    CLI shows user text (ids, names, file names) in a line."""
+    return str(text).translate(_CONTROLS)
+
+
+class SafeStream:
+    """A text stream that writes through ``stream`` with control characters escaped (newline,
+    tab and carriage return kept: they lay out the CLI's own lines). ``main`` puts one over
+    stdout and stderr, so that no message, whichever its source, can carry an escape sequence
+    to the terminal."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        return self.stream.write(text.translate(_STREAM_CONTROLS))
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+
+def quiet_closed_pipe(stdout) -> int:
+    """After a write to a closed pipe: point stdout at /dev/null, so that the interpreter's own
+    flush at exit finds nothing to complain about, and return ``EXIT_PIPE``."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # not a real file (a test's capture)
+        pass
+    return EXIT_PIPE
+
+
+def report_exception(exc: BaseException, *, debug: bool) -> int:
+    """Print ``exc`` as one ``error:`` line (with ``debug``, its traceback first) and return
+    the exit code: ``EXIT_UNREADABLE`` for a file that cannot be read or written (OSError),
+    ``EXIT_INVALID`` otherwise."""
+    if debug:
+        traceback.print_exception(exc, file=sys.stderr)
+    message = str(exc) or type(exc).__name__
+    if isinstance(exc, RecursionError):
+        message = "the input is nested too deeply to be read"
+    elif isinstance(exc, MemoryError):
+        message = "out of memory: the input asks for more than this machine has"
+    elif isinstance(exc, OSError) and exc.filename is not None and exc.strerror:
+        message = f"{exc.filename}: {exc.strerror}"
+    print(f"error: {printable(message)}", file=sys.stderr)
+    if not debug:
+        print("(run `layerloom --debug ...` to see the traceback)", file=sys.stderr)
+    return EXIT_UNREADABLE if isinstance(exc, OSError) else EXIT_INVALID
 
 
 def add_set_option(parser) -> None:
