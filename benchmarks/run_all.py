@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ["validate_bench.py", "compile_bench.py", "ui_bench.py", "runtime_bench.py",
+SCRIPTS = ["cli_start_bench.py", "validate_bench.py", "compile_bench.py", "ui_bench.py", "runtime_bench.py",
            "ui_live_bench.py", "export_bench.py"]
 
 

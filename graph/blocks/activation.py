@@ -1,20 +1,18 @@
 """Activations: elementwise functions, plus Softmax/LogSoftmax over a dimension."""
 
-from torch import nn
-
 from ..errors import ShapeError
 from ..params import Param
 from ..registry import BlockSpec, register
 from .common import TORCH_DOCS, batch_dim, normalize_dim
+from .common import nn  # imported when a block is built
 
 _EXAMPLES = (({}, ((3, 5, 5),)), ({}, ((7,),)))
 
 
 def _elementwise(name: str, help: str, params=(), build=None):
-    cls = getattr(nn, name)
     register(BlockSpec(
         name, "Activation", help, params=tuple(params), infer=lambda p, ins: ins[0],
-        build=build or (lambda p, ins: cls(**p)), doc_url=TORCH_DOCS.format(name),
+        build=build or (lambda p, ins: getattr(nn, name)(**p)), doc_url=TORCH_DOCS.format(name),
         key_params=tuple(x.name for x in params)[:1],
         examples=_EXAMPLES + ((({x.name: x.default for x in params}, ((4, 9),)),) if params
                               else ()),
@@ -60,8 +58,6 @@ register(BlockSpec(
 
 
 def _softmax(name: str, help: str):
-    cls = getattr(nn, name)
-
     def infer(p, ins):
         normalize_dim(p["dim"], len(ins[0]))
         return ins[0]
@@ -70,7 +66,7 @@ def _softmax(name: str, help: str):
         name, "Activation", help,
         params=(Param("dim", "int", -1, "Dimension to normalise over (batch not counted; -1 is "
                       "the last)."),),
-        infer=infer, build=lambda p, ins: cls(dim=batch_dim(p["dim"])),
+        infer=infer, build=lambda p, ins: getattr(nn, name)(dim=batch_dim(p["dim"])),
         key_params=("dim",), doc_url=TORCH_DOCS.format(name),
         examples=(({}, ((10,),)), ({"dim": 0}, ((3, 4),)), ({"dim": 1}, ((2, 5, 3),))),
     ))

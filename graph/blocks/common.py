@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import math
 from collections.abc import Sequence
 
@@ -11,6 +12,22 @@ Shape = tuple[int, ...]
 
 RANK_NAMES = {1: "[F]", 2: "[C, L]", 3: "[C, H, W]", 4: "[C, D, H, W]"}
 TORCH_DOCS = "https://pytorch.org/docs/stable/generated/torch.nn.{}.html"
+
+
+class LazyModule:
+    """A module imported on its first attribute access. The block declarations name ``torch.nn``
+    and ``graph/modules.py`` only inside their ``build`` functions, so reading, validating and
+    summarising a graph never imports torch (the CLI's validate/summary start in milliseconds)."""
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __getattr__(self, attr: str):
+        return getattr(importlib.import_module(self._name), attr)
+
+
+nn = LazyModule("torch.nn")
+modules = LazyModule("layerloom.graph.modules")
 
 
 def prod(values: Sequence[int]) -> int:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from torch import nn
 
 from ..errors import ShapeError
 from ..params import Param
 from ..registry import BlockSpec, register
 from .common import RANK_NAMES, TORCH_DOCS, expect_rank, prod, times, window_out
+from .common import nn  # imported when a block is built
 
 _SPATIAL = {1: "L", 2: "H×W", 3: "D×H×W"}
 
@@ -76,12 +76,11 @@ def _conv_shape(n: int):
 
 
 def _conv_build(n: int):
-    cls = {1: nn.Conv1d, 2: nn.Conv2d, 3: nn.Conv3d}[n]
-
     def build(p, ins):
-        return cls(ins[0][0], p["out_channels"], p["kernel_size"], stride=p["stride"],
-                   padding=p["padding"], dilation=p["dilation"], groups=p["groups"],
-                   bias=p["bias"])
+        return getattr(nn, f"Conv{n}d")(
+            ins[0][0], p["out_channels"], p["kernel_size"], stride=p["stride"],
+            padding=p["padding"], dilation=p["dilation"], groups=p["groups"],
+            bias=p["bias"])
     return build
 
 
@@ -116,12 +115,11 @@ def _transpose_shape(n: int):
 
 
 def _transpose_build(n: int):
-    cls = {1: nn.ConvTranspose1d, 2: nn.ConvTranspose2d}[n]
-
     def build(p, ins):
-        return cls(ins[0][0], p["out_channels"], p["kernel_size"], stride=p["stride"],
-                   padding=p["padding"], output_padding=p["output_padding"], groups=p["groups"],
-                   bias=p["bias"], dilation=p["dilation"])
+        return getattr(nn, f"ConvTranspose{n}d")(
+            ins[0][0], p["out_channels"], p["kernel_size"], stride=p["stride"],
+            padding=p["padding"], output_padding=p["output_padding"], groups=p["groups"],
+            bias=p["bias"], dilation=p["dilation"])
     return build
 
 

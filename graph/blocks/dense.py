@@ -1,10 +1,9 @@
 """Dense blocks: Linear and Identity."""
 
-from torch import nn
-
 from ..params import Param
 from ..registry import BlockSpec, register
 from .common import TORCH_DOCS, expect_min_rank, prod
+from .common import nn  # imported when a block is built
 
 
 def _linear_shape(p, ins):

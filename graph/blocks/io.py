@@ -1,9 +1,8 @@
 """Input and Output: the model's arguments and results."""
 
-from torch import nn
-
 from ..params import Param
 from ..registry import NONE, BlockSpec, register
+from .common import nn  # imported when a block is built
 
 
 def _input_shape(p, ins):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from .. import modules
 from ..errors import ShapeError
 from ..params import Param
 from ..registry import BlockSpec, Ports, register
 from .common import batch_dim, normalize_dim, show
+from .common import modules  # imported when a block is built
 
 
 def broadcast(shapes, what: str):

@@ -1,11 +1,10 @@
 """Normalisation: BatchNorm, LayerNorm, GroupNorm, InstanceNorm."""
 
-from torch import nn
-
 from ..errors import ShapeError
 from ..params import Param
 from ..registry import BlockSpec, register
 from .common import TORCH_DOCS, expect_min_rank, expect_rank
+from .common import nn  # imported when a block is built
 
 _EPS = Param("eps", "float", 1e-5, "Added to the variance for numerical stability.", min=0,
              min_inclusive=False)
@@ -15,7 +14,6 @@ _NUM_FEATURES = Param("num_features", "int", None, "Channels (inferred).", min=1
 
 
 def _batchnorm(n: int, ranks: tuple[int, ...], expected: str, examples):
-    cls = {1: nn.BatchNorm1d, 2: nn.BatchNorm2d}[n]
 
     def infer(p, ins):
         expect_rank(ins[0], ranks, expected)
@@ -26,7 +24,7 @@ def _batchnorm(n: int, ranks: tuple[int, ...], expected: str, examples):
         f"Batch normalisation over the channels of a {expected} input.",
         params=(_EPS, _MOMENTUM, _AFFINE, _NUM_FEATURES),
         inferred={"num_features": lambda ins: ins[0][0]}, infer=infer,
-        build=lambda p, ins: cls(ins[0][0], eps=p["eps"], momentum=p["momentum"],
+        build=lambda p, ins: getattr(nn, f"BatchNorm{n}d")(ins[0][0], eps=p["eps"], momentum=p["momentum"],
                                  affine=p["affine"]),
         count_params=lambda p, ins, out: 2 * ins[0][0] if p["affine"] else 0,
         doc_url=TORCH_DOCS.format(f"BatchNorm{n}d"), examples=examples,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from torch import nn
 
 from ..errors import ShapeError
 from ..params import Param
 from ..registry import BlockSpec, register
 from .common import RANK_NAMES, TORCH_DOCS, expect_rank, times, window_out
+from .common import nn  # imported when a block is built
 
 
 def _pool_params(n: int, kind: str) -> tuple[Param, ...]:
@@ -49,15 +49,14 @@ def _pool_shape(n: int):
 
 
 def _pool_build(n: int, kind: str):
-    cls = {("max", 1): nn.MaxPool1d, ("max", 2): nn.MaxPool2d,
-           ("avg", 1): nn.AvgPool1d, ("avg", 2): nn.AvgPool2d}[(kind, n)]
+    cls_name = f"{'Max' if kind == 'max' else 'Avg'}Pool{n}d"
 
     def build(p, ins):
         kwargs = dict(kernel_size=p["kernel_size"], stride=p["stride"] or p["kernel_size"],
                       padding=p["padding"], ceil_mode=p["ceil_mode"])
         if kind == "max":
             kwargs["dilation"] = p["dilation"]
-        return cls(**kwargs)
+        return getattr(nn, cls_name)(**kwargs)
     return build
 
 
@@ -88,17 +87,15 @@ def _adaptive_shape(n: int):
     return infer
 
 
-for _name, _n, _cls in (("AdaptiveAvgPool1d", 1, nn.AdaptiveAvgPool1d),
-                        ("AdaptiveAvgPool2d", 2, nn.AdaptiveAvgPool2d),
-                        ("AdaptiveMaxPool2d", 2, nn.AdaptiveMaxPool2d)):
+for _name, _n in (("AdaptiveAvgPool1d", 1), ("AdaptiveAvgPool2d", 2), ("AdaptiveMaxPool2d", 2)):
     register(BlockSpec(
         _name, "Pooling",
         f"{'Average' if 'Avg' in _name else 'Maximum'} pooling to a fixed output size "
         f"(1 gives global pooling).",
         params=(Param("output_size", "int_tuple", 1, "Target output size.", min=1, length=_n),),
         infer=_adaptive_shape(_n),
-        build=(lambda cls: lambda p, ins: cls(p["output_size"][0] if len(p["output_size"]) == 1
-                                              else p["output_size"]))(_cls),
+        build=(lambda name: lambda p, ins: getattr(nn, name)(
+            p["output_size"][0] if len(p["output_size"]) == 1 else p["output_size"]))(_name),
         key_params=("output_size",), doc_url=TORCH_DOCS.format(_name),
         examples=(({"output_size": 1}, ((5,) + (7,) * _n,)),
                   ({"output_size": 3}, ((2,) + (10,) * _n,))),

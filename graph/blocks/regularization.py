@@ -1,11 +1,9 @@
 """Regularisation: dropout of units, of channels, and of whole residual branches."""
 
-from torch import nn
-
-from .. import modules
 from ..params import Param
 from ..registry import BlockSpec, register
 from .common import TORCH_DOCS, expect_rank
+from .common import modules, nn  # imported when a block is built
 
 _P = Param("p", "float", 0.5, "Probability of dropping.", min=0, max=1)
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from torch import nn
 
-from .. import modules
 from ..errors import ShapeError
 from ..params import Param
 from ..registry import BlockSpec, Ports, register
 from .common import TORCH_DOCS, expect_min_rank, expect_rank
+from .common import modules, nn  # imported when a block is built
 
 
 def _embedding_shape(p, ins):

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import math
 
-from torch import nn
 
-from .. import modules
 from ..errors import ShapeError
 from ..params import Param
 from ..registry import BlockSpec, register
 from .common import TORCH_DOCS, batch_dim, expect_min_rank, expect_rank, normalize_dim, prod, show
+from .common import modules, nn  # imported when a block is built
 
 
 def _flatten_shape(p, ins):

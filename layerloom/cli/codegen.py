@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from layerloom.graph import GraphError, generate_code, summarize
+from layerloom.graph import GraphError, summarize
 
 from .common import EXIT_INVALID, EXIT_UNREADABLE, add_set_option, load_valid_graph
 
@@ -22,6 +22,8 @@ def register(subparsers) -> None:
 
 
 def cmd_codegen(args) -> int:
+    from layerloom.graph import generate_code  # imports torch: only for this command
+
     loaded = load_valid_graph(args.graph, args.set)
     if loaded.code:
         return loaded.code
