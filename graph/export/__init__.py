@@ -61,8 +61,13 @@ class ExportResult:
 def export_model(graph: Graph | dict | str | Path, fmt: str, path: str | Path,
                  state_dict: Mapping[str, torch.Tensor] | None = None, *,
                  run: RunInfo | None = None, sample_inputs: Any = None, seed: int = 0,
-                 variables: Mapping[str, Any] | None = None, atol: float = ATOL) -> ExportResult:
+                 variables: Mapping[str, Any] | None = None, atol: float = ATOL,
+                 overwrite: bool = True) -> ExportResult:
     """Write ``graph`` as ``fmt`` to ``path`` and check it.
+
+    With ``overwrite=False`` an existing file at ``path`` (or at a file the format writes beside
+    it) is refused with an :class:`ExportError` before anything is done. Files are written with
+    the permissions of any new file (``0o666`` less the umask).
 
     Without ``state_dict`` (nor ``run.state_dict``) the weights are fresh, from ``seed``.
     ``run`` adds the training parts to a bundle (config, metrics, curves, data). ``sample_inputs``
@@ -75,6 +80,8 @@ def export_model(graph: Graph | dict | str | Path, fmt: str, path: str | Path,
         graph = load_graph(graph)
     if state_dict is None and run is not None:
         state_dict = run.state_dict
+    if not overwrite:
+        _refuse_existing(fmt, Path(path))
     started = time.perf_counter()
     try:
         ref = prepare(graph, state_dict, seed=seed, sample_inputs=sample_inputs,
@@ -137,6 +144,33 @@ def ref_outputs(out) -> list:
     return list(out) if isinstance(out, (tuple, list)) else [out]
 
 
+def planned_files(fmt: str, path: str | Path) -> list[Path]:
+    """The files exporting ``fmt`` to ``path`` writes (the python format's weights beside it)."""
+    path = Path(path)
+    return [path] if fmt == "bundle" else [path] + FORMATS[fmt].extra_files(path)
+
+
+def _refuse_existing(fmt: str, path: Path) -> None:
+    existing = [file for file in planned_files(fmt, path) if file.exists()]
+    if existing:
+        raise ExportError(fmt, f"{existing[0]} already exists; choose another file, or allow "
+                               f"overwriting it (--force on the command line)")
+
+
+def _new_file_mode() -> int:
+    """``0o666`` less the process's umask (read without changing it where Linux tells it)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def _place(fmt: str, path: Path, started: float, write) -> ExportResult:
     """Run ``write`` on a temporary path beside ``path``; move its files into place only when
     it returns, delete them whatever happens otherwise."""
@@ -147,8 +181,10 @@ def _place(fmt: str, path: Path, started: float, write) -> ExportResult:
     try:
         files, diff, notes = write(tmp_dir / path.name)
         placed = []
+        mode = _new_file_mode()  # some writers (safetensors) create their files 0o600
         for file in files:
             target = folder / file.name
+            os.chmod(file, mode)
             os.replace(file, target)
             placed.append(target)
         size = sum(p.stat().st_size for p in placed)

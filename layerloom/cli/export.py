@@ -4,17 +4,30 @@ A graph file is exported with fresh weights (from ``--seed``); a run id (of the 
 with the run's trained weights, and for a bundle its config, metrics, curves and data. Every
 file is loaded back and compared with the model before it is kept; the command prints that
 check's result and the file's size.
+
+Without ``-o`` the file is named after the graph, as a slug (``My net!`` → ``my-net.onnx``), in
+the current folder: a graph's name never chooses a folder. An existing file is refused unless
+``--force`` is given.
 """
 
 from __future__ import annotations
 
+import argparse
+import re
 import sys
 from pathlib import Path
 
 from layerloom.graph import GraphError
 from layerloom.graph.summary import format_bytes
 
-from .common import EXIT_INVALID, EXIT_UNREADABLE, add_set_option, parse_variables, read_graph
+from .common import (
+    EXIT_INVALID,
+    EXIT_UNREADABLE,
+    add_set_option,
+    parse_variables,
+    printable,
+    read_graph,
+)
 
 FORMATS = ("json", "python", "torchscript", "onnx", "safetensors", "bundle")
 SUFFIX = {"json": ".json", "python": ".py", "torchscript": ".pt", "onnx": ".onnx",
@@ -28,11 +41,28 @@ def register(subparsers) -> None:
                    help="a graph JSON file (fresh weights) or a run id (trained weights)")
     p.add_argument("--format", "-f", required=True, choices=FORMATS)
     p.add_argument("-o", "--output", metavar="PATH",
-                   help="file to write (default: the graph's name with the format's suffix)")
+                   help="file to write (default: the graph's name as a slug, with the format's "
+                        "suffix, in the current folder)")
+    p.add_argument("--force", action="store_true", help="overwrite the file if it exists")
     p.add_argument("--seed", type=int, default=0, help="seed of fresh weights (default 0)")
     add_set_option(p)
-    p.add_argument("--db", metavar="RUNS.db", help="runs database (default: the usual one)")
+    p.add_argument("--home", metavar="DIR",
+                   help="LayerLoom's folder, whose runs.db holds RUN_ID (default "
+                        "$LAYERLOOM_HOME, else ~/.layerloom)")
+    p.add_argument("--db", metavar="RUNS.db", help=argparse.SUPPRESS)  # before --home; kept
     p.set_defaults(func=cmd_export)
+
+
+def slug(name: str | None) -> str:
+    """A file name stem from a graph's name: lowercase letters, digits, ``.``, ``_`` and ``-``,
+    runs of anything else one ``-``, at most 64 characters; ``model`` when nothing is left.
+
+    >>> slug("/etc/passwd"), slug("My net!"), slug("..")
+    ('etc-passwd', 'my-net', 'model')
+    """
+    text = re.sub(r"[^a-z0-9._-]+", "-", str(name or "").lower())
+    text = text.strip(".-_")[:64].strip(".-_")
+    return text or "model"
 
 
 def cmd_export(args) -> int:
@@ -44,23 +74,30 @@ def cmd_export(args) -> int:
         if graph is None:
             return EXIT_UNREADABLE
     else:
-        loaded = _load_run(args.source, args.db)
+        loaded = _load_run(args.source, _db(args))
         if loaded is None:
             return EXIT_UNREADABLE
         graph, run = loaded
-    output = Path(args.output or f"{graph.name or 'model'}{SUFFIX[args.format]}")
+    output = Path(args.output or f"{slug(graph.name)}{SUFFIX[args.format]}")
     try:
         result = export_model(graph, args.format, output, run=run, seed=args.seed,
-                              variables=parse_variables(args.set))
+                              variables=parse_variables(args.set), overwrite=args.force)
     except ExportError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INVALID
     except GraphError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INVALID
-    weights = "trained weights of run " + str(run.run_id) if run is not None else \
-        f"fresh weights (seed {args.seed})"
-    print(f"wrote {', '.join(str(f) for f in result.files)} ({args.format}, {weights})")
+    if args.format == "json":
+        weights = "the graph only, no weights" + (
+            f"; -f safetensors or -f bundle writes run {run.run_id}'s trained weights"
+            if run is not None else "")
+    elif run is not None:
+        weights = f"trained weights of run {run.run_id}"
+    else:
+        weights = f"fresh weights (seed {args.seed})"
+    files = ", ".join(printable(f) for f in result.files)
+    print(f"wrote {files} ({args.format}, {weights})")
     for part, diff in result.notes.get("parts", {}).items():
         print(f"  {part}: loaded back, max abs diff {diff:.2e}")
     for part, reason in result.notes.get("skipped", {}).items():
@@ -70,7 +107,17 @@ def cmd_export(args) -> int:
     return 0
 
 
-def _load_run(run_id: str, db: str | None):
+def _db(args) -> Path | None:
+    """The runs database: ``--db`` (deprecated) if given, else ``HOME/runs.db`` of ``--home``,
+    else the usual one (None)."""
+    if args.db:
+        print("warning: --db is deprecated; use --home DIR (the folder holding runs.db)",
+              file=sys.stderr)
+        return Path(args.db)
+    return Path(args.home) / "runs.db" if args.home else None
+
+
+def _load_run(run_id: str, db: Path | None):
     try:
         from layerloom.runtime.export import run_export
     except ImportError:
