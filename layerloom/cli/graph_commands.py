@@ -1,18 +1,29 @@
-"""``layerloom validate`` and ``layerloom summary``."""
+"""``layerloom validate`` (optionally against a dataset) and ``layerloom summary``."""
 
 from __future__ import annotations
 
 import json
+import sys
 
 from layerloom.graph import summarize
 
-from .common import add_set_option, load_valid_graph
+from .common import EXIT_INVALID, EXIT_UNREADABLE, add_set_option, load_valid_graph
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("validate", help="check a graph; list every problem")
-    p.add_argument("graph", help="graph JSON file")
+    p = subparsers.add_parser("validate", help="check a graph (and, with --dataset, that it "
+                                               "fits the data); list every problem")
+    p.add_argument("graph", help="graph JSON file (or a template's name)")
     add_set_option(p)
+    p.add_argument("--dataset", metavar="NAME_OR_FILE",
+                   help="also check the design against this data (a built-in dataset's name or "
+                        "a .csv/.tsv/.npz/.zip file): input shape and dtype, and the output "
+                        "the task needs")
+    p.add_argument("--data-option", action="append", metavar="NAME=VALUE", default=[],
+                   help="an option of the dataset (repeatable), e.g. target=price or length=64")
+    p.add_argument("--task", default="auto",
+                   choices=("auto", "classification", "regression", "reconstruction"),
+                   help="the task to check the output for (default: as training picks it)")
     p.set_defaults(func=cmd_validate)
 
     p = subparsers.add_parser("summary", help="per-node shapes, params and MACs of a graph")
@@ -23,15 +34,59 @@ def register(subparsers) -> None:
 
 
 def cmd_validate(args) -> int:
-    loaded = load_valid_graph(args.graph, args.set)
+    loaded = load_valid_graph(args.graph, args.set, templates=True)
     report = loaded.report
     if report is None:
         return loaded.code
-    if report.ok:
-        print(f"{args.graph}: valid ({len(report.warnings)} warning(s))")
-    else:
+    if not report.ok:
         print(f"{args.graph}: {len(report.errors)} error(s), {len(report.warnings)} warning(s)")
-    return loaded.code
+        return loaded.code
+    if not getattr(args, "dataset", None):
+        print(f"{args.graph}: valid ({len(report.warnings)} warning(s))")
+        return loaded.code
+    return _validate_with_data(args, loaded)
+
+
+def _validate_with_data(args, loaded) -> int:
+    """The design against ``--dataset``: 0 when they fit, 1 with each problem (node and fix)
+    on stderr, 2 when the data cannot be read or an option is malformed."""
+    from layerloom.runtime.data import DataError, load_dataset
+    from layerloom.runtime.data.fit import check_fit
+
+    try:
+        options = parse_data_options(args.data_option)
+        ds = load_dataset(args.dataset, **options)
+    except (DataError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    fit = check_fit(loaded.graph, ds, loaded.variables, task=args.task)
+    for problem in fit.problems:
+        print(f"error: {problem}", file=sys.stderr)
+    if fit.problems:
+        print(f"{args.graph}: valid, but does not fit {ds.name} ({fit.task}): "
+              f"{len(fit.problems)} problem(s)")
+        return EXIT_INVALID
+    what = (f"{len(ds.classes)} classes" if fit.task == "classification"
+            else "its input" if fit.task == "reconstruction"
+            else f"{ds.target_dim or 1} target value(s)")
+    print(f"{args.graph}: valid and fits {ds.name}: input {list(ds.input_shape)} {ds.dtype}, "
+          f"{fit.task} output for {what}")
+    return 0
+
+
+def parse_data_options(items: list[str] | None) -> dict:
+    """``["target=price", "length=64", "drop=[\"id\"]"]`` → options: a value is read as JSON
+    (numbers, true/false, lists) and otherwise taken as text."""
+    out = {}
+    for item in items or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise ValueError(f"--data-option expects NAME=VALUE, got {item!r}")
+        try:
+            out[name.strip()] = json.loads(value)
+        except ValueError:
+            out[name.strip()] = value
+    return out
 
 
 def cmd_summary(args) -> int:

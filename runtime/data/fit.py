@@ -1,0 +1,396 @@
+"""Does a design fit a dataset? Checked before anything trains, with the node to change and the
+right fix for each problem.
+
+The design's Input must take the dataset's samples (shape and dtype; token ids need an
+Embedding with a row for every id) and its Output must give what the task compares with: one
+value per class for classification, the targets for regression, the input itself for
+reconstruction. The commonest beginner mistake, a Linear fed a feature map (``MaxPool → Linear``
+with no ``Flatten``), is valid as a graph (a Linear acts on the last dimension) but gives
+``[64, 5, 10]`` per sample where a classifier must give ``[10]``: the fix named is "add Flatten
+(or global pooling) before fc", never a different ``out_features``.
+
+>>> from types import SimpleNamespace
+>>> from layerloom.graph.templates import load_template
+>>> mnist = SimpleNamespace(name="mnist-5k", task="classification", input_shape=(1, 28, 28),
+...                         dtype="float32", classes=[str(d) for d in range(10)],
+...                         target_dim=None, vocab=None)
+>>> check_fit(load_template("seed-cnn"), mnist).ok
+True
+>>> g = load_template("seed-cnn")
+>>> g.nodes = [n for n in g.nodes if n.id != "flat"]
+>>> g.edges = [e for e in g.edges if "flat" not in (e.source, e.target)]
+>>> from layerloom.graph import Edge
+>>> g.edges.append(Edge("pool2", "fc"))
+>>> [(p.node, p.fix) for p in check_fit(g, mnist).problems]
+[('fc', 'add Flatten (or global pooling) before fc')]
+
+Nothing here imports Streamlit; the dataset is anything with ``name``, ``task``,
+``input_shape``, ``dtype``, ``classes``, ``target_dim`` and ``vocab`` (a loaded
+:class:`~layerloom.runtime.data.Dataset`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from layerloom.graph import Graph, validate
+
+TASKS = ("classification", "regression", "reconstruction")
+_VARIABLE = re.compile(r"^=\s*([A-Za-z_]\w*)\s*$")
+# Blocks that keep their input's shape: walked through when looking for the layer that set
+# the output's width.
+_SAME_SHAPE = {"ReLU", "LeakyReLU", "GELU", "SiLU", "ELU", "Tanh", "Sigmoid", "Softmax",
+               "LogSoftmax", "Dropout", "BatchNorm1d", "LayerNorm", "Identity", "Mish",
+               "Hardswish", "Softplus", "PReLU", "SELU", "Hardtanh", "ReLU6", "AlphaDropout"}
+
+
+@dataclass(frozen=True)
+class Change:
+    """One edit that fixes (part of) a problem: a node's param or a design variable."""
+
+    value: Any
+    node: str | None = None
+    param: str | None = None
+    variable: str | None = None  # when set, the variable is changed (node/param read it)
+
+
+@dataclass(frozen=True)
+class FitProblem:
+    """One way the design does not fit the data.
+
+    ``node`` is the node to change (None for the design as a whole), ``param`` the param the
+    fix is about, ``variable`` the design variable that controls it (when one does),
+    ``message`` what is wrong (both sides named), ``fix`` what to do, ``kind`` one of
+    ``inputs``, ``input``, ``dtype``, ``vocab``, ``flatten``, ``width``, ``output``, ``task``;
+    ``changes`` the edits that fix it (empty: the fix is a hand edit, such as adding a block).
+    """
+
+    node: str | None
+    message: str
+    fix: str
+    kind: str
+    param: str | None = None
+    variable: str | None = None
+    changes: tuple[Change, ...] = ()
+
+    @property
+    def fixable(self) -> bool:
+        return bool(self.changes)
+
+    def __str__(self) -> str:
+        where = f"{self.node}: " if self.node else ""
+        return f"{where}{self.message} Fix: {self.fix}."
+
+    def to_dict(self) -> dict:
+        return {"node": self.node, "param": self.param, "variable": self.variable,
+                "kind": self.kind, "message": self.message, "fix": self.fix}
+
+
+@dataclass
+class DataFit:
+    """The check's answer. ``design_ok`` is False when the design itself is invalid (its own
+    problems come first; nothing was compared); ``task`` is the task it was checked for."""
+
+    dataset: str
+    task: str
+    problems: list[FitProblem] = field(default_factory=list)
+    design_ok: bool = True
+
+    @property
+    def ok(self) -> bool:
+        return self.design_ok and not self.problems
+
+    @property
+    def fixable(self) -> bool:
+        """Every problem has edits that fix it (one click fits the design)."""
+        return bool(self.problems) and all(p.fixable for p in self.problems)
+
+
+def resolve_task(task: str, graph: Graph, ds) -> str:
+    """The task a run trains (as ``runtime.model.resolve_task``): the one asked for, else the
+    design's declared task, else the dataset's."""
+    if task and task != "auto":
+        return task
+    declared = graph.extra.get("task")
+    if declared in TASKS and (declared != "classification" or ds.classes):
+        return declared
+    return ds.task
+
+
+def check_fit(graph: Graph, ds, variables: Mapping[str, Any] | None = None,
+              task: str = "auto") -> DataFit:
+    """Compare ``graph`` (validated with ``variables``) with the dataset ``ds`` for ``task``
+    ("auto": as training would choose)."""
+    kind = resolve_task(task, graph, ds)
+    fit = DataFit(ds.name, kind)
+    report = validate(graph, variables)
+    if not report.ok:
+        fit.design_ok = False
+        return fit
+    top = report.resolution.top
+    values = dict(report.resolution.variables)
+    inputs = list(top.inputs)
+    outputs = [o for o in top.outputs if top.nodes[o].used]
+    if len(inputs) != 1:
+        fit.problems.append(FitProblem(
+            None, f"training feeds {ds.name} to one Input, but the design has "
+                  f"{len(inputs)}{' (' + ', '.join(inputs) + ')' if inputs else ''}.",
+            "keep exactly one Input" if inputs else "add an Input block", "inputs"))
+    if len(outputs) != 1:
+        fit.problems.append(FitProblem(
+            None, f"training compares one Output with {ds.name}'s targets, but the design has "
+                  f"{len(outputs)}{' (' + ', '.join(outputs) + ')' if outputs else ''}.",
+            "keep exactly one Output" if outputs else "add an Output block after the last layer",
+            "inputs"))
+    if fit.problems:
+        return fit
+    source = top.nodes[inputs[0]]
+    fit.problems += _input_problems(graph, source, ds, values)
+    if fit.problems:
+        # Judge the rest as it will be once the Input takes the data; when the design is then
+        # invalid the designer says why after the fix.
+        fixed = apply_changes(graph, [c for p in fit.problems for c in p.changes])
+        report = validate(fixed, variables)
+        if not report.ok or any(not p.fixable for p in fit.problems):
+            return fit
+        top = report.resolution.top
+        values = dict(report.resolution.variables)
+        graph = fixed
+    fit.problems += _vocab_problems(graph, top, ds, values)
+    fit.problems += _output_problems(graph, top, outputs[0], kind, ds, values)
+    return fit
+
+
+def apply_changes(graph: Graph, changes) -> Graph:
+    """A copy of ``graph`` with ``changes`` (from :attr:`FitProblem.changes`) made."""
+    fixed = graph.copy()
+    for change in changes:
+        if change.variable:
+            fixed.variables[change.variable] = change.value
+        elif change.node and change.param:
+            node = fixed.node(change.node)
+            if node is not None:
+                node.params[change.param] = change.value
+    return fixed
+
+
+# -- the input ------------------------------------------------------------------------------
+
+def _input_problems(graph: Graph, source, ds, values: dict) -> list[FitProblem]:
+    have = [None if s in (None, -1) else int(s) for s in (source.shape or [])]
+    want = [int(s) for s in ds.input_shape]
+    shape_ok = len(have) == len(want) and all(
+        h is None or h == w for h, w in zip(have, want, strict=True))
+    dtype = "int64" if str(source.dtype) in ("int64", "long") else "float32"
+    problems = []
+    node = graph.node(source.id)
+    if not shape_ok:
+        changes, names = _shape_changes(graph, node, want)
+        via = (f" (through the variable{'s' if len(names) > 1 else ''} "
+               f"{', '.join(f'{n} = {values_of(changes, n)}' for n in names)})" if names else "")
+        problems.append(FitProblem(
+            source.id, f"the Input is {_show(have)} but {ds.name} gives {want} per sample.",
+            f"set {source.id}'s shape to {want}{via}", "input", param="shape",
+            variable=names[0] if len(names) == 1 else None, changes=tuple(changes)))
+    if dtype != ds.dtype:
+        if ds.dtype == "int64":
+            fix = (f"set {source.id}'s dtype to int64 and feed it to an Embedding (or pick a "
+                   f"dataset of float values)")
+        else:
+            fix = f"set {source.id}'s dtype to float32 (token ids are for text datasets)"
+        problems.append(FitProblem(
+            source.id, f"the Input takes {_kind(dtype)} but {ds.name} gives {_kind(ds.dtype)}.",
+            fix, "dtype", param="dtype", changes=(Change(ds.dtype, source.id, "dtype"),)))
+    return problems
+
+
+def values_of(changes: list[Change], name: str) -> Any:
+    return next(c.value for c in changes if c.variable == name)
+
+
+def _shape_changes(graph: Graph, node, want: list[int]) -> tuple[list[Change], list[str]]:
+    """Set the Input's shape; a size written as a variable (``"=features"``) is changed through
+    its variable, so the rest of the design that reads it follows."""
+    raw = node.params.get("shape") if node is not None else None
+    raw = list(raw) if isinstance(raw, (list, tuple)) and len(raw) == len(want) else None
+    wanted: dict[str, int] = {}
+    shape: list = []
+    for i, size in enumerate(want):
+        match = _VARIABLE.match(raw[i]) if raw and isinstance(raw[i], str) else None
+        name = match.group(1) if match else None
+        if name in graph.variables and wanted.get(name, size) == size:
+            wanted[name] = size
+            shape.append(raw[i])
+        else:
+            shape.append(size)
+    changes = [Change(size, variable=name) for name, size in wanted.items()]
+    if shape != raw:
+        changes.append(Change(shape, node.id, "shape"))
+    return changes, list(wanted)
+
+
+# -- token ids ------------------------------------------------------------------------------
+
+def _vocab_problems(graph: Graph, top, ds, values: dict) -> list[FitProblem]:
+    if ds.dtype != "int64" or not getattr(ds, "vocab", None):
+        return []
+    n = len(ds.vocab)
+    problems = []
+    for path, info, layer in top.leaves():
+        if info.type != "Embedding" or not info.used:
+            continue
+        rows = int(layer.params.get("num_embeddings") or 0)
+        if rows >= n:
+            continue
+        raw = info.node.params.get("num_embeddings")
+        match = _VARIABLE.match(raw) if isinstance(raw, str) and "/" not in path else None
+        variable = match.group(1) if match and match.group(1) in graph.variables else None
+        if variable:
+            fix = f"set the variable {variable} to {n} (it sets {path}'s num_embeddings)"
+            changes = (Change(n, variable=variable),)
+        elif "/" not in path:
+            fix = f"set {path}'s num_embeddings to {n}"
+            changes = (Change(n, path, "num_embeddings"),)
+        else:
+            fix = f"set {path}'s num_embeddings to at least {n} in its block"
+            changes = ()
+        problems.append(FitProblem(
+            path, f"the Embedding has {rows} rows but {ds.name}'s token ids run from 0 to "
+                  f"{n - 1} ({n} words in its vocabulary).",
+            fix, "vocab", param="num_embeddings", variable=variable, changes=changes))
+    return problems
+
+
+# -- the output -----------------------------------------------------------------------------
+
+def _output_problems(graph: Graph, top, output: str, kind: str, ds,
+                     values: dict) -> list[FitProblem]:
+    out = list(top.nodes[output].shape or [])
+    last = top.nodes[output].inputs[0] if top.nodes[output].inputs else output
+    if kind == "classification":
+        if not ds.classes:
+            return [FitProblem(None, f"{ds.name} has numeric targets, not classes, but the run "
+                                     f"is set to classification.",
+                               "set the training task to regression (or auto)", "task")]
+        return _width_problems(graph, top, output, last, out, len(ds.classes), ds,
+                               f"{ds.name} has {len(ds.classes)} classes")
+    if kind == "regression":
+        if ds.classes:
+            return [FitProblem(None, f"{ds.name} has classes, not numeric targets, but the run "
+                                     f"is set to regression.",
+                               "set the training task to classification (or auto)", "task")]
+        d = ds.target_dim or 1
+        if out == [] and d == 1:
+            return []
+        return _width_problems(graph, top, output, last, out, d,
+                               ds, f"{ds.name} has {d} target value{'' if d == 1 else 's'}")
+    want = [int(s) for s in ds.input_shape]
+    problems = []
+    if ds.dtype != "float32":
+        problems.append(FitProblem(None, f"{ds.name} holds token ids; a reconstruction needs "
+                                         f"float inputs.",
+                                   "pick a dataset of float values", "task"))
+    elif out != want:
+        problems.append(FitProblem(
+            last, f"a reconstruction must give back the input's shape, but the design gives "
+                  f"{out} for {ds.name}'s {want}.",
+            f"change the last layers (ending at {last}) to give {want}", "output"))
+    return problems
+
+
+def _width_problems(graph: Graph, top, output: str, last: str, out: list, n: int, ds,
+                    have: str) -> list[FitProblem]:
+    """The output must be ``[n]``: a feature map reaching the Output (a Linear fed one, or no
+    Linear at all) needs Flatten or pooling; a vector of the wrong width names the layer (and
+    the variable) that sets it."""
+    if out == [n]:
+        return []
+    if len(out) >= 2:
+        linear = _first_linear_on_map(top, last)
+        if linear is not None:
+            fed = top.nodes[linear]
+            src = fed.inputs[0] if fed.inputs else "its input"
+            in_shape = list(fed.in_shapes[0]) if fed.in_shapes else []
+            pool = "SequencePool (or Flatten)" if len(in_shape) == 2 else \
+                "Flatten (or global pooling)"
+            return [FitProblem(
+                linear, f"a Linear acts on the last dimension only, so fed {src}'s "
+                        f"{in_shape} {'sequence' if len(in_shape) == 2 else 'feature map'} it leaves "
+                        f"the other dimensions in place: the design gives "
+                        f"{out} per sample, but {have} and the output must be [{n}].",
+                f"add {pool} before {linear}", "flatten")]
+        pool = "SequencePool (or Flatten)" if len(out) == 2 else "Flatten (or global pooling)"
+        return [FitProblem(
+            last, f"the design gives a {out} feature map per sample, but {have} and the output "
+                  f"must be [{n}].",
+            f"add {pool} and then a Linear with out_features {n} after {last}", "flatten")]
+    setter = _width_setter(top, last, out)
+    if setter is not None and top.nodes[setter].type == "Linear":
+        node = graph.node(setter)
+        raw = node.params.get("out_features") if node is not None else None
+        match = _VARIABLE.match(raw) if isinstance(raw, str) else None
+        variable = match.group(1) if match and match.group(1) in graph.variables else None
+        if variable:
+            fix = f"set the variable {variable} to {n} (it sets {setter}'s out_features)"
+            changes = (Change(n, variable=variable),)
+        else:
+            fix = f"set {setter}'s out_features to {n}"
+            changes = (Change(n, setter, "out_features"),)
+        return [FitProblem(setter, f"the design's output has {_width(out)} per sample but "
+                                   f"{have}.", fix, "width", param="out_features",
+                           variable=variable, changes=changes)]
+    where = setter or last
+    return [FitProblem(where, f"the design's output has {_width(out)} per sample but {have}.",
+                       f"end the design with a Linear with out_features {n} after {last}",
+                       "width")]
+
+
+def _first_linear_on_map(top, last: str) -> str | None:
+    """Walking back from the Output along first inputs while the shapes are feature maps (two
+    or more dimensions): the earliest Linear that was fed one, or None."""
+    found = None
+    node = last
+    seen = set()
+    while node in top.nodes and node not in seen:
+        seen.add(node)
+        info = top.nodes[node]
+        if info.shape is None or len(info.shape) < 2:
+            break
+        if (info.type == "Linear" and info.in_shapes and info.in_shapes[0] is not None
+                and len(info.in_shapes[0]) >= 2 and info.repeat != 0):
+            found = node
+        if not info.inputs:
+            break
+        node = info.inputs[0]
+    return found
+
+
+def _width_setter(top, last: str, out: list) -> str | None:
+    """The node that gave the output its width: back from the Output through blocks that keep
+    the shape (activations, dropout, normalisation)."""
+    node = last
+    seen = set()
+    while node in top.nodes and node not in seen:
+        seen.add(node)
+        info = top.nodes[node]
+        if info.type not in _SAME_SHAPE or info.spec is None or not info.inputs:
+            return node
+        node = info.inputs[0]
+    return None
+
+
+def _width(out: list) -> str:
+    if not out:
+        return "one value (a scalar)"
+    return f"{out[0]} value{'' if out[0] == 1 else 's'}" if len(out) == 1 else str(out)
+
+
+def _kind(dtype: str) -> str:
+    return "int64 token ids" if dtype == "int64" else f"{dtype} values"
+
+
+def _show(shape: list) -> str:
+    return "[" + ", ".join("?" if size is None else str(size) for size in shape) + "]"
