@@ -3,6 +3,12 @@
 ``graph/`` is ``layerloom.graph``, ``runtime/`` is ``layerloom.runtime``, ``ui/`` is
 ``layerloom.ui`` and ``assets/`` is ``layerloom.assets``; ``layerloom/`` holds the package
 root and the CLI. Sub-packages are found automatically so that a new folder needs no edit here.
+
+Folders of data files that the installed package reads are declared in ``DATA`` as packages of
+their own, with the files they ship: the templates, the canvas component's build and the
+live-chart component's frontend (served as it is, plotly.js included). A folder of data left out
+here is missing from the wheel; ``tests/packaging`` builds the wheel, installs it and opens every
+page of the app from it.
 """
 
 from setuptools import find_packages, setup
@@ -10,11 +16,21 @@ from setuptools import find_packages, setup
 FOLDERS = {"layerloom": "layerloom", "layerloom.graph": "graph", "layerloom.runtime": "runtime",
            "layerloom.ui": "ui", "layerloom.assets": "assets"}
 
+# package -> the files of its folder that ship (the folders need no __init__.py).
+DATA = {
+    "layerloom.assets.templates": ["*.json"],
+    "layerloom.ui.canvas.frontend.build": ["*.html"],
+    "layerloom.ui.canvas.frontend.build.assets": ["*.js", "*.css"],
+    "layerloom.ui.livechart.frontend.src": ["*.html", "*.js", "*.css"],
+}
+
 packages, package_dir = [], {}
 for name, folder in FOLDERS.items():
     packages.append(name)
     package_dir[name] = folder
-    for sub in find_packages(where=folder, exclude=["*node_modules*", "*frontend.src*"]):
+    for sub in find_packages(where=folder, exclude=["*node_modules*", "*frontend*"]):
         packages.append(f"{name}.{sub}")
+packages += DATA
 
-setup(packages=packages, package_dir=package_dir)
+setup(packages=packages, package_dir=package_dir, package_data=DATA,
+      include_package_data=False)
