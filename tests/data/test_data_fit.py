@@ -1,0 +1,162 @@
+"""runtime/data/fit.py: the design against the data — structured problems (node, param,
+variable, message, fix) and the edits that fix them. Datasets are described, not loaded."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from layerloom.graph import Edge, validate
+from layerloom.graph.templates import load_template
+from layerloom.runtime.data.fit import apply_changes, check_fit
+
+
+def data(name="mnist-5k", shape=(1, 28, 28), classes=10, dtype="float32", vocab=None,
+         target_dim=None):
+    return SimpleNamespace(
+        name=name, task="classification" if classes else "regression", input_shape=shape,
+        dtype=dtype, classes=[str(i) for i in range(classes)] if classes else None,
+        target_dim=target_dim, vocab=[f"w{i}" for i in range(vocab)] if vocab else None)
+
+
+MNIST = data()
+IRIS = data("iris", (4,), 3)
+TEXT = data("text-sentiment", (32,), 2, "int64", vocab=82)
+
+
+def rewire(graph, drop: str, source: str, target: str):
+    graph.nodes = [n for n in graph.nodes if n.id != drop]
+    graph.edges = [e for e in graph.edges if drop not in (e.source, e.target)]
+    graph.edges.append(Edge(source, target))
+    return graph
+
+
+def test_templates_fit_the_data_they_are_sized_for():
+    assert check_fit(load_template("seed-cnn"), MNIST).ok
+    assert check_fit(load_template("lenet5"), MNIST).ok
+    assert check_fit(load_template("mlp-tabular"), IRIS).ok
+    assert check_fit(load_template("lstm-text"), TEXT).ok
+    fit = check_fit(load_template("conv-autoencoder"), MNIST)
+    assert fit.ok and fit.task == "reconstruction"
+
+
+def test_no_flatten_names_the_linear_and_says_add_flatten():
+    graph = rewire(load_template("seed-cnn"), "flat", "pool2", "fc")
+    assert validate(graph).ok  # the graph alone is valid: output [64, 5, 10]
+    fit = check_fit(graph, MNIST)
+    assert not fit.ok and not fit.fixable
+    [problem] = fit.problems
+    assert (problem.node, problem.kind, problem.param) == ("fc", "flatten", None)
+    assert problem.fix == "add Flatten (or global pooling) before fc"
+    assert "[64, 5, 10]" in problem.message and "must be [10]" in problem.message
+    assert str(problem).startswith("fc: a Linear acts on the last dimension only")
+
+
+def test_the_first_linear_fed_a_map_is_named_when_two_follow_each_other():
+    graph = load_template("seed-cnn")
+    graph = rewire(graph, "flat", "pool2", "fc")
+    graph.edges = [e for e in graph.edges if e.target != "fc"]
+    graph.nodes.append(type(graph.nodes[0])("hidden", "Linear", {"out_features": 32}))
+    graph.edges += [Edge("pool2", "hidden"), Edge("hidden", "fc")]
+    [problem] = check_fit(graph, MNIST).problems
+    assert problem.node == "hidden" and problem.fix == "add Flatten (or global pooling) before hidden"
+
+
+def test_a_feature_map_with_no_linear_gets_flatten_and_a_linear():
+    graph = load_template("seed-cnn")
+    graph.nodes = [n for n in graph.nodes if n.id not in ("flat", "fc")]
+    graph.edges = [e for e in graph.edges if not {"flat", "fc"} & {e.source, e.target}]
+    graph.edges.append(Edge("pool2", "probs"))
+    [problem] = check_fit(graph, MNIST).problems
+    assert problem.node == "pool2"
+    assert problem.fix == ("add Flatten (or global pooling) and then a Linear with "
+                           "out_features 10 after pool2")
+
+
+def test_a_text_linear_fed_the_sequence_is_told_to_pool_it():
+    graph = load_template("lstm-text")
+    graph = rewire(graph, "lstm", "embed", "dropout")
+    [problem] = check_fit(graph, TEXT).problems
+    assert problem.node == "fc" and problem.fix == "add SequencePool (or Flatten) before fc"
+
+
+def test_class_count_goes_through_the_variable_and_one_fix_applies_it():
+    graph = load_template("seed-cnn")
+    fit = check_fit(graph, data("digits-3", (1, 28, 28), 3))
+    [problem] = fit.problems
+    assert (problem.node, problem.param, problem.variable) == ("fc", "out_features", "classes")
+    assert problem.fix == "set the variable classes to 3 (it sets fc's out_features)"
+    fixed = apply_changes(graph, problem.changes)
+    assert fixed.variables["classes"] == 3 and graph.variables["classes"] == 10
+    assert check_fit(fixed, data("digits-3", (1, 28, 28), 3)).ok
+
+
+def test_the_input_shape_is_named_and_the_output_judged_as_it_will_be():
+    graph = load_template("mlp-tabular")
+    fit = check_fit(graph, data("wine", (13,), 4))
+    assert [p.kind for p in fit.problems] == ["input", "width"]
+    assert fit.problems[0].node == "features" and fit.problems[0].variable == "features"
+    assert fit.fixable
+    fixed = apply_changes(graph, [c for p in fit.problems for c in p.changes])
+    assert (fixed.variables["features"], fixed.variables["classes"]) == (13, 4)
+    assert check_fit(fixed, data("wine", (13,), 4)).ok
+
+
+def test_an_input_that_only_a_redesign_fits_stops_at_the_input():
+    fit = check_fit(load_template("seed-cnn"), IRIS)
+    [problem] = fit.problems
+    assert problem.fix == "set image's shape to [4]"
+
+
+def test_token_ids_need_int64_and_rows_for_every_id():
+    fit = check_fit(load_template("mlp-tabular"), TEXT)
+    assert [p.kind for p in fit.problems] == ["input", "dtype"]
+    assert "feed it to an Embedding" in fit.problems[1].fix
+    graph = load_template("lstm-text")
+    graph.variables["vocab"] = 50
+    [problem] = check_fit(graph, TEXT).problems
+    assert (problem.node, problem.param, problem.variable) == ("embed", "num_embeddings", "vocab")
+    assert "token ids run from 0 to 81" in problem.message
+    assert check_fit(apply_changes(graph, problem.changes), TEXT).ok
+
+
+def test_regression_and_reconstruction_outputs():
+    graph = load_template("mlp-tabular")
+    graph.extra["task"] = "regression"
+    targets = data("prices", (4,), None, target_dim=1)
+    fit = check_fit(graph, targets)
+    assert fit.task == "regression"
+    assert fit.problems[0].fix == "set the variable classes to 1 (it sets head's out_features)"
+    graph.variables["classes"] = 1
+    assert check_fit(graph, targets).ok
+    auto = load_template("conv-autoencoder")
+    [problem] = check_fit(auto, data("small", (1, 8, 8), 10)).problems
+    assert problem.kind == "input"
+    assert check_fit(load_template("seed-cnn"), MNIST, task="reconstruction").problems[0].fix == \
+        "change the last layers (ending at fc) to give [1, 28, 28]"
+
+
+@pytest.mark.parametrize("task,expected", [("regression", "classification"),
+                                           ("classification", "regression")])
+def test_a_task_the_data_cannot_train_says_which_to_use(task, expected):
+    ds = MNIST if task == "regression" else data("prices", (1, 28, 28), None, target_dim=1)
+    [problem] = check_fit(load_template("seed-cnn"), ds, task=task).problems
+    assert problem.kind == "task" and f"set the training task to {expected}" in problem.fix
+
+
+def test_an_invalid_design_is_not_compared():
+    graph = load_template("seed-cnn")
+    graph.node("conv1").params["kernel_size"] = 99
+    fit = check_fit(graph, MNIST)
+    assert not fit.design_ok and not fit.ok and fit.problems == []
+
+
+def test_two_inputs_are_a_problem_of_the_design_as_a_whole():
+    graph = load_template("seed-cnn")
+    graph.nodes.append(type(graph.nodes[0])("extra", "Input", {"shape": [4]}))
+    graph.nodes.append(type(graph.nodes[0])("extra_out", "Output", {}))
+    graph.edges.append(Edge("extra", "extra_out"))
+    fit = check_fit(graph, MNIST)
+    assert fit.problems and fit.problems[0].node is None
+    assert "training feeds mnist-5k to one Input, but the design has 2" in fit.problems[0].message
