@@ -49,9 +49,9 @@ def main(argv: list[str] | None = None) -> int:
         parser = build_parser()
         args = parser.parse_args(argv)
         debug = args.debug
-        if not getattr(args, "func", None):
-            parser.print_help()
-            return 0
+        if not getattr(args, "func", None):  # no command: help on stderr, argparse's usage code
+            parser.print_help(sys.stderr)
+            return 2
         code = int(args.func(args) or 0)
         sys.stdout.flush()  # a closed pipe is found here, not at interpreter exit
         return code
