@@ -35,8 +35,15 @@ _COMPARE = {
     ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
     ast.Gt: operator.gt, ast.GtE: operator.ge,
 }
-_MAX_POWER = 1 << 16  # keeps `2 ** 10**9` from hanging the validator
-_MAX_LENGTH = 500
+# Cost bounds: an expression is at most MAX_LENGTH characters, nests at most MAX_DEPTH levels,
+# and no integer in it (constant, name, intermediate or result) may exceed MAX_INT_BITS bits
+# (about 3.4e38); a power or product that would is refused before it is computed, and round()
+# takes at most MAX_ROUND_DIGITS digits either way. Evaluating any expression is therefore
+# microseconds, whatever it says.
+MAX_LENGTH = 500
+MAX_DEPTH = 50
+MAX_INT_BITS = 128
+MAX_ROUND_DIGITS = 100
 
 
 class ExpressionError(ValueError):
@@ -59,23 +66,58 @@ def evaluate(text: str, names: Mapping[str, Any]) -> Any:
     """Evaluate ``text`` (with or without its leading ``=``) against ``names``."""
     tree = _parse(text)
     try:
-        return _Evaluator(names).visit(tree.body)
+        value = _Evaluator(names).visit(tree.body)
     except ExpressionError:
         raise
     except ZeroDivisionError:
         raise ExpressionError("division by zero") from None
-    except (TypeError, ValueError, OverflowError, IndexError) as exc:
+    except OverflowError:
+        raise ExpressionError("number too large") from None
+    except (TypeError, ValueError, IndexError, ArithmeticError) as exc:
         raise ExpressionError(str(exc)) from None
+    except (RecursionError, MemoryError):
+        raise ExpressionError("expression too complex to evaluate") from None
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ExpressionError(f"the result is not a finite number ({value})")
+    return value
 
 
 def _parse(text: str) -> ast.Expression:
+    if not isinstance(text, str):
+        raise ExpressionError(f"an expression is text, got {type(text).__name__}")
     source = text.removeprefix("=")
-    if len(source) > _MAX_LENGTH:
-        raise ExpressionError(f"expression longer than {_MAX_LENGTH} characters")
+    if len(source) > MAX_LENGTH:
+        raise ExpressionError(f"expression longer than {MAX_LENGTH} characters")
     try:
-        return ast.parse(source.strip(), mode="eval")
+        tree = ast.parse(source.strip(), mode="eval")
     except SyntaxError as exc:
-        raise ExpressionError(f"cannot parse {text!r}: {exc.msg}") from None
+        raise ExpressionError(f"cannot parse {_short(text)}: {exc.msg}") from None
+    except (RecursionError, MemoryError, ValueError):
+        raise ExpressionError(f"cannot parse {_short(text)}: nested too deeply") from None
+    _check_depth(tree)
+    return tree
+
+
+def _short(text: str) -> str:
+    return repr(text) if len(text) <= 80 else repr(text[:77] + "...")
+
+
+def _check_depth(tree: ast.AST) -> None:
+    """Refuse expressions nested deeper than MAX_DEPTH (walked without recursion)."""
+    stack = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ExpressionError(f"expression nested more than {MAX_DEPTH} levels deep")
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+
+
+def _bounded(value: Any) -> Any:
+    """``value``, unless it is an integer beyond MAX_INT_BITS bits."""
+    if isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
+        raise ExpressionError(f"number too large: integers in expressions are limited to "
+                              f"{MAX_INT_BITS} bits (about {float(2 ** MAX_INT_BITS):.1e})")
+    return value
 
 
 class _Evaluator(ast.NodeVisitor):
@@ -87,12 +129,12 @@ class _Evaluator(ast.NodeVisitor):
 
     def visit_Constant(self, node: ast.Constant) -> Any:
         if isinstance(node.value, (bool, int, float)):
-            return node.value
+            return _bounded(node.value)
         raise ExpressionError(f"constant {node.value!r} is not allowed (numbers and True/False)")
 
     def visit_Name(self, node: ast.Name) -> Any:
         if node.id in self.names:
-            return self.names[node.id]
+            return _bounded(self.names[node.id])
         known = ", ".join(sorted(self.names)) or "none"
         raise ExpressionError(f"unknown name '{node.id}' (known: {known})")
 
@@ -105,17 +147,21 @@ class _Evaluator(ast.NodeVisitor):
             raise ExpressionError(f"operator {type(node.op).__name__} is not allowed")
         left, right = self.visit(node.left), self.visit(node.right)
         _check_number(left), _check_number(right)
-        if op is operator.pow and abs(right) > 64 and abs(left) > 1:
-            raise ExpressionError("exponent too large")
-        if op is operator.mul and abs(left) > _MAX_POWER ** 4 and abs(right) > _MAX_POWER ** 4:
-            raise ExpressionError("number too large")
-        return op(left, right)
+        if op is operator.pow and abs(left) > 1 and right > 0:
+            if right > 64:
+                raise ExpressionError("exponent too large")
+            if isinstance(left, int) and (left.bit_length() - 1) * right > MAX_INT_BITS:
+                _bounded(1 << (MAX_INT_BITS + 1))  # refused before it is computed
+        if (op is operator.mul and isinstance(left, int) and isinstance(right, int)
+                and left.bit_length() + right.bit_length() > MAX_INT_BITS + 1):
+            _bounded(1 << (MAX_INT_BITS + 1))
+        return _bounded(op(left, right))
 
     def visit_UnaryOp(self, node: ast.UnaryOp) -> Any:
         op = _UNARY.get(type(node.op))
         if op is None:
             raise ExpressionError(f"operator {type(node.op).__name__} is not allowed")
-        return op(self.visit(node.operand))
+        return _bounded(op(self.visit(node.operand)))
 
     def visit_BoolOp(self, node: ast.BoolOp) -> Any:
         if isinstance(node.op, ast.And):
@@ -173,7 +219,11 @@ class _Evaluator(ast.NodeVisitor):
         args = [self.visit(a) for a in node.args]
         for a in args:
             _check_number(a)
-        return fn(*args)
+        if fn is round and len(args) == 2 and isinstance(args[1], int) \
+                and abs(args[1]) > MAX_ROUND_DIGITS:
+            raise ExpressionError(f"round() takes at most {MAX_ROUND_DIGITS} digits, "
+                                  f"got {args[1]}")
+        return _bounded(fn(*args))
 
 
 def _check_number(value: Any) -> None:

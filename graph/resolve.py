@@ -6,6 +6,13 @@ output shape, and counts parameters and MACs. Composite blocks are resolved recu
 copy. Every problem is collected, never raised, so the user sees them all at once; a node whose
 inputs failed is skipped quietly so one mistake does not cascade into a dozen messages.
 
+Before anything is expanded, the work the graph asks for is checked against its budgets
+(:mod:`.limits`): composite nesting depth, and the number of resolved layers with composites and
+repeats multiplied out (estimated with memoisation, so a 40-level doubling costs 40 steps). While
+resolving, a counter of the layers actually made backs the estimate up; afterwards the model's
+parameters and activations are checked against the memory budget. Over budget is an error naming
+the node and the figure, and resolution stops there.
+
 The result feeds validation, summaries, the compiler and code generation alike.
 """
 
@@ -20,7 +27,8 @@ from typing import Any
 
 from .blocks.common import prod, show
 from .errors import Problem, ShapeError
-from .expressions import ExpressionError, evaluate, is_expression
+from .expressions import ExpressionError, evaluate, is_expression, names_in
+from .limits import Limits, hint
 from .model import Block, Edge, Graph, Node
 from .params import ParamError
 from .registry import BlockSpec, find_block, unknown_type_message
@@ -132,31 +140,52 @@ class Resolution:
         return [p for p in self.problems if p.severity == "warning"]
 
     @property
+    def infos(self) -> list[Problem]:
+        """Notes that are neither errors nor warnings (e.g. a shape not checked because a node
+        it depends on has an error)."""
+        return [p for p in self.problems if p.severity == "info"]
+
+    @property
     def ok(self) -> bool:
         return not self.errors
 
 
-def resolve(graph: Graph, variables: Mapping[str, Any] | None = None) -> Resolution:
-    """Resolve ``graph``; ``variables`` overrides the graph's own values (sliders, sweeps)."""
+def resolve(graph: Graph, variables: Mapping[str, Any] | None = None, *,
+            limits: Limits | None = None) -> Resolution:
+    """Resolve ``graph``; ``variables`` overrides the graph's own values (sliders, sweeps);
+    ``limits`` sets the work budgets (unset fields: environment variables, then defaults)."""
     # Resolution allocates many small objects and frees none of them until it returns; the
     # cyclic collector's repeated full passes over them would make its cost grow faster than the
     # graph, so it is paused for the walk.
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _Resolver(graph, variables).run()
+        return _Resolver(graph, variables, (limits or Limits()).resolved()).run()
     finally:
         if paused:
             gc.enable()
 
 
+class _OverBudget(Exception):
+    """Raised inside the walk when the layers made exceed the budget; ``run`` reports it."""
+
+    def __init__(self, path: str):
+        super().__init__(path)
+        self.path = path
+
+
 class _Resolver:
-    def __init__(self, graph: Graph, overrides: Mapping[str, Any] | None):
+    def __init__(self, graph: Graph, overrides: Mapping[str, Any] | None,
+                 limits: Limits | None = None):
         self.graph = graph
         self.overrides = dict(overrides or {})
+        self.limits = limits or Limits().resolved()
         self.problems: list[Problem] = []
         self.variables: dict[str, Any] = {}
         self.bad_blocks: dict[str, str] = {}
+        self.depth: dict[str, int] = {}  # composite block -> nesting depth (1: primitives only)
+        self.spent = 0  # layers made so far (nodes, and their copies beyond the first)
+        self.skipped: dict[str, str] = {}  # path -> the node with an error it depends on
 
     # -- problems ----------------------------------------------------------------------------
 
@@ -167,18 +196,36 @@ class _Resolver:
     def warn(self, node: str | None, message: str, param: str | None = None) -> None:
         self.problems.append(Problem(node, message, param, severity="warning"))
 
+    def note(self, node: str | None, message: str) -> None:
+        self.problems.append(Problem(node, message, severity="info"))
+
+    def spend(self, path: str, layers: int) -> None:
+        """Count ``layers`` more made; over the budget, stop the walk."""
+        self.spent += layers
+        if self.spent > self.limits.max_layers:
+            raise _OverBudget(path)
+
     # -- the whole graph ---------------------------------------------------------------------
 
     def run(self) -> Resolution:
         self._variables()
         self._check_block_definitions()
-        top = self._level(self.graph.nodes, self.graph.edges, {}, None, "")
+        if not self._within_budget():
+            return Resolution(self.graph, self.variables, Level(""), self.problems)
+        try:
+            top = self._level(self.graph.nodes, self.graph.edges, {}, None, "")
+        except _OverBudget as over:
+            self.error(over.path, f"the design resolves to more than "
+                                  f"{self.limits.max_layers:,} layers (composites and repeats "
+                                  f"multiplied out), the limit; {hint('max_layers')}")
+            return Resolution(self.graph, self.variables, Level(""), self.problems)
         if not top.inputs:
             self.error(None, "the graph has no Input node: add one to feed the model")
         if not top.outputs:
             self.error(None, "the graph has no Output node: add one after the last layer")
         self._mark_unused(top, "the model")
         self._top_warnings(top)
+        self._check_model_size(top)
         return Resolution(self.graph, self.variables, top, self.problems)
 
     def _variables(self) -> None:
@@ -221,23 +268,85 @@ class _Resolver:
                     self.error(None, f"block '{name}': param '{key}' default must be a number "
                                      f"or an \"=expression\", got {value!r}", param=key)
         # a block may use other blocks, never itself (directly or through others)
-        for name in blocks:
-            loop = self._block_loop(name, [name])
+        uses = {name: list(dict.fromkeys(n.type for n in block.nodes if n.type in blocks))
+                for name, block in blocks.items()}
+        depth = _depths(uses)  # blocks on or leading to a loop are left out
+        looping = [name for name in blocks if name not in depth]
+        for i, name in enumerate(looping):
+            loop = _block_loop(name, uses, set(looping)) if i < _LOOPS_TRACED else None
             if loop:
                 self.error(None, f"block '{name}' uses itself ({' → '.join(loop)})")
                 self.bad_blocks[name] = f"it uses itself ({' → '.join(loop)})"
+            elif i >= _LOOPS_TRACED:
+                self.bad_blocks[name] = "it uses blocks that use themselves"
+        # nesting depth as resolution will walk it: blocks that cannot be used are not entered
+        self.depth = _depths({name: [c for c in children if c not in self.bad_blocks]
+                              for name, children in uses.items() if name not in self.bad_blocks})
 
-    def _block_loop(self, start: str, trail: list[str]) -> list[str] | None:
-        for node in self.graph.blocks[trail[-1]].nodes:
-            if node.type not in self.graph.blocks:
+    # -- budgets -----------------------------------------------------------------------------
+
+    def _within_budget(self) -> bool:
+        """Check nesting depth and the number of resolved layers before expanding anything;
+        report the node that goes over and return False when the graph is over budget."""
+        limits = self.limits
+        blocks = self.graph.blocks
+        composite = [n for n in self.graph.nodes
+                     if n.type in blocks and n.type in self.depth and find_block(n.type) is None]
+        deepest = max(composite, key=lambda n: self.depth[n.type], default=None)
+        if deepest is not None and self.depth[deepest.type] > limits.max_depth:
+            chain = [deepest.type]
+            while len(chain) < 5 and self.depth.get(chain[-1], 1) > 1:
+                chain.append(max((c for c in dict.fromkeys(
+                    n.type for n in blocks[chain[-1]].nodes) if c in self.depth),
+                    key=self.depth.__getitem__))
+            more = " → …" if self.depth[deepest.type] > len(chain) else ""
+            self.error(deepest.id, f"composite blocks are nested {self.depth[deepest.type]:,} "
+                                   f"deep here ({' → '.join(chain)}{more}), more than the limit "
+                                   f"of {limits.max_depth}; {hint('max_depth')}")
+            return False
+        counter = _LayerCount(self, limits.max_layers)
+        try:
+            per_node = [(node, counter.node(node, {})) for node in self.graph.nodes]
+        except _OverBudget as over:
+            self.error(over.path, f"the design resolves to more than {limits.max_layers:,} "
+                                  f"layers (composites and repeats multiplied out), the limit; "
+                                  f"{hint('max_layers')}")
+            return False
+        total = sum(n for _, n in per_node)
+        if total <= limits.max_layers:
+            return True
+        node, alone = max(per_node, key=lambda item: item[1])
+        self.error(node.id, f"the design resolves to {_figure(total)} layers (composites and "
+                            f"repeats multiplied out; this node alone {_figure(alone)}), more "
+                            f"than the limit of {limits.max_layers:,}; {hint('max_layers')}",
+                   param="repeat" if node.repeat is not None else None)
+        return False
+
+    def _check_model_size(self, top: Level) -> None:
+        """Parameters (float32) and one sample's activations against the memory budget."""
+        budget = self.limits.max_model_bytes
+        weights: dict[str, int] = {}
+        activations: dict[str, int] = {}
+        for info in top.nodes.values():
+            if info.used and info.ok:
+                weights[info.path] = info.n_params * 4
+        for path, info, layer in top.leaves():
+            if info.type not in ("Input", "Output", "Identity"):
+                head = path.split("/", 1)[0]
+                activations[head] = activations.get(head, 0) + prod(layer.shape) * 4
+        for what, sizes in (("parameters", weights), ("activations", activations)):
+            total = sum(sizes.values())
+            if total <= budget:
                 continue
-            if node.type == start:
-                return trail + [start]
-            if node.type not in trail:
-                loop = self._block_loop(start, trail + [node.type])
-                if loop:
-                    return loop
-        return None
+            node, alone = max(sizes.items(), key=lambda item: item[1])
+            if what == "parameters":
+                figure = (f"{total // 4:,} parameters, {_gib(total)} as float32 "
+                          f"(this node alone {alone // 4:,})")
+            else:
+                figure = (f"{_gib(total)} of activations for one sample's forward pass "
+                          f"(this node alone {_gib(alone)})")
+            self.error(node, f"the model needs {figure}, more than the memory budget of "
+                             f"{_gib(budget)}; {hint('max_model_bytes')}")
 
     # -- one level ---------------------------------------------------------------------------
 
@@ -265,6 +374,7 @@ class _Resolver:
             node = by_id[node_id]
             info = NodeInfo(prefix + node_id, node, None, None)
             level.nodes[node_id] = info
+            self.spend(info.path, 1)
             if node.type == "Input":
                 level.inputs.append(node_id)
                 info.spec = find_block("Input")
@@ -377,8 +487,15 @@ class _Resolver:
             return
         info.inputs = ordered
         producers = [level.nodes.get(s) for s in ordered]
-        if any(p is None or not p.ok for p in producers):
-            return  # an upstream problem is already reported
+        failed = [(s, p) for s, p in zip(ordered, producers) if p is None or not p.ok]
+        if failed:  # an upstream problem is already reported: check what needs no shape
+            source, producer = failed[0]
+            root = self.skipped.get(producer.path, producer.path) if producer else prefix_of(
+                info.path) + source
+            self.skipped[info.path] = root
+            self._check_without_shapes(info, block_params)
+            self.note(info.path, f"shape not checked: it depends on {root}, which has an error")
+            return
         info.in_shapes = [p.shape for p in producers]
         dtypes = [p.dtype for p in producers]
         repeat = self._repeat(info, block_params)
@@ -393,6 +510,8 @@ class _Resolver:
                                   f"{len(ordered)}", param="repeat")
             return
         shapes, dtype = info.in_shapes, dtypes[0]
+        if repeat > 1:
+            self.spend(info.path, repeat - 1)  # the copies beyond the first, before making any
         for copy in range(repeat):
             if block is not None:
                 result = self._composite(info, shapes, dtypes, block_params, copy)
@@ -435,13 +554,19 @@ class _Resolver:
                     self.error(info.path, f"port {port} is out of range for {what}",
                                edge=f"{source} → {info.id}")
                     return None
+                if index >= len(sources) and not isinstance(port, str):
+                    self.error(info.path, f"port {port} is out of range: {len(sources)} "
+                                          f"edge{'s come' if len(sources) != 1 else ' comes'} "
+                                          f"into this {what}, so its ports are 0–"
+                                          f"{len(sources) - 1}", edge=f"{source} → {info.id}")
+                    return None
                 if index in slots:
                     self.error(info.path, f"port {port!r} is connected twice (from "
                                           f"{slots[index]} and {source})",
                                edge=f"{source} → {info.id}")
                     return None
                 slots[index] = source
-            gaps = [i for i in range(max(slots) + 1) if i not in slots]
+            gaps = [i for i in range(len(slots) + 1) if i not in slots and i <= max(slots)]
             if gaps:
                 label = names[gaps[0]] if gaps[0] < len(names) else gaps[0]
                 self.error(info.path, f"input port {label!r} is not connected, but a later one "
@@ -464,6 +589,60 @@ class _Resolver:
             return None
         return ordered
 
+    def _check_without_shapes(self, info: NodeInfo, block_params: dict) -> None:
+        """For a node whose inputs failed: the problems that need no input shape (unknown
+        params, expressions that fail or name unknown variables, values out of range)."""
+        node, spec, block = info.node, info.spec, info.block
+        if spec is not None:
+            declared = {p.name: p for p in spec.params}
+        else:
+            declared = {name: None for name in block.params}
+        for name in node.params:
+            if name not in declared:
+                close = difflib.get_close_matches(name, sorted(declared), n=1)
+                hint_ = f" (did you mean '{close[0]}'?)" if close else ""
+                kind = spec.type if spec is not None else f"block '{block.name}'"
+                self.error(info.path, f"{kind} has no param '{name}'{hint_}", param=name)
+        checks = [("repeat", node.repeat, None)] if node.repeat is not None else []
+        checks += [(name, node.params.get(name, getattr(param, "default", None)), param)
+                   for name, param in declared.items() if name in node.params or param]
+        for name, raw, param in checks:
+            value = self._shapeless_value(info, name, raw, block_params)
+            if value is _FAILED or value is _UNKNOWN or param is None:
+                continue
+            try:
+                param.coerce(value)
+            except ParamError as exc:
+                self.error(info.path, f"{name} {exc}", param=name)
+            except (OverflowError, ValueError, TypeError):
+                self.error(info.path, f"{name} is out of range: {_clip(value)}", param=name)
+
+    def _shapeless_value(self, info: NodeInfo, name: str, raw: Any, block_params: dict) -> Any:
+        """Like ``_value`` with no input shape: an expression that uses ``in_shape`` only has
+        its names checked, and gives ``_UNKNOWN``."""
+        if isinstance(raw, list):
+            items = [self._shapeless_value(info, name, item, block_params) for item in raw]
+            if any(i is _FAILED for i in items):
+                return _FAILED
+            return _UNKNOWN if any(i is _UNKNOWN for i in items) else items
+        if not is_expression(raw):
+            return raw
+        try:
+            used = names_in(raw)
+        except ExpressionError as exc:
+            self.error(info.path, f"{name} = {_clip(raw)}: {exc}", param=name)
+            return _FAILED
+        if "in_shape" not in used:
+            return self._value(info, name, raw, block_params, None)
+        known = set(self.variables) | set(block_params) | {"in_shape"}
+        unknown = sorted(used - known)
+        if unknown:
+            names = ", ".join(sorted(known - {"in_shape"}) + ["in_shape"])
+            self.error(info.path, f"{name} = {_clip(raw)}: unknown name '{unknown[0]}' (known: "
+                                  f"{names})", param=name)
+            return _FAILED
+        return _UNKNOWN
+
     def _repeat(self, info: NodeInfo, block_params: dict) -> int | None:
         raw = info.node.repeat
         if raw is None:
@@ -477,8 +656,9 @@ class _Resolver:
             self.error(info.path, f"repeat must be a whole number ≥ 0, got {value!r}",
                        param="repeat")
             return None
-        if value > 10_000:
-            self.error(info.path, f"repeat {value} is more than 10,000 copies", param="repeat")
+        if value > self.limits.max_repeat:
+            self.error(info.path, f"repeat {value:,} is more than {self.limits.max_repeat:,} "
+                                  f"copies, the limit; {hint('max_repeat')}", param="repeat")
             return None
         return value
 
@@ -507,8 +687,12 @@ class _Resolver:
         if any(d < 1 for d in shape):
             self.error(info.path, f"{spec.type} would give an empty output {show(shape)}")
             return None
-        n_params = int(spec.count_params(params, in_shapes, shape))
-        macs = int(spec.macs(params, in_shapes, shape))
+        try:
+            n_params = int(spec.count_params(params, in_shapes, shape))
+            macs = int(spec.macs(params, in_shapes, shape))
+        except Exception as exc:  # a plugin's counting rule failed: still name the node
+            self.error(info.path, f"{spec.type}'s parameter count failed: {exc}")
+            return None
         info.copies.append(Layer(params, list(in_shapes), shape, n_params, macs))
         dtype = dtypes[0] if spec.output_dtype == "same" else "float32"
         return shape, dtype
@@ -548,6 +732,10 @@ class _Resolver:
                 values[param.name] = param.coerce(value)
             except ParamError as exc:
                 self.error(info.path, f"{param.name} {exc}", param=param.name)
+                ok = False
+            except (OverflowError, ValueError, TypeError):
+                self.error(info.path, f"{param.name} is out of range: {_clip(value)}",
+                           param=param.name)
                 ok = False
         if not ok:
             return None
@@ -659,6 +847,124 @@ class _Resolver:
 
 
 _FAILED = object()
+_UNKNOWN = object()  # a value that needs an input shape to be known
+_LOOPS_TRACED = 50  # loops of blocks traced for their message; blocks beyond are refused plainly
+
+
+def prefix_of(path: str) -> str:
+    """``"layer1/c1"`` → ``"layer1/"``; ``"conv1"`` → ``""``."""
+    head, sep, _ = path.rpartition("/")
+    return head + sep
+
+
+def _clip(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _figure(n: int) -> str:
+    return f"{n:,}" if n < 10**15 else f"{n:.2e}"
+
+
+def _gib(n: int) -> str:
+    return f"{n / GIB:,.1f} GiB" if n >= GIB / 10 else f"{n / (1 << 20):,.1f} MiB"
+
+
+def _depths(uses: dict[str, list[str]]) -> dict[str, int]:
+    """Nesting depth of each block (1: it uses no other block), leaves first, without
+    recursion; blocks on a loop, or leading to one, are left out."""
+    used_by: dict[str, list[str]] = {name: [] for name in uses}
+    waiting = {}
+    for name, children in uses.items():
+        known = [c for c in children if c in uses]
+        waiting[name] = len(known)
+        for child in known:
+            used_by[child].append(name)
+    depth: dict[str, int] = {}
+    ready = [name for name, n in waiting.items() if n == 0]
+    while ready:
+        name = ready.pop()
+        depth[name] = 1 + max((depth[c] for c in uses[name] if c in depth), default=0)
+        for parent in used_by[name]:
+            waiting[parent] -= 1
+            if waiting[parent] == 0:
+                ready.append(parent)
+    return depth
+
+
+def _block_loop(start: str, uses: dict[str, list[str]], among: set[str]) -> list[str] | None:
+    """The shortest loop of blocks from ``start`` back to itself, or None."""
+    parent: dict[str, str] = {}
+    queue = [start]
+    for name in queue:
+        for child in uses[name]:
+            if child == start:
+                trail = [name]
+                while trail[-1] != start:
+                    trail.append(parent[trail[-1]])
+                return trail[::-1] + [start]
+            if child in among and child not in parent and child != start:
+                parent[child] = name
+                queue.append(child)
+    return None
+
+
+class _LayerCount:
+    """The layers a node resolves to, composites and repeats multiplied out without expanding
+    anything: each block is counted once per distinct set of params (memoised), and every node
+    visited counts toward the budget, so the count itself is bounded work."""
+
+    def __init__(self, resolver: "_Resolver", budget: int):
+        self.resolver = resolver
+        self.budget = budget
+        self.visits = 0
+        self.memo: dict[tuple, int] = {}
+
+    def node(self, node: Node, env: dict, prefix: str = "") -> int:
+        self.visits += 1
+        if self.visits > self.budget:
+            raise _OverBudget(prefix + node.id)
+        res = self.resolver
+        repeat = self.repeat(node, env)
+        block = res.graph.blocks.get(node.type)
+        if repeat == 0:
+            return 1
+        if block is None or node.type in res.bad_blocks or find_block(node.type) is not None:
+            return repeat
+        params = self.params(node, block, env)
+        key = (node.type, tuple(sorted((k, repr(v)) for k, v in params.items())))
+        size = self.memo.get(key)
+        if size is None:
+            inner = f"{prefix}{node.id}/"
+            size = 1 + sum(self.node(n, params, inner) for n in block.nodes)
+            self.memo[key] = size
+        return repeat * size
+
+    def value(self, raw: Any, env: dict) -> Any:
+        if not is_expression(raw):
+            return raw
+        try:
+            return evaluate(raw, {**self.resolver.variables, **env})
+        except ExpressionError:
+            return _FAILED
+
+    def repeat(self, node: Node, env: dict) -> int:
+        value = 1 if node.repeat is None else self.value(node.repeat, env)
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0 \
+                or value > self.resolver.limits.max_repeat:
+            return 1  # refused (or unknown until shapes are): resolution reports it
+        return value
+
+    def params(self, node: Node, block: Block, env: dict) -> dict:
+        params = {}
+        for name, default in block.params.items():
+            value = (self.value(node.params[name], env) if name in node.params
+                     else self.value(default, {}))
+            if value is not _FAILED:
+                params[name] = value
+        return params
 
 
 def _find_loop(start: str, incoming: dict, stuck: set[str]) -> list[str] | None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from .errors import GraphError, Problem
+from .limits import Limits
 from .model import Graph
 from .resolve import Resolution, resolve
 
@@ -26,6 +27,12 @@ class Report:
         return self.resolution.warnings
 
     @property
+    def infos(self) -> list[Problem]:
+        """Notes, e.g. a node whose shape was not checked because a node it depends on has an
+        error."""
+        return self.resolution.infos
+
+    @property
     def ok(self) -> bool:
         return self.resolution.ok
 
@@ -38,11 +45,18 @@ class Report:
 
     def __str__(self) -> str:
         lines = [f"error: {p}" for p in self.errors] + [f"warning: {p}" for p in self.warnings]
+        lines += [f"note: {p}" for p in self.infos]
         return "\n".join(lines) or "valid"
 
 
-def validate(graph: Graph | dict, variables: Mapping[str, Any] | None = None) -> Report:
+def validate(graph: Graph | dict, variables: Mapping[str, Any] | None = None, *,
+             limits: Limits | None = None) -> Report:
     """Check ``graph`` (a :class:`Graph` or its parsed JSON) and infer every shape.
+
+    ``limits`` sets the work budgets (:class:`~layerloom.graph.limits.Limits`: resolved layers,
+    composite nesting, repeat, model memory); fields left unset take the ``LAYERLOOM_MAX_*``
+    environment variables, then the defaults. A graph over budget gets an error naming the node
+    and the figure, found before anything is expanded.
 
     >>> from layerloom.graph import load_graph
     >>> report = validate({"format": "layerloom-graph", "version": 1, "name": "t",
@@ -55,4 +69,4 @@ def validate(graph: Graph | dict, variables: Mapping[str, Any] | None = None) ->
         from .io import parse_graph
 
         graph = parse_graph(graph)
-    return Report(resolve(graph, variables))
+    return Report(resolve(graph, variables, limits=limits))
