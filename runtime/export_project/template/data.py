@@ -1,0 +1,239 @@
+"""The training data: read, encoded and normalised as when the model was designed, then split.
+
+``load_splits(config, root)`` returns ``{"train": (x, y), "val": (x, y), "test": (x, y)}`` as
+NumPy arrays ready for the model: ``x`` float32 (or int64 token ids), ``y`` int64 class indices
+or float32 targets ``[N, T]``. What config.json's ``data`` section says decides how:
+
+- ``arrays``: the splits themselves, already model-ready, in ``data/train.npz`` etc.;
+- ``npz``: a NumPy file with arrays ``x`` and ``y`` (and optionally ``classes``);
+- ``table``: a CSV of numeric and categorical columns (categories one-hot, as in training);
+- ``text``: a CSV of texts and labels (lowercase words, looked up in ``data/vocab.json``);
+- ``images``: a zip of one folder of PNG/JPEG images per class.
+
+Every statistic comes from config.json (the normalisation fitted on the training split, the
+class names, the categories, the vocabulary), never from the file being read, so new data are
+fed exactly as the training data were. The split is the recorded one (``split_file``, sample
+indices); a file of other samples (``train.py --data FILE``) is split by a seeded shuffle.
+
+Needs NumPy and Pillow only.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import re
+import zipfile
+from pathlib import Path, PurePosixPath
+
+import numpy as np
+
+SPLITS = ("train", "val", "test")
+MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "?"})  # compared lowercased
+WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")  # lowercase words, inner apostrophes kept
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+JUNK = ("__MACOSX", "Thumbs.db", "desktop.ini")
+
+
+def load_splits(config: dict, root: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    spec = config["data"]
+    if spec["kind"] == "arrays":
+        out = {}
+        for name in SPLITS:
+            with np.load(root / spec["files"][name], allow_pickle=False) as arrays:
+                out[name] = (arrays["x"], arrays["y"])
+        return out
+    x, y = read_all(spec, root)
+    return {name: (x[index], y[index]) for name, index in split(spec, root, len(x)).items()}
+
+
+def read_all(spec: dict, root: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Every sample of the data file, in the file's order, model-ready."""
+    path = root / spec["file"]
+    reader = {"npz": read_npz, "table": read_table, "text": read_text,
+              "images": read_images}[spec["kind"]]
+    x, y = reader(path, spec, root)
+    if spec.get("normalization") and x.dtype != np.int64:
+        x = normalize(x, spec["normalization"])
+    return x, y
+
+
+def split(spec: dict, root: Path, n: int) -> dict[str, np.ndarray]:
+    """The sample indices of each split: the recorded ones, else a seeded shuffle with the
+    recorded fractions."""
+    if spec.get("split_file"):
+        with np.load(root / spec["split_file"], allow_pickle=False) as parts:
+            if sum(len(parts[name]) for name in SPLITS) == n:
+                return {name: parts[name] for name in SPLITS}
+    order = np.random.default_rng(spec.get("seed", 0)).permutation(n)
+    n_test = math.ceil(n * spec.get("test_fraction", 0.2))
+    n_val = math.ceil(n * spec.get("val_fraction", 0.1))
+    return {"test": order[:n_test], "val": order[n_test:n_test + n_val],
+            "train": order[n_test + n_val:]}
+
+
+def normalize(x: np.ndarray, stats: dict) -> np.ndarray:
+    """``(x - mean) / std`` per feature ([N, F]) or per channel ([N, C, ...]) as float32;
+    missing values (NaN) become 0, the training mean."""
+    mean = np.asarray(stats["mean"], dtype=np.float64)
+    std = np.asarray(stats["std"], dtype=np.float64)
+    if stats["kind"] == "channel":
+        shape = (1, -1) + (1,) * (x.ndim - 2)
+        mean, std = mean.reshape(shape), std.reshape(shape)
+    return np.nan_to_num((x - mean) / std, nan=0.0).astype(np.float32)
+
+
+# -- labels ---------------------------------------------------------------------------------------
+
+def labels(values: list, spec: dict, where: str) -> np.ndarray:
+    """Class indices into the recorded class names, or float32 targets [N, T]."""
+    classes = spec.get("classes")
+    if classes is None:
+        return np.asarray(values, dtype=np.float32).reshape(len(values), -1)
+    index = {name: i for i, name in enumerate(classes)}
+    numeric = all(_number(v) is not None for v in values)
+    out = np.empty(len(values), dtype=np.int64)
+    for i, value in enumerate(values):
+        name = _class_name(_number(value)) if numeric else str(value).strip()
+        if name not in index:
+            raise SystemExit(f"{where}: label {value!r} of sample {i + 1} is not one of the "
+                             f"classes the model knows ({', '.join(classes)})")
+        out[i] = index[name]
+    return out
+
+
+def _number(value) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _class_name(number: float) -> str:
+    return str(int(number)) if float(number).is_integer() else str(number)
+
+
+# -- NumPy files ----------------------------------------------------------------------------------
+
+def read_npz(path: Path, spec: dict, root: Path) -> tuple[np.ndarray, np.ndarray]:
+    with np.load(path, allow_pickle=False) as arrays:  # never unpickles
+        x, y = arrays["x"], arrays["y"]
+        named = "classes" in arrays.files
+    if x.ndim == 1:
+        x = x[:, None]
+    x = x.astype(np.int64) if spec.get("dtype") == "int64" else x.astype(np.float32)
+    if named:  # y holds indices into the file's own class names
+        return x, y.astype(np.int64)
+    return x, labels(list(y) if y.ndim == 1 else y.tolist(), spec, path.name)
+
+
+# -- CSV files ------------------------------------------------------------------------------------
+
+def read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of a CSV (tab-separated for .tsv; else , ; | or tab, whichever the header
+    holds most of); blank lines skipped."""
+    text = path.read_bytes().decode("utf-8-sig")
+    first = text.lstrip().split("\n", 1)[0]
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else (
+        max(",;\t|", key=first.count) if any(c in first for c in ",;\t|") else ",")
+    header, rows = None, []
+    for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True):
+        if not any(cell.strip() for cell in row):
+            continue
+        if header is None:
+            header = [cell.strip() or f"column {i + 1}" for i, cell in enumerate(row)]
+        else:
+            rows.append(row)
+    return header, rows
+
+
+def _column(header: list[str], rows: list[list[str]], name: str, path: Path) -> list[str]:
+    if name not in header:
+        raise SystemExit(f"{path.name}: no column {name!r} (it has {', '.join(header)})")
+    i = header.index(name)
+    return [row[i] for row in rows]
+
+
+def read_table(path: Path, spec: dict, root: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Numeric columns as numbers (missing cells NaN), categorical ones one-hot over the
+    categories seen in training (an unseen or missing value: all zeros)."""
+    header, rows = read_csv(path)
+    blocks = []
+    for column in spec["columns"]:
+        values = [v.strip() for v in _column(header, rows, column["name"], path)]
+        if column["kind"] == "numeric":
+            numbers = np.full(len(values), np.nan)
+            for i, value in enumerate(values):
+                if value.lower() not in MISSING:
+                    numbers[i] = float(value)
+            blocks.append(numbers[:, None])
+        else:
+            index = {c: i for i, c in enumerate(column["categories"])}
+            block = np.zeros((len(values), len(index)))
+            for row, value in enumerate(values):
+                if value in index:
+                    block[row, index[value]] = 1.0
+            blocks.append(block)
+    x = np.concatenate(blocks, axis=1).astype(np.float32)
+    target = [v.strip() for v in _column(header, rows, spec["target"], path)]
+    return x, labels(target, spec, path.name)
+
+
+def tokenize(text: str) -> list[str]:
+    return WORD.findall(text.lower())
+
+
+def read_text(path: Path, spec: dict, root: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Token ids [N, length]: unknown words are <unk> (1), texts cut or padded with 0."""
+    header, rows = read_csv(path)
+    vocab = json.loads((root / spec["vocab_file"]).read_text(encoding="utf-8"))
+    index = {word: i for i, word in enumerate(vocab)}
+    texts = _column(header, rows, spec["text_column"], path)
+    ids = np.zeros((len(texts), spec["length"]), dtype=np.int64)
+    for row, text in enumerate(texts):
+        text = "" if text.strip().lower() in MISSING else text
+        cut = [index.get(token, 1) for token in tokenize(text)[:spec["length"]]]
+        ids[row, :len(cut)] = cut
+    target = [v.strip() for v in _column(header, rows, spec["label_column"], path)]
+    return ids, labels(target, spec, path.name)
+
+
+# -- zips of image folders ------------------------------------------------------------------------
+
+def read_images(path: Path, spec: dict, root: Path) -> tuple[np.ndarray, np.ndarray]:
+    """[N, C, H, W] pixels in [0, 1] (before normalisation), resized to the recorded size, in
+    the order of the entries' names; the class is the folder."""
+    from PIL import Image
+
+    height, width = spec["image_size"]
+    mode = "L" if spec["color"] == "grayscale" else "RGB"
+    pixels, names = [], []
+    with zipfile.ZipFile(path) as archive:
+        entries = []
+        for info in archive.infolist():
+            parts = tuple(p for p in info.filename.replace("\\", "/").split("/")
+                          if p not in ("", "."))
+            if ".." in parts or any(p.startswith(".") or p in JUNK for p in parts):
+                continue
+            entries.append((parts, info))
+        # a zip of one folder holding the class folders: the classes are one level down
+        while entries and len({p[0] for p, _ in entries}) == 1 and all(
+                len(p) > 2 or info.is_dir() for p, info in entries):
+            entries = [(p[1:], info) for p, info in entries if len(p) > 1]
+        files = sorted(((p[0], info) for p, info in entries
+                        if not info.is_dir() and len(p) > 1
+                        and PurePosixPath(p[-1]).suffix.lower() in IMAGE_SUFFIXES),
+                       key=lambda item: item[1].filename)
+        for folder, info in files:
+            image = Image.open(io.BytesIO(archive.read(info))).convert(mode)
+            if image.size != (width, height):
+                image = image.resize((width, height), Image.Resampling.BILINEAR)
+            pixels.append(np.asarray(image, dtype=np.uint8))
+            names.append(folder)
+    x = np.stack(pixels)
+    x = x[:, None] if x.ndim == 3 else x.transpose(0, 3, 1, 2)
+    x = x.astype(np.float32) / np.float32(spec.get("scale", 255.0))
+    return x, labels(names, spec, path.name)
