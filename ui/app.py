@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from layerloom.ui import project_panel, theme
+from layerloom.ui import fields, project_panel, theme
 from layerloom.ui import state as session
 from layerloom.ui.fields import plain
 from layerloom.ui.pages import designer
@@ -79,6 +79,7 @@ def main() -> None:
     st.set_page_config(page_title="LayerLoom", page_icon=":material/hub:", layout="wide",
                        initial_sidebar_state="collapsed")
     theme.style()
+    fields.begin_run()
     try:
         state = session.current()
     except Exception as exc:  # e.g. the projects folder cannot be written
@@ -89,6 +90,7 @@ def main() -> None:
     guarded(app_bar, state, "project bar")
     st.navigation(pages(state), position="top").run()
     theme.sync(state)
+    fields.end_run()  # reached only by a run that completed (a rerun or a stop raises)
 
 
 if __name__ == "__main__":  # `streamlit run ui/app.py` runs this file as __main__

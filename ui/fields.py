@@ -1,7 +1,14 @@
 """One input widget per declared param kind, shared by the inspector, block params and variables.
 
 A field shows a value and hands the new one to ``apply`` from a Streamlit callback, so the whole
-page then renders with the change made. Numbers get number inputs with the declared range,
+page then renders with the change made.
+
+No callback writes anything but the user's edit: each widget's key names the value it shows
+(a changed value is a new widget, whose built-in default *is* that value, so a widget that the
+browser re-creates and reports with its default reports what it showed), the callback carries the
+value drawn, and it is refused when the widget's form went away in a run that completed since, or
+(``current``) when the stored value is no longer the one drawn: an edit made on an older version
+(a toast says so). See :func:`changed`. Numbers get number inputs with the declared range,
 choices a selectbox, booleans a toggle, tuples and shapes a text box (``3`` or ``3, 3``); the
 *function* button beside a number turns it into an expression (``=round(32*width)``), and back.
 An empty text box removes the value, so the declared default applies.
@@ -11,6 +18,8 @@ User text is never rendered as HTML or markdown: labels and values go through :f
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +30,11 @@ import streamlit as st
 from layerloom.graph.expressions import is_expression
 
 DEFAULT: Any = object()  # "remove the value": the declaration's default applies
+UNCHECKED: Any = object()  # changed(): no stored value to compare with
+STALE = "That edit was made on an older version of the design and was not applied"
+_DRAWING = "_layerloom_fields_drawing"  # widget keys drawn by the run in progress
+_DRAWN = "_layerloom_fields_drawn"  # ... by the last completed run (and runs cut short since)
+log = logging.getLogger(__name__)
 NUMBER_KINDS = ("int", "float", "number")
 LIST_KINDS = ("int_tuple", "float_tuple", "padding", "shape", "ints")
 _ALWAYS = re.compile(r"([\\`*\[\]<>|~$&])")  # markup wherever it stands
@@ -144,61 +158,99 @@ def seed(key: str, value: Any) -> None:
 
 
 def field(spec: Field, value: Any, *, key: str, apply: Callable[[Any], None],
-          resolved: Any = None, label: str | None = None) -> None:
+          resolved: Any = None, label: str | None = None,
+          current: Callable[[], Any] | None = None) -> None:
     """Draw the widget for ``spec`` holding ``value``; ``apply(new)`` runs when it changes.
 
     ``resolved`` is what an expression currently evaluates to: the literal that the function
-    button leaves behind when it turns the expression back into a number.
+    button leaves behind when it turns the expression back into a number. ``current()`` reads
+    the stored value when the callback runs (:data:`DEFAULT` when there is none): an edit is
+    applied only while it is still ``value`` (the field is untouched since it was drawn).
     """
     label = plain(label or spec.name)
     shown = spec.default if value is DEFAULT else value
     expression = is_expression(shown)
+    check = (value, current)
     if spec.kind in NUMBER_KINDS:
         left, right = st.columns([6, 1], vertical_alignment="bottom", gap="xsmall")
         with left:
             if expression or not _is_number(shown):
-                _text(spec, label, shown, key, apply)
+                _text(spec, label, shown, key, apply, check)
             else:
-                _number(spec, label, shown, key, apply)
+                _number(spec, label, shown, key, apply, check)
         right.button("", icon=":material/function:", key=f"{key}:fx",
                      type="primary" if expression else "secondary",
                      help="Back to a number" if expression else
                      "Write an expression over variables, block params and in_shape, "
                      "e.g. =round(32*width)",
-                     on_click=_switch_expression, args=(expression, shown, resolved, spec, apply))
+                     on_click=_switch_expression,
+                     args=(expression, shown, resolved, spec, apply, check))
     elif spec.kind == "bool" and not expression:
-        seed(f"{key}:bool", bool(shown))
-        st.toggle(label, key=f"{key}:bool", help=spec.help or None,
-                  on_change=changed, args=(f"{key}:bool", bool(shown), lambda v: v, apply))
+        wkey = drawn(f"{key}:bool", bool(shown))
+        st.toggle(label, value=bool(shown), key=wkey, help=spec.help or None,
+                  on_change=changed, args=(wkey, bool(shown), lambda v: v, apply, *check))
     elif spec.kind == "choice" and not expression:
         options = list(spec.choices) + ([shown] if shown not in spec.choices else [])
-        seed(f"{key}:choice", shown)
-        st.selectbox(label, options, key=f"{key}:choice", help=spec.help or None,
-                     on_change=changed, args=(f"{key}:choice", shown, lambda v: v, apply))
-    else:
-        _text(spec, label, shown, key, apply)
+        wkey = drawn(f"{key}:choice", shown)
+        st.selectbox(label, options, index=options.index(shown), key=wkey,
+                     help=spec.help or None,
+                     on_change=changed, args=(wkey, shown, lambda v: v, apply, *check))
+    else:  # a text box shows what is stored: empty (the default as placeholder) when unset
+        _text(spec, label, None if value is DEFAULT else shown, key, apply, check)
+
+
+def widget_key(base: str, shown: Any) -> str:
+    """``base`` and a digest of the value shown: another value is another widget.
+
+    >>> widget_key("k:text", "3") == widget_key("k:text", "3") != widget_key("k:text", "4")
+    True
+    """
+    digest = hashlib.blake2s(repr((type(shown).__name__, shown)).encode(), digest_size=4)
+    return f"{base}:{digest.hexdigest()}"
+
+
+def drawn(base: str, shown: Any) -> str:
+    """The key of the widget ``base`` showing ``shown``, noted as drawn in this run."""
+    key = widget_key(base, shown)
+    try:
+        drawing = st.session_state.setdefault(_DRAWING, set())
+        drawing.add(key)
+        st.session_state.setdefault(_DRAWN, set()).add(key)
+    except Exception:  # no session (a bare call): nothing to note
+        pass
+    return key
+
+
+def begin_run() -> None:
+    """A script run starts: the widgets it draws are noted afresh (call before drawing)."""
+    st.session_state[_DRAWING] = set()
+
+
+def end_run() -> None:
+    """The script run completed: the widgets it did not draw are gone from the page, and a
+    callback of theirs (Streamlit can call one after an interrupted run) is refused."""
+    st.session_state[_DRAWN] = set(st.session_state.get(_DRAWING, ()))
 
 
 def _is_number(value: Any) -> bool:
     return value is None or isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _number(spec: Field, label: str, value: Any, key: str, apply) -> None:
+def _number(spec: Field, label: str, value: Any, key: str, apply, check) -> None:
     whole = spec.kind == "int" or spec.kind == "number" and isinstance(value, int)
     low, high = spec.min, spec.max
     if value is not None and (low is not None and value < low or
                               high is not None and value > high):
         low = high = None  # out of range (validation says so): show it anyway
     cast = int if whole else float
-    key = f"{key}:{'int' if whole else 'float'}"
     shown = None if value is None else cast(value)
-    seed(key, shown)
+    key = drawn(f"{key}:{'int' if whole else 'float'}", shown)
     st.number_input(
-        label, min_value=None if low is None else cast(low),
+        label, value=shown, min_value=None if low is None else cast(low),
         max_value=None if high is None else cast(high),
         step=1 if whole else _step(value, high), format=None if whole else "%g",
         key=key, help=spec.help or None, on_change=changed,
-        args=(key, shown, lambda v: DEFAULT if v is None else v, apply))
+        args=(key, shown, lambda v: DEFAULT if v is None else v, apply, *check))
 
 
 def _step(value: Any, high: float | None) -> float:
@@ -207,27 +259,63 @@ def _step(value: Any, high: float | None) -> float:
     return 0.1 if value is None or abs(value) >= 0.1 else 0.01
 
 
-def _text(spec: Field, label: str, value: Any, key: str, apply) -> None:
-    key = f"{key}:text"
+def _text(spec: Field, label: str, value: Any, key: str, apply, check) -> None:
     shown = show_value(value)
-    seed(key, shown)
-    st.text_input(label, key=key, help=spec.help or None,
-                  placeholder=show_value(spec.default) or None,
-                  on_change=changed, args=(key, shown, lambda v: parse_value(v, spec.kind), apply))
+    key = drawn(f"{key}:text", shown)
+    st.text_input(label, value=shown, key=key, help=spec.help or None,
+                  placeholder=show_value(spec.default) or None, on_change=changed,
+                  args=(key, shown, lambda v: parse_value(v, spec.kind), apply, *check))
+
+
+def text_box(label: str, value: str, *, key: str, apply: Callable[[str], None],
+             current: Callable[[], Any] | None = None, **kwargs: Any) -> None:
+    """A plain text box (a label, an id) with the same guarantees as :func:`field`."""
+    wkey = drawn(f"{key}:text", value)
+    st.text_input(label, value=value, key=wkey, on_change=changed,
+                  args=(wkey, value, str, apply, value, current), **kwargs)
 
 
 def changed(key: str, shown: Any, convert: Callable[[Any], Any],
-             apply: Callable[[Any], None]) -> None:
-    """Apply a widget's new value, unless it is the value the widget was drawn with: Streamlit
-    can call ``on_change`` for every widget of a form that goes away (after a run was
-    interrupted), and writing those values back would only add undo steps (and set defaults
-    explicitly)."""
-    value = st.session_state[key]
-    if value != shown:
-        apply(convert(value))
+            apply: Callable[[Any], None], drawn_value: Any = UNCHECKED,
+            current: Callable[[], Any] | None = None) -> None:
+    """Apply a widget's new value when it is the user's edit of what is stored now.
+
+    Not applied: the value the widget was drawn with (Streamlit can call ``on_change`` for every
+    widget of a form that goes away after a run was interrupted; writing those values back
+    would add undo steps and set defaults explicitly); a widget that a completed run no longer
+    drew (its form is gone); and, with ``current``, an edit of a value that changed since it
+    was drawn (``drawn_value``): that edit was made on an older version, and a toast says so.
+    """
+    value = st.session_state.get(key, shown)
+    if value == shown:
+        return
+    gone = st.session_state.get(_DRAWN)
+    if gone is not None and key not in gone:
+        log.warning("refused a callback of %s: its widget is no longer drawn", key)
+        return
+    if current is not None and drawn_value is not UNCHECKED:
+        now = current()
+        if now != drawn_value:
+            log.warning("refused an edit of %s: drawn %r, stored now %r", key, drawn_value, now)
+            refuse(STALE)
+            return
+    apply(convert(value))
 
 
-def _switch_expression(expression: bool, value: Any, resolved: Any, spec: Field, apply) -> None:
+def refuse(text: str) -> None:
+    """Say that an edit was not applied (a toast: the page goes on)."""
+    try:
+        st.toast(text, icon=":material/block:")
+    except Exception:  # outside a script run
+        log.warning("%s", text)
+
+
+def _switch_expression(expression: bool, value: Any, resolved: Any, spec: Field, apply,
+                       check: tuple = (UNCHECKED, None)) -> None:
+    drawn_value, current = check
+    if current is not None and drawn_value is not UNCHECKED and current() != drawn_value:
+        refuse(STALE)
+        return
     if not expression:
         literal = resolved if resolved is not None else value
         apply(f"={show_value(literal) if literal is not None else spec.default}")

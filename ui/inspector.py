@@ -2,6 +2,9 @@
 
 Every widget applies its change at once (a callback commits the edited graph, which is then
 validated), so the canvas, the status bar and this form all show the result in the same run.
+Each callback carries the value its widget was drawn with and reads the stored one
+(``current``): an edit made on an older version of the node is refused, never written (see
+:func:`layerloom.ui.fields.changed`).
 Inferred params (``in_channels``…) are shown read-only with the value the input gives them.
 """
 
@@ -15,7 +18,7 @@ import streamlit as st
 from layerloom.graph import Node, get_block
 from layerloom.graph import edit
 
-from .fields import DEFAULT, Field, changed, field, plain, seed, show_value
+from .fields import DEFAULT, Field, field, plain, seed, show_value, text_box
 from .state import DesignerState
 
 REPEAT = Field("repeat", "int", 1, "How many copies, chained one after another (each with its "
@@ -42,7 +45,8 @@ def render(state: DesignerState, node: Node) -> None:
         field(spec_field, node.params.get(spec_field.name, DEFAULT),
               key=widget_key(state, node.id, spec_field.name),
               apply=partial(set_param, state, node.id, spec_field.name),
-              resolved=layer.params.get(spec_field.name) if layer else None)
+              resolved=layer.params.get(spec_field.name) if layer else None,
+              current=partial(stored, state, node.id, "params", spec_field.name))
     for name in described["inferred"]:
         value = layer.params.get(name) if layer else None
         key = widget_key(state, node.id, name)
@@ -80,16 +84,33 @@ def common(state: DesignerState, node: Node) -> None:
     """Label, repeat and id: what every node has."""
     st.markdown("**Node**")
     field(REPEAT, node.repeat if node.repeat is not None else DEFAULT,
-          key=widget_key(state, node.id, ":repeat"), apply=partial(set_repeat, state, node.id))
+          key=widget_key(state, node.id, ":repeat"), apply=partial(set_repeat, state, node.id),
+          current=partial(stored, state, node.id, "repeat"))
     for name, label, value, apply, help_text in (
             ("label", "Label", node.label or "", set_label,
              "Text the canvas shows instead of the id"),
             ("id", "Id", node.id, rename,
              "Letters, digits, '_' and '-'; names the layer in code and weights")):
-        key = widget_key(state, node.id, f":{name}")
-        seed(key, value)
-        st.text_input(label, key=key, placeholder=node.id, help=help_text,
-                      on_change=changed, args=(key, value, str, partial(apply, state, node.id)))
+        text_box(label, value, key=widget_key(state, node.id, f":{name}"),
+                 apply=partial(apply, state, node.id),
+                 current=partial(stored, state, node.id, name), placeholder=node.id,
+                 help=help_text)
+
+
+def stored(state: DesignerState, node_id: str, what: str, name: str | None = None) -> Any:
+    """What node ``node_id`` holds now (a callback compares it with what its widget showed):
+    a param (:data:`DEFAULT` when unset), ``repeat`` (DEFAULT when unset), ``label`` or ``id``
+    (as their text boxes show them); None when the node is gone."""
+    node = state.node(node_id)
+    if node is None:
+        return None
+    if what == "params":
+        return node.params.get(name, DEFAULT)
+    if what == "repeat":
+        return DEFAULT if node.repeat is None else node.repeat
+    if what == "label":
+        return node.label or ""
+    return node.id
 
 
 # -- the changes (callbacks) --------------------------------------------------------------------

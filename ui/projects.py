@@ -5,7 +5,10 @@
 
     <home>/settings.json                         {"last_project": id, "theme": "light"}
     <home>/projects/<id>/graph.json              the design, in the graph format
-    <home>/projects/<id>/meta.json               {"name" (the design's), "created", "updated", "view"}
+    <home>/projects/<id>/meta.json               {"name" (the design's), "created", "updated", "view",
+                                                  "edits" (the save count)}
+    <home>/projects/<id>/saves.jsonl             one line a save: {"version", "based_on", "time",
+                                                  "edit", "changes", "digest"} (ui/savelog.py)
     <home>/projects/<id>/snapshots/<sid>.json    {"name", "created", "graph"}: named copies
 
 Every file is written to a temporary file first and moved into place, so a crash or a killed
@@ -36,6 +39,9 @@ from typing import Any
 
 from layerloom.graph import Graph, GraphError, dumps_graph, load_graph, loads_graph
 
+from . import savelog
+from .savelog import Edit
+
 try:
     import fcntl
 except ImportError:  # Windows: one server's threads are still serialised
@@ -49,6 +55,10 @@ MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 class ProjectError(Exception):
     """A project or snapshot that is not there, or an id that cannot be one."""
+
+
+class SaveRefused(ProjectError):
+    """A save that would write more (or other) than its edit: nothing was written."""
 
 
 def home() -> Path:
@@ -103,7 +113,7 @@ class ProjectStore:
         self._write_json(self._dir(pid) / "meta.json",
                          {"name": graph.name or pid, "created": now, "updated": now,
                           "view": {}})
-        self.save(pid, graph)
+        self.save(pid, graph, edit=Edit("create", f"new project {graph.name or pid}"))
         return pid
 
     def exists(self, pid: str | None) -> bool:
@@ -118,35 +128,74 @@ class ProjectStore:
         return Project(pid, graph, meta.get("view") or {}, _edits(meta))
 
     def save(self, pid: str, graph: Graph, view: dict | None = None, *,
-             based_on: int | None = None) -> Saved:
+             based_on: int | None = None, edit: Edit | None = None,
+             previous: Graph | None = None) -> Saved:
         """Write the design (and the view: opened block, selection) of project ``pid``.
 
         ``based_on`` is the save count the caller last read or wrote. When another tab (or
         another window, or another server on the same home) has saved since, and its design
         differs, its version is first kept as a snapshot (``Saved.kept``): two tabs on one
         project never silently drop each other's work.
+
+        ``edit`` says what is saved (:class:`~.savelog.Edit`) and ``previous`` the design it was
+        made on: the save is refused (:class:`SaveRefused`, nothing written) when the new
+        design changes anything the edit's scope does not cover. Each save appends a line to
+        ``saves.jsonl`` (version, edit, changes, digest); a design equal to the one on disk is
+        not saved again (the view still is).
         """
         folder = self._dir(pid)
+        edit = edit or Edit("save")
+        new = graph.to_dict()
         with _saving(folder):
             meta = self._meta(pid)
             edits = _edits(meta)
+            try:
+                theirs = load_graph(folder / "graph.json") if (folder / "graph.json").is_file() \
+                    else None
+            except (GraphError, OSError):
+                theirs = None
+            if previous is not None:
+                changes = savelog.diff(previous.to_dict(), new)
+                bad = savelog.outside(changes, edit.scope)
+                if bad:
+                    raise SaveRefused(
+                        f"refused to save project {pid}: the {edit.source} edit "
+                        f"({edit.what or 'unnamed'}) would also change {', '.join(bad[:6])}"
+                        + (" …" if len(bad) > 6 else ""))
+            if theirs is not None and theirs.to_dict() == new:
+                if view is not None and meta.get("view") != view:
+                    meta["view"] = view
+                    self._write_json(folder / "meta.json", meta)
+                return Saved(edits)
             kept = None
-            if based_on is not None and edits != based_on:
-                try:
-                    theirs = load_graph(folder / "graph.json")
-                except (GraphError, OSError):
-                    theirs = None
-                if theirs is not None and theirs.to_dict() != graph.to_dict():
-                    kept = self.snapshot(pid, "changed in another tab, kept at "
-                                         + time.strftime("%H:%M:%S"), theirs)
-            _write_atomic(folder / "graph.json", dumps_graph(graph))
+            if based_on is not None and edits != based_on and theirs is not None:
+                kept = self.snapshot(pid, "changed in another tab, kept at "
+                                     + time.strftime("%H:%M:%S"), theirs)
+            text = dumps_graph(graph)
+            _write_atomic(folder / "graph.json", text)
+            written = load_graph(folder / "graph.json").to_dict()
+            if written != new:  # never expected: a design that does not read back as written
+                raise SaveRefused(f"project {pid}: the design saved does not read back as it "
+                                  f"was written (changes {savelog.diff(new, written)[:6]})")
+            version = edits + 1
+            changes = savelog.diff(theirs.to_dict() if theirs is not None else {}, new)
+            line = {"version": version, "based_on": based_on, "time": round(time.time(), 3),
+                    "edit": edit.record(), "changes": changes[:200],
+                    "digest": savelog.digest(new)}
+            if kept is not None:
+                line["kept"] = kept.id
+            _append_line(folder / savelog.LOG_NAME, json.dumps(line, ensure_ascii=False))
             meta["updated"] = time.time()
             meta["name"] = graph.name or meta.get("name") or pid
-            meta["edits"] = edits + 1
+            meta["edits"] = version
             if view is not None:
                 meta["view"] = view
             self._write_json(folder / "meta.json", meta)
-        return Saved(edits + 1, kept)
+        return Saved(version, kept)
+
+    def save_log(self, pid: str) -> list[dict]:
+        """The project's save log, oldest first (see :mod:`~.savelog`)."""
+        return savelog.read_log(self._existing(pid) / savelog.LOG_NAME)
 
     def save_view(self, pid: str, view: dict) -> None:
         """Write only the view (opened block, selection): the design on disk is left alone."""
@@ -263,6 +312,14 @@ def _saving(folder: Path):
 def _edits(meta: dict) -> int:
     value = meta.get("edits", 0)
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _append_line(path: Path, line: str) -> None:
+    """Append one line and flush it to disk (the log is append-only)."""
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(line.rstrip("\n") + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 def _write_atomic(path: Path, text: str) -> None:

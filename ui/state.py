@@ -3,7 +3,11 @@
 :class:`DesignerState` holds the open project and its graph, the level shown (the composite
 blocks opened), the selection, the undo and redo history, the last canvas event handled and the
 theme. Every change of the graph goes through :meth:`DesignerState.commit`, which records undo,
-bumps ``revision`` and autosaves. Validation and annotations are derived, computed once per
+bumps ``revision`` and autosaves. Each change names its :class:`~.savelog.Edit` (its source, the
+revision it was made on, what it may touch): the store refuses a save that changes more, and
+logs every save it makes. A canvas ``change`` names the version it was made on (``base``); it
+is applied when the design has changed since only in what the canvas does not edit (params,
+repeats, labels: it is rebased on them), and refused with a toast otherwise. Validation and annotations are derived, computed once per
 revision. Only :func:`current` touches Streamlit; the rest runs (and is tested) without it.
 
 >>> import tempfile
@@ -26,11 +30,15 @@ from layerloom.graph import edit
 from layerloom.graph.templates import load_template
 from layerloom.graph.validate import Report
 
-from .projects import ProjectError, ProjectStore
+from . import savelog
+from .fields import STALE
+from .projects import ProjectError, ProjectStore, SaveRefused
+from .savelog import Edit
 
 SESSION_KEY = "layerloom"
 FIRST_TEMPLATE = "seed-cnn"
 UNDO_LIMIT = 100
+REVISION_LOG = 500  # the revisions remembered to rebase canvas changes on
 THEMES = ("light", "dark")
 
 log = logging.getLogger(__name__)
@@ -63,6 +71,9 @@ class DesignerState:
     uploads: int = 0  # bumps after each upload, so the uploader starts empty again
     revision: int = 0  # bumps on every change of the graph: keys the derived caches
     saved_edits: int = 0  # the project's save count this session last read or wrote
+    # (revision, source, structural) of the latest changes: a canvas change made on an older
+    # revision is rebased over the changes since when none of them changed the structure
+    revisions: list[tuple[int, str, bool]] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
     pages: dict[str, Any] = field(default_factory=dict)  # other pages' own typed state
     _cache: dict = field(default_factory=dict, repr=False)
@@ -141,29 +152,54 @@ class DesignerState:
     # -- changes ----------------------------------------------------------------------------
 
     def commit(self, graph: Graph, *, selected: list[str] | None = None,
-               from_canvas: bool = False) -> None:
-        """Make ``graph`` the design: undo records the old one, the new one is saved."""
-        self.undo_stack.append(self.graph.to_dict())
+               from_canvas: bool = False, edit: Edit | None = None) -> bool:
+        """Make ``graph`` the design: undo records the old one, the new one is saved.
+
+        False (nothing recorded or saved) when ``graph`` is the design already, or when the
+        store refused the save (it would change more than ``edit`` may: reported as an error).
+        """
+        old = self.graph.to_dict()
+        if graph.to_dict() == old:
+            if selected is not None:
+                self.select(selected, from_canvas=from_canvas)
+            return False
+        if not self._replace(graph, selected, from_canvas, edit):
+            return False
+        self.undo_stack.append(old)
         del self.undo_stack[:-UNDO_LIMIT]
         self.redo_stack.clear()
-        self._replace(graph, selected, from_canvas)
+        return True
 
     def _replace(self, graph: Graph, selected: list[str] | None,
-                 from_canvas: bool = False) -> None:
+                 from_canvas: bool = False, edit: Edit | None = None) -> bool:
+        before = (self.graph, self.path, list(self.selected), self.tell_selection)
         self.graph = graph
-        self.revision += 1
         if selected is not None:
             self.selected = list(selected)
             self.tell_selection |= not from_canvas
         self._fix_view()
-        self.save()
+        try:
+            self.save(edit, previous=before[0])
+        except SaveRefused as exc:
+            self.graph, self.path, self.selected, self.tell_selection = before
+            log.error("%s", exc)
+            self.notify("error", f"This edit was not saved: {exc}. The design is unchanged.")
+            return False
+        self.revision += 1
+        structural = savelog.structure(before[0].to_dict()) != savelog.structure(graph.to_dict())
+        self.revisions.append((self.revision, edit.source if edit else "save", structural))
+        del self.revisions[:-REVISION_LOG]
+        return True
 
-    def apply(self, change: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    def apply(self, change: Callable[..., Any], *args: Any, as_edit: Edit | None = None,
+              **kwargs: Any) -> Any:
         """Run a :mod:`layerloom.graph.edit` function on the design and commit its graph
         (unless nothing changed).
 
         Returns what it returned (the graph, or ``(graph, extra)``); a :class:`GraphError`
-        becomes a notice, the design stays as it was, and None is returned.
+        becomes a notice, the design stays as it was, and None is returned. The edit saved is
+        ``as_edit``, or one named after ``change`` whose scope is what ``change`` may touch
+        (one param, one node's repeat or label, one variable); None when the save was refused.
         """
         try:
             result = change(self.graph, *args, **kwargs)
@@ -172,27 +208,35 @@ class DesignerState:
             return None
         graph = result[0] if isinstance(result, tuple) else result
         if graph.to_dict() != self.graph.to_dict():  # a no-op leaves no undo step behind
-            self.commit(graph)
+            made = as_edit or _edit_of(change, args, kwargs, self.revision)
+            if not self.commit(graph, edit=made):
+                return None
         return result
 
     def undo(self) -> bool:
         if not self.undo_stack:
             return False
-        self.redo_stack.append(self.graph.to_dict())
-        self._replace(load_graph(self.undo_stack.pop()), None)
+        current = self.graph.to_dict()
+        if not self._replace(load_graph(self.undo_stack[-1]), None, edit=Edit("undo")):
+            return False
+        self.undo_stack.pop()
+        self.redo_stack.append(current)
         return True
 
     def redo(self) -> bool:
         if not self.redo_stack:
             return False
-        self.undo_stack.append(self.graph.to_dict())
-        self._replace(load_graph(self.redo_stack.pop()), None)
+        current = self.graph.to_dict()
+        if not self._replace(load_graph(self.redo_stack[-1]), None, edit=Edit("redo")):
+            return False
+        self.redo_stack.pop()
+        self.undo_stack.append(current)
         return True
 
     def replace_design(self, graph: Graph, message: str) -> None:
         """A whole new design in this project (an upload, a snapshot): undoable."""
         self.path = ()
-        self.commit(graph, selected=[])
+        self.commit(graph, selected=[], edit=Edit("replace", message))
         self.notify("success", message)
 
     def switch(self, state: DesignerState) -> DesignerState:
@@ -265,9 +309,11 @@ class DesignerState:
             self.selected = kept
             self.tell_selection = True
 
-    def save(self) -> None:
+    def save(self, edit: Edit | None = None, previous: Graph | None = None) -> None:
+        """Save the design (see :meth:`ProjectStore.save`: ``previous`` and ``edit`` are
+        checked against it; :class:`SaveRefused` when it changes more than ``edit`` may)."""
         saved = self.store.save(self.project_id, self.graph, self._view(),
-                                based_on=self.saved_edits)
+                                based_on=self.saved_edits, edit=edit, previous=previous)
         self.saved_edits = saved.edits
         if saved.kept is not None:
             self.notify("warning", "This design was also changed in another tab or window. "
@@ -285,6 +331,19 @@ class DesignerState:
 
     # -- canvas events ----------------------------------------------------------------------
 
+    def canvas_version(self) -> str:
+        """The version of the level the canvas is given: a canvas ``change`` names the one it
+        was made on (its ``base``)."""
+        return f"{self.project_id}|{'/'.join(self.path)}|{self.revision}"
+
+    def handle_events(self, value: Any) -> bool:
+        """Apply every canvas event not handled yet, oldest first (the canvas sends its queue
+        of unanswered events, ``{"events": [...]}``, or one event); True when any was new."""
+        handled = False
+        for event in events_of(value):
+            handled |= self.handle_event(event)
+        return handled
+
     def handle_event(self, event: Any) -> bool:
         """Apply one canvas event; False when it is None or was handled already."""
         if not isinstance(event, dict) or not isinstance(event.get("seq"), (int, float)):
@@ -295,12 +354,7 @@ class DesignerState:
         kind = event.get("event")
         selected = [s for s in event.get("selected") or [] if isinstance(s, str)]
         if kind == "change" and isinstance(event.get("graph"), dict):
-            try:
-                graph = edit.set_level(self.graph, self.path, event["graph"])
-            except GraphError as exc:
-                self.notify("error", f"The canvas sent a change that cannot be read: {exc}")
-                return True
-            self.commit(graph, selected=selected, from_canvas=True)
+            self._canvas_change(event, selected)
         elif kind == "select":
             self.select(selected, from_canvas=True)
         elif kind == "undo":
@@ -314,6 +368,63 @@ class DesignerState:
             self.open_block(str(event.get("id")))
         return True
 
+    def _canvas_change(self, event: dict, selected: list[str]) -> None:
+        base = self._base_of(event.get("base"))
+        if base is None:
+            log.warning("refused canvas change %s: made on %r, now %s", event["seq"],
+                        event.get("base"), self.canvas_version())
+            self.notify("toast", STALE)
+            self.select(selected, from_canvas=True)
+            return
+        rebased = any(source != "canvas" for rev, source, _ in self.revisions if rev > base)
+        try:
+            level = self._overlay(event["graph"])
+            graph = edit.set_level(self.graph, self.path, level)
+        except (GraphError, TypeError, ValueError) as exc:
+            self.notify("error", f"The canvas sent a change that cannot be read: {exc}")
+            return
+        self.commit(graph, selected=selected, from_canvas=True,
+                    edit=Edit("canvas", "change", seq=int(event["seq"]), base=base,
+                              rebased=rebased, scope=("level", tuple(self.path))))
+
+    def _base_of(self, base: Any) -> int | None:
+        """The revision a canvas change was made on, when it can still apply: the same
+        project and level, and no change of the structure since (by anything but the canvas
+        itself, whose later events hold its earlier ones); None when it cannot. A change
+        that names no base (an old canvas) is taken as made on the current revision."""
+        if base is None:
+            return self.revision
+        where, _, rev = str(base).rpartition("|")
+        if where != self.canvas_version().rpartition("|")[0] or not rev.isdigit():
+            return None
+        rev = int(rev)
+        if rev > self.revision:
+            return None
+        if rev < self.revision and (not self.revisions or self.revisions[0][0] > rev + 1):
+            return None  # older than the revisions remembered
+        for r, source, structural in self.revisions:
+            if r > rev and source != "canvas" and structural:
+                return None
+        return rev
+
+    def _overlay(self, level: dict) -> dict:
+        """The canvas's level with what only Python edits (params, repeat, label) taken from
+        the design for every node it already holds: the canvas never changes those, so a
+        change made on an older revision keeps the inspector's edits made since."""
+        nodes, _ = edit.nodes_edges(self.graph, self.path)
+        held = {n.id: n.to_dict() for n in nodes}
+        out = []
+        for node in level.get("nodes", []):
+            if not isinstance(node, dict):
+                out.append(node)
+                continue
+            now = held.get(node.get("id"))
+            if now is not None and now.get("type") == node.get("type"):
+                node = {k: v for k, v in node.items() if k not in savelog.NODE_FIELDS}
+                node.update({k: now[k] for k in savelog.NODE_FIELDS if k in now})
+            out.append(node)
+        return {"nodes": out, "edges": level.get("edges", [])}
+
     def group(self, ids: list[str], name: str | None = None,
               promote: list[tuple[str, str]] = ()) -> str | None:
         result = self.apply(edit.group, ids, path=self.path, name=name or None,
@@ -322,6 +433,34 @@ class DesignerState:
             return None
         self.select([result[1]])
         return result[1]
+
+
+def events_of(value: Any) -> list[dict]:
+    """The events in a canvas component value, oldest first: ``{"events": [...]}`` (the
+    canvas's queue of events Python has not answered) or one event (``{"seq", ...}``)."""
+    if not isinstance(value, dict):
+        return []
+    if isinstance(value.get("events"), list):
+        items = [e for e in value["events"]
+                 if isinstance(e, dict) and isinstance(e.get("seq"), (int, float))]
+        return sorted(items, key=lambda e: e["seq"])
+    return [value] if isinstance(value.get("seq"), (int, float)) else []
+
+
+def _edit_of(change: Callable[..., Any], args: tuple, kwargs: dict, base: int) -> Edit:
+    """The edit ``change(graph, *args, **kwargs)`` makes, with what it may touch."""
+    name = getattr(change, "__name__", "change")
+    if change is edit.set_param and len(args) >= 3:
+        path, node, param = args[:3]
+        return Edit("inspector", f"{node}.{param}", base=base,
+                    scope=("param", tuple(path), node, param))
+    if change is edit.update_node and len(args) >= 2:
+        path, node = args[:2]
+        return Edit("inspector", f"{node}.{'/'.join(sorted(kwargs))}", base=base,
+                    scope=("node", tuple(path), node, tuple(sorted(kwargs))))
+    if change is edit.set_variable and args:
+        return Edit("inspector", f"variable {args[0]}", base=base, scope=("variable", args[0]))
+    return Edit("designer", name, base=base)
 
 
 def _theme(value: Any) -> str:

@@ -40,10 +40,11 @@ class FakeCanvas:
         self.seq = 0
 
     def __call__(self, graph, catalog, annotations, *, selected=None, theme="light",
-                 height=640, key=None, ack=None):
+                 height=640, key=None, ack=None, view_key=None):
         self.calls.append({"graph": copy.deepcopy(graph), "catalog": catalog,
                            "annotations": copy.deepcopy(annotations),
-                           "selected": selected, "theme": theme, "ack": ack})
+                           "selected": selected, "theme": theme, "ack": ack,
+                           "view_key": view_key})
         return self.event
 
     @property
@@ -60,3 +61,5 @@ class FakeCanvas:
                                                  {"nodes": [], "edges": []})
         self.event = {"seq": self.seq, "event": kind, "graph": copy.deepcopy(level),
                       "selected": list(selected or []), **extra}
+        if kind == "change" and self.calls and "base" not in extra:
+            self.event["base"] = self.last.get("version")  # made on the graph last drawn

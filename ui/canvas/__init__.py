@@ -5,20 +5,24 @@ users need no Node; ``make frontend`` rebuilds it). Set ``LAYERLOOM_CANVAS_DEV_U
 example ``http://localhost:3001``, after ``npm run dev`` in ``frontend/``) to load the component
 from a Vite dev server instead.
 
-The canvas shows one level of a graph and returns one event per user action; handle the last
-one (it is in the session under the key) before drawing, and tell the canvas which it was::
+The canvas shows one level of a graph and sends one event per user action. It keeps every
+event Python has not acknowledged in a queue and sends them all (the component value is
+``{"events": [...]}``, strictly increasing ``seq``), so no event is ever replaced by a later
+one when Streamlit merges reruns. Handle each new one in order (they are in the session under
+the key) before drawing, and acknowledge the last handled::
 
-    event = st.session_state.get("designer")
-    if event and event["seq"] > state.last_seq:
-        state.last_seq = event["seq"]
-        if event["event"] == "change":
-            level["nodes"], level["edges"] = event["graph"]["nodes"], event["graph"]["edges"]
+    for event in events(st.session_state.get("designer")):
+        if event["seq"] > state.last_seq:
+            state.last_seq = event["seq"]
+            if event["event"] == "change":
+                level["nodes"], level["edges"] = event["graph"]["nodes"], event["graph"]["edges"]
     canvas(level, catalog, annotations, selected=state.selected, ack=state.last_seq,
-           key="designer")
+           version=state.version, key="designer")
 
-``event`` is ``{"seq", "event", "graph", "selected", ...}`` where ``event`` is ``change``,
-``select``, ``undo``, ``redo``, ``group`` (with ``ids``) or ``open`` (with ``id``); see
-:func:`canvas`. This module imports only Streamlit.
+An event is ``{"seq", "event", "selected", ...}`` where ``event`` is ``change`` (with
+``graph`` and ``base``, the ``version`` it was made on), ``select``, ``undo``, ``redo``,
+``group`` (with ``ids``) or ``open`` (with ``id``); see :func:`canvas`. This module imports only
+Streamlit.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from typing import Any
 
 import streamlit.components.v1 as components
 
-__all__ = ["EVENTS", "canvas"]
+__all__ = ["EVENTS", "canvas", "events"]
 
 #: The event kinds the canvas sends.
 EVENTS = ("change", "select", "undo", "redo", "group", "open")
@@ -54,6 +58,7 @@ def canvas(
     height: int = 640,
     key: str | None = None,
     ack: int | None = None,
+    view_key: str | None = None,
 ) -> dict | None:
     """Show one level of a graph in the node editor; return the user's last action, or None.
 
@@ -76,6 +81,10 @@ def canvas(
             ``selected`` are authoritative: the canvas shows them even when they equal the
             previous call's (say, an undo that restores the graph last drawn). None: the
             canvas takes ``graph`` only when it changed (and is not a late echo).
+        view_key: names what is shown (say, the project and the level); the canvas keeps the
+            zoom and pan of each in the browser's localStorage, so that they survive page
+            switches and reloads, and shows a view key's own view when it changes. None: the
+            view is not kept.
 
     Returns:
         The last event, ``{"seq": int, "event": str, "graph": {"nodes", "edges"},
@@ -93,6 +102,7 @@ def canvas(
         theme=theme,
         height=int(height),
         ack=None if ack is None else int(ack),
+        view_key=None if view_key is None else str(view_key),
         key=key or "layerloom_canvas",
         default=None,
     )

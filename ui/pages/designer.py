@@ -18,9 +18,9 @@ VIEWS = {"canvas": "Canvas", "model": "Model graph"}
 
 
 def render(state: DesignerState) -> None:
-    # The canvas's last action is in the session already: apply it before drawing anything, so
-    # that this run shows its result (no second run needed).
-    state.handle_event(st.session_state.get(CANVAS_KEY))
+    # The canvas's unanswered events are in the session already: apply them, in order, before
+    # drawing anything, so that this run shows their result (no second run needed).
+    state.handle_events(st.session_state.get(CANVAS_KEY))
     show_notices(state)
     top = st.container(horizontal=True, vertical_alignment="center")
     with top:
@@ -45,7 +45,8 @@ def draw_canvas(state: DesignerState) -> None:
     event = canvas_component.canvas(
         state.level(), state.catalog(), state.annotations(),
         selected=state.selection_for_canvas(),
-        theme=state.theme, height=CANVAS_HEIGHT, key=CANVAS_KEY, ack=state.last_seq)
+        theme=state.theme, height=CANVAS_HEIGHT, key=CANVAS_KEY, ack=state.last_seq,
+        view_key="/".join((state.project_id, *state.path)))
     if state.handle_event(event):  # an action the session did not hold yet: draw it
         st.rerun()
 
@@ -81,6 +82,9 @@ def design_panel(state: DesignerState) -> None:
 
 def show_notices(state: DesignerState) -> None:
     for notice in state.take_notices():
+        if notice.kind == "toast":  # a refused edit: said, and the page goes on
+            st.toast(plain(notice.text), icon=":material/block:")
+            continue
         text = plain(notice.text)
         if notice.details:
             text += "\n\n" + "\n".join(f"- {plain(d)}" for d in notice.details)

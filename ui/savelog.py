@@ -1,0 +1,187 @@
+"""What an edit changes, what it may change, and the per-project save log.
+
+Every save of a design names the edit it writes (:class:`Edit`: where it came from, the
+version it was made on, what it may touch). Before anything is written, :func:`diff` lists
+what the new design changes against the last one saved and :func:`outside` checks that list
+against the edit's ``scope``: an inspector edit of ``conv2.out_channels`` may change that one
+param and nothing else, a canvas change may move, add, delete and wire nodes of its level but
+never alter an existing node's params, repeat or label. A save that would change more is
+refused (and reported), never written. Each save appends one line to the project's
+``saves.jsonl``: its version (the save count), the edit, what changed and a digest of the saved
+design, so every save is accounted for. No Streamlit here.
+
+>>> old = {"nodes": [{"id": "c", "type": "Conv2d", "params": {"out_channels": 8}}], "edges": []}
+>>> new = {"nodes": [{"id": "c", "type": "Conv2d", "params": {"out_channels": 9}}], "edges": []}
+>>> diff(old, new)
+['nodes.c.params.out_channels']
+>>> outside(diff(old, new), ("param", (), "c", "out_channels")), outside(diff(old, new), ("level", ()))
+([], ['nodes.c.params.out_channels'])
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+LOG_NAME = "saves.jsonl"
+NODE_FIELDS = ("params", "repeat", "label")  # what only the inspector (and Python) edits
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One change of a design, as the save log records it.
+
+    ``source``: ``canvas``, ``inspector``, ``undo``, ``redo``, ``upload``, ``create``… ``seq``:
+    the canvas event's. ``base``: the design revision it was made on (``rebased`` when the
+    design had changed since in fields it does not touch). ``scope``: what it may change
+    (see :func:`outside`; None: anything, e.g. undo). ``what``: in words, for the log.
+    """
+
+    source: str
+    what: str = ""
+    seq: int | None = None
+    base: int | None = None
+    rebased: bool = False
+    scope: tuple | None = None
+
+    def record(self) -> dict:
+        out = {k: v for k, v in asdict(self).items() if v not in (None, "", False)}
+        if self.scope is not None:
+            out["scope"] = _jsonable(self.scope)
+        return out
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def digest(graph_dict: dict) -> str:
+    """A short digest of a design (its canonical JSON)."""
+    text = json.dumps(graph_dict, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _level_prefix(path: Sequence[str]) -> str:
+    return f"blocks.{path[-1]}." if path else ""
+
+
+def _diff_level(old: dict, new: dict, prefix: str, out: list[str]) -> None:
+    old_nodes = {n.get("id"): n for n in old.get("nodes", [])}
+    new_nodes = {n.get("id"): n for n in new.get("nodes", [])}
+    for nid in old_nodes.keys() - new_nodes.keys():
+        out.append(f"{prefix}nodes.{nid}-")
+    for nid in new_nodes.keys() - old_nodes.keys():
+        out.append(f"{prefix}nodes.{nid}+")
+    for nid in old_nodes.keys() & new_nodes.keys():
+        a, b = old_nodes[nid], new_nodes[nid]
+        for key in sorted(set(a) | set(b)):
+            if key == "params":
+                pa, pb = a.get("params") or {}, b.get("params") or {}
+                out.extend(f"{prefix}nodes.{nid}.params.{p}"
+                           for p in sorted(set(pa) | set(pb)) if pa.get(p, _NO) != pb.get(p, _NO))
+            elif a.get(key, _NO) != b.get(key, _NO):
+                out.append(f"{prefix}nodes.{nid}.{key}")
+    kept = [nid for nid in new_nodes if nid in old_nodes]
+    if [n for n in old_nodes if n in new_nodes] != kept:
+        out.append(f"{prefix}nodes(order)")
+    if old.get("edges", []) != new.get("edges", []):
+        out.append(f"{prefix}edges")
+
+
+_NO = object()
+
+
+def diff(old: dict, new: dict) -> list[str]:
+    """What ``new`` (a design as a dict) changes against ``old``: sorted dotted paths,
+    ``nodes.<id>+`` / ``nodes.<id>-`` for a node added / removed, ``blocks.<name>.`` before
+    what changed inside a composite block."""
+    out: list[str] = []
+    _diff_level(old, new, "", out)
+    for key in sorted((set(old) | set(new)) - {"nodes", "edges", "blocks", "variables"}):
+        if old.get(key, _NO) != new.get(key, _NO):
+            out.append(key)
+    va, vb = old.get("variables") or {}, new.get("variables") or {}
+    out.extend(f"variables.{v}" for v in sorted(set(va) | set(vb)) if va.get(v, _NO) != vb.get(v, _NO))
+    ba, bb = old.get("blocks") or {}, new.get("blocks") or {}
+    for name in sorted(set(ba) | set(bb)):
+        if name not in bb:
+            out.append(f"blocks.{name}-")
+        elif name not in ba:
+            out.append(f"blocks.{name}+")
+        else:
+            _diff_level(ba[name], bb[name], f"blocks.{name}.", out)
+            for key in sorted((set(ba[name]) | set(bb[name])) - {"nodes", "edges"}):
+                if ba[name].get(key, _NO) != bb[name].get(key, _NO):
+                    out.append(f"blocks.{name}.{key}")
+    return sorted(out)
+
+
+def outside(changes: Sequence[str], scope: tuple | None) -> list[str]:
+    """The changes an edit of ``scope`` may not make (empty: the save may go ahead).
+
+    Scopes: None (anything: undo, redo, an upload, grouping); ``("param", path, node, name)``;
+    ``("node", path, node, fields)`` (``repeat``, ``label``); ``("variable", name)``;
+    ``("level", path)``: a canvas change, which may add, remove, move and wire the nodes of its
+    level but not alter an existing node's params, repeat or label, nor anything elsewhere.
+    """
+    if scope is None:
+        return []
+    kind = scope[0]
+    if kind == "param":
+        _, path, node, name = scope
+        allowed = {f"{_level_prefix(path)}nodes.{node}.params.{name}"}
+        return [c for c in changes if c not in allowed]
+    if kind == "node":
+        _, path, node, fields = scope
+        allowed = {f"{_level_prefix(path)}nodes.{node}.{f}" for f in fields}
+        return [c for c in changes if c not in allowed]
+    if kind == "variable":
+        return [c for c in changes if c != f"variables.{scope[1]}"]
+    if kind == "level":
+        prefix = _level_prefix(scope[1])
+        bad = []
+        for c in changes:
+            rest = c[len(prefix):] if c.startswith(prefix) else None
+            if rest is None or rest.startswith("blocks.") or not (
+                    rest.startswith("nodes") or rest == "edges"):
+                bad.append(c)
+            elif rest.startswith("nodes.") and rest.split(".")[2:3] and \
+                    rest.split(".")[2] in NODE_FIELDS + ("type",):
+                bad.append(c)
+        return bad
+    return list(changes)
+
+
+def structure(graph_dict: dict) -> str:
+    """The design without node params, repeats and labels, variables, names and block
+    params: two designs with the same structure differ only in what the inspector edits."""
+
+    def level(data: dict) -> dict:
+        return {"nodes": [{k: v for k, v in n.items() if k not in NODE_FIELDS}
+                          for n in data.get("nodes", [])],
+                "edges": data.get("edges", [])}
+
+    blocks = {name: level(b) for name, b in (graph_dict.get("blocks") or {}).items()}
+    return json.dumps({"top": level(graph_dict), "blocks": blocks}, sort_keys=True)
+
+
+def read_log(path) -> list[dict]:
+    """The save log's lines (a torn last line, from a crash, is skipped)."""
+    out = []
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return out
+    for line in text.splitlines():
+        try:
+            item = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(item, dict):
+            out.append(item)
+    return out
