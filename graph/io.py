@@ -3,6 +3,10 @@
 A malformed file raises :class:`GraphError` listing every structural problem, each naming where
 it is: JSON syntax errors with line and column, a wrong ``format`` or ``version``, a missing key,
 a value of the wrong type.
+
+Hostile files get the same treatment: a file over ``MAX_FILE_BYTES``, JSON nested deeper than
+``MAX_JSON_DEPTH`` levels, or an integer of more than ``MAX_INT_DIGITS`` digits is refused with a
+:class:`GraphError` before anything else reads it (never a ``RecursionError`` or ``ValueError``).
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ _EDGE_KEYS = {"source", "target", "port"}
 _BLOCK_KEYS = {"params", "nodes", "edges", "description"}
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_JSON_DEPTH = 64  # a graph itself needs about 8 levels (blocks.B.nodes[i].params.k[j])
+MAX_INT_DIGITS = 40  # about 2**133: far beyond any size, seed or count a design holds
 
 # Migrations from older versions: version -> function(dict) -> dict of the next version.
 MIGRATIONS: dict[int, Any] = {}
@@ -54,6 +60,12 @@ def loads_graph(text: str, filename: str | None = None) -> Graph:
     except json.JSONDecodeError as exc:
         raise GraphError(f"line {exc.lineno}, column {exc.colno}: invalid JSON: {exc.msg}",
                          file=filename) from None
+    except RecursionError:
+        raise GraphError(f"JSON nested too deeply (a graph may nest at most {MAX_JSON_DEPTH} "
+                         f"levels)", file=filename) from None
+    except ValueError as exc:  # an integer beyond the interpreter's digit limit
+        raise GraphError(f"a number has more than {MAX_INT_DIGITS} digits", file=filename
+                         ) from None
     try:
         return parse_graph(data)
     except GraphError as exc:
@@ -83,6 +95,7 @@ def parse_graph(data: Any) -> Graph:
     if fmt != FORMAT:
         got = "no 'format' key" if fmt is None else f"format {fmt!r}"
         raise GraphError(f"not a LayerLoom graph ({got}; expected \"format\": \"{FORMAT}\")")
+    _check_bounds(data)
     data = _migrate(data)
     for key in ("name", "nodes", "edges"):
         if key not in data:
@@ -137,6 +150,34 @@ def parse_graph(data: Any) -> Graph:
     if problems:
         raise GraphError(problems=problems)
     return graph
+
+
+def _check_bounds(data: dict) -> None:
+    """Refuse nesting beyond MAX_JSON_DEPTH and integers beyond MAX_INT_DIGITS digits, walking
+    the data without recursion (so nothing that later walks it recursively can overflow)."""
+    max_bits = int(MAX_INT_DIGITS * 3.3219280948873626) + 1
+    stack: list[tuple[Any, tuple]] = [(data, ())]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, dict):
+            items = value.items()
+        elif isinstance(value, list):
+            items = enumerate(value)
+        elif isinstance(value, int) and not isinstance(value, bool) \
+                and value.bit_length() > max_bits:
+            raise GraphError(f"{_where(path)}: a number of more than {MAX_INT_DIGITS} digits")
+        else:
+            continue
+        if len(path) >= MAX_JSON_DEPTH:
+            raise GraphError(f"{_where(path)}: nested more than {MAX_JSON_DEPTH} levels deep")
+        stack.extend((item, path + (key,)) for key, item in items)
+
+
+def _where(path: tuple) -> str:
+    text = ""
+    for key in path[:12]:
+        text += f"[{key}]" if isinstance(key, int) else (f".{key}" if text else str(key))
+    return (text + ("…" if len(path) > 12 else "")) or "the graph"
 
 
 def _migrate(data: dict) -> dict:
