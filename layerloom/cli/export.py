@@ -29,7 +29,7 @@ from .common import (
     read_graph,
 )
 
-FORMATS = ("json", "python", "torchscript", "onnx", "safetensors", "bundle")
+FORMATS = ("json", "python", "torchscript", "onnx", "safetensors", "bundle", "project")
 SUFFIX = {"json": ".json", "python": ".py", "torchscript": ".pt", "onnx": ".onnx",
           "safetensors": ".safetensors", "bundle": ".zip"}
 
@@ -50,6 +50,10 @@ def register(subparsers) -> None:
                    help="LayerLoom's folder, whose runs.db holds RUN_ID (default "
                         "$LAYERLOOM_HOME, else ~/.layerloom)")
     p.add_argument("--db", metavar="RUNS.db", help=argparse.SUPPRESS)  # before --home; kept
+    p.add_argument("--data", metavar="NAME|FILE",
+                   help="project: the dataset a graph trains on (default: the graph's own)")
+    p.add_argument("--config", metavar="CONFIG.json",
+                   help="project: the training settings of a graph (default: the defaults)")
     p.set_defaults(func=cmd_export)
 
 
@@ -66,6 +70,10 @@ def slug(name: str | None) -> str:
 
 
 def cmd_export(args) -> int:
+    if args.format == "project":  # a folder that trains without LayerLoom (runtime/export_project)
+        from layerloom.runtime.export_project import cli_export
+
+        return cli_export(args, _db(args))
     from layerloom.graph.export import ExportError, export_model
 
     run = None

@@ -416,17 +416,11 @@ def _differs(splits: dict, ds) -> str | None:
 
 # -- the command line -----------------------------------------------------------------------------
 
-def add_cli_options(parser) -> None:
-    """The export command's options for ``--format project`` (a graph needs data)."""
-    parser.add_argument("--data", metavar="NAME|FILE",
-                        help="project: the dataset of a graph (default: the graph's own)")
-    parser.add_argument("--config", metavar="CONFIG.json",
-                        help="project: training settings of a graph (default: the defaults)")
-
-
-def cli_export(args) -> int:
-    """``layerloom export GRAPH|RUN_ID --format project -o DIR``; an exit code."""
+def cli_export(args, db=None) -> int:
+    """``layerloom export GRAPH|RUN_ID --format project -o DIR``; an exit code. ``db``: the
+    runs database that holds RUN_ID (None: the usual one)."""
     from layerloom.cli.common import parse_variables, read_graph
+    from layerloom.cli.export import slug
 
     overwrite = bool(getattr(args, "force", False))
     try:
@@ -439,13 +433,13 @@ def cli_export(args) -> int:
                 print(f"error: {graph.name or args.source} names no dataset; give one with "
                       f"--data (a built-in name or a file)", file=sys.stderr)
                 return 1
-            output = Path(args.output or f"{graph.name or 'model'}-project")
+            output = Path(args.output or f"{slug(graph.name)}-project")
             result = export_project(graph, data, output, getattr(args, "config", None),
                                     variables=parse_variables(args.set) or None,
                                     overwrite=overwrite)
         else:
             output = Path(args.output or f"run{args.source}-project")
-            result = export_run_project(int(args.source), output, args.db, overwrite=overwrite)
+            result = export_run_project(int(args.source), output, db, overwrite=overwrite)
     except (TrainError, GraphError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
