@@ -71,3 +71,33 @@ export function selectionAction({ incoming, prop, shown, last, sent, answered })
   if (echoAt >= 0) return { action: "echo", sent: sent.slice(echoAt + 1) };
   return { action: "apply", sent: [] };
 }
+
+// ---- the event queue ------------------------------------------------------------------
+// Every event the canvas sends stays in a queue until Python acknowledges it (`ack` reaches
+// its seq), and the component value is the whole queue: when Streamlit merges reruns (it
+// delivers only the latest value), no event is replaced by a later one. Python applies each
+// event with a seq above the last it handled, in order.
+
+/** The next seq: strictly increasing, and still increasing after the iframe reloads. */
+export function nextSeq(last, now = Date.now()) {
+  return Math.max(last + 1, now);
+}
+
+/** The queue with `event` appended (its seq must exceed every queued one). */
+export function enqueue(queue, event) {
+  const last = queue.length ? queue[queue.length - 1].seq : -Infinity;
+  if (!(event.seq > last)) throw new Error(`event seq ${event.seq} is not above ${last}`);
+  return [...queue, event];
+}
+
+/** The queue without the events `ack` acknowledges (seq <= ack); the same array when none. */
+export function acknowledge(queue, ack) {
+  if (typeof ack !== "number" || !Number.isFinite(ack) || !queue.length) return queue;
+  if (queue[0].seq > ack) return queue;
+  return queue.filter((e) => e.seq > ack);
+}
+
+/** The component value for a queue. */
+export function queueValue(queue) {
+  return { events: queue };
+}
