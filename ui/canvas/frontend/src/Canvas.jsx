@@ -4,7 +4,9 @@
 // whose `ack` answers every event sent are authoritative even when unchanged (see sync.js).
 //
 // Every user action sends one event to Python at once (see emit): `change`, `select`, `undo`,
-// `redo`, `group`, `open`.
+// `redo`, `group`, `open`. Events stay queued until Python's `ack` covers them, and the
+// component value is the whole queue, so a merged rerun never drops one (see sync.js); a
+// `change` names the `version` of Python's graph it was made on (`base`).
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import {
   Background,
@@ -25,7 +27,15 @@ import { StoreContext, createStore } from "./store.js";
 import { categoryColor } from "./format.js";
 import { layeredLayout, placeMissing } from "./layout.js";
 import { autoViewport, isNewGraph } from "./viewport.js";
-import { graphAction, isAnswered, selectionAction } from "./sync.js";
+import {
+  acknowledge,
+  enqueue,
+  graphAction,
+  isAnswered,
+  nextSeq,
+  queueValue,
+  selectionAction,
+} from "./sync.js";
 import {
   NODE_W,
   canConnect,
@@ -118,6 +128,8 @@ export default function Canvas({ args, disabled, stTheme }) {
     sent: [], // keys of changes sent and not yet echoed back, oldest first
     sentSel: [], // JSON of selections sent and not yet echoed back, oldest first
     seq: 0,
+    queue: [], // events sent and not acknowledged yet, oldest first: all are sent each time
+    base: null, // the `version` of the graph Python gave that the shown graph is made on
     lastSel: "[]",
     selTimer: 0,
     clip: null,
@@ -161,8 +173,12 @@ export default function Canvas({ args, disabled, stTheme }) {
     if (s.sentSel.length > 32) s.sentSel.shift();
     clearTimeout(s.selTimer);
     // strictly increasing, and still increasing after the iframe reloads
-    s.seq = Math.max(s.seq + 1, Date.now());
-    Streamlit.setComponentValue({ seq: s.seq, event, graph, selected, ...(extra || {}) });
+    s.seq = nextSeq(s.seq);
+    const sent = { seq: s.seq, event, selected, ...(extra || {}) };
+    if (event === "change") Object.assign(sent, { graph, base: s.base });
+    // the whole queue of unacknowledged events: a merged rerun drops none of them
+    s.queue = enqueue(s.queue, sent);
+    Streamlit.setComponentValue(queueValue(s.queue));
     return true;
   }, []);
 
@@ -197,6 +213,7 @@ export default function Canvas({ args, disabled, stTheme }) {
     let fit = false;
     // props that answer every event sent are authoritative (see sync.js), even unchanged ones
     const answered = isAnswered(ack, s.seq);
+    s.queue = acknowledge(s.queue, ack); // handled by Python: no longer sent
     const g = graphAction({
       first: s.first,
       incoming: incomingKey,
@@ -211,9 +228,13 @@ export default function Canvas({ args, disabled, stTheme }) {
     if (g.action !== "none") {
       const answer = s.awaiting; // the structural event this graph may answer
       s.awaiting = null;
+      if (g.action === "synced" || g.action === "keep") {
+        s.base = args.version ?? null; // the graph shown is made on this version
+      }
       if (g.action === "synced") {
         s.syncedKey = incomingKey;
       } else if (g.action === "reset") {
+        s.base = args.version ?? null;
         const prev = new Map(current.map((n) => [n.id, n]));
         const level = fromGraph(args.graph, catalog);
         let fresh = level.nodes.map((n) =>
@@ -258,7 +279,7 @@ export default function Canvas({ args, disabled, stTheme }) {
     }
     if (fit) setFitTick({ auto: true });
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [incomingKey, selJson, ack]);
+  }, [incomingKey, selJson, ack, args.version]);
 
   /** The automatic view of the graph shown (see autoViewport); nodes must be measured. */
   const autoFit = useCallback(() => {
