@@ -8,6 +8,7 @@ them gives the model's outputs.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -45,7 +46,7 @@ def cmd_import_torch(args) -> int:
         state = weights.apply(model.state_dict())
         diff = check_import(model, graph, state, shapes, dtypes)
     except GraphError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {without_fx_notes(str(exc))}", file=sys.stderr)
         return EXIT_INVALID
     try:
         save_graph(graph, args.output)
@@ -60,6 +61,16 @@ def cmd_import_torch(args) -> int:
     if args.weights:
         print(f"{args.weights}: {len(state)} tensors")
     return 0
+
+
+# What torch.fx appends to an error raised while it runs a traced node: the node, an empty
+# "Original traceback" and an advertisement for tlparse, none of it about the user's model.
+_FX_NOTE = re.compile(r"\s*While executing %.*?(?:Use tlparse[^\n]*|\Z)", re.S)
+
+
+def without_fx_notes(message: str) -> str:
+    """``message`` without torch.fx's notes (``While executing %…``, ``Use tlparse…``)."""
+    return _FX_NOTE.sub("", message).rstrip()
 
 
 def _parse_shape(text: str) -> list[int]:

@@ -35,8 +35,12 @@ def _add_data(p) -> None:
     p.add_argument("--data-option", action="append", metavar="KEY=VALUE",
                    help="an option of the dataset or file kind, e.g. n_samples=500, target=price")
     p.add_argument("--data-seed", type=int, default=0, help="seed of the train/val/test split")
-    p.add_argument("--val-fraction", type=float, default=0.1)
-    p.add_argument("--test-fraction", type=float, default=0.2)
+    p.add_argument("--val-fraction", type=float, default=0.1, metavar="F",
+                   help="share of the samples held out to validate after each epoch "
+                        "(default 0.1)")
+    p.add_argument("--test-fraction", type=float, default=0.2, metavar="F",
+                   help="share of the samples held out for the final test (default 0.2); "
+                        "files that bring their own split keep it")
 
 
 def _add_config(p) -> None:
@@ -80,9 +84,12 @@ def register(subparsers) -> None:
     _add_home(p)
     p.set_defaults(func=cmd_runs)
 
-    p = subparsers.add_parser("resume", help="continue a paused, stopped or failed run")
+    p = subparsers.add_parser("resume", help="continue a paused, stopped or failed run, or "
+                                             "train a completed one for more epochs")
     p.add_argument("run_id", type=int)
-    p.add_argument("--epochs", type=int, help="change the planned number of epochs")
+    p.add_argument("--epochs", type=int, metavar="N",
+                   help="the run's total number of epochs; with a completed run, more than it "
+                        "has done trains it further from where it ended")
     p.add_argument("--json", action="store_true")
     _add_home(p)
     p.set_defaults(func=cmd_resume)
@@ -260,9 +267,20 @@ class Progress:
         self.out, self.err = out or sys.stdout, err or sys.stderr
         self.bar = self.err.isatty() if bar is None else bar
         self._drawn = False
+        self._epoch_start: float | None = None  # training seconds when this epoch began
+
+    def epoch_seconds(self, event) -> float:
+        """The epoch's own time: the run's training seconds at its end (``time``) less those
+        at its start (the previous epoch's end, or where this session began)."""
+        total = event.metrics.get("time", 0.0)
+        start = self._epoch_start if self._epoch_start is not None else 0.0
+        self._epoch_start = total
+        return max(0.0, total - start)
 
     def __call__(self, event) -> None:
-        if event.kind == "message":
+        if event.kind == "start":
+            self._epoch_start = event.elapsed or 0.0
+        elif event.kind == "message":
             self._clear()
             print(f"note: {event.message}", file=self.err)
         elif event.kind == "step" and self.bar:
@@ -270,7 +288,7 @@ class Progress:
         elif event.kind == "epoch":
             self._clear()
             m = event.metrics
-            parts = [f"Epoch {event.epoch + 1}/{event.epochs}", f"{m.get('time', 0):.1f}s"]
+            parts = [f"Epoch {event.epoch + 1}/{event.epochs}", f"{self.epoch_seconds(event):.1f}s"]
             for key, value in m.items():
                 if key in ("time", "lr"):
                     continue
@@ -415,7 +433,7 @@ def cmd_runs(args) -> int:
                 return _show_run(store, args.run_id, args.json)
         runs = store.list_runs(status=args.status, limit=args.limit)
         if args.json:
-            print(json.dumps([_run_row(r) for r in runs], default=str))
+            print(json.dumps([_run_json(r) for r in runs], default=str))
             return 0
         if not runs:
             print(f"no runs recorded in {store.path}")
@@ -440,6 +458,21 @@ def _run_row(run) -> dict:
             "dataset": run.dataset.get("source", "-"),
             "epoch": f"{min(done, epochs or done)}/{epochs}", "best": best, "test": test,
             "created": time.strftime("%Y-%m-%d %H:%M", time.localtime(run.created))}
+
+
+def _run_json(run) -> dict:
+    """A run for ``runs --json``: numbers as numbers (``best`` is ``{"name", "value",
+    "epoch"}``, ``test`` the final test metrics, ``created`` seconds since the epoch)."""
+    progress = run.progress or {}
+    epochs = progress.get("epochs") or run.config.get("epochs")
+    done = progress.get("epoch", 0) + (1 if run.status == "completed" else 0)
+    best = None if run.best_metric is None else {
+        "name": run.best_metric_name, "value": float(run.best_metric), "epoch": run.best_epoch}
+    return {"id": run.id, "name": run.name, "status": run.status, "reason": run.reason,
+            "dataset": run.dataset.get("source"), "epoch": min(done, epochs or done),
+            "epochs": epochs, "best": best,
+            "test": {k.removeprefix("test_"): v for k, v in (run.final_metrics or {}).items()},
+            "created": run.created, "resumable": run.resumable}
 
 
 def _print_table(rows: list[dict], cols: list[str]) -> None:
@@ -480,12 +513,30 @@ def _show_run(store, run_id: int, as_json: bool) -> int:
             if isinstance(value, (int, float)) and key != "n":
                 print(f"  test {key}: {_fmt(value)}")
         if "confusion_matrix" in evaluation:
-            print("  confusion matrix (rows: true, columns: predicted):")
-            for name, row in zip(evaluation["classes"], evaluation["confusion_matrix"]):
-                print(f"    {name:>12} " + " ".join(f"{v:5d}" for v in row))
+            print()
+            for line in confusion_table(evaluation["classes"], evaluation["confusion_matrix"]):
+                print(f"  {line}")
     if run.resumable:
         print(f"\n  resumable: layerloom resume {run.id}")
     return 0
+
+
+def confusion_table(classes: list, matrix: list[list[int]], width: int = 12) -> list[str]:
+    """The confusion matrix as lines of text, labelled: a row per true class, a column per
+    predicted class, each headed by its class's name (shortened to ``width``)."""
+    names = [_clip(str(c), width) for c in classes]
+    corner = "true \\ predicted"
+    cell = max(5, *(len(n) for n in names), *(len(str(v)) for row in matrix for v in row))
+    side = max(len(corner), *(len(n) for n in names))
+    lines = ["confusion matrix (rows: true class, columns: predicted class)",
+             f"{corner:>{side}} " + " ".join(f"{n:>{cell}}" for n in names)]
+    for name, row in zip(names, matrix):
+        lines.append(f"{name:>{side}} " + " ".join(f"{v:>{cell}d}" for v in row))
+    return lines
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:width - 1] + "…"
 
 
 def cmd_resume(args) -> int:
@@ -501,7 +552,9 @@ def cmd_resume(args) -> int:
             if run.status in ("queued", "running"):
                 raise UserError(f"run {run.id} is {run.status}; only a paused, stopped or "
                                 f"failed run can be resumed")
-            if not run.resumable:
+            if run.status == "completed":
+                _check_more_epochs(run, len(store.history(run.id)), args.epochs)
+            elif not run.resumable:
                 raise UserError(f"run {run.id} has no checkpoint to resume from")
             control = Control()
             progress = None if args.json else Progress()
@@ -512,6 +565,19 @@ def cmd_resume(args) -> int:
         return 0 if result.status == "completed" else 130
 
     return _run(body)
+
+
+def _check_more_epochs(run, done: int, epochs: int | None) -> None:
+    """A completed run that trained ``done`` epochs continues only for more, from its last
+    checkpoint."""
+    if epochs is None or epochs <= done:
+        more = f"; --epochs {epochs} is not more" if epochs is not None else ""
+        raise UserError(f"run {run.id} is completed: it trained {done} epoch"
+                        f"{'s' * (done != 1)}{more}. To train it further, give the new total: "
+                        f"layerloom resume {run.id} --epochs {done + 5}")
+    if not run.checkpoint or not Path(run.checkpoint).exists():
+        raise UserError(f"run {run.id} is completed but its checkpoint is gone "
+                        f"({run.checkpoint or 'none recorded'}): it cannot be trained further")
 
 
 def cmd_sweep(args) -> int:

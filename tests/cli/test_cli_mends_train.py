@@ -1,0 +1,119 @@
+"""The CLI mends of a newcomer's first runs: epoch lines with the epoch's own time, numbers in
+``runs --json``, a labelled confusion matrix, resuming a completed run for more epochs, help
+for every option, bare ``layerloom``, and import-torch errors without torch.fx's notes."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import textwrap
+
+import pytest
+
+from layerloom.cli import main
+
+IRIS = ["mlp-tabular", "--dataset", "iris"]
+
+
+@pytest.fixture()
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("LAYERLOOM_HOME", str(tmp_path / "home"))
+    return tmp_path / "home"
+
+
+def _json(capsys) -> object:
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.fixture()
+def trained(home, capsys):
+    """One completed 2-epoch run (id 1) and the text the train command printed."""
+    assert main(["train", *IRIS, "--epochs", "2", "--home", str(home)]) == 0
+    return capsys.readouterr()
+
+
+def test_epoch_lines_give_each_epochs_own_time(trained, home, capsys):
+    seconds = [float(s) for s in re.findall(r"^Epoch \d/2 - ([\d.]+)s", trained.out, re.M)]
+    assert len(seconds) == 2
+    main(["runs", "show", "1", "--json", "--home", str(home)])
+    history = _json(capsys)["history"]
+    since_start = [row["time"] for row in history]
+    # each line is its epoch's time: they add up to the run's training time (to rounding)
+    assert sum(seconds) == pytest.approx(since_start[-1], abs=0.11)
+    assert seconds[1] == pytest.approx(since_start[1] - since_start[0], abs=0.06)
+
+
+def test_runs_json_gives_numbers(trained, home, capsys):
+    assert main(["runs", "--json", "--home", str(home)]) == 0
+    [row] = _json(capsys)
+    assert row["id"] == 1 and row["status"] == "completed"
+    assert row["epoch"] == 2 and row["epochs"] == 2
+    best = row["best"]
+    assert best["name"] == "val_loss" and isinstance(best["value"], float) and best["epoch"] in (1, 2)
+    assert isinstance(row["test"]["accuracy"], float) and 0 <= row["test"]["accuracy"] <= 1
+    assert isinstance(row["created"], float)
+
+
+def test_runs_show_labels_the_confusion_matrix(trained, home, capsys):
+    assert main(["runs", "show", "1", "--home", str(home)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    at = next(i for i, line in enumerate(lines) if "confusion matrix" in line)
+    assert "rows: true class, columns: predicted class" in lines[at]
+    assert lines[at + 1].split()[-3:] == ["setosa", "versicolor", "virginica"]
+    rows = [line.split() for line in lines[at + 2:at + 5]]
+    assert [r[0] for r in rows] == ["setosa", "versicolor", "virginica"]
+    assert sum(int(v) for r in rows for v in r[1:]) == 30  # iris's test split
+
+
+def test_resume_of_a_completed_run_says_so_and_trains_it_further(trained, home, capsys):
+    assert main(["resume", "1", "--home", str(home)]) == 1
+    err = capsys.readouterr().err
+    assert "run 1 is completed: it trained 2 epochs" in err
+    assert "layerloom resume 1 --epochs" in err and "no checkpoint" not in err
+    assert main(["resume", "1", "--epochs", "2", "--home", str(home)]) == 1
+    assert "--epochs 2 is not more" in capsys.readouterr().err
+
+    assert main(["resume", "1", "--epochs", "3", "--home", str(home)]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"^Epoch 3/3 - [\d.]+s - loss", out, re.M)
+    assert "Epoch 1/" not in out  # continued, not started again
+    main(["runs", "show", "1", "--json", "--home", str(home)])
+    run = _json(capsys)
+    assert run["status"] == "completed" and run["config"]["epochs"] == 3
+    assert [row["epoch"] for row in run["history"]] == [1, 2, 3]
+    assert run["reason"] == "finished 3 epochs"
+
+
+def test_bare_layerloom_prints_help_and_exits_2(capsys):
+    assert main([]) == 2
+    captured = capsys.readouterr()
+    assert "usage: layerloom" in captured.err and "validate" in captured.err
+
+
+@pytest.mark.parametrize("command", ["train", "sweep", "lr-find"])
+def test_split_fractions_have_help(command, capsys):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "--val-fraction F share of the samples held out to validate" in out
+    assert "--test-fraction F share of the samples held out for the final test" in out
+
+
+def test_import_torch_shape_errors_have_no_fx_notes(tmp_path, monkeypatch, capsys):
+    (tmp_path / "wrongnet.py").write_text(textwrap.dedent("""
+        import torch.nn as nn
+
+        def make():
+            return nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(10, 2))
+    """))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    code = main(["import-torch", "wrongnet:make", "--input-shape", "1,8,8", "-o", "g.json"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.strip().startswith("error: running Sequential on the sample input failed at 3: "
+                                  "mat1 and mat2 shapes cannot be multiplied")
+    assert "tlparse" not in err and "While executing" not in err
+    assert "Original traceback" not in err and len(err.strip().splitlines()) == 1
+    sys.modules.pop("wrongnet", None)
