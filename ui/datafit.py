@@ -1,130 +1,101 @@
-"""Does the design fit the data, and the one-click fix when it does not.
+"""Does the design fit the data, shown where the user is: the designer's status bar, the Data
+page and the Train page (whose Start waits for it), and the one-click fix where one exists.
 
-Pure functions over a :class:`Graph` and a :class:`Dataset` (no Streamlit), so the Data page
-only shows what :func:`check_fit` says and calls :func:`fit_design` when the user asks.
+The check itself is :func:`layerloom.runtime.data.fit.check_fit` (no Streamlit); this module
+finds the chosen data, keeps the answer for the design's revision and draws the problems, each
+naming its node with the fix.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+from typing import Any
 
-from layerloom.graph import Graph, validate
-from layerloom.runtime.data import DataError, check_input
+import streamlit as st
 
-_VARIABLE = re.compile(r"^=\s*([A-Za-z_]\w*)\s*$")
+from layerloom.graph import Graph
+from layerloom.runtime.data import DataError
+from layerloom.runtime.data.fit import DataFit, FitProblem, apply_changes, check_fit
 
+from .fields import plain
+from .pagestate import DataChoice, pages_of
 
-@dataclass
-class Fit:
-    """What does not fit; ``ok`` when nothing."""
-
-    input_id: str | None = None
-    problems: list[str] = field(default_factory=list)  # in words, both sides named
-    fixable: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
+__all__ = ["DataFit", "FitProblem", "check_fit", "chosen_data", "fit_design", "fit_of",
+           "show_problems", "problem_text", "Unloadable"]
 
 
-def input_nodes(graph: Graph) -> list:
-    return [node for node in graph.nodes if node.type == "Input"]
+class Unloadable:
+    """The chosen data could not be loaded: ``message`` says why, in words."""
+
+    def __init__(self, source: str, message: str):
+        self.source, self.message = source, message
+        self.ok = False
+        self.problems: list = []
+        self.design_ok = True
 
 
-def check_fit(graph: Graph, ds) -> Fit:
-    """Compare the design's Input with the dataset, and for classification the model's output
-    width with the number of classes."""
-    inputs = input_nodes(graph)
-    if len(inputs) != 1:
-        return Fit(None, [f"the design has {len(inputs)} Input blocks; training feeds one "
-                          f"dataset to exactly one Input"], fixable=False)
-    node = inputs[0]
-    fit = Fit(node.id)
-    shape = _resolved_input(graph, node.id)
-    if shape is None:
-        return Fit(node.id, [f"the design's Input {node.id!r} has no valid shape yet; set it to "
-                             f"{list(ds.input_shape)} for {ds.name}"], fixable=True)
-    try:
-        check_input(ds, shape, node.params.get("dtype", "float32"))
-    except DataError as err:
-        fit.problems.append(str(err))
-        fit.fixable = True
-    classes = _class_problem(graph if fit.ok else _with_input(graph, node.id, ds), ds)
-    if classes:
-        fit.problems.append(classes[0])
-        fit.fixable = fit.fixable or classes[1] is not None
-    return fit
+def chosen_data(state: Any, *, fallback: bool = True) -> DataChoice | None:
+    """The dataset chosen on the Data page, else (with ``fallback``) the one the design's
+    template names, else None."""
+    pages = pages_of(state)
+    if pages.data is not None:
+        return pages.data
+    graph = getattr(state, "graph", None)
+    name = graph.extra.get("dataset") if graph is not None and fallback else None
+    return DataChoice(name, {}, name) if name else None
 
 
-def fit_design(graph: Graph, ds) -> Graph:
-    """A copy of ``graph`` whose Input takes ``ds`` (shape and dtype) and, for classification,
-    whose last Linear has one output per class (through its variable when it reads one)."""
-    inputs = input_nodes(graph)
-    if len(inputs) != 1:
-        raise ValueError(f"the design has {len(inputs)} Input blocks; fit it by hand")
-    fixed = _with_input(graph, inputs[0].id, ds)
-    problem = _class_problem(fixed, ds)
-    if problem and problem[1] is not None:
-        node = fixed.node(problem[1])
-        raw = node.params.get("out_features")
-        match = _VARIABLE.match(raw) if isinstance(raw, str) else None
-        if match and match.group(1) in fixed.variables:
-            fixed.variables[match.group(1)] = len(ds.classes)
-        else:
-            node.params["out_features"] = len(ds.classes)
-    return fixed
+def fit_of(state: Any, choice: DataChoice, task: str = "auto") -> DataFit | Unloadable:
+    """The design of ``state`` checked against ``choice`` for ``task``, once per revision of
+    the design (the designer state's cache) and data choice."""
+    from .cache import dataset_of
+
+    def make():
+        try:
+            ds = dataset_of(choice)
+        except (DataError, OSError, ValueError) as exc:
+            return Unloadable(choice.label or choice.source, str(exc))
+        return check_fit(state.graph, ds, task=task or "auto")
+
+    cached = getattr(state, "_cached", None)
+    if callable(cached):
+        return cached(("datafit", choice.key(), task), make)
+    return make()
 
 
-def _resolved_input(graph: Graph, input_id: str) -> list[int] | None:
-    """The Input's shape with its expressions evaluated (``["=features"]`` → ``[4]``)."""
-    info = validate(graph).resolution.top.nodes.get(input_id)
-    return list(info.shape) if info is not None and info.shape is not None else None
+def fit_design(graph: Graph, ds, task: str = "auto") -> Graph:
+    """A copy of ``graph`` with every fix the check can make itself (the Input's shape and
+    dtype, the class count, Embedding rows; through the design's variables where they set
+    them). Fixes that need a block added are left to the user."""
+    fit = check_fit(graph, ds, task=task)
+    return apply_changes(graph, [c for p in fit.problems for c in p.changes])
 
 
-def _with_input(graph: Graph, input_id: str, ds) -> Graph:
-    """Set the Input's shape and dtype; a size written as a variable (``"=features"``) is
-    changed through its variable, so the rest of the design that reads it follows."""
-    fixed = graph.copy()
-    node = fixed.node(input_id)
-    raw = node.params.get("shape")
-    raw = list(raw) if isinstance(raw, (list, tuple)) and len(raw) == len(ds.input_shape) else None
-    wanted: dict[str, int] = {}
-    shape: list = []
-    for i, size in enumerate(ds.input_shape):
-        match = _VARIABLE.match(raw[i]) if raw and isinstance(raw[i], str) else None
-        name = match.group(1) if match else None
-        if name in fixed.variables and wanted.get(name, size) == size:
-            wanted[name] = size
-            shape.append(raw[i])
-        else:
-            shape.append(int(size))
-    fixed.variables.update(wanted)
-    node.params["shape"] = shape
-    node.params["dtype"] = ds.dtype
-    return fixed
+def problem_text(problem: FitProblem) -> str:
+    """Markdown: the node in bold, what is wrong, then the fix."""
+    where = f"**{plain(problem.node)}**: " if problem.node else ""
+    return f"{where}{plain(problem.message)}  \n**Fix:** {plain(problem.fix)}."
 
 
-def _class_problem(graph: Graph, ds) -> tuple[str, str | None] | None:
-    """(message, id of the Linear to change or None) when the output width is not the number
-    of classes; None when it is, when the task is not classification, or when the design is
-    invalid for other reasons (the designer shows those)."""
-    if ds.task != "classification" or not ds.classes or graph.extra.get("task") in (
-            "reconstruction", "regression"):
+def show_problems(fit, *, state: Any = None, key: str = "fit") -> None:
+    """Each problem as a warning naming its node and the fix; with ``state`` (the designer),
+    a button beside each selects its node on the canvas."""
+    if isinstance(fit, Unloadable):
+        st.error(f"{plain(fit.source)} could not be loaded: {plain(fit.message)}")
+        return
+    for i, problem in enumerate(fit.problems):
+        st.warning(problem_text(problem), icon=":material/dataset:")
+        show = getattr(state, "show_problem", None)
+        if problem.node and callable(show):
+            st.button(f"Select {problem.node}", key=f"{key}:select:{i}", type="tertiary",
+                      icon=":material/my_location:", on_click=show, args=(problem.node,))
+
+
+def blocked_reason(fit) -> str | None:
+    """One line saying why training cannot start on this data, or None when it can."""
+    if isinstance(fit, Unloadable):
+        return f"{fit.source} could not be loaded: {fit.message}"
+    if fit.ok or not fit.design_ok:
         return None
-    report = validate(graph)
-    if not report.ok:
-        return None
-    top = report.resolution.top
-    outputs = [top.nodes[i].shape for i in top.outputs]
-    if len(outputs) != 1 or not outputs[0]:
-        return None
-    width, n = outputs[0][-1], len(ds.classes)
-    if width == n:
-        return None
-    linears = [i for i, info in top.nodes.items() if info.type == "Linear" and info.used]
-    target = linears[-1] if linears else None
-    fix = (f"; set {target}'s out_features to {n}" if target
-           else "; end the design with a Linear block of that many outputs")
-    return (f"The design's output has {width} values per sample but {ds.name} has {n} "
-            f"classes{fix}.", target)
+    first = fit.problems[0]
+    more = f" (and {len(fit.problems) - 1} more)" if len(fit.problems) > 1 else ""
+    return f"The design does not fit {fit.dataset}: {first}{more}"

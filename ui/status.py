@@ -1,5 +1,6 @@
 """The status bar: total params, MACs, activation memory, the count of errors and warnings,
-then every problem; clicking one opens the level that holds its node and selects it."""
+whether the design fits the chosen data, then every problem; clicking one opens the level that
+holds its node and selects it."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import streamlit as st
 
 from layerloom.graph.summary import format_bytes
 
+from . import datafit
 from .fields import plain
+from .pagestate import pages_of
 from .state import DesignerState
 
 MAX_LISTED = 60
@@ -39,7 +42,28 @@ def render(state: DesignerState) -> None:
         if t.warnings:
             st.markdown(f":orange-badge[:material/warning: {t.warnings} warning"
                         f"{_s(t.warnings)}]")
+        fit = data_fit(state) if not t.errors else None
+        if fit is not None:
+            label = plain(fit[0].label or fit[0].source)
+            if fit[1].ok:
+                st.markdown(f":green-badge[:material/dataset: fits {label}]",
+                            help="The Input takes the chosen data and the output suits its task")
+            else:
+                st.markdown(f":red-badge[:material/dataset: does not fit {label}]",
+                            help="Training cannot start until this is fixed: see below")
     problems(state)
+    if fit is not None and not fit[1].ok:
+        with st.container(key="datafit", gap=None):
+            datafit.show_problems(fit[1], state=state, key=f"fit:{state.revision}")
+
+
+def data_fit(state: DesignerState):
+    """``(choice, fit)`` once a dataset is chosen on the Data page, else None."""
+    choice = datafit.chosen_data(state, fallback=False)
+    if choice is None:
+        return None
+    task = pages_of(state).config.get("task", "auto")
+    return choice, datafit.fit_of(state, choice, task)
 
 
 def problems(state: DesignerState) -> None:

@@ -62,8 +62,8 @@ def test_a_dataset_that_does_not_fit_names_both_shapes_and_one_click_fixes_it():
     assert at.selectbox(key="data.builtin").value == "iris"
     at.selectbox(key="data.builtin").select("wine").run()
     assert texts(at.warning) == [
-        "The design's Input is [4] float32 but wine gives [13] float32: set the Input's shape "
-        "to [13] (or pick a dataset of that shape)."]
+        "**features**: the Input is \\[4\\] but wine gives \\[13\\] per sample.  \n"
+        "**Fix:** set features's shape to \\[13\\] (through the variable features = 13)."]
     at.button(key="data.fit").click().run()
     app = at.session_state.app
     assert app.graph.variables["features"] == 13  # changed through the variable the Input reads
@@ -77,9 +77,10 @@ def test_the_fix_sets_the_class_count_and_reports_remaining_design_problems():
     at = page("mlp-tabular").run()
     at.selectbox(key="data.builtin").select("spirals").run()
     warnings = texts(at.warning)
-    assert "gives [2] float32" in warnings[0]
-    assert warnings[1] == ("The design's output has 3 values per sample but spirals has 2 "
-                           "classes; set head's out_features to 2.")
+    assert "spirals gives \\[2\\] per sample" in warnings[0]
+    assert warnings[1] == ("**head**: the design's output has 3 values per sample but spirals "
+                           "has 2 classes.  \n**Fix:** set the variable classes to 2 (it sets "
+                           "head's out_features).")
     at.button(key="data.fit").click().run()
     assert at.session_state.app.graph.variables["classes"] == 2
     assert not at.warning
@@ -137,7 +138,7 @@ def test_an_image_zip_upload_shows_a_grid_and_takes_size_and_colour(home):
     assert texts(at.metric)[1] == "[1, 16, 16] float32"
     captions = {img.caption for img in at.image[0].proto.imgs}
     assert captions <= {"cat", "dog"}
-    assert "set the Input's shape to [1, 16, 16]" in texts(at.warning)[0]
+    assert "**Fix:** set image's shape to \\[1, 16, 16\\]." in texts(at.warning)[0]
 
 
 def test_an_unreadable_upload_is_an_error_in_words():

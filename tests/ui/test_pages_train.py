@@ -107,12 +107,48 @@ def test_a_design_that_does_not_fit_the_data_is_not_started(project, tmp_path):
     at.session_state["app"] = app = DesignerState.open(ProjectStore(), project)
     app.pages["runs"] = PagesState(data=DataChoice("wine", {}, "wine"))
     at.run()
-    at.button(key="train.start").click().run()
-    assert values(at.error) == [
-        "The design's Input is [4] float32 but wine gives [13] float32: set the Input's shape "
-        "to [13] (or pick a dataset of that shape). The Data page can fit the design in one "
-        "click."]
+    start = at.button(key="train.start")
+    assert start.disabled
+    assert start.help.startswith("The design does not fit wine: features: the Input is [4] but "
+                                 "wine gives [13] per sample. Fix: set features's shape to [13]")
+    assert any("**Fix:** set features's shape to \\[13\\]" in w for w in values(at.warning))
+    with pytest.raises(Exception, match="disabled"):
+        start.click()  # as in a browser: a disabled button cannot be pressed
     assert RunStore().list_runs() == []
+
+
+def no_flatten_project() -> str:
+    """seed-cnn with pool2 wired straight into the Linear fc: valid as a graph, output
+    [64, 5, 10] per sample."""
+    from layerloom.graph import Edge
+
+    graph = load_template("seed-cnn")
+    graph.nodes = [n for n in graph.nodes if n.id != "flat"]
+    graph.edges = [e for e in graph.edges if "flat" not in (e.source, e.target)]
+    graph.edges.append(Edge("pool2", "fc"))
+    return DesignerState.new(ProjectStore(), graph).project_id
+
+
+def test_no_flatten_on_mnist_disables_start_with_the_flatten_advice(tmp_path, monkeypatch):
+    from layerloom.ui.pagestate import DataChoice, PagesState
+
+    monkeypatch.setenv("LAYERLOOM_HOME", str(tmp_path))
+    pid = no_flatten_project()
+    at = page(pid)
+    at.session_state["app"] = app = DesignerState.open(ProjectStore(), pid)
+    app.pages["runs"] = PagesState(data=DataChoice("mnist-5k", {}, "mnist-5k"))
+    at.run()
+    assert not at.exception
+    start = at.button(key="train.start")
+    assert start.disabled and "Fix: add Flatten (or global pooling) before fc." in start.help
+    [warning] = values(at.warning)
+    assert warning.startswith("**fc**: a Linear acts on the last dimension only")
+    assert warning.endswith("**Fix:** add Flatten (or global pooling) before fc.")
+    assert "out_features" not in warning
+    assert any("Start is off" in c for c in values(at.caption))
+    # the button beside the advice selects the Linear to change
+    at.button(key="train.fitproblem:select:0").click().run()
+    assert at.session_state.app.selected == ["fc"]
 
 
 def test_a_run_trains_live_and_is_found_again_by_a_new_session(project):

@@ -10,7 +10,7 @@ from layerloom.runtime.data import list_datasets, list_file_kinds
 
 from .. import charts, images
 from ..cache import csv_columns, dataset_of
-from ..datafit import check_fit, fit_design
+from ..datafit import fit_design, fit_of, show_problems
 from ..errors import shown_errors
 from ..forms import options_form, seed
 from ..pagestate import DataChoice, PagesState, pages_of
@@ -175,19 +175,28 @@ def fit_panel(state, pages: PagesState, ds) -> None:
     if graph is None:
         st.info("Open or create a design in the Designer to check it against this data.")
         return
-    fit = check_fit(graph, ds)
+    task = pages.config.get("task", "auto")
+    fit = fit_of(state, pages.data, task) if pages.data is not None else None
+    if fit is None or not fit.design_ok:
+        st.info("The design has problems to fix in the Designer first; then it is checked "
+                "against this data.")
+        return
     if fit.ok:
         st.success(f"The design's Input takes {ds.name}: {list(ds.input_shape)} {ds.dtype}.")
         return
-    for problem in fit.problems:
-        st.warning(problem)
-    if fit.fixable and st.button(f"Fit the design to {ds.name}", type="primary",
-                                 key="data.fit"):
-        fixed = fit_design(graph, ds)
+    show_problems(fit, key="data.fitproblem")
+    if any(p.fixable for p in fit.problems) and st.button(
+            f"Fit the design to {ds.name}", type="primary", key="data.fit",
+            help="Make the changes named above that need no new block (the Input's shape and "
+                 "dtype, the class count), through the design's variables where they set them"):
+        fixed = fit_design(graph, ds, task)
         report = validate(fixed)
         set_graph(state, fixed)
         if report.ok:
-            pages.notice = f"The design now takes {ds.name} and is valid."
+            left = [p for p in fit.problems if not p.fixable]
+            pages.notice = (f"The design now takes {ds.name} and is valid." if not left else
+                            f"The Input now takes {ds.name}; what is left needs a change in "
+                            f"the Designer.")
         else:
             pages.notice = ("The Input now takes {name}, but the design has problems to fix in "
                             "the Designer: ").format(name=ds.name) + "; ".join(

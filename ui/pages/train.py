@@ -15,9 +15,9 @@ from layerloom.runtime import (ConfigError, TrainConfig, describe_fields, lr_fin
 from layerloom.runtime.store import ACTIVE
 
 from .. import charts, live, projectruns
-from ..cache import dataset_of
-from ..datafit import check_fit
+from ..datafit import blocked_reason, chosen_data, fit_of, show_problems
 from ..errors import friendly, shown_errors
+from ..fields import plain
 from ..forms import field_widget, seed
 from ..pagestate import DataChoice, PagesState, pages_of, project_of
 from .common import config_line, show_notice
@@ -113,11 +113,8 @@ def lr_finder(state, pages: PagesState, config: TrainConfig | None) -> None:
 
 def data_choice(state, pages: PagesState) -> DataChoice | None:
     """The dataset chosen on the Data page, else the one the design's template names."""
-    if pages.data is not None:
-        return pages.data
-    graph = getattr(state, "graph", None)
-    name = graph.extra.get("dataset") if graph is not None else None
-    return DataChoice(name, {}, name) if name else None
+    del pages  # kept in the signature: the Runs page calls it so
+    return chosen_data(state)
 
 
 def spec_of(choice: DataChoice) -> dict:
@@ -144,11 +141,34 @@ def ready(state, pages: PagesState):
         st.error("The design has problems to fix in the Designer first: " +
                  "; ".join(str(p) for p in report.errors[:5]))
         return None, None
-    fit = check_fit(graph, dataset_of(choice))
-    if not fit.ok:
-        st.error(" ".join(fit.problems) + " The Data page can fit the design in one click.")
+    reason = blocked_reason(fit_of(state, choice, pages.config.get("task", "auto")))
+    if reason:
+        st.error(reason)
         return None, None
     return graph, choice
+
+
+def start_blocker(state, pages: PagesState) -> str | None:
+    """Why Start is disabled now (shown beside it, each data problem with its node and fix),
+    or None when the design is valid and fits the chosen data."""
+    graph = getattr(state, "graph", None)
+    choice = data_choice(state, pages)
+    if graph is None:
+        return "There is no design to train: open or create one in the Designer."
+    if choice is None:
+        return "Choose the data to train on, on the Data page."
+    report = validate(graph)
+    if not report.ok:
+        return (f"The design has {len(report.errors)} problem(s) to fix in the Designer first: "
+                + "; ".join(str(p) for p in report.errors[:3]))
+    fit = fit_of(state, choice, pages.config.get("task", "auto"))
+    reason = blocked_reason(fit)
+    if reason:
+        st.markdown(f"**The design does not fit {plain(choice.label or choice.source)} yet** "
+                    f"— fix this before training (the Data page fixes the Input and class "
+                    f"count in one click):")
+        show_problems(fit, state=state, key="train.fitproblem")
+    return reason
 
 
 def current_run(state, pages: PagesState, store):
@@ -175,10 +195,15 @@ def controls(state, pages: PagesState, store, run, config: TrainConfig | None) -
         graph, choice = getattr(state, "graph", None), data_choice(state, pages)
         st.caption(f"Trains {graph.name if graph is not None else 'no design'} on "
                    f"{choice.label if choice else 'no data yet (choose it on the Data page)'}.")
+    blocker = None if active else start_blocker(state, pages)
     row = st.container(horizontal=True)
     if not active:
         start = row.button("Start training", type="primary", key="train.start",
-                               disabled=config is None)
+                           disabled=config is None or blocker is not None,
+                           help=blocker or "Train the design on the chosen data in a process "
+                                           "of its own (closing the browser does not stop it)")
+        if blocker is not None:
+            st.caption(f":material/block: Start is off: {plain(blocker)}")
         if start:
             graph, choice = ready(state, pages)
             if graph is not None:
@@ -232,5 +257,10 @@ def status_line(run) -> None:
     elif run.status in ("paused", "stopped"):
         more = " Resume continues it exactly." if run.resumable else ""
         st.info(f"{run.status.capitalize()}{': ' + reason if reason else ''}.{more}")
-    elif run.status == "queued":
-        st.info("Starting: the run's process is loading the data and building the model…")
+    elif run.status in ACTIVE and (run.status == "queued" or run.phase):
+        st.info(f"Starting: {PHASES.get(run.phase, PHASES['process'])}…")
+
+
+# What a starting run is doing (``Run.phase``), in words.
+PHASES = {"process": "starting the run's process", "data": "loading the data",
+          "model": "building the model", "first batch": "training the first batch"}
