@@ -2,6 +2,10 @@
 
 Shared by tabular and text CSVs. Nothing is converted here; the loaders decide what each
 column holds, and cite ``Table.lines`` in their errors.
+
+Reading is linear in the file's size (a column is found by name in a dict, not by a search of
+the header). Budgets (environment variables): ``LAYERLOOM_MAX_CSV_BYTES`` (the file, default
+100 MiB) and ``LAYERLOOM_MAX_CSV_COLUMNS`` (10,000 columns).
 """
 
 from __future__ import annotations
@@ -9,14 +13,15 @@ from __future__ import annotations
 import csv
 import io
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from .errors import DataError
+from .errors import DataError, budget, over_budget
 
 MAX_CSV_BYTES = 100 * 2**20
+MAX_CSV_COLUMNS = 10_000
 MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "?"})  # compared lowercased
 
 
@@ -26,12 +31,18 @@ class Table:
     header: list[str]
     rows: list[list[str]]
     lines: list[int]  # 1-based line of each row in the file
+    index: dict[str, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "index", {name: i for i, name in enumerate(self.header)})
 
     def column(self, name: str) -> list[str]:
-        if name not in self.header:
-            raise DataError(f"no column {name!r}; the columns are "
-                            f"{', '.join(map(repr, self.header))}", file=self.path)
-        i = self.header.index(name)
+        i = self.index.get(name)
+        if i is None:
+            shown = ", ".join(map(repr, self.header[:20]))
+            more = f" and {len(self.header) - 20} more" if len(self.header) > 20 else ""
+            raise DataError(f"no column {name!r}; the columns are {shown}{more}",
+                            file=self.path)
         return [row[i] for row in self.rows]
 
 
@@ -42,9 +53,10 @@ def read_table(path: Path) -> Table:
     duplicate column name, or with a row whose number of values differs from the header's.
     """
     size = path.stat().st_size
-    if size > MAX_CSV_BYTES:
-        raise DataError(f"the file is {size / 2**20:.0f} MB; CSV files are capped at "
-                        f"{MAX_CSV_BYTES // 2**20} MB", file=path)
+    most = budget("LAYERLOOM_MAX_CSV_BYTES", MAX_CSV_BYTES)
+    if size > most:
+        raise over_budget(f"the file is {size / 2**20:.0f} MB; CSV files are capped at "
+                          f"{most / 2**20:.0f} MB", "LAYERLOOM_MAX_CSV_BYTES", file=path)
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
@@ -85,6 +97,11 @@ def _delimiter(path: Path, text: str) -> str:
 
 
 def _header(path: Path, row: list[str], line: int) -> list[str]:
+    most = budget("LAYERLOOM_MAX_CSV_COLUMNS", MAX_CSV_COLUMNS)
+    if len(row) > most:
+        raise DataError(f"the header has {len(row):,} columns; CSV files are capped at "
+                        f"{most:,} columns (set LAYERLOOM_MAX_CSV_COLUMNS to change it)",
+                        file=path, line=line)
     names = [cell.strip() or f"column {i + 1}" for i, cell in enumerate(row)]
     seen = set()
     for name in names:

@@ -11,6 +11,7 @@ when one is at fault, so that a user can open the file and fix it.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 
@@ -36,3 +37,25 @@ class DataError(ValueError):
         if entry is not None:
             where.append(f"entry {entry!r}")
         super().__init__(f"{', '.join(where)}: {message}" if where else message)
+
+
+def budget(env: str, default: int) -> int:
+    """A budget on uploads: ``$env`` when it holds a positive whole number (``1e9`` and ``1_000``
+    are read too), else ``default``. Read at each call, so a changed variable counts at once."""
+    value = os.environ.get(env, "").strip().replace("_", "")
+    try:
+        number = int(float(value)) if value else 0
+    except (ValueError, OverflowError):
+        number = 0
+    return number if number > 0 else default
+
+
+def over_budget(message: str, env: str, *, file: str | Path | None = None,
+                entry: str | None = None) -> DataError:
+    """The error for an upload over a budget: ``message`` (which says the figure and the budget)
+    and the variable that changes it::
+
+        photos.zip: 1,500,000,000 pixels in all; the images of a zip are capped at 500,000,000
+        decoded pixels in all (set LAYERLOOM_MAX_ZIP_PIXELS to change it)
+    """
+    return DataError(f"{message} (set {env} to change it)", file=file, entry=entry)

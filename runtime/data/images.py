@@ -1,14 +1,22 @@
 """Zip files of image folders: one folder per class, PNG or JPEG images inside.
 
 Read in memory, never extracted: an entry with an absolute path or ``..`` is refused, and the
-number of entries, their total size and each image's pixel count are capped. Every entry is
-checked, and every image decoded, before a tensor is built.
+number of entries, their total size, each image's pixel count and the pixels of all images
+together are capped. Every entry is checked, and every image's size read from its header
+(nothing decoded), before any image is decoded; only then is a tensor built.
+
+Budgets (environment variables, read when a file is loaded): ``LAYERLOOM_MAX_ZIP_BYTES``
+(uncompressed size, default 200 MiB), ``LAYERLOOM_MAX_ZIP_ENTRIES`` (50,000),
+``LAYERLOOM_MAX_IMAGE_PIXELS`` (one image, 25,000,000) and ``LAYERLOOM_MAX_ZIP_PIXELS``
+(500,000,000: the images' own pixels summed, and the values of the tensor built from them).
 """
 
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 
 import numpy as np
@@ -16,12 +24,13 @@ from PIL import Image, UnidentifiedImageError
 
 from .build import assemble
 from .dataset import Dataset
-from .errors import DataError
+from .errors import DataError, budget, over_budget
 from .split import SplitSpec
 
 MAX_ZIP_BYTES = 200 * 2**20  # uncompressed
 MAX_ZIP_ENTRIES = 50_000
 MAX_IMAGE_PIXELS = 25_000_000
+MAX_ZIP_PIXELS = 500_000_000  # all images' decoded pixels; and the dataset tensor's values
 DEFAULT_SIZE = (28, 28)
 SUFFIXES = (".png", ".jpg", ".jpeg")
 GRAY_MODES = ("1", "L", "LA", "I", "I;16", "F")
@@ -43,6 +52,7 @@ def load_image_zip(path: Path, spec: SplitSpec, *, image_size: tuple[int, int] |
             image_size = (next(iter(sizes))[::-1]) if len(sizes) == 1 else DEFAULT_SIZE
         if color == "auto":
             color = "grayscale" if all(im.mode in GRAY_MODES for im in headers) else "rgb"
+        _check_pixels(path, headers, image_size, color)
         pixels = np.stack([_pixels(path, info, image, image_size, color)
                            for (_, info), image in zip(files, headers, strict=True)])
     if pixels.ndim == 3:
@@ -63,15 +73,17 @@ def _open(path: Path) -> zipfile.ZipFile:
     except (zipfile.BadZipFile, OSError):
         raise DataError("not a valid zip file", file=path) from None
     infos = archive.infolist()
-    if len(infos) > MAX_ZIP_ENTRIES:
+    most = budget("LAYERLOOM_MAX_ZIP_ENTRIES", MAX_ZIP_ENTRIES)
+    if len(infos) > most:
         archive.close()
-        raise DataError(f"{len(infos)} entries; zip files are capped at {MAX_ZIP_ENTRIES}",
-                        file=path)
+        raise over_budget(f"{len(infos)} entries; zip files are capped at {most}",
+                          "LAYERLOOM_MAX_ZIP_ENTRIES", file=path)
     total = sum(info.file_size for info in infos)
-    if total > MAX_ZIP_BYTES:
+    most = budget("LAYERLOOM_MAX_ZIP_BYTES", MAX_ZIP_BYTES)
+    if total > most:
         archive.close()
-        raise DataError(f"{total / 2**20:.0f} MB uncompressed; zip files are capped at "
-                        f"{MAX_ZIP_BYTES // 2**20} MB", file=path)
+        raise over_budget(f"{total / 2**20:.0f} MB uncompressed; zip files are capped at "
+                          f"{most / 2**20:.0f} MB", "LAYERLOOM_MAX_ZIP_BYTES", file=path)
     return archive
 
 
@@ -125,14 +137,36 @@ def _header(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Imag
     try:
         image = Image.open(io.BytesIO(archive.read(info)))
     except (UnidentifiedImageError, OSError, zipfile.BadZipFile, Image.DecompressionBombError,
-            ValueError, RuntimeError, NotImplementedError) as err:  # Runtime: encrypted entry
+            ValueError, RuntimeError, NotImplementedError, EOFError, zlib.error,
+            SyntaxError, struct.error, IndexError, TypeError, KeyError) as err:
+        # Runtime: an encrypted entry; the rest: Pillow's parsers on a damaged header.
         raise DataError(f"cannot be read as an image ({err})", file=path,
                         entry=info.filename) from None
     width, height = image.size
-    if width * height > MAX_IMAGE_PIXELS:
-        raise DataError(f"{width}×{height} pixels; images are capped at {MAX_IMAGE_PIXELS:,}",
-                        file=path, entry=info.filename)
+    most = budget("LAYERLOOM_MAX_IMAGE_PIXELS", MAX_IMAGE_PIXELS)
+    if width * height > most:
+        raise over_budget(f"{width}×{height} pixels; images are capped at {most:,}",
+                          "LAYERLOOM_MAX_IMAGE_PIXELS", file=path, entry=info.filename)
     return image
+
+
+def _check_pixels(path: Path, headers: list[Image.Image], image_size: tuple[int, int],
+                  color: str) -> None:
+    """The pixels to decode (the images' own sizes, from their headers) and the values of the
+    tensor to build, both against the zip pixel budget, before anything is decoded."""
+    most = budget("LAYERLOOM_MAX_ZIP_PIXELS", MAX_ZIP_PIXELS)
+    decoded = sum(image.size[0] * image.size[1] for image in headers)
+    if decoded > most:
+        raise over_budget(f"its {len(headers)} images hold {decoded:,} pixels in all; the "
+                          f"images of a zip are capped at {most:,} decoded pixels in all",
+                          "LAYERLOOM_MAX_ZIP_PIXELS", file=path)
+    channels = 1 if color == "grayscale" else 3
+    values = len(headers) * image_size[0] * image_size[1] * channels
+    if values > most:
+        raise over_budget(f"{len(headers)} images of {image_size[0]}×{image_size[1]}×"
+                          f"{channels} make {values:,} values; a zip's images are capped at "
+                          f"{most:,} values in all: choose a smaller image_size",
+                          "LAYERLOOM_MAX_ZIP_PIXELS", file=path)
 
 
 def _pixels(path: Path, info: zipfile.ZipInfo, image: Image.Image, size: tuple[int, int],
@@ -143,6 +177,7 @@ def _pixels(path: Path, info: zipfile.ZipInfo, image: Image.Image, size: tuple[i
         if image.size != size[::-1]:
             image = image.resize(size[::-1], Image.Resampling.BILINEAR)
         return np.asarray(image, dtype=np.uint8)
-    except (OSError, ValueError, SyntaxError) as err:  # truncated or corrupt image data
+    except (OSError, ValueError, SyntaxError, EOFError, zlib.error, struct.error, IndexError,
+            TypeError, KeyError, Image.DecompressionBombError) as err:  # truncated or corrupt
         raise DataError(f"cannot be decoded as an image ({err})", file=path,
                         entry=info.filename) from None

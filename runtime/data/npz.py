@@ -2,22 +2,33 @@
 
 Loaded with ``allow_pickle=False``: a user's file is never unpickled. An optional ``classes``
 array names the classes when ``y`` holds class indices.
+
+Each array's shape and type are read from its ``.npy`` header first, and the bytes they declare
+checked against ``LAYERLOOM_MAX_NPZ_BYTES`` (default 1 GiB, all arrays together) before any
+array is loaded: a header that declares ``(1000000, 1000000)`` is refused, not allocated.
 """
 
 from __future__ import annotations
 
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
+from numpy.lib import format as npy_format
 
 from . import target as targets
 from .build import assemble
 from .dataset import Dataset
-from .errors import DataError
+from .errors import DataError, budget, over_budget
 from .split import SplitSpec
 
-MAX_NPZ_BYTES = 1024 * 2**20  # uncompressed
+MAX_NPZ_BYTES = 1024 * 2**20  # uncompressed, and the bytes the arrays' headers declare
+ENV = "LAYERLOOM_MAX_NPZ_BYTES"
+KEYS = ("x", "y", "classes")
+# What a damaged file makes zipfile, zlib and numpy raise; each becomes a DataError.
+BROKEN = (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error, NotImplementedError,
+          RuntimeError, KeyError, TypeError, OverflowError, SyntaxError, UnicodeDecodeError)
 
 
 def load_npz(path: Path, spec: SplitSpec, *, task: str, dtype: str, normalize: str) -> Dataset:
@@ -53,30 +64,68 @@ def load_npz(path: Path, spec: SplitSpec, *, task: str, dtype: str, normalize: s
 
 
 def _read(path: Path) -> dict[str, np.ndarray]:
+    most = budget(ENV, MAX_NPZ_BYTES)
     try:
         with zipfile.ZipFile(path) as archive:
-            size = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError):
-        raise DataError("not a valid .npz file; save it with np.savez(path, x=..., y=...)",
-                        file=path) from None
-    if size > MAX_NPZ_BYTES:
-        raise DataError(f"the arrays take {size / 2**20:.0f} MB; .npz files are capped at "
-                        f"{MAX_NPZ_BYTES // 2**20} MB", file=path)
-    arrays = {}
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            missing = [key for key in ("x", "y") if key not in npz.files]
+            members = {info.filename.removesuffix(".npy"): info for info in archive.infolist()}
+            size = sum(info.file_size for info in members.values())
+            if size > most:
+                raise over_budget(f"the arrays take {size:,} bytes uncompressed; .npz files "
+                                  f"are capped at {most:,} bytes", ENV, file=path)
+            missing = [key for key in ("x", "y") if key not in members]
             if missing:
                 raise DataError(f"no array {missing[0]!r} (it holds "
-                                f"{', '.join(npz.files) or 'nothing'}); save the file with "
-                                f"np.savez(path, x=..., y=...)", file=path)
-            for key in ("x", "y", "classes"):
-                if key in npz.files:
-                    arrays[key] = npz[key]
-    except ValueError as err:  # object arrays, which would need unpickling, or a broken array
-        raise DataError(f"an array could not be read without unpickling or is damaged ({err}); "
-                        f"save plain numeric or text arrays", file=path) from None
-    return arrays
+                                f"{', '.join(sorted(members)) or 'nothing'}); save the file "
+                                f"with np.savez(path, x=..., y=...)", file=path)
+            declared = 0
+            for key in KEYS:
+                if key in members:
+                    declared += _declared_bytes(path, archive, members[key], key)
+            if declared > most:
+                raise over_budget(f"the arrays' headers declare {declared:,} bytes; .npz files "
+                                  f"are capped at {most:,} bytes", ENV, file=path)
+            return {key: _load_array(path, archive, members[key], key)
+                    for key in KEYS if key in members}
+    except DataError:
+        raise
+    except BROKEN as err:
+        raise DataError(f"not a valid .npz file, or an array in it is damaged ({err}); save "
+                        f"it with np.savez(path, x=..., y=...)", file=path) from None
+
+
+def _header(path: Path, stream, key: str) -> tuple[tuple[int, ...], bool, np.dtype]:
+    """``(shape, fortran_order, dtype)`` from the ``.npy`` header at the stream's start."""
+    version = npy_format.read_magic(stream)
+    if version == (1, 0):
+        shape, fortran, dtype = npy_format.read_array_header_1_0(stream)
+    elif version in ((2, 0), (3, 0)):
+        shape, fortran, dtype = npy_format.read_array_header_2_0(stream)
+    else:
+        raise DataError(f"array {key!r}: .npy format version {version} is not supported",
+                        file=path)
+    if dtype.hasobject:
+        raise DataError(f"an array could not be read without unpickling: {key!r} holds "
+                        f"Python objects; save plain numeric or text arrays", file=path)
+    if any(not isinstance(n, int) or n < 0 for n in shape):
+        raise DataError(f"array {key!r}: its header declares the shape {shape}", file=path)
+    return tuple(shape), fortran, dtype
+
+
+def _declared_bytes(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo,
+                    key: str) -> int:
+    with archive.open(info) as stream:
+        shape, _, dtype = _header(path, stream, key)
+    count = 1
+    for n in shape:
+        count *= n
+    return count * dtype.itemsize
+
+
+def _load_array(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo,
+                key: str) -> np.ndarray:
+    """The array, read after its header was checked (never unpickled)."""
+    with archive.open(info) as stream:
+        return npy_format.read_array(stream, allow_pickle=False)
 
 
 def _named_classes(path: Path, y: np.ndarray, classes: np.ndarray) -> targets.Target:
