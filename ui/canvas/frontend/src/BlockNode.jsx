@@ -2,7 +2,7 @@
 // users and are never parsed as HTML).
 import { memo } from "react";
 import { Handle, Position } from "@xyflow/react";
-import { categoryColor, fmtCount, fmtShape, fmtValue } from "./format.js";
+import { categoryColor, fmtCount, fmtShape, fmtValue, keyParamValues } from "./format.js";
 import { IN, OUT, hasOutput, isComposite, portsOf, targetHandles } from "./graph.js";
 import { useStoreValue } from "./store.js";
 
@@ -23,12 +23,7 @@ function BlockNode({ id, data, selected }) {
   const composite = isComposite(spec);
   const errors = (ann && ann.errors) || [];
   const warnings = (ann && ann.warnings) || [];
-  const params = data.params && typeof data.params === "object" ? data.params : {};
-  const defaults = new Map(((spec && spec.params) || []).map((p) => [p.name, p.default]));
-  const keyParams = ((spec && spec.key_params) || []).map((name) => [
-    name,
-    name in params ? params[name] : defaults.get(name),
-  ]);
+  const keyParams = keyParamValues(spec, data, ann);
   const repeat = data.repeat;
   const showRepeat = repeat !== undefined && repeat !== null && repeat !== 1;
   const classes = ["ll-node"];

@@ -10,23 +10,29 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import {
   Background,
-  Controls,
   MiniMap,
-  Panel,
   ReactFlow,
   applyEdgeChanges,
   applyNodeChanges,
   useReactFlow,
+  useStore as useFlowStore,
 } from "@xyflow/react";
 // the Streamlit class alone: the package index also pulls in its React 16 helpers
 import { Streamlit } from "streamlit-component-lib/dist/streamlit.js";
 import BlockNode from "./BlockNode.jsx";
 import ShapeEdge from "./ShapeEdge.jsx";
 import Palette, { DRAG_MIME } from "./Palette.jsx";
+import QuickAdd from "./QuickAdd.jsx";
 import { StoreContext, createStore } from "./store.js";
 import { categoryColor } from "./format.js";
-import { layeredLayout, placeMissing } from "./layout.js";
-import { autoViewport, isNewGraph } from "./viewport.js";
+import { fitLayout, placeMissing } from "./layout.js";
+import {
+  READABLE_ZOOM,
+  autoViewport,
+  isNewGraph,
+  keptViewport,
+  viewStorageKey,
+} from "./viewport.js";
 import {
   acknowledge,
   enqueue,
@@ -41,6 +47,7 @@ import {
   canConnect,
   cloneFragment,
   connect,
+  connectProblem,
   fragmentOf,
   freshId,
   fromGraph,
@@ -48,24 +55,39 @@ import {
   isComposite,
   nodeKey,
   orderEdges,
+  replacedBy,
   renumberPorts,
   selectedIds,
   sizeOf,
+  targetHandles,
+  hasOutput,
   toGraph,
 } from "./graph.js";
 
 const nodeTypes = { block: BlockNode };
 const edgeTypes = { shape: ShapeEdge };
 const MULTI_KEYS = ["Shift", "Meta", "Control"];
-const FIT = { padding: 0.15, maxZoom: 1.1, duration: 250 };
-// automatic views (first load, another level or project) keep text legible: never below
-// AUTO_MIN_ZOOM; a chain too wide for that is shown from its inputs (see autoViewport)
-const AUTO_MIN_ZOOM = 0.5;
-const AUTO_FIT = { ...FIT, minZoom: AUTO_MIN_ZOOM, duration: 0 };
+const FIT = { padding: 0.12, maxZoom: 1.1, duration: 250 };
+// every view the canvas chooses (first load, another level or project, Fit view, F) keeps
+// text legible: never below READABLE_ZOOM; a graph too big for that is shown from its inputs
+// (see autoViewport) and the rest is a pan away
+const AUTO_FIT = { ...FIT, minZoom: READABLE_ZOOM, duration: 0 };
+const TOAST_MS = 4500;
 const STRUCTURAL = new Set(["undo", "redo", "group", "open"]);
 const EDITS = new Set(["undo", "redo", "group"]); // answered with the same level, edited
 
 const deselect = (x) => (x.selected ? { ...x, selected: false } : x);
+const MINIMAP_FROM = 13; // blocks: a smaller graph is all in view, the minimap would hide some
+
+/** The zoom in percent, in the toolbar (also what tests read). */
+function ZoomReadout() {
+  const zoom = useFlowStore((st) => Math.round(st.transform[2] * 100));
+  return (
+    <span className="ll-zoom" data-testid="canvas-zoom" data-zoom={zoom / 100} title="Zoom">
+      {zoom}%
+    </span>
+  );
+}
 
 /** The first spot at or below `pos` where a new card overlaps no other (click-to-add). */
 function freeSpot(pos, nodes, catalog) {
@@ -120,6 +142,12 @@ export default function Canvas({ args, disabled, stTheme }) {
   const [fitTick, setFitTick] = useState(null); // {auto} object per request
   const [paletteOpen, setPaletteOpen] = useState(true);
   const [menu, setMenu] = useState(null);
+  const [quick, setQuick] = useState(null); // search-to-add: {x, y, flow, from, hint}
+  const [toast, setToast] = useState(null); // {text, kind, id}
+  const pointer = useRef(null); // the last pointer position over the pane: {x, y} client px
+  const lastPaste = useRef(null);
+  const viewKey = typeof args.view_key === "string" && args.view_key ? args.view_key : null;
+  const viewKeyRef = useRef(viewKey);
   const sync = useRef({
     first: true,
     propKey: null, // key of the last `graph` prop seen
@@ -214,6 +242,9 @@ export default function Canvas({ args, disabled, stTheme }) {
     // props that answer every event sent are authoritative (see sync.js), even unchanged ones
     const answered = isAnswered(ack, s.seq);
     s.queue = acknowledge(s.queue, ack); // handled by Python: no longer sent
+    // another project or level (the page says so by its view key): its own view
+    const keyChanged = viewKeyRef.current !== viewKey;
+    viewKeyRef.current = viewKey;
     const g = graphAction({
       first: s.first,
       incoming: incomingKey,
@@ -242,8 +273,8 @@ export default function Canvas({ args, disabled, stTheme }) {
         );
         // the view is fitted to another graph (first load, another level or project), never
         // to an edit; undo, redo and group may move nodes back, so after those only ids count
-        fit = s.first || isNewGraph(current, fresh, { positions: !EDITS.has(answer) });
-        fresh = placeMissing(fresh, level.edges, (n) => sizeOf(n, catalog));
+        fit = s.first || keyChanged || isNewGraph(current, fresh, { positions: !EDITS.has(answer) });
+        fresh = placeMissing(fresh, level.edges, (n) => sizeOf(n, catalog), paneSize());
         fresh = fresh.map((n) => {
           const old = prev.get(n.id);
           if (!old) return n;
@@ -277,43 +308,87 @@ export default function Canvas({ args, disabled, stTheme }) {
       s.lastSel = JSON.stringify(selectedIds(next));
       if (!fit && want.size === 1) revealNode([...want][0]);
     }
-    if (fit) setFitTick({ auto: true });
+    if (fit || keyChanged) setFitTick({ auto: true });
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [incomingKey, selJson, ack, args.version]);
+  }, [incomingKey, selJson, ack, viewKey]);
 
-  /** The automatic view of the graph shown (see autoViewport); nodes must be measured. */
-  const autoFit = useCallback(() => {
+  /** The pane's size in pixels less the fit padding, for layouts that fit it (fitLayout). */
+  function paneSize() {
     const el = wrapper.current;
-    if (!el) return;
-    const box = el.getBoundingClientRect();
-    const toolbar = el.querySelector(".ll-toolbar");
-    const top = toolbar ? toolbar.getBoundingClientRect().bottom - box.top : 0;
-    const rects = nodesRef.current.map((n) => {
-      const node = rf.getInternalNode(n.id);
-      const p = node ? node.internals.positionAbsolute : n.position;
-      const m = (node && node.measured) || {};
-      return { x: p.x, y: p.y, width: m.width || NODE_W, height: m.height || 80 };
-    });
-    const view = autoViewport(rects, el.clientWidth, el.clientHeight, {
-      padding: FIT.padding,
-      minZoom: AUTO_MIN_ZOOM,
-      maxZoom: FIT.maxZoom,
-      top,
-    });
-    if (view) rf.setViewport(view);
-  }, [rf]);
+    if (!el || !el.clientWidth || !el.clientHeight) return undefined;
+    const pad = 1 / (1 + FIT.padding);
+    return { width: el.clientWidth * pad, height: el.clientHeight * pad, maxZoom: FIT.maxZoom };
+  }
+
+  /** Node boxes in flow coordinates, measured where React Flow has measured them. */
+  const nodeRects = useCallback(
+    () =>
+      nodesRef.current.map((n) => {
+        const node = rf.getInternalNode(n.id);
+        const p = node ? node.internals.positionAbsolute : n.position;
+        const m = (node && node.measured) || {};
+        return { x: p.x, y: p.y, width: m.width || NODE_W, height: m.height || 80 };
+      }),
+    [rf],
+  );
+
+  /**
+   * The view of the graph shown (see autoViewport): the whole graph at a readable zoom, or its
+   * inputs' end when it is too big. `kept`: first the view this project and level had last
+   * time (localStorage, by the page's view key), if it still shows a node.
+   */
+  const autoFit = useCallback(
+    (kept) => {
+      const el = wrapper.current;
+      if (!el) return;
+      const rects = nodeRects();
+      if (kept && viewKeyRef.current) {
+        let saved = null;
+        try {
+          saved = JSON.parse(window.localStorage.getItem(viewStorageKey(viewKeyRef.current)));
+        } catch {
+          saved = null;
+        }
+        const view = keptViewport(saved, rects, el.clientWidth, el.clientHeight);
+        if (view) {
+          rf.setViewport(view);
+          return;
+        }
+      }
+      const view = autoViewport(rects, el.clientWidth, el.clientHeight, {
+        padding: FIT.padding,
+        minZoom: READABLE_ZOOM,
+        maxZoom: FIT.maxZoom,
+      });
+      if (view) rf.setViewport(view, kept ? undefined : { duration: FIT.duration });
+    },
+    [rf, nodeRects],
+  );
+
+  /** Remember the view of this project and level (it survives page switches and reloads). */
+  const onMoveEnd = useCallback((_, viewport) => {
+    if (!viewKeyRef.current || !viewport) return;
+    try {
+      window.localStorage.setItem(
+        viewStorageKey(viewKeyRef.current),
+        JSON.stringify({ x: viewport.x, y: viewport.y, zoom: viewport.zoom }),
+      );
+    } catch {
+      /* storage full or refused: the view is simply not kept */
+    }
+  }, []);
 
   useEffect(() => {
     if (!fitTick) return undefined;
     if (!fitTick.auto) {
-      rf.fitView(FIT);
+      autoFit(false);
       return undefined;
     }
     // fitView waits until React Flow has measured the nodes (its promise resolves then, in
-    // the same task); the automatic view replaces its plain fit straight away
+    // the same task); the automatic (or kept) view replaces its plain fit straight away
     let live = true;
     rf.fitView(AUTO_FIT).then(() => {
-      if (live) autoFit();
+      if (live) autoFit(true);
     });
     return () => {
       live = false;
@@ -373,14 +448,33 @@ export default function Canvas({ args, disabled, stTheme }) {
     [commit],
   );
 
+  /** A short message at the bottom of the canvas (a refused connection says why). */
+  const say = useCallback((text, kind = "info") => {
+    setToast({ text, kind, id: Date.now() });
+  }, []);
+  useEffect(() => {
+    if (!toast) return undefined;
+    const t = setTimeout(() => setToast(null), TOAST_MS);
+    return () => clearTimeout(t);
+  }, [toast]);
+
   const onConnect = useCallback(
     (conn) => {
-      const next = connect(edgesRef.current, nodesRef.current, catalogRef.current, conn);
-      if (!next) return;
+      const nodesNow = nodesRef.current;
+      const old = replacedBy(edgesRef.current, nodesNow, catalogRef.current, conn);
+      const next = connect(edgesRef.current, nodesNow, catalogRef.current, conn);
+      if (!next) {
+        const why = connectProblem(edgesRef.current, nodesNow, catalogRef.current, conn);
+        if (why) say(`Not connected: ${why}.`, "error");
+        return;
+      }
       commit(null, next);
       emit("change");
+      if (old && old.source !== conn.source) {
+        say(`${conn.target}'s input took one wire: ${old.source} → ${conn.target} was replaced.`);
+      }
     },
-    [commit, emit],
+    [commit, emit, say],
   );
 
   const isValidConnection = useCallback(
@@ -415,6 +509,65 @@ export default function Canvas({ args, disabled, stTheme }) {
     [commit, emit, rf],
   );
 
+  /**
+   * Search-to-add's pick: a block of `type` at `at` (flow coordinates), wired to `from` when the
+   * search was opened by a wire dropped on empty space (`from`: {nodeId, handleType, handleId}):
+   * the new block's input at the pointer for a wire from an output, its output for a wire
+   * from an input.
+   */
+  const addWired = useCallback(
+    (type, at, from) => {
+      const cat = catalogRef.current;
+      const spec = cat.get(type);
+      const used = new Set(nodesRef.current.map((n) => n.id));
+      const id = freshId(type, used);
+      const size = sizeOf({ data: { type } }, cat);
+      let position = { x: at.x - size.w / 2, y: at.y - 30 };
+      if (from && from.handleType === "source") position = { x: at.x + 4, y: at.y - size.h / 2 };
+      if (from && from.handleType === "target") position = { x: at.x - size.w - 4, y: at.y - size.h / 2 };
+      const node = {
+        id,
+        type: "block",
+        position: { x: Math.round(position.x), y: Math.round(position.y) },
+        selected: true,
+        data: { type, params: {} },
+      };
+      const nodesNext = [...nodesRef.current.map(deselect), node];
+      commit(nodesNext, edgesRef.current.map(deselect));
+      if (from) {
+        const conn =
+          from.handleType === "source"
+            ? { source: from.nodeId, target: id, targetHandle: targetHandles(spec)[0] || null }
+            : { source: id, target: from.nodeId, targetHandle: from.handleId };
+        const why =
+          from.handleType === "target" && !hasOutput(spec, type)
+            ? `${type} has no output port`
+            : connectProblem(edgesRef.current, nodesNext, cat, conn);
+        const next = why ? null : connect(edgesRef.current, nodesNext, cat, conn);
+        if (next) commit(null, next);
+        else say(`Added ${id}, not connected: ${why || "refused"}.`, "error");
+      }
+      emit("change");
+    },
+    [commit, emit, say],
+  );
+
+  /** Opens search-to-add at a point of the pane (client coordinates). */
+  const openQuick = useCallback(
+    (clientX, clientY, from, hint) => {
+      const el = wrapper.current;
+      if (!el || disabled) return;
+      const box = el.getBoundingClientRect();
+      const flow = rf.screenToFlowPosition({ x: clientX, y: clientY });
+      // keep the box inside the pane
+      const x = Math.max(4, Math.min(clientX - box.left, box.width - 262));
+      const y = Math.max(4, Math.min(clientY - box.top, box.height - 300));
+      setMenu(null);
+      setQuick({ x, y, flow, from: from || null, hint: hint || null });
+    },
+    [rf, disabled],
+  );
+
   const deleteSelection = useCallback(() => {
     const gone = new Set(selectedIds(nodesRef.current));
     const edgesNow = edgesRef.current;
@@ -429,11 +582,41 @@ export default function Canvas({ args, disabled, stTheme }) {
     emit("change");
   }, [commit, emit]);
 
+  /** Where a paste lands: the pointer over the pane (flow coordinates), else null. */
+  const pointerFlow = useCallback(() => {
+    const p = pointer.current;
+    if (!p) return null;
+    return rf.screenToFlowPosition({ x: p.x, y: p.y });
+  }, [rf]);
+
+  /**
+   * Adds a copy of `fragment` with its top-left corner at `at` (flow coordinates; a second
+   * paste at the same spot moves down a little), or, without `at`, just below the original.
+   */
   const pasteFragment = useCallback(
-    (fragment, offset) => {
+    (fragment, at) => {
       if (!fragment || !Array.isArray(fragment.nodes) || !fragment.nodes.length) return;
       const used = new Set(nodesRef.current.map((n) => n.id));
-      const { nodes: newNodes, edges: newEdges } = cloneFragment(fragment, used, offset, offset);
+      const ps = fragment.nodes.map((n) => (Array.isArray(n.position) ? n.position : [0, 0]));
+      const x0 = Math.min(...ps.map((p) => p[0]));
+      const y0 = Math.min(...ps.map((p) => p[1]));
+      let dx;
+      let dy;
+      if (at) {
+        const last = lastPaste.current;
+        const again = last && Math.abs(last.x - at.x) < 2 && Math.abs(last.y - at.y) < 2;
+        const k = again ? last.k + 1 : 0;
+        lastPaste.current = { x: at.x, y: at.y, k };
+        dx = Math.round(at.x - x0 + 24 * k);
+        dy = Math.round(at.y - y0 + 24 * k);
+      } else {
+        const bottom = Math.max(
+          ...fragment.nodes.map((n, i) => ps[i][1] + sizeOf({ data: { type: n.type } }, catalogRef.current).h),
+        );
+        dx = 0;
+        dy = Math.round(bottom - y0 + 40);
+      }
+      const { nodes: newNodes, edges: newEdges } = cloneFragment(fragment, used, dx, dy);
       if (!newNodes.length) return;
       commit(
         [...nodesRef.current.map(deselect), ...newNodes],
@@ -453,16 +636,16 @@ export default function Canvas({ args, disabled, stTheme }) {
   }, []);
 
   const paste = useCallback(
-    (fragment) => {
+    (fragment, at) => {
       const s = sync.current;
       s.pasteCount += 1;
-      pasteFragment(fragment || s.clip, 40 * s.pasteCount);
+      pasteFragment(fragment || s.clip, at || pointerFlow());
     },
-    [pasteFragment],
+    [pasteFragment, pointerFlow],
   );
 
   const duplicate = useCallback(() => {
-    pasteFragment(fragmentOf(nodesRef.current, edgesRef.current), 40);
+    pasteFragment(fragmentOf(nodesRef.current, edgesRef.current), null);
   }, [pasteFragment]);
 
   const selectAll = useCallback((on) => {
@@ -476,10 +659,11 @@ export default function Canvas({ args, disabled, stTheme }) {
   const autoLayout = useCallback(() => {
     const current = nodesRef.current;
     const byId = new Map(current.map((n) => [n.id, n]));
-    const pos = layeredLayout(
+    const { pos } = fitLayout(
       current.map((n) => n.id),
       edgesRef.current,
       (id) => sizeOf(byId.get(id), catalogRef.current),
+      paneSize(),
     );
     commit(current.map((n) => ({ ...n, position: pos.get(n.id) })), null);
     emit("change");
@@ -493,7 +677,7 @@ export default function Canvas({ args, disabled, stTheme }) {
 
   const undo = useCallback(() => emit("undo"), [emit]);
   const redo = useCallback(() => emit("redo"), [emit]);
-  const fit = useCallback(() => rf.fitView(FIT), [rf]);
+  const fit = useCallback(() => autoFit(false), [autoFit]);
 
   const onNodeDoubleClick = useCallback(
     (_, node) => {
@@ -515,7 +699,13 @@ export default function Canvas({ args, disabled, stTheme }) {
         scheduleSelect();
       }
       const box = wrapper.current.getBoundingClientRect();
-      setMenu({ x: event.clientX - box.left, y: event.clientY - box.top, id: node.id });
+      setMenu({
+        x: event.clientX - box.left,
+        y: event.clientY - box.top,
+        id: node.id,
+        cx: event.clientX,
+        cy: event.clientY,
+      });
     },
     [commit, scheduleSelect],
   );
@@ -523,8 +713,100 @@ export default function Canvas({ args, disabled, stTheme }) {
   const onSelectionContextMenu = useCallback((event) => {
     event.preventDefault();
     const box = wrapper.current.getBoundingClientRect();
-    setMenu({ x: event.clientX - box.left, y: event.clientY - box.top, id: null });
+    setMenu({
+      x: event.clientX - box.left,
+      y: event.clientY - box.top,
+      id: null,
+      cx: event.clientX,
+      cy: event.clientY,
+    });
   }, []);
+
+  const onPaneContextMenu = useCallback(
+    (event) => {
+      event.preventDefault();
+      if (disabled) return;
+      const box = wrapper.current.getBoundingClientRect();
+      setQuick(null);
+      setMenu({
+        x: Math.min(event.clientX - box.left, box.width - 160),
+        y: Math.min(event.clientY - box.top, box.height - 170),
+        id: null,
+        pane: { x: event.clientX, y: event.clientY },
+      });
+    },
+    [disabled],
+  );
+
+  /** Double-click on the empty canvas: search-to-add there. */
+  const onDoubleClick = useCallback(
+    (event) => {
+      const t = event.target;
+      if (!t || !t.closest || !t.closest(".react-flow__pane")) return;
+      if (t.closest(".react-flow__node, .react-flow__edge, .react-flow__panel, .react-flow__controls, .react-flow__minimap")) return;
+      event.preventDefault();
+      openQuick(event.clientX, event.clientY, null, null);
+    },
+    [openQuick],
+  );
+
+  /**
+   * A wire let go: on empty space, search-to-add there (the new block is wired); on a block
+   * that refuses it, a message that says why.
+   */
+  const onConnectEnd = useCallback(
+    (event, state) => {
+      if (!state || state.isValid || !state.fromNode || !state.fromHandle || disabled) return;
+      const point = "changedTouches" in event && event.changedTouches && event.changedTouches.length
+        ? event.changedTouches[0]
+        : event;
+      const from = {
+        nodeId: state.fromNode.id,
+        handleType: state.fromHandle.type,
+        handleId: state.fromHandle.id,
+      };
+      const el = document.elementFromPoint(point.clientX, point.clientY) || event.target;
+      const nodeEl = el && el.closest ? el.closest(".react-flow__node") : null;
+      const toId = (state.toNode && state.toNode.id) || (nodeEl && nodeEl.getAttribute("data-id"));
+      if (toId) {
+        if (toId === from.nodeId && !state.toHandle) return; // a click on a handle
+        const nodesNow = nodesRef.current;
+        const toNode = nodesNow.find((n) => n.id === toId);
+        if (!toNode) return;
+        const toSpec = catalogRef.current.get(toNode.data.type);
+        let conn;
+        if (from.handleType === "source") {
+          const handle = (state.toHandle && state.toHandle.id) || targetHandles(toSpec)[0] || null;
+          conn = { source: from.nodeId, target: toId, targetHandle: handle };
+        } else {
+          conn = { source: toId, target: from.nodeId, targetHandle: from.handleId };
+        }
+        const why = connectProblem(edgesRef.current, nodesNow, catalogRef.current, conn);
+        if (why) say(`Not connected: ${why}.`, "error");
+        else if (!state.toHandle) onConnect(conn); // dropped on the card, not its handle
+        return;
+      }
+      const over = el && el.closest ? el.closest(".react-flow__pane") : null;
+      if (!over || !wrapper.current || !wrapper.current.contains(over)) return;
+      const fromNode = nodesRef.current.find((n) => n.id === from.nodeId);
+      const hint =
+        from.handleType === "source"
+          ? `Add a block fed by ${fromNode ? fromNode.id : from.nodeId}`
+          : `Add a block that feeds ${fromNode ? fromNode.id : from.nodeId}`;
+      openQuick(point.clientX, point.clientY, from, hint);
+    },
+    [disabled, onConnect, openQuick, say],
+  );
+
+  const pickQuick = useCallback(
+    (type) => {
+      const q = quick;
+      setQuick(null);
+      if (q) addWired(type, q.flow, q.from);
+    },
+    [quick, addWired],
+  );
+  const closeQuick = useCallback(() => setQuick(null), []);
 
   // ---- drag from the palette -----------------------------------------------------------
   const onDragOver = useCallback((event) => {
@@ -580,7 +862,11 @@ export default function Canvas({ args, disabled, stTheme }) {
         }, 60);
       } else if (e.key === "Escape") {
         setMenu(null);
+        setQuick(null);
         selectAll(false);
+      } else if (!mod && !e.altKey && key === "f") {
+        e.preventDefault();
+        fit();
       }
     };
     const onCopy = (e) => {
@@ -617,7 +903,7 @@ export default function Canvas({ args, disabled, stTheme }) {
       document.removeEventListener("cut", onCopy);
       document.removeEventListener("paste", onPaste);
     };
-  }, [disabled, deleteSelection, undo, redo, duplicate, selectAll, copySelection, paste]);
+  }, [disabled, deleteSelection, undo, redo, duplicate, selectAll, copySelection, paste, fit]);
 
   // ---- render --------------------------------------------------------------------------
   const selCount = useMemo(() => nodes.reduce((a, n) => a + (n.selected ? 1 : 0), 0), [nodes]);
@@ -634,143 +920,229 @@ export default function Canvas({ args, disabled, stTheme }) {
     fn();
   };
 
+  const toolbar = (
+    <div className="ll-toolbar" role="toolbar" aria-label="Canvas">
+      <button
+        type="button"
+        data-testid="btn-palette"
+        onClick={() => setPaletteOpen((o) => !o)}
+        title={paletteOpen ? "Hide the block palette" : "Show the block palette"}
+      >
+        {paletteOpen ? "‹ Blocks" : "› Blocks"}
+      </button>
+      <span className="ll-sep" />
+      <button type="button" data-testid="btn-undo" onClick={undo} disabled={disabled} title="Undo (Ctrl+Z)">
+        ↶ Undo
+      </button>
+      <button type="button" data-testid="btn-redo" onClick={redo} disabled={disabled} title="Redo (Ctrl+Shift+Z / Ctrl+Y)">
+        ↷ Redo
+      </button>
+      <span className="ll-sep" />
+      <button
+        type="button"
+        data-testid="btn-delete"
+        onClick={deleteSelection}
+        disabled={disabled || (!selCount && !edgeSel)}
+        title="Delete the selection (Delete / Backspace)"
+      >
+        Delete
+      </button>
+      <button
+        type="button"
+        data-testid="btn-duplicate"
+        onClick={duplicate}
+        disabled={disabled || !selCount}
+        title="Duplicate the selection (Ctrl+D)"
+      >
+        Duplicate
+      </button>
+      <button
+        type="button"
+        data-testid="btn-group"
+        onClick={group}
+        disabled={disabled || selCount < 2}
+        title="Group the selected blocks into a reusable block"
+      >
+        Group as block
+      </button>
+      <span className="ll-sep" />
+      <button
+        type="button"
+        data-testid="btn-layout"
+        onClick={autoLayout}
+        disabled={disabled || !nodes.length}
+        title="Arrange the graph left to right, in rows when it is long"
+      >
+        Auto layout
+      </button>
+      <button type="button" data-testid="btn-fit" onClick={fit} title="Fit the graph in view, at a readable size (F)">
+        Fit view
+      </button>
+      <button type="button" data-testid="btn-zoom-out" onClick={() => rf.zoomOut({ duration: 150 })} title="Zoom out">
+        −
+      </button>
+      <ZoomReadout />
+      <button type="button" data-testid="btn-zoom-in" onClick={() => rf.zoomIn({ duration: 150 })} title="Zoom in">
+        +
+      </button>
+      <span className="ll-status" data-testid="canvas-status">
+        {nodes.length} blocks{selCount ? ` · ${selCount} selected` : ""}
+      </span>
+      <span className="ll-hint">Double-click the canvas to add a block</span>
+    </div>
+  );
+
   return (
     <StoreContext.Provider value={store}>
       <div className={dark ? "ll-root ll-dark" : "ll-root ll-light"} style={{ height }}>
         {paletteOpen && <Palette catalog={catalogList} onAdd={addBlock} disabled={disabled} />}
-        <div className="ll-flow" ref={wrapper} onDragOver={onDragOver} onDrop={onDrop}>
-          <ReactFlow
-            nodes={nodes}
-            edges={edges}
-            nodeTypes={nodeTypes}
-            edgeTypes={edgeTypes}
-            onNodesChange={onNodesChange}
-            onEdgesChange={onEdgesChange}
-            onConnect={onConnect}
-            isValidConnection={isValidConnection}
-            onNodeDoubleClick={onNodeDoubleClick}
-            onNodeContextMenu={onNodeContextMenu}
-            onSelectionContextMenu={onSelectionContextMenu}
-            onPaneClick={closeMenu}
-            onMoveStart={closeMenu}
-            deleteKeyCode={null}
-            multiSelectionKeyCode={MULTI_KEYS}
-            selectionKeyCode="Shift"
-            zoomOnDoubleClick={false}
-            nodesDraggable={!disabled}
-            nodesConnectable={!disabled}
-            colorMode={dark ? "dark" : "light"}
-            minZoom={0.1}
-            maxZoom={2.5}
-            connectionRadius={28}
-            proOptions={{ hideAttribution: true }}
+        <div className="ll-main">
+          {toolbar}
+          <div
+            className="ll-flow"
+            ref={wrapper}
+            onDragOver={onDragOver}
+            onDrop={onDrop}
+            onDoubleClick={onDoubleClick}
+            onMouseMove={(e) => {
+              pointer.current = { x: e.clientX, y: e.clientY };
+            }}
+            onMouseLeave={() => {
+              pointer.current = null;
+            }}
           >
-            <Background gap={20} size={1.2} />
-            <Controls showInteractive={false} position="bottom-left" />
-            <MiniMap
-              pannable
-              zoomable
-              nodeColor={minimapColor}
-              nodeStrokeWidth={2}
-              position="bottom-right"
-              style={{ width: 170, height: 110 }}
-              ariaLabel="Minimap"
-            />
-            <Panel position="top-left" className="ll-toolbar">
-              <button
-                type="button"
-                data-testid="btn-palette"
-                onClick={() => setPaletteOpen((o) => !o)}
-                title={paletteOpen ? "Hide the block palette" : "Show the block palette"}
-              >
-                {paletteOpen ? "‹ Blocks" : "› Blocks"}
-              </button>
-              <span className="ll-sep" />
-              <button type="button" data-testid="btn-undo" onClick={undo} disabled={disabled} title="Undo (Ctrl+Z)">
-                ↶ Undo
-              </button>
-              <button type="button" data-testid="btn-redo" onClick={redo} disabled={disabled} title="Redo (Ctrl+Shift+Z / Ctrl+Y)">
-                ↷ Redo
-              </button>
-              <span className="ll-sep" />
-              <button
-                type="button"
-                data-testid="btn-delete"
-                onClick={deleteSelection}
-                disabled={disabled || (!selCount && !edgeSel)}
-                title="Delete the selection (Delete / Backspace)"
-              >
-                Delete
-              </button>
-              <button
-                type="button"
-                data-testid="btn-duplicate"
-                onClick={duplicate}
-                disabled={disabled || !selCount}
-                title="Duplicate the selection (Ctrl+D)"
-              >
-                Duplicate
-              </button>
-              <button
-                type="button"
-                data-testid="btn-group"
-                onClick={group}
-                disabled={disabled || selCount < 2}
-                title="Group the selected blocks into a reusable block"
-              >
-                Group as block
-              </button>
-              <span className="ll-sep" />
-              <button
-                type="button"
-                data-testid="btn-layout"
-                onClick={autoLayout}
-                disabled={disabled || !nodes.length}
-                title="Arrange the graph left to right"
-              >
-                Auto layout
-              </button>
-              <button type="button" data-testid="btn-fit" onClick={fit} title="Fit the graph in view">
-                Fit view
-              </button>
-              <span className="ll-status" data-testid="canvas-status">
-                {nodes.length} blocks{selCount ? ` · ${selCount} selected` : ""}
-              </span>
-            </Panel>
-          </ReactFlow>
-          {menu && (
-            <div
-              className="ll-menu"
-              style={{ left: menu.x, top: menu.y }}
-              role="menu"
-              onContextMenu={(e) => e.preventDefault()}
+            <ReactFlow
+              nodes={nodes}
+              edges={edges}
+              nodeTypes={nodeTypes}
+              edgeTypes={edgeTypes}
+              onNodesChange={onNodesChange}
+              onEdgesChange={onEdgesChange}
+              onConnect={onConnect}
+              onConnectEnd={onConnectEnd}
+              isValidConnection={isValidConnection}
+              onNodeDoubleClick={onNodeDoubleClick}
+              onNodeContextMenu={onNodeContextMenu}
+              onSelectionContextMenu={onSelectionContextMenu}
+              onPaneContextMenu={onPaneContextMenu}
+              onPaneClick={closeMenu}
+              onMoveStart={closeMenu}
+              onMoveEnd={onMoveEnd}
+              deleteKeyCode={null}
+              multiSelectionKeyCode={MULTI_KEYS}
+              selectionKeyCode="Shift"
+              zoomOnDoubleClick={false}
+              nodesDraggable={!disabled}
+              nodesConnectable={!disabled}
+              colorMode={dark ? "dark" : "light"}
+              minZoom={0.1}
+              maxZoom={2.5}
+              connectionRadius={28}
+              proOptions={{ hideAttribution: true }}
             >
-              {menuComposite && (
-                <button type="button" role="menuitem" onClick={act(() => emit("open", { id: menu.id }))}>
-                  Open block
-                </button>
+              <Background gap={20} size={1.2} />
+              {nodes.length >= MINIMAP_FROM && (
+                <MiniMap
+                  pannable
+                  zoomable
+                  nodeColor={minimapColor}
+                  nodeStrokeWidth={2}
+                  position="bottom-right"
+                  style={{ width: 150, height: 100 }}
+                  ariaLabel="Minimap"
+                />
               )}
-              <button type="button" role="menuitem" onClick={act(duplicate)}>
-                Duplicate
-              </button>
-              <button type="button" role="menuitem" onClick={act(copySelection)}>
-                Copy
-              </button>
-              {sync.current.clip && (
-                <button type="button" role="menuitem" onClick={act(() => paste(null))}>
-                  Paste
-                </button>
-              )}
-              {selCount >= 2 && (
-                <button type="button" role="menuitem" onClick={act(group)}>
-                  Group as block
-                </button>
-              )}
-              <button type="button" role="menuitem" className="ll-danger" onClick={act(deleteSelection)}>
-                Delete
-              </button>
-            </div>
-          )}
+            </ReactFlow>
+            {!nodes.length && !quick && (
+              <div className="ll-blank" data-testid="canvas-blank">
+                Double-click anywhere to add a block, or drag one in from the palette.
+              </div>
+            )}
+            {quick && (
+              <QuickAdd
+                x={quick.x}
+                y={quick.y}
+                catalog={catalogList}
+                hint={quick.hint}
+                onPick={pickQuick}
+                onClose={closeQuick}
+              />
+            )}
+            {quick && <div className="ll-quick-backdrop" onMouseDown={closeQuick} />}
+            {toast && (
+              <div
+                key={toast.id}
+                className={`ll-toast ll-toast-${toast.kind}`}
+                role="status"
+                data-testid="canvas-toast"
+              >
+                {toast.text}
+              </div>
+            )}
+            {menu && (
+              <div
+                className="ll-menu"
+                style={{ left: menu.x, top: menu.y }}
+                role="menu"
+                data-testid="canvas-menu"
+                onContextMenu={(e) => e.preventDefault()}
+              >
+                {menu.pane ? (
+                  <>
+                    <button type="button" role="menuitem" onClick={() => openQuick(menu.pane.x, menu.pane.y, null, null)}>
+                      Add block…
+                    </button>
+                    {sync.current.clip && (
+                      <button
+                        type="button"
+                        role="menuitem"
+                        onClick={act(() => paste(null, rf.screenToFlowPosition(menu.pane)))}
+                      >
+                        Paste
+                      </button>
+                    )}
+                    <button type="button" role="menuitem" onClick={act(autoLayout)} disabled={!nodes.length}>
+                      Auto layout
+                    </button>
+                    <button type="button" role="menuitem" onClick={act(fit)}>
+                      Fit view
+                    </button>
+                  </>
+                ) : (
+                  <>
+                    {menuComposite && (
+                      <button type="button" role="menuitem" onClick={act(() => emit("open", { id: menu.id }))}>
+                        Open block
+                      </button>
+                    )}
+                    <button type="button" role="menuitem" onClick={act(duplicate)}>
+                      Duplicate
+                    </button>
+                    <button type="button" role="menuitem" onClick={act(copySelection)}>
+                      Copy
+                    </button>
+                    {sync.current.clip && (
+                      <button
+                        type="button"
+                        role="menuitem"
+                        onClick={act(() => paste(null, rf.screenToFlowPosition({ x: menu.cx, y: menu.cy })))}
+                      >
+                        Paste
+                      </button>
+                    )}
+                    {selCount >= 2 && (
+                      <button type="button" role="menuitem" onClick={act(group)}>
+                        Group as block
+                      </button>
+                    )}
+                    <button type="button" role="menuitem" className="ll-danger" onClick={act(deleteSelection)}>
+                      Delete
+                    </button>
+                  </>
+                )}
+              </div>
+            )}
+          </div>
         </div>
       </div>
     </StoreContext.Provider>

@@ -1,22 +1,24 @@
-// The block palette: catalog grouped by category, filtered by a search box. Drag an item onto
+// The block palette: catalog grouped by category; a search ranks blocks by name (search.js). Drag an item onto
 // the canvas to place it, or click it (or press Enter in the search box) to add it in view.
 import { memo, useMemo, useState } from "react";
 import { categoryColor } from "./format.js";
+import { rankBlocks } from "./search.js";
 
 export const DRAG_MIME = "application/x-layerloom-block";
 
 function Palette({ catalog, onAdd, disabled }) {
   const [query, setQuery] = useState("");
+  // no query: the catalog by category; a query: one list, best match first (search.js)
   const groups = useMemo(() => {
-    const q = query.trim().toLowerCase();
+    const q = query.trim();
+    if (q) {
+      const hits = rankBlocks(catalog, q);
+      return hits.length ? [["Best matches", hits]] : [];
+    }
     const byCat = new Map();
     for (const spec of catalog) {
       if (!spec || !spec.type) continue;
       const cat = spec.category || "Other";
-      if (q) {
-        const hay = `${spec.type} ${cat} ${spec.help || ""}`.toLowerCase();
-        if (!hay.includes(q)) continue;
-      }
       if (!byCat.has(cat)) byCat.set(cat, []);
       byCat.get(cat).push(spec);
     }
@@ -44,7 +46,7 @@ function Palette({ catalog, onAdd, disabled }) {
         {groups.length === 0 && <div className="ll-empty">No block matches “{query}”.</div>}
         {groups.map(([cat, specs]) => (
           <section key={cat} className="ll-group">
-            <div className="ll-group-title" style={{ "--cat": categoryColor(cat) }}>
+            <div className="ll-group-title">
               {cat}
             </div>
             {specs.map((spec) => (

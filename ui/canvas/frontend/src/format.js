@@ -56,3 +56,21 @@ export function categoryColor(category) {
   for (let i = 0; i < category.length; i++) h = (h * 31 + category.charCodeAt(i)) | 0;
   return FALLBACK[Math.abs(h) % FALLBACK.length];
 }
+
+/**
+ * The key params a card shows, [[name, value], ...]: the node's value, else the block's
+ * default. An Input's `shape` is the shape it really gives (the annotation's output shape):
+ * inside a composite block that is the shape where the block is used, not the Input's own
+ * param (which the block ignores there).
+ */
+export function keyParamValues(spec, data, ann) {
+  const params = data && data.params && typeof data.params === "object" ? data.params : {};
+  const defaults = new Map(((spec && spec.params) || []).map((p) => [p.name, p.default]));
+  const resolved = ann && Array.isArray(ann.output_shape) ? ann.output_shape : null;
+  return ((spec && spec.key_params) || []).map((name) => {
+    if (data && data.type === "Input" && name === "shape") {
+      return [name, resolved || (name in params ? params[name] : null)];
+    }
+    return [name, name in params ? params[name] : defaults.get(name)];
+  });
+}

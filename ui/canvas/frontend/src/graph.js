@@ -9,7 +9,7 @@
 export const ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
 export const OUT = "out"; // source handle id of every block
 export const IN = "in"; // target handle id of single-input and variadic blocks
-export const NODE_W = 190; // estimated size before React Flow has measured a node
+export const NODE_W = 200; // estimated size before React Flow has measured a node
 const NODE_KEYS = new Set(["id", "type", "params", "position", "label", "repeat"]);
 const EDGE_KEYS = new Set(["source", "target", "port"]);
 
@@ -53,7 +53,7 @@ export function estimateHeight(spec) {
   const ports = portsOf(spec);
   const rows = ports.kind === "named" ? (ports.names || []).length : 0;
   const keys = Array.isArray(spec && spec.key_params) ? spec.key_params.length : 0;
-  return 58 + 18 * (rows + keys);
+  return 66 + 20 * (rows + keys);
 }
 
 export function sizeOf(node, catalog) {
@@ -351,19 +351,52 @@ export function connect(edges, nodes, catalog, { source, target, targetHandle })
   return [...edges.filter((e) => e.target !== target), { ...base, targetHandle: IN, data: {} }];
 }
 
-/** Connection check for React Flow's isValidConnection. */
-export function canConnect(edges, nodes, catalog, { source, target, targetHandle }) {
-  if (!source || !target || source === target) return false;
+/**
+ * Why a connection is refused, in words for the user ("Input has no input port", "that would
+ * create a cycle"), or null when it is allowed.
+ */
+export function connectProblem(edges, nodes, catalog, { source, target, targetHandle }) {
+  if (!source || !target) return "drop the wire on a block's input";
+  if (source === target) return "a block cannot feed itself";
   const targetNode = nodes.find((n) => n.id === target);
-  if (!targetNode) return false;
-  const spec = catalog.get(targetNode.data.type);
-  const ports = portsOf(spec);
-  if (ports.kind === "none") return false;
-  if (ports.kind === "named" && !targetHandles(spec).includes(targetHandle)) return false;
-  if (ports.kind === "variadic" && Number.isInteger(ports.max)) {
-    if (edges.filter((e) => e.target === target).length >= ports.max) return false;
+  if (!targetNode) return "drop the wire on a block's input";
+  const type = targetNode.data.type;
+  const sourceNode = nodes.find((n) => n.id === source);
+  if (sourceNode && !hasOutput(catalog.get(sourceNode.data.type), sourceNode.data.type)) {
+    return `${sourceNode.data.type} has no output port`;
   }
-  return !wouldCycle(edges, source, target);
+  const spec = catalog.get(type);
+  const ports = portsOf(spec);
+  if (ports.kind === "none") return `${type} has no input port`;
+  if (ports.kind === "named" && !targetHandles(spec).includes(targetHandle)) {
+    return `${type} has no input named ${targetHandle}`;
+  }
+  if (ports.kind === "variadic" && Number.isInteger(ports.max)) {
+    if (edges.filter((e) => e.target === target).length >= ports.max) {
+      return `${type} takes at most ${ports.max} inputs: they are all connected`;
+    }
+  }
+  if (wouldCycle(edges, source, target)) return "that would create a cycle";
+  return null;
+}
+
+/** Connection check for React Flow's isValidConnection. */
+export function canConnect(edges, nodes, catalog, conn) {
+  return connectProblem(edges, nodes, catalog, conn) === null;
+}
+
+/**
+ * The edge a connection replaces (a single input or a named port takes one wire), or null.
+ */
+export function replacedBy(edges, nodes, catalog, { target, targetHandle }) {
+  const targetNode = nodes.find((n) => n.id === target);
+  if (!targetNode) return null;
+  const ports = portsOf(catalog.get(targetNode.data.type));
+  if (ports.kind === "variadic" || ports.kind === "none") return null;
+  if (ports.kind === "named") {
+    return edges.find((e) => e.target === target && e.targetHandle === targetHandle) || null;
+  }
+  return edges.find((e) => e.target === target) || null;
 }
 
 /**

@@ -1,18 +1,22 @@
 // Layered left-to-right layout: each node goes one column right of its furthest predecessor
 // (longest-path layering), and nodes within a column are ordered by the mean row of their
 // predecessors, which removes most crossings in the feed-forward graphs LayerLoom draws.
-// O(V + E) plus a sort per column.
+// O(V + E) plus a sort per column. A layout too long for the pane at a readable zoom wraps its
+// columns onto rows (fitLayout).
 
-const COL_GAP = 90;
+const COL_GAP = 80;
 const ROW_GAP = 36;
+const BAND_GAP = 56; // between wrapped rows
 
 /**
+ * The columns of a layered left-to-right layout: each node one column right of its furthest
+ * predecessor, each column ordered by the mean row of its predecessors.
+ *
  * @param ids      node ids in graph order
  * @param edges    [{source, target}]
- * @param sizeOf   id → {w, h}
- * @returns Map id → {x, y}
+ * @returns [[id, ...], ...] (no empty columns)
  */
-export function layeredLayout(ids, edges, sizeOf) {
+export function layerColumns(ids, edges) {
   const index = new Map(ids.map((id, i) => [id, i]));
   const preds = new Map(ids.map((id) => [id, []]));
   const succs = new Map(ids.map((id) => [id, []]));
@@ -59,34 +63,95 @@ export function layeredLayout(ids, edges, sizeOf) {
     col.sort((a, b) => score.get(a) - score.get(b) || index.get(a) - index.get(b));
     col.forEach((id, i) => row.set(id, i));
   }
+  return columns.filter(Boolean);
+}
 
+/**
+ * Places columns left to right, `perRow` columns to a row; further columns wrap onto rows
+ * below (read like text). Returns {pos: Map id → {x, y}, width, height}.
+ */
+export function placeColumns(columns, sizeOf, perRow = Infinity) {
   const pos = new Map();
-  let x = 0;
-  for (const col of columns) {
-    if (!col) continue;
-    const sizes = col.map(sizeOf);
-    const width = Math.max(...sizes.map((s) => s.w));
-    const total = sizes.reduce((a, s) => a + s.h, 0) + ROW_GAP * (col.length - 1);
-    let y = -total / 2;
-    col.forEach((id, i) => {
-      pos.set(id, { x: x + (width - sizes[i].w) / 2, y });
-      y += sizes[i].h + ROW_GAP;
+  const k = Math.max(1, Math.floor(perRow) || 1);
+  let top = 0;
+  let width = 0;
+  for (let start = 0; start < columns.length; start += k) {
+    const band = columns.slice(start, start + k);
+    const sizes = band.map((col) => col.map(sizeOf));
+    const heights = sizes.map((ss) => ss.reduce((a, s) => a + s.h, 0) + ROW_GAP * (ss.length - 1));
+    const bandH = Math.max(...heights);
+    let x = 0;
+    band.forEach((col, c) => {
+      const colW = Math.max(...sizes[c].map((s) => s.w));
+      let y = top + (bandH - heights[c]) / 2;
+      col.forEach((id, i) => {
+        pos.set(id, { x: x + (colW - sizes[c][i].w) / 2, y });
+        y += sizes[c][i].h + ROW_GAP;
+      });
+      x += colW + COL_GAP;
     });
-    x += width + COL_GAP;
+    width = Math.max(width, x - COL_GAP);
+    top += bandH + BAND_GAP;
   }
+  return { pos, width, height: Math.max(0, top - BAND_GAP) };
+}
+
+/** Layered left-to-right layout in one row of columns (see layerColumns). */
+export function layeredLayout(ids, edges, sizeOf) {
+  const { pos } = placeColumns(layerColumns(ids, edges), sizeOf);
+  // centred on y = 0 as before
+  let y0 = Infinity;
+  let y1 = -Infinity;
+  for (const [id, p] of pos) {
+    y0 = Math.min(y0, p.y);
+    y1 = Math.max(y1, p.y + sizeOf(id).h);
+  }
+  const shift = pos.size ? (y0 + y1) / 2 : 0;
+  for (const p of pos.values()) p.y -= shift;
   return pos;
 }
 
 /**
- * Positions for nodes that have none: right of their placed predecessors when they have any,
- * else below everything; a level where no node has a position gets the full layout.
+ * The auto layout's choice: the layered left-to-right layout when it fits a pane of
+ * `width` × `height` pixels at `goodZoom` (0.9) or more, else the same columns wrapped onto
+ * rows (a long chain reads like lines of text): the most columns a row that fit at `goodZoom`,
+ * failing that the count that gives the largest zoom. With no pane size, one row.
+ *
+ * @param opts  {width, height} of the pane in pixels (less padding), goodZoom, maxZoom
+ * @returns {pos: Map id → {x, y}, perRow, zoom: the zoom at which it all fits}
  */
-export function placeMissing(nodes, edges, sizeOf) {
+export function fitLayout(ids, edges, sizeOf, opts = {}) {
+  const { width = 0, height = 0, maxZoom = 1.1 } = opts;
+  const goodZoom = Math.min(opts.goodZoom ?? 0.9, maxZoom);
+  const columns = layerColumns(ids, edges);
+  const zoomOf = (p) =>
+    Math.min(maxZoom, width / Math.max(p.width, 1), height / Math.max(p.height, 1));
+  if (!(width > 0 && height > 0) || columns.length <= 1) {
+    const p = placeColumns(columns, sizeOf);
+    return { pos: p.pos, perRow: columns.length, zoom: zoomOf(p) };
+  }
+  // the most columns a row that still fits at `goodZoom`; failing that, the largest zoom
+  let best = null;
+  for (let k = columns.length; k >= 1; k--) {
+    const p = placeColumns(columns, sizeOf, k);
+    const zoom = zoomOf(p);
+    if (zoom >= goodZoom) return { pos: p.pos, perRow: k, zoom };
+    if (!best || zoom > best.zoom + 1e-6) best = { pos: p.pos, perRow: k, zoom };
+  }
+  return best;
+}
+
+/**
+ * Positions for nodes that have none: right of their placed predecessors when they have any,
+ * else below everything; a level where no node has a position gets the full layout, fitted to
+ * `pane` ({width, height, maxZoom}: see fitLayout) when given.
+ */
+export function placeMissing(nodes, edges, sizeOf, pane) {
   const missing = nodes.filter((n) => !n.position);
   if (!missing.length) return nodes;
   if (missing.length === nodes.length) {
     const byId = new Map(nodes.map((n) => [n.id, n]));
-    const pos = layeredLayout(nodes.map((n) => n.id), edges, (id) => sizeOf(byId.get(id)));
+    const { pos } = fitLayout(nodes.map((n) => n.id), edges, (id) => sizeOf(byId.get(id)), pane);
     return nodes.map((n) => ({ ...n, position: pos.get(n.id) }));
   }
   const placed = new Map();

@@ -94,3 +94,29 @@ function samePosition(a, b) {
   if (!a || !b) return !a && !b;
   return Math.round(a.x) === Math.round(b.x) && Math.round(a.y) === Math.round(b.y);
 }
+
+/** The least zoom at which a node card's text is legible (≥ 10 px on screen for its 13.5 px+ text). */
+export const READABLE_ZOOM = 0.75;
+
+/**
+ * A viewport kept from an earlier visit (`saved`: {x, y, zoom}), if it still shows at least one
+ * of `rects` (node boxes in flow coordinates) in a pane of `width` × `height` pixels; else
+ * null, and the automatic view is used.
+ */
+export function keptViewport(saved, rects, width, height) {
+  if (!saved || ![saved.x, saved.y, saved.zoom].every(Number.isFinite) || !(saved.zoom > 0)) {
+    return null;
+  }
+  const { x, y, zoom } = saved;
+  const seen = (rects || []).some((r) => {
+    const sx = r.x * zoom + x;
+    const sy = r.y * zoom + y;
+    return sx < width && sy < height && sx + r.width * zoom > 0 && sy + r.height * zoom > 0;
+  });
+  return seen ? { x, y, zoom } : null;
+}
+
+/** The localStorage key of a canvas's viewport (`viewKey` names the project and level). */
+export function viewStorageKey(viewKey) {
+  return `layerloom.canvas.view:${viewKey}`;
+}

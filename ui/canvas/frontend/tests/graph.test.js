@@ -149,3 +149,32 @@ test("300 nodes: conversion and layout stay fast", () => {
   graphKey(toGraph(placed, rf.edges));
   assert.ok(performance.now() - t0 < 250, "well under a frame budget per action");
 });
+
+test("a refused connection says why", async () => {
+  const { connectProblem, replacedBy } = await import("../src/graph.js");
+  const cat = new Map([
+    ["Input", { type: "Input", ports: { kind: "none" } }],
+    ["ReLU", { type: "ReLU" }],
+    ["Output", { type: "Output" }],
+    ["Add", { type: "Add", ports: { kind: "variadic", min: 2, max: 2 } }],
+  ]);
+  const node = (id, type) => ({ id, position: { x: 0, y: 0 }, data: { type } });
+  const nodes = [node("x", "Input"), node("r", "ReLU"), node("s", "ReLU"), node("y", "Output"), node("a", "Add")];
+  const edges = [
+    { id: "1", source: "x", target: "r", targetHandle: "in" },
+    { id: "2", source: "r", target: "s", targetHandle: "in" },
+    { id: "3", source: "x", target: "a", targetHandle: "in" },
+    { id: "4", source: "r", target: "a", targetHandle: "in" },
+  ];
+  const why = (source, target, targetHandle = "in") => connectProblem(edges, nodes, cat, { source, target, targetHandle });
+  assert.equal(why("r", "x"), "Input has no input port");
+  assert.equal(why("s", "r"), "that would create a cycle");
+  assert.equal(why("r", "r"), "a block cannot feed itself");
+  assert.equal(why("y", "s"), "Output has no output port");
+  assert.match(why("s", "a"), /Add takes at most 2 inputs/);
+  assert.equal(why("x", "y"), null);
+  // a single input takes one wire: a new one replaces the old
+  assert.equal(replacedBy(edges, nodes, cat, { target: "s", targetHandle: "in" }).source, "r");
+  assert.equal(replacedBy(edges, nodes, cat, { target: "y", targetHandle: "in" }), null);
+  assert.equal(replacedBy(edges, nodes, cat, { target: "a", targetHandle: "in" }), null);
+});

@@ -1,0 +1,81 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { fitLayout, layerColumns, layeredLayout, placeColumns } from "../src/layout.js";
+import { READABLE_ZOOM, autoViewport, keptViewport } from "../src/viewport.js";
+
+const chain = (n) => {
+  const ids = Array.from({ length: n }, (_, i) => `n${i}`);
+  const edges = ids.slice(1).map((id, i) => ({ source: ids[i], target: id }));
+  return { ids, edges };
+};
+const card = () => ({ w: 200, h: 110 });
+// the designer's pane at 1440×900: about 850 × 620 pixels, less padding
+const PANE = { width: 740, height: 540, maxZoom: 1.1 };
+
+test("a short chain stays on one row", () => {
+  const { ids, edges } = chain(3);
+  const { pos, perRow, zoom } = fitLayout(ids, edges, card, PANE);
+  assert.equal(perRow, 3);
+  assert.ok(zoom >= READABLE_ZOOM);
+  assert.equal(new Set(ids.map((id) => pos.get(id).y)).size, 1);
+});
+
+test("the seed CNN's ten-block chain wraps onto rows that fit at a readable zoom", () => {
+  const { ids, edges } = chain(10);
+  const one = layeredLayout(ids, edges, card);
+  const xs = ids.map((id) => one.get(id).x);
+  // one row would need zoom < 0.4 to fit
+  assert.ok(PANE.width / (Math.max(...xs) + 200) < 0.4);
+  const { pos, perRow, zoom } = fitLayout(ids, edges, card, PANE);
+  assert.ok(perRow < 10 && perRow >= 3, `perRow ${perRow}`);
+  assert.ok(zoom >= READABLE_ZOOM, `zoom ${zoom}`);
+  // reads like text: each row left to right, later rows lower down
+  for (let i = 1; i < ids.length; i++) {
+    const a = pos.get(ids[i - 1]);
+    const b = pos.get(ids[i]);
+    if (i % perRow) {
+      assert.ok(b.x > a.x && b.y === a.y);
+    } else {
+      assert.ok(b.x < a.x && b.y > a.y);
+    }
+  }
+  // and the automatic view of it is readable with every block in view
+  const rects = ids.map((id) => ({ ...pos.get(id), width: 200, height: 110 }));
+  const view = autoViewport(rects, 850, 620, { minZoom: READABLE_ZOOM, maxZoom: 1.1 });
+  assert.ok(view.zoom >= READABLE_ZOOM);
+  for (const r of rects) {
+    assert.ok(r.x * view.zoom + view.x >= 0 && (r.x + r.width) * view.zoom + view.x <= 850);
+    assert.ok(r.y * view.zoom + view.y >= 0 && (r.y + r.height) * view.zoom + view.y <= 620);
+  }
+});
+
+test("columns keep branches side by side; wrapping never overlaps cards", () => {
+  // a residual block: a → b → c → add, a → add
+  const ids = ["a", "b", "c", "add", "d", "e", "f", "g"];
+  const edges = [
+    { source: "a", target: "b" }, { source: "b", target: "c" }, { source: "c", target: "add" },
+    { source: "a", target: "add" }, { source: "add", target: "d" }, { source: "d", target: "e" },
+    { source: "e", target: "f" }, { source: "f", target: "g" },
+  ];
+  assert.deepEqual(layerColumns(ids, edges), [["a"], ["b"], ["c"], ["add"], ["d"], ["e"], ["f"], ["g"]]);
+  const { pos } = placeColumns(layerColumns(ids, edges), card, 3);
+  const boxes = ids.map((id) => pos.get(id));
+  for (let i = 0; i < boxes.length; i++) {
+    for (let j = i + 1; j < boxes.length; j++) {
+      const a = boxes[i];
+      const b = boxes[j];
+      const overlap = a.x < b.x + 200 && b.x < a.x + 200 && a.y < b.y + 110 && b.y < a.y + 110;
+      assert.ok(!overlap, `${ids[i]} overlaps ${ids[j]}`);
+    }
+  }
+  // without a pane size: one row
+  assert.equal(fitLayout(ids, edges, card).perRow, 8);
+});
+
+test("a kept viewport is used only while it still shows a node", () => {
+  const rects = [{ x: 0, y: 0, width: 200, height: 100 }];
+  assert.deepEqual(keptViewport({ x: 10, y: 20, zoom: 0.9 }, rects, 800, 600), { x: 10, y: 20, zoom: 0.9 });
+  assert.equal(keptViewport({ x: -5000, y: 0, zoom: 1 }, rects, 800, 600), null);
+  assert.equal(keptViewport(null, rects, 800, 600), null);
+  assert.equal(keptViewport({ x: 0, y: 0, zoom: 0 }, rects, 800, 600), null);
+});
