@@ -867,7 +867,11 @@ def _figure(n: int) -> str:
 
 
 def _gib(n: int) -> str:
-    return f"{n / GIB:,.1f} GiB" if n >= GIB / 10 else f"{n / (1 << 20):,.1f} MiB"
+    """Bytes of memory for people (KiB, MiB or GiB)."""
+    for unit, size in (("GiB", GIB), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= size / 10:
+            return f"{n / size:,.1f} {unit}"
+    return f"{n:,} B"
 
 
 def _depths(uses: dict[str, list[str]]) -> dict[str, int]:
