@@ -33,7 +33,8 @@ MODES = ("auto", "min", "max")
 
 
 INT_FIELDS = ("warmup_steps", "step_size", "plateau_patience", "batch_size", "epochs",
-              "eval_batch_size", "patience", "seed", "num_threads", "log_every", "crop_padding")
+              "eval_batch_size", "patience", "seed", "num_threads", "log_every", "crop_padding",
+              "diagnose_every")
 
 
 class ConfigError(ValueError):
@@ -164,6 +165,11 @@ class TrainConfig:
     # often; metrics in the database and the live charts come at this rate.
     log_every: int = _f(10, "Report training loss, accuracy, rate and speed every N steps.",
                         group="reporting", min=1)
+    # One watched step in 50 costs about 1 % of training (benchmarks/diagnostics_bench.py) and
+    # still gives a mnist-5k epoch two looks at every layer.
+    diagnose_every: int = _f(50, "Record each layer's activations, gradient and update size "
+                             "every N steps, and say what looks wrong (0 = off).",
+                             group="reporting", min=0)
 
     # -- augmentation (images only; see layerloom.runtime.data.AugmentConfig) ---------------
     crop_padding: int = _f(0, "Random crop after padding each side by this many pixels.",

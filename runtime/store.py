@@ -489,7 +489,11 @@ class StoreSink:
 
     def __call__(self, event: Event) -> None:
         now = time.time()
-        split = {"step": "step", "epoch": None}.get(event.kind)
+        split = {"step": "step", "epoch": None, "layers": "layer"}.get(event.kind)
+        if event.kind == "layers":  # per-layer diagnostics: "<block>/<stat>" (diagnostics.py)
+            self._rows += [(self.run_id, event.step, event.epoch, split, k, v, now)
+                           for k, v in event.metrics.items()]
+            return
         if event.kind == "step":
             self._rows += [(self.run_id, event.step, event.epoch, split, k, v, now)
                            for k, v in event.metrics.items()]

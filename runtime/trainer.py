@@ -110,6 +110,7 @@ class Trainer:
         self.mode = config.monitor_mode() if self.monitor == config.monitor else "min"
         self.state = LoopState()
         self._pending: str | None = None  # a request a sink made at the end of an epoch
+        self._probe, self._kinds, self._said = None, {}, set()  # layer diagnostics
         self._loss_acc = torch.zeros((), device=self.device)  # the epoch's running sums
         self._metric_acc = torch.zeros((), device=self.device)
 
@@ -177,7 +178,12 @@ class Trainer:
                 return request
             index = self._batch_index(perm, position)
             size = self._global_batch(position)
+            probe = self._probe_for(st.step)
+            if probe is not None:
+                probe.start()
             self.train_step(self.x_train[index], self.y_train[index], size)
+            if probe is not None:
+                self._report_layers(probe.finish())
             st.position, st.step, st.seen = position + 1, st.step + 1, st.seen + size
             if st.step % cfg.log_every == 0:
                 request = self.log_step()
@@ -270,6 +276,36 @@ class Trainer:
         return row
 
     # -- loop helpers -----------------------------------------------------------------------
+    # -- layer diagnostics (diagnostics.py) ---------------------------------------------------
+
+    def _probe_for(self, step: int):
+        """The probe that watches this step, or None. Watched: the second step (a learning rate
+        that wrecks the model does so at once) and then every ``diagnose_every`` steps, at
+        least twice an epoch, on the process that reports."""
+        every = self.config.diagnose_every
+        if not every or self.sink is None:
+            return None
+        every = min(every, max(1, self.steps_per_epoch // 2))
+        if step != 1 and (step == 0 or step % every):
+            return None
+        if self._probe is None:
+            from .diagnostics import LayerProbe, kinds_of
+
+            self._probe, self._kinds = LayerProbe(self.net), kinds_of(self.net)
+        return self._probe
+
+    def _report_layers(self, stats: dict) -> None:
+        from .diagnostics import as_metrics, diagnose
+
+        self._emit("layers", metrics=as_metrics(stats))
+        # Adam-like optimisers move every weight by about the rate in their first steps, so
+        # only what is wrong beyond doubt is said that early
+        early = self.state.step < 10
+        for finding in diagnose(stats, self._kinds, early=early):
+            if (finding.kind, finding.block) not in self._said:  # each finding said once
+                self._said.add((finding.kind, finding.block))
+                self._emit("message", message=finding.message)
+
 
     def _batch_index(self, perm: torch.Tensor, position: int) -> torch.Tensor:
         b = self.config.batch_size
