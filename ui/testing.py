@@ -40,11 +40,11 @@ class FakeCanvas:
         self.seq = 0
 
     def __call__(self, graph, catalog, annotations, *, selected=None, theme="light",
-                 height=640, key=None, ack=None, view_key=None):
+                 height=640, key=None, ack=None, view_key=None, version=None):
         self.calls.append({"graph": copy.deepcopy(graph), "catalog": catalog,
                            "annotations": copy.deepcopy(annotations),
                            "selected": selected, "theme": theme, "ack": ack,
-                           "view_key": view_key})
+                           "view_key": view_key, "version": version})
         return self.event
 
     @property

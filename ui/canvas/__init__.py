@@ -59,6 +59,7 @@ def canvas(
     key: str | None = None,
     ack: int | None = None,
     view_key: str | None = None,
+    version: str | int | None = None,
 ) -> dict | None:
     """Show one level of a graph in the node editor; return the user's last action, or None.
 
@@ -85,10 +86,14 @@ def canvas(
             zoom and pan of each in the browser's localStorage, so that they survive page
             switches and reloads, and shows a view key's own view when it changes. None: the
             view is not kept.
+        version: names the version of ``graph`` (any string or number that changes with
+            it); each ``change`` event carries the version of the graph it was made on as
+            ``base``, so Python can tell a change made on an older version.
 
     Returns:
-        The last event, ``{"seq": int, "event": str, "graph": {"nodes", "edges"},
-        "selected": [ids], ...}``, until the next user action replaces it; ``seq`` increases
+        The newest unacknowledged event, ``{"seq": int, "event": str, "selected": [ids],
+        ...}`` (``graph`` and ``base`` with a ``change``), with all the events not yet
+        acknowledged, oldest first, under ``"events"`` (see :func:`events`); ``seq`` increases
         strictly, so compare it with the last one handled. None before the first action.
     """
     if theme not in ("light", "dark", "auto"):
@@ -103,7 +108,23 @@ def canvas(
         height=int(height),
         ack=None if ack is None else int(ack),
         view_key=None if view_key is None else str(view_key),
+        version=None if version is None else str(version),
         key=key or "layerloom_canvas",
         default=None,
     )
-    return value if isinstance(value, dict) else None
+    queue = events(value)
+    if not queue:
+        return None
+    return {**queue[-1], "events": queue}
+
+
+def events(value: Any) -> list[dict]:
+    """The events in a component value (or in what :func:`canvas` returned), oldest first:
+    the canvas's queue ``{"events": [...]}``, or one event of an older canvas."""
+    if not isinstance(value, dict):
+        return []
+    if isinstance(value.get("events"), list):
+        items = [e for e in value["events"]
+                 if isinstance(e, dict) and isinstance(e.get("seq"), (int, float))]
+        return sorted(items, key=lambda e: e["seq"])
+    return [value] if isinstance(value.get("seq"), (int, float)) else []

@@ -46,8 +46,8 @@ def draw_canvas(state: DesignerState) -> None:
         state.level(), state.catalog(), state.annotations(),
         selected=state.selection_for_canvas(),
         theme=state.theme, height=CANVAS_HEIGHT, key=CANVAS_KEY, ack=state.last_seq,
-        view_key="/".join((state.project_id, *state.path)))
-    if state.handle_event(event):  # an action the session did not hold yet: draw it
+        view_key="/".join((state.project_id, *state.path)), version=state.canvas_version())
+    if state.handle_events(event):  # actions the session did not hold yet: draw them
         st.rerun()
 
 

@@ -1,0 +1,307 @@
+"""Edits are transactions: no widget default, stale callback, merged rerun or replayed canvas
+event writes to a design, every canvas event is applied once and in order, and every save is
+checked against its edit and logged (``saves.jsonl``). AppTest with the fake canvas
+(``home``/``canvas`` fixtures in tests/ui/conftest.py), and the state without Streamlit."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from layerloom.graph import edit
+from layerloom.graph.templates import load_template
+from layerloom.ui import fields, savelog
+from layerloom.ui.projects import ProjectStore, SaveRefused
+from layerloom.ui.savelog import Edit
+from layerloom.ui.state import DesignerState
+from layerloom.ui.testing import app_test
+
+
+def shown(text: str) -> str:
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def widget(widgets, label: str):
+    return next(w for w in widgets if shown(w.label) == label)
+
+
+def on_disk(home, pid: str) -> dict:
+    return json.loads((home / "projects" / pid / "graph.json").read_text())
+
+
+def save_log(home, pid: str) -> list[dict]:
+    return savelog.read_log(home / "projects" / pid / "saves.jsonl")
+
+
+def node(graph: dict, node_id: str) -> dict:
+    return next(n for n in graph["nodes"] if n["id"] == node_id)
+
+
+@pytest.fixture
+def app(home, canvas):
+    at = app_test()
+    at.run()
+    assert not at.exception, at.exception
+    canvas.send("select", selected=["conv2"])
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+# -- the stale-callback path (issue: conv2 saved with its widgets' built-in defaults) ----------
+
+def test_a_recreated_widget_reports_what_it_showed_so_its_callback_changes_nothing(app, home):
+    """After an interrupted rerun the browser can re-create the inspector's widgets and report
+    each one's built-in default (the proto's ``default``): a text box's, a toggle's, a number
+    box's. Those defaults are now the values shown, so nothing is written."""
+    pid = app.query_params["project"]
+    before, saves = on_disk(home, pid), len(save_log(home, pid))
+    boxes = [widget(app.text_input, "kernel_size"), widget(app.text_input, "Id"),
+             widget(app.toggle, "bias"), widget(app.number_input, "repeat"),
+             widget(app.number_input, "groups")]
+    for box in boxes:
+        assert box.proto.default == (box.value if not isinstance(box.value, int)
+                                     or isinstance(box.value, bool) else float(box.value)), \
+            box.label
+    for box in boxes:
+        default = box.proto.default
+        box.set_value(int(default) if isinstance(box.value, int) and
+                      not isinstance(box.value, bool) else default)
+    app.run()
+    assert not app.exception
+    assert on_disk(home, pid) == before
+    assert node(before, "conv2")["params"] == {"out_channels": "=round(64*width)",
+                                               "kernel_size": 3}
+    assert len(save_log(home, pid)) == saves  # no save: nothing changed
+    assert "id '' is not allowed" not in "\n".join(e.value for e in app.error)
+
+
+def test_a_callback_made_on_an_older_version_is_refused_and_the_design_on_disk_unchanged(
+        app, home):
+    """conv2's form is drawn with kernel_size 3; before its callback runs, the design changes
+    (another event applied first, as after an interrupted rerun); the callback then fires with
+    the text box's built-in default (empty): refused, with a toast, and nothing written."""
+    pid = app.query_params["project"]
+    state = app.session_state["layerloom"]
+    state.apply(edit.set_param, (), "conv2", "kernel_size", 5)  # applied before the callback
+    before, saves = on_disk(home, pid), len(save_log(home, pid))
+    assert node(before, "conv2")["params"]["kernel_size"] == 5
+    widget(app.text_input, "kernel_size").set_value("").run()  # drawn as "3", now ""
+    assert not app.exception
+    assert on_disk(home, pid) == before
+    assert len(save_log(home, pid)) == saves
+    assert [t.value for t in app.toast] == [fields.STALE]
+    # the form now shows what is stored, and an edit of it applies
+    widget(app.text_input, "kernel_size").set_value("4").run()
+    assert node(on_disk(home, pid), "conv2")["params"]["kernel_size"] == 4
+    assert save_log(home, pid)[-1]["edit"]["scope"] == ["param", [], "conv2", "kernel_size"]
+    assert save_log(home, pid)[-1]["changes"] == ["nodes.conv2.params.kernel_size"]
+
+
+def test_a_callback_of_a_widget_a_completed_run_no_longer_drew_is_refused(monkeypatch):
+    applied = []
+    monkeypatch.setattr(fields.st, "session_state", {
+        "conv2:bias:bool:x": False, fields._DRAWN: {"relu1:label:text:y"}})
+    fields.changed("conv2:bias:bool:x", True, bool, applied.append)  # its form went away
+    assert applied == []
+    monkeypatch.setattr(fields.st, "session_state", {
+        "conv2:bias:bool:x": False, fields._DRAWN: {"conv2:bias:bool:x"}})
+    fields.changed("conv2:bias:bool:x", True, bool, applied.append)  # drawn: the user's edit
+    assert applied == [False]
+
+
+def test_an_edit_of_a_field_that_changed_since_it_was_drawn_is_refused(monkeypatch):
+    applied = []
+    monkeypatch.setattr(fields.st, "session_state", {"k": "7"})
+    monkeypatch.setattr(fields, "refuse", applied.append)
+    fields.changed("k", "3", int, applied.append, 3, lambda: 5)  # stored 5, drawn 3
+    assert applied == [fields.STALE]
+    fields.changed("k", "3", int, applied.append, 3, lambda: 3)  # untouched since: applied
+    assert applied == [fields.STALE, 7]
+
+
+def test_an_input_shape_field_shows_what_is_stored_and_typing_it_stores_it(app, canvas, home):
+    pid = app.query_params["project"]
+    level = canvas.last["graph"]
+    level["nodes"].append({"id": "input1", "type": "Input", "position": [0, 700]})
+    canvas.send("change", level, selected=["input1"])
+    app.run()
+    box = widget(app.text_input, "shape")
+    assert box.value == ""  # nothing stored: empty, the default only as a placeholder
+    assert box.proto.placeholder == "1, 28, 28"
+    assert "params" not in node(on_disk(home, pid), "input1")
+    box.set_value("1, 28, 28").run()
+    assert node(on_disk(home, pid), "input1")["params"] == {"shape": [1, 28, 28]}
+    assert widget(app.text_input, "shape").value == "1, 28, 28"
+
+
+# -- the canvas queue ------------------------------------------------------------------------
+
+def _state(tmp_path) -> DesignerState:
+    return DesignerState.new(ProjectStore(tmp_path), load_template("seed-cnn"))
+
+
+def _with(state: DesignerState, *nodes: dict) -> dict:
+    level = state.level()
+    return {"nodes": level["nodes"] + list(nodes), "edges": level["edges"]}
+
+
+def test_a_batch_of_queued_events_is_applied_in_order_and_acknowledged(tmp_path):
+    state = _state(tmp_path)
+    base = state.canvas_version()
+    drop = {"id": "relu9", "type": "ReLU", "position": [900, 0]}
+    batch = {"events": [  # a drop, then a quick click on conv2, delivered by one rerun
+        {"seq": 11, "event": "select", "selected": ["conv2"]},
+        {"seq": 10, "event": "change", "graph": _with(state, drop), "base": base,
+         "selected": ["relu9"]},
+    ]}
+    assert state.handle_events(batch)
+    assert state.last_seq == 11
+    assert state.node("relu9") is not None  # the change was not replaced by the select
+    assert state.selected == ["conv2"]  # and the select came after it
+    saved = ProjectStore(tmp_path).load(state.project_id).graph
+    assert "relu9" in [n.id for n in saved.nodes]
+    log = ProjectStore(tmp_path).save_log(state.project_id)
+    assert [line["edit"]["source"] for line in log] == ["create", "canvas"]
+    assert log[-1]["edit"]["seq"] == 10 and log[-1]["changes"] == ["nodes.relu9+"]
+
+
+def test_a_replayed_or_old_event_is_ignored(tmp_path):
+    state = _state(tmp_path)
+    drop = {"id": "relu9", "type": "ReLU", "position": [900, 0]}
+    first = {"seq": 10, "event": "change", "graph": _with(state, drop),
+             "base": state.canvas_version(), "selected": []}
+    assert state.handle_events({"events": [first]})
+    revision, saves = state.revision, state.saved_edits
+    assert not state.handle_events({"events": [first]})  # the same value again (a rerun)
+    old_undo = {"seq": 9, "event": "undo", "selected": []}
+    assert not state.handle_events({"events": [old_undo, first]})
+    assert not state.handle_event({**first, "seq": 3})  # an old single event
+    assert (state.revision, state.saved_edits) == (revision, saves)
+    assert state.node("relu9") is not None and state.undo_stack
+
+
+def test_a_change_made_before_an_inspector_edit_is_rebased_and_keeps_that_edit(tmp_path):
+    state = _state(tmp_path)
+    base = state.canvas_version()
+    level = _with(state, {"id": "relu9", "type": "ReLU", "position": [900, 0]})
+    state.apply(edit.set_param, (), "conv2", "out_channels", 25)  # the inspector, meanwhile
+    state.handle_events({"events": [{"seq": 5, "event": "change", "graph": level,
+                                     "base": base, "selected": []}]})
+    assert state.node("relu9") is not None
+    assert state.node("conv2").params["out_channels"] == 25  # not reverted by the canvas
+    log = ProjectStore(tmp_path).save_log(state.project_id)
+    assert log[-1]["edit"]["rebased"] is True and log[-1]["changes"] == ["nodes.relu9+"]
+    assert ProjectStore(tmp_path).load(state.project_id).graph.node(
+        "conv2").params["out_channels"] == 25
+
+
+def test_a_change_made_before_an_undo_is_refused_visibly(tmp_path):
+    state = _state(tmp_path)
+    state.handle_events({"events": [{"seq": 1, "event": "change", "base": state.canvas_version(),
+                                     "graph": _with(state, {"id": "a", "type": "ReLU"}),
+                                     "selected": []}]})
+    base = state.canvas_version()
+    late = _with(state, {"id": "b", "type": "ReLU"})
+    state.undo()  # Python's structure changed since the canvas's base
+    on_disk = ProjectStore(tmp_path).load(state.project_id).graph.to_dict()
+    state.handle_events({"events": [{"seq": 2, "event": "change", "graph": late, "base": base,
+                                     "selected": []}]})
+    assert state.last_seq == 2  # handled (acknowledged): the canvas takes Python's graph
+    assert state.node("a") is None and state.node("b") is None
+    assert ProjectStore(tmp_path).load(state.project_id).graph.to_dict() == on_disk
+    assert [(n.kind, n.text) for n in state.take_notices()] == [("toast", fields.STALE)]
+
+
+def test_a_change_made_on_another_level_or_project_is_refused(tmp_path):
+    state = _state(tmp_path)
+    level = _with(state, {"id": "b", "type": "ReLU"})
+    for base in (f"other-1||{state.revision}", f"{state.project_id}|Block|{state.revision}",
+                 f"{state.project_id}||{state.revision + 5}"):
+        state.handle_event({"seq": state.last_seq + 1, "event": "change", "graph": level,
+                            "base": base, "selected": []})
+        assert state.node("b") is None, base
+    assert len(ProjectStore(tmp_path).save_log(state.project_id)) == 1  # the creation only
+
+
+def test_the_canvas_wrapper_returns_the_queue(monkeypatch):
+    import layerloom.ui.canvas as canvas_module
+
+    sent = {}
+
+    def fake_component(**kwargs):
+        sent.update(kwargs)
+        return {"events": [{"seq": 4, "event": "select", "selected": []},
+                           {"seq": 3, "event": "change", "graph": {}, "selected": []}]}
+
+    monkeypatch.setattr(canvas_module, "_component", fake_component)
+    value = canvas_module.canvas({"nodes": [], "edges": []}, [], {}, ack=2, version="p||7")
+    assert sent["version"] == "p||7"
+    assert value["seq"] == 4 and [e["seq"] for e in value["events"]] == [3, 4]
+    assert canvas_module.events(None) == [] and canvas_module.events({"seq": 1}) == [{"seq": 1}]
+
+
+# -- the save log and its invariant ------------------------------------------------------------
+
+def test_every_save_is_logged_and_an_unchanged_design_is_not_saved(tmp_path):
+    store = ProjectStore(tmp_path)
+    state = DesignerState.new(store, load_template("seed-cnn"))
+    pid = state.project_id
+    state.apply(edit.set_param, (), "conv2", "out_channels", 25)
+    state.apply(edit.set_param, (), "conv2", "out_channels", 25)  # the same: no save
+    state.handle_event({"seq": 1, "event": "change", "graph": state.level(),
+                        "base": state.canvas_version(), "selected": []})  # nothing changed
+    state.select(["fc"])  # the view only
+    state.undo()
+    state.redo()
+    log = store.save_log(pid)
+    assert [line["version"] for line in log] == [1, 2, 3, 4]
+    assert [line["edit"]["source"] for line in log] == ["create", "inspector", "undo", "redo"]
+    meta = json.loads((tmp_path / "projects" / pid / "meta.json").read_text())
+    assert meta["edits"] == len(log) == state.saved_edits
+    assert log[-1]["digest"] == savelog.digest(store.load(pid).graph.to_dict())
+
+
+def test_a_save_that_changes_more_than_its_edit_is_refused_and_not_written(tmp_path):
+    store = ProjectStore(tmp_path)
+    state = DesignerState.new(store, load_template("seed-cnn"))
+    pid = state.project_id
+    before = store.load(pid).graph.to_dict()
+
+    def corrupt(graph, *args):  # sets out_channels, and also drops kernel_size
+        g = edit.set_param(graph, (), "conv2", "out_channels", 25)
+        return edit.set_param(g, (), "conv2", "kernel_size")
+
+    result = state.apply(corrupt, as_edit=Edit("inspector", "conv2.out_channels",
+                                               scope=("param", (), "conv2", "out_channels")))
+    assert result is None
+    [notice] = state.take_notices()
+    assert notice.kind == "error"
+    assert "would also change nodes.conv2.params.kernel_size" in notice.text
+    assert store.load(pid).graph.to_dict() == before == state.graph.to_dict()
+    assert len(store.save_log(pid)) == 1 and state.undo_stack == []
+    # a canvas change may not alter an existing node's params either
+    graph = edit.set_param(state.graph, (), "conv1", "kernel_size", 7)
+    with pytest.raises(SaveRefused, match="nodes.conv1.params.kernel_size"):
+        store.save(pid, graph, edit=Edit("canvas", scope=("level", ())),
+                   previous=state.graph)
+    assert store.load(pid).graph.to_dict() == before
+
+
+def test_diff_and_scopes():
+    old = load_template("seed-cnn").to_dict()
+    new = json.loads(json.dumps(old))
+    node(new, "conv2")["position"] = [1, 2]
+    new["nodes"].append({"id": "x", "type": "ReLU"})
+    new["edges"].append({"source": "relu2", "target": "x"})
+    changes = savelog.diff(old, new)
+    assert changes == ["edges", "nodes.conv2.position", "nodes.x+"]
+    assert savelog.outside(changes, ("level", ())) == []
+    assert savelog.outside(changes, ("param", (), "conv2", "position")) == changes
+    node(new, "fc")["label"] = "head"
+    assert savelog.outside(savelog.diff(old, new), ("level", ())) == ["nodes.fc.label"]
+    assert savelog.outside(["variables.width"], ("variable", "width")) == []
+    assert savelog.structure(old) == savelog.structure(
+        {**old, "variables": {}, "nodes": [{**n, "params": {}} for n in old["nodes"]]})
