@@ -12,7 +12,7 @@ import json
 
 import streamlit as st
 
-from layerloom.ui.canvas import canvas
+from layerloom.ui.canvas import canvas, events
 
 CANVAS_KEY = "demo_canvas"
 
@@ -160,16 +160,19 @@ def _handle(event: dict) -> None:
         state.graph = state.future.pop()
 
 
-def _take(event) -> bool:
-    """Handle the canvas's event unless handled already; True when it was new."""
+def _take(value) -> bool:
+    """Handle the canvas's queued events not handled yet, in order; True when any was new."""
     state = st.session_state
-    if not isinstance(event, dict) or not isinstance(event.get("seq"), (int, float)):
-        return False
-    if event["seq"] <= state.last_seq:
-        return False
-    state.last_seq, state.last_event = event["seq"], event
-    _handle(event)
-    return True
+    new = False
+    for event in events(value):
+        if event["seq"] <= state.last_seq:
+            continue
+        if "graph" not in event:  # only a change carries the graph
+            event = {**event, "graph": state.graph}
+        state.last_seq, state.last_event = event["seq"], event
+        _handle(event)
+        new = True
+    return new
 
 
 def main() -> None:
