@@ -171,7 +171,7 @@ def confusion_figure(matrix, classes: Sequence[str], *, normalize: bool = False)
         text=counts.astype(int).tolist(), texttemplate="%{text}",
         hovertemplate="true %{y}, predicted %{x}: %{text}<extra></extra>"))
     side = max(HEIGHT, 28 * len(labels) + 120)
-    fig.update_layout(title="Confusion matrix", height=side, margin=_MARGIN)
+    fig.update_layout(title=_title("Confusion matrix"), height=side, margin=_MARGIN)
     fig.update_xaxes(title="predicted", type="category", side="bottom")
     fig.update_yaxes(title="true", type="category", autorange="reversed")
     return fig
@@ -245,7 +245,7 @@ def parallel_figure(trials: pd.DataFrame, objective: str) -> go.Figure:
     line = {"color": done[objective].astype(float).tolist(), "colorscale": "Viridis",
             "showscale": True, "colorbar": {"title": objective}} if len(done) else {}
     fig = go.Figure(go.Parcoords(line=line, dimensions=dims))
-    fig.update_layout(title="Sweep trials", height=HEIGHT + 60, margin=_MARGIN)
+    fig.update_layout(title=_title("Sweep trials"), height=HEIGHT + 60, margin=_MARGIN)
     return fig
 
 
@@ -262,7 +262,16 @@ def signals_figure(signals, labels: Sequence[str]) -> go.Figure:
     return fig
 
 
-_MARGIN = {"l": 50, "r": 20, "t": 50, "b": 40}
+# Room at the top for the title (left) and the legend (right, just above the plot) below the
+# Plotly mode bar, which shows in the top-right corner while the pointer is over a chart: it
+# never covers either.
+_MARGIN = {"l": 50, "r": 20, "t": 64, "b": 40}
+
+
+def _title(text: str) -> dict:
+    """A title at the top left, clear of the mode bar in the top-right corner."""
+    return {"text": text, "x": 0, "xref": "paper", "xanchor": "left",
+            "y": 1, "yref": "container", "yanchor": "top", "pad": {"t": 10}}
 
 
 def _scatter(xs: list, ys: list, name: str, color: str | None, mode: str) -> dict:
@@ -274,7 +283,7 @@ def _spec(title: str, x: str, y: str, traces: list[dict]) -> dict:
     """A figure as a plain dict: the live panel sends these as they are (no validation by
     ``go.Figure``), the other pages wrap them in a figure."""
     return {"data": traces, "layout": {
-        "title": {"text": title}, "height": HEIGHT, "margin": dict(_MARGIN),
+        "title": _title(title), "height": HEIGHT, "margin": dict(_MARGIN),
         "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1,
                    "xanchor": "right"},
         "uirevision": title,  # keeps zoom and hidden traces across live redraws
@@ -288,7 +297,7 @@ def _figure(title: str, x: str, y: str, traces: list[dict]) -> go.Figure:
 
 def _base(title: str, x: str, y: str) -> go.Figure:
     fig = go.Figure()
-    fig.update_layout(title=title, height=HEIGHT, margin=_MARGIN, legend={"orientation": "h",
+    fig.update_layout(title=_title(title), height=HEIGHT, margin=_MARGIN, legend={"orientation": "h",
                       "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"},
                       uirevision=title)  # keeps zoom and hidden traces across live redraws
     fig.update_xaxes(title=x)

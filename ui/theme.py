@@ -26,6 +26,10 @@ CSS = """
 .st-key-statusbar { padding: 0.35rem 0.9rem; }
 .st-key-statusbar p { margin: 0; white-space: nowrap; }
 .st-key-sidepanel { max-height: 860px; overflow-y: auto; padding-right: 0.25rem; }
+/* a product, not a developer's script: no Deploy button, main menu, "running" figure or
+   rainbow line (the server's client.toolbarMode is "minimal" too; no option hides the rest) */
+[data-testid="stAppDeployButton"], [data-testid="stMainMenu"], [data-testid="stStatusWidget"],
+[data-testid="stDecoration"] { display: none !important; }
 </style>
 """
 

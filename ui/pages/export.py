@@ -23,8 +23,9 @@ from layerloom.runtime.export import export_run
 from .. import live
 from ..errors import friendly, shown_errors
 from ..forms import seed
-from ..pagestate import PagesState, pages_of
+from ..pagestate import PagesState, pages_of, project_of
 from .common import run_label, show_notice
+from .results import default_run, showing
 
 DESIGN = "The current design (fresh weights)"
 RUN = "A run (trained weights)"
@@ -97,12 +98,14 @@ def choose_source(state, pages: PagesState) -> Source | None:
         st.info("No run with trained weights yet: train one on the Train page.")
         return None
     by_id = {r.id: r for r in runs}
-    wanted = pages.export_run if pages.export_run in by_id else runs[0].id
+    wanted = pages.export_run if pages.export_run in by_id else \
+        default_run(runs, project_of(state)).id
     seed("export.run", wanted)
     if st.session_state["export.run"] not in by_id:
         st.session_state["export.run"] = wanted
+    st.caption(showing(by_id[st.session_state["export.run"]]) + " — choose another:")
     run_id = st.selectbox("Run", list(by_id), key="export.run",
-                          format_func=lambda i: run_label(by_id[i]))
+                          format_func=lambda i: run_label(by_id[i]), label_visibility="collapsed")
     pages.export_run = run_id
     run = by_id[run_id]
     stamp = Path(run.checkpoint).stat().st_mtime if Path(run.checkpoint).exists() else 0

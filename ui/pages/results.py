@@ -4,6 +4,7 @@ confidently wrong samples (or predicted-vs-true, or reconstructions), and "Try i
 from __future__ import annotations
 
 import io
+import time
 
 import numpy as np
 import pandas as pd
@@ -13,7 +14,7 @@ import torch
 from .. import charts, images, live, predict
 from ..errors import shown_errors
 from ..forms import seed
-from ..pagestate import PagesState, pages_of
+from ..pagestate import PagesState, pages_of, project_of
 from .common import run_label, show_notice
 
 GALLERY = 12
@@ -26,7 +27,7 @@ def render(state) -> None:
         pages = pages_of(state)
         show_notice(pages)
         store = live.store_of()
-        run = choose_run(pages, store)
+        run = choose_run(pages, store, project_of(state))
         if run is None:
             return
         evaluation = store.evaluation(run.id, "test")
@@ -48,21 +49,47 @@ def render(state) -> None:
                 try_it(store, run, kind)
 
 
-def choose_run(pages: PagesState, store):
+def choose_run(pages: PagesState, store, project: str | None = None):
     runs = [r for r in store.list_runs() if r.status not in ("queued", "running")]
     if not runs:
         st.info("No finished run yet: train one on the Train page.")
         return None
     ids = [r.id for r in runs]
-    wanted = pages.results_run if pages.results_run in ids else (
-        pages.run_id if pages.run_id in ids else ids[0])
     by_id = {r.id: r for r in runs}
+    wanted = pages.results_run if pages.results_run in ids else default_run(runs, project).id
     seed("results.run", wanted)
     if st.session_state["results.run"] not in ids:
         st.session_state["results.run"] = wanted
-    chosen = st.selectbox("Run", ids, key="results.run", format_func=lambda i: run_label(by_id[i]))
+    st.caption(showing(by_id[st.session_state["results.run"]]) + " — choose another:")
+    chosen = st.selectbox("Run", ids, key="results.run", format_func=lambda i: run_label(by_id[i]),
+                          label_visibility="collapsed")
     pages.results_run = chosen
     return by_id[chosen]
+
+
+def default_run(runs: list, project: str | None):
+    """The run a page shows first: the project's latest completed run, else the latest
+    completed run of any project, else the newest finished one (stopped or failed half-way
+    runs are never preferred to a completed one)."""
+    pools = ([r for r in runs if r.project == project], runs) if project else (runs,)
+    for pool in pools:
+        done = [r for r in pool if r.status == "completed"]
+        if done:
+            return max(done, key=lambda r: (r.ended or r.created or 0, r.id))
+    return runs[0]
+
+
+def showing(run) -> str:
+    """``Showing run #12 “seed-cnn” finished 19:42``: which run a page shows, in words."""
+    when = run.ended or run.created
+    stamp = ""
+    if when:
+        same_day = time.localtime(when)[:3] == time.localtime()[:3]
+        stamp = " " + time.strftime("%H:%M" if same_day else "%b %d, %H:%M",
+                                    time.localtime(when))
+    verb = {"completed": "finished", "stopped": "stopped half-way",
+            "paused": "paused", "failed": "failed"}.get(run.status, run.status)
+    return f"Showing run #{run.id} “{run.name}” {verb}{stamp}"
 
 
 def metrics(evaluation: dict) -> None:

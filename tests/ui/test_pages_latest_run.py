@@ -1,0 +1,99 @@
+"""Results and Export open on the project's latest COMPLETED run (not the newest run when it was
+stopped half-way) and say which run they show."""
+
+from __future__ import annotations
+
+import time
+from types import SimpleNamespace
+
+from streamlit.testing.v1 import AppTest
+
+from layerloom.runtime import RunStore
+from layerloom.ui.pages.results import default_run, showing
+
+TIMEOUT = 60
+
+
+def run(id, status, project="p1", ended=None, name="seed-cnn"):
+    return SimpleNamespace(id=id, status=status, project=project, ended=ended, created=ended,
+                           name=name)
+
+
+def test_the_default_is_the_projects_latest_completed_run():
+    runs = [run(5, "stopped", ended=50), run(4, "completed", "p2", ended=40),
+            run(3, "completed", ended=30), run(2, "completed", ended=35, project="p1"),
+            run(1, "failed", ended=10)]
+    assert default_run(runs, "p1").id == 2  # finished last among p1's completed runs
+    assert default_run(runs, "p3").id == 4  # no run of its own: the latest completed
+    assert default_run([run(5, "stopped"), run(4, "failed")], "p1").id == 5
+
+
+def test_showing_says_which_run_and_when_it_finished():
+    ended = time.mktime((2026, 12, 4, 19, 42, 0, 0, 0, -1))
+    text = showing(run(12, "completed", ended=ended))
+    assert text.startswith("Showing run #12 “seed-cnn” finished ")
+    assert text.endswith("19:42")
+    assert "stopped half-way" in showing(run(3, "stopped", ended=ended))
+
+
+def _runs(home, monkeypatch, project: str) -> tuple[int, int]:
+    """A completed run, then a newer one stopped half-way, both of ``project``."""
+    monkeypatch.setenv("LAYERLOOM_HOME", str(home))
+    store = RunStore()
+    done = store.create_run("finished-one", {}, {"source": "iris"}, {}, project=project)
+    store.set_status(done, "completed", "finished 2 epochs", checkpoint=str(home / "a.pt"))
+    cut = store.create_run("cut-one", {}, {"source": "iris"}, {}, project=project)
+    store.set_status(cut, "stopped", "stopped at epoch 1", checkpoint=str(home / "b.pt"))
+    return done, cut
+
+
+def _page(module: str, pid_holder: dict) -> AppTest:
+    def script(name: str = "", pid: str = ""):
+        import streamlit as st
+
+        import importlib
+
+        from layerloom.ui.projects import ProjectStore
+        from layerloom.ui.state import DesignerState
+
+        if "app" not in st.session_state:
+            st.session_state.app = DesignerState.open(ProjectStore(), pid)
+        importlib.import_module(f"layerloom.ui.pages.{name}").render(st.session_state.app)
+
+    return AppTest.from_function(script, kwargs={"name": module, **pid_holder},
+                                 default_timeout=TIMEOUT)
+
+
+def _project(home, monkeypatch) -> str:
+    from layerloom.graph.templates import load_template
+    from layerloom.ui.projects import ProjectStore
+    from layerloom.ui.state import DesignerState
+
+    monkeypatch.setenv("LAYERLOOM_HOME", str(home))
+    return DesignerState.new(ProjectStore(), load_template("mlp-tabular")).project_id
+
+
+def test_results_opens_on_the_completed_run_and_names_it(tmp_path, monkeypatch):
+    pid = _project(tmp_path, monkeypatch)
+    done, cut = _runs(tmp_path, monkeypatch, pid)
+    at = _page("results", {"pid": pid}).run()
+    assert not at.exception
+    assert at.selectbox(key="results.run").value == done
+    caption = next(c.value for c in at.caption if c.value.startswith("Showing run"))
+    assert caption.startswith(f"Showing run #{done} “finished-one” finished ")
+    assert caption.endswith("— choose another:")
+    at.selectbox(key="results.run").select(cut).run()
+    assert any(c.value.startswith(f"Showing run #{cut} “cut-one” stopped half-way")
+               for c in at.caption)
+
+
+def test_export_of_a_run_opens_on_the_completed_run(tmp_path, monkeypatch):
+    pid = _project(tmp_path, monkeypatch)
+    (tmp_path / "a.pt").write_bytes(b"")
+    (tmp_path / "b.pt").write_bytes(b"")
+    done, _ = _runs(tmp_path, monkeypatch, pid)
+    at = _page("export", {"pid": pid}).run()
+    at.radio(key="export.source").set_value(at.radio(key="export.source").options[1]).run()
+    assert at.selectbox(key="export.run").value == done
+    assert any(c.value.startswith(f"Showing run #{done} “finished-one” finished")
+               for c in at.caption)
