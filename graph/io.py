@@ -63,7 +63,7 @@ def loads_graph(text: str, filename: str | None = None) -> Graph:
     except RecursionError:
         raise GraphError(f"JSON nested too deeply (a graph may nest at most {MAX_JSON_DEPTH} "
                          f"levels)", file=filename) from None
-    except ValueError as exc:  # an integer beyond the interpreter's digit limit
+    except ValueError:  # an integer beyond the interpreter's digit limit
         raise GraphError(f"a number has more than {MAX_INT_DIGITS} digits", file=filename
                          ) from None
     try:

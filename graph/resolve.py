@@ -304,7 +304,7 @@ class _Resolver:
                                    f"deep here ({' → '.join(chain)}{more}), more than the limit "
                                    f"of {limits.max_depth}; {hint('max_depth')}")
             return False
-        counter = _LayerCount(self, limits.max_layers)
+        counter = _LayerCount(self, max(limits.max_layers, _MIN_VISITS))
         try:
             per_node = [(node, counter.node(node, {})) for node in self.graph.nodes]
         except _OverBudget as over:
@@ -601,8 +601,14 @@ class _Resolver:
             if name not in declared:
                 close = difflib.get_close_matches(name, sorted(declared), n=1)
                 hint_ = f" (did you mean '{close[0]}'?)" if close else ""
-                kind = spec.type if spec is not None else f"block '{block.name}'"
-                self.error(info.path, f"{kind} has no param '{name}'{hint_}", param=name)
+                if spec is not None:
+                    known = ", ".join(p.name for p in spec.params if not p.inferred) or "none"
+                    self.error(info.path, f"{spec.type} has no param '{name}'{hint_}; it takes: "
+                                          f"{known}", param=name)
+                else:
+                    known = ", ".join(block.params) or "none"
+                    self.error(info.path, f"block '{block.name}' has no param '{name}' (it "
+                                          f"takes: {known})", param=name)
         checks = [("repeat", node.repeat, None)] if node.repeat is not None else []
         checks += [(name, node.params.get(name, getattr(param, "default", None)), param)
                    for name, param in declared.items() if name in node.params or param]
@@ -848,6 +854,7 @@ class _Resolver:
 
 _FAILED = object()
 _UNKNOWN = object()  # a value that needs an input shape to be known
+_MIN_VISITS = 20_000  # nodes the layer count may visit even under a smaller budget (its figure)
 _LOOPS_TRACED = 50  # loops of blocks traced for their message; blocks beyond are refused plainly
 
 
