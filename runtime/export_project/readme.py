@@ -141,7 +141,8 @@ def readme_text(settings: dict, ds, notes: list[str]) -> str:
         "",
         "## Same numbers as LayerLoom",
         "",
-        "With the same seed and data, the first epoch's losses on the CPU are those of "
+        "With the same seed and data, the first epoch's losses on the CPU (with as many "
+        "threads: `OMP_NUM_THREADS`) are those of "
         "LayerLoom's own trainer bit for bit: the same initial weights (same seed, same "
         "initialisation order), the same order of batches (a permutation seeded by (seed, "
         "epoch)), the same optimiser kernels, learning-rate schedule, loss and augmentation "
