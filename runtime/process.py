@@ -28,6 +28,7 @@ from typing import Any
 
 from layerloom.graph import validate
 
+from . import zygote
 from .errors import TrainError
 from .runner import as_config, as_graph, attach_dataset, dataset_spec
 from .store import ACTIVE, Run, RunStore, died_reason, pid_alive, run_dead
@@ -162,15 +163,21 @@ def _reap(store: RunStore, run_id: int) -> None:
 
 
 def _spawn(store: RunStore, run_id: int, resume: bool = False, epochs: int | None = None) -> None:
-    cmd = [sys.executable, "-m", "layerloom.runtime.worker", str(run_id), "--db",
-           str(store.path)]
+    args = [str(run_id), "--db", str(store.path)]
     if resume:
-        cmd.append("--resume")
+        args.append("--resume")
     if epochs is not None:
-        cmd += ["--epochs", str(epochs)]
-    proc = _launch(cmd, store.run_dir(run_id) / "worker.log")
-    _children[(str(store.path), run_id)] = proc
-    store.update(run_id, pid=proc.pid, heartbeat=time.time())
+        args += ["--epochs", str(epochs)]
+    run = store.get(run_id)
+    store.update(run_id, progress={**(run.progress or {}), "phase": "process"})
+    log = store.run_dir(run_id) / "worker.log"
+    # the app's warm worker forks the run at once when there is one; else a fresh process
+    pid = zygote.launch("worker", args, log)
+    if pid is None:
+        proc = _launch([sys.executable, "-m", "layerloom.runtime.worker", *args], log)
+        _children[(str(store.path), run_id)] = proc
+        pid = proc.pid
+    store.update(run_id, pid=pid, heartbeat=time.time())
 
 
 def _launch(cmd: list[str], log_path) -> subprocess.Popen:

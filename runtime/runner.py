@@ -252,7 +252,9 @@ def execute_run(store: RunStore, run_id: int, *, resume: bool = False, dataset=N
         if epochs is not None and epochs != config.epochs:
             config = config.replace(epochs=epochs)
             store.update(run_id, config=config.to_dict())
+        set_phase(store, run_id, "data")
         ds = dataset if dataset is not None else load_from_spec(run.dataset)
+        set_phase(store, run_id, "model")
         control = _either(control, StoreControl(store, run_id))
         state = None
         if resume:  # metrics logged after the checkpoint will be logged again: drop them
@@ -272,6 +274,13 @@ def execute_run(store: RunStore, run_id: int, *, resume: bool = False, dataset=N
     sink.flush()
     record_result(store, run_id, result)
     return result
+
+
+def set_phase(store: RunStore, run_id: int, phase: str) -> None:
+    """Say what a starting run is doing (``Run.phase``): kept in its progress until its first
+    point replaces it."""
+    progress = store.get(run_id).progress or {}
+    store.update(run_id, progress={**progress, "phase": phase})
 
 
 def record_result(store: RunStore, run_id: int, result: RunResult) -> None:

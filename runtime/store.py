@@ -133,6 +133,14 @@ class Run:
     project: str | None = None
 
     @property
+    def phase(self) -> str | None:
+        """While an active run is starting: ``process``, ``data``, ``model`` or ``first batch``
+        (what it is doing before its first point); None once it trains, or when not active."""
+        if self.status not in ("queued", "running"):
+            return None
+        return (self.progress or {}).get("phase")
+
+    @property
     def resumable(self) -> bool:
         return self.status in ("paused", "stopped", "failed") and bool(self.checkpoint) \
             and Path(self.checkpoint).exists()
@@ -486,6 +494,7 @@ class StoreSink:
         self._rows: list[tuple] = []
         self._progress: dict | None = None
         self._last = time.monotonic()
+        self._stepped = False  # the first point is written at once: the user waits for it
 
     def __call__(self, event: Event) -> None:
         now = time.time()
@@ -507,7 +516,11 @@ class StoreSink:
                           "total_steps": event.total_steps, "elapsed": event.elapsed,
                           "eta": event.eta, "metrics": event.metrics if event.kind in
                           ("step", "epoch") else (self._progress or {}).get("metrics", {})}
-        if event.kind in ("epoch", "end", "start") \
+        first = event.kind in ("step", "epoch") and not self._stepped
+        self._stepped = self._stepped or first
+        if event.kind == "start" and not self._stepped:  # until the first point: say so
+            self._progress["phase"] = "first batch"
+        if first or event.kind in ("epoch", "end", "start") \
                 or time.monotonic() - self._last >= self.flush_every:
             self.flush()
 

@@ -185,7 +185,8 @@ class Trainer:
             if probe is not None:
                 self._report_layers(probe.finish())
             st.position, st.step, st.seen = position + 1, st.step + 1, st.seen + size
-            if st.step % cfg.log_every == 0:
+            # the first step of a session is reported at once: the user waits for a first point
+            if st.step % cfg.log_every == 0 or st.step == self._session_steps + 1:
                 request = self.log_step()
                 if request:
                     return request
@@ -275,7 +276,6 @@ class Trainer:
         self._pending = self._pending or answer
         return row
 
-    # -- loop helpers -----------------------------------------------------------------------
     # -- layer diagnostics (diagnostics.py) ---------------------------------------------------
 
     def _probe_for(self, step: int):
@@ -306,6 +306,7 @@ class Trainer:
                 self._said.add((finding.kind, finding.block))
                 self._emit("message", message=finding.message)
 
+    # -- loop helpers -----------------------------------------------------------------------
 
     def _batch_index(self, perm: torch.Tensor, position: int) -> torch.Tensor:
         b = self.config.batch_size

@@ -79,7 +79,7 @@ def clock(seconds: float | None) -> str:
 
 def progress_line(progress: dict | None, status: str) -> str:
     """Epoch, step, samples/s and ETA in one line."""
-    if not progress:
+    if not progress or "step" not in progress:  # a run starting has only its phase
         return "waiting for the run to start…" if status in ACTIVE else status
     parts = [f"epoch {min(progress.get('epoch', 0) + 1, progress.get('epochs') or 1)}"
              f"/{progress.get('epochs', '?')}",

@@ -11,6 +11,11 @@ them (options given later win): ``runner.postScriptGC`` runs a full garbage coll
 every script run, which in a server holding torch is a quarter of a CPU second, once a second
 while the Train page's live panel reruns; ``server.fileWatcherType`` polls the app's sources for
 edits, which users of the app never make (a developer can pass ``--server.fileWatcherType auto``).
+
+Beside the server it starts a warm worker (``layerloom.runtime.zygote``) that has imported torch
+and the runtime already and forks each run the Train page starts: the first point of a run comes
+in about a second instead of many (``benchmarks/start_bench.py``). ``LAYERLOOM_WARM_WORKER=0``
+leaves it out.
 """
 
 from __future__ import annotations
@@ -31,7 +36,10 @@ def main(argv: list[str] | None = None) -> int:
     from streamlit.runtime.pages_manager import PagesManager
     from streamlit.web import cli
 
+    from layerloom.runtime import zygote
+
     PagesManager.uses_pages_directory = False  # ui/pages/ holds modules, not page scripts
+    zygote.start()  # a warm worker: runs start in a second, not after importing torch anew
     sys.argv = streamlit_argv(sys.argv[1:] if argv is None else argv)
     try:
         cli.main()

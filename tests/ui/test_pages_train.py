@@ -181,9 +181,10 @@ def test_a_run_trains_live_and_is_found_again_by_a_new_session(project):
     loss = figures["loss"]
     assert loss["layout"]["title"]["text"] == "Loss"
     assert [t["name"] for t in loss["data"]] == ["train", "val"]
-    # the whole run: 52 steps logged every 10th, one validation point an epoch
-    assert [len(t["x"]) for t in loss["data"]] == [5, 4]
-    assert seen_points[-1] == 9
+    # the whole run: the first step, then 52 steps logged every 10th; one validation point
+    # an epoch
+    assert [len(t["x"]) for t in loss["data"]] == [6, 4]
+    assert seen_points[-1] == 10
 
     again = page(project).run()  # the browser was closed: a new session finds the run
     assert state_of(again).run_id == run_id

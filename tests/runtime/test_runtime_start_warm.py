@@ -1,0 +1,171 @@
+"""Fast starts (issue 12): runs forked by the app's warm worker, their first point written after
+the first batch, and what a starting run is doing (``Run.phase``)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from layerloom.runtime import (RunStore, resume_run, run_status, start_run, stop_run, train,
+                               wait, zygote)
+from layerloom.runtime.store import ACTIVE, StoreSink
+
+SPEC = {"source": "moons", "options": {"n_samples": 2000}}
+SLOW = {"epochs": 100, "lr": 0.01, "num_threads": 1, "log_every": 50, "batch_size": 16}
+
+
+def wait_for(condition, timeout=60.0, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture(scope="module")
+def warm(tmp_path_factory):
+    """A warm worker for this process, ready; ended afterwards."""
+    old = os.environ.pop(zygote.ENV, None)
+    proc = zygote.start()
+    assert proc is not None
+    try:
+        wait_for(zygote.ready, timeout=120, what="the warm worker")
+        yield proc
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        os.environ.pop(zygote.ENV, None)
+        if old:
+            os.environ[zygote.ENV] = old
+
+
+def test_warm_worker_forks_runs_that_start_at_once(warm, tmp_path, mlp):
+    store = RunStore(tmp_path / "runs.db")
+    t0 = time.perf_counter()
+    run_id = start_run(mlp(), SPEC, SLOW, store=store)
+    wait_for(lambda: store.metrics(run_id, split="step"), what="a first point")
+    first = time.perf_counter() - t0
+    run = run_status(run_id, store)
+    # forked by the warm worker: a child of it, not of this process
+    assert run.pid != os.getpid()
+    with open(f"/proc/{run.pid}/stat") as f:
+        assert int(f.read().rsplit(")", 1)[1].split()[1]) == warm.pid
+    assert first < 10, f"first point after {first:.1f} s"
+    # the first point is the first step's, though it logs every 50 steps
+    steps = [m.step for m in store.metrics(run_id, split="step", name="loss")]
+    assert steps[0] == 1
+    assert run.phase is None and run.status == "running"
+
+    stopped = (stop_run(run_id, store), wait(run_id, timeout=60, store=store))[1]
+    assert stopped.status == "stopped" and stopped.resumable
+    done = stopped.progress["step"]
+    resume_run(run_id, store)
+
+    def resumed():
+        return [m.step for m in store.metrics(run_id, split="step", name="loss")
+                if m.step > done]
+
+    # the first point of the resumed session is its first step's
+    assert wait_for(resumed, what="a resumed point")[0] == done + 1
+    stop_run(run_id, store)
+    assert wait(run_id, timeout=60, store=store).status == "stopped"
+    # its output went to the run's log, not to the app's terminal
+    assert (store.run_dir(run_id) / "worker.log").exists()
+
+
+def test_warm_run_failure_is_recorded(warm, tmp_path, mlp):
+    store = RunStore(tmp_path / "runs.db")
+    run_id = start_run(mlp(features=3), SPEC, SLOW, store=store)  # moons has 2 features
+    run = wait(run_id, timeout=60, store=store)
+    assert run.status == "failed"
+    assert "feature" in run.reason or "shape" in run.reason or "3" in run.reason
+
+
+def test_phases_are_recorded_while_starting(tmp_path, mlp, monkeypatch):
+    """In-process: each phase the runner records, in order, then none once it trains."""
+    store = RunStore(tmp_path / "runs.db")
+    seen = []
+    real = store.update
+
+    def spy(run_id, **fields):
+        if "progress" in fields and fields["progress"]:
+            seen.append(fields["progress"].get("phase"))
+        return real(run_id, **fields)
+
+    monkeypatch.setattr(store, "update", spy)
+    train(mlp(), SPEC, {**SLOW, "epochs": 1, "log_every": 1000}, store=store)
+    phases = [p for i, p in enumerate(seen) if i == 0 or p != seen[i - 1]]
+    assert phases[:4] == ["data", "model", "first batch", None]
+    run = store.list_runs()[0]
+    assert run.status == "completed" and run.phase is None
+    # with log_every above the steps of the run, the first step still gave a point
+    assert [m.step for m in store.metrics(run.id, split="step", name="loss")] == [1]
+
+
+def test_phase_only_while_active(tmp_path):
+    store = RunStore(tmp_path / "runs.db")
+    run_id = store.create_run("r", {"nodes": [], "edges": []}, {"source": "moons"}, {}, {})
+    store.update(run_id, progress={"phase": "data"}, status="running")
+    assert store.get(run_id).phase == "data"
+    store.update(run_id, status="failed")
+    assert store.get(run_id).phase is None
+
+
+def test_first_step_flushed_at_once(tmp_path):
+    """The sink writes the first point as soon as it comes, not a second later."""
+    from layerloom.runtime import Event
+
+    store = RunStore(tmp_path / "runs.db")
+    run_id = store.create_run("r", {"nodes": [], "edges": []}, {"source": "moons"}, {}, {})
+    sink = StoreSink(store, run_id, flush_every=3600)
+    sink(Event("start", epochs=1, step=0, total_steps=10))
+    assert store.get(run_id).progress["phase"] == "first batch"
+    sink(Event("step", epochs=1, step=1, total_steps=10, metrics={"loss": 1.0}))
+    assert [m.value for m in store.metrics(run_id)] == [1.0]
+    assert "phase" not in store.get(run_id).progress
+    sink(Event("step", epochs=1, step=2, total_steps=10, metrics={"loss": 0.5}))
+    assert len(store.metrics(run_id)) == 1  # later points batched as before
+
+
+def test_warm_worker_ends_with_its_parent(tmp_path):
+    code = ("import time, sys; from layerloom.runtime import zygote; p = zygote.start(); "
+            "print(p.pid, flush=True); time.sleep(60)")
+    env = {k: v for k, v in os.environ.items() if k != zygote.ENV}
+    parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, env=env)
+    try:
+        child = int(parent.stdout.readline())
+        wait_for(lambda: _alive(child), what="the warm worker to start")
+    finally:
+        parent.kill()
+        parent.wait()
+    t0 = time.monotonic()
+    wait_for(lambda: not _alive(child), timeout=30, what="the warm worker to end")
+    assert time.monotonic() - t0 < 5  # told by the system, not found out after warming up
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_launch_without_warm_worker_answers_none(tmp_path, monkeypatch):
+    monkeypatch.delenv(zygote.ENV, raising=False)
+    assert zygote.launch("worker", ["1"], tmp_path / "log") is None
+    monkeypatch.setenv(zygote.ENV, str(tmp_path / "gone.sock"))
+    assert zygote.launch("worker", ["1"], tmp_path / "log") is None
+    assert zygote.launch("rm", ["-rf"], tmp_path / "log") is None  # only known kinds
+
+
+def test_disabled_by_environment(monkeypatch):
+    monkeypatch.setenv("LAYERLOOM_WARM_WORKER", "0")
+    assert zygote.start() is None
+    assert ACTIVE == ("queued", "running")
