@@ -10,6 +10,7 @@ array is loaded: a header that declares ``(1000000, 1000000)`` is refused, not a
 
 from __future__ import annotations
 
+import tokenize
 import zipfile
 import zlib
 from pathlib import Path
@@ -26,9 +27,11 @@ from .split import SplitSpec
 MAX_NPZ_BYTES = 1024 * 2**20  # uncompressed, and the bytes the arrays' headers declare
 ENV = "LAYERLOOM_MAX_NPZ_BYTES"
 KEYS = ("x", "y", "classes")
-# What a damaged file makes zipfile, zlib and numpy raise; each becomes a DataError.
+# What a damaged file makes zipfile, zlib and numpy raise (numpy parses a header with tokenize
+# and ast, whose errors are many); each becomes a DataError. MemoryError is not among them.
 BROKEN = (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error, NotImplementedError,
-          RuntimeError, KeyError, TypeError, OverflowError, SyntaxError, UnicodeDecodeError)
+          RuntimeError, KeyError, TypeError, OverflowError, SyntaxError, UnicodeDecodeError,
+          tokenize.TokenError, IndexError, AttributeError)
 
 
 def load_npz(path: Path, spec: SplitSpec, *, task: str, dtype: str, normalize: str) -> Dataset:
@@ -36,6 +39,9 @@ def load_npz(path: Path, spec: SplitSpec, *, task: str, dtype: str, normalize: s
     "auto" standardises floats per feature (``[N, F]``) or per channel (``[N, C, ...]``)."""
     arrays = _read(path)
     x, y = arrays["x"], arrays["y"]
+    if x.ndim == 0 or y.ndim == 0:
+        raise DataError(f"{'x' if x.ndim == 0 else 'y'} is a single value; x must hold one row "
+                        f"per sample and y one label or target per sample", file=path)
     if x.ndim == 1:
         x = x[:, None]  # one feature per sample
     if len(x) != len(y):
