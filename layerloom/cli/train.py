@@ -227,12 +227,35 @@ def _variables(args) -> dict:
 
 
 def _graph_and_data(args):
-    """The graph (file or template), training settings and dataset that ``args`` name."""
+    """The graph (file or template), training settings and dataset that ``args`` name, checked
+    to fit each other."""
     graph = _read_graph(args.graph)
     with _errors_in_words():
         config = _config(args)
-        ds, _ = _dataset(args)
+        ds, spec = _dataset(args)
+    _check_fit(graph, ds, _variables(args), config, spec)
     return graph, config, ds
+
+
+def _check_fit(graph, ds, variables: dict, config, spec: dict) -> None:
+    """UserError when the design does not fit the data (its Input the samples, its Output the
+    task), before any run is created: every problem with its fix, a variable's as ``--set``,
+    and for a table which column is the target and how to choose another."""
+    from layerloom.runtime.data.fit import check_fit
+    from layerloom.runtime.data.target import target_note
+
+    with _errors_in_words():
+        fit = check_fit(graph, ds, variables or None, task=config.task)
+    if fit.ok or not fit.design_ok:  # an invalid design is said where it is compiled
+        return
+    lines = []
+    for problem in fit.problems:
+        sets = " ".join(f"--set {c.variable}={c.value}" for c in problem.changes if c.variable)
+        lines.append(f"{problem}" + (f" On the command line: {sets}" if sets else ""))
+    note = None if "target" in (spec.get("options") or {}) else target_note(ds)
+    if note:
+        lines.append(f"note: {note}")
+    raise UserError("\nerror: ".join(lines).replace("error: note: ", "note: "))
 
 
 def _run(body) -> int:
@@ -381,6 +404,8 @@ def _train(args) -> int:
     with _errors_in_words():
         config = _config(args)
         ds, spec = _dataset(args)
+    _check_fit(graph, ds, variables, config, spec)  # refused before a run is recorded
+    with _errors_in_words():
         dist = init_from_env(config.device)
     main = dist is None or dist.is_main
     progress = Progress() if main and not args.json else None

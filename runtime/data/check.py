@@ -44,9 +44,16 @@ Input's shape to [1, 28, 28] (or pick a dataset of that shape).
         hint = " (token ids are for text datasets; or pick one of those)"
     else:
         hint = " (or pick a dataset of that shape)"
-    raise DataError(f"The design's Input is {_show(shape)} {_kind(want)} but {ds.name} gives "
-                    f"{list(ds.input_shape)} {_kind(ds.dtype)}: set the Input's "
-                    f"{' and '.join(fixes)}{hint}.")
+    message = (f"The design's Input is {_show(shape)} {_kind(want)} but {ds.name} gives "
+               f"{list(ds.input_shape)} {_kind(ds.dtype)}: set the Input's "
+               f"{' and '.join(fixes)}{hint}.")
+    if not shape_ok:  # a table's width depends on which column is the target
+        from .target import target_note
+
+        note = target_note(ds, chosen="target" in (getattr(ds, "meta", None) or {}).get(
+            "options", {}))
+        message += f" {note}" if note else ""
+    raise DataError(message)
 
 
 def _family(dtype: str | torch.dtype) -> str:

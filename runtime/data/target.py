@@ -81,3 +81,31 @@ def _name(value) -> str:
     if isinstance(value, (float, np.floating)) and float(value).is_integer():
         return str(int(value))
     return str(value)
+
+
+def target_note(ds, chosen: bool = False) -> str | None:
+    """For a dataset read from a table: which column it took as the target and how to choose
+    another (the data option ``target``, ``--data-option target=NAME`` on the command line);
+    None for other datasets. ``chosen``: the user named the target (then only which it is).
+
+    >>> from types import SimpleNamespace
+    >>> ds = SimpleNamespace(name="lab.csv", meta={"target": "d", "columns": [
+    ...     {"name": "label"}, {"name": "a"}]})
+    >>> print(target_note(ds))
+    lab.csv's target is its column 'd' (the last column, taken when none is chosen); to predict \
+another column, set the data option target (--data-option target=label); its other columns: \
+label, a.
+    """
+    meta = getattr(ds, "meta", None) or {}
+    target = meta.get("target")
+    if not target:
+        return None
+    others = [c["name"] for c in meta.get("columns", []) if c.get("name") != target]
+    if chosen:
+        return f"{ds.name}'s target is its column {target!r} (as chosen)."
+    example = others[0] if others else "NAME"
+    listed = f"; its other columns: {', '.join(others[:12])}{', …' if len(others) > 12 else ''}" \
+        if others else ""
+    return (f"{ds.name}'s target is its column {target!r} (the last column, taken when none is "
+            f"chosen); to predict another column, set the data option target (--data-option "
+            f"target={example}){listed}.")

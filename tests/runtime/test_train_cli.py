@@ -46,7 +46,8 @@ def test_train_json_is_one_object(graph_file, capsys):
 @pytest.mark.parametrize("argv, code, message", [
     (["train", "missing.json", "--dataset", "moons"], 2, r"error: missing.json: no such file"),
     (["train", "{graph}", "--dataset", "iris"], 1,
-     r"error: The design's Input is \[2\] float32 but iris gives \[4\] float32"),
+     r"error: x: the Input is \[2\] but iris gives \[4\] per sample. Fix: set x's shape "
+     r"to \[4\]"),
     (["train", "{graph}", "--dataset", "moonz"], 1,
      r"error: no built-in dataset 'moonz' and no such file \(did you mean 'moons'\?\)"),
     (["train", "{graph}", "--dataset", "data.csv"], 2, r"error: data.csv: no such file"),
