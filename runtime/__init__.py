@@ -49,6 +49,9 @@ _EXPORTS = {
     "SweepResult": "search", "parse_param": "search",
     # checkpoints
     "load_checkpoint": "checkpoint",
+    # looking inside a trained model
+    "explain": "explain_run", "load_run": "explain_run", "Explanation": "attributions",
+    "ExplainError": "attributions", "explain_sample": "attributions",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -21,8 +21,8 @@ from layerloom.graph import load_graph
 from layerloom.runtime import RunStore, TrainConfig, load_checkpoint, prepare_model
 from layerloom.runtime.runner import load_saved_dataset
 from layerloom.runtime.data import normalize, text
-from layerloom.runtime.data.csvfile import is_missing
-from layerloom.runtime.data.preprocessing import input_columns
+# the table-row encoding is the runtime's (explanations read rows the same way)
+from layerloom.runtime.data.preprocessing import encode_row, row_names  # noqa: F401
 
 from .cache import dataset_of
 from .pagestate import DataChoice
@@ -118,36 +118,3 @@ def from_text(words: str, ds) -> torch.Tensor:
         raise ValueError(f"{ds.name} is not a text dataset")
     ids = text.encode([text.tokenize(words)], ds.vocab, ds.input_shape[0])
     return torch.from_numpy(ids.astype(np.int64))
-
-
-def row_names(ds) -> list[str]:
-    """The names of a table's columns as the model sees them (one-hot columns included)."""
-    names = ds.meta.get("features") or ds.meta.get("columns")
-    size = int(np.prod(ds.input_shape))
-    if isinstance(names, list) and len(names) == size:
-        return [str(n) for n in names]
-    return [f"x{i}" for i in range(size)]
-
-
-def encode_row(values: dict, ds) -> np.ndarray:
-    """One table row in the file's own terms (``{"age": "41", "city": "Oslo"}``) as the
-    model's features: numbers as they are, a category as its one-hot columns (all zeros for a
-    category unseen in training), a missing number as NaN (the mean, after normalising)."""
-    columns = input_columns(ds) or [{"name": n, "kind": "numeric"} for n in row_names(ds)]
-    missing = [c["name"] for c in columns if c["name"] not in values]
-    if missing:
-        raise ValueError(f"the row has no column {missing[0]!r}; the model reads "
-                         f"{', '.join(c['name'] for c in columns)}")
-    out: list[float] = []
-    for column in columns:
-        value = values[column["name"]]
-        text_value = "" if value is None else str(value).strip()
-        if column["kind"] == "categorical":
-            out += [1.0 if text_value == c else 0.0 for c in column["categories"]]
-            continue
-        try:
-            out.append(float("nan") if is_missing(text_value) else float(text_value))
-        except ValueError:
-            raise ValueError(f"column {column['name']!r} holds numbers, got "
-                             f"{text_value!r}") from None
-    return np.asarray(out, dtype=np.float32)

@@ -16,7 +16,7 @@ from layerloom import __version__
 
 # In the order they appear in --help.
 COMMAND_MODULES = ("app", "graph_commands", "templates", "codegen", "train", "export",
-                   "import_torch")
+                   "import_torch", "explain")
 
 
 def build_parser() -> argparse.ArgumentParser:

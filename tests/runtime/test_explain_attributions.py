@@ -10,9 +10,10 @@ import torch
 from layerloom.graph import load_graph
 from layerloom.graph.compile import compile_graph
 from layerloom.runtime import train
+from layerloom.runtime.attributions import (ExplainError, activations, embedding_2d,
+                                            explain_sample, feature_importance, overlay,
+                                            penultimate)
 from layerloom.runtime.data import Dataset
-from layerloom.runtime.explain import (ExplainError, activations, embedding_2d, explain,
-                                       feature_importance, overlay, penultimate)
 
 SIZE, PATCH = 24, 6
 QUADRANTS = ((0, 0), (0, 1), (1, 0), (1, 1))
@@ -92,7 +93,7 @@ def test_gradcam_peak_falls_inside_the_patch(patch_model):
     model, ds, boxes = patch_model
     hits = 0
     for i, box in enumerate(boxes):
-        exp = explain(model, ds.x_test[i], method="gradcam", classes=ds.classes)
+        exp = explain_sample(model, ds.x_test[i], method="gradcam", classes=ds.classes)
         assert exp.heatmap.shape == (SIZE, SIZE)
         assert exp.layer == "relu2"  # the last convolutional block (conv2, its ReLU) by default
         assert exp.heatmap.min() >= 0  # ReLU'd, as in the paper
@@ -104,7 +105,7 @@ def test_integrated_gradients_mass_lies_in_the_patch(patch_model):
     model, ds, boxes = patch_model
     hits = 0
     for i, box in enumerate(boxes):
-        exp = explain(model, ds.x_test[i], method="ig", target=int(ds.y_test[i]))
+        exp = explain_sample(model, ds.x_test[i], method="ig", target=int(ds.y_test[i]))
         mass = np.abs(exp.heatmap)
         r, c = box
         share = mass[r:r + PATCH, c:c + PATCH].sum() / mass.sum()
@@ -114,7 +115,7 @@ def test_integrated_gradients_mass_lies_in_the_patch(patch_model):
 
 def test_explanation_names_class_probability_and_peak(patch_model):
     model, ds, _ = patch_model
-    exp = explain(model, ds.x_test[0], target=2, classes=ds.classes)
+    exp = explain_sample(model, ds.x_test[0], target=2, classes=ds.classes)
     d = exp.to_dict()
     assert d["class"] == 2 and d["label"] == "bl" and d["method"] == "gradcam"
     with torch.no_grad():
@@ -126,19 +127,19 @@ def test_explanation_names_class_probability_and_peak(patch_model):
 
 def test_smoothgrad_is_seeded_and_shaped(patch_model):
     model, ds, _ = patch_model
-    a = explain(model, ds.x_test[1], method="smoothgrad", seed=3).heatmap
-    b = explain(model, ds.x_test[1], method="smoothgrad", seed=3).heatmap
+    a = explain_sample(model, ds.x_test[1], method="smoothgrad", seed=3).heatmap
+    b = explain_sample(model, ds.x_test[1], method="smoothgrad", seed=3).heatmap
     assert a.shape == (SIZE, SIZE) and np.array_equal(a, b)
 
 
 def test_bad_requests_are_named(patch_model):
     model, ds, _ = patch_model
     with pytest.raises(ExplainError, match="class 9 does not exist: the model has 4 classes"):
-        explain(model, ds.x_test[0], target=9)
+        explain_sample(model, ds.x_test[0], target=9)
     with pytest.raises(ExplainError, match=r"no block 'conv9'.*conv1, conv2"):
-        explain(model, ds.x_test[0], method="gradcam", layer="conv9")
+        explain_sample(model, ds.x_test[0], method="gradcam", layer="conv9")
     with pytest.raises(ExplainError, match="unknown method 'lime'"):
-        explain(model, ds.x_test[0], method="lime")
+        explain_sample(model, ds.x_test[0], method="lime")
 
 
 def test_activations_and_embedding(patch_model):
@@ -207,7 +208,7 @@ def test_text_attribution_is_highest_on_the_deciding_token():
     assert result.metrics["test_accuracy"] >= 0.95
     hits = 0
     for i in range(len(xte)):
-        exp = explain(result.model, ds.x_test[i], vocab=VOCAB)
+        exp = explain_sample(result.model, ds.x_test[i], vocab=VOCAB)
         assert exp.kind == "text" and exp.method == "ig" and exp.heatmap.shape == (LENGTH,)
         hits += exp.peak == (int(where[i]),)
         assert exp.tokens[int(where[i])] in ("good", "bad")
@@ -239,6 +240,6 @@ def test_table_feature_importance_ranks_the_deciding_feature_first():
     result = train(MLP, ds, epochs=10, batch_size=32, lr=0.01, optimizer="adam", seed=0)
     importance = feature_importance(result.model, ds.x_test)
     assert importance.shape == (5,) and int(importance.argmax()) == 3
-    exp = explain(result.model, ds.x_test[0])
+    exp = explain_sample(result.model, ds.x_test[0])
     assert exp.kind == "tabular" and exp.heatmap.shape == (5,)
     assert int(np.abs(exp.heatmap).argmax()) == 3

@@ -1,6 +1,8 @@
 """Why a trained model decides: attributions for one sample, through Captum.
 
-:func:`explain` answers "which parts of this input made the model give class C?":
+:func:`explain_sample` answers "which parts of this input made the model give class C?" for a
+module and one normalised sample; ``layerloom.runtime.explain`` (in ``explain_run.py``) does the
+same for a trained run and a raw input file.
 
 - images (``[C, H, W]`` float inputs): Grad-CAM on a convolutional block (the last one unless
   ``layer`` names another), in its element-wise form (HiResCAM: the same map for models that
@@ -15,7 +17,7 @@ The methods are Captum's (``captum.attr``): ``LayerGradientXActivation``, ``Inte
 ``LayerIntegratedGradients``, ``NoiseTunnel``. Nothing here is written by hand but the choice of
 layer, baseline and target, and the shape of the answer.
 
->>> exp = explain(model, x, target=3)                   # doctest: +SKIP
+>>> exp = explain_sample(model, x, target=3)                   # doctest: +SKIP
 >>> exp.method, exp.target, round(exp.probability, 3), exp.peak   # doctest: +SKIP
 ('gradcam', 3, 0.981, (12, 20))
 """
@@ -98,7 +100,7 @@ def conv_layers(module: nn.Module) -> list[str]:
     return [name for name, sub in module.named_modules() if isinstance(sub, CONV_TYPES)]
 
 
-def explain(module: nn.Module, x: torch.Tensor, *, target: int | None = None,
+def explain_sample(module: nn.Module, x: torch.Tensor, *, target: int | None = None,
             method: str = "auto", layer: str | None = None, head: str = "logits",
             classes: list[str] | None = None, vocab: list[str] | None = None,
             steps: int = 32, samples: int = 16, noise: float = 0.15,

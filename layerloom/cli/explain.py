@@ -1,0 +1,106 @@
+"""``layerloom explain RUN_ID --input FILE``: why a trained run's model decides as it does."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from .common import EXIT_INVALID, EXIT_UNREADABLE, printable
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "explain", help="explain a trained run's decision for one input (Grad-CAM, IG)",
+        description="Explain which parts of an input made a trained classifier give a class: "
+                    "Grad-CAM or Integrated Gradients for images, token attributions for "
+                    "texts, feature attributions for tables.")
+    p.add_argument("run", type=int, metavar="RUN_ID", help="a run of the runs database")
+    p.add_argument("--input", required=True, metavar="FILE",
+                   help="an image, a .txt text, a .csv (its first row) or a .npy sample")
+    p.add_argument("--class", dest="target", metavar="C",
+                   help="the class to explain, by name or index (default: the predicted one)")
+    p.add_argument("--method", choices=("auto", "gradcam", "ig", "smoothgrad"), default="auto",
+                   help="auto: Grad-CAM for convolutional image models, Integrated Gradients "
+                        "otherwise")
+    p.add_argument("--layer", metavar="BLOCK",
+                   help="Grad-CAM's block, e.g. conv2 (default: the last convolutional block)")
+    p.add_argument("-o", "--output", metavar="PNG",
+                   help="write the map over the image as a PNG (image models)")
+    p.add_argument("--heatmap", metavar="NPY",
+                   help="write the map at the input's resolution as a NumPy .npy file")
+    p.add_argument("--json", action="store_true",
+                   help="print the class explained, its probability, the method and the peak")
+    p.add_argument("--home", metavar="DIR",
+                   help="LayerLoom home holding runs.db (default: $LAYERLOOM_HOME or "
+                        "~/.layerloom)")
+    p.add_argument("--force", action="store_true", help="overwrite existing output files")
+    p.set_defaults(func=cmd_explain)
+
+
+def cmd_explain(args) -> int:
+    import numpy as np
+
+    from layerloom.runtime import ExplainError, RunNotFound, RunStore, default_db
+    from layerloom.runtime.attributions import overlay
+    from layerloom.runtime.explain_run import class_index, load_run, read_input, shown_input
+
+    for out in (args.output, args.heatmap):
+        if out and Path(out).exists() and not args.force:
+            print(f"error: {printable(out)} exists; add --force to overwrite it",
+                  file=sys.stderr)
+            return EXIT_INVALID
+    store = RunStore(Path(args.home) / "runs.db" if args.home else default_db())
+    try:
+        trained = load_run(args.run, store)
+        ds = trained.dataset
+        if not ds.classes:
+            raise ExplainError(f"run {args.run} learned {ds.task}; explanations are for "
+                               f"classifiers")
+        x = read_input(args.input, ds)
+        from layerloom.runtime import explain_sample
+
+        exp = explain_sample(trained.module, x, target=class_index(args.target, ds.classes),
+                             method=args.method, layer=args.layer, head=trained.head,
+                             classes=ds.classes, vocab=ds.vocab)
+    except RunNotFound as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    except ExplainError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    if args.output:
+        if exp.kind != "image":
+            print("error: -o draws the map over an image; this model takes "
+                  f"{exp.kind} inputs (use --heatmap or --json)", file=sys.stderr)
+            return EXIT_INVALID
+        from PIL import Image
+
+        Image.fromarray(overlay(shown_input(x, ds), exp.heatmap)).save(args.output)
+    if args.heatmap:
+        np.save(args.heatmap, exp.heatmap, allow_pickle=False)
+    if args.json:
+        print(json.dumps(exp.to_dict()))
+        return 0
+    name = f"{exp.target} ({exp.label})" if exp.label is not None else str(exp.target)
+    print(f"run {args.run}: class {printable(name)} with probability {exp.probability:.3f} "
+          f"(predicted {ds.classes[exp.predicted] if ds.classes else exp.predicted}), "
+          f"explained by {exp.method}" + (f" at {exp.layer}" if exp.layer else ""))
+    where = exp.peak
+    if exp.kind == "image":
+        print(f"the map peaks at row {where[0]}, column {where[1]}")
+    elif exp.tokens is not None:
+        top = np.argsort(-exp.heatmap)[:5]
+        print("tokens that count most: " + ", ".join(
+            f"{printable(exp.tokens[i])} ({exp.heatmap[i]:+.3f})" for i in top))
+    else:
+        from layerloom.runtime.data.preprocessing import row_names
+
+        names = row_names(ds) if exp.kind == "tabular" else []
+        top = names[where[0]] if where[0] < len(names) else f"#{where[0]}"
+        print(f"the {'feature' if exp.kind == 'tabular' else 'time step'} that counts most: "
+              f"{printable(top)}")
+    for path in (args.output, args.heatmap):
+        if path:
+            print(f"wrote {printable(path)}")
+    return 0

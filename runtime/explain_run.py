@@ -1,0 +1,206 @@
+"""Explain a trained run's decision for an input file: ``layerloom.runtime.explain``.
+
+>>> from layerloom.runtime import explain
+>>> exp = explain(12, "seven.png", method="gradcam")      # doctest: +SKIP
+>>> exp.label, round(exp.probability, 2), exp.peak          # doctest: +SKIP
+('7', 0.98, (14, 11))
+
+The run's graph is compiled as drawn (no training rewrites, so every block is where the design
+shows it) and loaded with its last checkpoint; the input is read and normalised as the run's
+training data were (``read_input``), then :func:`attributions.explain_sample` does the rest.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from layerloom.graph import Graph, load_graph
+
+from .attributions import ExplainError, Explanation, explain_sample
+from .checkpoint import load_checkpoint
+from .store import Run, RunStore
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
+
+
+@dataclass
+class TrainedRun:
+    """A run's model as drawn, with its trained weights, in eval mode, and what it trained on."""
+
+    run: Run
+    graph: Graph
+    module: nn.Module
+    dataset: object  # runtime.data.Dataset
+    head: str  # what the model's output holds: "logits", "probs" or "log_probs"
+
+
+def load_run(run_id: int, db: str | Path | RunStore | None = None) -> TrainedRun:
+    """Run ``run_id``'s trained model and dataset; ExplainError in words when it has none."""
+    from layerloom.graph.compile import compile_graph
+
+    from .export import _plain_key
+    from .model import PROBABILITY_HEADS
+    from .runner import load_from_spec, load_saved_dataset
+
+    store = db if isinstance(db, RunStore) else RunStore(db)
+    run = store.get(run_id)
+    if not run.checkpoint or not Path(run.checkpoint).is_file():
+        raise ExplainError(f"run {run_id} ({run.status}) saved no checkpoint, so there is no "
+                           f"trained model to explain")
+    graph = load_graph(run.graph)
+    if run.variables:
+        graph = graph.copy()
+        graph.variables.update(run.variables)
+    module = compile_graph(graph)
+    state = load_checkpoint(run.checkpoint)["model"]
+    module.load_state_dict({_plain_key(k): v for k, v in state.items()})
+    spec = run.dataset or {}
+    dataset = (load_saved_dataset(spec["saved"]) if spec.get("saved")
+               else load_from_spec(spec))
+    last = _last_block_type(graph)
+    return TrainedRun(run, graph, module.eval(), dataset, PROBABILITY_HEADS.get(last, "logits"))
+
+
+def _last_block_type(graph: Graph) -> str:
+    """The type of the block that feeds the (first) Output."""
+    outputs = [n.id for n in graph.nodes if n.type == "Output"]
+    if not outputs:
+        return ""
+    feeding = [e.source for e in graph.edges if e.target == outputs[0]]
+    return graph.node(feeding[0]).type if feeding else ""
+
+
+def read_input(source, dataset) -> torch.Tensor:
+    """One model input from ``source``, read and normalised as ``dataset``'s samples were.
+
+    ``source``: an image file (resized to the model's input, channels converted), a ``.txt``
+    file (a text, for text models), a ``.csv`` file (its first row, columns by name, for table
+    models), a ``.npy`` file (one sample in the data's units; read without pickles), or the
+    same in memory (a PIL image, a string, a dict of column values, an array).
+    """
+    from .data import normalize
+    from .data.preprocessing import encode_row
+
+    shape = tuple(dataset.input_shape)
+    raw = _raw(source)
+    if dataset.dtype == "int64":
+        if not isinstance(raw, str):
+            raise ExplainError(f"{dataset.name} is a text dataset: give a text (a .txt file)")
+        return _tokens(raw, dataset)
+    if isinstance(raw, str):
+        raise ExplainError(f"the model takes {list(shape)} numbers, not a text")
+    if isinstance(raw, dict):
+        try:
+            arr = encode_row(raw, dataset)
+        except ValueError as exc:  # a missing column, text in a numeric column: in words
+            raise ExplainError(str(exc)) from None
+    elif hasattr(raw, "convert"):  # a PIL image
+        arr = _image(raw, shape)
+    else:
+        arr = np.asarray(raw, dtype=np.float32)
+    arr = np.asarray(arr, dtype=np.float32)
+    if arr.shape != shape:
+        raise ExplainError(f"the input is {list(arr.shape)} but the model takes {list(shape)}")
+    if dataset.normalization is not None:
+        arr = normalize.apply(arr[None], dataset.normalization)[0]
+    return torch.from_numpy(np.ascontiguousarray(arr, dtype=np.float32))
+
+
+def _raw(source):
+    if not isinstance(source, (str, Path)) or (isinstance(source, str) and "\n" in source):
+        return source
+    path = Path(source)
+    if not path.is_file():
+        raise ExplainError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    if suffix in IMAGE_SUFFIXES:
+        from PIL import Image
+
+        try:
+            with Image.open(path) as img:
+                img.load()
+                return img.copy()
+        except Exception as exc:  # noqa: BLE001 - Pillow raises many kinds
+            raise ExplainError(f"{path}: not an image Pillow can read ({exc})") from None
+    if suffix == ".txt":
+        return path.read_text(encoding="utf-8", errors="replace")
+    if suffix == ".csv":
+        rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+        if not rows:
+            raise ExplainError(f"{path}: no data row under the header")
+        return {k.strip(): v for k, v in rows[0].items() if k is not None}
+    if suffix == ".npy":
+        try:
+            return np.load(path, allow_pickle=False)
+        except ValueError as exc:
+            raise ExplainError(f"{path}: not a plain NumPy array ({exc})") from None
+    raise ExplainError(f"{path}: unknown kind of input {suffix or '(no suffix)'}; give an "
+                       f"image, a .txt, a .csv or a .npy file")
+
+
+def _image(pil, shape) -> np.ndarray:
+    from PIL import Image, ImageOps
+
+    if len(shape) != 3 or shape[0] not in (1, 3):
+        raise ExplainError(f"the model takes {list(shape)}, not an image")
+    channels, height, width = shape
+    pil = ImageOps.exif_transpose(pil).convert("L" if channels == 1 else "RGB")
+    pil = pil.resize((width, height), Image.BILINEAR)
+    arr = np.asarray(pil, dtype=np.float32) / 255.0
+    return arr[None] if channels == 1 else np.transpose(arr, (2, 0, 1))
+
+
+def _tokens(text: str, dataset) -> torch.Tensor:
+    from .data import text as texts
+
+    ids = texts.encode([texts.tokenize(text)], dataset.vocab, dataset.input_shape[0])
+    return torch.from_numpy(ids[0].astype(np.int64))
+
+
+def class_index(target, classes: list[str] | None) -> int | None:
+    """``--class`` as given: a class name of the dataset, or an index."""
+    if target is None:
+        return None
+    if classes and str(target) in classes:
+        return classes.index(str(target))
+    try:
+        return int(target)
+    except (TypeError, ValueError):
+        raise ExplainError(f"no class {target!r}; the classes are "
+                           f"{', '.join(classes or [])}") from None
+
+
+def explain(run_id: int, source, *, target=None, method: str = "auto",
+            layer: str | None = None, db: str | Path | RunStore | None = None) -> Explanation:
+    """Why run ``run_id``'s model gives what it gives for ``source`` (see :func:`read_input`),
+    explained for class ``target`` (a class name or index; default: the predicted class) with
+    ``method`` ("auto", "gradcam", "ig" or "smoothgrad")."""
+    trained = load_run(run_id, db)
+    ds = trained.dataset
+    if not ds.classes:
+        raise ExplainError(f"run {run_id} learned {ds.task}, and explanations are for "
+                           f"classifiers")
+    x = read_input(source, ds)
+    return explain_sample(trained.module, x, target=class_index(target, ds.classes),
+                          method=method, layer=layer, head=trained.head, classes=ds.classes,
+                          vocab=ds.vocab)
+
+
+def shown_input(x: torch.Tensor, dataset) -> np.ndarray:
+    """A normalised image sample back in [0, 1], for drawing under a map."""
+    arr = x.detach().cpu().numpy().astype(np.float32)
+    norm = dataset.normalization
+    if norm is None:
+        return arr
+    mean = np.asarray(norm["mean"], dtype=np.float32)
+    std = np.asarray(norm["std"], dtype=np.float32)
+    if norm["kind"] == "channel":
+        mean, std = mean.reshape(-1, 1, 1), std.reshape(-1, 1, 1)
+    return arr * std + mean
