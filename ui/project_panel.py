@@ -1,5 +1,11 @@
-"""The sidebar's projects section: switch project, new from a template, open (upload) and
-download JSON, named snapshots with restore. The store itself is :mod:`.projects`."""
+"""The sidebar's projects section: switch project, new (blank or from a template), rename and
+describe the design, open (upload) and download JSON, named snapshots with restore. The store
+itself is :mod:`.projects`.
+
+Two projects never go by the same name: a new, opened or renamed design whose name another
+project has already takes the first free ``name (2)``, ``name (3)``…; projects that share a name
+from before are told apart in the switcher by their id.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,8 @@ import time
 
 import streamlit as st
 
-from layerloom.graph import GraphError, dumps_graph
+from layerloom.graph import Graph, GraphError, dumps_graph
+from layerloom.graph import edit as graph_edit
 from layerloom.graph.templates import list_templates, load_template
 
 from . import state as session
@@ -17,21 +24,28 @@ from .projects import ProjectError, read_upload
 from .state import DesignerState
 
 
+BLANK = "Blank design"
+BLANK_NAME = "untitled"
+
+
 def render(state: DesignerState) -> None:
-    """One row: project switcher, New, Open, Download, Snapshots."""
+    """One row: project switcher, New, Design (rename, describe), Open, Download, Snapshots."""
     projects = state.store.list()
     ids = [p.id for p in projects]
     if state.project_id not in ids:
         ids.insert(0, state.project_id)
     names = {p.id: p.name for p in projects}
+    names.setdefault(state.project_id, state.graph.name)
     st.selectbox("Project", ids, index=ids.index(state.project_id),
-                 format_func=lambda pid: f"{names.get(pid, state.graph.name)} · {pid}",
+                 format_func=lambda pid: project_label(pid, names),
                  key=f"project:{state.project_id}", on_change=_switch,
                  args=(state, f"project:{state.project_id}"), label_visibility="collapsed",
                  width=300, help="Every change is saved as you go; the page's link "
                                  "(…?project=) reopens this design")
     if st.button("New", icon=":material/add:", key="new"):
         new_dialog(state)
+    with st.popover("Design", icon=":material/edit:", help="Rename and describe this design"):
+        design_form(state)
     with st.popover("Open", icon=":material/folder_open:"):
         upload_key = f"upload:{state.uploads}"
         st.file_uploader("Open a design (JSON)", type=["json"], key=upload_key,
@@ -44,18 +58,67 @@ def render(state: DesignerState) -> None:
         snapshots(state)
 
 
+def project_label(pid: str, names: dict[str, str]) -> str:
+    """A project's name; with its id's last part when another project has the same name."""
+    name = names.get(pid) or pid
+    twins = sum(1 for other in names.values() if other == name)
+    return f"{name} · {pid.rsplit('-', 1)[-1]}" if twins > 1 else name
+
+
+def unique_name(store, name: str, exclude: str | None = None) -> str:
+    """``name``, or ``name (2)``, ``name (3)``… when another project (not ``exclude``) is
+    called that already."""
+    name = (name or "").strip() or BLANK_NAME
+    taken = {p.name for p in store.list() if p.id != exclude}
+    if name not in taken:
+        return name
+    base = re.sub(r" \(\d+\)$", "", name)
+    n = 2
+    while f"{base} ({n})" in taken:
+        n += 1
+    return f"{base} ({n})"
+
+
+def blank_design() -> Graph:
+    """An empty canvas: no blocks, no variables, no description."""
+    return Graph(name=BLANK_NAME)
+
+
 @st.dialog("New design")
 def new_dialog(state: DesignerState) -> None:
-    """Pick a template; the design opens as a new project (the current one stays saved)."""
+    """Pick a blank design or a template; it opens as a new project (the current one stays
+    saved). The figures shown are computed from the template, never read from its text."""
     templates = list_templates()
-    chosen = st.selectbox("Template", [t["name"] for t in templates], key="new:template",
-                          index=_index(templates, session.FIRST_TEMPLATE))
-    entry = next(t for t in templates if t["name"] == chosen)
-    st.caption(plain(entry["description"]))
-    st.markdown(f"**{entry['params']:,}** params · task {plain(entry['task'])}")
+    options = [BLANK] + [t["name"] for t in templates]
+    chosen = st.selectbox("Template", options, key="new:template", index=0)
+    if chosen == BLANK:
+        st.caption("An empty canvas: add an Input, the layers and an Output from the palette "
+                   "(or search), and wire them.")
+    else:
+        entry = next(t for t in templates if t["name"] == chosen)
+        st.caption(plain(entry["description"]))
+        shapes = f"{entry['inputs'][0]} → {entry['outputs'][0]}" if entry.get("inputs") and \
+            entry.get("outputs") else ""
+        st.markdown(f"**{entry['params']:,}** params · task {plain(entry['task'])}"
+                    + (f" · {plain(shapes)}" if shapes else "")
+                    + (f" · sized for {plain(entry['dataset'])}" if entry.get("dataset") else ""))
     if st.button("Create", type="primary", key="new:create", on_click=_new_chosen,
                  args=(state,)):
         st.rerun()  # closes the dialog
+
+
+def design_form(state: DesignerState) -> None:
+    """Rename and describe the design (undoable, saved with the project)."""
+    with st.form(key=f"design-info:{state.project_id}:{state.revision}", border=False):
+        name = st.text_input("Design name", value=state.graph.name, max_chars=80)
+        description = st.text_area(
+            "Description", value=state.graph.description or "", height=110,
+            placeholder="What this design is for, in your words",
+            help="Your own words about the design. Figures such as its parameter count are "
+                 "shown computed (status bar), so they never go stale here.")
+        if st.form_submit_button("Apply", type="primary"):
+            _set_info(state, name, description)
+            st.rerun()
 
 
 def snapshots(state: DesignerState) -> None:
@@ -71,10 +134,6 @@ def snapshots(state: DesignerState) -> None:
         left.markdown(f"{plain(snap.name)}  \n:gray[{time.strftime('%b %d, %H:%M', time.localtime(snap.created))}]")
         right.button("Restore", key=f"restore:{snap.id}", on_click=_restore,
                      args=(state, snap.id, snap.name), help="Undo brings the current one back")
-
-
-def _index(templates: list[dict], name: str) -> int:
-    return next((i for i, t in enumerate(templates) if t["name"] == name), 0)
 
 
 def _slug(name: str) -> str:
@@ -98,8 +157,28 @@ def _new_chosen(state: DesignerState) -> None:
 
 
 def _new(state: DesignerState, template: str) -> None:
-    other = session.use(state, DesignerState.new(state.store, load_template(template)))
-    other.notify("success", f"New project from the {template} template.")
+    graph = blank_design() if template == BLANK else load_template(template)
+    graph.name = unique_name(state.store, graph.name)
+    other = session.use(state, DesignerState.new(state.store, graph))
+    other.notify("success", f"New blank design “{graph.name}”." if template == BLANK else
+                 f"New project “{graph.name}” from the {template} template.")
+
+
+def _set_info(state: DesignerState, name: str, description: str) -> None:
+    wanted = (name or "").strip()
+    if not wanted:
+        state.notify("error", "The design needs a name; it keeps “" + state.graph.name + "”.")
+        return
+    unique = unique_name(state.store, wanted, exclude=state.project_id)
+    text = (description or "").strip() or None
+    if unique == state.graph.name and text == state.graph.description:
+        return
+    state.commit(graph_edit.set_info(state.graph, name=unique, description=text or ""))
+    if unique != wanted:
+        state.notify("warning", f"Another project is called “{wanted}”: this one is now "
+                                f"“{unique}”.")
+    else:
+        state.notify("success", f"Saved the name and description of “{unique}”.")
 
 
 def _upload(state: DesignerState, key: str) -> None:
@@ -113,6 +192,7 @@ def _upload(state: DesignerState, key: str) -> None:
                      str(exc).splitlines())
         return
     state.uploads += 1
+    graph.name = unique_name(state.store, graph.name)
     other = session.use(state, DesignerState.new(state.store, graph))
     other.notify("success", f"Opened {upload.name} as a new project.")
 

@@ -1,0 +1,89 @@
+"""Starting a design (AppTest, whole app, fake canvas): New → Blank design, rename and describe,
+names that never repeat, template descriptions without figures that could go stale."""
+
+from __future__ import annotations
+
+import re
+
+from layerloom.graph.templates import list_templates, load_template
+from layerloom.ui.project_panel import project_label, unique_name
+from layerloom.ui.projects import ProjectStore
+from layerloom.ui.state import SESSION_KEY
+from layerloom.ui.testing import app_test
+
+
+def shown(text: str) -> str:
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def started():
+    at = app_test()
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_new_blank_design_opens_an_empty_canvas(home, canvas):
+    at = started()
+    first = at.query_params["project"]
+    next(b for b in at.button if b.label == "New").click().run()
+    template = next(s for s in at.selectbox if s.label == "Template")
+    assert template.options[0] == "Blank design" and template.value == "Blank design"
+    next(b for b in at.button if b.label == "Create").click().run()
+    assert not at.exception
+    pid = at.query_params["project"]
+    assert pid != first and pid.startswith("untitled-")
+    assert canvas.last["graph"]["nodes"] == [] and canvas.last["graph"]["edges"] == []
+    state = at.session_state[SESSION_KEY]
+    assert state.graph.name == "untitled" and state.graph.description is None
+    assert any("New blank design “untitled”" in shown(s.value) for s in at.success)
+    # a second blank design is told apart by its name
+    next(b for b in at.button if b.label == "New").click().run()
+    next(b for b in at.button if b.label == "Create").click().run()
+    assert at.session_state[SESSION_KEY].graph.name == "untitled (2)"
+
+
+def test_rename_and_describe_the_design(home, canvas):
+    at = started()
+    next(w for w in at.text_input if w.label == "Design name").set_value("digits v2")
+    next(w for w in at.text_area if w.label == "Description").set_value("my first CNN")
+    next(b for b in at.button if b.label == "Apply").click().run()
+    assert not at.exception
+    state = at.session_state[SESSION_KEY]
+    assert (state.graph.name, state.graph.description) == ("digits v2", "my first CNN")
+    saved = ProjectStore().load(state.project_id).graph
+    assert (saved.name, saved.description) == ("digits v2", "my first CNN")
+    assert [p.name for p in ProjectStore().list()] == ["digits v2"]  # the switcher's name
+    assert len(state.undo_stack) == 1  # undoable like any other change
+
+
+def test_a_rename_to_another_projects_name_takes_a_suffix(home, canvas):
+    store = ProjectStore()
+    store.create(load_template("mlp-tabular"))
+    at = started()  # a new seed-cnn project
+    next(w for w in at.text_input if w.label == "Design name").set_value("mlp-tabular")
+    next(b for b in at.button if b.label == "Apply").click().run()
+    state = at.session_state[SESSION_KEY]
+    assert state.graph.name == "mlp-tabular (2)"
+    assert any("Another project is called “mlp-tabular”: this one is now “mlp-tabular (2)”"
+               in shown(w.value) for w in at.warning)
+
+
+def test_unique_names_and_labels_for_projects_that_share_a_name(home):
+    store = ProjectStore()
+    a = store.create(load_template("seed-cnn"))
+    assert unique_name(store, "seed-cnn") == "seed-cnn (2)"
+    assert unique_name(store, "seed-cnn", exclude=a) == "seed-cnn"
+    b = store.create(load_template("seed-cnn"))  # two of one name, from before
+    assert unique_name(store, "seed-cnn (2)") == "seed-cnn (2)"
+    names = {p.id: p.name for p in store.list()}
+    assert project_label(a, names) == f"seed-cnn · {a.rsplit('-', 1)[-1]}"
+    assert project_label(b, names) != project_label(a, names)
+    assert project_label(a, {a: "seed-cnn", "x-1": "other"}) == "seed-cnn"
+
+
+def test_template_descriptions_carry_no_derived_figures():
+    for entry in list_templates():
+        text = entry["description"]
+        assert not re.search(r"\d{1,3}(,\d{3})+", text), (entry["name"], text)
+        assert "parameters" not in text.lower() or "param" not in text, entry["name"]
