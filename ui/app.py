@@ -87,6 +87,7 @@ def main() -> None:
         st.error(f"LayerLoom cannot open its projects folder: {plain(exc)}. Set LAYERLOOM_HOME to a "
                  f"folder you can write to and restart.")
         return
+    session.browser_cookie()  # a browser that came without its id gets one
     guarded(app_bar, state, "project bar")
     st.navigation(pages(state), position="top").run()
     theme.sync(state)

@@ -3,7 +3,8 @@
 
 ::
 
-    <home>/settings.json                         {"last_project": id, "theme": "light"}
+    <home>/settings.json                         {"browsers": {browser id: its last project},
+                                                  "theme": "light"}
     <home>/projects/<id>/graph.json              the design, in the graph format
     <home>/projects/<id>/meta.json               {"name" (the design's), "created", "updated", "view",
                                                   "edits" (the save count)}
@@ -51,6 +52,7 @@ HOME_ENV = "LAYERLOOM_HOME"
 PROJECT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 SNAPSHOT_ID = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{4}$")
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+MAX_BROWSERS = 500  # browsers whose last project settings.json remembers
 
 
 class ProjectError(Exception):
@@ -259,6 +261,23 @@ class ProjectStore:
         except (OSError, ValueError):
             return {}
         return data if isinstance(data, dict) else {}
+
+    def browser_project(self, browser: str | None) -> str | None:
+        """The project that browser ``browser`` had open last (None: none yet)."""
+        browsers = self.settings().get("browsers")
+        pid = browsers.get(browser) if isinstance(browsers, dict) and browser else None
+        return pid if isinstance(pid, str) else None
+
+    def remember_browser(self, browser: str, pid: str) -> None:
+        """Remember ``pid`` as browser ``browser``'s last project (the newest 500 kept)."""
+        with _save_lock:
+            settings = self.settings()
+            browsers = settings.get("browsers")
+            browsers = dict(browsers) if isinstance(browsers, dict) else {}
+            browsers.pop(browser, None)
+            browsers[browser] = pid
+            settings["browsers"] = dict(list(browsers.items())[-MAX_BROWSERS:])
+            self._write_json(self.home / "settings.json", settings)
 
     def update_settings(self, **values: Any) -> None:
         settings = self.settings()

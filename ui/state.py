@@ -21,6 +21,8 @@ revision. Only :func:`current` touches Streamlit; the rest runs (and is tested) 
 from __future__ import annotations
 
 import logging
+import re
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -71,6 +73,8 @@ class DesignerState:
     uploads: int = 0  # bumps after each upload, so the uploader starts empty again
     revision: int = 0  # bumps on every change of the graph: keys the derived caches
     saved_edits: int = 0  # the project's save count this session last read or wrote
+    browser: str | None = None  # this browser's id (its last project is remembered)
+    remembered: str | None = None  # the project last remembered for it
     # (revision, source, structural) of the latest changes: a canvas change made on an older
     # revision is rebased over the changes since when none of them changed the structure
     revisions: list[tuple[int, str, bool]] = field(default_factory=list)
@@ -89,7 +93,6 @@ class DesignerState:
         state.path = tuple(p for p in view.get("path", []) if isinstance(p, str))
         state._fix_view()
         state.selected = [s for s in view.get("selected", []) if s in state._level_ids()]
-        store.update_settings(last_project=pid)
         return state
 
     @classmethod
@@ -97,10 +100,12 @@ class DesignerState:
         return cls.open(store, store.create(graph))
 
     @classmethod
-    def boot(cls, store: ProjectStore, wanted: str | None = None) -> DesignerState:
-        """The project in the URL, else the last one opened, else a new ``seed-cnn``."""
+    def boot(cls, store: ProjectStore, wanted: str | None = None,
+             last: str | None = None) -> DesignerState:
+        """The project in the URL, else ``last`` (the last one this browser opened), else a
+        new ``seed-cnn``."""
         notes = []
-        for pid, why in ((wanted, "the link"), (store.settings().get("last_project"), "")):
+        for pid, why in ((wanted, "the link"), (last, "")):
             if not pid:
                 continue
             try:
@@ -243,6 +248,7 @@ class DesignerState:
         """Carry the session's theme, page states and canvas position over to another
         project's state (the canvas still holds its last event: it must not replay there)."""
         state.theme, state.pages, state.uploads = self.theme, self.pages, self.uploads
+        state.browser, state.remembered = self.browser, self.remembered
         state.last_seq = max(state.last_seq, self.last_seq)
         state.notices = self.notices + state.notices
         return state
@@ -475,7 +481,11 @@ def current() -> DesignerState:
     state: DesignerState | None = st.session_state.get(SESSION_KEY)
     wanted = st.query_params.get("project")
     if state is None:
-        state = DesignerState.boot(ProjectStore(), wanted)
+        store = ProjectStore()
+        browser = browser_id()
+        state = DesignerState.boot(store, wanted, None if wanted else
+                                   store.browser_project(browser))
+        state.browser = browser
     elif wanted and wanted != state.project_id:
         try:  # the user pasted another project's link into this tab
             state = state.switch(DesignerState.open(state.store, wanted))
@@ -484,7 +494,46 @@ def current() -> DesignerState:
     st.session_state[SESSION_KEY] = state
     if st.query_params.get("project") != state.project_id:
         st.query_params["project"] = state.project_id
+    if state.browser and state.remembered != state.project_id:
+        try:
+            state.store.remember_browser(state.browser, state.project_id)
+            state.remembered = state.project_id
+        except OSError as exc:  # a nicety: never fail a page on it
+            log.warning("could not remember the project of this browser: %s", exc)
     return state
+
+
+BROWSER_COOKIE = "layerloom_browser"
+_BROWSER_ID = re.compile(r"^[0-9a-f]{16,64}$")
+_NEW_BROWSER = "_layerloom_new_browser"
+
+
+def browser_id() -> str:
+    """This browser's id: its ``layerloom_browser`` cookie, or a new one (which
+    :func:`browser_cookie` then sets), so that the bare URL opens the last project of this
+    browser, not one shared by everyone."""
+    import streamlit as st
+
+    try:
+        cookie = st.context.cookies.get(BROWSER_COOKIE)
+    except Exception:  # no browser (AppTest, bare mode)
+        cookie = None
+    if isinstance(cookie, str) and _BROWSER_ID.match(cookie):
+        return cookie
+    if _NEW_BROWSER not in st.session_state:
+        st.session_state[_NEW_BROWSER] = secrets.token_hex(16)
+    return st.session_state[_NEW_BROWSER]
+
+
+def browser_cookie() -> None:
+    """Set this browser's id cookie when it came without one (a year; this site only)."""
+    import streamlit as st
+
+    new = st.session_state.get(_NEW_BROWSER)
+    if not new or not _BROWSER_ID.match(new):
+        return
+    st.html(f'<script>document.cookie = "{BROWSER_COOKIE}={new}; path=/; '
+            f'max-age=31536000; SameSite=Strict";</script>', unsafe_allow_javascript=True)
 
 
 def use(state: DesignerState, other: DesignerState) -> DesignerState:
