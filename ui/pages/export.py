@@ -22,6 +22,7 @@ from layerloom.runtime.export import export_run
 
 from .. import live
 from ..errors import friendly, shown_errors
+from ..export_project import project_row
 from ..forms import seed
 from ..pagestate import PagesState, pages_of, project_of
 from .common import run_label, show_notice
@@ -68,6 +69,7 @@ def render(state) -> None:
                     attempt(pages, source, fmt)
         for fmt in FORMAT_NAMES:
             format_row(pages, source, fmt)
+        project_row(pages, source)  # a training project (zip), not among "all": it is bigger
 
 
 @dataclass(frozen=True)
