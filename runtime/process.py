@@ -279,11 +279,32 @@ def stop_sweep(sweep_id: int, store: RunStore | None = None) -> dict:
 
 def wait_sweep(sweep_id: int, timeout: float | None = None, store: RunStore | None = None,
                interval: float = 0.2) -> dict:
-    """Block until the sweep is no longer queued or running; its row. TimeoutError after
-    ``timeout`` seconds."""
+    """Block until the sweep is no longer queued or running; its row with its ``best`` trial
+    (see :func:`sweep_best`). TimeoutError after ``timeout`` seconds."""
     store = store or RunStore()
-    return _until_done(lambda: sweep_status(sweep_id, store), lambda info: info["status"],
+    info = _until_done(lambda: sweep_status(sweep_id, store), lambda info: info["status"],
                        SWEEP_ACTIVE, f"sweep {sweep_id}", timeout, interval)
+    return {**info, "best": sweep_best(sweep_id, store)}
+
+
+def sweep_best(sweep_id: int, store: RunStore | None = None) -> dict | None:
+    """The sweep's best completed trial, by its objective (the monitored metric at its best
+    epoch) in its direction: ``{"run_id", "objective", "value", "epoch", "params": {swept
+    name: value}}``; None while no trial has completed with a finite value."""
+    store = store or RunStore()
+    spec = store.sweep(sweep_id)["spec"]
+    names = [p["name"] for p in spec.get("params", [])]
+    sign = -1.0 if spec.get("direction") == "maximize" else 1.0
+    scored = [r for r in store.list_runs(sweep_id=sweep_id)
+              if r.status == "completed" and r.best_metric is not None
+              and r.best_metric == r.best_metric and abs(r.best_metric) != float("inf")]
+    if not scored:
+        return None
+    run = min(scored, key=lambda r: (sign * r.best_metric, r.id))
+    params = {n: run.config[n] if n in run.config else (run.variables or {}).get(n)
+              for n in names}
+    return {"run_id": run.id, "objective": spec.get("objective", run.best_metric_name),
+            "value": float(run.best_metric), "epoch": run.best_epoch, "params": params}
 
 
 def reap_sweeps() -> None:
