@@ -15,6 +15,10 @@ Metric rows: ``split`` says which curve a value belongs to:
 >>> store.add_metrics([(run_id, 10, 0, "step", "loss", 0.5, 0.0)])
 >>> store.get(run_id).status, [m.value for m in store.metrics(run_id, name="loss")]
 ('queued', [0.5])
+
+A database that cannot be used (damaged, not a database, read-only when a run is to be
+recorded) raises :class:`StoreError`, naming the file and saying what to do. A database the
+process may not write is opened read-only: its runs can still be listed and shown.
 """
 
 from __future__ import annotations
@@ -28,8 +32,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
-from .errors import RunNotFound
+from .errors import RunNotFound, TrainError
 from .events import Event
 
 STATUSES = ("queued", "running", "paused", "stopped", "completed", "failed")
@@ -163,26 +168,124 @@ class Metric:
 JSON_COLUMNS = ("graph", "dataset", "config", "variables", "final_metrics", "progress")
 
 
-class RunStore:
-    """The database, opened by one process (thread-safe within it)."""
+class StoreError(TrainError):
+    """The runs database cannot be used: damaged, not a database, or read-only where a run is
+    to be recorded. The message names the file and says what to do. ``path`` is the file."""
 
-    def __init__(self, path: str | Path | None = None):
+    def __init__(self, message: str, path: Path | None = None):
+        self.path = path
+        super().__init__(message)
+
+
+def _store_error(path: Path, exc: sqlite3.Error, read_only: bool = False) -> StoreError:
+    """``exc`` in words: which file, what is wrong with it, what to do."""
+    text = str(exc)
+    lowered = text.lower()
+    if "readonly" in lowered or "read-only" in lowered or read_only and (
+            "unable to open" in lowered or "locking" in lowered):
+        message = (f"the runs database {path} is read-only ({text}): runs can be listed and "
+                   f"shown but not recorded; make the file and its folder writable, or set "
+                   f"LAYERLOOM_HOME (or --home) to another folder")
+    elif "not a database" in lowered or "malformed" in lowered or "corrupt" in lowered:
+        message = (f"the runs database {path} is damaged or is not a LayerLoom database "
+                   f"({text}); move it aside (for example rename it to {path.name}.broken) "
+                   f"and LayerLoom starts a new one there, or set LAYERLOOM_HOME (or --home) to "
+                   f"another folder")
+    elif "locked" in lowered or "busy" in lowered:
+        message = (f"the runs database {path} is locked by another process ({text}); try again "
+                   f"when it has finished")
+    else:
+        message = (f"the runs database {path} cannot be used ({text}); if it keeps failing, "
+                   f"move it aside (for example rename it to {path.name}.broken)")
+    return StoreError(message, path)
+
+
+class _Guarded:
+    """A sqlite3 connection or cursor whose errors become :class:`StoreError` (IntegrityError,
+    a program's own mistake, passes unchanged); cursors it returns are guarded too."""
+
+    def __init__(self, target, path: Path, read_only: bool):
+        self._target, self._path, self._read_only = target, path, read_only
+
+    def __getattr__(self, name):
+        attr = getattr(self._target, name)
+        if not callable(attr):
+            return attr
+
+        def call(*args, **kwargs):
+            try:
+                out = attr(*args, **kwargs)
+            except sqlite3.IntegrityError:
+                raise
+            except sqlite3.Error as exc:
+                raise _store_error(self._path, exc, self._read_only) from None
+            if isinstance(out, sqlite3.Cursor):
+                return _Guarded(out, self._path, self._read_only)
+            return out
+        return call
+
+    def __iter__(self):
+        return iter(self.fetchall())
+
+
+class RunStore:
+    """The database, opened by one process (thread-safe within it).
+
+    ``read_only``: None (default) opens it for writing, or read-only when the process may not
+    write it; True always read-only (listing, showing). :class:`StoreError` when it is not a
+    usable database."""
+
+    def __init__(self, path: str | Path | None = None, *, read_only: bool | None = None):
         self.path = Path(path) if path else default_db()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
-        self._conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False,
-                                     isolation_level=None)  # autocommit; see _tx
-        self._conn.row_factory = sqlite3.Row
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")  # WAL keeps it consistent on a crash
-        self._conn.execute("PRAGMA foreign_keys=ON")
-        self._conn.execute("PRAGMA busy_timeout=30000")
-        if self._version() < SCHEMA_VERSION:
-            with self._lock:  # idempotent (IF NOT EXISTS), so two processes may race here
-                self._conn.executescript(SCHEMA)
-                self._add_columns()
-                self._conn.executescript(ADDED_INDEXES)
-                self._conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        if read_only is None:
+            read_only = self.path.exists() and not _writable(self.path)
+        if not read_only:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot make the folder {self.path.parent} for the runs "
+                                 f"database ({exc.strerror}); set LAYERLOOM_HOME (or --home) "
+                                 f"to a folder you can write", self.path) from None
+        try:
+            self._open(read_only)
+        except StoreError as exc:
+            if read_only or "read-only" not in str(exc):
+                raise
+            self._open(True)  # not writable after all (an immutable file, a read-only disk)
+        self.read_only = self._read_only
+
+    def _open(self, read_only: bool) -> None:
+        self._read_only = read_only
+        try:
+            if read_only:
+                conn = _connect_read_only(self.path)
+            else:
+                conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False,
+                                       isolation_level=None)  # autocommit; see _tx
+        except sqlite3.Error as exc:
+            raise _store_error(self.path, exc, read_only) from None
+        conn.row_factory = sqlite3.Row
+        self._conn = _Guarded(conn, self.path, read_only)
+        try:
+            if read_only:
+                self._version()  # reads the header: a file that is no database fails here
+                return
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")  # WAL keeps it consistent on a crash
+            self._conn.execute("PRAGMA foreign_keys=ON")
+            self._conn.execute("PRAGMA busy_timeout=30000")
+            if self._version() < SCHEMA_VERSION:
+                with self._lock:  # idempotent (IF NOT EXISTS), so two processes may race here
+                    self._conn.executescript(SCHEMA)
+                    self._add_columns()
+                    self._conn.executescript(ADDED_INDEXES)
+                    self._conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            else:
+                self._conn.execute("SELECT count(*) FROM runs").fetchone()  # a damaged table
+        except StoreError:
+            conn.close()
+            raise
 
     @property
     def root(self) -> Path:
@@ -219,7 +322,11 @@ class RunStore:
         class _Tx:
             def __enter__(self):
                 store._lock.acquire()
-                store._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    store._conn.execute("BEGIN IMMEDIATE")
+                except BaseException:
+                    store._lock.release()
+                    raise
                 return store._conn
 
             def __exit__(self, kind, exc, tb):
@@ -411,6 +518,8 @@ class RunStore:
         heartbeat — written every few seconds while it trains — is older than ``stale_after``
         seconds (a process that hangs). See :func:`run_dead`."""
         marked = []
+        if self.read_only:
+            return marked  # nothing can be marked; the runs are listed as they were left
         now = time.time()
         for run in self.list_runs():
             if run.status not in ACTIVE or run.pid is None:
@@ -421,6 +530,28 @@ class RunStore:
             self.set_status(run.id, "failed", died_reason(run.pid, None, resumable), pid=None)
             marked.append(run.id)
         return marked
+
+
+def _writable(path: Path) -> bool:
+    """Whether this process may write the database (and make its journal files beside it)."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """``path`` opened read-only; ``immutable`` (no locks, no journal files) when a read-only
+    connection cannot even read it (a WAL database whose folder may not be written)."""
+    if not path.is_file():
+        raise sqlite3.OperationalError("unable to open database file: no such file")
+    uri = f"file:{quote(str(path.resolve()))}"
+    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=30, check_same_thread=False,
+                           isolation_level=None)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError:
+        conn.close()
+    return sqlite3.connect(f"{uri}?immutable=1", uri=True, check_same_thread=False,
+                           isolation_level=None)
 
 
 def run_dead(run: Run, now: float | None = None, stale_after: float = 3600.0) -> bool:
