@@ -264,16 +264,47 @@ def test_refuses_a_folder_with_files_and_says_which(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["busy"]  # no temporary folder left
 
 
-def test_cli_exports_a_template_as_a_project(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "layerloom", "export", "mlp-tabular",
-                           "--format", "project", "-o", str(tmp_path / "iris-project")],
-                          capture_output=True, text=True, timeout=TIMEOUT)
-    assert done.returncode == 0, done.stderr
-    assert "wrote" in done.stdout and "data as arrays" in done.stdout
-    config = json.loads((tmp_path / "iris-project" / "config.json").read_text())
+def test_cli_exports_a_template_as_a_project(tmp_path, capsys, monkeypatch):
+    from layerloom.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["export", "mlp-tabular", "--format", "project"]) == 0
+    out = capsys.readouterr().out
+    assert "wrote mlp-tabular-project" in out and "data as arrays" in out
+    project = tmp_path / "mlp-tabular-project"
+    config = json.loads((project / "config.json").read_text())
     assert config["data"]["classes"] == ["setosa", "versicolor", "virginica"]
-    readme = (tmp_path / "iris-project" / "README.md").read_text()
+    readme = (project / "README.md").read_text()
     assert "torchrun --standalone --nproc-per-node 4 train.py" in readme
     assert "--rdzv-endpoint" in readme and "--node-rank" in readme
-    requirements = (tmp_path / "iris-project" / "requirements.txt").read_text()
+    requirements = (project / "requirements.txt").read_text()
     assert "torch>=" in requirements and "numpy>=" in requirements and "pillow>=" in requirements
+    assert main(["export", "mlp-tabular", "--format", "project"]) == 1
+    assert "already exists and is not an empty folder" in capsys.readouterr().err
+
+
+def test_cli_exports_a_run_with_its_weights_and_checkpoint(tmp_path, capsys):
+    from layerloom.cli import main
+    from layerloom.runtime import RunStore
+
+    store = RunStore(tmp_path / "home" / "runs.db")
+    graph = load_template("mlp-tabular")
+    graph.variables.update(hidden=8)
+    result = train(graph, "iris", {**CONFIG, "epochs": 2}, store=store)
+    assert main(["export", str(result.run_id), "--format", "project", "--home",
+                 str(tmp_path / "home"), "-o", str(tmp_path / "run-project")]) == 0
+    project = tmp_path / "run-project"
+    config = json.loads((project / "config.json").read_text())
+    assert config["weights"] == "weights.pt" and config["checkpoint"] == "checkpoint.pt"
+    assert config["exported_from"]["run_id"] == result.run_id
+    assert config["exported_from"]["test_metrics"]["test_accuracy"] == \
+        result.metrics["test_accuracy"]
+    weights = torch.load(project / "weights.pt", weights_only=True)
+    for key, value in result.model.state_dict().items():
+        assert torch.equal(weights[key], value), key
+    state = torch.load(project / "checkpoint.pt", weights_only=True)
+    assert state["loop"]["epoch"] == 2 and len(state["loop"]["history"]) == 2
+    assert "python train.py --resume checkpoint.pt --epochs 7" in (project / "README.md").read_text()
+    assert main(["export", "999", "--format", "project", "--home", str(tmp_path / "home"),
+                 "-o", str(tmp_path / "none")]) == 1
+    assert "999" in capsys.readouterr().err and not (tmp_path / "none").exists()

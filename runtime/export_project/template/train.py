@@ -444,7 +444,8 @@ def main(argv=None) -> int:
             "seen": 0, "history": [], "best": None, "best_epoch": None, "bad_epochs": 0,
             "elapsed": 0.0}
     if args.resume:
-        state = torch.load(args.resume, map_location=device, weights_only=True)
+        # on the CPU: generator states must be CPU tensors; the rest is copied to the device
+        state = torch.load(args.resume, map_location="cpu", weights_only=True)
         net.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         schedule.load_state_dict(state["schedule"])
