@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timezone
 
 from .reference import Reference
@@ -11,11 +12,11 @@ from .run import RunInfo
 
 def model_card(ref: Reference, manifest: dict, run: RunInfo | None) -> str:
     graph, summary = ref.graph, ref.summary
-    lines = [f"# {graph.name}", ""]
+    lines = [f"# {_text(graph.name)}", ""]
     if graph.description:
-        lines += [graph.description.strip(), ""]
+        lines += [_paragraphs(graph.description.strip()), ""]
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    origin = (f"run {run.run_id}" + (f" ({run.name})" if run.name else "")
+    origin = (f"run {run.run_id}" + (f" ({_text(run.name)})" if run.name else "")
               if run is not None and run.run_id is not None else
               "trained weights" if run is not None else
               f"fresh, untrained weights (seed {manifest.get('seed', 0)})")
@@ -32,7 +33,7 @@ def model_card(ref: Reference, manifest: dict, run: RunInfo | None) -> str:
 def _what(ref: Reference, manifest: dict) -> list[str]:
     s = ref.summary
     rows = ["## What the model is", "",
-            f"- Task: {manifest.get('task') or 'not stated'}",
+            f"- Task: {_text(manifest.get('task') or 'not stated')}",
             f"- Parameters: {s.params:,}",
             f"- Multiply-accumulates per sample: {s.macs:,}"]
     for spec in ref.inputs:
@@ -42,7 +43,7 @@ def _what(ref: Reference, manifest: dict) -> list[str]:
         rows.append(f"- Output `{name}`: shape `[batch, {', '.join(map(str, shape))}]`")
     if manifest.get("classes"):
         classes = manifest["classes"]
-        shown = ", ".join(str(c) for c in classes[:20]) + (" …" if len(classes) > 20 else "")
+        shown = ", ".join(_text(c) for c in classes[:20]) + (" …" if len(classes) > 20 else "")
         rows.append(f"- Classes ({len(classes)}): {shown}")
     return rows + [""]
 
@@ -62,11 +63,11 @@ def _data(run: RunInfo | None) -> list[str]:
     if run is None or not run.dataset:
         return rows + ["Not trained in LayerLoom: the weights are freshly initialised.", ""]
     d = run.dataset
-    rows.append(f"- Dataset: {d.get('name', 'unknown')}"
-                + (f" (`{d['source']}`)" if d.get("source") and d.get("source") != d.get("name")
-                   else ""))
+    rows.append(f"- Dataset: {_text(d.get('name', 'unknown'))}"
+                + (f" ({_text(d['source'])})" if d.get("source") and d.get("source") !=
+                   d.get("name") else ""))
     if d.get("task"):
-        rows.append(f"- Task: {d['task']}")
+        rows.append(f"- Task: {_text(d['task'])}")
     splits = d.get("splits") or {}
     if splits:
         rows.append("- Samples: " + ", ".join(f"{name} {info.get('size', '?'):,}"
@@ -134,6 +135,32 @@ def _files(manifest: dict, run: RunInfo | None) -> list[str]:
 
 def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+# User text (names, descriptions, tasks, classes) is text in the card: Markdown's punctuation is
+# backslash-escaped and HTML's special characters become entities, so that neither a link, an
+# image nor a tag (``<img src=x onerror=...>``) can come from a graph or a run.
+_ESCAPES = {**{c: "\\" + c for c in "\\`*_{}[]()#!|~"}, "&": "&amp;", "<": "&lt;", ">": "&gt;",
+            "\r": " ", "\n": " "}
+_TEXT = str.maketrans(_ESCAPES)
+
+
+def _text(text) -> str:
+    """One line of user text, escaped for Markdown and HTML."""
+    return str(text).translate(_TEXT)
+
+
+def _paragraphs(text: str) -> str:
+    """Lines of user text, each escaped; one that would start a list, a quote or a heading
+    underline (``-``, ``+``, ``=``, ``1.``) has that start escaped too."""
+    out = []
+    for line in text.splitlines():
+        line = _text(line)
+        start = re.match(r"\s*(\d+(?=[.)])|(?=[-+=]))", line)
+        if start:
+            line = line[:start.end()] + "\\" + line[start.end():]
+        out.append(line)
+    return "\n".join(out)
 
 
 def curves_html(run: RunInfo) -> str | None:
