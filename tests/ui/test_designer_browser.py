@@ -41,7 +41,9 @@ def page(browser, browser_page):
 def _open(page, url):
     page.goto(url)
     frame = page.frame_locator(IFRAME)
-    frame.locator('[data-testid="node-conv1"], [data-testid="node-block1"]').first.wait_for()
+    # the app's first page imports torch: on a loaded machine that alone can take 30 s
+    frame.locator('[data-testid="node-conv1"], [data-testid="node-block1"]').first.wait_for(
+        timeout=90_000)
     return frame
 
 
