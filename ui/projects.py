@@ -173,6 +173,12 @@ class ProjectStore:
             if based_on is not None and edits != based_on and theirs is not None:
                 kept = self.snapshot(pid, "changed in another tab, kept at "
                                      + time.strftime("%H:%M:%S"), theirs)
+            elif previous is not None and theirs is not None and \
+                    theirs.to_dict() != previous.to_dict():
+                # no save since the caller's, yet the file is not what it saved: changed
+                # outside LayerLoom (or corrupted): kept, never silently overwritten
+                kept = self.snapshot(pid, "changed outside the app, kept at "
+                                     + time.strftime("%H:%M:%S"), theirs)
             text = dumps_graph(graph)
             _write_atomic(folder / "graph.json", text)
             written = load_graph(folder / "graph.json").to_dict()

@@ -305,3 +305,18 @@ def test_diff_and_scopes():
     assert savelog.outside(["variables.width"], ("variable", "width")) == []
     assert savelog.structure(old) == savelog.structure(
         {**old, "variables": {}, "nodes": [{**n, "params": {}} for n in old["nodes"]]})
+
+
+def test_a_design_file_changed_outside_the_app_is_kept_before_the_next_save(tmp_path):
+    store = ProjectStore(tmp_path)
+    state = DesignerState.new(store, load_template("seed-cnn"))
+    path = tmp_path / "projects" / state.project_id / "graph.json"
+    data = json.loads(path.read_text())
+    node(data, "fc")["params"]["out_features"] = 3  # a hand edit (or a corruption)
+    path.write_text(json.dumps(data))
+    state.apply(edit.set_param, (), "conv2", "out_channels", 25)
+    [snap] = store.snapshots(state.project_id)
+    assert snap.name.startswith("changed outside the app")
+    assert store.load_snapshot(state.project_id, snap.id).node("fc").params["out_features"] == 3
+    assert store.save_log(state.project_id)[-1]["kept"] == snap.id
+    assert [n.kind for n in state.take_notices()] == ["warning"]
