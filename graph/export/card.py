@@ -22,6 +22,7 @@ def model_card(ref: Reference, manifest: dict, run: RunInfo | None) -> str:
               f"fresh, untrained weights (seed {manifest.get('seed', 0)})")
     lines += [f"Exported by LayerLoom on {when} from {origin}.", ""]
     lines += _what(ref, manifest)
+    lines += _expected_input(manifest)
     lines += _layers(summary)
     lines += _data(run)
     lines += _metrics(run)
@@ -46,6 +47,16 @@ def _what(ref: Reference, manifest: dict) -> list[str]:
         shown = ", ".join(_text(c) for c in classes[:20]) + (" …" if len(classes) > 20 else "")
         rows.append(f"- Classes ({len(classes)}): {shown}")
     return rows + [""]
+
+
+def _expected_input(manifest: dict) -> list[str]:
+    """What to feed the model: shape, how a file is read, range, polarity, normalisation (the
+    same sentences as ``predict.py --help``)."""
+    from .predict_script import expected_input
+
+    return ["## Expected input", ""] + [f"- {line}" for line in expected_input(manifest)] + [
+        "", "`predict.py` warns when an input is far from the training data (for an image, "
+        "its average far from the training images', as an inverted one is).", ""]
 
 
 def _layers(summary) -> list[str]:

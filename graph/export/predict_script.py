@@ -5,6 +5,9 @@ onnxruntime for --backend onnx), never LayerLoom. The input is read as the model
 an image (PNG/JPEG; Pillow) resized and normalised, a CSV row (with a header naming the columns),
 a text file tokenised with the training vocabulary, or a .npy/.csv array of the input's shape.
 It prints one JSON object: the prediction, and for a classifier the class probabilities.
+``--help`` says what input the model expects; an input far from the training data (an inverted
+image, a value many standard deviations off) gets a warning on stderr and in the JSON's
+``warnings``.
 """
 
 from __future__ import annotations
@@ -22,11 +25,18 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 WORD = r"[^\W_]+(?:'[^\W_]+)*"  # the tokeniser the model was trained with (unless the manifest says)
 MISSING = ("", "na", "n/a", "nan", "null", "none", "?")  # cells that count as missing, lowercased
+# How far from the training data an input may be before predict.py warns: an image's mean per
+# channel, in the training split's per-pixel standard deviations (MNIST's own digits stay within
+# 0.5; an inverted digit is 2.4 away), and one feature of a table row.
+CHANNEL_LIMIT = 1.5
+FEATURE_LIMIT = 6.0
 
 
 def main(argv: list[str] | None = None) -> int:
     manifest = json.loads((HERE / "manifest.json").read_text(encoding="utf-8"))
-    parser = argparse.ArgumentParser(description=f"Predict with {manifest['name']}.")
+    parser = argparse.ArgumentParser(
+        description=f"Predict with {manifest['name']}.",
+        epilog="Expected input: " + " ".join(expected_input(manifest)))
     parser.add_argument("files", nargs="+", help="one input file per model input")
     parser.add_argument("--backend", choices=("torchscript", "python", "onnx"),
                         help="which saved model to run (default: the first present)")
@@ -36,19 +46,120 @@ def main(argv: list[str] | None = None) -> int:
     inputs = manifest["inputs"]
     if len(args.files) != len(inputs):
         parser.error(f"the model takes {len(inputs)} input(s), got {len(args.files)} file(s)")
-    arrays = [read_input(Path(f), spec, manifest.get("preprocessing") or {})
+    warnings: list[str] = []
+    arrays = [read_input(Path(f), spec, manifest.get("preprocessing") or {}, warnings)
               for f, spec in zip(args.files, inputs)]
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     outputs = run_model(manifest, arrays, args.backend)
     if args.save:
         np.save(args.save, outputs[0])
-    print(json.dumps(describe(manifest, outputs, args.top)))
+    result = describe(manifest, outputs, args.top)
+    if warnings:
+        result["warnings"] = warnings
+    print(json.dumps(result))
     return 0
+
+
+# -- what the model expects --------------------------------------------------------------------
+
+def expected_input(manifest: dict) -> list[str]:
+    """Sentences saying what the first input must be: its shape, how a file is read, its range
+    and polarity, and the normalisation fitted on the training data (the model card says the
+    same)."""
+    spec = manifest["inputs"][0]
+    prep = manifest.get("preprocessing") or {}
+    kind, shape = prep.get("kind", "array"), list(spec["shape"])
+    norm = prep.get("normalization") or {}
+    dims = ", ".join(map(str, shape))
+    out = [f"A tensor of shape [batch, {dims}], {spec['dtype']}."]
+    if kind == "image":
+        c, h, w = shape
+        out.append(f"An image file is read as {'grayscale' if c == 1 else 'RGB'}, resized to "
+                   f"{w}×{h} pixels, and its pixel values scaled to 0–1 (divided by 255).")
+    elif kind == "tabular" and prep.get("columns"):
+        cols = [c["name"] + (f" (one of {', '.join(map(str, c['categories'][:8]))}"
+                             f"{', …' if len(c['categories']) > 8 else ''})"
+                             if c.get("kind") == "categorical" else "")
+                for c in prep["columns"]]
+        out.append(f"A CSV file with a header row and the columns {', '.join(cols)}; "
+                   f"categories are one-hot encoded and missing cells count as the training "
+                   f"mean.")
+    elif kind == "text":
+        vocab = prep.get("vocab") or []
+        out.append(f"A text file, {'lower-cased, ' if prep.get('lowercase', True) else ''}split "
+                   f"into words, each mapped to its id in the {len(vocab):,}-word training "
+                   f"vocabulary (unknown words to <unk>), cut or padded to {shape[0]} tokens."
+                   if vocab else "A file of token ids.")
+    if "mean" in norm and kind != "text":
+        per = "channel" if norm.get("kind") == "channel" else "feature"
+        out.append(f"Standardised per {per} as (x − mean) / std with the training split's "
+                   f"mean {_short(norm['mean'])} and std {_short(norm['std'])}.")
+        if kind == "image" and per == "channel":
+            out.append(_polarity(norm["mean"]))
+    elif kind != "text":
+        out.append("Not normalised: values are fed as they are.")
+    return [s for s in out if s]
+
+
+def _short(values: list, n: int = 6) -> str:
+    shown = ", ".join(f"{v:.4g}" for v in values[:n])
+    return f"[{shown}{', …' if len(values) > n else ''}]"
+
+
+def _polarity(means: list) -> str:
+    average = float(np.mean(means))
+    if average < 0.35:
+        return (f"The training images are mostly dark (average pixel {average:.2f} on a 0–1 "
+                f"scale): light strokes or objects on a dark background. Invert dark-on-light "
+                f"images first.")
+    if average > 0.65:
+        return (f"The training images are mostly light (average pixel {average:.2f} on a 0–1 "
+                f"scale): dark strokes or objects on a light background. Invert light-on-dark "
+                f"images first.")
+    return f"The training images average {average:.2f} per pixel on a 0–1 scale."
+
+
+def unusual(x: np.ndarray, prep: dict, name: str) -> list[str]:
+    """Warnings for an input (read, before normalisation) far from the training data: an
+    image channel whose mean is more than CHANNEL_LIMIT training standard deviations from the
+    training mean (an inverted image), a feature more than FEATURE_LIMIT away."""
+    norm = prep.get("normalization") or {}
+    if "mean" not in norm or prep.get("kind") == "text" or x.dtype.kind != "f":
+        return []
+    mean = np.asarray(norm["mean"], dtype=np.float64)
+    std = np.asarray(norm["std"], dtype=np.float64)
+    if norm.get("kind") == "channel":
+        got = np.nanmean(x.reshape(len(mean), -1), axis=1)
+        z = (got - mean) / std
+        worst = int(np.argmax(np.abs(z)))
+        if abs(z[worst]) <= CHANNEL_LIMIT:
+            return []
+        where = f" (channel {worst})" if len(mean) > 1 else ""
+        lighter = z[worst] > 0
+        hint = ""
+        if prep.get("kind") == "image" and (mean[worst] < 0.35) == lighter:
+            hint = (" It is much " + ("lighter" if lighter else "darker") + " than the training "
+                    "images: is it inverted (" + ("dark on light" if lighter else "light on dark")
+                    + ")?")
+        return [f"{name}: its mean value{where} {got[worst]:.3g} is {abs(z[worst]):.1f} "
+                f"standard deviations from the training data's {mean[worst]:.3g} (std "
+                f"{std[worst]:.3g}): the input is unlike anything the model was trained on, and "
+                f"its prediction is unreliable.{hint}"]
+    z = (x.reshape(-1) - mean) / std
+    far = [i for i in np.argsort(-np.abs(np.nan_to_num(z))) if abs(z[i]) > FEATURE_LIMIT][:3]
+    if not far:
+        return []
+    shown = ", ".join(f"feature {i} = {x.reshape(-1)[i]:.4g} ({z[i]:+.1f} std)" for i in far)
+    return [f"{name}: far outside the training data ({shown}; training means "
+            f"{_short([mean[i] for i in far])}): the prediction is unreliable."]
 
 
 # -- reading inputs ------------------------------------------------------------------------------
 
-def read_input(path: Path, spec: dict, prep: dict) -> np.ndarray:
-    """One sample as the model's input, with a batch of 1 in front."""
+def read_input(path: Path, spec: dict, prep: dict, warnings: list | None = None) -> np.ndarray:
+    """One sample as the model's input, with a batch of 1 in front; warnings about an input
+    far from the training data are added to ``warnings``."""
     shape, kind = tuple(spec["shape"]), prep.get("kind", "array")
     suffix = path.suffix.lower()
     if suffix == ".npy":
@@ -63,6 +174,8 @@ def read_input(path: Path, spec: dict, prep: dict) -> np.ndarray:
     else:
         numbers = [float(v) for v in re.split(r"[\s,;]+", path.read_text().strip()) if v]
         x = np.asarray(numbers, dtype=np.float64).reshape(shape)
+    if warnings is not None:
+        warnings += unusual(x, prep, path.name)
     x = normalize(x, prep.get("normalization"), kind)
     return x.astype(dtype(spec)).reshape((1,) + shape)
 
