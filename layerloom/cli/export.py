@@ -71,9 +71,9 @@ def slug(name: str | None) -> str:
 
 def cmd_export(args) -> int:
     if args.format == "project":  # a folder that trains without LayerLoom (runtime/export_project)
-        from layerloom.runtime.export_project import cli_export
+        from .export_project import cmd_export_project
 
-        return cli_export(args, _db(args))
+        return cmd_export_project(args, _db(args))
     from layerloom.graph.export import ExportError, export_model
 
     run = None

@@ -37,7 +37,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from layerloom.graph import Graph, GraphError
+from layerloom.graph import Graph
 from layerloom.graph.codegen import generate_code
 from layerloom.graph.naming import node_names
 
@@ -412,42 +412,3 @@ def _differs(splits: dict, ds) -> str | None:
                 and torch.equal(torch.from_numpy(np.ascontiguousarray(y)), want_y)):
             return f"data.py's {name} split differs from LayerLoom's"
     return None
-
-
-# -- the command line -----------------------------------------------------------------------------
-
-def cli_export(args, db=None) -> int:
-    """``layerloom export GRAPH|RUN_ID --format project -o DIR``; an exit code. ``db``: the
-    runs database that holds RUN_ID (None: the usual one)."""
-    from layerloom.cli.common import parse_variables, read_graph
-    from layerloom.cli.export import slug
-
-    overwrite = bool(getattr(args, "force", False))
-    try:
-        if Path(args.source).exists() or not args.source.isdigit():
-            graph = read_graph(args.source, templates=True)
-            if graph is None:
-                return 2
-            data = getattr(args, "data", None) or graph.extra.get("dataset")
-            if not data:
-                print(f"error: {graph.name or args.source} names no dataset; give one with "
-                      f"--data (a built-in name or a file)", file=sys.stderr)
-                return 1
-            output = Path(args.output or f"{slug(graph.name)}-project")
-            result = export_project(graph, data, output, getattr(args, "config", None),
-                                    variables=parse_variables(args.set) or None,
-                                    overwrite=overwrite)
-        else:
-            output = Path(args.output or f"run{args.source}-project")
-            result = export_run_project(int(args.source), output, db, overwrite=overwrite)
-    except (TrainError, GraphError, ValueError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except Exception as exc:  # noqa: BLE001 - DataError, ConfigError, RunNotFound: in words
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    print(f"wrote {result.describe()}")
-    for note in result.notes:
-        print(f"  note: {note}")
-    print(f"  run it: cd {result.path} && python train.py   (see README.md)")
-    return 0

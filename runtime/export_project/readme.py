@@ -104,9 +104,10 @@ def readme_text(settings: dict, ds, notes: list[str]) -> str:
     if settings.get("weights"):
         lines.append("python train.py --weights weights.pt             # start from the "
                      "trained weights")
+    if data["kind"] != "arrays":
+        lines.append(f"python train.py --data other{data['file'][data['file'].rfind('.'):]}"
+                     "                           # a file of the same layout")
     lines += [
-        "python train.py --data other.csv                            # a file of the same "
-        "layout",
         "```",
         "",
         "A checkpoint holds the model, optimiser, schedule, position (epoch, batches done) and "

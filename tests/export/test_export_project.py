@@ -249,6 +249,19 @@ def test_text_csv_images_and_npz_are_read_by_data_py(tmp_path):
     graph.variables.update(hidden=8)
     result = export_project(graph, str(tmp_path / "points.npz"), tmp_path / "npz", CONFIG)
     assert result.data == "npz" and result.notes == []
+    # another file of the same layout (train.py --data) is split by a seeded shuffle
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("project_data", result.path / "data.py")
+    data = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(data)
+    config = json.loads((result.path / "config.json").read_text())
+    np.savez(tmp_path / "more.npz", x=rng.normal(size=(50, 4)), y=np.arange(50) % 3)
+    config["data"].update(file=str(tmp_path / "more.npz"), split_file=None)
+    splits = data.load_splits(config, result.path)
+    assert [len(splits[k][0]) for k in ("train", "val", "test")] == [35, 5, 10]
+    assert splits["train"][0].dtype == np.float32 and splits["train"][1].dtype == np.int64
+    assert "python train.py --data other.npz" in (result.path / "README.md").read_text()
     zipped = zipfile.ZipFile(io.BytesIO(project_zip(result.path)))
     assert {"npz/train.py", "npz/data.py", "npz/model.py", "npz/config.json",
             "npz/README.md", "npz/requirements.txt", "npz/data/points.npz",

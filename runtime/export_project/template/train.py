@@ -71,6 +71,9 @@ def load_config(args: argparse.Namespace) -> dict:
         if getattr(args, key) is not None:
             train[key] = getattr(args, key)
     if args.data:
+        if config["data"]["kind"] == "arrays":
+            raise SystemExit("--data: this project carries its data as split arrays (data/*.npz); "
+                             "replace those files to train on other data")
         config["data"] = {**config["data"], "file": str(Path(args.data).resolve()),
                           "split_file": None}
     return config
