@@ -1,0 +1,384 @@
+"""No edit is ever lost or altered under load (issue 18): N people edit at once, each in a
+browser of their own (a Chromium context, so a project of their own: the bare URL opens each
+browser's own last project), one edit every ``--interval`` seconds:
+
+- a **drop then a quick click**: ReLU dragged from the palette onto the canvas and, without
+  waiting, a click on conv2 (the canvas sends a ``change`` then a ``select``: both must arrive);
+- an **inspector edit**: conv2's ``out_channels`` typed (a new value each time) and Enter.
+
+After every edit the design is read back from disk (``graph.json``) until the edit shows or a
+timeout passes, and the whole design is compared with what the user has done so far:
+
+- *lost*: an edit neither saved nor visibly refused (the toast "made on an older version");
+- *altered*: anything on disk other than the user's edits (a param, repeat, label, type, node or
+  edge), positions aside;
+- *unaccounted saves*: save-log lines (``saves.jsonl``) that are not exactly one of the user's
+  edits (an inspector save changes ``conv2.params.out_channels`` only, a canvas save adds the
+  dropped node only), and saves beyond one per edit; the log must also match ``meta.json``.
+
+Figures: edits, saves, lost, altered, unaccounted, refused; and the median time from an edit to
+its save on disk (from the user's first move) at N users over the same with one user (measured first, in the same run).
+
+    python benchmarks/edit_stress_bench.py                   # 8 users, 150 s (+ 20 s baseline)
+    python benchmarks/edit_stress_bench.py --users 2 --seconds 30 --baseline 0
+
+The test suite runs a short version (tests/ui/test_edit_stress_browser.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+IFRAME = 'iframe[title*="layerloom_canvas"]'
+STALE = "That edit was made on an older version of the design and was not applied"
+SAVE_TIMEOUT_S = 25.0
+
+
+@dataclass
+class User:
+    name: str
+    pid: str = ""
+    edits: int = 0
+    applied: int = 0
+    refused: int = 0
+    lost: list[str] = field(default_factory=list)
+    altered: list[str] = field(default_factory=list)
+    unaccounted: list[str] = field(default_factory=list)
+    saves: int = 0
+    latencies: list[float] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    expected: dict = field(default_factory=dict)  # node id -> what it holds (no position)
+    edges: list = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+    values: list = field(default_factory=list)  # out_channels typed and saved
+
+
+def _essence(node: dict) -> dict:
+    return {k: v for k, v in node.items() if k != "position"}
+
+
+def read_design(home: Path, pid: str) -> dict | None:
+    try:
+        return json.loads((home / "projects" / pid / "graph.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None  # between the write and the rename: read again
+
+
+def read_log(home: Path, pid: str) -> list[dict]:
+    path = home / "projects" / pid / "saves.jsonl"
+    try:
+        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
+                if line.strip()]
+    except (OSError, ValueError):
+        return []
+
+
+def compare(user: User, design: dict) -> list[str]:
+    """What the design on disk holds beyond (or short of) the user's edits."""
+    problems = []
+    nodes = {n["id"]: _essence(n) for n in design.get("nodes", [])}
+    for nid, want in user.expected.items():
+        got = nodes.get(nid)
+        if got is None:
+            problems.append(f"{nid} missing")
+        elif got != want:
+            problems.append(f"{nid}: expected {want}, found {got}")
+    for nid in nodes.keys() - user.expected.keys():
+        problems.append(f"unexpected node {nid}: {nodes[nid]}")
+    if design.get("edges", []) != user.edges:
+        problems.append("edges changed")
+    return problems
+
+
+async def wait_on_disk(home: Path, user: User, done, start: float,
+                       timeout: float = SAVE_TIMEOUT_S):
+    """Poll the design until ``done(design)`` holds; (design, seconds since ``start``, when
+    the user began the edit) or (last, None)."""
+    design = None
+    while time.monotonic() - start < timeout:
+        got = read_design(home, user.pid)
+        if got is not None:
+            design = got
+            if done(design):
+                return design, time.monotonic() - start
+        await asyncio.sleep(0.1)
+    return design, None
+
+
+async def refused_visibly(page) -> bool:
+    try:
+        return await page.get_by_text(STALE).count() > 0
+    except Exception:
+        return False
+
+
+async def drop_then_click(page, frame, home: Path, user: User, rng: random.Random) -> None:
+    """Drag ReLU onto the canvas and at once click conv2; the new node must reach the disk."""
+    user.edits += 1
+    pane = frame.locator(".react-flow__pane")
+    box = await pane.bounding_box()
+    item = frame.locator('[data-testid="palette-item-ReLU"]')
+    if not await item.is_visible():
+        await frame.locator('[data-testid="palette-search"]').fill("ReLU")
+    target = {"x": box["width"] * rng.uniform(0.35, 0.8), "y": box["height"] * rng.uniform(0.7, 0.9)}
+    before = set(user.expected)
+    start = time.monotonic()
+    await item.drag_to(pane, target_position=target)
+    await frame.locator('[data-testid="node-conv2"]').click()  # no wait: the quick click
+    design, took = await wait_on_disk(
+        home, user, lambda d: any(n["id"] not in before and n["type"] == "ReLU"
+                                  for n in d.get("nodes", [])), start)
+    if took is None:
+        if await refused_visibly(page):
+            user.refused += 1
+        else:
+            user.lost.append(f"drop #{user.edits}: no new ReLU on disk")
+        return
+    new = [n for n in design["nodes"] if n["id"] not in before]
+    for node in new:
+        user.expected[node["id"]] = _essence(node)
+        user.dropped.append(node["id"])
+    user.applied += 1
+    user.latencies.append(took)
+    user.altered += [f"after drop #{user.edits}: {p}" for p in compare(user, design)]
+
+
+async def type_param(page, home: Path, user: User, value: int) -> None:
+    """Type conv2's out_channels in the inspector and press Enter; it must reach the disk."""
+    user.edits += 1
+    await page.get_by_label("Id", exact=True).and_(
+        page.locator('input[value="conv2"]')).wait_for(timeout=SAVE_TIMEOUT_S * 1000)
+    box = page.get_by_label("out_channels", exact=True)
+    start = time.monotonic()
+    await box.fill(str(value))
+    if await box.input_value() != str(value):  # the form was redrawn under the typing
+        await box.fill(str(value))
+    await box.press("Enter")
+    design, took = await wait_on_disk(
+        home, user, lambda d: next((n for n in d.get("nodes", []) if n["id"] == "conv2"),
+                                   {}).get("params", {}).get("out_channels") == value, start)
+    if took is None:
+        if await refused_visibly(page):
+            user.refused += 1
+        else:
+            user.lost.append(f"out_channels={value} (#{user.edits}) not on disk")
+        return
+    user.expected["conv2"].setdefault("params", {})["out_channels"] = value
+    user.values.append(value)
+    user.applied += 1
+    user.latencies.append(took)
+    user.altered += [f"after out_channels={value}: {p}" for p in compare(user, design)]
+
+
+def account(home: Path, user: User) -> None:
+    """Every save in the log is one of the user's edits, and the log matches meta.json."""
+    log = read_log(home, user.pid)
+    user.saves = len(log)
+    meta = json.loads((home / "projects" / user.pid / "meta.json").read_text(encoding="utf-8"))
+    if meta.get("edits") != len(log) or [x["version"] for x in log] != list(
+            range(1, len(log) + 1)):
+        user.unaccounted.append(f"log of {len(log)} lines, meta.json says {meta.get('edits')}")
+    drops = {f"nodes.{nid}+" for nid in user.dropped}
+    canvas = inspector = 0
+    for line in log[1:]:
+        source, changes = line["edit"].get("source"), line.get("changes", [])
+        if source == "canvas" and changes and all(
+                c in drops or re.fullmatch(r"nodes\.[\w-]+\.position", c) or c == "nodes(order)"
+                for c in changes):
+            canvas += any(c in drops for c in changes)
+        elif source == "inspector" and changes == ["nodes.conv2.params.out_channels"]:
+            inspector += 1
+        else:
+            user.unaccounted.append(f"save {line['version']}: {source} {changes}")
+    if inspector != len(user.values):
+        user.unaccounted.append(f"{inspector} inspector saves for {len(user.values)} edits")
+    if canvas != len(user.dropped):
+        user.unaccounted.append(f"{canvas} canvas saves adding nodes for "
+                                f"{len(user.dropped)} drops")
+    extra = len(log) - 1 - user.applied
+    if extra > 0:
+        user.unaccounted.append(f"{extra} saves more than edits")
+
+
+async def run_user(browser, url: str, home: Path, user: User, seconds: float,
+                   interval: float, seed: int) -> None:
+    rng = random.Random(seed)
+    context = await browser.new_context(viewport={"width": 1440, "height": 900})
+    page = await context.new_page()
+    page.set_default_timeout(SAVE_TIMEOUT_S * 1000)
+    page.on("pageerror", lambda e: user.page_errors.append(str(e)))
+    try:
+        await page.goto(url)  # the bare URL: this browser's own project
+        frame = page.frame_locator(IFRAME)
+        await frame.locator('[data-testid="node-conv2"]').wait_for(timeout=90_000)
+        for _ in range(300):
+            match = re.search(r"project=([a-z0-9-]+)", page.url)
+            if match:
+                break
+            await asyncio.sleep(0.1)
+        user.pid = match.group(1)
+        design = None
+        while design is None:
+            design = read_design(home, user.pid)
+            await asyncio.sleep(0.1)
+        user.expected = {n["id"]: _essence(n) for n in design["nodes"]}
+        user.edges = design.get("edges", [])
+        end = time.monotonic() + seconds
+        step, value = 0, 16 + seed % 7
+        while time.monotonic() < end:
+            started = time.monotonic()
+            if step % 2 == 0:
+                await drop_then_click(page, frame, home, user, rng)
+            else:
+                value += 1
+                await type_param(page, home, user, value)
+            step += 1
+            await asyncio.sleep(max(0.0, interval - (time.monotonic() - started)))
+        if await page.get_by_text("id '' is not allowed").count():
+            user.altered.append("the notice \"id '' is not allowed\" was shown")
+        account(home, user)
+    finally:
+        await context.close()
+
+
+async def _stress(url: str, home: Path, users: int, seconds: float, interval: float,
+                  stagger: float) -> list[User]:
+    from playwright.async_api import async_playwright
+
+    people = [User(f"user{i + 1}") for i in range(users)]
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            async def one(i: int, user: User) -> None:
+                await asyncio.sleep(i * stagger)
+                await run_user(browser, url, home, user, seconds, interval, seed=i)
+
+            await asyncio.gather(*(one(i, u) for i, u in enumerate(people)))
+        finally:
+            await browser.close()
+    return people
+
+
+def stress(url: str, home: Path, *, users: int, seconds: float, interval: float = 2.0,
+           stagger: float = 1.0) -> dict:
+    """Run ``users`` people against the app at ``url`` (its ``LAYERLOOM_HOME`` is ``home``)
+    for ``seconds``; the figures (see the module docstring), per user and in total."""
+    people = asyncio.run(_stress(url, Path(home), users, seconds, interval, stagger))
+    lat = [t for u in people for t in u.latencies]
+    return {
+        "users": users, "seconds": seconds, "interval": interval,
+        "projects": len({u.pid for u in people}),
+        "edits": sum(u.edits for u in people), "applied": sum(u.applied for u in people),
+        "refused": sum(u.refused for u in people), "lost": sum(len(u.lost) for u in people),
+        "altered": sum(len(u.altered) for u in people),
+        "saves": sum(u.saves for u in people),
+        "unaccounted": sum(len(u.unaccounted) for u in people),
+        "page_errors": sum(len(u.page_errors) for u in people),
+        "latency_median_s": round(statistics.median(lat), 3) if lat else None,
+        "latency_p90_s": round(sorted(lat)[int(0.9 * (len(lat) - 1))], 3) if lat else None,
+        "details": {u.name: {"project": u.pid, "edits": u.edits, "applied": u.applied,
+                             "saves": u.saves, "lost": u.lost, "altered": u.altered[:10],
+                             "unaccounted": u.unaccounted, "page_errors": u.page_errors[:5]}
+                    for u in people},
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def app_server(home: Path, log: Path):
+    """``python -m layerloom.ui.serve`` on a free port with ``LAYERLOOM_HOME=home``."""
+    port = _free_port()
+    env = {**os.environ, "LAYERLOOM_HOME": str(home), "LAYERLOOM_CANVAS_DEV_URL": ""}
+    cmd = [sys.executable, "-m", "layerloom.ui.serve", "--server.headless", "true",
+           "--server.address", "127.0.0.1", "--server.port", str(port),
+           "--browser.gatherUsageStats", "false"]
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the app did not start:\n{log.read_text(errors='replace')}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=150)
+    parser.add_argument("--interval", type=float, default=2.0)
+    parser.add_argument("--baseline", type=float, default=20,
+                        help="seconds of one user alone first (0: none)")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="layerloom-stress-") as tmp:
+        home = Path(tmp) / "home"
+        home.mkdir()
+        with app_server(home, Path(tmp) / "server.log") as url:
+            base = stress(url, home, users=1, seconds=args.baseline,
+                          interval=args.interval) if args.baseline > 0 else None
+            result = stress(url, home, users=args.users, seconds=args.seconds,
+                            interval=args.interval)
+        log_text = (Path(tmp) / "server.log").read_text(errors="replace")
+    result["server_tracebacks"] = log_text.count("Traceback")
+    if base and base["latency_median_s"] and result["latency_median_s"]:
+        result["latency_ratio_vs_1_user"] = round(
+            result["latency_median_s"] / base["latency_median_s"], 2)
+        result["baseline"] = {k: base[k] for k in ("edits", "applied", "lost", "altered",
+                                                   "latency_median_s")}
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print(f"{result['users']} users × {result['seconds']:.0f} s, one edit every "
+              f"{result['interval']} s each, {result['projects']} projects")
+        for key in ("edits", "applied", "refused", "saves", "lost", "altered", "unaccounted",
+                    "page_errors", "server_tracebacks", "latency_median_s", "latency_p90_s",
+                    "latency_ratio_vs_1_user"):
+            print(f"  {key:>24}: {result.get(key)}")
+        for name, d in result["details"].items():
+            if d["lost"] or d["altered"] or d["unaccounted"] or d["page_errors"]:
+                print(f"  {name}: {json.dumps(d)}")
+    bad = result["lost"] or result["altered"] or result["unaccounted"]
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
