@@ -23,6 +23,8 @@ from layerloom.runtime.runner import load_saved_dataset
 from layerloom.runtime.data import normalize, text
 # the table-row encoding is the runtime's (explanations read rows the same way)
 from layerloom.runtime.data.preprocessing import encode_row, row_names  # noqa: F401
+# digits made as MNIST's were are prepared so (see picture_input)
+from layerloom.runtime.data.preprocessing import digit_frame, prepare_digit
 
 from .cache import dataset_of
 from .pagestate import DataChoice
@@ -118,3 +120,58 @@ def from_text(words: str, ds) -> torch.Tensor:
         raise ValueError(f"{ds.name} is not a text dataset")
     ids = text.encode([text.tokenize(words)], ds.vocab, ds.input_shape[0])
     return torch.from_numpy(ids.astype(np.int64))
+
+
+# -- pictures: drawn on the canvas or uploaded ----------------------------------------------
+
+def gray_of(pixels: np.ndarray) -> np.ndarray:
+    """A picture's gray levels in [0, 1], ``[H, W]``: from 8-bit ``[H, W]``, ``[H, W, 3]`` or
+    ``[H, W, 4]`` (the drawing canvas's RGBA: transparent pixels count as its background,
+    the colour of its corners)."""
+    arr = np.asarray(pixels, dtype=np.float64)
+    if arr.ndim == 2:
+        return np.clip(arr / 255.0, 0.0, 1.0)
+    gray = arr[..., :3].mean(axis=-1) / 255.0
+    if arr.shape[-1] == 4:
+        alpha = arr[..., 3] / 255.0
+        corners = [gray[0, 0], gray[0, -1], gray[-1, 0], gray[-1, -1]]
+        paper = float(np.median(corners)) if (alpha > 0.5).all() else 0.0
+        gray = gray * alpha + paper * (1.0 - alpha)
+    return np.clip(gray, 0.0, 1.0)
+
+
+def picture_input(pixels: np.ndarray, ds) -> np.ndarray:
+    """A drawn or uploaded picture as the model's raw input ``[C, H, W]`` in [0, 1] (before
+    normalisation, which :func:`from_raw` applies): for digits made as MNIST's were
+    (``preprocessing.digit_frame``), inverted when dark on light, cropped, scaled into the
+    20×20 box and centred by mass, exactly as the dataset's samples were made; for other
+    pictures, resized to the model's height and width."""
+    from PIL import Image
+
+    frame = digit_frame(ds)
+    channels, height, width = ds.input_shape
+    if frame is not None:
+        return prepare_digit(gray_of(pixels), frame["size"], frame["box"])[None]
+    arr = np.asarray(pixels)
+    if arr.ndim == 3 and arr.shape[-1] == 4:
+        arr = arr[..., :3]
+    pil = Image.fromarray(arr.astype(np.uint8)).convert("L" if channels == 1 else "RGB")
+    out = np.asarray(pil.resize((width, height), Image.Resampling.BILINEAR),
+                     dtype=np.float32) / 255.0
+    return out[None] if channels == 1 else np.transpose(out, (2, 0, 1))
+
+
+def upload_pixels(data: bytes) -> np.ndarray:
+    """An uploaded PNG/JPEG's 8-bit pixels (EXIF orientation applied); ValueError in words when
+    it is not an image."""
+    import io
+
+    from PIL import Image, ImageOps
+
+    try:
+        pil = Image.open(io.BytesIO(data))
+        pil.load()
+    except Exception as err:  # noqa: BLE001 - PIL raises many kinds
+        raise ValueError(f"that file is not an image PIL can read ({err})") from None
+    pil = ImageOps.exif_transpose(pil)
+    return np.asarray(pil.convert("RGBA" if "A" in pil.getbands() else "RGB"))

@@ -37,8 +37,12 @@ def preprocessing(ds) -> dict:
     """The parameters that turn raw inputs into ``ds``'s model inputs, JSON-ready:
     ``normalization`` (fitted on the training split, or None), ``vocab`` and ``token_pattern``
     (the tokeniser's regular expression, applied to the lowercased text) for texts,
-    ``columns`` and ``missing`` (the cells, lowercased, that count as missing) for tables."""
+    ``columns`` and ``missing`` (the cells, lowercased, that count as missing) for tables,
+    ``digit`` (:func:`digit_frame`) for digits made as MNIST's were."""
     prep: dict = {"normalization": ds.normalization}
+    frame = digit_frame(ds)
+    if frame is not None:  # a drawn or photographed digit is prepared as the samples were
+        prep["digit"] = frame
     if ds.vocab:
         prep.update(vocab=list(ds.vocab), token_pattern=WORD.pattern, lowercase=True)
     columns = input_columns(ds)
@@ -78,3 +82,72 @@ def encode_row(values: dict, ds) -> np.ndarray:
             raise ValueError(f"column {column['name']!r} holds numbers, got "
                              f"{text_value!r}") from None
     return np.asarray(out, dtype=np.float32)
+
+
+# -- digits, as MNIST's were made --------------------------------------------------------------
+
+DIGIT_DATASETS = ("mnist-5k",)  # built-in sets whose digits were made as MNIST's (see below)
+
+
+def digit_frame(ds) -> dict | None:
+    """``{"size": 28, "box": 20}`` when ``ds`` holds digits made as MNIST's were (a 28×28 frame,
+    the digit scaled into a 20×20 box and centred by its centre of mass, light on dark): a
+    drawn or photographed digit must be prepared the same way (:func:`prepare_digit`) before the
+    model sees it. None for other data. A dataset's ``meta["digits"]`` (True) marks a file of
+    such digits too."""
+    if tuple(ds.input_shape) != (1, 28, 28):
+        return None
+    if ds.name in DIGIT_DATASETS or ds.source in DIGIT_DATASETS or ds.meta.get("digits"):
+        return {"size": 28, "box": 20}
+    return None
+
+
+def prepare_digit(gray, size: int = 28, box: int = 20) -> np.ndarray:
+    """A picture of one digit — 2-D, values in [0, 1], any size, dark on light paper or light
+    on dark — as MNIST's digits were made: light strokes on black (inverted when the picture's
+    border, the paper, is light), cropped to the strokes' bounding box, scaled to fit a
+    ``box``×``box`` square keeping the aspect ratio (anti-aliased), and placed in a
+    ``size``×``size`` frame with its centre of mass at the frame's centre. ``[size, size]``
+    float32 in [0, 1]; all zeros when there are no strokes."""
+    from PIL import Image
+
+    g = np.clip(np.asarray(gray, dtype=np.float64), 0.0, 1.0)
+    if g.ndim != 2 or min(g.shape) < 2:
+        raise ValueError(f"a digit picture must be 2-D, got shape {list(g.shape)}")
+    border = np.concatenate([g[0], g[-1], g[:, 0], g[:, -1]])
+    if np.median(border) > 0.5:  # dark on light: MNIST's digits are light on dark
+        g, border = 1.0 - g, 1.0 - border
+    paper = float(np.median(border))
+    g = np.clip((g - paper) / max(1e-6, 1.0 - paper), 0.0, 1.0)  # the paper to black
+    ink = g > 0.2 * g.max() if g.max() > 0.05 else np.zeros(g.shape, bool)
+    out = np.zeros((size, size), dtype=np.float32)
+    if not ink.any():
+        return out
+    rows, cols = np.nonzero(ink)
+    crop = g[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+    scale = box / max(crop.shape)
+    height = max(1, min(box, round(crop.shape[0] * scale)))
+    width = max(1, min(box, round(crop.shape[1] * scale)))
+    pil = Image.fromarray((crop * 255 + 0.5).astype(np.uint8))
+    digit = np.asarray(pil.resize((width, height), Image.Resampling.LANCZOS),
+                       dtype=np.float32) / 255.0
+    mass = digit.sum()
+    if mass <= 0:
+        return out
+    ys, xs = np.indices(digit.shape)
+    cy, cx = (ys * digit).sum() / mass, (xs * digit).sum() / mass
+    centre = (size - 1) / 2
+    top = int(np.clip(round(centre - cy), 0, size - height))
+    left = int(np.clip(round(centre - cx), 0, size - width))
+    out[top:top + height, left:left + width] = digit
+    return out
+
+
+def centre_of_mass(image) -> tuple[float, float]:
+    """``(row, column)`` of a 2-D image's centre of mass (pixel indices)."""
+    img = np.asarray(image, dtype=np.float64)
+    mass = img.sum()
+    if mass <= 0:
+        raise ValueError("the image is empty: it has no centre of mass")
+    ys, xs = np.indices(img.shape)
+    return float((ys * img).sum() / mass), float((xs * img).sum() / mass)

@@ -13,6 +13,7 @@ import torch
 
 from .. import charts, images, live, predict
 from ..errors import shown_errors
+from ..fields import plain
 from ..forms import seed
 from ..pagestate import PagesState, pages_of, project_of
 from .common import run_label, show_notice
@@ -33,7 +34,7 @@ def render(state) -> None:
         evaluation = store.evaluation(run.id, "test")
         if evaluation is None:
             st.info(f"Run {run.id} is {run.status} and has no test evaluation yet"
-                    + (f": {run.reason}" if run.reason else "") + ". Runs are evaluated on "
+                    + (f": {plain(run.reason)}" if run.reason else "") + ". Runs are evaluated on "
                     "the test split when they complete or are stopped.")
             return
         metrics(evaluation)
@@ -60,7 +61,7 @@ def choose_run(pages: PagesState, store, project: str | None = None):
     seed("results.run", wanted)
     if st.session_state["results.run"] not in ids:
         st.session_state["results.run"] = wanted
-    st.caption(showing(by_id[st.session_state["results.run"]]) + " — choose another:")
+    st.caption(plain(showing(by_id[st.session_state["results.run"]])) + " — choose another:")
     chosen = st.selectbox("Run", ids, key="results.run", format_func=lambda i: run_label(by_id[i]),
                           label_visibility="collapsed")
     pages.results_run = chosen
@@ -212,14 +213,16 @@ def image_input(ds) -> torch.Tensor | None:
         data = getattr(result, "image_data", None)
         if data is None or not np.asarray(data)[..., :3].any():
             return None
-        raw = images.from_drawing(np.asarray(data), shape)
+        # prepared as the dataset's digits were made: centred by mass in a 20×20 box
+        raw = predict.picture_input(np.asarray(data), ds)
     elif how == "Upload a picture":
         file = st.file_uploader("Picture", type=["png", "jpg", "jpeg"], key="results.upload")
         if file is None:
             return None
-        raw = images.from_upload(file.getvalue(), shape)
-        if shape[0] == 1 and st.checkbox("Invert (dark digit on light paper)",
-                                         key="results.invert", value=raw.mean() > 0.5):
+        raw = predict.picture_input(predict.upload_pixels(file.getvalue()), ds)
+        if shape[0] == 1 and predict.digit_frame(ds) is None and st.checkbox(
+                "Invert (dark digit on light paper)", key="results.invert",
+                value=raw.mean() > 0.5):  # digits are inverted when needed, by themselves
             raw = 1.0 - raw
     else:
         return sample_input(ds)
@@ -260,7 +263,7 @@ def sample_input(ds) -> torch.Tensor | None:
         st.image(images.enlarge(images.to_display(predict.shown(x, ds)[0])),
                  caption=f"true: {label}", width=112)
     else:
-        st.caption(f"true: {label}")
+        st.caption(f"true: {plain(label)}")
     return x
 
 
