@@ -10,7 +10,6 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import {
   Background,
-  MiniMap,
   ReactFlow,
   applyEdgeChanges,
   applyNodeChanges,
@@ -24,7 +23,6 @@ import ShapeEdge from "./ShapeEdge.jsx";
 import Palette, { DRAG_MIME } from "./Palette.jsx";
 import QuickAdd from "./QuickAdd.jsx";
 import { StoreContext, createStore } from "./store.js";
-import { categoryColor } from "./format.js";
 import { fitLayout, placeMissing } from "./layout.js";
 import {
   READABLE_ZOOM,
@@ -77,7 +75,6 @@ const STRUCTURAL = new Set(["undo", "redo", "group", "open"]);
 const EDITS = new Set(["undo", "redo", "group"]); // answered with the same level, edited
 
 const deselect = (x) => (x.selected ? { ...x, selected: false } : x);
-const MINIMAP_FROM = 13; // blocks: a smaller graph is all in view, the minimap would hide some
 
 /** The zoom in percent, in the toolbar (also what tests read). */
 function ZoomReadout() {
@@ -908,10 +905,6 @@ export default function Canvas({ args, disabled, stTheme }) {
   // ---- render --------------------------------------------------------------------------
   const selCount = useMemo(() => nodes.reduce((a, n) => a + (n.selected ? 1 : 0), 0), [nodes]);
   const edgeSel = useMemo(() => edges.some((e) => e.selected), [edges]);
-  const minimapColor = useCallback((n) => {
-    const spec = catalogRef.current.get(n.data && n.data.type);
-    return categoryColor(spec ? spec.category : null);
-  }, []);
   const closeMenu = useCallback(() => setMenu(null), []);
   const menuNode = menu && menu.id ? nodes.find((n) => n.id === menu.id) : null;
   const menuComposite = menuNode && isComposite(catalog.get(menuNode.data.type));
@@ -949,21 +942,12 @@ export default function Canvas({ args, disabled, stTheme }) {
       </button>
       <button
         type="button"
-        data-testid="btn-duplicate"
-        onClick={duplicate}
-        disabled={disabled || !selCount}
-        title="Duplicate the selection (Ctrl+D)"
-      >
-        Duplicate
-      </button>
-      <button
-        type="button"
         data-testid="btn-group"
         onClick={group}
         disabled={disabled || selCount < 2}
-        title="Group the selected blocks into a reusable block"
+        title="Group as block: the selected blocks become one reusable block"
       >
-        Group as block
+        Group
       </button>
       <span className="ll-sep" />
       <button
@@ -1032,6 +1016,8 @@ export default function Canvas({ args, disabled, stTheme }) {
               multiSelectionKeyCode={MULTI_KEYS}
               selectionKeyCode="Shift"
               zoomOnDoubleClick={false}
+              panOnScroll
+              zoomOnPinch
               nodesDraggable={!disabled}
               nodesConnectable={!disabled}
               colorMode={dark ? "dark" : "light"}
@@ -1041,17 +1027,6 @@ export default function Canvas({ args, disabled, stTheme }) {
               proOptions={{ hideAttribution: true }}
             >
               <Background gap={20} size={1.2} />
-              {nodes.length >= MINIMAP_FROM && (
-                <MiniMap
-                  pannable
-                  zoomable
-                  nodeColor={minimapColor}
-                  nodeStrokeWidth={2}
-                  position="bottom-right"
-                  style={{ width: 150, height: 100 }}
-                  ariaLabel="Minimap"
-                />
-              )}
             </ReactFlow>
             {!nodes.length && !quick && (
               <div className="ll-blank" data-testid="canvas-blank">

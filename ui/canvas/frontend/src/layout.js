@@ -115,14 +115,16 @@ export function layeredLayout(ids, edges, sizeOf) {
  * The auto layout's choice: the layered left-to-right layout when it fits a pane of
  * `width` × `height` pixels at `goodZoom` (0.9) or more, else the same columns wrapped onto
  * rows (a long chain reads like lines of text): the most columns a row that fit at `goodZoom`,
- * failing that the count that gives the largest zoom. With no pane size, one row.
+ * failing that the count that gives the largest zoom among those whose rows fit the width at
+ * `minZoom` (0.75; the rest is a vertical scroll away). With no pane size, one row.
  *
- * @param opts  {width, height} of the pane in pixels (less padding), goodZoom, maxZoom
+ * @param opts  {width, height} of the pane in pixels (less padding), goodZoom, minZoom, maxZoom
  * @returns {pos: Map id → {x, y}, perRow, zoom: the zoom at which it all fits}
  */
 export function fitLayout(ids, edges, sizeOf, opts = {}) {
   const { width = 0, height = 0, maxZoom = 1.1 } = opts;
   const goodZoom = Math.min(opts.goodZoom ?? 0.9, maxZoom);
+  const minZoom = opts.minZoom ?? 0.75;
   const columns = layerColumns(ids, edges);
   const zoomOf = (p) =>
     Math.min(maxZoom, width / Math.max(p.width, 1), height / Math.max(p.height, 1));
@@ -130,14 +132,22 @@ export function fitLayout(ids, edges, sizeOf, opts = {}) {
     const p = placeColumns(columns, sizeOf);
     return { pos: p.pos, perRow: columns.length, zoom: zoomOf(p) };
   }
-  // the most columns a row that still fits at `goodZoom`; failing that, the largest zoom
+  // the most columns a row that still fits at `goodZoom`; failing that, the largest zoom among
+  // the layouts whose width fits at `minZoom` (the rest is a vertical scroll away), failing
+  // that the largest zoom
   let best = null;
+  let narrow = null;
   for (let k = columns.length; k >= 1; k--) {
     const p = placeColumns(columns, sizeOf, k);
     const zoom = zoomOf(p);
     if (zoom >= goodZoom) return { pos: p.pos, perRow: k, zoom };
-    if (!best || zoom > best.zoom + 1e-6) best = { pos: p.pos, perRow: k, zoom };
+    const candidate = { pos: p.pos, perRow: k, zoom };
+    if (!best || zoom > best.zoom + 1e-6) best = candidate;
+    if (width / Math.max(p.width, 1) >= minZoom && (!narrow || zoom > narrow.zoom + 1e-6)) {
+      narrow = candidate;
+    }
   }
+  if (narrow) return narrow;
   return best;
 }
 

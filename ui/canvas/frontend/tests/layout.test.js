@@ -79,3 +79,11 @@ test("a kept viewport is used only while it still shows a node", () => {
   assert.equal(keptViewport(null, rects, 800, 600), null);
   assert.equal(keptViewport({ x: 0, y: 0, zoom: 0 }, rects, 800, 600), null);
 });
+
+test("a chain too long for any readable fit keeps rows that fit the width (scroll down, not across)", () => {
+  const { ids, edges } = chain(17);
+  const { perRow, pos } = fitLayout(ids, edges, card, { ...PANE, minZoom: READABLE_ZOOM });
+  const right = Math.max(...ids.map((id) => pos.get(id).x + 200));
+  assert.ok(right * READABLE_ZOOM <= PANE.width, `${perRow} a row: ${right} wide`);
+  assert.ok(perRow >= 2);
+});
