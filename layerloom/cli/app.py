@@ -2,14 +2,31 @@
 
 It opens the design last worked on, or the ``seed-cnn`` template the first time; designs are
 kept under ``$LAYERLOOM_HOME`` (default ``~/.layerloom``).
+
+The server runs in a child process that goes with this one: SIGTERM, SIGINT and SIGHUP are
+passed on to it (and on Linux it is told to stop if this process dies any other way). The port
+is chosen here, so the address printed is the one served: ``--port`` if it is free (an error
+if not), else 8501 or the next free port. The app has no authentication: a ``--host`` other
+than a loopback address lets anyone who can reach it read and change the designs, runs and
+files under ``$LAYERLOOM_HOME``, and a warning says so.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import signal
+import socket
 import subprocess
 import sys
 
+DEFAULT_PORT = 8501
+PORTS_TRIED = 100
+FORWARDED = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+DESCRIPTION = ("Start the designer in the browser: a Streamlit server on 127.0.0.1 (this "
+               "machine only) unless --host says otherwise. It opens the design last worked "
+               "on, or the seed-cnn template the first time; designs are kept under "
+               "$LAYERLOOM_HOME (default ~/.layerloom). Ctrl+C, or SIGTERM, stops the server.")
 
 
 def command(port: int | None, host: str, browser: bool) -> list[str]:
@@ -24,21 +41,110 @@ def command(port: int | None, host: str, browser: bool) -> list[str]:
     return cmd
 
 
-def cmd_app(args) -> int:
-    cmd = command(args.port, args.host, args.browser)
-    print(f"LayerLoom designer: http://{args.host}:{args.port or 8501} (Ctrl+C stops it)",
-          file=sys.stderr)
+def is_loopback(host: str) -> bool:
+    """``127.0.0.1``, ``::1``, ``localhost``: reachable from this machine only."""
+    if host.lower() in ("localhost", "localhost.localdomain"):
+        return True
     try:
-        return subprocess.call(cmd, env=dict(os.environ))
-    except KeyboardInterrupt:
-        return 0
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def port_free(host: str, port: int) -> bool:
+    """Whether a server could listen on ``host:port`` now (bound and released at once)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host.strip("[]"), port))
+        except OSError:
+            return False
+    return True
+
+
+def choose_port(host: str, wanted: int | None) -> int | None:
+    """``wanted`` if free, else None; without ``wanted``, 8501 or the next free port."""
+    if wanted:
+        return wanted if port_free(host, wanted) else None
+    for port in range(DEFAULT_PORT, DEFAULT_PORT + PORTS_TRIED):
+        if port_free(host, port):
+            return port
+    return None
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    """On Linux, ask the kernel to send the child SIGTERM when its parent dies (even by
+    SIGKILL), so that no server is left serving without its launcher."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def run_server(cmd: list[str], *, stop_after: float = 10.0) -> int:
+    """Run ``cmd`` as a child, passing SIGTERM/SIGINT/SIGHUP on to it, and make sure it is gone
+    when this returns (terminated, then killed after ``stop_after`` seconds)."""
+    preexec = _die_with_parent if sys.platform.startswith("linux") else None
+    child = subprocess.Popen(cmd, env=dict(os.environ), preexec_fn=preexec)
+    received: list[int] = []
+
+    def forward(signum, frame) -> None:
+        received.append(signum)
+        try:
+            child.send_signal(signum)
+        except OSError:
+            pass
+
+    previous = {sig: signal.signal(sig, forward) for sig in FORWARDED}
+    try:
+        code = child.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if child.poll() is None:
+            child.terminate()
+            try:
+                child.wait(timeout=stop_after)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+    if received:
+        return 0 if received[-1] in (signal.SIGINT, signal.SIGTERM) else 128 + received[-1]
+    return code
+
+
+def cmd_app(args) -> int:
+    port = choose_port(args.host, args.port)
+    if port is None:
+        if args.port:
+            print(f"error: port {args.port} on {args.host} is in use (or may not be opened); "
+                  f"choose another with --port, or leave --port out to take the first free "
+                  f"one from {DEFAULT_PORT}", file=sys.stderr)
+        else:
+            print(f"error: no free port on {args.host} from {DEFAULT_PORT} to "
+                  f"{DEFAULT_PORT + PORTS_TRIED - 1}; choose one with --port", file=sys.stderr)
+        return 1
+    if not is_loopback(args.host):
+        print(f"warning: --host {args.host} makes the app reachable from other machines, and it "
+              f"has no authentication: anyone who can reach it can read and change the designs, "
+              f"runs and files under $LAYERLOOM_HOME. Use it only on a network you trust.",
+              file=sys.stderr)
+    shown = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"LayerLoom designer: http://{shown}:{port} (Ctrl+C stops it)", file=sys.stderr,
+          flush=True)
+    return run_server(command(port, args.host, args.browser))
 
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("app", help="start the designer in the browser",
-                              description=__doc__.split("\n\n")[0])
-    p.add_argument("--port", type=int, default=None, help="port (default 8501, or the next free)")
+                              description=DESCRIPTION)
+    p.add_argument("--port", type=int, default=None,
+                   help=f"port (default {DEFAULT_PORT}, or the next free one)")
     p.add_argument("--host", default="127.0.0.1",
-                   help="address to listen on (default 127.0.0.1: this machine only)")
+                   help="address to listen on (default 127.0.0.1: this machine only; any other "
+                        "lets other machines in, without authentication)")
     p.add_argument("--browser", action="store_true", help="open a browser tab as well")
     p.set_defaults(func=cmd_app)
