@@ -321,3 +321,28 @@ def test_cli_exports_a_run_with_its_weights_and_checkpoint(tmp_path, capsys):
     assert main(["export", "999", "--format", "project", "--home", str(tmp_path / "home"),
                  "-o", str(tmp_path / "none")]) == 1
     assert "999" in capsys.readouterr().err and not (tmp_path / "none").exists()
+
+
+def test_a_trailing_softmax_is_left_out_for_training_and_initial_weights_travel(tmp_path,
+                                                                               monkeypatch):
+    """As LayerLoom trains logits with cross-entropy, train.py swaps the Softmax that only
+    feeds the Output for an identity (the export checks the swapped model against LayerLoom's);
+    a model.py that initialises otherwise than LayerLoom's compiler gets the initial weights."""
+    import layerloom.runtime.export_project as exporter
+
+    doc = {"format": "layerloom-graph", "version": 1, "name": "soft", "nodes": [
+        {"id": "x", "type": "Input", "params": {"shape": [4]}},
+        {"id": "fc", "type": "Linear", "params": {"out_features": 3}},
+        {"id": "soft-max", "type": "Softmax"}, {"id": "y", "type": "Output"}],
+        "edges": [{"source": "x", "target": "fc"}, {"source": "fc", "target": "soft-max"},
+                  {"source": "soft-max", "target": "y"}]}
+    monkeypatch.setattr(exporter, "_same_state", lambda a, b: False)
+    result = export_project(doc, "iris", tmp_path / "soft", CONFIG)
+    config = json.loads((result.path / "config.json").read_text())
+    assert config["model"]["train_without"] == ["soft_max"]
+    assert config["task"]["head"] == "logits" and config["task"]["loss"] == "cross_entropy"
+    assert "self.soft_max = nn.Softmax" in (result.path / "model.py").read_text()
+    assert config["model"]["initial_weights"] == "weights/initial.pt"
+    initial = torch.load(result.path / "weights/initial.pt", weights_only=True)
+    assert set(initial) == {"fc.weight", "fc.bias"}
+    assert any("initial weights" in note for note in result.notes)
