@@ -130,7 +130,7 @@ def test_a_sweep_runs_in_its_own_process_and_fills_its_table(home):
     at.number_input(key="runs.sweep.trials").set_value(2).run()
     at.button(key="runs.sweep.go").click().run()
     assert not at.error
-    assert values(at.info)[0] == "Sweep started: 2 trial(s) of lr=1e-4:1e-1:log on iris."
+    assert values(at.info)[0] == "Sweep started: 2 trial(s) of lr=1e-4\\:1e-1\\:log on iris."  # as typed
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         time.sleep(1)

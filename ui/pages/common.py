@@ -6,6 +6,7 @@ import streamlit as st
 
 from layerloom.graph import Graph
 
+from ..fields import plain
 from ..pagestate import PagesState
 
 
@@ -22,7 +23,7 @@ def set_graph(state, graph: Graph) -> None:
 def show_notice(pages: PagesState) -> None:
     """Show, once, the message an action left before it reran the page."""
     if pages.notice:
-        st.info(pages.notice)
+        st.info(plain(pages.notice))
         pages.notice = None
 
 

@@ -12,6 +12,7 @@ from .. import charts, images
 from ..cache import csv_columns, dataset_of
 from ..datafit import fit_design, fit_of, show_problems
 from ..errors import shown_errors
+from ..fields import plain
 from ..forms import options_form, seed
 from ..pagestate import DataChoice, PagesState, pages_of
 from ..uploads import display_name, save_upload
@@ -96,7 +97,7 @@ def choose_upload(current: DataChoice | None) -> DataChoice | None:
         path = str(save_upload(file.name, file.getvalue()))
     elif current is not None and current.source not in _builtin_names():
         path = current.source  # the file chosen before, still on disk
-        st.caption(f"Using {display_name(path)} (uploaded before).")
+        st.caption(f"Using {plain(display_name(path))} (uploaded before).")
     else:
         st.info("Upload a CSV or TSV table (or texts with labels), an NPZ file of arrays x and "
                 "y, or a zip of one folder of images per class.")
@@ -182,7 +183,8 @@ def fit_panel(state, pages: PagesState, ds) -> None:
                 "against this data.")
         return
     if fit.ok:
-        st.success(f"The design's Input takes {ds.name}: {list(ds.input_shape)} {ds.dtype}.")
+        st.success(f"The design's Input takes {plain(ds.name)}: {list(ds.input_shape)} "
+                   f"{ds.dtype}.")
         return
     show_problems(fit, key="data.fitproblem")
     if any(p.fixable for p in fit.problems) and st.button(

@@ -23,6 +23,7 @@ from layerloom.runtime.export import export_run
 from .. import live
 from ..errors import friendly, shown_errors
 from ..export_project import project_row
+from ..fields import plain
 from ..forms import seed
 from ..pagestate import PagesState, pages_of, project_of
 from .common import run_label, show_notice
@@ -105,7 +106,7 @@ def choose_source(state, pages: PagesState) -> Source | None:
     seed("export.run", wanted)
     if st.session_state["export.run"] not in by_id:
         st.session_state["export.run"] = wanted
-    st.caption(showing(by_id[st.session_state["export.run"]]) + " — choose another:")
+    st.caption(plain(showing(by_id[st.session_state["export.run"]])) + " — choose another:")
     run_id = st.selectbox("Run", list(by_id), key="export.run",
                           format_func=lambda i: run_label(by_id[i]), label_visibility="collapsed")
     pages.export_run = run_id

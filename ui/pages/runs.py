@@ -16,6 +16,7 @@ from layerloom.runtime.store import ACTIVE
 
 from .. import charts, live
 from ..errors import friendly, shown_errors
+from ..fields import plain
 from ..forms import seed
 from ..pagestate import PagesState, pages_of
 from .common import config_line, run_label, show_notice
@@ -72,7 +73,7 @@ def table(runs) -> None:
     if failed:
         with st.expander(f"Why {len(failed)} recent run(s) failed"):
             for run in failed:
-                st.markdown(f"**#{run.id}** {run.reason}")
+                st.markdown(f"**#{run.id}** {plain(run.reason)}")
 
 
 def compare(pages: PagesState, store, runs) -> None:
@@ -180,7 +181,7 @@ def sweep_launcher(state, pages: PagesState, store) -> None:
     if cols[2].button("Launch sweep", key="runs.sweep.go", type="primary", disabled=busy):
         params, problems = parse_rows(frame, graph)
         for problem in problems:
-            st.error(problem)
+            st.error(plain(problem))
         if problems:
             return
         graph, choice = ready(state, pages)
@@ -205,7 +206,7 @@ def sweep_results(pages: PagesState, store, runs) -> None:
             return
         pages.sweep_started = None
         if info["status"] == "failed" and not store.list_runs(sweep_id=started):
-            st.error(f"The sweep could not start: {info['reason']}")
+            st.error(f"The sweep could not start: {plain(info['reason'])}")
             return
         pages.sweep_id = started
     known = sorted({r.sweep_id for r in runs if r.sweep_id is not None} |
@@ -268,8 +269,8 @@ def trials_panel(store, sweep_id: int) -> None:
                f"started, {done} scored · objective {objective} "
                f"({info['spec'].get('direction', '')})")
     if info.get("reason") and info["status"] in ("stopped", "failed"):
-        st.caption(f"The sweep was {info['reason']}." if info["status"] == "stopped"
-                   else f"The sweep failed: {info['reason']}")
+        st.caption(f"The sweep was {plain(info['reason'])}." if info["status"] == "stopped"
+                   else f"The sweep failed: {plain(info['reason'])}")
     if frame.empty:
         return
     ascending = info["spec"].get("direction", "minimize") == "minimize"
