@@ -190,6 +190,9 @@ class DesignerState:
             log.error("%s", exc)
             self.notify("error", f"This edit was not saved: {exc}. The design is unchanged.")
             return False
+        except Exception:  # the disk: the design shown stays the one saved
+            self.graph, self.path, self.selected, self.tell_selection = before
+            raise
         self.revision += 1
         structural = savelog.structure(before[0].to_dict()) != savelog.structure(graph.to_dict())
         self.revisions.append((self.revision, edit.source if edit else "save", structural))
