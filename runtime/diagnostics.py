@@ -231,21 +231,31 @@ class LayerHistory:
         return out
 
 
-def history(store, run_id: int, after: int = 0) -> LayerHistory:
-    """The diagnostics a run recorded (split ``"layer"`` of its metrics), blocks in the order
-    the model runs them."""
-    rows = store.metrics(run_id, split="layer", after=after)
-    steps = sorted({r.step for r in rows})
+def history(store, run_id: int) -> LayerHistory:
+    """The diagnostics a run recorded (split ``"layer"`` of its metrics)."""
+    return from_rows(store.metrics(run_id, split="layer"))
+
+
+def from_rows(rows) -> LayerHistory:
+    """A :class:`LayerHistory` from metric rows (``store.Metric`` objects or dicts with
+    ``step``, ``split``, ``name``, ``value``; rows of other splits are passed over), blocks in
+    the order the model runs them."""
+    def get(row, key):
+        return row.get(key) if isinstance(row, dict) else getattr(row, key)
+
+    rows = [r for r in rows if get(r, "split") == "layer"]
+    steps = sorted({get(r, "step") for r in rows})
     column = {s: j for j, s in enumerate(steps)}
     blocks: list[str] = []
     cells: dict[tuple[str, str], list] = {}
     for r in rows:
-        block, _, stat = r.name.rpartition("/")
+        block, _, stat = get(r, "name").rpartition("/")
         if not block or stat not in STATS:
             continue
         if block not in blocks:
             blocks.append(block)
-        cells.setdefault((stat, block), [None] * len(steps))[column[r.step]] = r.value
+        cells.setdefault((stat, block), [None] * len(steps))[column[get(r, "step")]] = \
+            get(r, "value")
     values = {stat: [cells.get((stat, b), [None] * len(steps)) for b in blocks]
               for stat in STATS}
     return LayerHistory(steps, blocks, values)

@@ -22,7 +22,7 @@ import streamlit as st
 from layerloom.runtime import RunStore, run_status
 from layerloom.runtime.store import ACTIVE, default_db
 
-from . import charts
+from . import charts, layers_view
 from .livechart import live_charts
 
 REFRESH_S = 1.0
@@ -125,6 +125,11 @@ def draw(store: RunStore, run_id: int, per_epoch: bool,
                for name in metric_names(rows)]
     figures.append({"key": "lr", **charts.lr_spec(rows)})
     live_charts(figures, key=f"live.{run_id}")
+    layers = layers_view.history_of(rows)  # per-layer diagnostics, once the run has some
+    if layers.steps:
+        spec = layers_view.heatmap_spec(layers, layers_view.stat_choice(run_id))
+        live_charts([{"key": "layers", **spec}], key=f"layers.{run_id}")
+        layers_view.show_findings(layers, run.graph)
     return run
 
 

@@ -98,7 +98,7 @@ def test_the_wheel_holds_every_data_folder(wheel):
     names = set(zipfile.ZipFile(wheel[0]).namelist())
     for needed in ("layerloom/ui/livechart/frontend/src/index.html",
                    "layerloom/ui/livechart/frontend/src/main.js",
-                   "layerloom/ui/livechart/frontend/src/plotly-basic.min.js",
+                   "layerloom/ui/livechart/frontend/src/plotly-cartesian.min.js",
                    "layerloom/ui/canvas/frontend/build/index.html",
                    "layerloom/assets/templates/seed-cnn.json",
                    "layerloom/graph/export/predict_script.py"):

@@ -16,14 +16,14 @@ from layerloom.ui.livechart import _STATIC_DIR, live_charts
 def test_the_served_folder_loads_the_vendored_plotly_then_the_module():
     html = (_STATIC_DIR / "index.html").read_text()
     scripts = re.findall(r'<script[^>]*src="\./([^"]+)"', html)
-    assert scripts == ["plotly-basic.min.js", "main.js"]
+    assert scripts == ["plotly-cartesian.min.js", "main.js"]
     for name in scripts + ["layout.js", "style.css"]:
         assert (_STATIC_DIR / name).stat().st_size > 0, name
     assert 'from "./layout.js"' in (_STATIC_DIR / "main.js").read_text()
     # the vendored plotly.js is the version package.json pins
     pinned = json.loads((_STATIC_DIR.parent / "package.json").read_text())["dependencies"]
-    head = (_STATIC_DIR / "plotly-basic.min.js").read_text()[:200]
-    assert f"plotly.js (basic - minified) v{pinned['plotly.js-basic-dist-min']}" in head
+    head = (_STATIC_DIR / "plotly-cartesian.min.js").read_text()[:200]
+    assert f"plotly.js (cartesian - minified) v{pinned['plotly.js-cartesian-dist-min']}" in head
 
 
 def test_figures_need_keys_of_their_own():
