@@ -10,7 +10,7 @@ figure changed (``benchmarks/ui_live_bench.py`` measures what watching a run cos
     live_charts([{"key": "loss", **charts.curves_spec(rows, "loss")}], key="live.7")
 
 The frontend is ``frontend/src``, served as it is: plain ES modules (``main.js``, the pure
-helpers in ``layout.js``, tested with ``node --test``) and the plotly.js basic bundle, vendored
+helpers in ``layout.js``, tested with ``node --test``) and the plotly.js cartesian bundle, vendored
 from npm and committed so that users need no Node (``make frontend`` vendors it again).
 This module imports only Streamlit.
 """
