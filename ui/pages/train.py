@@ -139,11 +139,11 @@ def ready(state, pages: PagesState):
     report = validate(graph)
     if not report.ok:
         st.error("The design has problems to fix in the Designer first: " +
-                 "; ".join(str(p) for p in report.errors[:5]))
+                 "; ".join(plain(p) for p in report.errors[:5]))
         return None, None
     reason = blocked_reason(fit_of(state, choice, pages.config.get("task", "auto")))
     if reason:
-        st.error(reason)
+        st.error(plain(reason))
         return None, None
     return graph, choice
 
@@ -193,8 +193,8 @@ def controls(state, pages: PagesState, store, run, config: TrainConfig | None) -
     active = run is not None and run.status in ACTIVE
     if not active:
         graph, choice = getattr(state, "graph", None), data_choice(state, pages)
-        st.caption(f"Trains {graph.name if graph is not None else 'no design'} on "
-                   f"{choice.label if choice else 'no data yet (choose it on the Data page)'}.")
+        st.caption(f"Trains {plain(graph.name) if graph is not None else 'no design'} on "
+                   f"{plain(choice.label) if choice else 'no data yet (choose it on the Data page)'}.")
     blocker = None if active else start_blocker(state, pages)
     row = st.container(horizontal=True)
     if not active:
@@ -236,9 +236,9 @@ def act(request, pages: PagesState, done: str) -> None:
 # -- the run --------------------------------------------------------------------------------
 
 def show_run(pages: PagesState, store, run) -> None:
-    st.subheader(f"Run {run.id}: {run.name}")
+    st.subheader(f"Run {run.id}: {plain(run.name)}", anchor=False)
     dataset = (run.dataset or {}).get("source", "?")
-    st.caption(f"{dataset} · {config_line(run.config)}")
+    st.caption(f"{plain(dataset)} · {config_line(run.config)}")
     seed("train.per_epoch", False)
     per_epoch = st.toggle("Per epoch", key="train.per_epoch",
                           help="Show one point per epoch instead of every logged step.")
@@ -248,15 +248,15 @@ def show_run(pages: PagesState, store, run) -> None:
 def status_line(run) -> None:
     reason = run.reason or ""
     if run.status == "failed":
-        st.error(f"The run failed: {reason or 'no reason was recorded'}")
+        st.error(f"The run failed: {plain(reason) or 'no reason was recorded'}")
     elif run.status == "completed":
         metrics = ", ".join(f"{k.removeprefix('test_')} {v:.4g}"
                             for k, v in (run.final_metrics or {}).items())
-        st.success(f"Completed: {reason}." + (f" Test {metrics}." if metrics else "")
+        st.success(f"Completed: {plain(reason)}." + (f" Test {metrics}." if metrics else "")
                    + " See the Results page.")
     elif run.status in ("paused", "stopped"):
         more = " Resume continues it exactly." if run.resumable else ""
-        st.info(f"{run.status.capitalize()}{': ' + reason if reason else ''}.{more}")
+        st.info(f"{run.status.capitalize()}{': ' + plain(reason) if reason else ''}.{more}")
     elif run.status in ACTIVE and (run.status == "queued" or run.phase):
         st.info(f"Starting: {PHASES.get(run.phase, PHASES['process'])}…")
 
