@@ -66,6 +66,7 @@ class User:
     saves: int = 0
     latencies: list[float] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # the driver's own (a timeout)
     expected: dict = field(default_factory=dict)  # node id -> what it holds (no position)
     edges: list = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
@@ -227,9 +228,9 @@ async def run_user(browser, url: str, home: Path, user: User, seconds: float,
     page.set_default_timeout(SAVE_TIMEOUT_S * 1000)
     page.on("pageerror", lambda e: user.page_errors.append(str(e)))
     try:
-        await page.goto(url)  # the bare URL: this browser's own project
+        await page.goto(url, timeout=180_000)  # the bare URL: this browser's own project
         frame = page.frame_locator(IFRAME)
-        await frame.locator('[data-testid="node-conv2"]').wait_for(timeout=90_000)
+        await frame.locator('[data-testid="node-conv2"]').wait_for(timeout=180_000)
         for _ in range(300):
             match = re.search(r"project=([a-z0-9-]+)", page.url)
             if match:
@@ -270,7 +271,10 @@ async def _stress(url: str, home: Path, users: int, seconds: float, interval: fl
         try:
             async def one(i: int, user: User) -> None:
                 await asyncio.sleep(i * stagger)
-                await run_user(browser, url, home, user, seconds, interval, seed=i)
+                try:
+                    await run_user(browser, url, home, user, seconds, interval, seed=i)
+                except Exception as exc:  # counted, and the others go on
+                    user.errors.append(f"{type(exc).__name__}: {str(exc)[:300]}")
 
             await asyncio.gather(*(one(i, u) for i, u in enumerate(people)))
         finally:
@@ -293,11 +297,13 @@ def stress(url: str, home: Path, *, users: int, seconds: float, interval: float 
         "saves": sum(u.saves for u in people),
         "unaccounted": sum(len(u.unaccounted) for u in people),
         "page_errors": sum(len(u.page_errors) for u in people),
+        "driver_errors": sum(len(u.errors) for u in people),
         "latency_median_s": round(statistics.median(lat), 3) if lat else None,
         "latency_p90_s": round(sorted(lat)[int(0.9 * (len(lat) - 1))], 3) if lat else None,
         "details": {u.name: {"project": u.pid, "edits": u.edits, "applied": u.applied,
                              "saves": u.saves, "lost": u.lost, "altered": u.altered[:10],
-                             "unaccounted": u.unaccounted, "page_errors": u.page_errors[:5]}
+                             "unaccounted": u.unaccounted, "page_errors": u.page_errors[:5],
+                             "errors": u.errors}
                     for u in people},
     }
 
@@ -370,13 +376,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{result['users']} users × {result['seconds']:.0f} s, one edit every "
               f"{result['interval']} s each, {result['projects']} projects")
         for key in ("edits", "applied", "refused", "saves", "lost", "altered", "unaccounted",
-                    "page_errors", "server_tracebacks", "latency_median_s", "latency_p90_s",
+                    "page_errors", "driver_errors", "server_tracebacks", "latency_median_s", "latency_p90_s",
                     "latency_ratio_vs_1_user"):
             print(f"  {key:>24}: {result.get(key)}")
         for name, d in result["details"].items():
-            if d["lost"] or d["altered"] or d["unaccounted"] or d["page_errors"]:
+            if d["lost"] or d["altered"] or d["unaccounted"] or d["page_errors"] or d["errors"]:
                 print(f"  {name}: {json.dumps(d)}")
-    bad = result["lost"] or result["altered"] or result["unaccounted"]
+    bad = result["lost"] or result["altered"] or result["unaccounted"] or result["driver_errors"]
     return 1 if bad else 0
 
 

@@ -37,6 +37,7 @@ def test_two_people_editing_at_once_lose_and_alter_nothing(app_home, streamlit_a
     assert result["altered"] == 0, details
     assert result["unaccounted"] == 0, details
     assert result["page_errors"] == 0, details
+    assert result["driver_errors"] == 0, details
     assert result["applied"] + result["refused"] == result["edits"]
     assert result["applied"] >= result["edits"] - 1, details  # refusals are rare, and said
     # every save is an edit: one line per applied edit, plus each project's creation
