@@ -470,6 +470,13 @@ class _Resolver:
         except ParamError as exc:
             self.error(info.path, f"shape {exc}", param="shape")
             return
+        except (OverflowError, ValueError, TypeError):
+            self.error(info.path, f"shape is out of range: {_clip(value)}", param="shape")
+            return
+        if shape is None:
+            self.error(info.path, "Input needs a shape, e.g. [1, 28, 28] for images or [16] for "
+                                  "features (got null)", param="shape")
+            return
         info.shape, info.dtype = shape, dtype
         info.copies = [Layer({"shape": shape, "dtype": dtype}, [], shape, 0, 0)]
         self._check_size(info)
