@@ -17,6 +17,7 @@ import streamlit as st
 
 from layerloom.ui import fields, project_panel, theme
 from layerloom.ui import state as session
+from layerloom.ui.cache import favicon
 from layerloom.ui.fields import plain
 from layerloom.ui.pages import designer
 
@@ -76,7 +77,7 @@ def app_bar(state: session.DesignerState) -> None:
 
 
 def main() -> None:
-    st.set_page_config(page_title="LayerLoom", page_icon=":material/hub:", layout="wide",
+    st.set_page_config(page_title="LayerLoom", page_icon=favicon(), layout="wide",
                        initial_sidebar_state="collapsed")
     theme.style()
     fields.begin_run()
