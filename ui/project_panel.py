@@ -140,6 +140,50 @@ def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "-", name or "design").strip("-") or "design"
 
 
+def unopened(state: DesignerState) -> None:
+    """Projects that could not be opened (a design that no longer reads, or is too big to
+    open): why, and their snapshots, any of which opens as a new project."""
+    for pid, why in list(dict(state.unopened).items()):
+        with st.container(border=True, key=f"unopened:{pid}"):
+            st.warning(f"Project {plain(pid)} could not be opened: {plain(why)}",
+                       icon=":material/report:")
+            try:
+                snaps = state.store.snapshots(pid)
+            except (ProjectError, OSError):
+                snaps = []
+            row = st.container(horizontal=True, vertical_alignment="bottom")
+            if snaps:
+                stamp = "%Y-%m-%d %H:%M"
+                labels = {s.id: f"{s.name} ({time.strftime(stamp, time.localtime(s.created))})"
+                          for s in snaps}
+                chosen = row.selectbox(f"Snapshots of {pid}", list(labels),
+                                       format_func=labels.get, key=f"unopened:snap:{pid}")
+                row.button("Open snapshot as a new project", key=f"unopened:open:{pid}",
+                           on_click=_open_snapshot, args=(state, pid, chosen, labels[chosen]),
+                           type="primary")
+            else:
+                row.caption("It has no snapshots to open instead.")
+            row.button("Dismiss", key=f"unopened:dismiss:{pid}", on_click=_dismiss,
+                       args=(state, pid))
+
+
+def _open_snapshot(state: DesignerState, pid: str, sid: str, label: str) -> None:
+    try:
+        graph = state.store.load_snapshot(pid, sid)
+    except Exception as exc:  # noqa: BLE001 - a snapshot that fails too is said, not raised
+        state.notify("error", f"Could not open snapshot {label} of {pid}: {session._why(exc)}")
+        return
+    graph.name = unique_name(state.store, graph.name)
+    _dismiss(state, pid)
+    other = session.use(state, DesignerState.new(state.store, graph))
+    other.notify("success", f"Opened snapshot “{label}” of {pid} as the new project "
+                            f"“{graph.name}”.")
+
+
+def _dismiss(state: DesignerState, pid: str) -> None:
+    state.unopened[:] = [(p, why) for p, why in state.unopened if p != pid]
+
+
 # -- callbacks ----------------------------------------------------------------------------------
 
 def _switch(state: DesignerState, key: str) -> None:
@@ -148,8 +192,10 @@ def _switch(state: DesignerState, key: str) -> None:
         return
     try:
         session.use(state, DesignerState.open(state.store, pid))
-    except (ProjectError, GraphError) as exc:
-        state.notify("error", f"Could not open project {pid}: {exc}")
+    except Exception as exc:  # noqa: BLE001 - a project that fails leaves this one open
+        why = session._why(exc)
+        state.notify("error", f"Could not open project {pid}: {why}")
+        state.unopened.append((pid, why))
 
 
 def _new_chosen(state: DesignerState) -> None:

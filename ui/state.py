@@ -79,6 +79,8 @@ class DesignerState:
     # revision is rebased over the changes since when none of them changed the structure
     revisions: list[tuple[int, str, bool]] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
+    # projects that could not be opened this session: (id, why); their snapshots are offered
+    unopened: list[tuple[str, str]] = field(default_factory=list)
     pages: dict[str, Any] = field(default_factory=dict)  # other pages' own typed state
     _cache: dict = field(default_factory=dict, repr=False)
 
@@ -104,20 +106,23 @@ class DesignerState:
              last: str | None = None) -> DesignerState:
         """The project in the URL, else ``last`` (the last one this browser opened), else a
         new ``seed-cnn``."""
-        notes = []
+        notes, unopened = [], []
         for pid, why in ((wanted, "the link"), (last, "")):
             if not pid:
                 continue
             try:
                 state = cls.open(store, pid)
-            except (ProjectError, GraphError) as exc:
+            except Exception as exc:  # noqa: BLE001 - any project that fails still opens the app
                 notes.append(Notice("warning", f"Could not open project {pid} from "
-                                               f"{why or 'last time'}: {exc}"))
+                                               f"{why or 'last time'}: {_why(exc)}"))
+                unopened.append((pid, _why(exc)))
                 continue
             state.notices += notes
+            state.unopened += unopened
             return state
         state = cls.new(store, load_template(FIRST_TEMPLATE))
         state.notices += notes
+        state.unopened += unopened
         return state
 
     # -- derived, once per revision ---------------------------------------------------------
@@ -254,6 +259,7 @@ class DesignerState:
         state.browser, state.remembered = self.browser, self.remembered
         state.last_seq = max(state.last_seq, self.last_seq)
         state.notices = self.notices + state.notices
+        state.unopened = [u for u in self.unopened if u[0] != state.project_id] + state.unopened
         return state
 
     # -- view -------------------------------------------------------------------------------
@@ -492,8 +498,9 @@ def current() -> DesignerState:
     elif wanted and wanted != state.project_id:
         try:  # the user pasted another project's link into this tab
             state = state.switch(DesignerState.open(state.store, wanted))
-        except (ProjectError, GraphError) as exc:
-            state.notify("warning", f"Could not open project {wanted}: {exc}")
+        except Exception as exc:  # noqa: BLE001 - any project that fails leaves this one open
+            state.notify("warning", f"Could not open project {wanted}: {_why(exc)}")
+            state.unopened.append((wanted, _why(exc)))
     st.session_state[SESSION_KEY] = state
     if st.query_params.get("project") != state.project_id:
         st.query_params["project"] = state.project_id
@@ -504,6 +511,17 @@ def current() -> DesignerState:
         except OSError as exc:  # a nicety: never fail a page on it
             log.warning("could not remember the project of this browser: %s", exc)
     return state
+
+
+def _why(exc: Exception) -> str:
+    """A project's failure to open, in words (RecursionError and MemoryError included)."""
+    if isinstance(exc, RecursionError):
+        return "its design is nested too deeply to be read"
+    if isinstance(exc, MemoryError):
+        return "its design needs more memory than this machine has"
+    if isinstance(exc, (ProjectError, GraphError)):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
 
 
 BROWSER_COOKIE = "layerloom_browser"
