@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from .. import charts, images, live, predict
+from .. import charts, images, inside, live, predict
 from ..errors import shown_errors
 from ..fields import plain
 from ..forms import seed
@@ -48,6 +48,10 @@ def render(state) -> None:
         if kind in ("classification", "regression"):
             with shown_errors("Try it"):
                 try_it(store, run, kind)
+        if kind == "classification":
+            with shown_errors("Look inside"):
+                selected = getattr(state, "selected", None) or [None]
+                inside.render(store, run, evaluation, selected[0])
 
 
 def choose_run(pages: PagesState, store, project: str | None = None):

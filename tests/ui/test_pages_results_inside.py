@@ -1,0 +1,115 @@
+"""The Results page's "Look inside" (ui/inside.py) with AppTest: Grad-CAM over a wrongly
+classified sample, another class and method, a block's feature maps (the designer's selection),
+the embedding of the test set, token attributions for a text model."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from layerloom.graph import load_graph
+from layerloom.runtime import RunStore, train
+from layerloom.ui.inside import overlay_figure, tokens_figure
+
+TIMEOUT = 90
+
+
+def chain(name, shape, layers, dtype="float32"):
+    nodes = [{"id": "x", "type": "Input", "params": {"shape": shape, "dtype": dtype}}]
+    nodes += [{"id": i, "type": t, "params": p} for i, t, p in layers]
+    nodes.append({"id": "y", "type": "Output"})
+    edges = [{"source": a["id"], "target": b["id"]} for a, b in zip(nodes, nodes[1:])]
+    return load_graph({"format": "layerloom-graph", "version": 1, "name": name,
+                       "nodes": nodes, "edges": edges})
+
+
+@pytest.fixture(scope="module")
+def runs(scratch_home):
+    with scratch_home("inside") as (home, store):
+        cnn = chain("tiny-cnn", [1, 8, 8], [("conv", "Conv2d", {"out_channels": 4,
+                                                                "padding": 1}),
+                                            ("act", "ReLU", {}), ("flat", "Flatten", {}),
+                                            ("fc", "Linear", {"out_features": 10})])
+        ids = {"digits": train(cnn, "digits", {"epochs": 1}, store=store).run_id}
+        bag = chain("bag", [32], [("embed", "Embedding", {"num_embeddings": 1000,
+                                                          "embedding_dim": 8}),
+                                  ("pool", "SequencePool", {}),
+                                  ("fc", "Linear", {"out_features": 2})], dtype="int64")
+        ids["text"] = train(bag, "text-sentiment", {"epochs": 1}, store=store).run_id
+        yield home, ids
+
+
+def page(home, monkeypatch, run_id: int, selected=()) -> AppTest:
+    monkeypatch.setenv("LAYERLOOM_HOME", str(home))
+
+    def script(run: int = 0, selected: tuple = ()):
+        import streamlit as st
+
+        from layerloom.graph.templates import load_template
+        from layerloom.ui.pages import results
+        from layerloom.ui.pagestate import PagesState
+        from layerloom.ui.projects import ProjectStore
+        from layerloom.ui.state import DesignerState
+
+        if "app" not in st.session_state:
+            app = DesignerState.new(ProjectStore(), load_template("seed-cnn"))
+            app.pages["runs"] = PagesState(results_run=run)
+            app.selected = list(selected)
+            st.session_state.app = app
+        results.render(st.session_state.app)
+
+    return AppTest.from_function(script, kwargs={"run": run_id, "selected": tuple(selected)},
+                                 default_timeout=TIMEOUT).run()
+
+
+def spec_with(at, text):
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart") if text in c.proto.spec]
+
+
+def test_gradcam_over_a_most_confidently_wrong_sample(runs, monkeypatch):
+    home, ids = runs
+    at = page(home, monkeypatch, ids["digits"], selected=["conv"])
+    assert not at.exception and not at.error
+    assert at.radio(key="inside.source").value == "Most confidently wrong"
+    assert at.selectbox(key="inside.method").value == "gradcam"
+    overlay = spec_with(at, "Grad-CAM for")
+    assert len(overlay) == 1
+    traces = overlay[0]["data"]
+    assert [t["type"] for t in traces] == ["image", "heatmap"]
+    assert np.asarray(traces[1]["z"]).shape == (8, 8)
+    caption = [c.value for c in at.caption if "the model says" in c.value][0]
+    assert "(true: " in caption and "with Grad-CAM at act" in caption
+    # another class, another method
+    at.radio(key="inside.which").set_value("true").run()
+    at.selectbox(key="inside.method").set_value("ig").run()
+    assert not at.exception and spec_with(at, "Integrated Gradients for")
+    # the designer's selection is the block whose activations are shown
+    assert at.selectbox(key="inside.block").value == "conv"
+    maps = spec_with(at, "channel 3")
+    assert maps and sum(t["type"] == "heatmap" for t in maps[0]["data"]) == 4
+    # the embedding: every test sample (up to the limit), wrong ones as crosses
+    emb = [s for s in spec_with(at, "scattergl") if "true class" in json.dumps(s)][0]
+    n = RunStore(home / "runs.db").evaluation(ids["digits"])["n"]
+    assert sum(len(t["x"]) for t in emb["data"]) == min(600, n)
+    wrong = sum(sym == "x" for t in emb["data"] for sym in t["marker"]["symbol"])
+    assert wrong == round(n * (1 - RunStore(home / "runs.db").evaluation(
+        ids["digits"])["accuracy"]))
+
+
+def test_text_model_highlights_tokens(runs, monkeypatch):
+    home, ids = runs
+    at = page(home, monkeypatch, ids["text"])
+    assert not at.exception and not at.error
+    assert at.selectbox(key="inside.method").options == ["Integrated Gradients"]
+    tokens = [s for s in spec_with(at, "texttemplate") if s["data"][0]["type"] == "heatmap"]
+    assert tokens and len(tokens[0]["data"][0]["text"][0]) >= 1
+
+
+def test_pure_figures():
+    fig = overlay_figure(np.zeros((1, 4, 4), np.float32), np.eye(4), "t")
+    assert [t.type for t in fig.data] == ["image", "heatmap"]
+    tok = tokens_figure(["good", "film"], np.array([0.5, -0.1]))
+    assert tok.data[0].zmin == -0.5 and tok.data[0].zmax == 0.5

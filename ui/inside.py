@@ -1,0 +1,297 @@
+"""The Results page's "Look inside": why the trained model decides (Grad-CAM, Integrated
+Gradients, token and feature attributions), what a block outputs for a sample, and the test set
+as the classifier sees it (penultimate features projected to 2-D).
+
+The model is the run's graph compiled as drawn with its last checkpoint
+(``runtime.explain_run.load_run``), so every block is where the designer shows it; the methods
+are Captum's (``runtime/attributions.py``). Figures are Plotly, built by the pure ``*_figure``
+functions below.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+import torch
+
+from layerloom.runtime import attributions
+from layerloom.runtime.explain_run import load_run, read_input, shown_input
+
+from . import images
+from .fields import plain
+from .forms import seed
+
+EMBED_LIMIT = 600  # test samples projected (t-SNE on more is slow on a small machine)
+
+
+@st.cache_resource(max_entries=2, show_spinner="Loading the trained model…")
+def _loaded(db: str, run_id: int, checkpoint: str, mtime: float):
+    del mtime  # part of the key: a resumed run writes a newer checkpoint
+    return load_run(run_id, db)
+
+
+def trained(store, run):
+    path = Path(run.checkpoint) if run.checkpoint else None
+    if path is None or not path.is_file():
+        return None
+    return _loaded(str(store.path), run.id, str(path), path.stat().st_mtime)
+
+
+# -- figures (pure) ---------------------------------------------------------------------------
+
+def overlay_figure(image: np.ndarray, heatmap: np.ndarray, title: str) -> go.Figure:
+    """The input (``[C, H, W]`` in [0, 1]) with the map over it, half transparent."""
+    rgb = images.to_display(image)
+    if rgb.ndim == 2:
+        rgb = np.repeat(rgb[..., None], 3, axis=-1)
+    fig = go.Figure(go.Image(z=rgb, hoverinfo="skip"))
+    fig.add_trace(go.Heatmap(z=np.asarray(heatmap).round(5).tolist(), colorscale="Jet", opacity=0.45, showscale=False,
+                             hovertemplate="row %{y}, col %{x}: %{z:.3g}<extra></extra>"))
+    fig.update_layout(title={"text": title, "x": 0.02, "font": {"size": 13}}, height=320,
+                      margin={"l": 0, "r": 0, "t": 36, "b": 0})
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x")
+    return fig
+
+
+def tokens_figure(tokens: list[str], scores: np.ndarray) -> go.Figure:
+    """One cell per token, coloured by its attribution (red for the class, blue against)."""
+    bound = float(np.abs(scores).max()) or 1.0
+    fig = go.Figure(go.Heatmap(z=[np.asarray(scores, dtype=float).round(5).tolist()], x=list(range(len(tokens))), zmin=-bound,
+                               zmax=bound, colorscale="RdBu", reversescale=True,
+                               text=[tokens], texttemplate="%{text}", showscale=False,
+                               hovertemplate="%{text}: %{z:.3g}<extra></extra>"))
+    fig.update_layout(height=120, margin={"l": 0, "r": 0, "t": 10, "b": 0})
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return fig
+
+
+def features_figure(names: list[str], scores: np.ndarray, title: str) -> go.Figure:
+    order = np.argsort(np.abs(scores))
+    fig = go.Figure(go.Bar(x=[float(scores[i]) for i in order], y=[names[i] for i in order],
+                           orientation="h", marker_color=["#d62728" if scores[i] > 0 else
+                                                          "#1f77b4" for i in order]))
+    fig.update_layout(title={"text": title, "x": 0.02, "font": {"size": 13}},
+                      height=max(220, 40 + 22 * len(names)),
+                      margin={"l": 0, "r": 10, "t": 36, "b": 20})
+    return fig
+
+
+def embedding_figure(points: np.ndarray, true: list[str], predicted: list[str]) -> go.Figure:
+    """The test samples in 2-D, coloured by true class; wrong ones drawn as crosses."""
+    fig = go.Figure()
+    for name in sorted(set(true), key=true.index):
+        idx = [i for i, t in enumerate(true) if t == name]
+        wrong = [predicted[i] != true[i] for i in idx]
+        fig.add_trace(go.Scattergl(
+            x=points[idx, 0].tolist(), y=points[idx, 1].tolist(), mode="markers", name=str(name),
+            marker={"symbol": ["x" if w else "circle" for w in wrong], "size":
+                    [9 if w else 6 for w in wrong]},
+            customdata=[[i, true[i], predicted[i]] for i in idx],
+            hovertemplate="sample %{customdata[0]}: true %{customdata[1]}, predicted "
+                          "%{customdata[2]}<extra></extra>"))
+    fig.update_layout(height=420, margin={"l": 0, "r": 0, "t": 10, "b": 0},
+                      legend={"title": {"text": "true class (× wrong)"}})
+    return fig
+
+
+def maps_figure(maps: np.ndarray, limit: int = 16) -> go.Figure:
+    """The first ``limit`` channels of one sample's feature maps (``[C, H, W]``) in a grid."""
+    from plotly.subplots import make_subplots
+
+    n = min(limit, len(maps))
+    cols = min(8, n)
+    rows = -(-n // cols)
+    fig = make_subplots(rows=rows, cols=cols, horizontal_spacing=0.01, vertical_spacing=0.02)
+    for k in range(n):
+        fig.add_trace(go.Heatmap(z=maps[k].round(4).tolist(), colorscale="Viridis", showscale=False,
+                                 hovertemplate=f"channel {k}: %{{z:.3g}}<extra></extra>"),
+                      row=k // cols + 1, col=k % cols + 1)
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, autorange="reversed")
+    fig.update_layout(height=110 * rows + 20, margin={"l": 0, "r": 0, "t": 10, "b": 0})
+    return fig
+
+
+# -- the panel --------------------------------------------------------------------------------
+
+def render(store, run, evaluation: dict, selected_block: str | None = None) -> None:
+    """"Look inside" for a classifier run: explanations, activations, embedding."""
+    model = trained(store, run)
+    if model is None:
+        return
+    st.subheader("Look inside")
+    why, acts, embed = st.tabs(["Why this class", "Activations", "Embedding"])
+    with why:
+        explanation(model, evaluation)
+    with acts:
+        activations(model, selected_block)
+    with embed:
+        embedding(model)
+
+
+def pick_sample(model, evaluation: dict) -> tuple[torch.Tensor | None, int | None, str]:
+    """A sample to explain: a most-confidently-wrong one, any test sample, or an upload."""
+    ds = model.dataset
+    wrong = evaluation.get("most_confident_wrong") or []
+    sources = (["Most confidently wrong"] if wrong else []) + ["Test sample", "Upload"]
+    seed("inside.source", sources[0])
+    if st.session_state["inside.source"] not in sources:
+        st.session_state["inside.source"] = sources[0]
+    source = st.radio("Sample", sources, horizontal=True, key="inside.source")
+    if source == "Most confidently wrong":
+        labels = [f"#{w['index']}: true {w['true_class']} → {w['predicted_class']} "
+                  f"({w['confidence']:.0%})" for w in wrong]
+        pick = st.selectbox("Which", range(len(wrong)), format_func=lambda i: labels[i],
+                            key="inside.wrong")
+        index = int(wrong[pick]["index"])
+        return ds.x_test[index], int(ds.y_test[index]), f"test sample {index}"
+    if source == "Test sample":
+        index = int(st.number_input("Test sample", 0, max(0, len(ds.x_test) - 1), 0,
+                                    key="inside.index"))
+        return ds.x_test[index], int(ds.y_test[index]), f"test sample {index}"
+    kinds = ["txt"] if ds.dtype == "int64" else (
+        ["png", "jpg", "jpeg", "bmp"] if images.is_image_shape(ds.input_shape) else
+        ["csv", "npy"])
+    upload = st.file_uploader("A file to explain", type=kinds, key="inside.upload")
+    if upload is None:
+        return None, None, ""
+    path = Path(st.session_state.setdefault("inside.dir", _tmpdir())) / Path(upload.name).name
+    path.write_bytes(upload.getvalue())
+    try:
+        return read_input(path, ds), None, upload.name
+    except attributions.ExplainError as exc:
+        st.error(str(exc))
+        return None, None, ""
+
+
+def _tmpdir() -> str:
+    import tempfile
+
+    return tempfile.mkdtemp(prefix="layerloom-explain-")
+
+
+def explanation(model, evaluation: dict) -> None:
+    ds = model.dataset
+    x, truth, what = pick_sample(model, evaluation)
+    if x is None:
+        return
+    kind = attributions.input_kind(x)
+    left, mid, right = st.columns(3)
+    with left:
+        options = ["predicted"] + (["true"] if truth is not None else []) + ["choose"]
+        which = st.radio("Class", options, horizontal=True, key="inside.which")
+    target = truth if which == "true" else None
+    if which == "choose":
+        with left:
+            target = st.selectbox("Class to explain", range(len(ds.classes)),
+                                  format_func=lambda i: ds.classes[i], key="inside.class")
+    convs = attributions.conv_layers(model.module)
+    methods = (["gradcam"] if kind == "image" and convs else []) + ["ig", "smoothgrad"]
+    if kind == "text":
+        methods = ["ig"]
+    names = {"gradcam": "Grad-CAM", "ig": "Integrated Gradients", "smoothgrad": "SmoothGrad"}
+    with mid:
+        method = st.selectbox("Method", methods, format_func=names.get, key="inside.method")
+    layer = None
+    if method == "gradcam":
+        with right:
+            layer = st.selectbox("Block", ["(last convolutional block)"] + convs,
+                                 key="inside.layer")
+            layer = None if layer.startswith("(") else layer
+    try:
+        exp = attributions.explain_sample(model.module, x, target=target, method=method,
+                                          layer=layer, head=model.head, classes=ds.classes,
+                                          vocab=ds.vocab)
+    except attributions.ExplainError as exc:
+        st.error(str(exc))
+        return
+    name = [plain(c) for c in ds.classes]
+    st.caption(f"{plain(what)}: the model says {name[exp.predicted]}"
+               + (f" (true: {name[truth]})" if truth is not None else "")
+               + f"; explaining {name[exp.target]} ({exp.probability:.0%}) with "
+               f"{names[method]}" + (f" at {plain(exp.layer)}" if exp.layer else ""))
+    if kind == "image":
+        title = f"{names[method]} for {ds.classes[exp.target]}"
+        st.plotly_chart(overlay_figure(shown_input(x, ds), exp.heatmap, title),
+                        key="inside.overlay", config={"displayModeBar": False})
+    elif kind == "text":
+        n = int((x != 0).sum()) or len(exp.tokens)  # padding (id 0) is left out
+        st.plotly_chart(tokens_figure(exp.tokens[:n], exp.heatmap[:n]), key="inside.tokens",
+                        config={"displayModeBar": False})
+    else:
+        from layerloom.runtime.data.preprocessing import row_names
+
+        names_ = row_names(ds) if kind == "tabular" else [f"t{i}" for i in
+                                                          range(len(exp.heatmap))]
+        st.plotly_chart(features_figure(names_, exp.heatmap, "This sample"),
+                        key="inside.features", config={"displayModeBar": False})
+        if kind == "tabular":
+            importance = _importance(model, ds)
+            st.plotly_chart(features_figure(names_, importance, "Over the test set "
+                                            "(mean |attribution|)"),
+                            key="inside.importance", config={"displayModeBar": False})
+
+
+def _importance(model, ds) -> np.ndarray:
+    key = ("inside.importance", id(model))
+    cache = st.session_state.setdefault("inside.cache", {})
+    if key not in cache:
+        cache.clear()
+        cache[key] = attributions.feature_importance(model.module, ds.x_test, head=model.head)
+    return cache[key]
+
+
+def activations(model, selected_block: str | None) -> None:
+    ds = model.dataset
+    blocks = [n for n, m in model.module.named_modules() if n and not list(m.children())]
+    if not blocks:
+        st.info("This model has no blocks to look into.")
+        return
+    default = selected_block if selected_block in blocks else blocks[0]
+    seed("inside.block", default)
+    if st.session_state["inside.block"] not in blocks:
+        st.session_state["inside.block"] = default
+    left, right = st.columns([2, 1])
+    with left:
+        block = st.selectbox("Block (the designer's selection when it has one)", blocks,
+                             key="inside.block")
+    with right:
+        index = int(st.number_input("Test sample", 0, max(0, len(ds.x_test) - 1), 0,
+                                    key="inside.act_index"))
+    out = attributions.activations(model.module, ds.x_test[index:index + 1], block)[0]
+    st.caption(f"{plain(block)} gives {list(out.shape)} for test sample {index}: mean "
+               f"{float(out.mean()):.3g}, std {float(out.std()):.3g}, "
+               f"{float((out == 0).float().mean()):.0%} zeros")
+    if out.dim() == 3:
+        st.plotly_chart(maps_figure(out.numpy()), key="inside.maps",
+                        config={"displayModeBar": False})
+    else:
+        fig = go.Figure(go.Histogram(x=out.reshape(-1).numpy(), nbinsx=50))
+        fig.update_layout(height=260, margin={"l": 0, "r": 0, "t": 10, "b": 0},
+                          xaxis_title="value", yaxis_title="count")
+        st.plotly_chart(fig, key="inside.hist", config={"displayModeBar": False})
+
+
+def embedding(model) -> None:
+    ds = model.dataset
+    method = st.radio("Projection", ["pca", "tsne"], horizontal=True, key="inside.projection",
+                      format_func={"pca": "PCA", "tsne": "t-SNE"}.get)
+    x, y = ds.x_test[:EMBED_LIMIT], ds.y_test[:EMBED_LIMIT]
+    try:
+        feats = attributions.penultimate(model.module, x)
+        points = attributions.embedding_2d(feats, method)
+    except attributions.ExplainError as exc:
+        st.info(str(exc))
+        return
+    with torch.no_grad():
+        pred = attributions.probabilities(model.module(x), model.head).argmax(-1)
+    true = [ds.classes[int(i)] for i in y]
+    predicted = [ds.classes[int(i)] for i in pred]
+    st.caption(f"What the last Linear layer reads, for {len(x)} test samples, projected to "
+               f"2-D; {sum(t != p for t, p in zip(true, predicted))} wrong ones drawn as ×.")
+    st.plotly_chart(embedding_figure(points, true, predicted), key="inside.embedding")
