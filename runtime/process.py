@@ -22,6 +22,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -184,11 +185,15 @@ def _launch(cmd: list[str], log_path) -> subprocess.Popen:
     """``cmd`` detached in a session of its own, its output appended to ``log_path``."""
     log = open(log_path, "ab")  # noqa: SIM115 (the child keeps it)
     try:
-        return subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log,
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log,
                                 stderr=subprocess.STDOUT, start_new_session=True,
                                 env={**os.environ, "PYTHONUNBUFFERED": "1"})
     finally:
         log.close()
+    # Collected as soon as it ends, never left <defunct> until someone polls it; its exit
+    # code stays on the Popen for run_status and sweep_status.
+    threading.Thread(target=proc.wait, name=f"reap-{proc.pid}", daemon=True).start()
+    return proc
 
 
 # -- sweeps ---------------------------------------------------------------------------------

@@ -87,3 +87,32 @@ def residual(channels: int, size: int) -> dict:
          "params": {"out_channels": channels // 2, "kernel_size": 1}},
         ("y", "Output"),
         name="res", variables={"depth": 2, "skip": 1}, blocks={"Res": res})
+
+
+# -- child processes --------------------------------------------------------------------------
+# Runs and sweeps started through ``runtime.process`` are children of the test process (each is
+# collected as it ends: tests/cli/test_cli_mends_children.py); any still running when the
+# session ends is stopped, so that no test leaves a run training behind it.
+
+def _started_children() -> list:
+    import sys
+
+    process = sys.modules.get("layerloom.runtime.process")  # only if a test imported it
+    if process is None:
+        return []
+    return [*process._children.values(), *process._sweep_children.values()]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _stop_children_at_the_end():
+    yield
+    import subprocess
+
+    for proc in _started_children():
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
