@@ -5,7 +5,8 @@ column holds, and cite ``Table.lines`` in their errors.
 
 Reading is linear in the file's size (a column is found by name in a dict, not by a search of
 the header). Budgets (environment variables): ``LAYERLOOM_MAX_CSV_BYTES`` (the file, default
-100 MiB) and ``LAYERLOOM_MAX_CSV_COLUMNS`` (10,000 columns).
+100 MiB), ``LAYERLOOM_MAX_CSV_COLUMNS`` (10,000 columns) and ``LAYERLOOM_MAX_CSV_CELLS``
+(20,000,000 values: rows × columns, each held as a string while the file is read).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from .errors import DataError, budget, over_budget
 
 MAX_CSV_BYTES = 100 * 2**20
 MAX_CSV_COLUMNS = 10_000
+MAX_CSV_CELLS = 20_000_000
 MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "?"})  # compared lowercased
 
 
@@ -69,12 +71,20 @@ def read_table(path: Path) -> Table:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(path, text),
                         strict=True)
     header, rows, lines = None, [], []
+    most_rows = 0
     try:
         for row in reader:
             if not any(cell.strip() for cell in row):
                 continue
             if header is None:
                 header = _header(path, row, reader.line_num)
+                cells = budget("LAYERLOOM_MAX_CSV_CELLS", MAX_CSV_CELLS)
+                most_rows = max(1, cells // len(header))
+            elif len(rows) >= most_rows:
+                raise DataError(f"more than {most_rows:,} rows of {len(header):,} columns; CSV "
+                                f"files are capped at {cells:,} values (set "
+                                f"LAYERLOOM_MAX_CSV_CELLS to change it)", file=path,
+                                line=reader.line_num)
             elif len(row) != len(header):
                 raise DataError(f"{len(row)} values, but the header has {len(header)} columns",
                                 file=path, line=reader.line_num)

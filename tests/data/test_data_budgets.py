@@ -183,3 +183,14 @@ def test_budgets_read_from_the_environment(monkeypatch):
     for bad in ("", "-3", "lots", "0", "1e999999"):
         monkeypatch.setenv("LAYERLOOM_TEST_BUDGET", bad)
         assert budget("LAYERLOOM_TEST_BUDGET", 5) == 5
+
+
+def test_csv_values_are_capped_while_the_file_is_read(tmp_path, monkeypatch):
+    path = wide_csv(tmp_path / "long.csv", 4, rows=60)
+    monkeypatch.setenv("LAYERLOOM_MAX_CSV_CELLS", "200")
+    with pytest.raises(DataError, match=r"long\.csv, line 52: more than 50 rows of 4 columns; "
+                                        r"CSV files are capped at 200 values \(set "
+                                        r"LAYERLOOM_MAX_CSV_CELLS to change it\)"):
+        load_dataset(path)
+    monkeypatch.setenv("LAYERLOOM_MAX_CSV_CELLS", "240")
+    assert load_dataset(path).input_shape == (3,)
