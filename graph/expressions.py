@@ -15,6 +15,7 @@ layerloom.graph.expressions.ExpressionError: function '__import__' is not allowe
 from __future__ import annotations
 
 import ast
+import functools
 import math
 import operator
 from collections.abc import Mapping
@@ -85,6 +86,13 @@ def evaluate(text: str, names: Mapping[str, Any]) -> Any:
 def _parse(text: str) -> ast.Expression:
     if not isinstance(text, str):
         raise ExpressionError(f"an expression is text, got {type(text).__name__}")
+    return _parse_text(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_text(text: str) -> ast.Expression:
+    """Parsed once per distinct text: a design repeats the same few expressions many times (the
+    tree is only read, never changed)."""
     source = text.removeprefix("=")
     if len(source) > MAX_LENGTH:
         raise ExpressionError(f"expression longer than {MAX_LENGTH} characters")

@@ -186,6 +186,8 @@ class _Resolver:
         self.depth: dict[str, int] = {}  # composite block -> nesting depth (1: primitives only)
         self.spent = 0  # layers made so far (nodes, and their copies beyond the first)
         self.skipped: dict[str, str] = {}  # path -> the node with an error it depends on
+        self.made_params = 0  # parameters and activation elements of every layer made, used or
+        self.made_activations = 0  # not: an upper bound that spares the exact count mostly
 
     # -- problems ----------------------------------------------------------------------------
 
@@ -325,6 +327,8 @@ class _Resolver:
     def _check_model_size(self, top: Level) -> None:
         """Parameters (float32) and one sample's activations against the memory budget."""
         budget = self.limits.max_model_bytes
+        if self.made_params * 4 <= budget and self.made_activations * 4 <= budget:
+            return
         weights: dict[str, int] = {}
         activations: dict[str, int] = {}
         for info in top.nodes.values():
@@ -707,6 +711,9 @@ class _Resolver:
             self.error(info.path, f"{spec.type}'s parameter count failed: {exc}")
             return None
         info.copies.append(Layer(params, list(in_shapes), shape, n_params, macs))
+        self.made_params += n_params
+        if spec.type not in ("Input", "Output", "Identity"):
+            self.made_activations += prod(shape)
         dtype = dtypes[0] if spec.output_dtype == "same" else "float32"
         return shape, dtype
 
