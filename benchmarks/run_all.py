@@ -13,6 +13,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SCRIPTS = ["cli_start_bench.py", "validate_bench.py", "compile_bench.py", "ui_bench.py", "runtime_bench.py",
+           "diagnostics_bench.py",
            "ui_live_bench.py", "export_bench.py"]
 
 

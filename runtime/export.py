@@ -46,7 +46,56 @@ def export_run(run_id: int, fmt: str, path: str | Path,
                db: str | Path | RunStore | None = None, **options: Any) -> ExportResult:
     """Export run ``run_id`` with its trained weights (see ``export_model`` for ``options``)."""
     graph, info = run_export(run_id, db)
+    if fmt == "bundle":
+        info.examples = gradcam_examples(run_id, db)
     return export_model(graph, fmt, path, run=info, **options)
+
+
+def gradcam_examples(run_id: int, db=None, count: int = 4) -> list[dict]:
+    """Grad-CAM over a few test samples of an image classifier run, as PNG pictures with
+    captions for the bundle's card (the first ``count`` test samples, a wrong one first where
+    there is one); none for other models, or when the run's data cannot be loaded again."""
+    import io
+
+    from PIL import Image
+
+    from .attributions import ExplainError, conv_layers, explain_sample, overlay
+    from .explain_run import load_run, shown_input
+
+    try:
+        trained = load_run(run_id, db)
+    except Exception:  # noqa: BLE001 - the card then has no pictures, the export goes on
+        return []
+    ds = trained.dataset
+    shape = tuple(ds.input_shape)
+    if not (ds.classes and len(shape) == 3 and shape[0] in (1, 3) and ds.dtype == "float32"
+            and conv_layers(trained.module) and len(ds.x_test)):
+        return []
+    import torch
+
+    with torch.no_grad():
+        predicted = trained.module(ds.x_test[:64]).argmax(-1)
+    wrong = [i for i in range(len(predicted)) if predicted[i] != ds.y_test[i]]
+    picks = (wrong[:1] + [i for i in range(len(predicted)) if i not in wrong[:1]])[:count]
+    examples = []
+    for i in picks:
+        try:
+            exp = explain_sample(trained.module, ds.x_test[i], head=trained.head,
+                                 classes=ds.classes)
+        except ExplainError:
+            return []
+        picture = Image.fromarray(overlay(shown_input(ds.x_test[i], ds), exp.heatmap))
+        side = max(picture.size)
+        if side < 112:  # small digits blown up with square pixels, readable in a card
+            picture = picture.resize((picture.width * (112 // side + 1),
+                                      picture.height * (112 // side + 1)), Image.NEAREST)
+        data = io.BytesIO()
+        picture.save(data, format="PNG")
+        truth = ds.classes[int(ds.y_test[i])]
+        examples.append({"png": data.getvalue(), "caption": (
+            f"test sample {i}: true {truth}, predicted {ds.classes[exp.predicted]} "
+            f"({exp.probability:.0%}), Grad-CAM at {exp.layer}")})
+    return examples
 
 
 def _plain_key(key: str) -> str:

@@ -54,6 +54,8 @@ def write_bundle(ref: Reference, path: Path, run: RunInfo | None,
         html = curves_html(run) if run.curves else None
         if html:
             texts["curves.html"] = html
+    for i, example in enumerate(run.examples if run is not None else [], start=1):
+        (folder / f"gradcam-{i}.png").write_bytes(example["png"])
     texts["README.md"] = model_card(ref, manifest, run)
     for name, text in texts.items():
         (folder / name).write_text(text, encoding="utf-8")

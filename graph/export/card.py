@@ -26,6 +26,7 @@ def model_card(ref: Reference, manifest: dict, run: RunInfo | None) -> str:
     lines += _layers(summary)
     lines += _data(run)
     lines += _metrics(run)
+    lines += _examples(run)
     lines += _usage(ref, manifest)
     lines += _files(manifest, run)
     return "\n".join(lines).rstrip() + "\n"
@@ -128,6 +129,19 @@ def _usage(ref: Reference, manifest: dict) -> list[str]:
             f"outputs = session.run(None, {{{json.dumps(ref.inputs[0].name)}: array}})", "```",
             "", "To predict on a file (an image, a CSV row, a text):", "", "```",
             "python predict.py INPUT_FILE", "```", ""]
+    return rows
+
+
+def _examples(run: RunInfo | None) -> list[str]:
+    """Grad-CAM pictures of a few test samples (the bundle's ``gradcam-N.png``)."""
+    if run is None or not run.examples:
+        return []
+    rows = ["## Why it decides", "",
+            "Grad-CAM over test samples: red marks the parts of the input that pushed the model "
+            "towards the class it gave.", ""]
+    for i, example in enumerate(run.examples, start=1):
+        caption = _text(example.get("caption", ""))
+        rows += [f"![{caption}](gradcam-{i}.png)", "", f"*{caption}*", ""]
     return rows
 
 

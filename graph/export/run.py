@@ -33,6 +33,8 @@ class RunInfo:
     state_dict: dict[str, torch.Tensor] | None = None
     run_id: int | str | None = None
     name: str | None = None
+    # pictures for the card: [{"png": bytes, "caption": str}] (Grad-CAM over test samples)
+    examples: list[dict[str, Any]] = field(default_factory=list)
 
     def curve_points(self, key: str) -> tuple[list[float], list[float]]:
         """``(xs, ys)`` of one curve; bare values are numbered from 1 (epochs)."""
