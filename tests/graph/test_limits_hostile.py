@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -321,3 +322,21 @@ def test_limits_argument_and_environment(monkeypatch):
     monkeypatch.setenv("LAYERLOOM_MAX_LAYERS", "lots")
     with pytest.raises(GraphError, match=r"LAYERLOOM_MAX_LAYERS='lots' is not a whole number"):
         validate(parse_graph(g))
+
+
+def test_repeats_known_only_from_shapes_are_stopped_while_resolving():
+    """``repeat: "=in_shape[0]"`` cannot be counted before shapes are known (the count takes 1):
+    the layers actually made are counted as well, and resolution stops at the budget."""
+    block = sequence({"id": "i", "type": "Input"},
+                     {"id": "l", "type": "ReLU", "repeat": "=in_shape[0]"},
+                     {"id": "o", "type": "Output"})
+    g = graph([{"id": "x", "type": "Input", "params": {"shape": [5000]}},
+               {"id": "outer", "type": "R", "repeat": 5000}, Y], chain("x", "outer", "y"),
+              {"R": block})
+    out = run_check(g)
+    node, _, message = only_error(out)
+    assert re.fullmatch(r"outer/\d+/l", node), node
+    assert message.startswith("the design resolves to more than 100,000 layers (composites and "
+                              "repeats multiplied out), the limit; raise it with "
+                              "LAYERLOOM_MAX_LAYERS")
+    assert out["seconds"] < 5
