@@ -190,11 +190,23 @@ async def type_param(page, home: Path, user: User, value: int) -> None:
     user.altered += [f"after out_channels={value}: {p}" for p in compare(user, design)]
 
 
-def account(home: Path, user: User) -> None:
-    """Every save in the log is one of the user's edits, and the log matches meta.json."""
-    log = read_log(home, user.pid)
+def _meta(home: Path, pid: str) -> dict:
+    try:
+        return json.loads((home / "projects" / pid / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+async def account(home: Path, user: User, settle_s: float = 20.0) -> None:
+    """Every save in the log is one of the user's edits, and the log matches meta.json (read
+    once the last save has finished: its log line is written before meta.json)."""
+    deadline = time.monotonic() + settle_s
+    while True:
+        log, meta = read_log(home, user.pid), _meta(home, user.pid)
+        if meta.get("edits") == len(log) or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.2)
     user.saves = len(log)
-    meta = json.loads((home / "projects" / user.pid / "meta.json").read_text(encoding="utf-8"))
     if meta.get("edits") != len(log) or [x["version"] for x in log] != list(
             range(1, len(log) + 1)):
         user.unaccounted.append(f"log of {len(log)} lines, meta.json says {meta.get('edits')}")
@@ -256,7 +268,7 @@ async def run_user(browser, url: str, home: Path, user: User, seconds: float,
             await asyncio.sleep(max(0.0, interval - (time.monotonic() - started)))
         if await page.get_by_text("id '' is not allowed").count():
             user.altered.append("the notice \"id '' is not allowed\" was shown")
-        account(home, user)
+        await account(home, user)
     finally:
         await context.close()
 
