@@ -320,3 +320,21 @@ def test_a_design_file_changed_outside_the_app_is_kept_before_the_next_save(tmp_
     assert store.load_snapshot(state.project_id, snap.id).node("fc").params["out_features"] == 3
     assert store.save_log(state.project_id)[-1]["kept"] == snap.id
     assert [n.kind for n in state.take_notices()] == ["warning"]
+
+
+def test_the_page_applies_a_queued_drop_and_click_from_one_rerun(app, canvas, home):
+    pid = app.query_params["project"]
+    level = canvas.last["graph"]
+    level["nodes"].append({"id": "relu9", "type": "ReLU", "position": [900, 0]})
+    version = canvas.last["version"]
+    canvas.event = {"events": [
+        {"seq": 100, "event": "change", "graph": level, "base": version, "selected": ["relu9"]},
+        {"seq": 101, "event": "select", "selected": ["conv1"]},
+    ]}
+    app.run()
+    assert not app.exception
+    assert "relu9" in [n["id"] for n in on_disk(home, pid)["nodes"]]
+    assert canvas.last["ack"] == 101  # both answered
+    assert widget(app.text_input, "Id").value == "conv1"  # the click came after the drop
+    assert [line["edit"]["seq"] for line in save_log(home, pid)
+            if line["edit"]["source"] == "canvas"] == [100]
