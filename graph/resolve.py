@@ -221,6 +221,10 @@ class _Resolver:
                                   f"{self.limits.max_layers:,} layers (composites and repeats "
                                   f"multiplied out), the limit; {hint('max_layers')}")
             return Resolution(self.graph, self.variables, Level(""), self.problems)
+        except RecursionError:  # only with a depth limit raised far beyond its default
+            self.error(None, f"composite blocks are nested too deeply to resolve (the limit is "
+                             f"{self.limits.max_depth}); lower LAYERLOOM_MAX_DEPTH")
+            return Resolution(self.graph, self.variables, Level(""), self.problems)
         if not top.inputs:
             self.error(None, "the graph has no Input node: add one to feed the model")
         if not top.outputs:
@@ -313,6 +317,10 @@ class _Resolver:
             self.error(over.path, f"the design resolves to more than {limits.max_layers:,} "
                                   f"layers (composites and repeats multiplied out), the limit; "
                                   f"{hint('max_layers')}")
+            return False
+        except RecursionError:
+            self.error(None, f"composite blocks are nested too deeply to resolve (the limit is "
+                             f"{limits.max_depth}); lower LAYERLOOM_MAX_DEPTH")
             return False
         total = sum(n for _, n in per_node)
         if total <= limits.max_layers:

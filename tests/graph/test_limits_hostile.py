@@ -291,6 +291,10 @@ def test_composites_nested_3000_deep():
     node, _, message = only_error(out)
     assert node == "n" and "composite blocks are nested 3,000 deep here" in message
     assert out["seconds"] < 2.0
+    # with the depth limit raised past what Python's stack takes: still a clean error
+    out = run_check(g, env={"LAYERLOOM_MAX_DEPTH": "5000"})
+    assert only_error(out)[2] == ("composite blocks are nested too deeply to resolve (the limit "
+                                  "is 5000); lower LAYERLOOM_MAX_DEPTH")
 
 
 def test_a_loop_of_3000_blocks_is_found_without_recursion():
