@@ -114,6 +114,7 @@ def export_project(graph: Graph | dict | str | Path, dataset, path: str | Path,
     try:
         notes = _write(tmp, graph, ds, spec, config, state_dict, checkpoint, run_id,
                        test_metrics)
+        _permissions(tmp)  # mkdtemp made it private; the project is an ordinary folder
         if target.exists():
             shutil.rmtree(target)
         os.replace(tmp, target)
@@ -227,6 +228,14 @@ def _write(root: Path, graph: Graph, ds, spec: dict, config: TrainConfig, state_
                                           encoding="utf-8")
         (root / "README.md").write_text(readme_text(settings, ds, notes), encoding="utf-8")
     return notes
+
+
+def _permissions(folder: Path) -> None:
+    """Folders 0o777 and files 0o666, less the umask, as if created the usual way."""
+    umask = os.umask(0)
+    os.umask(umask)
+    for path in [folder, *folder.rglob("*")]:
+        path.chmod((0o777 if path.is_dir() else 0o666) & ~umask)
 
 
 def _requirements() -> str:

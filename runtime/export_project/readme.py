@@ -96,7 +96,8 @@ def readme_text(settings: dict, ds, notes: list[str]) -> str:
         "## Continue, fine-tune, predict",
         "",
         "```bash",
-        "python train.py --resume output/checkpoint.pt --epochs 20   # continue exactly",
+        "python train.py --resume output/checkpoint.pt               # continue exactly",
+        "python train.py --resume output/checkpoint.pt --epochs 20   # and train longer",
     ]
     if settings.get("checkpoint"):
         lines.append("python train.py --resume checkpoint.pt --epochs "
@@ -112,7 +113,8 @@ def readme_text(settings: dict, ds, notes: list[str]) -> str:
         "",
         "A checkpoint holds the model, optimiser, schedule, position (epoch, batches done) and "
         "every random generator's state, so a run stopped anywhere (Ctrl-C saves one) and "
-        "resumed ends with the very same weights.",
+        "resumed ends with the very same weights. With more epochs, a schedule that spans "
+        "training (cosine, onecycle) stretches to the new total from there on.",
         "",
         "To use the model:",
         "",
@@ -129,8 +131,8 @@ def readme_text(settings: dict, ds, notes: list[str]) -> str:
         shown = ", ".join(classes[:20]) + (" …" if len(classes) > 20 else "")
         lines += [f"Its outputs are the classes in this order: {shown}.", ""]
     lines += [
-        "Inputs must be prepared as in `data.py` (`data.normalize` with the statistics in "
-        "`config.json`).",
+        "Inputs must be prepared as `data.py` prepares the training data: its readers, with "
+        "the statistics, categories and vocabulary recorded in `config.json` and `data/`.",
         "",
         "## Weights",
         "",
@@ -149,11 +151,11 @@ def readme_text(settings: dict, ds, notes: list[str]) -> str:
         "epoch)), the same optimiser kernels, learning-rate schedule, loss and augmentation "
         "draws. On GPUs, kernels that are not deterministic can make the numbers drift by "
         "float rounding (set `deterministic: true` in `config.json` to avoid that); under DDP "
-        "the gradients are summed in another order, so the losses agree to about 1e-6 "
-        "relative, and BatchNorm sees each process's share.",
+        "the gradients are summed in another order, so the losses agree up to float "
+        "rounding, and BatchNorm sees each process's share.",
         "",
     ]
-    if train.get("channels_last") in ("auto", "on"):
+    if train.get("channels_last") in ("auto", "on") and len(settings["model"]["input_shape"]) == 3:
         lines += ["Convolutional models train in the channels-last memory layout on CPUs (as "
                   "LayerLoom does; `channels_last: \"off\"` in `config.json` turns it off).",
                   ""]

@@ -285,6 +285,10 @@ def test_cli_exports_a_template_as_a_project(tmp_path, capsys, monkeypatch):
     out = capsys.readouterr().out
     assert "wrote mlp-tabular-project" in out and "data as arrays" in out
     project = tmp_path / "mlp-tabular-project"
+    umask = os.umask(0)
+    os.umask(umask)
+    assert project.stat().st_mode & 0o777 == 0o777 & ~umask  # not private, as mkdtemp makes
+    assert (project / "train.py").stat().st_mode & 0o777 == 0o666 & ~umask
     config = json.loads((project / "config.json").read_text())
     assert config["data"]["classes"] == ["setosa", "versicolor", "virginica"]
     readme = (project / "README.md").read_text()
