@@ -298,6 +298,11 @@ def test_cli_exports_a_template_as_a_project(tmp_path, capsys, monkeypatch):
     assert "torch>=" in requirements and "numpy>=" in requirements and "pillow>=" in requirements
     assert main(["export", "mlp-tabular", "--format", "project"]) == 1
     assert "already exists and is not an empty folder" in capsys.readouterr().err
+    assert main(["export", "seed-cnn", "--format", "project", "--data", "iris"]) == 1
+    err = capsys.readouterr().err
+    assert "error: The design's Input is [1, 28, 28] float32 but iris gives [4]" in err
+    assert "Traceback" not in err and not (tmp_path / "seed-cnn-project").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mlp-tabular-project"]
 
 
 def test_cli_exports_a_run_with_its_weights_and_checkpoint(tmp_path, capsys):
