@@ -393,7 +393,7 @@ def measure(net, x, y, task: Task, batch_size: int, autocast) -> dict:
     return {"loss": total_loss / len(x), task.metric: total_metric / len(x)}
 
 
-def test_report(net, x, y, task: Task, batch_size: int, autocast) -> dict:
+def evaluate_test(net, x, y, task: Task, batch_size: int, autocast) -> dict:
     """The test split's loss (mean of the per-sample losses) and accuracy or MAE."""
     if len(x) == 0:
         return {}
@@ -593,7 +593,7 @@ def main(argv=None) -> int:
               "steps": steps_log, "best": {"metric": monitor, "value": loop["best"],
                                            "epoch": loop["best_epoch"]}}
     if main_process:
-        result["test"] = test_report(net, x_test, y_test, task, train["eval_batch_size"],
+        result["test"] = evaluate_test(net, x_test, y_test, task, train["eval_batch_size"],
                                      autocast)
         torch.save(net.state_dict(), out / "weights.pt")
         write_metrics(out, result)
