@@ -236,11 +236,33 @@ def train(graph: Graph | dict | str | Path, dataset, config: TrainConfig | Mappi
                                  control=control,
                                  checkpoint_path=Path(checkpoint) if checkpoint else None)
         return result
+    refuse_misfit(graph, ds, config, variables)  # refused, not recorded as a failed run
     run_id = store.create_run(name or graph.name, graph.to_dict(), spec, config.to_dict(),
                               dict(variables or {}), status="running")
     if ds is dataset:  # handed over in memory: keep a copy so that a resume sees the same data
         attach_dataset(store, run_id, ds, spec)
     return execute_run(store, run_id, dataset=ds, callback=callback, control=control)
+
+
+def refuse_misfit(graph: Graph, ds, config: TrainConfig, variables=None) -> None:
+    """Raise before a run is recorded when the design does not fit the data (as a bad data
+    option is refused before): DataError when its Input does not take the samples, TrainError
+    when its Output does not suit the task; each problem with its fix, and for a table which
+    column is the target. An invalid design is left for the compiler to report."""
+    from .data import DataError
+    from .data.fit import check_fit
+    from .data.target import target_note
+
+    fit = check_fit(graph, ds, variables, task=config.task)
+    if fit.ok or not fit.design_ok:
+        return
+    text = " ".join(str(p) for p in fit.problems)
+    chosen = "target" in ((getattr(ds, "meta", None) or {}).get("options") or {})
+    note = None if chosen else target_note(ds)
+    text += f" ({note})" if note else ""
+    if any(p.kind in ("inputs", "input", "dtype", "vocab") for p in fit.problems):
+        raise DataError(text)
+    raise TrainError(text)
 
 
 class EpochPrinter:

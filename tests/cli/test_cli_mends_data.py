@@ -78,3 +78,17 @@ def test_check_input_names_the_target_column(label_first):
     with pytest.raises(DataError, match=r"gives \[5\] float32.*lab\.csv's target is its column "
                                         r"'d'.*--data-option target=label"):
         check_input(ds, [4], "float32")
+
+
+def test_the_python_api_refuses_a_misfit_before_recording_a_run(label_first, tmp_path):
+    from layerloom.graph.templates import load_template
+    from layerloom.runtime import RunStore, TrainError, train
+
+    store = RunStore(tmp_path / "runs.db")
+    graph = load_template("mlp-tabular")
+    with pytest.raises(TrainError, match=r"head: the design's output has 3 values per sample "
+                                         r"but lab.csv has 2 classes\. Fix: set the variable "
+                                         r"classes to 2"):
+        train(graph, {"source": str(label_first), "options": {"target": "label"}},
+              {"epochs": 1}, store=store, variables={"features": 4})
+    assert store.list_runs() == []
