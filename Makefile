@@ -1,5 +1,6 @@
-# Two commands on a fresh machine: `make run` starts the designer, `make test` runs every test.
-# Each does the whole set-up first and skips what is already installed.
+# Two commands on a fresh machine: `make run` starts the designer's server (it prints the URL to
+# open), `make test` runs every test. Each does the whole set-up first and skips what is already
+# installed.
 
 PYTHON ?= python3
 VENV := .venv
@@ -9,7 +10,7 @@ TORCH_SPEC ?= torch==2.13.0
 TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 STAMP := $(VENV)/.layerloom-installed
 
-.PHONY: run test screenshots setup frontend bench lint clean browser-deps
+.PHONY: run test screenshots setup frontend bench lint clean browser-deps docs wheel
 
 run: $(STAMP)
 	$(VENV)/bin/layerloom app
@@ -46,6 +47,14 @@ frontend:
 	cd ui/canvas/frontend && npm ci && npm run build
 	cd ui/livechart/frontend && npm ci && npm run build
 
+# The block reference, generated from the block library (a test checks it is current).
+docs: $(STAMP)
+	$(PY) -m layerloom.graph.docs > docs/blocks.md
+
+# The wheel that `pip install .` would build, into dist/ (tests/packaging installs and checks one).
+wheel: $(STAMP)
+	$(PY) -m pip wheel --no-deps --no-build-isolation -w dist .
+
 bench: $(STAMP)
 	$(PY) benchmarks/run_all.py
 
@@ -53,4 +62,4 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check graph runtime ui layerloom tests benchmarks
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache
