@@ -29,11 +29,12 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 
-# Torch first, CPU build, and only when none is installed; then the project with its extras.
+# Torch first, only when none is installed: the CPU build from PyTorch's own index (PyPI's Linux
+# wheel bundles CUDA, several GB), PyPI where that index cannot be reached; then the project.
 $(STAMP): $(VENV)/bin/python pyproject.toml setup.py
 	@$(PY) -c "import torch" 2>/dev/null || \
-	  $(PY) -m pip install -q "$(TORCH_SPEC)" || \
-	  $(PY) -m pip install -q "$(TORCH_SPEC)" --index-url "$(TORCH_INDEX)"
+	  $(PY) -m pip install -q --retries 1 --timeout 20 "$(TORCH_SPEC)" --index-url "$(TORCH_INDEX)" || \
+	  $(PY) -m pip install -q "$(TORCH_SPEC)"
 	$(PY) -m pip install -q -e ".[dev]"
 	@touch $(STAMP)
 
