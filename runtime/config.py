@@ -30,6 +30,7 @@ OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop")
 SCHEDULES = ("constant", "step", "cosine", "onecycle", "plateau")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 MODES = ("auto", "min", "max")
+PRECISIONS = ("fp32", "bf16-mixed", "fp16-mixed", "auto-mixed")
 
 
 INT_FIELDS = ("warmup_steps", "step_size", "plateau_patience", "batch_size", "epochs",
@@ -149,7 +150,14 @@ class TrainConfig:
                      group="hardware", choices=DEVICES)
     # Half precision roughly doubles GPU throughput; it has no benefit on CPUs, so it is
     # used only on CUDA.
-    amp: bool = _f(False, "Mixed precision (CUDA only; ignored elsewhere).", group="hardware")
+    amp: bool = _f(False, "Mixed precision on CUDA (bf16 where the GPU has it, else fp16); "
+                   "ignored elsewhere. Same as precision 'auto-mixed'.", group="hardware")
+    # bf16 halves the bytes every convolution and matmul moves, and CPUs with AVX512-BF16 or
+    # AMX run it natively (seed-cnn 1.3-1.5x on one core, benchmarks/peer_keras); weights,
+    # optimiser state and the loss stay fp32. fp16 needs a GPU and a loss scaler.
+    precision: str = _f("fp32", "Arithmetic: fp32; bf16-mixed (CPUs with AVX512-BF16/AMX, "
+                        "or CUDA); fp16-mixed (CUDA); auto-mixed (the best mixed precision "
+                        "the device has).", group="hardware", choices=PRECISIONS)
     # Channels-last (NHWC) ran 10–30 % faster for every image template on CPUs (see
     # benchmarks/runtime_bench.py) and suits tensor cores under mixed precision; auto uses it
     # there, for models with 2-D convolutions.

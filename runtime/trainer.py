@@ -433,14 +433,65 @@ def use_channels_last(config: TrainConfig, device: torch.device, module: nn.Modu
         return False
     if config.channels_last == "on":
         return True
-    return device.type == "cpu" or (device.type == "cuda" and config.amp)
+    return device.type == "cpu" or (device.type == "cuda" and (
+        config.amp or config.precision != "fp32"))
 
 
 def _mixed_precision(config: TrainConfig, device: torch.device):
-    """``(autocast context factory, GradScaler or None)``: bfloat16 where the GPU has it (no
-    scaler needed), float16 with a scaler otherwise; nothing off CUDA."""
-    if not (config.amp and device.type == "cuda"):
+    """``(autocast context factory, GradScaler or None)`` for ``config.precision`` (``amp``
+    asks for ``auto-mixed`` on CUDA, as it always did); see :func:`precision_plan`."""
+    dtype = precision_plan(config, device)
+    if dtype is None:
         return contextlib.nullcontext, None
-    if torch.cuda.is_bf16_supported():
-        return (lambda: torch.autocast("cuda", dtype=torch.bfloat16)), None
-    return (lambda: torch.autocast("cuda", dtype=torch.float16)), torch.amp.GradScaler("cuda")
+    kind = device.type
+    scaler = torch.amp.GradScaler("cuda") if dtype == torch.float16 else None
+    return (lambda: torch.autocast(kind, dtype=dtype)), scaler
+
+
+def cpu_has_bf16() -> bool:
+    """Whether this CPU computes bfloat16 natively (AVX512-BF16 or AMX), as oneDNN sees it."""
+    check = getattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", None)
+    try:
+        if check is not None and not check():
+            return False
+    except Exception:  # noqa: BLE001 - an older build without the probe: read the flags
+        pass
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as info:
+            flags = info.read()
+    except OSError:
+        return check is not None
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def precision_plan(config: TrainConfig, device: torch.device) -> torch.dtype | None:
+    """The autocast dtype a run computes in (None: plain fp32), or TrainError saying why the
+    precision asked for cannot be had on ``device``."""
+    precision = config.precision
+    if precision == "fp32" and config.amp and device.type == "cuda":
+        precision = "auto-mixed"
+    if precision == "fp32":
+        return None
+    if device.type == "cuda":
+        bf16 = torch.cuda.is_bf16_supported()
+        if precision == "bf16-mixed" and not bf16:
+            raise TrainError("precision bf16-mixed: this GPU has no bfloat16; use fp16-mixed "
+                             "or auto-mixed")
+        if precision == "auto-mixed":
+            precision = "bf16-mixed" if bf16 else "fp16-mixed"
+        return torch.bfloat16 if precision == "bf16-mixed" else torch.float16
+    if device.type == "cpu":
+        if precision == "fp16-mixed":
+            raise TrainError("precision fp16-mixed needs a CUDA GPU; on a CPU use bf16-mixed "
+                             "(where the CPU has AVX512-BF16 or AMX) or fp32")
+        if not cpu_has_bf16():
+            if precision == "auto-mixed":
+                return None
+            raise TrainError("precision bf16-mixed: this CPU has no native bfloat16 "
+                             "(AVX512-BF16 or AMX), where it would run slower than fp32; use "
+                             "fp32")
+        return torch.bfloat16
+    if precision == "auto-mixed":
+        return None
+    raise TrainError(f"precision {precision} is for CUDA GPUs and CPUs with bfloat16; on "
+                     f"{device.type} use fp32")

@@ -51,6 +51,9 @@ def _add_config(p) -> None:
     p.add_argument("--optimizer", choices=("sgd", "adam", "adamw", "rmsprop"))
     p.add_argument("--seed", type=int)
     p.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"))
+    p.add_argument("--precision", choices=("fp32", "bf16-mixed", "fp16-mixed", "auto-mixed"),
+                   help="arithmetic: fp32 (default), bf16-mixed (CPUs with AVX512-BF16/AMX, "
+                        "or CUDA), fp16-mixed (CUDA), auto-mixed")
     p.add_argument("--cfg", action="append", metavar="FIELD=VALUE",
                    help="any other training setting, e.g. schedule=cosine (repeatable)")
     add_set_option(p)
@@ -194,10 +197,20 @@ def _config(args):
     else:
         config = TrainConfig()
     changes = _pairs(getattr(args, "cfg", None), "--cfg")
-    for flag in ("epochs", "lr", "batch_size", "optimizer", "seed", "device"):
+    for flag in ("epochs", "lr", "batch_size", "optimizer", "seed", "device", "precision"):
         if getattr(args, flag, None) is not None:
             changes[flag] = getattr(args, flag)
-    return config.replace(**changes) if changes else config
+    config = config.replace(**changes) if changes else config
+    if config.precision != "fp32":  # a precision the device cannot do: said before any run
+        from layerloom.runtime import TrainError
+        from layerloom.runtime.device import pick_device
+        from layerloom.runtime.trainer import precision_plan
+
+        try:
+            precision_plan(config, pick_device(config))
+        except TrainError as exc:
+            raise UserError(str(exc)) from None
+    return config
 
 
 def _dataset(args):
@@ -433,7 +446,8 @@ def _train_argv(args) -> list[str]:
     """The train command line for each process of ``--nproc``, rebuilt from ``args``."""
     argv = ["train", args.graph, "--dataset", args.dataset, "--data-seed", str(args.data_seed),
             "--val-fraction", str(args.val_fraction), "--test-fraction", str(args.test_fraction)]
-    for flag in ("config", "epochs", "lr", "batch_size", "optimizer", "seed", "device", "name",
+    for flag in ("config", "epochs", "lr", "batch_size", "optimizer", "seed", "device",
+                 "precision", "name",
                  "home"):
         value = getattr(args, flag, None)
         if value is not None:
