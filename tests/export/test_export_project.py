@@ -101,7 +101,7 @@ def table_csv(path: Path, n: int = 150) -> Path:
     return path
 
 
-CONFIG = {"epochs": 1, "batch_size": 16, "log_every": 1, "seed": 3}
+CONFIG = {"epochs": 1, "batch_size": 16, "log_every": 2, "seed": 3}
 
 
 def check_project(bare_python, tmp_path, project, steps, result, *, bitwise=True):

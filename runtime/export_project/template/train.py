@@ -475,7 +475,7 @@ def main(argv=None) -> int:
     loss_acc = torch.full((), loop["loss_sum"], device=device)  # the epoch's running sums
     metric_acc = torch.full((), loop["metric_sum"], device=device)
     steps_log: list[dict] = []
-    started, elapsed_before = time.perf_counter(), loop["elapsed"]
+    started, elapsed_before, first_step = time.perf_counter(), loop["elapsed"], loop["step"] + 1
 
     def sums() -> tuple[float, float]:
         both = torch.stack([loss_acc, metric_acc])
@@ -535,7 +535,8 @@ def main(argv=None) -> int:
                 metric_acc += task.metric_sum(output.detach().float(), target)
                 loop["position"], loop["step"] = position + 1, loop["step"] + 1
                 loop["seen"] += size
-                if loop["step"] % train["log_every"] == 0:
+                # every log_every steps, and the first step at once (a first sign of life)
+                if loop["step"] % train["log_every"] == 0 or loop["step"] == first_step:
                     total_loss, total_metric = sums()
                     seen = loop["seen"] - mark[0]
                     steps_log.append({"step": loop["step"], "epoch": loop["epoch"] + 1,
