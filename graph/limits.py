@@ -16,7 +16,8 @@ model memory             the machine's RAM    ``LAYERLOOM_MAX_MODEL_BYTES``   ``
 =======================  ===================  ==============================  =====================
 
 *Resolved layers* counts every node once per copy with composites and repeats multiplied out
-(ResNet-152 has about 520, EfficientNet-B7 about 1,000). *Model memory* bounds both the weights
+(ResNet-152 counts 909, EfficientNet-B7 1,078); a node whose param lists hold more than 16 values
+counts one more for every 2 values beyond, since each copy checks every value. *Model memory* bounds both the weights
 (parameters × 4 bytes) and the activations of one sample's forward pass. The byte budget accepts
 plain numbers or units: ``LAYERLOOM_MAX_MODEL_BYTES=8GiB``.
 

@@ -186,6 +186,7 @@ class _Resolver:
         self.depth: dict[str, int] = {}  # composite block -> nesting depth (1: primitives only)
         self.spent = 0  # layers made so far (nodes, and their copies beyond the first)
         self.skipped: dict[str, str] = {}  # path -> the node with an error it depends on
+        self.weights: dict[int, int] = {}  # id(node) -> layers one copy counts as (weight())
         self.made_params = 0  # parameters and activation elements of every layer made, used or
         self.made_activations = 0  # not: an upper bound that spares the exact count mostly
 
@@ -200,6 +201,23 @@ class _Resolver:
 
     def note(self, node: str | None, message: str) -> None:
         self.problems.append(Problem(node, message, severity="info"))
+
+    def weight(self, node: Node) -> int:
+        """How many layers one copy of ``node`` counts as: 1, plus one for every
+        ``_VALUES_PER_LAYER`` values its param lists hold beyond ``_FREE_VALUES`` (each value
+        is checked, and maybe evaluated, once per copy)."""
+        key = id(node)
+        weight = self.weights.get(key)
+        if weight is None:
+            items = 0
+            stack = [v for v in node.params.values() if isinstance(v, list)]
+            while stack:
+                value = stack.pop()
+                items += len(value)
+                stack.extend(v for v in value if isinstance(v, list))
+            weight = 1 + max(0, items - _FREE_VALUES) // _VALUES_PER_LAYER
+            self.weights[key] = weight
+        return weight
 
     def spend(self, path: str, layers: int) -> None:
         """Count ``layers`` more made; over the budget, stop the walk."""
@@ -386,7 +404,7 @@ class _Resolver:
             node = by_id[node_id]
             info = NodeInfo(prefix + node_id, node, None, None)
             level.nodes[node_id] = info
-            self.spend(info.path, 1)
+            self.spend(info.path, self.weight(node))
             if node.type == "Input":
                 level.inputs.append(node_id)
                 info.spec = find_block("Input")
@@ -530,7 +548,8 @@ class _Resolver:
             return
         shapes, dtype = info.in_shapes, dtypes[0]
         if repeat > 1:
-            self.spend(info.path, repeat - 1)  # the copies beyond the first, before making any
+            # the copies beyond the first, before making any
+            self.spend(info.path, (repeat - 1) * self.weight(node))
         for copy in range(repeat):
             if block is not None:
                 result = self._composite(info, shapes, dtypes, block_params, copy)
@@ -876,6 +895,8 @@ class _Resolver:
 
 _FAILED = object()
 _UNKNOWN = object()  # a value that needs an input shape to be known
+_FREE_VALUES = 16  # values in a node's param lists that count as no more than the node
+_VALUES_PER_LAYER = 2  # beyond those, each this many values count as one layer more
 _MIN_VISITS = 20_000  # nodes the layer count may visit even under a smaller budget (its figure)
 _LOOPS_TRACED = 50  # loops of blocks traced for their message; blocks beyond are refused plainly
 
@@ -960,18 +981,19 @@ class _LayerCount:
         res = self.resolver
         repeat = self.repeat(node, env)
         block = res.graph.blocks.get(node.type)
+        weight = res.weight(node)
         if repeat == 0:
-            return 1
+            return weight
         if block is None or node.type in res.bad_blocks or find_block(node.type) is not None:
-            return repeat
+            return repeat * weight
         params = self.params(node, block, env)
         key = (node.type, tuple(sorted((k, repr(v)) for k, v in params.items())))
-        size = self.memo.get(key)
-        if size is None:
-            inner = f"{prefix}{node.id}/"
-            size = 1 + sum(self.node(n, params, inner) for n in block.nodes)
-            self.memo[key] = size
-        return repeat * size
+        inner = self.memo.get(key)
+        if inner is None:
+            path = f"{prefix}{node.id}/"
+            inner = sum(self.node(n, params, path) for n in block.nodes)
+            self.memo[key] = inner
+        return repeat * (weight + inner)
 
     def value(self, raw: Any, env: dict) -> Any:
         if not is_expression(raw):

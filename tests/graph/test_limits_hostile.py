@@ -344,3 +344,15 @@ def test_repeats_known_only_from_shapes_are_stopped_while_resolving():
                               "repeats multiplied out), the limit; raise it with "
                               "LAYERLOOM_MAX_LAYERS")
     assert out["seconds"] < 5
+
+
+def test_long_param_lists_count_toward_the_layer_budget():
+    """Each copy checks (and evaluates) every value of its params: a Reshape whose shape lists
+    100,000 expressions, repeated 10,000 times, counts as the work it is."""
+    g = graph([X, {"id": "r", "type": "Reshape", "params": {"shape": ["=1"] * 100_000},
+                   "repeat": 10000}, Y], chain("x", "r", "y"))
+    out = run_check(g)
+    node, param, message = only_error(out)
+    assert (node, param) == ("r", "repeat")
+    assert "resolves to 499,930,002 layers" in message  # (1 + (100,000 - 16) // 2) × 10,000 + 2
+    assert out["seconds"] < 2
