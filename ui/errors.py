@@ -48,4 +48,6 @@ def shown_errors(what: str) -> Iterator[None]:
         yield
     except Exception as err:  # noqa: BLE001 - the page must not show a traceback
         log.exception("%s failed", what)
-        st.error(f"{what} failed: {friendly(err)}")
+        from .fields import plain  # the message quotes user text (file names, ids): text
+
+        st.error(f"{what} failed: {plain(friendly(err))}")
