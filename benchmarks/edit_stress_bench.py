@@ -9,7 +9,8 @@ browser's own last project), one edit every ``--interval`` seconds:
 After every edit the design is read back from disk (``graph.json``) until the edit shows or a
 timeout passes, and the whole design is compared with what the user has done so far:
 
-- *lost*: an edit neither saved nor visibly refused (the toast "made on an older version");
+- *lost*: an edit neither saved nor visibly refused (the toast "made on an older version") by
+  the end of the run; *late*: one saved after the timeout of its check (counted as applied);
 - *altered*: anything on disk other than the user's edits (a param, repeat, label, type, node or
   edge), positions aside;
 - *unaccounted saves*: save-log lines (``saves.jsonl``) that are not exactly one of the user's
@@ -71,6 +72,8 @@ class User:
     edges: list = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
     values: list = field(default_factory=list)  # out_channels typed and saved
+    pending: list = field(default_factory=list)  # edits not on disk by their check's timeout
+    late: int = 0
 
 
 def _essence(node: dict) -> dict:
@@ -93,8 +96,32 @@ def read_log(home: Path, pid: str) -> list[dict]:
         return []
 
 
+def absorb_late(user: User, design: dict) -> None:
+    """Edits whose check timed out and that have reached the disk since: late, not lost."""
+    nodes = {n["id"]: _essence(n) for n in design.get("nodes", [])}
+    for item in list(user.pending):
+        kind, what = item
+        if kind == "drop":
+            new = [nid for nid, n in nodes.items() if nid not in user.expected
+                   and n.get("type") == "ReLU" and nid not in what]
+            if new:
+                user.expected[new[0]] = nodes[new[0]]
+                user.dropped.append(new[0])
+            else:
+                continue
+        else:
+            if nodes.get("conv2", {}).get("params", {}).get("out_channels") != what:
+                continue
+            user.expected["conv2"].setdefault("params", {})["out_channels"] = what
+            user.values.append(what)
+        user.pending.remove(item)
+        user.late += 1
+        user.applied += 1
+
+
 def compare(user: User, design: dict) -> list[str]:
     """What the design on disk holds beyond (or short of) the user's edits."""
+    absorb_late(user, design)
     problems = []
     nodes = {n["id"]: _essence(n) for n in design.get("nodes", [])}
     for nid, want in user.expected.items():
@@ -152,7 +179,7 @@ async def drop_then_click(page, frame, home: Path, user: User, rng: random.Rando
         if await refused_visibly(page):
             user.refused += 1
         else:
-            user.lost.append(f"drop #{user.edits}: no new ReLU on disk")
+            user.pending.append(("drop", before))
         return
     new = [n for n in design["nodes"] if n["id"] not in before]
     for node in new:
@@ -181,7 +208,7 @@ async def type_param(page, home: Path, user: User, value: int) -> None:
         if await refused_visibly(page):
             user.refused += 1
         else:
-            user.lost.append(f"out_channels={value} (#{user.edits}) not on disk")
+            user.pending.append(("param", value))
         return
     user.expected["conv2"].setdefault("params", {})["out_channels"] = value
     user.values.append(value)
@@ -266,6 +293,14 @@ async def run_user(browser, url: str, home: Path, user: User, seconds: float,
                 await type_param(page, home, user, value)
             step += 1
             await asyncio.sleep(max(0.0, interval - (time.monotonic() - started)))
+        if user.pending:  # a last chance for late edits, then they are lost
+            await wait_on_disk(home, user, lambda d: (absorb_late(user, d), not user.pending)[1],
+                               time.monotonic())
+        user.lost += [f"{kind} {what if kind == 'param' else ''} never reached the disk"
+                      for kind, what in user.pending]
+        final = read_design(home, user.pid)
+        if final is not None:
+            user.altered += [f"at the end: {p}" for p in compare(user, final)]
         if await page.get_by_text("id '' is not allowed").count():
             user.altered.append("the notice \"id '' is not allowed\" was shown")
         await account(home, user)
@@ -305,6 +340,7 @@ def stress(url: str, home: Path, *, users: int, seconds: float, interval: float 
         "projects": len({u.pid for u in people}),
         "edits": sum(u.edits for u in people), "applied": sum(u.applied for u in people),
         "refused": sum(u.refused for u in people), "lost": sum(len(u.lost) for u in people),
+        "late": sum(u.late for u in people),
         "altered": sum(len(u.altered) for u in people),
         "saves": sum(u.saves for u in people),
         "unaccounted": sum(len(u.unaccounted) for u in people),
@@ -313,6 +349,7 @@ def stress(url: str, home: Path, *, users: int, seconds: float, interval: float 
         "latency_median_s": round(statistics.median(lat), 3) if lat else None,
         "latency_p90_s": round(sorted(lat)[int(0.9 * (len(lat) - 1))], 3) if lat else None,
         "details": {u.name: {"project": u.pid, "edits": u.edits, "applied": u.applied,
+                             "late": u.late,
                              "saves": u.saves, "lost": u.lost, "altered": u.altered[:10],
                              "unaccounted": u.unaccounted, "page_errors": u.page_errors[:5],
                              "errors": u.errors}
@@ -387,7 +424,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"{result['users']} users × {result['seconds']:.0f} s, one edit every "
               f"{result['interval']} s each, {result['projects']} projects")
-        for key in ("edits", "applied", "refused", "saves", "lost", "altered", "unaccounted",
+        for key in ("edits", "applied", "late", "refused", "saves", "lost", "altered",
+                    "unaccounted",
                     "page_errors", "driver_errors", "server_tracebacks", "latency_median_s", "latency_p90_s",
                     "latency_ratio_vs_1_user"):
             print(f"  {key:>24}: {result.get(key)}")

@@ -75,9 +75,10 @@ class DesignerState:
     saved_edits: int = 0  # the project's save count this session last read or wrote
     browser: str | None = None  # this browser's id (its last project is remembered)
     remembered: str | None = None  # the project last remembered for it
-    # (revision, source, structural) of the latest changes: a canvas change made on an older
-    # revision is rebased over the changes since when none of them changed the structure
-    revisions: list[tuple[int, str, bool]] = field(default_factory=list)
+    # (revision, source, structural, canvas seq) of the latest changes: a canvas change made
+    # on an older revision is rebased over the changes since when none it does not hold
+    # changed the structure
+    revisions: list[tuple[int, str, bool, int | None]] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
     # projects that could not be opened this session: (id, why); their snapshots are offered
     unopened: list[tuple[str, str]] = field(default_factory=list)
@@ -200,7 +201,8 @@ class DesignerState:
             raise
         self.revision += 1
         structural = savelog.structure(before[0].to_dict()) != savelog.structure(graph.to_dict())
-        self.revisions.append((self.revision, edit.source if edit else "save", structural))
+        self.revisions.append((self.revision, edit.source if edit else "save", structural,
+                               edit.seq if edit else None))
         del self.revisions[:-REVISION_LOG]
         return True
 
@@ -384,14 +386,16 @@ class DesignerState:
         return True
 
     def _canvas_change(self, event: dict, selected: list[str]) -> None:
-        base = self._base_of(event.get("base"))
+        base_seq = event.get("baseSeq")
+        base = self._base_of(event.get("base"),
+                             base_seq if isinstance(base_seq, (int, float)) else None)
         if base is None:
             log.warning("refused canvas change %s: made on %r, now %s", event["seq"],
                         event.get("base"), self.canvas_version())
             self.notify("toast", STALE)
             self.select(selected, from_canvas=True)
             return
-        rebased = any(source != "canvas" for rev, source, _ in self.revisions if rev > base)
+        rebased = any(source != "canvas" for rev, source, *_ in self.revisions if rev > base)
         try:
             level = self._overlay(event["graph"])
             graph = edit.set_level(self.graph, self.path, level)
@@ -402,11 +406,13 @@ class DesignerState:
                     edit=Edit("canvas", "change", seq=int(event["seq"]), base=base,
                               rebased=rebased, scope=("level", tuple(self.path))))
 
-    def _base_of(self, base: Any) -> int | None:
+    def _base_of(self, base: Any, base_seq: float | None = None) -> int | None:
         """The revision a canvas change was made on, when it can still apply: the same
-        project and level, and no change of the structure since (by anything but the canvas
-        itself, whose later events hold its earlier ones); None when it cannot. A change
-        that names no base (an old canvas) is taken as made on the current revision."""
+        project and level, and no change of the structure since that the change does not
+        hold; None when it cannot. The canvas's own later events hold its earlier changes,
+        except those sent before it took its base (``base_seq``, the last seq it had sent
+        then: a graph taken from Python replaces what the canvas showed). A change that
+        names no base (an old canvas) is taken as made on the current revision."""
         if base is None:
             return self.revision
         where, _, rev = str(base).rpartition("|")
@@ -417,8 +423,9 @@ class DesignerState:
             return None
         if rev < self.revision and (not self.revisions or self.revisions[0][0] > rev + 1):
             return None  # older than the revisions remembered
-        for r, source, structural in self.revisions:
-            if r > rev and source != "canvas" and structural:
+        for r, source, structural, seq in self.revisions:
+            held = source == "canvas" and (base_seq is None or seq is None or seq > base_seq)
+            if r > rev and structural and not held:
                 return None
         return rev
 

@@ -338,3 +338,33 @@ def test_the_page_applies_a_queued_drop_and_click_from_one_rerun(app, canvas, ho
     assert widget(app.text_input, "Id").value == "conv1"  # the click came after the drop
     assert [line["edit"]["seq"] for line in save_log(home, pid)
             if line["edit"]["source"] == "canvas"] == [100]
+
+
+def test_a_change_made_after_the_canvas_took_a_graph_without_its_pending_drop_is_refused(
+        tmp_path):
+    """The canvas sent a drop (seq 10); before Python applied it, a rerun's graph (an
+    inspector edit) reset the canvas, which dropped the node from its view; a later change
+    (seq 11) made on that graph must not delete the drop: refused, visibly."""
+    state = _state(tmp_path)
+    v0 = state.canvas_version()
+    drop = {"seq": 10, "event": "change", "graph": _with(state, {"id": "relu9", "type": "ReLU"}),
+            "base": v0, "baseSeq": 0, "selected": []}
+    state.apply(edit.set_param, (), "conv2", "out_channels", 25)
+    v1 = state.canvas_version()  # the canvas took this graph: it no longer shows relu9
+    moved = _with(state)
+    moved["nodes"][0] = {**moved["nodes"][0], "position": [5, 5]}
+    later = {"seq": 11, "event": "change", "graph": moved, "base": v1, "baseSeq": 10,
+             "selected": []}
+    state.handle_events({"events": [drop, later]})
+    assert state.node("relu9") is not None  # the drop stays
+    assert state.node("image").position != [5, 5]
+    assert [(n.kind, n.text) for n in state.take_notices()] == [("toast", fields.STALE)]
+    # a change sent before the canvas took its base, but made on it, still applies
+    v2 = state.canvas_version()
+    state.handle_events({"events": [
+        {"seq": 12, "event": "change", "graph": _with(state, {"id": "a", "type": "ReLU"}),
+         "base": v2, "baseSeq": 11, "selected": []},
+        {"seq": 13, "event": "change",
+         "graph": _with(state, {"id": "a", "type": "ReLU"}, {"id": "b", "type": "ReLU"}),
+         "base": v2, "baseSeq": 11, "selected": []}]})
+    assert state.node("a") is not None and state.node("b") is not None

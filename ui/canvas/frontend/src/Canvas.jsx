@@ -143,6 +143,7 @@ export default function Canvas({ args, disabled, stTheme }) {
   const [toast, setToast] = useState(null); // {text, kind, id}
   const pointer = useRef(null); // the last pointer position over the pane: {x, y} client px
   const lastPaste = useRef(null);
+  const fitting = useRef(false); // the view of a graph that just arrived is being set
   const viewKey = typeof args.view_key === "string" && args.view_key ? args.view_key : null;
   const viewKeyRef = useRef(viewKey);
   const sync = useRef({
@@ -155,6 +156,7 @@ export default function Canvas({ args, disabled, stTheme }) {
     seq: 0,
     queue: [], // events sent and not acknowledged yet, oldest first: all are sent each time
     base: null, // the `version` of the graph Python gave that the shown graph is made on
+    baseSeq: 0, // the last seq sent when `base` was taken: events up to it are not in the graph
     lastSel: "[]",
     selTimer: 0,
     clip: null,
@@ -200,7 +202,7 @@ export default function Canvas({ args, disabled, stTheme }) {
     // strictly increasing, and still increasing after the iframe reloads
     s.seq = nextSeq(s.seq);
     const sent = { seq: s.seq, event, selected, ...(extra || {}) };
-    if (event === "change") Object.assign(sent, { graph, base: s.base });
+    if (event === "change") Object.assign(sent, { graph, base: s.base, baseSeq: s.baseSeq });
     // the whole queue of unacknowledged events: a merged rerun drops none of them
     s.queue = enqueue(s.queue, sent);
     Streamlit.setComponentValue(queueValue(s.queue));
@@ -258,11 +260,13 @@ export default function Canvas({ args, disabled, stTheme }) {
       s.awaiting = null;
       if (g.action === "synced" || g.action === "keep") {
         s.base = args.version ?? null; // the graph shown is made on this version
+        s.baseSeq = s.seq;
       }
       if (g.action === "synced") {
         s.syncedKey = incomingKey;
       } else if (g.action === "reset") {
-        s.base = args.version ?? null;
+        s.base = args.version ?? null; // local edits not yet answered are dropped with it
+        s.baseSeq = s.seq;
         const prev = new Map(current.map((n) => [n.id, n]));
         const level = fromGraph(args.graph, catalog);
         let fresh = level.nodes.map((n) =>
@@ -331,22 +335,16 @@ export default function Canvas({ args, disabled, stTheme }) {
 
   /**
    * The view of the graph shown (see autoViewport): the whole graph at a readable zoom, or its
-   * inputs' end when it is too big. `kept`: first the view this project and level had last
-   * time (localStorage, by the page's view key), if it still shows a node.
+   * inputs' end when it is too big. `kept`: the view this project and level had last time
+   * (see savedView), used if it still shows a node; `instant`: no animation.
    */
   const autoFit = useCallback(
-    (kept) => {
+    (kept, instant) => {
       const el = wrapper.current;
       if (!el) return;
       const rects = nodeRects();
-      if (kept && viewKeyRef.current) {
-        let saved = null;
-        try {
-          saved = JSON.parse(window.localStorage.getItem(viewStorageKey(viewKeyRef.current)));
-        } catch {
-          saved = null;
-        }
-        const view = keptViewport(saved, rects, el.clientWidth, el.clientHeight);
+      if (kept) {
+        const view = keptViewport(kept, rects, el.clientWidth, el.clientHeight);
         if (view) {
           rf.setViewport(view);
           return;
@@ -357,14 +355,26 @@ export default function Canvas({ args, disabled, stTheme }) {
         minZoom: READABLE_ZOOM,
         maxZoom: FIT.maxZoom,
       });
-      if (view) rf.setViewport(view, kept ? undefined : { duration: FIT.duration });
+      if (view) rf.setViewport(view, instant ? undefined : { duration: FIT.duration });
     },
     [rf, nodeRects],
   );
 
+  /** The view kept for the page's view key (localStorage), or null. */
+  const savedView = useCallback(() => {
+    if (!viewKeyRef.current) return null;
+    try {
+      return JSON.parse(window.localStorage.getItem(viewStorageKey(viewKeyRef.current)));
+    } catch {
+      return null;
+    }
+  }, []);
+
   /** Remember the view of this project and level (it survives page switches and reloads). */
   const onMoveEnd = useCallback((_, viewport) => {
-    if (!viewKeyRef.current || !viewport) return;
+    // not while the view of a graph that just arrived is being set (it would overwrite the
+    // kept view before it is read)
+    if (!viewKeyRef.current || !viewport || fitting.current) return;
     try {
       window.localStorage.setItem(
         viewStorageKey(viewKeyRef.current),
@@ -378,19 +388,30 @@ export default function Canvas({ args, disabled, stTheme }) {
   useEffect(() => {
     if (!fitTick) return undefined;
     if (!fitTick.auto) {
-      autoFit(false);
+      autoFit(null, false);
       return undefined;
     }
     // fitView waits until React Flow has measured the nodes (its promise resolves then, in
     // the same task); the automatic (or kept) view replaces its plain fit straight away
     let live = true;
+    const kept = savedView();
+    if (!nodesRef.current.length) {
+      // nothing to fit: a fitView now would wait for the first block added and fit the view
+      // to it (zooming in on it); an empty level keeps its view
+      const v = kept && [kept.x, kept.y, kept.zoom].every(Number.isFinite) && kept.zoom > 0;
+      if (v) rf.setViewport({ x: kept.x, y: kept.y, zoom: kept.zoom });
+      return undefined;
+    }
+    fitting.current = true;
     rf.fitView(AUTO_FIT).then(() => {
-      if (live) autoFit(true);
+      fitting.current = false;
+      if (live) autoFit(kept, true);
     });
     return () => {
       live = false;
+      fitting.current = false;
     };
-  }, [fitTick, rf, autoFit]);
+  }, [fitTick, rf, autoFit, savedView]);
 
   useEffect(() => {
     // Streamlit shows the iframe inline, so the line box under it added ~8px below the
@@ -674,7 +695,7 @@ export default function Canvas({ args, disabled, stTheme }) {
 
   const undo = useCallback(() => emit("undo"), [emit]);
   const redo = useCallback(() => emit("redo"), [emit]);
-  const fit = useCallback(() => autoFit(false), [autoFit]);
+  const fit = useCallback(() => autoFit(null, false), [autoFit]);
 
   const onNodeDoubleClick = useCallback(
     (_, node) => {
