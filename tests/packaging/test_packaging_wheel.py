@@ -204,4 +204,4 @@ def test_the_installed_cli_works_end_to_end(venv, tmp_path):
     run("export", "1", "-f", "bundle", "-o", "bundle.zip", *home_flag)
     names = zipfile.ZipFile(tmp_path / "bundle.zip").namelist()
     assert any(n.endswith("predict.py") for n in names)
-    assert run().returncode == 2  # bare `layerloom`: help, and argparse's usage exit code
+    assert run(ok=False).returncode == 2  # bare `layerloom`: help, and argparse's usage exit code
