@@ -13,7 +13,8 @@ DATA_WORDS = {
     "npz": "the NumPy file `{file}` (arrays `x` and `y`), standardised with the training "
            "split's statistics recorded in `config.json`",
     "images": "the zip of class folders `{file}`, decoded, resized and standardised by "
-              "`data.py` with the statistics recorded in `config.json`",
+              "`data.py` with the statistics recorded in `config.json` (`--data` also takes "
+              "a folder of class folders)",
 }
 
 

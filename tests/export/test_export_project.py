@@ -88,6 +88,16 @@ def layerloom_run(graph, ds, config: dict, variables=None):
     return steps, result
 
 
+def load_module(path: Path):
+    """A project's module (data.py: NumPy and Pillow only), imported from its file."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"project_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def table_csv(path: Path, n: int = 150) -> Path:
     """A small CSV: two numeric columns (one with a gap), a categorical one and a class."""
     rng = np.random.default_rng(3)
@@ -243,6 +253,15 @@ def test_text_csv_images_and_npz_are_read_by_data_py(tmp_path):
                                     "options": {"image_size": [8, 8]}}, tmp_path / "img",
                             CONFIG)
     assert result.data == "images" and result.notes == []
+    # the same images as a folder of class folders (train.py --data FOLDER) read alike
+    data = load_module(result.path / "data.py")
+    config = json.loads((result.path / "config.json").read_text())
+    zipfile.ZipFile(tmp_path / "shapes.zip").extractall(tmp_path / "unzipped")
+    from_zip = data.read_all(config["data"], result.path)
+    config["data"]["file"] = str(tmp_path / "unzipped")
+    from_folder = data.read_all(config["data"], result.path)
+    assert np.array_equal(from_zip[0], from_folder[0]) and from_zip[0].shape == (24, 1, 8, 8)
+    assert np.array_equal(from_zip[1], from_folder[1])
 
     np.savez(tmp_path / "points.npz", x=rng.normal(size=(60, 4)), y=np.arange(60) % 3)
     graph = load_template("mlp-tabular")
@@ -250,11 +269,7 @@ def test_text_csv_images_and_npz_are_read_by_data_py(tmp_path):
     result = export_project(graph, str(tmp_path / "points.npz"), tmp_path / "npz", CONFIG)
     assert result.data == "npz" and result.notes == []
     # another file of the same layout (train.py --data) is split by a seeded shuffle
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("project_data", result.path / "data.py")
-    data = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(data)
+    data = load_module(result.path / "data.py")
     config = json.loads((result.path / "config.json").read_text())
     np.savez(tmp_path / "more.npz", x=rng.normal(size=(50, 4)), y=np.arange(50) % 3)
     config["data"].update(file=str(tmp_path / "more.npz"), split_file=None)

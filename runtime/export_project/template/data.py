@@ -8,7 +8,7 @@ or float32 targets ``[N, T]``. What config.json's ``data`` section says decides 
 - ``npz``: a NumPy file with arrays ``x`` and ``y`` (and optionally ``classes``);
 - ``table``: a CSV of numeric and categorical columns (categories one-hot, as in training);
 - ``text``: a CSV of texts and labels (lowercase words, looked up in ``data/vocab.json``);
-- ``images``: a zip of one folder of PNG/JPEG images per class.
+- ``images``: a zip of one folder of PNG/JPEG images per class (or such a folder itself).
 
 Every statistic comes from config.json (the normalisation fitted on the training split, the
 class names, the categories, the vocabulary), never from the file being read, so new data are
@@ -205,35 +205,52 @@ def read_text(path: Path, spec: dict, root: Path) -> tuple[np.ndarray, np.ndarra
 
 def read_images(path: Path, spec: dict, root: Path) -> tuple[np.ndarray, np.ndarray]:
     """[N, C, H, W] pixels in [0, 1] (before normalisation), resized to the recorded size, in
-    the order of the entries' names; the class is the folder."""
+    the order of the images' paths; the class is the folder. ``path`` is a zip of class
+    folders (as LayerLoom reads it) or a folder of class folders."""
     from PIL import Image
 
     height, width = spec["image_size"]
     mode = "L" if spec["color"] == "grayscale" else "RGB"
     pixels, names = [], []
-    with zipfile.ZipFile(path) as archive:
-        entries = []
-        for info in archive.infolist():
-            parts = tuple(p for p in info.filename.replace("\\", "/").split("/")
-                          if p not in ("", "."))
-            if ".." in parts or any(p.startswith(".") or p in JUNK for p in parts):
-                continue
-            entries.append((parts, info))
-        # a zip of one folder holding the class folders: the classes are one level down
-        while entries and len({p[0] for p, _ in entries}) == 1 and all(
-                len(p) > 2 or info.is_dir() for p, info in entries):
-            entries = [(p[1:], info) for p, info in entries if len(p) > 1]
-        files = sorted(((p[0], info) for p, info in entries
-                        if not info.is_dir() and len(p) > 1
-                        and PurePosixPath(p[-1]).suffix.lower() in IMAGE_SUFFIXES),
-                       key=lambda item: item[1].filename)
-        for folder, info in files:
-            image = Image.open(io.BytesIO(archive.read(info))).convert(mode)
-            if image.size != (width, height):
-                image = image.resize((width, height), Image.Resampling.BILINEAR)
-            pixels.append(np.asarray(image, dtype=np.uint8))
-            names.append(folder)
+    for folder, raw in image_files(path):
+        image = Image.open(io.BytesIO(raw)).convert(mode)
+        if image.size != (width, height):
+            image = image.resize((width, height), Image.Resampling.BILINEAR)
+        pixels.append(np.asarray(image, dtype=np.uint8))
+        names.append(folder)
+    if not pixels:
+        raise SystemExit(f"{path.name}: no PNG or JPEG images in class folders")
     x = np.stack(pixels)
     x = x[:, None] if x.ndim == 3 else x.transpose(0, 3, 1, 2)
     x = x.astype(np.float32) / np.float32(spec.get("scale", 255.0))
     return x, labels(names, spec, path.name)
+
+
+def image_files(path: Path):
+    """``(class folder, bytes)`` of every image, sorted by path; hidden files, archivers'
+    leftovers and a single folder wrapping the class folders are skipped."""
+    if path.is_dir():
+        entries = [(p.relative_to(path).parts, p) for p in path.rglob("*")]
+        is_dir, read, name = Path.is_dir, Path.read_bytes, lambda p: p.relative_to(path).as_posix()
+        archive = None
+    else:
+        archive = zipfile.ZipFile(path)
+        entries = [(tuple(p for p in info.filename.replace("\\", "/").split("/")
+                          if p not in ("", ".")), info) for info in archive.infolist()]
+        is_dir, read, name = zipfile.ZipInfo.is_dir, archive.read, lambda info: info.filename
+    try:
+        entries = [(parts, e) for parts, e in entries
+                   if ".." not in parts and not any(p.startswith(".") or p in JUNK
+                                                     for p in parts)]
+        # one folder holding the class folders: the classes are one level down
+        while entries and len({p[0] for p, _ in entries}) == 1 and all(
+                len(p) > 2 or is_dir(e) for p, e in entries):
+            entries = [(p[1:], e) for p, e in entries if len(p) > 1]
+        files = sorted(((p[0], e) for p, e in entries if not is_dir(e) and len(p) > 1
+                        and PurePosixPath(p[-1]).suffix.lower() in IMAGE_SUFFIXES),
+                       key=lambda item: name(item[1]))
+        for folder, entry in files:
+            yield folder, read(entry)
+    finally:
+        if archive is not None:
+            archive.close()
