@@ -317,15 +317,14 @@ def _width_problems(graph: Graph, top, output: str, last: str, out: list, n: int
             pool = "SequencePool (or Flatten)" if len(in_shape) == 2 else \
                 "Flatten (or global pooling)"
             return [FitProblem(
-                linear, f"a Linear acts on the last dimension only, so fed {src}'s "
-                        f"{in_shape} {'sequence' if len(in_shape) == 2 else 'feature map'} it leaves "
-                        f"the other dimensions in place: the design gives "
-                        f"{out} per sample, but {have} and the output must be [{n}].",
+                linear, f"a Linear acts on the last dimension only: fed {src}'s {in_shape} "
+                        f"{'sequence' if len(in_shape) == 2 else 'feature map'}, the design "
+                        f"gives {out} per sample, but {have}, so the output must be [{n}].",
                 f"add {pool} before {linear}", "flatten")]
         pool = "SequencePool (or Flatten)" if len(out) == 2 else "Flatten (or global pooling)"
         return [FitProblem(
-            last, f"the design gives a {out} feature map per sample, but {have} and the output "
-                  f"must be [{n}].",
+            last, f"the design gives a {out} feature map per sample, but {have}, so the "
+                  f"output must be [{n}].",
             f"add {pool} and then a Linear with out_features {n} after {last}", "flatten")]
     setter = _width_setter(top, last, out)
     if setter is not None and top.nodes[setter].type == "Linear":

@@ -57,8 +57,8 @@ def test_the_status_says_the_design_fits_the_chosen_data_then_names_the_flatten_
     assert ":green-badge[:material/check_circle: valid]" in text  # valid as a graph…
     assert ":red-badge[:material/dataset: does not fit mnist-5k]" in text  # …but not for mnist
     [warning] = [shown(w.value) for w in app.warning]
-    assert warning.startswith("**fc**: a Linear acts on the last dimension only, so fed pool2's "
-                              "[64, 5, 5] feature map")
+    assert warning.startswith("**fc**: a Linear acts on the last dimension only: fed pool2's "
+                              "[64, 5, 5] feature map, the design gives [64, 5, 10] per sample")
     assert warning.endswith("**Fix:** add Flatten (or global pooling) before fc.")
     select = next(b for b in app.button if b.label == "Select fc")
     select.click().run()

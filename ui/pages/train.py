@@ -203,7 +203,10 @@ def controls(state, pages: PagesState, store, run, config: TrainConfig | None) -
                            help=blocker or "Train the design on the chosen data in a process "
                                            "of its own (closing the browser does not stop it)")
         if blocker is not None:
-            st.caption(f":material/block: Start is off: {plain(blocker)}")
+            short = blocker.split(":")[0] if blocker.startswith("The design does not fit") \
+                else blocker
+            st.caption(f":material/block: Start is off until this is fixed: "
+                       f"{plain(short.rstrip('.'))}.")
         if start:
             graph, choice = ready(state, pages)
             if graph is not None:
