@@ -36,6 +36,14 @@ SEED_CHAIN = [("input", "Input"), ("conv2d", "Conv2d"), ("relu", "ReLU"),
 expect = pytest.importorskip("playwright.sync_api").expect
 
 
+@pytest.fixture(autouse=True)
+def _patient_expect():
+    """The machine is shared: wait on conditions, not sleeps, and patiently."""
+    expect.set_options(timeout=20_000)
+    yield
+    expect.set_options(timeout=5_000)  # Playwright's default
+
+
 @pytest.fixture(scope="module")
 def projects(app_home):
     """A blank design and the two big templates, made before the app starts."""
@@ -69,7 +77,7 @@ def page(browser, browser_page):
 def _open(page, url: str, pid: str, ready: str):
     page.goto(f"{url}/?project={pid}")
     frame = page.frame_locator(IFRAME)
-    frame.locator(ready).first.wait_for()
+    frame.locator(ready).first.wait_for(timeout=3 * TIMEOUT_MS)  # a first load is slow under load
     return frame
 
 
@@ -91,17 +99,28 @@ def _inside(box: dict, pane: dict, slack: float = 1) -> bool:
             and box["y"] + box["height"] <= pane["y"] + pane["height"] + slack)
 
 
-def _pick(page, frame, query: str, node_id: str) -> dict:
+def _pick(page, frame, query: str, node_id: str, shot: Path | None = None) -> dict:
     """Search-to-add is open: type ``query``, take the top hit with Enter, wait for the block."""
     search = frame.locator('[data-testid="quick-add-search"]')
     expect(search).to_be_focused()
     search.press_sequentially(query)
-    expect(frame.locator('[data-testid^="quick-add-item-"]').first).to_be_visible()
+    top = frame.locator('[data-testid^="quick-add-item-"]').first
+    expect(top).to_be_visible()
+    if shot is not None:
+        page.screenshot(path=str(shot))
     search.press("Enter")
     node = frame.locator(f'[data-testid="node-{node_id}"]')
     node.wait_for()
     expect(frame.locator('[data-testid="quick-add"]')).to_have_count(0)
     return node.bounding_box()
+
+
+def _shown(locator, timeout_ms: float = 15_000) -> bool:
+    try:
+        locator.wait_for(timeout=timeout_ms)
+        return True
+    except Exception:  # noqa: BLE001 - playwright's TimeoutError
+        return False
 
 
 def _drop_wire(page, frame, source: str, x: float, y: float) -> None:
@@ -159,7 +178,10 @@ def test_build_the_seed_cnn_from_blank_with_search_to_add(app_url, page, project
         counts[base] = counts.get(base, 0) + 1
         node_id = f"{base}{counts[base]}"
         _drop_wire(page, frame, ids[-1], x, y)
-        last = _pick(page, frame, query, node_id)
+        if not _shown(frame.locator('[data-testid="quick-add-search"]')):
+            _drop_wire(page, frame, ids[-1], x, y)  # a drag lost to a loaded machine: again
+        shot = shots / "designer-search-to-add.png" if node_id == "maxpool2d1" else None
+        last = _pick(page, frame, query, node_id, shot)
         ids.append(node_id)
 
     # every block came wired, in order, and the right block came for each search
@@ -192,6 +214,19 @@ def test_build_the_seed_cnn_from_blank_with_search_to_add(app_url, page, project
     assert font * zoom0 >= 10
     page.screenshot(path=str(shots / "designer-seed-cnn.png"))
 
+    # paste lands at the pointer, not on top of the original
+    frame.locator('[data-testid="node-flatten1"]').click()
+    page.keyboard.press("Control+c")
+    spot_x, spot_y = pane["x"] + pane["width"] - 190, pane["y"] + 40
+    page.mouse.move(spot_x, spot_y)
+    page.keyboard.press("Control+v")
+    pasted = frame.locator('[data-testid="node-flatten2"]')
+    pasted.wait_for()
+    box = pasted.bounding_box()
+    assert abs(box["x"] - spot_x) < 4 and abs(box["y"] - spot_y) < 4, (box, spot_x, spot_y)
+    page.keyboard.press("Delete")
+    expect(pasted).to_have_count(0)
+
     # a refused wire says why: nothing goes into an Input
     frame.locator('[data-testid="node-relu1"]').click()
     target = frame.locator('[data-testid="node-input1"] .ll-head').bounding_box()
@@ -218,7 +253,7 @@ def test_build_the_seed_cnn_from_blank_with_search_to_add(app_url, page, project
     # the view is kept across a reload
     page.reload()
     frame = page.frame_locator(IFRAME)
-    frame.locator('[data-testid="node-output1"]').wait_for()
+    frame.locator('[data-testid="node-output1"]').wait_for(timeout=3 * TIMEOUT_MS)
     expect(frame.locator(".react-flow__viewport")).to_have_attribute(
         "style", re.compile(re.escape(_transform(view))))
 
