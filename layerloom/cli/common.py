@@ -138,10 +138,11 @@ def load_valid_graph(path: str, set_items: list[str] | None, *, templates: bool 
 
 
 def print_problems(report) -> None:
+    """One line per problem; a node id holding a newline or an escape cannot forge another."""
     for problem in report.errors:
-        print(f"error: {problem}", file=sys.stderr)
+        print(f"error: {printable(problem)}", file=sys.stderr)
     for problem in report.warnings:
-        print(f"warning: {problem}", file=sys.stderr)
+        print(f"warning: {printable(problem)}", file=sys.stderr)
 
 
 def parse_variables(items: list[str] | None) -> dict:

@@ -106,3 +106,13 @@ def test_a_pipe_closed_after_the_first_line_ends_quietly():
                           capture_output=True, text=True, timeout=120)
     assert done.stdout.startswith("name ") and done.stdout.count("\n") == 1
     assert done.stderr == ""
+
+
+def test_a_node_id_holding_a_newline_cannot_forge_a_line(tmp_path, capsys):
+    path = tmp_path / "nl.json"
+    path.write_text(json.dumps(_graph([
+        {"id": "a\nerror: everything is fine", "type": "Input", "params": {"shape": [3]}}])))
+    assert main(["validate", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "a\\nerror: everything is fine" in err
+    assert not any(line.startswith("error: everything") for line in err.splitlines())
