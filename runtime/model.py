@@ -83,6 +83,15 @@ def prepare_model(graph: Graph | dict | str, dataset, config: TrainConfig,
     source = top.nodes[top.inputs[0]]
     check_input(dataset, source.shape, source.dtype)
     out_shape = tuple(top.nodes[outputs[0]].shape)
+    if kind != "reconstruction" and len(out_shape) >= 2:
+        # a feature map where one value per class (or target) is wanted: the fix is Flatten
+        # before the Linear that took it, never a different out_features (data/fit.py says which)
+        from .data.fit import check_fit
+
+        flatten = [p for p in check_fit(graph, dataset, variables, task=kind).problems
+                   if p.kind == "flatten"]
+        if flatten:
+            raise TrainError(str(flatten[0]))
     check_output(kind, out_shape, dataset, tuple(source.shape), top.nodes[outputs[0]].inputs[0])
 
     train_graph, skipped, head = _without_trailing_softmax(graph, top, outputs[0], kind)

@@ -160,3 +160,13 @@ def test_two_inputs_are_a_problem_of_the_design_as_a_whole():
     fit = check_fit(graph, MNIST)
     assert fit.problems and fit.problems[0].node is None
     assert "training feeds mnist-5k to one Input, but the design has 2" in fit.problems[0].message
+
+
+def test_training_a_linear_fed_a_feature_map_fails_at_once_with_the_flatten_fix():
+    from layerloom.runtime import TrainConfig
+    from layerloom.runtime.errors import TrainError
+    from layerloom.runtime.model import prepare_model
+
+    graph = rewire(load_template("seed-cnn"), "flat", "pool2", "fc")
+    with pytest.raises(TrainError, match=r"Fix: add Flatten \(or global pooling\) before fc\.$"):
+        prepare_model(graph, MNIST, TrainConfig())
