@@ -36,3 +36,37 @@ def test_a_project_that_no_longer_reads_offers_its_snapshots(home, canvas):
         graph.to_dict()["nodes"]
     assert any("Opened snapshot “good one" in shown(s.value) for s in at.success)
     assert not any("could not be opened" in shown(w.value) for w in at.warning)
+
+
+def test_a_damaged_runs_database_is_said_on_the_run_pages(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("LAYERLOOM_HOME", str(tmp_path))
+    (tmp_path / "runs.db").write_bytes(bytes(range(256)) * 32)
+
+    def script():
+        import streamlit as st
+
+        from layerloom.graph.templates import load_template
+        from layerloom.ui.pages import runs, train
+        from layerloom.ui.projects import ProjectStore
+        from layerloom.ui.state import DesignerState
+
+        if "app" not in st.session_state:
+            st.session_state.app = DesignerState.new(ProjectStore(),
+                                                     load_template("mlp-tabular"))
+        for page in (runs, train):
+            try:
+                page.render(st.session_state.app)
+            except Exception as exc:  # noqa: BLE001 - as the app's guard shows it
+                st.error(f"guard: {exc}")
+
+    at = AppTest.from_function(script, default_timeout=60).run()
+    assert not at.exception
+    errors = [shown(e.value) for e in at.error]
+    assert len(errors) == 2, errors
+    for text in errors:
+        assert text.startswith(("The Runs page failed: the runs database ",
+                                "The Train page failed: the runs database ")), text
+        assert "runs.db is damaged or is not a LayerLoom database" in text
+        assert "move it aside" in text
