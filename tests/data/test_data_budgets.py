@@ -174,7 +174,7 @@ def test_reading_a_csv_is_linear_in_its_columns(tmp_path, monkeypatch):
         times[path.name] = min(times.get(path.name, 1e9), time.perf_counter() - started)
     assert dataset.input_shape == (9_999,)
     assert times["large.csv"] / times["small.csv"] < 30, times
-    assert times["large.csv"] < 10, times
+    assert times["large.csv"] < 20, times
 
 
 def test_budgets_read_from_the_environment(monkeypatch):
