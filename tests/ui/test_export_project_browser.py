@@ -1,7 +1,7 @@
 """The Export page offers the training project as a zip: built, checked, downloaded in a real
 browser (Chromium via Playwright, against ``layerloom.ui.serve`` with a fresh
 ``LAYERLOOM_HOME``) and unzipped; and, without a browser (AppTest), the row's build and its
-message for a design without data."""
+message for a design without data, and a run's project with its weights and checkpoint."""
 
 from __future__ import annotations
 
@@ -57,6 +57,42 @@ def test_project_row_says_when_the_design_names_no_data(tmp_path, monkeypatch):
     at = export_page(doc)
     assert not at.exception
     assert any("names no dataset" in c.value for c in at.caption)
+
+
+def test_a_runs_project_carries_its_weights_and_checkpoint(tmp_path, monkeypatch):
+    import torch
+
+    from layerloom.runtime import RunStore, train
+
+    monkeypatch.setenv("LAYERLOOM_HOME", str(tmp_path))
+    graph = {"format": "layerloom-graph", "version": 1, "name": "tiny", "nodes": [
+        {"id": "x", "type": "Input", "params": {"shape": [4]}},
+        {"id": "fc", "type": "Linear", "params": {"out_features": 3}},
+        {"id": "y", "type": "Output"}],
+        "edges": [{"source": "x", "target": "fc"}, {"source": "fc", "target": "y"}]}
+    result = train(graph, "iris", {"epochs": 2}, store=RunStore())
+    at = export_page()
+    at.radio(key="export.source").set_value("A run (trained weights)").run()
+    assert at.selectbox(key="export.run").value == result.run_id
+    at.button(key="export.build.project").click().run()
+    assert not at.exception and not at.error
+    assert [b.key for b in at.get("download_button")] == ["export.dl.project"]
+    from layerloom.ui.export_project import _cached
+    from layerloom.ui.pages.export import Source
+
+    key = at.session_state.app.pages["runs"].exports["project"][0]
+    source = Source(key.split("/project/")[0], f"tiny-run{result.run_id}",
+                    run_id=result.run_id, db=str(RunStore().path))
+    built = _cached(key, source, None, {})  # the bytes behind the button (cached)
+    assert built.file_name == f"tiny-run{result.run_id}-project.zip"
+    with zipfile.ZipFile(io.BytesIO(built.data)) as archive:
+        folder = f"tiny-run{result.run_id}-project"
+        config = json.loads(archive.read(f"{folder}/config.json"))
+        weights = torch.load(io.BytesIO(archive.read(f"{folder}/weights.pt")),
+                             weights_only=True)
+        assert f"{folder}/checkpoint.pt" in archive.namelist()
+    assert config["exported_from"]["run_id"] == result.run_id
+    assert torch.equal(weights["fc.weight"], result.model.state_dict()["fc.weight"])
 
 
 @pytest.mark.browser
