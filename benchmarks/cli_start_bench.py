@@ -3,7 +3,8 @@
 Commands that need no torch (``--help``, ``templates``, ``new``, ``validate``, ``summary``) import
 neither torch nor Streamlit nor pandas; the target is under 0.5 s each. Every command and the
 baseline run in interleaved rounds; the figure is the median wall time and its ratio to the
-baseline's median.
+baseline's median. On a loaded machine the target scales with the baseline: it is 0.5 s times
+how much slower `python -c pass` runs than a quiet machine's 50 ms (so 0.5 s when it is quick).
 
     python benchmarks/cli_start_bench.py [--rounds 7]
 """
@@ -28,6 +29,7 @@ COMMANDS = {
     "python -c 'import torch' (reference)": [sys.executable, "-c", "import torch"],
 }
 TARGET_S = 0.5
+QUIET_BASE_S = 0.05  # `python -c pass` on a quiet machine is well under this
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,16 +50,17 @@ def main(argv: list[str] | None = None) -> int:
                                check=True, cwd=tmp, timeout=120)
                 times[name].append(time.perf_counter() - start)
     base = statistics.median(times["python -c pass"])
-    print(f"{'command':40} {'median ms':>10} {'× python -c pass':>17}  target")
+    target = TARGET_S * max(1.0, base / QUIET_BASE_S)
+    print(f"{'command':40} {'median ms':>10} {'× python -c pass':>17}  target "
+          f"< {target * 1000:.0f} ms")
     failed = False
     for name, values in times.items():
         med = statistics.median(values)
         checked = name.startswith("layerloom")
-        ok = med < TARGET_S
+        ok = med < target
         failed |= checked and not ok
         mark = ("ok" if ok else "OVER") if checked else ""
-        print(f"{name:40} {med * 1000:10.0f} {med / base:17.1f}  "
-              f"{'< 500 ms ' + mark if checked else ''}")
+        print(f"{name:40} {med * 1000:10.0f} {med / base:17.1f}  {mark}")
     return 1 if failed else 0
 
 
