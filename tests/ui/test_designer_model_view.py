@@ -132,3 +132,13 @@ def test_model_view_page_draws_resnet18_collapsed_and_finds_a_layer(home, canvas
     assert "1 layer matches" in "\n".join(c.value for c in at.caption)
     # the one hit's details are shown
     assert any("layer3\\_0/conv2" in m.value or "layer3_0/conv2" in m.value for m in at.markdown)
+
+    # a click on a collapsed group expands it (agraph returns the clicked box's id)
+    at.text_input(key=f"model_view:find:{pid}").input("").run()
+    monkeypatch.setattr(model_view, "agraph", lambda nodes, edges, config: (
+        drawn.append((nodes, edges, config)), "group:layer1_0")[1])
+    at.run()
+    assert not at.exception, at.exception
+    ids = [n.id for n in drawn[-1][0]]
+    assert "group:layer1_0" not in ids and "layer1_0/conv1" in ids
+    assert at.multiselect(key=f"model_view:expanded:{pid}").value == ["layer1_0"]

@@ -227,6 +227,14 @@ def test_build_the_seed_cnn_from_blank_with_search_to_add(app_url, page, project
     page.keyboard.press("Delete")
     expect(pasted).to_have_count(0)
 
+    # the palette's search ranks names first
+    search = frame.locator('[data-testid="palette-search"]')
+    for query, first in (("input", "Input"), ("linear", "Linear"), ("maxpool", "MaxPool2d")):
+        search.fill(query)
+        expect(frame.locator('[data-testid^="palette-item-"]').first).to_have_attribute(
+            "data-testid", f"palette-item-{first}")
+    search.fill("")
+
     # a refused wire says why: nothing goes into an Input
     frame.locator('[data-testid="node-relu1"]').click()
     target = frame.locator('[data-testid="node-input1"] .ll-head').bounding_box()
