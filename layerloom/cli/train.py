@@ -592,7 +592,11 @@ def cmd_resume(args) -> int:
                 raise UserError(f"run {run.id} is {run.status}; only a paused, stopped or "
                                 f"failed run can be resumed")
             if run.status == "completed":
-                _check_more_epochs(run, len(store.history(run.id)), args.epochs)
+                done = len(store.history(run.id))
+                _check_more_epochs(run, done, args.epochs)
+                if not args.json:
+                    print(f"run {run.id}: training on from epoch {done} to {args.epochs}",
+                          file=sys.stderr)
             elif not run.resumable:
                 raise UserError(f"run {run.id} has no checkpoint to resume from")
             control = Control()

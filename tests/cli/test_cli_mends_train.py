@@ -75,7 +75,9 @@ def test_resume_of_a_completed_run_says_so_and_trains_it_further(trained, home, 
     assert "--epochs 2 is not more" in capsys.readouterr().err
 
     assert main(["resume", "1", "--epochs", "3", "--home", str(home)]) == 0
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out
+    assert "run 1: training on from epoch 2 to 3" in captured.err
     assert re.search(r"^Epoch 3/3 - [\d.]+s - loss", out, re.M)
     assert "Epoch 1/" not in out  # continued, not started again
     main(["runs", "show", "1", "--json", "--home", str(home)])
