@@ -24,7 +24,10 @@ import sys
 from pathlib import Path
 
 APP = Path(__file__).resolve().parent / "app.py"
-DEFAULTS = ("--runner.postScriptGC", "false", "--server.fileWatcherType", "none")
+# client.toolbarMode "minimal": no Deploy button or developer menu for the app's users (the
+# page's CSS hides the "running" figure, which has no option).
+DEFAULTS = ("--runner.postScriptGC", "false", "--server.fileWatcherType", "none",
+            "--client.toolbarMode", "minimal")
 
 
 def streamlit_argv(given: list[str]) -> list[str]:
