@@ -103,11 +103,12 @@ def groups_of(top: Level) -> dict[str, Group]:
     return out
 
 
-def model_graph(layers: list[edit.ModelLayer], top: Level, expanded=(), query: str = ""
-                ) -> ModelGraph:
+def model_graph(layers: list[edit.ModelLayer], top: Level, expanded=(), query: str = "",
+                only_hits: bool = False) -> ModelGraph:
     """The boxes and edges drawn for ``layers`` (``edit.expanded(top)``): each layer in a group
     that is not expanded is drawn as its outermost collapsed group. ``query`` (case-insensitive,
-    in a layer's path or type) marks hits and expands the groups that hold them."""
+    in a layer's path or type) marks hits and expands the groups that hold them; with
+    ``only_hits``, only the hits and the boxes wired to them are drawn."""
     groups = groups_of(top)
     prefixes = sorted(groups, key=len)
     q = query.strip().lower()
@@ -162,8 +163,14 @@ def model_graph(layers: list[edit.ModelLayer], top: Level, expanded=(), query: s
                 continue
             seen.add((source, target))
             edges.append((source, target, _shape(by_path[src].layer.shape)))
+    if only_hits and hits:
+        hit_boxes = {b for b, box in boxes.items() if box["hit"]}
+        keep = hit_boxes | {s for s, t, _ in edges if t in hit_boxes} | {
+            t for s, t, _ in edges if s in hit_boxes}
+        boxes = {b: box for b, box in boxes.items() if b in keep}
+        edges = [e for e in edges if e[0] in keep and e[1] in keep]
     depth = _depth(list(boxes), edges)
-    height = max(MIN_HEIGHT, min(MAX_HEIGHT, 120 + depth * LEVEL_GAP))
+    height = max(MIN_HEIGHT, min(MAX_HEIGHT, 60 + depth * LEVEL_GAP))
     return ModelGraph(list(boxes.values()), edges, groups, hits, depth, height)
 
 
@@ -204,7 +211,10 @@ def render(state: DesignerState) -> None:
                       args=(key, names))
             st.button("Collapse all", key="model_view:none", on_click=_set_expanded,
                       args=(key, []))
-    graph = model_graph(layers, top, st.session_state.get(key, []), query or "")
+    only = bool(query) and st.toggle("Only the matches", key=f"model_view:only:{state.project_id}",
+                                     help="Draw only the layers that match, with the layers "
+                                          "wired to them.")
+    graph = model_graph(layers, top, st.session_state.get(key, []), query or "", only)
     dark = state.theme == "dark"
     nodes = [Node(id=b["id"], label=b["label"], title=b["title"], shape="box",
                   color={"background": b["color"], "border": HIGHLIGHT if b["hit"] else b["color"]},

@@ -60,7 +60,7 @@ def test_efficientnet_starts_collapsed_and_stays_legible():
     assert sum(len(b["group"].layers) if b["group"] else 1 for b in graph.boxes) == 251
     # drawn top to bottom, a level per box of the chain, the height grows with it
     assert graph.depth == 19
-    assert graph.height == 120 + 19 * model_view.LEVEL_GAP
+    assert graph.height == 60 + 19 * model_view.LEVEL_GAP
     assert ("stem_act", "group:stage1", "32×112×112") in graph.edges
 
 
@@ -92,6 +92,10 @@ def test_search_highlights_layers_and_opens_their_groups():
     # by type, case-insensitive; nothing matches: nothing highlighted
     assert len(model_view.model_graph(layers, top, query="BATCHNORM").hits) == 20
     assert model_view.model_graph(layers, top, query="zzz").hits == []
+    # only the matches: the hits and the boxes wired to them
+    only = model_view.model_graph(layers, top, query="layer2_0/conv1", only_hits=True)
+    assert [b["id"] for b in only.boxes] == ["group:layer1_1", "layer2_0/conv1", "layer2_0/bn1"]
+    assert len(only.edges) == 2 and only.height == model_view.MIN_HEIGHT
 
 
 def test_resnet18_collapsed_and_a_plain_chain_unchanged():
@@ -101,7 +105,7 @@ def test_resnet18_collapsed_and_a_plain_chain_unchanged():
     layers, top = _model("seed-cnn")
     graph = model_view.model_graph(layers, top)
     assert [b["id"] for b in graph.boxes] == [m.path for m in layers]
-    assert graph.groups == {} and graph.height == max(model_view.MIN_HEIGHT, 120 + 10 * 95)
+    assert graph.groups == {} and graph.height == max(model_view.MIN_HEIGHT, 60 + 10 * 95)
 
 
 def test_model_view_page_draws_resnet18_collapsed_and_finds_a_layer(home, canvas, monkeypatch):
@@ -123,7 +127,7 @@ def test_model_view_page_draws_resnet18_collapsed_and_finds_a_layer(home, canvas
     assert not at.exception, at.exception
     nodes, edges, config = drawn[-1]
     assert len(nodes) == 17 and config.layout["hierarchical"]["direction"] == "UD"
-    assert config.height == f"{120 + 17 * model_view.LEVEL_GAP}px"
+    assert config.height == f"{60 + 17 * model_view.LEVEL_GAP}px"
     assert "8 blocks collapsed" in "\n".join(c.value for c in at.caption)
     at.text_input(key=f"model_view:find:{pid}").input("layer3_0/conv2").run()
     assert not at.exception, at.exception
