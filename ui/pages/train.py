@@ -157,7 +157,8 @@ def start_blocker(state, pages: PagesState) -> str | None:
         return "There is no design to train: open or create one in the Designer."
     if choice is None:
         return "Choose the data to train on, on the Data page."
-    report = validate(graph)
+    cached = getattr(state, "report", None)  # the designer state's, once per revision
+    report = cached() if callable(cached) else validate(graph)
     if not report.ok:
         return (f"The design has {len(report.errors)} problem(s) to fix in the Designer first: "
                 + "; ".join(str(p) for p in report.errors[:3]))
