@@ -6,6 +6,7 @@ This package imports neither Streamlit nor the runtime.
 """
 
 from .errors import GraphError, Problem
+from .limits import Limits
 from .io import dumps_graph, load_graph, loads_graph, parse_graph, save_graph
 from .model import Block, Edge, Graph, Node
 from .registry import BlockSpec, Ports, all_blocks, get_block, register
@@ -26,7 +27,7 @@ def __getattr__(name: str):
 
 
 __all__ = [
-    "Block", "BlockSpec", "Edge", "Graph", "GraphError", "Node", "Ports", "Problem", "Report",
+    "Block", "BlockSpec", "Edge", "Graph", "GraphError", "Limits", "Node", "Ports", "Problem", "Report",
     "Summary", "all_blocks", "compile_graph", "dumps_graph", "generate_code", "get_block", "load_graph", "loads_graph",
     "parse_graph", "register", "save_graph", "summarize", "validate",
 ]

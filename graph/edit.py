@@ -685,6 +685,8 @@ def annotations(report: Report, path: Sequence[str] = ()) -> dict:
             text = f"{rest}: {problem.message}" if rest else problem.message
             if i:
                 text = f"in {level.prefix.rstrip('/')}: {text}"
+            if problem.severity == "info":  # "shape not checked behind an error": no badge
+                break
             bucket = out_nodes[node_id]["errors" if problem.severity == "error" else "warnings"]
             if text not in bucket:
                 bucket.append(text)

@@ -143,6 +143,8 @@ def print_problems(report) -> None:
         print(f"error: {printable(problem)}", file=sys.stderr)
     for problem in report.warnings:
         print(f"warning: {printable(problem)}", file=sys.stderr)
+    for problem in getattr(report, "infos", []):  # e.g. a shape not checked behind an error
+        print(f"note: {printable(problem)}", file=sys.stderr)
 
 
 def parse_variables(items: list[str] | None) -> dict:
