@@ -54,7 +54,9 @@ def test_the_template_dataset_is_chosen_previewed_and_fits():
     assert images[0].proto.imgs[0].caption in [str(d) for d in range(10)]
     charts = at.get("plotly_chart")
     assert len(charts) == 1 and '"Samples per class"' in charts[0].proto.spec
-    assert texts(at.success) == ["The design's Input takes mnist-5k: [1, 28, 28] float32."]
+    assert texts(at.success) == [
+        "The design's Input takes mnist-5k: [1, 28, 28] float32. Its output gives one value per "
+        "class (10)."]
 
 
 def test_a_dataset_that_does_not_fit_names_both_shapes_and_one_click_fixes_it():
@@ -70,7 +72,8 @@ def test_a_dataset_that_does_not_fit_names_both_shapes_and_one_click_fixes_it():
     assert len(app.undo_stack) == 1  # committed through the designer: undoable, saved
     assert app.store.load(app.project_id).graph.variables["features"] == 13
     assert texts(at.info)[0] == "The design now takes wine and is valid."
-    assert texts(at.success) == ["The design's Input takes wine: [13] float32."]
+    assert texts(at.success) == [
+        "The design's Input takes wine: [13] float32. Its output gives one value per class (3)."]
 
 
 def test_the_fix_sets_the_class_count_and_reports_remaining_design_problems():

@@ -184,7 +184,7 @@ def fit_panel(state, pages: PagesState, ds) -> None:
         return
     if fit.ok:
         st.success(f"The design's Input takes {plain(ds.name)}: {list(ds.input_shape)} "
-                   f"{ds.dtype}.")
+                   f"{ds.dtype}. {_output_fits(fit, ds)}")
         return
     show_problems(fit, key="data.fitproblem")
     if any(p.fixable for p in fit.problems) and st.button(
@@ -204,3 +204,13 @@ def fit_panel(state, pages: PagesState, ds) -> None:
                             "the Designer: ").format(name=ds.name) + "; ".join(
                                 str(p) for p in report.errors[:5])
         st.rerun()
+
+
+def _output_fits(fit, ds) -> str:
+    """What the design's output gives, for the task it was checked for."""
+    if fit.task == "classification":
+        return f"Its output gives one value per class ({len(ds.classes)})."
+    if fit.task == "regression":
+        n = ds.target_dim or 1
+        return f"Its output gives the {n} target value{'' if n == 1 else 's'}."
+    return "Its output gives back the input's shape (a reconstruction)."
