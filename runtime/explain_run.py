@@ -21,10 +21,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from layerloom.graph import Graph, load_graph
+from layerloom.graph import Graph
 
 from .attributions import ExplainError, Explanation, explain_sample
-from .checkpoint import load_checkpoint
 from .store import Run, RunStore
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
@@ -45,7 +44,7 @@ def load_run(run_id: int, db: str | Path | RunStore | None = None) -> TrainedRun
     """Run ``run_id``'s trained model and dataset; ExplainError in words when it has none."""
     from layerloom.graph.compile import compile_graph
 
-    from .export import _plain_key
+    from .export import trained_state
     from .model import PROBABILITY_HEADS
     from .runner import load_from_spec, load_saved_dataset
 
@@ -54,13 +53,9 @@ def load_run(run_id: int, db: str | Path | RunStore | None = None) -> TrainedRun
     if not run.checkpoint or not Path(run.checkpoint).is_file():
         raise ExplainError(f"run {run_id} ({run.status}) saved no checkpoint, so there is no "
                            f"trained model to explain")
-    graph = load_graph(run.graph)
-    if run.variables:
-        graph = graph.copy()
-        graph.variables.update(run.variables)
+    graph, state = trained_state(run)
     module = compile_graph(graph)
-    state = load_checkpoint(run.checkpoint)["model"]
-    module.load_state_dict({_plain_key(k): v for k, v in state.items()})
+    module.load_state_dict(state)
     spec = run.dataset or {}
     dataset = (load_saved_dataset(spec["saved"]) if spec.get("saved")
                else load_from_spec(spec))
@@ -194,13 +189,8 @@ def explain(run_id: int, source, *, target=None, method: str = "auto",
 
 
 def shown_input(x: torch.Tensor, dataset) -> np.ndarray:
-    """A normalised image sample back in [0, 1], for drawing under a map."""
-    arr = x.detach().cpu().numpy().astype(np.float32)
-    norm = dataset.normalization
-    if norm is None:
-        return arr
-    mean = np.asarray(norm["mean"], dtype=np.float32)
-    std = np.asarray(norm["std"], dtype=np.float32)
-    if norm["kind"] == "channel":
-        mean, std = mean.reshape(-1, 1, 1), std.reshape(-1, 1, 1)
-    return arr * std + mean
+    """A normalised sample back in the data's units (images in [0, 1]), for drawing under a
+    map."""
+    from .data import normalize
+
+    return normalize.undo(x.detach().cpu().numpy()[None], dataset.normalization)[0]

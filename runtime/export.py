@@ -30,16 +30,22 @@ def run_export(run_id: int, db: str | Path | RunStore | None = None) -> tuple[Gr
     if not run.checkpoint:
         raise TrainError(f"run {run_id} ({run.status}) saved no checkpoint, so there are no "
                          f"trained weights to export")
+    graph, state = trained_state(run)
+    info = RunInfo(config=dict(run.config), metrics=_metrics(store, run),
+                   curves=_curves(store, run_id), dataset=_dataset(run.dataset),
+                   state_dict=state, run_id=run_id, name=run.name)
+    return graph, info
+
+
+def trained_state(run) -> tuple[Graph, dict]:
+    """A run's graph with its variables applied, and its last checkpoint's weights (keys as
+    the graph compiles them)."""
     graph = load_graph(run.graph)
     if run.variables:
         graph = graph.copy()
         graph.variables.update(run.variables)
     state = load_checkpoint(run.checkpoint)["model"]
-    state = {_plain_key(k): v for k, v in state.items()}
-    info = RunInfo(config=dict(run.config), metrics=_metrics(store, run),
-                   curves=_curves(store, run_id), dataset=_dataset(run.dataset),
-                   state_dict=state, run_id=run_id, name=run.name)
-    return graph, info
+    return graph, {_plain_key(k): v for k, v in state.items()}
 
 
 def export_run(run_id: int, fmt: str, path: str | Path,

@@ -91,16 +91,7 @@ def trained(store: RunStore, run) -> Trained:
 
 def shown(x: torch.Tensor | np.ndarray, ds) -> np.ndarray:
     """Normalised samples back in the data's units (images in [0, 1]), for showing."""
-    arr = np.asarray(x, dtype=np.float32)
-    norm = ds.normalization
-    if norm is None:
-        return arr
-    mean = np.asarray(norm["mean"], dtype=np.float32)
-    std = np.asarray(norm["std"], dtype=np.float32)
-    if norm["kind"] == "channel":
-        shape = (1, -1) + (1,) * (arr.ndim - 2)
-        mean, std = mean.reshape(shape), std.reshape(shape)
-    return arr * std + mean
+    return normalize.undo(np.asarray(x, dtype=np.float32), ds.normalization)
 
 
 def from_raw(raw: np.ndarray, ds) -> torch.Tensor:

@@ -41,3 +41,17 @@ def apply(x: np.ndarray, stats: dict) -> np.ndarray:
         shape = (1, -1) + (1,) * (x.ndim - 2)
         mean, std = mean.reshape(shape), std.reshape(shape)
     return np.nan_to_num((x - mean) / std, nan=0.0).astype(np.float32)
+
+
+def undo(x: np.ndarray, stats: dict | None) -> np.ndarray:
+    """The inverse of :func:`apply`: a batch ``x`` (``[N, …]``) back in the data's units
+    (images in [0, 1]), float32; ``x`` as it is where there is no normalisation."""
+    arr = np.asarray(x, dtype=np.float32)
+    if stats is None:
+        return arr
+    mean = np.asarray(stats["mean"], dtype=np.float32)
+    std = np.asarray(stats["std"], dtype=np.float32)
+    if stats["kind"] == "channel":
+        shape = (1, -1) + (1,) * (arr.ndim - 2)
+        mean, std = mean.reshape(shape), std.reshape(shape)
+    return arr * std + mean
