@@ -311,3 +311,11 @@ def test_big_templates_are_legible_after_fit(app_url, page, projects, template, 
             page.wait_for_timeout(60)
         assert _inside(node.bounding_box(), pane), f"{node_id} cannot be brought on screen"
         assert _zoom(frame) == zoom  # scrolling pans, it does not zoom
+
+    if template == "resnet18":
+        # inside a block, its Input card shows the shape where the block is used
+        frame.locator('[data-testid="node-layer2_0"]').dblclick()
+        inner = frame.locator('[data-testid="node-x"]')
+        expect(inner).to_contain_text("64×56×56", timeout=3 * TIMEOUT_MS)
+        expect(inner.locator(".ll-params")).to_contain_text("64×56×56")
+        assert _zoom(frame) >= READABLE
