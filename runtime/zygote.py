@@ -10,7 +10,8 @@ a process of its own, in a session of its own, its output appended to the run's 
 
 The warm worker does nothing multi-threaded before forking (GNU OpenMP's thread pool does not
 survive a fork: a child would hang on its first parallel operation), so it warms up on one
-thread and each child sets the thread count the machine calls for.
+thread and each child sets its thread count: all cores but one (:func:`app_threads`), the one
+left to the app's server and browsers, unless the run's config sets ``num_threads``.
 
 It ends when the process that started it ends (it checks every second), removing its socket.
 Where no warm worker is running (the CLI, notebooks, tests), :func:`launch` answers None and the
@@ -41,8 +42,10 @@ def start(env: dict | None = None) -> subprocess.Popen | None:
     it has warmed up (a few seconds); until then :func:`launch` answers None."""
     if os.environ.get("LAYERLOOM_WARM_WORKER", "1").strip().lower() in ("0", "false", "no"):
         return None
-    folder = tempfile.mkdtemp(prefix="layerloom-warm-")  # private: 0700
-    path = os.path.join(folder, "worker.sock")
+    path = os.environ.get(ENV)
+    if not path or os.path.exists(path):  # a path named beforehand (benchmarks) is taken
+        folder = tempfile.mkdtemp(prefix="layerloom-warm-")  # private: 0700
+        path = os.path.join(folder, "worker.sock")
     try:
         proc = subprocess.Popen([sys.executable, "-m", "layerloom.runtime.zygote", path,
                                  "--parent", str(os.getpid())],
@@ -211,7 +214,7 @@ def _fork(request: dict, server: socket.socket, conn: socket.socket, threads: in
 
         import torch
 
-        torch.set_num_threads(threads)
+        torch.set_num_threads(app_threads(threads))
         code = int(importlib.import_module(module).main(args) or 0)
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1
@@ -225,6 +228,15 @@ def _fork(request: dict, server: socket.socket, conn: socket.socket, threads: in
             sys.stderr.flush()
         finally:
             os._exit(code)
+
+
+def app_threads(cores: int) -> int:
+    """Threads for a run started from the app (unless its config sets ``num_threads``): all
+    cores but one, which is left to the app's server and the browsers watching. On a small
+    machine a run's OpenMP threads wait for one another at every operation, so a single busy
+    neighbour on "its" core stalls them all; one core fewer keeps the run steady beside a busy
+    app (``benchmarks/run_beside_editors_bench.py``)."""
+    return max(1, cores - 1)
 
 
 def _reap() -> None:

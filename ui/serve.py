@@ -15,11 +15,14 @@ edits, which users of the app never make (a developer can pass ``--server.fileWa
 Beside the server it starts a warm worker (``layerloom.runtime.zygote``) that has imported torch
 and the runtime already and forks each run the Train page starts: the first point of a run comes
 in about a second instead of many (``benchmarks/start_bench.py``). ``LAYERLOOM_WARM_WORKER=0``
-leaves it out.
+leaves it out. With the warm worker started at normal priority, the server lowers its own
+(``nice`` +5, ``LAYERLOOM_SERVER_NICE``): the reruns of many busy editors then yield the CPU to
+the runs they watch (``benchmarks/run_beside_editors_bench.py``).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -28,11 +31,32 @@ APP = Path(__file__).resolve().parent / "app.py"
 # page's CSS hides the "running" figure, which has no option).
 DEFAULTS = ("--runner.postScriptGC", "false", "--server.fileWatcherType", "none",
             "--client.toolbarMode", "minimal")
+# How much the server's priority is lowered beside the warm worker's runs (see lower_priority).
+SERVER_NICE = 5
 
 
 def streamlit_argv(given: list[str]) -> list[str]:
     """``streamlit run ui/app.py``, LayerLoom's defaults, then the options given (which win)."""
     return ["streamlit", "run", str(APP), *DEFAULTS, *given]
+
+
+def lower_priority(nice: int | None = None) -> int:
+    """Lower this server's CPU priority by ``nice`` (default ``$LAYERLOOM_SERVER_NICE``, else
+    SERVER_NICE), so that the reruns of busy editors yield to training runs; the increment
+    applied. Called once the warm worker is started: it, and so every run it forks, keeps the
+    normal priority (a run spawned by the server itself would inherit the lower one)."""
+    if nice is None:
+        try:
+            nice = int(os.environ.get("LAYERLOOM_SERVER_NICE", SERVER_NICE))
+        except ValueError:
+            nice = SERVER_NICE
+    if nice <= 0 or not hasattr(os, "nice"):
+        return 0
+    try:
+        os.nice(nice)
+    except OSError:
+        return 0
+    return nice
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     from layerloom.runtime import zygote
 
     PagesManager.uses_pages_directory = False  # ui/pages/ holds modules, not page scripts
-    zygote.start()  # a warm worker: runs start in a second, not after importing torch anew
+    if zygote.start() is not None:  # a warm worker: runs start in a second
+        lower_priority()
     sys.argv = streamlit_argv(sys.argv[1:] if argv is None else argv)
     try:
         cli.main()

@@ -169,3 +169,22 @@ def test_disabled_by_environment(monkeypatch):
     monkeypatch.setenv("LAYERLOOM_WARM_WORKER", "0")
     assert zygote.start() is None
     assert ACTIVE == ("queued", "running")
+
+
+def test_app_runs_leave_a_core_to_the_app():
+    assert [zygote.app_threads(n) for n in (1, 2, 4, 16)] == [1, 1, 3, 15]
+
+
+def test_server_priority_lowered_beside_the_warm_worker(tmp_path):
+    """``layerloom.ui.serve`` lowers its own priority (runs forked by the warm worker keep the
+    normal one); ``LAYERLOOM_SERVER_NICE=0`` leaves it."""
+    code = ("import os; from layerloom.ui.serve import lower_priority; "
+            "before = os.nice(0); print(lower_priority(), os.nice(0) - before)")
+    env = {k: v for k, v in os.environ.items() if k != "LAYERLOOM_SERVER_NICE"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=env, timeout=60, check=True).stdout.split()
+    assert out == ["5", "5"]
+    env["LAYERLOOM_SERVER_NICE"] = "0"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=env, timeout=60, check=True).stdout.split()
+    assert out == ["0", "0"]
