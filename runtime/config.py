@@ -35,7 +35,7 @@ PRECISIONS = ("fp32", "bf16-mixed", "fp16-mixed", "auto-mixed")
 
 INT_FIELDS = ("warmup_steps", "step_size", "plateau_patience", "batch_size", "epochs",
               "eval_batch_size", "patience", "seed", "num_threads", "log_every", "crop_padding",
-              "diagnose_every")
+              "diagnose_every", "data_workers")
 
 
 class ConfigError(ValueError):
@@ -167,6 +167,17 @@ class TrainConfig:
     # None leaves PyTorch's choice (one thread per core); fewer leave cores for the app.
     num_threads: int | None = _f(None, "CPU threads for training (empty = all cores).",
                                  group="hardware", min=1, max=1024, nullable=True)
+
+    # Images read from a folder on disk are decoded by worker processes while the model trains;
+    # each holds at most two batches, so memory is bounded by batch size × workers.
+    data_workers: int | None = _f(None, "Processes decoding images read from a folder (empty = "
+                                  "one per core but one, at most 4; 0 = in the training "
+                                  "process).", group="hardware", min=0, max=64, nullable=True)
+    # Under DDP each process normalises a BatchNorm over its own share of the batch; synced,
+    # the statistics are those of the whole global batch (one all-reduce per BatchNorm layer).
+    sync_batchnorm: bool = _f(False, "Distributed runs: BatchNorm statistics over the global "
+                              "batch (SyncBatchNorm) instead of each process's share.",
+                              group="hardware")
 
     # -- reporting --------------------------------------------------------------------------
     # Reading the loss forces the device to finish its queued work, so it is read only this

@@ -142,7 +142,10 @@ def load_saved_dataset(path: str | Path):
 
 
 def attach_dataset(store: RunStore, run_id: int, ds, spec: dict) -> dict:
-    """For a Dataset given in memory: save it beside the run and point the spec at it."""
+    """For a Dataset given in memory: save it beside the run and point the spec at it. A folder
+    read from disk (data/folder.py) is not copied: its spec loads it again, split the same."""
+    if getattr(ds.x_train, "streaming", False):
+        return spec
     spec = {**spec, "saved": str(save_dataset(ds, store.run_dir(run_id) / DATASET_NAME))}
     store.update(run_id, dataset=spec)
     return spec

@@ -172,6 +172,7 @@ class Trainer:
         st, cfg = self.state, self.config
         perm = epoch_permutation(len(self.x_train), cfg.seed, st.epoch).to(self.device)
         self._log_mark = (st.step, time.perf_counter(), *self._host_sums())
+        stream = self._stream(perm) if getattr(self.x_train, "streaming", False) else None
         for position in range(st.position, self.steps_per_epoch):
             request = self._poll()
             if request:
@@ -181,7 +182,8 @@ class Trainer:
             probe = self._probe_for(st.step)
             if probe is not None:
                 probe.start()
-            self.train_step(self.x_train[index], self.y_train[index], size)
+            x = next(stream) if stream is not None else self.x_train[index]
+            self.train_step(x, self.y_train[index], size)
             if probe is not None:
                 self._report_layers(probe.finish())
             st.position, st.step, st.seen = position + 1, st.step + 1, st.seen + size
@@ -312,6 +314,13 @@ class Trainer:
         b = self.config.batch_size
         index = perm[position * b:(position + 1) * b]
         return index[self.rank::self.world] if self.world > 1 else index
+
+    def _stream(self, perm: torch.Tensor):
+        """The rest of the epoch's batches of a dataset read from disk (data/folder.py),
+        decoded ahead by DataLoader workers in the order the in-memory path would slice."""
+        batches = [self._batch_index(perm, p) for p in range(self.state.position,
+                                                             self.steps_per_epoch)]
+        return self.x_train.stream(batches, workers=self.config.data_workers)
 
     def _global_batch(self, position: int) -> int:
         b, n = self.config.batch_size, len(self.x_train)

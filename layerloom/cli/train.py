@@ -31,7 +31,8 @@ def _add_home(p) -> None:
 
 def _add_data(p) -> None:
     p.add_argument("--dataset", "-d", required=True, metavar="NAME|FILE",
-                   help="a built-in dataset (mnist-5k, iris, moons…) or a .csv/.npz/.zip file")
+                   help="a built-in dataset (mnist-5k, iris, moons…), a .csv/.npz/.zip file, or a "
+                        "folder of class folders of images (read from disk as training goes)")
     p.add_argument("--data-option", action="append", metavar="KEY=VALUE",
                    help="an option of the dataset or file kind, e.g. n_samples=500, target=price")
     p.add_argument("--data-seed", type=int, default=0, help="seed of the train/val/test split")
@@ -213,16 +214,30 @@ def _config(args):
     return config
 
 
-def _dataset(args):
+def _dataset(args, graph=None, variables=None):
     from layerloom.runtime.runner import dataset_spec, load_from_spec
 
     source = args.dataset
     if any(source.endswith(s) for s in (".csv", ".tsv", ".npz", ".zip", ".txt")) \
             and not Path(source).exists():
         raise UserError(f"{source}: no such file", EXIT_UNREADABLE)
+    options = _pairs(args.data_option, "--data-option")
+    if "image_size" in options and isinstance(options["image_size"], str):
+        options["image_size"] = _size(options["image_size"])
+    if graph is not None and Path(source).is_dir():  # a folder: decoded to the design's Input
+        from layerloom.runtime.data.folder import design_image_options
+
+        options = {**design_image_options(graph, variables), **options}
     spec = dataset_spec(source, args.data_seed, args.val_fraction, args.test_fraction,
-                        **_pairs(args.data_option, "--data-option"))
+                        **options)
     return load_from_spec(spec), spec
+
+
+def _size(text: str):
+    """``64x48`` or ``64,48`` (height, width) as a pair; other text is left for the option's
+    own check to refuse in words."""
+    parts = text.lower().replace("×", "x").replace(",", "x").split("x")
+    return [int(p) for p in parts] if all(p.strip().isdigit() for p in parts) else text
 
 
 @contextmanager
@@ -245,7 +260,7 @@ def _graph_and_data(args):
     graph = _read_graph(args.graph)
     with _errors_in_words():
         config = _config(args)
-        ds, spec = _dataset(args)
+        ds, spec = _dataset(args, graph, _variables(args))
     _check_fit(graph, ds, _variables(args), config, spec)
     return graph, config, ds
 
@@ -416,7 +431,7 @@ def _train(args) -> int:
     graph, variables = loaded.graph, loaded.variables
     with _errors_in_words():
         config = _config(args)
-        ds, spec = _dataset(args)
+        ds, spec = _dataset(args, graph, variables)
     _check_fit(graph, ds, variables, config, spec)  # refused before a run is recorded
     with _errors_in_words():
         dist = init_from_env(config.device)

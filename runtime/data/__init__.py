@@ -28,7 +28,8 @@ __all__ = ["AugmentConfig", "DataError", "Dataset", "augment_batch", "check_inpu
 
 def load_dataset(source: str | Path, seed: int = 0, val_fraction: float = 0.1,
                  test_fraction: float = 0.2, **options: Any) -> Dataset:
-    """A built-in dataset by name, or a user's file (.csv, .tsv, .npz, .zip) by path.
+    """A built-in dataset by name, a user's file (.csv, .tsv, .npz, .zip) by path, or a folder
+    of class folders of images (read lazily, see ``folder.py``).
 
     ``options`` are the dataset's or file kind's own (see :func:`list_datasets` and
     :func:`list_file_kinds`); an unknown option is an error that lists the known ones.
@@ -37,6 +38,11 @@ def load_dataset(source: str | Path, seed: int = 0, val_fraction: float = 0.1,
     if isinstance(source, str) and source in BUILTINS:
         return load_builtin(source, spec, options)
     path = Path(source)
+    if path.is_dir():  # a folder of class folders, decoded lazily (folder.py)
+        from .folder import OPTIONS, load_image_folder
+        from .options import resolve
+
+        return load_image_folder(path, spec, **resolve(path.name, OPTIONS, options))
     if path.suffix or path.exists():
         return load_file(path, spec, options)
     close = difflib.get_close_matches(str(source), list(BUILTINS), n=1)
@@ -53,5 +59,6 @@ def list_datasets() -> list[dict]:
 
 
 def list_file_kinds() -> list[dict]:
-    """The file types ``load_dataset`` reads: their suffixes, a description and options."""
+    """The file types ``load_dataset`` reads: their suffixes, a description and options.
+    (A folder of class folders is read too: ``folder.describe_folder_kind()``.)"""
     return [kind.describe() for kind in FILE_KINDS]
