@@ -243,7 +243,7 @@ class ImageFiles:
             picked = index.cpu().tolist()
         else:
             picked = [int(i) for i in index]
-        return self._place(self.decode_many(picked))
+        return self._place(self.decode_many(picked, threads=min(4, os.cpu_count() or 1)))
 
     def to(self, device=None, *args, **kwargs) -> ImageFiles:
         if isinstance(device, torch.dtype) or device is None:
