@@ -174,3 +174,64 @@ class Attention(nn.Module):
         v = k if value is None else value
         out, _ = self.attn(query, k, v, need_weights=False)
         return out
+
+
+class Scale(nn.Module):
+    """Multiplies by a learned vector along one dimension (layer scale, ConvNeXt/CaiT).
+
+    ``dim`` counts the batch; the ``[C]`` weight is viewed as ``[C, 1, 1]`` (or as needed) to
+    broadcast along it.
+    """
+
+    def __init__(self, num_features: int, dim: int, rank: int, init: float = 1.0):
+        super().__init__()
+        self.weight = nn.Parameter(torch.full((num_features,), float(init)))
+        view = [1] * rank
+        view[dim] = num_features
+        self.view = view
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x * self.weight.view(self.view)
+
+    def extra_repr(self) -> str:
+        return f"num_features={self.weight.shape[0]}, view={self.view}"
+
+
+class ClassToken(nn.Module):
+    """Learned tokens put in front of a ``[L, D]`` sequence (ViT's class token): ``[L + n, D]``."""
+
+    def __init__(self, num_tokens: int, dim: int):
+        super().__init__()
+        self.token = nn.Parameter(torch.zeros(num_tokens, dim))
+        nn.init.normal_(self.token, std=0.02)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return torch.cat([self.token.unsqueeze(0).expand(x.shape[0], -1, -1), x], dim=1)
+
+    def extra_repr(self) -> str:
+        return f"num_tokens={self.token.shape[0]}, dim={self.token.shape[1]}"
+
+
+class LayerNorm2d(nn.LayerNorm):
+    """Layer normalisation over the channels of a ``[C, H, W]`` map, at every position."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        x = x.permute(0, 2, 3, 1)
+        x = nn.functional.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+        return x.permute(0, 3, 1, 2)
+
+
+class Slice(nn.Module):
+    """Elements ``start:end`` of one dimension (``dim`` counts the batch): a channel split."""
+
+    def __init__(self, dim: int, start: int, end: int):
+        super().__init__()
+        self.dim = dim
+        self.start = start
+        self.end = end
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.narrow(self.dim, self.start, self.end - self.start)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, start={self.start}, end={self.end}"

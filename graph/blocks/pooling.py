@@ -22,6 +22,9 @@ def _pool_params(n: int, kind: str) -> tuple[Param, ...]:
         params.append(Param("dilation", "int_tuple", 1, "Spacing between window elements.",
                             min=1, length=n))
     params.append(Param("ceil_mode", "bool", False, "Round the output size up, not down."))
+    if kind == "avg":
+        params.append(Param("count_include_pad", "bool", True, "Count the zero padding in "
+                            "each window's average (False: average the real values only)."))
     return tuple(params)
 
 
@@ -56,6 +59,8 @@ def _pool_build(n: int, kind: str):
                       padding=p["padding"], ceil_mode=p["ceil_mode"])
         if kind == "max":
             kwargs["dilation"] = p["dilation"]
+        elif not p["count_include_pad"]:
+            kwargs["count_include_pad"] = False
         return getattr(nn, cls_name)(**kwargs)
     return build
 

@@ -12,6 +12,7 @@ model is the user's own code, imported by name.
 
 from __future__ import annotations
 
+import copy
 import importlib
 import re
 import sys
@@ -87,15 +88,47 @@ def load_callable(spec: str, search: Sequence[str | Path] = (".",)) -> Callable:
 
 
 def check_import(model: nn.Module, graph: Graph, state_dict: dict, input_shape,
-                 dtype: str | Sequence[str] = "float32", atol: float = 1e-5) -> float:
+                 dtype: str | Sequence[str] = "float32", atol: float = 1e-5,
+                 weights: WeightMap | None = None) -> float:
     """Compile ``graph``, load ``state_dict`` (strictly) and compare it with ``model`` on a
     random batch: the largest absolute difference, or a :class:`GraphError` when it exceeds
-    ``atol`` (relative to the output's scale)."""
+    ``atol`` (relative to the output's scale).
+
+    With ``weights`` (the import's :class:`WeightMap`) it is checked a second time on a copy
+    of the model whose near-zero parameters (a zero-initialised head, a layer scale of 1e-6)
+    are given random values of a real scale: outputs of ~0 would otherwise match trivially.
+    """
     from ..compile import compile_graph
 
     shapes = _shapes(input_shape)
     dtypes = [dtype] * len(shapes) if isinstance(dtype, str) else list(dtype)
     compiled = compile_graph(graph)
+    worst = _compare(model, compiled, state_dict, shapes, dtypes, atol)
+    if weights is not None:
+        lively = copy.deepcopy(model)
+        if _wake(lively):
+            worst = max(worst, _compare(lively, compiled, weights.apply(lively.state_dict()),
+                                        shapes, dtypes, atol, " (with its near-zero "
+                                        "parameters given random values)"))
+    return worst
+
+
+def _wake(model: nn.Module) -> int:
+    """Give every floating parameter whose values are all below 1e-3 random values of a real
+    scale; how many were changed."""
+    generator = torch.Generator().manual_seed(1)
+    changed = 0
+    with torch.no_grad():
+        for param in model.parameters():
+            if param.is_floating_point() and param.numel() and param.abs().max() < 1e-3:
+                fan_in = max(1, param[0].numel()) if param.dim() > 1 else 4
+                param.copy_(torch.randn(param.shape, generator=generator) / fan_in ** 0.5)
+                changed += 1
+    return changed
+
+
+def _compare(model: nn.Module, compiled: nn.Module, state_dict: dict, shapes, dtypes,
+             atol: float, note: str = "") -> float:
     try:
         compiled.load_state_dict(state_dict, strict=True)
     except RuntimeError as exc:
@@ -113,10 +146,11 @@ def check_import(model: nn.Module, graph: Graph, state_dict: dict, input_shape,
     got = list(got) if isinstance(got, (tuple, list)) else [got]
     worst = 0.0
     for i, (a, b) in enumerate(zip(expected, got)):
-        diff = (a.float() - b.float()).abs().max().item() if a.numel() else 0.0
+        diff = (a.float() - b.float()).abs().max().item() if a.numel() and a.shape == b.shape \
+            else float("inf")
         scale = max(1.0, a.float().abs().max().item() if a.numel() else 0.0)
         if a.shape != b.shape or diff > atol * scale:
-            raise GraphError(f"the imported graph's output {i} differs from the model's: "
+            raise GraphError(f"the imported graph's output {i} differs from the model's{note}: "
                              f"shape {list(b.shape)} vs {list(a.shape)}, max abs diff {diff:.3g}")
         worst = max(worst, diff)
     return worst

@@ -35,6 +35,7 @@ class Mapped:
     copies: list[str] = field(default_factory=list)  # or one module per copy, when repeated
     weights: dict[str, tuple[str, torch.Tensor]] = field(default_factory=dict)  # key -> source
     then: list[tuple[str, dict]] = field(default_factory=list)
+    name: str | None = None  # the block's id stem (default: where the call is)
 
 
 @dataclass
@@ -55,6 +56,7 @@ class Const:
 
 class Context(Protocol):
     batch: int
+    model: Any
 
     def value(self, node: Any) -> Any: ...
 
@@ -86,7 +88,8 @@ def describe(node: fx.Node) -> str:
         return f"torch.nn.functional.{name}"
     if module in ("_operator", "operator"):
         return f"operator.{name}"
-    if module.startswith("torch") or getattr(torch, name, None) is target:
+    if module == "torch" or module.startswith(("torch.", "torch._")) \
+            or getattr(torch, name, None) is target:
         return f"torch.{name}"
     return f"{module}.{name}" if module else name
 
@@ -130,6 +133,10 @@ def _add(ctx: Context, node: fx.Node) -> Mapped:
 @rule(operator.mul, operator.imul, torch.mul, "mul")
 def _mul(ctx: Context, node: fx.Node) -> Mapped:
     a = args(node, ("input", "other"))
+    for first, second in ((a["input"], a["other"]), (a["other"], a["input"])):
+        const = ctx.const(second)
+        if const is not None and isinstance(first, fx.Node) and ctx.const(first) is None:
+            return _scale(ctx, ctx.tensor(first, "input"), second, const)
     _two_tensors(a["input"], a["other"], "multiplies by a constant")
     return Mapped("Multiply", {}, [ctx.tensor(a["input"], "input"),
                                    ctx.tensor(a["other"], "other")])
@@ -138,6 +145,23 @@ def _mul(ctx: Context, node: fx.Node) -> Mapped:
 def _two_tensors(x: Any, y: Any, what: str) -> None:
     if not (isinstance(x, fx.Node) and isinstance(y, fx.Node)):
         raise Unsupported(f"it {what} (no block does; fold the constant into a layer)")
+
+
+def _scale(ctx: Context, x: fx.Node, factor: fx.Node, const: Const) -> Mapped:
+    """``x * self.gamma`` with ``gamma`` a vector along one dimension of ``x`` (``[C, 1, 1]``,
+    ``[1, C, 1, 1]`` or ``[D]``): a learned Scale (layer scale)."""
+    shape, value = _shape(ctx, x), tuple(ctx.value(factor).shape)
+    big = [i for i, d in enumerate(value) if d != 1]
+    offset = len(shape) - len(value)
+    if len(value) > len(shape) or len(big) != 1 or offset + big[0] == 0 \
+            or shape[offset + big[0]] != value[big[0]] or const.tensor.numel() != value[big[0]]:
+        raise Unsupported(f"it multiplies a {list(shape[1:])} input by the parameter "
+                          f"'{const.path}' {list(const.tensor.shape)}; only a vector along one "
+                          f"dimension (layer scale) maps to a block (Scale)")
+    dim = offset + big[0] - 1
+    return Mapped("Scale", {"dim": dim if dim < len(shape) - 2 else -1}, [x],
+                  weights={"weight": (const.path, const.tensor.reshape(-1))},
+                  name=const.path.replace(".", "_"))
 
 
 def _positional(ctx: Context, x: fx.Node, table: fx.Node, const: Const) -> Mapped:
@@ -162,8 +186,36 @@ def _cat(ctx: Context, node: fx.Node) -> Mapped:
     dim = a["dim"]
     if dim == 0 or dim == -len(_shape(ctx, node)):
         raise Unsupported("it joins along the batch dimension")
-    inputs = [ctx.tensor(t, "tensors") for t in a["tensors"]]
+    tensors = list(a["tensors"])
+    consts = [ctx.const(t) for t in tensors]
+    if any(consts):
+        return _class_token(ctx, node, tensors, consts, dim)
+    inputs = [ctx.tensor(t, "tensors") for t in tensors]
+    if len(inputs) == 1:
+        return Alias(inputs[0])
     return Mapped("Concat", {"dim": batchless(dim)}, inputs)
+
+
+def _class_token(ctx: Context, node: fx.Node, tensors: list, consts: list, dim: int) -> Mapped:
+    """``torch.cat([self.cls_token.expand(B, -1, -1), x], dim=1)``: a ClassToken block."""
+    rank = len(_shape(ctx, node))
+    if len(tensors) != 2 or consts[0] is None or consts[1] is not None or rank != 3 \
+            or dim % rank != 1:
+        paths = ", ".join(f"'{c.path}'" for c in consts if c is not None)
+        raise Unsupported(f"it joins the parameter(s) {paths} with the model's tensors; only "
+                          f"one learned token table put in front of a [B, L, D] sequence "
+                          f"(torch.cat([token.expand(B, -1, -1), x], dim=1)) maps to a block "
+                          f"(ClassToken)")
+    const = consts[0]
+    tokens = tuple(ctx.value(tensors[0]).shape)[1]
+    x = ctx.tensor(tensors[1], "tensors")
+    width = _shape(ctx, x)[2]
+    if const.tensor.numel() != tokens * width:
+        raise Unsupported(f"the token parameter '{const.path}' {list(const.tensor.shape)} is "
+                          f"expanded, not repeated per sample")
+    return Mapped("ClassToken", {"num_tokens": tokens}, [x],
+                  weights={"token": (const.path, const.tensor.reshape(tokens, width))},
+                  name=const.path.replace(".", "_"))
 
 
 # -- shapes --------------------------------------------------------------------------------
@@ -182,8 +234,12 @@ def _flatten(ctx: Context, node: fx.Node) -> Mapped:
 
 @rule("view", "reshape", torch.reshape, "squeeze", "unsqueeze", torch.squeeze,
       torch.unsqueeze)
-def _reshape(ctx: Context, node: fx.Node) -> Mapped | Alias:
-    x = ctx.tensor(node.args[0] if node.args else node.kwargs["input"], "input")
+def _reshape(ctx: Context, node: fx.Node) -> Mapped | Alias | Const:
+    source = node.args[0] if node.args else node.kwargs["input"]
+    const = ctx.const(source)
+    if const is not None:  # a parameter reshaped to broadcast: ``gamma.reshape(1, -1, 1, 1)``
+        return Const(const.path, const.tensor, rows=False)
+    x = ctx.tensor(source, "input")
     before, after = _shape(ctx, x), _shape(ctx, node)
     if after[:1] != (ctx.batch,):
         raise Unsupported(f"it reshapes [{', '.join(map(str, before))}] (batch first) to "
@@ -192,7 +248,19 @@ def _reshape(ctx: Context, node: fx.Node) -> Mapped | Alias:
         return Alias(x)
     if len(after) == 2:
         return Mapped("Flatten", {}, [x])
+    keep = len(after) - 1  # the leading dims kept, the rest merged: a Flatten, size-agnostic
+    if keep < len(before) and before[:keep] == after[:keep]:
+        return Mapped("Flatten", {"start_dim": keep - 1}, [x])
     return Mapped("Reshape", {"shape": list(after[1:])}, [x])
+
+
+@rule("expand")
+def _expand(ctx: Context, node: fx.Node) -> Const:
+    const = ctx.const(node.args[0])
+    if const is None:
+        raise Unsupported("only a learned token expanded over the batch "
+                          "(self.cls_token.expand(B, -1, -1), then joined) maps to a block")
+    return Const(const.path, const.tensor, rows=False)
 
 
 @rule("permute", torch.permute)
@@ -219,6 +287,19 @@ def _transpose(ctx: Context, node: fx.Node) -> Mapped:
     dims = list(range(1, rank))
     dims[d0 - 1], dims[d1 - 1] = dims[d1 - 1], dims[d0 - 1]
     return Mapped("Permute", {"dims": [d - 1 for d in dims]}, [ctx.tensor(a["input"], "input")])
+
+
+@rule("to", "type_as", "float")
+def _cast(ctx: Context, node: fx.Node) -> Alias | Const:
+    """``self.weight.to(dtype=x.dtype)`` (timm), ``x.float()`` of a float: nothing changes."""
+    source = node.args[0]
+    const = ctx.const(source)
+    if const is not None:
+        return Const(const.path, const.tensor, rows=const.rows)
+    x = ctx.tensor(source, "input")
+    if ctx.value(x).dtype != ctx.value(node).dtype:
+        raise Unsupported(f"it casts {ctx.value(x).dtype} to {ctx.value(node).dtype}")
+    return Alias(x)
 
 
 @rule("contiguous", "clone", "detach")
@@ -267,8 +348,51 @@ def _getitem(ctx: Context, node: fx.Node) -> Mapped:
     if len(_shape(ctx, x)) == 3 and isinstance(index, tuple) and len(index) == 2 \
             and index[0] == slice(None) and index[1] in (0, -1):
         return Mapped("SequencePool", {"mode": "first" if index[1] == 0 else "last"}, [x])
+    sliced = _one_slice(index, len(_shape(ctx, x)))
+    if sliced is not None:
+        dim, part = sliced
+        return Mapped("Slice", {"dim": dim - 1, "start": part.start or 0, "end": part.stop},
+                      [x])
     raise Unsupported(f"indexing with {index!r} (only x[:, 0] and x[:, -1] of a [B, L, D] "
-                      f"sequence map, to SequencePool)")
+                      f"sequence, to SequencePool, and a slice of one dimension such as "
+                      f"x[:, :k], to Slice, map)")
+
+
+def _one_slice(index: Any, rank: int) -> tuple[int, slice] | None:
+    """``x[:, a:b]``, ``x[:, :, a:b]``, ``x[:, a:b, :, :]``, ``x[..., a:b]``: (dim, slice)."""
+    items = list(index) if isinstance(index, tuple) else [index]
+    if Ellipsis in items:
+        at = items.index(Ellipsis)
+        if items.count(Ellipsis) > 1:
+            return None
+        items = items[:at] + [slice(None)] * (rank - len(items) + 1) + items[at + 1:]
+    if not items or len(items) > rank or not all(isinstance(i, slice) for i in items):
+        return None
+    cut = [d for d, i in enumerate(items) if i != slice(None)]
+    if len(cut) != 1 or cut[0] == 0:
+        return None
+    part = items[cut[0]]
+    if part.step not in (None, 1) or not all(v is None or isinstance(v, int)
+                                             for v in (part.start, part.stop)):
+        return None
+    return cut[0], part
+
+
+def split_parts(ctx: Context, node: fx.Node) -> tuple[fx.Node, int, list[tuple[int, int]]]:
+    """``x.chunk(2, dim=1)``, ``torch.split(x, [a, b], 1)``: the input, the dim (with the
+    batch) and each part's (start, end), read from the recorded values."""
+    x = ctx.tensor(node.args[0] if node.args else node.kwargs.get("input"), "input")
+    a = args(node, ("input", "sections", "dim"), {"dim": 0})
+    rank = len(_shape(ctx, x))
+    dim = a["dim"] % rank
+    if dim == 0:
+        raise Unsupported("it splits the batch dimension")
+    parts, start = [], 0
+    for piece in ctx.value(node):
+        size = piece.shape[dim]
+        parts.append((start, start + size))
+        start += size
+    return x, dim, parts
 
 
 # -- activations, dropout and pooling written as functions -----------------------------------
@@ -327,11 +451,92 @@ def _pool(ctx: Context, node: fx.Node) -> Mapped:
     names = ("input", "kernel_size", "stride", "padding") + (
         ("dilation", "ceil_mode") if is_max else ("ceil_mode", "count_include_pad"))
     a = args(node, names, {"stride": None, "padding": 0, "ceil_mode": False})
-    if not a.get("count_include_pad", True) or a.get("divisor_override") is not None \
-            or a.get("return_indices"):
-        raise Unsupported("count_include_pad=False, divisor_override or return_indices")
+    if a.get("divisor_override") is not None or a.get("return_indices"):
+        raise Unsupported("divisor_override or return_indices")
     rank = len(_shape(ctx, a["input"])) - 1
     block = f"{'MaxPool' if is_max else 'AvgPool'}{rank - 1}d"
-    params = {k: a[k] for k in ("kernel_size", "stride", "padding", "dilation", "ceil_mode")
+    params = {k: a[k] for k in ("kernel_size", "stride", "padding", "dilation", "ceil_mode",
+                                "count_include_pad")
               if k in a and (k != "stride" or a[k] not in (None, []))}
     return Mapped(block, params, [ctx.tensor(a["input"], "input")])
+
+
+# -- functions on a module's own parameters (layers subclassed with a forward of their own) ----
+
+
+def _owned(ctx: Context, node: fx.Node, given: dict[str, Any], what: str) -> tuple[str, dict]:
+    """The module owning the parameters ``given`` (``{key: fx node or None}``) and the
+    block's weights: ``timm``'s ``BatchNormAct2d`` calls ``F.batch_norm(x, self.running_mean,
+    …)``; its parameters are the block's."""
+    weights, owners = {}, set()
+    for key, arg in given.items():
+        if arg is None:
+            continue
+        const = ctx.const(arg)
+        if const is None:
+            raise Unsupported(f"its {key} is computed, not a parameter of a layer ({what} maps "
+                              f"to a block only with a module's own parameters)")
+        owners.add(const.path.rpartition(".")[0])
+        weights[key] = (const.path, const.tensor)
+    if len(owners) > 1:
+        raise Unsupported(f"its parameters come from several modules ({', '.join(sorted(owners))})")
+    return (owners.pop() if owners else ""), weights
+
+
+@rule(F.batch_norm)
+def _batch_norm(ctx: Context, node: fx.Node) -> Mapped:
+    a = args(node, ("input", "running_mean", "running_var", "weight", "bias", "training",
+                    "momentum", "eps"), {"weight": None, "bias": None, "training": False,
+                                         "momentum": 0.1, "eps": 1e-5})
+    x = ctx.tensor(a["input"], "input")
+    if a["training"] or a["running_mean"] is None or a["running_var"] is None:
+        raise Unsupported("batch statistics at evaluation (track_running_stats=False) have no "
+                          "block equivalent")
+    if (a["weight"] is None) != (a["bias"] is None):
+        raise Unsupported("a scale without a shift (or the reverse)")
+    owner, weights = _owned(ctx, node, {k: a[k] for k in ("weight", "bias", "running_mean",
+                                                          "running_var")}, "F.batch_norm")
+    rank = len(_shape(ctx, x))
+    if rank not in (2, 3, 4):
+        raise Unsupported(f"a {rank}-D input (BatchNorm1d/2d take 2-D to 4-D with the batch)")
+    counter = f"{owner}.num_batches_tracked" if owner else "num_batches_tracked"
+    state = ctx.model.state_dict()
+    if counter not in state:
+        raise Unsupported(f"'{owner}' has no num_batches_tracked buffer (the block keeps one)")
+    weights["num_batches_tracked"] = (counter, state[counter])
+    module = ctx.model.get_submodule(owner) if owner else ctx.model
+    momentum = getattr(module, "momentum", a["momentum"])
+    if momentum is None:
+        raise Unsupported("momentum=None (a cumulative average)")
+    return Mapped("BatchNorm2d" if rank == 4 else "BatchNorm1d",
+                  {"eps": a["eps"], "momentum": momentum, "affine": a["weight"] is not None},
+                  [x], weights=weights, name=owner or None)
+
+
+@rule(F.layer_norm)
+def _layer_norm(ctx: Context, node: fx.Node) -> Mapped:
+    a = args(node, ("input", "normalized_shape", "weight", "bias", "eps"),
+             {"weight": None, "bias": None, "eps": 1e-5})
+    x = ctx.tensor(a["input"], "input")
+    shape = _dims(a["normalized_shape"])
+    if len(shape) != 1 or shape[0] != _shape(ctx, x)[-1]:
+        raise Unsupported(f"normalized_shape={shape} (the block normalises over the last "
+                          f"dimension only)")
+    owner, weights = _owned(ctx, node, {"weight": a["weight"], "bias": a["bias"]},
+                            "F.layer_norm")
+    affine = a["weight"] is not None
+    if not affine and a["bias"] is not None:
+        raise Unsupported("a shift without a scale")
+    return Mapped("LayerNorm", {"eps": a["eps"], "elementwise_affine": affine,
+                                "bias": a["bias"] is not None or not affine},
+                  [x], weights=weights, name=owner or None)
+
+
+@rule(F.linear)
+def _linear(ctx: Context, node: fx.Node) -> Mapped:
+    a = args(node, ("input", "weight", "bias"), {"bias": None})
+    x = ctx.tensor(a["input"], "input")
+    owner, weights = _owned(ctx, node, {"weight": a["weight"], "bias": a["bias"]}, "F.linear")
+    out_features = tuple(ctx.value(a["weight"]).shape)[0]
+    return Mapped("Linear", {"out_features": out_features, "bias": a["bias"] is not None},
+                  [x], weights=weights, name=owner or None)

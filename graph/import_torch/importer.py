@@ -21,7 +21,7 @@ from ..model import Edge, Graph, Node
 from ..naming import node_names
 from ..registry import get_block
 from ..validate import validate
-from .functions import FUNCTION_RULES, Alias, Const, Mapped, describe
+from .functions import FUNCTION_RULES, Alias, Const, Mapped, describe, split_parts
 from .modules import Unsupported, find_rule
 from .weights import WeightMap, match_weights
 
@@ -43,6 +43,7 @@ class Importer:
         self.sources: dict[str, Mapped] = {}  # block id -> its mapping (for the weights)
         self.taken: set[str] = set()
         self.outputs_used: dict[str, str] = {}  # recurrent block id -> "sequence" | "last"
+        self.parts: dict[fx.Node, tuple[fx.Node, int, list]] = {}  # chunk/split -> its parts
         self.module_calls = Counter(n.target for n in gm.graph.nodes if n.op == "call_module")
 
     # -- the Context the rules see --------------------------------------------------------------
@@ -76,6 +77,7 @@ class Importer:
                 self._outputs(node)
             else:
                 self._compute(node)
+        self._fuse_layernorm2d()
         graph = Graph(name=name, nodes=self.nodes, edges=self.edges,
                       description=f"Imported from {type(self.model).__module__}."
                                   f"{type(self.model).__qualname__} with torch.fx.")
@@ -115,9 +117,16 @@ class Importer:
             if self._getitem_of_parts(node):
                 return
         value = self.values[node]
+        if _is_split(node) and isinstance(value, (tuple, list)):
+            try:
+                self.parts[node] = split_parts(self, node)
+            except Unsupported as exc:
+                raise self._error(node, str(exc)) from None
+            return
         if not isinstance(value, torch.Tensor) and node.op != "call_module":
             if any(a in self.ids or a in self.consts for a in _node_args(node)):
-                if not isinstance(value, (int, float, torch.Size, tuple, list)):
+                if not isinstance(value, (int, float, torch.Size, tuple, list, torch.dtype,
+                                          torch.device)):
                     raise self._error(node, f"it gives {_what(value)}, not a tensor")
             return  # a size or a number, read by the arguments of later nodes
         try:
@@ -195,6 +204,16 @@ class Importer:
     def _getitem_of_parts(self, node: fx.Node) -> bool:
         """``lstm(x)[0]``, ``attention(q, k, v)[0]``, ``h[-1]``: True when handled here."""
         source, index = node.args
+        if source in self.parts:
+            x, dim, parts = self.parts[source]
+            if not isinstance(index, int) or not -len(parts) <= index < len(parts):
+                raise self._error(source, f"it takes part {index!r} of {len(parts)}; only "
+                                          f"single parts (x.chunk(2, 1)[0]) map to Slice")
+            start, end = parts[index]
+            mapped = Mapped("Slice", {"dim": dim - 1, "start": start, "end": end}, [x],
+                            name=f"{_scoped_name(source)}_{index % len(parts)}")
+            self.ids[node] = self._add_mapped(node, mapped)
+            return True
         if source in self.tuples:
             block_id = self.tuples[source]
             spec = self.sources[block_id]
@@ -243,6 +262,8 @@ class Importer:
     def _add_mapped(self, node: fx.Node, mapped: Mapped) -> str:
         if node.op == "call_module":
             base = str(node.target)
+        elif mapped.name:
+            base = mapped.name
         elif mapped.type == "PositionalEmbedding":
             base = mapped.weights["weight"][0]  # named after its table: ``pos``
         else:
@@ -282,6 +303,42 @@ class Importer:
             where = f"{describe(node)}{inside}"
         return GraphError(f"cannot import {where}: {reason}")
 
+    def _fuse_layernorm2d(self) -> None:
+        """Permute to channels-last, LayerNorm, Permute back (timm's and torchvision's
+        ``LayerNorm2d``): one LayerNorm2d block with the LayerNorm's weights."""
+        by_id = {n.id: n for n in self.nodes}
+        into: dict[str, list[Edge]] = {}
+        out_of: dict[str, list[Edge]] = {}
+        for edge in self.edges:
+            into.setdefault(edge.target, []).append(edge)
+            out_of.setdefault(edge.source, []).append(edge)
+        gone: set[str] = set()
+        for norm in [n for n in self.nodes if n.type == "LayerNorm"]:
+            before = [e.source for e in into.get(norm.id, [])]
+            after = [e.target for e in out_of.get(norm.id, [])]
+            if len(before) != 1 or len(after) != 1:
+                continue
+            first, last = by_id[before[0]], by_id[after[0]]
+            if first.type != "Permute" or first.params.get("dims") != [1, 2, 0] \
+                    or last.type != "Permute" or last.params.get("dims") != [2, 0, 1] \
+                    or len(out_of.get(first.id, [])) != 1 or len(into.get(first.id, [])) != 1 \
+                    or norm.params.get("elementwise_affine") is False \
+                    or norm.params.get("bias") is False:
+                continue
+            norm.type = "LayerNorm2d"
+            norm.params = {k: v for k, v in norm.params.items() if k == "eps"}
+            norm.params.setdefault("eps", 1e-5)
+            source = into[first.id][0]
+            source.target = norm.id
+            for edge in out_of.get(last.id, []):
+                edge.source = norm.id
+            gone.update((first.id, last.id))  # their remaining edges are dropped below
+        if gone:
+            self.nodes = [n for n in self.nodes if n.id not in gone]
+            self.edges = [e for e in self.edges if e.source not in gone and e.target not in gone]
+            for node_id in gone:
+                self.sources.pop(node_id, None)
+
     # -- weights ----------------------------------------------------------------------------
 
     def _weights(self, report) -> WeightMap:
@@ -307,6 +364,16 @@ class Importer:
                 if built or original:
                     match_weights(weights, block_id, attribute, built, original)
         return weights
+
+
+_SPLITS = ("chunk", "split", "tensor_split")
+
+
+def _is_split(node: fx.Node) -> bool:
+    if node.op == "call_method":
+        return node.target in _SPLITS
+    return node.op == "call_function" and getattr(node.target, "__name__", "") in _SPLITS \
+        and node.target in (torch.chunk, torch.split, torch.tensor_split)
 
 
 def _leading(index: Any) -> bool:

@@ -30,6 +30,18 @@ def rule(*types: type):
     return add
 
 
+# Modules of other libraries (torchvision, timm), known by class name and their attributes:
+# those libraries need not be importable here.
+NAMED_RULES: dict[str, tuple[tuple[str, ...], Rule]] = {}
+
+
+def named_rule(name: str, *attributes: str):
+    def add(fn: Rule) -> Rule:
+        NAMED_RULES[name] = (attributes, fn)
+        return fn
+    return add
+
+
 def find_rule(module: nn.Module) -> Rule | None:
     """The rule for ``module``'s type, or for a subclass that keeps its base's ``forward``."""
     for cls in type(module).__mro__:
@@ -37,7 +49,25 @@ def find_rule(module: nn.Module) -> Rule | None:
             if cls is type(module) or type(module).forward is cls.forward:
                 return MODULE_RULES[cls]
             return None
+    named = NAMED_RULES.get(type(module).__name__)
+    if named is not None and all(hasattr(module, a) for a in named[0]) \
+            and not any(True for _ in module.parameters()):
+        return named[1]
     return None
+
+
+@named_rule("StochasticDepth", "p", "mode")
+def _stochastic_depth(m: nn.Module) -> tuple[str, dict]:
+    """torchvision.ops.StochasticDepth (EfficientNet, ConvNeXt)."""
+    _require(m.mode == "row", f"mode={m.mode!r} (the block drops rows: mode='row')")
+    return "StochasticDepth", {"p": float(m.p)}
+
+
+@named_rule("DropPath", "drop_prob")
+def _drop_path(m: nn.Module) -> tuple[str, dict]:
+    """timm.layers.DropPath: StochasticDepth in mode 'row'."""
+    _require(getattr(m, "scale_by_keep", True), "scale_by_keep=False")
+    return "StochasticDepth", {"p": float(m.drop_prob)}
 
 
 def _require(ok: bool, message: str) -> None:
@@ -152,10 +182,10 @@ def _maxpool(m: nn.Module) -> tuple[str, dict]:
 
 @rule(nn.AvgPool1d, nn.AvgPool2d)
 def _avgpool(m: nn.Module) -> tuple[str, dict]:
-    _require(m.count_include_pad, "count_include_pad=False")
     _require(getattr(m, "divisor_override", None) is None, "divisor_override")
     return _base_name(m, "AvgPool"), {"kernel_size": m.kernel_size, "stride": m.stride,
-                                      "padding": m.padding, "ceil_mode": m.ceil_mode}
+                                      "padding": m.padding, "ceil_mode": m.ceil_mode,
+                                      "count_include_pad": m.count_include_pad}
 
 
 @rule(nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)

@@ -7,6 +7,7 @@ through, so their functions and additions become blocks of their own.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,17 +26,66 @@ class _Tracer(fx.Tracer):
 
 
 def trace(model: nn.Module) -> fx.GraphModule:
-    """``model`` as a ``GraphModule``, dead code (unused tuple parts, shape reads) removed."""
+    """``model`` as a ``GraphModule``, dead code (unused tuple parts, shape reads) removed.
+
+    Optional arguments of ``forward`` (``attn_mask=None``, ``return_features=False``) keep
+    their defaults: they are not inputs of the imported graph.
+    """
+    concrete = optional_args(model)
     try:
-        graph = _Tracer().trace(model)
+        graph = _Tracer().trace(model, concrete_args=concrete or None)
     except Exception as exc:  # fx raises TraceError, TypeError, NotImplementedError…
         raise GraphError(f"torch.fx cannot trace {type(model).__name__}: {exc} (control flow "
                          f"that depends on tensor values, such as `if x.sum() > 0`, cannot be "
                          f"traced)") from None
+    _drop_specialised(graph, set(concrete))
     gm = fx.GraphModule(model, graph, class_name=type(model).__name__)
     gm.graph.eliminate_dead_code()
     gm.recompile()
     return gm
+
+
+def optional_args(model: nn.Module) -> dict[str, Any]:
+    """``forward``'s arguments that have a default of ``None``, a bool, a number or a string."""
+    try:
+        signature = inspect.signature(model.forward)
+    except (TypeError, ValueError):
+        return {}
+    out = {}
+    for name, param in signature.parameters.items():
+        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            continue
+        if param.default is not param.empty and (param.default is None or isinstance(
+                param.default, (bool, int, float, str))):
+            out[name] = param.default
+    return out
+
+
+_GUARDS = {"_assert_is_none", "_assert", "eq", "ne", "is_", "is_not", "not_"}
+
+
+def _drop_specialised(graph: fx.Graph, names: set[str]) -> None:
+    """Remove the placeholders fx keeps for arguments traced at their defaults, with the
+    checks fx adds on them (``_assert_is_none``); an argument whose default feeds the
+    computation itself cannot be left out."""
+    for node in [n for n in graph.nodes if n.op == "placeholder"]:
+        if str(node.target).rstrip("_0123456789") not in names and node.target not in names:
+            continue
+        if not node.args:  # fx gave it no default: a real input
+            continue
+        seen, stack = [], [node]
+        while stack:
+            current = stack.pop()
+            for user in current.users:
+                if user not in seen:
+                    seen.append(user)
+                    stack.append(user)
+        if any(getattr(u.target, "__name__", "") not in _GUARDS for u in seen):
+            continue  # used by the computation: stays an input (reported by the shape check)
+        order = {n: i for i, n in enumerate(graph.nodes)}
+        for user in sorted(seen, key=order.get, reverse=True):
+            graph.erase_node(user)
+        graph.erase_node(node)
 
 
 class _Recorder(fx.Interpreter):

@@ -44,7 +44,7 @@ def cmd_import_torch(args) -> int:
         model = instantiate(load_callable(args.callable))
         graph, weights = import_torch(model, shapes, dtypes, name=args.name)
         state = weights.apply(model.state_dict())
-        diff = check_import(model, graph, state, shapes, dtypes)
+        diff = check_import(model, graph, state, shapes, dtypes, weights=weights)
     except GraphError as exc:
         print(f"error: {without_fx_notes(str(exc))}", file=sys.stderr)
         return EXIT_INVALID

@@ -199,10 +199,12 @@ def test_functions_and_methods_become_blocks():
     torch.manual_seed(4)
     graph, _ = roundtrip(Mixed(), (4, 6, 6))
     by_type = {n.type: n for n in graph.nodes}
-    assert {"Multiply", "Sigmoid", "AdaptiveAvgPool2d", "Concat", "Reshape", "Permute",
+    assert {"Multiply", "Sigmoid", "AdaptiveAvgPool2d", "Concat", "Flatten", "Permute",
             "SequencePool", "Softmax"} <= set(by_type)
     assert by_type["Concat"].params == {"dim": 0}  # channels, counted without the batch
-    assert by_type["Reshape"].params == {"shape": [16, 36]}
+    # view(B, 16, -1) keeps the channels and merges the map: a size-agnostic Flatten, not a
+    # Reshape baking in the traced 6×6
+    assert by_type["Flatten"].params == {"start_dim": 1}
     assert by_type["Permute"].params == {"dims": [1, 0]}
     assert by_type["Softmax"].params == {"dim": 0}
 

@@ -1,0 +1,115 @@
+"""Blocks that imported models need: layer scale, class tokens, channels-first LayerNorm and
+slices of one dimension (channel splits: ``chunk``, ``x[:, :k]``)."""
+
+from __future__ import annotations
+
+from ..errors import ShapeError
+from ..params import Param
+from ..registry import BlockSpec, register
+from .common import TORCH_DOCS, batch_dim, expect_rank, normalize_dim, show
+from .common import modules  # imported when a block is built
+
+
+def _scale_shape(p, ins):
+    normalize_dim(p["dim"], len(ins[0]))
+    return ins[0]
+
+
+register(BlockSpec(
+    "Scale", "Normalisation",
+    "Multiplies by a learned value per channel or feature (layer scale, as in ConvNeXt).",
+    params=(Param("dim", "int", 0, "Dimension the scale runs along (batch not counted): 0 the "
+                  "channels of a [C, H, W] map, -1 the features of a [L, D] sequence."),
+            Param("init", "float", 1.0, "Initial value of every scale (1e-6 in ConvNeXt).")),
+    infer=_scale_shape,
+    build=lambda p, ins: modules.Scale(ins[0][normalize_dim(p["dim"], len(ins[0]))],
+                                       normalize_dim(p["dim"], len(ins[0])) + 1,
+                                       len(ins[0]) + 1, p["init"]),
+    count_params=lambda p, ins, out: ins[0][normalize_dim(p["dim"], len(ins[0]))],
+    macs=lambda p, ins, out: _numel(ins[0]),
+    key_params=("dim",),
+    examples=(({}, ((4, 3, 3),)), ({"dim": -1, "init": 1e-6}, ((5, 8),))),
+))
+
+
+def _numel(shape) -> int:
+    out = 1
+    for d in shape:
+        out *= d
+    return out
+
+
+def _token_shape(p, ins):
+    expect_rank(ins[0], 2, "[L, D]")
+    return (ins[0][0] + p["num_tokens"], ins[0][1])
+
+
+register(BlockSpec(
+    "ClassToken", "Sequence",
+    "Puts learned tokens in front of a [L, D] sequence (the class token of ViT/DeiT): "
+    "[L + num_tokens, D].",
+    params=(Param("num_tokens", "int", 1, "How many learned tokens.", min=1),),
+    infer=_token_shape,
+    build=lambda p, ins: modules.ClassToken(p["num_tokens"], ins[0][1]),
+    count_params=lambda p, ins, out: p["num_tokens"] * ins[0][1],
+    key_params=("num_tokens",),
+    examples=(({}, ((6, 8),)), ({"num_tokens": 2}, ((3, 4),))),
+))
+
+
+def _ln2d_shape(p, ins):
+    expect_rank(ins[0], 3, "[C, H, W]")
+    return ins[0]
+
+
+register(BlockSpec(
+    "LayerNorm2d", "Normalisation",
+    "Layer normalisation over the channels of a [C, H, W] map at each position (ConvNeXt).",
+    params=(Param("eps", "float", 1e-6, "Added to the variance for numerical stability.",
+                  min=0, min_inclusive=False),
+            Param("num_channels", "int", None, "Channels (inferred).", min=1, inferred=True)),
+    inferred={"num_channels": lambda ins: ins[0][0]},
+    infer=_ln2d_shape,
+    build=lambda p, ins: modules.LayerNorm2d(ins[0][0], eps=p["eps"]),
+    count_params=lambda p, ins, out: 2 * ins[0][0],
+    doc_url=TORCH_DOCS.format("LayerNorm"),
+    examples=(({}, ((4, 3, 5),)),),
+))
+
+
+def _slice_bounds(p, ins):
+    x = ins[0]
+    dim = normalize_dim(p["dim"], len(x))
+    size = x[dim]
+    start = p["start"] + size if p["start"] < 0 else p["start"]
+    end = size if p["end"] is None else (p["end"] + size if p["end"] < 0 else p["end"])
+    end = min(end, size)
+    if not 0 <= start < end:
+        raise ShapeError(f"start {p['start']} and end {p['end']} leave nothing of dimension "
+                         f"{p['dim']} of {show(x)} (size {size})", param="start")
+    return dim, start, end
+
+
+def _slice_shape(p, ins):
+    dim, start, end = _slice_bounds(p, ins)
+    return ins[0][:dim] + (end - start,) + ins[0][dim + 1:]
+
+
+def _slice_build(p, ins):
+    dim, start, end = _slice_bounds(p, ins)
+    return modules.Slice(batch_dim(dim), start, end)
+
+
+register(BlockSpec(
+    "Slice", "Shape",
+    "Keeps elements start..end of one dimension (a channel split: chunk(2, dim=1)[1] is "
+    "Slice(dim=0, start=C/2)).",
+    params=(Param("dim", "int", 0, "Dimension to slice (batch not counted)."),
+            Param("start", "int", 0, "First element kept (negative: from the end)."),
+            Param("end", "int", None, "One past the last element kept (null: to the end; "
+                  "negative: from the end).", nullable=True)),
+    infer=_slice_shape, build=_slice_build, input_dtype="any", output_dtype="same",
+    key_params=("dim", "start", "end"),
+    doc_url="https://pytorch.org/docs/stable/generated/torch.narrow.html",
+    examples=(({"start": 2}, ((6, 3, 3),)), ({"dim": -1, "start": 1, "end": 3}, ((4, 5),))),
+))
