@@ -1,9 +1,11 @@
 """The Keras side: the design note's model in Keras 3 on TensorFlow, trained with ``fit``.
 
-    .venv-keras/bin/python keras_worker.py --n 60000 --batch 32 --threads 1
+    .venv-keras/bin/python keras_worker.py --n 12000 --batch 32 --threads 1 [--precision bf16]
 
-Run by run.py in the Keras virtual environment, pinned to ``--threads`` cores, with TensorFlow's
-intra- and inter-op pools set to the same count. One ``fit`` call runs all epochs; a callback
+Run by run.py in the Keras virtual environment, one process per measurement, with TensorFlow's
+intra- and inter-op pools set to ``--threads`` (how a Keras user sets a thread budget; no pinning).
+``--precision bf16`` sets Keras' ``mixed_bfloat16`` policy, with the final softmax in float32 as
+Keras' mixed-precision guide has it. One ``fit`` call runs all epochs; a callback
 waits for run.py's command between epochs (see protocol.py), so what is timed is Keras' own loop.
 The model is Conv2D 32 → MaxPooling → Conv2D 64 → MaxPooling → Flatten → Dense 10 softmax with
 sparse categorical cross-entropy (LayerLoom: logits with cross-entropy, the same loss), Adam 1e-3.
@@ -23,9 +25,14 @@ import data  # noqa: E402
 from protocol import EpochClock, command, say  # noqa: E402
 
 
-def build_model():
+def build_model(precision: str = "fp32", compile_model: bool = True):
     import keras
     from keras import layers
+
+    if precision == "bf16":
+        keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    head = ([layers.Dense(10, activation="softmax")] if precision == "fp32" else
+            [layers.Dense(10), layers.Activation("softmax", dtype="float32")])
 
     model = keras.Sequential([
         keras.Input(shape=(28, 28, 1)),
@@ -34,8 +41,10 @@ def build_model():
         layers.Conv2D(64, kernel_size=(3, 3), activation="relu"),
         layers.MaxPooling2D(pool_size=(2, 2)),
         layers.Flatten(),
-        layers.Dense(10, activation="softmax"),
+        *head,
     ])
+    if not compile_model:
+        return model
     model.compile(loss="sparse_categorical_crossentropy",
                   optimizer=keras.optimizers.Adam(learning_rate=1e-3), metrics=["accuracy"])
     return model
@@ -46,6 +55,7 @@ def main() -> None:
     p.add_argument("--n", type=int, default=data.N)
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--precision", choices=("fp32", "bf16"), default="fp32")
     args = p.parse_args()
 
     import tensorflow as tf
@@ -57,7 +67,7 @@ def main() -> None:
     keras.utils.set_random_seed(0)
     x, y = data.load("images", args.n)
     x = np.ascontiguousarray(x.transpose(0, 2, 3, 1))  # channels last, Keras' layout
-    model = build_model()
+    model = build_model(args.precision)
     clock = EpochClock()
 
     class Coordinator(keras.callbacks.Callback):
@@ -76,7 +86,10 @@ def main() -> None:
 
         def on_train_begin(self, logs=None):
             say(ready=True, kind="keras", params=model.count_params(), tf=tf.__version__,
-                keras=keras.__version__)
+                keras=keras.__version__, precision=args.precision,
+                policy=keras.mixed_precision.global_policy().name,
+                jit_compile=bool(getattr(model, "jit_compile", False)),
+                env={k: v for k, v in os.environ.items() if k.startswith(("OMP_", "TF_"))})
             self.wait()
 
         def on_epoch_end(self, epoch, logs=None):
