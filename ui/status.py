@@ -42,19 +42,27 @@ def render(state: DesignerState) -> None:
         if t.warnings:
             st.markdown(f":orange-badge[:material/warning: {t.warnings} warning"
                         f"{_s(t.warnings)}]")
-        fit = data_fit(state) if not t.errors else None
-        if fit is not None:
-            label = plain(fit[0].label or fit[0].source)
-            if fit[1].ok:
-                st.markdown(f":green-badge[:material/dataset: fits {label}]",
-                            help="The Input takes the chosen data and the output suits its task")
-            else:
-                st.markdown(f":red-badge[:material/dataset: does not fit {label}]",
-                            help="Training cannot start until this is fixed: see below")
+    fit = data_fit(state) if not t.errors else None
+    if fit is not None:
+        with st.container(key="datafit", gap="small"):
+            show_fit(state, *fit)
     problems(state)
-    if fit is not None and not fit[1].ok:
-        with st.container(key="datafit", gap=None):
-            datafit.show_problems(fit[1], state=state, key=f"fit:{state.revision}")
+
+
+def show_fit(state: DesignerState, choice, fit) -> None:
+    """One line on whether the design fits the chosen data; when not, each problem with its
+    node and the fix."""
+    label = plain(choice.label or choice.source)
+    if isinstance(fit, datafit.Unloadable):
+        datafit.show_problems(fit)
+        return
+    if fit.ok:
+        st.markdown(f":green-badge[:material/dataset: fits {label}] :gray[the Input takes its "
+                    f"samples and the output suits {fit.task}]")
+        return
+    st.markdown(f":red-badge[:material/dataset: does not fit {label}] :gray[training cannot "
+                f"start until this is fixed]")
+    datafit.show_problems(fit, state=state, key=f"fit:{state.revision}")
 
 
 def data_fit(state: DesignerState):

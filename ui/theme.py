@@ -25,6 +25,8 @@ CSS = """
 /* the status bar: one quiet line */
 .st-key-statusbar { padding: 0.35rem 0.9rem; }
 .st-key-statusbar p { margin: 0; white-space: nowrap; }
+/* Streamlit pulls a markdown block up by its paragraph's margin, which is 0 here */
+.st-key-statusbar [data-testid="stMarkdownContainer"] { margin-bottom: 0; }
 .st-key-sidepanel { max-height: 860px; overflow-y: auto; padding-right: 0.25rem; }
 /* a product, not a developer's script: no Deploy button, main menu, "running" figure or
    rainbow line (the server's client.toolbarMode is "minimal" too; no option hides the rest) */

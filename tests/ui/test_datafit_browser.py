@@ -72,8 +72,10 @@ def test_the_no_flatten_mistake_is_named_before_start(app_url, project, page, sh
     page.screenshot(path=str(shots / "datafit-train.png"))
 
     _go(page, "Designer")
-    expect(status).to_contain_text("does not fit mnist-5k", timeout=TIMEOUT_MS)
-    expect(page.locator(".st-key-datafit")).to_contain_text(ADVICE, timeout=TIMEOUT_MS)
+    fit = page.locator(".st-key-datafit")  # right under the status bar
+    expect(fit).to_contain_text("does not fit mnist-5k", timeout=TIMEOUT_MS)
+    expect(fit).to_contain_text(ADVICE, timeout=TIMEOUT_MS)
+    fit.scroll_into_view_if_needed()
     page.screenshot(path=str(shots / "datafit-designer.png"))
 
     # a product's page: none of Streamlit's developer chrome
