@@ -119,9 +119,14 @@ def gray_of(pixels: np.ndarray) -> np.ndarray:
     """A picture's gray levels in [0, 1], ``[H, W]``: from 8-bit ``[H, W]``, ``[H, W, 3]`` or
     ``[H, W, 4]`` (the drawing canvas's RGBA: transparent pixels count as its background,
     the colour of its corners)."""
+    from PIL import Image
+
     arr = np.asarray(pixels, dtype=np.float64)
     if arr.ndim == 2:
         return np.clip(arr / 255.0, 0.0, 1.0)
+    if arr.shape[-1] == 3 or (arr[..., 3] >= 255).all():  # opaque: gray as PIL makes it, as
+        rgb = np.clip(arr[..., :3], 0, 255).astype(np.uint8)  # the bundle's predict.py does
+        return np.asarray(Image.fromarray(rgb, "RGB").convert("L"), dtype=np.float64) / 255.0
     gray = arr[..., :3].mean(axis=-1) / 255.0
     if arr.shape[-1] == 4:
         alpha = arr[..., 3] / 255.0

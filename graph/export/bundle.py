@@ -124,6 +124,8 @@ def _preprocessing(ref: Reference, data: dict) -> dict:
         for key in ("token_pattern", "lowercase"):
             if key in given:
                 prep[key] = given[key]
+    if kind == "image" and given.get("digit"):  # digits made as MNIST's: prepared so
+        prep["digit"] = dict(given["digit"])
     columns = given.get("columns") or (data.get("meta") or {}).get("columns")
     if kind == "tabular" and columns:
         prep["columns"] = columns

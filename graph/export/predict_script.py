@@ -193,11 +193,56 @@ def read_image(path: Path, shape: tuple, prep: dict) -> np.ndarray:
     with Image.open(path) as image:
         image = ImageOps.exif_transpose(image)  # a photo's orientation, as the app reads it
         image = image.convert("L" if channels == 1 else "RGB")
+        digit = prep.get("digit")
+        if digit and channels == 1:  # made as MNIST's digits were: prepared the same way
+            gray = np.asarray(image, dtype=np.float64) / 255.0
+            return prepare_digit(gray, int(digit["size"]), int(digit["box"]))[None]
         if image.size != (width, height):
             image = image.resize((width, height), Image.Resampling.BILINEAR)
         pixels = np.asarray(image, dtype=np.float64)
     pixels = pixels[None] if channels == 1 else pixels.transpose(2, 0, 1)  # (C, H, W)
     return pixels / 255.0  # 8-bit pixels to [0, 1]: raw values divided by their scale
+
+
+def prepare_digit(gray, size: int = 28, box: int = 20) -> np.ndarray:
+    """A picture of one digit — 2-D, values in [0, 1], any size, dark on light paper or light
+    on dark — as MNIST's digits were made: light strokes on black (inverted when the picture's
+    border, the paper, is light), cropped to the strokes' bounding box, scaled to fit a
+    ``box``×``box`` square keeping the aspect ratio (anti-aliased), and placed in a
+    ``size``×``size`` frame with its centre of mass at the frame's centre. ``[size, size]``
+    float32 in [0, 1]; all zeros when there are no strokes."""
+    from PIL import Image
+
+    g = np.clip(np.asarray(gray, dtype=np.float64), 0.0, 1.0)
+    if g.ndim != 2 or min(g.shape) < 2:
+        raise ValueError(f"a digit picture must be 2-D, got shape {list(g.shape)}")
+    border = np.concatenate([g[0], g[-1], g[:, 0], g[:, -1]])
+    if np.median(border) > 0.5:  # dark on light: MNIST's digits are light on dark
+        g, border = 1.0 - g, 1.0 - border
+    paper = float(np.median(border))
+    g = np.clip((g - paper) / max(1e-6, 1.0 - paper), 0.0, 1.0)  # the paper to black
+    ink = g > 0.2 * g.max() if g.max() > 0.05 else np.zeros(g.shape, bool)
+    out = np.zeros((size, size), dtype=np.float32)
+    if not ink.any():
+        return out
+    rows, cols = np.nonzero(ink)
+    crop = g[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+    scale = box / max(crop.shape)
+    height = max(1, min(box, round(crop.shape[0] * scale)))
+    width = max(1, min(box, round(crop.shape[1] * scale)))
+    pil = Image.fromarray((crop * 255 + 0.5).astype(np.uint8))
+    digit = np.asarray(pil.resize((width, height), Image.Resampling.LANCZOS),
+                       dtype=np.float32) / 255.0
+    mass = digit.sum()
+    if mass <= 0:
+        return out
+    ys, xs = np.indices(digit.shape)
+    cy, cx = (ys * digit).sum() / mass, (xs * digit).sum() / mass
+    centre = (size - 1) / 2
+    top = int(np.clip(round(centre - cy), 0, size - height))
+    left = int(np.clip(round(centre - cx), 0, size - width))
+    out[top:top + height, left:left + width] = digit
+    return out
 
 
 def read_text(path: Path, shape: tuple, prep: dict) -> np.ndarray:

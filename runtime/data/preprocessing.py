@@ -108,39 +108,14 @@ def prepare_digit(gray, size: int = 28, box: int = 20) -> np.ndarray:
     border, the paper, is light), cropped to the strokes' bounding box, scaled to fit a
     ``box``×``box`` square keeping the aspect ratio (anti-aliased), and placed in a
     ``size``×``size`` frame with its centre of mass at the frame's centre. ``[size, size]``
-    float32 in [0, 1]; all zeros when there are no strokes."""
-    from PIL import Image
+    float32 in [0, 1]; all zeros when there are no strokes.
 
-    g = np.clip(np.asarray(gray, dtype=np.float64), 0.0, 1.0)
-    if g.ndim != 2 or min(g.shape) < 2:
-        raise ValueError(f"a digit picture must be 2-D, got shape {list(g.shape)}")
-    border = np.concatenate([g[0], g[-1], g[:, 0], g[:, -1]])
-    if np.median(border) > 0.5:  # dark on light: MNIST's digits are light on dark
-        g, border = 1.0 - g, 1.0 - border
-    paper = float(np.median(border))
-    g = np.clip((g - paper) / max(1e-6, 1.0 - paper), 0.0, 1.0)  # the paper to black
-    ink = g > 0.2 * g.max() if g.max() > 0.05 else np.zeros(g.shape, bool)
-    out = np.zeros((size, size), dtype=np.float32)
-    if not ink.any():
-        return out
-    rows, cols = np.nonzero(ink)
-    crop = g[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
-    scale = box / max(crop.shape)
-    height = max(1, min(box, round(crop.shape[0] * scale)))
-    width = max(1, min(box, round(crop.shape[1] * scale)))
-    pil = Image.fromarray((crop * 255 + 0.5).astype(np.uint8))
-    digit = np.asarray(pil.resize((width, height), Image.Resampling.LANCZOS),
-                       dtype=np.float32) / 255.0
-    mass = digit.sum()
-    if mass <= 0:
-        return out
-    ys, xs = np.indices(digit.shape)
-    cy, cx = (ys * digit).sum() / mass, (xs * digit).sum() / mass
-    centre = (size - 1) / 2
-    top = int(np.clip(round(centre - cy), 0, size - height))
-    left = int(np.clip(round(centre - cx), 0, size - width))
-    out[top:top + height, left:left + width] = digit
-    return out
+    The code is the exported bundle's own (``predict.py``, from
+    ``layerloom.graph.export.predict_script``): the app and the bundle prepare a digit with
+    one and the same function."""
+    from layerloom.graph.export.predict_script import prepare_digit as shipped
+
+    return shipped(gray, size, box)
 
 
 def centre_of_mass(image) -> tuple[float, float]:

@@ -14,7 +14,7 @@ import zipfile
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from layerloom.graph.templates import load_template
 
@@ -93,24 +93,33 @@ def small_mnist():
 
 
 def test_image_predictions_agree(home):
-    from layerloom.ui import images, predict
+    from layerloom.ui import predict
 
     small, full = small_mnist()
     store, run, folder = trained_bundle(home, "seed-cnn", small, batch_size=64)
     model = page_model(store, run)
     ds = model.dataset
     assert ds.normalization == small.normalization != full.normalization  # the saved copy's
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["preprocessing"]["digit"] == {"size": 28, "box": 20}
     digit = predict.shown(ds.x_test[:1], ds)[0, 0]  # [28, 28] in [0, 1]
     pixels = (digit * 255 + 0.5).clip(0, 255).astype(np.uint8)
     cases = {"digit.png": Image.fromarray(pixels),  # the model's own size, grayscale
              # RGB and twice the size: converted to gray and resized on both sides
              "big.png": Image.fromarray(np.repeat(pixels[:, :, None], 3, axis=2)).resize(
                  (56, 56), Image.NEAREST)}
+    # a 7 drawn dark on a white 280×280 canvas: inverted, cropped, scaled and centred by mass
+    # on both sides
+    drawn = Image.new("L", (280, 280), 255)
+    ImageDraw.Draw(drawn).line([(75, 55), (205, 55), (120, 235)], fill=0, width=20)
+    cases["drawn.png"] = drawn
     for name, image in cases.items():
         buffer = io.BytesIO()
         image.save(buffer, format="PNG")
         (home / name).write_bytes(buffer.getvalue())
-        raw = images.from_upload(buffer.getvalue(), ds.input_shape)
+        # as the Results page reads an upload: a digit prepared as MNIST's were (centred by
+        # mass in a 20×20 box), by the same function the bundle's predict.py ships
+        raw = predict.picture_input(predict.upload_pixels(buffer.getvalue()), ds)
         page = model.probabilities(predict.from_raw(raw[None], ds))[0]
         assert_same(page, bundle_predict(folder, home / name, ds.classes))
 
