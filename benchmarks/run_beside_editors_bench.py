@@ -177,9 +177,11 @@ def main(argv: list[str] | None = None) -> int:
                 time.sleep(0.5)
             time.sleep(args.interval * 2)
             t1 = time.time()
+            edits0, saved0 = sum(u.edits for u in people), sum(u.applied for u in people)
             time.sleep(args.window)
             busy = speed(store, run_id, t1, time.time())
-            edits = sum(u.edits for u in people)
+            edits = sum(u.edits for u in people) - edits0
+            saved = sum(u.applied for u in people) - saved0
             stop.set()
             thread.join(timeout=60)
             time.sleep(3)
@@ -201,9 +203,8 @@ def main(argv: list[str] | None = None) -> int:
     ok = ratio >= TARGET
     print(f"seed-cnn on mnist-5k, {os.cpu_count()} cores, server nice "
           f"{'default' if args.server_nice is None else args.server_nice}; "
-          f"{len(loaded)} editors loaded, {edits} inspector edits in the window "
-          f"({sum(u.applied for u in people)} saved, {sum(len(u.errors) for u in people)} "
-          f"driver errors)")
+          f"{len(loaded)} editors loaded, {edits} inspector edits in the {args.window:g} s "
+          f"window ({saved} saved; {sum(len(u.errors) for u in people)} driver errors in all)")
     print(f"samples/s alone {statistics.median(alone1):.0f} then "
           f"{statistics.median(alone2):.0f}; with {args.editors} editors {with_editors:.0f}")
     print(f"with editors / alone: {ratio:.2f} (target ≥ {TARGET}: {'yes' if ok else 'NO'})")
