@@ -74,6 +74,7 @@ class User:
     values: list = field(default_factory=list)  # out_channels typed and saved
     pending: list = field(default_factory=list)  # edits not on disk by their check's timeout
     late: int = 0
+    notes: list[str] = field(default_factory=list)
 
 
 def _essence(node: dict) -> dict:
@@ -152,11 +153,15 @@ async def wait_on_disk(home: Path, user: User, done, start: float,
     return design, None
 
 
-async def refused_visibly(page) -> bool:
+def server_refusals(home: Path, pid: str) -> int:
+    """Edits of project ``pid`` the server refused so far (each also said in a toast): its log
+    (``home/server.log``) names them with the project."""
     try:
-        return await page.get_by_text(STALE).count() > 0
-    except Exception:
-        return False
+        text = (home / "server.log").read_text(errors="replace")
+    except OSError:
+        return 0
+    return len(re.findall(rf"refused (?:an edit|a callback|canvas change)[^\n]*{re.escape(pid)}",
+                          text))
 
 
 async def drop_then_click(page, frame, home: Path, user: User, rng: random.Random) -> None:
@@ -176,7 +181,7 @@ async def drop_then_click(page, frame, home: Path, user: User, rng: random.Rando
         home, user, lambda d: any(n["id"] not in before and n["type"] == "ReLU"
                                   for n in d.get("nodes", [])), start)
     if took is None:
-        if await refused_visibly(page):
+        if server_refusals(home, user.pid) > user.refused:  # refused, and said so
             user.refused += 1
         else:
             user.pending.append(("drop", before))
@@ -205,10 +210,13 @@ async def type_param(page, home: Path, user: User, value: int) -> None:
         home, user, lambda d: next((n for n in d.get("nodes", []) if n["id"] == "conv2"),
                                    {}).get("params", {}).get("out_channels") == value, start)
     if took is None:
-        if await refused_visibly(page):
+        if server_refusals(home, user.pid) > user.refused:  # refused, and said so
             user.refused += 1
         else:
+            shown = await box.input_value() if await box.count() == 1 else None
             user.pending.append(("param", value))
+            user.notes.append(f"out_channels={value} not on disk after {SAVE_TIMEOUT_S:.0f} s; "
+                              f"the box shows {shown!r}")
         return
     user.expected["conv2"].setdefault("params", {})["out_channels"] = value
     user.values.append(value)
@@ -349,7 +357,7 @@ def stress(url: str, home: Path, *, users: int, seconds: float, interval: float 
         "latency_median_s": round(statistics.median(lat), 3) if lat else None,
         "latency_p90_s": round(sorted(lat)[int(0.9 * (len(lat) - 1))], 3) if lat else None,
         "details": {u.name: {"project": u.pid, "edits": u.edits, "applied": u.applied,
-                             "late": u.late,
+                             "late": u.late, "notes": u.notes,
                              "saves": u.saves, "lost": u.lost, "altered": u.altered[:10],
                              "unaccounted": u.unaccounted, "page_errors": u.page_errors[:5],
                              "errors": u.errors}
@@ -407,13 +415,17 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="layerloom-stress-") as tmp:
         home = Path(tmp) / "home"
         home.mkdir()
-        with app_server(home, Path(tmp) / "server.log") as url:
+        with app_server(home, home / "server.log") as url:
             base = stress(url, home, users=1, seconds=args.baseline,
                           interval=args.interval) if args.baseline > 0 else None
             result = stress(url, home, users=args.users, seconds=args.seconds,
                             interval=args.interval)
-        log_text = (Path(tmp) / "server.log").read_text(errors="replace")
+        log_text = (home / "server.log").read_text(errors="replace")
     result["server_tracebacks"] = log_text.count("Traceback")
+    # refusals the server logged (layerloom.ui.fields / ui.state): the edits it did not apply
+    refusals = re.findall(r"refused (?:an edit|a callback|canvas change)[^\n]*", log_text)
+    result["server_refusals"] = len(refusals)
+    result["server_refusal_lines"] = refusals[:10]
     if base and base["latency_median_s"] and result["latency_median_s"]:
         result["latency_ratio_vs_1_user"] = round(
             result["latency_median_s"] / base["latency_median_s"], 2)
@@ -426,7 +438,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{result['interval']} s each, {result['projects']} projects")
         for key in ("edits", "applied", "late", "refused", "saves", "lost", "altered",
                     "unaccounted",
-                    "page_errors", "driver_errors", "server_tracebacks", "latency_median_s", "latency_p90_s",
+                    "page_errors", "driver_errors", "server_tracebacks", "server_refusals", "latency_median_s", "latency_p90_s",
                     "latency_ratio_vs_1_user"):
             print(f"  {key:>24}: {result.get(key)}")
         for name, d in result["details"].items():

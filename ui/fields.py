@@ -292,6 +292,7 @@ def changed(key: str, shown: Any, convert: Callable[[Any], Any],
     gone = st.session_state.get(_DRAWN)
     if gone is not None and key not in gone:
         log.warning("refused a callback of %s: its widget is no longer drawn", key)
+        refuse(STALE)  # the user may have typed it: say so
         return
     if current is not None and drawn_value is not UNCHECKED:
         now = current()

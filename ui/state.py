@@ -390,8 +390,9 @@ class DesignerState:
         base = self._base_of(event.get("base"),
                              base_seq if isinstance(base_seq, (int, float)) else None)
         if base is None:
-            log.warning("refused canvas change %s: made on %r, now %s", event["seq"],
-                        event.get("base"), self.canvas_version())
+            log.warning("refused canvas change %s: made on %r, now %s (project %s)",
+                        event["seq"], event.get("base"), self.canvas_version(),
+                        self.project_id)
             self.notify("toast", STALE)
             self.select(selected, from_canvas=True)
             return
