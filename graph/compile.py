@@ -25,6 +25,7 @@ torch.Size([4, 2])
 from __future__ import annotations
 
 import operator
+import types
 from collections.abc import Mapping
 from typing import Any
 
@@ -80,7 +81,10 @@ def build_level(level: Level, ids: list[str], cls: str) -> fx.GraphModule:
         if info.spec is not None and info.type in MERGES:
             values[node_id] = merge(g, info, args, name)
             continue
-        root.add_module(name, node_module(info))
+        module = node_module(info)
+        if info.node.extra.get("trainable") is False:
+            freeze(module)
+        root.add_module(name, module)
         if info.spec is not None and info.spec.ports.kind == "variadic":
             args = [args]  # a list-taking block, as the block library's modules are
         values[node_id] = g.create_node("call_module", name, tuple(args), name=name)
@@ -88,6 +92,34 @@ def build_level(level: Level, ids: list[str], cls: str) -> fx.GraphModule:
     g.output(results[0] if len(results) == 1 else tuple(results))
     g.lint()
     return fx.GraphModule(root, g, class_name=cls)
+
+
+def freeze(module: nn.Module) -> None:
+    """A node marked ``"trainable": false``: its weights (a composite's, all of them inside)
+    get no gradients, and the module is marked so that training keeps its norms' statistics
+    (:func:`hold_frozen_norms`)."""
+    for param in module.parameters():
+        param.requires_grad_(False)
+    module.layerloom_frozen = True
+
+
+def _stay_eval(self: nn.Module, mode: bool = True) -> nn.Module:
+    return nn.Module.train(self, False)
+
+
+def hold_frozen_norms(model: nn.Module) -> int:
+    """Keep the batch norms of frozen nodes in evaluation mode whatever ``train()`` says: they
+    normalise with, and keep, their running statistics while the rest trains. How many."""
+    held = 0
+    for module in model.modules():
+        if not getattr(module, "layerloom_frozen", False):
+            continue
+        for sub in module.modules():
+            if isinstance(sub, nn.modules.batchnorm._BatchNorm) and "train" not in vars(sub):
+                sub.train = types.MethodType(_stay_eval, sub)
+                sub.eval()
+                held += 1
+    return held
 
 
 def node_module(info: NodeInfo) -> nn.Module:

@@ -79,11 +79,25 @@ def _summary(res: Resolution) -> Summary:
             activations += prod(layer.shape) * BYTES.get("float32")
     params = top.n_params
     return Summary(
-        name=res.graph.name, params=params, trainable_params=params, macs=top.macs,
+        name=res.graph.name, params=params, trainable_params=params - _frozen(top),
+        macs=top.macs,
         inputs=[list(top.nodes[i].shape) for i in top.inputs],
         outputs=[list(top.nodes[o].shape) for o in top.outputs],
         nodes=nodes, activation_bytes=activations,
         warnings=[str(w) for w in res.warnings])
+
+
+def _frozen(level) -> int:
+    """Parameters of nodes marked ``"trainable": false`` (a composite's: all inside it)."""
+    total = 0
+    for info in level.nodes.values():
+        if not info.used:
+            continue
+        if info.node.extra.get("trainable") is False:
+            total += info.n_params
+        elif info.block is not None:
+            total += sum(_frozen(copy) for copy in info.copies)
+    return total
 
 
 def format_bytes(n: int, *, binary: bool = False) -> str:

@@ -124,6 +124,11 @@ class TrainConfig:
     eval_batch_size: int = _f(512, "Samples per batch when measuring validation and test.",
                               group="loop", min=1)
 
+    # Fine-tuning starts from weights brought in (import-torch/import-onnx --weights): tensors
+    # whose shape no longer fits (a head replaced for other classes) start fresh.
+    init_weights: str | None = _f(None, "A .safetensors file of weights to start from (empty "
+                                  "= fresh weights).", group="weights", nullable=True)
+
     # -- early stopping and the metric that picks the best epoch -----------------------------
     early_stopping: bool = _f(False, "Stop when the monitored metric stops improving.",
                               group="early_stopping")
@@ -325,6 +330,9 @@ def _check_field(f: dataclasses.Field, value: Any) -> str | None:
     meta, name = f.metadata, f.name
     if value is None:
         return None if meta.get("nullable") else f"{name} must be set"
+    if name == "init_weights":
+        return None if isinstance(value, str) and value else \
+            f"init_weights must be a file name, got {value!r}"
     default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
     if meta.get("choices"):
         if value not in meta["choices"]:

@@ -98,6 +98,19 @@ def prepare_model(graph: Graph | dict | str, dataset, config: TrainConfig,
     module = compile_module(train_graph, variables)
     rewrite_for_speed(module)  # same weights and results, fewer operations (see rewrite.py)
     notes = []
+    if config.init_weights:  # fine-tuning: start from weights brought in
+        from layerloom.graph.import_torch.finetune import load_fitting, read_weights
+
+        try:
+            fresh = load_fitting(module, read_weights(config.init_weights))
+        except GraphError as exc:
+            raise TrainError(str(exc)) from None
+        if fresh:
+            notes.append(f"{', '.join(fresh)} start fresh: their shape differs in "
+                         f"{config.init_weights} (a replaced head)")
+    from layerloom.graph.compile import hold_frozen_norms
+
+    hold_frozen_norms(module)  # frozen nodes' batch norms keep their statistics
     if skipped:
         notes.append(f"{skipped}: {graph.node(skipped).type} is left out while training, so "
                      f"cross-entropy sees logits; the trained model still ends with it")

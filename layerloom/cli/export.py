@@ -45,6 +45,9 @@ def register(subparsers) -> None:
                         "suffix, in the current folder)")
     p.add_argument("--force", action="store_true", help="overwrite the file if it exists")
     p.add_argument("--seed", type=int, default=0, help="seed of fresh weights (default 0)")
+    p.add_argument("--weights", metavar="FILE.safetensors",
+                   help="weights for a GRAPH (e.g. from import-torch --weights) instead of fresh "
+                        "ones; keyed as the compiled graph's state_dict")
     add_set_option(p)
     p.add_argument("--home", metavar="DIR",
                    help="LayerLoom's folder, whose runs.db holds RUN_ID (default "
@@ -70,25 +73,37 @@ def slug(name: str | None) -> str:
 
 
 def cmd_export(args) -> int:
+    if args.format == "project" and getattr(args, "weights", None):
+        print("error: --weights is not taken by -f project (its train.py starts from fresh "
+              "weights)", file=sys.stderr)
+        return EXIT_INVALID
     if args.format == "project":  # a folder that trains without LayerLoom (runtime/export_project)
         from .export_project import cmd_export_project
 
         return cmd_export_project(args, _db(args))
     from layerloom.graph.export import ExportError, export_model
 
-    run = None
+    run = state = None
     if Path(args.source).exists() or not args.source.isdigit():
         graph = read_graph(args.source)
         if graph is None:
             return EXIT_UNREADABLE
+        if getattr(args, "weights", None):
+            state = read_weights(args.weights)
+            if state is None:
+                return EXIT_UNREADABLE
     else:
+        if getattr(args, "weights", None):
+            print("error: --weights goes with a GRAPH file; a run exports its own trained "
+                  "weights", file=sys.stderr)
+            return EXIT_INVALID
         loaded = _load_run(args.source, _db(args))
         if loaded is None:
             return EXIT_UNREADABLE
         graph, run = loaded
     output = Path(args.output or f"{slug(graph.name)}{SUFFIX[args.format]}")
     try:
-        result = export_model(graph, args.format, output, run=run, seed=args.seed,
+        result = export_model(graph, args.format, output, state, run=run, seed=args.seed,
                               variables=parse_variables(args.set), overwrite=args.force)
     except ExportError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -102,6 +117,8 @@ def cmd_export(args) -> int:
             if run is not None else "")
     elif run is not None:
         weights = f"trained weights of run {run.run_id}"
+    elif state is not None:
+        weights = f"weights of {printable(args.weights)}"
     else:
         weights = f"fresh weights (seed {args.seed})"
     files = ", ".join(printable(f) for f in result.files)
@@ -113,6 +130,24 @@ def cmd_export(args) -> int:
     print(f"verified: max abs diff {result.max_abs_diff:.2e}; size {format_bytes(result.bytes)}; "
           f"{result.seconds:.2f} s")
     return 0
+
+
+def read_weights(path: str) -> dict | None:
+    """A ``.safetensors`` file's tensors (nothing is unpickled), or None after saying why."""
+    try:
+        from safetensors import SafetensorError
+        from safetensors.torch import load_file
+    except ImportError:  # pragma: no cover - a dependency
+        print("error: reading weights needs the safetensors package", file=sys.stderr)
+        return None
+    try:
+        return load_file(path)
+    except FileNotFoundError:
+        print(f"error: no weights file {printable(path)}", file=sys.stderr)
+    except (SafetensorError, OSError, ValueError) as exc:
+        print(f"error: {printable(path)} is not a readable safetensors file: "
+              f"{printable(str(exc))}", file=sys.stderr)
+    return None
 
 
 def _db(args) -> Path | None:

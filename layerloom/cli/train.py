@@ -90,6 +90,9 @@ def register(subparsers) -> None:
 
     p = subparsers.add_parser("resume", help="continue a paused, stopped or failed run, or "
                                              "train a completed one for more epochs")
+    p.add_argument("--weights", metavar="FILE.safetensors",
+                   help="start from these weights (e.g. import-torch --weights); tensors whose "
+                        "shape differs (a replaced head) start fresh")
     p.add_argument("run_id", type=int)
     p.add_argument("--epochs", type=int, metavar="N",
                    help="the run's total number of epochs; with a completed run, more than it "
@@ -216,6 +219,15 @@ def _config(args):
 
 def _dataset(args, graph=None, variables=None):
     from layerloom.runtime.runner import dataset_spec, load_from_spec
+    if getattr(args, "weights", None):  # read now: a bad file is said before any run is recorded
+        from layerloom.graph import GraphError
+        from layerloom.graph.import_torch.finetune import read_weights
+
+        try:
+            read_weights(args.weights)
+        except GraphError as exc:
+            raise UserError(str(exc), EXIT_UNREADABLE) from None
+        changes["init_weights"] = str(Path(args.weights).resolve())
 
     source = args.dataset
     if any(source.endswith(s) for s in (".csv", ".tsv", ".npz", ".zip", ".txt")) \
@@ -463,7 +475,7 @@ def _train_argv(args) -> list[str]:
             "--val-fraction", str(args.val_fraction), "--test-fraction", str(args.test_fraction)]
     for flag in ("config", "epochs", "lr", "batch_size", "optimizer", "seed", "device",
                  "precision", "name",
-                 "home"):
+                 "home", "weights"):
         value = getattr(args, flag, None)
         if value is not None:
             argv += [f"--{flag.replace('_', '-')}", str(value)]
