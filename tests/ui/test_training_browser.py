@@ -3,7 +3,8 @@
 
 The app opens a new ``seed-cnn`` project; pick ``mnist-5k`` on the Data page, train one epoch on
 the Train page and see the loss curve gain points while it trains, see the confusion matrix on the
-Results page, download the run's ONNX file from the Export page and run it with onnxruntime
+Results page with a Grad-CAM overlay over the most confidently wrong digit (and the live layer
+heatmap growing on the Train page before it), download the run's ONNX file from the Export page and run it with onnxruntime
 against the trained model. Screenshots ``train.png`` and ``results.png`` go to the screenshots
 folder (``shots``, tests/ui/conftest.py: a temporary folder, or ``assets/screenshots/`` with
 ``make screenshots``).
@@ -94,11 +95,16 @@ def test_train_watch_and_ship_seed_cnn_on_mnist(page, app_home, tmp_path, shots)
     page.get_by_role("button", name="Start training").click()
     page.get_by_role("button", name="Stop").wait_for()
     seen: list[int] = []
+    layer_steps: list[int] = []  # columns of the live layer-diagnostics heatmap
     shot = False
     deadline = time.monotonic() + TRAIN_TIMEOUT_S
     while time.monotonic() < deadline:
         if page.get_by_text("Completed: finished 1 epoch").count():
             break
+        layers = chart(page, "Gradient norm")
+        if layers is not None and layers["points"]:
+            assert layers["types"] == ["heatmap"]
+            layer_steps.append(layers["points"][0])
         loss = chart(page, "Loss")
         if loss is not None and loss["points"]:
             seen.append(loss["points"][0])
@@ -111,6 +117,7 @@ def test_train_watch_and_ship_seed_cnn_on_mnist(page, app_home, tmp_path, shots)
     growing = sorted(set(seen))
     assert len(growing) >= 2, f"the loss curve did not gain points while training: {seen}"
     assert seen == sorted(seen)
+    assert len(set(layer_steps)) >= 2, f"the layer heatmap did not grow live: {layer_steps}"
     assert "epoch 1/1 · step 3500/3500" in page.locator('[data-testid="stProgress"]').inner_text()
     if not shot:
         page.screenshot(path=str(shots / "train.png"))
@@ -122,7 +129,15 @@ def test_train_watch_and_ship_seed_cnn_on_mnist(page, app_home, tmp_path, shots)
                            ".some(el => (el.data || []).some(t => t.type === 'heatmap'))")
     confusion = chart(page, "Confusion matrix")
     assert confusion is not None and confusion["types"] == ["heatmap"]
-    page.get_by_text("Most confidently wrong").wait_for()
+    page.get_by_text("Most confidently wrong").first.wait_for()
+    # Look inside: Grad-CAM over the most confidently wrong sample, drawn over the digit
+    page.get_by_role("heading", name="Look inside").wait_for()
+    page.wait_for_function("() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
+                           ".some(el => (el.data || []).some(t => t.type === 'image'))")
+    overlay = chart(page, "Grad-CAM for")
+    assert overlay is not None and overlay["types"] == ["image", "heatmap"]
+    assert page.get_by_text(re.compile(r"test sample \d+: the model says .* \(true: "))\
+        .count() >= 1
     page.wait_for_timeout(1000)
     page.screenshot(path=str(shots / "results.png"))
 
