@@ -451,6 +451,16 @@ class RunStore:
         return [Metric(r["step"], r["epoch"], r["split"], r["name"], r["value"], r["time"],
                        r["rowid"]) for r in rows]
 
+    def count_metrics(self, run_id: int, upto: int | None = None) -> int:
+        """How many metric rows a run has (with ``upto``, rowids up to it): a live chart that
+        holds that many knows that none was trimmed by a resume (:meth:`trim_metrics`), whose
+        new rows may then reuse the trimmed rows' ids."""
+        sql, args = "SELECT COUNT(*) FROM metrics WHERE run_id = ?", [run_id]
+        if upto is not None:
+            sql += " AND rowid <= ?"
+            args.append(upto)
+        return int(self._query(sql, args)[0][0])
+
     def trim_metrics(self, run_id: int, step: int, epoch: int) -> None:
         """Forget what a run logged after a checkpoint at ``step`` (``epoch`` in progress):
         a resume logs it again."""

@@ -46,14 +46,20 @@ class Feed:
         self.run_id = run_id
         self.rows: list = []
         self._last = 0
+        self._held = 0  # rows read so far (see poll)
         self._lock = threading.Lock()
 
     def poll(self, store: RunStore) -> list:
         with self._lock:
+            if self._last and store.count_metrics(self.run_id, self._last) != self._held:
+                # a resume trimmed what the run logged after its checkpoint (and its new rows
+                # may reuse those ids): read the run again from its first row
+                self.rows, self._last, self._held = [], 0, 0
             new = store.metrics(self.run_id, after=self._last)
             if new:
                 self.rows.extend(charts.records(new))
                 self._last = new[-1].rowid
+                self._held += len(new)
             return list(self.rows)
 
 
