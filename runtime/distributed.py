@@ -11,8 +11,20 @@ trainer scales the loss so that DDP's average of the gradients is the gradient o
 global batch: N processes train as one process with the same batch would, up to float rounding.
 Gloo on CPUs, NCCL on GPUs (one per process). Rank 0 alone writes the database and checkpoints.
 
-BatchNorm statistics are per process (as in plain DDP): a model with BatchNorm matches one
-process only approximately.
+BatchNorm statistics are per process (as in plain DDP), so a model with BatchNorm matches one
+process only approximately, unless ``sync_batchnorm`` is set: then every BatchNorm layer is
+replaced by :class:`GlobalBatchNorm`, which normalises over the whole global batch (one
+all-reduce of each layer's sums per step, on CPUs with gloo as on GPUs; torch's own
+SyncBatchNorm runs on GPUs only).
+
+Across machines: ``layerloom train … --nnodes N --node-rank R --master ADDR:PORT`` runs
+``--nproc`` processes on this machine as node ``R`` of ``N`` (every node runs the same command
+with its own rank; node 0's address is the master). Under ``torchrun`` the same command runs as
+it is, reading its rank from torchrun's environment.
+
+Resuming: the checkpoint (written by rank 0 alone) is read by rank 0 and broadcast to every
+process together with the run's graph, settings and dataset spec, so the other processes, on
+other machines too, need neither the runs database nor the checkpoint file.
 """
 
 from __future__ import annotations
@@ -84,16 +96,30 @@ def init_from_env(device: str = "auto") -> DistContext | None:
     return DistContext(rank, world, local_rank, where, backend)
 
 
-def launch(argv: list[str], nproc: int, threads: int | None = None) -> int:
+def launch(argv: list[str], nproc: int, threads: int | None = None, *, nnodes: int = 1,
+           node_rank: int = 0, master: str | None = None) -> int:
     """Run ``python -m layerloom ARGV`` as ``nproc`` processes of one group on this machine;
-    the worst exit code. Rank 0 keeps stdout; a process that fails ends the others."""
-    port = _free_port()
+    the worst exit code. Rank 0 keeps stdout; a process that fails ends the others.
+
+    With ``nnodes`` > 1 this machine is node ``node_rank`` of ``nnodes``, each running
+    ``nproc`` processes; ``master`` (``ADDR:PORT``, node 0's address) is where they meet."""
+    if nnodes > 1:
+        if not master:
+            raise ValueError("--nnodes needs --master ADDR:PORT (node 0's address and a free "
+                             "port)")
+        addr, port = parse_master(master)
+    else:
+        addr, port = "127.0.0.1", _free_port()
+    if not 0 <= node_rank < nnodes:
+        raise ValueError(f"--node-rank must be from 0 to {nnodes - 1}, got {node_rank}")
+    world = nproc * nnodes
     threads = threads or max(1, (os.cpu_count() or 1) // nproc)
     procs = []
-    for rank in range(nproc):
-        env = {**os.environ, "RANK": str(rank), "LOCAL_RANK": str(rank),
-               "WORLD_SIZE": str(nproc), "LOCAL_WORLD_SIZE": str(nproc),
-               "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port),
+    for local in range(nproc):
+        rank = node_rank * nproc + local
+        env = {**os.environ, "RANK": str(rank), "LOCAL_RANK": str(local),
+               "WORLD_SIZE": str(world), "LOCAL_WORLD_SIZE": str(nproc),
+               "GROUP_RANK": str(node_rank), "MASTER_ADDR": addr, "MASTER_PORT": str(port),
                "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", str(threads))}
         out = None if rank == 0 else subprocess.DEVNULL
         procs.append(subprocess.Popen([sys.executable, "-m", "layerloom", *argv], env=env,
@@ -104,13 +130,94 @@ def launch(argv: list[str], nproc: int, threads: int | None = None) -> int:
             for rank, proc in enumerate(procs):
                 if rank not in codes and proc.poll() is not None:
                     codes[rank] = proc.returncode
-                    if proc.returncode != 0:
+                    if proc.returncode not in (0, 130):  # 130: stopped on request, as all are
                         _terminate(procs)
             time.sleep(0.05)
     except KeyboardInterrupt:
         _terminate(procs)
         raise
     return max(codes.values(), key=abs)
+
+
+def parse_master(master: str) -> tuple[str, int]:
+    """``ADDR:PORT`` (``[v6addr]:PORT`` too) as (address, port); ValueError in words."""
+    addr, sep, port = master.rpartition(":")
+    addr = addr.strip("[]")
+    if not sep or not addr or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"--master must be ADDR:PORT (node 0's address and a free port, "
+                         f"e.g. 10.0.0.1:29500), got {master!r}")
+    return addr, int(port)
+
+
+def share(dist_ctx: DistContext | None, payload=None):
+    """``payload`` of rank 0, handed to every process (a broadcast of plain values and
+    tensors, among the processes of this run only); ``payload`` itself with one process."""
+    if dist_ctx is None:
+        return payload
+    box = [payload if dist_ctx.is_main else None]
+    where = dist_ctx.device if dist_ctx.backend == "nccl" else None
+    dist.broadcast_object_list(box, src=0, device=where)
+    return box[0]
+
+
+class GlobalBatchNorm(nn.modules.batchnorm._BatchNorm):
+    """BatchNorm whose training statistics are those of the global batch: each process's sums
+    of ``x`` and ``x²`` and its count are summed over the process group (an all-reduce that
+    carries gradients back), on any device and backend. In eval mode, or in one process, it is
+    plain BatchNorm; its parameters and buffers are BatchNorm's, so its state dict loads into
+    the design's own BatchNorm layers."""
+
+    def _check_input_dim(self, input: torch.Tensor) -> None:
+        if input.dim() < 2:
+            raise ValueError(f"expected at least 2-D input (got {input.dim()}-D input)")
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not (self.training and dist.is_available() and dist.is_initialized()
+                and dist.get_world_size() > 1):
+            return super().forward(x)
+        from torch.distributed.nn.functional import all_reduce
+
+        self._check_input_dim(x)
+        channels = x.shape[1]
+        dims = [0, *range(2, x.dim())]
+        xf = x.float()
+        count = torch.full((1,), float(x.numel() // max(1, channels)), device=x.device)
+        sums = all_reduce(torch.cat([xf.sum(dims), (xf * xf).sum(dims), count]))
+        n = sums[-1]
+        mean = sums[:channels] / n
+        var = (sums[channels:2 * channels] / n - mean * mean).clamp_min(0.0)
+        if self.track_running_stats and self.running_mean is not None:
+            with torch.no_grad():
+                self.num_batches_tracked.add_(1)
+                momentum = (1.0 / float(self.num_batches_tracked) if self.momentum is None
+                            else self.momentum)
+                unbiased = var * (n / (n - 1).clamp_min(1.0))
+                self.running_mean.mul_(1 - momentum).add_(momentum * mean.detach())
+                self.running_var.mul_(1 - momentum).add_(momentum * unbiased.detach())
+        shape = (1, channels) + (1,) * (x.dim() - 2)
+        out = (xf - mean.view(shape)) * torch.rsqrt(var.view(shape) + self.eps)
+        if self.affine:
+            out = out * self.weight.view(shape) + self.bias.view(shape)
+        return out.to(x.dtype)
+
+
+def global_batchnorm(module: nn.Module) -> int:
+    """Replace, in place, every BatchNorm layer inside ``module`` by a :class:`GlobalBatchNorm`
+    holding the same parameters and buffers; the number replaced."""
+    replaced = 0
+    for parent in list(module.modules()):
+        for name, child in list(parent.named_children()):
+            if isinstance(child, nn.modules.batchnorm._BatchNorm) and not isinstance(
+                    child, GlobalBatchNorm):
+                new = GlobalBatchNorm(child.num_features, child.eps, child.momentum,
+                                      child.affine, child.track_running_stats)
+                new.load_state_dict(child.state_dict())
+                state = [*child.parameters(), *child.buffers()]
+                new.to(state[0].device if state else torch.device("cpu"))
+                new.train(child.training)
+                setattr(parent, name, new)
+                replaced += 1
+    return replaced
 
 
 def strip_nproc(argv: list[str]) -> list[str]:

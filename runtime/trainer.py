@@ -89,6 +89,10 @@ class Trainer:
         self.device = device or (dist.device if dist else pick_device(config))
 
         self.net = prepared.module.to(self.device)  # the plain module: eval, state_dict
+        if dist is not None and config.sync_batchnorm:  # statistics of the global batch
+            from .distributed import global_batchnorm
+
+            global_batchnorm(self.net)
         self.channels_last = use_channels_last(config, self.device, self.net,
                                                prepared.input_shape)
         if self.channels_last:
@@ -130,12 +134,14 @@ class Trainer:
         if self.scaler is not None and checkpoint.get("scaler"):
             self.scaler.load_state_dict(checkpoint["scaler"])
         self.state = LoopState(**checkpoint["loop"])
-        self._loss_acc.fill_(self.state.loss_sum)
-        self._metric_acc.fill_(self.state.metric_sum)
+        if self.is_main:  # distributed: the saved sums are all processes' (see save)
+            self._loss_acc.fill_(self.state.loss_sum)
+            self._metric_acc.fill_(self.state.metric_sum)
         set_rng_state(checkpoint["rng"], {"augment": self.augment_gen})
 
     def checkpoint_state(self) -> dict:
-        self._sync_sums()
+        if self.world == 1:  # distributed: save() has put the reduced sums in the state
+            self._sync_sums()
         return {"model": self.net.state_dict(), "optimizer": self.optimizer.state_dict(),
                 "schedule": self.schedule.state_dict(),
                 "scaler": self.scaler.state_dict() if self.scaler is not None else None,
@@ -143,6 +149,9 @@ class Trainer:
                 "rng": rng_state({"augment": self.augment_gen})}
 
     def save(self) -> Path | None:
+        if self.world > 1:  # every process calls save: a partial epoch's sums are all of theirs
+            loss_sum, metric_sum, _ = self._reduced_sums(poll=False)
+            self.state.loss_sum, self.state.metric_sum = loss_sum, metric_sum
         if not (self.is_main and self.checkpoint_path):
             return None
         return save_checkpoint(self.checkpoint_path, self.checkpoint_state())
@@ -242,7 +251,8 @@ class Trainer:
         answer = self._emit("step", metrics={
             "loss": loss, self.task.metric: (metric_sum - metric0) / seen,
             "lr": self.optimizer.param_groups[0]["lr"],
-            "samples_per_s": seen / max(now - t0, 1e-9)})
+            "samples_per_s": seen / max(now - t0, 1e-9),  # of the global batches: all ranks'
+            **({"processes": self.world} if self.world > 1 else {})})
         if self.world > 1:  # the other processes learn of it at the next log step
             self._pending = self._pending or answer
             return request
@@ -274,6 +284,8 @@ class Trainer:
         self._metric_acc.zero_()
         self.save()
         metrics = {k: v for k, v in row.items() if k != "epoch"}
+        if self.world > 1:  # the app's progress line says how many processes train
+            metrics["processes"] = self.world
         answer = self._emit("epoch", epoch=st.epoch - 1, metrics=metrics)
         self._pending = self._pending or answer
         return row

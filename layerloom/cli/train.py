@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import signal
 import sys
 import time
@@ -60,6 +61,20 @@ def _add_config(p) -> None:
     add_set_option(p)
 
 
+def _add_nodes(p, default: int | None = 1) -> None:
+    """--nproc, and --nnodes/--node-rank/--master to span machines (see distributed.py)."""
+    p.add_argument("--nproc", type=int, default=default, metavar="N",
+                   help="train with N processes on this machine (DistributedDataParallel)"
+                   + ("" if default else "; default: as many as the run had"))
+    p.add_argument("--nnodes", type=int, default=1, metavar="N",
+                   help="machines taking part (each runs this command with its own "
+                        "--node-rank); default 1")
+    p.add_argument("--node-rank", type=int, default=0, metavar="R",
+                   help="this machine's rank among --nnodes, from 0 (node 0 records the run)")
+    p.add_argument("--master", metavar="ADDR:PORT",
+                   help="node 0's address and a free port there, reachable from every node")
+
+
 def _add_inputs(p) -> None:
     """What train, sweep and lr-find read: the graph, the data and the training settings."""
     p.add_argument("graph", help="graph JSON file (or a template name)")
@@ -73,9 +88,11 @@ def register(subparsers) -> None:
     p.add_argument("--name", help="the run's name (default: the graph's)")
     p.add_argument("--json", action="store_true",
                    help="print one JSON object (run id and final metrics), nothing else")
-    p.add_argument("--nproc", type=int, default=1, metavar="N",
-                   help="train with N processes (DistributedDataParallel)")
+    _add_nodes(p)
     p.add_argument("--no-record", action="store_true", help="do not record the run")
+    p.add_argument("--weights", metavar="FILE.safetensors",
+                   help="start from these weights (e.g. import-torch --weights); tensors whose "
+                        "shape differs (a replaced head) start fresh")
     _add_home(p)
     p.set_defaults(func=cmd_train)
 
@@ -90,10 +107,8 @@ def register(subparsers) -> None:
 
     p = subparsers.add_parser("resume", help="continue a paused, stopped or failed run, or "
                                              "train a completed one for more epochs")
-    p.add_argument("--weights", metavar="FILE.safetensors",
-                   help="start from these weights (e.g. import-torch --weights); tensors whose "
-                        "shape differs (a replaced head) start fresh")
     p.add_argument("run_id", type=int)
+    _add_nodes(p, default=None)
     p.add_argument("--epochs", type=int, metavar="N",
                    help="the run's total number of epochs; with a completed run, more than it "
                         "has done trains it further from where it ended")
@@ -204,6 +219,15 @@ def _config(args):
     for flag in ("epochs", "lr", "batch_size", "optimizer", "seed", "device", "precision"):
         if getattr(args, flag, None) is not None:
             changes[flag] = getattr(args, flag)
+    if getattr(args, "weights", None):  # read now: a bad file is said before any run is recorded
+        from layerloom.graph import GraphError
+        from layerloom.graph.import_torch.finetune import read_weights
+
+        try:
+            read_weights(args.weights)
+        except GraphError as exc:
+            raise UserError(str(exc), EXIT_UNREADABLE) from None
+        changes["init_weights"] = str(Path(args.weights).resolve())
     config = config.replace(**changes) if changes else config
     if config.precision != "fp32":  # a precision the device cannot do: said before any run
         from layerloom.runtime import TrainError
@@ -219,15 +243,6 @@ def _config(args):
 
 def _dataset(args, graph=None, variables=None):
     from layerloom.runtime.runner import dataset_spec, load_from_spec
-    if getattr(args, "weights", None):  # read now: a bad file is said before any run is recorded
-        from layerloom.graph import GraphError
-        from layerloom.graph.import_torch.finetune import read_weights
-
-        try:
-            read_weights(args.weights)
-        except GraphError as exc:
-            raise UserError(str(exc), EXIT_UNREADABLE) from None
-        changes["init_weights"] = str(Path(args.weights).resolve())
 
     source = args.dataset
     if any(source.endswith(s) for s in (".csv", ".tsv", ".npz", ".zip", ".txt")) \
@@ -424,11 +439,24 @@ def _print_result(result, as_json: bool) -> None:
 def cmd_train(args) -> int:
     from layerloom.runtime.distributed import world_from_env
 
-    if args.nproc > 1 and world_from_env() <= 1:
-        from layerloom.runtime.distributed import launch
-
-        return launch(_train_argv(args), args.nproc)
+    if (args.nproc > 1 or args.nnodes > 1) and world_from_env() <= 1:
+        return _launch(_train_argv(args), args, args.nproc)
     return _run(lambda: _train(args))
+
+
+def _launch(argv: list[str], args, nproc: int) -> int:
+    """``argv`` run as ``nproc`` processes here, as node ``--node-rank`` of ``--nnodes``."""
+    from layerloom.runtime.distributed import launch
+
+    if nproc < 1 or args.nnodes < 1:
+        print("error: --nproc and --nnodes must be at least 1", file=sys.stderr)
+        return EXIT_INVALID
+    try:
+        return launch(argv, nproc, nnodes=args.nnodes, node_rank=args.node_rank,
+                      master=args.master)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INVALID
 
 
 def _train(args) -> int:
@@ -606,26 +634,110 @@ def _clip(text: str, width: int) -> str:
 
 
 def cmd_resume(args) -> int:
+    from layerloom.runtime.distributed import world_from_env
+
+    if world_from_env() > 1:  # one process of a distributed resume
+        return _run(lambda: _resume_rank(args))
+    nproc = args.nproc
+    if nproc is None and args.nnodes == 1:  # as many processes as the run had
+        nproc = _recorded_processes(args)
+    if (nproc or 1) > 1 or args.nnodes > 1:
+        argv = ["resume", str(args.run_id)] + (["--epochs", str(args.epochs)]
+                                               if args.epochs is not None else [])
+        argv += (["--json"] if args.json else []) + (["--home", args.home] if args.home else [])
+        return _launch(argv, args, nproc or 1)
+    return _resume_here(args)
+
+
+def _recorded_processes(args) -> int:
+    """The processes a run trained with on this machine (its last progress says), else 1."""
+    try:
+        run = _store(args).get(args.run_id)
+    except Exception:  # noqa: BLE001 - a missing run is said by the resume itself
+        return 1
+    metrics = (run.progress or {}).get("metrics") or {}
+    world = int(metrics.get("processes") or 1)
+    return world if world > 1 else 1
+
+
+def _resume_rank(args) -> int:
+    """A distributed resume: rank 0 checks the run and hands its graph, settings, dataset spec
+    and checkpoint to every process (share); it alone records, as in training."""
+    from layerloom.runtime.config import TrainConfig
+    from layerloom.runtime.distributed import init_from_env, share
+    from layerloom.runtime.events import Control
+    from layerloom.runtime.runner import as_graph, execute_run, load_from_spec, run_training
+
+    payload, store, run = None, None, None
+    if int(os.environ.get("RANK", "0")) == 0:
+        store = _store(args)
+        store.recover()
+        with _errors_in_words():
+            run = _resumable(store, args)
+            payload = _resume_payload(store, run, args.epochs)
+    with _errors_in_words():
+        dist = init_from_env(payload["config"].get("device", "auto") if payload else "auto")
+    control = Control()
+    try:
+        payload = share(dist, payload)
+        with _errors_in_words(), _ctrl_c_stops(control):
+            if dist.is_main:
+                progress = None if args.json else Progress()
+                result = execute_run(store, run.id, resume=True, callback=progress,
+                                     control=control, dist=dist, epochs=args.epochs)
+            else:
+                result, _ = run_training(
+                    as_graph(payload["graph"]), load_from_spec(payload["dataset"]),
+                    TrainConfig.from_dict(payload["config"]),
+                    variables=payload["variables"] or None, control=control,
+                    resume_from=payload["checkpoint"], dist=dist)
+    finally:
+        dist.close()
+    if dist.is_main:
+        _print_result(result, args.json)
+    return 0 if result.status == "completed" else 130
+
+
+def _resume_payload(store, run, epochs: int | None) -> dict:
+    from layerloom.runtime.checkpoint import load_checkpoint
+    from layerloom.runtime.runner import CHECKPOINT_NAME
+
+    config = dict(run.config)
+    if epochs is not None:
+        config["epochs"] = epochs
+    path = run.checkpoint or str(store.run_dir(run.id) / CHECKPOINT_NAME)
+    return {"graph": run.graph, "config": config, "variables": run.variables,
+            "dataset": run.dataset, "checkpoint": load_checkpoint(path)}
+
+
+def _resumable(store, args):
+    """The run to resume, checked: UserError when it cannot be."""
+    from layerloom.runtime.process import run_status
+
+    run = run_status(args.run_id, store)
+    if run.status in ("queued", "running"):
+        raise UserError(f"run {run.id} is {run.status}; only a paused, stopped or "
+                        f"failed run can be resumed")
+    if run.status == "completed":
+        done = len(store.history(run.id))
+        _check_more_epochs(run, done, args.epochs)
+        if not args.json:
+            print(f"run {run.id}: training on from epoch {done} to {args.epochs}",
+                  file=sys.stderr)
+    elif not run.resumable:
+        raise UserError(f"run {run.id} has no checkpoint to resume from")
+    return run
+
+
+def _resume_here(args) -> int:
     def body() -> int:
         from layerloom.runtime.events import Control
-        from layerloom.runtime.process import run_status
         from layerloom.runtime.runner import execute_run
 
         store = _store(args)
         store.recover()
         with _errors_in_words():
-            run = run_status(args.run_id, store)
-            if run.status in ("queued", "running"):
-                raise UserError(f"run {run.id} is {run.status}; only a paused, stopped or "
-                                f"failed run can be resumed")
-            if run.status == "completed":
-                done = len(store.history(run.id))
-                _check_more_epochs(run, done, args.epochs)
-                if not args.json:
-                    print(f"run {run.id}: training on from epoch {done} to {args.epochs}",
-                          file=sys.stderr)
-            elif not run.resumable:
-                raise UserError(f"run {run.id} has no checkpoint to resume from")
+            run = _resumable(store, args)
             control = Control()
             progress = None if args.json else Progress()
             with _ctrl_c_stops(control):
