@@ -30,6 +30,9 @@ def register(subparsers) -> None:
                    help="also write the model's weights, keyed for the compiled graph")
     p.add_argument("--name", help="graph name (default: the model's class name)")
     p.set_defaults(func=cmd_import_torch)
+    from .import_onnx import register as register_onnx
+
+    register_onnx(subparsers)  # import-onnx: the ONNX file goes through the same importer
 
 
 def cmd_import_torch(args) -> int:
