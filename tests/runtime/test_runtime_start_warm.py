@@ -188,3 +188,28 @@ def test_server_priority_lowered_beside_the_warm_worker(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env=env, timeout=60, check=True).stdout.split()
     assert out == ["0", "0"]
+
+
+def test_train_page_says_what_a_starting_run_does():
+    from streamlit.testing.v1 import AppTest
+
+    from layerloom.ui.pages import train as page
+
+    assert set(page.PHASES) == {"process", "data", "model", "first batch"}
+
+    def script():
+        from layerloom.runtime.store import Run
+        from layerloom.ui.pages.train import status_line
+
+        base = dict(id=1, name="r", graph={}, dataset={}, config={}, variables={},
+                    sweep_id=None, reason=None, created=0.0, started=None, ended=None,
+                    best_metric=None, best_metric_name=None, best_epoch=None,
+                    final_metrics=None, checkpoint=None, pid=None, heartbeat=None,
+                    control=None)
+        status_line(Run(status="running", progress={"phase": "data"}, **base))
+        status_line(Run(status="queued", progress=None, **base))
+        status_line(Run(status="running", progress={"step": 5}, **base))  # training: nothing
+
+    at = AppTest.from_function(script).run(timeout=60)
+    assert [i.value for i in at.info] == ["Starting: loading the data…",
+                                          "Starting: starting the run's process…"]
