@@ -265,6 +265,9 @@ async def account(home: Path, user: User, settle_s: float = 20.0) -> None:
     extra = len(log) - 1 - user.applied
     if extra > 0:
         user.unaccounted.append(f"{extra} saves more than edits")
+    if user.unaccounted:  # what was saved, to see why
+        user.notes += [f"save {x['version']}: {x['edit'].get('source')} "
+                       f"{x['edit'].get('what', '')} {x.get('changes')}" for x in log[1:]]
 
 
 async def run_user(browser, url: str, home: Path, user: User, seconds: float,

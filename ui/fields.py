@@ -6,9 +6,8 @@ page then renders with the change made.
 No callback writes anything but the user's edit: each widget's key names the value it shows
 (a changed value is a new widget, whose built-in default *is* that value, so a widget that the
 browser re-creates and reports with its default reports what it showed), the callback carries the
-value drawn, and it is refused when the widget's form went away in a run that completed since, or
-(``current``) when the stored value is no longer the one drawn: an edit made on an older version
-(a toast says so). See :func:`changed`. Numbers get number inputs with the declared range,
+value drawn, and it is refused (``current``) when the stored value is no longer the one drawn:
+an edit made on an older version (a toast says so). See :func:`changed`. Numbers get number inputs with the declared range,
 choices a selectbox, booleans a toggle, tuples and shapes a text box (``3`` or ``3, 3``); the
 *function* button beside a number turns it into an expression (``=round(32*width)``), and back.
 An empty text box removes the value, so the declared default applies.
@@ -228,7 +227,8 @@ def begin_run() -> None:
 
 def end_run() -> None:
     """The script run completed: the widgets it did not draw are gone from the page, and a
-    callback of theirs (Streamlit can call one after an interrupted run) is refused."""
+    callback of theirs (Streamlit can call one after an interrupted run) is refused unless it
+    can check the stored value (see :func:`changed`)."""
     st.session_state[_DRAWN] = set(st.session_state.get(_DRAWING, ()))
 
 
@@ -282,15 +282,18 @@ def changed(key: str, shown: Any, convert: Callable[[Any], Any],
 
     Not applied: the value the widget was drawn with (Streamlit can call ``on_change`` for every
     widget of a form that goes away after a run was interrupted; writing those values back
-    would add undo steps and set defaults explicitly); a widget that a completed run no longer
-    drew (its form is gone); and, with ``current``, an edit of a value that changed since it
-    was drawn (``drawn_value``): that edit was made on an older version, and a toast says so.
+    would add undo steps and set defaults explicitly); with ``current``, an edit of a value that
+    changed since it was drawn (``drawn_value``): that edit was made on an older version, and a
+    toast says so. Without ``current``, a widget that a completed run no longer drew (its form
+    is gone) is refused too. With it, such a widget's edit is applied while the field is
+    untouched: the browser can still show a form that the server has just replaced (a click
+    elsewhere, then typing at once), and what the user typed there is their edit.
     """
     value = st.session_state.get(key, shown)
     if value == shown:
         return
     gone = st.session_state.get(_DRAWN)
-    if gone is not None and key not in gone:
+    if current is None and gone is not None and key not in gone:
         log.warning("refused a callback of %s: its widget is no longer drawn", key)
         refuse(STALE)  # the user may have typed it: say so
         return

@@ -100,16 +100,25 @@ def test_a_callback_made_on_an_older_version_is_refused_and_the_design_on_disk_u
     assert save_log(home, pid)[-1]["changes"] == ["nodes.conv2.params.kernel_size"]
 
 
-def test_a_callback_of_a_widget_a_completed_run_no_longer_drew_is_refused(monkeypatch):
+def test_a_callback_of_a_widget_a_completed_run_no_longer_drew(monkeypatch):
     applied = []
+    monkeypatch.setattr(fields, "refuse", lambda text: applied.append(("toast", text)))
     monkeypatch.setattr(fields.st, "session_state", {
         "conv2:bias:bool:x": False, fields._DRAWN: {"relu1:label:text:y"}})
-    fields.changed("conv2:bias:bool:x", True, bool, applied.append)  # its form went away
-    assert applied == []
+    # without the stored value to compare with: refused (its form is gone), and said
+    fields.changed("conv2:bias:bool:x", True, bool, applied.append)
+    assert applied == [("toast", fields.STALE)]
+    # with it: the browser still showed the form the user typed in, and the field is
+    # untouched since it was drawn: the user's edit, applied
+    fields.changed("conv2:bias:bool:x", True, bool, applied.append, True, lambda: True)
+    assert applied[1:] == [False]
+    # ... but not over a value that changed since
+    fields.changed("conv2:bias:bool:x", True, bool, applied.append, True, lambda: False)
+    assert applied[2:] == [("toast", fields.STALE)]
     monkeypatch.setattr(fields.st, "session_state", {
         "conv2:bias:bool:x": False, fields._DRAWN: {"conv2:bias:bool:x"}})
     fields.changed("conv2:bias:bool:x", True, bool, applied.append)  # drawn: the user's edit
-    assert applied == [False]
+    assert applied[3:] == [False]
 
 
 def test_an_edit_of_a_field_that_changed_since_it_was_drawn_is_refused(monkeypatch):
