@@ -1,0 +1,150 @@
+"""Import coverage: which public architectures ``import-torch`` (and ``import-onnx``) bring in.
+
+The architectures are written in ``tests/export/test_import_families.py`` and
+``tests/export/test_import_torch.py`` in the style of torchvision's and timm's own code (neither
+library imports beside the CPU build of torch), plus a few patterns that still have no block,
+and every template through ONNX. For each: whether it imports, the first blocker otherwise, the
+block count, whether the parameter count matches, the largest output difference (on outputs of a
+real scale: the check wakes near-zero parameters), and the import's time as a ratio to a
+baseline measured in the same run (one ``torch.fx`` trace of the same model).
+
+    python benchmarks/import_coverage_bench.py
+    python benchmarks/import_coverage_bench.py --no-onnx     # the torch side only (faster)
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+from torch import fx, nn
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _load(name: str):
+    path = ROOT / "tests" / "export" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+class WindowAttention(nn.Module):
+    """Swin: attention with a relative position bias table indexed per window (no block)."""
+
+    def __init__(self, dim=16, window=4, heads=2):
+        super().__init__()
+        self.heads, self.scale = heads, (dim // heads) ** -0.5
+        self.table = nn.Parameter(torch.randn((2 * window - 1) ** 2, heads) * 0.02)
+        coords = torch.stack(torch.meshgrid(torch.arange(window), torch.arange(window),
+                                            indexing="ij")).flatten(1)
+        rel = (coords[:, :, None] - coords[:, None, :]).permute(1, 2, 0) + window - 1
+        self.register_buffer("index", rel[..., 0] * (2 * window - 1) + rel[..., 1])
+        self.qkv, self.proj = nn.Linear(dim, 3 * dim), nn.Linear(dim, dim)
+
+    def forward(self, x):
+        b, n, c = x.shape
+        qkv = self.qkv(x).reshape(b, n, 3, self.heads, c // self.heads).permute(2, 0, 3, 1, 4)
+        q, k, v = qkv[0], qkv[1], qkv[2]
+        attn = (q * self.scale) @ k.transpose(-2, -1)
+        attn = attn + self.table[self.index.view(-1)].view(n, n, -1).permute(2, 0, 1)
+        return self.proj((attn.softmax(-1) @ v).transpose(1, 2).reshape(b, n, c))
+
+
+class LeViTNorm(nn.Module):
+    """LeViT: BatchNorm1d over batch × tokens (flattened first)."""
+
+    def __init__(self, dim=16):
+        super().__init__()
+        self.linear, self.bn = nn.Linear(dim, dim, bias=False), nn.BatchNorm1d(dim)
+
+    def forward(self, x):
+        return self.bn(self.linear(x).flatten(0, 1)).reshape_as(x)
+
+
+def _row(name, build, shape, dtype="float32"):
+    from layerloom.graph import summarize
+    from layerloom.graph.import_torch import check_import, import_torch
+
+    model = build().eval()
+    started = time.perf_counter()
+    fx.symbolic_trace(model) if not hasattr(model, "run") else None
+    baseline = max(time.perf_counter() - started, 1e-4)
+    started = time.perf_counter()
+    try:
+        graph, weights = import_torch(model, shape, dtype)
+        state = weights.apply(model.state_dict())
+        diff = check_import(model, graph, state, shape, dtype, weights=weights)
+    except Exception as exc:  # noqa: BLE001 - the blocker is the figure
+        return [name, "no", str(exc).splitlines()[0][:90], "", "", "", ""]
+    seconds = time.perf_counter() - started
+    same = summarize(graph).params == sum(p.numel() for p in model.parameters())
+    blocks = sum(n.type not in ("Input", "Output") for n in graph.nodes)
+    return [name, "yes", "", str(blocks), "yes" if same else "NO", f"{diff:.1e}",
+            f"{seconds / baseline:.1f}"]
+
+
+def _onnx_rows(folder: Path):
+    from layerloom.graph.export import export_model
+    from layerloom.graph.import_torch.onnx_in import import_onnx
+    from layerloom.graph.templates import load_template, template_names
+
+    rows = []
+    for name in template_names():
+        path = folder / f"{name}.onnx"
+        started = time.perf_counter()
+        export_model(load_template(name), "onnx", path)
+        baseline = time.perf_counter() - started  # the export itself
+        started = time.perf_counter()
+        try:
+            graph, _, diff = import_onnx(path)
+        except Exception as exc:  # noqa: BLE001
+            rows.append([f"onnx:{name}", "no", str(exc).splitlines()[0][:90], "", "", "", ""])
+            continue
+        seconds = time.perf_counter() - started
+        blocks = sum(n.type not in ("Input", "Output") for n in graph.nodes)
+        rows.append([f"onnx:{name}", "yes", "", str(blocks), "(folded)", f"{diff:.1e}",
+                     f"{seconds / baseline:.1f}"])
+    return rows
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-onnx", action="store_true", help="skip the templates via ONNX")
+    args = parser.parse_args(argv)
+    torch.manual_seed(0)
+    families = _load("test_import_families")
+    basics = _load("test_import_torch")
+    cases = [(name, cls, (3, 16, 16)) for name, (cls, _) in sorted(families.FAMILIES.items())]
+    cases += [("torchvision-resnet (basic blocks)", basics.TinyResNet, (3, 16, 16)),
+              ("text transformer (nn.TransformerEncoder)", basics.TextClassifier, (16,)),
+              ("swin window attention", WindowAttention, (16, 16)),
+              ("levit batch-norm over tokens", LeViTNorm, (8, 16))]
+    rows = []
+    for name, build, shape in cases:
+        dtype = "int64" if name.startswith("text") else "float32"
+        rows.append(_row(name, build, shape, dtype))
+    if not args.no_onnx:
+        with tempfile.TemporaryDirectory() as folder:
+            rows += _onnx_rows(Path(folder))
+    head = ["architecture", "imports", "first blocker", "blocks", "params equal", "max diff",
+            "time / baseline"]
+    widths = [max(len(str(r[i])) for r in rows + [head]) for i in range(len(head))]
+    print("  ".join(h.ljust(w) for h, w in zip(head, widths)))
+    for row in rows:
+        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths)))
+    done = sum(r[1] == "yes" for r in rows)
+    print(f"\nimported {done} of {len(rows)} ({done / len(rows):.0%}); baseline: one torch.fx "
+          f"trace of the same model (torch side), the ONNX export of the template (ONNX side)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
