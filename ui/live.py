@@ -10,6 +10,9 @@ that updates its Plotly charts in place, so watching costs the run next to nothi
 >>> progress_line({"epoch": 1, "epochs": 5, "step": 120, "total_steps": 550, "eta": 42.4,
 ...                "metrics": {"samples_per_s": 1534.2}}, "running")
 'epoch 2/5 · step 120/550 · 1,534 samples/s · ETA 0:42'
+>>> progress_line({"epoch": 0, "epochs": 2, "step": 8, "total_steps": 20, "eta": 3,
+...                "metrics": {"samples_per_s": 6000.0, "processes": 4}}, "running")
+'epoch 1/2 · step 8/20 · 4 processes · 6,000 samples/s in all · ETA 0:03'
 """
 
 from __future__ import annotations
@@ -90,9 +93,12 @@ def progress_line(progress: dict | None, status: str) -> str:
     parts = [f"epoch {min(progress.get('epoch', 0) + 1, progress.get('epochs') or 1)}"
              f"/{progress.get('epochs', '?')}",
              f"step {progress.get('step', 0)}/{progress.get('total_steps', '?')}"]
-    speed = (progress.get("metrics") or {}).get("samples_per_s")
+    metrics = progress.get("metrics") or {}
+    speed, processes = metrics.get("samples_per_s"), int(metrics.get("processes") or 1)
+    if processes > 1:  # a distributed run: its speed is of the global batches, all ranks'
+        parts.append(f"{processes} processes")
     if speed:
-        parts.append(f"{speed:,.0f} samples/s")
+        parts.append(f"{speed:,.0f} samples/s" + (" in all" if processes > 1 else ""))
     if status in ACTIVE:
         parts.append(f"ETA {clock(progress.get('eta'))}")
     else:
