@@ -111,10 +111,16 @@ def set_param(graph: Graph, path: Sequence[str], node_id: str, name: str,
 
 
 def update_node(graph: Graph, path: Sequence[str], node_id: str, *, label: Any = _UNSET,
-                repeat: Any = _UNSET) -> Graph:
-    """Set a node's ``label`` or ``repeat`` (None removes either)."""
+                repeat: Any = _UNSET, trainable: Any = _UNSET) -> Graph:
+    """Set a node's ``label`` or ``repeat`` (None removes either), or ``trainable`` (False
+    freezes it for fine-tuning; True removes the mark)."""
     g, nodes, _ = _copy_level(graph, path)
     node = _find(nodes, node_id)
+    if trainable is not _UNSET:
+        if trainable is False:
+            node.extra["trainable"] = False
+        else:
+            node.extra.pop("trainable", None)
     if label is not _UNSET:
         node.label = label or None
     if repeat is not _UNSET:

@@ -86,6 +86,12 @@ def common(state: DesignerState, node: Node) -> None:
     field(REPEAT, node.repeat if node.repeat is not None else DEFAULT,
           key=widget_key(state, node.id, ":repeat"), apply=partial(set_repeat, state, node.id),
           current=partial(stored, state, node.id, "repeat"))
+    if node.type not in ("Input", "Output"):
+        key = widget_key(state, node.id, ":trainable")
+        seed(key, node.extra.get("trainable") is not False)
+        st.toggle("Trainable", key=key, on_change=partial(set_trainable, state, node.id, key),
+                  help="Off freezes the node for fine-tuning: its weights are not trained and "
+                       "its batch norms keep their statistics (a composite: all inside it)")
     for name, label, value, apply, help_text in (
             ("label", "Label", node.label or "", set_label,
              "Text the canvas shows instead of the id"),
@@ -127,6 +133,12 @@ def set_repeat(state: DesignerState, node_id: str, value: Any) -> None:
     if state.node(node_id) is not None:
         state.apply(edit.update_node, state.path, node_id,
                     repeat=None if value is DEFAULT else value)
+
+
+def set_trainable(state: DesignerState, node_id: str, key: str) -> None:
+    if state.node(node_id) is not None:
+        state.apply(edit.update_node, state.path, node_id,
+                    trainable=bool(st.session_state.get(key, True)))
 
 
 def set_label(state: DesignerState, node_id: str, text: str) -> None:

@@ -32,6 +32,8 @@ function BlockNode({ id, data, selected }) {
   else if (warnings.length) classes.push("ll-warning");
   if (selected) classes.push("ll-selected");
   if (repeat === 0) classes.push("ll-skipped");
+  const frozen = !!(data.extra && data.extra.trainable === false);
+  if (frozen) classes.push("ll-frozen");
   if (!spec) classes.push("ll-unknown");
   const shape = ann && Array.isArray(ann.output_shape) ? fmtShape(ann.output_shape) : "";
   const named = ports.kind === "named";
@@ -54,6 +56,7 @@ function BlockNode({ id, data, selected }) {
       <div className="ll-head">
         <span className="ll-type">{data.type || "?"}</span>
         {showRepeat && <span className="ll-repeat">×{String(repeat)}</span>}
+        {frozen && <span className="ll-frozen-badge" title="Frozen: not trained (trainable: false)">frozen</span>}
         {errors.length > 0 && <span className="ll-badge ll-badge-error">{errors.length}</span>}
         {!errors.length && warnings.length > 0 && (
           <span className="ll-badge ll-badge-warning">{warnings.length}</span>
