@@ -1,6 +1,9 @@
-"""Data page: choose a built-in dataset or upload a file, preview it, and fit the design to it."""
+"""Data page: choose a built-in dataset, upload a file or name a folder of images on this machine,
+preview it, and fit the design to it."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -18,7 +21,7 @@ from ..pagestate import DataChoice, PagesState, pages_of
 from ..uploads import display_name, save_upload
 from .common import set_graph, show_notice
 
-BUILTIN, UPLOAD = "Built-in dataset", "Upload a file"
+BUILTIN, UPLOAD, FOLDER = "Built-in dataset", "Upload a file", "Folder on this machine"
 PREVIEW_N = 16
 # The CSV options each kind of CSV needs; "kind" itself is drawn first.
 CSV_OPTIONS = {"tabular": ("target", "task", "drop", "max_categories"),
@@ -46,9 +49,11 @@ def render(state) -> None:
 def choose(state, pages: PagesState) -> DataChoice | None:
     current = pages.data
     uploaded_before = current is not None and current.source not in _builtin_names()
-    seed("data.source", UPLOAD if uploaded_before else BUILTIN)
-    kind = st.radio("Source", [BUILTIN, UPLOAD], key="data.source", horizontal=True)
-    choice = choose_builtin(state, current) if kind == BUILTIN else choose_upload(current)
+    folder_before = uploaded_before and Path(current.source).is_dir()
+    seed("data.source", FOLDER if folder_before else UPLOAD if uploaded_before else BUILTIN)
+    kind = st.radio("Source", [BUILTIN, UPLOAD, FOLDER], key="data.source", horizontal=True)
+    choice = (choose_builtin(state, current) if kind == BUILTIN else
+              choose_folder(state, current) if kind == FOLDER else choose_upload(current))
     if choice is None:
         return None
     with st.expander("Split and seed"):
@@ -95,7 +100,8 @@ def choose_upload(current: DataChoice | None) -> DataChoice | None:
     file = st.file_uploader("File", type=suffixes, key="data.file")
     if file is not None:
         path = str(save_upload(file.name, file.getvalue()))
-    elif current is not None and current.source not in _builtin_names():
+    elif current is not None and current.source not in _builtin_names() \
+            and not Path(current.source).is_dir():
         path = current.source  # the file chosen before, still on disk
         st.caption(f"Using {plain(display_name(path))} (uploaded before).")
     else:
@@ -116,6 +122,44 @@ def choose_upload(current: DataChoice | None) -> DataChoice | None:
     else:
         options = options_form(kind["options"], values, key)
     return DataChoice(path, options, display_name(path))
+
+
+def choose_folder(state, current: DataChoice | None) -> DataChoice | None:
+    """A folder of class folders on the machine running LayerLoom, read from disk as training
+    goes (never loaded whole): its class counts come from file names alone."""
+    from layerloom.runtime.data import DataError
+    from layerloom.runtime.data.folder import OPTIONS, class_counts, design_image_options
+
+    before = current.source if current is not None and Path(current.source).is_dir() else ""
+    seed("data.folder", before)
+    text = st.text_input("Folder", key="data.folder", placeholder="/data/photos",
+                         help="A folder on the machine running LayerLoom with one sub-folder "
+                              "of PNG or JPEG images per class. Images are decoded as training "
+                              "reads them, so it may be larger than memory.").strip()
+    if not text:
+        st.info("Type the path of a folder holding one folder of images per class (on the "
+                "machine running LayerLoom, not this browser's).")
+        return None
+    path = Path(text).expanduser()
+    if not path.is_dir():
+        st.error(f"No folder {plain(str(path))} on the machine running LayerLoom.")
+        return None
+    try:
+        counts = class_counts(path)
+    except DataError as exc:
+        st.error(plain(str(exc)))
+        return None
+    st.caption(f"{sum(counts.values()):,} images in {len(counts)} classes: " + ", ".join(
+        f"{plain(name)} {n:,}" for name, n in list(counts.items())[:12])
+        + (" …" if len(counts) > 12 else ""))
+    values = current.options if current and current.source == str(path) else {}
+    options = options_form([o.describe() for o in OPTIONS], values,
+                           f"data.opt.folder.{path.name}")
+    graph = getattr(state, "graph", None)
+    if graph is not None and options.get("image_size") is None \
+            and options.get("color", "auto") == "auto":  # decoded to what the design takes
+        options.update(design_image_options(graph))
+    return DataChoice(str(path), options, path.name)
 
 
 # -- looking --------------------------------------------------------------------------------
