@@ -51,6 +51,18 @@ def render(state: DesignerState) -> None:
         st.file_uploader("Open a design (JSON)", type=["json"], key=upload_key,
                          on_change=_upload, args=(state, upload_key),
                          help="Opens as a new project; the current one stays as it is")
+        weights_key = f"weights:{state.uploads}"
+        st.file_uploader("Weights for this design (.safetensors)", type=["safetensors"],
+                         key=weights_key, on_change=_upload_weights, args=(state, weights_key),
+                         help="An imported model's weights (import-torch/import-onnx "
+                              "--weights): the Train page starts from them, the Export page "
+                              "exports them")
+        if state.store.weights_file(state.project_id) is not None:
+            st.caption("This design carries weights (weights.safetensors).")
+            if st.button("Forget the weights", key="weights.forget"):
+                state.store.set_weights(state.project_id, None)
+                state.notify("success", "The design's weights are forgotten: fresh weights "
+                                        "from now on.")
     st.download_button("JSON", data=dumps_graph(state.graph), icon=":material/download:",
                        file_name=f"{_slug(state.graph.name)}.json", mime="application/json",
                        on_click="ignore", help="Download the design as a JSON file")
@@ -241,6 +253,36 @@ def _upload(state: DesignerState, key: str) -> None:
     graph.name = unique_name(state.store, graph.name)
     other = session.use(state, DesignerState.new(state.store, graph))
     other.notify("success", f"Opened {upload.name} as a new project.")
+
+
+def _upload_weights(state: DesignerState, key: str) -> None:
+    """Keep an uploaded .safetensors with the project once it fits the design (tensors whose
+    shape differs, a replaced head, will start fresh)."""
+    upload = st.session_state.get(key)
+    if upload is None:
+        return
+    from layerloom.graph import compile_graph
+    from layerloom.graph.import_torch.finetune import load_fitting
+
+    data = upload.getvalue()
+    try:
+        from safetensors.torch import load as load_tensors
+
+        tensors = load_tensors(data)
+        fresh = load_fitting(compile_graph(state.graph), tensors)
+    except GraphError as exc:
+        state.notify("error", f"{upload.name} does not fit this design; nothing was stored.",
+                     str(exc).splitlines())
+        return
+    except Exception as exc:  # noqa: BLE001 - not a safetensors file: said, not a traceback
+        state.notify("error", f"{upload.name} is not a readable safetensors file: "
+                              f"{str(exc).splitlines()[0][:200]}")
+        return
+    state.uploads += 1
+    state.store.set_weights(state.project_id, data)
+    note = f" ({', '.join(fresh)} start fresh: their shape differs)" if fresh else ""
+    state.notify("success", f"{upload.name}: {len(tensors)} tensors stored with this design"
+                            f"{note}.")
 
 
 def _restore(state: DesignerState, sid: str, name: str) -> None:

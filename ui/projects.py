@@ -11,6 +11,8 @@
     <home>/projects/<id>/saves.jsonl             one line a save: {"version", "based_on", "time",
                                                   "edit", "changes", "digest"} (ui/savelog.py)
     <home>/projects/<id>/snapshots/<sid>.json    {"name", "created", "graph"}: named copies
+    <home>/projects/<id>/weights.safetensors     weights the design carries (an imported model's),
+                                                  used by the Train and Export pages
 
 Every file is written to a temporary file first and moved into place, so a crash or a killed
 server never leaves half a design. Project ids come from URLs, so they are checked against a
@@ -289,6 +291,28 @@ class ProjectStore:
         settings = self.settings()
         settings.update(values)
         self._write_json(self.home / "settings.json", settings)
+
+    # -- weights a design carries (an imported model's) --------------------------------------
+
+    def weights_file(self, pid: str) -> Path | None:
+        """The project's ``weights.safetensors``, or None when it carries none."""
+        path = self._dir(pid) / "weights.safetensors"
+        return path if path.is_file() else None
+
+    def set_weights(self, pid: str, data: bytes | None) -> None:
+        """Store (or, with None, forget) the weights the design carries."""
+        path = self._existing(pid) / "weights.safetensors"
+        if data is None:
+            path.unlink(missing_ok=True)
+            return
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".weights.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
 
     # -- helpers -------------------------------------------------------------------------------
 

@@ -80,6 +80,7 @@ class Source:
     graph_json: str | None = None
     run_id: int | None = None
     db: str | None = None
+    weights: str | None = None  # the design's own weights file (an imported model's)
 
 
 def choose_source(state, pages: PagesState) -> Source | None:
@@ -96,7 +97,13 @@ def choose_source(state, pages: PagesState) -> Source | None:
             return None
         text = dumps_graph(graph)
         digest = hashlib.sha256(text.encode()).hexdigest()[:12]
-        return Source(f"design-{digest}", _slug(graph.name), graph_json=text)
+        weights = _design_weights(state)
+        if weights is not None:
+            st.caption("With the weights the design carries (weights.safetensors), not fresh "
+                       "ones.")
+            digest += f"-{weights.stat().st_mtime_ns}"
+        return Source(f"design-{digest}", _slug(graph.name), graph_json=text,
+                      weights=str(weights) if weights is not None else None)
     if not runs:
         st.info("No run with trained weights yet: train one on the Train page.")
         return None
@@ -114,6 +121,14 @@ def choose_source(state, pages: PagesState) -> Source | None:
     stamp = Path(run.checkpoint).stat().st_mtime if Path(run.checkpoint).exists() else 0
     return Source(f"run-{run_id}-{stamp}", f"{_slug(run.name)}-run{run_id}", run_id=run_id,
                   db=str(store.path))
+
+
+def _design_weights(state) -> Path | None:
+    store, pid = getattr(state, "store", None), getattr(state, "project_id", None)
+    try:
+        return store.weights_file(pid) if store is not None and pid else None
+    except Exception:  # noqa: BLE001 - no project store: no weights
+        return None
 
 
 def format_row(pages: PagesState, source: Source, fmt: str) -> None:
@@ -167,7 +182,12 @@ def _cached(key: str, fmt: str, _source: Source) -> Built:
         if source.run_id is not None:
             result = export_run(source.run_id, fmt, path, db=source.db)
         else:
-            result = export_model(source.graph_json, fmt, path)
+            state = None
+            if source.weights is not None:
+                from safetensors.torch import load_file
+
+                state = load_file(source.weights)
+            result = export_model(source.graph_json, fmt, path, state)
         files = [Path(f) for f in result.files]
         if len(files) == 1:
             data, name = files[0].read_bytes(), files[0].name

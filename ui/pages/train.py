@@ -47,6 +47,15 @@ def render(state) -> None:
 
 # -- the config -----------------------------------------------------------------------------
 
+def _design_weights(state):
+    """The weights file the design carries (an imported model's), or None."""
+    store, pid = getattr(state, "store", None), getattr(state, "project_id", None)
+    try:
+        return store.weights_file(pid) if store is not None and pid else None
+    except Exception:  # noqa: BLE001 - no project store: fresh weights
+        return None
+
+
 def config_form(pages: PagesState) -> TrainConfig | None:
     """The config from the form, or None (with its problems shown) when a value is out of
     range. Only the values that differ from the defaults are kept in the page state."""
@@ -195,7 +204,8 @@ def controls(state, pages: PagesState, store, run, config: TrainConfig | None) -
     if not active:
         graph, choice = getattr(state, "graph", None), data_choice(state, pages)
         st.caption(f"Trains {plain(graph.name) if graph is not None else 'no design'} on "
-                   f"{plain(choice.label) if choice else 'no data yet (choose it on the Data page)'}.")
+                   f"{plain(choice.label) if choice else 'no data yet (choose it on the Data page)'}"
+                   f"{' from the weights it carries' if _design_weights(state) else ''}.")
     blocker = None if active else start_blocker(state, pages)
     row = st.container(horizontal=True)
     if not active:
@@ -212,6 +222,9 @@ def controls(state, pages: PagesState, store, run, config: TrainConfig | None) -
             graph, choice = ready(state, pages)
             if graph is not None:
                 name = getattr(state, "name", "") or graph.name
+                carried = _design_weights(state)
+                if carried is not None and config.init_weights is None:  # imported weights
+                    config = config.replace(init_weights=str(carried))
                 run_id = start_run(graph, spec_of(choice), config, name=name, store=store,
                                    project=project_of(state))
                 pages.run_id = run_id
