@@ -132,7 +132,26 @@ def warm_up() -> int:
     except Exception:  # noqa: BLE001
         pass
     torch.set_num_threads(1)
+    _give_back_memory()
     return threads
+
+
+def _give_back_memory() -> None:
+    """Return the warm-up's freed heap to the system (the warm-up's run kept it for reuse, as
+    runs do; each forked run sets that again for itself)."""
+    import gc
+
+    gc.collect()
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-1, 128 * 1024)  # M_TRIM_THRESHOLD back to glibc's default
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def serve(path: str, parent: int | None = None) -> int:
