@@ -121,6 +121,7 @@ def _streamlit_app(command: list[str], *, home: Path | None = None, log: Path | 
             proc.wait(timeout=stop_s)
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait()  # collected, not left <defunct>
     if no_traceback:
         text = log.read_text(errors="replace")
         assert "Traceback" not in text, text
