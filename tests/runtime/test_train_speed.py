@@ -97,6 +97,26 @@ def test_pool_runs_before_relu_in_the_model_that_trains():
     assert calls == ["conv1", "pool1", "relu1", "conv2", "pool2", "relu2", "flat", "fc"]
 
 
+def test_moved_relu_runs_in_place_on_the_pooling_output():
+    graph = _template("seed-cnn")
+    module = prepare_model(graph, noise_images(16), TrainConfig()).module
+    assert module.relu1.inplace and module.relu2.inplace
+    plain = compile_graph(graph)
+    assert not plain.relu1.inplace  # the compiled graph itself (exports) is left as it was
+
+
+def test_leaky_relu_without_slope_moves_but_not_in_place():
+    from torch import fx, nn
+
+    model = fx.symbolic_trace(nn.Sequential(nn.Conv2d(1, 2, 3), nn.LeakyReLU(0.0),
+                                            nn.MaxPool2d(2)))
+    x = torch.randn(2, 1, 8, 8)
+    before = model(x)
+    assert rewrite_for_speed(model) == 1
+    assert not model.get_submodule("1").inplace
+    assert torch.equal(model(x), before)
+
+
 def test_relu_used_elsewhere_stays_before_the_pool():
     graph = {"format": "layerloom-graph", "version": 1, "name": "two-heads",
              "nodes": [{"id": "x", "type": "Input", "params": {"shape": [1, 8, 8]}},
