@@ -176,8 +176,8 @@ class TrainConfig:
     # Images read from a folder on disk are decoded by worker processes while the model trains;
     # each holds at most two batches, so memory is bounded by batch size × workers.
     data_workers: int | None = _f(None, "Processes decoding images read from a folder (empty = "
-                                  "one per core but one, at most 4; 0 = in the training "
-                                  "process).", group="hardware", min=0, max=64, nullable=True)
+                                  "one per core but one, at least 2, at most 4; 0 = in the "
+                                  "training process).", group="hardware", min=0, max=64, nullable=True)
     # Under DDP each process normalises a BatchNorm over its own share of the batch; synced,
     # the statistics are those of the whole global batch (one all-reduce per BatchNorm layer).
     sync_batchnorm: bool = _f(False, "Distributed runs: BatchNorm statistics over the global "
