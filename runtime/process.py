@@ -217,7 +217,8 @@ def start_sweep(graph, dataset, config=None, params=(), *, trials: int = 10,
     sweep_id = store.create_sweep(name or f"{graph.name} sweep", info, status="queued")
     folder = store.root / "sweeps" / str(sweep_id)
     folder.mkdir(parents=True, exist_ok=True)
-    if hasattr(dataset, "x_train"):  # a Dataset in memory: its process reads a saved copy
+    if hasattr(dataset, "x_train") and not getattr(dataset.x_train, "streaming", False):
+        # a Dataset in memory: its process reads a saved copy (a folder on disk is reloaded)
         from .runner import DATASET_NAME, save_dataset
 
         info["dataset"] = {**info["dataset"],

@@ -171,3 +171,18 @@ def test_cli_trains_a_folder_at_the_designs_input_and_resumes(folder, tmp_path):
                           capture_output=True, text=True, timeout=180)
     assert more.returncode == 0, more.stderr
     assert len(json.loads(more.stdout)["history"]) == 2
+
+
+def test_a_recorded_run_keeps_the_folder_spec_not_a_copy(folder, tmp_path):
+    from layerloom.runtime import RunStore
+    from layerloom.runtime.runner import load_from_spec
+
+    ds = load_dataset(folder, seed=2, image_size=(16, 16))
+    store = RunStore(tmp_path / "runs.db")
+    result = train(cnn(), ds, {"epochs": 1, "batch_size": 16, "num_threads": 1,
+                               "data_workers": 0}, store=store)
+    spec = store.get(result.run_id).dataset
+    assert "saved" not in spec and spec["source"] == str(folder) and spec["seed"] == 2
+    again = load_from_spec(spec)  # what a resume or a run's own process loads
+    assert again.x_train.files == ds.x_train.files and again.input_shape == (3, 16, 16)
+    assert again.normalization == ds.normalization
