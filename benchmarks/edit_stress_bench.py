@@ -200,7 +200,8 @@ async def type_param(page, home: Path, user: User, value: int) -> None:
     user.edits += 1
     await page.get_by_label("Id", exact=True).and_(
         page.locator('input[value="conv2"]')).wait_for(timeout=SAVE_TIMEOUT_S * 1000)
-    box = page.get_by_label("out_channels", exact=True)
+    # while a rerun replaces the form, the old box and the new one can both be on the page
+    box = page.get_by_label("out_channels", exact=True).last
     start = time.monotonic()
     await box.fill(str(value))
     if await box.input_value() != str(value):  # the form was redrawn under the typing
@@ -425,6 +426,13 @@ def main(argv: list[str] | None = None) -> int:
                             interval=args.interval)
         log_text = (home / "server.log").read_text(errors="replace")
     result["server_tracebacks"] = log_text.count("Traceback")
+    # what they were: the line after each traceback's frames (the exception), by count
+    kinds: dict[str, int] = {}
+    for block in log_text.split("Traceback (most recent call last):")[1:]:
+        lines = [x for x in block.splitlines() if x.strip() and not x.startswith(" ")]
+        kind = lines[0][:160] if lines else "?"
+        kinds[kind] = kinds.get(kind, 0) + 1
+    result["server_traceback_kinds"] = dict(sorted(kinds.items(), key=lambda kv: -kv[1])[:8])
     # refusals the server logged (layerloom.ui.fields / ui.state): the edits it did not apply
     refusals = re.findall(r"refused (?:an edit|a callback|canvas change)[^\n]*", log_text)
     result["server_refusals"] = len(refusals)

@@ -33,6 +33,7 @@ UNCHECKED: Any = object()  # changed(): no stored value to compare with
 STALE = "That edit was made on an older version of the design and was not applied"
 _DRAWING = "_layerloom_fields_drawing"  # widget keys drawn by the run in progress
 _DRAWN = "_layerloom_fields_drawn"  # ... by the last completed run (and runs cut short since)
+_WROTE = "_layerloom_fields_wrote"  # widget key -> the value its last applied edit stored
 log = logging.getLogger(__name__)
 NUMBER_KINDS = ("int", "float", "number")
 LIST_KINDS = ("int_tuple", "float_tuple", "padding", "shape", "ints")
@@ -283,8 +284,8 @@ def changed(key: str, shown: Any, convert: Callable[[Any], Any],
     Not applied: the value the widget was drawn with (Streamlit can call ``on_change`` for every
     widget of a form that goes away after a run was interrupted; writing those values back
     would add undo steps and set defaults explicitly); with ``current``, an edit of a value that
-    changed since it was drawn (``drawn_value``): that edit was made on an older version, and a
-    toast says so. Without ``current``, a widget that a completed run no longer drew (its form
+    changed since it was drawn (``drawn_value``) by anything but this widget: that edit was made
+    on an older version, and a toast says so. Without ``current``, a widget that a completed run no longer drew (its form
     is gone) is refused too. With it, such a widget's edit is applied while the field is
     untouched: the browser can still show a form that the server has just replaced (a click
     elsewhere, then typing at once), and what the user typed there is their edit.
@@ -297,13 +298,26 @@ def changed(key: str, shown: Any, convert: Callable[[Any], Any],
         log.warning("refused a callback of %s: its widget is no longer drawn", key)
         refuse(STALE)  # the user may have typed it: say so
         return
+    wrote = st.session_state.get(_WROTE)
     if current is not None and drawn_value is not UNCHECKED:
         now = current()
-        if now != drawn_value:
+        # untouched since it was drawn, or since this very widget last wrote it (the user
+        # edits again before the form shows their previous edit)
+        mine = isinstance(wrote, dict) and key in wrote and wrote[key] == now
+        if now != drawn_value and not mine:
             log.warning("refused an edit of %s: drawn %r, stored now %r", key, drawn_value, now)
             refuse(STALE)
             return
-    apply(convert(value))
+    new = convert(value)
+    apply(new)
+    if current is not None:
+        try:
+            wrote = st.session_state.setdefault(_WROTE, {})
+            if len(wrote) > 256:
+                wrote.clear()
+            wrote[key] = current()
+        except Exception:  # no session (a bare call)
+            pass
 
 
 def refuse(text: str) -> None:

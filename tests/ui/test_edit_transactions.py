@@ -377,3 +377,27 @@ def test_a_change_made_after_the_canvas_took_a_graph_without_its_pending_drop_is
          "graph": _with(state, {"id": "a", "type": "ReLU"}, {"id": "b", "type": "ReLU"}),
          "base": v2, "baseSeq": 11, "selected": []}]})
     assert state.node("a") is not None and state.node("b") is not None
+
+
+def test_a_widget_edited_again_before_its_form_shows_the_first_edit(monkeypatch):
+    """The user types 20 (applied), and before the form is redrawn types 21 in the same box,
+    which was drawn with 19: the stored 20 is this widget's own edit, so 21 applies; a value
+    another source stored meanwhile is still refused."""
+    stored = {"v": 19}
+    applied = []
+    session = {"k": 20}
+    monkeypatch.setattr(fields.st, "session_state", session)
+    monkeypatch.setattr(fields, "refuse", lambda text: applied.append(("toast", text)))
+
+    def apply(value):
+        applied.append(value)
+        stored["v"] = value
+
+    fields.changed("k", 19, int, apply, 19, lambda: stored["v"])
+    session["k"] = 21
+    fields.changed("k", 19, int, apply, 19, lambda: stored["v"])
+    assert applied == [20, 21] and stored["v"] == 21
+    stored["v"] = 30  # another tab, an undo
+    session["k"] = 22
+    fields.changed("k", 19, int, apply, 19, lambda: stored["v"])
+    assert applied[2:] == [("toast", fields.STALE)] and stored["v"] == 30
