@@ -10,7 +10,7 @@ The whole epoch's ratio (the validation pass included: its images are decoded to
 ratio per CPU second (training process and reaped workers) are shown beside it: on a shared
 machine the wall clock also measures the neighbours.
 
-    python benchmarks/folder_data_bench.py                 # 3 rounds, 1 worker, 1 thread
+    python benchmarks/folder_data_bench.py                 # 3 rounds, default workers, 1 thread
     python benchmarks/folder_data_bench.py --rounds 5 --workers 2 --threads 2
 """
 
@@ -87,7 +87,8 @@ def epoch_rate(graph, ds, config: TrainConfig) -> tuple[float, float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=None,
+                        help="decoding processes (default: the runtime's, 2 on a 2-core machine)")
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
 
@@ -116,8 +117,11 @@ def main() -> None:
                   f"{got[0]:,.0f} samples/s (ratio {steps[-1]:.3f}); whole epoch with "
                   f"validation {whole[-1]:.3f}; per CPU second {cpu[-1]:.3f}")
     ratio = statistics.median(steps)
+    from layerloom.runtime.data.folder import default_workers
+
+    workers = default_workers() if args.workers is None else args.workers
     print(f"seed-cnn, {len(folder.x_train)} training images, batch 32, {args.threads} "
-          f"thread(s), {args.workers} worker(s)")
+          f"thread(s), {workers} worker(s)")
     print(f"folder / in-memory training samples/s (median of {args.rounds}): {ratio:.3f} "
           f"(target ≥ 0.9: {'met' if ratio >= 0.9 else 'NOT met'}); whole epoch with "
           f"validation {statistics.median(whole):.3f}; per CPU second "

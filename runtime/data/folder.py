@@ -209,8 +209,6 @@ class ImageFiles:
         self.stats = stats
         self.device = torch.device(device)
         self.memory_format = memory_format
-        self._loader = None
-        self._plan = None
         if stats is not None:
             self._mean = np.asarray(stats["mean"], np.float32).reshape(-1, 1, 1)
             self._std = np.asarray(stats["std"], np.float32).reshape(-1, 1, 1)
@@ -303,51 +301,23 @@ class ImageFiles:
     def stream(self, batches: list[torch.Tensor], workers: int | None = None):
         """Yield the decoded batches of ``batches`` (index tensors), in order, placed on this
         view's device; decoded by ``workers`` DataLoader processes (None: one per core but
-        one, at least 2, at most 4), each holding at most two batches ahead."""
+        one, at least 2, at most 4), each holding at most two batches ahead. The workers live
+        for one pass: they end when it is done, or when the generator is dropped (a stop)."""
         workers = default_workers() if workers is None else workers
-        loader = self._loader_for(workers)
-        self._plan.batches = [b.cpu() if isinstance(b, torch.Tensor) else torch.as_tensor(b)
-                              for b in batches]
+        plan = [b.cpu() if isinstance(b, torch.Tensor) else torch.as_tensor(b) for b in batches]
+        extra = {"prefetch_factor": 2, "worker_init_fn": _worker_init} if workers > 0 else {}
+        loader = torch.utils.data.DataLoader(
+            _Batches(self), sampler=plan, batch_size=None, num_workers=workers,
+            pin_memory=self.device.type == "cuda", **extra)
         for x, error in loader:
             if error is not None:
                 raise DataError(error)
             yield self._place(x)
 
-    def _loader_for(self, workers: int):
-        if self._loader is not None and self._loader.num_workers == workers:
-            return self._loader
-        self._plan = _Plan()
-        kwargs = {}
-        if workers > 0:
-            kwargs = {"persistent_workers": True, "prefetch_factor": 2,
-                      "worker_init_fn": _worker_init}
-        self._loader = torch.utils.data.DataLoader(
-            _Batches(self), sampler=self._plan, batch_size=None, num_workers=workers,
-            pin_memory=self.device.type == "cuda", **kwargs)
-        return self._loader
-
-    def __getstate__(self) -> dict:  # workers started by spawn get the view, not its loader
-        state = dict(self.__dict__)
-        state["_loader"] = state["_plan"] = None
-        return state
-
 
 def default_workers() -> int:
     """One per core but one, at least 2 (a waiting worker costs nothing), at most 4."""
     return min(4, max(2, (os.cpu_count() or 2) - 1))
-
-
-class _Plan(torch.utils.data.Sampler):
-    """The batches of the epoch under way (set by ``stream`` before each pass)."""
-
-    def __init__(self):
-        self.batches: list[torch.Tensor] = []
-
-    def __iter__(self):
-        return iter(list(self.batches))
-
-    def __len__(self) -> int:
-        return len(self.batches)
 
 
 class _Batches(torch.utils.data.Dataset):
