@@ -3,7 +3,9 @@
     python torch_worker.py --kind layerloom|hand --template seed-cnn --n 60000 --batch 32 \
         --threads 1 [--set channels_last=off ...]
 
-Run by run.py, which pins it to ``--threads`` cores and sends it commands (see protocol.py).
+Run by run.py, one process per measurement, which sends it commands (see protocol.py). The
+thread budget is set as PyTorch users set it: ``TrainConfig(num_threads=...)`` or
+``torch.set_num_threads``; no pinning.
 
 ``layerloom``: ``layerloom.runtime.train`` exactly as the CLI runs it (a RunStore records the run,
 metrics stream to it every ``log_every`` steps, a checkpoint is written each epoch), on a Dataset
