@@ -21,6 +21,9 @@ from layerloom.graph import edit
 from .fields import DEFAULT, Field, field, plain, seed, show_value, text_box
 from .state import DesignerState
 
+TRAINABLE = Field("trainable", "bool", True, "Off freezes the node for fine-tuning: its weights "
+                  "are not trained and its batch norms keep their statistics (a composite: "
+                  "all inside it)")
 REPEAT = Field("repeat", "int", 1, "How many copies, chained one after another (each with its "
                                    "own weights); 0 skips the node.", min=0)
 
@@ -86,12 +89,11 @@ def common(state: DesignerState, node: Node) -> None:
     field(REPEAT, node.repeat if node.repeat is not None else DEFAULT,
           key=widget_key(state, node.id, ":repeat"), apply=partial(set_repeat, state, node.id),
           current=partial(stored, state, node.id, "repeat"))
-    if node.type not in ("Input", "Output"):
-        key = widget_key(state, node.id, ":trainable")
-        seed(key, node.extra.get("trainable") is not False)
-        st.toggle("Trainable", key=key, on_change=partial(set_trainable, state, node.id, key),
-                  help="Off freezes the node for fine-tuning: its weights are not trained and "
-                       "its batch norms keep their statistics (a composite: all inside it)")
+    if node.type not in ("Input", "Output"):  # the same guarantees as every field
+        field(TRAINABLE, node.extra.get("trainable") is not False, label="Trainable",
+              key=widget_key(state, node.id, ":trainable"),
+              apply=partial(set_trainable, state, node.id),
+              current=partial(stored, state, node.id, "trainable"))
     for name, label, value, apply, help_text in (
             ("label", "Label", node.label or "", set_label,
              "Text the canvas shows instead of the id"),
@@ -116,6 +118,8 @@ def stored(state: DesignerState, node_id: str, what: str, name: str | None = Non
         return DEFAULT if node.repeat is None else node.repeat
     if what == "label":
         return node.label or ""
+    if what == "trainable":
+        return node.extra.get("trainable") is not False
     return node.id
 
 
@@ -135,10 +139,9 @@ def set_repeat(state: DesignerState, node_id: str, value: Any) -> None:
                     repeat=None if value is DEFAULT else value)
 
 
-def set_trainable(state: DesignerState, node_id: str, key: str) -> None:
+def set_trainable(state: DesignerState, node_id: str, value: Any) -> None:
     if state.node(node_id) is not None:
-        state.apply(edit.update_node, state.path, node_id,
-                    trainable=bool(st.session_state.get(key, True)))
+        state.apply(edit.update_node, state.path, node_id, trainable=value is not False)
 
 
 def set_label(state: DesignerState, node_id: str, text: str) -> None:

@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 LOG_NAME = "saves.jsonl"
-NODE_FIELDS = ("params", "repeat", "label")  # what only the inspector (and Python) edits
+NODE_FIELDS = ("params", "repeat", "label", "trainable")  # what only the inspector edits
 
 
 @dataclass(frozen=True)

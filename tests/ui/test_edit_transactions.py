@@ -59,7 +59,8 @@ def test_a_recreated_widget_reports_what_it_showed_so_its_callback_changes_nothi
     pid = app.query_params["project"]
     before, saves = on_disk(home, pid), len(save_log(home, pid))
     boxes = [widget(app.text_input, "kernel_size"), widget(app.text_input, "Id"),
-             widget(app.toggle, "bias"), widget(app.number_input, "repeat"),
+             widget(app.toggle, "bias"), widget(app.toggle, "Trainable"),
+             widget(app.number_input, "repeat"),
              widget(app.number_input, "groups")]
     for box in boxes:
         assert box.proto.default == (box.value if not isinstance(box.value, int)
