@@ -103,6 +103,10 @@ def export_project(graph: Graph | dict | str | Path, dataset, path: str | Path,
         graph = graph.copy()
         graph.variables.update(variables)
     ds, spec = as_dataset(dataset)
+    if getattr(ds.x_train, "streaming", False):  # data/folder.py: never decoded whole
+        raise ProjectError(f"{ds.name} is an image folder read from disk as training goes; a "
+                           f"project cannot carry it yet (its splits would be decoded whole "
+                           f"into the project): zip the folder and use the zip to export one")
     target = Path(path)
     if target.exists() and (not target.is_dir() or (any(target.iterdir()) and not overwrite)):
         raise ProjectError(f"{target} already exists and is not an empty folder; choose another "

@@ -186,3 +186,13 @@ def test_a_recorded_run_keeps_the_folder_spec_not_a_copy(folder, tmp_path):
     again = load_from_spec(spec)  # what a resume or a run's own process loads
     assert again.x_train.files == ds.x_train.files and again.input_shape == (3, 16, 16)
     assert again.normalization == ds.normalization
+
+
+def test_a_project_export_of_a_folder_is_refused_in_words(folder, tmp_path):
+    from layerloom.runtime.export_project import ProjectError, export_project
+
+    ds = load_dataset(folder, image_size=(16, 16))
+    with pytest.raises(ProjectError, match="pets is an image folder read from disk.*zip the "
+                                           "folder"):
+        export_project(cnn(), ds, tmp_path / "project")
+    assert not (tmp_path / "project").exists()
