@@ -208,13 +208,18 @@ def global_batchnorm(module: nn.Module) -> int:
     for parent in list(module.modules()):
         for name, child in list(parent.named_children()):
             if isinstance(child, nn.modules.batchnorm._BatchNorm) and not isinstance(
-                    child, GlobalBatchNorm):
+                    child, GlobalBatchNorm) and "train" not in vars(child):
+                # (a frozen node's norm, held in eval mode, keeps its statistics: left alone)
                 new = GlobalBatchNorm(child.num_features, child.eps, child.momentum,
                                       child.affine, child.track_running_stats)
                 new.load_state_dict(child.state_dict())
                 state = [*child.parameters(), *child.buffers()]
                 new.to(state[0].device if state else torch.device("cpu"))
                 new.train(child.training)
+                for mine, theirs in zip(new.parameters(), child.parameters(), strict=True):
+                    mine.requires_grad_(theirs.requires_grad)
+                new.__dict__.update({k: v for k, v in vars(child).items()
+                                     if k.startswith("layerloom_")})
                 setattr(parent, name, new)
                 replaced += 1
     return replaced

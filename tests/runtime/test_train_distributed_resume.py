@@ -153,3 +153,15 @@ def test_master_address_is_checked():
     done = subprocess.run(LAYERLOOM + ["train", "x.json", "--dataset", "iris", "--nnodes", "2"],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 1 and "--nnodes needs --master ADDR:PORT" in done.stderr
+
+
+def test_global_batchnorm_leaves_a_frozen_norm_alone():
+    from layerloom.graph.compile import freeze, hold_frozen_norms
+
+    frozen, live = torch.nn.BatchNorm2d(3), torch.nn.BatchNorm2d(3)
+    net = torch.nn.Sequential(torch.nn.Conv2d(1, 3, 1), frozen, live)
+    freeze(net[1])
+    hold_frozen_norms(net)
+    assert global_batchnorm(net) == 1
+    assert net[1] is frozen and not net[1].training  # held in eval mode, as before
+    assert isinstance(net[2], GlobalBatchNorm) and net[2].weight.requires_grad
