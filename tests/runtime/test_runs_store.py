@@ -47,15 +47,20 @@ def test_wal_mode_and_rows(store):
 def test_sink_batches_metrics_and_progress(store):
     run_id = new_run(store)
     sink = StoreSink(store, run_id, flush_every=3600)
+    sink(Event("step", epoch=0, epochs=2, step=1, total_steps=40,
+               metrics={"loss": 1.2, "accuracy": 0.25}))
+    # the first point is written at once: the user waits for it
+    assert [(m.step, m.name) for m in store.metrics(run_id)] == [(1, "loss"), (1, "accuracy")]
     sink(Event("step", epoch=0, epochs=2, step=10, total_steps=40,
                metrics={"loss": 0.9, "accuracy": 0.5}))
-    assert store.metrics(run_id) == []  # buffered until the epoch ends (or a second passes)
+    assert len(store.metrics(run_id)) == 2  # later ones buffered until the epoch ends
     sink(Event("epoch", epoch=0, epochs=2, step=20, total_steps=40, eta=5.0,
                metrics={"train_loss": 0.8, "train_accuracy": 0.6, "val_loss": 0.7,
                         "val_accuracy": 0.65, "lr": 0.01, "time": 1.5}))
     rows = store.metrics(run_id)
     assert [(m.split, m.name, m.value) for m in rows] == [
-        ("step", "loss", 0.9), ("step", "accuracy", 0.5), ("train", "loss", 0.8),
+        ("step", "loss", 1.2), ("step", "accuracy", 0.25), ("step", "loss", 0.9),
+        ("step", "accuracy", 0.5), ("train", "loss", 0.8),
         ("train", "accuracy", 0.6), ("val", "loss", 0.7), ("val", "accuracy", 0.65),
         ("train", "lr", 0.01), ("train", "time", 1.5)]
     assert store.history(run_id) == [{"epoch": 1, "train_loss": 0.8, "train_accuracy": 0.6,
@@ -64,8 +69,8 @@ def test_sink_batches_metrics_and_progress(store):
     progress = store.get(run_id).progress
     assert (progress["step"], progress["total_steps"], progress["eta"]) == (20, 40, 5.0)
     assert store.metrics(run_id, after=rows[-2].rowid) == rows[-1:]
-    store.trim_metrics(run_id, step=5, epoch=0)
-    assert store.metrics(run_id) == []
+    store.trim_metrics(run_id, step=5, epoch=0)  # a resume from step 5 drops what came after
+    assert [m.step for m in store.metrics(run_id)] == [1, 1]
 
 
 def test_control_requests_and_heartbeat(store):
