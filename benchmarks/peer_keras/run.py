@@ -334,8 +334,43 @@ def inference_table(rows: list[dict]) -> list[str]:
     return lines + [""]
 
 
+def targets(results: dict) -> list[str]:
+    """Issue 16's targets against this run: LayerLoom / Keras at fp32 >= 1.15 (wall and per
+    CPU-second), LayerLoom bf16 / its fp32 >= 1.5, bf16 accuracy within half a point."""
+    pairs = {(p["threads"], p["batch"], p["precision"]): p for p in results.get("keras", [])}
+    lines = ["| target | threads | batch | wall | per CPU-second |", "|---|---|---|---|---|"]
+
+    def mark(x, goal):
+        return f"**{x:.2f}** {'✓' if x >= goal else '✗'}"
+    for (t, b, prec), p in pairs.items():
+        a, k = p["sides"]["layerloom"], p["sides"]["keras"]
+        if prec == "fp32":
+            flags = flag(a, t).strip() + flag(k, t).strip()  # a side below its budget
+            lines.append(f"| fp32: LayerLoom / Keras ≥ 1.15 | {t} | {b} | "
+                         f"{mark(a['rate'] / k['rate'], 1.15)}{' ' + flags if flags else ''} | "
+                         f"{mark(a['cpu_rate'] / k['cpu_rate'], 1.15)} |")
+    for (t, b, prec), p in pairs.items():
+        q = pairs.get((t, b, "fp32"))
+        if prec == "bf16" and q:
+            a, f = p["sides"]["layerloom"], q["sides"]["layerloom"]
+            lines.append(f"| bf16-mixed: LayerLoom / its fp32 ≥ 1.5 | {t} | {b} | "
+                         f"{mark(a['rate'] / f['rate'], 1.5)} | "
+                         f"{mark(a['cpu_rate'] / f['cpu_rate'], 1.5)} |")
+    acc = {}
+    for a in results.get("accuracy") or []:
+        acc.setdefault(a["precision"], []).append(a["test_accuracy"])
+    if "fp32" in acc and "bf16" in acc:
+        gap = 100 * (statistics.mean(acc["bf16"]) - statistics.mean(acc["fp32"]))
+        lines.append(f"| mnist-5k test accuracy, bf16 − fp32 (mean of {len(acc['bf16'])} seeds) "
+                     f"within ±0.5 points | – | 32 | {gap:+.2f} points "
+                     f"{'✓' if abs(gap) <= 0.5 else '✗'} | |")
+    return lines + [""] if len(lines) > 2 else []
+
+
 def tables(results: dict) -> str:
     lines = []
+    if results.get("keras"):
+        lines += ["### Targets (issue 16)", ""] + targets(results)
     if results.get("keras"):
         lines += train_table(
             results["keras"], "keras",
