@@ -29,7 +29,7 @@ def make_optimizer(model: nn.Module, config: TrainConfig, device: torch.device
     if name == "sgd":
         cls, kw = torch.optim.SGD, {"momentum": config.momentum, "nesterov": config.nesterov}
     elif name in ("adam", "adamw"):
-        cls = torch.optim.Adam if name == "adam" else torch.optim.AdamW
+        cls = LeanAdam if name == "adam" else LeanAdamW
         kw = {"betas": tuple(config.betas)}
     else:
         cls, kw = torch.optim.RMSprop, {"momentum": config.momentum}
@@ -43,6 +43,63 @@ def make_optimizer(model: nn.Module, config: TrainConfig, device: torch.device
         except (RuntimeError, TypeError, ValueError):
             pass  # this build or dtype has no fused kernel: the foreach one is next best
     return cls(params, foreach=device.type != "mps" or None, **kw)
+
+
+class _LeanFusedStep:
+    """torch's Adam/AdamW whose step, once every parameter has its state, calls the fused
+    kernel itself: ``_foreach_add_`` on the step counts, then ``_fused_adam(w)_`` on the same
+    tensors with the same arguments as torch's own step, so the numbers are the same bit for
+    bit; what is skipped is the per-step Python around it (grouping by device and dtype, list
+    building), 2-3 % of a seed-cnn CPU step at batch 32. Anything else (a first step, several
+    groups, amsgrad, a closure, a loss scaler's attributes, mixed devices or dtypes) takes
+    torch's own step. The state_dict is torch's."""
+
+    def step(self, closure=None):
+        args = None if closure is not None else self._lean_args()
+        if args is None:
+            return super().step(closure)
+        kernel, tensors, options = args
+        torch._foreach_add_(tensors[-1], 1)
+        kernel(*tensors, **options)
+        return None
+
+    def _lean_args(self):
+        if len(self.param_groups) != 1:
+            return None
+        group = self.param_groups[0]
+        if not group.get("fused") or group["amsgrad"] or group["maximize"] \
+                or group["capturable"] or group["differentiable"] \
+                or isinstance(group["lr"], torch.Tensor) \
+                or getattr(self, "grad_scale", None) is not None \
+                or getattr(self, "found_inf", None) is not None:
+            return None
+        params = [p for p in group["params"] if p.grad is not None]
+        if not params:
+            return None
+        states = [self.state.get(p) for p in params]
+        if not all(states):
+            return None  # a first step: torch's step creates the state
+        first = params[0]
+        if any(p.device != first.device or p.dtype != first.dtype or p.grad.dtype != p.dtype
+               or p.is_complex() for p in params):
+            return None
+        beta1, beta2 = group["betas"]
+        decoupled = group.get("decoupled_weight_decay", isinstance(self, torch.optim.AdamW))
+        kernel = torch._fused_adamw_ if decoupled else torch._fused_adam_
+        tensors = (params, [p.grad for p in params], [s["exp_avg"] for s in states],
+                   [s["exp_avg_sq"] for s in states], [], [s["step"] for s in states])
+        return kernel, tensors, dict(
+            amsgrad=False, lr=group["lr"], beta1=beta1, beta2=beta2,
+            weight_decay=group["weight_decay"], eps=group["eps"], maximize=False,
+            grad_scale=None, found_inf=None)
+
+
+class LeanAdam(_LeanFusedStep, torch.optim.Adam):
+    pass
+
+
+class LeanAdamW(_LeanFusedStep, torch.optim.AdamW):
+    pass
 
 
 class Schedule:

@@ -141,3 +141,32 @@ def test_runtime_shortens_openmp_spinning_unless_told_otherwise(given, expected)
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == expected
+
+
+@pytest.mark.parametrize("name, weight_decay", [("adam", 0.0), ("adam", 0.01), ("adamw", 0.01)])
+def test_lean_fused_adam_steps_match_torch_bit_for_bit(name, weight_decay):
+    from layerloom.runtime.optim import LeanAdam, LeanAdamW, make_optimizer
+
+    torch.manual_seed(0)
+    ours = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3), torch.nn.Flatten(),
+                               torch.nn.Linear(4 * 6 * 6, 3)).to(memory_format=torch.channels_last)
+    theirs = copy.deepcopy(ours)
+    config = TrainConfig(optimizer=name, lr=1e-3, weight_decay=weight_decay)
+    opt = make_optimizer(ours, config, torch.device("cpu"))
+    assert isinstance(opt, LeanAdam if name == "adam" else LeanAdamW)
+    ref_cls = torch.optim.Adam if name == "adam" else torch.optim.AdamW
+    ref = ref_cls(theirs.parameters(), lr=1e-3, weight_decay=weight_decay, fused=True)
+    x = torch.randn(5, 1, 8, 8)
+    for i in range(5):
+        for model, optimizer in ((ours, opt), (theirs, ref)):
+            model(x).square().sum().backward()
+            optimizer.step()
+            optimizer.zero_grad(set_to_none=True)
+            optimizer.param_groups[0]["lr"] = 1e-3 * (i + 2)  # a schedule sets it each step
+    for a, b in zip(ours.parameters(), theirs.parameters(), strict=True):
+        assert torch.equal(a, b)
+    mine, torchs = opt.state_dict(), ref.state_dict()
+    assert mine["param_groups"] == torchs["param_groups"]
+    for key, state in torchs["state"].items():
+        for field, value in state.items():
+            assert torch.equal(mine["state"][key][field], value), (key, field)
