@@ -96,7 +96,7 @@ def expected_input(manifest: dict) -> list[str]:
         out.append(f"Standardised per {per} as (x − mean) / std with the training split's "
                    f"mean {_short(norm['mean'])} and std {_short(norm['std'])}.")
         if kind == "image" and per == "channel":
-            out.append(_polarity(norm["mean"]))
+            out.append(_polarity(norm["mean"], bool(prep.get("digit"))))
     elif kind != "text":
         out.append("Not normalised: values are fed as they are.")
     return [s for s in out if s]
@@ -107,12 +107,15 @@ def _short(values: list, n: int = 6) -> str:
     return f"[{shown}{', …' if len(values) > n else ''}]"
 
 
-def _polarity(means: list) -> str:
+def _polarity(means: list, digits: bool = False) -> str:
     average = float(np.mean(means))
     if average < 0.35:
+        fix = ("predict.py inverts a dark-on-light digit picture itself (and says so), then "
+               "crops it, scales it into a 20×20 box and centres it by its centre of mass, as "
+               "the training digits were made." if digits else
+               "Invert dark-on-light images first.")
         return (f"The training images are mostly dark (average pixel {average:.2f} on a 0–1 "
-                f"scale): light strokes or objects on a dark background. Invert dark-on-light "
-                f"images first.")
+                f"scale): light strokes or objects on a dark background. {fix}")
     if average > 0.65:
         return (f"The training images are mostly light (average pixel {average:.2f} on a 0–1 "
                 f"scale): dark strokes or objects on a light background. Invert light-on-dark "
@@ -166,7 +169,7 @@ def read_input(path: Path, spec: dict, prep: dict, warnings: list | None = None)
         x = np.load(path, allow_pickle=False).astype(dtype(spec))
         return x.reshape((1,) + shape)
     if kind == "image" and suffix in (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"):
-        x = read_image(path, shape, prep)
+        x = read_image(path, shape, prep, warnings)
     elif kind == "text":
         x = read_text(path, shape, prep)
     elif kind == "tabular":
@@ -184,7 +187,7 @@ def dtype(spec: dict):
     return np.int64 if spec["dtype"] == "int64" else np.float32
 
 
-def read_image(path: Path, shape: tuple, prep: dict) -> np.ndarray:
+def read_image(path: Path, shape: tuple, prep: dict, warnings: list | None = None) -> np.ndarray:
     from PIL import Image
 
     channels, height, width = shape
@@ -196,12 +199,24 @@ def read_image(path: Path, shape: tuple, prep: dict) -> np.ndarray:
         digit = prep.get("digit")
         if digit and channels == 1:  # made as MNIST's digits were: prepared the same way
             gray = np.asarray(image, dtype=np.float64) / 255.0
+            if warnings is not None and dark_on_light(gray):
+                warnings.append(f"{path.name}: dark strokes on a light background, unlike the "
+                                f"training digits (light on dark): it was inverted before the "
+                                f"model read it")
             return prepare_digit(gray, int(digit["size"]), int(digit["box"]))[None]
         if image.size != (width, height):
             image = image.resize((width, height), Image.Resampling.BILINEAR)
         pixels = np.asarray(image, dtype=np.float64)
     pixels = pixels[None] if channels == 1 else pixels.transpose(2, 0, 1)  # (C, H, W)
     return pixels / 255.0  # 8-bit pixels to [0, 1]: raw values divided by their scale
+
+
+def dark_on_light(gray) -> bool:
+    """Whether a digit picture (2-D, values in [0, 1]) is drawn dark on light paper: its border,
+    the paper, is mostly light."""
+    g = np.asarray(gray, dtype=np.float64)
+    border = np.concatenate([g[0], g[-1], g[:, 0], g[:, -1]])
+    return bool(np.median(border) > 0.5)
 
 
 def prepare_digit(gray, size: int = 28, box: int = 20) -> np.ndarray:
@@ -217,7 +232,7 @@ def prepare_digit(gray, size: int = 28, box: int = 20) -> np.ndarray:
     if g.ndim != 2 or min(g.shape) < 2:
         raise ValueError(f"a digit picture must be 2-D, got shape {list(g.shape)}")
     border = np.concatenate([g[0], g[-1], g[:, 0], g[:, -1]])
-    if np.median(border) > 0.5:  # dark on light: MNIST's digits are light on dark
+    if dark_on_light(g):  # MNIST's digits are light on dark
         g, border = 1.0 - g, 1.0 - border
     paper = float(np.median(border))
     g = np.clip((g - paper) / max(1e-6, 1.0 - paper), 0.0, 1.0)  # the paper to black
