@@ -10,12 +10,16 @@ TORCH_SPEC ?= torch==2.13.0
 TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 STAMP := $(VENV)/.layerloom-installed
 
-.PHONY: run test screenshots setup frontend bench lint clean browser-deps docs wheel
+.PHONY: run test test-all screenshots setup frontend bench lint clean browser-deps docs wheel
 
 run: $(STAMP)
 	$(VENV)/bin/layerloom app
 
 test: $(STAMP) browser-deps
+	$(PY) -m pytest -q -m "not heavy"
+
+# Everything, the heavy tests too (several processes, whole projects trained twice: minutes more).
+test-all: $(STAMP) browser-deps
 	$(PY) -m pytest -q
 
 # The real-browser tests, saving their screenshots over the README's (elsewhere they go to a

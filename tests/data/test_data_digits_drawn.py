@@ -117,6 +117,7 @@ def test_only_digit_datasets_are_prepared_as_digits():
     assert "digit" not in preprocessing(load_dataset("iris"))
 
 
+@pytest.mark.heavy  # trains seed-cnn for two epochs first: make test-all
 def test_drawn_digits_are_read_right(model):
     import torch
 

@@ -147,6 +147,7 @@ def check_project(bare_python, tmp_path, project, steps, result, *, bitwise=True
     return metrics, metrics2
 
 
+@pytest.mark.heavy  # the project run twice, once under torchrun: make test-all
 def test_seed_cnn_project_matches_layerloom_and_runs_under_torchrun(bare_python, tmp_path):
     graph = load_template("seed-cnn")
     ds = subset(load_dataset("mnist-5k", seed=0), 96, 32, 32)
@@ -181,6 +182,7 @@ def test_mlp_on_a_csv_reads_the_file_and_matches_layerloom(bare_python, tmp_path
     check_project(bare_python, tmp_path, project, steps, result)
 
 
+@pytest.mark.heavy  # a transformer trained in LayerLoom and in the project: make test-all
 def test_text_template_matches_layerloom_with_dropout(bare_python, tmp_path):
     graph = load_template("transformer-text")
     graph.variables.update(d_model=16, heads=2, layers=1, vocab=300)
@@ -191,6 +193,7 @@ def test_text_template_matches_layerloom_with_dropout(bare_python, tmp_path):
     check_project(bare_python, tmp_path, project, steps, result)
 
 
+@pytest.mark.heavy  # three project runs: make test-all
 def test_resume_from_the_runs_checkpoint_continues_exactly(bare_python, tmp_path):
     """A two-epoch run stopped after its first epoch, exported with its checkpoint and resumed
     by the project, ends with the weights of LayerLoom's uninterrupted two-epoch run."""

@@ -50,6 +50,7 @@ STOPPING = textwrap.dedent("""
 """)
 
 
+@pytest.mark.heavy  # two runs of two processes and a resume (~30-80 s): make test-all
 def test_stopped_two_process_run_resumes_to_the_uninterrupted_weights(tmp_path, mlp):
     graph = mlp(hidden=32)
     path = tmp_path / "mlp.json"
@@ -111,6 +112,7 @@ def bn_mlp() -> dict:
                                       for a, b in zip(nodes, nodes[1:])]}
 
 
+@pytest.mark.heavy  # two processes (~20 s): make test-all
 def test_sync_batchnorm_two_processes_match_one(tmp_path):
     # SGD: fc1's bias feeds a BatchNorm, so its true gradient is 0 and Adam would blow the
     # float rounding of each process's share up into full-size steps

@@ -53,6 +53,7 @@ def _train_args(graph, home) -> list[str]:
             "--batch-size", "32", "--cfg", "num_threads=1", "--json", "--home", str(home)]
 
 
+@pytest.mark.heavy  # four torch processes twice (~20-80 s): make test-all
 @pytest.mark.parametrize("how", ["torchrun", "layerloom"])
 def test_two_nodes_of_two_processes_match_one_process(tmp_path, mlp, how):
     graph = tmp_path / "mlp.json"

@@ -50,6 +50,7 @@ def test_bf16_follows_what_the_cpu_can(monkeypatch):
     assert precision_plan(TrainConfig(precision="bf16-mixed"), CPU) == torch.bfloat16
 
 
+@pytest.mark.heavy  # two 30-epoch runs: make test-all
 @pytest.mark.skipif(not cpu_has_bf16(), reason="this CPU has no native bfloat16")
 def test_bf16_training_learns_iris_like_fp32():
     results = {p: train(MLP, "iris", epochs=30, lr=0.01, precision=p, seed=0)
