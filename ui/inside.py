@@ -295,3 +295,48 @@ def embedding(model) -> None:
     st.caption(f"What the last Linear layer reads, for {len(x)} test samples, projected to "
                f"2-D; {sum(t != p for t, p in zip(true, predicted))} wrong ones drawn as ×.")
     st.plotly_chart(embedding_figure(points, true, predicted), key="inside.embedding")
+
+
+# -- the designer: what a selected block outputs in the project's trained model ---------------
+
+def latest_trained_run(store, project_id: str):
+    """The project's latest completed run with a checkpoint, or None."""
+    runs = [r for r in store.list_runs(project=project_id)
+            if r.status == "completed" and r.checkpoint and Path(r.checkpoint).is_file()]
+    return max(runs, key=lambda r: (r.ended or r.created or 0, r.id)) if runs else None
+
+
+def block_activations(store, project_id: str, node_id: str) -> None:
+    """Under the inspector: the selected block's output for a test sample, in the project's
+    latest trained model (feature maps, or a histogram), when it has one with that block."""
+    run = latest_trained_run(store, project_id)
+    if run is None:
+        return
+    blocks = {n["id"] for n in (run.graph or {}).get("nodes", [])}
+    if node_id not in blocks:
+        return
+    # a toggle, not an expander: an expander's body runs on every rerun, and loading the
+    # trained model is work a designer rerun should only do when asked
+    if not st.toggle(f"Show its output in run #{run.id}", key=f"designer.show.{node_id}"):
+        return
+    with st.container(border=True):
+        model = trained(store, run)
+        modules = dict(model.module.named_modules()) if model is not None else {}
+        if node_id not in modules:
+            st.caption("This block holds no module in the trained model (an Input, an Output "
+                       "or a skipped block).")
+            return
+        ds = model.dataset
+        index = int(st.number_input("Test sample", 0, max(0, len(ds.x_test) - 1), 0,
+                                    key=f"designer.act.{node_id}"))
+        out = attributions.activations(model.module, ds.x_test[index:index + 1], node_id)[0]
+        st.caption(f"{list(out.shape)} · mean {float(out.mean()):.3g} · std "
+                   f"{float(out.std()):.3g} · {float((out == 0).float().mean()):.0%} zeros")
+        if out.dim() == 3:
+            st.plotly_chart(maps_figure(out.numpy(), limit=8), key=f"designer.maps.{node_id}",
+                            config={"displayModeBar": False})
+        else:
+            fig = go.Figure(go.Histogram(x=out.reshape(-1).numpy(), nbinsx=40))
+            fig.update_layout(height=200, margin={"l": 0, "r": 0, "t": 10, "b": 0})
+            st.plotly_chart(fig, key=f"designer.hist.{node_id}",
+                            config={"displayModeBar": False})

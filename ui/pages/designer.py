@@ -8,7 +8,8 @@ import streamlit as st
 import layerloom.ui.canvas as canvas_component
 from layerloom.graph.registry import find_block
 
-from .. import composites, inspector, model_view, status, variables
+from .. import composites, inside, inspector, live, model_view, status, variables
+from ..errors import shown_errors
 from ..fields import plain
 from ..state import DesignerState
 
@@ -61,6 +62,9 @@ def side_panel(state: DesignerState) -> None:
         composites.node_panel(state, node)
     elif node is not None and find_block(node.type) is not None:
         inspector.render(state, node)
+        if not state.path:  # a top-level block of a trained design: what it outputs
+            with shown_errors("The block's output"):
+                inside.block_activations(live.store_of(), state.project_id, node.id)
     elif node is not None:
         st.subheader(plain(node.type), anchor=False)
         inspector.facts(state, node.id)
@@ -75,7 +79,9 @@ def design_panel(state: DesignerState) -> None:
     if state.graph.description:
         st.caption(plain(state.graph.description))
     st.caption("Select a block on the canvas to edit its params; drag blocks in from the "
-               "palette and wire an output to an input. "
+               "palette, or double-click the canvas (or drop a wire on empty space) to search "
+               "and add one; wire an output to an input. F fits the view, the wheel scrolls, "
+               "Ctrl+wheel zooms, right-click the empty canvas for more. "
                "Shift-click or drag a box to select several, then *Group as block*. "
                "Double-click a block to open it. Ctrl+Z / Ctrl+Shift+Z undo and redo.")
 
