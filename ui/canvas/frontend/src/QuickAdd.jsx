@@ -73,7 +73,9 @@ function QuickAdd({ x, y, catalog, hint, onPick, onClose }) {
             style={{ "--cat": categoryColor(spec.category) }}
             data-testid={`quick-add-item-${spec.type}`}
             title={spec.help || spec.type}
-            onMouseEnter={() => setActive(i)}
+            // a pointer that moves over an item highlights it; one resting where the wire
+            // was dropped does not, as the list changes under it while the user types
+            onMouseMove={() => i !== active && setActive(i)}
             onClick={() => onPick(spec.type)}
           >
             <span className="ll-quick-type">{spec.type}</span>
