@@ -21,14 +21,14 @@ from layerloom.graph.templates import load_template
 from layerloom.runtime import TrainConfig, load_dataset, train
 
 
-def one_run(graph, ds, every: int, epochs: int) -> tuple[float, float, int]:
+def one_run(graph, ds, every: int, epochs: int, batch: int = 32) -> tuple[float, float, int]:
     watched = []
 
     def sink(event):
         if event.kind == "layers":
             watched.append(event.step)
 
-    config = TrainConfig(epochs=epochs, batch_size=32, diagnose_every=every, seed=0,
+    config = TrainConfig(epochs=epochs, batch_size=batch, diagnose_every=every, seed=0,
                          num_threads=torch.get_num_threads())
     cpu, wall = time.process_time(), time.perf_counter()
     train(graph, ds, config, callback=sink)
@@ -43,23 +43,24 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--every", type=int, default=TrainConfig().diagnose_every)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--batch", type=int, default=32)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     graph, ds = load_template(args.template), load_dataset(args.dataset)
-    one_run(graph, ds, args.every, args.epochs)  # warm-up
+    one_run(graph, ds, args.every, args.epochs, args.batch)  # warm-up
     cpu = {0: [], args.every: []}
     wall = {0: [], args.every: []}
     watched = 0
     for r in range(args.rounds):
         order = (0, args.every) if r % 2 == 0 else (args.every, 0)
         for every in order:
-            c, w, n = one_run(graph, ds, every, args.epochs)
+            c, w, n = one_run(graph, ds, every, args.epochs, args.batch)
             cpu[every].append(c)
             wall[every].append(w)
             watched = n or watched
     cpu_ratio = statistics.median(a / b for a, b in zip(cpu[args.every], cpu[0]))
     wall_ratio = statistics.median(a / b for a, b in zip(wall[args.every], wall[0]))
-    print(f"{args.template} on {args.dataset}, {args.epochs} epoch(s), batch 32, "
+    print(f"{args.template} on {args.dataset}, {args.epochs} epoch(s), batch {args.batch}, "
           f"{args.threads} thread(s); {watched} watched steps a run (every {args.every})")
     print(f"CPU seconds off: {statistics.median(cpu[0]):.2f}, on: "
           f"{statistics.median(cpu[args.every]):.2f}; wall off: "

@@ -87,9 +87,13 @@ class LayerProbe:
                     or out.numel() == 0 or name in self._seen:
                 return
             self._seen.add(name)
-            x = out.detach().float()
-            stats = torch.stack([x.mean(), x.std() if x.numel() > 1 else x.new_zeros(()),
-                                 (x == 0).float().mean()])
+            x = out.detach()
+            if x.numel() > 1:  # one pass for both, in the tensor's own precision
+                std, mean = torch.std_mean(x)
+            else:
+                std, mean = x.new_zeros(()), x.reshape(())
+            zeros = 1.0 - torch.count_nonzero(x) / x.numel()  # no float copy of a mask
+            stats = torch.stack([mean.float(), std.float(), zeros.float()])
             self._pending.append((name, stats))
         return hook
 

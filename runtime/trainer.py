@@ -294,12 +294,11 @@ class Trainer:
 
     def _probe_for(self, step: int):
         """The probe that watches this step, or None. Watched: the second step (a learning rate
-        that wrecks the model does so at once) and then every ``diagnose_every`` steps, at
-        least twice an epoch, on the process that reports."""
+        that wrecks the model does so at once) and then every ``diagnose_every`` steps, on the
+        process that reports."""
         every = self.config.diagnose_every
         if not every or self.sink is None:
             return None
-        every = min(every, max(1, self.steps_per_epoch // 2))
         if step != 1 and (step == 0 or step % every):
             return None
         if self._probe is None:

@@ -111,7 +111,9 @@ def table_csv(path: Path, n: int = 150) -> Path:
     return path
 
 
-CONFIG = {"epochs": 1, "batch_size": 16, "log_every": 2, "seed": 3}
+# One thread on both sides: bit-for-bit equality needs the same split of every reduction, and
+# a process that ran other tests before (pytest -n) may have another thread count than a fresh one
+CONFIG = {"epochs": 1, "batch_size": 16, "log_every": 2, "seed": 3, "num_threads": 1}
 
 
 def check_project(bare_python, tmp_path, project, steps, result, *, bitwise=True):
