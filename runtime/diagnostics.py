@@ -3,8 +3,8 @@
 Every ``diagnose_every`` steps (TrainConfig), :class:`LayerProbe` watches one training step of
 each block (a leaf module of the compiled model, named by its path, which is the node's id):
 
-- ``act_mean``, ``act_std``: its output's mean and spread;
-- ``zeros``: the share of its outputs that are exactly zero (after ReLU-like blocks: dead units);
+- ``act_mean``, ``act_std``: its output's mean and spread (over the batch's first 8 samples);
+- ``zeros``: the share of those outputs that are exactly zero (after ReLU-like blocks: dead units);
 - ``grad_norm``: the L2 norm of its parameters' gradient, before any clipping;
 - ``update_ratio``: ``‖W_after − W_before‖ / ‖W_before‖`` of the optimiser step.
 
@@ -29,6 +29,7 @@ import torch
 from torch import nn
 
 STATS = ("act_mean", "act_std", "zeros", "grad_norm", "update_ratio")
+ACT_SAMPLES = 8  # samples of a watched batch whose activations are measured
 RELU_LIKE = (nn.ReLU, nn.ReLU6)
 
 # the thresholds of the findings, with their reasons
@@ -87,7 +88,9 @@ class LayerProbe:
                     or out.numel() == 0 or name in self._seen:
                 return
             self._seen.add(name)
-            x = out.detach()
+            # the first few samples of the batch tell the share of dead units and the spread
+            # as well as all of them, at a fraction of the reads
+            x = out.detach()[:ACT_SAMPLES] if out.dim() > 1 else out.detach()
             if x.numel() > 1:  # one pass for both, in the tensor's own precision
                 std, mean = torch.std_mean(x)
             else:
@@ -116,17 +119,28 @@ class LayerProbe:
             values = torch.stack([s for _, s in self._pending]).tolist()
             for (name, _), (mean, std, zeros) in zip(self._pending, values):
                 stats[name].update(act_mean=mean, act_std=std, zeros=zeros)
-        grads: dict[str, float] = {}
-        for name, sq in self._grad_sq:
-            grads[name] = grads.get(name, 0.0) + float(sq)
-        for name, sq in grads.items():
-            stats[name]["grad_norm"] = math.sqrt(sq)
-        for name, before in self._before.items():
-            diff = sum(float((p.detach() - b).float().pow(2).sum())
-                       for p, b in zip(self.params[name], before))
-            size = sum(float(b.float().pow(2).sum()) for b in before)
-            if size > 0:
-                stats[name]["update_ratio"] = math.sqrt(diff) / math.sqrt(size)
+        if self._grad_sq:  # every squared gradient norm read at once
+            grads: dict[str, float] = {}
+            values = torch.stack([sq for _, sq in self._grad_sq]).tolist()
+            for (name, _), sq in zip(self._grad_sq, values):
+                grads[name] = grads.get(name, 0.0) + sq
+            for name, sq in grads.items():
+                stats[name]["grad_norm"] = math.sqrt(sq)
+        names = [name for name, before in self._before.items() for _ in before]
+        if names:  # every parameter's step and size with the foreach kernels, read at once
+            after = [p.detach() for name in self._before for p in self.params[name]]
+            before = [b for bs in self._before.values() for b in bs]
+            steps = torch._foreach_norm(torch._foreach_sub(after, before))
+            sizes = torch._foreach_norm(before)
+            values = torch.stack([torch.stack(steps), torch.stack(sizes)]).float().tolist()
+            diff: dict[str, float] = {}
+            size: dict[str, float] = {}
+            for name, d, w in zip(names, *values):
+                diff[name] = diff.get(name, 0.0) + d * d
+                size[name] = size.get(name, 0.0) + w * w
+            for name, w in size.items():
+                if w > 0:
+                    stats[name]["update_ratio"] = math.sqrt(diff[name]) / math.sqrt(w)
         self._before = {}
         return {name: s for name, s in stats.items() if s}
 
