@@ -15,12 +15,20 @@ STAMP := $(VENV)/.layerloom-installed
 run: $(STAMP)
 	$(VENV)/bin/layerloom app
 
+# Two pytest workers (pytest-xdist), each taking whole files (module fixtures such as an app
+# server start once): about 5 minutes instead of 10 on two cores, since many tests wait on
+# processes, servers and browsers. Tests that fail beside another worker's load are run again
+# alone, one process, and only those results count for them.
+PYTEST_PARALLEL := -n 2 --dist loadfile
+
 test: $(STAMP) browser-deps
-	$(PY) -m pytest -q -m "not heavy"
+	$(PY) -m pytest -q $(PYTEST_PARALLEL) -m "not heavy" || \
+	  { echo "running the failed tests again, alone"; $(PY) -m pytest -q --lf -m "not heavy"; }
 
 # Everything, the heavy tests too (several processes, whole projects trained twice: minutes more).
 test-all: $(STAMP) browser-deps
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q $(PYTEST_PARALLEL) || \
+	  { echo "running the failed tests again, alone"; $(PY) -m pytest -q --lf; }
 
 # The real-browser tests, saving their screenshots over the README's (elsewhere they go to a
 # temporary folder, so that `make test` leaves the tracked pictures alone).
