@@ -11,7 +11,7 @@ import re
 import sys
 from pathlib import Path
 
-from layerloom.graph import GraphError, save_graph
+from layerloom.graph import GraphError
 
 from .common import EXIT_INVALID, EXIT_UNREADABLE
 
@@ -29,7 +29,7 @@ def register(subparsers) -> None:
 def cmd_import_onnx(args) -> int:
     from layerloom.graph.import_torch.onnx_in import import_onnx
 
-    from .import_torch import _save_weights, without_fx_notes
+    from .import_torch import without_fx_notes, write_import
 
     path = Path(args.model)
     if not path.is_file():
@@ -41,16 +41,5 @@ def cmd_import_onnx(args) -> int:
     except GraphError as exc:
         print(f"error: {without_fx_notes(str(exc))}", file=sys.stderr)
         return EXIT_INVALID
-    try:
-        save_graph(graph, args.output)
-        if args.weights:
-            _save_weights(state, Path(args.weights))
-    except OSError as exc:
-        print(f"error: cannot write {exc.filename}: {exc.strerror}", file=sys.stderr)
-        return EXIT_UNREADABLE
-    blocks = sum(n.type not in ("Input", "Output") for n in graph.nodes)
-    print(f"{args.output}: {blocks} blocks from {path.name}; compiled graph matches "
-          f"onnxruntime on the file (max abs diff {diff:.2e})")
-    if args.weights:
-        print(f"{args.weights}: {len(state)} tensors")
-    return 0
+    return write_import(args, graph, state, f"{path.name}; compiled graph matches onnxruntime "
+                        f"on the file (max abs diff {diff:.2e})")

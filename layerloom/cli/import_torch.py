@@ -51,6 +51,13 @@ def cmd_import_torch(args) -> int:
     except GraphError as exc:
         print(f"error: {without_fx_notes(str(exc))}", file=sys.stderr)
         return EXIT_INVALID
+    return write_import(args, graph, state, f"{type(model).__name__}; compiled graph matches "
+                        f"the model (max abs diff {diff:.2e})")
+
+
+def write_import(args, graph, state, what: str) -> int:
+    """Write an imported graph to ``args.output`` (and its weights to ``args.weights``) and say
+    so; the exit code. ``what``: where the blocks came from and how they were checked."""
     try:
         save_graph(graph, args.output)
         if args.weights:
@@ -59,8 +66,7 @@ def cmd_import_torch(args) -> int:
         print(f"error: cannot write {exc.filename}: {exc.strerror}", file=sys.stderr)
         return EXIT_UNREADABLE
     blocks = sum(n.type not in ("Input", "Output") for n in graph.nodes)
-    print(f"{args.output}: {blocks} blocks from {type(model).__name__}; compiled graph matches "
-          f"the model (max abs diff {diff:.2e})")
+    print(f"{args.output}: {blocks} blocks from {what}")
     if args.weights:
         print(f"{args.weights}: {len(state)} tensors")
     return 0
