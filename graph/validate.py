@@ -69,4 +69,32 @@ def validate(graph: Graph | dict, variables: Mapping[str, Any] | None = None, *,
         from .io import parse_graph
 
         graph = parse_graph(graph)
-    return Report(resolve(graph, variables, limits=limits))
+    resolution = resolve(graph, variables, limits=limits)
+    resolution.problems[:0] = _trainable_problems(graph)
+    return Report(resolution)
+
+
+def _trainable_problems(graph: Graph) -> list[Problem]:
+    """A node's ``trainable`` must be a JSON boolean: ``"false"``, ``0`` or ``null`` would
+    otherwise leave the node silently trainable."""
+    def wrong(value: Any) -> str:
+        if value is None:
+            got = "null"
+        elif isinstance(value, str):
+            got = f"the string {value!r}"
+        elif isinstance(value, (int, float)):
+            got = f"the number {value}"
+        else:
+            got = "a list" if isinstance(value, list) else "an object"
+        return (f"'trainable' must be true or false (a JSON boolean), got {got}; "
+                f"write false to freeze the node, or leave the key out")
+
+    problems = [Problem(n.id, wrong(n.extra["trainable"]), "trainable")
+                for n in graph.nodes
+                if "trainable" in n.extra and not isinstance(n.extra["trainable"], bool)]
+    for name, block in graph.blocks.items():
+        problems += [Problem(None, f"block '{name}', node '{n.id}': "
+                                   f"{wrong(n.extra['trainable'])}")
+                     for n in block.nodes
+                     if "trainable" in n.extra and not isinstance(n.extra["trainable"], bool)]
+    return problems
