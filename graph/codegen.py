@@ -35,6 +35,7 @@ from .errors import GraphError
 from .model import Block, Graph
 from .naming import RESERVED, Namespace, class_name, node_names
 from .resolve import Level, NodeInfo, Resolution
+from .summary import _frozen
 from .validate import validate
 
 HELPERS = "layerloom.graph.modules"
@@ -93,6 +94,7 @@ class Instance:
     lines: list[Line] = field(default_factory=list)
     returns: list[str] = field(default_factory=list)
     children: list[Instance] = field(default_factory=list)
+    frozen: list[str] = field(default_factory=list)  # attributes of nodes "trainable": false
     cls: ClassDef | None = None
 
 
@@ -263,6 +265,8 @@ class _Writer:
                 code = self.merge(info, args, name)
             else:
                 inst.init.append((name, self.node_expr(info, inst)))
+                if info.node.extra.get("trainable") is False:
+                    inst.frozen.append(name)
                 joined = ", ".join(args)
                 if info.spec is not None and info.spec.ports.kind == "variadic":
                     joined = f"[{joined}]"
@@ -373,7 +377,7 @@ class _Writer:
                 inst.init = [(attr, self.resolve_refs(expr)) for attr, expr in inst.init]
                 key = (id(inst.block) if inst.block else None,
                        tuple(line.code for line in inst.lines), tuple(inst.returns),
-                       tuple(name for name, _ in inst.inputs),
+                       tuple(name for name, _ in inst.inputs), tuple(inst.frozen),
                        tuple((attr, _skeleton(expr)) for attr, expr in inst.init))
                 if key not in groups:
                     groups[key] = ClassDef(inst.block, [])
@@ -440,7 +444,10 @@ class _Writer:
         if res.graph.description:
             out += _comment_block(res.graph.description)
         params = res.top.n_params
-        out.append(f"# Parameters: {params:,}")
+        frozen = _frozen(res.top)
+        out.append(f"# Parameters: {params:,}" + (
+            f" (trainable {params - frozen:,}: blocks marked frozen for fine-tuning)"
+            if frozen else ""))
         out.append("")
         if len(top.returns) > 1:
             out += ["from typing import Tuple", ""]
@@ -480,6 +487,9 @@ class _Writer:
         out.append("        super().__init__()")
         for attr, expr in first.init:
             out.append(f"        self.{attr} = {self.render(cd, expr, (attr,), 8)}")
+        if first.frozen:
+            out.append("        # frozen for fine-tuning (\"trainable\": false): no gradients")
+            out += [f"        self.{attr}.requires_grad_(False)" for attr in first.frozen]
         args = ", ".join(f"{name}: Tensor" for name, _ in first.inputs)
         returns = "Tensor" if len(first.returns) == 1 else \
             "Tuple[" + ", ".join(["Tensor"] * len(first.returns)) + "]"
@@ -494,6 +504,17 @@ class _Writer:
                     text += f"  {line.note}"
             out.append("        " + text)
         out.append("        return " + ", ".join(first.returns))
+        if first.frozen:
+            frozen = ", ".join(f"self.{attr}" for attr in first.frozen)
+            out += ["", f"    def train(self, mode: bool = True) -> \"{cd.name}\":",
+                    "        super().train(mode)",
+                    "        # frozen blocks' batch norms keep their running statistics: they "
+                    "stay in eval mode",
+                    f"        for frozen in ({frozen},):",
+                    "            for module in frozen.modules():",
+                    "                if isinstance(module, nn.modules.batchnorm._BatchNorm):",
+                    "                    module.eval()",
+                    "        return self"]
         return out
 
     def render(self, cd: ClassDef, expr, path: tuple, indent: int) -> str:
