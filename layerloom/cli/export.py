@@ -47,7 +47,8 @@ def register(subparsers) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of fresh weights (default 0)")
     p.add_argument("--weights", metavar="FILE.safetensors",
                    help="weights for a GRAPH (e.g. from import-torch --weights) instead of fresh "
-                        "ones; keyed as the compiled graph's state_dict")
+                        "ones; keyed as the compiled graph's state_dict (-f project: its "
+                        "train.py starts from them, a replaced head from fresh values)")
     add_set_option(p)
     p.add_argument("--home", metavar="DIR",
                    help="LayerLoom's folder, whose runs.db holds RUN_ID (default "
@@ -73,10 +74,6 @@ def slug(name: str | None) -> str:
 
 
 def cmd_export(args) -> int:
-    if args.format == "project" and getattr(args, "weights", None):
-        print("error: --weights is not taken by -f project (its train.py starts from fresh "
-              "weights)", file=sys.stderr)
-        return EXIT_INVALID
     if args.format == "project":  # a folder that trains without LayerLoom (runtime/export_project)
         from .export_project import cmd_export_project
 

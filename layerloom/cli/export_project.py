@@ -15,7 +15,7 @@ def cmd_export_project(args, db: Path | None = None) -> int:
     settings, trained weights and checkpoint from ``db`` (None: the usual database)."""
     from layerloom.runtime.export_project import export_project, export_run_project
 
-    from .export import slug
+    from .export import read_weights, slug
 
     try:
         if Path(args.source).exists() or not args.source.isdigit():
@@ -27,10 +27,17 @@ def cmd_export_project(args, db: Path | None = None) -> int:
                 print(f"error: {graph.name or args.source} names no dataset; give one with "
                       f"--data (a built-in name or a file)", file=sys.stderr)
                 return EXIT_INVALID
+            weights = getattr(args, "weights", None)
+            if weights and read_weights(weights) is None:  # said why
+                return EXIT_UNREADABLE
             output = Path(args.output or f"{slug(graph.name)}-project")
             result = export_project(graph, data, output, args.config,
                                     variables=parse_variables(args.set) or None,
-                                    overwrite=args.force)
+                                    overwrite=args.force, init_weights=weights or None)
+        elif getattr(args, "weights", None):
+            print("error: --weights goes with a GRAPH file; a run's project starts from the "
+                  "run's own weights", file=sys.stderr)
+            return EXIT_INVALID
         else:
             output = Path(args.output or f"run{args.source}-project")
             result = export_run_project(int(args.source), output, db, overwrite=args.force)

@@ -86,19 +86,26 @@ def export_project(graph: Graph | dict | str | Path, dataset, path: str | Path,
                    variables: Mapping[str, Any] | None = None,
                    state_dict: Mapping[str, torch.Tensor] | None = None,
                    checkpoint: Mapping | None = None, run_id: int | None = None,
-                   test_metrics: Mapping | None = None, overwrite: bool = False) -> ProjectResult:
+                   test_metrics: Mapping | None = None, overwrite: bool = False,
+                   init_weights: str | Path | None = None) -> ProjectResult:
     """Write the training project of ``graph`` on ``dataset`` (a Dataset, a built-in name or a
     file path, or a dataset spec) with ``config`` into the folder ``path``.
 
     ``state_dict`` (trained weights) and ``checkpoint`` (a LayerLoom checkpoint dict) come from
-    a run (see :func:`export_run_project`). ``path`` must not exist or be empty unless
-    ``overwrite``. Raises ProjectError (and GraphError, DataError) with messages for people.
+    a run (see :func:`export_run_project`). ``init_weights`` (default: the config's
+    ``init_weights``) is a ``.safetensors`` file of weights to start from (an imported model's,
+    for fine-tuning): the project's ``train.py`` starts from them (``weights/initial.pt``), a
+    replaced head (shape differs) from fresh values as LayerLoom's trainer does. ``path`` must
+    not exist or be empty unless ``overwrite``. Raises ProjectError (and GraphError, DataError)
+    with messages for people.
     """
     from ..runner import as_config, as_dataset, as_graph
 
     started = time.perf_counter()
     graph = as_graph(graph)
     config = as_config(config)
+    if init_weights is not None:
+        config = config.replace(init_weights=str(init_weights))
     if variables:
         graph = graph.copy()
         graph.variables.update(variables)
@@ -171,6 +178,9 @@ def _write(root: Path, graph: Graph, ds, spec: dict, config: TrainConfig, state_
         torch.manual_seed(config.seed)
         prepared = prepare_model(graph, ds, config)
         initial = {k: v.detach().cpu().clone() for k, v in prepared.module.state_dict().items()}
+    brought = config.init_weights  # weights brought in (fine-tuning): the project starts there
+    if brought:
+        config = config.replace(init_weights=None)  # config.json names no file of this machine
     code = generate_code(graph)
     (root / "model.py").write_text(code, encoding="utf-8")
     for name in TEMPLATE_FILES:
@@ -185,12 +195,15 @@ def _write(root: Path, graph: Graph, ds, spec: dict, config: TrainConfig, state_
         torch.manual_seed(config.seed)
         fresh = cls()
     initial_file = None
-    if not _same_state(fresh.state_dict(), initial):
+    if brought or not _same_state(fresh.state_dict(), initial):
         (root / "weights").mkdir()
         initial_file = "weights/initial.pt"
         torch.save(initial, root / initial_file)
-        notes.append("model.py initialises its weights otherwise than LayerLoom's compiler: "
-                     "the run's initial weights are shipped in weights/initial.pt")
+        if brought:
+            notes.append(_brought_note(Path(brought).name, prepared.notes))
+        else:
+            notes.append("model.py initialises its weights otherwise than LayerLoom's compiler: "
+                         "the run's initial weights are shipped in weights/initial.pt")
     weights = None
     if state_dict is not None:
         weights = "weights.pt"
@@ -232,6 +245,15 @@ def _write(root: Path, graph: Graph, ds, spec: dict, config: TrainConfig, state_
                                           encoding="utf-8")
         (root / "README.md").write_text(readme_text(settings, ds, notes), encoding="utf-8")
     return notes
+
+
+def _brought_note(name: str, prepared_notes: list[str]) -> str:
+    """What the project starts from when weights were brought in."""
+    fresh = next((n.split(" start fresh")[0] for n in prepared_notes if " start fresh:" in n),
+                 None)
+    return (f"training starts from the weights of {name} (shipped in weights/initial.pt)"
+            + (f"; {fresh} start fresh: their shape differs there (a replaced head)"
+               if fresh else ""))
 
 
 def _permissions(folder: Path) -> None:
