@@ -206,6 +206,7 @@ def controls(state, pages: PagesState, store, run, config: TrainConfig | None) -
         st.caption(f"Trains {plain(graph.name) if graph is not None else 'no design'} on "
                    f"{plain(choice.label) if choice else 'no data yet (choose it on the Data page)'}"
                    f"{' from the weights it carries' if _design_weights(state) else ''}.")
+        head_row(state, pages)
     blocker = None if active else start_blocker(state, pages)
     row = st.container(horizontal=True)
     if not active:
@@ -237,6 +238,131 @@ def controls(state, pages: PagesState, store, run, config: TrainConfig | None) -
         act(lambda: pause_run(run.id, store), pages, f"Run {run.id} will pause after this batch.")
     if row.button("Stop", key="train.stop", disabled=run.control == "stop"):
         act(lambda: stop_run(run.id, store), pages, f"Run {run.id} will stop after this batch.")
+
+
+# -- fine-tuning: fitting an imported model's head to the data's classes ----------------------
+
+HEAD_UNDO = "train.replace_head"  # state.pages: what undoing the last replacement restores
+
+
+def head_plan(state, pages: PagesState):
+    """``(head id, its out_features, the data's class count, why not)``: why not is None when
+    "Replace the head" can run (the design carries weights and the chosen data has another
+    number of classes than its head gives), else the reason in words."""
+    from layerloom.graph import GraphError
+    from layerloom.graph.import_torch.finetune import head_node
+
+    graph = getattr(state, "graph", None)
+    try:
+        head = head_node(graph)
+    except GraphError as exc:
+        return None, None, None, str(exc).split(": ", 1)[-1]
+    outputs = graph.node(head).params.get("out_features")
+    cached = getattr(state, "report", None)
+    report = cached() if callable(cached) else validate(graph)
+    info = report.resolution.top.nodes.get(head) if report.ok else None
+    if info is not None and info.shape:
+        outputs = info.shape[-1]
+    choice = data_choice(state, pages)
+    if choice is None:
+        return head, outputs, None, "Choose the data to train on, on the Data page."
+    from ..cache import dataset_of
+
+    try:
+        classes = dataset_of(choice).classes
+    except Exception as exc:  # noqa: BLE001 - data that do not load: said, not a traceback
+        return head, outputs, None, f"The data do not load: {friendly(exc)}"
+    if not classes:
+        return head, outputs, None, "The chosen data have no classes (not a classification)."
+    if len(classes) == outputs:
+        return head, outputs, len(classes), (f"The head already gives {outputs} outputs, one "
+                                             f"per class of the data.")
+    return head, outputs, len(classes), None
+
+
+def head_row(state, pages: PagesState) -> None:
+    """"Replace the head", shown when the design carries weights (an imported model's)."""
+    if _design_weights(state) is None:
+        return
+    head, outputs, classes, why = head_plan(state, pages)
+    row = st.container(horizontal=True)
+    label = (f"Replace the head: {outputs} → {classes} classes" if why is None
+             else "Replace the head")
+    clicked = row.button(label, key="train.replace_head", disabled=why is not None,
+                         help=why or f"Fit the last Linear ({head}) to the data's {classes} "
+                                     f"classes: it starts fresh, every other weight is kept")
+    undo = state.pages.get(HEAD_UNDO) if isinstance(getattr(state, "pages", None), dict) \
+        else None
+    if undo is not None and undo["revision"] == getattr(state, "revision", None):
+        if row.button("Undo the head replacement", key="train.replace_head.undo"):
+            undo_head(state, pages, undo)
+    if clicked and why is None:
+        replace_head_now(state, pages, head, outputs, classes)
+
+
+def fitted_weights(graph, data: bytes) -> tuple[bytes, list[str], int]:
+    """The weights ``data`` (safetensors) fitted to ``graph``: tensors whose shape differs
+    (the replaced head) start fresh, as training starts them (seed 0). The new file's bytes,
+    the fresh keys, and how many tensors were kept."""
+    import torch
+    from safetensors.torch import load as load_tensors
+    from safetensors.torch import save as save_tensors
+
+    from layerloom.graph import compile_graph
+    from layerloom.graph.import_torch.finetune import load_fitting
+
+    tensors = load_tensors(data)
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        model = compile_graph(graph)
+    fresh = load_fitting(model, tensors)
+    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    return save_tensors(state), fresh, len(tensors) - len(fresh)
+
+
+def replace_head_now(state, pages: PagesState, head: str, outputs, classes: int) -> None:
+    """Fit the head to ``classes``, keep every other weight; save the design (undoable) and
+    the weights; say what changed."""
+    from layerloom.graph import GraphError
+    from layerloom.graph.import_torch.finetune import replace_head
+
+    from ..savelog import Edit
+
+    weights = _design_weights(state)
+    graph = state.graph.copy()
+    try:
+        before = weights.read_bytes()
+        replace_head(graph, classes)
+        data, fresh, kept = fitted_weights(graph, before)
+    except GraphError as exc:
+        pages.notice = f"The head was not replaced: {exc}"
+        st.rerun()
+        return
+    except Exception as exc:  # noqa: BLE001 - a weights file that cannot be read: in words
+        pages.notice = f"The head was not replaced: {friendly(exc)}"
+        st.rerun()
+        return
+    what = f"head: {graph.node(head).type} {outputs} → {classes} classes"
+    if not state.commit(graph, edit=Edit("designer", f"replace head {head}: {what}")):
+        pages.notice = "The head was not replaced: the design could not be saved."
+        st.rerun()
+        return
+    state.store.set_weights(state.project_id, data)
+    state.pages[HEAD_UNDO] = {"revision": state.revision, "weights": before}
+    pages.notice = (f"{what}; {kept} other tensors kept ({', '.join(fresh) or head} start "
+                    f"fresh). The design and its weights are saved.")
+    st.rerun()
+
+
+def undo_head(state, pages: PagesState, undo: dict) -> None:
+    """Undo the last head replacement: the design (one undo step) and its weights."""
+    if state.undo():
+        state.store.set_weights(state.project_id, undo["weights"])
+        pages.notice = "The head replacement is undone: the design and its weights as before."
+    else:
+        pages.notice = "Could not undo the head replacement."
+    state.pages.pop(HEAD_UNDO, None)
+    st.rerun()
 
 
 def act(request, pages: PagesState, done: str) -> None:
