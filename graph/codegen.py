@@ -30,7 +30,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from .compile import MERGES, build_layer, ordered
+from .compile import MERGES, SPLITS, build_layer, ordered, ports_of, split_call
 from .errors import GraphError
 from .model import Block, Graph
 from .naming import RESERVED, Namespace, class_name, node_names
@@ -248,10 +248,14 @@ class _Writer:
         inst = Instance(block, [(names[i], shape_text(level.nodes[i].shape, level.nodes[i].dtype))
                                 for i in inputs])
         var = {i: names[i] for i in inputs}
+        port_vars: dict[str, list[str]] = {}  # a node with several outputs: a name per port
+        ns = Namespace()
+        ns.taken.update(names.values())
         for node_id, info in level.nodes.items():
             if not info.used or info.type == "Input":
                 continue
-            args = [var[source] for source in info.inputs]
+            args = [var[source] if port is None else port_vars[source][port]
+                    for source, port in zip(info.inputs, ports_of(info))]
             if info.type == "Output":
                 var[node_id] = args[0]
                 continue
@@ -261,8 +265,19 @@ class _Writer:
                 inst.lines.append(Line(f"# {name}: repeat 0, passes {args[0]} through"))
                 continue
             var[node_id] = name
+            target = name
+            shape = shape_text(info.shape, info.dtype)
+            if info.ports is not None:  # several outputs: unpacked, one name per port
+                port_vars[node_id] = [ns.name(f"{name}_{port}") for port in info.ports]
+                target = ", ".join(port_vars[node_id])
+                shape = ", ".join(shape_text(s, d) for s, d in zip(info.port_shapes,
+                                                                   info.port_dtypes))
             if info.spec is not None and info.type in MERGES:
                 code = self.merge(info, args, name)
+            elif info.spec is not None and info.type in SPLITS:
+                function, how, dim = split_call(info)
+                code = (f"{target} = torch.{function.__name__}({args[0]}, {literal(how)}, "
+                        f"dim={dim})")
             else:
                 inst.init.append((name, self.node_expr(info, inst)))
                 if info.node.extra.get("trainable") is False:
@@ -270,9 +285,9 @@ class _Writer:
                 joined = ", ".join(args)
                 if info.spec is not None and info.spec.ports.kind == "variadic":
                     joined = f"[{joined}]"
-                code = f"{name} = self.{name}({joined})"
+                code = f"{target} = self.{name}({joined})"
             label = comment(info.node.label) if info.node.label else None
-            inst.lines.append(Line(code, shape_text(info.shape, info.dtype), label))
+            inst.lines.append(Line(code, shape, label))
         inst.returns = [var[o] for o in ordered(level.outputs, ids) if level.nodes[o].used]
         return inst
 

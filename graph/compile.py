@@ -42,6 +42,9 @@ from .validate import validate
 # Merge blocks are written as plain tensor operations (``a + b``, ``torch.cat``) rather than
 # calls of the list-taking modules: they hold no weights, and the code reads like PyTorch.
 MERGES = ("Add", "Multiply", "Concat")
+# Blocks with several outputs that hold no weights are written as torch's own calls too
+# (``torch.chunk``, ``torch.split``): their result is a tuple, one tensor per output port.
+SPLITS = ("Chunk", "Split")
 
 
 def compile_graph(graph: Graph | dict, variables: Mapping[str, Any] | None = None) -> nn.Module:
@@ -70,16 +73,33 @@ def build_level(level: Level, ids: list[str], cls: str) -> fx.GraphModule:
     values: dict[str, fx.Node] = {}
     for node_id in ordered(level.inputs, ids):
         values[node_id] = g.placeholder(names[node_id], type_expr=torch.Tensor)
+    picked: dict[tuple[str, int], fx.Node] = {}  # (node, port) -> its getitem, made once
+
+    def pick(source: str, port: int | None) -> fx.Node:
+        """The value a source gives: itself, or one output of a node with several."""
+        if port is None:
+            return values[source]
+        if (source, port) not in picked:
+            picked[source, port] = g.create_node(
+                "call_function", operator.getitem, (values[source], port),
+                name=f"{names[source]}_{port}")
+        return picked[source, port]
+
     for node_id, info in level.nodes.items():
         if not info.used or info.type == "Input":
             continue
-        args = [values[source] for source in info.inputs]
+        args = [pick(source, port) for source, port in zip(info.inputs, ports_of(info))]
         if info.type == "Output" or info.repeat == 0:
             values[node_id] = args[0]  # an Output marks a result; repeat 0 passes through
             continue
         name = names[node_id]
         if info.spec is not None and info.type in MERGES:
             values[node_id] = merge(g, info, args, name)
+            continue
+        if info.spec is not None and info.type in SPLITS:
+            function, how, dim = split_call(info)
+            values[node_id] = g.create_node("call_function", function, (args[0], how),
+                                            {"dim": dim}, name=name)
             continue
         module = node_module(info)
         if info.node.extra.get("trainable") is False:
@@ -149,6 +169,23 @@ def merge(g: fx.Graph, info: NodeInfo, args: list[fx.Node], name: str) -> fx.Nod
         out = g.create_node("call_function", op, (out, arg),
                             name=name if i == len(args) else None)
     return out
+
+
+def ports_of(info: NodeInfo) -> list[int | None]:
+    """Which output of each source ``info`` takes (None: a source with one output)."""
+    return list(info.input_ports) or [None] * len(info.inputs)
+
+
+def split_call(info: NodeInfo) -> tuple[Any, Any, int]:
+    """``(torch.chunk, chunks, dim)`` or ``(torch.split, size or [sections], dim)`` of a Chunk
+    or Split node, ``dim`` counting the batch."""
+    layer = info.copies[0]
+    p = layer.params
+    dim = p["dim"] % len(layer.in_shapes[0]) + 1
+    if info.type == "Chunk":
+        return torch.chunk, p["chunks"], dim
+    sizes = p["sizes"]
+    return torch.split, (list(sizes) if isinstance(sizes, tuple) else sizes), dim
 
 
 def ordered(subset: list[str], ids: list[str]) -> list[str]:

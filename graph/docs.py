@@ -50,6 +50,10 @@ def _block(spec: BlockSpec) -> list[str]:
     d = spec.describe()
     lines = [f"### {spec.type}", "", _text(d["help"])]
     facts = [f"Inputs: {_ports(d['ports'])}."]
+    if d.get("outputs") == "several":
+        facts.append("Outputs: several, named `\"0\"`, `\"1\"`… in order; an edge picks one "
+                     "with `source_port` (its index or name), an edge without one takes the "
+                     "first.")
     if d.get("inferred"):
         facts.append("Inferred: " + ", ".join(f"`{n}`" for n in d["inferred"]) + ".")
     if d.get("doc_url"):

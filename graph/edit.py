@@ -274,9 +274,15 @@ def group(graph: Graph, ids: Sequence[str], *, path: Sequence[str] = (), name: s
 
     cut_in = [e for e in edges if e.target in inside and e.source not in inside]
     cut_out = [e for e in edges if e.source in inside and e.target not in inside]
-    sources = list(dict.fromkeys(e.source for e in cut_in))
+    # an outside source with several outputs feeds one input port per output it gives
+    sources = list(dict.fromkeys((e.source, e.source_port) for e in cut_in))
     _check_no_cycle(edges, inside, cut_in, cut_out)
     output = _block_output(chosen, edges, inside, cut_out)
+    picked = list(dict.fromkeys(e.source_port for e in cut_out if e.source == output))
+    if len(picked) > 1:
+        raise GraphError(f"a grouped block has one output, but {len(picked)} outputs of "
+                         f"{output} feed blocks outside the selection; select fewer or more "
+                         f"blocks", node=output)
 
     port_ids = ["x"] if len(sources) == 1 else [f"x{i + 1}" for i in range(len(sources))]
     taken = set(inside)
@@ -286,8 +292,9 @@ def group(graph: Graph, ids: Sequence[str], *, path: Sequence[str] = (), name: s
 
     inner_nodes = [copy.deepcopy(n) for n in chosen]
     inner_edges = [copy.deepcopy(e) for e in edges if e.source in inside and e.target in inside]
-    inner_edges += [Edge(port_of[e.source], e.target, e.port, dict(e.extra)) for e in cut_in]
-    inner_edges.append(Edge(output, out_id))
+    inner_edges += [Edge(port_of[(e.source, e.source_port)], e.target, e.port, dict(e.extra))
+                    for e in cut_in]
+    inner_edges.append(Edge(output, out_id, source_port=picked[0] if picked else None))
     block = Block(name, {}, inner_nodes, inner_edges)
     _place_ports(block, port_ids, out_id)
 
@@ -308,7 +315,8 @@ def group(graph: Graph, ids: Sequence[str], *, path: Sequence[str] = (), name: s
         new_edges.append(Edge(new_node.id, e.target, e.port, dict(e.extra))
                          if e.source in inside else e)
     named = len(sources) > 1
-    new_edges += [Edge(s, new_node.id, port_of[s] if named else None) for s in sources]
+    new_edges += [Edge(s, new_node.id, port_of[(s, sp)] if named else None, source_port=sp)
+                  for s, sp in sources]
     nodes[:] = kept
     edges[:] = new_edges
     return g, new_node.id
@@ -480,7 +488,7 @@ def ungroup(graph: Graph, node_id: str, *, path: Sequence[str] = ()) -> tuple[Gr
     for n in inner:
         rename[n.id] = n.id if n.id not in taken else _unique(f"{node_id}_{n.id}", taken)
         taken.add(rename[n.id])
-    outputs = {n.id for n in block.nodes if n.type == "Output"}
+    outputs = block.output_ids()
     new_nodes = []
     for n in inner:
         c = copy.deepcopy(n)
@@ -490,20 +498,30 @@ def ungroup(graph: Graph, node_id: str, *, path: Sequence[str] = ()) -> tuple[Gr
         new_nodes.append(c)
     _place_inside(new_nodes, node.position)
 
-    inner_edges, producer = [], None
+    inner_edges, producers = [], {}
     for e in block.edges:
-        source = sources.get(e.source) if e.source in inputs else rename.get(e.source)
+        if e.source in inputs:  # (outside node, which of its outputs)
+            source, source_port = sources.get(e.source, (None, None))
+        else:
+            source, source_port = rename.get(e.source), e.source_port
         if e.target in outputs:
-            producer = source
+            producers[e.target] = (source, source_port)
         elif source is not None and e.target in rename:
-            inner_edges.append(Edge(source, rename[e.target], e.port, dict(e.extra)))
+            inner_edges.append(Edge(source, rename[e.target], e.port, dict(e.extra),
+                                    source_port=source_port))
     new_edges = []
     for e in edges:
         if e.target == node_id:
             continue
         if e.source == node_id:
+            # the Output the edge takes: by name or index when the block has several
+            out = e.source_port if e.source_port in outputs else (
+                outputs[e.source_port] if isinstance(e.source_port, int)
+                and 0 <= e.source_port < len(outputs) else outputs[0] if outputs else None)
+            producer, source_port = producers.get(out, (None, None))
             if producer is not None:
-                new_edges.append(Edge(producer, e.target, e.port, dict(e.extra)))
+                new_edges.append(Edge(producer, e.target, e.port, dict(e.extra),
+                                      source_port=source_port))
             continue
         new_edges.append(e)
     at = nodes.index(node)
@@ -512,16 +530,18 @@ def ungroup(graph: Graph, node_id: str, *, path: Sequence[str] = ()) -> tuple[Gr
     return g, [n.id for n in new_nodes]
 
 
-def _sources_by_port(edges: list[Edge], node_id: str, inputs: list[str]) -> dict[str, str]:
-    """Block Input id → the outside node feeding it, by the edges' ports (or their order)."""
+def _sources_by_port(edges: list[Edge], node_id: str,
+                     inputs: list[str]) -> dict[str, tuple[str, int | str | None]]:
+    """Block Input id → (the outside node feeding it, which of its outputs), by the edges'
+    ports (or their order)."""
     out = {}
     into = [e for e in edges if e.target == node_id]
     for i, e in enumerate(into):
         port = e.port if e.port is not None else i
         if isinstance(port, int) and 0 <= port < len(inputs):
-            out[inputs[port]] = e.source
+            out[inputs[port]] = (e.source, e.source_port)
         elif port in inputs:
-            out[port] = e.source
+            out[port] = (e.source, e.source_port)
     return out
 
 

@@ -20,7 +20,7 @@ from .model import FORMAT, VERSION, Block, Edge, Graph, Node
 
 _GRAPH_KEYS = {"format", "version", "name", "description", "variables", "blocks", "nodes", "edges"}
 _NODE_KEYS = {"id", "type", "params", "repeat", "position", "label"}
-_EDGE_KEYS = {"source", "target", "port"}
+_EDGE_KEYS = {"source", "target", "port", "source_port"}
 _BLOCK_KEYS = {"params", "nodes", "edges", "description"}
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -275,8 +275,17 @@ def _parse_edges(raw: Any, where: str, problems: list[Problem]) -> list[Edge]:
             problems.append(Problem(item["target"], f"{loc}: 'port' must be an index or a port "
                                                     f"name, got {_kind(port)}", edge=loc))
             continue
+        source_port = item.get("source_port")
+        if source_port is not None and (isinstance(source_port, bool)
+                                        or not isinstance(source_port, (int, str))):
+            problems.append(Problem(item["target"], f"{loc} ({item['source']} → "
+                                                    f"{item['target']}): 'source_port' must be "
+                                                    f"an index or an output's name, got "
+                                                    f"{_kind(source_port)}", edge=loc))
+            continue
         edges.append(Edge(item["source"], item["target"], port,
-                          extra={k: v for k, v in item.items() if k not in _EDGE_KEYS}))
+                          extra={k: v for k, v in item.items() if k not in _EDGE_KEYS},
+                          source_port=source_port))
     return edges
 
 

@@ -44,17 +44,23 @@ class Edge:
     target: str
     port: int | str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # which output of the source (an index or the output port's name) for the few blocks with
+    # several outputs (Chunk, Split, a composite with several Output nodes); None: the first
+    source_port: int | str | None = None
 
     def to_dict(self) -> dict:
         out: dict[str, Any] = {"source": self.source, "target": self.target}
         if self.port is not None:
             out["port"] = self.port
+        if self.source_port is not None:
+            out["source_port"] = self.source_port
         out.update(copy.deepcopy(self.extra))
         return out
 
     def __str__(self) -> str:
         port = f" [{self.port}]" if self.port is not None else ""
-        return f"{self.source} → {self.target}{port}"
+        source = self.source if self.source_port is None else f"{self.source}:{self.source_port}"
+        return f"{source} → {self.target}{port}"
 
 
 @dataclass
@@ -80,6 +86,11 @@ class Block:
 
     def input_ids(self) -> list[str]:
         return [n.id for n in self.nodes if n.type == "Input"]
+
+    def output_ids(self) -> list[str]:
+        """Its Output nodes in node order: with several, they are its output ports, named by
+        id (an edge from the block picks one with ``source_port``)."""
+        return [n.id for n in self.nodes if n.type == "Output"]
 
 
 @dataclass

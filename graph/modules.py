@@ -235,3 +235,35 @@ class Slice(nn.Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}, start={self.start}, end={self.end}"
+
+
+class Chunk(nn.Module):
+    """``torch.chunk``: ``chunks`` pieces of one dimension (``dim`` counts the batch), as a
+    tuple; the last may be smaller, and there may be fewer than asked, as torch gives them."""
+
+    def __init__(self, chunks: int, dim: int):
+        super().__init__()
+        self.chunks = chunks
+        self.dim = dim
+
+    def forward(self, x: Tensor) -> list[Tensor]:
+        return torch.chunk(x, self.chunks, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"chunks={self.chunks}, dim={self.dim}"
+
+
+class Split(nn.Module):
+    """``torch.split`` into sections of the given sizes along one dimension (``dim`` counts the
+    batch), as a tuple."""
+
+    def __init__(self, sizes: list[int], dim: int):
+        super().__init__()
+        self.sizes = list(sizes)
+        self.dim = dim
+
+    def forward(self, x: Tensor) -> list[Tensor]:
+        return torch.split(x, self.sizes, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"sizes={self.sizes}, dim={self.dim}"

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 KINDS = ("int", "float", "bool", "choice", "str", "int_tuple", "padding", "shape", "ints",
-         "float_tuple")
+         "float_tuple", "int_or_ints")
 
 
 class ParamError(ValueError):
@@ -130,6 +130,17 @@ class Param:
         if not isinstance(value, (list, tuple)):
             raise ParamError(f"expected a list of whole numbers, got {_show(value)}")
         return tuple(_whole(v) for v in value)
+
+    def _coerce_int_or_ints(self, value: Any) -> int | tuple[int, ...]:
+        """One whole number, or a list of them (Split's ``sizes``: a size, or the sections)."""
+        if isinstance(value, (list, tuple)):
+            if not value:
+                raise ParamError("expected a whole number or a list of them, got []")
+            numbers = tuple(_whole(v) for v in value)
+            for n in numbers:
+                self._check_range(n)
+            return numbers
+        return self._coerce_int(value)
 
     # -- helpers --------------------------------------------------------------------------
 

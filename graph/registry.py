@@ -69,6 +69,11 @@ class BlockSpec:
     doc_url: str | None = None
     # (params, input shapes) pairs the registry-wide test runs through a real forward pass
     examples: tuple[tuple[dict, tuple[Shape, ...]], ...] = ()
+    # A block with several outputs declares them here: ``outputs(p, ins)`` gives its named
+    # output ports with their shapes, ``[(name, shape), ...]`` (``infer`` gives the first one's
+    # shape); its module returns a tuple, one tensor per port, and an edge from it picks one with
+    # ``source_port``. None: one output, as most blocks have.
+    outputs: Callable[[dict, Sequence[Shape]], Sequence[tuple[str, Shape]]] | None = None
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
@@ -82,7 +87,8 @@ class BlockSpec:
                 "doc_url": self.doc_url, "ports": self.ports.describe(),
                 "params": [p.describe() for p in self.params if not p.inferred],
                 "inferred": [p.name for p in self.params if p.inferred],
-                "key_params": list(self.key_params)}
+                "key_params": list(self.key_params),
+                "outputs": "several" if self.outputs is not None else "one"}
 
 
 _REGISTRY: dict[str, BlockSpec] = {}

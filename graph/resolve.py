@@ -48,6 +48,7 @@ class Layer:
     shape: Shape
     n_params: int
     macs: int
+    shapes: list[Shape] | None = None  # a block with several outputs: each port's shape
 
 
 @dataclass
@@ -63,6 +64,14 @@ class NodeInfo:
     repeat: int = 1
     copies: list = field(default_factory=list)  # [Layer] or [Level] per copy
     used: bool = True
+    # which output of each source (parallel to ``inputs``): None for a source with one output,
+    # else the index of its port
+    input_ports: list[int | None] = field(default_factory=list)
+    # a node with several outputs (Chunk, Split, a composite with several Output nodes): its
+    # port names, shapes and dtypes in order (``shape``/``dtype`` are the first's); else None
+    ports: list[str] | None = None
+    port_shapes: list[Shape] = field(default_factory=list)
+    port_dtypes: list[str] = field(default_factory=list)
 
     @property
     def id(self) -> str:
@@ -278,11 +287,11 @@ class _Resolver:
                 self.error(None, f"block '{name}' has the name of a built-in block type; "
                                  f"rename it")
                 self.bad_blocks[name] = "it shadows a built-in block"
-            outputs = [n.id for n in block.nodes if n.type == "Output"]
-            if len(outputs) != 1:
-                self.error(None, f"block '{name}' needs exactly one Output node, has "
-                                 f"{len(outputs)}")
-                self.bad_blocks[name] = f"it has {len(outputs)} Output nodes"
+            outputs = block.output_ids()
+            if not outputs:
+                self.error(None, f"block '{name}' needs at least one Output node (its output; "
+                                 f"with several, they are its output ports, named by id)")
+                self.bad_blocks[name] = "it has no Output node"
             if not block.input_ids():
                 self.error(None, f"block '{name}' needs at least one Input node (its input "
                                  f"ports)")
@@ -410,7 +419,7 @@ class _Resolver:
                 info.spec = find_block("Input")
                 if incoming[node_id]:
                     self.error(info.path, "an Input cannot have incoming edges (from "
-                                          + ", ".join(s for s, _ in incoming[node_id]) + ")")
+                                          + ", ".join(s for s, *_ in incoming[node_id]) + ")")
                 self._input(info, block_params, in_shapes, ports.index(node_id))
                 input_index += 1
                 continue
@@ -438,14 +447,15 @@ class _Resolver:
                                                  f"(cycle: {edge.source} → {edge.source})",
                            edge=str(edge))
                 continue
-            incoming[edge.target].append((edge.source, edge.port))
+            incoming[edge.target].append((edge.source, edge.port, edge.source_port,
+                                          str(edge)))
         return incoming
 
     def _topological(self, by_id: dict[str, Node], incoming: dict, prefix: str) -> list[str]:
-        indegree = {n: len({s for s, _ in incoming[n]}) for n in by_id}
+        indegree = {n: len({s for s, *_ in incoming[n]}) for n in by_id}
         consumers: dict[str, list[str]] = {n: [] for n in by_id}
         for target, sources in incoming.items():
-            for source in {s for s, _ in sources}:
+            for source in {s for s, *_ in sources}:
                 consumers[source].append(target)
         ready = [n for n in by_id if indegree[n] == 0]
         order: list[str] = []
@@ -519,9 +529,10 @@ class _Resolver:
             self.error(info.path, unknown_type_message(node.type, list(self.graph.blocks)))
             return
         info.spec, info.block = spec, block
-        ordered = self._ports(info, sources)
-        if ordered is None:
+        wired = self._ports(info, sources)
+        if wired is None:
             return
+        ordered = [source for source, _, _ in wired]
         info.inputs = ordered
         producers = [level.nodes.get(s) for s in ordered]
         failed = [(s, p) for s, p in zip(ordered, producers) if p is None or not p.ok]
@@ -533,8 +544,13 @@ class _Resolver:
             self._check_without_shapes(info, block_params)
             self.note(info.path, f"shape not checked: it depends on {root}, which has an error")
             return
-        info.in_shapes = [p.shape for p in producers]
-        dtypes = [p.dtype for p in producers]
+        picked = [self._source_port(info, producer, source_port, edge)
+                  for (_, source_port, edge), producer in zip(wired, producers)]
+        if any(p is None for p in picked):
+            return
+        info.input_ports = [index for index, _, _ in picked]
+        info.in_shapes = [shape for _, shape, _ in picked]
+        dtypes = [dtype for _, _, dtype in picked]
         repeat = self._repeat(info, block_params)
         if repeat is None:
             return
@@ -559,11 +575,54 @@ class _Resolver:
                 return
             shape, dtype = result
             shapes, dtypes = [shape], [dtype]
+            if info.ports is not None and repeat > 1:
+                self.error(info.path, f"repeat {repeat} needs a block with one output; this one "
+                                      f"has {len(info.ports)} (outputs "
+                                      f"{', '.join(info.ports)})", param="repeat")
+                info.ports = None
+                return
         info.shape, info.dtype = shape, dtype
         self._check_size(info)
 
-    def _ports(self, info: NodeInfo, sources: list) -> list[str] | None:
-        """The sources in port order, or None after reporting the problem."""
+    def _source_port(self, info: NodeInfo, producer: NodeInfo, source_port: int | str | None,
+                     edge: str) -> tuple[int | None, Shape, str] | None:
+        """Which output of ``producer`` an edge into ``info`` takes: (port index, or None for a
+        source with one output; its shape; its dtype), or None after reporting the problem."""
+        if producer.repeat == 0:  # skipped: every output is its first input, passed through
+            return None, producer.shape, producer.dtype
+        what = f"{producer.id} ({producer.type})"
+        if producer.ports is None:
+            if source_port is None:
+                return None, producer.shape, producer.dtype
+            self.error(info.path, f"edge {edge}: {what} has one output, so the edge cannot pick "
+                                  f"output {source_port!r}; remove its source_port (only blocks "
+                                  f"with several outputs, such as Chunk, Split or a composite "
+                                  f"with several Output nodes, take one)", edge=edge)
+            return None
+        names = producer.ports
+        if source_port is None:
+            index = 0
+        elif isinstance(source_port, str):
+            if source_port not in names:
+                close = difflib.get_close_matches(source_port, names, n=1)
+                hint_ = f" (did you mean '{close[0]}'?)" if close else ""
+                self.error(info.path, f"edge {edge}: {what} has no output '{source_port}'"
+                                      f"{hint_}; its outputs are {', '.join(names)} (or their "
+                                      f"indexes 0–{len(names) - 1})", edge=edge)
+                return None
+            index = names.index(source_port)
+        else:
+            if not 0 <= source_port < len(names):
+                self.error(info.path, f"edge {edge}: source_port {source_port} is out of range: "
+                                      f"{what} has {len(names)} outputs (0–{len(names) - 1}: "
+                                      f"{', '.join(names)})", edge=edge)
+                return None
+            index = source_port
+        return index, producer.port_shapes[index], producer.port_dtypes[index]
+
+    def _ports(self, info: NodeInfo, sources: list) -> list[tuple] | None:
+        """``(source, source_port, edge)`` of the edges into ``info`` in port order, or None
+        after reporting the problem."""
         if info.block is not None:
             names = tuple(info.block.input_ids())
             low, high = len(names), len(names)
@@ -571,39 +630,39 @@ class _Resolver:
             ports = info.spec.ports
             names, low, high = ports.names, ports.min, ports.max
         what = f"{info.type}"
-        named = [p is not None for _, p in sources]
+        named = [p is not None for _, p, _, _ in sources]
         if any(named) and not all(named):
             self.error(info.path, "the edges into this node must either all name their port or "
                                   "none may", edge=f"→ {info.id}")
             return None
         if sources and all(named):
-            slots: dict[int, str] = {}
-            for source, port in sources:
+            slots: dict[int, tuple] = {}
+            for source, port, source_port, edge in sources:
                 if isinstance(port, str):
                     if port not in names:
                         known = ", ".join(names) or "none: its inputs are numbered"
                         self.error(info.path, f"{what} has no input port '{port}' (ports: "
-                                              f"{known})", edge=f"{source} → {info.id}")
+                                              f"{known})", edge=edge)
                         return None
                     index = names.index(port)
                 else:
                     index = port
                 if index < 0 or (high is not None and index >= high):
                     self.error(info.path, f"port {port} is out of range for {what}",
-                               edge=f"{source} → {info.id}")
+                               edge=edge)
                     return None
                 if index >= len(sources) and not isinstance(port, str):
                     self.error(info.path, f"port {port} is out of range: {len(sources)} "
                                           f"edge{'s come' if len(sources) != 1 else ' comes'} "
                                           f"into this {what}, so its ports are 0–"
-                                          f"{len(sources) - 1}", edge=f"{source} → {info.id}")
+                                          f"{len(sources) - 1}", edge=edge)
                     return None
                 if index in slots:
                     self.error(info.path, f"port {port!r} is connected twice (from "
-                                          f"{slots[index]} and {source})",
-                               edge=f"{source} → {info.id}")
+                                          f"{slots[index][0]} and {source})",
+                               edge=edge)
                     return None
-                slots[index] = source
+                slots[index] = (source, source_port, edge)
             gaps = [i for i in range(len(slots) + 1) if i not in slots and i <= max(slots)]
             if gaps:
                 label = names[gaps[0]] if gaps[0] < len(names) else gaps[0]
@@ -612,7 +671,7 @@ class _Resolver:
                 return None
             ordered = [slots[i] for i in sorted(slots)]
         else:
-            ordered = [s for s, _ in sources]
+            ordered = [(s, sp, edge) for s, _, sp, edge in sources]
         if len(ordered) < low:
             if not ordered:
                 self.error(info.path, f"{what} has no input: connect a block to it")
@@ -623,7 +682,8 @@ class _Resolver:
             return None
         if high is not None and len(ordered) > high:
             self.error(info.path, f"{what} takes {high} input{'s' if high != 1 else ''}, but "
-                                  f"{len(ordered)} are connected (from {', '.join(ordered)})")
+                                  f"{len(ordered)} are connected (from "
+                                  f"{', '.join(o[0] for o in ordered)})")
             return None
         return ordered
 
@@ -720,16 +780,26 @@ class _Resolver:
         params = self._params(info, spec, block_params, in_shapes)
         if params is None:
             return None
+        ports = None
         try:
-            shape = tuple(int(d) for d in spec.infer(params, in_shapes))
+            if spec.outputs is not None:
+                ports = [(str(name), tuple(int(d) for d in port_shape))
+                         for name, port_shape in spec.outputs(params, in_shapes)]
+                if not ports:
+                    raise ShapeError(f"{spec.type} gives no output for this input")
+                shape = ports[0][1]
+            else:
+                shape = tuple(int(d) for d in spec.infer(params, in_shapes))
         except ShapeError as exc:
             self._shape_problem(info, spec, exc, in_shapes)
             return None
         except Exception as exc:  # a plugin's shape rule failed: still name the node
             self.error(info.path, f"{spec.type}'s shape rule failed: {exc}")
             return None
-        if any(d < 1 for d in shape):
-            self.error(info.path, f"{spec.type} would give an empty output {show(shape)}")
+        empty = next((s for s in ([shape] + [s for _, s in ports or []]) if any(d < 1 for d in s)),
+                     None)
+        if empty is not None:
+            self.error(info.path, f"{spec.type} would give an empty output {show(empty)}")
             return None
         try:
             n_params = int(spec.count_params(params, in_shapes, shape))
@@ -737,11 +807,21 @@ class _Resolver:
         except Exception as exc:  # a plugin's counting rule failed: still name the node
             self.error(info.path, f"{spec.type}'s parameter count failed: {exc}")
             return None
-        info.copies.append(Layer(params, list(in_shapes), shape, n_params, macs))
+        dtype = dtypes[0] if spec.output_dtype == "same" else "float32"
+        shapes = None
+        if ports is not None:
+            shapes = [s for _, s in ports]
+            info.ports = [name for name, _ in ports]
+            info.port_shapes, info.port_dtypes = shapes, [dtype] * len(ports)
+            if spec.type == "Chunk" and len(ports) != params.get("chunks", len(ports)):
+                self.warn(info.path, f"Chunk gives {len(ports)} outputs, not {params['chunks']}: "
+                                     f"{show(in_shapes[0])} splits into pieces of "
+                                     f"{ports[0][1][normalize_index(params, in_shapes)]} (as "
+                                     f"torch.chunk does)", param="chunks")
+        info.copies.append(Layer(params, list(in_shapes), shape, n_params, macs, shapes))
         self.made_params += n_params
         if spec.type not in ("Input", "Output", "Identity"):
-            self.made_activations += prod(shape)
-        dtype = dtypes[0] if spec.output_dtype == "same" else "float32"
+            self.made_activations += sum(prod(s) for s in shapes) if shapes else prod(shape)
         return shape, dtype
 
     def _shape_problem(self, info: NodeInfo, spec: BlockSpec, exc: ShapeError,
@@ -846,8 +926,12 @@ class _Resolver:
                             list(zip(in_shapes, dtypes)), prefix)
         info.copies.append(level)
         outs = [level.nodes[o] for o in level.outputs if o in level.nodes]
-        if len(outs) != 1 or not outs[0].ok:
+        if not outs or len(outs) != len(block.output_ids()) or not all(o.ok for o in outs):
             return None
+        if len(outs) > 1:  # several outputs: its ports, named by the Output nodes' ids
+            info.ports = [o.id for o in outs]
+            info.port_shapes = [o.shape for o in outs]
+            info.port_dtypes = [o.dtype for o in outs]
         return outs[0].shape, outs[0].dtype
 
     def _check_size(self, info: NodeInfo) -> None:
@@ -891,6 +975,12 @@ class _Resolver:
                                            f"classifier, cross-entropy applies it already; "
                                            f"output logits (the trainer strips it when "
                                            f"training)")
+
+
+def normalize_index(params: dict, in_shapes: list[Shape]) -> int:
+    """The non-negative index of a block's ``dim`` param for its first input."""
+    rank = len(in_shapes[0])
+    return params.get("dim", 0) % rank
 
 
 _FAILED = object()
@@ -1031,7 +1121,7 @@ def _find_loop(start: str, incoming: dict, stuck: set[str]) -> list[str] | None:
     while node not in seen:
         seen[node] = len(trail)
         trail.append(node)
-        nxt = next((s for s, _ in incoming[node] if s in stuck), None)
+        nxt = next((s for s, *_ in incoming[node] if s in stuck), None)
         if nxt is None:
             return None
         node = nxt

@@ -53,6 +53,9 @@ def test_inferred_shape_and_params_match_forward_pass(spec, params, shapes):
             y = module(xs)
         else:
             y = module(*xs)
+    if info.ports is not None:  # several outputs (Chunk, Split): a tensor per port
+        assert [tuple(t.shape[1:]) for t in y] == info.port_shapes
+        y = y[0]
     assert tuple(y.shape[1:]) == info.shape
     assert layer.n_params == sum(p.numel() for p in module.parameters() if p.requires_grad)
 
