@@ -93,6 +93,10 @@ def register(subparsers) -> None:
     p.add_argument("--weights", metavar="FILE.safetensors",
                    help="start from these weights (e.g. import-torch --weights); tensors whose "
                         "shape differs (a replaced head) start fresh")
+    p.add_argument("--replace-head", action="store_true",
+                   help="fine-tuning: fit the design's head (its last Linear) to the dataset's "
+                        "classes before training; with --weights every other weight is kept "
+                        "and the head starts fresh")
     _add_home(p)
     p.set_defaults(func=cmd_train)
 
@@ -472,6 +476,8 @@ def _train(args) -> int:
     with _errors_in_words():
         config = _config(args)
         ds, spec = _dataset(args, graph, variables)
+    if getattr(args, "replace_head", False):
+        _replace_head(graph, ds, args, variables)
     _check_fit(graph, ds, variables, config, spec)  # refused before a run is recorded
     with _errors_in_words():
         dist = init_from_env(config.device)
@@ -497,6 +503,31 @@ def _train(args) -> int:
     return 0 if result.status == "completed" else 130
 
 
+def _replace_head(graph, ds, args, variables) -> None:
+    """--replace-head: the head (last Linear) gives one output per class of ``ds``; said on
+    stderr (what changed, what is kept)."""
+    from layerloom.graph import validate
+    from layerloom.graph.import_torch.finetune import head_node, replace_head
+
+    if not ds.classes:
+        raise UserError(f"--replace-head fits the head to the classes of the data, but "
+                        f"{ds.name} has no classes (not a classification)")
+    with _errors_in_words():
+        head = head_node(graph)
+        report = validate(graph, variables or None)
+        before = report.resolution.top.nodes[head].shape[-1] if report.ok else \
+            graph.node(head).params.get("out_features")
+        if before == len(ds.classes):
+            print(f"note: --replace-head: the head {head} already gives {before} outputs, one "
+                  f"per class of {ds.name}; left as it is", file=sys.stderr)
+            return
+        replace_head(graph, len(ds.classes))
+    kept = (f"; every other weight of {Path(args.weights).name} is kept, {head} starts fresh"
+            if getattr(args, "weights", None) else "")
+    print(f"note: head: {graph.node(head).type} {before} → {len(ds.classes)} classes "
+          f"({head}){kept}", file=sys.stderr)
+
+
 def _train_argv(args) -> list[str]:
     """The train command line for each process of ``--nproc``, rebuilt from ``args``."""
     argv = ["train", args.graph, "--dataset", args.dataset, "--data-seed", str(args.data_seed),
@@ -510,7 +541,7 @@ def _train_argv(args) -> list[str]:
     for flag in ("data_option", "cfg", "set"):
         for item in getattr(args, flag, None) or []:
             argv += [f"--{flag.replace('_', '-')}", item]
-    for flag in ("json", "no_record"):
+    for flag in ("json", "no_record", "replace_head"):
         if getattr(args, flag, False):
             argv.append(f"--{flag.replace('_', '-')}")
     return argv
