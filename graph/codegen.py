@@ -464,7 +464,7 @@ class _Writer:
             f" (trainable {params - frozen:,}: blocks marked frozen for fine-tuning)"
             if frozen else ""))
         out.append("")
-        if len(top.returns) > 1:
+        if any(len(cd.instances[0].returns) > 1 for cd in defs):
             out += ["from typing import Tuple", ""]
         out += ["import torch", "from torch import Tensor, nn"]
         for module, qualname in sorted(self.imports.values()):

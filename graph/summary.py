@@ -18,10 +18,21 @@ class NodeSummary:
     output_shape: list[int]
     params: int
     macs: int
+    # a block with several outputs (Chunk, Split): each port's shape (output_shape: the first's)
+    output_shapes: list[list[int]] | None = None
 
     def to_dict(self) -> dict:
-        return {"id": self.id, "type": self.type, "output_shape": list(self.output_shape),
-                "params": self.params, "macs": self.macs}
+        out = {"id": self.id, "type": self.type, "output_shape": list(self.output_shape),
+               "params": self.params, "macs": self.macs}
+        if self.output_shapes is not None:
+            out["output_shapes"] = [list(s) for s in self.output_shapes]
+        return out
+
+    @property
+    def output_text(self) -> str:
+        """``[8, 4, 4]``, or one shape per output: ``[3, 4, 4], [5, 4, 4]``."""
+        shapes = self.output_shapes or [self.output_shape]
+        return ", ".join(str(list(s)) for s in shapes)
 
 
 @dataclass
@@ -44,7 +55,7 @@ class Summary:
 
     def table(self) -> str:
         """A fixed-width table for the terminal."""
-        rows = [(n.id, n.type, str(n.output_shape), f"{n.params:,}", f"{n.macs:,}")
+        rows = [(n.id, n.type, n.output_text, f"{n.params:,}", f"{n.macs:,}")
                 for n in self.nodes]
         head = ("id", "type", "output", "params", "MACs")
         widths = [max(len(r[i]) for r in rows + [head]) for i in range(5)]
@@ -74,9 +85,12 @@ def _summary(res: Resolution) -> Summary:
     top = res.top
     nodes, activations = [], 0
     for path, info, layer in top.leaves():
-        nodes.append(NodeSummary(path, info.type, list(layer.shape), layer.n_params, layer.macs))
+        shapes = [list(s) for s in layer.shapes] if layer.shapes else None
+        nodes.append(NodeSummary(path, info.type, list(layer.shape), layer.n_params, layer.macs,
+                                 shapes))
         if info.type not in ("Input", "Output", "Identity"):
-            activations += prod(layer.shape) * BYTES.get("float32")
+            activations += sum(prod(s) for s in (layer.shapes or [layer.shape])) * \
+                BYTES.get("float32")
     params = top.n_params
     return Summary(
         name=res.graph.name, params=params, trainable_params=params - _frozen(top),

@@ -64,7 +64,7 @@ def _layers(summary) -> list[str]:
     rows = ["## Layers", "", "| node | type | output shape | params | MACs |",
             "| --- | --- | --- | ---: | ---: |"]
     for n in summary.nodes:
-        shape = "[" + ", ".join(map(str, n.output_shape)) + "]"
+        shape = n.output_text
         rows.append(f"| `{_cell(n.id)}` | {n.type} | {shape} | {n.params:,} | {n.macs:,} |")
     rows.append(f"| **total** | | | **{summary.params:,}** | **{summary.macs:,}** |")
     return rows + [""]
