@@ -110,7 +110,8 @@ def _cached(key: str, _source, _dataset: dict | None, _config: dict) -> BuiltPro
         else:
             if _dataset is None:
                 raise ValueError("the design names no dataset: pick one on the Data page")
-            result = export_project(source.graph_json, _dataset, path, _config)
+            result = export_project(source.graph_json, _dataset, path, _config,
+                                    init_weights=getattr(source, "weights", None))
         data = project_zip(result.path)
     return BuiltProject(f"{name}.zip", data, len(result.files), result.data, result.seconds,
                         tuple(result.notes))
