@@ -3,8 +3,21 @@
 Each ONNX node of the standard operator set becomes a ``torch.nn`` module (with the file's
 weights) or a torch function inside :class:`OnnxModule`, a module that runs the ONNX graph in
 order; ``torch.fx`` traces it like any model, so the same rules, weight mapping and checks apply.
-Values computed from constants only (shapes, scales) are folded while the module is built.
 Nothing is unpickled: an ONNX file is a protobuf message, read with the ``onnx`` package.
+
+Values computed from constants and tensor shapes only (``Shape → Gather → Concat``…) are
+folded: onnxruntime runs the file at two batch sizes with every value exposed, and a value that
+is the same at both is a constant; one that follows the batch (an LSTM's zero initial state, a
+``Reshape`` to ``[batch, -1]``) is kept only where it means "the batch" (the first dimension of
+a Reshape, an initial state of zeros). Subgraphs that the exporter writes for one PyTorch layer
+become that layer again, recognised by their structure and checked by their values on those
+runs: an ONNX ``LSTM``/``GRU``/``RNN`` with its transposes (``output`` 'sequence' or 'last'),
+``MatMul → Softmax → MatMul`` with its projections (``nn.MultiheadAttention``), LayerNorm written
+out as ``ReduceMean``/``Sub``/``Pow``/``Sqrt``/``Div`` (before opset 17), ``MatMul`` by a weight
+with its bias ``Add`` (``nn.Linear`` on a sequence).
+
+Opsets: the files of the TorchScript exporter at opsets 13 to 20 are tested (a Transformer needs
+14: scaled dot-product attention); 7 to 21 are accepted.
 
 Why not ``onnx2torch``: it imports torchvision (its NMS and RoIAlign converters), which does not
 import beside the CPU build of torch, and it would add torchvision as a dependency.
@@ -23,6 +36,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..errors import GraphError
+from ..modules import Recurrent
+from .modules import rule
 
 _DTYPES = {1: "float32", 7: "int64"}
 # names a traced module's attributes must not take (torch.fx's GraphModule has them)
@@ -82,65 +97,671 @@ class OnnxModule(nn.Module):
         self.input_names = [v.name for v in model.graph.input if v.name not in weights]
         self.output_names = [v.name for v in model.graph.output]
         self.steps: list[tuple[str, str, list[str], list[str], dict]] = []
-        ranks = _ranks(model)
-        for index, node in enumerate(model.graph.node):
-            attrs = {a.name: _attr(a) for a in node.attribute}
-            attrs["_rank"] = ranks.get(node.input[0]) if node.input else None
+        self.nodes = list(model.graph.node)
+        for index, node in enumerate(self.nodes):
             if node.domain not in ("", "ai.onnx"):
-                raise GraphError(f"ONNX node {node.name or index} ({node.domain}.{node.op_type}): "
-                                 f"only the standard operator set imports")
-            if all(i in self.consts or i == "" for i in node.input) and \
-                    node.op_type in _FOLD:
-                for name, value in zip(node.output, _FOLD[node.op_type](
-                        [self.consts.get(i) for i in node.input], attrs)):
-                    self.consts[name] = value
+                raise GraphError(f"ONNX node {_label(node, index)} ({node.domain}."
+                                 f"{node.op_type}): only the standard operator set imports")
+        shapes, dtypes = onnx_inputs(model)
+        self.probes = [_probe(model, shapes, dtypes, batch) for batch in _PROBE_BATCHES]
+        self.batchdep: dict[str, tuple[np.ndarray, ...]] = {}  # values that follow the batch
+        self.attr_of: dict[str, tuple[str, int | None]] = {}  # constant -> (parameter, rows)
+        self._fold(weights)
+        self.producer = {o: i for i, n in enumerate(self.nodes) for o in n.output if o}
+        self.consumers: dict[str, list[int]] = {}
+        for i, n in enumerate(self.nodes):
+            for name in n.input:
+                if name and self.runtime(name) and not self.known_node(i):
+                    self.consumers.setdefault(name, []).append(i)
+        self.claimed: dict[int, str] = {}  # node index -> key of the region that replaces it
+        self.region_at: dict[int, tuple[str, list[str], str, str]] = {}
+        for finder in (self._recurrent, self._attention, self._layernorm, self._gelu,
+                       self._linear):
+            for index, node in enumerate(self.nodes):
+                if index not in self.claimed and not self.known_node(index):
+                    try:
+                        finder(index, node)
+                    except GraphError:
+                        raise
+                    except Exception as exc:  # noqa: BLE001 - an attribute that does not fit
+                        raise GraphError(f"ONNX node {_label(node, index)} ({node.op_type}): "
+                                         f"{exc}") from None
+        for index, node in enumerate(self.nodes):
+            if index in self.region_at:
+                key, entries, exit_name, call = self.region_at[index]
+                self.steps.append(("Region", key, entries, [exit_name], {"_call": call}))
                 continue
-            key = self._key(node, index)
-            make = _MODULES.get(node.op_type)
-            if make is not None:
-                try:
-                    self.add_module(key, make(self, list(node.input), attrs))
-                    self.layers[key] = key
-                except GraphError:
-                    raise
-                except Exception as exc:  # noqa: BLE001 - a shape or attribute that does not fit
-                    raise GraphError(f"ONNX node {node.name or index} ({node.op_type}): "
-                                     f"{exc}") from None
-            elif node.op_type not in _FUNCTIONS:
-                raise GraphError(f"ONNX node {node.name or index} ({node.op_type}): no LayerLoom "
-                                 f"block does {node.op_type}")
-            self.steps.append((node.op_type, key, list(node.input), list(node.output), attrs))
+            if index in self.claimed or self.known_node(index):
+                continue
+            self._step(index, node)
+
+    # -- what is known before the model runs ----------------------------------------------------
+
+    def _fold(self, weights: set[str]) -> None:
+        """Every value computed from constants and shapes only becomes a constant (the same
+        at both probe batches) or a value that follows the batch (:attr:`batchdep`)."""
+        known = set(weights) | {""}
+        self.known: set[str] = set()
+        for node in self.nodes:
+            if node.op_type in _SHAPE_OPS or node.op_type not in _RANDOM and \
+                    all(i in known for i in node.input):
+                known.update(o for o in node.output if o)
+                self.known.update(o for o in node.output if o)
+        for name in self.known:
+            values = [p.get(name) for p in self.probes]
+            if any(v is None for v in values):
+                continue
+            if all(v.shape == values[0].shape and np.array_equal(v, values[0])
+                   for v in values[1:]):
+                self.consts[name] = values[0]
+            else:
+                self.batchdep[name] = tuple(values)
+
+    def known_node(self, index: int) -> bool:
+        outs = [o for o in self.nodes[index].output if o]
+        return bool(outs) and all(o in self.known for o in outs)
+
+    def runtime(self, name: str) -> bool:
+        return bool(name) and name not in self.consts and name not in self.batchdep
+
+    def _batch_first(self, name: str, rank: int | None = None) -> bool:
+        """The value's first dimension is the batch at both probes (and it has ``rank``)."""
+        shapes = [p[name].shape for p in self.probes if name in p]
+        if len(shapes) != len(self.probes):
+            return False
+        return all(s[0] == b and s[1:] == shapes[0][1:] and (rank is None or len(s) == rank)
+                   for s, b in zip(shapes, _PROBE_BATCHES))
+
+    # -- one node, one step ---------------------------------------------------------------------
+
+    def _step(self, index: int, node) -> None:
+        attrs = {a.name: _attr(a) for a in node.attribute}
+        probe = self.probes[-1]
+        attrs["_rank"] = probe[node.input[0]].ndim if node.input and node.input[0] in probe \
+            else None
+        inputs = list(node.input)
+        for position, name in enumerate(inputs):
+            if name in self.batchdep:
+                if node.op_type == "Reshape" and position == 1:
+                    inputs[1] = self._batch_shape(index, node, name)
+                    continue
+                raise GraphError(f"ONNX node {_label(node, index)} ({node.op_type}): its input "
+                                 f"'{name}' is computed from the batch size (Shape → …); no "
+                                 f"block takes a value that follows the batch there")
+        if node.op_type in ("Add", "Mul") and len(inputs) == 2 and \
+                sum(self.runtime(n) for n in inputs) == 1:
+            for name in inputs:
+                if not self.runtime(name):
+                    self._constant_parameter(name, self._key(node, index))
+        if node.op_type == "Split":
+            attrs["_sizes"] = [int(self.probes[-1][o].shape[int(attrs.get("axis", 0))])
+                               for o in node.output]
+        key = self._key(node, index)
+        make = _MODULES.get(node.op_type)
+        if make is not None:
+            try:
+                self.add_module(key, make(self, inputs, attrs))
+                self.layers[key] = key
+            except GraphError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - a shape or attribute that does not fit
+                raise GraphError(f"ONNX node {_label(node, index)} ({node.op_type}): "
+                                 f"{exc}") from None
+        elif node.op_type not in _FUNCTIONS:
+            raise GraphError(f"ONNX node {_label(node, index)} ({node.op_type}): no LayerLoom "
+                             f"block does {node.op_type}{_WHY.get(node.op_type, '')}")
+        self.steps.append((node.op_type, key, inputs, list(node.output), attrs))
+
+    def _batch_shape(self, index: int, node, name: str) -> str:
+        """A Reshape target computed from the batch: ``[batch, …]`` becomes ``[0, …]``."""
+        values = self.batchdep[name]
+        out = []
+        for i, sizes in enumerate(zip(*(v.reshape(-1).tolist() for v in values))):
+            if len(set(sizes)) == 1:
+                out.append(sizes[0])
+            elif i == 0 and list(sizes) == list(_PROBE_BATCHES):
+                out.append(0)
+            else:
+                raise GraphError(f"ONNX node {_label(node, index)} (Reshape): dimension {i} of "
+                                 f"its target shape is computed from the batch size (it merges "
+                                 f"the batch with another dimension); no block does that")
+        fixed = f"{name}::batch"
+        self.consts[fixed] = np.asarray(out, dtype=np.int64)
+        return fixed
+
+    def _constant_parameter(self, name: str, key: str) -> None:
+        """A constant added to (or multiplying) a tensor is a parameter of the model, so that
+        the importer's rules see it (a positional table, a layer scale); a table sliced to the
+        sequence's length keeps all its rows."""
+        if name in self.attr_of:
+            return
+        source, rows = name, None
+        index = self.producer.get(name)
+        if index is not None and self.nodes[index].op_type == "Slice":
+            table = self.nodes[index].input[0]
+            cut = _leading_rows(self, self.nodes[index])
+            if table in self.consts and cut is not None:
+                source, rows = table, cut
+        attribute = self._unique(key)
+        value = torch.as_tensor(np.array(self.consts[source]))
+        if not value.is_floating_point():
+            raise GraphError(f"a constant '{name}' of type {value.dtype} in arithmetic")
+        self.register_parameter(attribute, nn.Parameter(value, requires_grad=False))
+        self.attr_of[name] = (attribute, rows)
+
+    def _unique(self, stem: str) -> str:
+        key, i = stem, 1
+        while key in self.layers or hasattr(self, key) or key in _RESERVED:
+            key, i = f"{stem}_{i}", i + 1
+        return key
 
     def _key(self, node, index: int) -> str:
         name = node.name or f"{node.op_type}_{index}"
         parts = [p for p in name.split("/") if p]
         if len(parts) > 1 and parts[-1].split("_")[0] == node.op_type:
             parts = parts[:-1]  # "/layer1/conv1/Conv" -> layer1_conv1
+        if len(parts) > 1 and parts[-1] in ("rnn", "attn"):
+            parts = parts[:-1]  # LayerLoom's own wrappers (Recurrent.rnn, Attention.attn)
+        parts = [p for i, p in enumerate(parts)  # "encoder/encoder.0" -> encoder.0
+                 if i + 1 == len(parts) or not parts[i + 1].startswith(p + ".")]
         key = re.sub(r"[^A-Za-z0-9_]", "_", "_".join(parts)).strip("_") or node.op_type
         if key[0].isdigit():
             key = f"n{key}"
-        stem, i = key, 1
-        while key in self.layers or hasattr(self, key) or key in _RESERVED:
-            key, i = f"{stem}_{i}", i + 1
-        return key
+        return self._unique(key)
 
     def const(self, name: str, what: str) -> np.ndarray:
         if name not in self.consts:
             raise GraphError(f"{what} must be a constant of the file, not computed")
         return self.consts[name]
 
+    # -- subgraphs that are one layer -----------------------------------------------------------
+
+    def _claim(self, anchor: int, module: nn.Module, entries: list[str], exit_name: str,
+               nodes: set[int], call: str = "one") -> None:
+        """Nodes ``nodes`` are computed by ``module`` from ``entries``: the module's call
+        stands where ``exit_name`` is made, the nodes are left out."""
+        what = f"ONNX node {_label(self.nodes[anchor], anchor)} ({self.nodes[anchor].op_type})"
+        graph_outputs = set(self.output_names)
+        for index in nodes:
+            if index in self.claimed:
+                raise GraphError(f"{what}: it overlaps another recognised layer")
+            for out in self.nodes[index].output:
+                if not out or out == exit_name:
+                    continue
+                outside = [c for c in self.consumers.get(out, []) if c not in nodes]
+                if outside or out in graph_outputs:
+                    user = self.nodes[outside[0]] if outside else None
+                    raise GraphError(
+                        f"{what}: the value '{out}' inside the layer it belongs to is also used "
+                        f"by {_label(user, outside[0]) if user is not None else 'the output'}; "
+                        f"a block gives its output only")
+        key = self._key(self.nodes[anchor], anchor)
+        self.add_module(key, module)
+        self.layers[key] = key
+        for index in nodes:
+            self.claimed[index] = key
+        self.region_at[self.producer[exit_name]] = (key, entries, exit_name, call)
+
+    def _ancestors(self, name: str, stop: set[str]) -> set[int]:
+        """Runtime nodes that ``name`` is computed from, not looking past ``stop``."""
+        out, todo = set(), [name]
+        while todo:
+            current = todo.pop()
+            if current in stop or not self.runtime(current):
+                continue
+            index = self.producer.get(current)
+            if index is None or index in out:
+                continue
+            out.add(index)
+            todo.extend(self.nodes[index].input)
+        return out
+
+    def _descendants(self, names: list[str]) -> list[str]:
+        """Runtime values computed from ``names``, in node order."""
+        reached, out = set(names), []
+        for node in self.nodes:
+            if any(i in reached for i in node.input):
+                for o in node.output:
+                    if o and self.runtime(o):
+                        reached.add(o)
+                        out.append(o)
+        return out
+
+    def _exit(self, starts: list[str], expected: list[torch.Tensor]) -> str | None:
+        """The first of ``starts`` and the values computed from them that equals ``expected``
+        at both probes."""
+        for name in list(starts) + self._descendants(starts):
+            if all(name in p and tuple(p[name].shape) == tuple(e.shape)
+                   and _close(p[name], e) for p, e in zip(self.probes, expected)):
+                return name
+        return None
+
+    def _region_nodes(self, entries: list[str], exit_name: str, anchor: int) -> set[int]:
+        nodes = self._ancestors(exit_name, set(entries))
+        below = set(self._descendants(entries))
+        stray = [i for i in nodes if not any(o in below for o in self.nodes[i].output)]
+        if stray:
+            raise GraphError(f"ONNX node {_label(self.nodes[anchor], anchor)} "
+                             f"({self.nodes[anchor].op_type}): the layer's output also depends "
+                             f"on {_label(self.nodes[stray[0]], stray[0])}")
+        return nodes
+
+    def _recurrent(self, index: int, node) -> None:
+        """An ONNX LSTM/GRU/RNN (a chain of them: stacked layers) between batch-first
+        sequences: the block, 'sequence' or 'last' by which output is used."""
+        if node.op_type not in ("LSTM", "GRU", "RNN"):
+            return
+        what = f"ONNX node {_label(node, index)} ({node.op_type})"
+        layer = self._recurrent_layer(index, node)
+        x = node.input[0]
+        if _attr_dict(node).get("layout", 0) != 1:
+            before = self.producer.get(x)
+            node_before = self.nodes[before] if before is not None else None
+            if node_before is None or node_before.op_type != "Transpose" or \
+                    list(_attr_dict(node_before).get("perm", [])) != [1, 0, 2]:
+                if self._previous_layer(node) is not None:
+                    return  # a stacked layer: taken with the first
+                raise GraphError(f"{what}: its input is time-major [L, batch, D] and not the "
+                                 f"transpose of a batch-first sequence")
+            x = node_before.input[0]
+        if not self._batch_first(x, 3):
+            raise GraphError(f"{what}: its input is not a batch-first [batch, L, D] sequence")
+        chain, layers = [index], [layer]
+        while True:
+            following = next((i for i, n in enumerate(self.nodes) if n.op_type == node.op_type
+                              and self._previous_layer(n) == chain[-1]), None)
+            if following is None:
+                break
+            chain.append(following)
+            layers.append(self._recurrent_layer(following, self.nodes[following]))
+        if any(lay[1:] != layers[0][1:] for lay in layers):
+            raise GraphError(f"{what}: stacked layers of different sizes or directions (give "
+                             f"each its own block)")
+        last = self.nodes[chain[-1]]
+        used = [o for o in last.output[:3] if o and self.consumers.get(o)]
+        if len(last.output) > 2 and last.output[2] in used:
+            raise GraphError(f"{what}: the LSTM's cell state has no block equivalent")
+        if len(used) != 1:
+            raise GraphError(f"{what}: both its output sequence and its last hidden state are "
+                             f"used; a block gives one of them (use two layers)" if used else
+                             f"{what}: none of its outputs is used")
+        output = "sequence" if used[0] == last.output[0] else "last"
+        _, hidden, dirs, has_bias, nonlinearity = layers[0]
+        kwargs = dict(input_size=self.probes[0][x].shape[-1], hidden_size=hidden,
+                      num_layers=len(chain), bidirectional=dirs == 2, bias=has_bias)
+        if node.op_type == "RNN":
+            kwargs["nonlinearity"] = nonlinearity
+        module = _Recurrent(node.op_type, output, **kwargs).eval()
+        gates = {"LSTM": 4, "GRU": 3, "RNN": 1}[node.op_type]
+        order = {"LSTM": [0, 2, 3, 1], "GRU": [1, 0, 2], "RNN": [0]}[node.op_type]
+
+        def torch_order(w):  # ONNX gates iofc / zrh to PyTorch's ifgo / rzn
+            w = np.asarray(w)
+            w = w.reshape(gates, hidden, *w.shape[1:])
+            return np.concatenate([w[g] for g in order])
+
+        for number, ((W, R, B), *_) in enumerate(layers):
+            for d in range(dirs):
+                suffix = f"l{number}" + ("_reverse" if d else "")
+                _set(getattr(module.rnn, f"weight_ih_{suffix}"), torch_order(W[d]))
+                _set(getattr(module.rnn, f"weight_hh_{suffix}"), torch_order(R[d]))
+                if B is not None:
+                    _set(getattr(module.rnn, f"bias_ih_{suffix}"),
+                         torch_order(B[d][:gates * hidden]))
+                    _set(getattr(module.rnn, f"bias_hh_{suffix}"),
+                         torch_order(B[d][gates * hidden:]))
+        with torch.no_grad():
+            expected = [module(torch.as_tensor(p[x])) for p in self.probes]
+        exit_name = self._exit([used[0]], expected)
+        if exit_name is None:
+            raise GraphError(f"{what}: what the file computes from its "
+                             f"{'output sequence' if output == 'sequence' else 'last hidden state'}"
+                             f" is not the batch-first {output} of a PyTorch {node.op_type}")
+        self._claim(index, module, [x], exit_name, self._region_nodes([x], exit_name, index))
+
+    def _previous_layer(self, node) -> int | None:
+        """The recurrent node whose output sequence ``node`` takes as its input (through
+        layout ops only): stacked layers."""
+        name = node.input[0]
+        for _ in range(6):
+            index = self.producer.get(name)
+            if index is None:
+                return None
+            before = self.nodes[index]
+            if before.op_type == node.op_type and name == before.output[0]:
+                return index
+            if before.op_type not in _LAYOUT:
+                return None
+            ins = [i for i in before.input if self.runtime(i)]
+            if len(ins) != 1:
+                return None
+            name = ins[0]
+        return None
+
+    def _recurrent_layer(self, index: int, node):
+        """One ONNX recurrent node checked: ((W, R, B), hidden, directions, bias, nonlinearity)."""
+        what = f"ONNX node {_label(node, index)} ({node.op_type})"
+        a = _attr_dict(node)
+        inputs = list(node.input) + [""] * (8 - len(node.input))
+        direction = a.get("direction", "forward")
+        if direction not in ("forward", "bidirectional"):
+            raise GraphError(f"{what}: direction '{direction}' (forward or bidirectional "
+                             f"import)")
+        defaults = {"LSTM": ["Sigmoid", "Tanh", "Tanh"], "GRU": ["Sigmoid", "Tanh"],
+                    "RNN": ["Tanh"]}[node.op_type]
+        acts = [str(x) for x in a.get("activations", [])]
+        nonlinearity = "tanh"
+        if node.op_type == "RNN" and acts[:1] == ["Relu"]:
+            nonlinearity, acts = "relu", ["Tanh"] * len(acts)
+        if acts and acts != defaults * (len(acts) // len(defaults)) or "clip" in a \
+                or a.get("input_forget", 0) or inputs[4] or inputs[7]:
+            raise GraphError(f"{what}: activations, clip, input_forget, sequence_lens or "
+                             f"peepholes other than PyTorch's have no block equivalent")
+        if node.op_type == "GRU" and not a.get("linear_before_reset", 0):
+            raise GraphError(f"{what}: linear_before_reset=0 (PyTorch's GRU, and the block, "
+                             f"apply the reset gate after the linear map: 1)")
+        for name in inputs[5:7] if node.op_type == "LSTM" else inputs[5:6]:
+            value = self.consts.get(name, self.batchdep.get(name, (None,))[0]) if name else 0
+            if value is None or np.any(np.asarray(value) != 0):
+                raise GraphError(f"{what}: an initial state other than zeros ('{name}') has no "
+                                 f"block equivalent")
+        W = self.const(inputs[1], f"{node.op_type}'s W")
+        R = self.const(inputs[2], f"{node.op_type}'s R")
+        B = self.consts.get(inputs[3]) if inputs[3] else None
+        if inputs[3] and B is None:
+            raise GraphError(f"{what}: its bias must be a constant of the file")
+        hidden = int(a.get("hidden_size", R.shape[-1]))
+        dirs = 2 if direction == "bidirectional" else 1
+        return (W, R, B), hidden, dirs, B is not None, nonlinearity
+
+    def _projection(self, index: int) -> tuple[np.ndarray, np.ndarray | None, str] | None:
+        """A MatMul or Gemm by a constant weight: (weight [out, in], bias or None, output)."""
+        node = self.nodes[index]
+        if node.op_type == "MatMul" and len(node.input) == 2 and self.runtime(node.input[0]) \
+                and node.input[1] in self.consts and np.ndim(self.consts[node.input[1]]) == 2:
+            weight, bias, out = np.asarray(self.consts[node.input[1]]).T, None, node.output[0]
+        elif node.op_type == "Gemm" and self.runtime(node.input[0]) and \
+                node.input[1] in self.consts:
+            a = _attr_dict(node)
+            if a.get("transA", 0) or a.get("alpha", 1.0) != 1.0 or a.get("beta", 1.0) != 1.0:
+                return None
+            weight = np.asarray(self.consts[node.input[1]])
+            weight = weight if a.get("transB", 0) else weight.T
+            bias = self.consts.get(node.input[2]) if len(node.input) > 2 and node.input[2] \
+                else None
+            if bias is not None:
+                bias = np.broadcast_to(bias, (weight.shape[0],))
+            return weight, bias, node.output[0]
+        else:
+            return None
+        users = self.consumers.get(out, [])
+        if len(users) == 1 and self.nodes[users[0]].op_type == "Add":
+            add = self.nodes[users[0]]
+            other = [n for n in add.input if n != out]
+            if len(other) == 1 and other[0] in self.consts and \
+                    np.asarray(self.consts[other[0]]).shape == (weight.shape[0],):
+                return weight, np.asarray(self.consts[other[0]]), add.output[0]
+        return weight, bias, out
+
+    def _linear(self, index: int, node) -> None:
+        """``MatMul`` by a 2-D constant (with its bias ``Add``): ``nn.Linear``."""
+        if node.op_type != "MatMul":
+            return
+        found = self._projection(index)
+        if found is None:
+            return
+        weight, bias, out = found
+        linear = nn.Linear(weight.shape[1], weight.shape[0], bias=bias is not None)
+        _set(linear.weight, weight)
+        if bias is not None:
+            _set(linear.bias, bias)
+        nodes = {index} | ({self.producer[out]} if out != node.output[0] else set())
+        self._claim(index, linear, [node.input[0]], out, nodes)
+
+    def _back_to_projection(self, name: str) -> int | None:
+        todo, seen = [name], set()
+        while todo:
+            current = todo.pop(0)
+            index = self.producer.get(current)
+            if index is None or index in seen or not self.runtime(current):
+                continue
+            seen.add(index)
+            if self.nodes[index].op_type in ("MatMul", "Gemm") and \
+                    self._projection(index) is not None:
+                return index
+            todo.extend(i for i in self.nodes[index].input if self.runtime(i))
+        return None
+
+    def _entry(self, name: str, width: int) -> str | None:
+        """From a projection's input back through layout ops to a batch-first sequence."""
+        for _ in range(8):
+            if self._batch_first(name, 3) and self.probes[0][name].shape[-1] == width:
+                return name
+            index = self.producer.get(name)
+            if index is None:
+                return None
+            ins = [i for i in self.nodes[index].input if self.runtime(i)]
+            if len(ins) != 1 or self.nodes[index].op_type not in _LAYOUT:
+                return None
+            name = ins[0]
+        return None
+
+    def _attention(self, index: int, node) -> None:
+        """``MatMul(q, kᵀ) → Softmax → MatMul(·, v)`` with its projections: one
+        ``nn.MultiheadAttention`` (batch first), checked on the probe runs."""
+        if node.op_type != "Softmax":
+            return
+        what = f"ONNX node {_label(node, index)} (Softmax)"
+        scores = node.input[0]
+        while True:
+            before = self.producer.get(scores)
+            if before is None:
+                return
+            prev = self.nodes[before]
+            if prev.op_type in ("Mul", "Div") and sum(self.runtime(i) for i in prev.input) == 1:
+                scores = next(i for i in prev.input if self.runtime(i))
+                continue
+            if prev.op_type in ("Add", "Where") and self._reaches_attention(scores):
+                raise GraphError(f"{what}: attention with a mask (a value added to the scores "
+                                 f"before Softmax) has no block equivalent (MultiheadAttention "
+                                 f"takes no mask)")
+            break
+        if prev.op_type != "MatMul" or not all(self.runtime(i) for i in prev.input):
+            return
+        users = [u for u in self.consumers.get(node.output[0], [])
+                 if self.nodes[u].op_type == "MatMul" and self.nodes[u].input[0] == node.output[0]]
+        if len(users) != 1 or not self.runtime(self.nodes[users[0]].input[1]):
+            return
+        q, k, v = prev.input[0], prev.input[1], self.nodes[users[0]].input[1]
+        head_dim = self.probes[0][q].shape[-1]
+        projections = [self._back_to_projection(n) for n in (q, k, v)]
+        out_index = next((i for i in (self.producer[n] for n in
+                                      self._descendants([self.nodes[users[0]].output[0]]))
+                          if self.nodes[i].op_type in ("MatMul", "Gemm")
+                          and self._projection(i) is not None), None)
+        if None in projections or out_index is None:
+            raise GraphError(f"{what}: attention (MatMul · Softmax · MatMul) without a "
+                             f"projection by a constant weight on each of query, key, value "
+                             f"and the output has no block equivalent")
+        found = [self._projection(i) for i in projections]
+        if projections[0] == projections[1] == projections[2]:
+            weight, bias, _ = found[0]
+            if weight.shape[0] % 3:
+                raise GraphError(f"{what}: a packed query/key/value projection of "
+                                 f"{weight.shape[0]} outputs (not 3 × the width)")
+            parts = [(w, None if bias is None else b) for w, b in zip(
+                np.split(weight, 3), np.split(bias, 3) if bias is not None else [None] * 3)]
+        elif len(set(projections)) == 3:
+            parts = [(w, b) for w, b, _ in found]
+        else:
+            raise GraphError(f"{what}: two of query, key and value share a projection; only "
+                             f"one packed projection or three separate ones map")
+        width = parts[0][0].shape[0]
+        entries = [self._entry(self.nodes[i].input[0], w.shape[1])
+                   for i, (w, _) in zip(projections, parts)]
+        if None in entries or width % head_dim:
+            raise GraphError(f"{what}: the attention's inputs are not batch-first [batch, L, D] "
+                             f"sequences")
+        out_weight, out_bias, out_name = self._projection(out_index)
+        heads = width // head_dim
+        has_bias = any(b is not None for _, b in parts) or out_bias is not None
+        kdim, vdim = parts[1][0].shape[1], parts[2][0].shape[1]
+        attention = nn.MultiheadAttention(width, heads, bias=has_bias, kdim=kdim, vdim=vdim,
+                                          batch_first=True).eval()
+        if attention._qkv_same_embed_dim:
+            _set(attention.in_proj_weight, np.concatenate([w for w, _ in parts]))
+        else:
+            for (w, _), name in zip(parts, ("q", "k", "v")):
+                _set(getattr(attention, f"{name}_proj_weight"), w)
+        _set(attention.out_proj.weight, out_weight)
+        if has_bias:
+            zeros = np.zeros(width, dtype=np.float32)
+            _set(attention.in_proj_bias, np.concatenate(
+                [zeros if b is None else b for _, b in parts]))
+            _set(attention.out_proj.bias, zeros if out_bias is None else out_bias)
+        with torch.no_grad():
+            expected = [attention(*[torch.as_tensor(p[e]) for e in entries],
+                                  need_weights=False)[0] for p in self.probes]
+        exit_name = self._exit([out_name], expected)
+        if exit_name is None:
+            raise GraphError(f"{what}: this attention does not compute PyTorch's "
+                             f"nn.MultiheadAttention ({heads} heads of {head_dim}; a mask, "
+                             f"another scale or layout has no block equivalent)")
+        distinct = list(dict.fromkeys(entries))
+        self._claim(index, attention, entries, exit_name,
+                    self._region_nodes(distinct, exit_name, index), call="attention")
+
+    def _reaches_attention(self, name: str) -> bool:
+        """``name`` is computed from a MatMul of two computed tensors (attention scores)."""
+        index = self.producer.get(name)
+        for _ in range(4):
+            if index is None:
+                return False
+            node = self.nodes[index]
+            if node.op_type == "MatMul" and all(self.runtime(i) for i in node.input):
+                return True
+            ins = [i for i in node.input if self.runtime(i)]
+            index = self.producer.get(ins[0]) if ins else None
+        return False
+
+    def _gelu(self, index: int, node) -> None:
+        """GELU written out (opsets before 20): ``x * 0.5 * (1 + Erf(x / √2))``."""
+        if node.op_type != "Erf":
+            return
+        before = self.producer.get(node.input[0])
+        if before is None or self.nodes[before].op_type not in ("Div", "Mul"):
+            return
+        ins = [i for i in self.nodes[before].input if self.runtime(i)]
+        if len(ins) != 1:
+            return
+        x, gelu = ins[0], nn.GELU()
+        with torch.no_grad():
+            expected = [gelu(torch.as_tensor(p[x])) for p in self.probes]
+        exit_name = self._exit([node.output[0]], expected)
+        if exit_name is not None:
+            self._claim(index, gelu, [x], exit_name, self._region_nodes([x], exit_name, index))
+
+    def _layernorm(self, index: int, node) -> None:
+        """LayerNorm written out (opsets before 17): ``x - mean``, its mean square, ``+ eps``,
+        ``Sqrt``, ``Div``, then the scale ``Mul`` and the shift ``Add``."""
+        if node.op_type != "ReduceMean" or not self._last_axis(node):
+            return
+        x, mean = node.input[0], node.output[0]
+
+        def single(name, op):
+            users = [u for u in self.consumers.get(name, []) if self.nodes[u].op_type == op]
+            return users[0] if len(users) == 1 else None
+
+        sub = single(mean, "Sub")
+        if sub is None or list(self.nodes[sub].input) != [x, mean]:
+            return
+        centred = self.nodes[sub].output[0]
+        square = single(centred, "Pow")
+        div = single(centred, "Div")
+        if square is None or div is None or \
+                not np.all(np.asarray(self.consts.get(self.nodes[square].input[1], 0)) == 2):
+            return
+        var = single(self.nodes[square].output[0], "ReduceMean")
+        if var is None or not self._last_axis(self.nodes[var]):
+            return
+        add = single(self.nodes[var].output[0], "Add")
+        if add is None:
+            return
+        eps = [self.consts[i] for i in self.nodes[add].input if i in self.consts]
+        root = single(self.nodes[add].output[0], "Sqrt")
+        if len(eps) != 1 or root is None or \
+                list(self.nodes[div].input) != [centred, self.nodes[root].output[0]]:
+            return
+        nodes = {index, sub, square, var, add, root, div}
+        out, weight, bias = self.nodes[div].output[0], None, None
+        width = self.probes[0][x].shape[-1]
+        for op in ("Mul", "Add"):
+            after = single(out, op)
+            users = self.consumers.get(out, [])
+            if after is None or len(users) != 1:
+                break
+            other = [i for i in self.nodes[after].input if i != out]
+            if len(other) != 1 or other[0] not in self.consts or \
+                    np.asarray(self.consts[other[0]]).shape != (width,):
+                break
+            if op == "Mul":
+                weight = self.consts[other[0]]
+            else:
+                bias = self.consts[other[0]]
+            nodes.add(after)
+            out = self.nodes[after].output[0]
+        norm = nn.LayerNorm(width, eps=float(np.asarray(eps[0])),
+                            elementwise_affine=weight is not None, bias=bias is not None)
+        if weight is not None:
+            _set(norm.weight, weight)
+            if bias is not None:
+                _set(norm.bias, bias)
+        with torch.no_grad():
+            if not all(_close(p[out], norm(torch.as_tensor(p[x]))) for p in self.probes):
+                return
+        self._claim(index, norm, [x], out, nodes)
+
+    def _last_axis(self, node) -> bool:
+        a = _attr_dict(node)
+        axes = a.get("axes")
+        if axes is None and len(node.input) > 1 and node.input[1] in self.consts:
+            axes = self.consts[node.input[1]]
+        rank = self.probes[0][node.input[0]].ndim if node.input[0] in self.probes[0] else None
+        return axes is not None and rank is not None and a.get("keepdims", 1) == 1 and \
+            [int(d) % rank for d in np.asarray(axes).reshape(-1)] == [rank - 1]
+
     def run(self, inputs: Sequence[Any]):
         env: dict[str, Any] = dict(zip(self.input_names, inputs))
         for op, key, names, outs, attrs in self.steps:
-            args = [env[n] if n in env else self.consts.get(n) if n else None for n in names]
+            if op == "Region":
+                module = getattr(self, key)
+                tensors = [env[n] for n in names]
+                value = module(*tensors, need_weights=False)[0] \
+                    if attrs["_call"] == "attention" else module(tensors[0])
+                env[outs[0]] = value
+                continue
+            args = [self._value(n, env) for n in names]
             if key in self.layers:
                 tensors = [a for n, a in zip(names, args) if n in env]
                 value = getattr(self, key)(tensors[0])
             else:
                 value = _FUNCTIONS[op](args, attrs)
-            env[outs[0]] = value
+            if op == "Split":
+                for i, name in enumerate(outs):
+                    env[name] = value[i]
+            else:
+                env[outs[0]] = value
         results = [env[n] for n in self.output_names]
         return results[0] if len(results) == 1 else tuple(results)
+
+    def _value(self, name: str, env: dict):
+        if name in env:
+            return env[name]
+        if name in self.attr_of:
+            attribute, rows = self.attr_of[name]
+            table = getattr(self, attribute)
+            return table if rows is None else table[:rows]
+        return self.consts.get(name) if name else None
 
 
 class OnnxModule1(OnnxModule):
@@ -166,22 +787,95 @@ def onnx_module(model) -> OnnxModule:
     module = classes[count](model)
     return module.eval()
 
+_PROBE_BATCHES = (2, 3)
+_SHAPE_OPS = {"Shape", "Size"}
+_RANDOM = {"RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike",
+           "Multinomial", "Bernoulli"}
+# ops that move values around without computing: walked through to find a layer's input
+_LAYOUT = {"Transpose", "Reshape", "Identity", "Squeeze", "Unsqueeze", "Flatten", "Cast"}
+_WHY = {"MatMul": " (of two computed tensors outside attention: only MatMul by a constant "
+                  "weight, a Linear, and the MatMul · Softmax · MatMul of attention map)",
+        "Shape": " (its value is used where no block takes a size)",
+        "Erf": " (outside GELU, x * 0.5 * (1 + Erf(x / √2)))"}
 
-def _ranks(model) -> dict[str, int]:
-    """The rank of every value ONNX's shape inference knows."""
+
+def _label(node, index: int) -> str:
+    return node.name or f"{node.op_type}_{index}"
+
+
+def _attr_dict(node) -> dict:
+    return {a.name: _attr(a) for a in node.attribute}
+
+
+def _close(got, expected: torch.Tensor, atol: float = 1e-4) -> bool:
+    got = torch.as_tensor(np.asarray(got))
+    if tuple(got.shape) != tuple(expected.shape) or not got.is_floating_point():
+        return False
+    scale = max(1.0, expected.abs().max().item() if expected.numel() else 0.0)
+    return bool(((got - expected).abs().max().item() if got.numel() else 0.0) <= atol * scale)
+
+
+def _leading_rows(module: "OnnxModule", node) -> int | None:
+    """``Slice(table, [0], [n], [0])``: ``n``, the table's leading rows (else None)."""
+    ins = list(node.input) + [""] * (5 - len(node.input))
+    values = [module.consts.get(i) if i else None for i in ins[1:5]]
+    if any(v is None for v in values[:2]) or np.asarray(values[0]).size != 1:
+        return None
+    starts, ends = int(np.asarray(values[0]).reshape(-1)[0]), \
+        int(np.asarray(values[1]).reshape(-1)[0])
+    axes = [0] if values[2] is None else np.asarray(values[2]).reshape(-1).tolist()
+    steps = [1] if values[3] is None else np.asarray(values[3]).reshape(-1).tolist()
+    if starts != 0 or axes != [0] or steps != [1] or ends < 1:
+        return None
+    return ends
+
+
+def _probe(model, shapes, dtypes, batch: int) -> dict[str, np.ndarray]:
+    """Every value of the file run by onnxruntime on random inputs of ``batch`` samples."""
     import onnx
+    import onnxruntime as ort
 
+    probe = onnx.ModelProto()
+    probe.CopyFrom(model)
+    have = {o.name for o in probe.graph.output}
+    names = [o for n in probe.graph.node for o in n.output if o and o not in have]
+    probe.graph.output.extend(onnx.ValueInfoProto(name=n) for n in names)
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    options.log_severity_level = 3
     try:
-        inferred = onnx.shape_inference.infer_shapes(model)
-    except Exception:  # noqa: BLE001 - an unusual model: ranks stay unknown
-        return {}
-    out = {}
-    for value in list(inferred.graph.value_info) + list(inferred.graph.input) + \
-            list(inferred.graph.output):
-        kind = value.type.tensor_type
-        if kind.HasField("shape"):
-            out[value.name] = len(kind.shape.dim)
+        session = ort.InferenceSession(probe.SerializeToString(), options,
+                                       providers=["CPUExecutionProvider"])
+    except Exception as exc:  # noqa: BLE001 - onnxruntime cannot load it: say so
+        raise GraphError(f"onnxruntime cannot run the file: {str(exc).splitlines()[0]}") \
+            from None
+    generator = np.random.default_rng(batch)
+    feeds = {}
+    for value, shape, dtype in zip(session.get_inputs(), shapes, dtypes):
+        feeds[value.name] = generator.integers(0, 5, (batch, *shape)).astype(np.int64) \
+            if dtype == "int64" else generator.standard_normal((batch, *shape)).astype(np.float32)
+    try:
+        results = session.run(None, feeds)
+    except Exception as exc:  # noqa: BLE001 - a file whose batch is fixed, for one
+        raise GraphError(f"onnxruntime cannot run the file on a batch of {batch} (the batch "
+                         f"dimension must be dynamic): {str(exc).splitlines()[0]}") from None
+    out = {o.name: np.asarray(v) for o, v in zip(session.get_outputs(), results)}
+    out.update(feeds)
     return out
+
+
+class _Recurrent(Recurrent):
+    """An ONNX LSTM/GRU/RNN (and the transposes around it) as the block's own module."""
+
+
+@rule(_Recurrent)
+def _recurrent_rule(m: _Recurrent) -> tuple[str, dict]:
+    params = {"hidden_size": m.rnn.hidden_size, "num_layers": m.rnn.num_layers,
+              "bidirectional": m.rnn.bidirectional, "dropout": m.rnn.dropout,
+              "bias": m.rnn.bias, "output": "last" if m.last else "sequence"}
+    if m.kind == "RNN":
+        params["nonlinearity"] = m.rnn.nonlinearity
+    return m.kind, params
 
 
 # -- attributes and constant folding ----------------------------------------------------------
@@ -198,16 +892,6 @@ def _attr(a):
         except Exception:  # noqa: BLE001 - not a tensor
             return value
     return list(value) if isinstance(value, (list, tuple)) else value
-
-
-_FOLD = {
-    "Identity": lambda xs, a: [xs[0]],
-    "Constant": lambda xs, a: [np.asarray(a["value"])],
-    "Unsqueeze": lambda xs, a: [np.expand_dims(xs[0], tuple(a.get("axes", xs[1] if len(xs) > 1
-                                                                 else [])))],
-    "Concat": lambda xs, a: [np.concatenate(xs, axis=a["axis"])],
-    "Cast": lambda xs, a: [xs[0]],
-}
 
 
 # -- modules ------------------------------------------------------------------------------------
@@ -386,6 +1070,42 @@ def _softmax(fn):
     return run
 
 
+def _reduce_mean(xs, a):
+    axes = a.get("axes")
+    if axes is None and len(xs) > 1 and xs[1] is not None:
+        axes = xs[1]
+    if axes is None:
+        raise GraphError("ReduceMean over every dimension includes the batch")
+    dims = [int(d) for d in np.asarray(axes).reshape(-1)]
+    return xs[0].mean(dim=dims if len(dims) > 1 else dims[0], keepdim=bool(a.get("keepdims", 1)))
+
+
+def _split(xs, a):
+    """Split by the sizes of its outputs (read on the probe run): the ``split`` input (opset
+    13+), the ``split`` attribute (before 13) and ``num_outputs`` (18+) alike."""
+    return torch.split(xs[0], a["_sizes"], dim=int(a.get("axis", 0)))
+
+
+def _slice(xs, a):
+    x = xs[0]
+    values = [np.asarray(v).reshape(-1).tolist() if v is not None else None for v in xs[1:5]]
+    if values[0] is None or values[1] is None:
+        raise GraphError("Slice whose starts and ends are computed (constants only)")
+    starts, ends = values[0], values[1]
+    rank = a.get("_rank") or x.dim()
+    axes = values[2] if len(values) > 2 and values[2] is not None else list(range(len(starts)))
+    steps = values[3] if len(values) > 3 and values[3] is not None else [1] * len(starts)
+    index = [slice(None)] * rank
+    for axis, start, end, step in zip(axes, starts, ends, steps):
+        axis = int(axis) % rank
+        if axis == 0:
+            raise GraphError("Slice of the batch dimension")
+        big = 2 ** 62
+        index[axis] = slice(int(start) if abs(start) < big else None,
+                            int(end) if abs(end) < big else None, int(step))
+    return x[tuple(index)]
+
+
 _MODULES["Resize"] = _resize
 
 _FUNCTIONS = {
@@ -410,6 +1130,10 @@ _FUNCTIONS = {
     "Concat": lambda xs, a: torch.cat(list(xs), dim=a["axis"]),
     "Add": _binary(torch.add),
     "Mul": _binary(torch.mul),
+    "ReduceMean": _reduce_mean,
+    "Split": _split,
+    "Slice": _slice,
+    "Gelu": lambda xs, a: F.gelu(xs[0], approximate=a.get("approximate", "none")),
 }
 
 
