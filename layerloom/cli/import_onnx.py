@@ -17,8 +17,14 @@ from .common import EXIT_INVALID, EXIT_UNREADABLE
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("import-onnx", help="turn an ONNX model into an editable graph")
-    p.add_argument("model", metavar="MODEL.onnx", help="the ONNX file (opset 7-21)")
+    p = subparsers.add_parser(
+        "import-onnx", help="turn an ONNX model into an editable graph",
+        description="Turn an ONNX model into an editable graph, checked against onnxruntime "
+                    "running the file. Files of torch.onnx.export at opsets 13-20 are tested "
+                    "(convolutional, recurrent and Transformer models: LSTM/GRU/RNN, attention, "
+                    "LayerNorm); opsets 7-21 are accepted. The batch dimension must be dynamic.")
+    p.add_argument("model", metavar="MODEL.onnx",
+                   help="the ONNX file (opsets 13-20 tested, 7-21 accepted)")
     p.add_argument("-o", "--output", required=True, metavar="GRAPH.json", help="graph to write")
     p.add_argument("--weights", metavar="FILE.safetensors",
                    help="also write the file's weights, keyed for the compiled graph")

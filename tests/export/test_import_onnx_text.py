@@ -1,0 +1,94 @@
+"""``import-onnx`` of the text templates and across opsets: lstm-text and transformer-text come
+back from their ONNX files as the same blocks, with the same parameter count and outputs, at
+opsets 13/14, 17 and 20 (the newest the TorchScript exporter writes); two image/tabular
+templates at each of those opsets too."""
+
+from __future__ import annotations
+
+import onnx
+import pytest
+import torch
+
+from layerloom.cli import main
+from layerloom.graph import compile_graph, summarize, validate
+from layerloom.graph.export import export_model
+from layerloom.graph.export import onnx as onnx_format
+from layerloom.graph.import_torch.onnx_in import import_onnx
+from layerloom.graph.templates import load_template
+
+NEWEST = 20  # the newest opset torch.onnx.export(dynamo=False) writes
+
+
+def _export(name, opset, path, monkeypatch):
+    """The template with weights of a real scale (biases and norms not 0/1), exported."""
+    monkeypatch.setattr(onnx_format, "OPSET", opset)
+    graph = load_template(name)
+    torch.manual_seed(0)
+    model = compile_graph(graph).eval()
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(torch.randn_like(p) * 0.1)
+        for m in model.modules():
+            if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
+                m.running_mean.uniform_(-0.3, 0.3)
+                m.running_var.uniform_(0.5, 1.5)
+    export_model(graph, "onnx", path, model.state_dict())
+    assert onnx.load(str(path)).opset_import[0].version == opset
+    return graph, model
+
+
+def _inputs(graph, n=5):
+    res = validate(graph).resolution
+    out = []
+    for i in res.top.inputs:
+        info = res.top.nodes[i]
+        out.append(torch.randint(0, 1000, (n, *info.shape)) if info.dtype == "int64"
+                   else torch.randn(n, *info.shape))
+    return out
+
+
+def _round_trip(name, opset, tmp_path, monkeypatch):
+    original, model = _export(name, opset, tmp_path / "m.onnx", monkeypatch)
+    graph, state, diff = import_onnx(tmp_path / "m.onnx")
+    assert diff < 1e-4
+    assert summarize(graph).params == summarize(original).params
+    imported = compile_graph(graph).eval()
+    imported.load_state_dict(state, strict=True)
+    xs = _inputs(original)
+    with torch.no_grad():
+        torch.testing.assert_close(imported(*xs), model(*xs), atol=1e-4, rtol=1e-4)
+    return graph
+
+
+@pytest.mark.parametrize("opset", [13, 17, NEWEST])
+def test_lstm_text_is_one_bidirectional_lstm_giving_its_last_state(opset, tmp_path,
+                                                                   monkeypatch):
+    graph = _round_trip("lstm-text", opset, tmp_path, monkeypatch)
+    types = [n.type for n in graph.nodes]
+    assert types == ["Input", "Embedding", "LSTM", "Linear", "Output"]  # dropout: not in eval
+    lstm = next(n for n in graph.nodes if n.type == "LSTM")
+    assert lstm.params["hidden_size"] == 64 and lstm.params["bidirectional"] is True
+    assert lstm.params["output"] == "last" and lstm.params.get("num_layers", 1) == 1
+
+
+@pytest.mark.parametrize("opset", [14, 17, NEWEST])  # 13 cannot export attention
+def test_transformer_text_is_attention_norms_and_feed_forward(opset, tmp_path, monkeypatch):
+    graph = _round_trip("transformer-text", opset, tmp_path, monkeypatch)
+    count = {t: sum(n.type == t for n in graph.nodes) for t in {n.type for n in graph.nodes}}
+    assert count["MultiheadAttention"] == 2 and count["LayerNorm"] == 4
+    assert count["Linear"] == 5 and count["Add"] == 4 and count["ReLU"] == 2
+    assert count["PositionalEmbedding"] == 1 and count["SequencePool"] == 1
+    assert all(n.params["num_heads"] == 4 for n in graph.nodes if n.type == "MultiheadAttention")
+    assert next(n for n in graph.nodes if n.type == "PositionalEmbedding").params["max_len"] == 32
+
+
+@pytest.mark.parametrize("name", ["seed-cnn", "mlp-tabular"])
+@pytest.mark.parametrize("opset", [13, 17, NEWEST])
+def test_templates_round_trip_at_each_opset(name, opset, tmp_path, monkeypatch):
+    _round_trip(name, opset, tmp_path, monkeypatch)
+
+
+def test_help_states_the_opsets(capsys):
+    with pytest.raises(SystemExit):
+        main(["import-onnx", "--help"])
+    assert "opsets 13-20" in " ".join(capsys.readouterr().out.split())
