@@ -78,6 +78,8 @@ class Importer:
             else:
                 self._compute(node)
         self._fuse_layernorm2d()
+        while self._merge_slices():
+            pass
         graph = Graph(name=name, nodes=self.nodes, edges=self.edges,
                       description=f"Imported from {type(self.model).__module__}."
                                   f"{type(self.model).__qualname__} with torch.fx.")
@@ -272,7 +274,13 @@ class Importer:
                                   [self.ids[n] for n in mapped.inputs], mapped.ports,
                                   repeat=len(mapped.copies) if mapped.copies else None)
         self.sources[block_id] = mapped
-        for block, params in mapped.then:
+        for item in mapped.then:
+            if isinstance(item, Mapped):  # a chained block with weights of its own
+                block_id = self._add_node(item.name or f"{block_id}_{item.type.lower()}",
+                                          item.type, item.params, [block_id])
+                self.sources[block_id] = item
+                continue
+            block, params = item
             block_id = self._add_node(f"{block_id}_{block.lower()}", block, params, [block_id])
         return block_id
 
@@ -338,6 +346,68 @@ class Importer:
             self.edges = [e for e in self.edges if e.source not in gone and e.target not in gone]
             for node_id in gone:
                 self.sources.pop(node_id, None)
+
+    def _merge_slices(self) -> bool:
+        """Slices of one tensor along one dimension that partition it (``x.chunk(2, 1)``'s
+        parts, ``torch.split``'s, ``x[:, :k]`` with ``x[:, k:]``) become one Chunk or Split
+        block whose outputs feed what the slices fed (edges with ``source_port``); slices that
+        do not partition their dimension stay Slices. True when a group was merged (the caller
+        runs it again: a merged block's outputs may be sliced in turn)."""
+        into = {e.target: e for e in self.edges}
+        groups: dict[tuple, list] = {}
+        for node in self.nodes:
+            mapped = self.sources.get(node.id)
+            edge = into.get(node.id)
+            if node.type != "Slice" or mapped is None or edge is None:
+                continue
+            shape = tuple(self.values[mapped.inputs[0]].shape[1:])
+            dim = mapped.params["dim"] % len(shape)
+            size = shape[dim]
+            start, end = mapped.params["start"], mapped.params["end"]
+            start = start + size if start < 0 else start
+            end = size if end is None else min(end + size if end < 0 else end, size)
+            groups.setdefault((edge.source, edge.source_port, dim), []).append(
+                (node, (start, end), size))
+        for (source, source_port, dim), members in groups.items():
+            ranges = sorted({r for _, r, _ in members})
+            size = members[0][2]
+            if len(ranges) < 2 or ranges[0][0] != 0 or ranges[-1][1] != size or any(
+                    a[1] != b[0] for a, b in zip(ranges, ranges[1:])):
+                continue
+            self._replace_slices(source, source_port, dim, members, ranges, size)
+            return True
+        return False
+
+    def _replace_slices(self, source: str, source_port: Any, dim: int, members: list,
+                        ranges: list[tuple[int, int]], size: int) -> None:
+        from ..blocks.split import chunk_sizes
+
+        sizes = [end - start for start, end in ranges]
+        if chunk_sizes(size, len(sizes)) == sizes:
+            block, params = "Chunk", {"chunks": len(sizes), "dim": dim}
+        else:
+            block, params = "Split", {"sizes": sizes, "dim": dim}
+        base = re.sub(r"_\d+$", "", members[0][0].id)
+        base = re.sub(r"getitem$", block.lower(), base)
+        block_id = self._unique(base)
+        port_of = {node.id: ranges.index(r) for node, r, _ in members}
+        at = min(self.nodes.index(node) for node, _, _ in members)
+        self.nodes.insert(at, Node(block_id, block, params))
+        self.nodes = [n for n in self.nodes if n.id not in port_of]
+        edges, fed = [], False
+        for edge in self.edges:
+            if edge.target in port_of:  # into a slice: the first becomes the block's input
+                if not fed:
+                    edges.append(Edge(source, block_id, source_port=source_port))
+                    fed = True
+                continue
+            if edge.source in port_of:
+                edge.source_port = port_of[edge.source]
+                edge.source = block_id
+            edges.append(edge)
+        self.edges = edges
+        for node_id in port_of:
+            self.sources.pop(node_id, None)
 
     # -- weights ----------------------------------------------------------------------------
 
