@@ -1,5 +1,9 @@
 """Composite blocks in the designer: group a selection, open a block (breadcrumb back), ungroup,
-edit a block's own params. The graph changes themselves are :mod:`layerloom.graph.edit`'s."""
+edit a block's own params. The graph changes themselves are :mod:`layerloom.graph.edit`'s.
+
+Every field here checks its edit against the stored value, as the inspector's do (see
+:func:`~.fields.changed`): an edit made on an older version of the block is refused, never
+written."""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from layerloom.graph.registry import find_block
 from layerloom.graph import edit
 
 from . import inspector
-from .fields import DEFAULT, Field, field, parse_value, plain, seed
+from .fields import DEFAULT, Field, field, parse_value, plain, text_box
 from .state import DesignerState
 
 PROMOTABLE = ("int", "float", "bool")
@@ -62,7 +66,8 @@ def node_panel(state: DesignerState, node: Node) -> None:
                      f"Default {default!r} (the block's own value)")
         field(spec, node.params.get(name, DEFAULT),
               key=inspector.widget_key(state, node.id, name),
-              apply=partial(inspector.set_param, state, node.id, name))
+              apply=partial(inspector.set_param, state, node.id, name),
+              current=partial(inspector.stored, state, node.id, "params", name))
     inspector.common(state, node)
 
 
@@ -109,19 +114,19 @@ def block_panel(state: DesignerState) -> None:
     block = state.graph.blocks[name]
     st.subheader(plain(name), divider="gray", anchor=False)
     key = f"block:{state.project_id}:{name}"
-    seed(f"{key}:name", name)
-    st.text_input("Block name", key=f"{key}:name", on_change=_rename,
-                  args=(state, f"{key}:name"))
-    seed(f"{key}:desc", block.description or "")
-    st.text_area("Description", key=f"{key}:desc", height=80,
-                 on_change=_describe, args=(state, f"{key}:desc"))
+    text_box("Block name", name, key=f"{key}:name", apply=partial(_rename, state, name),
+             current=partial(_stored, state, name, "name"))
+    text_box("Description", block.description or "", key=f"{key}:desc", height=80,
+             apply=partial(_describe, state, name), area=True,
+             current=partial(_stored, state, name, "description"))
     st.markdown("**Params** (defaults; a node using the block may set its own)")
     for param, default in block.params.items():
         left, right = st.columns([6, 1], vertical_alignment="bottom")
         with left:
             spec = Field(param, "bool" if isinstance(default, bool) else "number", default)
             field(spec, default, key=f"{key}:p:{param}",
-                  apply=partial(_set_default, state, param))
+                  apply=partial(_set_default, state, param),
+                  current=partial(_stored, state, name, "param", param))
         right.button("", icon=":material/delete:", key=f"{key}:rm:{param}",
                      help=f"Remove {param}", on_click=_set_default,
                      args=(state, param, DEFAULT))
@@ -136,19 +141,30 @@ def block_panel(state: DesignerState) -> None:
     st.caption("Inside a block, expressions see its params (=channels) and the variables.")
 
 
-def _rename(state: DesignerState, key: str) -> None:
-    if not state.path:
+def _stored(state: DesignerState, block: str, what: str, param: str | None = None) -> Any:
+    """What block ``block`` holds now: its ``name``, ``description`` or the default of
+    ``param`` (DEFAULT when unset); None when the block is gone or no longer the one open."""
+    found = state.graph.blocks.get(block)
+    if found is None or not state.path or state.path[-1] != block:
+        return None
+    if what == "name":
+        return block
+    if what == "description":
+        return found.description or ""
+    return found.params.get(param, DEFAULT)
+
+
+def _rename(state: DesignerState, old: str, new: str) -> None:
+    if not state.path or state.path[-1] != old:  # a late callback after the block was closed
         return
-    old = state.path[-1]
-    new = st.session_state[key].strip()
+    new = new.strip()
     if state.apply(edit.rename_block, old, new) is not None:
         state.go_to(tuple(new if p == old else p for p in state.path))
 
 
-def _describe(state: DesignerState, key: str) -> None:
-    if state.path:
-        state.apply(edit.set_info, description=st.session_state[key].strip(),
-                    block=state.path[-1])
+def _describe(state: DesignerState, block: str, text: str) -> None:
+    if state.path and state.path[-1] == block:
+        state.apply(edit.set_info, description=text.strip(), block=block)
 
 
 def _set_default(state: DesignerState, param: str, value: Any) -> None:

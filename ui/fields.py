@@ -269,11 +269,14 @@ def _text(spec: Field, label: str, value: Any, key: str, apply, check) -> None:
 
 
 def text_box(label: str, value: str, *, key: str, apply: Callable[[str], None],
-             current: Callable[[], Any] | None = None, **kwargs: Any) -> None:
-    """A plain text box (a label, an id) with the same guarantees as :func:`field`."""
-    wkey = drawn(f"{key}:text", value)
-    st.text_input(label, value=value, key=wkey, on_change=changed,
-                  args=(wkey, value, str, apply, value, current), **kwargs)
+             current: Callable[[], Any] | None = None, area: bool = False,
+             **kwargs: Any) -> None:
+    """A plain text box (a label, an id; ``area``: several lines) with the same guarantees as
+    :func:`field`."""
+    wkey = drawn(f"{key}:{'area' if area else 'text'}", value)
+    (st.text_area if area else st.text_input)(
+        label, value=value, key=wkey, on_change=changed,
+        args=(wkey, value, str, apply, value, current), **kwargs)
 
 
 def changed(key: str, shown: Any, convert: Callable[[Any], Any],

@@ -1,6 +1,10 @@
 """The variables panel: the design's knobs (width, depth, classes…) as sliders and number
 inputs. Moving one changes the design's variable, so every shape and count is inferred again at
-once, and the change is saved and undoable like any other."""
+once, and the change is saved and undoable like any other.
+
+Like the inspector's fields, every widget here is keyed by the value it shows and its callback
+carries that value: an edit made on an older version of the variable (changed since by an undo,
+another tab, a late callback) is refused with a toast, never written."""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ import streamlit as st
 from layerloom.graph import edit
 from layerloom.graph.expressions import is_expression
 
-from .fields import DEFAULT, Field, field, parse_value, plain, seed, show_value
+from .fields import DEFAULT, Field, changed, drawn, field, parse_value, plain, show_value
 from .state import DesignerState
 
 
@@ -28,13 +32,16 @@ def render(state: DesignerState) -> None:
         with left:
             if isinstance(value, float):
                 top = _top(value)
-                seed(f"{key}:slider", min(value, top))
-                st.slider(plain(name), min_value=0.0, max_value=top,
-                          step=0.05 if top <= 4 else 0.5, key=f"{key}:slider",
-                          on_change=_moved, args=(state, name, f"{key}:slider"))
+                shown = min(value, top)
+                wkey = drawn(f"{key}:slider", shown)
+                st.slider(plain(name), min_value=0.0, max_value=top, value=shown,
+                          step=0.05 if top <= 4 else 0.5, key=wkey, on_change=changed,
+                          args=(wkey, shown, float, partial(_change, state, name), value,
+                                partial(stored, state, name)))
             else:
                 field(Field(name, "number", value), value, key=key,
-                      apply=partial(_change, state, name), resolved=evaluated.get(name))
+                      apply=partial(_change, state, name), resolved=evaluated.get(name),
+                      current=partial(stored, state, name))
                 if is_expression(value) and name in evaluated:
                     st.caption(f"{plain(name)} = {show_value(evaluated[name])}")
         right.button("", icon=":material/close:", key=f"{key}:rm", help=f"Remove {name}",
@@ -55,13 +62,14 @@ def _top(value: float) -> float:
 
 
 def _change(state: DesignerState, name: str, value: Any) -> None:
-    if name in state.graph.variables:
+    if name in state.graph.variables:  # not a late callback of a removed variable
         _set(state, name, value)
 
 
-def _moved(state: DesignerState, name: str, key: str) -> None:
-    if name in state.graph.variables:  # not a late callback of a removed variable
-        _set(state, name, float(st.session_state[key]))
+def stored(state: DesignerState, name: str) -> Any:
+    """The variable's value now (a callback compares it with what its widget showed); None
+    when it is gone."""
+    return state.graph.variables.get(name)
 
 
 def _set(state: DesignerState, name: str, value: Any) -> None:
