@@ -196,6 +196,14 @@ class OnnxModule(nn.Module):
         if node.op_type == "Split":
             attrs["_sizes"] = [int(self.probes[-1][o].shape[int(attrs.get("axis", 0))])
                                for o in node.output]
+        for out in node.output:
+            if out and out in probe and not self._batch_first(out):
+                what = "merges the batch with another dimension" if node.op_type in \
+                    ("Reshape", "Flatten") else "moves or merges the batch"
+                raise GraphError(f"ONNX node {_label(node, index)} ({node.op_type}): its output "
+                                 f"{list(probe[out].shape)} (batch {_PROBE_BATCHES[-1]}) does not "
+                                 f"keep the batch as its first dimension (it {what}); no block "
+                                 f"does that")
         key = self._key(node, index)
         make = _MODULES.get(node.op_type)
         if make is not None:
@@ -891,7 +899,9 @@ def _attr(a):
             return numpy_helper.to_array(value)
         except Exception:  # noqa: BLE001 - not a tensor
             return value
-    return list(value) if isinstance(value, (list, tuple)) else value
+    if isinstance(value, (list, tuple)):
+        return [v.decode() if isinstance(v, bytes) else v for v in value]
+    return value
 
 
 # -- modules ------------------------------------------------------------------------------------

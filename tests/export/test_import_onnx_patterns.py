@@ -1,0 +1,191 @@
+"""``import-onnx`` on models written here and exported with ``torch.onnx.export``: Split
+(torch.chunk / torch.split) at opsets 13 and 18, recurrent layers (stacked, bidirectional,
+sequence or last state), attention written by hand or with ``nn.MultiheadAttention``, and the
+messages for what still has no block."""
+
+from __future__ import annotations
+
+import warnings
+
+import onnx
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from layerloom.graph import GraphError, compile_graph, summarize
+from layerloom.graph.import_torch.onnx_in import import_onnx
+
+
+def _export(model, shape, path, opset=17):
+    model.eval()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(model, (torch.randn(2, *shape),), str(path), dynamo=False,
+                          opset_version=opset, input_names=["x"], output_names=["y"],
+                          dynamic_axes={"x": {0: "b"}, "y": {0: "b"}})
+    return {n.op_type for n in onnx.load(str(path)).graph.node}
+
+
+def _check(model, shape, tmp_path, opset=17):
+    """Export, import, and compare the compiled graph with the PyTorch model."""
+    torch.manual_seed(0)
+    ops = _export(model, shape, tmp_path / "m.onnx", opset)
+    graph, state, diff = import_onnx(tmp_path / "m.onnx")
+    assert diff < 1e-4
+    assert summarize(graph).params == sum(p.numel() for p in model.parameters())
+    compiled = compile_graph(graph).eval()
+    compiled.load_state_dict(state, strict=True)
+    x = torch.randn(4, *shape)
+    with torch.no_grad():
+        torch.testing.assert_close(compiled(x), model(x), atol=1e-5, rtol=1e-4)
+    blocks = [(n.type, n.params) for n in graph.nodes if n.type not in ("Input", "Output")]
+    return ops, blocks
+
+
+class Channels(nn.Module):
+    """ShuffleNet-style: halves with torch.chunk, then torch.split into uneven parts."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(4, 8, 3, padding=1)
+        self.fc = nn.Linear(8 * 6 * 6, 3)
+
+    def forward(self, x):
+        a, b = torch.chunk(self.conv(x), 2, dim=1)
+        c, d, e = torch.split(a, [1, 1, 2], dim=1)
+        return self.fc(torch.cat([b, F.relu(c), d, e], 1).flatten(1))
+
+
+@pytest.mark.parametrize("opset", [13, 18])  # split sizes as an input; num_outputs (18)
+def test_split_maps_to_one_part_per_output(opset, tmp_path):
+    ops, blocks = _check(Channels(), (4, 6, 6), tmp_path, opset)
+    assert "Split" in ops
+    parts = [p for t, p in blocks if t in ("Slice", "Split", "Chunk")]
+    if all(t != "Slice" for t, _ in blocks):  # the Split block with named output ports
+        assert len(parts) == 2
+    else:
+        assert sorted((p["start"], p["end"]) for p in parts) == \
+            [(0, 1), (0, 4), (1, 2), (2, 4), (4, 8)]
+
+
+class Recurrent(nn.Module):
+    def __init__(self, kind="LSTM", layers=1, bidirectional=False, last=False, **kw):
+        super().__init__()
+        self.rnn = getattr(nn, kind)(6, 5, num_layers=layers, batch_first=True,
+                                     bidirectional=bidirectional, **kw)
+        self.last, self.dirs = last, 2 if bidirectional else 1
+        self.fc = nn.Linear(5 * self.dirs, 3)
+
+    def forward(self, x):
+        out, h = self.rnn(x)
+        if not self.last:
+            return self.fc(out)
+        h = h[0] if isinstance(h, tuple) else h
+        return self.fc(torch.cat([h[-1 - i] for i in reversed(range(self.dirs))], 1))
+
+
+@pytest.mark.parametrize("kind, layers, bidirectional, last, kw", [
+    ("LSTM", 1, False, True, {}),
+    ("LSTM", 2, True, True, {}),
+    ("GRU", 1, False, False, {}),
+    ("GRU", 3, True, False, {}),
+    ("RNN", 2, False, False, {"nonlinearity": "relu"}),
+])
+def test_recurrent_layers_become_one_block(kind, layers, bidirectional, last, kw, tmp_path):
+    _, blocks = _check(Recurrent(kind, layers, bidirectional, last, **kw), (7, 6), tmp_path)
+    (block, params), (linear, _) = blocks
+    assert block == kind and linear == "Linear"
+    assert params.get("num_layers", 1) == layers
+    assert params.get("bidirectional", False) == bidirectional
+    assert params.get("output", "sequence") == ("last" if last else "sequence")
+    assert params.get("nonlinearity", "tanh") == kw.get("nonlinearity", "tanh")
+
+
+class HandAttention(nn.Module):
+    """Separate q/k/v projections, heads by view/transpose, scores scaled by a division."""
+
+    def __init__(self, mask=False):
+        super().__init__()
+        self.q, self.k, self.v, self.o = (nn.Linear(8, 8) for _ in range(4))
+        self.mask = mask
+
+    def forward(self, x):
+        b, n, d = x.shape
+        q, k, v = (f(x).view(b, n, 2, 4).transpose(1, 2) for f in (self.q, self.k, self.v))
+        scores = q @ k.transpose(-2, -1) / 2.0
+        if self.mask:
+            scores = scores + torch.triu(torch.full((n, n), -1e9), 1)
+        y = (scores.softmax(-1) @ v).transpose(1, 2).reshape(b, n, d)
+        return self.o(y) + x
+
+
+class TorchAttention(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.attn = nn.MultiheadAttention(8, 2, batch_first=True)
+        self.norm = nn.LayerNorm(8)
+
+    def forward(self, x):
+        return self.norm(x + self.attn(x, x, x, need_weights=False)[0])
+
+
+@pytest.mark.parametrize("opset", [14, 20])
+def test_attention_becomes_multihead_attention(opset, tmp_path):
+    _, blocks = _check(HandAttention(), (5, 8), tmp_path, opset)
+    assert [t for t, _ in blocks] == ["MultiheadAttention", "Add"]
+    assert blocks[0][1]["num_heads"] == 2
+    _, blocks = _check(TorchAttention(), (5, 8), tmp_path, opset)
+    assert [t for t, _ in blocks] == ["MultiheadAttention", "Add", "LayerNorm"]
+
+
+class Gelu(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(6, 6)
+
+    def forward(self, x):
+        return F.gelu(self.fc(x))
+
+
+@pytest.mark.parametrize("opset", [13, 20])  # Erf written out; the Gelu op (20)
+def test_gelu_written_out_or_as_an_op(opset, tmp_path):
+    _, blocks = _check(Gelu(), (6,), tmp_path, opset)
+    assert blocks == [("Linear", {"out_features": 6}), ("GELU", {"approximate": "none"})]
+
+
+class BothOutputs(Recurrent):
+    def forward(self, x):
+        out, (h, _) = self.rnn(x)
+        return out[:, -1] + h[-1]
+
+
+class ScoresOnly(nn.Module):
+    def forward(self, x):
+        return x @ x.transpose(1, 2)
+
+
+class MergedBatch(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(6, 6)
+
+    def forward(self, x):
+        return self.fc(x.reshape(-1, 6)).reshape(x.shape)
+
+
+@pytest.mark.parametrize("model, shape, message", [
+    (HandAttention(mask=True), (5, 8),
+     r"ONNX node /Softmax \(Softmax\): attention with a mask .* no block equivalent"),
+    (ScoresOnly(), (5, 8), r"ONNX node /MatMul \(MatMul\): no LayerLoom block does MatMul "
+                           r"\(of two computed tensors outside attention"),
+    (BothOutputs(), (7, 6), r"\(LSTM\): both its output sequence and its last hidden state "
+                            r"are used; a block gives one of them"),
+    (MergedBatch(), (7, 6), r"ONNX node /Reshape \(Reshape\): its output \[21, 6\] \(batch 3\) "
+                            r"does not keep the batch .* \(it merges the batch with another "
+                            r"dimension\)"),
+])
+def test_what_does_not_import_is_named(model, shape, message, tmp_path):
+    _export(model, shape, tmp_path / "m.onnx", opset=17)
+    with pytest.raises(GraphError, match=message):
+        import_onnx(tmp_path / "m.onnx")
