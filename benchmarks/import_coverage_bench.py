@@ -1,6 +1,7 @@
 """Import coverage: which public architectures ``import-torch`` (and ``import-onnx``) bring in.
 
-The architectures are written in ``tests/export/test_import_families.py`` and
+The architectures are written in ``tests/export/test_import_families.py``,
+``tests/export/test_import_deit_levit.py`` (DeiT's distillation token, LeViT) and
 ``tests/export/test_import_torch.py`` in the style of torchvision's and timm's own code (neither
 library imports beside the CPU build of torch), plus a few patterns that still have no block,
 and every template through ONNX. For each: whether it imports, the first blocker otherwise, the
@@ -145,6 +146,8 @@ def main(argv=None) -> int:
           f"trace of the same model (torch side), the ONNX export of the template (ONNX side)")
     return 0
 
+    distilled = _load("test_import_deit_levit")  # DeiT's distillation token, LeViT's norms
+    cases += [(name, cls, (3, 16, 16)) for name, (cls, _) in sorted(distilled.FAMILIES.items())]
 
 if __name__ == "__main__":
     sys.exit(main())

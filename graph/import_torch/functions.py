@@ -122,6 +122,8 @@ def _add(ctx: Context, node: fx.Node) -> Mapped:
     if a["alpha"] != 1:
         raise Unsupported("alpha other than 1")
     x, y = a["input"], a["other"]
+    if _halved(node) and ctx.const(x) is None and ctx.const(y) is None:
+        return _average(ctx, node, [ctx.tensor(x, "input"), ctx.tensor(y, "other")])
     for first, second in ((x, y), (y, x)):
         const = ctx.const(second)
         if const is not None and isinstance(first, fx.Node) and ctx.const(first) is None:
@@ -140,6 +142,49 @@ def _mul(ctx: Context, node: fx.Node) -> Mapped:
     _two_tensors(a["input"], a["other"], "multiplies by a constant")
     return Mapped("Multiply", {}, [ctx.tensor(a["input"], "input"),
                                    ctx.tensor(a["other"], "other")])
+
+
+_DIVIDES = (operator.truediv, torch.div, torch.true_divide, "div", "true_divide")
+
+
+def _halved(node: fx.Node) -> bool:
+    """``(a + b) / 2``: the sum's one use is a division by 2 (DeiT's two heads averaged)."""
+    users = list(node.users)
+    if len(users) != 1 or users[0].target not in _DIVIDES or users[0].kwargs:
+        return False
+    return tuple(users[0].args) in ((node, 2), (node, 2.0))
+
+
+def _average(ctx: Context, node: fx.Node, inputs: list[fx.Node]) -> Mapped:
+    """The mean of two same-shaped tensors: joined along the first dimension, the halves
+    stacked as two rows, then the mean of the rows (bit for bit ``(a + b) / 2``)."""
+    shapes = {_shape(ctx, t) for t in inputs}
+    if len(shapes) != 1 or len(next(iter(shapes))) != 2:
+        raise Unsupported("only the mean of two [B, N] tensors ((a + b) / 2, such as two heads "
+                          "averaged) maps to blocks")
+    width = next(iter(shapes))[1]
+    return Mapped("Concat", {"dim": 0}, inputs,
+                  then=[("Reshape", {"shape": [len(inputs), width]}),
+                        ("SequencePool", {"mode": "mean"})],
+                  name=f"{_scoped_name_of(node)}_average")
+
+
+@rule(*_DIVIDES)
+def _divide(ctx: Context, node: fx.Node) -> Alias:
+    """``(a + b) / 2`` whose sum became an average (:func:`_average`): nothing more to do."""
+    source = node.args[0] if node.args else None
+    if isinstance(source, fx.Node) and source.target in FUNCTION_RULES \
+            and FUNCTION_RULES[source.target] is _add and _halved(source):
+        return Alias(ctx.tensor(source, "input"))
+    raise Unsupported("a division (only (a + b) / 2, two tensors averaged, maps to blocks; "
+                      "fold a constant divisor into a layer)")
+
+
+def _scoped_name_of(node: fx.Node) -> str:
+    stack = node.meta.get("nn_module_stack") or {}
+    scope = list(stack)[-1] if stack else ""
+    base = node.name.rstrip("0123456789").rstrip("_")
+    return f"{scope.replace('.', '_')}_{base}" if scope else base
 
 
 def _two_tensors(x: Any, y: Any, what: str) -> None:
@@ -197,25 +242,32 @@ def _cat(ctx: Context, node: fx.Node) -> Mapped:
 
 
 def _class_token(ctx: Context, node: fx.Node, tensors: list, consts: list, dim: int) -> Mapped:
-    """``torch.cat([self.cls_token.expand(B, -1, -1), x], dim=1)``: a ClassToken block."""
+    """``torch.cat([self.cls_token.expand(B, -1, -1), x], dim=1)``: a ClassToken block. DeiT's
+    distilled ``torch.cat((cls.expand(B, -1, -1), dist.expand(B, -1, -1), x), dim=1)``: one
+    ClassToken per learned table, chained from the one next to ``x`` outwards (each puts its
+    tokens in front), each with its own table's weights."""
     rank = len(_shape(ctx, node))
-    if len(tensors) != 2 or consts[0] is None or consts[1] is not None or rank != 3 \
-            or dim % rank != 1:
+    if len(tensors) < 2 or any(c is None for c in consts[:-1]) or consts[-1] is not None \
+            or rank != 3 or dim % rank != 1:
         paths = ", ".join(f"'{c.path}'" for c in consts if c is not None)
         raise Unsupported(f"it joins the parameter(s) {paths} with the model's tensors; only "
-                          f"one learned token table put in front of a [B, L, D] sequence "
-                          f"(torch.cat([token.expand(B, -1, -1), x], dim=1)) maps to a block "
-                          f"(ClassToken)")
-    const = consts[0]
-    tokens = tuple(ctx.value(tensors[0]).shape)[1]
-    x = ctx.tensor(tensors[1], "tensors")
+                          f"learned token tables put in front of a [B, L, D] sequence "
+                          f"(torch.cat([token.expand(B, -1, -1), x], dim=1), or several "
+                          f"tables then x) map to blocks (ClassToken)")
+    x = ctx.tensor(tensors[-1], "tensors")
     width = _shape(ctx, x)[2]
-    if const.tensor.numel() != tokens * width:
-        raise Unsupported(f"the token parameter '{const.path}' {list(const.tensor.shape)} is "
-                          f"expanded, not repeated per sample")
-    return Mapped("ClassToken", {"num_tokens": tokens}, [x],
-                  weights={"token": (const.path, const.tensor.reshape(tokens, width))},
-                  name=const.path.replace(".", "_"))
+    blocks = []
+    for table, const in zip(tensors[:-1], consts[:-1]):
+        tokens = tuple(ctx.value(table).shape)[1]
+        if const.tensor.numel() != tokens * width:
+            raise Unsupported(f"the token parameter '{const.path}' {list(const.tensor.shape)} "
+                              f"is expanded, not repeated per sample")
+        blocks.append(Mapped("ClassToken", {"num_tokens": tokens}, [x],
+                             weights={"token": (const.path, const.tensor.reshape(tokens, width))},
+                             name=const.path.replace(".", "_")))
+    first, *outer = reversed(blocks)
+    first.then = list(outer)
+    return first
 
 
 # -- shapes --------------------------------------------------------------------------------
@@ -226,16 +278,70 @@ def _flatten(ctx: Context, node: fx.Node) -> Mapped:
     a = args(node, ("input", "start_dim", "end_dim"), {"start_dim": 0, "end_dim": -1})
     rank = len(_shape(ctx, a["input"]))
     start, end = a["start_dim"] % rank, a["end_dim"] % rank
+    if start == 0 and _tokens_norm(ctx, node, a["input"]) is not None:
+        return _tokens_norm(ctx, node, a["input"])
     if start == 0:
         raise Unsupported("start_dim=0 flattens the batch (use torch.flatten(x, 1))")
     return Mapped("Flatten", {"start_dim": start - 1, "end_dim": end - rank},
                   [ctx.tensor(a["input"], "input")])
 
 
+def _tokens_norm(ctx: Context, flat: fx.Node, x: Any) -> Mapped | None:
+    """LeViT's BatchNorm1d over batch × tokens: ``bn(x.flatten(0, 1)).reshape_as(x)`` with
+    ``x`` ``[B, N, C]``. Its statistics are per channel over the same B·N values as a
+    BatchNorm1d of ``[B, C, N]``, so: Permute to ``[C, N]``, BatchNorm1d, Permute back (the
+    second Permute is the reshape's, :func:`_tokens_unflatten`). None if not that pattern."""
+    if not isinstance(x, fx.Node) or len(_shape(ctx, x)) != 3 \
+            or _shape(ctx, flat) != (_shape(ctx, x)[0] * _shape(ctx, x)[1], _shape(ctx, x)[2]):
+        return None
+    users = list(flat.users)
+    if len(users) != 1 or users[0].op != "call_module" or users[0].args != (flat,) \
+            or users[0].kwargs:
+        return None
+    norm = users[0]
+    if not isinstance(ctx.model.get_submodule(str(norm.target)), torch.nn.BatchNorm1d):
+        return None
+    back = list(norm.users)
+    if len(back) != 1 or back[0].target not in _RESHAPES or _shape(ctx, back[0]) != _shape(ctx, x):
+        return None
+    return Mapped("Permute", {"dims": [1, 0]}, [ctx.tensor(x, "input")],
+                  name=f"{str(norm.target).replace('.', '_')}_tokens")
+
+
+_RESHAPES = ("view", "reshape", torch.reshape, "reshape_as", "view_as", "unflatten")
+
+
+def _tokens_unflatten(ctx: Context, node: fx.Node, source: Any) -> Mapped | None:
+    """The reshape back to ``[B, N, C]`` after LeViT's batch × tokens BatchNorm1d."""
+    if not isinstance(source, fx.Node) or source.op != "call_module" or not source.args:
+        return None
+    flat = source.args[0]
+    if not isinstance(flat, fx.Node) or flat.target not in (torch.flatten, "flatten"):
+        return None
+    x = flat.args[0] if flat.args else flat.kwargs.get("input")
+    if _tokens_norm(ctx, flat, x) is None:
+        return None
+    return Mapped("Permute", {"dims": [1, 0]}, [ctx.tensor(source, "input")],
+                  name=f"{str(source.target).replace('.', '_')}_back")
+
+
+@rule("reshape_as", "view_as", "unflatten")
+def _reshape_as(ctx: Context, node: fx.Node) -> Mapped:
+    source = node.args[0] if node.args else node.kwargs.get("input")
+    back = _tokens_unflatten(ctx, node, source)
+    if back is None:
+        raise Unsupported("only the reshape back after a BatchNorm1d over batch × tokens "
+                          "(LeViT: bn(x.flatten(0, 1)).reshape_as(x)) maps; write the "
+                          "shape (x.reshape(B, ...)) otherwise")
+    return back
+
+
 @rule("view", "reshape", torch.reshape, "squeeze", "unsqueeze", torch.squeeze,
       torch.unsqueeze)
 def _reshape(ctx: Context, node: fx.Node) -> Mapped | Alias | Const:
     source = node.args[0] if node.args else node.kwargs["input"]
+    if node.target in _RESHAPES and _tokens_unflatten(ctx, node, source) is not None:
+        return _tokens_unflatten(ctx, node, source)
     const = ctx.const(source)
     if const is not None:  # a parameter reshaped to broadcast: ``gamma.reshape(1, -1, 1, 1)``
         return Const(const.path, const.tensor, rows=False)
@@ -348,14 +454,29 @@ def _getitem(ctx: Context, node: fx.Node) -> Mapped:
     if len(_shape(ctx, x)) == 3 and isinstance(index, tuple) and len(index) == 2 \
             and index[0] == slice(None) and index[1] in (0, -1):
         return Mapped("SequencePool", {"mode": "first" if index[1] == 0 else "last"}, [x])
+    token = _token_index(ctx, x, index)
+    if token is not None:
+        return token
     sliced = _one_slice(index, len(_shape(ctx, x)))
     if sliced is not None:
         dim, part = sliced
         return Mapped("Slice", {"dim": dim - 1, "start": part.start or 0, "end": part.stop},
                       [x])
-    raise Unsupported(f"indexing with {index!r} (only x[:, 0] and x[:, -1] of a [B, L, D] "
-                      f"sequence, to SequencePool, and a slice of one dimension such as "
+    raise Unsupported(f"indexing with {index!r} (only x[:, k] of a [B, L, D] sequence, to "
+                      f"SequencePool or Slice, and a slice of one dimension such as "
                       f"x[:, :k], to Slice, map)")
+
+
+def _token_index(ctx: Context, x: fx.Node, index: Any) -> Mapped | None:
+    """``x[:, k]`` of a ``[B, L, D]`` sequence, k not the first or last (DeiT's distillation
+    token, ``x[:, 1]``): Slice of that one token, then Flatten."""
+    shape = _shape(ctx, x)
+    if len(shape) != 3 or not isinstance(index, tuple) or len(index) != 2 \
+            or index[0] != slice(None) or not isinstance(index[1], int) \
+            or isinstance(index[1], bool) or not -shape[1] <= index[1] < shape[1]:
+        return None
+    k = index[1] % shape[1]
+    return Mapped("Slice", {"dim": 0, "start": k, "end": k + 1}, [x], then=[("Flatten", {})])
 
 
 def _one_slice(index: Any, rank: int) -> tuple[int, slice] | None:
