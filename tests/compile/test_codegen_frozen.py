@@ -74,6 +74,7 @@ def test_codegen_frozen_norms_stay_in_eval_mode_while_training(helpers, tmp_path
     assert not any(m.training for m in generated.modules())
 
 
+@pytest.mark.slow  # trains (a few seconds on a loaded machine)
 def test_codegen_frozen_training_step_matches_the_compiled_model(helpers, tmp_path):
     torch.manual_seed(0)
     model, generated = _pair(helpers, tmp_path, _frozen_resnet())

@@ -106,6 +106,7 @@ def test_finetune_project_without_weights_starts_fresh(finetune, capsys):
                                brought["conv1.weight"])
 
 
+@pytest.mark.slow  # trains (a few seconds on a loaded machine)
 def test_finetune_project_trains_with_the_freeze(finetune, capsys):
     code, out = _export(capsys, "--weights", "net.safetensors")
     assert code == 0, out.err
