@@ -647,7 +647,8 @@ def _registry_catalog() -> tuple[dict, ...]:
 
 def catalog(graph: Graph) -> list[dict]:
     """Palette entries: every registered block's ``describe()``, then the graph's composite
-    blocks (category ``"Blocks"``, ports named by their Input ids)."""
+    blocks (category ``"Blocks"``, ports named by their Input ids; one with several Output
+    nodes has ``"outputs": "several"`` and ``"output_names"``, their ids in node order)."""
     out = [copy.deepcopy(d) for d in _registry_catalog()]
     for name, block in graph.blocks.items():
         inputs = block.input_ids()
@@ -656,10 +657,15 @@ def catalog(graph: Graph) -> list[dict]:
         params = [{"name": k, "kind": _kind_of(v), "default": v, "help": "", "min": None,
                    "max": None, "choices": None, "length": None, "nullable": False}
                   for k, v in block.params.items()]
-        out.append({"type": name, "category": "Blocks", "composite": True,
-                    "help": block.description or f"composite block of {len(block.nodes)} nodes",
-                    "doc_url": None, "params": params, "inferred": [], "ports": ports,
-                    "key_params": list(block.params)[:3]})
+        entry = {"type": name, "category": "Blocks", "composite": True,
+                 "help": block.description or f"composite block of {len(block.nodes)} nodes",
+                 "doc_url": None, "params": params, "inferred": [], "ports": ports,
+                 "key_params": list(block.params)[:3]}
+        outputs = block.output_ids()
+        if len(outputs) > 1:
+            entry["outputs"] = "several"
+            entry["output_names"] = outputs
+        out.append(entry)
     return out
 
 
@@ -686,7 +692,9 @@ def instances(level: Level, block_name: str) -> Iterator[Level]:
 
 def annotations(report: Report, path: Sequence[str] = ()) -> dict:
     """What the canvas shows for one level: per node its output shape, params, MACs, errors and
-    warnings, and per edge the shape it carries.
+    warnings (a node with several outputs also ``ports``, their names, and ``output_shapes``),
+    and per edge the shape it carries (an edge with ``source_port`` is keyed
+    ``"<source>:<source_port>-><target>"`` and carries that output's shape).
 
     Inside a block, shapes are those of its first use; problems of later uses are listed too,
     prefixed with where they happen. A problem deeper down also marks the composite node that
@@ -702,6 +710,10 @@ def annotations(report: Report, path: Sequence[str] = ()) -> dict:
             if local_id in out_nodes:
                 out_nodes[local_id].update(output_shape=_shape(info), params=info.n_params,
                                            macs=info.macs)
+                if info.ports is not None and info.repeat != 0:
+                    out_nodes[local_id].update(
+                        ports=list(info.ports),
+                        output_shapes=[list(s) for s in info.port_shapes])
     for problem in res.problems:
         for i, level in enumerate(levels):
             local = _local(problem.node, level.prefix, out_nodes)
@@ -719,8 +731,17 @@ def annotations(report: Report, path: Sequence[str] = ()) -> dict:
             break
     out_edges = {}
     for e in edges:
-        shape = out_nodes.get(e.source, {}).get("output_shape")
-        out_edges[f"{e.source}->{e.target}"] = {"shape": shape}
+        source = out_nodes.get(e.source, {})
+        shape = source.get("output_shape")
+        if e.source_port is None:
+            out_edges[f"{e.source}->{e.target}"] = {"shape": shape}
+            continue
+        ports, shapes = source.get("ports"), source.get("output_shapes")
+        index = e.source_port if isinstance(e.source_port, int) else (
+            ports.index(e.source_port) if ports and e.source_port in ports else None)
+        picked = shapes[index] if shapes and index is not None and 0 <= index < len(shapes) \
+            else None
+        out_edges[f"{e.source}:{e.source_port}->{e.target}"] = {"shape": picked}
     return {"nodes": out_nodes, "edges": out_edges}
 
 

@@ -69,7 +69,12 @@ def canvas(
         catalog: block types, ``{"type", "category", "help", "doc_url", "params", "ports",
             "key_params"}``; composite blocks of the graph with category ``"Blocks"``.
         annotations: ``{"nodes": {id: {"output_shape", "params", "macs", "errors",
-            "warnings"}}, "edges": {"<source>-><target>": {"shape"}}}``.
+            "warnings"}}, "edges": {"<source>-><target>": {"shape"}}}``. A block with several
+            outputs (catalog entry ``"outputs": "several"``, a composite's with its
+            ``"output_names"``) has ``"ports"`` (names) and ``"output_shapes"`` too, and draws
+            one source handle per output (``out:0``, ``out:1``…); an edge with ``source_port``
+            is keyed ``"<source>:<source_port>-><target>"`` and a wire dragged from an output
+            comes back with ``source_port``.
         selected: node ids to select; applied when it differs from the previous call, so pass
             the last event's ``selected`` back (or None to leave the selection alone).
         theme: ``"light"`` or ``"dark"`` (``"auto"`` follows Streamlit's theme).

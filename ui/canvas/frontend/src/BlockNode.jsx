@@ -3,7 +3,17 @@
 import { memo } from "react";
 import { Handle, Position } from "@xyflow/react";
 import { categoryColor, fmtCount, fmtShape, fmtValue, keyParamValues } from "./format.js";
-import { IN, OUT, hasOutput, isComposite, portsOf, targetHandles } from "./graph.js";
+import {
+  IN,
+  OUT,
+  hasOutput,
+  isComposite,
+  isMultiOutput,
+  outHandle,
+  outputPorts,
+  portsOf,
+  targetHandles,
+} from "./graph.js";
 import { useStoreValue } from "./store.js";
 
 function problemsTitle(ann, spec, id) {
@@ -35,8 +45,14 @@ function BlockNode({ id, data, selected }) {
   const frozen = !!(data.extra && data.extra.trainable === false);
   if (frozen) classes.push("ll-frozen");
   if (!spec) classes.push("ll-unknown");
-  const shape = ann && Array.isArray(ann.output_shape) ? fmtShape(ann.output_shape) : "";
+  // a block with several outputs shows each output's shape beside its handle instead
+  const shape =
+    ann && Array.isArray(ann.output_shape) && !isMultiOutput(spec) ? fmtShape(ann.output_shape) : "";
   const named = ports.kind === "named";
+  // a block with several outputs: one labelled source handle per output, with its shape
+  const multi = isMultiOutput(spec);
+  const outs = multi ? outputPorts(spec, data, ann) : [];
+  const badOuts = multi ? data.extraOuts || [] : [];
 
   return (
     <div
@@ -92,7 +108,29 @@ function BlockNode({ id, data, selected }) {
           {ann && typeof ann.params === "number" && ann.params > 0 ? `${fmtCount(ann.params)} params` : ""}
         </span>
       </div>
-      {(hasOutput(spec, data.type) || data.extraOut) && (
+      {multi && (
+        <div className="ll-outs">
+          {outs.map((p) => (
+            <div
+              key={p.index}
+              className="ll-out"
+              data-testid={`out-${id}-${p.index}`}
+              title={`output ${p.index}${p.name !== String(p.index) ? ` (${p.name})` : ""}`}
+            >
+              {p.shape && <span className="ll-out-shape">{fmtShape(p.shape)}</span>}
+              <span className="ll-out-name">{p.name}</span>
+              <Handle type="source" position={Position.Right} id={outHandle(p.index)} />
+            </div>
+          ))}
+          {badOuts.map((h) => (
+            <div key={h} className="ll-out ll-port-bad" title="names no output of this block">
+              <span className="ll-out-name">{h.slice(5)}</span>
+              <Handle type="source" position={Position.Right} id={h} />
+            </div>
+          ))}
+        </div>
+      )}
+      {!multi && (hasOutput(spec, data.type) || data.extraOut) && (
         <Handle type="source" position={Position.Right} id={OUT} />
       )}
     </div>

@@ -555,7 +555,12 @@ export default function Canvas({ args, disabled, stTheme }) {
       if (from) {
         const conn =
           from.handleType === "source"
-            ? { source: from.nodeId, target: id, targetHandle: targetHandles(spec)[0] || null }
+            ? {
+                source: from.nodeId,
+                sourceHandle: from.handleId,
+                target: id,
+                targetHandle: targetHandles(spec)[0] || null,
+              }
             : { source: id, target: from.nodeId, targetHandle: from.handleId };
         const why =
           from.handleType === "target" && !hasOutput(spec, type)
@@ -795,7 +800,7 @@ export default function Canvas({ args, disabled, stTheme }) {
         let conn;
         if (from.handleType === "source") {
           const handle = (state.toHandle && state.toHandle.id) || targetHandles(toSpec)[0] || null;
-          conn = { source: from.nodeId, target: toId, targetHandle: handle };
+          conn = { source: from.nodeId, sourceHandle: from.handleId, target: toId, targetHandle: handle };
         } else {
           conn = { source: toId, target: from.nodeId, targetHandle: from.handleId };
         }

@@ -7,7 +7,13 @@ import { useStoreValue } from "./store.js";
 function ShapeEdge(props) {
   const { id, source, target, data, selected, markerEnd, style } = props;
   const [path, labelX, labelY] = getBezierPath(props);
-  const ann = useStoreValue((s) => s.edges[`${source}->${target}`]);
+  // an edge from one output of a block with several is annotated with that output's shape
+  const sourcePort = data ? data.sourcePort : undefined;
+  const key =
+    sourcePort === undefined || sourcePort === null
+      ? `${source}->${target}`
+      : `${source}:${sourcePort}->${target}`;
+  const ann = useStoreValue((s) => s.edges[key]);
   const shape = ann ? fmtShape(ann.shape) : "";
   const order = data && data.order ? `#${data.order}` : "";
   const text = [order, shape].filter(Boolean).join(" ");

@@ -4,14 +4,74 @@
 // A React Flow node keeps the format's fields in `data` ({type, params, label, repeat, extra});
 // `extra` holds keys this component does not know, so they survive a round trip.
 // A React Flow edge keeps the format's `port` in `data.port` (undefined when the edge names no
-// port) and shows on the target handle that port resolves to.
+// port) and shows on the target handle that port resolves to. A block with several outputs
+// (Chunk, Split, a composite with several Output nodes) has one source handle per output,
+// `out:0`, `out:1`…; an edge keeps the format's `source_port` in `data.sourcePort` (as written:
+// an index or the output's name) and starts at the handle it resolves to.
 
 export const ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
 export const OUT = "out"; // source handle id of every block
 export const IN = "in"; // target handle id of single-input and variadic blocks
 export const NODE_W = 200; // estimated size before React Flow has measured a node
 const NODE_KEYS = new Set(["id", "type", "params", "position", "label", "repeat"]);
-const EDGE_KEYS = new Set(["source", "target", "port"]);
+const EDGE_KEYS = new Set(["source", "target", "port", "source_port"]);
+
+/** True for a block type with several outputs (its spec says so). */
+export function isMultiOutput(spec) {
+  return Boolean(spec && spec.outputs === "several");
+}
+
+/** The source handle id of output `index` of a block with several outputs. */
+export function outHandle(index) {
+  return `out:${index}`;
+}
+
+/** The output index a source handle id stands for (`out:2` → 2), or null. */
+export function handleIndex(handle) {
+  const m = typeof handle === "string" ? /^out:(\d+)$/.exec(handle) : null;
+  return m ? Number(m[1]) : null;
+}
+
+/**
+ * The index of the output a `source_port` names: an index as is; a name among the spec's
+ * `output_names` (a composite's Output ids) or, for Chunk and Split whose outputs are named by
+ * their index, a numeric name; null when it names none (the validator says so).
+ */
+export function sourceIndex(sourcePort, spec) {
+  if (Number.isInteger(sourcePort)) return sourcePort >= 0 ? sourcePort : null;
+  if (typeof sourcePort !== "string") return null;
+  const names = spec && Array.isArray(spec.output_names) ? spec.output_names.map(String) : null;
+  if (names) {
+    const i = names.indexOf(sourcePort);
+    return i >= 0 ? i : null;
+  }
+  return /^\d+$/.test(sourcePort) ? Number(sourcePort) : null;
+}
+
+/**
+ * The outputs a block with several draws, `[{index, name, shape}]`: the names and shapes
+ * Python annotated, else the spec's output names, else as many as its params say (Chunk's
+ * `chunks`, Split's `sizes`), at least as many as its edges use (`data.outCount`).
+ */
+export function outputPorts(spec, data, ann) {
+  let names = ann && Array.isArray(ann.ports) ? ann.ports.map(String) : null;
+  if (!names && spec && Array.isArray(spec.output_names)) names = spec.output_names.map(String);
+  let count = names ? names.length : 2;
+  if (!names && data && data.params) {
+    const p = data.params;
+    if (Number.isInteger(p.chunks) && p.chunks > 0 && p.chunks <= 64) count = p.chunks;
+    else if (Array.isArray(p.sizes) && p.sizes.length > 0 && p.sizes.length <= 64) {
+      count = p.sizes.length;
+    }
+  }
+  count = Math.max(count, (data && data.outCount) || 0);
+  const shapes = ann && Array.isArray(ann.output_shapes) ? ann.output_shapes : [];
+  const ports = [];
+  for (let i = 0; i < count; i++) {
+    ports.push({ index: i, name: names && i < names.length ? names[i] : String(i), shape: shapes[i] });
+  }
+  return ports;
+}
 
 export function portsOf(spec) {
   const ports = spec && spec.ports;
@@ -53,7 +113,10 @@ export function estimateHeight(spec) {
   const ports = portsOf(spec);
   const rows = ports.kind === "named" ? (ports.names || []).length : 0;
   const keys = Array.isArray(spec && spec.key_params) ? spec.key_params.length : 0;
-  return 66 + 20 * (rows + keys);
+  const outs = isMultiOutput(spec)
+    ? (Array.isArray(spec.output_names) ? spec.output_names.length : 2)
+    : 0;
+  return 66 + 20 * (rows + keys + outs);
 }
 
 export function sizeOf(node, catalog) {
@@ -109,15 +172,30 @@ export function fromGraph(graph, catalog) {
     }
     if (!declared.includes(handle)) addExtra(e.target, handle);
     const source = byId.get(e.source);
-    if (!hasOutput(catalog.get(source.data.type), source.data.type)) source.data.extraOut = true;
+    const sourceSpec = catalog.get(source.data.type);
+    if (!hasOutput(sourceSpec, source.data.type)) source.data.extraOut = true;
     const data = { port: e.port };
+    const hasSourcePort = e.source_port !== undefined && e.source_port !== null;
+    if (hasSourcePort) data.sourcePort = e.source_port;
+    let sourceHandle = OUT;
+    if (isMultiOutput(sourceSpec)) {
+      const index = hasSourcePort ? sourceIndex(e.source_port, sourceSpec) : 0;
+      if (index !== null) {
+        sourceHandle = outHandle(index);
+        source.data.outCount = Math.max(source.data.outCount || 0, index + 1);
+      } else {
+        // names no output: drawn from a handle of its own, marked, until it is fixed
+        sourceHandle = `out:?${String(e.source_port)}`;
+        source.data.extraOuts = [...(source.data.extraOuts || []), sourceHandle];
+      }
+    }
     const extra = splitExtra(e, EDGE_KEYS);
     if (extra) data.extra = extra;
     edges.push({
       id: `e${i}:${e.source}->${e.target}`,
       source: e.source,
       target: e.target,
-      sourceHandle: OUT,
+      sourceHandle,
       targetHandle: handle,
       type: "shape",
       data,
@@ -153,6 +231,7 @@ export function toGraph(nodes, edges) {
       const out = { source: e.source, target: e.target };
       const d = e.data || {};
       if (d.port !== undefined && d.port !== null) out.port = d.port;
+      if (d.sourcePort !== undefined && d.sourcePort !== null) out.source_port = d.sourcePort;
       return d.extra ? { ...out, ...d.extra } : out;
     }),
   };
@@ -182,8 +261,8 @@ export function graphKey(graph) {
   parts.push("|");
   for (const e of edges) {
     if (!e) continue;
-    const { source, target, port, ...rest } = e;
-    parts.push([source, target, port ?? null, rest]);
+    const { source, target, port, source_port, ...rest } = e;
+    parts.push([source, target, port ?? null, source_port ?? null, rest]);
   }
   return hashString(JSON.stringify(parts));
 }
@@ -208,6 +287,7 @@ export function nodeKey(n) {
   return JSON.stringify([
     d.type, d.params ?? {}, d.label ?? null, d.repeat ?? null, d.extra ?? null,
     Math.round(n.position.x), Math.round(n.position.y), d.extraPorts ?? null, d.extraOut ?? null,
+    d.outCount ?? null, d.extraOuts ?? null,
   ]);
 }
 
@@ -314,19 +394,22 @@ export function wouldCycle(edges, source, target) {
  * - a variadic block appends an unnamed edge (a numbered one if its edges are numbered).
  * Returns the new edge list, or null when the connection is refused.
  */
-export function connect(edges, nodes, catalog, { source, target, targetHandle }) {
+export function connect(edges, nodes, catalog, { source, target, targetHandle, sourceHandle }) {
   const targetNode = nodes.find((n) => n.id === target);
   if (!targetNode || wouldCycle(edges, source, target)) return null;
   const spec = catalog.get(targetNode.data.type);
   const ports = portsOf(spec);
   const incoming = edges.filter((e) => e.target === target);
+  const picked = pickedOutput(nodes, catalog, source, sourceHandle);
   const base = {
     id: newEdgeId(source, target),
     source,
     target,
-    sourceHandle: OUT,
+    sourceHandle: picked.handle,
     type: "shape",
   };
+  const withSource = (data) =>
+    picked.sourcePort === undefined ? data : { ...data, sourcePort: picked.sourcePort };
   if (ports.kind === "none") return null;
   if (ports.kind === "named") {
     const handle = targetHandle || targetHandles(spec)[0];
@@ -338,17 +421,36 @@ export function connect(edges, nodes, catalog, { source, target, targetHandle })
         kept.push({ ...e, data: { ...(e.data || {}), port: e.targetHandle } });
       } else kept.push(e);
     }
-    return [...kept, { ...base, targetHandle: handle, data: { port: handle } }];
+    return [...kept, { ...base, targetHandle: handle, data: withSource({ port: handle }) }];
   }
   if (ports.kind === "variadic") {
     const max = Number.isInteger(ports.max) ? ports.max : Infinity;
     if (incoming.length >= max) return null;
     const numbered = incoming.some((e) => Number.isInteger(e.data && e.data.port));
     const data = numbered ? { port: incoming.length } : {};
-    return [...edges, { ...base, targetHandle: IN, data }];
+    return [...edges, { ...base, targetHandle: IN, data: withSource(data) }];
   }
   // single input: the new edge replaces whatever fed the block
-  return [...edges.filter((e) => e.target !== target), { ...base, targetHandle: IN, data: {} }];
+  return [
+    ...edges.filter((e) => e.target !== target),
+    { ...base, targetHandle: IN, data: withSource({}) },
+  ];
+}
+
+/**
+ * The source handle a new wire starts at and the `source_port` it saves: a wire dragged from
+ * output `i` of a block with several saves that output's name where the block names its
+ * outputs (a composite's Output ids) and the index otherwise (Chunk, Split); a wire from a
+ * block with one output saves none.
+ */
+export function pickedOutput(nodes, catalog, source, sourceHandle) {
+  const node = nodes.find((n) => n.id === source);
+  const spec = node ? catalog.get(node.data.type) : null;
+  if (!isMultiOutput(spec)) return { handle: OUT, sourcePort: undefined };
+  const index = handleIndex(sourceHandle);
+  if (index === null) return { handle: outHandle(0), sourcePort: undefined };
+  const names = Array.isArray(spec.output_names) ? spec.output_names : null;
+  return { handle: outHandle(index), sourcePort: names && index < names.length ? names[index] : index };
 }
 
 /**
@@ -424,15 +526,18 @@ export function cloneFragment(fragment, used, dx, dy) {
     if (!remap.has(e.source) || !remap.has(e.target)) continue;
     const source = remap.get(e.source);
     const target = remap.get(e.target);
-    const { _handle, ...plain } = e;
+    const { _handle, _sourceHandle, ...plain } = e;
     const data = { port: plain.port };
+    if (plain.source_port !== undefined && plain.source_port !== null) {
+      data.sourcePort = plain.source_port;
+    }
     const extra = splitExtra(plain, EDGE_KEYS);
     if (extra) data.extra = structuredClone(extra);
     edges.push({
       id: newEdgeId(source, target),
       source,
       target,
-      sourceHandle: OUT,
+      sourceHandle: typeof _sourceHandle === "string" ? _sourceHandle : OUT,
       targetHandle: typeof _handle === "string" ? _handle : IN,
       type: "shape",
       data,
@@ -453,6 +558,7 @@ export function fragmentOf(nodes, edges) {
   const inner = edges.filter((e) => ids.has(e.source) && ids.has(e.target));
   level.edges.forEach((e, i) => {
     e._handle = inner[i].targetHandle;
+    e._sourceHandle = inner[i].sourceHandle;
   });
   return level;
 }
