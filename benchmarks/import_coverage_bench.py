@@ -11,6 +11,7 @@ baseline measured in the same run (one ``torch.fx`` trace of the same model).
 
     python benchmarks/import_coverage_bench.py
     python benchmarks/import_coverage_bench.py --no-onnx     # the torch side only (faster)
+    python benchmarks/import_coverage_bench.py --opsets 13,17,20   # the templates at each opset
 """
 
 from __future__ import annotations
@@ -92,38 +93,65 @@ def _row(name, build, shape, dtype="float32"):
             f"{seconds / baseline:.1f}"]
 
 
-def _onnx_rows(folder: Path):
+def _onnx_rows(folder: Path, opsets: list[int]):
+    from layerloom.graph import compile_graph, summarize
     from layerloom.graph.export import export_model
+    from layerloom.graph.export import onnx as onnx_format
     from layerloom.graph.import_torch.onnx_in import import_onnx
     from layerloom.graph.templates import load_template, template_names
 
     rows = []
-    for name in template_names():
-        path = folder / f"{name}.onnx"
-        started = time.perf_counter()
-        export_model(load_template(name), "onnx", path)
-        baseline = time.perf_counter() - started  # the export itself
-        started = time.perf_counter()
-        try:
-            graph, _, diff = import_onnx(path)
-        except Exception as exc:  # noqa: BLE001
-            rows.append([f"onnx:{name}", "no", str(exc).splitlines()[0][:90], "", "", "", ""])
-            continue
-        seconds = time.perf_counter() - started
-        blocks = sum(n.type not in ("Input", "Output") for n in graph.nodes)
-        rows.append([f"onnx:{name}", "yes", "", str(blocks), "(folded)", f"{diff:.1e}",
-                     f"{seconds / baseline:.1f}"])
+    for opset in opsets:
+        onnx_format.OPSET = opset
+        for name in template_names():
+            label = f"onnx{opset}:{name}"
+            path = folder / f"{name}-{opset}.onnx"
+            template = load_template(name)
+            torch.manual_seed(0)
+            model = compile_graph(template).eval()
+            with torch.no_grad():  # no bias or norm left at 0/1 (matrices keep their init)
+                for p in model.parameters():
+                    if p.dim() == 1:
+                        p.add_(torch.randn_like(p) * 0.1)
+            started = time.perf_counter()
+            try:
+                export_model(template, "onnx", path, model.state_dict())
+            except Exception as exc:  # noqa: BLE001 - attention needs opset 14
+                rows.append([label, "-", f"does not export: {str(exc).splitlines()[0][:70]}",
+                             "", "", "", ""])
+                continue
+            baseline = time.perf_counter() - started  # the export itself
+            started = time.perf_counter()
+            try:
+                graph, _, diff = import_onnx(path)
+            except Exception as exc:  # noqa: BLE001
+                rows.append([label, "no", str(exc).splitlines()[0][:90], "", "", "", ""])
+                continue
+            seconds = time.perf_counter() - started
+            blocks = sum(n.type not in ("Input", "Output") for n in graph.nodes)
+            same = "yes" if summarize(graph).params == summarize(template).params else "NO"
+            if same == "NO" and not any("BatchNorm" in n.type for n in graph.nodes) and \
+                    any("BatchNorm" in n.type for n in summarize(template).nodes):
+                same = "BN folded"  # the exporter folds eval-mode BatchNorm into the Conv
+            rows.append([label, "yes", "", str(blocks), same, f"{diff:.1e}",
+                         f"{seconds / baseline:.1f}"])
+    onnx_format.OPSET = 17
     return rows
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-onnx", action="store_true", help="skip the templates via ONNX")
+    parser.add_argument("--opsets", default="17",
+                        help="ONNX opsets to export the templates at, comma-separated "
+                             "(default 17, the export's own; 13,17,20 for the range)")
     args = parser.parse_args(argv)
     torch.manual_seed(0)
     families = _load("test_import_families")
     basics = _load("test_import_torch")
     cases = [(name, cls, (3, 16, 16)) for name, (cls, _) in sorted(families.FAMILIES.items())]
+    distilled = _load("test_import_deit_levit")  # DeiT's distillation token, LeViT's norms
+    cases += [(name, cls, (3, 16, 16)) for name, (cls, _) in sorted(distilled.FAMILIES.items())]
     cases += [("torchvision-resnet (basic blocks)", basics.TinyResNet, (3, 16, 16)),
               ("text transformer (nn.TransformerEncoder)", basics.TextClassifier, (16,)),
               ("swin window attention", WindowAttention, (16, 16)),
@@ -134,20 +162,27 @@ def main(argv=None) -> int:
         rows.append(_row(name, build, shape, dtype))
     if not args.no_onnx:
         with tempfile.TemporaryDirectory() as folder:
-            rows += _onnx_rows(Path(folder))
+            rows += _onnx_rows(Path(folder), [int(o) for o in args.opsets.split(",")])
     head = ["architecture", "imports", "first blocker", "blocks", "params equal", "max diff",
             "time / baseline"]
     widths = [max(len(str(r[i])) for r in rows + [head]) for i in range(len(head))]
     print("  ".join(h.ljust(w) for h, w in zip(head, widths)))
     for row in rows:
         print("  ".join(str(c).ljust(w) for c, w in zip(row, widths)))
-    done = sum(r[1] == "yes" for r in rows)
-    print(f"\nimported {done} of {len(rows)} ({done / len(rows):.0%}); baseline: one torch.fx "
+    tried = [r for r in rows if r[1] != "-"]
+    done = sum(r[1] == "yes" for r in tried)
+    print(f"\nimported {done} of {len(tried)} ({done / len(tried):.0%}); baseline: one torch.fx "
           f"trace of the same model (torch side), the ONNX export of the template (ONNX side)")
+    for opset in [] if args.no_onnx else args.opsets.split(","):
+        mine = [r for r in rows if r[0].startswith(f"onnx{opset}:")]
+        back = sum(r[1] == "yes" for r in mine)
+        exported = sum(r[1] != "-" for r in mine)
+        print(f"templates through ONNX at opset {opset}: {back} of {len(mine)} import back with "
+              f"the same outputs ({exported} export at that opset); params equal in "
+              f"{sum(r[4] == 'yes' for r in mine)}, the rest lose BatchNorm to the exporter's "
+              f"folding" if back else f"templates through ONNX at opset {opset}: none")
     return 0
 
-    distilled = _load("test_import_deit_levit")  # DeiT's distillation token, LeViT's norms
-    cases += [(name, cls, (3, 16, 16)) for name, (cls, _) in sorted(distilled.FAMILIES.items())]
 
 if __name__ == "__main__":
     sys.exit(main())

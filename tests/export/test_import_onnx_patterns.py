@@ -1,5 +1,6 @@
 """``import-onnx`` on models written here and exported with ``torch.onnx.export``: Split
-(torch.chunk / torch.split) at opsets 13 and 18, recurrent layers (stacked, bidirectional,
+(torch.chunk / torch.split: a Chunk or Split block whose outputs feed the branches through
+``source_port``) at opsets 13 and 18, recurrent layers (stacked, bidirectional,
 sequence or last state), attention written by hand or with ``nn.MultiheadAttention``, and the
 messages for what still has no block."""
 
@@ -58,15 +59,14 @@ class Channels(nn.Module):
 
 
 @pytest.mark.parametrize("opset", [13, 18])  # split sizes as an input; num_outputs (18)
-def test_split_maps_to_one_part_per_output(opset, tmp_path):
+def test_split_maps_to_a_block_with_an_output_per_part(opset, tmp_path):
     ops, blocks = _check(Channels(), (4, 6, 6), tmp_path, opset)
     assert "Split" in ops
-    parts = [p for t, p in blocks if t in ("Slice", "Split", "Chunk")]
-    if all(t != "Slice" for t, _ in blocks):  # the Split block with named output ports
-        assert len(parts) == 2
-    else:
-        assert sorted((p["start"], p["end"]) for p in parts) == \
-            [(0, 1), (0, 4), (1, 2), (2, 4), (4, 8)]
+    parts = [(t, p) for t, p in blocks if t in ("Slice", "Split", "Chunk")]
+    assert parts == [("Chunk", {"chunks": 2, "dim": 0}), ("Split", {"sizes": [1, 1, 2], "dim": 0})]
+    graph, _, _ = import_onnx(tmp_path / "m.onnx")
+    ports = sorted((e.source, e.source_port) for e in graph.edges if e.source_port is not None)
+    assert ports == [("chunk", 0), ("chunk", 1), ("split", 0), ("split", 1), ("split", 2)]
 
 
 class Recurrent(nn.Module):
