@@ -832,38 +832,42 @@ def expanded(top: Level) -> list[ModelLayer]:
 
 
 def _walk(level: Level, ports: dict[str, list[str]], out: list[ModelLayer], top: bool
-          ) -> list[str]:
+          ) -> list[list[str]]:
     """Adds ``level``'s layers to ``out``; ``ports`` maps its Input ids to outer producers.
-    Returns the producers of its (first) Output."""
-    made: dict[str, list[str]] = {}
-    result: list[str] = []
+    Returns the producers of each of its Outputs, in order."""
+    made: dict[str, list[list[str]]] = {}  # node -> the producers of each of its outputs
+
+    def out_of(source: str, port: int | None) -> list[str]:
+        outputs = made.get(source) or [[]]
+        return outputs[port] if port is not None and port < len(outputs) else outputs[0]
+
     for local_id, info in level.nodes.items():
         if not info.used or not info.ok:
             continue
-        feeds = [p for s in info.inputs for p in made.get(s, [])]
+        picks = info.input_ports or [None] * len(info.inputs)
+        feeds = [p for s, port in zip(info.inputs, picks) for p in out_of(s, port)]
         if info.type == "Input" and not top:
-            made[local_id] = ports.get(local_id, [])
+            made[local_id] = [ports.get(local_id, [])]
         elif info.type == "Output" and not top:
-            made[local_id] = feeds
-            result = result or feeds
+            made[local_id] = [feeds]
         elif info.repeat == 0:
-            made[local_id] = made.get(info.inputs[0], []) if info.inputs else []
+            made[local_id] = [out_of(info.inputs[0], picks[0]) if info.inputs else []]
         elif info.block is not None:
-            current: list[str] = []
+            current: list[list[str]] = []
             for k, copy_level in enumerate(info.copies):
                 if k == 0:  # each port reads its own source; later copies chain on port 0
-                    inner_ports = {port: made.get(source, [])
-                                   for port, source in zip(copy_level.inputs, info.inputs)}
+                    inner_ports = {port: out_of(source, pick) for port, source, pick
+                                   in zip(copy_level.inputs, info.inputs, picks)}
                 else:
-                    inner_ports = {copy_level.inputs[0]: current}
+                    inner_ports = {copy_level.inputs[0]: current[0] if current else []}
                 current = _walk(copy_level, inner_ports, out, top=False)
             made[local_id] = current
         else:
-            current = feeds
+            chain = feeds
             many = len(info.copies) > 1
             for i, layer in enumerate(info.copies):
                 path = f"{info.path}/{i}" if many else info.path
-                out.append(ModelLayer(path, info, layer, list(current)))
-                current = [path]
-            made[local_id] = current
-    return result
+                out.append(ModelLayer(path, info, layer, list(chain)))
+                chain = [path]
+            made[local_id] = [chain] * (len(info.ports) if info.ports else 1)
+    return [made[o][0] for o in level.outputs if o in made]

@@ -79,3 +79,34 @@ def test_ungrouping_a_composite_with_two_outputs_wires_each_edge_to_its_output()
     wires = {e.target: (e.source, e.source_port) for e in flat.edges}
     assert wires["y"] == ("flat", None) and wires["z"] == ("conv", None)
     assert summarize(flat).outputs == before == [[18], [3, 3, 3]]
+
+
+def test_the_expanded_model_wires_each_layer_to_the_output_it_reads():
+    from layerloom.graph import validate
+
+    graph = load_graph({
+        "format": "layerloom-graph", "version": 1, "name": "expanded-ports",
+        "blocks": {"TwoWay": {"params": {}, "nodes": [
+            {"id": "inp", "type": "Input"},
+            {"id": "conv", "type": "Conv2d", "params": {"out_channels": 3, "kernel_size": 1}},
+            {"id": "main", "type": "Output"},
+            {"id": "flat", "type": "Flatten"},
+            {"id": "side", "type": "Output"}],
+            "edges": [{"source": "inp", "target": "conv"}, {"source": "conv", "target": "main"},
+                      {"source": "inp", "target": "flat"},
+                      {"source": "flat", "target": "side"}]}},
+        "nodes": [{"id": "x", "type": "Input", "params": {"shape": [4, 3, 3]}},
+                  {"id": "split", "type": "Chunk", "params": {"chunks": 2}},
+                  {"id": "two", "type": "TwoWay"},
+                  {"id": "fc", "type": "Linear", "params": {"out_features": 2}},
+                  {"id": "relu", "type": "ReLU"},
+                  {"id": "y", "type": "Output"}, {"id": "z", "type": "Output"}],
+        "edges": [{"source": "x", "target": "split"},
+                  {"source": "split", "target": "two", "source_port": 1},
+                  {"source": "two", "target": "fc", "source_port": "side"},
+                  {"source": "two", "target": "relu"},
+                  {"source": "fc", "target": "y"}, {"source": "relu", "target": "z"}]})
+    layers = {m.path: m.inputs for m in edit.expanded(validate(graph).resolution.top)}
+    assert layers["two/conv"] == ["split"] and layers["two/flat"] == ["split"]
+    assert layers["fc"] == ["two/flat"]  # the composite's second output
+    assert layers["relu"] == ["two/conv"]  # its first
