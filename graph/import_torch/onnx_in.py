@@ -591,19 +591,19 @@ class OnnxModule(nn.Module):
             raise GraphError(f"{what}: attention (MatMul · Softmax · MatMul) without a "
                              f"projection by a constant weight on each of query, key, value "
                              f"and the output has no block equivalent")
-        found = [self._projection(i) for i in projections]
-        if projections[0] == projections[1] == projections[2]:
-            weight, bias, _ = found[0]
-            if weight.shape[0] % 3:
-                raise GraphError(f"{what}: a packed query/key/value projection of "
-                                 f"{weight.shape[0]} outputs (not 3 × the width)")
-            parts = [(w, None if bias is None else b) for w, b in zip(
-                np.split(weight, 3), np.split(bias, 3) if bias is not None else [None] * 3)]
-        elif len(set(projections)) == 3:
-            parts = [(w, b) for w, b, _ in found]
-        else:
-            raise GraphError(f"{what}: two of query, key and value share a projection; only "
-                             f"one packed projection or three separate ones map")
+        # a projection shared by several of query, key, value (PyTorch packs them: one for
+        # all three in self-attention, one for key and value in cross-attention) holds their
+        # weights one after the other
+        parts: list = [None, None, None]
+        for shared in dict.fromkeys(projections):
+            roles = [r for r, i in enumerate(projections) if i == shared]
+            weight, bias, _ = self._projection(shared)
+            if weight.shape[0] % len(roles):
+                raise GraphError(f"{what}: a projection of {weight.shape[0]} outputs packs "
+                                 f"{len(roles)} of query, key and value unevenly")
+            biases = np.split(bias, len(roles)) if bias is not None else [None] * len(roles)
+            for role, w, b in zip(roles, np.split(weight, len(roles)), biases):
+                parts[role] = (w, b)
         width = parts[0][0].shape[0]
         entries = [self._entry(self.nodes[i].input[0], w.shape[1])
                    for i, (w, _) in zip(projections, parts)]

@@ -189,3 +189,32 @@ def test_what_does_not_import_is_named(model, shape, message, tmp_path):
     _export(model, shape, tmp_path / "m.onnx", opset=17)
     with pytest.raises(GraphError, match=message):
         import_onnx(tmp_path / "m.onnx")
+
+
+class Cross(nn.Module):
+    def __init__(self, kdim):
+        super().__init__()
+        self.attn = nn.MultiheadAttention(8, 2, kdim=kdim, vdim=kdim, batch_first=True)
+
+    def forward(self, x, memory):
+        return self.attn(x, memory, memory, need_weights=False)[0]
+
+
+@pytest.mark.parametrize("kdim", [6, 8])  # separate projections; key and value packed
+def test_cross_attention_takes_query_and_key(kdim, tmp_path):
+    model = Cross(kdim).eval()
+    x, memory = torch.randn(2, 5, 8), torch.randn(2, 7, kdim)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(model, (x, memory), str(tmp_path / "m.onnx"), dynamo=False,
+                          opset_version=17, input_names=["x", "memory"], output_names=["y"],
+                          dynamic_axes={n: {0: "b"} for n in ("x", "memory", "y")})
+    graph, state, diff = import_onnx(tmp_path / "m.onnx")
+    assert diff < 1e-4
+    assert [(e.source, e.target, e.port) for e in graph.edges] == \
+        [("x", "attn", "query"), ("memory", "attn", "key"), ("attn", "output", None)]
+    compiled = compile_graph(graph).eval()
+    compiled.load_state_dict(state, strict=True)
+    x, memory = torch.randn(4, 5, 8), torch.randn(4, 7, kdim)
+    with torch.no_grad():
+        torch.testing.assert_close(compiled(x, memory), model(x, memory), atol=1e-5, rtol=1e-4)
