@@ -92,3 +92,40 @@ def test_help_states_the_opsets(capsys):
     with pytest.raises(SystemExit):
         main(["import-onnx", "--help"])
     assert "opsets 13-20" in " ".join(capsys.readouterr().out.split())
+
+
+@pytest.mark.slow  # the dynamo exporter takes ~10 s to start
+def test_text_templates_from_the_dynamo_exporter(tmp_path):
+    """Files of ``torch.onnx.export(dynamo=True)`` (opset 18, other subgraphs) import too."""
+    import logging
+    import warnings
+
+    for name, blocks in (("lstm-text", ["Embedding", "LSTM", "Linear"]),
+                         ("transformer-text", ["Embedding", "PositionalEmbedding",
+                                               "MultiheadAttention", "Add", "LayerNorm"])):
+        original = load_template(name)
+        torch.manual_seed(0)
+        model = compile_graph(original).eval()
+        with torch.no_grad():
+            for p in model.parameters():
+                p.add_(torch.randn_like(p) * 0.1)
+        path = tmp_path / f"{name}.onnx"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            logging.disable(logging.WARNING)
+            try:
+                torch.onnx.export(model, (torch.randint(0, 1000, (2, 32)),), str(path),
+                                  dynamo=True, opset_version=18, input_names=["tokens"],
+                                  dynamic_shapes=({0: torch.export.Dim("batch")},),
+                                  external_data=False)
+            finally:
+                logging.disable(logging.NOTSET)
+        graph, state, diff = import_onnx(path)
+        assert diff < 1e-4
+        assert [n.type for n in graph.nodes][1:1 + len(blocks)] == blocks
+        assert summarize(graph).params == summarize(original).params
+        imported = compile_graph(graph).eval()
+        imported.load_state_dict(state, strict=True)
+        xs = _inputs(original)
+        with torch.no_grad():
+            torch.testing.assert_close(imported(*xs), model(*xs), atol=1e-4, rtol=1e-4)
