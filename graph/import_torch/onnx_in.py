@@ -1116,7 +1116,39 @@ def _slice(xs, a):
     return x[tuple(index)]
 
 
+def _clip(xs, a):
+    """``Clip`` to [0, 6] is ReLU6, to [0, ∞) ReLU (bounds as inputs from opset 11)."""
+    low = xs[1] if len(xs) > 1 and xs[1] is not None else a.get("min")
+    high = xs[2] if len(xs) > 2 and xs[2] is not None else a.get("max")
+    low = None if low is None else float(np.asarray(low))
+    high = None if high is None or float(np.asarray(high)) > 3e38 else float(np.asarray(high))
+    if low == 0.0 and high == 6.0:
+        return F.relu6(xs[0])
+    if low == 0.0 and high is None:
+        return F.relu(xs[0])
+    raise GraphError(f"Clip to [{low}, {high}]: only [0, 6] (ReLU6) and [0, ∞) (ReLU) map")
+
+
+def _pad(self: OnnxModule, inputs: list[str], a: dict) -> nn.Module:
+    """Zero padding of the two spatial dimensions of a map: ``nn.ZeroPad2d``."""
+    mode = a.get("mode", "constant")
+    pads = a.get("pads")
+    if pads is None:
+        pads = self.const(inputs[1], "Pad's pads")
+    pads = [int(p) for p in np.asarray(pads).reshape(-1)]
+    value = self.consts.get(inputs[2]) if len(inputs) > 2 and inputs[2] else a.get("value", 0.0)
+    if mode != "constant" or float(np.asarray(value if value is not None else 0.0)) != 0.0 \
+            or len(inputs) > 3 and inputs[3]:
+        raise GraphError(f"Pad in mode '{mode}' or with a value other than 0 (zero padding of "
+                         f"a map's height and width maps, to ZeroPad2d)")
+    if len(pads) != 8 or any(pads[i] for i in (0, 1, 4, 5)) or min(pads) < 0:
+        raise GraphError(f"Pad {pads} (zero padding of a [C, H, W] map's height and width only "
+                         f"maps, to ZeroPad2d)")
+    return nn.ZeroPad2d((pads[3], pads[7], pads[2], pads[6]))
+
+
 _MODULES["Resize"] = _resize
+_MODULES["Pad"] = _pad
 
 _FUNCTIONS = {
     "Relu": lambda xs, a: F.relu(xs[0]),
@@ -1144,6 +1176,7 @@ _FUNCTIONS = {
     "Split": _split,
     "Slice": _slice,
     "Gelu": lambda xs, a: F.gelu(xs[0], approximate=a.get("approximate", "none")),
+    "Clip": _clip,
 }
 
 

@@ -154,6 +154,29 @@ def test_gelu_written_out_or_as_an_op(opset, tmp_path):
     assert blocks == [("Linear", {"out_features": 6}), ("GELU", {"approximate": "none"})]
 
 
+class Mobile(nn.Module):
+    """MobileNet-style: explicit zero padding, ReLU6 (ONNX Clip), ReLU via Clip too."""
+
+    def __init__(self):
+        super().__init__()
+        self.pad = nn.ZeroPad2d((1, 2, 0, 1))
+        self.conv = nn.Conv2d(3, 4, 3, groups=1)
+        self.fc = nn.Linear(4, 2)
+
+    def forward(self, x):
+        x = F.relu6(self.conv(self.pad(x)))
+        return self.fc(torch.clamp(x.mean((2, 3)), min=0))
+
+
+@pytest.mark.parametrize("opset", [13, 20])
+def test_pad_and_clip(opset, tmp_path):
+    ops, blocks = _check(Mobile(), (3, 6, 6), tmp_path, opset)
+    assert {"Pad", "Clip"} <= ops
+    assert [t for t, _ in blocks] == ["ZeroPad2d", "Conv2d", "ReLU6", "AdaptiveAvgPool2d",
+                                      "Flatten", "ReLU", "Linear"]
+    assert blocks[0][1]["padding"] == [1, 2, 0, 1]
+
+
 class BothOutputs(Recurrent):
     def forward(self, x):
         out, (h, _) = self.rnn(x)
