@@ -129,3 +129,18 @@ def test_text_templates_from_the_dynamo_exporter(tmp_path):
         xs = _inputs(original)
         with torch.no_grad():
             torch.testing.assert_close(imported(*xs), model(*xs), atol=1e-4, rtol=1e-4)
+
+
+def test_cli_imports_transformer_text_and_exports_it_with_its_weights(tmp_path, monkeypatch,
+                                                                     capsys):
+    monkeypatch.chdir(tmp_path)
+    _export("transformer-text", 17, tmp_path / "t.onnx", monkeypatch)
+    code = main(["import-onnx", "t.onnx", "-o", "g.json", "--weights", "w.safetensors"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    assert "compiled graph matches onnxruntime on the file" in out.out
+    code = main(["export", "g.json", "-f", "onnx", "-o", "again.onnx", "--weights",
+                 "w.safetensors"])
+    assert code == 0, capsys.readouterr().err
+    graph, _, diff = import_onnx(tmp_path / "again.onnx")  # and back once more
+    assert diff < 1e-4 and sum(n.type == "MultiheadAttention" for n in graph.nodes) == 2
