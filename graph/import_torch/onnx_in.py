@@ -156,6 +156,11 @@ class OnnxModule(nn.Module):
                 self.consts[name] = values[0]
             else:
                 self.batchdep[name] = tuple(values)
+        for node in self.nodes:  # a learned token expanded over the batch: computed, kept
+            if node.op_type == "Expand" and node.output[0] in self.batchdep and \
+                    node.input[0] in weights:
+                del self.batchdep[node.output[0]]
+                self.known.discard(node.output[0])
 
     def known_node(self, index: int) -> bool:
         outs = [o for o in self.nodes[index].output if o]
@@ -182,6 +187,8 @@ class OnnxModule(nn.Module):
         inputs = list(node.input)
         for position, name in enumerate(inputs):
             if name in self.batchdep:
+                if node.op_type == "Expand" and position == 1 and node.input[0] in self.consts:
+                    continue  # a learned token over the batch: below
                 if node.op_type == "Reshape" and position == 1:
                     inputs[1] = self._batch_shape(index, node, name)
                     continue
@@ -193,6 +200,12 @@ class OnnxModule(nn.Module):
             for name in inputs:
                 if not self.runtime(name):
                     self._constant_parameter(name, self._key(node, index))
+        if node.op_type == "Expand" and inputs[0] in self.consts and \
+                node.input[1] in self.batchdep:
+            self._constant_parameter(inputs[0], self._key(node, index))
+            self._batch_shape(index, node, node.input[1], what="Expand")  # batch first only
+            attrs["_sizes"] = [-1] + [int(d) for d in probe[node.output[0]].shape[1:]]
+            inputs = [inputs[0], self.input_names[0]]
         if node.op_type == "Split":
             attrs["_sizes"] = [int(self.probes[-1][o].shape[int(attrs.get("axis", 0))])
                                for o in node.output]
@@ -208,19 +221,21 @@ class OnnxModule(nn.Module):
         make = _MODULES.get(node.op_type)
         if make is not None:
             try:
-                self.add_module(key, make(self, inputs, attrs))
-                self.layers[key] = key
+                module = make(self, inputs, attrs)
+                if module is not None:
+                    self.add_module(key, module)
+                    self.layers[key] = key
             except GraphError:
                 raise
             except Exception as exc:  # noqa: BLE001 - a shape or attribute that does not fit
                 raise GraphError(f"ONNX node {_label(node, index)} ({node.op_type}): "
                                  f"{exc}") from None
-        elif node.op_type not in _FUNCTIONS:
+        if key not in self.layers and node.op_type not in _FUNCTIONS:
             raise GraphError(f"ONNX node {_label(node, index)} ({node.op_type}): no LayerLoom "
                              f"block does {node.op_type}{_WHY.get(node.op_type, '')}")
         self.steps.append((node.op_type, key, inputs, list(node.output), attrs))
 
-    def _batch_shape(self, index: int, node, name: str) -> str:
+    def _batch_shape(self, index: int, node, name: str, what: str = "Reshape") -> str:
         """A Reshape target computed from the batch: ``[batch, …]`` becomes ``[0, …]``."""
         values = self.batchdep[name]
         out = []
@@ -230,7 +245,7 @@ class OnnxModule(nn.Module):
             elif i == 0 and list(sizes) == list(_PROBE_BATCHES):
                 out.append(0)
             else:
-                raise GraphError(f"ONNX node {_label(node, index)} (Reshape): dimension {i} of "
+                raise GraphError(f"ONNX node {_label(node, index)} ({what}): dimension {i} of "
                                  f"its target shape is computed from the batch size (it merges "
                                  f"the batch with another dimension); no block does that")
         fixed = f"{name}::batch"
@@ -997,7 +1012,9 @@ def _layernorm(self: OnnxModule, inputs: list[str], attrs: dict) -> nn.Module:
     return norm
 
 
-def _gather(self: OnnxModule, inputs: list[str], attrs: dict) -> nn.Module:
+def _gather(self: OnnxModule, inputs: list[str], attrs: dict) -> nn.Module | None:
+    if inputs[0] not in self.consts:
+        return None  # one index of a computed tensor: a function (_take)
     table = self.const(inputs[0], "a Gather's table (an embedding)")
     if attrs.get("axis", 0) != 0 or table.ndim != 2:
         raise GraphError("Gather other than rows of a 2-D table (an embedding)")
@@ -1116,6 +1133,22 @@ def _slice(xs, a):
     return x[tuple(index)]
 
 
+def _take(xs, a):
+    """``Gather`` of one index along a dimension after the batch: ``x[:, i]``."""
+    index = np.asarray(xs[1])
+    axis = int(a.get("axis", 0))
+    if index.ndim != 0 or axis == 0:
+        raise GraphError("Gather of a computed tensor other than one index along a dimension "
+                         "after the batch (x[:, i])")
+    rank = a.get("_rank") or xs[0].dim()
+    return xs[0][tuple([slice(None)] * (axis % rank) + [int(index)])]
+
+
+def _expand(xs, a):
+    """A learned token expanded over the batch (the batch read from the first input)."""
+    return xs[0].expand(xs[1].size(0), *a["_sizes"][1:])
+
+
 def _clip(xs, a):
     """``Clip`` to [0, 6] is ReLU6, to [0, ∞) ReLU (bounds as inputs from opset 11)."""
     low = xs[1] if len(xs) > 1 and xs[1] is not None else a.get("min")
@@ -1177,6 +1210,8 @@ _FUNCTIONS = {
     "Slice": _slice,
     "Gelu": lambda xs, a: F.gelu(xs[0], approximate=a.get("approximate", "none")),
     "Clip": _clip,
+    "Gather": _take,
+    "Expand": _expand,
 }
 
 

@@ -139,6 +139,37 @@ def test_attention_becomes_multihead_attention(opset, tmp_path):
     assert [t for t, _ in blocks] == ["MultiheadAttention", "Add", "LayerNorm"]
 
 
+class ViT(nn.Module):
+    """A tiny ViT: patches, a class token expanded over the batch, a positional table, a
+    pre-norm GELU encoder layer, the class token's output to the head."""
+
+    def __init__(self):
+        super().__init__()
+        self.patch = nn.Conv2d(3, 16, 4, 4)
+        self.cls = nn.Parameter(torch.randn(1, 1, 16))
+        self.pos = nn.Parameter(torch.randn(1, 17, 16) * 0.1)
+        self.encoder = nn.TransformerEncoderLayer(16, 2, 32, 0.0, batch_first=True,
+                                                  activation="gelu", norm_first=True)
+        self.norm = nn.LayerNorm(16)
+        self.head = nn.Linear(16, 3)
+
+    def forward(self, x):
+        x = self.patch(x).flatten(2).transpose(1, 2)
+        x = torch.cat([self.cls.expand(x.shape[0], -1, -1), x], 1) + self.pos
+        return self.head(self.norm(self.encoder(x))[:, 0])
+
+
+@pytest.mark.parametrize("opset", [14, 17, 20])
+def test_vit_with_class_token_and_positions(opset, tmp_path):
+    ops, blocks = _check(ViT(), (3, 16, 16), tmp_path, opset)
+    assert {"Expand", "Softmax", "Erf" if opset < 20 else "Gelu"} <= ops
+    assert [t for t, _ in blocks] == [
+        "Conv2d", "Flatten", "Permute", "ClassToken", "PositionalEmbedding", "LayerNorm",
+        "MultiheadAttention", "Add", "LayerNorm", "Linear", "GELU", "Linear", "Add", "LayerNorm",
+        "SequencePool", "Linear"]
+    assert blocks[3][1] == {"num_tokens": 1} and blocks[-2][1] == {"mode": "first"}
+
+
 class Gelu(nn.Module):
     def __init__(self):
         super().__init__()
