@@ -267,3 +267,22 @@ class Split(nn.Module):
 
     def extra_repr(self) -> str:
         return f"sizes={self.sizes}, dim={self.dim}"
+
+
+class ChannelShuffle(nn.Module):
+    """``nn.ChannelShuffle``: the channels of a ``[B, C, ...]`` tensor shuffled among ``groups``
+    (viewed as ``[groups, C / groups]``, transposed, flattened back). Written with reshape and
+    transpose on the tensor's own sizes, so that it exports to ONNX (which has no channel
+    shuffle) and the exported file runs at any spatial size."""
+
+    def __init__(self, groups: int):
+        super().__init__()
+        self.groups = groups
+
+    def forward(self, x: Tensor) -> Tensor:
+        shape = x.shape
+        grouped = x.reshape([shape[0], self.groups, shape[1] // self.groups] + list(shape[2:]))
+        return grouped.transpose(1, 2).reshape(shape)
+
+    def extra_repr(self) -> str:
+        return f"groups={self.groups}"

@@ -1,4 +1,4 @@
-"""Shape blocks: Flatten, Reshape, Permute, Upsample, ZeroPad2d."""
+"""Shape blocks: Flatten, Reshape, Permute, Upsample, ZeroPad2d, ChannelShuffle."""
 
 from __future__ import annotations
 
@@ -136,4 +136,31 @@ register(BlockSpec(
     infer=_zeropad_shape, build=lambda p, ins: nn.ZeroPad2d(_pads(p["padding"])),
     key_params=("padding",), doc_url=TORCH_DOCS.format("ZeroPad2d"),
     examples=(({"padding": 2}, ((3, 5, 5),)), ({"padding": [1, 0, 2, 3]}, ((2, 4, 6),))),
+))
+
+
+def _channel_shuffle_shape(p, ins):
+    x = ins[0]
+    expect_min_rank(x, 1, "[C, ...] (channels first)")
+    groups = p["groups"]
+    if x[0] % groups:
+        raise ShapeError(f"groups {groups} does not divide the {x[0]} channels of {show(x)} "
+                         f"(ChannelShuffle needs C divisible by groups)", param="groups")
+    return x
+
+
+register(BlockSpec(
+    "ChannelShuffle", "Shape",
+    "Shuffles the channels among `groups` (ShuffleNet's channel shuffle, as "
+    "torch.nn.ChannelShuffle): the C channels, viewed as [groups, C / groups], are transposed "
+    "and flattened back, so that the next grouped convolution mixes the groups. Any input "
+    "[C, ...] ([C] alone: its features are reordered so); the sizes after C are left as they "
+    "come, so it runs at any input size.",
+    params=(Param("groups", "int", 2, "Groups the channels are shuffled among (must divide C).",
+                  min=1),),
+    infer=_channel_shuffle_shape, input_dtype="any", output_dtype="same",
+    build=lambda p, ins: modules.ChannelShuffle(p["groups"]),
+    key_params=("groups",), doc_url=TORCH_DOCS.format("ChannelShuffle"),
+    examples=(({"groups": 2}, ((4, 3, 3),)), ({"groups": 3}, ((6, 5),)), ({"groups": 4}, ((8,),)),
+              ({"groups": 1}, ((3, 2, 2),))),
 ))
