@@ -25,6 +25,7 @@ import beside the CPU build of torch, and it would add torchvision as a dependen
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -37,6 +38,7 @@ from torch import nn
 
 from ..errors import GraphError
 from ..modules import Recurrent
+from ..naming import node_names
 from .modules import rule
 
 _DTYPES = {1: "float32", 7: "int64"}
@@ -94,6 +96,7 @@ class OnnxModule(nn.Module):
         self.consts: dict[str, Any] = {t.name: numpy_helper.to_array(t)
                                        for t in model.graph.initializer}
         weights = set(self.consts)
+        self.initializers = frozenset(weights)
         self.input_names = [v.name for v in model.graph.input if v.name not in weights]
         self.output_names = [v.name for v in model.graph.output]
         self.steps: list[tuple[str, str, list[str], list[str], dict]] = []
@@ -158,7 +161,7 @@ class OnnxModule(nn.Module):
                 self.batchdep[name] = tuple(values)
         for node in self.nodes:  # a learned token expanded over the batch: computed, kept
             if node.op_type == "Expand" and node.output[0] in self.batchdep and \
-                    node.input[0] in weights:
+                    node.input[0] in weights and self._batch_first(node.output[0]):
                 del self.batchdep[node.output[0]]
                 self.known.discard(node.output[0])
 
@@ -265,6 +268,10 @@ class OnnxModule(nn.Module):
             cut = _leading_rows(self, self.nodes[index])
             if table in self.consts and cut is not None:
                 source, rows = table, cut
+        if source in self.initializers:  # named after the file's weight: cls, pos, position
+            key = re.sub(r"[^A-Za-z0-9_]", "_", re.sub(r"\.weight$", "", source)).strip("_") \
+                or key
+            key = f"n{key}" if key[0].isdigit() else key
         attribute = self._unique(key)
         value = torch.as_tensor(np.array(self.consts[source]))
         if not value.is_floating_point():
@@ -733,7 +740,7 @@ class OnnxModule(nn.Module):
                 bias = self.consts[other[0]]
             nodes.add(after)
             out = self.nodes[after].output[0]
-        norm = nn.LayerNorm(width, eps=float(np.asarray(eps[0])),
+        norm = nn.LayerNorm(width, eps=_f32(eps[0]),
                             elementwise_affine=weight is not None, bias=bias is not None)
         if weight is not None:
             _set(norm.weight, weight)
@@ -820,6 +827,11 @@ _WHY = {"MatMul": " (of two computed tensors outside attention: only MatMul by a
                   "weight, a Linear, and the MatMul · Softmax · MatMul of attention map)",
         "Shape": " (its value is used where no block takes a size)",
         "Erf": " (outside GELU, x * 0.5 * (1 + Erf(x / √2)))"}
+
+
+def _f32(value) -> float:
+    """A float32 attribute as the decimal it was written from (1e-05, not 9.99999974e-06)."""
+    return float(f"{float(np.asarray(value)):.7g}")
 
 
 def _label(node, index: int) -> str:
@@ -983,7 +995,7 @@ def _gemm(self: OnnxModule, inputs: list[str], attrs: dict) -> nn.Module:
 
 def _batchnorm(self: OnnxModule, inputs: list[str], attrs: dict) -> nn.Module:
     scale = self.const(inputs[1], "a BatchNormalization's scale")
-    norm = _AnyBatchNorm(scale.shape[0], eps=float(attrs.get("epsilon", 1e-5)),
+    norm = _AnyBatchNorm(scale.shape[0], eps=_f32(attrs.get("epsilon", 1e-5)),
                           momentum=round(1 - float(attrs.get("momentum", 0.9)), 6))
     for param, name in zip((norm.weight, norm.bias, norm.running_mean, norm.running_var),
                            inputs[1:5]):
@@ -1005,7 +1017,7 @@ def _layernorm(self: OnnxModule, inputs: list[str], attrs: dict) -> nn.Module:
         raise GraphError(f"LayerNormalization over axis {attrs['axis']} (the last only)")
     scale = self.const(inputs[1], "a LayerNormalization's scale")
     bias = len(inputs) > 2 and inputs[2] != ""
-    norm = nn.LayerNorm(scale.shape[-1], eps=float(attrs.get("epsilon", 1e-5)), bias=bias)
+    norm = nn.LayerNorm(scale.shape[-1], eps=_f32(attrs.get("epsilon", 1e-5)), bias=bias)
     _set(norm.weight, scale)
     if bias:
         _set(norm.bias, self.const(inputs[2], "a LayerNormalization's bias"))
@@ -1228,6 +1240,12 @@ def import_onnx(path: str | Path, *, name: str | None = None, atol: float = 1e-4
     _name_inputs(graph, module.input_names)
     state = weights.apply(module.state_dict())
     diff = check_import(module, graph, state, shapes, dtypes, weights=weights)
+    merged = _encoder_layers(graph, state)
+    if merged is not None:  # kept only where onnxruntime agrees
+        try:
+            return (*merged, max(diff, _against_runtime(path, *merged, shapes, dtypes, atol)))
+        except GraphError:
+            pass
     return graph, state, max(diff, _against_runtime(path, graph, state, shapes, dtypes, atol))
 
 
@@ -1276,3 +1294,149 @@ def _against_runtime(path, graph, state, shapes, dtypes, atol: float) -> float:
                              f"{diff:.3g}")
         worst = max(worst, diff)
     return worst
+
+
+# -- Transformer encoder layers: the blocks of one, back to one block ---------------------------
+
+def _encoder_layers(graph, state: dict):
+    """``(graph, state)`` with each run of MultiheadAttention, Add, LayerNorm, Linear,
+    ReLU/GELU, Linear, Add, LayerNorm (post-norm, or pre-norm's order) that is one
+    ``nn.TransformerEncoderLayer`` made that block again, and consecutive equal ones one
+    node repeated; ``None`` when there is none. The dropout is not in an ONNX file: PyTorch's
+    default, 0.1."""
+    from ..compile import compile_graph
+    from ..model import Edge, Node
+    from ..validate import validate
+
+    sources: dict[str, list[str]] = {}
+    users: dict[str, list[str]] = {}
+    for edge in graph.edges:
+        sources.setdefault(edge.target, []).append(edge.source)
+        users.setdefault(edge.source, []).append(edge.target)
+    nodes = {n.id: n for n in graph.nodes}
+    shapes = {k: v.shape for k, v in validate(graph).resolution.top.nodes.items()}
+
+    def sole(node_id, kind):
+        after = users.get(node_id, [])
+        return after[0] if len(after) == 1 and nodes[after[0]].type in kind else None
+
+    def kind(node_id, *types):
+        return node_id is not None and nodes[node_id].type in types
+
+    layers = []  # (entry, chain of ids, params)
+    for attn in (n.id for n in graph.nodes if n.type == "MultiheadAttention"):
+        if len(sources.get(attn, [])) != 1:
+            continue
+        before = sources[attn][0]
+        pre = kind(before, "LayerNorm") and users.get(before) == [attn]
+        x = sources[before][0] if pre and len(sources.get(before, [])) == 1 else before
+        add1 = sole(attn, ("Add",))
+        if add1 is None or sorted(sources.get(add1, [])) != sorted([x, attn]):
+            continue
+        if pre:
+            norm1, after = before, sorted(users.get(add1, []))
+            norm2 = next((u for u in after if nodes[u].type == "LayerNorm"), None)
+            add2 = next((u for u in after if nodes[u].type == "Add"), None)
+            start, residual = norm2, add1
+            if len(after) != 2 or norm2 is None or add2 is None:
+                continue
+        else:
+            norm1 = sole(add1, ("LayerNorm",))
+            after = sorted(users.get(norm1, [])) if norm1 else []
+            start, residual = norm1, norm1
+            add2 = next((u for u in after if nodes[u].type == "Add"), None)
+            if len(after) != 2 or add2 is None:
+                continue
+        linear1 = next((u for u in users.get(start, []) if nodes[u].type == "Linear"), None)
+        act = sole(linear1, ("ReLU", "GELU")) if linear1 else None
+        linear2 = sole(act, ("Linear",)) if act else None
+        if linear2 is None or sole(linear2, ("Add",)) != add2 or \
+                sorted(sources.get(add2, [])) != sorted([residual, linear2]):
+            continue
+        if pre:
+            chain, exit_id = [norm1, attn, add1, norm2, linear1, act, linear2, add2], add2
+        else:
+            norm2 = sole(add2, ("LayerNorm",))
+            if norm2 is None:
+                continue
+            chain, exit_id = [attn, add1, norm1, linear1, act, linear2, add2, norm2], norm2
+        norms = [nodes[norm1].params, nodes[norm2].params]
+        width = shapes[x][-1]
+        if any(p.get("elementwise_affine", True) is False or p.get("bias", True) is False
+               for p in norms) or norms[0].get("eps", 1e-5) != norms[1].get("eps", 1e-5) \
+                or any(nodes[i].params.get("bias", True) is False
+                       for i in (attn, linear1, linear2)) \
+                or nodes[linear2].params.get("out_features") != width \
+                or nodes[act].params.get("approximate", "none") != "none" or len(shapes[x]) != 2:
+            continue
+        params = {"nhead": nodes[attn].params.get("num_heads", 4),
+                  "dim_feedforward": nodes[linear1].params["out_features"], "dropout": 0.1,
+                  "activation": "relu" if nodes[act].type == "ReLU" else "gelu",
+                  "norm_first": bool(pre), "layer_norm_eps": norms[0].get("eps", 1e-5)}
+        layers.append((x, chain, exit_id, params))
+    if not layers:
+        return None
+    # consecutive equal layers: one node, repeated
+    runs: list[list] = []
+    for layer in layers:
+        if runs and runs[-1][-1][2] == layer[0] and runs[-1][-1][3] == layer[3] and \
+                all(u in layer[1] for u in users.get(layer[0], [])):
+            runs[-1].append(layer)
+        else:
+            runs.append([layer])
+    old = compile_graph(graph).eval()
+    old.load_state_dict(state, strict=True)
+    old_names = node_names([n.id for n in graph.nodes])
+    taken = {n.id for n in graph.nodes} - {i for layer in layers for i in layer[1]}
+    new_nodes, new_edges, made = list(graph.nodes), copy.deepcopy(graph.edges), []
+    for run in runs:
+        gone = {i for layer in run for i in layer[1]}
+        attn = run[0][1][1 if run[0][3]["norm_first"] else 0]
+        stem = re.sub(r"_(self_)?attn$", "", attn)
+        if len(run) > 1:
+            stem = re.sub(r"_\d+$", "", stem) or stem
+        node_id, i = stem, 1
+        while node_id in taken:
+            node_id, i = f"{stem}_{i}", i + 1
+        taken.add(node_id)
+        node = Node(node_id, "TransformerEncoderLayer", dict(run[0][3]),
+                    repeat=len(run) if len(run) > 1 else None,
+                    position=nodes[attn].position)
+        first = next(n for n in new_nodes if n.id in gone)
+        new_nodes = [node if n is first else n for n in new_nodes
+                     if n is first or n.id not in gone]
+        entry, exit_id = run[0][0], run[-1][2]
+        new_edges = [e for e in new_edges if e.target not in gone and e.source not in gone] + \
+            [Edge(entry, node_id)] + [Edge(node_id, e.target, e.port, e.extra) for e in
+                                     new_edges if e.source == exit_id]
+        made.append((node_id, run))
+        for e in new_edges:  # a later run's edges from this one's last node
+            if e.source == exit_id:
+                e.source = node_id
+    order = {n.id: i for i, n in enumerate(new_nodes)}
+    new_edges.sort(key=lambda e: (order.get(e.target, 0), order.get(e.source, 0)))
+    merged = copy.copy(graph)
+    merged.nodes, merged.edges = new_nodes, new_edges
+    new = compile_graph(merged).eval()
+    new_names = node_names([n.id for n in merged.nodes])
+    old_modules, new_modules = dict(old.named_modules()), dict(new.named_modules())
+    with torch.no_grad():
+        for n in merged.nodes:
+            if n.id in old_names and old_names[n.id] in old_modules and \
+                    new_names.get(n.id) in new_modules and n.id not in {m for m, _ in made}:
+                new.get_submodule(new_names[n.id]).load_state_dict(
+                    old.get_submodule(old_names[n.id]).state_dict())
+        for node_id, run in made:
+            for copy_index, (_, chain, _, params) in enumerate(run):
+                path = new_names[node_id] + (f".{copy_index}" if len(run) > 1 else "")
+                layer = new.get_submodule(path)
+                if params["norm_first"]:
+                    norm1, attn, _, norm2, linear1, _, linear2, _ = chain
+                else:
+                    attn, _, norm1, linear1, _, linear2, _, norm2 = chain
+                for part, source in (("self_attn", attn), ("norm1", norm1), ("norm2", norm2),
+                                     ("linear1", linear1), ("linear2", linear2)):
+                    module = old.get_submodule(old_names[source])
+                    module = getattr(module, "attn", module)  # the block's Attention wrapper
+                    getattr(layer, part).load_state_dict(module.state_dict())
+    return merged, {k: v.detach().clone() for k, v in new.state_dict().items()}

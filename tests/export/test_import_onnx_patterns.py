@@ -141,7 +141,8 @@ def test_attention_becomes_multihead_attention(opset, tmp_path):
 
 class ViT(nn.Module):
     """A tiny ViT: patches, a class token expanded over the batch, a positional table, a
-    pre-norm GELU encoder layer, the class token's output to the head."""
+    pre-norm GELU encoder layer (back as one TransformerEncoderLayer), the class token's output
+    to the head."""
 
     def __init__(self):
         super().__init__()
@@ -164,10 +165,11 @@ def test_vit_with_class_token_and_positions(opset, tmp_path):
     ops, blocks = _check(ViT(), (3, 16, 16), tmp_path, opset)
     assert {"Expand", "Softmax", "Erf" if opset < 20 else "Gelu"} <= ops
     assert [t for t, _ in blocks] == [
-        "Conv2d", "Flatten", "Permute", "ClassToken", "PositionalEmbedding", "LayerNorm",
-        "MultiheadAttention", "Add", "LayerNorm", "Linear", "GELU", "Linear", "Add", "LayerNorm",
-        "SequencePool", "Linear"]
+        "Conv2d", "Flatten", "Permute", "ClassToken", "PositionalEmbedding",
+        "TransformerEncoderLayer", "LayerNorm", "SequencePool", "Linear"]
     assert blocks[3][1] == {"num_tokens": 1} and blocks[-2][1] == {"mode": "first"}
+    assert blocks[5][1] == {"nhead": 2, "dim_feedforward": 32, "dropout": 0.1,
+                            "activation": "gelu", "norm_first": True, "layer_norm_eps": 1e-5}
 
 
 class Gelu(nn.Module):

@@ -72,13 +72,17 @@ def test_lstm_text_is_one_bidirectional_lstm_giving_its_last_state(opset, tmp_pa
 
 
 @pytest.mark.parametrize("opset", [14, 17, NEWEST])  # 13 cannot export attention
-def test_transformer_text_is_attention_norms_and_feed_forward(opset, tmp_path, monkeypatch):
+def test_transformer_text_comes_back_as_the_same_design(opset, tmp_path, monkeypatch):
     graph = _round_trip("transformer-text", opset, tmp_path, monkeypatch)
-    count = {t: sum(n.type == t for n in graph.nodes) for t in {n.type for n in graph.nodes}}
-    assert count["MultiheadAttention"] == 2 and count["LayerNorm"] == 4
-    assert count["Linear"] == 5 and count["Add"] == 4 and count["ReLU"] == 2
-    assert count["PositionalEmbedding"] == 1 and count["SequencePool"] == 1
-    assert all(n.params["num_heads"] == 4 for n in graph.nodes if n.type == "MultiheadAttention")
+    assert [(n.id, n.type) for n in graph.nodes] == [
+        ("tokens", "Input"), ("embed", "Embedding"), ("position", "PositionalEmbedding"),
+        ("encoder", "TransformerEncoderLayer"), ("mean", "SequencePool"), ("fc", "Linear"),
+        ("output", "Output")]
+    encoder = next(n for n in graph.nodes if n.type == "TransformerEncoderLayer")
+    assert encoder.repeat == 2
+    assert encoder.params == {"nhead": 4, "dim_feedforward": 256, "dropout": 0.1,
+                              "activation": "relu", "norm_first": False,
+                              "layer_norm_eps": 1e-5}
     assert next(n for n in graph.nodes if n.type == "PositionalEmbedding").params["max_len"] == 32
 
 
@@ -102,7 +106,7 @@ def test_text_templates_from_the_dynamo_exporter(tmp_path):
 
     for name, blocks in (("lstm-text", ["Embedding", "LSTM", "Linear"]),
                          ("transformer-text", ["Embedding", "PositionalEmbedding",
-                                               "MultiheadAttention", "Add", "LayerNorm"])):
+                                               "TransformerEncoderLayer", "SequencePool"])):
         original = load_template(name)
         torch.manual_seed(0)
         model = compile_graph(original).eval()
@@ -143,4 +147,5 @@ def test_cli_imports_transformer_text_and_exports_it_with_its_weights(tmp_path, 
                  "w.safetensors"])
     assert code == 0, capsys.readouterr().err
     graph, _, diff = import_onnx(tmp_path / "again.onnx")  # and back once more
-    assert diff < 1e-4 and sum(n.type == "MultiheadAttention" for n in graph.nodes) == 2
+    assert diff < 1e-4
+    assert [n.repeat for n in graph.nodes if n.type == "TransformerEncoderLayer"] == [2]
