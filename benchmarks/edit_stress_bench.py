@@ -52,6 +52,19 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 IFRAME = 'iframe[title*="layerloom_canvas"]'
 STALE = "That edit was made on an older version of the design and was not applied"
 SAVE_TIMEOUT_S = 25.0
+# what the inspector shows, noted as it changes (which node's Id box, how many out_channels
+# boxes): the story of an edit that did not reach the disk
+WATCH_INSPECTOR = """
+window.__inspector = [];
+setInterval(() => {
+  const ids = [...document.querySelectorAll('input[aria-label="Id"]')].map((e) => e.value);
+  const boxes = document.querySelectorAll('input[aria-label="out_channels"]').length;
+  const now = `${ids.join("+")}|${boxes}`;
+  const log = window.__inspector;
+  if (!log.length || log[log.length - 1][1] !== now) log.push([performance.now(), now]);
+  if (log.length > 200) log.shift();
+}, 25);
+"""
 
 
 @dataclass
@@ -204,9 +217,13 @@ async def type_param(page, home: Path, user: User, value: int) -> None:
     box = page.get_by_label("out_channels", exact=True).last
     start = time.monotonic()
     await box.fill(str(value))
+    typed_in = await box.element_handle()
     if await box.input_value() != str(value):  # the form was redrawn under the typing
         await box.fill(str(value))
+        typed_in = await box.element_handle()
+    connected_at_enter = await typed_in.evaluate("e => e.isConnected")
     await box.press("Enter")
+    t_enter = time.monotonic() - start
     design, took = await wait_on_disk(
         home, user, lambda d: next((n for n in d.get("nodes", []) if n["id"] == "conv2"),
                                    {}).get("params", {}).get("out_channels") == value, start)
@@ -216,8 +233,15 @@ async def type_param(page, home: Path, user: User, value: int) -> None:
         else:
             shown = await box.input_value() if await box.count() == 1 else None
             user.pending.append(("param", value))
+            story = await page.evaluate("window.__inspector.slice(-12)")
+            began = await page.evaluate("performance.now()") - (time.monotonic() - start) * 1000
+            user.notes.append("inspector (ms from typing; Id boxes|out_channels boxes): " + ", ".join(
+                f"{t - began:+.0f} {what}" for t, what in story))
             user.notes.append(f"out_channels={value} not on disk after {SAVE_TIMEOUT_S:.0f} s; "
-                              f"the box shows {shown!r}")
+                              f"the box shows {shown!r}; the box typed in was "
+                              f"{'on the page' if connected_at_enter else 'gone'} at Enter "
+                              f"({t_enter:.2f} s after typing began) and is "
+                              f"{'still there' if await typed_in.evaluate('e => e.isConnected') else 'gone'} now")
         return
     user.expected["conv2"].setdefault("params", {})["out_channels"] = value
     user.values.append(value)
@@ -239,7 +263,9 @@ async def account(home: Path, user: User, settle_s: float = 20.0) -> None:
     deadline = time.monotonic() + settle_s
     while True:
         log, meta = read_log(home, user.pid), _meta(home, user.pid)
-        if meta.get("edits") == len(log) or time.monotonic() > deadline:
+        # a save seen on disk may still be writing its log line (graph.json comes first)
+        if meta.get("edits") == len(log) and len(log) > user.applied or \
+                time.monotonic() > deadline:
             break
         await asyncio.sleep(0.2)
     user.saves = len(log)
@@ -276,6 +302,7 @@ async def run_user(browser, url: str, home: Path, user: User, seconds: float,
     rng = random.Random(seed)
     context = await browser.new_context(viewport={"width": 1440, "height": 900})
     page = await context.new_page()
+    await page.add_init_script(WATCH_INSPECTOR)
     page.set_default_timeout(SAVE_TIMEOUT_S * 1000)
     page.on("pageerror", lambda e: user.page_errors.append(str(e)))
     try:

@@ -34,6 +34,8 @@ STALE = "That edit was made on an older version of the design and was not applie
 _DRAWING = "_layerloom_fields_drawing"  # widget keys drawn by the run in progress
 _DRAWN = "_layerloom_fields_drawn"  # ... by the last completed run (and runs cut short since)
 _WROTE = "_layerloom_fields_wrote"  # widget key -> the value its last applied edit stored
+_KEYS = "_layerloom_fields_keys"  # widget base -> the key it was last drawn with
+_FRESH = "_layerloom_fields_fresh"  # a counter making keys no widget has had
 log = logging.getLogger(__name__)
 NUMBER_KINDS = ("int", "float", "number")
 LIST_KINDS = ("int_tuple", "float_tuple", "padding", "shape", "ints")
@@ -210,8 +212,30 @@ def widget_key(base: str, shown: Any) -> str:
 
 
 def drawn(base: str, shown: Any) -> str:
-    """The key of the widget ``base`` showing ``shown``, noted as drawn in this run."""
+    """The key of the widget ``base`` showing ``shown``, noted as drawn in this run.
+
+    A widget that already holds ``shown`` (the user's own edit, now stored) keeps its key, so
+    it is not re-created: what the user goes on typing in it stays there (a re-created box
+    would replace the text typed before its Enter). Any other value is another widget, whose
+    built-in default is that value (:func:`widget_key`).
+    """
     key = widget_key(base, shown)
+    try:
+        keys = st.session_state.setdefault(_KEYS, {})
+        before = keys.get(base)
+        if before is not None and _holds(before, shown):
+            key = before
+        elif key in st.session_state and not _holds(key, shown):
+            # that key's widget was kept through the user's edits and holds another value
+            # now: a new widget, never one showing a value that is not stored
+            fresh = st.session_state[_FRESH] = st.session_state.get(_FRESH, 0) + 1
+            key = widget_key(base, (shown, fresh))
+        keys[base] = key
+        if len(keys) > 4096:  # bases of nodes long gone
+            for old in list(keys)[:2048]:
+                del keys[old]
+    except Exception:  # no session (a bare call): value-keyed
+        pass
     try:
         drawing = st.session_state.setdefault(_DRAWING, set())
         drawing.add(key)
@@ -219,6 +243,14 @@ def drawn(base: str, shown: Any) -> str:
     except Exception:  # no session (a bare call): nothing to note
         pass
     return key
+
+
+def _holds(key: str, shown: Any) -> bool:
+    """Whether the widget ``key`` (still in the session) holds ``shown``, type and all."""
+    if key not in st.session_state:
+        return False
+    value = st.session_state[key]
+    return type(value) is type(shown) and value == shown
 
 
 def begin_run() -> None:

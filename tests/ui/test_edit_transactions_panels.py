@@ -132,3 +132,28 @@ def test_a_composite_nodes_block_param_edited_on_an_older_version_is_refused(app
     box.set_value(drawn + 2).run()
     assert on_disk(home, pid) == before
     assert [t.value for t in app.toast] == [fields.STALE]
+
+
+def test_a_box_keeps_its_widget_after_its_own_edit_and_is_recreated_after_another(
+        app, home, canvas):
+    """Typing goes on in the box the user typed in: after their edit is stored, the next run
+    draws the same widget (a re-created box would drop text typed before its Enter); a value
+    changed by anything else is a new widget showing that value."""
+    pid = app.query_params["project"]
+    canvas.send("select", selected=["conv2"])
+    app.run()
+    box = widget(app.text_input, "kernel_size")
+    first = box.key
+    box.set_value("5").run()
+    assert next(n for n in on_disk(home, pid)["nodes"] if n["id"] == "conv2")[
+        "params"]["kernel_size"] == 5
+    box = widget(app.text_input, "kernel_size")
+    assert box.key == first and box.value == "5" and box.proto.default == "5"
+    box.set_value("7").run()
+    assert next(n for n in on_disk(home, pid)["nodes"] if n["id"] == "conv2")[
+        "params"]["kernel_size"] == 7
+    state = app.session_state["layerloom"]
+    state.apply(edit.set_param, (), "conv2", "kernel_size", 3)  # an undo, another tab
+    app.run()
+    box = widget(app.text_input, "kernel_size")
+    assert box.key != first and box.value == "3" and box.proto.default == "3"
