@@ -4,10 +4,12 @@ A field shows a value and hands the new one to ``apply`` from a Streamlit callba
 page then renders with the change made.
 
 No callback writes anything but the user's edit: each widget's key names the value it shows
-(a changed value is a new widget, whose built-in default *is* that value, so a widget that the
-browser re-creates and reports with its default reports what it showed), the callback carries the
-value drawn, and it is refused (``current``) when the stored value is no longer the one drawn:
-an edit made on an older version (a toast says so). See :func:`changed`. Numbers get number inputs with the declared range,
+(a value changed by anything but the widget itself is a new widget, whose built-in default *is*
+that value, so a widget that the browser re-creates and reports with its default reports what it
+showed; a widget holding the user's own stored edit keeps its key, so typing in it goes on: see
+:func:`drawn`), the callback carries the value drawn, and it is refused (``current``) when the
+stored value is no longer the one drawn: an edit made on an older version (a toast says so).
+See :func:`changed`. Numbers get number inputs with the declared range,
 choices a selectbox, booleans a toggle, tuples and shapes a text box (``3`` or ``3, 3``); the
 *function* button beside a number turns it into an expression (``=round(32*width)``), and back.
 An empty text box removes the value, so the declared default applies.
