@@ -13,6 +13,11 @@
     <home>/projects/<id>/snapshots/<sid>.json    {"name", "created", "graph"}: named copies
     <home>/projects/<id>/weights.safetensors     weights the design carries (an imported model's),
                                                   used by the Train and Export pages
+    <home>/projects/<id>/weights/<digest>.safetensors  versions of those weights (by content),
+                                                  so that undo and redo of an edit that changed
+                                                  them (a replaced head) switch them back and
+                                                  forth with the design (a hard link to the
+                                                  file in use where the file system allows)
 
 Every file is written to a temporary file first and moved into place, so a crash or a killed
 server never leaves half a design. Project ids come from URLs, so they are checked against a
@@ -28,10 +33,12 @@ strict pattern before they become paths. No Streamlit here.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 import secrets
+import shutil
 import tempfile
 import threading
 import time
@@ -55,6 +62,9 @@ PROJECT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 SNAPSHOT_ID = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{4}$")
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_BROWSERS = 500  # browsers whose last project settings.json remembers
+WEIGHTS_DIR = "weights"  # a project's weights versions, by digest
+WEIGHTS_DIGEST = re.compile(r"^[0-9a-f]{32}$")
+WEIGHTS_KEPT = 8  # weights versions kept besides the one in use
 
 
 class ProjectError(Exception):
@@ -133,7 +143,7 @@ class ProjectStore:
 
     def save(self, pid: str, graph: Graph, view: dict | None = None, *,
              based_on: int | None = None, edit: Edit | None = None,
-             previous: Graph | None = None) -> Saved:
+             previous: Graph | None = None, weights: str | None = None) -> Saved:
         """Write the design (and the view: opened block, selection) of project ``pid``.
 
         ``based_on`` is the save count the caller last read or wrote. When another tab (or
@@ -146,6 +156,11 @@ class ProjectStore:
         design changes anything the edit's scope does not cover. Each save appends a line to
         ``saves.jsonl`` (version, edit, changes, digest); a design equal to the one on disk is
         not saved again (the view still is).
+
+        ``weights``: the weights version (:meth:`keep_weights`, :meth:`weights_version`; ""
+        for none) the saved design carries, made the one in use together with the design,
+        under the same lock (None: the weights are left alone). A version no longer kept is
+        refused (:class:`SaveRefused`) before anything is written.
         """
         folder = self._dir(pid)
         edit = edit or Edit("save")
@@ -166,7 +181,11 @@ class ProjectStore:
                         f"refused to save project {pid}: the {edit.source} edit "
                         f"({edit.what or 'unnamed'}) would also change {', '.join(bad[:6])}"
                         + (" …" if len(bad) > 6 else ""))
+            if weights:
+                self._weights_path(folder, weights)  # refused here: nothing written yet
             if theirs is not None and theirs.to_dict() == new:
+                if weights is not None:
+                    self._use_weights(folder, weights)
                 if view is not None and meta.get("view") != view:
                     meta["view"] = view
                     self._write_json(folder / "meta.json", meta)
@@ -187,6 +206,8 @@ class ProjectStore:
             if written != new:  # never expected: a design that does not read back as written
                 raise SaveRefused(f"project {pid}: the design saved does not read back as it "
                                   f"was written (changes {savelog.diff(new, written)[:6]})")
+            if weights is not None:
+                self._use_weights(folder, weights)
             version = edits + 1
             changes = savelog.diff(theirs.to_dict() if theirs is not None else {}, new)
             line = {"version": version, "based_on": based_on, "time": round(time.time(), 3),
@@ -194,6 +215,8 @@ class ProjectStore:
                     "digest": savelog.digest(new)}
             if kept is not None:
                 line["kept"] = kept.id
+            if weights is not None:
+                line["weights"] = weights
             _append_line(folder / savelog.LOG_NAME, json.dumps(line, ensure_ascii=False))
             meta["updated"] = time.time()
             meta["name"] = graph.name or meta.get("name") or pid
@@ -300,19 +323,89 @@ class ProjectStore:
         return path if path.is_file() else None
 
     def set_weights(self, pid: str, data: bytes | None) -> None:
-        """Store (or, with None, forget) the weights the design carries."""
+        """Store (or, with None, forget) the weights the design carries; stored weights are
+        also kept as a version (:meth:`keep_weights`)."""
         path = self._existing(pid) / "weights.safetensors"
         if data is None:
             path.unlink(missing_ok=True)
             return
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".weights.", suffix=".tmp")
+        digest = self.keep_weights(pid, data)
+        with _saving(path.parent):
+            self._use_weights(path.parent, digest)
+
+    def keep_weights(self, pid: str, data: bytes) -> str:
+        """Keep ``data`` (safetensors bytes) as a version of the project's weights, without
+        making it the one in use; its digest (what :meth:`save`'s ``weights`` takes). Only the
+        newest :data:`WEIGHTS_KEPT` versions besides the one in use are kept."""
+        digest = hashlib.sha256(data).hexdigest()[:32]
+        folder = self._existing(pid) / WEIGHTS_DIR
+        path = folder / f"{digest}.safetensors"
+        if not path.is_file():
+            folder.mkdir(exist_ok=True)
+            _write_atomic(path, data)
+        now = time.time_ns()
+        os.utime(path, ns=(now, now))  # the newest (again): pruned last
+        self._prune_weights(pid)
+        return digest
+
+    def weights_version(self, pid: str) -> str:
+        """The digest of the weights the design carries now ("" for none), kept as a version
+        (a hard link, or a copy, of the file in use) so that a later save can switch back."""
+        live = self.weights_file(pid)
+        if live is None:
+            return ""
+        folder = self._dir(pid) / WEIGHTS_DIR
+        folder.mkdir(exist_ok=True)
+        held = folder / f".held-{secrets.token_hex(6)}"  # the file in use now, even if it is
+        _link_atomic(live, held)                         # replaced while it is read
         try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+            sha = hashlib.sha256()
+            with open(held, "rb") as handle:
+                for chunk in iter(lambda: handle.read(1 << 20), b""):
+                    sha.update(chunk)
+            digest = sha.hexdigest()[:32]
+            path = folder / f"{digest}.safetensors"
+            if not path.is_file():
+                os.replace(held, path)
+        finally:
+            held.unlink(missing_ok=True)
+        return digest
+
+    def _use_weights(self, folder: Path, digest: str) -> None:
+        """Make version ``digest`` (checked by :meth:`_weights_path`) the weights in use; ""
+        means none."""
+        live = folder / "weights.safetensors"
+        if digest == "":
+            live.unlink(missing_ok=True)
+            return
+        _link_atomic(self._weights_path(folder, digest), live)
+
+    @staticmethod
+    def _weights_path(folder: Path, digest: str) -> Path:
+        """Version ``digest``'s file; :class:`SaveRefused` when it is not kept (any more)."""
+        path = folder / WEIGHTS_DIR / f"{digest}.safetensors"
+        if not WEIGHTS_DIGEST.match(digest or "") or not path.is_file():
+            raise SaveRefused(f"the weights that design carries ({str(digest)[:12]}) are no "
+                              f"longer kept with project {folder.name}")
+        return path
+
+    def _prune_weights(self, pid: str) -> None:
+        """Forget all but the newest :data:`WEIGHTS_KEPT` versions besides the one in use (an
+        undo that would need one of them is refused in words, the design left as it is)."""
+        folder = self._dir(pid) / WEIGHTS_DIR
+        with _saving(folder.parent):
+            live = self.weights_file(pid)
+            versions = []
+            for path in folder.glob("*.safetensors"):
+                try:
+                    stat = path.stat()
+                    if live is not None and os.path.samefile(path, live):
+                        continue
+                except OSError:
+                    continue
+                versions.append((stat.st_mtime_ns, path.name, path))
+            for *_, path in sorted(versions, reverse=True)[WEIGHTS_KEPT:]:
+                path.unlink(missing_ok=True)
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -371,12 +464,30 @@ def _append_line(path: Path, line: str) -> None:
         os.fsync(handle.fileno())
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def _write_atomic(path: Path, text: str | bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
+        with (os.fdopen(fd, "wb") if isinstance(text, bytes) else
+              os.fdopen(fd, "w", encoding="utf-8")) as f:
             f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _link_atomic(source: Path, path: Path) -> None:
+    """Put ``source``'s content at ``path`` in one step: a hard link (no copy of a large
+    file), or a copy where the file system has none."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        os.unlink(tmp)
+        try:
+            os.link(source, tmp)
+        except OSError:
+            shutil.copyfile(source, tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -5,7 +5,10 @@ blocks opened), the selection, the undo and redo history, the last canvas event 
 theme. Every change of the graph goes through :meth:`DesignerState.commit`, which records undo,
 bumps ``revision`` and autosaves. Each change names its :class:`~.savelog.Edit` (its source, the
 revision it was made on, what it may touch): the store refuses a save that changes more, and
-logs every save it makes. A canvas ``change`` names the version it was made on (``base``); it
+logs every save it makes. An edit that also changes the weights the design carries (the Train
+page's "Replace the head") names their new version, saved with the design; its undo step keeps
+the version the old design carried, so undo and redo switch the weights with the design.
+A canvas ``change`` names the version it was made on (``base``); it
 is applied when the design has changed since only in what the canvas does not edit (params,
 repeats, labels: it is rebased on them), and refused with a toast otherwise. Validation and annotations are derived, computed once per
 revision. Only :func:`current` touches Streamlit; the rest runs (and is tested) without it.
@@ -55,6 +58,17 @@ class Notice:
     details: tuple[str, ...] = ()  # one line each, e.g. the problems of a file
 
 
+@dataclass(frozen=True)
+class Step:
+    """One step of undo or redo: the design to go back (or forward) to, and, for an edit that
+    changed the weights the design carries (a replaced head), the weights version that design
+    carries (a digest of :meth:`ProjectStore.keep_weights`, "" for none), switched with it;
+    None: the weights are left as they are."""
+
+    graph: dict
+    weights: str | None = None
+
+
 @dataclass
 class DesignerState:
     store: ProjectStore
@@ -65,8 +79,8 @@ class DesignerState:
     # the canvas must be told the selection on its next draw (Python changed it); a selection
     # made on the canvas is never sent back, or it could undo a click made in the meantime
     tell_selection: bool = True
-    undo_stack: list[dict] = field(default_factory=list)  # graph dicts, oldest first
-    redo_stack: list[dict] = field(default_factory=list)
+    undo_stack: list[Step] = field(default_factory=list)  # oldest first
+    redo_stack: list[Step] = field(default_factory=list)
     last_seq: int = 0  # the canvas's last event handled
     theme: str = "light"
     view: str = "canvas"  # the main area: "canvas" or "model" (the expanded model graph)
@@ -163,26 +177,38 @@ class DesignerState:
     # -- changes ----------------------------------------------------------------------------
 
     def commit(self, graph: Graph, *, selected: list[str] | None = None,
-               from_canvas: bool = False, edit: Edit | None = None) -> bool:
+               from_canvas: bool = False, edit: Edit | None = None,
+               weights: str | None = None) -> bool:
         """Make ``graph`` the design: undo records the old one, the new one is saved.
 
-        False (nothing recorded or saved) when ``graph`` is the design already, or when the
-        store refused the save (it would change more than ``edit`` may: reported as an error).
+        ``weights``: a weights version (:meth:`ProjectStore.keep_weights`) the new design
+        carries, made the one in use with it; undo then switches back to the weights the old
+        design carried, redo to these again. False (nothing recorded or saved) when ``graph``
+        is the design already, or when the store refused the save (it would change more than
+        ``edit`` may: reported as an error).
         """
         old = self.graph.to_dict()
         if graph.to_dict() == old:
             if selected is not None:
                 self.select(selected, from_canvas=from_canvas)
             return False
-        if not self._replace(graph, selected, from_canvas, edit):
+        try:  # the weights the old design carries, kept as a version for its undo
+            before = self.store.weights_version(self.project_id) if weights is not None \
+                else None
+        except OSError as exc:
+            self.notify("error", f"This edit was not saved: the design's weights cannot be "
+                                 f"kept ({exc}). The design is unchanged.")
             return False
-        self.undo_stack.append(old)
+        if not self._replace(graph, selected, from_canvas, edit, weights):
+            return False
+        self.undo_stack.append(Step(old, before))
         del self.undo_stack[:-UNDO_LIMIT]
         self.redo_stack.clear()
         return True
 
     def _replace(self, graph: Graph, selected: list[str] | None,
-                 from_canvas: bool = False, edit: Edit | None = None) -> bool:
+                 from_canvas: bool = False, edit: Edit | None = None,
+                 weights: str | None = None) -> bool:
         before = (self.graph, self.path, list(self.selected), self.tell_selection)
         self.graph = graph
         if selected is not None:
@@ -190,7 +216,7 @@ class DesignerState:
             self.tell_selection |= not from_canvas
         self._fix_view()
         try:
-            self.save(edit, previous=before[0])
+            self.save(edit, previous=before[0], weights=weights)
         except SaveRefused as exc:
             self.graph, self.path, self.selected, self.tell_selection = before
             log.error("%s", exc)
@@ -229,23 +255,30 @@ class DesignerState:
         return result
 
     def undo(self) -> bool:
-        if not self.undo_stack:
-            return False
-        current = self.graph.to_dict()
-        if not self._replace(load_graph(self.undo_stack[-1]), None, edit=Edit("undo")):
-            return False
-        self.undo_stack.pop()
-        self.redo_stack.append(current)
-        return True
+        return self._step(self.undo_stack, self.redo_stack, "undo")
 
     def redo(self) -> bool:
-        if not self.redo_stack:
+        return self._step(self.redo_stack, self.undo_stack, "redo")
+
+    def _step(self, stack: list[Step], other: list[Step], source: str) -> bool:
+        """Go to ``stack``'s last design (and its weights, when its step switches them); the
+        design (and weights) left go onto ``other``."""
+        if not stack:
             return False
-        current = self.graph.to_dict()
-        if not self._replace(load_graph(self.redo_stack[-1]), None, edit=Edit("redo")):
+        step = stack[-1]
+        try:  # the weights now, kept as a version, so that the step back restores them
+            now = self.store.weights_version(self.project_id) if step.weights is not None \
+                else None
+        except OSError as exc:
+            self.notify("error", f"Could not {source}: the design's weights cannot be kept "
+                                 f"({exc}). The design is unchanged.")
             return False
-        self.redo_stack.pop()
-        self.undo_stack.append(current)
+        current = Step(self.graph.to_dict(), now)
+        if not self._replace(load_graph(step.graph), None, edit=Edit(source),
+                             weights=step.weights):
+            return False
+        stack.pop()
+        other.append(current)
         return True
 
     def replace_design(self, graph: Graph, message: str) -> None:
@@ -326,11 +359,14 @@ class DesignerState:
             self.selected = kept
             self.tell_selection = True
 
-    def save(self, edit: Edit | None = None, previous: Graph | None = None) -> None:
+    def save(self, edit: Edit | None = None, previous: Graph | None = None,
+             weights: str | None = None) -> None:
         """Save the design (see :meth:`ProjectStore.save`: ``previous`` and ``edit`` are
-        checked against it; :class:`SaveRefused` when it changes more than ``edit`` may)."""
+        checked against it; :class:`SaveRefused` when it changes more than ``edit`` may;
+        ``weights``: the weights version it carries, switched with it)."""
         saved = self.store.save(self.project_id, self.graph, self._view(),
-                                based_on=self.saved_edits, edit=edit, previous=previous)
+                                based_on=self.saved_edits, edit=edit, previous=previous,
+                                weights=weights)
         self.saved_edits = saved.edits
         if saved.kept is not None:
             self.notify("warning", "This design was also changed in another tab or window. "

@@ -242,7 +242,7 @@ def controls(state, pages: PagesState, store, run, config: TrainConfig | None) -
 
 # -- fine-tuning: fitting an imported model's head to the data's classes ----------------------
 
-HEAD_UNDO = "train.replace_head"  # state.pages: what undoing the last replacement restores
+HEAD_UNDO = "train.replace_head"  # state.pages: the revision the last replacement made
 
 
 def head_plan(state, pages: PagesState):
@@ -294,7 +294,9 @@ def head_row(state, pages: PagesState) -> None:
     undo = state.pages.get(HEAD_UNDO) if isinstance(getattr(state, "pages", None), dict) \
         else None
     if undo is not None and undo["revision"] == getattr(state, "revision", None):
-        if row.button("Undo the head replacement", key="train.replace_head.undo"):
+        if row.button("Undo the head replacement", key="train.replace_head.undo",
+                      help="The designer's Undo (Ctrl+Z): the design and its weights as "
+                           "before; Redo brings both back"):
             undo_head(state, pages, undo)
     if clicked and why is None:
         replace_head_now(state, pages, head, outputs, classes)
@@ -334,6 +336,7 @@ def replace_head_now(state, pages: PagesState, head: str, outputs, classes: int)
         before = weights.read_bytes()
         replace_head(graph, classes)
         data, fresh, kept = fitted_weights(graph, before)
+        after = state.store.keep_weights(state.project_id, data)  # a version, not in use yet
     except GraphError as exc:
         pages.notice = f"The head was not replaced: {exc}"
         st.rerun()
@@ -343,21 +346,23 @@ def replace_head_now(state, pages: PagesState, head: str, outputs, classes: int)
         st.rerun()
         return
     what = f"head: {graph.node(head).type} {outputs} → {classes} classes"
-    if not state.commit(graph, edit=Edit("designer", f"replace head {head}: {what}")):
+    # the design and its new weights are saved together, as one undoable edit: the designer's
+    # undo (and redo) switches both
+    if not state.commit(graph, edit=Edit("designer", f"replace head {head}: {what}"),
+                        weights=after):
         pages.notice = "The head was not replaced: the design could not be saved."
         st.rerun()
         return
-    state.store.set_weights(state.project_id, data)
-    state.pages[HEAD_UNDO] = {"revision": state.revision, "weights": before}
+    state.pages[HEAD_UNDO] = {"revision": state.revision}
     pages.notice = (f"{what}; {kept} other tensors kept ({', '.join(fresh) or head} start "
                     f"fresh). The design and its weights are saved.")
     st.rerun()
 
 
 def undo_head(state, pages: PagesState, undo: dict) -> None:
-    """Undo the last head replacement: the design (one undo step) and its weights."""
+    """Undo the last head replacement (while it is the last edit): the designer's undo, which
+    restores the design and the weights it carried."""
     if state.undo():
-        state.store.set_weights(state.project_id, undo["weights"])
         pages.notice = "The head replacement is undone: the design and its weights as before."
     else:
         pages.notice = "Could not undo the head replacement."
