@@ -71,11 +71,18 @@ def header(state: DesignerState, node: Node, category: str, help_text: str,
 
 
 def facts(state: DesignerState, node_id: str) -> None:
-    """Output shape, params and MACs of one node, then its problems."""
+    """Output shape (each output's, named, for a node with several), params and MACs of one
+    node, then its problems."""
     ann = state.annotations()["nodes"].get(node_id, {})
     shape = ann.get("output_shape")
     shown = "×".join(map(str, shape)) if shape else "?"
-    st.markdown(f"Output **{shown}** · **{ann.get('params', 0):,}** params · "
+    outputs = f"Output **{shown}**"
+    ports, shapes = ann.get("ports"), ann.get("output_shapes")
+    if ports and shapes and len(ports) == len(shapes):
+        outputs = f"{len(ports)} outputs " + ", ".join(
+            f"{plain(port)} **{'×'.join(map(str, port_shape)) if port_shape else '?'}**"
+            for port, port_shape in zip(ports, shapes))
+    st.markdown(f"{outputs} · **{ann.get('params', 0):,}** params · "
                 f"**{ann.get('macs', 0):,}** MACs")
     for message in ann.get("errors", []):
         st.error(plain(message), icon=":material/error:")
