@@ -13,11 +13,14 @@ a Reshape, an initial state of zeros). Subgraphs that the exporter writes for on
 become that layer again, recognised by their structure and checked by their values on those
 runs: an ONNX ``LSTM``/``GRU``/``RNN`` with its transposes (``output`` 'sequence' or 'last'),
 ``MatMul → Softmax → MatMul`` with its projections (``nn.MultiheadAttention``), LayerNorm written
-out as ``ReduceMean``/``Sub``/``Pow``/``Sqrt``/``Div`` (before opset 17), ``MatMul`` by a weight
-with its bias ``Add`` (``nn.Linear`` on a sequence).
+out as ``ReduceMean``/``Sub``/``Pow``/``Sqrt``/``Div`` (before opset 17), GELU written out with
+``Erf`` (before opset 20), ``MatMul`` by a weight with its bias ``Add`` (``nn.Linear`` on a
+sequence), a learned token ``Expand``-ed over the batch (a class token). After the import, the
+blocks of one ``nn.TransformerEncoderLayer`` become that block again (:func:`_encoder_layers`).
+Where a value must keep the batch first and does not, the node is named.
 
 Opsets: the files of the TorchScript exporter at opsets 13 to 20 are tested (a Transformer needs
-14: scaled dot-product attention); 7 to 21 are accepted.
+14: scaled dot-product attention), and the dynamo exporter's at 18; 7 to 21 are accepted.
 
 Why not ``onnx2torch``: it imports torchvision (its NMS and RoIAlign converters), which does not
 import beside the CPU build of torch, and it would add torchvision as a dependency.
