@@ -274,7 +274,10 @@ def _class_token(ctx: Context, node: fx.Node, tensors: list, consts: list, dim: 
 
 
 @rule(torch.flatten, "flatten")
-def _flatten(ctx: Context, node: fx.Node) -> Mapped:
+def _flatten(ctx: Context, node: fx.Node) -> Mapped | Alias:
+    shuffle = _shuffle_part(ctx, node)
+    if shuffle is not None:
+        return shuffle
     a = args(node, ("input", "start_dim", "end_dim"), {"start_dim": 0, "end_dim": -1})
     rank = len(_shape(ctx, a["input"]))
     start, end = a["start_dim"] % rank, a["end_dim"] % rank
@@ -326,7 +329,10 @@ def _tokens_unflatten(ctx: Context, node: fx.Node, source: Any) -> Mapped | None
 
 
 @rule("reshape_as", "view_as", "unflatten")
-def _reshape_as(ctx: Context, node: fx.Node) -> Mapped:
+def _reshape_as(ctx: Context, node: fx.Node) -> Mapped | Alias:
+    shuffle = _shuffle_part(ctx, node)
+    if shuffle is not None:
+        return shuffle
     source = node.args[0] if node.args else node.kwargs.get("input")
     back = _tokens_unflatten(ctx, node, source)
     if back is None:
@@ -340,6 +346,9 @@ def _reshape_as(ctx: Context, node: fx.Node) -> Mapped:
       torch.unsqueeze)
 def _reshape(ctx: Context, node: fx.Node) -> Mapped | Alias | Const:
     source = node.args[0] if node.args else node.kwargs["input"]
+    shuffle = _shuffle_part(ctx, node)
+    if shuffle is not None:
+        return shuffle
     if node.target in _RESHAPES and _tokens_unflatten(ctx, node, source) is not None:
         return _tokens_unflatten(ctx, node, source)
     const = ctx.const(source)
@@ -370,7 +379,10 @@ def _expand(ctx: Context, node: fx.Node) -> Const:
 
 
 @rule("permute", torch.permute)
-def _permute(ctx: Context, node: fx.Node) -> Mapped:
+def _permute(ctx: Context, node: fx.Node) -> Mapped | Alias:
+    shuffle = _shuffle_part(ctx, node)
+    if shuffle is not None:
+        return shuffle
     x = node.args[0]
     dims = node.args[1:] if node.op == "call_method" else node.args[1:2]
     if len(dims) == 1 and isinstance(dims[0], (list, tuple)):
@@ -384,7 +396,10 @@ def _permute(ctx: Context, node: fx.Node) -> Mapped:
 
 
 @rule("transpose", torch.transpose)
-def _transpose(ctx: Context, node: fx.Node) -> Mapped:
+def _transpose(ctx: Context, node: fx.Node) -> Mapped | Alias:
+    shuffle = _shuffle_part(ctx, node)
+    if shuffle is not None:
+        return shuffle
     a = args(node, ("input", "dim0", "dim1"))
     rank = len(_shape(ctx, a["input"]))
     d0, d1 = a["dim0"] % rank, a["dim1"] % rank
@@ -393,6 +408,100 @@ def _transpose(ctx: Context, node: fx.Node) -> Mapped:
     dims = list(range(1, rank))
     dims[d0 - 1], dims[d1 - 1] = dims[d1 - 1], dims[d0 - 1]
     return Mapped("Permute", {"dims": [d - 1 for d in dims]}, [ctx.tensor(a["input"], "input")])
+
+
+# -- channel shuffle ---------------------------------------------------------------------
+
+_SHUFFLED = "layerloom_shuffled"  # fx node meta: a later part of a recognised channel shuffle
+_UNGROUPS = ("view", "reshape", torch.reshape, "unflatten")
+_SWAPS = ("transpose", torch.transpose, "permute", torch.permute)
+_REGROUPS = ("view", "reshape", torch.reshape, "flatten", torch.flatten)
+_COPIES = ("contiguous", "clone")
+
+
+@rule(torch.channel_shuffle, torch.native_channel_shuffle)
+def _channel_shuffle(ctx: Context, node: fx.Node) -> Mapped:
+    a = args(node, ("input", "groups"))
+    return Mapped("ChannelShuffle", {"groups": int(a["groups"])},
+                  [ctx.tensor(a["input"], "input")])
+
+
+def _shuffle_part(ctx: Context, node: fx.Node) -> Mapped | Alias | None:
+    """ShuffleNet's channel shuffle written out (torchvision's ``channel_shuffle``):
+    ``x.view(b, g, c // g, h, w)``, ``transpose(1, 2)`` (or ``permute(0, 2, 1, …)``), maybe
+    ``contiguous()``, ``view(b, c, h, w)`` (or ``flatten(1, 2)``). Its first reshape becomes
+    one ChannelShuffle block, the rest pass that block's tensor on, so no size of the traced
+    input is kept (the graph runs at any size). None when ``node`` is not such a part."""
+    if node.meta.get(_SHUFFLED):
+        return Alias(ctx.tensor(node.args[0] if node.args else node.kwargs.get("input"),
+                                "input"))
+    if node.target not in _UNGROUPS:
+        return None
+    chain = _shuffle_chain(ctx, node)
+    if chain is None:
+        return None
+    x, groups, later = chain
+    for part in later:
+        part.meta[_SHUFFLED] = True
+    stack = node.meta.get("nn_module_stack") or {}
+    scope = list(stack)[-1].replace(".", "_") if stack else ""
+    return Mapped("ChannelShuffle", {"groups": groups}, [x],
+                  name=f"{scope}_channel_shuffle" if scope else "channel_shuffle")
+
+
+def _shuffle_chain(ctx: Context, first: fx.Node) -> tuple[fx.Node, int, list] | None:
+    """``(x, groups, the nodes after the first)`` of a channel shuffle starting at ``first``,
+    checked on the recorded values; None otherwise."""
+    source = first.args[0] if first.args else first.kwargs.get("input")
+    if not isinstance(source, fx.Node) or ctx.const(source) is not None:
+        return None
+    x = ctx.value(source)
+    grouped = ctx.value(first)
+    if not isinstance(x, torch.Tensor) or not isinstance(grouped, torch.Tensor) \
+            or x.dim() < 2 or grouped.dim() != x.dim() + 1 \
+            or tuple(grouped.shape[:1]) + tuple(grouped.shape[3:]) != (x.shape[0],) \
+            + tuple(x.shape[2:]) or grouped.shape[1] * grouped.shape[2] != x.shape[1] \
+            or grouped.shape[1] < 1:
+        return None
+    later: list[fx.Node] = []
+    current = _next_part(first, later)
+    if current is None or current.target not in _SWAPS:
+        return None
+    swapped = ctx.value(current)
+    if not isinstance(swapped, torch.Tensor) or tuple(swapped.shape[1:3]) != \
+            (grouped.shape[2], grouped.shape[1]):
+        return None
+    later.append(current)
+    last = _next_part(current, later)
+    if last is None or last.target not in _REGROUPS:
+        return None
+    later.append(last)
+    groups = int(grouped.shape[1])
+    result = ctx.value(last)
+    expected = x.reshape(grouped.shape).transpose(1, 2).reshape(x.shape)
+    if not isinstance(result, torch.Tensor) or result.shape != x.shape \
+            or not torch.equal(result, expected):
+        return None
+    ctx.tensor(source, "input")
+    return source, groups, later
+
+
+def _next_part(node: fx.Node, copies: list) -> fx.Node | None:
+    """The one user of ``node``, past ``contiguous()`` (added to ``copies``), not counting
+    reads of its size (``x.shape[0]``); None if the value is used more than once."""
+    while True:
+        users = [u for u in node.users if not _size_read(u)]
+        if len(users) != 1 or users[0].op not in ("call_method", "call_function"):
+            return None
+        node = users[0]
+        if node.target not in _COPIES:
+            return node
+        copies.append(node)
+
+
+def _size_read(node: fx.Node) -> bool:
+    return node.op == "call_function" and node.target is getattr and node.args[1:] == ("shape",) \
+        or node.op == "call_method" and node.target in ("size", "dim")
 
 
 @rule("to", "type_as", "float")

@@ -13,6 +13,8 @@ from typing import Any
 import torch.nn.functional as F
 from torch import nn
 
+from .. import modules as _modules
+
 
 class Unsupported(Exception):
     """A module or call that no LayerLoom block expresses; the importer adds where it is."""
@@ -120,6 +122,11 @@ def _layernorm(m: nn.LayerNorm) -> tuple[str, dict]:
 @rule(nn.GroupNorm)
 def _groupnorm(m: nn.GroupNorm) -> tuple[str, dict]:
     return "GroupNorm", {"num_groups": m.num_groups, "eps": m.eps, "affine": m.affine}
+
+
+@rule(nn.ChannelShuffle, _modules.ChannelShuffle)
+def _channel_shuffle(m: nn.Module) -> tuple[str, dict]:
+    return "ChannelShuffle", {"groups": int(m.groups)}
 
 
 @rule(nn.InstanceNorm2d)

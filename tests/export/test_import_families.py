@@ -367,7 +367,7 @@ FAMILIES = {
     "convnext": (ConvNeXt, {"LayerNorm2d", "Scale", "StochasticDepth"}),
     "vit": (VisionTransformer, {"ClassToken", "PositionalEmbedding", "MultiheadAttention",
                                 "SequencePool"}),
-    "shufflenet": (ShuffleNet, {"Chunk", "Concat", "Reshape"}),
+    "shufflenet": (ShuffleNet, {"Chunk", "Concat", "ChannelShuffle"}),
     "ghostnet": (GhostNet, {"Slice", "Concat"}),
     "densenet": (DenseNet, {"Concat", "BatchNorm2d"}),
     "efficientnet": (EfficientNet, {"StochasticDepth", "Multiply", "SiLU"}),
