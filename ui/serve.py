@@ -18,6 +18,13 @@ in about a second instead of many (``benchmarks/start_bench.py``). ``LAYERLOOM_W
 leaves it out. With the warm worker started at normal priority, the server lowers its own
 (``nice`` +5, ``LAYERLOOM_SERVER_NICE``): the reruns of many busy editors then yield the CPU to
 the runs they watch (``benchmarks/run_beside_editors_bench.py``).
+
+On Linux with autogroup scheduling (``/proc/sys/kernel/sched_autogroup_enabled``, on in most
+distributions) a process's ``nice`` only weighs against the processes of its own session: the
+scheduler first shares the CPU between sessions. Each run the warm worker forks leads a session
+of its own; ``layerloom app`` starts the server as the leader of another, and the server lowers
+that session's weight too (``/proc/self/autogroup``), so the editors' reruns yield to the runs
+there as well, and the run's share beside the browsers is its session's.
 """
 
 from __future__ import annotations
@@ -56,7 +63,24 @@ def lower_priority(nice: int | None = None) -> int:
         os.nice(nice)
     except OSError:
         return 0
+    lower_session(nice)
     return nice
+
+
+def lower_session(nice: int, autogroup: Path = Path("/proc/self/autogroup")) -> bool:
+    """Lower the weight of this process's session by ``nice`` under autogroup scheduling, when
+    the process leads that session (as ``layerloom app`` starts the server: never the session of
+    the terminal it was typed in). True when done; False where there is no autogroup, the
+    process does not lead its session, or the kernel refuses."""
+    try:
+        if os.getsid(0) != os.getpid() or not autogroup.exists():
+            return False
+        text = autogroup.read_text()  # "/autogroup-123 nice 0"
+        now = int(text.split("nice")[-1])
+        autogroup.write_text(str(min(19, max(now, now + nice))))
+        return int(autogroup.read_text().split("nice")[-1]) > now
+    except (OSError, ValueError):
+        return False
 
 
 def main(argv: list[str] | None = None) -> int:

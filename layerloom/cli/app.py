@@ -75,7 +75,14 @@ def choose_port(host: str, wanted: int | None) -> int | None:
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
     """On Linux, ask the kernel to send the child SIGTERM when its parent dies (even by
-    SIGKILL), so that no server is left serving without its launcher."""
+    SIGKILL), so that no server is left serving without its launcher; and make the child the
+    leader of a session of its own, whose scheduling weight the server can lower beside the
+    runs it starts (``layerloom.ui.serve.lower_session``; this launcher passes the terminal's
+    signals on)."""
+    try:
+        os.setsid()
+    except OSError:
+        pass
     try:
         import ctypes
 

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -188,6 +189,35 @@ def test_server_priority_lowered_beside_the_warm_worker(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env=env, timeout=60, check=True).stdout.split()
     assert out == ["0", "0"]
+
+
+AUTOGROUP = Path("/proc/self/autogroup")
+
+
+@pytest.mark.skipif(not AUTOGROUP.exists(), reason="no autogroup scheduling on this kernel")
+def test_server_lowers_its_sessions_weight_only_when_it_leads_the_session(tmp_path):
+    """Under autogroup scheduling nice weighs only within a session: the server, which
+    `layerloom app` starts as a session leader, lowers its session's weight too; a process in
+    the session of a terminal (not its leader) leaves the session alone."""
+    code = ("import os; from pathlib import Path; from layerloom.ui.serve import lower_priority; "
+            "read = lambda: int(Path('/proc/self/autogroup').read_text().split('nice')[-1]); "
+            "before = read(); lower_priority(5); print(read() - before)")
+    env = {k: v for k, v in os.environ.items() if k != "LAYERLOOM_SERVER_NICE"}
+    own = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=env, timeout=60, check=True, start_new_session=True)
+    assert own.stdout.split() == ["5"], own.stderr
+    shared = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env=env, timeout=60, check=True)
+    assert shared.stdout.split() == ["0"], shared.stderr
+
+
+def test_app_launcher_starts_the_server_as_a_session_leader():
+    from layerloom.cli import app
+
+    code = "import os; print(os.getsid(0) == os.getpid())"
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                             preexec_fn=app._die_with_parent)
+    assert child.communicate(timeout=60)[0].split() == ["True"]
 
 
 def test_train_page_says_what_a_starting_run_does():
