@@ -160,7 +160,9 @@ class ProjectStore:
         ``weights``: the weights version (:meth:`keep_weights`, :meth:`weights_version`; ""
         for none) the saved design carries, made the one in use together with the design,
         under the same lock (None: the weights are left alone). A version no longer kept is
-        refused (:class:`SaveRefused`) before anything is written.
+        refused (:class:`SaveRefused`) before anything is written. A save from a tab whose
+        design is older than a save that switched the weights (another tab replaced the head)
+        switches back to the weights its design carried, when they are still kept.
         """
         folder = self._dir(pid)
         edit = edit or Edit("save")
@@ -183,6 +185,7 @@ class ProjectStore:
                         + (" …" if len(bad) > 6 else ""))
             if weights:
                 self._weights_path(folder, weights)  # refused here: nothing written yet
+            was = self.weights_version(pid) if weights is not None else None
             if theirs is not None and theirs.to_dict() == new:
                 if weights is not None:
                     self._use_weights(folder, weights)
@@ -194,6 +197,9 @@ class ProjectStore:
             if based_on is not None and edits != based_on and theirs is not None:
                 kept = self.snapshot(pid, "changed in another tab, kept at "
                                      + time.strftime("%H:%M:%S"), theirs)
+                if weights is None:  # the weights this tab's design carries, if switched since
+                    was = self.weights_version(pid)
+                    weights = self._weights_at(folder, based_on, was)
             elif previous is not None and theirs is not None and \
                     theirs.to_dict() != previous.to_dict():
                 # no save since the caller's, yet the file is not what it saved: changed
@@ -216,7 +222,7 @@ class ProjectStore:
             if kept is not None:
                 line["kept"] = kept.id
             if weights is not None:
-                line["weights"] = weights
+                line["weights"], line["weights_was"] = weights, was
             _append_line(folder / savelog.LOG_NAME, json.dumps(line, ensure_ascii=False))
             meta["updated"] = time.time()
             meta["name"] = graph.name or meta.get("name") or pid
@@ -356,6 +362,12 @@ class ProjectStore:
             return ""
         folder = self._dir(pid) / WEIGHTS_DIR
         folder.mkdir(exist_ok=True)
+        for path in folder.glob("*.safetensors"):  # the file in use is a version's hard link
+            try:
+                if WEIGHTS_DIGEST.match(path.stem) and os.path.samefile(path, live):
+                    return path.stem
+            except OSError:
+                continue
         held = folder / f".held-{secrets.token_hex(6)}"  # the file in use now, even if it is
         _link_atomic(live, held)                         # replaced while it is read
         try:
@@ -370,6 +382,21 @@ class ProjectStore:
         finally:
             held.unlink(missing_ok=True)
         return digest
+
+    @staticmethod
+    def _weights_at(folder: Path, version: int, now: str) -> str | None:
+        """The weights version in use when the design was at save ``version``, when a save
+        since switched them (a replaced head, its undo) and it is still kept; else None."""
+        for line in savelog.read_log(folder / savelog.LOG_NAME):
+            after = line.get("version")
+            if isinstance(after, int) and after > version and "weights_was" in line:
+                then = line["weights_was"]
+                if not isinstance(then, str) or then == now:
+                    return None
+                if then and not (folder / WEIGHTS_DIR / f"{then}.safetensors").is_file():
+                    return None
+                return then
+        return None
 
     def _use_weights(self, folder: Path, digest: str) -> None:
         """Make version ``digest`` (checked by :meth:`_weights_path`) the weights in use; ""

@@ -244,3 +244,30 @@ def test_weights_stored_before_versions_existed_come_back_on_undo(project):
     canvas.send("redo")
     assert on_disk(pid) == fitted
     reloaded_fits(pid, 4)
+
+
+def test_another_tab_on_an_older_design_saves_it_with_its_own_weights(project):
+    """Tab A replaces the head; tab B, still showing the design before, edits it: B's design is
+    saved (A's kept as a snapshot, as for any two tabs) with the weights B's design carries."""
+    from layerloom.graph.import_torch.finetune import replace_head
+    from layerloom.ui.pages.train import fitted_weights
+    from layerloom.ui.savelog import Edit
+
+    pid, original = project
+    store = ProjectStore()
+    tab_a, tab_b = DesignerState.open(store, pid), DesignerState.open(store, pid)
+    graph = tab_a.graph.copy()
+    replace_head(graph, 4)
+    data, _, _ = fitted_weights(graph, original)
+    assert tab_a.commit(graph, edit=Edit("designer", "replace head"),
+                        weights=store.keep_weights(pid, data))
+    assert on_disk(pid) == (4, data)
+
+    assert tab_b.apply(edit.set_param, (), "bn", "momentum", 0.2) is not None
+    assert on_disk(pid) == (7, original)
+    assert store.snapshots(pid) and any("another tab" in n.text for n in tab_b.notices)
+    reloaded_fits(pid, 7)
+
+    assert tab_a.undo()  # A, in turn behind B: its undo's design with its weights
+    assert on_disk(pid) == (7, original)
+    reloaded_fits(pid, 7)
