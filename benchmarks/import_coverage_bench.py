@@ -6,8 +6,13 @@ The architectures are written in ``tests/export/test_import_families.py``,
 library imports beside the CPU build of torch), plus a few patterns that still have no block,
 and every template through ONNX. For each: whether it imports, the first blocker otherwise, the
 block count, whether the parameter count matches, the largest output difference (on outputs of a
-real scale: the check wakes near-zero parameters), and the import's time as a ratio to a
-baseline measured in the same run (one ``torch.fx`` trace of the same model).
+real scale: the check wakes near-zero parameters), the import's time as a ratio to a
+baseline measured in the same run (one ``torch.fx`` trace of the same model), and whether the
+imported graph, traced at 16x16, runs at another input size (24x24) with the model's outputs there
+("other size": sizes kept symbolic; ShuffleNet's channel shuffle is one ChannelShuffle block, no
+Reshape holding the traced height and width; "model fixed" where the model itself takes only its
+size, a ViT's position table). Measured here: 8 of 8 image models that run at another size
+themselves do so imported, ShuffleNet among them (before ChannelShuffle its Reshape held 8x8).
 
     python benchmarks/import_coverage_bench.py
     python benchmarks/import_coverage_bench.py --no-onnx     # the torch side only (faster)
@@ -85,12 +90,40 @@ def _row(name, build, shape, dtype="float32"):
         state = weights.apply(model.state_dict())
         diff = check_import(model, graph, state, shape, dtype, weights=weights)
     except Exception as exc:  # noqa: BLE001 - the blocker is the figure
-        return [name, "no", str(exc).splitlines()[0][:90], "", "", "", ""]
+        return [name, "no", str(exc).splitlines()[0][:90], "", "", "", "", ""]
     seconds = time.perf_counter() - started
     same = summarize(graph).params == sum(p.numel() for p in model.parameters())
     blocks = sum(n.type not in ("Input", "Output") for n in graph.nodes)
     return [name, "yes", "", str(blocks), "yes" if same else "NO", f"{diff:.1e}",
-            f"{seconds / baseline:.1f}"]
+            f"{seconds / baseline:.1f}", _other_size(model, graph, state, shape)]
+
+
+def _other_size(model, graph, state, shape) -> str:
+    """Whether the imported graph, traced at ``shape``, runs an image 1.5 times as large with
+    the model's own outputs there (sizes kept symbolic: ChannelShuffle, Flatten, no baked
+    Reshape); '-' for sequences, 'model fixed' where the model itself only takes its size."""
+    from layerloom.graph import compile_graph
+
+    if len(shape) != 3:
+        return "-"
+    bigger = (shape[0], shape[1] * 3 // 2, shape[2] * 3 // 2)
+    x = torch.randn(2, *bigger)
+    try:
+        with torch.no_grad():
+            expected = model(x)
+    except Exception:  # noqa: BLE001 - a position table of one size, a fixed Linear
+        return "model fixed"
+    other = graph.copy()
+    next(n for n in other.nodes if n.type == "Input").params["shape"] = list(bigger)
+    try:
+        compiled = compile_graph(other).eval()
+        compiled.load_state_dict(state, strict=True)
+        with torch.no_grad():
+            got = compiled(x)
+    except Exception as exc:  # noqa: BLE001 - a baked Reshape: the figure
+        return f"no ({str(exc).splitlines()[-1][:40]})"
+    close = got.shape == expected.shape and torch.allclose(got, expected, atol=1e-4, rtol=1e-4)
+    return f"yes ({bigger[1]}x{bigger[2]})" if close else "no (outputs differ)"
 
 
 def _onnx_rows(folder: Path, opsets: list[int]):
@@ -118,14 +151,14 @@ def _onnx_rows(folder: Path, opsets: list[int]):
                 export_model(template, "onnx", path, model.state_dict())
             except Exception as exc:  # noqa: BLE001 - attention needs opset 14
                 rows.append([label, "-", f"does not export: {str(exc).splitlines()[0][:70]}",
-                             "", "", "", ""])
+                             "", "", "", "", ""])
                 continue
             baseline = time.perf_counter() - started  # the export itself
             started = time.perf_counter()
             try:
                 graph, _, diff = import_onnx(path)
             except Exception as exc:  # noqa: BLE001
-                rows.append([label, "no", str(exc).splitlines()[0][:90], "", "", "", ""])
+                rows.append([label, "no", str(exc).splitlines()[0][:90], "", "", "", "", ""])
                 continue
             seconds = time.perf_counter() - started
             blocks = sum(n.type not in ("Input", "Output") for n in graph.nodes)
@@ -134,7 +167,7 @@ def _onnx_rows(folder: Path, opsets: list[int]):
                     any("BatchNorm" in n.type for n in summarize(template).nodes):
                 same = "BN folded"  # the exporter folds eval-mode BatchNorm into the Conv
             rows.append([label, "yes", "", str(blocks), same, f"{diff:.1e}",
-                         f"{seconds / baseline:.1f}"])
+                         f"{seconds / baseline:.1f}", "-"])
     onnx_format.OPSET = 17
     return rows
 
@@ -164,7 +197,7 @@ def main(argv=None) -> int:
         with tempfile.TemporaryDirectory() as folder:
             rows += _onnx_rows(Path(folder), [int(o) for o in args.opsets.split(",")])
     head = ["architecture", "imports", "first blocker", "blocks", "params equal", "max diff",
-            "time / baseline"]
+            "time / baseline", "other size"]
     widths = [max(len(str(r[i])) for r in rows + [head]) for i in range(len(head))]
     print("  ".join(h.ljust(w) for h, w in zip(head, widths)))
     for row in rows:
@@ -173,6 +206,10 @@ def main(argv=None) -> int:
     done = sum(r[1] == "yes" for r in tried)
     print(f"\nimported {done} of {len(tried)} ({done / len(tried):.0%}); baseline: one torch.fx "
           f"trace of the same model (torch side), the ONNX export of the template (ONNX side)")
+    sized = [r for r in rows if r[7] not in ("", "-")]
+    print(f"runs at another input size (traced at 16x16, run at 24x24): "
+          f"{sum(r[7].startswith('yes') for r in sized)} of {len(sized)} imported image models "
+          f"({sum(r[7] == 'model fixed' for r in sized)} take only their own size themselves)")
     for opset in [] if args.no_onnx else args.opsets.split(","):
         mine = [r for r in rows if r[0].startswith(f"onnx{opset}:")]
         back = sum(r[1] == "yes" for r in mine)
