@@ -291,4 +291,5 @@ def _restore(state: DesignerState, sid: str, name: str) -> None:
     except (ProjectError, GraphError, OSError, ValueError) as exc:
         state.notify("error", f"Could not restore the snapshot: {exc}")
         return
-    state.replace_design(graph, f"Restored snapshot “{name}”.")
+    state.replace_design(graph, f"Restored snapshot “{name}”.",  # with its weights, if kept
+                         weights=state.store.snapshot_weights(state.project_id, sid))

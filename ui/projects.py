@@ -258,15 +258,38 @@ class ProjectStore:
     # -- snapshots -----------------------------------------------------------------------------
 
     def snapshot(self, pid: str, name: str, graph: Graph) -> Snapshot:
-        """Keep a named copy of ``graph``; restore it later with :meth:`load_snapshot`."""
+        """Keep a named copy of ``graph`` (with the version of the weights in use, when the
+        design carries any: :meth:`snapshot_weights`); restore it with :meth:`load_snapshot`."""
         now = time.time()
         sid = time.strftime("%Y%m%d-%H%M%S", time.localtime(now)) + "-" + secrets.token_hex(2)
         folder = self._existing(pid) / "snapshots"
         folder.mkdir(exist_ok=True)
         name = name.strip() or time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(now))
-        self._write_json(folder / f"{sid}.json",
-                         {"name": name, "created": now, "graph": graph.to_dict()})
+        data = {"name": name, "created": now, "graph": graph.to_dict()}
+        try:
+            weights = self.weights_version(pid)
+        except OSError:  # the snapshot still keeps the design
+            weights = ""
+        if weights:
+            data["weights"] = weights
+        self._write_json(folder / f"{sid}.json", data)
         return Snapshot(sid, name, now)
+
+    def snapshot_weights(self, pid: str, sid: str) -> str | None:
+        """The weights version snapshot ``sid`` was taken with, when it is still kept (what
+        restoring it switches to with its design); None: none recorded, or no longer kept."""
+        if not SNAPSHOT_ID.match(sid or ""):
+            return None
+        try:
+            data = json.loads((self._existing(pid) / "snapshots" / f"{sid}.json")
+                              .read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        digest = data.get("weights") if isinstance(data, dict) else None
+        if not isinstance(digest, str) or not WEIGHTS_DIGEST.match(digest):
+            return None
+        kept = self._dir(pid) / WEIGHTS_DIR / f"{digest}.safetensors"
+        return digest if kept.is_file() else None
 
     def snapshots(self, pid: str) -> list[Snapshot]:
         """The project's snapshots, the newest first."""
@@ -417,16 +440,19 @@ class ProjectStore:
         return path
 
     def _prune_weights(self, pid: str) -> None:
-        """Forget all but the newest :data:`WEIGHTS_KEPT` versions besides the one in use (an
-        undo that would need one of them is refused in words, the design left as it is)."""
+        """Forget all but the newest :data:`WEIGHTS_KEPT` versions besides the one in use and
+        those a snapshot was taken with (an undo that would need a forgotten one is refused in
+        words, the design left as it is)."""
         folder = self._dir(pid) / WEIGHTS_DIR
         with _saving(folder.parent):
             live = self.weights_file(pid)
+            snapped = {self.snapshot_weights(pid, snap.id) for snap in self.snapshots(pid)}
             versions = []
             for path in folder.glob("*.safetensors"):
                 try:
                     stat = path.stat()
-                    if live is not None and os.path.samefile(path, live):
+                    if path.stem in snapped or (live is not None and
+                                                os.path.samefile(path, live)):
                         continue
                 except OSError:
                     continue

@@ -281,10 +281,11 @@ class DesignerState:
         other.append(current)
         return True
 
-    def replace_design(self, graph: Graph, message: str) -> None:
-        """A whole new design in this project (an upload, a snapshot): undoable."""
+    def replace_design(self, graph: Graph, message: str, weights: str | None = None) -> None:
+        """A whole new design in this project (an upload, a snapshot): undoable; ``weights``:
+        the weights version it carries (a snapshot's), switched with it."""
         self.path = ()
-        self.commit(graph, selected=[], edit=Edit("replace", message))
+        self.commit(graph, selected=[], edit=Edit("replace", message), weights=weights)
         self.notify("success", message)
 
     def switch(self, state: DesignerState) -> DesignerState:

@@ -271,3 +271,22 @@ def test_another_tab_on_an_older_design_saves_it_with_its_own_weights(project):
     assert tab_a.undo()  # A, in turn behind B: its undo's design with its weights
     assert on_disk(pid) == (7, original)
     reloaded_fits(pid, 7)
+
+
+def test_a_snapshot_restores_the_weights_it_was_taken_with(project):
+    from layerloom.ui.project_panel import _restore
+
+    pid, original = project
+    at = _page(pid)
+    state = at.session_state.app
+    snap = state.store.snapshot(pid, "as imported", state.graph)
+    replace(at)
+    fitted = on_disk(pid)
+    for i in range(12):  # many other versions since: the snapshot's is not pruned
+        state.store.keep_weights(pid, f"other {i}".encode())
+    _restore(state, snap.id, snap.name)
+    assert on_disk(pid) == (7, original)
+    reloaded_fits(pid, 7)
+    Canvas(at).send("undo")  # the restore is undone as any edit: the fitted pair again
+    assert on_disk(pid) == fitted
+    reloaded_fits(pid, 4)
