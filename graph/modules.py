@@ -286,3 +286,110 @@ class ChannelShuffle(nn.Module):
 
     def extra_repr(self) -> str:
         return f"groups={self.groups}"
+
+
+class ShiftedWindowAttention(nn.Module):
+    """Swin's (shifted) window attention over a ``[B, H, W, C]`` map, as torchvision's
+    ``ShiftedWindowAttention`` (Swin V1) computes it, with its parameter and buffer names:
+    pad H and W to window multiples, roll by ``-shift``, attend within each window (relative
+    position bias; -100 between the regions a shift brought together), roll back and crop.
+    Runs at any H and W: sizes, shift and mask follow from the input."""
+
+    def __init__(self, dim: int, window_size: list[int], shift_size: list[int], num_heads: int,
+                 qkv_bias: bool = True, proj_bias: bool = True, attention_dropout: float = 0.0,
+                 dropout: float = 0.0):
+        super().__init__()
+        self.window_size = list(window_size)
+        self.shift_size = list(shift_size)
+        self.num_heads = num_heads
+        self.attention_dropout = attention_dropout
+        self.dropout = dropout
+        self.qkv = nn.Linear(dim, dim * 3, bias=qkv_bias)
+        self.proj = nn.Linear(dim, dim, bias=proj_bias)
+        wh, ww = self.window_size
+        self.relative_position_bias_table = nn.Parameter(
+            torch.zeros((2 * wh - 1) * (2 * ww - 1), num_heads))
+        nn.init.trunc_normal_(self.relative_position_bias_table, std=0.02)
+        coords = torch.stack(torch.meshgrid(torch.arange(wh), torch.arange(ww), indexing="ij"))
+        coords = torch.flatten(coords, 1)
+        relative = (coords[:, :, None] - coords[:, None, :]).permute(1, 2, 0).contiguous()
+        relative[:, :, 0] += wh - 1
+        relative[:, :, 1] += ww - 1
+        relative[:, :, 0] *= 2 * ww - 1
+        self.register_buffer("relative_position_index", relative.sum(-1).flatten())
+
+    def forward(self, x: Tensor) -> Tensor:
+        wh, ww = self.window_size[0], self.window_size[1]
+        heads = self.num_heads
+        n = wh * ww
+        bias = self.relative_position_bias_table[self.relative_position_index]
+        bias = bias.view(n, n, -1).permute(2, 0, 1).contiguous().unsqueeze(0)
+        b, h, w, c = x.shape[0], x.shape[1], x.shape[2], x.shape[3]
+        x = nn.functional.pad(x, [0, 0, 0, (ww - w % ww) % ww, 0, (wh - h % wh) % wh])
+        ph, pw = x.shape[1], x.shape[2]
+        sh = 0 if wh >= ph else self.shift_size[0]
+        sw = 0 if ww >= pw else self.shift_size[1]
+        shifted = sh + sw > 0
+        if shifted:
+            x = torch.roll(x, shifts=[-sh, -sw], dims=[1, 2])
+        windows = (ph // wh) * (pw // ww)
+        x = x.view(b, ph // wh, wh, pw // ww, ww, c)
+        x = x.permute(0, 1, 3, 2, 4, 5).reshape(b * windows, n, c)
+        qkv = self.qkv(x).reshape(x.size(0), n, 3, heads, c // heads).permute(2, 0, 3, 1, 4)
+        q, k, v = qkv[0], qkv[1], qkv[2]
+        q = q * (c // heads) ** -0.5
+        attn = q.matmul(k.transpose(-2, -1)) + bias
+        if shifted:
+            # region of every padded position: 0, 1 or 2 along each axis (as the slices
+            # [0, -window), [-window, -shift), [-shift, end) of torchvision's mask)
+            rows = torch.arange(ph, device=x.device)
+            cols = torch.arange(pw, device=x.device)
+            region_h = (rows >= ph - wh).to(x.dtype) + (rows >= ph - sh).to(x.dtype)
+            region_w = (cols >= pw - ww).to(x.dtype) + (cols >= pw - sw).to(x.dtype)
+            mask = region_h[:, None] * 3 + region_w[None, :]
+            mask = mask.view(ph // wh, wh, pw // ww, ww).permute(0, 2, 1, 3)
+            mask = mask.reshape(windows, n)
+            mask = mask.unsqueeze(1) - mask.unsqueeze(2)
+            mask = mask.masked_fill(mask != 0, -100.0).masked_fill(mask == 0, 0.0)
+            attn = attn.view(x.size(0) // windows, windows, heads, n, n)
+            attn = attn + mask.unsqueeze(1).unsqueeze(0)
+            attn = attn.view(-1, heads, n, n)
+        attn = nn.functional.softmax(attn, dim=-1)
+        attn = nn.functional.dropout(attn, p=self.attention_dropout, training=self.training)
+        x = attn.matmul(v).transpose(1, 2).reshape(x.size(0), n, c)
+        x = self.proj(x)
+        x = nn.functional.dropout(x, p=self.dropout, training=self.training)
+        x = x.view(b, ph // wh, pw // ww, wh, ww, c)
+        x = x.permute(0, 1, 3, 2, 4, 5).reshape(b, ph, pw, c)
+        if shifted:
+            x = torch.roll(x, shifts=[sh, sw], dims=[1, 2])
+        return x[:, :h, :w, :].contiguous()
+
+    def extra_repr(self) -> str:
+        return (f"window_size={self.window_size}, shift_size={self.shift_size}, "
+                f"num_heads={self.num_heads}")
+
+
+class PatchMerging(nn.Module):
+    """Swin's patch merging, as torchvision's ``PatchMerging``: a ``[B, H, W, C]`` map padded to
+    even H and W, its 2×2 neighbours joined on the channels (``[H/2, W/2, 4C]``), layer-normed
+    and reduced to ``2C`` by a Linear without bias."""
+
+    def __init__(self, dim: int, eps: float = 1e-5):
+        super().__init__()
+        self.dim = dim
+        self.reduction = nn.Linear(4 * dim, 2 * dim, bias=False)
+        self.norm = nn.LayerNorm(4 * dim, eps=eps)
+
+    def forward(self, x: Tensor) -> Tensor:
+        h, w = x.shape[-3], x.shape[-2]
+        x = nn.functional.pad(x, [0, 0, 0, w % 2, 0, h % 2])
+        x0 = x[..., 0::2, 0::2, :]
+        x1 = x[..., 1::2, 0::2, :]
+        x2 = x[..., 0::2, 1::2, :]
+        x3 = x[..., 1::2, 1::2, :]
+        x = torch.cat([x0, x1, x2, x3], -1)
+        return self.reduction(self.norm(x))
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"

@@ -33,13 +33,14 @@ def rule(*types: type):
 
 
 # Modules of other libraries (torchvision, timm), known by class name and their attributes:
-# those libraries need not be importable here.
-NAMED_RULES: dict[str, tuple[tuple[str, ...], Rule]] = {}
+# those libraries need not be importable here. A rule with ``weights=True`` maps a module with
+# parameters of its own (matched by name with the block's, as for torch.nn's modules).
+NAMED_RULES: dict[str, tuple[tuple[str, ...], Rule, bool]] = {}
 
 
-def named_rule(name: str, *attributes: str):
+def named_rule(name: str, *attributes: str, weights: bool = False):
     def add(fn: Rule) -> Rule:
-        NAMED_RULES[name] = (attributes, fn)
+        NAMED_RULES[name] = (attributes, fn, weights)
         return fn
     return add
 
@@ -53,7 +54,7 @@ def find_rule(module: nn.Module) -> Rule | None:
             return None
     named = NAMED_RULES.get(type(module).__name__)
     if named is not None and all(hasattr(module, a) for a in named[0]) \
-            and not any(True for _ in module.parameters()):
+            and (named[2] or not any(True for _ in module.parameters())):
         return named[1]
     return None
 
@@ -70,6 +71,60 @@ def _drop_path(m: nn.Module) -> tuple[str, dict]:
     """timm.layers.DropPath: StochasticDepth in mode 'row'."""
     _require(getattr(m, "scale_by_keep", True), "scale_by_keep=False")
     return "StochasticDepth", {"p": float(m.drop_prob)}
+
+
+@named_rule("ShiftedWindowAttention", "window_size", "shift_size", "num_heads", "qkv", "proj",
+            "relative_position_bias_table", "relative_position_index", weights=True)
+def _shifted_window_attention(m: nn.Module) -> tuple[str, dict]:
+    """torchvision.models.swin_transformer.ShiftedWindowAttention (Swin V1), whole."""
+    _require(not hasattr(m, "logit_scale") and not hasattr(m, "cpb_mlp"),
+             "Swin V2's cosine attention (logit_scale, cpb_mlp) has no block; only V1's "
+             "ShiftedWindowAttention maps")
+    window, shift = list(m.window_size), list(m.shift_size)
+    _require(len(window) == 2 and len(shift) == 2, f"window_size {window} and shift_size "
+                                                   f"{shift} (two sizes each)")
+    _require(isinstance(m.qkv, nn.Linear) and isinstance(m.proj, nn.Linear),
+             "qkv and proj that are not nn.Linear")
+    dim = m.qkv.in_features
+    _require(m.qkv.out_features == 3 * dim and m.proj.in_features == dim
+             and m.proj.out_features == dim, "qkv/proj sizes other than [C→3C], [C→C]")
+    table = tuple(m.relative_position_bias_table.shape)
+    expected = ((2 * window[0] - 1) * (2 * window[1] - 1), int(m.num_heads))
+    _require(table == expected, f"a relative_position_bias_table of shape {list(table)} "
+                                f"(expected {list(expected)})")
+    return "ShiftedWindowAttention", {
+        "num_heads": int(m.num_heads), "window_size": window, "shift_size": shift,
+        "attention_dropout": float(getattr(m, "attention_dropout", 0.0)),
+        "dropout": float(getattr(m, "dropout", 0.0)),
+        "qkv_bias": m.qkv.bias is not None, "proj_bias": m.proj.bias is not None}
+
+
+@named_rule("ShiftedWindowAttentionV2", weights=True)
+def _shifted_window_attention_v2(m: nn.Module) -> tuple[str, dict]:
+    raise Unsupported("Swin V2's window attention (cosine attention with a learned logit "
+                      "scale and a continuous position bias MLP) has no LayerLoom block; "
+                      "Swin V1's ShiftedWindowAttention imports")
+
+
+@named_rule("PatchMerging", "reduction", "norm", weights=True)
+def _patch_merging(m: nn.Module) -> tuple[str, dict]:
+    """torchvision.models.swin_transformer.PatchMerging (Swin V1), whole."""
+    norm, reduction = m.norm, m.reduction
+    _require(isinstance(reduction, nn.Linear) and reduction.bias is None,
+             "a reduction that is not a Linear without bias")
+    dim = reduction.in_features // 4
+    _require(reduction.in_features == 4 * dim and reduction.out_features == 2 * dim,
+             f"a reduction of {reduction.in_features}→{reduction.out_features} (4C→2C)")
+    _require(type(norm) is nn.LayerNorm and tuple(norm.normalized_shape) == (4 * dim,)
+             and norm.elementwise_affine and norm.bias is not None,
+             "a norm that is not nn.LayerNorm(4C) with weight and bias")
+    return "PatchMerging", {"eps": float(norm.eps)}
+
+
+@named_rule("PatchMergingV2", weights=True)
+def _patch_merging_v2(m: nn.Module) -> tuple[str, dict]:
+    raise Unsupported("Swin V2's patch merging (the norm after the reduction) has no "
+                      "LayerLoom block; Swin V1's PatchMerging imports")
 
 
 def _require(ok: bool, message: str) -> None:
