@@ -1,7 +1,8 @@
 """Import coverage: which public architectures ``import-torch`` (and ``import-onnx``) bring in.
 
 The architectures are written in ``tests/export/test_import_families.py``,
-``tests/export/test_import_deit_levit.py`` (DeiT's distillation token, LeViT) and
+``tests/export/test_import_deit_levit.py`` (DeiT's distillation token, LeViT),
+``tests/export/test_import_swin.py`` (torchvision's Swin V1) and
 ``tests/export/test_import_torch.py`` in the style of torchvision's and timm's own code (neither
 library imports beside the CPU build of torch), plus a few patterns that still have no block,
 and every template through ONNX. For each: whether it imports, the first blocker otherwise, the
@@ -11,8 +12,9 @@ baseline measured in the same run (one ``torch.fx`` trace of the same model), an
 imported graph, traced at 16x16, runs at another input size (24x24) with the model's outputs there
 ("other size": sizes kept symbolic; ShuffleNet's channel shuffle is one ChannelShuffle block, no
 Reshape holding the traced height and width; "model fixed" where the model itself takes only its
-size, a ViT's position table). Measured here: 8 of 8 image models that run at another size
-themselves do so imported, ShuffleNet among them (before ChannelShuffle its Reshape held 8x8).
+size, a ViT's position table). Measured here: 9 of 9 image models that run at another size
+themselves do so imported, ShuffleNet among them (before ChannelShuffle its Reshape held 8x8)
+(and Swin V1, whose shifted windows pad and mask at 24x24 as the model does).
 
     python benchmarks/import_coverage_bench.py
     python benchmarks/import_coverage_bench.py --no-onnx     # the torch side only (faster)
@@ -44,7 +46,8 @@ def _load(name: str):
 
 
 class WindowAttention(nn.Module):
-    """Swin: attention with a relative position bias table indexed per window (no block)."""
+    """Window attention written by hand on [windows, N, C] tokens (no block: torchvision's
+    ShiftedWindowAttention module imports whole, this pattern of functions does not)."""
 
     def __init__(self, dim=16, window=4, heads=2):
         super().__init__()
@@ -185,9 +188,11 @@ def main(argv=None) -> int:
     cases = [(name, cls, (3, 16, 16)) for name, (cls, _) in sorted(families.FAMILIES.items())]
     distilled = _load("test_import_deit_levit")  # DeiT's distillation token, LeViT's norms
     cases += [(name, cls, (3, 16, 16)) for name, (cls, _) in sorted(distilled.FAMILIES.items())]
+    swin = _load("test_import_swin")  # torchvision's Swin V1: window attention, patch merging
     cases += [("torchvision-resnet (basic blocks)", basics.TinyResNet, (3, 16, 16)),
+              ("torchvision-swin (V1)", swin.swin_tiny, (3, 16, 16)),
               ("text transformer (nn.TransformerEncoder)", basics.TextClassifier, (16,)),
-              ("swin window attention", WindowAttention, (16, 16)),
+              ("window attention, hand-written", WindowAttention, (16, 16)),
               ("levit batch-norm over tokens", LeViTNorm, (8, 16))]
     rows = []
     for name, build, shape in cases:
