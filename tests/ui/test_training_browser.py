@@ -93,7 +93,7 @@ def test_train_watch_and_ship_seed_cnn_on_mnist(page, app_home, tmp_path, shots)
         field.press("Enter")
         page.wait_for_timeout(1500)
     page.get_by_role("button", name="Start training").click()
-    page.get_by_role("button", name="Stop").wait_for()
+    page.get_by_role("button", name="Stop", exact=True).wait_for()
     seen: list[int] = []
     layer_steps: list[int] = []  # columns of the live layer-diagnostics heatmap
     shot = False
