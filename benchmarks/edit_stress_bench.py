@@ -75,6 +75,7 @@ class User:
     applied: int = 0
     refused: int = 0
     lost: list[str] = field(default_factory=list)
+    frames: list = field(default_factory=list)
     altered: list[str] = field(default_factory=list)
     unaccounted: list[str] = field(default_factory=list)
     saves: int = 0
@@ -233,6 +234,10 @@ async def type_param(page, home: Path, user: User, value: int) -> None:
         else:
             shown = await box.input_value() if await box.count() == 1 else None
             user.pending.append(("param", value))
+            sent = [f"{t - start:+.2f}s" for t, kind, _ in user.frames
+                    if kind == "sent" and -3 <= t - start <= 10]
+            user.notes.append("websocket messages sent around it (each a rerun request): "
+                              + ", ".join(sent[:40]))
             story = await page.evaluate("window.__inspector.slice(-12)")
             began = await page.evaluate("performance.now()") - (time.monotonic() - start) * 1000
             user.notes.append("inspector (ms from typing; Id boxes|out_channels boxes): " + ", ".join(
@@ -303,6 +308,13 @@ async def run_user(browser, url: str, home: Path, user: User, seconds: float,
     context = await browser.new_context(viewport={"width": 1440, "height": 900})
     page = await context.new_page()
     await page.add_init_script(WATCH_INSPECTOR)
+    frames = user.frames = []  # (monotonic time, "sent"/"got", bytes) of the app's websocket
+
+    def watch(ws):
+        ws.on("framesent", lambda f: frames.append((time.monotonic(), "sent", len(f))))
+        ws.on("framereceived", lambda f: frames.append((time.monotonic(), "got", len(f))))
+
+    page.on("websocket", watch)
     page.set_default_timeout(SAVE_TIMEOUT_S * 1000)
     page.on("pageerror", lambda e: user.page_errors.append(str(e)))
     try:

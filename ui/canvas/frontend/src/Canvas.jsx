@@ -71,6 +71,8 @@ const FIT = { padding: 0.12, maxZoom: 1.1, duration: 250 };
 // (see autoViewport) and the rest is a pan away
 const AUTO_FIT = { ...FIT, minZoom: READABLE_ZOOM, duration: 0 };
 const TOAST_MS = 4500;
+// a block just added is sent this much later unless another event comes first (see emit)
+const ADD_DEFER_MS = 250;
 const STRUCTURAL = new Set(["undo", "redo", "group", "open"]);
 const EDITS = new Set(["undo", "redo", "group"]); // answered with the same level, edited
 
@@ -179,8 +181,22 @@ export default function Canvas({ args, disabled, stTheme }) {
     }
   }, []);
 
-  /** Send one event to Python. `change` is skipped when the graph is what Python already has. */
-  const emit = useCallback((event, extra) => {
+  /** Hand the queue of unacknowledged events to Streamlit (one rerun for all of them). */
+  const flush = useCallback(() => {
+    const s = sync.current;
+    clearTimeout(s.flushTimer);
+    s.flushTimer = null;
+    if (s.queue.length) Streamlit.setComponentValue(queueValue(s.queue));
+  }, []);
+
+  /**
+   * Send one event to Python. `change` is skipped when the graph is what Python already has.
+   * `defer` (ms): queue it now but hand the queue over that much later, unless another event
+   * comes first: a block dropped and at once followed by a click on another block then reaches
+   * Python as one rerun, and the inspector never shows the dropped block in between (a form
+   * the user may already be typing in would be replaced).
+   */
+  const emit = useCallback((event, extra, defer) => {
     const s = sync.current;
     const graph = toGraph(nodesRef.current, edgesRef.current);
     const key = graphKey(graph);
@@ -205,9 +221,19 @@ export default function Canvas({ args, disabled, stTheme }) {
     if (event === "change") Object.assign(sent, { graph, base: s.base, baseSeq: s.baseSeq });
     // the whole queue of unacknowledged events: a merged rerun drops none of them
     s.queue = enqueue(s.queue, sent);
-    Streamlit.setComponentValue(queueValue(s.queue));
+    if (defer && !s.flushTimer) s.flushTimer = setTimeout(flush, defer);
+    else if (!defer) flush();
     return true;
-  }, []);
+  }, [flush]);
+
+  // an event still held back goes out before the page or the canvas goes away
+  useEffect(() => {
+    window.addEventListener("pagehide", flush);
+    return () => {
+      window.removeEventListener("pagehide", flush);
+      flush();
+    };
+  }, [flush]);
 
   const scheduleSelect = useCallback(() => {
     const s = sync.current;
@@ -522,7 +548,7 @@ export default function Canvas({ args, disabled, stTheme }) {
         data: { type, params: {} },
       };
       commit([...nodesRef.current.map(deselect), node], edgesRef.current.map(deselect));
-      emit("change");
+      emit("change", undefined, ADD_DEFER_MS);
     },
     [commit, emit, rf],
   );
@@ -570,7 +596,7 @@ export default function Canvas({ args, disabled, stTheme }) {
         if (next) commit(null, next);
         else say(`Added ${id}, not connected: ${why || "refused"}.`, "error");
       }
-      emit("change");
+      emit("change", undefined, ADD_DEFER_MS);
     },
     [commit, emit, say],
   );
