@@ -12,12 +12,24 @@ True
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 
 APP = Path(__file__).resolve().parent / "app.py"
 # AppTest runs this script, which runs the app: a script of its own, outside ui/, so Streamlit
 # does not take ui/pages/ for old-style page scripts (see layerloom.ui.serve).
 LAUNCH = "from layerloom.ui.app import main\n\nmain()\n"
+
+
+def shown(text: str) -> str:
+    """Markdown or a label as the browser shows it: user text arrives escaped
+    (``out\\_features``, see :func:`layerloom.ui.fields.plain`)."""
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def widget(widgets, label: str):
+    """The widget of an AppTest element list whose label the browser shows as ``label``."""
+    return next(w for w in widgets if shown(w.label) == label)
 
 
 def app_test(timeout: float = 60):

@@ -5,13 +5,12 @@ in tests/ui/conftest.py)."""
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from layerloom.graph import load_graph, summarize
-from layerloom.ui.testing import APP, app_test
+from layerloom.ui.testing import APP, app_test, shown, widget
 
 
 @pytest.fixture
@@ -22,21 +21,12 @@ def app(home, canvas) -> AppTest:
     return at
 
 
-def shown(text: str) -> str:
-    """Markdown as the browser shows it: user text arrives escaped (``out\\_features``)."""
-    return re.sub(r"\\(.)", r"\1", text)
-
-
 def texts(at: AppTest) -> str:
     return "\n".join(m.value for m in at.markdown)
 
 
 def errors(at: AppTest) -> str:
     return "\n".join(shown(e.value) for e in at.error)
-
-
-def widget(widgets, label: str):
-    return next(w for w in widgets if shown(w.label) == label)
 
 
 def saved(home, at: AppTest) -> dict:

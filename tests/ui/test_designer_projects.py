@@ -12,11 +12,7 @@ from layerloom.graph import GraphError, load_graph
 from layerloom.graph.templates import load_template
 from layerloom.ui.projects import ProjectError, ProjectStore, read_upload
 from layerloom.ui.state import DesignerState
-from layerloom.ui.testing import FakeCanvas, app_test
-
-
-def shown(text: str) -> str:
-    return re.sub(r"\\(.)", r"\1", text)
+from layerloom.ui.testing import FakeCanvas, app_test, shown
 
 
 def node_ids(canvas: FakeCanvas) -> list[str]:

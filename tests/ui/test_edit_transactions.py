@@ -6,7 +6,6 @@ checked against its edit and logged (``saves.jsonl``). AppTest with the fake can
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
 
@@ -16,15 +15,7 @@ from layerloom.ui import fields, savelog
 from layerloom.ui.projects import ProjectStore, SaveRefused
 from layerloom.ui.savelog import Edit
 from layerloom.ui.state import DesignerState
-from layerloom.ui.testing import app_test
-
-
-def shown(text: str) -> str:
-    return re.sub(r"\\(.)", r"\1", text)
-
-
-def widget(widgets, label: str):
-    return next(w for w in widgets if shown(w.label) == label)
+from layerloom.ui.testing import app_test, widget
 
 
 def on_disk(home, pid: str) -> dict:

@@ -6,21 +6,12 @@ and nothing is written; an edit of what is stored now applies. AppTest with the 
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
 
 from layerloom.graph import edit
 from layerloom.ui import fields, savelog
-from layerloom.ui.testing import app_test
-
-
-def shown(text: str) -> str:
-    return re.sub(r"\\(.)", r"\1", text)
-
-
-def widget(widgets, label: str):
-    return next(w for w in widgets if shown(w.label) == label)
+from layerloom.ui.testing import app_test, widget
 
 
 def on_disk(home, pid: str) -> dict:

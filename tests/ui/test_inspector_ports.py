@@ -4,11 +4,10 @@ composite with several Output nodes), each named with its shape; a node with one
 
 from __future__ import annotations
 
-import re
 
 from layerloom.graph import load_graph
 from layerloom.ui.projects import ProjectStore
-from layerloom.ui.testing import app_test
+from layerloom.ui.testing import app_test, shown
 
 DESIGN = {
     "format": "layerloom-graph", "version": 1, "name": "ports-inspected",
@@ -34,10 +33,6 @@ DESIGN = {
               {"source": "two", "target": "cat", "source_port": "main"},
               {"source": "cat", "target": "y"},
               {"source": "two", "target": "z", "source_port": "side_out"}]}
-
-
-def shown(text: str) -> str:
-    return re.sub(r"\\(.)", r"\1", text)
 
 
 def facts_line(at) -> str:

@@ -3,15 +3,10 @@ project's snapshots are offered, any of which opens as a new project (AppTest)."
 
 from __future__ import annotations
 
-import re
 
 from layerloom.graph.templates import load_template
 from layerloom.ui.projects import ProjectStore
-from layerloom.ui.testing import app_test
-
-
-def shown(text: str) -> str:
-    return re.sub(r"\\(.)", r"\1", text)
+from layerloom.ui.testing import app_test, shown
 
 
 def test_a_project_that_no_longer_reads_offers_its_snapshots(home, canvas):

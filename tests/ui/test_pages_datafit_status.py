@@ -4,18 +4,13 @@ fix, with a button that selects the node."""
 
 from __future__ import annotations
 
-import re
 
 import pytest
 
 from layerloom.graph import Edge
 from layerloom.ui.pagestate import DataChoice, PagesState
 from layerloom.ui.state import SESSION_KEY
-from layerloom.ui.testing import app_test
-
-
-def shown(text: str) -> str:
-    return re.sub(r"\\(.)", r"\1", text)
+from layerloom.ui.testing import app_test, shown
 
 
 def markdown(at) -> str:

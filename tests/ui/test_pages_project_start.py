@@ -9,11 +9,7 @@ from layerloom.graph.templates import list_templates, load_template
 from layerloom.ui.project_panel import project_label, unique_name
 from layerloom.ui.projects import ProjectStore
 from layerloom.ui.state import SESSION_KEY
-from layerloom.ui.testing import app_test
-
-
-def shown(text: str) -> str:
-    return re.sub(r"\\(.)", r"\1", text)
+from layerloom.ui.testing import app_test, shown
 
 
 def started():
