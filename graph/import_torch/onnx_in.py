@@ -180,8 +180,8 @@ class OnnxModule(nn.Module):
         shapes = [p[name].shape for p in self.probes if name in p]
         if len(shapes) != len(self.probes):
             return False
-        return all(s[0] == b and s[1:] == shapes[0][1:] and (rank is None or len(s) == rank)
-                   for s, b in zip(shapes, _PROBE_BATCHES))
+        return all(len(s) > 0 and s[0] == b and s[1:] == shapes[0][1:] and
+                   (rank is None or len(s) == rank) for s, b in zip(shapes, _PROBE_BATCHES))
 
     # -- one node, one step ---------------------------------------------------------------------
 
@@ -218,7 +218,8 @@ class OnnxModule(nn.Module):
         for out in node.output:
             if out and out in probe and not self._batch_first(out):
                 what = "merges the batch with another dimension" if node.op_type in \
-                    ("Reshape", "Flatten") else "moves or merges the batch"
+                    ("Reshape", "Flatten") else "gives one value for the whole batch" \
+                    if probe[out].ndim == 0 else "moves or merges the batch"
                 raise GraphError(f"ONNX node {_label(node, index)} ({node.op_type}): its output "
                                  f"{list(probe[out].shape)} (batch {_PROBE_BATCHES[-1]}) does not "
                                  f"keep the batch as its first dimension (it {what}); no block "

@@ -230,7 +230,18 @@ class MergedBatch(nn.Module):
         return self.fc(x.reshape(-1, 6)).reshape(x.shape)
 
 
+class WholeBatchMean(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(6, 6)
+
+    def forward(self, x):
+        return self.fc(x) + x.mean()  # one value over the whole batch
+
+
 @pytest.mark.parametrize("model, shape, message", [
+    (WholeBatchMean(), (6,), r"ONNX node /ReduceMean \(ReduceMean\): its output \[\] \(batch 3\) "
+                             r"does not keep .* \(it gives one value for the whole batch\)"),
     (HandAttention(mask=True), (5, 8),
      r"ONNX node /Softmax \(Softmax\): attention with a mask .* no block equivalent"),
     (ScoresOnly(), (5, 8), r"ONNX node /MatMul \(MatMul\): no LayerLoom block does MatMul "
