@@ -224,6 +224,17 @@ class OnnxModule(nn.Module):
                                  f"{list(probe[out].shape)} (batch {_PROBE_BATCHES[-1]}) does not "
                                  f"keep the batch as its first dimension (it {what}); no block "
                                  f"does that")
+        if node.op_type in ("Squeeze", "Unsqueeze") and node.output[0] in probe:
+            attrs["_sizes"] = [int(d) for d in probe[node.output[0]].shape[1:]]
+        if node.op_type in ("Squeeze", "Reshape") and node.output[0] in probe and \
+                probe[node.output[0]].ndim == 1:
+            raise GraphError(f"ONNX node {_label(node, index)} ({node.op_type}): its output "
+                             f"is one number per sample ([batch]); no block drops the last "
+                             f"dimension (keep it: [batch, 1])")
+        where = f"ONNX node {_label(node, index)} ({node.op_type})"
+        if node.op_type in ("Add", "Mul") and len(inputs) == 2 and \
+                sum(self.runtime(n) for n in inputs) == 1:
+            self._check_constant_operand(node, inputs, where)
         key = self._key(node, index)
         make = _MODULES.get(node.op_type)
         if make is not None:
@@ -232,15 +243,44 @@ class OnnxModule(nn.Module):
                 if module is not None:
                     self.add_module(key, module)
                     self.layers[key] = key
-            except GraphError:
-                raise
             except Exception as exc:  # noqa: BLE001 - a shape or attribute that does not fit
-                raise GraphError(f"ONNX node {_label(node, index)} ({node.op_type}): "
-                                 f"{exc}") from None
+                raise GraphError(_named(where, exc)) from None
         if key not in self.layers and node.op_type not in _FUNCTIONS:
-            raise GraphError(f"ONNX node {_label(node, index)} ({node.op_type}): no LayerLoom "
+            raise GraphError(f"{where}: no LayerLoom "
                              f"block does {node.op_type}{_WHY.get(node.op_type, '')}")
+        if key not in self.layers:  # the function on the values onnxruntime computed
+            env = {n: torch.as_tensor(probe[n]) for n in inputs if self.runtime(n) and n in probe}
+            try:
+                with torch.no_grad():
+                    _FUNCTIONS[node.op_type]([self._value(n, env) for n in inputs], attrs)
+            except Exception as exc:  # noqa: BLE001 - an attribute or a shape that does not fit
+                raise GraphError(_named(where, exc)) from None
         self.steps.append((node.op_type, key, inputs, list(node.output), attrs))
+
+    def _check_constant_operand(self, node, inputs: list[str], where: str) -> None:
+        """A constant added to or multiplying a computed value maps to a block only as a layer
+        scale (``x * gamma``, a vector along one dimension) or a positional table added to a
+        ``[batch, L, D]`` sequence: anything else is refused here, naming the node."""
+        probe = self.probes[-1]
+        x = next(n for n in inputs if self.runtime(n))
+        c = next(n for n in inputs if not self.runtime(n))
+        if x not in probe or c not in self.consts:
+            return
+        shape, value = probe[x].shape, np.asarray(self.consts[c]).shape
+        if node.op_type == "Mul":
+            big = [i for i, d in enumerate(value) if d != 1]
+            offset = len(shape) - len(value)
+            if len(value) > len(shape) or len(big) != 1 or offset + big[0] == 0 \
+                    or shape[offset + big[0]] != value[big[0]]:
+                raise GraphError(f"{where}: it multiplies a {list(shape[1:])} value by a "
+                                 f"constant of shape {list(value)}; no block does that (only a "
+                                 f"vector along one dimension maps, to Scale: fold the constant "
+                                 f"into a layer)")
+        elif len(shape) != 3 or len(value) not in (2, 3) or value[-1] != shape[-1]:
+            raise GraphError(f"{where}: it adds a constant of shape {list(value)} to a "
+                             f"{list(shape[1:])} value; no block does that (only a positional "
+                             f"table added to a [L, D] sequence maps, to PositionalEmbedding: "
+                             f"fold the constant into a layer)")
 
     def _batch_shape(self, index: int, node, name: str, what: str = "Reshape") -> str:
         """A Reshape target computed from the batch: ``[batch, …]`` becomes ``[0, …]``."""
@@ -842,6 +882,14 @@ def _label(node, index: int) -> str:
     return node.name or f"{node.op_type}_{index}"
 
 
+def _named(where: str, exc: Exception) -> str:
+    """An error of one node's mapping as one line that names the node (``where``)."""
+    text = str(exc).splitlines()[0] if str(exc).strip() else "its attributes or shapes do not fit"
+    if isinstance(exc, GraphError):
+        return text if text.startswith("ONNX node ") else f"{where}: {text}"
+    return f"{where}: its attributes or input shapes do not fit a block ({text})"
+
+
 def _attr_dict(node) -> dict:
     return {a.name: _attr(a) for a in node.attribute}
 
@@ -1079,12 +1127,22 @@ def _reshape(xs, a):
 
 
 def _resize(self: OnnxModule, inputs: list[str], a: dict) -> nn.Module:
-    if a.get("mode", "nearest") != "nearest" or len(inputs) < 3 or not inputs[2] \
+    mode = a.get("mode", "nearest")
+    if mode not in ("nearest", "linear") or len(inputs) < 3 or not inputs[2] \
             or len(inputs) > 3 and inputs[3]:
-        raise GraphError("Resize other than nearest with constant scales")
+        raise GraphError(f"Resize in mode '{mode}' or to computed sizes (nearest or bilinear "
+                         f"with constant scales only, to Upsample)")
     scales = [float(s) for s in np.asarray(self.const(inputs[2], "Resize's scales")).reshape(-1)]
     if scales[:2] != [1.0, 1.0]:
         raise GraphError(f"Resize scales {scales} change the batch or the channels")
+    if mode == "linear":
+        if len(scales) != 4 or a.get("coordinate_transformation_mode", "half_pixel") not in \
+                ("half_pixel", "pytorch_half_pixel"):
+            raise GraphError(f"Resize linear of a {len(scales)}-D value or with coordinates "
+                             f"'{a.get('coordinate_transformation_mode')}' (bilinear of a "
+                             f"[C, H, W] map without align_corners only, to Upsample)")
+        factor = scales[2] if scales[2] == scales[3] else tuple(scales[2:])
+        return nn.Upsample(scale_factor=factor, mode="bilinear")
     if a.get("coordinate_transformation_mode", "half_pixel") != "asymmetric" \
             or a.get("nearest_mode", "round_prefer_floor") != "floor":
         raise GraphError("Resize nearest other than asymmetric/floor (PyTorch's)")
@@ -1120,6 +1178,15 @@ def _reduce_mean(xs, a):
     if axes is None:
         raise GraphError("ReduceMean over every dimension includes the batch")
     dims = [int(d) for d in np.asarray(axes).reshape(-1)]
+    rank = a["_rank"] if a.get("_rank") is not None else xs[0].dim()
+    keep = bool(a.get("keepdims", 1))
+    over = (rank, sorted(d % rank for d in dims))
+    if over not in ((3, [2]), (4, [2, 3])) and (over != (3, [1]) or keep):
+        raise GraphError(f"ReduceMean over dimensions {dims} of a {rank}-D value"
+                         f"{' keeping them' if keep else ''}; no block does that (a mean over "
+                         f"the steps of a [batch, L, D] sequence without keepdim, over its "
+                         f"features, or over the height and width of a [batch, C, H, W] map "
+                         f"maps)")
     return xs[0].mean(dim=dims if len(dims) > 1 else dims[0], keepdim=bool(a.get("keepdims", 1)))
 
 
@@ -1196,8 +1263,21 @@ def _pad(self: OnnxModule, inputs: list[str], a: dict) -> nn.Module:
     return nn.ZeroPad2d((pads[3], pads[7], pads[2], pads[6]))
 
 
+def _instancenorm(self: OnnxModule, inputs: list[str], attrs: dict) -> nn.Module:
+    if attrs.get("_rank") != 4:
+        raise GraphError(f"InstanceNormalization of a {attrs.get('_rank')}-D value (a [C, H, W] "
+                         f"map only, InstanceNorm2d; GroupNorm as the exporter writes it, "
+                         f"reshaped to groups, has no block equivalent)")
+    scale = self.const(inputs[1], "an InstanceNormalization's scale")
+    norm = nn.InstanceNorm2d(scale.shape[0], eps=_f32(attrs.get("epsilon", 1e-5)), affine=True)
+    _set(norm.weight, scale)
+    _set(norm.bias, self.const(inputs[2], "an InstanceNormalization's bias"))
+    return norm
+
+
 _MODULES["Resize"] = _resize
 _MODULES["Pad"] = _pad
+_MODULES["InstanceNormalization"] = _instancenorm
 
 _FUNCTIONS = {
     "Relu": lambda xs, a: F.relu(xs[0]),
@@ -1211,6 +1291,8 @@ _FUNCTIONS = {
     "Softmax": _softmax(F.softmax),
     "LogSoftmax": _softmax(F.log_softmax),
     "Identity": lambda xs, a: xs[0],
+    "Squeeze": lambda xs, a: xs[0].reshape(xs[0].shape[0], *a["_sizes"]),
+    "Unsqueeze": lambda xs, a: xs[0].reshape(xs[0].shape[0], *a["_sizes"]),
     "Dropout": lambda xs, a: xs[0],
     "MaxPool": _pool("max"),
     "AveragePool": _pool("avg"),
