@@ -198,6 +198,9 @@ class OnnxModule(nn.Module):
                 if node.op_type == "Reshape" and position == 1:
                     inputs[1] = self._batch_shape(index, node, name)
                     continue
+                if node.op_type == "Resize" and position == 3:  # sizes [batch, C, H', W']
+                    inputs[2:4] = [self._resize_scales(index, node), ""]
+                    continue
                 raise GraphError(f"ONNX node {_label(node, index)} ({node.op_type}): its input "
                                  f"'{name}' is computed from the batch size (Shape → …); no "
                                  f"block takes a value that follows the batch there")
@@ -298,6 +301,21 @@ class OnnxModule(nn.Module):
         fixed = f"{name}::batch"
         self.consts[fixed] = np.asarray(out, dtype=np.int64)
         return fixed
+
+    def _resize_scales(self, index: int, node) -> str:
+        """A Resize to sizes computed from the batch (``F.interpolate(x, size=…)``): the scales
+        they mean, where each is a whole number (the same at both probes)."""
+        scales = []
+        for probe in self.probes:
+            before, after = probe[node.input[0]].shape, probe[node.output[0]].shape
+            scales.append([1.0, 1.0] + [b / a for a, b in zip(before[2:], after[2:])])
+        if any(s != scales[0] for s in scales) or any(s != int(s) for s in scales[0]):
+            raise GraphError(f"ONNX node {_label(node, index)} (Resize): to sizes that are not a "
+                             f"whole multiple of its input's ({scales[0][2:]}); no block does "
+                             f"that (Upsample by a scale factor maps)")
+        name = f"{node.output[0]}::scales"
+        self.consts[name] = np.asarray(scales[0], dtype=np.float32)
+        return name
 
     def _constant_parameter(self, name: str, key: str) -> None:
         """A constant added to (or multiplying) a tensor is a parameter of the model, so that
@@ -1275,7 +1293,20 @@ def _instancenorm(self: OnnxModule, inputs: list[str], attrs: dict) -> nn.Module
     return norm
 
 
+def _prelu(self: OnnxModule, inputs: list[str], attrs: dict) -> nn.Module:
+    slope = np.asarray(self.const(inputs[1], "a PRelu's slope"))
+    rank = attrs.get("_rank") or 2
+    big = [i for i, d in enumerate(slope.shape) if d != 1]
+    if slope.size > 1 and (len(big) != 1 or rank - slope.ndim + big[0] != 1):
+        raise GraphError(f"PRelu with a slope of shape {list(slope.shape)} (one value, or one "
+                         f"per channel, dimension 1, only: PReLU)")
+    prelu = nn.PReLU(int(slope.size))
+    _set(prelu.weight, slope.reshape(-1))
+    return prelu
+
+
 _MODULES["Resize"] = _resize
+_MODULES["PRelu"] = _prelu
 _MODULES["Pad"] = _pad
 _MODULES["InstanceNormalization"] = _instancenorm
 
