@@ -504,7 +504,7 @@ def _size_read(node: fx.Node) -> bool:
         or node.op == "call_method" and node.target in ("size", "dim")
 
 
-@rule("to", "type_as", "float")
+@rule("to", "type_as", "float", "long")
 def _cast(ctx: Context, node: fx.Node) -> Alias | Const:
     """``self.weight.to(dtype=x.dtype)`` (timm), ``x.float()`` of a float: nothing changes."""
     source = node.args[0]
@@ -560,6 +560,9 @@ def _amax(ctx: Context, node: fx.Node) -> Mapped:
 def _getitem(ctx: Context, node: fx.Node) -> Mapped:
     x, index = node.args
     x = ctx.tensor(x, "input")
+    index = fx.node.map_arg(index, lambda n: _known_int(ctx, n))  # x[:, :x.size(1) // 2]
+    while isinstance(index, tuple) and len(index) > 2 and index[-1] == slice(None):
+        index = index[:-1]  # ``out[:, -1, :]`` is ``out[:, -1]``
     if len(_shape(ctx, x)) == 3 and isinstance(index, tuple) and len(index) == 2 \
             and index[0] == slice(None) and index[1] in (0, -1):
         return Mapped("SequencePool", {"mode": "first" if index[1] == 0 else "last"}, [x])
@@ -571,9 +574,32 @@ def _getitem(ctx: Context, node: fx.Node) -> Mapped:
         dim, part = sliced
         return Mapped("Slice", {"dim": dim - 1, "start": part.start or 0, "end": part.stop},
                       [x])
-    raise Unsupported(f"indexing with {index!r} (only x[:, k] of a [B, L, D] sequence, to "
+    raise Unsupported(f"indexing with x{show_index(index)} (only x[:, k] of a [B, L, D] "
+                      f"sequence, to "
                       f"SequencePool or Slice, and a slice of one dimension such as "
                       f"x[:, :k], to Slice, map)")
+
+
+def _known_int(ctx: Context, node: fx.Node) -> Any:
+    """A size computed in ``forward`` (``x.size(1) // 2``) as its number; other nodes stay."""
+    value = ctx.value(node)
+    return value if isinstance(value, int) and not isinstance(value, bool) else node
+
+
+def show_index(index: Any) -> str:
+    """``(slice(None), -1)`` as ``[:, -1]``: an index as the user wrote it."""
+    def one(item: Any) -> str:
+        if isinstance(item, slice):
+            text = ":".join("" if v is None else one(v)
+                            for v in (item.start, item.stop, item.step))
+            return text[:-1] if item.step is None else text
+        if item is Ellipsis:
+            return "..."
+        if isinstance(item, fx.Node):
+            return "<tensor>" if item.op == "get_attr" else "<computed>"
+        return repr(item)
+    items = index if isinstance(index, tuple) else (index,)
+    return "[" + ", ".join(one(i) for i in items) + "]"
 
 
 def _token_index(ctx: Context, x: fx.Node, index: Any) -> Mapped | None:
@@ -666,6 +692,37 @@ for _targets, _rule in (
     ((F.dropout2d,), _activation("Dropout2d", ("input", "p"), p="p")),
 ):
     rule(*_targets)(_rule)
+
+
+for _name in ("relu", "sigmoid", "tanh"):  # in place: ``x.relu_()``, ``torch.relu_(x)``
+    for _target in (f"{_name}_", getattr(torch, f"{_name}_", None), getattr(F, f"{_name}_", None)):
+        if _target is not None:
+            FUNCTION_RULES[_target] = FUNCTION_RULES[_name]
+FUNCTION_RULES["add_"], FUNCTION_RULES["mul_"] = FUNCTION_RULES["add"], FUNCTION_RULES["mul"]
+
+
+@rule(F.interpolate, F.upsample)
+def _interpolate(ctx: Context, node: fx.Node) -> Mapped:
+    """``F.interpolate(x, scale_factor=2)`` (or a ``size`` a whole multiple of the input's):
+    Upsample."""
+    a = args(node, ("input", "size", "scale_factor", "mode", "align_corners",
+                    "recompute_scale_factor", "antialias"),
+             {"size": None, "scale_factor": None, "mode": "nearest"})
+    x = ctx.tensor(a["input"], "input")
+    if a.get("align_corners") or a.get("antialias"):
+        raise Unsupported("align_corners=True or antialias=True (Upsample has neither)")
+    if a["mode"] not in ("nearest", "linear", "bilinear", "bicubic", "trilinear"):
+        raise Unsupported(f"mode={a['mode']!r} (Upsample has nearest, linear, bilinear, "
+                          f"bicubic and trilinear)")
+    before, after = _shape(ctx, x)[2:], _shape(ctx, node)[2:]
+    if a["scale_factor"] is not None:
+        scale = a["scale_factor"]
+    elif after and all(o % i == 0 for i, o in zip(before, after)):
+        scale = [o // i for i, o in zip(before, after)]
+    else:
+        raise Unsupported(f"the output size {list(after)} is not a whole multiple of the "
+                          f"input's {list(before)} (Upsample enlarges by a scale factor)")
+    return Mapped("Upsample", {"scale_factor": scale, "mode": a["mode"]}, [x])
 
 
 @rule(F.adaptive_avg_pool2d, F.adaptive_avg_pool1d)

@@ -56,8 +56,18 @@ class Importer:
             raise Unsupported(f"it uses the parameter '{self.consts[node].path}' directly; of "
                               f"parameters outside layers, only a positional table added to a "
                               f"sequence (x + table[:L]) maps to a block (PositionalEmbedding)")
+        if isinstance(node, fx.Node) and node not in self.ids:
+            state = self.tuples.get(node) or self.hidden.get(node) or (
+                self.tuples.get(node.args[0]) if _is_lstm_state(node, self.tuples) else None)
+            if state is not None:
+                spec = self.sources[state]
+                raise Unsupported(f"its {what} is the output tuple or a hidden state of "
+                                  f"{spec.module} ({spec.type}); only its output sequence "
+                                  f"({spec.module}(x)[0]) and the last layer's hidden state "
+                                  f"(h[-1]) map to blocks")
         if not isinstance(node, fx.Node) or node not in self.ids:
-            raise Unsupported(f"its {what} is not a tensor computed by the model ({node!r})")
+            shown = describe(node) + "'s result" if isinstance(node, fx.Node) else repr(node)
+            raise Unsupported(f"its {what} is not a tensor computed by the model ({shown})")
         return node
 
     def const(self, node: Any) -> Const | None:
@@ -108,15 +118,40 @@ class Importer:
         results = list(result) if isinstance(result, (tuple, list)) else [result]
         for i, item in enumerate(results):
             if not isinstance(item, fx.Node) or item not in self.ids:
-                raise GraphError(f"{type(self.model).__name__} returns {_what(item)} as output "
-                                 f"{i}; an imported model must return a tensor or a tuple of "
-                                 f"tensors")
+                raise GraphError(f"{type(self.model).__name__}.forward returns "
+                                 f"{self._returned(item)} as output {i}; an imported model "
+                                 f"must return a tensor or a tuple of tensors")
             name = "output" if len(results) == 1 else f"output_{i}"
             self._add_node(name, "Output", {}, [self.ids[item]])
+
+    def _returned(self, item: Any) -> str:
+        """What ``forward`` returns instead of a tensor, in words."""
+        if isinstance(item, dict):
+            keys = ", ".join(repr(k) for k in item)
+            return f"a dict (keys {keys}; return its values as a tuple)"
+        if isinstance(item, (tuple, list)):
+            return "a nested tuple (return one flat tuple of tensors)"
+        if not isinstance(item, fx.Node):
+            return "None" if item is None else f"a constant {type(item).__name__}"
+        if item in self.consts or item.op == "get_attr":
+            return f"the parameter '{item.target}' itself (not computed from the input)"
+        if item in self.tuples:
+            return (f"the whole output tuple of {item.target} (return "
+                    f"{item.target}(x)[0], its output sequence)")
+        value = self.values.get(item)
+        where = f"{describe(item)}'s result" if item.op != "call_module" else str(item.target)
+        if isinstance(value, (tuple, list)):
+            return f"{where}, a tuple (return its tensors one by one)"
+        return f"{where}, {_what(value)}"
 
     def _compute(self, node: fx.Node) -> None:
         if node.op == "call_function" and node.target is operator.getitem:
             if self._getitem_of_parts(node):
+                return
+        if _squeezes_first(node) and node.args[0] in self.hidden:
+            spec = self.sources[self.hidden[node.args[0]]]
+            if spec.params.get("num_layers", 1) == 1:  # h.squeeze(0) of one layer: h[-1]
+                self._hidden(node, node.args[0], -1)
                 return
         value = self.values[node]
         if _is_split(node) and isinstance(value, (tuple, list)):
@@ -126,6 +161,9 @@ class Importer:
                 raise self._error(node, str(exc)) from None
             return
         if not isinstance(value, torch.Tensor) and node.op != "call_module":
+            if isinstance(value, (tuple, list)) and node.target not in FUNCTION_RULES \
+                    and any(isinstance(v, torch.Tensor) for v in value):
+                raise self._error(node, "no LayerLoom block does this")  # x.max(dim=1)
             if any(a in self.ids or a in self.consts for a in _node_args(node)):
                 if not isinstance(value, (int, float, torch.Size, tuple, list, torch.dtype,
                                           torch.device)):
@@ -450,6 +488,15 @@ def _leading(index: Any) -> bool:
     return isinstance(index, slice) and index.start in (None, 0) and index.step in (None, 1)
 
 
+def _squeezes_first(node: fx.Node) -> bool:
+    """``h.squeeze(0)``, ``torch.squeeze(h, 0)``, ``h.squeeze(dim=0)``."""
+    if not (node.op == "call_method" and node.target == "squeeze"
+            or node.op == "call_function" and node.target is torch.squeeze):
+        return False
+    dim = node.args[1] if len(node.args) > 1 else node.kwargs.get("dim")
+    return dim == 0 and isinstance(node.args[0], fx.Node) if node.args else False
+
+
 def _is_lstm_state(node: Any, tuples: dict) -> bool:
     return (isinstance(node, fx.Node) and node.op == "call_function"
             and node.target is operator.getitem and node.args[0] in tuples
@@ -477,6 +524,10 @@ def _node_args(node: fx.Node) -> list:
 def _what(value: Any) -> str:
     if isinstance(value, torch.Tensor):
         return "a tensor"
+    if isinstance(value, bool) or value is None:
+        return repr(value)
+    if isinstance(value, (int, float)):
+        return f"a number ({value!r})"
     return f"a {type(value).__name__}"
 
 

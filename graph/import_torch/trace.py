@@ -8,7 +8,9 @@ through, so their functions and additions become blocks of their own.
 from __future__ import annotations
 
 import inspect
+import linecache
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -31,18 +33,62 @@ def trace(model: nn.Module) -> fx.GraphModule:
     Optional arguments of ``forward`` (``attn_mask=None``, ``return_features=False``) keep
     their defaults: they are not inputs of the imported graph.
     """
+    _no_varargs(model)
     concrete = optional_args(model)
     try:
         graph = _Tracer().trace(model, concrete_args=concrete or None)
     except Exception as exc:  # fx raises TraceError, TypeError, NotImplementedError…
-        raise GraphError(f"torch.fx cannot trace {type(model).__name__}: {exc} (control flow "
-                         f"that depends on tensor values, such as `if x.sum() > 0`, cannot be "
-                         f"traced)") from None
+        raise GraphError(_trace_failure(model, exc)) from None
     _drop_specialised(graph, set(concrete))
     gm = fx.GraphModule(model, graph, class_name=type(model).__name__)
+    _follow_inplace(gm)
     gm.graph.eliminate_dead_code()
     gm.recompile()
     return gm
+
+
+def _no_varargs(model: nn.Module) -> None:
+    try:
+        signature = inspect.signature(model.forward)
+    except (TypeError, ValueError):
+        return
+    for name, param in signature.parameters.items():
+        if param.kind is param.VAR_POSITIONAL:
+            raise GraphError(f"{type(model).__name__}.forward(*{name}) takes any number of "
+                             f"inputs; an imported model names each input "
+                             f"(forward(self, x, y))")
+
+
+def _trace_failure(model: nn.Module, exc: Exception) -> str:
+    """Why fx could not trace ``model``, in words, with the line of the user's code where it
+    stopped (the innermost frame outside torch) and the module whose code it is."""
+    torch_dir = Path(torch.__file__).resolve().parent
+    where, frame_module = "", None
+    tb = exc.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        path = Path(code.co_filename)
+        try:
+            inside_torch = path.resolve().is_relative_to(torch_dir)
+        except OSError:
+            inside_torch = False
+        if not inside_torch and path.name != "trace.py" and path.exists():
+            line = linecache.getline(str(path), tb.tb_lineno).strip()
+            owner = tb.tb_frame.f_locals.get("self")
+            frame_module = type(owner).__name__ if isinstance(owner, nn.Module) else None
+            where = f" at {path.name} line {tb.tb_lineno}" + (f" `{line}`" if line else "") \
+                + (f" in {frame_module}.{code.co_name}" if frame_module else "")
+        tb = tb.tb_next
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    proxy = "Proxy" in text or "symbolically traced" in text or "TraceError" in repr(type(exc))
+    if proxy:
+        reason = ("its control flow or a Python value depends on the data: control flow that "
+                  "depends on tensor values (or sizes), such as `if x.sum() > 0`, cannot be "
+                  "traced, so such a model cannot be imported")
+    else:
+        reason = f"{text} (running forward on traced inputs failed)"
+    return f"torch.fx cannot trace {type(model).__name__}: {reason}" + (
+        f" ({where.strip()})" if where else "")
 
 
 def optional_args(model: nn.Module) -> dict[str, Any]:
@@ -97,9 +143,13 @@ class _Recorder(fx.Interpreter):
         try:
             result = super().run_node(n)
         except Exception as exc:
-            where = n.target if n.op == "call_module" else n.name
+            if n.op == "call_module":
+                where = f"{n.target} ({type(self.module.get_submodule(n.target)).__name__})"
+            else:
+                where = n.name
+            text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise GraphError(f"running {type(self.module).__name__} on the sample input failed "
-                             f"at {where}: {exc}") from None
+                             f"at {where}: {text} (are the input shapes and dtypes right?)") from None
         self.values[n] = result
         return result
 
@@ -107,9 +157,42 @@ class _Recorder(fx.Interpreter):
 def propagate(gm: fx.GraphModule, samples: Sequence[torch.Tensor]) -> dict[fx.Node, Any]:
     """The value of every node for ``samples`` (batch first), in evaluation mode."""
     recorder = _Recorder(gm)
-    with torch.no_grad():
-        recorder.run(*samples)
+    try:
+        with torch.no_grad():
+            recorder.run(*samples)
+    except GraphError as exc:  # fx appends its notes (While executing %…) to the message
+        raise GraphError(str(exc).split("\n\nWhile executing")[0].rstrip()) from None
     return recorder.values
+
+
+def _follow_inplace(gm: fx.GraphModule) -> None:
+    """An op that changes a tensor in place (``z.add_(y)``, ``x.relu_()``,
+    ``nn.ReLU(inplace=True)``): the uses of that tensor after it read the changed tensor, so
+    they are made to take the op's result (fx keeps them on the tensor as it was, and would
+    drop an in-place op whose result is not used)."""
+    order = {n: i for i, n in enumerate(gm.graph.nodes)}
+    for node in list(gm.graph.nodes):
+        if not node.args or not isinstance(node.args[0], fx.Node) or not _in_place(gm, node):
+            continue
+        at = order[node]
+        node.args[0].replace_all_uses_with(
+            node, delete_user_cb=lambda u, at=at: order.get(u, at + 1) > at)
+
+
+def _in_place(gm: fx.GraphModule, node: fx.Node) -> bool:
+    if node.op == "call_method":
+        return node.target.endswith("_") and not node.target.startswith("_")
+    if node.op == "call_module":
+        return getattr(gm.get_submodule(node.target), "inplace", False) is True
+    if node.op != "call_function":
+        return False
+    name = getattr(node.target, "__name__", "")
+    if getattr(node.target, "__module__", "") in ("_operator", "operator"):
+        return False
+    return name.endswith("_") and not name.startswith("_") \
+        or node.kwargs.get("inplace") is True \
+        or name in ("relu", "relu6", "silu", "mish", "hardswish", "hardsigmoid", "elu") \
+        and len(node.args) > 1 and node.args[-1] is True
 
 
 def sample_inputs(model: nn.Module, shapes: Sequence[Sequence[int]],
