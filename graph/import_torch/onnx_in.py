@@ -235,6 +235,11 @@ class OnnxModule(nn.Module):
                              f"is one number per sample ([batch]); no block drops the last "
                              f"dimension (keep it: [batch, 1])")
         where = f"ONNX node {_label(node, index)} ({node.op_type})"
+        if node.op_type == "Cast" and node.input[0] in probe and node.output[0] in probe and \
+                probe[node.input[0]].dtype != probe[node.output[0]].dtype:
+            raise GraphError(f"{where}: it converts {probe[node.input[0]].dtype} to "
+                             f"{probe[node.output[0]].dtype}; no block converts a value's type "
+                             f"(token ids go into an Embedding)")
         if node.op_type in ("Add", "Mul") and len(inputs) == 2 and \
                 sum(self.runtime(n) for n in inputs) == 1:
             self._check_constant_operand(node, inputs, where)
@@ -1322,6 +1327,7 @@ _FUNCTIONS = {
     "Softmax": _softmax(F.softmax),
     "LogSoftmax": _softmax(F.log_softmax),
     "Identity": lambda xs, a: xs[0],
+    "Cast": lambda xs, a: xs[0],  # to the type it has already (other casts are refused)
     "Squeeze": lambda xs, a: xs[0].reshape(xs[0].shape[0], *a["_sizes"]),
     "Unsqueeze": lambda xs, a: xs[0].reshape(xs[0].shape[0], *a["_sizes"]),
     "Dropout": lambda xs, a: xs[0],

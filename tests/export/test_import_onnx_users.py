@@ -137,6 +137,13 @@ MODELS = {
                                a=lin(6, 3), b=lin(6, 1)), [(6,)], OK),
     "prelu": (lambda: Fn(lambda s, x: F.leaky_relu(s.p(s.c(x)), 0.2), c=nn.Conv2d(3, 4, 3),
                          p=nn.PReLU(4)), [(3, 6, 6)], OK),
+    "cast_to_own_type": (lambda: Fn(lambda s, x: s.l(x).to(torch.float32), l=lin(4, 2)),
+                         [(4,)], OK),
+    "ids_as_numbers": (lambda: Fn(lambda s, x: s.l(x.float()), l=lin(5, 2)), [INT],
+                       r"ONNX node /Cast \(Cast\): it converts int64 to float32; no block "),
+    "select_first_step": (lambda: Fn(lambda s, x: s.l(x[:, 0]), l=lin(4, 2)), [(5, 4)], OK),
+    "reflect_pad": (lambda: Fn(lambda s, x: F.pad(x, (1, 1, 1, 1), mode="reflect")),
+                    [(3, 6, 6)], r"ONNX node /Pad \(Pad\): Pad in mode 'reflect'"),
     "same_even_kernel": (lambda: Fn(lambda s, x: s.c(x), c=nn.Conv2d(3, 2, 4, padding="same")),
                          [(3, 8, 8)], r"ONNX node /c/Conv \(Conv\): auto_pad=SAME_UPPER"),
 }
