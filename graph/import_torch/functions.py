@@ -361,6 +361,10 @@ def _reshape(ctx: Context, node: fx.Node) -> Mapped | Alias | Const:
                           f"[{', '.join(map(str, after))}], moving the batch dimension")
     if after == before:
         return Alias(x)
+    if len(after) == 1:
+        raise Unsupported(f"it reshapes [{', '.join(map(str, before))}] (batch first) to "
+                          f"[{after[0]}], the batch alone; a LayerLoom tensor keeps at least "
+                          f"one dimension after the batch (keep the [B, 1])")
     if len(after) == 2:
         return Mapped("Flatten", {}, [x])
     keep = len(after) - 1  # the leading dims kept, the rest merged: a Flatten, size-agnostic
@@ -369,9 +373,17 @@ def _reshape(ctx: Context, node: fx.Node) -> Mapped | Alias | Const:
     return Mapped("Reshape", {"shape": list(after[1:])}, [x])
 
 
-@rule("expand")
-def _expand(ctx: Context, node: fx.Node) -> Const:
+_BROADCASTS = (operator.mul, operator.imul, torch.mul, "mul", "mul_",
+               operator.add, operator.iadd, torch.add, "add", "add_")
+
+
+@rule("expand", "expand_as")
+def _expand(ctx: Context, node: fx.Node) -> Const | Alias:
     const = ctx.const(node.args[0])
+    if const is None and node.users and all(u.target in _BROADCASTS for u in node.users):
+        x = ctx.tensor(node.args[0], "input")  # ``x * y.expand_as(x)``: broadcasting does it
+        if _shape(ctx, x)[:1] == _shape(ctx, node)[:1]:
+            return Alias(x)
     if const is None:
         raise Unsupported("only a learned token expanded over the batch "
                           "(self.cls_token.expand(B, -1, -1), then joined) maps to a block")
@@ -658,6 +670,9 @@ def _activation(block: str, names: tuple[str, ...] = ("input",), **params: str):
     """A rule for ``F.<fn>(x, ...)``: ``params`` maps block params to argument names."""
     def convert(ctx: Context, node: fx.Node) -> Mapped:
         a = args(node, names + tuple(n for n in ("inplace",) if n not in names))
+        if block.startswith("Dropout") and a.get("training", True) is not False:
+            raise Unsupported("training=True (the default of F.dropout) drops values in "
+                              "evaluation too; pass training=self.training")
         out = {}
         for param, arg in params.items():
             if arg in a:
@@ -688,7 +703,7 @@ for _targets, _rule in (
     ((F.softmax, torch.softmax, "softmax"), _activation("Softmax", ("input", "dim"), dim="dim")),
     ((F.log_softmax, torch.log_softmax, "log_softmax"),
      _activation("LogSoftmax", ("input", "dim"), dim="dim")),
-    ((F.dropout,), _activation("Dropout", ("input", "p"), p="p")),
+    ((F.dropout,), _activation("Dropout", ("input", "p", "training"), p="p")),
     ((F.dropout2d,), _activation("Dropout2d", ("input", "p"), p="p")),
 ):
     rule(*_targets)(_rule)
@@ -725,10 +740,26 @@ def _interpolate(ctx: Context, node: fx.Node) -> Mapped:
     return Mapped("Upsample", {"scale_factor": scale, "mode": a["mode"]}, [x])
 
 
-@rule(F.adaptive_avg_pool2d, F.adaptive_avg_pool1d)
+@rule(torch.clamp, torch.clip, "clamp", "clip", "clamp_", "clip_")
+def _clamp(ctx: Context, node: fx.Node) -> Mapped:
+    """``x.clamp(min=0)`` is ReLU, ``x.clamp(0, 6)`` ReLU6."""
+    a = args(node, ("input", "min", "max"), {"min": None, "max": None})
+    bounds = (a["min"], a["max"])
+    if bounds in ((0, None), (0.0, None)):
+        return Mapped("ReLU", {}, [ctx.tensor(a["input"], "input")])
+    if bounds in ((0, 6), (0.0, 6.0)):
+        return Mapped("ReLU6", {}, [ctx.tensor(a["input"], "input")])
+    raise Unsupported(f"clamping to [{a['min']}, {a['max']}] (only min=0, ReLU, and 0 to 6, "
+                      f"ReLU6, map to blocks)")
+
+
+@rule(F.adaptive_avg_pool2d, F.adaptive_avg_pool1d, F.adaptive_max_pool2d)
 def _adaptive_pool(ctx: Context, node: fx.Node) -> Mapped:
-    a = args(node, ("input", "output_size"))
-    block = "AdaptiveAvgPool2d" if node.target is F.adaptive_avg_pool2d else "AdaptiveAvgPool1d"
+    a = args(node, ("input", "output_size", "return_indices"))
+    if a.get("return_indices"):
+        raise Unsupported("return_indices=True")
+    block = {F.adaptive_avg_pool2d: "AdaptiveAvgPool2d", F.adaptive_max_pool2d:
+             "AdaptiveMaxPool2d"}.get(node.target, "AdaptiveAvgPool1d")
     return Mapped(block, {"output_size": a["output_size"]}, [ctx.tensor(a["input"], "input")])
 
 

@@ -21,7 +21,8 @@ from ..model import Edge, Graph, Node
 from ..naming import node_names
 from ..registry import get_block
 from ..validate import validate
-from .functions import FUNCTION_RULES, Alias, Const, Mapped, describe, split_parts
+from .functions import (FUNCTION_RULES, Alias, Const, Mapped, describe, show_index,
+                        split_parts)
 from .modules import Unsupported, find_rule
 from .weights import WeightMap, match_weights
 
@@ -124,6 +125,24 @@ class Importer:
             name = "output" if len(results) == 1 else f"output_{i}"
             self._add_node(name, "Output", {}, [self.ids[item]])
 
+    def _plain(self, value: Any) -> Any:
+        if isinstance(value, fx.Node):
+            return self._known(value)
+        if isinstance(value, (tuple, list)):
+            return [self._plain(v) for v in value]
+        return value
+
+    def _known(self, node: fx.Node) -> Any:
+        """A param computed in ``forward`` from sizes (``x.size()[2:]``): its value, as
+        recorded on the sample input (the imported graph has fixed input shapes)."""
+        value = self.values.get(node)
+        if isinstance(value, bool) or not isinstance(value, (int, float, tuple, list)) or \
+                isinstance(value, (tuple, list)) and not all(
+                    isinstance(v, int) and not isinstance(v, bool) for v in value):
+            raise Unsupported(f"an argument is {describe(node)}'s result, computed in forward "
+                              f"({_what(value)}); only sizes and numbers can be block params")
+        return list(value) if isinstance(value, (tuple, list)) else value
+
     def _returned(self, item: Any) -> str:
         """What ``forward`` returns instead of a tensor, in words."""
         if isinstance(item, dict):
@@ -179,6 +198,13 @@ class Importer:
         if isinstance(mapped, Const):
             self.consts[node] = mapped
             return
+        try:
+            found: list = []
+            fx.node.map_arg(list(mapped.params.values()), found.append)
+            if found:  # a param computed in forward: x.size()[2:]
+                mapped.params = {k: self._plain(v) for k, v in mapped.params.items()}
+        except Unsupported as exc:
+            raise self._error(node, str(exc)) from None
         block_id = self._add_mapped(node, mapped)
         if mapped.type in _TUPLE_MODULES and not isinstance(value, torch.Tensor):
             self.tuples[node] = block_id
@@ -280,9 +306,11 @@ class Importer:
             return True
         block_id = self.hidden[source]
         spec = self.sources[block_id]
+        if isinstance(index, tuple) and index and all(i == slice(None) for i in index[1:]):
+            index = index[0]  # h[-1, :, :]
         if index != -1 or spec.params.get("bidirectional"):
             raise self._error(node, f"only h[-1] of a one-directional {spec.type} maps (to "
-                                    f"output='last'), not h[{index!r}]")
+                                    f"output='last'), not h{show_index(index)}")
         self._use(node, block_id, "last")
         next(n for n in self.nodes if n.id == block_id).params["output"] = "last"
         spec.params["output"] = "last"

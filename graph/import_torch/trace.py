@@ -81,7 +81,11 @@ def _trace_failure(model: nn.Module, exc: Exception) -> str:
         tb = tb.tb_next
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     proxy = "Proxy" in text or "symbolically traced" in text or "TraceError" in repr(type(exc))
-    if proxy:
+    if "cannot be iterated" in text:
+        reason = ("it loops over or unpacks a traced value (such as `for s in x.size()[1:]` or "
+                  "`*x.shape`), whose length tracing cannot know; write torch.flatten(x, 1) or "
+                  "x.view(x.size(0), -1) instead")
+    elif proxy:
         reason = ("its control flow or a Python value depends on the data: control flow that "
                   "depends on tensor values (or sizes), such as `if x.sum() > 0`, cannot be "
                   "traced, so such a model cannot be imported")

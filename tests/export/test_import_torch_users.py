@@ -438,6 +438,81 @@ class WrongShape(nn.Module):
         return self.fc(x)
 
 
+class SELinear(nn.Module):
+    """The squeeze-and-excitation block as often written: view, Linear, view, expand_as."""
+
+    def __init__(self, c: int = 8):
+        super().__init__()
+        self.conv = nn.Conv2d(3, c, 3, padding=1)
+        self.avg = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Sequential(nn.Linear(c, 2, bias=False), nn.ReLU(inplace=True),
+                                nn.Linear(2, c, bias=False), nn.Sigmoid())
+
+    def forward(self, x):
+        x = self.conv(x)
+        b, c, _, _ = x.size()
+        y = self.fc(self.avg(x).view(b, c)).view(b, c, 1, 1)
+        return x * y.expand_as(x)
+
+
+class PoolBySize(nn.Module):
+    def forward(self, x):
+        return torch.clamp(F.avg_pool2d(x, x.size()[2:]).flatten(1), min=0)
+
+
+class AdaptiveMax(nn.Module):
+    def forward(self, x):
+        return F.adaptive_max_pool2d(x, 1).flatten(1)
+
+
+class TutorialNet(nn.Module):
+    """The classic tutorial's num_flat_features: a loop over x.size()[1:]."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 2, 3)
+        self.fc = nn.Linear(2 * 4 * 4, 3)
+
+    def forward(self, x):
+        x = self.conv(x)
+        return self.fc(x.view(-1, self.num_flat_features(x)))
+
+    def num_flat_features(self, x):
+        n = 1
+        for s in x.size()[1:]:
+            n *= s
+        return n
+
+
+class SqueezeToBatch(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 1)
+
+    def forward(self, x):
+        return self.fc(x).squeeze(1)
+
+
+class DropoutAlwaysOn(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+
+    def forward(self, x):
+        return F.dropout(self.fc(x), 0.5)
+
+
+class BiLSTMHidden(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(30, 8)
+        self.rnn = nn.LSTM(8, 6, bidirectional=True, batch_first=True)
+
+    def forward(self, tokens):
+        _, (hidden, _) = self.rnn(self.emb(tokens))
+        return torch.cat((hidden[-2, :, :], hidden[-1, :, :]), dim=1)
+
+
 # (model, input shapes, dtypes): expected "import" or a regex of the refusal.
 CASES = {
     "if_on_attribute": (IfOnAttribute, [(3, 8, 8)], None),
@@ -480,6 +555,13 @@ CASES = {
     "in_place_functions": (InPlaceFunctions, [(8,)], None),
     "half_slice": (HalfSlice, [(8,)], None),
     "wrong_shape": (WrongShape, [(8,)], None),
+    "se_linear_expand_as": (SELinear, [(3, 8, 8)], None),
+    "pool_by_size_clamp": (PoolBySize, [(3, 4, 4)], None),
+    "adaptive_max": (AdaptiveMax, [(3, 4, 4)], None),
+    "tutorial_num_flat_features": (TutorialNet, [(1, 6, 6)], None),
+    "squeeze_to_batch": (SqueezeToBatch, [(8,)], None),
+    "dropout_always_on": (DropoutAlwaysOn, [(8,)], None),
+    "bilstm_hidden": (BiLSTMHidden, [(7,)], ["int64"]),
 }
 
 # What each refusal must say: the op (or the module path and class) and where.
@@ -501,6 +583,13 @@ REFUSED = {
     "lstm_whole": r"LSTMWhole\.forward returns the whole output tuple of lstm",
     "wrong_shape": r"running WrongShape on the sample input failed at fc \(Linear\): "
                    r"mat1 and mat2 shapes cannot be multiplied",
+    "tutorial_num_flat_features": r"cannot trace TutorialNet: it loops over or unpacks a "
+                                  r"traced value.*`for s in x\.size\(\)\[1:\]:` in "
+                                  r"TutorialNet\.num_flat_features",
+    "squeeze_to_batch": r"Tensor\.squeeze in SqueezeToBatch\.forward: .*the batch alone",
+    "dropout_always_on": r"functional\.dropout in DropoutAlwaysOn\.forward: training=True",
+    "bilstm_hidden": r"getitem in BiLSTMHidden\.forward: only h\[-1\] of a one-directional "
+                     r"LSTM maps .*not h\[-2\]$",
 }
 INTERNAL = re.compile(r"\b\w*(Error|Exception)\b|Traceback|tuple index|Proxy|NoneType|"
                       r"immutable_dict|While executing|slice\(None")
