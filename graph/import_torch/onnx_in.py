@@ -940,6 +940,20 @@ def _leading_rows(module: "OnnxModule", node) -> int | None:
     return ends
 
 
+def _ort_text(exc: Exception) -> str:
+    """onnxruntime's message in words: the node it names and why, without its status code and
+    the C++ source location."""
+    text = str(exc).splitlines()[0] if str(exc).strip() else "no reason given"
+    text = re.sub(r"^\[ONNXRuntimeError\] : \d+ : \w+ : ", "", text)
+    found = re.match(r"Non-zero status code returned while running (\w+) node\. "
+                     r"Name:'([^']*)' Status Message: (.*)", text)
+    if found:
+        op, name, why = found.groups()
+        why = re.sub(r"^\S+:\d+ .*?\) ", "", why)  # source file:line function(arguments)
+        text = f"ONNX node {name} ({op}): {why}"
+    return text
+
+
 def _probe(model, shapes, dtypes, batch: int) -> dict[str, np.ndarray]:
     """Every value of the file run by onnxruntime on random inputs of ``batch`` samples."""
     import onnx
@@ -957,8 +971,7 @@ def _probe(model, shapes, dtypes, batch: int) -> dict[str, np.ndarray]:
         session = ort.InferenceSession(probe.SerializeToString(), options,
                                        providers=["CPUExecutionProvider"])
     except Exception as exc:  # noqa: BLE001 - onnxruntime cannot load it: say so
-        raise GraphError(f"onnxruntime cannot run the file: {str(exc).splitlines()[0]}") \
-            from None
+        raise GraphError(f"onnxruntime cannot run the file: {_ort_text(exc)}") from None
     generator = np.random.default_rng(batch)
     feeds = {}
     for value, shape, dtype in zip(session.get_inputs(), shapes, dtypes):
@@ -968,7 +981,7 @@ def _probe(model, shapes, dtypes, batch: int) -> dict[str, np.ndarray]:
         results = session.run(None, feeds)
     except Exception as exc:  # noqa: BLE001 - a file whose batch is fixed, for one
         raise GraphError(f"onnxruntime cannot run the file on a batch of {batch} (the batch "
-                         f"dimension must be dynamic): {str(exc).splitlines()[0]}") from None
+                         f"dimension must be dynamic): {_ort_text(exc)}") from None
     out = {o.name: np.asarray(v) for o, v in zip(session.get_outputs(), results)}
     out.update(feeds)
     return out

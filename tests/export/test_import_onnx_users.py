@@ -207,3 +207,17 @@ def test_cli_refuses_in_one_line_even_with_debug(tmp_path, monkeypatch, capsys):
     assert main(["import-onnx", "norm.onnx", "-o", "g.json"]) == 0
     assert "matches onnxruntime" in capsys.readouterr().out
     assert (tmp_path / "g.json").exists()
+
+
+def test_a_fixed_batch_is_refused_naming_the_node_without_runtime_internals(tmp_path):
+    model = Fn(lambda s, x: s.l(x).view(1, 2, 3), l=lin(4, 6)).eval()  # a batch of one only
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(model, (torch.randn(1, 4),), str(tmp_path / "m.onnx"), dynamo=False,
+                          opset_version=17, input_names=["x"], output_names=["y"],
+                          dynamic_axes={"x": {0: "batch"}})
+    with pytest.raises(GraphError, match=r"onnxruntime cannot run the file on a batch of 2 "
+                                         r"\(the batch dimension must be dynamic\): ONNX node "
+                                         r"/Reshape \(Reshape\): ") as caught:
+        import_onnx(tmp_path / "m.onnx")
+    assert not INTERNAL.search(str(caught.value)) and "_src" not in str(caught.value)
