@@ -79,6 +79,13 @@ def load_callable(spec: str, search: Sequence[str | Path] = (".",)) -> Callable:
         module = importlib.import_module(module_name)
     except ImportError as exc:
         raise GraphError(f"cannot import module {module_name!r}: {exc}") from None
+    except SyntaxError as exc:
+        raise GraphError(f"cannot import module {module_name!r}: invalid Python at "
+                         f"{Path(exc.filename or module_name).name} line {exc.lineno}: "
+                         f"{exc.msg}") from None
+    except Exception as exc:  # noqa: BLE001 - the user's module failed while it ran
+        raise GraphError(f"importing module {module_name!r} failed in its own code: "
+                         f"{exc}") from None
     obj = module
     for part in attr.split("."):
         if not hasattr(obj, part):
@@ -166,6 +173,9 @@ def instantiate(obj) -> nn.Module:
         except TypeError as exc:
             raise GraphError(f"{getattr(obj, '__name__', obj)!s}() needs arguments ({exc}); "
                              f"point to a function that builds the model without any") from None
+        except Exception as exc:  # noqa: BLE001 - the user's constructor failed
+            raise GraphError(f"building the model with {getattr(obj, '__name__', obj)!s}() "
+                             f"failed in its own code: {exc}") from None
         if isinstance(made, nn.Module):
             return made
         raise GraphError(f"{getattr(obj, '__name__', obj)!s}() returned "

@@ -650,6 +650,28 @@ def test_cli_refuses_data_dependent_model_in_one_line(tmp_path, monkeypatch, cap
                         r"in Net\.forward\)", err), err
 
 
+@pytest.mark.parametrize("source, spec, expected", [
+    ("from torch import nn\n\n\nclass Net(nn.Module):\n    def __init__(self):\n"
+     "        super().__init__()\n        raise ValueError('no config file')\n",
+     "Net", r"building the model with Net\(\) failed in its own code: no config file"),
+    ("import torch\ndef f(:\n", "Net", r"invalid Python at user_bad_\w+\.py line 2"),
+    ("import torch\nx = undefined_name\n", "Net",
+     r"importing module 'user_bad_\w+' failed in its own code: name 'undefined_name'"),
+])
+def test_cli_says_where_the_users_own_code_failed(tmp_path, monkeypatch, capsys, source, spec,
+                                                   expected):
+    from layerloom.cli import main
+
+    name = f"user_bad_{tmp_path.name.replace('-', '_')}"
+    (tmp_path / f"{name}.py").write_text(source)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    code = main(["import-torch", f"{name}.py:{spec}", "--input-shape", "4", "-o", "g.json"])
+    err = capsys.readouterr().err.strip()
+    assert code != 0 and re.fullmatch(f"error: .*{expected}.*", err), err
+    assert "--debug" not in err
+
+
 if __name__ == "__main__":
     import traceback
     for case in CASES:
