@@ -94,6 +94,7 @@ class OnnxModule(nn.Module):
 
         self.layers: dict[str, str] = {}  # ONNX node key -> attribute holding its module
         opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 0)
+        self.opset = opset
         if opset not in OPSETS:
             raise GraphError(f"ONNX opset {opset}; opsets {OPSETS[0]}–{OPSETS[-1]} import")
         self.consts: dict[str, Any] = {t.name: numpy_helper.to_array(t)
@@ -235,6 +236,17 @@ class OnnxModule(nn.Module):
                              f"is one number per sample ([batch]); no block drops the last "
                              f"dimension (keep it: [batch, 1])")
         where = f"ONNX node {_label(node, index)} ({node.op_type})"
+        rank = attrs["_rank"]
+        if node.op_type in ("Softmax", "LogSoftmax") and self.opset < 13 and rank and \
+                attrs.get("axis", 1) % rank != rank - 1:
+            raise GraphError(f"{where}: before opset 13 it normalises over every dimension from "
+                             f"axis {attrs.get('axis', 1)} of a {rank}-D value together; no block "
+                             f"does that (a softmax over one dimension maps)")
+        if node.op_type == "HardSigmoid" and (abs(attrs.get("alpha", 0.2) - 1 / 6) > 1e-6 or
+                                              abs(attrs.get("beta", 0.5) - 0.5) > 1e-6):
+            raise GraphError(f"{where}: alpha {attrs.get('alpha', 0.2):.4g} and beta "
+                             f"{attrs.get('beta', 0.5):.4g} (PyTorch's Hardsigmoid, the block, "
+                             f"is alpha 1/6, beta 0.5)")
         if node.op_type == "Cast" and node.input[0] in probe and node.output[0] in probe and \
                 probe[node.input[0]].dtype != probe[node.output[0]].dtype:
             raise GraphError(f"{where}: it converts {probe[node.input[0]].dtype} to "
@@ -1337,6 +1349,7 @@ _FUNCTIONS = {
     "HardSigmoid": lambda xs, a: F.hardsigmoid(xs[0]),
     "HardSwish": lambda xs, a: F.hardswish(xs[0]),
     "Softplus": lambda xs, a: F.softplus(xs[0]),
+    "Mish": lambda xs, a: F.mish(xs[0]),
     "Softmax": _softmax(F.softmax),
     "LogSoftmax": _softmax(F.log_softmax),
     "Identity": lambda xs, a: xs[0],

@@ -221,3 +221,38 @@ def test_a_fixed_batch_is_refused_naming_the_node_without_runtime_internals(tmp_
                                          r"/Reshape \(Reshape\): ") as caught:
         import_onnx(tmp_path / "m.onnx")
     assert not INTERNAL.search(str(caught.value)) and "_src" not in str(caught.value)
+
+
+def _one_node_file(path, op: str, shape: list[int], opset: int, **attrs) -> None:
+    """A file of one node ``op`` on an input ``x`` of ``[batch, *shape]``, as other tools
+    write them."""
+    from onnx import TensorProto, helper, save
+
+    dims = ["batch", *shape]
+    graph = helper.make_graph(
+        [helper.make_node(op, ["x"], ["y"], name="head", **attrs)], "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, dims)],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, dims)])
+    save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)]), str(path))
+
+
+@pytest.mark.parametrize("op, shape, opset, attrs, message", [
+    ("HardSigmoid", [4], 17, {}, r"ONNX node head \(HardSigmoid\): alpha 0.2 and beta 0.5 "
+                                 r"\(PyTorch's Hardsigmoid, the block, is alpha 1/6"),
+    ("Softmax", [3, 4], 11, {}, r"ONNX node head \(Softmax\): before opset 13 it normalises "
+                                r"over every dimension from axis 1 of a 3-D value together"),
+])
+def test_other_tools_semantics_are_refused_in_words(op, shape, opset, attrs, message, tmp_path):
+    _one_node_file(tmp_path / "m.onnx", op, shape, opset, **attrs)
+    with pytest.raises(GraphError, match=message):
+        import_onnx(tmp_path / "m.onnx")
+
+
+@pytest.mark.parametrize("op, shape, opset, attrs", [
+    ("Mish", [4], 18, {}), ("Softmax", [3, 4], 11, {"axis": 2}),
+    ("HardSigmoid", [4], 17, {"alpha": 1 / 6})])
+def test_other_tools_ops_import(op, shape, opset, attrs, tmp_path):
+    _one_node_file(tmp_path / "m.onnx", op, shape, opset, **attrs)
+    graph, state, diff = import_onnx(tmp_path / "m.onnx")
+    assert diff < 1e-5
+    assert len([n for n in graph.nodes if n.type not in ("Input", "Output")]) == 1
