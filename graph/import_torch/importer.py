@@ -224,7 +224,9 @@ class Importer:
         inputs = [a for a in node.args if isinstance(a, fx.Node)]
         if block == "MultiheadAttention":
             return self._attention(node, params)
-        if node.kwargs or len(inputs) != 1 or len(node.args) != 1:
+        given = [a for a in node.args if a is not None]  # rnn(x, None): no initial state
+        if any(v is not None for v in node.kwargs.values()) or len(inputs) != 1 \
+                or len(given) != 1:
             raise Unsupported("it is called with more than its input (masks, initial states "
                               "and extra arguments have no block equivalent)")
         self.tensor(inputs[0], "input")

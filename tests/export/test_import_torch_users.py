@@ -513,6 +513,48 @@ class BiLSTMHidden(nn.Module):
         return torch.cat((hidden[-2, :, :], hidden[-1, :, :]), dim=1)
 
 
+class CharRNN(nn.Module):
+    """An initial state of None passed on explicitly: the same as none."""
+
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(20, 8)
+        self.rnn = nn.GRU(8, 8, num_layers=2, batch_first=True)
+        self.fc = nn.Linear(8, 20)
+
+    def forward(self, x, hidden=None):
+        out, hidden = self.rnn(self.emb(x), hidden)
+        return self.fc(out)
+
+
+class MutatedSkip(nn.Module):
+    """nn.ReLU(inplace=True) changes the tensor the skip connection holds too."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(4, 4, 3, padding=1)
+        self.relu = nn.ReLU(inplace=True)
+
+    def forward(self, x):
+        y = self.conv(x)
+        identity = y
+        out = self.relu(y)
+        return out + identity
+
+
+class UNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.down = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(inplace=True))
+        self.mid = nn.Sequential(nn.MaxPool2d(2), nn.Conv2d(4, 8, 3, padding=1), nn.ReLU())
+        self.up = nn.ConvTranspose2d(8, 4, 2, stride=2)
+        self.out = nn.Conv2d(8, 1, 1)
+
+    def forward(self, x):
+        skip = self.down(x)
+        return torch.sigmoid(self.out(torch.cat([self.up(self.mid(skip)), skip], dim=1)))
+
+
 # (model, input shapes, dtypes): expected "import" or a regex of the refusal.
 CASES = {
     "if_on_attribute": (IfOnAttribute, [(3, 8, 8)], None),
@@ -562,6 +604,9 @@ CASES = {
     "squeeze_to_batch": (SqueezeToBatch, [(8,)], None),
     "dropout_always_on": (DropoutAlwaysOn, [(8,)], None),
     "bilstm_hidden": (BiLSTMHidden, [(7,)], ["int64"]),
+    "char_rnn_state_none": (CharRNN, [(6,)], ["int64"]),
+    "mutated_skip": (MutatedSkip, [(4, 5, 5)], None),
+    "unet": (UNet, [(3, 8, 8)], None),
 }
 
 # What each refusal must say: the op (or the module path and class) and where.
