@@ -922,7 +922,8 @@ def _named(where: str, exc: Exception) -> str:
     text = str(exc).splitlines()[0] if str(exc).strip() else "its attributes or shapes do not fit"
     if isinstance(exc, GraphError):
         return text if text.startswith("ONNX node ") else f"{where}: {text}"
-    return f"{where}: its attributes or input shapes do not fit a block ({text})"
+    # Python's own message ("'int' object is not callable") would mean nothing to the user
+    return f"{where}: its attributes or input shapes take a form that no block maps"
 
 
 def _attr_dict(node) -> dict:
@@ -1258,6 +1259,9 @@ def _slice(xs, a):
         axis = int(axis) % rank
         if axis == 0:
             raise GraphError("Slice of the batch dimension")
+        if int(step) != 1:
+            raise GraphError(f"Slice with step {int(step)} along dimension {axis}; no block does "
+                             f"that (a run of consecutive elements, x[:, a:b], maps, to Slice)")
         big = 2 ** 62
         index[axis] = slice(int(start) if abs(start) < big else None,
                             int(end) if abs(end) < big else None, int(step))
@@ -1277,6 +1281,10 @@ def _take(xs, a):
 
 def _expand(xs, a):
     """A learned token expanded over the batch (the batch read from the first input)."""
+    if "_sizes" not in a:
+        raise GraphError("Expand (or repeat) of a computed value to a larger shape; no block "
+                         "does that (a learned token expanded over the batch maps, to "
+                         "ClassToken)")
     return xs[0].expand(xs[1].size(0), *a["_sizes"][1:])
 
 

@@ -144,6 +144,14 @@ MODELS = {
     "select_first_step": (lambda: Fn(lambda s, x: s.l(x[:, 0]), l=lin(4, 2)), [(5, 4)], OK),
     "reflect_pad": (lambda: Fn(lambda s, x: F.pad(x, (1, 1, 1, 1), mode="reflect")),
                     [(3, 6, 6)], r"ONNX node /Pad \(Pad\): Pad in mode 'reflect'"),
+    "flip": (lambda: Fn(lambda s, x: torch.flip(x, [1])), [(4,)],
+             r"ONNX node /Slice \(Slice\): Slice with step -1 along dimension 1; no block"),
+    "every_second": (lambda: Fn(lambda s, x: s.l(x[:, ::2]), l=lin(3, 2)), [(6,)],
+                     r"ONNX node /Slice \(Slice\): Slice with step 2 along dimension 1"),
+    "repeat": (lambda: Fn(lambda s, x: x.repeat(1, 2)), [(4,)],
+               r"ONNX node /Expand \(Expand\): Expand \(or repeat\) of a computed value"),
+    "channel_shuffle": (lambda: Fn(lambda s, x: x.view(x.size(0), 2, 2, 3, 3).transpose(1, 2)
+                                   .reshape(x.size(0), 4, 3, 3)), [(4, 3, 3)], OK),
     "same_even_kernel": (lambda: Fn(lambda s, x: s.c(x), c=nn.Conv2d(3, 2, 4, padding="same")),
                          [(3, 8, 8)], r"ONNX node /c/Conv \(Conv\): auto_pad=SAME_UPPER"),
 }
