@@ -45,6 +45,9 @@ class Importer:
         self.taken: set[str] = set()
         self.outputs_used: dict[str, str] = {}  # recurrent block id -> "sequence" | "last"
         self.parts: dict[fx.Node, tuple[fx.Node, int, list]] = {}  # chunk/split -> its parts
+        self.stored = {name for name, _ in model.named_parameters(remove_duplicate=False)} | {
+            name for name, _ in model.named_buffers(remove_duplicate=False)}
+        self.made: set[fx.Node] = set()  # constant tensors made in forward (no weights)
         self.module_calls = Counter(n.target for n in gm.graph.nodes if n.op == "call_module")
 
     # -- the Context the rules see --------------------------------------------------------------
@@ -57,6 +60,10 @@ class Importer:
             raise Unsupported(f"it uses the parameter '{self.consts[node].path}' directly; of "
                               f"parameters outside layers, only a positional table added to a "
                               f"sequence (x + table[:L]) maps to a block (PositionalEmbedding)")
+        if node in self.made:
+            raise Unsupported(f"its {what} is a constant tensor made in forward (such as "
+                              f"torch.tensor([...])); no block holds fixed values (make it a "
+                              f"learned parameter of a layer)")
         if isinstance(node, fx.Node) and node not in self.ids:
             state = self.tuples.get(node) or self.hidden.get(node) or (
                 self.tuples.get(node.args[0]) if _is_lstm_state(node, self.tuples) else None)
@@ -112,6 +119,9 @@ class Importer:
     def _get_attr(self, node: fx.Node) -> None:
         value = self.values[node]
         if isinstance(value, torch.Tensor):
+            if str(node.target) not in self.stored:  # torch.tensor([...]) made in forward
+                self.made.add(node)
+                return
             self.consts[node] = Const(str(node.target), value)
 
     def _outputs(self, node: fx.Node) -> None:

@@ -53,6 +53,10 @@ def _no_varargs(model: nn.Module) -> None:
     except (TypeError, ValueError):
         return
     for name, param in signature.parameters.items():
+        if isinstance(param.default, torch.Tensor):
+            raise GraphError(f"{type(model).__name__}.forward's argument {name!r} has a tensor "
+                             f"as its default; an imported model takes only its inputs (keep "
+                             f"the tensor in a buffer: self.register_buffer({name!r}, ...))")
         if param.kind is param.VAR_POSITIONAL:
             raise GraphError(f"{type(model).__name__}.forward(*{name}) takes any number of "
                              f"inputs; an imported model names each input "

@@ -555,6 +555,20 @@ class UNet(nn.Module):
         return torch.sigmoid(self.out(torch.cat([self.up(self.mid(skip)), skip], dim=1)))
 
 
+class TensorDefault(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 2)
+
+    def forward(self, x, scale=torch.ones(1)):
+        return self.fc(x)
+
+
+class ConstantMadeInForward(TensorDefault):
+    def forward(self, x):
+        return self.fc(x) * torch.tensor([1.0, 2.0])
+
+
 # (model, input shapes, dtypes): expected "import" or a regex of the refusal.
 CASES = {
     "if_on_attribute": (IfOnAttribute, [(3, 8, 8)], None),
@@ -607,6 +621,8 @@ CASES = {
     "char_rnn_state_none": (CharRNN, [(6,)], ["int64"]),
     "mutated_skip": (MutatedSkip, [(4, 5, 5)], None),
     "unet": (UNet, [(3, 8, 8)], None),
+    "tensor_default": (TensorDefault, [(8,)], None),
+    "constant_made_in_forward": (ConstantMadeInForward, [(8,)], None),
 }
 
 # What each refusal must say: the op (or the module path and class) and where.
@@ -635,6 +651,9 @@ REFUSED = {
     "dropout_always_on": r"functional\.dropout in DropoutAlwaysOn\.forward: training=True",
     "bilstm_hidden": r"getitem in BiLSTMHidden\.forward: only h\[-1\] of a one-directional "
                      r"LSTM maps .*not h\[-2\]$",
+    "tensor_default": r"TensorDefault\.forward's argument 'scale' has a tensor as its default",
+    "constant_made_in_forward": r"operator\.mul in ConstantMadeInForward\.forward: its other "
+                                r"is a constant tensor made in forward",
 }
 INTERNAL = re.compile(r"\b\w*(Error|Exception)\b|Traceback|tuple index|Proxy|NoneType|"
                       r"immutable_dict|While executing|slice\(None")
