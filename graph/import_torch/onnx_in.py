@@ -131,8 +131,8 @@ class OnnxModule(nn.Module):
                     except GraphError:
                         raise
                     except Exception as exc:  # noqa: BLE001 - an attribute that does not fit
-                        raise GraphError(f"ONNX node {_label(node, index)} ({node.op_type}): "
-                                         f"{exc}") from None
+                        raise GraphError(_named(f"ONNX node {_label(node, index)} "
+                                                f"({node.op_type})", exc)) from None
         for index, node in enumerate(self.nodes):
             if index in self.region_at:
                 key, entries, exit_name, call = self.region_at[index]
