@@ -8,6 +8,7 @@ through, so their functions and additions become blocks of their own.
 from __future__ import annotations
 
 import inspect
+import operator
 import linecache
 from collections.abc import Sequence
 from pathlib import Path
@@ -43,6 +44,9 @@ def trace(model: nn.Module) -> fx.GraphModule:
     gm = fx.GraphModule(model, graph, class_name=type(model).__name__)
     _follow_inplace(gm)
     gm.graph.eliminate_dead_code()
+    for node in [n for n in gm.graph.nodes if n.op == "placeholder"]:
+        if str(node.target).startswith("**") and not node.users:  # forward(x, **kwargs)
+            gm.graph.erase_node(node)
     gm.recompile()
     return gm
 
@@ -148,6 +152,12 @@ class _Recorder(fx.Interpreter):
         self.values: dict[fx.Node, Any] = {}
 
     def run_node(self, n: fx.Node) -> Any:
+        if n.target is operator.getitem and isinstance(n.args[1], str) \
+                and isinstance(n.args[0], fx.Node) and n.args[0].op == "placeholder":
+            raise GraphError(f"{type(self.module).__name__}.forward reads "
+                             f"{n.args[0].target}[{n.args[1]!r}]: it takes a dict; an "
+                             f"imported model takes each input as a tensor "
+                             f"(forward(self, x, y))") from None
         try:
             result = super().run_node(n)
         except Exception as exc:

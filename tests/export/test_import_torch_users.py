@@ -569,6 +569,16 @@ class ConstantMadeInForward(TensorDefault):
         return self.fc(x) * torch.tensor([1.0, 2.0])
 
 
+class KeywordsUnused(TensorDefault):
+    def forward(self, x, **kwargs):
+        return self.fc(x)
+
+
+class DictInput(TensorDefault):
+    def forward(self, batch):
+        return self.fc(batch["image"])
+
+
 # (model, input shapes, dtypes): expected "import" or a regex of the refusal.
 CASES = {
     "if_on_attribute": (IfOnAttribute, [(3, 8, 8)], None),
@@ -623,6 +633,8 @@ CASES = {
     "unet": (UNet, [(3, 8, 8)], None),
     "tensor_default": (TensorDefault, [(8,)], None),
     "constant_made_in_forward": (ConstantMadeInForward, [(8,)], None),
+    "keywords_unused": (KeywordsUnused, [(8,)], None),
+    "dict_input": (DictInput, [(8,)], None),
 }
 
 # What each refusal must say: the op (or the module path and class) and where.
@@ -654,6 +666,7 @@ REFUSED = {
     "tensor_default": r"TensorDefault\.forward's argument 'scale' has a tensor as its default",
     "constant_made_in_forward": r"operator\.mul in ConstantMadeInForward\.forward: its other "
                                 r"is a constant tensor made in forward",
+    "dict_input": r"DictInput\.forward reads batch\['image'\]: it takes a dict",
 }
 INTERNAL = re.compile(r"\b\w*(Error|Exception)\b|Traceback|tuple index|Proxy|NoneType|"
                       r"immutable_dict|While executing|slice\(None")
