@@ -123,7 +123,7 @@ class OnnxModule(nn.Module):
         self.claimed: dict[int, str] = {}  # node index -> key of the region that replaces it
         self.region_at: dict[int, tuple[str, list[str], str, str]] = {}
         for finder in (self._recurrent, self._attention, self._layernorm, self._gelu,
-                       self._linear):
+                       self._groupnorm, self._linear):
             for index, node in enumerate(self.nodes):
                 if index not in self.claimed and not self.known_node(index):
                     try:
@@ -830,6 +830,60 @@ class OnnxModule(nn.Module):
                 return
         self._claim(index, norm, [x], out, nodes)
 
+    def _groupnorm(self, index: int, node) -> None:
+        """GroupNorm as the TorchScript exporter writes it: ``Reshape`` to ``[batch, G, -1]``,
+        ``InstanceNormalization`` (scale 1, shift 0), ``Reshape`` back, then the scale ``Mul``
+        and the shift ``Add`` per channel."""
+        if node.op_type != "InstanceNormalization" or len(node.input) < 3:
+            return
+        before = self.producer.get(node.input[0])
+        if before is None or self.nodes[before].op_type != "Reshape":
+            return
+        x, grouped = self.nodes[before].input[0], node.input[0]
+        probe = self.probes[-1]
+        if x not in probe or probe[x].ndim < 3 or probe[grouped].ndim != 3 or \
+                not self.runtime(x) or self.consumers.get(grouped) != [index]:
+            return
+        ones = [np.asarray(self.consts.get(n, np.nan)) for n in node.input[1:3]]
+        if not (np.all(ones[0] == 1) and np.all(ones[1] == 0)):
+            return
+        groups, channels = int(probe[grouped].shape[1]), int(probe[x].shape[1])
+
+        def single(name, op):
+            users = self.consumers.get(name, [])
+            return users[0] if len(users) == 1 and self.nodes[users[0]].op_type == op else None
+
+        after = single(node.output[0], "Reshape")
+        if after is None or channels % groups:
+            return
+        nodes, out = {before, index, after}, self.nodes[after].output[0]
+        weight, bias = np.ones(channels, np.float32), np.zeros(channels, np.float32)
+        for op in ("Mul", "Add"):
+            step = single(out, op)
+            if step is None:
+                break
+            other = [i for i in self.nodes[step].input if i != out]
+            if len(other) != 1 or other[0] not in self.consts:
+                break
+            value = np.asarray(self.consts[other[0]], np.float32).reshape(-1)
+            if value.size == 1:  # no affine: the exporter's 1 and 0
+                value = np.full(channels, value[0], np.float32)
+            if value.size != channels:
+                break
+            if op == "Mul":
+                weight = value
+            else:
+                bias = value
+            nodes.add(step)
+            out = self.nodes[step].output[0]
+        norm = nn.GroupNorm(groups, channels, eps=_f32(_attr_dict(node).get("epsilon", 1e-5)))
+        _set(norm.weight, weight)
+        _set(norm.bias, bias)
+        with torch.no_grad():
+            if not all(_close(p[out], norm(torch.as_tensor(p[x]))) for p in self.probes):
+                return
+        self._claim(index, norm, [x], out, nodes)
+
     def _last_axis(self, node) -> bool:
         a = _attr_dict(node)
         axes = a.get("axes")
@@ -1321,9 +1375,9 @@ def _pad(self: OnnxModule, inputs: list[str], a: dict) -> nn.Module:
 
 def _instancenorm(self: OnnxModule, inputs: list[str], attrs: dict) -> nn.Module:
     if attrs.get("_rank") != 4:
-        raise GraphError(f"InstanceNormalization of a {attrs.get('_rank')}-D value (a [C, H, W] "
-                         f"map only, InstanceNorm2d; GroupNorm as the exporter writes it, "
-                         f"reshaped to groups, has no block equivalent)")
+        raise GraphError(f"InstanceNormalization of a {attrs.get('_rank')}-D value; no block "
+                         f"does that (of a [C, H, W] map, InstanceNorm2d, and inside GroupNorm "
+                         f"as the exporter writes it, map)")
     scale = self.const(inputs[1], "an InstanceNormalization's scale")
     norm = nn.InstanceNorm2d(scale.shape[0], eps=_f32(attrs.get("epsilon", 1e-5)), affine=True)
     _set(norm.weight, scale)

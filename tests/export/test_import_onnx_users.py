@@ -96,9 +96,14 @@ MODELS = {
     "conv_transpose": (lambda: Fn(lambda s, x: s.t(x), t=nn.ConvTranspose2d(3, 2, 2, stride=2)),
                        [(3, 4, 4)], OK),
     "group_norm": (lambda: Fn(lambda s, x: s.g(s.c(x)), c=nn.Conv2d(3, 4, 3),
-                              g=nn.GroupNorm(2, 4)), [(3, 6, 6)],
-                   r"ONNX node /g/InstanceNormalization \(InstanceNormalization\): "
-                   r"InstanceNormalization of a 3-D value .* GroupNorm"),
+                              g=nn.GroupNorm(2, 4)), [(3, 6, 6)], OK),
+    "group_norm_plain": (lambda: Fn(lambda s, x: x + s.g(x), g=nn.GroupNorm(2, 4, affine=False)),
+                         [(4, 5, 5)], OK),
+    "group_norm_1d": (lambda: Fn(lambda s, x: s.g(x), g=nn.GroupNorm(2, 4)), [(4, 7)], OK),
+    "instance_norm_1d": (lambda: Fn(lambda s, x: s.g(x), g=nn.InstanceNorm1d(4, affine=True)),
+                         [(4, 7)],
+                         r"ONNX node /g/InstanceNormalization \(InstanceNormalization\): "
+                         r"InstanceNormalization of a 3-D value"),
     "instance_norm": (lambda: Fn(lambda s, x: s.g(s.c(x)), c=nn.Conv2d(3, 4, 3),
                                  g=nn.InstanceNorm2d(4, affine=True)), [(3, 6, 6)], OK),
     "conv1d_pool": (lambda: Fn(lambda s, x: s.l(F.adaptive_avg_pool1d(F.relu(s.c(x)), 1)
@@ -155,7 +160,7 @@ MODELS = {
     "same_even_kernel": (lambda: Fn(lambda s, x: s.c(x), c=nn.Conv2d(3, 2, 4, padding="same")),
                          [(3, 8, 8)], r"ONNX node /c/Conv \(Conv\): auto_pad=SAME_UPPER"),
 }
-AT_13 = ["scalar_affine", "clamp", "unsqueeze_squeeze", "interp_bilinear", "interp_to_size",
+AT_13 = ["group_norm", "scalar_affine", "clamp", "unsqueeze_squeeze", "interp_bilinear", "interp_to_size",
          "instance_norm", "gru_last_step", "prelu", "mean_of_features"]
 # internal errors that must never reach the user
 INTERNAL = re.compile(r"\b\w+Error\b|Exception|Traceback|out of range|has no attribute|"
