@@ -14,10 +14,13 @@ become that layer again, recognised by their structure and checked by their valu
 runs: an ONNX ``LSTM``/``GRU``/``RNN`` with its transposes (``output`` 'sequence' or 'last'),
 ``MatMul → Softmax → MatMul`` with its projections (``nn.MultiheadAttention``), LayerNorm written
 out as ``ReduceMean``/``Sub``/``Pow``/``Sqrt``/``Div`` (before opset 17), GELU written out with
-``Erf`` (before opset 20), ``MatMul`` by a weight with its bias ``Add`` (``nn.Linear`` on a
-sequence), a learned token ``Expand``-ed over the batch (a class token). After the import, the
+``Erf`` (before opset 20), GroupNorm written as ``Reshape`` to groups, ``InstanceNormalization``,
+``Reshape`` back, scale ``Mul`` and shift ``Add``, ``MatMul`` by a weight with its bias ``Add``
+(``nn.Linear`` on a sequence), a learned token ``Expand``-ed over the batch (a class token). After the import, the
 blocks of one ``nn.TransformerEncoderLayer`` become that block again (:func:`_encoder_layers`).
-Where a value must keep the batch first and does not, the node is named.
+Where a value must keep the batch first and does not, the node is named; so is every node no
+block does, or does in the form the file has (its op and why, in one line: never Python's own
+error), checked before the trace by running each node's function on onnxruntime's values.
 
 Opsets: the files of the TorchScript exporter at opsets 13 to 20 are tested (a Transformer needs
 14: scaled dot-product attention), and the dynamo exporter's at 18; 7 to 21 are accepted.
