@@ -241,6 +241,23 @@ def _cat(ctx: Context, node: fx.Node) -> Mapped:
     return Mapped("Concat", {"dim": batchless(dim)}, inputs)
 
 
+@rule(torch.stack)
+def _stack(ctx: Context, node: fx.Node) -> Mapped:
+    """``torch.stack([a, b], dim=1)``: joined along ``dim`` (a Concat), then that dimension
+    split into the stacked tensors and their own size (a Reshape)."""
+    a = args(node, ("tensors", "dim"), {"dim": 0})
+    out = _shape(ctx, node)
+    dim = a["dim"] % len(out)
+    if dim == 0:
+        raise Unsupported("it stacks along the batch dimension")
+    if dim == len(out) - 1:
+        raise Unsupported("it stacks along a new last dimension (only a new dimension before "
+                          "an existing one maps, as Concat then Reshape)")
+    inputs = [ctx.tensor(t, "tensors") for t in a["tensors"]]
+    return Mapped("Concat", {"dim": dim - 1}, inputs,
+                  then=[("Reshape", {"shape": list(out[1:])})])
+
+
 def _class_token(ctx: Context, node: fx.Node, tensors: list, consts: list, dim: int) -> Mapped:
     """``torch.cat([self.cls_token.expand(B, -1, -1), x], dim=1)``: a ClassToken block. DeiT's
     distilled ``torch.cat((cls.expand(B, -1, -1), dist.expand(B, -1, -1), x), dim=1)``: one

@@ -579,6 +579,22 @@ class DictInput(TensorDefault):
         return self.fc(batch["image"])
 
 
+class StackHeads(nn.Module):
+    def __init__(self, dim: int = 1):
+        super().__init__()
+        self.a = nn.Linear(8, 4)
+        self.b = nn.Linear(8, 4)
+        self.dim = dim
+
+    def forward(self, x):
+        return torch.stack([self.a(x), self.b(x)], dim=self.dim).mean(1)
+
+
+class StackLast(StackHeads):
+    def __init__(self):
+        super().__init__(dim=-1)
+
+
 # (model, input shapes, dtypes): expected "import" or a regex of the refusal.
 CASES = {
     "if_on_attribute": (IfOnAttribute, [(3, 8, 8)], None),
@@ -635,6 +651,8 @@ CASES = {
     "constant_made_in_forward": (ConstantMadeInForward, [(8,)], None),
     "keywords_unused": (KeywordsUnused, [(8,)], None),
     "dict_input": (DictInput, [(8,)], None),
+    "stack_heads": (StackHeads, [(8,)], None),
+    "stack_last": (StackLast, [(8,)], None),
 }
 
 # What each refusal must say: the op (or the module path and class) and where.
@@ -667,6 +685,7 @@ REFUSED = {
     "constant_made_in_forward": r"operator\.mul in ConstantMadeInForward\.forward: its other "
                                 r"is a constant tensor made in forward",
     "dict_input": r"DictInput\.forward reads batch\['image'\]: it takes a dict",
+    "stack_last": r"torch\.stack in StackLast\.forward: it stacks along a new last dimension",
 }
 INTERNAL = re.compile(r"\b\w*(Error|Exception)\b|Traceback|tuple index|Proxy|NoneType|"
                       r"immutable_dict|While executing|slice\(None")
