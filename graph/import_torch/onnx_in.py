@@ -14,7 +14,7 @@ become that layer again, recognised by their structure and checked by their valu
 runs: an ONNX ``LSTM``/``GRU``/``RNN`` with its transposes (``output`` 'sequence' or 'last'),
 ``MatMul → Softmax → MatMul`` with its projections (``nn.MultiheadAttention``), LayerNorm written
 out as ``ReduceMean``/``Sub``/``Pow``/``Sqrt``/``Div`` (before opset 17), GELU written out with
-``Erf`` (before opset 20), GroupNorm written as ``Reshape`` to groups, ``InstanceNormalization``,
+``Erf`` (before opset 20) or with ``Tanh`` (``approximate="tanh"``), GroupNorm written as ``Reshape`` to groups, ``InstanceNormalization``,
 ``Reshape`` back, scale ``Mul`` and shift ``Add``, ``MatMul`` by a weight with its bias ``Add``
 (``nn.Linear`` on a sequence), a learned token ``Expand``-ed over the batch (a class token). After the import, the
 blocks of one ``nn.TransformerEncoderLayer`` become that block again (:func:`_encoder_layers`).
@@ -126,7 +126,7 @@ class OnnxModule(nn.Module):
         self.claimed: dict[int, str] = {}  # node index -> key of the region that replaces it
         self.region_at: dict[int, tuple[str, list[str], str, str]] = {}
         for finder in (self._recurrent, self._attention, self._layernorm, self._gelu,
-                       self._groupnorm, self._linear):
+                       self._gelu_tanh, self._groupnorm, self._linear):
             for index, node in enumerate(self.nodes):
                 if index not in self.claimed and not self.known_node(index):
                     try:
@@ -772,6 +772,37 @@ class OnnxModule(nn.Module):
         exit_name = self._exit([node.output[0]], expected)
         if exit_name is not None:
             self._claim(index, gelu, [x], exit_name, self._region_nodes([x], exit_name, index))
+
+    def _gelu_tanh(self, index: int, node) -> None:
+        """GELU's tanh approximation written out: ``x * 0.5 * (1 + Tanh(√(2/π) * (x + 0.044715
+        * x ** 3)))``, found from its ``Tanh``: each value the few nodes before it are computed
+        from is tried as ``x``, and the one whose GELU a value after it equals is."""
+        if node.op_type != "Tanh":
+            return
+        todo, seen, candidates = [(node.input[0], 0)], set(), []
+        while todo:
+            name, depth = todo.pop()
+            at = self.producer.get(name)
+            if not self.runtime(name) or name in candidates:
+                continue
+            if depth > 1:
+                candidates.append(name)
+            if at is None or at in seen or depth > 4:
+                continue
+            seen.add(at)
+            todo.extend((i, depth + 1) for i in self.nodes[at].input)
+        gelu = nn.GELU(approximate="tanh")
+        for x in candidates:
+            if any(x not in p for p in self.probes) or \
+                    not np.issubdtype(self.probes[0][x].dtype, np.floating):
+                continue
+            with torch.no_grad():
+                expected = [gelu(torch.as_tensor(p[x])) for p in self.probes]
+            exit_name = self._exit([node.output[0]], expected)
+            if exit_name is not None:
+                self._claim(index, gelu, [x], exit_name,
+                            self._region_nodes([x], exit_name, index))
+                return
 
     def _layernorm(self, index: int, node) -> None:
         """LayerNorm written out (opsets before 17): ``x - mean``, its mean square, ``+ eps``,

@@ -157,10 +157,14 @@ MODELS = {
                r"ONNX node /Expand \(Expand\): Expand \(or repeat\) of a computed value"),
     "channel_shuffle": (lambda: Fn(lambda s, x: x.view(x.size(0), 2, 2, 3, 3).transpose(1, 2)
                                    .reshape(x.size(0), 4, 3, 3)), [(4, 3, 3)], OK),
+    "gelu_tanh": (lambda: Fn(lambda s, x: s.m(F.gelu(s.l(x), approximate="tanh")), l=lin(4, 6),
+                             m=lin(6, 2)), [(4,)], OK),
+    "tanh_of_cube": (lambda: Fn(lambda s, x: torch.tanh(x.pow(3)) * x), [(4,)],
+                     r"ONNX node /Pow \(Pow\): no LayerLoom block does Pow"),
     "same_even_kernel": (lambda: Fn(lambda s, x: s.c(x), c=nn.Conv2d(3, 2, 4, padding="same")),
                          [(3, 8, 8)], r"ONNX node /c/Conv \(Conv\): auto_pad=SAME_UPPER"),
 }
-AT_13 = ["group_norm", "scalar_affine", "clamp", "unsqueeze_squeeze", "interp_bilinear", "interp_to_size",
+AT_13 = ["gelu_tanh", "group_norm", "scalar_affine", "clamp", "unsqueeze_squeeze", "interp_bilinear", "interp_to_size",
          "instance_norm", "gru_last_step", "prelu", "mean_of_features"]
 # internal errors that must never reach the user
 INTERNAL = re.compile(r"\b\w+Error\b|Exception|Traceback|out of range|has no attribute|"
