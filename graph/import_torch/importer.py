@@ -47,6 +47,7 @@ class Importer:
         self.parts: dict[fx.Node, tuple[fx.Node, int, list]] = {}  # chunk/split -> its parts
         self.stored = {name for name, _ in model.named_parameters(remove_duplicate=False)} | {
             name for name, _ in model.named_buffers(remove_duplicate=False)}
+        self.maxes: dict[fx.Node, fx.Node] = {}  # x.max(dim=1) of a sequence -> x
         self.made: set[fx.Node] = set()  # constant tensors made in forward (no weights)
         self.module_calls = Counter(n.target for n in gm.graph.nodes if n.op == "call_module")
 
@@ -189,6 +190,8 @@ class Importer:
             except Unsupported as exc:
                 raise self._error(node, str(exc)) from None
             return
+        if self._max_values(node):
+            return
         if not isinstance(value, torch.Tensor) and node.op != "call_module":
             if isinstance(value, (tuple, list)) and node.target not in FUNCTION_RULES \
                     and any(isinstance(v, torch.Tensor) for v in value):
@@ -278,6 +281,32 @@ class Importer:
         leading = rank == 2 and _leading(index) or rank == 3 and isinstance(index, tuple) \
             and len(index) == 2 and index[0] == slice(None) and _leading(index[1])
         return Const(const.path, const.tensor, rows=const.rows and bool(leading))
+
+    def _max_values(self, node: fx.Node) -> bool:
+        """``torch.max(x, 1)[0]`` and ``x.max(dim=1).values`` of a ``[B, L, D]`` sequence:
+        SequencePool(max). True when ``node`` is the max or its values, handled here."""
+        if node.op == "call_function" and node.target in (operator.getitem, getattr) \
+                and node.args and node.args[0] in self.maxes:
+            if node.args[1] not in (0, "values"):
+                raise self._error(node.args[0], "only its values ([0], .values) map, to "
+                                                "SequencePool(max); the indices have no block")
+            x = self.maxes[node.args[0]]
+            self.ids[node] = self._add_mapped(node, Mapped("SequencePool", {"mode": "max"}, [x]))
+            return True
+        if not (node.op == "call_method" and node.target == "max"
+                or node.op == "call_function" and node.target is torch.max):
+            return False
+        value = self.values[node]
+        if not isinstance(value, tuple) or len(value) != 2:
+            return False
+        names = ("input", "dim", "keepdim")
+        bound = {**dict(zip(names, node.args)), **node.kwargs}
+        x = bound.get("input")
+        if isinstance(x, fx.Node) and x in self.ids and bound.get("keepdim") in (None, False) \
+                and self.values[x].dim() == 3 and bound.get("dim") in (1, -2):
+            self.maxes[node] = x
+            return True
+        return False
 
     def _getitem_of_parts(self, node: fx.Node) -> bool:
         """``lstm(x)[0]``, ``attention(q, k, v)[0]``, ``h[-1]``: True when handled here."""

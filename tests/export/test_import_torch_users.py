@@ -595,6 +595,16 @@ class StackLast(StackHeads):
         super().__init__(dim=-1)
 
 
+class MaxOverSteps(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+
+    def forward(self, x):
+        y = self.fc(x)
+        return torch.max(y, 1)[0], y.max(dim=1).values
+
+
 # (model, input shapes, dtypes): expected "import" or a regex of the refusal.
 CASES = {
     "if_on_attribute": (IfOnAttribute, [(3, 8, 8)], None),
@@ -653,6 +663,7 @@ CASES = {
     "dict_input": (DictInput, [(8,)], None),
     "stack_heads": (StackHeads, [(8,)], None),
     "stack_last": (StackLast, [(8,)], None),
+    "max_over_steps": (MaxOverSteps, [(5, 8)], None),
 }
 
 # What each refusal must say: the op (or the module path and class) and where.
