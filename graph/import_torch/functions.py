@@ -241,6 +241,21 @@ def _cat(ctx: Context, node: fx.Node) -> Mapped:
     return Mapped("Concat", {"dim": batchless(dim)}, inputs)
 
 
+@rule(F.pad)
+def _pad(ctx: Context, node: fx.Node) -> Mapped:
+    """``F.pad(x, [left, right, top, bottom])`` with zeros, of an image: ZeroPad2d."""
+    a = args(node, ("input", "pad", "mode", "value"), {"mode": "constant", "value": None})
+    x = ctx.tensor(a["input"], "input")
+    pad = list(a["pad"])
+    if a["mode"] != "constant" or a["value"] not in (None, 0, 0.0):
+        raise Unsupported(f"mode={a['mode']!r}, value={a['value']!r} (only padding with "
+                          f"zeros maps, to ZeroPad2d)")
+    if len(_shape(ctx, x)) != 4 or len(pad) not in (2, 4):
+        raise Unsupported("only padding the height and width of a [B, C, H, W] image "
+                          "(a pad of 2 or 4 values) maps, to ZeroPad2d")
+    return Mapped("ZeroPad2d", {"padding": pad + [0] * (4 - len(pad))}, [x])
+
+
 @rule(torch.stack)
 def _stack(ctx: Context, node: fx.Node) -> Mapped:
     """``torch.stack([a, b], dim=1)``: joined along ``dim`` (a Concat), then that dimension

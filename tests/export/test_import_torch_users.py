@@ -605,6 +605,21 @@ class MaxOverSteps(nn.Module):
         return torch.max(y, 1)[0], y.max(dim=1).values
 
 
+class PadThenConv(nn.Module):
+    def __init__(self, mode: str = "constant"):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3)
+        self.mode = mode
+
+    def forward(self, x):
+        return self.conv(F.pad(F.pad(x, (1, 2, 0, 1), mode=self.mode), [1, 1]))
+
+
+class PadReflect(PadThenConv):
+    def __init__(self):
+        super().__init__(mode="reflect")
+
+
 # (model, input shapes, dtypes): expected "import" or a regex of the refusal.
 CASES = {
     "if_on_attribute": (IfOnAttribute, [(3, 8, 8)], None),
@@ -664,6 +679,8 @@ CASES = {
     "stack_heads": (StackHeads, [(8,)], None),
     "stack_last": (StackLast, [(8,)], None),
     "max_over_steps": (MaxOverSteps, [(5, 8)], None),
+    "pad_then_conv": (PadThenConv, [(3, 6, 6)], None),
+    "pad_reflect": (PadReflect, [(3, 6, 6)], None),
 }
 
 # What each refusal must say: the op (or the module path and class) and where.
@@ -697,6 +714,7 @@ REFUSED = {
                                 r"is a constant tensor made in forward",
     "dict_input": r"DictInput\.forward reads batch\['image'\]: it takes a dict",
     "stack_last": r"torch\.stack in StackLast\.forward: it stacks along a new last dimension",
+    "pad_reflect": r"functional\.pad in PadReflect\.forward: mode='reflect'",
 }
 INTERNAL = re.compile(r"\b\w*(Error|Exception)\b|Traceback|tuple index|Proxy|NoneType|"
                       r"immutable_dict|While executing|slice\(None")
