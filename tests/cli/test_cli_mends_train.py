@@ -114,8 +114,9 @@ def test_import_torch_shape_errors_have_no_fx_notes(tmp_path, monkeypatch, capsy
     code = main(["import-torch", "wrongnet:make", "--input-shape", "1,8,8", "-o", "g.json"])
     err = capsys.readouterr().err
     assert code == 1
-    assert err.strip().startswith("error: running Sequential on the sample input failed at 3: "
-                                  "mat1 and mat2 shapes cannot be multiplied")
+    assert err.strip().startswith("error: running Sequential on the sample input failed at 3 "
+                                  "(Linear): mat1 and mat2 shapes cannot be multiplied")
+    assert err.strip().endswith("(are the input shapes and dtypes right?)")
     assert "tlparse" not in err and "While executing" not in err
     assert "Original traceback" not in err and len(err.strip().splitlines()) == 1
     sys.modules.pop("wrongnet", None)
