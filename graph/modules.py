@@ -288,6 +288,23 @@ class ChannelShuffle(nn.Module):
         return f"groups={self.groups}"
 
 
+class Rescaling(nn.Module):
+    """``x * scale + offset`` elementwise, on any shape (Keras' ``layers.Rescaling``): the
+    scalar arithmetic of a model (``x / 255``, ``x * 0.5 + 1``, ``1 - x``) as one layer. It
+    holds two floats and no parameters; it exports to ONNX as Mul and Add."""
+
+    def __init__(self, scale: float = 1.0, offset: float = 0.0):
+        super().__init__()
+        self.scale = float(scale)
+        self.offset = float(offset)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x * self.scale + self.offset
+
+    def extra_repr(self) -> str:
+        return f"scale={self.scale}, offset={self.offset}"
+
+
 class ShiftedWindowAttention(nn.Module):
     """Swin's (shifted) window attention over a ``[B, H, W, C]`` map, as torchvision's
     ``ShiftedWindowAttention`` (Swin V1) computes it, with its parameter and buffer names:

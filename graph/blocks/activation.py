@@ -1,10 +1,11 @@
-"""Activations: elementwise functions, plus Softmax/LogSoftmax over a dimension."""
+"""Activations: elementwise functions (Rescaling's x * scale + offset too), plus
+Softmax/LogSoftmax over a dimension."""
 
 from ..errors import ShapeError
 from ..params import Param
 from ..registry import BlockSpec, register
 from .common import TORCH_DOCS, batch_dim, normalize_dim
-from .common import nn  # imported when a block is built
+from .common import modules, nn  # imported when a block is built
 
 _EXAMPLES = (({}, ((3, 5, 5),)), ({}, ((7,),)))
 
@@ -74,3 +75,18 @@ def _softmax(name: str, help: str):
 
 _softmax("Softmax", "Exponentials normalised to sum to 1 along dim: class probabilities.")
 _softmax("LogSoftmax", "Logarithm of Softmax along dim.")
+
+
+register(BlockSpec(
+    "Rescaling", "Activation",
+    "x · scale + offset, elementwise on any shape (as Keras' layers.Rescaling): the scalar "
+    "arithmetic of a model, such as x / 255 (scale 1/255) or x · 2 − 1. No parameters.",
+    params=(Param("scale", "float", 1.0, "Factor every value is multiplied by."),
+            Param("offset", "float", 0.0, "Added after the scaling.")),
+    infer=lambda p, ins: ins[0], input_dtype="any",
+    build=lambda p, ins: modules.Rescaling(p["scale"], p["offset"]),
+    key_params=("scale", "offset"),
+    doc_url="https://keras.io/api/layers/preprocessing_layers/image_preprocessing/rescaling/",
+    examples=(({"scale": 0.5, "offset": 1.0}, ((3, 5, 5),)), ({}, ((7,),)),
+              ({"scale": -1.0}, ((4, 9),))),
+))
