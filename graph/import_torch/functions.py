@@ -122,6 +122,9 @@ def _add(ctx: Context, node: fx.Node) -> Mapped:
     if a["alpha"] != 1:
         raise Unsupported("alpha other than 1")
     x, y = a["input"], a["other"]
+    scalar = _rescaling(ctx, node, x, y, "add")
+    if scalar is not None:
+        return scalar
     if _halved(node) and ctx.const(x) is None and ctx.const(y) is None:
         return _average(ctx, node, [ctx.tensor(x, "input"), ctx.tensor(y, "other")])
     for first, second in ((x, y), (y, x)):
@@ -135,6 +138,9 @@ def _add(ctx: Context, node: fx.Node) -> Mapped:
 @rule(operator.mul, operator.imul, torch.mul, "mul")
 def _mul(ctx: Context, node: fx.Node) -> Mapped:
     a = args(node, ("input", "other"))
+    scalar = _rescaling(ctx, node, a["input"], a["other"], "mul")
+    if scalar is not None:
+        return scalar
     for first, second in ((a["input"], a["other"]), (a["other"], a["input"])):
         const = ctx.const(second)
         if const is not None and isinstance(first, fx.Node) and ctx.const(first) is None:
@@ -150,7 +156,8 @@ _DIVIDES = (operator.truediv, torch.div, torch.true_divide, "div", "true_divide"
 def _halved(node: fx.Node) -> bool:
     """``(a + b) / 2``: the sum's one use is a division by 2 (DeiT's two heads averaged)."""
     users = list(node.users)
-    if len(users) != 1 or users[0].target not in _DIVIDES or users[0].kwargs:
+    if len(users) != 1 or users[0].target not in _DIVIDES or users[0].kwargs \
+            or not all(isinstance(a, fx.Node) for a in node.args[:2]):
         return False
     return tuple(users[0].args) in ((node, 2), (node, 2.0))
 
@@ -176,8 +183,64 @@ def _divide(ctx: Context, node: fx.Node) -> Alias:
     if isinstance(source, fx.Node) and source.target in FUNCTION_RULES \
             and FUNCTION_RULES[source.target] is _add and _halved(source):
         return Alias(ctx.tensor(source, "input"))
+    if node.kwargs.get("rounding_mode") is None and len(node.args) == 2:
+        scalar = _rescaling(ctx, node, node.args[0], node.args[1], "div")
+        if scalar is not None:
+            return scalar
     raise Unsupported("a division (only (a + b) / 2, two tensors averaged, maps to blocks; "
                       "fold a constant divisor into a layer)")
+
+
+@rule(operator.sub, operator.isub, torch.sub, torch.subtract, "sub")
+def _subtract(ctx: Context, node: fx.Node) -> Mapped:
+    a = args(node, ("input", "other"), {"alpha": 1})
+    if a["alpha"] == 1:
+        scalar = _rescaling(ctx, node, a["input"], a["other"], "sub")
+        if scalar is not None:
+            return scalar
+    raise Unsupported("no LayerLoom block does this (of subtractions, only a number "
+                      "subtracted from a tensor or a tensor from a number maps, to Rescaling)")
+
+
+@rule(operator.neg, torch.neg, torch.negative, "neg")
+def _negate(ctx: Context, node: fx.Node) -> Mapped:
+    a = args(node, ("input",))
+    scalar = _rescaling(ctx, node, a["input"], -1, "mul")
+    if scalar is None:
+        raise Unsupported("only a tensor computed by the model is negated to a block "
+                          "(Rescaling)")
+    return scalar
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _rescaling(ctx: Context, node: fx.Node, x: Any, y: Any, op: str) -> Mapped | None:
+    """``x * c``, ``c * x``, ``x / c``, ``x + c``, ``c + x``, ``x - c``, ``c - x`` and ``-x``
+    with ``c`` a Python number and ``x`` a computed float tensor: a Rescaling
+    (``x * scale + offset``). When ``x`` is itself such a node's result used only here, the two
+    become one block (``x * 2 + 1``: scale 2, offset 1): the earlier one's block is reused with
+    the combined numbers (the importer's ``_rescale``). None when it is not scalar arithmetic."""
+    if isinstance(x, fx.Node) and _number(y):
+        tensor, number, first = x, float(y), True
+    elif isinstance(y, fx.Node) and _number(x) and op != "div":
+        tensor, number, first = y, float(x), False
+    else:
+        return None
+    if ctx.const(tensor) is not None:
+        return None
+    result = ctx.value(node)
+    if not isinstance(result, torch.Tensor) or not result.is_floating_point():
+        raise Unsupported("scalar arithmetic whose result is not a float tensor (Rescaling "
+                          "gives floats; integer tensors have no block doing arithmetic)")
+    if op == "div" and number == 0.0:
+        raise Unsupported("a division by zero")
+    scale, offset = {"mul": (number, 0.0), "add": (1.0, number),
+                     "sub": (1.0, -number) if first else (-1.0, number),
+                     "div": (1.0 / number if number else 0.0, 0.0)}[op]
+    return Mapped("Rescaling", {"scale": scale, "offset": offset},
+                  [ctx.tensor(tensor, "input")])
 
 
 def _scoped_name_of(node: fx.Node) -> str:

@@ -49,6 +49,7 @@ class Importer:
             name for name, _ in model.named_buffers(remove_duplicate=False)}
         self.maxes: dict[fx.Node, fx.Node] = {}  # x.max(dim=1) of a sequence -> x
         self.made: set[fx.Node] = set()  # constant tensors made in forward (no weights)
+        self.rescaled: dict[str, tuple] = {}  # Rescaling block id -> (fx node, scale, offset)
         self.module_calls = Counter(n.target for n in gm.graph.nodes if n.op == "call_module")
 
     # -- the Context the rules see --------------------------------------------------------------
@@ -218,11 +219,33 @@ class Importer:
                 mapped.params = {k: self._plain(v) for k, v in mapped.params.items()}
         except Unsupported as exc:
             raise self._error(node, str(exc)) from None
+        if mapped.type == "Rescaling" and node.op != "call_module" and self._rescale(node, mapped):
+            return
         block_id = self._add_mapped(node, mapped)
+        if mapped.type == "Rescaling" and node.op != "call_module":
+            self.rescaled[block_id] = (node, mapped.params["scale"], mapped.params["offset"])
         if mapped.type in _TUPLE_MODULES and not isinstance(value, torch.Tensor):
             self.tuples[node] = block_id
         else:
             self.ids[node] = block_id
+
+    def _rescale(self, node: fx.Node, mapped: Mapped) -> bool:
+        """Scalar arithmetic on the result of scalar arithmetic used only there (``x * 2 + 1``,
+        ``(x - 0.5) / 0.25``): the earlier Rescaling block takes both (scale 2, offset 1), so a
+        chain is one block. True when ``node`` was merged so."""
+        source = mapped.inputs[0]
+        block_id = self.ids.get(source)
+        earlier = self.rescaled.get(block_id)
+        if earlier is None or earlier[0] is not source or len(source.users) != 1:
+            return False
+        _, scale, offset = earlier
+        more, plus = mapped.params["scale"], mapped.params["offset"]
+        scale, offset = scale * more, offset * more + plus
+        block = next(n for n in self.nodes if n.id == block_id)
+        block.params = _tidy("Rescaling", {"scale": scale, "offset": offset})
+        self.rescaled[block_id] = (node, scale, offset)
+        self.ids[node] = block_id
+        return True
 
     def _module(self, node: fx.Node) -> Mapped:
         module = self.gm.get_submodule(node.target)

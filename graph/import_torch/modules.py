@@ -179,6 +179,11 @@ def _groupnorm(m: nn.GroupNorm) -> tuple[str, dict]:
     return "GroupNorm", {"num_groups": m.num_groups, "eps": m.eps, "affine": m.affine}
 
 
+@rule(_modules.Rescaling)
+def _rescaling(m: nn.Module) -> tuple[str, dict]:
+    return "Rescaling", {"scale": float(m.scale), "offset": float(m.offset)}
+
+
 @rule(nn.ChannelShuffle, _modules.ChannelShuffle)
 def _channel_shuffle(m: nn.Module) -> tuple[str, dict]:
     return "ChannelShuffle", {"groups": int(m.groups)}

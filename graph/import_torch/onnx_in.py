@@ -16,7 +16,9 @@ runs: an ONNX ``LSTM``/``GRU``/``RNN`` with its transposes (``output`` 'sequence
 out as ``ReduceMean``/``Sub``/``Pow``/``Sqrt``/``Div`` (before opset 17), GELU written out with
 ``Erf`` (before opset 20) or with ``Tanh`` (``approximate="tanh"``), GroupNorm written as ``Reshape`` to groups, ``InstanceNormalization``,
 ``Reshape`` back, scale ``Mul`` and shift ``Add``, ``MatMul`` by a weight with its bias ``Add``
-(``nn.Linear`` on a sequence), a learned token ``Expand``-ed over the batch (a class token). After the import, the
+(``nn.Linear`` on a sequence), a learned token ``Expand``-ed over the batch (a class token).
+``Mul``/``Add``/``Sub``/``Div`` of a computed value and one constant number, and ``Neg``, are each
+a Rescaling (``x * scale + offset``). After the import, the
 blocks of one ``nn.TransformerEncoderLayer`` become that block again (:func:`_encoder_layers`).
 Where a value must keep the batch first and does not, the node is named; so is every node no
 block does, or does in the form the file has (its op and why, in one line: never Python's own
@@ -208,6 +210,8 @@ class OnnxModule(nn.Module):
                 raise GraphError(f"ONNX node {_label(node, index)} ({node.op_type}): its input "
                                  f"'{name}' is computed from the batch size (Shape → …); no "
                                  f"block takes a value that follows the batch there")
+        if self._rescaling(index, node, inputs):
+            return
         if node.op_type in ("Add", "Mul") and len(inputs) == 2 and \
                 sum(self.runtime(n) for n in inputs) == 1:
             for name in inputs:
@@ -279,6 +283,42 @@ class OnnxModule(nn.Module):
             except Exception as exc:  # noqa: BLE001 - an attribute or a shape that does not fit
                 raise GraphError(_named(where, exc)) from None
         self.steps.append((node.op_type, key, inputs, list(node.output), attrs))
+
+    def _rescaling(self, index: int, node, inputs: list[str]) -> bool:
+        """``Mul``/``Add``/``Sub``/``Div`` of a computed value and one constant number (shape
+        ``[]`` or ``[1]``), and ``Neg``: a Rescaling (``x * scale + offset``), one per node.
+        A number divided by a value (``c / x``) is not one. True when ``node`` became one."""
+        from ..modules import Rescaling
+
+        op = node.op_type
+        if op == "Neg" and len(inputs) == 1 and self.runtime(inputs[0]):
+            x, scale, offset = inputs[0], -1.0, 0.0
+        elif op in ("Add", "Mul", "Sub", "Div") and len(inputs) == 2 and \
+                sum(self.runtime(n) for n in inputs) == 1:
+            first = self.runtime(inputs[0])
+            x, c = (inputs[0], inputs[1]) if first else (inputs[1], inputs[0])
+            value = self.consts.get(c)
+            if value is None or np.asarray(value).size != 1 or np.asarray(value).ndim > 1 \
+                    or not np.issubdtype(np.asarray(value).dtype, np.number):
+                return False
+            number = float(np.asarray(value).reshape(-1)[0])
+            if op == "Div" and (not first or number == 0.0):
+                return False
+            scale, offset = {"Mul": (number, 0.0), "Add": (1.0, number),
+                             "Sub": (1.0, -number) if first else (-1.0, number),
+                             "Div": (1.0 / number if number else 0.0, 0.0)}[op]
+        else:
+            return False
+        probe = self.probes[-1]
+        if x not in probe or not np.issubdtype(probe[x].dtype, np.floating) or \
+                node.output[0] not in probe or \
+                not np.issubdtype(probe[node.output[0]].dtype, np.floating):
+            return False
+        key = self._key(node, index)
+        self.add_module(key, Rescaling(scale, offset))
+        self.layers[key] = key
+        self.steps.append((node.op_type, key, [x], list(node.output), {}))
+        return True
 
     def _check_constant_operand(self, node, inputs: list[str], where: str) -> None:
         """A constant added to or multiplying a computed value maps to a block only as a layer

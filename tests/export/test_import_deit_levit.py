@@ -250,9 +250,9 @@ def test_import_levit_flatten_of_the_batch_elsewhere_is_still_refused():
     with pytest.raises(GraphError, match=r"start_dim=0 flattens the batch"):
         import_torch(Flat(), (4, 3))
 
-    class Divide(nn.Module):
+    class Divide(nn.Module):  # x / 3 is a Rescaling; a number over a tensor is refused
         def forward(self, x):
-            return x / 3
+            return 3 / x
 
     with pytest.raises(GraphError, match=r"only \(a \+ b\) / 2, two tensors averaged"):
         import_torch(Divide(), (4,))

@@ -45,11 +45,11 @@ MODELS = {
     "tanh_softmax": (lambda: Fn(lambda s, x: F.softmax(torch.tanh(s.l(x)), 1), l=lin(6, 4)),
                      [(6,)], OK),
     "log_softmax": (lambda: Fn(lambda s, x: F.log_softmax(s.l(x), -1), l=lin(6, 4)), [(6,)], OK),
-    "scalar_affine": (lambda: Fn(lambda s, x: s.l(x) * 0.5 + 1, l=lin(6, 4)), [(6,)],
-                      r"ONNX node /Mul \(Mul\): it multiplies a \[4\] value by a constant of "
-                      r"shape \[\]; no block does that"),
-    "divide_by_2": (lambda: Fn(lambda s, x: s.l(x) / 2, l=lin(6, 4)), [(6,)],
-                    r"ONNX node /Div \(Div\): no LayerLoom block does Div"),
+    "scalar_affine": (lambda: Fn(lambda s, x: s.l(x) * 0.5 + 1, l=lin(6, 4)), [(6,)], OK),
+    "divide_by_2": (lambda: Fn(lambda s, x: s.l(x) / 2, l=lin(6, 4)), [(6,)], OK),
+    "reciprocal": (lambda: Fn(lambda s, x: 1 / s.l(x), l=lin(6, 4)), [(6,)],
+                   r"ONNX node /Reciprocal \(Reciprocal\): no LayerLoom block does "
+                   r"Reciprocal"),
     "minus_mean": (lambda: Fn(lambda s, x: x - x.mean(1, keepdim=True)), [(6,)],
                    r"ONNX node /ReduceMean \(ReduceMean\): ReduceMean over dimensions \[1\] of "
                    r"a 2-D value keeping them; no block does that"),

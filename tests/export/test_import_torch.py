@@ -264,6 +264,11 @@ class Scaled(nn.Module):
         return x * 2.0
 
 
+class Reciprocal(nn.Module):
+    def forward(self, x):
+        return 2.0 / x
+
+
 class Seq2Seq(nn.Module):
     def __init__(self):
         super().__init__()
@@ -284,8 +289,8 @@ class Branchy(nn.Module):
     (WithInner(), (4,), r"^cannot import torch\.matmul in body\.1 \(Inner\): no LayerLoom block "
                         r"does this$"),
     (Shared(), (4,), r"^cannot import fc \(Linear\): it is called 2 times, sharing its weights"),
-    (Scaled(), (4,), r"^cannot import operator\.mul in Scaled\.forward: it multiplies by a "
-                     r"constant"),
+    (Reciprocal(), (4,), r"^cannot import operator\.truediv in Reciprocal\.forward: a "
+                         r"division"),
     (Seq2Seq(), (5, 4), r"^cannot import rnn \(LSTM\): batch_first=False"),
     (Branchy(), (4,), r"^torch\.fx cannot trace Branchy: .*control flow that depends on tensor "
                       r"values"),
@@ -293,6 +298,12 @@ class Branchy(nn.Module):
 def test_what_has_no_block_is_named(model, shape, message):
     with pytest.raises(GraphError, match=message):
         import_torch(model, shape)
+
+
+def test_a_number_times_the_input_is_a_rescaling():
+    graph, _ = import_torch(Scaled(), (4,))
+    assert [(n.type, n.params) for n in graph.nodes if n.type == "Rescaling"] == [
+        ("Rescaling", {"scale": 2.0, "offset": 0.0})]
 
 
 def test_bad_arguments_are_refused():

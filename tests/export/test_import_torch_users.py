@@ -688,8 +688,6 @@ REFUSED = {
     "dict_out": r"DictOut\.forward returns a dict \(keys 'logits'",
     "buffer": r"operator\.sub in Buffer\.forward: no LayerLoom block",
     "sum_keepdim": r"Tensor\.sum in SumKeepdim\.forward",
-    "scalar_mul": r"operator\.mul in ScalarMul\.forward: it multiplies by a constant",
-    "one_minus": r"operator\.sub in OneMinus\.forward",
     "data_dependent": r"cannot trace DataDependent: .*depends on the data.*`if y\.sum\(\) > 0:` "
                       r"in DataDependent\.forward",
     "data_dependent_loop": r"cannot trace DataDependentLoop: .*depends on the data.*"
