@@ -58,9 +58,16 @@ class Edge:
         return out
 
     def __str__(self) -> str:
-        port = f" [{self.port}]" if self.port is not None else ""
-        source = self.source if self.source_port is None else f"{self.source}:{self.source_port}"
+        port = f" [{_brief(self.port)}]" if self.port is not None else ""
+        source = self.source if self.source_port is None else \
+            f"{self.source}:{_brief(self.source_port)}"
         return f"{source} → {self.target}{port}"
+
+
+def _brief(port: int | str) -> str:
+    """A port as messages show it: a name of any length (a file may hold one) cut to 40."""
+    text = str(port)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 @dataclass

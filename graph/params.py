@@ -71,6 +71,8 @@ class Param:
             raise ParamError(f"expected a number, got {_show(value)}")
         if value != value:  # NaN
             raise ParamError("expected a number, got NaN")
+        if value in (float("inf"), float("-inf")):
+            raise ParamError(f"expected a finite number, got {value}")
         self._check_range(value)
         return float(value)
 

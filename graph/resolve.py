@@ -606,7 +606,7 @@ class _Resolver:
             if source_port not in names:
                 close = difflib.get_close_matches(source_port, names, n=1)
                 hint_ = f" (did you mean '{close[0]}'?)" if close else ""
-                self.error(info.path, f"edge {edge}: {what} has no output '{source_port}'"
+                self.error(info.path, f"edge {edge}: {what} has no output {_clip(source_port)}"
                                       f"{hint_}; its outputs are {', '.join(names)} (or their "
                                       f"indexes 0–{len(names) - 1})", edge=edge)
                 return None

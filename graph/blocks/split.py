@@ -37,19 +37,25 @@ def _chunk_outputs(p, ins):
     return _ports(dim, x, chunk_sizes(x[dim], p["chunks"]))
 
 
+def _listed(sizes: tuple) -> str:
+    """The sizes as a message shows them: the first eight, then how many more."""
+    shown = ", ".join(str(s) for s in sizes[:8])
+    return f"[{shown}]" if len(sizes) <= 8 else f"[{shown}, … {len(sizes) - 8} more]"
+
+
 def _split_outputs(p, ins):
     x = ins[0]
     dim = normalize_dim(p["dim"], len(x))
     sizes = p["sizes"]
     if isinstance(sizes, tuple):
         if any(s < 0 for s in sizes):
-            raise ShapeError(f"sizes {list(sizes)} holds a negative size", param="sizes")
+            raise ShapeError(f"sizes {_listed(sizes)} holds a negative size", param="sizes")
         if sum(sizes) != x[dim]:
-            raise ShapeError(f"sizes {list(sizes)} add up to {sum(sizes)}, but dimension "
+            raise ShapeError(f"sizes {_listed(sizes)} add up to {sum(sizes)}, but dimension "
                              f"{p['dim']} of {show(x)} has {x[dim]} (the sections must cover "
                              f"it, as torch.split's do)", param="sizes")
         if 0 in sizes:
-            raise ShapeError(f"sizes {list(sizes)} holds an empty section", param="sizes")
+            raise ShapeError(f"sizes {_listed(sizes)} holds an empty section", param="sizes")
     return _ports(dim, x, split_sizes(x[dim], sizes))
 
 
