@@ -151,7 +151,7 @@ def _channel_shuffle_shape(p, ins):
 
 register(BlockSpec(
     "ChannelShuffle", "Shape",
-    "Shuffles the channels among `groups` (ShuffleNet's channel shuffle, as "
+    "Shuffles the channels among the given groups (ShuffleNet's channel shuffle, as "
     "torch.nn.ChannelShuffle): the C channels, viewed as [groups, C / groups], are transposed "
     "and flattened back, so that the next grouped convolution mixes the groups. Any input "
     "[C, ...] ([C] alone: its features are reordered so); the sizes after C are left as they "

@@ -65,8 +65,8 @@ def _first(outputs):
 
 register(BlockSpec(
     "Chunk", "Shape",
-    "Splits one dimension into `chunks` pieces (torch.chunk; the last may be smaller, and there "
-    "may be fewer than asked, as torch gives them). Several outputs, named \"0\", \"1\"…: an "
+    "Splits one dimension into the given number of pieces (torch.chunk; the last may be "
+    "smaller, and there may be fewer than asked, as torch gives them). Several outputs, named \"0\", \"1\"…: an "
     "edge picks one with source_port.",
     params=(Param("chunks", "int", 2, "How many pieces.", min=1),
             Param("dim", "int", 0, "Dimension to split (batch not counted: 0 is the channels).")),
@@ -81,8 +81,8 @@ register(BlockSpec(
 
 register(BlockSpec(
     "Split", "Shape",
-    "Splits one dimension into sections (torch.split): `sizes` is a list of section sizes "
-    "that add up to the dimension, or one size for pieces of that size (the last may be "
+    "Splits one dimension into sections (torch.split): the sizes param is a list of section "
+    "sizes that add up to the dimension, or one size for pieces of that size (the last may be "
     "smaller). Several outputs, named \"0\", \"1\"…: an edge picks one with source_port.",
     params=(Param("sizes", "int_or_ints", [1, 1], "Section sizes (a list that covers the "
                   "dimension), or one size for equal pieces.", min=1),
