@@ -194,7 +194,32 @@ def test_server_priority_lowered_beside_the_warm_worker(tmp_path):
 AUTOGROUP = Path("/proc/self/autogroup")
 
 
-@pytest.mark.skipif(not AUTOGROUP.exists(), reason="no autogroup scheduling on this kernel")
+def _in_an_autogroup() -> bool:
+    """True where a new session's process is scheduled by autogroup. The file exists on any
+    kernel built with it, but reads empty for a process a cgroup's CPU controller governs (as in
+    many containers), or when autogroup is switched off: then there is no session weight."""
+    if not AUTOGROUP.exists():
+        return False
+    probe = subprocess.run([sys.executable, "-c", "print(open('/proc/self/autogroup').read())"],
+                           capture_output=True, text=True, timeout=60, start_new_session=True)
+    return probe.returncode == 0 and "nice" in probe.stdout
+
+
+def test_lower_session_leaves_a_process_outside_an_autogroup_alone(tmp_path, monkeypatch):
+    from layerloom.ui.serve import lower_session
+
+    monkeypatch.setattr(os, "getsid", lambda pid: os.getpid())  # as a session leader
+    ours = tmp_path / "ours"
+    ours.write_text("/autogroup-7 nice 2\n")
+    assert lower_session(5, autogroup=ours) is True
+    assert ours.read_text() == "7"  # the kernel would then read back "/autogroup-7 nice 7"
+    empty = tmp_path / "autogroup"
+    empty.write_text("")  # what a cgroup-governed process reads
+    assert lower_session(5, autogroup=empty) is False
+    assert lower_session(5, autogroup=tmp_path / "missing") is False
+
+
+@pytest.mark.skipif(not _in_an_autogroup(), reason="processes here are not in an autogroup")
 def test_server_lowers_its_sessions_weight_only_when_it_leads_the_session(tmp_path):
     """Under autogroup scheduling nice weighs only within a session: the server, which
     `layerloom app` starts as a session leader, lowers its session's weight too; a process in
