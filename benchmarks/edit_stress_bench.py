@@ -65,6 +65,21 @@ setInterval(() => {
   if (log.length > 200) log.shift();
 }, 25);
 """
+# the drag-and-drop events the canvas's frame sees (this script runs in every frame): the
+# story of a drop that did not reach the disk
+WATCH_DRAG = """
+window.__dnd = [];
+window.__drops = 0;
+window.addEventListener("drop", () => { window.__drops += 1; }, true);
+for (const kind of ["pointerdown", "dragstart", "dragenter", "drop", "dragend"]) {
+  window.addEventListener(kind, (e) => {
+    window.__dnd.push([performance.now(), kind, e.defaultPrevented]);
+    if (window.__dnd.length > 100) window.__dnd.shift();
+  }, true);
+}
+"""
+
+DROPS_SEEN = "window.__drops ?? null"
 
 
 @dataclass
@@ -88,6 +103,7 @@ class User:
     values: list = field(default_factory=list)  # out_channels typed and saved
     pending: list = field(default_factory=list)  # edits not on disk by their check's timeout
     late: int = 0
+    undelivered: int = 0  # drags the browser delivered no drop of (no edit made)
     notes: list[str] = field(default_factory=list)
 
 
@@ -188,8 +204,27 @@ async def drop_then_click(page, frame, home: Path, user: User, rng: random.Rando
         await frame.locator('[data-testid="palette-search"]').fill("ReLU")
     target = {"x": box["width"] * rng.uniform(0.35, 0.8), "y": box["height"] * rng.uniform(0.7, 0.9)}
     before = set(user.expected)
+    nodes = frame.locator('.react-flow__node')
+    shown_before = await nodes.count()
     start = time.monotonic()
+    canvas = next((f for f in page.frames if "layerloom_canvas" in f.url), None)
+    drops_before = await canvas.evaluate(DROPS_SEEN) if canvas else None
     await item.drag_to(pane, target_position=target)
+    shown_after = await nodes.count()  # did the canvas take the drop?
+    drops_after = await canvas.evaluate(DROPS_SEEN) if canvas else None
+    if drops_before is not None and drops_after == drops_before:
+        # the browser delivered no drop to the page (seen under CPU starvation when another
+        # browser context closes mid-drag): no edit was made, as a user would see
+        user.edits -= 1
+        user.undelivered += 1
+        dnd = await canvas.evaluate("(window.__dnd || []).slice(-6)")
+        now = await canvas.evaluate("performance.now()")
+        began = now - (time.monotonic() - start) * 1000
+        user.notes.append(f"drag #{user.edits + 1} delivered no drop event to the canvas "
+                          f"(canvas showed {shown_before} nodes before, {shown_after} after); "
+                          "events in its frame (ms from the drag): " + ", ".join(
+                              f"{t - began:+.0f} {kind}" for t, kind, _ in dnd))
+        return
     await frame.locator('[data-testid="node-conv2"]').click()  # no wait: the quick click
     design, took = await wait_on_disk(
         home, user, lambda d: any(n["id"] not in before and n["type"] == "ReLU"
@@ -199,6 +234,23 @@ async def drop_then_click(page, frame, home: Path, user: User, rng: random.Rando
             user.refused += 1
         else:
             user.pending.append(("drop", before))
+            sent = [f"{t - start:+.2f}s" for t, kind, _ in user.frames
+                    if kind == "sent" and -3 <= t - start <= 10]
+            got = [f"{t - start:+.2f}s" for t, kind, _ in user.frames
+                   if kind == "got" and -3 <= t - start <= 10]
+            canvas = next((f for f in page.frames if "layerloom_canvas" in f.url), None)
+            dnd = await canvas.evaluate("(window.__dnd || []).slice(-8)") if canvas else []
+            now = await canvas.evaluate("performance.now()") if canvas else 0
+            began = now - (time.monotonic() - start) * 1000
+            user.notes.append(
+                "drag events in the canvas frame (ms from the drag): "
+                + ", ".join(f"{t - began:+.0f} {kind}" for t, kind, _ in dnd))
+            user.notes.append(
+                f"drop #{user.edits} not on disk after {SAVE_TIMEOUT_S:.0f} s: the canvas showed "
+                f"{shown_before} nodes before the drag, {shown_after} right after it, "
+                f"{await nodes.count()} now ({len(design.get('nodes', [])) if design else '?'} on "
+                f"disk); websocket messages sent: {', '.join(sent[:40])}; received: "
+                f"{', '.join(got[:40])}")
         return
     new = [n for n in design["nodes"] if n["id"] not in before]
     for node in new:
@@ -308,6 +360,7 @@ async def run_user(browser, url: str, home: Path, user: User, seconds: float,
     context = await browser.new_context(viewport={"width": 1440, "height": 900})
     page = await context.new_page()
     await page.add_init_script(WATCH_INSPECTOR)
+    await page.add_init_script(WATCH_DRAG)
     frames = user.frames = []  # (monotonic time, "sent"/"got", bytes) of the app's websocket
 
     def watch(ws):
@@ -392,6 +445,7 @@ def stress(url: str, home: Path, *, users: int, seconds: float, interval: float 
         "edits": sum(u.edits for u in people), "applied": sum(u.applied for u in people),
         "refused": sum(u.refused for u in people), "lost": sum(len(u.lost) for u in people),
         "late": sum(u.late for u in people),
+        "undelivered_drags": sum(u.undelivered for u in people),
         "altered": sum(len(u.altered) for u in people),
         "saves": sum(u.saves for u in people),
         "unaccounted": sum(len(u.unaccounted) for u in people),
@@ -406,6 +460,10 @@ def stress(url: str, home: Path, *, users: int, seconds: float, interval: float 
                              "errors": u.errors}
                     for u in people},
     }
+
+
+def user_undelivered(details: dict) -> bool:
+    return any("delivered no drop" in n for n in details["notes"])
 
 
 def _free_port() -> int:
@@ -486,13 +544,13 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"{result['users']} users × {result['seconds']:.0f} s, one edit every "
               f"{result['interval']} s each, {result['projects']} projects")
-        for key in ("edits", "applied", "late", "refused", "saves", "lost", "altered",
+        for key in ("edits", "applied", "late", "undelivered_drags", "refused", "saves", "lost", "altered",
                     "unaccounted",
                     "page_errors", "driver_errors", "server_tracebacks", "server_refusals", "latency_median_s", "latency_p90_s",
                     "latency_ratio_vs_1_user"):
             print(f"  {key:>24}: {result.get(key)}")
         for name, d in result["details"].items():
-            if d["lost"] or d["altered"] or d["unaccounted"] or d["page_errors"] or d["errors"]:
+            if d["lost"] or d["altered"] or user_undelivered(d) or d["unaccounted"] or d["page_errors"] or d["errors"]:
                 print(f"  {name}: {json.dumps(d)}")
     bad = result["lost"] or result["altered"] or result["unaccounted"] or result["driver_errors"]
     return 1 if bad else 0

@@ -256,7 +256,7 @@ def test_build_the_seed_cnn_from_blank_with_search_to_add(app_url, page, project
     page.keyboard.press("f")
     page.wait_for_timeout(400)
     assert _zoom(frame) >= READABLE
-    view = frame.locator(".react-flow__viewport").get_attribute("style")
+    view = _settled_style(page, frame.locator(".react-flow__viewport"))
 
     # the view is kept across a reload
     page.reload()
@@ -264,6 +264,19 @@ def test_build_the_seed_cnn_from_blank_with_search_to_add(app_url, page, project
     frame.locator('[data-testid="node-output1"]').wait_for(timeout=3 * TIMEOUT_MS)
     expect(frame.locator(".react-flow__viewport")).to_have_attribute(
         "style", re.compile(re.escape(_transform(view))))
+
+
+def _settled_style(page, locator, quiet_ms: int = 300, tries: int = 40) -> str:
+    """The element's style once it has stopped changing for ``quiet_ms`` (a fit animates its
+    view, and on a loaded machine for longer than its nominal 250 ms)."""
+    style = locator.get_attribute("style")
+    for _ in range(tries):
+        page.wait_for_timeout(quiet_ms)
+        now = locator.get_attribute("style")
+        if now == style:
+            return now
+        style = now
+    raise AssertionError(f"the view kept moving: {style}")
 
 
 def _transform(style: str) -> str:
