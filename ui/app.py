@@ -90,8 +90,9 @@ def main() -> None:
         return
     session.browser_cookie()  # a browser that came without its id gets one
     guarded(app_bar, state, "project bar")
-    if state.unopened:  # a project that failed to open: why, and its snapshots
-        guarded(project_panel.unopened, state, "projects that could not be opened")
+    with st.container(key="unopened"):  # a slot on every run: the page below never shifts
+        if state.unopened:  # a project that failed to open: why, and its snapshots
+            guarded(project_panel.unopened, state, "projects that could not be opened")
     st.navigation(pages(state), position="top").run()
     theme.sync(state)
     fields.end_run()  # reached only by a run that completed (a rerun or a stop raises)

@@ -125,8 +125,9 @@ def draw(store: RunStore, run_id: int, per_epoch: bool,
     so that the status shown agrees with the page's buttons."""
     if run is None:
         run = run_status(run_id, store)
-    if header is not None:
-        header(run)
+    if header is not None:  # in a slot drawn every time: a status line that comes and goes
+        with st.container(key=f"live.header.{run_id}"):  # would shift (re-create) the charts
+            header(run)
     rows = rows_of(store, run_id)
     progress = run.progress or {}
     label = progress_line(progress, run.status)

@@ -156,6 +156,30 @@ def test_design_in_the_browser(app_url, page, app_home, drag):
     expect(_status(page)).to_contain_text("34,826 params")
 
 
+def test_a_notice_leaves_the_canvas_in_place(app_url, page):
+    """A notice above the canvas (here an error: a duplicate id) comes and goes without the
+    canvas being re-created: its frame, and what it holds in memory (events not yet answered,
+    a drag in progress), stay. Before the notices had a slot of their own, each one shifted the
+    canvas in the page and Streamlit re-created its frame, twice."""
+    frame = _open(page, app_url)
+    canvas = next(f for f in page.frames if "layerloom_canvas" in f.url)
+    canvas.evaluate("window.__kept = 'the same frame'")
+    frame.locator('[data-testid="node-conv2"]').click()
+    expect(page.get_by_role("heading", name="Conv2d")).to_be_visible()
+    box = page.get_by_label("Id", exact=True)
+    box.fill("conv1")
+    box.press("Enter")
+    notice = page.get_by_text("conv2: there is already a node 'conv1'")
+    expect(notice).to_be_visible()
+    assert not canvas.is_detached()
+    assert canvas.evaluate("window.__kept") == "the same frame"
+    frame.locator('[data-testid="node-relu1"]').click()  # the next run: the notice goes
+    expect(page.get_by_role("heading", name="ReLU")).to_be_visible()
+    expect(notice).to_have_count(0)
+    assert not canvas.is_detached()
+    assert canvas.evaluate("window.__kept") == "the same frame"
+
+
 def _frame_the_design(page, frame):
     """Fit (at a readable zoom, no zooming in needed) and select conv2, so that the cards and
     the inspector read well."""

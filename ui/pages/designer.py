@@ -22,7 +22,11 @@ def render(state: DesignerState) -> None:
     # The canvas's unanswered events are in the session already: apply them, in order, before
     # drawing anything, so that this run shows their result (no second run needed).
     state.handle_events(st.session_state.get(CANVAS_KEY))
-    show_notices(state)
+    # Notices go into a slot drawn on every run: an element that comes and goes above the
+    # canvas would shift it in the page, and Streamlit would then re-create its frame (losing
+    # the canvas's unsent events, a drag in progress, its view for a moment).
+    with st.container(key="notices"):
+        show_notices(state)
     top = st.container(horizontal=True, vertical_alignment="center")
     with top:
         st.segmented_control("View", list(VIEWS), format_func=VIEWS.get, default=state.view,
