@@ -104,6 +104,8 @@ class User:
     pending: list = field(default_factory=list)  # edits not on disk by their check's timeout
     late: int = 0
     undelivered: int = 0  # drags the browser delivered no drop of (no edit made)
+    recreated: int = 0  # times the canvas's frame was re-created (detached) during the run
+    closing: bool = False
     notes: list[str] = field(default_factory=list)
 
 
@@ -211,8 +213,9 @@ async def drop_then_click(page, frame, home: Path, user: User, rng: random.Rando
     drops_before = await canvas.evaluate(DROPS_SEEN) if canvas else None
     await item.drag_to(pane, target_position=target)
     shown_after = await nodes.count()  # did the canvas take the drop?
-    drops_after = await canvas.evaluate(DROPS_SEEN) if canvas else None
-    if drops_before is not None and drops_after == drops_before:
+    drops_after = None if canvas is None or canvas.is_detached() else \
+        await canvas.evaluate(DROPS_SEEN)
+    if drops_before is not None and drops_after is not None and drops_after == drops_before:
         # the browser delivered no drop to the page (seen under CPU starvation when another
         # browser context closes mid-drag): no edit was made, as a user would see
         user.edits -= 1
@@ -368,6 +371,13 @@ async def run_user(browser, url: str, home: Path, user: User, seconds: float,
         ws.on("framereceived", lambda f: frames.append((time.monotonic(), "got", len(f))))
 
     page.on("websocket", watch)
+
+    def detached(f):  # the canvas re-created (it loses what it has not sent): said and counted
+        if "layerloom_canvas" in f.url and not user.closing:
+            user.recreated += 1
+            user.notes.append(f"the canvas frame was re-created during edit #{user.edits}")
+
+    page.on("framedetached", detached)
     page.set_default_timeout(SAVE_TIMEOUT_S * 1000)
     page.on("pageerror", lambda e: user.page_errors.append(str(e)))
     try:
@@ -409,6 +419,7 @@ async def run_user(browser, url: str, home: Path, user: User, seconds: float,
             user.altered.append("the notice \"id '' is not allowed\" was shown")
         await account(home, user)
     finally:
+        user.closing = True
         await context.close()
 
 
@@ -446,6 +457,7 @@ def stress(url: str, home: Path, *, users: int, seconds: float, interval: float 
         "refused": sum(u.refused for u in people), "lost": sum(len(u.lost) for u in people),
         "late": sum(u.late for u in people),
         "undelivered_drags": sum(u.undelivered for u in people),
+        "canvas_recreated": sum(u.recreated for u in people),
         "altered": sum(len(u.altered) for u in people),
         "saves": sum(u.saves for u in people),
         "unaccounted": sum(len(u.unaccounted) for u in people),
@@ -460,10 +472,6 @@ def stress(url: str, home: Path, *, users: int, seconds: float, interval: float 
                              "errors": u.errors}
                     for u in people},
     }
-
-
-def user_undelivered(details: dict) -> bool:
-    return any("delivered no drop" in n for n in details["notes"])
 
 
 def _free_port() -> int:
@@ -544,13 +552,15 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"{result['users']} users × {result['seconds']:.0f} s, one edit every "
               f"{result['interval']} s each, {result['projects']} projects")
-        for key in ("edits", "applied", "late", "undelivered_drags", "refused", "saves", "lost", "altered",
+        for key in ("edits", "applied", "late", "undelivered_drags", "canvas_recreated", "refused", "saves", "lost", "altered",
                     "unaccounted",
                     "page_errors", "driver_errors", "server_tracebacks", "server_refusals", "latency_median_s", "latency_p90_s",
                     "latency_ratio_vs_1_user"):
             print(f"  {key:>24}: {result.get(key)}")
+        for line in result["server_refusal_lines"]:
+            print(f"  refused: {line}")
         for name, d in result["details"].items():
-            if d["lost"] or d["altered"] or user_undelivered(d) or d["unaccounted"] or d["page_errors"] or d["errors"]:
+            if d["lost"] or d["altered"] or d["notes"] or d["unaccounted"] or d["page_errors"] or d["errors"]:
                 print(f"  {name}: {json.dumps(d)}")
     bad = result["lost"] or result["altered"] or result["unaccounted"] or result["driver_errors"]
     return 1 if bad else 0
