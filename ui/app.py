@@ -89,6 +89,10 @@ def main() -> None:
                  f"folder you can write to and restart.")
         return
     session.browser_cookie()  # a browser that came without its id gets one
+    # The canvas's unanswered events, whichever page this run draws: a block dropped just before
+    # a click on another page's link reaches Python with that click's run, and the designer's
+    # canvas is not drawn there (its events would be gone at the end of the run).
+    guarded(designer.take_canvas_events, state, "canvas's last edits")
     guarded(app_bar, state, "project bar")
     with st.container(key="unopened"):  # a slot on every run: the page below never shifts
         if state.unopened:  # a project that failed to open: why, and its snapshots

@@ -180,6 +180,42 @@ def test_a_notice_leaves_the_canvas_in_place(app_url, page):
     assert canvas.evaluate("window.__kept") == "the same frame"
 
 
+def test_a_block_dropped_just_before_leaving_the_page_is_kept(app_url, page, app_home):
+    """A block dropped and, at once, another page opened (the canvas holds a just-added block
+    for 250 ms): the drop reaches Python with the click that leaves (the canvas hands its events
+    over when it loses focus, and the app applies them whatever page it draws)."""
+    frame = _open(page, app_url)
+    ids = {n["id"] for n in _saved(app_home, page)["nodes"]}
+    pane = frame.locator(".react-flow__pane")
+    box = pane.bounding_box()
+    frame.locator('[data-testid="palette-item-ReLU"]').drag_to(
+        pane, target_position={"x": box["width"] * 0.5, "y": box["height"] - 80})
+    page.get_by_role("link", name="Train", exact=True).click()  # no wait
+    expect(page.get_by_role("heading", name="Train")).to_be_visible(timeout=TIMEOUT_MS)
+
+    def dropped():
+        new = [n for n in _saved(app_home, page)["nodes"] if n["id"] not in ids]
+        assert [n["type"] for n in new] == ["ReLU"]
+
+    _retry(dropped)
+    page.get_by_role("link", name="Designer", exact=True).click()
+    frame = page.frame_locator(IFRAME)
+    expect(frame.locator(".react-flow__node")).to_have_count(len(ids) + 1, timeout=TIMEOUT_MS)
+
+
+def _retry(check, tries: int = 40, wait_s: float = 0.5) -> None:
+    import time
+
+    for attempt in range(tries):
+        try:
+            check()
+            return
+        except AssertionError:
+            if attempt == tries - 1:
+                raise
+            time.sleep(wait_s)
+
+
 def _frame_the_design(page, frame):
     """Fit (at a readable zoom, no zooming in needed) and select conv2, so that the cards and
     the inspector read well."""

@@ -18,10 +18,16 @@ CANVAS_HEIGHT = 660
 VIEWS = {"canvas": "Canvas", "model": "Model graph"}
 
 
+def take_canvas_events(state: DesignerState) -> None:
+    """Apply the canvas's unanswered events (in the session already), oldest first; those
+    handled before are skipped. The app calls it on every run, whatever the page."""
+    state.handle_events(st.session_state.get(CANVAS_KEY))
+
+
 def render(state: DesignerState) -> None:
     # The canvas's unanswered events are in the session already: apply them, in order, before
     # drawing anything, so that this run shows their result (no second run needed).
-    state.handle_events(st.session_state.get(CANVAS_KEY))
+    take_canvas_events(state)
     # Notices go into a slot drawn on every run: an element that comes and goes above the
     # canvas would shift it in the page, and Streamlit would then re-create its frame (losing
     # the canvas's unsent events, a drag in progress, its view for a moment).

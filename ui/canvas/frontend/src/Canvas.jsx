@@ -226,11 +226,15 @@ export default function Canvas({ args, disabled, stTheme }) {
     return true;
   }, [flush]);
 
-  // an event still held back goes out before the page or the canvas goes away
+  // an event still held back goes out before the page or the canvas goes away, and as soon as
+  // the user turns to anything outside the canvas (the frame loses focus: a click on the
+  // inspector or on another page's link), so that it reaches Python before that does
   useEffect(() => {
     window.addEventListener("pagehide", flush);
+    window.addEventListener("blur", flush);
     return () => {
       window.removeEventListener("pagehide", flush);
+      window.removeEventListener("blur", flush);
       flush();
     };
   }, [flush]);
