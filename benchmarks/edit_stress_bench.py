@@ -34,6 +34,7 @@ import json
 import os
 import random
 import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -520,6 +521,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline", type=float, default=20,
                         help="seconds of one user alone first (0: none)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="copy the app's home (server log, projects, save logs) here")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="layerloom-stress-") as tmp:
         home = Path(tmp) / "home"
@@ -530,6 +533,8 @@ def main(argv: list[str] | None = None) -> int:
             result = stress(url, home, users=args.users, seconds=args.seconds,
                             interval=args.interval)
         log_text = (home / "server.log").read_text(errors="replace")
+        if args.keep is not None:
+            shutil.copytree(home, args.keep, dirs_exist_ok=True)
     result["server_tracebacks"] = log_text.count("Traceback")
     # what they were: the line after each traceback's frames (the exception), by count
     kinds: dict[str, int] = {}
@@ -557,6 +562,8 @@ def main(argv: list[str] | None = None) -> int:
                     "page_errors", "driver_errors", "server_tracebacks", "server_refusals", "latency_median_s", "latency_p90_s",
                     "latency_ratio_vs_1_user"):
             print(f"  {key:>24}: {result.get(key)}")
+        for kind, count in result["server_traceback_kinds"].items():
+            print(f"  traceback ×{count}: {kind}")
         for line in result["server_refusal_lines"]:
             print(f"  refused: {line}")
         for name, d in result["details"].items():

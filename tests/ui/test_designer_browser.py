@@ -190,7 +190,15 @@ def test_a_block_dropped_just_before_leaving_the_page_is_kept(app_url, page, app
     box = pane.bounding_box()
     frame.locator('[data-testid="palette-item-ReLU"]').drag_to(
         pane, target_position={"x": box["width"] * 0.5, "y": box["height"] - 80})
-    page.get_by_role("link", name="Train", exact=True).click()  # no wait
+    # at once, the way a person clicks (a press, ~0.1 s, a release): the press takes the focus
+    # from the canvas, which hands its events over then. (Playwright's own click presses and
+    # releases at the same instant; Streamlit can then take the canvas's rerun after the page
+    # switch's and stay on the page, a race no hand is quick enough for.)
+    link = page.get_by_role("link", name="Train", exact=True).bounding_box()
+    page.mouse.move(link["x"] + link["width"] / 2, link["y"] + link["height"] / 2)
+    page.mouse.down()
+    page.wait_for_timeout(100)
+    page.mouse.up()
     expect(page.get_by_role("heading", name="Train")).to_be_visible(timeout=TIMEOUT_MS)
 
     def dropped():

@@ -270,6 +270,8 @@ export default function Canvas({ args, disabled, stTheme }) {
     let fit = false;
     // props that answer every event sent are authoritative (see sync.js), even unchanged ones
     const answered = isAnswered(ack, s.seq);
+    // Python says what it handled and has newer events to answer: wait for that answer
+    const pending = ack !== null && !answered;
     s.queue = acknowledge(s.queue, ack); // handled by Python: no longer sent
     // another project or level (the page says so by its view key): its own view
     const keyChanged = viewKeyRef.current !== viewKey;
@@ -282,6 +284,7 @@ export default function Canvas({ args, disabled, stTheme }) {
       synced: s.syncedKey,
       sent: s.sent,
       answered,
+      pending,
     });
     s.propKey = incomingKey;
     s.sent = g.sent;
@@ -327,6 +330,7 @@ export default function Canvas({ args, disabled, stTheme }) {
       last: s.lastSel,
       sent: s.sentSel,
       answered,
+      pending,
     });
     s.selKey = selJson;
     s.sentSel = sel.sent;

@@ -6,9 +6,11 @@
 // canvas shows their graph and selection even when they equal the previous props (Streamlit
 // delivers them because `ack` changed). A graph that equals what the canvas last sent (or last
 // took) is kept, with whatever the user has done since and not sent yet (a drag in progress, a
-// click whose `select` is still pending). Props with an older `ack` (the user has sent newer
-// events), or without one (`ack=None`, the old contract), only count when they changed, and a
-// late echo of something the canvas sent is ignored.
+// click whose `select` is still pending). Props with an older `ack` come from a run that began
+// before Python had the user's newer events: the canvas keeps what it shows and waits for the
+// answer (those events ask for a run), so that a block just dropped never vanishes and no change
+// is made on a graph that lacks it. Props without `ack` (`ack=None`, the old contract) only
+// count when they changed, and a late echo of something the canvas sent is ignored.
 
 /** True when props carrying `ack` answer every event sent so far (newest seq `seq`). */
 export function isAnswered(ack, seq) {
@@ -29,13 +31,21 @@ const localKey = (local) => (typeof local === "function" ? local() : local);
  *                     taken or the last change sent)
  * @param p.sent       keys of changes sent and not echoed yet, oldest first
  * @param p.answered   isAnswered(ack, seq)
+ * @param p.pending    Python has said which events it handled (a numeric `ack`) and has not
+ *                     handled all those sent yet: its answer to them is coming (they ask for
+ *                     a run), and this older graph is not taken (it lacks what they add)
  * @returns {action, sent}: action "none" (nothing to do), "synced" (the prop is what is shown),
  *          "keep" (the prop is what the canvas sent; keep the local edits made since),
  *          "echo" (a late echo of a change sent; the canvas has moved on) or "reset" (show the
  *          prop); `sent` is the list of pending changes afterwards
  */
-export function graphAction({ first, incoming, prop, local, synced, sent, answered }) {
+export function graphAction({ first, incoming, prop, local, synced, sent, answered, pending }) {
   if (first) return { action: "reset", sent: [] };
+  if (!answered && pending) {
+    // a run that began before Python had the canvas's newest events: showing its graph would
+    // drop what they add (a block just dropped), and a change made on it would be refused
+    return { action: "none", sent };
+  }
   if (answered) {
     // Python holds what the canvas sent or took last: keep the edits made since, if any
     if (incoming === synced) return { action: "keep", sent: [] };
@@ -59,10 +69,12 @@ export function graphAction({ first, incoming, prop, local, synced, sent, answer
  * @param p.last       JSON of the selection last sent or taken
  * @param p.sent       JSONs of selections sent and not echoed yet, oldest first
  * @param p.answered   isAnswered(ack, seq)
+ * @param p.pending    as for graphAction: Python's answer to newer events is coming
  * @returns {action, sent}: action "none", "synced", "keep", "echo" or "apply"
  */
-export function selectionAction({ incoming, prop, shown, last, sent, answered }) {
+export function selectionAction({ incoming, prop, shown, last, sent, answered, pending }) {
   if (incoming === null || (incoming === prop && !answered)) return { action: "none", sent };
+  if (!answered && pending) return { action: "none", sent }; // the answer will say
   if (incoming === shown) return { action: "synced", sent: [] };
   if (answered) {
     return incoming === last ? { action: "keep", sent: [] } : { action: "apply", sent: [] };

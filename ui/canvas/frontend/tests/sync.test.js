@@ -93,6 +93,36 @@ test("props older than the newest event keep the late-echo rule", () => {
   });
 });
 
+test("props from a run older than the newest event wait for Python's answer", () => {
+  // the user dropped a block (G2, seq 2) while a run for an inspector edit (G1p: G1 with a new
+  // param, ack 1) was drawing: its graph lacks the block, and is not taken
+  const props = { ...base, prop: "G1", local: "G2", synced: "G2", sent: ["G2"] };
+  assert.deepEqual(
+    graphAction({ ...props, incoming: "G1p", answered: isAnswered(1, 2), pending: true }),
+    { action: "none", sent: ["G2"] },
+  );
+  // nor a late echo of an earlier change
+  assert.equal(
+    graphAction({ ...props, incoming: "G1", prop: "G0", answered: false, pending: true }).action,
+    "none",
+  );
+  // the answer (ack 2) is authoritative: Python's G2p (the block and the param) is shown
+  assert.deepEqual(
+    graphAction({ ...props, incoming: "G2p", answered: isAnswered(2, 2), pending: false }),
+    { action: "reset", sent: [] },
+  );
+  // the selection waits too
+  const sel = { prop: '["conv2"]', shown: '["relu7"]', last: '["relu7"]', sent: ['["relu7"]'] };
+  assert.equal(
+    selectionAction({ ...sel, incoming: '["conv1"]', answered: false, pending: true }).action,
+    "none",
+  );
+  assert.equal(
+    selectionAction({ ...sel, incoming: '["conv1"]', answered: true, pending: false }).action,
+    "apply",
+  );
+});
+
 test("the first graph is always shown", () => {
   assert.equal(
     graphAction({ first: true, incoming: "G0", prop: null, local: null, synced: null, sent: [], answered: true })
