@@ -236,6 +236,12 @@ async def drop_then_click(page, frame, home: Path, user: User, rng: random.Rando
     if took is None:
         if server_refusals(home, user.pid) > user.refused:  # refused, and said so
             user.refused += 1
+            canvas = next((f for f in page.frames if "layerloom_canvas" in f.url), None)
+            story = await canvas.evaluate(
+                "(window.__layerloomCanvas?.story || []).slice(-16)") if canvas else []
+            user.notes.append(f"drop #{user.edits} refused; the canvas's last props and events "
+                              f"(time, ack or 'emit', seq or kind, version or seq, action or "
+                              f"base): {json.dumps(story)}")
         else:
             user.pending.append(("drop", before))
             sent = [f"{t - start:+.2f}s" for t, kind, _ in user.frames

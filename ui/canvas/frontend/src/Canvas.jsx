@@ -166,7 +166,12 @@ export default function Canvas({ args, disabled, stTheme }) {
     pasteHandled: false,
     addCount: 0,
     awaiting: null, // the structural event sent last, until Python's graph answers it
+    story: [], // the last props taken or left (time, ack, seq, version, action): diagnostics
   });
+  // read by benchmarks/edit_stress_bench.py to tell the story of a refused edit
+  useEffect(() => {
+    window.__layerloomCanvas = sync.current;
+  }, []);
 
   /** Replace nodes and/or edges; refs are the truth between renders, so handlers never lag. */
   const commit = useCallback((nextNodes, nextEdges) => {
@@ -217,6 +222,7 @@ export default function Canvas({ args, disabled, stTheme }) {
     clearTimeout(s.selTimer);
     // strictly increasing, and still increasing after the iframe reloads
     s.seq = nextSeq(s.seq);
+    s.story.push([Math.round(performance.now()), "emit", event, s.seq, s.base, s.baseSeq]);
     const sent = { seq: s.seq, event, selected, ...(extra || {}) };
     if (event === "change") Object.assign(sent, { graph, base: s.base, baseSeq: s.baseSeq });
     // the whole queue of unacknowledged events: a merged rerun drops none of them
@@ -229,13 +235,19 @@ export default function Canvas({ args, disabled, stTheme }) {
   // an event still held back goes out before the page or the canvas goes away, and as soon as
   // the user turns to anything outside the canvas (the frame loses focus: a click on the
   // inspector or on another page's link), so that it reaches Python before that does
+  // (only events held back: handing the same queue over again would ask for a rerun, which
+  // redraws the inspector the user is turning to)
   useEffect(() => {
-    window.addEventListener("pagehide", flush);
-    window.addEventListener("blur", flush);
+    const s = sync.current;
+    const flushHeld = () => {
+      if (s.flushTimer) flush();
+    };
+    window.addEventListener("pagehide", flushHeld);
+    window.addEventListener("blur", flushHeld);
     return () => {
-      window.removeEventListener("pagehide", flush);
-      window.removeEventListener("blur", flush);
-      flush();
+      window.removeEventListener("pagehide", flushHeld);
+      window.removeEventListener("blur", flushHeld);
+      flushHeld();
     };
   }, [flush]);
 
@@ -287,6 +299,8 @@ export default function Canvas({ args, disabled, stTheme }) {
       pending,
     });
     s.propKey = incomingKey;
+    s.story.push([Math.round(performance.now()), ack, s.seq, args.version ?? null, g.action]);
+    if (s.story.length > 30) s.story.shift();
     s.sent = g.sent;
     if (g.action !== "none") {
       const answer = s.awaiting; // the structural event this graph may answer
