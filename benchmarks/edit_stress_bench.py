@@ -4,7 +4,9 @@ browser's own last project), one edit every ``--interval`` seconds:
 
 - a **drop then a quick click**: ReLU dragged from the palette onto the canvas and, without
   waiting, a click on conv2 (the canvas sends a ``change`` then a ``select``: both must arrive);
-- an **inspector edit**: conv2's ``out_channels`` typed (a new value each time) and Enter.
+- an **inspector edit**: conv2's ``out_channels`` typed (a new value each time) and Enter;
+- an **undo**: every third drop, once on disk, is undone with Ctrl+Z on the canvas (the block
+  must leave the disk again, nothing else change).
 
 After every edit the design is read back from disk (``graph.json``) until the edit shows or a
 timeout passes, and the whole design is compared with what the user has done so far:
@@ -101,6 +103,7 @@ class User:
     expected: dict = field(default_factory=dict)  # node id -> what it holds (no position)
     edges: list = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
+    undone: list[str] = field(default_factory=list)  # dropped blocks undone (Ctrl+Z)
     values: list = field(default_factory=list)  # out_channels typed and saved
     pending: list = field(default_factory=list)  # edits not on disk by their check's timeout
     late: int = 0
@@ -271,6 +274,30 @@ async def drop_then_click(page, frame, home: Path, user: User, rng: random.Rando
     user.altered += [f"after drop #{user.edits}: {p}" for p in compare(user, design)]
 
 
+async def undo_drop(page, frame, home: Path, user: User) -> None:
+    """Ctrl+Z on the canvas right after a drop has reached the disk: the dropped block (the
+    last edit) must leave the disk again, and nothing else change."""
+    nid = user.dropped[-1]
+    user.edits += 1
+    start = time.monotonic()
+    await frame.locator('[data-testid="node-conv2"]').click()  # the canvas's focus, conv2 kept
+    await page.keyboard.press("Control+z")
+    design, took = await wait_on_disk(
+        home, user, lambda d: all(n["id"] != nid for n in d.get("nodes", [])), start)
+    if took is None:
+        if server_refusals(home, user.pid) > user.refused:
+            user.refused += 1
+        else:
+            user.lost.append(f"undo of the drop of {nid} never reached the disk")
+        return
+    user.expected.pop(nid, None)
+    user.dropped.pop()
+    user.undone.append(nid)
+    user.applied += 1
+    user.latencies.append(took)
+    user.altered += [f"after undoing {nid}: {p}" for p in compare(user, design)]
+
+
 async def type_param(page, home: Path, user: User, value: int) -> None:
     """Type conv2's out_channels in the inspector and press Enter; it must reach the disk."""
     user.edits += 1
@@ -339,8 +366,8 @@ async def account(home: Path, user: User, settle_s: float = 20.0) -> None:
     if meta.get("edits") != len(log) or [x["version"] for x in log] != list(
             range(1, len(log) + 1)):
         user.unaccounted.append(f"log of {len(log)} lines, meta.json says {meta.get('edits')}")
-    drops = {f"nodes.{nid}+" for nid in user.dropped}
-    canvas = inspector = 0
+    drops = {f"nodes.{nid}+" for nid in user.dropped + user.undone}
+    canvas = inspector = undos = 0
     for line in log[1:]:
         source, changes = line["edit"].get("source"), line.get("changes", [])
         if source == "canvas" and changes and all(
@@ -349,13 +376,18 @@ async def account(home: Path, user: User, settle_s: float = 20.0) -> None:
             canvas += any(c in drops for c in changes)
         elif source == "inspector" and changes == ["nodes.conv2.params.out_channels"]:
             inspector += 1
+        elif source == "undo" and len(changes) == 1 and changes[0].endswith("-") and \
+                changes[0][len("nodes."):-1] in user.undone:
+            undos += 1
         else:
             user.unaccounted.append(f"save {line['version']}: {source} {changes}")
     if inspector != len(user.values):
         user.unaccounted.append(f"{inspector} inspector saves for {len(user.values)} edits")
-    if canvas != len(user.dropped):
+    if canvas != len(user.dropped) + len(user.undone):
         user.unaccounted.append(f"{canvas} canvas saves adding nodes for "
-                                f"{len(user.dropped)} drops")
+                                f"{len(user.dropped) + len(user.undone)} drops")
+    if undos != len(user.undone):
+        user.unaccounted.append(f"{undos} undo saves for {len(user.undone)} undos")
     extra = len(log) - 1 - user.applied
     if extra > 0:
         user.unaccounted.append(f"{extra} saves more than edits")
@@ -407,7 +439,12 @@ async def run_user(browser, url: str, home: Path, user: User, seconds: float,
         step, value = 0, 16 + seed % 7
         while time.monotonic() < end:
             started = time.monotonic()
-            if step % 2 == 0:
+            if step % 6 == 4:  # every third drop is undone once it is on disk
+                had = len(user.dropped)
+                await drop_then_click(page, frame, home, user, rng)
+                if len(user.dropped) > had:
+                    await undo_drop(page, frame, home, user)
+            elif step % 2 == 0:
                 await drop_then_click(page, frame, home, user, rng)
             else:
                 value += 1
@@ -463,6 +500,7 @@ def stress(url: str, home: Path, *, users: int, seconds: float, interval: float 
         "edits": sum(u.edits for u in people), "applied": sum(u.applied for u in people),
         "refused": sum(u.refused for u in people), "lost": sum(len(u.lost) for u in people),
         "late": sum(u.late for u in people),
+        "undos": sum(len(u.undone) for u in people),
         "undelivered_drags": sum(u.undelivered for u in people),
         "canvas_recreated": sum(u.recreated for u in people),
         "altered": sum(len(u.altered) for u in people),
@@ -563,7 +601,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"{result['users']} users × {result['seconds']:.0f} s, one edit every "
               f"{result['interval']} s each, {result['projects']} projects")
-        for key in ("edits", "applied", "late", "undelivered_drags", "canvas_recreated", "refused", "saves", "lost", "altered",
+        for key in ("edits", "applied", "undos", "late", "undelivered_drags", "canvas_recreated", "refused", "saves", "lost", "altered",
                     "unaccounted",
                     "page_errors", "driver_errors", "server_tracebacks", "server_refusals", "latency_median_s", "latency_p90_s",
                     "latency_ratio_vs_1_user"):
