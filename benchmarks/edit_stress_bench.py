@@ -312,6 +312,7 @@ async def type_param(page, home: Path, user: User, value: int) -> None:
         await box.fill(str(value))
         typed_in = await box.element_handle()
     connected_at_enter = await typed_in.evaluate("e => e.isConnected")
+    value_at_enter = await typed_in.evaluate("e => e.value")
     await box.press("Enter")
     t_enter = time.monotonic() - start
     design, took = await wait_on_disk(
@@ -331,8 +332,22 @@ async def type_param(page, home: Path, user: User, value: int) -> None:
             began = await page.evaluate("performance.now()") - (time.monotonic() - start) * 1000
             user.notes.append("inspector (ms from typing; Id boxes|out_channels boxes): " + ", ".join(
                 f"{t - began:+.0f} {what}" for t, what in story))
+            got = [f"{t - start:+.2f}s" for t, kind, _ in user.frames
+                   if kind == "got" and -3 <= t - start <= 10]
+            user.notes.append("websocket messages received around it: " + ", ".join(got[:60]))
+            canvas = next((f for f in page.frames if "layerloom_canvas" in f.url), None)
+            if canvas is not None:
+                story = await canvas.evaluate(
+                    "(window.__layerloomCanvas?.story || []).slice(-12)")
+                # the frame's clock has its own origin
+                there = await canvas.evaluate("performance.now()") - \
+                    (time.monotonic() - start) * 1000
+                user.notes.append("canvas (ms from typing; ack or 'emit', seq or kind, version "
+                                  "or seq, action or base): " + json.dumps(
+                                      [[round(x[0] - there)] + x[1:] for x in story]))
             user.notes.append(f"out_channels={value} not on disk after {SAVE_TIMEOUT_S:.0f} s; "
-                              f"the box shows {shown!r}; the box typed in was "
+                              f"the box held {value_at_enter!r} at Enter and shows {shown!r} now; "
+                              f"the box typed in was "
                               f"{'on the page' if connected_at_enter else 'gone'} at Enter "
                               f"({t_enter:.2f} s after typing began) and is "
                               f"{'still there' if await typed_in.evaluate('e => e.isConnected') else 'gone'} now")

@@ -85,7 +85,9 @@ def canvas(
             event then changes the arguments, so Streamlit always delivers Python's answer,
             and once ``ack`` reaches the newest event the canvas sent, ``graph`` and
             ``selected`` are authoritative: the canvas shows them even when they equal the
-            previous call's (say, an undo that restores the graph last drawn). None: the
+            previous call's (say, an undo that restores the graph last drawn); below it, the
+            call comes from a run that began before Python had the newest events, and the
+            canvas keeps what it shows until the answer to them (they ask for a run). None: the
             canvas takes ``graph`` only when it changed (and is not a late echo).
         view_key: names what is shown (say, the project and the level); the canvas keeps the
             zoom and pan of each in the browser's localStorage, so that they survive page
