@@ -84,10 +84,13 @@ def facts(state: DesignerState, node_id: str) -> None:
             for port, port_shape in zip(ports, shapes))
     st.markdown(f"{outputs} · **{ann.get('params', 0):,}** params · "
                 f"**{ann.get('macs', 0):,}** MACs")
-    for message in ann.get("errors", []):
-        st.error(plain(message), icon=":material/error:")
-    for message in ann.get("warnings", []):
-        st.warning(plain(message), icon=":material/warning:")
+    # in a slot drawn on every run: a problem that comes or goes would otherwise shift the
+    # fields below, and Streamlit would re-create them (the text being typed in one is lost)
+    with st.container(key=f"problems-{node_id}"):
+        for message in ann.get("errors", []):
+            st.error(plain(message), icon=":material/error:")
+        for message in ann.get("warnings", []):
+            st.warning(plain(message), icon=":material/warning:")
 
 
 def common(state: DesignerState, node: Node) -> None:

@@ -102,10 +102,14 @@ def test_design_in_the_browser(app_url, page, app_home, drag):
     frame.locator('[data-testid="node-conv2"]').click()
     expect(page.get_by_role("heading", name="Conv2d")).to_be_visible()
     expect(page.get_by_role("textbox", name="kernel_size", exact=True)).to_have_value("3")
+    other = page.get_by_role("textbox", name="out_channels", exact=True).element_handle()
     _type_param(page, "kernel_size", "20", lambda: expect(_status(page)).to_contain_text("1 error"))
     conv2 = frame.locator('[data-testid="node-conv2"]')
     expect(conv2).to_have_class(re.compile("ll-error"))
     expect(page.get_by_text("kernel 20×20 is larger than its 13×13 input").first).to_be_visible()
+    # the error came above the fields, and the other fields are the same boxes (what is being
+    # typed in one stays): before the problems had a slot of their own, all were re-created
+    assert other.evaluate("e => e.isConnected")
     _type_param(page, "kernel_size", "3", lambda: expect(_status(page)).to_contain_text("valid"))
     expect(conv2).not_to_have_class(re.compile("ll-error"))
 
