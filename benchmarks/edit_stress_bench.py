@@ -59,10 +59,16 @@ SAVE_TIMEOUT_S = 25.0
 # boxes): the story of an edit that did not reach the disk
 WATCH_INSPECTOR = """
 window.__inspector = [];
+window.__boxes = 0;
 setInterval(() => {
   const ids = [...document.querySelectorAll('input[aria-label="Id"]')].map((e) => e.value);
-  const boxes = document.querySelectorAll('input[aria-label="out_channels"]').length;
-  const now = `${ids.join("+")}|${boxes}`;
+  // each out_channels box gets a number when first seen: a new number is a re-created box
+  const boxes = [...document.querySelectorAll('input[aria-label="out_channels"]')].map((e) => {
+    if (!e.__box) e.__box = ++window.__boxes;
+    return e.__box;
+  });
+  const running = document.querySelector('[data-testid="stStatusWidget"]') ? " running" : "";
+  const now = `${ids.join("+")}|${boxes.join("+")}${running}`;
   const log = window.__inspector;
   if (!log.length || log[log.length - 1][1] !== now) log.push([performance.now(), now]);
   if (log.length > 200) log.shift();
@@ -330,7 +336,8 @@ async def type_param(page, home: Path, user: User, value: int) -> None:
                               + ", ".join(sent[:40]))
             story = await page.evaluate("window.__inspector.slice(-12)")
             began = await page.evaluate("performance.now()") - (time.monotonic() - start) * 1000
-            user.notes.append("inspector (ms from typing; Id boxes|out_channels boxes): " + ", ".join(
+            user.notes.append("inspector (ms from typing; Id boxes|out_channels boxes, numbered as first seen; "
+                              "'running' while a script run is shown running): " + ", ".join(
                 f"{t - began:+.0f} {what}" for t, what in story))
             got = [f"{t - start:+.2f}s" for t, kind, _ in user.frames
                    if kind == "got" and -3 <= t - start <= 10]

@@ -23,6 +23,7 @@ revision. Only :func:`current` touches Streamlit; the rest runs (and is tested) 
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import secrets
@@ -44,6 +45,7 @@ SESSION_KEY = "layerloom"
 FIRST_TEMPLATE = "seed-cnn"
 UNDO_LIMIT = 100
 REVISION_LOG = 500  # the revisions remembered to rebase canvas changes on
+DESIGNS_KEPT = 16  # the designs of the latest revisions kept to replay a canvas change on
 THEMES = ("light", "dark")
 
 log = logging.getLogger(__name__)
@@ -93,6 +95,9 @@ class DesignerState:
     # on an older revision is rebased over the changes since when none it does not hold
     # changed the structure
     revisions: list[tuple[int, str, bool, int | None]] = field(default_factory=list)
+    # the design at each of the latest revisions: a canvas change made on one of them that the
+    # structure has moved on from since (an undo, a group) is replayed as what it changed
+    designs: dict[int, Graph] = field(default_factory=dict, repr=False)
     notices: list[Notice] = field(default_factory=list)
     # projects that could not be opened this session: (id, why); their snapshots are offered
     unopened: list[tuple[str, str]] = field(default_factory=list)
@@ -230,6 +235,10 @@ class DesignerState:
         self.revisions.append((self.revision, edit.source if edit else "save", structural,
                                edit.seq if edit else None))
         del self.revisions[:-REVISION_LOG]
+        self.designs.setdefault(self.revision - 1, before[0])
+        self.designs[self.revision] = graph
+        for old in [r for r in self.designs if r < self.revision - DESIGNS_KEPT]:
+            del self.designs[old]
         return True
 
     def apply(self, change: Callable[..., Any], *args: Any, as_edit: Edit | None = None,
@@ -426,16 +435,22 @@ class DesignerState:
         base_seq = event.get("baseSeq")
         base = self._base_of(event.get("base"),
                              base_seq if isinstance(base_seq, (int, float)) else None)
+        sent = event["graph"]
         if base is None:
-            log.warning("refused canvas change %s: made on %r, now %s (project %s)",
-                        event["seq"], event.get("base"), self.canvas_version(),
-                        self.project_id)
-            self.notify("toast", STALE)
-            self.select(selected, from_canvas=True)
-            return
+            replayed = self._replayed(event)
+            if replayed is None:
+                log.warning("refused canvas change %s: made on %r, now %s (project %s)",
+                            event["seq"], event.get("base"), self.canvas_version(),
+                            self.project_id)
+                self.notify("toast", STALE)
+                self.select(selected, from_canvas=True)
+                return
+            base, sent = replayed
+            log.info("replayed canvas change %s made on %r on %s (project %s)", event["seq"],
+                     event.get("base"), self.canvas_version(), self.project_id)
         rebased = any(source != "canvas" for rev, source, *_ in self.revisions if rev > base)
         try:
-            level = self._overlay(event["graph"])
+            level = self._overlay(sent)
             graph = edit.set_level(self.graph, self.path, level)
         except (GraphError, TypeError, ValueError) as exc:
             self.notify("error", f"The canvas sent a change that cannot be read: {exc}")
@@ -466,6 +481,58 @@ class DesignerState:
             if r > rev and structural and not held:
                 return None
         return rev
+
+    def _replayed(self, event: dict) -> tuple[int, dict] | None:
+        """A canvas change made on a revision the structure has moved on from since (an undo,
+        a group, a change the canvas had not taken yet) replayed on the level now: the nodes
+        it adds and removes, the edges it adds and removes and the positions it moves,
+        relative to the level it was made on. ``(revision made on, level)``; None when that
+        revision's design is not remembered, or the change does not fit what happened since
+        (a node it adds exists now, an edge it adds lacks an end)."""
+        where, _, rev = str(event.get("base")).rpartition("|")
+        if where != self.canvas_version().rpartition("|")[0] or not rev.isdigit():
+            return None
+        then = self.designs.get(int(rev))
+        sent = event.get("graph")
+        if then is None or not isinstance(sent, dict):
+            return None
+        try:
+            before = edit.get_level(then, self.path)
+            now = edit.get_level(self.graph, self.path)
+        except (GraphError, KeyError, ValueError):
+            return None
+        was = {n["id"]: n for n in before["nodes"]}
+        made = {n["id"]: n for n in sent.get("nodes", []) if isinstance(n, dict) and "id" in n}
+        nodes = {n["id"]: n for n in now["nodes"]}
+        for nid, node in made.items():
+            if nid not in was:  # added
+                if nid in nodes:
+                    return None
+                nodes[nid] = node
+            elif nid in nodes and node.get("position") != was[nid].get("position"):
+                nodes[nid] = {**nodes[nid], "position": node.get("position")}
+        for nid in was.keys() - made.keys():  # removed
+            nodes.pop(nid, None)
+
+        def key(e: dict) -> str:  # an edge's ends and ports, however the dict is spelled
+            return json.dumps([e.get("source"), e.get("target"), e.get("port"),
+                               e.get("source_port")], default=str)
+
+        old_edges = {key(e) for e in before["edges"]}
+        new_edges = [e for e in sent.get("edges", []) if isinstance(e, dict)]
+        gone = old_edges - {key(e) for e in new_edges}
+        edges = [e for e in now["edges"] if key(e) not in gone
+                 and e.get("source") in nodes and e.get("target") in nodes]
+        have = {key(e) for e in edges}
+        for e in new_edges:
+            if key(e) in old_edges or key(e) in have:
+                continue
+            if e.get("source") not in nodes or e.get("target") not in nodes:
+                return None
+            edges.append(e)
+        order = [n["id"] for n in now["nodes"] if n["id"] in nodes]
+        order += [nid for nid in made if nid in nodes and nid not in order]
+        return int(rev), {"nodes": [nodes[i] for i in order], "edges": edges}
 
     def _overlay(self, level: dict) -> dict:
         """The canvas's level with what only Python edits (params, repeat, label) taken from

@@ -199,20 +199,51 @@ def test_a_change_made_before_an_inspector_edit_is_rebased_and_keeps_that_edit(t
         "conv2").params["out_channels"] == 25
 
 
-def test_a_change_made_before_an_undo_is_refused_visibly(tmp_path):
+def test_a_change_made_before_an_undo_is_replayed_on_it(tmp_path):
+    """The user dropped a, pressed Ctrl+Z and dropped b before the canvas showed the undo's
+    answer: b's change still holds a. Replayed as what it changed (b added) on the design now,
+    the undo stays undone and b is added — no refusal for a drop the user made."""
     state = _state(tmp_path)
     state.handle_events({"events": [{"seq": 1, "event": "change", "base": state.canvas_version(),
                                      "graph": _with(state, {"id": "a", "type": "ReLU"}),
                                      "selected": []}]})
     base = state.canvas_version()
-    late = _with(state, {"id": "b", "type": "ReLU"})
+    late = _with(state, {"id": "b", "type": "ReLU", "position": [40, 40]})
     state.undo()  # Python's structure changed since the canvas's base
-    on_disk = ProjectStore(tmp_path).load(state.project_id).graph.to_dict()
     state.handle_events({"events": [{"seq": 2, "event": "change", "graph": late, "base": base,
                                      "selected": []}]})
-    assert state.last_seq == 2  # handled (acknowledged): the canvas takes Python's graph
+    assert state.last_seq == 2
+    assert state.node("a") is None and state.node("b") is not None
+    assert state.take_notices() == []
+    log = ProjectStore(tmp_path).save_log(state.project_id)
+    assert log[-1]["edit"]["source"] == "canvas" and log[-1]["changes"] == ["nodes.b+"]
+    assert log[-1]["edit"]["rebased"] is True
+    saved = ProjectStore(tmp_path).load(state.project_id).graph
+    assert [n.id for n in saved.nodes if n.id in ("a", "b")] == ["b"]
+
+
+def test_a_change_that_does_not_fit_what_happened_since_is_refused_visibly(tmp_path):
+    """Replayed, the change would wire a block the undo removed, or it was made on a design
+    no longer remembered: refused with the toast, nothing written."""
+    state = _state(tmp_path)
+    state.handle_events({"events": [{"seq": 1, "event": "change", "base": state.canvas_version(),
+                                     "graph": _with(state, {"id": "a", "type": "ReLU"}),
+                                     "selected": []}]})
+    base = state.canvas_version()
+    wired = _with(state, {"id": "b", "type": "ReLU"})
+    wired["edges"] = wired["edges"] + [{"source": "a", "target": "b"}]
+    state.undo()
+    on_disk = ProjectStore(tmp_path).load(state.project_id).graph.to_dict()
+    state.handle_events({"events": [{"seq": 2, "event": "change", "graph": wired, "base": base,
+                                     "selected": []}]})
     assert state.node("a") is None and state.node("b") is None
     assert ProjectStore(tmp_path).load(state.project_id).graph.to_dict() == on_disk
+    assert [(n.kind, n.text) for n in state.take_notices()] == [("toast", fields.STALE)]
+    state.designs.clear()  # made on a design no longer remembered
+    state.handle_events({"events": [{"seq": 3, "event": "change", "base": base,
+                                     "graph": _with(state, {"id": "c", "type": "ReLU"}),
+                                     "selected": []}]})
+    assert state.node("c") is None
     assert [(n.kind, n.text) for n in state.take_notices()] == [("toast", fields.STALE)]
 
 
@@ -341,11 +372,12 @@ def test_the_page_applies_a_queued_drop_and_click_from_one_rerun(app, canvas, ho
             if line["edit"]["source"] == "canvas"] == [100]
 
 
-def test_a_change_made_after_the_canvas_took_a_graph_without_its_pending_drop_is_refused(
+def test_a_change_made_after_the_canvas_took_a_graph_without_its_pending_drop_is_replayed(
         tmp_path):
     """The canvas sent a drop (seq 10); before Python applied it, a rerun's graph (an
     inspector edit) reset the canvas, which dropped the node from its view; a later change
-    (seq 11) made on that graph must not delete the drop: refused, visibly."""
+    (seq 11) made on that graph must not delete the drop: it is replayed as what it changed
+    (a block moved), and the drop stays."""
     state = _state(tmp_path)
     v0 = state.canvas_version()
     drop = {"seq": 10, "event": "change", "graph": _with(state, {"id": "relu9", "type": "ReLU"}),
@@ -358,8 +390,10 @@ def test_a_change_made_after_the_canvas_took_a_graph_without_its_pending_drop_is
              "selected": []}
     state.handle_events({"events": [drop, later]})
     assert state.node("relu9") is not None  # the drop stays
-    assert state.node("image").position != [5, 5]
-    assert [(n.kind, n.text) for n in state.take_notices()] == [("toast", fields.STALE)]
+    assert state.node("image").position == [5, 5]  # and the move is made
+    assert state.take_notices() == []
+    log = ProjectStore(tmp_path).save_log(state.project_id)
+    assert log[-1]["changes"] == ["nodes.image.position"]
     # a change sent before the canvas took its base, but made on it, still applies
     v2 = state.canvas_version()
     state.handle_events({"events": [
