@@ -98,6 +98,8 @@ class DesignerState:
     # the design at each of the latest revisions: a canvas change made on one of them that the
     # structure has moved on from since (an undo, a group) is replayed as what it changed
     designs: dict[int, Graph] = field(default_factory=dict, repr=False)
+    # the level each of the latest canvas changes sent (by seq): what the canvas showed after it
+    sent_levels: dict[int, dict] = field(default_factory=dict, repr=False)
     notices: list[Notice] = field(default_factory=list)
     # projects that could not be opened this session: (id, why); their snapshots are offered
     unopened: list[tuple[str, str]] = field(default_factory=list)
@@ -455,6 +457,9 @@ class DesignerState:
         except (GraphError, TypeError, ValueError) as exc:
             self.notify("error", f"The canvas sent a change that cannot be read: {exc}")
             return
+        self.sent_levels[int(event["seq"])] = event["graph"]
+        for old in sorted(self.sent_levels)[:-DESIGNS_KEPT]:
+            del self.sent_levels[old]
         self.commit(graph, selected=selected, from_canvas=True,
                     edit=Edit("canvas", "change", seq=int(event["seq"]), base=base,
                               rebased=rebased, scope=("level", tuple(self.path))))
@@ -492,12 +497,21 @@ class DesignerState:
         where, _, rev = str(event.get("base")).rpartition("|")
         if where != self.canvas_version().rpartition("|")[0] or not rev.isdigit():
             return None
-        then = self.designs.get(int(rev))
         sent = event.get("graph")
-        if then is None or not isinstance(sent, dict):
+        if not isinstance(sent, dict):
             return None
+        # what the canvas showed when it made the change: the level of its last change since
+        # its base (its own changes it holds), else the design it was made on
+        base_seq = event.get("baseSeq")
+        own = [seq for seq in self.sent_levels
+               if isinstance(base_seq, (int, float)) and base_seq < seq < event["seq"]]
         try:
-            before = edit.get_level(then, self.path)
+            if own:
+                before = self.sent_levels[max(own)]
+            elif int(rev) in self.designs:
+                before = edit.get_level(self.designs[int(rev)], self.path)
+            else:
+                return None
             now = edit.get_level(self.graph, self.path)
         except (GraphError, KeyError, ValueError):
             return None

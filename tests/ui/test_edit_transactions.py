@@ -222,6 +222,26 @@ def test_a_change_made_before_an_undo_is_replayed_on_it(tmp_path):
     assert [n.id for n in saved.nodes if n.id in ("a", "b")] == ["b"]
 
 
+def test_a_replayed_change_never_brings_back_what_an_undo_removed(tmp_path):
+    """The canvas dropped a (applied), the user pressed Ctrl+Z, then dropped b, all before the
+    canvas took a graph from Python: b's change holds a and b. Replayed from what the canvas
+    showed (its own last change, with a), it adds b only: a stays undone."""
+    state = _state(tmp_path)
+    base = state.canvas_version()
+    with_a = _with(state, {"id": "a", "type": "ReLU"})
+    state.handle_events({"events": [{"seq": 10, "event": "change", "base": base, "baseSeq": 0,
+                                     "graph": with_a, "selected": []}]})
+    state.handle_events({"events": [{"seq": 11, "event": "undo", "selected": []}]})
+    assert state.node("a") is None
+    with_b = {"nodes": with_a["nodes"] + [{"id": "b", "type": "ReLU"}], "edges": with_a["edges"]}
+    state.handle_events({"events": [{"seq": 12, "event": "change", "base": base, "baseSeq": 0,
+                                     "graph": with_b, "selected": []}]})
+    assert state.node("a") is None and state.node("b") is not None
+    assert state.take_notices() == []
+    log = ProjectStore(tmp_path).save_log(state.project_id)
+    assert [line["changes"] for line in log[1:]] == [["nodes.a+"], ["nodes.a-"], ["nodes.b+"]]
+
+
 def test_a_change_that_does_not_fit_what_happened_since_is_refused_visibly(tmp_path):
     """Replayed, the change would wire a block the undo removed, or it was made on a design
     no longer remembered: refused with the toast, nothing written."""
