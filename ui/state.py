@@ -473,11 +473,8 @@ class DesignerState:
         names no base (an old canvas) is taken as made on the current revision."""
         if base is None:
             return self.revision
-        where, _, rev = str(base).rpartition("|")
-        if where != self.canvas_version().rpartition("|")[0] or not rev.isdigit():
-            return None
-        rev = int(rev)
-        if rev > self.revision:
+        rev = self._revision_named(base)
+        if rev is None or rev > self.revision:
             return None
         if rev < self.revision and (not self.revisions or self.revisions[0][0] > rev + 1):
             return None  # older than the revisions remembered
@@ -487,6 +484,14 @@ class DesignerState:
                 return None
         return rev
 
+    def _revision_named(self, base: Any) -> int | None:
+        """The revision in a canvas ``base`` (``"project|path|revision"``) made on this project
+        and level; None for another one, or a base that is not one."""
+        where, _, rev = str(base).rpartition("|")
+        if where != self.canvas_version().rpartition("|")[0] or not rev.isdigit():
+            return None
+        return int(rev)
+
     def _replayed(self, event: dict) -> tuple[int, dict] | None:
         """A canvas change made on a revision the structure has moved on from since (an undo,
         a group, a change the canvas had not taken yet) replayed on the level now: the nodes
@@ -494,34 +499,33 @@ class DesignerState:
         relative to the level it was made on. ``(revision made on, level)``; None when that
         revision's design is not remembered, or the change does not fit what happened since
         (a node it adds exists now, an edge it adds lacks an end)."""
-        where, _, rev = str(event.get("base")).rpartition("|")
-        if where != self.canvas_version().rpartition("|")[0] or not rev.isdigit():
-            return None
+        rev = self._revision_named(event.get("base"))
         sent = event.get("graph")
-        if not isinstance(sent, dict):
+        if rev is None or not isinstance(sent, dict):
             return None
+        try:
+            return rev, self._replay(sent, rev, event)
+        except (GraphError, KeyError, TypeError, ValueError):  # not a level, or it does not fit
+            return None
+
+    def _replay(self, sent: dict, rev: int, event: dict) -> dict:
+        """The level now with what ``sent`` changed (see :meth:`_replayed`); ValueError when it
+        does not fit, KeyError when its design is not remembered."""
         # what the canvas showed when it made the change: the level of its last change since
         # its base (its own changes it holds), else the design it was made on
         base_seq = event.get("baseSeq")
         own = [seq for seq in self.sent_levels
                if isinstance(base_seq, (int, float)) and base_seq < seq < event["seq"]]
-        try:
-            if own:
-                before = self.sent_levels[max(own)]
-            elif int(rev) in self.designs:
-                before = edit.get_level(self.designs[int(rev)], self.path)
-            else:
-                return None
-            now = edit.get_level(self.graph, self.path)
-        except (GraphError, KeyError, ValueError):
-            return None
+        before = self.sent_levels[max(own)] if own else \
+            edit.get_level(self.designs[rev], self.path)
+        now = edit.get_level(self.graph, self.path)
         was = {n["id"]: n for n in before["nodes"]}
         made = {n["id"]: n for n in sent.get("nodes", []) if isinstance(n, dict) and "id" in n}
         nodes = {n["id"]: n for n in now["nodes"]}
         for nid, node in made.items():
             if nid not in was:  # added
                 if nid in nodes:
-                    return None
+                    raise ValueError(f"{nid} exists now")
                 nodes[nid] = node
             elif nid in nodes and node.get("position") != was[nid].get("position"):
                 nodes[nid] = {**nodes[nid], "position": node.get("position")}
@@ -542,11 +546,11 @@ class DesignerState:
             if key(e) in old_edges or key(e) in have:
                 continue
             if e.get("source") not in nodes or e.get("target") not in nodes:
-                return None
+                raise ValueError("an edge it adds lacks an end now")
             edges.append(e)
         order = [n["id"] for n in now["nodes"] if n["id"] in nodes]
         order += [nid for nid in made if nid in nodes and nid not in order]
-        return int(rev), {"nodes": [nodes[i] for i in order], "edges": edges}
+        return {"nodes": [nodes[i] for i in order], "edges": edges}
 
     def _overlay(self, level: dict) -> dict:
         """The canvas's level with what only Python edits (params, repeat, label) taken from

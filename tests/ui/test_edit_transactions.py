@@ -259,8 +259,15 @@ def test_a_change_that_does_not_fit_what_happened_since_is_refused_visibly(tmp_p
     assert state.node("a") is None and state.node("b") is None
     assert ProjectStore(tmp_path).load(state.project_id).graph.to_dict() == on_disk
     assert [(n.kind, n.text) for n in state.take_notices()] == [("toast", fields.STALE)]
+    for hostile in ({"nodes": [{"id": ["a"], "type": "ReLU"}], "edges": []},
+                    {"nodes": wired["nodes"], "edges": [{"source": {"x": 1}, "target": "b"}]},
+                    {"nodes": "not a list", "edges": 7}):
+        state.handle_events({"events": [{"seq": state.last_seq + 1, "event": "change",
+                                         "graph": hostile, "base": base, "selected": []}]})
+        assert ProjectStore(tmp_path).load(state.project_id).graph.to_dict() == on_disk
+        assert [n.kind for n in state.take_notices()] in (["toast"], ["error"]), hostile
     state.designs.clear()  # made on a design no longer remembered
-    state.handle_events({"events": [{"seq": 3, "event": "change", "base": base,
+    state.handle_events({"events": [{"seq": state.last_seq + 1, "event": "change", "base": base,
                                      "graph": _with(state, {"id": "c", "type": "ReLU"}),
                                      "selected": []}]})
     assert state.node("c") is None
