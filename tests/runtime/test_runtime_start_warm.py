@@ -231,8 +231,11 @@ def test_server_lowers_its_sessions_weight_only_when_it_leads_the_session(tmp_pa
     own = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env=env, timeout=60, check=True, start_new_session=True)
     assert own.stdout.split() == ["5"], own.stderr
-    shared = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            env=env, timeout=60, check=True)
+    # A process in a session it does not lead: started by a new session's leader (the session of
+    # this test's own process may be in no autogroup, as under a CI runner's cgroup).
+    inner = f"import subprocess, sys; subprocess.run([sys.executable, '-c', {code!r}], check=True)"
+    shared = subprocess.run([sys.executable, "-c", inner], capture_output=True, text=True,
+                            env=env, timeout=60, check=True, start_new_session=True)
     assert shared.stdout.split() == ["0"], shared.stderr
 
 
