@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from layerloom.ui import fields, project_panel, theme
+from layerloom.ui import fields, keep_typing, project_panel, theme
 from layerloom.ui import state as session
 from layerloom.ui.cache import favicon
 from layerloom.ui.fields import plain
@@ -80,6 +80,7 @@ def main() -> None:
     st.set_page_config(page_title="LayerLoom", page_icon=favicon(), layout="wide",
                        initial_sidebar_state="collapsed")
     theme.style()
+    keep_typing.install()  # text typed into a box survives a run re-creating the box
     fields.begin_run()
     try:
         state = session.current()

@@ -215,6 +215,116 @@ def test_a_block_dropped_just_before_leaving_the_page_is_kept(app_url, page, app
     expect(frame.locator(".react-flow__node")).to_have_count(len(ids) + 1, timeout=TIMEOUT_MS)
 
 
+class HeldAnswers:
+    """The app's websocket routed through the test: what the browser sends goes on at once;
+    what the server sends is held while ``hold`` is set and delivered, in order, by
+    ``release()``. ``finished`` counts the script runs the server has finished. Messages pass
+    only while Playwright runs (a wait on the page, not ``time.sleep``)."""
+
+    def __init__(self, page):
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        self.hold, self.held, self.finished, self.ws = False, [], 0, None
+        self.ends: list[int] = []  # where in ``held`` each held run's end is
+
+        def route(ws):
+            server = ws.connect_to_server()
+
+            def from_server(message):
+                if isinstance(message, bytes):
+                    msg = ForwardMsg()
+                    msg.ParseFromString(message)
+                    if msg.WhichOneof("type") == "script_finished":
+                        self.finished += 1
+                        if self.hold:
+                            self.ends.append(len(self.held) + 1)
+                if self.hold:
+                    self.held.append(message)
+                else:
+                    ws.send(message)
+
+            server.on_message(from_server)
+            ws.on_message(server.send)
+            self.ws = ws
+
+        page.route_web_socket(re.compile(r".*/_stcore/stream"), route)
+
+    def wait_finished(self, page, count: int) -> None:
+        for _ in range(300):
+            if self.finished >= count:
+                return
+            page.wait_for_timeout(100)
+        raise AssertionError(f"the server finished {self.finished} runs, not {count}")
+
+    def release(self, page) -> None:
+        """Deliver what is held, one run after another, each drawn before the next arrives
+        (0.5 s apart), as a slow server's answers come; then stop holding. What arrives
+        meanwhile (the answer to a run the delivered answers asked for) is delivered after."""
+        while self.held:
+            end = self.ends.pop(0) if self.ends else len(self.held)
+            for message in self.held[:end]:
+                self.ws.send(message)
+            del self.held[:end]
+            self.ends = [e - end for e in self.ends]
+            page.wait_for_timeout(500)
+        self.hold = False  # no Playwright call since the last look: nothing arrived between
+
+
+def _conv2_out_channels(home: Path, page):
+    return next(n for n in _saved(home, page)["nodes"] if n["id"] == "conv2")["params"][
+        "out_channels"]
+
+
+@pytest.mark.parametrize("kind", ["text", "number"])
+def test_text_typed_into_a_box_that_a_late_run_re_creates_is_kept(app_url, page, app_home, kind):
+    """The issue's pattern, made exact: a block dropped, conv2 clicked at once, and its
+    out_channels typed into the form still on the page while the server's answers are late
+    (held here): the drop's run draws the new block's inspector, the click's run conv2's again,
+    so the box typed into is replaced before Enter. The text and the focus move to the new box
+    (the page's keep-typing script), and Enter saves it. Without it, the focus fell to the page
+    and the typed value was lost. Both boxes: a text box (the template's expression) and a
+    number box (a number stored first)."""
+    answers = HeldAnswers(page)
+    frame = _open(page, app_url)
+    frame.locator('[data-testid="node-conv2"]').click()
+    box = page.get_by_label("out_channels", exact=True)
+    expect(box).to_have_count(1)
+    if kind == "number":
+        box.fill("40")
+        box.press("Enter")
+        _saved_soon(page, app_home, 40)
+        expect(page.get_by_role("spinbutton", name="out_channels")).to_have_value("40")
+    page.wait_for_timeout(500)
+    answers.hold = True
+    done = answers.finished
+    pane = frame.locator(".react-flow__pane")
+    area = pane.bounding_box()
+    frame.locator('[data-testid="palette-item-ReLU"]').drag_to(
+        pane, target_position={"x": area["width"] * 0.5, "y": area["height"] * 0.85})
+    answers.wait_finished(page, done + 1)  # the drop's run: the ReLU's inspector
+    frame.locator('[data-testid="node-conv2"]').click()
+    answers.wait_finished(page, done + 2)  # the click's run: conv2's inspector again
+    typed = box.element_handle()
+    box.fill("37")
+    answers.release(page)
+    page.wait_for_function("e => !e.isConnected", arg=typed, timeout=TIMEOUT_MS)
+    expect(box).to_have_value("37")  # the new box holds the text
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == "out_channels"
+    page.keyboard.press("Enter")  # where the focus is, as a person's Enter goes
+
+    _saved_soon(page, app_home, 37)
+
+
+def _saved_soon(page, home: Path, want, timeout_s: float = 20.0) -> None:
+    """Wait for conv2's out_channels to be ``want`` on disk. Waiting goes through the page:
+    the test's websocket route forwards the browser's messages only while Playwright runs."""
+    for _ in range(int(timeout_s / 0.25)):
+        if _conv2_out_channels(home, page) == want:
+            return
+        page.wait_for_timeout(250)
+    assert _conv2_out_channels(home, page) == want
+
+
 def _retry(check, tries: int = 40, wait_s: float = 0.5) -> None:
     import time
 

@@ -1,0 +1,109 @@
+"""Text being typed survives the re-creation of its box.
+
+Streamlit keeps what is typed into a text or number box in the browser until Enter or a click
+elsewhere commits it; when a run re-creates the box before that (the inspector drawn for a block
+just dropped, then again for the block clicked next, while the user types into the form still on
+the page), the text and the focus are gone: the user's Enter then commits nothing. A small script
+in the page notes the text typed into a keyed box and, when a box with the same key (the same
+field, showing the same stored value) replaces it, puts the text back, marked as typed, with the
+focus where it was. Enter then commits it as usual; the server still checks the edit against the
+value the box showed (:func:`layerloom.ui.fields.changed`).
+
+Only boxes whose key names the value they show are followed (:func:`layerloom.ui.fields.drawn`),
+and only into a box still showing the value the typing began from: text is never carried into a
+box whose stored value changed meanwhile, nor kept once committed (Enter, a click elsewhere) or
+after ``FORGET_MS`` without typing.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+FORGET_MS = 20_000
+
+_SCRIPT = """
+<script>
+(() => {
+  if (window.__layerloomTyping) return;
+  const FORGET_MS = %(forget)d;
+  const keep = window.__layerloomTyping = { rec: null, story: [] };
+  const say = (what) => {
+    keep.story.push([Math.round(performance.now()), what]);
+    if (keep.story.length > 40) keep.story.shift();
+  };
+  const BOX = 'input[type="text"], input[type="number"], input:not([type]), textarea';
+  // the key of the widget a box belongs to: the st-key-... class of its element container
+  const keyOf = (el) => {
+    const holder = el.closest('[data-testid="stElementContainer"]');
+    const cls = holder && [...holder.classList].find((c) => c.startsWith("st-key-"));
+    return cls || null;
+  };
+  const boxesOf = (key) => [...document.querySelectorAll("." + CSS.escape(key))]
+    .flatMap((holder) => [...holder.querySelectorAll(BOX)]);
+  const setText = (el, text) => {
+    const proto = el instanceof HTMLTextAreaElement ? HTMLTextAreaElement : HTMLInputElement;
+    Object.getOwnPropertyDescriptor(proto.prototype, "value").set.call(el, text);
+    el.dispatchEvent(new Event("input", { bubbles: true }));
+  };
+  document.addEventListener("focusin", (e) => {
+    const el = e.target;
+    if (!(el instanceof Element) || !el.matches(BOX) || el.disabled || el.readOnly) return;
+    if (keep.rec && keep.rec.el === el) return;
+    const key = keyOf(el);
+    if (keep.rec && keep.rec.dirty && key === keep.rec.key && el.value === keep.rec.text) {
+      keep.rec.el = el;  // focus given back to the box that took over the text
+      return;
+    }
+    keep.rec = key ? { key, el, initial: el.value, text: el.value, dirty: false,
+                       at: performance.now(), carried: [] } : null;
+  }, true);
+  document.addEventListener("input", (e) => {
+    const rec = keep.rec;
+    if (!rec || e.target !== rec.el || !e.isTrusted) return;
+    rec.text = rec.el.value;
+    rec.dirty = rec.text !== rec.initial;
+    rec.at = performance.now();
+    // a box that took the text while this one is still on the page follows what is typed
+    for (const el of rec.carried) if (el.isConnected && el !== rec.el) setText(el, rec.text);
+  }, true);
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && keep.rec && e.target === keep.rec.el) keep.rec = null;  // committed
+  }, true);
+  document.addEventListener("focusout", (e) => {
+    const rec = keep.rec, el = e.target;
+    if (!rec || el !== rec.el) return;
+    // a box removed from the page may lose its focus on the way out: the text is not committed
+    // then; a box left for another place commits it (Streamlit commits on blur)
+    setTimeout(() => { if (keep.rec === rec && rec.el === el && el.isConnected) keep.rec = null; }, 0);
+  }, true);
+  const carry = () => {
+    const rec = keep.rec;
+    if (!rec || !rec.dirty) return;
+    if (performance.now() - rec.at > FORGET_MS) { keep.rec = null; return; }
+    const gone = !rec.el.isConnected;
+    for (const el of boxesOf(rec.key)) {
+      if (el === rec.el || el.disabled || el.value !== rec.initial) continue;
+      setText(el, rec.text);
+      rec.carried.push(el);
+      say("carried " + JSON.stringify(rec.text) + " into a new " + rec.key);
+      if (gone) {
+        const focused = document.activeElement;
+        if (!focused || focused === document.body) {
+          el.focus();
+          if (typeof el.setSelectionRange === "function" && el.type !== "number") {
+            el.setSelectionRange(rec.text.length, rec.text.length);
+          }
+        }
+        rec.el = el;
+      }
+    }
+  };
+  new MutationObserver(carry).observe(document.body, { childList: true, subtree: true });
+})();
+</script>
+"""
+
+
+def install() -> None:
+    """Put the script in the page (once per page load; drawn on every run at the same place)."""
+    st.html(_SCRIPT % {"forget": FORGET_MS}, unsafe_allow_javascript=True)
