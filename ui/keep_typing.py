@@ -11,8 +11,8 @@ value the box showed (:func:`layerloom.ui.fields.changed`).
 
 Only boxes whose key names the value they show are followed (:func:`layerloom.ui.fields.drawn`),
 and only into a box still showing the value the typing began from: text is never carried into a
-box whose stored value changed meanwhile, nor kept once committed (Enter, a click elsewhere) or
-after ``FORGET_MS`` without typing.
+box whose stored value changed meanwhile, nor kept once committed (Enter, a click elsewhere), once
+the user has gone on elsewhere (the focus in another place) or after ``FORGET_MS`` without typing.
 """
 
 from __future__ import annotations
@@ -81,20 +81,25 @@ _SCRIPT = """
     if (!rec || !rec.dirty) return;
     if (performance.now() - rec.at > FORGET_MS) { keep.rec = null; return; }
     const gone = !rec.el.isConnected;
+    const focused = document.activeElement;
+    if (gone && focused && focused !== document.body) { keep.rec = null; return; }  // moved on
     for (const el of boxesOf(rec.key)) {
-      if (el === rec.el || el.disabled || el.value !== rec.initial) continue;
-      setText(el, rec.text);
-      rec.carried.push(el);
-      say("carried " + JSON.stringify(rec.text) + " into a new " + rec.key);
-      if (gone) {
-        const focused = document.activeElement;
-        if (!focused || focused === document.body) {
-          el.focus();
-          if (typeof el.setSelectionRange === "function" && el.type !== "number") {
-            el.setSelectionRange(rec.text.length, rec.text.length);
-          }
+      if (el === rec.el || el.disabled) continue;
+      if (el.value === rec.initial) {
+        setText(el, rec.text);
+        rec.carried.push(el);
+        say("carried " + JSON.stringify(rec.text) + " into a new " + rec.key);
+      } else if (!rec.carried.includes(el)) {
+        continue;
+      }
+      if (gone) {  // the focus went with the old box: it comes back in the one holding the text
+        el.focus();
+        if (typeof el.setSelectionRange === "function" && el.type !== "number") {
+          el.setSelectionRange(rec.text.length, rec.text.length);
         }
         rec.el = el;
+        rec.carried = rec.carried.filter((c) => c !== el && c.isConnected);
+        return;
       }
     }
   };
