@@ -115,6 +115,7 @@ class User:
     late: int = 0
     undelivered: int = 0  # drags the browser delivered no drop of (no edit made)
     recreated: int = 0  # times the canvas's frame was re-created (detached) during the run
+    carried: int = 0  # typed text the page carried into a box that replaced the one typed in
     closing: bool = False
     notes: list[str] = field(default_factory=list)
 
@@ -481,6 +482,8 @@ async def run_user(browser, url: str, home: Path, user: User, seconds: float,
         final = read_design(home, user.pid)
         if final is not None:
             user.altered += [f"at the end: {p}" for p in compare(user, final)]
+        user.carried = await page.evaluate(
+            "(window.__layerloomTyping?.story || []).filter(s => s[1].startsWith('carried')).length")
         if await page.get_by_text("id '' is not allowed").count():
             user.altered.append("the notice \"id '' is not allowed\" was shown")
         await account(home, user)
@@ -525,6 +528,7 @@ def stress(url: str, home: Path, *, users: int, seconds: float, interval: float 
         "undos": sum(len(u.undone) for u in people),
         "undelivered_drags": sum(u.undelivered for u in people),
         "canvas_recreated": sum(u.recreated for u in people),
+        "typing_carried": sum(u.carried for u in people),
         "altered": sum(len(u.altered) for u in people),
         "saves": sum(u.saves for u in people),
         "unaccounted": sum(len(u.unaccounted) for u in people),
@@ -623,7 +627,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"{result['users']} users × {result['seconds']:.0f} s, one edit every "
               f"{result['interval']} s each, {result['projects']} projects")
-        for key in ("edits", "applied", "undos", "late", "undelivered_drags", "canvas_recreated", "refused", "saves", "lost", "altered",
+        for key in ("edits", "applied", "undos", "late", "undelivered_drags", "canvas_recreated",
+                    "typing_carried", "refused", "saves", "lost", "altered",
                     "unaccounted",
                     "page_errors", "driver_errors", "server_tracebacks", "server_refusals", "latency_median_s", "latency_p90_s",
                     "latency_ratio_vs_1_user"):

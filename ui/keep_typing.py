@@ -4,9 +4,9 @@ Streamlit keeps what is typed into a text or number box in the browser until Ent
 elsewhere commits it; when a run re-creates the box before that (the inspector drawn for a block
 just dropped, then again for the block clicked next, while the user types into the form still on
 the page), the text and the focus are gone: the user's Enter then commits nothing. A small script
-in the page notes the text typed into a keyed box and, when a box with the same key (the same
-field, showing the same stored value) replaces it, puts the text back, marked as typed, with the
-focus where it was. Enter then commits it as usual; the server still checks the edit against the
+in the page notes the text typed into a keyed box and, when a box of the same field (the same key,
+but for the digest of a value-keyed widget) showing the same stored value replaces it, puts the
+text back, marked as typed, with the focus where it was. Enter then commits it as usual; the server still checks the edit against the
 value the box showed (:func:`layerloom.ui.fields.changed`).
 
 Only boxes whose key names the value they show are followed (:func:`layerloom.ui.fields.drawn`),
@@ -38,25 +38,37 @@ _SCRIPT = """
     const cls = holder && [...holder.classList].find((c) => c.startsWith("st-key-"));
     return cls || null;
   };
-  const boxesOf = (key) => [...document.querySelectorAll("." + CSS.escape(key))]
-    .flatMap((holder) => [...holder.querySelectorAll(BOX)]);
+  // a value-keyed widget's key ends in a digest of the value it was first drawn with; one that
+  // a run draws anew can carry another digest while it shows the same value (the value check
+  // below is what makes it the same field's box)
+  const baseOf = (key) => key.replace(/-[0-9a-f]{8}$/, "");
+  const boxesOf = (key) => {
+    const base = baseOf(key);
+    return [...document.querySelectorAll('[class*="' + CSS.escape(base) + '"]')]
+      .filter((holder) => { const k = keyOf(holder); return k && baseOf(k) === base; })
+      .flatMap((holder) => [...holder.querySelectorAll(BOX)]);
+  };
   const setText = (el, text) => {
     const proto = el instanceof HTMLTextAreaElement ? HTMLTextAreaElement : HTMLInputElement;
     Object.getOwnPropertyDescriptor(proto.prototype, "value").set.call(el, text);
     el.dispatchEvent(new Event("input", { bubbles: true }));
   };
-  document.addEventListener("focusin", (e) => {
-    const el = e.target;
+  // typing begins in a box: note its key and the value it showed (a box that keeps the focus
+  // after Enter begins again with its next keystroke)
+  const begin = (el) => {
     if (!(el instanceof Element) || !el.matches(BOX) || el.disabled || el.readOnly) return;
     if (keep.rec && keep.rec.el === el) return;
     const key = keyOf(el);
-    if (keep.rec && keep.rec.dirty && key === keep.rec.key && el.value === keep.rec.text) {
+    if (keep.rec && keep.rec.dirty && key && baseOf(key) === baseOf(keep.rec.key) &&
+        el.value === keep.rec.text) {
       keep.rec.el = el;  // focus given back to the box that took over the text
       return;
     }
     keep.rec = key ? { key, el, initial: el.value, text: el.value, dirty: false,
                        at: performance.now(), carried: [] } : null;
-  }, true);
+  };
+  document.addEventListener("focusin", (e) => begin(e.target), true);
+  document.addEventListener("beforeinput", (e) => begin(e.target), true);
   document.addEventListener("input", (e) => {
     const rec = keep.rec;
     if (!rec || e.target !== rec.el || !e.isTrusted) return;

@@ -12,6 +12,15 @@ every script run, which in a server holding torch is a quarter of a CPU second, 
 while the Train page's live panel reruns; ``server.fileWatcherType`` polls the app's sources for
 edits, which users of the app never make (a developer can pass ``--server.fileWatcherType auto``).
 
+``runner.fastReruns`` is off too: with it, a rerun asked for while a script run is under way
+starts a second run of the same session at once, beside the first until that one reaches a
+Streamlit call and stops. The two then share the session's state, each under a lock of its own:
+under load Streamlit's own state raised "dictionary changed size during iteration" (a run lost)
+and the designer's state could be changed by both (a canvas change refused as made on a design
+no longer known). Off, the running script stops at its next Streamlit call and the rerun follows
+in the same thread: one run of a session at a time, with requests that arrive meanwhile merged
+(the canvas sends every unanswered event each time, so a merge loses none).
+
 Beside the server it starts a warm worker (``layerloom.runtime.zygote``) that has imported torch
 and the runtime already and forks each run the Train page starts: the first point of a run comes
 in about a second instead of many (``benchmarks/start_bench.py``). ``LAYERLOOM_WARM_WORKER=0``
@@ -37,7 +46,7 @@ APP = Path(__file__).resolve().parent / "app.py"
 # client.toolbarMode "minimal": no Deploy button or developer menu for the app's users (the
 # page's CSS hides the "running" figure, which has no option).
 DEFAULTS = ("--runner.postScriptGC", "false", "--server.fileWatcherType", "none",
-            "--client.toolbarMode", "minimal")
+            "--client.toolbarMode", "minimal", "--runner.fastReruns", "false")
 # How much the server's priority is lowered beside the warm worker's runs (see lower_priority).
 SERVER_NICE = 5
 
