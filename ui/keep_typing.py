@@ -26,7 +26,7 @@ _SCRIPT = """
 (() => {
   if (window.__layerloomTyping) return;
   const FORGET_MS = %(forget)d;
-  const keep = window.__layerloomTyping = { rec: null, story: [] };
+  const keep = window.__layerloomTyping = { rec: null, story: [], retry: null };
   const say = (what) => {
     keep.story.push([Math.round(performance.now()), what]);
     if (keep.story.length > 40) keep.story.shift();
@@ -92,9 +92,13 @@ _SCRIPT = """
     const rec = keep.rec;
     if (!rec || !rec.dirty) return;
     if (performance.now() - rec.at > FORGET_MS) { keep.rec = null; return; }
-    const gone = !rec.el.isConnected;
+    // gone: removed, or its node taken over by another widget (React can reuse a node in place)
+    const gone = !rec.el.isConnected || keyOf(rec.el) !== rec.key;
     const focused = document.activeElement;
-    if (gone && focused && focused !== document.body) { keep.rec = null; return; }  // moved on
+    if (gone && focused && focused !== document.body && focused !== rec.el) {
+      keep.rec = null;  // the user has gone on elsewhere
+      return;
+    }
     for (const el of boxesOf(rec.key)) {
       if (el === rec.el || el.disabled) continue;
       if (el.value === rec.initial) {
@@ -113,6 +117,10 @@ _SCRIPT = """
         rec.carried = rec.carried.filter((c) => c !== el && c.isConnected);
         return;
       }
+    }
+    // no box for the text yet (or one still being filled in by its run): look again shortly
+    if (gone && !keep.retry) {
+      keep.retry = setTimeout(() => { keep.retry = null; carry(); }, 100);
     }
   };
   new MutationObserver(carry).observe(document.body, { childList: true, subtree: true });
