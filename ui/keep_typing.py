@@ -130,5 +130,7 @@ _SCRIPT = """
 
 
 def install() -> None:
-    """Put the script in the page (once per page load; drawn on every run at the same place)."""
-    st.html(_SCRIPT % {"forget": FORGET_MS}, unsafe_allow_javascript=True)
+    """Put the script in the page (once per page load; drawn on every run at the same place),
+    in a hidden container: an empty element would still take a gap of the page's column."""
+    with st.container(key="keep_typing"):
+        st.html(_SCRIPT % {"forget": FORGET_MS}, unsafe_allow_javascript=True)

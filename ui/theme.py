@@ -17,6 +17,8 @@ from .state import DesignerState
 
 CSS = """
 <style>
+/* the keep-typing script's container (ui/keep_typing.py) takes no room, nor a gap */
+div:has(> .st-key-keep_typing), .st-key-keep_typing { display: none; }
 /* room for the canvas: less padding above the page */
 .block-container { padding-top: 3.2rem; padding-bottom: 1.5rem; }
 /* tertiary buttons of the problem list read as a list, left-aligned */

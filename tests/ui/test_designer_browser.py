@@ -286,6 +286,9 @@ def test_text_typed_into_a_box_that_a_late_run_re_creates_is_kept(app_url, page,
     number box holding a value typed into it (drawn anew under another key)."""
     answers = HeldAnswers(page)
     frame = _open(page, app_url)
+    # the script's container takes no room in the page, nor a gap of its column
+    assert page.evaluate("getComputedStyle(document.querySelector('.st-key-keep_typing')"
+                         ".parentElement).display") == "none"
     frame.locator('[data-testid="node-conv2"]').click()
     box = page.get_by_label("out_channels", exact=True)
     expect(box).to_have_count(1)
