@@ -325,17 +325,18 @@ def test_text_typed_into_a_box_that_a_late_run_re_creates_is_kept(app_url, page,
     _saved_soon(page, app_home, 37)
 
 
-def _saved_soon(page, home: Path, want, timeout_s: float = 20.0) -> None:
-    """Wait for conv2's out_channels to be ``want`` on disk. Waiting goes through the page:
-    the test's websocket route forwards the browser's messages only while Playwright runs."""
-    for _ in range(int(timeout_s / 0.25)):
-        if _conv2_out_channels(home, page) == want:
-            return
-        page.wait_for_timeout(250)
-    assert _conv2_out_channels(home, page) == want
+def _saved_soon(page, home: Path, want) -> None:
+    """Wait for conv2's out_channels to be ``want`` on disk (through the page: see _retry)."""
+    def saved():
+        assert _conv2_out_channels(home, page) == want
+
+    _retry(saved, page=page)
 
 
-def _retry(check, tries: int = 40, wait_s: float = 0.5) -> None:
+def _retry(check, tries: int = 40, wait_s: float = 0.5, page=None) -> None:
+    """Call ``check`` until it passes (its last AssertionError raised after ``tries``). With
+    ``page``, waiting goes through it: a test's websocket route forwards the browser's messages
+    only while Playwright runs."""
     import time
 
     for attempt in range(tries):
@@ -345,7 +346,10 @@ def _retry(check, tries: int = 40, wait_s: float = 0.5) -> None:
         except AssertionError:
             if attempt == tries - 1:
                 raise
-            time.sleep(wait_s)
+            if page is None:
+                time.sleep(wait_s)
+            else:
+                page.wait_for_timeout(wait_s * 1000)
 
 
 def _frame_the_design(page, frame):
