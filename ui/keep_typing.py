@@ -6,8 +6,9 @@ just dropped, then again for the block clicked next, while the user types into t
 the page), the text and the focus are gone: the user's Enter then commits nothing. A small script
 in the page notes the text typed into a keyed box and, when a box of the same field (the same key,
 but for the digest of a value-keyed widget) showing the same stored value replaces it, puts the
-text back, marked as typed, with the focus where it was. Enter then commits it as usual; the server still checks the edit against the
-value the box showed (:func:`layerloom.ui.fields.changed`).
+text back, marked as typed, with the focus where it was. Enter then commits it as usual; the
+server still checks the edit against the value the box showed
+(:func:`layerloom.ui.fields.changed`).
 
 Only boxes whose key names the value they show are followed (:func:`layerloom.ui.fields.drawn`),
 and only into a box still showing the value the typing began from: text is never carried into a
