@@ -10,8 +10,9 @@ text back, marked as typed, with the focus where it was. Enter then commits it a
 server still checks the edit against the value the box showed
 (:func:`layerloom.ui.fields.changed`).
 
-Only boxes whose key names the value they show are followed (:func:`layerloom.ui.fields.drawn`),
-and only into a box still showing the value the typing began from: text is never carried into a
+Only keyed boxes are followed (the inspector's are keyed by the value they show:
+:func:`layerloom.ui.fields.drawn`), and only into a box of the same field still showing the value
+the typing began from: text is never carried into a
 box whose stored value changed meanwhile, nor kept once committed (Enter, a click elsewhere), once
 the user has gone on elsewhere (the focus in another place) or after ``FORGET_MS`` without typing.
 """
