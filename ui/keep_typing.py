@@ -12,9 +12,9 @@ server still checks the edit against the value the box showed
 
 Only keyed boxes are followed (the inspector's are keyed by the value they show:
 :func:`layerloom.ui.fields.drawn`), and only into a box of the same field still showing the value
-the typing began from: text is never carried into a
-box whose stored value changed meanwhile, nor kept once committed (Enter, a click elsewhere), once
-the user has gone on elsewhere (the focus in another place) or after ``FORGET_MS`` without typing.
+the typing began from: text is never carried into a box whose stored value changed meanwhile,
+nor kept once committed (Enter, a click elsewhere), once the user has gone on elsewhere (the focus
+in another place) or after ``FORGET_MS`` without typing.
 """
 
 from __future__ import annotations
