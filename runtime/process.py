@@ -31,7 +31,7 @@ from layerloom.graph import validate
 
 from . import zygote
 from .errors import TrainError
-from .runner import as_config, as_graph, attach_dataset, dataset_spec
+from .runner import as_config, as_graph, attach_dataset, dataset_spec, refuse_misfit
 from .store import ACTIVE, Run, RunStore, died_reason, pid_alive, run_dead
 
 # The processes this process started, by run id: polled to learn exit codes (and reaped, so
@@ -46,13 +46,17 @@ def start_run(graph, dataset, config=None, *, name: str | None = None,
               variables: Mapping[str, Any] | None = None, store: RunStore | None = None,
               sweep_id: int | None = None, project: str | None = None) -> int:
     """Record a run and start its process; its id. An invalid graph or config raises here
-    (GraphError, ConfigError), before any process starts; anything found later — the data
-    not fitting the design, a NaN — is recorded as the run's failure. ``project`` records the
+    (GraphError, ConfigError), before any process starts, and so does a Dataset handed over in
+    memory that the design does not fit (DataError, TrainError: as :func:`train` refuses it).
+    A dataset named by source or spec is loaded only in the run's process: its misfit, like
+    anything found later (a NaN), is recorded as the run's failure. ``project`` records the
     designer project that started it (``RunStore.list_runs(project=...)`` finds it again)."""
     store = store or RunStore()
     graph = as_graph(graph)
     validate(graph, variables).raise_if_invalid()
     config = as_config(config)
+    if hasattr(dataset, "x_train"):  # in memory: checked here at no cost, as train() does
+        refuse_misfit(graph, dataset, config, variables)
     spec = dataset_spec(dataset)
     run_id = store.create_run(name or graph.name, graph.to_dict(), spec, config.to_dict(),
                               dict(variables or {}), sweep_id, project=project)

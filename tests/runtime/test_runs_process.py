@@ -79,6 +79,16 @@ def test_runs_in_processes(store, mlp, reaper):
         stop_run(good, store)
 
 
+def test_a_dataset_in_memory_that_does_not_fit_is_refused_before_a_run_is_recorded(store, mlp):
+    from layerloom.runtime.data import DataError, load_dataset
+
+    ds = load_dataset("moons", n_samples=200)
+    with pytest.raises(DataError, match=r"^x: the Input is \[3\] but moons gives \[2\] per "
+                                        r"sample\. Fix: set x's shape to \[2\]\.$"):
+        start_run(mlp(features=3), ds, SLOW, store=store)
+    assert store.list_runs() == []  # nothing recorded, no process started
+
+
 def test_invalid_graph_is_refused_before_a_process_starts(store, mlp):
     graph = mlp()
     graph["nodes"][1]["params"]["out_features"] = "=widht"
