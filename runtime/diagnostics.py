@@ -91,8 +91,8 @@ class LayerProbe:
             # the first few samples of the batch tell the share of dead units and the spread
             # as well as all of them, at a fraction of the reads
             x = out.detach()[:ACT_SAMPLES] if out.dim() > 1 else out.detach()
-            if x.numel() > 1:  # one pass for both, in the tensor's own precision
-                std, mean = torch.std_mean(x)
+            if x.numel() > 1:
+                mean, std = mean_std(x)
             else:
                 std, mean = x.new_zeros(()), x.reshape(())
             zeros = 1.0 - torch.count_nonzero(x) / x.numel()  # no float copy of a mask
@@ -143,6 +143,22 @@ class LayerProbe:
                     stats[name]["update_ratio"] = math.sqrt(diff[name]) / math.sqrt(w)
         self._before = {}
         return {name: s for name, s in stats.items() if s}
+
+
+def mean_std(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The mean and (unbiased) standard deviation of all of ``x``'s values, in float32, from two
+    vectorised passes. ``torch.std_mean``'s one-pass reduction is about 18× slower on a CPU: 1 ms
+    for 8 samples of seed-cnn's 26×26×32 map, so that a watched step at batch 32 cost 3.5 ms more
+    than a plain one of 6.3 ms (1.4 ms more with this). Summing the differences from the mean
+    keeps the precision that a sum of squares would lose.
+
+    >>> mean, std = mean_std(torch.tensor([[1.0, 2.0], [3.0, 6.0]]))
+    >>> round(mean.item(), 4), round(std.item(), 4)
+    (3.0, 2.1602)
+    """
+    mean = x.mean(dtype=torch.float32)
+    std = torch.linalg.vector_norm(x.float() - mean) / math.sqrt(x.numel() - 1)
+    return mean, std
 
 
 def as_metrics(stats: dict[str, dict[str, float]]) -> dict[str, float]:

@@ -9,7 +9,7 @@ import torch
 from layerloom.runtime import RunStore, TrainConfig, load_dataset, prepare_model, train
 from layerloom.runtime.device import seed_everything
 from layerloom.runtime.errors import NonFiniteLoss
-from layerloom.runtime.diagnostics import diagnose, history, kinds_from_graph
+from layerloom.runtime.diagnostics import diagnose, history, kinds_from_graph, mean_std
 from layerloom.runtime.trainer import Trainer
 
 CNN = {
@@ -120,3 +120,19 @@ def test_diagnose_rules():
     assert diagnose({"b": {"update_ratio": 0.05}}, kinds, early=True) == []
     assert [f.kind for f in diagnose({"b": {"update_ratio": 3.0}}, kinds, early=True)] == [
         "lr_too_high"]
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_activation_mean_and_spread_match_torch_in_float64_and_leave_the_tensor_alone(dtype):
+    gen = torch.Generator().manual_seed(0)
+    # a channels-last map far from zero (a sum of squares would lose the spread) and its
+    # first samples, as the probe reads them
+    x = (torch.randn(16, 32, 26, 26, generator=gen) * 3 + 500).to(dtype)
+    x = x.contiguous(memory_format=torch.channels_last)[:8]
+    before = x.clone()
+    mean, std = mean_std(x)
+    std64, mean64 = torch.std_mean(x.double())
+    assert mean.dtype == std.dtype == torch.float32
+    assert mean.item() == pytest.approx(mean64.item(), rel=1e-6)
+    assert std.item() == pytest.approx(std64.item(), rel=1e-4)
+    assert torch.equal(x, before)
