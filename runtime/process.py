@@ -55,12 +55,13 @@ def start_run(graph, dataset, config=None, *, name: str | None = None,
     graph = as_graph(graph)
     validate(graph, variables).raise_if_invalid()
     config = as_config(config)
-    if hasattr(dataset, "x_train"):  # in memory: checked here at no cost, as train() does
+    in_memory = hasattr(dataset, "x_train")  # a Dataset: its process reads a saved copy
+    if in_memory:  # checked here at no cost, as train() does
         refuse_misfit(graph, dataset, config, variables)
     spec = dataset_spec(dataset)
     run_id = store.create_run(name or graph.name, graph.to_dict(), spec, config.to_dict(),
                               dict(variables or {}), sweep_id, project=project)
-    if hasattr(dataset, "x_train"):  # a Dataset in memory: its process reads a saved copy
+    if in_memory:
         attach_dataset(store, run_id, dataset, spec)
     _spawn(store, run_id)
     return run_id
