@@ -80,6 +80,7 @@ def export_model(graph: Graph | dict | str | Path, fmt: str, path: str | Path,
         graph = load_graph(graph)
     if state_dict is None and run is not None:
         state_dict = run.state_dict
+    _refuse_unwritable(fmt, Path(path))
     if not overwrite:
         _refuse_existing(fmt, Path(path))
     started = time.perf_counter()
@@ -150,11 +151,26 @@ def planned_files(fmt: str, path: str | Path) -> list[Path]:
     return [path] if fmt == "bundle" else [path] + FORMATS[fmt].extra_files(path)
 
 
+def _refuse_unwritable(fmt: str, path: Path) -> None:
+    """A path that names a folder, or whose companion file would be the path itself."""
+    suffix = FORMATS[fmt].suffix if fmt in FORMATS else ".zip"
+    for file in planned_files(fmt, path):
+        if file.is_dir():
+            raise ExportError(fmt, f"{file} is a folder; give the name of a file to write, "
+                                   f"e.g. {file / (path.stem or 'model')}{suffix}")
+    if len(set(planned_files(fmt, path))) < len(planned_files(fmt, path)):
+        raise ExportError(fmt, f"{path} would be both the code and the weights written beside "
+                               f"it ({path.stem}.safetensors); give the code a {suffix} name")
+
+
 def _refuse_existing(fmt: str, path: Path) -> None:
-    existing = [file for file in planned_files(fmt, path) if file.exists()]
+    planned = planned_files(fmt, path)
+    existing = [file for file in planned if file.exists()]
     if existing:
-        raise ExportError(fmt, f"{existing[0]} already exists; choose another file, or allow "
-                               f"overwriting it (--force on the command line)")
+        what = ("" if existing[0] == planned[0] else
+                f" (the weights that go beside {planned[0].name})")
+        raise ExportError(fmt, f"{existing[0]}{what} already exists; choose another file, or "
+                               f"allow overwriting it (--force on the command line)")
 
 
 def _new_file_mode() -> int:

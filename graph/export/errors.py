@@ -19,6 +19,6 @@ class ExportError(GraphError):
     def __init__(self, format: str, reason: str, *, node: str | None = None,
                  block: str | None = None):
         self.format, self.reason, self.block = format, reason, block
-        where = f" at {node} ({block})" if node else ""
+        where = f" at {node}" + (f" ({block})" if block else "") if node else ""
         super().__init__(f"{format} export failed{where}: {reason}")
         self.node = node

@@ -8,6 +8,7 @@ moves the files into place.
 
 from __future__ import annotations
 
+import importlib.machinery
 import importlib.util
 import inspect
 import io
@@ -103,7 +104,9 @@ def _write_python(ref: Reference, path: Path) -> dict:
 def model_class(path: Path) -> type:
     """The model class of a generated file: the last ``nn.Module`` it defines."""
     name = f"_layerloom_export_{uuid.uuid4().hex}"
-    spec = importlib.util.spec_from_file_location(name, path)
+    # the loader named: from the suffix alone, a file not ending in .py would get none
+    spec = importlib.util.spec_from_file_location(
+        name, path, loader=importlib.machinery.SourceFileLoader(name, str(path)))
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module  # dataclasses and typing look the module up while it runs
     try:

@@ -42,8 +42,10 @@ def register(subparsers) -> None:
     p.add_argument("--format", "-f", required=True, choices=FORMATS)
     p.add_argument("-o", "--output", metavar="PATH",
                    help="file to write (default: the graph's name as a slug, with the format's "
-                        "suffix, in the current folder)")
-    p.add_argument("--force", action="store_true", help="overwrite the file if it exists")
+                        "suffix, in the current folder); -f python also writes the weights "
+                        "beside it, as STEM.safetensors")
+    p.add_argument("--force", action="store_true",
+                   help="overwrite the file if it exists (-f python: the weights beside it too)")
     p.add_argument("--seed", type=int, default=0, help="seed of fresh weights (default 0)")
     p.add_argument("--weights", metavar="FILE.safetensors",
                    help="weights for a GRAPH (e.g. from import-torch --weights) instead of fresh "

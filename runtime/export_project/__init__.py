@@ -293,11 +293,13 @@ def _same_state(a: Mapping, b: Mapping) -> bool:
 
 def _import(path: Path, name: str):
     """A module of the project, imported under a name of its own (and forgotten again)."""
+    import importlib.machinery
     import importlib.util
     import uuid
 
     unique = f"_layerloom_project_{name}_{uuid.uuid4().hex}"
-    spec = importlib.util.spec_from_file_location(unique, path)
+    spec = importlib.util.spec_from_file_location(
+        unique, path, loader=importlib.machinery.SourceFileLoader(unique, str(path)))
     module = importlib.util.module_from_spec(spec)
     sys.modules[unique] = module
     try:

@@ -130,3 +130,12 @@ def test_a_mismatch_names_the_block_that_computes_otherwise(monkeypatch, tmp_pat
         export_model(graph, "onnx", tmp_path / "m.onnx")
     assert list(tmp_path.iterdir()) == []
     assert export_model(graph, "torchscript", tmp_path / "m.pt").notes["method"] == "script"
+
+
+def test_an_export_error_without_a_block_type_names_only_the_node():
+    from layerloom.graph.export import ExportError
+
+    assert str(ExportError("onnx", "bad", node="c1")) == "onnx export failed at c1: bad"
+    assert str(ExportError("onnx", "bad", node="c1", block="Conv2d")) == \
+        "onnx export failed at c1 (Conv2d): bad"
+    assert str(ExportError("onnx", "bad")) == "onnx export failed: bad"

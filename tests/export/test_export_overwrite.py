@@ -63,8 +63,10 @@ def test_python_export_refuses_when_the_weights_beside_it_exist(tmp_path, capsys
     graph = _graph_file(tmp_path, "net")
     (tmp_path / "m.safetensors").write_text("keep me")
     assert main(["export", str(graph), "-f", "python", "-o", str(tmp_path / "m.py")]) == 1
-    assert "m.safetensors already exists" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "m.safetensors (the weights that go beside m.py) already exists" in err
     assert not (tmp_path / "m.py").exists()
+    assert (tmp_path / "m.safetensors").read_text() == "keep me"
 
 
 def test_safetensors_are_written_with_the_mode_of_other_files(tmp_path):
@@ -114,3 +116,35 @@ def test_db_is_a_hidden_deprecated_alias(trained, tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["export", "--help"])
     assert "--db" not in capsys.readouterr().out
+
+
+def test_python_code_is_written_whatever_the_files_suffix(tmp_path, capsys):
+    """The generated module is loaded back by its path, not by the suffix a user chose."""
+    graph = _graph_file(tmp_path, "net")
+    target = tmp_path / "model.python"
+    assert main(["export", str(graph), "-f", "python", "-o", str(target)]) == 0
+    assert "class " in target.read_text()
+    assert (tmp_path / "model.safetensors").stat().st_size > 100
+    assert "model.safetensors" in capsys.readouterr().out
+
+
+def test_python_code_named_like_its_weights_is_refused(tmp_path, capsys):
+    graph = _graph_file(tmp_path, "net")
+    target = tmp_path / "model.safetensors"
+    assert main(["export", str(graph), "-f", "python", "-o", str(target), "--force"]) == 1
+    err = capsys.readouterr().err
+    assert "would be both the code and the weights" in err and "give the code a .py name" in err
+    assert not target.exists()
+
+
+@pytest.mark.parametrize("force", [[], ["--force"]])
+def test_a_folder_as_the_output_is_refused_naming_it(tmp_path, capsys, force):
+    graph = _graph_file(tmp_path, "net")
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "keep.txt").write_text("keep")
+    assert main(["export", str(graph), "-f", "onnx", "-o", str(folder), *force]) == 1
+    err = capsys.readouterr().err
+    assert f"{folder} is a folder; give the name of a file to write, e.g. {folder}/out.onnx" in err
+    assert "--force" not in err and ".layerloom-export-" not in err
+    assert sorted(p.name for p in folder.iterdir()) == ["keep.txt"]
