@@ -28,7 +28,7 @@ from PIL import Image
 
 from .dataset import Dataset
 from .errors import DataError, budget, over_budget
-from .images import DEFAULT_SIZE, GRAY_MODES, JUNK, MAX_IMAGE_PIXELS, SUFFIXES
+from .images import DEFAULT_SIZE, GRAY_MODES, JUNK, MAX_IMAGE_PIXELS, SUFFIXES, eight_bit
 from .options import Option
 from .split import SplitSpec
 
@@ -168,6 +168,7 @@ def decode(path: Path, size: tuple[int, int], color: str, resize: str) -> np.nda
             mode = "L" if color == "grayscale" else "RGB"
             if image.format == "JPEG":  # let the decoder scale down by 2, 4 or 8 for free
                 image.draft(mode, (width, height))
+            image = eight_bit(image)  # 16-bit pixels scaled, not clipped at 255
             if image.mode != mode:
                 image = image.convert(mode)
             if (image.size[0], image.size[1]) != (width, height):

@@ -33,7 +33,7 @@ MAX_IMAGE_PIXELS = 25_000_000
 MAX_ZIP_PIXELS = 500_000_000  # all images' decoded pixels; and the dataset tensor's values
 DEFAULT_SIZE = (28, 28)
 SUFFIXES = (".png", ".jpg", ".jpeg")
-GRAY_MODES = ("1", "L", "LA", "I", "I;16", "F")
+GRAY_MODES = ("1", "L", "LA", "I", "I;16", "I;16L", "I;16B", "I;16N", "F")
 JUNK = ("__MACOSX", "Thumbs.db", "desktop.ini")  # left by archivers and file browsers
 
 
@@ -65,6 +65,27 @@ def load_image_zip(path: Path, spec: SplitSpec, *, image_size: tuple[int, int] |
             "original_sizes": sorted([h, w] for w, h in sizes)[:20]}
     return assemble(path.name, str(path), pixels, labels, spec, classes=classes, norm="channel",
                     scale=255.0, meta=meta)
+
+
+def eight_bit(image: Image.Image) -> Image.Image:
+    """A 16- or 32-bit integer grayscale image as 8-bit "L", scaled by its type's range (a
+    16-bit value ``v`` becomes ``round(v / 257)``); Pillow's own ``convert("L")`` clips them at
+    255, so that every pixel of a 16-bit photo would be white. Other images as they are.
+
+    >>> eight_bit(Image.new("I;16", (1, 1), 65535)).getpixel((0, 0))
+    255
+    >>> eight_bit(Image.new("I;16", (1, 1), 1028)).getpixel((0, 0))
+    4
+    """
+    if image.mode.startswith("I;16"):
+        top = 65535
+    elif image.mode == "I":  # a 16-bit PNG in some Pillow versions; else 32-bit integers
+        top = 65535 if image.format == "PNG" else 2**31 - 1
+    else:
+        return image
+    values = np.asarray(image).astype(np.float64)
+    pixels = np.clip(np.rint(values * (255 / top)), 0, 255).astype(np.uint8)
+    return Image.fromarray(pixels, "L")
 
 
 def _open(path: Path) -> zipfile.ZipFile:
@@ -173,7 +194,7 @@ def _pixels(path: Path, info: zipfile.ZipInfo, image: Image.Image, size: tuple[i
             color: str) -> np.ndarray:
     """uint8 pixels (H, W) for grayscale or (H, W, 3) for RGB, resized to ``size``."""
     try:
-        image = image.convert("L" if color == "grayscale" else "RGB")
+        image = eight_bit(image).convert("L" if color == "grayscale" else "RGB")
         if image.size != size[::-1]:
             image = image.resize(size[::-1], Image.Resampling.BILINEAR)
         return np.asarray(image, dtype=np.uint8)
