@@ -47,9 +47,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from layerloom.graph import Graph, GraphError, dumps_graph, load_graph, loads_graph
+from layerloom.graph import Graph, GraphError, dumps_graph, load_graph, loads_graph, validate
+from layerloom.graph.io import parse_graph
 
 from . import savelog
+from .merge import merge
 from .savelog import Edit
 
 try:
@@ -92,6 +94,8 @@ class Project:
 class Saved:
     edits: int  # the project's save count after this save
     kept: Snapshot | None = None  # another tab's version, kept before it was overwritten
+    merged: Graph | None = None  # the design saved: this edit laid over another tab's save
+    over: Graph | None = None  # that other tab's design, which the edit was laid over
 
 
 @dataclass(frozen=True)
@@ -148,8 +152,11 @@ class ProjectStore:
 
         ``based_on`` is the save count the caller last read or wrote. When another tab (or
         another window, or another server on the same home) has saved since, and its design
-        differs, its version is first kept as a snapshot (``Saved.kept``): two tabs on one
-        project never silently drop each other's work.
+        differs, this edit (``previous`` → ``graph``) is laid over that design when the two
+        touch different things (:func:`~.merge.merge`; ``Saved.merged`` is then the design
+        saved, ``Saved.over`` the other tab's); otherwise the other version is first kept as
+        a snapshot (``Saved.kept``): two tabs on one project never silently drop each other's
+        work.
 
         ``edit`` says what is saved (:class:`~.savelog.Edit`) and ``previous`` the design it was
         made on: the save is refused (:class:`SaveRefused`, nothing written) when the new
@@ -193,8 +200,17 @@ class ProjectStore:
                     meta["view"] = view
                     self._write_json(folder / "meta.json", meta)
                 return Saved(edits)
-            kept = None
-            if based_on is not None and edits != based_on and theirs is not None:
+            kept = merged = None
+            if based_on is not None and edits != based_on and theirs is not None and \
+                    previous is not None:
+                merged = self._merged(folder, based_on, previous, graph, theirs)
+                if merged is not None:
+                    graph, new = merged, merged.to_dict()
+                    if new == theirs.to_dict():  # this edit was made there too
+                        return Saved(edits, merged=merged, over=theirs)
+            if merged is not None:
+                pass  # both edits are in the design saved: nothing to keep apart
+            elif based_on is not None and edits != based_on and theirs is not None:
                 kept = self.snapshot(pid, "changed in another tab, kept at "
                                      + time.strftime("%H:%M:%S"), theirs)
                 if weights is None:  # the weights this tab's design carries, if switched since
@@ -230,7 +246,32 @@ class ProjectStore:
             if view is not None:
                 meta["view"] = view
             self._write_json(folder / "meta.json", meta)
-        return Saved(version, kept)
+        return Saved(version, kept, merged, theirs if merged is not None else None)
+
+    def _merged(self, folder: Path, based_on: int, previous: Graph, graph: Graph,
+                theirs: Graph) -> Graph | None:
+        """``previous`` → ``graph`` laid over ``theirs``; None unless ``previous`` is the
+        design saved as version ``based_on`` (by its digest in the log), the two edits touch
+        different things, and the result has no problem that neither design has."""
+        base = previous.to_dict()
+        logged = {line.get("version"): line.get("digest")
+                  for line in savelog.read_log(folder / savelog.LOG_NAME)}
+        if logged.get(based_on) != savelog.digest(base):
+            return None
+        joined = merge(base, graph.to_dict(), theirs.to_dict())
+        if joined is None:
+            return None
+        try:
+            result = parse_graph(joined)
+        except GraphError:
+            return None
+
+        def errors(design: Graph) -> set[str]:
+            return {str(issue) for issue in validate(design).errors}
+
+        if errors(result) - errors(graph) - errors(theirs):
+            return None
+        return result
 
     def save_log(self, pid: str) -> list[dict]:
         """The project's save log, oldest first (see :mod:`~.savelog`)."""

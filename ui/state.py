@@ -89,6 +89,7 @@ class DesignerState:
     uploads: int = 0  # bumps after each upload, so the uploader starts empty again
     revision: int = 0  # bumps on every change of the graph: keys the derived caches
     saved_edits: int = 0  # the project's save count this session last read or wrote
+    merged_over: Graph | None = field(default=None, repr=False)  # see save()
     browser: str | None = None  # this browser's id (its last project is remembered)
     remembered: str | None = None  # the project last remembered for it
     # (revision, source, structural, canvas seq) of the latest changes: a canvas change made
@@ -208,6 +209,8 @@ class DesignerState:
             return False
         if not self._replace(graph, selected, from_canvas, edit, weights):
             return False
+        if self.merged_over is not None:  # undo takes back this edit, not the other tab's
+            old = self.merged_over.to_dict()
         self.undo_stack.append(Step(old, before))
         del self.undo_stack[:-UNDO_LIMIT]
         self.redo_stack.clear()
@@ -232,6 +235,7 @@ class DesignerState:
         except Exception:  # the disk: the design shown stays the one saved
             self.graph, self.path, self.selected, self.tell_selection = before
             raise
+        graph = self.graph  # what was saved: laid over another tab's design, where it was
         self.revision += 1
         structural = savelog.structure(before[0].to_dict()) != savelog.structure(graph.to_dict())
         self.revisions.append((self.revision, edit.source if edit else "save", structural,
@@ -380,6 +384,12 @@ class DesignerState:
                                 based_on=self.saved_edits, edit=edit, previous=previous,
                                 weights=weights)
         self.saved_edits = saved.edits
+        self.merged_over = saved.over
+        if saved.merged is not None:
+            self.graph = saved.merged
+            self._fix_view()
+            self.notify("info", "This design was also changed in another tab or window; "
+                        "both changes are kept (the design here now shows theirs too).")
         if saved.kept is not None:
             self.notify("warning", "This design was also changed in another tab or window. "
                         f"Its version there is kept as the snapshot “{saved.kept.name}” "

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from layerloom.graph import GraphError, load_graph
+from layerloom.graph import GraphError, edit, load_graph, parse_graph
 from layerloom.graph.templates import load_template
 from layerloom.ui.projects import ProjectError, ProjectStore, read_upload
 from layerloom.ui.state import DesignerState
@@ -197,6 +197,8 @@ def test_a_widget_callback_with_the_value_it_was_drawn_with_changes_nothing(monk
 
 
 def test_two_tabs_on_one_project_never_drop_each_others_work(tmp_path):
+    """Edits of different things in two tabs are both kept in the design saved; the same
+    thing edited differently keeps the other tab's version as a snapshot."""
     store = ProjectStore(tmp_path)
     first = DesignerState.new(store, load_template("seed-cnn"))
     pid = first.project_id
@@ -206,20 +208,85 @@ def test_two_tabs_on_one_project_never_drop_each_others_work(tmp_path):
     assert store.snapshots(pid) == [] and first.take_notices() == []
 
     second.apply(_relabel, "fc", "from the second tab")  # based on the version before
+    assert store.snapshots(pid) == []  # nothing to keep apart: both are in the design
+    saved = store.load(pid).graph
+    labels = {n.id: n.label for n in saved.nodes}
+    assert (labels["conv1"], labels["conv2"], labels["fc"]) == \
+        ("from the first tab", "first again", "from the second tab")
+    assert second.graph.to_dict() == saved.to_dict()  # the second tab shows both
+    (notice,) = second.take_notices()
+    assert notice.kind == "info" and "both changes are kept" in notice.text
+
+    first.apply(_relabel, "fc", "first, on fc")  # the same field, changed differently
     (kept,) = store.snapshots(pid)
     assert kept.name.startswith("changed in another tab, kept at ")
     theirs = store.load_snapshot(pid, kept.id)
-    assert theirs.to_dict() == first.graph.to_dict()  # the first tab's work, whole
-    assert store.load(pid).graph.to_dict() == second.graph.to_dict()  # the second is saved
-    (notice,) = second.take_notices()
-    assert notice.kind == "warning"
-    assert f"kept as the snapshot “{kept.name}”" in notice.text
+    assert {n.id: n.label for n in theirs.nodes}["fc"] == "from the second tab"
+    assert store.load(pid).graph.to_dict() == first.graph.to_dict()
+    (notice,) = first.take_notices()
+    assert notice.kind == "warning" and f"kept as the snapshot “{kept.name}”" in notice.text
 
-    first.select(["conv1"])  # a selection writes the view only: the design on disk stays
-    assert store.load(pid).graph.to_dict() == second.graph.to_dict()
+    second.select(["conv1"])  # a selection writes the view only: the design on disk stays
+    assert store.load(pid).graph.to_dict() == first.graph.to_dict()
     assert store.load(pid).view["selected"] == ["conv1"]
-    second.apply(_relabel, "fc", "second, again")  # up to date now: no new snapshot
+    first.apply(_relabel, "fc", "first, again")  # up to date now: no new snapshot
     assert len(store.snapshots(pid)) == 1
+
+
+def test_a_stale_tab_s_param_edit_is_laid_over_the_other_tab_s(tmp_path):
+    """Tab A sets conv1.out_channels, tab B (still showing the old value) sets
+    conv1.kernel_size: the design has both, B shows both, and B's undo takes back only its
+    own edit."""
+    store = ProjectStore(tmp_path)
+    a = DesignerState.new(store, load_template("seed-cnn"))
+    pid = a.project_id
+    b = DesignerState.open(store, pid)
+    a.apply(edit.set_param, (), "conv1", "out_channels", 12)
+    b.apply(edit.set_param, (), "conv1", "kernel_size", 5)
+
+    def conv1(graph):
+        return next(n for n in graph.nodes if n.id == "conv1").params
+
+    assert conv1(store.load(pid).graph) == {"out_channels": 12, "kernel_size": 5}
+    assert conv1(b.graph) == {"out_channels": 12, "kernel_size": 5}
+    assert store.snapshots(pid) == []
+    a.apply(_add_dropout)  # A is stale now: laid over too
+    saved = store.load(pid).graph
+    assert conv1(saved) == {"out_channels": 12, "kernel_size": 5}
+    assert any(n.type == "Dropout" for n in saved.nodes) and store.snapshots(pid) == []
+
+    assert b.undo()  # B's kernel_size goes; A's out_channels and Dropout stay
+    saved = store.load(pid).graph
+    assert conv1(saved) == {"out_channels": 12, "kernel_size": 3}
+    assert any(n.type == "Dropout" for n in saved.nodes)
+
+
+def test_edits_that_together_break_the_design_are_kept_apart(tmp_path):
+    """Two tabs each wiring another block into the same single input: laid together the
+    design would have an error neither made, so the other version is kept as a snapshot."""
+    store = ProjectStore(tmp_path)
+    a = DesignerState.new(store, load_template("seed-cnn"))
+    pid = a.project_id
+    b = DesignerState.open(store, pid)
+    a.apply(_rewire, "relu1", "flat")
+    b.apply(_rewire, "conv2", "flat")
+    (kept,) = store.snapshots(pid)
+    assert kept.name.startswith("changed in another tab")
+    assert store.load(pid).graph.to_dict() == b.graph.to_dict()
+
+
+def _add_dropout(graph):
+    out = graph.to_dict()
+    out["nodes"].append({"id": "drop9", "type": "Dropout", "position": [0, 0]})
+    return parse_graph(out)
+
+
+def _rewire(graph, source: str, target: str):
+    """``target``'s input edge replaced by one from ``source``."""
+    out = graph.to_dict()
+    out["edges"] = [e for e in out["edges"] if e["target"] != target] + \
+        [{"source": source, "target": target}]
+    return parse_graph(out)
 
 
 def test_saves_count_and_old_projects_start_from_zero(tmp_path):

@@ -246,9 +246,10 @@ def test_weights_stored_before_versions_existed_come_back_on_undo(project):
     reloaded_fits(pid, 4)
 
 
-def test_another_tab_on_an_older_design_saves_it_with_its_own_weights(project):
-    """Tab A replaces the head; tab B, still showing the design before, edits it: B's design is
-    saved (A's kept as a snapshot, as for any two tabs) with the weights B's design carries."""
+def test_another_tab_s_edit_is_laid_over_a_replaced_head_and_its_weights(project):
+    """Tab A replaces the head; tab B, still showing the design before, edits another param:
+    B's edit is laid over A's design, which keeps the weights it carries; A's undo, in turn
+    behind B, takes back the head (and its weights) and keeps B's edit."""
     from layerloom.graph.import_torch.finetune import replace_head
     from layerloom.ui.pages.train import fitted_weights
     from layerloom.ui.savelog import Edit
@@ -264,12 +265,16 @@ def test_another_tab_on_an_older_design_saves_it_with_its_own_weights(project):
     assert on_disk(pid) == (4, data)
 
     assert tab_b.apply(edit.set_param, (), "bn", "momentum", 0.2) is not None
-    assert on_disk(pid) == (7, original)
-    assert store.snapshots(pid) and any("another tab" in n.text for n in tab_b.notices)
-    reloaded_fits(pid, 7)
+    assert on_disk(pid) == (4, data)
+    assert store.load(pid).graph.node("bn").params["momentum"] == 0.2
+    assert tab_b.graph.node("fc").params["out_features"] == 4  # B shows A's head now
+    assert not store.snapshots(pid) and any("both changes are kept" in n.text
+                                            for n in tab_b.notices)
+    reloaded_fits(pid, 4)
 
     assert tab_a.undo()  # A, in turn behind B: its undo's design with its weights
     assert on_disk(pid) == (7, original)
+    assert store.load(pid).graph.node("bn").params["momentum"] == 0.2
     reloaded_fits(pid, 7)
 
 

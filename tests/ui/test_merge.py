@@ -1,0 +1,102 @@
+"""ui/merge.py: one tab's edit laid over another tab's save, or None where they collide."""
+
+from __future__ import annotations
+
+import copy
+
+from layerloom.ui.merge import merge
+
+BASE = {
+    "format": "layerloom-graph", "version": 1, "name": "n",
+    "variables": {"width": 1.0},
+    "nodes": [{"id": "x", "type": "Input", "params": {"shape": [4]}},
+              {"id": "a", "type": "Linear", "params": {"out_features": 8}},
+              {"id": "b", "type": "ReLU"},
+              {"id": "y", "type": "Output"}],
+    "edges": [{"source": "x", "target": "a"}, {"source": "a", "target": "b"},
+              {"source": "b", "target": "y"}],
+}
+
+
+def changed(**how):
+    out = copy.deepcopy(BASE)
+    for key, fn in how.items():
+        fn(out)
+    return out
+
+
+def node(design, nid):
+    return next(n for n in design["nodes"] if n["id"] == nid)
+
+
+def test_changes_of_different_things_are_all_kept():
+    mine = changed(p=lambda d: node(d, "a")["params"].update(bias=False),
+                   v=lambda d: d["variables"].update(depth=2),
+                   n=lambda d: d.update(name="mine"))
+    theirs = changed(p=lambda d: node(d, "a")["params"].update(out_features=16),
+                     l=lambda d: node(d, "b").update(label="act"))
+    out = merge(BASE, mine, theirs)
+    assert node(out, "a")["params"] == {"out_features": 16, "bias": False}
+    assert node(out, "b")["label"] == "act"
+    assert out["variables"] == {"width": 1.0, "depth": 2} and out["name"] == "mine"
+
+
+def test_the_same_change_twice_is_one_and_a_different_one_collides():
+    same = changed(p=lambda d: node(d, "a")["params"].update(out_features=16))
+    assert merge(BASE, same, same) == same
+    other = changed(p=lambda d: node(d, "a")["params"].update(out_features=32))
+    assert merge(BASE, other, same) is None
+
+
+def test_a_node_added_with_its_edges_is_laid_over_theirs():
+    def add_dropout(d):
+        d["nodes"].insert(2, {"id": "d", "type": "Dropout"})
+        d["edges"] = [{"source": "x", "target": "a"}, {"source": "a", "target": "d"},
+                      {"source": "d", "target": "b"}, {"source": "b", "target": "y"}]
+
+    theirs = changed(p=lambda d: node(d, "a")["params"].update(out_features=16))
+    out = merge(BASE, changed(add=add_dropout), theirs)
+    assert [n["id"] for n in out["nodes"]] == ["x", "a", "b", "y", "d"]
+    assert {(e["source"], e["target"]) for e in out["edges"]} == \
+        {("x", "a"), ("a", "d"), ("d", "b"), ("b", "y")}
+    assert node(out, "a")["params"]["out_features"] == 16
+
+
+def test_a_node_one_removed_and_the_other_changed_collides():
+    def remove_b(d):
+        d["nodes"] = [n for n in d["nodes"] if n["id"] != "b"]
+        d["edges"] = [{"source": "x", "target": "a"}, {"source": "a", "target": "y"}]
+
+    relabelled = changed(l=lambda d: node(d, "b").update(label="act"))
+    assert merge(BASE, changed(r=remove_b), relabelled) is None
+    assert merge(BASE, relabelled, changed(r=remove_b)) is None
+
+
+def test_an_edge_to_a_node_the_other_removed_collides():
+    def remove_b(d):
+        d["nodes"] = [n for n in d["nodes"] if n["id"] != "b"]
+        d["edges"] = [{"source": "x", "target": "a"}, {"source": "a", "target": "y"}]
+
+    def wire_b_again(d):
+        d["edges"].append({"source": "x", "target": "b", "port": 1})
+
+    assert merge(BASE, changed(w=wire_b_again), changed(r=remove_b)) is None
+
+
+def test_inside_a_composite_block_changes_merge_the_same_way():
+    block = {"params": {"c": 8},
+             "nodes": [{"id": "i", "type": "Input"},
+                       {"id": "l", "type": "Linear", "params": {"out_features": "=c"}},
+                       {"id": "o", "type": "Output"}],
+             "edges": [{"source": "i", "target": "l"}, {"source": "l", "target": "o"}]}
+    base = changed(b=lambda d: d.update(blocks={"B": copy.deepcopy(block)}))
+    mine = copy.deepcopy(base)
+    mine["blocks"]["B"]["params"]["c"] = 16
+    theirs = copy.deepcopy(base)
+    theirs["blocks"]["B"]["nodes"][1]["label"] = "proj"
+    out = merge(base, mine, theirs)
+    assert out["blocks"]["B"]["params"] == {"c": 16}
+    assert out["blocks"]["B"]["nodes"][1]["label"] == "proj"
+    both = copy.deepcopy(theirs)
+    both["blocks"]["B"]["nodes"][1]["label"] = "other"
+    assert merge(base, both, theirs) is None
