@@ -146,6 +146,9 @@ def test_no_flatten_on_mnist_disables_start_with_the_flatten_advice(tmp_path, mo
     assert warning.endswith("**Fix:** add Flatten (or global pooling) before fc.")
     assert "out_features" not in warning
     assert any("Start is off" in c for c in values(at.caption))
+    # adding Flatten is no one-click fix: the page does not promise one
+    [lead] = [m for m in values(at.markdown) if "does not fit mnist-5k yet" in m]
+    assert "one click" not in lead and lead.endswith("fix this in the Designer before training:")
     # the button beside the advice selects the Linear to change
     at.button(key="train.fitproblem:select:0").click().run()
     assert at.session_state.app.selected == ["fc"]

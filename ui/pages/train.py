@@ -174,9 +174,12 @@ def start_blocker(state, pages: PagesState) -> str | None:
     fit = fit_of(state, choice, pages.config.get("task", "auto"))
     reason = blocked_reason(fit)
     if reason:
-        st.markdown(f"**The design does not fit {plain(choice.label or choice.source)} yet** "
-                    f"— fix this before training (the Data page fixes the Input and class "
-                    f"count in one click):")
+        fixable = any(getattr(p, "fixable", False) for p in getattr(fit, "problems", []))
+        label = plain(choice.label or choice.source)
+        st.markdown(f"**The design does not fit {label} yet** "
+                    + (f"— fix this before training (the Data page's *Fit the design to "
+                       f"{label}* makes the fixes that need no new block in one click):"
+                       if fixable else "— fix this in the Designer before training:"))
         show_problems(fit, state=state, key="train.fitproblem")
     return reason
 
