@@ -8,6 +8,8 @@ naming its node with the fix.
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
@@ -17,10 +19,12 @@ from layerloom.runtime.data import DataError
 from layerloom.runtime.data.fit import DataFit, FitProblem, apply_changes, check_fit
 
 from .fields import plain
-from .pagestate import DataChoice, pages_of
+from .pagestate import DataChoice, pages_of, project_of
+
+log = logging.getLogger("layerloom.ui")
 
 __all__ = ["DataFit", "FitProblem", "check_fit", "chosen_data", "fit_design", "fit_of",
-           "show_problems", "problem_text", "Unloadable"]
+           "remember_data", "saved_data", "show_problems", "problem_text", "Unloadable"]
 
 
 class Unloadable:
@@ -34,14 +38,67 @@ class Unloadable:
 
 
 def chosen_data(state: Any, *, fallback: bool = True) -> DataChoice | None:
-    """The dataset chosen on the Data page, else (with ``fallback``) the one the design's
-    template names, else None."""
+    """The dataset the Data page shows for the project: the one chosen in this session, else
+    the one kept with the project (chosen in an earlier session), else (with ``fallback``)
+    the one the design names, else the first built-in (what the Data page then shows); None
+    without ``fallback`` when none was chosen."""
     pages = pages_of(state)
-    if pages.data is not None:
+    pid = project_of(state)
+    if pages.data is not None and pages.data_project in (None, pid):
         return pages.data
+    saved = saved_data(state)
+    if saved is not None:
+        pages.data, pages.data_project = saved, pid
+        return saved
+    if not fallback:
+        return None
     graph = getattr(state, "graph", None)
-    name = graph.extra.get("dataset") if graph is not None and fallback else None
+    name = graph.extra.get("dataset") if graph is not None else None
+    if not name:
+        from layerloom.runtime.data import list_datasets
+
+        builtins = [entry["name"] for entry in list_datasets()]
+        name = builtins[0] if builtins else None
     return DataChoice(name, {}, name) if name else None
+
+
+def saved_data(state: Any) -> DataChoice | None:
+    """The dataset kept with the project, when it can still be loaded from where it was: a
+    built-in, or a file or folder still on disk (an upload that is gone is not offered)."""
+    store, pid = getattr(state, "store", None), getattr(state, "project_id", None)
+    reader = getattr(store, "data_choice", None)
+    if not pid or not callable(reader):
+        return None
+    try:
+        choice = DataChoice.from_dict(reader(pid))
+    except Exception:  # noqa: BLE001 - a choice that cannot be read is no choice
+        return None
+    if choice is None:
+        return None
+    from layerloom.runtime.data import list_datasets
+
+    if choice.source in {entry["name"] for entry in list_datasets()} \
+            or Path(choice.source).exists():
+        return choice
+    return None
+
+
+def remember_data(state: Any, choice: DataChoice) -> None:
+    """Make ``choice`` the project's dataset for this session and, when it is not the one the
+    project would use anyway, keep it with the project (a reload, a new session and the Train
+    page then use it)."""
+    before = chosen_data(state)
+    pages = pages_of(state)
+    pages.data, pages.data_project = choice, project_of(state)
+    if before is not None and before.to_dict() == choice.to_dict():
+        return
+    store, pid = getattr(state, "store", None), getattr(state, "project_id", None)
+    writer = getattr(store, "set_data_choice", None)
+    if pid and callable(writer):
+        try:
+            writer(pid, choice.to_dict())
+        except Exception as exc:  # noqa: BLE001 - kept for this session all the same
+            log.warning("could not keep the data choice of %s: %s", pid, exc)
 
 
 def fit_of(state: Any, choice: DataChoice, task: str = "auto") -> DataFit | Unloadable:

@@ -37,10 +37,36 @@ class DataChoice:
         return {"seed": self.seed, "val_fraction": self.val_fraction,
                 "test_fraction": self.test_fraction, **self.options}
 
+    def to_dict(self) -> dict:
+        """As the project keeps it (``data.json``): plain JSON, tuples as lists."""
+        return {"source": self.source, "label": self.label,
+                "options": {k: list(v) if isinstance(v, tuple) else v
+                            for k, v in self.options.items()},
+                "seed": self.seed, "val_fraction": self.val_fraction,
+                "test_fraction": self.test_fraction}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> DataChoice | None:
+        """The choice a project kept, or None when ``data`` is not one."""
+        if not isinstance(data, dict) or not isinstance(data.get("source"), str) \
+                or not data["source"]:
+            return None
+        options = data.get("options")
+        try:
+            return cls(data["source"], dict(options) if isinstance(options, dict) else {},
+                       str(data.get("label") or data["source"]), int(data.get("seed", 0)),
+                       float(data.get("val_fraction", 0.1)),
+                       float(data.get("test_fraction", 0.2)))
+        except (TypeError, ValueError):
+            return None
+
 
 @dataclass
 class PagesState:
     data: DataChoice | None = None
+    # the project ``data`` was chosen for (None: any); the choice is also kept with the
+    # project (ProjectStore.set_data_choice), so a new session starts from it
+    data_project: str | None = None
     config: dict[str, Any] = field(default_factory=dict)  # TrainConfig fields changed
     lr_range: dict | None = None  # the last LR finder result: lrs, losses, suggested
     run_id: int | None = None  # the run the Train page shows (one of the project's runs)

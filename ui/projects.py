@@ -11,6 +11,9 @@
     <home>/projects/<id>/saves.jsonl             one line a save: {"version", "based_on", "time",
                                                   "edit", "changes", "digest"} (ui/savelog.py)
     <home>/projects/<id>/snapshots/<sid>.json    {"name", "created", "graph"}: named copies
+    <home>/projects/<id>/data.json               the dataset chosen on the Data page
+                                                  ({"source", "label", "options", "seed",
+                                                  "val_fraction", "test_fraction"})
     <home>/projects/<id>/weights.safetensors     weights the design carries (an imported model's),
                                                   used by the Train and Export pages
     <home>/projects/<id>/weights/<digest>.safetensors  versions of those weights (by content),
@@ -67,6 +70,7 @@ MAX_BROWSERS = 500  # browsers whose last project settings.json remembers
 WEIGHTS_DIR = "weights"  # a project's weights versions, by digest
 WEIGHTS_DIGEST = re.compile(r"^[0-9a-f]{32}$")
 WEIGHTS_KEPT = 8  # weights versions kept besides the one in use
+DATA_CHOICE = "data.json"  # a project's dataset chosen on the Data page
 
 
 class ProjectError(Exception):
@@ -384,6 +388,26 @@ class ProjectStore:
         settings = self.settings()
         settings.update(values)
         self._write_json(self.home / "settings.json", settings)
+
+    # -- the data chosen for the design ------------------------------------------------------
+
+    def data_choice(self, pid: str) -> dict | None:
+        """The dataset chosen for project ``pid`` on the Data page (as written by
+        :meth:`set_data_choice`), or None when none was chosen (or the file is unreadable)."""
+        try:
+            data = json.loads((self._existing(pid) / DATA_CHOICE).read_text(encoding="utf-8"))
+        except (OSError, ValueError, ProjectError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    def set_data_choice(self, pid: str, choice: dict | None) -> None:
+        """Keep (None: forget) the dataset chosen for project ``pid``; the design is left
+        alone (this is no edit of it)."""
+        path = self._existing(pid) / DATA_CHOICE
+        if choice is None:
+            path.unlink(missing_ok=True)
+        else:
+            self._write_json(path, choice)
 
     # -- weights a design carries (an imported model's) --------------------------------------
 

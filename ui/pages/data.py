@@ -13,7 +13,7 @@ from layerloom.runtime.data import list_datasets, list_file_kinds
 
 from .. import charts, images
 from ..cache import csv_columns, dataset_of
-from ..datafit import fit_design, fit_of, show_problems
+from ..datafit import chosen_data, fit_design, fit_of, remember_data, show_problems
 from ..errors import shown_errors
 from ..fields import plain
 from ..forms import options_form, seed
@@ -38,7 +38,7 @@ def render(state) -> None:
         if choice is None:
             return
         ds = dataset_of(choice)
-        pages.data = choice
+        remember_data(state, choice)  # kept with the project: a reload and Train use it
         summary(ds)
         preview(ds)
         fit_panel(state, pages, ds)
@@ -47,7 +47,7 @@ def render(state) -> None:
 # -- choosing -------------------------------------------------------------------------------
 
 def choose(state, pages: PagesState) -> DataChoice | None:
-    current = pages.data
+    current = chosen_data(state, fallback=False)  # this session's, else the project's
     uploaded_before = current is not None and current.source not in _builtin_names()
     folder_before = uploaded_before and Path(current.source).is_dir()
     seed("data.source", FOLDER if folder_before else UPLOAD if uploaded_before else BUILTIN)
