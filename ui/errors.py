@@ -3,8 +3,9 @@ browser.
 
 Errors the project raises for users (a dataset that cannot be read, a design that is invalid, a
 config out of range, an export that fails) carry messages written for people; they are shown as
-they are. Anything else is a bug: the page says what failed in one line and the traceback goes to
-the server's log, where a developer looks.
+they are, and the server's log gets one line (:func:`expected`: nothing is broken). Anything else
+is a bug: the page says what failed in one line and the traceback goes to the server's log, where
+a developer looks.
 
 >>> friendly(ValueError("lr must be > 0, got -1"))
 'lr must be > 0, got -1'
@@ -24,6 +25,34 @@ log = logging.getLogger("layerloom.ui")
 
 # Built-in errors whose message is usually readable as it is (a file not found, a bad value).
 _WORDED = (ValueError, RuntimeError, OSError)
+
+
+# The project's own errors for bad input: their messages say what is wrong and where (a file
+# and line, a node, a field), so they are the user's to fix, not a bug.
+EXPECTED = frozenset({"DataError", "GraphError", "ShapeError", "ParamError", "ExpressionError",
+                      "ExportError", "ConfigError"})
+
+
+def expected(err: BaseException) -> bool:
+    """Whether ``err`` is one of the project's errors for bad input (a file that cannot be
+    read, an invalid design or config), which needs no traceback in the log.
+
+    >>> from layerloom.runtime.data import DataError
+    >>> expected(DataError("4 values, but the header has 3 columns", file="a.csv", line=4))
+    True
+    >>> expected(KeyError("x")), expected(ValueError("x"))
+    (False, False)
+    """
+    return any(cls.__name__ in EXPECTED and cls.__module__.startswith("layerloom")
+               for cls in type(err).__mro__)
+
+
+def log_error(what: str, err: BaseException) -> None:
+    """Log ``err``: one line for an :func:`expected` error, the traceback for anything else."""
+    if expected(err):
+        log.warning("%s: %s: %s", what, type(err).__name__, friendly(err))
+    else:
+        log.error("%s failed", what, exc_info=err)
 
 
 def friendly(err: BaseException) -> str:
@@ -47,7 +76,7 @@ def shown_errors(what: str) -> Iterator[None]:
     try:
         yield
     except Exception as err:  # noqa: BLE001 - the page must not show a traceback
-        log.exception("%s failed", what)
+        log_error(what, err)
         from .fields import plain  # the message quotes user text (file names, ids): text
 
         st.error(f"{what} failed: {plain(friendly(err))}")

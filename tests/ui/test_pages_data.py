@@ -149,4 +149,25 @@ def test_an_unreadable_upload_is_an_error_in_words():
     at.radio(key="data.source").set_value("Upload a file").run()
     at.file_uploader(key="data.file").upload("broken.npz", b"not an npz file").run()
     assert not at.exception
-    assert len(at.error) == 1 and at.error[0].value.startswith("The Data page failed: broken.npz")
+    assert len(at.error) == 1 and at.error[0].value.startswith("Could not read broken.npz: ")
+
+
+def test_a_ragged_csv_is_said_below_the_file_box_and_logged_in_one_line(caplog):
+    """An ordinary input error: said as "Could not read …" where the file was chosen (before
+    the CSV's options, which push anything below them off a 720 px screen), no "failed", and
+    the log gets one line, not a traceback."""
+    at = page("seed-cnn").run()
+    at.radio(key="data.source").set_value("Upload a file").run()
+    caplog.set_level("INFO", logger="layerloom.ui")
+    at.file_uploader(key="data.file").upload(
+        "ragged.csv", b"a,b,label\n1,2,x\n3,4,y\n5,6,7,z\n").run()
+    assert not at.exception
+    [error] = texts(at.error)
+    assert error == ("Could not read ragged.csv: line 4: 4 values, but the header has 3 "
+                     "columns")
+    # drawn right under the file box: before the CSV options (kind, target, task…)
+    kinds = [type(e).__name__ for e in at.main]
+    assert "Error" in kinds and kinds.index("Error") < kinds.index("Selectbox"), kinds
+    records = [r for r in caplog.records if "ragged.csv" in r.getMessage()]
+    assert records and all(r.exc_info is None and r.levelname == "WARNING" for r in records)
+    assert "failed" not in records[0].getMessage()

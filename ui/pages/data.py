@@ -14,7 +14,7 @@ from layerloom.runtime.data import list_datasets, list_file_kinds
 from .. import charts, images
 from ..cache import csv_columns, dataset_of
 from ..datafit import chosen_data, fit_design, fit_of, remember_data, show_problems
-from ..errors import shown_errors
+from ..errors import expected, friendly, log_error, shown_errors
 from ..fields import plain
 from ..forms import options_form, seed
 from ..pagestate import DataChoice, PagesState, pages_of
@@ -34,10 +34,20 @@ def render(state) -> None:
     with shown_errors("The Data page"):
         pages = pages_of(state)
         show_notice(pages)
-        choice = choose(state, pages)
-        if choice is None:
+        slots: dict = {}
+        choice = None
+        try:
+            choice = choose(state, pages, slots)
+            if choice is None:
+                return
+            ds = dataset_of(choice)
+        except Exception as err:  # noqa: BLE001 - a file the user gave that cannot be read
+            if not expected(err):
+                raise
+            log_error("The Data page", err)
+            # said where the file was chosen, not below its options
+            slots.get("file", st).error(could_not_read(choice, err), icon=":material/error:")
             return
-        ds = dataset_of(choice)
         remember_data(state, choice)  # kept with the project: a reload and Train use it
         summary(ds)
         preview(ds)
@@ -46,14 +56,27 @@ def render(state) -> None:
 
 # -- choosing -------------------------------------------------------------------------------
 
-def choose(state, pages: PagesState) -> DataChoice | None:
+def could_not_read(choice: DataChoice | None, err: Exception) -> str:
+    """``Could not read ragged.csv: line 4: 4 values, but the header has 3 columns``."""
+    file = getattr(err, "file", None)
+    name = (choice.label or display_name(choice.source)) if choice is not None else \
+        (file or "the data")
+    text = friendly(err)
+    for lead in ((f"{file}, ", f"{file}: ") if file else ()):
+        if text.startswith(lead):
+            text = text[len(lead):]
+            break
+    return f"Could not read {plain(name)}: {plain(text)}"
+
+
+def choose(state, pages: PagesState, slots: dict | None = None) -> DataChoice | None:
     current = chosen_data(state, fallback=False)  # this session's, else the project's
     uploaded_before = current is not None and current.source not in _builtin_names()
     folder_before = uploaded_before and Path(current.source).is_dir()
     seed("data.source", FOLDER if folder_before else UPLOAD if uploaded_before else BUILTIN)
     kind = st.radio("Source", [BUILTIN, UPLOAD, FOLDER], key="data.source", horizontal=True)
     choice = (choose_builtin(state, current) if kind == BUILTIN else
-              choose_folder(state, current) if kind == FOLDER else choose_upload(current))
+              choose_folder(state, current) if kind == FOLDER else choose_upload(current, slots))
     if choice is None:
         return None
     with st.expander("Split and seed"):
@@ -93,11 +116,13 @@ def choose_builtin(state, current: DataChoice | None) -> DataChoice:
     return DataChoice(name, options, name)
 
 
-def choose_upload(current: DataChoice | None) -> DataChoice | None:
+def choose_upload(current: DataChoice | None, slots: dict | None = None) -> DataChoice | None:
     kinds = list_file_kinds()
     suffixes = [s.lstrip(".") for kind in kinds for s in kind["suffixes"]]
     st.caption("; ".join(f"{', '.join(k['suffixes'])}: {k['description']}" for k in kinds))
     file = st.file_uploader("File", type=suffixes, key="data.file")
+    if slots is not None:
+        slots["file"] = st.empty()  # where a file that cannot be read says so
     if file is not None:
         path = str(save_upload(file.name, file.getvalue()))
     elif current is not None and current.source not in _builtin_names() \
