@@ -106,6 +106,11 @@ class Level:
     nodes: dict[str, NodeInfo] = field(default_factory=dict)  # in topological order
     inputs: list[str] = field(default_factory=list)
     outputs: list[str] = field(default_factory=list)
+    # the nodes an Input feeds and the nodes that lead to an Output, along the edges (whatever
+    # the nodes' own problems); ``sure``: every edge names nodes that exist
+    reach: tuple[set[str], set[str]] = field(default_factory=lambda: (set(), set()))
+    sure: bool = True
+    cut: set[str] = field(default_factory=set)  # targets of an edge from a missing node
 
     @property
     def n_params(self) -> int:
@@ -195,6 +200,7 @@ class _Resolver:
         self.depth: dict[str, int] = {}  # composite block -> nesting depth (1: primitives only)
         self.spent = 0  # layers made so far (nodes, and their copies beyond the first)
         self.skipped: dict[str, str] = {}  # path -> the node with an error it depends on
+        self.left_out: set[str] = set()  # paths fed by nothing and leading to no Output
         self.weights: dict[int, int] = {}  # id(node) -> layers one copy counts as (weight())
         self.made_params = 0  # parameters and activation elements of every layer made, used or
         self.made_activations = 0  # not: an upper bound that spares the exact count mostly
@@ -252,11 +258,15 @@ class _Resolver:
             self.error(None, f"composite blocks are nested too deeply to resolve (the limit is "
                              f"{self.limits.max_depth}); lower LAYERLOOM_MAX_DEPTH")
             return Resolution(self.graph, self.variables, Level(""), self.problems)
-        if not top.inputs:
+        # judged by the nodes that exist: one stuck in a cycle is still there
+        types = {node.type for node in self.graph.nodes}
+        if "Input" not in types:
             self.error(None, "the graph has no Input node: add one to feed the model")
-        if not top.outputs:
+        if "Output" not in types:
             self.error(None, "the graph has no Output node: add one after the last layer")
         self._mark_unused(top, "the model")
+        # the model's arguments are the Inputs it keeps: one left out is no argument of it
+        top.inputs = [i for i in top.inputs if top.nodes[i].used]
         self._top_warnings(top)
         self._check_model_size(top)
         return Resolution(self.graph, self.variables, top, self.problems)
@@ -403,7 +413,20 @@ class _Resolver:
                 continue
             by_id[node.id] = node
         incoming = self._incoming(by_id, edges, prefix)
+        for node_id, node in by_id.items():  # said here: one on a cycle is never walked
+            if node.type == "Input" and incoming[node_id]:
+                sources = list(dict.fromkeys(s for s, *_ in incoming[node_id]))
+                self.error(prefix + node_id, f"an Input cannot have incoming edges (from "
+                                             f"{', '.join(sources)}); remove "
+                                             f"{'that edge' if len(sources) == 1 else 'them'}: "
+                                             f"an Input takes the model's data",
+                           edge=incoming[node_id][0][3])
         order = self._topological(by_id, incoming, prefix)
+        level.reach = _reach(by_id, incoming)
+        # an edge naming a missing node leaves unknown what it was meant to join: whether a
+        # node is on a path is then not said
+        level.sure = all(e.source in by_id and e.target in by_id for e in edges)
+        level.cut = {e.target for e in edges if e.source not in by_id and e.target in by_id}
         input_index = 0
         # Inputs are the model's arguments (a composite's ports) and Outputs its results in the
         # order the nodes are listed, whatever order the data flows in
@@ -417,9 +440,6 @@ class _Resolver:
             if node.type == "Input":
                 level.inputs.append(node_id)
                 info.spec = find_block("Input")
-                if incoming[node_id]:
-                    self.error(info.path, "an Input cannot have incoming edges (from "
-                                          + ", ".join(s for s, *_ in incoming[node_id]) + ")")
                 self._input(info, block_params, in_shapes, ports.index(node_id))
                 input_index += 1
                 continue
@@ -529,6 +549,13 @@ class _Resolver:
             self.error(info.path, unknown_type_message(node.type, list(self.graph.blocks)))
             return
         info.spec, info.block = spec, block
+        if not sources and (info.id in level.cut or info.id not in level.reach[1]):
+            # fed by no edge: where one names a missing node, that is said already; where the
+            # node leads to no Output, it is left out of the model (the warning says so)
+            if info.id not in level.cut:
+                self.left_out.add(info.path)
+            self._check_without_shapes(info, block_params)
+            return
         wired = self._ports(info, sources)
         if wired is None:
             return
@@ -542,7 +569,11 @@ class _Resolver:
                 info.path) + source
             self.skipped[info.path] = root
             self._check_without_shapes(info, block_params)
-            self.note(info.path, f"shape not checked: it depends on {root}, which has an error")
+            if root in self.left_out:  # fed by a node left out: so is this one (warned)
+                self.left_out.add(info.path)
+            else:
+                self.note(info.path, f"shape not checked: it depends on {root}, which has an "
+                                     f"error")
             return
         picked = [self._source_port(info, producer, source_port, edge)
                   for (_, source_port, edge), producer in zip(wired, producers)]
@@ -943,24 +974,23 @@ class _Resolver:
     # -- whole-level checks ------------------------------------------------------------------
 
     def _mark_unused(self, level: Level, where: str) -> None:
+        """Leave out the nodes on no path from an Input to an Output, with a warning each.
+
+        Paths follow the edges, through every node whatever its own problems (an unknown type,
+        wrong params, too many inputs), so that one mistake does not make its neighbours look
+        cut off; where an edge names a missing node, no warning is given at all."""
         if getattr(level, "_marked", False):
             return
         level._marked = True  # type: ignore[attr-defined]
-        nodes = level.nodes
-        forward: set[str] = set(level.inputs)
-        for node_id, info in nodes.items():  # topological order: sources come first
-            if any(s in forward for s in info.inputs):
-                forward.add(node_id)
-        backward: set[str] = set(level.outputs)
-        for node_id in reversed(list(nodes)):
-            if node_id in backward:
-                backward.update(nodes[node_id].inputs)
-        for node_id, info in nodes.items():
+        forward, backward = level.reach
+        for node_id, info in level.nodes.items():
             if node_id in forward and node_id in backward:
                 continue
             if info.type in ("Input",) and node_id in backward:
                 continue
             info.used = False
+            if not level.sure:
+                continue
             why = "no Input feeds it" if node_id not in forward else "it leads to no Output"
             self.warn(info.path, f"not on a path from an Input to an Output ({why}); it is left "
                                  f"out of {where}")
@@ -1110,6 +1140,35 @@ class _LayerCount:
             if value is not _FAILED:
                 params[name] = value
         return params
+
+
+def _reach(by_id: dict[str, Node], incoming: dict) -> tuple[set[str], set[str]]:
+    """``(fed, leading)``: the nodes an Input reaches along the edges, and those from which an
+    Output is reached; an edge into an Input (an error) carries nothing."""
+    consumers: dict[str, list[str]] = {n: [] for n in by_id}
+    for target, sources in incoming.items():
+        if by_id[target].type == "Input":
+            continue
+        for source, *_ in sources:
+            consumers[source].append(target)
+    fed = {n for n, node in by_id.items() if node.type == "Input"}
+    stack = list(fed)
+    while stack:
+        for target in consumers[stack.pop()]:
+            if target not in fed:
+                fed.add(target)
+                stack.append(target)
+    leading = {n for n, node in by_id.items() if node.type == "Output"}
+    stack = list(leading)
+    while stack:
+        node_id = stack.pop()
+        if by_id[node_id].type == "Input":
+            continue
+        for source, *_ in incoming[node_id]:
+            if source not in leading:
+                leading.add(source)
+                stack.append(source)
+    return fed, leading
 
 
 def _find_loop(start: str, incoming: dict, stuck: set[str]) -> list[str] | None:

@@ -6,8 +6,6 @@ import pytest
 
 from layerloom.graph import GraphError, parse_graph, summarize, validate
 
-from ..conftest import chain  # noqa: TID252
-
 
 def _errors(graph):
     return validate(parse_graph(graph)).errors
@@ -63,9 +61,23 @@ def test_cycle_names_the_nodes_on_the_loop(make_chain):
 
 
 def test_unconnected_required_input(make_chain):
+    # a node fed by nothing that the model needs (it leads to the Output) is an error
+    g = make_chain(("x", "Input", {"shape": [4]}), ("fc", "Linear"), ("y", "Output"))
+    g["edges"] = [e for e in g["edges"] if e["target"] != "fc"]
+    report = validate(parse_graph(g))
+    assert [str(e) for e in report.errors] == ["fc: Linear has no input: connect a block to it"]
+
+
+def test_node_with_no_edges_is_a_warning_only(make_chain):
+    # the format: a node on no path from an Input to an Output is a warning, and is left out
     g = make_chain(("x", "Input", {"shape": [4]}), ("fc", "Linear"), ("y", "Output"))
     g["nodes"].append({"id": "lonely", "type": "ReLU"})
-    _one_error(g, "lonely", r"ReLU has no input: connect a block to it")
+    report = validate(parse_graph(g))
+    assert report.ok and report.infos == []
+    assert [str(w) for w in report.warnings] == [
+        "lonely: not on a path from an Input to an Output (no Input feeds it); it is left out "
+        "of the model"]
+    assert summarize(report).params == 4 * 10 + 10
 
 
 def test_too_many_inputs(make_chain):
