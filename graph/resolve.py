@@ -196,6 +196,7 @@ class _Resolver:
         self.limits = limits or Limits().resolved()
         self.problems: list[Problem] = []
         self.variables: dict[str, Any] = {}
+        self.bad_variables: set[str] = set()  # variables whose value is an error
         self.bad_blocks: dict[str, str] = {}
         self.depth: dict[str, int] = {}  # composite block -> nesting depth (1: primitives only)
         self.spent = 0  # layers made so far (nodes, and their copies beyond the first)
@@ -280,15 +281,40 @@ class _Resolver:
             if name in self.overrides:
                 value = self.overrides[name]
             if is_expression(value):
+                if self._broken_names(value):  # its own error is said: not this consequence
+                    self.bad_variables.add(name)
+                    continue
                 try:
                     value = evaluate(value, dict(self.variables))
                 except ExpressionError as exc:
                     self.error(None, f"variable '{name}' = {value!r}: {exc}", param=name)
+                    self.bad_variables.add(name)
                     continue
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 self.error(None, f"variable '{name}' must be a number, got {value!r}", param=name)
+                self.bad_variables.add(name)
                 continue
             self.variables[name] = value
+
+    def _broken_names(self, raw: str, block_params: Mapping[str, Any] | None = None
+                      ) -> list[str]:
+        """The variables with an error (reported where they are defined) that the expression
+        ``raw`` uses, block params of the same name aside; [] when it cannot be parsed."""
+        if not self.bad_variables:
+            return []
+        try:
+            used = names_in(raw)
+        except ExpressionError:
+            return []
+        return sorted(n for n in used if n in self.bad_variables
+                      and n not in (block_params or {}))
+
+    def _not_checked(self, info: NodeInfo, name: str, broken: list[str]) -> None:
+        """A param that uses a variable with an error: a note, and the node's consumers say
+        they depend on that variable."""
+        what = f"variable '{broken[0]}'"
+        self.skipped.setdefault(info.path, what)
+        self.note(info.path, f"{name} not checked: it uses {what}, which has an error")
 
     def _check_block_definitions(self) -> None:
         blocks = self.graph.blocks
@@ -769,6 +795,10 @@ class _Resolver:
             return _FAILED
         if "in_shape" not in used:
             return self._value(info, name, raw, block_params, None)
+        broken = self._broken_names(raw, block_params)
+        if broken:
+            self._not_checked(info, name, broken)
+            return _FAILED
         known = set(self.variables) | set(block_params) | {"in_shape"}
         unknown = sorted(used - known)
         if unknown:
@@ -914,6 +944,10 @@ class _Resolver:
             return _FAILED if any(i is _FAILED for i in items) else items
         if not is_expression(raw):
             return raw
+        broken = self._broken_names(raw, block_params)
+        if broken:
+            self._not_checked(info, name, broken)
+            return _FAILED
         names: dict[str, Any] = {}
         if in_shape is not None:
             names["in_shape"] = tuple(in_shape)
