@@ -426,7 +426,8 @@ class _Resolver:
     # -- one level ---------------------------------------------------------------------------
 
     def _level(self, nodes: list[Node], edges: list[Edge], block_params: dict,
-               in_shapes: list[tuple[Shape, str]] | None, prefix: str) -> Level:
+               in_shapes: list[tuple[Shape, str]] | None, prefix: str,
+               block: str | None = None) -> Level:
         level = Level(prefix)
         by_id: dict[str, Node] = {}
         for node in nodes:
@@ -466,7 +467,7 @@ class _Resolver:
             if node.type == "Input":
                 level.inputs.append(node_id)
                 info.spec = find_block("Input")
-                self._input(info, block_params, in_shapes, ports.index(node_id))
+                self._input(info, block_params, in_shapes, ports.index(node_id), block)
                 input_index += 1
                 continue
             if node.type == "Output":
@@ -528,7 +529,8 @@ class _Resolver:
 
     # -- nodes -------------------------------------------------------------------------------
 
-    def _input(self, info: NodeInfo, block_params: dict, in_shapes, index: int) -> None:
+    def _input(self, info: NodeInfo, block_params: dict, in_shapes, index: int,
+               block: str | None = None) -> None:
         node = info.node
         extra = set(node.params) - {"shape", "dtype"}
         for name in sorted(extra):
@@ -542,6 +544,7 @@ class _Resolver:
         if in_shapes is not None:  # a composite's port: the shape comes from where it is used
             if index < len(in_shapes):
                 info.shape, info.dtype = in_shapes[index]
+                self._port_agrees(info, block_params, block)
             info.copies = [Layer({}, [], info.shape, 0, 0)] if info.shape else []
             return
         if "shape" not in node.params:
@@ -566,6 +569,34 @@ class _Resolver:
         info.shape, info.dtype = shape, dtype
         info.copies = [Layer({"shape": shape, "dtype": dtype}, [], shape, 0, 0)]
         self._check_size(info)
+
+    def _port_agrees(self, info: NodeInfo, block_params: dict, block: str | None) -> None:
+        """A composite's Input takes the shape and dtype of what feeds it; one written anyway
+        is accepted when it agrees and is an error when it does not (as ``in_channels``)."""
+        node = info.node
+        where = f"block '{block}', Input '{node.id}'" if block else f"Input '{node.id}'"
+        if "shape" in node.params:
+            value = self._value(info, "shape", node.params["shape"], block_params, None)
+            if value is not _FAILED:
+                try:
+                    written = find_block("Input").param("shape").coerce(value)
+                except ParamError as exc:
+                    self.error(info.path, f"shape {exc}", param="shape")
+                    written = None
+                except (OverflowError, ValueError, TypeError):
+                    self.error(info.path, f"shape is out of range: {_clip(value)}",
+                               param="shape")
+                    written = None
+                if written is not None and tuple(written) != tuple(info.shape):
+                    self.error(info.path, f"{where} has shape {show(tuple(written))}, but it "
+                                          f"receives {show(info.shape)} here; leave shape out "
+                                          f"(a block's Input takes the shape of what feeds it)",
+                               param="shape")
+        dtype = node.params.get("dtype")
+        if dtype in ("float32", "int64") and dtype != info.dtype:
+            self.error(info.path, f"{where} has dtype {dtype}, but it receives {info.dtype} "
+                                  f"here; leave dtype out (a block's Input takes the dtype of "
+                                  f"what feeds it)", param="dtype")
 
     def _node(self, info: NodeInfo, sources: list, level: Level, block_params: dict) -> None:
         node = info.node
@@ -988,7 +1019,7 @@ class _Resolver:
             return None
         prefix = f"{info.path}/" if info.repeat <= 1 else f"{info.path}/{copy}/"
         level = self._level(block.nodes, block.edges, params,
-                            list(zip(in_shapes, dtypes)), prefix)
+                            list(zip(in_shapes, dtypes)), prefix, block.name)
         info.copies.append(level)
         outs = [level.nodes[o] for o in level.outputs if o in level.nodes]
         if not outs or len(outs) != len(block.output_ids()) or not all(o.ok for o in outs):
