@@ -29,6 +29,7 @@ from PIL import Image
 from .dataset import Dataset
 from .errors import DataError, budget, over_budget
 from .images import DEFAULT_SIZE, GRAY_MODES, JUNK, MAX_IMAGE_PIXELS, SUFFIXES, eight_bit
+from .layout import first_nested, nested_classes
 from .options import Option
 from .split import SplitSpec
 
@@ -60,7 +61,7 @@ def list_folder(root: Path) -> tuple[list[str], list[str], list[int]]:
     paths relative to ``root`` (POSIX, sorted), with their class indices. Nothing is opened."""
     if not root.is_dir():
         raise DataError("no such folder", file=root)
-    root = folder_root(root)
+    given, root = root, folder_root(root)
     entries = _visible(root)
     dirs = [e for e in entries if e.is_dir()]
     loose = sorted(e.name for e in entries if e.is_file() and _is_image(e.name))
@@ -75,15 +76,22 @@ def list_folder(root: Path) -> tuple[list[str], list[str], list[int]]:
     most = budget("LAYERLOOM_MAX_FOLDER_FILES", MAX_FOLDER_FILES)
     files: list[str] = []
     labels: list[int] = []
+    nested: dict[str, list[str]] = {}
     for label, name in enumerate(classes):
         found = sorted(_images_under(root / name, name))
         if not found:
             raise DataError(f"class folder {name!r} holds no PNG or JPEG images", file=root)
+        if all(rel.count("/") > 1 for rel in found):  # a train/val tree: classes one level down
+            nested[name] = list({rel.split("/")[1] for rel in found})
         files += found
         labels += [label] * len(found)
         if len(files) > most:
             raise over_budget(f"more than {most:,} images; image folders are capped at {most:,}",
                               "LAYERLOOM_MAX_FOLDER_FILES", file=root)
+    if nested:
+        name = first_nested(nested)
+        shown = (root / name).relative_to(given.parent).as_posix()
+        raise nested_classes(shown, nested[name], file=given, zipped=False)
     return classes, files, labels
 
 
@@ -154,17 +162,21 @@ def _digest(names: list[str]) -> str:
 
 # -- decoding -------------------------------------------------------------------------------
 
-def decode(path: Path, size: tuple[int, int], color: str, resize: str) -> np.ndarray:
+def decode(path: Path, size: tuple[int, int], color: str, resize: str,
+           name: str | None = None) -> np.ndarray:
     """uint8 pixels ``(H, W)`` (grayscale) or ``(H, W, 3)`` of one image brought to ``size``
-    (height, width); DataError naming the file when it cannot be read."""
+    (height, width); DataError naming the file (``name``, its path in the dataset's folder,
+    when given: ``dog/broken.png``, as file names repeat across classes) when it cannot be
+    read."""
     height, width = size
+    where = _where(path, name)
     try:
         with Image.open(path, formats=FORMATS) as image:
             w0, h0 = image.size
             most = budget("LAYERLOOM_MAX_IMAGE_PIXELS", MAX_IMAGE_PIXELS)
             if w0 * h0 > most:
                 raise over_budget(f"{w0}×{h0} pixels; images are capped at {most:,}",
-                                  "LAYERLOOM_MAX_IMAGE_PIXELS", file=path)
+                                  "LAYERLOOM_MAX_IMAGE_PIXELS", **where)
             mode = "L" if color == "grayscale" else "RGB"
             if image.format == "JPEG":  # let the decoder scale down by 2, 4 or 8 for free
                 image.draft(mode, (width, height))
@@ -186,7 +198,15 @@ def decode(path: Path, size: tuple[int, int], color: str, resize: str) -> np.nda
         raise
     except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError,
             IndexError, TypeError, KeyError) as err:
-        raise DataError(f"cannot be read as an image ({err})", file=path) from None
+        raise DataError(f"cannot be read as an image ({err})", **where) from None
+
+
+def _where(path: Path, name: str | None) -> dict:
+    """Where an image's error points: its folder and ``name`` (``dog/broken.png``) when the
+    name is known, else the file itself."""
+    if name is None:
+        return {"file": path}
+    return {"file": path.parents[name.count("/")], "entry": name}
 
 
 class ImageFiles:
@@ -274,7 +294,8 @@ class ImageFiles:
 
     def raw(self, i: int) -> np.ndarray:
         """uint8 ``(C, H, W)`` pixels of image ``i``."""
-        pixels = decode(self.root / self.files[i], self.size, self.color, self.resize)
+        pixels = decode(self.root / self.files[i], self.size, self.color, self.resize,
+                        self.files[i])
         return pixels[None] if pixels.ndim == 2 else pixels.transpose(2, 0, 1)
 
     def decode_many(self, picked: list[int], threads: int = 1) -> torch.Tensor:
@@ -352,7 +373,7 @@ def load_image_folder(path: Path, spec: SplitSpec, *, image_size: tuple[int, int
     root = folder_root(path) if path.is_dir() else path
     classes, files, labels = list_folder(path)
     step = max(1, len(files) // HEADER_SAMPLE)
-    headers = [_header(root / name) for name in files[::step][:HEADER_SAMPLE]]
+    headers = [_header(root / name, name) for name in files[::step][:HEADER_SAMPLE]]
     sizes = {size for size, _ in headers}
     if image_size is None:
         image_size = next(iter(sizes))[::-1] if len(sizes) == 1 else DEFAULT_SIZE
@@ -387,12 +408,12 @@ def load_image_folder(path: Path, spec: SplitSpec, *, image_size: tuple[int, int
                    normalization=stats, source=str(path), meta=meta)
 
 
-def _header(path: Path) -> tuple[tuple[int, int], str]:
+def _header(path: Path, name: str) -> tuple[tuple[int, int], str]:
     try:
         with Image.open(path, formats=FORMATS) as image:
             return image.size, image.mode
     except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as err:
-        raise DataError(f"cannot be read as an image ({err})", file=path) from None
+        raise DataError(f"cannot be read as an image ({err})", **_where(path, name)) from None
 
 
 def _fit_stats(raw: ImageFiles, sample: list[int]) -> dict:

@@ -25,6 +25,7 @@ from PIL import Image, UnidentifiedImageError
 from .build import assemble
 from .dataset import Dataset
 from .errors import DataError, budget, over_budget
+from .layout import first_nested, nested_classes
 from .split import SplitSpec
 
 MAX_ZIP_BYTES = 200 * 2**20  # uncompressed
@@ -109,38 +110,56 @@ def _open(path: Path) -> zipfile.ZipFile:
 
 
 def _image_entries(path: Path, archive: zipfile.ZipFile) -> list[tuple[str, zipfile.ZipInfo]]:
-    """``(class name, entry)`` of every image, checked; sorted by entry name."""
-    kept: list[tuple[tuple[str, ...], zipfile.ZipInfo]] = []
+    """``(class name, entry)`` of every image, checked; sorted by entry name.
+
+    Files that are not PNG or JPEG images (``notes.txt``) are left out, as in a folder; the
+    folder holding one still counts (a class folder of nothing else holds no images).
+    """
+    kept: list[tuple[tuple[str, ...], zipfile.ZipInfo, bool]] = []  # (parts, entry, is a folder)
     for info in archive.infolist():
         parts = _safe_parts(path, info.filename)
-        if any(part.startswith(".") or part in JUNK for part in parts):
+        if not parts or any(part.startswith(".") or part in JUNK for part in parts):
             continue
-        kept.append((parts, info))
-    # A zip of one folder holding the class folders: the class folders are one level down.
-    while kept and len({parts[0] for parts, _ in kept}) == 1 and all(
-            len(parts) > 2 or info.is_dir() for parts, info in kept):
-        kept = [(parts[1:], info) for parts, info in kept if len(parts) > 1]
-    folders, files = set(), []
-    for parts, info in kept:
         if info.is_dir():
-            folders.add(parts[0])
+            kept.append((parts, info, True))
+        elif PurePosixPath(parts[-1]).suffix.lower() in SUFFIXES:
+            kept.append((parts, info, False))
+        elif len(parts) > 1:
+            kept.append((parts[:-1], info, True))  # not an image: only its folder counts
+    # A zip of one folder holding the class folders: the class folders are one level down.
+    top: tuple[str, ...] = ()
+    while kept and len({parts[0] for parts, _, _ in kept}) == 1 and all(
+            len(parts) > 2 or folder for parts, _, folder in kept):
+        top += (kept[0][0][0],)
+        kept = [(parts[1:], info, folder) for parts, info, folder in kept if len(parts) > 1]
+    folders, files = set(), []
+    for parts, info, folder in kept:
+        folders.add(parts[0])
+        if folder:
             continue
         if len(parts) == 1:
             raise DataError("is not inside a class folder; put each image in a folder named "
                             "after its class", file=path, entry=info.filename)
-        if PurePosixPath(parts[-1]).suffix.lower() not in SUFFIXES:
-            raise DataError("is not a PNG or JPEG image; the zip may hold only images in class "
-                            "folders", file=path, entry=info.filename)
-        folders.add(parts[0])
-        files.append((parts[0], info))
-    empty = sorted(folders - {name for name, _ in files})
+        files.append((parts, info))
+    empty = sorted(folders - {parts[0] for parts, _ in files})
     if empty:
         raise DataError(f"class folder {empty[0]!r} holds no images", file=path)
+    below: dict[str, set[str]] = {}  # class folder: its sub-folders holding images
+    direct = set()  # class folders holding images themselves
+    for parts, _ in files:
+        if len(parts) > 2:
+            below.setdefault(parts[0], set()).add(parts[1])
+        else:
+            direct.add(parts[0])
+    nested = {name: list(subs) for name, subs in below.items() if name not in direct}
+    if nested:  # a train/val tree: the classes are one level down
+        name = first_nested(nested)
+        raise nested_classes("/".join((*top, name)), nested[name], file=path, zipped=True)
     if len(folders) < 2:
         found = f"only {next(iter(folders))!r}" if folders else "none"
         raise DataError(f"classification needs at least 2 class folders, found {found}",
                         file=path)
-    return sorted(files, key=lambda item: item[1].filename)
+    return sorted(((parts[0], info) for parts, info in files), key=lambda item: item[1].filename)
 
 
 def _safe_parts(path: Path, name: str) -> tuple[str, ...]:

@@ -123,7 +123,8 @@ def test_a_damaged_image_fails_training_with_its_name(tmp_path):
     ds = load_dataset(root, image_size=(16, 16), stats_sample=2)
     victim = root / ds.x_train.files[-1]
     victim.write_bytes(b"not a png at all")
-    with pytest.raises(DataError, match=f"{victim.name}: cannot be read as an image"):
+    named = f"bad, entry '{ds.x_train.files[-1]}': cannot be read as an image"  # class/file
+    with pytest.raises(DataError, match=named):
         train(cnn(), ds, {"epochs": 1, "batch_size": 8, "num_threads": 1, "data_workers": 1})
 
 

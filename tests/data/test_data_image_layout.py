@@ -1,0 +1,111 @@
+"""How a folder or zip of images is laid out: a train/val tree is refused naming the folder to
+point at (not read as classes "train" and "val"); files that are not images are left out of a
+zip as they are of a folder; a damaged image is named with its class folder."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from PIL import Image
+
+from layerloom.runtime.data import DataError, load_dataset
+
+
+def png(value: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("L", (6, 5), value).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def write_tree(root, files: dict[str, bytes]):
+    for name, data in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(data)
+    return root
+
+
+def zip_tree(path, files: dict[str, bytes]):
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return path
+
+
+def split_tree(prefix: str, splits=("train", "val")) -> dict[str, bytes]:
+    return {f"{prefix}{split}/{cls}/{i}.png": png(60 * k + i)
+            for split in splits for k, cls in enumerate(("a", "b")) for i in range(4)}
+
+
+def pets(prefix: str = "") -> dict[str, bytes]:
+    return {f"{prefix}{cls}/{i}.png": png(60 * k + i)
+            for k, cls in enumerate(("cat", "dog")) for i in range(5)}
+
+
+@pytest.mark.parametrize("splits", [("train", "val"), ("train", "test")])
+def test_a_train_val_folder_is_refused_naming_the_folder_to_point_at(tmp_path, splits):
+    root = write_tree(tmp_path / "splitdir", split_tree("", splits))
+    with pytest.raises(DataError, match=r"^splitdir: splitdir/train holds class folders "
+                                        r"\('a', 'b'\), not images: point LayerLoom at "
+                                        r"splitdir/train"):
+        load_dataset(root)
+    ds = load_dataset(root / "train")  # where the message points: the real classes
+    assert ds.classes == ["a", "b"]
+
+
+def test_a_train_val_zip_is_refused_naming_the_folder(tmp_path):
+    path = zip_tree(tmp_path / "splitdir.zip", split_tree("splitdir/"))
+    with pytest.raises(DataError, match=r"^splitdir\.zip: splitdir/train holds class folders "
+                                        r"\('a', 'b'\), not images: zip splitdir/train on its own"):
+        load_dataset(path)
+    flat = zip_tree(tmp_path / "flat.zip", split_tree(""))
+    with pytest.raises(DataError, match=r"^flat\.zip: train holds class folders"):
+        load_dataset(flat)
+
+
+def test_a_class_folder_of_folders_is_refused_in_folders_and_zips(tmp_path):
+    files = {**pets(), **{f"eel/2020/{i}.png": png(200) for i in range(3)}}
+    root = write_tree(tmp_path / "pets", files)
+    message = r"pets/eel holds folders of images \('2020'\), not images: each class folder"
+    with pytest.raises(DataError, match=message):
+        load_dataset(root)
+    with pytest.raises(DataError, match=message):
+        load_dataset(zip_tree(tmp_path / "pets.zip", {f"pets/{k}": v for k, v in files.items()}))
+
+
+def test_images_both_in_a_class_folder_and_below_it_still_load(tmp_path):
+    files = {**pets(), "dog/more/9.png": png(90)}
+    assert load_dataset(write_tree(tmp_path / "pets", files)).class_counts()["train"]
+    ds = load_dataset(zip_tree(tmp_path / "pets.zip", files))
+    assert ds.classes == ["cat", "dog"]
+
+
+def test_a_zip_leaves_out_the_files_a_folder_leaves_out(tmp_path):
+    junk = {"photos/cat/notes.txt": b"hello", "photos/.DS_Store": b"\0",
+            "photos/dog/Thumbs.db": b"\0", "photos/README.md": b"# photos",
+            "photos/dog/desktop.ini": b"[x]"}
+    files = {**pets("photos/"), **junk}
+    from_zip = load_dataset(zip_tree(tmp_path / "photos.zip", files), seed=0)
+    from_folder = load_dataset(write_tree(tmp_path, files) / "photos", seed=0)
+    assert from_zip.classes == from_folder.classes == ["cat", "dog"]
+    total = sum(len(from_zip.split(s)[0]) for s in ("train", "val", "test"))
+    assert total == 10 == len(from_folder.x_train.files) + len(from_folder.x_val.files) + len(
+        from_folder.x_test.files)
+
+
+def test_a_class_folder_holding_only_other_files_holds_no_images(tmp_path):
+    files = {**pets(), "eel/notes.txt": b"hello"}
+    with pytest.raises(DataError, match=r"pets\.zip: class folder 'eel' holds no images"):
+        load_dataset(zip_tree(tmp_path / "pets.zip", files))
+    with pytest.raises(DataError, match=r"class folder 'eel' holds no PNG or JPEG images"):
+        load_dataset(write_tree(tmp_path / "pets", files))
+
+
+def test_a_damaged_image_in_a_folder_names_its_class_folder(tmp_path):
+    files = {**pets(), "dog/broken.png": png(10)[:40]}
+    with pytest.raises(DataError, match=r"^pets, entry 'dog/broken\.png': cannot be read"):
+        ds = load_dataset(write_tree(tmp_path / "pets", files), stats_sample=100)
+        ds.x_train[:]
+        ds.x_val[:]
+        ds.x_test[:]
