@@ -57,12 +57,34 @@ def quiet_closed_pipe(stdout) -> int:
     return EXIT_PIPE
 
 
+def print_traceback(exc: BaseException) -> None:
+    """For ``--debug``: the traceback of ``exc`` on stderr, with those of the exceptions it was
+    raised from or while handling, even where it was raised ``from None`` (the CLI turns a
+    library's exception into a one-line message that way: the original is where it came
+    from)."""
+    seen, link = set(), exc
+    while link is not None and id(link) not in seen:
+        seen.add(id(link))
+        link.__suppress_context__ = False
+        link = link.__cause__ or link.__context__
+    traceback.print_exception(exc, file=sys.stderr)
+
+
+def print_error(exc: BaseException, message: str | None = None, *, debug: bool = False) -> None:
+    """The ``error:`` line of a command that turns ``exc`` into words (``message``, else
+    ``str(exc)``); with ``debug`` (``layerloom --debug``) the traceback of ``exc`` and of what
+    it came from first."""
+    if debug:
+        print_traceback(exc)
+    print(f"error: {message if message is not None else exc}", file=sys.stderr)
+
+
 def report_exception(exc: BaseException, *, debug: bool) -> int:
     """Print ``exc`` as one ``error:`` line (with ``debug``, its traceback first) and return
     the exit code: ``EXIT_UNREADABLE`` for a file that cannot be read or written (OSError),
     ``EXIT_INVALID`` otherwise."""
     if debug:
-        traceback.print_exception(exc, file=sys.stderr)
+        print_traceback(exc)
     message = str(exc) or type(exc).__name__
     if isinstance(exc, RecursionError):
         message = "the input is nested too deeply to be read"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from layerloom.graph import GraphError
 
-from .common import EXIT_INVALID, EXIT_UNREADABLE
+from .common import EXIT_INVALID, EXIT_UNREADABLE, print_error
 
 
 def register(subparsers) -> None:
@@ -45,7 +45,7 @@ def cmd_import_onnx(args) -> int:
     try:
         graph, state, diff = import_onnx(path, name=name)
     except GraphError as exc:
-        print(f"error: {without_fx_notes(str(exc))}", file=sys.stderr)
+        print_error(exc, without_fx_notes(str(exc)), debug=getattr(args, "debug", False))
         return EXIT_INVALID
     return write_import(args, graph, state, f"{path.name}; compiled graph matches onnxruntime "
                         f"on the file (max abs diff {diff:.2e})")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from layerloom.graph import GraphError, save_graph
 
-from .common import EXIT_INVALID, EXIT_UNREADABLE
+from .common import EXIT_INVALID, EXIT_UNREADABLE, print_error
 
 
 def register(subparsers) -> None:
@@ -49,7 +49,7 @@ def cmd_import_torch(args) -> int:
         state = weights.apply(model.state_dict())
         diff = check_import(model, graph, state, shapes, dtypes, weights=weights)
     except GraphError as exc:
-        print(f"error: {without_fx_notes(str(exc))}", file=sys.stderr)
+        print_error(exc, without_fx_notes(str(exc)), debug=getattr(args, "debug", False))
         return EXIT_INVALID
     return write_import(args, graph, state, f"{type(model).__name__}; compiled graph matches "
                         f"the model (max abs diff {diff:.2e})")

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .common import (EXIT_INVALID, EXIT_UNREADABLE, add_set_option, load_graph_or_template,
-                     load_valid_graph, parse_variables)
+                     load_valid_graph, parse_variables, print_error)
 
 # -- arguments ------------------------------------------------------------------------------
 
@@ -317,11 +317,13 @@ def _check_fit(graph, ds, variables: dict, config, spec: dict) -> None:
     raise UserError("\nerror: ".join(lines).replace("error: note: ", "note: "))
 
 
-def _run(body) -> int:
+def _run(body, args) -> int:
+    """``body()``'s exit code; a UserError printed as its message (with ``--debug``, after the
+    traceback of the error it was made from)."""
     try:
         return body()
     except UserError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print_error(exc, debug=getattr(args, "debug", False))
         return exc.code
 
 
@@ -445,7 +447,7 @@ def cmd_train(args) -> int:
 
     if (args.nproc > 1 or args.nnodes > 1) and world_from_env() <= 1:
         return _launch(_train_argv(args), args, args.nproc)
-    return _run(lambda: _train(args))
+    return _run(lambda: _train(args), args)
 
 
 def _launch(argv: list[str], args, nproc: int) -> int:
@@ -567,7 +569,7 @@ def cmd_runs(args) -> int:
                      ["id", "name", "status", "dataset", "epoch", "best", "test", "created"])
         return 0
 
-    return _run(body)
+    return _run(body, args)
 
 
 def _run_row(run) -> dict:
@@ -668,7 +670,7 @@ def cmd_resume(args) -> int:
     from layerloom.runtime.distributed import world_from_env
 
     if world_from_env() > 1:  # one process of a distributed resume
-        return _run(lambda: _resume_rank(args))
+        return _run(lambda: _resume_rank(args), args)
     nproc = args.nproc
     if nproc is None and args.nnodes == 1:  # as many processes as the run had
         nproc = _recorded_processes(args)
@@ -777,7 +779,7 @@ def _resume_here(args) -> int:
         _print_result(result, args.json)
         return 0 if result.status == "completed" else 130
 
-    return _run(body)
+    return _run(body, args)
 
 
 def _check_more_epochs(run, done: int, epochs: int | None) -> None:
@@ -817,7 +819,7 @@ def cmd_sweep(args) -> int:
                   f"{result.best['run_id']})")
         return 0
 
-    return _run(body)
+    return _run(body, args)
 
 
 def cmd_lr_find(args) -> int:
@@ -839,7 +841,7 @@ def cmd_lr_find(args) -> int:
               f"minimum/10: {result.min_div10:.3g})")
         return 0
 
-    return _run(body)
+    return _run(body, args)
 
 
 def _sparkline(result) -> str:
