@@ -37,12 +37,15 @@ class GraphError(Exception):
     """A graph that cannot be read, validated or compiled.
 
     ``node`` is the id of the node at fault (``None`` for the graph as a whole); ``problems``
-    lists every problem when several were found at once.
+    lists every problem when several were found at once. ``unreadable`` marks a file that
+    cannot be read as a graph at all (missing, unreadable, not UTF-8 or not JSON), as against
+    JSON that is read but is no valid graph: the CLI exits 2 for the one, 1 for the other.
     """
 
     def __init__(self, message: str | None = None, *, node: str | None = None,
                  param: str | None = None, problems: list[Problem] | None = None,
-                 file: str | None = None):
+                 file: str | None = None, unreadable: bool = False):
+        self.unreadable = unreadable
         if problems is None:
             problems = [Problem(node, message or "invalid graph", param)]
         self.problems = list(problems)

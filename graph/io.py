@@ -36,42 +36,98 @@ def load_graph(source: str | Path | dict) -> Graph:
     if isinstance(source, dict):
         return parse_graph(source)
     if isinstance(source, Path) or (isinstance(source, str) and not source.lstrip()
-                                    .startswith("{")):
+                                    .lstrip(BOM).startswith("{")):
         path = Path(source)
         try:
             if path.stat().st_size > MAX_FILE_BYTES:
                 raise GraphError(f"the file is larger than {MAX_FILE_BYTES // 2**20} MiB",
-                                 file=str(path))
+                                 file=str(path), unreadable=True)
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
-            raise GraphError("no such file", file=str(path)) from None
+            raise GraphError("no such file", file=str(path), unreadable=True) from None
         except UnicodeDecodeError as exc:
             raise GraphError(f"not UTF-8 text ({exc.reason} at byte {exc.start})",
-                             file=str(path)) from None
+                             file=str(path), unreadable=True) from None
         except OSError as exc:
-            raise GraphError(f"cannot read the file ({exc.strerror})", file=str(path)) from None
+            raise GraphError(f"cannot read the file ({exc.strerror})", file=str(path),
+                             unreadable=True) from None
         return loads_graph(text, filename=str(path))
     return loads_graph(source)
 
 
 def loads_graph(text: str, filename: str | None = None) -> Graph:
+    """Read a graph from JSON text. A leading byte-order mark (as Windows Notepad writes) is
+    skipped; a key given twice in one object is an error naming it (JSON readers would keep
+    the last one silently). Text that is no JSON raises a :class:`GraphError` marked
+    ``unreadable``; JSON that is no valid graph, one that is not."""
+    duplicates: list[tuple[dict, list[tuple[str, Any, Any]]]] = []
     try:
-        data = json.loads(text)
+        data = json.loads(text.removeprefix(BOM),
+                          object_pairs_hook=lambda pairs: _object(pairs, duplicates))
     except json.JSONDecodeError as exc:
         raise GraphError(f"line {exc.lineno}, column {exc.colno}: invalid JSON: {exc.msg}",
-                         file=filename) from None
+                         file=filename, unreadable=True) from None
     except RecursionError:
         raise GraphError(f"JSON nested too deeply (a graph may nest at most {MAX_JSON_DEPTH} "
-                         f"levels)", file=filename) from None
+                         f"levels)", file=filename, unreadable=True) from None
     except ValueError:  # an integer beyond the interpreter's digit limit
-        raise GraphError(f"a number has more than {MAX_INT_DIGITS} digits", file=filename
-                         ) from None
+        raise GraphError(f"a number has more than {MAX_INT_DIGITS} digits", file=filename,
+                         unreadable=True) from None
     try:
+        if duplicates:
+            raise GraphError(problems=_duplicate_problems(data, duplicates))
         return parse_graph(data)
     except GraphError as exc:
         if filename:
             raise GraphError(problems=exc.problems, file=filename) from None
         raise
+
+
+BOM = "\ufeff"
+
+
+def _object(pairs: list[tuple[str, Any]], duplicates: list) -> dict:
+    """A JSON object as a dict; keys given twice are noted in ``duplicates``."""
+    obj: dict = {}
+    twice = []
+    for key, value in pairs:
+        if key in obj:
+            twice.append((key, obj[key], value))
+        obj[key] = value
+    if twice:
+        duplicates.append((obj, twice))
+    return obj
+
+
+def _duplicate_problems(data: Any, duplicates: list) -> list[Problem]:
+    """One problem per key given twice: where its object is (the node's id where it is in a
+    node), and both values."""
+    found = {id(obj): twice for obj, twice in duplicates}
+    problems: list[Problem] = []
+    stack: list[tuple[Any, tuple, str | None]] = [(data, (), None)]
+    while stack:
+        value, path, node = stack.pop()
+        if isinstance(value, dict):
+            if len(path) >= 2 and path[-2] == "nodes" and isinstance(path[-1], int) \
+                    and isinstance(value.get("id"), str):
+                node = value["id"]
+            for key, first, last in found.get(id(value), []):
+                where = _where(path) if path else "the top-level object"
+                problems.append(Problem(node, f"{where} has the key '{key}' twice ("
+                                              f"{_short(first)}, then {_short(last)}): keep "
+                                              f"one (JSON readers silently take the last)"))
+            items = list(value.items())
+        elif isinstance(value, list):
+            items = list(enumerate(value))
+        else:
+            continue
+        stack.extend((item, path + (key,), node) for key, item in reversed(items))
+    return problems
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def save_graph(graph: Graph, path: str | Path) -> None:
