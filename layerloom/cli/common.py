@@ -109,11 +109,24 @@ def read_graph(path: str, *, templates: bool = False) -> Graph | None:
 
     With ``templates``, as :func:`load_graph_or_template`.
     """
+    return read_graph_or_code(path, templates=templates)[0]
+
+
+def read_graph_or_code(path: str, *, templates: bool = False) -> tuple[Graph | None, int]:
+    """``(graph, 0)``, or ``(None, exit code)`` after printing why there is none: see
+    :func:`graph_error_code`. ``templates`` as in :func:`read_graph`."""
     try:
-        return load_graph_or_template(path) if templates else load_graph(path)
+        return (load_graph_or_template(path) if templates else load_graph(path)), 0
     except GraphError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return None
+        return None, graph_error_code(exc)
+
+
+def graph_error_code(exc: GraphError) -> int:
+    """The exit code for a graph file that could not be loaded: ``EXIT_UNREADABLE`` when it
+    cannot be read at all (missing, unreadable, not JSON), ``EXIT_INVALID`` when it is JSON but
+    no valid graph (no "format", no "nodes", a list, a key given twice), as the README says."""
+    return EXIT_UNREADABLE if getattr(exc, "unreadable", False) else EXIT_INVALID
 
 
 def load_graph_or_template(path: str) -> Graph:
@@ -124,14 +137,14 @@ def load_graph_or_template(path: str) -> Graph:
     if not path.endswith(".json") and path in template_names():
         return load_template(path)
     # Said here: load_graph would read a missing path that starts with "{" as JSON text.
-    raise GraphError("no such file", file=path)
+    raise GraphError("no such file", file=path, unreadable=True)
 
 
 @dataclass(frozen=True)
 class LoadedGraph:
     """What :func:`load_valid_graph` found. ``code`` is the command's exit code so far: 0 when
-    the graph is valid, ``EXIT_INVALID`` when it has errors, ``EXIT_UNREADABLE`` when it could
-    not be read (then ``graph`` and ``report`` are None)."""
+    the graph is valid, ``EXIT_INVALID`` when it has errors (or is JSON but no graph: then
+    ``graph`` and ``report`` are None), ``EXIT_UNREADABLE`` when it could not be read (then too)."""
 
     code: int
     graph: Graph | None = None
@@ -149,9 +162,9 @@ def load_valid_graph(path: str, set_items: list[str] | None, *, templates: bool 
         if loaded.code:
             return loaded.code
     """
-    graph = read_graph(path, templates=templates)
+    graph, code = read_graph_or_code(path, templates=templates)
     if graph is None:
-        return LoadedGraph(EXIT_UNREADABLE)
+        return LoadedGraph(code)
     variables = parse_variables(set_items)  # after reading: a missing file is said first
     report = validate(graph, variables)
     if warnings or not report.ok:

@@ -26,7 +26,7 @@ from .common import (
     add_set_option,
     parse_variables,
     printable,
-    read_graph,
+    read_graph_or_code,
 )
 
 FORMATS = ("json", "python", "torchscript", "onnx", "safetensors", "bundle", "project")
@@ -84,9 +84,9 @@ def cmd_export(args) -> int:
 
     run = state = None
     if Path(args.source).exists() or not args.source.isdigit():
-        graph = read_graph(args.source)
+        graph, code = read_graph_or_code(args.source)
         if graph is None:
-            return EXIT_UNREADABLE
+            return code
         if getattr(args, "weights", None):
             state = read_weights(args.weights)
             if state is None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .common import EXIT_INVALID, EXIT_UNREADABLE, parse_variables, read_graph
+from .common import EXIT_INVALID, EXIT_UNREADABLE, parse_variables, read_graph_or_code
 
 
 def cmd_export_project(args, db: Path | None = None) -> int:
@@ -19,9 +19,9 @@ def cmd_export_project(args, db: Path | None = None) -> int:
 
     try:
         if Path(args.source).exists() or not args.source.isdigit():
-            graph = read_graph(args.source, templates=True)
+            graph, code = read_graph_or_code(args.source, templates=True)
             if graph is None:
-                return EXIT_UNREADABLE
+                return code
             data = args.data or graph.extra.get("dataset")
             if not data:
                 print(f"error: {graph.name or args.source} names no dataset; give one with "

@@ -177,10 +177,12 @@ def _store(args):
 def _read_graph(path: str):
     from layerloom.graph import GraphError
 
+    from .common import graph_error_code
+
     try:
         return load_graph_or_template(path)
     except GraphError as exc:
-        raise UserError(str(exc), EXIT_UNREADABLE) from None
+        raise UserError(str(exc), graph_error_code(exc)) from None
 
 
 def _parse_value(text: str):
