@@ -35,6 +35,9 @@ Input's shape to [1, 28, 28] (or pick a dataset of that shape).
     dtype_ok = want == ds.dtype
     if shape_ok and dtype_ok:
         return
+    if not shape_ok and dtype_ok and lacks_channel_axis(shape, ds.input_shape):
+        raise DataError(f"The design's Input is {_show(shape)} {_kind(want)} but {ds.name} gives "
+                        f"{list(ds.input_shape)} {_kind(ds.dtype)}: {channel_axis_fix(ds)}.")
     fixes = [] if shape_ok else [f"shape to {list(ds.input_shape)}"]
     if not dtype_ok:
         fixes.append(f"dtype to {ds.dtype}")
@@ -54,6 +57,28 @@ Input's shape to [1, 28, 28] (or pick a dataset of that shape).
             "options", {}))
         message += f" {note}" if note else ""
     raise DataError(message)
+
+
+def lacks_channel_axis(shape: Sequence[int | None], sample: Sequence[int]) -> bool:
+    """The Input takes one-channel images ``[1, H, W]`` where the data give ``[H, W]``: the data
+    lack the channel axis (``np.savez(x=images)`` of a ``[N, 28, 28]`` array); setting the
+    Input to ``[H, W]`` instead would break the Conv2d after it."""
+    return (len(shape) == 3 and len(sample) == 2 and shape[0] in (1, None)
+            and all(s is None or s == w for s, w in zip(shape[1:], sample, strict=True)))
+
+
+def channel_axis_fix(ds) -> str:
+    """What to do when :func:`lacks_channel_axis`: change the data, not the design.
+
+    >>> from types import SimpleNamespace
+    >>> channel_axis_fix(SimpleNamespace(name="xy.npz", input_shape=(28, 28), source="d/xy.npz"))
+    'give the images a channel axis, so that each sample is [1, 28, 28]: save x[:, None] in xy.npz (np.savez(path, x=x[:, None], y=y))'
+    """
+    want = [1, *(int(d) for d in ds.input_shape)]
+    fix = f"give the images a channel axis, so that each sample is {want}"
+    if str(getattr(ds, "source", "")).lower().endswith(".npz"):
+        fix += f": save x[:, None] in {ds.name} (np.savez(path, x=x[:, None], y=y))"
+    return fix
 
 
 def _family(dtype: str | torch.dtype) -> str:

@@ -18,7 +18,8 @@ class Dataset:
     after the batch dimension. ``y_*`` is int64 class indices into ``classes`` for
     classification, float32 ``[N, target_dim]`` for regression. ``normalization`` is what was
     fitted on the training split (see :func:`layerloom.runtime.data.normalize.fit`); ``None``
-    when the values are used as they come.
+    when the values are used as they come. ``meta["notes"]``, when there, says in words how
+    the file was read where it took a form its loader converted (a transposed array).
     """
 
     name: str
@@ -72,7 +73,7 @@ class Dataset:
             "classes": self.classes, "target_dim": self.target_dim,
             "vocab_size": len(self.vocab) if self.vocab is not None else None,
             "normalization": self.normalization["kind"] if self.normalization else None,
-            "splits": splits,
+            "splits": splits, "notes": list(self.meta.get("notes", [])),
         }
 
     def preview(self, n: int = 16) -> tuple[torch.Tensor, torch.Tensor]:

@@ -38,6 +38,8 @@ from typing import Any
 
 from layerloom.graph import Graph, validate
 
+from .check import channel_axis_fix, lacks_channel_axis
+
 TASKS = ("classification", "regression", "reconstruction")
 _VARIABLE = re.compile(r"^=\s*([A-Za-z_]\w*)\s*$")
 # Blocks that keep their input's shape: walked through when looking for the layer that set
@@ -64,7 +66,9 @@ class FitProblem:
     ``node`` is the node to change (None for the design as a whole), ``param`` the param the
     fix is about, ``variable`` the design variable that controls it (when one does),
     ``message`` what is wrong (both sides named), ``fix`` what to do, ``kind`` one of
-    ``inputs``, ``input``, ``dtype``, ``vocab``, ``flatten``, ``width``, ``output``, ``task``;
+    ``inputs``, ``input``, ``dtype``, ``vocab``, ``flatten``, ``width``, ``output``, ``task``,
+    ``channels`` (the data lack the channel axis the design's Input rightly has: the data
+    change, not the design);
     ``changes`` the edits that fix it (empty: the fix is a hand edit, such as adding a block).
     """
 
@@ -149,7 +153,7 @@ def check_fit(graph: Graph, ds, variables: Mapping[str, Any] | None = None,
         return fit
     source = top.nodes[inputs[0]]
     fit.problems += _input_problems(graph, source, ds, values)
-    if fit.problems:
+    if any(p.kind != "channels" for p in fit.problems):  # the data's own fix leaves the design
         # Judge the rest as it will be once the Input takes the data; when the design is then
         # invalid the designer says why after the fix.
         fixed = apply_changes(graph, [c for p in fit.problems for c in p.changes])
@@ -187,7 +191,11 @@ def _input_problems(graph: Graph, source, ds, values: dict) -> list[FitProblem]:
     dtype = "int64" if str(source.dtype) in ("int64", "long") else "float32"
     problems = []
     node = graph.node(source.id)
-    if not shape_ok:
+    if not shape_ok and dtype == ds.dtype and lacks_channel_axis(have, want):
+        problems.append(FitProblem(
+            source.id, f"the Input is {_show(have)} but {ds.name} gives {want} per sample.",
+            channel_axis_fix(ds), "channels"))
+    elif not shape_ok:
         changes, names = _shape_changes(graph, node, want)
         via = (f" (through the variable{'s' if len(names) > 1 else ''} "
                f"{', '.join(f'{n} = {values_of(changes, n)}' for n in names)})" if names else "")

@@ -3,6 +3,12 @@
 Loaded with ``allow_pickle=False``: a user's file is never unpickled. An optional ``classes``
 array names the classes when ``y`` holds class indices.
 
+Two common forms are read as what they are, and said so in ``Dataset.meta["notes"]``: images
+saved channels-last (``[N, H, W, C]``, C 1, 3 or 4, as Keras and PIL keep them) are transposed
+to ``[N, C, H, W]``, so that they are standardised per channel and fit a Conv2d; a one-hot
+``y`` (``[N, K]`` rows of 0s and one 1) is K classes, ``y.argmax(1)``, not K regression targets
+(unless the task is set to regression).
+
 Each array's shape and type are read from its ``.npy`` header first, and the bytes they declare
 checked against ``LAYERLOOM_MAX_NPZ_BYTES`` (default 1 GiB, all arrays together) before any
 array is loaded: a header that declares ``(1000000, 1000000)`` is refused, not allocated.
@@ -54,19 +60,48 @@ def load_npz(path: Path, spec: SplitSpec, *, task: str, dtype: str, normalize: s
         raise DataError(f"x[{int(np.argmax(bad))}] holds NaN or infinite values", file=path)
     if dtype == "int64" and (x.dtype.kind not in "biu" or (x.size and x.min() < 0)):
         raise DataError("token ids (dtype='int64') must be whole numbers ≥ 0", file=path)
+    notes = []
+    tokens = dtype == "int64"
+    if not tokens and channels_last(x.shape):
+        notes.append(f"x {list(x.shape)} is read as channels-last images [N, H, W, C] and "
+                     f"transposed to [N, C, H, W] {[x.shape[i] for i in (0, 3, 1, 2)]}")
+        x = x.transpose(0, 3, 1, 2)
+    if y.dtype.kind == "f" and not np.isfinite(y).all():
+        raise DataError("y holds NaN or infinite values", file=path)
     classes = arrays.get("classes")
+    if one_hot(y) and (task != "regression" or classes is not None):
+        notes.append(f"y {list(y.shape)} is one-hot: its classes are y.argmax(1)")
+        y = y.argmax(1)
+        if classes is None:  # every column is a class, hot in some row or not
+            classes = np.arange(arrays["y"].shape[1])
     if classes is not None:
         goal = _named_classes(path, y, classes)
     else:
-        if y.dtype.kind == "f" and not np.isfinite(y).all():
-            raise DataError("y holds NaN or infinite values", file=path)
         goal = targets.encode(y, task, str(path))
     if normalize == "auto":
         normalize = "feature" if x.ndim == 2 else "channel"
-    tokens = dtype == "int64"
+    meta = {"arrays": sorted(arrays), **({"notes": notes} if notes else {})}
     return assemble(path.name, str(path), x, goal.y, spec, classes=goal.classes,
                     norm=None if normalize == "none" or tokens else normalize, tokens=tokens,
-                    meta={"arrays": sorted(arrays)})
+                    meta=meta)
+
+
+def channels_last(shape: tuple[int, ...]) -> bool:
+    """``[N, H, W, C]`` images: 4-D with a last axis of 1, 3 or 4 (gray, RGB, RGBA) smaller
+    than both H and W, and a second axis that could not itself be channels.
+
+    >>> channels_last((300, 32, 32, 3)), channels_last((300, 3, 32, 32))
+    (True, False)
+    """
+    return (len(shape) == 4 and shape[3] in (1, 3, 4) and shape[1] > shape[3]
+            and shape[2] > shape[3] and shape[1] not in (1, 3, 4))
+
+
+def one_hot(y: np.ndarray) -> bool:
+    """Rows of 0s and 1s with exactly one 1: ``[N, K]``, K ≥ 2, integers, floats or booleans."""
+    if y.ndim != 2 or y.shape[1] < 2 or len(y) == 0 or y.dtype.kind not in "biuf":
+        return False
+    return bool(np.isin(y, (0, 1)).all() and (y.sum(axis=1) == 1).all())
 
 
 def _read(path: Path) -> dict[str, np.ndarray]:
@@ -135,7 +170,7 @@ def _load_array(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo,
 
 
 def _named_classes(path: Path, y: np.ndarray, classes: np.ndarray) -> targets.Target:
-    names = [str(name) for name in classes.ravel()]
+    names = [str(name) for name in np.asarray(classes).ravel()]
     if y.ndim != 1 or y.dtype.kind not in "biu" or (len(y) and (y.min() < 0
                                                                  or y.max() >= len(names))):
         raise DataError(f"with a 'classes' array, y must hold class indices 0..{len(names) - 1}",
