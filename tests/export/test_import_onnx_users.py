@@ -212,13 +212,17 @@ def test_users_model_imports_or_is_refused_in_words(name, opset, tmp_path):
         torch.testing.assert_close(imported(*xs), model(*xs), atol=1e-4, rtol=1e-4)
 
 
-def test_cli_refuses_in_one_line_even_with_debug(tmp_path, monkeypatch, capsys):
+def test_cli_refuses_in_one_line_and_debug_adds_the_traceback(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     _export("clamp", tmp_path / "clamp.onnx", 17)
+    code = main(["import-onnx", "clamp.onnx", "-o", "g.json"])
+    err = capsys.readouterr().err
+    assert code == 1 and err.count("\n") == 1
+    assert "ONNX node /Clip (Clip): Clip to [-1.0, 1.0]" in err and "Traceback" not in err
     code = main(["--debug", "import-onnx", "clamp.onnx", "-o", "g.json"])
     err = capsys.readouterr().err
-    assert code == 1
-    assert "ONNX node /Clip (Clip): Clip to [-1.0, 1.0]" in err and "Traceback" not in err
+    assert code == 1 and "Traceback (most recent call last)" in err
+    assert "ONNX node /Clip (Clip): Clip to [-1.0, 1.0]" in err.rstrip().splitlines()[-1]
     assert not (tmp_path / "g.json").exists()
     _export("instance_norm", tmp_path / "norm.onnx", 13)
     assert main(["import-onnx", "norm.onnx", "-o", "g.json"]) == 0
