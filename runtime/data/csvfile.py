@@ -71,6 +71,7 @@ def read_table(path: Path) -> Table:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(path, text),
                         strict=True)
     header, rows, lines = None, [], []
+    first, first_line = [], 0  # the header line as written, for the checks after reading
     most_rows = 0
     try:
         for row in reader:
@@ -78,6 +79,7 @@ def read_table(path: Path) -> Table:
                 continue
             if header is None:
                 header = _header(path, row, reader.line_num)
+                first, first_line = row, reader.line_num
                 cells = budget("LAYERLOOM_MAX_CSV_CELLS", MAX_CSV_CELLS)
                 most_rows = max(1, cells // len(header))
             elif len(rows) >= most_rows:
@@ -95,7 +97,50 @@ def read_table(path: Path) -> Table:
         raise DataError(f"not valid CSV ({err})", file=path, line=reader.line_num) from None
     if not rows:
         raise DataError("the file has a header but no data rows", file=path)
+    if _looks_like_data(first, rows):
+        shown = ", ".join(repr(cell.strip()) for cell in first[:4])
+        raise DataError(f"looks like data, not column names ({shown}"
+                        f"{', …' if len(first) > 4 else ''}): add a header row that names the "
+                        f"columns", file=path, line=first_line)
+    if len(header) > 1 and not first[-1].strip() and all(not row[-1].strip() for row in rows):
+        header = header[:-1]  # every line ends with the delimiter: no column, not a target
+        for row in rows:
+            del row[-1]
     return Table(path, header, rows, lines)
+
+
+def _looks_like_data(first: list[str], rows: list[list[str]]) -> bool:
+    """The header line holds a number, and each of its values is a number or a value of its
+    column below (``0.126,-0.132,0.64,0.105,versicolor``): a file without a header, whose
+    first row would silently become column names. Names that count 0, 1, 2, … or 1, 2, 3, …
+    (pandas' and NumPy's unnamed columns) are names.
+
+    >>> _looks_like_data(["5.1", "3.5", "setosa"], [["4.9", "3.0", "setosa"]])
+    True
+    >>> _looks_like_data(["0", "1", "2"], [["4.9", "3.0", "1"]])
+    False
+    >>> _looks_like_data(["country", "1990", "2000"], [["fr", "5", "6"]])
+    False
+    """
+    cells = [cell.strip() for cell in first]
+    numeric = [_is_number(cell) for cell in cells]
+    if not any(numeric):
+        return False
+    if all(numeric) and all(cell.isdigit() for cell in cells) and \
+            [int(cell) for cell in cells] in (list(range(len(cells))),
+                                              list(range(1, len(cells) + 1))):
+        return False
+    return all(number or (cell and any(row[i].strip() == cell for row in rows))
+               for i, (cell, number) in enumerate(zip(cells, numeric, strict=True)))
+
+
+def _is_number(value: str) -> bool:
+    if is_missing(value):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except ValueError:
+        return False
 
 
 def _delimiter(path: Path, text: str) -> str:
