@@ -1061,8 +1061,18 @@ class _Resolver:
                                  f"out of {where}")
 
     def _top_warnings(self, top: Level) -> None:
+        reconstruction = self.graph.extra.get("task") == "reconstruction"
         for out_id in top.outputs:
             info = top.nodes[out_id]
+            linear = None if reconstruction else _linear_on_image_map(top, out_id)
+            if linear is not None:
+                fed = top.nodes[linear]
+                src = top.nodes[fed.inputs[0]].path if fed.inputs else "its input"
+                self.warn(fed.path, f"a Linear acts on the last dimension only: fed {src}'s "
+                                    f"{show(fed.in_shapes[0])} feature map, it gives "
+                                    f"{show(fed.shape)} per sample, and so does the model; "
+                                    f"to classify (or regress) the whole input, add Flatten "
+                                    f"(or global pooling) before {fed.path}")
             if len(info.inputs) == 1:
                 source = top.nodes.get(info.inputs[0])
                 if source is not None and source.type in ("Softmax", "LogSoftmax"):
@@ -1070,6 +1080,26 @@ class _Resolver:
                                            f"classifier, cross-entropy applies it already; "
                                            f"output logits (the trainer strips it when "
                                            f"training)")
+
+
+def _linear_on_image_map(top: Level, output: str) -> str | None:
+    """Back from ``output`` along first inputs while the shapes stay maps (two or more
+    dimensions): the earliest Linear fed a map of three or more ([C, H, W]), or None. A Linear
+    on a [sequence, features] map is how Transformers work; on an image map it is nearly always
+    a missing Flatten."""
+    found, node, seen = None, output, set()
+    while node in top.nodes and node not in seen:
+        seen.add(node)
+        info = top.nodes[node]
+        if info.shape is None or len(info.shape) < 2:
+            break
+        if info.type == "Linear" and info.used and info.repeat != 0 and info.in_shapes and \
+                info.in_shapes[0] is not None and len(info.in_shapes[0]) >= 3:
+            found = node
+        if not info.inputs:
+            break
+        node = info.inputs[0]
+    return found
 
 
 def normalize_index(params: dict, in_shapes: list[Shape]) -> int:

@@ -154,3 +154,49 @@ def test_a_typo_in_a_node_left_out_is_still_an_error(seed_cnn):
         "error: orphan.out_feature: Linear has no param 'out_feature' (did you mean "
         "'out_features'?); it takes: out_features, bias",
         "warning: orphan: " + LEFT_OUT.format("no Input feeds it")]
+
+
+def _no_flatten(task: str | None = "classification", shape=(1, 28, 28)) -> dict:
+    design = {"format": "layerloom-graph", "version": 1, "name": "no-flatten",
+              "nodes": [{"id": "img", "type": "Input", "params": {"shape": list(shape)}},
+                        {"id": "conv1", "type": "Conv2d",
+                         "params": {"out_channels": 32, "kernel_size": 3}},
+                        {"id": "act", "type": "ReLU"},
+                        {"id": "linear1", "type": "Linear", "params": {"out_features": 10}},
+                        {"id": "out", "type": "Output"}],
+              "edges": [{"source": "img", "target": "conv1"},
+                        {"source": "conv1", "target": "act"},
+                        {"source": "act", "target": "linear1"},
+                        {"source": "linear1", "target": "out"}]}
+    if task:
+        design["task"] = task
+    return design
+
+
+def test_a_linear_on_an_image_map_is_warned_without_a_dataset():
+    """The commonest beginner mistake (no Flatten) is said as the design is drawn, naming the
+    Linear, what it is fed and the fix; the design still validates (PyTorch would run it)."""
+    report = validate(_no_flatten())
+    assert report.ok
+    (warning,) = [w for w in report.warnings if "last dimension" in w.message]
+    assert warning.node == "linear1"
+    assert warning.message == (
+        "a Linear acts on the last dimension only: fed act's [32, 26, 26] feature map, it "
+        "gives [32, 26, 10] per sample, and so does the model; to classify (or regress) the "
+        "whole input, add Flatten (or global pooling) before linear1")
+    assert not [w for w in validate(_no_flatten(task=None)).warnings if w.node != "linear1"]
+
+
+def test_a_linear_on_a_sequence_or_after_flatten_is_not_warned():
+    fixed = _no_flatten()
+    fixed["nodes"].insert(3, {"id": "flat", "type": "Flatten"})
+    fixed["edges"][2] = {"source": "act", "target": "flat"}
+    fixed["edges"].insert(3, {"source": "flat", "target": "linear1"})
+    assert not validate(fixed).warnings
+    sequence = _no_flatten()  # a [sequence, features] map: how Transformers use a Linear
+    sequence["nodes"] = [n for n in sequence["nodes"] if n["id"] not in ("conv1", "act")]
+    sequence["nodes"][0]["params"]["shape"] = [16, 8]
+    sequence["edges"] = [{"source": "img", "target": "linear1"},
+                         {"source": "linear1", "target": "out"}]
+    assert validate(sequence).ok and not validate(sequence).warnings
+    assert not validate(_no_flatten(task="reconstruction")).warnings
