@@ -11,9 +11,11 @@ from __future__ import annotations
 import operator
 import re
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 from torch import fx, nn
 
 from ..errors import GraphError
@@ -431,6 +433,8 @@ class Importer:
         return node_id
 
     def _error(self, node: fx.Node, reason: str) -> GraphError:
+        reason += _fix_hint(self.model, node, reason)
+        line = source_line(node)
         if node.op == "call_module":
             module = self.model.get_submodule(node.target)
             where = f"{node.target} ({type(module).__name__})"
@@ -439,7 +443,7 @@ class Importer:
             inside = (f" in {scope} ({type(self.model.get_submodule(scope)).__name__})"
                       if scope else f" in {type(self.model).__name__}.forward")
             where = f"{describe(node)}{inside}"
-        return GraphError(f"cannot import {where}: {reason}")
+        return GraphError(f"{line + ': ' if line else ''}cannot import {where}: {reason}")
 
     def _fuse_layernorm2d(self) -> None:
         """Permute to channels-last, LayerNorm, Permute back (timm's and torchvision's
@@ -587,6 +591,72 @@ def _squeezes_first(node: fx.Node) -> bool:
         return False
     dim = node.args[1] if len(node.args) > 1 else node.kwargs.get("dim")
     return dim == 0 and isinstance(node.args[0], fx.Node) if node.args else False
+
+
+_TORCH_DIR = str(Path(torch.__file__).resolve().parent)
+_FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<func>\S+)')
+
+
+def source_line(node: fx.Node) -> str:
+    """``mymodels.py:76``: the line of the user's code that made ``node`` (the innermost frame
+    outside torch of the stack torch.fx recorded while tracing), or "" when none was."""
+    found = ""
+    for frame in _FRAME.finditer(node.stack_trace or ""):
+        path = frame["file"]
+        try:
+            inside = str(Path(path).resolve()).startswith(_TORCH_DIR)
+        except OSError:
+            inside = False
+        if not inside and not path.startswith("<"):
+            found = f"{Path(path).name}:{frame['line']}"
+    return found
+
+
+_TIME_MAJOR = (nn.RNNBase, nn.MultiheadAttention, nn.TransformerEncoderLayer,
+               nn.TransformerEncoder)
+_ATTENTION_OPS = {operator.matmul, torch.matmul, torch.bmm, torch.einsum, "matmul", "bmm",
+                  torch.baddbmm, F.scaled_dot_product_attention}
+_MHA = ("nn.MultiheadAttention(embed_dim, num_heads, batch_first=True) (the MultiheadAttention "
+        "block; or nn.TransformerEncoderLayer(..., batch_first=True) for a whole layer)")
+
+
+def _batch_first(module: nn.Module) -> bool:
+    if isinstance(module, nn.TransformerEncoder):
+        return all(_batch_first(layer) for layer in module.layers)
+    if isinstance(module, nn.TransformerEncoderLayer):
+        module = module.self_attn
+    return bool(getattr(module, "batch_first", True))
+
+
+def _fix_hint(model: nn.Module, node: fx.Node, reason: str) -> str:
+    """How to rewrite the code of ``node`` so that it imports, where a known rewrite exists
+    ("; fix: ..."), else ""."""
+    target = node.target
+    if "batch dimension" in reason and target in ("permute", "transpose", torch.permute,
+                                                  torch.transpose):
+        time_major = [str(u.target) for u in node.users if u.op == "call_module"
+                      and isinstance(model.get_submodule(u.target), _TIME_MAJOR)
+                      and not _batch_first(model.get_submodule(u.target))]
+        if not time_major:
+            time_major = [name for name, m in model.named_modules()
+                          if isinstance(m, _TIME_MAJOR) and not _batch_first(m)
+                          and not isinstance(m, nn.MultiheadAttention)]
+        if time_major:
+            return (f"; fix: make {', '.join(time_major)} batch_first=True and drop the "
+                    f"{target if isinstance(target, str) else target.__name__} (the sequence "
+                    f"stays [batch, length, features]; the output's last step is then "
+                    f"out[:, -1], not out[-1])")
+    if node.op == "call_module" and "batch_first=False" in reason:
+        return ("; fix: construct it with batch_first=True and give it [batch, length, "
+                "features] (drop any permute/transpose to [length, batch, features] before it; "
+                "the output's last step is then out[:, -1], not out[-1])")
+    if target in _ATTENTION_OPS or target in (torch.softmax, F.softmax, "softmax") \
+            and "no LayerLoom block" in reason:
+        return f"; fix: for attention, use {_MHA}"
+    if target in (torch.clamp, torch.clip, "clamp", "clip", "clamp_", "clip_"):
+        return ("; fix: drop the clamp, or clamp to min=0 (F.relu, the ReLU block) or to 0 "
+                "to 6 (F.relu6, ReLU6) and retrain; nn.Hardtanh has no block either")
+    return ""
 
 
 def _is_lstm_state(node: Any, tuples: dict) -> bool:

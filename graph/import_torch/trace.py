@@ -24,6 +24,8 @@ BATCH = 3  # an unusual batch size, so that a dimension equal to it is rarely co
 
 
 class _Tracer(fx.Tracer):
+    record_stack_traces = True  # node.stack_trace: the user's line, named in import errors
+
     def is_leaf_module(self, m: nn.Module, qualname: str) -> bool:
         return find_rule(m) is not None or super().is_leaf_module(m, qualname)
 
