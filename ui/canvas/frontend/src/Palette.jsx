@@ -2,7 +2,7 @@
 // the canvas to place it, or click it (or press Enter in the search box) to add it in view.
 import { memo, useMemo, useState } from "react";
 import { categoryColor } from "./format.js";
-import { rankBlocks } from "./search.js";
+import { groupBlocks } from "./search.js";
 
 export const DRAG_MIME = "application/x-layerloom-block";
 
@@ -10,11 +10,8 @@ function Palette({ catalog, onAdd, disabled }) {
   const [query, setQuery] = useState("");
   // no query: the catalog by category; a query: one list, best match first (search.js)
   const groups = useMemo(() => {
-    const q = query.trim();
-    if (q) {
-      const hits = rankBlocks(catalog, q);
-      return hits.length ? [["Best matches", hits]] : [];
-    }
+    const found = groupBlocks(catalog, query);
+    if (found) return found;
     const byCat = new Map();
     for (const spec of catalog) {
       if (!spec || !spec.type) continue;

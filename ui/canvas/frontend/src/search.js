@@ -79,3 +79,22 @@ export function rankBlocks(catalog, query) {
   );
   return scored.map((s) => s.spec);
 }
+
+/**
+ * The palette's groups for `query`: `[[title, blocks], ...]`. Blocks whose name matches
+ * (exact, prefix, a word, anywhere: tiers 0-3) are the "Best matches"; blocks that match only
+ * by their category or help text (an Input search finds every block whose help says "input")
+ * follow under "Other matches", so a name typed in full is not lost among them. An empty query
+ * gives null (the palette then shows the catalog by category).
+ */
+export function groupBlocks(catalog, query) {
+  const q = String(query || "").trim();
+  if (!q) return null;
+  const hits = rankBlocks(catalog, q);
+  const byName = hits.filter((s) => matchTier(s, q) <= 3);
+  const other = hits.filter((s) => matchTier(s, q) > 3);
+  const groups = [];
+  if (byName.length) groups.push(["Best matches", byName]);
+  if (other.length) groups.push([byName.length ? "Other matches" : "Matches", other]);
+  return groups;
+}

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { matchTier, nameWords, rankBlocks } from "../src/search.js";
+import { groupBlocks, matchTier, nameWords, rankBlocks } from "../src/search.js";
 
 // the block library's names, categories and a word of help each (graph/blocks)
 const CATALOG = [
@@ -81,4 +81,17 @@ test("an Input card shows the shape it really gives (inside a block: where the b
   // other blocks: their value, else the default
   const conv = { type: "Conv2d", key_params: ["kernel_size"], params: [{ name: "kernel_size", default: 3 }] };
   assert.deepEqual(keyParamValues(conv, { type: "Conv2d", params: {} }, { output_shape: [8, 26, 26] }), [["kernel_size", 3]]);
+});
+
+test("the palette's best matches are name matches only; help-text hits come after, apart", () => {
+  const groups = groupBlocks(CATALOG, "Input");
+  assert.deepEqual(groups.map(([title]) => title), ["Best matches", "Other matches"]);
+  assert.deepEqual(groups[0][1].map((s) => s.type), ["Input"]);
+  assert.ok(groups[1][1].some((s) => s.type === "Conv2d")); // its help says "input"
+  // prefix matches are best matches too, the exact name first
+  assert.deepEqual(groupBlocks(CATALOG, "conv")[0][1].map((s) => s.type), ["Conv2d", "Conv1d"]);
+  // only help-text hits: one group, not called best
+  assert.deepEqual(groupBlocks(CATALOG, "probabilities").map(([t]) => t), ["Matches"]);
+  assert.equal(groupBlocks(CATALOG, "  "), null);
+  assert.deepEqual(groupBlocks(CATALOG, "zzz"), []);
 });
