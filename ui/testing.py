@@ -52,11 +52,14 @@ class FakeCanvas:
         self.seq = 0
 
     def __call__(self, graph, catalog, annotations, *, selected=None, theme="light",
-                 height=640, key=None, ack=None, view_key=None, version=None):
+                 height=640, key=None, ack=None, view_key=None, version=None,
+                 can_undo=None, can_redo=None, fit_window=None):
         self.calls.append({"graph": copy.deepcopy(graph), "catalog": catalog,
                            "annotations": copy.deepcopy(annotations),
                            "selected": selected, "theme": theme, "ack": ack,
-                           "view_key": view_key, "version": version})
+                           "view_key": view_key, "version": version,
+                           "can_undo": can_undo, "can_redo": can_redo,
+                           "fit_window": fit_window, "height": height})
         return self.event
 
     @property

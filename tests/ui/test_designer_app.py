@@ -118,6 +118,29 @@ def test_undo_and_redo(app, canvas):
     assert "drop1" in node_ids(canvas.last["graph"])
 
 
+def test_undo_and_redo_are_off_when_this_session_has_nothing_to_undo(app, canvas):
+    """History is per session: a reload (a new session) on a project edited before has
+    nothing to undo, so the canvas is told to turn Undo (and Redo) off."""
+    assert (canvas.last["can_undo"], canvas.last["can_redo"]) == (False, False)
+    level = canvas.last["graph"]
+    level["nodes"].append({"id": "drop1", "type": "Dropout", "position": [0, 300]})
+    canvas.send("change", level)
+    app.run()
+    assert (canvas.last["can_undo"], canvas.last["can_redo"]) == (True, False)
+    canvas.send("undo")
+    app.run()
+    assert (canvas.last["can_undo"], canvas.last["can_redo"]) == (False, True)
+    canvas.send("redo")
+    app.run()
+    pid = app.query_params["project"]
+    again = app_test()  # a reload: a new session on the same project, edited before
+    again.query_params["project"] = pid
+    again.run()
+    assert not again.exception
+    assert "drop1" in node_ids(canvas.last["graph"])
+    assert (canvas.last["can_undo"], canvas.last["can_redo"]) == (False, False)
+
+
 def test_grouping_two_nodes_then_open_and_back(app, canvas, home):
     canvas.send("group", selected=["conv1", "relu1"], ids=["conv1", "relu1"])
     app.run()

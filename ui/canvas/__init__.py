@@ -60,6 +60,9 @@ def canvas(
     ack: int | None = None,
     view_key: str | None = None,
     version: str | int | None = None,
+    can_undo: bool | None = None,
+    can_redo: bool | None = None,
+    fit_window: dict | None = None,
 ) -> dict | None:
     """Show one level of a graph in the node editor; return the user's last action, or None.
 
@@ -96,6 +99,13 @@ def canvas(
         version: names the version of ``graph`` (any string or number that changes with
             it); each ``change`` event carries the version of the graph it was made on as
             ``base``, so Python can tell a change made on an older version.
+        can_undo, can_redo: whether Undo and Redo have anything to do (the session's history);
+            False turns the button and its key off (until the canvas sends a change, which can
+            be undone). None: always on.
+        fit_window: ``{"min": px, "below": px}``: the canvas fills the browser window from its
+            top down to ``below`` pixels above the window's bottom edge (room for what follows
+            it), never less than ``min`` pixels tall, and follows the window's size. ``height``
+            is then what it takes until it has measured the window (or where it cannot).
 
     Returns:
         The newest unacknowledged event, ``{"seq": int, "event": str, "selected": [ids],
@@ -116,6 +126,10 @@ def canvas(
         ack=None if ack is None else int(ack),
         view_key=None if view_key is None else str(view_key),
         version=None if version is None else str(version),
+        can_undo=None if can_undo is None else bool(can_undo),
+        can_redo=None if can_redo is None else bool(can_redo),
+        fit_window=None if fit_window is None else {
+            "min": int(fit_window.get("min", 0)), "below": int(fit_window.get("below", 0))},
         key=key or "layerloom_canvas",
         default=None,
     )

@@ -14,7 +14,10 @@ from ..fields import plain
 from ..state import DesignerState
 
 CANVAS_KEY = "designer_canvas"
-CANVAS_HEIGHT = 660
+CANVAS_HEIGHT = 660  # until the canvas has measured the window it fills
+# The canvas fills the window down to the status bar below it (its height and a margin), and
+# stays at least "min" pixels tall, readable (the page scrolls in a smaller window).
+CANVAS_FIT = {"min": 440, "below": 56}
 VIEWS = {"canvas": "Canvas", "model": "Model graph"}
 
 
@@ -57,7 +60,8 @@ def draw_canvas(state: DesignerState) -> None:
         state.level(), state.catalog(), state.annotations(),
         selected=state.selection_for_canvas(),
         theme=state.theme, height=CANVAS_HEIGHT, key=CANVAS_KEY, ack=state.last_seq,
-        view_key="/".join((state.project_id, *state.path)), version=state.canvas_version())
+        view_key="/".join((state.project_id, *state.path)), version=state.canvas_version(),
+        can_undo=bool(state.undo_stack), can_redo=bool(state.redo_stack), fit_window=CANVAS_FIT)
     if state.handle_events(event):  # actions the session did not hold yet: draw them
         st.rerun()
 

@@ -24,6 +24,7 @@ import Palette, { DRAG_MIME } from "./Palette.jsx";
 import QuickAdd from "./QuickAdd.jsx";
 import { StoreContext, createStore } from "./store.js";
 import { fitLayout, placeMissing } from "./layout.js";
+import { frameHeight, history } from "./frame.js";
 import {
   READABLE_ZOOM,
   autoViewport,
@@ -115,7 +116,12 @@ function isTyping(target) {
 }
 
 export default function Canvas({ args, disabled, stTheme }) {
-  const height = Number.isFinite(args.height) ? args.height : 640;
+  const asked = Number.isFinite(args.height) ? args.height : 640;
+  // `fit_window` ({min, below}): the canvas fills the browser window (see frame.js)
+  const fitJson = JSON.stringify(args.fit_window || null);
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const fitWindow = useMemo(() => args.fit_window || null, [fitJson]);
+  const [height, setHeight] = useState(() => frameHeight(fitWindow, asked));
   const theme = args.theme || "light";
   const dark = theme === "dark" || (theme === "auto" && stTheme && stTheme.base === "dark");
   const rf = useReactFlow();
@@ -474,6 +480,35 @@ export default function Canvas({ args, disabled, stTheme }) {
     Streamlit.setFrameHeight(height);
   }, [height]);
 
+  // a canvas that fills the window follows it: measured again when the window is resized and
+  // now and then (what is above it can grow or shrink without a render of the canvas)
+  useEffect(() => {
+    const measure = () => {
+      const next = frameHeight(fitWindow, asked);
+      setHeight((now) => (Math.abs(now - next) >= 2 ? next : now));
+    };
+    measure();
+    if (!fitWindow) return undefined;
+    let host = null;
+    try {
+      host = window.parent && window.parent !== window ? window.parent : null;
+      if (host) host.addEventListener("resize", measure);
+    } catch {
+      host = null; // another origin
+    }
+    window.addEventListener("resize", measure);
+    const timer = setInterval(measure, 700);
+    return () => {
+      clearInterval(timer);
+      window.removeEventListener("resize", measure);
+      try {
+        if (host) host.removeEventListener("resize", measure);
+      } catch {
+        /* gone */
+      }
+    };
+  }, [fitWindow, asked]);
+
   /** Pan (keeping the zoom) so that a node Python selected is in view. */
   const revealNode = (id) => {
     const node = rf.getInternalNode(id);
@@ -746,8 +781,13 @@ export default function Canvas({ args, disabled, stTheme }) {
     if (ids.length >= 2) emit("group", { ids });
   }, [emit]);
 
-  const undo = useCallback(() => emit("undo"), [emit]);
-  const redo = useCallback(() => emit("redo"), [emit]);
+  // Undo and Redo only when there is something to undo or redo in this session (Python's
+  // history, or events it has not answered yet)
+  const can = history(args.can_undo, args.can_redo, sync.current.queue);
+  const canRef = useRef(can);
+  canRef.current = can;
+  const undo = useCallback(() => canRef.current.undo && emit("undo"), [emit]);
+  const redo = useCallback(() => canRef.current.redo && emit("redo"), [emit]);
   const fit = useCallback(() => autoFit(null, false), [autoFit]);
 
   const onNodeDoubleClick = useCallback(
@@ -998,10 +1038,22 @@ export default function Canvas({ args, disabled, stTheme }) {
         {paletteOpen ? "‹ Blocks" : "› Blocks"}
       </button>
       <span className="ll-sep" />
-      <button type="button" data-testid="btn-undo" onClick={undo} disabled={disabled} title="Undo (Ctrl+Z)">
+      <button
+        type="button"
+        data-testid="btn-undo"
+        onClick={undo}
+        disabled={disabled || !can.undo}
+        title={can.undo ? "Undo (Ctrl+Z)" : "Nothing to undo in this session"}
+      >
         ↶ Undo
       </button>
-      <button type="button" data-testid="btn-redo" onClick={redo} disabled={disabled} title="Redo (Ctrl+Shift+Z / Ctrl+Y)">
+      <button
+        type="button"
+        data-testid="btn-redo"
+        onClick={redo}
+        disabled={disabled || !can.redo}
+        title={can.redo ? "Redo (Ctrl+Shift+Z / Ctrl+Y)" : "Nothing to redo"}
+      >
         ↷ Redo
       </button>
       <span className="ll-sep" />

@@ -2,6 +2,8 @@
 // load, another level, another project). Pure functions, unit-tested in tests/.
 
 /** Padding in pixels for a fraction `padding` of `size`, the way React Flow's fitView reads it. */
+const TIGHT = 6; // the least margin a fit keeps around the graph, in pixels
+
 function padPx(padding, size) {
   return Math.floor((size - size / (1 + padding)) * 0.5);
 }
@@ -40,15 +42,23 @@ export function autoViewport(rects, width, height, opts = {}) {
     (r) => r && [r.x, r.y, r.width, r.height].every(Number.isFinite),
   );
   if (!boxes.length || !(width > 0) || !(height > 0)) return null;
-  const padX = padPx(padding, width);
-  const padY = padPx(padding, height);
+  const all = boundsOf(boxes);
+  // a graph that fits at `minZoom` only with less margin gets less (TIGHT px): a Fit in a
+  // short window then still shows all of it, readable
+  const pad = (size, extent, room) => {
+    const loose = padPx(padding, size);
+    return extent * minZoom > room - 2 * loose && extent * minZoom <= room - 2 * TIGHT
+      ? TIGHT
+      : loose;
+  };
+  const padX = pad(width, all.width, width);
+  const padY = pad(height, all.height, height - (top > 0 ? top + 8 : 0));
   const left = padX;
   const availW = width - 2 * padX;
   const upper = Math.max(padY, top > 0 ? top + 8 : 0);
   const availH = height - upper - padY;
   if (availW <= 0 || availH <= 0) return null;
 
-  const all = boundsOf(boxes);
   const fitZoom = Math.min(availW / Math.max(all.width, 1), availH / Math.max(all.height, 1));
   const zoom = Math.min(Math.max(fitZoom, minZoom), maxZoom);
 

@@ -106,3 +106,20 @@ test("after undo (positions: false) a move of every node back is still an edit",
   assert.equal(isNewGraph(level, moved), true);
   assert.equal(isNewGraph(level, moved, { positions: false }), false);
 });
+
+test("a graph that fits at the readable zoom only with a tight margin is fitted whole", () => {
+  // seed-cnn's rows in a short window (1280x720): 582 flow px tall, a pane 451 px high; with
+  // the usual margin it was shown from its top and its last row (the Output) cut off
+  const rects = [
+    { x: 0, y: 0, width: 200, height: 90 },
+    { x: 0, y: 526, width: 200, height: 56 },
+  ];
+  const v = autoViewport(rects, 590, 451, { padding: 0.12, minZoom: 0.75, maxZoom: 1.1 });
+  assert.ok(v.zoom >= 0.75);
+  const topPx = v.y;
+  const bottomPx = v.y + 582 * v.zoom;
+  assert.ok(topPx >= 0 && bottomPx <= 451, `${topPx} ${bottomPx}`);
+  // with room to spare the usual margin is kept
+  const roomy = autoViewport(rects, 590, 900, { padding: 0.12, minZoom: 0.75, maxZoom: 1.1 });
+  assert.ok(roomy.y >= Math.floor((900 - 900 / 1.12) / 2));
+});

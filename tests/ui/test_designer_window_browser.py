@@ -1,0 +1,64 @@
+"""The designer fits the browser window (Chromium via Playwright, the app on a free port with a
+fresh ``LAYERLOOM_HOME``): at 1280x720 the canvas ends above the window's bottom edge with the
+status bar's first line in view, and Fit view shows seed-cnn whole, its Output block included;
+at 1920x1080 the canvas takes the room there is. Undo and Redo are off in a session that has
+nothing to undo (a reload starts a new one). Screenshots ``designer-1280.png`` and
+``designer-1920.png`` go to the screenshots folder."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+IFRAME = 'iframe[title*="layerloom_canvas"]'
+TIMEOUT_MS = 30_000
+
+expect = pytest.importorskip("playwright.sync_api").expect
+
+
+@pytest.fixture(scope="module")
+def app_url(app_home, streamlit_app):
+    with streamlit_app(["layerloom.ui.serve"], home=app_home,
+                       options=["--client.toolbarMode", "minimal"]) as url:
+        yield url
+
+
+def _open(page, url):
+    page.goto(url)
+    frame = page.frame_locator(IFRAME)
+    frame.locator('[data-testid="node-probs"]').wait_for(timeout=90_000)
+    page.wait_for_timeout(1500)  # the canvas measures the window
+    return frame
+
+
+def test_the_canvas_fits_a_1280x720_window_and_fit_view_shows_the_output(
+        app_url, browser, browser_page, shots):
+    with browser_page(browser, timeout_ms=TIMEOUT_MS,
+                      viewport={"width": 1280, "height": 720}) as page:
+        frame = _open(page, app_url)
+        canvas = page.locator(IFRAME).bounding_box()
+        assert canvas["height"] >= 440  # readable, never squeezed
+        assert canvas["y"] + canvas["height"] <= 720, canvas
+        status = page.locator(".st-key-statusbar").bounding_box()
+        assert status["y"] + 30 <= 720, status  # its first line (params) is in view
+        frame.locator('[data-testid="btn-fit"]').click()
+        page.wait_for_timeout(800)
+        out = frame.locator('[data-testid="node-probs"]').bounding_box()
+        assert out["y"] >= canvas["y"] and out["y"] + out["height"] <= canvas["y"] + \
+            canvas["height"], (out, canvas)
+        zoom = float(frame.locator('[data-testid="canvas-zoom"]').get_attribute("data-zoom"))
+        assert zoom >= 0.75  # at a readable size
+        # a new session has nothing to undo: Undo and Redo are off, and Ctrl+Z does nothing
+        expect(frame.locator('[data-testid="btn-undo"]')).to_be_disabled()
+        expect(frame.locator('[data-testid="btn-redo"]')).to_be_disabled()
+        page.screenshot(path=str(shots / "designer-1280.png"))
+
+
+def test_the_canvas_uses_a_1920x1080_window(app_url, browser, browser_page, shots):
+    with browser_page(browser, timeout_ms=TIMEOUT_MS,
+                      viewport={"width": 1920, "height": 1080}) as page:
+        _open(page, app_url)
+        canvas = page.locator(IFRAME).bounding_box()
+        assert canvas["height"] > 760 and canvas["y"] + canvas["height"] <= 1080, canvas
+        page.screenshot(path=str(shots / "designer-1920.png"))
