@@ -858,6 +858,30 @@ def _adaptive_pool(ctx: Context, node: fx.Node) -> Mapped:
     return Mapped(block, {"output_size": a["output_size"]}, [ctx.tensor(a["input"], "input")])
 
 
+@rule(F.adaptive_max_pool1d)
+def _adaptive_max_pool1d(ctx: Context, node: fx.Node) -> Mapped:
+    a = args(node, ("input", "output_size", "return_indices"))
+    if a.get("return_indices"):
+        raise Unsupported("return_indices=True")
+    return adaptive_max_pool1d(ctx, a["input"], a["output_size"])
+
+
+def adaptive_max_pool1d(ctx: Context, source: Any, output_size: Any) -> Mapped:
+    """``F.adaptive_max_pool1d(x, n)`` and ``nn.AdaptiveMaxPool1d(n)`` of a length a multiple
+    of ``n`` (``n=1``: over the whole length): MaxPool1d with the window and stride length / n,
+    as the ONNX exporter writes it (MaxPool) and the ONNX importer reads it back."""
+    x = ctx.tensor(source, "input")
+    size = output_size[0] if isinstance(output_size, (list, tuple)) and len(output_size) == 1 \
+        else output_size
+    length = _shape(ctx, x)[-1]
+    if not isinstance(size, int) or size < 1 or length % size:
+        raise Unsupported(f"an output size of {size!r} from a length of {length} (maps to "
+                          f"MaxPool1d where the length is a multiple of the output size, as "
+                          f"for output_size=1)")
+    window = length // size
+    return Mapped("MaxPool1d", {"kernel_size": window, "stride": window}, [x])
+
+
 @rule(F.max_pool2d, F.max_pool1d, F.avg_pool2d, F.avg_pool1d)
 def _pool(ctx: Context, node: fx.Node) -> Mapped:
     is_max = node.target in (F.max_pool2d, F.max_pool1d)
