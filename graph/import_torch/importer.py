@@ -43,6 +43,8 @@ class Importer:
         self.consts: dict[fx.Node, Const] = {}
         self.tuples: dict[fx.Node, str] = {}  # LSTM/attention calls -> their block id
         self.hidden: dict[fx.Node, str] = {}  # an LSTM's hidden state h (before h[-1])
+        # h[-2], h[-1] of a bidirectional one -> (its block id, direction 0/1, the index)
+        self.directions: dict[fx.Node, tuple[str, int, int]] = {}
         self.sources: dict[str, Mapped] = {}  # block id -> its mapping (for the weights)
         self.taken: set[str] = set()
         self.outputs_used: dict[str, str] = {}  # recurrent block id -> "sequence" | "last"
@@ -68,6 +70,11 @@ class Importer:
             raise Unsupported(f"its {what} is a constant tensor made in forward (such as "
                               f"torch.tensor([...])); no block holds fixed values (make it a "
                               f"learned parameter of a layer)")
+        if node in self.directions:
+            spec = self.sources[self.directions[node][0]]
+            raise Unsupported(f"its {what} is h[{self.directions[node][2]}], one direction of "
+                              f"the bidirectional {spec.module} ({spec.type}); only both, "
+                              f"torch.cat([h[-2], h[-1]], 1), map (to output='last')")
         if isinstance(node, fx.Node) and node not in self.ids:
             state = self.tuples.get(node) or self.hidden.get(node) or (
                 self.tuples.get(node.args[0]) if _is_lstm_state(node, self.tuples) else None)
@@ -181,6 +188,8 @@ class Importer:
         if node.op == "call_function" and node.target is operator.getitem:
             if self._getitem_of_parts(node):
                 return
+        if self._directions_joined(node):
+            return
         if _squeezes_first(node) and node.args[0] in self.hidden:
             spec = self.sources[self.hidden[node.args[0]]]
             if spec.params.get("num_layers", 1) == 1:  # h.squeeze(0) of one layer: h[-1]
@@ -377,14 +386,48 @@ class Importer:
         spec = self.sources[block_id]
         if isinstance(index, tuple) and index and all(i == slice(None) for i in index[1:]):
             index = index[0]  # h[-1, :, :]
-        if index != -1 or spec.params.get("bidirectional"):
+        if spec.params.get("bidirectional"):
+            states = 2 * spec.params.get("num_layers", 1)
+            if isinstance(index, int) and -states <= index < states \
+                    and index % states >= states - 2:  # the last layer: forward, backward
+                self.directions[node] = (block_id, index % states - (states - 2), index)
+                return True
+            raise self._error(node, f"only the last layer's two directions of a bidirectional "
+                                    f"{spec.type}, joined as torch.cat([h[-2], h[-1]], 1), map "
+                                    f"(to output='last'), not h{show_index(index)}")
+        if index != -1:
             raise self._error(node, f"only h[-1] of a one-directional {spec.type} maps (to "
                                     f"output='last'), not h{show_index(index)}")
+        self._last(node, block_id)
+        return True
+
+    def _last(self, node: fx.Node, block_id: str) -> None:
+        """``node`` is the recurrent block's final hidden state: output='last'."""
         self._use(node, block_id, "last")
         next(n for n in self.nodes if n.id == block_id).params["output"] = "last"
-        spec.params["output"] = "last"
+        self.sources[block_id].params["output"] = "last"
         self.ids[node] = block_id
-        return True
+
+    def _directions_joined(self, node: fx.Node) -> bool:
+        """``torch.cat([h[-2], h[-1]], 1)`` of a bidirectional LSTM/GRU/RNN: the last layer's
+        forward and backward final states side by side, which is output='last' (the block
+        joins them in that order). True when ``node`` is that, handled here."""
+        if not (node.op == "call_function" and node.target in (torch.cat, torch.concat)):
+            return False
+        bound = dict(zip(("tensors", "dim"), node.args), **node.kwargs)
+        parts = bound.get("tensors")
+        if not isinstance(parts, (list, tuple)) or not any(p in self.directions for p in parts):
+            return False
+        found = [self.directions.get(p) for p in parts]
+        if len(found) == 2 and None not in found and found[0][0] == found[1][0] \
+                and [f[1] for f in found] == [0, 1] and bound.get("dim", 0) in (1, -1):
+            self._last(node, found[0][0])
+            return True
+        shown = ", ".join(f"h[{f[2]}]" if f else "x" for f in found)
+        raise self._error(node, f"it joins [{shown}] along dim {bound.get('dim', 0)}; of a "
+                                f"bidirectional {self.sources[next(filter(None, found))[0]].type}"
+                                f"'s hidden states only torch.cat([h[-2], h[-1]], 1), the last "
+                                f"layer's forward then backward state, maps (to output='last')")
 
     def _use(self, node: fx.Node, block_id: str, output: str) -> None:
         """A recurrent block gives its sequence or its last hidden state, never both."""
