@@ -66,6 +66,11 @@ def load_npz(path: Path, spec: SplitSpec, *, task: str, dtype: str, normalize: s
         notes.append(f"x {list(x.shape)} is read as channels-last images [N, H, W, C] and "
                      f"transposed to [N, C, H, W] {[x.shape[i] for i in (0, 3, 1, 2)]}")
         x = x.transpose(0, 3, 1, 2)
+    if not tokens and x.dtype == np.uint8 and x.ndim >= 3:
+        # 8-bit images: in [0, 1] as image folders give them, and as the app's "Try it" and
+        # the bundle's predict.py hand a picture to the model (its normalisation follows)
+        notes.append("x holds 8-bit images: scaled to [0, 1] (x / 255) as image files are")
+        x = x.astype(np.float32) / 255.0
     if y.dtype.kind == "f" and not np.isfinite(y).all():
         raise DataError("y holds NaN or infinite values", file=path)
     classes = arrays.get("classes")

@@ -29,13 +29,15 @@ def test_channels_last_images_are_transposed_and_standardised_per_channel(tmp_pa
     assert ds.input_shape == (3, 8, 8)
     norm = ds.normalization
     assert norm["kind"] == "channel" and len(norm["mean"]) == 3  # 3 channels, not 8 rows
-    np.testing.assert_allclose(norm["mean"], [3.5, 43.5, 83.5])
-    shown, _ = ds.preview(1)
-    expected = torch.from_numpy(x[0].transpose(2, 0, 1).astype(np.float32))
+    np.testing.assert_allclose(norm["mean"], np.array([3.5, 43.5, 83.5]) / 255, rtol=1e-5)
+    shown, _ = ds.preview(1)  # 8-bit pixels in [0, 1], as image files and "Try it" give them
+    expected = torch.from_numpy(x[0].transpose(2, 0, 1).astype(np.float32) / 255)
     assert ds.y_train[0] in (0, 1)
-    torch.testing.assert_close(shown[0], expected, atol=1e-4, rtol=0)
+    torch.testing.assert_close(shown[0], expected, atol=1e-6, rtol=0)
     assert ds.meta["notes"] == ["x [60, 8, 8, 3] is read as channels-last images [N, H, W, C] "
-                                "and transposed to [N, C, H, W] [60, 3, 8, 8]"]
+                                "and transposed to [N, C, H, W] [60, 3, 8, 8]",
+                                "x holds 8-bit images: scaled to [0, 1] (x / 255) as image "
+                                "files are"]
     assert ds.describe()["notes"] == ds.meta["notes"]
 
 
@@ -113,3 +115,23 @@ def test_the_rest_of_the_design_is_still_checked_beside_the_channel_axis(gray_np
     np.savez(path, x=np.zeros((40, 28, 28)), y=np.arange(40) % 5)
     fit = check_fit(load_template("seed-cnn"), load_dataset(path))
     assert [p.kind for p in fit.problems] == ["channels", "width"]
+
+
+def test_8_bit_images_are_in_the_units_a_picture_is_given_to_the_model(tmp_path):
+    """The app's "Try it" and the bundle's predict.py hand a picture over in [0, 1] and
+    normalise it with the dataset's statistics: an 8-bit NPZ must be in those units too, or
+    every prediction is made on inputs hundreds of standard deviations off."""
+    from layerloom.runtime.data import normalize
+
+    x, y = images_nhwc()
+    path = tmp_path / "nhwc.npz"
+    np.savez(path, x=x, y=y)
+    ds = load_dataset(path, seed=0, val_fraction=0, test_fraction=0)
+    picture = x[:1].transpose(0, 3, 1, 2).astype(np.float32) / 255  # as predict gives it
+    normalised = normalize.apply(picture, ds.normalization)
+    trained = ds.x_train.numpy()
+    assert np.abs(normalised[0] - trained).reshape(len(trained), -1).max(axis=1).min() < 1e-5
+    float_x = tmp_path / "floats.npz"  # float images are taken in the units they are given
+    np.savez(float_x, x=x.astype(np.float32), y=y)
+    assert "notes" not in load_dataset(float_x, seed=0).meta or not any(
+        "8-bit" in n for n in load_dataset(float_x, seed=0).meta["notes"])
