@@ -127,26 +127,18 @@ class DesignerState:
     @classmethod
     def boot(cls, store: ProjectStore, wanted: str | None = None,
              last: str | None = None) -> DesignerState:
-        """The project in the URL, else ``last`` (the last one this browser opened), else the
-        most recently edited project (a browser that comes without its cookie: another
-        browser, a private window), else a new ``seed-cnn`` (the first visit only)."""
+        """The project in the URL, else ``last`` (the last one this browser opened), else a
+        new ``seed-cnn``."""
         notes, unopened = [], []
-        tried = {pid for pid in (wanted, last) if pid}
-        try:  # the newest first; one of these that fails to open is passed over quietly
-            recent = [p.id for p in store.list() if p.id not in tried][:5]
-        except OSError:
-            recent = []
-        for pid, why in ((wanted, "the link"), (last, "last time"),
-                         *((pid, None) for pid in recent)):
+        for pid, why in ((wanted, "the link"), (last, "")):
             if not pid:
                 continue
             try:
                 state = cls.open(store, pid)
             except Exception as exc:  # noqa: BLE001 - any project that fails still opens the app
-                if why is not None:
-                    notes.append(Notice("warning", f"Could not open project {pid} from "
-                                                   f"{why}: {_why(exc)}"))
-                    unopened.append((pid, _why(exc)))
+                notes.append(Notice("warning", f"Could not open project {pid} from "
+                                               f"{why or 'last time'}: {_why(exc)}"))
+                unopened.append((pid, _why(exc)))
                 continue
             state.notices += notes
             state.unopened += unopened

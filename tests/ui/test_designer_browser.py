@@ -38,13 +38,8 @@ def page(browser, browser_page):
         yield pg
 
 
-def _open(page, url, home: Path):
-    """A new seed-cnn project of its own (the bare URL reopens the latest project, which an
-    earlier test of this module edited), opened by its link."""
-    from layerloom.graph.templates import load_template
-    from layerloom.ui.projects import ProjectStore
-
-    page.goto(f"{url}/?project={ProjectStore(home).create(load_template('seed-cnn'))}")
+def _open(page, url):
+    page.goto(url)
     frame = page.frame_locator(IFRAME)
     # the app's first page imports torch: on a loaded machine that alone can take 30 s
     frame.locator('[data-testid="node-conv1"], [data-testid="node-block1"]').first.wait_for(
@@ -77,7 +72,7 @@ def _saved(home: Path, page) -> dict:
 
 
 def test_design_in_the_browser(app_url, page, app_home, drag):
-    frame = _open(page, app_url, app_home)
+    frame = _open(page, app_url)
     expect(_status(page)).to_contain_text("34,826 params")
     assert re.search(r"project=seed-cnn-[0-9a-f]{6}", page.url)
 
@@ -165,12 +160,12 @@ def test_design_in_the_browser(app_url, page, app_home, drag):
     expect(_status(page)).to_contain_text("34,826 params")
 
 
-def test_a_notice_leaves_the_canvas_in_place(app_url, page, app_home):
+def test_a_notice_leaves_the_canvas_in_place(app_url, page):
     """A notice above the canvas (here an error: a duplicate id) comes and goes without the
     canvas being re-created: its frame, and what it holds in memory (events not yet answered,
     a drag in progress), stay. Before the notices had a slot of their own, each one shifted the
     canvas in the page and Streamlit re-created its frame, twice."""
-    frame = _open(page, app_url, app_home)
+    frame = _open(page, app_url)
     canvas = next(f for f in page.frames if "layerloom_canvas" in f.url)
     canvas.evaluate("window.__kept = 'the same frame'")
     frame.locator('[data-testid="node-conv2"]').click()
@@ -193,7 +188,7 @@ def test_a_block_dropped_just_before_leaving_the_page_is_kept(app_url, page, app
     """A block dropped and, at once, another page opened (the canvas holds a just-added block
     for 250 ms): the drop reaches Python with the click that leaves (the canvas hands its events
     over when it loses focus, and the app applies them whatever page it draws)."""
-    frame = _open(page, app_url, app_home)
+    frame = _open(page, app_url)
     ids = {n["id"] for n in _saved(app_home, page)["nodes"]}
     pane = frame.locator(".react-flow__pane")
     box = pane.bounding_box()
@@ -290,7 +285,7 @@ def test_text_typed_into_a_box_that_a_late_run_re_creates_is_kept(app_url, page,
     and the typed value was lost. Both boxes: a text box (the template's expression) and a
     number box holding a value typed into it (drawn anew under another key)."""
     answers = HeldAnswers(page)
-    frame = _open(page, app_url, app_home)
+    frame = _open(page, app_url)
     # the script's container takes no room in the page, nor a gap of its column
     assert page.evaluate("getComputedStyle(document.querySelector('.st-key-keep_typing')"
                          ".parentElement).display") == "none"
@@ -368,8 +363,8 @@ def _frame_the_design(page, frame):
     page.wait_for_timeout(800)
 
 
-def test_screenshots_of_both_themes(app_url, page, shots, app_home):
-    frame = _open(page, app_url, app_home)
+def test_screenshots_of_both_themes(app_url, page, shots):
+    frame = _open(page, app_url)
     frame.locator('[data-testid="btn-layout"]').click()
     page.wait_for_timeout(600)
     _frame_the_design(page, frame)

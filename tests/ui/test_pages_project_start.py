@@ -54,8 +54,9 @@ def test_rename_and_describe_the_design(home, canvas):
 
 
 def test_a_rename_to_another_projects_name_takes_a_suffix(home, canvas):
-    at = started()  # a new seed-cnn project (the home has none yet)
-    ProjectStore().create(load_template("mlp-tabular"))
+    store = ProjectStore()
+    store.create(load_template("mlp-tabular"))
+    at = started()  # a new seed-cnn project
     next(w for w in at.text_input if w.label == "Design name").set_value("mlp-tabular")
     next(b for b in at.button if b.label == "Apply").click().run()
     state = at.session_state[SESSION_KEY]
