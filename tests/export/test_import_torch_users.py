@@ -705,8 +705,6 @@ REFUSED = {
                                   r"TutorialNet\.num_flat_features",
     "squeeze_to_batch": r"Tensor\.squeeze in SqueezeToBatch\.forward: .*the batch alone",
     "dropout_always_on": r"functional\.dropout in DropoutAlwaysOn\.forward: training=True",
-    "bilstm_hidden": r"getitem in BiLSTMHidden\.forward: only h\[-1\] of a one-directional "
-                     r"LSTM maps .*not h\[-2\]$",
     "tensor_default": r"TensorDefault\.forward's argument 'scale' has a tensor as its default",
     "constant_made_in_forward": r"operator\.mul in ConstantMadeInForward\.forward: its other "
                                 r"is a constant tensor made in forward",
