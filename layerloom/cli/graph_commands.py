@@ -15,7 +15,7 @@ def register(subparsers) -> None:
                                                "fits the data); list every problem")
     p.add_argument("graph", help="graph JSON file (or a template's name)")
     add_set_option(p)
-    p.add_argument("--dataset", metavar="NAME_OR_FILE",
+    p.add_argument("--dataset", "-d", metavar="NAME_OR_FILE",
                    help="also check the design against this data (a built-in dataset's name or "
                         "a .csv/.tsv/.npz/.zip file): input shape and dtype, and the output "
                         "the task needs")
@@ -76,7 +76,11 @@ def _validate_with_data(args, loaded) -> int:
 
 def parse_data_options(items: list[str] | None) -> dict:
     """``["target=price", "length=64", "drop=[\"id\"]"]`` → options: a value is read as JSON
-    (numbers, true/false, lists) and otherwise taken as text."""
+    (numbers, true/false, lists), else as a Python literal as the messages and the Python API
+    write them (``drop=['id']``, ``image_size=(32, 24)``; literals only, nothing evaluated),
+    and otherwise taken as text."""
+    import ast
+
     out = {}
     for item in items or []:
         name, sep, value = item.partition("=")
@@ -85,7 +89,12 @@ def parse_data_options(items: list[str] | None) -> dict:
         try:
             out[name.strip()] = json.loads(value)
         except ValueError:
-            out[name.strip()] = value
+            try:
+                literal = ast.literal_eval(value.strip()) if len(value) < 10_000 else None
+            except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+                literal = None
+            out[name.strip()] = literal if isinstance(literal, (list, tuple, int, float)) \
+                and not isinstance(literal, bool) else value
     return out
 
 

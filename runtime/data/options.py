@@ -14,6 +14,7 @@ DataError: moons: option 'noise' must be at least 0, got -1
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,7 +73,13 @@ class Option:
         return value
 
     def _coerce_size(self, value: Any) -> tuple[int, int]:
-        """An image size: ``28`` or ``(28, 28)``, as (height, width)."""
+        """An image size: ``28`` or ``(28, 28)`` (as text too: ``"32,24"``, ``"32x24"``), as
+        (height, width)."""
+        if isinstance(value, str):
+            match = _SIZE_TEXT.match(value)
+            if match:
+                value = tuple(int(v) for v in match.groups() if v is not None)
+                value = value[0] if len(value) == 1 else value
         if isinstance(value, int) and not isinstance(value, bool):
             value = (value, value)
         if (not isinstance(value, (tuple, list)) or len(value) != 2
@@ -93,6 +100,9 @@ class Option:
         if self.max is not None and number > self.max:
             raise ValueError(f"must be at most {self.max:g}, got {number!r}")
         return number
+
+
+_SIZE_TEXT = re.compile(r"^\s*[(\[]?\s*(\d+)\s*(?:[,x×]\s*(\d+)\s*)?[)\]]?\s*$")
 
 
 def resolve(owner: str, declared: tuple[Option, ...], given: dict[str, Any]) -> dict[str, Any]:

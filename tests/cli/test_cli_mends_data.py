@@ -92,3 +92,36 @@ def test_the_python_api_refuses_a_misfit_before_recording_a_run(label_first, tmp
         train(graph, {"source": str(label_first), "options": {"target": "label"}},
               {"epochs": 1}, store=store, variables={"features": 4})
     assert store.list_runs() == []
+
+
+@pytest.mark.parametrize(("item", "value"), [
+    ("drop=['id']", ["id"]), ('drop=["id"]', ["id"]), ("drop=id", "id"),
+    ("image_size=(32, 24)", (32, 24)), ("image_size=[32,24]", [32, 24]), ("n_samples=300", 300),
+    ("target=price", "price"), ("x=__import__('os')", "__import__('os')")])
+def test_data_options_are_read_as_the_messages_write_them(item, value):
+    """The advice says drop=['id'] (Python's spelling, as in the API): the CLI takes it; a
+    literal only: anything else stays text, nothing is evaluated."""
+    from layerloom.cli.graph_commands import parse_data_options
+
+    name = item.partition("=")[0]
+    assert parse_data_options([item]) == {name: value}
+
+
+@pytest.mark.parametrize("text", ["32,24", "32x24", "(32, 24)", "[32, 24]", " 32 x 24 "])
+def test_an_image_size_given_as_text_is_a_size(text):
+    from layerloom.runtime.data.options import Option
+
+    assert Option("image_size", "size", (28, 28), "", min=1)._coerce_size(text) == (32, 24)
+    assert Option("image_size", "size", (28, 28), "", min=1)._coerce_size("32") == (32, 32)
+    with pytest.raises(ValueError, match="must be a size such as 28"):
+        Option("image_size", "size", (28, 28), "", min=1)._coerce_size("32 by 24")
+
+
+def test_validate_takes_d_for_the_dataset_as_train_does(label_first, capsys):
+    graph = label_first.parent / "g.json"
+    assert main(["new", "--template", "mlp-tabular", "-o", str(graph)]) == 0
+    capsys.readouterr()
+    code = main(["validate", str(graph), "-d", str(label_first)])
+    out = capsys.readouterr()
+    assert code in (0, 1) and "lab.csv" in out.out + out.err
+    assert "unrecognized arguments" not in out.err
