@@ -203,6 +203,21 @@ def read_text(path: Path, spec: dict, root: Path) -> tuple[np.ndarray, np.ndarra
 
 # -- zips of image folders ------------------------------------------------------------------------
 
+def _eight_bit(image):
+    """A 16- or 32-bit integer grayscale image as 8-bit, scaled by its type's range, as
+    LayerLoom reads it (Pillow's ``convert("L")`` would clip it: a 16-bit photo all white)."""
+    from PIL import Image
+
+    if image.mode.startswith("I;16"):
+        top = 65535
+    elif image.mode == "I":  # a 16-bit PNG in some Pillow versions; else 32-bit integers
+        top = 65535 if image.format == "PNG" else 2**31 - 1
+    else:
+        return image
+    values = np.asarray(image).astype(np.float64)
+    return Image.fromarray(np.clip(np.rint(values * (255 / top)), 0, 255).astype(np.uint8), "L")
+
+
 def read_images(path: Path, spec: dict, root: Path) -> tuple[np.ndarray, np.ndarray]:
     """[N, C, H, W] pixels in [0, 1] (before normalisation), resized to the recorded size, in
     the order of the images' paths; the class is the folder. ``path`` is a zip of class
@@ -213,7 +228,7 @@ def read_images(path: Path, spec: dict, root: Path) -> tuple[np.ndarray, np.ndar
     mode = "L" if spec["color"] == "grayscale" else "RGB"
     pixels, names = [], []
     for folder, raw in image_files(path):
-        image = Image.open(io.BytesIO(raw)).convert(mode)
+        image = _eight_bit(Image.open(io.BytesIO(raw))).convert(mode)
         if image.size != (width, height):
             image = image.resize((width, height), Image.Resampling.BILINEAR)
         pixels.append(np.asarray(image, dtype=np.uint8))
