@@ -124,7 +124,20 @@ def read_npz(path: Path, spec: dict, root: Path) -> tuple[np.ndarray, np.ndarray
         named = "classes" in arrays.files
     if x.ndim == 1:
         x = x[:, None]
-    x = x.astype(np.int64) if spec.get("dtype") == "int64" else x.astype(np.float32)
+    if spec.get("dtype") == "int64":
+        x = x.astype(np.int64)
+    else:  # as LayerLoom reads it: channels-last images turned [N, C, H, W], 8-bit in [0, 1]
+        if (x.ndim == 4 and x.shape[3] in (1, 3, 4) and x.shape[1] > x.shape[3]
+                and x.shape[2] > x.shape[3] and x.shape[1] not in (1, 3, 4)):
+            x = x.transpose(0, 3, 1, 2)
+        x = x.astype(np.float32) / 255.0 if x.dtype == np.uint8 and x.ndim >= 3 \
+            else x.astype(np.float32)
+    if spec.get("classes") is not None and y.ndim == 2 and y.shape[1] >= 2 and len(y) and \
+            np.isin(y, (0, 1)).all() and (y.sum(axis=1) == 1).all():
+        y = y.argmax(1)  # one-hot rows: the class is the hot column
+        if not named:
+            return np.ascontiguousarray(x), y.astype(np.int64)
+    x = np.ascontiguousarray(x)
     if named:  # y holds indices into the file's own class names
         return x, y.astype(np.int64)
     return x, labels(list(y) if y.ndim == 1 else y.tolist(), spec, path.name)
