@@ -70,6 +70,84 @@ def read_onnx(path: str | Path):
     return model
 
 
+def free_batch(model, file: str):
+    """``model`` with a batch of any size where the file fixes it (``torch.onnx.export``
+    without ``dynamic_axes`` writes every input and output with a batch of 1): dimension 0 of
+    the inputs and outputs made symbolic, the shapes recorded inside dropped, kept where
+    onnxruntime runs it on a batch of 2 with each sample's result as on its own. A GraphError
+    saying how to re-export where it does not (a Reshape to a constant [1, ...], say)."""
+    import onnx
+
+    weights = {t.name for t in model.graph.initializer}
+    inputs = [v for v in model.graph.input if v.name not in weights]
+    fixed = [v for v in inputs if v.type.tensor_type.shape.dim
+             and v.type.tensor_type.shape.dim[0].HasField("dim_value")]
+    if not fixed:
+        return model
+    batch = fixed[0].type.tensor_type.shape.dim[0].dim_value
+    freed = onnx.ModelProto()
+    freed.CopyFrom(model)
+    for value in [*freed.graph.input, *freed.graph.output]:
+        dims = value.type.tensor_type.shape.dim
+        if value.name not in weights and dims and dims[0].HasField("dim_value") \
+                and dims[0].dim_value == batch:
+            dims[0].dim_param = "batch"
+    del freed.graph.value_info[:]
+    shown = ", ".join(f"input '{v.name}' has shape {_dims(v)}" for v in fixed)
+    outputs = [o.name for o in model.graph.output]
+    axes = ", ".join(f"{name!r}: {{0: 'batch'}}" for name in [v.name for v in inputs] + outputs)
+    fix = (f"re-export with torch.onnx.export(..., input_names={[v.name for v in inputs]}, "
+           f"output_names={outputs}, dynamic_axes={{{axes}}})")
+    try:
+        _same_per_sample(model, freed, inputs, batch)
+    except Exception as exc:  # noqa: BLE001 - onnxruntime's reason, or ours: said in full
+        reason = _ort_text(exc) if not isinstance(exc, GraphError) else str(exc)
+        raise GraphError(f"{file}: the file was exported with a fixed batch of {batch} ({shown}) "
+                         f"and does not run on other batches ({reason}); {fix}") from exc
+    return freed
+
+
+def _dims(value) -> list:
+    return [d.dim_value if d.HasField("dim_value") else (d.dim_param or "?")
+            for d in value.type.tensor_type.shape.dim]
+
+
+def _same_per_sample(model, freed, inputs, batch: int) -> None:
+    """onnxruntime runs ``freed`` on two batches of ``batch`` samples joined, and each half of
+    its results is what ``model`` gives on that half alone; GraphError or onnxruntime's
+    exception when not."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    fixed_session = ort.InferenceSession(model.SerializeToString(), options,
+                                         providers=["CPUExecutionProvider"])
+    free_session = ort.InferenceSession(freed.SerializeToString(), options,
+                                        providers=["CPUExecutionProvider"])
+    generator = np.random.default_rng(0)
+    halves = []
+    for _ in range(2):
+        feeds = {}
+        for value in inputs:
+            elem = value.type.tensor_type.elem_type
+            shape = [batch, *_dims(value)[1:]]
+            feeds[value.name] = generator.integers(0, 5, shape).astype(np.int64) \
+                if _DTYPES.get(elem) == "int64" else \
+                generator.standard_normal(shape).astype(np.float32)
+        halves.append(feeds)
+    joined = {k: np.concatenate([h[k] for h in halves]) for k in halves[0]}
+    quiet = ort.RunOptions()
+    quiet.log_severity_level = 3  # the failure is said in the GraphError, not logged
+    together = free_session.run(None, joined, quiet)
+    apart = [fixed_session.run(None, h, quiet) for h in halves]
+    for i, got in enumerate(together):
+        want = np.concatenate([a[i] for a in apart]) if np.ndim(apart[0][i]) else None
+        if want is None or got.shape != want.shape or not np.allclose(got, want, atol=1e-5,
+                                                                     rtol=1e-4):
+            raise GraphError(f"output {i} on a batch of {2 * batch} is not each sample's "
+                             f"result on its own")
+
+
 def onnx_inputs(model) -> tuple[list[tuple[int, ...]], list[str]]:
     """Each graph input's shape without the batch, and its dtype (float32 or int64)."""
     weights = {t.name for t in model.graph.initializer}
@@ -1084,7 +1162,9 @@ def _leading_rows(module: "OnnxModule", node) -> int | None:
 def _ort_text(exc: Exception) -> str:
     """onnxruntime's message in words: the node it names and why, without its status code and
     the C++ source location."""
-    text = str(exc).splitlines()[0] if str(exc).strip() else "no reason given"
+    # all of it: onnxruntime says which dimension is wrong on the lines after the first
+    text = " ".join(line.strip() for line in str(exc).splitlines() if line.strip()) \
+        or "no reason given"
     text = re.sub(r"^\[ONNXRuntimeError\] : \d+ : \w+ : ", "", text)
     found = re.match(r"Non-zero status code returned while running (\w+) node\. "
                      r"Name:'([^']*)' Status Message: (.*)", text)
@@ -1517,7 +1597,7 @@ def import_onnx(path: str | Path, *, name: str | None = None, atol: float = 1e-4
     weights keyed for the compiled graph, checked against onnxruntime running the file."""
     from . import check_import, import_torch
 
-    model = read_onnx(path)
+    model = free_batch(read_onnx(path), Path(path).name)
     shapes, dtypes = onnx_inputs(model)
     module = onnx_module(model)
     graph, weights = import_torch(module, shapes, dtypes, name=name or Path(path).stem)
@@ -1528,10 +1608,10 @@ def import_onnx(path: str | Path, *, name: str | None = None, atol: float = 1e-4
     try:  # encoder layers as one block each, kept only where onnxruntime agrees
         merged = _encoder_layers(graph, state)
         if merged is not None:
-            return (*merged, max(diff, _against_runtime(path, *merged, shapes, dtypes, atol)))
+            return (*merged, max(diff, _against_runtime(model, *merged, shapes, dtypes, atol)))
     except Exception:  # noqa: BLE001 - the blocks as imported stay, checked below
         pass
-    return graph, state, max(diff, _against_runtime(path, graph, state, shapes, dtypes, atol))
+    return graph, state, max(diff, _against_runtime(model, graph, state, shapes, dtypes, atol))
 
 
 def _name_inputs(graph, names: list[str]) -> None:
@@ -1550,13 +1630,14 @@ def _name_inputs(graph, names: list[str]) -> None:
         node.id = new
 
 
-def _against_runtime(path, graph, state, shapes, dtypes, atol: float) -> float:
-    """The compiled graph against onnxruntime on the file, on random inputs of batch 3."""
+def _against_runtime(model, graph, state, shapes, dtypes, atol: float) -> float:
+    """The compiled graph against onnxruntime on the file (``model``, its batch made free), on
+    random inputs of batch 3."""
     import onnxruntime as ort
 
     from ..compile import compile_graph
 
-    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
     generator = torch.Generator().manual_seed(2)
     samples = [torch.randint(0, 5, (3, *s), generator=generator) if d == "int64"
                else torch.randn((3, *s), generator=generator) for s, d in zip(shapes, dtypes)]

@@ -22,7 +22,9 @@ def register(subparsers) -> None:
         description="Turn an ONNX model into an editable graph, checked against onnxruntime "
                     "running the file. Files of torch.onnx.export at opsets 13-20 are tested "
                     "(convolutional, recurrent and Transformer models: LSTM/GRU/RNN, attention, "
-                    "LayerNorm); opsets 7-21 are accepted. The batch dimension must be dynamic.")
+                    "LayerNorm); opsets 7-21 are accepted. A file exported with a fixed batch (no "
+                    "dynamic_axes) imports where it runs on other batches; otherwise the error "
+                    "says how to re-export it.")
     p.add_argument("model", metavar="MODEL.onnx",
                    help="the ONNX file (opsets 13-20 tested, 7-21 accepted)")
     p.add_argument("-o", "--output", required=True, metavar="GRAPH.json", help="graph to write")
