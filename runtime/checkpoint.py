@@ -75,7 +75,10 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
     try:
         state = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as exc:  # truncated, foreign or unsafe content: say so in words
-        raise TrainError(f"{path.name} is not a readable LayerLoom checkpoint: {exc}") from None
+        why = next((line.strip() for line in str(exc).splitlines() if line.strip()), "")
+        raise TrainError(f"{path.name} is not a readable LayerLoom checkpoint ({path}: {why}); "
+                         f"it is damaged or is another file: put back a good copy, or start "
+                         f"the run again") from None
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise TrainError(f"{path.name} is not a LayerLoom checkpoint")
     if state.get("version", 0) > VERSION:

@@ -25,6 +25,7 @@ import sys
 import threading
 import time
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from layerloom.graph import validate
@@ -80,18 +81,41 @@ def pause_run(run_id: int, store: RunStore | None = None) -> Run:
 
 def resume_run(run_id: int, store: RunStore | None = None, epochs: int | None = None) -> Run:
     """Continue a paused, stopped or failed run from its last checkpoint, in a new process;
-    ``epochs`` changes the planned total."""
+    ``epochs`` changes the planned total (a completed run trains on when it is more than the
+    epochs it trained). :class:`TrainError` (the run left as it was) when it cannot."""
     store = store or RunStore()
     run = run_status(run_id, store)
-    if run.status in ACTIVE:
-        raise TrainError(f"run {run_id} is {run.status}; only a paused, stopped or failed run "
-                         f"can be resumed")
-    if not run.resumable:
-        raise TrainError(f"run {run_id} has no checkpoint to resume from (it ended before its "
-                         f"first checkpoint); start it again instead")
+    check_resume(run, store, epochs)
     store.update(run_id, status="queued", control=None, reason=None)
     _spawn(store, run_id, resume=True, epochs=epochs)
     return store.get(run_id)
+
+
+def check_resume(run: Run, store: RunStore, epochs: int | None = None) -> None:
+    """Whether ``run`` can be resumed (to ``epochs`` in all): :class:`TrainError` saying why
+    not and what to do, before anything about the run is changed. Its checkpoint is read: a
+    damaged file is said now, not after the run was marked running and then failed."""
+    from .checkpoint import load_checkpoint
+
+    if run.status in ACTIVE:
+        raise TrainError(f"run {run.id} is {run.status}; only a paused, stopped or failed run "
+                         f"can be resumed")
+    if run.status == "completed":
+        done = len(store.history(run.id))
+        if epochs is None or epochs <= done:
+            more = f"; --epochs {epochs} is not more" if epochs is not None else ""
+            raise TrainError(f"run {run.id} is completed: it trained {done} epoch"
+                             f"{'s' * (done != 1)}{more}. To train it further, give the new "
+                             f"total: layerloom resume {run.id} --epochs {done + 5} (in Python: "
+                             f"resume_run({run.id}, epochs={done + 5}))")
+        if not run.checkpoint or not Path(run.checkpoint).exists():
+            raise TrainError(f"run {run.id} is completed but its checkpoint is gone "
+                             f"({run.checkpoint or 'none recorded'}): it cannot be trained "
+                             f"further; start a new run")
+    elif not run.resumable:
+        raise TrainError(f"run {run.id} has no checkpoint to resume from (it ended before its "
+                         f"first checkpoint); start it again instead")
+    load_checkpoint(run.checkpoint)
 
 
 def run_status(run_id: int, store: RunStore | None = None) -> Run:

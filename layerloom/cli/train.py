@@ -103,7 +103,8 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("runs", help="list recorded runs; `runs show ID` for one")
     p.add_argument("action", nargs="?", choices=("show",), help="show one run")
     p.add_argument("run_id", nargs="?", type=int)
-    p.add_argument("--status", help="only runs with this status")
+    p.add_argument("--status", choices=("queued", "running", "paused", "stopped", "completed",
+                                        "failed"), help="only runs with this status")
     p.add_argument("--limit", type=int, default=50)
     p.add_argument("--json", action="store_true")
     _add_home(p)
@@ -747,20 +748,13 @@ def _resume_payload(store, run, epochs: int | None) -> dict:
 
 def _resumable(store, args):
     """The run to resume, checked: UserError when it cannot be."""
-    from layerloom.runtime.process import run_status
+    from layerloom.runtime.process import check_resume, run_status
 
     run = run_status(args.run_id, store)
-    if run.status in ("queued", "running"):
-        raise UserError(f"run {run.id} is {run.status}; only a paused, stopped or "
-                        f"failed run can be resumed")
-    if run.status == "completed":
-        done = len(store.history(run.id))
-        _check_more_epochs(run, done, args.epochs)
-        if not args.json:
-            print(f"run {run.id}: training on from epoch {done} to {args.epochs}",
-                  file=sys.stderr)
-    elif not run.resumable:
-        raise UserError(f"run {run.id} has no checkpoint to resume from")
+    check_resume(run, store, args.epochs)  # TrainError: said in words, the run left alone
+    if run.status == "completed" and not args.json:
+        print(f"run {run.id}: training on from epoch {len(store.history(run.id))} to "
+              f"{args.epochs}", file=sys.stderr)
     return run
 
 
@@ -782,19 +776,6 @@ def _resume_here(args) -> int:
         return 0 if result.status == "completed" else 130
 
     return _run(body, args)
-
-
-def _check_more_epochs(run, done: int, epochs: int | None) -> None:
-    """A completed run that trained ``done`` epochs continues only for more, from its last
-    checkpoint."""
-    if epochs is None or epochs <= done:
-        more = f"; --epochs {epochs} is not more" if epochs is not None else ""
-        raise UserError(f"run {run.id} is completed: it trained {done} epoch"
-                        f"{'s' * (done != 1)}{more}. To train it further, give the new total: "
-                        f"layerloom resume {run.id} --epochs {done + 5}")
-    if not run.checkpoint or not Path(run.checkpoint).exists():
-        raise UserError(f"run {run.id} is completed but its checkpoint is gone "
-                        f"({run.checkpoint or 'none recorded'}): it cannot be trained further")
 
 
 def cmd_sweep(args) -> int:

@@ -120,3 +120,46 @@ def test_import_torch_shape_errors_have_no_fx_notes(tmp_path, monkeypatch, capsy
     assert "tlparse" not in err and "While executing" not in err
     assert "Original traceback" not in err and len(err.strip().splitlines()) == 1
     sys.modules.pop("wrongnet", None)
+
+
+def test_a_damaged_checkpoint_is_said_before_the_run_is_touched(trained, home, capsys):
+    """A completed run whose checkpoint was cut short stays completed with its settings: the
+    error names the file and what to do; nothing offers a resume that cannot work."""
+    from layerloom.runtime.store import RunStore
+
+    store = RunStore(home / "runs.db")
+    before = store.get(1)
+    checkpoint = before.checkpoint
+    data = open(checkpoint, "rb").read()
+    open(checkpoint, "wb").write(data[:2000])
+    assert main(["resume", "1", "--epochs", "5", "--home", str(home)]) == 1
+    err = capsys.readouterr().err
+    assert f"checkpoint.pt is not a readable LayerLoom checkpoint ({checkpoint}: " in err
+    assert "put back a good copy, or start the run again" in err
+    assert "\n" not in err.strip()  # one line, not torch's internals over several
+    after = RunStore(home / "runs.db").get(1)
+    assert after.status == "completed" and after.config["epochs"] == 2
+    assert not after.resumable
+
+
+def test_the_python_api_resumes_a_completed_run_for_more_epochs(trained, home):
+    """resume_run takes a completed run on as the CLI does (it said 'no checkpoint')."""
+    from layerloom.runtime import TrainError, resume_run, wait
+    from layerloom.runtime.store import RunStore
+
+    store = RunStore(home / "runs.db")
+    with pytest.raises(TrainError, match=r"run 1 is completed: it trained 2 epochs\. To train "
+                                         r"it further.*resume_run\(1, epochs=7\)"):
+        resume_run(1, store=store)
+    resume_run(1, store=store, epochs=3)
+    run = wait(1, timeout=120, store=store)
+    assert run.status == "completed", run.reason
+    assert len(store.history(1)) == 3
+
+
+def test_an_unknown_status_is_refused_naming_the_statuses(home, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["runs", "--status", "runing", "--home", str(home)])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "invalid choice: 'runing'" in err and "'running'" in err and "'completed'" in err
