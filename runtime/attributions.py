@@ -10,8 +10,10 @@ same for a trained run and a raw input file.
   on the pixels, summed over channels;
 - texts (int64 token ids): Integrated Gradients on the embedding's output, summed over the
   embedding, one value per token;
-- tables and sequences (``[F]`` or ``[T, F]`` floats): Integrated Gradients per feature (per time
-  step for sequences, summed over features).
+- tables and sequences (``[F]`` floats, or ``[C, L]`` / ``[L, D]`` floats): Integrated Gradients
+  per feature (per time step for sequences: summed over the channels of a ``[C, L]`` input that
+  a 1-D convolution reads channels-first, over the features of an ``[L, D]`` input that a
+  recurrent or attention layer reads step by step; see :func:`sequence_layout`).
 
 The methods are Captum's (``captum.attr``): ``LayerGradientXActivation``, ``IntegratedGradients``,
 ``LayerIntegratedGradients``, ``NoiseTunnel``. Nothing here is written by hand but the choice of
@@ -46,7 +48,8 @@ class Explanation:
     """One sample explained for one class.
 
     ``heatmap`` is at the input's resolution: ``H×W`` for images, one value per token for
-    texts, per feature for tables (per time step for sequences). Larger means "pushed the model
+    texts, per feature for tables, per time step for sequences (``L`` values for a ``[C, L]``
+    or ``[L, D]`` input). Larger means "pushed the model
     towards ``target``"; Grad-CAM's map is non-negative (ReLU'd, as in the paper).
     """
 
@@ -170,12 +173,63 @@ def explain_sample(module: nn.Module, x: torch.Tensor, *, target: int | None = N
         if kind == "image":
             attr = attr.sum(0)
         elif kind == "sequence":
-            attr = attr.sum(-1)
+            # one value per time step: sum the other axis (channels of [C, L], features of
+            # [L, D])
+            attr = attr.sum(0 if sequence_layout(module, batch) == "channels_first" else -1)
         heatmap = attr.numpy()
         layer = None
     label = classes[target] if classes and target < len(classes) else None
     return Explanation(kind, method, target, float(probs[target]), predicted,
                        np.asarray(heatmap, dtype=np.float32), layer, label, tokens)
+
+
+# blocks that read a [C, L] sample channels-first (time on the last axis) ...
+_CHANNELS_FIRST = (nn.Conv1d, nn.ConvTranspose1d, nn.BatchNorm1d, nn.InstanceNorm1d,
+                   nn.MaxPool1d, nn.AvgPool1d, nn.AdaptiveAvgPool1d, nn.AdaptiveMaxPool1d,
+                   nn.LPPool1d)
+# ... and those that read an [L, D] sample step by step (features on the last axis)
+_TIME_FIRST = (nn.RNNBase, nn.MultiheadAttention, nn.TransformerEncoderLayer,
+               nn.TransformerEncoder, nn.TransformerDecoderLayer, nn.Linear, nn.LayerNorm)
+
+
+def sequence_layout(module: nn.Module, batch: torch.Tensor) -> str:
+    """How the model reads a 2-D float sample: ``"channels_first"`` (``[C, L]``, as LayerLoom's
+    Conv1d and 1-D pooling take it) or ``"time_first"`` (``[L, D]``, as LSTM/GRU/RNN, attention
+    and Transformer layers take it). Decided by the first of those blocks the forward pass of
+    ``batch`` reaches (turned round where a Permute before it swapped the sample's two axes);
+    where none tells (a Flatten first), the longer axis is taken as time."""
+    from layerloom.graph.modules import (Attention, PositionalEmbedding, Recurrent,
+                                         SequencePool)
+
+    time_first = _TIME_FIRST + (Recurrent, Attention, SequencePool, PositionalEmbedding)
+    found: list[str] = []
+
+    def hook(mod, inp):
+        if found:
+            return
+        if isinstance(mod, _CHANNELS_FIRST):
+            layout = "channels_first"
+        elif isinstance(mod, time_first):
+            layout = "time_first"
+        else:
+            return
+        shape = tuple(inp[0].shape) if inp and isinstance(inp[0], torch.Tensor) else ()
+        swapped = (len(shape) == 3 and shape[1:] == tuple(batch.shape[1:])[::-1]
+                   and shape[1] != shape[2])
+        found.append(layout if not swapped else
+                     ("time_first" if layout == "channels_first" else "channels_first"))
+
+    handles = [sub.register_forward_pre_hook(hook)
+               for name, sub in module.named_modules() if name]
+    try:
+        with torch.no_grad():
+            module(batch)
+    finally:
+        for handle in handles:
+            handle.remove()
+    if found:
+        return found[0]
+    return "channels_first" if batch.shape[-1] > batch.shape[-2] else "time_first"
 
 
 def _gradcam(module, forward, batch, target, kind, layer):
