@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,8 +69,8 @@ def read_table(path: Path) -> Table:
                         line=line) from None
     if not text.strip():
         raise DataError("the file is empty", file=path)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(path, text),
-                        strict=True)
+    delimiter = _delimiter(path, text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     header, rows, lines = None, [], []
     first, first_line = [], 0  # the header line as written, for the checks after reading
     most_rows = 0
@@ -106,7 +107,35 @@ def read_table(path: Path) -> Table:
         header = header[:-1]  # every line ends with the delimiter: no column, not a target
         for row in rows:
             del row[-1]
+    if delimiter != ",":
+        _decimal_commas(rows)
     return Table(path, header, rows, lines)
+
+
+_DECIMAL_COMMA = re.compile(r"^\s*[+-]?\d+,\d+\s*$")
+_WHOLE = re.compile(r"^\s*[+-]?\d+\s*$")
+
+
+def _decimal_commas(rows: list[list[str]]) -> None:
+    """Numbers written with a decimal comma (``3,14``: spreadsheets in much of Europe, with
+    ``;`` between the values) read as numbers: in a column whose every value is such a
+    number, a whole number or missing, the commas become points. Other columns are left as
+    they are.
+
+    >>> rows = [["3,5", "a,b", "1"], ["-0,25", "c", "2,0"]]
+    >>> _decimal_commas(rows); rows
+    [['3.5', 'a,b', '1'], ['-0.25', 'c', '2.0']]
+    """
+    if not rows:
+        return
+    for col in range(len(rows[0])):
+        values = [row[col] for row in rows]
+        commas = [bool(_DECIMAL_COMMA.match(v)) for v in values]
+        if any(commas) and all(c or _WHOLE.match(v) or is_missing(v)
+                               for c, v in zip(commas, values, strict=True)):
+            for row, comma in zip(rows, commas, strict=True):
+                if comma:
+                    row[col] = row[col].replace(",", ".")
 
 
 def _looks_like_data(first: list[str], rows: list[list[str]]) -> bool:

@@ -1,6 +1,6 @@
 """CSV files as spreadsheets and scripts write them: without a header row (refused, naming the
 line, instead of losing the first row to column names) and with a delimiter ending every line
-(no phantom empty column taken as the target)."""
+(no phantom empty column taken as the target), and with decimal commas between semicolons."""
 
 from __future__ import annotations
 
@@ -78,3 +78,19 @@ def test_a_tsv_with_a_trailing_tab_makes_no_column(tmp_path):
     lines = ["f1\tf2\tf3\tf4\tspecies\t", *[line.replace(",", "\t") + "\t" for line in iris_like()]]
     path = write(tmp_path / "trail.tsv", lines)
     assert read_table(path).header == ["f1", "f2", "f3", "f4", "species"]
+
+
+def test_numbers_with_decimal_commas_between_semicolons_are_numbers(tmp_path):
+    """A spreadsheet saved in much of Europe: ';' between values, ',' for the decimal point.
+    The columns are numbers (they were one-hot 'categories', too many to use)."""
+    rows = ["f1;f2;note;label"] + [f"{i / 10:.2f};-{i},5;a,b{i % 2};{'yes' if i % 2 else 'no'}"
+                                   .replace(".", ",", 1) for i in range(40)]
+    path = tmp_path / "eu.csv"
+    path.write_text("\n".join(rows) + "\n")
+    ds = load_dataset(path, seed=0, val_fraction=0, test_fraction=0, drop=["note"])
+    assert ds.input_shape == (2,) and ds.classes == ["no", "yes"]
+    norm = ds.normalization  # standardised per feature: back to the file's numbers
+    raw = ds.x_train.numpy() * np.array(norm["std"]) + np.array(norm["mean"])
+    got = sorted(map(tuple, raw.round(3).tolist()))
+    want = sorted((round(i / 10, 3), -(i + 0.5)) for i in range(40))
+    assert got == want
