@@ -197,6 +197,9 @@ def _input_problems(graph: Graph, source, ds, values: dict) -> list[FitProblem]:
             channel_axis_fix(ds), "channels"))
     elif not shape_ok:
         changes, names = _shape_changes(graph, node, want)
+        # only the variables the fix changes: one already at its value is no part of it
+        names = [n for n in names
+                 if values_of(changes, n) != values.get(n, graph.variables.get(n))]
         via = (f" (through the variable{'s' if len(names) > 1 else ''} "
                f"{', '.join(f'{n} = {values_of(changes, n)}' for n in names)})" if names else "")
         problems.append(FitProblem(

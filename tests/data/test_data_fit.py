@@ -170,3 +170,20 @@ def test_training_a_linear_fed_a_feature_map_fails_at_once_with_the_flatten_fix(
     graph = rewire(load_template("seed-cnn"), "flat", "pool2", "fc")
     with pytest.raises(TrainError, match=r"Fix: add Flatten \(or global pooling\) before fc\.$"):
         prepare_model(graph, MNIST, TrainConfig())
+
+
+def test_a_variable_already_at_its_value_is_not_named_as_the_fix():
+    """efficientnet-b0 at resolution 28 on mnist-5k: what differs is the channels (3 against
+    1), which no variable sets; the fix must not say 'through the variable resolution = 28'."""
+    from layerloom.graph.templates import load_template
+    from layerloom.runtime.data import load_dataset
+    from layerloom.runtime.data.fit import check_fit
+
+    graph = load_template("efficientnet-b0")
+    ds = load_dataset("mnist-5k")
+    at_28 = check_fit(graph, ds, variables={"resolution": 28})
+    (problem,) = [p for p in at_28.problems if p.kind == "input"]
+    assert problem.fix == "set image's shape to [1, 28, 28]"
+    at_224 = check_fit(graph, ds)
+    (problem,) = [p for p in at_224.problems if p.kind == "input"]
+    assert problem.fix == "set image's shape to [1, 28, 28] (through the variable resolution = 28)"
