@@ -35,6 +35,9 @@ class Event:
     eta: float | None = None  # seconds left, estimated from the speed so far
     message: str = ""
     status: str | None = None  # for "end": completed, stopped, paused
+    # for "step": the first step of a resumed session, shown at once but no point of the curve
+    # (the database keeps no row of it; the next point covers its steps too)
+    provisional: bool = False
 
     @property
     def progress(self) -> float:

@@ -463,10 +463,12 @@ class RunStore:
 
     def trim_metrics(self, run_id: int, step: int, epoch: int) -> None:
         """Forget what a run logged after a checkpoint at ``step`` (``epoch`` in progress):
-        a resume logs it again."""
+        its step points and layer diagnostics past ``step``, the epochs from ``epoch`` on, the
+        test evaluation. A resume logs them again, so the curves equal an uninterrupted run's."""
         with self._tx() as c:
-            c.execute("DELETE FROM metrics WHERE run_id = ? AND (split = 'test' OR (split = "
-                      "'step' AND step > ?) OR (split IN ('train', 'val') AND epoch >= ?))",
+            c.execute("DELETE FROM metrics WHERE run_id = ? AND (split = 'test' OR (split IN "
+                      "('step', 'layer') AND step > ?) OR (split IN ('train', 'val') AND "
+                      "epoch >= ?))",
                       (run_id, step, epoch))
             c.execute("DELETE FROM evaluations WHERE run_id = ?", (run_id,))
 
@@ -644,7 +646,7 @@ class StoreSink:
             self._rows += [(self.run_id, event.step, event.epoch, split, k, v, now)
                            for k, v in event.metrics.items()]
             return
-        if event.kind == "step":
+        if event.kind == "step" and not event.provisional:
             self._rows += [(self.run_id, event.step, event.epoch, split, k, v, now)
                            for k, v in event.metrics.items()]
         elif event.kind == "epoch":

@@ -60,6 +60,10 @@ class LoopState:
     best_epoch: int | None = None
     bad_epochs: int = 0  # epochs since it last improved
     elapsed: float = 0.0  # seconds of training before this session
+    # the epoch's last logged point: [step, loss_sum, metric_sum, seen] then (None at the start
+    # of an epoch), so that a run resumed mid-epoch averages its next point over the same
+    # steps as an uninterrupted run does
+    log_mark: list | None = None
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -180,7 +184,7 @@ class Trainer:
         """The rest of the current epoch; a stop/pause request if one came, else None."""
         st, cfg = self.state, self.config
         perm = epoch_permutation(len(self.x_train), cfg.seed, st.epoch).to(self.device)
-        self._log_mark = (st.step, time.perf_counter(), *self._host_sums())
+        self._log_mark = self._epoch_log_mark()
         stream = self._stream(perm) if getattr(self.x_train, "streaming", False) else None
         for position in range(st.position, self.steps_per_epoch):
             request = self._poll()
@@ -197,11 +201,24 @@ class Trainer:
                 self._report_layers(probe.finish())
             st.position, st.step, st.seen = position + 1, st.step + 1, st.seen + size
             # the first step of a session is reported at once: the user waits for a first point
+            # (a resumed session's, when it is no log step, as provisional: see log_step)
             if st.step % cfg.log_every == 0 or st.step == self._session_steps + 1:
-                request = self.log_step()
+                request = self.log_step(provisional=st.step % cfg.log_every != 0
+                                        and st.step != 1)
                 if request:
                     return request
         return None
+
+    def _epoch_log_mark(self) -> tuple:
+        """Where the next logged point's interval starts: ``(step, time, loss_sum, metric_sum,
+        seen, seen_at_time)``; the epoch's start, or, resumed mid-epoch, its last logged point
+        (saved in the checkpoint) with the speed measured from now."""
+        st, now = self.state, time.perf_counter()
+        if st.position and st.log_mark:
+            step, loss, metric, seen = st.log_mark
+            return (int(step), now, float(loss), float(metric), int(seen), st.seen)
+        loss, metric, seen = self._host_sums()
+        return (st.step, now, loss, metric, seen, seen)
 
     def train_step(self, x: torch.Tensor, y: torch.Tensor, global_batch: int) -> None:
         """One optimiser step on this process's share (``x``, ``y``) of a global batch of
@@ -235,23 +252,31 @@ class Trainer:
         self._loss_acc += loss_sum.detach()
         self._metric_acc += self.task.metric_sum(out.detach().float(), target)
 
-    def log_step(self) -> str | None:
-        """Read the sums (one sync), report the interval's numbers; a request if one came."""
+    def log_step(self, provisional: bool = False) -> str | None:
+        """Read the sums (one sync), report the interval's numbers; a request if one came.
+
+        ``provisional``: the first step of a resumed session, reported at once for the user
+        but not a point of the curve (an uninterrupted run logs none there): the interval goes
+        on to the next log step, and the event says ``provisional`` so that the database keeps
+        no row of it."""
         st = self.state
         loss_sum, metric_sum, request = self._reduced_sums(poll=True)
-        step0, t0, loss0, metric0, seen0 = self._log_mark
+        step0, t0, loss0, metric0, seen0, speed0 = self._log_mark
         now = time.perf_counter()
         seen = st.seen - seen0
-        self._log_mark = (st.step, now, loss_sum, metric_sum, st.seen)
+        if not provisional:
+            self._log_mark = (st.step, now, loss_sum, metric_sum, st.seen, st.seen)
+            st.log_mark = [st.step, loss_sum, metric_sum, st.seen]
         if seen <= 0:
             return request
         loss = (loss_sum - loss0) / seen
         if not math.isfinite(loss):
             raise NonFiniteLoss(st.epoch, st.step, loss)
-        answer = self._emit("step", metrics={
+        answer = self._emit("step", provisional=provisional, metrics={
             "loss": loss, self.task.metric: (metric_sum - metric0) / seen,
             "lr": self.optimizer.param_groups[0]["lr"],
-            "samples_per_s": seen / max(now - t0, 1e-9),  # of the global batches: all ranks'
+            # of the global batches (all ranks'), in this session
+            "samples_per_s": (st.seen - speed0) / max(now - t0, 1e-9),
             **({"processes": self.world} if self.world > 1 else {})})
         if self.world > 1:  # the other processes learn of it at the next log step
             self._pending = self._pending or answer
@@ -280,6 +305,7 @@ class Trainer:
         st.elapsed = row["time"] = self._elapsed()
         st.history.append(row)
         st.epoch, st.position, st.seen, st.loss_sum, st.metric_sum = st.epoch + 1, 0, 0, 0.0, 0.0
+        st.log_mark = None
         self._loss_acc.zero_()
         self._metric_acc.zero_()
         self.save()
