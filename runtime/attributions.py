@@ -256,16 +256,26 @@ def _gradcam(module, forward, batch, target, kind, layer):
     if cam.dim() != 4:
         raise ExplainError(f"{layer} gives {list(cam.shape[1:])} per sample, not a 2-D "
                            f"feature map: choose a 2-D convolution for Grad-CAM")
+    if not _spatial(tuple(cam.shape)):
+        raise ExplainError(_flat_map(layer, tuple(cam.shape), default=False))
     cam = cam.sum(1, keepdim=True).clamp(min=0)
     cam = LayerAttribution.interpolate(cam, tuple(batch.shape[-2:]), interpolate_mode="bilinear")
     return cam[0, 0].detach().cpu().numpy(), layer
 
 
+def _spatial(shape: tuple) -> bool:
+    """Whether a block's output ``[B, C, H, W]`` is a map with more than one position."""
+    return len(shape) == 4 and shape[-2] * shape[-1] > 1
+
+
 def last_feature_map(module: nn.Module, batch: torch.Tensor) -> str:
     """Grad-CAM's default block: the output of the last convolutional block, that is the last
-    block (in the order the forward pass runs them) that still gives the last convolution's
-    feature map, so its normalisation and activation are included as in the paper's "last
-    convolutional layer". Found by running ``batch`` once with hooks."""
+    block (in the order the forward pass runs them) that still gives the feature map of the last
+    convolution whose map is larger than 1×1, so its normalisation and activation are included
+    as in the paper's "last convolutional layer". A 1×1 map (a small input through a deep
+    network such as EfficientNet, or a global pooling) has one position and gives a flat map,
+    so it is skipped; ExplainError when no convolution has more than one position. Found by
+    running ``batch`` once with hooks."""
     order: list[tuple[str, tuple]] = []
     handles = [sub.register_forward_hook(
         lambda _m, _i, out, name=name: order.append((name, tuple(out.shape)))
@@ -281,13 +291,27 @@ def last_feature_map(module: nn.Module, batch: torch.Tensor) -> str:
     convs = [i for i, (name, _) in enumerate(order) if isinstance(modules[name], CONV_TYPES)]
     if not convs:
         return conv_layers(module)[-1]
-    last = convs[-1]
+    spatial = [i for i in convs if _spatial(order[i][1])]
+    if not spatial:
+        raise ExplainError(_flat_map(order[convs[-1]][0], order[convs[-1]][1], default=True))
+    last = spatial[-1]
     best = order[last][0]
     for name, shape in order[last + 1:]:
         if shape != order[last][1]:
             break
         best = name
     return best
+
+
+def _flat_map(layer: str, shape: tuple, default: bool) -> str:
+    which = ("every convolution of this model gives a 1×1 map for this input (the last, "
+             f"{layer}, gives {list(shape[1:])})" if default else
+             f"{layer} gives a 1×1 map ({list(shape[1:])})")
+    fix = ("explain it with Integrated Gradients instead (method ig: --method ig)" if default
+           else "choose an earlier convolutional block (--layer) or Integrated Gradients "
+                "(method ig: --method ig)")
+    return (f"Grad-CAM needs a feature map with more than one position, but {which}, so its "
+            f"map would be flat; {fix}")
 
 
 def _embedding(module: nn.Module) -> nn.Module:
