@@ -97,7 +97,7 @@ def prepare_model(graph: Graph | dict | str, dataset, config: TrainConfig,
     train_graph, skipped, head = _without_trailing_softmax(graph, top, outputs[0], kind)
     module = compile_module(train_graph, variables)
     rewrite_for_speed(module)  # same weights and results, fewer operations (see rewrite.py)
-    notes = []
+    notes = [note for note in (batch_note(config.batch_size, dataset),) if note]
     if config.init_weights:  # fine-tuning: start from weights brought in
         from layerloom.graph.import_torch.finetune import load_fitting, read_weights
 
@@ -128,6 +128,16 @@ def prepare_model(graph: Graph | dict | str, dataset, config: TrainConfig,
                 config.label_smoothing, config.huber_delta)
     return PreparedModel(module, task, tuple(source.shape), out_shape, dict(res.variables),
                          skipped, notes)
+
+
+def batch_note(batch_size: int, dataset) -> str | None:
+    """What a batch larger than the training set means (it trains, on all of it at once)."""
+    n = len(dataset.x_train)
+    if batch_size <= n:
+        return None
+    return (f"batch_size {batch_size} is larger than the {n} training sample"
+            f"{'s' * (n != 1)}: each epoch is one batch of {n} samples (one optimiser step "
+            f"an epoch); a smaller batch_size gives more steps")
 
 
 def check_output(kind: str, out_shape: tuple, dataset, in_shape: tuple, last: str) -> None:
