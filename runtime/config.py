@@ -358,7 +358,13 @@ def _check_field(f: dataclasses.Field, value: Any) -> str | None:
     return None
 
 
+# names other tools use for a field, too far from its name for a spelling match
+SYNONYMS = {"learning_rate": "lr", "learningrate": "lr", "batchsize": "batch_size",
+            "epoch": "epochs", "num_epochs": "epochs", "n_epochs": "epochs"}
+
+
 def _unknown_message(key: str) -> str:
-    close = difflib.get_close_matches(key, FIELD_NAMES, n=1)
+    synonym = SYNONYMS.get(str(key).lower().replace("-", "_"))
+    close = [synonym] if synonym else difflib.get_close_matches(key, FIELD_NAMES, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     return f"unknown config field {key!r}{hint}"

@@ -169,5 +169,9 @@ def _load_run(run_id: str, db: Path | None):
     try:
         return run_export(int(run_id), db)
     except Exception as exc:  # noqa: BLE001 - RunNotFound, TrainError, GraphError: say why
-        print(f"error: run {run_id}: {exc}", file=sys.stderr)
+        text = str(exc)
+        # the run named once: most runtime messages already begin "run 30 (failed) …"
+        if not re.match(rf"run {int(run_id)}\b", text):
+            text = f"run {run_id}: {text}"
+        print(f"error: {text}", file=sys.stderr)
         return None
