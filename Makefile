@@ -2,7 +2,9 @@
 # open), `make test` runs every test. Each does the whole set-up first and skips what is already
 # installed.
 
-PYTHON ?= python3
+# Python 3.11 where it is installed under that name, else python3 (which must be 3.11 or newer:
+# the venv is checked before anything is installed into it)
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || echo python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 # A CPU build of PyTorch: an unpinned `torch` with none installed would pull a multi-GB CUDA build.
@@ -38,6 +40,9 @@ screenshots: $(STAMP) browser-deps
 setup: $(STAMP)
 
 $(VENV)/bin/python:
+	@$(PYTHON) -c "import sys; sys.exit(0 if sys.version_info >= (3, 11) else \
+	  'LayerLoom needs Python 3.11 or newer; $(PYTHON) is ' + sys.version.split()[0] + \
+	  ': install python3.11, or run make PYTHON=/path/to/python3.11')"
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 
