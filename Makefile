@@ -2,9 +2,10 @@
 # open), `make test` runs every test. Each does the whole set-up first and skips what is already
 # installed.
 
-# Python 3.11 where it is installed under that name, else python3 (which must be 3.11 or newer:
-# the venv is checked before anything is installed into it)
-PYTHON ?= $(shell command -v python3.11 2>/dev/null || echo python3)
+# python3 where it is 3.11 or newer, else python3.11 where it is installed under that name (the
+# version is checked before the venv is made)
+PYTHON ?= $(shell python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
+	&& echo python3 || (command -v python3.11 2>/dev/null || echo python3))
 VENV := .venv
 PY := $(VENV)/bin/python
 # A CPU build of PyTorch: an unpinned `torch` with none installed would pull a multi-GB CUDA build.
