@@ -27,6 +27,13 @@ Variants (``--variants``):
 - ``zero-grad``: eager with ``zero_grad(set_to_none=False)`` (gradients zeroed, not dropped).
 - ``dataloader``: eager fed by a ``torch.utils.data.DataLoader`` (shuffled, batch collation in
   this process, ``pin_memory`` off on a CPU) instead of slicing the in-memory tensors.
+- ``stem-wgrad``: conv1's weight and bias gradients as one batched matrix product of its 3×3
+  input patches (``F.unfold``) with the output gradient, instead of oneDNN's weight-gradient
+  kernel (which is slow for one input channel when timed alone: 1.06 against 0.54 ms at batch 32).
+- ``stem-fp32``: with ``--precision bf16-mixed``, conv1 (and so pooling 1 and its ReLU) in
+  float32 outside autocast; conv2 casts its input to bfloat16 as before.
+
+``--precision bf16-mixed`` runs every variant under the trainer's bf16 autocast.
 
 Measured 2026-12-04 (torch 2.13.0+cpu, AVX-512 Xeon, one thread, 6 rounds; the 2-core machine
 shared, load average 4-11, so read the CPU ratios; wall ratios are noisier), eager / variant:
@@ -43,6 +50,19 @@ shared, load average 4-11, so read the CPU ratios; wall ratios are noisier), eag
 | item-sync | 1.02 | 1.01 |
 | zero-grad (set_to_none=False) | 0.99 | 1.02 |
 | dataloader | 0.98 | 0.99 |
+
+Measured 2026-12-05 (same CPU kind, quiet machine, load average ~1, 6 rounds), eager / variant,
+CPU per step (gradients checked against eager's on the same weights and batch: 1e-6 relative in
+fp32; bf16 differs in its own rounding, 2e-3, and 8e-2 for stem-fp32, whose conv1 is then float32):
+
+| variant | fp32 b32 | fp32 b128 | bf16 b32 | bf16 b128 | bf16 b32, 2 threads |
+|---|---|---|---|---|---|
+| stem-wgrad (conv1's weight gradient as one bmm of patches) | 0.95 | 0.92 | 0.92 | 0.89 | 0.90 |
+| stem-fp32 (conv1 and pooling 1 in float32 under bf16) | | | 0.97 | 0.83 | 0.94 |
+
+Timed alone, oneDNN's weight gradient for conv1 (one input channel) takes twice the batched
+product (1.06 against 0.54 ms at batch 32); inside a step it does not, and the patches cost more
+than they save.
 
 No variant reaches 1.15: the step is oneDNN's convolutions (about 55 % of it) and the first
 stage's memory traffic (max pooling on 128x32x26x26 maps, its backward's zero fill of the input
@@ -66,7 +86,8 @@ import torch
 from layerloom.graph.templates import load_template
 
 ALL = ("eager", "compile", "compile-max", "compile-step", "foreach", "no-mkldnn", "eager-cf",
-       "denormal", "item-sync", "zero-grad", "dataloader")
+       "denormal", "item-sync", "zero-grad", "dataloader", "stem-wgrad", "stem-fp32")
+PRECISION = "fp32"  # --precision
 
 
 def make_dataset(n: int, seed: int = 0):
@@ -90,7 +111,7 @@ def make_trainer(variant: str, batch: int, threads: int, ds):
     if variant == "eager-cf":
         overrides["channels_last"] = "off"
     cfg = TrainConfig(batch_size=batch, epochs=1, num_threads=threads, seed=0,
-                      diagnose_every=0, **overrides)
+                      diagnose_every=0, precision=PRECISION, **overrides)
     configure_process(cfg)
     seed_everything(0)
     graph = load_template("seed-cnn")
@@ -114,6 +135,17 @@ def make_trainer(variant: str, batch: int, threads: int, ds):
             trainer._loss_acc.item()
 
         trainer.train_step = synced
+    elif variant == "stem-wgrad":
+        _patch_weight_gradient(trainer.net.conv1)
+    elif variant == "stem-fp32":
+        conv1 = trainer.net.conv1
+        plain_forward = conv1.forward
+
+        def fp32_forward(x):
+            with torch.autocast("cpu", enabled=False):
+                return plain_forward(x.float())
+
+        conv1.forward = fp32_forward
     elif variant == "zero-grad":
         zero = trainer.optimizer.zero_grad
         trainer.optimizer.zero_grad = lambda set_to_none=True: zero(set_to_none=False)
@@ -125,6 +157,41 @@ def make_trainer(variant: str, batch: int, threads: int, ds):
         trainer._loader = (loader, iter(loader))
     trainer.model.train()
     return trainer
+
+
+class _PatchWeightGradient(torch.autograd.Function):
+    """A convolution whose input needs no gradient: oneDNN's forward; the weight and bias
+    gradients as ``sum_n patches[n] @ grad[n]`` (one ``bmm``) and a sum."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias):
+        ctx.save_for_backward(x, weight)
+        return torch.nn.functional.conv2d(x, weight, bias)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved_tensors
+        n, c_out, h, w = grad.shape
+        patches = torch.nn.functional.unfold(x.to(grad.dtype), weight.shape[-2:])  # [n, CKK, L]
+        if grad.is_contiguous(memory_format=torch.channels_last):
+            g = grad.permute(0, 2, 3, 1).reshape(n, h * w, c_out)  # a view
+            dw, db = torch.bmm(patches, g).sum(0).t(), g.sum((0, 1))
+        else:
+            g = grad.reshape(n, c_out, h * w)
+            dw, db = torch.bmm(g, patches.transpose(1, 2)).sum(0), g.sum((0, 2))
+        return None, dw.reshape(weight.shape).to(weight.dtype), db.to(weight.dtype)
+
+
+def _patch_weight_gradient(conv: torch.nn.Conv2d) -> None:
+    def forward(x):
+        if torch.is_autocast_enabled("cpu"):
+            dtype = torch.get_autocast_dtype("cpu")
+            with torch.autocast("cpu", enabled=False):
+                return _PatchWeightGradient.apply(x.to(dtype), conv.weight.to(dtype),
+                                                  conv.bias.to(dtype))
+        return _PatchWeightGradient.apply(x, conv.weight, conv.bias)
+
+    conv.forward = forward
 
 
 def _compiled_step(trainer):
@@ -181,7 +248,7 @@ def run_steps(trainer, k: int, start: int) -> None:
 
 def measure(variants, batch, threads, rounds, steps, n):
     ds = make_dataset(n)
-    trainers, compile_s = {}, {}
+    trainers, compile_s, grads = {}, {}, {}
     for v in variants:
         c0 = time.process_time()
         w0 = time.perf_counter()
@@ -191,6 +258,7 @@ def measure(variants, batch, threads, rounds, steps, n):
         from layerloom.runtime.trainer import epoch_permutation
 
         t._perm = epoch_permutation(len(t.x_train), 0, 0)
+        grads[v] = first_gradients(t)
         run_steps(t, 3, 0)  # warm-up (compiles)
         torch.backends.mkldnn.enabled = True
         compile_s[v] = (time.perf_counter() - w0, time.process_time() - c0)
@@ -210,7 +278,25 @@ def measure(variants, batch, threads, rounds, steps, n):
             torch.backends.mkldnn.enabled = True
             torch.set_flush_denormal(False)
         position += steps
+    if "eager" in grads:  # the same weights and batch: how far each variant's gradients are
+        for v in variants:
+            gap = max(float((a - b).norm() / a.norm()) for a, b in zip(grads["eager"], grads[v]))
+            print(f"{v}: gradients' largest relative difference from eager's {gap:.1e}")
     return per_step, walls, compile_s, trainers
+
+
+def first_gradients(trainer) -> list[torch.Tensor]:
+    """Every parameter's gradient for the first batch (nothing stepped, gradients cleared)."""
+    b = trainer.config.batch_size
+    index = trainer._perm[:b]
+    x, y = trainer.x_train[index], trainer.y_train[index]
+    with trainer.autocast():
+        out = trainer.model(x)
+        loss = trainer.task.per_sample_loss(out.float(), trainer.task.target(x, y)).mean()
+    loss.backward()
+    grads = [p.grad.detach().float().clone() for p in trainer.net.parameters()]
+    trainer.optimizer.zero_grad(set_to_none=True)
+    return grads
 
 
 def profile(batch, threads, steps, variant="eager"):
@@ -237,14 +323,18 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=0, help="steps per block (default: 40 at "
                     "batch 32, scaled to the same number of samples)")
     ap.add_argument("--n", type=int, default=8192, help="training samples held")
+    ap.add_argument("--precision", default="fp32", choices=("fp32", "bf16-mixed"))
     ap.add_argument("--profile", action="store_true", help="torch.profiler table of the "
                     "first variant's steps instead")
     args = ap.parse_args()
+    global PRECISION
+    PRECISION = args.precision
     if args.profile:
         for b in args.batch:
             profile(b, args.threads, args.steps or max(10, 1280 // b), args.variants[0])
         return
-    print(f"torch {torch.__version__}, {args.threads} thread(s), {args.rounds} rounds; "
+    print(f"torch {torch.__version__}, {args.precision}, {args.threads} thread(s), "
+          f"{args.rounds} rounds; "
           f"figures: eager CPU time per step / variant's (median of rounds)")
     for b in args.batch:
         steps = args.steps or max(10, 1280 // b)
