@@ -98,7 +98,7 @@ def cmd_export(args) -> int:
             return EXIT_INVALID
         loaded = _load_run(args.source, _db(args))
         if loaded is None:
-            return EXIT_UNREADABLE
+            return EXIT_INVALID  # no such run, or it saved nothing: bad input, as for resume
         graph, run = loaded
     output = Path(args.output or f"{slug(graph.name)}{SUFFIX[args.format]}")
     try:
