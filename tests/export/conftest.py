@@ -55,3 +55,28 @@ def chain_graph(*nodes, name: str = "t", task: str | None = None) -> dict:
 @pytest.fixture
 def chain():
     return chain_graph
+
+
+def _imported_outputs_equal(model, shape: list[int], dtype: str = "float32"):
+    """Import ``model``, compile the graph with the imported weights and check that it gives the
+    model's outputs (within 1e-5) on a batch of 4; the graph."""
+    import torch
+
+    from layerloom.graph.compile import compile_graph
+    from layerloom.graph.import_torch import import_torch
+
+    torch.manual_seed(0)
+    graph, weights = import_torch(model, [shape], [dtype])
+    compiled = compile_graph(graph)
+    compiled.load_state_dict(weights.apply(model.state_dict()), strict=True)
+    model.eval()
+    compiled.eval()
+    x = torch.randint(1, 50, (4, *shape)) if dtype == "int64" else torch.randn(4, *shape)
+    with torch.no_grad():
+        torch.testing.assert_close(compiled(x), model(x), atol=1e-5, rtol=0)
+    return graph
+
+
+@pytest.fixture
+def imported_outputs_equal():
+    return _imported_outputs_equal

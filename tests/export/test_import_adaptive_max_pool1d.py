@@ -10,23 +10,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from layerloom.graph import GraphError
-from layerloom.graph.compile import compile_graph
 from layerloom.graph.import_torch import import_torch
-
-
-def imported_outputs_equal(model: nn.Module, shape: list[int], dtype: str = "float32"):
-    """Import ``model``, compile the graph with the imported weights and check that it gives the
-    model's outputs (within 1e-5) on a batch of 4; the graph."""
-    torch.manual_seed(0)
-    graph, weights = import_torch(model, [shape], [dtype])
-    compiled = compile_graph(graph)
-    compiled.load_state_dict(weights.apply(model.state_dict()), strict=True)
-    model.eval()
-    compiled.eval()
-    x = torch.randint(1, 50, (4, *shape)) if dtype == "int64" else torch.randn(4, *shape)
-    with torch.no_grad():
-        torch.testing.assert_close(compiled(x), model(x), atol=1e-5, rtol=0)
-    return graph
 
 
 class Conv1dNet(nn.Module):
@@ -43,7 +27,7 @@ class Conv1dNet(nn.Module):
 
 
 @pytest.mark.parametrize("module", [False, True], ids=["function", "module"])
-def test_adaptive_max_pool1d_imports_as_maxpool1d_over_the_length(module):
+def test_adaptive_max_pool1d_imports_as_maxpool1d_over_the_length(module, imported_outputs_equal):
     graph = imported_outputs_equal(Conv1dNet(module), [1, 33])
     pools = [n for n in graph.nodes if n.type == "MaxPool1d"]
     assert len(pools) == 1 and pools[0].params["kernel_size"] in (16, [16])
@@ -58,7 +42,8 @@ class PoolTo(nn.Module):
         return F.adaptive_max_pool1d(x, self.size).flatten(1)
 
 
-def test_adaptive_max_pool1d_to_a_divisor_of_the_length_imports_and_others_are_refused():
+def test_adaptive_max_pool1d_to_a_divisor_of_the_length_imports_and_others_are_refused(
+        imported_outputs_equal):
     imported_outputs_equal(PoolTo(4), [3, 12])
     with pytest.raises(GraphError, match=r"an output size of 5 from a length of 12 \(maps to "
                                          r"MaxPool1d where the length is a multiple"):

@@ -10,23 +10,7 @@ import torch
 from torch import nn
 
 from layerloom.graph import GraphError
-from layerloom.graph.compile import compile_graph
 from layerloom.graph.import_torch import import_torch
-
-
-def imported_outputs_equal(model: nn.Module, shape: list[int], dtype: str = "float32"):
-    """Import ``model``, compile the graph with the imported weights and check that it gives the
-    model's outputs (within 1e-5) on a batch of 4; the graph."""
-    torch.manual_seed(0)
-    graph, weights = import_torch(model, [shape], [dtype])
-    compiled = compile_graph(graph)
-    compiled.load_state_dict(weights.apply(model.state_dict()), strict=True)
-    model.eval()
-    compiled.eval()
-    x = torch.randint(1, 50, (4, *shape)) if dtype == "int64" else torch.randn(4, *shape)
-    with torch.no_grad():
-        torch.testing.assert_close(compiled(x), model(x), atol=1e-5, rtol=0)
-    return graph
 
 
 class BiRNN(nn.Module):
@@ -57,7 +41,8 @@ class BiRNN(nn.Module):
 @pytest.mark.parametrize("kind", [nn.LSTM, nn.GRU], ids=["lstm", "gru"])
 @pytest.mark.parametrize("layers", [1, 2])
 @pytest.mark.parametrize("order", ["idiom", "slices"])
-def test_bidirectional_last_states_joined_import_as_output_last(kind, layers, order):
+def test_bidirectional_last_states_joined_import_as_output_last(kind, layers, order,
+                                                                imported_outputs_equal):
     graph = imported_outputs_equal(BiRNN(kind, layers, order), [7], "int64")
     rnn = next(n for n in graph.nodes if n.type == kind.__name__)
     assert rnn.params["output"] == "last" and rnn.params["bidirectional"] is True
