@@ -192,6 +192,17 @@ _TIME_FIRST = (nn.RNNBase, nn.MultiheadAttention, nn.TransformerEncoderLayer,
                nn.TransformerEncoder, nn.TransformerDecoderLayer, nn.Linear, nn.LayerNorm)
 
 
+def _run_hooked(module: nn.Module, batch: torch.Tensor, handles: list) -> None:
+    """Run ``batch`` through ``module`` once (no gradients) with the hooks ``handles`` were
+    registered as; the hooks are removed whatever happens."""
+    try:
+        with torch.no_grad():
+            module(batch)
+    finally:
+        for handle in handles:
+            handle.remove()
+
+
 def sequence_layout(module: nn.Module, batch: torch.Tensor) -> str:
     """How the model reads a 2-D float sample: ``"channels_first"`` (``[C, L]``, as LayerLoom's
     Conv1d and 1-D pooling take it) or ``"time_first"`` (``[L, D]``, as LSTM/GRU/RNN, attention
@@ -219,14 +230,8 @@ def sequence_layout(module: nn.Module, batch: torch.Tensor) -> str:
         found.append(layout if not swapped else
                      ("time_first" if layout == "channels_first" else "channels_first"))
 
-    handles = [sub.register_forward_pre_hook(hook)
-               for name, sub in module.named_modules() if name]
-    try:
-        with torch.no_grad():
-            module(batch)
-    finally:
-        for handle in handles:
-            handle.remove()
+    _run_hooked(module, batch, [sub.register_forward_pre_hook(hook)
+                                for name, sub in module.named_modules() if name])
     if found:
         return found[0]
     return "channels_first" if batch.shape[-1] > batch.shape[-2] else "time_first"
@@ -277,16 +282,10 @@ def last_feature_map(module: nn.Module, batch: torch.Tensor) -> str:
     so it is skipped; ExplainError when no convolution has more than one position. Found by
     running ``batch`` once with hooks."""
     order: list[tuple[str, tuple]] = []
-    handles = [sub.register_forward_hook(
+    _run_hooked(module, batch, [sub.register_forward_hook(
         lambda _m, _i, out, name=name: order.append((name, tuple(out.shape)))
         if isinstance(out, torch.Tensor) else None)
-        for name, sub in module.named_modules() if name and not list(sub.children())]
-    try:
-        with torch.no_grad():
-            module(batch)
-    finally:
-        for handle in handles:
-            handle.remove()
+        for name, sub in module.named_modules() if name and not list(sub.children())])
     modules = dict(module.named_modules())
     convs = [i for i, (name, _) in enumerate(order) if isinstance(modules[name], CONV_TYPES)]
     if not convs:
