@@ -32,93 +32,125 @@ class Conflict(Exception):
 def merge(base: dict, mine: dict, theirs: dict) -> dict | None:
     """``theirs`` with the changes ``mine`` makes to ``base``; None where they conflict."""
     try:
-        out = copy.deepcopy(theirs)
-        _merge_level(base, mine, theirs, out)
-        for key in (set(base) | set(mine)) - {"nodes", "edges", "blocks", "variables"}:
-            _merge_value(out, key, base.get(key, _NO), mine.get(key, _NO), theirs.get(key, _NO))
-        _merge_map(out, "variables", base.get("variables") or {}, mine.get("variables") or {},
-                   theirs.get("variables") or {})
-        _merge_blocks(out, base.get("blocks") or {}, mine.get("blocks") or {},
-                      theirs.get("blocks") or {})
+        return _Merger(None).run(base, mine, theirs)
     except Conflict:
         return None
-    return out
 
 
-def _merge_value(out: dict, key: str, base: Any, mine: Any, theirs: Any) -> None:
-    """One field: mine's value when only mine changed it; the same change twice is one."""
-    if mine == base or mine == theirs:
-        return
-    if theirs != base:
-        raise Conflict(key)
-    if mine is _NO:
-        out.pop(key, None)
-    else:
-        out[key] = copy.deepcopy(mine)
+def merge_preferring_mine(base: dict, mine: dict, theirs: dict) -> tuple[dict, list[str]] | None:
+    """As :func:`merge`, but where both changed the same field (a param, a label, a variable)
+    or ``mine`` removed a node ``theirs`` changed, ``mine`` wins: ``(design, what both
+    changed)``, e.g. ``["conv1.params.stride"]``. None where even so they do not join (a node
+    ``mine`` changed that ``theirs`` removed, an edge to a node one of them removed)."""
+    contested: list[str] = []
+    try:
+        return _Merger(contested).run(base, mine, theirs), contested
+    except Conflict:
+        return None
 
 
-def _merge_map(out: dict, key: str, base: dict, mine: dict, theirs: dict) -> None:
-    merged = dict(out.get(key) or {})
-    for name in set(base) | set(mine):
-        _merge_value(merged, name, base.get(name, _NO), mine.get(name, _NO),
-                     theirs.get(name, _NO))
-    if merged or key in out:
-        out[key] = merged
+class _Merger:
+    """One merge: ``contested`` collects what both sides changed (mine wins), or is None (the
+    first such field ends the merge: :class:`Conflict`)."""
 
+    def __init__(self, contested: list[str] | None):
+        self.contested = contested
 
-def _merge_blocks(out: dict, base: dict, mine: dict, theirs: dict) -> None:
-    blocks = out.setdefault("blocks", {}) if (mine or theirs) else out.get("blocks")
-    for name in set(base) | set(mine):
-        b, m, t = base.get(name, _NO), mine.get(name, _NO), theirs.get(name, _NO)
-        if m == b or m == t:
-            continue
-        if b is _NO or m is _NO or t is _NO:  # added or removed by mine: theirs left it alone
-            _merge_value(blocks, name, b, m, t)
-            continue
-        level = copy.deepcopy(t)
-        _merge_level(b, m, t, level)
-        for key in (set(b) | set(m)) - set(LEVEL_KEYS):
-            _merge_value(level, key, b.get(key, _NO), m.get(key, _NO), t.get(key, _NO))
-        blocks[name] = level
-    if blocks == {} and "blocks" not in theirs:
-        out.pop("blocks", None)
+    def run(self, base: dict, mine: dict, theirs: dict) -> dict:
+        out = copy.deepcopy(theirs)
+        self._merge_level(base, mine, theirs, out)
+        for key in (set(base) | set(mine)) - {"nodes", "edges", "blocks", "variables"}:
+            self._merge_value(out, key, base.get(key, _NO), mine.get(key, _NO),
+                              theirs.get(key, _NO))
+        self._merge_map(out, "variables", base.get("variables") or {},
+                        mine.get("variables") or {}, theirs.get("variables") or {})
+        self._merge_blocks(out, base.get("blocks") or {}, mine.get("blocks") or {},
+                           theirs.get("blocks") or {})
+        return out
 
+    def _contested(self, what: str) -> None:
+        """Both changed ``what``: mine wins where that is asked for, else the merge gives up."""
+        if self.contested is None:
+            raise Conflict(what)
+        self.contested.append(what)
 
-def _merge_level(base: dict, mine: dict, theirs: dict, out: dict) -> None:
-    """The nodes and edges of one level (the top, or inside one composite block)."""
-    b_nodes = {n.get("id"): n for n in base.get("nodes", [])}
-    m_nodes = {n.get("id"): n for n in mine.get("nodes", [])}
-    t_nodes = {n.get("id"): n for n in theirs.get("nodes", [])}
-    nodes = {n.get("id"): n for n in out.get("nodes", [])}
-    order = [n.get("id") for n in out.get("nodes", [])]
-    for nid in set(b_nodes) | set(m_nodes):
-        b, m, t = b_nodes.get(nid, _NO), m_nodes.get(nid, _NO), t_nodes.get(nid, _NO)
-        if m == b or m == t:
-            continue
-        if m is _NO:  # mine removed it: theirs must have left it as it was
-            if t != b:
-                raise Conflict(f"nodes.{nid}")
-            nodes.pop(nid, None)
-            order.remove(nid)
-        elif b is _NO:  # mine added it: theirs must not have added another of that id
-            if t is not _NO:
-                raise Conflict(f"nodes.{nid}")
-            nodes[nid] = copy.deepcopy(m)
-            order.append(nid)
-        else:  # changed by mine, field by field
-            if t is _NO:
-                raise Conflict(f"nodes.{nid}")
-            node = copy.deepcopy(t)
-            for key in set(b) | set(m):
-                if key == "params":
-                    _merge_map(node, "params", b.get("params") or {}, m.get("params") or {},
-                               t.get("params") or {})
-                else:
-                    _merge_value(node, key, b.get(key, _NO), m.get(key, _NO), t.get(key, _NO))
-            nodes[nid] = node
-    out["nodes"] = [nodes[nid] for nid in order]
-    out["edges"] = _merge_edges(base.get("edges", []), mine.get("edges", []),
-                                theirs.get("edges", []), set(order))
+    def _merge_value(self, out: dict, key: str, base: Any, mine: Any, theirs: Any,
+                     where: str = "") -> None:
+        """One field: mine's value when only mine changed it; the same change twice is one."""
+        if mine == base or mine == theirs:
+            return
+        if theirs != base:
+            self._contested(where + key)
+        if mine is _NO:
+            out.pop(key, None)
+        else:
+            out[key] = copy.deepcopy(mine)
+
+    def _merge_map(self, out: dict, key: str, base: dict, mine: dict, theirs: dict,
+                   where: str = "") -> None:
+        merged = dict(out.get(key) or {})
+        for name in sorted(set(base) | set(mine)):
+            self._merge_value(merged, name, base.get(name, _NO), mine.get(name, _NO),
+                         theirs.get(name, _NO), f"{where}{key}.")
+        if merged or key in out:
+            out[key] = merged
+
+    def _merge_blocks(self, out: dict, base: dict, mine: dict, theirs: dict) -> None:
+        blocks = out.setdefault("blocks", {}) if (mine or theirs) else out.get("blocks")
+        for name in set(base) | set(mine):
+            b, m, t = base.get(name, _NO), mine.get(name, _NO), theirs.get(name, _NO)
+            if m == b or m == t:
+                continue
+            if b is _NO or m is _NO or t is _NO:  # added or removed by mine: theirs left it alone
+                self._merge_value(blocks, name, b, m, t)
+                continue
+            level = copy.deepcopy(t)
+            self._merge_level(b, m, t, level)
+            for key in (set(b) | set(m)) - set(LEVEL_KEYS):
+                self._merge_value(level, key, b.get(key, _NO), m.get(key, _NO), t.get(key, _NO))
+            blocks[name] = level
+        if blocks == {} and "blocks" not in theirs:
+            out.pop("blocks", None)
+
+    def _merge_level(self, base: dict, mine: dict, theirs: dict, out: dict) -> None:
+        """The nodes and edges of one level (the top, or inside one composite block)."""
+        b_nodes = {n.get("id"): n for n in base.get("nodes", [])}
+        m_nodes = {n.get("id"): n for n in mine.get("nodes", [])}
+        t_nodes = {n.get("id"): n for n in theirs.get("nodes", [])}
+        nodes = {n.get("id"): n for n in out.get("nodes", [])}
+        order = [n.get("id") for n in out.get("nodes", [])]
+        for nid in set(b_nodes) | set(m_nodes):
+            b, m, t = b_nodes.get(nid, _NO), m_nodes.get(nid, _NO), t_nodes.get(nid, _NO)
+            if m == b or m == t:
+                continue
+            if m is _NO:  # mine removed it: theirs must have left it as it was
+                if t is _NO:
+                    continue
+                if t != b:
+                    self._contested(f"{nid} (removed here, changed there)")
+                nodes.pop(nid, None)
+                order.remove(nid)
+            elif b is _NO:  # mine added it: theirs must not have added another of that id
+                if t is not _NO:
+                    self._contested(f"{nid} (added in both)")
+                    order.remove(nid)
+                nodes[nid] = copy.deepcopy(m)
+                order.append(nid)
+            else:  # changed by mine, field by field
+                if t is _NO:
+                    raise Conflict(f"nodes.{nid}")  # removed there: no edges left to put it back
+                node = copy.deepcopy(t)
+                for key in sorted(set(b) | set(m)):
+                    if key == "params":
+                        self._merge_map(node, "params", b.get("params") or {}, m.get("params") or {},
+                                   t.get("params") or {}, f"{nid}.")
+                    else:
+                        self._merge_value(node, key, b.get(key, _NO), m.get(key, _NO), t.get(key, _NO),
+                                     f"{nid}.")
+                nodes[nid] = node
+        out["nodes"] = [nodes[nid] for nid in order]
+        out["edges"] = _merge_edges(base.get("edges", []), mine.get("edges", []),
+                                    theirs.get("edges", []), set(order))
 
 
 def _merge_edges(base: list, mine: list, theirs: list, ids: set) -> list:

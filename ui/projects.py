@@ -54,7 +54,7 @@ from layerloom.graph import Graph, GraphError, dumps_graph, load_graph, loads_gr
 from layerloom.graph.io import parse_graph
 
 from . import savelog
-from .merge import merge
+from .merge import merge, merge_preferring_mine
 from .savelog import Edit
 
 try:
@@ -100,6 +100,7 @@ class Saved:
     kept: Snapshot | None = None  # another tab's version, kept before it was overwritten
     merged: Graph | None = None  # the design saved: this edit laid over another tab's save
     over: Graph | None = None  # that other tab's design, which the edit was laid over
+    contested: tuple[str, ...] = ()  # what both changed, this edit's value saved ("conv1.…")
 
 
 @dataclass(frozen=True)
@@ -205,14 +206,18 @@ class ProjectStore:
                     self._write_json(folder / "meta.json", meta)
                 return Saved(edits)
             kept = merged = None
+            contested: tuple[str, ...] = ()
             if based_on is not None and edits != based_on and theirs is not None and \
                     previous is not None:
-                merged = self._merged(folder, based_on, previous, graph, theirs)
+                merged, contested = self._merged(folder, based_on, previous, graph, theirs)
                 if merged is not None:
                     graph, new = merged, merged.to_dict()
                     if new == theirs.to_dict():  # this edit was made there too
                         return Saved(edits, merged=merged, over=theirs)
-            if merged is not None:
+            if merged is not None and contested:  # the other tab's values of those: kept
+                kept = self.snapshot(pid, "changed in another tab, kept at "
+                                     + time.strftime("%H:%M:%S"), theirs)
+            elif merged is not None:
                 pass  # both edits are in the design saved: nothing to keep apart
             elif based_on is not None and edits != based_on and theirs is not None:
                 kept = self.snapshot(pid, "changed in another tab, kept at "
@@ -250,32 +255,38 @@ class ProjectStore:
             if view is not None:
                 meta["view"] = view
             self._write_json(folder / "meta.json", meta)
-        return Saved(version, kept, merged, theirs if merged is not None else None)
+        return Saved(version, kept, merged, theirs if merged is not None else None,
+                     contested)
 
     def _merged(self, folder: Path, based_on: int, previous: Graph, graph: Graph,
-                theirs: Graph) -> Graph | None:
-        """``previous`` → ``graph`` laid over ``theirs``; None unless ``previous`` is the
-        design saved as version ``based_on`` (by its digest in the log), the two edits touch
-        different things, and the result has no problem that neither design has."""
+                theirs: Graph) -> tuple[Graph | None, tuple[str, ...]]:
+        """``previous`` → ``graph`` laid over ``theirs``, and what both changed (this edit's
+        value taken there); ``(None, ())`` unless ``previous`` is the design saved as version
+        ``based_on`` (by its digest in the log), the edits join (a node this edit changed was
+        not removed there…) and the result has no problem that neither design has."""
         base = previous.to_dict()
         logged = {line.get("version"): line.get("digest")
                   for line in savelog.read_log(folder / savelog.LOG_NAME)}
         if logged.get(based_on) != savelog.digest(base):
-            return None
-        joined = merge(base, graph.to_dict(), theirs.to_dict())
+            return None, ()
+        mine, others = graph.to_dict(), theirs.to_dict()
+        joined, contested = merge(base, mine, others), []
         if joined is None:
-            return None
+            preferring = merge_preferring_mine(base, mine, others)
+            if preferring is None:
+                return None, ()
+            joined, contested = preferring
         try:
             result = parse_graph(joined)
         except GraphError:
-            return None
+            return None, ()
 
         def errors(design: Graph) -> set[str]:
             return {str(issue) for issue in validate(design).errors}
 
         if errors(result) - errors(graph) - errors(theirs):
-            return None
-        return result
+            return None, ()
+        return result, tuple(contested)
 
     def save_log(self, pid: str) -> list[dict]:
         """The project's save log, oldest first (see :mod:`~.savelog`)."""

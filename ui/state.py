@@ -388,9 +388,17 @@ class DesignerState:
         if saved.merged is not None:
             self.graph = saved.merged
             self._fix_view()
-            self.notify("info", "This design was also changed in another tab or window; "
-                        "both changes are kept (the design here now shows theirs too).")
-        if saved.kept is not None:
+            if saved.contested:
+                both = ", ".join(saved.contested[:6]) + (" …" if len(saved.contested) > 6
+                                                         else "")
+                self.notify("warning", "This design was also changed in another tab or "
+                            "window. Its other changes are kept; where both changed the same "
+                            f"thing ({both}) this tab's edit is saved, and the other version is "
+                            f"kept as the snapshot “{saved.kept.name}” (Snapshots menu).")
+            else:
+                self.notify("info", "This design was also changed in another tab or window; "
+                            "both changes are kept (the design here now shows theirs too).")
+        elif saved.kept is not None:
             self.notify("warning", "This design was also changed in another tab or window. "
                         f"Its version there is kept as the snapshot “{saved.kept.name}” "
                         "(Snapshots menu); this tab's design is the one saved now.")

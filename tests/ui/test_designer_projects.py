@@ -261,6 +261,28 @@ def test_a_stale_tab_s_param_edit_is_laid_over_the_other_tab_s(tmp_path):
     assert any(n.type == "Dropout" for n in saved.nodes)
 
 
+def test_a_collision_keeps_the_other_tab_s_other_edits(tmp_path):
+    """Tab A adds a Dropout and sets conv1.stride 2; tab B, behind both, sets conv1.stride 3:
+    B's stride is saved (its edit is the latest), A's Dropout stays in the design, and A's
+    stride is kept in a snapshot that the notice names with the field both changed."""
+    store = ProjectStore(tmp_path)
+    a = DesignerState.new(store, load_template("seed-cnn"))
+    pid = a.project_id
+    b = DesignerState.open(store, pid)
+    a.apply(_add_dropout)
+    a.apply(edit.set_param, (), "conv1", "stride", 2)
+    b.apply(edit.set_param, (), "conv1", "stride", 3)
+    saved = store.load(pid).graph
+    assert saved.node("conv1").params["stride"] == 3
+    assert any(n.type == "Dropout" for n in saved.nodes)  # A's other edit: not dropped
+    assert b.graph.to_dict() == saved.to_dict()
+    (kept,) = store.snapshots(pid)
+    assert store.load_snapshot(pid, kept.id).node("conv1").params["stride"] == 2
+    (notice,) = b.take_notices()
+    assert notice.kind == "warning" and "Its other changes are kept" in notice.text
+    assert "(conv1.params.stride)" in notice.text and f"“{kept.name}”" in notice.text
+
+
 def test_edits_that_together_break_the_design_are_kept_apart(tmp_path):
     """Two tabs each wiring another block into the same single input: laid together the
     design would have an error neither made, so the other version is kept as a snapshot."""

@@ -20,7 +20,7 @@ BASE = {
 
 def changed(**how):
     out = copy.deepcopy(BASE)
-    for key, fn in how.items():
+    for fn in how.values():
         fn(out)
     return out
 
@@ -100,3 +100,25 @@ def test_inside_a_composite_block_changes_merge_the_same_way():
     both = copy.deepcopy(theirs)
     both["blocks"]["B"]["nodes"][1]["label"] = "other"
     assert merge(base, both, theirs) is None
+
+
+def test_preferring_mine_keeps_theirs_elsewhere_and_names_what_both_changed():
+    from layerloom.ui.merge import merge_preferring_mine
+
+    mine = changed(p=lambda d: node(d, "a")["params"].update(out_features=32))
+    theirs = changed(p=lambda d: node(d, "a")["params"].update(out_features=16),
+                     l=lambda d: node(d, "b").update(label="act"))
+    out, contested = merge_preferring_mine(BASE, mine, theirs)
+    assert node(out, "a")["params"]["out_features"] == 32 and node(out, "b")["label"] == "act"
+    assert contested == ["a.params.out_features"]
+
+    def remove_b(d):
+        d["nodes"] = [n for n in d["nodes"] if n["id"] != "b"]
+        d["edges"] = [{"source": "x", "target": "a"}, {"source": "a", "target": "y"}]
+
+    relabelled = changed(l=lambda d: node(d, "b").update(label="act"))
+    out, contested = merge_preferring_mine(BASE, changed(r=remove_b), relabelled)
+    assert "b" not in [n["id"] for n in out["nodes"]] and contested == \
+        ["b (removed here, changed there)"]
+    # a node this tab changed that the other removed cannot come back without its edges
+    assert merge_preferring_mine(BASE, relabelled, changed(r=remove_b)) is None
