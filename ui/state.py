@@ -53,7 +53,9 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Notice:
-    """A message for the next run of the page (``kind``: error, warning, info or success)."""
+    """A message for the next run of the page (``kind``: error, warning, info or success, shown
+    above the canvas; toast (an edit refused) or note (news needing nothing done), shown as a
+    toast that does not move the canvas)."""
 
     kind: str
     text: str
@@ -396,7 +398,7 @@ class DesignerState:
                             f"thing ({both}) this tab's edit is saved, and the other version is "
                             f"kept as the snapshot “{saved.kept.name}” (Snapshots menu).")
             else:
-                self.notify("info", "This design was also changed in another tab or window; "
+                self.notify("note", "This design was also changed in another tab or window; "
                             "both changes are kept (the design here now shows theirs too).")
         elif saved.kept is not None:
             self.notify("warning", "This design was also changed in another tab or window. "

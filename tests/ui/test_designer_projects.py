@@ -215,7 +215,7 @@ def test_two_tabs_on_one_project_never_drop_each_others_work(tmp_path):
         ("from the first tab", "first again", "from the second tab")
     assert second.graph.to_dict() == saved.to_dict()  # the second tab shows both
     (notice,) = second.take_notices()
-    assert notice.kind == "info" and "both changes are kept" in notice.text
+    assert notice.kind == "note" and "both changes are kept" in notice.text  # a toast
 
     first.apply(_relabel, "fc", "first, on fc")  # the same field, changed differently
     (kept,) = store.snapshots(pid)

@@ -105,6 +105,9 @@ def show_notices(state: DesignerState) -> None:
         if notice.kind == "toast":  # a refused edit: said, and the page goes on
             st.toast(plain(notice.text), icon=":material/block:")
             continue
+        if notice.kind == "note":  # news that needs nothing done: said, the canvas not moved
+            st.toast(plain(notice.text), icon=":material/merge:")
+            continue
         text = plain(notice.text)
         if notice.details:
             text += "\n\n" + "\n".join(f"- {plain(d)}" for d in notice.details)
