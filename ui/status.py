@@ -29,19 +29,20 @@ def render(state: DesignerState) -> None:
     t = state.totals()
     with st.container(border=True, horizontal=True, gap="large", vertical_alignment="center",
                       key="statusbar"):
+        # the verdict first, in one piece: where the bar wraps (a 1280-pixel window), the
+        # badges stay on its first line, in view under the canvas
+        verdict = (f":red-badge[:material/error: {t.errors} error{_s(t.errors)}]" if t.errors
+                   else ":green-badge[:material/check_circle: valid]")
+        if t.warnings:
+            verdict += (f" :orange-badge[:material/warning: {t.warnings} warning"
+                        f"{_s(t.warnings)}]")
+        st.markdown(verdict)
         st.markdown(f":material/tune: **{t.params:,}** params")
         st.markdown(f":material/bolt: **{count(t.macs)}** MACs per sample")
         # "263.2 KiB", as `layerloom summary` says
         activation = ("–" if t.activation_bytes is None
                       else format_bytes(t.activation_bytes, binary=True))
         st.markdown(f":material/memory: **{activation}** activations per sample")
-        if t.errors:
-            st.markdown(f":red-badge[:material/error: {t.errors} error{_s(t.errors)}]")
-        else:
-            st.markdown(":green-badge[:material/check_circle: valid]")
-        if t.warnings:
-            st.markdown(f":orange-badge[:material/warning: {t.warnings} warning"
-                        f"{_s(t.warnings)}]")
     fit = data_fit(state) if not t.errors else None
     if fit is not None:
         with st.container(key="datafit", gap="small"):

@@ -41,7 +41,9 @@ def test_the_canvas_fits_a_1280x720_window_and_fit_view_shows_the_output(
         assert canvas["height"] >= 440  # readable, never squeezed
         assert canvas["y"] + canvas["height"] <= 720, canvas
         status = page.locator(".st-key-statusbar").bounding_box()
-        assert status["y"] + 30 <= 720, status  # its first line (params) is in view
+        assert status["y"] + 30 <= 720, status  # its first line is in view
+        verdict = page.locator(".st-key-statusbar").get_by_text("valid").bounding_box()
+        assert verdict["y"] + verdict["height"] <= 720, verdict  # the verdict among it
         frame.locator('[data-testid="btn-fit"]').click()
         page.wait_for_timeout(800)
         out = frame.locator('[data-testid="node-probs"]').bounding_box()
