@@ -37,10 +37,16 @@ def run_label(run) -> str:
 
 
 def config_line(config: dict | None) -> str:
-    """``adam lr 0.001 · batch 32 · 10 epochs``, defaults filling what a record leaves out."""
+    """``adam lr 0.001 · batch 32 · 10 epochs`` (``1 epoch``), defaults filling what a record
+    leaves out.
+
+    >>> config_line({"epochs": 1, "optimizer": "adam", "lr": 0.01, "batch_size": 8})
+    'adam lr 0.01 · batch 8 · 1 epoch'
+    """
     from layerloom.runtime import describe_fields
 
     full = {f["name"]: f["default"] for f in describe_fields()}
     full.update(config or {})
+    epochs = full["epochs"]
     return (f"{full['optimizer']} lr {full['lr']:g} · batch {full['batch_size']} · "
-            f"{full['epochs']} epochs")
+            f"{epochs} epoch{'' if epochs == 1 else 's'}")
