@@ -563,19 +563,32 @@ def cmd_runs(args) -> int:
                 return _show_run(store, args.run_id, args.json)
         runs = store.list_runs(status=args.status, limit=args.limit)
         if args.json:
-            print(json.dumps([_run_json(r) for r in runs], default=str))
+            print(json.dumps([_run_json(r, _epochs_done(store, r)) for r in runs],
+                             default=str))
             return 0
         if not runs:
             print(f"no runs recorded in {store.path}")
             return 0
-        _print_table([_run_row(r) for r in runs],
+        _print_table([_run_row(r, _epochs_done(store, r)) for r in runs],
                      ["id", "name", "status", "dataset", "epoch", "best", "test", "created"])
         return 0
 
     return _run(body, args)
 
 
-def _run_row(run) -> dict:
+def _epochs_done(store, run) -> int:
+    """Epochs the run finished: those its history holds (each end of an epoch writes a row
+    there), or what its progress last said, whichever is more (a run killed just after an
+    epoch ended has the row, but its progress was not written again)."""
+    progress = run.progress or {}
+    said = progress.get("epoch", 0) + (1 if run.status == "completed" else 0)
+    try:
+        return max(said, len(store.history(run.id)))
+    except Exception:  # noqa: BLE001 - a listing never fails on one run's history
+        return said
+
+
+def _run_row(run, done: int) -> dict:
     progress = run.progress or {}
     final = run.final_metrics or {}
     test = next((f"{k.removeprefix('test_')} {_fmt(final[k])}"
@@ -583,19 +596,18 @@ def _run_row(run) -> dict:
     best = f"{run.best_metric_name} {_fmt(run.best_metric)}" if run.best_metric is not None \
         else "-"
     epochs = progress.get("epochs") or run.config.get("epochs")
-    done = progress.get("epoch", 0) + (1 if run.status == "completed" else 0)
     return {"id": run.id, "name": run.name, "status": run.status,
             "dataset": run.dataset.get("source", "-"),
             "epoch": f"{min(done, epochs or done)}/{epochs}", "best": best, "test": test,
             "created": time.strftime("%Y-%m-%d %H:%M", time.localtime(run.created))}
 
 
-def _run_json(run) -> dict:
+def _run_json(run, done: int) -> dict:
     """A run for ``runs --json``: numbers as numbers (``best`` is ``{"name", "value",
-    "epoch"}``, ``test`` the final test metrics, ``created`` seconds since the epoch)."""
+    "epoch"}``, ``test`` the final test metrics, ``created`` seconds since the epoch);
+    ``done``: the epochs it finished (:func:`_epochs_done`)."""
     progress = run.progress or {}
     epochs = progress.get("epochs") or run.config.get("epochs")
-    done = progress.get("epoch", 0) + (1 if run.status == "completed" else 0)
     best = None if run.best_metric is None else {
         "name": run.best_metric_name, "value": float(run.best_metric), "epoch": run.best_epoch}
     return {"id": run.id, "name": run.name, "status": run.status, "reason": run.reason,

@@ -163,3 +163,19 @@ def test_an_unknown_status_is_refused_naming_the_statuses(home, capsys):
     assert exit_.value.code == 2
     err = capsys.readouterr().err
     assert "invalid choice: 'runing'" in err and "'running'" in err and "'completed'" in err
+
+
+def test_the_runs_list_counts_the_epochs_the_history_holds(trained, home, capsys):
+    """A run killed just after an epoch ended: its history has the epoch, its progress (written
+    at steps) still says the one before; the list says what was finished."""
+    from layerloom.runtime.store import RunStore
+
+    store = RunStore(home / "runs.db")
+    store.update(1, status="failed", progress={"epoch": 0, "epochs": 5})
+    store.close()
+    assert main(["runs", "--home", str(home)]) == 0
+    row = capsys.readouterr().out.splitlines()[1].split()
+    assert "failed" in row and "2/5" in row
+    assert main(["runs", "--json", "--home", str(home)]) == 0
+    (listed,) = _json(capsys)
+    assert listed["epoch"] == 2 and listed["epochs"] == 5
