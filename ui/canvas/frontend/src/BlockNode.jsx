@@ -95,7 +95,11 @@ function BlockNode({ id, data, selected }) {
       {keyParams.length > 0 && (
         <div className="ll-params">
           {keyParams.map(([name, value]) => (
-            <div key={name} className="ll-param">
+            <div
+              key={name}
+              className="ll-param"
+              title={`${name} = ${typeof value === "object" ? JSON.stringify(value) : String(value)}`}
+            >
               <span className="ll-pname">{name}</span>
               <span className="ll-pvalue">{fmtValue(value)}</span>
             </div>
