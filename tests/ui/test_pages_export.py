@@ -53,6 +53,9 @@ def test_each_format_of_the_design_is_checked_before_its_download(home):
         "export.build.project"]  # the training project (ui/export_project.py), not in "all"
     at.button(key="export.build.onnx").click().run()
     assert [b.key for b in at.get("download_button")] == ["export.dl.onnx"]
+    assert at.button(key="export.all").label == "Build and check the files"  # not "all":
+    assert any("training project, last below, is built on its own" in c.value
+               for c in at.caption)  # the project is said to be apart
     at.button(key="export.all").click().run()
     assert not at.error
     buttons = [b.key for b in at.get("download_button")]

@@ -63,8 +63,12 @@ def render(state) -> None:
         source = choose_source(state, pages)
         if source is None:
             return
-        cols = st.columns([1, 4])
-        if cols[0].button("Build and check all", key="export.all", type="primary"):
+        cols = st.columns([1, 4], vertical_alignment="center")
+        cols[1].caption("The training project, last below, is built on its own: a larger "
+                        "download, with the data.")
+        if cols[0].button("Build and check the files", key="export.all", type="primary",
+                          help="JSON, Python, TorchScript, ONNX, safetensors and the bundle, "
+                               "each written, loaded back and compared"):
             with st.spinner("Writing each format, loading it back and comparing…"):
                 for fmt in FORMAT_NAMES:
                     attempt(pages, source, fmt)
