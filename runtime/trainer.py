@@ -429,8 +429,10 @@ class Trainer:
         self.state.elapsed = self._elapsed()
         path = self.save()
         status = "stopped" if request == "stop" else "paused"
-        return self._finish(status, f"{status} by request at step {self.state.step} (epoch "
-                            f"{self.state.epoch + 1}, batch {self.state.position})", path)
+        st = self.state
+        where = (f"after epoch {st.epoch}" if st.position == 0 and st.epoch else
+                 f"epoch {st.epoch + 1}, batch {st.position}")  # a stop between two epochs
+        return self._finish(status, f"{status} by request at step {st.step} ({where})", path)
 
     def _finish(self, status: str, reason: str, path: Path | None = None) -> FitResult:
         self._emit("end", status=status, message=reason)
