@@ -287,7 +287,24 @@ def _spec(title: str, x: str, y: str, traces: list[dict]) -> dict:
         "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1,
                    "xanchor": "right"},
         "uirevision": title,  # keeps zoom and hidden traces across live redraws
-        "xaxis": {"title": {"text": x}}, "yaxis": {"title": {"text": y}}}}
+        "xaxis": {"title": {"text": x}, **_whole_ticks(x, traces)},
+        "yaxis": {"title": {"text": y}}}}
+
+
+def _whole_ticks(x: str, traces: list[dict]) -> dict:
+    """Epochs are whole numbers: ticks one, two, five… epochs apart, never 1.2 or 1.4.
+
+    >>> _whole_ticks("epoch", [{"x": [1, 2]}]), _whole_ticks("epoch", [{"x": [1, 40]}])
+    ({'dtick': 1}, {'dtick': 5})
+    >>> _whole_ticks("step", [{"x": [1, 2]}])
+    {}
+    """
+    if x != "epoch":
+        return {}
+    last = max((v for t in traces for v in t.get("x") or () if isinstance(v, (int, float))),
+               default=1)
+    return {"dtick": next(d for d in (1, 2, 5, 10, 20, 50, 100, 200, 500, 10**9)
+                          if last / d <= 10)}
 
 
 def _figure(title: str, x: str, y: str, traces: list[dict]) -> go.Figure:

@@ -145,3 +145,20 @@ def test_long_curves_are_thinned_to_a_few_hundred_points_keeping_the_last():
     xs, ys = charts.series(rows, "step", "loss")
     assert len(xs) <= charts.MAX_POINTS + 1 and xs[0] == 1 and xs[-1] == 5000
     assert ys == [float(x) for x in xs]
+
+
+def test_epoch_axes_tick_whole_epochs():
+    """Two epochs compared: ticks 1 and 2, not 1, 1.2, 1.4 …; forty: every fifth."""
+    from layerloom.ui.charts import curves_figure
+
+    rows = [{"step": 10 * e, "epoch": e, "split": "train", "name": "loss", "value": 1 / (e + 1)}
+            for e in range(2)]
+    assert curves_figure(rows, "loss", per_epoch=True).layout.xaxis.dtick == 1
+    rows = [dict(r, step=10 * e, epoch=e) for e in range(40) for r in rows[:1]]
+    assert curves_figure(rows, "loss", per_epoch=True).layout.xaxis.dtick == 5
+    assert curves_figure(rows, "loss").layout.xaxis.dtick is None  # steps: Plotly's own
+    from layerloom.ui.charts import overlay_figure  # the Runs page's comparison
+
+    two = [{"step": 10 * e, "epoch": e, "split": "val", "name": "loss", "value": 1.0}
+           for e in range(2)]
+    assert overlay_figure({"a": two, "b": two}, "val", "loss", x="epoch").layout.xaxis.dtick == 1
