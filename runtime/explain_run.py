@@ -97,7 +97,7 @@ def read_input(source, dataset) -> torch.Tensor:
         except ValueError as exc:  # a missing column, text in a numeric column: in words
             raise ExplainError(str(exc)) from None
     elif hasattr(raw, "convert"):  # a PIL image
-        arr = _image(raw, shape)
+        arr = _image(raw, shape, dataset)
     else:
         arr = np.asarray(raw, dtype=np.float32)
     arr = np.asarray(arr, dtype=np.float32)
@@ -140,12 +140,21 @@ def _raw(source):
                        f"image, a .txt, a .csv or a .npy file")
 
 
-def _image(pil, shape) -> np.ndarray:
+def _image(pil, shape, dataset=None) -> np.ndarray:
+    """An image file as the model's raw input in [0, 1]: a digit for a model trained on
+    MNIST-made digits prepared as they were (cropped, scaled into the 20×20 box, centred by
+    mass: the app's Try it and the bundle's predict.py do the same), other pictures resized."""
     from PIL import Image, ImageOps
+
+    from .data.preprocessing import digit_frame, prepare_digit
 
     if len(shape) != 3 or shape[0] not in (1, 3):
         raise ExplainError(f"the model takes {list(shape)}, not an image")
     channels, height, width = shape
+    frame = digit_frame(dataset) if dataset is not None else None
+    if frame is not None:
+        gray = np.asarray(ImageOps.exif_transpose(pil).convert("L"), dtype=np.float64) / 255.0
+        return prepare_digit(gray, frame["size"], frame["box"])[None]
     pil = ImageOps.exif_transpose(pil).convert("L" if channels == 1 else "RGB")
     pil = pil.resize((width, height), Image.BILINEAR)
     arr = np.asarray(pil, dtype=np.float32) / 255.0
