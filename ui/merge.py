@@ -1,12 +1,14 @@
 """Two tabs on one design: this tab's edit laid over what another tab saved since.
 
 A tab saves an edit made on the design it last read (``base``). When another tab has saved
-since (``theirs``), :func:`merge` applies this tab's changes (``base`` → ``mine``) to
-``theirs``, so that both tabs' edits are kept: tab A sets ``conv1.out_channels``, tab B, still
-showing the old design, sets ``conv1.kernel_size``: the saved design has both. It gives up
-(None) wherever the two touch the same thing differently — the same param, a node one removed
-and the other changed, an edge to a node the other removed, the same composite block — and the
-caller then keeps the other tab's version as a snapshot. No Streamlit here.
+since (``theirs``), :func:`merge_preferring_mine` applies this tab's changes (``base`` →
+``mine``) to ``theirs``, so that both tabs' edits are kept: tab A sets ``conv1.out_channels``,
+tab B, still showing the old design, sets ``conv1.kernel_size``: the saved design has both.
+Where both changed the same thing (a param, a label, a variable, a node one removed) this
+tab's value wins and the field is named, for the caller to keep the other version as a
+snapshot; where the two do not join at all (a node this tab changed that the other removed, an
+edge to a node one removed) it gives up (None). :func:`merge` is the same, giving up on any
+field both changed. No Streamlit here.
 
 >>> base = {"nodes": [{"id": "c", "type": "Conv2d", "params": {"out_channels": 8}}], "edges": []}
 >>> theirs = {"nodes": [{"id": "c", "type": "Conv2d", "params": {"out_channels": 12}}], "edges": []}
@@ -30,11 +32,10 @@ class Conflict(Exception):
 
 
 def merge(base: dict, mine: dict, theirs: dict) -> dict | None:
-    """``theirs`` with the changes ``mine`` makes to ``base``; None where they conflict."""
-    try:
-        return _Merger(None).run(base, mine, theirs)
-    except Conflict:
-        return None
+    """``theirs`` with the changes ``mine`` makes to ``base``; None where they conflict (both
+    changed the same thing, or they do not join)."""
+    laid = merge_preferring_mine(base, mine, theirs)
+    return laid[0] if laid is not None and not laid[1] else None
 
 
 def merge_preferring_mine(base: dict, mine: dict, theirs: dict) -> tuple[dict, list[str]] | None:
@@ -42,19 +43,19 @@ def merge_preferring_mine(base: dict, mine: dict, theirs: dict) -> tuple[dict, l
     or ``mine`` removed a node ``theirs`` changed, ``mine`` wins: ``(design, what both
     changed)``, e.g. ``["conv1.params.stride"]``. None where even so they do not join (a node
     ``mine`` changed that ``theirs`` removed, an edge to a node one of them removed)."""
-    contested: list[str] = []
+    merger = _Merger()
     try:
-        return _Merger(contested).run(base, mine, theirs), contested
+        return merger.run(base, mine, theirs), merger.contested
     except Conflict:
         return None
 
 
 class _Merger:
-    """One merge: ``contested`` collects what both sides changed (mine wins), or is None (the
-    first such field ends the merge: :class:`Conflict`)."""
+    """One merge: ``contested`` collects what both sides changed (mine wins there);
+    :class:`Conflict` where the two do not join."""
 
-    def __init__(self, contested: list[str] | None):
-        self.contested = contested
+    def __init__(self):
+        self.contested: list[str] = []
 
     def run(self, base: dict, mine: dict, theirs: dict) -> dict:
         out = copy.deepcopy(theirs)
@@ -69,9 +70,7 @@ class _Merger:
         return out
 
     def _contested(self, what: str) -> None:
-        """Both changed ``what``: mine wins where that is asked for, else the merge gives up."""
-        if self.contested is None:
-            raise Conflict(what)
+        """Both changed ``what``: mine wins, and it is said."""
         self.contested.append(what)
 
     def _merge_value(self, out: dict, key: str, base: Any, mine: Any, theirs: Any,

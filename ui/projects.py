@@ -54,7 +54,7 @@ from layerloom.graph import Graph, GraphError, dumps_graph, load_graph, loads_gr
 from layerloom.graph.io import parse_graph
 
 from . import savelog
-from .merge import merge, merge_preferring_mine
+from .merge import merge_preferring_mine
 from .savelog import Edit
 
 try:
@@ -198,28 +198,26 @@ class ProjectStore:
             if weights:
                 self._weights_path(folder, weights)  # refused here: nothing written yet
             was = self.weights_version(pid) if weights is not None else None
-            if theirs is not None and theirs.to_dict() == new:
+            merged, contested = None, ()
+            behind = based_on is not None and edits != based_on and theirs is not None
+            if behind and previous is not None:  # laid over the other tab's save, if it joins
+                merged, contested = self._merged(folder, based_on, previous, graph, theirs)
+                if merged is not None:
+                    graph, new = merged, merged.to_dict()
+            over = theirs if merged is not None else None
+            if theirs is not None and theirs.to_dict() == new:  # nothing new to write
                 if weights is not None:
                     self._use_weights(folder, weights)
                 if view is not None and meta.get("view") != view:
                     meta["view"] = view
                     self._write_json(folder / "meta.json", meta)
-                return Saved(edits)
-            kept = merged = None
-            contested: tuple[str, ...] = ()
-            if based_on is not None and edits != based_on and theirs is not None and \
-                    previous is not None:
-                merged, contested = self._merged(folder, based_on, previous, graph, theirs)
-                if merged is not None:
-                    graph, new = merged, merged.to_dict()
-                    if new == theirs.to_dict():  # this edit was made there too
-                        return Saved(edits, merged=merged, over=theirs)
-            if merged is not None and contested:  # the other tab's values of those: kept
-                kept = self.snapshot(pid, "changed in another tab, kept at "
-                                     + time.strftime("%H:%M:%S"), theirs)
-            elif merged is not None:
-                pass  # both edits are in the design saved: nothing to keep apart
-            elif based_on is not None and edits != based_on and theirs is not None:
+                return Saved(edits, merged=merged, over=over)
+            kept = None
+            if merged is not None:
+                if contested:  # the other tab's values of what both changed: kept
+                    kept = self.snapshot(pid, "changed in another tab, kept at "
+                                         + time.strftime("%H:%M:%S"), theirs)
+            elif behind:
                 kept = self.snapshot(pid, "changed in another tab, kept at "
                                      + time.strftime("%H:%M:%S"), theirs)
                 if weights is None:  # the weights this tab's design carries, if switched since
@@ -255,8 +253,7 @@ class ProjectStore:
             if view is not None:
                 meta["view"] = view
             self._write_json(folder / "meta.json", meta)
-        return Saved(version, kept, merged, theirs if merged is not None else None,
-                     contested)
+        return Saved(version, kept, merged, over, contested)
 
     def _merged(self, folder: Path, based_on: int, previous: Graph, graph: Graph,
                 theirs: Graph) -> tuple[Graph | None, tuple[str, ...]]:
@@ -269,13 +266,10 @@ class ProjectStore:
                   for line in savelog.read_log(folder / savelog.LOG_NAME)}
         if logged.get(based_on) != savelog.digest(base):
             return None, ()
-        mine, others = graph.to_dict(), theirs.to_dict()
-        joined, contested = merge(base, mine, others), []
-        if joined is None:
-            preferring = merge_preferring_mine(base, mine, others)
-            if preferring is None:
-                return None, ()
-            joined, contested = preferring
+        laid = merge_preferring_mine(base, graph.to_dict(), theirs.to_dict())
+        if laid is None:
+            return None, ()
+        joined, contested = laid
         try:
             result = parse_graph(joined)
         except GraphError:
