@@ -88,7 +88,7 @@ def parse_data_options(items: list[str] | None) -> dict:
             raise ValueError(f"--data-option expects NAME=VALUE, got {item!r}")
         try:
             out[name.strip()] = json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: [[[[… nested past Python's stack
             try:
                 literal = ast.literal_eval(value.strip()) if len(value) < 10_000 else None
             except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):

@@ -125,3 +125,12 @@ def test_validate_takes_d_for_the_dataset_as_train_does(label_first, capsys):
     out = capsys.readouterr()
     assert code in (0, 1) and "lab.csv" in out.out + out.err
     assert "unrecognized arguments" not in out.err
+
+
+def test_a_data_option_nested_too_deep_is_text_not_a_crash():
+    from layerloom.cli.graph_commands import parse_data_options
+
+    deep = "[" * 200_000
+    assert parse_data_options([f"drop={deep}"]) == {"drop": deep}
+    deep = "[" * 5_000 + "]" * 5_000
+    assert parse_data_options([f"drop={deep}"]) == {"drop": deep}
