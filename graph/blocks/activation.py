@@ -1,5 +1,5 @@
-"""Activations: elementwise functions (Rescaling's x * scale + offset too), plus
-Softmax/LogSoftmax over a dimension."""
+"""Activations: elementwise functions (Rescaling's x * scale + offset and Hardtanh's clamp
+too), plus Softmax/LogSoftmax over a dimension."""
 
 from ..errors import ShapeError
 from ..params import Param
@@ -38,6 +38,27 @@ _elementwise("Softplus", "log(1 + e^(beta·x)) / beta, a smooth ReLU.",
               Param("threshold", "float", 20.0, "Above beta·x > threshold it is linear.")])
 _elementwise("Hardswish", "x·relu6(x + 3)/6, as in MobileNetV3.")
 _elementwise("Hardsigmoid", "relu6(x + 3)/6, as in MobileNetV3.")
+
+
+def _hardtanh_shape(p, ins):
+    if p["max_val"] <= p["min_val"]:
+        raise ShapeError(f"max_val {p['max_val']} must be greater than min_val "
+                         f"{p['min_val']}", param="max_val")
+    return ins[0]
+
+
+register(BlockSpec(
+    "Hardtanh", "Activation",
+    "Clamps every value to [min_val, max_val] (torch.clamp(x, min_val, max_val), "
+    "nn.Hardtanh): -1 to 1 by default. Clamping to [0, 6] is ReLU6.",
+    params=(Param("min_val", "float", -1.0, "Lower bound: smaller values become it."),
+            Param("max_val", "float", 1.0, "Upper bound, greater than min_val: larger values "
+                  "become it.")),
+    infer=_hardtanh_shape, build=lambda p, ins: nn.Hardtanh(p["min_val"], p["max_val"]),
+    key_params=("min_val", "max_val"), doc_url=TORCH_DOCS.format("Hardtanh"),
+    examples=(({}, ((3, 5, 5),)), ({"min_val": -0.5, "max_val": 2.0}, ((7,),)),
+              ({"min_val": -2.0, "max_val": 2.0}, ((4, 9),))),
+))
 
 
 def _prelu_shape(p, ins):

@@ -837,15 +837,65 @@ def _interpolate(ctx: Context, node: fx.Node) -> Mapped:
 
 @rule(torch.clamp, torch.clip, "clamp", "clip", "clamp_", "clip_")
 def _clamp(ctx: Context, node: fx.Node) -> Mapped:
-    """``x.clamp(min=0)`` is ReLU, ``x.clamp(0, 6)`` ReLU6."""
+    """``x.clamp(min=0)`` is ReLU, ``x.clamp(0, 6)`` ReLU6, other bounds Hardtanh."""
     a = args(node, ("input", "min", "max"), {"min": None, "max": None})
-    bounds = (a["min"], a["max"])
-    if bounds in ((0, None), (0.0, None)):
-        return Mapped("ReLU", {}, [ctx.tensor(a["input"], "input")])
-    if bounds in ((0, 6), (0.0, 6.0)):
-        return Mapped("ReLU6", {}, [ctx.tensor(a["input"], "input")])
-    raise Unsupported(f"clamping to [{a['min']}, {a['max']}] (only min=0, ReLU, and 0 to 6, "
-                      f"ReLU6, map to blocks)")
+    return _bounded(ctx, a["input"], a["min"], a["max"])
+
+
+@rule(torch.clamp_min, "clamp_min", "clamp_min_")
+def _clamp_min(ctx: Context, node: fx.Node) -> Mapped:
+    a = args(node, ("input", "min"))
+    return _bounded(ctx, a["input"], a["min"], None)
+
+
+@rule(torch.clamp_max, "clamp_max", "clamp_max_")
+def _clamp_max(ctx: Context, node: fx.Node) -> Mapped:
+    a = args(node, ("input", "max"))
+    return _bounded(ctx, a["input"], None, a["max"])
+
+
+def _bounded(ctx: Context, x: Any, low: Any, high: Any) -> Mapped:
+    """A clamp to number bounds: ReLU for [0, ∞), ReLU6 for [0, 6], Hardtanh for any other
+    two bounds. One bound other than min=0 has no block (Hardtanh needs both): the message
+    gives the same function written with ReLU and scalar arithmetic, which imports."""
+    for bound in (low, high):
+        if bound is not None and not _number(bound):
+            raise Unsupported("a bound that is a tensor or computed in forward (a clamp maps "
+                              "to a block only with numbers as bounds)")
+    if low == 0 and high is None:
+        return Mapped("ReLU", {}, [ctx.tensor(x, "input")])
+    if low == 0 and high == 6:
+        return Mapped("ReLU6", {}, [ctx.tensor(x, "input")])
+    if low is not None and high is not None:
+        if low >= high:
+            raise Unsupported(f"clamping to [{low}, {high}] makes every value {high} (a "
+                              f"clamp maps to a block, Hardtanh, when min < max)")
+        return Mapped("Hardtanh", {"min_val": float(low), "max_val": float(high)},
+                      [ctx.tensor(x, "input")])
+    if high is None:
+        shift, back = (f"x - {low}", f"+ {low}") if low > 0 else (f"x + {-low}", f"- {-low}")
+        raise Unsupported(f"clamping to min={low} with no upper bound has no block (of "
+                          f"one-sided clamps only min=0, ReLU, has one; Hardtanh needs both "
+                          f"bounds); write F.relu({shift}) {back}, the same values, which "
+                          f"imports as ReLU between two Rescaling blocks, or "
+                          f"x.clamp({low}, upper) with an upper bound (Hardtanh)")
+    raise Unsupported(f"clamping to max={high} with no lower bound has no block (Hardtanh "
+                      f"needs both bounds); write {high} - F.relu({high} - x), the same "
+                      f"values, which imports as ReLU between two Rescaling blocks, or "
+                      f"x.clamp(lower, {high}) with a lower bound (Hardtanh)")
+
+
+@rule(F.hardtanh, F.hardtanh_)
+def _hardtanh(ctx: Context, node: fx.Node) -> Mapped:
+    a = args(node, ("input", "min_val", "max_val", "inplace"),
+             {"min_val": -1.0, "max_val": 1.0})
+    low, high = a["min_val"], a["max_val"]
+    if not (_number(low) and _number(high)):
+        raise Unsupported("bounds that are not numbers")
+    if low >= high:
+        raise Unsupported(f"min_val {low} is not below max_val {high}")
+    return Mapped("Hardtanh", {"min_val": float(low), "max_val": float(high)},
+                  [ctx.tensor(a["input"], "input")])
 
 
 @rule(F.adaptive_avg_pool2d, F.adaptive_avg_pool1d, F.adaptive_max_pool2d)

@@ -699,9 +699,6 @@ def _fix_hint(model: nn.Module, node: fx.Node, reason: str) -> str:
     if target in _ATTENTION_OPS or target in (torch.softmax, F.softmax, "softmax") \
             and "no LayerLoom block" in reason:
         return f"; fix: for attention, use {_MHA}"
-    if target in (torch.clamp, torch.clip, "clamp", "clip", "clamp_", "clip_"):
-        return ("; fix: drop the clamp, or clamp to min=0 (F.relu, the ReLU block) or to 0 "
-                "to 6 (F.relu6, ReLU6) and retrain; nn.Hardtanh has no block either")
     return ""
 
 

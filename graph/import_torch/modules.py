@@ -222,6 +222,12 @@ def _gelu(m: nn.GELU) -> tuple[str, dict]:
     return "GELU", {"approximate": m.approximate}
 
 
+@rule(nn.Hardtanh)
+def _hardtanh(m: nn.Hardtanh) -> tuple[str, dict]:
+    _require(m.min_val < m.max_val, f"min_val {m.min_val} is not below max_val {m.max_val}")
+    return "Hardtanh", {"min_val": float(m.min_val), "max_val": float(m.max_val)}
+
+
 @rule(nn.Softplus)
 def _softplus(m: nn.Softplus) -> tuple[str, dict]:
     return "Softplus", {"beta": m.beta, "threshold": m.threshold}

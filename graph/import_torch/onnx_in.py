@@ -1497,16 +1497,21 @@ def _expand(xs, a):
 
 
 def _clip(xs, a):
-    """``Clip`` to [0, 6] is ReLU6, to [0, ∞) ReLU (bounds as inputs from opset 11)."""
+    """``Clip`` to [0, 6] is ReLU6, to [0, ∞) ReLU, to any other two bounds Hardtanh (bounds
+    as inputs from opset 11; the exporter writes a missing one as ±3.4e38)."""
     low = xs[1] if len(xs) > 1 and xs[1] is not None else a.get("min")
     high = xs[2] if len(xs) > 2 and xs[2] is not None else a.get("max")
-    low = None if low is None else float(np.asarray(low))
-    high = None if high is None or float(np.asarray(high)) > 3e38 else float(np.asarray(high))
+    low = None if low is None or float(np.asarray(low)) < -3e38 else _f32(low)
+    high = None if high is None or float(np.asarray(high)) > 3e38 else _f32(high)
     if low == 0.0 and high == 6.0:
         return F.relu6(xs[0])
     if low == 0.0 and high is None:
         return F.relu(xs[0])
-    raise GraphError(f"Clip to [{low}, {high}]: only [0, 6] (ReLU6) and [0, ∞) (ReLU) map")
+    if low is not None and high is not None and low < high:
+        return F.hardtanh(xs[0], low, high)
+    shown = ("(-∞" if low is None else f"[{low}") + ", " + ("∞)" if high is None else f"{high}]")
+    raise GraphError(f"Clip to {shown}: only [0, 6] (ReLU6), [0, ∞) (ReLU) and two bounds, "
+                     f"min < max (Hardtanh), map")
 
 
 def _pad(self: OnnxModule, inputs: list[str], a: dict) -> nn.Module:

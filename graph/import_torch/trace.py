@@ -211,7 +211,8 @@ def _in_place(gm: fx.GraphModule, node: fx.Node) -> bool:
         return False
     return name.endswith("_") and not name.startswith("_") \
         or node.kwargs.get("inplace") is True \
-        or name in ("relu", "relu6", "silu", "mish", "hardswish", "hardsigmoid", "elu") \
+        or name in ("relu", "relu6", "silu", "mish", "hardswish", "hardsigmoid", "elu",
+                    "hardtanh") \
         and len(node.args) > 1 and node.args[-1] is True
 
 

@@ -80,3 +80,53 @@ def _imported_outputs_equal(model, shape: list[int], dtype: str = "float32"):
 @pytest.fixture
 def imported_outputs_equal():
     return _imported_outputs_equal
+
+
+def _imported_round_trip(model, shape: list[int], tmp_path: Path, other_shape=None):
+    """Import ``model`` (float input of ``shape``) and check everything a user relies on: the
+    graph validates, its parameter count is the model's, the compiled graph with the imported
+    weights gives the model's outputs (1e-5, on a fresh batch; at ``other_shape`` too, the
+    graph's Input set to it and recompiled), the generated code loads the weights strictly and
+    gives the same, and the ONNX and TorchScript exports run and match. The graph and the
+    compiled graph's state_dict."""
+    import torch
+
+    from layerloom.graph import compile_graph, generate_code, summarize, validate
+    from layerloom.graph.export import export_model
+    from layerloom.graph.import_torch import check_import, import_torch
+
+    model.eval()
+    graph, weights = import_torch(model, [shape])
+    report = validate(graph)
+    assert report.ok, [str(p) for p in report.errors]
+    assert summarize(graph).params == sum(p.numel() for p in model.parameters())
+    state = weights.apply(model.state_dict())
+    assert check_import(model, graph, state, [shape], weights=weights) < 1e-5
+    for size in [shape] + ([other_shape] if other_shape else []):
+        sized = graph.copy()
+        next(n for n in sized.nodes if n.type == "Input").params["shape"] = list(size)
+        compiled = compile_graph(sized).eval()
+        compiled.load_state_dict(state, strict=True)
+        x = torch.randn(4, *size, generator=torch.Generator().manual_seed(7))
+        with torch.no_grad():
+            expected = model(x)
+            assert expected.abs().max() > 1e-3  # outputs of a real scale
+            torch.testing.assert_close(compiled(x), expected, atol=1e-5, rtol=1e-5)
+    namespace: dict = {"__name__": "generated"}
+    exec(compile(generate_code(graph), "generated.py", "exec"), namespace)  # our own code
+    written = [v for v in namespace.values() if isinstance(v, type)
+               and issubclass(v, torch.nn.Module) and v.__module__ == "generated"][-1]
+    written = written().eval()
+    written.load_state_dict(state, strict=True)
+    x = torch.randn(2, *shape)
+    with torch.no_grad():
+        torch.testing.assert_close(written(x), model(x), atol=1e-5, rtol=1e-5)
+    for fmt in ("onnx", "torchscript"):
+        result = export_model(graph, fmt, tmp_path / f"imported.{fmt}", state)
+        assert result.max_abs_diff < 1e-4, (fmt, result.max_abs_diff)
+    return graph, state
+
+
+@pytest.fixture
+def imported_round_trip():
+    return _imported_round_trip

@@ -1,7 +1,7 @@
 """import-torch's "cannot import ..." errors name the user's file and line of the offending call
 (from what torch.fx recorded while tracing) and, where a known rewrite exists, say it:
 batch_first=True for a time-major RNN/Transformer, nn.MultiheadAttention for hand-written
-attention, which clamps map."""
+attention, the same values written with ReLU for a one-sided clamp."""
 
 from __future__ import annotations
 
@@ -97,7 +97,7 @@ class Clamp(nn.Module):
         self.fc = nn.Linear(8, 8)
 
     def forward(self, x):
-        return torch.clamp(self.fc(x), -3, 3)  # clamp
+        return torch.clamp(self.fc(x), min=-3)  # clamp
 
 
 @pytest.mark.parametrize("model, marker, op, fix", [
@@ -111,9 +111,8 @@ class Clamp(nn.Module):
      "fix: for attention, use nn.MultiheadAttention(embed_dim, num_heads, batch_first=True)"),
     (SDPA(), "sdpa", "cannot import torch.nn.functional.scaled_dot_product_attention",
      "fix: for attention, use nn.MultiheadAttention("),
-    (Clamp(), "clamp", "cannot import torch.clamp in Clamp.forward: clamping to [-3, 3]",
-     "fix: drop the clamp, or clamp to min=0 (F.relu, the ReLU block) or to 0 to 6 "
-     "(F.relu6, ReLU6)"),
+    (Clamp(), "clamp", "cannot import torch.clamp in Clamp.forward: clamping to min=-3 with "
+     "no upper bound", "write F.relu(x + 3) - 3, the same values"),
 ], ids=["transpose", "permute", "time-major", "matmul", "sdpa", "clamp"])
 def test_an_import_error_names_the_file_and_line_and_the_fix(model, marker, op, fix):
     shape = [5, 1] if isinstance(model, (GRUTranspose, GRUPermute, TimeMajor)) else [5, 8]

@@ -53,8 +53,10 @@ MODELS = {
     "minus_mean": (lambda: Fn(lambda s, x: x - x.mean(1, keepdim=True)), [(6,)],
                    r"ONNX node /ReduceMean \(ReduceMean\): ReduceMean over dimensions \[1\] of "
                    r"a 2-D value keeping them; no block does that"),
-    "clamp": (lambda: Fn(lambda s, x: torch.clamp(s.l(x), -1, 1), l=lin(6, 4)), [(6,)],
-              r"ONNX node /Clip \(Clip\): Clip to \[-1.0, 1.0\]: only \[0, 6\]"),
+    "clamp": (lambda: Fn(lambda s, x: torch.clamp(s.l(x), -1, 1), l=lin(6, 4)), [(6,)], OK),
+    "clamp_min": (lambda: Fn(lambda s, x: torch.clamp(s.l(x), min=1e-6), l=lin(6, 4)), [(6,)],
+                  r"ONNX node /Clip \(Clip\): Clip to \[1e-06, ∞\): only \[0, 6\] "
+                  r"\(ReLU6\), \[0, ∞\) \(ReLU\) and two bounds, min < max \(Hardtanh\), map"),
     "relu6": (lambda: Fn(lambda s, x: F.relu6(s.l(x)), l=lin(6, 4)), [(6,)], OK),
     "pow_sqrt": (lambda: Fn(lambda s, x: torch.sqrt(s.l(x).pow(2) + 1), l=lin(6, 4)), [(6,)],
                  r"ONNX node /Pow \(Pow\): no LayerLoom block does Pow"),
@@ -214,15 +216,15 @@ def test_users_model_imports_or_is_refused_in_words(name, opset, tmp_path):
 
 def test_cli_refuses_in_one_line_and_debug_adds_the_traceback(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    _export("clamp", tmp_path / "clamp.onnx", 17)
+    _export("clamp_min", tmp_path / "clamp.onnx", 17)
     code = main(["import-onnx", "clamp.onnx", "-o", "g.json"])
     err = capsys.readouterr().err
     assert code == 1 and err.count("\n") == 1
-    assert "ONNX node /Clip (Clip): Clip to [-1.0, 1.0]" in err and "Traceback" not in err
+    assert "ONNX node /Clip (Clip): Clip to [1e-06, ∞)" in err and "Traceback" not in err
     code = main(["--debug", "import-onnx", "clamp.onnx", "-o", "g.json"])
     err = capsys.readouterr().err
     assert code == 1 and "Traceback (most recent call last)" in err
-    assert "ONNX node /Clip (Clip): Clip to [-1.0, 1.0]" in err.rstrip().splitlines()[-1]
+    assert "ONNX node /Clip (Clip): Clip to [1e-06, ∞)" in err.rstrip().splitlines()[-1]
     assert not (tmp_path / "g.json").exists()
     _export("instance_norm", tmp_path / "norm.onnx", 13)
     assert main(["import-onnx", "norm.onnx", "-o", "g.json"]) == 0
