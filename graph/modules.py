@@ -305,6 +305,28 @@ class Rescaling(nn.Module):
         return f"scale={self.scale}, offset={self.offset}"
 
 
+class Normalize(nn.Module):
+    """``(x - mean) / std`` per channel (dimension 1 of ``[B, C, ...]``), as torchvision's
+    ``Normalize``: a model's fixed input normalisation. ``mean`` and ``std`` (one value per
+    channel, or one for all) are buffers, so they move with the model and exports hold them;
+    they are left out of the ``state_dict`` (not persistent): the block's params are where
+    they live, and a weights file cannot override an edited value."""
+
+    def __init__(self, mean: list[float], std: list[float], rank: int):
+        super().__init__()
+        view = [1, -1] + [1] * (rank - 2)
+        self.register_buffer("mean", torch.tensor(mean, dtype=torch.float32).view(view),
+                             persistent=False)
+        self.register_buffer("std", torch.tensor(std, dtype=torch.float32).view(view),
+                             persistent=False)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return (x - self.mean) / self.std
+
+    def extra_repr(self) -> str:
+        return f"mean={self.mean.flatten().tolist()}, std={self.std.flatten().tolist()}"
+
+
 class ShiftedWindowAttention(nn.Module):
     """Swin's (shifted) window attention over a ``[B, H, W, C]`` map, as torchvision's
     ``ShiftedWindowAttention`` (Swin V1) computes it, with its parameter and buffer names:

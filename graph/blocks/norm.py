@@ -1,10 +1,11 @@
-"""Normalisation: BatchNorm, LayerNorm, GroupNorm, InstanceNorm."""
+"""Normalisation: BatchNorm, LayerNorm, GroupNorm, InstanceNorm, and Normalize (a fixed mean
+and std per channel)."""
 
 from ..errors import ShapeError
 from ..params import Param
 from ..registry import BlockSpec, register
-from .common import TORCH_DOCS, expect_min_rank, expect_rank
-from .common import nn  # imported when a block is built
+from .common import TORCH_DOCS, expect_min_rank, expect_rank, show
+from .common import modules, nn  # imported when a block is built
 
 _EPS = Param("eps", "float", 1e-5, "Added to the variance for numerical stability.", min=0,
              min_inclusive=False)
@@ -98,3 +99,36 @@ register(BlockSpec(
     doc_url=TORCH_DOCS.format("InstanceNorm2d"),
     examples=(({}, ((3, 6, 5),)), ({"affine": True}, ((4, 7, 7),))),
 ))
+
+
+def _normalize_shape(p, ins):
+    x = ins[0]
+    for name in ("mean", "std"):
+        count = len(p[name])
+        if count not in (1, x[0]):
+            raise ShapeError(f"{name} has {count} values, but the input {show(x)} has {x[0]} "
+                             f"channel{'s' if x[0] != 1 else ''} (dimension 0): give one value "
+                             f"per channel, or one for all", param=name)
+    return x
+
+
+register(BlockSpec(
+    "Normalize", "Normalisation",
+    "(x − mean) / std with a fixed mean and std per channel (dimension 0: the C of [C, H, W], "
+    "the features of [F]), as torchvision's Normalize: the input normalisation a model was "
+    "trained with, ImageNet's by default. Nothing is learned; the values are the params (the "
+    "module keeps them as buffers, so exports carry them).",
+    params=(Param("mean", "float_tuple", [0.485, 0.456, 0.406], "Subtracted from each channel: "
+                  "one value per channel, or one for all."),
+            Param("std", "float_tuple", [0.229, 0.224, 0.225], "Each channel is divided by it "
+                  "after the mean is subtracted: one value per channel, or one for all.",
+                  min=0, min_inclusive=False)),
+    infer=_normalize_shape,
+    build=lambda p, ins: modules.Normalize(list(p["mean"]), list(p["std"]), len(ins[0]) + 1),
+    key_params=("mean", "std"),
+    doc_url="https://pytorch.org/vision/stable/generated/torchvision.transforms.Normalize.html",
+    examples=(({}, ((3, 5, 5),)), ({"mean": [0.5], "std": [0.25]}, ((1, 4, 4),)),
+              ({"mean": [1.0, -2.0], "std": 0.5}, ((2, 7),)), ({"mean": [0.1, 0.2, 0.3, 0.4],
+                                                                 "std": [1, 2, 3, 4]}, ((4,),))),
+))
+

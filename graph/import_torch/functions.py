@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import fx
@@ -63,6 +64,8 @@ class Context(Protocol):
     def tensor(self, node: Any, what: str) -> fx.Node: ...
 
     def const(self, node: Any) -> Const | None: ...
+
+    def fixed(self, node: Any) -> tuple[torch.Tensor, Const | None] | None: ...
 
 
 FunctionRule = Callable[["Context", fx.Node], "Mapped | Alias"]
@@ -187,8 +190,12 @@ def _divide(ctx: Context, node: fx.Node) -> Alias:
         scalar = _rescaling(ctx, node, node.args[0], node.args[1], "div")
         if scalar is not None:
             return scalar
-    raise Unsupported("a division (only (a + b) / 2, two tensors averaged, maps to blocks; "
-                      "fold a constant divisor into a layer)")
+        normalized = _normalize(ctx, node, node.args[0], node.args[1], "div")
+        if normalized is not None:
+            return normalized
+    raise Unsupported("a division (only (a + b) / 2, two tensors averaged, a division by a "
+                      "number, Rescaling, and by a fixed value per channel, Normalize, map to "
+                      "blocks; fold a constant divisor into a layer)")
 
 
 @rule(operator.sub, operator.isub, torch.sub, torch.subtract, "sub")
@@ -198,8 +205,12 @@ def _subtract(ctx: Context, node: fx.Node) -> Mapped:
         scalar = _rescaling(ctx, node, a["input"], a["other"], "sub")
         if scalar is not None:
             return scalar
+        normalized = _normalize(ctx, node, a["input"], a["other"], "sub")
+        if normalized is not None:
+            return normalized
     raise Unsupported("no LayerLoom block does this (of subtractions, only a number "
-                      "subtracted from a tensor or a tensor from a number maps, to Rescaling)")
+                      "subtracted from a tensor or a tensor from a number, Rescaling, and a "
+                      "fixed value per channel subtracted from a tensor, Normalize, map)")
 
 
 @rule(operator.neg, torch.neg, torch.negative, "neg")
@@ -241,6 +252,58 @@ def _rescaling(ctx: Context, node: fx.Node, x: Any, y: Any, op: str) -> Mapped |
                      "div": (1.0 / number if number else 0.0, 0.0)}[op]
     return Mapped("Rescaling", {"scale": scale, "offset": offset},
                   [ctx.tensor(tensor, "input")])
+
+
+def _normalize(ctx: Context, node: fx.Node, x: Any, operand: Any, op: str) -> Mapped | None:
+    """``x - mean`` and ``x / std`` with ``mean``/``std`` fixed values per channel (a buffer, a
+    tensor attribute, or ``torch.tensor([...])`` made in ``__init__`` or ``forward``, shaped
+    ``[1, C, 1, 1]`` or ``[C, 1, 1]`` for an image, ``[C]`` for ``[B, C]``; or one value):
+    Normalize, the other of its two values left neutral (the importer merges
+    ``(x - mean) / std`` into one block). None when ``operand`` is not such a fixed tensor."""
+    found = ctx.fixed(operand)
+    if found is None or not isinstance(x, fx.Node) or ctx.fixed(x) is not None:
+        return None
+    value, const = found
+    name = f"'{const.path}'" if const is not None else "a constant tensor"
+    learned = dict(ctx.model.named_parameters())
+    if const is not None and const.path in learned and learned[const.path].requires_grad:
+        raise Unsupported(f"{name} is a learned parameter, and Normalize holds fixed values "
+                          f"(if it is not trained, keep it in a buffer: "
+                          f"self.register_buffer('{const.path.rpartition('.')[2]}', ...))")
+    shape = _shape(ctx, ctx.tensor(x, "input"))
+    values = _per_channel(value, shape)
+    if values is None:
+        fixed, given = f"{name} of shape {list(value.shape)}", f"a {list(shape[1:])} input"
+        what = f"subtracts {fixed} from {given}" if op == "sub" else \
+            f"divides {given} by {fixed}"
+        raise Unsupported(f"it {what} (batch not counted); only one value per channel, "
+                          f"dimension 1 (shaped [1, C, 1, 1] or [C, 1, 1] for an image, [C] for "
+                          f"[B, C]), or one value, maps to a block (Normalize)")
+    if not torch.is_floating_point(ctx.value(node)):
+        raise Unsupported("arithmetic whose result is not a float tensor")
+    if op == "div" and 0.0 in values:
+        raise Unsupported(f"a division by {name}, which holds a zero")
+    stack = node.meta.get("nn_module_stack") or {}
+    scope = list(stack)[-1].replace(".", "_") + "_" if stack else ""
+    if op == "sub":
+        return Mapped("Normalize", {"mean": values, "std": [1.0] * len(values)}, [x],
+                      name=f"{scope}normalize")
+    return Mapped("Normalize", {"mean": [0.0] * len(values), "std": values}, [x],
+                  name=f"{scope}normalize")
+
+
+def _per_channel(value: torch.Tensor, shape: tuple[int, ...]) -> list[float] | None:
+    """The values of ``value`` if it holds one per channel of an input of ``shape`` (batch
+    first; broadcast along dimension 1 only) or is a single value, as the decimals they were
+    written from (float32's shortest form: 0.485, not 0.48500001430511475); else None."""
+    dims = (1,) * (len(shape) - value.dim()) + tuple(value.shape)
+    if value.numel() != 1 and (len(dims) != len(shape) or len(shape) < 2
+                               or dims[1] != shape[1]
+                               or any(d != 1 for i, d in enumerate(dims) if i != 1)):
+        return None
+    if not value.is_floating_point():
+        value = value.float()
+    return [float(str(np.float32(v))) for v in value.detach().reshape(-1).tolist()]
 
 
 def _scoped_name_of(node: fx.Node) -> str:
@@ -809,6 +872,7 @@ for _name in ("relu", "sigmoid", "tanh"):  # in place: ``x.relu_()``, ``torch.re
         if _target is not None:
             FUNCTION_RULES[_target] = FUNCTION_RULES[_name]
 FUNCTION_RULES["add_"], FUNCTION_RULES["mul_"] = FUNCTION_RULES["add"], FUNCTION_RULES["mul"]
+FUNCTION_RULES["sub_"], FUNCTION_RULES["div_"] = FUNCTION_RULES["sub"], FUNCTION_RULES["div"]
 
 
 @rule(F.interpolate, F.upsample)

@@ -14,6 +14,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import fx, nn
@@ -54,6 +55,7 @@ class Importer:
         self.maxes: dict[fx.Node, fx.Node] = {}  # x.max(dim=1) of a sequence -> x
         self.made: set[fx.Node] = set()  # constant tensors made in forward (no weights)
         self.rescaled: dict[str, tuple] = {}  # Rescaling block id -> (fx node, scale, offset)
+        self.normalized: dict[str, fx.Node] = {}  # Normalize block id -> its latest fx node
         self.module_calls = Counter(n.target for n in gm.graph.nodes if n.op == "call_module")
 
     # -- the Context the rules see --------------------------------------------------------------
@@ -68,8 +70,10 @@ class Importer:
                               f"sequence (x + table[:L]) maps to a block (PositionalEmbedding)")
         if node in self.made:
             raise Unsupported(f"its {what} is a constant tensor made in forward (such as "
-                              f"torch.tensor([...])); no block holds fixed values (make it a "
-                              f"learned parameter of a layer)")
+                              f"torch.tensor([...])); of fixed values, only a mean per channel "
+                              f"subtracted and a std per channel divided by, (x - mean) / std, "
+                              f"map to a block (Normalize); else make it a learned parameter of "
+                              f"a layer")
         if node in self.directions:
             spec = self.sources[self.directions[node][0]]
             raise Unsupported(f"its {what} is h[{self.directions[node][2]}], one direction of "
@@ -91,6 +95,18 @@ class Importer:
 
     def const(self, node: Any) -> Const | None:
         return self.consts.get(node) if isinstance(node, fx.Node) else None
+
+    def fixed(self, node: Any) -> tuple[torch.Tensor, Const | None] | None:
+        """The value of a tensor that does not follow from the inputs: a parameter or buffer
+        (with its :class:`Const`), or a tensor attribute or ``torch.tensor([...])`` (no Const:
+        it has no place in the state_dict); None for anything else."""
+        if not isinstance(node, fx.Node) or not isinstance(self.values.get(node), torch.Tensor):
+            return None
+        if node in self.consts:
+            return self.values[node], self.consts[node]
+        if node in self.made:
+            return self.values[node], None
+        return None
 
     # -- the walk ---------------------------------------------------------------------------
 
@@ -213,6 +229,9 @@ class Importer:
                                           torch.device)):
                     raise self._error(node, f"it gives {_what(value)}, not a tensor")
             return  # a size or a number, read by the arguments of later nodes
+        if node.op != "call_module" and self._made_from_constants(node):
+            self.made.add(node)  # ``torch.tensor([...]).view(1, 3, 1, 1)``: still a constant
+            return
         try:
             mapped = self._module(node) if node.op == "call_module" else self._function(node)
         except Unsupported as exc:
@@ -232,9 +251,14 @@ class Importer:
             raise self._error(node, str(exc)) from None
         if mapped.type == "Rescaling" and node.op != "call_module" and self._rescale(node, mapped):
             return
+        if mapped.type == "Normalize" and node.op != "call_module" \
+                and self._renormalize(node, mapped):
+            return
         block_id = self._add_mapped(node, mapped)
         if mapped.type == "Rescaling" and node.op != "call_module":
             self.rescaled[block_id] = (node, mapped.params["scale"], mapped.params["offset"])
+        if mapped.type == "Normalize" and node.op != "call_module":
+            self.normalized[block_id] = node
         if mapped.type in _TUPLE_MODULES and not isinstance(value, torch.Tensor):
             self.tuples[node] = block_id
         else:
@@ -257,6 +281,45 @@ class Importer:
         self.rescaled[block_id] = (node, scale, offset)
         self.ids[node] = block_id
         return True
+
+    def _renormalize(self, node: fx.Node, mapped: Mapped) -> bool:
+        """A Normalize on the result of a Normalize used only there (``(x - mean) / std``,
+        ``x.sub(mean).div(std)``): the earlier block takes both, so the pattern is one block.
+        ``(x - m1) / s1`` then ``(· - m2) / s2`` is ``(x - (m1 + m2·s1)) / (s1·s2)``. True when
+        ``node`` was merged so."""
+        source = mapped.inputs[0]
+        block_id = self.ids.get(source)
+        if block_id is None or self.normalized.get(block_id) is not source \
+                or len(source.users) != 1:
+            return False
+        block = next(n for n in self.nodes if n.id == block_id)
+        first, second = block.params, mapped.params
+        count = max(len(first["mean"]), len(second["mean"]))
+
+        def spread(values: list[float]) -> list[float]:
+            return values * count if len(values) == 1 else values
+
+        m1, s1, m2, s2 = (spread(first["mean"]), spread(first["std"]), spread(second["mean"]),
+                          spread(second["std"]))
+        block.params = _tidy("Normalize", {
+            "mean": [_f32(a + b * s) for a, b, s in zip(m1, m2, s1)],
+            "std": [_f32(a * b) for a, b in zip(s1, s2)]})
+        self.normalized[block_id] = node
+        self.ids[node] = block_id
+        return True
+
+    def _made_from_constants(self, node: fx.Node) -> bool:
+        """Whether ``node`` computes a tensor from constant tensors made outside the
+        parameters (``torch.tensor([...])``, a tensor attribute) alone: the tensor is a
+        constant too (a reshape of one, ``1 / std``); a device or dtype read from an input
+        (``mean.to(x.device)``) does not make it depend on the input."""
+        if not isinstance(self.values.get(node), torch.Tensor):
+            return False
+        found = _node_args(node)
+        tensors = [a for a in found if isinstance(self.values.get(a), torch.Tensor)]
+        others = [a for a in found if a not in tensors]
+        return bool(tensors) and all(a in self.made for a in tensors) and all(
+            isinstance(self.values.get(a), (torch.device, torch.dtype)) for a in others)
 
     def _module(self, node: fx.Node) -> Mapped:
         module = self.gm.get_submodule(node.target)
@@ -761,6 +824,12 @@ def _tidy(block: str, params: dict) -> dict:
                 pass
         out[name] = value
     return out
+
+
+def _f32(value: float) -> float:
+    """A value as the float32 the compiled block holds, in the shortest decimal that gives it
+    back (0.485, not 0.48500001430511475)."""
+    return float(str(np.float32(value)))
 
 
 def _layout(graph: Graph) -> None:

@@ -686,7 +686,6 @@ CASES = {
 # What each refusal must say: the op (or the module path and class) and where.
 REFUSED = {
     "dict_out": r"DictOut\.forward returns a dict \(keys 'logits'",
-    "buffer": r"operator\.sub in Buffer\.forward: no LayerLoom block",
     "sum_keepdim": r"Tensor\.sum in SumKeepdim\.forward",
     "data_dependent": r"cannot trace DataDependent: .*depends on the data.*`if y\.sum\(\) > 0:` "
                       r"in DataDependent\.forward",
