@@ -27,6 +27,14 @@ class Multiply(nn.Module):
         return xs[0] * xs[1]
 
 
+class MatMul(nn.Module):
+    """``torch.matmul(left, right)``: the matrix product, batched over the leading
+    dimensions (attention's ``q @ k.transpose(-2, -1)`` and ``weights @ v``)."""
+
+    def forward(self, left: Tensor, right: Tensor) -> Tensor:
+        return torch.matmul(left, right)
+
+
 class Concat(nn.Module):
     """Concatenation along ``dim``, counted with the batch (the block's ``dim`` + 1)."""
 
@@ -174,6 +182,32 @@ class Attention(nn.Module):
         v = k if value is None else value
         out, _ = self.attn(query, k, v, need_weights=False)
         return out
+
+
+class ScaledDotProductAttention(nn.Module):
+    """``F.scaled_dot_product_attention`` on its inputs (no projections, no weights): with only
+    ``query`` it is self-attention; a missing ``value`` is the ``key``. Dropout on the weights
+    only while training, as a model passing ``dropout_p=self.dropout if self.training else 0``
+    does."""
+
+    def __init__(self, dropout: float = 0.0, is_causal: bool = False,
+                 scale: float | None = None):
+        super().__init__()
+        self.dropout = dropout
+        self.is_causal = is_causal
+        self.scale = scale
+
+    def forward(self, query: Tensor, key: Tensor | None = None,
+                value: Tensor | None = None) -> Tensor:
+        k = query if key is None else key
+        v = k if value is None else value
+        p = self.dropout if self.training else 0.0
+        return nn.functional.scaled_dot_product_attention(query, k, v, dropout_p=p,
+                                                          is_causal=self.is_causal,
+                                                          scale=self.scale)
+
+    def extra_repr(self) -> str:
+        return f"dropout={self.dropout}, is_causal={self.is_causal}, scale={self.scale}"
 
 
 class Scale(nn.Module):

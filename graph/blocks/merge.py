@@ -1,11 +1,12 @@
-"""Merges: Add and Multiply (broadcasting), Concat along a dimension."""
+"""Merges: Add and Multiply (broadcasting), Concat along a dimension, MatMul (batched matrix
+product)."""
 
 from __future__ import annotations
 
 from ..errors import ShapeError
 from ..params import Param
 from ..registry import BlockSpec, Ports, register
-from .common import batch_dim, normalize_dim, show
+from .common import batch_dim, expect_min_rank, normalize_dim, prod, show
 from .common import modules  # imported when a block is built
 
 
@@ -61,4 +62,33 @@ register(BlockSpec(
     input_dtype="any", output_dtype="same",
     doc_url="https://pytorch.org/docs/stable/generated/torch.cat.html",
     examples=(({}, ((3, 4, 4), (5, 4, 4))), ({"dim": -1}, ((2, 3), (2, 6), (2, 1)))),
+))
+
+
+def _matmul_shape(p, ins):
+    left, right = ins
+    expect_min_rank(left, 2, "[..., N, K] (at least 2-D)", port=0)
+    expect_min_rank(right, 2, "[..., K, M] (at least 2-D)", port=1)
+    if len(left) != len(right):
+        raise ShapeError(f"MatMul needs inputs of the same rank, got {show(left)} and "
+                         f"{show(right)}", port=1)
+    if left[-1] != right[-2]:
+        raise ShapeError(f"MatMul of {show(left)} and {show(right)}: the left's last dimension "
+                         f"({left[-1]}) must equal the right's second-to-last ({right[-2]})",
+                         port=1)
+    lead = broadcast([left[:-2], right[:-2]], "MatMul") if len(left) > 2 else ()
+    return lead + (left[-2], right[-1])
+
+
+register(BlockSpec(
+    "MatMul", "Merge",
+    "Matrix product of two inputs, left @ right, batched over the leading dimensions "
+    "(torch.matmul): [..., N, K] @ [..., K, M] gives [..., N, M], leading sizes equal or 1 "
+    "(broadcast). Attention written by hand: q @ kᵀ, then the weights @ v.",
+    ports=Ports("named", names=("left", "right"), min=2, max=2),
+    infer=_matmul_shape, build=lambda p, ins: modules.MatMul(),
+    macs=lambda p, ins, out: prod(out) * ins[0][-1],
+    doc_url="https://pytorch.org/docs/stable/generated/torch.matmul.html",
+    examples=(({}, ((5, 8), (8, 3))), ({}, ((2, 5, 4), (2, 4, 5))),
+              ({}, ((2, 1, 3, 4), (1, 6, 4, 2)))),
 ))

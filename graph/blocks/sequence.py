@@ -6,8 +6,9 @@ from __future__ import annotations
 from ..errors import ShapeError
 from ..params import Param
 from ..registry import BlockSpec, Ports, register
-from .common import TORCH_DOCS, expect_min_rank, expect_rank
+from .common import TORCH_DOCS, expect_min_rank, expect_rank, prod, show
 from .common import modules, nn  # imported when a block is built
+from .merge import broadcast
 
 
 def _embedding_shape(p, ins):
@@ -166,6 +167,53 @@ register(BlockSpec(
     doc_url=TORCH_DOCS.format("MultiheadAttention"),
     examples=(({"num_heads": 2}, ((6, 8),)), ({"num_heads": 4}, ((5, 8), (7, 8), (7, 8))),
               ({"num_heads": 1, "bias": False}, ((3, 4), (6, 5), (6, 7)))),
+))
+
+
+def _dot_product_shape(p, ins):
+    q, k, v = _attention_parts(ins)
+    for port, shape in enumerate(ins):
+        expect_min_rank(shape, 2, "[..., L, E] (at least 2-D: [L, E], or [H, L, E] with heads)",
+                        port=port)
+        if len(shape) != len(q):
+            raise ShapeError("query, key and value need the same rank, got "
+                             + ", ".join(show(s) for s in ins), port=port)
+    if k[-1] != q[-1]:
+        raise ShapeError(f"the key's last dimension ({k[-1]}) must equal the query's "
+                         f"({q[-1]})", port=1)
+    if k[-2] != v[-2]:
+        raise ShapeError(f"key and value need the same length, got {k[-2]} and {v[-2]}",
+                         port=2)
+    lead = broadcast([q[:-2], k[:-2], v[:-2]], "ScaledDotProductAttention") if len(q) > 2 \
+        else ()
+    return lead + (q[-2], v[-1])
+
+
+def _dot_product_macs(p, ins, out):
+    q, k, v = _attention_parts(ins)
+    return prod(out[:-2]) * q[-2] * k[-2] * (q[-1] + v[-1])
+
+
+register(BlockSpec(
+    "ScaledDotProductAttention", "Sequence",
+    "softmax(query · keyᵀ · scale) · value, as F.scaled_dot_product_attention: attention "
+    "without projections or weights, over [L, E] or per head over [H, L, E] (the heads made "
+    "by Unflatten and Permute). One input is self-attention (query = key = value).",
+    params=(Param("is_causal", "bool", False, "Each position attends only to itself and "
+                  "those before it (a causal mask, as in GPT)."),
+            Param("scale", "float", None, "Factor of the scores (null: 1/√E, E the query's "
+                  "last size).", nullable=True, min=0, min_inclusive=False),
+            Param("dropout", "float", 0.0, "Dropout on the attention weights, while training.",
+                  min=0, max=1)),
+    ports=Ports("named", names=("query", "key", "value"), min=1, max=3),
+    infer=_dot_product_shape,
+    build=lambda p, ins: modules.ScaledDotProductAttention(p["dropout"], p["is_causal"],
+                                                           p["scale"]),
+    macs=_dot_product_macs, key_params=("is_causal",),
+    doc_url="https://pytorch.org/docs/stable/generated/"
+            "torch.nn.functional.scaled_dot_product_attention.html",
+    examples=(({}, ((6, 8),)), ({"is_causal": True}, ((2, 5, 4), (2, 5, 4), (2, 5, 3))),
+              ({"scale": 0.5}, ((2, 3, 4), (2, 7, 4), (2, 7, 6)))),
 ))
 
 

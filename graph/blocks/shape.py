@@ -1,4 +1,4 @@
-"""Shape blocks: Flatten, Reshape, Permute, Upsample, ZeroPad2d, ChannelShuffle."""
+"""Shape blocks: Flatten, Unflatten, Reshape, Permute, Upsample, ZeroPad2d, ChannelShuffle."""
 
 from __future__ import annotations
 
@@ -32,6 +32,39 @@ register(BlockSpec(
     doc_url=TORCH_DOCS.format("Flatten"),
     examples=(({}, ((3, 5, 7),)), ({"start_dim": 1}, ((4, 3, 5),)), ({}, ((6,),)),
               ({"start_dim": 0, "end_dim": 1}, ((2, 3, 4),))),
+))
+
+
+def _unflatten_shape(p, ins):
+    x = ins[0]
+    dim = normalize_dim(p["dim"], len(x))
+    sizes = list(p["sizes"])
+    known = prod(d for d in sizes if d != -1)
+    if -1 in sizes:
+        if x[dim] % known:
+            raise ShapeError(f"sizes {show(sizes)} do not divide dimension {p['dim']} of "
+                             f"{show(x)} (size {x[dim]})", param="sizes")
+        sizes[sizes.index(-1)] = x[dim] // known
+    elif known != x[dim]:
+        raise ShapeError(f"sizes {show(sizes)} hold {known} values, but dimension {p['dim']} "
+                         f"of {show(x)} has {x[dim]}", param="sizes")
+    return x[:dim] + tuple(sizes) + x[dim + 1:]
+
+
+register(BlockSpec(
+    "Unflatten", "Shape",
+    "Splits one dimension into several (torch.unflatten, the reverse of Flatten): [L, 16] "
+    "with dim -1 and sizes [2, 8] gives [L, 2, 8], as attention splits features into heads. "
+    "The other dimensions are left as they come, so it runs at any sequence length or image "
+    "size.",
+    params=(Param("dim", "int", -1, "Dimension to split (batch not counted; -1 is the last)."),
+            Param("sizes", "shape", [2, -1], "The sizes it becomes, their product its size "
+                  "(one may be -1, inferred).", extra={"allow_minus_one": True})),
+    infer=_unflatten_shape, input_dtype="any", output_dtype="same",
+    build=lambda p, ins: nn.Unflatten(batch_dim(p["dim"]), tuple(p["sizes"])),
+    key_params=("dim", "sizes"), doc_url=TORCH_DOCS.format("Unflatten"),
+    examples=(({}, ((5, 16),)), ({"dim": 0, "sizes": [2, 3]}, ((6, 4, 4),)),
+              ({"dim": 1, "sizes": [-1, 1]}, ((3, 7),))),
 ))
 
 

@@ -10,6 +10,7 @@ batch dimension is refused.
 
 from __future__ import annotations
 
+import math
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -227,16 +228,25 @@ def _number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def _scalar(ctx: Context, value: Any) -> float | None:
+    """A number, or a number computed in ``forward`` from sizes (``1 / math.sqrt(k.size(-1))``,
+    as recorded on the sample input: the head size), as a float; None for anything else."""
+    if isinstance(value, fx.Node):
+        value = ctx.value(value)
+    return float(value) if _number(value) else None
+
+
 def _rescaling(ctx: Context, node: fx.Node, x: Any, y: Any, op: str) -> Mapped | None:
     """``x * c``, ``c * x``, ``x / c``, ``x + c``, ``c + x``, ``x - c``, ``c - x`` and ``-x``
     with ``c`` a Python number and ``x`` a computed float tensor: a Rescaling
     (``x * scale + offset``). When ``x`` is itself such a node's result used only here, the two
     become one block (``x * 2 + 1``: scale 2, offset 1): the earlier one's block is reused with
     the combined numbers (the importer's ``_rescale``). None when it is not scalar arithmetic."""
-    if isinstance(x, fx.Node) and _number(y):
-        tensor, number, first = x, float(y), True
-    elif isinstance(y, fx.Node) and _number(x) and op != "div":
-        tensor, number, first = y, float(x), False
+    nx, ny = _scalar(ctx, x), _scalar(ctx, y)
+    if isinstance(x, fx.Node) and nx is None and ny is not None:
+        tensor, number, first = x, ny, True
+    elif isinstance(y, fx.Node) and ny is None and nx is not None and op != "div":
+        tensor, number, first = y, nx, False
     else:
         return None
     if ctx.const(tensor) is not None:
@@ -399,6 +409,56 @@ def _stack(ctx: Context, node: fx.Node) -> Mapped:
                   then=[("Reshape", {"shape": list(out[1:])})])
 
 
+@rule(operator.matmul, torch.matmul, "matmul", torch.bmm, "bmm")
+def _matmul(ctx: Context, node: fx.Node) -> Mapped:
+    """``a @ b`` of two computed tensors of the same rank, 3-D or more with the batch (a
+    batched product: attention's ``q @ k.transpose(-2, -1)``): MatMul."""
+    a = args(node, ("input", "other")) if node.target not in (torch.bmm, "bmm") \
+        else args(node, ("input", "mat2"))
+    left, right = a["input"], a.get("other", a.get("mat2"))
+    for operand in (left, right):
+        const = ctx.const(operand)
+        if const is not None:
+            raise Unsupported(f"it multiplies by the parameter '{const.path}' directly; a "
+                              f"learned matrix maps as a layer (nn.Linear: x @ W.T + b)")
+    left, right = ctx.tensor(left, "input"), ctx.tensor(right, "other")
+    ranks = (len(_shape(ctx, left)), len(_shape(ctx, right)))
+    if ranks[0] != ranks[1] or ranks[0] < 3:
+        raise Unsupported(f"a product of a {ranks[0]}-D and a {ranks[1]}-D tensor (with the "
+                          f"batch); MatMul multiplies two tensors of the same rank, 3-D or more, "
+                          f"batch first on both")
+    return Mapped("MatMul", {}, [left, right], ports=["left", "right"])
+
+
+@rule(F.scaled_dot_product_attention)
+def _dot_product_attention(ctx: Context, node: fx.Node) -> Mapped:
+    a = args(node, ("query", "key", "value", "attn_mask", "dropout_p", "is_causal", "scale"),
+             {"attn_mask": None, "dropout_p": 0.0, "is_causal": False, "scale": None})
+    if a["attn_mask"] is not None:
+        raise Unsupported("attn_mask: a mask tensor has no block (a causal mask is "
+                          "is_causal=True)")
+    if a.get("enable_gqa"):
+        raise Unsupported("enable_gqa=True (grouped-query attention) has no block")
+    if not _number(a["dropout_p"]) or a["dropout_p"] != 0:
+        raise Unsupported(f"dropout_p={a['dropout_p']!r} drops attention weights in "
+                          f"evaluation too; pass dropout_p=self.dropout if self.training else "
+                          f"0.0 (the block's dropout applies while training)")
+    if not isinstance(a["is_causal"], bool) or a["scale"] is not None \
+            and _scalar(ctx, a["scale"]) is None:
+        raise Unsupported("is_causal and scale must be a bool and a number")
+    q, k, v = (ctx.tensor(a[n], n) for n in ("query", "key", "value"))
+    if q is k is v:
+        inputs, ports = [q], None
+    elif k is v:
+        inputs, ports = [q, k], ["query", "key"]
+    else:
+        inputs, ports = [q, k, v], ["query", "key", "value"]
+    params = {"is_causal": a["is_causal"]}
+    if a["scale"] is not None:
+        params["scale"] = _scalar(ctx, a["scale"])
+    return Mapped("ScaledDotProductAttention", params, inputs, ports=ports)
+
+
 def _class_token(ctx: Context, node: fx.Node, tensors: list, consts: list, dim: int) -> Mapped:
     """``torch.cat([self.cls_token.expand(B, -1, -1), x], dim=1)``: a ClassToken block. DeiT's
     distilled ``torch.cat((cls.expand(B, -1, -1), dist.expand(B, -1, -1), x), dim=1)``: one
@@ -528,7 +588,34 @@ def _reshape(ctx: Context, node: fx.Node) -> Mapped | Alias | Const:
     keep = len(after) - 1  # the leading dims kept, the rest merged: a Flatten, size-agnostic
     if keep < len(before) and before[:keep] == after[:keep]:
         return Mapped("Flatten", {"start_dim": keep - 1}, [x])
+    split = _unflatten(before, after)
+    if split is not None:  # one dimension split, the others kept: size-agnostic too
+        return Mapped("Unflatten", {"dim": split[0] - 1, "sizes": split[1]}, [x])
     return Mapped("Reshape", {"shape": list(after[1:])}, [x])
+
+
+def _unflatten(before: tuple[int, ...], after: tuple[int, ...]) -> tuple[int, list] | None:
+    """``(dim, sizes)`` when ``after`` is ``before`` (batch first) with one dimension split
+    into several and every other kept, as ``q.view(B, L, heads, D)`` splits the features of
+    ``[B, L, C]``: an Unflatten, which keeps the other sizes free (L is not frozen). A split
+    into pieces of 1 and the size itself (``unsqueeze``) writes that size as -1, so it stays
+    free too. None when the reshape is not such a split."""
+    extra = len(after) - len(before)
+    if extra < 1:
+        return None
+    found = []
+    for dim in range(1, len(before)):
+        sizes = list(after[dim:dim + extra + 1])
+        if before[:dim] == after[:dim] and before[dim + 1:] == after[dim + extra + 1:] \
+                and math.prod(sizes) == before[dim]:
+            found.append((dim, sizes))
+    if not found:
+        return None
+    # several fit only where sizes of 1 are inserted: prefer a split without them
+    dim, sizes = next((f for f in found if 1 not in f[1]), found[-1])
+    if sizes.count(before[dim]) == 1 and all(s == 1 for s in sizes if s != before[dim]):
+        sizes[sizes.index(before[dim])] = -1
+    return dim, sizes
 
 
 _BROADCASTS = (operator.mul, operator.imul, torch.mul, "mul", "mul_",

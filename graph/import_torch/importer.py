@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import fx, nn
 
 from ..errors import GraphError
@@ -723,10 +722,10 @@ def source_line(node: fx.Node) -> str:
 
 _TIME_MAJOR = (nn.RNNBase, nn.MultiheadAttention, nn.TransformerEncoderLayer,
                nn.TransformerEncoder)
-_ATTENTION_OPS = {operator.matmul, torch.matmul, torch.bmm, torch.einsum, "matmul", "bmm",
-                  torch.baddbmm, F.scaled_dot_product_attention}
+_ATTENTION_OPS = {torch.einsum, "einsum", torch.baddbmm, "baddbmm"}
 _MHA = ("nn.MultiheadAttention(embed_dim, num_heads, batch_first=True) (the MultiheadAttention "
         "block; or nn.TransformerEncoderLayer(..., batch_first=True) for a whole layer)")
+_QKV_FIRST = ((2, 0, 3, 1, 4), ([2, 0, 3, 1, 4],))  # timm's qkv.reshape(B, N, 3, H, D).permute
 
 
 def _batch_first(module: nn.Module) -> bool:
@@ -759,9 +758,17 @@ def _fix_hint(model: nn.Module, node: fx.Node, reason: str) -> str:
         return ("; fix: construct it with batch_first=True and give it [batch, length, "
                 "features] (drop any permute/transpose to [length, batch, features] before it; "
                 "the output's last step is then out[:, -1], not out[-1])")
-    if target in _ATTENTION_OPS or target in (torch.softmax, F.softmax, "softmax") \
-            and "no LayerLoom block" in reason:
-        return f"; fix: for attention, use {_MHA}"
+    if target in ("permute", torch.permute) and tuple(node.args[1:]) in _QKV_FIRST:
+        return ("; fix: split q, k and v with q, k, v = self.qkv(x).chunk(3, dim=-1) and give "
+                "each its heads with q.view(B, N, heads, head_dim).transpose(1, 2): the batch "
+                "stays first, the weights are the same (Chunk, Unflatten, Permute, MatMul "
+                f"blocks), or use {_MHA}")
+    if target in ("masked_fill", "masked_fill_", torch.masked_fill):
+        return ("; fix: for a causal mask in attention, call F.scaled_dot_product_attention(q, "
+                "k, v, is_causal=True) (the ScaledDotProductAttention block)")
+    if target in _ATTENTION_OPS and "no LayerLoom block" in reason:
+        return (f"; fix: for attention, write the products with @ (the MatMul block) and "
+                f"softmax, or use {_MHA}")
     return ""
 
 

@@ -91,7 +91,13 @@ def _trace_failure(model: nn.Module, exc: Exception) -> str:
         tb = tb.tb_next
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     proxy = "Proxy" in text or "symbolically traced" in text or "TraceError" in repr(type(exc))
-    if "cannot be iterated" in text:
+    if "slice indices must be integers" in text:
+        reason = ("it slices a tensor attribute by a size of the input (such as "
+                  "self.bias[:, :, :T, :T]), which tracing cannot do")
+        if "masked_fill" in where:
+            reason += ("; for a causal mask in attention, call F.scaled_dot_product_attention("
+                       "q, k, v, is_causal=True) (the ScaledDotProductAttention block)")
+    elif "cannot be iterated" in text:
         reason = ("it loops over or unpacks a traced value (such as `for s in x.size()[1:]` or "
                   "`*x.shape`), whose length tracing cannot know; write torch.flatten(x, 1) or "
                   "x.view(x.size(0), -1) instead")

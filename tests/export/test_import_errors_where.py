@@ -1,7 +1,8 @@
 """import-torch's "cannot import ..." errors name the user's file and line of the offending call
 (from what torch.fx recorded while tracing) and, where a known rewrite exists, say it:
-batch_first=True for a time-major RNN/Transformer, nn.MultiheadAttention for hand-written
-attention, the same values written with ReLU for a one-sided clamp."""
+batch_first=True for a time-major RNN/Transformer, is_causal=True for a causal mask written with
+masked_fill, q, k and v split with chunk for timm's permute that moves the batch, the same values
+written with ReLU for a one-sided clamp."""
 
 from __future__ import annotations
 
@@ -61,34 +62,37 @@ class TimeMajor(nn.Module):
         return self.fc(out[-1])
 
 
-class Inner(nn.Module):
-    def __init__(self):
+class CausalMask(nn.Module):
+    """Attention with a causal mask written with masked_fill (for one length)."""
+
+    def __init__(self, length: int = 5):
         super().__init__()
-        self.q, self.k = nn.Linear(8, 8), nn.Linear(8, 8)
-
-    def forward(self, h):
-        scores = self.q(h) @ self.k(h).transpose(-2, -1) / math.sqrt(8)  # matmul
-        return torch.softmax(scores, -1) @ h
-
-
-class HandAttention(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.block = Inner()
-        self.fc = nn.Linear(8, 2)
+        self.qkv = nn.Linear(8, 24)
+        self.register_buffer("mask", torch.tril(torch.ones(length, length)).view(
+            1, 1, length, length))
 
     def forward(self, x):
-        return self.fc(self.block(x).mean(1))
+        B, T, C = x.size()
+        q, k, v = self.qkv(x).split(8, dim=2)
+        q, k, v = (t.view(B, T, 2, 4).transpose(1, 2) for t in (q, k, v))
+        att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1)))
+        att = att.masked_fill(self.mask == 0, float("-inf"))  # mask
+        return (att.softmax(dim=-1) @ v).transpose(1, 2).contiguous().view(B, T, C)
 
 
-class SDPA(nn.Module):
+class QKVFirst(nn.Module):
+    """timm's Attention: q, k and v split by a permute that moves the batch."""
+
     def __init__(self):
         super().__init__()
         self.qkv = nn.Linear(8, 24)
 
     def forward(self, x):
-        q, k, v = self.qkv(x).chunk(3, dim=-1)
-        return F.scaled_dot_product_attention(q, k, v)  # sdpa
+        B, N, C = x.shape
+        qkv = self.qkv(x).reshape(B, N, 3, 2, 4).permute(2, 0, 3, 1, 4)  # qkv-first
+        q, k, v = qkv.unbind(0)
+        attn = (q @ k.transpose(-2, -1)) * 0.5
+        return (attn.softmax(dim=-1) @ v).transpose(1, 2).reshape(B, N, C)
 
 
 class Clamp(nn.Module):
@@ -107,13 +111,16 @@ class Clamp(nn.Module):
      "fix: make gru batch_first=True and drop the permute"),
     (TimeMajor(), "time-major", "cannot import lstm (LSTM): batch_first=False",
      "fix: construct it with batch_first=True"),
-    (HandAttention(), "matmul", "cannot import operator.matmul in block (Inner)",
-     "fix: for attention, use nn.MultiheadAttention(embed_dim, num_heads, batch_first=True)"),
-    (SDPA(), "sdpa", "cannot import torch.nn.functional.scaled_dot_product_attention",
-     "fix: for attention, use nn.MultiheadAttention("),
+    (CausalMask(), "mask", "cannot import Tensor.masked_fill in CausalMask.forward",
+     "fix: for a causal mask in attention, call F.scaled_dot_product_attention(q, k, v, "
+     "is_causal=True) (the ScaledDotProductAttention block)"),
+    (QKVFirst(), "qkv-first", "cannot import Tensor.permute in QKVFirst.forward: dims [2, 0, 3, "
+     "1, 4] move the batch dimension",
+     "fix: split q, k and v with q, k, v = self.qkv(x).chunk(3, dim=-1) and give each its heads "
+     "with q.view(B, N, heads, head_dim).transpose(1, 2)"),
     (Clamp(), "clamp", "cannot import torch.clamp in Clamp.forward: clamping to min=-3 with "
      "no upper bound", "write F.relu(x + 3) - 3, the same values"),
-], ids=["transpose", "permute", "time-major", "matmul", "sdpa", "clamp"])
+], ids=["transpose", "permute", "time-major", "mask", "qkv-first", "clamp"])
 def test_an_import_error_names_the_file_and_line_and_the_fix(model, marker, op, fix):
     shape = [5, 1] if isinstance(model, (GRUTranspose, GRUPermute, TimeMajor)) else [5, 8]
     with pytest.raises(GraphError) as info:

@@ -287,8 +287,8 @@ class Branchy(nn.Module):
     (Shuffle(), (4, 3, 3), r"^test_import_torch\.py:\d+: cannot import head\.1 \(PixelShuffle\): "
                            r"no LayerLoom block computes PixelShuffle$"),
     (WithInner(), (4,), r"^test_import_torch\.py:\d+: cannot import torch\.matmul in body\.1 "
-                        r"\(Inner\): no LayerLoom block does this; fix: for attention, use "
-                        r"nn\.MultiheadAttention\("),
+                        r"\(Inner\): it multiplies by the parameter 'body\.1\.w' directly; a "
+                        r"learned matrix maps as a layer \(nn\.Linear: x @ W\.T \+ b\)$"),
     (Shared(), (4,), r"^test_import_torch\.py:\d+: cannot import fc \(Linear\): it is called 2 "
                      r"times, sharing its weights"),
     (Reciprocal(), (4,), r"^test_import_torch\.py:\d+: cannot import operator\.truediv in "
