@@ -4,17 +4,24 @@ The architectures are written in ``tests/export/test_import_families.py``,
 ``tests/export/test_import_deit_levit.py`` (DeiT's distillation token, LeViT),
 ``tests/export/test_import_swin.py`` (torchvision's Swin V1) and
 ``tests/export/test_import_torch.py`` in the style of torchvision's and timm's own code (neither
-library imports beside the CPU build of torch), plus a few patterns that still have no block,
-and every template through ONNX. For each: whether it imports, the first blocker otherwise, the
-block count, whether the parameter count matches, the largest output difference (on outputs of a
-real scale: the check wakes near-zero parameters), the import's time as a ratio to a
-baseline measured in the same run (one ``torch.fx`` trace of the same model), and whether the
-imported graph, traced at 16x16, runs at another input size (24x24) with the model's outputs there
-("other size": sizes kept symbolic; ShuffleNet's channel shuffle is one ChannelShuffle block, no
-Reshape holding the traced height and width; "model fixed" where the model itself takes only its
-size, a ViT's position table). Measured here: 9 of 9 image models that run at another size
-themselves do so imported, ShuffleNet among them (before ChannelShuffle its Reshape held 8x8)
-(and Swin V1, whose shifted windows pad and mask at 24x24 as the model does).
+library imports beside the CPU build of torch), the patterns users write in their own models
+(``tests/export/test_import_normalize.py``: ``(x - self.mean) / self.std``,
+``tests/export/test_import_clamp.py``: clamps to any two bounds,
+``tests/export/test_import_attention.py``: attention written with chunk, view, transpose, @ and
+softmax, and nanoGPT's with ``F.scaled_dot_product_attention``), plus a few patterns that still
+have no block, and every template through ONNX. For each: whether it imports, the first blocker
+otherwise, the block count, whether the parameter count matches, the largest output difference
+(on outputs of a real scale: the check wakes near-zero parameters), the import's time as a ratio
+to a baseline measured in the same run (one ``torch.fx`` trace of the same model), and whether
+the imported graph runs at another input size with the model's outputs there ("other size":
+images traced at 16x16 run at 24x24, sequences 1.5 times as long; sizes kept symbolic:
+ShuffleNet's channel shuffle is one ChannelShuffle block, attention's heads are Unflatten and
+Permute blocks, no Reshape holding the traced height and width or length; "model fixed" where the
+model itself takes only its size, a ViT's position table). Measured here: 9 of 9 image models
+that run at another size themselves do so imported, ShuffleNet among them (before ChannelShuffle
+its Reshape held 8x8) (and Swin V1, whose shifted windows pad and mask at 24x24 as the model
+does); the input normalisation (one Normalize block) runs at 24x24 too, and both hand-written
+attentions run at 24 steps (before MatMul and Unflatten the first stopped at its ``@``).
 
     python benchmarks/import_coverage_bench.py
     python benchmarks/import_coverage_bench.py --no-onnx     # the torch side only (faster)
@@ -98,18 +105,22 @@ def _row(name, build, shape, dtype="float32"):
     same = summarize(graph).params == sum(p.numel() for p in model.parameters())
     blocks = sum(n.type not in ("Input", "Output") for n in graph.nodes)
     return [name, "yes", "", str(blocks), "yes" if same else "NO", f"{diff:.1e}",
-            f"{seconds / baseline:.1f}", _other_size(model, graph, state, shape)]
+            f"{seconds / baseline:.1f}", _other_size(model, graph, state, shape, dtype)]
 
 
-def _other_size(model, graph, state, shape) -> str:
-    """Whether the imported graph, traced at ``shape``, runs an image 1.5 times as large with
-    the model's own outputs there (sizes kept symbolic: ChannelShuffle, Flatten, no baked
-    Reshape); '-' for sequences, 'model fixed' where the model itself only takes its size."""
+def _other_size(model, graph, state, shape, dtype="float32") -> str:
+    """Whether the imported graph, traced at ``shape``, runs an image 1.5 times as large (or a
+    sequence 1.5 times as long) with the model's own outputs there (sizes kept symbolic:
+    ChannelShuffle, Flatten, Unflatten, no baked Reshape); '-' for vectors and token ids,
+    'model fixed' where the model itself only takes its size."""
     from layerloom.graph import compile_graph
 
-    if len(shape) != 3:
+    if len(shape) == 3:
+        bigger = (shape[0], shape[1] * 3 // 2, shape[2] * 3 // 2)
+    elif len(shape) == 2 and dtype == "float32":
+        bigger = (shape[0] * 3 // 2, shape[1])
+    else:
         return "-"
-    bigger = (shape[0], shape[1] * 3 // 2, shape[2] * 3 // 2)
     x = torch.randn(2, *bigger)
     try:
         with torch.no_grad():
@@ -126,7 +137,9 @@ def _other_size(model, graph, state, shape) -> str:
     except Exception as exc:  # noqa: BLE001 - a baked Reshape: the figure
         return f"no ({str(exc).splitlines()[-1][:40]})"
     close = got.shape == expected.shape and torch.allclose(got, expected, atol=1e-4, rtol=1e-4)
-    return f"yes ({bigger[1]}x{bigger[2]})" if close else "no (outputs differ)"
+    if not close:
+        return "no (outputs differ)"
+    return f"yes ({bigger[1]}x{bigger[2]})" if len(bigger) == 3 else f"yes ({bigger[0]} steps)"
 
 
 def _onnx_rows(folder: Path, opsets: list[int]):
@@ -189,9 +202,18 @@ def main(argv=None) -> int:
     distilled = _load("test_import_deit_levit")  # DeiT's distillation token, LeViT's norms
     cases += [(name, cls, (3, 16, 16)) for name, (cls, _) in sorted(distilled.FAMILIES.items())]
     swin = _load("test_import_swin")  # torchvision's Swin V1: window attention, patch merging
+    normalize = _load("test_import_normalize")  # the patterns of users' own models
+    clamp = _load("test_import_clamp")
+    attention = _load("test_import_attention")
     cases += [("torchvision-resnet (basic blocks)", basics.TinyResNet, (3, 16, 16)),
               ("torchvision-swin (V1)", swin.swin_tiny, (3, 16, 16)),
               ("text transformer (nn.TransformerEncoder)", basics.TextClassifier, (16,)),
+              ("input normalisation ((x - mean) / std, buffers)", normalize.BufferNet,
+               (3, 16, 16)),
+              ("clamps (clamp(-1, 1), F.hardtanh, nn.Hardtanh)", clamp.Bounded, (6,)),
+              ("attention, hand-written (chunk, view, @, softmax)", attention.Attention, (16, 16)),
+              ("attention, nanoGPT (F.scaled_dot_product_attention)",
+               attention.CausalSelfAttention, (16, 16)),
               ("window attention, hand-written", WindowAttention, (16, 16)),
               ("levit batch-norm over tokens", LeViTNorm, (8, 16))]
     rows = []
@@ -212,9 +234,10 @@ def main(argv=None) -> int:
     print(f"\nimported {done} of {len(tried)} ({done / len(tried):.0%}); baseline: one torch.fx "
           f"trace of the same model (torch side), the ONNX export of the template (ONNX side)")
     sized = [r for r in rows if r[7] not in ("", "-")]
-    print(f"runs at another input size (traced at 16x16, run at 24x24): "
-          f"{sum(r[7].startswith('yes') for r in sized)} of {len(sized)} imported image models "
-          f"({sum(r[7] == 'model fixed' for r in sized)} take only their own size themselves)")
+    print(f"runs at another input size (images traced at 16x16 run at 24x24, sequences 1.5 "
+          f"times as long): {sum(r[7].startswith('yes') for r in sized)} of {len(sized)} imported "
+          f"models ({sum(r[7] == 'model fixed' for r in sized)} take only their own size "
+          f"themselves)")
     for opset in [] if args.no_onnx else args.opsets.split(","):
         mine = [r for r in rows if r[0].startswith(f"onnx{opset}:")]
         back = sum(r[1] == "yes" for r in mine)
