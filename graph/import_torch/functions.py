@@ -16,12 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import fx
 
-from .modules import Unsupported, batchless
+from .modules import Unsupported, batchless, float32_decimal
 
 
 @dataclass
@@ -313,7 +312,7 @@ def _per_channel(value: torch.Tensor, shape: tuple[int, ...]) -> list[float] | N
         return None
     if not value.is_floating_point():
         value = value.float()
-    return [float(str(np.float32(v))) for v in value.detach().reshape(-1).tolist()]
+    return [float32_decimal(v) for v in value.detach().reshape(-1).tolist()]
 
 
 def _scoped_name_of(node: fx.Node) -> str:

@@ -14,7 +14,6 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 from torch import fx, nn
 
@@ -25,7 +24,7 @@ from ..registry import get_block
 from ..validate import validate
 from .functions import (FUNCTION_RULES, Alias, Const, Mapped, adaptive_max_pool1d, describe,
                         show_index, split_parts)
-from .modules import Unsupported, find_rule
+from .modules import Unsupported, find_rule, float32_decimal
 from .weights import WeightMap, match_weights
 
 _TUPLE_MODULES = ("LSTM", "GRU", "RNN", "MultiheadAttention")
@@ -250,13 +249,12 @@ class Importer:
             raise self._error(node, str(exc)) from None
         if mapped.type == "Rescaling" and node.op != "call_module" and self._rescale(node, mapped):
             return
-        if mapped.type == "Normalize" and node.op != "call_module" \
-                and self._renormalize(node, mapped):
+        if mapped.type == "Normalize" and self._renormalize(node, mapped):
             return
         block_id = self._add_mapped(node, mapped)
         if mapped.type == "Rescaling" and node.op != "call_module":
             self.rescaled[block_id] = (node, mapped.params["scale"], mapped.params["offset"])
-        if mapped.type == "Normalize" and node.op != "call_module":
+        if mapped.type == "Normalize":
             self.normalized[block_id] = node
         if mapped.type in _TUPLE_MODULES and not isinstance(value, torch.Tensor):
             self.tuples[node] = block_id
@@ -301,8 +299,8 @@ class Importer:
         m1, s1, m2, s2 = (spread(first["mean"]), spread(first["std"]), spread(second["mean"]),
                           spread(second["std"]))
         block.params = _tidy("Normalize", {
-            "mean": [_f32(a + b * s) for a, b, s in zip(m1, m2, s1)],
-            "std": [_f32(a * b) for a, b in zip(s1, s2)]})
+            "mean": [float32_decimal(a + b * s) for a, b, s in zip(m1, m2, s1)],
+            "std": [float32_decimal(a * b) for a, b in zip(s1, s2)]})
         self.normalized[block_id] = node
         self.ids[node] = block_id
         return True
@@ -831,12 +829,6 @@ def _tidy(block: str, params: dict) -> dict:
                 pass
         out[name] = value
     return out
-
-
-def _f32(value: float) -> float:
-    """A value as the float32 the compiled block holds, in the shortest decimal that gives it
-    back (0.485, not 0.48500001430511475)."""
-    return float(str(np.float32(value)))
 
 
 def _layout(graph: Graph) -> None:

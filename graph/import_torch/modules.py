@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import torch.nn.functional as F
 from torch import nn
 
@@ -182,6 +183,19 @@ def _groupnorm(m: nn.GroupNorm) -> tuple[str, dict]:
 @rule(_modules.Rescaling)
 def _rescaling(m: nn.Module) -> tuple[str, dict]:
     return "Rescaling", {"scale": float(m.scale), "offset": float(m.offset)}
+
+
+def float32_decimal(value: float) -> float:
+    """``value`` as a float32 holds it, in the shortest decimal that gives that float32 back
+    (0.485, not 0.48500001430511475): a param as a person wrote it, compiled to the same."""
+    return float(str(np.float32(value)))
+
+
+@rule(_modules.Normalize)
+def _normalize(m: nn.Module) -> tuple[str, dict]:
+    """LayerLoom's own Normalize (an ONNX file's Sub or Div by a value per channel)."""
+    return "Normalize", {"mean": [float32_decimal(v) for v in m.mean.flatten().tolist()],
+                         "std": [float32_decimal(v) for v in m.std.flatten().tolist()]}
 
 
 @rule(nn.ChannelShuffle, _modules.ChannelShuffle)

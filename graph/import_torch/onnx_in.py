@@ -18,7 +18,8 @@ out as ``ReduceMean``/``Sub``/``Pow``/``Sqrt``/``Div`` (before opset 17), GELU w
 ``Reshape`` back, scale ``Mul`` and shift ``Add``, ``MatMul`` by a weight with its bias ``Add``
 (``nn.Linear`` on a sequence), a learned token ``Expand``-ed over the batch (a class token).
 ``Mul``/``Add``/``Sub``/``Div`` of a computed value and one constant number, and ``Neg``, are each
-a Rescaling (``x * scale + offset``). After the import, the
+a Rescaling (``x * scale + offset``); ``Sub``/``Div`` by a constant holding one value per channel
+a Normalize (a Sub and its Div one block), ``Clip`` to two bounds a Hardtanh. After the import, the
 blocks of one ``nn.TransformerEncoderLayer`` become that block again (:func:`_encoder_layers`).
 Where a value must keep the batch first and does not, the node is named; so is every node no
 block does, or does in the form the file has (its op and why, in one line: never Python's own
@@ -47,7 +48,7 @@ from torch import nn
 from ..errors import GraphError
 from ..modules import Recurrent
 from ..naming import node_names
-from .modules import rule
+from .modules import float32_decimal, rule
 
 _DTYPES = {1: "float32", 7: "int64"}
 # names a traced module's attributes must not take (torch.fx's GraphModule has them)
@@ -288,7 +289,7 @@ class OnnxModule(nn.Module):
                 raise GraphError(f"ONNX node {_label(node, index)} ({node.op_type}): its input "
                                  f"'{name}' is computed from the batch size (Shape → …); no "
                                  f"block takes a value that follows the batch there")
-        if self._rescaling(index, node, inputs):
+        if self._rescaling(index, node, inputs) or self._normalizing(index, node, inputs):
             return
         if node.op_type in ("Add", "Mul") and len(inputs) == 2 and \
                 sum(self.runtime(n) for n in inputs) == 1:
@@ -394,6 +395,37 @@ class OnnxModule(nn.Module):
             return False
         key = self._key(node, index)
         self.add_module(key, Rescaling(scale, offset))
+        self.layers[key] = key
+        self.steps.append((node.op_type, key, [x], list(node.output), {}))
+        return True
+
+    def _normalizing(self, index: int, node, inputs: list[str]) -> bool:
+        """``Sub``/``Div`` of a computed value by a constant holding one value per channel
+        (dimension 1: ``[1, C, 1, 1]``, ``[C, 1, 1]``; ``[C]`` for ``[batch, C]``): a
+        Normalize, as the exporter writes the block (the torch importer joins a Sub and the
+        Div after it into one block). True when ``node`` became one."""
+        from ..modules import Normalize
+
+        if node.op_type not in ("Sub", "Div") or len(inputs) != 2 or \
+                not self.runtime(inputs[0]) or self.runtime(inputs[1]) or \
+                inputs[1] not in self.consts:
+            return False
+        probe = self.probes[-1]
+        x, value = inputs[0], np.asarray(self.consts[inputs[1]])
+        if x not in probe or not np.issubdtype(probe[x].dtype, np.floating) or \
+                not np.issubdtype(value.dtype, np.floating):
+            return False
+        rank = probe[x].ndim
+        dims = (1,) * (rank - value.ndim) + value.shape
+        if rank < 2 or len(dims) != rank or dims[1] != probe[x].shape[1] or \
+                any(d != 1 for i, d in enumerate(dims) if i != 1) or \
+                node.op_type == "Div" and (value == 0).any():
+            return False
+        values = [float32_decimal(v) for v in value.reshape(-1)]
+        neutral = [0.0 if node.op_type == "Div" else 1.0] * len(values)
+        mean, std = (values, neutral) if node.op_type == "Sub" else (neutral, values)
+        key = self._key(node, index)
+        self.add_module(key, Normalize(mean, std, rank))
         self.layers[key] = key
         self.steps.append((node.op_type, key, [x], list(node.output), {}))
         return True

@@ -195,3 +195,22 @@ def test_what_does_not_map_is_refused_at_its_line(model, marker, message):
     with pytest.raises(GraphError) as caught:
         import_torch(model, (3, 8, 3))
     assert str(caught.value).startswith(f"{line_of(marker)}: {message}"), str(caught.value)
+
+
+def test_the_model_exported_to_onnx_imports_with_one_normalize(tmp_path):
+    import warnings
+
+    from layerloom.graph.import_torch.onnx_in import import_onnx
+
+    torch.manual_seed(0)
+    model = BufferNet().eval()
+    path = tmp_path / "normalized.onnx"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(model, (torch.randn(2, 3, 8, 8),), str(path), dynamo=False,
+                          opset_version=17, input_names=["x"], output_names=["y"],
+                          dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}})
+    graph, _, diff = import_onnx(path)
+    assert diff < 1e-5
+    assert [(n.type, n.params) for n in graph.nodes if n.type == "Normalize"] == [
+        ("Normalize", {"mean": list(MEAN), "std": list(STD)})]

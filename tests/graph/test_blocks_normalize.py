@@ -107,9 +107,16 @@ def test_exports_carry_the_values(fmt, tmp_path):
     assert result.max_abs_diff < 1e-6
 
 
-def test_onnx_file_subtracts_then_divides(tmp_path):
+def test_onnx_file_subtracts_then_divides_and_imports_back_as_one_block(tmp_path):
     import onnx
 
-    export_model(_graph(), "onnx", tmp_path / "normalized.onnx")
+    from layerloom.graph.import_torch.onnx_in import import_onnx
+
+    graph = _graph({"mean": [0.1, -0.2, 0.3], "std": [2.0, 0.5, 3.0]}, shape=(3, 6, 6))
+    export_model(graph, "onnx", tmp_path / "normalized.onnx")
     ops = [n.op_type for n in onnx.load(str(tmp_path / "normalized.onnx")).graph.node]
     assert [op for op in ops if op != "Constant"] == ["Sub", "Div"]
+    back, state, diff = import_onnx(tmp_path / "normalized.onnx")
+    assert diff < 1e-6 and state == {}
+    assert [(n.type, n.params) for n in back.nodes if n.type not in ("Input", "Output")] == [
+        ("Normalize", {"mean": [0.1, -0.2, 0.3], "std": [2.0, 0.5, 3.0]})]
