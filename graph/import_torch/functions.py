@@ -270,7 +270,8 @@ def _normalize(ctx: Context, node: fx.Node, x: Any, operand: Any, op: str) -> Ma
     Normalize, the other of its two values left neutral (the importer merges
     ``(x - mean) / std`` into one block). None when ``operand`` is not such a fixed tensor."""
     found = ctx.fixed(operand)
-    if found is None or not isinstance(x, fx.Node) or ctx.fixed(x) is not None:
+    if found is None or not isinstance(x, fx.Node) or ctx.fixed(x) is not None \
+            or not isinstance(ctx.value(x), torch.Tensor) or not ctx.value(x).is_floating_point():
         return None
     value, const = found
     name = f"'{const.path}'" if const is not None else "a constant tensor"

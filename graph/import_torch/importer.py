@@ -308,15 +308,17 @@ class Importer:
     def _made_from_constants(self, node: fx.Node) -> bool:
         """Whether ``node`` computes a tensor from constant tensors made outside the
         parameters (``torch.tensor([...])``, a tensor attribute) alone: the tensor is a
-        constant too (a reshape of one, ``1 / std``); a device or dtype read from an input
-        (``mean.to(x.device)``) does not make it depend on the input."""
+        constant too (a reshape of one, ``1 / std``); a device, dtype or size read from an
+        input (``mean.to(x.device)``, ``mean.view(1, x.size(1), 1, 1)``) does not make it a
+        computed tensor (its value at the traced size is what a rule checks)."""
         if not isinstance(self.values.get(node), torch.Tensor):
             return False
         found = _node_args(node)
         tensors = [a for a in found if isinstance(self.values.get(a), torch.Tensor)]
         others = [a for a in found if a not in tensors]
         return bool(tensors) and all(a in self.made for a in tensors) and all(
-            isinstance(self.values.get(a), (torch.device, torch.dtype)) for a in others)
+            isinstance(self.values.get(a), (torch.device, torch.dtype, int, float, torch.Size,
+                                            tuple, list)) for a in others)
 
     def _module(self, node: fx.Node) -> Mapped:
         module = self.gm.get_submodule(node.target)

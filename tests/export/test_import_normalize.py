@@ -214,3 +214,19 @@ def test_the_model_exported_to_onnx_imports_with_one_normalize(tmp_path):
     assert diff < 1e-5
     assert [(n.type, n.params) for n in graph.nodes if n.type == "Normalize"] == [
         ("Normalize", {"mean": list(MEAN), "std": list(STD)})]
+
+
+def test_a_constant_viewed_with_a_size_read_from_the_input():
+    class SizedView(Backbone):
+        def __init__(self):
+            super().__init__()
+            self.mean = torch.tensor([0.5, 0.25, 0.125])
+
+        def forward(self, x):
+            return self.head(x - self.mean.view(1, x.size(1), 1, 1).to(x.dtype))
+
+    model = SizedView().eval()
+    graph, weights = import_torch(model, (3, 8, 8))
+    assert (graph.nodes[1].type, graph.nodes[1].params) == (
+        "Normalize", {"mean": [0.5, 0.25, 0.125], "std": [1.0, 1.0, 1.0]})
+    assert check_import(model, graph, weights.apply(model.state_dict()), (3, 8, 8)) == 0.0
