@@ -133,6 +133,30 @@ class SequencePool(nn.Module):
         return f"mode={self.mode}"
 
 
+class Reduce(nn.Module):
+    """The mean, sum, maximum or minimum over ``dims`` (counted with the batch), keeping them
+    with size 1 or not. The maximum is ``amax`` (not ``max(dim)``, whose indices no block
+    uses), so it scripts and exports to ONNX as ReduceMax."""
+
+    def __init__(self, op: str, dims: list[int], keepdim: bool = False):
+        super().__init__()
+        self.op = op
+        self.dims = list(dims)
+        self.keepdim = keepdim
+
+    def forward(self, x: Tensor) -> Tensor:
+        if self.op == "mean":
+            return x.mean(dim=self.dims, keepdim=self.keepdim)
+        if self.op == "sum":
+            return x.sum(dim=self.dims, keepdim=self.keepdim)
+        if self.op == "max":
+            return x.amax(dim=self.dims, keepdim=self.keepdim)
+        return x.amin(dim=self.dims, keepdim=self.keepdim)
+
+    def extra_repr(self) -> str:
+        return f"op={self.op}, dims={self.dims}, keepdim={self.keepdim}"
+
+
 class Recurrent(nn.Module):
     """``nn.LSTM``/``GRU``/``RNN`` (batch first) returning every step or the final hidden state."""
 

@@ -1,4 +1,5 @@
-"""Pooling: max and average windows, and adaptive pooling to a fixed output size."""
+"""Pooling: max and average windows, adaptive pooling to a fixed output size, and reductions
+over whole dimensions."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ from __future__ import annotations
 from ..errors import ShapeError
 from ..params import Param
 from ..registry import BlockSpec, register
-from .common import RANK_NAMES, TORCH_DOCS, expect_rank, times, window_out
-from .common import nn  # imported when a block is built
+from .common import (RANK_NAMES, TORCH_DOCS, expect_min_rank, expect_rank, normalize_dim,
+                     show, times, window_out)
+from .common import modules, nn  # imported when a block is built
 
 
 def _pool_params(n: int, kind: str) -> tuple[Param, ...]:
@@ -105,3 +107,54 @@ for _name, _n in (("AdaptiveAvgPool1d", 1), ("AdaptiveAvgPool2d", 2), ("Adaptive
         examples=(({"output_size": 1}, ((5,) + (7,) * _n,)),
                   ({"output_size": 3}, ((2,) + (10,) * _n,))),
     ))
+
+
+_REDUCE_OPS = ("mean", "sum", "max", "min")
+
+
+def _reduce_dims(p, ins) -> list[int]:
+    """The reduced dimensions of ``ins[0]`` as non-negative indices (batch not counted)."""
+    x = ins[0]
+    expect_min_rank(x, 1, "a tensor with at least one dimension after the batch")
+    given = p["dim"] if isinstance(p["dim"], tuple) else (p["dim"],)
+    dims = [normalize_dim(d, len(x)) for d in given]
+    if len(set(dims)) != len(dims):
+        raise ShapeError(f"dim {list(given)} names a dimension twice (for a {len(x)}-D input)",
+                         param="dim")
+    return sorted(dims)
+
+
+def _reduce_shape(p, ins):
+    x, dims = ins[0], _reduce_dims(p, ins)
+    if p["keepdim"]:
+        return tuple(1 if i in dims else size for i, size in enumerate(x))
+    if len(dims) == len(x):
+        raise ShapeError(f"it reduces every dimension of {show(x)}, which leaves the batch "
+                         f"alone; set keepdim to true (output {show((1,) * len(x))})",
+                         param="dim")
+    return tuple(size for i, size in enumerate(x) if i not in dims)
+
+
+register(BlockSpec(
+    "Reduce", "Pooling",
+    "The mean, sum, maximum or minimum over one or more dimensions of any input, as "
+    "x.mean(dim), x.sum(dim), x.amax(dim) and x.amin(dim): a max over the points of "
+    "[C, N] (PointNet), a sum over the steps of [L, D] (attention pooling), a mean or max "
+    "over the channels of [C, H, W] kept as [1, H, W] (CBAM). The batch is not counted.",
+    params=(Param("op", "choice", "mean", "What to compute over the reduced dimensions.",
+                  choices=_REDUCE_OPS),
+            Param("dim", "int_or_ints", -1, "The dimension reduced, or a list of them (batch "
+                  "not counted: 0 is the first after it, -1 the last)."),
+            Param("keepdim", "bool", False, "Keep each reduced dimension with size 1 "
+                  "([C, H, W] over 0 gives [1, H, W]), so the output broadcasts against "
+                  "the input.")),
+    infer=_reduce_shape,
+    build=lambda p, ins: modules.Reduce(p["op"], [d + 1 for d in _reduce_dims(p, ins)],
+                                        p["keepdim"]),
+    key_params=("op", "dim"),
+    doc_url="https://pytorch.org/docs/stable/torch.html#reduction-ops",
+    examples=(({}, ((4, 6),)), ({"op": "max", "dim": 1}, ((16, 9),)),
+              ({"op": "sum", "dim": 0}, ((7, 5),)),
+              ({"op": "mean", "dim": 0, "keepdim": True}, ((3, 4, 5),)),
+              ({"op": "min", "dim": [1, 2]}, ((2, 3, 4),))),
+))
