@@ -25,6 +25,7 @@ from ..validate import validate
 from .functions import (FUNCTION_RULES, Alias, Const, Mapped, adaptive_max_pool1d, describe,
                         show_index, split_parts)
 from .modules import Unsupported, find_rule, float32_decimal
+from .reductions import is_values_and_indices, values_of
 from .weights import WeightMap, match_weights
 
 _TUPLE_MODULES = ("LSTM", "GRU", "RNN", "MultiheadAttention")
@@ -50,7 +51,7 @@ class Importer:
         self.parts: dict[fx.Node, tuple[fx.Node, int, list]] = {}  # chunk/split -> its parts
         self.stored = {name for name, _ in model.named_parameters(remove_duplicate=False)} | {
             name for name, _ in model.named_buffers(remove_duplicate=False)}
-        self.maxes: dict[fx.Node, fx.Node] = {}  # x.max(dim=1) of a sequence -> x
+        self.maxes: dict[fx.Node, Mapped] = {}  # x.max(dim=1) -> the block of its values
         self.made: set[fx.Node] = set()  # constant tensors made in forward (no weights)
         self.rescaled: dict[str, tuple] = {}  # Rescaling block id -> (fx node, scale, offset)
         self.normalized: dict[str, fx.Node] = {}  # Normalize block id -> its latest fx node
@@ -382,30 +383,29 @@ class Importer:
         return Const(const.path, const.tensor, rows=const.rows and bool(leading))
 
     def _max_values(self, node: fx.Node) -> bool:
-        """``torch.max(x, 1)[0]`` and ``x.max(dim=1).values`` of a ``[B, L, D]`` sequence:
-        SequencePool(max). True when ``node`` is the max or its values, handled here."""
+        """``torch.max(x, 1)[0]``, ``x.max(dim=2).values``, ``x.min(-1)[0]``: the values of a
+        reduction giving (values, indices), as SequencePool(max) over the steps of a
+        ``[B, L, D]`` sequence or a Reduce (:mod:`.reductions`). True when ``node`` is the
+        reduction or its values, handled here; the indices are refused."""
         if node.op == "call_function" and node.target in (operator.getitem, getattr) \
                 and node.args and node.args[0] in self.maxes:
             if node.args[1] not in (0, "values"):
-                raise self._error(node.args[0], "only its values ([0], .values) map, to "
-                                                "SequencePool(max); the indices have no block")
-            x = self.maxes[node.args[0]]
-            self.ids[node] = self._add_mapped(node, Mapped("SequencePool", {"mode": "max"}, [x]))
+                arg = "argmin" if node.args[0].target in ("min", torch.min) else "argmax"
+                raise self._error(node.args[0], f"only its values ([0], .values) map, to a "
+                                                f"block; the indices (torch.{arg}) have no "
+                                                f"block")
+            self.ids[node] = self._add_mapped(node, self.maxes[node.args[0]])
             return True
-        if not (node.op == "call_method" and node.target == "max"
-                or node.op == "call_function" and node.target is torch.max):
+        if not is_values_and_indices(node):
             return False
         value = self.values[node]
         if not isinstance(value, tuple) or len(value) != 2:
             return False
-        names = ("input", "dim", "keepdim")
-        bound = {**dict(zip(names, node.args)), **node.kwargs}
-        x = bound.get("input")
-        if isinstance(x, fx.Node) and x in self.ids and bound.get("keepdim") in (None, False) \
-                and self.values[x].dim() == 3 and bound.get("dim") in (1, -2):
-            self.maxes[node] = x
-            return True
-        return False
+        try:
+            self.maxes[node] = values_of(self, node, _scoped_name(node))
+        except Unsupported as exc:
+            raise self._error(node, str(exc)) from None
+        return True
 
     def _getitem_of_parts(self, node: fx.Node) -> bool:
         """``lstm(x)[0]``, ``attention(q, k, v)[0]``, ``h[-1]``: True when handled here."""

@@ -686,14 +686,12 @@ CASES = {
 # What each refusal must say: the op (or the module path and class) and where.
 REFUSED = {
     "dict_out": r"DictOut\.forward returns a dict \(keys 'logits'",
-    "sum_keepdim": r"Tensor\.sum in SumKeepdim\.forward",
     "data_dependent": r"cannot trace DataDependent: .*depends on the data.*`if y\.sum\(\) > 0:` "
                       r"in DataDependent\.forward",
     "data_dependent_loop": r"cannot trace DataDependentLoop: .*depends on the data.*"
                            r"`for _ in range\(int\(x\.abs\(\)\.max\(\)\)\):`",
     "shared_layer": r"fc \(Linear\): it is called 2 times, sharing its weights",
     "exp": r"torch\.exp in Reciprocal\.forward",
-    "max_over_channels": r"Tensor\.max in MaxOverChannels\.forward",
     "varargs": r"VarArgs\.forward\(\*xs\) takes any number of inputs",
     "nested_out": r"NestedOut\.forward returns a nested tuple",
     "lstm_whole": r"LSTMWhole\.forward returns the whole output tuple of lstm",
