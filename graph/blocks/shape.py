@@ -121,6 +121,10 @@ def _upsample_shape(p, ins):
     mode = p["mode"]
     if mode in _UPSAMPLE_RANK:
         expect_rank(x, _UPSAMPLE_RANK[mode])
+    if p["align_corners"] and mode not in _UPSAMPLE_RANK:
+        raise ShapeError(f"align_corners applies to the linear, bilinear, bicubic and "
+                         f"trilinear modes only, not '{mode}' (set it to false, or choose one "
+                         f"of those modes)", param="align_corners")
     scales = p["scale_factor"]
     if len(scales) == 1:
         scales = scales * (len(x) - 1)
@@ -133,8 +137,7 @@ def _upsample_shape(p, ins):
 def _upsample_build(p, ins):
     scales = p["scale_factor"]
     scale = scales[0] if len(set(scales)) == 1 else tuple(scales)
-    kwargs = {"align_corners": False} if p["mode"] in ("linear", "bilinear", "bicubic",
-                                                       "trilinear") else {}
+    kwargs = {"align_corners": p["align_corners"]} if p["mode"] in _UPSAMPLE_RANK else {}
     return nn.Upsample(scale_factor=scale, mode=p["mode"], **kwargs)
 
 
@@ -143,11 +146,15 @@ register(BlockSpec(
     params=(Param("scale_factor", "float_tuple", 2.0, "Multiplier for each spatial size.",
                   min=0, min_inclusive=False),
             Param("mode", "choice", "nearest", "Interpolation.",
-                  choices=("nearest", "linear", "bilinear", "bicubic", "trilinear"))),
+                  choices=("nearest", "linear", "bilinear", "bicubic", "trilinear")),
+            Param("align_corners", "bool", False, "Linear modes only: the corner pixels of the "
+                  "input and output line up (U-Net's bilinear upsampling); false: pixel "
+                  "centres scale, as nearest does.")),
     infer=_upsample_shape, build=_upsample_build, key_params=("scale_factor", "mode"),
     doc_url=TORCH_DOCS.format("Upsample"),
     examples=(({}, ((3, 5, 7),)), ({"scale_factor": 3, "mode": "linear"}, ((2, 9),)),
-              ({"scale_factor": [2, 3], "mode": "bilinear"}, ((4, 5, 6),))),
+              ({"scale_factor": [2, 3], "mode": "bilinear"}, ((4, 5, 6),)),
+              ({"mode": "bilinear", "align_corners": True}, ((2, 4, 5),))),
 ))
 
 

@@ -970,8 +970,8 @@ def _interpolate(ctx: Context, node: fx.Node) -> Mapped:
                     "recompute_scale_factor", "antialias"),
              {"size": None, "scale_factor": None, "mode": "nearest"})
     x = ctx.tensor(a["input"], "input")
-    if a.get("align_corners") or a.get("antialias"):
-        raise Unsupported("align_corners=True or antialias=True (Upsample has neither)")
+    if a.get("antialias"):
+        raise Unsupported("antialias=True (Upsample has no antialiasing)")
     if a["mode"] not in ("nearest", "linear", "bilinear", "bicubic", "trilinear"):
         raise Unsupported(f"mode={a['mode']!r} (Upsample has nearest, linear, bilinear, "
                           f"bicubic and trilinear)")
@@ -983,7 +983,8 @@ def _interpolate(ctx: Context, node: fx.Node) -> Mapped:
     else:
         raise Unsupported(f"the output size {list(after)} is not a whole multiple of the "
                           f"input's {list(before)} (Upsample enlarges by a scale factor)")
-    return Mapped("Upsample", {"scale_factor": scale, "mode": a["mode"]}, [x])
+    return Mapped("Upsample", {"scale_factor": scale, "mode": a["mode"],
+                               "align_corners": bool(a.get("align_corners"))}, [x])
 
 
 @rule(torch.clamp, torch.clip, "clamp", "clip", "clamp_", "clip_")

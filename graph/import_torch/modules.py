@@ -298,8 +298,8 @@ def _flatten(m: nn.Flatten) -> tuple[str, dict]:
 @rule(nn.Upsample)
 def _upsample(m: nn.Upsample) -> tuple[str, dict]:
     _require(m.size is None, "a fixed size (use scale_factor)")
-    _require(not m.align_corners, "align_corners=True")
-    return "Upsample", {"scale_factor": m.scale_factor, "mode": m.mode}
+    return "Upsample", {"scale_factor": m.scale_factor, "mode": m.mode,
+                        "align_corners": bool(m.align_corners)}
 
 
 @rule(nn.ZeroPad2d)

@@ -1425,13 +1425,15 @@ def _resize(self: OnnxModule, inputs: list[str], a: dict) -> nn.Module:
     if scales[:2] != [1.0, 1.0]:
         raise GraphError(f"Resize scales {scales} change the batch or the channels")
     if mode == "linear":
-        if len(scales) != 4 or a.get("coordinate_transformation_mode", "half_pixel") not in \
-                ("half_pixel", "pytorch_half_pixel"):
+        coordinates = a.get("coordinate_transformation_mode", "half_pixel")
+        if len(scales) != 4 or coordinates not in \
+                ("half_pixel", "pytorch_half_pixel", "align_corners"):
             raise GraphError(f"Resize linear of a {len(scales)}-D value or with coordinates "
                              f"'{a.get('coordinate_transformation_mode')}' (bilinear of a "
-                             f"[C, H, W] map without align_corners only, to Upsample)")
+                             f"[C, H, W] map, with or without align_corners, to Upsample)")
         factor = scales[2] if scales[2] == scales[3] else tuple(scales[2:])
-        return nn.Upsample(scale_factor=factor, mode="bilinear")
+        return nn.Upsample(scale_factor=factor, mode="bilinear",
+                           align_corners=coordinates == "align_corners")
     if a.get("coordinate_transformation_mode", "half_pixel") != "asymmetric" \
             or a.get("nearest_mode", "round_prefer_floor") != "floor":
         raise GraphError("Resize nearest other than asymmetric/floor (PyTorch's)")
