@@ -25,6 +25,7 @@ from ..validate import validate
 from .functions import (FUNCTION_RULES, Alias, Const, Mapped, adaptive_max_pool1d, describe,
                         show_index, split_parts)
 from .modules import Unsupported, find_rule, float32_decimal
+from .positions import Positions
 from .reductions import is_values_and_indices, values_of
 from .weights import WeightMap, match_weights
 
@@ -52,6 +53,7 @@ class Importer:
         self.stored = {name for name, _ in model.named_parameters(remove_duplicate=False)} | {
             name for name, _ in model.named_buffers(remove_duplicate=False)}
         self.maxes: dict[fx.Node, Mapped] = {}  # x.max(dim=1) -> the block of its values
+        self.positions = Positions()  # torch.arange looked up in an nn.Embedding
         self.made: set[fx.Node] = set()  # constant tensors made in forward (no weights)
         self.rescaled: dict[str, tuple] = {}  # Rescaling block id -> (fx node, scale, offset)
         self.normalized: dict[str, fx.Node] = {}  # Normalize block id -> its latest fx node
@@ -73,6 +75,9 @@ class Importer:
                               f"subtracted and a std per channel divided by, (x - mean) / std, "
                               f"map to a block (Normalize); else make it a learned parameter of "
                               f"a layer")
+        misuse = self.positions.misuse(node, what)
+        if misuse is not None:
+            raise Unsupported(misuse)
         if node in self.directions:
             spec = self.sources[self.directions[node][0]]
             raise Unsupported(f"its {what} is h[{self.directions[node][2]}], one direction of "
@@ -218,6 +223,8 @@ class Importer:
                 raise self._error(node, str(exc)) from None
             return
         if self._max_values(node):
+            return
+        if self._positional(node):
             return
         if not isinstance(value, torch.Tensor) and node.op != "call_module":
             if isinstance(value, (tuple, list)) and node.target not in FUNCTION_RULES \
@@ -406,6 +413,18 @@ class Importer:
         except Unsupported as exc:
             raise self._error(node, str(exc)) from None
         return True
+
+    def _positional(self, node: fx.Node) -> bool:
+        """``tok(idx) + pos(torch.arange(t))``: a PositionalEmbedding (:mod:`.positions`).
+        True when ``node`` is a step of that pattern, handled here."""
+        try:
+            found = self.positions.follow(self, self.model, node)
+        except Unsupported as exc:
+            raise self._error(node, str(exc)) from None
+        if isinstance(found, Mapped):
+            self.ids[node] = self._add_mapped(node, found)
+            return True
+        return found
 
     def _getitem_of_parts(self, node: fx.Node) -> bool:
         """``lstm(x)[0]``, ``attention(q, k, v)[0]``, ``h[-1]``: True when handled here."""
