@@ -8,7 +8,11 @@ library imports beside the CPU build of torch), the patterns users write in thei
 (``tests/export/test_import_normalize.py``: ``(x - self.mean) / self.std``,
 ``tests/export/test_import_clamp.py``: clamps to any two bounds,
 ``tests/export/test_import_attention.py``: attention written with chunk, view, transpose, @ and
-softmax, and nanoGPT's with ``F.scaled_dot_product_attention``), plus a few patterns that still
+softmax, and nanoGPT's with ``F.scaled_dot_product_attention``,
+``tests/export/test_import_reductions.py``: CBAM's mean and max over the channels, attention
+pooling's sum over the steps (Reduce), ``tests/export/test_import_positions_arange.py``:
+minGPT's ``pos_emb(torch.arange(t))``, ``tests/export/test_import_upsample_align_corners.py``:
+milesial's U-Net with ``bilinear=True``), plus a few patterns that still
 have no block, and every template through ONNX. For each: whether it imports, the first blocker
 otherwise, the block count, whether the parameter count matches, the largest output difference
 (on outputs of a real scale: the check wakes near-zero parameters), the import's time as a ratio
@@ -205,6 +209,9 @@ def main(argv=None) -> int:
     normalize = _load("test_import_normalize")  # the patterns of users' own models
     clamp = _load("test_import_clamp")
     attention = _load("test_import_attention")
+    reductions = _load("test_import_reductions")
+    positions = _load("test_import_positions_arange")
+    upsample = _load("test_import_upsample_align_corners")
     cases += [("torchvision-resnet (basic blocks)", basics.TinyResNet, (3, 16, 16)),
               ("torchvision-swin (V1)", swin.swin_tiny, (3, 16, 16)),
               ("text transformer (nn.TransformerEncoder)", basics.TextClassifier, (16,)),
@@ -214,6 +221,12 @@ def main(argv=None) -> int:
               ("attention, hand-written (chunk, view, @, softmax)", attention.Attention, (16, 16)),
               ("attention, nanoGPT (F.scaled_dot_product_attention)",
                attention.CausalSelfAttention, (16, 16)),
+              ("reductions, CBAM (mean/max over channels, amax)", reductions.CBAMNet,
+               (3, 16, 16)),
+              ("reductions, attention pooling ((w * h).sum(1))", reductions.AttentionPool,
+               (10, 6)),
+              ("text: minGPT positions (pos_emb(torch.arange(t)))", positions.MinGPT, (16,)),
+              ("u-net, bilinear (Upsample align_corners=True)", upsample.UNet, (3, 16, 16)),
               ("window attention, hand-written", WindowAttention, (16, 16)),
               ("levit batch-norm over tokens", LeViTNorm, (8, 16))]
     rows = []
