@@ -1462,23 +1462,32 @@ def _softmax(fn):
     return run
 
 
-def _reduce_mean(xs, a):
-    axes = a.get("axes")
-    if axes is None and len(xs) > 1 and xs[1] is not None:
-        axes = xs[1]
-    if axes is None:
-        raise GraphError("ReduceMean over every dimension includes the batch")
-    dims = [int(d) for d in np.asarray(axes).reshape(-1)]
-    rank = a["_rank"] if a.get("_rank") is not None else xs[0].dim()
-    keep = bool(a.get("keepdims", 1))
-    over = (rank, sorted(d % rank for d in dims))
-    if over not in ((3, [2]), (4, [2, 3])) and (over != (3, [1]) or keep):
-        raise GraphError(f"ReduceMean over dimensions {dims} of a {rank}-D value"
-                         f"{' keeping them' if keep else ''}; no block does that (a mean over "
-                         f"the steps of a [batch, L, D] sequence without keepdim, over its "
-                         f"features, or over the height and width of a [batch, C, H, W] map "
-                         f"maps)")
-    return xs[0].mean(dim=dims if len(dims) > 1 else dims[0], keepdim=bool(a.get("keepdims", 1)))
+def _reduce(op: str):
+    """``ReduceMean``/``ReduceSum``/``ReduceMax``/``ReduceMin`` over dimensions after the batch,
+    as the torch reduction (a mean that a pooling block does becomes it, the rest Reduce);
+    the axes an attribute or (opset 13+ for ReduceSum, 18+ for the others) an input."""
+    name = f"Reduce{op.capitalize()}"
+    function = {"mean": torch.mean, "sum": torch.sum, "max": torch.amax, "min": torch.amin}[op]
+
+    def run(xs, a):
+        axes = a.get("axes")
+        if axes is None and len(xs) > 1 and xs[1] is not None:
+            axes = xs[1]
+        dims = [] if axes is None else [int(d) for d in np.asarray(axes).reshape(-1)]
+        if not dims:
+            raise GraphError(f"{name} over every dimension includes the batch")
+        rank = a["_rank"] if a.get("_rank") is not None else xs[0].dim()
+        keep = bool(a.get("keepdims", 1))
+        over = sorted({d % rank for d in dims})
+        if 0 in over:
+            raise GraphError(f"{name} over dimensions {dims} of a {rank}-D value reduces the "
+                             f"batch; no block does that")
+        if not keep and len(over) == rank - 1:
+            raise GraphError(f"{name} over dimensions {dims} of a {rank}-D value without "
+                             f"keepdims leaves the batch alone; no block does that (keepdims=1 "
+                             f"maps, to Reduce)")
+        return function(xs[0], dim=dims, keepdim=keep)
+    return run
 
 
 def _split(xs, a):
@@ -1621,7 +1630,10 @@ _FUNCTIONS = {
     "Concat": lambda xs, a: torch.cat(list(xs), dim=a["axis"]),
     "Add": _binary(torch.add),
     "Mul": _binary(torch.mul),
-    "ReduceMean": _reduce_mean,
+    "ReduceMean": _reduce("mean"),
+    "ReduceSum": _reduce("sum"),
+    "ReduceMax": _reduce("max"),
+    "ReduceMin": _reduce("min"),
     "Split": _split,
     "Slice": _slice,
     "Gelu": lambda xs, a: F.gelu(xs[0], approximate=a.get("approximate", "none")),

@@ -289,3 +289,25 @@ def test_a_max_without_a_dimension_is_refused_in_words(model, marker, message):
     with pytest.raises(GraphError) as caught:
         import_torch(model().eval(), (4,))
     assert str(caught.value) == f"{line_of(marker)}: {message}"
+
+
+def test_reductions_exported_to_onnx_import_back(tmp_path):
+    """The CBAM model's ONNX file (ReduceMean, ReduceMax, ReduceSum at opset 17, ReduceMax's
+    axes an attribute, ReduceSum's an input) imports with the same outputs."""
+    import warnings
+
+    from layerloom.graph.import_torch.onnx_in import import_onnx
+
+    torch.manual_seed(0)
+    model = CBAMNet().eval()
+    path = tmp_path / "cbam.onnx"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(model, (torch.randn(1, 3, 12, 12),), str(path), dynamo=False,
+                          opset_version=17, input_names=["x"], output_names=["y"],
+                          dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}})
+    graph, _, diff = import_onnx(path)
+    assert diff < 1e-4
+    assert sorted((n.params["op"], n.params.get("keepdim", False)) for n in graph.nodes
+                  if n.type == "Reduce") == [("max", False), ("max", True), ("mean", False),
+                                             ("mean", True), ("sum", False), ("sum", True)]
