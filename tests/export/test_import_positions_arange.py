@@ -160,7 +160,29 @@ class Mask(nn.Module):
         return self.tok(idx) * torch.arange(idx.size(1)).unsqueeze(-1)  # mask
 
 
+class NormedTable(FromOne):
+    def __init__(self):
+        super().__init__()
+        self.pos = nn.Embedding(20, 8, max_norm=1.0)
+
+    def forward(self, idx):
+        return self.tok(idx) + self.pos(torch.arange(idx.size(1)))  # max norm
+
+
+class SharedTable(FromOne):
+    def forward(self, idx):
+        pos = torch.arange(idx.size(1))
+        x = self.tok(idx) + self.pos(pos)  # shared
+        return x + self.pos(pos)
+
+
 @pytest.mark.parametrize(("model", "marker", "message"), [
+    (NormedTable, "max norm",
+     "cannot import operator.add in NormedTable.forward: pos has max_norm=1.0, which rescales "
+     "its rows as it looks them up (PositionalEmbedding adds them as they are)"),
+    (SharedTable, "shared",
+     "cannot import operator.add in SharedTable.forward: pos is called 2 times, sharing its "
+     "weights; each LayerLoom block has weights of its own"),
     (FromOne, "from one",
      "cannot import operator.add in FromOne.forward: the positions of pos are [1, 2, 3, 4] ... "
      "for a sequence of 9 steps; PositionalEmbedding adds rows 0 to t-1 of its table, so only "
