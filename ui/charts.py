@@ -171,7 +171,8 @@ def confusion_figure(matrix, classes: Sequence[str], *, normalize: bool = False)
         text=counts.astype(int).tolist(), texttemplate="%{text}",
         hovertemplate="true %{y}, predicted %{x}: %{text}<extra></extra>"))
     side = max(HEIGHT, 28 * len(labels) + 120)
-    fig.update_layout(title=_title("Confusion matrix"), height=side, margin=_MARGIN)
+    fig.update_layout(title=_title("Confusion matrix"), height=side,
+                      margin={**_MARGIN, "b": 40})  # no legend below
     fig.update_xaxes(title="predicted", type="category", side="bottom")
     fig.update_yaxes(title="true", type="category", autorange="reversed")
     return fig
@@ -245,7 +246,9 @@ def parallel_figure(trials: pd.DataFrame, objective: str) -> go.Figure:
     line = {"color": done[objective].astype(float).tolist(), "colorscale": "Viridis",
             "showscale": True, "colorbar": {"title": objective}} if len(done) else {}
     fig = go.Figure(go.Parcoords(line=line, dimensions=dims))
-    fig.update_layout(title=_title("Sweep trials"), height=HEIGHT + 60, margin=_MARGIN)
+    # the axes' names sit above the plot, under the title: room for both
+    fig.update_layout(title=_title("Sweep trials"), height=HEIGHT + 60,
+                      margin={**_MARGIN, "t": 64, "b": 40})
     return fig
 
 
@@ -262,10 +265,25 @@ def signals_figure(signals, labels: Sequence[str]) -> go.Figure:
     return fig
 
 
-# Room at the top for the title (left) and the legend (right, just above the plot) below the
-# Plotly mode bar, which shows in the top-right corner while the pointer is over a chart: it
-# never covers either.
-_MARGIN = {"l": 50, "r": 20, "t": 64, "b": 40}
+# Where every chart puts its furniture, so that none covers another at any width: the title at
+# the top left; Plotly's mode bar at the top right, only while the pointer is over the chart and
+# with only the tools people use (a shorter bar leaves the title alone even a third of a
+# 1280-pixel window wide); the legend under the plot, left-aligned, where more runs or longer
+# names add rows that push the plot up instead of growing into the mode bar and the title (the
+# legend once sat above the plot at the right, under the mode bar).
+_MARGIN = {"l": 50, "r": 20, "t": 44, "b": 72}
+LEGEND = {"orientation": "h", "x": 0, "xanchor": "left", "xref": "paper",
+          "y": 0, "yanchor": "bottom", "yref": "container"}
+CONFIG = {
+    "displaylogo": False,
+    "displayModeBar": "hover",
+    # zoom in/out and autoscale repeat what a drag and a double-click do; lasso and box select
+    # have nothing to select; "share" would upload the chart to Plotly's cloud
+    "modeBarButtonsToRemove": ["zoomIn2d", "zoomOut2d", "autoScale2d", "lasso2d", "select2d",
+                               "sendChartToCloud", "sendDataToCloud"],
+}
+# pictures rather than charts (feature maps, attributions over an image): no tools at all
+PICTURE = {**CONFIG, "displayModeBar": False}
 
 
 def _title(text: str) -> dict:
@@ -284,8 +302,7 @@ def _spec(title: str, x: str, y: str, traces: list[dict]) -> dict:
     ``go.Figure``), the other pages wrap them in a figure."""
     return {"data": traces, "layout": {
         "title": _title(title), "height": HEIGHT, "margin": dict(_MARGIN),
-        "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1,
-                   "xanchor": "right"},
+        "legend": dict(LEGEND),
         "uirevision": title,  # keeps zoom and hidden traces across live redraws
         "xaxis": {"title": {"text": x}, **_whole_ticks(x, traces)},
         "yaxis": {"title": {"text": y}}}}
@@ -314,8 +331,7 @@ def _figure(title: str, x: str, y: str, traces: list[dict]) -> go.Figure:
 
 def _base(title: str, x: str, y: str) -> go.Figure:
     fig = go.Figure()
-    fig.update_layout(title=_title(title), height=HEIGHT, margin=_MARGIN, legend={"orientation": "h",
-                      "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"},
+    fig.update_layout(title=_title(title), height=HEIGHT, margin=_MARGIN, legend=LEGEND,
                       uirevision=title)  # keeps zoom and hidden traces across live redraws
     fig.update_xaxes(title=x)
     fig.update_yaxes(title=y)

@@ -20,7 +20,7 @@ import torch
 from layerloom.runtime import attributions
 from layerloom.runtime.explain_run import load_run, read_input, shown_input
 
-from . import images
+from . import charts, images
 from .fields import plain
 from .forms import seed
 
@@ -94,8 +94,10 @@ def embedding_figure(points: np.ndarray, true: list[str], predicted: list[str]) 
             customdata=[[i, true[i], predicted[i]] for i in idx],
             hovertemplate="sample %{customdata[0]}: true %{customdata[1]}, predicted "
                           "%{customdata[2]}<extra></extra>"))
-    fig.update_layout(height=420, margin={"l": 0, "r": 0, "t": 10, "b": 0},
-                      legend={"title": {"text": "true class (× wrong)"}})
+    # the legend under the plot, as every chart's (charts.LEGEND): at the right it sat under
+    # the mode bar, which covered its title
+    fig.update_layout(height=420, margin={"l": 0, "r": 0, "t": 10, "b": 40},
+                      legend={**charts.LEGEND, "title": {"text": "true class (× wrong)"}})
     return fig
 
 
@@ -218,23 +220,23 @@ def explanation(model, evaluation: dict) -> None:
     if kind == "image":
         title = f"{names[method]} for {ds.classes[exp.target]}"
         st.plotly_chart(overlay_figure(shown_input(x, ds), exp.heatmap, title),
-                        key="inside.overlay", config={"displayModeBar": False})
+                        key="inside.overlay", config=charts.PICTURE)
     elif kind == "text":
         n = int((x != 0).sum()) or len(exp.tokens)  # padding (id 0) is left out
         st.plotly_chart(tokens_figure(exp.tokens[:n], exp.heatmap[:n]), key="inside.tokens",
-                        config={"displayModeBar": False})
+                        config=charts.PICTURE)
     else:
         from layerloom.runtime.data.preprocessing import row_names
 
         names_ = row_names(ds) if kind == "tabular" else [f"t{i}" for i in
                                                           range(len(exp.heatmap))]
         st.plotly_chart(features_figure(names_, exp.heatmap, "This sample"),
-                        key="inside.features", config={"displayModeBar": False})
+                        key="inside.features", config=charts.PICTURE)
         if kind == "tabular":
             importance = _importance(model, ds)
             st.plotly_chart(features_figure(names_, importance, "Over the test set "
                                             "(mean |attribution|)"),
-                            key="inside.importance", config={"displayModeBar": False})
+                            key="inside.importance", config=charts.PICTURE)
 
 
 def _importance(model, ds) -> np.ndarray:
@@ -269,12 +271,12 @@ def activations(model, selected_block: str | None) -> None:
                f"{float((out == 0).float().mean()):.0%} zeros")
     if out.dim() == 3:
         st.plotly_chart(maps_figure(out.numpy()), key="inside.maps",
-                        config={"displayModeBar": False})
+                        config=charts.PICTURE)
     else:
         fig = go.Figure(go.Histogram(x=out.reshape(-1).numpy(), nbinsx=50))
         fig.update_layout(height=260, margin={"l": 0, "r": 0, "t": 10, "b": 0},
                           xaxis_title="value", yaxis_title="count")
-        st.plotly_chart(fig, key="inside.hist", config={"displayModeBar": False})
+        st.plotly_chart(fig, key="inside.hist", config=charts.PICTURE)
 
 
 def embedding(model) -> None:
@@ -294,7 +296,8 @@ def embedding(model) -> None:
     predicted = [ds.classes[int(i)] for i in pred]
     st.caption(f"What the last Linear layer reads, for {len(x)} test samples, projected to "
                f"2-D; {sum(t != p for t, p in zip(true, predicted))} wrong ones drawn as ×.")
-    st.plotly_chart(embedding_figure(points, true, predicted), key="inside.embedding")
+    st.plotly_chart(embedding_figure(points, true, predicted), key="inside.embedding",
+                    config=charts.CONFIG)
 
 
 # -- the designer: what a selected block outputs in the project's trained model ---------------
@@ -334,9 +337,9 @@ def block_activations(store, project_id: str, node_id: str) -> None:
                    f"{float(out.std()):.3g} · {float((out == 0).float().mean()):.0%} zeros")
         if out.dim() == 3:
             st.plotly_chart(maps_figure(out.numpy(), limit=8), key=f"designer.maps.{node_id}",
-                            config={"displayModeBar": False})
+                            config=charts.PICTURE)
         else:
             fig = go.Figure(go.Histogram(x=out.reshape(-1).numpy(), nbinsx=40))
             fig.update_layout(height=200, margin={"l": 0, "r": 0, "t": 10, "b": 0})
             st.plotly_chart(fig, key=f"designer.hist.{node_id}",
-                            config={"displayModeBar": False})
+                            config=charts.PICTURE)

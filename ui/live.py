@@ -137,11 +137,12 @@ def draw(store: RunStore, run_id: int, per_epoch: bool,
     figures = [{"key": name, **charts.curves_spec(rows, name, per_epoch=per_epoch)}
                for name in metric_names(rows)]
     figures.append({"key": "lr", **charts.lr_spec(rows)})
-    live_charts(figures, key=f"live.{run_id}")
+    live_charts(figures, key=f"live.{run_id}", config=charts.CONFIG)
     layers = layers_view.history_of(rows)  # per-layer diagnostics, once the run has some
     if layers.steps:
         spec = layers_view.heatmap_spec(layers, layers_view.stat_choice(run_id))
-        live_charts([{"key": "layers", **spec}], key=f"layers.{run_id}")
+        live_charts([{"key": "layers", **spec}], key=f"layers.{run_id}",
+                    config=charts.CONFIG)
         layers_view.show_findings(layers, run.graph)
     return run
 

@@ -28,12 +28,14 @@ _STATIC_DIR = Path(__file__).resolve().parent / "frontend" / "src"
 _component = components.declare_component("layerloom_livechart", path=str(_STATIC_DIR))
 
 
-def live_charts(figures: Sequence[Mapping], *, key: str) -> None:
+def live_charts(figures: Sequence[Mapping], *, key: str, config: Mapping | None = None) -> None:
     """Show ``figures`` side by side, each ``{"key", "data", "layout"}`` (a Plotly figure as a
     dict, plus a key unique among them). Keep ``key`` the same across reruns: the charts are
-    then updated in place rather than drawn anew."""
+    then updated in place rather than drawn anew. ``config``: Plotly's config for every chart
+    (the mode bar's buttons…), as ``st.plotly_chart`` takes it; None keeps the component's."""
     figures = [dict(f) for f in figures]
     keys = [f.get("key") for f in figures]
     if None in keys or len(set(keys)) != len(keys):
         raise ValueError(f"each figure needs a key of its own; got {keys}")
-    _component(figures=figures, key=key, default=None)
+    _component(figures=figures, config=dict(config) if config is not None else None, key=key,
+               default=None)

@@ -208,11 +208,11 @@ def preview(ds) -> None:
         pictures = [images.enlarge(images.to_display(sample.numpy())) for sample in x]
         st.image(pictures, caption=labels, width=96)
     elif len(ds.input_shape) == 2 and ds.input_shape[0] == 1 and ds.dtype == "float32":
-        st.plotly_chart(charts.signals_figure(x[:6].numpy(), labels[:6]))
+        st.plotly_chart(charts.signals_figure(x[:6].numpy(), labels[:6]), config=charts.CONFIG)
     else:
         st.dataframe(table_head(ds, x, labels), hide_index=True)
     if ds.classes:
-        st.plotly_chart(charts.class_balance_figure(ds.class_counts()))
+        st.plotly_chart(charts.class_balance_figure(ds.class_counts()), config=charts.CONFIG)
 
 
 def label_of(ds, value) -> str:

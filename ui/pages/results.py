@@ -117,7 +117,8 @@ def classification(store, run, evaluation: dict) -> None:
         seed("results.normalize", False)
         share = st.toggle("Show shares of each true class", key="results.normalize")
         st.plotly_chart(charts.confusion_figure(evaluation["confusion_matrix"], classes,
-                                                normalize=share), key="results.confusion")
+                                                normalize=share), key="results.confusion",
+                        config=charts.CONFIG)
     with right:
         table = pd.DataFrame(evaluation["per_class"])
         st.dataframe(table, hide_index=True, column_config={
@@ -154,7 +155,7 @@ def regression(store, run) -> None:
     ds = model.dataset
     pred = model.outputs(ds.x_test).reshape(ds.y_test.shape)
     st.plotly_chart(charts.scatter_figure(ds.y_test.numpy(), pred.numpy()),
-                    key="results.scatter")
+                    key="results.scatter", config=charts.CONFIG)
 
 
 def reconstruction(store, run) -> None:
@@ -169,7 +170,8 @@ def reconstruction(store, run) -> None:
                      width=96)
     else:
         st.plotly_chart(charts.scatter_figure(x.numpy().ravel(), out.numpy().ravel(),
-                                              name="value"), key="results.recon")
+                                              name="value"), key="results.recon",
+                        config=charts.CONFIG)
 
 
 # -- try it ---------------------------------------------------------------------------------
@@ -183,7 +185,8 @@ def try_it(store, run, kind: str) -> None:
         return
     if kind == "classification":
         probs = model.probabilities(x)[0]
-        st.plotly_chart(charts.probabilities_figure(probs, ds.classes), key="results.probs")
+        st.plotly_chart(charts.probabilities_figure(probs, ds.classes), key="results.probs",
+                        config=charts.CONFIG)
     else:
         value = model.outputs(x).reshape(-1).tolist()
         st.metric("prediction", ", ".join(f"{v:.4g}" for v in value))

@@ -93,7 +93,7 @@ def compare(pages: PagesState, store, runs) -> None:
     per_run = {f"#{i} {by_id[i].name}": live.rows_of(store, i) for i in chosen}
     st.plotly_chart(charts.overlay_figure(per_run, split, name,
                                           x="step" if split == "step" else "epoch"),
-                    key="runs.overlay")
+                    key="runs.overlay", config=charts.CONFIG)
 
 
 def open_design(state, pages: PagesState, runs) -> None:
@@ -278,4 +278,5 @@ def trials_panel(store, sweep_id: int) -> None:
                  hide_index=True)
     shown = frame.drop(columns=["run", "status"])
     if shown[objective].notna().any() and len(shown.columns) > 1:
-        st.plotly_chart(charts.parallel_figure(shown, objective), key=f"runs.parallel.{sweep_id}")
+        st.plotly_chart(charts.parallel_figure(shown, objective), key=f"runs.parallel.{sweep_id}",
+                        config=charts.CONFIG)

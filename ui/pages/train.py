@@ -115,7 +115,8 @@ def lr_finder(state, pages: PagesState, config: TrainConfig | None) -> None:
         right.caption(f"Suggested rate {found['suggestion']:.2g}" if found.get("suggestion")
                       else "No suggestion")
         st.plotly_chart(charts.lr_finder_figure(found["lrs"], found["losses"],
-                                                found.get("suggestion")), key="train.lrplot")
+                                                found.get("suggestion")), key="train.lrplot",
+                        config=charts.CONFIG)
 
 
 # -- starting and steering a run ------------------------------------------------------------

@@ -33,3 +33,11 @@ export function plan(previous, figures, themeChanged) {
   const removed = [...previous.keys()].filter((key) => !next.has(key));
   return { signatures: next, redraw, removed };
 }
+
+/** Plotly's config for the charts: the one Python sends (the app's, ui/charts.py CONFIG), else a
+ *  mode bar without the logo and without the selection tools, which have nothing to select. */
+export function chartConfig(given) {
+  const base = { displaylogo: false, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
+  const config = given && typeof given === "object" ? { ...base, ...given } : base;
+  return { ...config, responsive: true }; // the chart follows its cell's width
+}

@@ -2,14 +2,13 @@
 // rerun sends the figures; a chart whose figure changed is updated in place with Plotly.react
 // (no new plot, no new DOM), one that did not change is left alone. Streamlit's own
 // st.plotly_chart builds a new plot on every change, which is what made watching a run costly.
-import { plan, themed } from "./layout.js";
+import { chartConfig, plan, themed } from "./layout.js";
 
 const Plotly = window.Plotly;
 const root = document.getElementById("root");
-const CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
 const cells = new Map(); // key -> {cell, chart}
 let signatures = new Map();
-let themeKey = "";
+let lookKey = "";
 let frameHeight = -1;
 
 function post(type, data) {
@@ -33,9 +32,10 @@ function cellFor(key) {
 
 function render(args, theme) {
   const figures = Array.isArray(args.figures) ? args.figures : [];
-  const key = JSON.stringify(theme || {});
-  const step = plan(signatures, figures, key !== themeKey);
-  themeKey = key;
+  // a new config redraws every chart, as a new theme does
+  const key = JSON.stringify([theme || {}, args.config || null]);
+  const step = plan(signatures, figures, key !== lookKey);
+  lookKey = key;
   signatures = step.signatures;
   for (const gone of step.removed) {
     const entry = cells.get(gone);
@@ -49,7 +49,8 @@ function render(args, theme) {
   });
   for (const figure of figures) {
     if (step.redraw.includes(figure.key)) {
-      Plotly.react(cells.get(figure.key).chart, figure.data, themed(figure.layout, theme), CONFIG);
+      Plotly.react(cells.get(figure.key).chart, figure.data, themed(figure.layout, theme),
+        chartConfig(args.config));
     }
   }
   const height = Math.max(0, ...figures.map((f) => (f.layout && f.layout.height) || 0)) + 4;

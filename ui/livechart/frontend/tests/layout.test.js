@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { plan, themed } from "../src/layout.js";
+import { chartConfig, plan, themed } from "../src/layout.js";
 
 const loss = { key: "loss", data: [{ x: [1, 2], y: [2.3, 2.1] }], layout: { height: 320, width: 500 } };
 
@@ -32,4 +32,14 @@ test("the theme colours the text and grid, the chart fills its cell", () => {
   const light = themed({ xaxis: { title: { text: "step" } } }, undefined);
   assert.equal(light.font.color, "#31333f");
   assert.equal(light.xaxis.title.text, "step");
+});
+
+test("the charts take the app's config, responsive always; without one, no logo nor selection tools", () => {
+  const app = { displaylogo: false, displayModeBar: "hover", modeBarButtonsToRemove: ["zoomIn2d"] };
+  assert.deepEqual(chartConfig(app), { ...app, responsive: true });
+  const own = chartConfig(null);
+  assert.equal(own.displaylogo, false);
+  assert.deepEqual(own.modeBarButtonsToRemove, ["lasso2d", "select2d"]);
+  assert.equal(own.responsive, true);
+  assert.equal(chartConfig({ responsive: false }).responsive, true);
 });
