@@ -41,6 +41,7 @@ _EXPORTS = {
     "start_sweep": "process", "sweep_status": "process", "wait_sweep": "process",
     "stop_sweep": "process",
     "RunStore": "store", "Run": "store", "Metric": "store", "home": "store",
+    "display_names": "runnames",
     "default_db": "store",
     # evaluation, search
     "evaluate": "evaluate", "classification_report": "evaluate",

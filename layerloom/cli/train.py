@@ -561,15 +561,19 @@ def cmd_runs(args) -> int:
                 raise UserError("runs show needs a run id")
             with _errors_in_words():
                 return _show_run(store, args.run_id, args.json)
+        from layerloom.runtime import display_names
+
         runs = store.list_runs(status=args.status, limit=args.limit)
+        # named over every run, as the app names them, whatever --status and --limit keep
+        names = display_names(store.list_runs()) if runs else {}
         if args.json:
-            print(json.dumps([_run_json(r, _epochs_done(store, r)) for r in runs],
+            print(json.dumps([_run_json(r, _epochs_done(store, r), names[r.id]) for r in runs],
                              default=str))
             return 0
         if not runs:
             print(f"no runs recorded in {store.path}")
             return 0
-        _print_table([_run_row(r, _epochs_done(store, r)) for r in runs],
+        _print_table([_run_row(r, _epochs_done(store, r), names[r.id]) for r in runs],
                      ["id", "name", "status", "dataset", "epoch", "best", "test", "created"])
         return 0
 
@@ -588,7 +592,8 @@ def _epochs_done(store, run) -> int:
         return said
 
 
-def _run_row(run, done: int) -> dict:
+def _run_row(run, done: int, name: str) -> dict:
+    """A run's line in ``runs``; ``name``: its display name (``seed-cnn #3 · lr 0.01``)."""
     progress = run.progress or {}
     final = run.final_metrics or {}
     test = next((f"{k.removeprefix('test_')} {_fmt(final[k])}"
@@ -596,21 +601,23 @@ def _run_row(run, done: int) -> dict:
     best = f"{run.best_metric_name} {_fmt(run.best_metric)}" if run.best_metric is not None \
         else "-"
     epochs = progress.get("epochs") or run.config.get("epochs")
-    return {"id": run.id, "name": run.name, "status": run.status,
+    return {"id": run.id, "name": name, "status": run.status,
             "dataset": run.dataset.get("source", "-"),
             "epoch": f"{min(done, epochs or done)}/{epochs}", "best": best, "test": test,
             "created": time.strftime("%Y-%m-%d %H:%M", time.localtime(run.created))}
 
 
-def _run_json(run, done: int) -> dict:
+def _run_json(run, done: int, display_name: str) -> dict:
     """A run for ``runs --json``: numbers as numbers (``best`` is ``{"name", "value",
     "epoch"}``, ``test`` the final test metrics, ``created`` seconds since the epoch);
-    ``done``: the epochs it finished (:func:`_epochs_done`)."""
+    ``done``: the epochs it finished (:func:`_epochs_done`); ``name`` as recorded (the
+    design's), ``display_name`` what the list and the app show."""
     progress = run.progress or {}
     epochs = progress.get("epochs") or run.config.get("epochs")
     best = None if run.best_metric is None else {
         "name": run.best_metric_name, "value": float(run.best_metric), "epoch": run.best_epoch}
-    return {"id": run.id, "name": run.name, "status": run.status, "reason": run.reason,
+    return {"id": run.id, "name": run.name, "display_name": display_name,
+            "status": run.status, "reason": run.reason,
             "dataset": run.dataset.get("source"), "epoch": min(done, epochs or done),
             "epochs": epochs, "best": best,
             "test": {k.removeprefix("test_"): v for k, v in (run.final_metrics or {}).items()},

@@ -81,7 +81,8 @@ def test_runs_list_show_and_resume(graph_file, capsys, tmp_path):
     table = capsys.readouterr().out.splitlines()
     assert table[0].split() == ["id", "name", "status", "dataset", "epoch", "best", "test",
                                 "created"]
-    assert table[1].split()[:5] == ["1", "first", "completed", "moons", "1/1"]
+    # the name column holds the display name: a run alone under its name is "name #id"
+    assert table[1].split()[:6] == ["1", "first", "#1", "completed", "moons", "1/1"]
 
     assert main(["runs", "show", "1"]) == 0
     shown = capsys.readouterr().out

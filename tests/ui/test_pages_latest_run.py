@@ -80,10 +80,10 @@ def test_results_opens_on_the_completed_run_and_names_it(tmp_path, monkeypatch):
     assert not at.exception
     assert at.selectbox(key="results.run").value == done
     caption = next(c.value for c in at.caption if c.value.startswith("Showing run"))
-    assert caption.startswith(f"Showing run #{done} “finished-one” finished ")
+    assert caption.startswith(f"Showing run “finished-one #{done}” finished ")
     assert caption.endswith("— choose another:")
     at.selectbox(key="results.run").select(cut).run()
-    assert any(c.value.startswith(f"Showing run #{cut} “cut-one” stopped half-way")
+    assert any(c.value.startswith(f"Showing run “cut-one #{cut}” stopped half-way")
                for c in at.caption)
 
 
@@ -95,5 +95,5 @@ def test_export_of_a_run_opens_on_the_completed_run(tmp_path, monkeypatch):
     at = _page("export", {"pid": pid}).run()
     at.radio(key="export.source").set_value(at.radio(key="export.source").options[1]).run()
     assert at.selectbox(key="export.run").value == done
-    assert any(c.value.startswith(f"Showing run #{done} “finished-one” finished")
+    assert any(c.value.startswith(f"Showing run “finished-one #{done}” finished")
                for c in at.caption)

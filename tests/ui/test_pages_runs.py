@@ -4,6 +4,7 @@ and a parallel-coordinates plot, and stopped with its Stop sweep button."""
 
 from __future__ import annotations
 
+import json
 import time
 
 import pandas as pd
@@ -87,12 +88,13 @@ def test_chosen_runs_are_overlaid_on_the_chosen_curve(two_runs):
     first, second = two_runs
     at = page()
     overlay = at.get("plotly_chart")[0].proto.spec
-    assert f'"name":"#{second} mlp-tabular"' in overlay and f'"name":"#{first} mlp-tabular"' \
-        in overlay
+    # the legend names each run as the picker does: its design, number and rate (what differs)
+    assert [t["name"] for t in json.loads(overlay)["data"]] == [
+        f"mlp-tabular #{second} · lr 0.01", f"mlp-tabular #{first} · lr 0.001"]
     at.multiselect(key="runs.compare").set_value([first]).run()
     at.selectbox(key="runs.curve").select("training loss (per step)").run()
     overlay = at.get("plotly_chart")[0].proto.spec
-    assert f'"#{second} ' not in overlay and '"train (per step) loss"' in overlay
+    assert f'#{second} ' not in overlay and '"train (per step) loss"' in overlay
     assert at.session_state.app.pages["runs"].compare == [first]
 
 
@@ -104,7 +106,8 @@ def test_a_runs_design_opens_in_the_designer_with_its_variables(two_runs):
     app = at.session_state.app
     assert app.graph.variables["features"] == 13 and app.graph.variables["hidden"] == 16
     assert len(app.undo_stack) == 1
-    assert values(at.info)[0].startswith(f"Opened the design of run {second} (mlp-tabular)")
+    assert values(at.info)[0].startswith(
+        f"Opened the design of run “mlp-tabular #{second} · lr 0.01”")
 
 
 def test_sweep_rows_are_checked_before_anything_starts(home):
@@ -189,7 +192,7 @@ def test_the_table_names_the_project_that_started_each_run(home):
     made = [store.create_run("mlp", {}, {"source": "iris"}, config, project=p)
             for p in ("p1", None)]
     table = rows(store.list_runs())
-    assert list(table.columns) == ["run", "design", "data", "config", "status", "best", "test",
+    assert list(table.columns) == ["run", "name", "data", "config", "status", "best", "test",
                                    "sweep", "project", "started"]
     assert list(table["run"]) == made[::-1]
     assert list(table["project"]) == ["", "p1"]

@@ -27,13 +27,25 @@ def show_notice(pages: PagesState) -> None:
         pages.notice = None
 
 
-def run_label(run) -> str:
-    """``#12 seed-cnn · mnist-5k · completed · val_loss 0.0712``: a run in one line."""
+def run_names(runs) -> dict[int, str]:
+    """Each run's display name, ``seed-cnn #12 · lr 0.01``: its design, its number and what
+    sets it apart from the other runs of that design (:func:`layerloom.runtime.display_names`).
+    Pass every run of the store, so a run reads the same on every page."""
+    from layerloom.runtime import display_names
+
+    return display_names(runs)
+
+
+def run_label(run, name: str) -> str:
+    """``seed-cnn #12 · lr 0.01 · mnist-5k · completed · val_loss 0.0712``: a run in one line,
+    ``name`` its display name (:func:`run_names`), then its data (unless the name says it),
+    status and best score."""
     source = str((run.dataset or {}).get("source", "?")).rsplit("/", 1)[-1]
     best = ""
     if run.best_metric is not None:
         best = f" · {run.best_metric_name} {run.best_metric:.4g}"
-    return f"#{run.id} {run.name} · {source} · {run.status}{best}"
+    data = "" if f"on {source}" in name else f" · {source}"
+    return f"{name}{data} · {run.status}{best}"
 
 
 def config_line(config: dict | None) -> str:

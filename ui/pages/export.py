@@ -26,7 +26,7 @@ from ..export_project import project_row
 from ..fields import plain
 from ..forms import seed
 from ..pagestate import PagesState, pages_of, project_of
-from .common import run_label, show_notice
+from .common import run_label, run_names, show_notice
 from .results import default_run, showing
 
 DESIGN = "The current design (fresh weights)"
@@ -89,8 +89,9 @@ class Source:
 
 def choose_source(state, pages: PagesState) -> Source | None:
     store = live.store_of()
-    runs = [r for r in store.list_runs() if r.checkpoint and r.status not in ("queued",
-                                                                             "running")]
+    every = store.list_runs()
+    names = run_names(every)
+    runs = [r for r in every if r.checkpoint and r.status not in ("queued", "running")]
     seed("export.source", RUN if pages.export_run is not None and runs else DESIGN)
     kind = st.radio("Export", [DESIGN, RUN], key="export.source", horizontal=True)
     if kind == DESIGN:
@@ -117,9 +118,11 @@ def choose_source(state, pages: PagesState) -> Source | None:
     seed("export.run", wanted)
     if st.session_state["export.run"] not in by_id:
         st.session_state["export.run"] = wanted
-    st.caption(plain(showing(by_id[st.session_state["export.run"]])) + " — choose another:")
+    shown = st.session_state["export.run"]
+    st.caption(plain(showing(by_id[shown], names[shown])) + " — choose another:")
     run_id = st.selectbox("Run", list(by_id), key="export.run",
-                          format_func=lambda i: run_label(by_id[i]), label_visibility="collapsed")
+                          format_func=lambda i: run_label(by_id[i], names[i]),
+                          label_visibility="collapsed")
     pages.export_run = run_id
     run = by_id[run_id]
     stamp = Path(run.checkpoint).stat().st_mtime if Path(run.checkpoint).exists() else 0

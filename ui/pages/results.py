@@ -16,7 +16,7 @@ from ..errors import shown_errors
 from ..fields import plain
 from ..forms import seed
 from ..pagestate import PagesState, pages_of, project_of
-from .common import run_label, show_notice
+from .common import run_label, run_names, show_notice
 
 GALLERY = 12
 RECONSTRUCTIONS = 8
@@ -55,7 +55,9 @@ def render(state) -> None:
 
 
 def choose_run(pages: PagesState, store, project: str | None = None):
-    runs = [r for r in store.list_runs() if r.status not in ("queued", "running")]
+    every = store.list_runs()
+    names = run_names(every)
+    runs = [r for r in every if r.status not in ("queued", "running")]
     if not runs:
         st.info("No finished run yet: train one on the Train page.")
         return None
@@ -65,8 +67,10 @@ def choose_run(pages: PagesState, store, project: str | None = None):
     seed("results.run", wanted)
     if st.session_state["results.run"] not in ids:
         st.session_state["results.run"] = wanted
-    st.caption(plain(showing(by_id[st.session_state["results.run"]])) + " — choose another:")
-    chosen = st.selectbox("Run", ids, key="results.run", format_func=lambda i: run_label(by_id[i]),
+    shown = st.session_state["results.run"]
+    st.caption(plain(showing(by_id[shown], names[shown])) + " — choose another:")
+    chosen = st.selectbox("Run", ids, key="results.run",
+                          format_func=lambda i: run_label(by_id[i], names[i]),
                           label_visibility="collapsed")
     pages.results_run = chosen
     return by_id[chosen]
@@ -84,8 +88,9 @@ def default_run(runs: list, project: str | None):
     return runs[0]
 
 
-def showing(run) -> str:
-    """``Showing run #12 “seed-cnn” finished 19:42``: which run a page shows, in words."""
+def showing(run, name: str | None = None) -> str:
+    """``Showing run #12 “seed-cnn” finished 19:42``: which run a page shows, in words; with
+    its display name (``run_names``), ``Showing run “seed-cnn #12 · lr 0.01” finished 19:42``."""
     when = run.ended or run.created
     stamp = ""
     if when:
@@ -94,7 +99,8 @@ def showing(run) -> str:
                                     time.localtime(when))
     verb = {"completed": "finished", "stopped": "stopped half-way",
             "paused": "paused", "failed": "failed"}.get(run.status, run.status)
-    return f"Showing run #{run.id} “{run.name}” {verb}{stamp}"
+    shown = f"run “{name}”" if name else f"run #{run.id} “{run.name}”"
+    return f"Showing {shown} {verb}{stamp}"
 
 
 def metrics(evaluation: dict) -> None:

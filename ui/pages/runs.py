@@ -19,7 +19,7 @@ from ..errors import friendly, shown_errors
 from ..fields import plain
 from ..forms import seed
 from ..pagestate import PagesState, pages_of
-from .common import config_line, run_label, show_notice
+from .common import config_line, run_label, run_names, show_notice
 from .train import act, data_choice, ready, spec_of
 
 CURVES = {"validation loss": ("val", "loss"), "validation accuracy": ("val", "accuracy"),
@@ -39,9 +39,10 @@ def render(state) -> None:
         if not runs:
             st.info("No run yet: train one on the Train page, or launch a sweep below.")
         else:
-            table(runs)
-            compare(pages, store, runs)
-            open_design(state, pages, runs)
+            names = run_names(runs)
+            table(runs, names)
+            compare(pages, store, runs, names)
+            open_design(state, pages, runs, names)
         st.divider()
         with shown_errors("The sweep"):
             sweep_launcher(state, pages, store)
@@ -50,15 +51,17 @@ def render(state) -> None:
 
 # -- the table ------------------------------------------------------------------------------
 
-def rows(runs) -> pd.DataFrame:
-    """One row per run: what it trained, on what, how, and how it went."""
+def rows(runs, names: dict[int, str] | None = None) -> pd.DataFrame:
+    """One row per run: its name (``names``: the display names, ``run_names``, by default
+    worked out over ``runs``), what it trained, on what, how, and how it went."""
+    names = names if names is not None else run_names(runs)
     out = []
     for run in runs:
         best = (f"{run.best_metric_name} {run.best_metric:.4g}"
                 if run.best_metric is not None else "")
         test = ", ".join(f"{k.removeprefix('test_')} {v:.4g}"
                          for k, v in (run.final_metrics or {}).items())
-        out.append({"run": run.id, "design": run.name,
+        out.append({"run": run.id, "name": names[run.id],
                     "data": str((run.dataset or {}).get("source", "")).rsplit("/", 1)[-1],
                     "config": config_line(run.config), "status": run.status,
                     "best": best, "test": test, "sweep": run.sweep_id,
@@ -66,8 +69,8 @@ def rows(runs) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def table(runs) -> None:
-    st.dataframe(rows(runs), hide_index=True, column_config={
+def table(runs, names: dict[int, str]) -> None:
+    st.dataframe(rows(runs, names), hide_index=True, column_config={
         "started": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
     failed = [r for r in runs[:20] if r.status == "failed" and r.reason]
     if failed:
@@ -76,7 +79,7 @@ def table(runs) -> None:
                 st.markdown(f"**#{run.id}** {plain(run.reason)}")
 
 
-def compare(pages: PagesState, store, runs) -> None:
+def compare(pages: PagesState, store, runs, names: dict[int, str]) -> None:
     st.subheader("Compare")
     by_id = {r.id: r for r in runs}
     default = [i for i in pages.compare if i in by_id] or [r.id for r in runs[:3]]
@@ -84,30 +87,31 @@ def compare(pages: PagesState, store, runs) -> None:
     st.session_state["runs.compare"] = [i for i in st.session_state["runs.compare"]
                                         if i in by_id]
     left, right = st.columns([3, 1])
+    # the display name alone: a chip holds a few words, and the names tell the runs apart
     chosen = left.multiselect("Runs", list(by_id), key="runs.compare",
-                              format_func=lambda i: run_label(by_id[i]))
+                              format_func=lambda i: names[i])
     seed("runs.curve", "validation loss")
     curve = right.selectbox("Curve", list(CURVES), key="runs.curve")
     pages.compare = list(chosen)
     split, name = CURVES[curve]
-    per_run = {f"#{i} {by_id[i].name}": live.rows_of(store, i) for i in chosen}
+    per_run = {names[i]: live.rows_of(store, i) for i in chosen}
     st.plotly_chart(charts.overlay_figure(per_run, split, name,
                                           x="step" if split == "step" else "epoch"),
                     key="runs.overlay", config=charts.CONFIG)
 
 
-def open_design(state, pages: PagesState, runs) -> None:
+def open_design(state, pages: PagesState, runs, names: dict[int, str]) -> None:
     by_id = {r.id: r for r in runs}
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     run_id = left.selectbox("A run's design", list(by_id), key="runs.open",
-                            format_func=lambda i: run_label(by_id[i]))
+                            format_func=lambda i: run_label(by_id[i], names[i]))
     if right.button("Open in the designer", key="runs.open.go"):
         run = by_id[run_id]
         graph = load_graph(run.graph)
         if run.variables:
             graph.variables.update(run.variables)
         replace = getattr(state, "replace_design", None)
-        message = (f"Opened the design of run {run.id} ({run.name}); undo brings the previous "
+        message = (f"Opened the design of run “{names[run.id]}”; undo brings the previous "
                    f"design back.")
         if callable(replace):
             replace(graph, message)

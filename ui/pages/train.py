@@ -20,7 +20,7 @@ from ..errors import friendly, shown_errors
 from ..fields import plain
 from ..forms import field_widget, seed
 from ..pagestate import DataChoice, PagesState, pages_of, project_of
-from .common import config_line, show_notice
+from .common import config_line, run_names, show_notice
 
 # The settings most runs change, shown first; the rest sit in "More settings" by group.
 MAIN = ("optimizer", "lr", "schedule", "batch_size", "epochs", "early_stopping", "patience",
@@ -388,7 +388,9 @@ def act(request, pages: PagesState, done: str) -> None:
 # -- the run --------------------------------------------------------------------------------
 
 def show_run(pages: PagesState, store, run) -> None:
-    st.subheader(f"Run {run.id}: {plain(run.name)}", anchor=False)
+    # its display name, as the Runs and Results pages list it (seed-cnn #3 · lr 0.01)
+    name = run_names(store.list_runs()).get(run.id, f"{run.name} #{run.id}")
+    st.subheader(f"Run {plain(name)}", anchor=False)
     dataset = (run.dataset or {}).get("source", "?")
     st.caption(f"{plain(dataset)} · {config_line(run.config)}")
     seed("train.per_epoch", False)
