@@ -692,8 +692,9 @@ def instances(level: Level, block_name: str) -> Iterator[Level]:
 
 def annotations(report: Report, path: Sequence[str] = ()) -> dict:
     """What the canvas shows for one level: per node its output shape, params, MACs, errors and
-    warnings (a node with several outputs also ``ports``, their names, and ``output_shapes``),
-    and per edge the shape it carries (an edge with ``source_port`` is keyed
+    warnings (a node with several outputs also ``ports``, their names, and ``output_shapes``;
+    a node with params written as expressions also ``values``, what they resolved to, see
+    :func:`resolved_values`), and per edge the shape it carries (an edge with ``source_port`` is keyed
     ``"<source>:<source_port>-><target>"`` and carries that output's shape).
 
     Inside a block, shapes are those of its first use; problems of later uses are listed too,
@@ -710,6 +711,9 @@ def annotations(report: Report, path: Sequence[str] = ()) -> dict:
             if local_id in out_nodes:
                 out_nodes[local_id].update(output_shape=_shape(info), params=info.n_params,
                                            macs=info.macs)
+                values = resolved_values(info)
+                if values:
+                    out_nodes[local_id]["values"] = values
                 if info.ports is not None and info.repeat != 0:
                     out_nodes[local_id].update(
                         ports=list(info.ports),
@@ -743,6 +747,26 @@ def annotations(report: Report, path: Sequence[str] = ()) -> dict:
             else None
         out_edges[f"{e.source}:{e.source_port}->{e.target}"] = {"shape": picked}
     return {"nodes": out_nodes, "edges": out_edges}
+
+
+def resolved_values(info: NodeInfo) -> dict[str, Any]:
+    """What the node's expressions came to: ``{"out_channels": 48}`` for
+    ``"out_channels": "=round(32*width)"`` at width 1.5 (a list with an expression in it, whole),
+    and ``"repeat"`` when the repeat is one. Params written as plain values are left out (the
+    canvas shows them as they are), and so is what did not resolve (an error says why).
+    """
+    node = info.node
+    copy = info.copies[0] if info.copies else None
+    resolved = copy.params if isinstance(copy, (Layer, Level)) else {}
+    out: dict[str, Any] = {}
+    for name, raw in node.params.items():
+        written = is_expression(raw) or (isinstance(raw, list) and any(map(is_expression, raw)))
+        if written and name in resolved:
+            value = resolved[name]
+            out[name] = list(value) if isinstance(value, tuple) else value
+    if is_expression(node.repeat) and info.shape is not None:  # set before the shape is
+        out["repeat"] = info.repeat
+    return out
 
 
 def node_info(report: Report, path: Sequence[str], node_id: str) -> NodeInfo | None:

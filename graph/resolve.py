@@ -103,6 +103,8 @@ class Level:
     """One resolved graph level: the main graph, or one copy of a composite block."""
 
     prefix: str
+    # a composite's copy: the values its params resolved to (the main graph: none)
+    params: dict = field(default_factory=dict)
     nodes: dict[str, NodeInfo] = field(default_factory=dict)  # in topological order
     inputs: list[str] = field(default_factory=list)
     outputs: list[str] = field(default_factory=list)
@@ -428,7 +430,7 @@ class _Resolver:
     def _level(self, nodes: list[Node], edges: list[Edge], block_params: dict,
                in_shapes: list[tuple[Shape, str]] | None, prefix: str,
                block: str | None = None) -> Level:
-        level = Level(prefix)
+        level = Level(prefix, params=dict(block_params))
         by_id: dict[str, Node] = {}
         for node in nodes:
             path = prefix + node.id

@@ -25,7 +25,8 @@ def test_annotations_of_the_top_level(seed_cnn):
     report = validate(load_graph(seed_cnn))
     ann = edit.annotations(report)
     assert ann["nodes"]["conv1"] == {"output_shape": [32, 26, 26], "params": 320,
-                                     "macs": 194_688, "errors": [], "warnings": []}
+                                     "macs": 194_688, "errors": [], "warnings": [],
+                                     "values": {"out_channels": 32}}  # =round(32*width)
     [message] = ann["nodes"]["conv2"]["errors"]
     assert message.startswith("kernel 20×20 is larger than its 13×13 input")
     assert ann["nodes"]["conv2"]["output_shape"] is None

@@ -51,9 +51,12 @@ def test_the_canvas_fits_a_1280x720_window_and_fit_view_shows_the_output(
             canvas["height"], (out, canvas)
         zoom = float(frame.locator('[data-testid="canvas-zoom"]').get_attribute("data-zoom"))
         assert zoom >= 0.75  # at a readable size
-        # a param cut short on the block ("=round(3…") says itself whole when pointed at
-        param = frame.locator('[data-testid="node-conv1"] .ll-param').first
-        assert param.get_attribute("title") == "out_channels = =round(32*width)"
+        # a param written as an expression shows what it gives and the expression, and says
+        # both when pointed at
+        param = frame.locator('[data-testid="param-conv1-out_channels"]')
+        assert param.get_attribute("title") == "out_channels: =round(32*width) → 32"
+        expect(param.locator(".ll-pvalue")).to_have_text("32")
+        expect(param).to_contain_text("=round(32*width)")
         # a new session has nothing to undo: Undo and Redo are off, and Ctrl+Z does nothing
         expect(frame.locator('[data-testid="btn-undo"]')).to_be_disabled()
         expect(frame.locator('[data-testid="btn-redo"]')).to_be_disabled()

@@ -2,7 +2,7 @@
 // users and are never parsed as HTML).
 import { memo } from "react";
 import { Handle, Position } from "@xyflow/react";
-import { categoryColor, fmtCount, fmtShape, fmtValue, keyParamValues } from "./format.js";
+import { categoryColor, fmtCount, fmtShape, paramRows, repeatBadge } from "./format.js";
 import {
   IN,
   OUT,
@@ -33,10 +33,12 @@ function BlockNode({ id, data, selected }) {
   const composite = isComposite(spec);
   const errors = (ann && ann.errors) || [];
   const warnings = (ann && ann.warnings) || [];
-  const keyParams = keyParamValues(spec, data, ann);
+  const params = paramRows(spec, data, ann);
   const repeat = data.repeat;
-  const showRepeat = repeat !== undefined && repeat !== null && repeat !== 1;
+  const badge = repeatBadge(repeat, ann);
   const classes = ["ll-node"];
+  // an expression gets the card's full width to wrap in
+  if (params.some((p) => p.expr && !p.inline)) classes.push("ll-has-expr");
   if (composite) classes.push("ll-composite");
   if (errors.length) classes.push("ll-error");
   else if (warnings.length) classes.push("ll-warning");
@@ -71,7 +73,11 @@ function BlockNode({ id, data, selected }) {
       )}
       <div className="ll-head">
         <span className="ll-type">{data.type || "?"}</span>
-        {showRepeat && <span className="ll-repeat">×{String(repeat)}</span>}
+        {badge && (
+          <span className="ll-repeat" title={`repeat = ${String(repeat)}`}>
+            {badge}
+          </span>
+        )}
         {frozen && <span className="ll-frozen-badge" title="Frozen: not trained (trainable: false)">frozen</span>}
         {errors.length > 0 && <span className="ll-badge ll-badge-error">{errors.length}</span>}
         {!errors.length && warnings.length > 0 && (
@@ -92,16 +98,16 @@ function BlockNode({ id, data, selected }) {
           ))}
         </div>
       )}
-      {keyParams.length > 0 && (
+      {params.length > 0 && (
         <div className="ll-params">
-          {keyParams.map(([name, value]) => (
-            <div
-              key={name}
-              className="ll-param"
-              title={`${name} = ${typeof value === "object" ? JSON.stringify(value) : String(value)}`}
-            >
-              <span className="ll-pname">{name}</span>
-              <span className="ll-pvalue">{fmtValue(value)}</span>
+          {params.map((p) => (
+            <div key={p.name} title={p.title} data-testid={`param-${id}-${p.name}`}>
+              <div className="ll-param">
+                <span className="ll-pname">{p.name}</span>
+                {p.expr && p.inline && <span className="ll-pexpr-inline">{p.expr}</span>}
+                <span className="ll-pvalue">{p.value}</span>
+              </div>
+              {p.expr && !p.inline && <div className="ll-pexpr">{p.expr}</div>}
             </div>
           ))}
         </div>

@@ -74,3 +74,72 @@ export function keyParamValues(spec, data, ann) {
     return [name, name in params ? params[name] : defaults.get(name)];
   });
 }
+
+/** True for a param written as an expression of the design's variables ("=round(32*width)"),
+ *  or a list with one in it ([3, "=resolution", "=resolution"]). */
+export function isExpression(value) {
+  if (typeof value === "string") return value.startsWith("=");
+  return Array.isArray(value) && value.some((v) => typeof v === "string" && v.startsWith("="));
+}
+
+function written(value) {
+  if (Array.isArray(value)) return `[${value.map((v) => written(v)).join(", ")}]`;
+  return typeof value === "object" && value !== null ? JSON.stringify(value) : String(value);
+}
+
+/**
+ * The param rows a card shows, `[{name, value, expr, inline, title}]`: its key params
+ * (keyParamValues) and, when its repeat is an expression, the repeat. `value` is the text at
+ * the right of the row. A param written as an expression shows there what it resolved to
+ * (`ann.values`, from Python; empty until it resolves), and `expr`, the expression as written,
+ * beside it in the row when the row has room (`inline`: `kernel  =kernel 3`), else on its own
+ * line under the row, wrapped (the card clamps it to two lines): a reader sees what the block
+ * does at a glance and how it scales, where a cut "=round(base_w…" said neither. `title`: all.
+ */
+export function paramRows(spec, data, ann) {
+  const resolved = (ann && ann.values) || {};
+  const rows = keyParamValues(spec, data, ann).map(([name, value]) => paramRow(name, value, resolved));
+  if (data && isExpression(data.repeat)) rows.push(paramRow("repeat", data.repeat, resolved));
+  return rows;
+}
+
+function paramRow(name, value, resolved) {
+  if (!isExpression(value)) {
+    return { name, value: fmtValue(value), expr: null, inline: false, title: `${name} = ${written(value)}` };
+  }
+  const expr = written(value);
+  const known = Object.prototype.hasOwnProperty.call(resolved, name);
+  const shown = known ? fmtValue(resolved[name]) : "";
+  const inline = rowWidth(name, expr, shown) <= ROW_PX;
+  return { name, value: shown, expr, inline, title: `${name}: ${expr}${known ? ` → ${shown}` : ""}` };
+}
+
+// What the card's CSS gives a row (a 200 px card less its padding) and its text: the name in
+// 14 px sans, the expression and value in 13.5 px monospace, 10 px between them.
+const ROW_PX = 180;
+const NAME_CHAR_PX = 7.8;
+const MONO_CHAR_PX = 8.2;
+
+function rowWidth(name, expr, value) {
+  return name.length * NAME_CHAR_PX + (expr.length + value.length) * MONO_CHAR_PX + 20;
+}
+
+/** The repeat badge's text, or null for none: `×3`; a repeat written as an expression shows the
+ *  count it resolved to (`×2`; `×?` until it does), the expression being a row of the card. */
+export function repeatBadge(repeat, ann) {
+  if (repeat === undefined || repeat === null) return null;
+  if (!isExpression(repeat)) return repeat === 1 ? null : `×${String(repeat)}`;
+  const values = (ann && ann.values) || {};
+  return Object.prototype.hasOwnProperty.call(values, "repeat") ? `×${values.repeat}` : "×?";
+}
+
+// what the card's CSS gives an expression's line: 13.5 px monospace in a 200 px card
+export const EXPR_CHARS_PER_LINE = 21;
+export const EXPR_MAX_LINES = 2;
+
+/** How many lines the card gives a row's expression under it: as many as it wraps to, at most
+ *  two; none when it has none or it sits in the row. */
+export function exprLines(row) {
+  if (!row || !row.expr || row.inline) return 0;
+  return Math.min(EXPR_MAX_LINES, Math.ceil(row.expr.length / EXPR_CHARS_PER_LINE));
+}

@@ -9,6 +9,8 @@
 // `out:0`, `out:1`…; an edge keeps the format's `source_port` in `data.sourcePort` (as written:
 // an index or the output's name) and starts at the handle it resolves to.
 
+import { exprLines, paramRows } from "./format.js";
+
 export const ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
 export const OUT = "out"; // source handle id of every block
 export const IN = "in"; // target handle id of single-input and variadic blocks
@@ -108,21 +110,26 @@ function validPosition(p) {
   return Array.isArray(p) && p.length >= 2 && Number.isFinite(p[0]) && Number.isFinite(p[1]);
 }
 
-/** Estimated node height, for layout before the node has been measured. */
-export function estimateHeight(spec) {
+/**
+ * Estimated node height, for layout before the node has been measured; `data` (the node's)
+ * adds the lines its expressions take under their rows (see paramRows).
+ */
+export function estimateHeight(spec, data) {
   const ports = portsOf(spec);
   const rows = ports.kind === "named" ? (ports.names || []).length : 0;
-  const keys = Array.isArray(spec && spec.key_params) ? spec.key_params.length : 0;
+  const params = data ? paramRows(spec, data, null) : null;
+  const keys = params ? params.length : Array.isArray(spec && spec.key_params) ? spec.key_params.length : 0;
+  const exprs = params ? params.reduce((n, r) => n + exprLines(r), 0) : 0;
   const outs = isMultiOutput(spec)
     ? (Array.isArray(spec.output_names) ? spec.output_names.length : 2)
     : 0;
-  return 66 + 20 * (rows + keys + outs);
+  return 66 + 20 * (rows + keys + outs) + 18 * exprs;
 }
 
 export function sizeOf(node, catalog) {
   const m = node.measured;
   if (m && m.width && m.height) return { w: m.width, h: m.height };
-  return { w: NODE_W, h: estimateHeight(catalog.get(node.data.type)) };
+  return { w: NODE_W, h: estimateHeight(catalog.get(node.data.type), node.data) };
 }
 
 /**
