@@ -24,6 +24,7 @@ import Palette, { DRAG_MIME } from "./Palette.jsx";
 import QuickAdd from "./QuickAdd.jsx";
 import { StoreContext, createStore } from "./store.js";
 import { fitLayout, placeMissing } from "./layout.js";
+import { layoutEdges, liveRoutes, routeRecord, routesStorageKey } from "./routes.js";
 import { frameHeight, history } from "./frame.js";
 import {
   READABLE_ZOOM,
@@ -42,7 +43,9 @@ import {
   selectionAction,
 } from "./sync.js";
 import {
+  IN,
   NODE_W,
+  OUT,
   canConnect,
   cloneFragment,
   connect,
@@ -52,7 +55,10 @@ import {
   fromGraph,
   graphKey,
   isComposite,
+  isMultiOutput,
   nodeKey,
+  outHandle,
+  outputPorts,
   orderEdges,
   replacedBy,
   renumberPorts,
@@ -64,6 +70,29 @@ import {
 } from "./graph.js";
 
 const nodeTypes = { block: BlockNode };
+
+/** A block's handles on one side ("in", "out"), top to bottom. */
+function handlesOf(node, side, catalog) {
+  const spec = catalog.get(node.data.type);
+  if (side === "in") return targetHandles(spec).length ? targetHandles(spec) : [IN];
+  if (!isMultiOutput(spec)) return [OUT];
+  return outputPorts(spec, node.data, null).map((p) => outHandle(p.index));
+}
+
+/**
+ * The auto layout of every node (layout.js fitLayout, fitted to `pane`): the nodes placed, and
+ * the record of its wires' routes (routes.js).
+ */
+function autoPlace(nodes, edges, catalog, pane) {
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const { pos, routes } = fitLayout(
+    nodes.map((n) => n.id),
+    layoutEdges(edges, byId, (n, side) => handlesOf(n, side, catalog)),
+    (id) => sizeOf(byId.get(id), catalog),
+    pane,
+  );
+  return { nodes: nodes.map((n) => ({ ...n, position: pos.get(n.id) })), record: routeRecord(pos, edges, routes) };
+}
 const edgeTypes = { shape: ShapeEdge };
 const MULTI_KEYS = ["Shift", "Meta", "Control"];
 const FIT = { padding: 0.12, maxZoom: 1.1, duration: 250 };
@@ -144,6 +173,7 @@ export default function Canvas({ args, disabled, stTheme }) {
   const [edges, setEdges] = useState([]);
   const nodesRef = useRef(nodes);
   const edgesRef = useRef(edges);
+  const routeRecordRef = useRef(null); // the routes of this view's last auto layout (routes.js)
   const [fitTick, setFitTick] = useState(null); // {auto} object per request
   const [paletteOpen, setPaletteOpen] = useState(true);
   const [menu, setMenu] = useState(null);
@@ -174,6 +204,12 @@ export default function Canvas({ args, disabled, stTheme }) {
     awaiting: null, // the structural event sent last, until Python's graph answers it
     story: [], // the last props taken or left (time, ack, seq, version, action): diagnostics
   });
+  // the wires that keep their auto layout's route: checked again whenever blocks move, grow,
+  // come or go (a wire whose route no longer holds is drawn as the plain curve)
+  useEffect(() => {
+    store.setRoutes(liveRoutes(routeRecordRef.current, nodes, edges, (n) => sizeOf(n, catalogRef.current)));
+  }, [store, nodes, edges]);
+
   // read by benchmarks/edit_stress_bench.py to tell the story of a refused edit
   useEffect(() => {
     window.__layerloomCanvas = sync.current;
@@ -328,7 +364,15 @@ export default function Canvas({ args, disabled, stTheme }) {
         // the view is fitted to another graph (first load, another level or project), never
         // to an edit; undo, redo and group may move nodes back, so after those only ids count
         fit = s.first || keyChanged || isNewGraph(current, fresh, { positions: !EDITS.has(answer) });
-        fresh = placeMissing(fresh, level.edges, (n) => sizeOf(n, catalog), paneSize());
+        if (fresh.length && fresh.every((n) => !n.position)) {
+          const laid = autoPlace(fresh, level.edges, catalog, paneSize());
+          fresh = laid.nodes;
+          keepRoutes(laid.record);
+        } else {
+          fresh = placeMissing(fresh, level.edges, (n) => sizeOf(n, catalog), paneSize());
+          // the routes of this view's last auto layout, for the wires they still fit
+          if (keyChanged || s.first || !routeRecordRef.current) routeRecordRef.current = keptRoutes();
+        }
         fresh = fresh.map((n) => {
           const old = prev.get(n.id);
           if (!old) return n;
@@ -366,6 +410,27 @@ export default function Canvas({ args, disabled, stTheme }) {
     if (fit || keyChanged) setFitTick({ auto: true });
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [incomingKey, selJson, ack, viewKey]);
+
+  /** Keep the routes of an auto layout for this view (and in the browser, for the next visit). */
+  function keepRoutes(record) {
+    routeRecordRef.current = record;
+    if (!viewKeyRef.current) return;
+    try {
+      window.localStorage.setItem(routesStorageKey(viewKeyRef.current), JSON.stringify(record));
+    } catch {
+      /* storage full or refused: the routes last as long as the page */
+    }
+  }
+
+  /** The routes of this view's last auto layout, kept in the browser, or null. */
+  function keptRoutes() {
+    if (!viewKeyRef.current) return null;
+    try {
+      return JSON.parse(window.localStorage.getItem(routesStorageKey(viewKeyRef.current)));
+    } catch {
+      return null;
+    }
+  }
 
   /** The pane's size in pixels less the fit padding, for layouts that fit it (fitLayout). */
   function paneSize() {
@@ -763,15 +828,9 @@ export default function Canvas({ args, disabled, stTheme }) {
   }, [commit, emit]);
 
   const autoLayout = useCallback(() => {
-    const current = nodesRef.current;
-    const byId = new Map(current.map((n) => [n.id, n]));
-    const { pos } = fitLayout(
-      current.map((n) => n.id),
-      edgesRef.current,
-      (id) => sizeOf(byId.get(id), catalogRef.current),
-      paneSize(),
-    );
-    commit(current.map((n) => ({ ...n, position: pos.get(n.id) })), null);
+    const laid = autoPlace(nodesRef.current, edgesRef.current, catalogRef.current, paneSize());
+    keepRoutes(laid.record);
+    commit(laid.nodes, null);
     emit("change");
     setFitTick({ auto: false });
   }, [commit, emit]);

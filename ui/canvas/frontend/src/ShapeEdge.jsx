@@ -1,12 +1,17 @@
-// An edge labelled with the tensor shape it carries (and its input order into a variadic block).
+// A wire, labelled with the tensor shape it carries (and its input order into a variadic block):
+// along the route the auto layout gave it while that holds (routes.js), else the plain curve.
 import { memo } from "react";
-import { BaseEdge, EdgeLabelRenderer, getBezierPath } from "@xyflow/react";
+import { BaseEdge, EdgeLabelRenderer } from "@xyflow/react";
 import { fmtShape } from "./format.js";
 import { useStoreValue } from "./store.js";
+import { midpoint, svgPath, wireSegments } from "./wires.js";
 
 function ShapeEdge(props) {
-  const { id, source, target, data, selected, markerEnd, style } = props;
-  const [path, labelX, labelY] = getBezierPath(props);
+  const { id, source, target, data, selected, markerEnd, style, sourceX, sourceY, targetX, targetY } = props;
+  const route = useStoreValue((s) => s.routes[id]);
+  const segments = wireSegments(sourceX, sourceY, targetX, targetY, route);
+  const path = svgPath(segments);
+  const [labelX, labelY] = midpoint(segments);
   // an edge from one output of a block with several is annotated with that output's shape
   const sourcePort = data ? data.sourcePort : undefined;
   const key =

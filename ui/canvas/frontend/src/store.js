@@ -1,13 +1,14 @@
-// A small external store for what Python annotates (shapes, counts, problems) and the block
-// catalog. Each node and edge subscribes to its own entry only, and an entry whose content did
+// A small external store for what Python annotates (shapes, counts, problems), the block
+// catalog, and the routes of the wires the auto layout laid (routes.js). Each node and edge subscribes to its own entry only, and an entry whose content did
 // not change keeps its object identity, so a rerun that changes one node's shape re-renders
 // one node, not three hundred.
 import { createContext, useCallback, useContext, useSyncExternalStore } from "react";
 
 export function createStore() {
-  let state = { nodes: {}, edges: {}, catalog: new Map() };
+  let state = { nodes: {}, edges: {}, catalog: new Map(), routes: {} };
   let nodeJson = {};
   let edgeJson = {};
+  let routeJson = {};
   let catalogJson = "";
   const listeners = new Set();
   const notify = () => listeners.forEach((fn) => fn());
@@ -43,6 +44,14 @@ export function createStore() {
       nodeJson = n.json;
       edgeJson = e.json;
       state = { ...state, nodes: n.next, edges: e.next };
+      notify();
+    },
+    /** `{edge id: points}`: the wires drawn along a route (any other, the plain curve). */
+    setRoutes(routes) {
+      const r = keepSame(routes, state.routes, routeJson);
+      if (!r.changed) return;
+      routeJson = r.json;
+      state = { ...state, routes: r.next };
       notify();
     },
     setCatalog(catalog) {

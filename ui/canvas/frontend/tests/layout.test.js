@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { fitLayout, layerColumns, layeredLayout, placeColumns } from "../src/layout.js";
+import { fitLayout, layerColumns, layeredLayout } from "../src/layout.js";
 import { READABLE_ZOOM, autoViewport, keptViewport } from "../src/viewport.js";
 
 const chain = (n) => {
@@ -58,7 +58,8 @@ test("columns keep branches side by side; wrapping never overlaps cards", () => 
     { source: "e", target: "f" }, { source: "f", target: "g" },
   ];
   assert.deepEqual(layerColumns(ids, edges), [["a"], ["b"], ["c"], ["add"], ["d"], ["e"], ["f"], ["g"]]);
-  const { pos } = placeColumns(layerColumns(ids, edges), card, 3);
+  // a pane three columns wide
+  const { pos } = fitLayout(ids, edges, card, { width: 3 * 280, height: 400, maxZoom: 1, goodZoom: 1 });
   const boxes = ids.map((id) => pos.get(id));
   for (let i = 0; i < boxes.length; i++) {
     for (let j = i + 1; j < boxes.length; j++) {

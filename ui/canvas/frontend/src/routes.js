@@ -1,0 +1,112 @@
+// Which wires keep the route the auto layout gave them (layout.js). A route is worked out with
+// the blocks where the layout put them, so it is kept, with where every block was, and holds
+// for a wire while both its ends are still there and no block stands on its way (one moved
+// there, or added, or grown); any other wire is drawn as the plain curve. The record is plain
+// JSON: the canvas keeps it per view in the browser, so a laid-out design keeps its wires
+// across page switches and reloads.
+
+/** Where the browser keeps the record of a view's layout (as its zoom and pan, viewport.js). */
+export function routesStorageKey(viewKey) {
+  return `layerloom.canvas.routes:${viewKey}`;
+}
+
+/** A wire's identity across edits and reloads (React Flow's edge ids are positional). */
+export function wireKey(e) {
+  return `${e.source}:${e.sourceHandle ?? ""}>${e.target}:${e.targetHandle ?? ""}`;
+}
+
+/**
+ * The layout's input order of wires: `outOrder`, `inOrder`, which output and which input
+ * handle of its blocks each uses, top to bottom (for blocks with several), so that it orders
+ * the wires of one block as their handles are.
+ */
+export function layoutEdges(edges, nodesById, handlesOf) {
+  return edges.map((e) => {
+    const index = (id, handle, side) => {
+      const node = nodesById.get(id);
+      const handles = node ? handlesOf(node, side) : [];
+      const i = handles.indexOf(handle);
+      return i > 0 ? i : 0;
+    };
+    return {
+      source: e.source,
+      target: e.target,
+      outOrder: index(e.source, e.sourceHandle, "out"),
+      inOrder: index(e.target, e.targetHandle, "in"),
+    };
+  });
+}
+
+/** What to keep of an auto layout: where each block went and each routed wire's points. */
+export function routeRecord(positions, edges, routes) {
+  const at = {};
+  for (const [id, p] of positions) at[id] = [p.x, p.y];
+  const wires = {};
+  edges.forEach((e, i) => {
+    if (routes[i]) wires[wireKey(e)] = routes[i].map(([x, y]) => [Math.round(x * 10) / 10, Math.round(y * 10) / 10]);
+  });
+  return { at, wires };
+}
+
+/**
+ * `{edge id: points}` for the wires whose recorded route still holds: both ends where the
+ * layout put them, and no block but its ends on the way (`sizeOf(node)` → {w, h}).
+ */
+export function liveRoutes(record, nodes, edges, sizeOf) {
+  const out = {};
+  if (!record || !record.wires || !record.at) return out;
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const still = (id) => {
+    const n = byId.get(id);
+    const a = record.at[id];
+    return Boolean(n && n.position && a && a[0] === n.position.x && a[1] === n.position.y);
+  };
+  let boxes = null;
+  for (const e of edges) {
+    const points = record.wires[wireKey(e)];
+    if (!points || !still(e.source) || !still(e.target)) continue;
+    boxes ??= nodes.filter((n) => n.position).map((n) => ({ id: n.id, ...n.position, ...sizeOf(n) }));
+    const [x0, y0, x1, y1] = extent(points);
+    const blocked = boxes.some(
+      (b) =>
+        b.id !== e.source &&
+        b.id !== e.target &&
+        b.x < x1 && b.x + b.w > x0 && b.y < y1 && b.y + b.h > y0 &&
+        crossesBox(points, b),
+    );
+    if (!blocked) out[e.id] = points;
+  }
+  return out;
+}
+
+function extent(points) {
+  let x0 = Infinity;
+  let y0 = Infinity;
+  let x1 = -Infinity;
+  let y1 = -Infinity;
+  for (const [x, y] of points) {
+    x0 = Math.min(x0, x);
+    y0 = Math.min(y0, y);
+    x1 = Math.max(x1, x);
+    y1 = Math.max(y1, y);
+  }
+  return [x0, y0, x1, y1];
+}
+
+/** Whether a route passes through a box (its bends stay within the rectangle of their ends). */
+function crossesBox(points, b) {
+  const inset = 2;
+  for (let i = 1; i < points.length; i++) {
+    const [ax, ay] = points[i - 1];
+    const [bx, by] = points[i];
+    if (
+      Math.min(ax, bx) < b.x + b.w - inset &&
+      Math.max(ax, bx) > b.x + inset &&
+      Math.min(ay, by) < b.y + b.h - inset &&
+      Math.max(ay, by) > b.y + inset
+    ) {
+      return true;
+    }
+  }
+  return false;
+}

@@ -1,0 +1,125 @@
+// How a wire is drawn, as segments (lines and cubic curves) the edge turns into an SVG path and
+// the tests into points: the plain curve between two handles (as React Flow draws one), or a
+// route's points (layout.js) joined by straight runs with rounded corners and, where two points
+// are at different heights and places, an S-bend that leaves and arrives level.
+
+const RADIUS = 8; // of a route's corners
+
+/** The plain curve from an output handle (sx, sy) to an input handle (tx, ty), as React Flow's
+ *  bezier edge draws it: level out of one and into the other. */
+export function plainCurve(sx, sy, tx, ty) {
+  const dx = tx - sx;
+  const c = dx >= 0 ? 0.5 * dx : 0.25 * 25 * Math.sqrt(-dx);
+  return [{ c: [[sx, sy], [sx + c, sy], [tx - c, ty], [tx, ty]] }];
+}
+
+/** A route's points as segments: `[{l: [p0, p1]} | {c: [p0, p1, p2, p3]}]`. */
+export function routeSegments(points) {
+  const out = [];
+  const kind = (i) => {
+    const [x0, y0] = points[i];
+    const [x1, y1] = points[i + 1];
+    return x0 === x1 ? "V" : y0 === y1 ? "H" : "S";
+  };
+  let cur = points[0];
+  for (let i = 0; i + 1 < points.length; i++) {
+    const end = points[i + 1];
+    const k = kind(i);
+    if (k === "S") {
+      const mx = (cur[0] + end[0]) / 2;
+      out.push({ c: [cur, [mx, cur[1]], [mx, end[1]], end] });
+      cur = end;
+      continue;
+    }
+    const next = i + 2 < points.length ? kind(i + 1) : null;
+    if (next && next !== "S" && next !== k) {
+      // a corner: cut both runs short and round it
+      const after = points[i + 2];
+      const r = Math.min(RADIUS, dist(cur, end) / 2, dist(end, after) / 2);
+      const a = toward(end, cur, r);
+      const b = toward(end, after, r);
+      out.push({ l: [cur, a] });
+      out.push({ c: [a, lerp(a, end, 2 / 3), lerp(b, end, 2 / 3), b] });
+      cur = b;
+    } else {
+      out.push({ l: [cur, end] });
+      cur = end;
+    }
+  }
+  return out;
+}
+
+/** The wire from (sx, sy) to (tx, ty): through `route` (points from layout.js, whose first and
+ *  last are moved to where the handles really are), or the plain curve. */
+export function wireSegments(sx, sy, tx, ty, route) {
+  if (!route || route.length < 2) return plainCurve(sx, sy, tx, ty);
+  const points = route.map((p) => [p[0], p[1]]);
+  points[0] = [sx, sy];
+  points[points.length - 1] = [tx, ty];
+  return routeSegments(points);
+}
+
+export function svgPath(segments) {
+  if (!segments.length) return "";
+  const f = (p) => `${round(p[0])},${round(p[1])}`;
+  const first = segments[0].l ? segments[0].l[0] : segments[0].c[0];
+  let d = `M${f(first)}`;
+  for (const s of segments) d += s.l ? ` L${f(s.l[1])}` : ` C${f(s.c[1])} ${f(s.c[2])} ${f(s.c[3])}`;
+  return d;
+}
+
+/** Points along the segments, about every `step` pixels. */
+export function samplePoints(segments, step = 4) {
+  const out = [];
+  for (const s of segments) {
+    if (s.l) {
+      const n = Math.max(1, Math.ceil(dist(s.l[0], s.l[1]) / step));
+      for (let i = out.length ? 1 : 0; i <= n; i++) out.push(lerp(s.l[0], s.l[1], i / n));
+    } else {
+      const [p0, p1, p2, p3] = s.c;
+      const n = Math.max(8, Math.ceil((dist(p0, p1) + dist(p1, p2) + dist(p2, p3)) / step));
+      for (let i = out.length ? 1 : 0; i <= n; i++) out.push(cubicAt(p0, p1, p2, p3, i / n));
+    }
+  }
+  return out;
+}
+
+/** The point halfway along the wire, where its label goes. */
+export function midpoint(segments) {
+  const pts = samplePoints(segments, 6);
+  let total = 0;
+  for (let i = 1; i < pts.length; i++) total += dist(pts[i - 1], pts[i]);
+  let run = 0;
+  for (let i = 1; i < pts.length; i++) {
+    const d = dist(pts[i - 1], pts[i]);
+    if (run + d >= total / 2) return lerp(pts[i - 1], pts[i], d ? (total / 2 - run) / d : 0);
+    run += d;
+  }
+  return pts[0] || [0, 0];
+}
+
+function cubicAt(p0, p1, p2, p3, t) {
+  const u = 1 - t;
+  const a = u * u * u;
+  const b = 3 * u * u * t;
+  const c = 3 * u * t * t;
+  const d = t * t * t;
+  return [a * p0[0] + b * p1[0] + c * p2[0] + d * p3[0], a * p0[1] + b * p1[1] + c * p2[1] + d * p3[1]];
+}
+
+function dist(a, b) {
+  return Math.hypot(b[0] - a[0], b[1] - a[1]);
+}
+
+function lerp(a, b, t) {
+  return [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t];
+}
+
+function toward(from, to, r) {
+  const d = dist(from, to);
+  return d ? lerp(from, to, r / d) : from;
+}
+
+function round(v) {
+  return Math.round(v * 10) / 10;
+}
