@@ -93,6 +93,11 @@ def _cross(p1, p2, q1, q2) -> bool:
     return d1 != d2 and d3 != d4 and 0 not in (d1, d2, d3, d4)
 
 
+def _merging(p, ends) -> bool:
+    """Wires out of one output, or into one input, meet level with that handle: no crossing."""
+    return any(abs(p[1] - e[1]) < 1.5 or abs(p[0] - e[0]) + abs(p[1] - e[1]) < 24 for e in ends)
+
+
 def _problems(drawn: dict) -> list[str]:
     found = []
     wires = drawn["wires"]
@@ -109,11 +114,8 @@ def _problems(drawn: dict) -> list[str]:
             ends = ([a["points"][0]] if a["source"] == b["source"] else []) + \
                 ([a["points"][-1]] if a["target"] == b["target"] else [])
 
-            def merging(p):
-                return any(abs(p[1] - e[1]) < 1.5 or abs(p[0] - e[0]) + abs(p[1] - e[1]) < 24
-                           for e in ends)
             pa, pb = a["points"], b["points"]
-            if any(_cross(pa[m - 1], pa[m], pb[n - 1], pb[n]) and not merging(pa[m])
+            if any(_cross(pa[m - 1], pa[m], pb[n - 1], pb[n]) and not _merging(pa[m], ends)
                    for m in range(1, len(pa)) for n in range(1, len(pb))):
                 found.append(f"{a['source']}>{a['target']} crosses {b['source']}>{b['target']}")
     return found
