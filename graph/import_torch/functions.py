@@ -717,8 +717,9 @@ def _token_index(ctx: Context, x: fx.Node, index: Any) -> Mapped | None:
             or index[0] != slice(None) or not isinstance(index[1], int) \
             or isinstance(index[1], bool) or not -shape[1] <= index[1] < shape[1]:
         return None
-    k = index[1] % shape[1]
-    return Mapped("Slice", {"dim": 0, "start": k, "end": k + 1}, [x], then=[("Flatten", {})])
+    k = index[1]  # x[:, -2] stays counted from the end, at any length
+    return Mapped("Slice", {"dim": 0, "start": k, "end": k + 1 if k != -1 else None}, [x],
+                  then=[("Flatten", {})])
 
 
 def _one_slice(index: Any, rank: int) -> tuple[int, slice] | None:
