@@ -849,38 +849,16 @@ def _clamp(ctx: Context, node: fx.Node) -> Mapped:
                       f"ReLU6, map to blocks)")
 
 
-@rule(F.adaptive_avg_pool2d, F.adaptive_avg_pool1d, F.adaptive_max_pool2d)
+@rule(F.adaptive_avg_pool2d, F.adaptive_avg_pool1d, F.adaptive_max_pool2d,
+      F.adaptive_max_pool1d)
 def _adaptive_pool(ctx: Context, node: fx.Node) -> Mapped:
     a = args(node, ("input", "output_size", "return_indices"))
     if a.get("return_indices"):
         raise Unsupported("return_indices=True")
     block = {F.adaptive_avg_pool2d: "AdaptiveAvgPool2d", F.adaptive_max_pool2d:
-             "AdaptiveMaxPool2d"}.get(node.target, "AdaptiveAvgPool1d")
+             "AdaptiveMaxPool2d", F.adaptive_max_pool1d: "AdaptiveMaxPool1d"}.get(
+                 node.target, "AdaptiveAvgPool1d")
     return Mapped(block, {"output_size": a["output_size"]}, [ctx.tensor(a["input"], "input")])
-
-
-@rule(F.adaptive_max_pool1d)
-def _adaptive_max_pool1d(ctx: Context, node: fx.Node) -> Mapped:
-    a = args(node, ("input", "output_size", "return_indices"))
-    if a.get("return_indices"):
-        raise Unsupported("return_indices=True")
-    return adaptive_max_pool1d(ctx, a["input"], a["output_size"])
-
-
-def adaptive_max_pool1d(ctx: Context, source: Any, output_size: Any) -> Mapped:
-    """``F.adaptive_max_pool1d(x, n)`` and ``nn.AdaptiveMaxPool1d(n)`` of a length a multiple
-    of ``n`` (``n=1``: over the whole length): MaxPool1d with the window and stride length / n,
-    as the ONNX exporter writes it (MaxPool) and the ONNX importer reads it back."""
-    x = ctx.tensor(source, "input")
-    size = output_size[0] if isinstance(output_size, (list, tuple)) and len(output_size) == 1 \
-        else output_size
-    length = _shape(ctx, x)[-1]
-    if not isinstance(size, int) or size < 1 or length % size:
-        raise Unsupported(f"an output size of {size!r} from a length of {length} (maps to "
-                          f"MaxPool1d where the length is a multiple of the output size, as "
-                          f"for output_size=1)")
-    window = length // size
-    return Mapped("MaxPool1d", {"kernel_size": window, "stride": window}, [x])
 
 
 @rule(F.max_pool2d, F.max_pool1d, F.avg_pool2d, F.avg_pool1d)
@@ -892,11 +870,32 @@ def _pool(ctx: Context, node: fx.Node) -> Mapped:
     if a.get("divisor_override") is not None or a.get("return_indices"):
         raise Unsupported("divisor_override or return_indices")
     rank = len(_shape(ctx, a["input"])) - 1
+    if _over_the_map(ctx, a, is_max):
+        block = f"Adaptive{'Max' if is_max else 'Avg'}Pool{rank - 1}d"
+        return Mapped(block, {"output_size": 1}, [ctx.tensor(a["input"], "input")])
     block = f"{'MaxPool' if is_max else 'AvgPool'}{rank - 1}d"
     params = {k: a[k] for k in ("kernel_size", "stride", "padding", "dilation", "ceil_mode",
                                 "count_include_pad")
               if k in a and (k != "stride" or a[k] not in (None, []))}
     return Mapped(block, params, [ctx.tensor(a["input"], "input")])
+
+
+def _over_the_map(ctx: Context, a: dict, is_max: bool) -> bool:
+    """A window computed in forward from sizes (``F.max_pool1d(c, c.shape[2])``,
+    ``F.avg_pool2d(x, x.size()[2:])``) that covers the whole map at the traced size: a global
+    pool, which follows the map's size wherever the model runs (a fixed window of the traced
+    size would not). A window written as a number stays a fixed pool: that is what it says."""
+    found: list = []
+    fx.node.map_arg(a["kernel_size"], found.append)
+    if not found:
+        return False
+    spatial = list(_shape(ctx, a["input"])[2:])
+    kernel = _dims(fx.node.map_arg(a["kernel_size"], ctx.value))
+    kernel = kernel * len(spatial) if len(kernel) == 1 else kernel
+    settings = [fx.node.map_arg(a.get(k, 0 if k == "padding" else 1), ctx.value)
+                for k in ("padding", "dilation")]
+    padding, dilation = (_dims(v) for v in settings)
+    return kernel == spatial and set(padding) == {0} and (not is_max or set(dilation) == {1})
 
 
 # -- functions on a module's own parameters (layers subclassed with a forward of their own) ----

@@ -23,8 +23,8 @@ from ..model import Edge, Graph, Node
 from ..naming import node_names
 from ..registry import get_block
 from ..validate import validate
-from .functions import (FUNCTION_RULES, Alias, Const, Mapped, adaptive_max_pool1d, describe,
-                        show_index, split_parts)
+from .functions import (FUNCTION_RULES, Alias, Const, Mapped, describe, show_index,
+                        split_parts)
 from .modules import Unsupported, find_rule
 from .weights import WeightMap, match_weights
 
@@ -261,9 +261,6 @@ class Importer:
     def _module(self, node: fx.Node) -> Mapped:
         module = self.gm.get_submodule(node.target)
         original = self.model.get_submodule(node.target)
-        if isinstance(module, nn.AdaptiveMaxPool1d) and len(node.args) == 1 \
-                and not module.return_indices:  # MaxPool1d over the length: needs its size
-            return adaptive_max_pool1d(self, node.args[0], module.output_size)
         convert = find_rule(module)
         if convert is None:
             raise Unsupported(f"no LayerLoom block computes {type(module).__name__}")

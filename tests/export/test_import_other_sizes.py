@@ -127,3 +127,91 @@ def test_slices_from_the_end_and_to_the_end_follow_the_length():
     assert slices == [(-3, -2), (-2, -1), (1, None)]
     for length in (7, 12):
         _assert_runs_as_the_model(model, graph, state, [length, 6])
+
+
+# -- pools over the whole map, written with its size -------------------------------------------
+
+
+class PoolBySize(nn.Module):
+    """A global pool written with the map's size, in the ways tutorials write it."""
+
+    def __init__(self, how: str):
+        super().__init__()
+        self.how = how
+        self.conv = nn.Conv2d(3, 8, 3, padding=1)
+        self.fc = nn.Linear(8, 4)
+
+    def forward(self, x):
+        x = F.relu(self.conv(x))
+        if self.how == "size()[2:]":
+            x = F.avg_pool2d(x, x.size()[2:])
+        elif self.how == "size()[3]":  # kuangliu's pytorch-cifar
+            x = F.avg_pool2d(x, x.size()[3])
+        elif self.how == "(H, W)":
+            h, w = x.shape[2], x.shape[3]
+            x = F.max_pool2d(x, (h, w))
+        else:  # a number that happens to be the traced size: a fixed window, as written
+            x = F.avg_pool2d(x, 8)
+        return self.fc(x.view(x.size(0), -1))
+
+
+class KimCNN(nn.Module):
+    """Kim's CNN for sentences: max over time written as a pool of the whole length."""
+
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(50, 16)
+        self.convs = nn.ModuleList([nn.Conv1d(16, 8, k) for k in (3, 4)])
+        self.fc = nn.Linear(16, 2)
+
+    def forward(self, t):
+        e = self.emb(t).permute(0, 2, 1)
+        maps = [F.relu(conv(e)) for conv in self.convs]
+        pooled = [F.max_pool1d(c, c.shape[2]).squeeze(2) for c in maps]
+        return self.fc(torch.cat(pooled, 1))
+
+
+class CharCNN(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(50, 8)
+        self.conv = nn.Conv1d(8, 12, 3)
+        self.pool = nn.AdaptiveMaxPool1d(1)
+        self.fc = nn.Linear(12, 3)
+
+    def forward(self, t):
+        h = F.relu(self.conv(self.emb(t).transpose(1, 2)))
+        return self.fc(self.pool(h).flatten(1))
+
+
+@pytest.mark.parametrize("how, block", [("size()[2:]", "AdaptiveAvgPool2d"),
+                                        ("size()[3]", "AdaptiveAvgPool2d"),
+                                        ("(H, W)", "AdaptiveMaxPool2d")])
+def test_a_pool_written_with_the_maps_size_is_global_at_every_size(how, block):
+    model = PoolBySize(how)
+    graph, state = _imported(model, [3, 8, 8])
+    assert [n.type for n in graph.nodes] == ["Input", "Conv2d", "ReLU", block, "Flatten",
+                                             "Linear", "Output"]
+    assert graph.nodes[3].params == {"output_size": 1}
+    assert _counts(compile_graph(graph)) == _counts(model)
+    for side in (8, 12, 5):
+        _assert_runs_as_the_model(model, graph, state, [3, side, side])
+
+
+def test_a_pool_window_written_as_a_number_stays_a_fixed_window():
+    model = PoolBySize("8")
+    graph, state = _imported(model, [3, 8, 8])
+    [pool] = [n for n in graph.nodes if "Pool" in n.type]
+    assert pool.type == "AvgPool2d" and pool.params == {"kernel_size": 8}
+    _assert_runs_as_the_model(model, graph, state, [3, 12, 12])  # one 8×8 window, as written
+
+
+@pytest.mark.parametrize("model", [KimCNN(), CharCNN()], ids=["max_pool1d", "AdaptiveMaxPool1d"])
+def test_max_over_time_of_a_text_cnn_follows_the_sentence_length(model):
+    graph, state = _imported(model, [12], "int64")
+    pools = [n for n in graph.nodes if "Pool" in n.type]
+    assert {n.type for n in pools} == {"AdaptiveMaxPool1d"}
+    assert all(n.params == {"output_size": 1} for n in pools)
+    assert _counts(compile_graph(graph)) == _counts(model)
+    for length in (12, 20, 7):
+        _assert_runs_as_the_model(model, graph, state, [length], "int64")
