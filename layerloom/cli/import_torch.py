@@ -38,6 +38,7 @@ def register(subparsers) -> None:
 def cmd_import_torch(args) -> int:
     from layerloom.graph.import_torch import (check_import, import_torch, instantiate,
                                               load_callable)
+    from layerloom.graph.import_torch.other_size import check_other_size
 
     try:
         shapes = [_parse_shape(text) for text in args.input_shape]
@@ -48,11 +49,17 @@ def cmd_import_torch(args) -> int:
         graph, weights = import_torch(model, shapes, dtypes, name=args.name)
         state = weights.apply(model.state_dict())
         diff = check_import(model, graph, state, shapes, dtypes, weights=weights)
+        sizes = check_other_size(model, graph, state, shapes, dtypes)
     except GraphError as exc:
         print_error(exc, without_fx_notes(str(exc)), debug=getattr(args, "debug", False))
         return EXIT_INVALID
-    return write_import(args, graph, state, f"{type(model).__name__}; compiled graph matches "
-                        f"the model (max abs diff {diff:.2e})")
+    also = "" if sizes.shapes is None or sizes.warning else \
+        f", and at input {' and '.join(str(list(s)) for s in sizes.shapes)} too"
+    code = write_import(args, graph, state, f"{type(model).__name__}; compiled graph matches "
+                        f"the model (max abs diff {diff:.2e}){also}")
+    if sizes.warning and code == 0:  # a design for one size may be meant so: not an error
+        print(f"warning: {sizes.warning}", file=sys.stderr)
+    return code
 
 
 def write_import(args, graph, state, what: str) -> int:

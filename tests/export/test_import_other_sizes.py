@@ -215,3 +215,117 @@ def test_max_over_time_of_a_text_cnn_follows_the_sentence_length(model):
     assert _counts(compile_graph(graph)) == _counts(model)
     for length in (12, 20, 7):
         _assert_runs_as_the_model(model, graph, state, [length], "int64")
+
+
+# -- the import's second look, at another size --------------------------------------------------
+
+
+class HalfWindow(nn.Module):
+    """A window of half the map, as a number only at the traced size: at 12×12 the model takes the maximum of
+    6×6 windows, the imported MaxPool2d (fixed at the traced 4) of 4×4 ones."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, padding=1)
+        self.fc = nn.Linear(8, 4)
+
+    def forward(self, x):
+        x = F.relu(self.conv(x))
+        x = F.max_pool2d(x, x.size(2) // 2)
+        return self.fc(x.mean((2, 3)))
+
+
+class SkipCrop(nn.Module):
+    """The skip cropped to the output's length with a start computed from it."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv1d(4, 4, 3)
+        self.out = nn.Conv1d(4, 2, 1)
+
+    def forward(self, x):
+        y = self.conv(x)
+        return self.out(y + x[:, :, -y.size(2):])
+
+
+class FixedSize(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3)
+        self.fc = nn.Linear(4 * 6 * 6, 2)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(self.conv(x), 1))
+
+
+def _check(model, shape, dtype="float32"):
+    from layerloom.graph.import_torch.other_size import check_other_size
+
+    graph, state = _imported(model, shape, dtype)
+    calls = []
+    hook = model.register_forward_hook(lambda *_: calls.append(1))
+    try:
+        return check_other_size(model, graph, state, [shape], dtype), len(calls)
+    finally:
+        hook.remove()
+
+
+def test_the_second_look_names_the_first_block_that_differs():
+    result, forwards = _check(HalfWindow(), [3, 8, 8])
+    assert result.shapes == [(3, 12, 12)] and result.diff > 1e-3 and forwards == 1
+    line = next(i for i, text in enumerate(open(__file__).read().splitlines(), 1)
+                if "F.max_pool2d(x, x.size(2) // 2)" in text)
+    assert result.warning.startswith(
+        "at input [3, 12, 12], where the model runs too, the imported graph gives other "
+        "outputs (output 0 differs by up to ")
+    assert result.warning.endswith(
+        f"), first at block 'max_pool2d' (MaxPool2d, from test_import_other_sizes.py:{line}); "
+        f"the design matches the model at [3, 8, 8]")
+
+
+def test_the_second_look_names_the_block_that_cannot_run():
+    result, _ = _check(SkipCrop(), [4, 20])
+    assert result.shapes == [(4, 25)] and result.diff == float("inf")
+    line = next(i for i, text in enumerate(open(__file__).read().splitlines(), 1)
+                if "return self.out(y + x[:, :, -y.size(2):])" in text)
+    assert result.warning == (
+        f"at input [4, 25], where the model runs too, the imported graph cannot run at block "
+        f"'add' (Add, from test_import_other_sizes.py:{line}): The size of tensor a (23) must "
+        f"match the size of tensor b (18) at non-singleton dimension 2; its values first part "
+        f"from the model's at block 'getitem' (Slice, from test_import_other_sizes.py:{line}); "
+        f"the design matches the model at [4, 20]")
+
+
+def test_the_second_look_passes_quietly_where_the_graph_matches_or_the_model_has_one_size():
+    result, forwards = _check(KimCNN(), [12], "int64")
+    assert result.shapes == [(17,)] and result.warning is None and forwards == 1
+    result, _ = _check(Chomp(), [4, 20])
+    assert result.shapes == [(4, 25)] and result.warning is None
+    result, _ = _check(FixedSize(), [3, 8, 8])  # Linear after Flatten: the model takes 8×8 only
+    assert result.shapes is None and result.warning is None
+
+
+def test_import_torch_cli_says_whether_the_graph_matches_at_a_second_size(tmp_path, monkeypatch,
+                                                                          capsys):
+    import inspect
+
+    from layerloom.cli import main
+
+    source = "\n\n".join(inspect.getsource(c) for c in (HalfWindow, KimCNN))
+    (tmp_path / "nets_sizes.py").write_text(
+        "import torch\nimport torch.nn.functional as F\nfrom torch import nn\n\n\n" + source)
+    monkeypatch.chdir(tmp_path)
+    assert main(["import-torch", "nets_sizes.py:KimCNN", "--input-shape", "12", "--dtype",
+                 "int64", "-o", "kim.json"]) == 0
+    out = capsys.readouterr()
+    assert "compiled graph matches the model (max abs diff 0.00e+00), and at input [17] too" \
+        in out.out and "warning" not in out.err
+    assert main(["import-torch", "nets_sizes.py:HalfWindow", "--input-shape", "3,8,8",
+                 "-o", "half.json"]) == 0  # a warning: the design is right at its own size
+    out = capsys.readouterr()
+    assert "half.json: 6 blocks from HalfWindow; compiled graph matches the model (max abs " \
+        "diff 0.00e+00)\n" == out.out
+    assert "warning: at input [3, 12, 12], where the model runs too, the imported graph gives " \
+        "other outputs" in out.err
+    assert "first at block 'max_pool2d' (MaxPool2d, from nets_sizes.py:" in out.err
+    assert (tmp_path / "half.json").is_file()
