@@ -139,7 +139,8 @@ def _compare(model: nn.Module, compiled: nn.Module, state_dict: dict, shapes, dt
     try:
         compiled.load_state_dict(state_dict, strict=True)
     except RuntimeError as exc:
-        raise GraphError(f"the imported weights do not fit the graph: {exc}") from None
+        raise GraphError(f"the imported weights do not fit the graph (an importer bug; please "
+                         f"report it): {_misfit(compiled, state_dict, exc)}") from None
     was_training = model.training
     model.eval()
     compiled.eval()
@@ -161,6 +162,28 @@ def _compare(model: nn.Module, compiled: nn.Module, state_dict: dict, shapes, dt
                              f"shape {list(b.shape)} vs {list(a.shape)}, max abs diff {diff:.3g}")
         worst = max(worst, diff)
     return worst
+
+
+def _misfit(compiled: nn.Module, state_dict: dict, exc: RuntimeError) -> str:
+    """Why ``state_dict`` does not load into ``compiled``, in one line (torch's message lists
+    every key on lines of its own)."""
+    expected = compiled.state_dict()
+
+    def some(keys: list[str]) -> str:
+        return ", ".join(keys[:3]) + (f" and {len(keys) - 3} more" if len(keys) > 3 else "")
+
+    parts = []
+    missing = [k for k in expected if k not in state_dict]
+    unexpected = [k for k in state_dict if k not in expected]
+    sizes = [k for k in expected if k in state_dict
+             and tuple(expected[k].shape) != tuple(state_dict[k].shape)]
+    if missing:
+        parts.append(f"no weights for the graph's {some(missing)}")
+    if unexpected:
+        parts.append(f"no place in the graph for the weights {some(unexpected)}")
+    if sizes:
+        parts.append(f"shapes other than the graph's for {some(sizes)}")
+    return "; ".join(parts) or str(exc).strip().splitlines()[0]
 
 
 def instantiate(obj) -> nn.Module:

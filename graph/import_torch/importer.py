@@ -277,9 +277,11 @@ class Importer:
             raise Unsupported("it is called with more than its input (masks, initial states "
                               "and extra arguments have no block equivalent)")
         self.tensor(inputs[0], "input")
-        if isinstance(module, nn.TransformerEncoder):  # a stack: one node, repeated
+        if isinstance(module, nn.TransformerEncoder) and len(module.layers) > 1:
             copies = [f"{node.target}.layers.{i}" for i in range(len(module.layers))]
-            return Mapped(block, params, inputs, copies=copies)
+            return Mapped(block, params, inputs, copies=copies)  # a stack: one node, repeated
+        if isinstance(module, nn.TransformerEncoder):  # num_layers=1: the layer itself
+            return Mapped(block, params, inputs, module=f"{node.target}.layers.0")
         return Mapped(block, params, inputs, module=str(node.target))
 
     def _attention(self, node: fx.Node, params: dict) -> Mapped:
