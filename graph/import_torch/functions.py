@@ -36,6 +36,7 @@ class Mapped:
     weights: dict[str, tuple[str, torch.Tensor]] = field(default_factory=dict)  # key -> source
     then: list[tuple[str, dict]] = field(default_factory=list)
     name: str | None = None  # the block's id stem (default: where the call is)
+    trainable: bool = True  # False: its weights are the model's buffers (a fixed table)
 
 
 @dataclass
@@ -274,18 +275,21 @@ def _scale(ctx: Context, x: fx.Node, factor: fx.Node, const: Const) -> Mapped:
 
 def _positional(ctx: Context, x: fx.Node, table: fx.Node, const: Const) -> Mapped:
     """``x + self.pos[:L]`` with ``x`` ``[B, L, D]`` and ``pos`` ``[max_len, D]`` (or
-    ``[1, max_len, D]``): a learned positional embedding."""
+    ``[1, max_len, D]``, or the PyTorch tutorial's ``[max_len, 1, D]`` transposed): a
+    positional embedding, learned where ``pos`` is a parameter, fixed (not trainable) where it
+    is a buffer, as the tutorial's sinusoidal table is."""
     shape, weight = _shape(ctx, x), const.tensor
-    rows = weight.reshape(-1, weight.shape[-1]) if weight.dim() == 3 and weight.shape[0] == 1 \
-        else weight
+    rows = weight.reshape(-1, weight.shape[-1]) \
+        if weight.dim() == 3 and 1 in tuple(weight.shape[:2]) else weight
     if len(shape) != 3 or rows.dim() != 2 or rows.shape[1] != shape[2] or not const.rows \
             or shape[1] > rows.shape[0] or tuple(ctx.value(table).shape[-2:]) != shape[1:]:
         raise Unsupported(f"it adds the parameter '{const.path}' {list(weight.shape)} to a "
                           f"{list(shape[1:])} input; only a positional table added to a "
                           f"[L, D] sequence as `x + table[:L]` maps to a block "
                           f"(PositionalEmbedding)")
+    buffers = {name for name, _ in ctx.model.named_buffers(remove_duplicate=False)}
     return Mapped("PositionalEmbedding", {"max_len": rows.shape[0]}, [x],
-                  weights={"weight": (const.path, rows)})
+                  weights={"weight": (const.path, rows)}, trainable=const.path not in buffers)
 
 
 @rule(torch.cat, torch.concat, torch.concatenate)
@@ -497,6 +501,8 @@ def _permute(ctx: Context, node: fx.Node) -> Mapped | Alias:
     dims = list(dims) or _dims(node.kwargs.get("dims"))
     rank = len(_shape(ctx, x))
     dims = [d % rank for d in dims]
+    if ctx.const(x) is not None:
+        return _moved_table(ctx, x, dims)
     if dims[0] != 0:
         raise Unsupported(f"dims {dims} move the batch dimension")
     return Mapped("Permute", {"dims": [d - 1 for d in dims[1:]]}, [ctx.tensor(x, "input")])
@@ -510,11 +516,25 @@ def _transpose(ctx: Context, node: fx.Node) -> Mapped | Alias:
     a = args(node, ("input", "dim0", "dim1"))
     rank = len(_shape(ctx, a["input"]))
     d0, d1 = a["dim0"] % rank, a["dim1"] % rank
+    if ctx.const(a["input"]) is not None:
+        order = list(range(rank))
+        order[d0], order[d1] = d1, d0
+        return _moved_table(ctx, a["input"], order)
     if 0 in (d0, d1):
         raise Unsupported("it swaps the batch dimension")
     dims = list(range(1, rank))
     dims[d0 - 1], dims[d1 - 1] = dims[d1 - 1], dims[d0 - 1]
     return Mapped("Permute", {"dims": [d - 1 for d in dims]}, [ctx.tensor(a["input"], "input")])
+
+
+def _moved_table(ctx: Context, table: fx.Node, order: list[int]) -> Const:
+    """A parameter's dimensions reordered: ``self.pe[:L].transpose(0, 1)`` of the tutorial's
+    ``[max_len, 1, D]`` table. Where only a dimension of size 1 moves, the values keep their
+    order and the table is still its leading rows; otherwise it is a table no block takes."""
+    const = ctx.const(table)
+    shape = _shape(ctx, table)
+    kept = [d for d in order if shape[d] != 1]
+    return Const(const.path, const.tensor, rows=const.rows and kept == sorted(kept))
 
 
 # -- channel shuffle ---------------------------------------------------------------------
@@ -624,8 +644,11 @@ def _cast(ctx: Context, node: fx.Node) -> Alias | Const:
     return Alias(x)
 
 
-@rule("contiguous", "clone", "detach")
-def _same(ctx: Context, node: fx.Node) -> Alias:
+@rule("contiguous", "clone", "detach", "requires_grad_")
+def _same(ctx: Context, node: fx.Node) -> Alias | Const:
+    const = ctx.const(node.args[0])  # the Annotated Transformer's pe[:, :L].requires_grad_(False)
+    if const is not None:
+        return const
     return Alias(ctx.tensor(node.args[0], "input"))
 
 

@@ -312,10 +312,16 @@ class Importer:
         return convert(self, node)
 
     def _slice_const(self, node: fx.Node) -> Const:
+        """``table[:L]`` of a ``[max_len, D]`` or ``[max_len, 1, D]`` table, ``table[:, :L]``
+        of a ``[1, max_len, D]`` one (a trailing ``, :`` too): its leading rows."""
         const, index = self.consts[node.args[0]], node.args[1]
-        rank = const.tensor.dim()
-        leading = rank == 2 and _leading(index) or rank == 3 and isinstance(index, tuple) \
-            and len(index) == 2 and index[0] == slice(None) and _leading(index[1])
+        items = list(index) if isinstance(index, tuple) else [index]
+        while len(items) > 1 and items[-1] == slice(None):
+            items.pop()
+        table = const.tensor
+        axis = 1 if table.dim() == 3 and table.shape[0] == 1 else 0
+        leading = table.dim() in (2, 3) and len(items) == axis + 1 \
+            and all(i == slice(None) for i in items[:axis]) and _leading(items[axis])
         return Const(const.path, const.tensor, rows=const.rows and bool(leading))
 
     def _max_values(self, node: fx.Node) -> bool:
@@ -450,6 +456,8 @@ class Importer:
         block_id = self._add_node(base, mapped.type, mapped.params,
                                   [self.ids[n] for n in mapped.inputs], mapped.ports,
                                   repeat=len(mapped.copies) if mapped.copies else None)
+        if not mapped.trainable:  # the model's buffer: training leaves it as it is
+            self.nodes[-1].extra["trainable"] = False
         self.sources[block_id] = mapped
         for item in mapped.then:
             if isinstance(item, Mapped):  # a chained block with weights of its own
@@ -612,6 +620,10 @@ class Importer:
                     original = mapped.weights
                 if built or original:
                     match_weights(weights, block_id, attribute, built, original)
+        saved = self.model.state_dict()
+        for name, buffer in self.model.named_buffers(remove_duplicate=False):
+            if name not in saved and name in weights.values():
+                weights.unsaved[name] = buffer.detach().clone()
         return weights
 
 
