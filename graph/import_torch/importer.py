@@ -26,6 +26,7 @@ from ..validate import validate
 from .functions import (FUNCTION_RULES, Alias, Const, Mapped, describe, show_index,
                         split_parts)
 from .modules import Unsupported, find_rule
+from .trace import ORIGIN
 from .weights import WeightMap, match_weights
 
 _TUPLE_MODULES = ("LSTM", "GRU", "RNN", "MultiheadAttention")
@@ -487,6 +488,8 @@ class Importer:
 
     def _error(self, node: fx.Node, reason: str) -> GraphError:
         reason += _fix_hint(self.model, node, reason)
+        if ORIGIN in node.meta:  # an ONNX file's node: named as the file names it
+            return GraphError(f"{node.meta[ORIGIN]}: {reason}")
         line = source_line(node)
         if node.op == "call_module":
             module = self.model.get_submodule(node.target)

@@ -21,6 +21,9 @@ from ..errors import GraphError
 from .modules import find_rule
 
 BATCH = 3  # an unusual batch size, so that a dimension equal to it is rarely confused with it
+# fx node meta: where the node came from in words, for a model that is not the user's code (an
+# ONNX file's node); import errors name it instead of a line of Python
+ORIGIN = "layerloom_origin"
 
 
 class _Tracer(fx.Tracer):
@@ -181,7 +184,9 @@ class _Recorder(fx.Interpreter):
         try:
             result = super().run_node(n)
         except Exception as exc:
-            if n.op == "call_module":
+            if ORIGIN in n.meta:
+                where = n.meta[ORIGIN]
+            elif n.op == "call_module":
                 where = f"{n.target} ({type(self.module.get_submodule(n.target)).__name__})"
             else:
                 where = n.name
