@@ -27,6 +27,7 @@ from .functions import (FUNCTION_RULES, Alias, Const, Mapped, describe, show_ind
                         split_parts)
 from .modules import Unsupported, find_rule
 from .trace import ORIGIN
+from .user_files import described
 from .weights import WeightMap, match_weights
 
 _TUPLE_MODULES = ("LSTM", "GRU", "RNN", "MultiheadAttention")
@@ -111,8 +112,8 @@ class Importer:
         while self._merge_slices():
             pass
         graph = Graph(name=name, nodes=self.nodes, edges=self.edges,
-                      description=f"Imported from {type(self.model).__module__}."
-                                  f"{type(self.model).__qualname__} with torch.fx.")
+                      description=f"Imported from {described(type(self.model))} with "
+                                  f"torch.fx.")
         _layout(graph)
         report = validate(graph)
         if not report.ok:

@@ -20,7 +20,8 @@ from .common import EXIT_INVALID, EXIT_UNREADABLE, print_error
 def register(subparsers) -> None:
     p = subparsers.add_parser("import-torch", help="trace a PyTorch model into an editable graph")
     p.add_argument("callable", metavar="MODULE:CALLABLE",
-                   help="a module or a function returning one, e.g. mymodels:TinyNet")
+                   help="a module or a function returning one, e.g. mymodels:TinyNet or "
+                        "mymodels.py:TinyNet (a file alone: its one nn.Module class)")
     p.add_argument("--input-shape", action="append", required=True, metavar="C,H,W",
                    help="input shape without the batch, e.g. 3,224,224 (once per input)")
     p.add_argument("--dtype", action="append", choices=("float32", "int64"),
