@@ -3,7 +3,8 @@
 The model is the user's own code, imported by name (from the current folder or ``sys.path``) and
 built by calling CALLABLE without arguments; nothing is unpickled. With ``--weights`` its weights
 are written as safetensors keyed for the compiled graph, and checked: the compiled graph with
-them gives the model's outputs.
+them gives the model's outputs, at the traced size and at one other where the model runs (a
+difference there is a warning, naming the first block that differs).
 """
 
 from __future__ import annotations
