@@ -530,11 +530,13 @@ def _transpose(ctx: Context, node: fx.Node) -> Mapped | Alias:
 def _moved_table(ctx: Context, table: fx.Node, order: list[int]) -> Const:
     """A parameter's dimensions reordered: ``self.pe[:L].transpose(0, 1)`` of the tutorial's
     ``[max_len, 1, D]`` table. Where only a dimension of size 1 moves, the values keep their
-    order and the table is still its leading rows; otherwise it is a table no block takes."""
+    order: the same table. Any other reordering of a parameter is refused, as before."""
     const = ctx.const(table)
     shape = _shape(ctx, table)
     kept = [d for d in order if shape[d] != 1]
-    return Const(const.path, const.tensor, rows=const.rows and kept == sorted(kept))
+    if kept != sorted(kept):
+        ctx.tensor(table, "input")  # raises: it uses the parameter directly
+    return Const(const.path, const.tensor, rows=const.rows)
 
 
 # -- channel shuffle ---------------------------------------------------------------------

@@ -134,3 +134,20 @@ def test_a_parameter_table_stays_learned():
     compiled = compile_graph(graph)
     compiled.load_state_dict(weights.apply(model.state_dict()), strict=True)
     assert _counts(compiled) == _counts(model)
+
+
+def test_a_parameter_transposed_otherwise_is_still_refused_where_it_is():
+    from layerloom.graph import GraphError
+
+    class Transposed(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = nn.Parameter(torch.randn(6, 4))
+
+        def forward(self, x):
+            return x @ self.w.transpose(0, 1)
+
+    with pytest.raises(GraphError, match=r"^test_import_positional_buffer\.py:\d+: cannot import "
+                                         r"Tensor\.transpose in Transposed\.forward: it uses the "
+                                         r"parameter 'w' directly"):
+        import_torch(Transposed(), [4])
