@@ -78,7 +78,7 @@ class DropFirstToken(nn.Module):
         return h[:, 1:] + h[:, -2:-1] + h[:, -3].unsqueeze(1)
 
 
-def test_a_chomp_keeps_all_but_the_last_steps_at_any_length(tmp_path):
+def test_a_chomp_keeps_all_but_the_last_steps_at_any_length():
     model = Chomp()
     graph, state = _imported(model, [4, 20])
     assert [n.type for n in graph.nodes] == ["Input", "Conv1d", "Slice", "ReLU", "Conv1d",
