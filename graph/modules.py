@@ -280,16 +280,21 @@ class LayerNorm2d(nn.LayerNorm):
 
 
 class Slice(nn.Module):
-    """Elements ``start:end`` of one dimension (``dim`` counts the batch): a channel split."""
+    """Elements ``start:end`` of one dimension (``dim`` counts the batch): a channel split, or
+    TCN's ``x[:, :, :-k]``. A negative ``start`` or ``end`` counts from the end and ``end=None``
+    runs to it, at the size the input has when it runs, not the size it was designed at."""
 
-    def __init__(self, dim: int, start: int, end: int):
+    def __init__(self, dim: int, start: int, end: int | None = None):
         super().__init__()
         self.dim = dim
         self.start = start
         self.end = end
 
     def forward(self, x: Tensor) -> Tensor:
-        return x.narrow(self.dim, self.start, self.end - self.start)
+        # x[..., start:end] along ``dim``, bounds as Python reads them; it scripts, traces and
+        # exports to ONNX as a Slice whose negative end stays negative (narrow would need the
+        # length computed from the size, and cannot take an end past it)
+        return torch.ops.aten.slice(x, self.dim, self.start, self.end)
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}, start={self.start}, end={self.end}"

@@ -96,8 +96,8 @@ def _slice_shape(p, ins):
 
 
 def _slice_build(p, ins):
-    dim, start, end = _slice_bounds(p, ins)
-    return modules.Slice(batch_dim(dim), start, end)
+    dim, _, _ = _slice_bounds(p, ins)  # the bounds as written: a negative end stays relative
+    return modules.Slice(batch_dim(dim), p["start"], p["end"])
 
 
 register(BlockSpec(

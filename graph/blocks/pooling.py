@@ -94,7 +94,8 @@ def _adaptive_shape(n: int):
     return infer
 
 
-for _name, _n in (("AdaptiveAvgPool1d", 1), ("AdaptiveAvgPool2d", 2), ("AdaptiveMaxPool2d", 2)):
+for _name, _n in (("AdaptiveAvgPool1d", 1), ("AdaptiveAvgPool2d", 2), ("AdaptiveMaxPool1d", 1),
+                  ("AdaptiveMaxPool2d", 2)):
     register(BlockSpec(
         _name, "Pooling",
         f"{'Average' if 'Avg' in _name else 'Maximum'} pooling to a fixed output size "

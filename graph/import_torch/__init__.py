@@ -26,6 +26,7 @@ from ..errors import GraphError
 from ..model import Graph
 from .importer import Importer
 from .trace import BATCH, propagate, sample_inputs, trace
+from .user_files import load_file, model_classes
 from .weights import WeightMap
 
 __all__ = ["WeightMap", "check_import", "import_torch", "instantiate", "load_callable"]
@@ -59,22 +60,26 @@ def import_torch(model_or_callable: nn.Module | Callable[[], nn.Module],
 
 
 def load_callable(spec: str, search: Sequence[str | Path] = (".",)) -> Callable:
-    """``package.module:Name`` (or ``path/to/file.py:Name``) → the object it names.
+    """``package.module:Name`` or ``path/to/file.py:Name`` → the object it names; a file alone
+    (``file.py``) names its one ``nn.Module`` class.
 
     The module is the user's own code, imported by name from ``sys.path`` and ``search``
-    (the current folder first); nothing is unpickled.
+    (the current folder first); a file is loaded from its path (:mod:`.user_files`), so a
+    ``types.py`` is that file, not Python's ``types``. Nothing is unpickled.
     """
     module_name, sep, attr = spec.partition(":")
-    if not sep or not module_name or not attr:
-        raise GraphError(f"expected MODULE:CALLABLE (e.g. mymodels:TinyNet), got {spec!r}")
+    file = module_name.endswith(".py")
+    if not module_name or (sep or not file) and not attr:
+        raise GraphError(f"expected MODULE:CALLABLE or FILE.py[:CALLABLE] (e.g. "
+                         f"mymodels:TinyNet or mymodels.py), got {spec!r}")
     for folder in reversed([str(Path(s).resolve()) for s in search]):
         if folder not in sys.path:
             sys.path.insert(0, folder)
-    if module_name.endswith(".py"):
+    if file:
         path = Path(module_name).resolve()
-        if str(path.parent) not in sys.path:
+        if str(path.parent) not in sys.path:  # the file's own imports of its neighbours
             sys.path.insert(0, str(path.parent))
-        module_name = path.stem
+        return _named_in(load_file(path), path.name, attr)
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
@@ -86,10 +91,25 @@ def load_callable(spec: str, search: Sequence[str | Path] = (".",)) -> Callable:
     except Exception as exc:  # noqa: BLE001 - the user's module failed while it ran
         raise GraphError(f"importing module {module_name!r} failed in its own code: "
                          f"{exc}") from None
+    return _named_in(module, f"module {module_name!r}", attr)
+
+
+def _named_in(module, shown: str, attr: str) -> Callable:
+    """``module``'s ``attr`` (dotted: ``Outer.Inner``); without ``attr``, its one model class.
+    A GraphError listing the module's model classes where neither is found."""
+    classes = model_classes(module)
+    listed = f" (its nn.Module classes: {', '.join(classes)})" if classes else \
+        " (it defines no nn.Module class)"
+    if not attr:
+        if len(classes) != 1:
+            raise GraphError(f"{shown} defines {len(classes) or 'no'} nn.Module classes"
+                             f"{': ' + ', '.join(classes) if classes else ''}; name the model's "
+                             f"class or builder, e.g. {shown}:{classes[-1] if classes else 'Net'}")
+        return getattr(module, classes[0])
     obj = module
     for part in attr.split("."):
         if not hasattr(obj, part):
-            raise GraphError(f"module {module_name!r} has no {attr!r}")
+            raise GraphError(f"{shown} has no {attr!r}{listed}")
         obj = getattr(obj, part)
     return obj
 
@@ -139,7 +159,8 @@ def _compare(model: nn.Module, compiled: nn.Module, state_dict: dict, shapes, dt
     try:
         compiled.load_state_dict(state_dict, strict=True)
     except RuntimeError as exc:
-        raise GraphError(f"the imported weights do not fit the graph: {exc}") from None
+        raise GraphError(f"the imported weights do not fit the graph (an importer bug; please "
+                         f"report it): {_misfit(compiled, state_dict, exc)}") from None
     was_training = model.training
     model.eval()
     compiled.eval()
@@ -161,6 +182,28 @@ def _compare(model: nn.Module, compiled: nn.Module, state_dict: dict, shapes, dt
                              f"shape {list(b.shape)} vs {list(a.shape)}, max abs diff {diff:.3g}")
         worst = max(worst, diff)
     return worst
+
+
+def _misfit(compiled: nn.Module, state_dict: dict, exc: RuntimeError) -> str:
+    """Why ``state_dict`` does not load into ``compiled``, in one line (torch's message lists
+    every key on lines of its own)."""
+    expected = compiled.state_dict()
+
+    def some(keys: list[str]) -> str:
+        return ", ".join(keys[:3]) + (f" and {len(keys) - 3} more" if len(keys) > 3 else "")
+
+    parts = []
+    missing = [k for k in expected if k not in state_dict]
+    unexpected = [k for k in state_dict if k not in expected]
+    sizes = [k for k in expected if k in state_dict
+             and tuple(expected[k].shape) != tuple(state_dict[k].shape)]
+    if missing:
+        parts.append(f"no weights for the graph's {some(missing)}")
+    if unexpected:
+        parts.append(f"no place in the graph for the weights {some(unexpected)}")
+    if sizes:
+        parts.append(f"shapes other than the graph's for {some(sizes)}")
+    return "; ".join(parts) or str(exc).strip().splitlines()[0]
 
 
 def instantiate(obj) -> nn.Module:

@@ -37,6 +37,7 @@ class Mapped:
     weights: dict[str, tuple[str, torch.Tensor]] = field(default_factory=dict)  # key -> source
     then: list[tuple[str, dict]] = field(default_factory=list)
     name: str | None = None  # the block's id stem (default: where the call is)
+    trainable: bool = True  # False: its weights are the model's buffers (a fixed table)
 
 
 @dataclass
@@ -347,18 +348,21 @@ def _scale(ctx: Context, x: fx.Node, factor: fx.Node, const: Const) -> Mapped:
 
 def _positional(ctx: Context, x: fx.Node, table: fx.Node, const: Const) -> Mapped:
     """``x + self.pos[:L]`` with ``x`` ``[B, L, D]`` and ``pos`` ``[max_len, D]`` (or
-    ``[1, max_len, D]``): a learned positional embedding."""
+    ``[1, max_len, D]``, or the PyTorch tutorial's ``[max_len, 1, D]`` transposed): a
+    positional embedding, learned where ``pos`` is a parameter, fixed (not trainable) where it
+    is a buffer, as the tutorial's sinusoidal table is."""
     shape, weight = _shape(ctx, x), const.tensor
-    rows = weight.reshape(-1, weight.shape[-1]) if weight.dim() == 3 and weight.shape[0] == 1 \
-        else weight
+    rows = weight.reshape(-1, weight.shape[-1]) \
+        if weight.dim() == 3 and 1 in tuple(weight.shape[:2]) else weight
     if len(shape) != 3 or rows.dim() != 2 or rows.shape[1] != shape[2] or not const.rows \
             or shape[1] > rows.shape[0] or tuple(ctx.value(table).shape[-2:]) != shape[1:]:
         raise Unsupported(f"it adds the parameter '{const.path}' {list(weight.shape)} to a "
                           f"{list(shape[1:])} input; only a positional table added to a "
                           f"[L, D] sequence as `x + table[:L]` maps to a block "
                           f"(PositionalEmbedding)")
+    buffers = {name for name, _ in ctx.model.named_buffers(remove_duplicate=False)}
     return Mapped("PositionalEmbedding", {"max_len": rows.shape[0]}, [x],
-                  weights={"weight": (const.path, rows)})
+                  weights={"weight": (const.path, rows)}, trainable=const.path not in buffers)
 
 
 @rule(torch.cat, torch.concat, torch.concatenate)
@@ -647,6 +651,8 @@ def _permute(ctx: Context, node: fx.Node) -> Mapped | Alias:
     dims = list(dims) or _dims(node.kwargs.get("dims"))
     rank = len(_shape(ctx, x))
     dims = [d % rank for d in dims]
+    if ctx.const(x) is not None:
+        return _moved_table(ctx, x, dims)
     if dims[0] != 0:
         raise Unsupported(f"dims {dims} move the batch dimension")
     return Mapped("Permute", {"dims": [d - 1 for d in dims[1:]]}, [ctx.tensor(x, "input")])
@@ -660,11 +666,27 @@ def _transpose(ctx: Context, node: fx.Node) -> Mapped | Alias:
     a = args(node, ("input", "dim0", "dim1"))
     rank = len(_shape(ctx, a["input"]))
     d0, d1 = a["dim0"] % rank, a["dim1"] % rank
+    if ctx.const(a["input"]) is not None:
+        order = list(range(rank))
+        order[d0], order[d1] = d1, d0
+        return _moved_table(ctx, a["input"], order)
     if 0 in (d0, d1):
         raise Unsupported("it swaps the batch dimension")
     dims = list(range(1, rank))
     dims[d0 - 1], dims[d1 - 1] = dims[d1 - 1], dims[d0 - 1]
     return Mapped("Permute", {"dims": [d - 1 for d in dims]}, [ctx.tensor(a["input"], "input")])
+
+
+def _moved_table(ctx: Context, table: fx.Node, order: list[int]) -> Const:
+    """A parameter's dimensions reordered: ``self.pe[:L].transpose(0, 1)`` of the tutorial's
+    ``[max_len, 1, D]`` table. Where only a dimension of size 1 moves, the values keep their
+    order: the same table. Any other reordering of a parameter is refused, as before."""
+    const = ctx.const(table)
+    shape = _shape(ctx, table)
+    kept = [d for d in order if shape[d] != 1]
+    if kept != sorted(kept):
+        ctx.tensor(table, "input")  # raises: it uses the parameter directly
+    return Const(const.path, const.tensor, rows=const.rows)
 
 
 # -- channel shuffle ---------------------------------------------------------------------
@@ -774,8 +796,11 @@ def _cast(ctx: Context, node: fx.Node) -> Alias | Const:
     return Alias(x)
 
 
-@rule("contiguous", "clone", "detach")
-def _same(ctx: Context, node: fx.Node) -> Alias:
+@rule("contiguous", "clone", "detach", "requires_grad_")
+def _same(ctx: Context, node: fx.Node) -> Alias | Const:
+    const = ctx.const(node.args[0])  # the Annotated Transformer's pe[:, :L].requires_grad_(False)
+    if const is not None:
+        return const
     return Alias(ctx.tensor(node.args[0], "input"))
 
 
@@ -867,8 +892,9 @@ def _token_index(ctx: Context, x: fx.Node, index: Any) -> Mapped | None:
             or index[0] != slice(None) or not isinstance(index[1], int) \
             or isinstance(index[1], bool) or not -shape[1] <= index[1] < shape[1]:
         return None
-    k = index[1] % shape[1]
-    return Mapped("Slice", {"dim": 0, "start": k, "end": k + 1}, [x], then=[("Flatten", {})])
+    k = index[1]  # x[:, -2] stays counted from the end, at any length
+    return Mapped("Slice", {"dim": 0, "start": k, "end": k + 1 if k != -1 else None}, [x],
+                  then=[("Flatten", {})])
 
 
 def _one_slice(index: Any, rank: int) -> tuple[int, slice] | None:
@@ -1050,38 +1076,16 @@ def _hardtanh(ctx: Context, node: fx.Node) -> Mapped:
                   [ctx.tensor(a["input"], "input")])
 
 
-@rule(F.adaptive_avg_pool2d, F.adaptive_avg_pool1d, F.adaptive_max_pool2d)
+@rule(F.adaptive_avg_pool2d, F.adaptive_avg_pool1d, F.adaptive_max_pool2d,
+      F.adaptive_max_pool1d)
 def _adaptive_pool(ctx: Context, node: fx.Node) -> Mapped:
     a = args(node, ("input", "output_size", "return_indices"))
     if a.get("return_indices"):
         raise Unsupported("return_indices=True")
     block = {F.adaptive_avg_pool2d: "AdaptiveAvgPool2d", F.adaptive_max_pool2d:
-             "AdaptiveMaxPool2d"}.get(node.target, "AdaptiveAvgPool1d")
+             "AdaptiveMaxPool2d", F.adaptive_max_pool1d: "AdaptiveMaxPool1d"}.get(
+                 node.target, "AdaptiveAvgPool1d")
     return Mapped(block, {"output_size": a["output_size"]}, [ctx.tensor(a["input"], "input")])
-
-
-@rule(F.adaptive_max_pool1d)
-def _adaptive_max_pool1d(ctx: Context, node: fx.Node) -> Mapped:
-    a = args(node, ("input", "output_size", "return_indices"))
-    if a.get("return_indices"):
-        raise Unsupported("return_indices=True")
-    return adaptive_max_pool1d(ctx, a["input"], a["output_size"])
-
-
-def adaptive_max_pool1d(ctx: Context, source: Any, output_size: Any) -> Mapped:
-    """``F.adaptive_max_pool1d(x, n)`` and ``nn.AdaptiveMaxPool1d(n)`` of a length a multiple
-    of ``n`` (``n=1``: over the whole length): MaxPool1d with the window and stride length / n,
-    as the ONNX exporter writes it (MaxPool) and the ONNX importer reads it back."""
-    x = ctx.tensor(source, "input")
-    size = output_size[0] if isinstance(output_size, (list, tuple)) and len(output_size) == 1 \
-        else output_size
-    length = _shape(ctx, x)[-1]
-    if not isinstance(size, int) or size < 1 or length % size:
-        raise Unsupported(f"an output size of {size!r} from a length of {length} (maps to "
-                          f"MaxPool1d where the length is a multiple of the output size, as "
-                          f"for output_size=1)")
-    window = length // size
-    return Mapped("MaxPool1d", {"kernel_size": window, "stride": window}, [x])
 
 
 @rule(F.max_pool2d, F.max_pool1d, F.avg_pool2d, F.avg_pool1d)
@@ -1093,11 +1097,32 @@ def _pool(ctx: Context, node: fx.Node) -> Mapped:
     if a.get("divisor_override") is not None or a.get("return_indices"):
         raise Unsupported("divisor_override or return_indices")
     rank = len(_shape(ctx, a["input"])) - 1
+    if _over_the_map(ctx, a, is_max):
+        block = f"Adaptive{'Max' if is_max else 'Avg'}Pool{rank - 1}d"
+        return Mapped(block, {"output_size": 1}, [ctx.tensor(a["input"], "input")])
     block = f"{'MaxPool' if is_max else 'AvgPool'}{rank - 1}d"
     params = {k: a[k] for k in ("kernel_size", "stride", "padding", "dilation", "ceil_mode",
                                 "count_include_pad")
               if k in a and (k != "stride" or a[k] not in (None, []))}
     return Mapped(block, params, [ctx.tensor(a["input"], "input")])
+
+
+def _over_the_map(ctx: Context, a: dict, is_max: bool) -> bool:
+    """A window computed in forward from sizes (``F.max_pool1d(c, c.shape[2])``,
+    ``F.avg_pool2d(x, x.size()[2:])``) that covers the whole map at the traced size: a global
+    pool, which follows the map's size wherever the model runs (a fixed window of the traced
+    size would not). A window written as a number stays a fixed pool: that is what it says."""
+    found: list = []
+    fx.node.map_arg(a["kernel_size"], found.append)
+    if not found:
+        return False
+    spatial = list(_shape(ctx, a["input"])[2:])
+    kernel = _dims(fx.node.map_arg(a["kernel_size"], ctx.value))
+    kernel = kernel * len(spatial) if len(kernel) == 1 else kernel
+    settings = [fx.node.map_arg(a.get(k, 0 if k == "padding" else 1), ctx.value)
+                for k in ("padding", "dilation")]
+    padding, dilation = (_dims(v) for v in settings)
+    return kernel == spatial and set(padding) == {0} and (not is_max or set(dilation) == {1})
 
 
 # -- functions on a module's own parameters (layers subclassed with a forward of their own) ----

@@ -22,11 +22,13 @@ from ..model import Edge, Graph, Node
 from ..naming import node_names
 from ..registry import get_block
 from ..validate import validate
-from .functions import (FUNCTION_RULES, Alias, Const, Mapped, adaptive_max_pool1d, describe,
-                        show_index, split_parts)
+from .functions import (FUNCTION_RULES, Alias, Const, Mapped, describe, show_index,
+                        split_parts)
 from .modules import Unsupported, find_rule, float32_decimal
 from .positions import Positions
 from .reductions import is_values_and_indices, values_of
+from .trace import ORIGIN
+from .user_files import described
 from .weights import WeightMap, match_weights
 
 _TUPLE_MODULES = ("LSTM", "GRU", "RNN", "MultiheadAttention")
@@ -130,8 +132,8 @@ class Importer:
         while self._merge_slices():
             pass
         graph = Graph(name=name, nodes=self.nodes, edges=self.edges,
-                      description=f"Imported from {type(self.model).__module__}."
-                                  f"{type(self.model).__qualname__} with torch.fx.")
+                      description=f"Imported from {described(type(self.model))} with "
+                                  f"torch.fx.")
         _layout(graph)
         report = validate(graph)
         if not report.ok:
@@ -331,9 +333,6 @@ class Importer:
     def _module(self, node: fx.Node) -> Mapped:
         module = self.gm.get_submodule(node.target)
         original = self.model.get_submodule(node.target)
-        if isinstance(module, nn.AdaptiveMaxPool1d) and len(node.args) == 1 \
-                and not module.return_indices:  # MaxPool1d over the length: needs its size
-            return adaptive_max_pool1d(self, node.args[0], module.output_size)
         convert = find_rule(module)
         if convert is None:
             raise Unsupported(f"no LayerLoom block computes {type(module).__name__}")
@@ -350,9 +349,11 @@ class Importer:
             raise Unsupported("it is called with more than its input (masks, initial states "
                               "and extra arguments have no block equivalent)")
         self.tensor(inputs[0], "input")
-        if isinstance(module, nn.TransformerEncoder):  # a stack: one node, repeated
+        if isinstance(module, nn.TransformerEncoder) and len(module.layers) > 1:
             copies = [f"{node.target}.layers.{i}" for i in range(len(module.layers))]
-            return Mapped(block, params, inputs, copies=copies)
+            return Mapped(block, params, inputs, copies=copies)  # a stack: one node, repeated
+        if isinstance(module, nn.TransformerEncoder):  # num_layers=1: the layer itself
+            return Mapped(block, params, inputs, module=f"{node.target}.layers.0")
         return Mapped(block, params, inputs, module=str(node.target))
 
     def _attention(self, node: fx.Node, params: dict) -> Mapped:
@@ -383,10 +384,16 @@ class Importer:
         return convert(self, node)
 
     def _slice_const(self, node: fx.Node) -> Const:
+        """``table[:L]`` of a ``[max_len, D]`` or ``[max_len, 1, D]`` table, ``table[:, :L]``
+        of a ``[1, max_len, D]`` one (a trailing ``, :`` too): its leading rows."""
         const, index = self.consts[node.args[0]], node.args[1]
-        rank = const.tensor.dim()
-        leading = rank == 2 and _leading(index) or rank == 3 and isinstance(index, tuple) \
-            and len(index) == 2 and index[0] == slice(None) and _leading(index[1])
+        items = list(index) if isinstance(index, tuple) else [index]
+        while len(items) > 1 and items[-1] == slice(None):
+            items.pop()
+        table = const.tensor
+        axis = 1 if table.dim() == 3 and table.shape[0] == 1 else 0
+        leading = table.dim() in (2, 3) and len(items) == axis + 1 \
+            and all(i == slice(None) for i in items[:axis]) and _leading(items[axis])
         return Const(const.path, const.tensor, rows=const.rows and bool(leading))
 
     def _max_values(self, node: fx.Node) -> bool:
@@ -532,6 +539,8 @@ class Importer:
         block_id = self._add_node(base, mapped.type, mapped.params,
                                   [self.ids[n] for n in mapped.inputs], mapped.ports,
                                   repeat=len(mapped.copies) if mapped.copies else None)
+        if not mapped.trainable:  # the model's buffer: training leaves it as it is
+            self.nodes[-1].extra["trainable"] = False
         self.sources[block_id] = mapped
         for item in mapped.then:
             if isinstance(item, Mapped):  # a chained block with weights of its own
@@ -561,6 +570,8 @@ class Importer:
 
     def _error(self, node: fx.Node, reason: str) -> GraphError:
         reason += _fix_hint(self.model, node, reason)
+        if ORIGIN in node.meta:  # an ONNX file's node: named as the file names it
+            return GraphError(f"{node.meta[ORIGIN]}: {reason}")
         line = source_line(node)
         if node.op == "call_module":
             module = self.model.get_submodule(node.target)
@@ -694,6 +705,10 @@ class Importer:
                     original = mapped.weights
                 if built or original:
                     match_weights(weights, block_id, attribute, built, original)
+        saved = self.model.state_dict()
+        for name, buffer in self.model.named_buffers(remove_duplicate=False):
+            if name not in saved and name in weights.values():
+                weights.unsaved[name] = buffer.detach().clone()
         return weights
 
 
@@ -755,6 +770,10 @@ def _batch_first(module: nn.Module) -> bool:
     return bool(getattr(module, "batch_first", True))
 
 
+_COMPARISONS = (operator.eq, operator.ne, operator.lt, operator.le, operator.gt, operator.ge,
+                torch.eq, torch.ne, "eq", "ne", "lt", "le", "gt", "ge", "logical_not")
+
+
 def _fix_hint(model: nn.Module, node: fx.Node, reason: str) -> str:
     """How to rewrite the code of ``node`` so that it imports, where a known rewrite exists
     ("; fix: ..."), else ""."""
@@ -782,7 +801,10 @@ def _fix_hint(model: nn.Module, node: fx.Node, reason: str) -> str:
                 "each its heads with q.view(B, N, heads, head_dim).transpose(1, 2): the batch "
                 "stays first, the weights are the same (Chunk, Unflatten, Permute, MatMul "
                 f"blocks), or use {_MHA}")
-    if target in ("masked_fill", "masked_fill_", torch.masked_fill):
+    if target in ("masked_fill", "masked_fill_", torch.masked_fill) or (
+            target in _COMPARISONS and any(u.target in ("masked_fill", "masked_fill_",
+                                                        torch.masked_fill) for u in node.users)):
+        # the comparison that makes the mask (self.bias[:, :, :T, :T] == 0) stops first
         return ("; fix: for a causal mask in attention, call F.scaled_dot_product_attention(q, "
                 "k, v, is_causal=True) (the ScaledDotProductAttention block)")
     if target in _ATTENTION_OPS and "no LayerLoom block" in reason:

@@ -275,7 +275,7 @@ def _avgpool(m: nn.Module) -> tuple[str, dict]:
                                       "count_include_pad": m.count_include_pad}
 
 
-@rule(nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)
+@rule(nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool1d, nn.AdaptiveMaxPool2d)
 def _adaptive(m: nn.Module) -> tuple[str, dict]:
     _require(not getattr(m, "return_indices", False), "return_indices=True")
     size = m.output_size

@@ -35,6 +35,7 @@ import beside the CPU build of torch, and it would add torchvision as a dependen
 from __future__ import annotations
 
 import copy
+import itertools
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -217,14 +218,18 @@ class OnnxModule(nn.Module):
                     except Exception as exc:  # noqa: BLE001 - an attribute that does not fit
                         raise GraphError(_named(f"ONNX node {_label(node, index)} "
                                                 f"({node.op_type})", exc)) from None
+        self.origin: dict[str, str] = {}  # step key -> the ONNX node, as a user finds it
         for index, node in enumerate(self.nodes):
             if index in self.region_at:
                 key, entries, exit_name, call = self.region_at[index]
                 self.steps.append(("Region", key, entries, [exit_name], {"_call": call}))
+            elif index in self.claimed or self.known_node(index):
                 continue
-            if index in self.claimed or self.known_node(index):
-                continue
-            self._step(index, node)
+            else:
+                self._step(index, node)
+            if self.steps and self.steps[-1][1] not in self.origin:
+                self.origin[self.steps[-1][1]] = f"ONNX node {_label(node, index)} " \
+                                                 f"({node.op_type})"
 
     # -- what is known before the model runs ----------------------------------------------------
 
@@ -1079,7 +1084,11 @@ class OnnxModule(nn.Module):
 
     def run(self, inputs: Sequence[Any]):
         env: dict[str, Any] = dict(zip(self.input_names, inputs))
+        traced = inputs[0].tracer.graph if isinstance(inputs[0], torch.fx.Proxy) else None
+        known, origin = 0, None  # the trace's nodes before the step, and the step's node
         for op, key, names, outs, attrs in self.steps:
+            if traced is not None:  # what each step added to the trace is named by its node
+                known, origin = _name_nodes(traced, known, origin), self.origin.get(key)
             if op == "Region":
                 module = getattr(self, key)
                 tensors = [env[n] for n in names]
@@ -1098,6 +1107,8 @@ class OnnxModule(nn.Module):
                     env[name] = value[i]
             else:
                 env[outs[0]] = value
+        if traced is not None:
+            _name_nodes(traced, known, origin)
         results = [env[n] for n in self.output_names]
         return results[0] if len(results) == 1 else tuple(results)
 
@@ -1109,6 +1120,18 @@ class OnnxModule(nn.Module):
             table = getattr(self, attribute)
             return table if rows is None else table[:rows]
         return self.consts.get(name) if name else None
+
+
+def _name_nodes(graph: torch.fx.Graph, known: int, origin: str | None) -> int:
+    """Mark the nodes the trace gained after its first ``known`` with ``origin``, the ONNX node
+    they compute: an import error about them names that node (as Netron shows it), not a line
+    of this file. The trace's length now."""
+    from .trace import ORIGIN
+
+    if origin is not None:
+        for node in itertools.islice(reversed(graph.nodes), len(graph.nodes) - known):
+            node.meta[ORIGIN] = origin
+    return len(graph.nodes)
 
 
 class OnnxModule1(OnnxModule):

@@ -21,6 +21,9 @@ from ..errors import GraphError
 from .modules import find_rule
 
 BATCH = 3  # an unusual batch size, so that a dimension equal to it is rarely confused with it
+# fx node meta: where the node came from in words, for a model that is not the user's code (an
+# ONNX file's node); import errors name it instead of a line of Python
+ORIGIN = "layerloom_origin"
 
 
 class _Tracer(fx.Tracer):
@@ -41,7 +44,9 @@ def trace(model: nn.Module) -> fx.GraphModule:
     try:
         graph = _Tracer().trace(model, concrete_args=concrete or None)
     except Exception as exc:  # fx raises TraceError, TypeError, NotImplementedError…
-        raise GraphError(_trace_failure(model, exc)) from None
+        graph = _trace_buffers(model, concrete)
+        if graph is None:
+            raise GraphError(_trace_failure(model, exc)) from None
     _drop_specialised(graph, set(concrete))
     gm = fx.GraphModule(model, graph, class_name=type(model).__name__)
     _follow_inplace(gm)
@@ -51,6 +56,22 @@ def trace(model: nn.Module) -> fx.GraphModule:
             gm.graph.erase_node(node)
     gm.recompile()
     return gm
+
+
+def _trace_buffers(model: nn.Module, concrete: dict) -> fx.Graph | None:
+    """The trace again with buffers as values of the graph, or None where it fails too.
+
+    fx keeps a buffer a plain tensor, so the PyTorch tutorial's ``self.pe[:, :x.size(1)]``
+    indexes a tensor with a traced size, which fails. Only a model that fails so is traced this
+    way: elsewhere a buffer read in Python (``if self.initialised:``) must stay a tensor."""
+    if next(model.buffers(), None) is None:
+        return None
+    tracer = _Tracer()
+    tracer.proxy_buffer_attributes = True
+    try:
+        return tracer.trace(model, concrete_args=concrete or None)
+    except Exception:  # noqa: BLE001 - the first failure is the one reported
+        return None
 
 
 def _no_varargs(model: nn.Module) -> None:
@@ -169,7 +190,9 @@ class _Recorder(fx.Interpreter):
         try:
             result = super().run_node(n)
         except Exception as exc:
-            if n.op == "call_module":
+            if ORIGIN in n.meta:
+                where = n.meta[ORIGIN]
+            elif n.op == "call_module":
                 where = f"{n.target} ({type(self.module.get_submodule(n.target)).__name__})"
             else:
                 where = n.name

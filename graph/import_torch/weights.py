@@ -25,9 +25,13 @@ class WeightMap(dict):
     def __init__(self, *args, shapes: Mapping[str, tuple[int, ...]] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.shapes: dict[str, tuple[int, ...]] = dict(shapes or {})
+        # original key -> value, for a buffer registered with persistent=False (a positional
+        # table made in __init__): the model's state_dict leaves it out, the graph needs it
+        self.unsaved: dict[str, torch.Tensor] = {}
 
     def apply(self, state_dict: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """The original ``state_dict`` renamed (and reshaped) for the compiled graph."""
+        state_dict = {**self.unsaved, **state_dict}
         missing = sorted(set(self.values()) - set(state_dict))
         if missing:
             raise KeyError(f"the state_dict lacks {', '.join(missing[:5])}")

@@ -3,7 +3,8 @@
 The model is the user's own code, imported by name (from the current folder or ``sys.path``) and
 built by calling CALLABLE without arguments; nothing is unpickled. With ``--weights`` its weights
 are written as safetensors keyed for the compiled graph, and checked: the compiled graph with
-them gives the model's outputs.
+them gives the model's outputs, at the traced size and at one other where the model runs (a
+difference there is a warning, naming the first block that differs).
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from .common import EXIT_INVALID, EXIT_UNREADABLE, print_error
 def register(subparsers) -> None:
     p = subparsers.add_parser("import-torch", help="trace a PyTorch model into an editable graph")
     p.add_argument("callable", metavar="MODULE:CALLABLE",
-                   help="a module or a function returning one, e.g. mymodels:TinyNet")
+                   help="a module or a function returning one, e.g. mymodels:TinyNet or "
+                        "mymodels.py:TinyNet (a file alone: its one nn.Module class)")
     p.add_argument("--input-shape", action="append", required=True, metavar="C,H,W",
                    help="input shape without the batch, e.g. 3,224,224 (once per input)")
     p.add_argument("--dtype", action="append", choices=("float32", "int64"),
@@ -38,6 +40,7 @@ def register(subparsers) -> None:
 def cmd_import_torch(args) -> int:
     from layerloom.graph.import_torch import (check_import, import_torch, instantiate,
                                               load_callable)
+    from layerloom.graph.import_torch.other_size import check_other_size
 
     try:
         shapes = [_parse_shape(text) for text in args.input_shape]
@@ -48,11 +51,17 @@ def cmd_import_torch(args) -> int:
         graph, weights = import_torch(model, shapes, dtypes, name=args.name)
         state = weights.apply(model.state_dict())
         diff = check_import(model, graph, state, shapes, dtypes, weights=weights)
+        sizes = check_other_size(model, graph, state, shapes, dtypes)
     except GraphError as exc:
         print_error(exc, without_fx_notes(str(exc)), debug=getattr(args, "debug", False))
         return EXIT_INVALID
-    return write_import(args, graph, state, f"{type(model).__name__}; compiled graph matches "
-                        f"the model (max abs diff {diff:.2e})")
+    also = "" if sizes.shapes is None or sizes.warning else \
+        f", and at input {' and '.join(str(list(s)) for s in sizes.shapes)} too"
+    code = write_import(args, graph, state, f"{type(model).__name__}; compiled graph matches "
+                        f"the model (max abs diff {diff:.2e}){also}")
+    if sizes.warning and code == 0:  # a design for one size may be meant so: not an error
+        print(f"warning: {sizes.warning}", file=sys.stderr)
+    return code
 
 
 def write_import(args, graph, state, what: str) -> int:

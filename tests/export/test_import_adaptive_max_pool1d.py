@@ -1,6 +1,6 @@
-"""import-torch maps ``F.adaptive_max_pool1d(x, n)`` and ``nn.AdaptiveMaxPool1d(n)`` of a length
-a multiple of n to MaxPool1d over length / n, as the ONNX exporter writes it (MaxPool) and the
-ONNX importer reads it back; the imported graph gives the model's outputs."""
+"""import-torch maps ``F.adaptive_max_pool1d(x, n)`` and ``nn.AdaptiveMaxPool1d(n)`` to the
+AdaptiveMaxPool1d block, which follows the length wherever the graph runs (a MaxPool1d of the
+traced length / n, as these imported before, gave other outputs at any other length)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from layerloom.graph import GraphError
+from layerloom.graph import compile_graph
 from layerloom.graph.import_torch import import_torch
 
 
@@ -27,10 +27,19 @@ class Conv1dNet(nn.Module):
 
 
 @pytest.mark.parametrize("module", [False, True], ids=["function", "module"])
-def test_adaptive_max_pool1d_imports_as_maxpool1d_over_the_length(module, imported_outputs_equal):
-    graph = imported_outputs_equal(Conv1dNet(module), [1, 33])
-    pools = [n for n in graph.nodes if n.type == "MaxPool1d"]
-    assert len(pools) == 1 and pools[0].params["kernel_size"] in (16, [16])
+def test_adaptive_max_pool1d_imports_as_the_block_and_runs_at_other_lengths(
+        module, imported_outputs_equal):
+    model = Conv1dNet(module).eval()
+    graph = imported_outputs_equal(model, [1, 33])
+    [pool] = [n for n in graph.nodes if n.type == "AdaptiveMaxPool1d"]
+    assert pool.params == {"output_size": 1}
+    assert "MaxPool1d" not in {n.type for n in graph.nodes}
+    _, weights = import_torch(model, [[1, 33]])
+    compiled = compile_graph(graph).eval()
+    compiled.load_state_dict(weights.apply(model.state_dict()), strict=True)
+    x = torch.randn(4, 1, 50)  # another length: the pool still covers all of it
+    with torch.no_grad():
+        torch.testing.assert_close(compiled(x), model(x), atol=1e-5, rtol=0)
 
 
 class PoolTo(nn.Module):
@@ -42,9 +51,8 @@ class PoolTo(nn.Module):
         return F.adaptive_max_pool1d(x, self.size).flatten(1)
 
 
-def test_adaptive_max_pool1d_to_a_divisor_of_the_length_imports_and_others_are_refused(
-        imported_outputs_equal):
-    imported_outputs_equal(PoolTo(4), [3, 12])
-    with pytest.raises(GraphError, match=r"an output size of 5 from a length of 12 \(maps to "
-                                         r"MaxPool1d where the length is a multiple"):
-        import_torch(PoolTo(5), [[3, 12]])
+@pytest.mark.parametrize("size", [4, 5])
+def test_adaptive_max_pool1d_to_any_output_size_imports(size, imported_outputs_equal):
+    graph = imported_outputs_equal(PoolTo(size), [3, 12])
+    [pool] = [n for n in graph.nodes if n.type == "AdaptiveMaxPool1d"]
+    assert pool.params == {"output_size": size}

@@ -237,10 +237,9 @@ class Masked(nn.Module):
 
 @pytest.mark.parametrize("model, marker, message", [
     (NanoGPTMasked(), "sliced-mask",
-     "torch.fx cannot trace NanoGPTMasked: it slices a tensor attribute by a size of the input "
-     "(such as self.bias[:, :, :T, :T]), which tracing cannot do; for a causal mask in "
-     "attention, call F.scaled_dot_product_attention(q, k, v, is_causal=True) (the "
-     "ScaledDotProductAttention block) (at test_import_attention.py line {line} "),
+     "{where}: cannot import operator.eq in NanoGPTMasked.forward: no LayerLoom block does "
+     "this; fix: for a causal mask in attention, call F.scaled_dot_product_attention(q, k, v, "
+     "is_causal=True) (the ScaledDotProductAttention block)"),
     (DroppedAlways(), "dropped-always",
      "{where}: cannot import torch.nn.functional.scaled_dot_product_attention in "
      "DroppedAlways.forward: dropout_p=0.1 drops attention weights in evaluation too; pass "
