@@ -26,6 +26,7 @@ from ..validate import validate
 from .functions import (FUNCTION_RULES, Alias, Const, Mapped, adaptive_max_pool1d, describe,
                         show_index, split_parts)
 from .modules import Unsupported, find_rule
+from .training import keep_training
 from .weights import WeightMap, match_weights
 
 _TUPLE_MODULES = ("LSTM", "GRU", "RNN", "MultiheadAttention")
@@ -55,6 +56,8 @@ class Importer:
         self.made: set[fx.Node] = set()  # constant tensors made in forward (no weights)
         self.rescaled: dict[str, tuple] = {}  # Rescaling block id -> (fx node, scale, offset)
         self.module_calls = Counter(n.target for n in gm.graph.nodes if n.op == "call_module")
+        self.learned: dict[str, list[str]] = {}  # block id -> the model's keys of its parameters
+        self.statistics: set[str] = set()  # ids of blocks with batch norms (running statistics)
 
     # -- the Context the rules see --------------------------------------------------------------
 
@@ -118,7 +121,9 @@ class Importer:
             raise GraphError(f"the imported graph of {type(self.model).__name__} does not "
                              f"validate (an importer bug; please report it):\n"
                              + "\n".join(str(p) for p in report.errors))
-        return graph, self._weights(report)
+        weights = self._weights(report)
+        keep_training(self.model, self.gm, graph, self.learned, self.statistics, source_line)
+        return graph, weights
 
     def _input(self, node: fx.Node, index: int) -> None:
         value = self.values[node]
@@ -605,7 +610,8 @@ class Importer:
             else:
                 parts = [(names[block_id], mapped.module, info.copies[0])]
             for attribute, path, layer in parts:
-                built = info.spec.build(layer.params, layer.in_shapes).state_dict()
+                module = info.spec.build(layer.params, layer.in_shapes)
+                built = module.state_dict()
                 if path is not None:
                     original = {k: (f"{path}.{k}", v) for k, v in
                                 self.model.get_submodule(path).state_dict().items()}
@@ -613,6 +619,10 @@ class Importer:
                     original = mapped.weights
                 if built or original:
                     match_weights(weights, block_id, attribute, built, original)
+                    self.learned.setdefault(block_id, []).extend(
+                        weights[f"{attribute}.{key}"] for key, _ in module.named_parameters())
+                if any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in module.modules()):
+                    self.statistics.add(block_id)
         return weights
 
 
@@ -640,6 +650,7 @@ def _squeezes_first(node: fx.Node) -> bool:
 
 
 _TORCH_DIR = str(Path(torch.__file__).resolve().parent)
+_TRACER = str(Path(__file__).resolve().with_name("trace.py"))  # its create_node's frame
 _FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<func>\S+)')
 
 
@@ -653,7 +664,7 @@ def source_line(node: fx.Node) -> str:
             inside = str(Path(path).resolve()).startswith(_TORCH_DIR)
         except OSError:
             inside = False
-        if not inside and not path.startswith("<"):
+        if not inside and not path.startswith("<") and path != _TRACER:
             found = f"{Path(path).name}:{frame['line']}"
     return found
 

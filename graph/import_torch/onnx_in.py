@@ -476,7 +476,7 @@ class OnnxModule(nn.Module):
         value = torch.as_tensor(np.array(self.consts[source]))
         if not value.is_floating_point():
             raise GraphError(f"a constant '{name}' of type {value.dtype} in arithmetic")
-        self.register_parameter(attribute, nn.Parameter(value, requires_grad=False))
+        self.register_parameter(attribute, nn.Parameter(value))  # trainable: the file does not say
         self.attr_of[name] = (attribute, rows)
 
     def _unique(self, stem: str) -> str:

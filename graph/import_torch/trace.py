@@ -7,10 +7,12 @@ through, so their functions and additions become blocks of their own.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import operator
 import linecache
-from collections.abc import Sequence
+import sys
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,12 @@ class _Tracer(fx.Tracer):
     def is_leaf_module(self, m: nn.Module, qualname: str) -> bool:
         return find_rule(m) is not None or super().is_leaf_module(m, qualname)
 
+    def create_node(self, *args, **kwargs) -> fx.Node:
+        node = super().create_node(*args, **kwargs)
+        if not torch.is_grad_enabled():  # made inside `with torch.no_grad():`: a gradient stop
+            node.meta["no_grad"] = True
+        return node
+
 
 def trace(model: nn.Module) -> fx.GraphModule:
     """``model`` as a ``GraphModule``, dead code (unused tuple parts, shape reads) removed.
@@ -38,12 +46,17 @@ def trace(model: nn.Module) -> fx.GraphModule:
     """
     _no_varargs(model)
     concrete = optional_args(model)
+    tracer, reads = _Tracer(), []
+    traced_through = [m for name, m in model.named_modules() if not name
+                      or not tracer.is_leaf_module(m, name)]
     try:
-        graph = _Tracer().trace(model, concrete_args=concrete or None)
+        with torch.enable_grad(), _training_reads(traced_through, reads):
+            graph = tracer.trace(model, concrete_args=concrete or None)
     except Exception as exc:  # fx raises TraceError, TypeError, NotImplementedError…
         raise GraphError(_trace_failure(model, exc)) from None
     _drop_specialised(graph, set(concrete))
     gm = fx.GraphModule(model, graph, class_name=type(model).__name__)
+    gm.meta["training_reads"] = reads
     _follow_inplace(gm)
     gm.graph.eliminate_dead_code()
     for node in [n for n in gm.graph.nodes if n.op == "placeholder"]:
@@ -51,6 +64,48 @@ def trace(model: nn.Module) -> fx.GraphModule:
             gm.graph.erase_node(node)
     gm.recompile()
     return gm
+
+
+@contextlib.contextmanager
+def _training_reads(modules: Sequence[nn.Module], reads: list) -> Iterator[None]:
+    """Record where code reads ``self.training`` of ``modules`` while they are traced, as
+    ``(file, line, function)``: an ``if self.training:`` is decided once, when the model is
+    traced (in evaluation mode), so the import must say where the model does something else
+    while training. Each module is given, for the trace only, a subclass of its own class
+    whose ``training`` is a property that notes its reader."""
+
+    def read(self: nn.Module) -> bool:
+        frame = sys._getframe(1)
+        reads.append((frame.f_code.co_filename, frame.f_lineno,
+                      getattr(frame.f_code, "co_qualname", frame.f_code.co_name)))
+        return self.__dict__.get("training", True)
+
+    def write(self: nn.Module, mode: bool) -> None:
+        self.__dict__["training"] = mode
+
+    made: dict[type, type | None] = {}
+    swapped = []
+    try:
+        for module in modules:
+            cls = type(module)
+            if cls not in made:
+                try:
+                    made[cls] = type(cls)(cls.__name__, (cls,), {
+                        "training": property(read, write), "__module__": cls.__module__,
+                        "__qualname__": cls.__qualname__})
+                except Exception:  # noqa: BLE001 - a metaclass that refuses: not watched
+                    made[cls] = None
+            if made[cls] is None:
+                continue
+            try:
+                module.__class__ = made[cls]
+            except TypeError:  # __slots__ or a layout that differs: not watched
+                continue
+            swapped.append((module, cls))
+        yield
+    finally:
+        for module, cls in swapped:
+            module.__class__ = cls
 
 
 def _no_varargs(model: nn.Module) -> None:
