@@ -26,6 +26,7 @@ from ..validate import validate
 from .functions import (FUNCTION_RULES, Alias, Const, Mapped, adaptive_max_pool1d, describe,
                         show_index, split_parts)
 from .modules import Unsupported, find_rule
+from .reparametrised import refusal
 from .training import keep_training
 from .weights import WeightMap, match_weights
 
@@ -272,6 +273,9 @@ class Importer:
         convert = find_rule(module)
         if convert is None:
             raise Unsupported(f"no LayerLoom block computes {type(module).__name__}")
+        reparametrised = refusal(original, str(node.target), self.model)
+        if reparametrised:  # weight_norm, spectral_norm: a weight computed at each call
+            raise Unsupported(reparametrised)
         if self.module_calls[node.target] > 1 and any(True for _ in original.parameters()):
             raise Unsupported(f"it is called {self.module_calls[node.target]} times, sharing its "
                               f"weights; each LayerLoom block has weights of its own")
