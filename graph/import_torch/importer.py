@@ -59,6 +59,7 @@ class Importer:
         self.module_calls = Counter(n.target for n in gm.graph.nodes if n.op == "call_module")
         self.learned: dict[str, list[str]] = {}  # block id -> the model's keys of its parameters
         self.statistics: set[str] = set()  # ids of blocks with batch norms (running statistics)
+        self.zero_states: set[fx.Node] = set()  # torch.zeros(...) given to an RNN as its state
 
     # -- the Context the rules see --------------------------------------------------------------
 
@@ -191,6 +192,8 @@ class Importer:
         return f"{where}, {_what(value)}"
 
     def _compute(self, node: fx.Node) -> None:
+        if self._zero_state(node):
+            return
         if node.op == "call_function" and node.target is operator.getitem:
             if self._getitem_of_parts(node):
                 return
@@ -280,10 +283,11 @@ class Importer:
             raise Unsupported(f"it is called {self.module_calls[node.target]} times, sharing its "
                               f"weights; each LayerLoom block has weights of its own")
         block, params = convert(module)
-        inputs = [a for a in node.args if isinstance(a, fx.Node)]
+        called = node.args[:1] if self._zero_state_given(node) else node.args
+        inputs = [a for a in called if isinstance(a, fx.Node)]
         if block == "MultiheadAttention":
             return self._attention(node, params)
-        given = [a for a in node.args if a is not None]  # rnn(x, None): no initial state
+        given = [a for a in called if a is not None]  # rnn(x, None): no initial state
         if any(v is not None for v in node.kwargs.values()) or len(inputs) != 1 \
                 or len(given) != 1:
             raise Unsupported("it is called with more than its input (masks, initial states "
@@ -293,6 +297,35 @@ class Importer:
             copies = [f"{node.target}.layers.{i}" for i in range(len(module.layers))]
             return Mapped(block, params, inputs, copies=copies)
         return Mapped(block, params, inputs, module=str(node.target))
+
+    def _zero_state(self, node: fx.Node) -> bool:
+        """``torch.zeros(layers, x.size(0), hidden)`` (and ``.to(x.device)`` of it) given only
+        to LSTMs, GRUs and RNNs as their initial state: their default state, so no block (the
+        call is imported as ``rnn(x)``). True when ``node`` is such zeros, handled here."""
+        made = node.op == "call_function" and node.target in (torch.zeros, torch.zeros_like) \
+            or node.op == "call_method" and node.target == "new_zeros"
+        passed = node.op == "call_method" and node.target in _PASSES and node.args \
+            and node.args[0] in self.zero_states
+        value = self.values.get(node)
+        if not (made or passed) or not isinstance(value, torch.Tensor) or value.any():
+            return False
+        for user in node.users:
+            if user.op == "call_module" and isinstance(self.gm.get_submodule(user.target),
+                                                       nn.RNNBase) and node not in user.args[:1]:
+                continue
+            if user.op == "call_method" and user.target in _PASSES and user.args[0] is node:
+                continue
+            return False
+        self.zero_states.add(node)
+        return True
+
+    def _zero_state_given(self, node: fx.Node) -> bool:
+        """``rnn(x, h0)`` or ``lstm(x, (h0, c0))`` with states of zeros (:meth:`_zero_state`)."""
+        if len(node.args) != 2 or node.kwargs:
+            return False
+        state = node.args[1]
+        parts = list(state) if isinstance(state, (tuple, list)) else [state]
+        return all(part in self.zero_states for part in parts)
 
     def _attention(self, node: fx.Node, params: dict) -> Mapped:
         bound = dict(zip(("query", "key", "value"), node.args))
@@ -631,6 +664,7 @@ class Importer:
 
 
 _SPLITS = ("chunk", "split", "tensor_split")
+_PASSES = ("to", "type_as", "float", "detach", "contiguous", "cuda", "cpu", "requires_grad_")
 
 
 def _is_split(node: fx.Node) -> bool:
