@@ -319,8 +319,10 @@ def _pad(ctx: Context, node: fx.Node) -> Mapped:
         raise Unsupported("only padding the last one or two dimensions of a [B, C, L] "
                           "sequence or a [B, C, H, W] image (a pad of 2 or 4 values) maps, "
                           "to ZeroPad2d")
-    if min(pad) < 0:
-        raise Unsupported(f"pad {pad} crops (a negative pad); only padding maps, to ZeroPad2d")
+    sizes = [ctx.value(p) for p in pad]  # numbers, or sizes computed in forward (UNet's)
+    if any(isinstance(size, int) and size < 0 for size in sizes):
+        raise Unsupported(f"pad {sizes} crops (a negative pad); only padding maps, to "
+                          f"ZeroPad2d")
     return Mapped("ZeroPad2d", {"padding": pad + [0] * (4 - len(pad))}, [x])
 
 

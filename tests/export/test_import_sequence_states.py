@@ -50,6 +50,24 @@ class CausalStack(nn.Module):
         return x
 
 
+class PadToSkip(nn.Module):
+    """UNet's pad to the size of the skip connection, in 1-D: amounts computed in forward."""
+
+    def __init__(self):
+        super().__init__()
+        self.down, self.up = nn.Conv1d(4, 4, 3), nn.Conv1d(4, 4, 1)
+
+    def forward(self, x):
+        y = self.up(self.down(x))
+        diff = x.size(2) - y.size(2)
+        return torch.cat([x, F.pad(y, (diff // 2, diff - diff // 2))], 1)
+
+
+class Crop(nn.Module):
+    def forward(self, x):
+        return F.pad(x, (-1, 0))  # crop
+
+
 class PadFeatures(nn.Module):
     def forward(self, x):
         return F.pad(x, (1, 1))  # features
@@ -106,6 +124,19 @@ def test_a_stack_of_dilated_causal_convolutions_imports():
     blocks = imports_exactly(CausalStack(), (4, 20))
     assert [b for b in blocks if b[0] == "ZeroPad2d"] == [
         ("ZeroPad2d", {"padding": [2, 0, 0, 0]}), ("ZeroPad2d", {"padding": [4, 0, 0, 0]})]
+
+
+def test_a_pad_by_sizes_computed_in_forward_imports():
+    blocks = imports_exactly(PadToSkip(), (4, 20))
+    assert ("ZeroPad2d", {"padding": [1, 1, 0, 0]}) in blocks
+
+
+def test_a_negative_pad_is_refused_in_words():
+    with pytest.raises(GraphError, match=rf"^{line_of('crop')}: cannot import "
+                                         rf"torch.nn.functional.pad in Crop.forward: pad "
+                                         rf"\[-1, 0\] crops \(a negative pad\); only padding "
+                                         rf"maps, to ZeroPad2d$"):
+        import_torch(Crop(), (4, 20))
 
 
 def test_padding_the_features_of_a_vector_is_refused_in_words():
