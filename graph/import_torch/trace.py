@@ -71,8 +71,8 @@ def _training_reads(modules: Sequence[nn.Module], reads: list) -> Iterator[None]
     """Record where code reads ``self.training`` of ``modules`` while they are traced, as
     ``(file, line, function)``: an ``if self.training:`` is decided once, when the model is
     traced (in evaluation mode), so the import must say where the model does something else
-    while training. Each module is given, for the trace only, a subclass of its own class
-    whose ``training`` is a property that notes its reader."""
+    while training. For the trace only, each module's class has ``training`` as a property
+    that notes its reader (the instance keeps its value; nothing is subclassed)."""
 
     def read(self: nn.Module) -> bool:
         frame = sys._getframe(1)
@@ -83,29 +83,16 @@ def _training_reads(modules: Sequence[nn.Module], reads: list) -> Iterator[None]
     def write(self: nn.Module, mode: bool) -> None:
         self.__dict__["training"] = mode
 
-    made: dict[type, type | None] = {}
-    swapped = []
+    watched = [cls for cls in dict.fromkeys(type(m) for m in modules)
+               if "training" not in vars(cls)]
     try:
-        for module in modules:
-            cls = type(module)
-            if cls not in made:
-                try:
-                    made[cls] = type(cls)(cls.__name__, (cls,), {
-                        "training": property(read, write), "__module__": cls.__module__,
-                        "__qualname__": cls.__qualname__})
-                except Exception:  # noqa: BLE001 - a metaclass that refuses: not watched
-                    made[cls] = None
-            if made[cls] is None:
-                continue
-            try:
-                module.__class__ = made[cls]
-            except TypeError:  # __slots__ or a layout that differs: not watched
-                continue
-            swapped.append((module, cls))
+        for cls in watched:
+            cls.training = property(read, write)
         yield
     finally:
-        for module, cls in swapped:
-            module.__class__ = cls
+        for cls in watched:
+            if isinstance(vars(cls).get("training"), property):
+                delattr(cls, "training")
 
 
 def _no_varargs(model: nn.Module) -> None:
