@@ -56,23 +56,23 @@ def keep_training(model: nn.Module, gm: fx.GraphModule, graph: Graph,
     ``line_of(node)``: the user's ``file:line`` of an fx node."""
     params = dict(model.named_parameters(remove_duplicate=False))
     buffers = {name for name, _ in model.named_buffers(remove_duplicate=False)}
-    stops = [n for n in gm.graph.nodes if _stops(n)]
     reached = _gradient_reach(gm)
-    taught = _taught(model, gm, reached)
-    upstream = {stop: _weights_before(model, stop) for stop in stops}
+    own = {n: _weights_of(model, n) for n in gm.graph.nodes}
+    taught = {key for n in reached if not _stops(n) for key in own[n]}
+    stops = [n for n in gm.graph.nodes if n in reached and _stops(n)]  # where gradients end
+    upstream = {stop: _weights_before(stop, own) for stop in stops}
 
     def why(key: str) -> str | None:
         if key in buffers:
-            return "its weights are buffers of the model (register_buffer), not parameters"
+            return f"'{key}' is a buffer of the model (register_buffer), not a parameter"
         if key not in params:
             return None
         if not params[key].requires_grad:
             return "the model's parameters have requires_grad=False"
         if key not in taught:
-            lines = sorted({_stop_text(s, line_of) for s in stops
-                            if s in reached and key in upstream[s]})
-            return (f"no gradient reaches their weights in the model: every path to the "
-                    f"outputs goes through {' or '.join(lines) or 'a gradient stop'}")
+            lines = sorted({_stop_text(s, line_of) for s in stops if key in upstream[s]})
+            return (f"no gradient reaches them in the model: every path to the outputs "
+                    f"goes through {' or '.join(lines) or 'a gradient stop'}")
         return None
 
     by_id = {n.id: n for n in graph.nodes}
@@ -105,8 +105,6 @@ def keep_training(model: nn.Module, gm: fx.GraphModule, graph: Graph,
             f"keeps it in eval mode", TrainsDifferently, stacklevel=2)
     owner = {key: block_id for block_id, keys in learned.items() for key in keys}
     for stop in stops:
-        if stop not in reached:
-            continue
         learning = sorted({owner[k] for k in upstream[stop] if k in owner
                            and by_id[owner[k]].extra.get("trainable") is not False})
         if learning:
@@ -162,21 +160,16 @@ def _weights_of(model: nn.Module, node: fx.Node) -> list[str]:
     return []
 
 
-def _taught(model: nn.Module, gm: fx.GraphModule, reached: set[fx.Node]) -> set[str]:
-    """The keys of the parameters the model's gradient reaches."""
-    return {key for n in gm.graph.nodes if n in reached and not _stops(n)
-            for key in _weights_of(model, n)}
-
-
-def _weights_before(model: nn.Module, stop: fx.Node) -> set[str]:
-    """The keys of the weights that ``stop``'s result is computed from (its own included)."""
+def _weights_before(stop: fx.Node, own: Mapping[fx.Node, list[str]]) -> set[str]:
+    """The keys of the weights that ``stop``'s result is computed from (its own included);
+    ``own``: each node's own weights."""
     seen, todo = {stop}, [stop]
     while todo:
         for source in todo.pop().all_input_nodes:
             if source not in seen:
                 seen.add(source)
                 todo.append(source)
-    return {key for n in seen for key in _weights_of(model, n)}
+    return {key for n in seen for key in own[n]}
 
 
 def _training_branches(reads: Sequence[tuple[str, int, str]]) -> list[str]:

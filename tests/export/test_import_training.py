@@ -206,11 +206,13 @@ def test_a_backbone_behind_a_gradient_stop_imports_frozen(cls, marker, what):
     torch.manual_seed(0)
     model = cls()
     graph, weights, said = imported(model, (4,))
+    assert [n.type for n in graph.nodes if n.type != "ReLU"] == ["Input", "Linear", "Linear",
+                                                                 "Output"]
     assert graph.node("a").extra == {"trainable": False} and graph.node("b").extra == {}
     assert summarize(graph).trainable_params == 18 and trainable(model) == 58
     assert said == {"note": [f"frozen as in the model (\"trainable\": false): a: no gradient "
-                             f"reaches their weights in the model: every path to the outputs "
-                             f"goes through {what} at {line_of(marker)}"], "warning": []}
+                             f"reaches them in the model: every path to the outputs goes "
+                             f"through {what} at {line_of(marker)}"], "warning": []}
     trains_alike(model, graph, weights, torch.randn(5, 4))
 
 
@@ -280,8 +282,8 @@ def test_a_table_in_a_buffer_imports_as_a_fixed_table():
     summary = summarize(graph)
     assert (summary.params, summary.trainable_params) == (1043, 851)
     assert trainable(model) == sum(p.numel() for p in model.parameters()) == 851
-    assert said == {"note": ["frozen as in the model (\"trainable\": false): pe: its weights "
-                             "are buffers of the model (register_buffer), not parameters"],
+    assert said == {"note": ["frozen as in the model (\"trainable\": false): pe: 'pe' is a "
+                             "buffer of the model (register_buffer), not a parameter"],
                     "warning": []}
     trains_alike(model, graph, weights, torch.randint(0, 50, (5, 12)))
 
