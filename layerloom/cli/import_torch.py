@@ -66,17 +66,19 @@ def import_warnings() -> Iterator[list[str]]:
     from layerloom.graph.import_torch.training import ImportNote, TrainsDifferently
 
     said: list[str] = []
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", TrainsDifferently)
-        warnings.simplefilter("always", ImportNote)
-        yield said
-    for item in caught:
-        if issubclass(item.category, TrainsDifferently):
-            said.append(f"warning: {item.message}")
-        elif issubclass(item.category, ImportNote):
-            said.append(f"note: {item.message}")
-        else:
-            warnings.showwarning(item.message, item.category, item.filename, item.lineno)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", TrainsDifferently)
+            warnings.simplefilter("always", ImportNote)
+            yield said
+    finally:  # a refused import still shows the others (a deprecation in the user's code)
+        for item in caught:
+            if issubclass(item.category, TrainsDifferently):
+                said.append(f"warning: {item.message}")
+            elif issubclass(item.category, ImportNote):
+                said.append(f"note: {item.message}")
+            else:
+                warnings.showwarning(item.message, item.category, item.filename, item.lineno)
 
 
 def write_import(args, graph, state, what: str, said: list[str] = ()) -> int:
