@@ -383,16 +383,23 @@ def _cat(ctx: Context, node: fx.Node) -> Mapped:
 
 @rule(F.pad)
 def _pad(ctx: Context, node: fx.Node) -> Mapped:
-    """``F.pad(x, [left, right, top, bottom])`` with zeros, of an image: ZeroPad2d."""
+    """``F.pad(x, [left, right, top, bottom])`` with zeros, of an image: ZeroPad2d. Of a
+    ``[B, C, L]`` sequence (``F.pad(x, (k - 1, 0))``, a causal convolution's padding) too:
+    ZeroPad2d pads the last two dimensions of what it is given, here C and L."""
     a = args(node, ("input", "pad", "mode", "value"), {"mode": "constant", "value": None})
     x = ctx.tensor(a["input"], "input")
     pad = list(a["pad"])
     if a["mode"] != "constant" or a["value"] not in (None, 0, 0.0):
         raise Unsupported(f"mode={a['mode']!r}, value={a['value']!r} (only padding with "
                           f"zeros maps, to ZeroPad2d)")
-    if len(_shape(ctx, x)) != 4 or len(pad) not in (2, 4):
-        raise Unsupported("only padding the height and width of a [B, C, H, W] image "
-                          "(a pad of 2 or 4 values) maps, to ZeroPad2d")
+    if len(_shape(ctx, x)) not in (3, 4) or len(pad) not in (2, 4):
+        raise Unsupported("only padding the last one or two dimensions of a [B, C, L] "
+                          "sequence or a [B, C, H, W] image (a pad of 2 or 4 values) maps, "
+                          "to ZeroPad2d")
+    sizes = [ctx.value(p) for p in pad]  # numbers, or sizes computed in forward (UNet's)
+    if any(isinstance(size, int) and size < 0 for size in sizes):
+        raise Unsupported(f"pad {sizes} crops (a negative pad); only padding maps, to "
+                          f"ZeroPad2d")
     return Mapped("ZeroPad2d", {"padding": pad + [0] * (4 - len(pad))}, [x])
 
 

@@ -27,7 +27,9 @@ from .functions import (FUNCTION_RULES, Alias, Const, Mapped, describe, show_ind
 from .modules import Unsupported, find_rule, float32_decimal
 from .positions import Positions
 from .reductions import is_values_and_indices, values_of
+from .reparametrised import refusal
 from .trace import ORIGIN
+from .training import keep_training
 from .user_files import described
 from .weights import WeightMap, match_weights
 
@@ -60,6 +62,9 @@ class Importer:
         self.rescaled: dict[str, tuple] = {}  # Rescaling block id -> (fx node, scale, offset)
         self.normalized: dict[str, fx.Node] = {}  # Normalize block id -> its latest fx node
         self.module_calls = Counter(n.target for n in gm.graph.nodes if n.op == "call_module")
+        self.learned: dict[str, list[str]] = {}  # block id -> the model's keys of its parameters
+        self.statistics: set[str] = set()  # ids of blocks with batch norms (running statistics)
+        self.zero_states: set[fx.Node] = set()  # torch.zeros(...) given to an RNN as its state
 
     # -- the Context the rules see --------------------------------------------------------------
 
@@ -140,7 +145,9 @@ class Importer:
             raise GraphError(f"the imported graph of {type(self.model).__name__} does not "
                              f"validate (an importer bug; please report it):\n"
                              + "\n".join(str(p) for p in report.errors))
-        return graph, self._weights(report)
+        weights = self._weights(report)
+        keep_training(self.model, self.gm, graph, self.learned, self.statistics, source_line)
+        return graph, weights
 
     def _input(self, node: fx.Node, index: int) -> None:
         value = self.values[node]
@@ -207,6 +214,8 @@ class Importer:
         return f"{where}, {_what(value)}"
 
     def _compute(self, node: fx.Node) -> None:
+        if self._zero_state(node):
+            return
         if node.op == "call_function" and node.target is operator.getitem:
             if self._getitem_of_parts(node):
                 return
@@ -336,14 +345,18 @@ class Importer:
         convert = find_rule(module)
         if convert is None:
             raise Unsupported(f"no LayerLoom block computes {type(module).__name__}")
+        reparametrised = refusal(original, str(node.target), self.model)
+        if reparametrised:  # weight_norm, spectral_norm: a weight computed at each call
+            raise Unsupported(reparametrised)
         if self.module_calls[node.target] > 1 and any(True for _ in original.parameters()):
             raise Unsupported(f"it is called {self.module_calls[node.target]} times, sharing its "
                               f"weights; each LayerLoom block has weights of its own")
         block, params = convert(module)
-        inputs = [a for a in node.args if isinstance(a, fx.Node)]
+        called = node.args[:1] if self._zero_state_given(node) else node.args
+        inputs = [a for a in called if isinstance(a, fx.Node)]
         if block == "MultiheadAttention":
             return self._attention(node, params)
-        given = [a for a in node.args if a is not None]  # rnn(x, None): no initial state
+        given = [a for a in called if a is not None]  # rnn(x, None): no initial state
         if any(v is not None for v in node.kwargs.values()) or len(inputs) != 1 \
                 or len(given) != 1:
             raise Unsupported("it is called with more than its input (masks, initial states "
@@ -355,6 +368,35 @@ class Importer:
         if isinstance(module, nn.TransformerEncoder):  # num_layers=1: the layer itself
             return Mapped(block, params, inputs, module=f"{node.target}.layers.0")
         return Mapped(block, params, inputs, module=str(node.target))
+
+    def _zero_state(self, node: fx.Node) -> bool:
+        """``torch.zeros(layers, x.size(0), hidden)`` (and ``.to(x.device)`` of it) given only
+        to LSTMs, GRUs and RNNs as their initial state: their default state, so no block (the
+        call is imported as ``rnn(x)``). True when ``node`` is such zeros, handled here."""
+        made = node.op == "call_function" and node.target in (torch.zeros, torch.zeros_like) \
+            or node.op == "call_method" and node.target == "new_zeros"
+        passed = node.op == "call_method" and node.target in _PASSES and node.args \
+            and node.args[0] in self.zero_states
+        value = self.values.get(node)
+        if not (made or passed) or not isinstance(value, torch.Tensor) or value.any():
+            return False
+        for user in node.users:
+            if user.op == "call_module" and isinstance(self.gm.get_submodule(user.target),
+                                                       nn.RNNBase) and node not in user.args[:1]:
+                continue
+            if user.op == "call_method" and user.target in _PASSES and user.args[0] is node:
+                continue
+            return False
+        self.zero_states.add(node)
+        return True
+
+    def _zero_state_given(self, node: fx.Node) -> bool:
+        """``rnn(x, h0)`` or ``lstm(x, (h0, c0))`` with states of zeros (:meth:`_zero_state`)."""
+        if len(node.args) != 2 or node.kwargs:
+            return False
+        state = node.args[1]
+        parts = list(state) if isinstance(state, (tuple, list)) else [state]
+        return all(part in self.zero_states for part in parts)
 
     def _attention(self, node: fx.Node, params: dict) -> Mapped:
         bound = dict(zip(("query", "key", "value"), node.args))
@@ -697,7 +739,8 @@ class Importer:
             else:
                 parts = [(names[block_id], mapped.module, info.copies[0])]
             for attribute, path, layer in parts:
-                built = info.spec.build(layer.params, layer.in_shapes).state_dict()
+                module = info.spec.build(layer.params, layer.in_shapes)
+                built = module.state_dict()
                 if path is not None:
                     original = {k: (f"{path}.{k}", v) for k, v in
                                 self.model.get_submodule(path).state_dict().items()}
@@ -705,6 +748,10 @@ class Importer:
                     original = mapped.weights
                 if built or original:
                     match_weights(weights, block_id, attribute, built, original)
+                    self.learned.setdefault(block_id, []).extend(
+                        weights[f"{attribute}.{key}"] for key, _ in module.named_parameters())
+                if any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in module.modules()):
+                    self.statistics.add(block_id)
         saved = self.model.state_dict()
         for name, buffer in self.model.named_buffers(remove_duplicate=False):
             if name not in saved and name in weights.values():
@@ -713,6 +760,7 @@ class Importer:
 
 
 _SPLITS = ("chunk", "split", "tensor_split")
+_PASSES = ("to", "type_as", "float", "detach", "contiguous", "cuda", "cpu", "requires_grad_")
 
 
 def _is_split(node: fx.Node) -> bool:
@@ -736,6 +784,7 @@ def _squeezes_first(node: fx.Node) -> bool:
 
 
 _TORCH_DIR = str(Path(torch.__file__).resolve().parent)
+_TRACER = str(Path(__file__).resolve().with_name("trace.py"))  # its create_node's frame
 _FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<func>\S+)')
 
 
@@ -749,7 +798,7 @@ def source_line(node: fx.Node) -> str:
             inside = str(Path(path).resolve()).startswith(_TORCH_DIR)
         except OSError:
             inside = False
-        if not inside and not path.startswith("<"):
+        if not inside and not path.startswith("<") and path != _TRACER:
             found = f"{Path(path).name}:{frame['line']}"
     return found
 

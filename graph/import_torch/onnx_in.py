@@ -513,7 +513,7 @@ class OnnxModule(nn.Module):
         value = torch.as_tensor(np.array(self.consts[source]))
         if not value.is_floating_point():
             raise GraphError(f"a constant '{name}' of type {value.dtype} in arithmetic")
-        self.register_parameter(attribute, nn.Parameter(value, requires_grad=False))
+        self.register_parameter(attribute, nn.Parameter(value))  # trainable: see onnx_weights
         self.attr_of[name] = (attribute, rows)
 
     def _unique(self, stem: str) -> str:
@@ -1670,11 +1670,14 @@ def import_onnx(path: str | Path, *, name: str | None = None, atol: float = 1e-4
     """``(graph, state_dict, max abs diff)``: the graph of the ONNX file at ``path``, its
     weights keyed for the compiled graph, checked against onnxruntime running the file."""
     from . import check_import, import_torch
+    from .onnx_weights import refuse_shared_layers, say_constants_learn
 
     model = free_batch(read_onnx(path), Path(path).name)
+    refuse_shared_layers(model, Path(path).name)
     shapes, dtypes = onnx_inputs(model)
     module = onnx_module(model)
     graph, weights = import_torch(module, shapes, dtypes, name=name or Path(path).stem)
+    say_constants_learn(graph, weights, {attribute for attribute, _ in module.attr_of.values()})
     graph.description = f"Imported from the ONNX file {Path(path).name}."
     _name_inputs(graph, module.input_names)
     state = weights.apply(module.state_dict())

@@ -7,10 +7,12 @@ through, so their functions and additions become blocks of their own.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import operator
 import linecache
-from collections.abc import Sequence
+import sys
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,12 @@ class _Tracer(fx.Tracer):
     def is_leaf_module(self, m: nn.Module, qualname: str) -> bool:
         return find_rule(m) is not None or super().is_leaf_module(m, qualname)
 
+    def create_node(self, *args, **kwargs) -> fx.Node:
+        node = super().create_node(*args, **kwargs)
+        if not torch.is_grad_enabled():  # made inside `with torch.no_grad():`: a gradient stop
+            node.meta["no_grad"] = True
+        return node
+
 
 def trace(model: nn.Module) -> fx.GraphModule:
     """``model`` as a ``GraphModule``, dead code (unused tuple parts, shape reads) removed.
@@ -41,14 +49,19 @@ def trace(model: nn.Module) -> fx.GraphModule:
     """
     _no_varargs(model)
     concrete = optional_args(model)
+    tracer, reads = _Tracer(), []
+    traced_through = [m for name, m in model.named_modules() if not name
+                      or not tracer.is_leaf_module(m, name)]
     try:
-        graph = _Tracer().trace(model, concrete_args=concrete or None)
+        with torch.enable_grad(), _training_reads(traced_through, reads):
+            graph = tracer.trace(model, concrete_args=concrete or None)
     except Exception as exc:  # fx raises TraceError, TypeError, NotImplementedError…
         graph = _trace_buffers(model, concrete)
         if graph is None:
             raise GraphError(_trace_failure(model, exc)) from None
     _drop_specialised(graph, set(concrete))
     gm = fx.GraphModule(model, graph, class_name=type(model).__name__)
+    gm.meta["training_reads"] = reads
     _follow_inplace(gm)
     gm.graph.eliminate_dead_code()
     for node in [n for n in gm.graph.nodes if n.op == "placeholder"]:
@@ -72,6 +85,35 @@ def _trace_buffers(model: nn.Module, concrete: dict) -> fx.Graph | None:
         return tracer.trace(model, concrete_args=concrete or None)
     except Exception:  # noqa: BLE001 - the first failure is the one reported
         return None
+
+
+@contextlib.contextmanager
+def _training_reads(modules: Sequence[nn.Module], reads: list) -> Iterator[None]:
+    """Record where code reads ``self.training`` of ``modules`` while they are traced, as
+    ``(file, line, function)``: an ``if self.training:`` is decided once, when the model is
+    traced (in evaluation mode), so the import must say where the model does something else
+    while training. For the trace only, each module's class has ``training`` as a property
+    that notes its reader (the instance keeps its value; nothing is subclassed)."""
+
+    def read(self: nn.Module) -> bool:
+        frame = sys._getframe(1)
+        reads.append((frame.f_code.co_filename, frame.f_lineno,
+                      getattr(frame.f_code, "co_qualname", frame.f_code.co_name)))
+        return self.__dict__.get("training", True)
+
+    def write(self: nn.Module, mode: bool) -> None:
+        self.__dict__["training"] = mode
+
+    watched = [cls for cls in dict.fromkeys(type(m) for m in modules)
+               if "training" not in vars(cls)]
+    try:
+        for cls in watched:
+            cls.training = property(read, write)
+        yield
+    finally:
+        for cls in watched:
+            if isinstance(vars(cls).get("training"), property):
+                delattr(cls, "training")
 
 
 def _no_varargs(model: nn.Module) -> None:

@@ -37,7 +37,7 @@ def register(subparsers) -> None:
 def cmd_import_onnx(args) -> int:
     from layerloom.graph.import_torch.onnx_in import import_onnx
 
-    from .import_torch import without_fx_notes, write_import
+    from .import_torch import import_warnings, without_fx_notes, write_import
 
     path = Path(args.model)
     if not path.is_file():
@@ -45,9 +45,10 @@ def cmd_import_onnx(args) -> int:
         return EXIT_UNREADABLE
     name = args.name or re.sub(r"[^A-Za-z0-9_-]", "-", path.stem)[:64] or "imported"
     try:
-        graph, state, diff = import_onnx(path, name=name)
+        with import_warnings() as said:
+            graph, state, diff = import_onnx(path, name=name)
     except GraphError as exc:
         print_error(exc, without_fx_notes(str(exc)), debug=getattr(args, "debug", False))
         return EXIT_INVALID
     return write_import(args, graph, state, f"{path.name}; compiled graph matches onnxruntime "
-                        f"on the file (max abs diff {diff:.2e})")
+                        f"on the file (max abs diff {diff:.2e})", said)

@@ -9,8 +9,11 @@ difference there is a warning, naming the first block that differs).
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 from layerloom.graph import GraphError, save_graph
@@ -48,25 +51,48 @@ def cmd_import_torch(args) -> int:
         if len(dtypes) != len(shapes):
             raise GraphError(f"{len(shapes)} --input-shape but {len(dtypes)} --dtype")
         model = instantiate(load_callable(args.callable))
-        graph, weights = import_torch(model, shapes, dtypes, name=args.name)
-        state = weights.apply(model.state_dict())
-        diff = check_import(model, graph, state, shapes, dtypes, weights=weights)
-        sizes = check_other_size(model, graph, state, shapes, dtypes)
+        with import_warnings() as said:
+            graph, weights = import_torch(model, shapes, dtypes, name=args.name)
+            state = weights.apply(model.state_dict())
+            diff = check_import(model, graph, state, shapes, dtypes, weights=weights)
+            sizes = check_other_size(model, graph, state, shapes, dtypes)
     except GraphError as exc:
         print_error(exc, without_fx_notes(str(exc)), debug=getattr(args, "debug", False))
         return EXIT_INVALID
     also = "" if sizes.shapes is None or sizes.warning else \
         f", and at input {' and '.join(str(list(s)) for s in sizes.shapes)} too"
-    code = write_import(args, graph, state, f"{type(model).__name__}; compiled graph matches "
-                        f"the model (max abs diff {diff:.2e}){also}")
-    if sizes.warning and code == 0:  # a design for one size may be meant so: not an error
-        print(f"warning: {sizes.warning}", file=sys.stderr)
-    return code
+    if sizes.warning:  # a design for one size may be meant so: not an error
+        said.append(f"warning: {sizes.warning}")
+    return write_import(args, graph, state, f"{type(model).__name__}; compiled graph matches "
+                        f"the model (max abs diff {diff:.2e}){also}", said)
 
 
-def write_import(args, graph, state, what: str) -> int:
+@contextlib.contextmanager
+def import_warnings() -> Iterator[list[str]]:
+    """The import's own warnings (how the graph trains otherwise than the model) and notes
+    (nodes frozen as in the model), as lines to print; other warnings pass on as usual."""
+    from layerloom.graph.import_torch.training import ImportNote, TrainsDifferently
+
+    said: list[str] = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", TrainsDifferently)
+            warnings.simplefilter("always", ImportNote)
+            yield said
+    finally:  # a refused import still shows the others (a deprecation in the user's code)
+        for item in caught:
+            if issubclass(item.category, TrainsDifferently):
+                said.append(f"warning: {item.message}")
+            elif issubclass(item.category, ImportNote):
+                said.append(f"note: {item.message}")
+            else:
+                warnings.showwarning(item.message, item.category, item.filename, item.lineno)
+
+
+def write_import(args, graph, state, what: str, said: list[str] = ()) -> int:
     """Write an imported graph to ``args.output`` (and its weights to ``args.weights``) and say
-    so; the exit code. ``what``: where the blocks came from and how they were checked."""
+    so, then the import's warnings and notes (``said``, on stderr); the exit code. ``what``:
+    where the blocks came from and how they were checked."""
     try:
         save_graph(graph, args.output)
         if args.weights:
@@ -78,6 +104,8 @@ def write_import(args, graph, state, what: str) -> int:
     print(f"{args.output}: {blocks} blocks from {what}")
     if args.weights:
         print(f"{args.weights}: {len(state)} tensors")
+    for line in said:
+        print(line, file=sys.stderr)
     return 0
 
 

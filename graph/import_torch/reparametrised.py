@@ -1,0 +1,70 @@
+"""Layers whose weight is computed from other parameters at each call: ``weight_norm`` and
+``spectral_norm`` (as ``torch.nn.utils`` hooks or ``torch.nn.utils.parametrizations``), or any
+``torch.nn.utils.parametrize`` parametrisation.
+
+No block keeps the parametrisation; the weight it gives now could be imported as a plain weight,
+but trained so it is another model (weight_norm's g and v learn differently from one weight,
+and spectral_norm's bound on the weight is gone). So the import is refused, with the line that
+removes it: the user decides that the plain weight is what they want.
+
+>>> reparametrisation(torch.nn.utils.weight_norm(nn.Conv1d(4, 8, 3)), "conv")[1]  # doctest: +SKIP
+'torch.nn.utils.remove_weight_norm(model.conv)'
+"""
+
+from __future__ import annotations
+
+from torch import nn
+from torch.nn.utils import parametrize
+
+# the torch.nn.utils hooks (their class names) and the parametrisations' names as users write them
+_HOOKS = {"WeightNorm": ("weight_norm", "torch.nn.utils.remove_weight_norm({module})"),
+          "SpectralNorm": ("spectral_norm", "torch.nn.utils.remove_spectral_norm({module})")}
+_PARAMETRIZATIONS = {"_WeightNorm": "weight_norm", "_SpectralNorm": "spectral_norm",
+                     "_Orthogonal": "orthogonal"}
+_WHAT = {"weight_norm": "weight = g · v / ‖v‖, learned as g and v",
+         "spectral_norm": "the weight divided by its largest singular value, kept at most 1"}
+
+
+def reparametrisation(module: nn.Module, path: str) -> tuple[str, str] | None:
+    """``(how its weight is computed, the Python line that makes it a plain weight)`` for a
+    reparametrised ``module`` at ``path`` of the model, or None."""
+    target = _expression(path)
+    for hook in module._forward_pre_hooks.values():
+        found = _HOOKS.get(type(hook).__name__)
+        if found is not None and type(hook).__module__.startswith("torch.nn.utils"):
+            kind, fix = found
+            return (f"its {getattr(hook, 'name', 'weight')} is reparametrised by {kind} "
+                    f"({_WHAT[kind]})", fix.format(module=target))
+    if parametrize.is_parametrized(module):
+        for name, chain in module.parametrizations.items():
+            kinds = [_PARAMETRIZATIONS.get(type(p).__name__, type(p).__name__) for p in chain]
+            what = f" ({_WHAT[kinds[0]]})" if len(kinds) == 1 and kinds[0] in _WHAT else ""
+            return (f"its {name} is reparametrised by {' then '.join(kinds)}{what}",
+                    f"torch.nn.utils.parametrize.remove_parametrizations({target}, {name!r})")
+    return None
+
+
+def refusal(module: nn.Module, path: str, model: nn.Module) -> str | None:
+    """Why ``module`` (at ``path``) does not import, with the fix and the model's other
+    reparametrised layers, or None when it is not reparametrised."""
+    found = reparametrisation(module, path)
+    if found is None:
+        return None
+    how, fix = found
+    others = [name for name, m in model.named_modules()
+              if name and name != path and reparametrisation(m, name) is not None]
+    more = ""
+    if others:
+        shown = ", ".join(others[:4]) + (" …" if len(others) > 4 else "")
+        count = "is 1 more layer" if len(others) == 1 else f"are {len(others)} more layers"
+        more = f"; so {count} of the model, to do the same for: {shown}"
+    return (f"{how}, which no block keeps: importing the weight it gives now as a plain weight "
+            f"would train another model. To import it so, write a function that builds the "
+            f"model, runs {fix} and returns the model, and import that function{more}")
+
+
+def _expression(path: str) -> str:
+    """``model.conv`` or ``model.get_submodule('tcn.network.0.conv1')``."""
+    if all(part.isidentifier() for part in path.split(".")):
+        return f"model.{path}"
+    return f"model.get_submodule({path!r})"
