@@ -1669,16 +1669,23 @@ _FUNCTIONS = {
 def import_onnx(path: str | Path, *, name: str | None = None, atol: float = 1e-4):
     """``(graph, state_dict, max abs diff)``: the graph of the ONNX file at ``path``, its
     weights keyed for the compiled graph, checked against onnxruntime running the file."""
+    return import_onnx_model(read_onnx(path), Path(path).name, name=name, atol=atol)
+
+
+def import_onnx_model(model, file: str, *, name: str | None = None, atol: float = 1e-4):
+    """:func:`import_onnx` of a checked ONNX model already read (:func:`read_onnx`, or
+    :func:`~.onnx_upload.read_onnx_bytes` for an upload); ``file``: its file's name, which
+    errors and the description quote."""
     from . import check_import, import_torch
     from .onnx_weights import refuse_shared_layers, say_constants_learn
 
-    model = free_batch(read_onnx(path), Path(path).name)
-    refuse_shared_layers(model, Path(path).name)
+    model = free_batch(model, file)
+    refuse_shared_layers(model, file)
     shapes, dtypes = onnx_inputs(model)
     module = onnx_module(model)
-    graph, weights = import_torch(module, shapes, dtypes, name=name or Path(path).stem)
+    graph, weights = import_torch(module, shapes, dtypes, name=name or Path(file).stem)
     say_constants_learn(graph, weights, {attribute for attribute, _ in module.attr_of.values()})
-    graph.description = f"Imported from the ONNX file {Path(path).name}."
+    graph.description = f"Imported from the ONNX file {file}."
     _name_inputs(graph, module.input_names)
     state = weights.apply(module.state_dict())
     diff = check_import(module, graph, state, shapes, dtypes, weights=weights)

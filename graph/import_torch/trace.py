@@ -11,6 +11,7 @@ import contextlib
 import inspect
 import operator
 import linecache
+import re
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -26,6 +27,15 @@ BATCH = 3  # an unusual batch size, so that a dimension equal to it is rarely co
 # fx node meta: where the node came from in words, for a model that is not the user's code (an
 # ONNX file's node); import errors name it instead of a line of Python
 ORIGIN = "layerloom_origin"
+
+# What torch.fx appends to an error raised while it runs a traced node: the node, an empty
+# "Original traceback" and an advertisement for tlparse, none of it about the user's model.
+_FX_NOTE = re.compile(r"\s*While executing %.*?(?:Use tlparse[^\n]*|\Z)", re.S)
+
+
+def without_fx_notes(message: str) -> str:
+    """``message`` without torch.fx's notes (``While executing %…``, ``Use tlparse…``)."""
+    return _FX_NOTE.sub("", message).rstrip()
 
 
 class _Tracer(fx.Tracer):

@@ -20,10 +20,11 @@ did; the command line prints them, with the :class:`ImportNote` of each node fro
 from __future__ import annotations
 
 import ast
+import contextlib
 import linecache
 import re
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import torch
@@ -38,6 +39,27 @@ class TrainsDifferently(UserWarning):
 
 class ImportNote(UserWarning):
     """What the import did so that the graph trains as the model does (a node frozen)."""
+
+
+@contextlib.contextmanager
+def import_warnings() -> Iterator[list[str]]:
+    """The import's own warnings (how the graph trains otherwise than the model) and notes
+    (nodes frozen as in the model), as lines to show (``warning: …``, ``note: …``); other
+    warnings pass on as usual."""
+    said: list[str] = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", TrainsDifferently)
+            warnings.simplefilter("always", ImportNote)
+            yield said
+    finally:  # a refused import still shows the others (a deprecation in the user's code)
+        for item in caught:
+            if issubclass(item.category, TrainsDifferently):
+                said.append(f"warning: {item.message}")
+            elif issubclass(item.category, ImportNote):
+                said.append(f"note: {item.message}")
+            else:
+                warnings.showwarning(item.message, item.category, item.filename, item.lineno)
 
 
 _SHOWN = 6  # node ids named in one message before "…"

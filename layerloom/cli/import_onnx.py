@@ -36,8 +36,10 @@ def register(subparsers) -> None:
 
 def cmd_import_onnx(args) -> int:
     from layerloom.graph.import_torch.onnx_in import import_onnx
+    from layerloom.graph.import_torch.trace import without_fx_notes
+    from layerloom.graph.import_torch.training import import_warnings
 
-    from .import_torch import import_warnings, without_fx_notes, write_import
+    from .import_torch import write_import
 
     path = Path(args.model)
     if not path.is_file():

@@ -9,11 +9,7 @@ difference there is a warning, naming the first block that differs).
 
 from __future__ import annotations
 
-import contextlib
-import re
 import sys
-import warnings
-from collections.abc import Iterator
 from pathlib import Path
 
 from layerloom.graph import GraphError, save_graph
@@ -44,6 +40,8 @@ def cmd_import_torch(args) -> int:
     from layerloom.graph.import_torch import (check_import, import_torch, instantiate,
                                               load_callable)
     from layerloom.graph.import_torch.other_size import check_other_size
+    from layerloom.graph.import_torch.trace import without_fx_notes
+    from layerloom.graph.import_torch.training import import_warnings
 
     try:
         shapes = [_parse_shape(text) for text in args.input_shape]
@@ -67,28 +65,6 @@ def cmd_import_torch(args) -> int:
                         f"the model (max abs diff {diff:.2e}){also}", said)
 
 
-@contextlib.contextmanager
-def import_warnings() -> Iterator[list[str]]:
-    """The import's own warnings (how the graph trains otherwise than the model) and notes
-    (nodes frozen as in the model), as lines to print; other warnings pass on as usual."""
-    from layerloom.graph.import_torch.training import ImportNote, TrainsDifferently
-
-    said: list[str] = []
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", TrainsDifferently)
-            warnings.simplefilter("always", ImportNote)
-            yield said
-    finally:  # a refused import still shows the others (a deprecation in the user's code)
-        for item in caught:
-            if issubclass(item.category, TrainsDifferently):
-                said.append(f"warning: {item.message}")
-            elif issubclass(item.category, ImportNote):
-                said.append(f"note: {item.message}")
-            else:
-                warnings.showwarning(item.message, item.category, item.filename, item.lineno)
-
-
 def write_import(args, graph, state, what: str, said: list[str] = ()) -> int:
     """Write an imported graph to ``args.output`` (and its weights to ``args.weights``) and say
     so, then the import's warnings and notes (``said``, on stderr); the exit code. ``what``:
@@ -107,16 +83,6 @@ def write_import(args, graph, state, what: str, said: list[str] = ()) -> int:
     for line in said:
         print(line, file=sys.stderr)
     return 0
-
-
-# What torch.fx appends to an error raised while it runs a traced node: the node, an empty
-# "Original traceback" and an advertisement for tlparse, none of it about the user's model.
-_FX_NOTE = re.compile(r"\s*While executing %.*?(?:Use tlparse[^\n]*|\Z)", re.S)
-
-
-def without_fx_notes(message: str) -> str:
-    """``message`` without torch.fx's notes (``While executing %…``, ``Use tlparse…``)."""
-    return _FX_NOTE.sub("", message).rstrip()
 
 
 def _parse_shape(text: str) -> list[int]:
