@@ -1,5 +1,6 @@
 """The sidebar's projects section: switch project, new (blank or from a template), rename and
-describe the design, open (upload) and download JSON, named snapshots with restore. The store
+describe the design, open (upload) a design's JSON or a trained model's ONNX file
+(:mod:`.model_upload`), download JSON, named snapshots with restore. The store
 itself is :mod:`.projects`.
 
 Two projects never go by the same name: a new, opened or renamed design whose name another
@@ -18,6 +19,7 @@ from layerloom.graph import Graph, GraphError, dumps_graph
 from layerloom.graph import edit as graph_edit
 from layerloom.graph.templates import list_templates, load_template
 
+from . import model_upload
 from . import state as session
 from .fields import plain
 from .projects import ProjectError, read_upload
@@ -51,6 +53,7 @@ def render(state: DesignerState) -> None:
         st.file_uploader("Open a design (JSON)", type=["json"], key=upload_key,
                          on_change=_upload, args=(state, upload_key),
                          help="Opens as a new project; the current one stays as it is")
+        model_upload.uploader(state)
         weights_key = f"weights:{state.uploads}"
         st.file_uploader("Weights for this design (.safetensors)", type=["safetensors"],
                          key=weights_key, on_change=_upload_weights, args=(state, weights_key),
