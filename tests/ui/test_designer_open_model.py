@@ -189,3 +189,12 @@ def test_the_uploader_takes_onnx_only_and_says_how_pytorch_models_come_in(app):
     assert box.proto.type == [".onnx"]
     assert "torch.onnx.export" in box.help and "dynamic_axes" in box.help
     assert "import-torch" in box.help and "never run" in box.help
+
+
+def test_the_command_lines_help_points_to_the_uploader(capsys):
+    from layerloom.cli import main
+    from layerloom.ui.model_upload import LABEL as uploader_label
+
+    with pytest.raises(SystemExit):
+        main(["import-onnx", "--help"])
+    assert f"Open > {uploader_label}" in " ".join(capsys.readouterr().out.split())
