@@ -71,6 +71,18 @@ def test_a_users_onnx_model_opens_on_the_canvas(app_url, page, tmp_path, shots):
     expect(page).not_to_have_url(re.compile(f"project={first}"))
     for node in ("image", "conv", "relu", "max_pool2d", "flatten", "fc", "output"):
         expect(frame.locator(f'[data-testid="node-{node}"]')).to_be_visible()
+    # laid out for this pane: no block off its sides, the Input in view (a design taller than
+    # the pane at a readable zoom is a scroll down away). seed-cnn, open before, also has an
+    # "image" and an "fc", whose old places once pinned the new design and pushed the rest off
+    # the pane's right edge.
+    page.wait_for_timeout(800)
+    pane = frame.locator(".react-flow").bounding_box()
+    for node in ("image", "conv", "relu", "max_pool2d", "flatten", "fc", "output"):
+        box = frame.locator(f'[data-testid="node-{node}"]').bounding_box()
+        assert pane["x"] <= box["x"] and box["x"] + box["width"] <= pane["x"] + pane["width"], \
+            (node, box, pane)
+    box = frame.locator('[data-testid="node-image"]').bounding_box()
+    assert pane["y"] <= box["y"] and box["y"] + box["height"] <= pane["y"] + pane["height"]
     page.keyboard.press("Escape")  # the popover closed, as a user leaves it
     page.wait_for_timeout(500)
     page.screenshot(path=str(shots / "open-model.png"))

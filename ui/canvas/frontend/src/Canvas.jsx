@@ -358,8 +358,13 @@ export default function Canvas({ args, disabled, stTheme }) {
         s.baseSeq = s.seq;
         const prev = new Map(current.map((n) => [n.id, n]));
         const level = fromGraph(args.graph, catalog);
+        // a node Python sent without a position keeps the one it has here, in this view only:
+        // another project's node of the same id (an imported model's "image" or "fc" after
+        // seed-cnn's) would pin the new design to the old one's places
         let fresh = level.nodes.map((n) =>
-          !n.position && prev.has(n.id) ? { ...n, position: prev.get(n.id).position } : n,
+          !n.position && !keyChanged && prev.has(n.id)
+            ? { ...n, position: prev.get(n.id).position }
+            : n,
         );
         // the view is fitted to another graph (first load, another level or project), never
         // to an edit; undo, redo and group may move nodes back, so after those only ids count
