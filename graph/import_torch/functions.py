@@ -38,6 +38,9 @@ class Mapped:
     then: list[tuple[str, dict]] = field(default_factory=list)
     name: str | None = None  # the block's id stem (default: where the call is)
     trainable: bool = True  # False: its weights are the model's buffers (a fixed table)
+    # Slices of positions picked one by one (x[:, 0], x[:, 1]): kept, not merged into a Chunk
+    # (which would split another width differently)
+    picked: bool = False
 
 
 @dataclass

@@ -24,6 +24,7 @@ from ..registry import get_block
 from ..validate import validate
 from .functions import (FUNCTION_RULES, Alias, Const, Mapped, describe, show_index,
                         split_parts)
+from .indexing import after_module
 from .modules import Unsupported, find_rule, float32_decimal
 from .positions import Positions
 from .reductions import is_values_and_indices, values_of
@@ -242,6 +243,8 @@ class Importer:
             return
         try:
             mapped = self._module(node) if node.op == "call_module" else self._function(node)
+            if node.op == "call_module":
+                mapped = after_module(node, mapped)
         except Unsupported as exc:
             raise self._error(node, str(exc)) from None
         if isinstance(mapped, Alias):
@@ -630,7 +633,8 @@ class Importer:
         for node in self.nodes:
             mapped = self.sources.get(node.id)
             edge = into.get(node.id)
-            if node.type != "Slice" or mapped is None or edge is None:
+            if node.type != "Slice" or mapped is None or edge is None \
+                    or mapped.params.get("step", 1) != 1 or mapped.picked:
                 continue
             shape = tuple(self.values[mapped.inputs[0]].shape[1:])
             dim = mapped.params["dim"] % len(shape)
