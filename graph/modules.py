@@ -27,6 +27,20 @@ class Multiply(nn.Module):
         return xs[0] * xs[1]
 
 
+class Subtract(nn.Module):
+    """``left - right``, broadcasting (``x - x.mean(1, keepdim=True)`` centres each sample)."""
+
+    def forward(self, left: Tensor, right: Tensor) -> Tensor:
+        return left - right
+
+
+class Divide(nn.Module):
+    """``left / right``, broadcasting (a map divided by its norm over the channels)."""
+
+    def forward(self, left: Tensor, right: Tensor) -> Tensor:
+        return left / right
+
+
 class MatMul(nn.Module):
     """``torch.matmul(left, right)``: the matrix product, batched over the leading
     dimensions (attention's ``q @ k.transpose(-2, -1)`` and ``weights @ v``)."""

@@ -24,6 +24,7 @@ from ..registry import get_block
 from ..validate import validate
 from .functions import (FUNCTION_RULES, Alias, Const, Mapped, describe, show_index,
                         split_parts)
+from . import subtract_divide  # noqa: F401 - its rules take two computed tensors
 from .indexing import after_module
 from .modules import Unsupported, find_rule, float32_decimal
 from .positions import Positions

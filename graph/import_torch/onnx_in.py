@@ -1653,6 +1653,8 @@ _FUNCTIONS = {
     "Concat": lambda xs, a: torch.cat(list(xs), dim=a["axis"]),
     "Add": _binary(torch.add),
     "Mul": _binary(torch.mul),
+    "Sub": _binary(torch.sub),  # of two computed tensors: by constants, Rescaling or Normalize
+    "Div": _binary(torch.div),
     "ReduceMean": _reduce("mean"),
     "ReduceSum": _reduce("sum"),
     "ReduceMax": _reduce("max"),

@@ -50,8 +50,11 @@ MODELS = {
     "reciprocal": (lambda: Fn(lambda s, x: 1 / s.l(x), l=lin(6, 4)), [(6,)],
                    r"ONNX node /Reciprocal \(Reciprocal\): no LayerLoom block does "
                    r"Reciprocal"),
-    "minus_mean": (lambda: Fn(lambda s, x: x - x.mean(1, keepdim=True)), [(6,)],
-                   r"ONNX node /Sub \(Sub\): no LayerLoom block does Sub"),  # the mean maps
+    "minus_mean": (lambda: Fn(lambda s, x: x - x.mean(1, keepdim=True)), [(6,)], OK),
+    "heads_difference": (lambda: Fn(lambda s, x: s.a(x) - s.b(x), a=lin(6, 3), b=lin(6, 3)),
+                         [(6,)], OK),
+    "divided_by_norm": (lambda: Fn(lambda s, x: x / (F.relu(x).sum(1, keepdim=True) + 1)),
+                        [(6,)], OK),
     "clamp": (lambda: Fn(lambda s, x: torch.clamp(s.l(x), -1, 1), l=lin(6, 4)), [(6,)], OK),
     "clamp_min": (lambda: Fn(lambda s, x: torch.clamp(s.l(x), min=1e-6), l=lin(6, 4)), [(6,)],
                   r"ONNX node /Clip \(Clip\): Clip to \[1e-06, ∞\): only \[0, 6\] "
