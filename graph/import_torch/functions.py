@@ -1185,17 +1185,19 @@ def _layer_norm(ctx: Context, node: fx.Node) -> Mapped:
     a = args(node, ("input", "normalized_shape", "weight", "bias", "eps"),
              {"weight": None, "bias": None, "eps": 1e-5})
     x = ctx.tensor(a["input"], "input")
-    shape = _dims(a["normalized_shape"])
-    if len(shape) != 1 or shape[0] != _shape(ctx, x)[-1]:
-        raise Unsupported(f"normalized_shape={shape} (the block normalises over the last "
-                          f"dimension only)")
+    shape = _dims(fx.node.map_arg(a["normalized_shape"], ctx.value))  # or x.shape[1:]
+    if not 1 <= len(shape) < len(_shape(ctx, x)) \
+            or tuple(shape) != _shape(ctx, x)[-len(shape):]:
+        raise Unsupported(f"normalized_shape={shape} (the block normalises over the trailing "
+                          f"dimensions of the input, after the batch)")
     owner, weights = _owned(ctx, node, {"weight": a["weight"], "bias": a["bias"]},
                             "F.layer_norm")
     affine = a["weight"] is not None
     if not affine and a["bias"] is not None:
         raise Unsupported("a shift without a scale")
     return Mapped("LayerNorm", {"eps": a["eps"], "elementwise_affine": affine,
-                                "bias": a["bias"] is not None or not affine},
+                                "bias": a["bias"] is not None or not affine,
+                                "dims": len(shape)},
                   [x], weights=weights, name=owner or None)
 
 

@@ -607,6 +607,7 @@ class Importer:
                     or last.type != "Permute" or last.params.get("dims") != [2, 0, 1] \
                     or len(out_of.get(first.id, [])) != 1 or len(into.get(first.id, [])) != 1 \
                     or norm.params.get("elementwise_affine") is False \
+                    or norm.params.get("dims", 1) != 1 \
                     or norm.params.get("bias") is False:
                 continue
             norm.type = "LayerNorm2d"

@@ -168,11 +168,12 @@ def _batchnorm(m: nn.Module) -> tuple[str, dict]:
 
 @rule(nn.LayerNorm)
 def _layernorm(m: nn.LayerNorm) -> tuple[str, dict]:
-    _require(len(m.normalized_shape) == 1, f"normalized_shape={list(m.normalized_shape)} (the "
-                                           f"block normalises over the last dimension only)")
+    """``nn.LayerNorm(d)``, or ``nn.LayerNorm([C, H, W])`` over several trailing dimensions
+    (``dims``: how many; the input's must be those sizes, or the model itself fails)."""
     has_bias = m.elementwise_affine and m.bias is not None
     return "LayerNorm", {"eps": m.eps, "elementwise_affine": m.elementwise_affine,
-                         "bias": has_bias or not m.elementwise_affine}
+                         "bias": has_bias or not m.elementwise_affine,
+                         "dims": len(m.normalized_shape)}
 
 
 @rule(nn.GroupNorm)
