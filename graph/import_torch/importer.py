@@ -25,6 +25,7 @@ from ..validate import validate
 from .functions import (FUNCTION_RULES, Alias, Const, Mapped, describe, show_index,
                         split_parts)
 from . import subtract_divide  # noqa: F401 - its rules take two computed tensors
+from .encoder_norm import with_final_norm
 from .indexing import after_module
 from .modules import Unsupported, find_rule, float32_decimal
 from .positions import Positions
@@ -245,7 +246,7 @@ class Importer:
         try:
             mapped = self._module(node) if node.op == "call_module" else self._function(node)
             if node.op == "call_module":
-                mapped = after_module(node, mapped)
+                mapped = with_final_norm(self.model, node, after_module(node, mapped))
         except Unsupported as exc:
             raise self._error(node, str(exc)) from None
         if isinstance(mapped, Alias):

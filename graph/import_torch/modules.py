@@ -355,7 +355,10 @@ def _encoder_layer(m: nn.TransformerEncoderLayer) -> tuple[str, dict]:
 def _encoder(m: nn.TransformerEncoder) -> tuple[str, dict]:
     """A stack of identical layers: one TransformerEncoderLayer node repeated ``num_layers``
     times (the importer sets the repeat)."""
-    _require(m.norm is None, "a final norm (add a LayerNorm after the encoder instead)")
+    # a final nn.LayerNorm is chained after the encoder's node by the importer (encoder_norm.py)
+    _require(m.norm is None or type(m.norm) is nn.LayerNorm,
+             f"a final norm of type {type(m.norm).__name__} (nn.LayerNorm maps, as a LayerNorm "
+             f"block after the encoder)")
     settings = [_encoder_layer(layer) for layer in m.layers]
     _require(all(s == settings[0] for s in settings), "layers with different settings")
     return settings[0]
