@@ -865,7 +865,8 @@ def _tidy(block: str, params: dict) -> dict:
         if isinstance(value, tuple):
             value = list(value)
         if isinstance(value, list) and len(value) > 1 and len(set(value)) == 1 \
-                and spec.param(name) is not None and spec.param(name).length:
+                and spec.param(name) is not None and (spec.param(name).length or spec.param(
+                    name).extra.get("one_for_all")):  # one number stands for every dimension
             value = value[0]
         if isinstance(value, list) and len(value) == 1 and spec.param(name) is not None \
                 and spec.param(name).length:
