@@ -12,7 +12,11 @@ softmax, and nanoGPT's with ``F.scaled_dot_product_attention``,
 ``tests/export/test_import_reductions.py``: CBAM's mean and max over the channels, attention
 pooling's sum over the steps (Reduce), ``tests/export/test_import_positions_arange.py``:
 minGPT's ``pos_emb(torch.arange(t))``, ``tests/export/test_import_upsample_align_corners.py``:
-milesial's U-Net with ``bilinear=True``), plus a few patterns that still
+milesial's U-Net with ``bilinear=True``, ``tests/export/test_import_indexing.py``: YOLOv5's
+Focus, GoogLeNet's ``transform_input``, TCN's last step,
+``tests/export/test_import_subtract_divide.py``: centring by a computed mean,
+``tests/export/test_import_layernorm_dims.py``: ``nn.LayerNorm([C, H, W])``), plus a few
+patterns that still
 have no block, and every template through ONNX. For each: whether it imports, the first blocker
 otherwise, the block count, whether the parameter count matches, the largest output difference
 (on outputs of a real scale: the check wakes near-zero parameters), the import's time as a ratio
@@ -212,6 +216,9 @@ def main(argv=None) -> int:
     reductions = _load("test_import_reductions")
     positions = _load("test_import_positions_arange")
     upsample = _load("test_import_upsample_align_corners")
+    indexing = _load("test_import_indexing")
+    differences = _load("test_import_subtract_divide")
+    norms = _load("test_import_layernorm_dims")
     cases += [("torchvision-resnet (basic blocks)", basics.TinyResNet, (3, 16, 16)),
               ("torchvision-swin (V1)", swin.swin_tiny, (3, 16, 16)),
               ("text transformer (nn.TransformerEncoder)", basics.TextClassifier, (16,)),
@@ -227,6 +234,14 @@ def main(argv=None) -> int:
                (10, 6)),
               ("text: minGPT positions (pos_emb(torch.arange(t)))", positions.MinGPT, (16,)),
               ("u-net, bilinear (Upsample align_corners=True)", upsample.UNet, (3, 16, 16)),
+              ("yolov5 focus (x[..., ::2, ::2]: Slice with step)", indexing.Focus,
+               (3, 16, 16)),
+              ("googlenet transform_input (x[:, 0] per channel)", indexing.GoogLeNetInput,
+               (3, 16, 16)),
+              ("tcn last step (y[:, :, -1])", indexing.TemporalConvNet, (4, 20)),
+              ("centring (x - x.mean(1, keepdim=True): Subtract)", differences.Centred,
+               (3, 16, 16)),
+              ("layer norm over [C, H, W] (dims=3)", norms.LN3d, (3, 8, 8)),
               ("window attention, hand-written", WindowAttention, (16, 16)),
               ("levit batch-norm over tokens", LeViTNorm, (8, 16))]
     rows = []

@@ -27,6 +27,20 @@ class Multiply(nn.Module):
         return xs[0] * xs[1]
 
 
+class Subtract(nn.Module):
+    """``left - right``, broadcasting (``x - x.mean(1, keepdim=True)`` centres each sample)."""
+
+    def forward(self, left: Tensor, right: Tensor) -> Tensor:
+        return left - right
+
+
+class Divide(nn.Module):
+    """``left / right``, broadcasting (a map divided by its norm over the channels)."""
+
+    def forward(self, left: Tensor, right: Tensor) -> Tensor:
+        return left / right
+
+
 class MatMul(nn.Module):
     """``torch.matmul(left, right)``: the matrix product, batched over the leading
     dimensions (attention's ``q @ k.transpose(-2, -1)`` and ``weights @ v``)."""
@@ -280,24 +294,27 @@ class LayerNorm2d(nn.LayerNorm):
 
 
 class Slice(nn.Module):
-    """Elements ``start:end`` of one dimension (``dim`` counts the batch): a channel split, or
-    TCN's ``x[:, :, :-k]``. A negative ``start`` or ``end`` counts from the end and ``end=None``
-    runs to it, at the size the input has when it runs, not the size it was designed at."""
+    """Elements ``start:end:step`` of one dimension (``dim`` counts the batch): a channel split,
+    TCN's ``x[:, :, :-k]``, or YOLOv5's ``x[..., ::2, ::2]`` one dimension at a time. A negative
+    ``start`` or ``end`` counts from the end and ``end=None`` runs to it, at the size the input
+    has when it runs, not the size it was designed at."""
 
-    def __init__(self, dim: int, start: int, end: int | None = None):
+    def __init__(self, dim: int, start: int, end: int | None = None, step: int = 1):
         super().__init__()
         self.dim = dim
         self.start = start
         self.end = end
+        self.step = step
 
     def forward(self, x: Tensor) -> Tensor:
-        # x[..., start:end] along ``dim``, bounds as Python reads them; it scripts, traces and
-        # exports to ONNX as a Slice whose negative end stays negative (narrow would need the
-        # length computed from the size, and cannot take an end past it)
-        return torch.ops.aten.slice(x, self.dim, self.start, self.end)
+        # x[..., start:end:step] along ``dim``, bounds as Python reads them; it scripts, traces
+        # and exports to ONNX as a Slice whose negative end stays negative (narrow would need
+        # the length computed from the size, and cannot take an end past it or a step)
+        return torch.ops.aten.slice(x, self.dim, self.start, self.end, self.step)
 
     def extra_repr(self) -> str:
-        return f"dim={self.dim}, start={self.start}, end={self.end}"
+        step = f", step={self.step}" if self.step != 1 else ""
+        return f"dim={self.dim}, start={self.start}, end={self.end}{step}"
 
 
 class Chunk(nn.Module):

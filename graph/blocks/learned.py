@@ -92,24 +92,28 @@ def _slice_bounds(p, ins):
 
 def _slice_shape(p, ins):
     dim, start, end = _slice_bounds(p, ins)
-    return ins[0][:dim] + (end - start,) + ins[0][dim + 1:]
+    kept = len(range(start, end, p["step"]))  # every step-th element from start
+    return ins[0][:dim] + (kept,) + ins[0][dim + 1:]
 
 
 def _slice_build(p, ins):
     dim, _, _ = _slice_bounds(p, ins)  # the bounds as written: a negative end stays relative
-    return modules.Slice(batch_dim(dim), p["start"], p["end"])
+    return modules.Slice(batch_dim(dim), p["start"], p["end"], p["step"])
 
 
 register(BlockSpec(
     "Slice", "Shape",
-    "Keeps elements start..end of one dimension (a channel split: chunk(2, dim=1)[1] is "
-    "Slice(dim=0, start=C/2)).",
+    "Keeps elements start..end of one dimension, every step-th of them (a channel split: "
+    "chunk(2, dim=1)[1] is Slice(dim=0, start=C/2); x[:, :, ::2] is Slice(dim=1, step=2)).",
     params=(Param("dim", "int", 0, "Dimension to slice (batch not counted)."),
             Param("start", "int", 0, "First element kept (negative: from the end)."),
             Param("end", "int", None, "One past the last element kept (null: to the end; "
-                  "negative: from the end).", nullable=True)),
+                  "negative: from the end).", nullable=True),
+            Param("step", "int", 1, "Keep every step-th element from start (2: every other "
+                  "one, as x[..., ::2, ::2] takes every other row and column).", min=1)),
     infer=_slice_shape, build=_slice_build, input_dtype="any", output_dtype="same",
     key_params=("dim", "start", "end"),
     doc_url="https://pytorch.org/docs/stable/generated/torch.narrow.html",
-    examples=(({"start": 2}, ((6, 3, 3),)), ({"dim": -1, "start": 1, "end": 3}, ((4, 5),))),
+    examples=(({"start": 2}, ((6, 3, 3),)), ({"dim": -1, "start": 1, "end": 3}, ((4, 5),)),
+              ({"dim": 1, "start": 1, "step": 2}, ((3, 7, 6),))),
 ))

@@ -1,5 +1,5 @@
-"""Merges: Add and Multiply (broadcasting), Concat along a dimension, MatMul (batched matrix
-product)."""
+"""Merges: Add and Multiply (broadcasting), Subtract and Divide (left and right, broadcasting),
+Concat along a dimension, MatMul (batched matrix product)."""
 
 from __future__ import annotations
 
@@ -42,6 +42,25 @@ register(BlockSpec(
     infer=lambda p, ins: broadcast(ins, "Multiply"), build=lambda p, ins: modules.Multiply(),
     examples=(({}, ((6, 4, 4), (6, 1, 1))), ({}, ((5,), (5,)))),
 ))
+
+
+def _ordered(name: str, symbol: str):
+    """Subtract or Divide: the two inputs are not interchangeable, so they are named ports."""
+    register(BlockSpec(
+        name, "Merge",
+        f"Elementwise left {symbol} right, broadcasting as Add does (a [C, 1, 1] right "
+        f"{'shifts' if symbol == '−' else 'scales'} each channel of a [C, H, W] left).",
+        ports=Ports("named", names=("left", "right"), min=2, max=2),
+        infer=lambda p, ins: broadcast(ins, name),
+        build=lambda p, ins: getattr(modules, name)(),
+        doc_url=f"https://pytorch.org/docs/stable/generated/torch.{name[:3].lower()}.html",
+        examples=(({}, ((4, 5, 5), (4, 5, 5))), ({}, ((6, 4, 4), (6, 1, 1))),
+                  ({}, ((7,), (7,)))),
+    ))
+
+
+_ordered("Subtract", "−")
+_ordered("Divide", "/")
 
 
 def _concat_shape(p, ins):

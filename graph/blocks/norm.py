@@ -4,7 +4,7 @@ and std per channel)."""
 from ..errors import ShapeError
 from ..params import Param
 from ..registry import BlockSpec, register
-from .common import TORCH_DOCS, expect_min_rank, expect_rank, show
+from .common import TORCH_DOCS, expect_min_rank, expect_rank, prod, show
 from .common import modules, nn  # imported when a block is built
 
 _EPS = Param("eps", "float", 1e-5, "Added to the variance for numerical stability.", min=0,
@@ -39,22 +39,40 @@ _batchnorm(2, (3,), "[C, H, W]", (({}, ((3, 5, 7),)), ({"eps": 1e-3, "momentum":
 
 def _layernorm_shape(p, ins):
     expect_min_rank(ins[0], 1, "[F] or [L, D]")
+    if p["dims"] > len(ins[0]):
+        raise ShapeError(f"dims {p['dims']} is more than the {len(ins[0])} dimensions of "
+                         f"{show(ins[0])} (the batch is not counted)", param="dims")
     return ins[0]
 
 
+def _normalized(p, ins) -> tuple[int, ...]:
+    """The trailing sizes normalised together: ``nn.LayerNorm``'s ``normalized_shape``."""
+    return tuple(ins[0][-p["dims"]:])
+
+
+def _layernorm_build(p, ins):
+    shape = _normalized(p, ins)  # one size as a number: nn.LayerNorm(64), as people write it
+    return nn.LayerNorm(shape[0] if len(shape) == 1 else shape, eps=p["eps"],
+                        elementwise_affine=p["elementwise_affine"], bias=p["bias"])
+
+
 register(BlockSpec(
-    "LayerNorm", "Normalisation", "Layer normalisation over the last dimension.",
+    "LayerNorm", "Normalisation",
+    "Layer normalisation over the last dimension (or the last dims dimensions together).",
     params=(_EPS, Param("elementwise_affine", "bool", True, "Learn a scale per feature."),
             Param("bias", "bool", True, "Learn a shift per feature (with elementwise_affine)."),
+            Param("dims", "int", 1, "How many trailing dimensions are normalised together (1: "
+                  "the last; 3: all of a [C, H, W] map, as nn.LayerNorm([C, H, W])); the scale "
+                  "and shift have one value per element of them.", min=1),
             Param("normalized_shape", "int", None, "Last dimension (inferred).", min=1,
                   inferred=True)),
     inferred={"normalized_shape": lambda ins: ins[0][-1]}, infer=_layernorm_shape,
-    build=lambda p, ins: nn.LayerNorm(ins[0][-1], eps=p["eps"],
-                                      elementwise_affine=p["elementwise_affine"], bias=p["bias"]),
-    count_params=lambda p, ins, out: (ins[0][-1] * (1 + p["bias"])
+    build=_layernorm_build,
+    count_params=lambda p, ins, out: (prod(_normalized(p, ins)) * (1 + p["bias"])
                                       if p["elementwise_affine"] else 0),
     doc_url=TORCH_DOCS.format("LayerNorm"),
-    examples=(({}, ((10,),)), ({"bias": False}, ((7, 16),)), ({}, ((3, 5, 6),))),
+    examples=(({}, ((10,),)), ({"bias": False}, ((7, 16),)), ({}, ((3, 5, 6),)),
+              ({"dims": 3}, ((4, 5, 6),)), ({"dims": 2, "bias": False}, ((3, 5, 6),))),
 ))
 
 

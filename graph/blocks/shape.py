@@ -144,7 +144,7 @@ def _upsample_build(p, ins):
 register(BlockSpec(
     "Upsample", "Shape", "Enlarges the spatial dimensions by scale_factor.",
     params=(Param("scale_factor", "float_tuple", 2.0, "Multiplier for each spatial size.",
-                  min=0, min_inclusive=False),
+                  min=0, min_inclusive=False, extra={"one_for_all": True}),
             Param("mode", "choice", "nearest", "Interpolation.",
                   choices=("nearest", "linear", "bilinear", "bicubic", "trilinear")),
             Param("align_corners", "bool", False, "Linear modes only: the corner pixels of the "

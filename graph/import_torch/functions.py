@@ -38,6 +38,9 @@ class Mapped:
     then: list[tuple[str, dict]] = field(default_factory=list)
     name: str | None = None  # the block's id stem (default: where the call is)
     trainable: bool = True  # False: its weights are the model's buffers (a fixed table)
+    # Slices of positions picked one by one (x[:, 0], x[:, 1]): kept, not merged into a Chunk
+    # (which would split another width differently)
+    picked: bool = False
 
 
 @dataclass
@@ -1189,17 +1192,19 @@ def _layer_norm(ctx: Context, node: fx.Node) -> Mapped:
     a = args(node, ("input", "normalized_shape", "weight", "bias", "eps"),
              {"weight": None, "bias": None, "eps": 1e-5})
     x = ctx.tensor(a["input"], "input")
-    shape = _dims(a["normalized_shape"])
-    if len(shape) != 1 or shape[0] != _shape(ctx, x)[-1]:
-        raise Unsupported(f"normalized_shape={shape} (the block normalises over the last "
-                          f"dimension only)")
+    shape = _dims(fx.node.map_arg(a["normalized_shape"], ctx.value))  # or x.shape[1:]
+    if not 1 <= len(shape) < len(_shape(ctx, x)) \
+            or tuple(shape) != _shape(ctx, x)[-len(shape):]:
+        raise Unsupported(f"normalized_shape={shape} (the block normalises over the trailing "
+                          f"dimensions of the input, after the batch)")
     owner, weights = _owned(ctx, node, {"weight": a["weight"], "bias": a["bias"]},
                             "F.layer_norm")
     affine = a["weight"] is not None
     if not affine and a["bias"] is not None:
         raise Unsupported("a shift without a scale")
     return Mapped("LayerNorm", {"eps": a["eps"], "elementwise_affine": affine,
-                                "bias": a["bias"] is not None or not affine},
+                                "bias": a["bias"] is not None or not affine,
+                                "dims": len(shape)},
                   [x], weights=weights, name=owner or None)
 
 

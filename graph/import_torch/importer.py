@@ -24,6 +24,9 @@ from ..registry import get_block
 from ..validate import validate
 from .functions import (FUNCTION_RULES, Alias, Const, Mapped, describe, show_index,
                         split_parts)
+from . import subtract_divide  # noqa: F401 - its rules take two computed tensors
+from .encoder_norm import with_final_norm
+from .indexing import after_module
 from .modules import Unsupported, find_rule, float32_decimal
 from .positions import Positions
 from .reductions import is_values_and_indices, values_of
@@ -251,6 +254,8 @@ class Importer:
             return
         try:
             mapped = self._module(node) if node.op == "call_module" else self._function(node)
+            if node.op == "call_module":
+                mapped = with_final_norm(self.model, node, after_module(node, mapped))
         except Unsupported as exc:
             raise self._error(node, str(exc)) from None
         if isinstance(mapped, Alias):
@@ -645,6 +650,7 @@ class Importer:
                     or last.type != "Permute" or last.params.get("dims") != [2, 0, 1] \
                     or len(out_of.get(first.id, [])) != 1 or len(into.get(first.id, [])) != 1 \
                     or norm.params.get("elementwise_affine") is False \
+                    or norm.params.get("dims", 1) != 1 \
                     or norm.params.get("bias") is False:
                 continue
             norm.type = "LayerNorm2d"
@@ -672,7 +678,8 @@ class Importer:
         for node in self.nodes:
             mapped = self.sources.get(node.id)
             edge = into.get(node.id)
-            if node.type != "Slice" or mapped is None or edge is None:
+            if node.type != "Slice" or mapped is None or edge is None \
+                    or mapped.params.get("step", 1) != 1 or mapped.picked:
                 continue
             shape = tuple(self.values[mapped.inputs[0]].shape[1:])
             dim = mapped.params["dim"] % len(shape)
@@ -907,7 +914,8 @@ def _tidy(block: str, params: dict) -> dict:
         if isinstance(value, tuple):
             value = list(value)
         if isinstance(value, list) and len(value) > 1 and len(set(value)) == 1 \
-                and spec.param(name) is not None and spec.param(name).length:
+                and spec.param(name) is not None and (spec.param(name).length or spec.param(
+                    name).extra.get("one_for_all")):  # one number stands for every dimension
             value = value[0]
         if isinstance(value, list) and len(value) == 1 and spec.param(name) is not None \
                 and spec.param(name).length:

@@ -168,11 +168,12 @@ def _batchnorm(m: nn.Module) -> tuple[str, dict]:
 
 @rule(nn.LayerNorm)
 def _layernorm(m: nn.LayerNorm) -> tuple[str, dict]:
-    _require(len(m.normalized_shape) == 1, f"normalized_shape={list(m.normalized_shape)} (the "
-                                           f"block normalises over the last dimension only)")
+    """``nn.LayerNorm(d)``, or ``nn.LayerNorm([C, H, W])`` over several trailing dimensions
+    (``dims``: how many; the input's must be those sizes, or the model itself fails)."""
     has_bias = m.elementwise_affine and m.bias is not None
     return "LayerNorm", {"eps": m.eps, "elementwise_affine": m.elementwise_affine,
-                         "bias": has_bias or not m.elementwise_affine}
+                         "bias": has_bias or not m.elementwise_affine,
+                         "dims": len(m.normalized_shape)}
 
 
 @rule(nn.GroupNorm)
@@ -354,7 +355,10 @@ def _encoder_layer(m: nn.TransformerEncoderLayer) -> tuple[str, dict]:
 def _encoder(m: nn.TransformerEncoder) -> tuple[str, dict]:
     """A stack of identical layers: one TransformerEncoderLayer node repeated ``num_layers``
     times (the importer sets the repeat)."""
-    _require(m.norm is None, "a final norm (add a LayerNorm after the encoder instead)")
+    # a final nn.LayerNorm is chained after the encoder's node by the importer (encoder_norm.py)
+    _require(m.norm is None or type(m.norm) is nn.LayerNorm,
+             f"a final norm of type {type(m.norm).__name__} (nn.LayerNorm maps, as a LayerNorm "
+             f"block after the encoder)")
     settings = [_encoder_layer(layer) for layer in m.layers]
     _require(all(s == settings[0] for s in settings), "layers with different settings")
     return settings[0]

@@ -1533,9 +1533,9 @@ def _slice(xs, a):
         axis = int(axis) % rank
         if axis == 0:
             raise GraphError("Slice of the batch dimension")
-        if int(step) != 1:
+        if int(step) < 1:
             raise GraphError(f"Slice with step {int(step)} along dimension {axis}; no block does "
-                             f"that (a run of consecutive elements, x[:, a:b], maps, to Slice)")
+                             f"that (a slice forward, x[:, a:b] or x[:, ::2], maps, to Slice)")
         big = 2 ** 62
         index[axis] = slice(int(start) if abs(start) < big else None,
                             int(end) if abs(end) < big else None, int(step))
@@ -1653,6 +1653,8 @@ _FUNCTIONS = {
     "Concat": lambda xs, a: torch.cat(list(xs), dim=a["axis"]),
     "Add": _binary(torch.add),
     "Mul": _binary(torch.mul),
+    "Sub": _binary(torch.sub),  # of two computed tensors: by constants, Rescaling or Normalize
+    "Div": _binary(torch.div),
     "ReduceMean": _reduce("mean"),
     "ReduceSum": _reduce("sum"),
     "ReduceMax": _reduce("max"),

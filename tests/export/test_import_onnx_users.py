@@ -50,8 +50,11 @@ MODELS = {
     "reciprocal": (lambda: Fn(lambda s, x: 1 / s.l(x), l=lin(6, 4)), [(6,)],
                    r"ONNX node /Reciprocal \(Reciprocal\): no LayerLoom block does "
                    r"Reciprocal"),
-    "minus_mean": (lambda: Fn(lambda s, x: x - x.mean(1, keepdim=True)), [(6,)],
-                   r"ONNX node /Sub \(Sub\): no LayerLoom block does Sub"),  # the mean maps
+    "minus_mean": (lambda: Fn(lambda s, x: x - x.mean(1, keepdim=True)), [(6,)], OK),
+    "heads_difference": (lambda: Fn(lambda s, x: s.a(x) - s.b(x), a=lin(6, 3), b=lin(6, 3)),
+                         [(6,)], OK),
+    "divided_by_norm": (lambda: Fn(lambda s, x: x / (F.relu(x).sum(1, keepdim=True) + 1)),
+                        [(6,)], OK),
     "clamp": (lambda: Fn(lambda s, x: torch.clamp(s.l(x), -1, 1), l=lin(6, 4)), [(6,)], OK),
     "clamp_min": (lambda: Fn(lambda s, x: torch.clamp(s.l(x), min=1e-6), l=lin(6, 4)), [(6,)],
                   r"ONNX node /Clip \(Clip\): Clip to \[1e-06, ∞\): only \[0, 6\] "
@@ -152,8 +155,12 @@ MODELS = {
                     [(3, 6, 6)], r"ONNX node /Pad \(Pad\): Pad in mode 'reflect'"),
     "flip": (lambda: Fn(lambda s, x: torch.flip(x, [1])), [(4,)],
              r"ONNX node /Slice \(Slice\): Slice with step -1 along dimension 1; no block"),
-    "every_second": (lambda: Fn(lambda s, x: s.l(x[:, ::2]), l=lin(3, 2)), [(6,)],
-                     r"ONNX node /Slice \(Slice\): Slice with step 2 along dimension 1"),
+    "every_second": (lambda: Fn(lambda s, x: s.l(x[:, ::2]), l=lin(3, 2)), [(6,)], OK),
+    "last_of_map": (lambda: Fn(lambda s, x: s.l(s.c(x)[:, :, -1]), c=nn.Conv1d(4, 8, 3),
+                               l=lin(8, 2)), [(4, 20)], OK),
+    "focus": (lambda: Fn(lambda s, x: s.c(torch.cat([x[..., ::2, ::2], x[..., 1::2, ::2],
+                                                     x[..., ::2, 1::2], x[..., 1::2, 1::2]], 1)),
+                         c=nn.Conv2d(12, 4, 1)), [(3, 8, 8)], OK),
     "repeat": (lambda: Fn(lambda s, x: x.repeat(1, 2)), [(4,)],
                r"ONNX node /Expand \(Expand\): Expand \(or repeat\) of a computed value"),
     "channel_shuffle": (lambda: Fn(lambda s, x: x.view(x.size(0), 2, 2, 3, 3).transpose(1, 2)

@@ -111,7 +111,7 @@ def test_interpolate_with_align_corners(imported_round_trip, tmp_path):
     torch.manual_seed(0)
     graph, _ = imported_round_trip(ToSkipSize(), [3, 8, 8], tmp_path, other_shape=[3, 12, 10])
     assert [n.params for n in graph.nodes if n.type == "Upsample"] == [
-        {"scale_factor": [2, 2], "mode": "bilinear", "align_corners": True},
+        {"scale_factor": 2, "mode": "bilinear", "align_corners": True},  # the size: twice
         {"scale_factor": 2.0, "mode": "bilinear", "align_corners": True}]
 
 
