@@ -24,6 +24,7 @@ import Palette, { DRAG_MIME } from "./Palette.jsx";
 import QuickAdd from "./QuickAdd.jsx";
 import { StoreContext, createStore } from "./store.js";
 import { fitLayout, placeMissing } from "./layout.js";
+import { wireLabelSize, wireLabelText } from "./format.js";
 import { layoutEdges, liveRoutes, routeRecord, routesStorageKey } from "./routes.js";
 import { frameHeight, history } from "./frame.js";
 import {
@@ -83,11 +84,16 @@ function handlesOf(node, side, catalog) {
  * The auto layout of every node (layout.js fitLayout, fitted to `pane`): the nodes placed, and
  * the record of its wires' routes (routes.js).
  */
-function autoPlace(nodes, edges, catalog, pane) {
+function autoPlace(nodes, edges, catalog, pane, annEdges) {
   const byId = new Map(nodes.map((n) => [n.id, n]));
+  // each wire's label size, so that the gaps between columns fit the labels
+  const laid = layoutEdges(edges, byId, (n, side) => handlesOf(n, side, catalog)).map((le, i) => ({
+    ...le,
+    label: wireLabelSize(wireLabelText(edges[i], annEdges)),
+  }));
   const { pos, routes } = fitLayout(
     nodes.map((n) => n.id),
-    layoutEdges(edges, byId, (n, side) => handlesOf(n, side, catalog)),
+    laid,
     (id) => sizeOf(byId.get(id), catalog),
     pane,
   );
@@ -370,7 +376,7 @@ export default function Canvas({ args, disabled, stTheme }) {
         // to an edit; undo, redo and group may move nodes back, so after those only ids count
         fit = s.first || keyChanged || isNewGraph(current, fresh, { positions: !EDITS.has(answer) });
         if (fresh.length && fresh.every((n) => !n.position)) {
-          const laid = autoPlace(fresh, level.edges, catalog, paneSize());
+          const laid = autoPlace(fresh, level.edges, catalog, paneSize(), store.get().edges);
           fresh = laid.nodes;
           keepRoutes(laid.record);
         } else {
@@ -833,7 +839,7 @@ export default function Canvas({ args, disabled, stTheme }) {
   }, [commit, emit]);
 
   const autoLayout = useCallback(() => {
-    const laid = autoPlace(nodesRef.current, edgesRef.current, catalogRef.current, paneSize());
+    const laid = autoPlace(nodesRef.current, edgesRef.current, catalogRef.current, paneSize(), store.get().edges);
     keepRoutes(laid.record);
     commit(laid.nodes, null);
     emit("change");

@@ -2,16 +2,16 @@
 // along the route the auto layout gave it while that holds (routes.js), else the plain curve.
 import { memo } from "react";
 import { BaseEdge, EdgeLabelRenderer } from "@xyflow/react";
-import { fmtShape } from "./format.js";
+import { wireLabelText } from "./format.js";
 import { useStoreValue } from "./store.js";
-import { midpoint, svgPath, wireSegments } from "./wires.js";
+import { labelPoint, svgPath, wireSegments } from "./wires.js";
 
 function ShapeEdge(props) {
   const { id, source, target, data, selected, markerEnd, style, sourceX, sourceY, targetX, targetY } = props;
   const route = useStoreValue((s) => s.routes[id]);
   const segments = wireSegments(sourceX, sourceY, targetX, targetY, route);
   const path = svgPath(segments);
-  const [labelX, labelY] = midpoint(segments);
+  const [labelX, labelY] = labelPoint(segments);
   // an edge from one output of a block with several is annotated with that output's shape
   const sourcePort = data ? data.sourcePort : undefined;
   const key =
@@ -19,9 +19,7 @@ function ShapeEdge(props) {
       ? `${source}->${target}`
       : `${source}:${sourcePort}->${target}`;
   const ann = useStoreValue((s) => s.edges[key]);
-  const shape = ann ? fmtShape(ann.shape) : "";
-  const order = data && data.order ? `#${data.order}` : "";
-  const text = [order, shape].filter(Boolean).join(" ");
+  const text = wireLabelText({ source, target, data }, ann ? { [key]: ann } : null);
   return (
     <>
       <BaseEdge

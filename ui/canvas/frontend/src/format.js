@@ -6,6 +6,35 @@ export function fmtShape(shape) {
   return shape.join("×");
 }
 
+/**
+ * A wire's label: its input order into a variadic block ("#2") and the shape it carries, from
+ * the annotations' `edges` (keyed "source->target", or "source:port->target" for one output of
+ * a block with several).
+ */
+export function wireLabelText(edge, annEdges) {
+  const data = edge.data || {};
+  const port = data.sourcePort;
+  const key =
+    port === undefined || port === null ? `${edge.source}->${edge.target}` : `${edge.source}:${port}->${edge.target}`;
+  const ann = annEdges ? annEdges[key] : undefined;
+  const shape = ann ? fmtShape(ann.shape) : "";
+  const order = data.order ? `#${data.order}` : "";
+  return [order, shape].filter(Boolean).join(" ");
+}
+
+// the label's box (styles.css .ll-edge-label: 13.5 px monospace, about 8.1 px a character,
+// 5 px padding and a 1 px border each side, 18 px lines), rounded up so that the layout errs
+// on the roomy side
+const LABEL_CHAR_W = 8.4;
+const LABEL_PAD_W = 12;
+export const LABEL_H = 20;
+
+/** The pixel size of a wire label showing `text`, or null for none. */
+export function wireLabelSize(text) {
+  if (!text) return null;
+  return { w: Math.ceil(text.length * LABEL_CHAR_W + LABEL_PAD_W), h: LABEL_H };
+}
+
 export function fmtCount(n) {
   if (typeof n !== "number" || !Number.isFinite(n)) return "";
   const abs = Math.abs(n);

@@ -17,12 +17,19 @@
 //    the left, wires in the same gap nested so that they do not cross (see passRoutes).
 // A route is the list of its points (see wires.js, which draws it); null: the plain curve.
 
-export const COL_GAP = 80; // between columns: where wires bend
+export const COL_GAP = 80; // between columns: where wires bend, at the least
+// a wire's label sits this far at least from the port circle at either end of its gap (the
+// circles are 10 px wide and centred on the cards' edges)
+export const LABEL_CLEAR = 10;
 const ROW_GAP = 36; // between blocks in a column
 const LANE_H = 16; // what a wire passing a column takes of it
 const LANE_GAP = 16; // between a passing wire and the block next to it
-const BAND_GAP = 44; // between wrapped rows, and WIRE_SEP more for each wire that passes
+const BAND_GAP = 44; // between wrapped rows, and the wire spacing more for each wire that passes
 export const WIRE_SEP = 14; // between wires that run side by side
+// between wires that run side by side along the gap under a row when they carry labels: a
+// label sits on the wire's longest straight run (wires.js labelPoint), which for such a wire
+// is that run, and labels stacked closer than their height would cover each other
+const LABEL_SEP = 24;
 const EXIT = 22; // how far right of its row a wire that wraps turns down (and left of the next)
 const SWEEPS = 24; // of the height placement
 const ORDER_PASSES = 12;
@@ -62,6 +69,10 @@ export function layeredLayout(ids, edges, sizeOf) {
  * `minZoom` (0.75; the rest is a vertical scroll away). With no pane size, one row. Rows break
  * where the fewest wires pass.
  *
+ * Edges may carry `label: {w, h}`, the pixel size of the shape label drawn on the wire: the gap
+ * between two columns is made wide enough for the widest label of the wires crossing it,
+ * clear of the port circles at its ends.
+ *
  * @param opts  {width, height} of the pane in pixels (less padding), goodZoom, minZoom, maxZoom
  * @returns {pos: Map id → {x, y} (top-left, whole pixels), perRow, zoom: the zoom at which it all
  *          fits, routes: per edge (in `edges` order) its route's points [[x, y], ...] from its
@@ -97,8 +108,8 @@ export function fitLayout(ids, edges, sizeOf, opts = {}) {
     last = key;
     let wide = 0;
     for (let r = 0; r + 1 < breaks.length; r++) {
-      let w = -COL_GAP;
-      for (let l = breaks[r]; l < breaks[r + 1]; l++) w += colW[l] + COL_GAP;
+      let w = 0;
+      for (let l = breaks[r]; l < breaks[r + 1]; l++) w += colW[l] + (l + 1 < breaks[r + 1] ? g.gapW[l] : 0);
       wide = Math.max(wide, w);
     }
     candidates.push({ k, breaks, widthZoom: width / Math.max(wide + (breaks.length > 2 ? 2 * EXIT : 0), 1) });
@@ -202,7 +213,12 @@ function layered(ids, edges) {
     return chain;
   });
   order(layers, segs, index, items);
-  return { layers, items, segs, chains };
+  // each gap as wide as the widest label of the wires that cross it needs
+  const gapW = segs.map((gap) =>
+    Math.max(COL_GAP, ...gap.map((sg) => (edges[sg.edge].label ? edges[sg.edge].label.w + 2 * LABEL_CLEAR : 0))),
+  );
+  const labelled = edges.some((e) => e.label);
+  return { layers, items, segs, chains, gapW, wireSep: labelled ? LABEL_SEP : WIRE_SEP };
 }
 
 // ---- 2. order -------------------------------------------------------------------------------
@@ -349,7 +365,7 @@ function place(g, size, breaks, cache) {
   let width = 0;
   rows.forEach((row, r) => {
     tops.push(top);
-    top += row.height + (r + 1 < rows.length ? BAND_GAP + WIRE_SEP * Math.max(0, passing[r] - 1) : 0);
+    top += row.height + (r + 1 < rows.length ? BAND_GAP + g.wireSep * Math.max(0, passing[r] - 1) : 0);
     width = Math.max(width, row.width);
   });
   const pos = new Map();
@@ -417,7 +433,7 @@ function placeRow(g, size, l0, l1) {
   const at = new Map();
   let x = 0;
   let bottom = 0;
-  for (const layer of layers) {
+  for (const [j, layer] of layers.entries()) {
     const colW = Math.max(...layer.map((k) => (g.items.get(k).real ? size.get(k).w : 0)));
     for (const k of layer) {
       const cy = Math.round(y.get(k) - y0 - h(k) / 2) + h(k) / 2;
@@ -428,9 +444,9 @@ function placeRow(g, size, l0, l1) {
       }
       bottom = Math.max(bottom, cy + h(k) / 2);
     }
-    x += colW + COL_GAP;
+    x += colW + (l0 + j + 1 < l1 ? g.gapW[l0 + j] : 0);
   }
-  return { pos, at, width: Math.max(0, x - COL_GAP), height: bottom };
+  return { pos, at, width: Math.max(0, x), height: bottom };
 }
 
 /**
@@ -487,11 +503,11 @@ function wireRoutes(g, size, pos, at, rows, tops, breaks) {
     // wires that leave (or enter) at one point are ordered as where they enter (or left)
     const byFrom = [...list].sort((p, q) => p.from - q.from || p.to - q.to || p.edge - q.edge);
     const byTo = [...list].sort((p, q) => p.to - q.to || p.from - q.from || p.edge - q.edge);
-    const lane0 = gapTop + (gapH - WIRE_SEP * (n - 1)) / 2;
+    const lane0 = gapTop + (gapH - g.wireSep * (n - 1)) / 2;
     byFrom.forEach((p, i) => {
       turn.set(`${p.edge}:${p.j}`, {
         right: width + EXIT + WIRE_SEP * (n - 1 - i),
-        lane: lane0 + WIRE_SEP * (n - 1 - i),
+        lane: lane0 + g.wireSep * (n - 1 - i),
       });
     });
     byTo.forEach((p, i) => {

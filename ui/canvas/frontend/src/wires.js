@@ -98,6 +98,26 @@ export function midpoint(segments) {
   return pts[0] || [0, 0];
 }
 
+/**
+ * Where a wire's label goes: on a route, the middle of its longest level run (collinear pieces
+ * joined): the layout keeps those runs clear, and wires that run side by side along the gap
+ * under a row are spaced for their labels, where the middle of the whole route can fall on a
+ * bend next to another wire's label; on the plain curve, halfway along it.
+ */
+export function labelPoint(segments) {
+  let best = null;
+  let run = null;
+  for (const s of segments) {
+    const level = s.l && s.l[0][1] === s.l[1][1];
+    if (level && run && run.y === s.l[0][1] && run.x1 === s.l[0][0]) run.x1 = s.l[1][0];
+    else run = level ? { y: s.l[0][1], x0: s.l[0][0], x1: s.l[1][0] } : null;
+    if (run && (!best || Math.abs(run.x1 - run.x0) > Math.abs(best.x1 - best.x0))) best = { ...run };
+  }
+  const plain = segments.length === 1 && segments[0].c;
+  if (!best || plain) return midpoint(segments);
+  return [(best.x0 + best.x1) / 2, best.y];
+}
+
 function cubicAt(p0, p1, p2, p3, t) {
   const u = 1 - t;
   const a = u * u * u;
