@@ -48,9 +48,18 @@ function trim(x) {
   return x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1).replace(/\.0$/, "") : x.toFixed(2).replace(/\.?0+$/, "");
 }
 
-export function fmtValue(v) {
+// param kinds (graph/params.py) whose lists are sizes, read as a shape: "3×3", "2×-1"; any other
+// list (a float_tuple's per-channel means, a Permute's order, a Split's sections) is values,
+// written as the inspector writes them: "0.485, 0.456, 0.406"
+const SIZE_KINDS = new Set(["shape", "int_tuple", "padding"]);
+
+/** A param value's text; `kind` (the param's kind) tells how a list reads. */
+export function fmtValue(v, kind) {
   if (v === null || v === undefined) return "–";
-  if (Array.isArray(v)) return v.map(fmtValue).join("×");
+  if (Array.isArray(v)) {
+    const sizes = kind ? SIZE_KINDS.has(kind) : v.every((x) => Number.isInteger(x));
+    return v.map((x) => fmtValue(x, kind)).join(sizes ? "×" : ", ");
+  }
   if (typeof v === "object") return JSON.stringify(v);
   const s = String(v);
   return s.length > 28 ? `${s.slice(0, 27)}…` : s;
@@ -127,18 +136,21 @@ function written(value) {
  */
 export function paramRows(spec, data, ann) {
   const resolved = (ann && ann.values) || {};
-  const rows = keyParamValues(spec, data, ann).map(([name, value]) => paramRow(name, value, resolved));
-  if (data && isExpression(data.repeat)) rows.push(paramRow("repeat", data.repeat, resolved));
+  const kinds = new Map(((spec && spec.params) || []).map((p) => [p.name, p.kind]));
+  const rows = keyParamValues(spec, data, ann).map(([name, value]) =>
+    paramRow(name, value, resolved, kinds.get(name)),
+  );
+  if (data && isExpression(data.repeat)) rows.push(paramRow("repeat", data.repeat, resolved, "int"));
   return rows;
 }
 
-function paramRow(name, value, resolved) {
+function paramRow(name, value, resolved, kind) {
   if (!isExpression(value)) {
-    return { name, value: fmtValue(value), expr: null, inline: false, title: `${name} = ${written(value)}` };
+    return { name, value: fmtValue(value, kind), expr: null, inline: false, title: `${name} = ${written(value)}` };
   }
   const expr = written(value);
   const known = Object.prototype.hasOwnProperty.call(resolved, name);
-  const shown = known ? fmtValue(resolved[name]) : "";
+  const shown = known ? fmtValue(resolved[name], kind) : "";
   const inline = rowWidth(name, expr, shown) <= ROW_PX;
   return { name, value: shown, expr, inline, title: `${name}: ${expr}${known ? ` → ${shown}` : ""}` };
 }

@@ -90,3 +90,22 @@ test("an expression under its row takes one or two lines, and the card's estimat
   assert.equal(long - plain, 2 * (short - plain));
   assert.equal(estimateHeight(CONV), plain); // without data: the spec's rows only
 });
+
+test("a list of values reads as the inspector writes it; only sizes read as a shape", () => {
+  const NORMALIZE = {
+    type: "Normalize",
+    key_params: ["mean"],
+    params: [{ name: "mean", kind: "float_tuple", default: [0.485, 0.456, 0.406] }],
+  };
+  assert.equal(paramRows(NORMALIZE, { params: {} }, null)[0].value, "0.485, 0.456, 0.406");
+  const PERMUTE = { type: "Permute", key_params: ["dims"], params: [{ name: "dims", kind: "ints", default: [1, 0] }] };
+  assert.equal(paramRows(PERMUTE, { params: {} }, null)[0].value, "1, 0");
+  const conv = { ...CONV, params: CONV.params.map((p) => (p.name === "kernel_size" ? { ...p, kind: "int_tuple" } : p)) };
+  assert.equal(paramRows(conv, { params: { kernel_size: [3, 5] } }, null)[1].value, "3×5");
+  // an expression's resolved value too
+  const UNFLATTEN = { type: "Unflatten", key_params: ["sizes"], params: [{ name: "sizes", kind: "shape", default: [2, -1] }] };
+  const row = paramRows(UNFLATTEN, { params: { sizes: ["=heads", -1] } }, { values: { sizes: [2, -1] } })[0];
+  assert.equal(row.value, "2×-1");
+  const mean = paramRows(NORMALIZE, { params: { mean: ["=m", 0.5, 0.5] } }, { values: { mean: [0.25, 0.5, 0.5] } })[0];
+  assert.equal(mean.value, "0.25, 0.5, 0.5");
+});
