@@ -95,7 +95,8 @@ function autoPlace(nodes, edges, catalog, pane, annEdges) {
     nodes.map((n) => n.id),
     laid,
     (id) => sizeOf(byId.get(id), catalog),
-    pane,
+    // the piece holding the design's inputs goes first when a graph is in pieces
+    { ...(pane || {}), main: nodes.filter((n) => n.data && n.data.type === "Input").map((n) => n.id) },
   );
   return { nodes: nodes.map((n) => ({ ...n, position: pos.get(n.id) })), record: routeRecord(pos, edges, routes) };
 }

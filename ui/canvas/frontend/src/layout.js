@@ -31,6 +31,7 @@ export const WIRE_SEP = 14; // between wires that run side by side
 // is that run, and labels stacked closer than their height would cover each other
 const LABEL_SEP = 24;
 const EXIT = 22; // how far right of its row a wire that wraps turns down (and left of the next)
+const PART_GAP = 80; // between the connected pieces of a graph, laid out one under another
 const SWEEPS = 24; // of the height placement
 const ORDER_PASSES = 12;
 
@@ -73,12 +74,93 @@ export function layeredLayout(ids, edges, sizeOf) {
  * between two columns is made wide enough for the widest label of the wires crossing it,
  * clear of the port circles at its ends.
  *
- * @param opts  {width, height} of the pane in pixels (less padding), goodZoom, minZoom, maxZoom
+ * A graph in several connected pieces has each laid out so, one under another (components).
+ *
+ * @param opts  {width, height} of the pane in pixels (less padding), goodZoom, minZoom, maxZoom,
+ *              main: ids of the design's inputs (their piece goes first)
  * @returns {pos: Map id → {x, y} (top-left, whole pixels), perRow, zoom: the zoom at which it all
  *          fits, routes: per edge (in `edges` order) its route's points [[x, y], ...] from its
  *          source's output to its target's input, or null for the plain curve}
  */
 export function fitLayout(ids, edges, sizeOf, opts = {}) {
+  const parts = components(ids, edges, opts.main);
+  if (parts.length <= 1) return fitPart(ids, edges, sizeOf, opts);
+  // each connected piece laid out apart, the main one first and the others under it in graph
+  // order: a tail cut off by a deleted wire is not mixed into the chain it came from
+  const maxZoom = opts.maxZoom ?? 1.1;
+  const pos = new Map();
+  const routes = edges.map(() => null);
+  let top = 0;
+  let right = 0;
+  let perRow = 0;
+  for (const part of parts) {
+    const sub = part.edges.map((i) => edges[i]);
+    const p = fitPart(part.ids, sub, sizeOf, opts);
+    let y0 = Infinity;
+    let y1 = -Infinity;
+    for (const [id, q] of p.pos) {
+      y0 = Math.min(y0, q.y);
+      y1 = Math.max(y1, q.y + sizeOf(id).h);
+      right = Math.max(right, q.x + sizeOf(id).w);
+    }
+    const dy = top - y0;
+    for (const [id, q] of p.pos) pos.set(id, { x: q.x, y: q.y + dy });
+    part.edges.forEach((i, j) => {
+      if (p.routes[j]) routes[i] = p.routes[j].map(([x, y]) => [x, y + dy]);
+    });
+    top += y1 - y0 + PART_GAP;
+    perRow = Math.max(perRow, p.perRow);
+  }
+  const { width = 0, height = 0 } = opts;
+  const zoom = Math.min(maxZoom, width / Math.max(right, 1), height / Math.max(top - PART_GAP, 1));
+  return { pos, perRow, zoom, routes };
+}
+
+/**
+ * The connected pieces of the graph, wires taken both ways: `[{ids, edges: [edge index]}]`,
+ * the one holding an id of `main` (the design's inputs) first, then in graph order; blocks
+ * with no wire at all go together in one piece, last.
+ */
+export function components(ids, edges, main = []) {
+  const parent = new Map(ids.map((id) => [id, id]));
+  const find = (x) => {
+    while (parent.get(x) !== x) {
+      parent.set(x, parent.get(parent.get(x)));
+      x = parent.get(x);
+    }
+    return x;
+  };
+  const wired = new Set();
+  for (const e of edges) {
+    if (!parent.has(e.source) || !parent.has(e.target)) continue;
+    wired.add(e.source);
+    wired.add(e.target);
+    parent.set(find(e.source), find(e.target));
+  }
+  const byRoot = new Map();
+  const loose = { ids: [], edges: [] };
+  for (const id of ids) {
+    if (!wired.has(id)) {
+      loose.ids.push(id);
+      continue;
+    }
+    const r = find(id);
+    if (!byRoot.has(r)) byRoot.set(r, { ids: [], edges: [] });
+    byRoot.get(r).ids.push(id);
+  }
+  edges.forEach((e, i) => {
+    if (parent.has(e.source) && parent.has(e.target)) byRoot.get(find(e.source)).edges.push(i);
+  });
+  const parts = [...byRoot.values()];
+  const mainSet = new Set(main);
+  const first = parts.findIndex((p) => p.ids.some((id) => mainSet.has(id)));
+  if (first > 0) parts.unshift(...parts.splice(first, 1));
+  if (loose.ids.length) parts.push(loose);
+  return parts;
+}
+
+/** fitLayout for one connected piece. */
+function fitPart(ids, edges, sizeOf, opts) {
   const { width = 0, height = 0, maxZoom = 1.1 } = opts;
   const goodZoom = Math.min(opts.goodZoom ?? 0.9, maxZoom);
   const minZoom = opts.minZoom ?? 0.75;

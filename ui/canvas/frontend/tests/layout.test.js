@@ -88,3 +88,26 @@ test("a chain too long for any readable fit keeps rows that fit the width (scrol
   assert.ok(right * READABLE_ZOOM <= PANE.width, `${perRow} a row: ${right} wide`);
   assert.ok(perRow >= 2);
 });
+
+test("a graph in pieces lays out each apart, the one with the input first (a tail cut off by a deleted wire)", () => {
+  // seed-cnn with the wire flatten → dropout deleted: dropout → fc → out is a piece of its own
+  const ids = ["image", "conv1", "relu1", "pool1", "conv2", "relu2", "pool2", "flatten", "dropout", "fc", "out"];
+  const wires = [["image", "conv1"], ["conv1", "relu1"], ["relu1", "pool1"], ["pool1", "conv2"], ["conv2", "relu2"],
+    ["relu2", "pool2"], ["pool2", "flatten"], ["dropout", "fc"], ["fc", "out"]];
+  const edges = wires.map(([source, target]) => ({ source, target }));
+  for (const pane of [PANE, undefined]) {
+    const { pos, routes } = fitLayout(ids, edges, card, { ...(pane || {}), main: ["image"] });
+    const main = ids.slice(0, 8);
+    const tail = ids.slice(8);
+    const bottom = Math.max(...main.map((id) => pos.get(id).y + 110));
+    // the tail entirely under the main piece, which keeps its chain unbroken by it
+    for (const id of tail) assert.ok(pos.get(id).y >= bottom + 40, `${id} under the main piece`);
+    // the tail reads left to right in its own row
+    assert.ok(pos.get("dropout").x < pos.get("fc").x && pos.get("fc").x < pos.get("out").x);
+    assert.equal(pos.get("image").x, Math.min(...main.map((id) => pos.get(id).x)));
+    assert.equal(routes.length, edges.length);
+  }
+  // the main piece first even when another comes first in graph order
+  const { pos } = fitLayout(["a", "b", "image", "c"], [{ source: "a", target: "b" }, { source: "image", target: "c" }], card, { main: ["image"] });
+  assert.ok(pos.get("image").y < pos.get("a").y);
+});
