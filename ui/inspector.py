@@ -10,6 +10,7 @@ Inferred params (``in_channels``…) are shown read-only with the value the inpu
 
 from __future__ import annotations
 
+import re
 from functools import partial
 from typing import Any
 
@@ -59,9 +60,25 @@ def render(state: DesignerState, node: Node) -> None:
     common(state, node)
 
 
+# a zero-width space: where a long block type may break onto the next line
+_BREAK = "\u200b"
+
+
+def breakable(type_name: str) -> str:
+    """A block type with break points between its words (camel-case humps), so that a narrow
+    inspector wraps it as "ScaledDotProduct / Attention", not mid-word.
+
+    >>> breakable("ScaledDotProductAttention").split(_BREAK)
+    ['Scaled', 'Dot', 'Product', 'Attention']
+    >>> breakable("BatchNorm2d").split(_BREAK), breakable("GELU").split(_BREAK)
+    (['Batch', 'Norm2d'], ['GELU'])
+    """
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", _BREAK, type_name)
+
+
 def header(state: DesignerState, node: Node, category: str, help_text: str,
            doc_url: str | None) -> None:
-    st.subheader(plain(node.type), divider="gray", anchor=False)
+    st.subheader(breakable(plain(node.type)), divider="gray", anchor=False)
     st.caption(f"{plain(category)} · id **{plain(node.id)}**")
     if help_text:
         st.write(plain(help_text))

@@ -72,7 +72,9 @@ function BlockNode({ id, data, selected }) {
         />
       )}
       <div className="ll-head">
-        <span className="ll-type">{data.type || "?"}</span>
+        <span className="ll-type" title={data.type || undefined}>
+          {data.type || "?"}
+        </span>
         {badge && (
           <span className="ll-repeat" title={`repeat = ${String(repeat)}`}>
             {badge}
