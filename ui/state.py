@@ -84,6 +84,8 @@ class DesignerState:
     project_id: str
     graph: Graph
     path: tuple[str, ...] = ()  # composite blocks opened, outermost first
+    # the node opened at each step of ``path`` (the use of the block: its shapes are shown)
+    uses: tuple[str, ...] = ()
     selected: list[str] = field(default_factory=list)  # node ids at the current level
     # the canvas must be told the selection on its next draw (Python changed it); a selection
     # made on the canvas is never sent back, or it could undo a click made in the meantime
@@ -126,6 +128,7 @@ class DesignerState:
                     saved_edits=project.edits)
         view = project.view
         state.path = tuple(p for p in view.get("path", []) if isinstance(p, str))
+        state.uses = tuple(u for u in view.get("uses", []) if isinstance(u, str))
         state._fix_view()
         state.selected = [s for s in view.get("selected", []) if s in state._level_ids()]
         return state
@@ -172,8 +175,8 @@ class DesignerState:
         return self._cached("report", lambda: validate(self.graph))
 
     def annotations(self) -> dict:
-        return self._cached(("annotations", self.path),
-                            lambda: edit.annotations(self.report(), self.path))
+        return self._cached(("annotations", self.path, self.uses),
+                            lambda: edit.annotations(self.report(), self.path, self.uses))
 
     def catalog(self) -> list[dict]:
         return self._cached("catalog", lambda: edit.catalog(self.graph))
@@ -342,11 +345,15 @@ class DesignerState:
         node = self.node(node_id)
         if node is None or node.type not in self.graph.blocks:
             return False
-        self.go_to(self.path + (node.type,), [])
+        self.go_to(self.path + (node.type,), [], self.uses + (node_id,))
         return True
 
-    def go_to(self, path: tuple[str, ...], selected: list[str] | None = None) -> None:
+    def go_to(self, path: tuple[str, ...], selected: list[str] | None = None,
+              uses: tuple[str, ...] | None = None) -> None:
+        """Show the level ``path``; ``uses``: the node opened at each step (default: those
+        opened so far, as far as they go)."""
         self.path = tuple(path)
+        self.uses = tuple(uses if uses is not None else self.uses)[:len(self.path)]
         self._fix_view()
         self.selected = [s for s in (selected or []) if s in self._level_ids()]
         self.tell_selection = True
@@ -357,7 +364,9 @@ class DesignerState:
         where = edit.locate(self.graph, node_path or "")
         if where is None:
             return False
-        self.go_to(where[0], [where[1]])
+        # the use the problem is in: the problem's node path, less the copies' numbers
+        uses = tuple(p for p in (node_path or "").split("/")[:-1] if not p.isdigit())
+        self.go_to(where[0], [where[1]], uses[:len(where[0])])
         return True
 
     def set_theme(self, theme: str) -> None:
@@ -380,6 +389,13 @@ class DesignerState:
                 break
             keep.append(name)
         self.path = tuple(keep)
+        uses = []  # each a node of the level above that uses the block opened
+        for depth, use in enumerate(self.uses[:len(self.path)]):
+            nodes, _ = edit.nodes_edges(self.graph, self.path[:depth])
+            if not any(n.id == use and n.type == self.path[depth] for n in nodes):
+                break
+            uses.append(use)
+        self.uses = tuple(uses)
         ids = self._level_ids()
         kept = [s for s in self.selected if s in ids]
         if kept != self.selected:
@@ -532,7 +548,7 @@ class DesignerState:
             log.warning("could not save the view of %s: %s", self.project_id, exc)
 
     def _view(self) -> dict:
-        return {"path": list(self.path), "selected": list(self.selected)}
+        return {"path": list(self.path), "uses": list(self.uses), "selected": list(self.selected)}
 
     # -- canvas events ----------------------------------------------------------------------
 
