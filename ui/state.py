@@ -11,7 +11,8 @@ the version the old design carried, so undo and redo switch the weights with the
 A canvas ``change`` names the version it was made on (``base``); it
 is applied when the design has changed since only in what the canvas does not edit (params,
 repeats, labels: it is rebased on them), and refused with a toast otherwise. Validation and annotations are derived, computed once per
-revision. Only :func:`current` touches Streamlit; the rest runs (and is tested) without it.
+revision. On every run the tab takes a design another tab saved since (:meth:`DesignerState.catch_up`)
+and says which of its own values that save replaced. Only :func:`current` touches Streamlit; the rest runs (and is tested) without it.
 
 >>> import tempfile
 >>> from layerloom.graph.templates import load_template
