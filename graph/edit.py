@@ -690,22 +690,39 @@ def instances(level: Level, block_name: str) -> Iterator[Level]:
             yield from instances(copy_level, block_name)
 
 
-def annotations(report: Report, path: Sequence[str] = ()) -> dict:
+def use_levels(top: Level, path: Sequence[str], uses: Sequence[str] = ()) -> list[Level]:
+    """Every resolved copy of the level ``path`` opens (the top level for ``()``), the one of
+    the use opened first: ``uses`` names the node opened at each step (``("stage5",)`` for
+    ``path`` ``("Stage",)``), as each use resolves the shared block with its own params and
+    input shape. Without ``uses`` (or a use no longer there), the block's first use leads."""
+    if not path:
+        return [top]
+    levels = list(instances(top, path[-1]))
+    if len(uses) == len(path):
+        want = "/".join(uses) + "/"
+        opened = next((i for i, lv in enumerate(levels) if lv.prefix.startswith(want)), None)
+        if opened is not None:
+            levels.insert(0, levels.pop(opened))
+    return levels
+
+
+def annotations(report: Report, path: Sequence[str] = (), uses: Sequence[str] = ()) -> dict:
     """What the canvas shows for one level: per node its output shape, params, MACs, errors and
     warnings (a node with several outputs also ``ports``, their names, and ``output_shapes``;
     a node with params written as expressions also ``values``, what they resolved to, see
     :func:`resolved_values`), and per edge the shape it carries (an edge with ``source_port`` is keyed
     ``"<source>:<source_port>-><target>"`` and carries that output's shape).
 
-    Inside a block, shapes are those of its first use; problems of later uses are listed too,
-    prefixed with where they happen. A problem deeper down also marks the composite node that
+    Inside a block, shapes and values are those of the use opened (``uses``: the node opened at
+    each step, see :func:`use_levels`), else of its first use; problems of the other uses are
+    listed too, prefixed with where they happen. A problem deeper down also marks the composite node that
     holds it (``layer1/c1: …`` shows on ``layer1``).
     """
     res = report.resolution
     nodes, edges = nodes_edges(res.graph, path)
     out_nodes: dict[str, dict] = {n.id: {"output_shape": None, "params": 0, "macs": 0,
                                          "errors": [], "warnings": []} for n in nodes}
-    levels = [res.top] if not path else list(instances(res.top, path[-1]))
+    levels = use_levels(res.top, path, uses)
     if levels:
         for local_id, info in levels[0].nodes.items():
             if local_id in out_nodes:
@@ -769,11 +786,12 @@ def resolved_values(info: NodeInfo) -> dict[str, Any]:
     return out
 
 
-def node_info(report: Report, path: Sequence[str], node_id: str) -> NodeInfo | None:
-    """How a node of one level resolved (inside a block: in the block's first use)."""
-    top = report.resolution.top
-    level = top if not path else next(instances(top, path[-1]), None)
-    return level.nodes.get(node_id) if level is not None else None
+def node_info(report: Report, path: Sequence[str], node_id: str,
+              uses: Sequence[str] = ()) -> NodeInfo | None:
+    """How a node of one level resolved (inside a block: in the use opened, ``uses``, else in
+    the block's first use: see :func:`use_levels`)."""
+    levels = use_levels(report.resolution.top, path, uses)
+    return levels[0].nodes.get(node_id) if levels else None
 
 
 def _shape(info: NodeInfo) -> list[int] | None:

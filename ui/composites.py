@@ -24,22 +24,29 @@ PROMOTABLE = ("int", "float", "bool")
 
 
 def breadcrumb(state: DesignerState) -> None:
-    """``Model › BasicBlock › Shortcut``: each step a button back to that level."""
+    """``Model › stage2 (BasicBlock) › shortcut (Shortcut)``: each step a button back to that
+    level, named for the use opened (its shapes and values are the ones shown inside)."""
     if not state.path:
         return
-    steps = ("Model",) + state.path
+    steps = ("Model",) + tuple(
+        f"{state.uses[i]} ({name})" if i < len(state.uses) else name
+        for i, name in enumerate(state.path))
     with st.container(horizontal=True, vertical_alignment="center", gap="small"):
         for depth, name in enumerate(steps):
             here = depth == len(state.path)
             st.button(("› " if depth else "") + plain(name), key=f"crumb:{depth}:{name}",
                       type="primary" if here else "secondary", disabled=here,
                       on_click=state.go_to, args=(state.path[:depth],))
-        uses = sum(1 for n in _all_nodes(state) if n.type == state.path[-1])
+        block = state.path[-1]
+        uses = [n.id for n in _all_nodes(state) if n.type == block]
         if uses:
-            st.caption(f"Editing block **{plain(state.path[-1])}**: changes apply to all "
-                       f"{uses} use{'s' if uses != 1 else ''}.")
+            shown = ", ".join(uses[:8]) + (" …" if len(uses) > 8 else "")
+            opened = f"shapes and values of **{plain(state.uses[-1])}**; " \
+                if len(state.uses) == len(state.path) else ""
+            st.caption(f"Block **{plain(block)}** ({opened}edits change every use: "
+                       f"{plain(shown)}).")
         else:
-            st.caption(f"Block **{plain(state.path[-1])}** is not used yet: its shapes show "
+            st.caption(f"Block **{plain(block)}** is not used yet: its shapes show "
                        f"once a node of the model uses it.")
 
 

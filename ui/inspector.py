@@ -40,7 +40,7 @@ def render(state: DesignerState, node: Node) -> None:
     spec = get_block(node.type)
     described = spec.describe()
     header(state, node, spec.category, spec.help, spec.doc_url)
-    info = edit.node_info(state.report(), state.path, node.id)
+    info = edit.node_info(state.report(), state.path, node.id, state.uses)
     layer = info.copies[0] if info is not None and info.spec is not None and info.copies else None
     if described["params"]:
         st.markdown("**Params**")

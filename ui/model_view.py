@@ -87,6 +87,30 @@ class ModelGraph:
     height: int
 
 
+# the top-level options vis-network reads (https://visjs.github.io/vis-network/docs/network/):
+# agraph passes its Config's attributes as they are, and any other one is an error in the console
+VIS_OPTIONS = {"autoResize", "width", "height", "locale", "locales", "clickToUse", "configure",
+               "edges", "nodes", "groups", "layout", "interaction", "manipulation", "physics"}
+
+
+def vis_config(height: int) -> Config:
+    """agraph's Config for the layered model graph: top to bottom, in the edges' order.
+
+    ``Config(direction=…, …)`` puts the layout's options under ``layout.hierarchical`` and
+    again at the top level, where vis-network rejects each ("Unknown option detected"), and an
+    unset ``groups`` as null ("Invalid type received for groups"): they are set under the layout
+    only, and ``groups`` left out.
+    """
+    config = Config(height=height, directed=True, physics=False, hierarchical=True)
+    config.layout["hierarchical"].update(direction="UD", sortMethod="directed",
+                                         levelSeparation=LEVEL_GAP, nodeSpacing=190,
+                                         treeSpacing=220, shakeTowards="roots")
+    config.width = "100%"  # agraph writes pixels; vis.js takes a percentage too
+    if config.__dict__.get("groups") is None:
+        config.__dict__.pop("groups", None)
+    return config
+
+
 def groups_of(top: Level) -> dict[str, Group]:
     """Every use of a composite block in the model, by prefix, outermost first."""
     out: dict[str, Group] = {}
@@ -227,11 +251,7 @@ def render(state: DesignerState) -> None:
                   font={"color": "#cbd5e1" if dark else "#475569", "strokeWidth": 0,
                         "size": 12, "background": "#1a1e27" if dark else "#ffffff"})
              for src, dst, shape in graph.edges]
-    config = Config(width=1000, height=graph.height, directed=True, physics=False,
-                    hierarchical=True, direction="UD", sortMethod="directed",
-                    levelSeparation=LEVEL_GAP, nodeSpacing=190, treeSpacing=220,
-                    shakeTowards="roots")
-    config.width = "100%"  # agraph writes pixels; vis.js takes a percentage too
+    config = vis_config(graph.height)
     closed = sum(1 for b in graph.boxes if b["group"])
     caption = (f"{len(layers)} layers with blocks unrolled · "
                f"{'errors leave out what they touch' if not report.ok else 'as compiled'}")

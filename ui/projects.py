@@ -150,6 +150,11 @@ class ProjectStore:
         meta = self._meta(pid)
         return Project(pid, graph, meta.get("view") or {}, _edits(meta))
 
+    def version(self, pid: str) -> int:
+        """The project's save count now (cheap: its meta file only): a tab that last read or
+        wrote another count is behind another tab's save (see :meth:`save`)."""
+        return _edits(self._meta(pid))
+
     def save(self, pid: str, graph: Graph, view: dict | None = None, *,
              based_on: int | None = None, edit: Edit | None = None,
              previous: Graph | None = None, weights: str | None = None) -> Saved:

@@ -185,3 +185,75 @@ def read_log(path) -> list[dict]:
         if isinstance(item, dict):
             out.append(item)
     return out
+
+
+MISSING = _NO  # what :func:`value_at` gives for a path that holds no value
+
+
+def _field_place(path: str) -> tuple[list[str], str, str | None, str] | None:
+    """``(blocks, node or "", "params" or None, name)`` of a dotted path as :func:`diff`
+    names it (``nodes.<id>.params.<p>``, ``nodes.<id>.<field>``, ``variables.<v>``, each
+    after ``blocks.<name>.`` inside a composite block); None for any other (a node added…)."""
+    parts = path.split(".")
+    blocks = []
+    if parts[:1] == ["blocks"] and len(parts) > 2:
+        blocks, parts = [parts[1]], parts[2:]
+    if not blocks and len(parts) == 2 and parts[0] == "variables":
+        return blocks, "", None, parts[1]
+    if len(parts) == 4 and parts[0] == "nodes" and parts[2] == "params":
+        return blocks, parts[1], "params", parts[3]
+    if len(parts) == 3 and parts[0] == "nodes" and parts[2] in NODE_FIELDS:
+        return blocks, parts[1], None, parts[2]
+    return None
+
+
+def _holder(design: dict, place: tuple, make: bool = False) -> dict | None:
+    """The dict holding the field at ``place`` (a node's params, a node, the variables)."""
+    blocks, node, params, name = place
+    level = design
+    for block in blocks:
+        level = (level.get("blocks") or {}).get(block)
+        if not isinstance(level, dict):
+            return None
+    if not node:
+        if make:
+            level.setdefault("variables", {})
+        return level.get("variables")
+    found = next((n for n in level.get("nodes", []) if n.get("id") == node), None)
+    if found is None or params is None:
+        return found
+    if make:
+        found.setdefault("params", {})
+    return found.get("params")
+
+
+def value_at(design: dict, path: str) -> Any:
+    """The value a field path of :func:`diff` (a param, a node's label or repeat, a variable)
+    has in ``design``; :data:`MISSING` where it has none or the path names no field."""
+    place = _field_place(path)
+    holder = _holder(design, place) if place is not None else None
+    return holder.get(place[3], _NO) if isinstance(holder, dict) else _NO
+
+
+def with_value(design: dict, path: str, value: Any) -> dict | None:
+    """A copy of ``design`` whose field ``path`` holds ``value``; None where the design no
+    longer has the node (or block) that field belongs to."""
+    out = json.loads(json.dumps(design))
+    place = _field_place(path)
+    holder = _holder(out, place, make=True) if place is not None else None
+    if not isinstance(holder, dict):
+        return None
+    holder[place[3]] = value
+    return out
+
+
+def field_name(path: str) -> str:
+    """A field path in the words the designer shows: ``dropout1.p`` for
+    ``nodes.dropout1.params.p``, ``MBConvBlock/dw.kernel_size`` inside a block, ``variable
+    width``."""
+    place = _field_place(path)
+    if place is None:
+        return path
+    blocks, node, _, name = place
+    where = "/".join([*blocks, node]) if node else ""
+    return f"{where}.{name}" if node else f"variable {name}"

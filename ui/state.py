@@ -11,7 +11,8 @@ the version the old design carried, so undo and redo switch the weights with the
 A canvas ``change`` names the version it was made on (``base``); it
 is applied when the design has changed since only in what the canvas does not edit (params,
 repeats, labels: it is rebased on them), and refused with a toast otherwise. Validation and annotations are derived, computed once per
-revision. Only :func:`current` touches Streamlit; the rest runs (and is tested) without it.
+revision. On every run the tab takes a design another tab saved since (:meth:`DesignerState.catch_up`)
+and says which of its own values that save replaced. Only :func:`current` touches Streamlit; the rest runs (and is tested) without it.
 
 >>> import tempfile
 >>> from layerloom.graph.templates import load_template
@@ -27,6 +28,7 @@ import json
 import logging
 import re
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +40,7 @@ from layerloom.graph.validate import Report
 
 from . import savelog
 from .fields import STALE
+from .merge import merge_preferring_mine
 from .projects import ProjectError, ProjectStore, SaveRefused
 from .savelog import Edit
 
@@ -60,6 +63,9 @@ class Notice:
     kind: str
     text: str
     details: tuple[str, ...] = ()  # one line each, e.g. the problems of a file
+    # this tab's values of fields another tab replaced ((field path, value), …): the notice
+    # offers to put them back
+    put_back: tuple[tuple[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,8 @@ class DesignerState:
     project_id: str
     graph: Graph
     path: tuple[str, ...] = ()  # composite blocks opened, outermost first
+    # the node opened at each step of ``path`` (the use of the block: its shapes are shown)
+    uses: tuple[str, ...] = ()
     selected: list[str] = field(default_factory=list)  # node ids at the current level
     # the canvas must be told the selection on its next draw (Python changed it); a selection
     # made on the canvas is never sent back, or it could undo a click made in the meantime
@@ -92,6 +100,9 @@ class DesignerState:
     revision: int = 0  # bumps on every change of the graph: keys the derived caches
     saved_edits: int = 0  # the project's save count this session last read or wrote
     merged_over: Graph | None = field(default=None, repr=False)  # see save()
+    # the fields this tab's own edits set (savelog.diff paths) and the value each was given:
+    # when another tab's save replaces one of them, this tab is told (see catch_up)
+    own: dict[str, Any] = field(default_factory=dict, repr=False)
     browser: str | None = None  # this browser's id (its last project is remembered)
     remembered: str | None = None  # the project last remembered for it
     # (revision, source, structural, canvas seq) of the latest changes: a canvas change made
@@ -118,6 +129,7 @@ class DesignerState:
                     saved_edits=project.edits)
         view = project.view
         state.path = tuple(p for p in view.get("path", []) if isinstance(p, str))
+        state.uses = tuple(u for u in view.get("uses", []) if isinstance(u, str))
         state._fix_view()
         state.selected = [s for s in view.get("selected", []) if s in state._level_ids()]
         return state
@@ -164,8 +176,8 @@ class DesignerState:
         return self._cached("report", lambda: validate(self.graph))
 
     def annotations(self) -> dict:
-        return self._cached(("annotations", self.path),
-                            lambda: edit.annotations(self.report(), self.path))
+        return self._cached(("annotations", self.path, self.uses),
+                            lambda: edit.annotations(self.report(), self.path, self.uses))
 
     def catalog(self) -> list[dict]:
         return self._cached("catalog", lambda: edit.catalog(self.graph))
@@ -334,11 +346,15 @@ class DesignerState:
         node = self.node(node_id)
         if node is None or node.type not in self.graph.blocks:
             return False
-        self.go_to(self.path + (node.type,), [])
+        self.go_to(self.path + (node.type,), [], self.uses + (node_id,))
         return True
 
-    def go_to(self, path: tuple[str, ...], selected: list[str] | None = None) -> None:
+    def go_to(self, path: tuple[str, ...], selected: list[str] | None = None,
+              uses: tuple[str, ...] | None = None) -> None:
+        """Show the level ``path``; ``uses``: the node opened at each step (default: those
+        opened so far, as far as they go)."""
         self.path = tuple(path)
+        self.uses = tuple(uses if uses is not None else self.uses)[:len(self.path)]
         self._fix_view()
         self.selected = [s for s in (selected or []) if s in self._level_ids()]
         self.tell_selection = True
@@ -349,15 +365,18 @@ class DesignerState:
         where = edit.locate(self.graph, node_path or "")
         if where is None:
             return False
-        self.go_to(where[0], [where[1]])
+        # the use the problem is in: the problem's node path, less the copies' numbers
+        uses = tuple(p for p in (node_path or "").split("/")[:-1] if not p.isdigit())
+        self.go_to(where[0], [where[1]], uses[:len(where[0])])
         return True
 
     def set_theme(self, theme: str) -> None:
         self.theme = _theme(theme)
         self.store.update_settings(theme=self.theme)
 
-    def notify(self, kind: str, text: str, details: list[str] | tuple[str, ...] = ()) -> None:
-        self.notices.append(Notice(kind, text, tuple(details)))
+    def notify(self, kind: str, text: str, details: list[str] | tuple[str, ...] = (),
+               put_back: tuple[tuple[str, Any], ...] = ()) -> None:
+        self.notices.append(Notice(kind, text, tuple(details), tuple(put_back)))
 
     def take_notices(self) -> list[Notice]:
         out, self.notices = self.notices, []
@@ -371,6 +390,13 @@ class DesignerState:
                 break
             keep.append(name)
         self.path = tuple(keep)
+        uses = []  # each a node of the level above that uses the block opened
+        for depth, use in enumerate(self.uses[:len(self.path)]):
+            nodes, _ = edit.nodes_edges(self.graph, self.path[:depth])
+            if not any(n.id == use and n.type == self.path[depth] for n in nodes):
+                break
+            uses.append(use)
+        self.uses = tuple(uses)
         ids = self._level_ids()
         kept = [s for s in self.selected if s in ids]
         if kept != self.selected:
@@ -382,14 +408,25 @@ class DesignerState:
         """Save the design (see :meth:`ProjectStore.save`: ``previous`` and ``edit`` are
         checked against it; :class:`SaveRefused` when it changes more than ``edit`` may;
         ``weights``: the weights version it carries, switched with it)."""
+        since = self.saved_edits
+        intended = self.graph
         saved = self.store.save(self.project_id, self.graph, self._view(),
                                 based_on=self.saved_edits, edit=edit, previous=previous,
                                 weights=weights)
         self.saved_edits = saved.edits
         self.merged_over = saved.over
+        if previous is not None:  # what this tab's edit set: told if another tab replaces it
+            mine = intended.to_dict()
+            for path in savelog.diff(previous.to_dict(), mine):
+                value = savelog.value_at(mine, path)
+                if value is not savelog.MISSING:
+                    self.own[path] = value
         if saved.merged is not None:
             self.graph = saved.merged
             self._fix_view()
+            # laid over the other tab's save: fields this tab set earlier that the other tab
+            # changed since now hold its value (this edit's own fields win where both changed)
+            self._tell_replaced(intended, saved.merged, since)
             if saved.contested:
                 both = ", ".join(saved.contested[:6]) + (" …" if len(saved.contested) > 6
                                                          else "")
@@ -405,6 +442,106 @@ class DesignerState:
                         f"Its version there is kept as the snapshot “{saved.kept.name}” "
                         "(Snapshots menu); this tab's design is the one saved now.")
 
+    def catch_up(self) -> bool:
+        """Take the design another tab (or window) saved since this tab last read or wrote
+        it, so that the canvas and the inspector never show a value that is not the one saved;
+        True when the design shown changed. Where that save replaced a value this tab's own
+        edit had set, this tab is told (the field, its value and the one saved) and its
+        version is kept as a snapshot (see :meth:`_tell_replaced`). Cheap when nothing was
+        saved since (the save count only); called on every run of the page."""
+        try:
+            if self.store.version(self.project_id) == self.saved_edits:
+                return False
+            project = self.store.load(self.project_id)
+        except (OSError, ProjectError, GraphError) as exc:  # the next save still merges
+            log.warning("could not read project %s saved elsewhere: %s", self.project_id, exc)
+            return False
+        since, before = self.saved_edits, self.graph
+        self.saved_edits = project.edits
+        old, new = before.to_dict(), project.graph.to_dict()
+        if old == new:
+            return False
+        # undo and redo keep taking back this tab's own steps, laid over the other tab's save
+        self.undo_stack[:] = _rebased(self.undo_stack, old, new)
+        self.redo_stack[:] = _rebased(self.redo_stack, old, new)
+        self.merged_over = None
+        self.graph = project.graph
+        self._fix_view()
+        self.revision += 1
+        structural = savelog.structure(old) != savelog.structure(new)
+        self.revisions.append((self.revision, "other tab", structural, None))
+        del self.revisions[:-REVISION_LOG]
+        self.designs.setdefault(self.revision - 1, before)
+        self.designs[self.revision] = project.graph
+        for gone in [r for r in self.designs if r < self.revision - DESIGNS_KEPT]:
+            del self.designs[gone]
+        self._tell_replaced(before, project.graph, since)
+        return True
+
+    def _tell_replaced(self, mine: Graph, saved: Graph, since: int) -> None:
+        """Say which values this tab's edits set (in ``mine``, the design it showed) another
+        tab's save replaced in ``saved``, naming both values and the snapshot that keeps this
+        tab's version: one the other tab's save kept (after version ``since``), else one taken
+        now. The notice offers to put this tab's values back."""
+        old, new = mine.to_dict(), saved.to_dict()
+        replaced = [(path, self.own[path], savelog.value_at(new, path))
+                    for path in savelog.diff(old, new)
+                    if path in self.own and savelog.value_at(old, path) == self.own[path]]
+        if not replaced:
+            return
+        for path, _, _ in replaced:  # told once: the value shown now is the other tab's
+            del self.own[path]
+        kept = self._kept_since(since, old, [path for path, _, _ in replaced])
+        lines = [f"{savelog.field_name(path)}: your {_shown(value)} was "
+                 + ("removed" if now is savelog.MISSING else f"replaced by {_shown(now)}")
+                 + " from another tab" for path, value, now in replaced]
+        where = f"is kept as the snapshot “{kept.name}” (Snapshots menu)" if kept is not None             else "could not be kept as a snapshot"
+        self.notify("warning", f"Another tab or window changed what this tab had set; the "
+                    f"design here now shows what is saved. Your version {where}.",
+                    details=lines,
+                    put_back=tuple((path, value) for path, value, now in replaced
+                                   if now is not savelog.MISSING))
+
+    def _kept_since(self, since: int, design: dict, paths: list[str]):
+        """A snapshot kept by a save after version ``since`` holding ``design``'s values of
+        ``paths``; else a snapshot of ``design`` taken now (None if it cannot be written)."""
+        try:
+            kept = [line["kept"] for line in self.store.save_log(self.project_id)
+                    if isinstance(line.get("version"), int) and line["version"] > since
+                    and isinstance(line.get("kept"), str)]
+            for snap in self.store.snapshots(self.project_id):
+                if snap.id in kept:
+                    theirs = self.store.load_snapshot(self.project_id, snap.id).to_dict()
+                    if all(savelog.value_at(theirs, p) == savelog.value_at(design, p)
+                           for p in paths):
+                        return snap
+            return self.store.snapshot(self.project_id, "this tab's version, kept at "
+                                       + time.strftime("%H:%M:%S"), load_graph(design))
+        except (OSError, ProjectError, GraphError) as exc:
+            log.warning("could not keep this tab's version of %s: %s", self.project_id, exc)
+            return None
+
+    def put_back(self, values: tuple[tuple[str, Any], ...]) -> bool:
+        """Set the fields another tab replaced back to this tab's values (one undoable edit;
+        the rest of the design, the other tab's other changes included, stays)."""
+        design = self.graph.to_dict()
+        for path, value in values:
+            design = savelog.with_value(design, path, value) if design is not None else None
+        if design is None:
+            self.notify("error", "Could not put this tab's values back: a block they belong "
+                                 "to is gone. The snapshot still keeps them.")
+            return False
+        names = ", ".join(savelog.field_name(path) for path, _ in values)
+        try:
+            graph = load_graph(design)
+        except GraphError as exc:
+            self.notify("error", f"Could not put this tab's values back: {exc}")
+            return False
+        if self.commit(graph, edit=Edit("restore", f"put back this tab's {names}")):
+            self.notify("success", f"Put back this tab's {names}.")
+            return True
+        return False
+
     def save_view(self) -> None:
         try:
             self.store.save_view(self.project_id, self._view())
@@ -412,7 +549,7 @@ class DesignerState:
             log.warning("could not save the view of %s: %s", self.project_id, exc)
 
     def _view(self) -> dict:
-        return {"path": list(self.path), "selected": list(self.selected)}
+        return {"path": list(self.path), "uses": list(self.uses), "selected": list(self.selected)}
 
     # -- canvas events ----------------------------------------------------------------------
 
@@ -628,6 +765,23 @@ def _edit_of(change: Callable[..., Any], args: tuple, kwargs: dict, base: int) -
     return Edit("designer", name, base=base)
 
 
+def _rebased(steps: list[Step], old: dict, new: dict) -> list[Step]:
+    """Undo (or redo) steps made on ``old`` laid over ``new`` (another tab's save), each
+    still taking back what it did; a step that no longer joins is dropped with the ones
+    before it (they were made on it)."""
+    out: list[Step] = []
+    for step in reversed(steps):  # the next step first: each is made on the one after it
+        laid = merge_preferring_mine(old, step.graph, new)
+        if laid is None:
+            break
+        out.append(Step(laid[0], step.weights))
+    return out[::-1]
+
+
+def _shown(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
+
+
 def _theme(value: Any) -> str:
     return value if value in THEMES else "light"
 
@@ -651,6 +805,7 @@ def current() -> DesignerState:
         except Exception as exc:  # noqa: BLE001 - any project that fails leaves this one open
             state.notify("warning", f"Could not open project {wanted}: {_why(exc)}")
             state.unopened.append((wanted, _why(exc)))
+    state.catch_up()  # another tab's save since this tab's last run: shown, and said
     st.session_state[SESSION_KEY] = state
     if st.query_params.get("project") != state.project_id:
         st.query_params["project"] = state.project_id

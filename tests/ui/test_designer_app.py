@@ -254,3 +254,32 @@ def test_a_bug_in_a_panel_shows_a_message_not_a_traceback(app, canvas, monkeypat
     assert not app.exception
     assert "Something went wrong while drawing the Designer page: RuntimeError: boom" in \
         errors(app)
+
+
+def test_opening_a_later_use_of_a_block_shows_that_use(home, canvas):
+    """Double-clicking efficientnet-b0's stage5 shows stage5's input and kernel inside, not
+    stage1's; the breadcrumb names the use and the caption says edits change every use."""
+    from layerloom.graph.templates import load_template
+    from layerloom.ui.projects import ProjectStore
+
+    pid = ProjectStore().create(load_template("efficientnet-b0"))
+    app = app_test()
+    app.query_params["project"] = pid
+    app.run()
+    canvas.send("open", selected=["stage5"], id="stage5")
+    app.run()
+    assert not app.exception, app.exception
+    nodes = canvas.last["annotations"]["nodes"]
+    assert nodes["x"]["output_shape"] == [80, 14, 14]
+    assert nodes["first"]["values"]["kernel"] == 5
+    assert any(b.label == "› stage5 (Stage)" for b in app.button)
+    assert any("edits change every use: stage1, stage2" in shown(c.value) for c in app.caption)
+    canvas.send("select", selected=["first"])
+    app.run()
+    canvas.send("open", selected=["rest"], id="rest")  # a use inside the use
+    app.run()
+    assert canvas.last["annotations"]["nodes"]["x"]["output_shape"] == [112, 14, 14]
+    next(b for b in app.button if b.label == "Model").click().run()
+    canvas.send("open", selected=["stage1"], id="stage1")
+    app.run()
+    assert canvas.last["annotations"]["nodes"]["x"]["output_shape"] == [32, 112, 112]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -127,6 +128,7 @@ def test_model_view_page_draws_resnet18_collapsed_and_finds_a_layer(home, canvas
     assert not at.exception, at.exception
     nodes, edges, config = drawn[-1]
     assert len(nodes) == 17 and config.layout["hierarchical"]["direction"] == "UD"
+    assert set(json.loads(json.dumps(config.__dict__))) <= VIS_TOP_LEVEL  # as agraph sends it
     assert config.height == f"{60 + 17 * model_view.LEVEL_GAP}px"
     assert "8 blocks collapsed" in "\n".join(c.value for c in at.caption)
     at.text_input(key=f"model_view:find:{pid}").input("layer3_0/conv2").run()
@@ -146,3 +148,22 @@ def test_model_view_page_draws_resnet18_collapsed_and_finds_a_layer(home, canvas
     ids = [n.id for n in drawn[-1][0]]
     assert "group:layer1_0" not in ids and "layer1_0/conv1" in ids
     assert at.multiselect(key=f"model_view:expanded:{pid}").value == ["layer1_0"]
+
+
+# the top-level options of vis-network 9 (docs: network/ "options"): any other is logged as
+# "Unknown option detected" in the browser console on every draw
+VIS_TOP_LEVEL = {"autoResize", "width", "height", "locale", "locales", "clickToUse", "configure",
+                 "edges", "nodes", "groups", "layout", "interaction", "manipulation", "physics"}
+
+
+def test_the_config_sent_holds_only_options_vis_network_reads():
+    """The layered layout's options under layout.hierarchical, none at the top level, and no
+    null ``groups`` (vis-network: "Invalid type received for groups")."""
+    sent = json.loads(json.dumps(model_view.vis_config(500).__dict__))  # agraph's json.dumps
+    assert set(sent) <= VIS_TOP_LEVEL, set(sent) - VIS_TOP_LEVEL
+    assert sent.get("groups", {}) is not None
+    assert sent["layout"]["hierarchical"] == {
+        **sent["layout"]["hierarchical"], "enabled": True, "direction": "UD",
+        "sortMethod": "directed", "levelSeparation": model_view.LEVEL_GAP, "nodeSpacing": 190,
+        "treeSpacing": 220, "shakeTowards": "roots"}
+    assert (sent["height"], sent["width"], sent["physics"]["enabled"]) == ("500px", "100%", False)

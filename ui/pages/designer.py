@@ -113,6 +113,9 @@ def show_notices(state: DesignerState) -> None:
             text += "\n\n" + "\n".join(f"- {plain(d)}" for d in notice.details)
         getattr(st, notice.kind if notice.kind in ("error", "warning", "success") else "info")(
             text)
+        if notice.put_back:  # another tab replaced this tab's values: offer them back
+            st.button("Put back this tab's values", key=f"put_back:{state.revision}",
+                      icon=":material/undo:", on_click=state.put_back, args=(notice.put_back,))
 
 
 def _set_view(state: DesignerState, key: str) -> None:
