@@ -944,16 +944,13 @@ def split_parts(ctx: Context, node: fx.Node) -> tuple[fx.Node, int, list[tuple[i
     return x, dim, parts
 
 
-# -- activations, dropout and pooling written as functions -----------------------------------
+# -- activations and pooling written as functions (dropout: dropout.py) -------------------
 
 
 def _activation(block: str, names: tuple[str, ...] = ("input",), **params: str):
     """A rule for ``F.<fn>(x, ...)``: ``params`` maps block params to argument names."""
     def convert(ctx: Context, node: fx.Node) -> Mapped:
         a = args(node, names + tuple(n for n in ("inplace",) if n not in names))
-        if block.startswith("Dropout") and a.get("training", True) is not False:
-            raise Unsupported("training=True (the default of F.dropout) drops values in "
-                              "evaluation too; pass training=self.training")
         out = {}
         for param, arg in params.items():
             if arg in a:
@@ -984,8 +981,6 @@ for _targets, _rule in (
     ((F.softmax, torch.softmax, "softmax"), _activation("Softmax", ("input", "dim"), dim="dim")),
     ((F.log_softmax, torch.log_softmax, "log_softmax"),
      _activation("LogSoftmax", ("input", "dim"), dim="dim")),
-    ((F.dropout,), _activation("Dropout", ("input", "p", "training"), p="p")),
-    ((F.dropout2d,), _activation("Dropout2d", ("input", "p"), p="p")),
 ):
     rule(*_targets)(_rule)
 

@@ -38,6 +38,26 @@ def without_fx_notes(message: str) -> str:
     return _FX_NOTE.sub("", message).rstrip()
 
 
+_TORCH_DIR = Path(torch.__file__).resolve().parent
+_TRACER = str(Path(__file__).resolve())  # its create_node's frame
+_FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<func>\S+)')
+
+
+def user_frames(node: fx.Node) -> list[tuple[str, int]]:
+    """The frames of the user's code (outside torch and this file) in the stack torch.fx
+    recorded while tracing ``node``, as ``(file, line)``, the innermost last."""
+    found = []
+    for frame in _FRAME.finditer(node.stack_trace or ""):
+        path = frame["file"]
+        try:
+            inside = Path(path).resolve().is_relative_to(_TORCH_DIR)
+        except OSError:
+            inside = False
+        if not inside and not path.startswith("<") and path != _TRACER:
+            found.append((path, int(frame["line"])))
+    return found
+
+
 class _Tracer(fx.Tracer):
     record_stack_traces = True  # node.stack_trace: the user's line, named in import errors
 
