@@ -13,6 +13,7 @@ import operator
 import linecache
 import re
 import sys
+import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,12 @@ class _Tracer(fx.Tracer):
         return node
 
 
+def leaf(module: nn.Module, path: str) -> bool:
+    """Whether the trace keeps ``module`` (at ``path``) whole, as one node, rather than tracing
+    through its ``forward``."""
+    return _Tracer().is_leaf_module(module, path)
+
+
 def trace(model: nn.Module) -> fx.GraphModule:
     """``model`` as a ``GraphModule``, dead code (unused tuple parts, shape reads) removed.
 
@@ -83,7 +90,10 @@ def trace(model: nn.Module) -> fx.GraphModule:
     traced_through = [m for name, m in model.named_modules() if not name
                       or not tracer.is_leaf_module(m, name)]
     try:
-        with torch.enable_grad(), _training_reads(traced_through, reads):
+        with torch.enable_grad(), _training_reads(traced_through, reads), \
+                warnings.catch_warnings():
+            # a backward hook cannot wrap a traced value; the import warns of the hook itself
+            warnings.filterwarnings("ignore", message="For backward hooks to be called")
             graph = tracer.trace(model, concrete_args=concrete or None)
     except Exception as exc:  # fx raises TraceError, TypeError, NotImplementedError…
         graph = _trace_buffers(model, concrete)
