@@ -1211,3 +1211,40 @@ def _linear(ctx: Context, node: fx.Node) -> Mapped:
     out_features = tuple(ctx.value(a["weight"]).shape)[0]
     return Mapped("Linear", {"out_features": out_features, "bias": a["bias"] is not None},
                   [x], weights=weights, name=owner or None)
+
+
+# each function: its block, its spatial dimensions, and whether it is transposed
+_CONVOLUTIONS = {F.conv1d: ("Conv1d", 1, False), F.conv2d: ("Conv2d", 2, False),
+                 F.conv3d: ("Conv3d", 3, False), F.conv_transpose1d: ("ConvTranspose1d", 1, True),
+                 F.conv_transpose2d: ("ConvTranspose2d", 2, True)}
+
+
+@rule(*_CONVOLUTIONS)
+def _convolution(ctx: Context, node: fx.Node) -> Mapped:
+    """``F.conv1d(x, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)`` in
+    a layer's own forward (WaveNet's and TCN's causal ``nn.Conv1d`` subclasses, which pad
+    first): the Conv block, with the layer's weights and settings."""
+    block, spatial, transposed = _CONVOLUTIONS[node.target]
+    names = ("input", "weight", "bias", "stride", "padding") + (
+        ("output_padding", "groups", "dilation") if transposed else ("dilation", "groups"))
+    a = args(node, names, {"bias": None, "stride": 1, "padding": 0, "output_padding": 0,
+                           "groups": 1, "dilation": 1})
+    x = ctx.tensor(a["input"], "input")
+    what = f"F.{node.target.__name__}"
+    owner, weights = _owned(ctx, node, {"weight": a["weight"], "bias": a["bias"]}, what)
+    rank = len(_shape(ctx, x))
+    if rank != spatial + 2:
+        raise Unsupported(f"a {rank}-D input (with the batch); {block} takes "
+                          f"{spatial + 2}-D, [B, C, ...{spatial} spatial]")
+    calls = [u for u in a["weight"].users if u.target in _CONVOLUTIONS]
+    if len(calls) > 1:
+        raise Unsupported(f"'{weights['weight'][0]}' is used by {len(calls)} convolutions, "
+                          f"sharing its weights; each LayerLoom block has weights of its own")
+    shape = tuple(ctx.value(a["weight"]).shape)
+    groups = ctx.value(a["groups"])
+    params = {"out_channels": shape[1] * groups if transposed else shape[0],
+              "kernel_size": list(shape[2:]), "stride": a["stride"], "padding": a["padding"],
+              "dilation": a["dilation"], "groups": groups, "bias": a["bias"] is not None}
+    if transposed:
+        params["output_padding"] = a["output_padding"]
+    return Mapped(block, params, [x], weights=weights, name=owner or None)
