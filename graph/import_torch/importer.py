@@ -368,6 +368,10 @@ class Importer:
             raise Unsupported("it is called with more than its input (masks, initial states "
                               "and extra arguments have no block equivalent)")
         self.tensor(inputs[0], "input")
+        rank = self.values[inputs[0]].dim()
+        if block == "ZeroPad2d" and rank not in (3, 4):  # the block pads [C, L] or [C, H, W]
+            raise Unsupported(f"a {rank}-D input (with the batch); padding maps for a [B, C, L] "
+                              f"sequence or a [B, C, H, W] map, to ZeroPad2d")
         if isinstance(module, nn.TransformerEncoder) and len(module.layers) > 1:
             copies = [f"{node.target}.layers.{i}" for i in range(len(module.layers))]
             return Mapped(block, params, inputs, copies=copies)  # a stack: one node, repeated
