@@ -14,9 +14,6 @@ passes decides what the call becomes:
 from __future__ import annotations
 
 import ast
-import linecache
-from collections.abc import Sequence
-from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -25,6 +22,7 @@ from torch import fx
 from .functions import Alias, Context, Mapped, args, rule
 from .modules import Unsupported
 from .trace import user_frames
+from .user_source import enclosing_function, reads_training, tree
 
 _LEFT_OUT = object()  # the call leaves the training argument out: its default
 
@@ -51,8 +49,8 @@ def _dropout(ctx: Context, node: fx.Node) -> Mapped | Alias:
         raise Unsupported(f"{flag}={a[flag]!r} (the default of {name}) drops values in "
                           f"evaluation too; pass {flag}=self.training")
     written = _training_argument(node, flag, names.index(flag))
-    reads = {(file, line) for file, line, _ in getattr(ctx, "gm").meta.get("training_reads", [])}
-    followed = getattr(ctx, "gm").meta.setdefault("training_followed", set())
+    reads = {(file, line) for file, line, _ in ctx.gm.meta.get("training_reads", [])}
+    followed = ctx.gm.meta.setdefault("training_followed", set())
     follows = _follows_training(node, written, reads, followed)
     if follows is None:  # a literal False: the model never drops here
         return Alias(x)
@@ -83,15 +81,15 @@ def _follows_training(node: fx.Node, written: ast.AST | object | None,
     if isinstance(written, ast.Constant) and written.value is False:
         return None
     frames = user_frames(node)
-    if isinstance(written, ast.AST) and _reads_training(written):
+    if isinstance(written, ast.AST) and reads_training(written):
         return True
     if isinstance(written, ast.Name) and frames:
-        function = _enclosing_function(*frames[-1])
+        function = enclosing_function(*frames[-1])
         if function is not None:
             values = [n.value for n in ast.walk(function) if isinstance(n, ast.Assign)
                       and any(isinstance(t, ast.Name) and t.id == written.id for t in n.targets)]
             if values:
-                return all(_reads_training(v) for v in values)
+                return all(reads_training(v) for v in values)
             parameters = {a.arg for a in function.args.args + function.args.kwonlyargs}
             if written.id in parameters:  # a helper's argument: its caller's line decides
                 callers = [f for f in frames[:-1] if f in reads and _passes_training(*f)]
@@ -111,11 +109,11 @@ def _training_argument(node: fx.Node, flag: str, position: int) -> ast.AST | obj
     if not frames:
         return None
     file, line = frames[-1]
-    tree = _tree(file)
-    if tree is None:
+    parsed = tree(file)
+    if parsed is None:
         return None
     called = node.target.__name__
-    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)
+    calls = [n for n in ast.walk(parsed) if isinstance(n, ast.Call)
              and n.lineno <= line <= (n.end_lineno or n.lineno)
              and (getattr(n.func, "attr", None) or getattr(n.func, "id", None)) == called]
     if not calls:
@@ -131,40 +129,8 @@ def _training_argument(node: fx.Node, flag: str, position: int) -> ast.AST | obj
 
 def _passes_training(file: str, line: int) -> bool:
     """``file:line`` passes ``self.training`` as an argument of a call (a helper's)."""
-    tree = _tree(file)
-    return tree is not None and any(
+    parsed = tree(file)
+    return parsed is not None and any(
         isinstance(n, ast.Call) and n.lineno <= line <= (n.end_lineno or n.lineno)
-        and any(_reads_training(a) for a in n.args + [k.value for k in n.keywords])
-        for n in ast.walk(tree))
-
-
-def _reads_training(expression: ast.AST) -> bool:
-    return any(isinstance(n, ast.Attribute) and n.attr == "training"
-               and isinstance(n.value, ast.Name) and n.value.id == "self"
-               for n in ast.walk(expression))
-
-
-def _enclosing_function(file: str, line: int) -> ast.FunctionDef | None:
-    tree = _tree(file)
-    if tree is None:
-        return None
-    found = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
-             and n.lineno <= line <= (n.end_lineno or n.lineno)]
-    return max(found, key=lambda n: n.lineno) if found else None
-
-
-_TREES: dict[tuple[str, int], ast.Module | None] = {}
-
-
-def _tree(file: str) -> ast.Module | None:
-    """The parsed source of ``file`` (cached while the file is unchanged), or None."""
-    lines: Sequence[str] = linecache.getlines(file)
-    key = (str(Path(file)), hash(tuple(lines)))
-    if key not in _TREES:
-        if len(_TREES) > 64:  # a long-running app imports many files: keep only recent ones
-            _TREES.clear()
-        try:
-            _TREES[key] = ast.parse("".join(lines)) if lines else None
-        except (SyntaxError, ValueError):
-            _TREES[key] = None
-    return _TREES[key]
+        and any(reads_training(a) for a in n.args + [k.value for k in n.keywords])
+        for n in ast.walk(parsed))

@@ -62,6 +62,7 @@ class Const:
 class Context(Protocol):
     batch: int
     model: Any
+    gm: fx.GraphModule  # the trace (its meta: where the user's code reads self.training)
 
     def value(self, node: Any) -> Any: ...
 

@@ -98,8 +98,8 @@ def _code(hook: object):
     while isinstance(function, functools.partial):
         function = function.func
     code = getattr(function, "__code__", None)
-    if code is None:  # an object with __call__
-        code = getattr(getattr(type(function), "__call__", None), "__code__", None)
+    if code is None and callable(function):  # an object with a __call__ method
+        code = getattr(type(function).__call__, "__code__", None)
     return function, code
 
 

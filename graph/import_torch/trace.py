@@ -23,6 +23,7 @@ from torch import fx, nn
 
 from ..errors import GraphError
 from .modules import find_rule
+from .user_source import grad_follows_training
 
 BATCH = 3  # an unusual batch size, so that a dimension equal to it is rarely confused with it
 # fx node meta: where the node came from in words, for a model that is not the user's code (an
@@ -68,8 +69,30 @@ class _Tracer(fx.Tracer):
     def create_node(self, *args, **kwargs) -> fx.Node:
         node = super().create_node(*args, **kwargs)
         if not torch.is_grad_enabled():  # made inside `with torch.no_grad():`: a gradient stop
-            node.meta["no_grad"] = True
+            # but not inside `with torch.set_grad_enabled(self.training):`, traced in evaluation
+            # mode: the model has a gradient there while it trains
+            if not _grad_follows_training(sys._getframe(1)):
+                node.meta["no_grad"] = True
         return node
+
+
+def _grad_follows_training(frame) -> bool:
+    """The innermost grad-mode ``with`` of the user's code around the running ``frame`` (and
+    its callers) is ``torch.set_grad_enabled(self.training)``."""
+    while frame is not None:
+        file = frame.f_code.co_filename
+        if file == _TRACER:  # trace() itself: the model's code is all inside
+            return False
+        try:
+            inside = Path(file).resolve().is_relative_to(_TORCH_DIR)
+        except OSError:
+            inside = True
+        if not inside and not file.startswith("<"):
+            found = grad_follows_training(file, frame.f_lineno)
+            if found is not None:
+                return found
+        frame = frame.f_back
+    return False
 
 
 def leaf(module: nn.Module, path: str) -> bool:

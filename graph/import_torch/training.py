@@ -65,8 +65,9 @@ def import_warnings() -> Iterator[list[str]]:
 _SHOWN = 6  # node ids named in one message before "…"
 _TORCH_DIR = Path(torch.__file__).resolve().parent
 _OWN_DIR = Path(__file__).resolve().parent
-# the training argument of these is kept by their blocks (Dropout, BatchNorm…), in both modes
-_TRAINING_ARGUMENT = re.compile(r"dropout|batch_norm|instance_norm")
+# the training argument of these is kept by their blocks (Dropout, BatchNorm…), in both modes;
+# set_grad_enabled(self.training): a gradient while training, as the imported graph has
+_TRAINING_ARGUMENT = re.compile(r"dropout|batch_norm|instance_norm|set_grad_enabled")
 
 
 def keep_training(model: nn.Module, gm: fx.GraphModule, graph: Graph,
