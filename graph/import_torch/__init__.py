@@ -24,6 +24,7 @@ from torch import nn
 
 from ..errors import GraphError
 from ..model import Graph
+from .hooks import hook_hint, warn_hooks
 from .importer import Importer
 from .trace import BATCH, propagate, sample_inputs, trace
 from .user_files import load_file, model_classes
@@ -48,6 +49,7 @@ def import_torch(model_or_callable: nn.Module | Callable[[], nn.Module],
     model.eval()
     try:
         gm = trace(model)
+        warn_hooks(model)
         placeholders = [n for n in gm.graph.nodes if n.op == "placeholder"]
         if len(placeholders) != len(shapes):
             raise GraphError(f"{type(model).__name__}.forward takes {len(placeholders)} "
@@ -179,7 +181,8 @@ def _compare(model: nn.Module, compiled: nn.Module, state_dict: dict, shapes, dt
         scale = max(1.0, a.float().abs().max().item() if a.numel() else 0.0)
         if a.shape != b.shape or diff > atol * scale:
             raise GraphError(f"the imported graph's output {i} differs from the model's{note}: "
-                             f"shape {list(b.shape)} vs {list(a.shape)}, max abs diff {diff:.3g}")
+                             f"shape {list(b.shape)} vs {list(a.shape)}, max abs diff {diff:.3g}"
+                             f"{hook_hint(model)}")
         worst = max(worst, diff)
     return worst
 

@@ -62,6 +62,7 @@ class Const:
 class Context(Protocol):
     batch: int
     model: Any
+    gm: fx.GraphModule  # the trace (its meta: where the user's code reads self.training)
 
     def value(self, node: Any) -> Any: ...
 
@@ -944,16 +945,13 @@ def split_parts(ctx: Context, node: fx.Node) -> tuple[fx.Node, int, list[tuple[i
     return x, dim, parts
 
 
-# -- activations, dropout and pooling written as functions -----------------------------------
+# -- activations and pooling written as functions (dropout: dropout.py) -------------------
 
 
 def _activation(block: str, names: tuple[str, ...] = ("input",), **params: str):
     """A rule for ``F.<fn>(x, ...)``: ``params`` maps block params to argument names."""
     def convert(ctx: Context, node: fx.Node) -> Mapped:
         a = args(node, names + tuple(n for n in ("inplace",) if n not in names))
-        if block.startswith("Dropout") and a.get("training", True) is not False:
-            raise Unsupported("training=True (the default of F.dropout) drops values in "
-                              "evaluation too; pass training=self.training")
         out = {}
         for param, arg in params.items():
             if arg in a:
@@ -984,8 +982,6 @@ for _targets, _rule in (
     ((F.softmax, torch.softmax, "softmax"), _activation("Softmax", ("input", "dim"), dim="dim")),
     ((F.log_softmax, torch.log_softmax, "log_softmax"),
      _activation("LogSoftmax", ("input", "dim"), dim="dim")),
-    ((F.dropout,), _activation("Dropout", ("input", "p", "training"), p="p")),
-    ((F.dropout2d,), _activation("Dropout2d", ("input", "p"), p="p")),
 ):
     rule(*_targets)(_rule)
 
@@ -1216,3 +1212,40 @@ def _linear(ctx: Context, node: fx.Node) -> Mapped:
     out_features = tuple(ctx.value(a["weight"]).shape)[0]
     return Mapped("Linear", {"out_features": out_features, "bias": a["bias"] is not None},
                   [x], weights=weights, name=owner or None)
+
+
+# each function: its block, its spatial dimensions, and whether it is transposed
+_CONVOLUTIONS = {F.conv1d: ("Conv1d", 1, False), F.conv2d: ("Conv2d", 2, False),
+                 F.conv3d: ("Conv3d", 3, False), F.conv_transpose1d: ("ConvTranspose1d", 1, True),
+                 F.conv_transpose2d: ("ConvTranspose2d", 2, True)}
+
+
+@rule(*_CONVOLUTIONS)
+def _convolution(ctx: Context, node: fx.Node) -> Mapped:
+    """``F.conv1d(x, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)`` in
+    a layer's own forward (WaveNet's and TCN's causal ``nn.Conv1d`` subclasses, which pad
+    first): the Conv block, with the layer's weights and settings."""
+    block, spatial, transposed = _CONVOLUTIONS[node.target]
+    names = ("input", "weight", "bias", "stride", "padding") + (
+        ("output_padding", "groups", "dilation") if transposed else ("dilation", "groups"))
+    a = args(node, names, {"bias": None, "stride": 1, "padding": 0, "output_padding": 0,
+                           "groups": 1, "dilation": 1})
+    x = ctx.tensor(a["input"], "input")
+    what = f"F.{node.target.__name__}"
+    owner, weights = _owned(ctx, node, {"weight": a["weight"], "bias": a["bias"]}, what)
+    rank = len(_shape(ctx, x))
+    if rank != spatial + 2:
+        raise Unsupported(f"a {rank}-D input (with the batch); {block} takes "
+                          f"{spatial + 2}-D, [B, C, ...{spatial} spatial]")
+    calls = [u for u in a["weight"].users if u.target in _CONVOLUTIONS]
+    if len(calls) > 1:
+        raise Unsupported(f"'{weights['weight'][0]}' is used by {len(calls)} convolutions, "
+                          f"sharing its weights; each LayerLoom block has weights of its own")
+    shape = tuple(ctx.value(a["weight"]).shape)
+    groups = ctx.value(a["groups"])
+    params = {"out_channels": shape[1] * groups if transposed else shape[0],
+              "kernel_size": list(shape[2:]), "stride": a["stride"], "padding": a["padding"],
+              "dilation": a["dilation"], "groups": groups, "bias": a["bias"] is not None}
+    if transposed:
+        params["output_padding"] = a["output_padding"]
+    return Mapped(block, params, [x], weights=weights, name=owner or None)

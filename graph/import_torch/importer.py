@@ -25,13 +25,14 @@ from ..validate import validate
 from .functions import (FUNCTION_RULES, Alias, Const, Mapped, describe, show_index,
                         split_parts)
 from . import subtract_divide  # noqa: F401 - its rules take two computed tensors
+from . import dropout  # noqa: F401 - F.dropout: a block, nothing or refused, by its training
 from .encoder_norm import with_final_norm
 from .indexing import after_module
 from .modules import Unsupported, find_rule, float32_decimal
 from .positions import Positions
 from .reductions import is_values_and_indices, values_of
 from .reparametrised import refusal
-from .trace import ORIGIN
+from .trace import ORIGIN, user_frames
 from .training import keep_training
 from .user_files import described
 from .weights import WeightMap, match_weights
@@ -367,6 +368,10 @@ class Importer:
             raise Unsupported("it is called with more than its input (masks, initial states "
                               "and extra arguments have no block equivalent)")
         self.tensor(inputs[0], "input")
+        rank = self.values[inputs[0]].dim()
+        if block == "ZeroPad2d" and rank not in (3, 4):  # the block pads [C, L] or [C, H, W]
+            raise Unsupported(f"a {rank}-D input (with the batch); padding maps for a [B, C, L] "
+                              f"sequence or a [B, C, H, W] map, to ZeroPad2d")
         if isinstance(module, nn.TransformerEncoder) and len(module.layers) > 1:
             copies = [f"{node.target}.layers.{i}" for i in range(len(module.layers))]
             return Mapped(block, params, inputs, copies=copies)  # a stack: one node, repeated
@@ -790,24 +795,11 @@ def _squeezes_first(node: fx.Node) -> bool:
     return dim == 0 and isinstance(node.args[0], fx.Node) if node.args else False
 
 
-_TORCH_DIR = str(Path(torch.__file__).resolve().parent)
-_TRACER = str(Path(__file__).resolve().with_name("trace.py"))  # its create_node's frame
-_FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<func>\S+)')
-
-
 def source_line(node: fx.Node) -> str:
     """``mymodels.py:76``: the line of the user's code that made ``node`` (the innermost frame
     outside torch of the stack torch.fx recorded while tracing), or "" when none was."""
-    found = ""
-    for frame in _FRAME.finditer(node.stack_trace or ""):
-        path = frame["file"]
-        try:
-            inside = str(Path(path).resolve()).startswith(_TORCH_DIR)
-        except OSError:
-            inside = False
-        if not inside and not path.startswith("<") and path != _TRACER:
-            found = f"{Path(path).name}:{frame['line']}"
-    return found
+    frames = user_frames(node)
+    return f"{Path(frames[-1][0]).name}:{frames[-1][1]}" if frames else ""
 
 
 _TIME_MAJOR = (nn.RNNBase, nn.MultiheadAttention, nn.TransformerEncoderLayer,

@@ -19,7 +19,7 @@ from typing import Any
 import torch
 from torch import fx, nn
 
-from .functions import FUNCTION_RULES, Alias, Context, Mapped, rule, show_index
+from .functions import FUNCTION_RULES, Alias, Context, Mapped, _unflatten, rule, show_index
 from .modules import Unsupported
 
 KEPT = "layerloom_kept_dim"  # fx node meta: its input keeps a size-1 dim the model dropped
@@ -40,7 +40,25 @@ def _getitem(ctx: Context, node: fx.Node) -> Mapped | Alias:
         return _first_rule(ctx, node)
     except Unsupported:
         pass
+    items = list(index) if isinstance(index, tuple) else [index]
+    if None in items and all(i in (None, Ellipsis, slice(None)) for i in items):
+        return _new_dimensions(ctx, node, source, index)
     return indexed(ctx, node, source, index)
+
+
+def _new_dimensions(ctx: Context, node: fx.Node, source: fx.Node, index: Any) -> Mapped:
+    """``x[:, None]``, ``w[:, :, None, None]``, ``x[..., None]``: dimensions of size 1 added
+    and nothing sliced, as ``unsqueeze`` does: an Unflatten (the other sizes stay free)."""
+    before, after = tuple(ctx.value(source).shape), tuple(ctx.value(node).shape)
+    if after[:1] != before[:1] or index is None or isinstance(index, tuple) and index[0] is None:
+        raise Unsupported(f"indexing with x{show_index(index)} adds a dimension before the "
+                          f"batch")
+    split = _unflatten(before, after)
+    if split is None:
+        raise Unsupported(f"indexing with x{show_index(index)} adds a dimension to a "
+                          f"{_batched(before)} tensor, which has none after the batch to "
+                          f"split (keep a dimension after the batch)")
+    return Mapped("Unflatten", {"dim": split[0] - 1, "sizes": split[1]}, [source])
 
 
 def indexed(ctx: Context, node: fx.Node, source: fx.Node, index: Any) -> Mapped | Alias:
@@ -86,13 +104,14 @@ def indexed(ctx: Context, node: fx.Node, source: fx.Node, index: Any) -> Mapped 
 
 def _spread(index: Any, rank: int) -> list:
     """The index as one item per dimension, the batch first: ``...`` and the dimensions left
-    out at the end are ``:``. Refused: ``None`` (a new dimension), tensors and bool indices."""
+    out at the end are ``:``. Refused: ``None`` (a new dimension, mapped alone by
+    :func:`_new_dimensions`), tensors and bool indices."""
     items = list(index) if isinstance(index, tuple) else [index]
     shown = show_index(index)
     for item in items:
         if item is None:
-            raise Unsupported(f"indexing with x{shown} adds a dimension (None); write "
-                              f"torch.unsqueeze(x, dim) (the Unflatten block)")
+            raise Unsupported(f"indexing with x{shown} adds a dimension (None) and slices at "
+                              f"once; write the slice and torch.unsqueeze(x, dim) apart")
         if isinstance(item, fx.Node) or isinstance(item, (bool, list, torch.Tensor)):
             raise Unsupported(f"indexing with x{shown} picks elements by a list or tensor of "
                               f"positions; only numbers and slices (x[:, 0], x[:, :, -1], "

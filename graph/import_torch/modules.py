@@ -303,9 +303,13 @@ def _upsample(m: nn.Upsample) -> tuple[str, dict]:
                         "align_corners": bool(m.align_corners)}
 
 
-@rule(nn.ZeroPad2d)
-def _zeropad(m: nn.ZeroPad2d) -> tuple[str, dict]:
-    return "ZeroPad2d", {"padding": m.padding}
+@rule(nn.ZeroPad1d, nn.ConstantPad1d, nn.ZeroPad2d, nn.ConstantPad2d)
+def _zeropad(m: nn.Module) -> tuple[str, dict]:
+    """Padding with zeros: ZeroPad2d, which pads the last two dimensions of what it is given
+    (a [C, L] sequence's length with a 1-D pad: a causal convolution's left padding)."""
+    _require(m.value == 0, f"value={m.value} (the ZeroPad2d block pads with zeros only)")
+    padding = list(m.padding)
+    return "ZeroPad2d", {"padding": padding + [0] * (4 - len(padding))}
 
 
 @rule(nn.Embedding)

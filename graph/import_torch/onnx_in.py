@@ -1581,7 +1581,8 @@ def _clip(xs, a):
 
 
 def _pad(self: OnnxModule, inputs: list[str], a: dict) -> nn.Module:
-    """Zero padding of the two spatial dimensions of a map: ``nn.ZeroPad2d``."""
+    """Zero padding of the two spatial dimensions of a map, or of a sequence's length (a
+    causal convolution's): ``nn.ZeroPad2d``."""
     mode = a.get("mode", "constant")
     pads = a.get("pads")
     if pads is None:
@@ -1592,9 +1593,12 @@ def _pad(self: OnnxModule, inputs: list[str], a: dict) -> nn.Module:
             or len(inputs) > 3 and inputs[3]:
         raise GraphError(f"Pad in mode '{mode}' or with a value other than 0 (zero padding of "
                          f"a map's height and width maps, to ZeroPad2d)")
+    if len(pads) == 6 and not pads[0] and not pads[3] and min(pads) >= 0:
+        # a [B, C, L] sequence: ZeroPad2d pads its last two dimensions, C and L
+        return nn.ZeroPad2d((pads[2], pads[5], pads[1], pads[4]))
     if len(pads) != 8 or any(pads[i] for i in (0, 1, 4, 5)) or min(pads) < 0:
-        raise GraphError(f"Pad {pads} (zero padding of a [C, H, W] map's height and width only "
-                         f"maps, to ZeroPad2d)")
+        raise GraphError(f"Pad {pads} (zero padding of a [B, C, L] sequence's length or a "
+                         f"[B, C, H, W] map's height and width only maps, to ZeroPad2d)")
     return nn.ZeroPad2d((pads[3], pads[7], pads[2], pads[6]))
 
 

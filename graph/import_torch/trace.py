@@ -13,6 +13,7 @@ import operator
 import linecache
 import re
 import sys
+import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from torch import fx, nn
 
 from ..errors import GraphError
 from .modules import find_rule
+from .user_source import grad_follows_training
 
 BATCH = 3  # an unusual batch size, so that a dimension equal to it is rarely confused with it
 # fx node meta: where the node came from in words, for a model that is not the user's code (an
@@ -38,6 +40,26 @@ def without_fx_notes(message: str) -> str:
     return _FX_NOTE.sub("", message).rstrip()
 
 
+_TORCH_DIR = Path(torch.__file__).resolve().parent
+_TRACER = str(Path(__file__).resolve())  # its create_node's frame
+_FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<func>\S+)')
+
+
+def user_frames(node: fx.Node) -> list[tuple[str, int]]:
+    """The frames of the user's code (outside torch and this file) in the stack torch.fx
+    recorded while tracing ``node``, as ``(file, line)``, the innermost last."""
+    found = []
+    for frame in _FRAME.finditer(node.stack_trace or ""):
+        path = frame["file"]
+        try:
+            inside = Path(path).resolve().is_relative_to(_TORCH_DIR)
+        except OSError:
+            inside = False
+        if not inside and not path.startswith("<") and path != _TRACER:
+            found.append((path, int(frame["line"])))
+    return found
+
+
 class _Tracer(fx.Tracer):
     record_stack_traces = True  # node.stack_trace: the user's line, named in import errors
 
@@ -47,8 +69,36 @@ class _Tracer(fx.Tracer):
     def create_node(self, *args, **kwargs) -> fx.Node:
         node = super().create_node(*args, **kwargs)
         if not torch.is_grad_enabled():  # made inside `with torch.no_grad():`: a gradient stop
-            node.meta["no_grad"] = True
+            # but not inside `with torch.set_grad_enabled(self.training):`, traced in evaluation
+            # mode: the model has a gradient there while it trains
+            if not _grad_follows_training(sys._getframe(1)):
+                node.meta["no_grad"] = True
         return node
+
+
+def _grad_follows_training(frame) -> bool:
+    """The innermost grad-mode ``with`` of the user's code around the running ``frame`` (and
+    its callers) is ``torch.set_grad_enabled(self.training)``."""
+    while frame is not None:
+        file = frame.f_code.co_filename
+        if file == _TRACER:  # trace() itself: the model's code is all inside
+            return False
+        try:
+            inside = Path(file).resolve().is_relative_to(_TORCH_DIR)
+        except OSError:
+            inside = True
+        if not inside and not file.startswith("<"):
+            found = grad_follows_training(file, frame.f_lineno)
+            if found is not None:
+                return found
+        frame = frame.f_back
+    return False
+
+
+def leaf(module: nn.Module, path: str) -> bool:
+    """Whether the trace keeps ``module`` (at ``path``) whole, as one node, rather than tracing
+    through its ``forward``."""
+    return _Tracer().is_leaf_module(module, path)
 
 
 def trace(model: nn.Module) -> fx.GraphModule:
@@ -63,7 +113,10 @@ def trace(model: nn.Module) -> fx.GraphModule:
     traced_through = [m for name, m in model.named_modules() if not name
                       or not tracer.is_leaf_module(m, name)]
     try:
-        with torch.enable_grad(), _training_reads(traced_through, reads):
+        with torch.enable_grad(), _training_reads(traced_through, reads), \
+                warnings.catch_warnings():
+            # a backward hook cannot wrap a traced value; the import warns of the hook itself
+            warnings.filterwarnings("ignore", message="For backward hooks to be called")
             graph = tracer.trace(model, concrete_args=concrete or None)
     except Exception as exc:  # fx raises TraceError, TypeError, NotImplementedError…
         graph = _trace_buffers(model, concrete)

@@ -65,8 +65,9 @@ def import_warnings() -> Iterator[list[str]]:
 _SHOWN = 6  # node ids named in one message before "…"
 _TORCH_DIR = Path(torch.__file__).resolve().parent
 _OWN_DIR = Path(__file__).resolve().parent
-# the training argument of these is kept by their blocks (Dropout, BatchNorm…), in both modes
-_TRAINING_ARGUMENT = re.compile(r"dropout|batch_norm|instance_norm")
+# the training argument of these is kept by their blocks (Dropout, BatchNorm…), in both modes;
+# set_grad_enabled(self.training): a gradient while training, as the imported graph has
+_TRAINING_ARGUMENT = re.compile(r"dropout|batch_norm|instance_norm|set_grad_enabled")
 
 
 def keep_training(model: nn.Module, gm: fx.GraphModule, graph: Graph,
@@ -135,7 +136,8 @@ def keep_training(model: nn.Module, gm: fx.GraphModule, graph: Graph,
                 f"({_ids(learning)}) also learn by another path to the outputs; no block stops "
                 f"a gradient, so in the imported graph they learn through it too and train "
                 f"otherwise than in the model", TrainsDifferently, stacklevel=2)
-    for text in _training_branches(gm.meta.get("training_reads", [])):
+    for text in _training_branches(gm.meta.get("training_reads", []),
+                                   gm.meta.get("training_followed", set())):
         warnings.warn(text, TrainsDifferently, stacklevel=2)
 
 
@@ -194,11 +196,15 @@ def _weights_before(stop: fx.Node, own: Mapping[fx.Node, list[str]]) -> set[str]
     return {key for n in seen for key in own[n]}
 
 
-def _training_branches(reads: Sequence[tuple[str, int, str]]) -> list[str]:
+def _training_branches(reads: Sequence[tuple[str, int, str]],
+                       followed: set[tuple[str, int]] = frozenset()) -> list[str]:
     """A warning for each line of the user's code that reads ``self.training`` other than as
-    the training argument of dropout or batch norm."""
+    the training argument of dropout or batch norm; ``followed``: lines whose read the import
+    found to be such an argument (passed on through a helper of the user's)."""
     out = []
     for file, line, function in dict.fromkeys(reads):
+        if (file, line) in followed:
+            continue
         path = Path(file)
         try:
             resolved = path.resolve()

@@ -173,7 +173,8 @@ class Indexed(nn.Module):
     (lambda x: x[:, 0] * 2, [4], r"indexing with x\[:, 0\] of a \[B, 4\] tensor gives \[B\], "
                                  r"the batch alone; a LayerLoom tensor keeps a dimension after "
                                  r"the batch \(x\[:, 0:1\] keeps \[B, 1\]"),
-    (lambda x: x[:, None], [4, 5], r"indexing with x\[:, None\] adds a dimension \(None\)"),
+    (lambda x: x[:, None, 0], [4, 5], r"indexing with x\[:, None, 0\] adds a dimension \(None\) "
+                                      r"and slices at once"),
     (lambda x: x[:, [0, 2]], [4, 5], r"indexing with x\[:, \[0, 2\]\] picks elements by a list or "
                                      r"tensor of positions"),
     (lambda x: x[:, 5:], [4, 5], r"indexing with x\[:, 5:\] leaves nothing of a \[B, 4, 5\] "
