@@ -73,7 +73,7 @@ def _assert_same(got, expected, what: str) -> None:
         assert tuple(have.shape) == tuple(want.shape), f"{what}: output {i} shape"
         scale = max(1.0, want.abs().max().item() if want.numel() else 0.0)
         torch.testing.assert_close(have.to(want.dtype), want, atol=ATOL * scale, rtol=0,
-                                   msg=lambda m: f"{what}: output {i}: {m}")
+                                   msg=lambda m, i=i: f"{what}: output {i}: {m}")
 
 
 @pytest.fixture
