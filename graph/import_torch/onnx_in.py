@@ -189,6 +189,7 @@ class OnnxModule(nn.Module):
         self.input_names = [v.name for v in model.graph.input if v.name not in weights]
         self.output_names = [v.name for v in model.graph.output]
         self.steps: list[tuple[str, str, list[str], list[str], dict]] = []
+        self.function_keys: set[str] = set()  # steps that call a function, not a module
         self.nodes = list(model.graph.node)
         for index, node in enumerate(self.nodes):
             if node.domain not in ("", "ai.onnx"):
@@ -366,11 +367,13 @@ class OnnxModule(nn.Module):
                     _FUNCTIONS[node.op_type]([self._value(n, env) for n in inputs], attrs)
             except Exception as exc:  # noqa: BLE001 - an attribute or a shape that does not fit
                 raise GraphError(_named(where, exc)) from None
+        if key not in self.layers:
+            self.function_keys.add(key)
         self.steps.append((node.op_type, key, inputs, list(node.output), attrs))
 
     def _rescaling(self, index: int, node, inputs: list[str]) -> bool:
         """``Mul``/``Add``/``Sub``/``Div`` of a computed value and one constant number (shape
-        ``[]`` or ``[1]``), and ``Neg``: a Rescaling (``x * scale + offset``), one per node.
+        ``[]``, ``[1]``, ``[1, 1, 1]``…, no more dimensions than the value's), and ``Neg``: a Rescaling (``x * scale + offset``), one per node.
         A number divided by a value (``c / x``) is not one. True when ``node`` became one."""
         from ..modules import Rescaling
 
@@ -382,7 +385,12 @@ class OnnxModule(nn.Module):
             first = self.runtime(inputs[0])
             x, c = (inputs[0], inputs[1]) if first else (inputs[1], inputs[0])
             value = self.consts.get(c)
-            if value is None or np.asarray(value).size != 1 or np.asarray(value).ndim > 1 \
+            # one number, of any rank the value has too (a Normalize's std of one number is
+            # [1, 1, 1]): broadcasting it changes no shape; of one channel's [1, 1, 1] it is a
+            # Normalize's own (below)
+            shape = self.probes[-1][x].shape if x in self.probes[-1] else (0,)
+            if value is None or np.asarray(value).size != 1 or np.asarray(value).ndim > 1 and (
+                    np.asarray(value).ndim > len(shape) or len(shape) < 2 or shape[1] == 1) \
                     or not np.issubdtype(np.asarray(value).dtype, np.number):
                 return False
             number = float(np.asarray(value).reshape(-1)[0])
@@ -517,8 +525,12 @@ class OnnxModule(nn.Module):
         self.attr_of[name] = (attribute, rows)
 
     def _unique(self, stem: str) -> str:
+        """``stem``, or ``stem_1``…: a key no step, module or attribute has. A function's step
+        holds its key too: a module of the same key after it would be called in its place
+        (``/block/Transpose`` then ``/block/LayerNormalization``)."""
         key, i = stem, 1
-        while key in self.layers or hasattr(self, key) or key in _RESERVED:
+        while key in self.layers or key in self.function_keys or hasattr(self, key) or \
+                key in _RESERVED:
             key, i = f"{stem}_{i}", i + 1
         return key
 

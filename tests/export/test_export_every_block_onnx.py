@@ -36,14 +36,10 @@ def _not_imported_back(spec, params, shapes) -> str | None:
                 "the scores) matches no block's pattern: MultiheadAttention projects")
     if spec.type in ("Conv1d", "Conv2d") and params.get("padding") == "same":
         return "the file pads with auto_pad=SAME_UPPER; the importer takes explicit pads only"
-    if spec.type == "LayerNorm2d":
-        return "LayerNorm between two Transposes (channels first) is not recognised"
     if spec.type == "MatMul":
         return "MatMul of two computed values outside attention is not imported"
     if spec.type == "LayerNorm" and params.get("dims", 1) > 1:
         return "LayerNormalization over more than the last axis is not imported"
-    if spec.type == "Normalize" and not isinstance(params.get("std", [0]), list):
-        return "a per-channel Sub followed by a Div by one number is not recognised"
     if spec.type == "Upsample" and params.get("mode") == "linear":
         return "a linear Resize of a [C, L] sequence is not imported (bilinear of [C, H, W] is)"
     if spec.type == "PatchMerging" and any(n % 2 for n in shapes[0][:2]):
