@@ -19,7 +19,10 @@ out as ``ReduceMean``/``Sub``/``Pow``/``Sqrt``/``Div`` (before opset 17), GELU w
 (``nn.Linear`` on a sequence), a learned token ``Expand``-ed over the batch (a class token).
 ``Mul``/``Add``/``Sub``/``Div`` of a computed value and one constant number, and ``Neg``, are each
 a Rescaling (``x * scale + offset``); ``Sub``/``Div`` by a constant holding one value per channel
-a Normalize (a Sub and its Div one block), ``Clip`` to two bounds a Hardtanh. After the import, the
+a Normalize (a Sub and its Div one block), ``Clip`` to two bounds a Hardtanh. A ``MatMul`` of
+two computed values is a MatMul block (so is attention without projections, one node at a
+time); ``LayerNormalization`` from any axis after the batch a LayerNorm over those dimensions; a
+``Conv`` with ``auto_pad=SAME_UPPER`` and stride 1 PyTorch's ``padding="same"``. After the import, the
 blocks of one ``nn.TransformerEncoderLayer`` become that block again (:func:`_encoder_layers`).
 Where a value must keep the batch first and does not, the node is named; so is every node no
 block does, or does in the form the file has (its op and why, in one line: never Python's own
@@ -859,9 +862,7 @@ class OnnxModule(nn.Module):
                           if self.nodes[i].op_type in ("MatMul", "Gemm")
                           and self._projection(i) is not None), None)
         if None in projections or out_index is None:
-            raise GraphError(f"{what}: attention (MatMul · Softmax · MatMul) without a "
-                             f"projection by a constant weight on each of query, key, value "
-                             f"and the output has no block equivalent")
+            return  # not nn.MultiheadAttention: its MatMuls, Softmax… import one by one
         # a projection shared by several of query, key, value (PyTorch packs them: one for
         # all three in self-attention, one for key and value in cross-attention) holds their
         # weights one after the other
@@ -1175,9 +1176,7 @@ _RANDOM = {"RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLi
            "Multinomial", "Bernoulli"}
 # ops that move values around without computing: walked through to find a layer's input
 _LAYOUT = {"Transpose", "Reshape", "Identity", "Squeeze", "Unsqueeze", "Flatten", "Cast"}
-_WHY = {"MatMul": " (of two computed tensors outside attention: only MatMul by a constant "
-                  "weight, a Linear, and the MatMul · Softmax · MatMul of attention map)",
-        "Shape": " (its value is used where no block takes a size)",
+_WHY = {"Shape": " (its value is used where no block takes a size)",
         "Erf": " (outside GELU, x * 0.5 * (1 + Erf(x / √2)))"}
 
 
@@ -1328,8 +1327,11 @@ def _conv(self: OnnxModule, inputs: list[str], attrs: dict) -> nn.Module:
     n = weight.ndim - 2
     groups = int(attrs.get("group", 1))
     cls = {1: nn.Conv1d, 2: nn.Conv2d, 3: nn.Conv3d}[n]
+    strides = tuple(attrs.get("strides", [1] * n))
+    # PyTorch's padding="same" pads an odd total's extra value at the end, as SAME_UPPER does
+    same = attrs.get("auto_pad") == "SAME_UPPER" and set(strides) == {1}
     conv = cls(weight.shape[1] * groups, weight.shape[0], tuple(weight.shape[2:]),
-               stride=tuple(attrs.get("strides", [1] * n)), padding=_pads(attrs, n),
+               stride=strides, padding="same" if same else _pads(attrs, n),
                dilation=tuple(attrs.get("dilations", [1] * n)), groups=groups,
                bias=len(inputs) > 2 and inputs[2] != "")
     _set(conv.weight, weight)
@@ -1389,11 +1391,18 @@ class _AnyBatchNorm(nn.BatchNorm2d):
 
 
 def _layernorm(self: OnnxModule, inputs: list[str], attrs: dict) -> nn.Module:
-    if attrs.get("axis", -1) != -1:
-        raise GraphError(f"LayerNormalization over axis {attrs['axis']} (the last only)")
+    """Over the dimensions from ``axis`` on: ``nn.LayerNorm`` of their sizes (the scale's
+    shape), the last one or several ([C, H, W]), never the batch."""
     scale = self.const(inputs[1], "a LayerNormalization's scale")
+    axis, rank = int(attrs.get("axis", -1)), attrs["_rank"]
+    dims = -axis if axis < 0 else (rank - axis if rank else 0)
+    if rank and (dims >= rank or dims < 1) or dims != max(scale.ndim, 1):
+        raise GraphError(f"LayerNormalization over axis {axis} of a {rank}-D value with a "
+                         f"scale of shape {list(scale.shape)} (the dimensions after the batch "
+                         f"from axis on, with a scale of their sizes, map)")
     bias = len(inputs) > 2 and inputs[2] != ""
-    norm = nn.LayerNorm(scale.shape[-1], eps=_f32(attrs.get("epsilon", 1e-5)), bias=bias)
+    norm = nn.LayerNorm(tuple(scale.shape) or 1, eps=_f32(attrs.get("epsilon", 1e-5)),
+                        bias=bias)
     _set(norm.weight, scale)
     if bias:
         _set(norm.bias, self.const(inputs[2], "a LayerNormalization's bias"))
@@ -1667,6 +1676,7 @@ _FUNCTIONS = {
     "Mul": _binary(torch.mul),
     "Sub": _binary(torch.sub),  # of two computed tensors: by constants, Rescaling or Normalize
     "Div": _binary(torch.div),
+    "MatMul": _binary(torch.matmul),  # of two computed tensors (by a weight: a Linear)
     "ReduceMean": _reduce("mean"),
     "ReduceSum": _reduce("sum"),
     "ReduceMax": _reduce("max"),

@@ -31,15 +31,9 @@ def _not_imported_back(spec, params, shapes) -> str | None:
     if spec.type == "ShiftedWindowAttention":
         return ("its ONNX form merges the batch with the windows (a Reshape of the batch) and "
                 "adds the shift's mask to the attention scores; no block does either")
-    if spec.type == "ScaledDotProductAttention":
-        return ("attention without projections by weights (and a causal one's mask added to "
-                "the scores) matches no block's pattern: MultiheadAttention projects")
-    if spec.type in ("Conv1d", "Conv2d") and params.get("padding") == "same":
-        return "the file pads with auto_pad=SAME_UPPER; the importer takes explicit pads only"
-    if spec.type == "MatMul":
-        return "MatMul of two computed values outside attention is not imported"
-    if spec.type == "LayerNorm" and params.get("dims", 1) > 1:
-        return "LayerNormalization over more than the last axis is not imported"
+    if spec.type == "ScaledDotProductAttention" and params.get("is_causal"):
+        return ("the causal mask is a constant added to the scores before Softmax; no block "
+                "adds a mask (MultiheadAttention takes none)")
     if spec.type == "Upsample" and params.get("mode") == "linear":
         return "a linear Resize of a [C, L] sequence is not imported (bilinear of [C, H, W] is)"
     if spec.type == "PatchMerging" and any(n % 2 for n in shapes[0][:2]):
