@@ -1470,14 +1470,15 @@ def _resize(self: OnnxModule, inputs: list[str], a: dict) -> nn.Module:
         raise GraphError(f"Resize scales {scales} change the batch or the channels")
     if mode == "linear":
         coordinates = a.get("coordinate_transformation_mode", "half_pixel")
-        if len(scales) != 4 or coordinates not in \
+        if len(scales) not in (3, 4) or coordinates not in \
                 ("half_pixel", "pytorch_half_pixel", "align_corners"):
             raise GraphError(f"Resize linear of a {len(scales)}-D value or with coordinates "
-                             f"'{a.get('coordinate_transformation_mode')}' (bilinear of a "
-                             f"[C, H, W] map, with or without align_corners, to Upsample)")
-        factor = scales[2] if scales[2] == scales[3] else tuple(scales[2:])
-        return nn.Upsample(scale_factor=factor, mode="bilinear",
-                           align_corners=coordinates == "align_corners")
+                             f"'{a.get('coordinate_transformation_mode')}' (linear of a "
+                             f"[C, L] sequence or bilinear of a [C, H, W] map, with or without "
+                             f"align_corners, to Upsample)")
+        factor = scales[2] if len(set(scales[2:])) == 1 else tuple(scales[2:])
+        return nn.Upsample(scale_factor=factor, mode="linear" if len(scales) == 3 else
+                           "bilinear", align_corners=coordinates == "align_corners")
     if a.get("coordinate_transformation_mode", "half_pixel") != "asymmetric" \
             or a.get("nearest_mode", "round_prefer_floor") != "floor":
         raise GraphError("Resize nearest other than asymmetric/floor (PyTorch's)")
