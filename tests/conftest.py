@@ -89,6 +89,83 @@ def residual(channels: int, size: int) -> dict:
         name="res", variables={"depth": 2, "skip": 1}, blocks={"Res": res})
 
 
+# -- every block of the library, alone ------------------------------------------------------------
+# Sweeps (compile, generated code, TorchScript, ONNX…) take ``block_example``: one test per
+# example of each registered block, ``(spec, params, input shapes)``, with ids ``Conv2d-0``…
+
+def one_block_graph(spec, params: dict, in_shapes) -> dict:
+    """Inputs ``in0``… → a node ``block`` of ``spec.type`` → Output ``out``."""
+    dtype = {"dtype": "int64"} if spec.input_dtype == "int" else {}
+    nodes = [{"id": f"in{i}", "type": "Input", "params": {"shape": list(s), **dtype}}
+             for i, s in enumerate(in_shapes)]
+    nodes.append({"id": "block", "type": spec.type, "params": params})
+    edges = [{"source": f"in{i}", "target": "block"} for i in range(len(in_shapes))]
+    if spec.type != "Output":
+        nodes.append({"id": "out", "type": "Output"})
+        edges.append({"source": "block", "target": "out"})
+    return {"format": "layerloom-graph", "version": 1, "name": f"one-{spec.type}",
+            "nodes": nodes, "edges": edges}
+
+
+@pytest.fixture(scope="session")
+def one_block():
+    return one_block_graph
+
+
+def block_examples() -> list[tuple]:
+    from layerloom.graph import all_blocks
+
+    return [(spec, params, shapes) for spec in all_blocks()
+            for params, shapes in spec.examples]
+
+
+def pytest_generate_tests(metafunc):
+    if "block_example" in metafunc.fixturenames:
+        examples = block_examples()
+        counts: dict[str, int] = {}
+        ids = []
+        for spec, _, _ in examples:
+            ids.append(f"{spec.type}-{counts.get(spec.type, 0)}")
+            counts[spec.type] = counts.get(spec.type, 0) + 1
+        metafunc.parametrize("block_example", examples, ids=ids)
+
+
+# -- a block the ONNX operator set cannot express ----------------------------------------------
+# Every block of the library exports to ONNX (tests/export/test_export_every_block_onnx.py), so
+# the tests of a refused export register one that cannot: log-gamma has no ONNX operator.
+
+ONNX_FREE_MODULE = "layerloom_test_onnx_free"
+
+
+@pytest.fixture
+def log_gamma_block(monkeypatch):
+    """Registers a plugin block ``LogGamma`` (``torch.lgamma`` of each value; its module
+    importable as a plugin's, so generated code and bundles work) and returns a graph
+    ``x [2, 10, 10] → conv → gamma (LogGamma) → flat → y``."""
+    import sys
+    import types
+
+    import torch
+    from torch import nn
+
+    from layerloom.graph import BlockSpec, registry
+
+    class LogGamma(nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return torch.lgamma(x)
+
+    LogGamma.__module__, LogGamma.__qualname__ = ONNX_FREE_MODULE, "LogGamma"
+    module = types.ModuleType(ONNX_FREE_MODULE)
+    module.LogGamma = LogGamma
+    monkeypatch.setitem(sys.modules, ONNX_FREE_MODULE, module)
+    spec = BlockSpec("LogGamma", "Custom", "log Γ of each value.", infer=lambda p, ins: ins[0],
+                     build=lambda p, ins: LogGamma())
+    registry.all_blocks()  # plugins loaded first, so that none replaces the registry later
+    monkeypatch.setitem(registry._REGISTRY, "LogGamma", spec)
+    return chain(("x", "Input", {"shape": [2, 10, 10]}), ("conv", "Conv2d", {"out_channels": 4}),
+                 ("gamma", "LogGamma"), ("flat", "Flatten"), ("y", "Output"), name="gamma")
+
+
 # -- child processes --------------------------------------------------------------------------
 # Runs and sweeps started through ``runtime.process`` are children of the test process (each is
 # collected as it ends: tests/cli/test_cli_mends_children.py); any still running when the

@@ -11,9 +11,9 @@ class ExportError(GraphError):
     ``format`` is the format that failed (``onnx``, ``bundle/onnx``…); ``node`` and ``block``
     name the node id and block type at fault when one is known.
 
-    >>> str(ExportError("onnx", "output size 3 does not divide 10", node="pool",
-    ...                 block="AdaptiveAvgPool2d"))
-    'onnx export failed at pool (AdaptiveAvgPool2d): output size 3 does not divide 10'
+    >>> str(ExportError("onnx", "no ONNX operator computes log-gamma", node="gamma",
+    ...                 block="LogGamma"))
+    'onnx export failed at gamma (LogGamma): no ONNX operator computes log-gamma'
     """
 
     def __init__(self, format: str, reason: str, *, node: str | None = None,

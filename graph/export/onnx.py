@@ -23,6 +23,7 @@ from torch import nn
 from .blame import find_culprit, first_line
 from .errors import ExportError
 from .formats import Format, Runner, _register
+from .onnx_forms import onnx_ready
 from .reference import Reference
 
 OPSET = 17
@@ -47,6 +48,7 @@ def _quiet_native_output():
 def _export(model: nn.Module, inputs: tuple, target, input_names: list[str],
             output_names: list[str]) -> None:
     axes = {name: {0: "batch"} for name in input_names + output_names}
+    model = onnx_ready(model, inputs)
     with warnings.catch_warnings(), _quiet_native_output():
         warnings.simplefilter("ignore")
         logging.disable(logging.WARNING)

@@ -19,7 +19,10 @@ out as ``ReduceMean``/``Sub``/``Pow``/``Sqrt``/``Div`` (before opset 17), GELU w
 (``nn.Linear`` on a sequence), a learned token ``Expand``-ed over the batch (a class token).
 ``Mul``/``Add``/``Sub``/``Div`` of a computed value and one constant number, and ``Neg``, are each
 a Rescaling (``x * scale + offset``); ``Sub``/``Div`` by a constant holding one value per channel
-a Normalize (a Sub and its Div one block), ``Clip`` to two bounds a Hardtanh. After the import, the
+a Normalize (a Sub and its Div one block), ``Clip`` to two bounds a Hardtanh. A ``MatMul`` of
+two computed values is a MatMul block (so is attention without projections, one node at a
+time); ``LayerNormalization`` from any axis after the batch a LayerNorm over those dimensions; a
+``Conv`` with ``auto_pad=SAME_UPPER`` and stride 1 PyTorch's ``padding="same"``. After the import, the
 blocks of one ``nn.TransformerEncoderLayer`` become that block again (:func:`_encoder_layers`).
 Where a value must keep the batch first and does not, the node is named; so is every node no
 block does, or does in the form the file has (its op and why, in one line: never Python's own
@@ -189,6 +192,7 @@ class OnnxModule(nn.Module):
         self.input_names = [v.name for v in model.graph.input if v.name not in weights]
         self.output_names = [v.name for v in model.graph.output]
         self.steps: list[tuple[str, str, list[str], list[str], dict]] = []
+        self.function_keys: set[str] = set()  # steps that call a function, not a module
         self.nodes = list(model.graph.node)
         for index, node in enumerate(self.nodes):
             if node.domain not in ("", "ai.onnx"):
@@ -366,11 +370,13 @@ class OnnxModule(nn.Module):
                     _FUNCTIONS[node.op_type]([self._value(n, env) for n in inputs], attrs)
             except Exception as exc:  # noqa: BLE001 - an attribute or a shape that does not fit
                 raise GraphError(_named(where, exc)) from None
+        if key not in self.layers:
+            self.function_keys.add(key)
         self.steps.append((node.op_type, key, inputs, list(node.output), attrs))
 
     def _rescaling(self, index: int, node, inputs: list[str]) -> bool:
         """``Mul``/``Add``/``Sub``/``Div`` of a computed value and one constant number (shape
-        ``[]`` or ``[1]``), and ``Neg``: a Rescaling (``x * scale + offset``), one per node.
+        ``[]``, ``[1]``, ``[1, 1, 1]``…, no more dimensions than the value's), and ``Neg``: a Rescaling (``x * scale + offset``), one per node.
         A number divided by a value (``c / x``) is not one. True when ``node`` became one."""
         from ..modules import Rescaling
 
@@ -382,7 +388,12 @@ class OnnxModule(nn.Module):
             first = self.runtime(inputs[0])
             x, c = (inputs[0], inputs[1]) if first else (inputs[1], inputs[0])
             value = self.consts.get(c)
-            if value is None or np.asarray(value).size != 1 or np.asarray(value).ndim > 1 \
+            # one number, of any rank the value has too (a Normalize's std of one number is
+            # [1, 1, 1]): broadcasting it changes no shape; of one channel's [1, 1, 1] it is a
+            # Normalize's own (below)
+            shape = self.probes[-1][x].shape if x in self.probes[-1] else (0,)
+            if value is None or np.asarray(value).size != 1 or np.asarray(value).ndim > 1 and (
+                    np.asarray(value).ndim > len(shape) or len(shape) < 2 or shape[1] == 1) \
                     or not np.issubdtype(np.asarray(value).dtype, np.number):
                 return False
             number = float(np.asarray(value).reshape(-1)[0])
@@ -517,8 +528,12 @@ class OnnxModule(nn.Module):
         self.attr_of[name] = (attribute, rows)
 
     def _unique(self, stem: str) -> str:
+        """``stem``, or ``stem_1``…: a key no step, module or attribute has. A function's step
+        holds its key too: a module of the same key after it would be called in its place
+        (``/block/Transpose`` then ``/block/LayerNormalization``)."""
         key, i = stem, 1
-        while key in self.layers or hasattr(self, key) or key in _RESERVED:
+        while key in self.layers or key in self.function_keys or hasattr(self, key) or \
+                key in _RESERVED:
             key, i = f"{stem}_{i}", i + 1
         return key
 
@@ -847,9 +862,7 @@ class OnnxModule(nn.Module):
                           if self.nodes[i].op_type in ("MatMul", "Gemm")
                           and self._projection(i) is not None), None)
         if None in projections or out_index is None:
-            raise GraphError(f"{what}: attention (MatMul · Softmax · MatMul) without a "
-                             f"projection by a constant weight on each of query, key, value "
-                             f"and the output has no block equivalent")
+            return  # not nn.MultiheadAttention: its MatMuls, Softmax… import one by one
         # a projection shared by several of query, key, value (PyTorch packs them: one for
         # all three in self-attention, one for key and value in cross-attention) holds their
         # weights one after the other
@@ -1163,9 +1176,7 @@ _RANDOM = {"RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLi
            "Multinomial", "Bernoulli"}
 # ops that move values around without computing: walked through to find a layer's input
 _LAYOUT = {"Transpose", "Reshape", "Identity", "Squeeze", "Unsqueeze", "Flatten", "Cast"}
-_WHY = {"MatMul": " (of two computed tensors outside attention: only MatMul by a constant "
-                  "weight, a Linear, and the MatMul · Softmax · MatMul of attention map)",
-        "Shape": " (its value is used where no block takes a size)",
+_WHY = {"Shape": " (its value is used where no block takes a size)",
         "Erf": " (outside GELU, x * 0.5 * (1 + Erf(x / √2)))"}
 
 
@@ -1316,8 +1327,11 @@ def _conv(self: OnnxModule, inputs: list[str], attrs: dict) -> nn.Module:
     n = weight.ndim - 2
     groups = int(attrs.get("group", 1))
     cls = {1: nn.Conv1d, 2: nn.Conv2d, 3: nn.Conv3d}[n]
+    strides = tuple(attrs.get("strides", [1] * n))
+    # PyTorch's padding="same" pads an odd total's extra value at the end, as SAME_UPPER does
+    same = attrs.get("auto_pad") == "SAME_UPPER" and set(strides) == {1}
     conv = cls(weight.shape[1] * groups, weight.shape[0], tuple(weight.shape[2:]),
-               stride=tuple(attrs.get("strides", [1] * n)), padding=_pads(attrs, n),
+               stride=strides, padding="same" if same else _pads(attrs, n),
                dilation=tuple(attrs.get("dilations", [1] * n)), groups=groups,
                bias=len(inputs) > 2 and inputs[2] != "")
     _set(conv.weight, weight)
@@ -1377,11 +1391,18 @@ class _AnyBatchNorm(nn.BatchNorm2d):
 
 
 def _layernorm(self: OnnxModule, inputs: list[str], attrs: dict) -> nn.Module:
-    if attrs.get("axis", -1) != -1:
-        raise GraphError(f"LayerNormalization over axis {attrs['axis']} (the last only)")
+    """Over the dimensions from ``axis`` on: ``nn.LayerNorm`` of their sizes (the scale's
+    shape), the last one or several ([C, H, W]), never the batch."""
     scale = self.const(inputs[1], "a LayerNormalization's scale")
+    axis, rank = int(attrs.get("axis", -1)), attrs["_rank"]
+    dims = -axis if axis < 0 else (rank - axis if rank else 0)
+    if rank and (dims >= rank or dims < 1) or dims != max(scale.ndim, 1):
+        raise GraphError(f"LayerNormalization over axis {axis} of a {rank}-D value with a "
+                         f"scale of shape {list(scale.shape)} (the dimensions after the batch "
+                         f"from axis on, with a scale of their sizes, map)")
     bias = len(inputs) > 2 and inputs[2] != ""
-    norm = nn.LayerNorm(scale.shape[-1], eps=_f32(attrs.get("epsilon", 1e-5)), bias=bias)
+    norm = nn.LayerNorm(tuple(scale.shape) or 1, eps=_f32(attrs.get("epsilon", 1e-5)),
+                        bias=bias)
     _set(norm.weight, scale)
     if bias:
         _set(norm.bias, self.const(inputs[2], "a LayerNormalization's bias"))
@@ -1449,14 +1470,15 @@ def _resize(self: OnnxModule, inputs: list[str], a: dict) -> nn.Module:
         raise GraphError(f"Resize scales {scales} change the batch or the channels")
     if mode == "linear":
         coordinates = a.get("coordinate_transformation_mode", "half_pixel")
-        if len(scales) != 4 or coordinates not in \
+        if len(scales) not in (3, 4) or coordinates not in \
                 ("half_pixel", "pytorch_half_pixel", "align_corners"):
             raise GraphError(f"Resize linear of a {len(scales)}-D value or with coordinates "
-                             f"'{a.get('coordinate_transformation_mode')}' (bilinear of a "
-                             f"[C, H, W] map, with or without align_corners, to Upsample)")
-        factor = scales[2] if scales[2] == scales[3] else tuple(scales[2:])
-        return nn.Upsample(scale_factor=factor, mode="bilinear",
-                           align_corners=coordinates == "align_corners")
+                             f"'{a.get('coordinate_transformation_mode')}' (linear of a "
+                             f"[C, L] sequence or bilinear of a [C, H, W] map, with or without "
+                             f"align_corners, to Upsample)")
+        factor = scales[2] if len(set(scales[2:])) == 1 else tuple(scales[2:])
+        return nn.Upsample(scale_factor=factor, mode="linear" if len(scales) == 3 else
+                           "bilinear", align_corners=coordinates == "align_corners")
     if a.get("coordinate_transformation_mode", "half_pixel") != "asymmetric" \
             or a.get("nearest_mode", "round_prefer_floor") != "floor":
         raise GraphError("Resize nearest other than asymmetric/floor (PyTorch's)")
@@ -1659,6 +1681,7 @@ _FUNCTIONS = {
     "Mul": _binary(torch.mul),
     "Sub": _binary(torch.sub),  # of two computed tensors: by constants, Rescaling or Normalize
     "Div": _binary(torch.div),
+    "MatMul": _binary(torch.matmul),  # of two computed tensors (by a weight: a Linear)
     "ReduceMean": _reduce("mean"),
     "ReduceSum": _reduce("sum"),
     "ReduceMax": _reduce("max"),

@@ -1,5 +1,5 @@
 """Helpers for the compiler and code-generation tests: sample inputs, loading generated code,
-the template files, one-block graphs."""
+the template files (one-block graphs and every block's examples: tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -62,50 +62,22 @@ def outputs(result) -> tuple:
     return result if isinstance(result, tuple) else (result,)
 
 
-def one_block_graph(spec, params: dict, in_shapes) -> dict:
-    """Inputs ``in0``… → a node ``block`` of ``spec.type`` → Output ``out``."""
-    dtype = {"dtype": "int64"} if spec.input_dtype == "int" else {}
-    nodes = [{"id": f"in{i}", "type": "Input", "params": {"shape": list(s), **dtype}}
-             for i, s in enumerate(in_shapes)]
-    nodes.append({"id": "block", "type": spec.type, "params": params})
-    edges = [{"source": f"in{i}", "target": "block"} for i in range(len(in_shapes))]
-    if spec.type != "Output":
-        nodes.append({"id": "out", "type": "Output"})
-        edges.append({"source": "block", "target": "out"})
-    return {"format": "layerloom-graph", "version": 1, "name": f"one-{spec.type}",
-            "nodes": nodes, "edges": edges}
-
-
 @pytest.fixture(scope="session")
-def helpers():
-    """The helpers above, as one namespace (test files cannot import each other)."""
+def helpers(one_block):
+    """The helpers above, and tests/conftest.py's ``one_block_graph``, as one namespace (test
+    files cannot import each other)."""
     class Helpers:
         pass
 
     h = Helpers()
-    for f in (template_paths, sample_inputs, load_source, model_class, outputs, one_block_graph):
+    for f in (template_paths, sample_inputs, load_source, model_class, outputs, one_block):
         setattr(h, f.__name__, staticmethod(f))
     return h
 
 
-def block_examples() -> list[tuple]:
-    from layerloom.graph import all_blocks
-
-    return [(spec, params, shapes) for spec in all_blocks()
-            for params, shapes in spec.examples]
-
-
 def pytest_generate_tests(metafunc):
-    """``template_path``: every template file; ``block_example``: every block's examples."""
+    """``template_path``: every template file (``block_example``: see tests/conftest.py)."""
     if "template_path" in metafunc.fixturenames:
         paths = template_paths()
         metafunc.parametrize("template_path", paths or [None],
                              ids=[p.stem for p in paths] or ["no-templates"])
-    if "block_example" in metafunc.fixturenames:
-        examples = block_examples()
-        counts: dict[str, int] = {}
-        ids = []
-        for spec, _, _ in examples:
-            ids.append(f"{spec.type}-{counts.get(spec.type, 0)}")
-            counts[spec.type] = counts.get(spec.type, 0) + 1
-        metafunc.parametrize("block_example", examples, ids=ids)

@@ -17,31 +17,49 @@ from layerloom.graph.export.formats import FORMATS
 
 @pytest.fixture
 def uneven_pool(chain):
-    """ONNX cannot pool 10×10 to 3×3 (it only exports output sizes that divide the input)."""
+    """10×10 pooled to 3×3: PyTorch's exporter refuses output sizes that do not divide the
+    input; LayerLoom writes the fixed windows out instead."""
     return chain(("x", "Input", {"shape": [2, 10, 10]}), ("conv", "Conv2d", {"out_channels": 4}),
                  ("pool", "AdaptiveAvgPool2d", {"output_size": 3}), ("flat", "Flatten"),
                  ("y", "Output"), name="uneven")
 
 
-def test_onnx_names_the_block_it_cannot_express(uneven_pool, tmp_path):
-    with pytest.raises(ExportError, match=r"^onnx export failed at pool \(AdaptiveAvgPool2d\): "
-                                          r".*adaptive_avg_pool2d.*not factor of input size"
-                       ) as caught:
-        export_model(uneven_pool, "onnx", tmp_path / "m.onnx")
+def test_onnx_names_the_block_it_cannot_express(log_gamma_block, tmp_path):
+    with pytest.raises(ExportError, match=r"^onnx export failed at gamma \(LogGamma\): "
+                                          r"Exporting the operator 'aten::lgamma' to ONNX opset "
+                                          r"version 17 is not supported$") as caught:
+        export_model(log_gamma_block, "onnx", tmp_path / "m.onnx")
     assert (caught.value.format, caught.value.node, caught.value.block) == (
-        "onnx", "pool", "AdaptiveAvgPool2d")
+        "onnx", "gamma", "LogGamma")
     assert list(tmp_path.iterdir()) == []
 
 
-def test_the_other_formats_still_express_it(uneven_pool, tmp_path):
-    assert export_model(uneven_pool, "torchscript", tmp_path / "m.pt").max_abs_diff < 1e-5
+def test_onnx_writes_adaptive_pooling_of_any_output_size(uneven_pool, tmp_path):
+    import onnxruntime as ort
+    import torch
+
+    from layerloom.graph import compile_graph
+
+    result = export_model(uneven_pool, "onnx", tmp_path / "m.onnx")
+    assert result.max_abs_diff < 1e-5
+    torch.manual_seed(0)  # export_model's weights: seed 0
+    model = compile_graph(uneven_pool).eval()
+    session = ort.InferenceSession(str(result.path), providers=["CPUExecutionProvider"])
+    x = torch.randn(5, 2, 10, 10)
+    with torch.no_grad():
+        np.testing.assert_allclose(session.run(None, {"x": x.numpy()})[0], model(x).numpy(),
+                                   atol=1e-5)
 
 
-def test_a_failed_export_keeps_the_previous_file(uneven_pool, tmp_path):
+def test_the_other_formats_still_express_it(log_gamma_block, tmp_path):
+    assert export_model(log_gamma_block, "torchscript", tmp_path / "m.pt").max_abs_diff < 1e-5
+
+
+def test_a_failed_export_keeps_the_previous_file(log_gamma_block, tmp_path):
     old = tmp_path / "m.onnx"
     old.write_bytes(b"the previous export")
     with pytest.raises(ExportError):
-        export_model(uneven_pool, "onnx", old)
+        export_model(log_gamma_block, "onnx", old)
     assert old.read_bytes() == b"the previous export"
     assert [p.name for p in tmp_path.iterdir()] == ["m.onnx"]
 
@@ -86,17 +104,17 @@ def test_torchscript_traces_what_it_cannot_script(tmp_path, chain):
     assert result.max_abs_diff < 1e-5  # checked on a batch of another size than traced
 
 
-def test_bundle_leaves_out_what_onnx_cannot_express_and_says_why(uneven_pool, tmp_path):
-    result = export_model(uneven_pool, "bundle", tmp_path / "b.zip")
+def test_bundle_leaves_out_what_onnx_cannot_express_and_says_why(log_gamma_block, tmp_path):
+    result = export_model(log_gamma_block, "bundle", tmp_path / "b.zip")
     with zipfile.ZipFile(result.path) as archive:
         names = archive.namelist()
         manifest = json.loads(archive.read("manifest.json"))
         card = archive.read("README.md").decode()
     assert "model.onnx" not in names and "model.torchscript.pt" in names
-    assert "pool (AdaptiveAvgPool2d)" in manifest["skipped"]["model.onnx"]
-    assert ("| model.onnx | not included | bundle/onnx export failed at pool "
-            "(AdaptiveAvgPool2d): Unsupported: ONNX export of operator adaptive_avg_pool2d, "
-            "output size that are not factor of input size. |") in card
+    assert "gamma (LogGamma)" in manifest["skipped"]["model.onnx"]
+    assert ("| model.onnx | not included | bundle/onnx export failed at gamma (LogGamma): "
+            "Exporting the operator 'aten::lgamma' to ONNX opset version 17 is not supported |"
+            ) in card
     assert result.notes["skipped"] == manifest["skipped"]
 
 

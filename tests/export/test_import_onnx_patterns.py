@@ -239,13 +239,18 @@ class WholeBatchMean(nn.Module):
         return self.fc(x) + x.mean()  # one value over the whole batch
 
 
+def test_matmul_of_two_computed_values_is_a_matmul_block(tmp_path):
+    _export(ScoresOnly(), (5, 8), tmp_path / "m.onnx", opset=17)
+    graph, state, diff = import_onnx(tmp_path / "m.onnx")
+    assert [n.type for n in graph.nodes] == ["Input", "Permute", "MatMul", "Output"]
+    assert diff < 1e-5
+
+
 @pytest.mark.parametrize("model, shape, message", [
     (WholeBatchMean(), (6,), r"ONNX node /ReduceMean \(ReduceMean\): its output \[\] \(batch 3\) "
                              r"does not keep .* \(it gives one value for the whole batch\)"),
     (HandAttention(mask=True), (5, 8),
      r"ONNX node /Softmax \(Softmax\): attention with a mask .* no block equivalent"),
-    (ScoresOnly(), (5, 8), r"ONNX node /MatMul \(MatMul\): no LayerLoom block does MatMul "
-                           r"\(of two computed tensors outside attention"),
     (BothOutputs(), (7, 6), r"\(LSTM\): both its output sequence and its last hidden state "
                             r"are used; a block gives one of them"),
     (MergedBatch(), (7, 6), r"ONNX node /Reshape \(Reshape\): its output \[21, 6\] \(batch 3\) "

@@ -1,0 +1,94 @@
+"""Modules written to ONNX in another form than PyTorch's exporter would write them.
+
+PyTorch's exporter refuses adaptive pooling whose output size does not divide the input size
+("output size that are not factor of input size"), yet the file's sizes after the batch are
+fixed, so each output window is known when the file is written: window ``i`` of ``out`` over a
+length ``n`` covers ``[floor(i * n / out), ceil((i + 1) * n / out))``, as PyTorch computes it.
+:func:`onnx_ready` swaps each such pool for :class:`FixedWindowPool`, which takes those windows
+one dimension at a time (a mean or a maximum over a box is the same taken dimension by
+dimension) with ``Slice``, ``ReduceMean``/``ReduceMax`` and ``Concat``. The model itself, and
+the code and TorchScript written from it, keep PyTorch's own module.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import torch
+from torch import nn
+
+ADAPTIVE = {nn.AdaptiveAvgPool1d: "mean", nn.AdaptiveAvgPool2d: "mean",
+            nn.AdaptiveAvgPool3d: "mean", nn.AdaptiveMaxPool1d: "max",
+            nn.AdaptiveMaxPool2d: "max", nn.AdaptiveMaxPool3d: "max"}
+
+
+def windows(size: int, out: int) -> list[tuple[int, int]]:
+    """``(start, end)`` of each of ``out`` adaptive-pooling windows over ``size`` values.
+
+    >>> windows(10, 3)
+    [(0, 4), (3, 7), (6, 10)]
+    """
+    return [(i * size // out, -(-(i + 1) * size // out)) for i in range(out)]
+
+
+class FixedWindowPool(nn.Module):
+    """Adaptive pooling over an input of known trailing sizes ``sizes`` to ``out`` (one size per
+    pooled dimension), as fixed slices reduced and joined again."""
+
+    def __init__(self, op: str, sizes: tuple[int, ...], out: tuple[int, ...]):
+        super().__init__()
+        self.op = op
+        self.plan = [windows(n, o) for n, o in zip(sizes, out)]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for k, spans in enumerate(self.plan):
+            dim = x.dim() - len(self.plan) + k
+            parts = [x.narrow(dim, start, end - start) for start, end in spans]
+            if self.op == "mean":
+                parts = [p.mean(dim, keepdim=True) for p in parts]
+            else:
+                parts = [p.amax(dim, keepdim=True) for p in parts]
+            x = torch.cat(parts, dim)
+        return x
+
+
+def onnx_ready(model: nn.Module, inputs: tuple) -> nn.Module:
+    """``model``, or a copy of it with each adaptive pool that PyTorch's exporter refuses on
+    ``inputs`` (its output size does not divide its input size) swapped for a
+    :class:`FixedWindowPool` over the sizes it is called with."""
+    pools = [(name, m) for name, m in model.named_modules() if type(m) in ADAPTIVE]
+    if not pools:
+        return model
+    seen: dict[str, tuple[int, ...]] = {}
+    hooks = [m.register_forward_pre_hook(
+        lambda mod, args, name=name: seen.__setitem__(name, tuple(args[0].shape)))
+        for name, m in pools]
+    try:
+        with torch.no_grad():
+            model(*inputs)
+    finally:
+        for hook in hooks:
+            hook.remove()
+    swaps = {}
+    for name, pool in pools:
+        if name not in seen:
+            continue
+        rank = int(type(pool).__name__[-2])  # AdaptiveAvgPool2d pools 2 dimensions
+        out = _sizes(pool.output_size, rank)
+        sizes = seen[name][-rank:]
+        out = tuple(n if o is None else o for n, o in zip(sizes, out))
+        if any(n % o for n, o in zip(sizes, out)):
+            swaps[name] = FixedWindowPool(ADAPTIVE[type(pool)], sizes, out)
+    if not swaps:
+        return model
+    ready = copy.deepcopy(model)
+    for name, stand_in in swaps.items():
+        parent, _, leaf = name.rpartition(".")
+        setattr(ready.get_submodule(parent), leaf, stand_in)
+    return ready
+
+
+def _sizes(output_size, rank: int) -> tuple:
+    if isinstance(output_size, (tuple, list)):
+        return tuple(output_size)
+    return (output_size,) * rank
