@@ -12,7 +12,7 @@ from layerloom.graph import GraphError, edit, load_graph, parse_graph
 from layerloom.graph.templates import load_template
 from layerloom.ui.projects import ProjectError, ProjectStore, read_upload
 from layerloom.ui.state import DesignerState
-from layerloom.ui.testing import FakeCanvas, app_test, shown
+from layerloom.ui.testing import FakeCanvas, app_test, shown, toasted
 
 
 def node_ids(canvas: FakeCanvas) -> list[str]:
@@ -47,7 +47,7 @@ def test_snapshot_and_restore(home, canvas):
     at = started(home, canvas)
     next(w for w in at.text_input if w.label == "Name").set_value("before")
     next(b for b in at.button if b.label == "Save").click().run()
-    assert any("Saved snapshot “before”" in shown(s.value) for s in at.success)
+    assert any("Saved snapshot “before”" in t for t in toasted(at)) and not at.success
     level = canvas.last["graph"]
     level["nodes"] = [n for n in level["nodes"] if n["id"] != "relu1"]
     canvas.send("change", level)
@@ -55,7 +55,7 @@ def test_snapshot_and_restore(home, canvas):
     assert "relu1" not in node_ids(canvas)
     next(b for b in at.button if b.label == "Restore").click().run()
     assert "relu1" in node_ids(canvas)
-    assert any("Restored snapshot “before”" in shown(s.value) for s in at.success)
+    assert any("Restored snapshot “before”" in t for t in toasted(at)) and not at.success
     canvas.send("undo")  # a restore is undoable
     at.run()
     assert "relu1" not in node_ids(canvas)
