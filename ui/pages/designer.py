@@ -115,6 +115,8 @@ def show_notices(state: DesignerState) -> None:
             # a success may run to a few lines (an import's result): shown long enough to read
             st.toast(plain(notice.text), icon=TOAST_ICONS[notice.kind],
                      duration="long" if notice.kind == "success" else "short")
+        elif notice.about and notice.about in dict(state.unopened):
+            continue  # the panel of unopened projects says it, with the snapshots, until dismissed
         else:
             state.pin(notice)
     for number, notice in state.banners:
