@@ -48,10 +48,26 @@ def heatmap_spec(hist: LayerHistory, stat: str) -> dict:
              "colorbar": {"thickness": 10}}
     height = max(220, 60 + 18 * len(keep))
     layout = {"title": {"text": title, "x": 0.02, "xanchor": "left", "font": {"size": 14}},
-              "xaxis": {"title": {"text": "step"}},
+              "xaxis": {"title": {"text": "step"}, "range": step_range(hist.steps)},
               "yaxis": {"autorange": "reversed", "automargin": True},
               "height": height, "margin": {"l": 10, "r": 10, "t": 40, "b": 40}}
     return {"data": [trace], "layout": layout}
+
+
+def step_range(steps) -> list[float] | None:
+    """The x range of the heatmap: from its first watched step to its last, as the curves beside
+    it start at their first step. A heatmap's x are cell centres: left to autorange, the first
+    cell's left half reached back before step 0 (steps 1 and 50 drew an axis from -23).
+
+    >>> step_range([1, 50]), step_range([0]), step_range([])
+    ([1, 50], [0, 0.5], None)
+    """
+    if not steps:
+        return None
+    first, last = steps[0], steps[-1]
+    if first == last:  # one column: the cell is one step wide, never left of step 0
+        return [max(first - 0.5, min(first, 0)), last + 0.5]
+    return [first, last]
 
 
 def history_of(rows) -> LayerHistory:

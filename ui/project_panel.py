@@ -197,6 +197,7 @@ def _open_snapshot(state: DesignerState, pid: str, sid: str, label: str) -> None
 
 def _dismiss(state: DesignerState, pid: str) -> None:
     state.unopened[:] = [(p, why) for p, why in state.unopened if p != pid]
+    state.resolve(pid)  # its "could not open" banner goes with it
 
 
 # -- callbacks ----------------------------------------------------------------------------------
@@ -209,7 +210,7 @@ def _switch(state: DesignerState, key: str) -> None:
         session.use(state, DesignerState.open(state.store, pid))
     except Exception as exc:  # noqa: BLE001 - a project that fails leaves this one open
         why = session._why(exc)
-        state.notify("error", f"Could not open project {pid}: {why}")
+        state.notify("error", f"Could not open project {pid}: {why}", about=pid)
         state.unopened.append((pid, why))
 
 

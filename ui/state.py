@@ -24,6 +24,7 @@ and says which of its own values that save replaced. Only :func:`current` touche
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import re
@@ -52,13 +53,15 @@ DESIGNS_KEPT = 16  # the designs of the latest revisions kept to replay a canvas
 THEMES = ("light", "dark")
 
 log = logging.getLogger(__name__)
+_BANNER_NUMBERS = itertools.count(1)  # keys each banner's close button, unique in the process
 
 
 @dataclass
 class Notice:
-    """A message for the next run of the page (``kind``: error, warning, info or success, shown
-    above the canvas; toast (an edit refused) or note (news needing nothing done), shown as a
-    toast that does not move the canvas)."""
+    """A message for the next run of the page (``kind``: error, warning or info, a banner above
+    the canvas kept until dismissed; success, a toast, or a kept banner when it has details;
+    toast (an edit refused) or note (news needing nothing done), a toast. A toast does not move
+    the canvas; a banner moves it only when it comes, as the user acts, and when dismissed)."""
 
     kind: str
     text: str
@@ -66,6 +69,7 @@ class Notice:
     # this tab's values of fields another tab replaced ((field path, value), …): the notice
     # offers to put them back
     put_back: tuple[tuple[str, Any], ...] = ()
+    about: str | None = None  # the project it is about: its banner goes when that is resolved
 
 
 @dataclass(frozen=True)
@@ -115,6 +119,10 @@ class DesignerState:
     # the level each of the latest canvas changes sent (by seq): what the canvas showed after it
     sent_levels: dict[int, dict] = field(default_factory=dict, repr=False)
     notices: list[Notice] = field(default_factory=list)
+    # (number, notice) of the banners shown above the canvas until the user dismisses them:
+    # one that went at the next unrelated edit would move the canvas under the user's pointer
+    # and could go unread
+    banners: list[tuple[int, Notice]] = field(default_factory=list)
     # projects that could not be opened this session: (id, why); their snapshots are offered
     unopened: list[tuple[str, str]] = field(default_factory=list)
     pages: dict[str, Any] = field(default_factory=dict)  # other pages' own typed state
@@ -151,7 +159,7 @@ class DesignerState:
                 state = cls.open(store, pid)
             except Exception as exc:  # noqa: BLE001 - any project that fails still opens the app
                 notes.append(Notice("warning", f"Could not open project {pid} from "
-                                               f"{why or 'last time'}: {_why(exc)}"))
+                                               f"{why or 'last time'}: {_why(exc)}", about=pid))
                 unopened.append((pid, _why(exc)))
                 continue
             state.notices += notes
@@ -324,6 +332,7 @@ class DesignerState:
         state.browser, state.remembered = self.browser, self.remembered
         state.last_seq = max(state.last_seq, self.last_seq)
         state.notices = self.notices + state.notices
+        state.banners = self.banners + state.banners
         state.unopened = [u for u in self.unopened if u[0] != state.project_id] + state.unopened
         return state
 
@@ -375,12 +384,26 @@ class DesignerState:
         self.store.update_settings(theme=self.theme)
 
     def notify(self, kind: str, text: str, details: list[str] | tuple[str, ...] = (),
-               put_back: tuple[tuple[str, Any], ...] = ()) -> None:
-        self.notices.append(Notice(kind, text, tuple(details), tuple(put_back)))
+               put_back: tuple[tuple[str, Any], ...] = (), about: str | None = None) -> None:
+        self.notices.append(Notice(kind, text, tuple(details), tuple(put_back), about))
 
     def take_notices(self) -> list[Notice]:
         out, self.notices = self.notices, []
         return out
+
+    def pin(self, notice: Notice) -> None:
+        """Keep a banner shown until :meth:`dismiss`; one already shown is not shown twice."""
+        if all(shown != notice for _, shown in self.banners):
+            self.banners.append((next(_BANNER_NUMBERS), notice))
+
+    def dismiss(self, number: int) -> None:
+        self.banners = [(n, notice) for n, notice in self.banners if n != number]
+
+    def resolve(self, about: str) -> None:
+        """Drop the notices about ``about`` (a project that failed to open, now dismissed or
+        opened from a snapshot): said already, they would only repeat it."""
+        self.notices = [n for n in self.notices if n.about != about]
+        self.banners = [(k, n) for k, n in self.banners if n.about != about]
 
     def _fix_view(self) -> None:
         """Close blocks that no longer exist; drop selected ids that are gone."""
@@ -803,7 +826,7 @@ def current() -> DesignerState:
         try:  # the user pasted another project's link into this tab
             state = state.switch(DesignerState.open(state.store, wanted))
         except Exception as exc:  # noqa: BLE001 - any project that fails leaves this one open
-            state.notify("warning", f"Could not open project {wanted}: {_why(exc)}")
+            state.notify("warning", f"Could not open project {wanted}: {_why(exc)}", about=wanted)
             state.unopened.append((wanted, _why(exc)))
     state.catch_up()  # another tab's save since this tab's last run: shown, and said
     st.session_state[SESSION_KEY] = state

@@ -27,6 +27,12 @@ def shown(text: str) -> str:
     return re.sub(r"\\(.)", r"\1", text)
 
 
+def toasted(at, icon: str | None = ":material/check_circle:") -> list[str]:
+    """The toasts of an AppTest's last run as the browser shows them (by default the success
+    ones, which carry a check icon; ``icon=None``: all)."""
+    return [shown(t.value) for t in at.toast if icon is None or t.icon == icon]
+
+
 def widget(widgets, label: str):
     """The widget of an AppTest element list whose label the browser shows as ``label``."""
     return next(w for w in widgets if shown(w.label) == label)

@@ -15,6 +15,7 @@ import streamlit as st
 
 from .state import DesignerState
 
+FOCUS = "#1c83e1"  # a focused box's border: Streamlit's own blue, clear on light and dark
 CSS = """
 <style>
 /* the keep-typing script's container (ui/keep_typing.py) takes no room, nor a gap */
@@ -30,12 +31,19 @@ div:has(> .st-key-keep_typing), .st-key-keep_typing { display: none; }
 /* Streamlit pulls a markdown block up by its paragraph's margin, which is 0 here */
 .st-key-statusbar [data-testid="stMarkdownContainer"] { margin-bottom: 0; }
 .st-key-sidepanel { max-height: 860px; overflow-y: auto; padding-right: 0.25rem; }
+/* focus: a blue ring, not the theme's primary red, which reads as an error (red is kept for
+   errors); the same on every kind of box */
+[data-testid="stTextInputRootElement"]:focus-within,
+[data-testid="stTextAreaRootElement"]:focus-within,
+[data-testid="stNumberInputContainer"]:focus-within,
+[data-testid="stSelectbox"] div:focus-within,
+[data-testid="stMultiSelect"] div:focus-within { border-color: %(focus)s !important; }
 /* a product, not a developer's script: no Deploy button, main menu, "running" figure or
    rainbow line (the server's client.toolbarMode is "minimal" too; no option hides the rest) */
 [data-testid="stAppDeployButton"], [data-testid="stMainMenu"], [data-testid="stStatusWidget"],
 [data-testid="stDecoration"] { display: none !important; }
 </style>
-"""
+""" % {"focus": FOCUS}
 
 _SYNC = """
 <script>

@@ -19,7 +19,9 @@ register(BlockSpec(
     ),
     ports=NONE, infer=_input_shape, build=lambda p, ins: nn.Identity(),
     output_dtype="same", key_params=("shape", "dtype"),
-    doc_url="https://pytorch.org/docs/stable/tensors.html",
+    # what an Input needs: a dataset gives one sample ([1, 28, 28]), the DataLoader adds the
+    # batch (the generic tensor page said neither)
+    doc_url="https://pytorch.org/tutorials/beginner/basics/data_tutorial.html",
 ))
 
 register(BlockSpec(

@@ -66,6 +66,22 @@ def test_lr_figure_reads_the_step_lr_else_the_epoch_lr():
     assert list(fig.data[0].x) == [1] and fig.layout.xaxis.title.text == "epoch"
 
 
+def test_the_lr_charts_axis_title_sits_as_on_the_loss_and_accuracy_charts_beside_it():
+    rows = [{"step": s, "epoch": 0, "split": "step", "name": n, "value": 0.5}
+            for s in (1, 40, 80) for n in ("loss", "accuracy", "lr")]
+    rows += [{"step": 80, "epoch": 0, "split": "val", "name": n, "value": 0.5}
+             for n in ("loss", "accuracy")]
+    specs = [charts.curves_spec(rows, "loss"), charts.curves_spec(rows, "accuracy"),
+             charts.lr_spec(rows)]
+    assert [len(s["data"]) for s in specs] == [2, 2, 1]  # the lr chart has no legend
+    # Plotly places a title without a standoff by whether a legend shows: 12 px apart
+    titles = [s["layout"]["xaxis"]["title"] for s in specs]
+    assert all(t.get("standoff") == charts.X_TITLE_STANDOFF for t in titles), titles
+    assert [s["layout"]["margin"] for s in specs] == [specs[0]["layout"]["margin"]] * 3
+    assert [s["layout"]["height"] for s in specs] == [specs[0]["layout"]["height"]] * 3
+    assert charts.lr_figure(rows).layout.xaxis.title.standoff == charts.X_TITLE_STANDOFF
+
+
 def test_lr_finder_uses_a_log_axis_and_marks_the_suggestion():
     fig = charts.lr_finder_figure([1e-5, 1e-3, 1e-1], [2.3, 1.0, 5.0], suggested=1e-3)
     assert fig.layout.xaxis.type == "log"

@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from layerloom.graph import load_graph, summarize
-from layerloom.ui.testing import APP, app_test, shown, widget
+from layerloom.ui.testing import APP, app_test, shown, toasted, widget
 
 
 @pytest.fixture
@@ -213,7 +213,8 @@ def test_uploading_a_good_graph_opens_it_as_a_new_project(app, canvas):
     app.run()
     assert app.query_params["project"] != pid
     assert [n["id"] for n in canvas.last["graph"]["nodes"]] == [n["id"] for n in graph["nodes"]]
-    assert any("Opened mlp.json as a new project" in shown(s.value) for s in app.success)
+    assert any("Opened mlp.json as a new project" in t for t in toasted(app))
+    assert not app.success
 
 
 def test_a_fresh_session_with_the_project_id_reopens_the_design(app, canvas, home):

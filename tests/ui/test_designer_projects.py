@@ -12,7 +12,7 @@ from layerloom.graph import GraphError, edit, load_graph, parse_graph
 from layerloom.graph.templates import load_template
 from layerloom.ui.projects import ProjectError, ProjectStore, read_upload
 from layerloom.ui.state import DesignerState
-from layerloom.ui.testing import FakeCanvas, app_test, shown
+from layerloom.ui.testing import FakeCanvas, app_test, shown, toasted
 
 
 def node_ids(canvas: FakeCanvas) -> list[str]:
@@ -47,7 +47,7 @@ def test_snapshot_and_restore(home, canvas):
     at = started(home, canvas)
     next(w for w in at.text_input if w.label == "Name").set_value("before")
     next(b for b in at.button if b.label == "Save").click().run()
-    assert any("Saved snapshot “before”" in shown(s.value) for s in at.success)
+    assert any("Saved snapshot “before”" in t for t in toasted(at)) and not at.success
     level = canvas.last["graph"]
     level["nodes"] = [n for n in level["nodes"] if n["id"] != "relu1"]
     canvas.send("change", level)
@@ -55,7 +55,7 @@ def test_snapshot_and_restore(home, canvas):
     assert "relu1" not in node_ids(canvas)
     next(b for b in at.button if b.label == "Restore").click().run()
     assert "relu1" in node_ids(canvas)
-    assert any("Restored snapshot “before”" in shown(s.value) for s in at.success)
+    assert any("Restored snapshot “before”" in t for t in toasted(at)) and not at.success
     canvas.send("undo")  # a restore is undoable
     at.run()
     assert "relu1" not in node_ids(canvas)
@@ -96,8 +96,11 @@ def test_an_unknown_project_in_the_link_falls_back_with_a_warning(home, canvas):
     at.query_params["project"] = "../../etc"
     at.run()
     assert not at.exception
-    assert any("Could not open project ../../etc from the link" in shown(w.value)
-               for w in at.warning)
+    warnings = [shown(w.value) for w in at.warning]
+    # said once, by the panel that offers the project's snapshots (not again in a banner)
+    assert [w.startswith("Project ../../etc could not be opened: ") for w in warnings] == [True]
+    at.run()  # and kept at the next run
+    assert [shown(w.value) for w in at.warning] == warnings
     assert at.query_params["project"].startswith("seed-cnn-")
 
 

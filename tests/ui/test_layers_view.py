@@ -37,6 +37,17 @@ def test_heatmap_spec_is_blocks_by_steps_on_a_log_scale():
     assert zeros["y"] == ["act"] and zeros["z"] == [[0.95, 0.95, 0.95]]
 
 
+def test_heatmap_x_axis_starts_at_the_first_step_never_before_step_0():
+    # cells are centred on their steps: left to autorange, steps 1 and 50 drew an axis from -23
+    for steps, first in (([1, 50], 1), ([0, 10, 20], 0), ([5], 4.5), ([0], 0)):
+        hist = from_rows([{"step": s, "split": "layer", "name": "fc1/grad_norm", "value": 0.1}
+                          for s in steps])
+        layout = heatmap_spec(hist, "grad_norm")["layout"]
+        low, high = layout["xaxis"]["range"]
+        assert low == first and low >= 0 and high >= steps[-1], (steps, layout["xaxis"])
+        assert layout["xaxis"].get("autorange") is not True
+
+
 def test_train_page_panel_shows_heatmap_and_dead_relu(tmp_path, monkeypatch):
     monkeypatch.setenv("LAYERLOOM_HOME", str(tmp_path))
     store = RunStore(tmp_path / "runs.db")

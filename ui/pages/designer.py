@@ -100,22 +100,45 @@ def design_panel(state: DesignerState) -> None:
                "Double-click a block to open it. Ctrl+Z / Ctrl+Shift+Z undo and redo.")
 
 
+TOAST_ICONS = {"toast": ":material/block:", "note": ":material/merge:",
+               "success": ":material/check_circle:"}
+
+
 def show_notices(state: DesignerState) -> None:
+    """New one-off news as toasts, which do not move the canvas: a refused edit, a note, a
+    success without details. Anything else (an error or warning to act on, a success with
+    details to read) becomes a banner that stays until its close button: gone at the next
+    edit, it moved the canvas under the user's pointer (a drop landed on another block) and
+    could go unread."""
     for notice in state.take_notices():
-        if notice.kind == "toast":  # a refused edit: said, and the page goes on
-            st.toast(plain(notice.text), icon=":material/block:")
-            continue
-        if notice.kind == "note":  # news that needs nothing done: said, the canvas not moved
-            st.toast(plain(notice.text), icon=":material/merge:")
-            continue
+        if notice.kind in TOAST_ICONS and not (notice.kind == "success" and notice.details):
+            # a success may run to a few lines (an import's result): shown long enough to read
+            st.toast(plain(notice.text), icon=TOAST_ICONS[notice.kind],
+                     duration="long" if notice.kind == "success" else "short")
+        elif notice.about and notice.about in dict(state.unopened):
+            continue  # the panel of unopened projects says it, with the snapshots, until dismissed
+        else:
+            state.pin(notice)
+    for number, notice in state.banners:
         text = plain(notice.text)
         if notice.details:
             text += "\n\n" + "\n".join(f"- {plain(d)}" for d in notice.details)
-        getattr(st, notice.kind if notice.kind in ("error", "warning", "success") else "info")(
-            text)
+        kind = notice.kind if notice.kind in ("error", "warning", "success") else "info"
+        with st.container(horizontal=True, vertical_alignment="top", gap="small",
+                          key=f"banner-{number}"):
+            getattr(st, kind)(text, width="stretch")
+            st.button("", icon=":material/close:", key=f"dismiss-{number}", help="Dismiss",
+                      on_click=state.dismiss, args=(number,))
         if notice.put_back:  # another tab replaced this tab's values: offer them back
-            st.button("Put back this tab's values", key=f"put_back:{state.revision}",
-                      icon=":material/undo:", on_click=state.put_back, args=(notice.put_back,))
+            st.button("Put back this tab's values", key=f"put_back-{number}",
+                      icon=":material/undo:", on_click=_put_back,
+                      args=(state, number, notice.put_back))
+
+
+def _put_back(state: DesignerState, number: int, values) -> None:
+    """This tab's values back (one undoable edit); the warning that offered them is answered."""
+    state.put_back(values)
+    state.dismiss(number)
 
 
 def _set_view(state: DesignerState, key: str) -> None:
