@@ -52,6 +52,20 @@ _UNITS = {"": 1, "b": 1, "k": 1000, "kb": 1000, "m": 1000**2, "mb": 1000**2, "g"
           "gib": 1 << 30, "tib": 1 << 40}
 
 
+
+def budget(env: str, default: int) -> int:
+    """A budget on what users upload: ``$env`` when it holds a positive whole number (``1e9``
+    and ``1_000`` are read too), else ``default``. Read at each call, so a changed variable
+    counts at once; a malformed one falls back to the default (an upload is refused by the
+    default then, never let through)."""
+    value = os.environ.get(env, "").strip().replace("_", "")
+    try:
+        number = int(float(value)) if value else 0
+    except (ValueError, OverflowError):
+        number = 0
+    return number if number > 0 else default
+
+
 def machine_memory() -> int:
     """The machine's physical memory in bytes (a 16 GiB guess where it cannot be read)."""
     try:

@@ -17,26 +17,16 @@ run as code.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from ..errors import GraphError
+from ..limits import budget
 
 MAX_ONNX_BYTES = 128 * 2**20
 MAX_ONNX_NODES = 10_000
 BYTES_ENV = "LAYERLOOM_MAX_ONNX_BYTES"
 NODES_ENV = "LAYERLOOM_MAX_ONNX_NODES"
 
-
-def budget(env: str, default: int) -> int:
-    """``$env`` when it holds a positive whole number (``1e9`` and ``1_000`` read too), else
-    ``default``; read at each call, so a changed variable counts at once."""
-    value = os.environ.get(env, "").strip().replace("_", "")
-    try:
-        number = int(float(value)) if value else 0
-    except (ValueError, OverflowError):
-        number = 0
-    return number if number > 0 else default
 
 
 def max_bytes() -> int:

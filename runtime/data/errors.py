@@ -11,8 +11,9 @@ when one is at fault, so that a user can open the file and fix it.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+from layerloom.graph.limits import budget  # noqa: F401 - the readers of uploads take it from here
 
 
 class DataError(ValueError):
@@ -38,16 +39,6 @@ class DataError(ValueError):
             where.append(f"entry {entry!r}")
         super().__init__(f"{', '.join(where)}: {message}" if where else message)
 
-
-def budget(env: str, default: int) -> int:
-    """A budget on uploads: ``$env`` when it holds a positive whole number (``1e9`` and ``1_000``
-    are read too), else ``default``. Read at each call, so a changed variable counts at once."""
-    value = os.environ.get(env, "").strip().replace("_", "")
-    try:
-        number = int(float(value)) if value else 0
-    except (ValueError, OverflowError):
-        number = 0
-    return number if number > 0 else default
 
 
 def over_budget(message: str, env: str, *, file: str | Path | None = None,
