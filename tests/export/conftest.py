@@ -130,3 +130,18 @@ def _imported_round_trip(model, shape: list[int], tmp_path: Path, other_shape=No
 @pytest.fixture
 def imported_round_trip():
     return _imported_round_trip
+
+
+@pytest.fixture
+def line_of(request):
+    """``line_of(marker)``: ``test_x.py:N``, the line of the requesting test's file that ends
+    with ``# marker`` (where an import error must say it happened)."""
+    here = Path(request.path)
+
+    def line_of(marker: str) -> str:
+        for number, text in enumerate(here.read_text().splitlines(), 1):
+            if text.rstrip().endswith(f"# {marker}"):
+                return f"{here.name}:{number}"
+        raise AssertionError(marker)
+
+    return line_of

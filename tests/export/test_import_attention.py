@@ -10,7 +10,6 @@ still does not import is refused at its file and line with the rewrite."""
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import pytest
 import torch
@@ -19,16 +18,6 @@ from torch import nn
 
 from layerloom.graph import GraphError
 from layerloom.graph.import_torch import import_torch
-
-HERE = Path(__file__)
-
-
-def line_of(marker: str) -> str:
-    """``test_import_attention.py:N``: the line of this file that ends with ``# marker``."""
-    for number, text in enumerate(HERE.read_text().splitlines(), 1):
-        if text.rstrip().endswith(f"# {marker}"):
-            return f"{HERE.name}:{number}"
-    raise AssertionError(marker)
 
 
 class Attention(nn.Module):
@@ -249,7 +238,7 @@ class Masked(nn.Module):
      "{where}: cannot import torch.nn.functional.scaled_dot_product_attention in "
      "Masked.forward: attn_mask: a mask tensor has no block (a causal mask is is_causal=True)"),
 ], ids=["sliced-mask", "dropped-always", "attn-mask"])
-def test_what_does_not_import_is_refused_at_its_line(model, marker, message):
+def test_what_does_not_import_is_refused_at_its_line(model, marker, message, line_of):
     where = line_of(marker)
     with pytest.raises(GraphError) as caught:
         import_torch(model, (8, 16))

@@ -7,7 +7,6 @@ it imports, and that rewrite does import with the same outputs."""
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 
 import pytest
 import torch
@@ -17,16 +16,6 @@ from torch import nn
 from layerloom.graph import GraphError
 from layerloom.graph.import_torch import check_import, import_torch
 from layerloom.graph.import_torch.onnx_in import import_onnx
-
-HERE = Path(__file__)
-
-
-def line_of(marker: str) -> str:
-    """``test_import_clamp.py:N``: the line of this file that ends with ``# marker``."""
-    for number, text in enumerate(HERE.read_text().splitlines(), 1):
-        if text.rstrip().endswith(f"# {marker}"):
-            return f"{HERE.name}:{number}"
-    raise AssertionError(marker)
 
 
 class Bounded(nn.Module):
@@ -124,7 +113,8 @@ class Collapsed(nn.Module):
      "cannot import Tensor.clamp in Collapsed.forward: clamping to [1, 1] makes every value 1 "
      "(a clamp maps to a block, Hardtanh, when min < max)"),
 ], ids=["min-only", "max-only", "collapsed"])
-def test_a_clamp_without_a_block_is_refused_at_its_line_with_the_rewrite(model, marker, message):
+def test_a_clamp_without_a_block_is_refused_at_its_line_with_the_rewrite(model, marker, message,
+                                                                          line_of):
     with pytest.raises(GraphError) as caught:
         import_torch(model, (6,))
     assert str(caught.value) == f"{line_of(marker)}: {message}"

@@ -6,7 +6,6 @@ Dropout block), anything else is refused naming the file and line."""
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 
 import pytest
 import torch
@@ -18,15 +17,6 @@ from layerloom.graph.errors import GraphError
 from layerloom.graph.import_torch import import_torch
 from layerloom.graph.import_torch.training import TrainsDifferently
 from layerloom.graph.summary import summarize
-
-HERE = Path(__file__)
-
-
-def line_of(marker: str) -> str:
-    for number, text in enumerate(HERE.read_text().splitlines(), 1):
-        if text.rstrip().endswith(f"# {marker}"):
-            return f"{HERE.name}:{number}"
-    raise AssertionError(marker)
 
 
 class NeverDrops(nn.Module):
@@ -112,7 +102,7 @@ def test_self_training_passed_through_a_helper_is_a_dropout_block(imported_round
         ("Dropout", {"p": 0.25})]
 
 
-def test_dropout_with_another_flag_is_refused_naming_it_and_the_line():
+def test_dropout_with_another_flag_is_refused_naming_it_and_the_line(line_of):
     with pytest.raises(GraphError) as caught:
         import_torch(FlagDrops(), (3, 12))
     assert str(caught.value) == (

@@ -7,7 +7,6 @@ written with ReLU for a one-sided clamp."""
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import pytest
 import torch
@@ -15,16 +14,6 @@ from torch import nn
 
 from layerloom.graph import GraphError
 from layerloom.graph.import_torch import import_torch
-
-HERE = Path(__file__)
-
-
-def line_of(marker: str) -> str:
-    """``test_import_errors_where.py:N``: the line of this file that ends with ``marker``."""
-    for number, text in enumerate(HERE.read_text().splitlines(), 1):
-        if text.rstrip().endswith(f"# {marker}"):
-            return f"{HERE.name}:{number}"
-    raise AssertionError(marker)
 
 
 class GRUTranspose(nn.Module):
@@ -120,7 +109,7 @@ class Clamp(nn.Module):
     (Clamp(), "clamp", "cannot import torch.clamp in Clamp.forward: clamping to min=-3 with "
      "no upper bound", "write F.relu(x + 3) - 3, the same values"),
 ], ids=["transpose", "permute", "time-major", "mask", "qkv-first", "clamp"])
-def test_an_import_error_names_the_file_and_line_and_the_fix(model, marker, op, fix):
+def test_an_import_error_names_the_file_and_line_and_the_fix(model, marker, op, fix, line_of):
     shape = [5, 1] if isinstance(model, (GRUTranspose, GRUPermute, TimeMajor)) else [5, 8]
     with pytest.raises(GraphError) as info:
         import_torch(model, [shape])

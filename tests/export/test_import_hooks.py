@@ -5,7 +5,6 @@ outputs the failed check says it is the likely cause."""
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 
 import pytest
 import torch
@@ -16,15 +15,7 @@ from layerloom.graph.import_torch import check_import, import_torch
 from layerloom.graph.import_torch.training import TrainsDifferently
 from layerloom.graph.summary import summarize
 
-HERE = Path(__file__)
 FEATURES: dict[str, torch.Tensor] = {}
-
-
-def line_of(marker: str) -> str:
-    for number, text in enumerate(HERE.read_text().splitlines(), 1):
-        if text.rstrip().endswith(f"# {marker}"):
-            return f"{HERE.name}:{number}"
-    raise AssertionError(marker)
 
 
 def save_features(module, inputs, output):  # save
@@ -74,7 +65,7 @@ def imported(model, shape):
 
 
 def test_a_forward_hook_that_saves_features_imports_with_a_warning(imported_round_trip,
-                                                                  tmp_path):
+                                                                  tmp_path, line_of):
     torch.manual_seed(0)
     model = SavesFeatures()
     graph, _ = imported_round_trip(model, [3, 8, 8], tmp_path, other_shape=[3, 12, 12])
@@ -87,7 +78,7 @@ def test_a_forward_hook_that_saves_features_imports_with_a_warning(imported_roun
                     f"them) is left out; write it into forward to import it"]
 
 
-def test_a_forward_hook_that_changes_outputs_fails_the_check_naming_it():
+def test_a_forward_hook_that_changes_outputs_fails_the_check_naming_it(line_of):
     torch.manual_seed(0)
     model = ScalesOutput().eval()
     graph, weights, said = imported(model, (3, 8, 8))
@@ -101,7 +92,7 @@ def test_a_forward_hook_that_changes_outputs_fails_the_check_naming_it():
         f"when called (write what they do into forward)")
 
 
-def test_a_backward_hook_imports_with_a_warning_that_it_trains_otherwise():
+def test_a_backward_hook_imports_with_a_warning_that_it_trains_otherwise(line_of):
     torch.manual_seed(0)
     model = HalvesGradient()
     graph, weights, said = imported(model, (3, 8, 8))
@@ -113,7 +104,7 @@ def test_a_backward_hook_imports_with_a_warning_that_it_trains_otherwise():
 
 
 def test_a_forward_hook_on_a_module_traced_through_is_in_the_graph(imported_round_trip,
-                                                                  tmp_path):
+                                                                  tmp_path, line_of):
     """The user's own module is called through its hooks while traced: the hook's arithmetic
     is imported as blocks, and the warning says only its side effects are not."""
     class Inner(nn.Module):
@@ -140,7 +131,7 @@ def test_a_forward_hook_on_a_module_traced_through_is_in_the_graph(imported_roun
                     f"is not"]
 
 
-def test_a_global_forward_hook_is_named():
+def test_a_global_forward_hook_is_named(line_of):
     handle = nn.modules.module.register_module_forward_hook(save_features)
     try:
         _, _, said = imported(Net(), (3, 8, 8))

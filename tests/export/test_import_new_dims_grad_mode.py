@@ -6,7 +6,6 @@ mode) runs without a gradient, keeps the layer trainable, as the model trains it
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 
 import pytest
 import torch
@@ -17,15 +16,6 @@ from layerloom.graph.errors import GraphError
 from layerloom.graph.import_torch import import_torch
 from layerloom.graph.import_torch.training import ImportNote, TrainsDifferently
 from layerloom.graph.summary import summarize
-
-HERE = Path(__file__)
-
-
-def line_of(marker: str) -> str:
-    for number, text in enumerate(HERE.read_text().splitlines(), 1):
-        if text.rstrip().endswith(f"# {marker}"):
-            return f"{HERE.name}:{number}"
-    raise AssertionError(marker)
 
 
 class SqueezeExcite(nn.Module):
@@ -87,7 +77,7 @@ def test_features_given_a_channel_with_none_import_as_unflatten(imported_outputs
                                              "Flatten", "Output"]
 
 
-def test_none_before_the_batch_is_refused_with_its_line():
+def test_none_before_the_batch_is_refused_with_its_line(line_of):
     with pytest.raises(GraphError) as caught:
         import_torch(BeforeTheBatch(), (4,))
     assert str(caught.value) == (f"{line_of('batch')}: cannot import operator.getitem in "

@@ -7,8 +7,6 @@ file and line with what maps."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import torch
 from torch import nn
@@ -16,16 +14,7 @@ from torch import nn
 from layerloom.graph import GraphError
 from layerloom.graph.import_torch import check_import, import_torch
 
-HERE = Path(__file__)
 MEAN, STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
-
-
-def line_of(marker: str) -> str:
-    """``test_import_normalize.py:N``: the line of this file that ends with ``# marker``."""
-    for number, text in enumerate(HERE.read_text().splitlines(), 1):
-        if text.rstrip().endswith(f"# {marker}"):
-            return f"{HERE.name}:{number}"
-    raise AssertionError(marker)
 
 
 class Backbone(nn.Module):
@@ -191,7 +180,7 @@ class Learned(Backbone):
      "Normalize holds fixed values (if it is not trained, keep it in a buffer: "
      "self.register_buffer('std', ...))"),
 ], ids=["along-width", "divided-along-width", "learned"])
-def test_what_does_not_map_is_refused_at_its_line(model, marker, message):
+def test_what_does_not_map_is_refused_at_its_line(model, marker, message, line_of):
     with pytest.raises(GraphError) as caught:
         import_torch(model, (3, 8, 3))
     assert str(caught.value).startswith(f"{line_of(marker)}: {message}"), str(caught.value)

@@ -5,8 +5,6 @@ and settings (stride, padding, dilation, groups)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import torch
 import torch.nn.functional as F
@@ -15,15 +13,6 @@ from torch import nn
 from layerloom.graph.errors import GraphError
 from layerloom.graph.import_torch import import_torch
 from layerloom.graph.summary import summarize
-
-HERE = Path(__file__)
-
-
-def line_of(marker: str) -> str:
-    for number, text in enumerate(HERE.read_text().splitlines(), 1):
-        if text.rstrip().endswith(f"# {marker}"):
-            return f"{HERE.name}:{number}"
-    raise AssertionError(marker)
 
 
 class CausalConv1d(nn.Conv1d):
@@ -136,7 +125,7 @@ def test_a_transposed_convolution_of_its_own_imports(imported_round_trip, tmp_pa
                                        "padding": 1, "output_padding": 1}
 
 
-def test_a_kernel_used_by_two_convolutions_is_refused_with_its_line():
+def test_a_kernel_used_by_two_convolutions_is_refused_with_its_line(line_of):
     with pytest.raises(GraphError) as caught:
         import_torch(Tied(), (3, 12))
     assert str(caught.value) == (

@@ -7,7 +7,6 @@ words with the file and line."""
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 
 import pytest
 import torch
@@ -17,15 +16,6 @@ from layerloom.graph import compile_graph
 from layerloom.graph.errors import GraphError
 from layerloom.graph.import_torch import import_torch
 from layerloom.graph.import_torch.onnx_in import import_onnx
-
-HERE = Path(__file__)
-
-
-def line_of(marker: str) -> str:
-    for number, text in enumerate(HERE.read_text().splitlines(), 1):
-        if text.rstrip().endswith(f"# {marker}"):
-            return f"{HERE.name}:{number}"
-    raise AssertionError(marker)
 
 
 class CausalTCN(nn.Module):
@@ -75,14 +65,14 @@ def test_sequence_pad_modules_import_as_zeropad2d(imported_round_trip, tmp_path)
     assert [n.type for n in graph.nodes].count("Conv1d") == 3
 
 
-def test_a_pad_with_another_constant_is_refused_in_words():
+def test_a_pad_with_another_constant_is_refused_in_words(line_of):
     with pytest.raises(GraphError) as caught:
         import_torch(PadsWithOnes(), (3, 16))
     assert str(caught.value) == (f"{line_of('ones')}: cannot import pad (ConstantPad1d): "
                                  f"value=1.0 (the ZeroPad2d block pads with zeros only)")
 
 
-def test_a_pad_of_features_without_channels_is_refused_in_words():
+def test_a_pad_of_features_without_channels_is_refused_in_words(line_of):
     with pytest.raises(GraphError) as caught:
         import_torch(PadsFeatures(), (4,))
     assert str(caught.value) == (f"{line_of('features')}: cannot import pad (ZeroPad1d): a 2-D "

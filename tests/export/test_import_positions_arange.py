@@ -9,8 +9,6 @@ pattern that imports."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import torch
 from torch import nn
@@ -18,16 +16,6 @@ from torch import nn
 from layerloom.graph import GraphError, compile_graph, generate_code, summarize
 from layerloom.graph.export import export_model
 from layerloom.graph.import_torch import import_torch
-
-HERE = Path(__file__)
-
-
-def line_of(marker: str) -> str:
-    """``test_import_positions_arange.py:N``: the line of this file ending with ``# marker``."""
-    for number, text in enumerate(HERE.read_text().splitlines(), 1):
-        if text.rstrip().endswith(f"# {marker}"):
-            return f"{HERE.name}:{number}"
-    raise AssertionError(marker)
 
 
 class MinGPT(nn.Module):
@@ -198,7 +186,7 @@ class SharedTable(FromOne):
      "maps (to PositionalEmbedding): tok(idx) + pos(torch.arange(t, device=idx.device)) with "
      "t = idx.size(1), pos an nn.Embedding(max_len, D)"),
 ])
-def test_other_positions_are_refused_with_the_pattern_that_imports(model, marker, message):
+def test_other_positions_are_refused_with_the_pattern_that_imports(model, marker, message, line_of):
     with pytest.raises(GraphError) as caught:
         import_torch(model().eval(), [(9,)], ["int64"])
     assert str(caught.value) == f"{line_of(marker)}: {message}"

@@ -9,24 +9,12 @@ another; using a max's indices, or reducing the batch, is refused at its line in
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import torch
 from torch import nn
 
 from layerloom.graph import GraphError, compile_graph, generate_code
 from layerloom.graph.import_torch import import_torch
-
-HERE = Path(__file__)
-
-
-def line_of(marker: str) -> str:
-    """``test_import_reductions.py:N``: the line of this file that ends with ``# marker``."""
-    for number, text in enumerate(HERE.read_text().splitlines(), 1):
-        if text.rstrip().endswith(f"# {marker}"):
-            return f"{HERE.name}:{number}"
-    raise AssertionError(marker)
 
 
 def _reductions(graph) -> list[tuple[str, str, dict]]:
@@ -246,7 +234,7 @@ class SumFeatures(nn.Module):
      "batch of a [B, 4] tensor, leaving [B] alone; a LayerLoom tensor keeps a dimension after "
      "the batch (keepdim=True keeps [B, 1], the Reduce block)"),
 ])
-def test_refusals_name_the_line_and_what_maps(model, shape, marker, message):
+def test_refusals_name_the_line_and_what_maps(model, shape, marker, message, line_of):
     with pytest.raises(GraphError) as caught:
         import_torch(model().eval(), shape)
     assert str(caught.value) == f"{line_of(marker)}: {message}"
@@ -285,7 +273,7 @@ class Maximum(nn.Module):
     (Maximum, "maximum", "cannot import torch.max in Maximum.forward: the elementwise maximum "
                          "of two tensors (torch.maximum) has no block"),
 ])
-def test_a_max_without_a_dimension_is_refused_in_words(model, marker, message):
+def test_a_max_without_a_dimension_is_refused_in_words(model, marker, message, line_of):
     with pytest.raises(GraphError) as caught:
         import_torch(model().eval(), (4,))
     assert str(caught.value) == f"{line_of(marker)}: {message}"

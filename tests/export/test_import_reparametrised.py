@@ -6,7 +6,6 @@ that makes the weight a plain one; done so, the model imports with its outputs."
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 
 import pytest
 import torch
@@ -15,16 +14,6 @@ from torch.nn.utils import parametrizations, parametrize
 
 from layerloom.graph import GraphError
 from layerloom.graph.import_torch import check_import, import_torch
-
-HERE = Path(__file__)
-
-
-def line_of(marker: str) -> str:
-    """``test_import_reparametrised.py:N``: the line of this file ending with ``marker``."""
-    for number, text in enumerate(HERE.read_text().splitlines(), 1):
-        if text.rstrip().endswith(f"# {marker}"):
-            return f"{HERE.name}:{number}"
-    raise AssertionError(marker)
 
 
 def old_weight_norm(module: nn.Module) -> nn.Module:
@@ -66,7 +55,7 @@ class Spectral(nn.Module):
         return self.fc(x)  # spectral
 
 
-def test_parametrized_weight_norm_is_refused_with_the_fix():
+def test_parametrized_weight_norm_is_refused_with_the_fix(line_of):
     with pytest.raises(GraphError) as caught:
         import_torch(WN(), (4, 20))
     assert str(caught.value) == (
@@ -78,7 +67,7 @@ def test_parametrized_weight_norm_is_refused_with_the_fix():
         f"the model, and import that function")
 
 
-def test_hooked_weight_norm_names_the_layer_and_the_others():
+def test_hooked_weight_norm_names_the_layer_and_the_others(line_of):
     with pytest.raises(GraphError) as caught:
         import_torch(TCNish(), (4, 20))
     assert str(caught.value) == (
@@ -94,7 +83,7 @@ def test_hooked_weight_norm_names_the_layer_and_the_others():
 @pytest.mark.parametrize("new, fix", [
     (True, "torch.nn.utils.parametrize.remove_parametrizations(model.fc, 'weight')"),
     (False, "torch.nn.utils.remove_spectral_norm(model.fc)")])
-def test_spectral_norm_is_refused_with_the_fix(new, fix):
+def test_spectral_norm_is_refused_with_the_fix(new, fix, line_of):
     with pytest.raises(GraphError) as caught:
         import_torch(Spectral(new), (6,))
     assert str(caught.value).startswith(

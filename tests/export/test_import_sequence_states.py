@@ -5,8 +5,6 @@ its length, and an LSTM/GRU given ``torch.zeros(layers, x.size(0), hidden)`` as 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import torch
 import torch.nn.functional as F
@@ -15,16 +13,6 @@ from torch import nn
 from layerloom.graph import GraphError
 from layerloom.graph.import_torch import check_import, import_torch
 from layerloom.graph.summary import summarize
-
-HERE = Path(__file__)
-
-
-def line_of(marker: str) -> str:
-    """``test_import_sequence_states.py:N``: the line of this file ending with ``marker``."""
-    for number, text in enumerate(HERE.read_text().splitlines(), 1):
-        if text.rstrip().endswith(f"# {marker}"):
-            return f"{HERE.name}:{number}"
-    raise AssertionError(marker)
 
 
 class Causal(nn.Module):  # r12
@@ -131,7 +119,7 @@ def test_a_pad_by_sizes_computed_in_forward_imports():
     assert ("ZeroPad2d", {"padding": [1, 1, 0, 0]}) in blocks
 
 
-def test_a_negative_pad_is_refused_in_words():
+def test_a_negative_pad_is_refused_in_words(line_of):
     with pytest.raises(GraphError, match=rf"^{line_of('crop')}: cannot import "
                                          rf"torch.nn.functional.pad in Crop.forward: pad "
                                          rf"\[-1, 0\] crops \(a negative pad\); only padding "
@@ -139,7 +127,7 @@ def test_a_negative_pad_is_refused_in_words():
         import_torch(Crop(), (4, 20))
 
 
-def test_padding_the_features_of_a_vector_is_refused_in_words():
+def test_padding_the_features_of_a_vector_is_refused_in_words(line_of):
     with pytest.raises(GraphError) as caught:
         import_torch(PadFeatures(), (6,))
     assert str(caught.value) == (
@@ -160,7 +148,7 @@ def test_a_bidirectional_gru_given_zeros_as_its_state_is_the_gru():
     assert blocks[1] == ("GRU", {"hidden_size": 8, "bidirectional": True, "output": "sequence"})
 
 
-def test_a_state_other_than_zeros_is_still_refused():
+def test_a_state_other_than_zeros_is_still_refused(line_of):
     with pytest.raises(GraphError, match=rf"^{line_of('ones')}: cannot import torch.ones in "
                                          rf"OnesState.forward: no LayerLoom block does this"):
         import_torch(OnesState(), (10, 6))

@@ -9,7 +9,6 @@ from __future__ import annotations
 import sys
 import textwrap
 import warnings
-from pathlib import Path
 
 import pytest
 import torch
@@ -21,16 +20,6 @@ from layerloom.graph import compile_graph, load_graph
 from layerloom.graph.import_torch import check_import, import_torch
 from layerloom.graph.import_torch.training import ImportNote, TrainsDifferently
 from layerloom.graph.summary import summarize
-
-HERE = Path(__file__)
-
-
-def line_of(marker: str) -> str:
-    """``test_import_training.py:N``: the line of this file that ends with ``marker``."""
-    for number, text in enumerate(HERE.read_text().splitlines(), 1):
-        if text.rstrip().endswith(f"# {marker}"):
-            return f"{HERE.name}:{number}"
-    raise AssertionError(marker)
 
 
 class FrozenBackbone(nn.Module):  # r05: self.a.requires_grad_(False)
@@ -201,7 +190,7 @@ def test_a_frozen_layer_imports_frozen_and_trains_as_in_the_model():
 
 @pytest.mark.parametrize("cls, marker, what", [(NoGradBackbone, "no_grad", "torch.no_grad()"),
                                                (DetachBackbone, "detach", "`.detach()`")])
-def test_a_backbone_behind_a_gradient_stop_imports_frozen(cls, marker, what):
+def test_a_backbone_behind_a_gradient_stop_imports_frozen(cls, marker, what, line_of):
     """no_grad and detach keep every gradient from ``a``: it is frozen, as a node can say."""
     torch.manual_seed(0)
     model = cls()
@@ -216,7 +205,7 @@ def test_a_backbone_behind_a_gradient_stop_imports_frozen(cls, marker, what):
     trains_alike(model, graph, weights, torch.randn(5, 4))
 
 
-def test_a_detach_that_weights_learn_around_is_a_warning_with_its_line():
+def test_a_detach_that_weights_learn_around_is_a_warning_with_its_line(line_of):
     torch.manual_seed(0)
     graph, _, said = imported(DetachAround(), (4,))
     assert all("trainable" not in n.extra for n in graph.nodes)
@@ -240,7 +229,8 @@ def test_a_frozen_batch_norm_says_its_statistics_stay():
 @pytest.mark.parametrize("cls, shape, marker, function", [
     (TrainOnlyNoise, (4,), "noise", "TrainOnlyNoise.forward"),
     (VAEEvalMean, (16,), "reparameterize", "VAEEvalMean.reparameterize")])
-def test_a_branch_on_self_training_is_a_warning_with_its_line(cls, shape, marker, function):
+def test_a_branch_on_self_training_is_a_warning_with_its_line(cls, shape, marker, function,
+                                                              line_of):
     """The trace is taken in evaluation mode: the VAE imports as its mean, an autoencoder."""
     graph, _, said = imported(cls(), shape)
     assert "Input" in [n.type for n in graph.nodes]
