@@ -445,6 +445,16 @@ def _matmul(ctx: Context, node: fx.Node) -> Mapped:
     return Mapped("MatMul", {}, [left, right], ports=["left", "right"])
 
 
+def attention_inputs(q: fx.Node, k: fx.Node,
+                     v: fx.Node) -> tuple[list[fx.Node], list[str] | None]:
+    """An attention block's inputs and ports: self-attention (q, k, v one tensor) is one input."""
+    if q is k is v:
+        return [q], None
+    if k is v:
+        return [q, k], ["query", "key"]
+    return [q, k, v], ["query", "key", "value"]
+
+
 @rule(F.scaled_dot_product_attention)
 def _dot_product_attention(ctx: Context, node: fx.Node) -> Mapped:
     a = args(node, ("query", "key", "value", "attn_mask", "dropout_p", "is_causal", "scale"),
@@ -462,12 +472,7 @@ def _dot_product_attention(ctx: Context, node: fx.Node) -> Mapped:
             and _scalar(ctx, a["scale"]) is None:
         raise Unsupported("is_causal and scale must be a bool and a number")
     q, k, v = (ctx.tensor(a[n], n) for n in ("query", "key", "value"))
-    if q is k is v:
-        inputs, ports = [q], None
-    elif k is v:
-        inputs, ports = [q, k], ["query", "key"]
-    else:
-        inputs, ports = [q, k, v], ["query", "key", "value"]
+    inputs, ports = attention_inputs(q, k, v)
     params = {"is_causal": a["is_causal"]}
     if a["scale"] is not None:
         params["scale"] = _scalar(ctx, a["scale"])

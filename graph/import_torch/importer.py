@@ -22,8 +22,8 @@ from ..model import Edge, Graph, Node
 from ..naming import node_names
 from ..registry import get_block
 from ..validate import validate
-from .functions import (FUNCTION_RULES, Alias, Const, Mapped, describe, show_index,
-                        split_parts)
+from .functions import (FUNCTION_RULES, Alias, Const, Mapped, attention_inputs, describe,
+                        show_index, split_parts)
 from . import subtract_divide  # noqa: F401 - its rules take two computed tensors
 from . import dropout  # noqa: F401 - F.dropout: a block, nothing or refused, by its training
 from .encoder_norm import with_final_norm
@@ -417,12 +417,7 @@ class Importer:
             raise Unsupported("masks (attn_mask, key_padding_mask, is_causal) have no block "
                               "equivalent")
         q, k, v = (self.tensor(bound.get(n), n) for n in ("query", "key", "value"))
-        if q is k is v:
-            inputs, ports = [q], None
-        elif k is v:
-            inputs, ports = [q, k], ["query", "key"]
-        else:
-            inputs, ports = [q, k, v], ["query", "key", "value"]
+        inputs, ports = attention_inputs(q, k, v)
         return Mapped("MultiheadAttention", params, inputs, ports=ports,
                       module=str(node.target))
 
