@@ -88,12 +88,57 @@ def test_the_fix_sets_the_class_count_and_reports_remaining_design_problems():
     assert at.session_state.app.graph.variables["classes"] == 2
     assert not at.warning
 
+
+
+def test_fitting_seed_cnn_to_digits_leaves_a_valid_design_that_trains():
+    """The function the button uses: seed-cnn (28×28) fitted to the 8×8 digits validates with
+    no error (pool2's window still has a map to pool) and trains a batch."""
+    import torch
+
+    from layerloom.graph import compile_graph, validate
+    from layerloom.graph.templates import load_template
+    from layerloom.runtime.data import load_dataset
+    from layerloom.ui.datafit import fit_design
+
+    ds = load_dataset("digits")
+    graph = load_template("seed-cnn")
+    fixed = fit_design(graph, ds)
+    assert fixed is not None and validate(fixed).errors == []
+    model = compile_graph(fixed)
+    x, y = ds.split("train")
+    out = model(x[:32])
+    assert out.shape == (32, 10)
+    loss = torch.nn.functional.cross_entropy(out, y[:32])
+    loss.backward()
+    assert torch.isfinite(loss)
+
+
+def test_the_fit_button_on_digits_names_each_edit_and_leaves_the_design_valid():
     at = page("seed-cnn").run()
     at.selectbox(key="data.builtin").select("digits").run()
-    at.button(key="data.fit").click().run()
-    assert at.session_state.app.graph.node("image").params["shape"] == [1, 8, 8]
-    assert "pool2.kernel_size: pooling window 2×2 is larger than its 1×1 input" in \
-        texts(at.info)[0]
+    assert "and set conv2's padding to 1 (keeps its 3×3 input's size, so that pool2's 2×2 " \
+        "window fits)" in texts(at.warning)[0]
+    button = at.button(key="data.fit")
+    assert "- set image's shape to \\[1, 8, 8\\]" in button.help
+    assert "- set conv2's padding to 1" in button.help
+    button.click().run()
+    assert not at.exception
+    app = at.session_state.app
+    assert app.graph.node("image").params["shape"] == [1, 8, 8]
+    assert app.graph.node("conv2").params["padding"] == 1
+    assert app.report().ok
+    assert texts(at.info)[0] == "The design now takes digits and is valid."
+    assert texts(at.success)[0].startswith("The design's Input takes digits")
+
+
+def test_no_fit_button_where_no_few_edits_make_the_design_valid():
+    at = page("seed-cnn").run()
+    at.selectbox(key="data.builtin").select("iris").run()
+    assert not at.exception
+    assert not [b for b in at.button if b.key == "data.fit"]
+    assert "then change the layers that do not work on it in the Designer" in \
+        texts(at.warning)[0]
+    assert "or pick data of the size the design was made for" in texts(at.warning)[0]
 
 
 def test_builtin_options_are_drawn_from_their_declaration():
