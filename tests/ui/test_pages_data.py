@@ -216,3 +216,24 @@ def test_a_ragged_csv_is_said_below_the_file_box_and_logged_in_one_line(caplog):
     records = [r for r in caplog.records if "ragged.csv" in r.getMessage()]
     assert records and all(r.exc_info is None and r.levelname == "WARNING" for r in records)
     assert "failed" not in records[0].getMessage()
+
+
+def test_a_csv_with_blanks_says_beside_its_preview_how_they_were_filled():
+    bad = (b"age,city,income,bought\n34,Paris,52000,yes\n28,Lyon,,no\n45,Paris,61000,yes\n"
+           b"23,Nice,31000,no\n51,Lyon,72000,yes\n")
+    at = page("mlp-tabular").run()
+    at.radio(key="data.source").set_value("Upload a file").run()
+    at.file_uploader(key="data.file").upload("bad.csv", bad, "text/csv").run()
+    assert not at.exception and not at.error
+    [note] = [i.value for i in at.info if "How the values were read" in i.value]
+    assert note == (
+        "**How the values were read:**\n\n"
+        "- city: 1 value seen only outside training ('Nice') encoded as none of the known "
+        "categories\n"
+        "- 1 missing value in income filled with the training mean (62000)")
+    # a clean file: no such note
+    at.file_uploader(key="data.file").upload(
+        "clean.csv", b"a,b,label\n" + b"\n".join(f"{i},{i % 3},{'xy'[i % 2]}".encode()
+                                               for i in range(30)), "text/csv").run()
+    assert not at.exception and not at.error
+    assert not [i for i in at.info if "How the values were read" in i.value]

@@ -204,6 +204,9 @@ def preview(ds) -> None:
     x, y = ds.preview(PREVIEW_N)
     labels = [label_of(ds, value) for value in y]
     st.subheader("Preview")
+    notes = read_notes(ds)
+    if notes:  # what the loader did to values the model cannot take as they are
+        st.info(notes, icon=":material/rule:")
     if images.is_image_shape(ds.input_shape) and ds.dtype == "float32":
         pictures = [images.enlarge(images.to_display(sample.numpy())) for sample in x]
         st.image(pictures, caption=labels, width=96)
@@ -213,6 +216,16 @@ def preview(ds) -> None:
         st.dataframe(table_head(ds, x, labels), hide_index=True)
     if ds.classes:
         st.plotly_chart(charts.class_balance_figure(ds.class_counts()), config=charts.CONFIG)
+
+
+def read_notes(ds) -> str | None:
+    """Markdown: how the file's values were read where the loader changed them (a blank
+    filled with the training mean, a category seen only outside training; an NPZ's transposed
+    images), one bullet per column or array; None when it took them as they are."""
+    notes = list(ds.meta.get("notes") or [])
+    if not notes:
+        return None
+    return "**How the values were read:**\n\n" + "\n".join(f"- {plain(n)}" for n in notes)
 
 
 def label_of(ds, value) -> str:
