@@ -129,9 +129,13 @@ def _versions(group: list) -> dict[int, int]:
 
 
 def _design_of(run) -> str:
-    """The design as trained, without where its blocks sit on the canvas (moving a block
-    makes no other model)."""
-    return json.dumps(_placeless(run.graph or {}), sort_keys=True, default=str)
+    return design_key(run.graph or {})
+
+
+def design_key(graph: dict) -> str:
+    """A design (a graph's dict, as a run records it) as one string, without where its blocks
+    sit on the canvas (moving a block makes no other model): equal for the same model."""
+    return json.dumps(_placeless(graph or {}), sort_keys=True, default=str)
 
 
 def _placeless(value: Any) -> Any:
