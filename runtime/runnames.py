@@ -105,7 +105,7 @@ def _facts(run, group: list, version: int) -> dict[str, tuple[Any, str]]:
         facts[f"variable:{key}"] = (_comparable(value),
                                     f"{key} {_num(value) if value is not None else 'as designed'}")
     dataset = run.dataset or {}
-    source = str(dataset.get("source", "?")).replace("\\", "/").rsplit("/", 1)[-1]
+    source = data_name(dataset)
     options = dataset.get("options") or {}
     shown = source + (f" ({', '.join(f'{k}={v}' for k, v in sorted(options.items()))})"
                       if options else "")
@@ -116,6 +116,20 @@ def _facts(run, group: list, version: int) -> dict[str, tuple[Any, str]]:
             facts[key] = (_comparable(config.get(key)), f"{key} {_plain(config.get(key))}")
     facts["started"] = (run.id, f"started {_when(run.created)}")
     return facts
+
+
+def data_name(dataset: dict | None) -> str:
+    """What a run trained on, as the user knows it: a built-in's name (``mnist-5k``), an
+    uploaded or local file's name without the folder the app keeps it in (``small.csv``, not
+    ``…/uploads/7974983fb531/small.csv``), a folder's name; ``?`` when none was recorded.
+
+    >>> data_name({"source": "/home/u/.layerloom/uploads/7974983fb531/small.csv"})
+    'small.csv'
+    >>> data_name({"source": "/data/photos/"}), data_name({"source": "iris"}), data_name({})
+    ('photos', 'iris', '?')
+    """
+    source = str((dataset or {}).get("source") or "?").replace("\\", "/").rstrip("/")
+    return source.rsplit("/", 1)[-1] or "?"
 
 
 def _versions(group: list) -> dict[int, int]:

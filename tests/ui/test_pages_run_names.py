@@ -96,3 +96,45 @@ def test_the_train_page_heads_a_run_with_its_name(three_runs):
     at = AppTest.from_function(script, default_timeout=TIMEOUT).run()
     assert not at.exception
     assert [h.value for h in at.subheader] == [f"Run {NAMES[2]}"]
+
+
+def test_a_run_on_an_uploaded_file_shows_the_files_name_not_where_it_is_kept(tmp_path,
+                                                                            monkeypatch):
+    """An upload is kept as ``uploads/<hash>/small.csv``: the Train page's heading, the Runs
+    table, the pickers and the run's name show ``small.csv``."""
+    monkeypatch.setenv("LAYERLOOM_HOME", str(tmp_path))
+    kept = str(tmp_path / "uploads" / "7974983fb531" / "small.csv")
+    store = RunStore()
+    runs = []
+    for source in (kept, "iris"):
+        run = store.create_run("mlp-tabular", GRAPH, {"source": source, "seed": 0}, {})
+        store.set_status(run, "completed", "finished")
+        runs.append(run)
+    store.close()
+
+    def script(run_id: int = 0):
+        from layerloom.runtime import RunStore
+        from layerloom.ui.pages.train import show_run
+        from layerloom.ui.pagestate import PagesState
+
+        store = RunStore()
+        show_run(PagesState(), store, store.get(run_id))
+
+    at = AppTest.from_function(script, kwargs={"run_id": runs[0]},
+                               default_timeout=TIMEOUT).run()
+    assert not at.exception
+    [heading] = [h.value for h in at.subheader]
+    assert heading == f"Run mlp-tabular #{runs[0]} · on small.csv"
+    assert at.caption[0].value.startswith("small.csv · ")
+    assert "uploads" not in heading + at.caption[0].value
+
+    from layerloom.ui.pages.common import run_label, run_names
+    from layerloom.ui.pages.runs import rows
+
+    every = RunStore().list_runs()
+    names = run_names(every)
+    table = rows(every, names)
+    assert list(table["data"]) == ["iris", "small.csv"]
+    first = next(r for r in every if r.id == runs[0])
+    assert run_label(first, names[first.id]) == f"{names[first.id]} · completed"
+    assert all("7974983fb531" not in value for value in names.values())

@@ -40,7 +40,9 @@ def run_label(run, name: str) -> str:
     """``seed-cnn #12 · lr 0.01 · mnist-5k · completed · val_loss 0.0712``: a run in one line,
     ``name`` its display name (:func:`run_names`), then its data (unless the name says it),
     status and best score."""
-    source = str((run.dataset or {}).get("source", "?")).rsplit("/", 1)[-1]
+    from layerloom.runtime import data_name
+
+    source = data_name(run.dataset)
     best = ""
     if run.best_metric is not None:
         best = f" · {run.best_metric_name} {run.best_metric:.4g}"

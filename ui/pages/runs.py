@@ -12,6 +12,7 @@ import streamlit as st
 from layerloom.graph import load_graph
 from layerloom.runtime import TrainConfig, parse_param, start_sweep, stop_sweep, sweep_status
 from layerloom.runtime.config import FIELD_NAMES
+from layerloom.runtime.runnames import data_name
 from layerloom.runtime.store import ACTIVE
 
 from .. import charts, live
@@ -62,7 +63,7 @@ def rows(runs, names: dict[int, str] | None = None) -> pd.DataFrame:
         test = ", ".join(f"{k.removeprefix('test_')} {v:.4g}"
                          for k, v in (run.final_metrics or {}).items())
         out.append({"run": run.id, "name": names[run.id],
-                    "data": str((run.dataset or {}).get("source", "")).rsplit("/", 1)[-1],
+                    "data": data_name(run.dataset),
                     "config": config_line(run.config), "status": run.status,
                     "best": best, "test": test, "sweep": run.sweep_id,
                     "project": run.project or "", "started": pd.to_datetime(run.created, unit="s")})
