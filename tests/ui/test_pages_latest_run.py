@@ -3,6 +3,7 @@ stopped half-way) and say which run they show."""
 
 from __future__ import annotations
 
+import re
 import time
 from types import SimpleNamespace
 
@@ -12,6 +13,12 @@ from layerloom.runtime import RunStore
 from layerloom.ui.pages.results import default_run, showing
 
 TIMEOUT = 60
+
+
+def captions(at) -> list[str]:
+    """The captions' text, without the dot in the run's colour that leads a run's caption."""
+    return [re.sub(r'^<span style="color:#[0-9A-Fa-f]{6}"[^>]*>●</span> ', "", c.value)
+            for c in at.caption]
 
 
 def run(id, status, project="p1", ended=None, name="seed-cnn"):
@@ -79,12 +86,12 @@ def test_results_opens_on_the_completed_run_and_names_it(tmp_path, monkeypatch):
     at = _page("results", {"pid": pid}).run()
     assert not at.exception
     assert at.selectbox(key="results.run").value == done
-    caption = next(c.value for c in at.caption if c.value.startswith("Showing run"))
+    caption = next(c for c in captions(at) if c.startswith("Showing run"))
     assert caption.startswith(f"Showing run “finished-one #{done}” finished ")
     assert caption.endswith("— choose another:")
     at.selectbox(key="results.run").select(cut).run()
-    assert any(c.value.startswith(f"Showing run “cut-one #{cut}” stopped half-way")
-               for c in at.caption)
+    assert any(c.startswith(f"Showing run “cut-one #{cut}” stopped half-way")
+               for c in captions(at))
 
 
 def test_export_of_a_run_opens_on_the_completed_run(tmp_path, monkeypatch):
@@ -95,8 +102,8 @@ def test_export_of_a_run_opens_on_the_completed_run(tmp_path, monkeypatch):
     at = _page("export", {"pid": pid}).run()
     at.radio(key="export.source").set_value(at.radio(key="export.source").options[1]).run()
     assert at.selectbox(key="export.run").value == done
-    assert any(c.value.startswith(f"Showing run “finished-one #{done}” finished")
-               for c in at.caption)
+    assert any(c.startswith(f"Showing run “finished-one #{done}” finished")
+               for c in captions(at))
 
 
 def test_export_opens_on_the_projects_trained_run_not_on_fresh_weights(tmp_path, monkeypatch):

@@ -6,6 +6,7 @@ runtime/runnames.py), not "seed-cnn" three times."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -35,6 +36,12 @@ def three_runs(tmp_path, monkeypatch):
         store.set_status(run, "completed", "finished 2 epochs", checkpoint=str(checkpoint))
     store.close()
     return tmp_path
+
+
+def captions(at) -> list[str]:
+    """The captions' text, without the dot in the run's colour that leads a run's caption."""
+    return [re.sub(r'^<span style="color:#[0-9A-Fa-f]{6}"[^>]*>●</span> ', "", c.value)
+            for c in at.caption]
 
 
 def _page(module: str) -> AppTest:
@@ -75,7 +82,7 @@ def test_the_results_and_export_pickers_name_each_run_apart(three_runs):
     options = at.selectbox(key="results.run").options
     assert options == [f"{NAMES[i]} · mnist-5k · completed" for i in (3, 2, 1)]
     assert len(set(options)) == 3
-    caption = next(c.value for c in at.caption if c.value.startswith("Showing run"))
+    caption = next(c for c in captions(at) if c.startswith("Showing run"))
     assert caption.startswith(f"Showing run “{NAMES[3]}” finished ")
 
     at = _page("export").run()
@@ -125,7 +132,7 @@ def test_a_run_on_an_uploaded_file_shows_the_files_name_not_where_it_is_kept(tmp
     assert not at.exception
     [heading] = [h.value for h in at.subheader]
     assert heading == f"Run mlp-tabular #{runs[0]} · on small.csv"
-    assert at.caption[0].value.startswith("small.csv · ")
+    assert captions(at)[0].startswith("small.csv · ")
     assert "uploads" not in heading + at.caption[0].value
 
     from layerloom.ui.pages.common import run_label, run_names

@@ -27,7 +27,7 @@ from ..export_project import project_row
 from ..fields import plain
 from ..forms import seed
 from ..pagestate import PagesState, pages_of, project_of
-from .common import run_label, run_names, show_notice
+from .common import run_label, run_names, show_notice, swatch
 from .results import default_run, showing
 
 DESIGN = "The current design, untrained (fresh weights)"
@@ -146,7 +146,8 @@ def choose_source(state, pages: PagesState) -> Source | None:
     if st.session_state["export.run"] not in by_id:
         st.session_state["export.run"] = wanted
     shown = st.session_state["export.run"]
-    st.caption(plain(showing(by_id[shown], names[shown])) + " — choose another:")
+    st.caption(f"{swatch(shown)} " + plain(showing(by_id[shown], names[shown]))
+               + " — choose another:", unsafe_allow_html=True)
     run_id = st.selectbox("Run", list(by_id), key="export.run",
                           format_func=lambda i: run_label(by_id[i], names[i]),
                           label_visibility="collapsed")
