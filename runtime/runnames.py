@@ -7,10 +7,17 @@ most first (the rate, the batch, the optimiser, the epochs, the schedule, then t
 variables, the data, the design itself, any other setting), at most three; where the settings
 do not tell two runs apart, when each started. A run alone under its name is just ``name #id``.
 
+The number is the run's id, not its place among its design's runs: it is the handle that
+``layerloom runs show``, ``resume`` and ``export`` take and the Runs page's ``run`` column shows,
+so the first mlp-tabular run after three seed-cnn runs is ``mlp-tabular #4``. Numbering per
+design (``mlp-tabular #1``) would make that name and ``layerloom resume 1`` two different runs,
+and a sweep's trial, recorded as ``seed-cnn #3``, would read ``seed-cnn #3 #1``.
+
 Names are worked out from the runs as stored and never written: ids do not change, and runs
-recorded before this rule are named the same way. They are relative to the runs given (a fourth
-run with another batch size adds ``batch …`` to the other three), so pass every run, not a
-filtered few, wherever runs are listed or picked.
+recorded before this rule are named the same way. They are relative to the runs given, by
+design: a name shows only what tells its run from the others, so it grows as runs that differ
+are added (``seed-cnn #1`` alone; ``seed-cnn #1 · lr 0.001 · batch 32`` once runs at other
+rates and batches exist). Pass every run, not a filtered few, wherever runs are listed or picked.
 
 >>> from types import SimpleNamespace as Run
 >>> runs = [Run(id=i, name="seed-cnn", config={"lr": lr, "batch_size": bs}, variables={},
