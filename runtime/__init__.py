@@ -42,6 +42,7 @@ _EXPORTS = {
     "stop_sweep": "process",
     "RunStore": "store", "Run": "store", "Metric": "store", "home": "store",
     "display_names": "runnames",
+    "data_name": "runnames",
     "default_db": "store",
     # evaluation, search
     "evaluate": "evaluate", "classification_report": "evaluate",

@@ -7,10 +7,17 @@ most first (the rate, the batch, the optimiser, the epochs, the schedule, then t
 variables, the data, the design itself, any other setting), at most three; where the settings
 do not tell two runs apart, when each started. A run alone under its name is just ``name #id``.
 
+The number is the run's id, not its place among its design's runs: it is the handle that
+``layerloom runs show``, ``resume`` and ``export`` take and the Runs page's ``run`` column shows,
+so the first mlp-tabular run after three seed-cnn runs is ``mlp-tabular #4``. Numbering per
+design (``mlp-tabular #1``) would make that name and ``layerloom resume 1`` two different runs,
+and a sweep's trial, recorded as ``seed-cnn #3``, would read ``seed-cnn #3 #1``.
+
 Names are worked out from the runs as stored and never written: ids do not change, and runs
-recorded before this rule are named the same way. They are relative to the runs given (a fourth
-run with another batch size adds ``batch …`` to the other three), so pass every run, not a
-filtered few, wherever runs are listed or picked.
+recorded before this rule are named the same way. They are relative to the runs given, by
+design: a name shows only what tells its run from the others, so it grows as runs that differ
+are added (``seed-cnn #1`` alone; ``seed-cnn #1 · lr 0.001 · batch 32`` once runs at other
+rates and batches exist). Pass every run, not a filtered few, wherever runs are listed or picked.
 
 >>> from types import SimpleNamespace as Run
 >>> runs = [Run(id=i, name="seed-cnn", config={"lr": lr, "batch_size": bs}, variables={},
@@ -105,7 +112,7 @@ def _facts(run, group: list, version: int) -> dict[str, tuple[Any, str]]:
         facts[f"variable:{key}"] = (_comparable(value),
                                     f"{key} {_num(value) if value is not None else 'as designed'}")
     dataset = run.dataset or {}
-    source = str(dataset.get("source", "?")).replace("\\", "/").rsplit("/", 1)[-1]
+    source = data_name(dataset)
     options = dataset.get("options") or {}
     shown = source + (f" ({', '.join(f'{k}={v}' for k, v in sorted(options.items()))})"
                       if options else "")
@@ -116,6 +123,20 @@ def _facts(run, group: list, version: int) -> dict[str, tuple[Any, str]]:
             facts[key] = (_comparable(config.get(key)), f"{key} {_plain(config.get(key))}")
     facts["started"] = (run.id, f"started {_when(run.created)}")
     return facts
+
+
+def data_name(dataset: dict | None) -> str:
+    """What a run trained on, as the user knows it: a built-in's name (``mnist-5k``), an
+    uploaded or local file's name without the folder the app keeps it in (``small.csv``, not
+    ``…/uploads/7974983fb531/small.csv``), a folder's name; ``?`` when none was recorded.
+
+    >>> data_name({"source": "/home/u/.layerloom/uploads/7974983fb531/small.csv"})
+    'small.csv'
+    >>> data_name({"source": "/data/photos/"}), data_name({"source": "iris"}), data_name({})
+    ('photos', 'iris', '?')
+    """
+    source = str((dataset or {}).get("source") or "?").replace("\\", "/").rstrip("/")
+    return source.rsplit("/", 1)[-1] or "?"
 
 
 def _versions(group: list) -> dict[int, int]:
@@ -129,9 +150,13 @@ def _versions(group: list) -> dict[int, int]:
 
 
 def _design_of(run) -> str:
-    """The design as trained, without where its blocks sit on the canvas (moving a block
-    makes no other model)."""
-    return json.dumps(_placeless(run.graph or {}), sort_keys=True, default=str)
+    return design_key(run.graph or {})
+
+
+def design_key(graph: dict) -> str:
+    """A design (a graph's dict, as a run records it) as one string, without where its blocks
+    sit on the canvas (moving a block makes no other model): equal for the same model."""
+    return json.dumps(_placeless(graph or {}), sort_keys=True, default=str)
 
 
 def _placeless(value: Any) -> Any:

@@ -28,6 +28,18 @@ SPLIT_COLORS = {"train": "#1f77b4", "step": "#1f77b4", "val": "#ff7f0e", "test":
 RUN_COLORS = ("#4477AA", "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377", "#BBBBBB",
               "#332288", "#117733", "#882255")
 HEIGHT = 320
+
+
+def run_color(run_id: int) -> str:
+    """A run's colour, the same on every page and chart (the Runs page's comparison, the
+    swatch beside its name on the Train and Results pages): derived from its id, so that runs
+    started one after another differ and a run keeps its colour whichever runs are beside it.
+
+    >>> run_color(1), run_color(2), run_color(11)
+    ('#4477AA', '#EE6677', '#4477AA')
+    """
+    return RUN_COLORS[(int(run_id) - 1) % len(RUN_COLORS)]
+
 MAX_POINTS = 400  # per trace: a long run's curve is thinned, so a redraw stays cheap
 COLUMNS = ("step", "epoch", "split", "name", "value")
 
@@ -210,15 +222,17 @@ def scatter_figure(y_true, y_pred, *, name: str = "target") -> go.Figure:
 
 
 def overlay_figure(runs: Mapping[str, object], split: str, name: str, *,
-                   x: str = "step") -> go.Figure:
+                   x: str = "step", colors: Mapping[str, str] | None = None) -> go.Figure:
     """One curve (``split``, ``name``: ``val``/``loss``, ``step``/``accuracy``…) of several
-    runs on one chart; ``runs`` maps a run's label to its metric rows."""
+    runs on one chart; ``runs`` maps a run's label to its metric rows, ``colors`` a label to
+    its run's colour (:func:`run_color`; else the palette in order)."""
     label = f"{'train (per step)' if split == 'step' else split} {name}"
     traces = []
     for i, (run_label, rows) in enumerate(runs.items()):
         xs, ys = series(rows, split, name, x=x)
         if xs:
-            traces.append(_scatter(xs, ys, str(run_label), RUN_COLORS[i % len(RUN_COLORS)],
+            color = (colors or {}).get(run_label) or RUN_COLORS[i % len(RUN_COLORS)]
+            traces.append(_scatter(xs, ys, str(run_label), color,
                                    "lines+markers" if len(xs) < 50 else "lines"))
     return _figure(label, x, name, traces)
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import streamlit as st
 
-from layerloom.graph import Graph
+from layerloom.graph import Graph, validate
 from layerloom.runtime.data import DataError
 from layerloom.runtime.data.fit import DataFit, FitProblem, apply_changes, check_fit
 
@@ -23,7 +23,8 @@ from .pagestate import DataChoice, pages_of, project_of
 
 log = logging.getLogger("layerloom.ui")
 
-__all__ = ["DataFit", "FitProblem", "check_fit", "chosen_data", "fit_design", "fit_of",
+__all__ = ["DataFit", "FitProblem", "changes_text", "check_fit", "chosen_data", "fit_changes",
+           "fit_design", "fit_of",
            "remember_data", "saved_data", "show_problems", "problem_text", "Unloadable"]
 
 
@@ -119,12 +120,29 @@ def fit_of(state: Any, choice: DataChoice, task: str = "auto") -> DataFit | Unlo
     return make()
 
 
-def fit_design(graph: Graph, ds, task: str = "auto") -> Graph:
-    """A copy of ``graph`` with every fix the check can make itself (the Input's shape and
-    dtype, the class count, Embedding rows; through the design's variables where they set
-    them). Fixes that need a block added are left to the user."""
-    fit = check_fit(graph, ds, task=task)
-    return apply_changes(graph, [c for p in fit.problems for c in p.changes])
+def fit_changes(fit: DataFit) -> list:
+    """The edits the one-click fit makes for ``fit`` (each a
+    :class:`~layerloom.runtime.data.fit.Change`), in the order its problems name them."""
+    return [c for p in fit.problems for c in p.changes]
+
+
+def fit_design(graph: Graph, ds, task: str = "auto", fit: DataFit | None = None) -> Graph | None:
+    """A copy of ``graph`` with every fix the check (``fit``, made here when not given) can
+    make itself (the Input's shape and dtype, the class count, Embedding rows, through the
+    design's variables where they set them; and the few edits further down that a new Input
+    shape needs, such as a convolution's padding), or None when there is nothing to change or
+    the changes would leave the design with errors: a one-click fix never does. Fixes that
+    need a block added are left to the user."""
+    changes = fit_changes(fit if fit is not None else check_fit(graph, ds, task=task))
+    if not changes:
+        return None
+    fixed = apply_changes(graph, changes)
+    return fixed if validate(fixed).ok else None
+
+
+def changes_text(changes) -> str:
+    """The edits of a one-click fit in words, one per line (the button's description)."""
+    return "  \n".join(f"- set {plain(str(c))}" for c in changes)
 
 
 def problem_text(problem: FitProblem) -> str:

@@ -75,6 +75,9 @@ class PagesState:
     sweep_id: int | None = None  # the sweep the Runs page shows
     sweep_started: int | None = None  # the sweep this session started, until its process begins
     export_run: int | None = None  # None: export the current design
+    # (project, DESIGN or RUN) once the user picks what to export; until then the Export page
+    # opens on the project's latest trained run where it has one
+    export_source: tuple[str, str] | None = None
     exports: dict[str, tuple] = field(default_factory=dict)  # format -> (source key,) built
     export_errors: dict[str, tuple] = field(default_factory=dict)  # format -> (key, message)
     notice: str | None = None  # one message to show after a rerun (e.g. "design updated")

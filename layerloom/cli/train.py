@@ -593,7 +593,10 @@ def _epochs_done(store, run) -> int:
 
 
 def _run_row(run, done: int, name: str) -> dict:
-    """A run's line in ``runs``; ``name``: its display name (``seed-cnn #3 · lr 0.01``)."""
+    """A run's line in ``runs``; ``name``: its display name (``seed-cnn #3 · lr 0.01``); its
+    data by name (``small.csv``, not the folder the app keeps an upload in)."""
+    from layerloom.runtime.runnames import data_name
+
     progress = run.progress or {}
     final = run.final_metrics or {}
     test = next((f"{k.removeprefix('test_')} {_fmt(final[k])}"
@@ -602,7 +605,7 @@ def _run_row(run, done: int, name: str) -> dict:
         else "-"
     epochs = progress.get("epochs") or run.config.get("epochs")
     return {"id": run.id, "name": name, "status": run.status,
-            "dataset": run.dataset.get("source", "-"),
+            "dataset": data_name(run.dataset) if run.dataset else "-",
             "epoch": f"{min(done, epochs or done)}/{epochs}", "best": best, "test": test,
             "created": time.strftime("%Y-%m-%d %H:%M", time.localtime(run.created))}
 

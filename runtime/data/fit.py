@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from layerloom.graph import Graph, validate
@@ -57,6 +57,13 @@ class Change:
     node: str | None = None
     param: str | None = None
     variable: str | None = None  # when set, the variable is changed (node/param read it)
+    why: str = ""  # for an edit further down that the new Input needs: what it keeps working
+
+    def __str__(self) -> str:
+        if self.variable:
+            return f"the variable {self.variable} to {self.value}"
+        return f"{self.node}'s {self.param} to {self.value}" + \
+            (f" ({self.why})" if self.why else "")
 
 
 @dataclass(frozen=True)
@@ -154,10 +161,15 @@ def check_fit(graph: Graph, ds, variables: Mapping[str, Any] | None = None,
     source = top.nodes[inputs[0]]
     fit.problems += _input_problems(graph, source, ds, values)
     if any(p.kind != "channels" for p in fit.problems):  # the data's own fix leaves the design
-        # Judge the rest as it will be once the Input takes the data; when the design is then
-        # invalid the designer says why after the fix.
+        # Judge the rest as it will be once the Input takes the data. Layers further down that
+        # the new shape breaks (a pooling window larger than what is left of the image) get
+        # the fewest edits that make the design valid again, named in the fix; where none is
+        # found the fix is a hand edit, never a one-click change that leaves errors.
         fixed = apply_changes(graph, [c for p in fit.problems for c in p.changes])
         report = validate(fixed, variables)
+        if not report.ok and any(p.fixable for p in fit.problems):
+            fit.problems, fixed = _with_repair(fit.problems, fixed, report, variables)
+            report = validate(fixed, variables)
         if not report.ok or any(not p.fixable for p in fit.problems):
             return fit
         top = report.resolution.top
@@ -166,6 +178,31 @@ def check_fit(graph: Graph, ds, variables: Mapping[str, Any] | None = None,
     fit.problems += _vocab_problems(graph, top, ds, values)
     fit.problems += _output_problems(graph, top, outputs[0], kind, ds, values)
     return fit
+
+
+def _with_repair(problems: list[FitProblem], fixed: Graph, report,
+                 variables) -> tuple[list[FitProblem], Graph]:
+    """The Input's problems with the edits further down that its new shape needs (see
+    :mod:`.fitrepair`) added to the first one's fix and changes, and the design with them; or,
+    when no few edits make it valid, every one of them a hand edit naming what breaks."""
+    from .fitrepair import repair
+
+    edits = repair(fixed, variables)
+    first = next(i for i, p in enumerate(problems) if p.fixable)
+    problem = problems[first]
+    if edits:
+        more = tuple(Change(e.value, e.node, e.param, why=e.why) for e in edits)
+        named = ", ".join(str(c) for c in more)
+        problems[first] = replace(problem, fix=f"{problem.fix}, and set {named}",
+                                  changes=problem.changes + more)
+        return problems, apply_changes(fixed, more)
+    errors = "; ".join(str(e) for e in report.errors[:2])
+    more = f" (and {len(report.errors) - 2} more)" if len(report.errors) > 2 else ""
+    problems = [replace(p, changes=()) for p in problems]
+    problems[first] = replace(problem, changes=(), fix=(
+        f"{problem.fix}, then change the layers that do not work on it in the Designer "
+        f"({errors}{more}), or pick data of the size the design was made for"))
+    return problems, fixed
 
 
 def apply_changes(graph: Graph, changes) -> Graph:

@@ -1,5 +1,12 @@
 """Tabular CSV files: numeric columns standardised on the training split, text columns one-hot
-with the categories seen in training, one column as the target."""
+with the categories seen in training, one column as the target.
+
+What the loader does to a value the model cannot take as it is, it says, per column, in
+``Dataset.meta["notes"]`` (the Data page shows them beside the preview) and, as numbers, in
+``meta["filled"]`` and ``meta["unseen"]``: a missing number becomes the column's mean over the
+training rows (its normalised value is then 0); a missing category, and one seen only in the
+validation or test rows, becomes none of the known categories (all of its one-hot columns 0).
+"""
 
 from __future__ import annotations
 
@@ -30,6 +37,8 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
     split = split_indices(len(table.rows), spec,
                           goal.y if goal.classes is not None else None, where=table.path.name)
     blocks, names, onehot, columns = [], [], [], []
+    filled: dict[str, dict] = {}
+    unseen: dict[str, dict] = {}
     for name in features:
         values = [value.strip() for value in table.column(name)]
         numbers = _numeric(table, name, values)
@@ -38,8 +47,22 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
             names.append(name)
             onehot.append(False)
             columns.append({"name": name, "kind": "numeric"})
+            gaps = int(np.isnan(numbers).sum())
+            if gaps:
+                train = numbers[split.train]
+                known = train[~np.isnan(train)]
+                filled[name] = {"missing": gaps,
+                                "value": float(known.mean()) if len(known) else None}
             continue
         categories = sorted({values[i] for i in split.train if not is_missing(values[i])})
+        gaps = sum(is_missing(value) for value in values)
+        if gaps:
+            filled[name] = {"missing": gaps, "value": None}
+        known = set(categories)
+        outside = [values[i] for part in (split.val, split.test) for i in part
+                   if not is_missing(values[i]) and values[i] not in known]
+        if outside:
+            unseen[name] = {"count": len(outside), "values": sorted(set(outside))}
         if len(categories) > max_categories:
             raise DataError(f"{len(categories)} different values in the training rows, too many "
                             f"to one-hot (max_categories={max_categories}); drop the column with "
@@ -57,8 +80,44 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
     x = np.concatenate(blocks, axis=1)
     meta = {"target": target, "columns": columns, "features": names,
             "missing_values": int(np.isnan(x).sum())}
+    notes = value_notes(columns, filled, unseen)
+    if notes:
+        meta.update(notes=notes, filled=filled, unseen=unseen)
     return assemble(table.path.name, str(table.path), x, goal.y, spec, classes=goal.classes,
                     norm="feature", keep=np.array(onehot), split=split, meta=meta)
+
+
+def value_notes(columns: list[dict], filled: dict, unseen: dict) -> list[str]:
+    """One line per column whose values were filled in or not recognised, in the file's
+    column order: ``1 missing value in income filled with the training mean (62000)``,
+    ``city: 1 value seen only outside training ('Nice') encoded as none of the known
+    categories``.
+
+    >>> value_notes([{"name": "income", "kind": "numeric"}],
+    ...             {"income": {"missing": 2, "value": 61500.0}}, {})
+    ['2 missing values in income filled with the training mean (61500)']
+    """
+    notes = []
+    for column in columns:
+        name = column["name"]
+        gap = filled.get(name)
+        if gap:
+            n = gap["missing"]
+            what = f"{n} missing value{'' if n == 1 else 's'} in {name}"
+            if column["kind"] == "categorical":
+                notes.append(f"{what} encoded as none of the known categories (its one-hot "
+                             f"columns all 0)")
+            elif gap["value"] is None:
+                notes.append(f"{what} filled with 0: no training row has a value")
+            else:
+                notes.append(f"{what} filled with the training mean ({gap['value']:.6g})")
+        other = unseen.get(name)
+        if other:
+            n, shown = other["count"], other["values"]
+            listed = ", ".join(repr(v) for v in shown[:3]) + (" …" if len(shown) > 3 else "")
+            notes.append(f"{name}: {n} value{'' if n == 1 else 's'} seen only outside training "
+                         f"({listed}) encoded as none of the known categories")
+    return notes
 
 
 def _numeric(table: Table, name: str, values: list[str]) -> np.ndarray | None:

@@ -47,3 +47,16 @@ def test_runs_json_keeps_the_recorded_name_and_adds_the_display_name(tmp_path, c
     assert [r["display_name"] for r in rows] == [
         "seed-cnn #3 · lr 0.001 · batch 32", "seed-cnn #2 · lr 0.01 · batch 64",
         "seed-cnn #1 · lr 0.001 · batch 64"]
+
+
+def test_the_runs_list_names_an_uploaded_file_not_where_the_app_keeps_it(tmp_path, capsys):
+    store = RunStore(tmp_path / "runs.db")
+    kept = str(tmp_path / "uploads" / "7974983fb531" / "small.csv")
+    store.create_run("mlp-tabular", GRAPH, {"source": kept}, {"epochs": 2})
+    store.close()
+    assert main(["runs", "--home", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "small.csv" in out and "uploads" not in out
+    assert main(["runs", "--json", "--home", str(tmp_path)]) == 0
+    [row] = json.loads(capsys.readouterr().out)
+    assert row["dataset"] == kept  # scripts get the path the run loads

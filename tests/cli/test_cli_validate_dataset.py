@@ -68,8 +68,10 @@ def test_a_wrong_class_count_without_a_variable_names_the_param(tmp_path, capsys
 def test_a_wrong_input_shape_names_the_input_and_the_shape_to_set(capsys):
     assert main(["validate", "seed-cnn", "--dataset", "digits"]) == 1
     err = capsys.readouterr().err
+    # and the one edit further down that the smaller image needs (pool2 still has a map)
     assert ("error: image: the Input is [1, 28, 28] but digits gives [1, 8, 8] per sample. "
-            "Fix: set image's shape to [1, 8, 8].") in err
+            "Fix: set image's shape to [1, 8, 8], and set conv2's padding to 1 (keeps its 3×3 "
+            "input's size, so that pool2's 2×2 window fits).") in err
 
 
 def test_token_ids_need_an_int64_input_and_enough_embedding_rows(capsys):

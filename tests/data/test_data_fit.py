@@ -104,9 +104,43 @@ def test_the_input_shape_is_named_and_the_output_judged_as_it_will_be():
 
 
 def test_an_input_that_only_a_redesign_fits_stops_at_the_input():
+    """No few edits make a CNN take 4 numbers: no one-click change (it would leave errors);
+    the fix says what breaks, for a hand edit."""
     fit = check_fit(load_template("seed-cnn"), IRIS)
     [problem] = fit.problems
-    assert problem.fix == "set image's shape to [4]"
+    assert not problem.fixable and not fit.fixable
+    assert problem.fix == (
+        "set image's shape to [4], then change the layers that do not work on it in the "
+        "Designer (conv1: Conv2d needs a [C, H, W] input, but image gives [4]), or pick data "
+        "of the size the design was made for")
+
+
+DIGITS = data("digits", (1, 8, 8), 10)
+
+
+def test_a_smaller_image_gets_the_padding_its_pooling_needs_named_in_the_fix():
+    """seed-cnn (28×28) on 8×8 digits: the new Input shape alone leaves pool2's 2×2 window on a
+    1×1 map; the fix adds the one edit that keeps the design valid, saying why."""
+    graph = load_template("seed-cnn")
+    fit = check_fit(graph, DIGITS)
+    [problem] = fit.problems
+    assert fit.fixable and problem.kind == "input"
+    assert problem.fix == ("set image's shape to [1, 8, 8], and set conv2's padding to 1 "
+                           "(keeps its 3×3 input's size, so that pool2's 2×2 window fits)")
+    fixed = apply_changes(graph, problem.changes)
+    assert fixed.node("image").params["shape"] == [1, 8, 8]
+    assert fixed.node("conv2").params["padding"] == 1
+    assert validate(fixed).ok and check_fit(fixed, DIGITS).ok
+    assert "padding" not in graph.node("conv2").params  # the design given is left alone
+
+
+@pytest.mark.parametrize("shape", [(1, 4, 4), (1, 2, 2), (3, 6, 6)])
+def test_every_one_click_input_fix_leaves_a_valid_design(shape):
+    graph = load_template("seed-cnn")
+    fit = check_fit(graph, data("small", shape, 10))
+    assert fit.fixable
+    fixed = apply_changes(graph, [c for p in fit.problems for c in p.changes])
+    assert validate(fixed).ok, [str(p) for p in validate(fixed).errors]
 
 
 def test_token_ids_need_int64_and_rows_for_every_id():

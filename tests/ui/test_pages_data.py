@@ -88,12 +88,57 @@ def test_the_fix_sets_the_class_count_and_reports_remaining_design_problems():
     assert at.session_state.app.graph.variables["classes"] == 2
     assert not at.warning
 
+
+
+def test_fitting_seed_cnn_to_digits_leaves_a_valid_design_that_trains():
+    """The function the button uses: seed-cnn (28×28) fitted to the 8×8 digits validates with
+    no error (pool2's window still has a map to pool) and trains a batch."""
+    import torch
+
+    from layerloom.graph import compile_graph, validate
+    from layerloom.graph.templates import load_template
+    from layerloom.runtime.data import load_dataset
+    from layerloom.ui.datafit import fit_design
+
+    ds = load_dataset("digits")
+    graph = load_template("seed-cnn")
+    fixed = fit_design(graph, ds)
+    assert fixed is not None and validate(fixed).errors == []
+    model = compile_graph(fixed)
+    x, y = ds.split("train")
+    out = model(x[:32])
+    assert out.shape == (32, 10)
+    loss = torch.nn.functional.cross_entropy(out, y[:32])
+    loss.backward()
+    assert torch.isfinite(loss)
+
+
+def test_the_fit_button_on_digits_names_each_edit_and_leaves_the_design_valid():
     at = page("seed-cnn").run()
     at.selectbox(key="data.builtin").select("digits").run()
-    at.button(key="data.fit").click().run()
-    assert at.session_state.app.graph.node("image").params["shape"] == [1, 8, 8]
-    assert "pool2.kernel_size: pooling window 2×2 is larger than its 1×1 input" in \
-        texts(at.info)[0]
+    assert "and set conv2's padding to 1 (keeps its 3×3 input's size, so that pool2's 2×2 " \
+        "window fits)" in texts(at.warning)[0]
+    button = at.button(key="data.fit")
+    assert "- set image's shape to \\[1, 8, 8\\]" in button.help
+    assert "- set conv2's padding to 1" in button.help
+    button.click().run()
+    assert not at.exception
+    app = at.session_state.app
+    assert app.graph.node("image").params["shape"] == [1, 8, 8]
+    assert app.graph.node("conv2").params["padding"] == 1
+    assert app.report().ok
+    assert texts(at.info)[0] == "The design now takes digits and is valid."
+    assert texts(at.success)[0].startswith("The design's Input takes digits")
+
+
+def test_no_fit_button_where_no_few_edits_make_the_design_valid():
+    at = page("seed-cnn").run()
+    at.selectbox(key="data.builtin").select("iris").run()
+    assert not at.exception
+    assert not [b for b in at.button if b.key == "data.fit"]
+    assert "then change the layers that do not work on it in the Designer" in \
+        texts(at.warning)[0]
+    assert "or pick data of the size the design was made for" in texts(at.warning)[0]
 
 
 def test_builtin_options_are_drawn_from_their_declaration():
@@ -171,3 +216,24 @@ def test_a_ragged_csv_is_said_below_the_file_box_and_logged_in_one_line(caplog):
     records = [r for r in caplog.records if "ragged.csv" in r.getMessage()]
     assert records and all(r.exc_info is None and r.levelname == "WARNING" for r in records)
     assert "failed" not in records[0].getMessage()
+
+
+def test_a_csv_with_blanks_says_beside_its_preview_how_they_were_filled():
+    bad = (b"age,city,income,bought\n34,Paris,52000,yes\n28,Lyon,,no\n45,Paris,61000,yes\n"
+           b"23,Nice,31000,no\n51,Lyon,72000,yes\n")
+    at = page("mlp-tabular").run()
+    at.radio(key="data.source").set_value("Upload a file").run()
+    at.file_uploader(key="data.file").upload("bad.csv", bad, "text/csv").run()
+    assert not at.exception and not at.error
+    [note] = [i.value for i in at.info if "How the values were read" in i.value]
+    assert note == (
+        "**How the values were read:**\n\n"
+        "- city: 1 value seen only outside training ('Nice') encoded as none of the known "
+        "categories\n"
+        "- 1 missing value in income filled with the training mean (62000)")
+    # a clean file: no such note
+    at.file_uploader(key="data.file").upload(
+        "clean.csv", b"a,b,label\n" + b"\n".join(f"{i},{i % 3},{'xy'[i % 2]}".encode()
+                                               for i in range(30)), "text/csv").run()
+    assert not at.exception and not at.error
+    assert not [i for i in at.info if "How the values were read" in i.value]

@@ -3,6 +3,7 @@ stopped half-way) and say which run they show."""
 
 from __future__ import annotations
 
+import re
 import time
 from types import SimpleNamespace
 
@@ -12,6 +13,12 @@ from layerloom.runtime import RunStore
 from layerloom.ui.pages.results import default_run, showing
 
 TIMEOUT = 60
+
+
+def captions(at) -> list[str]:
+    """The captions' text, without the dot in the run's colour that leads a run's caption."""
+    return [re.sub(r'^<span style="color:#[0-9A-Fa-f]{6}"[^>]*>●</span> ', "", c.value)
+            for c in at.caption]
 
 
 def run(id, status, project="p1", ended=None, name="seed-cnn"):
@@ -79,12 +86,12 @@ def test_results_opens_on_the_completed_run_and_names_it(tmp_path, monkeypatch):
     at = _page("results", {"pid": pid}).run()
     assert not at.exception
     assert at.selectbox(key="results.run").value == done
-    caption = next(c.value for c in at.caption if c.value.startswith("Showing run"))
+    caption = next(c for c in captions(at) if c.startswith("Showing run"))
     assert caption.startswith(f"Showing run “finished-one #{done}” finished ")
     assert caption.endswith("— choose another:")
     at.selectbox(key="results.run").select(cut).run()
-    assert any(c.value.startswith(f"Showing run “cut-one #{cut}” stopped half-way")
-               for c in at.caption)
+    assert any(c.startswith(f"Showing run “cut-one #{cut}” stopped half-way")
+               for c in captions(at))
 
 
 def test_export_of_a_run_opens_on_the_completed_run(tmp_path, monkeypatch):
@@ -95,5 +102,65 @@ def test_export_of_a_run_opens_on_the_completed_run(tmp_path, monkeypatch):
     at = _page("export", {"pid": pid}).run()
     at.radio(key="export.source").set_value(at.radio(key="export.source").options[1]).run()
     assert at.selectbox(key="export.run").value == done
-    assert any(c.value.startswith(f"Showing run “finished-one #{done}” finished")
-               for c in at.caption)
+    assert any(c.startswith(f"Showing run “finished-one #{done}” finished")
+               for c in captions(at))
+
+
+def test_export_opens_on_the_projects_trained_run_not_on_fresh_weights(tmp_path, monkeypatch):
+    """Right after training, a newcomer clicking ONNX must get the trained model: the page
+    opens on the project's latest completed run; the design stays a choice, said untrained."""
+    from layerloom.ui.pages import export
+
+    pid = _project(tmp_path, monkeypatch)
+    (tmp_path / "a.pt").write_bytes(b"")
+    (tmp_path / "b.pt").write_bytes(b"")
+    done, _ = _runs(tmp_path, monkeypatch, pid)
+    at = _page("export", {"pid": pid}).run()
+    assert not at.exception
+    radio = at.radio(key="export.source")
+    assert radio.value == export.RUN
+    assert radio.options == ["The current design, untrained (fresh weights)",
+                             "A run (trained weights)"]
+    assert at.selectbox(key="export.run").value == done
+    # the user may still export the design: its files are said to be untrained
+    radio.set_value(export.DESIGN).run()
+    assert not at.exception
+    assert any(c.value.startswith(":material/warning: Untrained: these files hold fresh random "
+                                  "weights") for c in at.caption)
+    at.run()  # the choice holds: the page no longer picks for the user
+    assert at.radio(key="export.source").value == export.DESIGN
+
+
+def test_export_opens_on_the_design_without_a_trained_run_of_the_project(tmp_path,
+                                                                          monkeypatch):
+    from layerloom.ui.pages import export
+
+    pid = _project(tmp_path, monkeypatch)
+    (tmp_path / "a.pt").write_bytes(b"")
+    store = RunStore()
+    other = store.create_run("other", {}, {"source": "iris"}, {}, project="someone-else")
+    store.set_status(other, "completed", "finished", checkpoint=str(tmp_path / "a.pt"))
+    at = _page("export", {"pid": pid}).run()
+    assert not at.exception
+    assert at.radio(key="export.source").value == export.DESIGN
+
+
+def test_the_trained_run_prefers_one_of_the_current_design():
+    from layerloom.graph.templates import load_template
+    from layerloom.ui.pages.export import trained_run
+
+    graph = load_template("mlp-tabular")
+    edited = load_template("mlp-tabular")
+    edited.variables["hidden"] = 7
+
+    def made(id, design, ended, project="p1", status="completed"):
+        return SimpleNamespace(id=id, status=status, project=project, ended=ended,
+                               created=ended, checkpoint="x.pt", graph=design.to_dict())
+
+    runs = [made(3, edited, 30), made(2, graph, 20), made(1, graph, 10),
+            made(4, graph, 40, project="p2"), made(5, graph, 50, status="stopped")]
+    assert trained_run(runs, "p1", graph).id == 2  # the latest of this very design
+    assert trained_run(runs, "p1", edited).id == 3
+    other = load_template("seed-cnn")
+    assert trained_run(runs, "p1", other).id == 3  # none of it: the project's latest
+    assert trained_run(runs, "p3", graph) is None

@@ -6,6 +6,7 @@ runtime/runnames.py), not "seed-cnn" three times."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -35,6 +36,12 @@ def three_runs(tmp_path, monkeypatch):
         store.set_status(run, "completed", "finished 2 epochs", checkpoint=str(checkpoint))
     store.close()
     return tmp_path
+
+
+def captions(at) -> list[str]:
+    """The captions' text, without the dot in the run's colour that leads a run's caption."""
+    return [re.sub(r'^<span style="color:#[0-9A-Fa-f]{6}"[^>]*>●</span> ', "", c.value)
+            for c in at.caption]
 
 
 def _page(module: str) -> AppTest:
@@ -75,7 +82,7 @@ def test_the_results_and_export_pickers_name_each_run_apart(three_runs):
     options = at.selectbox(key="results.run").options
     assert options == [f"{NAMES[i]} · mnist-5k · completed" for i in (3, 2, 1)]
     assert len(set(options)) == 3
-    caption = next(c.value for c in at.caption if c.value.startswith("Showing run"))
+    caption = next(c for c in captions(at) if c.startswith("Showing run"))
     assert caption.startswith(f"Showing run “{NAMES[3]}” finished ")
 
     at = _page("export").run()
@@ -96,3 +103,45 @@ def test_the_train_page_heads_a_run_with_its_name(three_runs):
     at = AppTest.from_function(script, default_timeout=TIMEOUT).run()
     assert not at.exception
     assert [h.value for h in at.subheader] == [f"Run {NAMES[2]}"]
+
+
+def test_a_run_on_an_uploaded_file_shows_the_files_name_not_where_it_is_kept(tmp_path,
+                                                                            monkeypatch):
+    """An upload is kept as ``uploads/<hash>/small.csv``: the Train page's heading, the Runs
+    table, the pickers and the run's name show ``small.csv``."""
+    monkeypatch.setenv("LAYERLOOM_HOME", str(tmp_path))
+    kept = str(tmp_path / "uploads" / "7974983fb531" / "small.csv")
+    store = RunStore()
+    runs = []
+    for source in (kept, "iris"):
+        run = store.create_run("mlp-tabular", GRAPH, {"source": source, "seed": 0}, {})
+        store.set_status(run, "completed", "finished")
+        runs.append(run)
+    store.close()
+
+    def script(run_id: int = 0):
+        from layerloom.runtime import RunStore
+        from layerloom.ui.pages.train import show_run
+        from layerloom.ui.pagestate import PagesState
+
+        store = RunStore()
+        show_run(PagesState(), store, store.get(run_id))
+
+    at = AppTest.from_function(script, kwargs={"run_id": runs[0]},
+                               default_timeout=TIMEOUT).run()
+    assert not at.exception
+    [heading] = [h.value for h in at.subheader]
+    assert heading == f"Run mlp-tabular #{runs[0]} · on small.csv"
+    assert captions(at)[0].startswith("small.csv · ")
+    assert "uploads" not in heading + at.caption[0].value
+
+    from layerloom.ui.pages.common import run_label, run_names
+    from layerloom.ui.pages.runs import rows
+
+    every = RunStore().list_runs()
+    names = run_names(every)
+    table = rows(every, names)
+    assert list(table["data"]) == ["iris", "small.csv"]
+    first = next(r for r in every if r.id == runs[0])
+    assert run_label(first, names[first.id]) == f"{names[first.id]} · completed"
+    assert all("7974983fb531" not in value for value in names.values())

@@ -36,11 +36,23 @@ def run_names(runs) -> dict[int, str]:
     return display_names(runs)
 
 
+def swatch(run_id: int) -> str:
+    """HTML: a dot in the run's colour (``charts.run_color``), its colour in the Runs page's
+    comparison; for a caption drawn with ``unsafe_allow_html``."""
+    from ..charts import run_color
+
+    color = run_color(run_id)
+    return (f'<span style="color:{color}" title="this run\'s colour in the Runs page\'s '
+            f'charts" data-run-color="{color}">●</span>')
+
+
 def run_label(run, name: str) -> str:
     """``seed-cnn #12 · lr 0.01 · mnist-5k · completed · val_loss 0.0712``: a run in one line,
     ``name`` its display name (:func:`run_names`), then its data (unless the name says it),
     status and best score."""
-    source = str((run.dataset or {}).get("source", "?")).rsplit("/", 1)[-1]
+    from layerloom.runtime import data_name
+
+    source = data_name(run.dataset)
     best = ""
     if run.best_metric is not None:
         best = f" · {run.best_metric_name} {run.best_metric:.4g}"

@@ -8,12 +8,12 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from layerloom.graph import validate
 from layerloom.runtime.data import list_datasets, list_file_kinds
 
 from .. import charts, images
 from ..cache import csv_columns, dataset_of
-from ..datafit import chosen_data, fit_design, fit_of, remember_data, show_problems
+from ..datafit import (changes_text, chosen_data, fit_changes, fit_design, fit_of,
+                       remember_data, show_problems)
 from ..errors import expected, friendly, log_error, shown_errors
 from ..fields import plain
 from ..forms import options_form, seed
@@ -204,6 +204,9 @@ def preview(ds) -> None:
     x, y = ds.preview(PREVIEW_N)
     labels = [label_of(ds, value) for value in y]
     st.subheader("Preview")
+    notes = read_notes(ds)
+    if notes:  # what the loader did to values the model cannot take as they are
+        st.info(notes, icon=":material/rule:")
     if images.is_image_shape(ds.input_shape) and ds.dtype == "float32":
         pictures = [images.enlarge(images.to_display(sample.numpy())) for sample in x]
         st.image(pictures, caption=labels, width=96)
@@ -213,6 +216,16 @@ def preview(ds) -> None:
         st.dataframe(table_head(ds, x, labels), hide_index=True)
     if ds.classes:
         st.plotly_chart(charts.class_balance_figure(ds.class_counts()), config=charts.CONFIG)
+
+
+def read_notes(ds) -> str | None:
+    """Markdown: how the file's values were read where the loader changed them (a blank
+    filled with the training mean, a category seen only outside training; an NPZ's transposed
+    images), one bullet per column or array; None when it took them as they are."""
+    notes = list(ds.meta.get("notes") or [])
+    if not notes:
+        return None
+    return "**How the values were read:**\n\n" + "\n".join(f"- {plain(n)}" for n in notes)
 
 
 def label_of(ds, value) -> str:
@@ -256,22 +269,23 @@ def fit_panel(state, pages: PagesState, ds) -> None:
                    f"{ds.dtype}. {_output_fits(fit, ds)}")
         return
     show_problems(fit, key="data.fitproblem")
-    if any(p.fixable for p in fit.problems) and st.button(
-            f"Fit the design to {ds.name}", type="primary", key="data.fit",
-            help="Make the changes named above that need no new block (the Input's shape and "
-                 "dtype, the class count), through the design's variables where they set them"):
-        fixed = fit_design(graph, ds, task)
-        report = validate(fixed)
-        set_graph(state, fixed)
-        if report.ok:
-            left = [p for p in fit.problems if not p.fixable]
-            pages.notice = (f"The design now takes {ds.name} and is valid." if not left else
-                            f"The Input now takes {ds.name}; what is left needs a change in "
-                            f"the Designer.")
-        else:
-            pages.notice = ("The Input now takes {name}, but the design has problems to fix in "
-                            "the Designer: ").format(name=ds.name) + "; ".join(
-                                str(p) for p in report.errors[:5])
+    # offered only when the edits leave a valid design (checked before the button is drawn)
+    if not any(p.fixable for p in fit.problems):
+        return
+    fixed = fit_design(graph, ds, task, fit)  # None where the edits would leave errors
+    if fixed is None:
+        st.info("No one-click fix leaves this design valid: make the changes named above in "
+                "the Designer.")
+        return
+    if st.button(f"Fit the design to {ds.name}", type="primary", key="data.fit",
+                 help="Makes the changes named above that need no new block, through the "
+                      "design's variables where they set them (undo reverts them):  \n"
+                      + changes_text(fit_changes(fit))):
+        set_graph(state, fixed)  # validated by fit_design: never a fix that leaves errors
+        left = [p for p in fit.problems if not p.fixable]
+        pages.notice = (f"The design now takes {ds.name} and is valid." if not left else
+                        f"The Input now takes {ds.name}; what is left needs a change in "
+                        f"the Designer.")
         st.rerun()
 
 

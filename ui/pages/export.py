@@ -19,6 +19,7 @@ from layerloom.graph.export import FORMAT_NAMES, export_model
 from layerloom.graph.export.formats import FORMATS
 from layerloom.graph.summary import format_bytes
 from layerloom.runtime.export import export_run
+from layerloom.runtime.runnames import design_key
 
 from .. import live
 from ..errors import friendly, shown_errors
@@ -26,10 +27,11 @@ from ..export_project import project_row
 from ..fields import plain
 from ..forms import seed
 from ..pagestate import PagesState, pages_of, project_of
-from .common import run_label, run_names, show_notice
+from .common import run_label, run_names, show_notice, swatch
 from .results import default_run, showing
 
-DESIGN = "The current design (fresh weights)"
+DESIGN = "The current design, untrained (fresh weights)"
+OWN_WEIGHTS = "The current design (with its weights)"  # how DESIGN reads when it carries some
 RUN = "A run (trained weights)"
 HELP = {"bundle": "one zip: graph, code, weights, TorchScript, ONNX, config, metrics, "
                   "predict.py and a model card"}
@@ -87,26 +89,51 @@ class Source:
     weights: str | None = None  # the design's own weights file (an imported model's)
 
 
+def trained_run(runs: list, project: str, graph=None):
+    """The run the Export page opens on: the project's latest completed run with weights, one
+    that trained the current design (``graph``) first; None when the project has none (the
+    page then opens on the design)."""
+    done = [r for r in runs if r.project == project and r.status == "completed"
+            and r.checkpoint]
+    if graph is not None:
+        current = design_key(graph.to_dict())
+        same = [r for r in done if design_key(r.graph or {}) == current]
+        done = same or done
+    return max(done, key=lambda r: (r.ended or r.created or 0, r.id)) if done else None
+
+
 def choose_source(state, pages: PagesState) -> Source | None:
     store = live.store_of()
     every = store.list_runs()
     names = run_names(every)
     runs = [r for r in every if r.checkpoint and r.status not in ("queued", "running")]
-    seed("export.source", RUN if pages.export_run is not None and runs else DESIGN)
-    kind = st.radio("Export", [DESIGN, RUN], key="export.source", horizontal=True)
+    project, graph = project_of(state), getattr(state, "graph", None)
+    trained = trained_run(runs, project, graph)
+    weights = _design_weights(state)
+    chosen = pages.export_source[1] if pages.export_source and \
+        pages.export_source[0] == project else None
+    if chosen is None:  # the user has not picked: a trained run first
+        st.session_state["export.source"] = RUN if trained is not None or (
+            pages.export_run is not None and runs) else DESIGN
+    kind = st.radio("Export", [DESIGN, RUN], key="export.source", horizontal=True,
+                    format_func=lambda k: OWN_WEIGHTS if k == DESIGN and weights else k,
+                    on_change=_picked, args=(pages, project))
     if kind == DESIGN:
         pages.export_run = None
-        graph = getattr(state, "graph", None)
         if graph is None:
             st.info("Open a design in the Designer first.")
             return None
         text = dumps_graph(graph)
         digest = hashlib.sha256(text.encode()).hexdigest()[:12]
-        weights = _design_weights(state)
         if weights is not None:
             st.caption("With the weights the design carries (weights.safetensors), not fresh "
                        "ones.")
             digest += f"-{weights.stat().st_mtime_ns}"
+        else:
+            st.caption(":material/warning: Untrained: these files hold fresh random weights, "
+                       "as before any training. "
+                       + ("Choose *A run* for the trained weights." if runs else
+                          "Train on the Train page for trained weights."))
         return Source(f"design-{digest}", _slug(graph.name), graph_json=text,
                       weights=str(weights) if weights is not None else None)
     if not runs:
@@ -114,20 +141,30 @@ def choose_source(state, pages: PagesState) -> Source | None:
         return None
     by_id = {r.id: r for r in runs}
     wanted = pages.export_run if pages.export_run in by_id else \
-        default_run(runs, project_of(state)).id
+        trained.id if trained is not None else default_run(runs, project).id
     seed("export.run", wanted)
     if st.session_state["export.run"] not in by_id:
         st.session_state["export.run"] = wanted
     shown = st.session_state["export.run"]
-    st.caption(plain(showing(by_id[shown], names[shown])) + " — choose another:")
+    st.caption(f"{swatch(shown)} " + plain(showing(by_id[shown], names[shown]))
+               + " — choose another:", unsafe_allow_html=True)
     run_id = st.selectbox("Run", list(by_id), key="export.run",
                           format_func=lambda i: run_label(by_id[i], names[i]),
                           label_visibility="collapsed")
     pages.export_run = run_id
     run = by_id[run_id]
+    if graph is not None and run.project == project \
+            and design_key(run.graph or {}) != design_key(graph.to_dict()):
+        st.caption("This run trained an earlier version of the design: the files hold that "
+                   "version, with its trained weights.")
     stamp = Path(run.checkpoint).stat().st_mtime if Path(run.checkpoint).exists() else 0
     return Source(f"run-{run_id}-{stamp}", f"{_slug(run.name)}-run{run_id}", run_id=run_id,
                   db=str(store.path))
+
+
+def _picked(pages: PagesState, project: str) -> None:
+    """The user chose what to export: kept for the project (the page no longer picks)."""
+    pages.export_source = (project, st.session_state["export.source"])
 
 
 def _design_weights(state) -> Path | None:

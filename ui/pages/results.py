@@ -16,7 +16,7 @@ from ..errors import shown_errors
 from ..fields import plain
 from ..forms import seed
 from ..pagestate import PagesState, pages_of, project_of
-from .common import run_label, run_names, show_notice
+from .common import run_label, run_names, show_notice, swatch
 
 GALLERY = 12
 RECONSTRUCTIONS = 8
@@ -68,7 +68,8 @@ def choose_run(pages: PagesState, store, project: str | None = None):
     if st.session_state["results.run"] not in ids:
         st.session_state["results.run"] = wanted
     shown = st.session_state["results.run"]
-    st.caption(plain(showing(by_id[shown], names[shown])) + " — choose another:")
+    st.caption(f"{swatch(shown)} " + plain(showing(by_id[shown], names[shown]))
+               + " — choose another:", unsafe_allow_html=True)
     chosen = st.selectbox("Run", ids, key="results.run",
                           format_func=lambda i: run_label(by_id[i], names[i]),
                           label_visibility="collapsed")

@@ -12,13 +12,14 @@ import streamlit as st
 from layerloom.graph import load_graph
 from layerloom.runtime import TrainConfig, parse_param, start_sweep, stop_sweep, sweep_status
 from layerloom.runtime.config import FIELD_NAMES
+from layerloom.runtime.runnames import data_name
 from layerloom.runtime.store import ACTIVE
 
 from .. import charts, live
 from ..errors import friendly, shown_errors
 from ..fields import plain
 from ..forms import seed
-from ..pagestate import PagesState, pages_of
+from ..pagestate import PagesState, pages_of, project_of
 from .common import config_line, run_label, run_names, show_notice
 from .train import act, data_choice, ready, spec_of
 
@@ -41,7 +42,9 @@ def render(state) -> None:
         else:
             names = run_names(runs)
             table(runs, names)
-            compare(pages, store, runs, names)
+            graph = getattr(state, "graph", None)
+            compare(pages, store, runs, names,
+                    default_compare(runs, project_of(state), graph.name if graph else None))
             open_design(state, pages, runs, names)
         st.divider()
         with shown_errors("The sweep"):
@@ -62,7 +65,7 @@ def rows(runs, names: dict[int, str] | None = None) -> pd.DataFrame:
         test = ", ".join(f"{k.removeprefix('test_')} {v:.4g}"
                          for k, v in (run.final_metrics or {}).items())
         out.append({"run": run.id, "name": names[run.id],
-                    "data": str((run.dataset or {}).get("source", "")).rsplit("/", 1)[-1],
+                    "data": data_name(run.dataset),
                     "config": config_line(run.config), "status": run.status,
                     "best": best, "test": test, "sweep": run.sweep_id,
                     "project": run.project or "", "started": pd.to_datetime(run.created, unit="s")})
@@ -79,10 +82,24 @@ def table(runs, names: dict[int, str]) -> None:
                 st.markdown(f"**#{run.id}** {plain(run.reason)}")
 
 
-def compare(pages: PagesState, store, runs, names: dict[int, str]) -> None:
+def default_compare(runs, project: str | None, design: str | None, n: int = 3) -> list[int]:
+    """The runs the comparison starts with: the latest ``n`` (``runs`` are newest first) of
+    the current project, else of its design (runs of that name), else of the design that ran
+    last; never runs of unrelated designs side by side."""
+    for pool in ([r for r in runs if project and r.project == project],
+                 [r for r in runs if design and r.name == design],
+                 [r for r in runs if runs and r.name == runs[0].name]):
+        if pool:
+            return [r.id for r in pool[:n]]
+    return []
+
+
+def compare(pages: PagesState, store, runs, names: dict[int, str],
+            start: list[int] | None = None) -> None:
     st.subheader("Compare")
     by_id = {r.id: r for r in runs}
-    default = [i for i in pages.compare if i in by_id] or [r.id for r in runs[:3]]
+    default = [i for i in pages.compare if i in by_id] or \
+        (start if start is not None else [r.id for r in runs[:3]])
     seed("runs.compare", default)
     st.session_state["runs.compare"] = [i for i in st.session_state["runs.compare"]
                                         if i in by_id]
@@ -95,7 +112,8 @@ def compare(pages: PagesState, store, runs, names: dict[int, str]) -> None:
     pages.compare = list(chosen)
     split, name = CURVES[curve]
     per_run = {names[i]: live.rows_of(store, i) for i in chosen}
-    st.plotly_chart(charts.overlay_figure(per_run, split, name,
+    colors = {names[i]: charts.run_color(i) for i in chosen}  # a run's own, on every page
+    st.plotly_chart(charts.overlay_figure(per_run, split, name, colors=colors,
                                           x="step" if split == "step" else "epoch"),
                     key="runs.overlay", config=charts.CONFIG)
 

@@ -12,6 +12,7 @@ import streamlit as st
 from layerloom.graph import validate
 from layerloom.runtime import (ConfigError, TrainConfig, describe_fields, lr_find, pause_run,
                                resume_run, run_status, start_run, stop_run)
+from layerloom.runtime.runnames import data_name
 from layerloom.runtime.store import ACTIVE
 
 from .. import charts, live, projectruns
@@ -20,7 +21,7 @@ from ..errors import friendly, shown_errors
 from ..fields import plain
 from ..forms import field_widget, seed
 from ..pagestate import DataChoice, PagesState, pages_of, project_of
-from .common import config_line, run_names, show_notice
+from .common import config_line, run_names, show_notice, swatch
 
 # The settings most runs change, shown first; the rest sit in "More settings" by group.
 MAIN = ("optimizer", "lr", "schedule", "batch_size", "epochs", "early_stopping", "patience",
@@ -391,8 +392,8 @@ def show_run(pages: PagesState, store, run) -> None:
     # its display name, as the Runs and Results pages list it (seed-cnn #3 · lr 0.01)
     name = run_names(store.list_runs()).get(run.id, f"{run.name} #{run.id}")
     st.subheader(f"Run {plain(name)}", anchor=False)
-    dataset = (run.dataset or {}).get("source", "?")
-    st.caption(f"{plain(dataset)} · {config_line(run.config)}")
+    st.caption(f"{swatch(run.id)} {plain(data_name(run.dataset))} · {config_line(run.config)}",
+               unsafe_allow_html=True)  # the dot: the run's colour in the Runs page's charts
     seed("train.per_epoch", False)
     per_epoch = st.toggle("Per epoch", key="train.per_epoch",
                           help="Show one point per epoch instead of every logged step.")
