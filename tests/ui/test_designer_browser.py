@@ -163,8 +163,9 @@ def test_design_in_the_browser(app_url, page, app_home, drag):
 def test_a_notice_leaves_the_canvas_in_place(app_url, page):
     """A notice above the canvas (here an error: a duplicate id) comes and goes without the
     canvas being re-created: its frame, and what it holds in memory (events not yet answered,
-    a drag in progress), stay. Before the notices had a slot of their own, each one shifted the
-    canvas in the page and Streamlit re-created its frame, twice."""
+    a drag in progress), stay; it stays through the next edit until its close button. Before
+    the notices had a slot of their own, each one shifted the canvas in the page and Streamlit
+    re-created its frame, twice."""
     frame = _open(page, app_url)
     canvas = next(f for f in page.frames if "layerloom_canvas" in f.url)
     canvas.evaluate("window.__kept = 'the same frame'")
@@ -177,8 +178,10 @@ def test_a_notice_leaves_the_canvas_in_place(app_url, page):
     expect(notice).to_be_visible()
     assert not canvas.is_detached()
     assert canvas.evaluate("window.__kept") == "the same frame"
-    frame.locator('[data-testid="node-relu1"]').click()  # the next run: the notice goes
+    frame.locator('[data-testid="node-relu1"]').click()  # the next run: the error stays
     expect(page.get_by_role("heading", name="ReLU")).to_be_visible()
+    expect(notice).to_be_visible()  # until the user closes it: never gone unread
+    page.locator('[class*="st-key-dismiss-"] button').first.click()
     expect(notice).to_have_count(0)
     assert not canvas.is_detached()
     assert canvas.evaluate("window.__kept") == "the same frame"
