@@ -142,11 +142,11 @@ def test_train_watch_and_ship_seed_cnn_on_mnist(page, app_home, tmp_path, shots)
     page.screenshot(path=str(shots / "results.png"))
 
     # Export: the run's ONNX file, checked by the app, downloaded and run with onnxruntime.
-    go(page, "Export")
-    page.get_by_text("A run (trained weights)").click()
+    go(page, "Export")  # right after training it opens on the trained run, not fresh weights
     run = page.get_by_role("combobox", name="Run")
     run.wait_for()
-    assert run.input_value().startswith("#1 seed-cnn · mnist-5k · completed")
+    assert page.get_by_role("radio", name="A run (trained weights)").is_checked()
+    assert run.input_value().startswith("seed-cnn #1 · mnist-5k · completed")
     # the button on the onnx row (found by the row, not by position: while the page reruns
     # after the choice of a run, a position can point at another row's button)
     row = page.locator('[data-testid="stHorizontalBlock"]').filter(
