@@ -3,7 +3,8 @@
 - ``home``, ``canvas``: a fresh ``LAYERLOOM_HOME`` and a :class:`FakeCanvas` for the AppTest tests.
 - ``scratch_home``: a fresh home set while a block runs, for module-scoped fixtures that train runs.
 - The real-browser tests (marked ``browser``): ``streamlit_app`` starts an app on a free port,
-  ``app_home`` is a fresh home for it (one a module), ``browser`` is Debian's Chromium driven by
+  ``app_home`` is a fresh home for it (one a module), ``app_url`` the designer served from
+  it, ``browser`` is Debian's Chromium driven by
   Playwright, ``browser_page`` opens a page that fails the test on a page error, ``drag`` drags
   with the mouse, ``shots`` is where screenshots go. Tests marked ``browser`` are skipped, before
   their fixtures start anything, where Chromium or Playwright is missing.
@@ -137,6 +138,15 @@ def streamlit_app():
 def app_home(tmp_path_factory) -> Path:
     """A fresh ``LAYERLOOM_HOME`` for the app that a browser test module starts."""
     return tmp_path_factory.mktemp("layerloom-home")
+
+
+@pytest.fixture(scope="module")
+def app_url(app_home, streamlit_app):
+    """The designer served from this module's fresh home (a module with other options defines
+    its own)."""
+    with streamlit_app(["layerloom.ui.serve"], home=app_home,
+                       options=["--client.toolbarMode", "minimal"]) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

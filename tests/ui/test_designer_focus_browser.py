@@ -29,13 +29,6 @@ def _rgb(hex_colour: str) -> str:
     return f"rgb({r}, {g}, {b})"
 
 
-@pytest.fixture(scope="module")
-def app_url(app_home, streamlit_app):
-    with streamlit_app(["layerloom.ui.serve"], home=app_home,
-                       options=["--client.toolbarMode", "minimal"]) as url:
-        yield url
-
-
 @pytest.fixture
 def page(browser, browser_page):
     with browser_page(browser, timeout_ms=TIMEOUT_MS,

@@ -19,13 +19,6 @@ TIMEOUT_MS = 45_000
 expect = pytest.importorskip("playwright.sync_api").expect
 
 
-@pytest.fixture(scope="module")
-def app_url(app_home, streamlit_app):
-    with streamlit_app(["layerloom.ui.serve"], home=app_home,
-                       options=["--client.toolbarMode", "minimal"]) as url:
-        yield url
-
-
 @pytest.fixture
 def page(browser, browser_page):
     with browser_page(browser, timeout_ms=TIMEOUT_MS,

@@ -17,13 +17,6 @@ TIMEOUT_MS = 30_000
 expect = pytest.importorskip("playwright.sync_api").expect
 
 
-@pytest.fixture(scope="module")
-def app_url(app_home, streamlit_app):
-    with streamlit_app(["layerloom.ui.serve"], home=app_home,
-                       options=["--client.toolbarMode", "minimal"]) as url:
-        yield url
-
-
 def _open(page, url):
     page.goto(url)
     frame = page.frame_locator(IFRAME)

@@ -33,13 +33,6 @@ class Tiny(nn.Module):
         return self.fc(torch.flatten(self.pool(torch.relu(self.conv(x))), 1))
 
 
-@pytest.fixture(scope="module")
-def app_url(app_home, streamlit_app):
-    with streamlit_app(["layerloom.ui.serve"], home=app_home,
-                       options=["--client.toolbarMode", "minimal"]) as url:
-        yield url
-
-
 @pytest.fixture
 def page(browser, browser_page):
     with browser_page(browser, timeout_ms=TIMEOUT_MS,
