@@ -6,7 +6,8 @@ root and the CLI. Sub-packages are found automatically so that a new folder need
 
 Folders of data files that the installed package reads are declared in ``DATA`` as packages of
 their own, with the files they ship: the templates, the canvas component's build and the
-live-chart component's frontend (served as it is, plotly.js included). A folder of data left out
+live-chart component's frontend (served as it is, plotly.js included), and the C kernels'
+sources (compiled on the user's machine: runtime/native.py). A folder of data left out
 here is missing from the wheel; ``tests/packaging`` builds the wheel, installs it and opens every
 page of the app from it.
 """
@@ -22,6 +23,7 @@ DATA = {
     "layerloom.ui.canvas.frontend.build": ["*.html"],
     "layerloom.ui.canvas.frontend.build.assets": ["*.js", "*.css"],
     "layerloom.ui.livechart.frontend.src": ["*.html", "*.js", "*.css"],
+    "layerloom.runtime.csrc": ["*.c"],
 }
 
 packages, package_dir = [], {}

@@ -101,7 +101,8 @@ def test_the_wheel_holds_every_data_folder(wheel):
                    "layerloom/ui/livechart/frontend/src/plotly-cartesian.min.js",
                    "layerloom/ui/canvas/frontend/build/index.html",
                    "layerloom/assets/templates/seed-cnn.json",
-                   "layerloom/graph/export/predict_script.py"):
+                   "layerloom/graph/export/predict_script.py",
+                   "layerloom/runtime/csrc/conv_pool_relu.c"):
         assert needed in names
     assert any(re.fullmatch(r"layerloom/ui/canvas/frontend/build/assets/index-.*\.js", n)
                for n in names)
@@ -120,8 +121,10 @@ from streamlit.testing.v1 import AppTest
 
 out = {"package": layerloom.__file__}
 import layerloom.ui.canvas as canvas, layerloom.ui.livechart as livechart
+from layerloom.runtime import native
 out["components"] = [(Path(canvas._BUILD_DIR) / "index.html").is_file(),
-                     (Path(livechart._STATIC_DIR) / "index.html").is_file()]
+                     (Path(livechart._STATIC_DIR) / "index.html").is_file(),
+                     (native.SOURCES / "conv_pool_relu.c").is_file()]
 
 
 PAGE = """
@@ -163,7 +166,7 @@ def test_every_page_of_the_installed_app_draws(venv, tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     assert Path(out["package"]).is_relative_to(venv), out["package"]  # not the source tree
-    assert out["components"] == [True, True]
+    assert out["components"] == [True, True, True]
     for name in PAGES:
         page = out["pages"][name]
         assert page["exception"] == [] and page["error"] == [], (name, page)
