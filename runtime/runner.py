@@ -33,6 +33,7 @@ from .device import configure_process, seed_everything
 from .errors import TrainError
 from .evaluate import evaluate
 from .events import Control, Event, fan_out
+from .fused_stage import fused_stages
 from .model import PreparedModel, compile_module, prepare_model
 from .store import RunStore, StoreControl, StoreSink
 from .trainer import Trainer
@@ -202,8 +203,10 @@ def headline(evaluation: dict) -> dict:
 
 def inference_model(graph: Graph, prepared: PreparedModel, variables) -> nn.Module:
     """The trained model as the graph draws it: the training module itself, or, when a
-    trailing softmax was skipped for the loss, the full graph with the trained weights."""
-    if not prepared.skipped:
+    trailing softmax was skipped for the loss or a stage was routed through a C loop
+    (``fused_stage.py``: it neither scripts nor traces), the graph compiled again with the
+    trained weights."""
+    if not prepared.skipped and not fused_stages(prepared.module):
         return prepared.module.eval()
     model = compile_module(graph, variables)
     model.load_state_dict(prepared.module.state_dict())

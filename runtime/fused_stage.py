@@ -1,0 +1,252 @@
+"""A model's first stage, convolution → 2×2 max pooling → ReLU, as one C loop on a CPU.
+
+The design note's CNN starts with ``Conv2d(1, 32, 3)``, ``ReLU``, ``MaxPool2d(2)``. Run as
+PyTorch modules, the convolution writes its whole map (26×26×32 floats per 28×28 image) for the
+pooling to read back and shrink four times, and the backward pass fills a map of that size with
+zeros to scatter the pooled gradient into it before the convolution's weight gradient reads it
+again: the arithmetic is small (one input channel), the memory traffic is not. Here one loop
+(``csrc/conv_pool_relu.c``, compiled for this CPU by :mod:`runtime.native`) computes the four
+convolution outputs of each pooling window in registers and writes only their maximum and a
+byte saying which won; the backward pass reads that byte and the input to form the weights'
+and bias's gradients. seed-cnn's first stage takes about a quarter of the time (measured in
+``benchmarks/first_stage_bench.py``), the whole training step ~20 % less.
+
+:func:`fuse_conv_pool_relu` rewrites a model's fx graphs (after ``rewrite.py`` moved the ReLU
+behind the pooling) where the pattern is exactly: a plain ``nn.Conv2d`` (stride 1, dilation 1,
+one group, zero padding, at most :data:`MAX_TAPS` input channels × kernel cells), feeding only an
+``nn.MaxPool2d`` of 2 (stride 2, no padding, floor), feeding only an ``nn.ReLU``; and only where
+the kernel builds on this machine. The modules stay in the model (same names, ``state_dict``,
+checkpoints, exports), and each call checks again: the loop runs only for a float32 CPU input
+that needs no gradient of its own (the data, not a learned map), with no hooks on the three
+modules (layer diagnostics and attributions watch them) and outside tracing and scripting;
+anything else runs the modules as before. Results equal the modules' up to float rounding
+(the sums are added in another order); the pooling's winner and its ties are the same.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import torch
+from torch import fx, nn
+from torch.nn import functional as F
+
+from . import native
+
+SOURCE = "conv_pool_relu.c"
+MAX_TAPS = 75  # input channels × kernel cells: 3×5×5 (an RGB 5×5); wider convs are oneDNN's
+MIN_ROWS_PER_THREAD = 4
+
+_P, _I = ctypes.c_void_p, ctypes.c_int
+_FORWARD_ARGS = [_P, _I, _I, _P, _P, _I, _I, _P, _P, _I, _I]
+_BACKWARD_ARGS = [_P, _I, _I, _P, _I, _P, _P, _P, _I, _I]
+_workers: ThreadPoolExecutor | None = None
+_kernels: dict[tuple, tuple] = {}
+
+
+def fuse_conv_pool_relu(gm: fx.GraphModule) -> int:
+    """Route each conv → max pool → ReLU chain of ``gm``'s graph through
+    :func:`conv_pool_relu`; how many were routed."""
+    modules = dict(gm.named_modules())
+    graph, fused = gm.graph, 0
+    for conv_node in list(graph.nodes):
+        chain = _chain(conv_node, modules)
+        if chain is None or kernel_for(modules[conv_node.target]) is None:
+            continue
+        pool_node, act_node = chain
+        with graph.inserting_before(act_node):
+            attrs = [graph.get_attr(n.target) for n in (conv_node, pool_node, act_node)]
+            call = graph.call_function(conv_pool_relu, (conv_node.args[0], *attrs))
+        act_node.replace_all_uses_with(call)
+        for node in (act_node, pool_node, conv_node):
+            graph.erase_node(node)
+        fused += 1
+    if fused:
+        graph.lint()
+        gm.recompile()
+    return fused
+
+
+def fused_stages(module: nn.Module) -> int:
+    """How many chains of ``module``'s fx graphs run through :func:`conv_pool_relu`."""
+    return sum(node.op == "call_function" and node.target is conv_pool_relu
+               for sub in module.modules() if isinstance(sub, fx.GraphModule)
+               for node in sub.graph.nodes)
+
+
+def conv_pool_relu(x, conv: nn.Conv2d, pool: nn.MaxPool2d, act: nn.ReLU):
+    """``act(pool(conv(x)))``: through the C loop where it applies (see the module docstring),
+    else through the modules."""
+    if _runs_fused(x, conv, pool, act):
+        return _ConvPoolReLU.apply(x, conv.weight, conv.bias, conv.padding)
+    return act(pool(conv(x)))
+
+
+def fusable(conv: nn.Module, pool: nn.Module, act: nn.Module) -> bool:
+    """Whether the three modules compute what the C loop computes (see the module docstring)."""
+    return (type(conv) is nn.Conv2d and conv.groups == 1 and tuple(conv.stride) == (1, 1)
+            and tuple(conv.dilation) == (1, 1) and conv.padding_mode == "zeros"
+            and isinstance(conv.padding, tuple)
+            and conv.in_channels * conv.kernel_size[0] * conv.kernel_size[1] <= MAX_TAPS
+            and type(pool) is nn.MaxPool2d and _pair(pool.kernel_size) == (2, 2)
+            and _pair(pool.stride or pool.kernel_size) == (2, 2) and _pair(pool.padding) == (0, 0)
+            and _pair(pool.dilation) == (1, 1) and not pool.ceil_mode
+            and not pool.return_indices and type(act) is nn.ReLU)
+
+
+def kernel_for(conv: nn.Conv2d):
+    """The compiled ``(forward, backward)`` for ``conv``'s shape, or None where it cannot be
+    built here (``native.why_not`` says why)."""
+    kh, kw = conv.kernel_size
+    return _kernel(conv.in_channels, kh, kw, _padded(conv.out_channels))
+
+
+def _kernel(cin: int, kh: int, kw: int, cp: int):
+    key = (cin, kh, kw, cp)
+    if not native.enabled():
+        return None
+    if key not in _kernels:
+        lib = native.load(SOURCE, {"CIN": cin, "KH": kh, "KW": kw, "CP": cp})
+        if lib is None:
+            return None
+        forward, backward = lib.ll_conv_pool_relu_forward, lib.ll_conv_pool_relu_backward
+        forward.argtypes, forward.restype = _FORWARD_ARGS, None
+        backward.argtypes, backward.restype = _BACKWARD_ARGS, None
+        _kernels[key] = forward, backward
+    return _kernels[key]
+
+
+def _padded(channels: int) -> int:
+    """Output channels rounded up to the kernel's vectors of 16."""
+    return -(-channels // 16) * 16
+
+
+def _pair(value) -> tuple:
+    return tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+
+
+def _chain(conv_node: fx.Node, modules: dict):
+    """``(pool node, ReLU node)`` when ``conv_node`` starts a fusable chain, each node feeding
+    only the next; else None."""
+    if conv_node.op != "call_module" or len(conv_node.args) != 1 or conv_node.kwargs:
+        return None
+    nodes = [conv_node]
+    for _ in range(2):
+        users = list(nodes[-1].users)
+        if len(users) != 1 or users[0].op != "call_module" or users[0].args != (nodes[-1],) \
+                or users[0].kwargs:
+            return None
+        nodes.append(users[0])
+    conv, pool, act = (modules.get(n.target) for n in nodes)
+    targets = [n.target for n in nodes]
+    called = [n.target for n in conv_node.graph.nodes if n.op == "call_module"]
+    if any(called.count(t) != 1 for t in targets):  # a module called twice stays a module
+        return None
+    return (nodes[1], nodes[2]) if fusable(conv, pool, act) else None
+
+
+def _hooked(*modules: nn.Module) -> bool:
+    from torch.nn.modules import module as torch_module
+
+    if (torch_module._global_forward_hooks or torch_module._global_forward_pre_hooks
+            or torch_module._global_backward_hooks or torch_module._global_backward_pre_hooks):
+        return True
+    return any(m._forward_hooks or m._forward_pre_hooks or m._backward_hooks
+               or m._backward_pre_hooks for m in modules)
+
+
+def _runs_fused(x, conv: nn.Conv2d, pool: nn.MaxPool2d, act: nn.ReLU) -> bool:
+    if not isinstance(x, torch.Tensor) or x.requires_grad or x.dim() != 4:
+        return False
+    if torch.jit.is_scripting() or torch.jit.is_tracing() or torch.compiler.is_compiling():
+        return False
+    w = conv.weight
+    kh, kw = conv.kernel_size
+    ph, pw = conv.padding
+    return (x.device.type == "cpu" and w.device.type == "cpu" and x.dtype == torch.float32
+            and w.dtype == torch.float32 and x.shape[1] == conv.in_channels
+            and x.shape[2] + 2 * ph >= kh + 1 and x.shape[3] + 2 * pw >= kw + 1
+            and not _hooked(conv, pool, act) and kernel_for(conv) is not None)
+
+
+class _ConvPoolReLU(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, weight, bias, padding):
+        cout, cin, kh, kw = weight.shape
+        cp = _padded(cout)
+        forward, _ = _kernel(cin, kh, kw, cp)
+        if padding != (0, 0):
+            x = F.pad(x, (padding[1], padding[1], padding[0], padding[0]))
+        x = x.contiguous()
+        batch, _, h, w = x.shape
+        ph, pw = (h - kh + 1) // 2, (w - kw + 1) // 2
+        wt = weight.new_zeros(cin * kh * kw, cp)
+        wt[:, :cout] = weight.detach().reshape(cout, -1).t()
+        b = weight.new_zeros(cp)
+        if bias is not None:
+            b[:cout] = bias.detach()
+        channels_last = (weight.stride(1) == 1 and kh * kw > 1) or (cin > 1 and x.stride(1) == 1)
+        if channels_last:
+            out = x.new_empty(batch, ph, pw, cout)
+        else:
+            out = x.new_empty(batch, cout, ph, pw)
+        win = torch.empty(batch, ph, pw, cp, dtype=torch.uint8)
+        _spread(batch, lambda b0, b1: forward(
+            x.data_ptr(), h, w, wt.data_ptr(), b.data_ptr(), cout, int(channels_last),
+            out.data_ptr(), win.data_ptr(), b0, b1))
+        ctx.save_for_backward(x, win)
+        ctx.shape = (cout, cin, kh, kw, cp)
+        ctx.has_bias = bias is not None
+        return out.permute(0, 3, 1, 2) if channels_last else out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, win = ctx.saved_tensors
+        cout, cin, kh, kw, cp = ctx.shape
+        if not (ctx.needs_input_grad[1] or ctx.needs_input_grad[2]):
+            return None, None, None, None
+        _, backward = _kernel(cin, kh, kw, cp)
+        g = grad.float().permute(0, 2, 3, 1).contiguous()  # a view where it is channels last
+        batch, _, h, w = x.shape
+        chunks = _chunks(batch)
+        gw = x.new_zeros(len(chunks), cin * kh * kw, cp)
+        gb = x.new_zeros(len(chunks), cp)
+        _spread(batch, lambda b0, b1, i: backward(
+            x.data_ptr(), h, w, g.data_ptr(), cout, win.data_ptr(), gw[i].data_ptr(),
+            gb[i].data_ptr(), b0, b1), chunks=chunks)
+        grad_w = grad_b = None
+        if ctx.needs_input_grad[1]:
+            grad_w = gw.sum(0)[:, :cout].t().reshape(cout, cin, kh, kw)
+        if ctx.needs_input_grad[2] and ctx.has_bias:
+            grad_b = gb.sum(0)[:cout]
+        return None, grad_w, grad_b, None
+
+
+def _chunks(batch: int) -> list[tuple[int, int]]:
+    """The batch's rows in one slice per thread torch may use (at least a few rows each)."""
+    n = max(1, min(torch.get_num_threads(), batch // MIN_ROWS_PER_THREAD))
+    step = -(-batch // n)
+    return [(b0, min(batch, b0 + step)) for b0 in range(0, batch, step)]
+
+
+def _spread(batch: int, fn, chunks: list[tuple[int, int]] | None = None) -> None:
+    """``fn`` over the batch's slices, the first on this thread, the others on worker threads
+    (``ctypes`` lets go of the GIL during the call). With ``chunks`` given, ``fn`` also gets the
+    slice's index."""
+    global _workers
+    indexed = chunks is not None
+    chunks = chunks or _chunks(batch)
+    calls = [(lambda c=c, i=i: fn(*c, i)) if indexed else (lambda c=c: fn(*c))
+             for i, c in enumerate(chunks)]
+    if len(calls) == 1:
+        calls[0]()
+        return
+    if _workers is None or _workers._max_workers < len(calls) - 1:
+        _workers = ThreadPoolExecutor(max_workers=max(len(calls) - 1, os.cpu_count() or 1),
+                                      thread_name_prefix="layerloom-kernel")
+    futures = [_workers.submit(call) for call in calls[1:]]
+    calls[0]()
+    for future in futures:
+        future.result()
