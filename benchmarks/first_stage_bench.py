@@ -61,7 +61,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-ALL = ("eager", "chunk32", "chunk8", "s2d", "inductor")
+ALL = ("eager", "fused", "chunk32", "chunk8", "s2d", "inductor")
 CL = torch.channels_last
 
 
@@ -142,8 +142,18 @@ def inductor(stage: FirstStage):
     return lambda x: compiled(x, stage.conv.weight, stage.conv.bias)
 
 
+def fused(stage: FirstStage):
+    """The C loop of runtime/fused_stage.py, as the trainer calls it."""
+    from layerloom.runtime.fused_stage import conv_pool_relu, kernel_for
+
+    if kernel_for(stage.conv) is None:
+        raise SystemExit("the fused variant needs a C compiler (runtime/native.py)")
+    pool, relu = nn.MaxPool2d(2), nn.ReLU(inplace=True)
+    return lambda x: conv_pool_relu(x, stage.conv, pool, relu)
+
+
 def variant(name: str, stage: FirstStage):
-    return {"eager": lambda: stage, "chunk32": lambda: chunked(stage, 32),
+    return {"eager": lambda: stage, "fused": lambda: fused(stage), "chunk32": lambda: chunked(stage, 32),
             "chunk8": lambda: chunked(stage, 8), "s2d": lambda: space_to_depth(stage),
             "inductor": lambda: inductor(stage)}[name]()
 
@@ -171,7 +181,10 @@ def measure(variants, batch, precision, rounds, calls):
             assert torch.allclose(y.float(), reference[0], atol=1e-2 if bf16 else 1e-5), v
             # inductor's pooling gives a tie (windows of zero pixels) to another position:
             # another valid gradient (the same one on inputs without ties)
-            assert v == "inductor" or error <= (2e-2 if bf16 else 1e-5) * scale, (v, error, scale)
+            # the C loop computes in float32 under bf16 autocast: it differs from eager's bf16
+            # convolution by that convolution's own rounding (a few %), not by its own
+            tolerance = 1e-5 if not bf16 else 8e-2 if v == "fused" else 2e-2
+            assert v == "inductor" or error <= tolerance * scale, (v, error, scale)
 
     def call(run):
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
@@ -195,7 +208,7 @@ def main() -> None:
     ap.add_argument("--batch", type=int, nargs="+", default=[32, 128])
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--precisions", nargs="+", default=["fp32", "bf16"], choices=("fp32", "bf16"))
-    ap.add_argument("--variants", nargs="+", default=["eager", "chunk32", "chunk8", "s2d"],
+    ap.add_argument("--variants", nargs="+", default=["eager", "fused", "chunk32", "chunk8", "s2d"],
                     choices=ALL)
     ap.add_argument("--rounds", type=int, default=6)
     ap.add_argument("--calls", type=int, default=0, help="calls per round (default: 40 at "
