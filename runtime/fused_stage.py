@@ -46,6 +46,15 @@ _workers: ThreadPoolExecutor | None = None
 _kernels: dict[tuple, tuple] = {}
 
 
+def _forget_workers() -> None:
+    global _workers
+    _workers = None  # a forked child (the app's warm worker forks runs) has none of the threads
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_workers)
+
+
 def fuse_conv_pool_relu(gm: fx.GraphModule) -> int:
     """Route each conv → max pool → ReLU chain of ``gm``'s graph through
     :func:`conv_pool_relu`; how many were routed."""
