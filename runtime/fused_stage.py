@@ -167,7 +167,7 @@ def _hooked(*modules: nn.Module) -> bool:
 
 
 def _runs_fused(x, conv: nn.Conv2d, pool: nn.MaxPool2d, act: nn.ReLU) -> bool:
-    if not isinstance(x, torch.Tensor) or x.requires_grad or x.dim() != 4:
+    if not isinstance(x, torch.Tensor) or x.requires_grad or x.dim() != 4 or not len(x):
         return False
     if torch.jit.is_scripting() or torch.jit.is_tracing() or torch.compiler.is_compiling():
         return False

@@ -128,6 +128,7 @@ def test_input_that_needs_a_gradient_or_hooks_runs_the_modules():
     fused.get_submodule("0").register_forward_hook(lambda m, i, o: seen.append(o.shape))
     fused(torch.randn(2, 1, 12, 12))
     assert seen == [torch.Size([2, 32, 10, 10])]
+    assert fused(torch.randn(0, 1, 12, 12)).shape == (0, 32, 5, 5)  # an empty batch
 
 
 @needs_cc
