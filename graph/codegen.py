@@ -21,7 +21,6 @@ import inspect
 import math
 import numbers
 import sys
-import textwrap
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -30,6 +29,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from .code_header import comment, data_line, description_lines, io_lines
+from .code_header import comment_block as _comment_block
 from .compile import MERGES, SPLITS, build_layer, ordered, ports_of, split_call
 from .errors import GraphError
 from .model import Block, Graph
@@ -42,12 +43,14 @@ HELPERS = "layerloom.graph.modules"
 
 
 def generate_code(graph: Graph | dict, variables: Mapping[str, Any] | None = None,
-                  class_name: str | None = None) -> str:
+                  class_name: str | None = None, data: str | None = None) -> str:
     """The source of a module defining the model of ``graph`` (class named after the graph, or
-    ``class_name``, made a legal identifier). An invalid graph raises :class:`GraphError`."""
+    ``class_name``, made a legal identifier). ``data``: the dataset the weights going with the
+    code were trained on, for the header (see ``code_header``). An invalid graph raises
+    :class:`GraphError`."""
     report = validate(graph, variables)
     report.raise_if_invalid()
-    return _Writer(report.resolution, class_name).write()
+    return _Writer(report.resolution, class_name, data).write()
 
 
 # -- what the source is made of ------------------------------------------------------------------
@@ -197,17 +200,6 @@ def literal(value) -> str:
     raise TypeError(f"{type(value).__name__} {value!r}")
 
 
-def comment(text: str | None, limit: int = 100) -> str:
-    """Text safe inside a ``#`` comment: printable characters only (no line breaks)."""
-    clean = "".join(c if c.isprintable() else " " for c in str(text or ""))
-    clean = " ".join(clean.split())
-    return clean if len(clean) <= limit else clean[:limit - 1] + "…"
-
-
-def _comment_block(text: str, limit: int = 600) -> list[str]:
-    return ["# " + line for line in textwrap.wrap(comment(text, limit), 96)]
-
-
 def shape_text(shape, dtype: str | None = None) -> str:
     text = "(" + ", ".join(["B"] + [str(d) for d in shape]) + ")"
     return text + " int64" if dtype == "int64" else text
@@ -231,9 +223,10 @@ def _same(value, default) -> bool:
 # -- the writer ----------------------------------------------------------------------------------
 
 class _Writer:
-    def __init__(self, res: Resolution, class_name: str | None):
+    def __init__(self, res: Resolution, class_name: str | None, data: str | None = None):
         self.res = res
         self.class_name = class_name
+        self.data = data
         self.recorder = _Recorder()
         self.helpers: dict[str, type] = {}  # copied from graph/modules.py
         self.imports: dict[str, tuple[str, str]] = {}  # plugin classes: name -> (module, class)
@@ -456,8 +449,13 @@ class _Writer:
             "# Load weights with model.load_state_dict(...); edit freely.",
             f"# Graph: {comment(res.graph.name)}",
         ]
-        if res.graph.description:
-            out += _comment_block(res.graph.description)
+        names = node_names([n.id for n in res.graph.nodes])
+        ids = [n.id for n in res.graph.nodes]
+        out += io_lines(res.top, [(names[i], i) for i in ordered(res.top.inputs, ids)],
+                        [(names[o], o) for o in ordered(res.top.outputs, ids)
+                         if res.top.nodes[o].used])
+        out += data_line(self.data)
+        out += description_lines(res.graph, res.top, self.data)
         params = res.top.n_params
         frozen = _frozen(res.top)
         out.append(f"# Parameters: {params:,}" + (

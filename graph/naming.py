@@ -22,6 +22,7 @@ from __future__ import annotations
 import builtins
 import keyword
 import re
+import sys
 import unicodedata
 from collections.abc import Iterable
 
@@ -103,3 +104,32 @@ def class_name(text: str, taken: Iterable[str] = ()) -> str:
         candidate = f"{name}{i}"
         i += 1
     return candidate
+
+
+# top-level modules a generated file must not shadow: it imports torch (and users import these
+# beside it), and a file named ``torch.py`` would be imported in torch's place
+_SHADOWED = frozenset(sys.stdlib_module_names) | {"torch", "torchvision", "numpy", "safetensors",
+                                                   "onnx", "onnxruntime", "layerloom"}
+
+
+def module_name(text: str | None) -> str:
+    """A file stem that Python can import as a module: lowercase ``[a-z0-9_]``, one ``_`` for
+    each run of anything else, no leading digit, at most 64 characters, never a keyword nor the
+    name of a module the file would shadow; ``model`` when nothing is left.
+
+    >>> module_name("seed-cnn"), module_name("seed-cnn-run3"), module_name("My net!")
+    ('seed_cnn', 'seed_cnn_run3', 'my_net')
+    >>> module_name("3 layers"), module_name("class"), module_name("torch"), module_name("--")
+    ('model_3_layers', 'class_', 'torch_model', 'model')
+    """
+    folded = ascii_identifier(str(text or "")).lower()
+    name = re.sub(r"_+", "_", folded).strip("_")[:64].strip("_")
+    if not name:
+        return "model"
+    if name[0].isdigit():
+        name = "model_" + name
+    if keyword.iskeyword(name):
+        name += "_"
+    elif name in _SHADOWED:
+        name += "_model"
+    return name

@@ -42,6 +42,12 @@ div:has(> .st-key-keep_typing), .st-key-keep_typing { display: none; }
    rainbow line (the server's client.toolbarMode is "minimal" too; no option hides the rest) */
 [data-testid="stAppDeployButton"], [data-testid="stMainMenu"], [data-testid="stStatusWidget"],
 [data-testid="stDecoration"] { display: none !important; }
+/* a toast stays over the side panel, never over the canvas's blocks: Streamlit puts toasts in
+   the window's right corner 21rem wide, which reaches over the canvas column in a window
+   narrower than about 1150 px; at most 26%% of the window, a toast keeps within the side
+   column (its 1.25 of 4.55 of the page, less the margins) in any window that shows the columns
+   side by side (640 px and more) */
+[data-testid="stToast"] { width: min(21rem, 26vw) !important; }
 </style>
 """ % {"focus": FOCUS}
 

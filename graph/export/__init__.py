@@ -91,6 +91,8 @@ def export_model(graph: Graph | dict | str | Path, fmt: str, path: str | Path,
         raise
     except GraphError as exc:
         raise ExportError(fmt, f"the graph is not valid: {exc}", node=exc.node) from None
+    if run is not None:
+        ref.data = run.data_name()
     path = Path(path)
     if fmt == "bundle":
         from .bundle import write_bundle

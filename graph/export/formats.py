@@ -96,7 +96,7 @@ def weights_beside(path: Path) -> Path:
 def _write_python(ref: Reference, path: Path) -> dict:
     from ..codegen import generate_code
 
-    path.write_text(generate_code(ref.graph), encoding="utf-8")
+    path.write_text(generate_code(ref.graph, data=ref.data), encoding="utf-8")
     write_weights(ref, weights_beside(path))
     return {"class": model_class(path).__name__}
 

@@ -48,6 +48,7 @@ class Reference:
     checks: list[torch.Tensor]
     resolution: Resolution
     expected: list[torch.Tensor] = field(default_factory=list)
+    data: str | None = None  # the dataset the weights were trained on, where known
 
     def run(self, model: Any, inputs: Sequence[torch.Tensor]) -> list[torch.Tensor]:
         with torch.no_grad():

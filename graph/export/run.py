@@ -8,6 +8,7 @@ needs to feed new data exactly as the model was trained (normalisation, vocabula
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import Any
 
 import torch
@@ -35,6 +36,12 @@ class RunInfo:
     name: str | None = None
     # pictures for the card: [{"png": bytes, "caption": str}] (Grad-CAM over test samples)
     examples: list[dict[str, Any]] = field(default_factory=list)
+
+    def data_name(self) -> str | None:
+        """The name of the dataset the run trained on (``mnist-5k``, a file's name, never its
+        folder); None when the run recorded none."""
+        name = self.dataset.get("name") or self.dataset.get("source")
+        return PurePath(str(name)).name if name and name != "unknown" else None
 
     def curve_points(self, key: str) -> tuple[list[float], list[float]]:
         """``(xs, ys)`` of one curve; bare values are numbered from 1 (epochs)."""

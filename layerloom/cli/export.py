@@ -6,8 +6,8 @@ file is loaded back and compared with the model before it is kept; the command p
 check's result and the file's size.
 
 Without ``-o`` the file is named after the graph, as a slug (``My net!`` → ``my-net.onnx``), in
-the current folder: a graph's name never chooses a folder. An existing file is refused unless
-``--force`` is given.
+the current folder: a graph's name never chooses a folder. Python code gets a name it can be
+imported by (``my_net.py``). An existing file is refused unless ``--force`` is given.
 """
 
 from __future__ import annotations
@@ -42,7 +42,8 @@ def register(subparsers) -> None:
     p.add_argument("--format", "-f", required=True, choices=FORMATS)
     p.add_argument("-o", "--output", metavar="PATH",
                    help="file to write (default: the graph's name as a slug, with the format's "
-                        "suffix, in the current folder); -f python also writes the weights "
+                        "suffix, in the current folder; -f python: a module name, my_net.py); "
+                        "-f python also writes the weights "
                         "beside it, as STEM.safetensors")
     p.add_argument("--force", action="store_true",
                    help="overwrite the file if it exists (-f python: the weights beside it too)")
@@ -81,6 +82,7 @@ def cmd_export(args) -> int:
 
         return cmd_export_project(args, _db(args))
     from layerloom.graph.export import ExportError, export_model
+    from layerloom.graph.naming import module_name
 
     run = state = None
     if Path(args.source).exists() or not args.source.isdigit():
@@ -100,7 +102,8 @@ def cmd_export(args) -> int:
         if loaded is None:
             return EXIT_INVALID  # no such run, or it saved nothing: bad input, as for resume
         graph, run = loaded
-    output = Path(args.output or f"{slug(graph.name)}{SUFFIX[args.format]}")
+    stem = module_name(graph.name) if args.format == "python" else slug(graph.name)
+    output = Path(args.output or f"{stem}{SUFFIX[args.format]}")
     try:
         result = export_model(graph, args.format, output, state, run=run, seed=args.seed,
                               variables=parse_variables(args.set), overwrite=args.force)

@@ -181,7 +181,7 @@ def _write(root: Path, graph: Graph, ds, spec: dict, config: TrainConfig, state_
     brought = config.init_weights  # weights brought in (fine-tuning): the project starts there
     if brought:
         config = config.replace(init_weights=None)  # config.json names no file of this machine
-    code = generate_code(graph)
+    code = generate_code(graph, data=ds.name)
     (root / "model.py").write_text(code, encoding="utf-8")
     for name in TEMPLATE_FILES:
         (root / name).write_text(template_text(name), encoding="utf-8")

@@ -64,7 +64,7 @@ def test_each_format_of_the_design_is_checked_before_its_download(home):
     assert len(checks) == 6
     assert checks[3].startswith("verified: max abs diff ") and "(seed-cnn.onnx)" in checks[3]
     assert float(checks[3].split("max abs diff ")[1].split(" ")[0]) < 1e-4
-    assert "(seed-cnn.py, seed-cnn.safetensors)" in checks[1]
+    assert "(seed_cnn.py, seed_cnn.safetensors)" in checks[1]  # a module name: importable
 
 
 def test_a_format_that_cannot_express_the_design_says_which_block(home, log_gamma_block):
@@ -111,6 +111,47 @@ def test_a_runs_onnx_file_computes_what_the_trained_model_does(home):
     names = zipfile.ZipFile(io.BytesIO(bundle.data)).namelist()
     assert any(n.endswith("predict.py") for n in names) and any(n.endswith("README.md")
                                                                 for n in names)
+
+
+def test_a_runs_python_code_is_an_importable_module_that_names_its_data(home, tmp_path,
+                                                                        monkeypatch):
+    graph = {"format": "layerloom-graph", "version": 1, "name": "tiny-net", "nodes": [
+        {"id": "x", "type": "Input", "params": {"shape": [4]}},
+        {"id": "fc", "type": "Linear", "params": {"out_features": 3}},
+        {"id": "y", "type": "Output"}],
+        "edges": [{"source": "x", "target": "fc"}, {"source": "fc", "target": "y"}]}
+    result = train(load_graph(graph), "iris", {"epochs": 1}, store=RunStore())
+    at = page()
+    at.radio(key="export.source").set_value("A run (trained weights)").run()
+    at.button(key="export.build.python").click().run()
+    assert not at.error
+    from layerloom.ui.pages.export import Source, _build
+
+    source = Source(at.session_state.app.pages["runs"].exports["python"][0],
+                    f"tiny-net-run{result.run_id}", run_id=result.run_id,
+                    db=str(RunStore().path))
+    built = _build(source, "python")
+    stem = f"tiny_net_run{result.run_id}"
+    assert built.files == (f"{stem}.py", f"{stem}.safetensors")
+    with zipfile.ZipFile(io.BytesIO(built.data)) as archive:
+        archive.extractall(tmp_path)
+    code = (tmp_path / f"{stem}.py").read_text(encoding="utf-8")
+    assert "# Input x: float32 [batch, 4], 4 features per sample\n" in code
+    assert "# Data: iris\n" in code and "28×28" not in code
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import importlib
+    import sys
+
+    from safetensors.torch import load_file
+
+    module = importlib.import_module(stem)  # what a user does with the file
+    try:
+        model = module.TinyNet().eval()
+        model.load_state_dict(load_file(str(tmp_path / f"{stem}.safetensors")))
+        x = torch.randn(5, 4)
+        assert torch.allclose(model(x), result.model.eval()(x), atol=1e-5)
+    finally:
+        sys.modules.pop(stem, None)
 
 
 def test_without_runs_the_run_choice_says_what_to_do(home):

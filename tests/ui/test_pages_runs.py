@@ -192,10 +192,38 @@ def test_the_table_names_the_project_that_started_each_run(home):
     made = [store.create_run("mlp", {}, {"source": "iris"}, config, project=p)
             for p in ("p1", None)]
     table = rows(store.list_runs())
-    assert list(table.columns) == ["run", "name", "data", "config", "status", "best", "test",
-                                   "sweep", "project", "started"]
+    assert list(table.columns) == ["run", "name", "project", "data", "config", "status", "best",
+                                   "test", "sweep", "started"]
     assert list(table["run"]) == made[::-1]
-    assert list(table["project"]) == ["", "p1"]
+    assert list(table["project"]) == ["", "p1"]  # no name known: the id
+
+
+def test_the_table_shows_projects_by_name_and_no_sweep_as_an_empty_cell(home):
+    from layerloom.ui.projects import ProjectStore
+
+    projects = ProjectStore()
+    mine = projects.create(load_template("mlp-tabular"))
+    other = projects.create(load_template("mlp-tabular"))
+    assert {p.name for p in projects.list()} == {"mlp-tabular"}  # told apart as the picker does
+    store = RunStore()
+    config = {"optimizer": "adam", "lr": 0.001, "batch_size": 32, "epochs": 2}
+    sweep = store.create_sweep("mlp sweep", {})
+    alone = store.create_run("mlp", {}, {"source": "iris"}, config, project=mine)
+    trial = store.create_run("mlp", {}, {"source": "iris"}, config, sweep_id=sweep,
+                             project=other)
+    gone = store.create_run("mlp", {}, {"source": "iris"}, config, project="deleted-ab12cd")
+    at = page(mine)
+    assert not at.exception and not at.error
+    table = at.dataframe[0].value
+    assert list(table["run"]) == [gone, trial, alone]
+    assert list(table["sweep"]) == ["", str(sweep), ""]  # not "None"
+    assert list(table["project"]) == ["deleted-ab12cd",  # no longer a project: its id
+                                      f"mlp-tabular · {other.rsplit('-', 1)[-1]}",
+                                      f"mlp-tabular · {mine.rsplit('-', 1)[-1]}"]
+    assert list(table.columns)[:3] == ["run", "name", "project"]  # not last, where it was cut
+    columns = json.loads(at.dataframe[0].proto.columns)
+    assert columns["test"]["width"] == 140  # the longest text gives way, the project does not
+    assert "width" not in columns.get("project", {})
 
 
 def test_a_sweep_whose_process_fails_before_any_trial_says_why(home):

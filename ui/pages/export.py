@@ -17,6 +17,7 @@ import streamlit as st
 from layerloom.graph import dumps_graph
 from layerloom.graph.export import FORMAT_NAMES, export_model
 from layerloom.graph.export.formats import FORMATS
+from layerloom.graph.naming import module_name
 from layerloom.graph.summary import format_bytes
 from layerloom.runtime.export import export_run
 from layerloom.runtime.runnames import design_key
@@ -221,8 +222,10 @@ def _cached(key: str, fmt: str, _source: Source) -> Built:
     (not hashed) says how to build it."""
     source = _source
     suffix = ".zip" if fmt == "bundle" else FORMATS[fmt].suffix
+    # the code is a module users import: seed_cnn.py, not seed-cnn.py
+    stem = module_name(source.name) if fmt == "python" else source.name
     with tempfile.TemporaryDirectory(prefix="layerloom-export-") as folder:
-        path = Path(folder) / f"{source.name}{suffix}"
+        path = Path(folder) / f"{stem}{suffix}"
         if source.run_id is not None:
             result = export_run(source.run_id, fmt, path, db=source.db)
         else:

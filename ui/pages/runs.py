@@ -20,6 +20,7 @@ from ..errors import friendly, shown_errors
 from ..fields import plain
 from ..forms import seed
 from ..pagestate import PagesState, pages_of, project_of
+from ..project_panel import project_label
 from .common import config_line, run_label, run_names, show_notice
 from .train import act, data_choice, ready, spec_of
 
@@ -41,7 +42,7 @@ def render(state) -> None:
             st.info("No run yet: train one on the Train page, or launch a sweep below.")
         else:
             names = run_names(runs)
-            table(runs, names)
+            table(runs, names, project_names(state))
             graph = getattr(state, "graph", None)
             compare(pages, store, runs, names,
                     default_compare(runs, project_of(state), graph.name if graph else None))
@@ -54,32 +55,56 @@ def render(state) -> None:
 
 # -- the table ------------------------------------------------------------------------------
 
-def rows(runs, names: dict[int, str] | None = None) -> pd.DataFrame:
+def rows(runs, names: dict[int, str] | None = None,
+         projects: dict[str, str] | None = None) -> pd.DataFrame:
     """One row per run: its name (``names``: the display names, ``run_names``, by default
-    worked out over ``runs``), what it trained, on what, how, and how it went."""
+    worked out over ``runs``), the project that started it (``projects``: project id → name,
+    shown as the project picker shows it; an id without a name shows as the id), what it
+    trained on, how, how it went, and its sweep (empty for a run outside any sweep)."""
     names = names if names is not None else run_names(runs)
+    projects = projects or {}
     out = []
     for run in runs:
         best = (f"{run.best_metric_name} {run.best_metric:.4g}"
                 if run.best_metric is not None else "")
         test = ", ".join(f"{k.removeprefix('test_')} {v:.4g}"
                          for k, v in (run.final_metrics or {}).items())
-        out.append({"run": run.id, "name": names[run.id],
+        project = (project_label(run.project, projects) if run.project in projects
+                   else run.project or "")
+        out.append({"run": run.id, "name": names[run.id], "project": project,
                     "data": data_name(run.dataset),
                     "config": config_line(run.config), "status": run.status,
-                    "best": best, "test": test, "sweep": run.sweep_id,
-                    "project": run.project or "", "started": pd.to_datetime(run.created, unit="s")})
+                    "best": best, "test": test,
+                    "sweep": str(run.sweep_id) if run.sweep_id is not None else "",
+                    "started": pd.to_datetime(run.created, unit="s")})
     return pd.DataFrame(out)
 
 
-def table(runs, names: dict[int, str]) -> None:
-    st.dataframe(rows(runs, names), hide_index=True, column_config={
-        "started": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
+# the test metrics, the longest text, are capped (in pixels) so that every column, the
+# project's included, shows at 1280×720; the rest of a capped cell is clipped
+TEST_WIDTH = 140
+
+
+def table(runs, names: dict[int, str], projects: dict[str, str] | None = None) -> None:
+    st.dataframe(rows(runs, names, projects), hide_index=True, column_config={
+        "test": st.column_config.TextColumn(
+            width=TEST_WIDTH, help="The test evaluation (the Results page shows all of it)"),
+        "sweep": st.column_config.TextColumn(help="The sweep the run was a trial of"),
+        "started": st.column_config.DatetimeColumn(format="MMM D, HH:mm")})
     failed = [r for r in runs[:20] if r.status == "failed" and r.reason]
     if failed:
         with st.expander(f"Why {len(failed)} recent run(s) failed"):
             for run in failed:
                 st.markdown(f"**#{run.id}** {plain(run.reason)}")
+
+
+def project_names(state) -> dict[str, str]:
+    """Project id → name, of the projects the designer's store holds (none without one)."""
+    store = getattr(state, "store", None)
+    try:
+        return {p.id: p.name for p in store.list()} if store is not None else {}
+    except Exception:  # noqa: BLE001 - a broken project store: the table shows ids
+        return {}
 
 
 def default_compare(runs, project: str | None, design: str | None, n: int = 3) -> list[int]:

@@ -107,6 +107,8 @@ const FIT = { padding: 0.12, maxZoom: 1.1, duration: 250 };
 // text legible: never below READABLE_ZOOM; a graph too big for that is shown from its inputs
 // (see autoViewport) and the rest is a pan away
 const AUTO_FIT = { ...FIT, minZoom: READABLE_ZOOM, duration: 0 };
+// the least zoom of the view after Auto layout, which shows the whole design (React Flow's own)
+const WHOLE_ZOOM = 0.1;
 const TOAST_MS = 4500;
 // a block just added is sent this much later unless another event comes first (see emit)
 const ADD_DEFER_MS = 250;
@@ -181,7 +183,7 @@ export default function Canvas({ args, disabled, stTheme }) {
   const nodesRef = useRef(nodes);
   const edgesRef = useRef(edges);
   const routeRecordRef = useRef(null); // the routes of this view's last auto layout (routes.js)
-  const [fitTick, setFitTick] = useState(null); // {auto} object per request
+  const [fitTick, setFitTick] = useState(null); // {auto, whole} object per request
   const [paletteOpen, setPaletteOpen] = useState(true);
   const [menu, setMenu] = useState(null);
   const [quick, setQuick] = useState(null); // search-to-add: {x, y, flow, from, hint}
@@ -467,10 +469,12 @@ export default function Canvas({ args, disabled, stTheme }) {
   /**
    * The view of the graph shown (see autoViewport): the whole graph at a readable zoom, or its
    * inputs' end when it is too big. `kept`: the view this project and level had last time
-   * (see savedView), used if it still shows a node; `instant`: no animation.
+   * (see savedView), used if it still shows a node; `instant`: no animation; `whole`: all of
+   * the graph, at a smaller zoom if it must be (after Auto layout, which lays it out for the
+   * pane: the user asked to see the design, not to read one block).
    */
   const autoFit = useCallback(
-    (kept, instant) => {
+    (kept, instant, whole = false) => {
       const el = wrapper.current;
       if (!el) return;
       const rects = nodeRects();
@@ -483,7 +487,7 @@ export default function Canvas({ args, disabled, stTheme }) {
       }
       const view = autoViewport(rects, el.clientWidth, el.clientHeight, {
         padding: FIT.padding,
-        minZoom: READABLE_ZOOM,
+        minZoom: whole ? WHOLE_ZOOM : READABLE_ZOOM,
         maxZoom: FIT.maxZoom,
       });
       if (view) rf.setViewport(view, instant ? undefined : { duration: FIT.duration });
@@ -519,7 +523,7 @@ export default function Canvas({ args, disabled, stTheme }) {
   useEffect(() => {
     if (!fitTick) return undefined;
     if (!fitTick.auto) {
-      autoFit(null, false);
+      autoFit(null, false, Boolean(fitTick.whole));
       return undefined;
     }
     // fitView waits until React Flow has measured the nodes (its promise resolves then, in
@@ -844,7 +848,7 @@ export default function Canvas({ args, disabled, stTheme }) {
     keepRoutes(laid.record);
     commit(laid.nodes, null);
     emit("change");
-    setFitTick({ auto: false });
+    setFitTick({ auto: false, whole: true }); // the design laid out for the pane, all in view
   }, [commit, emit]);
 
   const group = useCallback(() => {

@@ -66,9 +66,9 @@ export function layeredLayout(ids, edges, sizeOf) {
  * The auto layout's choice: the layered left-to-right layout when it fits a pane of
  * `width` × `height` pixels at `goodZoom` (0.9) or more, else the same columns wrapped onto
  * rows (a long chain reads like lines of text): the most columns a row that fit at `goodZoom`,
- * failing that the count that gives the largest zoom among those whose rows fit the width at
- * `minZoom` (0.75; the rest is a vertical scroll away). With no pane size, one row. Rows break
- * where the fewest wires pass.
+ * failing that the count whose whole layout fits the pane at the largest zoom, so that a wide
+ * pane gets long rows and a tall one short rows, and all of it can be seen at once. With no
+ * pane size, one row. Rows break where the fewest wires pass.
  *
  * Edges may carry `label: {w, h}`, the pixel size of the shape label drawn on the wire: the gap
  * between two columns is made wide enough for the widest label of the wires crossing it,
@@ -76,7 +76,7 @@ export function layeredLayout(ids, edges, sizeOf) {
  *
  * A graph in several connected pieces has each laid out so, one under another (components).
  *
- * @param opts  {width, height} of the pane in pixels (less padding), goodZoom, minZoom, maxZoom,
+ * @param opts  {width, height} of the pane in pixels (less padding), goodZoom, maxZoom,
  *              main: ids of the design's inputs (their piece goes first)
  * @returns {pos: Map id → {x, y} (top-left, whole pixels), perRow, zoom: the zoom at which it all
  *          fits, routes: per edge (in `edges` order) its route's points [[x, y], ...] from its
@@ -163,7 +163,6 @@ export function components(ids, edges, main = []) {
 function fitPart(ids, edges, sizeOf, opts) {
   const { width = 0, height = 0, maxZoom = 1.1 } = opts;
   const goodZoom = Math.min(opts.goodZoom ?? 0.9, maxZoom);
-  const minZoom = opts.minZoom ?? 0.75;
   const g = layered(ids, edges);
   const size = new Map(ids.map((id) => [id, sizeOf(id)]));
   const bandCache = new Map();
@@ -174,10 +173,9 @@ function fitPart(ids, edges, sizeOf, opts) {
     const p = place(g, size, [0, L], bandCache);
     return { pos: p.pos, perRow: L, zoom: zoomOf(p), routes: p.routes };
   }
-  // the most columns a row that still fits at `goodZoom`; failing that, the largest zoom among
-  // the layouts whose width fits at `minZoom` (the rest is a vertical scroll away), failing
-  // that the largest zoom. A row's width needs no placing (its columns' widths), so only the
-  // candidates whose width can win are placed.
+  // the most columns a row that still fits at `goodZoom`; failing that, the layout that fits
+  // whole at the largest zoom. A row's width needs no placing (its columns' widths), so only
+  // the candidates whose width can win are placed.
   const colW = g.layers.map((layer) =>
     Math.max(...layer.filter((k) => g.items.get(k).real).map((k) => size.get(k).w)),
   );
@@ -196,23 +194,14 @@ function fitPart(ids, edges, sizeOf, opts) {
     }
     candidates.push({ k, breaks, widthZoom: width / Math.max(wide + (breaks.length > 2 ? 2 * EXIT : 0), 1) });
   }
-  const placed = (c) => {
-    const p = place(g, size, c.breaks, bandCache);
-    return { pos: p.pos, perRow: c.k, zoom: zoomOf(p), routes: p.routes, width: p.width };
-  };
-  let narrow = null;
-  for (const c of candidates) {
-    if (c.widthZoom < Math.min(goodZoom, minZoom)) continue;
-    const { width: w, ...p } = placed(c);
-    if (p.zoom >= goodZoom) return p;
-    if (width / Math.max(w, 1) >= minZoom && (!narrow || p.zoom > narrow.zoom + 1e-6)) narrow = p;
-  }
-  if (narrow) return narrow;
-  // nothing fits the width at minZoom: the largest zoom among the few widest-zoom candidates
   let best = null;
-  for (const c of [...candidates].sort((a, b) => b.widthZoom - a.widthZoom).slice(0, 4)) {
-    const { width: _, ...p } = placed(c);
-    if (!best || p.zoom > best.zoom + 1e-6) best = p;
+  for (const c of candidates) {
+    // most columns first; one no wider-zoomed than the best so far cannot beat it
+    if (best && Math.min(maxZoom, c.widthZoom) <= best.zoom + 1e-6) continue;
+    const p = place(g, size, c.breaks, bandCache);
+    const laid = { pos: p.pos, perRow: c.k, zoom: zoomOf(p), routes: p.routes };
+    if (laid.zoom >= goodZoom) return laid;
+    if (!best || laid.zoom > best.zoom + 1e-6) best = laid;
   }
   return best;
 }

@@ -81,12 +81,32 @@ test("a kept viewport is used only while it still shows a node", () => {
   assert.equal(keptViewport({ x: 0, y: 0, zoom: 0 }, rects, 800, 600), null);
 });
 
-test("a chain too long for any readable fit keeps rows that fit the width (scroll down, not across)", () => {
+test("a chain too long for a readable fit takes the rows that show all of it at the largest zoom", () => {
+  const bounds = (pos, ids) => ({
+    w: Math.max(...ids.map((id) => pos.get(id).x + 200)) - Math.min(...ids.map((id) => pos.get(id).x)),
+    h: Math.max(...ids.map((id) => pos.get(id).y + 110)) - Math.min(...ids.map((id) => pos.get(id).y)),
+  });
   const { ids, edges } = chain(17);
-  const { perRow, pos } = fitLayout(ids, edges, card, { ...PANE, minZoom: READABLE_ZOOM });
-  const right = Math.max(...ids.map((id) => pos.get(id).x + 200));
-  assert.ok(right * READABLE_ZOOM <= PANE.width, `${perRow} a row: ${right} wide`);
-  assert.ok(perRow >= 2);
+  // the designer's pane at 1280×720 (about 580 × 460 pixels) less padding, at 1440×900, and a
+  // wide and a tall one
+  const panes = [{ width: 519, height: 410 }, PANE, { width: 1400, height: 400 }, { width: 400, height: 1400 }];
+  const laid = panes.map((pane) => fitLayout(ids, edges, card, { ...pane, maxZoom: 1.1 }));
+  const sizes = laid.map(({ pos }) => bounds(pos, ids));
+  panes.forEach((pane, i) => {
+    const { perRow, zoom } = laid[i];
+    const { w, h } = sizes[i];
+    // all of it fits the pane at the zoom the layout gives...
+    assert.ok(w * zoom <= pane.width + 0.5 && h * zoom <= pane.height + 0.5, `${perRow} a row: ${w}×${h} at ${zoom}`);
+    // ...and no layout made for another pane would fit this one at a larger zoom (the blocks'
+    // bounds; the layout's own zoom also keeps room for the wires around them)
+    const ours = Math.min(1.1, pane.width / w, pane.height / h);
+    sizes.forEach((other, j) => {
+      const theirs = Math.min(1.1, pane.width / other.w, pane.height / other.h);
+      assert.ok(ours >= theirs * 0.97, `pane ${i}: ${laid[j].perRow} a row fits at ${theirs} > ${ours}`);
+    });
+  });
+  // long rows in a wide pane, short ones in a tall pane
+  assert.ok(laid[2].perRow > laid[3].perRow, `wide ${laid[2].perRow}, tall ${laid[3].perRow}`);
 });
 
 test("a graph in pieces lays out each apart, the one with the input first (a tail cut off by a deleted wire)", () => {

@@ -1,0 +1,98 @@
+"""The comment at the top of generated code: what the model takes and gives, read from the graph.
+
+The input and output lines come from the resolved shapes, so they are true of the design as it
+is (a template fitted to other data included). The data line names the dataset the weights were
+trained on (an export of a run) or that the code trains on (a training project), when the caller
+knows it. The design's own description follows only when nothing shows it was written for other
+inputs: it is left out when it names image sizes (8×8 or larger; smaller ones are kernels) none
+of which is the input's, or when the design names the dataset it was made for and the data line
+names another.
+
+>>> sorted(_sizes("Small CNN for 28×28 digits, 3×3 kernels; 224 x 224 RGB"))
+[(3, 3), (28, 28), (224, 224)]
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+
+from .model import Graph
+from .resolve import Level
+
+# "28×28", "224 x 224", "32×32×3": the first two numbers
+_SIZE = re.compile(r"(?<![\d.])(\d+)\s*[×xX]\s*(\d+)(?![\d.])")
+SMALLEST_IMAGE = 8  # sizes below this in a description are kernels and strides
+
+
+def comment(text: str | None, limit: int = 100) -> str:
+    """Text safe inside a ``#`` comment: printable characters only (no line breaks)."""
+    clean = "".join(c if c.isprintable() else " " for c in str(text or ""))
+    clean = " ".join(clean.split())
+    return clean if len(clean) <= limit else clean[:limit - 1] + "…"
+
+
+def comment_block(text: str, limit: int = 600) -> list[str]:
+    return ["# " + line for line in textwrap.wrap(comment(text, limit), 96)]
+
+
+def io_lines(top: Level, inputs: list[tuple[str, str]], outputs: list[tuple[str, str]]
+             ) -> list[str]:
+    """``# Input image: float32 [batch, 1, 28, 28], 1-channel 28×28 images`` for every
+    ``(argument name, node id)`` of ``inputs``, and ``# Output ...`` for ``outputs``."""
+    lines = []
+    for name, node_id in inputs:
+        info = top.nodes[node_id]
+        lines.append(f"# Input {name}: {_tensor(info.shape, info.dtype)}"
+                     + (f", {_reading(info.shape, info.dtype)}"
+                        if _reading(info.shape, info.dtype) else ""))
+    for name, node_id in outputs:
+        info = top.nodes[node_id]
+        lines.append(f"# Output {name}: {_tensor(info.shape, info.dtype)}")
+    return lines
+
+
+def data_line(data: str | None) -> list[str]:
+    return [f"# Data: {comment(data)}"] if data else []
+
+
+def description_lines(graph: Graph, top: Level, data: str | None) -> list[str]:
+    """The design's description as comment lines, or a line saying why it is left out."""
+    if not graph.description:
+        return []
+    images = {tuple(top.nodes[i].shape[-2:]) for i in top.inputs
+              if top.nodes[i].shape is not None and len(top.nodes[i].shape) == 3}
+    named = {size for size in _sizes(graph.description) if min(size) >= SMALLEST_IMAGE}
+    if named and not named & images:
+        return comment_block("(The design's description is left out: it was written for "
+                             "inputs of another size.)")
+    made_for = graph.extra.get("dataset")  # a template names the data it was sized for
+    if data and isinstance(made_for, str) and comment(data) != comment(made_for):
+        return comment_block(f"(The design's description is left out: it was written for "
+                             f"{made_for}, not the data above.)")
+    return comment_block(graph.description)
+
+
+def _sizes(text: str) -> set[tuple[int, int]]:
+    return {(int(a), int(b)) for a, b in _SIZE.findall(text)}
+
+
+def _tensor(shape, dtype: str | None) -> str:
+    dims = ", ".join(["batch"] + [str(d) for d in (shape or ())])
+    return f"{dtype or 'float32'} [{dims}]"
+
+
+def _reading(shape, dtype: str | None) -> str:
+    """What a sample of this shape usually is, in words; empty when there is no usual reading."""
+    shape = tuple(shape or ())
+    if dtype == "int64":
+        return f"{shape[0]} token ids per sample" if len(shape) == 1 else "integer ids"
+    if len(shape) == 3:
+        kind = " (RGB)" if shape[0] == 3 else ""
+        return f"{shape[0]}-channel{kind} {shape[1]}×{shape[2]} images"
+    if len(shape) == 2:
+        return f"sequences of {shape[1]} steps with {shape[0]} channel" + (
+            "s" if shape[0] != 1 else "")
+    if len(shape) == 1:
+        return f"{shape[0]} feature" + ("s" if shape[0] != 1 else "") + " per sample"
+    return ""
