@@ -26,6 +26,7 @@ from ..errors import GraphError
 from ..model import Graph
 from .hooks import hook_hint, warn_hooks
 from .importer import Importer
+from .output_match import match_outputs
 from .trace import BATCH, propagate, sample_inputs, trace
 from .user_files import load_file, model_classes
 from .weights import WeightMap
@@ -172,19 +173,12 @@ def _compare(model: nn.Module, compiled: nn.Module, state_dict: dict, shapes, dt
             expected, got = model(*samples), compiled(*samples)
     finally:
         model.train(was_training)
-    expected = list(expected) if isinstance(expected, (tuple, list)) else [expected]
-    got = list(got) if isinstance(got, (tuple, list)) else [got]
-    worst = 0.0
-    for i, (a, b) in enumerate(zip(expected, got)):
-        diff = (a.float() - b.float()).abs().max().item() if a.numel() and a.shape == b.shape \
-            else float("inf")
-        scale = max(1.0, a.float().abs().max().item() if a.numel() else 0.0)
-        if a.shape != b.shape or diff > atol * scale:
-            raise GraphError(f"the imported graph's output {i} differs from the model's{note}: "
-                             f"shape {list(b.shape)} vs {list(a.shape)}, max abs diff {diff:.3g}"
-                             f"{hook_hint(model)}")
-        worst = max(worst, diff)
-    return worst
+    match = match_outputs(expected, got, atol)
+    if not match.agrees:
+        raise GraphError(f"the imported graph's output {match.index} differs from the model's"
+                         f"{note}: shape {match.shape} vs {match.expected_shape}, max abs diff "
+                         f"{match.diff:.3g}{hook_hint(model)}")
+    return match.diff
 
 
 def _misfit(compiled: nn.Module, state_dict: dict, exc: RuntimeError) -> str:

@@ -53,6 +53,7 @@ from ..errors import GraphError
 from ..modules import Recurrent
 from ..naming import node_names
 from .modules import float32_decimal, rule
+from .output_match import match_outputs
 
 _DTYPES = {1: "float32", 7: "int64"}
 # names a traced module's attributes must not take (torch.fx's GraphModule has them)
@@ -1760,19 +1761,14 @@ def _against_runtime(model, graph, state, shapes, dtypes, atol: float) -> float:
     compiled.load_state_dict(state, strict=True)
     with torch.no_grad():
         got = compiled(*samples)
-    got = list(got) if isinstance(got, (tuple, list)) else [got]
-    worst = 0.0
-    for i, (a, b) in enumerate(zip(expected, got)):
-        a = torch.as_tensor(a).float()
-        if tuple(a.shape) != tuple(b.shape):
-            raise GraphError(f"output {i}: the graph gives {list(b.shape)}, onnxruntime "
-                             f"{list(a.shape)}")
-        diff = (a - b.float()).abs().max().item() if a.numel() else 0.0
-        if diff > atol * max(1.0, a.abs().max().item() if a.numel() else 0.0):
-            raise GraphError(f"output {i} differs from onnxruntime's on the file: max abs diff "
-                             f"{diff:.3g}")
-        worst = max(worst, diff)
-    return worst
+    match = match_outputs(expected, got, atol)
+    if match.shapes_differ:
+        raise GraphError(f"output {match.index}: the graph gives {match.shape}, onnxruntime "
+                         f"{match.expected_shape}")
+    if not match.agrees:
+        raise GraphError(f"output {match.index} differs from onnxruntime's on the file: max abs "
+                         f"diff {match.diff:.3g}")
+    return match.diff
 
 
 # -- Transformer encoder layers: the blocks of one, back to one block ---------------------------
