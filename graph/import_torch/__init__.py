@@ -119,7 +119,7 @@ def _named_in(module, shown: str, attr: str) -> Callable:
 
 def check_import(model: nn.Module, graph: Graph, state_dict: dict, input_shape,
                  dtype: str | Sequence[str] = "float32", atol: float = 1e-5,
-                 weights: WeightMap | None = None) -> float:
+                 weights: WeightMap | None = None, compiled: nn.Module | None = None) -> float:
     """Compile ``graph``, load ``state_dict`` (strictly) and compare it with ``model`` on a
     random batch: the largest absolute difference, or a :class:`GraphError` when it exceeds
     ``atol`` (relative to the output's scale).
@@ -127,12 +127,14 @@ def check_import(model: nn.Module, graph: Graph, state_dict: dict, input_shape,
     With ``weights`` (the import's :class:`WeightMap`) it is checked a second time on a copy
     of the model whose near-zero parameters (a zero-initialised head, a layer scale of 1e-6)
     are given random values of a real scale: outputs of ~0 would otherwise match trivially.
+    ``compiled``: ``graph`` compiled already, where the caller has it (the second-size check
+    uses the same one); its weights are loaded here.
     """
     from ..compile import compile_graph
 
     shapes = _shapes(input_shape)
     dtypes = [dtype] * len(shapes) if isinstance(dtype, str) else list(dtype)
-    compiled = compile_graph(graph)
+    compiled = compiled if compiled is not None else compile_graph(graph)
     worst = _compare(model, compiled, state_dict, shapes, dtypes, atol)
     if weights is not None:
         lively = copy.deepcopy(model)

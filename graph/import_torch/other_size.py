@@ -39,9 +39,11 @@ class SizeCheck:
 
 def check_other_size(model: nn.Module, graph: Graph, state_dict: dict,
                      input_shape: Sequence[Sequence[int]], dtype: str | Sequence[str] = "float32",
-                     atol: float = 1e-5) -> SizeCheck:
+                     atol: float = 1e-5, compiled: nn.Module | None = None) -> SizeCheck:
     """Compile ``graph`` with ``state_dict`` and compare it with ``model`` at an input size other
     than ``input_shape`` (each without the batch), the first tried where ``model`` runs.
+    ``compiled``: ``graph`` compiled already (as :func:`check_import` had it: the CLI compiles
+    once for both checks); ``state_dict`` is loaded into it again, whatever it held.
 
     >>> check_other_size(Net(), graph, state, [(3, 8, 8)]).warning          # doctest: +SKIP
     "at input [3, 12, 12], where the model runs too, the imported graph gives other outputs ..."
@@ -57,7 +59,7 @@ def check_other_size(model: nn.Module, graph: Graph, state_dict: dict,
         if tried is None:
             return SizeCheck(None)
         other, samples, expected = tried
-        compiled = compile_graph(graph).eval()
+        compiled = (compiled if compiled is not None else compile_graph(graph)).eval()
         compiled.load_state_dict(state_dict, strict=True)
         at = (f"at input {' and '.join(str(list(s)) for s in other)}, where the model runs "
               f"too, the imported graph")
