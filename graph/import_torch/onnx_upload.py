@@ -20,7 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import GraphError
-from ..limits import budget
+from ..limits import budget, size_words
 
 MAX_ONNX_BYTES = 128 * 2**20
 MAX_ONNX_NODES = 10_000
@@ -43,8 +43,8 @@ def read_onnx_bytes(data: bytes, file: str):
 
     most = max_bytes()
     if len(data) > most:
-        raise GraphError(f"the file is {_size(len(data))}; ONNX files are read up to "
-                         f"{_size(most)} (set {BYTES_ENV} to change it)", file=file)
+        raise GraphError(f"the file is {size_words(len(data))}; ONNX files are read up to "
+                         f"{size_words(most)} (set {BYTES_ENV} to change it)", file=file)
     try:
         model = onnx.load_model_from_string(data)  # parses only: external data is not read
     except (DecodeError, ValueError, RuntimeError):
@@ -69,13 +69,6 @@ def read_onnx_bytes(data: bytes, file: str):
         raise GraphError(f"not a valid ONNX model: {str(exc).splitlines()[0]}", file=file) \
             from None
     return model
-
-
-def _size(n: int) -> str:
-    """``n`` bytes in words: ``200 MiB``, ``12 KiB``, ``900 bytes``."""
-    if n >= 2**20:
-        return f"{n / 2**20:,.0f} MiB"
-    return f"{n / 2**10:,.0f} KiB" if n >= 2**10 else f"{n:,} bytes"
 
 
 def import_onnx_bytes(data: bytes, file: str, *, name: str | None = None):

@@ -114,6 +114,13 @@ def test_tensors_kept_in_another_file_are_never_read(tmp_path, monkeypatch):
                                      f"save the model as one file")
 
 
+def test_sizes_are_said_in_the_unit_that_reads_best():
+    from layerloom.graph.limits import size_words
+
+    assert [size_words(n) for n in (900, 12 * 2**10, 200 * 2**20, 4 << 30, 40_000_000_000)] \
+        == ["900 bytes", "12 KiB", "200 MiB", "4 GiB", "37.3 GiB"]
+
+
 @pytest.mark.parametrize("data", [b"", b"hello, not a model", b"\x08\x07" * 50,
                                   b"\x80\x04\x95pickle"])
 def test_bytes_that_are_not_onnx_are_refused_in_words(data):
