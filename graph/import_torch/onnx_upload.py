@@ -9,7 +9,11 @@ An upload comes from anyone who can reach the app, so before any work that grows
   ``LAYERLOOM_MAX_ONNX_NODES`` (default 10,000; a Transformer of 12 layers has about 1,500)
   before the checker or onnxruntime sees them: the import runs every node, more than once;
 - tensors kept in other files (ONNX's external data) are refused: their locations are paths
-  on the server, and reading them would read the server's files, not the user's.
+  on the server, and reading them would read the server's files, not the user's;
+- onnxruntime runs it only in a child process capped at ``LAYERLOOM_MAX_ONNX_RUN_BYTES``
+  (default 4 GiB, or half the machine's memory) and ``LAYERLOOM_MAX_ONNX_SECONDS`` (60):
+  a node asking for more (a ``ConstantOfShape`` of [100000, 100000]) is refused, named, without
+  its value being made (:mod:`.onnx_budget`), as for a file the CLI imports.
 
 The file is a protobuf message parsed by the ``onnx`` package: nothing in it is unpickled or
 run as code.
