@@ -13,9 +13,7 @@ import io
 
 import numpy as np
 import pytest
-import torch
 from onnx import TensorProto, helper, numpy_helper
-from torch import nn
 
 from layerloom.graph.errors import GraphError
 from layerloom.graph.import_torch.onnx_budget import OverBudget
@@ -185,24 +183,9 @@ def test_a_run_past_the_time_budget_is_ended(monkeypatch):
         "take 3 seconds at a time (set LAYERLOOM_MAX_ONNX_SECONDS to change it)")
 
 
-class Tiny(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv = nn.Conv2d(1, 4, 3)
-        self.fc = nn.Linear(4 * 3 * 3, 5)
-
-    def forward(self, x):
-        return self.fc(torch.flatten(nn.functional.max_pool2d(torch.relu(self.conv(x)), 2), 1))
-
-
-def test_an_ordinary_model_imports_within_a_small_budget(monkeypatch):
+def test_an_ordinary_model_imports_within_a_small_budget(monkeypatch, tiny_onnx):
     monkeypatch.setenv("LAYERLOOM_MAX_ONNX_RUN_BYTES", str(64 << 20))
-    torch.manual_seed(0)
-    buffer = io.BytesIO()
-    torch.onnx.export(Tiny().eval(), (torch.randn(2, 1, 8, 8),), buffer, dynamo=False,
-                      input_names=["image"], output_names=["logits"],
-                      dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}})
-    graph, state, diff = import_onnx_bytes(buffer.getvalue(), "tiny.onnx")
+    graph, state, diff = import_onnx_bytes(tiny_onnx, "tiny.onnx")
     assert [n.type for n in graph.nodes] == ["Input", "Conv2d", "ReLU", "MaxPool2d", "Flatten",
                                              "Linear", "Output"]
     assert diff < 1e-5 and len(state) == 4
