@@ -256,7 +256,8 @@ def main() -> int:
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     import numpy as np
 
-    request = np.load(io.BytesIO(sys.stdin.buffer.read()), allow_pickle=False)
+    sent = io.BytesIO(sys.stdin.buffer.read())
+    request = np.load(sent, allow_pickle=False)
     header, arrays = _task(request)
     try:
         _answer(out, header, arrays)
