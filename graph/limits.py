@@ -66,6 +66,19 @@ def budget(env: str, default: int) -> int:
     return number if number > 0 else default
 
 
+def size_words(n: int) -> str:
+    """``n`` bytes in words, for messages: ``37.3 GiB``, ``200 MiB``, ``12 KiB``, ``900 bytes``.
+
+    >>> size_words(40_000_000_000)
+    '37.3 GiB'
+    """
+    if n >= 2**30:
+        return f"{n / 2**30:,.1f} GiB".replace(".0 GiB", " GiB")
+    if n >= 2**20:
+        return f"{n / 2**20:,.0f} MiB"
+    return f"{n / 2**10:,.0f} KiB" if n >= 2**10 else f"{n:,} bytes"
+
+
 def machine_memory() -> int:
     """The machine's physical memory in bytes (a 16 GiB guess where it cannot be read)."""
     try:

@@ -26,6 +26,7 @@ from ..errors import GraphError
 from ..model import Graph
 from .hooks import hook_hint, warn_hooks
 from .importer import Importer
+from .output_match import match_outputs
 from .trace import BATCH, propagate, sample_inputs, trace
 from .user_files import load_file, model_classes
 from .weights import WeightMap
@@ -118,7 +119,7 @@ def _named_in(module, shown: str, attr: str) -> Callable:
 
 def check_import(model: nn.Module, graph: Graph, state_dict: dict, input_shape,
                  dtype: str | Sequence[str] = "float32", atol: float = 1e-5,
-                 weights: WeightMap | None = None) -> float:
+                 weights: WeightMap | None = None, compiled: nn.Module | None = None) -> float:
     """Compile ``graph``, load ``state_dict`` (strictly) and compare it with ``model`` on a
     random batch: the largest absolute difference, or a :class:`GraphError` when it exceeds
     ``atol`` (relative to the output's scale).
@@ -126,12 +127,14 @@ def check_import(model: nn.Module, graph: Graph, state_dict: dict, input_shape,
     With ``weights`` (the import's :class:`WeightMap`) it is checked a second time on a copy
     of the model whose near-zero parameters (a zero-initialised head, a layer scale of 1e-6)
     are given random values of a real scale: outputs of ~0 would otherwise match trivially.
+    ``compiled``: ``graph`` compiled already, where the caller has it (the second-size check
+    uses the same one); its weights are loaded here.
     """
     from ..compile import compile_graph
 
     shapes = _shapes(input_shape)
     dtypes = [dtype] * len(shapes) if isinstance(dtype, str) else list(dtype)
-    compiled = compile_graph(graph)
+    compiled = compiled if compiled is not None else compile_graph(graph)
     worst = _compare(model, compiled, state_dict, shapes, dtypes, atol)
     if weights is not None:
         lively = copy.deepcopy(model)
@@ -172,19 +175,12 @@ def _compare(model: nn.Module, compiled: nn.Module, state_dict: dict, shapes, dt
             expected, got = model(*samples), compiled(*samples)
     finally:
         model.train(was_training)
-    expected = list(expected) if isinstance(expected, (tuple, list)) else [expected]
-    got = list(got) if isinstance(got, (tuple, list)) else [got]
-    worst = 0.0
-    for i, (a, b) in enumerate(zip(expected, got)):
-        diff = (a.float() - b.float()).abs().max().item() if a.numel() and a.shape == b.shape \
-            else float("inf")
-        scale = max(1.0, a.float().abs().max().item() if a.numel() else 0.0)
-        if a.shape != b.shape or diff > atol * scale:
-            raise GraphError(f"the imported graph's output {i} differs from the model's{note}: "
-                             f"shape {list(b.shape)} vs {list(a.shape)}, max abs diff {diff:.3g}"
-                             f"{hook_hint(model)}")
-        worst = max(worst, diff)
-    return worst
+    match = match_outputs(expected, got, atol)
+    if not match.agrees:
+        raise GraphError(f"the imported graph's output {match.index} differs from the model's"
+                         f"{note}: shape {match.shape} vs {match.expected_shape}, max abs diff "
+                         f"{match.diff:.3g}{hook_hint(model)}")
+    return match.diff
 
 
 def _misfit(compiled: nn.Module, state_dict: dict, exc: RuntimeError) -> str:

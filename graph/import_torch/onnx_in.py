@@ -53,6 +53,10 @@ from ..errors import GraphError
 from ..modules import Recurrent
 from ..naming import node_names
 from .modules import float32_decimal, rule
+from .onnx_budget import OverBudget
+from .onnx_budget import node_label as _label
+from .onnx_runner import OrtFailure, refuse_large_inputs, run_onnx
+from .output_match import match_outputs
 
 _DTYPES = {1: "float32", 7: "int64"}
 # names a traced module's attributes must not take (torch.fx's GraphModule has them)
@@ -73,6 +77,16 @@ def read_onnx(path: str | Path):
         raise GraphError(f"{path} is not a valid ONNX model: {str(exc).splitlines()[0]}") \
             from None
     return model
+
+
+def run_batches(model) -> list[int]:
+    """The batches the import runs ``model`` at: the probes' and the check's 2 and 3, and
+    where the file fixes its batch, that batch and twice it (:func:`free_batch`)."""
+    weights = {t.name for t in model.graph.initializer}
+    fixed = [v.type.tensor_type.shape.dim[0].dim_value for v in model.graph.input
+             if v.name not in weights and v.type.tensor_type.shape.dim
+             and v.type.tensor_type.shape.dim[0].HasField("dim_value")]
+    return sorted({*_PROBE_BATCHES, *(b for f in fixed[:1] for b in (f, 2 * f))})
 
 
 def free_batch(model, file: str):
@@ -104,7 +118,9 @@ def free_batch(model, file: str):
     fix = (f"re-export with torch.onnx.export(..., input_names={[v.name for v in inputs]}, "
            f"output_names={outputs}, dynamic_axes={{{axes}}})")
     try:
-        _same_per_sample(model, freed, inputs, batch)
+        _same_per_sample(model, freed, inputs, batch, file)
+    except OverBudget:
+        raise
     except Exception as exc:  # noqa: BLE001 - onnxruntime's reason, or ours: said in full
         reason = _ort_text(exc) if not isinstance(exc, GraphError) else str(exc)
         raise GraphError(f"{file}: the file was exported with a fixed batch of {batch} ({shown}) "
@@ -117,18 +133,10 @@ def _dims(value) -> list:
             for d in value.type.tensor_type.shape.dim]
 
 
-def _same_per_sample(model, freed, inputs, batch: int) -> None:
+def _same_per_sample(model, freed, inputs, batch: int, file: str) -> None:
     """onnxruntime runs ``freed`` on two batches of ``batch`` samples joined, and each half of
     its results is what ``model`` gives on that half alone; GraphError or onnxruntime's
     exception when not."""
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.log_severity_level = 3
-    fixed_session = ort.InferenceSession(model.SerializeToString(), options,
-                                         providers=["CPUExecutionProvider"])
-    free_session = ort.InferenceSession(freed.SerializeToString(), options,
-                                        providers=["CPUExecutionProvider"])
     generator = np.random.default_rng(0)
     halves = []
     for _ in range(2):
@@ -141,10 +149,9 @@ def _same_per_sample(model, freed, inputs, batch: int) -> None:
                 generator.standard_normal(shape).astype(np.float32)
         halves.append(feeds)
     joined = {k: np.concatenate([h[k] for h in halves]) for k in halves[0]}
-    quiet = ort.RunOptions()
-    quiet.log_severity_level = 3  # the failure is said in the GraphError, not logged
-    together = free_session.run(None, joined, quiet)
-    apart = [fixed_session.run(None, h, quiet) for h in halves]
+    results = run_onnx([(model, True), (freed, True)], [(1, joined), *((0, h) for h in halves)],
+                       file, sizes=1)
+    together, *apart = [list(outputs.values()) for outputs in results]
     for i, got in enumerate(together):
         want = np.concatenate([a[i] for a in apart]) if np.ndim(apart[0][i]) else None
         if want is None or got.shape != want.shape or not np.allclose(got, want, atol=1e-5,
@@ -176,7 +183,7 @@ def onnx_inputs(model) -> tuple[list[tuple[int, ...]], list[str]]:
 class OnnxModule(nn.Module):
     """Runs an ONNX graph's nodes in order with torch modules and functions."""
 
-    def __init__(self, model):
+    def __init__(self, model, file: str | None = None):
         super().__init__()
         from onnx import numpy_helper
 
@@ -199,7 +206,7 @@ class OnnxModule(nn.Module):
                 raise GraphError(f"ONNX node {_label(node, index)} ({node.domain}."
                                  f"{node.op_type}): only the standard operator set imports")
         shapes, dtypes = onnx_inputs(model)
-        self.probes = [_probe(model, shapes, dtypes, batch) for batch in _PROBE_BATCHES]
+        self.probes, self.checked = _probes(model, shapes, dtypes, _PROBE_BATCHES, file)
         self.batchdep: dict[str, tuple[np.ndarray, ...]] = {}  # values that follow the batch
         self.attr_of: dict[str, tuple[str, int | None]] = {}  # constant -> (parameter, rows)
         self._fold(weights)
@@ -1162,12 +1169,13 @@ class OnnxModule3(OnnxModule):
         return self.run([x, y, z])
 
 
-def onnx_module(model) -> OnnxModule:
+def onnx_module(model, file: str | None = None) -> OnnxModule:
+    """The module that runs ``model``'s nodes (``file``: its file's name, for errors)."""
     count = len(onnx_inputs(model)[0])
     classes = {1: OnnxModule1, 2: OnnxModule2, 3: OnnxModule3}
     if count not in classes:
         raise GraphError(f"the ONNX model has {count} inputs; 1 to 3 import")
-    module = classes[count](model)
+    module = classes[count](model, file)
     return module.eval()
 
 _PROBE_BATCHES = (2, 3)
@@ -1183,10 +1191,6 @@ _WHY = {"Shape": " (its value is used where no block takes a size)",
 def _f32(value) -> float:
     """A float32 attribute as the decimal it was written from (1e-05, not 9.99999974e-06)."""
     return float(f"{float(np.asarray(value)):.7g}")
-
-
-def _label(node, index: int) -> str:
-    return node.name or f"{node.op_type}_{index}"
 
 
 def _named(where: str, exc: Exception) -> str:
@@ -1241,37 +1245,41 @@ def _ort_text(exc: Exception) -> str:
     return text
 
 
-def _probe(model, shapes, dtypes, batch: int) -> dict[str, np.ndarray]:
-    """Every value of the file run by onnxruntime on random inputs of ``batch`` samples."""
+def _probes(model, shapes, dtypes, batches, file: str | None = None):
+    """Every value of the file run by onnxruntime on random inputs of each of ``batches``
+    samples, by name (the inputs too); and ``(inputs, outputs)`` of the file on random inputs
+    of 3 samples, which :func:`_against_runtime` compares the imported graph with. One run of
+    onnxruntime's process for all (:func:`~.onnx_runner.run_onnx`)."""
     import onnx
-    import onnxruntime as ort
 
     probe = onnx.ModelProto()
     probe.CopyFrom(model)
     have = {o.name for o in probe.graph.output}
     names = [o for n in probe.graph.node for o in n.output if o and o not in have]
     probe.graph.output.extend(onnx.ValueInfoProto(name=n) for n in names)
-    options = ort.SessionOptions()
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-    options.log_severity_level = 3
+    weights = {t.name for t in model.graph.initializer}
+    inputs = [v.name for v in model.graph.input if v.name not in weights]
+    runs = []
+    for batch in batches:
+        generator = np.random.default_rng(batch)
+        runs.append((0, {name: generator.integers(0, 5, (batch, *shape)).astype(np.int64)
+                         if dtype == "int64" else
+                         generator.standard_normal((batch, *shape)).astype(np.float32)
+                         for name, shape, dtype in zip(inputs, shapes, dtypes)}))
+    generator = torch.Generator().manual_seed(2)
+    samples = [torch.randint(0, 5, (3, *s), generator=generator) if d == "int64"
+               else torch.randn((3, *s), generator=generator) for s, d in zip(shapes, dtypes)]
+    runs.append((1, {name: x.numpy() for name, x in zip(inputs, samples)}))
     try:
-        session = ort.InferenceSession(probe.SerializeToString(), options,
-                                       providers=["CPUExecutionProvider"])
-    except Exception as exc:  # noqa: BLE001 - onnxruntime cannot load it: say so
-        raise GraphError(f"onnxruntime cannot run the file: {_ort_text(exc)}") from None
-    generator = np.random.default_rng(batch)
-    feeds = {}
-    for value, shape, dtype in zip(session.get_inputs(), shapes, dtypes):
-        feeds[value.name] = generator.integers(0, 5, (batch, *shape)).astype(np.int64) \
-            if dtype == "int64" else generator.standard_normal((batch, *shape)).astype(np.float32)
-    try:
-        results = session.run(None, feeds)
-    except Exception as exc:  # noqa: BLE001 - a file whose batch is fixed, for one
+        results = run_onnx([(probe, False), (model, True)], runs, file)
+    except OrtFailure as exc:
+        if exc.stage == "load":  # onnxruntime cannot load it: say so
+            raise GraphError(f"onnxruntime cannot run the file: {_ort_text(exc)}") from None
+        batch = next(iter(runs[exc.run][1].values())).shape[0]
         raise GraphError(f"onnxruntime cannot run the file on a batch of {batch} (the batch "
                          f"dimension must be dynamic): {_ort_text(exc)}") from None
-    out = {o.name: np.asarray(v) for o, v in zip(session.get_outputs(), results)}
-    out.update(feeds)
-    return out
+    probes = [{**outputs, **feeds} for outputs, (_, feeds) in zip(results[:-1], runs)]
+    return probes, (samples, list(results[-1].values()))
 
 
 class _Recurrent(Recurrent):
@@ -1708,10 +1716,11 @@ def import_onnx_model(model, file: str, *, name: str | None = None, atol: float 
     from . import check_import, import_torch
     from .onnx_weights import refuse_shared_layers, say_constants_learn
 
+    refuse_large_inputs(model, file, run_batches(model))
     model = free_batch(model, file)
     refuse_shared_layers(model, file)
     shapes, dtypes = onnx_inputs(model)
-    module = onnx_module(model)
+    module = onnx_module(model, file)
     graph, weights = import_torch(module, shapes, dtypes, name=name or Path(file).stem)
     say_constants_learn(graph, weights, {attribute for attribute, _ in module.attr_of.values()})
     graph.description = f"Imported from the ONNX file {file}."
@@ -1721,10 +1730,10 @@ def import_onnx_model(model, file: str, *, name: str | None = None, atol: float 
     try:  # encoder layers as one block each, kept only where onnxruntime agrees
         merged = _encoder_layers(graph, state)
         if merged is not None:
-            return (*merged, max(diff, _against_runtime(model, *merged, shapes, dtypes, atol)))
+            return (*merged, max(diff, _against_runtime(module.checked, *merged, atol)))
     except Exception:  # noqa: BLE001 - the blocks as imported stay, checked below
         pass
-    return graph, state, max(diff, _against_runtime(model, graph, state, shapes, dtypes, atol))
+    return graph, state, max(diff, _against_runtime(module.checked, graph, state, atol))
 
 
 def _name_inputs(graph, names: list[str]) -> None:
@@ -1743,36 +1752,24 @@ def _name_inputs(graph, names: list[str]) -> None:
         node.id = new
 
 
-def _against_runtime(model, graph, state, shapes, dtypes, atol: float) -> float:
-    """The compiled graph against onnxruntime on the file (``model``, its batch made free), on
-    random inputs of batch 3."""
-    import onnxruntime as ort
-
+def _against_runtime(checked, graph, state, atol: float) -> float:
+    """The compiled graph against onnxruntime on the file (its batch made free): ``checked``,
+    the file's inputs of batch 3 and its outputs there (:func:`_probes`)."""
     from ..compile import compile_graph
 
-    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
-    generator = torch.Generator().manual_seed(2)
-    samples = [torch.randint(0, 5, (3, *s), generator=generator) if d == "int64"
-               else torch.randn((3, *s), generator=generator) for s, d in zip(shapes, dtypes)]
-    feeds = {i.name: x.numpy() for i, x in zip(session.get_inputs(), samples)}
-    expected = session.run(None, feeds)
+    samples, expected = checked
     compiled = compile_graph(graph).eval()
     compiled.load_state_dict(state, strict=True)
     with torch.no_grad():
         got = compiled(*samples)
-    got = list(got) if isinstance(got, (tuple, list)) else [got]
-    worst = 0.0
-    for i, (a, b) in enumerate(zip(expected, got)):
-        a = torch.as_tensor(a).float()
-        if tuple(a.shape) != tuple(b.shape):
-            raise GraphError(f"output {i}: the graph gives {list(b.shape)}, onnxruntime "
-                             f"{list(a.shape)}")
-        diff = (a - b.float()).abs().max().item() if a.numel() else 0.0
-        if diff > atol * max(1.0, a.abs().max().item() if a.numel() else 0.0):
-            raise GraphError(f"output {i} differs from onnxruntime's on the file: max abs diff "
-                             f"{diff:.3g}")
-        worst = max(worst, diff)
-    return worst
+    match = match_outputs(expected, got, atol)
+    if match.shapes_differ:
+        raise GraphError(f"output {match.index}: the graph gives {match.shape}, onnxruntime "
+                         f"{match.expected_shape}")
+    if not match.agrees:
+        raise GraphError(f"output {match.index} differs from onnxruntime's on the file: max abs "
+                         f"diff {match.diff:.3g}")
+    return match.diff
 
 
 # -- Transformer encoder layers: the blocks of one, back to one block ---------------------------

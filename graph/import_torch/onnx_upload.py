@@ -9,7 +9,11 @@ An upload comes from anyone who can reach the app, so before any work that grows
   ``LAYERLOOM_MAX_ONNX_NODES`` (default 10,000; a Transformer of 12 layers has about 1,500)
   before the checker or onnxruntime sees them: the import runs every node, more than once;
 - tensors kept in other files (ONNX's external data) are refused: their locations are paths
-  on the server, and reading them would read the server's files, not the user's.
+  on the server, and reading them would read the server's files, not the user's;
+- onnxruntime runs it only in a child process capped at ``LAYERLOOM_MAX_ONNX_RUN_BYTES``
+  (default 4 GiB, or half the machine's memory) and ``LAYERLOOM_MAX_ONNX_SECONDS`` (60):
+  a node asking for more (a ``ConstantOfShape`` of [100000, 100000]) is refused, named, without
+  its value being made (:mod:`.onnx_budget`), as for a file the CLI imports.
 
 The file is a protobuf message parsed by the ``onnx`` package: nothing in it is unpickled or
 run as code.
@@ -20,7 +24,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import GraphError
-from ..limits import budget
+from ..limits import budget, size_words
 
 MAX_ONNX_BYTES = 128 * 2**20
 MAX_ONNX_NODES = 10_000
@@ -43,8 +47,8 @@ def read_onnx_bytes(data: bytes, file: str):
 
     most = max_bytes()
     if len(data) > most:
-        raise GraphError(f"the file is {_size(len(data))}; ONNX files are read up to "
-                         f"{_size(most)} (set {BYTES_ENV} to change it)", file=file)
+        raise GraphError(f"the file is {size_words(len(data))}; ONNX files are read up to "
+                         f"{size_words(most)} (set {BYTES_ENV} to change it)", file=file)
     try:
         model = onnx.load_model_from_string(data)  # parses only: external data is not read
     except (DecodeError, ValueError, RuntimeError):
@@ -69,13 +73,6 @@ def read_onnx_bytes(data: bytes, file: str):
         raise GraphError(f"not a valid ONNX model: {str(exc).splitlines()[0]}", file=file) \
             from None
     return model
-
-
-def _size(n: int) -> str:
-    """``n`` bytes in words: ``200 MiB``, ``12 KiB``, ``900 bytes``."""
-    if n >= 2**20:
-        return f"{n / 2**20:,.0f} MiB"
-    return f"{n / 2**10:,.0f} KiB" if n >= 2**10 else f"{n:,} bytes"
 
 
 def import_onnx_bytes(data: bytes, file: str, *, name: str | None = None):

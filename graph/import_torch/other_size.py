@@ -20,6 +20,7 @@ from torch import fx, nn
 
 from ..model import Graph
 from ..naming import node_names
+from .output_match import match_outputs
 from .trace import BATCH, propagate, sample_inputs, trace
 
 _GROW_MAP, _GROW_SEQUENCE = 4, 5
@@ -38,9 +39,11 @@ class SizeCheck:
 
 def check_other_size(model: nn.Module, graph: Graph, state_dict: dict,
                      input_shape: Sequence[Sequence[int]], dtype: str | Sequence[str] = "float32",
-                     atol: float = 1e-5) -> SizeCheck:
+                     atol: float = 1e-5, compiled: nn.Module | None = None) -> SizeCheck:
     """Compile ``graph`` with ``state_dict`` and compare it with ``model`` at an input size other
     than ``input_shape`` (each without the batch), the first tried where ``model`` runs.
+    ``compiled``: ``graph`` compiled already (as :func:`check_import` had it: the CLI compiles
+    once for both checks); ``state_dict`` is loaded into it again, whatever it held.
 
     >>> check_other_size(Net(), graph, state, [(3, 8, 8)]).warning          # doctest: +SKIP
     "at input [3, 12, 12], where the model runs too, the imported graph gives other outputs ..."
@@ -56,7 +59,7 @@ def check_other_size(model: nn.Module, graph: Graph, state_dict: dict,
         if tried is None:
             return SizeCheck(None)
         other, samples, expected = tried
-        compiled = compile_graph(graph).eval()
+        compiled = (compiled if compiled is not None else compile_graph(graph)).eval()
         compiled.load_state_dict(state_dict, strict=True)
         at = (f"at input {' and '.join(str(list(s)) for s in other)}, where the model runs "
               f"too, the imported graph")
@@ -72,12 +75,15 @@ def check_other_size(model: nn.Module, graph: Graph, state_dict: dict,
                 if first and first != failed else ""
             return SizeCheck(other, float("inf"),
                              f"{at} cannot run{where}: {text}{before}{only}")
-        diff, problem = _differ(expected, got, atol)
-        if problem is None:
-            return SizeCheck(other, diff)
+        match = match_outputs(expected, got, atol)
+        if match.agrees:
+            return SizeCheck(other, match.diff)
+        problem = f"output {match.index} has shape {match.shape}, the model's " \
+                  f"{match.expected_shape}" if match.shapes_differ else \
+                  f"output {match.index} differs by up to {match.diff:.3g}"
         first, _ = _first_difference(model, graph, compiled, samples, shapes, dtypes)
         where = f", first at block {first}" if first else ""
-        return SizeCheck(other, diff, f"{at} gives other outputs ({problem}){where}{only}")
+        return SizeCheck(other, match.diff, f"{at} gives other outputs ({problem}){where}{only}")
     finally:
         model.train(was_training)
 
@@ -115,24 +121,6 @@ def _runs_at(model: nn.Module, shapes, dtypes) -> tuple | None:
         except Exception:  # noqa: BLE001 - the model itself takes only its own size
             continue
     return None
-
-
-def _differ(expected: Any, got: Any, atol: float) -> tuple[float, str | None]:
-    """The largest difference of the outputs, and how they differ in words (None: they agree
-    within ``atol`` of the output's scale)."""
-    expected = list(expected) if isinstance(expected, (tuple, list)) else [expected]
-    got = list(got) if isinstance(got, (tuple, list)) else [got]
-    worst = 0.0
-    for i, (a, b) in enumerate(zip(expected, got)):
-        if a.shape != b.shape:
-            return float("inf"), (f"output {i} has shape {list(b.shape)}, the model's "
-                                  f"{list(a.shape)}")
-        diff = (a.float() - b.float()).abs().max().item() if a.numel() else 0.0
-        scale = max(1.0, a.float().abs().max().item() if a.numel() else 0.0)
-        if diff > atol * scale:
-            return diff, f"output {i} differs by up to {diff:.3g}"
-        worst = max(worst, diff)
-    return worst, None
 
 
 class _Recorder(fx.Interpreter):
@@ -207,7 +195,7 @@ def _agree(want: torch.Tensor, got: torch.Tensor) -> bool:
     """The same values; laid out otherwise counts too (where the import put a Permute for the
     code's reshape, as for LayerNorm2d or LeViT's tokens, the two differ only in layout)."""
     if want.shape == got.shape:
-        return _differ(want, got, 1e-5)[1] is None
+        return match_outputs(want, got, 1e-5).agrees
     if want.numel() != got.numel():
         return False
-    return _differ(want.flatten().sort().values, got.flatten().sort().values, 1e-5)[1] is None
+    return match_outputs(want.flatten().sort().values, got.flatten().sort().values, 1e-5).agrees

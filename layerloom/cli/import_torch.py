@@ -37,6 +37,7 @@ def register(subparsers) -> None:
 
 
 def cmd_import_torch(args) -> int:
+    from layerloom.graph.compile import compile_graph
     from layerloom.graph.import_torch import (check_import, import_torch, instantiate,
                                               load_callable)
     from layerloom.graph.import_torch.other_size import check_other_size
@@ -52,8 +53,10 @@ def cmd_import_torch(args) -> int:
         with import_warnings() as said:
             graph, weights = import_torch(model, shapes, dtypes, name=args.name)
             state = weights.apply(model.state_dict())
-            diff = check_import(model, graph, state, shapes, dtypes, weights=weights)
-            sizes = check_other_size(model, graph, state, shapes, dtypes)
+            compiled = compile_graph(graph)  # one compile for both checks
+            diff = check_import(model, graph, state, shapes, dtypes, weights=weights,
+                                compiled=compiled)
+            sizes = check_other_size(model, graph, state, shapes, dtypes, compiled=compiled)
     except GraphError as exc:
         print_error(exc, without_fx_notes(str(exc)), debug=getattr(args, "debug", False))
         return EXIT_INVALID

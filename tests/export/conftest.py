@@ -1,4 +1,5 @@
-"""Fixtures of the export and import tests: small graphs, and Python without LayerLoom."""
+"""Fixtures of the export and import tests: small graphs, a small ONNX file, and Python without
+LayerLoom."""
 
 from __future__ import annotations
 
@@ -145,3 +146,30 @@ def line_of(request):
         raise AssertionError(marker)
 
     return line_of
+
+
+@pytest.fixture
+def tiny_onnx() -> bytes:
+    """A small image classifier (Conv, ReLU, max pool, Flatten, Linear on [1, 8, 8]) exported
+    to ONNX with a free batch, input ``image`` and output ``logits``: a user's ordinary file."""
+    import io
+
+    import torch
+    from torch import nn
+
+    class Tiny(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(1, 4, 3)
+            self.fc = nn.Linear(4 * 3 * 3, 5)
+
+        def forward(self, x):
+            return self.fc(torch.flatten(nn.functional.max_pool2d(torch.relu(self.conv(x)), 2),
+                                         1))
+
+    torch.manual_seed(0)
+    buffer = io.BytesIO()
+    torch.onnx.export(Tiny().eval(), (torch.randn(2, 1, 8, 8),), buffer, dynamo=False,
+                      input_names=["image"], output_names=["logits"],
+                      dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}})
+    return buffer.getvalue()

@@ -5,38 +5,17 @@ other files (paths on the server) are never read."""
 
 from __future__ import annotations
 
-import io
 import time
 
 import onnx
 import pytest
 import torch
 from onnx import TensorProto, helper
-from torch import nn
 
 from layerloom.graph import dumps_graph
 from layerloom.graph.errors import GraphError
 from layerloom.graph.import_torch.onnx_in import import_onnx
 from layerloom.graph.import_torch.onnx_upload import count_nodes, import_onnx_bytes
-
-
-class Tiny(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv = nn.Conv2d(1, 4, 3)
-        self.fc = nn.Linear(4 * 3 * 3, 5)
-
-    def forward(self, x):
-        return self.fc(torch.flatten(nn.functional.max_pool2d(torch.relu(self.conv(x)), 2), 1))
-
-
-def _exported() -> bytes:
-    torch.manual_seed(0)
-    buffer = io.BytesIO()
-    torch.onnx.export(Tiny().eval(), (torch.randn(2, 1, 8, 8),), buffer, dynamo=False,
-                      input_names=["image"], output_names=["logits"],
-                      dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}})
-    return buffer.getvalue()
 
 
 def _identities(n: int) -> bytes:
@@ -50,8 +29,8 @@ def _identities(n: int) -> bytes:
         .SerializeToString()
 
 
-def test_the_bytes_import_as_the_file_does(tmp_path):
-    data = _exported()
+def test_the_bytes_import_as_the_file_does(tmp_path, tiny_onnx):
+    data = tiny_onnx
     (tmp_path / "tiny.onnx").write_bytes(data)
     graph, state, diff = import_onnx_bytes(data, "tiny.onnx")
     on_disk, state_on_disk, _ = import_onnx(tmp_path / "tiny.onnx")
@@ -62,7 +41,7 @@ def test_the_bytes_import_as_the_file_does(tmp_path):
     assert all(torch.equal(state[k], state_on_disk[k]) for k in state)
 
 
-def test_a_file_over_the_size_budget_is_refused_before_it_is_parsed(monkeypatch):
+def test_a_file_over_the_size_budget_is_refused_before_it_is_parsed(monkeypatch, tiny_onnx):
     data = b"\0" * (200 * 2**20)  # 200 MiB: parsing it would take a while, and fail
     start = time.monotonic()
     with pytest.raises(GraphError) as err:
@@ -73,7 +52,7 @@ def test_a_file_over_the_size_budget_is_refused_before_it_is_parsed(monkeypatch)
     monkeypatch.setenv("LAYERLOOM_MAX_ONNX_BYTES", "1000")
     with pytest.raises(GraphError, match="tiny.onnx: the file is [0-9]+ KiB; ONNX files are read "
                                          "up to 1,000 bytes"):
-        import_onnx_bytes(_exported(), "tiny.onnx")
+        import_onnx_bytes(tiny_onnx, "tiny.onnx")
 
 
 def test_a_graph_of_100k_nodes_is_refused_before_it_is_checked_or_run():
@@ -97,10 +76,10 @@ def test_nodes_of_subgraphs_count_too(monkeypatch):
     assert count_nodes(model) == 2 + 1 + 6
 
 
-def test_tensors_kept_in_another_file_are_never_read(tmp_path, monkeypatch):
+def test_tensors_kept_in_another_file_are_never_read(tmp_path, monkeypatch, tiny_onnx):
     secret = tmp_path / "secret.bin"
     secret.write_bytes(b"\1" * 64)
-    model = onnx.load_model_from_string(_exported())
+    model = onnx.load_model_from_string(tiny_onnx)
     weight = model.graph.initializer[0]
     weight.ClearField("raw_data")
     del weight.float_data[:]
@@ -112,6 +91,13 @@ def test_tensors_kept_in_another_file_are_never_read(tmp_path, monkeypatch):
     assert str(err.value).startswith(f"split.onnx: tensor '{weight.name}' is kept in another "
                                      f"file (ONNX external data), which an upload cannot bring; "
                                      f"save the model as one file")
+
+
+def test_sizes_are_said_in_the_unit_that_reads_best():
+    from layerloom.graph.limits import size_words
+
+    assert [size_words(n) for n in (900, 12 * 2**10, 200 * 2**20, 4 << 30, 40_000_000_000)] \
+        == ["900 bytes", "12 KiB", "200 MiB", "4 GiB", "37.3 GiB"]
 
 
 @pytest.mark.parametrize("data", [b"", b"hello, not a model", b"\x08\x07" * 50,

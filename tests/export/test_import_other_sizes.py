@@ -329,3 +329,46 @@ def test_import_torch_cli_says_whether_the_graph_matches_at_a_second_size(tmp_pa
         "other outputs" in out.err
     assert "first at block 'max_pool2d' (MaxPool2d, from nets_sizes.py:" in out.err
     assert (tmp_path / "half.json").is_file()
+
+
+def test_the_cli_compiles_the_graph_once_for_both_checks(tmp_path, monkeypatch, capsys):
+    """check_import has just compiled the graph; the second-size check takes that module
+    instead of compiling it again (HalfWindow: where it differs, the warning is unchanged)."""
+    import inspect
+
+    import layerloom.graph.compile as compile_module
+    from layerloom.cli import main
+
+    compiled = []
+    real = compile_module.compile_graph
+
+    def counting(graph, *args, **kwargs):
+        compiled.append(graph.name)
+        return real(graph, *args, **kwargs)
+
+    monkeypatch.setattr(compile_module, "compile_graph", counting)
+    (tmp_path / "nets_once.py").write_text(
+        "import torch\nimport torch.nn.functional as F\nfrom torch import nn\n\n\n" +
+        inspect.getsource(HalfWindow))
+    monkeypatch.chdir(tmp_path)
+    assert main(["import-torch", "nets_once.py:HalfWindow", "--input-shape", "3,8,8",
+                 "-o", "half.json"]) == 0
+    assert compiled == ["HalfWindow"]
+    assert "warning: at input [3, 12, 12], where the model runs too, the imported graph gives " \
+        "other outputs (output 0 differs by up to " in capsys.readouterr().err
+
+
+def test_a_compiled_graph_given_to_the_second_look_is_loaded_with_the_state_again():
+    """A module that held other weights (check_import's woken copy) still compares the
+    design's: the state is loaded into it, not assumed."""
+    torch.manual_seed(3)
+    model = KimCNN().eval()
+    graph, state = _imported(model, [12], "int64")
+    stale = compile_graph(graph)
+    with torch.no_grad():
+        for param in stale.parameters():
+            param.add_(1.0)
+    from layerloom.graph.import_torch.other_size import check_other_size
+
+    result = check_other_size(model, graph, state, [[12]], "int64", compiled=stale)
+    assert result.shapes == [(17,)] and result.warning is None and result.diff < 1e-5

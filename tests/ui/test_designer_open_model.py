@@ -71,6 +71,22 @@ class Table(nn.Module):
         return self.fc(x + self.pos).mean(1)
 
 
+def huge() -> bytes:
+    """A file of a few hundred bytes whose ConstantOfShape would take 37.3 GiB."""
+    import numpy as np
+    from onnx import TensorProto, helper, numpy_helper
+
+    nodes = [helper.make_node("ConstantOfShape", ["shape"], ["big"], name="big"),
+             helper.make_node("ReduceSum", ["big"], ["total"], keepdims=0, name="sum"),
+             helper.make_node("Add", ["x", "total"], ["y"], name="add")]
+    graph = helper.make_graph(
+        nodes, "huge", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 4])],
+        [numpy_helper.from_array(np.array([100000, 100000], dtype=np.int64), "shape")])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]) \
+        .SerializeToString()
+
+
 def export(model: nn.Module, shape: tuple, *, free_batch: bool = True) -> bytes:
     buffer = io.BytesIO()
     axes = {"x": {0: "batch"}, "y": {0: "batch"}} if free_batch else None
@@ -150,6 +166,9 @@ def test_the_imports_warnings_are_in_its_notice(app):
      "and does not run on other batches"),
     ("recip.onnx", lambda: export(Reciprocal(), (2, 4)),
      "ONNX node /Reciprocal (Reciprocal): no LayerLoom block does Reciprocal"),
+    ("huge.onnx", huge,
+     "huge.onnx: ONNX node big (ConstantOfShape) makes a value of 37.3 GiB (float32 [100000, "
+     "100000] on a batch of 2); running an ONNX file may take "),
 ])
 def test_a_file_that_does_not_import_says_why_and_keeps_the_design(app, canvas, home, file, data,
                                                                     message):

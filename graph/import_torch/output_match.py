@@ -1,0 +1,61 @@
+"""Whether an imported graph's outputs are the model's: the one test behind every check of an
+import.
+
+:func:`~layerloom.graph.import_torch.check_import` compares the compiled graph with the model at
+the traced size, :mod:`.other_size` again at another size and each block's value where that
+differs, and an imported ONNX file's graph is compared with onnxruntime running the file. All
+ask the same: the same shapes, and a largest absolute difference within ``atol`` of the output's
+scale (its largest magnitude, at least 1: outputs in the thousands are not held to 1e-5 of a
+unit). Empty outputs of the same shape agree: there is nothing to differ. Each caller words the
+answer for its reader; the test itself is here once, so that they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+
+@dataclass(frozen=True)
+class OutputMatch:
+    """What :func:`match_outputs` found. ``diff``: the largest absolute difference of the
+    outputs, or, where one differs, that output's (``inf`` where its shape differs);
+    ``index``: the first output that differs (None: they all agree), ``shape`` its shape in
+    the graph's outputs and ``expected_shape`` in the model's."""
+
+    diff: float
+    index: int | None = None
+    shape: list[int] | None = None
+    expected_shape: list[int] | None = None
+
+    @property
+    def agrees(self) -> bool:
+        return self.index is None
+
+    @property
+    def shapes_differ(self) -> bool:
+        return self.shape != self.expected_shape
+
+
+def match_outputs(expected: Any, got: Any, atol: float) -> OutputMatch:
+    """``expected`` (the model's output: a tensor, or a tuple or list of them) against ``got``
+    (the graph's), output by output; the first that differs stops the comparison.
+
+    >>> match_outputs(torch.ones(2), torch.ones(2) * 1.5, 1e-5).index
+    0
+    """
+    expected = list(expected) if isinstance(expected, (tuple, list)) else [expected]
+    got = list(got) if isinstance(got, (tuple, list)) else [got]
+    worst = 0.0
+    for i, (a, b) in enumerate(zip(expected, got)):
+        a, b = torch.as_tensor(a), torch.as_tensor(b)
+        if a.shape != b.shape:
+            return OutputMatch(float("inf"), i, list(b.shape), list(a.shape))
+        diff = (a.float() - b.float()).abs().max().item() if a.numel() else 0.0
+        scale = max(1.0, a.float().abs().max().item() if a.numel() else 0.0)
+        if diff > atol * scale:
+            return OutputMatch(diff, i, list(b.shape), list(a.shape))
+        worst = max(worst, diff)
+    return OutputMatch(worst)

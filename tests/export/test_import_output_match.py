@@ -1,0 +1,42 @@
+"""One comparison of outputs behind every check of an import (check_import, the second-size
+check, each block's value, the ONNX file against onnxruntime): the same shapes, and a largest
+difference within atol of the output's scale."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+
+from layerloom.graph.import_torch.output_match import match_outputs
+
+
+def test_outputs_within_atol_of_their_scale_agree_and_say_the_largest_difference():
+    a = torch.tensor([[1000.0, -2.0]])
+    match = match_outputs((a, torch.ones(3)), (a + 0.005, torch.ones(3)), 1e-5)
+    assert match.agrees and match.index is None
+    assert math.isclose(match.diff, 0.005, rel_tol=1e-3)  # 1e-5 of 1000 is 0.01
+    off = match_outputs([torch.zeros(2), a], [torch.zeros(2), a + 0.5], 1e-5)
+    assert (off.index, off.shape, off.expected_shape, off.shapes_differ) == (1, [1, 2], [1, 2],
+                                                                             False)
+    assert off.diff == 0.5 and not off.agrees
+
+
+def test_a_shape_that_differs_is_named_with_both_shapes():
+    match = match_outputs(torch.zeros(3, 10), torch.zeros(3, 12), 1e-5)
+    assert (match.index, match.shape, match.expected_shape) == (0, [3, 12], [3, 10])
+    assert match.shapes_differ and match.diff == float("inf")
+
+
+def test_empty_outputs_of_the_same_shape_agree():
+    """check_import used to call them different (a difference of inf) where the second-size
+    check called them equal; nothing in them can differ."""
+    match = match_outputs((torch.zeros(3, 0), torch.ones(3)), (torch.zeros(3, 0), torch.ones(3)),
+                          1e-5)
+    assert match.agrees and match.diff == 0.0
+
+
+def test_onnxruntime_arrays_compare_with_tensors():
+    match = match_outputs([np.ones((2, 3), np.float32)], torch.ones(2, 3) * 1.01, 1e-4)
+    assert match.index == 0 and math.isclose(match.diff, 0.01, rel_tol=1e-3)
