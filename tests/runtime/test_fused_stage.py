@@ -18,7 +18,8 @@ from layerloom.graph.compile import compile_graph
 from layerloom.runtime import TrainConfig, native, prepare_model, train
 from layerloom.runtime.data import Dataset
 from layerloom.runtime.diagnostics import LayerProbe
-from layerloom.runtime.fused_stage import conv_pool_relu, fuse_conv_pool_relu, fused_stages
+from layerloom.runtime.fused_stage import (_chunks, conv_pool_relu, fuse_conv_pool_relu,
+                                            fused_stages)
 from layerloom.runtime.rewrite import rewrite_for_speed
 
 needs_cc = pytest.mark.skipif(native.compiler() is None, reason="no C compiler on this machine")
@@ -54,7 +55,9 @@ def routed(model) -> bool:
     (2, 5, 2, 7, 0, True, False),
     (1, 16, 1, 6, 0, True, True),      # 1x1 kernel
 ])
-def test_fused_stage_matches_the_modules(cin, cout, k, size, padding, bias, channels_last):
+def test_fused_stage_matches_the_modules(cin, cout, k, size, padding, bias, channels_last,
+                                        monkeypatch):
+    monkeypatch.setattr("layerloom.runtime.fused_stage.MIN_ROWS_PER_THREAD", 4)  # split 13 rows
     plain = stage(cin, cout, k, padding, bias)
     fused = copy.deepcopy(plain)
     assert rewrite_for_speed(fused) == 2  # the ReLU moved behind the pool, then the chain routed
@@ -66,6 +69,7 @@ def test_fused_stage_matches_the_modules(cin, cout, k, size, padding, bias, chan
     for threads in (1, 2):
         torch.set_num_threads(threads)
         try:
+            assert len(_chunks(len(x))) == threads
             out, grads = outputs_and_grads(fused, x, grad)
         finally:
             torch.set_num_threads(1)
