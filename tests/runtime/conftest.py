@@ -33,6 +33,18 @@ def mlp_graph(classes: int = 2, features: int = 2, hidden: int = 16, head: str |
             "nodes": nodes, "edges": edges}
 
 
+def noise_images(n: int = 256):
+    """``n`` random [1, 28, 28] images of 10 classes (seed-cnn's input), every split from them."""
+    from layerloom.runtime.data import Dataset
+
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(n, 1, 28, 28, generator=g)
+    y = torch.randint(0, 10, (n,), generator=g)
+    return Dataset(name="noise", task="classification", input_shape=(1, 28, 28),
+                   dtype="float32", classes=[str(c) for c in range(10)], target_dim=None,
+                   x_train=x, y_train=y, x_val=x[:0], y_val=y[:0], x_test=x[:8], y_test=y[:8])
+
+
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path, monkeypatch):
     monkeypatch.setenv("LAYERLOOM_HOME", str(tmp_path / "home"))

@@ -16,11 +16,12 @@ from torch import fx, nn
 from layerloom.graph import load_graph
 from layerloom.graph.compile import compile_graph
 from layerloom.runtime import TrainConfig, native, prepare_model, train
-from layerloom.runtime.data import Dataset
 from layerloom.runtime.diagnostics import LayerProbe
 from layerloom.runtime.fused_stage import (_chunks, conv_pool_relu, fuse_conv_pool_relu,
                                             fused_stages)
 from layerloom.runtime.rewrite import rewrite_for_speed
+
+from .conftest import noise_images
 
 needs_cc = pytest.mark.skipif(native.compiler() is None, reason="no C compiler on this machine")
 
@@ -146,15 +147,6 @@ def test_diagnostics_watch_the_first_stage_of_a_fused_model():
     stats = diag.finish()
     assert {"act_mean", "act_std", "zeros", "grad_norm"} <= set(stats["conv1"])
     assert 0.0 < stats["relu1"]["zeros"] < 1.0
-
-
-def noise_images(n: int = 256) -> Dataset:
-    g = torch.Generator().manual_seed(0)
-    x = torch.randn(n, 1, 28, 28, generator=g)
-    y = torch.randint(0, 10, (n,), generator=g)
-    return Dataset(name="noise", task="classification", input_shape=(1, 28, 28),
-                   dtype="float32", classes=[str(c) for c in range(10)], target_dim=None,
-                   x_train=x, y_train=y, x_val=x[:0], y_val=y[:0], x_test=x[:8], y_test=y[:8])
 
 
 @needs_cc
