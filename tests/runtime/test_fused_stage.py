@@ -171,45 +171,6 @@ def test_seed_cnn_trains_the_same_fused_or_not(monkeypatch):
     assert torch.allclose(scripted(x), fused.model(x))
 
 
-TEMPLATES = sorted(p.name.removesuffix(".json") for p in
-                   (resources.files("layerloom.assets") / "templates").iterdir()
-                   if p.name.endswith(".json"))
-ROUTED = {"seed-cnn": ["conv1"]}  # the other templates' first stages: Tanh, stride 2, BN, ...
-
-
-@needs_cc
-@pytest.mark.parametrize("name", TEMPLATES)
-def test_templates_train_the_same_with_their_first_stage_fused(name):
-    graph = load_graph(str(resources.files("layerloom.assets") / "templates" / f"{name}.json"))
-    source = graph_input(graph)
-    torch.manual_seed(0)
-    plain = compile_graph(graph)
-    fast = copy.deepcopy(plain)
-    rewrite_for_speed(fast)
-    fused = [n.args[1].target for sub in fast.modules() if isinstance(sub, fx.GraphModule)
-             for n in sub.graph.nodes if n.target is conv_pool_relu]
-    assert fused == ROUTED.get(name, [])
-    x = (torch.randint(0, 8, (3, *source.shape)) if source.dtype == "int64"
-         else torch.randn(3, *source.shape))
-    outs = []
-    for model in (plain, fast):
-        torch.manual_seed(1)  # the same dropout masks
-        out = model.train()(x)
-        out.float().square().sum().backward()
-        outs.append(out)
-    assert close(outs[1], outs[0], rtol=1e-5)
-    for (key, a), b in zip(plain.named_parameters(), fast.parameters()):
-        assert close(b.grad, a.grad, rtol=1e-4), key
-    assert list(fast.state_dict()) == list(plain.state_dict())
-
-
-def graph_input(graph):
-    from layerloom.graph import validate
-
-    top = validate(graph).resolution.top
-    return top.nodes[top.inputs[0]]
-
-
 def test_switched_off_or_without_a_compiler_the_modules_stay(monkeypatch, tmp_path):
     monkeypatch.setenv("LAYERLOOM_NATIVE", "0")
     model = stage()

@@ -13,11 +13,13 @@ from importlib import resources
 
 import pytest
 import torch
+from torch import fx
 
 from layerloom.graph import load_graph, validate
 from layerloom.graph.compile import compile_graph
-from layerloom.runtime import TrainConfig, prepare_model, train
+from layerloom.runtime import TrainConfig, native, prepare_model, train
 from layerloom.runtime.device import keep_freed_memory
+from layerloom.runtime.fused_stage import conv_pool_relu
 from layerloom.runtime.rewrite import rewrite_for_speed
 
 from .conftest import noise_images
@@ -55,17 +57,25 @@ def _template(name: str):
 MOVED = {"seed-cnn": 2, "resnet18": 1}  # ReLU → MaxPool pairs: two stages; the stem
 
 
+ROUTED = {"seed-cnn": ["conv1"]}  # first stages in the C loop (the others: Tanh, stride 2, BN...)
+needs_cc = pytest.mark.skipif(native.compiler() is None, reason="no C compiler on this machine")
+
+
+@pytest.mark.parametrize("kernels", ["0", pytest.param("1", marks=needs_cc)])
 @pytest.mark.parametrize("name", TEMPLATES)
-def test_rewrite_for_speed_keeps_outputs_and_gradients_bit_for_bit(name, monkeypatch):
-    # the moved ReLUs alone (the C loop of fused_stage.py adds in another order: its own tests)
-    monkeypatch.setenv("LAYERLOOM_NATIVE", "0")
+def test_rewrite_for_speed_keeps_outputs_and_gradients(name, kernels, monkeypatch):
+    # kernels off: the moved ReLUs alone, bit for bit; on: the C loop of fused_stage.py too,
+    # which adds the convolution's products in another order (equal up to float rounding)
+    monkeypatch.setenv("LAYERLOOM_NATIVE", kernels)
     graph = _template(name)
     top = validate(graph).resolution.top
     source = top.nodes[top.inputs[0]]
     torch.manual_seed(0)
     plain = compile_graph(graph)
     fast = copy.deepcopy(plain)
-    moved = rewrite_for_speed(fast)
+    rewrites = rewrite_for_speed(fast)
+    fused = [n.args[1].target for sub in fast.modules() if isinstance(sub, fx.GraphModule)
+             for n in sub.graph.nodes if n.target is conv_pool_relu]
     if source.dtype == "int64":
         x = torch.randint(0, 8, (3, *source.shape))
     else:
@@ -76,12 +86,16 @@ def test_rewrite_for_speed_keeps_outputs_and_gradients_bit_for_bit(name, monkeyp
         out = model.train()(x)
         out.float().square().sum().backward()
         outs.append(out)
-    assert torch.equal(outs[0], outs[1])
-    for (key, a), b in zip(plain.named_parameters(), fast.parameters()):
-        assert torch.equal(a.grad, b.grad), key
+    pairs = [(outs[0], outs[1])] + [(a.grad, b.grad) for a, b in
+                                    zip(plain.parameters(), fast.parameters())]
+    if kernels == "0":
+        assert fused == [] and rewrites == MOVED.get(name, rewrites)
+        assert all(torch.equal(a, b) for a, b in pairs)
+    else:
+        moved = rewrites - len(fused)
+        assert fused == ROUTED.get(name, []) and moved == MOVED.get(name, moved)
+        assert all((a - b).abs().max() <= 1e-4 * max(a.abs().max(), 1.0) for a, b in pairs)
     assert list(fast.state_dict()) == list(plain.state_dict())
-    if name in MOVED:
-        assert moved == MOVED[name]
 
 
 def test_pool_runs_before_relu_in_the_model_that_trains(monkeypatch):
