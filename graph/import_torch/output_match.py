@@ -6,7 +6,9 @@ the traced size, :mod:`.other_size` again at another size and each block's value
 differs, and an imported ONNX file's graph is compared with onnxruntime running the file. All
 ask the same: the same shapes, and a largest absolute difference within ``atol`` of the output's
 scale (its largest magnitude, at least 1: outputs in the thousands are not held to 1e-5 of a
-unit). Empty outputs of the same shape agree: there is nothing to differ. Each caller words the
+unit). Empty outputs of the same shape agree: there is nothing to differ. NaN must stand where
+the model has NaN (a graph that gives NaN for a number differs), equal infinities agree, and an
+output one side lacks differs (its shape is None on that side). Each caller words the
 answer for its reader; the test itself is here once, so that they cannot drift apart.
 """
 
@@ -50,12 +52,20 @@ def match_outputs(expected: Any, got: Any, atol: float) -> OutputMatch:
     got = list(got) if isinstance(got, (tuple, list)) else [got]
     worst = 0.0
     for i, (a, b) in enumerate(zip(expected, got)):
-        a, b = torch.as_tensor(a), torch.as_tensor(b)
+        a, b = torch.as_tensor(a).float(), torch.as_tensor(b).float()
         if a.shape != b.shape:
             return OutputMatch(float("inf"), i, list(b.shape), list(a.shape))
-        diff = (a.float() - b.float()).abs().max().item() if a.numel() else 0.0
-        scale = max(1.0, a.float().abs().max().item() if a.numel() else 0.0)
-        if diff > atol * scale:
+        if not torch.equal(a.isnan(), b.isnan()):  # NaN where the other has a number
+            return OutputMatch(float("nan"), i, list(b.shape), list(a.shape))
+        same = (a == b) | a.isnan()  # equal infinities too: inf - inf would be NaN
+        diff = (a - b).abs().masked_fill(same, 0.0).max().item() if a.numel() else 0.0
+        finite = a[a.isfinite()]
+        scale = max(1.0, finite.abs().max().item() if finite.numel() else 0.0)
+        if not diff <= atol * scale:  # an infinity against a number: inf
             return OutputMatch(diff, i, list(b.shape), list(a.shape))
         worst = max(worst, diff)
+    if len(expected) != len(got):  # an output one side lacks: its shape is None there
+        i = min(len(expected), len(got))
+        return OutputMatch(float("inf"), i, list(got[i].shape) if i < len(got) else None,
+                           list(expected[i].shape) if i < len(expected) else None)
     return OutputMatch(worst)

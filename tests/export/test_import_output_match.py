@@ -40,3 +40,24 @@ def test_empty_outputs_of_the_same_shape_agree():
 def test_onnxruntime_arrays_compare_with_tensors():
     match = match_outputs([np.ones((2, 3), np.float32)], torch.ones(2, 3) * 1.01, 1e-4)
     assert match.index == 0 and math.isclose(match.diff, 0.01, rel_tol=1e-3)
+
+
+def test_nan_for_a_number_differs_and_nan_where_the_model_has_it_agrees():
+    """(a - b).abs().max() is NaN there, and NaN > atol is False: such an import passed."""
+    model = torch.tensor([1.0, 2.0, float("nan"), float("inf")])
+    assert match_outputs(model, model.clone(), 1e-5).agrees
+    broken = model.clone()
+    broken[0] = float("nan")
+    match = match_outputs(model, broken, 1e-5)
+    assert match.index == 0 and math.isnan(match.diff) and not match.shapes_differ
+    wrong_inf = model.clone()
+    wrong_inf[3] = 5.0
+    assert match_outputs(model, wrong_inf, 1e-5).diff == float("inf")
+
+
+def test_an_output_one_side_lacks_differs():
+    short = match_outputs((torch.ones(2), torch.ones(3)), (torch.ones(2),), 1e-5)
+    assert (short.index, short.shape, short.expected_shape) == (1, None, [3])
+    assert not short.agrees and short.shapes_differ
+    extra = match_outputs(torch.ones(2), (torch.ones(2), torch.zeros(1)), 1e-5)
+    assert (extra.index, extra.shape, extra.expected_shape) == (1, [1], None)
