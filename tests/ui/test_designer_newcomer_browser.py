@@ -239,8 +239,19 @@ def test_build_the_seed_cnn_from_blank_with_search_to_add(app_url, page, project
     frame.locator('[data-testid="node-relu1"]').click()
     target = frame.locator('[data-testid="node-input1"] .ll-head').bounding_box()
     _drop_wire(page, frame, "relu1", target["x"] + 20, target["y"] + target["height"] / 2)
-    expect(frame.locator('[data-testid="canvas-toast"]')).to_contain_text(
-        "Input has no input port")
+    toast = frame.locator('[data-testid="canvas-toast"]')
+    expect(toast).to_contain_text("Input has no input port")
+    # the message never stands in the way: blocks under it stay usable, and it gives way as
+    # soon as the user drags a block (here there and back)
+    expect(toast).to_have_css("pointer-events", "none")
+    head = frame.locator('[data-testid="node-relu1"] .ll-head').bounding_box()
+    x0, y0 = head["x"] + 12, head["y"] + head["height"] / 2
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    page.mouse.move(x0 + 30, y0 + 20, steps=4)
+    expect(toast).to_have_count(0)
+    page.mouse.move(x0, y0, steps=4)
+    page.mouse.up()
 
     # the right-click menu of the empty canvas: add, auto layout, fit
     empty_x = pane["x"] + pane["width"] - 40

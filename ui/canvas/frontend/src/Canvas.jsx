@@ -634,6 +634,8 @@ export default function Canvas({ args, disabled, stTheme }) {
   const say = useCallback((text, kind = "info") => {
     setToast({ text, kind, id: Date.now() });
   }, []);
+  // the user has moved on (a new wire, a block dragged): the message gives way at once
+  const dismissToast = useCallback(() => setToast(null), []);
   useEffect(() => {
     if (!toast) return undefined;
     const t = setTimeout(() => setToast(null), TOAST_MS);
@@ -1204,7 +1206,9 @@ export default function Canvas({ args, disabled, stTheme }) {
               onNodesChange={onNodesChange}
               onEdgesChange={onEdgesChange}
               onConnect={onConnect}
+              onConnectStart={dismissToast}
               onConnectEnd={onConnectEnd}
+              onNodeDragStart={dismissToast}
               isValidConnection={isValidConnection}
               onNodeDoubleClick={onNodeDoubleClick}
               onNodeContextMenu={onNodeContextMenu}
