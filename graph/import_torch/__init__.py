@@ -27,6 +27,7 @@ from ..model import Graph
 from .hooks import hook_hint, warn_hooks
 from .importer import Importer
 from .output_match import match_outputs
+from .qkv_first import split_qkv
 from .trace import BATCH, propagate, sample_inputs, trace
 from .user_files import load_file, model_classes
 from .weights import WeightMap
@@ -56,7 +57,10 @@ def import_torch(model_or_callable: nn.Module | Callable[[], nn.Module],
             raise GraphError(f"{type(model).__name__}.forward takes {len(placeholders)} "
                              f"input(s) ({', '.join(n.name for n in placeholders)}), but "
                              f"{len(shapes)} shape(s) were given")
-        values = propagate(gm, sample_inputs(model, shapes, dtypes))
+        samples = sample_inputs(model, shapes, dtypes)
+        values = propagate(gm, samples)
+        if split_qkv(gm, values):  # timm's q, k, v split, as chunk (the batch stays first)
+            values = propagate(gm, samples)
         return Importer(model, gm, values, BATCH, dtypes).run(name or _graph_name(model))
     finally:
         model.train(was_training)

@@ -21,6 +21,7 @@ from torch import fx, nn
 from ..model import Graph
 from ..naming import node_names
 from .output_match import match_outputs
+from .qkv_first import split_qkv
 from .trace import BATCH, propagate, sample_inputs, trace
 
 _GROW_MAP, _GROW_SEQUENCE = 4, 5
@@ -160,8 +161,10 @@ def _first_difference(model: nn.Module, graph: Graph, compiled: fx.GraphModule, 
 
     try:
         gm = trace(model)
-        importer = Importer(model, gm, propagate(gm, sample_inputs(model, shapes, dtypes)),
-                            BATCH, dtypes)
+        values = propagate(gm, sample_inputs(model, shapes, dtypes))
+        if split_qkv(gm, values):
+            values = propagate(gm, sample_inputs(model, shapes, dtypes))
+        importer = Importer(model, gm, values, BATCH, dtypes)
         importer.run(graph.name)
     except Exception:  # noqa: BLE001 - naming the block is a help; the warning stands without
         return None, None

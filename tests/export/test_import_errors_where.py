@@ -1,8 +1,8 @@
 """import-torch's "cannot import ..." errors name the user's file and line of the offending call
 (from what torch.fx recorded while tracing) and, where a known rewrite exists, say it:
 batch_first=True for a time-major RNN/Transformer, is_causal=True for a causal mask written with
-masked_fill, q, k and v split with chunk for timm's permute that moves the batch, the same values
-written with ReLU for a one-sided clamp."""
+masked_fill, the same values written with ReLU for a one-sided clamp. timm's q, k and v split by a
+permute that moves the batch is not refused: it imports as the same split written with chunk."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from layerloom.graph import GraphError
-from layerloom.graph.import_torch import import_torch
+from layerloom.graph.import_torch import check_import, import_torch
 
 
 class GRUTranspose(nn.Module):
@@ -69,7 +69,7 @@ class CausalMask(nn.Module):
 
 
 class QKVFirst(nn.Module):
-    """timm's Attention: q, k and v split by a permute that moves the batch."""
+    """timm's Attention: q, k and v split by a permute that moves the batch (imports)."""
 
     def __init__(self):
         super().__init__()
@@ -102,13 +102,9 @@ class Clamp(nn.Module):
     (CausalMask(), "mask", "cannot import Tensor.masked_fill in CausalMask.forward",
      "fix: for a causal mask in attention, call F.scaled_dot_product_attention(q, k, v, "
      "is_causal=True) (the ScaledDotProductAttention block)"),
-    (QKVFirst(), "qkv-first", "cannot import Tensor.permute in QKVFirst.forward: dims [2, 0, 3, "
-     "1, 4] move the batch dimension",
-     "fix: split q, k and v with q, k, v = self.qkv(x).chunk(3, dim=-1) and give each its heads "
-     "with q.view(B, N, heads, head_dim).transpose(1, 2)"),
     (Clamp(), "clamp", "cannot import torch.clamp in Clamp.forward: clamping to min=-3 with "
      "no upper bound", "write F.relu(x + 3) - 3, the same values"),
-], ids=["transpose", "permute", "time-major", "mask", "qkv-first", "clamp"])
+], ids=["transpose", "permute", "time-major", "mask", "clamp"])
 def test_an_import_error_names_the_file_and_line_and_the_fix(model, marker, op, fix, line_of):
     shape = [5, 1] if isinstance(model, (GRUTranspose, GRUPermute, TimeMajor)) else [5, 8]
     with pytest.raises(GraphError) as info:
@@ -117,3 +113,12 @@ def test_an_import_error_names_the_file_and_line_and_the_fix(model, marker, op, 
     assert message.startswith(f"{line_of(marker)}: {op}"), message
     assert fix in message
     assert "\n" not in message
+
+
+def test_timms_qkv_first_split_imports():
+    """Once refused (the permute moves the batch); now imported as q, k, v = qkv.chunk(3, -1),
+    each .view(B, N, heads, head_dim).transpose(1, 2) (tests/export/test_import_qkv_first.py)."""
+    model = QKVFirst().eval()
+    graph, weights = import_torch(model, [5, 8])
+    assert "Chunk" in {n.type for n in graph.nodes}
+    assert check_import(model, graph, weights.apply(model.state_dict()), [5, 8]) <= 1e-5
