@@ -151,12 +151,13 @@ def _chain(conv_node: fx.Node, modules: dict):
                 or users[0].kwargs:
             return None
         nodes.append(users[0])
-    conv, pool, act = (modules.get(n.target) for n in nodes)
+    if not fusable(*(modules.get(n.target) for n in nodes)):
+        return None
     targets = [n.target for n in nodes]
     called = [n.target for n in conv_node.graph.nodes if n.op == "call_module"]
     if any(called.count(t) != 1 for t in targets):  # a module called twice stays a module
         return None
-    return (nodes[1], nodes[2]) if fusable(conv, pool, act) else None
+    return nodes[1], nodes[2]
 
 
 def _hooked(*modules: nn.Module) -> bool:

@@ -32,6 +32,8 @@ from __future__ import annotations
 
 from torch import fx, nn
 
+from .fused_stage import fuse_conv_pool_relu
+
 # non-decreasing, so they commute with max; stateless, so moving them changes nothing else
 MONOTONE = (nn.ReLU, nn.ReLU6, nn.LeakyReLU)
 MAX_POOLS = (nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d, nn.AdaptiveMaxPool1d,
@@ -40,8 +42,6 @@ MAX_POOLS = (nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d, nn.AdaptiveMaxPool1d,
 
 def rewrite_for_speed(module: nn.Module) -> int:
     """Rewrite every fx graph in ``module`` (in place); how many rewrites were made."""
-    from .fused_stage import fuse_conv_pool_relu
-
     graphs = [sub for sub in module.modules() if isinstance(sub, fx.GraphModule)]
     return sum(pool_before_activation(gm) + fuse_conv_pool_relu(gm) for gm in graphs)
 
