@@ -26,8 +26,6 @@ anything else runs the modules as before. Results equal the modules' up to float
 from __future__ import annotations
 
 import ctypes
-import os
-from concurrent.futures import ThreadPoolExecutor
 
 import torch
 from torch import fx, nn
@@ -37,25 +35,14 @@ from . import native
 
 SOURCE = "conv_pool_relu.c"
 MAX_TAPS = 75  # input channels × kernel cells: 3×5×5 (an RGB 5×5); wider convs are oneDNN's
-# Rows a worker thread must get before the batch is split: handing a slice to a thread costs
-# more than it saves below that (seed-cnn, two threads: one slice at batch 32 trains 8 % faster
-# than two; two slices at batch 128 5 % faster than one; benchmarks/peer_keras).
-MIN_ROWS_PER_THREAD = 32
+# Rows a thread must get before the batch is shared among torch's threads (the kernel's OpenMP
+# loop runs on torch's own pool: handing over costs microseconds, not a Python thread's hop).
+MIN_ROWS_PER_THREAD = 8
 
 _P, _I = ctypes.c_void_p, ctypes.c_int
-_FORWARD_ARGS = [_P, _I, _I, _P, _P, _I, _I, _P, _P, _I, _I]
-_BACKWARD_ARGS = [_P, _I, _I, _P, _I, _P, _P, _P, _I, _I]
-_workers: ThreadPoolExecutor | None = None
+_FORWARD_ARGS = [_P, _I, _I, _I, _P, _P, _I, _I, _P, _I, _P, _I]
+_BACKWARD_ARGS = [_P, _I, _I, _I, _P, _I, _I, _P, _P, _P, _P, _I]
 _kernels: dict[tuple, tuple] = {}
-
-
-def _forget_workers() -> None:
-    global _workers
-    _workers = None  # a forked child (the app's warm worker forks runs) has none of the threads
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_workers)
 
 
 def fuse_conv_pool_relu(gm: fx.GraphModule) -> int:
@@ -92,8 +79,14 @@ def conv_pool_relu(x, conv: nn.Conv2d, pool: nn.MaxPool2d, act: nn.ReLU):
     """``act(pool(conv(x)))``: through the C loop where it applies (see the module docstring),
     else through the modules."""
     if _runs_fused(x, conv, pool, act):
-        return _ConvPoolReLU.apply(x, conv.weight, conv.bias, conv.padding)
+        return _ConvPoolReLU.apply(x, conv.weight, conv.bias, conv.padding, _bf16_autocast())
     return act(pool(conv(x)))
+
+
+def _bf16_autocast() -> bool:
+    """Whether the modules would compute in bfloat16 here (CPU autocast to bfloat16): the
+    loop then hands on a bfloat16 map, as the convolution would (its sums stay float32)."""
+    return torch.is_autocast_enabled("cpu") and torch.get_autocast_dtype("cpu") == torch.bfloat16
 
 
 def fusable(conv: nn.Module, pool: nn.Module, act: nn.Module) -> bool:
@@ -109,7 +102,7 @@ def fusable(conv: nn.Module, pool: nn.Module, act: nn.Module) -> bool:
 
 
 def kernel_for(conv: nn.Conv2d):
-    """The compiled ``(forward, backward)`` for ``conv``'s shape, or None where it cannot be
+    """The compiled ``(forward, backward, threaded)`` for ``conv``'s shape, or None where it cannot be
     built here (``native.why_not`` says why)."""
     kh, kw = conv.kernel_size
     return _kernel(conv.in_channels, kh, kw, _padded(conv.out_channels))
@@ -120,13 +113,13 @@ def _kernel(cin: int, kh: int, kw: int, cp: int):
     if not native.enabled():
         return None
     if key not in _kernels:
-        lib = native.load(SOURCE, {"CIN": cin, "KH": kh, "KW": kw, "CP": cp})
+        lib = native.load(SOURCE, {"CIN": cin, "KH": kh, "KW": kw, "CP": cp}, openmp=True)
         if lib is None:
             return None
         forward, backward = lib.ll_conv_pool_relu_forward, lib.ll_conv_pool_relu_backward
         forward.argtypes, forward.restype = _FORWARD_ARGS, None
         backward.argtypes, backward.restype = _BACKWARD_ARGS, None
-        _kernels[key] = forward, backward
+        _kernels[key] = forward, backward, lib.layerloom_threaded
     return _kernels[key]
 
 
@@ -160,7 +153,9 @@ def _chain(conv_node: fx.Node, modules: dict):
     return nodes[1], nodes[2]
 
 
-def _hooked(*modules: nn.Module) -> bool:
+def hooked(*modules: nn.Module) -> bool:
+    """Whether a forward or backward hook (a module's own or a global one) watches these
+    modules: then they must run as modules."""
     from torch.nn.modules import module as torch_module
 
     if (torch_module._global_forward_hooks or torch_module._global_forward_pre_hooks
@@ -181,34 +176,32 @@ def _runs_fused(x, conv: nn.Conv2d, pool: nn.MaxPool2d, act: nn.ReLU) -> bool:
     return (x.device.type == "cpu" and w.device.type == "cpu" and x.dtype == torch.float32
             and w.dtype == torch.float32 and x.shape[1] == conv.in_channels
             and x.shape[2] + 2 * ph >= kh + 1 and x.shape[3] + 2 * pw >= kw + 1
-            and not _hooked(conv, pool, act) and kernel_for(conv) is not None)
+            and not hooked(conv, pool, act) and kernel_for(conv) is not None)
 
 
 class _ConvPoolReLU(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, x, weight, bias, padding):
+    def forward(ctx, x, weight, bias, padding, bf16):
         cout, cin, kh, kw = weight.shape
         cp = _padded(cout)
-        forward, _ = _kernel(cin, kh, kw, cp)
+        forward, _, threaded = _kernel(cin, kh, kw, cp)
         if padding != (0, 0):
             x = F.pad(x, (padding[1], padding[1], padding[0], padding[0]))
         x = x.contiguous()
         batch, _, h, w = x.shape
         ph, pw = (h - kh + 1) // 2, (w - kw + 1) // 2
-        wt = weight.new_zeros(cin * kh * kw, cp)
-        wt[:, :cout] = weight.detach().reshape(cout, -1).t()
-        b = weight.new_zeros(cp)
-        if bias is not None:
-            b[:cout] = bias.detach()
         channels_last = (weight.stride(1) == 1 and kh * kw > 1) or (cin > 1 and x.stride(1) == 1)
+        dtype = torch.bfloat16 if bf16 else torch.float32
         if channels_last:
-            out = x.new_empty(batch, ph, pw, cout)
+            out = x.new_empty(batch, ph, pw, cout, dtype=dtype)
         else:
-            out = x.new_empty(batch, cout, ph, pw)
+            out = x.new_empty(batch, cout, ph, pw, dtype=dtype)
         win = torch.empty(batch, ph, pw, cp, dtype=torch.uint8)
-        _spread(batch, lambda b0, b1: forward(
-            x.data_ptr(), h, w, wt.data_ptr(), b.data_ptr(), cout, int(channels_last),
-            out.data_ptr(), win.data_ptr(), b0, b1))
+        wc = weight.detach().contiguous()  # the kernel reads it as [cout][cin][kh][kw]
+        bc = bias.detach().contiguous() if bias is not None else None
+        forward(x.data_ptr(), batch, h, w, wc.data_ptr(), bc.data_ptr() if bc is not None else None,
+                cout, int(channels_last), out.data_ptr(), int(bf16), win.data_ptr(),
+                _threads(batch, threaded))
         ctx.save_for_backward(x, win)
         ctx.shape = (cout, cin, kh, kw, cp)
         ctx.has_bias = bias is not None
@@ -219,47 +212,24 @@ class _ConvPoolReLU(torch.autograd.Function):
         x, win = ctx.saved_tensors
         cout, cin, kh, kw, cp = ctx.shape
         if not (ctx.needs_input_grad[1] or ctx.needs_input_grad[2]):
-            return None, None, None, None
-        _, backward = _kernel(cin, kh, kw, cp)
-        g = grad.float().permute(0, 2, 3, 1).contiguous()  # a view where it is channels last
+            return None, None, None, None, None
+        _, backward, threaded = _kernel(cin, kh, kw, cp)
+        if grad.dtype != torch.bfloat16:
+            grad = grad.float()
+        g = grad.permute(0, 2, 3, 1).contiguous()  # a view where it is channels last
         batch, _, h, w = x.shape
-        chunks = _chunks(batch)
-        gw = x.new_zeros(len(chunks), cin * kh * kw, cp)
-        gb = x.new_zeros(len(chunks), cp)
-        _spread(batch, lambda b0, b1, i: backward(
-            x.data_ptr(), h, w, g.data_ptr(), cout, win.data_ptr(), gw[i].data_ptr(),
-            gb[i].data_ptr(), b0, b1), chunks=chunks)
-        grad_w = grad_b = None
-        if ctx.needs_input_grad[1]:
-            grad_w = gw.sum(0)[:, :cout].t().reshape(cout, cin, kh, kw)
-        if ctx.needs_input_grad[2] and ctx.has_bias:
-            grad_b = gb.sum(0)[:cout]
-        return None, grad_w, grad_b, None
+        threads = _threads(batch, threaded)
+        grad_w = x.new_empty(cout, cin, kh, kw)
+        grad_b = x.new_empty(cout) if ctx.has_bias and ctx.needs_input_grad[2] else None
+        scratch = x.new_empty(threads, cin * kh * kw + 1, cp)
+        backward(x.data_ptr(), batch, h, w, g.data_ptr(), int(g.dtype == torch.bfloat16), cout,
+                 win.data_ptr(), grad_w.data_ptr(),
+                 grad_b.data_ptr() if grad_b is not None else None, scratch.data_ptr(), threads)
+        return None, grad_w if ctx.needs_input_grad[1] else None, grad_b, None, None
 
 
-def _chunks(batch: int) -> list[tuple[int, int]]:
-    """The batch's rows in one slice per thread torch may use (at least a few rows each)."""
-    n = max(1, min(torch.get_num_threads(), batch // MIN_ROWS_PER_THREAD))
-    step = -(-batch // n)
-    return [(b0, min(batch, b0 + step)) for b0 in range(0, batch, step)]
-
-
-def _spread(batch: int, fn, chunks: list[tuple[int, int]] | None = None) -> None:
-    """``fn`` over the batch's slices, the first on this thread, the others on worker threads
-    (``ctypes`` lets go of the GIL during the call). With ``chunks`` given, ``fn`` also gets the
-    slice's index."""
-    global _workers
-    indexed = chunks is not None
-    chunks = chunks or _chunks(batch)
-    calls = [(lambda c=c, i=i: fn(*c, i)) if indexed else (lambda c=c: fn(*c))
-             for i, c in enumerate(chunks)]
-    if len(calls) == 1:
-        calls[0]()
-        return
-    if _workers is None or _workers._max_workers < len(calls) - 1:
-        _workers = ThreadPoolExecutor(max_workers=max(len(calls) - 1, os.cpu_count() or 1),
-                                      thread_name_prefix="layerloom-kernel")
-    futures = [_workers.submit(call) for call in calls[1:]]
-    calls[0]()
-    for future in futures:
-        future.result()
+def _threads(batch: int, threaded: bool = True) -> int:
+    """How many of torch's threads share a batch of ``batch`` rows (1 for a serial build)."""
+    if not threaded:
+        return 1
+    return max(1, min(torch.get_num_threads(), batch // MIN_ROWS_PER_THREAD))

@@ -96,7 +96,7 @@ def prepare_model(graph: Graph | dict | str, dataset, config: TrainConfig,
 
     train_graph, skipped, head = _without_trailing_softmax(graph, top, outputs[0], kind)
     module = compile_module(train_graph, variables)
-    rewrite_for_speed(module)  # same weights and results, fewer operations (see rewrite.py)
+    rewrite_for_speed(module, config.precision)  # same weights and results, less work
     notes = [note for note in (batch_note(config.batch_size, dataset),) if note]
     if config.init_weights:  # fine-tuning: start from weights brought in
         from layerloom.graph.import_torch.finetune import load_fitting, read_weights

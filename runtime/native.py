@@ -3,7 +3,10 @@
 A few loops are faster as one C function than as a chain of PyTorch operations (each writes its
 result to memory and the next reads it back). Their sources ship in ``runtime/csrc/``; the first
 run that needs one compiles it for this CPU (``cc -O3 -march=native``, a fraction of a second)
-into the cache folder, and later runs load it from there. A kernel is loaded with ``ctypes``, so
+into the cache folder, and later runs load it from there. Where this process's torch runs its
+operations on GNU OpenMP's threads (the PyPI builds for Linux), a kernel asked for ``openmp`` is
+built with ``-fopenmp`` and links the same ``libgomp.so.1``: the loader finds it already loaded,
+so the kernel's parallel loops run on torch's own thread pool and add no thread of their own. A kernel is loaded with ``ctypes``, so
 nothing is linked against torch and no compiler is needed for anything else: where there is no C
 compiler, or it fails, :func:`load` returns None and the caller runs the PyTorch operations
 instead (same results, the speed of before). ``LAYERLOOM_NATIVE=0`` turns the kernels off.
@@ -22,6 +25,7 @@ import hashlib
 import logging
 import os
 import platform
+import re
 import shutil
 import stat
 import subprocess
@@ -37,6 +41,7 @@ log = logging.getLogger(__name__)
 SOURCES = Path(__file__).parent / "csrc"
 FLAGS = ("-O3", "-march=native", "-std=gnu11", "-shared", "-fPIC")
 PORTABLE_FLAGS = ("-O3", "-std=gnu11", "-shared", "-fPIC")  # where -march=native is refused
+OPENMP_FLAGS = ("-fopenmp",)
 COMPILE_SECONDS = 120
 
 _lock = threading.Lock()
@@ -48,22 +53,50 @@ def enabled() -> bool:
     return os.environ.get("LAYERLOOM_NATIVE", "1").strip().lower() not in ("0", "off", "false", "no")
 
 
-def load(source: str, defines: dict[str, int]) -> ctypes.CDLL | None:
+def load(source: str, defines: dict[str, int], openmp: bool = False) -> ctypes.CDLL | None:
     """The library built from ``csrc/<source>`` with ``-D`` ``defines`` (ints only), or None
-    where kernels are off or it cannot be built here (:func:`why_not` says why)."""
+    where kernels are off or it cannot be built here (:func:`why_not` says why). ``openmp``:
+    built with OpenMP where torch's threads are GNU OpenMP's (:func:`shares_torch_threads`),
+    else without (the source must build both ways); the library's ``layerloom_threaded`` says
+    whether its parallel loops run on torch's threads (else call it with one thread)."""
     key = (source, tuple(sorted(defines.items())))
     if not enabled():
         _why_not[key] = "LAYERLOOM_NATIVE=0"
         return None
     with _lock:
         if key not in _loaded:
-            try:
-                _loaded[key] = _build_and_load(source, defines)
-            except (OSError, ValueError, subprocess.SubprocessError) as exc:
-                _loaded[key] = None
-                _why_not[key] = str(exc)
-                log.info("native kernel %s %s not used: %s", source, defines, exc)
+            builds = [True, False] if openmp and shares_torch_threads() else [False]
+            for threaded in builds:
+                try:
+                    _loaded[key] = _build_and_load(source, defines, threaded)
+                    _why_not.pop(key, None)
+                    break
+                except (OSError, ValueError, subprocess.SubprocessError) as exc:
+                    _loaded[key] = None
+                    _why_not[key] = str(exc)
+                    log.info("native kernel %s %s%s not used: %s", source, defines,
+                             " (OpenMP)" * threaded, exc)
         return _loaded[key]
+
+
+@lru_cache(maxsize=1)
+def shares_torch_threads() -> bool:
+    """Whether a kernel built with ``-fopenmp`` can run on torch's own threads: torch is
+    loaded with GNU OpenMP's ``libgomp.so.1`` (Linux; where torch uses Intel's or LLVM's
+    runtime, a second one would start threads of its own, so there kernels stay serial).
+    Runtimes that other packages bundle under other names (scikit-learn's ``libgomp-<hash>``)
+    are theirs and change nothing."""
+    return "torch" in sys.modules and any(Path(p).name == "libgomp.so.1" for p in _openmp_files())
+
+
+def _openmp_files() -> set[str]:
+    """The OpenMP runtimes mapped into this process (Linux), by path."""
+    try:
+        maps = Path("/proc/self/maps").read_text(errors="replace")
+    except OSError:
+        return set()
+    paths = {line.split(None, 5)[5] for line in maps.splitlines() if len(line.split(None, 5)) == 6}
+    return {p for p in paths if re.match(r"lib[gi]?omp", Path(p).name)}
 
 
 def why_not(source: str, defines: dict[str, int]) -> str | None:
@@ -91,7 +124,7 @@ def cache_dir() -> Path:
     return base / "kernels"
 
 
-def _build_and_load(source: str, defines: dict[str, int]) -> ctypes.CDLL:
+def _build_and_load(source: str, defines: dict[str, int], openmp: bool) -> ctypes.CDLL:
     for name, value in defines.items():
         if not (name.isidentifier() and name.isupper() and type(value) is int):
             raise ValueError(f"bad compile-time constant {name}={value!r}")
@@ -103,13 +136,21 @@ def _build_and_load(source: str, defines: dict[str, int]) -> ctypes.CDLL:
                              timeout=COMPILE_SECONDS).stdout
     folder = _private_folder(cache_dir())
     consts = [f"-D{k}={v}" for k, v in sorted(defines.items())]
+    extra = OPENMP_FLAGS if openmp else ()
     digest = hashlib.sha256(b"\0".join([
-        code, " ".join(FLAGS + tuple(consts)).encode(), version.encode(), _cpu_id().encode(),
+        code, " ".join(FLAGS + extra + tuple(consts)).encode(), version.encode(),
+        _cpu_id().encode(),
     ])).hexdigest()[:24]
     target = folder / f"{Path(source).stem}-{digest}.so"
     if not target.exists():
-        _compile(cc, SOURCES / source, consts, target)
-    return ctypes.CDLL(str(target))
+        _compile(cc, SOURCES / source, [*extra, *consts], target)
+    before = _openmp_files()
+    lib = ctypes.CDLL(str(target))
+    # threaded only where loading it mapped no OpenMP runtime of its own (it found torch's)
+    lib.layerloom_threaded = openmp and _openmp_files() <= before
+    if openmp and not lib.layerloom_threaded:
+        log.info("native kernel %s: its OpenMP runtime is not torch's, so it runs serially", source)
+    return lib
 
 
 def _compile(cc: str, source: Path, consts: list[str], target: Path) -> None:

@@ -17,6 +17,9 @@ The second, after it: a convolution feeding only a 2×2 max pooling feeding only
 that needs no gradient (a model's first stage), runs as one C loop where this machine can build
 it (``fused_stage.py``), the modules kept in the model for everything else.
 
+The third, for mixed precision only: a Linear layer with fewer than 16 outputs computes in
+float32 under CPU autocast (``narrow_linear.py``).
+
 >>> import torch
 >>> from torch import fx, nn
 >>> model = fx.symbolic_trace(nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.MaxPool2d(2)))
@@ -32,7 +35,8 @@ from __future__ import annotations
 
 from torch import fx, nn
 
-from .fused_stage import fuse_conv_pool_relu
+from .fused_stage import conv_pool_relu, fuse_conv_pool_relu
+from .narrow_linear import float32_narrow_linears, narrow_linear
 
 # non-decreasing, so they commute with max; stateless, so moving them changes nothing else
 MONOTONE = (nn.ReLU, nn.ReLU6, nn.LeakyReLU)
@@ -40,10 +44,21 @@ MAX_POOLS = (nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d, nn.AdaptiveMaxPool1d,
              nn.AdaptiveMaxPool2d, nn.AdaptiveMaxPool3d)
 
 
-def rewrite_for_speed(module: nn.Module) -> int:
-    """Rewrite every fx graph in ``module`` (in place); how many rewrites were made."""
+def rewrite_for_speed(module: nn.Module, precision: str = "fp32") -> int:
+    """Rewrite every fx graph in ``module`` (in place) for training in ``precision`` (a
+    ``TrainConfig.precision``); how many rewrites were made."""
     graphs = [sub for sub in module.modules() if isinstance(sub, fx.GraphModule)]
-    return sum(pool_before_activation(gm) + fuse_conv_pool_relu(gm) for gm in graphs)
+    mixed = precision != "fp32"
+    return sum(pool_before_activation(gm) + fuse_conv_pool_relu(gm)
+               + (float32_narrow_linears(gm) if mixed else 0) for gm in graphs)
+
+
+def routed_calls(module: nn.Module) -> int:
+    """How many calls of ``module``'s fx graphs go through a function of these rewrites
+    instead of a module (such a graph neither scripts nor traces as drawn)."""
+    return sum(node.op == "call_function" and node.target in (conv_pool_relu, narrow_linear)
+               for sub in module.modules() if isinstance(sub, fx.GraphModule)
+               for node in sub.graph.nodes)
 
 
 def pool_before_activation(gm: fx.GraphModule) -> int:

@@ -33,8 +33,8 @@ from .device import configure_process, seed_everything
 from .errors import TrainError
 from .evaluate import evaluate
 from .events import Control, Event, fan_out
-from .fused_stage import fused_stages
 from .model import PreparedModel, compile_module, prepare_model
+from .rewrite import routed_calls
 from .store import RunStore, StoreControl, StoreSink
 from .trainer import Trainer
 
@@ -203,10 +203,10 @@ def headline(evaluation: dict) -> dict:
 
 def inference_model(graph: Graph, prepared: PreparedModel, variables) -> nn.Module:
     """The trained model as the graph draws it: the training module itself, or, when a
-    trailing softmax was skipped for the loss or a stage was routed through a C loop
-    (``fused_stage.py``: it neither scripts nor traces), the graph compiled again with the
-    trained weights."""
-    if not prepared.skipped and not fused_stages(prepared.module):
+    trailing softmax was skipped for the loss or a call was routed through a function for
+    speed (``rewrite.py``: a C loop or a float32 head neither scripts nor traces), the graph
+    compiled again with the trained weights."""
+    if not prepared.skipped and not routed_calls(prepared.module):
         return prepared.module.eval()
     model = compile_module(graph, variables)
     model.load_state_dict(prepared.module.state_dict())

@@ -17,7 +17,7 @@ from layerloom.graph import load_graph
 from layerloom.graph.compile import compile_graph
 from layerloom.runtime import TrainConfig, native, prepare_model, train
 from layerloom.runtime.diagnostics import LayerProbe
-from layerloom.runtime.fused_stage import (_chunks, conv_pool_relu, fuse_conv_pool_relu,
+from layerloom.runtime.fused_stage import (_threads, conv_pool_relu, fuse_conv_pool_relu,
                                             fused_stages)
 from layerloom.runtime.rewrite import rewrite_for_speed
 
@@ -70,7 +70,7 @@ def test_fused_stage_matches_the_modules(cin, cout, k, size, padding, bias, chan
     for threads in (1, 2):
         torch.set_num_threads(threads)
         try:
-            assert len(_chunks(len(x))) == threads
+            assert _threads(len(x)) == threads
             out, grads = outputs_and_grads(fused, x, grad)
         finally:
             torch.set_num_threads(1)
