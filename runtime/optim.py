@@ -52,16 +52,44 @@ class _LeanFusedStep:
     bit; what is skipped is the per-step Python around it (grouping by device and dtype, list
     building), 2-3 % of a seed-cnn CPU step at batch 32. Anything else (a first step, several
     groups, amsgrad, a closure, a loss scaler's attributes, mixed devices or dtypes) takes
-    torch's own step. The state_dict is torch's."""
+    torch's own step. The state_dict is torch's.
+
+    torch wraps every optimiser class's ``step`` in a profiling and hook wrapper (a
+    ``record_function`` and the step hooks) when its first instance is made; this class's step
+    is marked as wrapped already and goes through that wrapper only while a profiler runs or a
+    step hook is registered, and ``zero_grad(set_to_none=True)`` likewise drops the gradients
+    itself: 60-90 µs less per seed-cnn step on two threads (2-4 %), the same numbers."""
 
     def step(self, closure=None):
+        if _watched(self):
+            return _profiled_lean_step(self, closure)
+        return self._lean_step(closure)
+
+    step.hooked = True  # torch's Optimizer._patch_step_function leaves a marked step alone
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        if not set_to_none or torch._C._autograd._profiler_enabled():
+            return super().zero_grad(set_to_none)
+        for group in self.param_groups:
+            for p in group["params"]:
+                p.grad = None
+        return None
+
+    def _lean_step(self, closure=None):
         args = None if closure is not None else self._lean_args()
         if args is None:
-            return super().step(closure)
+            return self._torch_step(closure)
         kernel, tensors, options = args
         torch._foreach_add_(tensors[-1], 1)
         kernel(*tensors, **options)
         return None
+
+    def _torch_step(self, closure):
+        """torch's own step, without torch's hook wrapper (this step ran the hooks if any)."""
+        func = super().step.__func__
+        if getattr(func, "hooked", False):  # torch wrapped Adam.step for a plain Adam
+            func = func.__wrapped__
+        return func(self, closure)
 
     def _lean_args(self):
         if len(self.param_groups) != 1:
@@ -92,6 +120,19 @@ class _LeanFusedStep:
             amsgrad=False, lr=group["lr"], beta1=beta1, beta2=beta2,
             weight_decay=group["weight_decay"], eps=group["eps"], maximize=False,
             grad_scale=None, found_inf=None)
+
+
+def _watched(optimizer: torch.optim.Optimizer) -> bool:
+    """Whether a profiler runs or a step hook is registered (then torch's wrapper runs)."""
+    from torch.optim import optimizer as torch_optimizer
+
+    return bool(torch._C._autograd._profiler_enabled()
+                or optimizer._optimizer_step_pre_hooks or optimizer._optimizer_step_post_hooks
+                or torch_optimizer._global_optimizer_pre_hooks
+                or torch_optimizer._global_optimizer_post_hooks)
+
+
+_profiled_lean_step = torch.optim.Optimizer.profile_hook_step(_LeanFusedStep._lean_step)
 
 
 class LeanAdam(_LeanFusedStep, torch.optim.Adam):

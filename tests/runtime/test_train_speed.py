@@ -179,3 +179,38 @@ def test_lean_fused_adam_steps_match_torch_bit_for_bit(name, weight_decay):
     for key, state in torchs["state"].items():
         for field, value in state.items():
             assert torch.equal(mine["state"][key][field], value), (key, field)
+
+
+def test_lean_adam_runs_step_hooks_and_shows_in_the_profiler():
+    """The lean step skips torch's hook wrapper only while nothing would notice: registered
+    step hooks still run once a step, a profiler still sees ``Optimizer.step#LeanAdam.step``,
+    and the numbers stay torch's."""
+    from torch.profiler import profile
+
+    from layerloom.runtime.optim import LeanAdam
+
+    torch.manual_seed(0)
+    ours = [torch.randn(5, 3, requires_grad=True), torch.randn(3, requires_grad=True)]
+    theirs = [p.detach().clone().requires_grad_() for p in ours]
+    opt, ref = LeanAdam(ours, lr=0.1, fused=True), torch.optim.Adam(theirs, lr=0.1, fused=True)
+    assert not hasattr(type(opt).step, "__wrapped__")  # torch did not wrap it
+    pre, post, names = [], [], []
+    for i in range(4):
+        for p, q in zip(ours, theirs):
+            p.grad, q.grad = (g := torch.randn_like(p)), g.clone()
+        if i == 2:
+            opt.register_step_pre_hook(lambda o, args, kwargs: pre.append(i))
+            opt.register_step_post_hook(lambda o, args, kwargs: post.append(i))
+        if i == 3:
+            with profile() as prof:
+                opt.step()
+            names = [e.key for e in prof.key_averages()]
+        else:
+            opt.step()
+        ref.step()
+        opt.zero_grad()
+        ref.zero_grad()
+        assert all(p.grad is None for p in ours)
+    assert pre == post == [2, 3]
+    assert "Optimizer.step#LeanAdam.step" in names
+    assert all(torch.equal(p, q) for p, q in zip(ours, theirs))
