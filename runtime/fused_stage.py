@@ -20,7 +20,13 @@ checkpoints, exports), and each call checks again: the loop runs only for a floa
 that needs no gradient of its own (the data, not a learned map), with no hooks on the three
 modules (layer diagnostics and attributions watch them) and outside tracing and scripting;
 anything else runs the modules as before. Results equal the modules' up to float rounding
-(the sums are added in another order); the pooling's winner and its ties are the same.
+(the sums are added in another order); the pooling's winner and its ties are the same. Under
+CPU bfloat16 autocast the loop hands on a bfloat16 map, as the convolution would, rounded once
+from its float32 sums, and reads the bfloat16 gradient that comes back.
+
+On several threads the batch is shared among torch's own (GNU OpenMP) threads, those its
+operations use, from :data:`MIN_ROWS_PER_THREAD` rows a thread; where the loop could not be built
+on them (``native.load``), it runs on one.
 """
 
 from __future__ import annotations

@@ -83,10 +83,14 @@ def load(source: str, defines: dict[str, int], openmp: bool = False) -> ctypes.C
 def shares_torch_threads() -> bool:
     """Whether a kernel built with ``-fopenmp`` can run on torch's own threads: torch is
     loaded with GNU OpenMP's ``libgomp.so.1`` (Linux; where torch uses Intel's or LLVM's
-    runtime, a second one would start threads of its own, so there kernels stay serial).
-    Runtimes that other packages bundle under other names (scikit-learn's ``libgomp-<hash>``)
-    are theirs and change nothing."""
-    return "torch" in sys.modules and any(Path(p).name == "libgomp.so.1" for p in _openmp_files())
+    runtime, a second one would start threads of its own, so there kernels stay serial, as they
+    do where such a runtime is loaded at all). Copies that other packages bundle under other
+    names (scikit-learn's ``libgomp-<hash>.so.1``) are theirs and change nothing."""
+    if "torch" not in sys.modules:
+        return False
+    names = {Path(path).name for path in _openmp_files()}
+    # with Intel's or LLVM's runtime in the process, which one torch uses is not clear: serial
+    return "libgomp.so.1" in names and not any(n.startswith(("libiomp", "libomp")) for n in names)
 
 
 def _openmp_files() -> set[str]:

@@ -18,7 +18,7 @@ from layerloom.graph.compile import compile_graph
 from layerloom.runtime import TrainConfig, native, prepare_model, train
 from layerloom.runtime.diagnostics import LayerProbe
 from layerloom.runtime.fused_stage import (_threads, conv_pool_relu, fuse_conv_pool_relu,
-                                            fused_stages)
+                                            fused_stages, kernel_for)
 from layerloom.runtime.rewrite import rewrite_for_speed
 
 from .conftest import noise_images
@@ -249,3 +249,85 @@ def test_kernels_are_built_once_into_a_private_cache(tmp_path):
     assert out[0] == "1"  # the ReLU moved; no C loop
     assert "not private to this user" in out[1] and "LAYERLOOM_CACHE" in out[1]
     assert list((shared / "kernels").iterdir()) == []
+
+
+@needs_cc
+@pytest.mark.parametrize("cin, cout, k, channels_last", [(1, 32, 3, True), (3, 20, 3, False)])
+def test_under_bf16_autocast_the_loop_hands_on_bfloat16(cin, cout, k, channels_last):
+    """Under CPU bf16 autocast the convolution would give a bfloat16 map: the loop gives its
+    float32 result rounded to bfloat16 (nearest even, NaN kept), reads the bfloat16 gradient
+    the next layer sends back, and its weight gradient is the one that gradient gives."""
+    fused = stage(cin, cout, k)
+    rewrite_for_speed(fused)
+    if channels_last:
+        fused = fused.to(memory_format=torch.channels_last)
+    x = torch.randn(9, cin, 14, 14)
+    x[0, 0, 2, 2] = float("nan")
+    out32 = fused(x)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        out16 = fused(x)
+    assert out16.dtype == torch.bfloat16 and out32.dtype == torch.float32
+    assert torch.equal(out16.isnan(), out32.isnan()) and out16.isnan().any()
+    ok = ~out32.isnan()
+    assert torch.equal(out16[ok], out32.bfloat16()[ok])  # one rounding of the float32 sums
+    assert out16.is_contiguous(memory_format=torch.channels_last) == channels_last
+    grad = torch.randn(out16.shape).bfloat16()
+    params = list(fused.parameters())
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        got = torch.autograd.grad(fused(x[1:]), params, grad[1:])
+    want = torch.autograd.grad(fused(x[1:]), params, grad[1:].float())
+    for g, w in zip(got, want, strict=True):
+        assert g.dtype == torch.float32 and close(g, w)
+
+
+@needs_cc
+def test_the_loop_runs_on_torchs_own_threads():
+    """Built with OpenMP, the loop shares the batch among torch's threads: two threads give
+    what one gives, and the process has no more threads after than before (the loop found
+    torch's libgomp already loaded; a Python pool or a second runtime would add some)."""
+    if not native.shares_torch_threads():
+        pytest.skip("torch here does not run on GNU OpenMP's libgomp.so.1")
+    assert kernel_for(nn.Conv2d(1, 32, 3))[2]  # built threaded
+    plain = stage()
+    fused = copy.deepcopy(plain)
+    rewrite_for_speed(fused)
+    x = torch.randn(64, 1, 28, 28)
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        torch.randn(512, 512) @ torch.randn(512, 512)  # torch's pool has its threads
+        tasks = len(os.listdir("/proc/self/task"))
+        assert _threads(len(x)) == 2
+        two = outputs_and_grads(fused, x, grad := torch.randn(64, 32, 13, 13))
+        assert len(os.listdir("/proc/self/task")) == tasks
+        torch.set_num_threads(1)
+        one = outputs_and_grads(fused, x, grad)
+    finally:
+        torch.set_num_threads(before)
+    assert torch.equal(two[0], one[0])
+    for a, b in zip(two[1], one[1], strict=True):  # two partial sums of 32 rows, then added
+        assert close(a, b, rtol=1e-5)
+
+
+def test_openmp_is_used_only_when_it_is_torchs(monkeypatch, tmp_path):
+    """Kernels are built with OpenMP only where torch loaded GNU's libgomp.so.1 (another
+    package's bundled copy under its own name changes nothing), and a library that mapped a
+    runtime of its own on loading is called with one thread."""
+    shares = native.shares_torch_threads.__wrapped__
+    for files, expected in [
+        ({"/site/torch/lib/libgomp.so.1"}, True),
+        ({"/site/torch/lib/libgomp.so.1", "/site/scikit_learn.libs/libgomp-a34b3233.so.1"}, True),
+        ({"/site/torch/lib/libiomp5.so"}, False),
+        ({"/site/torch/lib/libgomp.so.1", "/opt/intel/lib/libiomp5.so"}, False),
+        (set(), False),
+    ]:
+        monkeypatch.setattr(native, "_openmp_files", lambda files=files: files)
+        assert shares() is expected, files
+    if native.compiler() is None:
+        return
+    mapped = iter([set(), {"/usr/lib/libgomp.so.1"}])  # before and after loading
+    monkeypatch.setattr(native, "_openmp_files", lambda: next(mapped))
+    monkeypatch.setenv("LAYERLOOM_CACHE", str(tmp_path))
+    lib = native._build_and_load("conv_pool_relu.c", {"CIN": 1, "KH": 2, "KW": 2, "CP": 16},
+                                 openmp=True)
+    assert lib.layerloom_threaded is False

@@ -194,13 +194,14 @@ def test_lean_adam_runs_step_hooks_and_shows_in_the_profiler():
     theirs = [p.detach().clone().requires_grad_() for p in ours]
     opt, ref = LeanAdam(ours, lr=0.1, fused=True), torch.optim.Adam(theirs, lr=0.1, fused=True)
     assert not hasattr(type(opt).step, "__wrapped__")  # torch did not wrap it
-    pre, post, names = [], [], []
+    pre, post, names, now = [], [], [], [0]
     for i in range(4):
+        now[0] = i
         for p, q in zip(ours, theirs):
             p.grad, q.grad = (g := torch.randn_like(p)), g.clone()
         if i == 2:
-            opt.register_step_pre_hook(lambda o, args, kwargs: pre.append(i))
-            opt.register_step_post_hook(lambda o, args, kwargs: post.append(i))
+            opt.register_step_pre_hook(lambda o, args, kwargs: pre.append(now[0]))
+            opt.register_step_post_hook(lambda o, args, kwargs: post.append(now[0]))
         if i == 3:
             with profile() as prof:
                 opt.step()
