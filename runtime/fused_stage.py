@@ -108,8 +108,8 @@ def fusable(conv: nn.Module, pool: nn.Module, act: nn.Module) -> bool:
 
 
 def kernel_for(conv: nn.Conv2d):
-    """The compiled ``(forward, backward, threaded)`` for ``conv``'s shape, or None where it cannot be
-    built here (``native.why_not`` says why)."""
+    """The compiled ``(forward, backward, threaded)`` for ``conv``'s shape, or None where it
+    cannot be built here (``native.why_not`` says why)."""
     kh, kw = conv.kernel_size
     return _kernel(conv.in_channels, kh, kw, _padded(conv.out_channels))
 

@@ -3,13 +3,16 @@
 A few loops are faster as one C function than as a chain of PyTorch operations (each writes its
 result to memory and the next reads it back). Their sources ship in ``runtime/csrc/``; the first
 run that needs one compiles it for this CPU (``cc -O3 -march=native``, a fraction of a second)
-into the cache folder, and later runs load it from there. Where this process's torch runs its
-operations on GNU OpenMP's threads (the PyPI builds for Linux), a kernel asked for ``openmp`` is
-built with ``-fopenmp`` and links the same ``libgomp.so.1``: the loader finds it already loaded,
-so the kernel's parallel loops run on torch's own thread pool and add no thread of their own. A kernel is loaded with ``ctypes``, so
+into the cache folder, and later runs load it from there. A kernel is loaded with ``ctypes``, so
 nothing is linked against torch and no compiler is needed for anything else: where there is no C
 compiler, or it fails, :func:`load` returns None and the caller runs the PyTorch operations
 instead (same results, the speed of before). ``LAYERLOOM_NATIVE=0`` turns the kernels off.
+
+Where this process's torch runs its operations on GNU OpenMP's threads (the PyPI builds for
+Linux), a kernel asked for ``openmp`` is built with ``-fopenmp`` and so needs ``libgomp.so.1``:
+the loader finds torch's already loaded, and the kernel's parallel loops run on torch's own
+thread pool, adding no thread. (Like torch's, that pool does not survive a fork: the app's warm
+worker runs nothing on several threads before it forks, ``runtime/zygote.py``.)
 
 The cache (``$LAYERLOOM_CACHE``, else ``$XDG_CACHE_HOME/layerloom``, else ``~/.cache/layerloom``,
 sub-folder ``kernels``) holds one library per source, compile-time constants, compiler and CPU;
