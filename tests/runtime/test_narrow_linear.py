@@ -55,6 +55,19 @@ def test_in_float32_under_bf16_autocast_and_unchanged_outside_it():
     assert all(g.dtype == torch.float32 and torch.isfinite(g).all() for g in grads)
 
 
+def test_a_large_input_keeps_bfloat16():
+    """Past MAX_CAST values the input's cast costs more than bfloat16's set-up saves."""
+    from layerloom.runtime.narrow_linear import MAX_CAST
+
+    model = head()
+    rewrite_for_speed(model, "bf16-mixed")
+    rows = MAX_CAST // 48  # the head reads 48 features
+    small, large = torch.randn(rows, 64), torch.randn(rows + 1, 64)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        assert model(small).dtype == torch.float32
+        assert model(large).dtype == torch.bfloat16
+
+
 def test_a_watched_head_runs_as_its_module():
     model = head()
     rewrite_for_speed(model, "bf16-mixed")
