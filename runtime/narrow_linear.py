@@ -4,16 +4,17 @@ Under CPU autocast every ``nn.Linear`` runs in bfloat16: its input and weight ar
 product is formed by oneDNN's bfloat16 kernels, and the backward pass casts the weight's
 gradient back. For a layer with few outputs (a classifier's 10 classes) the product is a sliver
 of the step, bfloat16 makes it no faster (the matrix units are filled 16 outputs at a time),
-and the casts and kernel set-up cost more than float32 arithmetic: seed-cnn's head (1,600 → 10)
-takes about 3 % of a bf16-mixed step on two threads at batch 32 that float32 saves
-(``benchmarks/peer_keras``). Keeping the logits in float32 is also what mixed-precision recipes
-do for accuracy.
+and the casts and kernel set-up cost more than float32 arithmetic: seed-cnn's bf16-mixed step
+at batch 32 is 3-5 % faster with its head (1,600 → 10) in float32 (steps alternating in one
+process; ``benchmarks/RESULTS-keras.md``). Keeping the logits in float32 is also what
+mixed-precision recipes do for accuracy.
 
 :func:`float32_narrow_linears` rewrites a model's fx graph so that each plain ``nn.Linear``
 with fewer than :data:`NARROW` outputs is called through :func:`narrow_linear`, which runs it in
 float32 when CPU autocast is on and its input is small (at most :data:`MAX_CAST` values; the
-module as it is otherwise, and wherever hooks watch it, or while scripting or tracing). The module stays in the model: same names, ``state_dict``,
-checkpoints and exports. The trainer applies it for mixed precision only.
+module as it is otherwise, and wherever hooks watch it, or while scripting or tracing). The
+module stays in the model: same names, ``state_dict``, checkpoints and exports. The trainer
+applies it for mixed precision only.
 """
 
 from __future__ import annotations
@@ -59,5 +60,6 @@ def narrow_linear(x, linear: nn.Linear):
             and not torch.jit.is_tracing() and not torch.compiler.is_compiling()
             and not hooked(linear)):
         with torch.autocast("cpu", enabled=False):
-            return F.linear(x.float(), linear.weight.float(), linear.bias)
+            bias = linear.bias.float() if linear.bias is not None else None
+            return F.linear(x.float(), linear.weight.float(), bias)
     return linear(x)
