@@ -46,7 +46,7 @@ MAX_TAPS = 75  # input channels × kernel cells: 3×5×5 (an RGB 5×5); wider co
 MIN_ROWS_PER_THREAD = 8
 
 _P, _I = ctypes.c_void_p, ctypes.c_int
-_FORWARD_ARGS = [_P, _I, _I, _I, _P, _P, _I, _I, _P, _I, _P, _I]
+_FORWARD_ARGS = [_P, _I, _I, _I, _P, _P, _I, _I, _P, _I, _P, _P, _I]
 _BACKWARD_ARGS = [_P, _I, _I, _I, _P, _I, _I, _P, _P, _P, _P, _I]
 _kernels: dict[tuple, tuple] = {}
 
@@ -205,9 +205,10 @@ class _ConvPoolReLU(torch.autograd.Function):
         win = torch.empty(batch, ph, pw, cp, dtype=torch.uint8)
         wc = weight.detach().contiguous()  # the kernel reads it as [cout][cin][kh][kw]
         bc = bias.detach().contiguous() if bias is not None else None
+        wt = x.new_empty(cin * kh * kw + 1, cp)  # the kernel's transposed weight and bias
         forward(x.data_ptr(), batch, h, w, wc.data_ptr(), bc.data_ptr() if bc is not None else None,
                 cout, int(channels_last), out.data_ptr(), int(bf16), win.data_ptr(),
-                _threads(batch, threaded))
+                wt.data_ptr(), _threads(batch, threaded))
         ctx.save_for_backward(x, win)
         ctx.shape = (cout, cin, kh, kw, cp)
         ctx.has_bias = bias is not None

@@ -198,16 +198,16 @@ static void share(int rows, int part, int parts, int *b0, int *b1)
 /*
  * x: [B][CIN][H][W]; weight: [cout][CIN][KH][KW] and bias: [cout] (or NULL), float32, as torch
  * holds them; out: [B][PH][PW][cout] when channels_last, else [B][cout][PH][PW], float32 or
- * (out_bf16) bfloat16; win: [B][PH][PW][CP].
+ * (out_bf16) bfloat16; win: [B][PH][PW][CP]. wt: [T + 1][CP] floats of the caller's (a wide
+ * layer's would not fit on a thread's stack), filled here with the weight transposed and the
+ * bias, zero beyond the real channels.
  */
 void ll_conv_pool_relu_forward(const float *x, int B, int H, int W, const float *weight,
                                const float *bias, int cout, int channels_last, void *out,
-                               int out_bf16, uint8_t *win, int threads)
+                               int out_bf16, uint8_t *win, float *wt, int threads)
 {
-    /* the weight transposed, [T][CP], and the bias, zero beyond the real channels */
-    float wt[T * CP] __attribute__((aligned(64))), bp[CP] __attribute__((aligned(64)));
-    memset(wt, 0, sizeof wt);
-    memset(bp, 0, sizeof bp);
+    float *bp = wt + T * CP;
+    memset(wt, 0, sizeof(float) * (T + 1) * CP);
     for (int c = 0; c < cout; c++) {
         for (int t = 0; t < T; t++) wt[t * CP + c] = weight[c * T + t];
         if (bias) bp[c] = bias[c];

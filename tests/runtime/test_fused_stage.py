@@ -85,6 +85,22 @@ def test_fused_stage_matches_the_modules(cin, cout, k, size, padding, bias, chan
 
 
 @needs_cc
+def test_a_wide_first_layer_runs_without_overflowing_a_stack():
+    """The transposed weight lives in a tensor, not on the C stack: 30,000 channels of 3×5×5
+    taps (9 MB) trained on a thread's 8 MB stack crashed the process."""
+    plain = stage(cin=3, cout=30000, k=5)
+    fused = copy.deepcopy(plain)
+    rewrite_for_speed(fused)
+    assert routed(fused)
+    x = torch.randn(2, 3, 8, 8)
+    out0, grads0 = outputs_and_grads(plain, x, grad := torch.randn(2, 30000, 2, 2))
+    out, grads = outputs_and_grads(fused, x, grad)
+    assert close(out, out0)
+    for g, g0 in zip(grads, grads0, strict=True):
+        assert close(g, g0)
+
+
+@needs_cc
 def test_ties_dead_units_and_nan_follow_torch():
     plain = stage(cout=16)
     with torch.no_grad():
