@@ -74,13 +74,6 @@ def fuse_conv_pool_relu(gm: fx.GraphModule) -> int:
     return fused
 
 
-def fused_stages(module: nn.Module) -> int:
-    """How many chains of ``module``'s fx graphs run through :func:`conv_pool_relu`."""
-    return sum(node.op == "call_function" and node.target is conv_pool_relu
-               for sub in module.modules() if isinstance(sub, fx.GraphModule)
-               for node in sub.graph.nodes)
-
-
 def conv_pool_relu(x, conv: nn.Conv2d, pool: nn.MaxPool2d, act: nn.ReLU):
     """``act(pool(conv(x)))``: through the C loop where it applies (see the module docstring),
     else through the modules."""

@@ -18,8 +18,8 @@ from layerloom.graph.compile import compile_graph
 from layerloom.runtime import TrainConfig, native, prepare_model, train
 from layerloom.runtime.diagnostics import LayerProbe
 from layerloom.runtime.fused_stage import (_threads, conv_pool_relu, fuse_conv_pool_relu,
-                                            fused_stages, kernel_for)
-from layerloom.runtime.rewrite import rewrite_for_speed
+                                            kernel_for)
+from layerloom.runtime.rewrite import rewrite_for_speed, routed_calls
 
 from .conftest import noise_images
 
@@ -156,7 +156,7 @@ def test_input_that_needs_a_gradient_or_hooks_runs_the_modules():
 def test_diagnostics_watch_the_first_stage_of_a_fused_model():
     graph = load_graph(str(resources.files("layerloom.assets") / "templates" / "seed-cnn.json"))
     module = prepare_model(graph, noise_images(16), TrainConfig()).module
-    assert fused_stages(module) == 1
+    assert routed_calls(module) == 1
     diag = LayerProbe(module)
     diag.start()
     module(torch.randn(8, 1, 28, 28)).square().sum().backward()
@@ -181,7 +181,7 @@ def test_seed_cnn_trains_the_same_fused_or_not(monkeypatch):
     for key, value in plain.model.state_dict().items():
         assert close(weights[key], value, rtol=1e-4), key
     # the trained model handed on is the graph as drawn: it scripts (the C loop would not)
-    assert fused_stages(fused.model) == 0
+    assert routed_calls(fused.model) == 0
     scripted = torch.jit.script(fused.model)
     x = torch.randn(2, 1, 28, 28)
     assert torch.allclose(scripted(x), fused.model(x))
