@@ -36,6 +36,7 @@ import ctypes
 import torch
 from torch import fx, nn
 from torch.nn import functional as F
+from torch.nn.modules import module as torch_module
 
 from . import native
 
@@ -155,8 +156,6 @@ def _chain(conv_node: fx.Node, modules: dict):
 def hooked(*modules: nn.Module) -> bool:
     """Whether a forward or backward hook (a module's own or a global one) watches these
     modules: then they must run as modules."""
-    from torch.nn.modules import module as torch_module
-
     if (torch_module._global_forward_hooks or torch_module._global_forward_pre_hooks
             or torch_module._global_backward_hooks or torch_module._global_backward_pre_hooks):
         return True

@@ -16,6 +16,7 @@ import math
 
 import torch
 from torch import nn
+from torch.optim import optimizer as torch_optimizer
 
 from .config import TrainConfig  # noqa: F401  (the doctest uses it)
 
@@ -124,8 +125,6 @@ class _LeanFusedStep:
 
 def _watched(optimizer: torch.optim.Optimizer) -> bool:
     """Whether a profiler runs or a step hook is registered (then torch's wrapper runs)."""
-    from torch.optim import optimizer as torch_optimizer
-
     return bool(torch._C._autograd._profiler_enabled()
                 or optimizer._optimizer_step_pre_hooks or optimizer._optimizer_step_post_hooks
                 or torch_optimizer._global_optimizer_pre_hooks
