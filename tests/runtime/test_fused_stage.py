@@ -61,7 +61,10 @@ def test_fused_stage_matches_the_modules(cin, cout, k, size, padding, bias, chan
     monkeypatch.setattr("layerloom.runtime.fused_stage.MIN_ROWS_PER_THREAD", 4)  # split 13 rows
     plain = stage(cin, cout, k, padding, bias)
     fused = copy.deepcopy(plain)
-    assert rewrite_for_speed(fused) == 2  # the ReLU moved behind the pool, then the chain routed
+    # the ReLU moved behind the pool, the input routed by the crop of unread edges where the
+    # convolution has no padding (it crops the 27 map's: the last row and column are not
+    # pooled), then the chain routed
+    assert rewrite_for_speed(fused) == (3 if padding == 0 else 2)
     assert routed(fused)
     if channels_last:
         plain, fused = (m.to(memory_format=torch.channels_last) for m in (plain, fused))
@@ -156,7 +159,7 @@ def test_input_that_needs_a_gradient_or_hooks_runs_the_modules():
 def test_diagnostics_watch_the_first_stage_of_a_fused_model():
     graph = load_graph(str(resources.files("layerloom.assets") / "templates" / "seed-cnn.json"))
     module = prepare_model(graph, noise_images(16), TrainConfig()).module
-    assert routed_calls(module) == 1
+    assert routed_calls(module) == 2  # the crop of unread edges, then the C loop
     diag = LayerProbe(module)
     diag.start()
     module(torch.randn(8, 1, 28, 28)).square().sum().backward()
@@ -190,14 +193,15 @@ def test_seed_cnn_trains_the_same_fused_or_not(monkeypatch):
 def test_switched_off_or_without_a_compiler_the_modules_stay(monkeypatch, tmp_path):
     monkeypatch.setenv("LAYERLOOM_NATIVE", "0")
     model = stage()
-    assert rewrite_for_speed(model) == 1 and not routed(model)  # only the ReLU moved
+    # only the ReLU moved and the input routed by the crop (unread_edges.py): no C loop
+    assert rewrite_for_speed(model) == 2 and not routed(model)
     monkeypatch.setenv("LAYERLOOM_NATIVE", "1")
     monkeypatch.setenv("LAYERLOOM_CACHE", str(tmp_path))
     monkeypatch.setattr(native, "compiler", lambda: None)
     monkeypatch.setattr(native, "_loaded", {})
     monkeypatch.setattr("layerloom.runtime.fused_stage._kernels", {})
     model = stage(cout=24)
-    assert rewrite_for_speed(model) == 1 and not routed(model)
+    assert rewrite_for_speed(model) == 2 and not routed(model)
     assert "no C compiler" in native.why_not("conv_pool_relu.c",
                                               {"CIN": 1, "KH": 3, "KW": 3, "CP": 32})
     x = torch.randn(2, 1, 9, 9)
@@ -247,7 +251,7 @@ def test_kernels_are_built_once_into_a_private_cache(tmp_path):
     env = {**os.environ, "LAYERLOOM_CACHE": str(tmp_path / "cache"), "LAYERLOOM_NATIVE": "1"}
     runs = [subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                            text=True, check=True) for _ in range(2)]
-    assert [r.stdout.strip() for r in runs] == ["2", "2"]
+    assert [r.stdout.strip() for r in runs] == ["3", "3"]
     folder = tmp_path / "cache" / "kernels"
     built = list(folder.iterdir())
     assert len(built) == 1 and built[0].name.startswith("conv_pool_relu-")
@@ -262,7 +266,7 @@ def test_kernels_are_built_once_into_a_private_cache(tmp_path):
              "print(native.why_not('conv_pool_relu.c', {'CIN': 1, 'KH': 3, 'KW': 3, 'CP': 16}))\n")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                          check=True).stdout.splitlines()
-    assert out[0] == "1"  # the ReLU moved; no C loop
+    assert out[0] == "2"  # the ReLU moved, the input routed by the crop; no C loop
     assert "not private to this user" in out[1] and "LAYERLOOM_CACHE" in out[1]
     assert list((shared / "kernels").iterdir()) == []
 
