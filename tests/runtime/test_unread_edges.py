@@ -217,3 +217,27 @@ def test_seed_cnn_trains_to_the_same_curve_with_and_without_the_crop(monkeypatch
     assert len(losses) == 2
     assert losses == pytest.approx([e["train_loss"] for e in without.history], rel=1e-5)
     assert routed_calls(with_crop.model) == 0  # handed on as drawn: it scripts and exports
+
+
+@pytest.mark.parametrize("native", ["0", "1"])
+def test_a_channels_last_rgb_chain_keeps_its_layout(native, monkeypatch):
+    """A cropped channels-last image is a strided view: each layer still hands on the layout it
+    would have without the crop, and the same values."""
+    monkeypatch.setenv("LAYERLOOM_NATIVE", native)
+    torch.manual_seed(0)
+    plain = fx.symbolic_trace(nn.Sequential(nn.Conv2d(3, 16, 3), nn.ReLU(), nn.MaxPool2d(2),
+                                            nn.Conv2d(16, 8, 3), nn.ReLU(), nn.MaxPool2d(2)))
+    plain = plain.to(memory_format=torch.channels_last)
+    model = copy.deepcopy(plain)
+    rewrite_for_speed(model)
+    assert cropped(model)
+    x = torch.randn(4, 3, 32, 32).contiguous(memory_format=torch.channels_last)
+    assert crop_to_read(x, *model.graph.find_nodes(op="call_function",
+                                                   target=crop_to_read)[0].args[1:2]).shape[2:] \
+        == (30, 30)  # 32 → 30 → 15 → 13 → 6: 12 of 13 read, so 14 of 15, 28 of 30, 30 of 32
+    out0, grads0 = outputs_and_grads(plain, x, grad := torch.randn(4, 8, 6, 6))
+    out, grads = outputs_and_grads(model, x, grad)
+    assert out.is_contiguous(memory_format=torch.channels_last) == \
+        out0.is_contiguous(memory_format=torch.channels_last)
+    assert close(out, out0)
+    assert all(close(g, g0) for g, g0 in zip(grads, grads0, strict=True))
