@@ -58,14 +58,14 @@ def crop_unread_edges(gm: fx.GraphModule) -> int:
     :func:`crop_to_read` (see the module docstring); how many chains were routed."""
     modules = dict(gm.named_modules())
     graph, routed = gm.graph, 0
+    links = {node: _link(node, modules) for node in graph.nodes}
     for node in list(graph.nodes):
-        if _link(node, modules) is None or _link_before(node, modules):
+        if links.get(node) is None or _continues(node, links):
             continue  # not a chain's first layer
         chain = [node]
-        while (nxt := _next_link(chain[-1], modules)) is not None:
+        while (nxt := _next_link(chain[-1], links)) is not None:
             chain.append(nxt)
-        windows = [_link(n, modules) for n in chain]
-        plan = _plan([w for w in windows if w])
+        plan = _plan([links[n] for n in chain if links[n]])
         if plan is None:
             continue
         source = node.args[0]
@@ -88,20 +88,18 @@ def crop_to_read(x, plan: tuple, *modules: nn.Module):
             or torch.jit.is_scripting() or torch.jit.is_tracing()
             or torch.compiler.is_compiling() or hooked(*modules)):
         return x
-    sizes = x.shape[x.dim() - len(plan):]
-    read = [_read(n, steps) for n, steps in zip(sizes, plan)]
-    if all(r is None or r >= n for r, n in zip(read, sizes)):
-        return x
-    for d, r in enumerate(read):
-        if r is not None and r < sizes[d]:
-            x = x.narrow(x.dim() - len(plan) + d, 0, r)
+    first = x.dim() - len(plan)  # the first spatial dimension
+    for d, steps in enumerate(plan):
+        read = _read(x.shape[first + d], steps)
+        if read is not None:
+            x = x.narrow(first + d, 0, read)
     return x
 
 
 def _read(size: int, steps: tuple):
-    """How many of ``size`` leading values the windows ``steps`` read, where cropping the rest
-    saves a layer some work (one of their outputs shrinks); else None (also when the windows do
-    not fit: the layers themselves then say why)."""
+    """How many of ``size`` leading values the windows ``steps`` read, where that is fewer and
+    cropping the rest saves a layer some work (one of their outputs shrinks); else None (also
+    when the windows do not fit: the layers themselves then say why)."""
     pairs = list(zip(steps[::2], steps[1::2]))
     sizes = [size]
     for extent, stride in pairs:
@@ -139,7 +137,8 @@ def _link(node: fx.Node, modules: dict):
         return ()
     if type(m) in CONVS:
         dims = len(m.kernel_size)
-        if m.padding_mode != "zeros" or not (m.padding == "valid" or not any(_tuple(m.padding, dims))):
+        padded = m.padding != "valid" and any(_tuple(m.padding, dims))  # "same" counts
+        if m.padding_mode != "zeros" or padded:
             return None
         return tuple((m.dilation[d] * (m.kernel_size[d] - 1) + 1, m.stride[d]) for d in range(dims))
     if type(m) in POOLS:
@@ -152,18 +151,18 @@ def _link(node: fx.Node, modules: dict):
     return None
 
 
-def _next_link(node: fx.Node, modules: dict):
+def _next_link(node: fx.Node, links: dict):
     """The layer after ``node`` in its chain: its only user, itself a link reading ``node``."""
     if len(node.users) != 1:
         return None
     user = next(iter(node.users))
-    return user if _link(user, modules) is not None and user.args[0] is node else None
+    return user if links.get(user) is not None and user.args[0] is node else None
 
 
-def _link_before(node: fx.Node, modules: dict) -> bool:
+def _continues(node: fx.Node, links: dict) -> bool:
     """Whether ``node`` continues a chain (its input is a link feeding only it)."""
     source = node.args[0]
-    return _link(source, modules) is not None and _next_link(source, modules) is node
+    return links.get(source) is not None and _next_link(source, links) is node
 
 
 def _tuple(value, dims: int) -> tuple:
