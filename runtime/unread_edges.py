@@ -24,8 +24,8 @@ backward, which can exceed what it saves.
 
 Bit for bit the same on seed-cnn here except its first convolution's weight gradient at some
 batch sizes (the sum over 26 columns, not 28, is added in another order). seed-cnn trains
-1.13-1.18× faster per fp32 step with it, 1.07-1.15× with ``bf16-mixed``, on one and two
-threads (``benchmarks/unread_edges_bench.py``).
+1.12-1.17× faster per fp32 step with it, 1.07-1.15× with ``bf16-mixed``, on one and two
+threads (``benchmarks/train_step_variants_bench.py --variants eager no-crop``).
 
 >>> import torch
 >>> from torch import fx, nn
