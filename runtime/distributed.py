@@ -35,11 +35,13 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 
 import torch
 import torch.distributed as dist
 from torch import nn
 
+BARRIER_TIMEOUT = timedelta(minutes=10)  # how long a finished process waits for the others
 ENV_KEYS = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT")
 
 
@@ -69,9 +71,29 @@ class DistContext:
     def barrier(self) -> None:
         dist.barrier()
 
-    def close(self) -> None:
-        if dist.is_initialized():
+    def close(self, *, finished: bool = True) -> None:
+        """Leave the process group. After a run that ended normally (``finished``), first wait
+        for every process (a barrier): a process that exits while gloo's worker threads still
+        release its last collective's tensors is aborted by the C++ runtime ("terminate called
+        without an active exception"), since those threads need the interpreter it is shutting
+        down. After an error the others may never arrive, so the group is left at once; a peer
+        that failed while this one waited ends the wait with an error, which is not this
+        process's to report."""
+        if not dist.is_initialized():
+            return
+        try:
+            if finished:
+                self._wait_for_all()
+        except RuntimeError:  # torch.distributed.DistError and its kin among them
+            pass
+        finally:
             dist.destroy_process_group()
+
+    def _wait_for_all(self) -> None:
+        if self.backend == "nccl":
+            dist.barrier(device_ids=[self.device.index])
+        else:
+            dist.monitored_barrier(timeout=BARRIER_TIMEOUT)
 
 
 def world_from_env() -> int:

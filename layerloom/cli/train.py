@@ -489,6 +489,7 @@ def _train(args) -> int:
     main = dist is None or dist.is_main
     progress = Progress() if main and not args.json else None
     control = Control()
+    finished = False
     try:
         with _errors_in_words(), _ctrl_c_stops(control):
             if args.no_record or not main:
@@ -500,9 +501,10 @@ def _train(args) -> int:
                                           config.to_dict(), variables, status="running")
                 result = execute_run(store, run_id, dataset=ds, callback=progress,
                                      control=control, dist=dist)
+        finished = True
     finally:
         if dist is not None:
-            dist.close()
+            dist.close(finished=finished)
     if main:
         _print_result(result, args.json)
     return 0 if result.status == "completed" else 130
@@ -736,6 +738,7 @@ def _resume_rank(args) -> int:
     with _errors_in_words():
         dist = init_from_env(payload["config"].get("device", "auto") if payload else "auto")
     control = Control()
+    finished = False
     try:
         payload = share(dist, payload)
         with _errors_in_words(), _ctrl_c_stops(control):
@@ -749,8 +752,9 @@ def _resume_rank(args) -> int:
                     TrainConfig.from_dict(payload["config"]),
                     variables=payload["variables"] or None, control=control,
                     resume_from=payload["checkpoint"], dist=dist)
+        finished = True
     finally:
-        dist.close()
+        dist.close(finished=finished)
     if dist.is_main:
         _print_result(result, args.json)
     return 0 if result.status == "completed" else 130
