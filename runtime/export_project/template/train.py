@@ -99,6 +99,17 @@ def init_distributed(device: str):
     return rank, world, where
 
 
+def leave_group(where: torch.device) -> None:
+    """Wait for every process, then leave the process group: a process that exits while Gloo's
+    threads still release its last collective's tensors is aborted ("terminate called without
+    an active exception"), so none leaves before all are done."""
+    if where.type == "cuda":
+        dist.barrier(device_ids=[where.index])
+    else:
+        dist.barrier()
+    dist.destroy_process_group()
+
+
 def pick_device(want: str) -> torch.device:
     if want == "auto":
         if torch.cuda.is_available():
@@ -602,7 +613,7 @@ def main(argv=None) -> int:
         print(f"{reason}; test: {shown or 'no test split'}; weights in {out / 'weights.pt'}",
               flush=True)
     if world > 1:
-        dist.destroy_process_group()
+        leave_group(device)
     return 0
 
 
