@@ -20,6 +20,7 @@ and the error of each against a float64 convolution on post-ReLU inputs and Kaim
 weights (relative Frobenius norm).
 
     .venv/bin/python benchmarks/conv2_algorithms_bench.py --batch 32 128
+    .venv/bin/python benchmarks/conv2_algorithms_bench.py --weight-gradient --batch 32 128
 
 Measured 2026-12-05 on a 2-core AMD EPYC (Zen 4: AVX-512, AVX512-BF16, no AMX), one thread,
 CPU ms per forward + backward, direct / variant in brackets:
@@ -40,6 +41,21 @@ bf16 saves 1.8 (oneDNN's three kernels at batch 32: 4.05 ms fp32, 2.28 ms bf16; 
 benchmarks/RESULTS-keras.md). Not built: cropping the rows and columns conv2's pooling never
 reads (runtime/unread_edges.py) took 17 % of conv2's arithmetic away in both precisions and
 brought fp32 to 1.21-1.37x Keras on this CPU with the direct kernels.
+
+``--weight-gradient``: of conv2's three passes under bf16, only the weight gradient runs well
+below the bf16 peak on this CPU (about 210 GFLOP/s; oneDNN has no brgemm kernel for it without
+AMX, and uses its older ``jit_bf16`` one). Is the same sum faster as one bf16 matrix product of
+the 3×3 patches? Measured 2026-12-06 on the same AMD EPYC, 8 rounds, CPU ms per weight gradient
+(oneDNN fp32 / row in brackets), GFLOP per CPU-second:
+
+| batch, threads | oneDNN fp32 | patches @ fp32 | oneDNN bf16 | patches @ bf16 |
+|---|---|---|---|---|
+| 32, 1 | 1.197, 99 | 1.438 (0.83), 82 | 0.757 (1.58), 156 | 0.740 (1.62), 159 |
+| 128, 1 | 4.610, 102 | 6.659 (0.69), 71 | 2.865 (1.61), 165 | 3.022 (1.53), 156 |
+| 32, 2 | 1.470, 80 | 3.871 (0.38), 30 | 0.924 (1.59), 128 | 2.210 (0.67), 53 |
+
+No: at batch 32 on one thread the two are level (within the rounds' spread), and at batch 128
+and on two threads the product and the copy of the patches lose. oneDNN's kernel is kept.
 """
 
 from __future__ import annotations
@@ -120,6 +136,36 @@ def variants(batch: int) -> dict:
     return {"direct": direct, **gemm, "winograd (PyTorch ops)": wino}
 
 
+def weight_gradient_variants(batch: int) -> dict:
+    """conv2's weight gradient alone, on the maps training computes today (12×12 in, 10×10
+    out: the crop of unread edges): oneDNN's kernel, as autograd calls it, against the same
+    sum as one matrix product of the 3×3 patches, ``[64, N·100] @ [N·100, 288]`` (the patches
+    copied out of the channels-last map: a view cannot be flattened), in both precisions."""
+    fns = {}
+    for tag, dtype in (("fp32", torch.float32), ("bf16", torch.bfloat16)):
+        cl = torch.channels_last
+        x = torch.randn(batch, 32, 12, 12).to(dtype).contiguous(memory_format=cl)
+        w = torch.randn(64, 32, 3, 3).to(dtype).contiguous(memory_format=cl)
+        gy = torch.randn(batch, 64, 10, 10).to(dtype).contiguous(memory_format=cl)
+
+        def onednn(x=x, w=w, gy=gy):
+            return torch.ops.aten.convolution_backward(
+                gy, x, w, None, [1, 1], [0, 0], [1, 1], False, [0, 0], 1,
+                [False, True, False])[1]
+
+        def patches(x=x, gy=gy):
+            nhwc = x.permute(0, 2, 3, 1)
+            s0, s1, s2, _ = nhwc.stride()
+            cols = nhwc.as_strided((batch, 10, 10, 3, 3, 32), (s0, s1, s2, s1, s2, 1))
+            g = gy.permute(0, 2, 3, 1).reshape(batch * 100, 64)
+            return (g.t() @ cols.reshape(batch * 100, 288)).view(64, 3, 3, 32).permute(0, 3, 1, 2)
+
+        a, b = onednn().double(), patches().double()
+        assert (a - b).norm() / a.norm() < (1e-5 if dtype == torch.float32 else 1e-2)
+        fns[f"onednn {tag}"], fns[f"patches @ {tag}"] = onednn, patches
+    return fns
+
+
 def cpu_ms(fn, calls: int) -> float:
     start = time.process_time()
     for _ in range(calls):
@@ -133,12 +179,15 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=6)
     ap.add_argument("--calls", type=int, default=10)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--weight-gradient", action="store_true",
+                    help="conv2's weight gradient alone: oneDNN against a product of patches")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    print(f"torch {torch.__version__}, {args.threads} thread(s); CPU ms per forward + backward "
-          f"(median of {args.rounds} alternating rounds), direct / variant in brackets")
+    what = "weight gradient" if args.weight_gradient else "forward + backward"
+    print(f"torch {torch.__version__}, {args.threads} thread(s); CPU ms per {what} "
+          f"(median of {args.rounds} alternating rounds), first row / row in brackets")
     for batch in args.batch:
-        fns = variants(batch)
+        fns = (weight_gradient_variants if args.weight_gradient else variants)(batch)
         for fn in fns.values():
             fn()  # warm-up: oneDNN's primitives, allocations
         times = {name: [] for name in fns}
@@ -147,9 +196,14 @@ def main() -> None:
             for name in names:
                 times[name].append(cpu_ms(fns[name], args.calls))
         med = {name: statistics.median(t) for name, t in times.items()}
+        first = next(iter(med.values()))
         print(f"\nbatch {batch}")
         for name, ms in med.items():
-            print(f"  {name:24s} {ms:7.2f} ms ({med['direct'] / ms:.2f})")
+            gflops = batch * 100 * 64 * 288 * 2 / ms / 1e6
+            rate = f", {gflops:.0f} GFLOP per CPU-s" if args.weight_gradient else ""
+            print(f"  {name:24s} {ms:7.3f} ms ({first / ms:.2f}){rate}")
+        if args.weight_gradient:
+            continue
         print("  error against float64: " + ", ".join(
             f"{name} {e:.1e}" for name, e in errors(batch).items()))
 
