@@ -69,7 +69,12 @@ class DistContext:
         return tensor
 
     def barrier(self) -> None:
-        dist.barrier()
+        """Wait until every process of the group comes here: on gloo a monitored barrier, which
+        gives up after :data:`BARRIER_TIMEOUT` and names a process that did not come."""
+        if self.backend == "nccl":
+            dist.barrier(device_ids=[self.device.index])
+        else:
+            dist.monitored_barrier(timeout=BARRIER_TIMEOUT)
 
     def close(self, *, finished: bool = True) -> None:
         """Leave the process group. After a run that ended normally (``finished``), first wait
@@ -83,17 +88,11 @@ class DistContext:
             return
         try:
             if finished:
-                self._wait_for_all()
+                self.barrier()
         except RuntimeError:  # torch.distributed.DistError and its kin among them
             pass
         finally:
             dist.destroy_process_group()
-
-    def _wait_for_all(self) -> None:
-        if self.backend == "nccl":
-            dist.barrier(device_ids=[self.device.index])
-        else:
-            dist.monitored_barrier(timeout=BARRIER_TIMEOUT)
 
 
 def world_from_env() -> int:
