@@ -116,6 +116,12 @@ def check_resume(run: Run, store: RunStore, epochs: int | None = None) -> None:
         raise TrainError(f"run {run.id} has no checkpoint to resume from (it ended before its "
                          f"first checkpoint); start it again instead")
     load_checkpoint(run.checkpoint)
+    from .runner import missing_source
+
+    gone = missing_source(run.dataset or {})
+    if gone:
+        raise TrainError(f"run {run.id} cannot go on: {gone}. Put it back there and resume "
+                         f"again; the run is left as it was ({run.status})")
 
 
 def run_status(run_id: int, store: RunStore | None = None) -> Run:

@@ -95,8 +95,40 @@ def dataset_spec(source, seed: int = 0, val_fraction: float = 0.1, test_fraction
                 "val_fraction": meta.get("val_fraction", val_fraction),
                 "test_fraction": meta.get("test_fraction", test_fraction),
                 "options": dict(meta.get("options", options))}
-    return {"source": str(source), "seed": seed, "val_fraction": val_fraction,
+    return {"source": _source_path(source), "seed": seed, "val_fraction": val_fraction,
             "test_fraction": test_fraction, "options": dict(options)}
+
+
+def _source_path(source) -> str:
+    """A built-in's name as it is; a file or folder as its absolute path, so that the run can be
+    resumed, exported or explained from any folder (a relative path means the folder the command
+    ran in, and the run outlives it)."""
+    from .data import BUILTINS
+
+    text = str(source)
+    if text in BUILTINS:
+        return text
+    path = Path(text).expanduser()
+    return str(path.resolve()) if path.exists() else text
+
+
+def missing_source(spec: Mapping) -> str | None:
+    """Why the dataset ``spec`` describes cannot be loaded again, when its file or folder is
+    gone (None when it is there, or is a built-in); says where it was looked for."""
+    from .data import BUILTINS
+
+    saved = spec.get("saved")
+    if saved:
+        return None if Path(saved).exists() else f"its saved copy {saved} is gone"
+    source = str(spec.get("source", ""))
+    if not source or source in BUILTINS:
+        return None
+    path = Path(source).expanduser()
+    if path.exists():
+        return None
+    where = "" if path.is_absolute() else f" (looked for in {Path.cwd()}: a relative path is " \
+        "read from the folder the command runs in)"
+    return f"its data {source} is not there{where}"
 
 
 def load_from_spec(spec: Mapping):

@@ -27,6 +27,13 @@ def write_bundle(ref: Reference, path: Path, run: RunInfo | None,
                  atol: float) -> tuple[list[Path], float, dict]:
     from . import write_checked
 
+    data = (run.dataset if run is not None else None) or {}
+    if data.get("unavailable"):  # predict.py would read raw input and print bare numbers
+        raise ExportError("bundle", f"run {run.run_id} was trained on {data.get('source')}, "
+                          f"which cannot be read again ({data['unavailable']}); the bundle's "
+                          f"predict.py needs the class names, normalisation and vocabulary "
+                          f"it gives. Put the data back where it was and export again (the "
+                          f"other formats need no data)")
     folder = path.parent / "bundle"
     folder.mkdir()
     files: dict[str, dict] = {}
