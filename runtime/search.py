@@ -324,7 +324,9 @@ def sweep(graph, dataset, config: TrainConfig | Mapping | None = None,
         if stop_asked():
             study.stop()
 
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    # a failed trial's reason is in its row (the table says it); Optuna's own warning for the
+    # NaN it is given would only say "the value nan is not acceptable"
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
     study = optuna.create_study(direction=direction, sampler=chooser)
     study.optimize(objective, n_trials=trials, catch=(), callbacks=[between_trials])
     status, reason = "completed", None
@@ -366,12 +368,32 @@ def _checked(graph, config, params, sampler: str):
         raise TrainError(f"sampler must be one of {', '.join(SAMPLERS)}, got {sampler!r}")
     graph, config = as_graph(graph), as_config(config)
     plist = _params(params)
-    return graph, config, plist, _check_names(plist, graph)
+    names = _check_names(plist, graph)
+    _check_settings(config, plist, names)
+    return graph, config, plist, names
+
+
+def _check_settings(config: TrainConfig, plist: list[Param], names: dict[str, str]) -> None:
+    """Each value a swept training setting can take (every choice; a range's two ends) is
+    checked as the config checks it: ConfigError naming the parameter and the value, before any
+    trial runs (a trial would only fail with it). A variable's values are left to each trial,
+    since a design may well work for some and not others."""
+    for p in plist:
+        if names[p.name] != "config":
+            continue
+        for value in p.choices if p.choices is not None else (p.low, p.high):
+            try:
+                config.replace(**{p.name: value})
+            except ConfigError as exc:
+                raise ConfigError([f"--param {p.name}: the value {value!r} cannot be used: "
+                                   f"{exc}"]) from None
 
 
 def _spec(config: TrainConfig, plist: list[Param], sampler: str, trials: int, dataset,
           variables) -> dict:
     direction = "maximize" if config.monitor_mode() == "max" else "minimize"
+    if isinstance(trials, bool) or not isinstance(trials, int) or trials < 1:
+        raise TrainError(f"a sweep needs at least 1 trial, got {trials!r}")
     if sampler == "grid":
         trials = min(trials, math.prod(len(p.values()) for p in plist))
     return {"params": [p.__dict__ for p in plist], "sampler": sampler, "trials": trials,

@@ -818,14 +818,23 @@ def cmd_sweep(args) -> int:
                               "reason": result.reason, "objective": result.objective,
                               "direction": result.direction, "best": result.best,
                               "trials": result.rows}, default=str))
-            return 0
+            return EXIT_INVALID if result.best is None and result.status == "completed" else 0
         print(result.table())
+        failed = [r for r in result.rows if r["status"] == "failed"]
+        if failed:
+            print()
+        for row in failed:
+            chosen = ", ".join(f"{p}={row[p]}" for p in result.params)
+            print(f"trial {row['trial']} ({chosen}) failed: {row.get('reason') or 'no reason given'}")
         if result.status != "completed":
             print(f"\nsweep {result.sweep_id} {result.status}: {result.reason or 'no reason given'}")
         if result.best:
             chosen = ", ".join(f"{p}={result.best[p]}" for p in result.params)
             print(f"\nbest: {chosen} ({result.objective} {_fmt(result.best['value'])}, run "
                   f"{result.best['run_id']})")
+        elif result.status == "completed":
+            print(f"error: no trial of sweep {result.sweep_id} gave a result", file=sys.stderr)
+            return EXIT_INVALID
         return 0
 
     return _run(body, args)

@@ -62,6 +62,13 @@ def test_train_json_is_one_object(graph_file, capsys):
     (["resume", "42"], 1, r"error: no run 42 in"),
     (["sweep", "{graph}", "--dataset", "moons", "--param", "depth=1,2"], 1,
      r"error: cannot sweep 'depth'"),
+    # a training setting's values are checked before any trial runs
+    (["sweep", "{graph}", "--dataset", "moons", "--param", "lr=abc"], 1,
+     r"error: --param lr: the value 'abc' cannot be used: lr must be a number, got 'abc'"),
+    (["sweep", "{graph}", "--dataset", "moons", "--param", "lr=-1:0.1"], 1,
+     r"error: --param lr: the value -1 cannot be used: lr must be > 0, got -1"),
+    (["sweep", "{graph}", "--dataset", "moons", "--param", "lr=0.01,0.1", "--trials", "0"], 1,
+     r"error: a sweep needs at least 1 trial, got 0"),
 ])
 def test_errors_in_words(graph_file, capsys, argv, code, message):
     import re
@@ -118,3 +125,24 @@ def test_sweep_and_lr_find(graph_file, capsys):
     assert len(found["lrs"]) <= 40 and found["suggestion"] > 0
     assert main(["lr-find", graph_file, *DATA, "--steps", "40"]) == 0
     assert "Suggested learning rate: " in capsys.readouterr().out
+
+
+def test_a_sweep_whose_trials_all_fail_says_why_and_exits_non_zero(capsys, tmp_path):
+    """A swept variable that breaks the design fails its trial, with the design's own message in
+    the output (not Optuna's "the value nan is not acceptable"); no result at all is an error."""
+    argv = ["sweep", "mlp-tabular", "--dataset", "iris", "--epochs", "1", "--cfg",
+            "num_threads=1", "--param", "hidden=0", "--trials", "1"]
+    assert main(argv) == 1
+    out, err = capsys.readouterr()
+    assert ("trial 0 (hidden=0) failed: hidden/0/linear.out_features: out_features must be at "
+            "least 1, got 0") in out
+    assert "error: no trial of sweep 1 gave a result" in err
+    assert "nan" not in err and "Traceback" not in err
+    assert main([*argv, "--json"]) == 1
+    (trial,) = json.loads(capsys.readouterr().out)["trials"]
+    assert trial["status"] == "failed" and "out_features must be at least 1" in trial["reason"]
+    # One trial that works is a result: the sweep succeeds, the failed one still said.
+    assert main([*argv[:-4], "--param", "hidden=0,8", "--trials", "2", "--sampler",
+                 "grid"]) == 0
+    out = capsys.readouterr().out
+    assert "trial" in out and "(hidden=0) failed: " in out and "best: hidden=8" in out
