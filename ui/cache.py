@@ -5,6 +5,7 @@ Cached objects are shared by every session of the server; callers never change t
 
 from __future__ import annotations
 
+import csv
 import functools
 from pathlib import Path
 
@@ -33,7 +34,7 @@ def csv_columns(path: str) -> list[str]:
     sep = "\t" if Path(path).suffix.lower() == ".tsv" else None
     try:
         head = pd.read_csv(path, nrows=5, sep=sep, engine="python")
-    except (ValueError, OSError, pd.errors.ParserError):
+    except (ValueError, OSError, csv.Error, pd.errors.ParserError):  # csv: an empty file
         return []  # the loader reports what is wrong with the file, in its words
     return [str(c) for c in head.columns]
 

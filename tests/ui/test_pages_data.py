@@ -218,6 +218,30 @@ def test_a_ragged_csv_is_said_below_the_file_box_and_logged_in_one_line(caplog):
     assert "failed" not in records[0].getMessage()
 
 
+@pytest.mark.parametrize("content", [b"", b"\n\n\n"], ids=["empty", "blank-lines"])
+def test_an_empty_csv_is_said_in_words_and_the_page_stays(content):
+    """A file with no header at all: the column drop-downs find none, and the loader says
+    what is wrong (Python's csv sniffer raised "Could not determine delimiter" before)."""
+    at = page("mlp-tabular").run()
+    at.radio(key="data.source").set_value("Upload a file").run()
+    at.file_uploader(key="data.file").upload("empty.csv", content, "text/csv").run()
+    assert not at.exception
+    [error] = texts(at.error)
+    assert error.startswith("Could not read empty.csv: ") and "empty" in error[26:], error
+    assert "delimiter" not in error and "failed" not in error
+    assert at.selectbox  # the CSV's options are still drawn below
+
+
+def test_the_file_is_named_once_in_an_error_that_starts_with_its_name():
+    at = page("mlp-tabular").run()
+    at.radio(key="data.source").set_value("Upload a file").run()
+    at.file_uploader(key="data.file").upload("tiny.csv", b"a;b;c\n1;2;x\n3;4;y\n",
+                                             "text/csv").run()
+    assert not at.exception
+    [error] = texts(at.error)
+    assert error.startswith("Could not read tiny.csv: 2 samples are too few"), error
+
+
 def test_a_csv_with_blanks_says_beside_its_preview_how_they_were_filled():
     bad = (b"age,city,income,bought\n34,Paris,52000,yes\n28,Lyon,,no\n45,Paris,61000,yes\n"
            b"23,Nice,31000,no\n51,Lyon,72000,yes\n")

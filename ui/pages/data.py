@@ -62,8 +62,9 @@ def could_not_read(choice: DataChoice | None, err: Exception) -> str:
     name = (choice.label or display_name(choice.source)) if choice is not None else \
         (file or "the data")
     text = friendly(err)
-    for lead in ((f"{file}, ", f"{file}: ") if file else ()):
-        if text.startswith(lead):
+    named = {str(n) for n in (file, name, Path(choice.source).name if choice else None) if n}
+    for lead in (f"{n}{sep}" for n in named for sep in (", ", ": ")):
+        if text.startswith(lead):  # said once: "Could not read x.csv: line 4: …"
             text = text[len(lead):]
             break
     return f"Could not read {plain(name)}: {plain(text)}"
