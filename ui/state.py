@@ -165,9 +165,18 @@ class DesignerState:
             state.notices += notes
             state.unopened += unopened
             return state
+        earlier = store.list() if not (wanted or last) else []
         state = cls.new(store, load_template(FIRST_TEMPLATE))
         state.notices += notes
         state.unopened += unopened
+        if earlier:  # a browser new to this server: its own design, the others one click away
+            newest = earlier[0]
+            state.notices.append(Notice(
+                "info", f"This browser starts its own design, a new copy of {FIRST_TEMPLATE}. "
+                        f"The {len(earlier)} design{'s' * (len(earlier) != 1)} made before "
+                        f"{'are' if len(earlier) != 1 else 'is'} in the project list at the "
+                        f"top left; the last changed is “{newest.name}” (its link: "
+                        f"?project={newest.id})."))
         return state
 
     # -- derived, once per revision ---------------------------------------------------------

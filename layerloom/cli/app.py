@@ -1,7 +1,8 @@
 """``layerloom app``: start the designer in the browser (Streamlit, on 127.0.0.1 by default).
 
-It opens the design last worked on, or the ``seed-cnn`` template the first time; designs are
-kept under ``$LAYERLOOM_HOME`` (default ``~/.layerloom``).
+Each browser opens the design it last worked on, or a new copy of the ``seed-cnn`` template the
+first time (the designs made before are in its project list); designs are kept under
+``$LAYERLOOM_HOME`` (default ``~/.layerloom``).
 
 The server runs in a child process that goes with this one: SIGTERM, SIGINT and SIGHUP are
 passed on to it (and on Linux it is told to stop if this process dies any other way). The port
@@ -24,8 +25,9 @@ DEFAULT_PORT = 8501
 PORTS_TRIED = 100
 FORWARDED = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 DESCRIPTION = ("Start the designer in the browser: a Streamlit server on 127.0.0.1 (this "
-               "machine only) unless --host says otherwise. It opens the design last worked "
-               "on, or the seed-cnn template the first time; designs are kept under "
+               "machine only) unless --host says otherwise. Each browser opens the design it "
+               "last worked on, or a new copy of the seed-cnn template the first time (the "
+               "designs made before are in its project list); designs are kept under "
                "$LAYERLOOM_HOME (default ~/.layerloom). Ctrl+C, or SIGTERM, stops the server.")
 
 

@@ -63,3 +63,25 @@ def test_boot_opens_the_link_else_the_browsers_last_else_a_new_project(tmp_path)
     assert state.project_id != pid
     assert "Could not open project gone-123456" in state.notices[0].text
     assert DesignerState.boot(store, None, None).project_id not in (pid, state.project_id)
+
+
+def test_a_new_browser_is_told_where_the_designs_made_before_are(tmp_path):
+    """A browser new to the server starts its own design; a banner names the designs made
+    before and the last changed one's link, so nobody takes their work for lost."""
+    store = ProjectStore(tmp_path)
+    first = DesignerState.boot(store, None, None)
+    assert not [n for n in first.notices if "starts its own design" in n.text]  # nothing before
+    graph = load_template("mlp-tabular")
+    graph.name = "my classifier"
+    mine = store.create(graph)
+    state = DesignerState.boot(store, None, None)
+    assert state.project_id not in (first.project_id, mine)
+    [notice] = [n for n in state.notices if "starts its own design" in n.text]
+    assert notice.kind == "info"
+    assert notice.text == (
+        "This browser starts its own design, a new copy of seed-cnn. The 2 designs made before "
+        "are in the project list at the top left; the last changed is “my classifier” (its "
+        f"link: ?project={mine}).")
+    # A browser that comes back to its design is told nothing.
+    again = DesignerState.boot(store, None, state.project_id)
+    assert not [n for n in again.notices if "starts its own design" in n.text]
