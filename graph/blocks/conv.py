@@ -79,9 +79,21 @@ def _conv_build(n: int):
     def build(p, ins):
         return getattr(nn, f"Conv{n}d")(
             ins[0][0], p["out_channels"], p["kernel_size"], stride=p["stride"],
-            padding=p["padding"], dilation=p["dilation"], groups=p["groups"],
+            padding=_explicit_same(p), dilation=p["dilation"], groups=p["groups"],
             bias=p["bias"])
     return build
+
+
+def _explicit_same(p: dict):
+    """'same' as the padding it means where that is the same on both sides (an odd span
+    ``dilation * (kernel - 1) + 1``): the same numbers, and an ONNX file every runtime reads
+    (onnxruntime refuses auto_pad SAME with dilation). An even span pads one side more, which
+    only 'same' says."""
+    padding = p["padding"]
+    if padding != "same":
+        return padding
+    totals = [d * (k - 1) for k, d in zip(p["kernel_size"], p["dilation"])]
+    return tuple(t // 2 for t in totals) if all(t % 2 == 0 for t in totals) else padding
 
 
 def _conv_count(p, ins, out):

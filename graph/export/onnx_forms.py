@@ -6,8 +6,15 @@ fixed, so each output window is known when the file is written: window ``i`` of 
 length ``n`` covers ``[floor(i * n / out), ceil((i + 1) * n / out))``, as PyTorch computes it.
 :func:`onnx_ready` swaps each such pool for :class:`FixedWindowPool`, which takes those windows
 one dimension at a time (a mean or a maximum over a box is the same taken dimension by
-dimension) with ``Slice``, ``ReduceMean``/``ReduceMax`` and ``Concat``. The model itself, and
-the code and TorchScript written from it, keep PyTorch's own module.
+dimension) with ``Slice``, ``ReduceMean``/``ReduceMax`` and ``Concat``.
+
+A convolution with ``padding="same"`` and a dilation is written by PyTorch's exporter as
+``auto_pad=SAME_UPPER`` with ``dilations``, which onnxruntime refuses to run ("Dilation not
+supported for AutoPadType::SAME_UPPER"). :class:`SamePaddedConv` writes it as the explicit zero
+``Pad`` PyTorch applies (the larger half after, when the span is even) and a convolution
+without padding.
+
+The model itself, and the code and TorchScript written from it, keep PyTorch's own modules.
 """
 
 from __future__ import annotations
@@ -15,11 +22,13 @@ from __future__ import annotations
 import copy
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 ADAPTIVE = {nn.AdaptiveAvgPool1d: "mean", nn.AdaptiveAvgPool2d: "mean",
             nn.AdaptiveAvgPool3d: "mean", nn.AdaptiveMaxPool1d: "max",
             nn.AdaptiveMaxPool2d: "max", nn.AdaptiveMaxPool3d: "max"}
+CONVS = {nn.Conv1d: F.conv1d, nn.Conv2d: F.conv2d, nn.Conv3d: F.conv3d}
 
 
 def windows(size: int, out: int) -> list[tuple[int, int]]:
@@ -52,10 +61,43 @@ class FixedWindowPool(nn.Module):
         return x
 
 
+class SamePaddedConv(nn.Module):
+    """``conv`` (padding "same", stride 1) as an explicit zero pad and an unpadded convolution,
+    on ``conv``'s own weights."""
+
+    def __init__(self, conv: nn.Module):
+        super().__init__()
+        self.conv = conv
+        self.op = CONVS[type(conv)]
+        pads: list[int] = []
+        for k, d in zip(reversed(conv.kernel_size), reversed(conv.dilation)):
+            total = d * (k - 1)
+            pads += [total // 2, total - total // 2]  # F.pad: last dimension first
+        self.pads = pads
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        c = self.conv
+        return self.op(F.pad(x, self.pads), c.weight, c.bias, c.stride, 0, c.dilation, c.groups)
+
+
+def _swap(model: nn.Module, swaps: dict[str, nn.Module]) -> nn.Module:
+    if not swaps:
+        return model
+    ready = copy.deepcopy(model)
+    for name, stand_in in swaps.items():
+        parent, _, leaf = name.rpartition(".")
+        setattr(ready.get_submodule(parent), leaf, copy.deepcopy(stand_in))
+    return ready
+
+
 def onnx_ready(model: nn.Module, inputs: tuple) -> nn.Module:
     """``model``, or a copy of it with each adaptive pool that PyTorch's exporter refuses on
     ``inputs`` (its output size does not divide its input size) swapped for a
-    :class:`FixedWindowPool` over the sizes it is called with."""
+    :class:`FixedWindowPool` over the sizes it is called with, and each dilated "same"
+    convolution for a :class:`SamePaddedConv`."""
+    model = _swap(model, {name: SamePaddedConv(m) for name, m in model.named_modules()
+                          if type(m) in CONVS and m.padding == "same"
+                          and any(d > 1 for d in m.dilation) and m.padding_mode == "zeros"})
     pools = [(name, m) for name, m in model.named_modules() if type(m) in ADAPTIVE]
     if not pools:
         return model
@@ -79,13 +121,7 @@ def onnx_ready(model: nn.Module, inputs: tuple) -> nn.Module:
         out = tuple(n if o is None else o for n, o in zip(sizes, out))
         if any(n % o for n, o in zip(sizes, out)):
             swaps[name] = FixedWindowPool(ADAPTIVE[type(pool)], sizes, out)
-    if not swaps:
-        return model
-    ready = copy.deepcopy(model)
-    for name, stand_in in swaps.items():
-        parent, _, leaf = name.rpartition(".")
-        setattr(ready.get_submodule(parent), leaf, stand_in)
-    return ready
+    return _swap(model, swaps)
 
 
 def _sizes(output_size, rank: int) -> tuple:
