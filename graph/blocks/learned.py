@@ -81,12 +81,19 @@ def _slice_bounds(p, ins):
     x = ins[0]
     dim = normalize_dim(p["dim"], len(x))
     size = x[dim]
-    start = p["start"] + size if p["start"] < 0 else p["start"]
-    end = size if p["end"] is None else (p["end"] + size if p["end"] < 0 else p["end"])
-    end = min(end, size)
-    if not 0 <= start < end:
-        raise ShapeError(f"start {p['start']} and end {p['end']} leave nothing of dimension "
-                         f"{p['dim']} of {show(x)} (size {size})", param="start")
+
+    def bound(value: int) -> int:  # as Python reads x[start:end]: from the end, then clamped
+        return min(max(value + size if value < 0 else value, 0), size)
+
+    start = bound(p["start"])
+    end = size if p["end"] is None else bound(p["end"])
+    if start >= end:
+        said = (f"start {p['start']} keeps" if p["end"] is None else
+                f"start {p['start']} and end {p['end']} keep")
+        raise ShapeError(f"{said} nothing of dimension {p['dim']} of {show(x)} (size {size}): "
+                         f"as Python reads {'it' if p['end'] is None else 'them'}, from "
+                         f"element {start} to {end}",
+                         param="start" if start >= size else "end")
     return dim, start, end
 
 

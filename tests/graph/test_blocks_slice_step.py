@@ -65,8 +65,9 @@ def test_the_step_holds_at_another_size():
 @pytest.mark.parametrize(("params", "message"), [
     ({"dim": 1, "step": 0}, "slice.step: step must be at least 1, got 0"),
     ({"dim": 1, "step": -1}, "slice.step: step must be at least 1, got -1"),
-    ({"dim": 1, "start": 8, "step": 2}, "slice.start: start 8 and end None leave nothing of "
-                                        "dimension 1 of [3, 8, 7] (size 8)"),
+    ({"dim": 1, "start": 8, "step": 2}, "slice.start: start 8 keeps nothing of dimension 1 of "
+                                        "[3, 8, 7] (size 8): as Python reads it, from element 8 "
+                                        "to 8"),
 ])
 def test_errors_name_the_param(params, message):
     report = validate(_graph(params))
@@ -97,3 +98,28 @@ def test_a_slice_without_a_step_writes_none():
 def test_exports(fmt, params, tmp_path):
     result = export_model(_graph(params), fmt, tmp_path / f"sliced.{fmt}")
     assert result.max_abs_diff < 1e-5
+
+
+@pytest.mark.parametrize(("start", "end"), [(-5, 2), (-5, None), (-10, -1), (0, 10), (-2, 50),
+                                            (1, -1)])
+def test_bounds_past_the_dimension_are_clamped_as_python_clamps_them(start, end):
+    """x[:, -5:2] on a dimension of 3 keeps 2 elements in Python and in torch: the block keeps
+    the same (it refused a start before the dimension while it clamped an end past it)."""
+    params = {"dim": 0, "start": start, "end": end}
+    x = torch.randn(2, 3, 8, 7)
+    assert _shape(params) == list(x[:, start:end].shape[1:])
+    model = compile_graph(_graph(params)).eval()
+    assert torch.equal(model(x), x[:, start:end])
+
+
+@pytest.mark.parametrize(("start", "end", "message"), [
+    (3, None, "slice.start: start 3 keeps nothing of dimension 0 of [3, 8, 7] (size 3): as "
+              "Python reads it, from element 3 to 3"),
+    (2, 1, "slice.end: start 2 and end 1 keep nothing of dimension 0 of [3, 8, 7] (size 3): as "
+           "Python reads them, from element 2 to 1"),
+    (-10, -5, "slice.end: start -10 and end -5 keep nothing of dimension 0 of [3, 8, 7] (size "
+              "3): as Python reads them, from element 0 to 0"),
+])
+def test_bounds_that_keep_nothing_are_refused_with_what_python_would_keep(start, end, message):
+    report = validate(_graph({"dim": 0, "start": start, "end": end}))
+    assert [str(e) for e in report.errors] == [message]
