@@ -91,6 +91,11 @@ def read_input(source, dataset) -> torch.Tensor:
         return _tokens(raw, dataset)
     if isinstance(raw, str):
         raise ExplainError(f"the model takes {list(shape)} numbers, not a text")
+    if isinstance(raw, dict) and len(shape) != 1:
+        kind = "an image" if len(shape) == 3 and shape[0] in (1, 3) else "an array"
+        raise ExplainError(f"the model takes {kind} of {list(shape)}, not a table row: give "
+                           f"{'an image file (.png, .jpg…) or ' if kind == 'an image' else ''}"
+                           f"a .npy file of that shape")
     if isinstance(raw, dict):
         try:
             arr = encode_row(raw, dataset)

@@ -286,8 +286,11 @@ def read_row(path: Path, shape: tuple, prep: dict) -> np.ndarray:
         row = dict(zip(header, (cell.strip() for cell in rows[1])))
         absent = [c["name"] for c in columns if c["name"] not in row]
         if absent:
+            names = [c["name"] for c in columns]
+            shown = ", ".join(names if len(names) <= 12 else names[:10] + ["…", names[-1]])
             raise SystemExit(f"error: {path}: the row has no column {absent[0]!r}; the model "
-                             f"reads {', '.join(c['name'] for c in columns)}")
+                             f"reads {shown}"
+                             f"{f' ({len(names)} columns)' if len(names) > 12 else ''}")
         values: list[float] = []
         for column in columns:
             cell = row[column["name"]]

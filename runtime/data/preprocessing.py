@@ -67,8 +67,10 @@ def encode_row(values: dict, ds) -> np.ndarray:
     columns = input_columns(ds) or [{"name": n, "kind": "numeric"} for n in row_names(ds)]
     missing = [c["name"] for c in columns if c["name"] not in values]
     if missing:
+        names = [c["name"] for c in columns]
+        shown = ", ".join(names if len(names) <= 12 else names[:10] + ["…", names[-1]])
         raise ValueError(f"the row has no column {missing[0]!r}; the model reads "
-                         f"{', '.join(c['name'] for c in columns)}")
+                         f"{shown}{f' ({len(names)} columns)' if len(names) > 12 else ''}")
     out: list[float] = []
     for column in columns:
         value = values[column["name"]]

@@ -107,3 +107,25 @@ def test_explain_errors_are_named(trained_run, tmp_path, capsys):
     assert main(["explain", str(run_id), "--input", str(png), "--home", str(home),
                  "--heatmap", str(taken)]) == 1
     assert "exists; add --force" in capsys.readouterr().err
+
+
+def test_a_table_row_given_to_an_image_model_is_named_as_the_wrong_kind(trained_run, tmp_path,
+                                                                       capsys):
+    home, run_id, _, _, _ = trained_run
+    row = tmp_path / "row.csv"
+    row.write_text("a,b\n1,2\n")
+    assert main(["explain", str(run_id), "--input", str(row), "--home", str(home)]) == 1
+    err = capsys.readouterr().err
+    assert err.strip() == (f"error: the model takes an image of [1, {SIZE}, {SIZE}], not a table "
+                           f"row: give an image file (.png, .jpg…) or a .npy file of that shape")
+
+
+def test_a_missing_column_of_a_wide_table_is_said_in_one_short_line():
+    from layerloom.runtime.data.preprocessing import encode_row
+
+    wide = Dataset("wide", "classification", (300,), "float32", ["a", "b"], None,
+                   *([torch.zeros(1, 300), torch.zeros(1, dtype=torch.long)] * 3))
+    with pytest.raises(ValueError) as caught:
+        encode_row({"x0": "1"}, wide)
+    assert str(caught.value) == ("the row has no column 'x1'; the model reads x0, x1, x2, x3, "
+                                 "x4, x5, x6, x7, x8, x9, …, x299 (300 columns)")
