@@ -99,10 +99,7 @@ def read_table(path: Path) -> Table:
     if not rows:
         raise DataError("the file has a header but no data rows", file=path)
     if _looks_like_data(first, rows):
-        shown = ", ".join(repr(cell.strip()) for cell in first[:4])
-        raise DataError(f"looks like data, not column names ({shown}"
-                        f"{', …' if len(first) > 4 else ''}): add a header row that names the "
-                        f"columns", file=path, line=first_line)
+        raise _no_header(path, first, first_line)
     if len(header) > 1 and not first[-1].strip() and all(not row[-1].strip() for row in rows):
         header = header[:-1]  # every line ends with the delimiter: no column, not a target
         for row in rows:
@@ -189,10 +186,19 @@ def _header(path: Path, row: list[str], line: int) -> list[str]:
     names = [cell.strip() or f"column {i + 1}" for i, cell in enumerate(row)]
     seen = set()
     for name in names:
+        if name in seen and _is_number(name):  # a file without a header: its first row
+            raise _no_header(path, row, line)
         if name in seen:
             raise DataError(f"column {name!r} appears twice in the header", file=path, line=line)
         seen.add(name)
     return names
+
+
+def _no_header(path: Path, first: list[str], line: int) -> DataError:
+    shown = ", ".join(repr(cell.strip()) for cell in first[:4])
+    return DataError(f"looks like data, not column names ({shown}"
+                     f"{', …' if len(first) > 4 else ''}): add a header row that names the "
+                     f"columns", file=path, line=line)
 
 
 def is_missing(value: str) -> bool:

@@ -27,6 +27,8 @@ def write(path, lines):
 @pytest.mark.parametrize("lines", [
     iris_like(),  # a text label: not every value of line 1 is a number
     [",".join(f"{(i * 7 + j) % 5 * 0.5}" for j in range(4)) + f",{i % 2}" for i in range(30)],
+    # a first row with a number twice: said as a missing header, not as a column named twice
+    ["1.5,1,1.1,1,1"] + [f"{i % 3}.5,{i % 2},{i % 4}.1,{i % 5},{i % 2}" for i in range(30)],
 ])
 def test_a_csv_without_a_header_row_is_refused_naming_line_1(tmp_path, lines):
     path = write(tmp_path / "noheader.csv", lines)
