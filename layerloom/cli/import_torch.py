@@ -9,6 +9,7 @@ difference there is a warning, naming the first block that differs).
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -89,13 +90,30 @@ def write_import(args, graph, state, what: str, said: list[str] = ()) -> int:
 
 
 def _parse_shape(text: str) -> list[int]:
-    try:
-        shape = [int(part) for part in text.replace("x", ",").split(",") if part.strip()]
-    except ValueError:
-        raise GraphError(f"--input-shape expects whole numbers such as 3,224,224, got "
-                         f"{text!r}") from None
-    if not shape or min(shape) < 1:
+    """``3,224,224`` (or ``3x224x224``) as sizes; every part a whole number, none left out,
+    and one sample (traced at a few samples) within the model memory budget."""
+    from math import prod
+
+    from layerloom.graph.limits import Limits, hint, size_words
+
+    parts = [part.strip() for part in re.split(r"[,x×]", text.strip().lower())]
+    if not text.strip() or not all(part.isdigit() for part in parts):
+        bad = next((p for p in parts if not p.isdigit()), "")
+        what = (f"{bad!r} is not a whole number" if bad else
+                "a size is missing between commas" if text.strip() else "there is no size")
+        raise GraphError(f"--input-shape expects whole numbers such as 3,224,224; in {text!r} "
+                         f"{what}")
+    shape = [int(part) for part in parts]
+    if min(shape) < 1:
         raise GraphError(f"--input-shape expects positive sizes, got {text!r}")
+    from layerloom.graph.import_torch.trace import BATCH  # the samples a trace runs
+
+    most = Limits.from_env().max_model_bytes
+    need = prod(shape) * 4 * BATCH
+    if need > most:
+        raise GraphError(f"--input-shape {text}: the {BATCH} samples traced take "
+                         f"{size_words(need)}, over the model memory budget of "
+                         f"{size_words(most)} ({hint('max_model_bytes')})")
     return shape
 
 

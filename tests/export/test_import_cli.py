@@ -72,5 +72,29 @@ def test_import_errors_are_reported(user_module, capsys):
     assert "cannot import module 'no_such_module_here'" in capsys.readouterr().err
     assert main(["import-torch", f"{user_module}:build", "--input-shape", "3,a",
                  "-o", "x.json"]) == 1
-    assert "--input-shape expects whole numbers such as 3,224,224, got '3,a'" \
-        in capsys.readouterr().err
+    assert "--input-shape expects whole numbers such as 3,224,224; in '3,a' 'a' is not a whole " \
+        "number" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("shape", "said"), [
+    ("3,,16,16", "in '3,,16,16' a size is missing between commas"),
+    ("3,x,16", "in '3,x,16' a size is missing between commas"),  # x separates too (3x16x16)
+    ("3,1.5,16", "in '3,1.5,16' '1.5' is not a whole number"),
+    (" ", "there is no size"),
+    ("3,100000,100000", "--input-shape 3,100000,100000: the 3 samples traced take 335.3 GiB, "
+                        "over the model memory budget of 1 GiB (raise it with "
+                        "LAYERLOOM_MAX_MODEL_BYTES"),
+])
+def test_a_malformed_or_huge_input_shape_is_refused_before_the_model_runs(user_module, capsys,
+                                                                         monkeypatch, shape,
+                                                                         said):
+    monkeypatch.setenv("LAYERLOOM_MAX_MODEL_BYTES", "1GiB")
+    assert main(["import-torch", f"{user_module}:build", "--input-shape", shape,
+                 "-o", "x.json"]) == 1
+    err = capsys.readouterr().err
+    assert said in err and "Traceback" not in err and "alloc" not in err
+
+
+def test_sizes_may_be_joined_by_x(user_module, capsys):
+    assert main(["import-torch", f"{user_module}:build", "--input-shape", "3x16x16",
+                 "-o", "x.json"]) == 0
