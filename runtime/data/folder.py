@@ -28,7 +28,8 @@ from PIL import Image
 
 from .dataset import Dataset
 from .errors import DataError, budget, over_budget
-from .images import DEFAULT_SIZE, GRAY_MODES, JUNK, MAX_IMAGE_PIXELS, SUFFIXES, eight_bit
+from .images import (DEFAULT_SIZE, GRAY_MODES, JUNK, MAX_IMAGE_PIXELS, SUFFIXES, eight_bit,
+                     unreadable)
 from .layout import first_nested, nested_classes
 from .options import Option
 from .split import SplitSpec
@@ -198,7 +199,7 @@ def decode(path: Path, size: tuple[int, int], color: str, resize: str,
         raise
     except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError,
             IndexError, TypeError, KeyError) as err:
-        raise DataError(f"cannot be read as an image ({err})", **where) from None
+        raise DataError(f"cannot be read as an image ({unreadable(err)})", **where) from None
 
 
 def _where(path: Path, name: str | None) -> dict:
@@ -413,7 +414,7 @@ def _header(path: Path, name: str) -> tuple[tuple[int, int], str]:
         with Image.open(path, formats=FORMATS) as image:
             return image.size, image.mode
     except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as err:
-        raise DataError(f"cannot be read as an image ({err})", **_where(path, name)) from None
+        raise DataError(f"cannot be read as an image ({unreadable(err)})", **_where(path, name)) from None
 
 
 def _fit_stats(raw: ImageFiles, sample: list[int]) -> dict:

@@ -14,6 +14,7 @@ Budgets (environment variables, read when a file is loaded): ``LAYERLOOM_MAX_ZIP
 from __future__ import annotations
 
 import io
+import re
 import struct
 import zipfile
 import zlib
@@ -172,6 +173,15 @@ def _safe_parts(path: Path, name: str) -> tuple[str, ...]:
     return parts
 
 
+def unreadable(err: Exception) -> str:
+    """Why Pillow could not read an image, in words without its Python objects ("cannot
+    identify image file <_io.BytesIO object at 0x7f…>")."""
+    if isinstance(err, UnidentifiedImageError):
+        return "not an image format Pillow knows (PNG, JPEG, GIF, BMP, TIFF, WebP…)"
+    text = re.sub(r"\s*<[\w.]+ object at 0x[0-9a-fA-F]+>", "", str(err)).strip()
+    return text or type(err).__name__
+
+
 def _header(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Image.Image:
     """The image opened lazily (size and mode read, pixels not yet decoded)."""
     try:
@@ -180,7 +190,7 @@ def _header(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Imag
             ValueError, RuntimeError, NotImplementedError, EOFError, zlib.error,
             SyntaxError, struct.error, IndexError, TypeError, KeyError) as err:
         # Runtime: an encrypted entry; the rest: Pillow's parsers on a damaged header.
-        raise DataError(f"cannot be read as an image ({err})", file=path,
+        raise DataError(f"cannot be read as an image ({unreadable(err)})", file=path,
                         entry=info.filename) from None
     width, height = image.size
     most = budget("LAYERLOOM_MAX_IMAGE_PIXELS", MAX_IMAGE_PIXELS)

@@ -109,3 +109,23 @@ def test_a_damaged_image_in_a_folder_names_its_class_folder(tmp_path):
         ds.x_train[:]
         ds.x_val[:]
         ds.x_test[:]
+
+
+def test_a_file_that_is_no_image_in_a_zip_is_said_without_pillows_objects(tmp_path):
+    files = {**pets(), "dog/notes.png": b"these are words, not pixels"}
+    with pytest.raises(DataError) as caught:
+        load_dataset(zip_tree(tmp_path / "pets.zip", files))
+    assert str(caught.value) == ("pets.zip, entry 'dog/notes.png': cannot be read as an image "
+                                 "(not an image format Pillow knows (PNG, JPEG, GIF, BMP, TIFF, "
+                                 "WebP…))")
+
+
+def test_a_file_that_is_no_image_in_a_folder_is_said_the_same_way(tmp_path):
+    files = {**pets(), "dog/notes.png": b"these are words, not pixels"}
+    with pytest.raises(DataError, match=r"cannot be read as an image \(not an image format "
+                                        r"Pillow knows") as caught:
+        ds = load_dataset(write_tree(tmp_path / "pets", files), stats_sample=100)
+        ds.x_train[:]
+        ds.x_val[:]
+        ds.x_test[:]
+    assert " object at 0x" not in str(caught.value)
