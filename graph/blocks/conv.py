@@ -66,10 +66,15 @@ def _conv_shape(n: int):
             length = window_out(size, k, s, pad, d)
             if length < 1:
                 span = tuple(d * (k - 1) + 1 for k, d in zip(p["kernel_size"], p["dilation"]))
+                dilated = any(d > 1 for d in p["dilation"])
+                kernel = (f"kernel {times(p['kernel_size'])} at dilation "
+                          f"{times(p['dilation'])} spans {times(span)}, which is"
+                          if dilated else f"kernel {times(span)} is")
                 raise ShapeError(
-                    f"kernel {times(span)} is larger than its {times(spatial)} input "
-                    f"(padding {times(pads)}); use a smaller kernel_size, more padding, or "
-                    f"less downsampling before it", param="kernel_size")
+                    f"{kernel} larger than its {times(spatial)} input (padding {times(pads)}); "
+                    f"use a smaller {'dilation or ' if dilated else ''}kernel_size, more "
+                    f"padding, or less downsampling before it",
+                    param="dilation" if dilated else "kernel_size")
             out.append(length)
         return (p["out_channels"],) + tuple(out)
     return infer

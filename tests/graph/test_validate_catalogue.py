@@ -160,6 +160,15 @@ def test_kernel_larger_than_input(make_chain):
     _one_error(g, "c", r"kernel 5×5 is larger than its 3×3 input", "kernel_size")
 
 
+def test_a_dilation_too_large_for_the_input_is_blamed_on_the_dilation(make_chain):
+    g = make_chain(("x", "Input", {"shape": [1, 28, 28]}),
+                   ("c", "Conv2d", {"out_channels": 4, "kernel_size": 3, "dilation": 20}),
+                   ("y", "Output"))
+    _one_error(g, "c", r"^kernel 3×3 at dilation 20×20 spans 41×41, which is larger than its "
+                       r"28×28 input \(padding 0×0\); use a smaller dilation or kernel_size",
+               "dilation")
+
+
 def test_add_of_mismatched_shapes():
     g = {"format": "layerloom-graph", "version": 1, "name": "t", "nodes": [
         {"id": "x", "type": "Input", "params": {"shape": [3, 8, 8]}},
