@@ -123,13 +123,32 @@ def all_blocks() -> list[BlockSpec]:
     return list(_REGISTRY.values())
 
 
+# Keras' names for layers that have a block under PyTorch's name: a design written from a
+# Keras model (the design note's example is one) is pointed at the block to use.
+KERAS_NAMES = {
+    "dense": ("Linear",), "conv1d": ("Conv1d",), "conv2d": ("Conv2d",), "conv3d": ("Conv3d",),
+    "conv2dtranspose": ("ConvTranspose2d",), "conv1dtranspose": ("ConvTranspose1d",),
+    "depthwiseconv2d": ("Conv2d",), "maxpooling1d": ("MaxPool1d",),
+    "maxpooling2d": ("MaxPool2d",), "averagepooling1d": ("AvgPool1d",),
+    "averagepooling2d": ("AvgPool2d",), "globalaveragepooling1d": ("AdaptiveAvgPool1d",),
+    "globalaveragepooling2d": ("AdaptiveAvgPool2d",), "globalmaxpooling1d": ("AdaptiveMaxPool1d",),
+    "globalmaxpooling2d": ("AdaptiveMaxPool2d",),
+    "batchnormalization": ("BatchNorm2d", "BatchNorm1d"),
+    "layernormalization": ("LayerNorm",), "groupnormalization": ("GroupNorm",),
+    "multiheadattention": ("MultiheadAttention",), "simplernn": ("RNN",),
+    "zeropadding2d": ("ZeroPad2d",), "upsampling2d": ("Upsample",),
+    "concatenate": ("Concat",), "spatialdropout2d": ("Dropout2d",),
+}
+
+
 def unknown_type_message(type_name: str, extra_names: Sequence[str]) -> str:
-    """``unknown block type 'Conv2D' (did you mean 'Conv2d'?)``."""
+    """``unknown block type 'Conv2D' (did you mean 'Conv2d'?)``; Keras' names are pointed at
+    their blocks (``'Dense'`` → ``'Linear'``)."""
     _load_plugins()
     names = list(_REGISTRY) + list(extra_names)
     by_lower = {n.lower(): n for n in names}
-    close = []
-    if str(type_name).lower() in by_lower:
+    close = [n for n in KERAS_NAMES.get(str(type_name).lower(), ()) if n in _REGISTRY]
+    if str(type_name).lower() in by_lower and by_lower[str(type_name).lower()] not in close:
         close.append(by_lower[str(type_name).lower()])
     for match in difflib.get_close_matches(str(type_name).lower(), list(by_lower), n=3,
                                            cutoff=0.6):

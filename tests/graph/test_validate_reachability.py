@@ -81,6 +81,19 @@ def test_an_unknown_type_gives_its_error_and_no_warnings(seed_cnn):
         "'Conv1d'?)"]
 
 
+@pytest.mark.parametrize(("keras", "blocks"), [
+    ("Dense", "'Linear'"), ("BatchNormalization", "'BatchNorm2d' or 'BatchNorm1d'"),
+    ("GlobalAveragePooling2D", "'AdaptiveAvgPool2d'"), ("MaxPooling2D", "'MaxPool2d'"),
+])
+def test_a_keras_layer_name_points_at_its_block(seed_cnn, keras, blocks):
+    """A design written from a Keras model (the design note's example is one) names Keras'
+    layers: each is pointed at the block of PyTorch's name."""
+    seed_cnn["nodes"][-2]["type"] = keras
+    [line] = _lines(seed_cnn)
+    node = seed_cnn["nodes"][-2]["id"]
+    assert line.startswith(f"error: {node}: unknown block type '{keras}' (did you mean {blocks}")
+
+
 def test_an_edge_from_a_missing_node_gives_its_error_only(seed_cnn):
     seed_cnn["edges"][0]["source"] = "img"
     assert _lines(seed_cnn) == ["error: conv1: edge img → conv1: no node 'img'"]
