@@ -90,7 +90,10 @@ def cmd_explain(args) -> int:
     if exp.kind == "image":
         print(f"the map peaks at row {where[0]}, column {where[1]}")
     elif exp.tokens is not None:
-        top = np.argsort(-exp.heatmap)[:5]
+        from layerloom.runtime.data.text import PAD
+
+        # the padding after a short text is no word of it
+        top = [i for i in np.argsort(-exp.heatmap) if exp.tokens[i] != PAD][:5]
         print("tokens that count most: " + ", ".join(
             f"{printable(exp.tokens[i])} ({exp.heatmap[i]:+.3f})" for i in top))
     else:

@@ -129,3 +129,20 @@ def test_a_missing_column_of_a_wide_table_is_said_in_one_short_line():
         encode_row({"x0": "1"}, wide)
     assert str(caught.value) == ("the row has no column 'x1'; the model reads x0, x1, x2, x3, "
                                  "x4, x5, x6, x7, x8, x9, …, x299 (300 columns)")
+
+
+def test_the_tokens_that_count_most_are_words_of_the_text_not_its_padding(tmp_path, capsys):
+    """A short text is padded to the model's length; the padding's zero attributions used to
+    be listed among the words ("<pad> (+0.000)" four times, ahead of words below zero)."""
+    home = tmp_path / "home"
+    assert main(["train", "lstm-text", "--dataset", "text-sentiment", "--epochs", "1",
+                 "--home", str(home), "--cfg", "num_threads=1"]) == 0
+    text = tmp_path / "short.txt"
+    text.write_text("good great lovely\n")
+    capsys.readouterr()
+    assert main(["explain", "1", "--input", str(text), "--home", str(home)]) == 0
+    [line] = [x for x in capsys.readouterr().out.splitlines()
+              if x.startswith("tokens that count most: ")]
+    words = [part.rsplit(" (", 1)[0] for part in line.removeprefix(
+        "tokens that count most: ").split(", ")]
+    assert sorted(words) == ["good", "great", "lovely"], line
