@@ -33,6 +33,9 @@ def register(subparsers) -> None:
     p.add_argument("--weights", metavar="FILE.safetensors",
                    help="also write the file's weights, keyed for the compiled graph")
     p.add_argument("--name", help="graph name (default: the file's name)")
+    from .import_torch import add_force
+
+    add_force(p)
     p.set_defaults(func=cmd_import_onnx)
 
 
@@ -41,12 +44,14 @@ def cmd_import_onnx(args) -> int:
     from layerloom.graph.import_torch.trace import without_fx_notes
     from layerloom.graph.import_torch.training import import_warnings
 
-    from .import_torch import write_import
+    from .import_torch import refuse_existing, write_import
 
     path = Path(args.model)
     if not path.is_file():
         print(f"error: no ONNX file {args.model}", file=sys.stderr)
         return EXIT_UNREADABLE
+    if refuse_existing(args):
+        return EXIT_INVALID
     name = args.name or re.sub(r"[^A-Za-z0-9_-]", "-", path.stem)[:64] or "imported"
     try:
         with import_warnings() as said:

@@ -31,6 +31,7 @@ def register(subparsers) -> None:
     p.add_argument("--weights", metavar="FILE.safetensors",
                    help="also write the model's weights, keyed for the compiled graph")
     p.add_argument("--name", help="graph name (default: the model's class name)")
+    add_force(p)
     p.set_defaults(func=cmd_import_torch)
     from .import_onnx import register as register_onnx
 
@@ -45,6 +46,8 @@ def cmd_import_torch(args) -> int:
     from layerloom.graph.import_torch.trace import without_fx_notes
     from layerloom.graph.import_torch.training import import_warnings
 
+    if refuse_existing(args):
+        return EXIT_INVALID
     try:
         shapes = [_parse_shape(text) for text in args.input_shape]
         dtypes = args.dtype or ["float32"] * len(shapes)
@@ -67,6 +70,22 @@ def cmd_import_torch(args) -> int:
         said.append(f"warning: {sizes.warning}")
     return write_import(args, graph, state, f"{type(model).__name__}; compiled graph matches "
                         f"the model (max abs diff {diff:.2e}){also}", said)
+
+
+def add_force(p) -> None:
+    p.add_argument("--force", action="store_true",
+                   help="overwrite the graph (and weights) file if it exists")
+
+
+def refuse_existing(args) -> bool:
+    """Whether a file the import would write is there already without ``--force``: said, before
+    the import's work, as ``layerloom new`` and ``export`` say it."""
+    for path in (args.output, args.weights):
+        if path and Path(path).exists() and not args.force:
+            print(f"error: {path} already exists; choose another file, or add --force to "
+                  f"overwrite it", file=sys.stderr)
+            return True
+    return False
 
 
 def write_import(args, graph, state, what: str, said: list[str] = ()) -> int:

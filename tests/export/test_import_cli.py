@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import textwrap
 
@@ -98,3 +99,22 @@ def test_a_malformed_or_huge_input_shape_is_refused_before_the_model_runs(user_m
 def test_sizes_may_be_joined_by_x(user_module, capsys):
     assert main(["import-torch", f"{user_module}:build", "--input-shape", "3x16x16",
                  "-o", "x.json"]) == 0
+
+
+def test_an_existing_graph_or_weights_file_is_kept_without_force(user_module, tmp_path,
+                                                                   capsys):
+    """As ``layerloom new`` and ``export``: an import does not write over a file unless told."""
+    out = tmp_path / "mine.json"
+    out.write_text("my own design")
+    argv = ["import-torch", f"{user_module}:build", "--input-shape", "3,16,16", "-o", str(out)]
+    assert main(argv) == 1
+    assert f"error: {out} already exists; choose another file, or add --force to overwrite " \
+           f"it" in capsys.readouterr().err
+    assert out.read_text() == "my own design"
+    weights = tmp_path / "w.safetensors"
+    weights.write_bytes(b"mine")
+    assert main([*argv[:-1], str(tmp_path / "new.json"), "--weights", str(weights)]) == 1
+    assert "w.safetensors already exists" in capsys.readouterr().err
+    assert weights.read_bytes() == b"mine" and not (tmp_path / "new.json").exists()
+    assert main([*argv, "--force"]) == 0
+    assert json.loads(out.read_text())["format"] == "layerloom-graph"

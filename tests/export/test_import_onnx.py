@@ -71,3 +71,11 @@ def test_cli_writes_graph_and_weights(tmp_path, monkeypatch, capsys):
     (tmp_path / "bad.onnx").write_bytes(b"\x00\x01 not a protobuf")
     code = main(["import-onnx", "bad.onnx", "-o", "x.json"])
     assert code == 1 and "bad.onnx is not a valid ONNX model" in capsys.readouterr().err
+    # a second import to the same files keeps them, unless --force
+    before = (tmp_path / "g.json").read_text()
+    (tmp_path / "g.json").write_text(before.replace('"seed"', '"edited"'))
+    code = main(["import-onnx", "seed.onnx", "-o", "g.json"])
+    assert code == 1 and "g.json already exists" in capsys.readouterr().err
+    assert load_graph(tmp_path / "g.json").name == "edited"
+    code = main(["import-onnx", "seed.onnx", "-o", "g.json", "--force"])
+    assert code == 0 and load_graph(tmp_path / "g.json").name == "seed"
