@@ -37,8 +37,13 @@ def render(state: DesignerState) -> None:
             verdict += (f" :orange-badge[:material/warning: {t.warnings} warning"
                         f"{_s(t.warnings)}]")
         st.markdown(verdict)
-        st.markdown(f":material/tune: **{t.params:,}** params")
-        st.markdown(f":material/bolt: **{count(t.macs)}** MACs per sample")
+        # with an error the counts miss the blocks it stops (all of them or none, by where
+        # it is): "–", as the activations say, rather than a number that cannot be trusted
+        unsure = "counted once the design has no error" if t.errors else None
+        st.markdown(f":material/tune: **{'–' if unsure else f'{t.params:,}'}** params",
+                    help=unsure)
+        st.markdown(f":material/bolt: **{'–' if unsure else count(t.macs)}** MACs per sample",
+                    help=unsure)
         # "263.2 KiB", as `layerloom summary` says
         activation = ("–" if t.activation_bytes is None
                       else format_bytes(t.activation_bytes, binary=True))

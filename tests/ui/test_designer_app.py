@@ -79,6 +79,9 @@ def test_editing_a_param_shows_the_error_and_it_goes(app, canvas):
     assert "kernel 20×20 is larger than its 13×13 input" in errors(app)
     assert ":red-badge[:material/error: 1 error]" in texts(app)
     assert canvas.last["annotations"]["nodes"]["conv2"]["errors"]
+    # the totals miss what the error stops: not a number then
+    assert ":material/tune: **–** params" in texts(app)
+    assert ":material/bolt: **–** MACs per sample" in texts(app)
     widget(app.text_input, "kernel_size").set_value("3").run()
     assert not app.error
     assert not canvas.last["annotations"]["nodes"]["conv2"]["errors"]
