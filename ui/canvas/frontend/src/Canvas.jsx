@@ -25,7 +25,7 @@ import QuickAdd from "./QuickAdd.jsx";
 import { StoreContext, createStore } from "./store.js";
 import { fitLayout, placeMissing } from "./layout.js";
 import { wireLabelSize, wireLabelText } from "./format.js";
-import { layoutEdges, liveRoutes, routeRecord, routesStorageKey } from "./routes.js";
+import { layoutEdges, liveRoutes, routeRecord, routesStorageKey, wrapRoutes } from "./routes.js";
 import { frameHeight, history } from "./frame.js";
 import {
   READABLE_ZOOM,
@@ -216,7 +216,10 @@ export default function Canvas({ args, disabled, stTheme }) {
   // the wires that keep their auto layout's route: checked again whenever blocks move, grow,
   // come or go (a wire whose route no longer holds is drawn as the plain curve)
   useEffect(() => {
-    store.setRoutes(liveRoutes(routeRecordRef.current, nodes, edges, (n) => sizeOf(n, catalogRef.current)));
+    const size = (n) => sizeOf(n, catalogRef.current);
+    const live = liveRoutes(routeRecordRef.current, nodes, edges, size);
+    // a wire back to another row of a design laid out by hand goes along the gap between them
+    store.setRoutes({ ...live, ...wrapRoutes(nodes, edges, size, live) });
   }, [store, nodes, edges]);
 
   // read by benchmarks/edit_stress_bench.py to tell the story of a refused edit

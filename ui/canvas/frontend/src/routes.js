@@ -110,3 +110,66 @@ function crossesBox(points, b) {
   }
   return false;
 }
+
+export const WRAP_OFFSET = 20; // how far a wrapped wire runs out of and into its handles
+const MIN_GAP = 14; // the narrowest free band a wrapped wire runs along
+
+/**
+ * `{edge id: {gap: y}}` for the wires, of those without a route (`routed`), that run back to a
+ * block on another row (a design laid out in rows by hand, as the templates are): the plain
+ * curve of such a wire loops out of its source and runs across the blocks between them. Such a
+ * wire goes instead right out of its source, along the free band between the two rows (the
+ * middle of its widest free part, under or over every block on the way), and into its target
+ * from the left: see `wireSegments`. A wire with no free band, or whose way down or up is
+ * blocked, keeps the plain curve. `sizeOf(node)` → {w, h}.
+ */
+export function wrapRoutes(nodes, edges, sizeOf, routed = {}) {
+  const boxes = nodes
+    .filter((n) => n.position)
+    .map((n) => ({ id: n.id, x: n.position.x, y: n.position.y, ...sizeOf(n) }));
+  const byId = new Map(boxes.map((b) => [b.id, b]));
+  const out = {};
+  for (const e of edges) {
+    if (routed[e.id]) continue;
+    const s = byId.get(e.source);
+    const t = byId.get(e.target);
+    if (!s || !t || s === t || t.x >= s.x + s.w) continue; // forward: the plain curve is fine
+    let lo;
+    let hi;
+    if (t.y >= s.y + s.h) [lo, hi] = [s.y + s.h, t.y]; // on to a row below
+    else if (t.y + t.h <= s.y) [lo, hi] = [t.y + t.h, s.y]; // back to a row above
+    else continue;
+    const x0 = t.x - WRAP_OFFSET;
+    const x1 = s.x + s.w + WRAP_OFFSET;
+    const across = boxes.filter((b) => b.x < x1 && b.x + b.w > x0);
+    const gap = widestFree(lo, hi, across);
+    if (!gap || gap[1] - gap[0] < MIN_GAP) continue;
+    const y = Math.round((gap[0] + gap[1]) / 2);
+    const sy = s.y + s.h / 2;
+    const ty = t.y + t.h / 2;
+    const legs = [
+      [[x1, Math.min(sy, y)], [x1, Math.max(sy, y)]],
+      [[x0, Math.min(ty, y)], [x0, Math.max(ty, y)]],
+    ];
+    const others = boxes.filter((b) => b !== s && b !== t);
+    if (others.some((b) => legs.some((leg) => crossesBox(leg, b)))) continue;
+    out[e.id] = { gap: y };
+  }
+  return out;
+}
+
+/** The widest part of [lo, hi] that no box's height covers, as [from, to], or null. */
+function widestFree(lo, hi, boxes) {
+  const covered = boxes
+    .map((b) => [Math.max(lo, b.y), Math.min(hi, b.y + b.h)])
+    .filter(([a, b]) => b > a)
+    .sort((p, q) => p[0] - q[0]);
+  let best = null;
+  let from = lo;
+  for (const [a, b] of covered) {
+    if (a > from && (!best || a - from > best[1] - best[0])) best = [from, a];
+    from = Math.max(from, b);
+  }
+  if (hi > from && (!best || hi - from > best[1] - best[0])) best = [from, hi];
+  return best;
+}

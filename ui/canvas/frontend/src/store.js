@@ -46,7 +46,8 @@ export function createStore() {
       state = { ...state, nodes: n.next, edges: e.next };
       notify();
     },
-    /** `{edge id: points}`: the wires drawn along a route (any other, the plain curve). */
+    /** `{edge id: points | {gap: y}}`: the wires drawn along a route (any other, the plain
+     *  curve); `{gap}`: a wire wrapped back to another row (routes.js, `wrapRoutes`). */
     setRoutes(routes) {
       const r = keepSame(routes, state.routes, routeJson);
       if (!r.changed) return;

@@ -49,9 +49,18 @@ export function routeSegments(points) {
   return out;
 }
 
+const WRAP_OUT = 20; // routes.js's WRAP_OFFSET: how far a wrapped wire runs out and in
+
 /** The wire from (sx, sy) to (tx, ty): through `route` (points from layout.js, whose first and
- *  last are moved to where the handles really are), or the plain curve. */
+ *  last are moved to where the handles really are; or `{gap: y}`, a wire wrapped back to
+ *  another row along the free band at height y, routes.js's `wrapRoutes`), or the plain
+ *  curve. */
 export function wireSegments(sx, sy, tx, ty, route) {
+  if (route && typeof route.gap === "number") {
+    const out = sx + WRAP_OUT;
+    const back = tx - WRAP_OUT;
+    return routeSegments([[sx, sy], [out, sy], [out, route.gap], [back, route.gap], [back, ty], [tx, ty]]);
+  }
   if (!route || route.length < 2) return plainCurve(sx, sy, tx, ty);
   const points = route.map((p) => [p[0], p[1]]);
   points[0] = [sx, sy];
