@@ -7,6 +7,7 @@ import math
 import pytest
 
 from layerloom.runtime import TrainError, lr_find, parse_param, sweep
+from layerloom.runtime.config import ConfigError
 from layerloom.runtime.search import Param, suggest
 
 FAST = {"num_threads": 1, "log_every": 5}
@@ -79,12 +80,25 @@ def test_two_trial_sweep_writes_two_runs(moons, mlp, store):
 
 
 def test_grid_sweep_covers_the_grid_and_survives_a_failing_trial(moons, mlp, store):
-    result = sweep(mlp(), moons, {"epochs": 1, **FAST}, ["batch_size=16,0"], trials=10,
+    """A variable's value that breaks the design fails its trial (the design may work for the
+    others); the sweep goes on."""
+    graph = mlp()
+    graph["variables"] = {"hidden": 8}
+    graph["nodes"][1]["params"]["out_features"] = "=hidden"
+    result = sweep(graph, moons, {"epochs": 1, **FAST}, ["hidden=16,0"], trials=10,
                    sampler="grid", store=store)
-    assert sorted(r["batch_size"] for r in result.rows) == [0, 16]
-    failed = next(r for r in result.rows if r["batch_size"] == 0)
-    assert failed["status"] == "failed" and "batch_size must be ≥ 1" in failed["reason"]
-    assert result.best["batch_size"] == 16
+    assert sorted(r["hidden"] for r in result.rows) == [0, 16]
+    failed = next(r for r in result.rows if r["hidden"] == 0)
+    assert failed["status"] == "failed" and "out_features must be at least 1" in failed["reason"]
+    assert result.best["hidden"] == 16
+
+
+def test_a_setting_value_the_config_refuses_is_refused_before_any_trial(moons, mlp, store):
+    with pytest.raises(ConfigError, match=r"^--param batch_size: the value 0 cannot be used: "
+                                          r"batch_size must be ≥ 1, got 0$"):
+        sweep(mlp(), moons, {"epochs": 1, **FAST}, ["batch_size=16,0"], trials=10,
+              sampler="grid", store=store)
+    assert store.list_runs() == []
 
 
 def test_unknown_sweep_names_are_refused(moons, mlp, store):
