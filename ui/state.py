@@ -60,8 +60,9 @@ _BANNER_NUMBERS = itertools.count(1)  # keys each banner's close button, unique 
 class Notice:
     """A message for the next run of the page (``kind``: error, warning or info, a banner above
     the canvas kept until dismissed; success, a toast, or a kept banner when it has details;
-    toast (an edit refused) or note (news needing nothing done), a toast. A toast does not move
-    the canvas; a banner moves it only when it comes, as the user acts, and when dismissed)."""
+    toast (an edit refused) or note (news needing nothing done), a toast; hint (where to find
+    something, as the page opens), a toast shown long. A toast does not move the canvas; a
+    banner moves it only when it comes, as the user acts, and when dismissed)."""
 
     kind: str
     text: str
@@ -172,7 +173,7 @@ class DesignerState:
         if earlier:  # a browser new to this server: its own design, the others one click away
             newest = earlier[0]
             state.notices.append(Notice(
-                "info", f"This browser starts its own design, a new copy of {FIRST_TEMPLATE}. "
+                "hint", f"This browser starts its own design, a new copy of {FIRST_TEMPLATE}. "
                         f"The {len(earlier)} design{'s' * (len(earlier) != 1)} made before "
                         f"{'are' if len(earlier) != 1 else 'is'} in the project list at the "
                         f"top left; the last changed is “{newest.name}” (its link: "

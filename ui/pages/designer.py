@@ -101,7 +101,8 @@ def design_panel(state: DesignerState) -> None:
 
 
 TOAST_ICONS = {"toast": ":material/block:", "note": ":material/merge:",
-               "success": ":material/check_circle:"}
+               "success": ":material/check_circle:", "hint": ":material/folder_open:"}
+LONG_TOASTS = ("success", "hint")  # shown long enough to read a few lines
 
 
 def show_notices(state: DesignerState) -> None:
@@ -114,7 +115,7 @@ def show_notices(state: DesignerState) -> None:
         if notice.kind in TOAST_ICONS and not (notice.kind == "success" and notice.details):
             # a success may run to a few lines (an import's result): shown long enough to read
             st.toast(plain(notice.text), icon=TOAST_ICONS[notice.kind],
-                     duration="long" if notice.kind == "success" else "short")
+                     duration="long" if notice.kind in LONG_TOASTS else "short")
         elif notice.about and notice.about in dict(state.unopened):
             continue  # the panel of unopened projects says it, with the snapshots, until dismissed
         else:
