@@ -88,6 +88,8 @@ def dataset_spec(source, seed: int = 0, val_fraction: float = 0.1, test_fraction
         spec = {"seed": seed, "val_fraction": val_fraction, "test_fraction": test_fraction,
                 "options": {}, **source}
         spec["options"] = {**spec.get("options", {}), **options}
+        if isinstance(spec.get("source"), (str, Path)) and not spec.get("saved"):
+            spec["source"] = _source_path(spec["source"])
         return spec
     if hasattr(source, "x_train"):  # a loaded Dataset: its own record of how it was split
         meta = source.meta

@@ -92,3 +92,14 @@ def test_a_bundle_is_refused_when_the_data_is_gone(trained, capsys):
     # The formats that need no data still export.
     assert main(["export", "1", "-f", "onnx", "-o", "m.onnx", "--home", str(home)]) == 0
     assert (elsewhere / "m.onnx").stat().st_size > 0
+
+
+def test_a_spec_given_in_python_keeps_the_absolute_path_too(tmp_path, monkeypatch):
+    from layerloom.runtime.runner import dataset_spec
+
+    (tmp_path / "t.csv").write_text("a,b\n1,x\n")
+    monkeypatch.chdir(tmp_path)
+    spec = dataset_spec({"source": "t.csv", "options": {"target": "b"}}, 3)
+    assert spec["source"] == str(tmp_path / "t.csv") and spec["options"] == {"target": "b"}
+    assert dataset_spec({"source": "iris"})["source"] == "iris"  # a built-in by its name
+    assert dataset_spec("nowhere.csv")["source"] == "nowhere.csv"  # said when it is loaded
