@@ -33,6 +33,7 @@ seed-cnn #3 · lr 0.001 · batch 32
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -61,7 +62,7 @@ def display_names(runs: Iterable) -> dict[int, str]:
     and ``created``); see the module's docstring for the rule."""
     groups: dict[str, list] = {}
     for run in runs:
-        groups.setdefault(str(run.name), []).append(run)
+        groups.setdefault(_design_name(run), []).append(run)
     names: dict[int, str] = {}
     for name, group in groups.items():
         group.sort(key=lambda r: r.id)
@@ -72,6 +73,15 @@ def display_names(runs: Iterable) -> dict[int, str]:
             parts = [f"{name} #{run.id}"] + [facts[run.id][k][1] for k in keys]
             names[run.id] = SEPARATOR.join(parts)
     return names
+
+
+def _design_name(run) -> str:
+    """The name a run is grouped under: a sweep's trial recorded before trials took their
+    design's name (``seed-cnn #3``, its trial number) goes with its design's runs."""
+    name = str(run.name)
+    if getattr(run, "sweep_id", None) is not None:
+        name = re.sub(r" #\d+$", "", name)
+    return name
 
 
 def _telling_keys(facts: dict[int, dict[str, tuple]]) -> list[str]:

@@ -304,7 +304,7 @@ def sweep(graph, dataset, config: TrainConfig | Mapping | None = None,
         except (ConfigError, GraphError) as exc:
             row["reason"] = str(exc)
             return float("nan")
-        run_id = store.create_run(f"{graph.name} #{trial.number}", graph.to_dict(), spec,
+        run_id = store.create_run(graph.name, graph.to_dict(), spec,
                                   trial_config.to_dict(), var_changes, sweep_id)
         row["run_id"] = run_id
         if stop_asked():  # asked while this run was recorded: it stops at its first batch

@@ -105,3 +105,29 @@ def test_unknown_sweep_names_are_refused(moons, mlp, store):
     with pytest.raises(TrainError, match=r"cannot sweep 'depth': not a training setting .* "
                                          r"nor a variable of mlp \(none\)"):
         sweep(mlp(), moons, {"epochs": 1}, ["depth=1,2"], trials=1, store=store)
+
+
+def test_a_sweeps_trials_are_named_by_their_run_and_the_setting_swept(moons, mlp, store):
+    """Trials were recorded as "mlp #0", "mlp #1" (their trial numbers), which displayed as
+    "mlp #0 #1": now one number, the run's id, then what the trial changed."""
+    from layerloom.runtime import display_names
+
+    graph = mlp()
+    result = sweep(graph, moons, {"epochs": 1, **FAST}, ["lr=0.001,0.05"], trials=2,
+                   sampler="grid", store=store)
+    names = display_names(store.list_runs())
+    assert sorted(names[row["run_id"]] for row in result.rows) == sorted(
+        f"{graph['name']} #{row['run_id']} · lr {row['lr']}" for row in result.rows)
+
+
+def test_trials_recorded_under_their_trial_number_are_grouped_with_their_design(store):
+    from types import SimpleNamespace as Run
+
+    from layerloom.runtime import display_names
+
+    runs = [Run(id=i, name=name, sweep_id=sweep, config={"lr": lr}, variables={},
+                dataset={"source": "iris"}, graph={}, created=0.0)
+            for i, name, sweep, lr in [(1, "mlp", None, 0.1), (2, "mlp #0", 1, 0.01),
+                                       (3, "mlp #1", 1, 0.001)]]
+    assert display_names(runs) == {1: "mlp #1 · lr 0.1", 2: "mlp #2 · lr 0.01",
+                                   3: "mlp #3 · lr 0.001"}
