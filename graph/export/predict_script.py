@@ -46,6 +46,9 @@ def main(argv: list[str] | None = None) -> int:
     inputs = manifest["inputs"]
     if len(args.files) != len(inputs):
         parser.error(f"the model takes {len(inputs)} input(s), got {len(args.files)} file(s)")
+    for file in args.files:
+        if not Path(file).is_file():
+            parser.error(f"no such file {file}")
     warnings: list[str] = []
     arrays = [read_input(Path(f), spec, manifest.get("preprocessing") or {}, warnings)
               for f, spec in zip(args.files, inputs)]

@@ -125,6 +125,15 @@ def test_predict_reads_an_image_as_the_model_was_trained(image_bundle, isolated)
                                                                       abs=1e-5)
 
 
+def test_predict_says_a_missing_file_in_one_line(image_bundle, isolated):
+    folder = image_bundle[3]
+    done = isolated('import runpy, sys\nsys.argv = ["predict.py", sys.argv[1]]\n'
+                    'runpy.run_path("predict.py", run_name="__main__")', folder, "nowhere.png")
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1] == "predict.py: error: no such file nowhere.png"
+    assert "Traceback" not in done.stderr
+
+
 def test_predict_tokenises_a_text_with_the_training_vocabulary(tmp_path, isolated):
     graph = load_template("transformer-text")
     graph.variables.update(d_model=16, heads=2, layers=1, vocab=50)  # small: quick to export

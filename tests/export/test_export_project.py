@@ -192,6 +192,10 @@ def test_mlp_on_a_csv_reads_the_file_and_matches_layerloom(bare_python, tmp_path
     assert [c["name"] for c in config["data"]["columns"]] == ["width", "height", "colour"]
     assert (project / "data" / "split.npz").exists()
     check_project(bare_python, tmp_path, project, steps, result)
+    # another file that is not there: said in one line, no traceback
+    done, _ = run_project(bare_python, project, tmp_path, "--data", "nowhere.csv")
+    assert done.returncode != 0
+    assert done.stderr.strip() == "--data: no such file nowhere.csv", done.stderr
 
 
 @pytest.mark.heavy  # a transformer trained in LayerLoom and in the project: make test-all

@@ -75,6 +75,8 @@ def load_config(args: argparse.Namespace) -> dict:
         if config["data"]["kind"] == "arrays":
             raise SystemExit("--data: this project carries its data as split arrays (data/*.npz); "
                              "replace those files to train on other data")
+        if not Path(args.data).is_file():
+            raise SystemExit(f"--data: no such file {args.data}")
         config["data"] = {**config["data"], "file": str(Path(args.data).resolve()),
                           "split_file": None}
     return config
