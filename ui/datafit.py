@@ -165,6 +165,12 @@ def show_problems(fit, *, state: Any = None, key: str = "fit") -> None:
                       icon=":material/my_location:", on_click=show, args=(problem.node,))
 
 
+def show_notes(fit) -> None:
+    """Advice that blocks nothing (a regression target far from unit scale), one box each."""
+    for note in getattr(fit, "notes", None) or ():
+        st.warning(plain(note), icon=":material/straighten:")
+
+
 def blocked_reason(fit) -> str | None:
     """One line saying why training cannot start on this data, or None when it can."""
     if isinstance(fit, Unloadable):

@@ -65,6 +65,7 @@ def show_fit(state: DesignerState, choice, fit) -> None:
     if fit.ok:
         st.markdown(f":green-badge[:material/dataset: fits {label}] :gray[the Input takes its "
                     f"samples and the output suits {fit.task}]")
+        datafit.show_notes(fit)
         return
     st.markdown(f":red-badge[:material/dataset: does not fit {label}] :gray[training cannot "
                 f"start until this is fixed]")

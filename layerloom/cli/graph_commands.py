@@ -62,6 +62,8 @@ def _validate_with_data(args, loaded) -> int:
     fit = check_fit(loaded.graph, ds, loaded.variables, task=args.task)
     for problem in fit.problems:
         print(f"error: {problem}", file=sys.stderr)
+    for note in fit.notes:
+        print(f"note: {note}", file=sys.stderr)
     if fit.problems:
         print(f"{args.graph}: valid, but does not fit {ds.name} ({fit.task}): "
               f"{len(fit.problems)} problem(s)")

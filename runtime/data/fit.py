@@ -109,6 +109,7 @@ class DataFit:
     task: str
     problems: list[FitProblem] = field(default_factory=list)
     design_ok: bool = True
+    notes: list[str] = field(default_factory=list)  # advice that blocks nothing
 
     @property
     def ok(self) -> bool:
@@ -177,7 +178,40 @@ def check_fit(graph: Graph, ds, variables: Mapping[str, Any] | None = None,
         graph = fixed
     fit.problems += _vocab_problems(graph, top, ds, values)
     fit.problems += _output_problems(graph, top, outputs[0], kind, ds, values)
+    if kind == "regression" and not fit.problems:
+        note = target_scale_note(top, outputs[0], ds)
+        if note:
+            fit.notes.append(note)
     return fit
+
+
+LARGE_TARGET = 10.0  # a regression target whose mean or spread is above this is slow to learn
+
+
+def target_scale_note(top, output: str, ds) -> str | None:
+    """Advice when a regression target is far from the unit scale a network's output starts at
+    (house prices of 2e5, say): the output begins near 0 and the optimiser moves it by about its
+    learning rate a step, so the run ends far from the targets (R² below 0). The fix keeps the
+    exported model in the data's units: a Rescaling before the Output, so that the layers before
+    it learn the standardised values. None when the targets are near unit scale, or when the
+    design ends in a Rescaling already."""
+    y = getattr(ds, "y_train", None)
+    if y is None or not hasattr(y, "float") or y.numel() < 2:
+        return None
+    feeding = top.nodes[output].inputs
+    if feeding and top.nodes[feeding[0]].type == "Rescaling":
+        return None
+    y = y.float()
+    mean, std = float(y.mean()), float(y.std())
+    if max(abs(mean), std) <= LARGE_TARGET:
+        return None
+    name = (getattr(ds, "meta", None) or {}).get("target") or "the target"
+    scale = std if std > 0 else abs(mean)
+    return (f"{name}'s values are far from the scale a network's output starts at (mean "
+            f"{mean:.4g}, spread {std:.4g}): the output begins near 0 and moves by about the "
+            f"learning rate a step, so training would end far from them. Add a Rescaling block "
+            f"before the Output with scale {scale:.4g} and offset {mean:.4g}: the layers before "
+            f"it then learn standardised values, and the model still predicts in {name}'s units")
 
 
 def _with_repair(problems: list[FitProblem], fixed: Graph, report,

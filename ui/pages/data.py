@@ -13,7 +13,7 @@ from layerloom.runtime.data import list_datasets, list_file_kinds
 from .. import charts, images
 from ..cache import csv_columns, dataset_of
 from ..datafit import (changes_text, chosen_data, fit_changes, fit_design, fit_of,
-                       remember_data, show_problems)
+                       remember_data, show_notes, show_problems)
 from ..errors import expected, friendly, log_error, shown_errors
 from ..fields import plain
 from ..forms import options_form, seed
@@ -268,6 +268,7 @@ def fit_panel(state, pages: PagesState, ds) -> None:
     if fit.ok:
         st.success(f"The design's Input takes {plain(ds.name)}: {list(ds.input_shape)} "
                    f"{ds.dtype}. {_output_fits(fit, ds)}")
+        show_notes(fit)
         return
     show_problems(fit, key="data.fitproblem")
     # offered only when the edits leave a valid design (checked before the button is drawn)

@@ -16,7 +16,7 @@ from layerloom.runtime.runnames import data_name
 from layerloom.runtime.store import ACTIVE
 
 from .. import charts, live, projectruns
-from ..datafit import blocked_reason, chosen_data, fit_of, show_problems
+from ..datafit import blocked_reason, chosen_data, fit_of, show_notes, show_problems
 from ..errors import friendly, shown_errors
 from ..fields import plain
 from ..forms import field_widget, seed
@@ -175,6 +175,7 @@ def start_blocker(state, pages: PagesState) -> str | None:
                 + "; ".join(str(p) for p in report.errors[:3]))
     fit = fit_of(state, choice, pages.config.get("task", "auto"))
     reason = blocked_reason(fit)
+    show_notes(fit)
     if reason:
         fixable = any(getattr(p, "fixable", False) for p in getattr(fit, "problems", []))
         label = plain(choice.label or choice.source)
