@@ -176,7 +176,7 @@ def read_input(path: Path, spec: dict, prep: dict, warnings: list | None = None)
     elif kind == "text":
         x = read_text(path, shape, prep)
     elif kind == "tabular":
-        x = read_row(path, shape, prep)
+        x = read_row(path, shape, prep, warnings)
     else:
         numbers = [float(v) for v in re.split(r"[\s,;]+", path.read_text().strip()) if v]
         x = np.asarray(numbers, dtype=np.float64).reshape(shape)
@@ -278,8 +278,11 @@ def read_text(path: Path, shape: tuple, prep: dict) -> np.ndarray:
     return np.asarray(ids, dtype=np.int64)
 
 
-def read_row(path: Path, shape: tuple, prep: dict) -> np.ndarray:
-    """The first data row of a CSV file, its columns encoded as in training."""
+def read_row(path: Path, shape: tuple, prep: dict, warnings: list | None = None) -> np.ndarray:
+    """The first data row of a CSV file, its columns encoded as in training; what a user would
+    not see otherwise (rows after the first, a category training never saw) is added to
+    ``warnings``."""
+    warnings = warnings if warnings is not None else []
     with path.open(newline="", encoding="utf-8") as f:
         rows = [row for row in csv.reader(f) if any(cell.strip() for cell in row)]
     columns = prep.get("columns")
@@ -294,10 +297,19 @@ def read_row(path: Path, shape: tuple, prep: dict) -> np.ndarray:
             raise SystemExit(f"error: {path}: the row has no column {absent[0]!r}; the model "
                              f"reads {shown}"
                              f"{f' ({len(names)} columns)' if len(names) > 12 else ''}")
+        if len(rows) > 2:
+            warnings.append(f"{path.name} has {len(rows) - 1} rows: the prediction is for the "
+                            f"first; give one row per file")
         values: list[float] = []
         for column in columns:
             cell = row[column["name"]]
             if column.get("kind") == "categorical":
+                if cell not in column["categories"] and cell.lower() not in missing:
+                    seen = ", ".join(map(str, column["categories"][:8]))
+                    warnings.append(f"column {column['name']!r}: {cell!r} was not seen in "
+                                    f"training (it saw {seen}"
+                                    f"{', …' if len(column['categories']) > 8 else ''}), so it "
+                                    f"is read as none of them")
                 values += [1.0 if cell == c else 0.0 for c in column["categories"]]
             else:
                 values.append(_number(cell, missing, column["name"]))

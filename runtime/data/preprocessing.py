@@ -60,10 +60,11 @@ def row_names(ds) -> list[str]:
     return [f"x{i}" for i in range(size)]
 
 
-def encode_row(values: dict, ds) -> np.ndarray:
+def encode_row(values: dict, ds, notes: list | None = None) -> np.ndarray:
     """One table row in the file's own terms (``{"age": "41", "city": "Oslo"}``) as the
     model's features: numbers as they are, a category as its one-hot columns (all zeros for a
-    category unseen in training), a missing number as NaN (the mean, after normalising)."""
+    category unseen in training, said in ``notes``), a missing number as NaN (the mean, after
+    normalising)."""
     columns = input_columns(ds) or [{"name": n, "kind": "numeric"} for n in row_names(ds)]
     missing = [c["name"] for c in columns if c["name"] not in values]
     if missing:
@@ -76,7 +77,12 @@ def encode_row(values: dict, ds) -> np.ndarray:
         value = values[column["name"]]
         text_value = "" if value is None else str(value).strip()
         if column["kind"] == "categorical":
-            out += [1.0 if text_value == c else 0.0 for c in column["categories"]]
+            categories = column["categories"]
+            if notes is not None and text_value not in categories and not is_missing(text_value):
+                seen = ", ".join(map(str, categories[:8])) + (", …" if len(categories) > 8 else "")
+                notes.append(f"column {column['name']!r}: {text_value!r} was not seen in "
+                             f"training (it saw {seen}), so it is read as none of them")
+            out += [1.0 if text_value == c else 0.0 for c in categories]
             continue
         try:
             out.append(float("nan") if is_missing(text_value) else float(text_value))

@@ -162,3 +162,36 @@ def test_text_predictions_agree(home):
     assert ids.shape == (1, 32) and int(ids[0, -1]) == 0  # padded
     page = model.probabilities(ids)[0]
     assert_same(page, bundle_predict(folder, text_file, ds.classes))
+
+
+def test_an_unseen_category_and_extra_rows_are_said_by_both(home):
+    """A category training never saw ('Red' where it saw 'red') is read as none of the known
+    ones, and a CSV of several rows is predicted on its first: both were silent."""
+    import pandas as pd
+
+    from layerloom.ui import predict
+
+    rng = np.random.default_rng(1)
+    lines = ["x1,x2,colour,kind"]
+    for i in range(120):
+        a, b = rng.normal(size=2)
+        lines.append(f"{a:.3f},{b:.3f},{['red', 'blue'][i % 2]},{['p', 'q', 'r'][i % 3]}")
+    data = home / "shapes.csv"
+    data.write_text("\n".join(lines) + "\n")
+    store, run, folder = trained_bundle(home, "mlp-tabular", str(data), batch_size=16)
+    model = page_model(store, run)
+    rows = home / "rows.csv"
+    rows.write_text("x1,x2,colour\n0.5,-0.2,Red\n1,1,blue\n")
+    said = "column 'colour': 'Red' was not seen in training (it saw blue, red), so it is read " \
+           "as none of them"
+    frame = pd.read_csv(io.BytesIO(rows.read_bytes()), dtype=str, keep_default_na=False)
+    notes: list[str] = []
+    features = predict.encode_row(frame.iloc[0].to_dict(), model.dataset, notes)
+    assert notes == [said]
+    page = model.probabilities(predict.from_raw(features[None], model.dataset))[0]
+    done = run_without_layerloom(PREDICT, folder, str(rows), "--top", "1000")
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["warnings"] == ["rows.csv has 2 rows: the prediction is for the first; give "
+                               "one row per file", said]
+    assert_same(page, np.array([out["probabilities"][c] for c in model.dataset.classes]))

@@ -143,6 +143,11 @@ def test_regression_shows_predicted_against_true_and_predicts_a_row(runs, monkey
     at.radio(key="results.how").set_value("Upload a CSV row").run()
     at.file_uploader(key="results.csv").upload("row.csv", b"a,b\n1.0,0.5\n", "text/csv").run()
     assert not at.error and labels(at)[-1] == "prediction"
+    assert not at.warning
+    at.file_uploader(key="results.csv").set_value(("rows.csv", b"a,b\n1.0,0.5\n2,3\n",
+                                                   "text/csv")).run()
+    assert not at.error and labels(at)[-1] == "prediction"
+    assert values(at.warning) == ["rows.csv has 2 rows: the prediction is for the first"]
     at.file_uploader(key="results.csv").set_value(("row.csv", b"a,c\n1,2\n", "text/csv")).run()
     assert values(at.error) == ["Try it failed: the row has no column 'b'; the model reads a, b"]
 

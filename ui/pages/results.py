@@ -256,7 +256,12 @@ def row_input(ds) -> torch.Tensor | None:
         frame = pd.read_csv(io.BytesIO(file.getvalue()), dtype=str, keep_default_na=False)
         if frame.empty:
             raise ValueError(f"{file.name} has a header but no row")
-        features = predict.encode_row(frame.iloc[0].to_dict(), ds)
+        notes: list[str] = []
+        if len(frame) > 1:
+            notes.append(f"{file.name} has {len(frame)} rows: the prediction is for the first")
+        features = predict.encode_row(frame.iloc[0].to_dict(), ds, notes)
+        for note in notes:
+            st.warning(plain(note))
     else:
         start = predict.shown(ds.x_test[:1], ds)[0]
         edited = st.data_editor(pd.DataFrame([start], columns=names), key="results.row",
