@@ -430,8 +430,9 @@ class Trainer:
         path = self.save()
         status = "stopped" if request == "stop" else "paused"
         st = self.state
+        # "batch N of M": the batch's place in its epoch, never read as the batch size
         where = (f"after epoch {st.epoch}" if st.position == 0 and st.epoch else
-                 f"epoch {st.epoch + 1}, batch {st.position}")  # a stop between two epochs
+                 f"epoch {st.epoch + 1}, after batch {st.position} of {self.steps_per_epoch}")
         return self._finish(status, f"{status} by request at step {st.step} ({where})", path)
 
     def _finish(self, status: str, reason: str, path: Path | None = None) -> FitResult:

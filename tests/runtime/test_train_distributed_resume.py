@@ -73,7 +73,7 @@ def test_stopped_two_process_run_resumes_to_the_uninterrupted_weights(tmp_path, 
     assert stopped.returncode == 0, stopped.stderr[-3000:]
     run = RunStore(home / "runs.db").get(1)
     assert run.status == "stopped" and run.resumable, (run.status, run.reason)
-    assert "step 35 (epoch 1, batch 35)" in run.reason  # in the middle of an epoch
+    assert "step 35 (epoch 1, after batch 35 of " in run.reason  # in the middle of an epoch
     more = subprocess.run(LAYERLOOM + ["resume", "1", "--json", "--home", str(home)],
                           capture_output=True, text=True, timeout=240)
     assert more.returncode == 0, more.stderr
