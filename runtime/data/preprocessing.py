@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .csvfile import MISSING, is_missing
+from .errors import DataError
 from .text import WORD
 
 
@@ -70,7 +71,7 @@ def encode_row(values: dict, ds, notes: list | None = None) -> np.ndarray:
     if missing:
         names = [c["name"] for c in columns]
         shown = ", ".join(names if len(names) <= 12 else names[:10] + ["…", names[-1]])
-        raise ValueError(f"the row has no column {missing[0]!r}; the model reads "
+        raise DataError(f"the row has no column {missing[0]!r}; the model reads "
                          f"{shown}{f' ({len(names)} columns)' if len(names) > 12 else ''}")
     out: list[float] = []
     for column in columns:
@@ -87,8 +88,8 @@ def encode_row(values: dict, ds, notes: list | None = None) -> np.ndarray:
         try:
             out.append(float("nan") if is_missing(text_value) else float(text_value))
         except ValueError:
-            raise ValueError(f"column {column['name']!r} holds numbers, got "
-                             f"{text_value!r}") from None
+            raise DataError(f"column {column['name']!r} holds numbers, got "
+                            f"{text_value!r}", column=column["name"]) from None
     return np.asarray(out, dtype=np.float32)
 
 

@@ -131,7 +131,7 @@ def test_try_it_predicts_a_test_sample_and_an_uploaded_picture(runs, monkeypatch
     assert at.error[0].value.startswith("Try it failed: that file is not an image PIL can read")
 
 
-def test_regression_shows_predicted_against_true_and_predicts_a_row(runs, monkeypatch):
+def test_regression_shows_predicted_against_true_and_predicts_a_row(runs, monkeypatch, caplog):
     home, ids = runs
     at = page(home, monkeypatch, ids["regression"])
     assert not at.exception and not at.error
@@ -148,8 +148,12 @@ def test_regression_shows_predicted_against_true_and_predicts_a_row(runs, monkey
                                                    "text/csv")).run()
     assert not at.error and labels(at)[-1] == "prediction"
     assert values(at.warning) == ["rows.csv has 2 rows: the prediction is for the first"]
+    caplog.set_level("INFO", logger="layerloom.ui")
     at.file_uploader(key="results.csv").set_value(("row.csv", b"a,c\n1,2\n", "text/csv")).run()
     assert values(at.error) == ["Try it failed: the row has no column 'b'; the model reads a, b"]
+    # a user's mistake: one line in the log, not a traceback
+    said = [r for r in caplog.records if "the row has no column 'b'" in r.getMessage()]
+    assert said and all(r.exc_info is None and r.levelname == "WARNING" for r in said)
 
 
 def test_an_autoencoder_shows_inputs_beside_reconstructions(runs, monkeypatch):

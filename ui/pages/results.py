@@ -11,6 +11,8 @@ import pandas as pd
 import streamlit as st
 import torch
 
+from layerloom.runtime.data import DataError
+
 from .. import charts, images, inside, live, predict
 from ..errors import shown_errors
 from ..fields import plain
@@ -255,7 +257,7 @@ def row_input(ds) -> torch.Tensor | None:
             return None
         frame = pd.read_csv(io.BytesIO(file.getvalue()), dtype=str, keep_default_na=False)
         if frame.empty:
-            raise ValueError(f"{file.name} has a header but no row")
+            raise DataError(f"{file.name} has a header but no row")
         notes: list[str] = []
         if len(frame) > 1:
             notes.append(f"{file.name} has {len(frame)} rows: the prediction is for the first")
