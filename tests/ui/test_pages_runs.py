@@ -110,11 +110,21 @@ def test_a_runs_design_opens_in_the_designer_with_its_variables(two_runs):
         f"Opened the design of run “mlp-tabular #{second} · lr 0.01”")
 
 
+def test_the_variables_the_data_sets_are_not_offered_to_sweep():
+    from layerloom.ui.pages.runs import data_bound
+
+    assert data_bound(load_template("mlp-tabular")) == {"features", "classes"}
+    assert data_bound(load_template("seed-cnn")) == {"classes"}  # width: a design variable
+    assert "width" in list(default_params(load_template("seed-cnn"))["setting"])
+
+
 def test_sweep_rows_are_checked_before_anything_starts(home):
     graph = load_template("mlp-tabular")
     rows = default_params(graph)
-    assert list(rows["setting"]) == ["lr", "batch_size", "optimizer", "features", "classes",
-                                     "hidden", "depth", "dropout"]
+    # features (the Input's size) and classes (the head's width) are the data's to set: a
+    # trial at another value would not fit it
+    assert list(rows["setting"]) == ["lr", "batch_size", "optimizer", "hidden", "depth",
+                                     "dropout"]
     assert parse_rows(rows, graph) == (["lr=1e-4:1e-1:log"], [])
     bad = pd.DataFrame([{"sweep": True, "setting": "widht", "values": "1,2"},
                         {"sweep": True, "setting": "lr", "values": "0.1:0.01"},

@@ -167,12 +167,14 @@ def open_design(state, pages: PagesState, runs, names: dict[int, str]) -> None:
 # -- sweeps ---------------------------------------------------------------------------------
 
 def default_params(graph) -> pd.DataFrame:
-    """Starting rows: the rate on a log range, and each numeric variable around its value."""
+    """Starting rows: the rate on a log range, and each numeric variable around its value,
+    but for those the data sets (:func:`data_bound`): a trial at another value would not fit."""
     out = [{"sweep": True, "setting": "lr", "values": "1e-4:1e-1:log"},
            {"sweep": False, "setting": "batch_size", "values": "32,64,128"},
            {"sweep": False, "setting": "optimizer", "values": "adam,sgd,adamw"}]
+    bound = data_bound(graph) if graph is not None else set()
     for name, value in (graph.variables if graph is not None else {}).items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or name in bound:
             continue
         if isinstance(value, int):
             values = ",".join(str(v) for v in sorted({max(1, value // 2), value, value * 2}))
@@ -180,6 +182,40 @@ def default_params(graph) -> pd.DataFrame:
             values = f"{value / 2:g},{value:g},{value * 2:g}"
         out.append({"sweep": False, "setting": name, "values": values})
     return pd.DataFrame(out)
+
+
+# blocks that keep their input's width, walked through back from the Output; and the params that
+# set a layer's output width
+SHAPE_KEEPING = {"ReLU", "LeakyReLU", "GELU", "SiLU", "ELU", "Tanh", "Sigmoid", "Softmax",
+                 "LogSoftmax", "Dropout", "Identity", "Mish", "Hardswish", "Softplus", "PReLU",
+                 "ReLU6", "Hardtanh", "Hardsigmoid", "Rescaling", "BatchNorm1d", "LayerNorm"}
+WIDTH_PARAMS = ("out_features", "out_channels", "units")
+
+
+def data_bound(graph) -> set[str]:
+    """The variables the data decides: those the Input's params read (the sample's shape) and
+    those that set the width of the layer giving the Output its values (the class or target
+    count), found back from the Output through the blocks that keep their input's width."""
+    import re
+
+    def read(values) -> set[str]:
+        flat = [x for v in values for x in (v if isinstance(v, (list, tuple)) else [v])]
+        text = " ".join(v for v in flat if isinstance(v, str) and v.startswith("="))
+        return set(re.findall(r"[A-Za-z_]\w*", text)) & set(graph.variables)
+
+    by_id = {n.id: n for n in graph.nodes}
+    feeding = {e.target: e.source for e in graph.edges}
+    bound: set[str] = set()
+    for node in graph.nodes:
+        if node.type == "Input":
+            bound |= read(node.params.values())
+        elif node.type == "Output":
+            layer = by_id.get(feeding.get(node.id))
+            while layer is not None and layer.type in SHAPE_KEEPING:
+                layer = by_id.get(feeding.get(layer.id))
+            if layer is not None:
+                bound |= read(layer.params.get(k) for k in WIDTH_PARAMS)
+    return bound
 
 
 def parse_rows(frame: pd.DataFrame, graph) -> tuple[list[str], list[str]]:
