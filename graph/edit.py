@@ -32,7 +32,7 @@ from typing import Any
 
 from .blocks.common import prod
 from .errors import GraphError
-from .expressions import ExpressionError, evaluate, is_expression, names_in
+from .expressions import ExpressionError, evaluate, is_expression, names_in, variable_name_problem
 from .io import parse_graph
 from .model import Block, Edge, Graph, Node
 from .registry import all_blocks, find_block
@@ -152,8 +152,9 @@ def set_variable(graph: Graph, name: str, value: Any = _UNSET) -> Graph:
     if value is _UNSET:
         g.variables.pop(name, None)
         return g
-    if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name or ""):
-        raise GraphError(f"variable name {name!r} must be a name such as 'width'")
+    problem = variable_name_problem(name or "")
+    if problem:
+        raise GraphError(problem, param=name)
     if isinstance(value, bool) or not (isinstance(value, (int, float)) or is_expression(value)):
         raise GraphError(f"variable '{name}' must be a number or an \"=expression\", got "
                          f"{value!r}", param=name)

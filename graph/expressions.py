@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import keyword
 import math
 import operator
 from collections.abc import Mapping
@@ -53,6 +54,21 @@ class ExpressionError(ValueError):
 
 def is_expression(value: Any) -> bool:
     return isinstance(value, str) and value.startswith("=")
+
+
+def variable_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a variable (expressions could never use it), or None."""
+    if not name.isidentifier() or not name.isascii():
+        return (f"variable name {name!r} cannot be used in an expression: a name is ASCII "
+                f"letters, digits and '_', and does not start with a digit")
+    if keyword.iskeyword(name):
+        return (f"variable name '{name}' is a Python keyword, which an expression cannot use "
+                f"as a name: rename it (e.g. '{name}_')")
+    if name in FUNCTIONS or name == "in_shape":
+        what = "a function" if name in FUNCTIONS else "the input's shape inside a block"
+        return (f"variable name '{name}' is taken: in an expression it means {what}; "
+                f"rename it (e.g. '{name}_')")
+    return None
 
 
 def names_in(text: str) -> set[str]:

@@ -42,17 +42,53 @@ def load_graph(source: str | Path | dict) -> Graph:
             if path.stat().st_size > MAX_FILE_BYTES:
                 raise GraphError(f"the file is larger than {MAX_FILE_BYTES // 2**20} MiB",
                                  file=str(path), unreadable=True)
-            text = path.read_text(encoding="utf-8")
+            raw = path.read_bytes()
         except FileNotFoundError:
             raise GraphError("no such file", file=str(path), unreadable=True) from None
-        except UnicodeDecodeError as exc:
-            raise GraphError(f"not UTF-8 text ({exc.reason} at byte {exc.start})",
-                             file=str(path), unreadable=True) from None
         except OSError as exc:
             raise GraphError(f"cannot read the file ({exc.strerror})", file=str(path),
                              unreadable=True) from None
-        return loads_graph(text, filename=str(path))
+        return loads_graph(decode_graph_bytes(raw, str(path)), filename=str(path))
     return loads_graph(source)
+
+
+def decode_graph_bytes(data: bytes, filename: str | None = None) -> str:
+    """The text of a graph file's bytes, or a :class:`GraphError` (``unreadable``) that says
+    what the file seems to be instead (an ONNX or Keras model, a PyTorch checkpoint, a zip,
+    UTF-16 text) or the line and column of the first byte that is not UTF-8."""
+    kind = binary_kind(data)
+    if kind:
+        what, advice = kind
+        raise GraphError(f"this is {what}, not a graph file (JSON text): {advice}",
+                         file=filename, unreadable=True)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise GraphError(f"line {line}, column {column}: not UTF-8 text ({exc.reason}); save "
+                         f"the file as UTF-8", file=filename, unreadable=True) from None
+
+
+def binary_kind(data: bytes) -> tuple[str, str] | None:
+    """``(what, advice)`` for a file given as a graph that is something else, from its first
+    bytes; None for anything else (UTF-8 text included)."""
+    head = data[:256]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16 text", "save the file as UTF-8"
+    if head.startswith(b"\x89HDF"):
+        return ("an HDF5 file (a Keras .h5 model?)",
+                "export the model to ONNX and use `layerloom import-onnx`")
+    if head.startswith(b"PK\x03\x04"):
+        return ("a zip archive (a PyTorch .pt/.pth checkpoint or a .keras model?)",
+                "for a PyTorch model use `layerloom import-torch`; export another "
+                "framework's model to ONNX and use `layerloom import-onnx`")
+    if head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
+        return ("a Python pickle (a PyTorch checkpoint?), which is never unpickled",
+                "for a PyTorch model use `layerloom import-torch`")
+    if head[:1] == b"\x08" and (b"onnx" in head.lower() or b"pytorch" in head):
+        return "an ONNX model", "use `layerloom import-onnx` to turn it into a graph"
+    return None
 
 
 def loads_graph(text: str, filename: str | None = None) -> Graph:

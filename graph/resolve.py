@@ -27,7 +27,8 @@ from typing import Any
 
 from .blocks.common import prod, show
 from .errors import Problem, ShapeError
-from .expressions import ExpressionError, evaluate, is_expression, names_in
+from .expressions import (ExpressionError, evaluate, is_expression, names_in,
+                          variable_name_problem)
 from .limits import Limits, hint
 from .model import Block, Edge, Graph, Node
 from .params import ParamError
@@ -190,6 +191,27 @@ class _OverBudget(Exception):
         self.path = path
 
 
+def _later_variables(raw: str, order: list[str], position: int) -> list[str]:
+    """The variables listed at ``position`` or after it that expression ``raw`` uses, in the
+    order they are listed ([] when it cannot be parsed: its own error says why)."""
+    try:
+        used = names_in(raw)
+    except ExpressionError:
+        return []
+    return [n for n in order[position:] if n in used]
+
+
+def _order_message(name: str, raw: str, other: str, variables: Mapping[str, Any]) -> str:
+    if other == name:
+        return f"variable '{name}' = {_clip(raw)} uses itself"
+    message = (f"variable '{name}' = {_clip(raw)} uses '{other}', which is listed after it: "
+               f"a variable may use only the variables listed before it")
+    theirs = variables.get(other)
+    if is_expression(theirs) and name in _later_variables(theirs, [name], 0):
+        return message + f"; '{other}' in turn uses '{name}': the two refer to each other"
+    return message + f"; move '{other}' above '{name}'"
+
+
 class _Resolver:
     def __init__(self, graph: Graph, overrides: Mapping[str, Any] | None,
                  limits: Limits | None = None):
@@ -279,10 +301,22 @@ class _Resolver:
         for name in sorted(unknown):
             self.error(None, f"no variable '{name}' to set (the graph has "
                              f"{', '.join(self.graph.variables) or 'none'})", param=name)
-        for name, value in self.graph.variables.items():
+        order = list(self.graph.variables)
+        for position, (name, value) in enumerate(self.graph.variables.items()):
             if name in self.overrides:
                 value = self.overrides[name]
+            bad_name = variable_name_problem(name)
+            if bad_name:
+                self.error(None, bad_name, param=name)
+                self.bad_variables.add(name)
+                continue
             if is_expression(value):
+                later = _later_variables(value, order, position)
+                if later:
+                    self.error(None, _order_message(name, value, later[0], self.graph.variables),
+                               param=name)
+                    self.bad_variables.add(name)
+                    continue
                 if self._broken_names(value):  # its own error is said: not this consequence
                     self.bad_variables.add(name)
                     continue
@@ -350,9 +384,29 @@ class _Resolver:
                 self.bad_blocks[name] = f"it uses itself ({' → '.join(loop)})"
             elif i >= _LOOPS_TRACED:
                 self.bad_blocks[name] = "it uses blocks that use themselves"
+        self._check_unused_blocks(uses)
         # nesting depth as resolution will walk it: blocks that cannot be used are not entered
         self.depth = _depths({name: [c for c in children if c not in self.bad_blocks]
                               for name, children in uses.items() if name not in self.bad_blocks})
+
+    def _check_unused_blocks(self, uses: dict[str, list[str]]) -> None:
+        """A block no node uses is never resolved, so its mistakes would wait until someone
+        uses it: the ones seen without resolving (a node of an unknown type) are warned of."""
+        blocks = self.graph.blocks
+        used: set[str] = set()
+        todo = [n.type for n in self.graph.nodes if n.type in blocks]
+        while todo:
+            name = todo.pop()
+            if name not in used:
+                used.add(name)
+                todo += uses.get(name, [])
+        for name, block in blocks.items():
+            if name in used:
+                continue
+            for node in block.nodes:
+                if node.type not in blocks and find_block(node.type) is None:
+                    self.warn(None, f"block '{name}' (not used yet), node '{node.id}': "
+                                    f"{unknown_type_message(node.type, list(blocks))}")
 
     # -- budgets -----------------------------------------------------------------------------
 
@@ -1015,6 +1069,15 @@ class _Resolver:
             else:
                 value = self._value(info, name, default, {}, None)
             if value is _FAILED:
+                ok = False
+            elif isinstance(value, str) or (name in info.node.params and not is_expression(
+                    info.node.params[name]) and not isinstance(value, (int, float, bool))):
+                # the block's params are numbers (its defaults must be): a value of another
+                # kind is this node's mistake, not that of the layer inside that reads it
+                if copy == 0:
+                    self.error(info.path, f"block '{block.name}' param '{name}' must be a "
+                                          f"number or an \"=expression\", got {_clip(value)}",
+                               param=name)
                 ok = False
             params[name] = value
         if not ok:

@@ -3,6 +3,7 @@ becomes (shape, params, MACs) for a graph that resolves."""
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -70,8 +71,60 @@ def validate(graph: Graph | dict, variables: Mapping[str, Any] | None = None, *,
 
         graph = parse_graph(graph)
     resolution = resolve(graph, variables, limits=limits)
-    resolution.problems[:0] = _trainable_problems(graph)
+    resolution.problems[:0] = _trainable_problems(graph) + _unknown_key_problems(graph)
     return Report(resolution)
+
+
+# Keys the format's tables name, and the optional ones LayerLoom itself writes beside them (a
+# template's ``task`` and ``dataset``, a frozen node's ``trainable``). Any other key is kept in
+# the file, for newer readers, but nothing reads it: a warning names it, since it is most often
+# a misspelt key whose value is then silently left out ("param" for "params").
+_KNOWN_KEYS = {
+    "graph": ("format", "version", "name", "description", "variables", "blocks", "nodes",
+              "edges", "task", "dataset"),
+    "node": ("id", "type", "params", "repeat", "position", "label", "trainable"),
+    "edge": ("source", "target", "port", "source_port"),
+    "block": ("params", "nodes", "edges", "description"),
+}
+
+
+def _unknown_key(key: str, kind: str) -> str:
+    known = _KNOWN_KEYS[kind]
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    hint = f" (did you mean '{close[0]}'?)" if close else f" (a {kind} has: {', '.join(known)})"
+    return f"unknown key '{key}'{hint}: it is kept in the file, but nothing reads it"
+
+
+def _unknown_key_problems(graph: Graph) -> list[Problem]:
+    """A warning for each key the format does not know, on the graph, a node, an edge or a
+    composite block, naming where it is."""
+    def warn(node: str | None, message: str) -> Problem:
+        return Problem(node, message, severity="warning")
+
+    problems = [warn(None, _unknown_key(k, "graph")) for k in graph.extra
+                if k not in _KNOWN_KEYS["graph"]]
+
+    def level(nodes, edges, block: str | None = None) -> None:
+        # inside a composite block the warning names the block and its node (the ids there are
+        # the block's own, not the main graph's)
+        where = f"block '{block}', " if block else ""
+        for n in nodes:
+            problems.extend(warn(None if block else n.id,
+                                 (f"{where}node '{n.id}': " if block else "")
+                                 + _unknown_key(k, "node"))
+                            for k in n.extra if k not in _KNOWN_KEYS["node"])
+        for e in edges:
+            problems.extend(warn(None if block else e.target,
+                                 f"{where}edge {e.source} → {e.target}: "
+                                 + _unknown_key(k, "edge"))
+                            for k in e.extra if k not in _KNOWN_KEYS["edge"])
+
+    level(graph.nodes, graph.edges)
+    for name, block in graph.blocks.items():
+        problems.extend(warn(None, f"block '{name}': " + _unknown_key(k, "block"))
+                        for k in block.extra if k not in _KNOWN_KEYS["block"])
+        level(block.nodes, block.edges, name)
+    return problems
 
 
 def _trainable_problems(graph: Graph) -> list[Problem]:

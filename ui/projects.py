@@ -51,6 +51,7 @@ from pathlib import Path
 from typing import Any
 
 from layerloom.graph import Graph, GraphError, dumps_graph, load_graph, loads_graph, validate
+from layerloom.graph.io import decode_graph_bytes
 from layerloom.graph.io import parse_graph
 
 from . import savelog
@@ -626,9 +627,23 @@ def read_upload(name: str, data: bytes) -> Graph:
     """The graph in an uploaded file; :class:`GraphError` names what is wrong with it."""
     if len(data) > MAX_UPLOAD_BYTES:
         raise GraphError(f"the file is larger than {MAX_UPLOAD_BYTES // 2**20} MiB", file=name)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise GraphError(f"not UTF-8 text ({exc.reason} at byte {exc.start})",
-                         file=name) from None
-    return loads_graph(text, filename=name)
+    graph = loads_graph(decode_graph_bytes(data, name), filename=name)
+    twice = _ids_used_twice(graph)
+    if twice:
+        raise GraphError(f"{twice}: the canvas shows one block per id, so the others could not "
+                         f"be seen or fixed here; give each node its own id and open the file "
+                         f"again", file=name)
+    return graph
+
+
+def _ids_used_twice(graph: Graph) -> str | None:
+    """'node id 'a1' is used by 2 nodes' for the first id shared by several nodes of the
+    graph or of one of its composite blocks, or None."""
+    levels = [("", graph.nodes)] + [(f" in block '{name}'", block.nodes)
+                                    for name, block in graph.blocks.items()]
+    for where, nodes in levels:
+        ids = [n.id for n in nodes]
+        for node_id in dict.fromkeys(ids):
+            if ids.count(node_id) > 1:
+                return f"node id '{node_id}' is used by {ids.count(node_id)} nodes{where}"
+    return None

@@ -178,6 +178,7 @@ def check_fit(graph: Graph, ds, variables: Mapping[str, Any] | None = None,
         graph = fixed
     fit.problems += _vocab_problems(graph, top, ds, values)
     fit.problems += _output_problems(graph, top, outputs[0], kind, ds, values)
+    fit.notes += _step_layout_notes(top, inputs[0], ds)
     if kind == "regression" and not fit.problems:
         note = target_scale_note(top, outputs[0], ds)
         if note:
@@ -287,6 +288,29 @@ def _input_problems(graph: Graph, source, ds, values: dict) -> list[FitProblem]:
             source.id, f"the Input takes {_kind(dtype)} but {ds.name} gives {_kind(ds.dtype)}.",
             fix, "dtype", param="dtype", changes=(Change(ds.dtype, source.id, "dtype"),)))
     return problems
+
+
+RECURRENT = ("LSTM", "GRU", "RNN")
+MAX_SIGNAL_CHANNELS = 16  # [C, L] with C at most this and below L: channels-first signals
+
+
+def _step_layout_notes(top, input_id: str, ds) -> list[str]:
+    """A recurrent block fed straight from the Input reads ``[steps, features]``; data of
+    channels-first signals, ``[C, L]`` with a few channels (``waveforms``: ``[1, 128]``), would
+    reach it as C steps of L values: it trains, but as no sequence model. The advice (it blocks
+    nothing: such a design may be meant) is a Permute between them."""
+    want = [int(s) for s in ds.input_shape]
+    if len(want) != 2 or not want[0] < want[1] or want[0] > MAX_SIGNAL_CHANNELS:
+        return []
+    channels, length = want
+    values = "value" if channels == 1 else "values"
+    return [f"{reader} ({info.type}) reads its input as [steps, features], so it sees "
+            f"{channels} step{'s' if channels > 1 else ''} of {length} values, but {ds.name} "
+            f"gives signals as [channels, length] = {want}: add a Permute block with dims "
+            f"[1, 0] between {input_id} and {reader}, so that it reads {length} steps of "
+            f"{channels} {values}"
+            for reader, info in top.nodes.items()
+            if info.type in RECURRENT and input_id in info.inputs]
 
 
 def values_of(changes: list[Change], name: str) -> Any:

@@ -221,3 +221,36 @@ def test_a_variable_already_at_its_value_is_not_named_as_the_fix():
     at_224 = check_fit(graph, ds)
     (problem,) = [p for p in at_224.problems if p.kind == "input"]
     assert problem.fix == "set image's shape to [1, 28, 28] (through the variable resolution = 28)"
+
+
+def _recurrent(shape):
+    from layerloom.graph import load_graph
+
+    return load_graph({
+        "format": "layerloom-graph", "version": 1, "name": "rnn",
+        "nodes": [{"id": "seq", "type": "Input", "params": {"shape": shape}},
+                  {"id": "lstm", "type": "LSTM", "params": {"hidden_size": 8, "output": "last"}},
+                  {"id": "fc", "type": "Linear", "params": {"out_features": 5}},
+                  {"id": "out", "type": "Output"}],
+        "edges": [{"source": "seq", "target": "lstm"}, {"source": "lstm", "target": "fc"},
+                  {"source": "fc", "target": "out"}]})
+
+
+def test_channels_first_signals_fed_straight_to_an_lstm_get_the_permute_it_needs():
+    waves = data("waveforms", (1, 128), 5)
+    fit = check_fit(_recurrent([50, 6]), waves)
+    assert [p.fix for p in fit.problems] == ["set seq's shape to [1, 128]"]
+    assert fit.notes == [
+        "lstm (LSTM) reads its input as [steps, features], so it sees 1 step of 128 values, but "
+        "waveforms gives signals as [channels, length] = [1, 128]: add a Permute block with "
+        "dims [1, 0] between seq and lstm, so that it reads 128 steps of 1 value"]
+    # with the Permute in place, nothing to say; sequences of vectors [L, D] never get it
+    graph = _recurrent([1, 128])
+    graph = rewire(graph, "none", "seq", "perm")
+    graph.edges = [e for e in graph.edges if (e.source, e.target) != ("seq", "lstm")]
+    from layerloom.graph import Node
+
+    graph.nodes.insert(1, Node("perm", "Permute", {"dims": [1, 0]}))
+    graph.edges.append(Edge("perm", "lstm"))
+    assert check_fit(graph, waves).ok and not check_fit(graph, waves).notes
+    assert not check_fit(_recurrent([50, 6]), data("series", (50, 6), 5)).notes

@@ -137,10 +137,23 @@ def test_store_saves_atomically_and_keeps_snapshots(tmp_path):
 def test_read_upload_names_the_problem():
     with pytest.raises(GraphError, match=r"x.json: line 1, column 2: invalid JSON"):
         read_upload("x.json", b"{oops")
-    with pytest.raises(GraphError, match=r"x.json: not UTF-8 text"):
+    with pytest.raises(GraphError, match=r"x.json: line 1, column 2: not UTF-8 text"):
+        read_upload("x.json", b"{\xff}")
+    with pytest.raises(GraphError, match=r"x.json: this is UTF-16 text, not a graph file"):
         read_upload("x.json", b"\xff\xfe")
     graph = read_upload("ok.json", json.dumps(load_template("lenet5").to_dict()).encode())
     assert graph.name == "lenet5"
+
+
+def test_read_upload_refuses_node_ids_the_canvas_could_not_tell_apart():
+    graph = load_template("lenet5").to_dict()
+    graph["nodes"][2]["id"] = graph["nodes"][1]["id"]
+    with pytest.raises(GraphError) as err:
+        read_upload("dup.json", json.dumps(graph).encode())
+    assert str(err.value) == (
+        f"dup.json: node id '{graph['nodes'][1]['id']}' is used by 2 nodes: the canvas shows one "
+        f"block per id, so the others could not be seen or fixed here; give each node its own "
+        f"id and open the file again")
 
 
 def test_state_undo_keeps_at_least_fifty_steps(tmp_path):
