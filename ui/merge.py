@@ -21,6 +21,7 @@ field both changed. No Streamlit here.
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 _NO = object()
@@ -43,11 +44,21 @@ def merge_preferring_mine(base: dict, mine: dict, theirs: dict) -> tuple[dict, l
     or ``mine`` removed a node ``theirs`` changed, ``mine`` wins: ``(design, what both
     changed)``, e.g. ``["conv1.params.stride"]``. None where even so they do not join (a node
     ``mine`` changed that ``theirs`` removed, an edge to a node one of them removed)."""
+    laid = merge_or_why(base, mine, theirs)
+    return laid if isinstance(laid, tuple) else None
+
+
+def merge_or_why(base: dict, mine: dict, theirs: dict) -> tuple[dict, list[str]] | str:
+    """As :func:`merge_preferring_mine`, but where the two do not join, why, in words
+    (``"it changes conv2, which the other edit removed"``)."""
     merger = _Merger()
     try:
         return merger.run(base, mine, theirs), merger.contested
-    except Conflict:
-        return None
+    except Conflict as exc:
+        what = str(exc)
+        if what.startswith("nodes."):
+            return f"it changes {what.split('.', 1)[1]}, which the other edit removed"
+        return "it wires a block that the other edit removed"
 
 
 class _Merger:
@@ -114,8 +125,9 @@ class _Merger:
     def _merge_level(self, base: dict, mine: dict, theirs: dict, out: dict) -> None:
         """The nodes and edges of one level (the top, or inside one composite block)."""
         b_nodes = {n.get("id"): n for n in base.get("nodes", [])}
-        m_nodes = {n.get("id"): n for n in mine.get("nodes", [])}
         t_nodes = {n.get("id"): n for n in theirs.get("nodes", [])}
+        mine = _apart(mine, b_nodes, t_nodes)
+        m_nodes = {n.get("id"): n for n in mine.get("nodes", [])}
         nodes = {n.get("id"): n for n in out.get("nodes", [])}
         order = [n.get("id") for n in out.get("nodes", [])]
         for nid in set(b_nodes) | set(m_nodes):
@@ -150,6 +162,33 @@ class _Merger:
         out["nodes"] = [nodes[nid] for nid in order]
         out["edges"] = _merge_edges(base.get("edges", []), mine.get("edges", []),
                                     theirs.get("edges", []), set(order))
+
+
+def _apart(mine: dict, base: dict, theirs: dict) -> dict:
+    """``mine``'s level with each node it added under an id the other edit also added (two
+    tabs each dropped a Tanh: both ``tanh1``) given a fresh id, its edges following: both
+    blocks are kept. The same node added by both stays one."""
+    taken = set(base) | set(theirs) | {n.get("id") for n in mine.get("nodes", [])}
+    rename: dict[str, str] = {}
+    for node in mine.get("nodes", []):
+        nid = node.get("id")
+        if nid not in base and nid in theirs and theirs[nid] != node:
+            stem = re.sub(r"\d+$", "", str(nid)) or "node"
+            n = 1
+            while f"{stem}{n}" in taken:
+                n += 1
+            rename[nid] = f"{stem}{n}"
+            taken.add(rename[nid])
+    if not rename:
+        return mine
+    out = copy.deepcopy(mine)
+    for node in out.get("nodes", []):
+        node["id"] = rename.get(node.get("id"), node.get("id"))
+    for edge in out.get("edges", []):
+        for end in ("source", "target"):
+            if edge.get(end) in rename:
+                edge[end] = rename[edge[end]]
+    return out
 
 
 def _merge_edges(base: list, mine: list, theirs: list, ids: set) -> list:

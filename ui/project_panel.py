@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import time
+from typing import Any
 
 import streamlit as st
 
@@ -80,6 +81,20 @@ def project_label(pid: str, names: dict[str, str]) -> str:
     return f"{name} · {pid.rsplit('-', 1)[-1]}" if twins > 1 else name
 
 
+def chosen_project(store, value: Any) -> str | None:
+    """The project id the switcher's ``value`` stands for. The widget may hand back an
+    option's label rather than its id when that label changed since the page was drawn (a
+    rename here or in another tab): the label is matched against the projects' labels now;
+    None when it matches none (the project shown was renamed: nothing to switch to)."""
+    value = str(value or "")
+    if store.exists(value):
+        return value
+    projects = store.list()
+    names = {p.id: p.name for p in projects}
+    found = [p.id for p in projects if value in (p.name, project_label(p.id, names))]
+    return found[0] if len(found) == 1 else None
+
+
 def unique_name(store, name: str, exclude: str | None = None) -> str:
     """``name``, or ``name (2)``, ``name (3)``… when another project (not ``exclude``) is
     called that already."""
@@ -123,32 +138,46 @@ def new_dialog(state: DesignerState) -> None:
 
 
 def design_form(state: DesignerState) -> None:
-    """Rename and describe the design (undoable, saved with the project)."""
-    with st.form(key=f"design-info:{state.project_id}:{state.revision}", border=False):
-        name = st.text_input("Design name", value=state.graph.name, max_chars=80)
-        description = st.text_area(
+    """Rename and describe the design (undoable, saved with the project). The form is drawn
+    afresh for each revision (its fields show the design's name and description now); the
+    submission is taken in a callback, before the run that might take another tab's save and
+    with it a new revision, so a submit from a tab that is behind is never dropped."""
+    form = f"design-info:{state.project_id}:{state.revision}"
+    with st.form(key=form, border=False):
+        st.text_input("Design name", value=state.graph.name, max_chars=80, key=f"{form}:name")
+        st.text_area(
             "Description", value=state.graph.description or "", height=110,
-            placeholder="What this design is for, in your words",
+            placeholder="What this design is for, in your words", key=f"{form}:description",
             help="Your own words about the design. Figures such as its parameter count are "
                  "shown computed (status bar), so they never go stale here.")
-        if st.form_submit_button("Apply", type="primary"):
-            _set_info(state, name, description)
-            st.rerun()
+        st.form_submit_button("Apply", type="primary", on_click=_apply_info, args=(state, form))
+
+
+def _apply_info(state: DesignerState, form: str) -> None:
+    _set_info(state, st.session_state.get(f"{form}:name", ""),
+              st.session_state.get(f"{form}:description", ""))
 
 
 def snapshots(state: DesignerState) -> None:
-    with st.form(key=f"snap:{state.revision}", border=False, clear_on_submit=True):
+    """Save a named snapshot (taken in a callback, like the design form, so that a tab behind
+    another tab's save keeps it), and restore one."""
+    form = f"snap:{state.project_id}:{state.revision}"
+    with st.form(key=form, border=False, clear_on_submit=True):
         left, right = st.columns([3, 2], vertical_alignment="bottom")
-        name = left.text_input("Name", placeholder="before the wider head")
-        if right.form_submit_button("Save", icon=":material/bookmark_add:"):
-            snap = state.store.snapshot(state.project_id, name, state.graph)
-            state.notify("success", f"Saved snapshot “{snap.name}”.")
-            st.rerun()
+        left.text_input("Name", placeholder="before the wider head", key=f"{form}:name")
+        right.form_submit_button("Save", icon=":material/bookmark_add:", on_click=_save_snapshot,
+                                 args=(state, form))
     for snap in state.store.snapshots(state.project_id)[:20]:
         left, right = st.columns([3, 2], vertical_alignment="center")
         left.markdown(f"{plain(snap.name)}  \n:gray[{time.strftime('%b %d, %H:%M', time.localtime(snap.created))}]")
         right.button("Restore", key=f"restore:{snap.id}", on_click=_restore,
                      args=(state, snap.id, snap.name), help="Undo brings the current one back")
+
+
+def _save_snapshot(state: DesignerState, form: str) -> None:
+    snap = state.store.snapshot(state.project_id, st.session_state.get(f"{form}:name") or "",
+                                state.graph)
+    state.notify("success", f"Saved snapshot “{snap.name}”.")
 
 
 def _slug(name: str) -> str:
@@ -203,8 +232,8 @@ def _dismiss(state: DesignerState, pid: str) -> None:
 # -- callbacks ----------------------------------------------------------------------------------
 
 def _switch(state: DesignerState, key: str) -> None:
-    pid = st.session_state[key]
-    if pid == state.project_id:
+    pid = chosen_project(state.store, st.session_state[key])
+    if pid is None or pid == state.project_id:
         return
     try:
         session.use(state, DesignerState.open(state.store, pid))

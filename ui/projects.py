@@ -55,7 +55,7 @@ from layerloom.graph.io import decode_graph_bytes
 from layerloom.graph.io import parse_graph
 
 from . import savelog
-from .merge import merge_preferring_mine
+from .merge import merge_or_why
 from .savelog import Edit
 
 try:
@@ -80,6 +80,17 @@ class ProjectError(Exception):
 
 class SaveRefused(ProjectError):
     """A save that would write more (or other) than its edit: nothing was written."""
+
+
+class SaveConflict(SaveRefused):
+    """An edit made on a design another tab has saved over since, which does not join that
+    save (``why``): nothing was written over it; the edit's design is kept as the snapshot
+    ``kept`` (None when even that could not be written)."""
+
+    def __init__(self, message: str, why: str, kept: Snapshot | None):
+        super().__init__(message)
+        self.why = why
+        self.kept = kept
 
 
 def home() -> Path:
@@ -207,9 +218,21 @@ class ProjectStore:
             merged, contested = None, ()
             behind = based_on is not None and edits != based_on and theirs is not None
             if behind and previous is not None:  # laid over the other tab's save, if it joins
-                merged, contested = self._merged(folder, based_on, previous, graph, theirs)
+                merged, contested, why = self._merged(folder, based_on, previous, graph, theirs)
                 if merged is not None:
                     graph, new = merged, merged.to_dict()
+                elif theirs.to_dict() != new:
+                    # it does not join: the other tab's save stays as it is (never overwritten
+                    # by a design that lacks its work), and this edit's design is kept
+                    try:
+                        mine = self.snapshot(pid, "this tab's edit, not applied, kept at "
+                                             + time.strftime("%H:%M:%S"), graph)
+                    except OSError:
+                        mine = None
+                    raise SaveConflict(
+                        f"project {pid} was saved by another tab since this edit's design "
+                        f"(version {based_on}, now {edits}), and the edit does not join that "
+                        f"save: {why}", why, mine)
             over = theirs if merged is not None else None
             if theirs is not None and theirs.to_dict() == new:  # nothing new to write
                 if weights is not None:
@@ -262,31 +285,33 @@ class ProjectStore:
         return Saved(version, kept, merged, over, contested)
 
     def _merged(self, folder: Path, based_on: int, previous: Graph, graph: Graph,
-                theirs: Graph) -> tuple[Graph | None, tuple[str, ...]]:
-        """``previous`` → ``graph`` laid over ``theirs``, and what both changed (this edit's
-        value taken there); ``(None, ())`` unless ``previous`` is the design saved as version
-        ``based_on`` (by its digest in the log), the edits join (a node this edit changed was
-        not removed there…) and the result has no problem that neither design has."""
+                theirs: Graph) -> tuple[Graph | None, tuple[str, ...], str]:
+        """``previous`` → ``graph`` laid over ``theirs``, what both changed (this edit's value
+        taken there) and ""; or ``(None, (), why not)``: unless ``previous`` is the design saved
+        as version ``based_on`` (by its digest in the log), the edits join (a node this edit
+        changed was not removed there…) and the result has no problem that neither design
+        has."""
         base = previous.to_dict()
         logged = {line.get("version"): line.get("digest")
                   for line in savelog.read_log(folder / savelog.LOG_NAME)}
         if logged.get(based_on) != savelog.digest(base):
-            return None, ()
-        laid = merge_preferring_mine(base, graph.to_dict(), theirs.to_dict())
-        if laid is None:
-            return None, ()
+            return None, (), "the design it was made on is not the one saved then"
+        laid = merge_or_why(base, graph.to_dict(), theirs.to_dict())
+        if isinstance(laid, str):
+            return None, (), laid
         joined, contested = laid
         try:
             result = parse_graph(joined)
-        except GraphError:
-            return None, ()
+        except GraphError as exc:
+            return None, (), f"together they are no valid design ({exc})"
 
         def errors(design: Graph) -> set[str]:
             return {str(issue) for issue in validate(design).errors}
 
-        if errors(result) - errors(graph) - errors(theirs):
-            return None, ()
-        return result, tuple(contested)
+        new = sorted(errors(result) - errors(graph) - errors(theirs))
+        if new:
+            return None, (), f"together they would give this error: {new[0]}"
+        return result, tuple(contested), ""
 
     def save_log(self, pid: str) -> list[dict]:
         """The project's save log, oldest first (see :mod:`~.savelog`)."""

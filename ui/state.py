@@ -40,9 +40,8 @@ from layerloom.graph.templates import load_template
 from layerloom.graph.validate import Report
 
 from . import savelog
-from .fields import STALE
 from .merge import merge_preferring_mine
-from .projects import ProjectError, ProjectStore, SaveRefused
+from .projects import ProjectError, ProjectStore, SaveConflict, SaveRefused
 from .savelog import Edit
 
 SESSION_KEY = "layerloom"
@@ -52,6 +51,9 @@ REVISION_LOG = 500  # the revisions remembered to rebase canvas changes on
 DESIGNS_KEPT = 16  # the designs of the latest revisions kept to replay a canvas change on
 THEMES = ("light", "dark")
 
+CANVAS_STALE = ("Your last change on the canvas was not applied: the design changed "
+                "meanwhile (in another tab, or by an undo) in a way it does not fit. The "
+                "canvas shows the design as saved now; make the change again.")
 log = logging.getLogger(__name__)
 _BANNER_NUMBERS = itertools.count(1)  # keys each banner's close button, unique in the process
 
@@ -259,6 +261,11 @@ class DesignerState:
         self._fix_view()
         try:
             self.save(edit, previous=before[0], weights=weights)
+        except SaveConflict as exc:
+            self.graph, self.path, self.selected, self.tell_selection = before
+            log.warning("%s", exc)
+            self._not_joined(edit, exc)
+            return False
         except SaveRefused as exc:
             self.graph, self.path, self.selected, self.tell_selection = before
             log.error("%s", exc)
@@ -278,6 +285,20 @@ class DesignerState:
         for old in [r for r in self.designs if r < self.revision - DESIGNS_KEPT]:
             del self.designs[old]
         return True
+
+    def _not_joined(self, edit: Edit | None, exc: SaveConflict) -> None:
+        """Another tab saved the design since this tab's edit was made, and the edit does not
+        join that save: the design here becomes the one saved (the other tab's work stays
+        whole), and this tab is told what was not applied, why, and which snapshot keeps its
+        version."""
+        self.catch_up()
+        what = " on the canvas" if edit is not None and edit.source == "canvas" else \
+            f" ({edit.what})" if edit is not None and edit.what else ""
+        where = (f"Your version is kept as the snapshot “{exc.kept.name}” (Snapshots menu)."
+                 if exc.kept is not None else "Your version could not be kept as a snapshot.")
+        self.notify("warning", f"Your last edit{what} was not applied: another tab or window "
+                    f"changed this design meanwhile, and {exc.why}. The design here now shows "
+                    f"what is saved; make the edit again if you still want it. {where}")
 
     def apply(self, change: Callable[..., Any], *args: Any, as_edit: Edit | None = None,
               **kwargs: Any) -> Any:
@@ -634,7 +655,7 @@ class DesignerState:
                 log.warning("refused canvas change %s: made on %r, now %s (project %s)",
                             event["seq"], event.get("base"), self.canvas_version(),
                             self.project_id)
-                self.notify("toast", STALE)
+                self.notify("toast", CANVAS_STALE)
                 self.select(selected, from_canvas=True)
                 return
             base, sent = replayed
@@ -710,8 +731,9 @@ class DesignerState:
             edit.get_level(self.designs[rev], self.path)
         now = edit.get_level(self.graph, self.path)
         was = {n["id"]: n for n in before["nodes"]}
-        made = {n["id"]: n for n in sent.get("nodes", []) if isinstance(n, dict) and "id" in n}
         nodes = {n["id"]: n for n in now["nodes"]}
+        sent = _fresh_ids_for_added(sent, was, nodes)  # another tab added one of that id
+        made = {n["id"]: n for n in sent.get("nodes", []) if isinstance(n, dict) and "id" in n}
         for nid, node in made.items():
             if nid not in was:  # added
                 if nid in nodes:
@@ -796,6 +818,32 @@ def _edit_of(change: Callable[..., Any], args: tuple, kwargs: dict, base: int) -
     if change is edit.set_variable and args:
         return Edit("inspector", f"variable {args[0]}", base=base, scope=("variable", args[0]))
     return Edit("designer", name, base=base)
+
+
+def _fresh_ids_for_added(sent: dict, was: dict, now: dict) -> dict:
+    """The canvas's level ``sent`` with each node it added (not in ``was``) whose id the level
+    ``now`` holds since (another tab dropped the same kind of block: both ``tanh1``) given the
+    next free id of its kind, its edges following: both blocks are kept."""
+    nodes = [n for n in sent.get("nodes", []) if isinstance(n, dict) and "id" in n]
+    taken = set(was) | set(now) | {n["id"] for n in nodes}
+    rename: dict[str, str] = {}
+    for node in nodes:
+        nid = node["id"]
+        if nid not in was and nid in now and now[nid] != node:
+            rename[nid] = edit.fresh_id(taken, re.sub(r"\d+$", "", str(nid)) or "node")
+            taken.add(rename[nid])
+    if not rename:
+        return sent
+    out = json.loads(json.dumps(sent))
+    for node in out.get("nodes", []):
+        if isinstance(node, dict) and node.get("id") in rename:
+            node["id"] = rename[node["id"]]
+    for e in out.get("edges", []):
+        if isinstance(e, dict):
+            for end in ("source", "target"):
+                if e.get(end) in rename:
+                    e[end] = rename[e[end]]
+    return out
 
 
 def _rebased(steps: list[Step], old: dict, new: dict) -> list[Step]:

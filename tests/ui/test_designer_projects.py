@@ -301,16 +301,71 @@ def test_a_collision_keeps_the_other_tab_s_other_edits(tmp_path):
 
 def test_edits_that_together_break_the_design_are_kept_apart(tmp_path):
     """Two tabs each wiring another block into the same single input: laid together the
-    design would have an error neither made, so the other version is kept as a snapshot."""
+    design would have an error neither made. The first save stays whole; the second tab's
+    edit is not applied, it is told why, and its version is kept as a snapshot."""
     store = ProjectStore(tmp_path)
     a = DesignerState.new(store, load_template("seed-cnn"))
     pid = a.project_id
     b = DesignerState.open(store, pid)
     a.apply(_rewire, "relu1", "flat")
-    b.apply(_rewire, "conv2", "flat")
+    saved = store.load(pid).graph.to_dict()
+    assert b.apply(_rewire, "conv2", "flat") is None
+    assert store.load(pid).graph.to_dict() == saved == b.graph.to_dict()  # a's work stays
     (kept,) = store.snapshots(pid)
-    assert kept.name.startswith("changed in another tab")
-    assert store.load(pid).graph.to_dict() == b.graph.to_dict()
+    assert kept.name.startswith("this tab's edit, not applied")
+    assert store.load_snapshot(pid, kept.id).to_dict() == \
+        _rewire(load_template("seed-cnn"), "conv2", "flat").to_dict()
+    (notice,) = [n for n in b.take_notices() if n.kind == "warning"]
+    assert notice.text.startswith("Your last edit (_rewire) was not applied: another tab or "
+                                  "window changed this design meanwhile, and together they "
+                                  "would give this error: ")
+    assert f"the snapshot “{kept.name}”" in notice.text
+    assert [line["version"] for line in store.save_log(pid)] == [1, 2]  # nothing written
+
+
+def test_eight_tabs_editing_one_design_never_drop_each_others_saves(tmp_path):
+    """Eight tabs, each behind the others' saves, each adding its own block and setting its
+    own param: every save either holds every earlier save's work or is refused with a notice
+    to the tab that made it; no tab's saved work is ever dropped by another's."""
+    store = ProjectStore(tmp_path)
+    first = DesignerState.new(store, load_template("seed-cnn"))
+    pid = first.project_id
+    tabs = [first] + [DesignerState.open(store, pid) for _ in range(7)]
+    fields = [("conv1", "out_channels"), ("conv2", "out_channels"), ("fc", "out_features"),
+              ("conv1", "kernel_size"), ("conv2", "kernel_size"), ("pool1", "kernel_size"),
+              ("pool2", "kernel_size"), ("conv1", "stride")]
+    values = {"out_channels": [8, 16, 24], "out_features": [10, 12], "kernel_size": [2, 3, 5],
+              "stride": [1, 2]}
+    landed: dict = {}  # what each tab saved last, that must stay
+    for round_ in range(6):
+        for i, tab in enumerate(tabs):  # never caught up: each is behind the others
+            node, param = fields[i]
+            value = values[param][(round_ + i) % len(values[param])]
+            if tab.apply(edit.set_param, (), node, param, value) is not None:
+                landed[(node, param)] = value
+            if round_ % 2 == 0:
+                if tab.apply(_add_node, f"round {round_}", i) is not None:
+                    landed[(f"round {round_} tab {i}", None)] = True
+            saved = store.load(pid).graph
+            assert len({n.id for n in saved.nodes}) == len(saved.nodes)
+            for (node_id, what), value in landed.items():
+                if what is None:
+                    assert any(n.label == node_id for n in saved.nodes), node_id
+                else:
+                    assert saved.node(node_id).params.get(what) == value, (node_id, what)
+    refused = [n for tab in tabs for n in tab.take_notices() if n.kind == "warning"
+               and n.text.startswith("Your last edit")]
+    assert refused  # some did not join, and those tabs were told
+
+
+def _add_node(graph, label: str, tab: int):
+    """A Tanh dropped on the canvas: the next id free in this tab's design, as the canvas
+    picks it (tabs behind each other pick the same one)."""
+    out = graph.to_dict()
+    node_id = edit.fresh_id((n["id"] for n in out["nodes"]), "tanh")
+    out["nodes"].append({"id": node_id, "type": "Tanh", "label": f"{label} tab {tab}",
+                         "position": [tab * 10, 0]})
+    return parse_graph(out)
 
 
 def _add_dropout(graph):

@@ -14,7 +14,7 @@ from layerloom.graph.templates import load_template
 from layerloom.ui import fields, savelog
 from layerloom.ui.projects import ProjectStore, SaveRefused
 from layerloom.ui.savelog import Edit
-from layerloom.ui.state import DesignerState
+from layerloom.ui.state import CANVAS_STALE, DesignerState
 from layerloom.ui.testing import app_test, widget
 
 
@@ -242,6 +242,30 @@ def test_a_replayed_change_never_brings_back_what_an_undo_removed(tmp_path):
     assert [line["changes"] for line in log[1:]] == [["nodes.a+"], ["nodes.a-"], ["nodes.b+"]]
 
 
+def test_a_block_dropped_under_an_id_another_tab_took_since_gets_the_next_id(tmp_path):
+    """Two tabs each drop a Tanh on the canvas, both as ``tanh1`` (each canvas picks the next
+    free id in what it shows). The second, replayed on the design that holds the first, keeps
+    its block under ``tanh2``, wired as it was drawn: both blocks are kept, nothing refused."""
+    store = ProjectStore(tmp_path)
+    a = DesignerState.new(store, load_template("seed-cnn"))
+    b = DesignerState.open(store, a.project_id)
+    a.handle_events({"events": [{"seq": 1, "event": "change", "base": a.canvas_version(),
+                                 "graph": _with(a, {"id": "tanh1", "type": "Tanh",
+                                                    "position": [0, 0]}), "selected": []}]})
+    base = b.canvas_version()
+    drawn = _with(b, {"id": "tanh1", "type": "Tanh", "position": [500, 500]},
+                  {"id": "relu1x", "type": "ReLU", "position": [600, 500]})
+    drawn["edges"] = drawn["edges"] + [{"source": "tanh1", "target": "relu1x"}]
+    b.catch_up()  # the next run of b's page takes a's save: b's canvas event is now stale
+    b.handle_events({"events": [{"seq": 1, "event": "change", "base": base, "graph": drawn,
+                                 "selected": []}]})
+    saved = store.load(a.project_id).graph
+    tanhs = {n.id: n.position for n in saved.nodes if n.type == "Tanh"}
+    assert tanhs == {"tanh1": [0, 0], "tanh2": [500, 500]}
+    assert {(e.source, e.target) for e in saved.edges} >= {("tanh2", "relu1x")}
+    assert [n.kind for n in b.take_notices()] == []
+
+
 def test_a_change_that_does_not_fit_what_happened_since_is_refused_visibly(tmp_path):
     """Replayed, the change would wire a block the undo removed, or it was made on a design
     no longer remembered: refused with the toast, nothing written."""
@@ -258,7 +282,7 @@ def test_a_change_that_does_not_fit_what_happened_since_is_refused_visibly(tmp_p
                                      "selected": []}]})
     assert state.node("a") is None and state.node("b") is None
     assert ProjectStore(tmp_path).load(state.project_id).graph.to_dict() == on_disk
-    assert [(n.kind, n.text) for n in state.take_notices()] == [("toast", fields.STALE)]
+    assert [(n.kind, n.text) for n in state.take_notices()] == [("toast", CANVAS_STALE)]
     for hostile in ({"nodes": [{"id": ["a"], "type": "ReLU"}], "edges": []},
                     {"nodes": wired["nodes"], "edges": [{"source": {"x": 1}, "target": "b"}]},
                     {"nodes": "not a list", "edges": 7}):
@@ -271,7 +295,7 @@ def test_a_change_that_does_not_fit_what_happened_since_is_refused_visibly(tmp_p
                                      "graph": _with(state, {"id": "c", "type": "ReLU"}),
                                      "selected": []}]})
     assert state.node("c") is None
-    assert [(n.kind, n.text) for n in state.take_notices()] == [("toast", fields.STALE)]
+    assert [(n.kind, n.text) for n in state.take_notices()] == [("toast", CANVAS_STALE)]
 
 
 def test_a_change_made_on_another_level_or_project_is_refused(tmp_path):

@@ -122,3 +122,36 @@ def test_preferring_mine_keeps_theirs_elsewhere_and_names_what_both_changed():
         ["b (removed here, changed there)"]
     # a node this tab changed that the other removed cannot come back without its edges
     assert merge_preferring_mine(BASE, relabelled, changed(r=remove_b)) is None
+
+
+def test_two_blocks_added_under_one_id_are_both_kept():
+    """Two tabs each added a Tanh as ``tanh1`` (each picked the next free id it saw): the
+    merge keeps theirs and gives this edit's the next free id, its edges following."""
+    from layerloom.ui.merge import merge_or_why
+
+    base = {"nodes": [{"id": "a", "type": "ReLU"}], "edges": []}
+    theirs = {"nodes": base["nodes"] + [{"id": "tanh1", "type": "Tanh", "label": "theirs"}],
+              "edges": [{"source": "a", "target": "tanh1"}]}
+    mine = {"nodes": base["nodes"] + [{"id": "tanh1", "type": "Tanh", "label": "mine"}],
+            "edges": [{"source": "tanh1", "target": "a"}]}
+    out, contested = merge_or_why(base, mine, theirs)
+    assert contested == []
+    assert [(n["id"], n.get("label")) for n in out["nodes"]] == [
+        ("a", None), ("tanh1", "theirs"), ("tanh2", "mine")]
+    assert out["edges"] == [{"source": "a", "target": "tanh1"},
+                            {"source": "tanh2", "target": "a"}]
+    # the very same block added by both is one
+    out, _ = merge_or_why(base, theirs, theirs)
+    assert [n["id"] for n in out["nodes"]] == ["a", "tanh1"]
+
+
+def test_why_two_edits_do_not_join_is_said():
+    from layerloom.ui.merge import merge_or_why
+
+    base = {"nodes": [{"id": "a", "type": "ReLU"}, {"id": "b", "type": "ReLU"}], "edges": []}
+    removed = {"nodes": [{"id": "a", "type": "ReLU"}], "edges": []}
+    changed = {"nodes": [{"id": "a", "type": "ReLU"}, {"id": "b", "type": "ReLU",
+                                                         "label": "x"}], "edges": []}
+    wired = {"nodes": base["nodes"], "edges": [{"source": "a", "target": "b"}]}
+    assert merge_or_why(base, changed, removed) == "it changes b, which the other edit removed"
+    assert merge_or_why(base, wired, removed) == "it wires a block that the other edit removed"

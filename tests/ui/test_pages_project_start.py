@@ -94,3 +94,48 @@ def test_template_descriptions_carry_no_derived_figures():
         text = entry["description"]
         assert not re.search(r"\d{1,3}(,\d{3})+", text), (entry["name"], text)
         assert "parameters" not in text.lower() or "param" not in text, entry["name"]
+
+
+def test_a_tab_behind_another_tabs_save_keeps_its_rename_and_snapshot(home, canvas):
+    """Another tab saved the design after this page was drawn: the Design form's Apply and the
+    Snapshots form's Save from this tab are still taken (they were dropped with the form
+    that the other tab's save redrew), and the other tab's change stays."""
+    from layerloom.graph import edit
+    from layerloom.ui.state import DesignerState
+
+    at = started()
+    pid = at.query_params["project"]
+    other = DesignerState.open(ProjectStore(), pid)
+    other.apply(edit.set_param, (), "conv2", "kernel_size", 5)
+    next(w for w in at.text_area if w.label == "Description").set_value("behind, kept")
+    next(b for b in at.button if b.label == "Apply").click().run()
+    assert not at.exception
+    saved = ProjectStore().load(pid).graph
+    assert saved.description == "behind, kept"
+    assert saved.node("conv2").params["kernel_size"] == 5
+    other.apply(edit.set_param, (), "conv2", "kernel_size", 3)
+    next(w for w in at.text_input if w.label == "Name").set_value("alice snap")
+    next(b for b in at.button if b.label == "Save").click().run()
+    assert not at.exception
+    assert [s.name for s in ProjectStore().snapshots(pid)] == ["alice snap"]
+    assert any("Saved snapshot “alice snap”" in t for t in toasted(at)) or \
+        any("alice snap" in shown(w.value) for w in at.success)
+
+
+def test_the_switcher_finds_a_project_by_a_label_that_changed():
+    """The switcher may hand back an option's old label instead of its id after a rename:
+    a project is found by its label now; a label that names none switches nowhere."""
+    import tempfile
+
+    from layerloom.ui.project_panel import chosen_project
+
+    store = ProjectStore(tempfile.mkdtemp())
+    a = store.create(load_template("seed-cnn"))
+    b = store.create(load_template("seed-cnn"))
+    c = store.create(load_template("lenet5"))
+    names = {p.id: p.name for p in store.list()}
+    assert chosen_project(store, a) == a
+    assert chosen_project(store, project_label(b, names)) == b  # "seed-cnn · <id part>"
+    assert chosen_project(store, "lenet5") == c
+    assert chosen_project(store, "seed-cnn") is None  # two of that name: not guessed
+    assert chosen_project(store, "seed-cnn · 000000") is None
