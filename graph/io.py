@@ -86,6 +86,11 @@ def binary_kind(data: bytes) -> tuple[str, str] | None:
     if head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
         return ("a Python pickle (a PyTorch checkpoint?), which is never unpickled",
                 "for a PyTorch model use `layerloom import-torch`")
+    if len(head) > 10 and head[8:10] == b'{"' and 2 <= int.from_bytes(head[:8], "little") \
+            <= len(data) - 8:
+        return ("a safetensors weights file",
+                "a design's weights go with --weights (train, import-torch, import-onnx); the "
+                "graph is the JSON file beside them")
     if head[:1] == b"\x08" and (b"onnx" in head.lower() or b"pytorch" in head):
         return "an ONNX model", "use `layerloom import-onnx` to turn it into a graph"
     return None

@@ -102,12 +102,17 @@ def prepare_model(graph: Graph | dict | str, dataset, config: TrainConfig,
         from layerloom.graph.import_torch.finetune import load_fitting, read_weights
 
         try:
-            fresh = load_fitting(module, read_weights(config.init_weights))
+            brought = read_weights(config.init_weights)
+            fresh = load_fitting(module, brought)
         except GraphError as exc:
             raise TrainError(str(exc)) from None
         if fresh:
-            notes.append(f"{', '.join(fresh)} start fresh: their shape differs in "
-                         f"{config.init_weights} (a replaced head)")
+            own = module.state_dict()
+            which = ", ".join(f"{k} ({list(own[k].shape)} here, {list(brought[k].shape)} in "
+                              f"the file)" for k in fresh[:4]) + (" …" if len(fresh) > 4 else "")
+            notes.append(f"{which} start fresh: the design's layer has another size than in "
+                         f"{config.init_weights} (a replaced head, or a layer whose input "
+                         f"size changed); every other weight is loaded")
     from layerloom.graph.compile import hold_frozen_norms
 
     hold_frozen_norms(module)  # frozen nodes' batch norms keep their statistics

@@ -80,6 +80,12 @@ def add_force(p) -> None:
 def refuse_existing(args) -> bool:
     """Whether a file the import would write is there already without ``--force``: said, before
     the import's work, as ``layerloom new`` and ``export`` say it."""
+    if args.output and args.weights and \
+            Path(args.output).resolve() == Path(args.weights).resolve():
+        print(f"error: -o and --weights name the same file ({args.output}): the weights would "
+              f"be written over the graph; give the weights their own file (e.g. "
+              f"{Path(args.output).with_suffix('.safetensors').name})", file=sys.stderr)
+        return True
     for path in (args.output, args.weights):
         if path and Path(path).exists() and not args.force:
             print(f"error: {path} already exists; choose another file, or add --force to "
@@ -118,8 +124,13 @@ def _parse_shape(text: str) -> list[int]:
     parts = [part.strip() for part in re.split(r"[,x×]", text.strip().lower())]
     if not text.strip() or not all(part.isdigit() for part in parts):
         bad = next((p for p in parts if not p.isdigit()), "")
-        what = (f"{bad!r} is not a whole number" if bad else
-                "a size is missing between commas" if text.strip() else "there is no size")
+        negative = bad.startswith("-") and bad[1:].isdigit()
+        what = (f"{bad!r} is not a size (sizes are 1 or more)" if negative else
+                f"{bad!r} is not a whole number" if bad else
+                f"a size is missing: {text.strip()!r} starts or ends with a separator"
+                if text.strip() and re.search(r"[,x×]\s*$|^\s*[,x×]", text.strip().lower())
+                else "a size is missing between two separators" if text.strip()
+                else "there is no size")
         raise GraphError(f"--input-shape expects whole numbers such as 3,224,224; in {text!r} "
                          f"{what}")
     shape = [int(part) for part in parts]

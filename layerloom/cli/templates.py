@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import shutil
 import sys
 from pathlib import Path
@@ -57,7 +58,7 @@ def cmd_new(args) -> int:
         print(f"error: {path}: cannot write the file ({exc.strerror})", file=sys.stderr)
         return EXIT_UNREADABLE
     print(f"wrote {path} from template '{args.template}'; check it with "
-          f"`layerloom summary {path}`")
+          f"`layerloom summary {shlex.quote(str(path))}`")
     return 0
 
 

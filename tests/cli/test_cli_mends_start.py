@@ -70,3 +70,18 @@ def test_graph_package_gives_compile_graph_on_demand():
                           timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "compile_graph"
+
+
+def test_the_hint_after_new_is_a_command_that_works_when_pasted(tmp_path, capsys, monkeypatch):
+    """A file name with a space (or any shell character) is quoted in the printed command."""
+    import shlex
+
+    from layerloom.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["new", "--template", "seed-cnn", "-o", "my cnn.json"]) == 0
+    out = capsys.readouterr().out
+    command = out.split("`")[1]
+    assert command == "layerloom summary 'my cnn.json'"
+    assert main(shlex.split(command)[1:]) == 0
+    assert "34,826" in capsys.readouterr().out

@@ -78,8 +78,10 @@ def test_import_errors_are_reported(user_module, capsys):
 
 
 @pytest.mark.parametrize(("shape", "said"), [
-    ("3,,16,16", "in '3,,16,16' a size is missing between commas"),
-    ("3,x,16", "in '3,x,16' a size is missing between commas"),  # x separates too (3x16x16)
+    ("3,,16,16", "in '3,,16,16' a size is missing between two separators"),
+    ("3,x,16", "in '3,x,16' a size is missing between two separators"),  # x separates too
+    ("13x", "in '13x' a size is missing: '13x' starts or ends with a separator"),
+    ("-5", "in '-5' '-5' is not a size (sizes are 1 or more)"),
     ("3,1.5,16", "in '3,1.5,16' '1.5' is not a whole number"),
     (" ", "there is no size"),
     ("3,100000,100000", "--input-shape 3,100000,100000: the 3 samples traced take 335.3 GiB, "
@@ -118,3 +120,16 @@ def test_an_existing_graph_or_weights_file_is_kept_without_force(user_module, tm
     assert weights.read_bytes() == b"mine" and not (tmp_path / "new.json").exists()
     assert main([*argv, "--force"]) == 0
     assert json.loads(out.read_text())["format"] == "layerloom-graph"
+
+
+def test_the_same_file_for_the_graph_and_its_weights_is_refused(user_module, tmp_path, capsys):
+    """``-o same.json --weights same.json`` would write the weights over the graph: refused
+    before anything is written, naming a file for the weights."""
+    same = tmp_path / "same.json"
+    assert main(["import-torch", f"{user_module}:build", "--input-shape", "3,16,16",
+                 "-o", str(same), "--weights", str(same)]) == 1
+    err = capsys.readouterr().err
+    assert f"error: -o and --weights name the same file ({same}): the weights would be " \
+           f"written over the graph; give the weights their own file (e.g. " \
+           f"same.safetensors)" in err
+    assert not same.exists()

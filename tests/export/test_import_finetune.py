@@ -90,7 +90,10 @@ def test_finetune_flow_keeps_frozen_weights_bit_for_bit(imported, capsys):
                          init_weights=str(imported / "net.safetensors"))
     result, prepared = run_training(graph, ds, config)
     assert result.status == "completed"
-    assert any("fc.bias, fc.weight start fresh" in note for note in prepared.notes)
+    (note,) = [note for note in prepared.notes if "start fresh" in note]
+    assert note.startswith("fc.bias ([10] here, [") and "fc.weight ([10, 8] here, [" in note
+    assert note.endswith("(a replaced head, or a layer whose input size changed); every other "
+                         "weight is loaded")
     after = {k: v.detach().cpu().contiguous() for k, v in prepared.module.state_dict().items()}
     for key, tensor in original.items():
         if key.startswith("fc."):

@@ -140,6 +140,8 @@ def test_a_composite_param_of_the_wrong_kind_is_blamed_on_the_node_that_sets_it(
     (b"PK\x03\x04\x14\x00", "this is a zip archive (a PyTorch .pt/.pth checkpoint"),
     (b"\x80\x04\x95\x10\x00", "this is a Python pickle (a PyTorch checkpoint?), which is never "
                               "unpickled"),
+    (len(b'{"w":{}}').to_bytes(8, "little") + b'{"w":{}}' + b"\x00" * 4,
+     "this is a safetensors weights file, not a graph file (JSON text)"),
     ('{\n  "name": "caf\u00e9"\n}'.encode("latin-1"),
      "line 2, column 15: not UTF-8 text (invalid continuation byte); save the file as UTF-8"),
 ])
