@@ -67,6 +67,9 @@ class PagesState:
     # the project ``data`` was chosen for (None: any); the choice is also kept with the
     # project (ProjectStore.set_data_choice), so a new session starts from it
     data_project: str | None = None
+    # the Data page's seed and validation and test shares as last shown, per project: the
+    # value each box is drawn with (see ui/pages/data.py choose)
+    split: dict[str, tuple[int, float, float]] = field(default_factory=dict)
     config: dict[str, Any] = field(default_factory=dict)  # TrainConfig fields changed
     lr_range: dict | None = None  # the last LR finder result: lrs, losses, suggested
     run_id: int | None = None  # the run the Train page shows (one of the project's runs)

@@ -261,3 +261,25 @@ def test_a_csv_with_blanks_says_beside_its_preview_how_they_were_filled():
                                                for i in range(30)), "text/csv").run()
     assert not at.exception and not at.error
     assert not [i for i in at.info if "How the values were read" in i.value]
+
+
+def test_the_split_boxes_are_drawn_with_the_values_they_show(home):
+    """After a file that cannot be read, the page around the split's boxes changes and the
+    browser may draw them anew from their declared value: that value is what they show (the
+    user's 0.25), never their minimum (a 0 / 0 split, which left later files without
+    validation and test rows). The source radio likewise."""
+    rows = "\n".join(f"{i},{i * 2.5},{'yes' if i % 2 else 'no'}" for i in range(40))
+    at = page("mlp-tabular").run()
+    at.radio(key="data.source").set_value("Upload a file").run()
+    at.file_uploader(key="data.file").upload("empty.csv", b"", "text/csv").run()
+    assert at.error and "empty.csv" in at.error[0].value
+    at.file_uploader(key="data.file").upload("people.csv", b"a,b,c\n" + rows.encode(),
+                                             "text/csv").run()
+    assert not at.error
+    at.number_input(key="data.val").set_value(0.25).run()
+    for key, value in (("data.seed", 0), ("data.val", 0.25), ("data.test", 0.2)):
+        box = at.number_input(key=key)
+        assert box.value == value
+        assert box.proto.default == value, key  # what a box drawn anew starts from
+    assert at.radio(key="data.source").proto.default == 1  # "Upload a file"
+    assert texts(at.metric)[3] == "22 / 10 / 8"  # train / val / test of 40 rows

@@ -17,7 +17,7 @@ from ..datafit import (changes_text, chosen_data, fit_changes, fit_design, fit_o
 from ..errors import expected, friendly, log_error, shown_errors
 from ..fields import plain
 from ..forms import options_form, seed
-from ..pagestate import DataChoice, PagesState, pages_of
+from ..pagestate import DataChoice, PagesState, pages_of, project_of
 from ..uploads import display_name, save_upload
 from .common import set_graph, show_notice
 
@@ -74,22 +74,35 @@ def choose(state, pages: PagesState, slots: dict | None = None) -> DataChoice | 
     current = chosen_data(state, fallback=False)  # this session's, else the project's
     uploaded_before = current is not None and current.source not in _builtin_names()
     folder_before = uploaded_before and Path(current.source).is_dir()
-    seed("data.source", FOLDER if folder_before else UPLOAD if uploaded_before else BUILTIN)
-    kind = st.radio("Source", [BUILTIN, UPLOAD, FOLDER], key="data.source", horizontal=True)
+    sources = [BUILTIN, UPLOAD, FOLDER]
+    # the index is what the radio shows (as the split's boxes below, for a radio drawn anew)
+    shown = st.session_state.get("data.source") or \
+        (FOLDER if folder_before else UPLOAD if uploaded_before else BUILTIN)
+    kind = st.radio("Source", sources, index=sources.index(shown), key="data.source",
+                    horizontal=True)
     choice = (choose_builtin(state, current) if kind == BUILTIN else
               choose_folder(state, current) if kind == FOLDER else choose_upload(current, slots))
     if choice is None:
         return None
     with st.expander("Split and seed"):
         left, mid, right = st.columns(3)
-        seed("data.seed", current.seed if current else 0)
-        seed("data.val", current.val_fraction if current else 0.1)
-        seed("data.test", current.test_fraction if current else 0.2)
-        choice.seed = int(left.number_input("seed", key="data.seed", min_value=0, step=1))
-        choice.val_fraction = mid.number_input("validation share", key="data.val",
-                                               min_value=0.0, max_value=0.9, step=0.05)
-        choice.test_fraction = right.number_input("test share", key="data.test",
-                                                  min_value=0.0, max_value=0.9, step=0.05)
+        # Each box is given the value it shows: when the page around it changes (a file that
+        # could not be read puts an error above it), the browser may draw the box anew from
+        # that value, and it must never fall back to its minimum (a 0 / 0 split).
+        pid = project_of(state)
+        kept = pages.split.get(pid) or ((current.seed, current.val_fraction,
+                                         current.test_fraction) if current else (0, 0.1, 0.2))
+        shown = [st.session_state.get(key, value)  # the value the browser has just sent
+                 for key, value in zip(("data.seed", "data.val", "data.test"), kept)]
+        choice.seed = int(left.number_input("seed", value=int(shown[0]), key="data.seed",
+                                            min_value=0, step=1))
+        choice.val_fraction = mid.number_input("validation share", value=float(shown[1]),
+                                               key="data.val", min_value=0.0, max_value=0.9,
+                                               step=0.05)
+        choice.test_fraction = right.number_input("test share", value=float(shown[2]),
+                                                  key="data.test", min_value=0.0,
+                                                  max_value=0.9, step=0.05)
+        pages.split[pid] = (choice.seed, choice.val_fraction, choice.test_fraction)
     return choice
 
 
