@@ -5,14 +5,13 @@ Cached objects are shared by every session of the server; callers never change t
 
 from __future__ import annotations
 
-import csv
 import functools
 from pathlib import Path
 
-import pandas as pd
 import streamlit as st
 
 from layerloom.runtime.data import load_dataset
+from layerloom.runtime.data.csvfile import read_header
 
 from .pagestate import DataChoice
 
@@ -30,13 +29,10 @@ def dataset_of(choice: DataChoice):
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def csv_columns(path: str) -> list[str]:
-    """The header of a CSV/TSV file, for the column drop-downs."""
-    sep = "\t" if Path(path).suffix.lower() == ".tsv" else None
-    try:
-        head = pd.read_csv(path, nrows=5, sep=sep, engine="python")
-    except (ValueError, OSError, csv.Error, pd.errors.ParserError):  # csv: an empty file
-        return []  # the loader reports what is wrong with the file, in its words
-    return [str(c) for c in head.columns]
+    """The header of a CSV/TSV file, for the column drop-downs: the names the loader gives
+    the columns (a byte-order mark and spaces stripped, ``column N`` for a blank name), so a
+    column picked here is one it finds; [] for a file it cannot read (it says why)."""
+    return read_header(Path(path))
 
 
 @functools.lru_cache(maxsize=1)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import math
 import re
 from dataclasses import dataclass, field
@@ -170,11 +171,45 @@ def _is_number(value: str) -> bool:
 
 
 def _delimiter(path: Path, text: str) -> str:
-    """Tab for .tsv; otherwise whichever of , ; | tab the header line holds most of."""
+    """Tab for .tsv; otherwise whichever of , ; | tab the header line holds most of outside
+    quotes (``"Höhe, cm";"Breite, cm";Art``, as spreadsheets in much of Europe write it, is
+    separated by ``;``).
+
+    >>> _delimiter(Path("x.csv"), '"Höhe, cm";"Breite, cm";Art\\n2,04;-2,56;a')
+    ';'
+    """
     if path.suffix.lower() == ".tsv":
         return "\t"
-    first = text.lstrip().split("\n", 1)[0]
+    first = re.sub(r'"[^"]*"', "", text.lstrip().split("\n", 1)[0])
     return max(",;\t|", key=first.count) if any(c in first for c in ",;\t|") else ","
+
+
+HEADER_BYTES = 1 << 20  # what read_header reads of a file: its header and first rows
+
+
+def read_header(path: Path) -> list[str]:
+    """The column names :func:`read_table` gives ``path``'s columns (a byte-order mark and
+    spaces stripped, a blank name called ``column N``, a last column that every row leaves
+    empty dropped), from its first rows only; [] for a file it could not read (loading it
+    then says why)."""
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(HEADER_BYTES)
+        if len(raw) == HEADER_BYTES:  # a cut last line is no row
+            raw = raw[:raw.rfind(b"\n") + 1] or raw
+        text = raw.decode("utf-8-sig")
+        if not text.strip():
+            return []
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(path, text))
+        rows = [row for row in itertools.islice(reader, 200) if any(c.strip() for c in row)]
+        header = _header(path, rows[0], 1) if rows else []
+    except (OSError, UnicodeDecodeError, csv.Error, DataError):
+        return []
+    body = [row for row in rows[1:] if len(row) == len(header)]
+    if len(header) > 1 and not rows[0][-1].strip() and body and \
+            all(not row[-1].strip() for row in body):
+        header = header[:-1]
+    return header
 
 
 def _header(path: Path, row: list[str], line: int) -> list[str]:
