@@ -279,15 +279,37 @@ def _input_problems(graph: Graph, source, ds, values: dict) -> list[FitProblem]:
             f"set {source.id}'s shape to {want}{via}", "input", param="shape",
             variable=names[0] if len(names) == 1 else None, changes=tuple(changes)))
     if dtype != ds.dtype:
+        changes = (Change(ds.dtype, source.id, "dtype"),)
         if ds.dtype == "int64":
             fix = (f"set {source.id}'s dtype to int64 and feed it to an Embedding (or pick a "
                    f"dataset of float values)")
+        elif _ids_as_floats(ds):
+            # an array file of whole numbers read as values: the data's option is the fix,
+            # not a design that would then need its Embedding taken out
+            fix = (f"if {ds.name}'s x holds token ids, load it with the option dtype=int64 "
+                   f"(CLI: --data-option dtype=int64; Data page: the file's options) and keep "
+                   f"the design; if it holds values, set {source.id}'s dtype to float32")
+            changes = ()
         else:
             fix = f"set {source.id}'s dtype to float32 (token ids are for text datasets)"
         problems.append(FitProblem(
             source.id, f"the Input takes {_kind(dtype)} but {ds.name} gives {_kind(ds.dtype)}.",
-            fix, "dtype", param="dtype", changes=(Change(ds.dtype, source.id, "dtype"),)))
+            fix, "dtype", param="dtype", changes=changes))
     return problems
+
+
+def _ids_as_floats(ds) -> bool:
+    """An array file (``.npz``) read as float32 whose x holds only whole numbers ≥ 0, as
+    token ids do (its loader takes ``dtype=int64`` for them)."""
+    if not str(getattr(ds, "source", "")).lower().endswith(".npz"):
+        return False
+    x = getattr(ds, "x_train", None)
+    if x is None or not hasattr(x, "numel") or x.numel() == 0:
+        return False
+    from .normalize import undo
+
+    raw = undo(x[:2000].numpy(), ds.normalization)  # in the file's own units
+    return bool((raw >= -1e-3).all() and (abs(raw - raw.round()) < 1e-3).all())
 
 
 RECURRENT = ("LSTM", "GRU", "RNN")

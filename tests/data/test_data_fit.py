@@ -254,3 +254,37 @@ def test_channels_first_signals_fed_straight_to_an_lstm_get_the_permute_it_needs
     graph.edges.append(Edge("perm", "lstm"))
     assert check_fit(graph, waves).ok and not check_fit(graph, waves).notes
     assert not check_fit(_recurrent([50, 6]), data("series", (50, 6), 5)).notes
+
+
+def test_token_ids_in_an_npz_read_as_values_get_the_loader_option_not_a_design_change(tmp_path):
+    """An NPZ of whole-number ids is read as float32 values unless told: for a design whose
+    Input takes int64 ids (an Embedding after it) the fix is the file's dtype option, never
+    a change of the design that would then need its Embedding taken out."""
+    import numpy as np
+
+    from layerloom.graph import load_graph
+    from layerloom.runtime.data import load_dataset
+
+    rng = np.random.default_rng(0)
+    path = tmp_path / "ids.npz"
+    np.savez(path, x=rng.integers(1, 50, size=(60, 12)), y=rng.integers(0, 2, size=60))
+    graph = load_graph({
+        "format": "layerloom-graph", "version": 1, "name": "ids",
+        "nodes": [{"id": "x", "type": "Input", "params": {"shape": [12], "dtype": "int64"}},
+                  {"id": "emb", "type": "Embedding", "params": {"num_embeddings": 50,
+                                                                "embedding_dim": 4}},
+                  {"id": "flat", "type": "Flatten"},
+                  {"id": "fc", "type": "Linear", "params": {"out_features": 2}},
+                  {"id": "out", "type": "Output"}],
+        "edges": [{"source": a, "target": b} for a, b in
+                  (("x", "emb"), ("emb", "flat"), ("flat", "fc"), ("fc", "out"))]})
+    [problem] = check_fit(graph, load_dataset(str(path))).problems
+    assert problem.fix == (
+        "if ids.npz's x holds token ids, load it with the option dtype=int64 (CLI: "
+        "--data-option dtype=int64; Data page: the file's options) and keep the design; if "
+        "it holds values, set x's dtype to float32")
+    assert not problem.changes
+    assert check_fit(graph, load_dataset(str(path), dtype="int64")).ok
+    np.savez(path, x=rng.normal(size=(60, 12)), y=rng.integers(0, 2, size=60))
+    [problem] = check_fit(graph, load_dataset(str(path))).problems  # values: the old advice
+    assert problem.fix.startswith("set x's dtype to float32 (token ids are for text")
