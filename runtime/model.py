@@ -96,6 +96,7 @@ def prepare_model(graph: Graph | dict | str, dataset, config: TrainConfig,
 
     train_graph, skipped, head = _without_trailing_softmax(graph, top, outputs[0], kind)
     module = compile_module(train_graph, variables)
+    _check_norms_get_batches(module, dataset)
     rewrite_for_speed(module, config.precision)  # same weights and results, less work
     notes = [note for note in (batch_note(config.batch_size, dataset),) if note]
     if config.init_weights:  # fine-tuning: start from weights brought in
@@ -133,6 +134,22 @@ def prepare_model(graph: Graph | dict | str, dataset, config: TrainConfig,
                 config.label_smoothing, config.huber_delta)
     return PreparedModel(module, task, tuple(source.shape), out_shape, dict(res.variables),
                          skipped, notes)
+
+
+def _check_norms_get_batches(module: nn.Module, dataset) -> None:
+    """TrainError when a batch norm would see single-sample batches: with one training row,
+    every batch is one sample, which a batch norm cannot normalise (PyTorch's own message
+    names neither the block nor the cause)."""
+    if len(dataset.x_train) != 1:
+        return
+    norms = [name for name, m in module.named_modules()
+             if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    if norms:
+        sizes = f"{len(dataset.x_train)} / {len(dataset.x_val)} / {len(dataset.x_test)}"
+        raise TrainError(
+            f"{dataset.name} leaves 1 training row (train / validation / test {sizes}), and "
+            f"{norms[0].replace('.', '/')} (a batch norm) needs at least 2 samples a batch "
+            f"while training: use more rows, or lower the validation and test shares")
 
 
 def batch_note(batch_size: int, dataset) -> str | None:
