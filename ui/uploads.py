@@ -18,10 +18,17 @@ def save_upload(name: str, data: bytes) -> Path:
     it), and the same bytes land in the same file, so uploading a file twice reuses it (and its
     cached dataset).
 
-    The name is cut to its last component and to safe characters: it comes from the browser.
+    The name comes from the browser: it is cut to its last component (either slash), to
+    letters (any script's), digits, spaces and ``. , ( ) + - _``, and to 150 characters; a
+    leading dot goes. ``fötos mixed.zip`` stays ``fötos mixed.zip``.
     """
     digest = hashlib.sha256(data).hexdigest()[:12]
-    base = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(name).name).lstrip(".") or "upload"
+    last = str(name).replace("\\", "/").rsplit("/", 1)[-1]
+    base = re.sub(r"[^\w .,()+-]+", "_", last).strip().lstrip(".")
+    if len(base) > 150:
+        stem, dot, suffix = base.rpartition(".")
+        base = (stem[:140] + dot + suffix[:9]) if dot else base[:150]
+    base = base or "upload"
     folder = home() / "uploads" / digest
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / base

@@ -283,3 +283,20 @@ def test_the_split_boxes_are_drawn_with_the_values_they_show(home):
         assert box.proto.default == value, key  # what a box drawn anew starts from
     assert at.radio(key="data.source").proto.default == 1  # "Upload a file"
     assert texts(at.metric)[3] == "22 / 10 / 8"  # train / val / test of 40 rows
+
+
+def test_an_uploaded_file_keeps_the_users_name_in_what_is_said(home):
+    """``fötos mixed.csv`` is quoted as the user named it (not ``f_tos_mixed.csv``); only a
+    path, control characters and a leading dot are taken out."""
+    from layerloom.ui.uploads import display_name, save_upload
+
+    assert display_name(save_upload("fötos mixed (2).csv", b"a")) == "fötos mixed (2).csv"
+    assert display_name(save_upload("C:\\Users\\me\\dätä.csv", b"b")) == "dätä.csv"
+    for hostile in ("../../etc/passwd", "..", ".hidden", "a/b\x00c.csv"):
+        path = save_upload(hostile, b"c" + hostile.encode())
+        assert path.parent.parent == home / "uploads" and "\x00" not in path.name
+        assert not path.name.startswith(".")
+    at = page("mlp-tabular").run()
+    at.radio(key="data.source").set_value("Upload a file").run()
+    at.file_uploader(key="data.file").upload("dätä leer.csv", b"", "text/csv").run()
+    assert at.error[0].value.startswith("Could not read dätä leer.csv:")
