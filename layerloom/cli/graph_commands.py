@@ -62,7 +62,7 @@ def _validate_with_data(args, loaded) -> int:
     fit = check_fit(loaded.graph, ds, loaded.variables, task=args.task)
     for problem in fit.problems:
         print(f"error: {problem}", file=sys.stderr)
-    for note in fit.notes:
+    for note in [*ds.meta.get("notes", ()), *fit.notes]:  # how the file was read; advice
         print(f"note: {note}", file=sys.stderr)
     if fit.problems:
         print(f"{args.graph}: valid, but does not fit {ds.name} ({fit.task}): "

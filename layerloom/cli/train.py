@@ -308,7 +308,7 @@ def _check_fit(graph, ds, variables: dict, config, spec: dict) -> None:
 
     with _errors_in_words():
         fit = check_fit(graph, ds, variables or None, task=config.task)
-    for note in fit.notes:  # advice: the run goes on
+    for note in [*ds.meta.get("notes", ()), *fit.notes]:  # how the file was read; advice
         print(f"note: {note}", file=sys.stderr)
     if fit.ok or not fit.design_ok:  # an invalid design is said where it is compiled
         return

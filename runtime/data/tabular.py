@@ -10,6 +10,8 @@ validation or test rows, becomes none of the known categories (all of its one-ho
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from . import target as targets
@@ -37,6 +39,7 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
     split = split_indices(len(table.rows), spec,
                           goal.y if goal.classes is not None else None, where=table.path.name)
     blocks, names, onehot, columns = [], [], [], []
+    advice: list[str] = []  # columns that are features only in form (an id, dates)
     filled: dict[str, dict] = {}
     unseen: dict[str, dict] = {}
     for name in features:
@@ -47,6 +50,7 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
             names.append(name)
             onehot.append(False)
             columns.append({"name": name, "kind": "numeric"})
+            advice += _row_id_note(name, numbers)
             gaps = int(np.isnan(numbers).sum())
             if gaps:
                 train = numbers[split.train]
@@ -68,6 +72,7 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
                             f"to one-hot (max_categories={max_categories}); drop the column with "
                             f"drop=[{name!r}], or load the file with kind='text' if it holds "
                             f"free text", file=table.path, column=name)
+        advice += _category_notes(name, values, categories, len(split.train))
         index = {category: i for i, category in enumerate(categories)}
         block = np.zeros((len(values), len(categories)))
         for row, value in enumerate(values):
@@ -80,11 +85,43 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
     x = np.concatenate(blocks, axis=1)
     meta = {"target": target, "columns": columns, "features": names,
             "missing_values": int(np.isnan(x).sum())}
-    notes = value_notes(columns, filled, unseen)
+    notes = value_notes(columns, filled, unseen) + advice
     if notes:
         meta.update(notes=notes, filled=filled, unseen=unseen)
     return assemble(table.path.name, str(table.path), x, goal.y, spec, classes=goal.classes,
                     norm="feature", keep=np.array(onehot), split=split, meta=meta)
+
+
+_ID_NAME = re.compile(r"(^|[_\s-])id$|^id([_\s-]|$)|^(index|row|row_?number|no)$", re.I)
+_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?Z?$"
+                   r"|^\d{1,2}[./]\d{1,2}[./]\d{2,4}( \d{1,2}:\d{2}(:\d{2})?)?$")
+MANY_VALUES = 20  # a text column with this many values, nearly one a row, is an id
+
+
+def _row_id_note(name: str, numbers: np.ndarray) -> list[str]:
+    """A numeric column named like an id whose values are all different whole numbers."""
+    known = numbers[~np.isnan(numbers)]
+    if not _ID_NAME.search(name.strip()) or len(known) < MANY_VALUES or \
+            not np.all(known == np.round(known)) or len(np.unique(known)) != len(known):
+        return []
+    return [f"{name}: a different whole number on every row, named like an id: as a feature "
+            f"it only adds noise; drop it with drop=[{name!r}] unless its value means something"]
+
+
+def _category_notes(name: str, values: list[str], categories: list[str],
+                    train_rows: int) -> list[str]:
+    """Advice on a text column read as categories that cannot carry over to new rows: dates,
+    or a different value on nearly every training row (an id, a name)."""
+    present = [v for v in values if not is_missing(v)]
+    if present and sum(bool(_DATE.match(v)) for v in present) >= 0.9 * len(present):
+        return [f"{name}: holds dates, read as {len(categories)} categories, which a date not "
+                f"seen in training matches none of; drop it with drop=[{name!r}], or give the "
+                f"model a number from it (days since a start, the month) in a column of its own"]
+    if len(categories) >= MANY_VALUES and len(categories) >= 0.9 * train_rows:
+        return [f"{name}: {len(categories)} different values in {train_rows} training rows (an "
+                f"id or a name?): as one-hot columns they cannot carry over to new rows; drop "
+                f"it with drop=[{name!r}] unless its values repeat in the data to come"]
+    return []
 
 
 def value_notes(columns: list[dict], filled: dict, unseen: dict) -> list[str]:
