@@ -73,6 +73,14 @@ def load_npz(path: Path, spec: SplitSpec, *, task: str, dtype: str, normalize: s
         x = x.astype(np.float32) / 255.0
     if y.dtype.kind == "f" and not np.isfinite(y).all():
         raise DataError("y holds NaN or infinite values", file=path)
+    if y.ndim >= 3 and y.dtype.kind in "biu" and task != "regression":
+        # a label map per sample (segmentation): not one class per sample, nor values
+        raise DataError(
+            f"y holds a map of whole numbers per sample ({list(y.shape[1:])}: a class for each "
+            f"pixel, as for segmentation?); LayerLoom trains one class per sample (y of shape "
+            f"[N]) or numeric targets. To fit the map's numbers as values, load it with "
+            f"task='regression' (CLI: --data-option task=regression), or save y as floats",
+            file=path)
     classes = arrays.get("classes")
     if one_hot(y) and (task != "regression" or classes is not None):
         notes.append(f"y {list(y.shape)} is one-hot: its classes are y.argmax(1)")

@@ -288,3 +288,22 @@ def test_token_ids_in_an_npz_read_as_values_get_the_loader_option_not_a_design_c
     np.savez(path, x=rng.normal(size=(60, 12)), y=rng.integers(0, 2, size=60))
     [problem] = check_fit(graph, load_dataset(str(path))).problems  # values: the old advice
     assert problem.fix.startswith("set x's dtype to float32 (token ids are for text")
+
+
+def test_a_label_map_per_sample_is_named_as_what_it_is(tmp_path):
+    """y of [N, H, W] whole numbers (a class per pixel, segmentation) is neither one class per
+    sample nor values: said so, with the option that reads it as numbers."""
+    import numpy as np
+
+    from layerloom.runtime.data import DataError, load_dataset
+
+    path = tmp_path / "seg.npz"
+    np.savez(path, x=np.zeros((20, 1, 8, 8), np.float32), y=np.zeros((20, 8, 8), np.int64))
+    with pytest.raises(DataError) as err:
+        load_dataset(str(path))
+    assert str(err.value) == (
+        f"seg.npz: y holds a map of whole numbers per sample ([8, 8]: a class for each pixel, as "
+        f"for segmentation?); LayerLoom trains one class per sample (y of shape [N]) or "
+        f"numeric targets. To fit the map's numbers as values, load it with task='regression' "
+        f"(CLI: --data-option task=regression), or save y as floats")
+    assert load_dataset(str(path), task="regression").target_dim == 64
