@@ -158,8 +158,9 @@ class ProjectStore:
     def load(self, pid: str) -> Project:
         """The project ``pid``; a design file that no longer parses raises :class:`GraphError`."""
         folder = self._existing(pid)
-        graph = load_graph(folder / "graph.json")
-        meta = self._meta(pid)
+        with _saving(folder):  # the design and its save count of one save, never of two
+            graph = load_graph(folder / "graph.json")
+            meta = self._meta(pid)
         return Project(pid, graph, meta.get("view") or {}, _edits(meta))
 
     def version(self, pid: str) -> int:

@@ -400,3 +400,36 @@ def _relabel(graph, node_id: str, label: str):
     out = graph.copy()
     out.node(node_id).label = label
     return out
+
+
+def test_a_load_beside_saves_reads_one_saves_design_and_count(tmp_path):
+    """A tab reading the project while another saves gets the design and the save count of
+    one save: a design of one save with the count of the next would let that tab's next save
+    pass as up to date and write over the save it never saw."""
+    import threading
+
+    from layerloom.ui import savelog
+
+    store = ProjectStore(tmp_path)
+    pid = store.create(load_template("seed-cnn"))
+    stop, seen, torn = threading.Event(), [], []
+
+    def reader():
+        while not stop.is_set():
+            project = store.load(pid)
+            logged = {line["version"]: line["digest"] for line in store.save_log(pid)}
+            seen.append(project.edits)
+            if logged.get(project.edits) != savelog.digest(project.graph.to_dict()):
+                torn.append(project.edits)
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    graph = store.load(pid).graph
+    try:
+        for i in range(150):
+            graph = edit.set_param(graph, (), "fc", "out_features", 11 + i)
+            store.save(pid, graph)
+    finally:
+        stop.set()
+        thread.join()
+    assert len(set(seen)) > 10 and torn == []
