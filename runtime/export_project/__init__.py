@@ -252,8 +252,8 @@ def _brought_note(name: str, prepared_notes: list[str]) -> str:
     fresh = next((n.split(" start fresh")[0] for n in prepared_notes if " start fresh:" in n),
                  None)
     return (f"training starts from the weights of {name} (shipped in weights/initial.pt)"
-            + (f"; {fresh} start fresh: their shape differs there (a replaced head)"
-               if fresh else ""))
+            + (f"; {fresh} start fresh: their size differs there (a replaced head, or a "
+               f"layer whose input size changed)" if fresh else ""))
 
 
 def _permissions(folder: Path) -> None:

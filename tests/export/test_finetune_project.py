@@ -77,7 +77,9 @@ def test_finetune_project_starts_from_the_weights_file(finetune, capsys):
     code, out = _export(capsys, "--weights", "net.safetensors")
     assert code == 0, out.err
     assert ("note: training starts from the weights of net.safetensors (shipped in "
-            "weights/initial.pt); fc.bias, fc.weight start fresh") in out.out
+            "weights/initial.pt); fc.bias ([10] here, [5] in the file), fc.weight ([10, 8] "
+            "here, [5, 8] in the file) start fresh: their size differs there (a replaced head, "
+            "or a layer whose input size changed)") in out.out
     project = finetune / "proj"
     settings = json.loads((project / "config.json").read_text())
     assert settings["model"]["initial_weights"] == "weights/initial.pt"
