@@ -80,7 +80,7 @@ def main() -> None:
     st.set_page_config(page_title="LayerLoom", page_icon=favicon(), layout="wide",
                        initial_sidebar_state="collapsed")
     theme.style()
-    keep_typing.install()  # text typed into a box survives a run re-creating the box
+    keep_typing.install()  # typed text survives a box drawn anew; a "?" never ticks a box
     fields.begin_run()
     try:
         state = session.current()

@@ -1,4 +1,4 @@
-"""Text being typed survives the re-creation of its box.
+"""Text being typed survives the re-creation of its box (and a checkbox's "?" does not tick it).
 
 Streamlit keeps what is typed into a text or number box in the browser until Enter or a click
 elsewhere commits it; when a run re-creates the box before that (the inspector drawn for a block
@@ -126,6 +126,13 @@ _SCRIPT = """
     }
   };
   new MutationObserver(carry).observe(document.body, { childList: true, subtree: true });
+  // A click on the "?" beside a checkbox or a toggle shows its help and must not tick the box:
+  // the icon sits inside the widget's label, whose clicks the browser hands on to the box (an
+  // "early stopping" ticked unseen while reading its help).
+  document.addEventListener("click", (e) => {
+    const icon = e.target.closest && e.target.closest('[data-testid="stTooltipIcon"]');
+    if (icon && icon.closest("label")) { e.preventDefault(); e.stopPropagation(); }
+  }, true);
 })();
 </script>
 """

@@ -378,3 +378,23 @@ def test_screenshots_of_both_themes(app_url, page, shots):
     page.screenshot(path=str(shots / "designer-dark.png"))
     page.get_by_text("Dark theme").click()  # back to light for the next run
     page.wait_for_timeout(1500)
+
+
+def test_the_help_icon_of_a_toggle_does_not_flip_it(app_url, page, app_home):
+    """The "?" beside a yes/no field sits inside its label: a click on it shows the help and
+    leaves the field (and the saved design) as it was; a click on the label's words still
+    flips it."""
+    frame = _open(page, app_url)
+    frame.locator('[data-testid="node-conv2"]').click()
+    label = page.locator("label").filter(has_text=re.compile(r"^bias$"))
+    expect(label).to_have_count(1)
+    icon = label.locator('[data-testid="stTooltipIcon"]')
+    expect(icon).to_have_count(1)
+    box = label.locator("input")
+    before = box.is_checked()
+    saved = _saved(app_home, page)
+    for _ in range(2):
+        icon.click()
+        page.wait_for_timeout(800)
+        assert box.is_checked() == before
+    assert _saved(app_home, page) == saved
