@@ -98,7 +98,12 @@ def main() -> None:
     with st.container(key="unopened"):  # a slot on every run: the page below never shifts
         if state.unopened:  # a project that failed to open: why, and its snapshots
             guarded(project_panel.unopened, state, "projects that could not be opened")
-    st.navigation(pages(state), position="top").run()
+    shown = pages(state)
+    navigation = st.navigation(shown, position="top")
+    if state.open_designer:  # "Select <node>" on another page: the Designer shows it
+        state.open_designer = False
+        st.switch_page(shown[0])
+    navigation.run()
     theme.sync(state)
     fields.end_run()  # reached only by a run that completed (a rerun or a stop raises)
 

@@ -151,9 +151,11 @@ def problem_text(problem: FitProblem) -> str:
     return f"{where}{plain(problem.message)}  \n**Fix:** {plain(problem.fix)}."
 
 
-def show_problems(fit, *, state: Any = None, key: str = "fit") -> None:
+def show_problems(fit, *, state: Any = None, key: str = "fit",
+                  to_designer: bool = False) -> None:
     """Each problem as a warning naming its node and the fix; with ``state`` (the designer),
-    a button beside each selects its node on the canvas."""
+    a button beside each selects its node on the canvas (``to_designer``: on another page,
+    the button opens the Designer there too)."""
     if isinstance(fit, Unloadable):
         st.error(f"{plain(fit.source)} could not be loaded: {plain(fit.message)}")
         return
@@ -161,8 +163,14 @@ def show_problems(fit, *, state: Any = None, key: str = "fit") -> None:
         st.warning(problem_text(problem), icon=":material/dataset:")
         show = getattr(state, "show_problem", None)
         if problem.node and callable(show):
-            st.button(f"Select {problem.node}", key=f"{key}:select:{i}", type="tertiary",
-                      icon=":material/my_location:", on_click=show, args=(problem.node,))
+            st.button(f"Select {problem.node}" + (" in the Designer" if to_designer else ""),
+                      key=f"{key}:select:{i}", type="tertiary", icon=":material/my_location:",
+                      on_click=_select, args=(state, problem.node, to_designer))
+
+
+def _select(state: Any, node: str, to_designer: bool) -> None:
+    if state.show_problem(node) and to_designer:
+        state.open_designer = True
 
 
 def show_notes(fit) -> None:

@@ -129,6 +129,9 @@ class DesignerState:
     # projects that could not be opened this session: (id, why); their snapshots are offered
     unopened: list[tuple[str, str]] = field(default_factory=list)
     pages: dict[str, Any] = field(default_factory=dict)  # other pages' own typed state
+    # set by "Select <node>" on another page: the next run opens the Designer, where the
+    # node is selected (the app switches pages; a callback cannot)
+    open_designer: bool = False
     _cache: dict = field(default_factory=dict, repr=False)
 
     # -- opening ----------------------------------------------------------------------------

@@ -302,8 +302,8 @@ def test_a_label_map_per_sample_is_named_as_what_it_is(tmp_path):
     with pytest.raises(DataError) as err:
         load_dataset(str(path))
     assert str(err.value) == (
-        f"seg.npz: y holds a map of whole numbers per sample ([8, 8]: a class for each pixel, as "
-        f"for segmentation?); LayerLoom trains one class per sample (y of shape [N]) or "
-        f"numeric targets. To fit the map's numbers as values, load it with task='regression' "
-        f"(CLI: --data-option task=regression), or save y as floats")
+        "seg.npz: y holds a map of whole numbers per sample ([8, 8]: a class for each pixel, as "
+        "for segmentation?); LayerLoom trains one class per sample (y of shape [N]) or "
+        "numeric targets. To fit the map's numbers as values, load it with task='regression' "
+        "(CLI: --data-option task=regression), or save y as floats")
     assert load_dataset(str(path), task="regression").target_dim == 64

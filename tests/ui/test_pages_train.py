@@ -150,8 +150,11 @@ def test_no_flatten_on_mnist_disables_start_with_the_flatten_advice(tmp_path, mo
     [lead] = [m for m in values(at.markdown) if "does not fit mnist-5k yet" in m]
     assert "one click" not in lead and lead.endswith("fix this in the Designer before training:")
     # the button beside the advice selects the Linear to change
-    at.button(key="train.fitproblem:select:0").click().run()
+    select = at.button(key="train.fitproblem:select:0")
+    assert select.label == "Select fc in the Designer"
+    select.click().run()
     assert at.session_state.app.selected == ["fc"]
+    assert at.session_state.app.open_designer  # the app's next run switches to the Designer
 
 
 def test_a_run_trains_live_and_is_found_again_by_a_new_session(project):

@@ -183,7 +183,7 @@ def start_blocker(state, pages: PagesState) -> str | None:
                     + (f"— fix this before training (the Data page's *Fit the design to "
                        f"{label}* makes the fixes that need no new block in one click):"
                        if fixable else "— fix this in the Designer before training:"))
-        show_problems(fit, state=state, key="train.fitproblem")
+        show_problems(fit, state=state, key="train.fitproblem", to_designer=True)
     return reason
 
 
