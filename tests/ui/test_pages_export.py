@@ -62,8 +62,9 @@ def test_each_format_of_the_design_is_checked_before_its_download(home):
     assert buttons == [f"export.dl.{f}" for f in FORMAT_NAMES]
     checks = [c.value for c in at.caption if c.value.startswith("verified")]
     assert len(checks) == 6
-    assert checks[3].startswith("verified: max abs diff ") and "(seed-cnn.onnx)" in checks[3]
-    assert float(checks[3].split("max abs diff ")[1].split(" ")[0]) < 1e-4
+    assert checks[3].startswith("verified: the file gives the model's outputs (max abs diff ")
+    assert "(seed-cnn.onnx)" in checks[3]
+    assert float(checks[3].split("max abs diff ")[1].split(")")[0]) < 1e-4
     assert "(seed_cnn.py, seed_cnn.safetensors)" in checks[1]  # a module name: importable
 
 

@@ -54,8 +54,9 @@ class Built:
 
     def check_line(self) -> str:
         parts = ", ".join(self.files)
-        return (f"verified: max abs diff {self.max_abs_diff:.2e} · {format_bytes(self.size)} "
-                f"({parts}) · {self.seconds:.1f} s")
+        return (f"verified: the file gives the model's outputs (max abs diff "
+                f"{self.max_abs_diff:.2e}) · {format_bytes(self.size)} ({parts}) · "
+                f"{self.seconds:.1f} s")
 
 
 def render(state) -> None:
