@@ -22,7 +22,10 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Mapping
 from typing import Any
+
+from layerloom.graph.edit import fresh_id
 
 _NO = object()
 LEVEL_KEYS = ("nodes", "edges")
@@ -126,7 +129,7 @@ class _Merger:
         """The nodes and edges of one level (the top, or inside one composite block)."""
         b_nodes = {n.get("id"): n for n in base.get("nodes", [])}
         t_nodes = {n.get("id"): n for n in theirs.get("nodes", [])}
-        mine = _apart(mine, b_nodes, t_nodes)
+        mine = fresh_ids_for_added(mine, b_nodes, t_nodes)
         m_nodes = {n.get("id"): n for n in mine.get("nodes", [])}
         nodes = {n.get("id"): n for n in out.get("nodes", [])}
         order = [n.get("id") for n in out.get("nodes", [])]
@@ -164,30 +167,32 @@ class _Merger:
                                     theirs.get("edges", []), set(order))
 
 
-def _apart(mine: dict, base: dict, theirs: dict) -> dict:
-    """``mine``'s level with each node it added under an id the other edit also added (two
-    tabs each dropped a Tanh: both ``tanh1``) given a fresh id, its edges following: both
-    blocks are kept. The same node added by both stays one."""
-    taken = set(base) | set(theirs) | {n.get("id") for n in mine.get("nodes", [])}
+def fresh_ids_for_added(level: dict, base: Mapping[str, Any], theirs: Mapping[str, Any]
+                        ) -> dict:
+    """``level`` (one side's nodes and edges) with each node it added (not in ``base``) under
+    an id the other side holds with another node (two tabs each dropped a Tanh: both
+    ``tanh1``) given the next free id of its kind (:func:`~layerloom.graph.edit.fresh_id`),
+    its edges following: both blocks are kept. The same node added by both stays one. Entries
+    that are not objects (a hostile canvas message) are left for the caller to refuse."""
+    nodes = [n for n in level.get("nodes", []) if isinstance(n, dict) and "id" in n]
+    taken = set(base) | set(theirs) | {n["id"] for n in nodes}
     rename: dict[str, str] = {}
-    for node in mine.get("nodes", []):
-        nid = node.get("id")
+    for node in nodes:
+        nid = node["id"]
         if nid not in base and nid in theirs and theirs[nid] != node:
-            stem = re.sub(r"\d+$", "", str(nid)) or "node"
-            n = 1
-            while f"{stem}{n}" in taken:
-                n += 1
-            rename[nid] = f"{stem}{n}"
+            rename[nid] = fresh_id(taken, re.sub(r"\d+$", "", str(nid)) or "node")
             taken.add(rename[nid])
     if not rename:
-        return mine
-    out = copy.deepcopy(mine)
+        return level
+    out = copy.deepcopy(level)
     for node in out.get("nodes", []):
-        node["id"] = rename.get(node.get("id"), node.get("id"))
+        if isinstance(node, dict) and node.get("id") in rename:
+            node["id"] = rename[node["id"]]
     for edge in out.get("edges", []):
-        for end in ("source", "target"):
-            if edge.get(end) in rename:
-                edge[end] = rename[edge[end]]
+        if isinstance(edge, dict):
+            for end in ("source", "target"):
+                if edge.get(end) in rename:
+                    edge[end] = rename[edge[end]]
     return out
 
 

@@ -40,7 +40,7 @@ from layerloom.graph.templates import load_template
 from layerloom.graph.validate import Report
 
 from . import savelog
-from .merge import merge_preferring_mine
+from .merge import fresh_ids_for_added, merge_preferring_mine
 from .projects import ProjectError, ProjectStore, SaveConflict, SaveRefused
 from .savelog import Edit
 
@@ -735,7 +735,7 @@ class DesignerState:
         now = edit.get_level(self.graph, self.path)
         was = {n["id"]: n for n in before["nodes"]}
         nodes = {n["id"]: n for n in now["nodes"]}
-        sent = _fresh_ids_for_added(sent, was, nodes)  # another tab added one of that id
+        sent = fresh_ids_for_added(sent, was, nodes)  # another tab added one of that id
         made = {n["id"]: n for n in sent.get("nodes", []) if isinstance(n, dict) and "id" in n}
         for nid, node in made.items():
             if nid not in was:  # added
@@ -821,32 +821,6 @@ def _edit_of(change: Callable[..., Any], args: tuple, kwargs: dict, base: int) -
     if change is edit.set_variable and args:
         return Edit("inspector", f"variable {args[0]}", base=base, scope=("variable", args[0]))
     return Edit("designer", name, base=base)
-
-
-def _fresh_ids_for_added(sent: dict, was: dict, now: dict) -> dict:
-    """The canvas's level ``sent`` with each node it added (not in ``was``) whose id the level
-    ``now`` holds since (another tab dropped the same kind of block: both ``tanh1``) given the
-    next free id of its kind, its edges following: both blocks are kept."""
-    nodes = [n for n in sent.get("nodes", []) if isinstance(n, dict) and "id" in n]
-    taken = set(was) | set(now) | {n["id"] for n in nodes}
-    rename: dict[str, str] = {}
-    for node in nodes:
-        nid = node["id"]
-        if nid not in was and nid in now and now[nid] != node:
-            rename[nid] = edit.fresh_id(taken, re.sub(r"\d+$", "", str(nid)) or "node")
-            taken.add(rename[nid])
-    if not rename:
-        return sent
-    out = json.loads(json.dumps(sent))
-    for node in out.get("nodes", []):
-        if isinstance(node, dict) and node.get("id") in rename:
-            node["id"] = rename[node["id"]]
-    for e in out.get("edges", []):
-        if isinstance(e, dict):
-            for end in ("source", "target"):
-                if e.get(end) in rename:
-                    e[end] = rename[e[end]]
-    return out
 
 
 def _rebased(steps: list[Step], old: dict, new: dict) -> list[Step]:
