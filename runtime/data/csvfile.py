@@ -101,7 +101,7 @@ def read_table(path: Path) -> Table:
         raise DataError("the file has a header but no data rows", file=path)
     if _looks_like_data(first, rows):
         raise _no_header(path, first, first_line)
-    if len(header) > 1 and not first[-1].strip() and all(not row[-1].strip() for row in rows):
+    if _trailing_delimiter(first, rows):
         header = header[:-1]  # every line ends with the delimiter: no column, not a target
         for row in rows:
             del row[-1]
@@ -206,10 +206,13 @@ def read_header(path: Path) -> list[str]:
     except (OSError, UnicodeDecodeError, csv.Error, DataError):
         return []
     body = [row for row in rows[1:] if len(row) == len(header)]
-    if len(header) > 1 and not rows[0][-1].strip() and body and \
-            all(not row[-1].strip() for row in body):
-        header = header[:-1]
-    return header
+    return header[:-1] if body and _trailing_delimiter(rows[0], body) else header
+
+
+def _trailing_delimiter(first: list[str], rows: list[list[str]]) -> bool:
+    """Every line, the header ``first`` included, ends with the delimiter: its last "column"
+    is none (and no target)."""
+    return len(first) > 1 and not first[-1].strip() and all(not row[-1].strip() for row in rows)
 
 
 def _header(path: Path, row: list[str], line: int) -> list[str]:
