@@ -23,7 +23,7 @@ from .pagestate import DataChoice, pages_of, project_of
 
 log = logging.getLogger("layerloom.ui")
 
-__all__ = ["DataFit", "FitProblem", "changes_text", "check_fit", "chosen_data", "fit_changes",
+__all__ = ["DataFit", "FitProblem", "annotate_fit", "changes_text", "check_fit", "chosen_data", "fit_changes",
            "fit_design", "fit_of",
            "remember_data", "saved_data", "show_problems", "problem_text", "Unloadable"]
 
@@ -138,6 +138,35 @@ def fit_design(graph: Graph, ds, task: str = "auto", fit: DataFit | None = None)
         return None
     fixed = apply_changes(graph, changes)
     return fixed if validate(fixed).ok else None
+
+
+def annotate_fit(annotations: dict, fit, path: tuple | list = (), label: str = "") -> dict:
+    """``annotations`` (as :func:`layerloom.graph.edit.annotations` gives them for the level at
+    ``path``) with each problem of ``fit`` as an error on the block it names, so the canvas
+    marks the block to change (a Linear fed a map, the Input, the layer that sets the width),
+    as it marks a design error: "does not fit mnist-5k: … Fix: …". A problem deeper in a
+    composite marks the node that holds it at this level, as design errors do; a problem on no
+    node, or on a node of another level, is left to the status bar. ``annotations`` is not
+    changed."""
+    problems = [p for p in getattr(fit, "problems", None) or () if p.node]
+    if not problems or isinstance(fit, Unloadable):
+        return annotations
+    prefix = "".join(f"{step}/" for step in path)
+    nodes = {k: dict(v) for k, v in annotations.get("nodes", {}).items()}
+    for problem in problems:
+        if not problem.node.startswith(prefix):
+            continue
+        local, _, deeper = problem.node[len(prefix):].partition("/")
+        if local not in nodes:
+            continue
+        text = f"does not fit {label or fit.dataset}: {problem.message} Fix: {problem.fix}."
+        if deeper:
+            text = f"{deeper}: {text}"
+        errors = list(nodes[local].get("errors") or [])
+        if text not in errors:
+            errors.append(text)
+        nodes[local]["errors"] = errors
+    return {**annotations, "nodes": nodes}
 
 
 def changes_text(changes) -> str:

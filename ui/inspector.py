@@ -19,6 +19,7 @@ import streamlit as st
 from layerloom.graph import Node, get_block
 from layerloom.graph import edit
 
+from . import status
 from .fields import DEFAULT, Field, field, plain, seed, show_value, text_box
 from .state import DesignerState
 
@@ -90,7 +91,7 @@ def header(state: DesignerState, node: Node, category: str, help_text: str,
 def facts(state: DesignerState, node_id: str) -> None:
     """Output shape (each output's, named, for a node with several), params and MACs of one
     node, then its problems."""
-    ann = state.annotations()["nodes"].get(node_id, {})
+    ann = status.annotations(state)["nodes"].get(node_id, {})
     shape = ann.get("output_shape")
     shown = "×".join(map(str, shape)) if shape else "?"
     outputs = f"Output **{shown}**"

@@ -27,12 +27,21 @@ def count(n: int) -> str:
 
 def render(state: DesignerState) -> None:
     t = state.totals()
+    fit = data_fit(state) if not t.errors else None
+    # a design valid as a graph that cannot train on the chosen data (a Linear fed a feature
+    # map) is not "valid" here: its blocks to change are marked as errors on the canvas too
+    misfits = len(fit[1].problems) if fit is not None else 0
     with st.container(border=True, horizontal=True, gap="large", vertical_alignment="center",
                       key="statusbar"):
         # the verdict first, in one piece: where the bar wraps (a 1280-pixel window), the
         # badges stay on its first line, in view under the canvas
-        verdict = (f":red-badge[:material/error: {t.errors} error{_s(t.errors)}]" if t.errors
-                   else ":green-badge[:material/check_circle: valid]")
+        if t.errors:
+            verdict = f":red-badge[:material/error: {t.errors} error{_s(t.errors)}]"
+        elif misfits:
+            verdict = (f":red-badge[:material/error: {misfits} error{_s(misfits)} with "
+                       f"{plain(fit[0].label or fit[0].source)}]")
+        else:
+            verdict = ":green-badge[:material/check_circle: valid]"
         if t.warnings:
             verdict += (f" :orange-badge[:material/warning: {t.warnings} warning"
                         f"{_s(t.warnings)}]")
@@ -48,7 +57,6 @@ def render(state: DesignerState) -> None:
         activation = ("–" if t.activation_bytes is None
                       else format_bytes(t.activation_bytes, binary=True))
         st.markdown(f":material/memory: **{activation}** activations per sample")
-    fit = data_fit(state) if not t.errors else None
     if fit is not None:
         with st.container(key="datafit", gap="small"):
             show_fit(state, *fit)
@@ -79,6 +87,19 @@ def data_fit(state: DesignerState):
         return None
     task = pages_of(state).config.get("task", "auto")
     return choice, datafit.fit_of(state, choice, task)
+
+
+def annotations(state: DesignerState) -> dict:
+    """What the canvas (and the inspector) shows on each block: the design's own problems and, once data is chosen
+    and the design has no error of its own, each way it does not fit that data as an error on
+    the block to change (a Linear fed a feature map is valid as a graph, but cannot train on
+    the chosen classes)."""
+    fit = data_fit(state) if not state.totals().errors else None
+    if fit is None:
+        return state.annotations()
+    choice, result = fit
+    return datafit.annotate_fit(state.annotations(), result, state.path,
+                                choice.label or choice.source)
 
 
 def problems(state: DesignerState) -> None:

@@ -5,6 +5,8 @@ disabled. Also: no Streamlit developer chrome (Deploy, main menu, running figure
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from layerloom.graph import Edge
@@ -75,6 +77,14 @@ def test_the_no_flatten_mistake_is_named_before_start(app_url, project, page, sh
     fit = page.locator(".st-key-datafit")  # right under the status bar
     expect(fit).to_contain_text("does not fit mnist-5k", timeout=TIMEOUT_MS)
     expect(fit).to_contain_text(ADVICE, timeout=TIMEOUT_MS)
+    # with the data chosen, the verdict is no longer "valid", and fc is marked on the canvas
+    # as a block in error, with the fix in its tooltip
+    expect(status).to_contain_text("1 error with mnist-5k", timeout=TIMEOUT_MS)
+    expect(status).not_to_contain_text("valid")
+    fc = page.frame_locator('iframe[title*="layerloom_canvas"]').locator(
+        '.react-flow__node[data-id="fc"] .ll-error')
+    expect(fc).to_have_count(1, timeout=TIMEOUT_MS)
+    expect(fc).to_have_attribute("title", re.compile(re.escape(ADVICE)))
     fit.scroll_into_view_if_needed()
     page.screenshot(path=str(shots / "datafit-designer.png"))
 

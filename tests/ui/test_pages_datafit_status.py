@@ -13,6 +13,9 @@ from layerloom.ui.state import SESSION_KEY
 from layerloom.ui.testing import app_test, shown
 
 
+ADVICE = "Fix: add Flatten (or global pooling) before fc."
+
+
 def markdown(at) -> str:
     return "\n".join(m.value for m in at.markdown)
 
@@ -38,19 +41,30 @@ def test_no_data_chosen_no_badge(app):
     assert not app.warning
 
 
-def test_the_status_says_the_design_fits_the_chosen_data_then_names_the_flatten_fix(app):
+def test_the_status_says_the_design_fits_the_chosen_data_then_names_the_flatten_fix(app, canvas):
     state = app.session_state[SESSION_KEY]
     state.pages["runs"] = PagesState(data=DataChoice("mnist-5k", {}, "mnist-5k"))
     app.run()
     assert ":green-badge[:material/dataset: fits mnist-5k]" in markdown(app)
+    assert ":green-badge[:material/check_circle: valid]" in markdown(app)
+    assert not canvas.last["annotations"]["nodes"]["fc"]["errors"]
     assert not app.warning
 
     remove_flatten(app.session_state[SESSION_KEY])
     app.run()
     assert not app.exception
     text = markdown(app)
-    assert ":green-badge[:material/check_circle: valid]" in text  # valid as a graph…
-    assert ":red-badge[:material/dataset: does not fit mnist-5k]" in text  # …but not for mnist
+    # valid as a graph (a Linear on a map is what PyTorch computes), but not for mnist: the
+    # verdict says so, not "valid", and the canvas marks fc as it marks a design error
+    assert ":green-badge[:material/check_circle: valid]" not in text
+    assert ":red-badge[:material/error: 1 error with mnist-5k]" in text
+    assert ":red-badge[:material/dataset: does not fit mnist-5k]" in text
+    fc = canvas.last["annotations"]["nodes"]["fc"]
+    assert fc["errors"] == [
+        "does not fit mnist-5k: a Linear acts on the last dimension only: fed pool2's "
+        "[64, 5, 5] feature map, the design gives [64, 5, 10] per sample, but mnist-5k has 10 "
+        "classes, so the output must be [10]. Fix: add Flatten (or global pooling) before fc."]
+    assert not canvas.last["annotations"]["nodes"]["pool2"]["errors"]
     [warning] = [shown(w.value) for w in app.warning]
     assert warning.startswith("**fc**: a Linear acts on the last dimension only: fed pool2's "
                               "[64, 5, 5] feature map, the design gives [64, 5, 10] per sample")
@@ -58,6 +72,9 @@ def test_the_status_says_the_design_fits_the_chosen_data_then_names_the_flatten_
     select = next(b for b in app.button if b.label == "Select fc")
     select.click().run()
     assert app.session_state[SESSION_KEY].selected == ["fc"]
+    # the inspector of fc says it too, with the fix
+    assert any(shown(e.value).startswith("does not fit mnist-5k: a Linear acts on the last")
+               and ADVICE in shown(e.value) for e in app.error)
 
 
 def test_a_wrong_class_count_names_the_variable_in_the_status(app):
@@ -73,3 +90,25 @@ def test_a_wrong_class_count_names_the_variable_in_the_status(app):
     assert warning == ("**fc**: the design's output has 7 values per sample but digits has 10 "
                        "classes.  \n**Fix:** set the variable classes to 10 (it sets fc's "
                        "out_features).")
+
+
+def test_a_misfit_marks_the_block_that_holds_it_at_each_level_and_leaves_the_input_alone():
+    from layerloom.runtime.data.fit import DataFit, FitProblem
+    from layerloom.ui.datafit import Unloadable, annotate_fit
+
+    fit = DataFit("tiny", "classification", [
+        FitProblem("head/fc", "gives [4, 3].", "add Flatten before head/fc", "flatten"),
+        FitProblem(None, "tiny has classes.", "set the task", "task")])
+    top = {"nodes": {"head": {"errors": [], "warnings": ["w"]}, "image": {"errors": []}},
+           "edges": {}}
+    marked = annotate_fit(top, fit, (), "tiny.csv")
+    assert marked["nodes"]["head"]["errors"] == [
+        "fc: does not fit tiny.csv: gives [4, 3]. Fix: add Flatten before head/fc."]
+    assert marked["nodes"]["head"]["warnings"] == ["w"]
+    assert marked["nodes"]["image"]["errors"] == []
+    assert top["nodes"]["head"]["errors"] == []  # the cached annotations are not changed
+    inside = {"nodes": {"fc": {"errors": []}}, "edges": {}}
+    assert annotate_fit(inside, fit, ["head"], "tiny.csv")["nodes"]["fc"]["errors"] == [
+        "does not fit tiny.csv: gives [4, 3]. Fix: add Flatten before head/fc."]
+    assert annotate_fit(inside, fit, ["other"])["nodes"]["fc"]["errors"] == []
+    assert annotate_fit(top, Unloadable("x.csv", "gone"), ()) is top

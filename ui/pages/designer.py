@@ -57,7 +57,7 @@ def render(state: DesignerState) -> None:
 
 def draw_canvas(state: DesignerState) -> None:
     event = canvas_component.canvas(
-        state.level(), state.catalog(), state.annotations(),
+        state.level(), state.catalog(), status.annotations(state),
         selected=state.selection_for_canvas(),
         theme=state.theme, height=CANVAS_HEIGHT, key=CANVAS_KEY, ack=state.last_seq,
         view_key="/".join((state.project_id, *state.path)), version=state.canvas_version(),
