@@ -1,6 +1,8 @@
 // The block palette: catalog grouped by category; a search ranks blocks by name (search.js). Drag an item onto
-// the canvas to place it, or click it (or press Enter in the search box) to add it in view.
-import { memo, useMemo, useState } from "react";
+// the canvas to place it, or click it (or press Enter in the search box) to add it in view. An add clears the
+// search, so the whole palette shows again for the next block: Enter in the search box keeps the focus there (type
+// the next name), Enter on an item puts it back there, a click or a drag leaves it where it is.
+import { memo, useMemo, useRef, useState } from "react";
 import { categoryColor } from "./format.js";
 import { groupBlocks } from "./search.js";
 
@@ -8,6 +10,7 @@ export const DRAG_MIME = "application/x-layerloom-block";
 
 function Palette({ catalog, onAdd, disabled }) {
   const [query, setQuery] = useState("");
+  const search = useRef(null);
   // no query: the catalog by category; a query: one list, best match first (search.js)
   const groups = useMemo(() => {
     const found = groupBlocks(catalog, query);
@@ -22,14 +25,22 @@ function Palette({ catalog, onAdd, disabled }) {
     return [...byCat.entries()];
   }, [catalog, query]);
 
+  /** Add a block; the search is done with, so the whole palette shows again. */
+  const add = (type, refocus) => {
+    onAdd(type);
+    setQuery("");
+    if (refocus && search.current) search.current.focus();
+  };
+
   const onKeyDown = (e) => {
-    if (e.key === "Enter" && groups.length && !disabled) onAdd(groups[0][1][0].type);
+    if (e.key === "Enter" && groups.length && !disabled) add(groups[0][1][0].type, false);
     if (e.key === "Escape") setQuery("");
   };
 
   return (
     <aside className="ll-palette" aria-label="Blocks">
       <input
+        ref={search}
         className="ll-search"
         data-testid="palette-search"
         type="search"
@@ -61,11 +72,15 @@ function Palette({ catalog, onAdd, disabled }) {
                   e.dataTransfer.setData("text/plain", spec.type);
                   e.dataTransfer.effectAllowed = "copy";
                 }}
-                onClick={() => !disabled && onAdd(spec.type)}
+                onDragEnd={(e) => {
+                  // dropped where it was taken (the canvas): the block is added
+                  if (e.dataTransfer && e.dataTransfer.dropEffect !== "none") setQuery("");
+                }}
+                onClick={() => !disabled && add(spec.type, false)}
                 onKeyDown={(e) => {
                   if ((e.key === "Enter" || e.key === " ") && !disabled) {
                     e.preventDefault();
-                    onAdd(spec.type);
+                    add(spec.type, true);
                   }
                 }}
               >
