@@ -116,6 +116,11 @@ def _facts(run, group: list, version: int) -> dict[str, tuple[Any, str]]:
     facts: dict[str, tuple[Any, str]] = {}
     for key in FIRST:
         facts[key] = (_comparable(config.get(key)), SHOWN[key](config.get(key)))
+    done = epochs_done(run)
+    if done is not None and done < config.get("epochs", 0):
+        # a run that ended before its planned epochs reads as far as it went: "15 of 40
+        # epochs", not "40 epochs" (the plan alone still tells the runs apart)
+        facts["epochs"] = (facts["epochs"][0], f"{done} of {SHOWN['epochs'](config['epochs'])}")
     variables = sorted({k for r in group for k in (r.variables or {})})
     for key in variables:
         value = (run.variables or {}).get(key)
@@ -133,6 +138,24 @@ def _facts(run, group: list, version: int) -> dict[str, tuple[Any, str]]:
             facts[key] = (_comparable(config.get(key)), f"{key} {_plain(config.get(key))}")
     facts["started"] = (run.id, f"started {_when(run.created)}")
     return facts
+
+
+def epochs_done(run) -> int | None:
+    """The epochs an ended run (stopped, paused, failed, or completed early by early
+    stopping) went through whole, from its last progress; None while it is queued or running,
+    or where no progress was recorded.
+
+    >>> from types import SimpleNamespace as Run
+    >>> epochs_done(Run(status="stopped", progress={"epoch": 15, "epochs": 40}))
+    15
+    >>> epochs_done(Run(status="running", progress={"epoch": 15})) is None
+    True
+    """
+    progress = getattr(run, "progress", None) or {}
+    if getattr(run, "status", None) in ("queued", "running") or \
+            not isinstance(progress.get("epoch"), int):
+        return None
+    return progress["epoch"]
 
 
 def data_name(dataset: dict | None) -> str:

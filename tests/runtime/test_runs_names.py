@@ -109,3 +109,19 @@ def test_a_name_shows_at_most_three_differences(store):
     assert all(name.count(" · ") <= MAX_SHOWN for name in names)
     assert names[0] == "seed-cnn #1 · lr 0.1 · batch 8 · sgd"
     assert names[4] == "seed-cnn #5 · lr 0.2 · batch 8 · sgd"
+
+
+def test_a_run_ended_before_its_planned_epochs_is_named_by_how_far_it_went(moons, mlp, store):
+    """A newcomer's run planned at 6 epochs and stopped in its third reads "2 of 6 epochs",
+    not "6 epochs"; one that ran all its epochs, and one still running, read the plan."""
+    from layerloom.runtime import train
+
+    fast = {"num_threads": 1, "batch_size": 32, "log_every": 1}
+    train(mlp(), moons, {"epochs": 6, **fast}, store=store,
+          callback=lambda e: "stop" if e.kind == "step" and e.step == 22 else None)  # 9 a epoch
+    train(mlp(), moons, {"epochs": 1, **fast}, store=store)
+    stopped, whole = sorted(store.list_runs(), key=lambda r: r.id)
+    assert stopped.status == "stopped" and whole.status == "completed"
+    names = display_names(store.list_runs())
+    assert names[stopped.id].endswith(" · 2 of 6 epochs")
+    assert names[whole.id].endswith(" · 1 epoch")
