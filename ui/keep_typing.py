@@ -1,4 +1,5 @@
-"""Text being typed survives the re-creation of its box (and a checkbox's "?" does not tick it).
+"""Text being typed survives the re-creation of its box and the page being closed (and a
+checkbox's "?" does not tick it).
 
 Streamlit keeps what is typed into a text or number box in the browser until Enter or a click
 elsewhere commits it; when a run re-creates the box before that (the inspector drawn for a block
@@ -15,6 +16,10 @@ Only keyed boxes are followed (the inspector's are keyed by the value they show:
 the typing began from: text is never carried into a box whose stored value changed meanwhile,
 nor kept once committed (Enter, a click elsewhere), once the user has gone on elsewhere (the focus
 in another place) or after ``FORGET_MS`` without typing.
+
+Closing the tab (or reloading, or leaving the app) with such text typed and not committed
+commits it (the box is left, as a click elsewhere does) and has the browser ask first ("Leave
+site?"), so that the edit reaches the server and is saved rather than gone with the page.
 """
 
 from __future__ import annotations
@@ -126,6 +131,18 @@ _SCRIPT = """
     }
   };
   new MutationObserver(carry).observe(document.body, { childList: true, subtree: true });
+  // Closing or leaving the page with text typed and not committed (no Enter, no click
+  // elsewhere yet): the box is left, which commits it as a click elsewhere would, and the
+  // browser asks before the page goes (its "Leave site?"), so that the edit is saved, not lost
+  // with the page.
+  window.addEventListener("beforeunload", (e) => {
+    const rec = keep.rec;
+    if (!rec || !rec.dirty || !rec.el.isConnected || rec.el.value !== rec.text) return;
+    say("asked before leaving with " + JSON.stringify(rec.text) + " typed in " + rec.key);
+    rec.el.blur();
+    e.preventDefault();
+    e.returnValue = "";
+  });
   // A click on the "?" beside a checkbox or a toggle shows its help and must not tick the box:
   // the icon sits inside the widget's label, whose clicks the browser hands on to the box (an
   // "early stopping" ticked unseen while reading its help).

@@ -398,3 +398,38 @@ def test_the_help_icon_of_a_toggle_does_not_flip_it(app_url, page, app_home):
         page.wait_for_timeout(800)
         assert box.is_checked() == before
     assert _saved(app_home, page) == saved
+
+
+def _conv2_kernel(home: Path, page):
+    conv2 = next(n for n in _saved(home, page)["nodes"] if n["id"] == "conv2")
+    return conv2["params"].get("kernel_size")
+
+
+def test_text_typed_and_not_committed_is_saved_when_the_tab_is_closed(app_url, page, app_home):
+    """Typing 5 into conv2's kernel_size and closing the tab before Enter (or a click
+    elsewhere) used to lose the 5 with the page. The page now leaves the box (which commits it)
+    and has the browser ask before it goes; the 5 is saved. With nothing typed, the tab closes
+    without a question."""
+    frame = _open(page, app_url)
+    frame.locator('[data-testid="node-conv2"]').click()
+    box = page.get_by_role("textbox", name="kernel_size", exact=True)
+    expect(box).to_have_value("3")
+    assert _conv2_kernel(app_home, page) == 3
+    box.click()
+    box.press("Control+a")
+    box.press_sequentially("5")  # typed as a person types: no Enter, the focus stays
+    page.wait_for_timeout(300)
+    asked: list[str] = []
+    page.on("dialog", lambda d: (asked.append(d.type), d.dismiss()))
+    page.close(run_before_unload=True)
+    _retry(lambda: _check(asked == ["beforeunload"]), page=page)
+    _retry(lambda: _check(_conv2_kernel(app_home, page) == 5), page=page)
+    expect(box).to_have_value("5")
+
+    with page.expect_event("close", timeout=10_000):  # nothing typed now: no question
+        page.close(run_before_unload=True)
+    assert asked == ["beforeunload"]
+
+
+def _check(ok: bool) -> None:
+    assert ok
