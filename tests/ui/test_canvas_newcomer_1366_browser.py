@@ -4,6 +4,10 @@ driven by Playwright against the designer started on a free port with a fresh
 
 - The palette's search is cleared after a block is added from it (dragged onto the canvas,
   Enter in the search box, a click on an item), so the whole palette shows again.
+- A block with one input and one output dropped on a wire goes onto it (source -> new ->
+  target, the rest of the row moved right to make room), as one save and one undo step; the
+  wire is marked while the block is dragged over it. Add (two inputs) dropped on a wire, or a
+  block dropped beside one, lands unwired.
 
 Screenshots go to the screenshots folder (``shots``). Skipped where Chromium or Playwright is
 missing.
@@ -46,7 +50,7 @@ def projects(app_home):
 
         store = ProjectStore()
         return {"palette": store.create(Graph(name="palette")),
-                "seed": store.create(load_template("seed-cnn"))}
+                "insert": store.create(load_template("seed-cnn"))}
 
 
 @pytest.fixture(scope="module")
@@ -71,6 +75,12 @@ def _open(page, url: str, pid: str, ready: str):
 
 def _saved(home: Path, pid: str) -> dict:
     return json.loads((home / "projects" / pid / "graph.json").read_text())
+
+
+def _save_log(home: Path, pid: str) -> list[dict]:
+    from layerloom.ui import savelog
+
+    return savelog.read_log(home / "projects" / pid / "saves.jsonl")
 
 
 def _wait_saved(home: Path, pid: str, ok, timeout_s: float = 20) -> dict:
@@ -127,3 +137,95 @@ def test_the_palette_search_is_cleared_after_an_add(app_url, page, projects, app
 
     _wait_saved(app_home, projects["palette"],
                 lambda g: {n["id"] for n in g["nodes"]} == {"batchnorm2d1", "relu1", "tanh1"})
+
+
+WIRE_MIDDLE = """(body, sel) => {
+  const path = document.querySelector(sel).querySelector('path.react-flow__edge-path');
+  const p = path.getPointAtLength(path.getTotalLength() / 2);
+  const m = path.getScreenCTM();
+  const pane = document.querySelector('.react-flow__pane').getBoundingClientRect();
+  return [m.a * p.x + m.c * p.y + m.e - pane.left, m.b * p.x + m.d * p.y + m.f - pane.top];
+}"""
+MARKED = """() => [...document.querySelectorAll('.ll-edge-drop')].map(
+  (p) => p.closest('.react-flow__edge').dataset.id)"""
+
+
+def _wire_middle(frame, source: str, target: str) -> tuple[float, float]:
+    """The middle of the wire source -> target, in pixels from the pane's top-left corner."""
+    return frame.locator("body").evaluate(
+        WIRE_MIDDLE, f'.react-flow__edge[data-id$=":{source}->{target}"]')
+
+
+def _drag_in(page, frame, block: str, x: float, y: float, *, marked=None):
+    """Drag ``block`` from the palette to (x, y) of the pane with the mouse; ``marked``: the
+    wire ids that must be marked just before the drop."""
+    frame.locator('[data-testid="palette-search"]').fill(block)
+    item = frame.locator(f'[data-testid="palette-item-{block}"]').bounding_box()
+    pane = frame.locator(".react-flow__pane").bounding_box()
+    page.mouse.move(item["x"] + 20, item["y"] + item["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(pane["x"] + x, pane["y"] + y, steps=12)
+    page.mouse.move(pane["x"] + x + 1, pane["y"] + y, steps=2)
+    if marked is not None:
+        deadline = time.monotonic() + 5
+        while frame.locator("body").evaluate(MARKED) != marked and time.monotonic() < deadline:
+            page.wait_for_timeout(50)
+        assert frame.locator("body").evaluate(MARKED) == marked
+    page.mouse.up()
+
+
+def _wires(graph: dict) -> list[tuple[str, str]]:
+    return [(e["source"], e["target"]) for e in graph["edges"]]
+
+
+def _box(frame, node: str) -> dict:
+    return frame.locator(f'[data-testid="node-{node}"]').bounding_box()
+
+
+def _overlap(a: dict, b: dict) -> bool:
+    return (a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"]
+            and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"])
+
+
+def test_a_block_dropped_on_a_wire_goes_onto_it(app_url, page, projects, app_home, shots):
+    pid = projects["insert"]
+    frame = _open(page, app_url, pid, '[data-testid="node-conv1"]')
+    before = _saved(app_home, pid)
+    saves = len(_save_log(app_home, pid))
+
+    # BatchNorm2d dropped 3 pixels off the middle of conv1 -> relu1: the wire is marked while
+    # it is over it, and the block goes onto it
+    x, y = _wire_middle(frame, "conv1", "relu1")
+    _drag_in(page, frame, "BatchNorm2d", x, y + 3, marked=[
+        frame.locator('.react-flow__edge[data-id$=":conv1->relu1"]').get_attribute("data-id")])
+    frame.locator('[data-testid="node-batchnorm2d1"]').wait_for()
+    expect(frame.locator('[data-testid="canvas-toast"]')).to_contain_text(
+        "batchnorm2d1 put on the wire conv1 → relu1")
+    expect(frame.locator(".ll-edge-drop")).to_have_count(0)
+    saved = _wait_saved(app_home, pid, lambda g: ("batchnorm2d1", "relu1") in _wires(g))
+    wires = _wires(saved)
+    assert ("conv1", "batchnorm2d1") in wires and ("conv1", "relu1") not in wires
+    assert wires.index(("batchnorm2d1", "relu1")) == wires.index(("conv1", "batchnorm2d1")) + 1
+    log = _save_log(app_home, pid)
+    assert len(log) == saves + 1 and log[-1]["edit"]["source"] == "canvas"  # one save
+    # room was made: the new block covers neither of its neighbours
+    page.wait_for_timeout(300)
+    new = _box(frame, "batchnorm2d1")
+    assert not _overlap(new, _box(frame, "conv1")) and not _overlap(new, _box(frame, "relu1"))
+    assert frame.locator('[data-testid="edge-label-batchnorm2d1-relu1"]').count() == 1
+    page.screenshot(path=str(shots / "canvas-insert-on-wire.png"))
+
+    # one undo takes all of it back
+    frame.locator('[data-testid="btn-undo"]').click()
+    expect(frame.locator('[data-testid="node-batchnorm2d1"]')).to_have_count(0)
+    _wait_saved(app_home, pid, lambda g: g["nodes"] == before["nodes"]
+                and g["edges"] == before["edges"])
+
+    # Add (two inputs) on a wire, and ReLU dropped 40 pixels beside one: both land unwired
+    x, y = _wire_middle(frame, "pool1", "conv2")
+    _drag_in(page, frame, "Add", x, y, marked=[])
+    frame.locator('[data-testid="node-add1"]').wait_for()
+    _drag_in(page, frame, "ReLU", x, y + 40, marked=[])
+    frame.locator('[data-testid="node-relu3"]').wait_for()
+    saved = _wait_saved(app_home, pid, lambda g: {"add1", "relu3"} <= {n["id"] for n in g["nodes"]})
+    assert saved["edges"] == before["edges"]

@@ -20,12 +20,13 @@ import {
 import { Streamlit } from "streamlit-component-lib/dist/streamlit.js";
 import BlockNode from "./BlockNode.jsx";
 import ShapeEdge from "./ShapeEdge.jsx";
-import Palette, { DRAG_MIME } from "./Palette.jsx";
+import Palette, { DRAG_MIME, INSERT_MIME } from "./Palette.jsx";
 import QuickAdd from "./QuickAdd.jsx";
 import { StoreContext, createStore } from "./store.js";
 import { fitLayout, placeMissing } from "./layout.js";
 import { wireLabelSize, wireLabelText } from "./format.js";
 import { layoutEdges, liveRoutes, routeRecord, routesStorageKey, wrapRoutes } from "./routes.js";
+import { wireAt } from "./wires.js";
 import { frameHeight, history } from "./frame.js";
 import {
   READABLE_ZOOM,
@@ -55,6 +56,9 @@ import {
   freshId,
   fromGraph,
   graphKey,
+  insertOnWire,
+  insertable,
+  makeRoom,
   isComposite,
   isMultiOutput,
   nodeKey,
@@ -110,6 +114,8 @@ const AUTO_FIT = { ...FIT, minZoom: READABLE_ZOOM, duration: 0 };
 // the least zoom of the view after Auto layout, which shows the whole design (React Flow's own)
 const WHOLE_ZOOM = 0.1;
 const TOAST_MS = 4500;
+// a block dropped from the palette this near a wire (screen pixels) goes onto it
+const DROP_WIRE_PX = 8;
 // a block just added is sent this much later unless another event comes first (see emit)
 const ADD_DEFER_MS = 250;
 const STRUCTURAL = new Set(["undo", "redo", "group", "open"]);
@@ -744,6 +750,40 @@ export default function Canvas({ args, disabled, stTheme }) {
     [commit, emit, say],
   );
 
+  /**
+   * A block of `type` dropped on wire `wireId` at `at` (flow coordinates), centred there: the
+   * wire source → target becomes source → new → target, sent as one change (one undo step,
+   * one save). A block that cannot go there is added unwired.
+   */
+  const insertBlock = useCallback(
+    (type, at, wireId) => {
+      const cat = catalogRef.current;
+      const id = freshId(type, new Set(nodesRef.current.map((n) => n.id)));
+      const size = sizeOf({ data: { type } }, cat);
+      const node = {
+        id,
+        type: "block",
+        position: { x: Math.round(at.x - size.w / 2), y: Math.round(at.y - size.h / 2) },
+        selected: true,
+        data: { type, params: {} },
+      };
+      let nodesNext = [...nodesRef.current.map(deselect), node];
+      const old = edgesRef.current.find((e) => e.id === wireId);
+      const next = insertOnWire(edgesRef.current.map(deselect), nodesNext, cat, wireId, id);
+      if (next && old) {
+        // the block and the rest of the row move apart where it does not fit between its ends
+        const rects = new Map(nodeRects().map((r, i) => [nodesRef.current[i].id, r]));
+        rects.set(id, { ...node.position, width: size.w, height: size.h });
+        const moves = makeRoom(rects, id, old.source, old.target);
+        nodesNext = nodesNext.map((n) => (moves.has(n.id) ? { ...n, position: moves.get(n.id) } : n));
+      }
+      commit(nodesNext, next || edgesRef.current.map(deselect));
+      emit("change", undefined, ADD_DEFER_MS);
+      if (next && old) say(`${id} put on the wire ${old.source} → ${old.target}.`);
+    },
+    [commit, emit, say, nodeRects],
+  );
+
   /** Opens search-to-add at a point of the pane (client coordinates). */
   const openQuick = useCallback(
     (clientX, clientY, from, hint) => {
@@ -1000,10 +1040,66 @@ export default function Canvas({ args, disabled, stTheme }) {
   const closeQuick = useCallback(() => setQuick(null), []);
 
   // ---- drag from the palette -----------------------------------------------------------
+  /**
+   * The wire at a point of the pane (client coordinates): the id of the one drawn nearest to
+   * it, if at most DROP_WIRE_PX away on screen; null on a block or away from every wire. The
+   * wires are sampled from their drawn paths (flow coordinates) once a drag.
+   */
+  const dragWires = useRef(null);
+  const wireUnder = useCallback(
+    (clientX, clientY) => {
+      const el = document.elementFromPoint(clientX, clientY);
+      // on a block, a menu or anything outside the pane: on no wire
+      if (!el || !el.closest || !wrapper.current || !wrapper.current.contains(el)) return null;
+      if (el.closest(".react-flow__node, .ll-menu, .ll-quick, .react-flow__panel")) return null;
+      if (!dragWires.current || dragWires.current.edges !== edgesRef.current) {
+        const wires = [];
+        for (const g of wrapper.current.querySelectorAll(".react-flow__edge")) {
+          const path = g.querySelector("path.react-flow__edge-path");
+          const id = g.getAttribute("data-id");
+          if (!path || !id || typeof path.getTotalLength !== "function") continue;
+          const length = path.getTotalLength();
+          const n = Math.max(2, Math.min(400, Math.ceil(length / 4)));
+          const points = [];
+          for (let i = 0; i <= n; i++) {
+            const p = path.getPointAtLength((length * i) / n);
+            points.push([p.x, p.y]);
+          }
+          wires.push({ id, points });
+        }
+        dragWires.current = { edges: edgesRef.current, wires };
+      }
+      const at = rf.screenToFlowPosition({ x: clientX, y: clientY });
+      return wireAt([at.x, at.y], dragWires.current.wires, DROP_WIRE_PX / rf.getViewport().zoom);
+    },
+    [rf],
+  );
+
+  // while a block that can go onto a wire is dragged over one, that wire is marked
+  const markFrame = useRef(0);
+  const markWire = useCallback((id) => store.setDropWire(id), [store]);
+  const endDrag = useCallback(() => {
+    cancelAnimationFrame(markFrame.current);
+    dragWires.current = null;
+    markWire(null);
+  }, [markWire]);
+  useEffect(() => {
+    window.addEventListener("dragend", endDrag);
+    return () => window.removeEventListener("dragend", endDrag);
+  }, [endDrag]);
+
   const onDragOver = useCallback((event) => {
     event.preventDefault();
     event.dataTransfer.dropEffect = "copy";
-  }, []);
+    if (disabled || !Array.from(event.dataTransfer.types || []).includes(INSERT_MIME)) return;
+    const { clientX, clientY } = event;
+    cancelAnimationFrame(markFrame.current);
+    markFrame.current = requestAnimationFrame(() => markWire(wireUnder(clientX, clientY)));
+  }, [disabled, markWire, wireUnder]);
+
+  const onDragLeave = useCallback((event) => {
+    if (!wrapper.current || !wrapper.current.contains(event.relatedTarget)) endDrag();
+  }, [endDrag]);
 
   const onDrop = useCallback(
     (event) => {
@@ -1011,10 +1107,15 @@ export default function Canvas({ args, disabled, stTheme }) {
       if (disabled) return;
       const type =
         event.dataTransfer.getData(DRAG_MIME) || event.dataTransfer.getData("text/plain");
+      const at = rf.screenToFlowPosition({ x: event.clientX, y: event.clientY });
+      const wire =
+        type && insertable(catalogRef.current.get(type), type) ? wireUnder(event.clientX, event.clientY) : null;
+      endDrag();
       if (!type || !catalogRef.current.has(type)) return;
-      addBlock(type, rf.screenToFlowPosition({ x: event.clientX, y: event.clientY }));
+      if (wire) insertBlock(type, at, wire);
+      else addBlock(type, at);
     },
-    [addBlock, disabled, rf],
+    [addBlock, insertBlock, disabled, rf, wireUnder, endDrag],
   );
 
   // ---- keyboard and clipboard ----------------------------------------------------------
@@ -1192,6 +1293,7 @@ export default function Canvas({ args, disabled, stTheme }) {
             className="ll-flow"
             ref={wrapper}
             onDragOver={onDragOver}
+            onDragLeave={onDragLeave}
             onDrop={onDrop}
             onDoubleClick={onDoubleClick}
             onMouseMove={(e) => {

@@ -4,9 +4,13 @@
 // the next name), Enter on an item puts it back there, a click or a drag leaves it where it is.
 import { memo, useMemo, useRef, useState } from "react";
 import { categoryColor } from "./format.js";
+import { insertable } from "./graph.js";
 import { groupBlocks } from "./search.js";
 
 export const DRAG_MIME = "application/x-layerloom-block";
+// also set when the dragged block can go onto a wire (one input, one output): the canvas marks
+// the wire under it while it is dragged (the type itself cannot be read before the drop)
+export const INSERT_MIME = "application/x-layerloom-inserts";
 
 function Palette({ catalog, onAdd, disabled }) {
   const [query, setQuery] = useState("");
@@ -70,6 +74,7 @@ function Palette({ catalog, onAdd, disabled }) {
                 onDragStart={(e) => {
                   e.dataTransfer.setData(DRAG_MIME, spec.type);
                   e.dataTransfer.setData("text/plain", spec.type);
+                  if (insertable(spec, spec.type)) e.dataTransfer.setData(INSERT_MIME, "1");
                   e.dataTransfer.effectAllowed = "copy";
                 }}
                 onDragEnd={(e) => {

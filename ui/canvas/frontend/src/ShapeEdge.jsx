@@ -9,6 +9,7 @@ import { labelPoint, svgPath, wireSegments } from "./wires.js";
 function ShapeEdge(props) {
   const { id, source, target, data, selected, markerEnd, style, sourceX, sourceY, targetX, targetY } = props;
   const route = useStoreValue((s) => s.routes[id]);
+  const dropOn = useStoreValue((s) => s.dropWire === id); // a dragged block would go onto it
   const segments = wireSegments(sourceX, sourceY, targetX, targetY, route);
   const path = svgPath(segments);
   const [labelX, labelY] = labelPoint(segments);
@@ -27,7 +28,7 @@ function ShapeEdge(props) {
         path={path}
         markerEnd={markerEnd}
         style={style}
-        className={selected ? "ll-edge-selected" : undefined}
+        className={dropOn ? "ll-edge-drop" : selected ? "ll-edge-selected" : undefined}
         interactionWidth={16}
       />
       {text && (

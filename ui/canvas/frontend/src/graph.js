@@ -461,6 +461,91 @@ export function pickedOutput(nodes, catalog, source, sourceHandle) {
 }
 
 /**
+ * True when a block of `type` (its spec) can be put on a wire: it has one input (a single one,
+ * or one named port) and one output. Blocks with none or several of either are not.
+ */
+export function insertable(spec, type) {
+  if (!spec || isMultiOutput(spec) || !hasOutput(spec, type)) return false;
+  const ports = portsOf(spec);
+  if (ports.kind === "single") return true;
+  return ports.kind === "named" && targetHandles(spec).length === 1;
+}
+
+/**
+ * Block `id` (already among `nodes`, not wired yet) put on wire `edgeId`: the wire
+ * source → target becomes source → id → target. The wire into the new block leaves the same
+ * output (`source_port`) and enters its input (named, for a named port); the wire out of it
+ * enters the target where the old one did (its port, its place among the target's inputs, the
+ * keys this component does not know). Returns the new edge list, or null when the block is
+ * not insertable or the wire is not there.
+ */
+export function insertOnWire(edges, nodes, catalog, edgeId, id) {
+  const at = edges.findIndex((e) => e.id === edgeId);
+  const node = nodes.find((n) => n.id === id);
+  if (at < 0 || !node) return null;
+  const old = edges[at];
+  if (old.source === id || old.target === id) return null;
+  const spec = catalog.get(node.data.type);
+  if (!insertable(spec, node.data.type)) return null;
+  const handle = targetHandles(spec)[0];
+  const { sourcePort, ...kept } = old.data || {};
+  const intoData = { port: portsOf(spec).kind === "named" ? handle : undefined };
+  if (sourcePort !== undefined && sourcePort !== null) intoData.sourcePort = sourcePort;
+  const into = {
+    id: newEdgeId(old.source, id),
+    source: old.source,
+    target: id,
+    sourceHandle: old.sourceHandle,
+    targetHandle: handle,
+    type: "shape",
+    data: intoData,
+  };
+  const out = {
+    id: newEdgeId(id, old.target),
+    source: id,
+    target: old.target,
+    sourceHandle: OUT,
+    targetHandle: old.targetHandle,
+    type: "shape",
+    data: kept,
+  };
+  return [...edges.slice(0, at), into, out, ...edges.slice(at + 1)];
+}
+
+/**
+ * Room for block `id` just put on the wire `source` → `target`, centred where it was dropped:
+ * `rects` maps ids to boxes `{x, y, width, height}` (flow coordinates, the new block's
+ * included). Where the source stands left of it on its row, the block moves right to clear the
+ * source by `gap` (room for the wire's label); where the target stands right of it on its row and the block now reaches
+ * over it (or closer than `gap`), the target and every block right of it on that row move right
+ * by as much. Returns the new positions `{x, y}` by id (empty: nothing to move). Wires between
+ * rows (a target on another row) move nothing.
+ */
+export function makeRoom(rects, id, source, target, gap = 80) {
+  const moves = new Map();
+  const n = rects.get(id);
+  if (!n) return moves;
+  const level = (a, b) => a.y < b.y + b.height && b.y < a.y + a.height;
+  const mid = (r) => r.x + r.width / 2;
+  const s = rects.get(source);
+  const t = rects.get(target);
+  let x = n.x;
+  if (s && level(s, n) && mid(s) < mid(n)) x = Math.max(x, s.x + s.width + gap);
+  if (x !== n.x) moves.set(id, { x: Math.round(x), y: Math.round(n.y) });
+  if (t && level(t, n) && mid(t) > mid(n)) {
+    const need = x + n.width + gap - t.x;
+    if (need > 0) {
+      for (const [other, r] of rects) {
+        if (other !== id && r.x >= t.x - 1 && level(r, t)) {
+          moves.set(other, { x: Math.round(r.x + need), y: Math.round(r.y) });
+        }
+      }
+    }
+  }
+  return moves;
+}
+
+/**
  * Why a connection is refused, in words for the user ("Input has no input port", "that would
  * create a cycle"), or null when it is allowed.
  */

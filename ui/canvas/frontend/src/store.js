@@ -1,11 +1,11 @@
 // A small external store for what Python annotates (shapes, counts, problems), the block
-// catalog, and the routes of the wires the auto layout laid (routes.js). Each node and edge subscribes to its own entry only, and an entry whose content did
+// catalog, the wire a dragged block would go onto, and the routes of the wires the auto layout laid (routes.js). Each node and edge subscribes to its own entry only, and an entry whose content did
 // not change keeps its object identity, so a rerun that changes one node's shape re-renders
 // one node, not three hundred.
 import { createContext, useCallback, useContext, useSyncExternalStore } from "react";
 
 export function createStore() {
-  let state = { nodes: {}, edges: {}, catalog: new Map(), routes: {} };
+  let state = { nodes: {}, edges: {}, catalog: new Map(), routes: {}, dropWire: null };
   let nodeJson = {};
   let edgeJson = {};
   let routeJson = {};
@@ -53,6 +53,13 @@ export function createStore() {
       if (!r.changed) return;
       routeJson = r.json;
       state = { ...state, routes: r.next };
+      notify();
+    },
+    /** The wire a block dragged from the palette would go onto if dropped now, or null. */
+    setDropWire(id) {
+      const next = id || null;
+      if (next === state.dropWire) return;
+      state = { ...state, dropWire: next };
       notify();
     },
     setCatalog(catalog) {

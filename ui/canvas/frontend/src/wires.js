@@ -127,6 +127,36 @@ export function labelPoint(segments) {
   return [(best.x0 + best.x1) / 2, best.y];
 }
 
+/**
+ * The wire a point is on or near: `wires` are `[{id, points}]` (each a polyline, points
+ * `[x, y]`, as samplePoints gives or the browser samples from the drawn path); the id of the
+ * one nearest to `point` if it is at most `tolerance` away (same units), else null. A block
+ * dropped there from the palette goes onto that wire (Canvas.jsx).
+ */
+export function wireAt(point, wires, tolerance) {
+  let best = null;
+  let bestD = tolerance;
+  for (const w of wires || []) {
+    const pts = w && Array.isArray(w.points) ? w.points : [];
+    for (let i = 0; i < pts.length; i++) {
+      const d = i ? segmentDistance(point, pts[i - 1], pts[i]) : dist(point, pts[0]);
+      if (d <= bestD) {
+        best = w.id;
+        bestD = d;
+      }
+    }
+  }
+  return best;
+}
+
+function segmentDistance(p, a, b) {
+  const dx = b[0] - a[0];
+  const dy = b[1] - a[1];
+  const len2 = dx * dx + dy * dy;
+  const t = len2 ? Math.max(0, Math.min(1, ((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / len2)) : 0;
+  return dist(p, [a[0] + t * dx, a[1] + t * dy]);
+}
+
 function cubicAt(p0, p1, p2, p3, t) {
   const u = 1 - t;
   const a = u * u * u;
