@@ -8,6 +8,7 @@ driven by Playwright against the designer started on a free port with a fresh
   target, the rest of the row moved right to make room), as one save and one undo step; the
   wire is marked while the block is dragged over it. Add (two inputs) dropped on a wire, or a
   block dropped beside one, lands unwired.
+- A new blank design opens at zoom 1 every time, whatever the zoom of the design shown before.
 
 Screenshots go to the screenshots folder (``shots``). Skipped where Chromium or Playwright is
 missing.
@@ -50,7 +51,8 @@ def projects(app_home):
 
         store = ProjectStore()
         return {"palette": store.create(Graph(name="palette")),
-                "insert": store.create(load_template("seed-cnn"))}
+                "insert": store.create(load_template("seed-cnn")),
+                "zoom": store.create(load_template("seed-cnn"))}
 
 
 @pytest.fixture(scope="module")
@@ -229,3 +231,42 @@ def test_a_block_dropped_on_a_wire_goes_onto_it(app_url, page, projects, app_hom
     frame.locator('[data-testid="node-relu3"]').wait_for()
     saved = _wait_saved(app_home, pid, lambda g: {"add1", "relu3"} <= {n["id"] for n in g["nodes"]})
     assert saved["edges"] == before["edges"]
+
+
+def _zoom(frame) -> float:
+    return float(frame.locator('[data-testid="canvas-zoom"]').get_attribute("data-zoom"))
+
+
+def _new_blank(page, frame):
+    page.locator(".st-key-new button").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_role("button", name="Create").click()  # the template offered first: blank
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    frame.locator('[data-testid="canvas-blank"]').wait_for()
+    expect(frame.locator(".react-flow__node")).to_have_count(0)
+    page.wait_for_timeout(500)  # any view change has landed
+
+
+def test_a_new_blank_design_opens_at_zoom_1_every_time(app_url, page, projects, shots):
+    frame = _open(page, app_url, projects["zoom"], '[data-testid="node-conv1"]')
+    for button in ("btn-zoom-out", "btn-zoom-out"):
+        frame.locator(f'[data-testid="{button}"]').click()
+        page.wait_for_timeout(300)
+    assert _zoom(frame) < 0.7
+    _new_blank(page, frame)
+    assert _zoom(frame) == 1
+    page.screenshot(path=str(shots / "canvas-new-blank.png"))
+
+    # zoomed in on the blank design, then another new one: zoom 1 again
+    for _ in range(3):
+        frame.locator('[data-testid="btn-zoom-in"]').click()
+        page.wait_for_timeout(300)
+    assert _zoom(frame) > 1.2
+    _new_blank(page, frame)
+    assert _zoom(frame) == 1
+    # and the same when the page is opened on it afresh
+    page.reload()
+    frame = page.frame_locator(IFRAME)
+    frame.locator('[data-testid="canvas-blank"]').wait_for(timeout=3 * TIMEOUT_MS)
+    page.wait_for_timeout(500)
+    assert _zoom(frame) == 1

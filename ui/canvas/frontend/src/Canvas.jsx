@@ -30,9 +30,9 @@ import { wireAt } from "./wires.js";
 import { frameHeight, history } from "./frame.js";
 import {
   READABLE_ZOOM,
+  arrivalViewport,
   autoViewport,
   isNewGraph,
-  keptViewport,
   viewStorageKey,
 } from "./viewport.js";
 import {
@@ -487,8 +487,8 @@ export default function Canvas({ args, disabled, stTheme }) {
       const el = wrapper.current;
       if (!el) return;
       const rects = nodeRects();
-      if (kept) {
-        const view = keptViewport(kept, rects, el.clientWidth, el.clientHeight);
+      if (kept || !rects.length) {
+        const view = arrivalViewport(kept, rects, el.clientWidth, el.clientHeight);
         if (view) {
           rf.setViewport(view);
           return;
@@ -541,9 +541,9 @@ export default function Canvas({ args, disabled, stTheme }) {
     const kept = savedView();
     if (!nodesRef.current.length) {
       // nothing to fit: a fitView now would wait for the first block added and fit the view
-      // to it (zooming in on it); an empty level keeps its view
-      const v = kept && [kept.x, kept.y, kept.zoom].every(Number.isFinite) && kept.zoom > 0;
-      if (v) rf.setViewport({ x: kept.x, y: kept.y, zoom: kept.zoom });
+      // to it (zooming in on it); an empty level opens at the blank view, always the same (it
+      // kept the zoom of the design shown before, so a new blank design opened at any zoom)
+      rf.setViewport(arrivalViewport(kept, [], 0, 0));
       return undefined;
     }
     fitting.current = true;

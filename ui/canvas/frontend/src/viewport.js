@@ -126,6 +126,25 @@ export function keptViewport(saved, rects, width, height) {
   return seen ? { x, y, zoom } : null;
 }
 
+/**
+ * The view of a level with no block: the flow's origin at the pane's top-left, at zoom 1 (the
+ * size cards are drawn at). A blank design or an empty level opens so every time, whatever view
+ * the canvas showed before (another design's) or kept for it: there is nothing in it to return
+ * to, and the first block added is then as large as it will read.
+ */
+export const BLANK_VIEW = Object.freeze({ x: 0, y: 0, zoom: 1 });
+
+/**
+ * The view a graph that just arrived (first load, another level or project) is shown at: the
+ * blank view for one with no block (`rects` empty); else the view kept for it, if it still shows
+ * a block (keptViewport); else null, for the automatic view (autoViewport, once the blocks are
+ * measured).
+ */
+export function arrivalViewport(kept, rects, width, height) {
+  if (!rects || !rects.length) return { ...BLANK_VIEW };
+  return keptViewport(kept, rects, width, height);
+}
+
 /** The localStorage key of a canvas's viewport (`viewKey` names the project and level). */
 export function viewStorageKey(viewKey) {
   return `layerloom.canvas.view:${viewKey}`;

@@ -1,7 +1,7 @@
 // Unit tests of the automatic view (no browser): `npm test`.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { autoViewport, isNewGraph } from "../src/viewport.js";
+import { BLANK_VIEW, arrivalViewport, autoViewport, isNewGraph } from "../src/viewport.js";
 
 const OPTS = { padding: 0.15, minZoom: 0.5, maxZoom: 1.1 };
 /** A left-to-right chain of `n` boxes 200×60, 220 apart, as the layout draws seed-cnn. */
@@ -122,4 +122,18 @@ test("a graph that fits at the readable zoom only with a tight margin is fitted 
   // with room to spare the usual margin is kept
   const roomy = autoViewport(rects, 590, 900, { padding: 0.12, minZoom: 0.75, maxZoom: 1.1 });
   assert.ok(roomy.y >= Math.floor((900 - 900 / 1.12) / 2));
+});
+
+test("a blank design or an empty level opens at the blank view, zoom 1, whatever was kept", () => {
+  assert.deepEqual(BLANK_VIEW, { x: 0, y: 0, zoom: 1 });
+  // the view of the design shown before, or one kept for this empty level: not used
+  for (const kept of [null, { x: -480, y: 120, zoom: 0.54 }, { x: 40, y: 30, zoom: 2.2 }, { zoom: NaN }]) {
+    assert.deepEqual(arrivalViewport(kept, [], 900, 500), BLANK_VIEW);
+    assert.deepEqual(arrivalViewport(kept, undefined, 900, 500), BLANK_VIEW);
+  }
+  // a level with blocks: the view kept for it if it shows one, else the automatic view (null)
+  const kept = { x: 10, y: 20, zoom: 0.9 };
+  assert.deepEqual(arrivalViewport(kept, chain(3), 900, 500), kept);
+  assert.equal(arrivalViewport({ x: -5000, y: 0, zoom: 1 }, chain(3), 900, 500), null);
+  assert.equal(arrivalViewport(null, chain(3), 900, 500), null);
 });
