@@ -9,6 +9,9 @@ driven by Playwright against the designer started on a free port with a fresh
   wire is marked while the block is dragged over it. Add (two inputs) dropped on a wire, or a
   block dropped beside one, lands unwired.
 - A new blank design opens at zoom 1 every time, whatever the zoom of the design shown before.
+- The usual block titles (BatchNorm2d batchnorm2d1, MaxPool2d maxpool2d1, Conv2d conv1) read
+  whole on their cards: the id goes on a line of its own when both do not fit; a type too long
+  for a card alone is shortened and its tooltip has it whole.
 
 Screenshots go to the screenshots folder (``shots``). Skipped where Chromium or Playwright is
 missing.
@@ -39,6 +42,26 @@ def _patient_expect():
     expect.set_options(timeout=5_000)  # Playwright's default
 
 
+TITLED = [("image", "Input"), ("conv1", "Conv2d"), ("batchnorm2d1", "BatchNorm2d"),
+          ("relu1", "ReLU"), ("maxpool2d1", "MaxPool2d"), ("conv2d1", "Conv2d"),
+          ("dropout2d1", "Dropout2d"), ("layernorm2d1", "LayerNorm2d"),
+          ("adaptiveavgpool2d1", "AdaptiveAvgPool2d"), ("flatten1", "Flatten"),
+          ("linear1", "Linear"), ("output1", "Output")]
+
+
+def _titles():
+    """A chain of the usual blocks under the ids the canvas gives them, without positions
+    (the canvas lays them out), and one block whose type is too long for a card."""
+    from layerloom.graph.io import load_graph
+
+    nodes = [{"id": nid, "type": kind} for nid, kind in TITLED]
+    nodes[0]["params"] = {"shape": [1, 28, 28]}
+    nodes.append({"id": "sdpa1", "type": "ScaledDotProductAttention"})
+    edges = [{"source": a[0], "target": b[0]} for a, b in zip(TITLED, TITLED[1:])]
+    return load_graph({"format": "layerloom-graph", "version": 1, "name": "titles",
+                       "nodes": nodes, "edges": edges})
+
+
 @pytest.fixture(scope="module")
 def projects(app_home):
     """The projects the tests open, made before the app starts."""
@@ -52,7 +75,8 @@ def projects(app_home):
         store = ProjectStore()
         return {"palette": store.create(Graph(name="palette")),
                 "insert": store.create(load_template("seed-cnn")),
-                "zoom": store.create(load_template("seed-cnn"))}
+                "zoom": store.create(load_template("seed-cnn")),
+                "titles": store.create(_titles())}
 
 
 @pytest.fixture(scope="module")
@@ -270,3 +294,31 @@ def test_a_new_blank_design_opens_at_zoom_1_every_time(app_url, page, projects, 
     frame.locator('[data-testid="canvas-blank"]').wait_for(timeout=3 * TIMEOUT_MS)
     page.wait_for_timeout(500)
     assert _zoom(frame) == 1
+
+
+HEADS = """() => Object.fromEntries([...document.querySelectorAll('.react-flow__node')].map((n) => {
+  const t = n.querySelector('.ll-type'), i = n.querySelector('.ll-id'), b = n.getBoundingClientRect();
+  return [n.dataset.id, {type: t.textContent, typeTitle: t.title, typeCut: t.scrollWidth > t.clientWidth,
+                         id: i.textContent.trim(), idTitle: i.title, idCut: i.scrollWidth > i.clientWidth,
+                         box: {x: b.x, y: b.y, width: b.width, height: b.height}}];
+}))"""
+
+
+def test_the_usual_block_titles_read_whole(app_url, page, projects, shots):
+    frame = _open(page, app_url, projects["titles"], '[data-testid="node-batchnorm2d1"]')
+    page.wait_for_timeout(800)
+    heads = frame.locator("body").evaluate(HEADS)
+    page.screenshot(path=str(shots / "canvas-titles-1366.png"))
+    assert set(heads) == {nid for nid, _ in TITLED} | {"sdpa1"}
+    for nid, kind in TITLED:
+        head = heads[nid]
+        assert (head["type"], head["id"]) == (kind, nid)
+        assert not head["typeCut"] and not head["idCut"], f"{kind} {nid} is shortened: {head}"
+        assert head["idTitle"] == nid and head["typeTitle"] == kind
+    # too long for a card on its own: shortened, whole in its tooltip
+    assert heads["sdpa1"]["typeTitle"] == "ScaledDotProductAttention"
+    # the cards that took a second line were laid out for it: none reaches over another
+    boxes = [(nid, head["box"]) for nid, head in heads.items()]
+    for i, (a, box_a) in enumerate(boxes):
+        for b, box_b in boxes[i + 1:]:
+            assert not _overlap(box_a, box_b), f"{a} overlaps {b}"

@@ -85,7 +85,9 @@ function BlockNode({ id, data, selected }) {
         {!errors.length && warnings.length > 0 && (
           <span className="ll-badge ll-badge-warning">{warnings.length}</span>
         )}
-        <span className="ll-id">{data.label ? data.label : id}</span>
+        <span className="ll-id" title={data.label ? `${data.label} (${id})` : id}>
+          {data.label ? data.label : id}
+        </span>
       </div>
       {(named || extraPorts.length > 0) && (
         <div className="ll-ports">

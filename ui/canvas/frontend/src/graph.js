@@ -9,7 +9,7 @@
 // `out:0`, `out:1`…; an edge keeps the format's `source_port` in `data.sourcePort` (as written:
 // an index or the output's name) and starts at the handle it resolves to.
 
-import { exprLines, paramRows } from "./format.js";
+import { exprLines, paramRows, repeatBadge } from "./format.js";
 
 export const ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
 export const OUT = "out"; // source handle id of every block
@@ -110,11 +110,32 @@ function validPosition(p) {
   return Array.isArray(p) && p.length >= 2 && Number.isFinite(p[0]) && Number.isFinite(p[1]);
 }
 
+// A card's head: its type (bold) and its id (or label) on one line when both fit the card's
+// 200 px, else the id on a line of its own under the type (styles.css, .ll-head wraps), so that
+// the usual titles ("BatchNorm2d" with "batchnorm2d1", "MaxPool2d" with "maxpool2d1") read whole.
+// Text widths estimated per character, a little generously (the fonts differ by browser).
+const TYPE_PX = 9.6; // a character of the 14 px bold type
+const ID_PX = 8.8; // a character of the 13.5 px id
+const HEAD_ROOM = 167; // 200 less the borders, the padding and the gaps
+export const HEAD_LINE = 19; // the height the id's own line adds
+
+/**
+ * True when a card's head takes two lines: its type (with `badges`, the repeat badge's and
+ * others' characters, and the ▣ of a composite block) and `name` (its id or label) do not fit
+ * on one.
+ */
+export function headWraps(type, name, { badges = 0, composite = false } = {}) {
+  const typeW = (String(type ?? "").length + (composite ? 2 : 0)) * TYPE_PX;
+  const badgeW = badges ? badges * 8 + 16 : 0;
+  return typeW + badgeW + String(name ?? "").length * ID_PX > HEAD_ROOM;
+}
+
 /**
  * Estimated node height, for layout before the node has been measured; `data` (the node's)
- * adds the lines its expressions take under their rows (see paramRows).
+ * adds the lines its expressions take under their rows (see paramRows); `id`, the line the
+ * head takes more when its type and id do not fit on one (headWraps).
  */
-export function estimateHeight(spec, data) {
+export function estimateHeight(spec, data, id) {
   const ports = portsOf(spec);
   const rows = ports.kind === "named" ? (ports.names || []).length : 0;
   const params = data ? paramRows(spec, data, null) : null;
@@ -123,13 +144,22 @@ export function estimateHeight(spec, data) {
   const outs = isMultiOutput(spec)
     ? (Array.isArray(spec.output_names) ? spec.output_names.length : 2)
     : 0;
-  return 66 + 20 * (rows + keys + outs) + 18 * exprs;
+  let head = 0;
+  if (id !== undefined && data) {
+    const badge = repeatBadge(data.repeat, null);
+    const wraps = headWraps(data.type, data.label || id, {
+      badges: badge ? badge.length : 0,
+      composite: isComposite(spec),
+    });
+    if (wraps) head = HEAD_LINE;
+  }
+  return 66 + head + 20 * (rows + keys + outs) + 18 * exprs;
 }
 
 export function sizeOf(node, catalog) {
   const m = node.measured;
   if (m && m.width && m.height) return { w: m.width, h: m.height };
-  return { w: NODE_W, h: estimateHeight(catalog.get(node.data.type), node.data) };
+  return { w: NODE_W, h: estimateHeight(catalog.get(node.data.type), node.data, node.id) };
 }
 
 /**
