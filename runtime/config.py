@@ -187,7 +187,8 @@ class TrainConfig:
     # -- reporting --------------------------------------------------------------------------
     # Reading the loss forces the device to finish its queued work, so it is read only this
     # often; metrics in the database and the live charts come at this rate.
-    log_every: int = _f(10, "Report training loss, accuracy, rate and speed every N steps.",
+    log_every: int = _f(10, "Report training loss, accuracy, rate and speed every N steps "
+                            "(and at each epoch's last step).",
                         group="reporting", min=1)
     # One watched step in 50 (and the second step) costs 1-3 % of training: seed-cnn on
     # mnist-5k 1.026 at batch 32, 1.009 at batch 128 (benchmarks/diagnostics_bench.py).

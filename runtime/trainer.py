@@ -5,8 +5,9 @@ from tensors already on the device (a fresh permutation per epoch, no DataLoader
 validation pass, a checkpoint and an ``"epoch"`` event.
 
 Kept fast on purpose, since this is the loop every user waits on:
-- the loss and metric are summed on the device and read once per ``log_every`` steps (a read
-  forces the device to catch up), never with a per-step ``.item()``;
+- the loss and metric are summed on the device and read once per ``log_every`` steps and at
+  an epoch's last step (a read forces the device to catch up), never with a per-step
+  ``.item()``;
 - the optimiser uses its fused (or foreach) kernel; the learning rate is a number set per step;
 - a stop or pause request is checked before each step, through a control that reads the
   database at most twice a second.
@@ -201,10 +202,13 @@ class Trainer:
                 self._report_layers(probe.finish())
             st.position, st.step, st.seen = position + 1, st.step + 1, st.seen + size
             # the first step of a session is reported at once: the user waits for a first point
-            # (a resumed session's, when it is no log step, as provisional: see log_step)
-            if st.step % cfg.log_every == 0 or st.step == self._session_steps + 1:
+            # (a resumed session's, when it is no log step, as provisional: see log_step); the
+            # last of an epoch too, so that the training curve reaches the epoch's end (its
+            # validation point) rather than stopping at the last multiple of log_every
+            last = position + 1 == self.steps_per_epoch
+            if st.step % cfg.log_every == 0 or last or st.step == self._session_steps + 1:
                 request = self.log_step(provisional=st.step % cfg.log_every != 0
-                                        and st.step != 1)
+                                        and not last and st.step != 1)
                 if request:
                     return request
         return None

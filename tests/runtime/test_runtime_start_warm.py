@@ -108,8 +108,9 @@ def test_phases_are_recorded_while_starting(tmp_path, mlp, monkeypatch):
     assert phases[:4] == ["data", "model", "first batch", None]
     run = store.list_runs()[0]
     assert run.status == "completed" and run.phase is None
-    # with log_every above the steps of the run, the first step still gave a point
-    assert [m.step for m in store.metrics(run.id, split="step", name="loss")] == [1]
+    # with log_every above the steps of the run, the first step still gave a point, and the
+    # epoch's last step (88) another: the curve reaches the epoch's end
+    assert [m.step for m in store.metrics(run.id, split="step", name="loss")] == [1, 88]
 
 
 def test_phase_only_while_active(tmp_path):

@@ -187,10 +187,12 @@ def test_a_run_trains_live_and_is_found_again_by_a_new_session(project):
     loss = figures["loss"]
     assert loss["layout"]["title"]["text"] == "Loss"
     assert [t["name"] for t in loss["data"]] == ["train", "val"]
-    # the whole run: the first step, then 52 steps logged every 10th; one validation point
-    # an epoch
-    assert [len(t["x"]) for t in loss["data"]] == [6, 4]
-    assert seen_points[-1] == 10
+    # the whole run: the first step, then 52 steps logged every 10th and at each epoch's last
+    # (13, 26, 39, 52: the train curve reaches the validation point); one validation point an
+    # epoch
+    assert [len(t["x"]) for t in loss["data"]] == [10, 4]
+    assert loss["data"][0]["x"][-1] == loss["data"][1]["x"][-1]
+    assert seen_points[-1] == 14
 
     again = page(project).run()  # the browser was closed: a new session finds the run
     assert state_of(again).run_id == run_id
