@@ -147,7 +147,8 @@ def _dataset(spec: dict) -> dict:
     out["normalization"] = prep["normalization"]
     out["vocab"] = dataset.vocab
     out["meta"] = {k: v for k, v in dataset.meta.items() if k in ("columns", "features",
-                                                                  "target", "color")}
+                                                                  "target", "color",
+                                                                  "text_column")}
     if prep.get("columns"):
         out["meta"]["columns"] = prep["columns"]
     out["preprocessing"] = prep

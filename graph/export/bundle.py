@@ -131,6 +131,9 @@ def _preprocessing(ref: Reference, data: dict) -> dict:
         for key in ("token_pattern", "lowercase"):
             if key in given:
                 prep[key] = given[key]
+        column = (data.get("meta") or {}).get("text_column")
+        if isinstance(column, str):  # a CSV of texts given to predict.py is read by this column
+            prep["text_column"] = column
     if kind == "image" and given.get("digit"):  # digits made as MNIST's: prepared so
         prep["digit"] = dict(given["digit"])
     columns = given.get("columns") or (data.get("meta") or {}).get("columns")

@@ -53,9 +53,12 @@ def _what(ref: Reference, manifest: dict) -> list[str]:
 def _expected_input(manifest: dict) -> list[str]:
     """What to feed the model: shape, how a file is read, range, polarity, normalisation (the
     same sentences as ``predict.py --help``)."""
-    from .predict_script import expected_input
+    from .predict_script import expected_input, input_files
 
-    return ["## Expected input", ""] + [f"- {line}" for line in expected_input(manifest)] + [
+    # column names and categories come from the user's data: no tag may come through
+    return ["## Expected input", ""] + [f"- {_html(line)}" for line in expected_input(manifest)] + [
+        "", "`python predict.py FILE` reads these files (`--help` says the same):", ""] + [
+        f"- {_html(line)}" for line in input_files(manifest)] + [
         "", "`predict.py` warns when an input is far from the training data (for an image, "
         "its average far from the training images', as an inverted one is).", ""]
 
@@ -173,6 +176,10 @@ _TEXT = str.maketrans(_ESCAPES)
 def _text(text) -> str:
     """One line of user text, escaped for Markdown and HTML."""
     return str(text).translate(_TEXT)
+
+
+def _html(text: str) -> str:
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _paragraphs(text: str) -> str:

@@ -1,19 +1,23 @@
 """Predict with the model of this bundle: python predict.py INPUT_FILE [INPUT_FILE ...]
 
 Written by LayerLoom into every bundle; needs torch (and safetensors for --backend python,
-onnxruntime for --backend onnx), never LayerLoom. The input is read as the model was trained:
-an image (PNG/JPEG; Pillow) resized and normalised, a CSV row (with a header naming the columns),
-a text file tokenised with the training vocabulary, or a .npy/.csv array of the input's shape.
-It prints one JSON object: the prediction, and for a classifier the class probabilities.
-``--help`` says what input the model expects; an input far from the training data (an inverted
-image, a value many standard deviations off) gets a warning on stderr and in the JSON's
-``warnings``.
+onnxruntime for --backend onnx), never LayerLoom. An input is read as the model was trained:
+an image (PNG/JPEG; Pillow) resized and scaled to 0–1, the rows of a CSV (with a header naming
+the columns), a text file tokenised with the training vocabulary (or the text column of a
+CSV/TSV), or a .npy/.csv array of raw values. Every kind is then normalised as the training
+data were, and checked against them. A file may hold several samples (the rows of a CSV, the
+leading axis of a .npy): each is predicted. It prints one JSON object per sample, one a line:
+the prediction, and for a classifier the class probabilities; with several samples each
+carries its index as ``sample``. ``--help`` says what each input file must hold; an input far
+from the training data (an inverted image, a value many standard deviations off) gets a
+warning on stderr and in the JSON's ``warnings``.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import io
 import json
 import math
 import re
@@ -25,6 +29,9 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 WORD = r"[^\W_]+(?:'[^\W_]+)*"  # the tokeniser the model was trained with (unless the manifest says)
 MISSING = ("", "na", "n/a", "nan", "null", "none", "?")  # cells that count as missing, lowercased
+IMAGES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
+FREE_TEXT_WORDS = 4  # a column averaging this many words per cell is free text (as in training)
+CHUNK = 256  # samples per forward pass
 # How far from the training data an input may be before predict.py warns: an image's mean per
 # channel, in the training split's per-pixel standard deviations (MNIST's own digits stay within
 # 0.5; an inverted digit is 2.4 away), and one feature of a table row.
@@ -36,12 +43,16 @@ def main(argv: list[str] | None = None) -> int:
     manifest = json.loads((HERE / "manifest.json").read_text(encoding="utf-8"))
     parser = argparse.ArgumentParser(
         description=f"Predict with {manifest['name']}.",
-        epilog="Expected input: " + " ".join(expected_input(manifest)))
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="\n\n".join(_wrap(text) for text in (
+            "Expected input: " + " ".join(expected_input(manifest)),
+            "Input files: " + " ".join(input_files(manifest)))))
     parser.add_argument("files", nargs="+", help="one input file per model input")
     parser.add_argument("--backend", choices=("torchscript", "python", "onnx"),
                         help="which saved model to run (default: the first present)")
     parser.add_argument("--top", type=int, default=5, help="classes to list (classifiers)")
-    parser.add_argument("--save", help="also save the raw output as this .npy file")
+    parser.add_argument("--save", help="also save the raw output (every sample) as this .npy "
+                                       "file")
     args = parser.parse_args(argv)
     inputs = manifest["inputs"]
     if len(args.files) != len(inputs):
@@ -49,19 +60,36 @@ def main(argv: list[str] | None = None) -> int:
     for file in args.files:
         if not Path(file).is_file():
             parser.error(f"no such file {file}")
-    warnings: list[str] = []
-    arrays = [read_input(Path(f), spec, manifest.get("preprocessing") or {}, warnings)
-              for f, spec in zip(args.files, inputs)]
-    for warning in warnings:
+    arrays, notes = [], []
+    for file, spec in zip(args.files, inputs):
+        x, said = read_input(Path(file), spec, manifest.get("preprocessing") or {})
+        arrays.append(x)
+        notes += said
+    if len({len(x) for x in arrays}) > 1:
+        counts = ", ".join(f"{f} {len(x)}" for f, x in zip(args.files, arrays))
+        parser.error(f"the files hold different numbers of samples ({counts}); give each input "
+                     f"the same number")
+    for _, warning in notes:
         print(f"warning: {warning}", file=sys.stderr)
     outputs = run_model(manifest, arrays, args.backend)
     if args.save:
         np.save(args.save, outputs[0])
-    result = describe(manifest, outputs, args.top)
-    if warnings:
-        result["warnings"] = warnings
-    print(json.dumps(result))
+    count = len(arrays[0])
+    for i in range(count):
+        result = describe(manifest, [out[i] for out in outputs], args.top)
+        if count > 1:
+            result = {"sample": i, **result}
+        mine = [warning for j, warning in notes if j is None or j == i]
+        if mine:
+            result["warnings"] = mine
+        print(json.dumps(result))
     return 0
+
+
+def _wrap(text: str, width: int = 88) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width))
 
 
 # -- what the model expects --------------------------------------------------------------------
@@ -103,6 +131,81 @@ def expected_input(manifest: dict) -> list[str]:
     elif kind != "text":
         out.append("Not normalised: values are fed as they are.")
     return [s for s in out if s]
+
+
+def input_files(manifest: dict) -> list[str]:
+    """Sentences saying what each kind of file given for the first input must hold, and how
+    many predictions it gives (the model card says the same)."""
+    spec = manifest["inputs"][0]
+    prep = manifest.get("preprocessing") or {}
+    kind, shape = prep.get("kind", "array"), list(spec["shape"])
+    dims = ", ".join(map(str, shape))
+    size = int(np.prod(shape))
+    norm = "mean" in (prep.get("normalization") or {}) and kind != "text"
+    then = (" predict.py normalises it as it does every other input, so never give it "
+            "values that are already normalised." if norm else "")
+    if kind == "image":
+        out = ["An image file (PNG, JPEG, BMP, GIF, WebP): one prediction.",
+               f"A .npy file: one image [{dims}] or N of them [N, {dims}], channels first, "
+               f"with pixel values in 0–1 (whole numbers are divided by "
+               f"{_scale(prep):g} first), as they are before normalisation: one prediction "
+               f"per image.{then}"]
+    elif kind == "tabular":
+        columns = prep.get("columns") or []
+        out = (["A CSV file with a header row naming the columns (any order; others are "
+                "ignored): one prediction per row."] if columns else [])
+        hot = ("each category as its one-hot columns (1 for the row's category, 0 for the "
+               "others), " if any(c.get("kind") == "categorical" for c in columns) else "")
+        out.append(f"A .npy file, or a CSV of rows of {size} numbers"
+                   f"{' (no header naming the columns)' if columns else ''}: the {size} "
+                   f"features of a row [{size}] or of N rows [N, {size}], in the model's order "
+                   f"({_short_names(feature_names(prep, size))}), {hot}in the data's own units, "
+                   f"NaN (or an empty cell) for a missing value: one prediction per row.{then}")
+    elif kind == "text":
+        if prep.get("vocab"):
+            column = prep.get("text_column")
+            out = ["A text file (.txt or any other but .csv, .tsv, .npy): one text, one "
+                   "prediction.",
+                   "A .csv or .tsv file with a header row: the texts of its column "
+                   + (f"{column!r} (the column the model was trained on; else its only "
+                      f"column of text)" if column else "of text")
+                   + ", one prediction per row.",
+                   f"A .npy file of token ids: [{dims}] or [N, {dims}], whole numbers from the "
+                   f"training vocabulary (0 is <pad>, 1 is <unk>, below "
+                   f"{len(prep['vocab']):,}), cut or padded to {shape[0]}: one prediction per "
+                   f"row."]
+        else:
+            out = [f"A file of {shape[0]} token ids (whitespace or commas between them), or a "
+                   f".npy file of token ids [{dims}] or [N, {dims}]: one prediction per row."]
+    else:
+        out = [f"A .npy file: one sample [{dims}] or N of them [N, {dims}] of raw values, as "
+               f"in the training data before normalisation: one prediction per sample.{then}",
+               f"A CSV or text file of numbers: {size} in all for one sample (read in the "
+               f"order of [{dims}]), or rows of {size} for one sample per row."]
+    return out + ["Several samples print one JSON object a line, each with its index as "
+                  "\"sample\"."]
+
+
+def feature_names(prep: dict, size: int) -> list[str]:
+    """The names of a table's features as the model reads them: a category's one-hot columns
+    as ``city=Paris``."""
+    names: list[str] = []
+    for column in prep.get("columns") or []:
+        if column.get("kind") == "categorical":
+            names += [f"{column['name']}={c}" for c in column["categories"]]
+        else:
+            names.append(str(column["name"]))
+    return names if len(names) == size else [f"x{i}" for i in range(size)]
+
+
+def _short_names(names: list[str], n: int = 12) -> str:
+    return ", ".join(names if len(names) <= n else names[:n - 2] + ["…", names[-1]])
+
+
+def _scale(prep: dict) -> float:
+    """What whole-number pixels of a .npy are divided by: the training data's scale (255 for
+    8-bit images)."""
+    return float((prep.get("normalization") or {}).get("scale") or 255.0)
 
 
 def _short(values: list, n: int = 6) -> str:
@@ -163,27 +266,73 @@ def unusual(x: np.ndarray, prep: dict, name: str) -> list[str]:
 
 # -- reading inputs ------------------------------------------------------------------------------
 
-def read_input(path: Path, spec: dict, prep: dict, warnings: list | None = None) -> np.ndarray:
-    """One sample as the model's input, with a batch of 1 in front; warnings about an input
-    far from the training data are added to ``warnings``."""
+def read_input(path: Path, spec: dict, prep: dict) -> tuple[np.ndarray, list]:
+    """The samples of one file as the model's input ``[N, *shape]``, and what a user would
+    not see otherwise, as ``(sample index or None for the whole file, warning)`` pairs: an
+    input far from the training data, a category training never saw, an inverted digit.
+
+    Every kind of file is read into raw values first (a .npy holds them as they are) and then
+    goes through the same checks and the same normalisation as the training data."""
     shape, kind = tuple(spec["shape"]), prep.get("kind", "array")
     suffix = path.suffix.lower()
+    notes: list = []
     if suffix == ".npy":
-        x = np.load(path, allow_pickle=False).astype(dtype(spec))
-        return x.reshape((1,) + shape)
-    if kind == "image" and suffix in (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"):
-        x = read_image(path, shape, prep, warnings)
+        samples = read_npy(path, spec, prep)
+    elif kind == "image" and suffix in IMAGES:
+        said: list[str] = []
+        samples = read_image(path, shape, prep, said)[None]
+        notes += [(None, text) for text in said]
+    elif kind == "text" and suffix in (".csv", ".tsv") and prep.get("vocab"):
+        samples = read_texts(path, shape, prep)
     elif kind == "text":
-        x = read_text(path, shape, prep)
+        samples = read_text(path, shape, prep)[None]
     elif kind == "tabular":
-        x = read_row(path, shape, prep, warnings)
+        samples = read_rows(path, shape, prep, notes)
     else:
-        numbers = [float(v) for v in re.split(r"[\s,;]+", path.read_text().strip()) if v]
-        x = np.asarray(numbers, dtype=np.float64).reshape(shape)
-    if warnings is not None:
-        warnings += unusual(x, prep, path.name)
-    x = normalize(x, prep.get("normalization"), kind)
-    return x.astype(dtype(spec)).reshape((1,) + shape)
+        samples = read_numbers(path, shape)
+    if len(samples) == 0:
+        raise SystemExit(f"error: {path}: no samples in it")
+    out = []
+    for i, x in enumerate(samples):
+        name = path.name if len(samples) == 1 else f"{path.name} sample {i}"
+        notes += [(i, text) for text in unusual(x, prep, name)]
+        out.append(normalize(x, prep.get("normalization"), kind).astype(dtype(spec)))
+    return np.stack(out), notes
+
+
+def read_npy(path: Path, spec: dict, prep: dict) -> np.ndarray:
+    """A .npy's samples ``[N, *shape]`` as raw values: one sample of the input's shape, or N
+    along a leading axis. Token ids stay whole numbers; whole-number pixels of an image are
+    scaled to 0–1 as image files are; everything else is kept as it is (the caller normalises
+    it as the training data were)."""
+    shape, kind = tuple(spec["shape"]), prep.get("kind", "array")
+    try:
+        x = np.load(path, allow_pickle=False)
+    except (ValueError, OSError) as exc:
+        raise SystemExit(f"error: {path}: not a readable .npy array of numbers ({exc})") from None
+    dims = ", ".join(map(str, shape))
+    if x.dtype.kind not in "biuf":
+        raise SystemExit(f"error: {path}: holds {x.dtype} values; it must hold numbers")
+    if tuple(x.shape) == shape:
+        x = x[None]
+    elif tuple(x.shape[1:]) != shape:
+        raise SystemExit(f"error: {path}: holds an array of shape {list(x.shape)}; the model "
+                         f"takes one sample of shape [{dims}], or N samples [N, {dims}]")
+    if spec["dtype"] == "int64":
+        if x.dtype.kind == "f" and not (np.isfinite(x).all() and (x == np.round(x)).all()):
+            raise SystemExit(f"error: {path}: token ids must be whole numbers")
+        ids = x.astype(np.int64)
+        vocab = len(prep.get("vocab") or [])
+        bad = (ids < 0) | (ids >= vocab) if vocab else ids < 0
+        if bad.any():
+            where = tuple(int(i) for i in np.argwhere(bad)[0])
+            raise SystemExit(f"error: {path}: token id {int(ids[where])} at {list(where)} is "
+                             f"outside the training vocabulary"
+                             + (f" (ids 0 to {vocab - 1})" if vocab else ""))
+        return ids
+    if kind == "image" and x.dtype.kind in "biu":
+        return x.astype(np.float64) / _scale(prep)  # 8-bit pixels to 0–1, as image files are
+    return x.astype(np.float64)
 
 
 def dtype(spec: dict):
@@ -264,63 +413,156 @@ def prepare_digit(gray, size: int = 28, box: int = 20) -> np.ndarray:
 
 
 def read_text(path: Path, shape: tuple, prep: dict) -> np.ndarray:
-    length = shape[0]
-    text = path.read_text(encoding="utf-8")
-    vocab = prep.get("vocab")
-    if not vocab:  # no vocabulary: the file holds the token ids themselves
+    """A whole file as one text (or, without a vocabulary, as the token ids it lists)."""
+    text = path.read_text(encoding="utf-8-sig")
+    if not prep.get("vocab"):  # no vocabulary: the file holds the token ids themselves
         ids = [int(v) for v in re.split(r"[\s,;]+", text.strip()) if v]
-    else:
-        index = {word: i for i, word in enumerate(vocab)}
-        pattern = re.compile(prep.get("token_pattern") or WORD)
-        words = text.lower() if prep.get("lowercase", True) else text
-        ids = [index.get(token, 1) for token in pattern.findall(words)]  # 1: <unk>
+        return np.asarray((ids + [0] * shape[0])[:shape[0]], dtype=np.int64)
+    return encode_text(text, shape, prep)
+
+
+def encode_text(text: str, shape: tuple, prep: dict) -> np.ndarray:
+    """A text as the training texts were made: lower-cased, split into words, each looked up
+    in the vocabulary (unknown ones as 1, <unk>), cut or padded with 0 (<pad>) to the input's
+    length."""
+    length = shape[0]
+    index = {word: i for i, word in enumerate(prep["vocab"])}
+    pattern = re.compile(prep.get("token_pattern") or WORD)
+    words = text.lower() if prep.get("lowercase", True) else text
+    ids = [index.get(token, 1) for token in pattern.findall(words)]  # 1: <unk>
     ids = ids[:length] + [0] * max(0, length - len(ids))  # 0: <pad>
     return np.asarray(ids, dtype=np.int64)
 
 
-def read_row(path: Path, shape: tuple, prep: dict, warnings: list | None = None) -> np.ndarray:
-    """The first data row of a CSV file, its columns encoded as in training; what a user would
-    not see otherwise (rows after the first, a category training never saw) is added to
-    ``warnings``."""
-    warnings = warnings if warnings is not None else []
-    with path.open(newline="", encoding="utf-8") as f:
-        rows = [row for row in csv.reader(f) if any(cell.strip() for cell in row)]
+def read_texts(path: Path, shape: tuple, prep: dict) -> np.ndarray:
+    """The texts of a CSV/TSV file (one a row, under a header), each as token ids: the
+    column the model was trained on when the header names it, else the file's only column of
+    text (its only column, its only one not of numbers, or its only one of free text)."""
+    header, rows = read_table(path)
+    column = prep.get("text_column")
+    if column in header:
+        at = header.index(column)
+    else:
+        at = _text_column(header, rows)
+        if at is None:
+            trained = f" (the model was trained on column {column!r})" if column else ""
+            raise SystemExit(f"error: {path}: cannot tell which column holds the texts"
+                             f"{trained}; its columns are {', '.join(map(repr, header))}. Give "
+                             f"the texts' column the name "
+                             f"{column or 'text'!r}, or give a file with only that column")
+    texts = [row[at] if at < len(row) else "" for row in rows]
+    return np.stack([encode_text(text, shape, prep) for text in texts])
+
+
+def _text_column(header: list[str], rows: list[list[str]]) -> int | None:
+    if len(header) == 1:
+        return 0
+    words = {}
+    for i in range(len(header)):
+        cells = [row[i].strip() for row in rows if i < len(row)]
+        if all(_is_number(cell) or cell.lower() in MISSING for cell in cells):
+            continue  # numbers: ids, scores
+        words[i] = sum(len(re.findall(WORD, cell)) for cell in cells) / max(1, len(cells))
+    if len(words) == 1:
+        return next(iter(words))
+    free = [i for i, count in words.items() if count >= FREE_TEXT_WORDS]
+    return free[0] if len(free) == 1 else None
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        return math.isfinite(float(cell))
+    except ValueError:
+        return False
+
+
+def read_table(path: Path) -> tuple[list[str], list[list[str]]]:
+    """A CSV/TSV file's header and data rows (blank lines skipped), separated as LayerLoom
+    reads a training file: a tab for .tsv, else whichever of , ; tab | its header holds most
+    of."""
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise SystemExit(f"error: {path}: not UTF-8 text; save it as UTF-8") from None
+    first = re.sub(r'"[^"]*"', "", text.lstrip().split("\n", 1)[0])
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else \
+        max(",;\t|", key=first.count) if any(c in first for c in ",;\t|") else ","
+    rows = [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+            if any(cell.strip() for cell in row)]
+    if not rows:
+        raise SystemExit(f"error: {path}: the file is empty")
+    return [cell.strip() for cell in rows[0]], rows[1:]
+
+
+def read_rows(path: Path, shape: tuple, prep: dict, notes: list) -> np.ndarray:
+    """Every data row of a CSV file, its columns encoded as in training (numbers as they
+    are, a category as its one-hot columns, a missing cell as NaN); a category training never
+    saw is added to ``notes``. A file without a header naming the columns is read as rows of
+    the encoded features themselves."""
     columns = prep.get("columns")
+    header, rows = read_table(path)
+    if not (columns and any(c["name"] in header for c in columns)):
+        return read_numbers(path, shape, [header] + rows)
     missing = {m.lower() for m in prep.get("missing", MISSING)}
-    header = [h.strip() for h in rows[0]] if rows else []
-    if columns and len(rows) >= 2 and any(c["name"] in header for c in columns):
-        row = dict(zip(header, (cell.strip() for cell in rows[1])))
-        absent = [c["name"] for c in columns if c["name"] not in row]
-        if absent:
-            names = [c["name"] for c in columns]
-            shown = ", ".join(names if len(names) <= 12 else names[:10] + ["…", names[-1]])
-            raise SystemExit(f"error: {path}: the row has no column {absent[0]!r}; the model "
-                             f"reads {shown}"
-                             f"{f' ({len(names)} columns)' if len(names) > 12 else ''}")
-        if len(rows) > 2:
-            warnings.append(f"{path.name} has {len(rows) - 1} rows: the prediction is for the "
-                            f"first; give one row per file")
+    absent = [c["name"] for c in columns if c["name"] not in header]
+    if absent:
+        names = [c["name"] for c in columns]
+        shown = ", ".join(names if len(names) <= 12 else names[:10] + ["…", names[-1]])
+        raise SystemExit(f"error: {path}: the rows have no column {absent[0]!r}; the model "
+                         f"reads {shown}"
+                         f"{f' ({len(names)} columns)' if len(names) > 12 else ''}")
+    if not rows:
+        raise SystemExit(f"error: {path}: a header but no rows")
+    out = []
+    for i, cells in enumerate(rows):
+        row = dict(zip(header, (cell.strip() for cell in cells)))
+        where = (i if len(rows) > 1 else None,
+                 f"{path.name} sample {i}: " if len(rows) > 1 else "")
         values: list[float] = []
         for column in columns:
-            cell = row[column["name"]]
+            cell = row.get(column["name"], "")
             if column.get("kind") == "categorical":
                 if cell not in column["categories"] and cell.lower() not in missing:
                     seen = ", ".join(map(str, column["categories"][:8]))
-                    warnings.append(f"column {column['name']!r}: {cell!r} was not seen in "
-                                    f"training (it saw {seen}"
-                                    f"{', …' if len(column['categories']) > 8 else ''}), so it "
-                                    f"is read as none of them")
+                    notes.append((where[0], f"{where[1]}column {column['name']!r}: {cell!r} "
+                                            f"was not seen in training (it saw {seen}"
+                                            f"{', …' if len(column['categories']) > 8 else ''}"
+                                            f"), so it is read as none of them"))
                 values += [1.0 if cell == c else 0.0 for c in column["categories"]]
             else:
                 values.append(_number(cell, missing, column["name"]))
-        return np.asarray(values, dtype=np.float64).reshape(shape)
+        out.append(np.asarray(values, dtype=np.float64).reshape(shape))
+    return np.stack(out)
+
+
+def read_numbers(path: Path, shape: tuple, rows: list[list[str]] | None = None) -> np.ndarray:
+    """Samples from a file of numbers: all of them for one sample when there are as many as
+    the input holds, else one sample a row; rows of words (a header) are skipped."""
+    size = int(np.prod(shape))
+    if rows is None:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+        rows = [[v for v in re.split(r"[\s,;]+", line.strip()) if v] for line in lines]
+    numeric = []
     for row in rows:
         try:
-            numbers = [_number(cell, missing) for cell in row]
+            numeric.append([_number(cell) for cell in row if cell.strip() or len(row) > 1])
         except SystemExit:
             continue  # a header
-        return np.asarray(numbers[:shape[0]], dtype=np.float64).reshape(shape)
-    raise SystemExit(f"error: {path}: no row of numbers found")
+    numeric = [row for row in numeric if row]
+    total = sum(len(row) for row in numeric)
+    dims = ", ".join(map(str, shape))
+    if total == size:
+        return np.asarray([v for row in numeric for v in row], dtype=np.float64).reshape(
+            (1,) + shape)
+    if numeric and all(len(row) == size for row in numeric):
+        return np.asarray(numeric, dtype=np.float64).reshape((-1,) + shape)
+    if not numeric:
+        raise SystemExit(f"error: {path}: no row of numbers found")
+    counts = sorted({len(row) for row in numeric})
+    raise SystemExit(f"error: {path}: holds {total} numbers in {len(numeric)} row(s) of "
+                     f"{', '.join(map(str, counts))}; the model takes {size} per sample "
+                     f"(shape [{dims}]): give {size} numbers for one sample, or rows of {size}, "
+                     f"one sample a row")
 
 
 def _number(cell: str, missing=MISSING, column: str | None = None) -> float:
@@ -349,6 +591,15 @@ def normalize(x: np.ndarray, norm: dict | None, kind: str) -> np.ndarray:
 # -- running the model -------------------------------------------------------------------------
 
 def run_model(manifest: dict, arrays: list[np.ndarray], backend: str | None) -> list[np.ndarray]:
+    """The model's outputs ``[N, ...]`` for inputs of N samples, run CHUNK samples at a time."""
+    forward = load_model(manifest, backend)
+    count = len(arrays[0])
+    parts = [forward([a[i:i + CHUNK] for a in arrays]) for i in range(0, count, CHUNK)]
+    return [np.concatenate([part[k] for part in parts]) for k in range(len(parts[0]))]
+
+
+def load_model(manifest: dict, backend: str | None):
+    """A function from input arrays to output arrays, for the first saved model present."""
     files = manifest["files"]
     order = [backend] if backend else ["torchscript", "python", "onnx"]
     for choice in order:
@@ -358,15 +609,19 @@ def run_model(manifest: dict, arrays: list[np.ndarray], backend: str | None) -> 
             session = ort.InferenceSession(str(HERE / "model.onnx"),
                                            providers=["CPUExecutionProvider"])
             names = [i.name for i in session.get_inputs()]
-            return [np.asarray(o) for o in session.run(None, dict(zip(names, arrays)))]
+            return lambda arrays: [np.asarray(o)
+                                   for o in session.run(None, dict(zip(names, arrays)))]
         if choice in ("torchscript", "python") and f"model.{_FILE[choice]}" in files:
             import torch
 
             model = _torch_model(choice, manifest)
-            with torch.no_grad():
-                out = model(*[torch.from_numpy(a) for a in arrays])
-            out = out if isinstance(out, (tuple, list)) else (out,)
-            return [o.numpy() for o in out]
+
+            def forward(arrays, model=model):
+                with torch.no_grad():
+                    out = model(*[torch.from_numpy(np.ascontiguousarray(a)) for a in arrays])
+                out = out if isinstance(out, (tuple, list)) else (out,)
+                return [o.numpy() for o in out]
+            return forward
     raise SystemExit(f"error: the bundle holds no {' or '.join(order)} model")
 
 
@@ -391,7 +646,8 @@ def _torch_model(choice: str, manifest: dict):
 # -- describing the result ----------------------------------------------------------------------
 
 def describe(manifest: dict, outputs: list[np.ndarray], top: int) -> dict:
-    first = outputs[0][0]  # the one sample
+    """One sample's result from its outputs (each without the batch axis)."""
+    first = outputs[0]
     result: dict = {"model": manifest["name"], "output_shape": list(first.shape)}
     classes = manifest.get("classes")
     if manifest.get("task") == "classification" and first.ndim == 1:

@@ -164,9 +164,10 @@ def test_text_predictions_agree(home):
     assert_same(page, bundle_predict(folder, text_file, ds.classes))
 
 
-def test_an_unseen_category_and_extra_rows_are_said_by_both(home):
+def test_an_unseen_category_is_said_by_both_and_every_row_is_predicted(home):
     """A category training never saw ('Red' where it saw 'red') is read as none of the known
-    ones, and a CSV of several rows is predicted on its first: both were silent."""
+    ones and said by both; predict.py predicts every row of a CSV of several (it predicted the
+    first only), naming the row a warning is about."""
     import pandas as pd
 
     from layerloom.ui import predict
@@ -185,13 +186,14 @@ def test_an_unseen_category_and_extra_rows_are_said_by_both(home):
     said = "column 'colour': 'Red' was not seen in training (it saw blue, red), so it is read " \
            "as none of them"
     frame = pd.read_csv(io.BytesIO(rows.read_bytes()), dtype=str, keep_default_na=False)
-    notes: list[str] = []
-    features = predict.encode_row(frame.iloc[0].to_dict(), model.dataset, notes)
-    assert notes == [said]
-    page = model.probabilities(predict.from_raw(features[None], model.dataset))[0]
     done = run_without_layerloom(PREDICT, folder, str(rows), "--top", "1000")
     assert done.returncode == 0, done.stderr
-    out = json.loads(done.stdout)
-    assert out["warnings"] == ["rows.csv has 2 rows: the prediction is for the first; give "
-                               "one row per file", said]
-    assert_same(page, np.array([out["probabilities"][c] for c in model.dataset.classes]))
+    outs = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [out["sample"] for out in outs] == [0, 1]
+    assert outs[0]["warnings"] == [f"rows.csv sample 0: {said}"] and "warnings" not in outs[1]
+    for i, out in enumerate(outs):
+        notes: list[str] = []
+        features = predict.encode_row(frame.iloc[i].to_dict(), model.dataset, notes)
+        assert notes == ([said] if i == 0 else [])
+        page = model.probabilities(predict.from_raw(features[None], model.dataset))[0]
+        assert_same(page, np.array([out["probabilities"][c] for c in model.dataset.classes]))
