@@ -56,6 +56,50 @@ def data_line(data: str | None) -> list[str]:
     return [f"# Data: {comment(data)}"] if data else []
 
 
+def normalization_lines(norm: dict | None) -> list[str]:
+    """Header lines saying that the weights were trained on standardised inputs: the code's
+    ``standardize_input`` must be applied to raw data first."""
+    if not norm:
+        return []
+    scaled = (f" (raw in 0–1: whole numbers, such as 8-bit pixels, divided by "
+              f"{norm['scale']:g} first)" if norm.get("scale") else "")
+    return comment_block(f"Inputs: the weights were trained on inputs standardised per "
+                         f"{norm['kind']}, x = (raw - mean) / std{scaled}, with the training split's "
+                         f"mean and std (INPUT_NORMALIZATION below). Feed the model "
+                         f"standardize_input(raw), never raw data.")
+
+
+def normalization_source(norm: dict | None) -> list[str]:
+    """The constant and the function that standardise raw inputs as the training data were."""
+    if not norm:
+        return []
+    fields = [f'"kind": {norm["kind"]!r}'.replace("'", '"')]
+    if norm.get("scale"):
+        fields.append(f'"scale": {float(norm["scale"])!r}')
+    lines = ["INPUT_NORMALIZATION = {", f"    {', '.join(fields)},"]
+    for key in ("mean", "std"):
+        values = ", ".join(repr(float(v)) for v in norm[key])
+        wrapped = textwrap.wrap(values, 88)
+        lines.append(f'    "{key}": [' + ("\n" + " " * 13).join(wrapped) + "],")
+    lines += ["}", "", "",
+              "def standardize_input(raw: torch.Tensor) -> torch.Tensor:",
+              '    """Raw inputs [batch, ...] as the training data were fed: whole numbers divided '
+              'by the',
+              '    scale (if any; floats are taken as already in 0-1), then standardised per '
+              'channel or',
+              '    feature; missing values (NaN) become 0, the mean."""',
+              "    x = raw.float()",
+              '    if "scale" in INPUT_NORMALIZATION and not raw.is_floating_point():',
+              '        x = x / INPUT_NORMALIZATION["scale"]',
+              '    mean = torch.tensor(INPUT_NORMALIZATION["mean"])',
+              '    std = torch.tensor(INPUT_NORMALIZATION["std"])',
+              '    if INPUT_NORMALIZATION["kind"] == "channel":  # (C,) against (B, C, ...)',
+              "        shape = (-1,) + (1,) * (x.dim() - 2)",
+              "        mean, std = mean.view(shape), std.view(shape)",
+              "    return torch.nan_to_num((x - mean) / std, nan=0.0)"]
+    return lines
+
+
 def description_lines(graph: Graph, top: Level, data: str | None) -> list[str]:
     """The design's description as comment lines, or a line saying why it is left out."""
     if not graph.description:

@@ -29,7 +29,14 @@ from typing import Any
 import torch
 from torch import nn
 
-from .code_header import comment, data_line, description_lines, io_lines
+from .code_header import (
+    comment,
+    data_line,
+    description_lines,
+    io_lines,
+    normalization_lines,
+    normalization_source,
+)
 from .code_header import comment_block as _comment_block
 from .compile import MERGES, SPLITS, build_layer, ordered, ports_of, split_call
 from .errors import GraphError
@@ -43,14 +50,17 @@ HELPERS = "layerloom.graph.modules"
 
 
 def generate_code(graph: Graph | dict, variables: Mapping[str, Any] | None = None,
-                  class_name: str | None = None, data: str | None = None) -> str:
+                  class_name: str | None = None, data: str | None = None,
+                  normalization: dict | None = None) -> str:
     """The source of a module defining the model of ``graph`` (class named after the graph, or
     ``class_name``, made a legal identifier). ``data``: the dataset the weights going with the
-    code were trained on, for the header (see ``code_header``). An invalid graph raises
-    :class:`GraphError`."""
+    code were trained on, for the header (see ``code_header``). ``normalization``: how those
+    weights' training inputs were standardised (``kind``, ``mean``, ``std``, ``scale``); the
+    code then says so in its header and defines ``INPUT_NORMALIZATION`` and
+    ``standardize_input(raw)``. An invalid graph raises :class:`GraphError`."""
     report = validate(graph, variables)
     report.raise_if_invalid()
-    return _Writer(report.resolution, class_name, data).write()
+    return _Writer(report.resolution, class_name, data, normalization).write()
 
 
 # -- what the source is made of ------------------------------------------------------------------
@@ -223,10 +233,12 @@ def _same(value, default) -> bool:
 # -- the writer ----------------------------------------------------------------------------------
 
 class _Writer:
-    def __init__(self, res: Resolution, class_name: str | None, data: str | None = None):
+    def __init__(self, res: Resolution, class_name: str | None, data: str | None = None,
+                 normalization: dict | None = None):
         self.res = res
         self.class_name = class_name
         self.data = data
+        self.normalization = normalization
         self.recorder = _Recorder()
         self.helpers: dict[str, type] = {}  # copied from graph/modules.py
         self.imports: dict[str, tuple[str, str]] = {}  # plugin classes: name -> (module, class)
@@ -438,6 +450,8 @@ class _Writer:
         top = self.instance(res.top, [n.id for n in res.graph.nodes], None)
         defs = self.classes(top)
         taken = set(self.helpers) | set(self.imports) | self.identifiers
+        if self.normalization:  # module-level names of the generated code
+            taken |= {"INPUT_NORMALIZATION", "standardize_input"}
         main = defs[-1]
         main.name = class_name(self.class_name or res.graph.name, taken)
         taken.add(main.name)
@@ -455,6 +469,7 @@ class _Writer:
                         [(names[o], o) for o in ordered(res.top.outputs, ids)
                          if res.top.nodes[o].used])
         out += data_line(self.data)
+        out += normalization_lines(self.normalization)
         out += description_lines(res.graph, res.top, self.data)
         params = res.top.n_params
         frozen = _frozen(res.top)
@@ -467,6 +482,8 @@ class _Writer:
         out += ["import torch", "from torch import Tensor, nn"]
         for module, qualname in sorted(self.imports.values()):
             out.append(f"from {module} import {qualname}  # a plugin block's module")
+        if self.normalization:
+            out += ["", ""] + normalization_source(self.normalization)
         for name in sorted(self.helpers):
             source = inspect.getsource(self.helpers[name]).rstrip()
             out += ["", "", source]

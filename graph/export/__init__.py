@@ -33,6 +33,7 @@ from . import onnx as _onnx  # noqa: F401  (registers the format)
 from .blame import find_culprit, first_line
 from .errors import ExportError
 from .formats import FORMATS
+from .normalization import WHERE, record, sentence
 from .reference import Reference, prepare
 from .run import RunInfo
 from .verify import ATOL, compare
@@ -93,12 +94,17 @@ def export_model(graph: Graph | dict | str | Path, fmt: str, path: str | Path,
         raise ExportError(fmt, f"the graph is not valid: {exc}", node=exc.node) from None
     if run is not None:
         ref.data = run.data_name()
+        if all(spec.dtype != "int64" for spec in ref.inputs):  # token ids are never scaled
+            ref.normalization = record(run.dataset.get("normalization"))
     path = Path(path)
     if fmt == "bundle":
         from .bundle import write_bundle
 
         return _place(fmt, path, started, lambda tmp: write_bundle(ref, tmp, run, atol))
-    return _place(fmt, path, started, lambda tmp: write_checked(ref, fmt, tmp, atol))
+    result = _place(fmt, path, started, lambda tmp: write_checked(ref, fmt, tmp, atol))
+    if ref.normalization and fmt in WHERE:  # said where the user reads the export's result
+        result.notes["normalization"] = f"{sentence(ref.normalization)} Written into {WHERE[fmt]}."
+    return result
 
 
 def write_checked(ref: Reference, fmt: str, path: Path, atol: float = ATOL,

@@ -24,6 +24,7 @@ from torch import nn
 
 from ..compile import compile_graph
 from ..io import dumps_graph, load_graph
+from . import normalization
 from .blame import find_culprit, first_line
 from .errors import ExportError
 from .reference import Reference
@@ -65,7 +66,11 @@ def write_weights(ref: Reference, path: Path) -> dict:
     from safetensors.torch import save_file
 
     tensors = {k: v.detach().cpu().contiguous() for k, v in ref.state_dict.items()}
-    save_file(tensors, str(path), metadata={"format": "pt", "graph": ref.graph.name})
+    metadata = {"format": "pt", "graph": ref.graph.name}
+    if ref.normalization:  # the inputs these weights were trained on were standardised
+        metadata[normalization.KEY] = normalization.to_json(ref.normalization)
+        metadata["layerloom.input"] = normalization.sentence(ref.normalization)
+    save_file(tensors, str(path), metadata=metadata)
     return {}
 
 
@@ -96,7 +101,8 @@ def weights_beside(path: Path) -> Path:
 def _write_python(ref: Reference, path: Path) -> dict:
     from ..codegen import generate_code
 
-    path.write_text(generate_code(ref.graph, data=ref.data), encoding="utf-8")
+    path.write_text(generate_code(ref.graph, data=ref.data, normalization=ref.normalization),
+                    encoding="utf-8")
     write_weights(ref, weights_beside(path))
     return {"class": model_class(path).__name__}
 
@@ -161,7 +167,9 @@ def _write_torchscript(ref: Reference, path: Path) -> dict:
                                              f"({first_line(trace_exc)}) works") from None
     with warnings.catch_warnings():  # deprecated in favour of torch.export, still supported
         warnings.simplefilter("ignore", DeprecationWarning)
-        torch.jit.save(module, str(path))
+        extra = ({normalization.EXTRA_FILE: normalization.to_json(ref.normalization)}
+                 if ref.normalization else {})
+        torch.jit.save(module, str(path), _extra_files=extra)
     return {"method": method, "layout": layout, **({"script_error": why} if why else {})}
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from . import normalization
 from .blame import find_culprit, first_line
 from .errors import ExportError
 from .formats import Format, Runner, _register
@@ -71,6 +72,13 @@ def _write(ref: Reference, path: Path) -> dict:
         if culprit:
             raise ExportError("onnx", culprit[2], node=culprit[0], block=culprit[1]) from None
         raise ExportError("onnx", first_line(exc)) from None
+    if ref.normalization:  # the inputs the weights were trained on were standardised
+        model = onnx.load(str(path))
+        for key, value in ((normalization.KEY, normalization.to_json(ref.normalization)),
+                           ("layerloom.input", normalization.sentence(ref.normalization))):
+            entry = model.metadata_props.add()
+            entry.key, entry.value = key, value
+        onnx.save(model, str(path))
     try:
         onnx.checker.check_model(str(path), full_check=True)
     except Exception as exc:  # noqa: BLE001 - ValidationError or InferenceError

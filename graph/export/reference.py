@@ -49,6 +49,8 @@ class Reference:
     resolution: Resolution
     expected: list[torch.Tensor] = field(default_factory=list)
     data: str | None = None  # the dataset the weights were trained on, where known
+    # how the inputs the weights were trained on were standardised (normalization.record)
+    normalization: dict | None = None
 
     def run(self, model: Any, inputs: Sequence[torch.Tensor]) -> list[torch.Tensor]:
         with torch.no_grad():

@@ -131,6 +131,8 @@ def cmd_export(args) -> int:
         print(f"  {part}: left out: {reason}")
     print(f"verified: max abs diff {result.max_abs_diff:.2e}; size {format_bytes(result.bytes)}; "
           f"{result.seconds:.2f} s")
+    if result.notes.get("normalization"):  # raw data fed to these weights gives nonsense
+        print(f"inputs: {printable(result.notes['normalization'])}")
     return 0
 
 
