@@ -104,17 +104,27 @@ def description_lines(graph: Graph, top: Level, data: str | None) -> list[str]:
     """The design's description as comment lines, or a line saying why it is left out."""
     if not graph.description:
         return []
+    why = description_left_out(graph, top, data)
+    if why:
+        return comment_block(f"(The design's description is left out: {why}.)")
+    return comment_block(graph.description)
+
+
+def description_left_out(graph: Graph, top: Level, data: str | None,
+                         data_words: str = "the data above") -> str | None:
+    """Why the design's description is not true of the model as it is (it names image sizes
+    none of which is the input's, or the dataset it was made for is not ``data``, which
+    ``data_words`` names), or None: ``"it was written for text-sentiment, not the data
+    above"``."""
     images = {tuple(top.nodes[i].shape[-2:]) for i in top.inputs
               if top.nodes[i].shape is not None and len(top.nodes[i].shape) == 3}
-    named = {size for size in _sizes(graph.description) if min(size) >= SMALLEST_IMAGE}
+    named = {size for size in _sizes(graph.description or "") if min(size) >= SMALLEST_IMAGE}
     if named and not named & images:
-        return comment_block("(The design's description is left out: it was written for "
-                             "inputs of another size.)")
+        return "it was written for inputs of another size"
     made_for = graph.extra.get("dataset")  # a template names the data it was sized for
     if data and isinstance(made_for, str) and comment(data) != comment(made_for):
-        return comment_block(f"(The design's description is left out: it was written for "
-                             f"{made_for}, not the data above.)")
-    return comment_block(graph.description)
+        return f"it was written for {comment(made_for)}, not {data_words}"
+    return None
 
 
 def _sizes(text: str) -> set[tuple[int, int]]:

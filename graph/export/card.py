@@ -6,6 +6,7 @@ import json
 import re
 from datetime import datetime, timezone
 
+from ..code_header import description_left_out
 from .reference import Reference
 from .run import RunInfo
 
@@ -14,7 +15,11 @@ def model_card(ref: Reference, manifest: dict, run: RunInfo | None) -> str:
     graph, summary = ref.graph, ref.summary
     lines = [f"# {_text(graph.name)}", ""]
     if graph.description:
-        lines += [_paragraphs(graph.description.strip()), ""]
+        # a template's words about the data it was sized for, unless they are true of this model
+        why = description_left_out(graph, ref.resolution.top, ref.data,
+                                   f"{ref.data}, the data this model was trained on")
+        lines += [f"*(The design's description is left out: {_text(why)}.)*"
+                  if why else _paragraphs(graph.description.strip()), ""]
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     origin = (f"run {run.run_id}" + (f" ({_text(run.name)})" if run.name else "")
               if run is not None and run.run_id is not None else
@@ -24,7 +29,7 @@ def model_card(ref: Reference, manifest: dict, run: RunInfo | None) -> str:
     lines += _what(ref, manifest)
     lines += _expected_input(manifest)
     lines += _layers(summary)
-    lines += _data(run)
+    lines += _data(run, ref, manifest)
     lines += _metrics(run)
     lines += _examples(run)
     lines += _usage(ref, manifest)
@@ -73,7 +78,7 @@ def _layers(summary) -> list[str]:
     return rows + [""]
 
 
-def _data(run: RunInfo | None) -> list[str]:
+def _data(run: RunInfo | None, ref: Reference, manifest: dict) -> list[str]:
     rows = ["## Training data", ""]
     if run is None or not run.dataset:
         return rows + ["Not trained in LayerLoom: the weights are freshly initialised.", ""]
@@ -89,6 +94,13 @@ def _data(run: RunInfo | None) -> list[str]:
                                               if isinstance(info.get("size"), int)
                                               else f"{name} {info.get('size', '?')}"
                                               for name, info in splits.items()))
+    spec = ref.inputs[0]
+    prep = manifest.get("preprocessing") or {}
+    what = {"text": "token ids", "image": "an image", "tabular": "features"}.get(
+        prep.get("kind"), "values")
+    rows.append(f"- Each sample: `[{', '.join(map(str, spec.shape))}]` {spec.dtype} ({what})"
+                + (f", from the column \"{_text(prep['text_column'])}\""
+                   if prep.get("text_column") else ""))
     norm = d.get("normalization")
     if isinstance(norm, dict):
         rows.append(f"- Inputs standardised per {norm.get('kind', 'feature')} with the training "
@@ -115,23 +127,54 @@ def _metrics(run: RunInfo | None) -> list[str]:
 
 
 def _usage(ref: Reference, manifest: dict) -> list[str]:
-    example = ", ".join(
-        f"torch.randint(0, {spec.vocab or 2}, (1, {', '.join(map(str, spec.shape))}))"
+    prep = manifest.get("preprocessing") or {}
+    vocab = len(prep.get("vocab") or [])
+
+    def ids(i: int, spec) -> int:  # token ids the model knows: the training vocabulary's
+        sizes = [n for n in (vocab if i == 0 else 0, spec.vocab) if n]
+        return min(sizes) if sizes else 2
+
+    torch_example = ", ".join(
+        f"torch.randint(0, {ids(i, spec)}, (1, {', '.join(map(str, spec.shape))}))"
         if spec.dtype == "int64" else f"torch.randn(1, {', '.join(map(str, spec.shape))})"
-        for spec in ref.inputs)
-    rows = ["## How to load it", "", "With TorchScript (only PyTorch needed):", "", "```python",
-            "import torch",
-            'model = torch.jit.load("model.torchscript.pt").eval()',
-            f"outputs = model({example})", "```", "",
-            "With the generated code (PyTorch and safetensors):", "", "```python",
-            f"from model import {manifest['class']}; from safetensors.torch import load_file",
-            f"model = {manifest['class']}().eval()",
-            'model.load_state_dict(load_file("weights.safetensors"))', "```", "",
-            "With ONNX Runtime:", "", "```python", "import onnxruntime as ort",
-            'session = ort.InferenceSession("model.onnx")',
-            f"outputs = session.run(None, {{{json.dumps(ref.inputs[0].name)}: array}})", "```",
-            "", "To predict on a file (an image, a CSV row, a text):", "", "```",
-            "python predict.py INPUT_FILE", "```", ""]
+        for i, spec in enumerate(ref.inputs))
+    numpy_example = ", ".join(
+        f"{json.dumps(spec.name)}: np.random.randint(0, {ids(i, spec)}, (1, "
+        f"{', '.join(map(str, spec.shape))})).astype(np.int64)"
+        if spec.dtype == "int64" else
+        f"{json.dumps(spec.name)}: np.random.randn(1, {', '.join(map(str, spec.shape))})"
+        f".astype(np.float32)"
+        for i, spec in enumerate(ref.inputs))
+    rows = ["## How to load it", ""]
+    if ref.normalization:
+        rows += ["The model was trained on standardised inputs (see Expected input): give it "
+                 "raw data only through `standardize_input` of `model.py`, or standardise it "
+                 "with the mean and std that every model file carries (`layerloom."
+                 "normalization` in the ONNX metadata and the safetensors metadata, "
+                 "`normalization.json` in the TorchScript file's extra files); `predict.py` "
+                 "does it for files. The random inputs below stand for standardised ones.", ""]
+    if vocab:
+        rows += [f"Token ids come from the {vocab:,}-word training vocabulary "
+                 f"(`manifest.json`'s `preprocessing.vocab`; 0 is <pad>, 1 is <unk>).", ""]
+    rows += ["With TorchScript (only PyTorch needed):", "", "```python",
+             "import torch",
+             'model = torch.jit.load("model.torchscript.pt").eval()',
+             f"outputs = model({torch_example})", "```", "",
+             "With the generated code (PyTorch and safetensors):", "", "```python",
+             f"from model import {manifest['class']}; from safetensors.torch import load_file",
+             f"model = {manifest['class']}().eval()",
+             'model.load_state_dict(load_file("weights.safetensors"))']
+    if ref.normalization:
+        dims = ", ".join(map(str, ref.inputs[0].shape))
+        rows += ["from model import standardize_input  # as the training data were fed",
+                 f"outputs = model(standardize_input(raw))  # raw: [batch, {dims}] raw values"]
+    rows += ["```", "", "With ONNX Runtime:", "", "```python", "import numpy as np",
+             "import onnxruntime as ort",
+             'session = ort.InferenceSession("model.onnx")',
+             f"outputs = session.run(None, {{{numpy_example}}})", "```",
+             "", "To predict on files (what each must hold: Expected input above; a file of "
+             "several samples gives one JSON line each):", "", "```",
+             "python predict.py INPUT_FILE", "```", ""]
     return rows
 
 
