@@ -104,6 +104,11 @@ def cmd_export(args) -> int:
         graph, run = loaded
     stem = module_name(graph.name) if args.format == "python" else slug(graph.name)
     output = Path(args.output or f"{stem}{SUFFIX[args.format]}")
+    if args.format == "bundle" and output.suffix.lower() != ".zip" and not output.is_dir():
+        # a bundle is a zip: without the suffix it would not open as one (unzip, a file manager)
+        print(f"note: a bundle is a zip file: writing {printable(str(output))}.zip, as "
+              f"{printable(str(output))} has no .zip suffix")
+        output = output.with_name(output.name + ".zip")
     try:
         result = export_model(graph, args.format, output, state, run=run, seed=args.seed,
                               variables=parse_variables(args.set), overwrite=args.force)
