@@ -31,7 +31,7 @@ def render(state: DesignerState) -> None:
     # a design valid as a graph that cannot train on the chosen data (a Linear fed a feature
     # map) is not "valid" here: its blocks to change are marked as errors on the canvas too
     misfits = len(fit[1].problems) if fit is not None else 0
-    with st.container(border=True, horizontal=True, gap="large", vertical_alignment="center",
+    with st.container(border=True, horizontal=True, gap="small", vertical_alignment="center",
                       key="statusbar"):
         # the verdict first, in one piece: where the bar wraps (a 1280-pixel window), the
         # badges stay on its first line, in view under the canvas
@@ -45,7 +45,16 @@ def render(state: DesignerState) -> None:
         if t.warnings:
             verdict += (f" :orange-badge[:material/warning: {t.warnings} warning"
                         f"{_s(t.warnings)}]")
-        st.markdown(verdict)
+        if t.errors or t.warnings or misfits:
+            # the list under the bar is below the window's edge (the canvas fills the window
+            # down to the bar): the verdict opens the same list where the user is looking
+            with st.popover(verdict, type="tertiary", key="verdict"), \
+                    st.container(key="problems-pop", gap=None):
+                if misfits:
+                    datafit.show_problems(fit[1], state=state, key=f"fitpop:{state.revision}")
+                _list(state, state.report().errors + state.report().warnings, key="pop")
+        else:
+            st.markdown(verdict)
         # with an error the counts miss the blocks it stops (all of them or none, by where
         # it is): "–", as the activations say, rather than a number that cannot be trusted
         unsure = "counted once the design has no error" if t.errors else None
@@ -110,11 +119,11 @@ def problems(state: DesignerState) -> None:
             _list(state, listed)
 
 
-def _list(state: DesignerState, listed: list) -> None:
+def _list(state: DesignerState, listed: list, key: str = "problem") -> None:
     for i, problem in enumerate(listed[:MAX_LISTED]):
         icon = ":material/error:" if problem.severity == "error" else ":material/warning:"
         if problem.node:
-            st.button(plain(str(problem)), key=f"problem:{state.revision}:{i}", icon=icon,
+            st.button(plain(str(problem)), key=f"{key}:{state.revision}:{i}", icon=icon,
                       type="tertiary", help="Select this node",
                       on_click=state.show_problem, args=(problem.node,))
         else:

@@ -38,6 +38,21 @@ def widget(widgets, label: str):
     return next(w for w in widgets if shown(w.label) == label)
 
 
+def popovers(at) -> dict:
+    """``{label: block}`` of every popover on the page (AppTest has no accessor of its own):
+    its label as drawn, its ``children`` what it holds."""
+    found: dict = {}
+
+    def walk(node) -> None:
+        for child in getattr(node, "children", {}).values():
+            if getattr(child, "type", None) == "popover":
+                found[child.proto.popover.label] = child
+            walk(child)
+
+    walk(at._tree)
+    return found
+
+
 def app_test(timeout: float = 60):
     """A Streamlit ``AppTest`` of the whole app, not yet run."""
     from streamlit.testing.v1 import AppTest

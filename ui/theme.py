@@ -23,8 +23,9 @@ div:has(> .st-key-keep_typing), .st-key-keep_typing { display: none; }
 /* room for the canvas: less padding above the page */
 .block-container { padding-top: 3.2rem; padding-bottom: 1.5rem; }
 /* tertiary buttons of the problem list read as a list, left-aligned */
-.st-key-problems button { justify-content: flex-start; text-align: left; }
-.st-key-problems button p { font-size: 0.9rem; }
+.st-key-problems button, .st-key-problems-pop button { justify-content: flex-start;
+  text-align: left; }
+.st-key-problems button p, .st-key-problems-pop button p { font-size: 0.9rem; }
 /* the status bar: one quiet line */
 .st-key-statusbar { padding: 0.35rem 0.9rem; }
 .st-key-statusbar p { margin: 0; white-space: nowrap; }

@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from layerloom.graph import load_graph, summarize
-from layerloom.ui.testing import APP, app_test, shown, toasted, widget
+from layerloom.ui.testing import APP, app_test, popovers, shown, toasted, widget
 
 
 @pytest.fixture
@@ -77,7 +77,12 @@ def test_editing_a_param_shows_the_error_and_it_goes(app, canvas):
     assert kernel.value == "3"
     kernel.set_value("20").run()
     assert "kernel 20×20 is larger than its 13×13 input" in errors(app)
-    assert ":red-badge[:material/error: 1 error]" in texts(app)
+    # the verdict opens the list (below the window's edge under the bar), each problem a
+    # button that selects its block
+    [verdict] = [p for label, p in popovers(app).items()
+                 if label == ":red-badge[:material/error: 1 error]"]
+    [problem] = verdict.button
+    assert "kernel 20×20 is larger than its 13×13 input" in problem.label
     assert canvas.last["annotations"]["nodes"]["conv2"]["errors"]
     # the totals miss what the error stops: not a number then
     assert ":material/tune: **–** params" in texts(app)
@@ -86,6 +91,8 @@ def test_editing_a_param_shows_the_error_and_it_goes(app, canvas):
     assert not app.error
     assert not canvas.last["annotations"]["nodes"]["conv2"]["errors"]
     assert "**34,826** params" in texts(app)
+    assert ":green-badge[:material/check_circle: valid]" in texts(app)
+    assert not [label for label in popovers(app) if "badge[:material/error" in label]
 
 
 def test_an_expression_param_and_the_number_switch(app, canvas):

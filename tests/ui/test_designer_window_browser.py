@@ -72,3 +72,42 @@ def test_the_canvas_uses_a_1920x1080_window(app_url, browser, browser_page, shot
         canvas = page.locator(IFRAME).bounding_box()
         assert canvas["height"] > 760 and canvas["y"] + canvas["height"] <= 1080, canvas
         page.screenshot(path=str(shots / "designer-1920.png"))
+
+
+def test_the_verdict_opens_the_problems_in_a_1366x768_window(app_url, browser, browser_page,
+                                                             shots):
+    """The list of problems under the status bar is below a 1366x768 window's edge (the canvas
+    fills the window down to the bar): the verdict "1 error" opens the same list in view, and a
+    problem picked there selects its block (whose inspector shows it)."""
+    with browser_page(browser, timeout_ms=TIMEOUT_MS,
+                      viewport={"width": 1366, "height": 768}) as page:
+        frame = _open(page, app_url)
+        frame.locator('[data-testid="node-conv2"]').click()
+        box = page.get_by_role("textbox", name="kernel_size", exact=True)
+        box.fill("20")
+        box.press("Enter")
+        verdict = page.locator(".st-key-verdict button").first
+        expect(verdict).to_contain_text("1 error")
+        listed = page.locator(".st-key-problems").first
+        assert listed.bounding_box()["y"] >= 768  # the list under the bar: out of view
+        frame.locator('[data-testid="node-conv1"]').click()  # another block selected
+        expect(page.get_by_role("textbox", name="out_channels", exact=True)).to_have_value(
+            "=round(32*width)")
+        verdict.click()
+        problem = page.locator(".st-key-problems-pop button").first
+        expect(problem).to_contain_text("conv2.kernel_size: kernel 20×20 is larger than its "
+                                        "13×13 input")
+        where = problem.bounding_box()
+        assert 0 <= where["y"] and where["y"] + where["height"] <= 768, where  # in view
+        page.screenshot(path=str(shots / "designer-problems-1366.png"))
+        problem.click()
+        expect(page.get_by_role("textbox", name="kernel_size", exact=True)).to_have_value("20")
+        expect(frame.locator('[data-testid="node-conv2"] .ll-node, '
+                             '[data-testid="node-conv2"]').first).to_be_visible()
+        expect(page.locator('[data-testid="stAlertContentError"]').first).to_contain_text(
+            "kernel 20×20 is larger than its 13×13 input")
+        # put back as it was for the other tests of the module
+        box = page.get_by_role("textbox", name="kernel_size", exact=True)
+        box.fill("3")
+        box.press("Enter")
+        expect(page.locator(".st-key-statusbar")).to_contain_text("valid")
