@@ -61,7 +61,7 @@ FILE_KINDS = (
         Option("max_categories", "int", 50, "most distinct values a text column may have to be "
                "one-hot encoded", min=2),
         Option("text_column", "str", None, "text: the column of texts (default: the free-text "
-               "column)"),
+               "column, or the one column besides the labels)"),
         Option("label_column", "str", None, "text: the column of labels (default: target, or "
                "the last other column)"),
         Option("length", "int", 64, "text: tokens per text, padded or cut", min=1,

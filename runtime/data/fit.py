@@ -240,6 +240,20 @@ def _with_repair(problems: list[FitProblem], fixed: Graph, report,
     return problems, fixed
 
 
+def _texts_read_as_categories(ds) -> tuple[str, int] | None:
+    """``(column, categories)`` when ``ds`` is a table read from a file whose only input
+    column is non-numeric (one-hot categories): what a CSV of short texts gives when it is
+    not read as text; else None."""
+    meta = getattr(ds, "meta", None) or {}
+    columns = meta.get("columns") if isinstance(meta, Mapping) else None
+    if not isinstance(columns, list) or len(columns) != 1:
+        return None
+    column = columns[0]
+    if not isinstance(column, Mapping) or column.get("kind") != "categorical":
+        return None
+    return str(column.get("name")), len(column.get("categories") or ())
+
+
 def apply_changes(graph: Graph, changes) -> Graph:
     """A copy of ``graph`` with ``changes`` (from :attr:`FitProblem.changes`) made."""
     fixed = graph.copy()
@@ -263,6 +277,19 @@ def _input_problems(graph: Graph, source, ds, values: dict) -> list[FitProblem]:
     dtype = "int64" if str(source.dtype) in ("int64", "long") else "float32"
     problems = []
     node = graph.node(source.id)
+    words = _texts_read_as_categories(ds) if dtype == "int64" != ds.dtype else None
+    if words is not None:
+        # a table whose texts are a word or two each reads them as categories (one-hot
+        # columns): neither the Input's shape nor its dtype is what to change, but how the file
+        # is read
+        column, count = words
+        return [FitProblem(
+            source.id, f"the Input takes token ids (a text model), but {ds.name} was read as a "
+                       f"table: its column {column!r} as {count} categories (its texts are a "
+                       f"word or two each).",
+            f"load {ds.name} as text: the options kind=text and text_column={column} (CLI: "
+            f"--data-option kind=text --data-option text_column={column}; Data page: the "
+            f"file's options)", "input")]
     if not shape_ok and dtype == ds.dtype and lacks_channel_axis(have, want):
         problems.append(FitProblem(
             source.id, f"the Input is {_show(have)} but {ds.name} gives {want} per sample.",

@@ -83,6 +83,17 @@ def free_text_column(table: Table, exclude: set[str]) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
+def _only_words_column(table: Table, label_column: str | None) -> str | None:
+    """Where the texts are short (a word or two, which :func:`free_text_column` takes for
+    categories) but the file is read as text: the only column besides the labels (the named
+    one, else the last column), when it is not numbers."""
+    label = label_column or (table.header[-1] if table.header else None)
+    others = [name for name in table.header if name != label]
+    if len(others) != 1 or not parse_numbers(table.column(others[0]))[1]:
+        return None
+    return others[0]
+
+
 def load_text_csv(table: Table, spec: SplitSpec, *, text_column: str | None,
                   label_column: str | None, length: int, max_vocab: int,
                   min_freq: int) -> Dataset:
@@ -92,10 +103,12 @@ def load_text_csv(table: Table, spec: SplitSpec, *, text_column: str | None,
     column. Other columns are ignored. A missing text counts as empty; a missing label is an
     error naming its line.
     """
-    text_column = text_column or free_text_column(table, {label_column} - {None})
+    text_column = text_column or free_text_column(table, {label_column} - {None}) or \
+        _only_words_column(table, label_column)
     if text_column is None:
-        raise DataError("cannot tell which column holds the texts; name it with text_column=",
-                        file=table.path)
+        listed = ", ".join(repr(name) for name in table.header[:12])
+        raise DataError(f"cannot tell which column holds the texts (the columns: {listed}); "
+                        f"name it with text_column=NAME", file=table.path)
     table.column(text_column)
     if label_column is None:
         others = [name for name in table.header if name != text_column]

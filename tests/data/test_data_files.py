@@ -379,3 +379,33 @@ def test_zip_caps_on_entries_and_size_are_explained(tmp_path, monkeypatch):
 def test_a_file_that_is_not_a_zip_is_refused(tmp_path):
     with pytest.raises(DataError, match=r"photos\.zip: not a valid zip file"):
         load_dataset(write(tmp_path / "photos.zip", "hello"))
+
+
+def test_short_texts_read_as_text_on_request_and_a_text_model_names_that_option(tmp_path):
+    """A CSV of reviews a word or two long (``boring``, ``amazing film``) reads as a table, its
+    texts as categories. With kind=text, its one column besides the labels is the texts; and a
+    text model checked against the table is told to load it as text, not to change its dtype."""
+    from layerloom.graph.templates import load_template
+    from layerloom.runtime.data.fit import check_fit
+
+    words = ["boring", "amazing film", "awful", "superb!", "loved it", "worst ever"]
+    lines = ["text,label"] + [f"{w},{'positive' if i % 2 else 'negative'}"
+                              for i, w in enumerate(words * 8)]
+    path = write(tmp_path / "short.csv", "\n".join(lines) + "\n")
+    table = load_dataset(path)
+    assert table.dtype == "float32" and table.input_shape == (6,)
+    [problem] = check_fit(load_template("transformer-text"), table).problems
+    assert problem.node == "tokens" and problem.kind == "input" and not problem.changes
+    assert problem.message == ("the Input takes token ids (a text model), but short.csv was read "
+                               "as a table: its column 'text' as 6 categories (its texts are a "
+                               "word or two each).")
+    assert problem.fix.startswith("load short.csv as text: the options kind=text and "
+                                  "text_column=text")
+    texts = load_dataset(path, kind="text", length=8)
+    assert texts.dtype == "int64" and texts.input_shape == (8,)
+    assert texts.meta["text_column"] == "text" and texts.classes == ["negative", "positive"]
+    # with more columns than texts and labels, which is the texts stays the user's to say
+    with pytest.raises(DataError, match=r"cannot tell which column holds the texts \(the "
+                                        r"columns: 'age', 'city', 'income', 'label'\); name it "
+                                        r"with text_column=NAME"):
+        load_dataset(people_csv(tmp_path), kind="text")
