@@ -576,8 +576,49 @@ export function makeRoom(rects, id, source, target, gap = 80) {
 }
 
 /**
- * Why a connection is refused, in words for the user ("Input has no input port", "that would
- * create a cycle"), or null when it is allowed.
+ * The way back that adding source → target would close into a cycle: the shortest path of
+ * existing wires from `target` to `source`, as block ids (`[target, …, source]`), or null when
+ * there is none.
+ */
+export function cyclePath(edges, source, target) {
+  if (source === target) return [target];
+  const out = new Map();
+  for (const e of edges) {
+    if (!out.has(e.source)) out.set(e.source, []);
+    out.get(e.source).push(e.target);
+  }
+  const from = new Map([[target, null]]);
+  const queue = [target];
+  for (let i = 0; i < queue.length; i++) {
+    const v = queue[i];
+    if (v === source) {
+      const path = [];
+      for (let w = v; w !== null; w = from.get(w)) path.push(w);
+      return path.reverse();
+    }
+    for (const w of out.get(v) || []) {
+      if (!from.has(w)) {
+        from.set(w, v);
+        queue.push(w);
+      }
+    }
+  }
+  return null;
+}
+
+/**
+ * The words for a wire refused because it would close a cycle, naming its blocks:
+ * "linear1 → conv2d1 would make a cycle (conv2d1 → relu1 → linear1 already leads back)". A way
+ * back of more than `most` blocks shows its first two and its last, "…" for the rest.
+ */
+export function cycleMessage(source, target, path, most = 5) {
+  const shown = path.length > most ? [...path.slice(0, 2), "…", path[path.length - 1]] : path;
+  return `${source} → ${target} would make a cycle (${shown.join(" → ")} already leads back)`;
+}
+
+/**
+ * Why a connection is refused, in words for the user ("Input has no input port", "linear1 →
+ * conv2d1 would make a cycle (…)"), or null when it is allowed.
  */
 export function connectProblem(edges, nodes, catalog, { source, target, targetHandle }) {
   if (!source || !target) return "drop the wire on a block's input";
@@ -600,7 +641,8 @@ export function connectProblem(edges, nodes, catalog, { source, target, targetHa
       return `${type} takes at most ${ports.max} inputs: they are all connected`;
     }
   }
-  if (wouldCycle(edges, source, target)) return "that would create a cycle";
+  const back = cyclePath(edges, source, target);
+  if (back) return cycleMessage(source, target, back);
   return null;
 }
 

@@ -168,7 +168,7 @@ test("a refused connection says why", async () => {
   ];
   const why = (source, target, targetHandle = "in") => connectProblem(edges, nodes, cat, { source, target, targetHandle });
   assert.equal(why("r", "x"), "Input has no input port");
-  assert.equal(why("s", "r"), "that would create a cycle");
+  assert.equal(why("s", "r"), "s → r would make a cycle (r → s already leads back)");
   assert.equal(why("r", "r"), "a block cannot feed itself");
   assert.equal(why("y", "s"), "Output has no output port");
   assert.match(why("s", "a"), /Add takes at most 2 inputs/);
