@@ -107,6 +107,12 @@ def test_a_runs_onnx_file_computes_what_the_trained_model_does(home):
     got = session.run(None, {session.get_inputs()[0].name: x})[0]
     want = result.model(torch.from_numpy(x)).detach().numpy()
     assert np.abs(got - want).max() < 1e-4
+    # iris was standardised per feature: the file carries it and the page says so beside it
+    meta = session.get_modelmeta().custom_metadata_map
+    assert json.loads(meta["layerloom.normalization"])["kind"] == "feature"
+    assert any(c.value.startswith("Trained on inputs standardised per feature: x = (raw - "
+                                  "mean) / std") and "metadata_props['layerloom.normalization']"
+               in c.value for c in at.caption)
     at.button(key="export.build.bundle").click().run()
     bundle = _build(source, "bundle")
     names = zipfile.ZipFile(io.BytesIO(bundle.data)).namelist()

@@ -51,6 +51,8 @@ class Built:
     max_abs_diff: float
     seconds: float
     files: tuple[str, ...]
+    # how the run standardised its inputs, and where the file keeps it (empty where it did not)
+    note: str = ""
 
     def check_line(self) -> str:
         parts = ", ".join(self.files)
@@ -193,6 +195,8 @@ def format_row(pages: PagesState, source: Source, fmt: str) -> None:
                             mime=MIME.get(fmt), key=f"export.dl.{fmt}", on_click="ignore",
                             icon=":material/download:")
         right.caption(result.check_line())
+        if result.note:  # raw data fed to these weights gives nonsense: said beside the file
+            right.caption(result.note)
         return
     if mid.button("Build and check", key=f"export.build.{fmt}"):
         with st.spinner(f"Writing {fmt}, loading it back and comparing…"):
@@ -246,7 +250,7 @@ def _cached(key: str, fmt: str, _source: Source) -> Built:
                     archive.write(file, file.name)
             data, name = buffer.getvalue(), f"{source.name}-{fmt}.zip"
         return Built(name, data, result.bytes, result.max_abs_diff, result.seconds,
-                     tuple(f.name for f in files))
+                     tuple(f.name for f in files), result.notes.get("normalization", ""))
 
 
 def _build(source: Source, fmt: str) -> Built:
