@@ -160,6 +160,10 @@ def check_fit(graph: Graph, ds, variables: Mapping[str, Any] | None = None,
     if fit.problems:
         return fit
     source = top.nodes[inputs[0]]
+    last = _channels_last_problem(top, source, ds)
+    if last is not None:  # a new Input shape alone would make the steps channels
+        fit.problems.append(last)
+        return fit
     fit.problems += _input_problems(graph, source, ds, values)
     if any(p.kind != "channels" for p in fit.problems):  # the data's own fix leaves the design
         # Judge the rest as it will be once the Input takes the data. Layers further down that
@@ -240,6 +244,11 @@ def _with_repair(problems: list[FitProblem], fixed: Graph, report,
     return problems, fixed
 
 
+def _raw(shape: list) -> str:
+    """``[3, "=length"]`` as a design file writes it: ``[3, "=length"]``."""
+    return "[" + ", ".join(f'"{v}"' if isinstance(v, str) else str(v) for v in shape) + "]"
+
+
 def _texts_read_as_categories(ds) -> tuple[str, int] | None:
     """``(column, categories)`` when ``ds`` is a table read from a file whose only input
     column is non-numeric (one-hot categories): what a CSV of short texts gives when it is
@@ -301,6 +310,13 @@ def _input_problems(graph: Graph, source, ds, values: dict) -> list[FitProblem]:
                  if values_of(changes, n) != values.get(n, graph.variables.get(n))]
         via = (f" (through the variable{'s' if len(names) > 1 else ''} "
                f"{', '.join(f'{n} = {values_of(changes, n)}' for n in names)})" if names else "")
+        direct = next((c.value for c in changes if c.param == "shape"), None)
+        if names and direct is not None:
+            # a variable alone does not do it (``[1, "=length"]`` fed [3, 64]): say that the
+            # shape itself changes too, as `--set length=64` would leave the 1
+            via = (f": the variable{'s' if len(names) > 1 else ''} "
+                   f"{', '.join(f'{n} = {values_of(changes, n)}' for n in names)}, and "
+                   f"{source.id}'s shape itself to {_raw(direct)}")
         problems.append(FitProblem(
             source.id, f"the Input is {_show(have)} but {ds.name} gives {want} per sample.",
             f"set {source.id}'s shape to {want}{via}", "input", param="shape",
@@ -360,6 +376,44 @@ def _step_layout_notes(top, input_id: str, ds) -> list[str]:
             f"{channels} {values}"
             for reader, info in top.nodes.items()
             if info.type in RECURRENT and input_id in info.inputs]
+
+
+def _channels_last_problem(top, source, ds) -> FitProblem | None:
+    """Signals stored channels last, ``[L, C]`` (64 steps of 3 sensors: ``[64, 3]``), fed to
+    a design whose Input goes straight into a Conv1d, which reads ``[channels, length]``: the
+    Input's shape set to the data's would make the 64 steps its channels. The fix is a
+    Permute (a hand edit), or the data saved channels first."""
+    want = [int(s) for s in ds.input_shape]
+    have = list(source.shape or [])
+    if len(want) != 2 or len(have) != 2 or have == want or ds.dtype != "float32" or \
+            not want[1] < want[0] or want[1] > MAX_SIGNAL_CHANNELS:
+        return None
+    first = _first_reader(top, source.id)
+    if first is None or first.type != "Conv1d":
+        return None
+    reader, (length, channels) = first.path, want
+    after = reader.split("/", 1)[0]  # the block of this level the Permute goes before
+    return FitProblem(
+        source.id, f"{ds.name} gives {want} per sample, {length} steps of {channels} "
+                   f"channel{'s' if channels > 1 else ''} (channels last), but {reader} "
+                   f"(Conv1d) reads [channels, length], and the Input is {_show(have)}.",
+        f"set {source.id}'s shape to {want} and add a Permute block with dims [1, 0] between "
+        f"{source.id} and {after} (so that {reader} reads {channels} channels of {length} "
+        f"steps), or save {ds.name}'s samples as [{channels}, {length}]", "input",
+        param="shape")
+
+
+def _first_reader(level, input_id: str, depth: int = 0):
+    """The first layer that reads ``input_id`` (its NodeInfo), looking into a composite block
+    that reads it (``block1`` → its ``conv``); None where none does."""
+    for info in level.nodes.values():
+        if input_id not in info.inputs or not info.used:
+            continue
+        if info.block is not None and info.copies and depth < 8:
+            inner = info.copies[0]
+            return _first_reader(inner, inner.inputs[0], depth + 1) if inner.inputs else None
+        return info
+    return None
 
 
 def values_of(changes: list[Change], name: str) -> Any:

@@ -220,7 +220,10 @@ def test_a_variable_already_at_its_value_is_not_named_as_the_fix():
     assert problem.fix == "set image's shape to [1, 28, 28]"
     at_224 = check_fit(graph, ds)
     (problem,) = [p for p in at_224.problems if p.kind == "input"]
-    assert problem.fix == "set image's shape to [1, 28, 28] (through the variable resolution = 28)"
+    # the variable sets the size, the Input itself the channels: both named, as --set
+    # resolution=28 alone would leave its 3 channels
+    assert problem.fix == ('set image\'s shape to [1, 28, 28]: the variable resolution = 28, '
+                           'and image\'s shape itself to [1, "=resolution", "=resolution"]')
 
 
 def _recurrent(shape):
@@ -307,3 +310,42 @@ def test_a_label_map_per_sample_is_named_as_what_it_is(tmp_path):
         "numeric targets. To fit the map's numbers as values, load it with task='regression' "
         "(CLI: --data-option task=regression), or save y as floats")
     assert load_dataset(str(path), task="regression").target_dim == 64
+
+
+def test_a_shape_half_set_by_a_variable_says_the_shape_itself_changes_too():
+    """cnn1d-sequence's Input is [1, "=length"]: 3-channel windows of 64 need length = 64
+    and the 1 changed in the Input itself; `--set length=64` alone would leave [1, 64]."""
+    graph = load_template("cnn1d-sequence")
+    fit = check_fit(graph, data("sensors.npz", (3, 64), graph.variables["classes"]))
+    [problem] = fit.problems
+    assert problem.fix == ('set signal\'s shape to [3, 64]: the variable length = 64, and '
+                           'signal\'s shape itself to [3, "=length"]')
+    assert check_fit(apply_changes(graph, problem.changes),
+                     data("sensors.npz", (3, 64), graph.variables["classes"])).ok
+
+
+def test_signals_stored_channels_last_for_a_conv1d_are_told_to_permute():
+    """[64 steps, 3 channels] fed to cnn1d-sequence (block1's Conv1d reads [channels,
+    length]): a new Input shape alone would make the 64 steps channels; the fix is a Permute,
+    and the design with it fits."""
+    graph = load_template("cnn1d-sequence")
+    sensors = data("sensors.npz", (64, 3), graph.variables["classes"])
+    [problem] = check_fit(graph, sensors).problems
+    assert problem.node == "signal" and not problem.changes
+    assert problem.message == ("sensors.npz gives [64, 3] per sample, 64 steps of 3 channels "
+                               "(channels last), but block1/conv (Conv1d) reads [channels, "
+                               "length], and the Input is [1, 128].")
+    assert problem.fix == ("set signal's shape to [64, 3] and add a Permute block with dims "
+                           "[1, 0] between signal and block1 (so that block1/conv reads 3 "
+                           "channels of 64 steps), or save sensors.npz's samples as [3, 64]")
+    # done as it says
+    from layerloom.graph import Node
+
+    graph.node("signal").params["shape"] = [64, 3]
+    graph.nodes.append(Node("turn", "Permute", {"dims": [1, 0]}))
+    graph.edges = [e for e in graph.edges if e.source != "signal"] + [
+        Edge("signal", "turn"), Edge("turn", "block1")]
+    assert check_fit(graph, sensors).ok
+    # channels first, or a recurrent design, is not told so
+    assert not any("channels last" in p.message for p in check_fit(
+        load_template("cnn1d-sequence"), data("s.npz", (3, 64), 5)).problems)
