@@ -433,3 +433,41 @@ def test_text_typed_and_not_committed_is_saved_when_the_tab_is_closed(app_url, p
 
 def _check(ok: bool) -> None:
     assert ok
+
+
+def test_a_canvas_edit_python_has_not_answered_is_saved_when_the_tab_is_closed(
+        app_url, browser, browser_page, app_home, shots):
+    """A block dropped on the canvas and the tab closed at once (the server's answer late, held
+    here): the canvas still has events Python has not acknowledged, so it hands them over and
+    the browser asks before leaving; the user stays, the answer comes, the block is saved. With
+    nothing pending, the tab closes without a question. At 1366x768. Without it, the canvas
+    never asked (only a param typed and not committed did) and the edit could go with the
+    page."""
+    with browser_page(browser, timeout_ms=TIMEOUT_MS,
+                      viewport={"width": 1366, "height": 768}) as page:
+        answers = HeldAnswers(page)
+        frame = _open(page, app_url)
+        ids = {n["id"] for n in _saved(app_home, page)["nodes"]}
+        page.wait_for_timeout(500)
+        asked: list[str] = []
+        page.on("dialog", lambda d: (asked.append(d.type), d.dismiss()))
+        answers.hold = True
+        pane = frame.locator(".react-flow__pane")
+        area = pane.bounding_box()
+        frame.locator('[data-testid="palette-item-ReLU"]').drag_to(
+            pane, target_position={"x": area["width"] * 0.5, "y": area["height"] * 0.85})
+        page.close(run_before_unload=True)
+        _retry(lambda: _check(asked == ["beforeunload"]), page=page)
+        page.screenshot(path=str(shots / "canvas-leave-asked-1366.png"))
+        answers.release(page)
+
+        def dropped():
+            new = [n for n in _saved(app_home, page)["nodes"] if n["id"] not in ids]
+            assert [n["type"] for n in new] == ["ReLU"]
+
+        _retry(dropped, page=page)
+        expect(frame.locator(".react-flow__node")).to_have_count(len(ids) + 1)
+        page.wait_for_timeout(1500)  # Python's answer (its ack) reaches the canvas
+        with page.expect_event("close", timeout=10_000):  # nothing pending: no question
+            page.close(run_before_unload=True)
+        assert asked == ["beforeunload"]

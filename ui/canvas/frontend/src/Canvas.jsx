@@ -40,6 +40,7 @@ import {
   enqueue,
   graphAction,
   isAnswered,
+  leaveAction,
   nextSeq,
   queueValue,
   selectionAction,
@@ -217,6 +218,7 @@ export default function Canvas({ args, disabled, stTheme }) {
     pasteHandled: false,
     addCount: 0,
     awaiting: null, // the structural event sent last, until Python's graph answers it
+    ack: null, // the last `ack` prop: the seq of the last event Python handled
     story: [], // the last props taken or left (time, ack, seq, version, action): diagnostics
   });
   // the wires that keep their auto layout's route: checked again whenever blocks move, grow,
@@ -302,11 +304,24 @@ export default function Canvas({ args, disabled, stTheme }) {
     const flushHeld = () => {
       if (s.flushTimer) flush();
     };
+    // the tab closed or left with events Python has not acknowledged (or not even been handed):
+    // hand them over and have the browser ask first, so that the edit is saved (leaveAction)
+    const beforeUnload = (e) => {
+      const todo = leaveAction({ queue: s.queue, seq: s.seq, ack: s.ack, held: Boolean(s.flushTimer) });
+      if (todo.flush) flush();
+      if (todo.ask) {
+        s.story.push([Math.round(performance.now()), "leave-asked", s.seq, s.ack]);
+        e.preventDefault();
+        e.returnValue = "";
+      }
+    };
     window.addEventListener("pagehide", flushHeld);
     window.addEventListener("blur", flushHeld);
+    window.addEventListener("beforeunload", beforeUnload);
     return () => {
       window.removeEventListener("pagehide", flushHeld);
       window.removeEventListener("blur", flushHeld);
+      window.removeEventListener("beforeunload", beforeUnload);
       flushHeld();
     };
   }, [flush]);
@@ -345,6 +360,7 @@ export default function Canvas({ args, disabled, stTheme }) {
     // Python says what it handled and has newer events to answer: wait for that answer
     const pending = ack !== null && !answered;
     s.queue = acknowledge(s.queue, ack); // handled by Python: no longer sent
+    s.ack = ack;
     // another project or level (the page says so by its view key): its own view
     const keyChanged = viewKeyRef.current !== viewKey;
     viewKeyRef.current = viewKey;

@@ -113,3 +113,24 @@ export function acknowledge(queue, ack) {
 export function queueValue(queue) {
   return { events: queue };
 }
+
+/**
+ * What to do when the page is about to go (`beforeunload`): with events handed to Python and
+ * not acknowledged yet (`ack` below the newest `seq` sent, some still queued), or any held back
+ * and not handed over yet (`held`), hand the queue over and have the browser ask before leaving
+ * ("Leave site?"), so that the edit reaches Python and is saved rather than lost with the page;
+ * with nothing pending, neither: the tab closes without a question.
+ *
+ * @param p.queue  the events not acknowledged yet (sync's queue)
+ * @param p.seq    the newest seq sent
+ * @param p.ack    the seq of the last event Python said it handled (null: it does not say,
+ *                 so only events held back count)
+ * @param p.held   events are queued and not handed over yet (a just-added block's short delay)
+ * @returns {flush, ask}
+ */
+export function leaveAction({ queue, seq, ack, held }) {
+  const waiting =
+    Array.isArray(queue) && queue.length > 0 && typeof ack === "number" && Number.isFinite(ack) && ack < seq;
+  const pending = Boolean(held && Array.isArray(queue) && queue.length) || waiting;
+  return { flush: pending, ask: pending };
+}

@@ -67,3 +67,19 @@ test("the queue is not mutated in place (the value sent keeps its events)", () =
   acknowledge(more, 2);
   assert.equal(more.length, 2);
 });
+
+test("leaving the page: events Python has not acknowledged, or held back, are handed over and the browser asks", async () => {
+  const { leaveAction } = await import("../src/sync.js");
+  const q = [ev(10, "change"), ev(11, "select")];
+  // sent, answer not in yet (ack below the newest seq)
+  assert.deepEqual(leaveAction({ queue: q, seq: 11, ack: 9, held: false }), { flush: true, ask: true });
+  assert.deepEqual(leaveAction({ queue: acknowledge(q, 10), seq: 11, ack: 10, held: false }), { flush: true, ask: true });
+  // a just-added block held back for its short delay, not handed over yet
+  assert.deepEqual(leaveAction({ queue: [ev(12)], seq: 12, ack: 11, held: true }), { flush: true, ask: true });
+  assert.deepEqual(leaveAction({ queue: [ev(12)], seq: 12, ack: null, held: true }), { flush: true, ask: true });
+  // all acknowledged: the tab closes without a question
+  assert.deepEqual(leaveAction({ queue: acknowledge(q, 11), seq: 11, ack: 11, held: false }), { flush: false, ask: false });
+  assert.deepEqual(leaveAction({ queue: [], seq: 0, ack: 0, held: false }), { flush: false, ask: false });
+  // Python does not say what it handled (ack=None, the old contract): only held events count
+  assert.deepEqual(leaveAction({ queue: q, seq: 11, ack: null, held: false }), { flush: false, ask: false });
+});
