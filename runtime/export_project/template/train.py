@@ -548,8 +548,10 @@ def main(argv=None) -> int:
                 metric_acc += task.metric_sum(output.detach().float(), target)
                 loop["position"], loop["step"] = position + 1, loop["step"] + 1
                 loop["seen"] += size
-                # every log_every steps, and the first step at once (a first sign of life)
-                if loop["step"] % train["log_every"] == 0 or loop["step"] == first_step:
+                # every log_every steps, the first step at once (a first sign of life) and
+                # the last of each epoch (the curve reaches the epoch's validation point)
+                if loop["step"] % train["log_every"] == 0 or loop["step"] == first_step \
+                        or position + 1 == steps:
                     total_loss, total_metric = sums()
                     seen = loop["seen"] - mark[0]
                     steps_log.append({"step": loop["step"], "epoch": loop["epoch"] + 1,
