@@ -83,9 +83,13 @@ def _data(run: RunInfo | None, ref: Reference, manifest: dict) -> list[str]:
     if run is None or not run.dataset:
         return rows + ["Not trained in LayerLoom: the weights are freshly initialised.", ""]
     d = run.dataset
+    # the file's name, never the folder it was trained from on the trainer's machine: the
+    # card travels with the bundle
+    source = str(d.get("source") or "")
+    shown = source if source and source != d.get("name") and not re.search(r"[/\\]", source) \
+        else ""
     rows.append(f"- Dataset: {_text(d.get('name', 'unknown'))}"
-                + (f" ({_text(d['source'])})" if d.get("source") and d.get("source") !=
-                   d.get("name") else ""))
+                + (f" ({_text(shown)})" if shown else ""))
     if d.get("task"):
         rows.append(f"- Task: {_text(d['task'])}")
     splits = d.get("splits") or {}

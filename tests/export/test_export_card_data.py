@@ -74,3 +74,12 @@ def test_a_run_on_standardised_data_says_how_to_feed_raw_data(tmp_path):
     assert '{"signal": np.random.randn(1, 3, 64).astype(np.float32)}' in usage
     data = card.split("## Training data", 1)[1].split("\n## ", 1)[0]
     assert "- Each sample: `[3, 64]` float32 (values)" in data
+
+
+def test_the_card_names_the_data_file_not_the_folder_it_was_trained_from(tmp_path):
+    """The bundle travels: its README says reviews.csv, never the trainer's own folders."""
+    card = _card(tmp_path, _text_graph(),
+                 {"name": "reviews.csv", "source": "/home/ada/private/data/reviews.csv",
+                  "task": "classification", "classes": ["neg", "pos"], "vocab": VOCAB})
+    assert "- Dataset: reviews.csv\n" in card
+    assert "/home/ada" not in card and "private" not in card
