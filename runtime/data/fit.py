@@ -382,17 +382,29 @@ def _channels_last_problem(top, source, ds) -> FitProblem | None:
     """Signals stored channels last, ``[L, C]`` (64 steps of 3 sensors: ``[64, 3]``), fed to
     a design whose Input goes straight into a Conv1d, which reads ``[channels, length]``: the
     Input's shape set to the data's would make the 64 steps its channels. The fix is a
-    Permute (a hand edit), or the data saved channels first."""
+    Permute (a hand edit), or the data saved channels first. A table's row of readings
+    (``[64]``) gets a Reshape to one channel, ``[1, 64]``."""
     want = [int(s) for s in ds.input_shape]
     have = list(source.shape or [])
-    if len(want) != 2 or len(have) != 2 or have == want or ds.dtype != "float32" or \
-            not want[1] < want[0] or want[1] > MAX_SIGNAL_CHANNELS:
+    if len(have) != 2 or have == want or ds.dtype != "float32":
         return None
     first = _first_reader(top, source.id)
     if first is None or first.type != "Conv1d":
         return None
-    reader, (length, channels) = first.path, want
-    after = reader.split("/", 1)[0]  # the block of this level the Permute goes before
+    reader = first.path
+    after = reader.split("/", 1)[0]  # the block of this level the new block goes before
+    if len(want) == 1:
+        # a row of a table (a CSV of 64 readings a row): one channel of 64 steps
+        return FitProblem(
+            source.id, f"{ds.name} gives {want} per sample, one row of {want[0]} values, but "
+                       f"{reader} (Conv1d) reads [channels, length], and the Input is "
+                       f"{_show(have)}.",
+            f"set {source.id}'s shape to {want} and add a Reshape block with shape "
+            f"[1, {want[0]}] between {source.id} and {after} (so that {reader} reads 1 "
+            f"channel of {want[0]} steps)", "input", param="shape")
+    if len(want) != 2 or not want[1] < want[0] or want[1] > MAX_SIGNAL_CHANNELS:
+        return None
+    length, channels = want
     return FitProblem(
         source.id, f"{ds.name} gives {want} per sample, {length} steps of {channels} "
                    f"channel{'s' if channels > 1 else ''} (channels last), but {reader} "

@@ -349,3 +349,21 @@ def test_signals_stored_channels_last_for_a_conv1d_are_told_to_permute():
     # channels first, or a recurrent design, is not told so
     assert not any("channels last" in p.message for p in check_fit(
         load_template("cnn1d-sequence"), data("s.npz", (3, 64), 5)).problems)
+
+
+def test_a_row_of_readings_for_a_conv1d_is_told_to_reshape_to_one_channel():
+    """A CSV of 64 readings a row gives [64]; cnn1d-sequence's Conv1d reads [channels,
+    length]: the fix is a Reshape to [1, 64] after the Input, and done so the design fits."""
+    from layerloom.graph import Node
+
+    graph = load_template("cnn1d-sequence")
+    series = data("series.csv", (64,), graph.variables["classes"])
+    [problem] = check_fit(graph, series).problems
+    assert problem.fix == ("set signal's shape to [64] and add a Reshape block with shape "
+                           "[1, 64] between signal and block1 (so that block1/conv reads 1 "
+                           "channel of 64 steps)")
+    graph.node("signal").params["shape"] = [64]
+    graph.nodes.append(Node("rows", "Reshape", {"shape": [1, 64]}))
+    graph.edges = [e for e in graph.edges if e.source != "signal"] + [
+        Edge("signal", "rows"), Edge("rows", "block1")]
+    assert check_fit(graph, series).ok
