@@ -109,7 +109,8 @@ def expected_input(manifest: dict) -> list[str]:
         out.append(f"An image file is read as {'grayscale' if c == 1 else 'RGB'}, resized to "
                    f"{w}×{h} pixels, and its pixel values scaled to 0–1 (divided by 255).")
     elif kind == "tabular" and prep.get("columns"):
-        cols = [c["name"] + (f" (one of {', '.join(map(str, c['categories'][:8]))}"
+        # a category with a comma in it ("New York, NY") quoted, so the list reads as it is
+        cols = [c["name"] + (f" (one of {', '.join(map(_category, c['categories'][:8]))}"
                              f"{', …' if len(c['categories']) > 8 else ''})"
                              if c.get("kind") == "categorical" else "")
                 for c in prep["columns"]]
@@ -675,3 +676,9 @@ def describe(manifest: dict, outputs: list[np.ndarray], top: int) -> dict:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _category(value) -> str:
+    """A category as a list of them shows it: quoted where it holds a comma or a quote."""
+    text = str(value)
+    return json.dumps(text, ensure_ascii=False) if any(c in text for c in ',"') else text

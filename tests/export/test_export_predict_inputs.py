@@ -354,3 +354,17 @@ def test_a_runs_export_records_the_column_its_texts_came_from(tmp_path):
     (tmp_path / "reviews.csv").write_text("\n".join(lines) + "\n")
     data = _dataset(dataset_spec(str(tmp_path / "reviews.csv"), length=16))
     assert data["meta"]["text_column"] == "review"
+
+
+def test_a_category_holding_a_comma_is_quoted_in_the_expected_input():
+    """"city (one of Berlin, New York, NY, Paris)" read as four cities; quoted, it reads as
+    three."""
+    from layerloom.graph.export.predict_script import expected_input
+
+    manifest = {"inputs": [{"name": "x", "shape": [5], "dtype": "float32"}],
+                "preprocessing": {"kind": "tabular", "columns": [
+                    {"name": "area", "kind": "numeric"},
+                    {"name": "city", "kind": "categorical",
+                     "categories": ["Berlin", "New York, NY", "Paris"]}]}}
+    text = " ".join(expected_input(manifest))
+    assert 'the columns area, city (one of Berlin, "New York, NY", Paris)' in text
