@@ -20,13 +20,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import torch
-from torch import nn
+from torch import fx, nn
 
 from ..errors import GraphError
 from ..model import Graph
 from .hooks import hook_hint, warn_hooks
 from .importer import Importer
 from .output_match import match_outputs
+from .parameters import note_left_out, refuse_tied
 from .qkv_first import split_qkv
 from .trace import BATCH, propagate, sample_inputs, trace
 from .user_files import load_file, model_classes
@@ -38,11 +39,26 @@ __all__ = ["WeightMap", "check_import", "import_torch", "instantiate", "load_cal
 def import_torch(model_or_callable: nn.Module | Callable[[], nn.Module],
                  input_shape: Sequence[int] | Sequence[Sequence[int]],
                  dtype: str | Sequence[str] = "float32", *,
-                 name: str | None = None) -> tuple[Graph, WeightMap]:
+                 name: str | None = None, untie: bool = False) -> tuple[Graph, WeightMap]:
     """Trace ``model_or_callable`` (a module, or a function returning one) on inputs of
     ``input_shape`` (without the batch; a list of shapes for several inputs) and return the
-    graph and the :class:`WeightMap` from the compiled graph's keys to the model's."""
+    graph and the :class:`WeightMap` from the compiled graph's keys to the model's.
+
+    Tied weights (one parameter of two layers) are refused: each block has weights of its own;
+    ``untie=True`` accepts a copy for each layer, noted. Parameters ``forward`` never uses are
+    noted (:mod:`.parameters`)."""
     model = instantiate(model_or_callable)
+    graph, weights, gm = traced_import(model, input_shape, dtype, name=name)
+    refuse_tied(model, weights.values(), untie)
+    note_left_out(model, gm)
+    return graph, weights
+
+
+def traced_import(model: nn.Module, input_shape, dtype: str | Sequence[str] = "float32", *,
+                  name: str | None = None) -> tuple[Graph, WeightMap, fx.GraphModule]:
+    """:func:`import_torch` without its checks of the model's parameters, and the traced
+    module: the ONNX importer's module holds a file's initializers, which the exporter writes
+    once for equal weights of different layers."""
     shapes = _shapes(input_shape)
     dtypes = [dtype] * len(shapes) if isinstance(dtype, str) else list(dtype)
     if len(dtypes) != len(shapes) or any(d not in ("float32", "int64") for d in dtypes):
@@ -61,7 +77,9 @@ def import_torch(model_or_callable: nn.Module | Callable[[], nn.Module],
         values = propagate(gm, samples)
         if split_qkv(gm, values):  # timm's q, k, v split, as chunk (the batch stays first)
             values = propagate(gm, samples)
-        return Importer(model, gm, values, BATCH, dtypes).run(name or _graph_name(model))
+        graph, weights = Importer(model, gm, values, BATCH, dtypes).run(
+            name or _graph_name(model))
+        return graph, weights, gm
     finally:
         model.train(was_training)
 

@@ -1713,7 +1713,7 @@ def import_onnx_model(model, file: str, *, name: str | None = None, atol: float 
     """:func:`import_onnx` of a checked ONNX model already read (:func:`read_onnx`, or
     :func:`~.onnx_upload.read_onnx_bytes` for an upload); ``file``: its file's name, which
     errors and the description quote."""
-    from . import check_import, import_torch
+    from . import check_import, traced_import
     from .onnx_weights import refuse_shared_layers, say_constants_learn
 
     refuse_large_inputs(model, file, run_batches(model))
@@ -1721,7 +1721,7 @@ def import_onnx_model(model, file: str, *, name: str | None = None, atol: float 
     refuse_shared_layers(model, file)
     shapes, dtypes = onnx_inputs(model)
     module = onnx_module(model, file)
-    graph, weights = import_torch(module, shapes, dtypes, name=name or Path(file).stem)
+    graph, weights, _ = traced_import(module, shapes, dtypes, name=name or Path(file).stem)
     say_constants_learn(graph, weights, {attribute for attribute, _ in module.attr_of.values()})
     graph.description = f"Imported from the ONNX file {file}."
     _name_inputs(graph, module.input_names)

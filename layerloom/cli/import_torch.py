@@ -31,6 +31,10 @@ def register(subparsers) -> None:
     p.add_argument("--weights", metavar="FILE.safetensors",
                    help="also write the model's weights, keyed for the compiled graph")
     p.add_argument("--name", help="graph name (default: the model's class name)")
+    p.add_argument("--untie", action="store_true",
+                   help="import tied weights (one parameter of two layers, as GPT-2's output "
+                        "head and embedding) as a copy for each layer, which then train apart "
+                        "(without it they are refused)")
     add_force(p)
     p.set_defaults(func=cmd_import_torch)
     from .import_onnx import register as register_onnx
@@ -55,7 +59,8 @@ def cmd_import_torch(args) -> int:
             raise GraphError(f"{len(shapes)} --input-shape but {len(dtypes)} --dtype")
         model = instantiate(load_callable(args.callable))
         with import_warnings() as said:
-            graph, weights = import_torch(model, shapes, dtypes, name=args.name)
+            graph, weights = import_torch(model, shapes, dtypes, name=args.name,
+                                          untie=args.untie)
             state = weights.apply(model.state_dict())
             compiled = compile_graph(graph)  # one compile for both checks
             diff = check_import(model, graph, state, shapes, dtypes, weights=weights,
