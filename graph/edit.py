@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import copy
 import io
+import json
 import re
 import tokenize
 from collections.abc import Iterable, Iterator, Sequence
@@ -498,6 +499,7 @@ def ungroup(graph: Graph, node_id: str, *, path: Sequence[str] = ()) -> tuple[Gr
         c.repeat = _substitute(c.repeat, values)
         new_nodes.append(c)
     _place_inside(new_nodes, node.position)
+    _make_room(g, nodes, node, new_nodes)
 
     inner_edges, producers = [], {}
     for e in block.edges:
@@ -552,11 +554,129 @@ def _place_inside(new_nodes: list[Node], at: list[float] | None) -> None:
         for n in new_nodes:
             n.position = None  # the canvas places them
         return
-    # centred where the block was
-    cx = (min(p[0] for p in placed) + max(p[0] for p in placed)) / 2
-    cy = (min(p[1] for p in placed) + max(p[1] for p in placed)) / 2
+    # as they stand inside the block, their top-left corner where the block's card was: the
+    # room they take more than the card is made right of it and under it (_make_room)
+    x0 = min(p[0] for p in placed)
+    y0 = min(p[1] for p in placed)
     for n in new_nodes:
-        n.position = [round(n.position[0] - cx + at[0]), round(n.position[1] - cy + at[1])]
+        n.position = [round(n.position[0] - x0 + at[0]), round(n.position[1] - y0 + at[1])]
+
+
+def _make_room(graph: Graph, nodes: list[Node], node: Node, new_nodes: list[Node]) -> None:
+    """Move the blocks of the level aside for the inner blocks of ``node`` (placed from its
+    card's top-left corner): every block under the card moves down by what the inner blocks
+    take more than the card's height, and every block level with the card (after that) and right
+    of it moves right by what they take more than its width, with every block right of a moved
+    one that stands level with it, so that rows keep their order and no block that stood clear
+    of the card is overlapped. Card sizes are the canvas's estimates (:func:`card_size`)."""
+    if node.position is None or any(n.position is None for n in new_nodes) or not new_nodes:
+        return
+    specs = _specs(graph)
+    others = [n for n in nodes if n is not node and n.position is not None]
+    if not others:
+        return
+    size = {id(n): card_size(n, specs.get(n.type)) for n in [node, *others, *new_nodes]}
+    x0, y0 = node.position
+    w0, h0 = size[id(node)]
+    inner_w = max(n.position[0] + size[id(n)][0] for n in new_nodes) - x0
+    inner_h = max(n.position[1] + size[id(n)][1] for n in new_nodes) - y0
+    dx, dy = max(0, round(inner_w - w0)), max(0, round(inner_h - h0))
+    if dy:
+        for n in others:
+            if n.position[1] >= y0 + h0:
+                n.position = [n.position[0], n.position[1] + dy]
+    if not dx:
+        return
+
+    def level(a: Node, top: float, bottom: float) -> bool:
+        return a.position[1] < bottom and a.position[1] + size[id(a)][1] > top
+
+    # level with the card and right of its middle, then whatever stands level with and right of
+    # a block that moves (it would be run into)
+    moving = [n for n in others if level(n, y0, y0 + h0)
+              and n.position[0] + size[id(n)][0] / 2 > x0 + w0 / 2]
+    chosen = {id(n) for n in moving}
+    while moving:
+        m = moving.pop()
+        for n in others:
+            if id(n) not in chosen and n.position[0] >= m.position[0] and level(
+                    n, m.position[1], m.position[1] + size[id(m)][1]):
+                chosen.add(id(n))
+                moving.append(n)
+    for n in others:
+        if id(n) in chosen:
+            n.position = [n.position[0] + dx, n.position[1]]
+
+
+# what a canvas card takes, as the canvas estimates it before it has measured one (the
+# canvas's src/graph.js estimateHeight and headWraps; src/format.js for expressions' lines)
+CARD_W = 200
+_CARD_H, _ROW_H, _EXPR_H, _HEAD_LINE = 66, 20, 18, 19
+_TYPE_PX, _ID_PX, _HEAD_ROOM = 9.6, 8.8, 167
+_ROW_PX, _NAME_CHAR_PX, _MONO_CHAR_PX, _EXPR_CHARS = 180, 7.8, 8.2, 21
+
+
+def _written(value: Any) -> str:
+    """A param's value as a card writes it (src/format.js ``written``)."""
+    if isinstance(value, list):
+        return "[" + ", ".join(_written(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return json.dumps(value, separators=(",", ":"))
+    return str(value)
+
+
+def _expr_lines(name: str, value: Any) -> int:
+    """The lines a card gives a param written as an expression under its row (none when it
+    sits in the row), as the canvas estimates them before it knows the value."""
+    if not is_expression(value):
+        return 0
+    text = _written(value)
+    if len(name) * _NAME_CHAR_PX + len(text) * _MONO_CHAR_PX + 20 <= _ROW_PX:
+        return 0
+    return min(2, -(-len(text) // _EXPR_CHARS))
+
+
+def card_size(node: Node, spec: dict | None) -> tuple[int, int]:
+    """The width and height of ``node``'s card on the canvas as the canvas estimates them
+    (``spec``: its catalog entry, see :func:`catalog`): 200 px wide; a head, a row for each key
+    param, named input and output, a line or two more for each param written as an expression,
+    and a line more when the type and the id do not fit on one (a little generous)."""
+    spec = spec or {}
+    ports = spec.get("ports") if isinstance(spec.get("ports"), dict) else {}
+    rows = len(ports.get("names") or []) if ports.get("kind") == "named" else 0
+    keys = list(spec.get("key_params") or [])
+    outs = (len(spec.get("output_names") or []) or 2) if spec.get("outputs") == "several" else 0
+    defaults = {p.get("name"): p.get("default") for p in spec.get("params") or []
+                if isinstance(p, dict)}
+    exprs = sum(_expr_lines(k, node.params.get(k, defaults.get(k))) for k in keys)
+    if is_expression(node.repeat):
+        keys.append("repeat")
+        exprs += _expr_lines("repeat", node.repeat)
+    composite = bool(spec.get("composite") or spec.get("category") == "Blocks")
+    # the repeat badge: ×3, or ×? (×2 once resolved) for an expression
+    badge = 0 if node.repeat in (None, 1) else 2 if is_expression(node.repeat) else len(
+        f"×{node.repeat}")
+    badge = badge * 8 + 16 if badge else 0
+    name = node.label or node.id
+    wraps = ((len(node.type) + (2 if composite else 0)) * _TYPE_PX + badge
+             + len(str(name)) * _ID_PX > _HEAD_ROOM)
+    height = (_CARD_H + (_HEAD_LINE if wraps else 0) + _ROW_H * (rows + len(keys) + outs)
+              + _EXPR_H * exprs)
+    return CARD_W, height
+
+
+def _specs(graph: Graph) -> dict[str, dict]:
+    """Catalog entries by type, as :func:`catalog` gives them (without copying the registry's)."""
+    out = {d["type"]: d for d in _registry_catalog()}
+    for name, block in graph.blocks.items():
+        inputs = block.input_ids()
+        out[name] = {"type": name, "category": "Blocks", "composite": True,
+                     "ports": ({"kind": "single"} if len(inputs) == 1 else
+                               {"kind": "named", "names": inputs}),
+                     "key_params": list(block.params)[:3],
+                     **({"outputs": "several", "output_names": block.output_ids()}
+                        if len(block.output_ids()) > 1 else {})}
+    return out
 
 
 def _substitute(value: Any, values: dict[str, Any]) -> Any:
@@ -709,7 +829,8 @@ def use_levels(top: Level, path: Sequence[str], uses: Sequence[str] = ()) -> lis
 
 def annotations(report: Report, path: Sequence[str] = (), uses: Sequence[str] = ()) -> dict:
     """What the canvas shows for one level: per node its output shape, params, MACs, errors and
-    warnings (a node with several outputs also ``ports``, their names, and ``output_shapes``;
+    warnings (and ``notes``, why its shape was not worked out, where one was not: the canvas
+    shows no badge for them; the inspector says them) (a node with several outputs also ``ports``, their names, and ``output_shapes``;
     a node with params written as expressions also ``values``, what they resolved to, see
     :func:`resolved_values`), and per edge the shape it carries (an edge with ``source_port`` is keyed
     ``"<source>:<source_port>-><target>"`` and carries that output's shape).
@@ -745,7 +866,12 @@ def annotations(report: Report, path: Sequence[str] = (), uses: Sequence[str] = 
             text = f"{rest}: {problem.message}" if rest else problem.message
             if i:
                 text = f"in {level.prefix.rstrip('/')}: {text}"
-            if problem.severity == "info":  # "shape not checked behind an error": no badge
+            if problem.severity == "info":
+                # "shape not checked behind an error": no badge, but the reason its shape
+                # and counts are missing (the inspector says it)
+                notes = out_nodes[node_id].setdefault("notes", [])
+                if text not in notes:
+                    notes.append(text)
                 break
             bucket = out_nodes[node_id]["errors" if problem.severity == "error" else "warnings"]
             if text not in bucket:

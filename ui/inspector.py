@@ -109,6 +109,10 @@ def facts(state: DesignerState, node_id: str) -> None:
             st.error(plain(message), icon=":material/error:")
         for message in ann.get("warnings", []):
             st.warning(plain(message), icon=":material/warning:")
+        if shape is None and not ann.get("errors"):
+            # why "Output ?": a block behind an error (or a second use of a broken block)
+            for message in ann.get("notes", [])[:3]:
+                st.caption(f":material/info: {plain(message)}")
 
 
 def common(state: DesignerState, node: Node) -> None:

@@ -4,6 +4,8 @@ use resolves the shared block with its own params and input shape (graph/edit.py
 
 from __future__ import annotations
 
+import json
+
 from layerloom.graph import validate
 from layerloom.graph.edit import annotations, node_info
 from layerloom.graph.templates import load_template
@@ -41,3 +43,32 @@ def test_a_use_no_longer_there_falls_back_to_the_first():
     report = validate(load_template("resnet-mini"))
     nodes = annotations(report, ("BasicBlock",), ("gone",))["nodes"]
     assert nodes["x"]["output_shape"] == [16, 28, 28]
+
+
+def test_a_block_behind_an_error_carries_why_it_has_no_shape():
+    """Two uses of a block whose Add does not match: the first carries the error, the second
+    (never checked: its input is unknown) a note saying why its shape is missing, which the
+    inspector shows; neither note is a badge."""
+    from layerloom.graph import loads_graph
+
+    res = {"params": {}, "nodes": [
+        {"id": "x", "type": "Input"},
+        {"id": "c1", "type": "Conv2d", "params": {"out_channels": 24, "kernel_size": 3,
+                                                  "padding": 1}},
+        {"id": "add1", "type": "Add"}, {"id": "out", "type": "Output"}],
+        "edges": [{"source": "x", "target": "c1"}, {"source": "c1", "target": "add1"},
+                  {"source": "x", "target": "add1"}, {"source": "add1", "target": "out"}]}
+    graph = loads_graph(json.dumps({
+        "format": "layerloom-graph", "version": 1, "name": "twice", "blocks": {"Res": res},
+        "nodes": [{"id": "img", "type": "Input", "params": {"shape": [32, 30, 30]}},
+                  {"id": "block1", "type": "Res"}, {"id": "block2", "type": "Res"},
+                  {"id": "o", "type": "Output"}],
+        "edges": [{"source": "img", "target": "block1"}, {"source": "block1", "target": "block2"},
+                  {"source": "block2", "target": "o"}]}))
+    nodes = annotations(validate(graph))["nodes"]
+    assert nodes["block1"]["errors"] == ["add1: Add of [24, 30, 30] and [32, 30, 30]: sizes "
+                                         "must match (or be 1) in every dimension"]
+    assert nodes["block2"]["errors"] == [] and nodes["block2"]["output_shape"] is None
+    assert nodes["block2"]["notes"] == ["shape not checked: it depends on block1, which has an "
+                                        "error"]
+    assert "notes" not in nodes["img"]

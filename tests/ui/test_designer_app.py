@@ -70,6 +70,20 @@ def test_a_change_adding_linear_updates_graph_shapes_and_autosaves(app, canvas, 
     assert widget(app.number_input, "out_features").value == 64
 
 
+def test_a_block_behind_an_error_says_why_its_output_is_unknown(app, canvas):
+    """conv2's kernel larger than its input: relu2, after it, has no shape; its inspector
+    says why ("Output ?" alone read as a broken relu2)."""
+    canvas.send("select", selected=["conv2"])
+    app.run()
+    widget(app.text_input, "kernel_size").set_value("20").run()
+    canvas.send("select", selected=["relu2"])
+    app.run()
+    assert "Output **?** · **0** params · **0** MACs" in texts(app)
+    assert [c.value for c in app.caption if c.value.startswith(":material/info:")] == [
+        ":material/info: shape not checked: it depends on conv2, which has an error"]
+    assert not canvas.last["annotations"]["nodes"]["relu2"]["errors"]  # no badge of its own
+
+
 def test_editing_a_param_shows_the_error_and_it_goes(app, canvas):
     canvas.send("select", selected=["conv2"])
     app.run()
