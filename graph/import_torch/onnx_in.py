@@ -742,10 +742,25 @@ class OnnxModule(nn.Module):
         nonlinearity = "tanh"
         if node.op_type == "RNN" and acts[:1] == ["Relu"]:
             nonlinearity, acts = "relu", ["Tanh"] * len(acts)
-        if acts and acts != defaults * (len(acts) // len(defaults)) or "clip" in a \
-                or a.get("input_forget", 0) or inputs[4] or inputs[7]:
-            raise GraphError(f"{what}: activations, clip, input_forget, sequence_lens or "
-                             f"peepholes other than PyTorch's have no block equivalent")
+        found = []  # what the node has that PyTorch's layer (and the block) has not
+        if acts and acts != defaults * (len(acts) // len(defaults)):
+            found.append(f"activations {acts} (PyTorch's {node.op_type} computes "
+                         f"{defaults}, and so does the block)")
+        if "clip" in a:
+            found.append(f"clip={a['clip']:g} (its cell values are clipped; PyTorch's "
+                         f"{node.op_type} clips nothing)")
+        if a.get("input_forget", 0):
+            found.append("input_forget=1 (its input and forget gates are coupled; PyTorch's "
+                         "LSTM keeps them apart)")
+        if inputs[4]:
+            found.append(f"sequence_lens ('{inputs[4]}': a length per sample, as from "
+                         f"nn.utils.rnn.pack_padded_sequence; lengths are not supported: "
+                         f"export the model feeding the padded batch to the layer)")
+        if node.op_type == "LSTM" and inputs[7]:
+            found.append(f"peepholes ('{inputs[7]}'; PyTorch's LSTM has none)")
+        if found:
+            raise GraphError(f"{what}: {'; '.join(found)}; no block computes "
+                             f"{'this' if len(found) == 1 else 'these'}")
         if node.op_type == "GRU" and not a.get("linear_before_reset", 0):
             raise GraphError(f"{what}: linear_before_reset=0 (PyTorch's GRU, and the block, "
                              f"apply the reset gate after the linear map: 1)")

@@ -199,11 +199,12 @@ def _trace_failure(model: nn.Module, exc: Exception) -> str:
     """Why fx could not trace ``model``, in words, with the line of the user's code where it
     stopped (the innermost frame outside torch) and the module whose code it is."""
     torch_dir = Path(torch.__file__).resolve().parent
-    where, frame_module = "", None
+    where, frame_module, packs = "", None, False
     tb = exc.__traceback__
     while tb is not None:
         code = tb.tb_frame.f_code
         path = Path(code.co_filename)
+        packs = packs or path.parts[-3:] == ("nn", "utils", "rnn.py")
         try:
             inside_torch = path.resolve().is_relative_to(torch_dir)
         except OSError:
@@ -217,7 +218,13 @@ def _trace_failure(model: nn.Module, exc: Exception) -> str:
         tb = tb.tb_next
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     proxy = "Proxy" in text or "symbolically traced" in text or "TraceError" in repr(type(exc))
-    if "slice indices must be integers" in text:
+    if packs:  # fails deep in torch (`__cuda_array_interface__` must be a dict)
+        reason = ("it packs a sequence (nn.utils.rnn.pack_padded_sequence), and packed "
+                  "sequences do not import: a packed batch carries each sample's length, and "
+                  "lengths are not supported; feed the padded batch to the LSTM itself, made "
+                  "with batch_first=True, without pack_padded_sequence and pad_packed_sequence "
+                  "(the padding steps then run as steps)")
+    elif "slice indices must be integers" in text:
         reason = ("it slices a tensor attribute by a size of the input (such as "
                   "self.bias[:, :, :T, :T]), which tracing cannot do")
         if "masked_fill" in where:
