@@ -26,7 +26,7 @@ import io
 import json
 import re
 import tokenize
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -470,7 +470,9 @@ def ungroup(graph: Graph, node_id: str, *, path: Sequence[str] = ()) -> tuple[Gr
     """Replace a composite node by the nodes inside its block, with its params written in.
 
     The block definition stays in ``blocks`` (other nodes may use it). Returns the new graph and
-    the ids the inner nodes got (``<node>_<inner id>`` where an inner id is taken).
+    the ids the inner nodes got (``<node>_<inner id>`` where an inner id is taken). The inner
+    nodes stand as they stood inside the block, from where its card was; the blocks they would
+    cover move right and down to make room (``_make_room``), in the same edit.
     """
     g, nodes, edges = _copy_level(graph, path)
     node = _find(nodes, node_id)
@@ -850,7 +852,9 @@ def annotations(report: Report, path: Sequence[str] = (), uses: Sequence[str] = 
             if local_id in out_nodes:
                 out_nodes[local_id].update(output_shape=_shape(info), params=info.n_params,
                                            macs=info.macs)
-                values = resolved_values(info)
+                # at the top, what the variables alone give shows even on a block behind an
+                # error (fc's "=classes" still reads 2 while the encoder before it is wrong)
+                values = resolved_values(info, res.variables if not path else None)
                 if values:
                     out_nodes[local_id]["values"] = values
                 if info.ports is not None and info.repeat != 0:
@@ -893,11 +897,16 @@ def annotations(report: Report, path: Sequence[str] = (), uses: Sequence[str] = 
     return {"nodes": out_nodes, "edges": out_edges}
 
 
-def resolved_values(info: NodeInfo) -> dict[str, Any]:
+def resolved_values(info: NodeInfo, variables: Mapping[str, Any] | None = None
+                    ) -> dict[str, Any]:
     """What the node's expressions came to: ``{"out_channels": 48}`` for
     ``"out_channels": "=round(32*width)"`` at width 1.5 (a list with an expression in it, whole),
     and ``"repeat"`` when the repeat is one. Params written as plain values are left out (the
     canvas shows them as they are), and so is what did not resolve (an error says why).
+
+    ``variables``: for a node never built (behind an error), an expression of the design's
+    variables alone is worked out from them (``"=classes"`` → 2); one that needs more (the
+    input's shape) is left out.
     """
     node = info.node
     copy = info.copies[0] if info.copies else None
@@ -908,9 +917,35 @@ def resolved_values(info: NodeInfo) -> dict[str, Any]:
         if written and name in resolved:
             value = resolved[name]
             out[name] = list(value) if isinstance(value, tuple) else value
+        elif written and copy is None and variables is not None:
+            value = _from_variables(raw, variables)
+            if value is not None:
+                out[name] = value
     if is_expression(node.repeat) and info.shape is not None:  # set before the shape is
         out["repeat"] = info.repeat
+    elif is_expression(node.repeat) and variables is not None:
+        repeat = _from_variables(node.repeat, variables)
+        if isinstance(repeat, int) and not isinstance(repeat, bool):
+            out["repeat"] = repeat
     return out
+
+
+def _from_variables(raw: Any, variables: Mapping[str, Any]) -> Any:
+    """``raw`` (an expression, or a list holding some) worked out from ``variables`` alone;
+    None where it needs anything else or does not evaluate."""
+    items = raw if isinstance(raw, list) else [raw]
+    values = []
+    for item in items:
+        if not is_expression(item):
+            values.append(item)
+            continue
+        try:
+            if not names_in(item) <= set(variables):
+                return None
+            values.append(evaluate(item, variables))
+        except ExpressionError:
+            return None
+    return values if isinstance(raw, list) else values[0]
 
 
 def node_info(report: Report, path: Sequence[str], node_id: str,
