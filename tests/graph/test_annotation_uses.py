@@ -72,3 +72,17 @@ def test_a_block_behind_an_error_carries_why_it_has_no_shape():
     assert nodes["block2"]["notes"] == ["shape not checked: it depends on block1, which has an "
                                         "error"]
     assert "notes" not in nodes["img"]
+
+
+def test_values_of_the_variables_show_on_blocks_behind_an_error():
+    """transformer-text with heads = 3 (d_model 64 does not divide): the encoder and the
+    layers after it are never built, but what the variables alone give still shows on their
+    cards (nhead 3, its repeat 2, fc's classes 2); what needs a shape does not."""
+    graph = load_template("transformer-text")
+    graph.variables["heads"] = 3
+    report = validate(graph)
+    assert [p.message for p in report.errors] == ["d_model 64 is not divisible by nhead 3"]
+    nodes = annotations(report)["nodes"]
+    assert nodes["encoder"]["values"]["nhead"] == 3
+    assert nodes["encoder"]["values"]["repeat"] == graph.variables["layers"]
+    assert nodes["fc"]["values"] == {"out_features": 2} and nodes["fc"]["output_shape"] is None
