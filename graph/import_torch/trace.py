@@ -60,8 +60,28 @@ def user_frames(node: fx.Node) -> list[tuple[str, int]]:
     return found
 
 
+class _Refused(Exception):
+    """A trace stopped by the tracer itself, with the reason in words."""
+
+
 class _Tracer(fx.Tracer):
     record_stack_traces = True  # node.stack_trace: the user's line, named in import errors
+
+    def to_bool(self, obj: fx.Proxy) -> bool:
+        """A traced value used as a bool. ``x.is_cuda`` (and ``x.device.type == 'cuda'``) is
+        False: the model is imported from the CPU, and the graph runs on any device. An
+        ``assert`` on sizes alone (nanoGPT's ``assert t <= self.block_size``) holds at the
+        traced size and computes nothing: traced past. Anything else stops the trace."""
+        device = _on_cpu(obj)
+        if device is not None:
+            return device
+        if _asserted(sys._getframe(2)):
+            if _sizes_only(obj.node):
+                return True
+            raise _Refused("an assert checks the data (a value computed from a tensor's "
+                           "values), which tracing cannot know; remove this line, or move "
+                           "the check out of forward")
+        return super().to_bool(obj)
 
     def is_leaf_module(self, m: nn.Module, qualname: str) -> bool:
         return find_rule(m) is not None or super().is_leaf_module(m, qualname)
@@ -74,6 +94,57 @@ class _Tracer(fx.Tracer):
             if not _grad_follows_training(sys._getframe(1)):
                 node.meta["no_grad"] = True
         return node
+
+
+def _on_cpu(obj: fx.Proxy) -> bool | None:
+    """What ``obj`` is on the CPU where it reads only where a tensor is: ``x.is_cuda``
+    (False), ``x.device.type == "cuda"`` (compared with "cpu"); None for anything else."""
+    if isinstance(obj, fx.proxy.Attribute):
+        return False if obj.attr in ("is_cuda", "is_mps", "is_xpu") else None
+    node = obj.node
+    if node.op != "call_function" or node.target not in (operator.eq, operator.ne) \
+            or len(node.args) != 2:
+        return None
+    sides = ["cpu" if _device_type(a) else a for a in node.args]
+    if not any(_device_type(a) for a in node.args) or not all(isinstance(v, str) for v in sides):
+        return None
+    return (sides[0] == sides[1]) == (node.target is operator.eq)
+
+
+def _device_type(arg: Any) -> bool:
+    """``arg`` is the node of ``x.device.type``."""
+    return isinstance(arg, fx.Node) and arg.op == "call_function" and arg.target is getattr \
+        and arg.args[1] == "type" and isinstance(arg.args[0], fx.Node) \
+        and arg.args[0].target is getattr and arg.args[0].args[1] == "device"
+
+
+def _asserted(frame) -> bool:
+    """The running instruction of ``frame`` decides an ``assert`` (a jump when true, then
+    the AssertionError)."""
+    import dis
+
+    instructions = list(dis.get_instructions(frame.f_code))
+    at = next((i for i, inst in enumerate(instructions) if inst.offset >= frame.f_lasti), None)
+    if at is None or at + 1 >= len(instructions):
+        return False
+    return "IF_TRUE" in instructions[at].opname \
+        and instructions[at + 1].opname == "LOAD_ASSERTION_ERROR"
+
+
+_SIZE_READS = ("size", "dim", "numel")
+
+
+def _sizes_only(node: fx.Node) -> bool:
+    """``node`` is computed from the sizes of tensors and numbers alone (``t <= 1024`` with
+    ``t = x.size(1)``), never from their values."""
+    if node.op == "call_method" and node.target in _SIZE_READS:
+        return True
+    if node.op == "call_function" and node.target is getattr:
+        return node.args[1] in ("shape", "ndim")
+    if node.op == "call_function" and getattr(node.target, "__module__", "") in (
+            "_operator", "operator"):
+        return all(_sizes_only(a) for a in node.all_input_nodes)
+    return False
 
 
 def _grad_follows_training(frame) -> bool:
@@ -218,7 +289,9 @@ def _trace_failure(model: nn.Module, exc: Exception) -> str:
         tb = tb.tb_next
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     proxy = "Proxy" in text or "symbolically traced" in text or "TraceError" in repr(type(exc))
-    if packs:  # fails deep in torch (`__cuda_array_interface__` must be a dict)
+    if isinstance(exc, _Refused):
+        reason = text
+    elif packs:  # fails deep in torch (`__cuda_array_interface__` must be a dict)
         reason = ("it packs a sequence (nn.utils.rnn.pack_padded_sequence), and packed "
                   "sequences do not import: a packed batch carries each sample's length, and "
                   "lengths are not supported; feed the padded batch to the LSTM itself, made "
