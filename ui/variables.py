@@ -1,5 +1,5 @@
-"""The variables panel: the design's knobs (width, depth, classes…) as sliders and number
-inputs. Moving one changes the design's variable, so every shape and count is inferred again at
+"""The variables panel: the design's knobs (width, depth, classes…) as sliders (a float,
+with a box to type an exact value) and number inputs. Moving one changes the design's variable, so every shape and count is inferred again at
 once, and the change is saved and undoable like any other.
 
 Like the inspector's fields, every widget here is keyed by the value it shows and its callback
@@ -8,6 +8,7 @@ another tab, a late callback) is refused with a toast, never written."""
 
 from __future__ import annotations
 
+import math
 from functools import partial
 from typing import Any
 
@@ -16,7 +17,8 @@ import streamlit as st
 from layerloom.graph import edit
 from layerloom.graph.expressions import is_expression
 
-from .fields import DEFAULT, Field, changed, drawn, field, parse_value, plain, show_value
+from .fields import (DEFAULT, Field, changed, drawn, field, parse_value, plain, refuse,
+                     show_value)
 from .state import DesignerState
 
 
@@ -28,9 +30,10 @@ def render(state: DesignerState) -> None:
                    "them in params as =round(32*width).")
     for name, value in variables.items():
         key = f"var:{state.project_id}:{name}"
-        left, right = st.columns([7, 1], vertical_alignment="bottom")
-        with left:
-            if isinstance(value, float):
+        if isinstance(value, float):
+            left, box, right = st.columns([5, 2, 1], vertical_alignment="bottom",
+                                          gap="xsmall")
+            with left:
                 top = _top(value)
                 shown = min(value, top)
                 wkey = drawn(f"{key}:slider", shown)
@@ -38,7 +41,19 @@ def render(state: DesignerState) -> None:
                           step=0.05 if top <= 4 else 0.5, key=wkey, on_change=changed,
                           args=(wkey, shown, float, partial(_change, state, name), value,
                                 partial(stored, state, name)))
-            else:
+            with box:  # an exact value typed (depth 3.1), beyond the slider's range too
+                text = f"{value:g}"
+                bkey = drawn(f"{key}:box", text)
+                st.text_input(f"{plain(name)} value", value=text, key=bkey,
+                              label_visibility="collapsed",
+                              help=f"Type {plain(name)}'s value (Enter applies it)",
+                              on_change=changed,
+                              args=(bkey, text, partial(_typed, name),
+                                    partial(_change, state, name), value,
+                                    partial(stored, state, name)))
+        else:
+            left, right = st.columns([7, 1], vertical_alignment="bottom")
+            with left:
                 field(Field(name, "number", value), value, key=key,
                       apply=partial(_change, state, name), resolved=evaluated.get(name),
                       current=partial(stored, state, name))
@@ -57,8 +72,32 @@ def render(state: DesignerState) -> None:
 
 
 def _top(value: float) -> float:
-    """Slider range: up to twice the value, at least 2 (width multipliers live in 0…2)."""
-    return float(max(2.0, round(value * 2, 1)))
+    """Slider range: 0 to 2 (width multipliers live there), doubled until the value sits in
+    the lower 95 % of it. The range stays put while the value moves within it: a range that
+    followed the value (twice it) moved the thumb's scale at every step, and a new range is a
+    new slider, which lost the keyboard's focus after one arrow key.
+
+    >>> _top(1.0), _top(1.9), _top(1.95), _top(3.1), _top(0.2)
+    (2.0, 2.0, 4.0, 4.0, 2.0)
+    """
+    top = 2.0
+    while value > top * 0.95:
+        top *= 2
+    return top
+
+
+def _typed(name: str, text: str) -> Any:
+    """A float variable's typed value: a number (an int typed stays a float, as the slider
+    needs), or :data:`DEFAULT` (nothing changes) with a toast saying why."""
+    try:
+        value = float(str(text).strip())
+    except ValueError:
+        refuse(f"{name} takes a number; {str(text).strip()!r} is not one")
+        return DEFAULT
+    if not math.isfinite(value):
+        refuse(f"{name} takes a finite number")
+        return DEFAULT
+    return value
 
 
 def _change(state: DesignerState, name: str, value: Any) -> None:

@@ -210,6 +210,26 @@ def test_variables_slider_changes_the_params_total(app, canvas, home):
     assert saved(home, app)["variables"]["width"] == 0.5
 
 
+def test_a_float_variable_takes_a_typed_value_and_its_slider_keeps_its_range(app, canvas,
+                                                                            home):
+    """The slider's range stays 0…2 as width moves within it (a range that followed the value
+    re-created the slider at every step); the box beside it takes an exact value, beyond the
+    slider's range too, and refuses what is no number."""
+    box = widget(app.text_input, "width value")
+    assert box.value == "1" and widget(app.slider, "width").max == 2.0
+    widget(app.slider, "width").set_value(1.25).run()
+    assert widget(app.slider, "width").max == 2.0 and saved(home, app)["variables"]["width"] \
+        == 1.25
+    assert widget(app.text_input, "width value").value == "1.25"
+    widget(app.text_input, "width value").set_value("3.1").run()
+    assert saved(home, app)["variables"]["width"] == 3.1
+    assert widget(app.slider, "width").max == 4.0 and widget(app.slider, "width").value == 3.1
+    assert canvas.last["annotations"]["nodes"]["conv1"]["output_shape"] == [99, 26, 26]
+    widget(app.text_input, "width value").set_value("wide").run()
+    assert not app.exception and saved(home, app)["variables"]["width"] == 3.1
+    assert toasted(app, ":material/block:") == ["width takes a number; 'wide' is not one"]
+
+
 def test_uploading_malformed_json_shows_the_named_error_and_keeps_the_design(app, canvas, home):
     pid = app.query_params["project"]
     app.file_uploader[0].set_value(("broken.json", b'{"format": "layerloom-graph",\n  oops}',
