@@ -230,6 +230,17 @@ export default function Canvas({ args, disabled, stTheme }) {
     store.setRoutes({ ...live, ...wrapRoutes(nodes, edges, size, live) });
   }, [store, nodes, edges]);
 
+  // the cards' boxes, which the wires' labels keep clear of (wires.js placeLabels)
+  useEffect(() => {
+    const cards = [];
+    for (const n of nodes) {
+      if (!n.position) continue;
+      const { w, h } = sizeOf(n, catalogRef.current);
+      cards.push({ x0: n.position.x, y0: n.position.y, x1: n.position.x + w, y1: n.position.y + h });
+    }
+    store.setCards(cards);
+  }, [store, nodes]);
+
   // read by benchmarks/edit_stress_bench.py to tell the story of a refused edit
   useEffect(() => {
     window.__layerloomCanvas = sync.current;

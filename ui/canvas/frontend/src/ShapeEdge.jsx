@@ -1,18 +1,20 @@
 // A wire, labelled with the tensor shape it carries (and its input order into a variadic block):
 // along the route the auto layout gave it while that holds (routes.js), else the plain curve.
-import { memo } from "react";
+import { memo, useContext, useLayoutEffect, useMemo } from "react";
 import { BaseEdge, EdgeLabelRenderer } from "@xyflow/react";
-import { wireLabelText } from "./format.js";
-import { useStoreValue } from "./store.js";
+import { wireLabelSize, wireLabelText } from "./format.js";
+import { StoreContext, useStoreValue } from "./store.js";
 import { labelPoint, svgPath, wireSegments } from "./wires.js";
 
 function ShapeEdge(props) {
   const { id, source, target, data, selected, markerEnd, style, sourceX, sourceY, targetX, targetY } = props;
   const route = useStoreValue((s) => s.routes[id]);
   const dropOn = useStoreValue((s) => s.dropWire === id); // a dragged block would go onto it
-  const segments = wireSegments(sourceX, sourceY, targetX, targetY, route);
+  const segments = useMemo(
+    () => wireSegments(sourceX, sourceY, targetX, targetY, route),
+    [sourceX, sourceY, targetX, targetY, route],
+  );
   const path = svgPath(segments);
-  const [labelX, labelY] = labelPoint(segments);
   // an edge from one output of a block with several is annotated with that output's shape
   const sourcePort = data ? data.sourcePort : undefined;
   const key =
@@ -21,6 +23,17 @@ function ShapeEdge(props) {
       : `${source}:${sourcePort}->${target}`;
   const ann = useStoreValue((s) => s.edges[key]);
   const text = wireLabelText({ source, target, data }, ann ? { [key]: ann } : null);
+  // where the label goes: placed with all the others, clear of the cards and of each other
+  // (wires.js placeLabels); a label with no room on its wire is a short mark, its tooltip whole
+  const store = useContext(StoreContext);
+  useLayoutEffect(() => {
+    const size = wireLabelSize(text);
+    store.setWire(id, size ? { segments, w: size.w, h: size.h } : null);
+  }, [store, id, segments, text]);
+  useLayoutEffect(() => () => store.setWire(id, null), [store, id]);
+  const placed = useStoreValue((s) => s.labels[id]);
+  const [labelX, labelY] = placed ? [placed.x, placed.y] : labelPoint(segments);
+  const whole = !placed || placed.whole;
   return (
     <>
       <BaseEdge
@@ -34,11 +47,16 @@ function ShapeEdge(props) {
       {text && (
         <EdgeLabelRenderer>
           <div
-            className={selected ? "ll-edge-label ll-edge-label-selected" : "ll-edge-label"}
+            className={
+              (selected ? "ll-edge-label ll-edge-label-selected" : "ll-edge-label") +
+              (whole ? "" : " ll-edge-label-short")
+            }
             style={{ transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)` }}
             data-testid={`edge-label-${source}-${target}`}
+            data-label={text}
+            title={whole ? undefined : text}
           >
-            {text}
+            {whole ? text : "…"}
           </div>
         </EdgeLabelRenderer>
       )}

@@ -3,9 +3,34 @@
 // not change keeps its object identity, so a rerun that changes one node's shape re-renders
 // one node, not three hundred.
 import { createContext, useCallback, useContext, useSyncExternalStore } from "react";
+import { placeLabels } from "./wires.js";
 
 export function createStore() {
-  let state = { nodes: {}, edges: {}, catalog: new Map(), routes: {}, dropWire: null };
+  let state = { nodes: {}, edges: {}, catalog: new Map(), routes: {}, dropWire: null, labels: {} };
+  // where the wires' labels go (wires.js placeLabels): each wire says where it runs and how big
+  // its label is, the canvas where the cards stand; placed again, all together, once per frame
+  // after either changed
+  const wires = new Map();
+  let cards = [];
+  let labelJson = {};
+  let placing = false;
+  const placeSoon = () => {
+    if (placing) return;
+    placing = true;
+    const run = () => {
+      placing = false;
+      const at = placeLabels([...wires.values()], cards);
+      const next = {};
+      for (const [id, p] of at) next[id] = p;
+      const l = keepSame(next, state.labels, labelJson);
+      if (!l.changed) return;
+      labelJson = l.json;
+      state = { ...state, labels: l.next };
+      notify();
+    };
+    if (typeof requestAnimationFrame === "function") requestAnimationFrame(run);
+    else Promise.resolve().then(run);
+  };
   let nodeJson = {};
   let edgeJson = {};
   let routeJson = {};
@@ -54,6 +79,17 @@ export function createStore() {
       routeJson = r.json;
       state = { ...state, routes: r.next };
       notify();
+    },
+    /** A wire's course (`segments`, wires.js) and its label's box `{w, h}`; null: gone. */
+    setWire(id, wire) {
+      if (wire) wires.set(id, { id, ...wire });
+      else if (!wires.delete(id)) return;
+      placeSoon();
+    },
+    /** The cards' boxes `[{x0, y0, x1, y1}]` in flow coordinates. */
+    setCards(next) {
+      cards = next || [];
+      placeSoon();
     },
     /** The wire a block dragged from the palette would go onto if dropped now, or null. */
     setDropWire(id) {

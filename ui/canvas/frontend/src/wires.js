@@ -182,3 +182,66 @@ function toward(from, to, r) {
 function round(v) {
   return Math.round(v * 10) / 10;
 }
+
+/**
+ * Where each wire's label goes, so that none is covered by a card (the cards are drawn over
+ * the labels: a label wider than the gap between two cards showed its clipped middle, "2×1×1"
+ * for 32×1×10) and no two cover each other. `wires`: `[{id, segments, w, h}]` (the label's box,
+ * wireLabelSize), `cards`: `[{x0, y0, x1, y1}]` (flow coordinates). Each label goes at the
+ * point of its wire nearest its usual place (labelPoint) where its box is clear of every card
+ * (by `clear` px left and right: the port circles) and of the labels placed before it; a label
+ * that fits nowhere on its wire is shown short (`whole: false`: a small mark whose tooltip has
+ * the text), placed the same way. Wires with the least room go first.
+ *
+ * @returns Map id → {x, y, whole}
+ */
+export function placeLabels(wires, cards, { clear = 5, gap = 2, short = { w: 22, h: 20 } } = {}) {
+  const out = new Map();
+  const placed = [];
+  const prepared = [];
+  for (const wire of wires || []) {
+    if (!wire || !wire.segments || !wire.segments.length || !wire.w) continue;
+    const pts = samplePoints(wire.segments, 4);
+    if (!pts.length) continue;
+    const home = labelPoint(wire.segments);
+    const d2 = (p) => (p[0] - home[0]) ** 2 + (p[1] - home[1]) ** 2;
+    const candidates = [home, ...pts.slice().sort((a, b) => d2(a) - d2(b))];
+    // the cards near this wire only
+    let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
+    for (const p of pts) {
+      x0 = Math.min(x0, p[0]);
+      y0 = Math.min(y0, p[1]);
+      x1 = Math.max(x1, p[0]);
+      y1 = Math.max(y1, p[1]);
+    }
+    const reach = Math.max(wire.w, short.w) / 2 + clear;
+    const near = (cards || []).filter(
+      (c) => c.x0 < x1 + reach && c.x1 > x0 - reach && c.y0 < y1 + wire.h && c.y1 > y0 - wire.h,
+    );
+    const clearOfCards = (p, w, h) =>
+      near.every((c) => !(p[0] - w / 2 < c.x1 + clear && p[0] + w / 2 > c.x0 - clear && p[1] - h / 2 < c.y1 && p[1] + h / 2 > c.y0));
+    const room = candidates.filter((p) => clearOfCards(p, wire.w, wire.h));
+    prepared.push({ wire, candidates, room });
+  }
+  prepared.sort((a, b) => a.room.length - b.room.length);
+  const clearOfLabels = (p, w, h) =>
+    placed.every((b) => !(p[0] - w / 2 < b.x1 + gap && p[0] + w / 2 > b.x0 - gap && p[1] - h / 2 < b.y1 && p[1] + h / 2 > b.y0));
+  const put = (id, p, w, h, whole) => {
+    placed.push({ x0: p[0] - w / 2, x1: p[0] + w / 2, y0: p[1] - h / 2, y1: p[1] + h / 2 });
+    out.set(id, { x: Math.round(p[0] * 10) / 10, y: Math.round(p[1] * 10) / 10, whole });
+  };
+  for (const { wire, candidates, room } of prepared) {
+    const whole = room.find((p) => clearOfLabels(p, wire.w, wire.h));
+    if (whole) {
+      put(wire.id, whole, wire.w, wire.h, true);
+      continue;
+    }
+    const fits = (p) => clearOfLabels(p, short.w, short.h) && clearOfCardsShort(p);
+    const clearOfCardsShort = (p) =>
+      (cards || []).every(
+        (c) => !(p[0] - short.w / 2 < c.x1 + clear && p[0] + short.w / 2 > c.x0 - clear && p[1] - short.h / 2 < c.y1 && p[1] + short.h / 2 > c.y0),
+      );
+    put(wire.id, candidates.find(fits) || candidates[0], short.w, short.h, false);
+  }
+  return out;
+}

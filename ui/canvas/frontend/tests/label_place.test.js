@@ -1,0 +1,55 @@
+// Wire labels on a design laid out by hand: none is covered by a card (the cards are drawn over
+// the labels, so a label wider than the gap between two cards showed its clipped middle: "2×1×1"
+// for 32×1×10), none covers another; a label with no room on its wire is a short mark whose
+// tooltip has the text (placeLabels in src/wires.js).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { wireLabelSize } from "../src/format.js";
+import { labelPoint, placeLabels, wireSegments } from "../src/wires.js";
+
+const card = (x, y, w = 200, h = 80) => ({ x0: x, y0: y, x1: x + w, y1: y + h });
+const wire = (id, text, sx, sy, tx, ty, route) => ({ id, segments: wireSegments(sx, sy, tx, ty, route), ...wireLabelSize(text) });
+const box = (p, w, h) => ({ x0: p.x - w / 2, x1: p.x + w / 2, y0: p.y - h / 2, y1: p.y + h / 2 });
+const overlap = (a, b) => a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
+
+test("a label wider than the gap between its cards is a short mark between them, not clipped", () => {
+  // Linear then Output 40 px apart (the tester's 32×1×10)
+  const cards = [card(0, 0), card(240, 0)];
+  const w = wire("linear1-output1", "32×1×10", 200, 40, 240, 40);
+  const at = placeLabels([w], cards).get("linear1-output1");
+  assert.equal(at.whole, false);
+  const mark = box(at, 22, 20);
+  for (const c of cards) assert.ok(!overlap(mark, { ...c, x0: c.x0 - 5, x1: c.x1 + 5 }), JSON.stringify(mark));
+});
+
+test("a label that fits sits at its usual place, whole", () => {
+  const cards = [card(0, 0), card(320, 0)];
+  const w = wire("a-b", "32×1×10", 200, 40, 320, 40);
+  const at = placeLabels([w], cards).get("a-b");
+  assert.equal(at.whole, true);
+  const [x, y] = labelPoint(w.segments);
+  assert.deepEqual([at.x, at.y], [x, y]);
+});
+
+test("a label whose usual place is under a card moves along its wire to where it is clear", () => {
+  // a wire back to the next row, its longest level run passing under a card in the middle
+  const cards = [card(0, 0), card(600, 0), card(260, 120, 200, 60), card(0, 240)];
+  const route = [[800, 40], [820, 40], [820, 150], [-20, 150], [-20, 280], [0, 280]];
+  const w = wire("b-c", "32×28×28", 800, 40, 0, 280, route);
+  const at = placeLabels([w], cards).get("b-c");
+  assert.equal(at.whole, true);
+  const b = box(at, w.w, w.h);
+  for (const c of cards) assert.ok(!overlap(b, { ...c, x0: c.x0 - 5, x1: c.x1 + 5 }), `${JSON.stringify(b)} under ${JSON.stringify(c)}`);
+});
+
+test("labels that would cover each other are placed apart (a skip beside a wire)", () => {
+  // two wires side by side, 10 px apart, between the same columns (the tester's '32×28×#')
+  const cards = [card(0, 0, 200, 200), card(500, 0, 200, 200)];
+  const a = wire("conv-add", "#2 32×28×28", 200, 90, 500, 90);
+  const b = wire("relu-add", "32×28×28", 200, 100, 500, 100);
+  const at = placeLabels([a, b], cards);
+  const boxes = [box(at.get("conv-add"), a.w, a.h), box(at.get("relu-add"), b.w, b.h)];
+  assert.ok(at.get("conv-add").whole && at.get("relu-add").whole);
+  assert.ok(!overlap(boxes[0], boxes[1]), JSON.stringify(boxes));
+  for (const bx of boxes) for (const c of cards) assert.ok(!overlap(bx, { ...c, x0: c.x0 - 5, x1: c.x1 + 5 }));
+});
