@@ -115,32 +115,30 @@ def test_the_verdict_opens_the_problems_in_a_1366x768_window(app_url, browser, b
 
 def test_the_width_slider_keeps_the_keyboard_through_five_arrow_keys(app_url, browser,
                                                                      browser_page, app_home):
-    """ArrowRight five times on width's slider: 1.25 saved, the focus still on the slider. Its
-    range used to follow the value (twice it), so each step made a new slider: the focus went
-    to the page after the first key and the next four were lost (1.05 saved)."""
+    """ArrowRight five times on width's slider, each after the last one's save: 1.25 saved,
+    the focus still on the slider. Its range used to follow the value (twice it), so each step
+    made a new slider: the focus went to the page after the first key, and the next four went
+    nowhere (1.05 saved)."""
     import json
     import re
 
     with browser_page(browser, timeout_ms=TIMEOUT_MS,
                       viewport={"width": 1366, "height": 768}) as page:
         _open(page, app_url)
-        thumb = page.get_by_role("slider", name="width")
-        thumb.focus()
-        page.keyboard.press("ArrowRight")
-        page.wait_for_timeout(1500)  # the first step's run is over
-        for _ in range(4):
-            page.keyboard.press("ArrowRight")
-            page.wait_for_timeout(150)
         pid = re.search(r"project=([a-z0-9-]+)", page.url).group(1)
 
         def saved_width():
             return json.loads((app_home / "projects" / pid / "graph.json").read_text())[
                 "variables"]["width"]
 
-        for _ in range(40):
-            if saved_width() == 1.25:
-                break
-            page.wait_for_timeout(250)
-        assert saved_width() == 1.25
+        page.get_by_role("slider", name="width").focus()
+        for step in range(1, 6):
+            page.keyboard.press("ArrowRight")
+            for _ in range(80):
+                if saved_width() == round(1 + 0.05 * step, 2):
+                    break
+                page.wait_for_timeout(100)
+            assert saved_width() == round(1 + 0.05 * step, 2), step
+            page.wait_for_timeout(300)  # the run that draws it is over
         assert page.evaluate("document.activeElement.getAttribute('aria-label')") == "width"
         expect(page.get_by_role("textbox", name="width value")).to_have_value("1.25")
