@@ -26,6 +26,11 @@ _elementwise("LeakyReLU", "x for x > 0, negative_slope·x otherwise.",
              [Param("negative_slope", "float", 0.01, "Slope for negative inputs.")])
 _elementwise("ELU", "x for x > 0, alpha·(eˣ − 1) otherwise.",
              [Param("alpha", "float", 1.0, "Scale of the negative part.")])
+_elementwise("CELU", "x for x > 0, alpha·(e^(x/alpha) − 1) otherwise (a continuous ELU).",
+             [Param("alpha", "float", 1.0, "Scale of the negative part (not 0).", min=0,
+                    min_inclusive=False)])
+_elementwise("SELU", "scale·ELU(x, alpha) with PyTorch's fixed scale ≈ 1.0507 and alpha ≈ "
+             "1.6733: self-normalising networks.")
 _elementwise("GELU", "Gaussian error linear unit, as in Transformers.",
              [Param("approximate", "choice", "none", "'tanh' for the faster approximation.",
                     choices=("none", "tanh"))])

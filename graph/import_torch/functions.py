@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 import torch
 import torch.nn.functional as F
-from torch import fx
+from torch import fx, nn
 
 from .modules import Unsupported, batchless, float32_decimal
 
@@ -57,6 +57,12 @@ class Const:
     path: str
     tensor: torch.Tensor  # the whole parameter
     rows: bool = True  # the value is the parameter's leading rows (or all of it)
+
+
+def held(model: nn.Module, path: str) -> str:
+    """``"buffer"`` or ``"parameter"``: what the model keeps at ``path``, as messages name it."""
+    return "buffer" if path in dict(model.named_buffers(remove_duplicate=False)) \
+        else "parameter"
 
 
 class Context(Protocol):
@@ -360,7 +366,8 @@ def _positional(ctx: Context, x: fx.Node, table: fx.Node, const: Const) -> Mappe
         if weight.dim() == 3 and 1 in tuple(weight.shape[:2]) else weight
     if len(shape) != 3 or rows.dim() != 2 or rows.shape[1] != shape[2] or not const.rows \
             or shape[1] > rows.shape[0] or tuple(ctx.value(table).shape[-2:]) != shape[1:]:
-        raise Unsupported(f"it adds the parameter '{const.path}' {list(weight.shape)} to a "
+        raise Unsupported(f"it adds the {held(ctx.model, const.path)} '{const.path}' "
+                          f"{list(weight.shape)} to a "
                           f"{list(shape[1:])} input; only a positional table added to a "
                           f"[L, D] sequence as `x + table[:L]` maps to a block "
                           f"(PositionalEmbedding)")
@@ -434,7 +441,8 @@ def _matmul(ctx: Context, node: fx.Node) -> Mapped:
     for operand in (left, right):
         const = ctx.const(operand)
         if const is not None:
-            raise Unsupported(f"it multiplies by the parameter '{const.path}' directly; a "
+            raise Unsupported(f"it multiplies by the {held(ctx.model, const.path)} "
+                              f"'{const.path}' directly; a "
                               f"learned matrix maps as a layer (nn.Linear: x @ W.T + b)")
     left, right = ctx.tensor(left, "input"), ctx.tensor(right, "other")
     ranks = (len(_shape(ctx, left)), len(_shape(ctx, right)))
@@ -982,6 +990,8 @@ for _targets, _rule in (
     ((F.leaky_relu,), _activation("LeakyReLU", ("input", "negative_slope"),
                                   negative_slope="negative_slope")),
     ((F.elu,), _activation("ELU", ("input", "alpha"), alpha="alpha")),
+    ((F.celu, torch.celu), _activation("CELU", ("input", "alpha"), alpha="alpha")),
+    ((F.selu, torch.selu, "selu"), _activation("SELU")),
     ((F.softplus,), _activation("Softplus", ("input", "beta", "threshold"), beta="beta",
                                 threshold="threshold")),
     ((F.softmax, torch.softmax, "softmax"), _activation("Softmax", ("input", "dim"), dim="dim")),

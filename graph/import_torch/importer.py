@@ -23,9 +23,10 @@ from ..naming import node_names
 from ..registry import get_block
 from ..validate import validate
 from .functions import (FUNCTION_RULES, Alias, Const, Mapped, attention_inputs, describe,
-                        show_index, split_parts)
+                        held, show_index, split_parts)
 from . import subtract_divide  # noqa: F401 - its rules take two computed tensors
 from . import dropout  # noqa: F401 - F.dropout: a block, nothing or refused, by its training
+from .advice import no_block_hint, token_types
 from .encoder_norm import with_final_norm
 from .indexing import after_module
 from .modules import Unsupported, find_rule, float32_decimal
@@ -77,9 +78,11 @@ class Importer:
 
     def tensor(self, node: Any, what: str) -> fx.Node:
         if node in self.consts:
-            raise Unsupported(f"it uses the parameter '{self.consts[node].path}' directly; of "
-                              f"parameters outside layers, only a positional table added to a "
-                              f"sequence (x + table[:L]) maps to a block (PositionalEmbedding)")
+            path = self.consts[node].path
+            kind = held(self.model, path)
+            raise Unsupported(f"it uses the {kind} '{path}' directly; of buffers and parameters "
+                              f"outside layers, only a positional table added to a sequence "
+                              f"(x + table[:L]) maps to a block (PositionalEmbedding)")
         if node in self.made:
             raise Unsupported(f"its {what} is a constant tensor made in forward (such as "
                               f"torch.tensor([...])); of fixed values, only a mean per channel "
@@ -367,6 +370,10 @@ class Importer:
                 or len(given) != 1:
             raise Unsupported("it is called with more than its input (masks, initial states "
                               "and extra arguments have no block equivalent)")
+        if isinstance(original, nn.Embedding) and inputs[0] not in self.ids:
+            types = token_types(self.model, str(node.target), self.values[inputs[0]])
+            if types:
+                raise Unsupported(types)
         self.tensor(inputs[0], "input")
         rank = self.values[inputs[0]].dim()
         if block == "ZeroPad2d" and rank not in (3, 4):  # the block pads [C, L] or [C, H, W]
@@ -414,8 +421,7 @@ class Importer:
         extra = {k: v for k, v in bound.items() if k not in ("query", "key", "value")}
         if any(extra.get(k) is not None for k in ("key_padding_mask", "attn_mask")) \
                 or extra.get("is_causal"):
-            raise Unsupported("masks (attn_mask, key_padding_mask, is_causal) have no block "
-                              "equivalent")
+            raise Unsupported(_mask_refusal(extra, self.values))
         q, k, v = (self.tensor(bound.get(n), n) for n in ("query", "key", "value"))
         inputs, ports = attention_inputs(q, k, v)
         return Mapped("MultiheadAttention", params, inputs, ports=ports,
@@ -616,7 +622,7 @@ class Importer:
         return node_id
 
     def _error(self, node: fx.Node, reason: str) -> GraphError:
-        reason += _fix_hint(self.model, node, reason)
+        reason += _fix_hint(self.model, node, reason, self.values.get(node))
         if ORIGIN in node.meta:  # an ONNX file's node: named as the file names it
             return GraphError(f"{node.meta[ORIGIN]}: {reason}")
         line = source_line(node)
@@ -817,9 +823,9 @@ _COMPARISONS = (operator.eq, operator.ne, operator.lt, operator.le, operator.gt,
                 torch.eq, torch.ne, "eq", "ne", "lt", "le", "gt", "ge", "logical_not")
 
 
-def _fix_hint(model: nn.Module, node: fx.Node, reason: str) -> str:
+def _fix_hint(model: nn.Module, node: fx.Node, reason: str, value: Any = None) -> str:
     """How to rewrite the code of ``node`` so that it imports, where a known rewrite exists
-    ("; fix: ..."), else ""."""
+    ("; fix: ..."), else "". ``value``: the node's result on the sample input."""
     target = node.target
     if "batch dimension" in reason and target in ("permute", "transpose", torch.permute,
                                                   torch.transpose):
@@ -850,10 +856,77 @@ def _fix_hint(model: nn.Module, node: fx.Node, reason: str) -> str:
         # the comparison that makes the mask (self.bias[:, :, :T, :T] == 0) stops first
         return ("; fix: for a causal mask in attention, call F.scaled_dot_product_attention(q, "
                 "k, v, is_causal=True) (the ScaledDotProductAttention block)")
+    if reason == "no LayerLoom block does this":
+        hint = no_block_hint(model, node, value)
+        if hint:
+            return hint
     if target in _ATTENTION_OPS and "no LayerLoom block" in reason:
-        return (f"; fix: for attention, write the products with @ (the MatMul block) and "
-                f"softmax, or use {_MHA}")
+        return _einsum_linear(model, node) or (
+            f"; fix: for attention, write the products with @ (the MatMul block) and "
+            f"softmax, or use {_MHA}")
     return ""
+
+
+def _einsum_linear(model: nn.Module, node: fx.Node) -> str:
+    """The fix for ``torch.einsum("bd,do->bo", x, self.w)``: a matmul with a 2-D parameter,
+    which is a linear layer; "" for any other einsum."""
+    if node.target not in (torch.einsum, "einsum") or len(node.args) != 3 \
+            or not isinstance(node.args[0], str) or "->" not in node.args[0]:
+        return ""
+    inputs, output = node.args[0].replace(" ", "").split("->")
+    terms = inputs.split(",")
+    held = [i for i, a in enumerate(node.args[1:]) if isinstance(a, fx.Node)
+            and a.op == "get_attr" and len(terms) == 2 and len(terms[i]) == 2]
+    if len(held) != 1:
+        return ""
+    term, other = terms[held[0]], terms[1 - held[0]]
+    name = str(node.args[1 + held[0]].target)
+    weight = model.get_parameter(name) if name in dict(model.named_parameters()) else None
+    summed = [c for c in term if c in other and c not in output]
+    kept = [c for c in term if c not in other and c in output]
+    if weight is None or len(summed) != 1 or len(kept) != 1 or not output.endswith(kept[0]) \
+            or not other.endswith(summed[0]):
+        return ""
+    size_in, size_out = (weight.shape[0], weight.shape[1]) if term[0] == summed[0] \
+        else (weight.shape[1], weight.shape[0])
+    shown = f"{name}.T" if term[0] == summed[0] else name
+    return (f"; fix: {node.args[0]!r} is a matmul with the parameter '{name}' "
+            f"{list(weight.shape)}, which is a linear layer: hold it in "
+            f"nn.Linear({size_in}, {size_out}) (its weight is {shown}, plus any bias added "
+            f"after) and call the layer on the input")
+
+
+_SDPA = ("compute the attention with F.scaled_dot_product_attention(q, k, v, is_causal=True) "
+         "(the ScaledDotProductAttention block), q, k and v from nn.Linear layers split into "
+         "heads (.view(B, L, heads, head_dim).transpose(1, 2)) and an nn.Linear after it, as "
+         "nanoGPT does")
+
+
+def _mask_refusal(extra: dict, values: dict) -> str:
+    """Why nn.MultiheadAttention called with a mask does not import, and what to write."""
+    mask = extra.get("attn_mask")
+    mask = values.get(mask) if isinstance(mask, fx.Node) else mask
+    if extra.get("is_causal") or _causal(mask):
+        given = "is_causal=True" if mask is None else "attn_mask, a causal mask"
+        return (f"it is given {given} (each step attends to itself and earlier steps), which "
+                f"the MultiheadAttention block does not take; fix: {_SDPA}")
+    if mask is not None:
+        return ("it is given an attn_mask other than a causal one, which no block takes; only "
+                f"a causal mask has a rewrite: {_SDPA}")
+    return ("it is given a key_padding_mask (padding steps to ignore, a length per sample), "
+            "which no block takes, and lengths are not supported; fix: leave the mask out and "
+            "feed the padded batch (the padding steps are then attended to)")
+
+
+def _causal(mask: Any) -> bool:
+    """``mask`` is ``[L, L]`` and hides exactly the later steps: True (bool) or -inf above the
+    diagonal, False or 0 elsewhere."""
+    if not isinstance(mask, torch.Tensor) or mask.dim() != 2 or mask.shape[0] != mask.shape[1]:
+        return False
+    later = torch.ones(mask.shape, dtype=torch.bool).triu(1)
+    if mask.dtype == torch.bool:
+        return bool(torch.equal(mask, later))
+    return bool((mask[later] <= -1e9).all() and (mask[~later] == 0).all())
 
 
 def _is_lstm_state(node: Any, tuples: dict) -> bool:

@@ -211,7 +211,7 @@ def _instancenorm(m: nn.InstanceNorm2d) -> tuple[str, dict]:
 
 
 _PLAIN_ACTIVATIONS = (nn.ReLU, nn.ReLU6, nn.SiLU, nn.Mish, nn.Sigmoid, nn.Tanh, nn.Hardswish,
-                      nn.Hardsigmoid, nn.Identity)
+                      nn.Hardsigmoid, nn.SELU, nn.Identity)
 
 
 @rule(*_PLAIN_ACTIVATIONS)
@@ -230,6 +230,11 @@ def _leaky(m: nn.LeakyReLU) -> tuple[str, dict]:
 @rule(nn.ELU)
 def _elu(m: nn.ELU) -> tuple[str, dict]:
     return "ELU", {"alpha": m.alpha}
+
+
+@rule(nn.CELU)
+def _celu(m: nn.CELU) -> tuple[str, dict]:
+    return "CELU", {"alpha": m.alpha}
 
 
 @rule(nn.GELU)
@@ -314,8 +319,20 @@ def _zeropad(m: nn.Module) -> tuple[str, dict]:
 
 @rule(nn.Embedding)
 def _embedding(m: nn.Embedding) -> tuple[str, dict]:
-    _require(m.max_norm is None, "max_norm")
-    _require(not m.scale_grad_by_freq and not m.sparse, "scale_grad_by_freq or sparse")
+    if m.max_norm is not None:
+        raise Unsupported(f"max_norm={m.max_norm:g} (each row looked up is scaled down, in "
+                          f"place, to a norm of at most {m.max_norm:g}; the Embedding block "
+                          f"keeps its rows as they are): construct it without max_norm to "
+                          f"import it (the outputs then differ where a row's norm is above "
+                          f"{m.max_norm:g}: the import's check says so)")
+    _require(not m.scale_grad_by_freq,
+             "scale_grad_by_freq=True (each row's gradient is divided by how often its id "
+             "occurs in the batch; the Embedding block's is not): construct it without "
+             "scale_grad_by_freq to import it (the outputs are the same; training differs)")
+    _require(not m.sparse,
+             "sparse=True (sparse gradients, for an optimiser such as SparseAdam; the "
+             "Embedding block's are dense): construct it without sparse to import it (the "
+             "outputs are the same)")
     return "Embedding", {"num_embeddings": m.num_embeddings, "embedding_dim": m.embedding_dim,
                          "padding_idx": m.padding_idx}
 
@@ -324,7 +341,11 @@ def _embedding(m: nn.Embedding) -> tuple[str, dict]:
 def _recurrent(m: nn.RNNBase) -> tuple[str, dict]:
     _require(m.batch_first, "batch_first=False (LayerLoom sequences are [batch, length, "
                             "features])")
-    _require(getattr(m, "proj_size", 0) == 0, "proj_size")
+    _require(getattr(m, "proj_size", 0) == 0,
+             f"proj_size={getattr(m, 'proj_size', 0)} (an LSTM with projections: each step's "
+             f"hidden state is projected to {getattr(m, 'proj_size', 0)} values by a learned "
+             f"matrix, weight_hr, and fed back so; the LSTM block has no projection, and an "
+             f"nn.Linear after it is not the same model): only proj_size=0 imports")
     params = {"hidden_size": m.hidden_size, "num_layers": m.num_layers,
               "bidirectional": m.bidirectional, "dropout": m.dropout, "bias": m.bias,
               "output": "sequence"}

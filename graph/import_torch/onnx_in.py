@@ -1676,12 +1676,21 @@ _MODULES["PRelu"] = _prelu
 _MODULES["Pad"] = _pad
 _MODULES["InstanceNormalization"] = _instancenorm
 
+def _selu_defaults(a: dict) -> bool:
+    """An ONNX Selu's alpha and gamma are PyTorch's (its defaults, in float32)."""
+    return abs(a.get("alpha", 1.67326319) - 1.6732632423543772) < 1e-6 \
+        and abs(a.get("gamma", 1.05070102) - 1.0507009873554805) < 1e-6
+
+
 _FUNCTIONS = {
     "Relu": lambda xs, a: F.relu(xs[0]),
     "Sigmoid": lambda xs, a: torch.sigmoid(xs[0]),
     "Tanh": lambda xs, a: torch.tanh(xs[0]),
     "LeakyRelu": lambda xs, a: F.leaky_relu(xs[0], a.get("alpha", 0.01)),
     "Elu": lambda xs, a: F.elu(xs[0], a.get("alpha", 1.0)),
+    "Celu": lambda xs, a: F.celu(xs[0], a.get("alpha", 1.0)),
+    "Selu": lambda xs, a: F.selu(xs[0]) if _selu_defaults(a) else
+    a.get("gamma", 1.0507) * F.elu(xs[0], a.get("alpha", 1.6733)),  # ELU, Rescaling
     "HardSigmoid": lambda xs, a: F.hardsigmoid(xs[0]),
     "HardSwish": lambda xs, a: F.hardswish(xs[0]),
     "Softplus": lambda xs, a: F.softplus(xs[0]),

@@ -27,6 +27,22 @@ _SHAPING = ("unsqueeze", "expand", "expand_as", "view", "reshape", "to", "long",
 _ADDS = (operator.add, operator.iadd, torch.add, "add")
 
 
+def _counts(ctx: Context, node: Any) -> bool:
+    """``node`` reads a buffer whose rows count 0, 1, 2…: Hugging Face's ``position_ids``,
+    ``torch.arange(max_len).expand((1, -1))`` kept in ``__init__``."""
+    return isinstance(node, fx.Node) and ctx.const(node) is not None \
+        and _counting(ctx.value(node))
+
+
+def _counting(value: Any) -> bool:
+    """``value`` is whole numbers, each row 0, 1, 2…"""
+    if not isinstance(value, torch.Tensor) or value.is_floating_point() \
+            or value.dtype == torch.bool or value.dim() not in (1, 2) or not value.numel():
+        return False
+    rows = value.reshape(-1, value.shape[-1])
+    return bool((rows == torch.arange(rows.shape[1], dtype=rows.dtype)).all())
+
+
 class Positions:
     """What the importer has seen of positions: the ``arange`` values (and their reshapes)
     and the embeddings looked up with them, until an add makes them a block."""
@@ -42,6 +58,12 @@ class Positions:
             self.ranges.add(node)
             return True
         source = node.args[0] if node.args else None
+        if node.op == "call_function" and node.target is operator.getitem \
+                and _counts(ctx, source) and _counting(ctx.value(node)):
+            self.ranges.add(node)  # HF BERT's self.position_ids[:, :L]: a buffer of arange
+            return True
+        if node.op == "call_module" and source not in self.ranges and _counts(ctx, source):
+            self.ranges.add(source)  # the whole buffer, unsliced
         if source in self.ranges and self._reshaped(ctx, node):
             self.ranges.add(node)
             return True

@@ -1,0 +1,206 @@
+"""Refusals that say what to change: Hugging Face BERT's ``position_ids`` buffer (an arange)
+imports as learned positions, its all-zero token types name the rewrite that keeps the outputs;
+an einsum that is a matmul with a parameter gets the nn.Linear fix (it got attention's);
+nn.MultiheadAttention with a causal mask gets the SDPA rewrite; ``max_norm``, ``proj_size``,
+``repeat``, ``torch.exp``, ``torch.eye``, a hand-written channels-first LayerNorm say what the
+option or call does; CELU and SELU import as blocks of their own. Before, "max_norm",
+"proj_size", "no LayerLoom block does this" and "uses the parameter 'position_ids'"."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from layerloom.graph.errors import GraphError
+from layerloom.graph.import_torch import check_import, import_torch
+
+
+class Embeddings(nn.Module):  # Hugging Face's BertEmbeddings, cut down
+    def __init__(self, types: str):
+        super().__init__()
+        self.types = types
+        self.word_embeddings = nn.Embedding(30, 8)
+        self.position_embeddings = nn.Embedding(16, 8)
+        self.token_type_embeddings = nn.Embedding(2, 8)
+        self.register_buffer("position_ids", torch.arange(16).expand((1, -1)), persistent=False)
+        self.register_buffer("token_type_ids", torch.zeros(1, 16, dtype=torch.long),
+                             persistent=False)
+
+    def forward(self, input_ids):
+        length = input_ids.size(1)
+        e = self.word_embeddings(input_ids) + self.position_embeddings(
+            self.position_ids[:, :length])
+        if self.types == "buffer":
+            e = e + self.token_type_embeddings(self.token_type_ids[:, :length])
+        elif self.types == "zeros_like":
+            e = e + self.token_type_embeddings(torch.zeros_like(input_ids))
+        return e
+
+
+def refusal(model, shape=(8,), dtype="float32") -> str:
+    with pytest.raises(GraphError) as caught:
+        import_torch(model, shape, dtype)
+    return str(caught.value)
+
+
+def test_a_position_ids_buffer_imports_as_learned_positions():
+    model = Embeddings("none").eval()
+    graph, weights = import_torch(model, (10,), "int64")
+    assert [n.type for n in graph.nodes] == ["Input", "Embedding", "PositionalEmbedding",
+                                             "Output"]
+    assert weights["position_embeddings.weight"] == "position_embeddings.weight"
+    assert check_import(model, graph, weights.apply(model.state_dict()), (10,), "int64") < 1e-6
+
+
+FOLD = ("adds row 0 of its table to every step: one learned vector, which no block adds; add "
+        "that row to model.position_embeddings.weight in the model and leave "
+        "token_type_embeddings out of forward (with torch.no_grad(): "
+        "model.position_embeddings.weight += model.token_type_embeddings.weight[0]), which "
+        "gives the same outputs")
+
+
+def test_token_types_of_zeros_say_how_to_fold_them():
+    message = refusal(Embeddings("buffer"), (10,), "int64")
+    assert message.endswith("cannot import token_type_embeddings (Embedding): its ids are all "
+                            "0 (token type ids kept as zeros), so it " + FOLD)
+    message = refusal(Embeddings("zeros_like"), (10,), "int64")
+    assert message.endswith("cannot import torch.zeros_like in Embeddings.forward: no "
+                            "LayerLoom block does this; fix: it makes token type ids of zeros "
+                            "for token_type_embeddings, which then " + FOLD)
+
+
+def test_the_fold_gives_the_same_outputs():
+    model = Embeddings("buffer").eval()
+    folded = Embeddings("none").eval()
+    folded.load_state_dict(model.state_dict())
+    with torch.no_grad():
+        folded.position_embeddings.weight += folded.token_type_embeddings.weight[0]
+    ids = torch.randint(0, 30, (2, 10))
+    torch.testing.assert_close(folded(ids), model(ids))
+
+
+def test_a_buffer_is_called_a_buffer():
+    class AddsBuffer(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(8, 9)
+            self.register_buffer("iden", torch.eye(3).view(1, 9))
+
+        def forward(self, x):
+            return self.fc(x) + self.iden
+
+    assert "it adds the buffer 'iden' [1, 9] to a [9] input" in refusal(AddsBuffer())
+
+
+def test_an_einsum_with_a_parameter_is_told_to_use_a_linear_layer():
+    class EinsumLinear(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = nn.Parameter(torch.randn(8, 4))
+
+        def forward(self, x):
+            return torch.einsum("bd,do->bo", x, self.w)
+
+    assert refusal(EinsumLinear()).endswith(
+        "no LayerLoom block does this; fix: 'bd,do->bo' is a matmul with the parameter 'w' "
+        "[8, 4], which is a linear layer: hold it in nn.Linear(8, 4) (its weight is w.T, plus "
+        "any bias added after) and call the layer on the input")
+
+
+def test_attention_with_a_causal_mask_is_told_the_sdpa_rewrite():
+    class Masked(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.attn = nn.MultiheadAttention(8, 2, batch_first=True)
+            self.register_buffer("mask", torch.ones(6, 6, dtype=torch.bool).triu(1))
+
+        def forward(self, x):
+            return self.attn(x, x, x, attn_mask=self.mask, need_weights=False)[0]
+
+    assert refusal(Masked(), (6, 8)).endswith(
+        ": cannot import attn (MultiheadAttention): it is given attn_mask, a causal mask (each "
+        "step attends to itself and earlier steps), which the MultiheadAttention block does "
+        "not take; fix: compute the attention with F.scaled_dot_product_attention(q, k, v, "
+        "is_causal=True) (the ScaledDotProductAttention block), q, k and v from nn.Linear "
+        "layers split into heads (.view(B, L, heads, head_dim).transpose(1, 2)) and an "
+        "nn.Linear after it, as nanoGPT does")
+
+
+def test_layer_options_say_what_they_do():
+    assert refusal(nn.Sequential(nn.Embedding(30, 8, max_norm=1.0)), (5,), "int64") == (
+        "cannot import 0 (Embedding): max_norm=1 (each row looked up is scaled down, in place, "
+        "to a norm of at most 1; the Embedding block keeps its rows as they are): construct it "
+        "without max_norm to import it (the outputs then differ where a row's norm is above "
+        "1: the import's check says so)")
+    assert refusal(nn.Sequential(nn.LSTM(8, 6, proj_size=3, batch_first=True)), (5, 8)) == (
+        "cannot import 0 (LSTM): proj_size=3 (an LSTM with projections: each step's hidden "
+        "state is projected to 3 values by a learned matrix, weight_hr, and fed back so; the "
+        "LSTM block has no projection, and an nn.Linear after it is not the same model): only "
+        "proj_size=0 imports")
+
+
+class Calls(nn.Module):
+    def __init__(self, call):
+        super().__init__()
+        self.fc = nn.Linear(8, 9)
+        self.call = call
+
+    def forward(self, x):
+        y = self.fc(x)
+        if self.call == "repeat":
+            return y.repeat(1, 2)
+        if self.call == "exp":
+            return torch.exp(y)
+        return y + torch.eye(3, device=x.device).view(1, 9)
+
+
+@pytest.mark.parametrize(("call", "words"), [
+    ("repeat", "fix: x.repeat(...) copies the tensor along dimensions, and no block does; "
+               "where the copies are added to or multiplied with another tensor, leave the "
+               "repeat out: Add and Multiply broadcast"),
+    ("exp", "fix: e^x has no block of its own: a softmax written by hand "
+            "(x.exp() / x.exp().sum(dim, keepdim=True)) is F.softmax(x, dim)"),
+    ("eye", "fix: torch.eye makes an identity matrix in forward, and no block makes or adds a "
+            "fixed matrix; where it is added to a layer's output (PointNet's "
+            "x = self.fc3(x) + iden), add it to that layer's bias instead"),
+])
+def test_calls_without_a_block_say_what_to_write(call, words):
+    assert f"no LayerLoom block does this; {words}" in refusal(Calls(call))
+
+
+def test_a_channels_first_layernorm_by_hand_is_told_the_layernorm2d_form():
+    class LayerNorm(nn.Module):  # ConvNeXt's, data_format="channels_first"
+        def __init__(self, c):
+            super().__init__()
+            self.weight, self.bias = nn.Parameter(torch.ones(c)), nn.Parameter(torch.zeros(c))
+
+        def forward(self, x):
+            u = x.mean(1, keepdim=True)
+            s = (x - u).pow(2).mean(1, keepdim=True)
+            x = (x - u) / torch.sqrt(s + 1e-6)
+            return self.weight[:, None, None] * x + self.bias[:, None, None]
+
+    message = refusal(nn.Sequential(nn.Conv2d(3, 4, 1), LayerNorm(4)), (3, 5, 5))
+    assert "cannot import Tensor.pow in 1 (LayerNorm): no LayerLoom block does this; fix: 1 " \
+           "(LayerNorm) normalises by hand; a LayerNorm over the channels" in message
+    assert "imports written as x.permute(0, 2, 3, 1), F.layer_norm(x, (C,), self.weight, " \
+           "self.bias, self.eps), .permute(0, 3, 1, 2): one LayerNorm2d block" in message
+
+
+def test_celu_and_selu_import_as_blocks():
+    class Activations(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b = nn.Linear(4, 6), nn.Sequential(nn.Linear(4, 6), nn.SELU(),
+                                                            nn.CELU(0.5))
+
+        def forward(self, x):
+            return F.selu(self.a(x)) + F.celu(self.b(x), alpha=2.0)
+
+    model = Activations().eval()
+    graph, weights = import_torch(model, (4,))
+    assert [(n.type, n.params) for n in graph.nodes if n.type in ("CELU", "SELU")] == [
+        ("SELU", {}), ("SELU", {}), ("CELU", {"alpha": 0.5}), ("CELU", {"alpha": 2.0})]
+    assert check_import(model, graph, weights.apply(model.state_dict()), (4,)) < 1e-6
