@@ -195,52 +195,108 @@ function round(v) {
  *
  * @returns Map id → {x, y, whole}
  */
+/** The cards bucketed in cells of `size` flow pixels: `near(x0, y0, x1, y1)` gives those whose
+ * box meets that box, each once. */
+export function cardGrid(cards, size = 256) {
+  const cells = new Map();
+  const span = (a, b) => [Math.floor(a / size), Math.floor(b / size)];
+  cards.forEach((c, i) => {
+    const [cx0, cx1] = span(c.x0, c.x1);
+    const [cy0, cy1] = span(c.y0, c.y1);
+    for (let cx = cx0; cx <= cx1; cx++) {
+      for (let cy = cy0; cy <= cy1; cy++) {
+        const key = `${cx},${cy}`;
+        if (!cells.has(key)) cells.set(key, []);
+        cells.get(key).push(i);
+      }
+    }
+  });
+  return {
+    near(x0, y0, x1, y1) {
+      const seen = new Set();
+      const out = [];
+      const [cx0, cx1] = span(x0, x1);
+      const [cy0, cy1] = span(y0, y1);
+      if ((cx1 - cx0 + 1) * (cy1 - cy0 + 1) > cells.size) {
+        return cards.filter((c) => c.x0 < x1 && c.x1 > x0 && c.y0 < y1 && c.y1 > y0);
+      }
+      for (let cx = cx0; cx <= cx1; cx++) {
+        for (let cy = cy0; cy <= cy1; cy++) {
+          for (const i of cells.get(`${cx},${cy}`) || []) {
+            if (seen.has(i)) continue;
+            seen.add(i);
+            const c = cards[i];
+            if (c.x0 < x1 && c.x1 > x0 && c.y0 < y1 && c.y1 > y0) out.push(c);
+          }
+        }
+      }
+      return out;
+    },
+  };
+}
+
 export function placeLabels(wires, cards, { clear = 5, gap = 2, short = { w: 22, h: 20 } } = {}) {
   const out = new Map();
   const placed = [];
   const prepared = [];
+  const grid = cardGrid(cards || []);
+  const hits = (p, w, h, b, pad) =>
+    p[0] - w / 2 < b.x1 + pad && p[0] + w / 2 > b.x0 - pad && p[1] - h / 2 < b.y1 && p[1] + h / 2 > b.y0;
+  // a wire's candidates (the points along it, nearest its usual place first) and those clear of
+  // the cards near it: worked out only for a wire whose usual place is covered (the few), so
+  // that placing the labels of a 300-block design stays well within a frame while a block is
+  // dragged (sampling every wire cost about 10 ms a frame there)
+  const spread = (item) => {
+    const { wire, home, near } = item;
+    const pts = samplePoints(wire.segments, 4);
+    const d2 = (p) => (p[0] - home[0]) ** 2 + (p[1] - home[1]) ** 2;
+    item.candidates = [home, ...pts.sort((a, b) => d2(a) - d2(b))];
+    item.room = item.candidates.filter((p) => near.every((c) => !hits(p, wire.w, wire.h, c, clear)));
+    return item;
+  };
   for (const wire of wires || []) {
     if (!wire || !wire.segments || !wire.segments.length || !wire.w) continue;
-    const pts = samplePoints(wire.segments, 4);
-    if (!pts.length) continue;
-    const home = labelPoint(wire.segments);
-    const d2 = (p) => (p[0] - home[0]) ** 2 + (p[1] - home[1]) ** 2;
-    const candidates = [home, ...pts.slice().sort((a, b) => d2(a) - d2(b))];
-    // the cards near this wire only
+    // the wire's box from its ends and control points (a curve keeps within them)
     let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
-    for (const p of pts) {
-      x0 = Math.min(x0, p[0]);
-      y0 = Math.min(y0, p[1]);
-      x1 = Math.max(x1, p[0]);
-      y1 = Math.max(y1, p[1]);
+    for (const s of wire.segments) {
+      for (const p of s.l || s.c || []) {
+        x0 = Math.min(x0, p[0]);
+        y0 = Math.min(y0, p[1]);
+        x1 = Math.max(x1, p[0]);
+        y1 = Math.max(y1, p[1]);
+      }
     }
+    if (!Number.isFinite(x0)) continue;
+    const home = labelPoint(wire.segments);
+    // the cards near this wire only (from the grid: a wire meets a few of three hundred)
     const reach = Math.max(wire.w, short.w) / 2 + clear;
-    const near = (cards || []).filter(
-      (c) => c.x0 < x1 + reach && c.x1 > x0 - reach && c.y0 < y1 + wire.h && c.y1 > y0 - wire.h,
-    );
-    const clearOfCards = (p, w, h) =>
-      near.every((c) => !(p[0] - w / 2 < c.x1 + clear && p[0] + w / 2 > c.x0 - clear && p[1] - h / 2 < c.y1 && p[1] + h / 2 > c.y0));
-    const room = candidates.filter((p) => clearOfCards(p, wire.w, wire.h));
-    prepared.push({ wire, candidates, room });
+    const near = grid.near(x0 - reach, y0 - wire.h, x1 + reach, y1 + wire.h);
+    const item = { wire, home, near, candidates: null, room: null };
+    if (near.some((c) => hits(home, wire.w, wire.h, c, clear))) spread(item);
+    prepared.push(item);
   }
-  prepared.sort((a, b) => a.room.length - b.room.length);
-  const clearOfLabels = (p, w, h) =>
-    placed.every((b) => !(p[0] - w / 2 < b.x1 + gap && p[0] + w / 2 > b.x0 - gap && p[1] - h / 2 < b.y1 && p[1] + h / 2 > b.y0));
+  // the wires with the least room first; those whose usual place is clear last
+  const rank = (item) => (item.room ? item.room.length : Infinity);
+  prepared.sort((a, b) => rank(a) - rank(b));
+  const clearOfLabels = (p, w, h) => placed.every((b) => !hits(p, w, h, b, gap));
   const put = (id, p, w, h, whole) => {
     placed.push({ x0: p[0] - w / 2, x1: p[0] + w / 2, y0: p[1] - h / 2, y1: p[1] + h / 2 });
     out.set(id, { x: Math.round(p[0] * 10) / 10, y: Math.round(p[1] * 10) / 10, whole });
   };
-  for (const { wire, candidates, room } of prepared) {
+  for (const item of prepared) {
+    const { wire, home } = item;
+    if (!item.room && clearOfLabels(home, wire.w, wire.h)) {
+      put(wire.id, home, wire.w, wire.h, true);
+      continue;
+    }
+    const { candidates, room } = item.room ? item : spread(item);
     const whole = room.find((p) => clearOfLabels(p, wire.w, wire.h));
     if (whole) {
       put(wire.id, whole, wire.w, wire.h, true);
       continue;
     }
-    const fits = (p) => clearOfLabels(p, short.w, short.h) && clearOfCardsShort(p);
-    const clearOfCardsShort = (p) =>
-      (cards || []).every(
-        (c) => !(p[0] - short.w / 2 < c.x1 + clear && p[0] + short.w / 2 > c.x0 - clear && p[1] - short.h / 2 < c.y1 && p[1] + short.h / 2 > c.y0),
-      );
+    const fits = (p) =>
+      clearOfLabels(p, short.w, short.h) && item.near.every((c) => !hits(p, short.w, short.h, c, clear));
     put(wire.id, candidates.find(fits) || candidates[0], short.w, short.h, false);
   }
   return out;

@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { wireLabelSize } from "../src/format.js";
-import { labelPoint, placeLabels, wireSegments } from "../src/wires.js";
+import { cardGrid, labelPoint, placeLabels, wireSegments } from "../src/wires.js";
 
 const card = (x, y, w = 200, h = 80) => ({ x0: x, y0: y, x1: x + w, y1: y + h });
 const wire = (id, text, sx, sy, tx, ty, route) => ({ id, segments: wireSegments(sx, sy, tx, ty, route), ...wireLabelSize(text) });
@@ -52,4 +52,21 @@ test("labels that would cover each other are placed apart (a skip beside a wire)
   assert.ok(at.get("conv-add").whole && at.get("relu-add").whole);
   assert.ok(!overlap(boxes[0], boxes[1]), JSON.stringify(boxes));
   for (const bx of boxes) for (const c of cards) assert.ok(!overlap(bx, { ...c, x0: c.x0 - 5, x1: c.x1 + 5 }));
+});
+
+test("the card grid gives exactly the cards a box meets, each once, as a scan of all would", () => {
+  const cards = [];
+  for (let i = 0; i < 60; i++) {
+    const x = (i * 137) % 1900;
+    const y = Math.floor(i / 7) * 150;
+    cards.push({ x0: x, x1: x + 200 + (i % 3) * 150, y0: y, y1: y + 110 });
+  }
+  const grid = cardGrid(cards);
+  for (const [x0, y0, x1, y1] of [[0, 0, 10, 10], [250, 40, 900, 60], [-50, -50, 5000, 5000],
+                                   [1000, 500, 1001, 501], [3000, 3000, 3100, 3100]]) {
+    const scan = cards.filter((c) => c.x0 < x1 && c.x1 > x0 && c.y0 < y1 && c.y1 > y0);
+    const near = grid.near(x0, y0, x1, y1);
+    assert.equal(new Set(near).size, near.length);
+    assert.deepEqual(new Set(near), new Set(scan));
+  }
 });
