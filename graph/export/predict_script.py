@@ -94,6 +94,12 @@ def _wrap(text: str, width: int = 88) -> str:
 
 # -- what the model expects --------------------------------------------------------------------
 
+def _category(value) -> str:
+    """A category as a list of them shows it: quoted where it holds a comma or a quote."""
+    text = str(value)
+    return json.dumps(text, ensure_ascii=False) if any(c in text for c in ',"') else text
+
+
 def expected_input(manifest: dict) -> list[str]:
     """Sentences saying what the first input must be: its shape, how a file is read, its range
     and polarity, and the normalisation fitted on the training data (the model card says the
@@ -676,9 +682,3 @@ def describe(manifest: dict, outputs: list[np.ndarray], top: int) -> dict:
 
 if __name__ == "__main__":
     sys.exit(main())
-
-
-def _category(value) -> str:
-    """A category as a list of them shows it: quoted where it holds a comma or a quote."""
-    text = str(value)
-    return json.dumps(text, ensure_ascii=False) if any(c in text for c in ',"') else text
