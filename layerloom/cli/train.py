@@ -631,6 +631,9 @@ def _run_json(run, done: int, display_name: str) -> dict:
             "created": run.created, "resumable": run.resumable}
 
 
+HEADS = {"time": "elapsed_s"}  # a history column as `runs show` heads it
+
+
 def _print_table(rows: list[dict], cols: list[str]) -> None:
     widths = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in cols}
     print("  ".join(c.ljust(widths[c]) for c in cols))
@@ -661,8 +664,12 @@ def _show_run(store, run_id: int, as_json: bool) -> int:
         print(f"  best {run.best_metric_name}: {_fmt(run.best_metric)} (epoch {run.best_epoch})")
     if history:
         cols = list(dict.fromkeys(k for row in history for k in row))
+        # "time" is the training time at the epoch's end, counted from the start: headed so,
+        # as the epoch lines of `train` give each epoch's own time
+        heads = {c: HEADS.get(c, c) for c in cols}
         print()
-        _print_table([{c: _fmt(row.get(c)) for c in cols} for row in history], cols)
+        _print_table([{heads[c]: _fmt(row.get(c)) for c in cols} for row in history],
+                     [heads[c] for c in cols])
     if evaluation:
         print()
         for key, value in evaluation.items():

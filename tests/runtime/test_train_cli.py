@@ -95,6 +95,10 @@ def test_runs_list_show_and_resume(graph_file, capsys, tmp_path):
     shown = capsys.readouterr().out
     assert "run 1: first (completed)" in shown and "confusion matrix" in shown
     assert "epoch  train_loss" in shown
+    # the history's time is the training time so far, headed so (not a bare "time" beside
+    # the epoch lines' own times)
+    header = next(line for line in shown.splitlines() if line.startswith("epoch  train_loss"))
+    assert header.split()[-1] == "elapsed_s" and " time" not in header
 
     assert (tmp_path / "home" / "runs" / "1" / CHECKPOINT_NAME).exists()
     store = RunStore(tmp_path / "home" / "runs.db")
