@@ -87,7 +87,7 @@ def _allowed(p: dict) -> str:
     if p.get("choices"):
         parts.append(" / ".join(_value(c) for c in p["choices"]))
     if p.get("min") is not None:
-        parts.append(f"≥ {p['min']}")
+        parts.append(f"{'>' if p.get('min_exclusive') else '≥'} {p['min']}")
     if p.get("max") is not None:
         parts.append(f"≤ {p['max']}")
     if p.get("length"):

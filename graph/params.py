@@ -57,7 +57,8 @@ class Param:
         return {"name": self.name, "kind": self.kind, "default": _jsonable(self.default),
                 "help": self.help, "min": self.min, "max": self.max,
                 "choices": list(self.choices) or None, "length": self.length,
-                "nullable": self.nullable}
+                "nullable": self.nullable,
+                **({} if self.min_inclusive else {"min_exclusive": True})}
 
     # -- one method per kind --------------------------------------------------------------
 

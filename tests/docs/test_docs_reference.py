@@ -76,3 +76,17 @@ def test_no_document_names_a_path_of_one_machine():
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"(?<![\w.])/(work|tmp|root|home/\w+)/", text), path.name
         assert "design note" not in text.lower(), path.name
+
+
+def test_a_bound_that_excludes_its_value_reads_so():
+    """CELU's alpha refuses 0 (PyTorch divides by it): the reference says > 0, not ≥ 0, as the
+    check does."""
+    from layerloom.graph.registry import find_block
+
+    text = block_reference()
+    section = text[text.index("\n### CELU\n"):text.index("\n### SELU\n")]
+    assert "| `alpha` | float | `1.0` | > 0 |" in section
+    alpha = next(p for p in find_block("CELU").params if p.name == "alpha")
+    assert alpha.describe()["min_exclusive"] is True
+    assert "min_exclusive" not in next(
+        p for p in find_block("Conv2d").params if p.name == "out_channels").describe()
