@@ -150,6 +150,17 @@ def app_url(app_home, streamlit_app):
 
 
 @pytest.fixture(scope="module")
+def create_projects(app_home):
+    """``create_projects({"name": graph, …})`` → ``{"name": project id}``: designs made
+    projects in this module's app home (before its app starts, so that a test opens them by
+    ``?project=``)."""
+    from layerloom.ui.projects import ProjectStore
+
+    store = ProjectStore(app_home)
+    return lambda graphs: {name: store.create(graph) for name, graph in graphs.items()}
+
+
+@pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
 

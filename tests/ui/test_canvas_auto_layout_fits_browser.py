@@ -25,15 +25,10 @@ READ = """() => {
 
 
 @pytest.fixture(scope="module")
-def projects(app_home):
+def projects(create_projects):
     from layerloom.graph.templates import load_template
 
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("LAYERLOOM_HOME", str(app_home))
-        from layerloom.ui.projects import ProjectStore
-
-        store = ProjectStore()
-        return {name: store.create(load_template(name)) for name in TEMPLATES}
+    return create_projects({name: load_template(name) for name in TEMPLATES})
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")

@@ -23,22 +23,17 @@ expect = pytest.importorskip("playwright.sync_api").expect
 
 
 @pytest.fixture(scope="module")
-def projects(app_home):
+def projects(create_projects):
     """efficientnet-b0 as the template places it, and without positions (the canvas lays it
     out), made before the app starts."""
     from layerloom.graph import dumps_graph, loads_graph
     from layerloom.graph.templates import load_template
 
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("LAYERLOOM_HOME", str(app_home))
-        from layerloom.ui.projects import ProjectStore
-
-        store = ProjectStore()
-        doc = json.loads(dumps_graph(load_template("efficientnet-b0")))
-        for node in doc["nodes"]:
-            node.pop("position", None)
-        return {"placed": store.create(load_template("efficientnet-b0")),
-                "laid out": store.create(loads_graph(json.dumps(doc)))}
+    doc = json.loads(dumps_graph(load_template("efficientnet-b0")))
+    for node in doc["nodes"]:
+        node.pop("position", None)
+    return create_projects({"placed": load_template("efficientnet-b0"),
+                            "laid out": loads_graph(json.dumps(doc))})
 
 
 @pytest.fixture(scope="module")

@@ -61,21 +61,16 @@ READ = """() => {
 
 
 @pytest.fixture(scope="module")
-def projects(app_home):
+def projects(create_projects):
     from layerloom.graph import loads_graph
 
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("LAYERLOOM_HOME", str(app_home))
-        from layerloom.ui.projects import ProjectStore
-
-        store = ProjectStore()
-        made = {}
-        for name, d in DESIGNS.items():
-            doc = {"format": "layerloom-graph", "version": 1, "name": name,
-                   "nodes": [{"id": i, "type": t, "params": p} for i, t, p in d["nodes"]],
-                   "edges": [dict(zip(("source", "target"), e.split(">"))) for e in d["edges"]]}
-            made[name] = store.create(loads_graph(json.dumps(doc)))
-        return made
+    graphs = {}
+    for name, d in DESIGNS.items():
+        doc = {"format": "layerloom-graph", "version": 1, "name": name,
+               "nodes": [{"id": i, "type": t, "params": p} for i, t, p in d["nodes"]],
+               "edges": [dict(zip(("source", "target"), e.split(">"))) for e in d["edges"]]}
+        graphs[name] = loads_graph(json.dumps(doc))
+    return create_projects(graphs)
 
 
 @pytest.fixture(scope="module")

@@ -63,20 +63,14 @@ def _titles():
 
 
 @pytest.fixture(scope="module")
-def projects(app_home):
+def projects(create_projects):
     """The projects the tests open, made before the app starts."""
     from layerloom.graph import Graph
     from layerloom.graph.templates import load_template
 
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("LAYERLOOM_HOME", str(app_home))
-        from layerloom.ui.projects import ProjectStore
-
-        store = ProjectStore()
-        return {"palette": store.create(Graph(name="palette")),
-                "insert": store.create(load_template("seed-cnn")),
-                "zoom": store.create(load_template("seed-cnn")),
-                "titles": store.create(_titles())}
+    return create_projects({"palette": Graph(name="palette"),
+                            "insert": load_template("seed-cnn"),
+                            "zoom": load_template("seed-cnn"), "titles": _titles()})
 
 
 @pytest.fixture(scope="module")

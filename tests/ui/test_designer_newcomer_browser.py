@@ -45,19 +45,14 @@ def _patient_expect():
 
 
 @pytest.fixture(scope="module")
-def projects(app_home):
+def projects(create_projects):
     """A blank design and the two big templates, made before the app starts."""
     from layerloom.graph import Graph
     from layerloom.graph.templates import load_template
 
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("LAYERLOOM_HOME", str(app_home))
-        from layerloom.ui.projects import ProjectStore
-
-        store = ProjectStore()
-        return {"blank": store.create(Graph(name="untitled")),
-                "resnet18": store.create(load_template("resnet18")),
-                "efficientnet-b0": store.create(load_template("efficientnet-b0"))}
+    return create_projects({"blank": Graph(name="untitled"),
+                            "resnet18": load_template("resnet18"),
+                            "efficientnet-b0": load_template("efficientnet-b0")})
 
 
 @pytest.fixture(scope="module")
