@@ -300,3 +300,37 @@ def test_an_uploaded_file_keeps_the_users_name_in_what_is_said(home):
     at.radio(key="data.source").set_value("Upload a file").run()
     at.file_uploader(key="data.file").upload("dätä leer.csv", b"", "text/csv").run()
     assert at.error[0].value.startswith("Could not read dätä leer.csv:")
+
+
+def test_where_a_fix_needs_a_block_the_button_does_not_promise_a_design_that_fits():
+    """An iris MLP (Input [4] → Linear → ReLU → Linear) with mnist-5k chosen: the Input's shape
+    can be set in one click, but its Linear then needs a Flatten (a block to add). The button says it makes the one fix, and the
+    Flatten is named as the user's to add; pressed, it sets the shape and leaves the Flatten
+    fix standing."""
+    import json
+
+    from layerloom.graph import loads_graph
+
+    at = page("seed-cnn").run()
+    mlp = {"format": "layerloom-graph", "version": 1, "name": "iris-mlp", "nodes": [
+        {"id": "input1", "type": "Input", "params": {"shape": [4]}},
+        {"id": "linear1", "type": "Linear", "params": {"out_features": 32}},
+        {"id": "relu1", "type": "ReLU"},
+        {"id": "linear2", "type": "Linear", "params": {"out_features": 3}},
+        {"id": "output1", "type": "Output"}], "edges": [
+        {"source": a, "target": b} for a, b in [("input1", "linear1"), ("linear1", "relu1"),
+                                                ("relu1", "linear2"), ("linear2", "output1")]]}
+    at.session_state.app.commit(loads_graph(json.dumps(mlp)))
+    at.selectbox(key="data.builtin").select("mnist-5k").run()
+    problems = texts(at.warning)
+    assert any("add Flatten (or global pooling) before" in w for w in problems)
+    button = at.button(key="data.fit")
+    assert button.label == "Make the 1 fix that needs no new block"
+    assert any("add Flatten (or global pooling) before" in c and "yours to make in the "
+               "Designer" in c for c in texts(at.caption))
+    button.click().run()
+    app = at.session_state.app
+    assert app.graph.node("input1").params["shape"] == [1, 28, 28]
+    assert texts(at.info)[0] == ("The Input now takes mnist-5k; what is left needs a change in "
+                                 "the Designer.")
+    assert any("add Flatten (or global pooling) before" in w for w in texts(at.warning))

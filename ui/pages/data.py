@@ -292,12 +292,21 @@ def fit_panel(state, pages: PagesState, ds) -> None:
         st.info("No one-click fix leaves this design valid: make the changes named above in "
                 "the Designer.")
         return
-    if st.button(f"Fit the design to {ds.name}", type="primary", key="data.fit",
+    # where a fix needs a block added (a Flatten), the button makes the others and says so:
+    # "Fit the design" would promise a design that fits, and it would not
+    left = [p for p in fit.problems if not p.fixable]
+    done = len(fit.problems) - len(left)
+    label = (f"Fit the design to {ds.name}" if not left else
+             f"Make the {done} fix{'es' if done > 1 else ''} that need{'' if done > 1 else 's'} "
+             f"no new block")
+    if left:
+        st.caption(f"{'; '.join(plain(p.fix) for p in left)}: yours to make in the Designer "
+                   f"(a block to add); the design fits {plain(ds.name)} once that is done too.")
+    if st.button(label, type="primary", key="data.fit",
                  help="Makes the changes named above that need no new block, through the "
                       "design's variables where they set them (undo reverts them):  \n"
                       + changes_text(fit_changes(fit))):
         set_graph(state, fixed)  # validated by fit_design: never a fix that leaves errors
-        left = [p for p in fit.problems if not p.fixable]
         pages.notice = (f"The design now takes {ds.name} and is valid." if not left else
                         f"The Input now takes {ds.name}; what is left needs a change in "
                         f"the Designer.")
