@@ -94,6 +94,31 @@ def test_results_opens_on_the_completed_run_and_names_it(tmp_path, monkeypatch):
                for c in captions(at))
 
 
+def test_the_run_just_trained_is_shown_next_on_results_and_export(tmp_path, monkeypatch):
+    """A newcomer trains (a completed run), then trains again and stops it: Results and
+    Export show the run just trained (the one the Train page shows), not the older completed
+    one; without it they show the completed one."""
+    from layerloom.ui.pagestate import pages_of
+    from layerloom.ui.projects import ProjectStore
+    from layerloom.ui.state import DesignerState
+
+    pid = _project(tmp_path, monkeypatch)
+    (tmp_path / "a.pt").write_bytes(b"")
+    (tmp_path / "b.pt").write_bytes(b"")
+    done, cut = _runs(tmp_path, monkeypatch, pid)
+    for page, key in (("results", "results.run"), ("export", "export.run")):
+        at = _page(page, {"pid": pid})
+        state = DesignerState.open(ProjectStore(), pid)
+        pages_of(state).run_id = cut  # what the Train page shows after Start, then Stop
+        at.session_state["app"] = state
+        at.run()
+        if page == "export":
+            at.radio(key="export.source").set_value(at.radio(key="export.source").options[1])
+            at.run()
+        assert at.selectbox(key=key).value == cut, page
+        assert at.selectbox(key=key).value != done
+
+
 def test_export_of_a_run_opens_on_the_completed_run(tmp_path, monkeypatch):
     pid = _project(tmp_path, monkeypatch)
     (tmp_path / "a.pt").write_bytes(b"")

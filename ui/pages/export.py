@@ -144,7 +144,9 @@ def choose_source(state, pages: PagesState) -> Source | None:
         st.info("No run with trained weights yet: train one on the Train page.")
         return None
     by_id = {r.id: r for r in runs}
+    just = by_id.get(pages.run_id)  # the run the Train page shows: the one just trained
     wanted = pages.export_run if pages.export_run in by_id else \
+        just.id if just is not None and just.project == project else \
         trained.id if trained is not None else default_run(runs, project).id
     seed("export.run", wanted)
     if st.session_state["export.run"] not in by_id:

@@ -65,7 +65,12 @@ def choose_run(pages: PagesState, store, project: str | None = None):
         return None
     ids = [r.id for r in runs]
     by_id = {r.id: r for r in runs}
-    wanted = pages.results_run if pages.results_run in ids else default_run(runs, project).id
+    # the run picked here before, else the one the Train page shows (the one just trained),
+    # else the project's latest completed run
+    trained = by_id.get(pages.run_id)
+    wanted = pages.results_run if pages.results_run in ids else \
+        trained.id if trained is not None and trained.project == project else \
+        default_run(runs, project).id
     seed("results.run", wanted)
     if st.session_state["results.run"] not in ids:
         st.session_state["results.run"] = wanted

@@ -235,6 +235,9 @@ def controls(state, pages: PagesState, store, run, config: TrainConfig | None) -
                 run_id = start_run(graph, spec_of(choice), config, name=name, store=store,
                                    project=project_of(state))
                 pages.run_id = run_id
+                # Results and Export show this run next (once it has finished), not the one
+                # picked there before it
+                pages.results_run = pages.export_run = None
                 st.rerun()
         if run is not None and run.resumable and run.status != "completed":
             if row.button("Resume", key="train.resume"):
