@@ -181,7 +181,7 @@ def problem_text(problem: FitProblem) -> str:
 
 
 def show_problems(fit, *, state: Any = None, key: str = "fit",
-                  to_designer: bool = False) -> None:
+                  to_designer: bool = False, on_select=None) -> None:
     """Each problem as a warning naming its node and the fix; with ``state`` (the designer),
     a button beside each selects its node on the canvas (``to_designer``: on another page,
     the button opens the Designer there too)."""
@@ -194,12 +194,14 @@ def show_problems(fit, *, state: Any = None, key: str = "fit",
         if problem.node and callable(show):
             st.button(f"Select {problem.node}" + (" in the Designer" if to_designer else ""),
                       key=f"{key}:select:{i}", type="tertiary", icon=":material/my_location:",
-                      on_click=_select, args=(state, problem.node, to_designer))
+                      on_click=_select, args=(state, problem.node, to_designer, on_select))
 
 
-def _select(state: Any, node: str, to_designer: bool) -> None:
+def _select(state: Any, node: str, to_designer: bool, then=None) -> None:
     if state.show_problem(node) and to_designer:
         state.open_designer = True
+    if then is not None:
+        then()
 
 
 def show_notes(fit) -> None:

@@ -48,11 +48,15 @@ def render(state: DesignerState) -> None:
         if t.errors or t.warnings or misfits:
             # the list under the bar is below the window's edge (the canvas fills the window
             # down to the bar): the verdict opens the same list where the user is looking
-            with st.popover(verdict, type="tertiary", key="verdict"), \
+            # a problem picked selects its block: the popover is drawn anew (closed) then, so
+            # that it no longer covers the block it just selected
+            picked = st.session_state.get(_PICKED, 0)
+            with st.popover(verdict, type="tertiary", key=f"verdict-{picked}"), \
                     st.container(key="problems-pop", gap=None):
                 if misfits:
-                    datafit.show_problems(fit[1], state=state, key=f"fitpop:{state.revision}")
-                _list(state, state.report().errors + state.report().warnings, key="pop")
+                    datafit.show_problems(fit[1], state=state, key=f"fitpop:{state.revision}",
+                                          on_select=_picked)
+                _list(state, listed(state), key="pop", on_select=_picked)
         else:
             st.markdown(verdict)
         # with an error the counts miss the blocks it stops (all of them or none, by where
@@ -112,24 +116,50 @@ def annotations(state: DesignerState) -> dict:
 
 
 def problems(state: DesignerState) -> None:
-    report = state.report()
-    listed = report.errors + report.warnings
-    if listed:
+    shown = listed(state)
+    if shown:
         with st.container(key="problems", gap=None):
-            _list(state, listed)
+            _list(state, shown)
 
 
-def _list(state: DesignerState, listed: list, key: str = "problem") -> None:
+def listed(state: DesignerState) -> list:
+    """The design's errors, then its warnings, each in the order of the blocks they name (as
+    the design lists them; a problem of the whole design first)."""
+    report = state.report()
+    order = {node.id: i for i, node in enumerate(state.graph.nodes)}
+
+    def place(problem) -> int:
+        if not problem.node:
+            return -1
+        return order.get(problem.node.split("/", 1)[0].split(".", 1)[0], len(order))
+
+    return sorted(report.errors, key=place) + sorted(report.warnings, key=place)
+
+
+_PICKED = "status.picked"  # how many problems were picked from the verdict's list
+
+
+def _picked() -> None:
+    st.session_state[_PICKED] = st.session_state.get(_PICKED, 0) + 1
+
+
+def _list(state: DesignerState, listed: list, key: str = "problem", on_select=None) -> None:
     for i, problem in enumerate(listed[:MAX_LISTED]):
         icon = ":material/error:" if problem.severity == "error" else ":material/warning:"
         if problem.node:
             st.button(plain(str(problem)), key=f"{key}:{state.revision}:{i}", icon=icon,
                       type="tertiary", help="Select this node",
-                      on_click=state.show_problem, args=(problem.node,))
+                      on_click=_show, args=(state, problem.node, on_select))
         else:
             st.markdown(f"{icon} {plain(str(problem))}")
     if len(listed) > MAX_LISTED:
         st.caption(f"… and {len(listed) - MAX_LISTED} more")
+
+
+def _show(state: DesignerState, node: str, then=None) -> None:
+    state.show_problem(node)
+    if then is not None:
+        then()
 
 
 def _s(n: int) -> str:

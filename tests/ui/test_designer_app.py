@@ -328,3 +328,31 @@ def test_opening_a_later_use_of_a_block_shows_that_use(home, canvas):
     canvas.send("open", selected=["stage1"], id="stage1")
     app.run()
     assert canvas.last["annotations"]["nodes"]["x"]["output_shape"] == [32, 112, 112]
+
+
+def test_the_problems_are_listed_in_the_order_of_the_blocks(app, canvas):
+    """Errors first, then warnings, each in the order of the design's blocks (they came in
+    the order the checks ran: input1, linear2, linear1, …)."""
+    from layerloom.graph import loads_graph
+    from layerloom.ui import status
+    from layerloom.ui.state import SESSION_KEY
+
+    state = app.session_state[SESSION_KEY]
+    nodes = [{"id": "x", "type": "Input", "params": {"shape": [4]}},
+             {"id": "a", "type": "Linear", "params": {"out_features": 8}},
+             {"id": "b", "type": "Softmax"},
+             {"id": "c", "type": "Linear", "params": {"out_features": 3}},
+             {"id": "d", "type": "Linear", "params": {"out_features": 3}},
+             {"id": "o", "type": "Output"}]
+    edges = [("x", "a"), ("a", "b"), ("c", "o")]
+    state.commit(loads_graph(json.dumps({
+        "format": "layerloom-graph", "version": 1, "name": "messy", "nodes": nodes,
+        "edges": [{"source": s, "target": t} for s, t in edges]})))
+    shown = status.listed(state)
+    order = [n["id"] for n in nodes]
+    errors = [p for p in shown if p.severity == "error"]
+    warnings = [p for p in shown if p.severity == "warning"]
+    assert shown == errors + warnings and errors and warnings
+    for group in (errors, warnings):
+        places = [order.index(p.node.split(".")[0]) if p.node else -1 for p in group]
+        assert places == sorted(places), [str(p) for p in group]

@@ -86,7 +86,7 @@ def test_the_verdict_opens_the_problems_in_a_1366x768_window(app_url, browser, b
         box = page.get_by_role("textbox", name="kernel_size", exact=True)
         box.fill("20")
         box.press("Enter")
-        verdict = page.locator(".st-key-verdict button").first
+        verdict = page.locator("[class*=\"st-key-verdict-\"] button").first
         expect(verdict).to_contain_text("1 error")
         listed = page.locator(".st-key-problems").first
         assert listed.bounding_box()["y"] >= 768  # the list under the bar: out of view
@@ -106,6 +106,8 @@ def test_the_verdict_opens_the_problems_in_a_1366x768_window(app_url, browser, b
                              '[data-testid="node-conv2"]').first).to_be_visible()
         expect(page.locator('[data-testid="stAlertContentError"]').first).to_contain_text(
             "kernel 20×20 is larger than its 13×13 input")
+        # the list closed: it no longer covers the block it selected
+        expect(page.locator(".st-key-problems-pop")).to_have_count(0)
         # put back as it was for the other tests of the module
         box = page.get_by_role("textbox", name="kernel_size", exact=True)
         box.fill("3")
