@@ -67,8 +67,12 @@ def rows(runs, names: dict[int, str] | None = None,
     for run in runs:
         best = (f"{run.best_metric_name} {run.best_metric:.4g}"
                 if run.best_metric is not None else "")
-        test = ", ".join(f"{k.removeprefix('test_')} {v:.4g}"
-                         for k, v in (run.final_metrics or {}).items())
+        # the task's own measure first (accuracy, mae…), the loss after it: where the cell is
+        # clipped, what is cut is the loss, not the accuracy
+        metrics = sorted((run.final_metrics or {}).items(),
+                         key=lambda kv: kv[0].removeprefix("test_") == "loss")
+        test = ", ".join(f"{k.removeprefix('test_')} {v:.4g}" for k, v in metrics
+                         if isinstance(v, (int, float)))
         project = (project_label(run.project, projects) if run.project in projects
                    else run.project or "")
         out.append({"run": run.id, "name": names[run.id], "project": project,
@@ -86,7 +90,10 @@ TEST_WIDTH = 140
 
 
 def table(runs, names: dict[int, str], projects: dict[str, str] | None = None) -> None:
-    st.dataframe(rows(runs, names, projects), hide_index=True, column_config={
+    frame = rows(runs, names, projects)
+    if not frame.empty and not frame["sweep"].astype(bool).any():
+        frame = frame.drop(columns="sweep")  # no run of a sweep: its room goes to the others
+    st.dataframe(frame, hide_index=True, column_config={
         "test": st.column_config.TextColumn(
             width=TEST_WIDTH, help="The test evaluation (the Results page shows all of it)"),
         "sweep": st.column_config.TextColumn(help="The sweep the run was a trial of"),
