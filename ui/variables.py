@@ -35,10 +35,13 @@ def render(state: DesignerState) -> None:
                                           gap="xsmall")
             with left:
                 top = _top(value)
-                shown = min(value, top)
+                step = 0.05 if top <= 4 else 0.5
+                # from one step up: a multiplier of 0 makes every layer it sizes empty (the
+                # box beside takes any value)
+                shown = min(max(value, step), top)
                 wkey = drawn(f"{key}:slider", shown)
-                st.slider(plain(name), min_value=0.0, max_value=top, value=shown,
-                          step=0.05 if top <= 4 else 0.5, key=wkey, on_change=changed,
+                st.slider(plain(name), min_value=step, max_value=top, value=shown,
+                          step=step, key=wkey, on_change=changed,
                           args=(wkey, shown, float, partial(_change, state, name), value,
                                 partial(stored, state, name)))
             with box:  # an exact value typed (depth 3.1), beyond the slider's range too

@@ -217,6 +217,7 @@ def test_a_float_variable_takes_a_typed_value_and_its_slider_keeps_its_range(app
     slider's range too, and refuses what is no number."""
     box = widget(app.text_input, "width value")
     assert box.value == "1" and widget(app.slider, "width").max == 2.0
+    assert widget(app.slider, "width").min == 0.05  # 0 would empty every layer it sizes
     widget(app.slider, "width").set_value(1.25).run()
     assert widget(app.slider, "width").max == 2.0 and saved(home, app)["variables"]["width"] \
         == 1.25
