@@ -41,6 +41,9 @@ def test_showing_says_which_run_and_when_it_finished():
     assert text.startswith("Showing run #12 “seed-cnn” finished ")
     assert text.endswith("19:42")
     assert "stopped half-way" in showing(run(3, "stopped", ended=ended))
+    cut = run(4, "stopped", ended=ended)
+    cut.config, cut.progress = {"epochs": 40}, {"epoch": 10, "epochs": 40}
+    assert showing(cut).startswith("Showing run #4 “seed-cnn” stopped after 10 of 40 epochs ")
 
 
 def _runs(home, monkeypatch, project: str) -> tuple[int, int]:

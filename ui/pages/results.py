@@ -12,6 +12,7 @@ import streamlit as st
 import torch
 
 from layerloom.runtime.data import DataError
+from layerloom.runtime.runnames import epochs_done
 
 from .. import charts, images, inside, live, predict
 from ..errors import shown_errors
@@ -107,6 +108,10 @@ def showing(run, name: str | None = None) -> str:
                                     time.localtime(when))
     verb = {"completed": "finished", "stopped": "stopped half-way",
             "paused": "paused", "failed": "failed"}.get(run.status, run.status)
+    planned = (getattr(run, "config", None) or {}).get("epochs")
+    done = epochs_done(run)
+    if run.status in ("stopped", "paused", "failed") and done is not None and planned:
+        verb = f"{run.status} after {done} of {planned} epochs"  # not "half-way" at 10 of 40
     shown = f"run “{name}”" if name else f"run #{run.id} “{run.name}”"
     return f"Showing {shown} {verb}{stamp}"
 
