@@ -59,8 +59,11 @@ def _all_nodes(state: DesignerState):
 def node_panel(state: DesignerState, node: Node) -> None:
     """The inspector of a node that uses a composite block."""
     block = state.graph.blocks[node.type]
-    inspector.header(state, node, "Composite block",
-                     block.description or f"{len(block.nodes)} nodes inside", None)
+    layers = [n for n in block.nodes if n.type not in ("Input", "Output")]
+    inside = ", ".join(n.type for n in layers[:4]) + (", …" if len(layers) > 4 else "")
+    inspector.header(state, node, "Composite block", block.description or (
+        f"{len(layers)} block{'' if len(layers) == 1 else 's'} inside: {inside}" if layers
+        else "no block inside yet"), None)
     left, right = st.columns(2)
     left.button("Open block", icon=":material/open_in_full:", key=f"open:{node.id}",
                 width="stretch", on_click=state.open_block, args=(node.id,))

@@ -177,6 +177,9 @@ def test_grouping_two_nodes_then_open_and_back(app, canvas, home):
     assert "**34,826** params" in texts(app)
     assert canvas.last["annotations"]["nodes"]["block1"]["output_shape"] == [32, 26, 26]
     assert "Block" in saved(home, app)["blocks"]
+    # its inspector counts the blocks inside, not its own Input and Output ("4 nodes inside")
+    assert "2 blocks inside: Conv2d, ReLU" in "\n".join(
+        c.value for c in app.caption) + texts(app)
 
     canvas.send("open", selected=["block1"], id="block1")
     app.run()
