@@ -50,7 +50,8 @@ export function routeRecord(positions, edges, routes) {
 
 /**
  * `{edge id: points}` for the wires whose recorded route still holds: both ends where the
- * layout put them, and no block but its ends on the way (`sizeOf(node)` → {w, h}).
+ * layout put them and no wider or taller than its ends allow (endsFit), and no block but its
+ * ends on the way (`sizeOf(node)` → {w, h}).
  */
 export function liveRoutes(record, nodes, edges, sizeOf) {
   const out = {};
@@ -66,6 +67,7 @@ export function liveRoutes(record, nodes, edges, sizeOf) {
     const points = record.wires[wireKey(e)];
     if (!points || !still(e.source) || !still(e.target)) continue;
     boxes ??= nodes.filter((n) => n.position).map((n) => ({ id: n.id, ...n.position, ...sizeOf(n) }));
+    if (!endsFit(points, boxes.find((b) => b.id === e.source), boxes.find((b) => b.id === e.target))) continue;
     const [x0, y0, x1, y1] = extent(points);
     const blocked = boxes.some(
       (b) =>
@@ -77,6 +79,25 @@ export function liveRoutes(record, nodes, edges, sizeOf) {
     if (!blocked) out[e.id] = points;
   }
   return out;
+}
+
+/**
+ * Whether a route still fits its ends' cards as they are now: it leaves from the source's right
+ * edge (not from under a card that grew wider than when it was laid: the wire would double back
+ * under it) at a height within the card, enters at the target's left edge the same way, and
+ * between its first and last points passes under neither card (one grown taller over the gap
+ * the route runs along). A card that got narrower keeps it: the wire runs level to where the
+ * route begins.
+ */
+function endsFit(points, s, t) {
+  if (!s || !t || points.length < 2) return false;
+  const slack = 1;
+  const [fx, fy] = points[0];
+  const [lx, ly] = points[points.length - 1];
+  if (fx < s.x + s.w - slack || fy < s.y || fy > s.y + s.h) return false;
+  if (lx > t.x + slack || ly < t.y || ly > t.y + t.h) return false;
+  const inner = points.slice(1, -1);
+  return inner.length < 2 || (!crossesBox(inner, s) && !crossesBox(inner, t));
 }
 
 function extent(points) {

@@ -52,3 +52,30 @@ test("the layout orders a block's wires as its handles are", () => {
   );
   assert.deepEqual(out, [{ source: "q", target: "attn", outOrder: 0, inOrder: 2 }]);
 });
+
+test("a route whose end card grew (a long label, a longer shape) is dropped, never drawn under it", () => {
+  const { nodes, record } = laidOut();
+  const wider = (id, w, h = 52) => (n) => (n.id === id ? { w, h } : size(n));
+  const sized = (fn) => nodes.map((n) => ({ ...n, size: fn(n) }));
+  const sizeOfNode = (n) => n.size;
+  // x → add leaves x's right edge; x grown wider than when laid out would start it under x
+  assert.deepEqual(Object.keys(liveRoutes(record, sized(wider("x", 150)), edges, sizeOfNode)), ["e3"]);
+  assert.deepEqual(liveRoutes(record, sized(wider("x", 210)), edges, sizeOfNode), {});
+  // narrower keeps it (the wire runs level to where the route begins)
+  assert.deepEqual(Object.keys(liveRoutes(record, sized(wider("x", 120)), edges, sizeOfNode)), ["e3"]);
+});
+
+test("a laid wrap-around route of a card grown wider goes back to the plain (or wrapped) wire", () => {
+  // a chain wrapped onto two rows: the wire between rows leaves its source on the right
+  const chain = ["a", "b", "c", "d", "e", "f"];
+  const es = chain.slice(1).map((t, i) => ({ id: `w${i}`, source: chain[i], target: t, sourceHandle: "out", targetHandle: "in" }));
+  const { pos, routes } = fitLayout(chain, es, size, { width: 560, height: 700 });
+  const record = JSON.parse(JSON.stringify(routeRecord(pos, es, routes)));
+  const nodes = chain.map((id) => ({ id, position: { ...pos.get(id) } }));
+  const wrapped = Object.keys(liveRoutes(record, nodes, es, size));
+  assert.ok(wrapped.length >= 1, "the layout wrapped the chain onto rows");
+  const id = wrapped[0];
+  const src = es.find((e) => e.id === id).source;
+  const grown = (n) => (n.id === src ? { w: 205, h: 52 } : size(n));
+  assert.ok(!(id in liveRoutes(record, nodes, es, grown)));
+});

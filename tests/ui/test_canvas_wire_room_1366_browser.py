@@ -1,0 +1,126 @@
+"""Wires and blocks that change after an Auto layout, at a 1366×768 window, in a real browser
+(Debian's Chromium driven by Playwright against the designer started on a free port with a fresh
+``LAYERLOOM_HOME``; the fixtures are tests/ui/conftest.py's).
+
+- A block that grows wider after Auto layout (a long Label) no longer keeps its wire's laid
+  route, which left from where its right edge had been and ran back under it: the wire leaves
+  its right-hand port and passes under no card (routes.js ``liveRoutes``).
+
+Screenshots go to the screenshots folder (``shots``). Skipped where Chromium or Playwright is
+missing.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+IFRAME = 'iframe[title*="layerloom_canvas"]'
+TIMEOUT_MS = 45_000
+WINDOW = {"width": 1366, "height": 768}
+
+expect = pytest.importorskip("playwright.sync_api").expect
+
+
+@pytest.fixture(autouse=True)
+def _patient_expect():
+    """The machine is shared: wait on conditions, not sleeps, and patiently."""
+    expect.set_options(timeout=20_000)
+    yield
+    expect.set_options(timeout=5_000)  # Playwright's default
+
+
+def _mlp():
+    """Input[4] → Linear(32) → ReLU → Linear(3) → Output, without positions."""
+    from layerloom.graph.io import load_graph
+
+    chain = [("input1", "Input", {"shape": [4]}), ("linear1", "Linear", {"out_features": 32}),
+             ("relu1", "ReLU", {}), ("linear2", "Linear", {"out_features": 3}),
+             ("output1", "Output", {})]
+    nodes = [{"id": i, "type": t, "params": p} for i, t, p in chain]
+    edges = [{"source": a[0], "target": b[0]} for a, b in zip(chain, chain[1:])]
+    return load_graph({"format": "layerloom-graph", "version": 1, "name": "mlp",
+                       "nodes": nodes, "edges": edges})
+
+
+@pytest.fixture(scope="module")
+def projects(create_projects):
+    return create_projects({"grow": _mlp()})
+
+
+@pytest.fixture(scope="module")
+def app_url(projects, app_home, streamlit_app):
+    with streamlit_app(["layerloom.ui.serve"], home=app_home,
+                       options=["--client.toolbarMode", "minimal"]) as url:
+        yield url
+
+
+@pytest.fixture
+def page(browser, browser_page):
+    with browser_page(browser, timeout_ms=TIMEOUT_MS, viewport=WINDOW) as pg:
+        yield pg
+
+
+def _open(page, url: str, pid: str, ready: str):
+    page.goto(f"{url}/?project={pid}")
+    frame = page.frame_locator(IFRAME)
+    frame.locator(ready).first.wait_for(timeout=3 * TIMEOUT_MS)  # a first load is slow under load
+    return frame
+
+
+# the points of the wire source -> target (about every 3 px) that fall inside a card other than
+# at its ports (2 px in from every edge), as [card id, x, y] in screen pixels
+UNDER_CARDS = """(body, sel) => {
+  const path = document.querySelector(sel).querySelector('path.react-flow__edge-path');
+  const m = path.getScreenCTM();
+  const cards = [...document.querySelectorAll('.react-flow__node')].map(
+    (n) => [n.dataset.id, n.getBoundingClientRect()]);
+  const out = [];
+  const n = Math.ceil(path.getTotalLength() / 3);
+  for (let i = 0; i <= n; i++) {
+    const p = path.getPointAtLength((path.getTotalLength() * i) / n);
+    const x = m.a * p.x + m.c * p.y + m.e;
+    const y = m.b * p.x + m.d * p.y + m.f;
+    for (const [id, r] of cards) {
+      if (x > r.left + 2 && x < r.right - 2 && y > r.top + 2 && y < r.bottom - 2) out.push([id, x, y]);
+    }
+  }
+  return out;
+}"""
+
+
+def _under_cards(frame, source: str, target: str) -> list:
+    return frame.locator("body").evaluate(
+        UNDER_CARDS, f'.react-flow__edge[data-id$=":{source}->{target}"]')
+
+
+def _width(frame, node: str) -> float:
+    return frame.locator(f'[data-testid="node-{node}"]').bounding_box()["width"]
+
+
+def test_a_wire_out_of_a_block_grown_after_auto_layout_is_not_under_it(
+        app_url, page, projects, shots):
+    frame = _open(page, app_url, projects["grow"], '[data-testid="node-linear1"]')
+    frame.locator('[data-testid="btn-layout"]').click()
+    page.wait_for_timeout(1500)
+    narrow = _width(frame, "linear1")
+    wires = [("input1", "linear1"), ("linear1", "relu1"), ("relu1", "linear2"),
+             ("linear2", "output1")]
+    for s, t in wires:
+        assert _under_cards(frame, s, t) == [], (s, t)
+
+    # a long label widens linear1's card
+    frame.locator('[data-testid="node-linear1"]').click()
+    label = page.get_by_role("textbox", name="Label")
+    label.fill("hidden layer with a rather long label")
+    label.press("Enter")
+    deadline = 20_000
+    while _width(frame, "linear1") < narrow + 30 and deadline > 0:
+        page.wait_for_timeout(200)
+        deadline -= 200
+    assert _width(frame, "linear1") >= narrow + 30
+    page.wait_for_timeout(500)
+    for s, t in wires:
+        assert _under_cards(frame, s, t) == [], (s, t)
+    page.screenshot(path=str(shots / "canvas-wire-of-a-grown-block.png"))
