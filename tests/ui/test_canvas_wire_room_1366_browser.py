@@ -5,6 +5,9 @@
 - A block that grows wider after Auto layout (a long Label) no longer keeps its wire's laid
   route, which left from where its right edge had been and ran back under it: the wire leaves
   its right-hand port and passes under no card (routes.js ``liveRoutes``).
+- A block dropped on a wire that wraps round to the next row (where it runs back along the gap
+  between the rows) goes in line with its target's row, in the target's place, the rest of the
+  row moved right: it covers no block and its wires pass under none (graph.js ``makeRoom``).
 
 Screenshots go to the screenshots folder (``shots``). Skipped where Chromium or Playwright is
 missing.
@@ -46,7 +49,7 @@ def _mlp():
 
 @pytest.fixture(scope="module")
 def projects(create_projects):
-    return create_projects({"grow": _mlp()})
+    return create_projects({"grow": _mlp(), "drop": _mlp()})
 
 
 @pytest.fixture(scope="module")
@@ -124,3 +127,42 @@ def test_a_wire_out_of_a_block_grown_after_auto_layout_is_not_under_it(
     for s, t in wires:
         assert _under_cards(frame, s, t) == [], (s, t)
     page.screenshot(path=str(shots / "canvas-wire-of-a-grown-block.png"))
+
+
+def _overlap(a: dict, b: dict) -> bool:
+    return (a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"]
+            and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"])
+
+
+def test_a_block_dropped_on_a_wire_between_rows_gets_room(app_url, page, projects, shots):
+    frame = _open(page, app_url, projects["drop"], '[data-testid="node-linear1"]')
+    frame.locator('[data-testid="btn-layout"]').click()
+    page.wait_for_timeout(1500)
+    linear1 = frame.locator('[data-testid="node-linear1"]').bounding_box()
+    relu1 = frame.locator('[data-testid="node-relu1"]').bounding_box()
+    assert relu1["y"] > linear1["y"] + linear1["height"], "the layout wraps linear1 -> relu1"
+    # Dropout dragged to the wire where it runs back along the gap, left of its label (as the
+    # tester did: over input1 and relu1 were it left there)
+    lab = frame.locator('[data-testid="edge-label-linear1-relu1"]').bounding_box()
+    x, y = lab["x"] - 100, lab["y"] + lab["height"] / 2
+    frame.locator('[data-testid="palette-search"]').fill("Dropout")
+    item = frame.locator('[data-testid="palette-item-Dropout"]').bounding_box()
+    page.mouse.move(item["x"] + 20, item["y"] + item["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(x, y, steps=12)
+    page.mouse.move(x + 1, y, steps=2)
+    page.mouse.up()
+    frame.locator('[data-testid="node-dropout1"]').wait_for()
+    expect(frame.locator('[data-testid="canvas-toast"]')).to_contain_text(
+        "dropout1 put on the wire linear1 → relu1")
+    page.wait_for_timeout(800)
+    boxes = {n.get_attribute("data-id"): n.bounding_box()
+             for n in frame.locator(".react-flow__node").all()}
+    new = boxes.pop("dropout1")
+    assert [k for k, b in boxes.items() if _overlap(new, b)] == []
+    # in line with relu1's row, left of it
+    assert abs((new["y"] + new["height"] / 2) - (boxes["relu1"]["y"] + boxes["relu1"]["height"] / 2)) < 2
+    assert new["x"] + new["width"] < boxes["relu1"]["x"]
+    for s, t in [("linear1", "dropout1"), ("dropout1", "relu1")]:
+        assert _under_cards(frame, s, t) == [], (s, t)
+    page.screenshot(path=str(shots / "canvas-drop-on-a-wire-between-rows.png"))

@@ -546,12 +546,16 @@ export function insertOnWire(edges, nodes, catalog, edgeId, id) {
  * Room for block `id` just put on the wire `source` → `target`, centred where it was dropped:
  * `rects` maps ids to boxes `{x, y, width, height}` (flow coordinates, the new block's
  * included). Where the source stands left of it on its row, the block moves right to clear the
- * source by `gap` (room for the wire's label); where the target stands right of it on its row and the block now reaches
- * over it (or closer than `gap`), the target and every block right of it on that row move right
- * by as much. Returns the new positions `{x, y}` by id (empty: nothing to move). Wires between
- * rows (a target on another row) move nothing.
+ * source by `gap` (room for the wire's label); where the target stands right of it on its row
+ * and the block now reaches over it (or closer than `gap`), the target and every block right of
+ * it on that row move right by as much. A wire between rows (its ends not level: one that wraps
+ * round to the next row after Auto layout) puts the block in line with the target's row, in the
+ * target's place, and the target and the rest of its row move right to clear it by `gap`: the
+ * wire in wraps to the row, the wire out is straight. Wherever the block then still covers a
+ * block, it goes to the nearest spot clear of every block by `margin`. Returns the new
+ * positions `{x, y}` by id (empty: nothing to move).
  */
-export function makeRoom(rects, id, source, target, gap = 80) {
+export function makeRoom(rects, id, source, target, gap = 80, margin = 20) {
   const moves = new Map();
   const n = rects.get(id);
   if (!n) return moves;
@@ -559,20 +563,58 @@ export function makeRoom(rects, id, source, target, gap = 80) {
   const mid = (r) => r.x + r.width / 2;
   const s = rects.get(source);
   const t = rects.get(target);
-  let x = n.x;
-  if (s && level(s, n) && mid(s) < mid(n)) x = Math.max(x, s.x + s.width + gap);
-  if (x !== n.x) moves.set(id, { x: Math.round(x), y: Math.round(n.y) });
-  if (t && level(t, n) && mid(t) > mid(n)) {
-    const need = x + n.width + gap - t.x;
-    if (need > 0) {
-      for (const [other, r] of rects) {
-        if (other !== id && r.x >= t.x - 1 && level(r, t)) {
-          moves.set(other, { x: Math.round(r.x + need), y: Math.round(r.y) });
-        }
+  const pushRow = (need) => {
+    for (const [other, r] of rects) {
+      if (other !== id && r.x >= t.x - 1 && level(r, t)) {
+        moves.set(other, { x: Math.round(r.x + need), y: Math.round(r.y) });
       }
     }
+  };
+  if (s && t && !level(s, t)) {
+    moves.set(id, { x: Math.round(t.x), y: Math.round(t.y + t.height / 2 - n.height / 2) });
+    pushRow(n.width + gap);
+  } else {
+    let x = n.x;
+    if (s && level(s, n) && mid(s) < mid(n)) x = Math.max(x, s.x + s.width + gap);
+    if (x !== n.x) moves.set(id, { x: Math.round(x), y: Math.round(n.y) });
+    if (t && level(t, n) && mid(t) > mid(n)) {
+      const need = x + n.width + gap - t.x;
+      if (need > 0) pushRow(need);
+    }
   }
+  // still on a block: the nearest free spot
+  const at = moves.get(id) || { x: n.x, y: n.y };
+  const others = [];
+  for (const [other, r] of rects) if (other !== id) others.push({ ...r, ...(moves.get(other) || {}) });
+  const spot = freeSpot({ ...n, ...at }, others, margin);
+  if (spot.x !== at.x || spot.y !== at.y) moves.set(id, spot);
   return moves;
+}
+
+/** The nearest place to box `r` (its `{x, y}`) where it covers none of `boxes`, kept `margin` clear. */
+function freeSpot(r, boxes, margin, step = 10, reach = 1500) {
+  const hits = (x, y) =>
+    boxes.some(
+      (b) => x < b.x + b.width + margin && b.x < x + r.width + margin && y < b.y + b.height + margin && b.y < y + r.height + margin,
+    );
+  const covers = (x, y) =>
+    boxes.some((b) => x < b.x + b.width && b.x < x + r.width && y < b.y + b.height && b.y < y + r.height);
+  if (!covers(r.x, r.y)) return { x: Math.round(r.x), y: Math.round(r.y) };
+  for (let d = step; d <= reach; d += step) {
+    // the ring of offsets at about distance d, nearest first
+    let best = null;
+    for (let dx = -d; dx <= d; dx += step) {
+      for (let dy = -d; dy <= d; dy += step) {
+        if (Math.max(Math.abs(dx), Math.abs(dy)) !== d) continue;
+        const x = r.x + dx;
+        const y = r.y + dy;
+        const dist = Math.hypot(dx, dy);
+        if ((!best || dist < best.dist) && !hits(x, y)) best = { x, y, dist };
+      }
+    }
+    if (best) return { x: Math.round(best.x), y: Math.round(best.y) };
+  }
+  return { x: Math.round(r.x), y: Math.round(r.y) };
 }
 
 /**

@@ -157,7 +157,40 @@ test("a block put between two neighbours of a row makes room: the rest of the ro
   // room enough already: nothing moves
   const wide = new Map([["a", box(0, 0)], ["b", box(800, 0)], ["new", box(300, 0)]]);
   assert.equal(makeRoom(wide, "new", "a", "b").size, 0);
-  // a wire back to the next row: its ends are not level with the block, nothing moves
-  const wrap = new Map([["a", box(400, 0)], ["b", box(0, 200)], ["new", box(200, 120, 150, 60)]]);
-  assert.equal(makeRoom(wrap, "new", "a", "b").size, 0);
+});
+
+test("a block put on a wire that wraps round to the next row goes in line with the target's row", () => {
+  const box = (x, y, width = 150, height = 80) => ({ x, y, width, height });
+  const over = (a, b) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+  // after Auto layout: input, linear1 on the first row; relu1, linear2 on the second; the
+  // block dropped where the wire a → b runs back along the gap, over input and relu1
+  const rects = new Map([
+    ["input", box(0, 0)],
+    ["a", box(250, 0)],
+    ["b", box(0, 140, 150, 60)],
+    ["c", box(250, 140)],
+    ["out", box(0, 280, 150, 60)],
+    ["new", box(60, 50, 150, 100)],
+  ]);
+  const moves = makeRoom(rects, "new", "a", "b");
+  // in b's place, level with it; b and the rest of its row clear it by the gap
+  assert.deepEqual(moves.get("new"), { x: 0, y: 120 });
+  assert.deepEqual(moves.get("b"), { x: 230, y: 140 });
+  assert.deepEqual(moves.get("c"), { x: 480, y: 140 });
+  assert.ok(!moves.has("input") && !moves.has("a") && !moves.has("out"));
+  const placed = new Map([...rects].map(([k, r]) => [k, { ...r, ...(moves.get(k) || {}) }]));
+  for (const [k, r] of placed) if (k !== "new") assert.ok(!over(placed.get("new"), r), k);
+
+  // a straight wire whose block, after the row moved, still covers a block of another row
+  // (a tall one): the block goes to the nearest free spot
+  const tall = new Map([
+    ["a", box(0, 0)],
+    ["b", box(400, 0)],
+    ["big", box(190, 90, 200, 200)],
+    ["new", box(200, 40, 150, 80)],
+  ]);
+  const m2 = makeRoom(tall, "new", "a", "b");
+  const n2 = { ...tall.get("new"), ...m2.get("new") };
+  const p2 = new Map([...tall].map(([k, r]) => [k, { ...r, ...(m2.get(k) || {}) }]));
+  for (const [k, r] of p2) if (k !== "new") assert.ok(!over(n2, r), k);
 });
