@@ -33,6 +33,7 @@ import {
   arrivalViewport,
   autoViewport,
   isNewGraph,
+  keepInPane,
   viewStorageKey,
 } from "./viewport.js";
 import {
@@ -1128,6 +1129,23 @@ export default function Canvas({ args, disabled, stTheme }) {
     if (!wrapper.current || !wrapper.current.contains(event.relatedTarget)) endDrag();
   }, [endDrag]);
 
+  /**
+   * Where a block dropped at `at` (flow coordinates; addBlock centres its card there) goes: moved
+   * the least that puts its whole card inside the pane (keepInPane), so a drop next to the
+   * palette does not leave half the card under it.
+   */
+  const dropPoint = useCallback(
+    (type, at) => {
+      const el = wrapper.current;
+      if (!el || !el.clientWidth || !el.clientHeight) return at;
+      const size = sizeOf({ data: { type, params: {} } }, catalogRef.current);
+      const top = { x: at.x - NODE_W / 2, y: at.y - 30 }; // as addBlock places it
+      const p = keepInPane(top, { w: NODE_W, h: size.h }, rf.getViewport(), el.clientWidth, el.clientHeight);
+      return { x: p.x + NODE_W / 2, y: p.y + 30 };
+    },
+    [rf],
+  );
+
   const onDrop = useCallback(
     (event) => {
       event.preventDefault();
@@ -1140,9 +1158,9 @@ export default function Canvas({ args, disabled, stTheme }) {
       endDrag();
       if (!type || !catalogRef.current.has(type)) return;
       if (wire) insertBlock(type, at, wire);
-      else addBlock(type, at);
+      else addBlock(type, dropPoint(type, at));
     },
-    [addBlock, insertBlock, disabled, rf, wireUnder, endDrag],
+    [addBlock, insertBlock, disabled, rf, wireUnder, endDrag, dropPoint],
   );
 
   // ---- keyboard and clipboard ----------------------------------------------------------

@@ -149,3 +149,19 @@ export function arrivalViewport(kept, rects, width, height) {
 export function viewStorageKey(viewKey) {
   return `layerloom.canvas.view:${viewKey}`;
 }
+
+/**
+ * Where a card dropped in the pane goes: its top-left corner `pos` (flow coordinates) moved the
+ * least so that the whole card (`size`: {w, h} in flow units) is inside the pane, `margin`
+ * pixels from its edges, under the view `view` ({x, y, zoom}); a card wider or taller than the
+ * pane keeps its left or top edge in view. A block dropped next to the palette, centred on the
+ * pointer, had half of its card under the palette ("nput" of "Input" showed).
+ */
+export function keepInPane(pos, size, view, width, height, margin = 8) {
+  const { x, y, zoom } = view;
+  const clamp = (v, lo, hi) => (hi < lo ? lo : Math.min(Math.max(v, lo), hi));
+  const sx = clamp(pos.x * zoom + x, margin, width - margin - size.w * zoom);
+  const sy = clamp(pos.y * zoom + y, margin, height - margin - size.h * zoom);
+  return { x: (sx - x) / zoom, y: (sy - y) / zoom };
+}
+

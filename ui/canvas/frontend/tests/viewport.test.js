@@ -1,7 +1,13 @@
 // Unit tests of the automatic view (no browser): `npm test`.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { BLANK_VIEW, arrivalViewport, autoViewport, isNewGraph } from "../src/viewport.js";
+import {
+  BLANK_VIEW,
+  arrivalViewport,
+  autoViewport,
+  isNewGraph,
+  keepInPane,
+} from "../src/viewport.js";
 
 const OPTS = { padding: 0.15, minZoom: 0.5, maxZoom: 1.1 };
 /** A left-to-right chain of `n` boxes 200×60, 220 apart, as the layout draws seed-cnn. */
@@ -137,3 +143,19 @@ test("a blank design or an empty level opens at the blank view, zoom 1, whatever
   assert.equal(arrivalViewport({ x: -5000, y: 0, zoom: 1 }, chain(3), 900, 500), null);
   assert.equal(arrivalViewport(null, chain(3), 900, 500), null);
 });
+
+// ---- a dropped block is kept inside the pane ----------------------------------------------
+
+test("a card dropped by the pane's left edge is nudged right, whole into view", () => {
+  const view = { x: 0, y: 0, zoom: 1 };
+  // centred on a pointer 20 px from the palette: its left 80 px were under the palette
+  const p = keepInPane({ x: 20 - 100, y: 300 - 30 }, { w: 200, h: 60 }, view, 1000, 600);
+  assert.equal(p.x, 8);
+  assert.equal(p.y, 270, "a card already in view vertically stays where it was dropped");
+  const q = keepInPane({ x: 900, y: 580 }, { w: 200, h: 60 }, { x: -50, y: 20, zoom: 0.5 }, 1000, 600);
+  const s = onScreen({ x: q.x, y: q.y, width: 200, height: 60 }, { x: -50, y: 20, zoom: 0.5 });
+  assert.ok(s.left >= 8 && s.right <= 992 && s.top >= 8 && s.bottom <= 592, JSON.stringify(s));
+  const top = keepInPane({ x: 100, y: -40 }, { w: 200, h: 60 }, view, 1000, 600);
+  assert.equal(top.y, 8, "nudged down from the top edge");
+});
+
