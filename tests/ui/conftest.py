@@ -149,6 +149,17 @@ def app_url(app_home, streamlit_app):
         yield url
 
 
+@pytest.fixture
+def patient_expect():
+    """Playwright's ``expect`` waits 20 s, not 5, while the test runs: the machine is shared,
+    so a browser test waits on conditions, not sleeps, and patiently."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=20_000)
+    yield
+    expect.set_options(timeout=5_000)  # Playwright's default
+
+
 @pytest.fixture(scope="module")
 def create_projects(app_home):
     """``create_projects({"name": graph, …})`` → ``{"name": project id}``: designs made

@@ -25,21 +25,13 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("patient_expect")]
 
 IFRAME = 'iframe[title*="layerloom_canvas"]'
 TIMEOUT_MS = 45_000
 WINDOW = {"width": 1366, "height": 768}
 
 expect = pytest.importorskip("playwright.sync_api").expect
-
-
-@pytest.fixture(autouse=True)
-def _patient_expect():
-    """The machine is shared: wait on conditions, not sleeps, and patiently."""
-    expect.set_options(timeout=20_000)
-    yield
-    expect.set_options(timeout=5_000)  # Playwright's default
 
 
 TITLED = [("image", "Input"), ("conv1", "Conv2d"), ("batchnorm2d1", "BatchNorm2d"),

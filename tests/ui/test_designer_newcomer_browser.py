@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("patient_expect")]
 
 IFRAME = 'iframe[title*="layerloom_canvas"]'
 TIMEOUT_MS = 45_000
@@ -34,14 +34,6 @@ SEED_CHAIN = [("input", "Input"), ("conv2d", "Conv2d"), ("relu", "ReLU"),
               ("output", "Output")]
 
 expect = pytest.importorskip("playwright.sync_api").expect
-
-
-@pytest.fixture(autouse=True)
-def _patient_expect():
-    """The machine is shared: wait on conditions, not sleeps, and patiently."""
-    expect.set_options(timeout=20_000)
-    yield
-    expect.set_options(timeout=5_000)  # Playwright's default
 
 
 @pytest.fixture(scope="module")
