@@ -863,7 +863,7 @@ def annotations(report: Report, path: Sequence[str] = (), uses: Sequence[str] = 
                         output_shapes=[list(s) for s in info.port_shapes])
     for problem in res.problems:
         for i, level in enumerate(levels):
-            local = _local(problem.node, level.prefix, out_nodes)
+            local = local_at(problem.node, level.prefix, out_nodes)
             if local is None:
                 continue
             node_id, rest = local
@@ -960,8 +960,10 @@ def _shape(info: NodeInfo) -> list[int] | None:
     return list(info.shape) if info.shape is not None else None
 
 
-def _local(problem_path: str | None, prefix: str, ids: dict) -> tuple[str, str] | None:
-    """``("layer1", "c1")`` for ``layer1/c1`` at the top level; None when not at this level."""
+def local_at(problem_path: str | None, prefix: str, ids) -> tuple[str, str] | None:
+    """``("layer1", "c1")`` for ``layer1/c1`` at the top level (``prefix`` a level's, as
+    :func:`use_levels` gives them; ``ids`` the nodes shown there): the node there that holds it,
+    and the rest of the path; None when not at this level."""
     if not problem_path or not problem_path.startswith(prefix):
         return None
     head, _, rest = problem_path[len(prefix):].partition("/")

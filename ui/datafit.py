@@ -14,7 +14,7 @@ from typing import Any
 
 import streamlit as st
 
-from layerloom.graph import Graph, validate
+from layerloom.graph import Graph, edit, validate
 from layerloom.runtime.data import DataError
 from layerloom.runtime.data.fit import DataFit, FitProblem, apply_changes, check_fit
 
@@ -140,32 +140,31 @@ def fit_design(graph: Graph, ds, task: str = "auto", fit: DataFit | None = None)
     return fixed if validate(fixed).ok else None
 
 
-def annotate_fit(annotations: dict, fit, path: tuple | list = (), label: str = "") -> dict:
-    """``annotations`` (as :func:`layerloom.graph.edit.annotations` gives them for the level at
-    ``path``) with each problem of ``fit`` as an error on the block it names, so the canvas
-    marks the block to change (a Linear fed a map, the Input, the layer that sets the width),
-    as it marks a design error: "does not fit mnist-5k: … Fix: …". A problem deeper in a
-    composite marks the node that holds it at this level, as design errors do; a problem on no
-    node, or on a node of another level, is left to the status bar. ``annotations`` is not
-    changed."""
+def annotate_fit(annotations: dict, fit, prefix: str | None = "", label: str = "") -> dict:
+    """``annotations`` (as :func:`layerloom.graph.edit.annotations` gives them for a level)
+    with each problem of ``fit`` as an error on the block it names, so the canvas marks the
+    block to change (a Linear fed a map, the Input, the layer that sets the width), as it marks
+    a design error: "does not fit mnist-5k: … Fix: …". ``prefix`` is the level's, as
+    :func:`layerloom.graph.edit.use_levels` gives it (``""`` at the top; None: no level). A
+    problem deeper in a composite marks the node that holds it at this level, as design errors
+    do; a problem on no node, or on a node of another level, is left to the status bar.
+    ``annotations`` is not changed."""
     problems = [p for p in getattr(fit, "problems", None) or () if p.node]
-    if not problems or isinstance(fit, Unloadable):
+    if not problems or isinstance(fit, Unloadable) or prefix is None:
         return annotations
-    prefix = "".join(f"{step}/" for step in path)
     nodes = {k: dict(v) for k, v in annotations.get("nodes", {}).items()}
     for problem in problems:
-        if not problem.node.startswith(prefix):
+        local = edit.local_at(problem.node, prefix, nodes)
+        if local is None:
             continue
-        local, _, deeper = problem.node[len(prefix):].partition("/")
-        if local not in nodes:
-            continue
+        node_id, deeper = local
         text = f"does not fit {label or fit.dataset}: {problem.message} Fix: {problem.fix}."
         if deeper:
             text = f"{deeper}: {text}"
-        errors = list(nodes[local].get("errors") or [])
+        errors = list(nodes[node_id].get("errors") or [])
         if text not in errors:
             errors.append(text)
-        nodes[local]["errors"] = errors
+        nodes[node_id]["errors"] = errors
     return {**annotations, "nodes": nodes}
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from layerloom.graph import edit
 from layerloom.graph.summary import format_bytes
 
 from . import datafit
@@ -111,7 +112,10 @@ def annotations(state: DesignerState) -> dict:
     if fit is None:
         return state.annotations()
     choice, result = fit
-    return datafit.annotate_fit(state.annotations(), result, state.path,
+    # the level shown: its use opened (the prefix its problems' paths start with)
+    levels = edit.use_levels(state.report().resolution.top, state.path, state.uses)
+    return datafit.annotate_fit(state.annotations(), result,
+                                levels[0].prefix if levels else None,
                                 choice.label or choice.source)
 
 

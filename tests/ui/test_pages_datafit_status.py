@@ -107,14 +107,16 @@ def test_a_misfit_marks_the_block_that_holds_it_at_each_level_and_leaves_the_inp
         FitProblem(None, "tiny has classes.", "set the task", "task")])
     top = {"nodes": {"head": {"errors": [], "warnings": ["w"]}, "image": {"errors": []}},
            "edges": {}}
-    marked = annotate_fit(top, fit, (), "tiny.csv")
+    marked = annotate_fit(top, fit, "", "tiny.csv")
     assert marked["nodes"]["head"]["errors"] == [
         "fc: does not fit tiny.csv: gives [4, 3]. Fix: add Flatten before head/fc."]
     assert marked["nodes"]["head"]["warnings"] == ["w"]
     assert marked["nodes"]["image"]["errors"] == []
     assert top["nodes"]["head"]["errors"] == []  # the cached annotations are not changed
     inside = {"nodes": {"fc": {"errors": []}}, "edges": {}}
-    assert annotate_fit(inside, fit, ["head"], "tiny.csv")["nodes"]["fc"]["errors"] == [
+    # inside the use head opened (its prefix, as use_levels gives it)
+    assert annotate_fit(inside, fit, "head/", "tiny.csv")["nodes"]["fc"]["errors"] == [
         "does not fit tiny.csv: gives [4, 3]. Fix: add Flatten before head/fc."]
-    assert annotate_fit(inside, fit, ["other"])["nodes"]["fc"]["errors"] == []
-    assert annotate_fit(top, Unloadable("x.csv", "gone"), ()) is top
+    assert annotate_fit(inside, fit, "other/")["nodes"]["fc"]["errors"] == []
+    assert annotate_fit(inside, fit, None) is inside  # no level resolved
+    assert annotate_fit(top, Unloadable("x.csv", "gone"), "") is top
