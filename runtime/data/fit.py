@@ -31,6 +31,7 @@ Nothing here imports Streamlit; the dataset is anything with ``name``, ``task``,
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -160,9 +161,9 @@ def check_fit(graph: Graph, ds, variables: Mapping[str, Any] | None = None,
     if fit.problems:
         return fit
     source = top.nodes[inputs[0]]
-    last = _channels_last_problem(top, source, ds)
-    if last is not None:  # a new Input shape alone would make the steps channels
-        fit.problems.append(last)
+    layout = _signal_layout_problem(top, source, ds)
+    if layout is not None:  # a new Input shape alone would not give the Conv1d its channels
+        fit.problems.append(layout)
         return fit
     fit.problems += _input_problems(graph, source, ds, values)
     if any(p.kind != "channels" for p in fit.problems):  # the data's own fix leaves the design
@@ -244,11 +245,6 @@ def _with_repair(problems: list[FitProblem], fixed: Graph, report,
     return problems, fixed
 
 
-def _raw(shape: list) -> str:
-    """``[3, "=length"]`` as a design file writes it: ``[3, "=length"]``."""
-    return "[" + ", ".join(f'"{v}"' if isinstance(v, str) else str(v) for v in shape) + "]"
-
-
 def _texts_read_as_categories(ds) -> tuple[str, int] | None:
     """``(column, categories)`` when ``ds`` is a table read from a file whose only input
     column is non-numeric (one-hot categories): what a CSV of short texts gives when it is
@@ -316,7 +312,7 @@ def _input_problems(graph: Graph, source, ds, values: dict) -> list[FitProblem]:
             # shape itself changes too, as `--set length=64` would leave the 1
             via = (f": the variable{'s' if len(names) > 1 else ''} "
                    f"{', '.join(f'{n} = {values_of(changes, n)}' for n in names)}, and "
-                   f"{source.id}'s shape itself to {_raw(direct)}")
+                   f"{source.id}'s shape itself to {json.dumps(direct)}")  # as the file has it
         problems.append(FitProblem(
             source.id, f"the Input is {_show(have)} but {ds.name} gives {want} per sample.",
             f"set {source.id}'s shape to {want}{via}", "input", param="shape",
@@ -378,7 +374,7 @@ def _step_layout_notes(top, input_id: str, ds) -> list[str]:
             if info.type in RECURRENT and input_id in info.inputs]
 
 
-def _channels_last_problem(top, source, ds) -> FitProblem | None:
+def _signal_layout_problem(top, source, ds) -> FitProblem | None:
     """Signals stored channels last, ``[L, C]`` (64 steps of 3 sensors: ``[64, 3]``), fed to
     a design whose Input goes straight into a Conv1d, which reads ``[channels, length]``: the
     Input's shape set to the data's would make the 64 steps its channels. The fix is a
