@@ -23,9 +23,9 @@ from .pagestate import DataChoice, pages_of, project_of
 
 log = logging.getLogger("layerloom.ui")
 
-__all__ = ["DataFit", "FitProblem", "annotate_fit", "changes_text", "check_fit", "chosen_data", "fit_changes",
-           "fit_design", "fit_of",
-           "remember_data", "saved_data", "show_problems", "problem_text", "Unloadable"]
+__all__ = ["DataFit", "FitProblem", "annotate_fit", "changes_text", "check_fit", "chosen_data",
+           "fit_changes", "fit_design", "fit_of", "remember_data", "saved_data", "show_problems",
+           "problem_text", "Unloadable"]
 
 
 class Unloadable:

@@ -32,6 +32,7 @@ def render(state: DesignerState) -> None:
     # a design valid as a graph that cannot train on the chosen data (a Linear fed a feature
     # map) is not "valid" here: its blocks to change are marked as errors on the canvas too
     misfits = len(fit[1].problems) if fit is not None else 0
+    shown = listed(state)
     with st.container(border=True, horizontal=True, gap="small", vertical_alignment="center",
                       key="statusbar"):
         # the verdict first, in one piece: where the bar wraps (a 1280-pixel window), the
@@ -48,16 +49,16 @@ def render(state: DesignerState) -> None:
                         f"{_s(t.warnings)}]")
         if t.errors or t.warnings or misfits:
             # the list under the bar is below the window's edge (the canvas fills the window
-            # down to the bar): the verdict opens the same list where the user is looking
-            # a problem picked selects its block: the popover is drawn anew (closed) then, so
-            # that it no longer covers the block it just selected
+            # down to the bar): the verdict opens the same list where the user is looking. A
+            # problem picked there selects its block, and the popover is drawn anew (closed),
+            # so that it no longer covers the block it just selected
             picked = st.session_state.get(_PICKED, 0)
             with st.popover(verdict, type="tertiary", key=f"verdict-{picked}"), \
                     st.container(key="problems-pop", gap=None):
                 if misfits:
                     datafit.show_problems(fit[1], state=state, key=f"fitpop:{state.revision}",
                                           on_select=_picked)
-                _list(state, listed(state), key="pop", on_select=_picked)
+                _list(state, shown, key="pop", on_select=_picked)
         else:
             st.markdown(verdict)
         # with an error the counts miss the blocks it stops (all of them or none, by where
@@ -74,7 +75,7 @@ def render(state: DesignerState) -> None:
     if fit is not None:
         with st.container(key="datafit", gap="small"):
             show_fit(state, *fit)
-    problems(state)
+    problems(state, shown)
 
 
 def show_fit(state: DesignerState, choice, fit) -> None:
@@ -104,9 +105,9 @@ def data_fit(state: DesignerState):
 
 
 def annotations(state: DesignerState) -> dict:
-    """What the canvas (and the inspector) shows on each block: the design's own problems and, once data is chosen
-    and the design has no error of its own, each way it does not fit that data as an error on
-    the block to change (a Linear fed a feature map is valid as a graph, but cannot train on
+    """What the canvas (and the inspector) shows on each block: the design's own problems and,
+    once data is chosen and the design has no error of its own, each way it does not fit that
+    data as an error on the block to change (a Linear fed a feature map is valid as a graph, but cannot train on
     the chosen classes)."""
     fit = data_fit(state) if not state.totals().errors else None
     if fit is None:
@@ -119,8 +120,8 @@ def annotations(state: DesignerState) -> dict:
                                 choice.label or choice.source)
 
 
-def problems(state: DesignerState) -> None:
-    shown = listed(state)
+def problems(state: DesignerState, shown: list) -> None:
+    """The problems (:func:`listed`) under the status bar, each selecting its block."""
     if shown:
         with st.container(key="problems", gap=None):
             _list(state, shown)

@@ -1,6 +1,7 @@
 """The variables panel: the design's knobs (width, depth, classes…) as sliders (a float,
-with a box to type an exact value) and number inputs. Moving one changes the design's variable, so every shape and count is inferred again at
-once, and the change is saved and undoable like any other.
+with a box to type an exact value) and number inputs. Moving one changes the design's
+variable, so every shape and count is inferred again at once, and the change is saved and
+undoable like any other.
 
 Like the inspector's fields, every widget here is keyed by the value it shows and its callback
 carries that value: an edit made on an older version of the variable (changed since by an undo,
