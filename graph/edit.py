@@ -670,14 +670,7 @@ def card_size(node: Node, spec: dict | None) -> tuple[int, int]:
 def _specs(graph: Graph) -> dict[str, dict]:
     """Catalog entries by type, as :func:`catalog` gives them (without copying the registry's)."""
     out = {d["type"]: d for d in _registry_catalog()}
-    for name, block in graph.blocks.items():
-        inputs = block.input_ids()
-        out[name] = {"type": name, "category": "Blocks", "composite": True,
-                     "ports": ({"kind": "single"} if len(inputs) == 1 else
-                               {"kind": "named", "names": inputs}),
-                     "key_params": list(block.params)[:3],
-                     **({"outputs": "several", "output_names": block.output_ids()}
-                        if len(block.output_ids()) > 1 else {})}
+    out.update((name, _composite_entry(name, block)) for name, block in graph.blocks.items())
     return out
 
 
@@ -773,23 +766,27 @@ def catalog(graph: Graph) -> list[dict]:
     blocks (category ``"Blocks"``, ports named by their Input ids; one with several Output
     nodes has ``"outputs": "several"`` and ``"output_names"``, their ids in node order)."""
     out = [copy.deepcopy(d) for d in _registry_catalog()]
-    for name, block in graph.blocks.items():
-        inputs = block.input_ids()
-        ports = ({"kind": "single", "names": [], "min": 1, "max": 1} if len(inputs) == 1 else
-                 {"kind": "named", "names": inputs, "min": len(inputs), "max": len(inputs)})
-        params = [{"name": k, "kind": _kind_of(v), "default": v, "help": "", "min": None,
-                   "max": None, "choices": None, "length": None, "nullable": False}
-                  for k, v in block.params.items()]
-        entry = {"type": name, "category": "Blocks", "composite": True,
-                 "help": block.description or f"composite block of {len(block.nodes)} nodes",
-                 "doc_url": None, "params": params, "inferred": [], "ports": ports,
-                 "key_params": list(block.params)[:3]}
-        outputs = block.output_ids()
-        if len(outputs) > 1:
-            entry["outputs"] = "several"
-            entry["output_names"] = outputs
-        out.append(entry)
+    out.extend(_composite_entry(name, block) for name, block in graph.blocks.items())
     return out
+
+
+def _composite_entry(name: str, block) -> dict:
+    """The palette entry of the graph's composite block ``name`` (see :func:`catalog`)."""
+    inputs = block.input_ids()
+    ports = ({"kind": "single", "names": [], "min": 1, "max": 1} if len(inputs) == 1 else
+             {"kind": "named", "names": inputs, "min": len(inputs), "max": len(inputs)})
+    params = [{"name": k, "kind": _kind_of(v), "default": v, "help": "", "min": None,
+               "max": None, "choices": None, "length": None, "nullable": False}
+              for k, v in block.params.items()]
+    entry = {"type": name, "category": "Blocks", "composite": True,
+             "help": block.description or f"composite block of {len(block.nodes)} nodes",
+             "doc_url": None, "params": params, "inferred": [], "ports": ports,
+             "key_params": list(block.params)[:3]}
+    outputs = block.output_ids()
+    if len(outputs) > 1:
+        entry["outputs"] = "several"
+        entry["output_names"] = outputs
+    return entry
 
 
 def _kind_of(value: Any) -> str:
