@@ -181,14 +181,15 @@ def problem_text(problem: FitProblem) -> str:
 
 def show_problems(fit, *, state: Any = None, key: str = "fit",
                   to_designer: bool = False, on_select=None) -> None:
-    """Each problem as a warning naming its node and the fix; with ``state`` (the designer),
+    """Each problem as an error naming its node and the fix (training cannot start until it
+    is fixed: the status bar counts it as an error too); with ``state`` (the designer),
     a button beside each selects its node on the canvas (``to_designer``: on another page,
     the button opens the Designer there too)."""
     if isinstance(fit, Unloadable):
         st.error(f"{plain(fit.source)} could not be loaded: {plain(fit.message)}")
         return
     for i, problem in enumerate(fit.problems):
-        st.warning(problem_text(problem), icon=":material/dataset:")
+        st.error(problem_text(problem), icon=":material/dataset:")
         show = getattr(state, "show_problem", None)
         if problem.node and callable(show):
             st.button(f"Select {problem.node}" + (" in the Designer" if to_designer else ""),

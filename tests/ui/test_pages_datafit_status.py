@@ -61,7 +61,7 @@ def test_the_status_says_the_design_fits_the_chosen_data_then_names_the_flatten_
     # bar is below the window's edge): the fit's problem, then the design's warning
     verdict = popovers(app)[":red-badge[:material/error: 1 error with mnist-5k] "
                             ":orange-badge[:material/warning: 1 warning]"]
-    inside = [b.label for b in verdict.button] + [m.value for m in verdict.warning]
+    inside = [b.label for b in verdict.button] + [m.value for m in verdict.error]
     assert inside[0] == "Select fc" and inside[1].startswith("fc: a Linear acts on the last")
     assert shown(inside[2]).startswith("**fc**: a Linear acts on the last dimension only")
     assert ":red-badge[:material/dataset: does not fit mnist-5k]" in text
@@ -71,7 +71,9 @@ def test_the_status_says_the_design_fits_the_chosen_data_then_names_the_flatten_
         "[64, 5, 5] feature map, the design gives [64, 5, 10] per sample, but mnist-5k has 10 "
         "classes, so the output must be [10]. Fix: add Flatten (or global pooling) before fc."]
     assert not canvas.last["annotations"]["nodes"]["pool2"]["errors"]
-    [warning] = {shown(w.value) for w in app.warning}  # under the bar, and in the verdict's
+    # an error, as the bar counts it: under the bar, and in the verdict's list
+    [warning] = {shown(e.value) for e in app.error if "**Fix:**" in e.value}
+    assert not app.warning
     assert warning.startswith("**fc**: a Linear acts on the last dimension only: fed pool2's "
                               "[64, 5, 5] feature map, the design gives [64, 5, 10] per sample")
     assert warning.endswith("**Fix:** add Flatten (or global pooling) before fc.")
@@ -92,7 +94,7 @@ def test_a_wrong_class_count_names_the_variable_in_the_status(app):
     graph.variables["classes"] = 7
     state.commit(graph)
     app.run()
-    [warning] = {shown(w.value) for w in app.warning}
+    [warning] = {shown(e.value) for e in app.error}
     assert warning == ("**fc**: the design's output has 7 values per sample but digits has 10 "
                        "classes.  \n**Fix:** set the variable classes to 10 (it sets fc's "
                        "out_features).")

@@ -111,7 +111,7 @@ def test_a_design_that_does_not_fit_the_data_is_not_started(project, tmp_path):
     assert start.disabled
     assert start.help.startswith("The design does not fit wine: features: the Input is [4] but "
                                  "wine gives [13] per sample. Fix: set features's shape to [13]")
-    assert any("**Fix:** set features's shape to \\[13\\]" in w for w in values(at.warning))
+    assert any("**Fix:** set features's shape to \\[13\\]" in w for w in values(at.error))
     with pytest.raises(Exception, match="disabled"):
         start.click()  # as in a browser: a disabled button cannot be pressed
     assert RunStore().list_runs() == []
@@ -141,7 +141,7 @@ def test_no_flatten_on_mnist_disables_start_with_the_flatten_advice(tmp_path, mo
     assert not at.exception
     start = at.button(key="train.start")
     assert start.disabled and "Fix: add Flatten (or global pooling) before fc." in start.help
-    [warning] = values(at.warning)
+    [warning] = values(at.error)  # red: Start is off until it is fixed
     assert warning.startswith("**fc**: a Linear acts on the last dimension only")
     assert warning.endswith("**Fix:** add Flatten (or global pooling) before fc.")
     assert "out_features" not in warning
