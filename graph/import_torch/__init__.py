@@ -24,6 +24,7 @@ from torch import fx, nn
 
 from ..errors import GraphError
 from ..model import Graph
+from .channels_first_norm import fuse_channels_first_norms
 from .hooks import hook_hint, warn_hooks
 from .importer import Importer
 from .output_match import match_outputs
@@ -75,7 +76,9 @@ def traced_import(model: nn.Module, input_shape, dtype: str | Sequence[str] = "f
                              f"{len(shapes)} shape(s) were given")
         samples = sample_inputs(model, shapes, dtypes)
         values = propagate(gm, samples)
-        if split_qkv(gm, values):  # timm's q, k, v split, as chunk (the batch stays first)
+        split = split_qkv(gm, values)  # timm's q, k, v split, as chunk (the batch stays first)
+        fused = fuse_channels_first_norms(gm, values, model)  # ConvNeXt's LayerNorm by hand
+        if split or fused:
             values = propagate(gm, samples)
         graph, weights = Importer(model, gm, values, BATCH, dtypes).run(
             name or _graph_name(model))

@@ -67,12 +67,15 @@ def no_block_hint(model: nn.Module, node: fx.Node, value: Any = None) -> str:
         scope = list(stack)[-1] if stack else ""
         owner = type(model.get_submodule(scope)).__name__ if scope else ""
         if "norm" in owner.lower() or "norm" in scope.lower():
-            return (f"; fix: {scope} ({owner}) normalises by hand; a LayerNorm over the channels "
-                    f"of a [B, C, H, W] map (ConvNeXt's data_format='channels_first': "
-                    f"(x - u) / torch.sqrt(s + eps) * weight[:, None, None] + bias[:, None, "
-                    f"None]) imports written as x.permute(0, 2, 3, 1), F.layer_norm(x, "
-                    f"(C,), self.weight, self.bias, self.eps), .permute(0, 3, 1, 2): one "
-                    f"LayerNorm2d block with its weights")
+            return (f"; fix: {scope} ({owner}) normalises by hand, not as LayerNorm does; "
+                    f"ConvNeXt's LayerNorm over the channels of a [B, C, H, W] map "
+                    f"(data_format='channels_first': u = x.mean(1, keepdim=True), s = (x - "
+                    f"u).pow(2).mean(1, keepdim=True), (x - u) / torch.sqrt(s + eps), then "
+                    f"weight[:, None, None] * x + bias[:, None, None]) imports as one "
+                    f"LayerNorm2d block with its weights, as does x.permute(0, 2, 3, 1), "
+                    f"F.layer_norm(x, (C,), self.weight, self.bias, self.eps), .permute(0, 3, "
+                    f"1, 2); where a LayerNorm is meant, write it so (eps inside the root, the "
+                    f"variance without Bessel's correction)")
         return (f"; fix: {name} has no block of its own; a norm written by hand is "
                 f"F.layer_norm (LayerNorm) or F.normalize")
     if name == "exp":

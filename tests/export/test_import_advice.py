@@ -2,9 +2,10 @@
 imports as learned positions, its all-zero token types name the rewrite that keeps the outputs;
 an einsum that is a matmul with a parameter gets the nn.Linear fix (it got attention's);
 nn.MultiheadAttention with a causal mask gets the SDPA rewrite; ``max_norm``, ``proj_size``,
-``repeat``, ``torch.exp``, ``torch.eye``, a hand-written channels-first LayerNorm say what the
-option or call does; CELU and SELU import as blocks of their own. Before, "max_norm",
-"proj_size", "no LayerLoom block does this" and "uses the parameter 'position_ids'"."""
+``repeat``, ``torch.exp``, ``torch.eye`` say what the option or call does (a hand-written
+channels-first LayerNorm imports: test_import_channels_first_norm.py); CELU and SELU import as
+blocks of their own. Before, "max_norm", "proj_size", "no LayerLoom block does this" and "uses
+the parameter 'position_ids'"."""
 
 from __future__ import annotations
 
@@ -168,25 +169,6 @@ class Calls(nn.Module):
 ])
 def test_calls_without_a_block_say_what_to_write(call, words):
     assert f"no LayerLoom block does this; {words}" in refusal(Calls(call))
-
-
-def test_a_channels_first_layernorm_by_hand_is_told_the_layernorm2d_form():
-    class LayerNorm(nn.Module):  # ConvNeXt's, data_format="channels_first"
-        def __init__(self, c):
-            super().__init__()
-            self.weight, self.bias = nn.Parameter(torch.ones(c)), nn.Parameter(torch.zeros(c))
-
-        def forward(self, x):
-            u = x.mean(1, keepdim=True)
-            s = (x - u).pow(2).mean(1, keepdim=True)
-            x = (x - u) / torch.sqrt(s + 1e-6)
-            return self.weight[:, None, None] * x + self.bias[:, None, None]
-
-    message = refusal(nn.Sequential(nn.Conv2d(3, 4, 1), LayerNorm(4)), (3, 5, 5))
-    assert "cannot import Tensor.pow in 1 (LayerNorm): no LayerLoom block does this; fix: 1 " \
-           "(LayerNorm) normalises by hand; a LayerNorm over the channels" in message
-    assert "imports written as x.permute(0, 2, 3, 1), F.layer_norm(x, (C,), self.weight, " \
-           "self.bias, self.eps), .permute(0, 3, 1, 2): one LayerNorm2d block" in message
 
 
 def test_celu_and_selu_import_as_blocks():
