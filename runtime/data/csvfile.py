@@ -11,6 +11,7 @@ the header). Budgets (environment variables): ``LAYERLOOM_MAX_CSV_BYTES`` (the f
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import itertools
@@ -35,6 +36,10 @@ class Table:
     header: list[str]
     rows: list[list[str]]
     lines: list[int]  # 1-based line of each row in the file
+    notes: list[str] = field(default_factory=list)  # how the file was read, where not plainly
+    # numeric columns written with a decimal comma or thousands separators: how, per column
+    # ({"decimal": ",", "thousands": "."}), for the bundle and project that read such files anew
+    written: dict[str, dict] = field(default_factory=dict)
     index: dict[str, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -53,21 +58,17 @@ class Table:
 def read_table(path: Path) -> Table:
     """The header and data rows of ``path``; blank lines are skipped.
 
-    Raises DataError for a file that is too big, not UTF-8, empty, without data rows, with a
-    duplicate column name, or with a row whose number of values differs from the header's.
+    Raises DataError for a file that is too big, a spreadsheet or binary file, empty, without
+    data rows, with a duplicate column name, or with a row whose number of values differs from
+    the header's. Text that is not UTF-8 is read as Windows-1252, and numbers written with a
+    decimal comma or thousands separators as numbers; ``Table.notes`` says so.
     """
     size = path.stat().st_size
     most = budget("LAYERLOOM_MAX_CSV_BYTES", MAX_CSV_BYTES)
     if size > most:
         raise over_budget(f"the file is {size / 2**20:.0f} MB; CSV files are capped at "
                           f"{most / 2**20:.0f} MB", "LAYERLOOM_MAX_CSV_BYTES", file=path)
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = raw[:err.start].count(b"\n") + 1
-        raise DataError("not UTF-8 text; save the file as UTF-8 CSV", file=path,
-                        line=line) from None
+    text, notes = decode_text(path, path.read_bytes())
     if not text.strip():
         raise DataError("the file is empty", file=path)
     delimiter = _delimiter(path, text)
@@ -99,44 +100,177 @@ def read_table(path: Path) -> Table:
         raise DataError(f"not valid CSV ({err})", file=path, line=reader.line_num) from None
     if not rows:
         raise DataError("the file has a header but no data rows", file=path)
-    if _looks_like_data(first, rows):
+    if _looks_like_data(first, rows, commas=delimiter != ","):
         raise _no_header(path, first, first_line)
     if _trailing_delimiter(first, rows):
         header = header[:-1]  # every line ends with the delimiter: no column, not a target
         for row in rows:
             del row[-1]
-    if delimiter != ",":
-        _decimal_commas(rows)
-    return Table(path, header, rows, lines)
+    written, examples = numbers_as_written(header, rows, commas=delimiter != ",")
+    return Table(path, header, rows, lines, notes + written_notes(written, examples), written)
 
 
-_DECIMAL_COMMA = re.compile(r"^\s*[+-]?\d+,\d+\s*$")
-_WHOLE = re.compile(r"^\s*[+-]?\d+\s*$")
+BINARY = {b"PK\x03\x04": "an Excel workbook (.xlsx) or another zip file",
+          b"\xd0\xcf\x11\xe0": "an Excel 97-2003 workbook (.xls)"}
 
 
-def _decimal_commas(rows: list[list[str]]) -> None:
-    """Numbers written with a decimal comma (``3,14``: spreadsheets in much of Europe, with
-    ``;`` between the values) read as numbers: in a column whose every value is such a
-    number, a whole number or missing, the commas become points. Other columns are left as
-    they are.
+def decode_text(path: Path, raw: bytes) -> tuple[str, list[str]]:
+    """The text of a CSV file's bytes, and a note when it was not UTF-8.
+
+    UTF-8 (with or without a byte-order mark) is read as it is; UTF-16 with its byte-order mark
+    (Excel's "Unicode Text") too. Other bytes are read as Windows-1252, the Western European
+    code page Excel saves "CSV (Comma delimited)" in on Windows (Latin-1 is its subset), and the
+    note says so and where the first such character is. A spreadsheet or other binary file is
+    refused, named for what it is.
+
+    >>> text, notes = decode_text(Path("p.csv"), "city;n\\r\\nSète;1\\r\\n".encode("cp1252"))
+    >>> text.split()[1], notes[0][:52]
+    ('Sète;1', 'not UTF-8 text: read as Windows-1252 (Western Europe')
+    """
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return raw.decode("utf-16"), []
+        except UnicodeDecodeError:
+            raise DataError("starts as UTF-16 text but is not valid UTF-16; save the file as "
+                            "CSV UTF-8", file=path) from None
+    for magic, what in BINARY.items():
+        if raw.startswith(magic):
+            raise DataError(f"is {what}, not CSV text; save it as CSV (CSV UTF-8 in Excel's "
+                            f"Save As) and load that file", file=path)
+    try:
+        return raw.decode("utf-8-sig"), []
+    except UnicodeDecodeError as err:
+        line = raw[:err.start].count(b"\n") + 1
+    if b"\x00" in raw:
+        raise DataError("holds binary data (NUL bytes), not text; save the file as CSV UTF-8",
+                        file=path, line=raw[:raw.index(b"\x00")].count(b"\n") + 1)
+    try:
+        text, code = raw.decode("cp1252"), "Windows-1252 (Western European, as Excel saves " \
+            "a CSV on Windows)"
+    except UnicodeDecodeError:
+        text, code = raw.decode("latin-1"), "Latin-1 (ISO-8859-1)"
+    return text, [f"not UTF-8 text: read as {code} from line {line} on; if accented letters "
+                  f"look wrong, save the file as CSV UTF-8"]
+
+
+GROUPS = (".", ",", " ", "\u00a0", "\u202f", "'")  # thousands separators, as written
+_GROUP_NAMES = {" ": "a space", "\u00a0": "a space", "\u202f": "a space", "'": "an apostrophe"}
+
+
+def _number_pattern(decimal: str, group: str | None) -> re.Pattern:
+    d = re.escape(decimal)
+    whole = rf"[1-9]\d{{0,2}}(?:{re.escape(group)}\d{{3}})+|\d+" if group else r"\d+"
+    return re.compile(rf"[+-]?(?:{whole})(?:{d}\d+)?|[+-]?{d}\d+")
+
+
+def _number_form(values: list[str], commas: bool) -> dict | None:
+    """How a column's numbers are written where Python's ``float`` cannot read them: a decimal
+    comma (``3,14``, where the values are separated by ``;`` or tabs) and thousands separators
+    (``77,600``, ``1.234,5``, ``1 234,5``, ``1'234.5``), one way for the whole column; None for
+    a column that reads as it is, or where fewer than 9 in 10 values are numbers so written (a
+    column of words; a stray word among such numbers is left for the loader to name).
+
+    >>> _number_form(["77,600", "1,250,000", "12"], commas=False)
+    {'thousands': ','}
+    >>> _number_form(["3,14", "-0,5", "2"], commas=True)
+    {'decimal': ','}
+    >>> _number_form(["1.234,5", "12,25"], commas=True)
+    {'decimal': ',', 'thousands': '.'}
+    >>> _number_form(["1.5", "2.25"], commas=True) is None  # floats as they are
+    True
+    >>> _number_form(["3,14", "a"], commas=True) is None
+    True
+    >>> _number_form(["0,125"], commas=False) is None  # no thousands start with 0
+    True
+    """
+    if not values or all(_is_number(v) for v in values):
+        return None
+    for decimal in ((",", ".") if commas else (".",)):
+        for group in (None, *GROUPS):
+            if group == decimal:
+                continue
+            pattern = _number_pattern(decimal, group)
+            matched = [v for v in values if pattern.fullmatch(v)]
+            if len(matched) < NUMBERS_SHARE * len(values):
+                continue
+            form = {"decimal": decimal} if any(decimal in v for v in matched) and \
+                decimal != "." else {}
+            if group and any(group in v for v in matched):
+                form["thousands"] = group
+            if form:
+                return form
+    return None
+
+
+NUMBERS_SHARE = 0.9  # as tabular.NUMERIC_SHARE: a column this numeric holds numbers
+
+
+def as_written(value: str, form: dict) -> str:
+    """``value`` of a column written in ``form`` (see :func:`_number_form`) as Python writes
+    the number.
+
+    >>> as_written(" 1.234,5 ", {"decimal": ",", "thousands": "."})
+    '1234.5'
+    """
+    value = value.strip()
+    if form.get("thousands"):
+        value = value.replace(form["thousands"], "")
+    return value.replace(form.get("decimal", "."), ".")
+
+
+def numbers_as_written(header: list[str], rows: list[list[str]],
+                       commas: bool) -> tuple[dict, dict]:
+    """Columns of numbers written with a decimal comma or thousands separators rewritten in
+    place as ``float`` reads them; ``{column: form}`` of those rewritten, and ``{column:
+    (a value as written, as read)}``. Other columns are left as they are (a word among the
+    numbers is then said by the loader, naming its line).
 
     >>> rows = [["3,5", "a,b", "1"], ["-0,25", "c", "2,0"]]
-    >>> _decimal_commas(rows); rows
+    >>> numbers_as_written(["x", "name", "y"], rows, commas=True)[0]
+    {'x': {'decimal': ','}, 'y': {'decimal': ','}}
+    >>> rows
     [['3.5', 'a,b', '1'], ['-0.25', 'c', '2.0']]
     """
-    if not rows:
-        return
-    for col in range(len(rows[0])):
-        values = [row[col] for row in rows]
-        commas = [bool(_DECIMAL_COMMA.match(v)) for v in values]
-        if any(commas) and all(c or _WHOLE.match(v) or is_missing(v)
-                               for c, v in zip(commas, values, strict=True)):
-            for row, comma in zip(rows, commas, strict=True):
-                if comma:
-                    row[col] = row[col].replace(",", ".")
+    written, examples = {}, {}
+    for col, name in enumerate(header):
+        values = [row[col].strip() for row in rows]
+        form = _number_form([v for v in values if not is_missing(v)], commas)
+        if form is None:
+            continue
+        written[name] = form
+        pattern = _number_pattern(form.get("decimal", "."), form.get("thousands"))
+        for row in rows:
+            if pattern.fullmatch(row[col].strip()):
+                before, row[col] = row[col].strip(), as_written(row[col], form)
+                if name not in examples and before != row[col]:
+                    examples[name] = (before, row[col])
+    return written, examples
 
 
-def _looks_like_data(first: list[str], rows: list[list[str]]) -> bool:
+def written_notes(written: dict[str, dict], examples: dict[str, tuple[str, str]]) -> list[str]:
+    """One note per way of writing numbers, with a value of the file as it was read.
+
+    >>> written_notes({"a": {"decimal": ","}, "b": {"decimal": ","}}, {"a": ("3,14", "3.14")})
+    ['a, b: numbers written with a decimal comma, read as numbers (3,14 as 3.14)']
+    """
+    by_form: dict[tuple, list[str]] = {}
+    for name, form in written.items():
+        by_form.setdefault((form.get("decimal", "."), form.get("thousands")), []).append(name)
+    notes = []
+    for (decimal, group), names in by_form.items():
+        ways = []
+        if group:
+            ways.append(f"{_GROUP_NAMES.get(group, repr(group))} between thousands")
+        if decimal != ".":
+            ways.append("a decimal comma")
+        before, after = next(examples[name] for name in names if name in examples)
+        shown = ", ".join(names[:6]) + (" …" if len(names) > 6 else "")
+        notes.append(f"{shown}: numbers written with {' and '.join(ways)}, read as numbers "
+                     f"({before} as {after})")
+    return notes
+
+
+def _looks_like_data(first: list[str], rows: list[list[str]], commas: bool = False) -> bool:
     """The header line holds a number, and each of its values is a number or a value of its
     column below (``0.126,-0.132,0.64,0.105,versicolor``): a file without a header, whose
     first row would silently become column names. Names that count 0, 1, 2, … or 1, 2, 3, …
@@ -150,7 +284,7 @@ def _looks_like_data(first: list[str], rows: list[list[str]]) -> bool:
     False
     """
     cells = [cell.strip() for cell in first]
-    numeric = [_is_number(cell) for cell in cells]
+    numeric = [_is_number(cell) or _number_form([cell], commas) is not None for cell in cells]
     if not any(numeric):
         return False
     if all(numeric) and all(cell.isdigit() for cell in cells) and \
@@ -177,10 +311,15 @@ def _delimiter(path: Path, text: str) -> str:
 
     >>> _delimiter(Path("x.csv"), '"Höhe, cm";"Breite, cm";Art\\n2,04;-2,56;a')
     ';'
+    >>> _delimiter(Path("x.csv"), '7,76;3,79;0\\n'), _delimiter(Path("x.csv"), 'a,b;c,d\\n')
+    (';', ',')
     """
     if path.suffix.lower() == ".tsv":
         return "\t"
     first = re.sub(r'"[^"]*"', "", text.lstrip().split("\n", 1)[0])
+    if first.count(";") and first.count(";") >= first.count(",") and \
+            len(re.findall(r"\d,\d", first)) == first.count(","):
+        return ";"  # 7,76;3,79;0 (a first line of data): its commas are decimal commas
     return max(",;\t|", key=first.count) if any(c in first for c in ",;\t|") else ","
 
 
@@ -197,7 +336,7 @@ def read_header(path: Path) -> list[str]:
             raw = handle.read(HEADER_BYTES)
         if len(raw) == HEADER_BYTES:  # a cut last line is no row
             raw = raw[:raw.rfind(b"\n") + 1] or raw
-        text = raw.decode("utf-8-sig")
+        text = decode_text(path, raw)[0]
         if not text.strip():
             return []
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(path, text))
@@ -227,7 +366,10 @@ def _header(path: Path, row: list[str], line: int) -> list[str]:
         if name in seen and _is_number(name):  # a file without a header: its first row
             raise _no_header(path, row, line)
         if name in seen:
-            raise DataError(f"column {name!r} appears twice in the header", file=path, line=line)
+            raise DataError(f"column {name!r} appears twice in the header (columns "
+                            f"{names.index(name) + 1} and {len(seen) + 1}); rename one of "
+                            f"them so that each column has a name of its own",
+                            file=path, line=line)
         seen.add(name)
     return names
 

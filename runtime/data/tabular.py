@@ -31,6 +31,7 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
     target = target or table.header[-1]
     for name in (target, *drop):
         table.column(name)  # raises, naming the columns, for a name the file lacks
+    table, unlabelled = targets.labelled(table, target)
     features = [name for name in table.header if name != target and name not in drop]
     if not features:
         raise DataError(f"no feature columns are left besides the target {target!r}",
@@ -49,7 +50,9 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
             blocks.append(numbers[:, None])
             names.append(name)
             onehot.append(False)
-            columns.append({"name": name, "kind": "numeric"})
+            columns.append({"name": name, "kind": "numeric",
+                            **({"written": table.written[name]} if name in table.written
+                               else {})})
             advice += _row_id_note(name, numbers)
             gaps = int(np.isnan(numbers).sum())
             if gaps:
@@ -85,14 +88,15 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
     x = np.concatenate(blocks, axis=1)
     meta = {"target": target, "columns": columns, "features": names,
             "missing_values": int(np.isnan(x).sum())}
-    notes = value_notes(columns, filled, unseen) + advice
+    notes = table.notes + unlabelled + value_notes(columns, filled, unseen) + advice
     if notes:
         meta.update(notes=notes, filled=filled, unseen=unseen)
     return assemble(table.path.name, str(table.path), x, goal.y, spec, classes=goal.classes,
                     norm="feature", keep=np.array(onehot), split=split, meta=meta)
 
 
-_ID_NAME = re.compile(r"(^|[_\s-])id$|^id([_\s-]|$)|^(index|row|row_?number|no)$", re.I)
+_ID_NAME = re.compile(r"(^|[_\s-])id$|^id([_\s-]|$)|^(index|row|row_?number|no)$|"
+                      r"(?-i:[a-z]I[dD]$)", re.I)  # customer_id, ID, PassengerId, userID
 _DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?Z?$"
                    r"|^\d{1,2}[./]\d{1,2}[./]\d{2,4}( \d{1,2}:\d{2}(:\d{2})?)?$")
 MANY_VALUES = 20  # a text column with this many values, nearly one a row, is an id

@@ -55,9 +55,40 @@ def encode(labels: np.ndarray, task: str, where: str, column: str | None = None)
     values, y = np.unique(labels, return_inverse=True)
     if len(values) < 2:
         only = f" ({_name(values[0])!r})" if len(values) else ""
-        raise DataError(f"only one class{only}; classification needs at least 2",
-                        file=where, column=column)
+        raise DataError(f"only one class{only}; classification needs at least 2: add "
+                        f"samples of another class"
+                        + (", or choose another column to predict with target=NAME"
+                           if column else ""), file=where, column=column)
     return Target(y.astype(np.int64), [_name(v) for v in values])
+
+
+def labelled(table: Table, column: str) -> tuple[Table, list[str]]:
+    """``table`` without the rows whose ``column`` (the target) is blank or ``NA``, and a note
+    naming their lines: a sample without its label cannot be trained on, and is no reason to
+    refuse the others. A column blank on every row is an error.
+
+    >>> from pathlib import Path
+    >>> t = Table(Path("p.csv"), ["a", "y"], [["1", "x"], ["2", " "], ["3", "NA"]], [2, 3, 5])
+    >>> kept, notes = labelled(t, "y")
+    >>> kept.rows, kept.lines, notes
+    ([['1', 'x']], [2], ["2 rows with no 'y' (lines 3, 5) left out: a sample needs its label"])
+    """
+    values = table.column(column)
+    gone = [i for i, value in enumerate(values) if is_missing(value)]
+    if not gone:
+        return table, []
+    if len(gone) == len(values):
+        raise DataError("is blank on every row; choose the column that holds the labels "
+                        "with target=NAME", file=table.path, column=column)
+    keep = [i for i, value in enumerate(values) if not is_missing(value)]
+    lines = [table.lines[i] for i in gone]
+    shown = ", ".join(map(str, lines[:8])) + (" …" if len(lines) > 8 else "")
+    n = len(gone)
+    note = (f"{n} row{'' if n == 1 else 's'} with no {column!r} (line{'' if n == 1 else 's'} "
+            f"{shown}) left out: a sample needs its label")
+    kept = Table(table.path, table.header, [table.rows[i] for i in keep],
+                 [table.lines[i] for i in keep], table.notes, table.written)
+    return kept, [note]
 
 
 def from_column(table: Table, column: str, task: str) -> Target:

@@ -119,9 +119,12 @@ def load_text_csv(table: Table, spec: SplitSpec, *, text_column: str | None,
     if label_column == text_column:
         raise DataError(f"column {text_column!r} cannot be both the texts and the labels",
                         file=table.path)
+    table, unlabelled = targets.labelled(table, label_column)
     goal = targets.from_column(table, label_column, "classification")
     texts = ["" if is_missing(value) else value for value in table.column(text_column)]
     ignored = [name for name in table.header if name not in (text_column, label_column)]
     meta = {"text_column": text_column, "label_column": label_column, "ignored_columns": ignored}
+    if table.notes or unlabelled:
+        meta["notes"] = table.notes + unlabelled
     return text_dataset(table.path.name, str(table.path), texts, goal.y, goal.classes, spec,
                         length=length, max_vocab=max_vocab, min_freq=min_freq, meta=meta)
