@@ -1,6 +1,6 @@
 """What to change in the model where a function it calls has no block: the words after
 "no LayerLoom block does this" for the calls users meet most (``x.repeat``, ``torch.exp``,
-``torch.eye``, ``torch.zeros_like``), and for token type ids that are all zeros (Hugging Face's
+``torch.zeros_like``), and for token type ids that are all zeros (Hugging Face's
 BERT keeps them in a buffer), which look up one row of a table for every step.
 
 >>> no_block_hint(model, node_of_torch_exp)                      # doctest: +SKIP
@@ -52,12 +52,6 @@ def no_block_hint(model: nn.Module, node: fx.Node, value: Any = None) -> str:
         return (f"; fix: torch.{name} makes a tensor in forward, and no block makes one; keep "
                 f"fixed values in a buffer made in __init__, and leave the tensor out where "
                 f"it changes nothing (zeros added, ones multiplied)")
-    if name == "eye":
-        return ("; fix: torch.eye makes an identity matrix in forward, and no block makes or "
-                "adds a fixed matrix; where it is added to a layer's output (PointNet's "
-                "x = self.fc3(x) + iden), add it to that layer's bias instead (with "
-                "torch.no_grad(): fc3.bias += torch.eye(k).flatten()) and drop the add: the "
-                "outputs stay the same")
     if name in ("repeat", "tile"):
         return (f"; fix: x.{name}(...) copies the tensor along dimensions, and no block does; "
                 f"where the copies are added to or multiplied with another tensor, leave the "

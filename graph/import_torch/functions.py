@@ -145,6 +145,11 @@ def _add(ctx: Context, node: fx.Node) -> Mapped:
         const = ctx.const(second)
         if const is not None and isinstance(first, fx.Node) and ctx.const(first) is None:
             return _positional(ctx, ctx.tensor(first, "input"), second, const)
+    for first, second in ((x, y), (y, x)):  # PointNet's x + iden, iden made in forward
+        if ctx.fixed(second) is not None and ctx.fixed(first) is None:
+            shifted = _normalize(ctx, node, first, second, "add")
+            if shifted is not None:
+                return shifted
     _two_tensors(x, y, "adds a constant")
     return Mapped("Add", {}, [ctx.tensor(x, "input"), ctx.tensor(y, "other")])
 
@@ -277,9 +282,11 @@ def _rescaling(ctx: Context, node: fx.Node, x: Any, y: Any, op: str) -> Mapped |
 def _normalize(ctx: Context, node: fx.Node, x: Any, operand: Any, op: str) -> Mapped | None:
     """``x - mean`` and ``x / std`` with ``mean``/``std`` fixed values per channel (a buffer, a
     tensor attribute, or ``torch.tensor([...])`` made in ``__init__`` or ``forward``, shaped
-    ``[1, C, 1, 1]`` or ``[C, 1, 1]`` for an image, ``[C]`` for ``[B, C]``; or one value):
-    Normalize, the other of its two values left neutral (the importer merges
-    ``(x - mean) / std`` into one block). None when ``operand`` is not such a fixed tensor."""
+    ``[1, C, 1, 1]`` or ``[C, 1, 1]`` for an image, ``[C]`` or ``[1, C]`` for ``[B, C]``; or
+    one value): Normalize, the other of its two values left neutral (the importer merges
+    ``(x - mean) / std`` into one block). ``x + c`` (``op`` "add", ``c`` made in ``forward``
+    from numbers: PointNet's identity added to a layer's output) is ``x - (-c)``, exactly.
+    None when ``operand`` is not such a fixed tensor."""
     found = ctx.fixed(operand)
     if found is None or not isinstance(x, fx.Node) or ctx.fixed(x) is not None \
             or not isinstance(ctx.value(x), torch.Tensor) or not ctx.value(x).is_floating_point():
@@ -292,11 +299,11 @@ def _normalize(ctx: Context, node: fx.Node, x: Any, operand: Any, op: str) -> Ma
                           f"(if it is not trained, keep it in a buffer: "
                           f"self.register_buffer('{const.path.rpartition('.')[2]}', ...))")
     shape = _shape(ctx, ctx.tensor(x, "input"))
-    values = _per_channel(value, shape)
+    values = _per_channel(_one_row(value, shape) if const is None else value, shape)
     if values is None:
         fixed, given = f"{name} of shape {list(value.shape)}", f"a {list(shape[1:])} input"
-        what = f"subtracts {fixed} from {given}" if op == "sub" else \
-            f"divides {given} by {fixed}"
+        what = {"sub": f"subtracts {fixed} from {given}", "add": f"adds {fixed} to {given}",
+                "div": f"divides {given} by {fixed}"}[op]
         raise Unsupported(f"it {what} (batch not counted); only one value per channel, "
                           f"dimension 1 (shaped [1, C, 1, 1] or [C, 1, 1] for an image, [C] for "
                           f"[B, C]), or one value, maps to a block (Normalize)")
@@ -306,11 +313,24 @@ def _normalize(ctx: Context, node: fx.Node, x: Any, operand: Any, op: str) -> Ma
         raise Unsupported(f"a division by {name}, which holds a zero")
     stack = node.meta.get("nn_module_stack") or {}
     scope = list(stack)[-1].replace(".", "_") + "_" if stack else ""
+    if op == "add":
+        return Mapped("Normalize", {"mean": [0.0 - v for v in values], "std": [1.0]}, [x],
+                      name=f"{scope}add_constant")
     if op == "sub":
         return Mapped("Normalize", {"mean": values, "std": [1.0] * len(values)}, [x],
                       name=f"{scope}normalize")
     return Mapped("Normalize", {"mean": [0.0] * len(values), "std": values}, [x],
                   name=f"{scope}normalize")
+
+
+def _one_row(value: torch.Tensor, shape: tuple[int, ...]) -> torch.Tensor:
+    """A constant made in ``forward`` with a row per sample, all alike (PointNet's
+    ``iden.view(1, 9).repeat(batchsize, 1)``, ``torch.zeros(x.size(0), 9)``): its first row,
+    which broadcasts to the same values at any batch size; else ``value``."""
+    if value.dim() == len(shape) and len(shape) > 1 and value.shape[0] == shape[0] > 1 \
+            and bool((value == value[:1]).all()):
+        return value[:1]
+    return value
 
 
 def _per_channel(value: torch.Tensor, shape: tuple[int, ...]) -> list[float] | None:

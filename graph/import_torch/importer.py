@@ -85,10 +85,10 @@ class Importer:
                               f"(x + table[:L]) maps to a block (PositionalEmbedding)")
         if node in self.made:
             raise Unsupported(f"its {what} is a constant tensor made in forward (such as "
-                              f"torch.tensor([...])); of fixed values, only a mean per channel "
-                              f"subtracted and a std per channel divided by, (x - mean) / std, "
-                              f"map to a block (Normalize); else make it a learned parameter of "
-                              f"a layer")
+                              f"torch.tensor([...]) or torch.eye(3)); of fixed values, only one "
+                              f"per channel added or subtracted and a std per channel divided "
+                              f"by, (x - mean) / std, map to a block (Normalize); else make it "
+                              f"a learned parameter of a layer")
         misuse = self.positions.misuse(node, what)
         if misuse is not None:
             raise Unsupported(misuse)
@@ -335,16 +335,18 @@ class Importer:
 
     def _made_from_constants(self, node: fx.Node) -> bool:
         """Whether ``node`` computes a tensor from constant tensors made outside the
-        parameters (``torch.tensor([...])``, a tensor attribute) alone: the tensor is a
-        constant too (a reshape of one, ``1 / std``); a device, dtype or size read from an
-        input (``mean.to(x.device)``, ``mean.view(1, x.size(1), 1, 1)``) does not make it a
+        parameters (``torch.tensor([...])``, a tensor attribute) alone, or makes one from
+        numbers (``torch.eye(3, device=x.device)``, ``torch.ones(x.size(0), 9)``): the tensor
+        is a constant too (a reshape of one, ``1 / std``); a device, dtype or size read from
+        an input (``mean.to(x.device)``, ``mean.view(1, x.size(1), 1, 1)``) does not make it a
         computed tensor (its value at the traced size is what a rule checks)."""
         if not isinstance(self.values.get(node), torch.Tensor):
             return False
         found = _node_args(node)
         tensors = [a for a in found if isinstance(self.values.get(a), torch.Tensor)]
         others = [a for a in found if a not in tensors]
-        return bool(tensors) and all(a in self.made for a in tensors) and all(
+        made = bool(tensors) or node.op == "call_function" and node.target in _FACTORIES
+        return made and all(a in self.made for a in tensors) and all(
             isinstance(self.values.get(a), (torch.device, torch.dtype, int, float, torch.Size,
                                             tuple, list)) for a in others)
 
@@ -773,6 +775,9 @@ class Importer:
 
 
 _SPLITS = ("chunk", "split", "tensor_split")
+# functions that make a tensor from numbers alone; traced (not run at once) where an argument
+# is read from an input: a size, or its device (``torch.eye(3, device=x.device)``)
+_FACTORIES = (torch.eye, torch.zeros, torch.ones, torch.full, torch.tensor, torch.as_tensor)
 _PASSES = ("to", "type_as", "float", "detach", "contiguous", "cuda", "cpu", "requires_grad_")
 
 

@@ -2,10 +2,11 @@
 imports as learned positions, its all-zero token types name the rewrite that keeps the outputs;
 an einsum that is a matmul with a parameter gets the nn.Linear fix (it got attention's);
 nn.MultiheadAttention with a causal mask gets the SDPA rewrite; ``max_norm``, ``proj_size``,
-``repeat``, ``torch.exp``, ``torch.eye`` say what the option or call does (a hand-written
-channels-first LayerNorm imports: test_import_channels_first_norm.py); CELU and SELU import as
-blocks of their own. Before, "max_norm", "proj_size", "no LayerLoom block does this" and "uses
-the parameter 'position_ids'"."""
+``repeat``, ``torch.exp`` say what the option or call does, a constant made in forward and
+multiplied says what maps (a hand-written channels-first LayerNorm imports:
+test_import_channels_first_norm.py; PointNet's identity added: test_import_constants.py); CELU
+and SELU import as blocks of their own. Before, "max_norm", "proj_size", "no LayerLoom block
+does this" and "uses the parameter 'position_ids'"."""
 
 from __future__ import annotations
 
@@ -152,9 +153,7 @@ class Calls(nn.Module):
         y = self.fc(x)
         if self.call == "repeat":
             return y.repeat(1, 2)
-        if self.call == "exp":
-            return torch.exp(y)
-        return y + torch.eye(3, device=x.device).view(1, 9)
+        return torch.exp(y)  # "exp"
 
 
 @pytest.mark.parametrize(("call", "words"), [
@@ -163,12 +162,27 @@ class Calls(nn.Module):
                "repeat out: Add and Multiply broadcast"),
     ("exp", "fix: e^x has no block of its own: a softmax written by hand "
             "(x.exp() / x.exp().sum(dim, keepdim=True)) is F.softmax(x, dim)"),
-    ("eye", "fix: torch.eye makes an identity matrix in forward, and no block makes or adds a "
-            "fixed matrix; where it is added to a layer's output (PointNet's "
-            "x = self.fc3(x) + iden), add it to that layer's bias instead"),
 ])
 def test_calls_without_a_block_say_what_to_write(call, words):
     assert f"no LayerLoom block does this; {words}" in refusal(Calls(call))
+
+
+def test_a_constant_made_in_forward_is_refused_where_it_is_used_but_added():
+    """torch.eye(...) added imports (test_import_constants.py); multiplied, it is refused at
+    the product, with what maps."""
+    class Times(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(8, 9)
+
+        def forward(self, x):
+            return self.fc(x) * torch.eye(3, device=x.device).view(1, 9)
+
+    assert refusal(Times()).endswith(
+        "cannot import operator.mul in Times.forward: its other is a constant tensor made in "
+        "forward (such as torch.tensor([...]) or torch.eye(3)); of fixed values, only one per "
+        "channel added or subtracted and a std per channel divided by, (x - mean) / std, map "
+        "to a block (Normalize); else make it a learned parameter of a layer")
 
 
 def test_celu_and_selu_import_as_blocks():
