@@ -1,4 +1,5 @@
-"""Image folders on disk: one sub-folder per class, PNG or JPEG images inside, decoded lazily.
+"""Image folders on disk: one sub-folder per class, images inside (PNG, JPEG, WebP, BMP or GIF),
+decoded lazily.
 
 Unlike a zip (decoded whole into memory), a folder is never loaded whole: listing it reads only
 file names; the split, the classes and their counts come from the names alone; a few image
@@ -28,15 +29,16 @@ from PIL import Image
 
 from .dataset import Dataset
 from .errors import DataError, budget, over_budget
-from .images import (DEFAULT_SIZE, GRAY_MODES, JUNK, MAX_IMAGE_PIXELS, SUFFIXES, eight_bit,
-                     unreadable)
+from .images import (DEFAULT_SIZE, FIX, GRAY_MODES, JUNK, MAX_IMAGE_PIXELS, READ, SUFFIXES,
+                     eight_bit, orientation, unreadable, upright, upright_size)
 from .layout import first_nested, nested_classes
 from .options import Option
 from .split import SplitSpec
 
 MAX_FOLDER_FILES = 2_000_000
 HEADER_SAMPLE = 64  # images whose headers pick the default size and colour
-FORMATS = ("PNG", "JPEG")  # Pillow tries only these (a third of a small PNG's decoding time)
+# Pillow tries only these (a third of a small PNG's decoding time): the kinds of SUFFIXES
+FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "GIF")
 
 OPTIONS = (
     Option("image_size", "size", None, "height and width the images are brought to (default: "
@@ -81,7 +83,8 @@ def list_folder(root: Path) -> tuple[list[str], list[str], list[int]]:
     for label, name in enumerate(classes):
         found = sorted(_images_under(root / name, name))
         if not found:
-            raise DataError(f"class folder {name!r} holds no PNG or JPEG images", file=root)
+            raise DataError(f"class folder {name!r} holds no {READ} images; add its images, "
+                            f"or remove the folder", file=root)
         if all(rel.count("/") > 1 for rel in found):  # a train/val tree: classes one level down
             nested[name] = list({rel.split("/")[1] for rel in found})
         files += found
@@ -180,8 +183,9 @@ def decode(path: Path, size: tuple[int, int], color: str, resize: str,
                                   "LAYERLOOM_MAX_IMAGE_PIXELS", **where)
             mode = "L" if color == "grayscale" else "RGB"
             if image.format == "JPEG":  # let the decoder scale down by 2, 4 or 8 for free
-                image.draft(mode, (width, height))
-            image = eight_bit(image)  # 16-bit pixels scaled, not clipped at 255
+                turned = orientation(image) in (5, 6, 7, 8)  # stored sideways
+                image.draft(mode, (height, width) if turned else (width, height))
+            image = eight_bit(upright(image))  # as shown; 16-bit pixels scaled, not clipped
             if image.mode != mode:
                 image = image.convert(mode)
             if (image.size[0], image.size[1]) != (width, height):
@@ -199,7 +203,8 @@ def decode(path: Path, size: tuple[int, int], color: str, resize: str,
         raise
     except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError,
             IndexError, TypeError, KeyError) as err:
-        raise DataError(f"cannot be read as an image ({unreadable(err)})", **where) from None
+        raise DataError(f"cannot be read as an image ({unreadable(err)}); {FIX}",
+                        **where) from None
 
 
 def _where(path: Path, name: str | None) -> dict:
@@ -412,9 +417,10 @@ def load_image_folder(path: Path, spec: SplitSpec, *, image_size: tuple[int, int
 def _header(path: Path, name: str) -> tuple[tuple[int, int], str]:
     try:
         with Image.open(path, formats=FORMATS) as image:
-            return image.size, image.mode
+            return upright_size(image), image.mode
     except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as err:
-        raise DataError(f"cannot be read as an image ({unreadable(err)})", **_where(path, name)) from None
+        raise DataError(f"cannot be read as an image ({unreadable(err)}); {FIX}",
+                        **_where(path, name)) from None
 
 
 def _fit_stats(raw: ImageFiles, sample: list[int]) -> dict:
@@ -456,6 +462,6 @@ def design_image_options(graph, variables=None) -> dict:
 
 def describe_folder_kind() -> dict:
     return {"suffixes": ["(a folder)"], "description": "a folder on this machine with a "
-            "sub-folder per class of PNG or JPEG images, decoded as training reads them",
+            f"sub-folder per class of images ({READ}), decoded as training reads them",
             "options": [option.describe() for option in OPTIONS]}
 

@@ -1,4 +1,4 @@
-"""Zip files of image folders: one folder per class, PNG or JPEG images inside.
+"""Zip files of image folders: one folder per class, PNG, JPEG, WebP, BMP or GIF images inside.
 
 Read in memory, never extracted: an entry with an absolute path or ``..`` is refused, and the
 number of entries, their total size, each image's pixel count and the pixels of all images
@@ -21,7 +21,7 @@ import zlib
 from pathlib import Path, PurePosixPath
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .build import assemble
 from .dataset import Dataset
@@ -34,7 +34,9 @@ MAX_ZIP_ENTRIES = 50_000
 MAX_IMAGE_PIXELS = 25_000_000
 MAX_ZIP_PIXELS = 500_000_000  # all images' decoded pixels; and the dataset tensor's values
 DEFAULT_SIZE = (28, 28)
-SUFFIXES = (".png", ".jpg", ".jpeg")
+SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif")  # as the bundle's predict.py
+READ = "PNG, JPEG, WebP, BMP or GIF"  # what SUFFIXES are, in words
+ORIENTATION = 0x0112  # the EXIF tag a camera or phone records how to turn the picture with
 GRAY_MODES = ("1", "L", "LA", "I", "I;16", "I;16L", "I;16B", "I;16N", "F")
 JUNK = ("__MACOSX", "Thumbs.db", "desktop.ini")  # left by archivers and file browsers
 
@@ -47,9 +49,9 @@ def load_image_zip(path: Path, spec: SplitSpec, *, image_size: tuple[int, int] |
     else 28×28; ``color`` "auto" is RGB when any image has colour (or a palette).
     """
     with _open(path) as archive:
-        files = _image_entries(path, archive)
+        files, others = _image_entries(path, archive)
         headers = [_header(path, archive, info) for _, info in files]
-        sizes = {image.size for image in headers}  # PIL sizes are (width, height)
+        sizes = {upright_size(image) for image in headers}  # PIL sizes are (width, height)
         if image_size is None:
             image_size = (next(iter(sizes))[::-1]) if len(sizes) == 1 else DEFAULT_SIZE
         if color == "auto":
@@ -65,8 +67,24 @@ def load_image_zip(path: Path, spec: SplitSpec, *, image_size: tuple[int, int] |
     labels = np.array([classes.index(name) for name, _ in files])
     meta = {"color": color, "image_size": list(image_size),
             "original_sizes": sorted([h, w] for w, h in sizes)[:20]}
+    notes = _turned_note(sum(orientation(image) > 1 for image in headers))
+    if others:
+        n, shown = len(others), ", ".join(others[:5]) + (" …" if len(others) > 5 else "")
+        notes.append(f"{n} file{'s' if n > 1 else ''} that {'are' if n > 1 else 'is'} not {READ} "
+                     f"image{'s' if n > 1 else ''} left out: {shown}")
+    if notes:
+        meta["notes"] = notes
     return assemble(path.name, str(path), pixels, labels, spec, classes=classes, norm="channel",
                     scale=255.0, meta=meta)
+
+
+def _turned_note(turned: int) -> list[str]:
+    """``2 photos turned upright as their EXIF orientation says (…)``, or none."""
+    if not turned:
+        return []
+    many = turned > 1
+    return [f"{turned} photo{'s' if many else ''} turned upright as {'their' if many else 'its'} "
+            f"EXIF orientation says (as a phone or camera shows {'them' if many else 'it'})"]
 
 
 def eight_bit(image: Image.Image) -> Image.Image:
@@ -110,12 +128,41 @@ def _open(path: Path) -> zipfile.ZipFile:
     return archive
 
 
-def _image_entries(path: Path, archive: zipfile.ZipFile) -> list[tuple[str, zipfile.ZipInfo]]:
-    """``(class name, entry)`` of every image, checked; sorted by entry name.
+def orientation(image: Image.Image) -> int:
+    """The EXIF orientation of an opened image (1, upright, where it has none); read from its
+    header, nothing decoded."""
+    try:
+        value = image.getexif().get(ORIENTATION, 1)
+    except Exception:  # noqa: BLE001 - damaged EXIF: the picture as stored
+        return 1
+    return value if isinstance(value, int) and 1 <= value <= 8 else 1
 
-    Files that are not PNG or JPEG images (``notes.txt``) are left out, as in a folder; the
-    folder holding one still counts (a class folder of nothing else holds no images).
+
+def upright_size(image: Image.Image) -> tuple[int, int]:
+    """``(width, height)`` of the image as shown, turned as its EXIF orientation says."""
+    return image.size[::-1] if orientation(image) in (5, 6, 7, 8) else image.size
+
+
+def upright(image: Image.Image) -> Image.Image:
+    """The image turned as its EXIF orientation says: a phone's portrait photo is stored
+    sideways with a tag saying so. Read so in training as the app's *Try it* and the bundle's
+    predict.py read a picture (``ImageOps.exif_transpose``)."""
+    if orientation(image) == 1:
+        return image
+    return ImageOps.exif_transpose(image)
+
+
+def _image_entries(path: Path, archive: zipfile.ZipFile
+                   ) -> tuple[list[tuple[str, zipfile.ZipInfo]], list[str]]:
+    """``(class name, entry)`` of every image, checked, sorted by entry name; and the names of
+    the files left out.
+
+    Files that are not images of a kind read here (``notes.txt``, ``photo.heic``) are left out,
+    as in a folder, and named; hidden files (``.DS_Store``, macOS's ``._cat.jpg``) and
+    archivers' folders (``__MACOSX``) are left out without a word. The folder holding a file
+    left out still counts (a class folder of nothing else holds no images).
     """
+    others = []
     kept: list[tuple[tuple[str, ...], zipfile.ZipInfo, bool]] = []  # (parts, entry, is a folder)
     for info in archive.infolist():
         parts = _safe_parts(path, info.filename)
@@ -125,8 +172,10 @@ def _image_entries(path: Path, archive: zipfile.ZipFile) -> list[tuple[str, zipf
             kept.append((parts, info, True))
         elif PurePosixPath(parts[-1]).suffix.lower() in SUFFIXES:
             kept.append((parts, info, False))
-        elif len(parts) > 1:
-            kept.append((parts[:-1], info, True))  # not an image: only its folder counts
+        else:
+            others.append(info.filename)
+            if len(parts) > 1:
+                kept.append((parts[:-1], info, True))  # not an image: only its folder counts
     # A zip of one folder holding the class folders: the class folders are one level down.
     top: tuple[str, ...] = ()
     while kept and len({parts[0] for parts, _, _ in kept}) == 1 and all(
@@ -144,7 +193,8 @@ def _image_entries(path: Path, archive: zipfile.ZipFile) -> list[tuple[str, zipf
         files.append((parts, info))
     empty = sorted(folders - {parts[0] for parts, _ in files})
     if empty:
-        raise DataError(f"class folder {empty[0]!r} holds no images", file=path)
+        raise DataError(f"class folder {empty[0]!r} holds no images; add its images "
+                        f"({READ}), or remove the folder", file=path)
     below: dict[str, set[str]] = {}  # class folder: its sub-folders holding images
     direct = set()  # class folders holding images themselves
     for parts, _ in files:
@@ -160,7 +210,8 @@ def _image_entries(path: Path, archive: zipfile.ZipFile) -> list[tuple[str, zipf
         found = f"only {next(iter(folders))!r}" if folders else "none"
         raise DataError(f"classification needs at least 2 class folders, found {found}",
                         file=path)
-    return sorted(((parts[0], info) for parts, info in files), key=lambda item: item[1].filename)
+    return sorted(((parts[0], info) for parts, info in files),
+                  key=lambda item: item[1].filename), sorted(others)
 
 
 def _safe_parts(path: Path, name: str) -> tuple[str, ...]:
@@ -190,7 +241,7 @@ def _header(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Imag
             ValueError, RuntimeError, NotImplementedError, EOFError, zlib.error,
             SyntaxError, struct.error, IndexError, TypeError, KeyError) as err:
         # Runtime: an encrypted entry; the rest: Pillow's parsers on a damaged header.
-        raise DataError(f"cannot be read as an image ({unreadable(err)})", file=path,
+        raise DataError(f"cannot be read as an image ({unreadable(err)}); {FIX}", file=path,
                         entry=info.filename) from None
     width, height = image.size
     most = budget("LAYERLOOM_MAX_IMAGE_PIXELS", MAX_IMAGE_PIXELS)
@@ -223,11 +274,14 @@ def _pixels(path: Path, info: zipfile.ZipInfo, image: Image.Image, size: tuple[i
             color: str) -> np.ndarray:
     """uint8 pixels (H, W) for grayscale or (H, W, 3) for RGB, resized to ``size``."""
     try:
-        image = eight_bit(image).convert("L" if color == "grayscale" else "RGB")
+        image = eight_bit(upright(image)).convert("L" if color == "grayscale" else "RGB")
         if image.size != size[::-1]:
             image = image.resize(size[::-1], Image.Resampling.BILINEAR)
         return np.asarray(image, dtype=np.uint8)
     except (OSError, ValueError, SyntaxError, EOFError, zlib.error, struct.error, IndexError,
             TypeError, KeyError, Image.DecompressionBombError) as err:  # truncated or corrupt
-        raise DataError(f"cannot be decoded as an image ({err})", file=path,
+        raise DataError(f"cannot be decoded as an image ({unreadable(err)}); {FIX}", file=path,
                         entry=info.filename) from None
+
+
+FIX = "remove it or replace it with a good copy, and load the data again"

@@ -98,7 +98,8 @@ def test_a_class_folder_holding_only_other_files_holds_no_images(tmp_path):
     files = {**pets(), "eel/notes.txt": b"hello"}
     with pytest.raises(DataError, match=r"pets\.zip: class folder 'eel' holds no images"):
         load_dataset(zip_tree(tmp_path / "pets.zip", files))
-    with pytest.raises(DataError, match=r"class folder 'eel' holds no PNG or JPEG images"):
+    with pytest.raises(DataError, match=r"class folder 'eel' holds no PNG, JPEG, WebP, BMP "
+                                        r"or GIF images; add its images, or remove the folder"):
         load_dataset(write_tree(tmp_path / "pets", files))
 
 
@@ -117,7 +118,8 @@ def test_a_file_that_is_no_image_in_a_zip_is_said_without_pillows_objects(tmp_pa
         load_dataset(zip_tree(tmp_path / "pets.zip", files))
     assert str(caught.value) == ("pets.zip, entry 'dog/notes.png': cannot be read as an image "
                                  "(not an image format Pillow knows (PNG, JPEG, GIF, BMP, TIFF, "
-                                 "WebP…))")
+                                 "WebP…)); remove it or replace it with a good copy, and load "
+                                 "the data again")
 
 
 def test_a_file_that_is_no_image_in_a_folder_is_said_the_same_way(tmp_path):

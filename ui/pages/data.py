@@ -173,8 +173,9 @@ def choose_folder(state, current: DataChoice | None) -> DataChoice | None:
     seed("data.folder", before)
     text = st.text_input("Folder", key="data.folder", placeholder="/data/photos",
                          help="A folder on the machine running LayerLoom with one sub-folder "
-                              "of PNG or JPEG images per class. Images are decoded as training "
-                              "reads them, so it may be larger than memory.").strip()
+                              "of images (PNG, JPEG, WebP, BMP or GIF) per class. Images are "
+                              "decoded as training reads them, so it may be larger than "
+                              "memory.").strip()
     if not text:
         st.info("Type the path of a folder holding one folder of images per class (on the "
                 "machine running LayerLoom, not this browser's).")
