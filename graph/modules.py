@@ -127,6 +127,24 @@ class PositionalEmbedding(nn.Module):
         return f"max_len={self.weight.shape[0]}, dim={self.weight.shape[1]}"
 
 
+class TokenTypeEmbedding(nn.Module):
+    """A learned ``[num_types, D]`` table whose row ``type_id`` is added to every step of a
+    ``[L, D]`` input: ``nn.Embedding`` looked up with ids that are all ``type_id``."""
+
+    def __init__(self, num_types: int, dim: int, type_id: int = 0):
+        super().__init__()
+        self.weight = nn.Parameter(torch.zeros(num_types, dim))
+        nn.init.normal_(self.weight, std=0.02)
+        self.type_id = type_id
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x + self.weight[self.type_id]
+
+    def extra_repr(self) -> str:
+        return f"num_types={self.weight.shape[0]}, dim={self.weight.shape[1]}, " \
+               f"type_id={self.type_id}"
+
+
 class SequencePool(nn.Module):
     """``[L, D]`` to ``[D]`` by mean, max, first or last step."""
 

@@ -53,6 +53,32 @@ register(BlockSpec(
     examples=(({"max_len": 16}, ((10, 8),)), ({"max_len": 5}, ((5, 3),))),
 ))
 
+
+
+def _token_type_shape(p, ins):
+    expect_min_rank(ins[0], 1, "[L, D]")
+    if p["type_id"] >= p["num_types"]:
+        raise ShapeError(f"type_id {p['type_id']} is not a row of the {p['num_types']} token "
+                         f"types (0 to {p['num_types'] - 1})", param="type_id")
+    return ins[0]
+
+
+register(BlockSpec(
+    "TokenTypeEmbedding", "Sequence",
+    "Adds row type_id of a learned [num_types, D] table to each step of [L, D]: BERT's token "
+    "type (segment) embedding where every token has the same type, as when no token_type_ids "
+    "are given (all 0). The other rows are kept, unused, as in the model it came from.",
+    params=(Param("num_types", "int", 2, "Rows of the table: how many token types (BERT: 2).",
+                  min=1),
+            Param("type_id", "int", 0, "The type of every token: the row added.", min=0)),
+    infer=_token_type_shape,
+    build=lambda p, ins: modules.TokenTypeEmbedding(p["num_types"], ins[0][-1], p["type_id"]),
+    count_params=lambda p, ins, out: p["num_types"] * ins[0][-1],
+    key_params=("num_types", "type_id"),
+    doc_url=TORCH_DOCS.format("Embedding"),
+    examples=(({}, ((10, 8),)), ({"num_types": 3, "type_id": 2}, ((5, 4),))),
+))
+
 _GATES = {"LSTM": 4, "GRU": 3, "RNN": 1}
 
 

@@ -1,7 +1,7 @@
 """What to change in the model where a function it calls has no block: the words after
 "no LayerLoom block does this" for the calls users meet most (``x.repeat``, ``torch.exp``,
-``torch.zeros_like``), and for token type ids that are all zeros (Hugging Face's
-BERT keeps them in a buffer), which look up one row of a table for every step.
+``torch.zeros_like``; token type ids of zeros used for more than their lookup, which alone
+imports: :mod:`.token_types`).
 
 >>> no_block_hint(model, node_of_torch_exp)                      # doctest: +SKIP
 '; fix: ... a softmax written by hand ... is F.softmax(x, dim) ...'
@@ -19,36 +19,18 @@ _MADE = {"zeros", "zeros_like", "ones", "ones_like", "full", "full_like", "new_z
 _SHAPING = ("expand", "expand_as", "view", "reshape", "unsqueeze", "to", "long", "contiguous")
 
 
-def token_types(model: nn.Module, path: str, ids: Any,
-                lead: str = "its ids are all 0 (token type ids kept as zeros), so it") \
-        -> str | None:
-    """Why ``model``'s ``nn.Embedding`` at ``path``, looked up with ``ids`` that are all zeros
-    and not computed from the inputs (a buffer, ``torch.zeros_like(input_ids)``), has no block,
-    and the rewrite that keeps the outputs; None where ``ids`` are not all zeros. ``lead``: the
-    words before "adds row 0…"."""
-    if not isinstance(ids, torch.Tensor) or ids.is_floating_point() or not ids.numel() \
-            or ids.any():
-        return None
-    others = [n for n, m in model.named_modules() if isinstance(m, nn.Embedding) and n != path]
-    position = next((n for n in others if "pos" in n.lower()), None)
-    table = f"model.{position}.weight" if position else "the position embedding's table"
-    return (f"{lead} adds row 0 of its table to every step: one learned vector, which no "
-            f"block adds; add that row to {table} in the model and leave {path} out of "
-            f"forward (with torch.no_grad(): {table} += model.{path}.weight[0]), which gives "
-            f"the same outputs")
-
-
 def no_block_hint(model: nn.Module, node: fx.Node, value: Any = None) -> str:
     """"; fix: …" for a function without a block that users call often, else "". ``value``:
     the node's result on the sample input."""
     name = node.target if isinstance(node.target, str) else getattr(node.target, "__name__", "")
     if name in _MADE:
         embedding = _embedding_of(model, node)
-        types = embedding and token_types(
-            model, embedding, value, f"it makes token type ids of zeros for {embedding}, "
-                                     f"which then")
-        if types:
-            return f"; fix: {types}"
+        if embedding and _one_type(value):
+            return (f"; fix: it makes token type ids all alike for {embedding}, and they are "
+                    f"used for more than that lookup; ids of one type that {embedding} alone "
+                    f"looks up, added to the token embeddings (e = e + "
+                    f"self.{embedding}(torch.zeros_like(input_ids))), import as a "
+                    f"TokenTypeEmbedding block: make the other uses' tensor apart")
         return (f"; fix: torch.{name} makes a tensor in forward, and no block makes one; keep "
                 f"fixed values in a buffer made in __init__, and leave the tensor out where "
                 f"it changes nothing (zeros added, ones multiplied)")
@@ -79,6 +61,13 @@ def no_block_hint(model: nn.Module, node: fx.Node, value: Any = None) -> str:
                 "std = torch.exp(0.5 * logvar) only serves sampling: return the mean in "
                 "evaluation")
     return ""
+
+
+def _one_type(value: Any) -> bool:
+    """``value`` is an integer tensor of ids all alike."""
+    return isinstance(value, torch.Tensor) and not value.is_floating_point() \
+        and value.dtype != torch.bool and bool(value.numel()) \
+        and bool((value == value.reshape(-1)[0]).all())
 
 
 def _embedding_of(model: nn.Module, node: fx.Node) -> str | None:

@@ -26,13 +26,14 @@ from .functions import (FUNCTION_RULES, Alias, Const, Mapped, attention_inputs, 
                         held, show_index, split_parts)
 from . import subtract_divide  # noqa: F401 - its rules take two computed tensors
 from . import dropout  # noqa: F401 - F.dropout: a block, nothing or refused, by its training
-from .advice import no_block_hint, token_types
+from .advice import no_block_hint
 from .encoder_norm import with_final_norm
 from .indexing import after_module
 from .modules import Unsupported, find_rule, float32_decimal
 from .positions import Positions
 from .reductions import is_values_and_indices, values_of
 from .reparametrised import refusal
+from .token_types import TokenTypes
 from .trace import ORIGIN, user_frames
 from .training import keep_training
 from .user_files import described
@@ -63,6 +64,7 @@ class Importer:
             name for name, _ in model.named_buffers(remove_duplicate=False)}
         self.maxes: dict[fx.Node, Mapped] = {}  # x.max(dim=1) -> the block of its values
         self.positions = Positions()  # torch.arange looked up in an nn.Embedding
+        self.token_types = TokenTypes()  # ids all of one type looked up in an nn.Embedding
         self.made: set[fx.Node] = set()  # constant tensors made in forward (no weights)
         self.rescaled: dict[str, tuple] = {}  # Rescaling block id -> (fx node, scale, offset)
         self.normalized: dict[str, fx.Node] = {}  # Normalize block id -> its latest fx node
@@ -89,7 +91,7 @@ class Importer:
                               f"per channel added or subtracted and a std per channel divided "
                               f"by, (x - mean) / std, map to a block (Normalize); else make it "
                               f"a learned parameter of a layer")
-        misuse = self.positions.misuse(node, what)
+        misuse = self.positions.misuse(node, what) or self.token_types.misuse(node, what)
         if misuse is not None:
             raise Unsupported(misuse)
         if node in self.directions:
@@ -244,6 +246,8 @@ class Importer:
             return
         if self._positional(node):
             return
+        if self._token_type(node):
+            return
         if not isinstance(value, torch.Tensor) and node.op != "call_module":
             if isinstance(value, (tuple, list)) and node.target not in FUNCTION_RULES \
                     and any(isinstance(v, torch.Tensor) for v in value):
@@ -372,10 +376,6 @@ class Importer:
                 or len(given) != 1:
             raise Unsupported("it is called with more than its input (masks, initial states "
                               "and extra arguments have no block equivalent)")
-        if isinstance(original, nn.Embedding) and inputs[0] not in self.ids:
-            types = token_types(self.model, str(node.target), self.values[inputs[0]])
-            if types:
-                raise Unsupported(types)
         self.tensor(inputs[0], "input")
         rank = self.values[inputs[0]].dim()
         if block == "ZeroPad2d" and rank not in (3, 4):  # the block pads [C, L] or [C, H, W]
@@ -481,6 +481,18 @@ class Importer:
         True when ``node`` is a step of that pattern, handled here."""
         try:
             found = self.positions.follow(self, self.model, node)
+        except Unsupported as exc:
+            raise self._error(node, str(exc)) from None
+        if isinstance(found, Mapped):
+            self.ids[node] = self._add_mapped(node, found)
+            return True
+        return found
+
+    def _token_type(self, node: fx.Node) -> bool:
+        """``e + tt(torch.zeros_like(ids))``: a TokenTypeEmbedding (:mod:`.token_types`). True
+        when ``node`` is a step of that pattern, handled here."""
+        try:
+            found = self.token_types.follow(self, self.model, node)
         except Unsupported as exc:
             raise self._error(node, str(exc)) from None
         if isinstance(found, Mapped):

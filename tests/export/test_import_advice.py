@@ -1,12 +1,12 @@
 """Refusals that say what to change: Hugging Face BERT's ``position_ids`` buffer (an arange)
-imports as learned positions, its all-zero token types name the rewrite that keeps the outputs;
-an einsum that is a matmul with a parameter gets the nn.Linear fix (it got attention's);
-nn.MultiheadAttention with a causal mask gets the SDPA rewrite; ``max_norm``, ``proj_size``,
-``repeat``, ``torch.exp`` say what the option or call does, a constant made in forward and
-multiplied says what maps (a hand-written channels-first LayerNorm imports:
-test_import_channels_first_norm.py; PointNet's identity added: test_import_constants.py); CELU
-and SELU import as blocks of their own. Before, "max_norm", "proj_size", "no LayerLoom block
-does this" and "uses the parameter 'position_ids'"."""
+imports as learned positions, its all-zero token types as TokenTypeEmbedding (zeros used for
+more than the lookup say so); an einsum that is a matmul with a parameter gets the nn.Linear
+fix (it got attention's); nn.MultiheadAttention with a causal mask gets the SDPA rewrite;
+``max_norm``, ``proj_size``, ``repeat``, ``torch.exp`` say what the option or call does, a
+constant made in forward and multiplied says what maps (a hand-written channels-first LayerNorm
+imports: test_import_channels_first_norm.py; PointNet's identity added:
+test_import_constants.py); CELU and SELU import as blocks of their own. Before, "max_norm",
+"proj_size", "no LayerLoom block does this" and "uses the parameter 'position_ids'"."""
 
 from __future__ import annotations
 
@@ -38,6 +38,9 @@ class Embeddings(nn.Module):  # Hugging Face's BertEmbeddings, cut down
             e = e + self.token_type_embeddings(self.token_type_ids[:, :length])
         elif self.types == "zeros_like":
             e = e + self.token_type_embeddings(torch.zeros_like(input_ids))
+        elif self.types == "used_twice":
+            types = torch.zeros_like(input_ids)
+            e = e + self.token_type_embeddings(types) + types.unsqueeze(-1).float()
         return e
 
 
@@ -56,31 +59,21 @@ def test_a_position_ids_buffer_imports_as_learned_positions():
     assert check_import(model, graph, weights.apply(model.state_dict()), (10,), "int64") < 1e-6
 
 
-FOLD = ("adds row 0 of its table to every step: one learned vector, which no block adds; add "
-        "that row to model.position_embeddings.weight in the model and leave "
-        "token_type_embeddings out of forward (with torch.no_grad(): "
-        "model.position_embeddings.weight += model.token_type_embeddings.weight[0]), which "
-        "gives the same outputs")
-
-
-def test_token_types_of_zeros_say_how_to_fold_them():
-    message = refusal(Embeddings("buffer"), (10,), "int64")
-    assert message.endswith("cannot import token_type_embeddings (Embedding): its ids are all "
-                            "0 (token type ids kept as zeros), so it " + FOLD)
-    message = refusal(Embeddings("zeros_like"), (10,), "int64")
-    assert message.endswith("cannot import torch.zeros_like in Embeddings.forward: no "
-                            "LayerLoom block does this; fix: it makes token type ids of zeros "
-                            "for token_type_embeddings, which then " + FOLD)
-
-
-def test_the_fold_gives_the_same_outputs():
-    model = Embeddings("buffer").eval()
-    folded = Embeddings("none").eval()
-    folded.load_state_dict(model.state_dict())
-    with torch.no_grad():
-        folded.position_embeddings.weight += folded.token_type_embeddings.weight[0]
-    ids = torch.randint(0, 30, (2, 10))
-    torch.testing.assert_close(folded(ids), model(ids))
+def test_token_types_of_zeros_import_and_zeros_used_twice_say_so():
+    """Buffer and zeros_like alike import (test_import_token_types.py); ids used for more than
+    the lookup are refused at the zeros, saying what imports."""
+    for types in ("buffer", "zeros_like"):
+        graph, _ = import_torch(Embeddings(types).eval(), (10,), "int64")
+        assert [n.type for n in graph.nodes][1:-1] == [
+            "Embedding", "PositionalEmbedding", "TokenTypeEmbedding"]
+    message = refusal(Embeddings("used_twice"), (10,), "int64")
+    assert message.endswith(
+        "cannot import torch.zeros_like in Embeddings.forward: no LayerLoom block does this; "
+        "fix: it makes token type ids all alike for token_type_embeddings, and they are used "
+        "for more than that lookup; ids of one type that token_type_embeddings alone looks "
+        "up, added to the token embeddings (e = e + "
+        "self.token_type_embeddings(torch.zeros_like(input_ids))), import as a "
+        "TokenTypeEmbedding block: make the other uses' tensor apart")
 
 
 def test_a_buffer_is_called_a_buffer():
