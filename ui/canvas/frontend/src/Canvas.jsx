@@ -15,6 +15,7 @@ import {
   applyNodeChanges,
   useReactFlow,
   useStore as useFlowStore,
+  useStoreApi,
 } from "@xyflow/react";
 // the Streamlit class alone: the package index also pulls in its React 16 helpers
 import { Streamlit } from "streamlit-component-lib/dist/streamlit.js";
@@ -32,8 +33,11 @@ import {
   READABLE_ZOOM,
   arrivalViewport,
   autoViewport,
+  editTouched,
   isNewGraph,
   keepInPane,
+  revealViewport,
+  showsInPane,
   viewStorageKey,
 } from "./viewport.js";
 import {
@@ -171,6 +175,7 @@ export default function Canvas({ args, disabled, stTheme }) {
   const theme = args.theme || "light";
   const dark = theme === "dark" || (theme === "auto" && stTheme && stTheme.base === "dark");
   const rf = useReactFlow();
+  const flowStore = useStoreApi();
   const store = useMemo(createStore, []);
   const wrapper = useRef(null);
 
@@ -199,6 +204,9 @@ export default function Canvas({ args, disabled, stTheme }) {
   const pointer = useRef(null); // the last pointer position over the pane: {x, y} client px
   const lastPaste = useRef(null);
   const fitting = useRef(false); // the view of a graph that just arrived is being set
+  // the user's own pan or zoom: under way (`active`), and when it last started or ended
+  const userMove = useRef({ active: false, at: 0 });
+  const revealTicket = useRef(0); // the last reveal asked for (see reveal): older ones give way
   const viewKey = typeof args.view_key === "string" && args.view_key ? args.view_key : null;
   const viewKeyRef = useRef(viewKey);
   const sync = useRef({
@@ -403,6 +411,7 @@ export default function Canvas({ args, disabled, stTheme }) {
         s.base = args.version ?? null; // local edits not yet answered are dropped with it
         s.baseSeq = s.seq;
         const prev = new Map(current.map((n) => [n.id, n]));
+        const shown = nodeRects(); // where the blocks stood before: the pushed ones to show
         const level = fromGraph(args.graph, catalog);
         // a node Python sent without a position keeps the one it has here, in this view only:
         // another project's node of the same id (an imported model's "image" or "fc" after
@@ -413,8 +422,16 @@ export default function Canvas({ args, disabled, stTheme }) {
             : n,
         );
         // the view is fitted to another graph (first load, another level or project), never
-        // to an edit; undo, redo and group may move nodes back, so after those only ids count
-        fit = s.first || keyChanged || isNewGraph(current, fresh, { positions: !EDITS.has(answer) });
+        // to an edit; undo, redo and group may move nodes back, so after those only ids count.
+        // Python names the blocks an edit of its own made by selecting them (ungroup selects
+        // the inner blocks): a graph that comes so is an edit, however many it added or moved
+        const named = selJson !== null && selJson !== s.selKey ? JSON.parse(selJson) : [];
+        const freshIds = new Set(fresh.map((n) => n.id));
+        const made = named.length > 0 && named.every((id) => freshIds.has(id) && !prev.has(id));
+        fit =
+          s.first ||
+          keyChanged ||
+          (!made && isNewGraph(current, fresh, { positions: !EDITS.has(answer) }));
         if (fresh.length && fresh.every((n) => !n.position)) {
           const laid = autoPlace(fresh, level.edges, catalog, paneSize(), store.get().edges);
           fresh = laid.nodes;
@@ -430,9 +447,13 @@ export default function Canvas({ args, disabled, stTheme }) {
           if (nodeKey(old) === nodeKey(n)) return old;
           return { ...n, selected: old.selected, measured: old.measured };
         });
+        const edited = !fit && current.length ? editTouched(current, fresh) : null;
+        const before = new Map(current.map((n, i) => [n.id, shown[i]]));
         current = fresh;
         commit(fresh, level.edges);
         s.syncedKey = incomingKey;
+        // an edit's new blocks, and the blocks it pushed out of where they showed, into view
+        if (edited) reveal(edited.added, shownBefore(edited.moved, before));
       }
       // "echo": a late echo of a change we sent, the canvas has moved on since; "keep": Python
       // holds what we sent last, and the canvas keeps what the user did since (a drag)
@@ -503,6 +524,72 @@ export default function Canvas({ args, disabled, stTheme }) {
     [rf],
   );
 
+  /** Those of `ids` whose box in `rects` (id → box, before an edit) showed in the pane. */
+  const shownBefore = useCallback(
+    (ids, rects) => {
+      const el = wrapper.current;
+      if (!el || !el.clientWidth || !el.clientHeight) return [];
+      const view = rf.getViewport();
+      return ids.filter((id) => rects.has(id) && showsInPane(rects.get(id), view, el.clientWidth, el.clientHeight));
+    },
+    [rf],
+  );
+
+  /**
+   * Brings the blocks an edit touched into view (viewport.js revealViewport): `first`, the ids
+   * of the blocks it added, before `rest`, those it pushed aside. It waits until React Flow has
+   * measured them (a few frames), and gives way to the user: nothing moves while they pan,
+   * zoom, drag a block or a selection box, or where they did since, nor while the view of a
+   * graph that just arrived is set, nor when a later reveal was asked for.
+   */
+  const reveal = useCallback(
+    (first, rest) => {
+      if (!first.length && !rest.length) return;
+      const ticket = ++revealTicket.current;
+      const asked = performance.now();
+      let frames = 0;
+      const step = () => {
+        if (ticket !== revealTicket.current) return;
+        const ids = [...first, ...rest];
+        const measured = ids.every((id) => {
+          const node = rf.getInternalNode(id);
+          return !node || (node.measured && node.measured.width > 0 && node.measured.height > 0);
+        });
+        if (!measured && frames++ < 30) {
+          requestAnimationFrame(step);
+          return;
+        }
+        const el = wrapper.current;
+        const flow = flowStore.getState();
+        const busy =
+          userMove.current.active ||
+          userMove.current.at > asked ||
+          flow.paneDragging ||
+          flow.userSelectionActive ||
+          fitting.current ||
+          nodesRef.current.some((n) => n.dragging);
+        if (!el || busy) return;
+        const box = (id) => {
+          const node = rf.getInternalNode(id);
+          if (!node) return null;
+          const p = node.internals.positionAbsolute;
+          const m = node.measured || {};
+          return { x: p.x, y: p.y, width: m.width || NODE_W, height: m.height || 80 };
+        };
+        const view = revealViewport(
+          { first: first.map(box), rest: rest.map(box) },
+          el.clientWidth,
+          el.clientHeight,
+          rf.getViewport(),
+          { minZoom: READABLE_ZOOM },
+        );
+        if (view) rf.setViewport(view, { duration: FIT.duration });
+      };
+      requestAnimationFrame(step);
+    },
+    [rf, flowStore],
+  );
+
   /**
    * The view of the graph shown (see autoViewport): the whole graph at a readable zoom, or its
    * inputs' end when it is too big. `kept`: the view this project and level had last time
@@ -542,8 +629,15 @@ export default function Canvas({ args, disabled, stTheme }) {
     }
   }, []);
 
+  /** A pan or zoom starts: the user's own (it has an event) holds reveals back (see reveal). */
+  const onMoveStart = useCallback((event) => {
+    setMenu(null);
+    if (event) userMove.current = { active: true, at: performance.now() };
+  }, []);
+
   /** Remember the view of this project and level (it survives page switches and reloads). */
-  const onMoveEnd = useCallback((_, viewport) => {
+  const onMoveEnd = useCallback((event, viewport) => {
+    if (event) userMove.current = { active: false, at: performance.now() };
     // not while the view of a graph that just arrived is being set (it would overwrite the
     // kept view before it is read)
     if (!viewKeyRef.current || !viewport || fitting.current) return;
@@ -726,8 +820,9 @@ export default function Canvas({ args, disabled, stTheme }) {
       };
       commit([...nodesRef.current.map(deselect), node], edgesRef.current.map(deselect));
       emit("change", undefined, ADD_DEFER_MS);
+      reveal([node.id], []); // a click-add's free spot may lie below the pane
     },
-    [commit, emit, rf],
+    [commit, emit, rf, reveal],
   );
 
   /**
@@ -774,8 +869,9 @@ export default function Canvas({ args, disabled, stTheme }) {
         else say(`Added ${id}, not connected: ${why || "refused"}.`, "error");
       }
       emit("change", undefined, ADD_DEFER_MS);
+      reveal([id], []);
     },
-    [commit, emit, say],
+    [commit, emit, say, reveal],
   );
 
   /**
@@ -798,18 +894,21 @@ export default function Canvas({ args, disabled, stTheme }) {
       let nodesNext = [...nodesRef.current.map(deselect), node];
       const old = edgesRef.current.find((e) => e.id === wireId);
       const next = insertOnWire(edgesRef.current.map(deselect), nodesNext, cat, wireId, id);
+      let pushed = [];
       if (next && old) {
         // the block and the rest of the row move apart where it does not fit between its ends
         const rects = new Map(nodeRects().map((r, i) => [nodesRef.current[i].id, r]));
         rects.set(id, { ...node.position, width: size.w, height: size.h });
         const moves = makeRoom(rects, id, old.source, old.target);
         nodesNext = nodesNext.map((n) => (moves.has(n.id) ? { ...n, position: moves.get(n.id) } : n));
+        pushed = shownBefore([...moves.keys()].filter((m) => m !== id), rects);
       }
       commit(nodesNext, next || edgesRef.current.map(deselect));
       emit("change", undefined, ADD_DEFER_MS);
       if (next && old) say(`${id} put on the wire ${old.source} → ${old.target}.`);
+      reveal([id], pushed); // the row pushed right may run past the pane's edge
     },
-    [commit, emit, say, nodeRects],
+    [commit, emit, say, nodeRects, shownBefore, reveal],
   );
 
   /** Opens search-to-add at a point of the pane (client coordinates). */
@@ -883,8 +982,11 @@ export default function Canvas({ args, disabled, stTheme }) {
         [...edgesRef.current.map(deselect), ...newEdges],
       );
       emit("change");
+      // a copy put below its original (a duplicate) may land below the pane; one pasted at the
+      // pointer stays where it was put
+      if (!at) reveal(newNodes.map((n) => n.id), []);
     },
-    [commit, emit],
+    [commit, emit, reveal],
   );
 
   const copySelection = useCallback(() => {
@@ -1365,7 +1467,7 @@ export default function Canvas({ args, disabled, stTheme }) {
               onSelectionContextMenu={onSelectionContextMenu}
               onPaneContextMenu={onPaneContextMenu}
               onPaneClick={closeMenu}
-              onMoveStart={closeMenu}
+              onMoveStart={onMoveStart}
               onMoveEnd={onMoveEnd}
               deleteKeyCode={null}
               multiSelectionKeyCode={MULTI_KEYS}

@@ -165,3 +165,100 @@ export function keepInPane(pos, size, view, width, height, margin = 8) {
   return { x: (sx - x) / zoom, y: (sy - y) / zoom };
 }
 
+
+/**
+ * What an edit did to the blocks of a level: `added`, the ids of `next`'s nodes that `prev` did
+ * not have (or had as another type), and `moved`, those of the nodes both have at another
+ * position; in `next`'s order. `prev`, `next`: [{id, position, data: {type}}].
+ */
+export function editTouched(prev, next) {
+  const before = new Map(prev.map((n) => [n.id, n]));
+  const added = [];
+  const moved = [];
+  for (const n of next) {
+    const old = before.get(n.id);
+    if (!old || (old.data && old.data.type) !== (n.data && n.data.type)) added.push(n.id);
+    else if (!samePosition(old.position, n.position)) moved.push(n.id);
+  }
+  return { added, moved };
+}
+
+/** Whether any of box `r` (flow coordinates) shows in a pane of `width` × `height` under `view`. */
+export function showsInPane(r, view, width, height) {
+  const { x, y, zoom } = view;
+  const sx = r.x * zoom + x;
+  const sy = r.y * zoom + y;
+  return sx < width && sy < height && sx + r.width * zoom > 0 && sy + r.height * zoom > 0;
+}
+
+function wholeInPane(r, view, width, height) {
+  const { x, y, zoom } = view;
+  const sx = r.x * zoom + x;
+  const sy = r.y * zoom + y;
+  const e = 0.5; // rounding of measured boxes
+  return sx >= -e && sy >= -e && sx + r.width * zoom <= width + e && sy + r.height * zoom <= height + e;
+}
+
+/**
+ * The least move of an offset `at` (screen pixels, one axis) that puts the span `lo`..`lo+size`
+ * (flow units) inside `0`..`room` with `margin` pixels to spare under zoom `zoom`: none when it
+ * is inside; a span longer than the room is shown from its start (its left or top edge).
+ */
+function panInto(at, lo, size, room, zoom, margin) {
+  if (size * zoom > room - 2 * margin) return margin - lo * zoom;
+  const start = lo * zoom + at;
+  const end = (lo + size) * zoom + at;
+  if (start < margin) return at + margin - start;
+  if (end > room - margin) return at - (end - (room - margin));
+  return at;
+}
+
+/**
+ * The view that shows the blocks an edit touched (ungroup's inner blocks and the neighbours it
+ * pushed aside, a block put on a wire and the row it made room in), or null to leave the view
+ * as it is: when every touched box is already whole in the pane, the view never moves.
+ * Otherwise the touched blocks are panned into view, at the current zoom when they fit there;
+ * when they do not, the view zooms out to what they need but never below `minZoom` (the
+ * readable zoom; a view the user zoomed out further keeps its zoom, and it never zooms in).
+ * Where not all of them fit even so, `first` (the blocks the edit added) are shown before
+ * `rest` (the blocks it pushed): the pan that shows all of them the most, kept to the ones that
+ * keep every `first` box in view; a `first` too large for the pane is shown from its top-left
+ * corner (where ungroup starts the inner blocks).
+ *
+ * @param touched  {first, rest}: boxes in flow coordinates, [{x, y, width, height}]
+ * @param width    pane width in pixels
+ * @param height   pane height in pixels
+ * @param view     the current viewport {x, y, zoom}
+ * @param opts     minZoom (READABLE_ZOOM), margin: pixels kept clear at the pane's edges
+ * @returns {x, y, zoom}, or null
+ */
+export function revealViewport(touched, width, height, view, opts = {}) {
+  const { minZoom = READABLE_ZOOM, margin = 12 } = opts;
+  const ok = (r) => r && [r.x, r.y, r.width, r.height].every(Number.isFinite);
+  const first = ((touched && touched.first) || []).filter(ok);
+  const rest = ((touched && touched.rest) || []).filter(ok);
+  const all = [...first, ...rest];
+  if (!all.length || !(width > 2 * margin) || !(height > 2 * margin)) return null;
+  if (!view || ![view.x, view.y, view.zoom].every(Number.isFinite) || !(view.zoom > 0)) return null;
+  if (all.every((r) => wholeInPane(r, view, width, height))) return null;
+
+  const box = boundsOf(all);
+  const fits = Math.min(
+    (width - 2 * margin) / Math.max(box.width, 1),
+    (height - 2 * margin) / Math.max(box.height, 1),
+  );
+  const zoom = Math.max(Math.min(minZoom, view.zoom), Math.min(view.zoom, fits));
+  // zoomed out about the pane's centre, then panned the least
+  const k = zoom / view.zoom;
+  let x = width / 2 - (width / 2 - view.x) * k;
+  let y = height / 2 - (height / 2 - view.y) * k;
+  x = panInto(x, box.x, box.width, width, zoom, margin);
+  y = panInto(y, box.y, box.height, height, zoom, margin);
+  if (first.length) {
+    const made = boundsOf(first);
+    x = panInto(x, made.x, made.width, width, zoom, margin);
+    y = panInto(y, made.y, made.height, height, zoom, margin);
+  }
+  if (zoom === view.zoom && Math.abs(x - view.x) < 0.5 && Math.abs(y - view.y) < 0.5) return null;
+  return { x, y, zoom };
+}
