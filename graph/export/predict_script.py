@@ -352,20 +352,24 @@ def read_image(path: Path, shape: tuple, prep: dict, warnings: list | None = Non
     channels, height, width = shape
     from PIL import ImageOps
 
-    with Image.open(path) as image:
-        image = ImageOps.exif_transpose(image)  # a photo's orientation, as the app reads it
-        image = image.convert("L" if channels == 1 else "RGB")
-        digit = prep.get("digit")
-        if digit and channels == 1:  # made as MNIST's digits were: prepared the same way
-            gray = np.asarray(image, dtype=np.float64) / 255.0
-            if warnings is not None and dark_on_light(gray):
-                warnings.append(f"{path.name}: dark strokes on a light background, unlike the "
-                                f"training digits (light on dark): it was inverted before the "
-                                f"model read it")
-            return prepare_digit(gray, int(digit["size"]), int(digit["box"]))[None]
-        if image.size != (width, height):
-            image = image.resize((width, height), Image.Resampling.BILINEAR)
-        pixels = np.asarray(image, dtype=np.float64)
+    try:
+        with Image.open(path) as image:
+            image = ImageOps.exif_transpose(image)  # a photo's orientation, as the app reads it
+            image = image.convert("L" if channels == 1 else "RGB")
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:  # damaged, cut off, not one
+        raise SystemExit(f"error: {path}: cannot be read as an image ({exc}); give a good "
+                         f"copy") from None
+    digit = prep.get("digit")
+    if digit and channels == 1:  # made as MNIST's digits were: prepared the same way
+        gray = np.asarray(image, dtype=np.float64) / 255.0
+        if warnings is not None and dark_on_light(gray):
+            warnings.append(f"{path.name}: dark strokes on a light background, unlike the "
+                            f"training digits (light on dark): it was inverted before the "
+                            f"model read it")
+        return prepare_digit(gray, int(digit["size"]), int(digit["box"]))[None]
+    if image.size != (width, height):
+        image = image.resize((width, height), Image.Resampling.BILINEAR)
+    pixels = np.asarray(image, dtype=np.float64)
     pixels = pixels[None] if channels == 1 else pixels.transpose(2, 0, 1)  # (C, H, W)
     return pixels / 255.0  # 8-bit pixels to [0, 1]: raw values divided by their scale
 
@@ -421,7 +425,7 @@ def prepare_digit(gray, size: int = 28, box: int = 20) -> np.ndarray:
 
 def read_text(path: Path, shape: tuple, prep: dict) -> np.ndarray:
     """A whole file as one text (or, without a vocabulary, as the token ids it lists)."""
-    text = path.read_text(encoding="utf-8-sig")
+    text = decode_text(path.read_bytes())
     if not prep.get("vocab"):  # no vocabulary: the file holds the token ids themselves
         ids = [int(v) for v in re.split(r"[\s,;]+", text.strip()) if v]
         return np.asarray((ids + [0] * shape[0])[:shape[0]], dtype=np.int64)
@@ -487,18 +491,41 @@ def read_table(path: Path) -> tuple[list[str], list[list[str]]]:
     """A CSV/TSV file's header and data rows (blank lines skipped), separated as LayerLoom
     reads a training file: a tab for .tsv, else whichever of , ; tab | its header holds most
     of."""
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise SystemExit(f"error: {path}: not UTF-8 text; save it as UTF-8") from None
+    text = decode_text(path.read_bytes())
     first = re.sub(r'"[^"]*"', "", text.lstrip().split("\n", 1)[0])
     delimiter = "\t" if path.suffix.lower() == ".tsv" else \
+        ";" if ";" in first and len(re.findall(r"\d,\d", first)) == first.count(",") else \
         max(",;\t|", key=first.count) if any(c in first for c in ",;\t|") else ","
     rows = [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
             if any(cell.strip() for cell in row)]
     if not rows:
         raise SystemExit(f"error: {path}: the file is empty")
     return [cell.strip() for cell in rows[0]], rows[1:]
+
+
+def decode_text(raw: bytes) -> str:
+    """A CSV file's text as LayerLoom reads a training file: UTF-16 with its byte-order mark,
+    UTF-8 (a byte-order mark dropped), else Windows-1252, as Excel saves a CSV on Windows."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            return raw.decode("cp1252")
+        except UnicodeDecodeError:
+            return raw.decode("latin-1")
+
+
+def as_written(cell: str, form: dict | None) -> str:
+    """A number of a column the training file wrote with a decimal comma or thousands
+    separators (``1.234,5``; the column's ``written`` form), as Python writes it."""
+    cell = cell.strip()
+    if not form:
+        return cell
+    if form.get("thousands"):
+        cell = cell.replace(form["thousands"], "")
+    return cell.replace(form.get("decimal", "."), ".")
 
 
 def read_rows(path: Path, shape: tuple, prep: dict, notes: list) -> np.ndarray:
@@ -537,7 +564,8 @@ def read_rows(path: Path, shape: tuple, prep: dict, notes: list) -> np.ndarray:
                                             f"), so it is read as none of them"))
                 values += [1.0 if cell == c else 0.0 for c in column["categories"]]
             else:
-                values.append(_number(cell, missing, column["name"]))
+                values.append(_number(as_written(cell, column.get("written")), missing,
+                                      column["name"]))
         out.append(np.asarray(values, dtype=np.float64).reshape(shape))
     return np.stack(out)
 
@@ -547,7 +575,7 @@ def read_numbers(path: Path, shape: tuple, rows: list[list[str]] | None = None) 
     the input holds, else one sample a row; rows of words (a header) are skipped."""
     size = int(np.prod(shape))
     if rows is None:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
+        lines = decode_text(path.read_bytes()).splitlines()
         rows = [[v for v in re.split(r"[\s,;]+", line.strip()) if v] for line in lines]
     numeric = []
     for row in rows:

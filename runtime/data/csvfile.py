@@ -311,15 +311,14 @@ def _delimiter(path: Path, text: str) -> str:
 
     >>> _delimiter(Path("x.csv"), '"Höhe, cm";"Breite, cm";Art\\n2,04;-2,56;a')
     ';'
-    >>> _delimiter(Path("x.csv"), '7,76;3,79;0\\n'), _delimiter(Path("x.csv"), 'a,b;c,d\\n')
+    >>> _delimiter(Path("x.csv"), '7,76;3,79\\n'), _delimiter(Path("x.csv"), 'a,b;c,d\\n')
     (';', ',')
     """
     if path.suffix.lower() == ".tsv":
         return "\t"
     first = re.sub(r'"[^"]*"', "", text.lstrip().split("\n", 1)[0])
-    if first.count(";") and first.count(";") >= first.count(",") and \
-            len(re.findall(r"\d,\d", first)) == first.count(","):
-        return ";"  # 7,76;3,79;0 (a first line of data): its commas are decimal commas
+    if ";" in first and len(re.findall(r"\d,\d", first)) == first.count(","):
+        return ";"  # 7,76;3,79 (a first line of data): its commas are decimal commas
     return max(",;\t|", key=first.count) if any(c in first for c in ",;\t|") else ","
 
 
