@@ -8,6 +8,8 @@ on a free port with a fresh ``LAYERLOOM_HOME``; the fixtures are tests/ui/confte
 - A block dropped on a wire between two rows makes room in the target's row (graph.js
   ``makeRoom``): the inserted block and the row's blocks it pushed end whole inside the pane;
   the row's last block was pushed past its right edge.
+- Another tab's save that adds a block out of view leaves this tab's view where its user
+  keeps it (the reveal is for this tab's own edits).
 
 viewport.js ``revealViewport``: pan only when the touched blocks fit at the current zoom, else
 zoom out no further than the readable zoom, new blocks before pushed ones. Screenshots go to
@@ -92,7 +94,7 @@ def _chain(n: int):
 
 @pytest.fixture(scope="module")
 def projects(create_projects):
-    return create_projects({"ungroup": _residual(), "insert": _chain(3)})
+    return create_projects({"ungroup": _residual(), "insert": _chain(3), "shared": _chain(3)})
 
 
 @pytest.fixture(scope="module")
@@ -201,3 +203,26 @@ def test_blocks_pushed_by_an_insert_between_rows_are_in_view(app_url, page, proj
     assert moved, "the insert made room in the row"
     assert _outside(pane, after, ["dropout1", *row]) == [], (pane, after)
     assert z1 >= min(zoom, READABLE_ZOOM) - 0.01
+
+
+def test_another_tabs_block_out_of_view_leaves_this_view_alone(app_url, page, projects,
+                                                                app_home):
+    from layerloom.graph import Node
+    from layerloom.ui.projects import ProjectStore
+    from layerloom.ui.savelog import Edit
+
+    pid = projects["shared"]
+    frame = _open(page, app_url, pid, '[data-testid="node-linear1"]')
+    frame.locator('[data-testid="btn-layout"]').click()
+    page.wait_for_timeout(1500)
+    view = frame.locator(".react-flow__viewport")
+    before = view.get_attribute("style")
+    # another tab (here: the store, as a tab's save writes it) adds a block far off this view
+    store = ProjectStore(app_home)
+    graph = store.load(pid).graph.copy()
+    graph.nodes.append(Node("dropout9", "Dropout", {}, position=[3000.0, 2000.0]))
+    store.save(pid, graph, based_on=store.version(pid), edit=Edit("canvas", "add dropout9"))
+    frame.locator('[data-testid="node-linear2"]').click()  # a run: this tab catches up
+    frame.locator('[data-testid="node-dropout9"]').wait_for(state="attached")
+    page.wait_for_timeout(2000)  # a reveal waits for the block's size, then moves (animated)
+    assert view.get_attribute("style") == before

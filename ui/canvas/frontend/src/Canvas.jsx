@@ -452,8 +452,10 @@ export default function Canvas({ args, disabled, stTheme }) {
         current = fresh;
         commit(fresh, level.edges);
         s.syncedKey = incomingKey;
-        // an edit's new blocks, and the blocks it pushed out of where they showed, into view
-        if (edited) reveal(edited.added, shownBefore(edited.moved, before));
+        // an edit's new blocks, and the blocks it pushed out of where they showed, into view:
+        // this tab's edits only (one it answers, or one Python names by selecting what it
+        // made); another tab's save merged in leaves this user's view where they keep it
+        if (edited && (made || answer)) reveal(edited.added, shownBefore(edited.moved, before));
       }
       // "echo": a late echo of a change we sent, the canvas has moved on since; "keep": Python
       // holds what we sent last, and the canvas keeps what the user did since (a drag)
