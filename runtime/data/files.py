@@ -97,6 +97,10 @@ def load_file(path: Path, spec: SplitSpec, options: dict) -> Dataset:
     for kind in FILE_KINDS:
         if suffix in kind.suffixes:
             return kind.load(path, spec, **resolve(path.name, kind.options, options))
+    if suffix == ".npy":  # one array: the samples, or the labels, not both
+        raise DataError("a .npy file holds one array, and training needs the samples and their "
+                        "labels together: save both in one .npz file, np.savez('data.npz', "
+                        "x=samples, y=labels), and load that", file=path)
     known = ", ".join(suffix for kind in FILE_KINDS for suffix in kind.suffixes)
     raise DataError(f"files of type {suffix or '(none)'!r} cannot be loaded; use {known}",
                     file=path)

@@ -32,7 +32,6 @@ from .split import SplitSpec
 
 MAX_NPZ_BYTES = 1024 * 2**20  # uncompressed, and the bytes the arrays' headers declare
 ENV = "LAYERLOOM_MAX_NPZ_BYTES"
-KEYS = ("x", "y", "classes")
 # What a damaged file makes zipfile, zlib and numpy raise (numpy parses a header with tokenize
 # and ast, whose errors are many); each becomes a DataError. MemoryError is not among them.
 BROKEN = (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error, NotImplementedError,
@@ -43,7 +42,7 @@ BROKEN = (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error, NotImpl
 def load_npz(path: Path, spec: SplitSpec, *, task: str, dtype: str, normalize: str) -> Dataset:
     """A Dataset of ``x``'s rows. ``dtype="int64"`` reads ``x`` as token ids; ``normalize``
     "auto" standardises floats per feature (``[N, F]``) or per channel (``[N, C, ...]``)."""
-    arrays = _read(path)
+    arrays, read_as = _read(path)
     x, y = arrays["x"], arrays["y"]
     if x.ndim == 0 or y.ndim == 0:
         raise DataError(f"{'x' if x.ndim == 0 else 'y'} is a single value; x must hold one row "
@@ -60,7 +59,7 @@ def load_npz(path: Path, spec: SplitSpec, *, task: str, dtype: str, normalize: s
         raise DataError(f"x[{int(np.argmax(bad))}] holds NaN or infinite values", file=path)
     if dtype == "int64" and (x.dtype.kind not in "biu" or (x.size and x.min() < 0)):
         raise DataError("token ids (dtype='int64') must be whole numbers ≥ 0", file=path)
-    notes = []
+    notes = read_as
     tokens = dtype == "int64"
     if not tokens and channels_last(x.shape):
         notes.append(f"x {list(x.shape)} is read as channels-last images [N, H, W, C] and "
@@ -117,7 +116,51 @@ def one_hot(y: np.ndarray) -> bool:
     return bool(np.isin(y, (0, 1)).all() and (y.sum(axis=1) == 1).all())
 
 
-def _read(path: Path) -> dict[str, np.ndarray]:
+# Other names the samples and labels are saved under, tried in this order where the file has
+# no x and y: scikit-learn's X and data/target, Keras' x_train/y_train (with x_test/y_test),
+# np.savez(path, x, y) without names (arr_0, arr_1), and the common words.
+PAIRS = (("X", "y"), ("X", "Y"), ("x", "Y"), ("data", "target"), ("data", "labels"),
+         ("features", "labels"), ("features", "target"), ("images", "labels"),
+         ("inputs", "targets"), ("inputs", "labels"), ("samples", "labels"),
+         ("x_train", "y_train"), ("X_train", "y_train"), ("arr_0", "arr_1"))
+CLASS_NAMES = ("classes", "class_names", "target_names", "labels_names")
+
+
+def _which(path: Path, members: dict) -> tuple[dict[str, list[str]], list[str]]:
+    """The members read as ``x``, ``y`` and ``classes`` (``{"x": ["x_train", "x_test"], …}``:
+    several are put end to end), and the note saying so where they are not named x and y."""
+    names = set(members)
+    if {"x", "y"} <= names:
+        which = {"x": ["x"], "y": ["y"]}
+    else:
+        found = [(x, y) for x, y in PAIRS if {x, y} <= names
+                 and (x != "arr_0" or names <= {"arr_0", "arr_1", "arr_2"})]
+        if len(found) != 1:
+            held = ", ".join(sorted(names)) or "nothing"
+            why = (f"it holds {held}, so which are the samples and which their labels is not "
+                   f"clear" if found else f"it holds {held}")
+            missing = "y" if "x" in names else "x"
+            raise DataError(f"no array {missing!r} ({why}); save the samples as x and their "
+                            f"labels as y: np.savez(path, x=samples, y=labels)", file=path)
+        x, y = found[0]
+        which = {"x": [x], "y": [y]}
+        test = {"x_train": "x_test", "X_train": "X_test"}.get(x)
+        if test in names and "y_test" in names:
+            which = {"x": [x, test], "y": [y, "y_test"]}
+    named = next((n for n in ("classes", *CLASS_NAMES) if n in names), None)
+    if named:
+        which["classes"] = [named]
+    if which["x"] == ["x"] and which["y"] == ["y"]:
+        return which, []
+    said = {key: " and ".join(repr(m) for m in which[key]) for key in which}
+    note = f"{said['x']} read as x and {said['y']} as y"
+    if len(which["x"]) > 1:
+        note += (" (put end to end, then split by the seed and the validation and test "
+                 "shares)")
+    return which, [note]
+
+
+def _read(path: Path) -> tuple[dict[str, np.ndarray], list[str]]:
     most = budget(ENV, MAX_NPZ_BYTES)
     try:
         with zipfile.ZipFile(path) as archive:
@@ -126,20 +169,23 @@ def _read(path: Path) -> dict[str, np.ndarray]:
             if size > most:
                 raise over_budget(f"the arrays take {size:,} bytes uncompressed; .npz files "
                                   f"are capped at {most:,} bytes", ENV, file=path)
-            missing = [key for key in ("x", "y") if key not in members]
-            if missing:
-                raise DataError(f"no array {missing[0]!r} (it holds "
-                                f"{', '.join(sorted(members)) or 'nothing'}); save the file "
-                                f"with np.savez(path, x=..., y=...)", file=path)
+            which, notes = _which(path, members)
             declared = 0
-            for key in KEYS:
-                if key in members:
-                    declared += _declared_bytes(path, archive, members[key], key)
+            for names in which.values():
+                for name in names:
+                    declared += _declared_bytes(path, archive, members[name], name)
             if declared > most:
                 raise over_budget(f"the arrays' headers declare {declared:,} bytes; .npz files "
                                   f"are capped at {most:,} bytes", ENV, file=path)
-            return {key: _load_array(path, archive, members[key], key)
-                    for key in KEYS if key in members}
+            arrays = {}
+            for key, names in which.items():
+                parts = [_load_array(path, archive, members[name], name) for name in names]
+                if len(parts) > 1 and len({part.shape[1:] for part in parts}) > 1:
+                    shapes = " and ".join(f"{n} {list(p.shape)}" for n, p in zip(names, parts))
+                    raise DataError(f"{shapes} differ past their first axis; they cannot be "
+                                    f"put end to end", file=path)
+                arrays[key] = parts[0] if len(parts) == 1 else np.concatenate(parts)
+            return arrays, notes
     except DataError:
         raise
     except BROKEN as err:
