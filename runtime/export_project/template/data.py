@@ -8,7 +8,8 @@ or float32 targets ``[N, T]``. What config.json's ``data`` section says decides 
 - ``npz``: a NumPy file with arrays ``x`` and ``y`` (and optionally ``classes``);
 - ``table``: a CSV of numeric and categorical columns (categories one-hot, as in training);
 - ``text``: a CSV of texts and labels (lowercase words, looked up in ``data/vocab.json``);
-- ``images``: a zip of one folder of PNG/JPEG images per class (or such a folder itself).
+- ``images``: a zip of one folder of images per class (PNG, JPEG, WebP, BMP or GIF; photos
+  turned as their EXIF orientation says), or such a folder itself.
 
 Every statistic comes from config.json (the normalisation fitted on the training split, the
 class names, the categories, the vocabulary), never from the file being read, so new data are
@@ -33,7 +34,7 @@ import numpy as np
 SPLITS = ("train", "val", "test")
 MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "?"})  # compared lowercased
 WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")  # lowercase words, inner apostrophes kept
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif")
 JUNK = ("__MACOSX", "Thumbs.db", "desktop.ini")
 
 
@@ -146,11 +147,24 @@ def read_npz(path: Path, spec: dict, root: Path) -> tuple[np.ndarray, np.ndarray
 # -- CSV files ------------------------------------------------------------------------------------
 
 def read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
-    """Header and rows of a CSV (tab-separated for .tsv; else , ; | or tab, whichever the header
-    holds most of); blank lines skipped."""
-    text = path.read_bytes().decode("utf-8-sig")
-    first = text.lstrip().split("\n", 1)[0]
+    """Header and rows of a CSV as LayerLoom reads it: UTF-8, UTF-16 with its byte-order mark,
+    else Windows-1252 text; tab-separated for .tsv, else ; where every comma of the first line
+    sits between digits (decimal commas), else , ; | or tab, whichever the header holds most
+    of; blank lines skipped."""
+    raw = path.read_bytes()
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = raw.decode("utf-16")
+    else:
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            try:
+                text = raw.decode("cp1252")
+            except UnicodeDecodeError:
+                text = raw.decode("latin-1")
+    first = re.sub(r'"[^"]*"', "", text.lstrip().split("\n", 1)[0])
     delimiter = "\t" if path.suffix.lower() == ".tsv" else (
+        ";" if ";" in first and len(re.findall(r"\d,\d", first)) == first.count(",") else
         max(",;\t|", key=first.count) if any(c in first for c in ",;\t|") else ",")
     header, rows = None, []
     for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True):
@@ -161,6 +175,21 @@ def read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
         else:
             rows.append(row)
     return header, rows
+
+
+def _labelled(header: list[str], rows: list[list[str]], target: str,
+              path: Path) -> list[list[str]]:
+    """The rows that have a label (LayerLoom leaves out those without one)."""
+    labels = _column(header, rows, target, path)
+    return [row for row, label in zip(rows, labels) if label.strip().lower() not in MISSING]
+
+
+def _as_written(value: str, form: dict | None) -> str:
+    """A number written as its column was in training (a decimal comma, thousands
+    separators: the column's ``written`` form), as Python writes it."""
+    if form and form.get("thousands"):
+        value = value.replace(form["thousands"], "")
+    return value.replace(form.get("decimal", "."), ".") if form else value
 
 
 def _column(header: list[str], rows: list[list[str]], name: str, path: Path) -> list[str]:
@@ -174,6 +203,7 @@ def read_table(path: Path, spec: dict, root: Path) -> tuple[np.ndarray, np.ndarr
     """Numeric columns as numbers (missing cells NaN), categorical ones one-hot over the
     categories seen in training (an unseen or missing value: all zeros)."""
     header, rows = read_csv(path)
+    rows = _labelled(header, rows, spec["target"], path)
     blocks = []
     for column in spec["columns"]:
         values = [v.strip() for v in _column(header, rows, column["name"], path)]
@@ -181,7 +211,7 @@ def read_table(path: Path, spec: dict, root: Path) -> tuple[np.ndarray, np.ndarr
             numbers = np.full(len(values), np.nan)
             for i, value in enumerate(values):
                 if value.lower() not in MISSING:
-                    numbers[i] = float(value)
+                    numbers[i] = float(_as_written(value, column.get("written")))
             blocks.append(numbers[:, None])
         else:
             index = {c: i for i, c in enumerate(column["categories"])}
@@ -202,6 +232,7 @@ def tokenize(text: str) -> list[str]:
 def read_text(path: Path, spec: dict, root: Path) -> tuple[np.ndarray, np.ndarray]:
     """Token ids [N, length]: unknown words are <unk> (1), texts cut or padded with 0."""
     header, rows = read_csv(path)
+    rows = _labelled(header, rows, spec["label_column"], path)
     vocab = json.loads((root / spec["vocab_file"]).read_text(encoding="utf-8"))
     index = {word: i for i, word in enumerate(vocab)}
     texts = _column(header, rows, spec["text_column"], path)
@@ -235,19 +266,23 @@ def read_images(path: Path, spec: dict, root: Path) -> tuple[np.ndarray, np.ndar
     """[N, C, H, W] pixels in [0, 1] (before normalisation), resized to the recorded size, in
     the order of the images' paths; the class is the folder. ``path`` is a zip of class
     folders (as LayerLoom reads it) or a folder of class folders."""
-    from PIL import Image
+    from PIL import Image, ImageOps
 
     height, width = spec["image_size"]
     mode = "L" if spec["color"] == "grayscale" else "RGB"
     pixels, names = [], []
     for folder, raw in image_files(path):
-        image = _eight_bit(Image.open(io.BytesIO(raw))).convert(mode)
+        image = Image.open(io.BytesIO(raw))
+        if image.getexif().get(0x0112, 1) != 1:  # a photo stored sideways: as shown
+            image = ImageOps.exif_transpose(image)
+        image = _eight_bit(image).convert(mode)
         if image.size != (width, height):
             image = image.resize((width, height), Image.Resampling.BILINEAR)
         pixels.append(np.asarray(image, dtype=np.uint8))
         names.append(folder)
     if not pixels:
-        raise SystemExit(f"{path.name}: no PNG or JPEG images in class folders")
+        raise SystemExit(f"{path.name}: no PNG, JPEG, WebP, BMP or GIF images in class "
+                         f"folders")
     x = np.stack(pixels)
     x = x[:, None] if x.ndim == 3 else x.transpose(0, 3, 1, 2)
     x = x.astype(np.float32) / np.float32(spec.get("scale", 255.0))
