@@ -9,7 +9,10 @@ that value, so a widget that the browser re-creates and reports with its default
 showed; a widget holding the user's own stored edit keeps its key, so typing in it goes on: see
 :func:`drawn`), the callback carries the value drawn, and it is refused (``current``) when the
 stored value is no longer the one drawn: an edit made on an older version (a toast says so).
-See :func:`changed`. Numbers get number inputs with the declared range,
+See :func:`changed`. Every callback here runs to its end (:func:`whole`): Streamlit would stop
+one at its first session read after a newer key press or Enter reached the server (the edit lost,
+or applied but not noted as the widget's own, so the next one was refused as stale).
+Numbers get number inputs with the declared range,
 choices a selectbox, booleans a toggle, tuples and shapes a text box (``3`` or ``3, 3``); the
 *function* button beside a number turns it into an expression (``=round(32*width)``), and back.
 An empty text box removes the value, so the declared default applies.
@@ -19,10 +22,13 @@ User text is never rendered as HTML or markdown: labels and values go through :f
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import re
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +44,8 @@ _DRAWN = "_layerloom_fields_drawn"  # ... by the last completed run (and runs cu
 _WROTE = "_layerloom_fields_wrote"  # widget key -> the value its last applied edit stored
 _KEYS = "_layerloom_fields_keys"  # widget base -> the key it was last drawn with
 _FRESH = "_layerloom_fields_fresh"  # a counter making keys no widget has had
+_REFUSED = "_layerloom_fields_refused"  # refusals said in a callback, toasted as the run draws
+_WHOLE = threading.local()  # .depth: callbacks under whole() on this (the script's) thread
 log = logging.getLogger(__name__)
 NUMBER_KINDS = ("int", "float", "number")
 LIST_KINDS = ("int_tuple", "float_tuple", "padding", "shape", "ints")
@@ -256,8 +264,10 @@ def _holds(key: str, shown: Any) -> bool:
 
 
 def begin_run() -> None:
-    """A script run starts: the widgets it draws are noted afresh (call before drawing)."""
+    """A script run starts: the widgets it draws are noted afresh, and the refusals its
+    callbacks said are toasted (call before drawing)."""
     st.session_state[_DRAWING] = set()
+    show_refused()
 
 
 def end_run() -> None:
@@ -313,6 +323,61 @@ def text_box(label: str, value: str, *, key: str, apply: Callable[[str], None],
         args=(wkey, value, str, apply, value, current), **kwargs)
 
 
+def whole(callback: Callable[..., None]) -> Callable[..., None]:
+    """``callback`` (a widget's ``on_change``/``on_click``) run to its end whatever the browser
+    sends meanwhile.
+
+    Streamlit looks for a newer rerun request (the next arrow key on a slider, Enter in another
+    box) at every read or write of the session state and every message sent, in a callback too,
+    and one found there stops the callback where it stands, as if it had called ``st.rerun()``.
+    The run that follows starts from the widget values of that request, the stopped callback's
+    widget among them, so it is never called again for its value. An edit cut short before
+    :func:`changed` applied it was lost (a value of another widget's request); one applied but
+    not yet noted as its widget's own was followed by that widget's next edit refused as made on
+    an older version (five quick arrow keys on ``width`` saved 1.15 instead of 1.25, and the
+    slider was drawn anew, without the keyboard's focus).
+
+    Here those checks are held while the callback runs: the request waits, merged with any later
+    one as Streamlit merges them, and stops the run as soon as the callbacks are done, before
+    anything is drawn. A toast said meanwhile is kept and shown as the run draws
+    (:func:`refuse`). Outside a script run (or where Streamlit has no such checks) the callback
+    is simply called.
+    """
+    @functools.wraps(callback)
+    def run(*args: Any, **kwargs: Any) -> None:
+        with _checks_held():
+            return callback(*args, **kwargs)
+    return run
+
+
+@contextmanager
+def _checks_held() -> Iterator[None]:
+    """Streamlit's rerun checks at session reads and writes held (see :func:`whole`)."""
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        ctx = get_script_run_ctx(suppress_warning=True)
+    except Exception:  # another Streamlit: nothing held
+        ctx = None
+    safe = getattr(ctx, "session_state", None)  # a SafeSessionState, which checks first
+    check = getattr(safe, "_yield_callback", None)
+    if check is None:
+        yield
+        return
+    object.__setattr__(safe, "_yield_callback", _no_check)
+    _WHOLE.depth = getattr(_WHOLE, "depth", 0) + 1
+    try:
+        yield
+    finally:
+        _WHOLE.depth -= 1
+        object.__setattr__(safe, "_yield_callback", check)
+
+
+def _no_check() -> None:
+    """A rerun check that lets the callback go on (the request waits for it)."""
+
+
+@whole
 def changed(key: str, shown: Any, convert: Callable[[Any], Any],
             apply: Callable[[Any], None], drawn_value: Any = UNCHECKED,
             current: Callable[[], Any] | None = None) -> None:
@@ -358,13 +423,35 @@ def changed(key: str, shown: Any, convert: Callable[[Any], Any],
 
 
 def refuse(text: str) -> None:
-    """Say that an edit was not applied (a toast: the page goes on)."""
+    """Say that an edit was not applied (a toast: the page goes on). From a callback under
+    :func:`whole` the text is kept in the session and toasted as the run draws
+    (:func:`begin_run`): sending a message is one of Streamlit's rerun checks, which would stop
+    the callback and lose the toast."""
     try:
-        st.toast(text, icon=":material/block:")
-    except Exception:  # outside a script run
+        st.session_state.setdefault(_REFUSED, []).append(text)
+    except Exception:  # no session (a bare call)
         log.warning("%s", text)
+        return
+    if not getattr(_WHOLE, "depth", 0):
+        show_refused()
 
 
+def show_refused() -> None:
+    """Toast the refusals not shown yet, oldest first. Each leaves the list once its toast is
+    sent: one that a newer rerun request stops before it is sent is shown by the next run."""
+    try:
+        said = st.session_state.get(_REFUSED)
+    except Exception:  # no session (a bare call)
+        return
+    while said:
+        try:
+            st.toast(said[0], icon=":material/block:")
+        except Exception:  # outside a script run
+            log.warning("%s", said[0])
+        said.pop(0)
+
+
+@whole
 def _switch_expression(expression: bool, value: Any, resolved: Any, spec: Field, apply,
                        check: tuple = (UNCHECKED, None)) -> None:
     drawn_value, current = check
