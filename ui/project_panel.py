@@ -22,7 +22,7 @@ from layerloom.graph.templates import list_templates, load_template
 
 from . import model_upload
 from . import state as session
-from .fields import plain
+from .fields import plain, whole
 from .projects import ProjectError, read_upload
 from .state import DesignerState
 
@@ -153,6 +153,7 @@ def design_form(state: DesignerState) -> None:
         st.form_submit_button("Apply", type="primary", on_click=_apply_info, args=(state, form))
 
 
+@whole
 def _apply_info(state: DesignerState, form: str) -> None:
     _set_info(state, st.session_state.get(f"{form}:name", ""),
               st.session_state.get(f"{form}:description", ""))
@@ -174,6 +175,7 @@ def snapshots(state: DesignerState) -> None:
                      args=(state, snap.id, snap.name), help="Undo brings the current one back")
 
 
+@whole
 def _save_snapshot(state: DesignerState, form: str) -> None:
     snap = state.store.snapshot(state.project_id, st.session_state.get(f"{form}:name") or "",
                                 state.graph)
@@ -231,6 +233,7 @@ def _dismiss(state: DesignerState, pid: str) -> None:
 
 # -- callbacks ----------------------------------------------------------------------------------
 
+@whole
 def _switch(state: DesignerState, key: str) -> None:
     pid = chosen_project(state.store, st.session_state[key])
     if pid is None or pid == state.project_id:
@@ -243,6 +246,7 @@ def _switch(state: DesignerState, key: str) -> None:
         state.unopened.append((pid, why))
 
 
+@whole
 def _new_chosen(state: DesignerState) -> None:
     _new(state, st.session_state["new:template"])
 
@@ -272,6 +276,7 @@ def _set_info(state: DesignerState, name: str, description: str) -> None:
         state.notify("success", f"Saved the name and description of “{unique}”.")
 
 
+@whole
 def _upload(state: DesignerState, key: str) -> None:
     upload = st.session_state.get(key)
     if upload is None:
@@ -288,6 +293,7 @@ def _upload(state: DesignerState, key: str) -> None:
     other.notify("success", f"Opened {upload.name} as a new project.")
 
 
+@whole
 def _upload_weights(state: DesignerState, key: str) -> None:
     """Keep an uploaded .safetensors with the project once it fits the design (tensors whose
     shape differs, a replaced head, will start fresh)."""

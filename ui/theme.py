@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from .fields import whole
 from .state import DesignerState
 
 FOCUS = "#1c83e1"  # a focused box's border: Streamlit's own blue, clear on light and dark
@@ -87,5 +88,6 @@ def sync(state: DesignerState) -> None:
             unsafe_allow_javascript=True)
 
 
+@whole
 def _set(state: DesignerState, key: str) -> None:
     state.set_theme("dark" if st.session_state[key] else "light")

@@ -1,7 +1,9 @@
 """A widget's callback runs to its end when a newer rerun request reaches the server meanwhile
 (``fields.whole``): Streamlit looks for one at every session read and write, and one found in a
 callback stopped it there. With Streamlit's own ``SafeSessionState``, whose check raises the
-request the way the script runner does, and a stored value that the callbacks edit."""
+request the way the script runner does, and a stored value that the callbacks edit. The other
+callbacks that read a widget's value from the session (project panel, theme, view, export
+pick) run whole too."""
 
 from __future__ import annotations
 
@@ -139,3 +141,29 @@ def test_a_bare_call_outside_a_run_is_simply_called(monkeypatch):
     applied = []
     fields.changed("k", "3", int, applied.append, 3, lambda: 3)
     assert applied == [7]
+
+
+def test_a_toggle_s_callback_reads_its_value_though_a_newer_request_is_waiting(session):
+    """The theme toggle's callback reads the toggle from the session: with a request waiting
+    it used to stop at that read, and the choice was lost."""
+    from layerloom.ui import theme
+
+    chosen = []
+    session.safe["dark"] = True
+    session.pending.append(RerunData())
+    theme._set(SimpleNamespace(set_theme=chosen.append), "dark")
+    assert chosen == ["dark"]
+    assert session.pending  # still waiting, for the runner
+
+
+@pytest.mark.parametrize("module, name", [
+    ("project_panel", "_apply_info"), ("project_panel", "_save_snapshot"),
+    ("project_panel", "_switch"), ("project_panel", "_new_chosen"),
+    ("project_panel", "_upload"), ("project_panel", "_upload_weights"),
+    ("theme", "_set"), ("pages.designer", "_set_view"), ("pages.export", "_picked"),
+    ("fields", "changed"), ("fields", "_switch_expression")])
+def test_callbacks_that_read_a_widget_from_the_session_run_whole(module, name):
+    import importlib
+
+    callback = getattr(importlib.import_module(f"layerloom.ui.{module}"), name)
+    assert callback.__code__ is fields.whole(lambda: None).__code__, (module, name)

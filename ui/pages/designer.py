@@ -10,7 +10,7 @@ from layerloom.graph.registry import find_block
 
 from .. import composites, inside, inspector, live, model_view, status, variables
 from ..errors import shown_errors
-from ..fields import plain
+from ..fields import plain, whole
 from ..state import DesignerState
 
 CANVAS_KEY = "designer_canvas"
@@ -142,5 +142,6 @@ def _put_back(state: DesignerState, number: int, values) -> None:
     state.dismiss(number)
 
 
+@whole
 def _set_view(state: DesignerState, key: str) -> None:
     state.view = st.session_state[key] or state.view

@@ -25,7 +25,7 @@ from layerloom.runtime.runnames import design_key
 from .. import live
 from ..errors import friendly, shown_errors
 from ..export_project import project_row
-from ..fields import plain
+from ..fields import plain, whole
 from ..forms import seed
 from ..pagestate import PagesState, pages_of, project_of
 from .common import run_label, run_names, show_notice, swatch
@@ -168,6 +168,7 @@ def choose_source(state, pages: PagesState) -> Source | None:
                   db=str(store.path))
 
 
+@whole
 def _picked(pages: PagesState, project: str) -> None:
     """The user chose what to export: kept for the project (the page no longer picks)."""
     pages.export_source = (project, st.session_state["export.source"])
