@@ -492,15 +492,36 @@ def read_table(path: Path) -> tuple[list[str], list[list[str]]]:
     reads a training file: a tab for .tsv, else whichever of , ; tab | its header holds most
     of."""
     text = decode_text(path.read_bytes())
-    first = re.sub(r'"[^"]*"', "", text.lstrip().split("\n", 1)[0])
-    delimiter = "\t" if path.suffix.lower() == ".tsv" else \
-        ";" if ";" in first and len(re.findall(r"\d,\d", first)) == first.count(",") else \
-        max(",;\t|", key=first.count) if any(c in first for c in ",;\t|") else ","
+    delimiter = delimiter_of(path, text)
+    named = re.match(r"\A\s*sep=([^\s\w\"])[ \t]*\r?\n", text)
+    if named:  # Excel's line naming the separator: no header
+        text = "\n" * named.group(0).count("\n") + text[named.end():]
     rows = [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
             if any(cell.strip() for cell in row)]
     if not rows:
         raise SystemExit(f"error: {path}: the file is empty")
     return [cell.strip() for cell in rows[0]], rows[1:]
+
+
+def delimiter_of(path: Path, text: str) -> str:
+    """The separator LayerLoom read the training file with: a tab for .tsv, what Excel's
+    ``sep=;`` first line names, ``;`` where every comma of the first line sits between digits
+    (decimal commas), else of tab ; | , those every one of the first lines holds as often as
+    the header (or all four), the one the header holds most of (that order on a tie)."""
+    if path.suffix.lower() == ".tsv":
+        return "\t"
+    named = re.match(r"\A\s*sep=([^\s\w\"])[ \t]*\r?\n", text)
+    if named:
+        return named.group(1)
+    lines = [line for line in re.sub(r'"[^"]*"', "", text[:1 << 20]).split("\n", 51)[:50]
+             if line.strip()]
+    first = lines[0] if lines else ""
+    if ";" in first and len(re.findall(r"\d,\d", first)) == first.count(","):
+        return ";"
+    steady = [c for c in "\t;|," if first.count(c)
+              and all(line.count(c) == first.count(c) for line in lines)]
+    return max(steady or ",;\t|", key=first.count) if any(c in first for c in ",;\t|") \
+        else ","
 
 
 def decode_text(raw: bytes) -> str:

@@ -72,6 +72,7 @@ def read_table(path: Path) -> Table:
     if not text.strip():
         raise DataError("the file is empty", file=path)
     delimiter = _delimiter(path, text)
+    text = _without_sep_line(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     header, rows, lines = None, [], []
     first, first_line = [], 0  # the header line as written, for the checks after reading
@@ -91,8 +92,12 @@ def read_table(path: Path) -> Table:
                                 f"LAYERLOOM_MAX_CSV_CELLS to change it)", file=path,
                                 line=reader.line_num)
             elif len(row) != len(header):
-                raise DataError(f"{len(row)} values, but the header has {len(header)} columns",
-                                file=path, line=reader.line_num)
+                hint = ("; where numbers are written with a decimal comma (3,14), save the file "
+                        "with ';' between the values, or put those numbers in quotes"
+                        if delimiter == "," and len(row) > len(header)
+                        and re.search(r"\d,\d", ",".join(row)) else "")
+                raise DataError(f"{len(row)} values, but the header has {len(header)} columns"
+                                f"{hint}", file=path, line=reader.line_num)
             else:
                 rows.append(row)
                 lines.append(reader.line_num)
@@ -264,7 +269,8 @@ def written_notes(written: dict[str, dict], examples: dict[str, tuple[str, str]]
         if decimal != ".":
             ways.append("a decimal comma")
         before, after = next(examples[name] for name in names if name in examples)
-        shown = ", ".join(names[:6]) + (" …" if len(names) > 6 else "")
+        shown = ", ".join(repr(n) if "," in n else n for n in names[:6]) + \
+            (" …" if len(names) > 6 else "")
         notes.append(f"{shown}: numbers written with {' and '.join(ways)}, read as numbers "
                      f"({before} as {after})")
     return notes
@@ -305,21 +311,44 @@ def _is_number(value: str) -> bool:
 
 
 def _delimiter(path: Path, text: str) -> str:
-    """Tab for .tsv; otherwise whichever of , ; | tab the header line holds most of outside
-    quotes (``"Höhe, cm";"Breite, cm";Art``, as spreadsheets in much of Europe write it, is
-    separated by ``;``).
+    """Tab for .tsv, or what Excel's ``sep=;`` first line names; ``;`` where every comma of the
+    first line sits between digits (``7,76;3,79``: decimal commas); otherwise, of those of tab
+    ; | , that every one of the first lines holds as often as the header outside quotes (or,
+    where none does, of all four), the one the header holds most of, the first of them in
+    that order on a tie (``Höhe, cm;Breite, cm;Art``: ``;``).
 
     >>> _delimiter(Path("x.csv"), '"Höhe, cm";"Breite, cm";Art\\n2,04;-2,56;a')
     ';'
+    >>> _delimiter(Path("x.csv"), 'Höhe, cm;Breite, cm;Art\\n2,04;-2,56;a')
+    ';'
     >>> _delimiter(Path("x.csv"), '7,76;3,79\\n'), _delimiter(Path("x.csv"), 'a,b;c,d\\n')
     (';', ',')
+    >>> _delimiter(Path("x.csv"), 'id,tags\\n1,a;b\\n2,c\\n'), _delimiter(Path("x.csv"), 'sep=|\\n')
+    (',', '|')
     """
     if path.suffix.lower() == ".tsv":
         return "\t"
-    first = re.sub(r'"[^"]*"', "", text.lstrip().split("\n", 1)[0])
+    named = SEP_LINE.match(text)
+    if named:
+        return named.group(1)
+    bare = re.sub(r'"[^"]*"', "", text[:HEADER_BYTES])
+    lines = [line for line in bare.split("\n", 51)[:50] if line.strip()]
+    first = lines[0] if lines else ""
     if ";" in first and len(re.findall(r"\d,\d", first)) == first.count(","):
         return ";"  # 7,76;3,79 (a first line of data): its commas are decimal commas
-    return max(",;\t|", key=first.count) if any(c in first for c in ",;\t|") else ","
+    steady = [c for c in "\t;|," if first.count(c)
+              and all(line.count(c) == first.count(c) for line in lines)]
+    return max(steady or ",;\t|", key=first.count) if any(c in first for c in ",;\t|") \
+        else ","
+
+
+SEP_LINE = re.compile(r"\A\s*sep=([^\s\w\"])[ \t]*\r?\n")  # Excel's line naming the separator
+
+
+def _without_sep_line(text: str) -> str:
+    """``text`` with Excel's ``sep=;`` first line blanked (its line count kept)."""
+    named = SEP_LINE.match(text)
+    return "\n" * named.group(0).count("\n") + text[named.end():] if named else text
 
 
 HEADER_BYTES = 1 << 20  # what read_header reads of a file: its header and first rows
@@ -338,7 +367,8 @@ def read_header(path: Path) -> list[str]:
         text = decode_text(path, raw)[0]
         if not text.strip():
             return []
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(path, text))
+        reader = csv.reader(io.StringIO(_without_sep_line(text), newline=""),
+                            delimiter=_delimiter(path, text))
         rows = [row for row in itertools.islice(reader, 200) if any(c.strip() for c in row)]
         header = _header(path, rows[0], 1) if rows else []
     except (OSError, UnicodeDecodeError, csv.Error, DataError):

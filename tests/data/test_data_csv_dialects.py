@@ -200,3 +200,35 @@ def test_a_camel_case_id_column_is_named_as_an_id(tmp_path):
     assert load_dataset(tmp_path / "t.csv", drop=["PassengerId"]).input_shape == (1,)
     values = np.array([float(r[1]) for r in read_table(tmp_path / "t.csv").rows])
     assert values[:3].tolist() == [0.5, 1.5, 2.5]
+
+
+def test_names_with_commas_in_a_semicolon_file_split_at_the_semicolons(tmp_path):
+    """``Höhe, cm;Breite, cm;Art`` unquoted: the header's 2 commas tied its 2 semicolons and
+    ',' won: columns 'Höhe', 'cm;Breite', 'cm;Art', the target values like '25;b'."""
+    rows = [f"{i % 9},5;-{i % 4},25;{'ab'[i % 2]}" for i in range(ROWS)]
+    path = write(tmp_path / "maße.csv", "Höhe, cm;Breite, cm;Art\n" + "\n".join(rows))
+    assert read_header(path) == ["Höhe, cm", "Breite, cm", "Art"]
+    assert read_table(path).rows[1] == ["1.5", "-1.25", "b"]
+    ds = load_dataset(path)
+    assert ds.classes == ["a", "b"] and ds.input_shape == (2,)
+    assert ds.meta["notes"] == ["'Höhe, cm', 'Breite, cm': numbers written with a decimal "
+                                "comma, read as numbers (0,5 as 0.5)"]
+
+
+def test_excels_sep_line_names_the_separator_and_is_no_header(tmp_path):
+    rows = [f"{i},5;{i % 4};{'ab'[i % 2]}" for i in range(ROWS)]
+    path = write(tmp_path / "excel.csv", "sep=;\r\nlength;width;label\r\n" + "\r\n".join(rows))
+    assert read_header(path) == ["length", "width", "label"]
+    table = read_table(path)
+    assert table.header == ["length", "width", "label"] and table.lines[0] == 3
+    assert table.rows[2] == ["2.5", "2", "a"]
+
+
+def test_a_decimal_comma_in_a_comma_file_is_told_how_to_save_it(tmp_path):
+    path = write(tmp_path / "mixed.csv", "a,b,label\n3,14,2,5,x\n")
+    with pytest.raises(DataError) as caught:
+        load_dataset(path)
+    assert str(caught.value) == (
+        "mixed.csv, line 2: 5 values, but the header has 3 columns; where numbers are written "
+        "with a decimal comma (3,14), save the file with ';' between the values, or put those "
+        "numbers in quotes")

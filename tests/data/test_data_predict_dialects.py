@@ -61,3 +61,35 @@ def test_a_damaged_picture_is_an_error_naming_the_file(tmp_path):
 def _write(path, text):
     path.write_text(text, encoding="utf-8")
     return path
+
+
+TEXTS = ['"Höhe, cm";"Breite, cm";Art\n2,04;-2,56;a\n', "Höhe, cm;Breite, cm;Art\n2,04;-2,5;a\n",
+         "7,76;3,79\n", "a,b;c,d\n", "id,tags\n1,a;b\n2,c\n", "sep=|\na|b\n1|2\n",
+         "x\ty\n1,5\t2,5\n", "a,b,label\n1,2,x\n", "a|b|c\n1|2|3\n", "solo\n1\n2\n"]
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_predict_and_the_project_separate_values_as_training_did(text):
+    """One rule in three places (the loader, predict.py, the project's data.py): kept alike."""
+    import importlib.util
+    from pathlib import Path
+
+    import layerloom.runtime.export_project as project
+    from layerloom.runtime.data import csvfile
+
+    spec = importlib.util.spec_from_file_location(
+        "_project_data", Path(project.__file__).parent / "template" / "data.py")
+    template = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(template)
+    path = Path("data.csv")
+    want = csvfile._delimiter(path, text)
+    assert predict_script.delimiter_of(path, text) == want
+    assert template.delimiter_of(path, text) == want
+
+
+def test_predict_reads_names_with_commas_and_excels_sep_line(tmp_path):
+    header, rows = predict_script.read_table(_write(tmp_path / "m.csv",
+                                                    "Höhe, cm;Art\n2,5;a\n"))
+    assert header == ["Höhe, cm", "Art"] and rows == [["2,5", "a"]]
+    header, rows = predict_script.read_table(_write(tmp_path / "s.csv", "sep=;\na;b\n1;2\n"))
+    assert header == ["a", "b"] and rows == [["1", "2"]]

@@ -148,9 +148,7 @@ def read_npz(path: Path, spec: dict, root: Path) -> tuple[np.ndarray, np.ndarray
 
 def read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
     """Header and rows of a CSV as LayerLoom reads it: UTF-8, UTF-16 with its byte-order mark,
-    else Windows-1252 text; tab-separated for .tsv, else ; where every comma of the first line
-    sits between digits (decimal commas), else , ; | or tab, whichever the header holds most
-    of; blank lines skipped."""
+    else Windows-1252 text, separated as :func:`delimiter_of` says; blank lines skipped."""
     raw = path.read_bytes()
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         text = raw.decode("utf-16")
@@ -162,10 +160,10 @@ def read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
                 text = raw.decode("cp1252")
             except UnicodeDecodeError:
                 text = raw.decode("latin-1")
-    first = re.sub(r'"[^"]*"', "", text.lstrip().split("\n", 1)[0])
-    delimiter = "\t" if path.suffix.lower() == ".tsv" else (
-        ";" if ";" in first and len(re.findall(r"\d,\d", first)) == first.count(",") else
-        max(",;\t|", key=first.count) if any(c in first for c in ",;\t|") else ",")
+    delimiter = delimiter_of(path, text)
+    named = re.match(r"\A\s*sep=([^\s\w\"])[ \t]*\r?\n", text)
+    if named:  # Excel's line naming the separator: no header
+        text = "\n" * named.group(0).count("\n") + text[named.end():]
     header, rows = None, []
     for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True):
         if not any(cell.strip() for cell in row):
@@ -190,6 +188,27 @@ def _as_written(value: str, form: dict | None) -> str:
     if form and form.get("thousands"):
         value = value.replace(form["thousands"], "")
     return value.replace(form.get("decimal", "."), ".") if form else value
+
+
+def delimiter_of(path: Path, text: str) -> str:
+    """The separator LayerLoom read the training file with: a tab for .tsv, what Excel's
+    ``sep=;`` first line names, ``;`` where every comma of the first line sits between digits
+    (decimal commas), else of tab ; | , those every one of the first lines holds as often as
+    the header (or all four), the one the header holds most of (that order on a tie)."""
+    if path.suffix.lower() == ".tsv":
+        return "\t"
+    named = re.match(r"\A\s*sep=([^\s\w\"])[ \t]*\r?\n", text)
+    if named:
+        return named.group(1)
+    lines = [line for line in re.sub(r'"[^"]*"', "", text[:1 << 20]).split("\n", 51)[:50]
+             if line.strip()]
+    first = lines[0] if lines else ""
+    if ";" in first and len(re.findall(r"\d,\d", first)) == first.count(","):
+        return ";"
+    steady = [c for c in "\t;|," if first.count(c)
+              and all(line.count(c) == first.count(c) for line in lines)]
+    return max(steady or ",;\t|", key=first.count) if any(c in first for c in ",;\t|") \
+        else ","
 
 
 def _column(header: list[str], rows: list[list[str]], name: str, path: Path) -> list[str]:
