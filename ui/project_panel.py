@@ -213,6 +213,7 @@ def unopened(state: DesignerState) -> None:
                        args=(state, pid))
 
 
+@whole
 def _open_snapshot(state: DesignerState, pid: str, sid: str, label: str) -> None:
     try:
         graph = state.store.load_snapshot(pid, sid)
