@@ -99,14 +99,24 @@ _ID_NAME = re.compile(r"(^|[_\s-])id$|^id([_\s-]|$)|^(index|row|row_?number|no)$
                       r"(?-i:[a-z]I[dD]$)", re.I)  # customer_id, ID, PassengerId, userID
 _DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?Z?$"
                    r"|^\d{1,2}[./]\d{1,2}[./]\d{2,4}( \d{1,2}:\d{2}(:\d{2})?)?$")
+_UNNAMED = re.compile(r"^(column 1|Unnamed: 0)$")  # a blank first name (csvfile), pandas'
 MANY_VALUES = 20  # a text column with this many values, nearly one a row, is an id
 
 
 def _row_id_note(name: str, numbers: np.ndarray) -> list[str]:
-    """A numeric column named like an id whose values are all different whole numbers."""
+    """A numeric column named like an id whose values are all different whole numbers, or a
+    column without a name that counts the rows (0, 1, 2, … in the file's order: the index
+    pandas' ``to_csv`` writes first, its header blank, or ``Unnamed: 0`` once read back)."""
     known = numbers[~np.isnan(numbers)]
-    if not _ID_NAME.search(name.strip()) or len(known) < MANY_VALUES or \
+    if len(known) < MANY_VALUES or \
             not np.all(known == np.round(known)) or len(np.unique(known)) != len(known):
+        return []
+    if _UNNAMED.match(name) and len(known) == len(numbers) and known[0] in (0, 1) and \
+            np.array_equal(known, np.arange(known[0], known[0] + len(known))):
+        return [f"{name}: counts the rows ({int(known[0])}, {int(known[1])}, {int(known[2])}, …; "
+                f"an index, as pandas' to_csv writes one): as a feature it only adds noise; "
+                f"drop it with drop=[{name!r}]"]
+    if not _ID_NAME.search(name.strip()):
         return []
     return [f"{name}: a different whole number on every row, named like an id: as a feature "
             f"it only adds noise; drop it with drop=[{name!r}] unless its value means something"]

@@ -232,3 +232,18 @@ def test_a_decimal_comma_in_a_comma_file_is_told_how_to_save_it(tmp_path):
         "mixed.csv, line 2: 5 values, but the header has 3 columns; where numbers are written "
         "with a decimal comma (3,14), save the file with ';' between the values, or put those "
         "numbers in quotes")
+
+
+def test_the_index_pandas_writes_first_is_named_as_counting_the_rows(tmp_path):
+    """``df.to_csv(path)`` without ``index=False``: a first column with no name, 0, 1, 2, …,
+    read as a feature without a word."""
+    rows = [f"{i},{i % 5}.5,{'ab'[i % 2]}" for i in range(ROWS)]
+    ds = load_dataset(write(tmp_path / "df.csv", ",fare,label\n" + "\n".join(rows)))
+    assert ds.meta["notes"] == [
+        "column 1: counts the rows (0, 1, 2, …; an index, as pandas' to_csv writes one): as a "
+        "feature it only adds noise; drop it with drop=['column 1']"]
+    assert load_dataset(tmp_path / "df.csv", drop=["column 1"]).input_shape == (1,)
+    # a named column of the same numbers is the user's own (x in y = 2x + 1): no word
+    named = write(tmp_path / "line.csv", "x,y\n" + "\n".join(f"{i},{2 * i + 1}"
+                                                             for i in range(ROWS)))
+    assert "notes" not in load_dataset(named).meta
