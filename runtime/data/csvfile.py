@@ -111,7 +111,8 @@ def read_table(path: Path) -> Table:
         header = header[:-1]  # every line ends with the delimiter: no column, not a target
         for row in rows:
             del row[-1]
-    written, examples = numbers_as_written(header, rows, commas=delimiter != ",")
+    written, examples = numbers_as_written(header, rows, commas=delimiter != ",") \
+        if _maybe_written(text, delimiter) else ({}, {})
     return Table(path, header, rows, lines, notes + written_notes(written, examples), written)
 
 
@@ -223,6 +224,19 @@ def as_written(value: str, form: dict) -> str:
     return value.replace(form.get("decimal", "."), ".")
 
 
+def _maybe_written(text: str, delimiter: str = "") -> bool:
+    """Whether ``text`` may hold a number :func:`_number_form` rewrites (a comma in a value, an
+    apostrophe, a space between digits, a second point): a quick look that spares a file of
+    plain numbers the look at every value. In the text of a comma-separated file (its
+    ``delimiter``) a comma is in a value only within quotes."""
+    marks = "'\u00a0\u202f" + ('"' if delimiter == "," else ",")
+    return any(mark in text for mark in marks) or (" " in text and bool(_SPACED.search(text))) \
+        or bool(_DOTTED.search(text))
+
+
+_SPACED, _DOTTED = re.compile(r"\d \d"), re.compile(r"\.\d{3}\.")
+
+
 def numbers_as_written(header: list[str], rows: list[list[str]],
                        commas: bool) -> tuple[dict, dict]:
     """Columns of numbers written with a decimal comma or thousands separators rewritten in
@@ -237,8 +251,10 @@ def numbers_as_written(header: list[str], rows: list[list[str]],
     [['3.5', 'a,b', '1'], ['-0.25', 'c', '2.0']]
     """
     written, examples = {}, {}
-    for col, name in enumerate(header):
-        values = [row[col].strip() for row in rows]
+    for col, (name, column) in enumerate(zip(header, zip(*rows))):
+        if not _maybe_written("\n".join(column)):
+            continue  # no comma, apostrophe, space or second point: nothing to rewrite
+        values = [value.strip() for value in column]
         form = _number_form([v for v in values if not is_missing(v)], commas)
         if form is None:
             continue
