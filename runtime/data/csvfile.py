@@ -72,6 +72,12 @@ def read_table(path: Path) -> Table:
     if not text.strip():
         raise DataError("the file is empty", file=path)
     delimiter = _delimiter(path, text)
+    if path.suffix.lower() == ".txt" and delimiter not in text.lstrip().split("\n", 1)[0]:
+        raise DataError("reads as plain text, not a table: its first line has no tab, ';' or "
+                        "',' between values. Training needs samples and their labels: a table "
+                        "(CSV, or Excel's Text (Tab delimited)) of one row per sample, with a "
+                        "column of labels; for texts, a column of texts and one of labels",
+                        file=path, line=1)
     text = _without_sep_line(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     header, rows, lines = None, [], []
@@ -94,8 +100,8 @@ def read_table(path: Path) -> Table:
             elif len(row) != len(header):
                 hint = ("; where numbers are written with a decimal comma (3,14), save the file "
                         "with ';' between the values, or put those numbers in quotes"
-                        if delimiter == "," and len(row) > len(header)
-                        and re.search(r"\d,\d", ",".join(row)) else "")
+                        if delimiter == "," and len(row) > len(header) and not rows
+                        and re.search(r"\d,\d", ",".join(row)) else "")  # from the first row
                 raise DataError(f"{len(row)} values, but the header has {len(header)} columns"
                                 f"{hint}", file=path, line=reader.line_num)
             else:

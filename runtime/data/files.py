@@ -51,7 +51,8 @@ def _load_csv(path: Path, spec: SplitSpec, *, kind: str, target: str | None, tas
 
 
 FILE_KINDS = (
-    FileKind((".csv", ".tsv"), "a table with one row per sample, or texts and their labels", (
+    FileKind((".csv", ".tsv", ".txt"), "a table with one row per sample (.txt: as Excel saves "
+             "Text (Tab delimited) or Unicode Text), or texts and their labels", (
         Option("kind", "choice", "auto", "tabular, or text (a column of texts and one of "
                "labels); auto: text when exactly one column holds free text",
                choices=("auto", "tabular", "text")),

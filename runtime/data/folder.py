@@ -30,7 +30,7 @@ from PIL import Image
 from .dataset import Dataset
 from .errors import DataError, budget, over_budget
 from .images import (DEFAULT_SIZE, FIX, GRAY_MODES, JUNK, MAX_IMAGE_PIXELS, READ, SUFFIXES,
-                     eight_bit, orientation, unreadable, upright, upright_size)
+                     eight_bit, orientation, texts_hint, unreadable, upright, upright_size)
 from .layout import first_nested, nested_classes
 from .options import Option
 from .split import SplitSpec
@@ -83,8 +83,9 @@ def list_folder(root: Path) -> tuple[list[str], list[str], list[int]]:
     for label, name in enumerate(classes):
         found = sorted(_images_under(root / name, name))
         if not found:
+            inside = [e.name for e in _visible(root / name) if e.is_file()]
             raise DataError(f"class folder {name!r} holds no {READ} images; add its images, "
-                            f"or remove the folder", file=root)
+                            f"or remove the folder{texts_hint(inside)}", file=root)
         if all(rel.count("/") > 1 for rel in found):  # a train/val tree: classes one level down
             nested[name] = list({rel.split("/")[1] for rel in found})
         files += found

@@ -128,6 +128,16 @@ def _open(path: Path) -> zipfile.ZipFile:
     return archive
 
 
+def texts_hint(names: list[str]) -> str:
+    """Where a class folder holds text files instead of images (a folder of reviews per
+    class), how LayerLoom reads texts: a CSV of texts and labels."""
+    texts = sum(name.lower().endswith(".txt") for name in names)
+    if not texts:
+        return ""
+    return (f" (it holds {texts:,} .txt file{'s' if texts > 1 else ''}: texts are read from one "
+            f"CSV file, a column of texts and a column of their labels, one row per text)")
+
+
 def orientation(image: Image.Image) -> int:
     """The EXIF orientation of an opened image (1, upright, where it has none); read from its
     header, nothing decoded."""
@@ -193,8 +203,10 @@ def _image_entries(path: Path, archive: zipfile.ZipFile
         files.append((parts, info))
     empty = sorted(folders - {parts[0] for parts, _ in files})
     if empty:
+        inside = [name for name in others if _safe_parts(path, name)[len(top):][:1]
+                  == (empty[0],)]
         raise DataError(f"class folder {empty[0]!r} holds no images; add its images "
-                        f"({READ}), or remove the folder", file=path)
+                        f"({READ}), or remove the folder{texts_hint(inside)}", file=path)
     below: dict[str, set[str]] = {}  # class folder: its sub-folders holding images
     direct = set()  # class folders holding images themselves
     for parts, _ in files:

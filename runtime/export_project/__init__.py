@@ -49,7 +49,8 @@ __all__ = ["ProjectError", "ProjectResult", "export_project", "export_run_projec
            "project_zip"]
 
 TEMPLATE_FILES = ("train.py", "data.py")
-FILE_KINDS = {".csv": "table", ".tsv": "table", ".npz": "npz", ".zip": "images"}
+FILE_KINDS = {".csv": "table", ".tsv": "table", ".txt": "table", ".npz": "npz",
+              ".zip": "images"}
 MAX_COPIED_BYTES = 200 * 2**20  # a bigger data file is shipped as split arrays instead
 PROBABILITY = ("Softmax", "LogSoftmax")
 

@@ -247,3 +247,15 @@ def test_the_index_pandas_writes_first_is_named_as_counting_the_rows(tmp_path):
     named = write(tmp_path / "line.csv", "x,y\n" + "\n".join(f"{i},{2 * i + 1}"
                                                              for i in range(ROWS)))
     assert "notes" not in load_dataset(named).meta
+
+
+def test_excels_text_files_are_tables(tmp_path):
+    """Excel's "Text (Tab delimited)" and "Unicode Text" save .txt: refused as a file type."""
+    rows = [f"{i}\t{i % 4},5\t{'ab'[i % 2]}" for i in range(ROWS)]
+    path = tmp_path / "export.txt"
+    path.write_bytes(codecs.BOM_UTF16_LE + ("n\tsize\tlabel\r\n" + "\r\n".join(rows))
+                     .encode("utf-16-le"))
+    assert read_header(path) == ["n", "size", "label"]
+    ds = load_dataset(path)
+    assert ds.classes == ["a", "b"] and ds.input_shape == (2,)
+    assert read_table(path).rows[1] == ["1", "1.5", "b"]

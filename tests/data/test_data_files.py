@@ -53,7 +53,7 @@ def pet_entries(prefix="", per_class=5, **kwargs):
 
 def test_the_file_kinds_are_listed_with_their_options():
     kinds = {suffix: kind for kind in list_file_kinds() for suffix in kind["suffixes"]}
-    assert set(kinds) == {".csv", ".tsv", ".npz", ".zip"}
+    assert set(kinds) == {".csv", ".tsv", ".txt", ".npz", ".zip"}
     assert "target" in {option["name"] for option in kinds[".csv"]["options"]}
 
 
@@ -298,8 +298,10 @@ def test_too_few_rows_to_split_is_explained(tmp_path):
 def test_unknown_files_and_options_are_refused(tmp_path):
     with pytest.raises(DataError, match=r"gone\.csv: no such file"):
         load_dataset(tmp_path / "gone.csv")
-    with pytest.raises(DataError, match=r"notes\.txt: files of type '\.txt' cannot be loaded"):
+    with pytest.raises(DataError, match=r"notes\.txt, line 1: reads as plain text, not a table"):
         load_dataset(write(tmp_path / "notes.txt", "hello"))
+    with pytest.raises(DataError, match=r"notes\.md: files of type '\.md' cannot be loaded"):
+        load_dataset(write(tmp_path / "notes.md", "hello"))
     with pytest.raises(DataError, match=r"people\.csv has no option 'colour'"):
         load_dataset(people_csv(tmp_path), colour="rgb")
     with pytest.raises(DataError, match=r"people\.csv: option 'kind' must be one of"):

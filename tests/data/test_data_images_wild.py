@@ -174,3 +174,18 @@ def test_files_that_are_not_images_are_left_out_and_named(tmp_path):
     assert len(ds.x_train) == 8
     assert ds.meta["notes"] == ["2 files that are not PNG, JPEG, WebP, BMP or GIF images left "
                                 "out: cat/IMG_0001.HEIC, dog/notes.txt"]
+
+
+@pytest.mark.parametrize("where", ["zip", "folder"])
+def test_class_folders_of_text_files_say_how_texts_are_read(tmp_path, where):
+    """A folder of reviews per class (pos/*.txt, neg/*.txt): "holds no images" alone left a
+    user with texts nowhere to go."""
+    files = {f"{label}/{i}.txt": b"a fine film" for label in ("neg", "pos") for i in range(3)}
+    source = zipped(tmp_path / "reviews.zip", files) if where == "zip" else \
+        tree(tmp_path / "reviews", files)
+    with pytest.raises(DataError) as caught:
+        load_dataset(source)
+    assert str(caught.value).endswith(
+        "or remove the folder (it holds 3 .txt files: texts are read from one CSV file, a "
+        "column of texts and a column of their labels, one row per text)")
+    assert "class folder 'neg' holds no " in str(caught.value)

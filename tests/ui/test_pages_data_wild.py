@@ -69,3 +69,17 @@ def test_a_zip_of_sideways_phone_photos_is_shown_upright_and_said():
     assert texts(at.metric)[3] == "7 / 2 / 3"  # 12 photos, macOS's ._ files not among them
     assert notes(at) == ["**How the values were read:**\n\n- 12 photos turned upright as their "
                          "EXIF orientation says (as a phone or camera shows them)"]
+
+
+def test_excels_tab_delimited_text_is_taken_as_a_table():
+    rows = [f"{i}\t{i % 4}.5\t{'ab'[i % 2]}" for i in range(40)]
+    at = page("mlp-tabular").run()
+    at.radio(key="data.source").set_value("Upload a file").run()
+    assert "txt" in at.file_uploader(key="data.file").proto.type or \
+        ".txt" in at.file_uploader(key="data.file").proto.type
+    at.file_uploader(key="data.file").upload(
+        "export.txt", ("n\tsize\tlabel\r\n" + "\r\n".join(rows)).encode(), "text/plain").run()
+    assert not at.exception and not load_errors(at)
+    assert at.selectbox(key="data.opt.export.txt.target").options == \
+        ["(default)", "n", "size", "label"]
+    assert texts(at.metric)[:3] == ["classification", "[2] float32", "2"]

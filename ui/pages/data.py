@@ -151,7 +151,7 @@ def choose_upload(current: DataChoice | None, slots: dict | None = None) -> Data
     kind = next(k for k in kinds if suffix in k["suffixes"])
     values = current.options if current and current.source == path else {}
     key = f"data.opt.{display_name(path)}"
-    if suffix in (".csv", ".tsv"):
+    if ".csv" in kind["suffixes"]:  # .csv, .tsv, .txt: a table
         columns = csv_columns(path)
         declared = kind["options"]
         options = options_form(declared, values, key, only=("kind",))
