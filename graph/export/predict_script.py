@@ -539,11 +539,14 @@ def decode_text(raw: bytes) -> str:
 
 
 def as_written(cell: str, form: dict | None) -> str:
-    """A number of a column the training file wrote with a decimal comma or thousands
-    separators (``1.234,5``; the column's ``written`` form), as Python writes it."""
+    """A number of a column the training file wrote with a decimal comma, thousands
+    separators or a currency or percent sign (``1.234,5``, ``$12``; the column's ``written``
+    form), as Python writes it."""
     cell = cell.strip()
     if not form:
         return cell
+    if form.get("unit") and form["unit"] in cell:  # $1,250.50, 12 %: the sign taken off
+        cell = cell.replace(form["unit"], "", 1).strip()
     if form.get("thousands"):
         cell = cell.replace(form["thousands"], "")
     return cell.replace(form.get("decimal", "."), ".")

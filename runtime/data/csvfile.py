@@ -178,10 +178,13 @@ def _number_pattern(decimal: str, group: str | None) -> re.Pattern:
 def _number_form(values: list[str], commas: bool) -> dict | None:
     """How a column's numbers are written where Python's ``float`` cannot read them: a decimal
     comma (``3,14``, where the values are separated by ``;`` or tabs) and thousands separators
-    (``77,600``, ``1.234,5``, ``1 234,5``, ``1'234.5``), one way for the whole column; None for
-    a column that reads as it is, or where fewer than 9 in 10 values are numbers so written (a
-    column of words; a stray word among such numbers is left for the loader to name).
+    (``77,600``, ``1.234,5``, ``1 234,5``, ``1'234.5``), and a currency or percent sign
+    (``$1,250.50``, ``12 %``), one way for the whole column; None for a column that reads as it
+    is, or where fewer than 9 in 10 values are numbers so written (a column of words; a stray
+    word among such numbers is left for the loader to name).
 
+    >>> _number_form(["$1,250.50", "$12"], commas=False), _number_form(["12 %", "5%"], False)
+    ({'thousands': ',', 'unit': '$'}, {'unit': '%'})
     >>> _number_form(["77,600", "1,250,000", "12"], commas=False)
     {'thousands': ','}
     >>> _number_form(["3,14", "-0,5", "2"], commas=True)
@@ -195,8 +198,13 @@ def _number_form(values: list[str], commas: bool) -> dict | None:
     >>> _number_form(["0,125"], commas=False) is None  # no thousands start with 0
     True
     """
-    if not values or all(_is_number(v) for v in values):
+    if not values:
         return None
+    unit = next((u for u in UNITS if sum(u in v for v in values) >= NUMBERS_SHARE * len(values)),
+                None)
+    values = [_bare(v, unit) for v in values]
+    if all(_is_number(v) for v in values):
+        return {"unit": unit} if unit else None
     for decimal in ((",", ".") if commas else (".",)):
         for group in (None, *GROUPS):
             if group == decimal:
@@ -209,9 +217,19 @@ def _number_form(values: list[str], commas: bool) -> dict | None:
                 decimal != "." else {}
             if group and any(group in v for v in matched):
                 form["thousands"] = group
+            if unit:
+                form["unit"] = unit
             if form:
                 return form
     return None
+
+
+UNITS = "$€£¥%"  # a currency or percent sign every number of a column carries
+
+
+def _bare(value: str, unit: str | None) -> str:
+    """``value`` without ``unit`` (``$1,250.50`` → ``1,250.50``, ``12 %`` → ``12``)."""
+    return value.replace(unit, "", 1).strip() if unit and unit in value else value
 
 
 NUMBERS_SHARE = 0.9  # as tabular.NUMERIC_SHARE: a column this numeric holds numbers
@@ -224,7 +242,7 @@ def as_written(value: str, form: dict) -> str:
     >>> as_written(" 1.234,5 ", {"decimal": ",", "thousands": "."})
     '1234.5'
     """
-    value = value.strip()
+    value = _bare(value.strip(), form.get("unit"))
     if form.get("thousands"):
         value = value.replace(form["thousands"], "")
     return value.replace(form.get("decimal", "."), ".")
@@ -235,7 +253,7 @@ def _maybe_written(text: str, delimiter: str = "") -> bool:
     apostrophe, a space between digits, a second point): a quick look that spares a file of
     plain numbers the look at every value. In the text of a comma-separated file (its
     ``delimiter``) a comma is in a value only within quotes."""
-    marks = "'\u00a0\u202f" + ('"' if delimiter == "," else ",")
+    marks = "'\u00a0\u202f" + UNITS + ('"' if delimiter == "," else ",")
     return any(mark in text for mark in marks) or (" " in text and bool(_SPACED.search(text))) \
         or bool(_DOTTED.search(text))
 
@@ -266,8 +284,10 @@ def numbers_as_written(header: list[str], rows: list[list[str]],
             continue
         written[name] = form
         pattern = _number_pattern(form.get("decimal", "."), form.get("thousands"))
+        plain = set(form) == {"unit"}  # $12.5: the sign is all there is to take off
         for row in rows:
-            if pattern.fullmatch(row[col].strip()):
+            bare = _bare(row[col].strip(), form.get("unit"))
+            if pattern.fullmatch(bare) or (plain and _is_number(bare)):
                 before, row[col] = row[col].strip(), as_written(row[col], form)
                 if name not in examples and before != row[col]:
                     examples[name] = (before, row[col])
@@ -282,10 +302,13 @@ def written_notes(written: dict[str, dict], examples: dict[str, tuple[str, str]]
     """
     by_form: dict[tuple, list[str]] = {}
     for name, form in written.items():
-        by_form.setdefault((form.get("decimal", "."), form.get("thousands")), []).append(name)
+        by_form.setdefault((form.get("decimal", "."), form.get("thousands"), form.get("unit")),
+                           []).append(name)
     notes = []
-    for (decimal, group), names in by_form.items():
+    for (decimal, group, unit), names in by_form.items():
         ways = []
+        if unit:
+            ways.append(f"a {unit!r} sign")
         if group:
             ways.append(f"{_GROUP_NAMES.get(group, repr(group))} between thousands")
         if decimal != ".":

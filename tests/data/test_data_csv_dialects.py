@@ -259,3 +259,25 @@ def test_excels_text_files_are_tables(tmp_path):
     ds = load_dataset(path)
     assert ds.classes == ["a", "b"] and ds.input_shape == (2,)
     assert read_table(path).rows[1] == ["1", "1.5", "b"]
+
+
+@pytest.mark.parametrize(("cells", "read", "form", "said"), [
+    (['"$1,250.50"', '"$12.00"'], ["1250.50", "12.00"], {"thousands": ",", "unit": "$"},
+     "price: numbers written with a '$' sign and ',' between thousands, read as numbers "
+     "($1,250.50 as 1250.50)"),
+    (["12 %", "5%"], ["12", "5"], {"unit": "%"},
+     "price: numbers written with a '%' sign, read as numbers (12 % as 12)"),
+    (['"1.250,50 €"', '"12,00 €"'], ["1250.50", "12.00"],
+     {"decimal": ",", "thousands": ".", "unit": "€"}, None),
+], ids=["dollars", "percent", "euros"])
+def test_currency_and_percent_signs_are_taken_off_numbers(tmp_path, cells, read, form, said):
+    """``$1,250.50`` was a category: a price column became one-hot columns without a word."""
+    delimiter = ";" if "€" in cells[0] else ","
+    rows = [delimiter.join([cells[i % 2], str(i), "ab"[i % 2]]) for i in range(ROWS)]
+    path = write(tmp_path / "shop.csv", delimiter.join(["price", "n", "label"]) + "\n"
+                 + "\n".join(rows))
+    assert [row[0] for row in read_table(path).rows[:2]] == read
+    ds = load_dataset(path)
+    assert ds.input_shape == (2,) and numeric(ds, "price")["written"] == form
+    if said:
+        assert ds.meta["notes"] == [said]

@@ -93,3 +93,27 @@ def test_predict_reads_names_with_commas_and_excels_sep_line(tmp_path):
     assert header == ["Höhe, cm", "Art"] and rows == [["2,5", "a"]]
     header, rows = predict_script.read_table(_write(tmp_path / "s.csv", "sep=;\na;b\n1;2\n"))
     assert header == ["a", "b"] and rows == [["1", "2"]]
+
+
+@pytest.mark.parametrize(("value", "form", "number"), [
+    ("1.234,5", {"decimal": ",", "thousands": "."}, 1234.5),
+    (" 77,600 ", {"thousands": ","}, 77600.0),
+    ("$1,250.50", {"thousands": ",", "unit": "$"}, 1250.5),
+    ("12 %", {"unit": "%"}, 12.0),
+    ("1 234,5 €", {"decimal": ",", "thousands": " ", "unit": "€"}, 1234.5),
+    ("3,14", {"decimal": ","}, 3.14),
+])
+def test_predict_and_the_project_read_a_written_number_as_training_did(value, form, number):
+    import importlib.util
+    from pathlib import Path
+
+    import layerloom.runtime.export_project as project
+    from layerloom.runtime.data import csvfile
+
+    spec = importlib.util.spec_from_file_location(
+        "_project_data", Path(project.__file__).parent / "template" / "data.py")
+    template = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(template)
+    assert float(csvfile.as_written(value, form)) == number
+    assert float(predict_script.as_written(value, form)) == number
+    assert float(template._as_written(value.strip(), form)) == number

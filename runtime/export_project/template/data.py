@@ -184,7 +184,10 @@ def _labelled(header: list[str], rows: list[list[str]], target: str,
 
 def _as_written(value: str, form: dict | None) -> str:
     """A number written as its column was in training (a decimal comma, thousands
-    separators: the column's ``written`` form), as Python writes it."""
+    separators, a currency or percent sign: the column's ``written`` form), as Python writes
+    it."""
+    if form and form.get("unit") and form["unit"] in value:  # $1,250.50, 12 %
+        value = value.replace(form["unit"], "", 1).strip()
     if form and form.get("thousands"):
         value = value.replace(form["thousands"], "")
     return value.replace(form.get("decimal", "."), ".") if form else value
