@@ -90,7 +90,8 @@ def _turned_note(turned: int) -> list[str]:
 def eight_bit(image: Image.Image) -> Image.Image:
     """A 16- or 32-bit integer grayscale image as 8-bit "L", scaled by its type's range (a
     16-bit value ``v`` becomes ``round(v / 257)``); Pillow's own ``convert("L")`` clips them at
-    255, so that every pixel of a 16-bit photo would be white. Other images as they are.
+    255, so that every pixel of a 16-bit photo would be white. A palette image with
+    transparency as RGBA, the same colours. Other images as they are.
 
     >>> eight_bit(Image.new("I;16", (1, 1), 65535)).getpixel((0, 0))
     255
@@ -101,6 +102,8 @@ def eight_bit(image: Image.Image) -> Image.Image:
         top = 65535
     elif image.mode == "I":  # a 16-bit PNG in some Pillow versions; else 32-bit integers
         top = 65535 if image.format == "PNG" else 2**31 - 1
+    elif image.mode == "P" and "transparency" in image.info:
+        return image.convert("RGBA")  # its own colours; straight to RGB, Pillow warns each time
     else:
         return image
     values = np.asarray(image).astype(np.float64)

@@ -189,3 +189,23 @@ def test_class_folders_of_text_files_say_how_texts_are_read(tmp_path, where):
         "or remove the folder (it holds 3 .txt files: texts are read from one CSV file, a "
         "column of texts and a column of their labels, one row per text)")
     assert "class folder 'neg' holds no " in str(caught.value)
+
+
+def test_palette_images_with_transparency_read_their_colours_without_warnings(tmp_path):
+    import warnings
+
+    image = Image.new("P", (20, 16), 1)
+    image.putpalette([0, 0, 0, 0, 200, 0, 200, 0, 0] + [0] * 759)
+    image.paste(2, (0, 0, 10, 16))
+    png = io.BytesIO()
+    image.save(png, format="PNG", transparency=bytes([0, 128, 255]))
+    files = {f"{c}/{i}.png": png.getvalue() for c in "ab" for i in range(4)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # Pillow warned once per image
+        ds = load_dataset(zipped(tmp_path / "icons.zip", files), val_fraction=0,
+                          test_fraction=0)
+        folder = load_dataset(tree(tmp_path / "icons", files), val_fraction=0, test_fraction=0)
+    for read in (ds, folder):
+        pixels = raw_pixels(read)
+        assert np.allclose(pixels[:, :, :, :10].mean(axis=(0, 2, 3)), [200, 0, 0], atol=1)
+        assert np.allclose(pixels[:, :, :, 10:].mean(axis=(0, 2, 3)), [0, 200, 0], atol=1)
