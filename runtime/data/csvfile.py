@@ -455,6 +455,18 @@ def _no_header(path: Path, first: list[str], line: int) -> DataError:
                      f"columns", file=path, line=line)
 
 
+_TIME = r"( ?[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?( ?[AaPp][Mm])?)?(Z|[+-]\d{2}:?\d{2})?"
+DATE = re.compile(rf"^\d{{4}}(?P<a>[-/.])\d{{1,2}}(?P=a)\d{{1,2}}{_TIME}$"  # 2024-03-01
+                  rf"|^\d{{1,2}}(?P<b>[./-])\d{{1,2}}(?P=b)\d{{2,4}},?{_TIME}$")  # 3/1/24 2:05 PM
+
+
+def dates(values: list[str]) -> bool:
+    """Whether 9 in 10 of the values present are dates (or dates and times): a column that is
+    neither free text nor categories that carry over to new rows."""
+    present = [v.strip() for v in values if not is_missing(v)]
+    return bool(present) and sum(bool(DATE.match(v)) for v in present) >= 0.9 * len(present)
+
+
 def is_missing(value: str) -> bool:
     return value.strip().lower() in MISSING
 

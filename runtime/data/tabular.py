@@ -16,7 +16,7 @@ import numpy as np
 
 from . import target as targets
 from .build import assemble
-from .csvfile import Table, is_missing, parse_numbers
+from .csvfile import Table, dates, is_missing, parse_numbers
 from .dataset import Dataset
 from .errors import DataError
 from .split import SplitSpec, split_indices
@@ -97,8 +97,6 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
 
 _ID_NAME = re.compile(r"(^|[_\s-])id$|^id([_\s-]|$)|^(index|row|row_?number|no)$|"
                       r"(?-i:[a-z]I[dD]$)", re.I)  # customer_id, ID, PassengerId, userID
-_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?Z?$"
-                   r"|^\d{1,2}[./]\d{1,2}[./]\d{2,4}( \d{1,2}:\d{2}(:\d{2})?)?$")
 _UNNAMED = re.compile(r"^(column 1|Unnamed: 0)$")  # a blank first name (csvfile), pandas'
 MANY_VALUES = 20  # a text column with this many values, nearly one a row, is an id
 
@@ -126,8 +124,7 @@ def _category_notes(name: str, values: list[str], categories: list[str],
                     train_rows: int) -> list[str]:
     """Advice on a text column read as categories that cannot carry over to new rows: dates,
     or a different value on nearly every training row (an id, a name)."""
-    present = [v for v in values if not is_missing(v)]
-    if present and sum(bool(_DATE.match(v)) for v in present) >= 0.9 * len(present):
+    if dates(values):
         return [f"{name}: holds dates, read as {len(categories)} categories, which a date not "
                 f"seen in training matches none of; drop it with drop=[{name!r}], or give the "
                 f"model a number from it (days since a start, the month) in a column of its own"]

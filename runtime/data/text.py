@@ -19,7 +19,7 @@ import numpy as np
 
 from . import target as targets
 from .build import assemble
-from .csvfile import Table, is_missing, parse_numbers
+from .csvfile import Table, dates, is_missing, parse_numbers
 from .dataset import Dataset
 from .errors import DataError
 from .split import SplitSpec, split_indices
@@ -75,8 +75,8 @@ def free_text_column(table: Table, exclude: set[str]) -> str | None:
         if name in exclude:
             continue
         values = table.column(name)
-        if not parse_numbers(values)[1]:
-            continue  # numbers
+        if not parse_numbers(values)[1] or dates(values):
+            continue  # numbers; dates and times (2024-03-01 08:00:00 is six "words")
         words = sum(len(tokenize(value)) for value in values) / len(values)
         if words >= FREE_TEXT_WORDS:
             found.append(name)

@@ -281,3 +281,18 @@ def test_currency_and_percent_signs_are_taken_off_numbers(tmp_path, cells, read,
     assert ds.input_shape == (2,) and numeric(ds, "price")["written"] == form
     if said:
         assert ds.meta["notes"] == [said]
+
+
+@pytest.mark.parametrize("date", ["2024/03/{d:02d}", "3/{d}/2024 2:05 PM",
+                                  "2024-03-{d:02d}T08:00:00+01:00", "{d:02d}.03.2024"])
+def test_dates_as_spreadsheets_and_logs_write_them_are_named_as_dates(tmp_path, date):
+    """``2024-03-01T08:00:00+01:00`` is seven "words": the table was taken for a text dataset
+    of its timestamps; ``2024/03/01`` and ``3/1/2024`` were categories without a word."""
+    rows = [f"{date.format(d=1 + i % 28)},{i % 5}.5,{'ab'[i % 2]}" for i in range(ROWS)]
+    ds = load_dataset(write(tmp_path / "log.csv", "when,size,label\n" + "\n".join(rows)),
+                      val_fraction=0, test_fraction=0)
+    assert ds.dtype == "float32" and ds.input_shape == (29,)  # a table: 28 dates and size
+    assert ds.meta["notes"] == [
+        "when: holds dates, read as 28 categories, which a date not seen in training matches "
+        "none of; drop it with drop=['when'], or give the model a number from it (days since "
+        "a start, the month) in a column of its own"]
