@@ -40,7 +40,8 @@ def _load_csv(path: Path, spec: SplitSpec, *, kind: str, target: str | None, tas
               min_freq: int) -> Dataset:
     table = read_table(path)
     if kind == "auto":
-        texts = text_column or label_column or free_text_column(table, {target} - {None})
+        texts = text_column or label_column or \
+            free_text_column(table, ({target} | set(drop)) - {None})  # dropped: not the texts
         kind = "text" if texts else "tabular"
     if kind == "text":
         return load_text_csv(table, spec, text_column=text_column,

@@ -68,8 +68,8 @@ def text_dataset(name: str, source: str, texts: list[str], labels: np.ndarray,
 
 
 def free_text_column(table: Table, exclude: set[str]) -> str | None:
-    """The one column of free text (non-numeric, several words per cell on average), if exactly
-    one column is."""
+    """The one column of free text (not numbers nor dates, several words between spaces per
+    cell on average), if exactly one column is."""
     found = []
     for name in table.header:
         if name in exclude:
@@ -77,7 +77,9 @@ def free_text_column(table: Table, exclude: set[str]) -> str | None:
         values = table.column(name)
         if not parse_numbers(values)[1] or dates(values):
             continue  # numbers; dates and times (2024-03-01 08:00:00 is six "words")
-        words = sum(len(tokenize(value)) for value in values) / len(values)
+        # words between spaces: an id (550e8400-e29b-41d4-…), a URL or an e-mail address
+        # holds several tokens but is one word, not free text
+        words = sum(len(value.split()) for value in values) / len(values)
         if words >= FREE_TEXT_WORDS:
             found.append(name)
     return found[0] if len(found) == 1 else None

@@ -296,3 +296,26 @@ def test_dates_as_spreadsheets_and_logs_write_them_are_named_as_dates(tmp_path, 
         "when: holds dates, read as 28 categories, which a date not seen in training matches "
         "none of; drop it with drop=['when'], or give the model a number from it (days since "
         "a start, the month) in a column of its own"]
+
+
+def test_a_column_of_uuids_or_urls_does_not_make_a_table_a_text_dataset(tmp_path):
+    """``550e8400-e29b-41d4-a716-4466554400NN`` is five tokens: the table was read as a text
+    dataset of its ids, its numbers left out without a word."""
+    rows = [f"550e8400-e29b-41d4-a716-4466554400{i:02d},https://shop.example/item/{i}/view,"
+            f"{i % 5}.5,{'ab'[i % 2]}" for i in range(ROWS)]
+    ds = load_dataset(write(tmp_path / "orders.csv", "uuid,url,size,label\n" + "\n".join(rows)),
+                      drop=["uuid", "url"])
+    assert ds.dtype == "float32" and ds.input_shape == (1,)
+    texts = [f'"this was a {"good" if i % 2 else "bad"} film, truly",{i},{"pn"[i % 2]}'
+             for i in range(ROWS)]  # real free text still makes a text dataset
+    assert load_dataset(write(tmp_path / "r.csv", "review,n,label\n" + "\n".join(texts))
+                        ).dtype == "int64"
+
+
+def test_a_dropped_column_of_free_text_leaves_a_table(tmp_path):
+    rows = [f'"a long note about order {i}, typed by hand",{i % 5}.5,{i % 3},{"ab"[i % 2]}'
+            for i in range(ROWS)]
+    path = write(tmp_path / "notes.csv", "note,size,n,label\n" + "\n".join(rows))
+    assert load_dataset(path).dtype == "int64"  # the one free-text column: texts
+    ds = load_dataset(path, drop=["note"])  # it was read as the texts all the same
+    assert ds.dtype == "float32" and ds.input_shape == (2,)
