@@ -24,6 +24,7 @@ from torch import fx, nn
 
 from ..errors import GraphError
 from ..model import Graph
+from .causal_attention import fuse_causal_masks
 from .channels_first_norm import fuse_channels_first_norms
 from .hooks import hook_hint, warn_hooks
 from .importer import Importer
@@ -78,6 +79,7 @@ def traced_import(model: nn.Module, input_shape, dtype: str | Sequence[str] = "f
         values = propagate(gm, samples)
         split = split_qkv(gm, values)  # timm's q, k, v split, as chunk (the batch stays first)
         fused = fuse_channels_first_norms(gm, values, model)  # ConvNeXt's LayerNorm by hand
+        fused = fuse_causal_masks(gm, values, model) or fused  # GPT-2's masked attention
         if split or fused:
             values = propagate(gm, samples)
         graph, weights = Importer(model, gm, values, BATCH, dtypes).run(

@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import fx, nn
 
+from .causal_attention import DROPOUT
 from .modules import Unsupported, batchless, float32_decimal
 
 
@@ -504,6 +505,8 @@ def _dot_product_attention(ctx: Context, node: fx.Node) -> Mapped:
     params = {"is_causal": a["is_causal"]}
     if a["scale"] is not None:
         params["scale"] = _scalar(ctx, a["scale"])
+    if node.meta.get(DROPOUT):  # a masked attention's dropout, folded in (causal_attention.py)
+        params["dropout"] = node.meta[DROPOUT]
     return Mapped("ScaledDotProductAttention", params, inputs, ports=ports)
 
 

@@ -29,7 +29,7 @@ from . import dropout  # noqa: F401 - F.dropout: a block, nothing or refused, by
 from .advice import no_block_hint
 from .encoder_norm import with_final_norm
 from .indexing import after_module
-from .modules import Unsupported, find_rule, float32_decimal
+from .modules import Unsupported, find_rule, float32_decimal, transposed_weights
 from .positions import Positions
 from .reductions import is_values_and_indices, values_of
 from .reparametrised import refusal
@@ -768,13 +768,15 @@ class Importer:
             for attribute, path, layer in parts:
                 module = info.spec.build(layer.params, layer.in_shapes)
                 built = module.state_dict()
+                transposed: tuple[str, ...] = ()
                 if path is not None:
-                    original = {k: (f"{path}.{k}", v) for k, v in
-                                self.model.get_submodule(path).state_dict().items()}
+                    source = self.model.get_submodule(path)
+                    original = {k: (f"{path}.{k}", v) for k, v in source.state_dict().items()}
+                    transposed = transposed_weights(source)
                 else:
                     original = mapped.weights
                 if built or original:
-                    match_weights(weights, block_id, attribute, built, original)
+                    match_weights(weights, block_id, attribute, built, original, transposed)
                     self.learned.setdefault(block_id, []).extend(
                         weights[f"{attribute}.{key}"] for key, _ in module.named_parameters())
                 if any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in module.modules()):

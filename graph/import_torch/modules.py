@@ -33,17 +33,34 @@ def rule(*types: type):
     return add
 
 
-# Modules of other libraries (torchvision, timm), known by class name and their attributes:
-# those libraries need not be importable here. A rule with ``weights=True`` maps a module with
-# parameters of its own (matched by name with the block's, as for torch.nn's modules).
+# Modules of other libraries (torchvision, timm, transformers), known by class name and their
+# attributes: those libraries need not be importable here. A rule with ``weights=True`` maps a
+# module with parameters of its own (matched by name with the block's, as for torch.nn's
+# modules); ``when`` must hold of the module too, and ``transposed`` names the module's weights
+# that the block holds transposed (transformers' Conv1D keeps a Linear's weight as [in, out]).
 NAMED_RULES: dict[str, tuple[tuple[str, ...], Rule, bool]] = {}
+_NAMED_WHEN: dict[str, Callable[[nn.Module], bool]] = {}
+_NAMED_TRANSPOSED: dict[str, tuple[str, ...]] = {}
 
 
-def named_rule(name: str, *attributes: str, weights: bool = False):
+def named_rule(name: str, *attributes: str, weights: bool = False,
+               when: Callable[[nn.Module], bool] | None = None, transposed: tuple[str, ...] = ()):
     def add(fn: Rule) -> Rule:
         NAMED_RULES[name] = (attributes, fn, weights)
+        if when is not None:
+            _NAMED_WHEN[name] = when
+        if transposed:
+            _NAMED_TRANSPOSED[name] = transposed
         return fn
     return add
+
+
+def transposed_weights(module: nn.Module) -> tuple[str, ...]:
+    """The names of ``module``'s own weights that its block holds transposed (``("weight",)``
+    for transformers' Conv1D), or ``()``."""
+    if find_rule(module) is None:
+        return ()
+    return _NAMED_TRANSPOSED.get(type(module).__name__, ())
 
 
 def find_rule(module: nn.Module) -> Rule | None:
@@ -55,7 +72,8 @@ def find_rule(module: nn.Module) -> Rule | None:
             return None
     named = NAMED_RULES.get(type(module).__name__)
     if named is not None and all(hasattr(module, a) for a in named[0]) \
-            and (named[2] or not any(True for _ in module.parameters())):
+            and (named[2] or not any(True for _ in module.parameters())) \
+            and _NAMED_WHEN.get(type(module).__name__, lambda m: True)(module):
         return named[1]
     return None
 
@@ -120,6 +138,57 @@ def _patch_merging(m: nn.Module) -> tuple[str, dict]:
              and norm.elementwise_affine and norm.bias is not None,
              "a norm that is not nn.LayerNorm(4C) with weight and bias")
     return "PatchMerging", {"eps": float(norm.eps)}
+
+
+def _hf_conv1d(m: nn.Module) -> bool:
+    """transformers' Conv1D as GPT-2 uses it: ``weight`` [in, nf], ``bias`` [nf] (or None),
+    and a ``forward`` of ``torch.addmm(self.bias, x.view(-1, x.size(-1)), self.weight)`` viewed
+    back to ``x.size()[:-1] + (self.nf,)``: a Linear over the last dimension."""
+    import inspect
+
+    # read from _parameters: while fx traces, a module's parameter attribute is a Proxy
+    weight, bias = m._parameters.get("weight"), m._parameters.get("bias")
+    if not isinstance(weight, nn.Parameter) or weight.dim() != 2 or weight.shape[1] != m.nf:
+        return False
+    if bias is not None and (not isinstance(bias, nn.Parameter) or tuple(bias.shape) != (m.nf,)):
+        return False
+    if set(dict(m.named_parameters(recurse=False))) - {"weight", "bias"} \
+            or any(True for _ in m.children()):
+        return False
+    try:
+        source = inspect.getsource(type(m).forward)
+    except (OSError, TypeError):
+        return False
+    return "addmm" in source and "self.weight" in source and "self.nf" in source
+
+
+@named_rule("Conv1D", "nf", "weight", "bias", weights=True, when=_hf_conv1d,
+            transposed=("weight",))
+def _conv1d_as_linear(m: nn.Module) -> tuple[str, dict]:
+    """transformers' Conv1D (GPT-2's c_attn, c_proj, c_fc): a Linear whose weight is stored
+    transposed, [in, out]; the block holds it as [out, in]."""
+    return "Linear", {"out_features": int(m.nf), "bias": m.bias is not None}
+
+
+def _gelu_tanh_written(m: nn.Module) -> bool:
+    """A module whose ``forward`` writes GELU's tanh approximation out, as transformers'
+    NewGELUActivation (GPT-2's ``gelu_new``) and minGPT's NewGELU do:
+    ``0.5 * x * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * torch.pow(x,
+    3.0))))``."""
+    import inspect
+
+    try:
+        source = inspect.getsource(type(m).forward)
+    except (OSError, TypeError):
+        return False
+    return "tanh" in source and "0.044715" in source and "0.5" in source
+
+
+@named_rule("NewGELUActivation", when=_gelu_tanh_written)
+@named_rule("NewGELU", when=_gelu_tanh_written)
+def _gelu_tanh(m: nn.Module) -> tuple[str, dict]:
+    """GELU's tanh approximation written out (GPT-2, minGPT): nn.GELU(approximate='tanh')."""
+    return "GELU", {"approximate": "tanh"}
 
 
 @named_rule("PatchMergingV2", weights=True)

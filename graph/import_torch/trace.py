@@ -184,7 +184,7 @@ def trace(model: nn.Module) -> fx.GraphModule:
     traced_through = [m for name, m in model.named_modules() if not name
                       or not tracer.is_leaf_module(m, name)]
     try:
-        with torch.enable_grad(), _training_reads(traced_through, reads), \
+        with torch.enable_grad(), _training_reads(traced_through, reads), _finfo_traced(), \
                 warnings.catch_warnings():
             # a backward hook cannot wrap a traced value; the import warns of the hook itself
             warnings.filterwarnings("ignore", message="For backward hooks to be called")
@@ -216,9 +216,31 @@ def _trace_buffers(model: nn.Module, concrete: dict) -> fx.Graph | None:
     tracer = _Tracer()
     tracer.proxy_buffer_attributes = True
     try:
-        return tracer.trace(model, concrete_args=concrete or None)
+        with _finfo_traced():
+            return tracer.trace(model, concrete_args=concrete or None)
     except Exception:  # noqa: BLE001 - the first failure is the one reported
         return None
+
+
+_FINFO = torch.finfo
+
+
+def _traced_finfo(type: Any = None) -> Any:  # noqa: A002 - torch.finfo's own argument name
+    """``torch.finfo`` while the model is traced: of a traced tensor's dtype (transformers'
+    GPT-2's ``torch.finfo(attn_weights.dtype).min``), float32's, the dtype of every imported
+    model's computation; of anything else, torch's own."""
+    if isinstance(type, fx.Proxy):
+        return _FINFO(torch.float32)
+    return _FINFO() if type is None else _FINFO(type)
+
+
+@contextlib.contextmanager
+def _finfo_traced() -> Iterator[None]:
+    torch.finfo = _traced_finfo
+    try:
+        yield
+    finally:
+        torch.finfo = _FINFO
 
 
 @contextlib.contextmanager

@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from layerloom.graph import GraphError
-from layerloom.graph.import_torch import import_torch
+from layerloom.graph.import_torch import check_import, import_torch
 
 
 class Attention(nn.Module):
@@ -206,8 +206,20 @@ class NanoGPTMasked(nn.Module):
         q, k, v = self.c_attn(x).split(16, dim=2)
         q, k, v = (t.view(B, T, 2, 8).transpose(1, 2) for t in (q, k, v))
         att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1)))
-        att = att.masked_fill(self.bias[:, :, :T, :T] == 0, float("-inf"))  # sliced-mask
+        att = att.masked_fill(self.bias[:, :, :T, :T] == 0, float("-inf"))
         return (F.softmax(att, dim=-1) @ v).transpose(1, 2).contiguous().view(B, T, C)
+
+
+def test_nanogpts_masked_attention_imports_as_causal_attention():
+    """The sliced tril mask, filled with -inf before the softmax, is is_causal=True (it was
+    refused at its ``== 0`` before; tests/export/test_import_gpt2.py has GPT-2's form)."""
+    torch.manual_seed(0)
+    model = NanoGPTMasked().eval()
+    graph, weights = import_torch(model, (8, 16))
+    sdpa = [n for n in graph.nodes if n.type == "ScaledDotProductAttention"]
+    assert [n.params for n in sdpa] == [{"is_causal": True, "scale": 1 / math.sqrt(8)}]
+    state = weights.apply(model.state_dict())
+    assert check_import(model, graph, state, (8, 16), weights=weights) < 1e-5
 
 
 class DroppedAlways(nn.Module):
@@ -225,10 +237,6 @@ class Masked(nn.Module):
 
 
 @pytest.mark.parametrize("model, marker, message", [
-    (NanoGPTMasked(), "sliced-mask",
-     "{where}: cannot import operator.eq in NanoGPTMasked.forward: no LayerLoom block does "
-     "this; fix: for a causal mask in attention, call F.scaled_dot_product_attention(q, k, v, "
-     "is_causal=True) (the ScaledDotProductAttention block)"),
     (DroppedAlways(), "dropped-always",
      "{where}: cannot import torch.nn.functional.scaled_dot_product_attention in "
      "DroppedAlways.forward: dropout_p=0.1 drops attention weights in evaluation too; pass "
@@ -237,7 +245,7 @@ class Masked(nn.Module):
     (Masked(), "attn-mask",
      "{where}: cannot import torch.nn.functional.scaled_dot_product_attention in "
      "Masked.forward: attn_mask: a mask tensor has no block (a causal mask is is_causal=True)"),
-], ids=["sliced-mask", "dropped-always", "attn-mask"])
+], ids=["dropped-always", "attn-mask"])
 def test_what_does_not_import_is_refused_at_its_line(model, marker, message, line_of):
     where = line_of(marker)
     with pytest.raises(GraphError) as caught:

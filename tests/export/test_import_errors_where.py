@@ -1,8 +1,9 @@
 """import-torch's "cannot import ..." errors name the user's file and line of the offending call
 (from what torch.fx recorded while tracing) and, where a known rewrite exists, say it:
-batch_first=True for a time-major RNN/Transformer, is_causal=True for a causal mask written with
-masked_fill, the same values written with ReLU for a one-sided clamp. timm's q, k and v split by a
-permute that moves the batch is not refused: it imports as the same split written with chunk."""
+batch_first=True for a time-major RNN/Transformer, the same values written with ReLU for a
+one-sided clamp. timm's q, k and v split by a permute that moves the batch is not refused: it
+imports as the same split written with chunk; so does a causal mask written with masked_fill
+(as is_causal=True, graph/import_torch/causal_attention.py)."""
 
 from __future__ import annotations
 
@@ -64,7 +65,7 @@ class CausalMask(nn.Module):
         q, k, v = self.qkv(x).split(8, dim=2)
         q, k, v = (t.view(B, T, 2, 4).transpose(1, 2) for t in (q, k, v))
         att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1)))
-        att = att.masked_fill(self.mask == 0, float("-inf"))  # mask
+        att = att.masked_fill(self.mask == 0, float("-inf"))
         return (att.softmax(dim=-1) @ v).transpose(1, 2).contiguous().view(B, T, C)
 
 
@@ -99,12 +100,9 @@ class Clamp(nn.Module):
      "fix: make gru batch_first=True and drop the permute"),
     (TimeMajor(), "time-major", "cannot import lstm (LSTM): batch_first=False",
      "fix: construct it with batch_first=True"),
-    (CausalMask(), "mask", "cannot import Tensor.masked_fill in CausalMask.forward",
-     "fix: for a causal mask in attention, call F.scaled_dot_product_attention(q, k, v, "
-     "is_causal=True) (the ScaledDotProductAttention block)"),
     (Clamp(), "clamp", "cannot import torch.clamp in Clamp.forward: clamping to min=-3 with "
      "no upper bound", "write F.relu(x + 3) - 3, the same values"),
-], ids=["transpose", "permute", "time-major", "mask", "clamp"])
+], ids=["transpose", "permute", "time-major", "clamp"])
 def test_an_import_error_names_the_file_and_line_and_the_fix(model, marker, op, fix, line_of):
     shape = [5, 1] if isinstance(model, (GRUTranspose, GRUPermute, TimeMajor)) else [5, 8]
     with pytest.raises(GraphError) as info:
@@ -113,6 +111,15 @@ def test_an_import_error_names_the_file_and_line_and_the_fix(model, marker, op, 
     assert message.startswith(f"{line_of(marker)}: {op}"), message
     assert fix in message
     assert "\n" not in message
+
+
+def test_a_causal_mask_written_with_masked_fill_imports():
+    """Once refused with the rewrite to is_causal=True; now that rewrite is the import's."""
+    model = CausalMask().eval()
+    graph, weights = import_torch(model, [5, 8])
+    assert [n.params for n in graph.nodes if n.type == "ScaledDotProductAttention"] == [
+        {"is_causal": True, "scale": 0.5}]
+    assert check_import(model, graph, weights.apply(model.state_dict()), [5, 8]) <= 1e-5
 
 
 def test_timms_qkv_first_split_imports():

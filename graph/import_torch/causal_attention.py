@@ -1,0 +1,254 @@
+"""Causal attention written out with a mask, as transformers' GPT-2 (eager attention) and
+nanoGPT (without flash) write it::
+
+    att = q @ k.transpose(-1, -2) / torch.full([], v.size(-1) ** 0.5, ...)   # or * 1/√d
+    mask = self.bias[:, :, k_len - q_len:k_len, :k_len]                       # a tril buffer
+    att = torch.where(mask, att, torch.finfo(att.dtype).min)  # or att.masked_fill(m == 0, -inf)
+    att = self.attn_dropout(F.softmax(att, dim=-1))
+    y = att @ v
+
+is ``F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=s)`` (one
+ScaledDotProductAttention block, with the dropout's rate). :func:`fuse_causal_masks` rewrites
+the traced graph so. The rewrite is made only where the values on the sample say so: the
+positions kept are exactly the causal ones (each step sees itself and those before it, over
+as many keys as queries), the fill is at most -1e4 (nothing kept of a filled position after
+the softmax), and the block's output equals the written-out one. Any other mask is left as it
+is, and refused where it was.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import fx, nn
+
+DROPOUT = "layerloom_attention_dropout"  # node meta: the rate of the dropout folded in
+
+_MATMULS = (operator.matmul, torch.matmul, "matmul")
+_SOFTMAX = (F.softmax, torch.softmax, "softmax")
+_PASSES = ("to", "type", "type_as", "float", "contiguous")
+_WHERE = (torch.where, "where")
+_FILL = (torch.masked_fill, "masked_fill")
+_FILLED = -1e4  # a fill at most this: e^(fill - max) is 0 in float32 beside a kept score
+
+
+def fuse_causal_masks(gm: fx.GraphModule, values: dict[fx.Node, Any],
+                      model: nn.Module) -> bool:
+    """Rewrite each causal attention written out with a mask (see the module's text) to
+    ``F.scaled_dot_product_attention(..., is_causal=True)``; ``values`` are the nodes'
+    values on the sample. Whether anything was rewritten."""
+    changed = False
+    for node in list(gm.graph.nodes):
+        if node._erased or not _calls(node, _WHERE + _FILL):
+            continue
+        found = _causal_attention(node, values, model)
+        if found is None:
+            continue
+        q, k, v, scale, rate, last = found
+        with gm.graph.inserting_before(last):
+            fused = gm.graph.call_function(F.scaled_dot_product_attention, (q, k, v),
+                                           {"is_causal": True, "scale": scale})
+        fused.meta.update({k: v for k, v in last.meta.items()
+                           if k not in ("val", "tensor_meta")})
+        if rate:
+            fused.meta[DROPOUT] = rate
+        last.replace_all_uses_with(fused)
+        _erase_unused(gm.graph, last)
+        changed = True
+    if changed:
+        gm.graph.eliminate_dead_code()
+        gm.graph.lint()
+        gm.recompile()
+    return changed
+
+
+def _causal_attention(masked: fx.Node, values: dict, model: nn.Module):
+    """``(q, k, v, scale, dropout rate, the final product)`` of the causal attention whose
+    masking is ``masked``, or None."""
+    scores, keep, fill = _mask_parts(masked)
+    if scores is None:
+        return None
+    score_value, kept = values.get(scores), values.get(keep)
+    fill_value = values.get(fill, fill) if isinstance(fill, fx.Node) else fill
+    if not isinstance(score_value, torch.Tensor) or score_value.dim() < 2 \
+            or not isinstance(kept, torch.Tensor) or kept.dtype != torch.bool:
+        return None
+    if _calls(masked, _FILL):
+        kept = ~kept
+    fill_value = float(fill_value) if isinstance(fill_value, (int, float)) or (
+        isinstance(fill_value, torch.Tensor) and fill_value.numel() == 1) else None
+    if fill_value is None or not fill_value <= _FILLED:
+        return None
+    steps, keys = score_value.shape[-2:]
+    if steps != keys:
+        return None
+    causal = torch.ones(steps, keys, dtype=torch.bool).tril()
+    try:
+        if not torch.equal(torch.broadcast_to(kept, score_value.shape),
+                           causal.expand(score_value.shape)):
+            return None
+    except RuntimeError:  # shapes that do not broadcast
+        return None
+    product = _scaled_product(scores, values)
+    if product is None:
+        return None
+    q, k, scale = product
+    after = _single_user(masked)
+    if after is None or not _softmax_last(after, values):
+        return None
+    rate, current = 0.0, _single_user(after)
+    while current is not None and not _calls(current, _MATMULS):
+        if _calls(current, _PASSES):
+            pass
+        elif current.op == "call_module" and isinstance(
+                model.get_submodule(str(current.target)), nn.Dropout):
+            rate = float(model.get_submodule(str(current.target)).p)
+        else:
+            return None
+        current = _single_user(current)
+    if current is None or len(current.args) != 2 or current.kwargs \
+            or not isinstance(current.args[1], fx.Node):
+        return None
+    v = current.args[1]
+    got = F.scaled_dot_product_attention(values[q], values[k], values[v], is_causal=True,
+                                         scale=scale)
+    expected = values.get(current)
+    if not isinstance(expected, torch.Tensor) or got.shape != expected.shape \
+            or not torch.allclose(got, expected, atol=1e-5, rtol=1e-4):
+        return None
+    return q, k, v, scale, rate, current
+
+
+def _mask_parts(masked: fx.Node) -> tuple[Any, Any, Any]:
+    """``(scores, mask, fill)`` of ``torch.where(mask, scores, fill)`` or
+    ``scores.masked_fill(mask, fill)``; Nones where ``masked`` is neither."""
+    args = list(masked.args)
+    if _calls(masked, _WHERE):
+        bound = dict(zip(("condition", "input", "other"), args), **masked.kwargs)
+        if set(bound) != {"condition", "input", "other"}:
+            return None, None, None
+        scores = _unpassed(bound["input"])
+        return scores, bound["condition"], bound["other"]
+    bound = dict(zip(("input", "mask", "value"), args), **masked.kwargs)
+    if set(bound) != {"input", "mask", "value"}:
+        return None, None, None
+    return _unpassed(bound["input"]), bound["mask"], bound["value"]
+
+
+def _unpassed(node: Any) -> Any:
+    """``node`` without the dtype casts around it (GPT-2's ``att.to(att.dtype)``)."""
+    while isinstance(node, fx.Node) and _calls(node, _PASSES) and node.args:
+        node = node.args[0]
+    return node
+
+
+def _scaled_product(scores: Any, values: dict) -> tuple[fx.Node, fx.Node, float] | None:
+    """``(q, k, scale)`` of ``q @ k.transpose(-2, -1)`` times or divided by a number (a
+    constant, or a 0-dim tensor made from the sizes), or None."""
+    if not isinstance(scores, fx.Node):
+        return None
+    scale = 1.0
+    if _calls(scores, (operator.mul, torch.mul, "mul", operator.truediv, torch.div, "div",
+                       torch.true_divide)) and len(scores.args) == 2 and not scores.kwargs:
+        left, right = scores.args
+        divides = _calls(scores, (operator.truediv, torch.div, "div", torch.true_divide))
+        if not divides and not _calls(left, _MATMULS):
+            left, right = right, left
+        number = _number(right, values)
+        if number is None or not _calls(left, _MATMULS) or number == 0:
+            return None
+        scale = 1.0 / number if divides else number
+        scores = left
+    if not _calls(scores, _MATMULS) or len(scores.args) != 2 or scores.kwargs:
+        return None
+    q, turned = scores.args
+    if not isinstance(q, fx.Node) or not isinstance(turned, fx.Node):
+        return None
+    k = _swapped_last(turned, values)
+    if k is None or not math.isfinite(scale) or scale <= 0:
+        return None
+    return q, k, float(scale)
+
+
+def _number(arg: Any, values: dict) -> float | None:
+    if isinstance(arg, (int, float)) and not isinstance(arg, bool):
+        return float(arg)
+    value = values.get(arg) if isinstance(arg, fx.Node) else None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, torch.Tensor) and value.dim() == 0 and value.is_floating_point() \
+            and not _reads_data(arg):
+        return float(value)
+    return None
+
+
+def _reads_data(node: fx.Node) -> bool:
+    """``node`` is computed from a tensor's values (not from sizes and numbers alone)."""
+    if node.op == "placeholder" or node.op == "get_attr" or node.op == "call_module":
+        return True
+    if node.op == "call_method" and node.target in ("size", "dim", "numel"):
+        return False
+    if node.op == "call_function" and node.target is getattr:
+        return node.args[1] not in ("shape", "dtype", "device", "ndim")
+    return any(_reads_data(n) for n in node.all_input_nodes)
+
+
+def _swapped_last(node: fx.Node, values: dict) -> fx.Node | None:
+    """``k`` of ``k.transpose(-2, -1)`` (either order, or the last two of a permute)."""
+    if not node.args or not isinstance(node.args[0], fx.Node):
+        return None
+    source = node.args[0]
+    value = values.get(source)
+    if not isinstance(value, torch.Tensor) or value.dim() < 2:
+        return None
+    rank = value.dim()
+    if _calls(node, ("transpose", torch.transpose)) and len(node.args) == 3:
+        dims = sorted(d % rank for d in node.args[1:] if isinstance(d, int))
+        return source if dims == [rank - 2, rank - 1] else None
+    if _calls(node, ("permute", torch.permute)):
+        dims = node.args[1:] if len(node.args) > 2 else node.args[1]
+        dims = [d % rank for d in dims] if all(isinstance(d, int) for d in dims) else None
+        return source if dims == [*range(rank - 2), rank - 1, rank - 2] else None
+    return None
+
+
+def _softmax_last(node: fx.Node, values: dict) -> bool:
+    """``node`` is a softmax over the last dimension."""
+    if not _calls(node, _SOFTMAX) or not node.args:
+        return False
+    bound = dict(zip(("input", "dim"), node.args), **node.kwargs)
+    dim, value = bound.get("dim"), values.get(node)
+    if set(bound) - {"input", "dim", "dtype", "_stacklevel"} or bound.get("dtype") is not None:
+        return False
+    return isinstance(dim, int) and isinstance(value, torch.Tensor) \
+        and dim % value.dim() == value.dim() - 1
+
+
+def _single_user(node: fx.Node) -> fx.Node | None:
+    users = list(node.users)
+    return users[0] if len(users) == 1 else None
+
+
+def _erase_unused(graph: fx.Graph, node: fx.Node) -> None:
+    """Erase ``node`` and then its inputs in turn, where nothing uses them (a parameter's or
+    buffer's get_attr, an input: kept)."""
+    if node._erased or node.users or node.op in ("placeholder", "get_attr", "output"):
+        return
+    inputs = node.all_input_nodes
+    graph.erase_node(node)
+    for source in inputs:
+        _erase_unused(graph, source)
+
+
+def _calls(node: Any, targets: tuple) -> bool:
+    """``node`` calls one of ``targets`` (functions, or the names of tensor methods)."""
+    if not isinstance(node, fx.Node):
+        return False
+    if node.op == "call_method":
+        return node.target in targets
+    return node.op == "call_function" and any(node.target is t for t in targets
+                                              if not isinstance(t, str))
