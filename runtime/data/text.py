@@ -126,7 +126,14 @@ def load_text_csv(table: Table, spec: SplitSpec, *, text_column: str | None,
     texts = ["" if is_missing(value) else value for value in table.column(text_column)]
     ignored = [name for name in table.header if name not in (text_column, label_column)]
     meta = {"text_column": text_column, "label_column": label_column, "ignored_columns": ignored}
-    if table.notes or unlabelled:
-        meta["notes"] = table.notes + unlabelled
+    left_out = []
+    if ignored:  # a table of numbers with one column of notes is read as texts: say so
+        shown = ", ".join(ignored[:8]) + (" …" if len(ignored) > 8 else "")
+        left_out = [f"read as texts ({text_column!r}) and their labels ({label_column!r}); "
+                    f"{'its other column' if len(ignored) == 1 else 'the other columns'} "
+                    f"({shown}) left out: to train on {'it' if len(ignored) == 1 else 'them'} "
+                    f"instead, load it with kind=tabular and drop=[{text_column!r}]"]
+    if table.notes or unlabelled or left_out:
+        meta["notes"] = table.notes + unlabelled + left_out
     return text_dataset(table.path.name, str(table.path), texts, goal.y, goal.classes, spec,
                         length=length, max_vocab=max_vocab, min_freq=min_freq, meta=meta)

@@ -319,3 +319,15 @@ def test_a_dropped_column_of_free_text_leaves_a_table(tmp_path):
     assert load_dataset(path).dtype == "int64"  # the one free-text column: texts
     ds = load_dataset(path, drop=["note"])  # it was read as the texts all the same
     assert ds.dtype == "float32" and ds.input_shape == (2,)
+
+
+def test_columns_left_out_of_a_text_dataset_are_named(tmp_path):
+    """A table of numbers with one column of notes was read as texts, its numbers left out
+    without a word."""
+    rows = [f'"a long note about order {i}, typed by hand",{i % 5}.5,{i % 3},{"ab"[i % 2]}'
+            for i in range(ROWS)]
+    ds = load_dataset(write(tmp_path / "notes.csv", "note,size,n,label\n" + "\n".join(rows)))
+    assert ds.dtype == "int64"
+    assert ds.meta["notes"] == [
+        "read as texts ('note') and their labels ('label'); the other columns (size, n) left "
+        "out: to train on them instead, load it with kind=tabular and drop=['note']"]
