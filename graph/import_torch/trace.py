@@ -191,6 +191,8 @@ def trace(model: nn.Module) -> fx.GraphModule:
             graph = tracer.trace(model, concrete_args=concrete or None)
     except Exception as exc:  # fx raises TraceError, TypeError, NotImplementedError…
         graph = _trace_buffers(model, concrete)
+        if graph is None and _LEN_UNTRACED in str(exc):
+            graph, exc = _trace_lengths(model, concrete, tracer_reads=reads)
         if graph is None:
             raise GraphError(_trace_failure(model, exc)) from None
     _drop_specialised(graph, set(concrete))
@@ -241,6 +243,66 @@ def _finfo_traced() -> Iterator[None]:
         yield
     finally:
         torch.finfo = _FINFO
+
+
+_LEN_UNTRACED = "'len' is not supported in symbolic tracing"
+
+
+def _traced_len(obj: Any) -> Any:
+    """``len`` while the model is traced: of a traced tensor, its first size (the batch of a
+    batch-first tensor: rtdl's FT-Transformer's ``self.expand(len(x), 1)``), traced as
+    ``x.size(0)``; of anything else, Python's own."""
+    if isinstance(obj, fx.Proxy):
+        return obj.size(0)
+    return len(obj)
+
+
+@contextlib.contextmanager
+def _lengths_traced(model: nn.Module) -> Iterator[None]:
+    """``len`` of the modules' code (the globals of their classes' modules) is
+    :func:`_traced_len` while the model is traced; a module that defines its own ``len`` keeps
+    it."""
+    spaces: dict[int, dict] = {}
+    for module in model.modules():
+        for cls in type(module).__mro__:
+            name = getattr(cls, "__module__", "")
+            found = sys.modules.get(name)
+            if found is None or name.startswith(("torch", "builtins")):
+                continue
+            space = vars(found)
+            if "len" not in space:
+                spaces[id(space)] = space
+    try:
+        for space in spaces.values():
+            space["len"] = _traced_len
+        yield
+    finally:
+        for space in spaces.values():
+            if space.get("len") is _traced_len:
+                del space["len"]
+
+
+def _trace_lengths(model: nn.Module, concrete: dict,
+                   tracer_reads: list) -> tuple[fx.Graph | None, Exception | None]:
+    """The trace again with ``len`` of a traced tensor as its first size (and with buffers as
+    values of the graph where that is what it takes): the graph, or None and why it failed."""
+    traced_through = [m for name, m in model.named_modules() if not name
+                      or not _Tracer().is_leaf_module(m, name)]
+    failure: Exception | None = None
+    for buffers in (False, True):
+        tracer = _Tracer()
+        tracer.proxy_buffer_attributes = buffers
+        tracer_reads.clear()
+        try:
+            with torch.enable_grad(), _lengths_traced(model), _finfo_traced(), \
+                    _training_reads(traced_through, tracer_reads), warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message="For backward hooks to be called")
+                return tracer.trace(model, concrete_args=concrete or None), None
+        except Exception as exc:  # noqa: BLE001 - said by the caller
+            failure = failure or exc
+            if not buffers and next(model.buffers(), None) is None:
+                break
+    return None, failure
 
 
 @contextlib.contextmanager
@@ -325,6 +387,10 @@ def _trace_failure(model: nn.Module, exc: Exception) -> str:
         if "masked_fill" in where:
             reason += ("; for a causal mask in attention, call F.scaled_dot_product_attention("
                        "q, k, v, is_causal=True) (the ScaledDotProductAttention block)")
+    elif "cannot be interpreted as an integer" in text:
+        reason = ("it uses a traced size as a Python number (such as `range(len(x))` or "
+                  "`range(x.size(0))`, a loop over the samples of the batch), which tracing "
+                  "cannot know; compute the step for the whole batch at once instead")
     elif "cannot be iterated" in text:
         reason = ("it loops over or unpacks a traced value (such as `for s in x.size()[1:]` or "
                   "`*x.shape`), whose length tracing cannot know; write torch.flatten(x, 1) or "
