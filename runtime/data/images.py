@@ -178,7 +178,7 @@ def _image_entries(path: Path, archive: zipfile.ZipFile
     others = []
     kept: list[tuple[tuple[str, ...], zipfile.ZipInfo, bool]] = []  # (parts, entry, is a folder)
     for info in archive.infolist():
-        parts = _safe_parts(path, info.filename)
+        parts = _safe_parts(path, entry_name(info))
         if not parts or any(part.startswith(".") or part in JUNK for part in parts):
             continue
         if info.is_dir():
@@ -186,7 +186,7 @@ def _image_entries(path: Path, archive: zipfile.ZipFile
         elif PurePosixPath(parts[-1]).suffix.lower() in SUFFIXES:
             kept.append((parts, info, False))
         else:
-            others.append(info.filename)
+            others.append(entry_name(info))
             if len(parts) > 1:
                 kept.append((parts[:-1], info, True))  # not an image: only its folder counts
     # A zip of one folder holding the class folders: the class folders are one level down.
@@ -202,7 +202,7 @@ def _image_entries(path: Path, archive: zipfile.ZipFile
             continue
         if len(parts) == 1:
             raise DataError("is not inside a class folder; put each image in a folder named "
-                            "after its class", file=path, entry=info.filename)
+                            "after its class", file=path, entry=entry_name(info))
         files.append((parts, info))
     empty = sorted(folders - {parts[0] for parts, _ in files})
     if empty:
@@ -227,6 +227,24 @@ def _image_entries(path: Path, archive: zipfile.ZipFile
                         file=path)
     return sorted(((parts[0], info) for parts, info in files),
                   key=lambda item: item[1].filename), sorted(others)
+
+
+def entry_name(info: zipfile.ZipInfo) -> str:
+    """An entry's name as its maker wrote it: a UTF-8 name stored without the zip's UTF-8 flag
+    (by Info-ZIP's ``zip`` on macOS and Linux) is read as UTF-8, not as the old DOS code page
+    Python's zipfile then assumes (``café`` would be ``caf├⌐``).
+
+    >>> info = zipfile.ZipInfo("café/1.png".encode().decode("cp437"))
+    >>> entry_name(info)
+    'café/1.png'
+    """
+    name = info.filename
+    if info.flag_bits & 0x800 or name.isascii():
+        return name
+    try:
+        return name.encode("cp437").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return name  # a DOS code page name indeed
 
 
 def _safe_parts(path: Path, name: str) -> tuple[str, ...]:
@@ -257,12 +275,12 @@ def _header(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Imag
             SyntaxError, struct.error, IndexError, TypeError, KeyError) as err:
         # Runtime: an encrypted entry; the rest: Pillow's parsers on a damaged header.
         raise DataError(f"cannot be read as an image ({unreadable(err)}); {FIX}", file=path,
-                        entry=info.filename) from None
+                        entry=entry_name(info)) from None
     width, height = image.size
     most = budget("LAYERLOOM_MAX_IMAGE_PIXELS", MAX_IMAGE_PIXELS)
     if width * height > most:
         raise over_budget(f"{width}×{height} pixels; images are capped at {most:,}",
-                          "LAYERLOOM_MAX_IMAGE_PIXELS", file=path, entry=info.filename)
+                          "LAYERLOOM_MAX_IMAGE_PIXELS", file=path, entry=entry_name(info))
     return image
 
 
@@ -296,7 +314,7 @@ def _pixels(path: Path, info: zipfile.ZipInfo, image: Image.Image, size: tuple[i
     except (OSError, ValueError, SyntaxError, EOFError, zlib.error, struct.error, IndexError,
             TypeError, KeyError, Image.DecompressionBombError) as err:  # truncated or corrupt
         raise DataError(f"cannot be decoded as an image ({unreadable(err)}); {FIX}", file=path,
-                        entry=info.filename) from None
+                        entry=entry_name(info)) from None
 
 
 FIX = "remove it or replace it with a good copy, and load the data again"

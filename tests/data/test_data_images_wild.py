@@ -209,3 +209,23 @@ def test_palette_images_with_transparency_read_their_colours_without_warnings(tm
         pixels = raw_pixels(read)
         assert np.allclose(pixels[:, :, :, :10].mean(axis=(0, 2, 3)), [200, 0, 0], atol=1)
         assert np.allclose(pixels[:, :, :, 10:].mean(axis=(0, 2, 3)), [0, 200, 0], atol=1)
+
+
+class _Unflagged(zipfile.ZipInfo):
+    """An entry whose UTF-8 name is stored without the UTF-8 flag, as Info-ZIP's zip does."""
+
+    def _encodeFilenameFlags(self):
+        return self.filename.encode("utf-8"), self.flag_bits & ~0x800
+
+
+def test_utf8_class_names_without_the_zip_flag_are_read_as_written(tmp_path):
+    """``café/`` zipped by ``zip`` on macOS or Linux was the class ``caf├⌐``."""
+    path = tmp_path / "drinks.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for label in ("café", "thé"):
+            for i in range(4):
+                archive.writestr(_Unflagged(f"{label}/{i}.png"), picture())
+    with zipfile.ZipFile(path) as archive:  # as Python's zipfile reads the names
+        assert archive.namelist()[0] == "café/0.png".encode().decode("cp437")
+    ds = load_dataset(str(path), val_fraction=0, test_fraction=0)
+    assert ds.classes == ["café", "thé"]

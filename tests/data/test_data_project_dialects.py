@@ -16,6 +16,8 @@ from layerloom.graph.templates import load_template
 from layerloom.runtime.data import load_dataset
 from layerloom.runtime.export_project import export_project
 
+from .test_data_images_wild import _Unflagged, picture
+
 CONFIG = {"epochs": 1, "batch_size": 8}
 
 
@@ -66,3 +68,20 @@ def test_sideways_photos_and_webp_are_read_by_the_project_itself(tmp_path):
     graph.variables.update(width=0.1, classes=2)
     result = export_project(graph, str(tmp_path / "shapes.zip"), tmp_path / "img", CONFIG)
     assert result.data == "images" and result.notes == []
+
+
+def test_utf8_class_names_without_the_zip_flag_are_the_projects_classes(tmp_path):
+    path = tmp_path / "drinks.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for label in ("café", "thé"):
+            for i in range(6):
+                archive.writestr(_Unflagged(f"{label}/{i}.png"), picture(size=(8, 8)))
+    graph = load_template("seed-cnn")
+    graph.node("image").params["shape"] = [3, 8, 8]
+    graph.node("conv1").params["kernel_size"] = 1
+    graph.node("conv2").params["kernel_size"] = 1
+    graph.variables.update(width=0.1, classes=2)
+    result = export_project(graph, str(path), tmp_path / "proj", CONFIG)
+    assert result.data == "images" and result.notes == []
+    assert json.loads((result.path / "config.json").read_text())["data"]["classes"] == \
+        ["café", "thé"]

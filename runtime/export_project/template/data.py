@@ -311,6 +311,18 @@ def read_images(path: Path, spec: dict, root: Path) -> tuple[np.ndarray, np.ndar
     return x, labels(names, spec, path.name)
 
 
+def _entry_name(info) -> str:
+    """A zip entry's name as written: UTF-8 stored without the zip's UTF-8 flag (Info-ZIP's
+    zip on macOS and Linux) read as UTF-8, as LayerLoom reads it."""
+    name = info.filename
+    if info.flag_bits & 0x800 or name.isascii():
+        return name
+    try:
+        return name.encode("cp437").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return name
+
+
 def image_files(path: Path):
     """``(class folder, bytes)`` of every image, sorted by path; hidden files, archivers'
     leftovers and a single folder wrapping the class folders are skipped."""
@@ -320,7 +332,7 @@ def image_files(path: Path):
         archive = None
     else:
         archive = zipfile.ZipFile(path)
-        entries = [(tuple(p for p in info.filename.replace("\\", "/").split("/")
+        entries = [(tuple(p for p in _entry_name(info).replace("\\", "/").split("/")
                           if p not in ("", ".")), info) for info in archive.infolist()]
         is_dir, read, name = zipfile.ZipInfo.is_dir, archive.read, lambda info: info.filename
     try:
