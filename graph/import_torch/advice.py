@@ -1,6 +1,6 @@
 """What to change in the model where a function it calls has no block: the words after
 "no LayerLoom block does this" for the calls users meet most (``x.repeat``, ``torch.exp``,
-``torch.zeros_like``; token type ids of zeros used for more than their lookup, which alone
+``torch.zeros_like``, ``torch.randn_like`` outside ``if self.training:``; token type ids of zeros used for more than their lookup, which alone
 imports: :mod:`.token_types`).
 
 >>> no_block_hint(model, node_of_torch_exp)                      # doctest: +SKIP
@@ -16,6 +16,8 @@ from torch import fx, nn
 
 _MADE = {"zeros", "zeros_like", "ones", "ones_like", "full", "full_like", "new_zeros",
          "new_ones", "new_full", "empty", "empty_like"}
+_RANDOM = {"randn", "randn_like", "rand", "rand_like", "randint", "randint_like", "normal",
+           "normal_", "bernoulli", "multinomial", "uniform_", "poisson"}
 _SHAPING = ("expand", "expand_as", "view", "reshape", "unsqueeze", "to", "long", "contiguous")
 
 
@@ -54,12 +56,19 @@ def no_block_hint(model: nn.Module, node: fx.Node, value: Any = None) -> str:
                     f"variance without Bessel's correction)")
         return (f"; fix: {name} has no block of its own; a norm written by hand is "
                 f"F.layer_norm (LayerNorm) or F.normalize")
-    if name == "exp":
+    if name in _RANDOM:
+        return (f"; fix: {name} draws new random values at every call, in evaluation too, so "
+                f"no design gives the model's outputs; draw them only while training, as a "
+                f"VAE's reparameterisation does (if self.training: return mu + "
+                f"torch.randn_like(std) * std, then return mu): the import is the model in "
+                f"evaluation")
+    if name in ("exp", "exp_"):
         return ("; fix: e^x has no block of its own: a softmax written by hand "
                 "(x.exp() / x.exp().sum(dim, keepdim=True)) is F.softmax(x, dim) (the Softmax "
                 "block), log(1 + e^x) is F.softplus (Softplus), and a VAE's "
-                "std = torch.exp(0.5 * logvar) only serves sampling: return the mean in "
-                "evaluation")
+                "std = torch.exp(0.5 * logvar) only serves sampling, which gives other outputs "
+                "at every call: sample only while training (if self.training: return mu + "
+                "torch.randn_like(std) * std, then return mu), the mean in evaluation")
     return ""
 
 
