@@ -73,11 +73,7 @@ def read_table(path: Path) -> Table:
         raise DataError("the file is empty", file=path)
     delimiter = _delimiter(path, text)
     if path.suffix.lower() == ".txt" and delimiter not in text.lstrip().split("\n", 1)[0]:
-        raise DataError("reads as plain text, not a table: its first line has no tab, ';' or "
-                        "',' between values. Training needs samples and their labels: a table "
-                        "(CSV, or Excel's Text (Tab delimited)) of one row per sample, with a "
-                        "column of labels; for texts, a column of texts and one of labels",
-                        file=path, line=1)
+        raise _plain_text(path)
     text = _without_sep_line(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     header, rows, lines = None, [], []
@@ -97,6 +93,8 @@ def read_table(path: Path) -> Table:
                                 f"files are capped at {cells:,} values (set "
                                 f"LAYERLOOM_MAX_CSV_CELLS to change it)", file=path,
                                 line=reader.line_num)
+            elif len(row) != len(header) and not rows and path.suffix.lower() == ".txt":
+                raise _plain_text(path)  # prose, its first line holding a comma
             elif len(row) != len(header):
                 hint = ("; where numbers are written with a decimal comma (3,14), save the file "
                         "with ';' between the values, or put those numbers in quotes"
@@ -120,6 +118,14 @@ def read_table(path: Path) -> Table:
     written, examples = numbers_as_written(header, rows, commas=delimiter != ",") \
         if _maybe_written(text, delimiter) else ({}, {})
     return Table(path, header, rows, lines, notes + written_notes(written, examples), written)
+
+
+def _plain_text(path: Path) -> DataError:
+    return DataError("reads as plain text, not a table: its lines do not hold as many values, "
+                     "separated by a tab, ';' or ',', as its first. Training needs samples and "
+                     "their labels: a table (CSV, or Excel's Text (Tab delimited)) of one row "
+                     "per sample, with a column of labels; for texts, a column of texts and "
+                     "one of labels", file=path, line=1)
 
 
 BINARY = {b"PK\x03\x04": "an Excel workbook (.xlsx) or another zip file",

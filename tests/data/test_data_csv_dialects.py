@@ -331,3 +331,12 @@ def test_columns_left_out_of_a_text_dataset_are_named(tmp_path):
     assert ds.meta["notes"] == [
         "read as texts ('note') and their labels ('label'); the other columns (size, n) left "
         "out: to train on them instead, load it with kind=tabular and drop=['note']"]
+
+
+@pytest.mark.parametrize("text", ["hello\n", "It was a dark night, and it rained.\nThen it "
+                                  "stopped.\n"])
+def test_a_text_file_of_prose_says_what_training_needs(tmp_path, text):
+    with pytest.raises(DataError) as caught:
+        load_dataset(write(tmp_path / "story.txt", text))
+    assert str(caught.value).startswith("story.txt, line 1: reads as plain text, not a table")
+    assert str(caught.value).endswith("for texts, a column of texts and one of labels")
