@@ -83,3 +83,18 @@ def test_excels_tab_delimited_text_is_taken_as_a_table():
     assert at.selectbox(key="data.opt.export.txt.target").options == \
         ["(default)", "n", "size", "label"]
     assert texts(at.metric)[:3] == ["classification", "[2] float32", "2"]
+
+
+def test_a_lone_npy_is_told_what_to_do_not_refused_by_type():
+    """The uploader refused a .npy by its type ("Invalid file extension"), saying nothing of
+    the x and y it lacks."""
+    buffer = io.BytesIO()
+    np.save(buffer, np.zeros((40, 4)))
+    at = page("mlp-tabular").run()
+    at.radio(key="data.source").set_value("Upload a file").run()
+    at.file_uploader(key="data.file").upload("features.npy", buffer.getvalue()).run()
+    assert not at.exception
+    assert load_errors(at) == [
+        "Could not read features.npy: a .npy file holds one array, and training needs the "
+        "samples and their labels together: save both in one .npz file, "
+        "np.savez('data.npz', x=samples, y=labels), and load that"]

@@ -134,7 +134,9 @@ def choose_upload(current: DataChoice | None, slots: dict | None = None) -> Data
     kinds = list_file_kinds()
     suffixes = [s.lstrip(".") for kind in kinds for s in kind["suffixes"]]
     st.caption("; ".join(f"{', '.join(k['suffixes'])}: {k['description']}" for k in kinds))
-    file = st.file_uploader("File", type=suffixes, key="data.file")
+    # a .npy is taken too, so that the loader says what to do with it (save x and y together
+    # in an .npz) rather than the uploader refusing its type without a word why
+    file = st.file_uploader("File", type=suffixes + ["npy"], key="data.file")
     if slots is not None:
         slots["file"] = st.empty()  # where a file that cannot be read says so
     if file is not None:
@@ -148,10 +150,12 @@ def choose_upload(current: DataChoice | None, slots: dict | None = None) -> Data
                 "y, or a zip of one folder of images per class.")
         return None
     suffix = "." + path.rsplit(".", 1)[-1].lower()
-    kind = next(k for k in kinds if suffix in k["suffixes"])
+    kind = next((k for k in kinds if suffix in k["suffixes"]), None)
     values = current.options if current and current.source == path else {}
     key = f"data.opt.{display_name(path)}"
-    if ".csv" in kind["suffixes"]:  # .csv, .tsv, .txt: a table
+    if kind is None:  # a .npy: loading it says why not, and what to do
+        options = {}
+    elif ".csv" in kind["suffixes"]:  # .csv, .tsv, .txt: a table
         columns = csv_columns(path)
         declared = kind["options"]
         options = options_form(declared, values, key, only=("kind",))
