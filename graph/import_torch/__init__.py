@@ -26,6 +26,7 @@ from ..errors import GraphError
 from ..model import Graph
 from .causal_attention import fuse_causal_masks
 from .channels_first_norm import fuse_channels_first_norms
+from .glu import split_glus
 from .hooks import hook_hint, warn_hooks
 from .importer import Importer
 from .output_match import match_outputs
@@ -80,6 +81,7 @@ def traced_import(model: nn.Module, input_shape, dtype: str | Sequence[str] = "f
         split = split_qkv(gm, values)  # timm's q, k, v split, as chunk (the batch stays first)
         fused = fuse_channels_first_norms(gm, values, model)  # ConvNeXt's LayerNorm by hand
         fused = fuse_causal_masks(gm, values, model) or fused  # GPT-2's masked attention
+        fused = split_glus(gm, values, model) or fused  # F.glu, nn.GLU: chunk, sigmoid, mul
         if split or fused:
             values = propagate(gm, samples)
         graph, weights = Importer(model, gm, values, BATCH, dtypes).run(
