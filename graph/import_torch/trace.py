@@ -387,6 +387,11 @@ def _trace_failure(model: nn.Module, exc: Exception) -> str:
         if "masked_fill" in where:
             reason += ("; for a causal mask in attention, call F.scaled_dot_product_attention("
                        "q, k, v, is_causal=True) (the ScaledDotProductAttention block)")
+    elif "does not support item assignment" in text:
+        reason = ("it assigns into part of a tensor (such as `y[:, 0:2] = ...` or "
+                  "`y[:, 0] = 0`), an in-place write that no block makes; compute the part and "
+                  "join it with the rest instead: y = torch.cat([y[:, 0:2] * 2 - 0.5, "
+                  "y[:, 2:]], dim=1)")
     elif "cannot be interpreted as an integer" in text:
         reason = ("it uses a traced size as a Python number (such as `range(len(x))` or "
                   "`range(x.size(0))`, a loop over the samples of the batch), which tracing "
