@@ -18,7 +18,7 @@ from layerloom.graph import Graph, edit, validate
 from layerloom.runtime.data import DataError
 from layerloom.runtime.data.fit import DataFit, FitProblem, apply_changes, check_fit
 
-from .fields import plain
+from .fields import plain, whole
 from .pagestate import DataChoice, pages_of, project_of
 
 log = logging.getLogger("layerloom.ui")
@@ -197,6 +197,7 @@ def show_problems(fit, *, state: Any = None, key: str = "fit",
                       on_click=_select, args=(state, problem.node, to_designer, on_select))
 
 
+@whole  # selects the block (and opens the Designer, closes the list): all of it
 def _select(state: Any, node: str, to_designer: bool, then=None) -> None:
     if state.show_problem(node) and to_designer:
         state.open_designer = True

@@ -10,7 +10,7 @@ from layerloom.graph import edit
 from layerloom.graph.summary import format_bytes
 
 from . import datafit
-from .fields import plain
+from .fields import plain, whole
 from .pagestate import pages_of
 from .state import DesignerState
 
@@ -161,6 +161,7 @@ def _list(state: DesignerState, listed: list, key: str = "problem", on_select=No
         st.caption(f"… and {len(listed) - MAX_LISTED} more")
 
 
+@whole  # selects the block and closes the verdict's list: both, whatever the browser sends
 def _show(state: DesignerState, node: str, then=None) -> None:
     state.show_problem(node)
     if then is not None:

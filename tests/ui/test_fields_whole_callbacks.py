@@ -162,7 +162,9 @@ def test_a_toggle_s_callback_reads_its_value_though_a_newer_request_is_waiting(s
     ("project_panel", "_upload"), ("project_panel", "_upload_weights"),
     ("project_panel", "_open_snapshot"),
     ("theme", "_set"), ("pages.designer", "_set_view"), ("pages.export", "_picked"),
-    ("fields", "changed"), ("fields", "_switch_expression")])
+    ("fields", "changed"), ("fields", "_switch_expression"),
+    # a problem picked from a list: the block selected and the list closed, both or neither
+    ("status", "_show"), ("datafit", "_select")])
 def test_callbacks_that_read_a_widget_from_the_session_run_whole(module, name):
     import importlib
 
