@@ -29,6 +29,7 @@ import { wireLabelSize, wireLabelText } from "./format.js";
 import { layoutEdges, liveRoutes, routeRecord, routesStorageKey, wrapRoutes } from "./routes.js";
 import { wireAt } from "./wires.js";
 import { frameHeight, history } from "./frame.js";
+import { usePlacedInside } from "./popup.js";
 import {
   READABLE_ZOOM,
   arrivalViewport,
@@ -199,6 +200,8 @@ export default function Canvas({ args, disabled, stTheme }) {
   const [fitTick, setFitTick] = useState(null); // {auto, whole} object per request
   const [paletteOpen, setPaletteOpen] = useState(true);
   const [menu, setMenu] = useState(null);
+  const menuBox = useRef(null); // the open menu, kept whole inside the pane
+  const menuAt = usePlacedInside(menuBox, menu && menu.x, menu && menu.y);
   const [quick, setQuick] = useState(null); // search-to-add: {x, y, flow, from, hint}
   const [toast, setToast] = useState(null); // {text, kind, id}
   const pointer = useRef(null); // the last pointer position over the pane: {x, y} client px
@@ -920,9 +923,9 @@ export default function Canvas({ args, disabled, stTheme }) {
       if (!el || disabled) return;
       const box = el.getBoundingClientRect();
       const flow = rf.screenToFlowPosition({ x: clientX, y: clientY });
-      // keep the box inside the pane
-      const x = Math.max(4, Math.min(clientX - box.left, box.width - 262));
-      const y = Math.max(4, Math.min(clientY - box.top, box.height - 300));
+      // at the pointer: QuickAdd moves itself as far as it needs to stand whole in the pane
+      const x = clientX - box.left;
+      const y = clientY - box.top;
       setMenu(null);
       setQuick({ x, y, flow, from: from || null, hint: hint || null });
     },
@@ -1092,8 +1095,8 @@ export default function Canvas({ args, disabled, stTheme }) {
       const box = wrapper.current.getBoundingClientRect();
       setQuick(null);
       setMenu({
-        x: Math.min(event.clientX - box.left, box.width - 160),
-        y: Math.min(event.clientY - box.top, box.height - 170),
+        x: event.clientX - box.left,
+        y: event.clientY - box.top,
         id: null,
         pane: { x: event.clientX, y: event.clientY },
       });
@@ -1516,7 +1519,8 @@ export default function Canvas({ args, disabled, stTheme }) {
             {menu && (
               <div
                 className="ll-menu"
-                style={{ left: menu.x, top: menu.y }}
+                ref={menuBox}
+                style={{ left: menuAt.x, top: menuAt.y }}
                 role="menu"
                 data-testid="canvas-menu"
                 onContextMenu={(e) => e.preventDefault()}

@@ -3,6 +3,7 @@
 // Enter or a click adds the highlighted one there, Escape or a click elsewhere closes it.
 import { memo, useEffect, useMemo, useRef, useState } from "react";
 import { categoryColor } from "./format.js";
+import { usePlacedInside } from "./popup.js";
 import { rankBlocks } from "./search.js";
 
 const MAX_SHOWN = 9;
@@ -11,11 +12,13 @@ function QuickAdd({ x, y, catalog, hint, onPick, onClose }) {
   const [query, setQuery] = useState("");
   const [active, setActive] = useState(0);
   const input = useRef(null);
+  const box = useRef(null);
+  const at = usePlacedInside(box, x, y); // whole inside the pane, however long its list
   const hits = useMemo(() => rankBlocks(catalog, query).slice(0, MAX_SHOWN), [catalog, query]);
 
   useEffect(() => {
     // focus after the event that opened the box has finished (a double-click selects text)
-    const t = setTimeout(() => input.current && input.current.focus(), 0);
+    const t = setTimeout(() => input.current && input.current.focus({ preventScroll: true }), 0);
     return () => clearTimeout(t);
   }, []);
 
@@ -40,7 +43,8 @@ function QuickAdd({ x, y, catalog, hint, onPick, onClose }) {
   return (
     <div
       className="ll-quick"
-      style={{ left: x, top: y }}
+      ref={box}
+      style={{ left: at.x, top: at.y }}
       data-testid="quick-add"
       onMouseDown={(e) => e.stopPropagation()}
       onDoubleClick={(e) => e.stopPropagation()}
