@@ -15,6 +15,7 @@ layerloom.graph.params.ParamError: must be at least 1, got 0
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,6 +97,7 @@ class Param:
         return value
 
     def _coerce_int_tuple(self, value: Any) -> tuple[int, ...]:
+        _refuse_product(value, self.length)
         items = self._items(value)
         numbers = tuple(_whole(v) for v in items)
         for n in numbers:
@@ -111,6 +113,7 @@ class Param:
         if isinstance(value, str):
             if value in ("same", "valid"):
                 return value
+            _refuse_product(value, self.length)
             raise ParamError(f"must be a whole number, a list of them, 'same' or 'valid', "
                              f"got {_show(value)}")
         return self._coerce_int_tuple(value)
@@ -118,6 +121,7 @@ class Param:
     def _coerce_shape(self, value: Any) -> tuple[int, ...]:
         if not isinstance(value, (list, tuple)) or not value:
             raise ParamError(f"expected a list of sizes such as [1, 28, 28], got {_show(value)}")
+        _refuse_product(value, None)
         dims = tuple(_whole(v) for v in value)
         allow_infer = self.extra.get("allow_minus_one", False)
         for d in dims:
@@ -166,6 +170,23 @@ class Param:
                 raise ParamError(f"must be greater than {_num(self.min)}, got {_num(number)}")
         if self.max is not None and number > self.max:
             raise ParamError(f"must be at most {_num(self.max)}, got {_num(number)}")
+
+
+# sizes written as a product, as a picture's are: 3x3, 1×28×28, 5*5
+_PRODUCT = re.compile(r"\s*\d+(?:\s*[x×X*]\s*\d+)+\s*")
+
+
+def _refuse_product(value: Any, length: int | None) -> None:
+    """Refuse sizes written as a product ('3x3', or ['1x28x28'] from a text box) saying how to
+    write them: 'expected a whole number, got '3x3'' left a newcomer guessing."""
+    items = value if isinstance(value, (list, tuple)) else [value]
+    for item in items:
+        if isinstance(item, str) and _PRODUCT.fullmatch(item):
+            sizes = ", ".join(re.findall(r"\d+", item))
+            many = (f"a whole number or {length} of them" if length is not None
+                    else "whole numbers")
+            raise ParamError(f"expected {many} separated by commas, got {_show(item)}: write "
+                             f"{sizes}")
 
 
 def _whole(value: Any) -> int:
