@@ -32,7 +32,10 @@ def render(state: DesignerState) -> None:
     # a design valid as a graph that cannot train on the chosen data (a Linear fed a feature
     # map) is not "valid" here: its blocks to change are marked as errors on the canvas too
     misfits = len(fit[1].problems) if fit is not None else 0
-    shown = listed(state)
+    shown = listed(state, fit[1] if fit is not None else None)
+    # a warning the data's error restates is not counted twice ("1 error with mnist-5k,
+    # 1 warning" for one Linear fed a feature map)
+    warnings = sum(1 for problem in shown if problem.severity != "error")
     with st.container(border=True, horizontal=True, gap="small", vertical_alignment="center",
                       key="statusbar"):
         # the verdict first, in one piece: where the bar wraps (a 1280-pixel window), the
@@ -44,10 +47,10 @@ def render(state: DesignerState) -> None:
                        f"{plain(fit[0].label or fit[0].source)}]")
         else:
             verdict = ":green-badge[:material/check_circle: valid]"
-        if t.warnings:
-            verdict += (f" :orange-badge[:material/warning: {t.warnings} warning"
-                        f"{_s(t.warnings)}]")
-        if t.errors or t.warnings or misfits:
+        if warnings:
+            verdict += (f" :orange-badge[:material/warning: {warnings} warning"
+                        f"{_s(warnings)}]")
+        if t.errors or warnings or misfits:
             # the list under the bar is below the window's edge (the canvas fills the window
             # down to the bar): the verdict opens the same list where the user is looking. A
             # problem picked there selects its block, and the popover is drawn anew (closed),
@@ -115,9 +118,33 @@ def annotations(state: DesignerState) -> dict:
     choice, result = fit
     # the level shown: its use opened (the prefix its problems' paths start with)
     levels = edit.use_levels(state.report().resolution.top, state.path, state.uses)
-    return datafit.annotate_fit(state.annotations(), result,
-                                levels[0].prefix if levels else None,
-                                choice.label or choice.source)
+    marked = datafit.annotate_fit(state.annotations(), result,
+                                  levels[0].prefix if levels else None,
+                                  choice.label or choice.source)
+    fixes = _fixes_by_node(result)
+    if not fixes:
+        return marked
+    nodes = {}
+    for node_id, ann in marked.get("nodes", {}).items():
+        kept = [w for w in ann.get("warnings") or [] if not _restates(fixes.get(node_id), w)]
+        nodes[node_id] = ann if kept == list(ann.get("warnings") or []) else {**ann,
+                                                                             "warnings": kept}
+    return {**marked, "nodes": nodes}
+
+
+def _fixes_by_node(fit) -> dict[str, list[str]]:
+    """The fixes the data's problems name, by the node each is on."""
+    out: dict[str, list[str]] = {}
+    for problem in getattr(fit, "problems", None) or ():
+        if problem.node and problem.fix:
+            out.setdefault(problem.node, []).append(problem.fix)
+    return out
+
+
+def _restates(fixes: list[str] | None, message: str) -> bool:
+    """Whether a design warning says what a data problem on its node says: the same fix
+    ("add Flatten (or global pooling) before fc"), now an error that names the data."""
+    return any(fix in message for fix in fixes or ())
 
 
 def problems(state: DesignerState, shown: list) -> None:
@@ -127,10 +154,13 @@ def problems(state: DesignerState, shown: list) -> None:
             _list(state, shown)
 
 
-def listed(state: DesignerState) -> list:
+def listed(state: DesignerState, fit=None) -> list:
     """The design's errors, then its warnings, each in the order of the blocks they name (as
-    the design lists them; a problem of the whole design first)."""
+    the design lists them; a problem of the whole design first). A warning that a problem of
+    ``fit`` (the chosen data's) restates on its block is left out: that error says it."""
     report = state.report()
+    fixes = _fixes_by_node(fit)
+    warnings = [w for w in report.warnings if not _restates(fixes.get(w.node), w.message)]
     order = {node.id: i for i, node in enumerate(state.graph.nodes)}
 
     def place(problem) -> int:
@@ -138,7 +168,7 @@ def listed(state: DesignerState) -> list:
             return -1
         return order.get(problem.node.split("/", 1)[0].split(".", 1)[0], len(order))
 
-    return sorted(report.errors, key=place) + sorted(report.warnings, key=place)
+    return sorted(report.errors, key=place) + sorted(warnings, key=place)
 
 
 _PICKED = "status.picked"  # how many problems were picked from the verdict's list

@@ -58,12 +58,15 @@ def test_the_status_says_the_design_fits_the_chosen_data_then_names_the_flatten_
     # verdict says so, not "valid", and the canvas marks fc as it marks a design error
     assert ":green-badge[:material/check_circle: valid]" not in text
     # the verdict opens the list of problems where the user is looking (the list under the
-    # bar is below the window's edge): the fit's problem, then the design's warning
-    verdict = popovers(app)[":red-badge[:material/error: 1 error with mnist-5k] "
-                            ":orange-badge[:material/warning: 1 warning]"]
+    # bar is below the window's edge): the fit's problem, once. The design's own warning on
+    # fc says the same ("add Flatten … before fc"): the error restates it, so it is neither
+    # counted ("1 error with mnist-5k, 1 warning" read as two problems) nor listed again
+    verdict = popovers(app)[":red-badge[:material/error: 1 error with mnist-5k]"]
     inside = [b.label for b in verdict.button] + [m.value for m in verdict.error]
-    assert inside[0] == "Select fc" and inside[1].startswith("fc: a Linear acts on the last")
-    assert shown(inside[2]).startswith("**fc**: a Linear acts on the last dimension only")
+    assert inside[0] == "Select fc" and len(inside) == 2
+    assert shown(inside[1]).startswith("**fc**: a Linear acts on the last dimension only")
+    assert "warning" not in text
+    assert not any(b.label.startswith("fc: a Linear acts") for b in app.button)
     assert ":red-badge[:material/dataset: does not fit mnist-5k]" in text
     fc = canvas.last["annotations"]["nodes"]["fc"]
     assert fc["errors"] == [
@@ -71,6 +74,7 @@ def test_the_status_says_the_design_fits_the_chosen_data_then_names_the_flatten_
         "[64, 5, 5] feature map, the design gives [64, 5, 10] per sample, but mnist-5k has 10 "
         "classes, so the output must be [10]. Fix: add Flatten (or global pooling) before fc."]
     assert not canvas.last["annotations"]["nodes"]["pool2"]["errors"]
+    assert not fc.get("warnings")  # the canvas's badge and the inspector say it once
     # an error, as the bar counts it: under the bar, and in the verdict's list
     [warning] = {shown(e.value) for e in app.error if "**Fix:**" in e.value}
     assert not app.warning
@@ -83,6 +87,27 @@ def test_the_status_says_the_design_fits_the_chosen_data_then_names_the_flatten_
     # the inspector of fc says it too, with the fix
     assert any(shown(e.value).startswith("does not fit mnist-5k: a Linear acts on the last")
                and ADVICE in shown(e.value) for e in app.error)
+    assert not app.warning
+
+
+def test_a_warning_the_data_does_not_restate_is_still_counted_and_listed(app, canvas):
+    """Only the warning a data problem restates goes: another one on the same design stays."""
+    state = app.session_state[SESSION_KEY]
+    state.pages["runs"] = PagesState(data=DataChoice("mnist-5k", {}, "mnist-5k"))
+    remove_flatten(state)
+    graph = state.graph.copy()
+    from layerloom.graph import Node
+
+    graph.nodes.append(Node(id="stray", type="ReLU"))  # on no path: a warning of its own
+    state.commit(graph)
+    app.run()
+    assert not app.exception
+    verdict = popovers(app)[":red-badge[:material/error: 1 error with mnist-5k] "
+                            ":orange-badge[:material/warning: 1 warning]"]
+    labels = [b.label for b in verdict.button]
+    assert [label for label in labels if label.startswith("stray")] != []
+    assert not any(label.startswith("fc:") for label in labels)
+    assert canvas.last["annotations"]["nodes"]["stray"]["warnings"]
 
 
 def test_a_wrong_class_count_names_the_variable_in_the_status(app):
