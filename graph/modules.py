@@ -91,6 +91,23 @@ class Permute(nn.Module):
         return f"dims={self.dims}"
 
 
+class ResizeTo(nn.Module):
+    """``F.interpolate(x, size=like.shape[2:])``: ``x`` resized to the spatial size of
+    ``like``, whatever it is (DeepLab's ASPP pooling, its output at the image's size)."""
+
+    def __init__(self, mode: str = "nearest", align_corners: bool | None = None):
+        super().__init__()
+        self.mode = mode
+        self.align_corners = align_corners
+
+    def forward(self, input: Tensor, like: Tensor) -> Tensor:
+        return nn.functional.interpolate(input, size=like.shape[2:], mode=self.mode,
+                                         align_corners=self.align_corners)
+
+    def extra_repr(self) -> str:
+        return f"mode={self.mode!r}, align_corners={self.align_corners}"
+
+
 class StochasticDepth(nn.Module):
     """Drops whole samples of a residual branch while training (torchvision's mode ``row``)."""
 

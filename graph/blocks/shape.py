@@ -1,4 +1,5 @@
-"""Shape blocks: Flatten, Unflatten, Reshape, Permute, Upsample, ZeroPad2d, ChannelShuffle."""
+"""Shape blocks: Flatten, Unflatten, Reshape, Permute, Upsample, ResizeTo, ZeroPad2d,
+ChannelShuffle."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import math
 
 from ..errors import ShapeError
 from ..params import Param
-from ..registry import BlockSpec, register
+from ..registry import BlockSpec, Ports, register
 from .common import TORCH_DOCS, batch_dim, expect_min_rank, expect_rank, normalize_dim, prod, show
 from .common import modules, nn  # imported when a block is built
 
@@ -155,6 +156,43 @@ register(BlockSpec(
     examples=(({}, ((3, 5, 7),)), ({"scale_factor": 3, "mode": "linear"}, ((2, 9),)),
               ({"scale_factor": [2, 3], "mode": "bilinear"}, ((4, 5, 6),)),
               ({"mode": "bilinear", "align_corners": True}, ((2, 4, 5),))),
+))
+
+
+def _resize_to_shape(p, ins):
+    x, like = ins
+    expect_min_rank(x, 2, "[C, L], [C, H, W] or [C, D, H, W]")
+    mode = p["mode"]
+    if mode in _UPSAMPLE_RANK:
+        expect_rank(x, _UPSAMPLE_RANK[mode])
+    if p["align_corners"] and mode not in _UPSAMPLE_RANK:
+        raise ShapeError(f"align_corners applies to the linear, bilinear, bicubic and "
+                         f"trilinear modes only, not '{mode}' (set it to false, or choose one "
+                         f"of those modes)", param="align_corners")
+    if len(like) != len(x):
+        raise ShapeError(f"ResizeTo takes its size from an input of the same rank as the one "
+                         f"it resizes, got {show(x)} and {show(like)}", port=1)
+    return (x[0],) + tuple(like[1:])
+
+
+register(BlockSpec(
+    "ResizeTo", "Shape",
+    "Resizes the spatial dimensions of its input to those of a second input, whatever their "
+    "size (F.interpolate(x, size=like.shape[2:])): DeepLab's pooled ASPP branch and its "
+    "output brought to the image's size, a decoder brought to its skip connection's size. "
+    "The second input gives only its size.",
+    params=(Param("mode", "choice", "nearest", "Interpolation.",
+                  choices=("nearest", "linear", "bilinear", "bicubic", "trilinear")),
+            Param("align_corners", "bool", False, "Linear modes only: the corner pixels of the "
+                  "input and output line up; false: pixel centres scale, as nearest does.")),
+    ports=Ports("named", names=("input", "like"), min=2, max=2),
+    infer=_resize_to_shape,
+    build=lambda p, ins: modules.ResizeTo(p["mode"], p["align_corners"]
+                                          if p["mode"] in _UPSAMPLE_RANK else None),
+    key_params=("mode",),
+    doc_url="https://pytorch.org/docs/stable/generated/torch.nn.functional.interpolate.html",
+    examples=(({}, ((3, 1, 1), (5, 6, 7))), ({"mode": "bilinear"}, ((2, 4, 5), (8, 9, 11))),
+              ({"mode": "linear", "align_corners": True}, ((2, 9), (3, 4)))),
 ))
 
 

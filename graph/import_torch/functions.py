@@ -1045,6 +1045,12 @@ def _interpolate(ctx: Context, node: fx.Node) -> Mapped:
     if a["mode"] not in ("nearest", "linear", "bilinear", "bicubic", "trilinear"):
         raise Unsupported(f"mode={a['mode']!r} (Upsample has nearest, linear, bilinear, "
                           f"bicubic and trilinear)")
+    like = _size_source(ctx, a["size"])
+    if like is not None and a["scale_factor"] is None:
+        # the size of another tensor, whatever it is at another input size: ResizeTo
+        return Mapped("ResizeTo", {"mode": a["mode"],
+                                   "align_corners": bool(a.get("align_corners"))},
+                      [x, ctx.tensor(like, "like")], ports=["input", "like"])
     before, after = _shape(ctx, x)[2:], _shape(ctx, node)[2:]
     if a["scale_factor"] is not None:
         scale = a["scale_factor"]
@@ -1055,6 +1061,54 @@ def _interpolate(ctx: Context, node: fx.Node) -> Mapped:
                           f"input's {list(before)} (Upsample enlarges by a scale factor)")
     return Mapped("Upsample", {"scale_factor": scale, "mode": a["mode"],
                                "align_corners": bool(a.get("align_corners"))}, [x])
+
+
+def _size_source(ctx: Context, size: Any) -> fx.Node | None:
+    """The tensor whose spatial sizes ``size`` reads, all of them in order (``t.shape[2:]``,
+    ``t.shape[-2:]``, ``t.size()[2:]``, ``(t.size(2), t.size(3))``, ``(t.shape[2],
+    t.shape[3])``), or None (numbers, or sizes of several tensors)."""
+    if isinstance(size, fx.Node) and size.op == "call_function" \
+            and size.target is operator.getitem and isinstance(size.args[1], slice):
+        tensor, index = _sizes_of(size.args[0]), size.args[1]
+        if tensor is None or index.stop is not None or index.step not in (None, 1):
+            return None
+        rank = len(_shape(ctx, tensor))
+        start = index.start if index.start is not None else 0
+        return tensor if isinstance(start, int) and rank > 2 and start % rank == 2 else None
+    if not isinstance(size, (list, tuple)) or not size:
+        return None
+    reads = [_size_read(part) for part in size]
+    if any(r is None for r in reads) or len({r[0] for r in reads}) != 1:
+        return None
+    tensor = reads[0][0]
+    rank = len(_shape(ctx, tensor))
+    return tensor if [r[1] % rank for r in reads] == list(range(2, rank)) else None
+
+
+def _sizes_of(node: Any) -> fx.Node | None:
+    """``t`` of ``t.shape`` or ``t.size()``."""
+    if not isinstance(node, fx.Node):
+        return None
+    if node.op == "call_function" and node.target is getattr and node.args[1] == "shape":
+        return node.args[0] if isinstance(node.args[0], fx.Node) else None
+    if node.op == "call_method" and node.target == "size" and len(node.args) == 1 \
+            and not node.kwargs:
+        return node.args[0] if isinstance(node.args[0], fx.Node) else None
+    return None
+
+
+def _size_read(node: Any) -> tuple[fx.Node, int] | None:
+    """``(t, d)`` of ``t.size(d)``, ``t.shape[d]`` or ``t.size()[d]``."""
+    if not isinstance(node, fx.Node):
+        return None
+    if node.op == "call_method" and node.target == "size" and len(node.args) == 2 \
+            and isinstance(node.args[0], fx.Node) and isinstance(node.args[1], int):
+        return node.args[0], node.args[1]
+    if node.op == "call_function" and node.target is operator.getitem \
+            and isinstance(node.args[1], int):
+        tensor = _sizes_of(node.args[0])
+        return (tensor, node.args[1]) if tensor is not None else None
+    return None
 
 
 @rule(torch.clamp, torch.clip, "clamp", "clip", "clamp_", "clip_")

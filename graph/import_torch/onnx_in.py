@@ -300,6 +300,7 @@ class OnnxModule(nn.Module):
                     inputs[1] = self._batch_shape(index, node, name)
                     continue
                 if node.op_type == "Resize" and position == 3:  # sizes [batch, C, H', W']
+                    self._sizes_of_itself(index, node)
                     inputs[2:4] = [self._resize_scales(index, node), ""]
                     continue
                 raise GraphError(f"ONNX node {_label(node, index)} ({node.op_type}): its input "
@@ -494,6 +495,31 @@ class OnnxModule(nn.Module):
         fixed = f"{name}::batch"
         self.consts[fixed] = np.asarray(out, dtype=np.int64)
         return fixed
+
+    def _sizes_of_itself(self, index: int, node) -> None:
+        """Refuse a Resize to the size of an input of the file that serves only for its size
+        (LayerLoom's ResizeTo alone exports so: ``F.interpolate(x, size=like.shape[2:])``):
+        no block of the import would take that input. A size read from a value the model
+        computes maps to Upsample by the scale it gives (below), as before."""
+        todo, seen, shaped = [node.input[3]], set(), set()
+        while todo:
+            name = todo.pop()
+            producer = self.producer.get(name)
+            if name in seen or producer is None:
+                continue
+            seen.add(name)
+            made = self.nodes[producer]
+            if made.op_type == "Shape":
+                shaped.add(made.input[0])
+            else:
+                todo.extend(n for n in made.input if n)
+        sizes_only = [name for name in shaped - {node.input[0]} if name in self.input_names
+                      and all(n.op_type == "Shape" for n in self.nodes if name in n.input)]
+        if sizes_only:  # an input of the file that gives only its size: no block takes it
+            raise GraphError(f"ONNX node {_label(node, index)} (Resize): to the size of another "
+                             f"tensor (F.interpolate(x, size=other.shape[2:]), LayerLoom's "
+                             f"ResizeTo), which import-onnx does not map; import the PyTorch "
+                             f"model with import-torch instead")
 
     def _resize_scales(self, index: int, node) -> str:
         """A Resize to sizes computed from the batch (``F.interpolate(x, size=…)``): the scales

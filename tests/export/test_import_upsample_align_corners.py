@@ -110,9 +110,9 @@ class ToSkipSize(nn.Module):
 def test_interpolate_with_align_corners(imported_round_trip, tmp_path):
     torch.manual_seed(0)
     graph, _ = imported_round_trip(ToSkipSize(), [3, 8, 8], tmp_path, other_shape=[3, 12, 10])
-    assert [n.params for n in graph.nodes if n.type == "Upsample"] == [
-        {"scale_factor": 2, "mode": "bilinear", "align_corners": True},  # the size: twice
-        {"scale_factor": 2.0, "mode": "bilinear", "align_corners": True}]
+    assert [(n.type, n.params) for n in graph.nodes if n.type in ("Upsample", "ResizeTo")] == [
+        ("ResizeTo", {"mode": "bilinear", "align_corners": True}),  # to x's size, at any size
+        ("Upsample", {"scale_factor": 2.0, "mode": "bilinear", "align_corners": True})]
 
 
 def test_onnx_file_of_the_unet_imports_back(tmp_path):
