@@ -15,7 +15,13 @@ minGPT's ``pos_emb(torch.arange(t))``, ``tests/export/test_import_upsample_align
 milesial's U-Net with ``bilinear=True``, ``tests/export/test_import_indexing.py``: YOLOv5's
 Focus, GoogLeNet's ``transform_input``, TCN's last step,
 ``tests/export/test_import_subtract_divide.py``: centring by a computed mean,
-``tests/export/test_import_layernorm_dims.py``: ``nn.LayerNorm([C, H, W])``), plus a few
+``tests/export/test_import_layernorm_dims.py``: ``nn.LayerNorm([C, H, W])``,
+``tests/export/test_import_deeplab.py``: torchvision's DeepLabV3 head, its ASPP pooling and logits
+resized to another tensor's size (ResizeTo), ``tests/export/test_import_glu.py``: the TFT's gated
+residual network and Conformer's convolution module (``F.glu``, ``nn.GLU``); nanoGPT's attention
+with its sliced causal mask, which plain fx cannot trace for the baseline, is in
+``test_import_attention.py``, and transformers' GPT-2, tied, in
+``tests/export/test_import_gpt2.py``), plus a few
 patterns that still
 have no block, and every template through ONNX. For each: whether it imports, the first blocker
 otherwise, the block count, whether the parameter count matches, the largest output difference
@@ -219,6 +225,8 @@ def main(argv=None) -> int:
     indexing = _load("test_import_indexing")
     differences = _load("test_import_subtract_divide")
     norms = _load("test_import_layernorm_dims")
+    deeplab = _load("test_import_deeplab")
+    glu = _load("test_import_glu")
     cases += [("torchvision-resnet (basic blocks)", basics.TinyResNet, (3, 16, 16)),
               ("torchvision-swin (V1)", swin.swin_tiny, (3, 16, 16)),
               ("text transformer (nn.TransformerEncoder)", basics.TextClassifier, (16,)),
@@ -242,6 +250,11 @@ def main(argv=None) -> int:
               ("centring (x - x.mean(1, keepdim=True): Subtract)", differences.Centred,
                (3, 16, 16)),
               ("layer norm over [C, H, W] (dims=3)", norms.LN3d, (3, 8, 8)),
+              ("deeplabv3 (ASPP pooling, F.interpolate to a size: ResizeTo)",
+               deeplab.DeepLabV3, (3, 32, 32)),
+              ("tft gated residual network (F.glu)", glu.GatedResidualNetwork, (10, 8)),
+              ("conformer convolution module (nn.GLU(dim=1))", glu.ConformerConvModule,
+               (10, 8)),
               ("window attention, hand-written", WindowAttention, (16, 16)),
               ("levit batch-norm over tokens", LeViTNorm, (8, 16))]
     rows = []
