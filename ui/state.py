@@ -47,6 +47,7 @@ from .savelog import Edit
 SESSION_KEY = "layerloom"
 FIRST_TEMPLATE = "seed-cnn"
 UNDO_LIMIT = 100
+MAX_HISTORIES = 20  # the projects left whose undo history a tab keeps
 REVISION_LOG = 500  # the revisions remembered to rebase canvas changes on
 DESIGNS_KEPT = 16  # the designs of the latest revisions kept to replay a canvas change on
 THEMES = ("light", "dark")
@@ -129,6 +130,9 @@ class DesignerState:
     # projects that could not be opened this session: (id, why); their snapshots are offered
     unopened: list[tuple[str, str]] = field(default_factory=list)
     pages: dict[str, Any] = field(default_factory=dict)  # other pages' own typed state
+    # the undo and redo steps of the projects this tab left, by project id, with the design
+    # they were made on: going back to one of them brings its history back (see switch)
+    histories: dict[str, tuple[dict, list, list]] = field(default_factory=dict, repr=False)
     # set by "Select <node>" on another page: the next run opens the Designer, where the
     # node is selected (the app switches pages; a callback cannot)
     open_designer: bool = False
@@ -368,7 +372,36 @@ class DesignerState:
         state.notices = self.notices + state.notices
         state.banners = self.banners + state.banners
         state.unopened = [u for u in self.unopened if u[0] != state.project_id] + state.unopened
+        state.histories = self._keep_history()
+        state._take_history()
         return state
+
+    def _keep_history(self) -> dict[str, tuple[dict, list, list]]:
+        """The tab's kept histories with this project's undo and redo steps added, as the tab
+        leaves it: they were lost, and a newcomer who looked at another design and came back
+        could no longer undo an edit made a minute before."""
+        histories = self.histories
+        if self.undo_stack or self.redo_stack:
+            histories[self.project_id] = (self.graph.to_dict(), list(self.undo_stack),
+                                          list(self.redo_stack))
+            while len(histories) > MAX_HISTORIES:  # the projects left longest ago go first
+                histories.pop(next(iter(histories)))
+        return histories
+
+    def _take_history(self) -> None:
+        """Undo and redo as they were when the tab left this project; laid over the saves
+        made since (another tab's), as for a save caught up with, each step still taking back
+        what it did."""
+        kept = self.histories.pop(self.project_id, None)
+        if kept is None or self.undo_stack or self.redo_stack:
+            return
+        made_on, undo, redo = kept
+        now = self.graph.to_dict()
+        if made_on == now:
+            self.undo_stack[:], self.redo_stack[:] = undo, redo
+        else:
+            self.undo_stack[:] = _rebased(undo, made_on, now)
+            self.redo_stack[:] = _rebased(redo, made_on, now)
 
     # -- view -------------------------------------------------------------------------------
 
