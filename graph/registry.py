@@ -78,6 +78,12 @@ class BlockSpec:
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
 
+    @property
+    def has_weights(self) -> bool:
+        """Whether the block can hold trainable parameters (it counts them): a ReLU, an Add
+        or a MaxPool2d has none to freeze."""
+        return self.count_params is not _zero
+
     def defaults(self) -> dict:
         return {p.name: p.default for p in self.params if not p.inferred}
 

@@ -58,7 +58,7 @@ def render(state: DesignerState, node: Node) -> None:
         seed(key, show_value(value) if value is not None else "unknown until the input is")
         st.text_input(plain(name), disabled=True, key=key,
                       help=f"Inferred from the input; {spec.param(name).help}")
-    common(state, node)
+    common(state, node, weights=spec.has_weights)
 
 
 # a zero-width space: where a long block type may break onto the next line
@@ -115,13 +115,19 @@ def facts(state: DesignerState, node_id: str) -> None:
                 st.caption(f":material/info: {plain(message)}")
 
 
-def common(state: DesignerState, node: Node) -> None:
-    """Label, repeat and id: what every node has."""
+def common(state: DesignerState, node: Node, *, weights: bool = True) -> None:
+    """Label, repeat and id: what every node has. An Input or Output is not repeated (a copy
+    of it means nothing: its ×2 badge changed no shape, no model), and a block without
+    weights (``weights`` False: a ReLU, an Add) has nothing to freeze: those fields show only
+    where a value was set, so that it can be taken back."""
     st.markdown("**Node**")
-    field(REPEAT, node.repeat if node.repeat is not None else DEFAULT,
-          key=widget_key(state, node.id, ":repeat"), apply=partial(set_repeat, state, node.id),
-          current=partial(stored, state, node.id, "repeat"))
-    if node.type not in ("Input", "Output"):  # the same guarantees as every field
+    if node.type not in ("Input", "Output") or node.repeat not in (None, 1):
+        field(REPEAT, node.repeat if node.repeat is not None else DEFAULT,
+              key=widget_key(state, node.id, ":repeat"),
+              apply=partial(set_repeat, state, node.id),
+              current=partial(stored, state, node.id, "repeat"))
+    frozen = node.extra.get("trainable") is False
+    if node.type not in ("Input", "Output") and (weights or frozen):
         field(TRAINABLE, node.extra.get("trainable") is not False, label="Trainable",
               key=widget_key(state, node.id, ":trainable"),
               apply=partial(set_trainable, state, node.id),

@@ -1,0 +1,74 @@
+"""The inspector's Node fields show where they mean something (AppTest, the whole app with a
+fake canvas, seed-cnn): an Output offered 'repeat' (a ×2 badge on it changed no shape and no
+model), and a ReLU or a MaxPool2d offered 'Trainable' with no weights to freeze. A value set
+before (a design written by hand) is still shown, so that it can be taken back."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from layerloom.ui.testing import app_test
+
+
+@pytest.fixture
+def app(home, canvas):
+    at = app_test()
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _select(app, canvas, node: str) -> None:
+    canvas.send("select", selected=[node])
+    app.run()
+    assert not app.exception, app.exception
+
+
+def _fields(app) -> set[str]:
+    return {w.label for w in [*app.number_input, *app.text_input, *app.toggle]}
+
+
+@pytest.mark.parametrize("node", ["image", "probs"])
+def test_an_input_or_output_offers_no_repeat(app, canvas, node):
+    _select(app, canvas, node)
+    assert "repeat" not in _fields(app)
+    assert {"Label", "Id"} <= _fields(app)
+    assert "Trainable" not in _fields(app)
+
+
+@pytest.mark.parametrize("node", ["relu1", "pool1", "flat"])
+def test_a_block_without_weights_offers_no_trainable(app, canvas, node):
+    _select(app, canvas, node)
+    assert "Trainable" not in _fields(app)
+    assert "repeat" in _fields(app)  # a ReLU can still be repeated
+
+
+@pytest.mark.parametrize("node", ["conv1", "fc"])
+def test_a_block_with_weights_offers_both(app, canvas, node):
+    _select(app, canvas, node)
+    assert {"repeat", "Trainable"} <= _fields(app)
+
+
+def test_a_value_set_before_is_shown_and_can_be_taken_back(app, canvas, home):
+    from layerloom.ui.state import SESSION_KEY
+
+    state = app.session_state[SESSION_KEY]
+    graph = state.graph.copy()
+    probs = next(n for n in graph.nodes if n.id == "probs")
+    relu = next(n for n in graph.nodes if n.id == "relu1")
+    probs.repeat = 2
+    relu.extra["trainable"] = False
+    state.commit(graph)
+    _select(app, canvas, "probs")
+    repeat = next(w for w in app.number_input if w.label == "repeat")
+    assert repeat.value == 2
+    repeat.set_value(1).run()
+    assert not app.exception, app.exception
+    saved = json.loads((home / "projects" / app.query_params["project"] / "graph.json")
+                       .read_text())
+    assert "repeat" not in next(n for n in saved["nodes"] if n["id"] == "probs")
+    _select(app, canvas, "relu1")
+    toggle = next(t for t in app.toggle if t.label == "Trainable")
+    assert toggle.value is False
