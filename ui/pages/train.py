@@ -128,6 +128,14 @@ def data_choice(state, pages: PagesState) -> DataChoice | None:
     return chosen_data(state)
 
 
+def unchosen(state) -> bool:
+    """Whether the data this page would train on was chosen by no one: none picked on the Data
+    page, and the design names none (a blank design), so the first built-in stands in."""
+    graph = getattr(state, "graph", None)
+    return (chosen_data(state, fallback=False) is None
+            and not (graph is not None and graph.extra.get("dataset")))
+
+
 def spec_of(choice: DataChoice) -> dict:
     """The dataset as the run store keeps it (``runtime.dataset_spec``'s form)."""
     return {"source": choice.source, "seed": choice.seed, "val_fraction": choice.val_fraction,
@@ -179,6 +187,15 @@ def start_blocker(state, pages: PagesState) -> str | None:
     if reason:
         fixable = any(getattr(p, "fixable", False) for p in getattr(fit, "problems", []))
         label = plain(choice.label or choice.source)
+        if unchosen(state):
+            # a design made for other data (an MLP for iris) was told to take mnist's
+            # [1, 28, 28] images, data its author never picked
+            st.markdown(f"**No data is chosen for this design yet**, and it does not fit "
+                        f"{label}, the first built-in dataset, which stands in until you "
+                        f"choose: pick the data it is for on the **Data** page. To train it on "
+                        f"{label} instead, fix this:")
+            show_problems(fit, state=state, key="train.fitproblem", to_designer=True)
+            return reason
         st.markdown(f"**The design does not fit {label} yet** "
                     + (f"— fix this before training (the Data page's *Fit the design to "
                        f"{label}* makes the fixes that need no new block in one click):"
@@ -211,7 +228,8 @@ def controls(state, pages: PagesState, store, run, config: TrainConfig | None) -
         graph, choice = getattr(state, "graph", None), data_choice(state, pages)
         st.caption(f"Trains {plain(graph.name) if graph is not None else 'no design'} on "
                    f"{plain(choice.label) if choice else 'no data yet (choose it on the Data page)'}"
-                   f"{' from the weights it carries' if _design_weights(state) else ''}.")
+                   f"{' from the weights it carries' if _design_weights(state) else ''}"
+                   f"{' (no data chosen yet: the first built-in dataset; choose yours on the Data page)' if choice and unchosen(state) else ''}.")
         head_row(state, pages)
     blocker = None if active else start_blocker(state, pages)
     row = st.container(horizontal=True)

@@ -1,0 +1,86 @@
+"""The Train page with no data chosen (AppTest): a blank design made for other data (an MLP
+for iris's 4 measurements) was told 'The design does not fit mnist-5k yet … Fix: set input1's
+shape to [1, 28, 28]', steering a newcomer to remake it for data nobody picked. The page now
+says no data is chosen, that the first built-in stands in, and where to choose."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from layerloom.graph import load_graph
+from layerloom.ui.projects import ProjectStore
+from layerloom.ui.state import DesignerState
+
+
+def page(project_id: str) -> AppTest:
+    def script(pid: str = ""):
+        import streamlit as st
+
+        from layerloom.ui.pages import train
+        from layerloom.ui.projects import ProjectStore
+        from layerloom.ui.state import DesignerState
+
+        if "app" not in st.session_state:
+            st.session_state.app = DesignerState.open(ProjectStore(), pid)
+        train.render(st.session_state.app)
+
+    return AppTest.from_function(script, kwargs={"pid": project_id}, default_timeout=60)
+
+
+def iris_mlp() -> str:
+    """A blank design as a newcomer builds it: Input [4] → Linear(3) → Output, no dataset."""
+    graph = load_graph({"format": "layerloom-graph", "version": 1, "name": "untitled",
+                        "nodes": [{"id": "input1", "type": "Input", "params": {"shape": [4]}},
+                                  {"id": "linear1", "type": "Linear",
+                                   "params": {"out_features": 3}},
+                                  {"id": "output1", "type": "Output"}],
+                        "edges": [{"source": "input1", "target": "linear1"},
+                                  {"source": "linear1", "target": "output1"}]})
+    return DesignerState.new(ProjectStore(), graph).project_id
+
+
+@pytest.fixture()
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("LAYERLOOM_HOME", str(tmp_path))
+    return tmp_path
+
+
+def test_a_blank_design_with_no_data_chosen_is_told_to_choose_it(home):
+    at = page(iris_mlp())
+    at.run()
+    assert not at.exception, at.exception
+    text = "\n".join(m.value for m in at.markdown)
+    assert "No data is chosen for this design yet" in text
+    assert "pick the data it is for on the **Data** page" in text
+    assert "The design does not fit mnist-5k yet" not in text
+    caption = next(c.value for c in at.caption if c.value.startswith("Trains "))
+    assert caption == ("Trains untitled on mnist-5k (no data chosen yet: the first built-in "
+                       "dataset; choose yours on the Data page).")
+    assert at.button(key="train.start").disabled  # still refused: it does not fit mnist-5k
+
+
+def test_data_chosen_on_the_data_page_reads_as_before(home):
+    from layerloom.ui.pagestate import DataChoice, PagesState
+
+    pid = iris_mlp()
+    at = page(pid)
+    at.session_state["app"] = app = DesignerState.open(ProjectStore(), pid)
+    app.pages["runs"] = PagesState(data=DataChoice("wine", {}, "wine"))
+    at.run()
+    text = "\n".join(m.value for m in at.markdown)
+    assert "No data is chosen" not in text
+    assert "**The design does not fit wine yet**" in text
+    caption = next(c.value for c in at.caption if c.value.startswith("Trains "))
+    assert caption == "Trains untitled on wine."
+
+
+def test_a_template_s_own_dataset_is_no_guess(home):
+    from layerloom.graph.templates import load_template
+
+    pid = DesignerState.new(ProjectStore(), load_template("seed-cnn")).project_id
+    at = page(pid)
+    at.run()
+    caption = next(c.value for c in at.caption if c.value.startswith("Trains "))
+    assert caption == "Trains seed-cnn on mnist-5k."
+    assert not at.button(key="train.start").disabled
