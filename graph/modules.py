@@ -328,6 +328,30 @@ class LayerNorm2d(nn.LayerNorm):
         return x.permute(0, 3, 1, 2)
 
 
+class RMSNorm(nn.Module):
+    """Root-mean-square normalisation over the last dimension (T5, LLaMA, ``nn.RMSNorm``):
+    ``x * rsqrt(mean(x²) + eps)``, times a learned scale per feature; written out, so that every
+    export format has it."""
+
+    def __init__(self, normalized_shape: int, eps: float = 1e-6,
+                 elementwise_affine: bool = True):
+        super().__init__()
+        self.eps = eps
+        if elementwise_affine:
+            self.weight = nn.Parameter(torch.ones(normalized_shape))
+        else:
+            self.register_parameter("weight", None)
+
+    def forward(self, x: Tensor) -> Tensor:
+        x = x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps)
+        if self.weight is not None:
+            x = x * self.weight
+        return x
+
+    def extra_repr(self) -> str:
+        return f"eps={self.eps}, elementwise_affine={self.weight is not None}"
+
+
 class Slice(nn.Module):
     """Elements ``start:end:step`` of one dimension (``dim`` counts the batch): a channel split,
     TCN's ``x[:, :, :-k]``, or YOLOv5's ``x[..., ::2, ::2]`` one dimension at a time. A negative

@@ -1,5 +1,5 @@
-"""Normalisation: BatchNorm, LayerNorm, GroupNorm, InstanceNorm, and Normalize (a fixed mean
-and std per channel)."""
+"""Normalisation: BatchNorm, LayerNorm, RMSNorm, GroupNorm, InstanceNorm, and Normalize (a fixed
+mean and std per channel)."""
 
 from ..errors import ShapeError
 from ..params import Param
@@ -73,6 +73,30 @@ register(BlockSpec(
     doc_url=TORCH_DOCS.format("LayerNorm"),
     examples=(({}, ((10,),)), ({"bias": False}, ((7, 16),)), ({}, ((3, 5, 6),)),
               ({"dims": 3}, ((4, 5, 6),)), ({"dims": 2, "bias": False}, ((3, 5, 6),))),
+))
+
+
+def _rmsnorm_shape(p, ins):
+    expect_min_rank(ins[0], 1, "[F] or [L, D]")
+    return ins[0]
+
+
+register(BlockSpec(
+    "RMSNorm", "Normalisation",
+    "Root-mean-square normalisation over the last dimension (T5, LLaMA; nn.RMSNorm): each "
+    "feature divided by the root of the mean of the squares plus eps, times a learned scale; "
+    "no mean subtracted, no shift.",
+    params=(Param("eps", "float", 1e-6, "Added to the mean of the squares for numerical "
+                  "stability.", min=0, min_inclusive=False),
+            Param("elementwise_affine", "bool", True, "Learn a scale per feature."),
+            Param("normalized_shape", "int", None, "Last dimension (inferred).", min=1,
+                  inferred=True)),
+    inferred={"normalized_shape": lambda ins: ins[0][-1]}, infer=_rmsnorm_shape,
+    build=lambda p, ins: modules.RMSNorm(ins[0][-1], p["eps"], p["elementwise_affine"]),
+    count_params=lambda p, ins, out: ins[0][-1] if p["elementwise_affine"] else 0,
+    doc_url=TORCH_DOCS.format("RMSNorm"),
+    examples=(({}, ((10,),)), ({"eps": 1e-5}, ((7, 16),)),
+              ({"elementwise_affine": False}, ((3, 5, 6),))),
 ))
 
 

@@ -44,6 +44,12 @@ def no_block_hint(model: nn.Module, node: fx.Node, value: Any = None) -> str:
         stack = node.meta.get("nn_module_stack") or {}
         scope = list(stack)[-1] if stack else ""
         owner = type(model.get_submodule(scope)).__name__ if scope else ""
+        if ("norm" in owner.lower() or "norm" in scope.lower()) and not _centred(node):
+            return (f"; fix: {scope} ({owner}) is an RMS norm written by hand (no mean "
+                    f"subtracted); nn.RMSNorm(D, eps) or F.rms_norm(x, (D,), self.weight, eps) "
+                    f"imports as the RMSNorm block, as do transformers' T5LayerNorm and "
+                    f"LlamaRMSNorm and Meta's llama RMSNorm (x * torch.rsqrt(x.pow(2).mean(-1, "
+                    f"keepdim=True) + eps) times self.weight)")
         if "norm" in owner.lower() or "norm" in scope.lower():
             return (f"; fix: {scope} ({owner}) normalises by hand, not as LayerNorm does; "
                     f"ConvNeXt's LayerNorm over the channels of a [B, C, H, W] map "
@@ -70,6 +76,18 @@ def no_block_hint(model: nn.Module, node: fx.Node, value: Any = None) -> str:
                 "at every call: sample only while training (if self.training: return mu + "
                 "torch.randn_like(std) * std, then return mu), the mean in evaluation")
     return ""
+
+
+def _centred(node: fx.Node) -> bool:
+    """The value ``node`` squares (or roots) is a difference, ``x - u``: a variance, as
+    LayerNorm's, not a mean of squares, as RMSNorm's."""
+    source = node.args[0] if node.args else None
+    while isinstance(source, fx.Node) and source.op == "call_method" \
+            and source.target in ("to", "float", "type_as", "mean") and source.args:
+        source = source.args[0]
+    return isinstance(source, fx.Node) and (
+        source.op == "call_method" and source.target == "sub"
+        or source.op == "call_function" and getattr(source.target, "__name__", "") == "sub")
 
 
 def _one_type(value: Any) -> bool:

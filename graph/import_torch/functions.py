@@ -1296,6 +1296,23 @@ def _layer_norm(ctx: Context, node: fx.Node) -> Mapped:
                   [x], weights=weights, name=owner or None)
 
 
+@rule(F.rms_norm)
+def _rms_norm(ctx: Context, node: fx.Node) -> Mapped:
+    """``F.rms_norm(x, (D,), self.weight, eps)`` over the last dimension: RMSNorm."""
+    a = args(node, ("input", "normalized_shape", "weight", "eps"), {"weight": None, "eps": None})
+    x = ctx.tensor(a["input"], "input")
+    shape = _dims(fx.node.map_arg(a["normalized_shape"], ctx.value))
+    if len(shape) != 1 or shape[0] != _shape(ctx, x)[-1]:
+        raise Unsupported(f"normalized_shape={shape} (the block normalises over the last "
+                          f"dimension)")
+    owner, weights = _owned(ctx, node, {"weight": a["weight"]}, "F.rms_norm")
+    eps = torch.finfo(torch.float32).eps if a["eps"] is None else a["eps"]
+    if not _number(eps):
+        raise Unsupported("an eps that is not a number")
+    return Mapped("RMSNorm", {"eps": float(eps), "elementwise_affine": a["weight"] is not None},
+                  [x], weights=weights, name=owner or None)
+
+
 @rule(F.linear)
 def _linear(ctx: Context, node: fx.Node) -> Mapped:
     a = args(node, ("input", "weight", "bias"), {"bias": None})

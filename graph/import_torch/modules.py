@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import torch
 import torch.nn.functional as F
 from torch import nn
 
@@ -191,6 +192,42 @@ def _gelu_tanh(m: nn.Module) -> tuple[str, dict]:
     return "GELU", {"approximate": "tanh"}
 
 
+def _rms_written(m: nn.Module) -> bool:
+    """A module whose code writes an RMS norm over the last dimension with a scale, as
+    transformers' T5LayerNorm and LlamaRMSNorm (and Mistral's, Qwen2's) and Meta's llama
+    ``RMSNorm`` do: ``x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps)`` times
+    ``self.weight`` [D] (not Gemma's ``1 + self.weight``)."""
+    import inspect
+
+    weight = m._parameters.get("weight")
+    if not isinstance(weight, nn.Parameter) or weight.dim() != 1 \
+            or set(m._parameters) != {"weight"} or any(True for _ in m.children()):
+        return False
+    eps = getattr(m, "variance_epsilon", getattr(m, "eps", None))
+    if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not eps > 0:
+        return False
+    try:
+        source = inspect.getsource(type(m))
+    except (OSError, TypeError):
+        return False
+    code = source.replace(" ", "")
+    return "rsqrt(" in code and ".pow(2).mean(-1,keepdim=True)" in code \
+        and "self.weight*" in code.replace("*self.weight", "self.weight*") \
+        and "1+self.weight" not in code and "1.0+self.weight" not in code
+
+
+def _rms_norm_module(m: nn.Module) -> tuple[str, dict]:
+    """transformers' T5LayerNorm, LlamaRMSNorm, MistralRMSNorm, Qwen2RMSNorm, Meta's llama
+    RMSNorm: the RMSNorm block with the module's weight (its dtype casts for half precision do
+    nothing in float32)."""
+    eps = getattr(m, "variance_epsilon", getattr(m, "eps", None))
+    return "RMSNorm", {"eps": float(eps), "elementwise_affine": True}
+
+
+for _name in ("T5LayerNorm", "LlamaRMSNorm", "MistralRMSNorm", "Qwen2RMSNorm", "RMSNorm"):
+    named_rule(_name, "weight", weights=True, when=_rms_written)(_rms_norm_module)
+
+
 @named_rule("PatchMergingV2", weights=True)
 def _patch_merging_v2(m: nn.Module) -> tuple[str, dict]:
     raise Unsupported("Swin V2's patch merging (the norm after the reduction) has no "
@@ -243,6 +280,15 @@ def _layernorm(m: nn.LayerNorm) -> tuple[str, dict]:
     return "LayerNorm", {"eps": m.eps, "elementwise_affine": m.elementwise_affine,
                          "bias": has_bias or not m.elementwise_affine,
                          "dims": len(m.normalized_shape)}
+
+
+@rule(nn.RMSNorm)
+def _rmsnorm(m: nn.RMSNorm) -> tuple[str, dict]:
+    """``nn.RMSNorm(d)`` (eps None: float32's machine epsilon, as the module uses then)."""
+    _require(len(m.normalized_shape) == 1, f"normalized_shape={list(m.normalized_shape)} "
+             f"(RMSNorm normalises over the last dimension)")
+    eps = torch.finfo(torch.float32).eps if m.eps is None else m.eps
+    return "RMSNorm", {"eps": float(eps), "elementwise_affine": m.elementwise_affine}
 
 
 @rule(nn.GroupNorm)

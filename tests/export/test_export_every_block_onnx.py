@@ -38,6 +38,9 @@ def _not_imported_back(spec, params, shapes) -> str | None:
         return ("the exporter folds the lookup of the one row into a constant vector added to "
                 "the sequence (its table is not in the file); no block adds a fixed vector along "
                 "the last dimension")
+    if spec.type == "RMSNorm":
+        return ("its ONNX form is written out (Pow, ReduceMean, Add, Sqrt, Reciprocal, Mul), "
+                "which import-onnx does not map back to the block")
     if spec.type == "ResizeTo":
         return ("its second input serves only for its size (Shape → Resize's sizes); no block "
                 "of the import takes an input for its size alone")
