@@ -12,8 +12,10 @@ ScaledDotProductAttention block, with the dropout's rate). :func:`fuse_causal_ma
 the traced graph so. The rewrite is made only where the values on the sample say so: the
 positions kept are exactly the causal ones (each step sees itself and those before it, over
 as many keys as queries), the fill is at most -1e4 (nothing kept of a filled position after
-the softmax), and the block's output equals the written-out one. Any other mask is left as it
-is, and refused where it was.
+the softmax), and the block's output equals the written-out one; and where the mask is causal
+at any length: a triangular buffer or a triangle of ones made in forward, sliced, compared or
+negated (a band of a sliding window is causal only while the sequence is shorter than it). Any
+other mask is left as it is, and refused where it was.
 """
 
 from __future__ import annotations
@@ -93,6 +95,8 @@ def _causal_attention(masked: fx.Node, values: dict, model: nn.Module):
             return None
     except RuntimeError:  # shapes that do not broadcast
         return None
+    if not _causal_everywhere(keep, values):
+        return None
     product = _scaled_product(scores, values)
     if product is None:
         return None
@@ -121,6 +125,72 @@ def _causal_attention(masked: fx.Node, values: dict, model: nn.Module):
             or not torch.allclose(got, expected, atol=1e-5, rtol=1e-4):
         return None
     return q, k, v, scale, rate, current
+
+
+_MASK_STEPS = ("eq", "ne", "logical_not", "bool", "to", "float", "type", "type_as", "view",
+               "unsqueeze", "expand", "expand_as", "contiguous")
+_MASK_FUNCTIONS = (operator.eq, operator.ne, operator.getitem, operator.invert, torch.eq,
+                   torch.ne, torch.logical_not, torch.unsqueeze)
+_TRIANGLES = (torch.tril, torch.triu, "tril", "triu")
+_FILLS = (torch.ones, torch.ones_like, torch.full, torch.full_like, "new_ones", "new_full")
+
+
+def _causal_everywhere(mask: Any, values: dict) -> bool:
+    """The mask is causal at every length, not only the traced one: it is a triangle of ones
+    made in forward (``torch.tril(torch.ones(T, T))``, ``torch.triu(..., diagonal=1)``) or a
+    triangular buffer (GPT-2's ``bias``, nanoGPT's), sliced, compared with a number or negated
+    (a band mask, ``tril(...) & triu(..., -w)``, would be causal only up to ``w`` steps)."""
+    todo, seen = [mask], set()
+    while todo:
+        node = todo.pop()
+        if not isinstance(node, fx.Node) or node in seen:
+            continue
+        seen.add(node)
+        if node.op == "get_attr":
+            if not _triangular(values.get(node)):
+                return False
+            continue
+        if _calls(node, _TRIANGLES):
+            bound = dict(zip(("input", "diagonal"), node.args), **node.kwargs)
+            tri = "tril" if node.target in (torch.tril, "tril") else "triu"
+            if bound.get("diagonal", 0) != (0 if tri == "tril" else 1) \
+                    or not _ones(bound.get("input")):
+                return False
+            continue
+        ok = node.op == "call_method" and node.target in _MASK_STEPS or \
+            node.op == "call_function" and any(node.target is f for f in _MASK_FUNCTIONS)
+        if not ok:
+            return False
+        data = node.args[0] if node.args else None  # the rest: numbers, sizes, slices
+        if isinstance(data, fx.Node):
+            todo.append(data)
+        for other in node.all_input_nodes:
+            if other is not data and isinstance(values.get(other), torch.Tensor) \
+                    and values[other].numel() > 1:
+                return False  # a mask combined with another tensor
+    return True
+
+
+def _ones(node: Any) -> bool:
+    """``node`` makes a tensor of ones (``torch.ones(T, T)``, ``ones_like``, a full of 1)."""
+    if not isinstance(node, fx.Node) or not _calls(node, _FILLS):
+        return False
+    if node.target in (torch.full, torch.full_like, "new_full"):
+        fill = node.args[1] if len(node.args) > 1 else node.kwargs.get("fill_value")
+        return fill in (1, 1.0, True)
+    return True
+
+
+def _triangular(value: Any) -> bool:
+    """A square table over its last two dimensions (equal along the others) that is the
+    causal triangle, ones on and below the diagonal, or its complement."""
+    if not isinstance(value, torch.Tensor) or value.dim() < 2 \
+            or value.shape[-1] != value.shape[-2]:
+        return False
+    size = value.shape[-1]
+    table = value.reshape(-1, size, size) != 0
+    lower = torch.ones(size, size, dtype=torch.bool).tril()
+    return bool((table == lower).all()) or bool((table == ~lower).all())
 
 
 def _mask_parts(masked: fx.Node) -> tuple[Any, Any, Any]:

@@ -236,13 +236,34 @@ def _traced_finfo(type: Any = None) -> Any:  # noqa: A002 - torch.finfo's own ar
     return _FINFO() if type is None else _FINFO(type)
 
 
+_SIZED = ("ones", "zeros", "empty", "rand", "randn")  # torch.ones(T, T): sizes as arguments
+
+
+def _sizes_packed(factory: Any) -> Any:
+    """``factory`` (``torch.ones``…) taking traced sizes one by one as well: fx can trace
+    ``torch.ones((T, T))`` but not ``torch.ones(T, T)`` (a mask made in forward)."""
+    def call(*size: Any, **kwargs: Any) -> Any:
+        if len(size) > 1 and any(isinstance(s, fx.Proxy) for s in size):
+            return factory(tuple(size), **kwargs)
+        return factory(*size, **kwargs)
+    call.__wrapped__ = factory
+    return call
+
+
 @contextlib.contextmanager
 def _finfo_traced() -> Iterator[None]:
+    """While the model is traced: ``torch.finfo`` of a traced dtype is float32's, and
+    ``torch.ones(T, T)`` (and zeros, empty, rand, randn) take traced sizes one by one."""
+    factories = {name: getattr(torch, name) for name in _SIZED}
     torch.finfo = _traced_finfo
+    for name, factory in factories.items():
+        setattr(torch, name, _sizes_packed(factory))
     try:
         yield
     finally:
         torch.finfo = _FINFO
+        for name, factory in factories.items():
+            setattr(torch, name, factory)
 
 
 _LEN_UNTRACED = "'len' is not supported in symbolic tracing"

@@ -265,3 +265,48 @@ def test_a_mask_that_is_not_causal_is_still_refused():
 
     with pytest.raises(GraphError, match="cannot import torch.where"):
         import_torch(Banded(), (6, 4))
+
+
+class MadeMask(nn.Module):
+    """A causal mask made in forward, in the two ways tutorials write it."""
+
+    def __init__(self, how: str, window: int = 0):
+        super().__init__()
+        self.how, self.window = how, window
+        self.qkv = nn.Linear(8, 24)
+
+    def forward(self, x):
+        B, T, C = x.shape
+        q, k, v = self.qkv(x).split(8, dim=2)
+        att = q @ k.transpose(-2, -1) / 8 ** 0.5
+        ones = torch.ones(T, T, device=x.device)
+        if self.how == "tril":
+            att = att.masked_fill(torch.tril(ones) == 0, float("-inf"))
+        elif self.how == "triu":
+            att = att.masked_fill(torch.triu(ones, diagonal=1).bool(), float("-inf"))
+        else:  # a sliding window: causal only while T <= window
+            band = torch.tril(ones) * torch.triu(ones, diagonal=-self.window)
+            att = att.masked_fill(band == 0, float("-inf"))  # band
+        return F.softmax(att, dim=-1) @ v
+
+
+@pytest.mark.parametrize("how", ["tril", "triu"])
+def test_a_causal_mask_made_in_forward_imports(how):
+    model = MadeMask(how).eval()
+    graph, weights = import_torch(model, (6, 8))
+    assert [n.params for n in graph.nodes if n.type == "ScaledDotProductAttention"] == [
+        {"is_causal": True, "scale": pytest.approx(8 ** -0.5)}]
+    state = weights.apply(model.state_dict())
+    assert check_import(model, graph, state, (6, 8), weights=weights) < 1e-5
+    compiled = compile_graph(graph).eval()
+    compiled.load_state_dict(state, strict=True)
+    x = torch.randn(2, 11, 8)
+    with torch.no_grad():
+        assert (compiled(x) - model(x)).abs().max() < 1e-5
+
+
+def test_a_sliding_window_causal_at_the_traced_length_only_is_refused(line_of):
+    """At 6 steps a window of 8 keeps exactly the causal positions; at 12 it does not, so it is
+    not taken for is_causal (the design would differ from the model at other lengths)."""
+    with pytest.raises(GraphError, match="masked_fill"):
+        import_torch(MadeMask("band", window=8).eval(), (6, 8))
