@@ -371,10 +371,24 @@ class DesignerState:
         state.last_seq = max(state.last_seq, self.last_seq)
         state.notices = self.notices + state.notices
         state.banners = self.banners + state.banners
-        state.unopened = [u for u in self.unopened if u[0] != state.project_id] + state.unopened
+        state.unopened = [u for u in self.unopened if u[0] != state.project_id
+                          and self._has_snapshots(u[0])] + state.unopened
+        for pid, _ in self.unopened:
+            if pid not in dict(state.unopened):  # nothing left to offer: said once is enough
+                state.resolve(pid)
         state.histories = self._keep_history()
         state._take_history()
         return state
+
+    def _has_snapshots(self, pid: str) -> bool:
+        """Whether project ``pid`` (one that could not be opened) has snapshots to offer: its
+        panel stays, across the projects opened after it, only while it has something to
+        open. One without (a mistyped link) said 'It has no snapshots to open instead' above
+        every design opened after it until dismissed."""
+        try:
+            return bool(self.store.snapshots(pid))
+        except Exception:  # noqa: BLE001 - a project that cannot be read has none to offer
+            return False
 
     def _keep_history(self) -> dict[str, tuple[dict, list, list]]:
         """The tab's kept histories with this project's undo and redo steps added, as the tab
