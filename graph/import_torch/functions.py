@@ -1069,7 +1069,7 @@ def _size_source(ctx: Context, size: Any) -> fx.Node | None:
     t.shape[3])``), or None (numbers, or sizes of several tensors)."""
     if isinstance(size, fx.Node) and size.op == "call_function" \
             and size.target is operator.getitem and isinstance(size.args[1], slice):
-        tensor, index = _sizes_of(size.args[0]), size.args[1]
+        tensor, index = _shape_read_of(size.args[0]), size.args[1]
         if tensor is None or index.stop is not None or index.step not in (None, 1):
             return None
         rank = len(_shape(ctx, tensor))
@@ -1077,7 +1077,7 @@ def _size_source(ctx: Context, size: Any) -> fx.Node | None:
         return tensor if isinstance(start, int) and rank > 2 and start % rank == 2 else None
     if not isinstance(size, (list, tuple)) or not size:
         return None
-    reads = [_size_read(part) for part in size]
+    reads = [_one_size_read(part) for part in size]
     if any(r is None for r in reads) or len({r[0] for r in reads}) != 1:
         return None
     tensor = reads[0][0]
@@ -1085,7 +1085,7 @@ def _size_source(ctx: Context, size: Any) -> fx.Node | None:
     return tensor if [r[1] % rank for r in reads] == list(range(2, rank)) else None
 
 
-def _sizes_of(node: Any) -> fx.Node | None:
+def _shape_read_of(node: Any) -> fx.Node | None:
     """``t`` of ``t.shape`` or ``t.size()``."""
     if not isinstance(node, fx.Node):
         return None
@@ -1097,7 +1097,7 @@ def _sizes_of(node: Any) -> fx.Node | None:
     return None
 
 
-def _size_read(node: Any) -> tuple[fx.Node, int] | None:
+def _one_size_read(node: Any) -> tuple[fx.Node, int] | None:
     """``(t, d)`` of ``t.size(d)``, ``t.shape[d]`` or ``t.size()[d]``."""
     if not isinstance(node, fx.Node):
         return None
@@ -1106,7 +1106,7 @@ def _size_read(node: Any) -> tuple[fx.Node, int] | None:
         return node.args[0], node.args[1]
     if node.op == "call_function" and node.target is operator.getitem \
             and isinstance(node.args[1], int):
-        tensor = _sizes_of(node.args[0])
+        tensor = _shape_read_of(node.args[0])
         return (tensor, node.args[1]) if tensor is not None else None
     return None
 
