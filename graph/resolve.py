@@ -980,7 +980,8 @@ class _Resolver:
             self.error(info.path, f"{spec.type} needs a {exc.expected} input, but {source} gives "
                                   f"{show(in_shapes[port])}", param=exc.param)
         else:
-            self.error(info.path, exc.message, param=exc.param)
+            self.error(info.path, exc.message + _sources(spec, info.inputs, in_shapes),
+                       param=exc.param)
 
     def _params(self, info: NodeInfo, spec: BlockSpec, block_params: dict,
                 in_shapes: list[Shape]) -> dict | None:
@@ -1349,3 +1350,13 @@ def _find_loop(start: str, incoming: dict, stuck: set[str]) -> list[str] | None:
     return loop
 
 
+def _sources(spec: BlockSpec, inputs: list[str], in_shapes: list[Shape]) -> str:
+    """Which wire brings which shape into a block of several inputs whose shapes do not go
+    together: ' (left: input1 gives [4]; right: linear1 gives [10])'. 'Subtract of [4] and
+    [10]' named no block feeding it, leaving the user to find the wire to change. Ports as the
+    canvas labels them: their names, else #1, #2…"""
+    if len(in_shapes) < 2 or len(inputs) != len(in_shapes):
+        return ""
+    names = spec.ports.names if len(spec.ports.names) == len(in_shapes) else ()
+    return " (" + "; ".join(f"{names[i] if names else f'#{i + 1}'}: {source} gives {show(shape)}"
+                            for i, (source, shape) in enumerate(zip(inputs, in_shapes))) + ")"

@@ -67,7 +67,8 @@ def test_a_block_behind_an_error_carries_why_it_has_no_shape():
                   {"source": "block2", "target": "o"}]}))
     nodes = annotations(validate(graph))["nodes"]
     assert nodes["block1"]["errors"] == ["add1: Add of [24, 30, 30] and [32, 30, 30]: sizes "
-                                         "must match (or be 1) in every dimension"]
+                                         "must match (or be 1) in every dimension (#1: c1 "
+                                         "gives [24, 30, 30]; #2: x gives [32, 30, 30])"]
     assert nodes["block2"]["errors"] == [] and nodes["block2"]["output_shape"] is None
     assert nodes["block2"]["notes"] == ["shape not checked: it depends on block1, which has an "
                                         "error"]

@@ -64,7 +64,9 @@ def test_matmul_ports_are_named_left_and_right():
 ])
 def test_matmul_shapes_that_do_not_fit_are_named(left, right, message):
     report = validate(_graph("MatMul", {}, [left, right]))
-    assert [(p.node, p.message) for p in report.errors] == [("op", message)]
+    # the rule's words, then which wire brings which shape (resolve._sources)
+    assert [(p.node, p.message.split(" (left: ")[0]) for p in report.errors] == [("op", message)]
+    assert all(p.message.endswith(")") and "; right: " in p.message for p in report.errors)
 
 
 def test_matmul_of_a_vector_is_refused_naming_the_port():
@@ -131,7 +133,9 @@ def test_dot_product_attention_is_torchs(params, shapes):
 ])
 def test_dot_product_attention_shapes_that_do_not_fit_are_named(shapes, port, message):
     report = validate(_graph("ScaledDotProductAttention", {}, shapes))
-    assert [(p.node, p.message) for p in report.errors] == [("op", message)]
+    # the rule's words, then the block feeding each port (resolve._sources)
+    assert [(p.node, p.message.split(" (query: ")[0]) for p in report.errors] == [("op", message)]
+    assert all("; key: " in p.message and "; value: " in p.message for p in report.errors)
 
 
 def test_dot_product_attention_dropout_only_while_training():
