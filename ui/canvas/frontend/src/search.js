@@ -10,6 +10,23 @@ const COMMON = [
 ];
 const COMMON_RANK = new Map(COMMON.map((t, i) => [t.toLowerCase(), i]));
 
+// what a newcomer types for a block from a course, a paper or another framework (Keras,
+// torch.nn.functional), squashed: "fc" found nothing, though seed-cnn's own Linear is "fc"
+const ALIASES = new Map(Object.entries({
+  fc: "Linear", dense: "Linear", fullyconnected: "Linear", mlp: "Linear", perceptron: "Linear",
+  conv2d: "Conv2d", convolution2d: "Conv2d", conv1d: "Conv1d", conv: "Conv2d",
+  maxpooling2d: "MaxPool2d", maxpooling1d: "MaxPool1d", averagepooling2d: "AvgPool2d",
+  averagepooling1d: "AvgPool1d", avgpooling2d: "AvgPool2d",
+  globalaveragepooling2d: "AdaptiveAvgPool2d", globalaveragepooling1d: "AdaptiveAvgPool1d",
+  globalavgpool: "AdaptiveAvgPool2d", gap: "AdaptiveAvgPool2d",
+  globalmaxpooling2d: "AdaptiveMaxPool2d", globalmaxpooling1d: "AdaptiveMaxPool1d",
+  batchnormalization: "BatchNorm2d", bn: "BatchNorm2d", layernormalization: "LayerNorm",
+  ln: "LayerNorm", view: "Reshape", transpose: "Permute", cat: "Concat",
+  concatenate: "Concat", sum: "Add", plus: "Add", skipconnection: "Add",
+  conv2dtranspose: "ConvTranspose2d", deconv: "ConvTranspose2d", upsampling2d: "Upsample",
+  simplernn: "RNN", recurrent: "LSTM", zeropadding2d: "ZeroPad2d", activation: "ReLU",
+}));
+
 /** Lower case, letters and digits only: "Max pool" and "max_pool" both read "maxpool". */
 export function squash(s) {
   return String(s || "").toLowerCase().replace(/[^a-z0-9]/g, "");
@@ -49,6 +66,8 @@ export function matchTier(spec, query) {
   if (lname === q || (qs && sname === qs)) return 0;
   if (lname.startsWith(q) || (qs && sname.startsWith(qs))) return 1;
   if (nameWords(name).some((w) => w.startsWith(q) || (qs && w.startsWith(qs)))) return 2;
+  // another name for it (Keras's Dense, "fc"): as good as a word of its own name
+  if (qs && ALIASES.get(qs) === name) return 2;
   if (lname.includes(q) || (qs && sname.includes(qs))) return 3;
   if (String(spec.category || "").toLowerCase().includes(q)) return 4;
   const words = q.split(/\s+/).filter(Boolean);

@@ -95,3 +95,22 @@ test("the palette's best matches are name matches only; help-text hits come afte
   assert.equal(groupBlocks(CATALOG, "  "), null);
   assert.deepEqual(groupBlocks(CATALOG, "zzz"), []);
 });
+
+test("a block is found by the names a newcomer knows it by in other places", () => {
+  // "fc" found no block at all, though seed-cnn's own Linear is called fc
+  assert.equal(names("fc")[0], "Linear");
+  assert.equal(names("Dense")[0], "Linear");
+  assert.equal(names("MaxPooling2D")[0], "MaxPool2d");
+  assert.equal(names("GlobalAveragePooling2D")[0], "AdaptiveAvgPool2d");
+  assert.equal(names("BatchNormalization")[0], "BatchNorm2d");
+  // best matches, not "other matches" found by help text
+  const [[title, blocks]] = groupBlocks(CATALOG, "fc");
+  assert.equal(title, "Best matches");
+  assert.deepEqual(blocks.map((s) => s.type), ["Linear"]);
+});
+
+test("an alias does not outrank a block's own name", () => {
+  // "conv" is Conv2d's alias and a word of Conv1d's name: both found, Conv2d (the common) first
+  assert.deepEqual(names("conv").slice(0, 2), ["Conv2d", "Conv1d"]);
+  assert.equal(names("input")[0], "Input");
+});
