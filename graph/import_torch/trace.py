@@ -86,6 +86,18 @@ class _Tracer(fx.Tracer):
     def is_leaf_module(self, m: nn.Module, qualname: str) -> bool:
         return find_rule(m) is not None or super().is_leaf_module(m, qualname)
 
+    def proxy(self, node: fx.Node) -> fx.Proxy:
+        return _Proxy(node, self)
+
+    def iter(self, obj: fx.Proxy) -> Iterator:
+        """A traced value iterated whole (``list(x.chunk(2, 1))``, ultralytics' C2f): the parts
+        of a split into a number known without the data (``chunk(n)``, ``split`` by a list of
+        sizes, ``tensor_split(x, n)``); anything else stops the trace, as fx does."""
+        count = _parts(obj.node)
+        if count is None:
+            return super().iter(obj)
+        return iter([obj[i] for i in range(count)])
+
     def create_node(self, *args, **kwargs) -> fx.Node:
         node = super().create_node(*args, **kwargs)
         if not torch.is_grad_enabled():  # made inside `with torch.no_grad():`: a gradient stop
@@ -94,6 +106,43 @@ class _Tracer(fx.Tracer):
             if not _grad_follows_training(sys._getframe(1)):
                 node.meta["no_grad"] = True
         return node
+
+
+class _Proxy(fx.Proxy):
+    """fx's Proxy whose ``len`` is known for a split into a number of parts known without the
+    data, as ``list(x.chunk(2, 1))`` asks before it iterates."""
+
+    def __len__(self) -> int:
+        count = _parts(self.node)
+        return count if count is not None else super().__len__()
+
+
+def _parts(node: fx.Node) -> int | None:
+    """How many tensors the split at ``node`` gives, where its arguments say so."""
+    if node.op == "call_method":
+        name, rest = node.target, node.args[1:]
+    elif node.op == "call_function" and node.target in (torch.chunk, torch.split,
+                                                         torch.tensor_split):
+        name, rest = node.target.__name__, node.args[1:]
+    else:
+        return None
+    kwargs = node.kwargs
+    if name == "chunk":
+        chunks = rest[0] if rest else kwargs.get("chunks")
+        return chunks if type(chunks) is int and chunks > 0 else None
+    if name == "split":
+        sizes = rest[0] if rest else kwargs.get("split_size_or_sections",
+                                               kwargs.get("split_size"))
+        if isinstance(sizes, (list, tuple)) and all(type(s) is int for s in sizes):
+            return len(sizes)
+        return None
+    if name == "tensor_split":
+        sections = rest[0] if rest else kwargs.get("sections", kwargs.get("indices"))
+        if type(sections) is int and sections > 0:
+            return sections
+        if isinstance(sections, (list, tuple)) and all(type(s) is int for s in sections):
+            return len(sections) + 1
+    return None
 
 
 def _on_cpu(obj: fx.Proxy) -> bool | None:
