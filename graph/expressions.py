@@ -71,6 +71,17 @@ def variable_name_problem(name: str) -> str | None:
     return None
 
 
+def unknown_name(name: str, known, listed: str) -> str:
+    """'unknown name 'clases' (did you mean 'classes'?); known: classes, width': the nearest
+    known name first when a typo is that close, else the known names alone."""
+    import difflib
+
+    close = difflib.get_close_matches(name, sorted(k for k in known if isinstance(k, str)), n=1)
+    if close:
+        return f"unknown name '{name}' (did you mean '{close[0]}'?); known: {listed}"
+    return f"unknown name '{name}' (known: {listed})"
+
+
 def names_in(text: str) -> set[str]:
     """The free names an expression refers to (functions excluded)."""
     tree = _parse(text)
@@ -159,8 +170,8 @@ class _Evaluator(ast.NodeVisitor):
     def visit_Name(self, node: ast.Name) -> Any:
         if node.id in self.names:
             return _bounded(self.names[node.id])
-        known = ", ".join(sorted(self.names)) or "none"
-        raise ExpressionError(f"unknown name '{node.id}' (known: {known})")
+        raise ExpressionError(unknown_name(node.id, self.names,
+                                           ", ".join(sorted(self.names)) or "none"))
 
     def visit_Attribute(self, node: ast.Attribute) -> Any:
         raise ExpressionError(f"attribute access ('.{node.attr}') is not allowed")

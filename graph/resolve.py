@@ -27,7 +27,7 @@ from typing import Any
 
 from .blocks.common import prod, show
 from .errors import Problem, ShapeError
-from .expressions import (ExpressionError, evaluate, is_expression, names_in,
+from .expressions import (ExpressionError, evaluate, is_expression, names_in, unknown_name,
                           variable_name_problem)
 from .limits import Limits, hint
 from .model import Block, Edge, Graph, Node
@@ -890,8 +890,8 @@ class _Resolver:
         unknown = sorted(used - known)
         if unknown:
             names = ", ".join(sorted(known - {"in_shape"}) + ["in_shape"])
-            self.error(info.path, f"{name} = {_clip(raw)}: unknown name '{unknown[0]}' (known: "
-                                  f"{names})", param=name)
+            self.error(info.path, f"{name} = {_clip(raw)}: "
+                                  f"{unknown_name(unknown[0], known, names)}", param=name)
             return _FAILED
         return _UNKNOWN
 

@@ -27,7 +27,7 @@ def test_validate_lists_the_later_typo_and_notes(tmp_path, capsys):
     err = capsys.readouterr().err.splitlines()
     assert [line.split(":")[0] for line in err] == ["error", "error", "note", "note", "note"]
     assert "conv1.kernel_size: kernel 99×99 is larger" in err[0]
-    assert "fc.out_features" in err[1] and "unknown name 'clases' (known: classes)" in err[1]
+    assert "fc.out_features" in err[1] and "unknown name 'clases' (did you mean 'classes'?); known: classes" in err[1]
     assert err[2] == "note: flat: shape not checked: it depends on conv1, which has an error"
 
 

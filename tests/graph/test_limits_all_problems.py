@@ -25,7 +25,7 @@ def test_a_typo_behind_a_shape_error_is_reported_in_the_same_validate():
     assert found == [("conv1", "kernel_size"), ("fc", "out_features")]
     assert "kernel 99×99 is larger than its 28×28 input" in report.errors[0].message
     assert report.errors[1].message == ("out_features = '=clases': unknown name 'clases' "
-                                        "(known: classes, width)")
+                                        "(did you mean 'classes'?); known: classes, width")
 
 
 def test_the_skipped_shape_checks_are_noted_with_their_cause():
@@ -51,7 +51,7 @@ def test_unknown_params_values_and_in_shape_expressions_behind_a_shape_error():
         "Conv2d has no param 'kernal_size' (did you mean 'kernel_size'?); it takes: ")
     assert by_node[("conv2", "out_channels")] == (
         "out_channels = '=in_shape[0] * widht': unknown name 'widht' "
-        "(known: classes, width, in_shape)")
+        "(did you mean 'width'?); known: classes, width, in_shape")
     assert by_node[("pool2", "kernel_size")] == "kernel_size must be at least 1, got 0"
     assert "exponent too large" in by_node[("relu2", "repeat")]
     assert ("fc", "out_features") in by_node
