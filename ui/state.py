@@ -29,7 +29,9 @@ import json
 import logging
 import re
 import secrets
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -904,6 +906,10 @@ def current() -> DesignerState:
         state = DesignerState.boot(store, wanted, None if wanted else
                                    store.browser_project(browser))
         state.browser = browser
+        # a reload (or a tab closed and opened again) is a new session: the undo and redo of
+        # the tab it replaces, gone, come back with it
+        state.histories.update(_left_behind(browser, _session_id()))
+        state._take_history()
     elif wanted and wanted != state.project_id:
         try:  # the user pasted another project's link into this tab
             state = state.switch(DesignerState.open(state.store, wanted))
@@ -912,6 +918,7 @@ def current() -> DesignerState:
             state.unopened.append((wanted, _why(exc)))
     state.catch_up()  # another tab's save since this tab's last run: shown, and said
     st.session_state[SESSION_KEY] = state
+    _note_tab(state)
     if st.query_params.get("project") != state.project_id:
         st.query_params["project"] = state.project_id
     if state.browser and state.remembered != state.project_id:
@@ -921,6 +928,68 @@ def current() -> DesignerState:
         except OSError as exc:  # a nicety: never fail a page on it
             log.warning("could not remember the project of this browser: %s", exc)
     return state
+
+
+# The designer state of each browser's latest session on each project, by (browser, project),
+# with the session's id: when that session is gone (the page reloaded, the tab closed), the
+# next session of the same browser takes its undo and redo history. A session still open (a
+# second tab) keeps its own.
+_TABS: OrderedDict[tuple[str, str], tuple[str, DesignerState]] = OrderedDict()
+_TABS_LOCK = threading.Lock()
+MAX_TABS = 64
+
+
+def _session_id() -> str | None:
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        ctx = get_script_run_ctx()
+        return ctx.session_id if ctx is not None else None
+    except Exception:  # noqa: BLE001 - no session (bare mode): nothing to hand over
+        return None
+
+
+def _session_open(session_id: str) -> bool:
+    """Whether the session is still connected; True where it cannot be told (then nothing is
+    taken from it)."""
+    try:
+        from streamlit.runtime import Runtime
+
+        return not Runtime.exists() or Runtime.instance().is_active_session(session_id)
+    except Exception:  # noqa: BLE001 - when in doubt, the other session keeps its history
+        return True
+
+
+def _note_tab(state: DesignerState) -> None:
+    """Remember this session's state as its browser's latest on its project."""
+    sid = _session_id()
+    if not state.browser or sid is None:
+        return
+    with _TABS_LOCK:
+        key = (state.browser, state.project_id)
+        _TABS[key] = (sid, state)
+        _TABS.move_to_end(key)
+        while len(_TABS) > MAX_TABS:
+            _TABS.popitem(last=False)
+
+
+def _left_behind(browser: str, session_id: str | None) -> dict[str, tuple[dict, list, list]]:
+    """The undo and redo histories, by project, of ``browser``'s sessions that are gone (the
+    page this one reloads), taken (a second new session gets none of them)."""
+    taken: dict[str, tuple[dict, list, list]] = {}
+    if session_id is None:
+        return taken
+    with _TABS_LOCK:
+        for key, (sid, old) in list(_TABS.items()):
+            if key[0] != browser or sid == session_id or _session_open(sid):
+                continue
+            del _TABS[key]
+            if old.undo_stack or old.redo_stack:
+                taken[key[1]] = (old.graph.to_dict(), list(old.undo_stack),
+                                 list(old.redo_stack))
+            for pid, kept in old.histories.items():  # projects it left, not reopened since
+                taken.setdefault(pid, kept)
+    return taken
 
 
 def _why(exc: Exception) -> str:

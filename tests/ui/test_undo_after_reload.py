@@ -1,0 +1,80 @@
+"""Undo and redo outlive a reload of the page (AppTest, the whole app with a fake canvas). A
+reload is a new session: a newcomer who reloaded to check the design was kept found Undo
+greyed out ('Nothing to undo in this session'), the last edit no longer taken back. The new
+session of the same browser takes the history of the one it replaces, once that one is gone;
+a second tab still open keeps its own."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import pytest
+
+from layerloom.ui import state as session
+from layerloom.ui.projects import ProjectStore
+from layerloom.ui.testing import app_test
+
+
+def node_ids(canvas) -> list[str]:
+    return [n["id"] for n in canvas.last["graph"]["nodes"]]
+
+
+class Browser:
+    """Every AppTest session is one browser's; ``now`` names the session running (AppTest
+    calls them all 'test session id'), ``closed`` those gone."""
+
+    def __init__(self):
+        self.now = "tab-1"
+        self.closed: set[str] = set()
+
+
+@pytest.fixture
+def one_browser(monkeypatch):
+    browser = Browser()
+    monkeypatch.setattr(session, "browser_id", lambda: "ab" * 16)
+    monkeypatch.setattr(session, "_session_id", lambda: browser.now, raising=False)
+    monkeypatch.setattr(session, "_session_open", lambda sid: sid not in browser.closed,
+                        raising=False)
+    monkeypatch.setattr(session, "_TABS", OrderedDict(), raising=False)
+    return browser
+
+
+def _delete_relu1(at, canvas) -> str:
+    at.run()
+    level = canvas.last["graph"]
+    level["nodes"] = [n for n in level["nodes"] if n["id"] != "relu1"]
+    canvas.send("change", level)
+    at.run()
+    assert not at.exception, at.exception
+    assert "relu1" not in node_ids(canvas) and canvas.last["can_undo"] is True
+    return at.query_params["project"]
+
+
+def test_undo_after_a_reload_takes_back_the_edit_made_before_it(home, canvas, one_browser):
+    first = app_test()
+    pid = _delete_relu1(first, canvas)
+    one_browser.closed.add("tab-1")  # the page reloads: its session goes, a new one starts
+    one_browser.now = "tab-2"
+    reloaded = app_test()
+    reloaded.query_params["project"] = pid
+    reloaded.run()
+    assert not reloaded.exception, reloaded.exception
+    assert canvas.last["can_undo"] is True
+    canvas.send("undo")
+    reloaded.run()
+    assert "relu1" in node_ids(canvas)
+    assert "relu1" in [n.id for n in ProjectStore().load(pid).graph.nodes]
+    assert canvas.last["can_redo"] is True
+
+
+def test_a_second_tab_open_beside_the_first_does_not_take_its_history(home, canvas,
+                                                                       one_browser):
+    first = app_test()
+    pid = _delete_relu1(first, canvas)
+    one_browser.now = "tab-2"
+    second = app_test()  # the first tab is still open
+    second.query_params["project"] = pid
+    second.run()
+    assert not second.exception, second.exception
+    assert canvas.last["can_undo"] is False
+    assert "relu1" not in node_ids(canvas)
