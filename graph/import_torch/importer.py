@@ -176,6 +176,17 @@ class Importer:
     def _outputs(self, node: fx.Node) -> None:
         result = node.args[0]
         results = list(result) if isinstance(result, (tuple, list)) else [result]
+        nones = [i for i, item in enumerate(results) if item is None]
+        if nones and len(nones) < len(results):  # nanoGPT's `return logits, loss` (loss None)
+            import warnings
+
+            from .training import ImportNote
+
+            warnings.warn(f"{type(self.model).__name__}.forward returns None as output "
+                          f"{', '.join(map(str, nones))} (as a loss where no targets are "
+                          f"given): the design leaves it out and returns the "
+                          f"{_others(len(results) - len(nones))}", ImportNote, stacklevel=2)
+            results = [item for item in results if item is not None]
         for i, item in enumerate(results):
             if not isinstance(item, fx.Node) or item not in self.ids:
                 raise GraphError(f"{type(self.model).__name__}.forward returns "
@@ -793,6 +804,10 @@ _SPLITS = ("chunk", "split", "tensor_split")
 # is read from an input: a size, or its device (``torch.eye(3, device=x.device)``)
 _FACTORIES = (torch.eye, torch.zeros, torch.ones, torch.full, torch.tensor, torch.as_tensor)
 _PASSES = ("to", "type_as", "float", "detach", "contiguous", "cuda", "cpu", "requires_grad_")
+
+
+def _others(count: int) -> str:
+    return "other output" if count == 1 else f"other {count} outputs"
 
 
 def _is_split(node: fx.Node) -> bool:
