@@ -4,7 +4,9 @@
 - ``scratch_home``: a fresh home set while a block runs, for module-scoped fixtures that train runs.
 - The real-browser tests (marked ``browser``): ``streamlit_app`` starts an app on a free port,
   ``app_home`` is a fresh home for it (one a module), ``app_url`` the designer served from
-  it, ``browser`` is Debian's Chromium driven by
+  it with the module's ``designs`` made ``projects`` first, ``page`` a page at 1366×768 (the
+  shared helpers of the canvas tests are in ``canvas_browser.py``), ``browser`` is Debian's
+  Chromium driven by
   Playwright, ``browser_page`` opens a page that fails the test on a page error, ``drag`` drags
   with the mouse, ``shots`` is where screenshots go. Tests marked ``browser`` are skipped, before
   their fixtures start anything, where Chromium or Playwright is missing.
@@ -141,9 +143,22 @@ def app_home(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def app_url(app_home, streamlit_app):
-    """The designer served from this module's fresh home (a module with other options defines
-    its own)."""
+def designs() -> dict:
+    """The designs (name → Graph) a module's tests open by ``?project=``: none; a module that
+    needs some defines its own ``designs``, made projects before its app starts."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def projects(designs, create_projects) -> dict[str, str]:
+    """``{name: project id}`` of the module's ``designs``."""
+    return create_projects(designs)
+
+
+@pytest.fixture(scope="module")
+def app_url(app_home, streamlit_app, projects):
+    """The designer served from this module's fresh home, its ``designs`` made projects first
+    (a module with other options defines its own)."""
     with streamlit_app(["layerloom.ui.serve"], home=app_home,
                        options=["--client.toolbarMode", "minimal"]) as url:
         yield url
@@ -196,6 +211,19 @@ def _browser_page(browser, *, timeout_ms: float | None = None, **context_options
     yield pg
     context.close()
     assert not errors, f"page errors: {errors}"
+
+
+LAPTOP = {"width": 1366, "height": 768}  # the newcomer's window
+
+
+@pytest.fixture
+def page(browser, browser_page):
+    """A page at a laptop's 1366×768 window, 45 s of patience per action (a module that wants
+    another window defines its own ``page``)."""
+    from canvas_browser import TIMEOUT_MS
+
+    with browser_page(browser, timeout_ms=TIMEOUT_MS, viewport=LAPTOP) as pg:
+        yield pg
 
 
 @pytest.fixture(scope="session")

@@ -24,12 +24,9 @@ import time
 from pathlib import Path
 
 import pytest
+from canvas_browser import IFRAME, TIMEOUT_MS, open_project, zoom
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("patient_expect")]
-
-IFRAME = 'iframe[title*="layerloom_canvas"]'
-TIMEOUT_MS = 45_000
-WINDOW = {"width": 1366, "height": 768}
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
@@ -55,34 +52,13 @@ def _titles():
 
 
 @pytest.fixture(scope="module")
-def projects(create_projects):
-    """The projects the tests open, made before the app starts."""
+def designs():
+    """The designs the tests open, made projects before the app starts."""
     from layerloom.graph import Graph
     from layerloom.graph.templates import load_template
 
-    return create_projects({"palette": Graph(name="palette"),
-                            "insert": load_template("seed-cnn"),
-                            "zoom": load_template("seed-cnn"), "titles": _titles()})
-
-
-@pytest.fixture(scope="module")
-def app_url(projects, app_home, streamlit_app):
-    with streamlit_app(["layerloom.ui.serve"], home=app_home,
-                       options=["--client.toolbarMode", "minimal"]) as url:
-        yield url
-
-
-@pytest.fixture
-def page(browser, browser_page):
-    with browser_page(browser, timeout_ms=TIMEOUT_MS, viewport=WINDOW) as pg:
-        yield pg
-
-
-def _open(page, url: str, pid: str, ready: str):
-    page.goto(f"{url}/?project={pid}")
-    frame = page.frame_locator(IFRAME)
-    frame.locator(ready).first.wait_for(timeout=3 * TIMEOUT_MS)  # a first load is slow under load
-    return frame
+    return {"palette": Graph(name="palette"), "insert": load_template("seed-cnn"),
+            "zoom": load_template("seed-cnn"), "titles": _titles()}
 
 
 def _saved(home: Path, pid: str) -> dict:
@@ -107,7 +83,7 @@ def _wait_saved(home: Path, pid: str, ok, timeout_s: float = 20) -> dict:
 
 
 def test_the_palette_search_is_cleared_after_an_add(app_url, page, projects, app_home, shots):
-    frame = _open(page, app_url, projects["palette"], '[data-testid="canvas-blank"]')
+    frame = open_project(page, app_url, projects["palette"], '[data-testid="canvas-blank"]')
     search = frame.locator('[data-testid="palette-search"]')
     item = frame.locator('[data-testid^="palette-item-"]')
     everything = item.count()
@@ -201,7 +177,7 @@ def _overlap(a: dict, b: dict) -> bool:
 
 def test_a_block_dropped_on_a_wire_goes_onto_it(app_url, page, projects, app_home, shots):
     pid = projects["insert"]
-    frame = _open(page, app_url, pid, '[data-testid="node-conv1"]')
+    frame = open_project(page, app_url, pid, '[data-testid="node-conv1"]')
     before = _saved(app_home, pid)
     saves = len(_save_log(app_home, pid))
 
@@ -243,10 +219,6 @@ def test_a_block_dropped_on_a_wire_goes_onto_it(app_url, page, projects, app_hom
     assert saved["edges"] == before["edges"]
 
 
-def _zoom(frame) -> float:
-    return float(frame.locator('[data-testid="canvas-zoom"]').get_attribute("data-zoom"))
-
-
 def _new_blank(page, frame):
     page.locator(".st-key-new button").click()
     dialog = page.get_by_role("dialog")
@@ -258,28 +230,28 @@ def _new_blank(page, frame):
 
 
 def test_a_new_blank_design_opens_at_zoom_1_every_time(app_url, page, projects, shots):
-    frame = _open(page, app_url, projects["zoom"], '[data-testid="node-conv1"]')
+    frame = open_project(page, app_url, projects["zoom"], '[data-testid="node-conv1"]')
     for button in ("btn-zoom-out", "btn-zoom-out"):
         frame.locator(f'[data-testid="{button}"]').click()
         page.wait_for_timeout(300)
-    assert _zoom(frame) < 0.7
+    assert zoom(frame) < 0.7
     _new_blank(page, frame)
-    assert _zoom(frame) == 1
+    assert zoom(frame) == 1
     page.screenshot(path=str(shots / "canvas-new-blank.png"))
 
     # zoomed in on the blank design, then another new one: zoom 1 again
     for _ in range(3):
         frame.locator('[data-testid="btn-zoom-in"]').click()
         page.wait_for_timeout(300)
-    assert _zoom(frame) > 1.2
+    assert zoom(frame) > 1.2
     _new_blank(page, frame)
-    assert _zoom(frame) == 1
+    assert zoom(frame) == 1
     # and the same when the page is opened on it afresh
     page.reload()
     frame = page.frame_locator(IFRAME)
     frame.locator('[data-testid="canvas-blank"]').wait_for(timeout=3 * TIMEOUT_MS)
     page.wait_for_timeout(500)
-    assert _zoom(frame) == 1
+    assert zoom(frame) == 1
 
 
 HEADS = """() => Object.fromEntries([...document.querySelectorAll('.react-flow__node')].map((n) => {
@@ -291,7 +263,7 @@ HEADS = """() => Object.fromEntries([...document.querySelectorAll('.react-flow__
 
 
 def test_the_usual_block_titles_read_whole(app_url, page, projects, shots):
-    frame = _open(page, app_url, projects["titles"], '[data-testid="node-batchnorm2d1"]')
+    frame = open_project(page, app_url, projects["titles"], '[data-testid="node-batchnorm2d1"]')
     page.wait_for_timeout(800)
     heads = frame.locator("body").evaluate(HEADS)
     page.screenshot(path=str(shots / "canvas-titles-1366.png"))

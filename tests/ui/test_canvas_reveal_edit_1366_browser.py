@@ -19,12 +19,11 @@ the screenshots folder (``shots``). Skipped where Chromium or Playwright is miss
 from __future__ import annotations
 
 import pytest
+from canvas_browser import (chain, drag_from_palette, node_boxes, open_project, outside,
+                            settled, zoom)
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("patient_expect")]
 
-IFRAME = 'iframe[title*="layerloom_canvas"]'
-TIMEOUT_MS = 45_000
-WINDOW = {"width": 1366, "height": 768}
 READABLE_ZOOM = 0.75  # viewport.js READABLE_ZOOM
 
 expect = pytest.importorskip("playwright.sync_api").expect
@@ -78,77 +77,13 @@ def _residual():
             {"source": "linear1", "target": "output1"}]})
 
 
-def _chain(n: int):
-    """Input[4] → (Linear(32) → ReLU) × n → Output, without positions."""
-    from layerloom.graph.io import load_graph
-
-    chain = [("input1", "Input", {"shape": [4]})]
-    for i in range(1, n + 1):
-        chain += [(f"linear{i}", "Linear", {"out_features": 32}), (f"relu{i}", "ReLU", {})]
-    chain.append(("output1", "Output", {}))
-    nodes = [{"id": i, "type": t, "params": p} for i, t, p in chain]
-    edges = [{"source": a[0], "target": b[0]} for a, b in zip(chain, chain[1:])]
-    return load_graph({"format": "layerloom-graph", "version": 1, "name": "chain",
-                       "nodes": nodes, "edges": edges})
-
-
 @pytest.fixture(scope="module")
-def projects(create_projects):
-    return create_projects({"ungroup": _residual(), "insert": _chain(3), "shared": _chain(3)})
-
-
-@pytest.fixture(scope="module")
-def app_url(projects, app_home, streamlit_app):
-    with streamlit_app(["layerloom.ui.serve"], home=app_home,
-                       options=["--client.toolbarMode", "minimal"]) as url:
-        yield url
-
-
-@pytest.fixture
-def page(browser, browser_page):
-    with browser_page(browser, timeout_ms=TIMEOUT_MS, viewport=WINDOW) as pg:
-        yield pg
-
-
-def _open(page, url: str, pid: str, ready: str):
-    page.goto(f"{url}/?project={pid}")
-    frame = page.frame_locator(IFRAME)
-    frame.locator(ready).first.wait_for(timeout=3 * TIMEOUT_MS)  # a first load is slow under load
-    return frame
-
-
-def _boxes(frame) -> dict[str, dict]:
-    return {n.get_attribute("data-id"): n.bounding_box()
-            for n in frame.locator(".react-flow__node").all()}
-
-
-def _outside(pane: dict, boxes: dict[str, dict], ids) -> list[str]:
-    """Which of ``ids`` are not whole inside ``pane``."""
-    return [i for i in ids
-            if boxes[i]["x"] < pane["x"] - 0.5 or boxes[i]["y"] < pane["y"] - 0.5
-            or boxes[i]["x"] + boxes[i]["width"] > pane["x"] + pane["width"] + 0.5
-            or boxes[i]["y"] + boxes[i]["height"] > pane["y"] + pane["height"] + 0.5]
-
-
-def _zoom(frame) -> float:
-    return float(frame.locator('[data-testid="canvas-zoom"]').get_attribute("data-zoom"))
-
-
-def _settled(page, frame, ids) -> dict[str, dict]:
-    """The nodes' boxes once they stop moving (the view's move is animated)."""
-    before = None
-    for _ in range(40):
-        page.wait_for_timeout(250)
-        boxes = _boxes(frame)
-        now = {i: boxes.get(i) for i in ids}
-        if now == before:
-            return boxes
-        before = now
-    return boxes
+def designs():
+    return {"ungroup": _residual(), "insert": chain(3), "shared": chain(3)}
 
 
 def test_ungrouped_inner_blocks_are_in_view(app_url, page, projects, shots):
-    frame = _open(page, app_url, projects["ungroup"], '[data-testid="node-block2"]')
+    frame = open_project(page, app_url, projects["ungroup"], '[data-testid="node-block2"]')
     pane = frame.locator(".ll-flow").bounding_box()
     page.wait_for_timeout(500)
     frame.locator('[data-testid="node-block2"]').click()
@@ -156,19 +91,19 @@ def test_ungrouped_inner_blocks_are_in_view(app_url, page, projects, shots):
     for i in INNER:
         frame.locator(f'[data-testid="node-{i}"]').wait_for()
     expect(frame.locator('[data-testid="node-block2"]')).to_have_count(0)
-    boxes = _settled(page, frame, INNER + ["relu9", "linear1", "output1"])
+    boxes = settled(page, frame, INNER + ["relu9", "linear1", "output1"])
     page.screenshot(path=str(shots / "canvas-ungroup-in-view.png"))
-    assert _outside(pane, boxes, INNER) == [], (pane, {i: boxes[i] for i in INNER})
-    assert _zoom(frame) >= READABLE_ZOOM
+    assert outside(pane, boxes, INNER) == [], (pane, {i: boxes[i] for i in INNER})
+    assert zoom(frame) >= READABLE_ZOOM
 
 
 def test_blocks_pushed_by_an_insert_between_rows_are_in_view(app_url, page, projects, shots):
-    frame = _open(page, app_url, projects["insert"], '[data-testid="node-linear1"]')
+    frame = open_project(page, app_url, projects["insert"], '[data-testid="node-linear1"]')
     pane = frame.locator(".ll-flow").bounding_box()
     frame.locator('[data-testid="btn-layout"]').click()
     page.wait_for_timeout(1500)
-    boxes = _boxes(frame)
-    assert _outside(pane, boxes, list(boxes)) == [], "Auto layout shows the whole design"
+    boxes = node_boxes(frame)
+    assert outside(pane, boxes, list(boxes)) == [], "Auto layout shows the whole design"
     # the wire that wraps from the end of the first row to the start of the next
     order = ["input1", *(f"{t}{i}" for i in (1, 2, 3) for t in ("linear", "relu")), "output1"]
     wrap = next((a, b) for a, b in zip(order, order[1:])
@@ -176,33 +111,27 @@ def test_blocks_pushed_by_an_insert_between_rows_are_in_view(app_url, page, proj
     mid = boxes[wrap[1]]["y"] + boxes[wrap[1]]["height"] / 2
     row = [i for i in order[order.index(wrap[1]):]
            if boxes[i]["y"] < mid < boxes[i]["y"] + boxes[i]["height"]]
-    zoom = _zoom(frame)
+    z0 = zoom(frame)
     ref = boxes[order[0]]  # the first block, which the insert leaves where it is
     # Dropout dragged onto that wire where it runs back along the gap, left of its label
     lab = frame.locator(f'[data-testid="edge-label-{wrap[0]}-{wrap[1]}"]').bounding_box()
     x, y = lab["x"] - 100, lab["y"] + lab["height"] / 2
-    frame.locator('[data-testid="palette-search"]').fill("Dropout")
-    item = frame.locator('[data-testid="palette-item-Dropout"]').bounding_box()
-    page.mouse.move(item["x"] + 20, item["y"] + item["height"] / 2)
-    page.mouse.down()
-    page.mouse.move(x, y, steps=12)
-    page.mouse.move(x + 1, y, steps=2)
-    page.mouse.up()
+    drag_from_palette(page, frame, "Dropout", x, y)
     frame.locator('[data-testid="node-dropout1"]').wait_for()
     expect(frame.locator('[data-testid="canvas-toast"]')).to_contain_text(
         f"dropout1 put on the wire {wrap[0]} → {wrap[1]}")
-    after = _settled(page, frame, ["dropout1", *row])
+    after = settled(page, frame, ["dropout1", *row])
     page.screenshot(path=str(shots / "canvas-insert-between-rows-in-view.png"))
-    z1 = _zoom(frame)
+    z1 = zoom(frame)
 
     def flow(b, r, z):  # a box's place in flow units, from the first block's
         return round((b["x"] - r["x"]) / z), round((b["y"] - r["y"]) / z)
 
     moved = [i for i in row
-             if flow(after[i], after[order[0]], z1) != flow(boxes[i], ref, zoom)]
+             if flow(after[i], after[order[0]], z1) != flow(boxes[i], ref, z0)]
     assert moved, "the insert made room in the row"
-    assert _outside(pane, after, ["dropout1", *row]) == [], (pane, after)
-    assert z1 >= min(zoom, READABLE_ZOOM) - 0.01
+    assert outside(pane, after, ["dropout1", *row]) == [], (pane, after)
+    assert z1 >= min(z0, READABLE_ZOOM) - 0.01
 
 
 def test_another_tabs_block_out_of_view_leaves_this_view_alone(app_url, page, projects,
@@ -212,7 +141,7 @@ def test_another_tabs_block_out_of_view_leaves_this_view_alone(app_url, page, pr
     from layerloom.ui.savelog import Edit
 
     pid = projects["shared"]
-    frame = _open(page, app_url, pid, '[data-testid="node-linear1"]')
+    frame = open_project(page, app_url, pid, '[data-testid="node-linear1"]')
     frame.locator('[data-testid="btn-layout"]').click()
     page.wait_for_timeout(1500)
     view = frame.locator(".react-flow__viewport")

@@ -16,52 +16,16 @@ missing.
 from __future__ import annotations
 
 import pytest
+from canvas_browser import mlp, open_project
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("patient_expect")]
-
-IFRAME = 'iframe[title*="layerloom_canvas"]'
-TIMEOUT_MS = 45_000
-WINDOW = {"width": 1366, "height": 768}
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
 
-def _mlp():
-    """Input[4] → Linear(32) → ReLU → Linear(3) → Output, without positions."""
-    from layerloom.graph.io import load_graph
-
-    chain = [("input1", "Input", {"shape": [4]}), ("linear1", "Linear", {"out_features": 32}),
-             ("relu1", "ReLU", {}), ("linear2", "Linear", {"out_features": 3}),
-             ("output1", "Output", {})]
-    nodes = [{"id": i, "type": t, "params": p} for i, t, p in chain]
-    edges = [{"source": a[0], "target": b[0]} for a, b in zip(chain, chain[1:])]
-    return load_graph({"format": "layerloom-graph", "version": 1, "name": "mlp",
-                       "nodes": nodes, "edges": edges})
-
-
 @pytest.fixture(scope="module")
-def projects(create_projects):
-    return create_projects({"grow": _mlp(), "drop": _mlp()})
-
-
-@pytest.fixture(scope="module")
-def app_url(projects, app_home, streamlit_app):
-    with streamlit_app(["layerloom.ui.serve"], home=app_home,
-                       options=["--client.toolbarMode", "minimal"]) as url:
-        yield url
-
-
-@pytest.fixture
-def page(browser, browser_page):
-    with browser_page(browser, timeout_ms=TIMEOUT_MS, viewport=WINDOW) as pg:
-        yield pg
-
-
-def _open(page, url: str, pid: str, ready: str):
-    page.goto(f"{url}/?project={pid}")
-    frame = page.frame_locator(IFRAME)
-    frame.locator(ready).first.wait_for(timeout=3 * TIMEOUT_MS)  # a first load is slow under load
-    return frame
+def designs():
+    return {"grow": mlp(), "drop": mlp()}
 
 
 # the points of the wire source -> target (about every 3 px) that fall inside a card other than
@@ -96,7 +60,7 @@ def _width(frame, node: str) -> float:
 
 def test_a_wire_out_of_a_block_grown_after_auto_layout_is_not_under_it(
         app_url, page, projects, shots):
-    frame = _open(page, app_url, projects["grow"], '[data-testid="node-linear1"]')
+    frame = open_project(page, app_url, projects["grow"], '[data-testid="node-linear1"]')
     frame.locator('[data-testid="btn-layout"]').click()
     page.wait_for_timeout(1500)
     narrow = _width(frame, "linear1")
@@ -127,7 +91,7 @@ def _overlap(a: dict, b: dict) -> bool:
 
 
 def test_a_block_dropped_on_a_wire_between_rows_gets_room(app_url, page, projects, shots):
-    frame = _open(page, app_url, projects["drop"], '[data-testid="node-linear1"]')
+    frame = open_project(page, app_url, projects["drop"], '[data-testid="node-linear1"]')
     frame.locator('[data-testid="btn-layout"]').click()
     page.wait_for_timeout(1500)
     linear1 = frame.locator('[data-testid="node-linear1"]').bounding_box()
