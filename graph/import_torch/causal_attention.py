@@ -248,23 +248,45 @@ def _number(arg: Any, values: dict) -> float | None:
     if isinstance(arg, (int, float)) and not isinstance(arg, bool):
         return float(arg)
     value = values.get(arg) if isinstance(arg, fx.Node) else None
+    if value is None or _reads_data(arg, values):  # the length: fixed at the traced one
+        return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
-    if isinstance(value, torch.Tensor) and value.dim() == 0 and value.is_floating_point() \
-            and not _reads_data(arg):
+    if isinstance(value, torch.Tensor) and value.dim() == 0 and value.is_floating_point():
         return float(value)
     return None
 
 
-def _reads_data(node: fx.Node) -> bool:
-    """``node`` is computed from a tensor's values (not from sizes and numbers alone)."""
+def _reads_data(node: fx.Node, values: dict) -> bool:
+    """``node`` is computed from other than numbers and the last size of tensors (the head's
+    width, as in ``v.size(-1) ** 0.5``): a tensor's values, or a size that changes with the
+    input (the length), which would fix the scale at the traced one."""
     if node.op == "placeholder" or node.op == "get_attr" or node.op == "call_module":
         return True
-    if node.op == "call_method" and node.target in ("size", "dim", "numel"):
-        return False
+    if node.op == "call_method" and node.target == "size":
+        return not _last_dim(node.args[0], node.args[1] if len(node.args) > 1
+                             else node.kwargs.get("dim"), values)
+    if node.op == "call_function" and node.target is operator.getitem \
+            and isinstance(node.args[0], fx.Node) and _shape_read(node.args[0]):
+        source = node.args[0].args[0]
+        return not _last_dim(source, node.args[1], values)
     if node.op == "call_function" and node.target is getattr:
-        return node.args[1] not in ("shape", "dtype", "device", "ndim")
-    return any(_reads_data(n) for n in node.all_input_nodes)
+        return node.args[1] not in ("dtype", "device")
+    return any(_reads_data(n, values) for n in node.all_input_nodes)
+
+
+def _shape_read(node: fx.Node) -> bool:
+    """``t.shape`` or ``t.size()``."""
+    return node.op == "call_function" and node.target is getattr and node.args[1] == "shape" \
+        or node.op == "call_method" and node.target == "size" and len(node.args) == 1 \
+        and not node.kwargs
+
+
+def _last_dim(tensor: Any, dim: Any, values: dict) -> bool:
+    """``dim`` is the last dimension of ``tensor`` (-1, or its rank less one)."""
+    value = values.get(tensor) if isinstance(tensor, fx.Node) else None
+    rank = value.dim() if isinstance(value, torch.Tensor) else None
+    return type(dim) is int and (dim == -1 or rank is not None and dim == rank - 1)
 
 
 def _swapped_last(node: fx.Node, values: dict) -> fx.Node | None:

@@ -310,3 +310,18 @@ def test_a_sliding_window_causal_at_the_traced_length_only_is_refused(line_of):
     not taken for is_causal (the design would differ from the model at other lengths)."""
     with pytest.raises(GraphError, match="masked_fill"):
         import_torch(MadeMask("band", window=8).eval(), (6, 8))
+
+
+def test_scores_scaled_by_the_length_are_not_taken_for_a_fixed_scale():
+    """``/ T`` would be the traced length's number in the block's scale, and another length's
+    outputs would differ: the masked attention stays as written (and refused at its mask)."""
+    class ByLength(MadeMask):
+        def forward(self, x):
+            B, T, C = x.shape
+            q, k, v = self.qkv(x).split(8, dim=2)
+            att = q @ k.transpose(-2, -1) / T
+            att = att.masked_fill(torch.tril(torch.ones(T, T)) == 0, float("-inf"))
+            return F.softmax(att, dim=-1) @ v
+
+    with pytest.raises(GraphError, match="masked_fill"):
+        import_torch(ByLength("tril").eval(), (6, 8))
