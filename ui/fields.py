@@ -283,17 +283,15 @@ def _is_number(value: Any) -> bool:
 
 def _number(spec: Field, label: str, value: Any, key: str, apply, check) -> None:
     whole = spec.kind == "int" or spec.kind == "number" and isinstance(value, int)
-    low, high = spec.min, spec.max
-    if value is not None and (low is not None and value < low or
-                              high is not None and value > high):
-        low = high = None  # out of range (validation says so): show it anyway
     cast = int if whole else float
     shown = None if value is None else cast(value)
     key = drawn(f"{key}:{'int' if whole else 'float'}", shown)
+    # no min_value/max_value: a number out of range reaches the design, whose check says so on
+    # the block ("out_features must be at least 1, got -1"), as a text param's does. The
+    # browser's own refusal kept the typed -1 in the box, named no block, and Enter did nothing
     st.number_input(
-        label, value=shown, min_value=None if low is None else cast(low),
-        max_value=None if high is None else cast(high),
-        step=1 if whole else _step(value, high), format=None if whole else "%g",
+        label, value=shown,
+        step=1 if whole else _step(value, spec.max), format=None if whole else "%g",
         key=key, help=spec.help or None, on_change=changed,
         args=(key, shown, lambda v: DEFAULT if v is None else v, apply, *check))
 
