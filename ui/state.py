@@ -908,8 +908,13 @@ def current() -> DesignerState:
         state.browser = browser
         # a reload (or a tab closed and opened again) is a new session: the undo and redo of
         # the tab it replaces, gone, come back with it
-        state.histories.update(_left_behind(browser, _session_id()))
+        histories, pages = _left_behind(browser, _session_id())
+        state.histories.update(histories)
         state._take_history()
+        if pages is not None and not state.pages:
+            # and what its other pages held: the Train page's settings (epochs 7 came back
+            # as 10), the data chosen, the runs compared
+            state.pages = pages
     elif wanted and wanted != state.project_id:
         try:  # the user pasted another project's link into this tab
             state = state.switch(DesignerState.open(state.store, wanted))
@@ -973,14 +978,17 @@ def _note_tab(state: DesignerState) -> None:
             _TABS.popitem(last=False)
 
 
-def _left_behind(browser: str, session_id: str | None) -> dict[str, tuple[dict, list, list]]:
+def _left_behind(browser: str, session_id: str | None
+                 ) -> tuple[dict[str, tuple[dict, list, list]], dict | None]:
     """The undo and redo histories, by project, of ``browser``'s sessions that are gone (the
-    page this one reloads), taken (a second new session gets none of them)."""
+    page this one reloads), and the other pages' state of the latest of them; taken (a second
+    new session gets none of them)."""
     taken: dict[str, tuple[dict, list, list]] = {}
+    pages = None
     if session_id is None:
-        return taken
+        return taken, pages
     with _TABS_LOCK:
-        for key, (sid, old) in list(_TABS.items()):
+        for key, (sid, old) in list(_TABS.items()):  # the latest last
             if key[0] != browser or sid == session_id or _session_open(sid):
                 continue
             del _TABS[key]
@@ -989,7 +997,8 @@ def _left_behind(browser: str, session_id: str | None) -> dict[str, tuple[dict, 
                                  list(old.redo_stack))
             for pid, kept in old.histories.items():  # projects it left, not reopened since
                 taken.setdefault(pid, kept)
-    return taken
+            pages = old.pages
+    return taken, pages
 
 
 def _why(exc: Exception) -> str:

@@ -78,3 +78,23 @@ def test_a_second_tab_open_beside_the_first_does_not_take_its_history(home, canv
     assert not second.exception, second.exception
     assert canvas.last["can_undo"] is False
     assert "relu1" not in node_ids(canvas)
+
+
+def test_the_train_settings_typed_before_a_reload_are_kept(home, canvas, one_browser):
+    """Epochs 7 and batch 64 typed on the Train page came back as 10 and 32 after a reload."""
+    from layerloom.ui.pagestate import pages_of
+    from layerloom.ui.state import SESSION_KEY
+
+    first = app_test()
+    first.run()
+    pid = first.query_params["project"]
+    pages_of(first.session_state[SESSION_KEY]).config.update(epochs=7, batch_size=64)
+    first.run()
+    one_browser.closed.add("tab-1")
+    one_browser.now = "tab-2"
+    reloaded = app_test()
+    reloaded.query_params["project"] = pid
+    reloaded.run()
+    assert not reloaded.exception, reloaded.exception
+    config = pages_of(reloaded.session_state[SESSION_KEY]).config
+    assert (config["epochs"], config["batch_size"]) == (7, 64)
