@@ -675,6 +675,7 @@ class _Resolver:
         ordered = [source for source, _, _ in wired]
         info.inputs = ordered
         producers = [level.nodes.get(s) for s in ordered]
+        self._feeding = producers  # for a shape problem's advice (_shape_problem)
         failed = [(s, p) for s, p in zip(ordered, producers) if p is None or not p.ok]
         if failed:  # an upstream problem is already reported: check what needs no shape
             source, producer = failed[0]
@@ -978,10 +979,25 @@ class _Resolver:
             port = min(exc.port, len(in_shapes) - 1)
             source = info.inputs[port] if port < len(info.inputs) else info.inputs[0]
             self.error(info.path, f"{spec.type} needs a {exc.expected} input, but {source} gives "
-                                  f"{show(in_shapes[port])}", param=exc.param)
+                                  f"{show(in_shapes[port])}"
+                                  f"{self._channel_advice(port, exc.expected, in_shapes[port])}",
+                       param=exc.param)
         else:
             self.error(info.path, exc.message + _sources(spec, info.inputs, in_shapes),
                        param=exc.param)
+
+    def _channel_advice(self, port: int, expected: str, given: Shape) -> str:
+        """The fix where an Input left out the channel axis, the commonest slip with images
+        and signals: a Conv2d wants [C, H, W] and the Input says [28, 28]. Else nothing."""
+        feeding = getattr(self, "_feeding", None) or []
+        producer = feeding[port] if port < len(feeding) else None
+        wanted = expected.count(",") + 1 if expected.startswith("[") else None
+        if (producer is None or producer.spec is None or producer.spec.type != "Input"
+                or wanted != len(given) + 1 or "..." in expected):
+            return ""
+        fixed = show((1, *given))
+        return (f"; an Input of one channel is {fixed}: set {producer.node.id}'s shape to "
+                f"{fixed}")
 
     def _params(self, info: NodeInfo, spec: BlockSpec, block_params: dict,
                 in_shapes: list[Shape]) -> dict | None:
