@@ -319,6 +319,22 @@ class ClassToken(nn.Module):
         return f"num_tokens={self.token.shape[0]}, dim={self.token.shape[1]}"
 
 
+class LearnedTokens(nn.Module):
+    """A learned ``[num_tokens, dim]`` array for every sample of the batch (Perceiver's
+    latents); the input gives only the batch size."""
+
+    def __init__(self, num_tokens: int, dim: int):
+        super().__init__()
+        self.tokens = nn.Parameter(torch.zeros(num_tokens, dim))
+        nn.init.normal_(self.tokens, std=0.02)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.tokens.unsqueeze(0).expand(x.shape[0], -1, -1)
+
+    def extra_repr(self) -> str:
+        return f"num_tokens={self.tokens.shape[0]}, dim={self.tokens.shape[1]}"
+
+
 class LayerNorm2d(nn.LayerNorm):
     """Layer normalisation over the channels of a ``[C, H, W]`` map, at every position."""
 

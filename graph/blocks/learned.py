@@ -1,5 +1,5 @@
-"""Blocks that imported models need: layer scale, class tokens, channels-first LayerNorm and
-slices of one dimension (channel splits: ``chunk``, ``x[:, :k]``)."""
+"""Blocks that imported models need: layer scale, class tokens, learned tokens, channels-first
+LayerNorm and slices of one dimension (channel splits: ``chunk``, ``x[:, :k]``)."""
 
 from __future__ import annotations
 
@@ -54,6 +54,21 @@ register(BlockSpec(
     count_params=lambda p, ins, out: p["num_tokens"] * ins[0][1],
     key_params=("num_tokens",),
     examples=(({}, ((6, 8),)), ({"num_tokens": 2}, ((3, 4),))),
+))
+
+
+register(BlockSpec(
+    "LearnedTokens", "Sequence",
+    "A learned [num_tokens, dim] array, the same for every sample (Perceiver's latent array, "
+    "DETR's object queries, the seeds of a Set Transformer's pooling): its input gives only "
+    "the batch size.",
+    params=(Param("num_tokens", "int", 8, "How many learned tokens.", min=1),
+            Param("dim", "int", 16, "Width of each token.", min=1)),
+    infer=lambda p, ins: (p["num_tokens"], p["dim"]),
+    build=lambda p, ins: modules.LearnedTokens(p["num_tokens"], p["dim"]),
+    count_params=lambda p, ins, out: p["num_tokens"] * p["dim"],
+    key_params=("num_tokens", "dim"), input_dtype="any",
+    examples=(({}, ((6, 8),)), ({"num_tokens": 3, "dim": 4}, ((5,),))),
 ))
 
 

@@ -683,7 +683,33 @@ def _expand(ctx: Context, node: fx.Node) -> Const | Alias:
     if const is None:
         raise Unsupported("only a learned token expanded over the batch "
                           "(self.cls_token.expand(B, -1, -1), then joined) maps to a block")
+    if node.users and not all(_calls_cat(u) for u in node.users):
+        learned = _learned_tokens(ctx, node, const)
+        if learned is not None:
+            return learned
     return Const(const.path, const.tensor, rows=False)
+
+
+def _calls_cat(node: fx.Node) -> bool:
+    return node.op == "call_function" and node.target in (torch.cat, torch.concat,
+                                                          torch.concatenate)
+
+
+def _learned_tokens(ctx: Context, node: fx.Node, const: Const) -> Mapped | None:
+    """A learned ``[N, D]`` table expanded over the batch and used as it is, not joined with
+    the model's tokens (Perceiver's ``self.latents.unsqueeze(0).expand(b, -1, -1)``): a
+    LearnedTokens block, fed the model's first input for its batch size."""
+    shape = _shape(ctx, node)
+    if len(shape) != 3 or shape[0] != ctx.batch or const.tensor.numel() != shape[1] * shape[2]:
+        return None
+    first = next((n for n in ctx.gm.graph.nodes if n.op == "placeholder"), None)
+    if first is None:
+        return None
+    tokens, dim = shape[1], shape[2]
+    return Mapped("LearnedTokens", {"num_tokens": tokens, "dim": dim},
+                  [ctx.tensor(first, "input")],
+                  weights={"tokens": (const.path, const.tensor.reshape(tokens, dim))},
+                  name=const.path.replace(".", "_"))
 
 
 @rule("permute", torch.permute)
