@@ -315,12 +315,15 @@ def block_activations(store, project_id: str, node_id: str) -> None:
     run = latest_trained_run(store, project_id)
     if run is None:
         return
-    blocks = {n["id"] for n in (run.graph or {}).get("nodes", [])}
-    if node_id not in blocks:
+    blocks = {n["id"]: n.get("type") for n in (run.graph or {}).get("nodes", [])}
+    # an Input or Output holds no module: the toggle only led to saying so
+    if node_id not in blocks or blocks[node_id] in ("Input", "Output"):
         return
     # a toggle, not an expander: an expander's body runs on every rerun, and loading the
     # trained model is work a designer rerun should only do when asked
-    if not st.toggle(f"Show its output in run #{run.id}", key=f"designer.show.{node_id}"):
+    if not st.toggle(f"Show its output in run #{run.id}", key=f"designer.show.{node_id}",
+                     help=f"What this block gives for a test sample in run #{run.id}, the "
+                          f"design's latest trained run (feature maps, or a histogram)"):
         return
     with st.container(border=True):
         model = trained(store, run)
