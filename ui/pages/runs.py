@@ -160,6 +160,11 @@ def open_design(state, pages: PagesState, runs, names: dict[int, str]) -> None:
         graph = load_graph(run.graph)
         if run.variables:
             graph.variables.update(run.variables)
+        if run.project and run.project != project_of(state) and hasattr(state, "store"):
+            # a run of another design: its design opens as a project of its own. It replaced
+            # the design open here (an MLP built for iris became another project's CNN)
+            _open_as_new(state, pages, graph, names[run.id], run.id)
+            st.rerun()
         replace = getattr(state, "replace_design", None)
         message = (f"Opened the design of run “{names[run.id]}”; undo brings the previous "
                    f"design back.")
@@ -169,6 +174,22 @@ def open_design(state, pages: PagesState, runs, names: dict[int, str]) -> None:
             state.graph = graph
         pages.notice = message + " It is in the Designer now."
         st.rerun()
+
+
+def _open_as_new(state, pages: PagesState, graph, name: str, run_id: int) -> None:
+    """The run's design as a new project, made the tab's; the design open before is left as
+    it was."""
+    from ..project_panel import unique_name
+    from ..state import DesignerState, use
+
+    before = getattr(state, "graph", None)
+    graph.name = unique_name(state.store, f"{graph.name} run {run_id}")
+    other = use(state, DesignerState.new(state.store, graph))
+    kept = f" “{before.name}” is as it was." if before is not None else ""
+    pages.notice = (f"Opened the design of run “{name}” as the new project “{graph.name}”;"
+                    f"{kept} It is in the Designer now.")
+    other.notify("success", f"Opened the design of run “{name}” as the new project "
+                            f"“{graph.name}”.")
 
 
 # -- sweeps ---------------------------------------------------------------------------------
