@@ -13,6 +13,7 @@ import operator
 import linecache
 import re
 import sys
+import types
 import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -233,7 +234,7 @@ def trace(model: nn.Module) -> fx.GraphModule:
     traced_through = [m for name, m in model.named_modules() if not name
                       or not tracer.is_leaf_module(m, name)]
     try:
-        with torch.enable_grad(), _training_reads(traced_through, reads), _finfo_traced(), \
+        with torch.enable_grad(), _training_reads(traced_through, reads), _finfo_traced(model), \
                 warnings.catch_warnings():
             # a backward hook cannot wrap a traced value; the import warns of the hook itself
             warnings.filterwarnings("ignore", message="For backward hooks to be called")
@@ -267,7 +268,7 @@ def _trace_buffers(model: nn.Module, concrete: dict) -> fx.Graph | None:
     tracer = _Tracer()
     tracer.proxy_buffer_attributes = True
     try:
-        with _finfo_traced():
+        with _finfo_traced(model):
             return tracer.trace(model, concrete_args=concrete or None)
     except Exception:  # noqa: BLE001 - the first failure is the one reported
         return None
@@ -299,20 +300,50 @@ def _sizes_packed(factory: Any) -> Any:
     return call
 
 
+class _TracingTorch(types.ModuleType):
+    """What the name ``torch`` is in the model's own modules while it is traced: torch itself,
+    but for ``torch.finfo`` of a traced dtype and ``torch.ones(T, T)`` with traced sizes
+    (:func:`_traced_finfo`, :func:`_sizes_packed`). Only the model's modules see it: torch's
+    own code, and modules imported meanwhile, keep torch's objects."""
+
+    def __init__(self) -> None:
+        super().__init__("torch")
+        self.finfo = _traced_finfo
+        for name in _SIZED:
+            setattr(self, name, _sizes_packed(getattr(torch, name)))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(torch, name)
+
+
+def _user_spaces(model: nn.Module) -> dict[int, dict]:
+    """The global namespaces of the modules whose classes make up ``model``, but torch's."""
+    spaces: dict[int, dict] = {}
+    for module in model.modules():
+        for cls in type(module).__mro__:
+            name = getattr(cls, "__module__", "") or ""
+            found = sys.modules.get(name)
+            if found is None or name.split(".")[0] in ("torch", "builtins"):
+                continue
+            spaces[id(vars(found))] = vars(found)
+    return spaces
+
+
 @contextlib.contextmanager
-def _finfo_traced() -> Iterator[None]:
-    """While the model is traced: ``torch.finfo`` of a traced dtype is float32's, and
-    ``torch.ones(T, T)`` (and zeros, empty, rand, randn) take traced sizes one by one."""
-    factories = {name: getattr(torch, name) for name in _SIZED}
-    torch.finfo = _traced_finfo
-    for name, factory in factories.items():
-        setattr(torch, name, _sizes_packed(factory))
+def _finfo_traced(model: nn.Module) -> Iterator[None]:
+    """While ``model`` is traced, ``torch`` in its modules is a :class:`_TracingTorch`:
+    ``torch.finfo`` of a traced dtype is float32's, and ``torch.ones(T, T)`` (and zeros,
+    empty, rand, randn) take traced sizes one by one."""
+    spaces = [space for space in _user_spaces(model).values() if space.get("torch") is torch]
+    stand_in = _TracingTorch()
     try:
+        for space in spaces:
+            space["torch"] = stand_in
         yield
     finally:
-        torch.finfo = _FINFO
-        for name, factory in factories.items():
-            setattr(torch, name, factory)
+        for space in spaces:
+            if space.get("torch") is stand_in:
+                space["torch"] = torch
 
 
 _LEN_UNTRACED = "'len' is not supported in symbolic tracing"
@@ -332,22 +363,13 @@ def _lengths_traced(model: nn.Module) -> Iterator[None]:
     """``len`` of the modules' code (the globals of their classes' modules) is
     :func:`_traced_len` while the model is traced; a module that defines its own ``len`` keeps
     it."""
-    spaces: dict[int, dict] = {}
-    for module in model.modules():
-        for cls in type(module).__mro__:
-            name = getattr(cls, "__module__", "")
-            found = sys.modules.get(name)
-            if found is None or name.startswith(("torch", "builtins")):
-                continue
-            space = vars(found)
-            if "len" not in space:
-                spaces[id(space)] = space
+    spaces = [space for space in _user_spaces(model).values() if "len" not in space]
     try:
-        for space in spaces.values():
+        for space in spaces:
             space["len"] = _traced_len
         yield
     finally:
-        for space in spaces.values():
+        for space in spaces:
             if space.get("len") is _traced_len:
                 del space["len"]
 
@@ -364,7 +386,7 @@ def _trace_lengths(model: nn.Module, concrete: dict,
         tracer.proxy_buffer_attributes = buffers
         tracer_reads.clear()
         try:
-            with torch.enable_grad(), _lengths_traced(model), _finfo_traced(), \
+            with torch.enable_grad(), _lengths_traced(model), _finfo_traced(model), \
                     _training_reads(traced_through, tracer_reads), warnings.catch_warnings():
                 warnings.filterwarnings("ignore", message="For backward hooks to be called")
                 return tracer.trace(model, concrete_args=concrete or None), None
