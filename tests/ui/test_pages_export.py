@@ -166,3 +166,21 @@ def test_without_runs_the_run_choice_says_what_to_do(home):
     at.radio(key="export.source").set_value("A run (trained weights)").run()
     assert [i.value for i in at.info] == [
         "No run with trained weights yet: train one on the Train page."]
+
+
+def test_a_design_with_errors_is_said_once_before_any_file(home):
+    """A design that cannot be built offered every format's button, and each failed on its
+    row naming a block for a whole-design problem ('python export failed at input1: the graph
+    is not valid: … the graph has no Output node'). The page now says the design's problems
+    once and offers no file to build."""
+    doc = {"format": "layerloom-graph", "version": 1, "name": "half",
+           "nodes": [{"id": "input1", "type": "Input"}, {"id": "linear1", "type": "Linear"}],
+           "edges": [{"source": "input1", "target": "linear1"}]}
+    at = page(doc)
+    assert not at.exception
+    [error] = [e.value for e in at.error]
+    assert error.startswith("The design has 2 problems to fix in the Designer before it can "
+                            "be exported: ")
+    assert "input1.shape: Input needs a shape" in error and "no Output node" in error
+    assert not [b for b in at.button if b.key and b.key.startswith("export.build")]
+    assert "export.all" not in [b.key for b in at.button]

@@ -127,6 +127,17 @@ def choose_source(state, pages: PagesState) -> Source | None:
         if graph is None:
             st.info("Open a design in the Designer first.")
             return None
+        report = state.report() if callable(getattr(state, "report", None)) else None
+        if report is not None and not report.ok:
+            # said once, before any file: each format's row said "python export failed at
+            # input1: the graph is not valid: …", a block named for a whole-design problem
+            n = len(report.errors)
+            st.error(f"The design has {n} problem{'' if n == 1 else 's'} to fix in the "
+                     f"Designer before it can be exported: "
+                     + "; ".join(plain(str(p)) for p in report.errors[:5])
+                     + ("; …" if n > 5 else "") + ". The JSON button above downloads it "
+                     "as it is.")
+            return None
         text = dumps_graph(graph)
         digest = hashlib.sha256(text.encode()).hexdigest()[:12]
         if weights is not None:
