@@ -18,10 +18,12 @@ Focus, GoogLeNet's ``transform_input``, TCN's last step,
 ``tests/export/test_import_layernorm_dims.py``: ``nn.LayerNorm([C, H, W])``,
 ``tests/export/test_import_deeplab.py``: torchvision's DeepLabV3 head, its ASPP pooling and logits
 resized to another tensor's size (ResizeTo), ``tests/export/test_import_glu.py``: the TFT's gated
-residual network and Conformer's convolution module (``F.glu``, ``nn.GLU``); nanoGPT's attention
-with its sliced causal mask, which plain fx cannot trace for the baseline, is in
-``test_import_attention.py``, and transformers' GPT-2, tied, in
-``tests/export/test_import_gpt2.py``), plus a few
+residual network and Conformer's convolution module (``F.glu``, ``nn.GLU``),
+``tests/export/test_import_perceiver.py``: a Perceiver's latent array (LearnedTokens); those that
+plain fx cannot trace for the baseline are tested only: nanoGPT's attention with its sliced
+causal mask (``test_import_attention.py``), transformers' GPT-2 (``test_import_gpt2.py``), the
+lecture GPT returning ``logits, None`` (``test_import_none_output.py``), ultralytics' C2f
+(``test_import_c2f.py``), T5's and LLaMA's RMS norms (``test_import_rmsnorm.py``)), plus a few
 patterns that still
 have no block, and every template through ONNX. For each: whether it imports, the first blocker
 otherwise, the block count, whether the parameter count matches, the largest output difference
@@ -227,6 +229,7 @@ def main(argv=None) -> int:
     norms = _load("test_import_layernorm_dims")
     deeplab = _load("test_import_deeplab")
     glu = _load("test_import_glu")
+    perceiver = _load("test_import_perceiver")
     cases += [("torchvision-resnet (basic blocks)", basics.TinyResNet, (3, 16, 16)),
               ("torchvision-swin (V1)", swin.swin_tiny, (3, 16, 16)),
               ("text transformer (nn.TransformerEncoder)", basics.TextClassifier, (16,)),
@@ -255,6 +258,8 @@ def main(argv=None) -> int:
               ("tft gated residual network (F.glu)", glu.GatedResidualNetwork, (10, 8)),
               ("conformer convolution module (nn.GLU(dim=1))", glu.ConformerConvModule,
                (10, 8)),
+              ("perceiver latents (LearnedTokens), cross-attention", perceiver.Perceiver,
+               (20, 6)),
               ("window attention, hand-written", WindowAttention, (16, 16)),
               ("levit batch-norm over tokens", LeViTNorm, (8, 16))]
     rows = []
