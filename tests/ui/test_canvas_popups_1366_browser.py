@@ -15,12 +15,9 @@ missing.
 from __future__ import annotations
 
 import pytest
+from canvas_browser import open_project
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("patient_expect")]
-
-IFRAME = 'iframe[title*="layerloom_canvas"]'
-TIMEOUT_MS = 45_000
-WINDOW = {"width": 1366, "height": 768}
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
@@ -40,27 +37,12 @@ def _mlp():
 
 
 @pytest.fixture(scope="module")
-def projects(create_projects):
-    return create_projects({"mlp": _mlp()})
-
-
-@pytest.fixture(scope="module")
-def app_url(projects, app_home, streamlit_app):
-    with streamlit_app(["layerloom.ui.serve"], home=app_home,
-                       options=["--client.toolbarMode", "minimal"]) as url:
-        yield url
-
-
-@pytest.fixture
-def page(browser, browser_page):
-    with browser_page(browser, timeout_ms=TIMEOUT_MS, viewport=WINDOW) as pg:
-        yield pg
+def designs():
+    return {"mlp": _mlp()}
 
 
 def _open(page, url: str, pid: str):
-    page.goto(f"{url}/?project={pid}")
-    frame = page.frame_locator(IFRAME)
-    frame.locator('[data-testid="node-relu1"]').wait_for(timeout=3 * TIMEOUT_MS)
+    frame = open_project(page, url, pid, '[data-testid="node-relu1"]')
     page.wait_for_timeout(500)
     return frame
 
