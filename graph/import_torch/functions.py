@@ -700,8 +700,12 @@ def _learned_tokens(ctx: Context, node: fx.Node, const: Const) -> Mapped | None:
     the model's tokens (Perceiver's ``self.latents.unsqueeze(0).expand(b, -1, -1)``): a
     LearnedTokens block, fed the model's first input for its batch size."""
     shape = _shape(ctx, node)
-    if len(shape) != 3 or shape[0] != ctx.batch or const.tensor.numel() != shape[1] * shape[2]:
-        return None
+    sizes = node.args[1:] if node.op == "call_method" and node.target == "expand" else ()
+    if len(sizes) == 1 and isinstance(sizes[0], (list, tuple)):
+        sizes = tuple(sizes[0])
+    if len(shape) != 3 or shape[0] != ctx.batch or const.tensor.numel() != shape[1] * shape[2] \
+            or not sizes or not isinstance(sizes[0], fx.Node):
+        return None  # expand(3, -1, -1): a number that only equals the traced batch
     first = next((n for n in ctx.gm.graph.nodes if n.op == "placeholder"), None)
     if first is None:
         return None

@@ -8,10 +8,11 @@ input length too, and the design exports. Before, the import stopped at "it uses
 
 from __future__ import annotations
 
+import pytest
 import torch
 from torch import nn
 
-from layerloom.graph import compile_graph, summarize
+from layerloom.graph import GraphError, compile_graph, summarize
 from layerloom.graph.export import export_model
 from layerloom.graph.import_torch import check_import, import_torch
 from layerloom.graph.import_torch.other_size import check_other_size
@@ -93,3 +94,19 @@ def test_the_latent_array_imports_as_learned_tokens(tmp_path):
     for fmt, name in (("python", "m.py"), ("torchscript", "m.pt"), ("onnx", "m.onnx")):
         assert export_model(graph, fmt, tmp_path / name, state,
                             sample_inputs=data).max_abs_diff < 1e-5
+
+
+def test_an_expand_to_a_number_is_not_taken_for_the_batch():
+    """expand(3, -1, -1) equals the traced batch (3) by chance; a LearnedTokens block would
+    follow the batch where the model keeps 3 copies: it stays the parameter, refused where
+    it is used."""
+    class Three(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.latents = nn.Parameter(torch.randn(4, 6))
+
+        def forward(self, data):
+            return self.latents.unsqueeze(0).expand(3, -1, -1) + data[:, :4]
+
+    with pytest.raises(GraphError, match="it adds the parameter 'latents'"):
+        import_torch(Three().eval(), (5, 6))
