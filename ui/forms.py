@@ -44,10 +44,12 @@ def _bounds(decl: dict, whole: bool) -> dict:
 
 
 def field_widget(decl: dict, value: Any, key: str, *, columns: Sequence[str] | None = None,
-                 label: str | None = None) -> Any:
+                 label: str | None = None, bounded: bool = True) -> Any:
     """Draw the widget for ``decl`` showing ``value``; return what the user chose.
 
-    ``columns`` (a CSV file's header) turns column-name fields into drop-downs.
+    ``columns`` (a CSV file's header) turns column-name fields into drop-downs. ``bounded``
+    False leaves a number's range to the caller's check: the browser's own refusal of a value
+    out of range keeps it in the box unapplied, and the value before it is used unseen.
     """
     kind, name = kind_of(decl), decl["name"]
     label = label or name.replace("_", " ")
@@ -66,7 +68,8 @@ def field_widget(decl: dict, value: Any, key: str, *, columns: Sequence[str] | N
         seed(key, start)
         step = 1 if whole else _float_step(decl, decl.get("default"))
         return st.number_input(label, key=key, help=help_text, step=step,
-                               format=None if whole else "%g", **_bounds(decl, whole),
+                               format=None if whole else "%g",
+                               **(_bounds(decl, whole) if bounded else {}),
                                placeholder="empty = off" if nullable else None)
     if kind == "size":
         size = value[0] if isinstance(value, (list, tuple)) else value

@@ -69,8 +69,11 @@ def config_form(pages: PagesState) -> TrainConfig | None:
     cols = st.columns(5)
     for i, name in enumerate(MAIN):
         with cols[i % 5]:
+            # the config's check says a value out of range and turns Start off ("epochs
+            # must be ≥ 1, got 0"); the browser's refusal left 0 in the box, unapplied, and
+            # Start trained for the epochs before it
             chosen[name] = field_widget(fields[name], values.get(name, fields[name]["default"]),
-                                        f"train.cfg.{name}")
+                                        f"train.cfg.{name}", bounded=False)
     with st.expander("More settings"):
         for group in GROUPS:
             rest = [f for f in fields.values() if f["group"] == group and f["name"] not in MAIN]
@@ -81,7 +84,7 @@ def config_form(pages: PagesState) -> TrainConfig | None:
             for i, f in enumerate(rest):
                 with cols[i % 4]:
                     chosen[f["name"]] = field_widget(f, values.get(f["name"], f["default"]),
-                                                     f"train.cfg.{f['name']}")
+                                                     f"train.cfg.{f['name']}", bounded=False)
     defaults = {n: tuple(f["default"]) if isinstance(f["default"], list) else f["default"]
                 for n, f in fields.items()}
     pages.config = {k: v for k, v in chosen.items() if v != defaults[k]}

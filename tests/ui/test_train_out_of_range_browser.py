@@ -1,0 +1,39 @@
+"""A training setting typed out of range on the Train page is said and stops Start, in a real
+browser at 1366×768 (Debian's Chromium driven by Playwright against the app started on a free
+port with a fresh ``LAYERLOOM_HOME``; the fixtures are tests/ui/conftest.py's).
+
+Typing 0 into epochs left '0' in the box with 'Press Enter to apply' and a red mark, while the
+settings kept the epochs before it and Start stayed on: a run started then trained for a
+number of epochs the page did not show. Now the page says "epochs must be ≥ 1, got 0" and
+Start is off until it is fixed, as an lr of 0 is said.
+
+Skipped where Chromium or Playwright is missing.
+"""
+
+from __future__ import annotations
+
+import pytest
+from canvas_browser import mlp
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("patient_expect")]
+
+expect = pytest.importorskip("playwright.sync_api").expect
+
+
+@pytest.fixture(scope="module")
+def designs():
+    return {"mlp": mlp()}
+
+
+def test_epochs_of_zero_is_said_and_stops_start(app_url, page, projects, shots):
+    page.goto(f"{app_url}/train?project={projects['mlp']}")
+    epochs = page.get_by_label("epochs", exact=True)
+    expect(epochs).to_have_value("10")
+    epochs.fill("0")
+    epochs.press("Enter")
+    expect(page.get_by_text("epochs must be ≥ 1, got 0")).to_be_visible()
+    expect(page.get_by_role("button", name="Start training")).to_be_disabled()
+    page.screenshot(path=str(shots / "train-epochs-out-of-range.png"))
+    epochs.fill("3")
+    epochs.press("Enter")
+    expect(page.get_by_text("epochs must be ≥ 1, got 0")).to_have_count(0)
