@@ -939,9 +939,12 @@ def current() -> DesignerState:
 # with the session's id: when that session is gone (the page reloaded, the tab closed), the
 # next session of the same browser takes its undo and redo history. A session still open (a
 # second tab) keeps its own.
-_TABS: OrderedDict[tuple[str, str], tuple[str, DesignerState]] = OrderedDict()
+_TABS: OrderedDict[tuple[str, str], tuple[str, DesignerState, float]] = OrderedDict()
 _TABS_LOCK = threading.Lock()
 MAX_TABS = 64
+# a session gone this long ago is no longer kept for the next one (a reload takes seconds): its
+# designs and history are freed, as Streamlit frees the session's own
+LEFT_KEPT_S = 30 * 60
 
 
 def _session_id() -> str | None:
@@ -970,12 +973,16 @@ def _note_tab(state: DesignerState) -> None:
     sid = _session_id()
     if not state.browser or sid is None:
         return
+    now = time.monotonic()
     with _TABS_LOCK:
         key = (state.browser, state.project_id)
-        _TABS[key] = (sid, state)
+        _TABS[key] = (sid, state, now)
         _TABS.move_to_end(key)
         while len(_TABS) > MAX_TABS:
             _TABS.popitem(last=False)
+        for old_key, (old_sid, _, noted) in list(_TABS.items()):
+            if now - noted > LEFT_KEPT_S and not _session_open(old_sid):
+                del _TABS[old_key]
 
 
 def _left_behind(browser: str, session_id: str | None
@@ -988,7 +995,7 @@ def _left_behind(browser: str, session_id: str | None
     if session_id is None:
         return taken, pages
     with _TABS_LOCK:
-        for key, (sid, old) in list(_TABS.items()):  # the latest last
+        for key, (sid, old, _) in list(_TABS.items()):  # the latest last
             if key[0] != browser or sid == session_id or _session_open(sid):
                 continue
             del _TABS[key]

@@ -26,12 +26,13 @@ class Browser:
     def __init__(self):
         self.now = "tab-1"
         self.closed: set[str] = set()
+        self.id = "ab" * 16
 
 
 @pytest.fixture
 def one_browser(monkeypatch):
     browser = Browser()
-    monkeypatch.setattr(session, "browser_id", lambda: "ab" * 16)
+    monkeypatch.setattr(session, "browser_id", lambda: browser.id)
     monkeypatch.setattr(session, "_session_id", lambda: browser.now, raising=False)
     monkeypatch.setattr(session, "_session_open", lambda sid: sid not in browser.closed,
                         raising=False)
@@ -98,3 +99,21 @@ def test_the_train_settings_typed_before_a_reload_are_kept(home, canvas, one_bro
     assert not reloaded.exception, reloaded.exception
     config = pages_of(reloaded.session_state[SESSION_KEY]).config
     assert (config["epochs"], config["batch_size"]) == (7, 64)
+
+
+def test_a_session_gone_long_ago_is_not_kept(home, canvas, one_browser, monkeypatch):
+    """What a closed tab left is freed after a while (a reload takes seconds), by the next
+    session of any browser: its designs and history are not held for ever."""
+    monkeypatch.setattr(session, "LEFT_KEPT_S", 0, raising=False)
+    first = app_test()
+    pid = _delete_relu1(first, canvas)
+    one_browser.closed.add("tab-1")
+    one_browser.now, one_browser.id = "other-browser-tab", "cd" * 16
+    app_test().run()  # someone else's session runs meanwhile
+    one_browser.now, one_browser.id = "tab-2", "ab" * 16
+    later = app_test()
+    later.query_params["project"] = pid
+    later.run()
+    assert not later.exception, later.exception
+    assert canvas.last["can_undo"] is False
+
