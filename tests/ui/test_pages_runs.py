@@ -251,3 +251,15 @@ def test_a_sweep_whose_process_fails_before_any_trial_says_why(home):
     assert values(at.error) == [f"The sweep could not start: {done['reason']}"]
     assert at.session_state.app.pages["runs"].sweep_started is None
     assert store.list_runs(sweep_id=sweep_id) == []
+
+
+def test_a_trial_count_out_of_range_is_said_at_launch_and_starts_nothing(home):
+    """1000 typed into trials stayed in the box unapplied (the browser refused it) while
+    Launch ran the count before it; the count is now checked at Launch and said."""
+    at = page(epochs=1)
+    at.number_input(key="runs.sweep.trials").set_value(1000).run()
+    at.button(key="runs.sweep.go").click().run()
+    assert not at.exception
+    assert "trials must be 1 to 500, got 1000" in values(at.error)
+    assert at.session_state.app.pages["runs"].sweep_started is None
+    assert at.number_input(key="runs.sweep.trials").value == 1000  # the box shows what runs

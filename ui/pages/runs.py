@@ -29,6 +29,7 @@ CURVES = {"validation loss": ("val", "loss"), "validation accuracy": ("val", "ac
           "training accuracy (per epoch)": ("train", "accuracy"),
           "training loss (per step)": ("step", "loss")}
 SAMPLERS = {"tpe": "smart (Optuna TPE)", "random": "random", "grid": "grid"}
+MAX_TRIALS = 500  # runs one sweep may train
 
 
 def render(state) -> None:
@@ -283,14 +284,19 @@ def sweep_launcher(state, pages: PagesState, store) -> None:
     cols = st.columns(3)
     seed("runs.sweep.trials", 6)
     seed("runs.sweep.sampler", "tpe")
-    trials = cols[0].number_input("trials", min_value=1, max_value=500, step=1,
-                                  key="runs.sweep.trials")
+    # no bounds on the box: a count typed out of range is said at Launch; the browser's own
+    # refusal left 1000 in the box unapplied, and Launch ran the count before it unseen
+    trials = cols[0].number_input("trials", step=1, key="runs.sweep.trials",
+                                  help=f"How many runs the sweep trains: 1 to {MAX_TRIALS}")
     sampler = cols[1].selectbox("sampler", list(SAMPLERS), key="runs.sweep.sampler",
                                 format_func=SAMPLERS.get)
     started = pages.sweep_started
     busy = started is not None and sweep_status(started, store)["status"] == "queued"
     if cols[2].button("Launch sweep", key="runs.sweep.go", type="primary", disabled=busy):
         params, problems = parse_rows(frame, graph)
+        if trials is None or not 1 <= trials <= MAX_TRIALS:
+            problems.append(f"trials must be 1 to {MAX_TRIALS}, got "
+                            f"{'nothing' if trials is None else int(trials)}")
         for problem in problems:
             st.error(plain(problem))
         if problems:
