@@ -126,11 +126,19 @@ def _parse_text(text: str) -> ast.Expression:
     try:
         tree = ast.parse(source.strip(), mode="eval")
     except SyntaxError as exc:
-        raise ExpressionError(f"cannot parse {_short(text)}: {exc.msg}") from None
+        raise ExpressionError(f"cannot parse {_short(text)}: {_syntax(exc.msg)}") from None
     except (RecursionError, MemoryError, ValueError):
         raise ExpressionError(f"cannot parse {_short(text)}: nested too deeply") from None
     _check_depth(tree)
     return tree
+
+
+def _syntax(msg: str) -> str:
+    """Python's word for a parse error, in the user's: 'invalid decimal literal' (a number run
+    into a letter, '=3x3', '=2width') says nothing to someone writing arithmetic."""
+    if "decimal literal" in msg:
+        return "a number runs into a letter: write * to multiply (3*3, 2*width)"
+    return msg
 
 
 def _short(text: str) -> str:

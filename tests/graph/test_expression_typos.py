@@ -39,3 +39,12 @@ def test_a_name_near_none_lists_the_known_ones_as_before():
 def test_the_evaluator_itself_suggests_too():
     with pytest.raises(ExpressionError, match=r"unknown name 'widht' \(did you mean 'width'\?\)"):
         evaluate("=widht * 2", {"width": 1.0, "classes": 10})
+
+
+@pytest.mark.parametrize("typed", ["=3x3", "=2width"])
+def test_a_number_run_into_a_letter_is_told_to_multiply(typed):
+    """Python's 'invalid decimal literal' said nothing to someone writing arithmetic."""
+    with pytest.raises(ExpressionError) as caught:
+        evaluate(typed, {"width": 1.0})
+    assert str(caught.value) == (f"cannot parse {typed!r}: a number runs into a letter: "
+                                 f"write * to multiply (3*3, 2*width)")
