@@ -76,6 +76,9 @@ class Notice:
     # offers to put them back
     put_back: tuple[tuple[str, Any], ...] = ()
     about: str | None = None  # the project it is about: its banner goes when that is resolved
+    # said by a canvas event: the banner stands right above the canvas the user acts on (an
+    # error from the inspector or a variable is toasted too: the banner may be out of view)
+    on_canvas: bool = False
 
 
 @dataclass(frozen=True)
@@ -679,6 +682,14 @@ class DesignerState:
         if event["seq"] <= self.last_seq:
             return False
         self.last_seq = event["seq"]
+        said = len(self.notices)
+        try:
+            return self._handle(event)
+        finally:
+            for notice in self.notices[said:]:
+                notice.on_canvas = True
+
+    def _handle(self, event: dict) -> bool:
         kind = event.get("event")
         selected = [s for s in event.get("selected") or [] if isinstance(s, str)]
         if kind == "change" and isinstance(event.get("graph"), dict):

@@ -28,3 +28,16 @@ def test_a_refused_id_is_toasted_and_kept_as_a_banner(home, canvas):
     at.run()  # said once as a toast; the banner stays
     assert said not in toasted(at, icon=":material/error:")
     assert said in [shown(e.value) for e in at.error]
+
+
+def test_a_refusal_of_a_canvas_action_is_a_banner_only(home, canvas):
+    """The banner stands right above the canvas the user acts on: a canvas action's refusal
+    (a group that would make a cycle) is not said twice."""
+    at = app_test()
+    at.run()
+    canvas.send("group", selected=["conv1", "pool1"], ids=["conv1", "pool1"])
+    at.run()
+    assert not at.exception, at.exception
+    [banner] = [shown(e.value) for e in at.error]
+    assert banner.startswith("relu1: grouping these blocks would make a cycle")
+    assert banner not in toasted(at, icon=":material/error:")

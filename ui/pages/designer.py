@@ -119,7 +119,7 @@ def show_notices(state: DesignerState) -> None:
         elif notice.about and notice.about in dict(state.unopened):
             continue  # the panel of unopened projects says it, with the snapshots, until dismissed
         else:
-            if notice.kind == "error":
+            if notice.kind == "error" and not notice.on_canvas:
                 # the banner stands above the canvas, out of view of a user scrolled down to the
                 # inspector's Id or a variable: an edit refused there ("id 'conv 2!' is not
                 # allowed") looked as if the box just went back. The toast is seen wherever one
