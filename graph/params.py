@@ -128,7 +128,11 @@ class Param:
             if d == -1 and allow_infer:
                 continue
             if d < 1:
-                raise ParamError(f"sizes must be at least 1, got {list(dims)}")
+                # -1 means "whatever is left" in PyTorch's reshape, not in a shape given whole
+                infer = (": -1 (the size left over) works in a Reshape, not here: give each "
+                         "axis its length, e.g. [4] for 4 features or [1, 28, 28] for a "
+                         "28×28 image" if d == -1 else "")
+                raise ParamError(f"sizes must be at least 1, got {list(dims)}{infer}")
         if allow_infer and dims.count(-1) > 1:
             raise ParamError("at most one size may be -1")
         return dims

@@ -43,3 +43,14 @@ def test_padding_typed_as_a_product_and_other_words_keep_their_messages(make_cha
     assert by_node["conv1"].endswith("got '1x1': write 1, 1")
     assert "'same' or 'valid', got 'full'" in by_node["conv2"]
     assert by_node["conv3"] == "kernel_size expected a whole number, got 'three'"
+
+
+def test_an_input_shape_of_minus_one_is_told_what_to_give(make_chain):
+    """-1 is PyTorch's 'the size left over' in a reshape; an Input's shape needs each length."""
+    g = make_chain(("x", "Input", {"shape": [-1]}), ("f", "Flatten"), ("y", "Output"))
+    [error] = [e for e in _errors(g) if e.node == "x"]
+    assert error.param == "shape"
+    assert error.message == (
+        "shape sizes must be at least 1, got [-1]: -1 (the size left over) works in a "
+        "Reshape, not here: give each axis its length, e.g. [4] for 4 features or "
+        "[1, 28, 28] for a 28×28 image")
