@@ -167,7 +167,9 @@ def test_a_notice_leaves_the_canvas_in_place(app_url, page):
     box = page.get_by_label("Id", exact=True)
     box.fill("conv1")
     box.press("Enter")
-    notice = page.get_by_text("conv2: there is already a node 'conv1'")
+    # the banner above the canvas (a toast says it too, where the user is looking)
+    notice = page.get_by_test_id("stAlertContentError").get_by_text(
+        "conv2: there is already a node 'conv1'")
     expect(notice).to_be_visible()
     assert not canvas.is_detached()
     assert canvas.evaluate("window.__kept") == "the same frame"
