@@ -6,6 +6,8 @@ Cached objects are shared by every session of the server; callers never change t
 from __future__ import annotations
 
 import functools
+import logging
+import threading
 from pathlib import Path
 
 import streamlit as st
@@ -24,7 +26,48 @@ def _dataset(key: tuple, source: str, args: dict):
 
 def dataset_of(choice: DataChoice):
     """The loaded :class:`Dataset` for ``choice``; DataError in words when it cannot load."""
+    ahead = _AHEAD.get(choice.key())
+    if ahead is not None:
+        return ahead
     return _dataset(choice.key(), choice.source, choice.load_args())
+
+
+# Datasets loaded on a thread of their own (load_ahead), by DataChoice.key(): the built-ins a
+# design names, so that the designer checks the design against them without making the page
+# wait the second or two a load takes. Few (one per built-in at most) and shared, as above.
+_AHEAD: dict[tuple, object] = {}
+_LOADING: set[tuple] = set()
+_FAILED: set[tuple] = set()  # not tried again: a page that loads it itself says why
+_AHEAD_LOCK = threading.Lock()
+log = logging.getLogger("layerloom.ui")
+
+
+def loaded(choice: DataChoice):
+    """``choice``'s dataset if :func:`load_ahead` has loaded it, else None (nothing starts)."""
+    return _AHEAD.get(choice.key())
+
+
+def load_ahead(choice: DataChoice) -> None:
+    """Start loading ``choice``'s dataset on a thread of its own, once; :func:`loaded` and
+    :func:`dataset_of` then have it. A load that fails is not tried again here: the pages
+    that load it themselves say why (the Data page)."""
+    key = choice.key()
+    with _AHEAD_LOCK:
+        if key in _AHEAD or key in _LOADING or key in _FAILED:
+            return
+        _LOADING.add(key)
+
+    def load() -> None:
+        try:
+            _AHEAD[key] = load_dataset(choice.source, **choice.load_args())
+        except Exception as exc:  # noqa: BLE001 - said where the dataset is chosen
+            log.info("could not load %s ahead: %s", choice.source, exc)
+            _FAILED.add(key)
+        finally:
+            with _AHEAD_LOCK:
+                _LOADING.discard(key)
+
+    threading.Thread(target=load, name=f"load {choice.source}", daemon=True).start()
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

@@ -24,7 +24,8 @@ from .pagestate import DataChoice, pages_of, project_of
 log = logging.getLogger("layerloom.ui")
 
 __all__ = ["DataFit", "FitProblem", "annotate_fit", "changes_text", "check_fit", "chosen_data",
-           "fit_changes", "fit_design", "fit_of", "remember_data", "saved_data", "show_problems",
+           "fit_changes", "fit_design", "fit_of", "named_data", "remember_data", "saved_data",
+           "show_problems",
            "problem_text", "Unloadable"]
 
 
@@ -61,6 +62,27 @@ def chosen_data(state: Any, *, fallback: bool = True) -> DataChoice | None:
         builtins = [entry["name"] for entry in list_datasets()]
         name = builtins[0] if builtins else None
     return DataChoice(name, {}, name) if name else None
+
+
+def named_data(state: Any) -> DataChoice | None:
+    """The built-in the design names (a template's ``dataset``: seed-cnn's mnist-5k) once it is
+    loaded, else None; the first call starts loading it on a thread of its own, so the page is
+    drawn at once and a later run (the user's next edit) has it. With no data chosen yet, the
+    designer checks the design against it: a template whose Flatten is deleted is an error
+    there, as the Train page, which trains on that data, already said."""
+    from layerloom.runtime.data import list_datasets
+
+    from .cache import load_ahead, loaded
+
+    graph = getattr(state, "graph", None)
+    name = graph.extra.get("dataset") if graph is not None else None
+    if not isinstance(name, str) or name not in {e["name"] for e in list_datasets()}:
+        return None
+    choice = DataChoice(name, {}, name)
+    if loaded(choice) is None:
+        load_ahead(choice)
+        return None
+    return choice
 
 
 def saved_data(state: Any) -> DataChoice | None:

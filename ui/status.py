@@ -4,6 +4,8 @@ holds its node and selects it."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import streamlit as st
 
 from layerloom.graph import edit
@@ -75,15 +77,16 @@ def render(state: DesignerState) -> None:
         activation = ("–" if t.activation_bytes is None
                       else format_bytes(t.activation_bytes, binary=True))
         st.markdown(f":material/memory: **{activation}** activations per sample")
-    if fit is not None:
+    # the data the design names, not chosen: said only where the design does not fit it
+    if fit is not None and (fit[0].chosen or not fit[1].ok):
         with st.container(key="datafit", gap="small"):
-            show_fit(state, *fit)
+            show_fit(state, fit[0].choice, fit[1], named=not fit[0].chosen)
     problems(state, shown)
 
 
-def show_fit(state: DesignerState, choice, fit) -> None:
-    """One line on whether the design fits the chosen data; when not, each problem with its
-    node and the fix."""
+def show_fit(state: DesignerState, choice, fit, *, named: bool = False) -> None:
+    """One line on whether the design fits the chosen data (``named``: none chosen, the data
+    the design names); when not, each problem with its node and the fix."""
     label = plain(choice.label or choice.source)
     if isinstance(fit, datafit.Unloadable):
         datafit.show_problems(fit)
@@ -93,18 +96,36 @@ def show_fit(state: DesignerState, choice, fit) -> None:
                     f"samples and the output suits {fit.task}]")
         datafit.show_notes(fit)
         return
-    st.markdown(f":red-badge[:material/dataset: does not fit {label}] :gray[training cannot "
-                f"start until this is fixed]")
+    why = ("the data this design was made for, which training uses until other data is "
+           "chosen on the Data page" if named else "training cannot start until this is fixed")
+    st.markdown(f":red-badge[:material/dataset: does not fit {label}] :gray[{why}]")
     datafit.show_problems(fit, state=state, key=f"fit:{state.revision}")
 
 
+class _Data(NamedTuple):
+    choice: datafit.DataChoice
+    chosen: bool  # on the Data page (now or in an earlier session), not only named by the design
+
+    @property
+    def label(self) -> str:
+        return self.choice.label or self.choice.source
+
+    @property
+    def source(self) -> str:
+        return self.choice.source
+
+
 def data_fit(state: DesignerState):
-    """``(choice, fit)`` once a dataset is chosen on the Data page, else None."""
+    """``(data, fit)`` once a dataset is chosen on the Data page, or the design names a built-in
+    that is loaded (:func:`datafit.named_data`: a template's), else None."""
     choice = datafit.chosen_data(state, fallback=False)
-    if choice is None:
-        return None
+    chosen = choice is not None
+    if not chosen:
+        choice = datafit.named_data(state)
+        if choice is None:
+            return None
     task = pages_of(state).config.get("task", "auto")
-    return choice, datafit.fit_of(state, choice, task)
+    return _Data(choice, chosen), datafit.fit_of(state, choice, task)
 
 
 def annotations(state: DesignerState) -> dict:

@@ -36,9 +36,49 @@ def remove_flatten(state) -> None:
     state.commit(graph)
 
 
+def named_loaded() -> None:
+    """Wait (30 s at most) for the template's mnist-5k, which the designer loads on a thread of
+    its own (datafit.named_data), so that the next run checks the design against it."""
+    import time
+
+    from layerloom.ui import cache
+
+    choice = DataChoice("mnist-5k", {}, "mnist-5k")
+    cache.load_ahead(choice)
+    deadline = time.monotonic() + 30
+    while cache.loaded(choice) is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert cache.loaded(choice) is not None
+
+
 def test_no_data_chosen_no_badge(app):
+    named_loaded()  # the data seed-cnn names: a design that fits it says nothing of it
+    app.run()
     assert "fits" not in markdown(app)
-    assert not app.warning
+    assert not app.warning and not app.error
+    assert ":green-badge[:material/check_circle: valid]" in markdown(app)
+
+
+def test_with_no_data_chosen_a_template_without_flatten_is_an_error_with_its_data(app,
+                                                                                   canvas):
+    """seed-cnn names mnist-5k, which the Train page trains on while no data is chosen: its
+    Flatten deleted, the designer said 'valid' (a warning) until the Data page was visited,
+    and only the Train page refused."""
+    named_loaded()
+    remove_flatten(app.session_state[SESSION_KEY])
+    app.run()
+    assert not app.exception
+    text = markdown(app)
+    assert ":green-badge[:material/check_circle: valid]" not in text
+    assert any(label.startswith(":red-badge[:material/error: 1 error with mnist-5k]")
+               for label in popovers(app)), list(popovers(app))
+    assert (":red-badge[:material/dataset: does not fit mnist-5k] :gray[the data this design "
+            "was made for, which training uses until other data is chosen on the Data page]"
+            ) in text
+    assert canvas.last["annotations"]["nodes"]["fc"]["errors"][0].startswith(
+        "does not fit mnist-5k: a Linear acts on the last dimension only")
+    assert app.session_state[SESSION_KEY].pages.get("runs") is None \
+        or app.session_state[SESSION_KEY].pages["runs"].data is None  # nothing chosen for them
 
 
 def test_the_status_says_the_design_fits_the_chosen_data_then_names_the_flatten_fix(app, canvas):
