@@ -919,7 +919,7 @@ def current() -> DesignerState:
         state.browser = browser
         # a reload (or a tab closed and opened again) is a new session: the undo and redo of
         # the tab it replaces, gone, come back with it
-        histories, pages = _left_behind(browser, _session_id())
+        histories, pages = _left_behind(browser, _session_id(), state.project_id)
         state.histories.update(histories)
         state._take_history()
         if pages is not None and not state.pages:
@@ -996,11 +996,13 @@ def _note_tab(state: DesignerState) -> None:
                 del _TABS[old_key]
 
 
-def _left_behind(browser: str, session_id: str | None
+def _left_behind(browser: str, session_id: str | None, project_id: str | None = None
                  ) -> tuple[dict[str, tuple[dict, list, list]], dict | None]:
     """The undo and redo histories, by project, of ``browser``'s sessions that are gone (the
-    page this one reloads), and the other pages' state of the latest of them; taken (a second
-    new session gets none of them)."""
+    page this one reloads), and the other pages' state of the latest of them that was on
+    ``project_id`` (the Train page's settings and the data chosen are that design's: a tab
+    gone from another project leaves them to it); taken (a second new session gets none of
+    them)."""
     taken: dict[str, tuple[dict, list, list]] = {}
     pages = None
     if session_id is None:
@@ -1015,7 +1017,8 @@ def _left_behind(browser: str, session_id: str | None
                                  list(old.redo_stack))
             for pid, kept in old.histories.items():  # projects it left, not reopened since
                 taken.setdefault(pid, kept)
-            pages = old.pages
+            if key[1] == project_id:
+                pages = old.pages
     return taken, pages
 
 

@@ -117,3 +117,26 @@ def test_a_session_gone_long_ago_is_not_kept(home, canvas, one_browser, monkeypa
     assert not later.exception, later.exception
     assert canvas.last["can_undo"] is False
 
+
+
+def test_a_reload_onto_another_project_leaves_the_gone_tabs_settings_to_theirs(home, canvas,
+                                                                               one_browser):
+    """The Train page's settings of a tab gone from project A are A's: a new session of the
+    browser opening project B starts from B's own (the defaults), not epochs 7 from A."""
+    from layerloom.graph.templates import load_template
+    from layerloom.ui.pagestate import pages_of
+    from layerloom.ui.state import SESSION_KEY
+
+    first = app_test()
+    first.run()
+    pages_of(first.session_state[SESSION_KEY]).config.update(epochs=7, batch_size=64)
+    first.run()
+    other = ProjectStore().create(load_template("mlp-tabular"))
+    one_browser.closed.add("tab-1")
+    one_browser.now = "tab-2"
+    elsewhere = app_test()
+    elsewhere.query_params["project"] = other
+    elsewhere.run()
+    assert not elsewhere.exception, elsewhere.exception
+    config = pages_of(elsewhere.session_state[SESSION_KEY]).config
+    assert (config.get("epochs"), config.get("batch_size")) != (7, 64)
