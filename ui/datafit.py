@@ -233,6 +233,18 @@ def show_notes(fit) -> None:
         st.warning(plain(note), icon=":material/straighten:")
 
 
+def refused_data(state: Any) -> str | None:
+    """Why the data cannot be trained on while the Data page refuses a value typed out of range
+    ("validation share must be between 0 and 0.9, got 0.95"), or None: the choice kept is the
+    one before it, which the page no longer shows."""
+    problems = pages_of(state).data_refused.get(project_of(state))
+    if not problems:
+        return None
+    one = len(problems) == 1
+    return (f"The Data page has {'a value' if one else 'values'} out of range: "
+            + "; ".join(problems) + f". Fix {'it' if one else 'them'} there to train")
+
+
 def blocked_reason(fit) -> str | None:
     """One line saying why training cannot start on this data, or None when it can."""
     if isinstance(fit, Unloadable):

@@ -74,8 +74,8 @@ def field_widget(decl: dict, value: Any, key: str, *, columns: Sequence[str] | N
     if kind == "size":
         size = value[0] if isinstance(value, (list, tuple)) else value
         seed(key, size)
-        got = st.number_input(label, key=key, help=help_text, step=1, min_value=1,
-                              placeholder="auto")
+        got = st.number_input(label, key=key, help=help_text, step=1,
+                              **(_bounds(decl, True) if bounded else {}), placeholder="auto")
         return None if got is None else (int(got), int(got))
     if kind == "names":
         chosen = list(value or ())
@@ -108,6 +108,53 @@ def field_widget(decl: dict, value: Any, key: str, *, columns: Sequence[str] | N
     return got if got or not nullable else None
 
 
+def _shown(value: Any) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{float(value):g}"
+
+
+def range_problem(label: str, value: Any, low: Any = None, high: Any = None) -> str | None:
+    """``validation share must be between 0 and 0.9, got 0.95``, or None where ``value`` is in
+    range (or empty: a box left empty means off or auto)."""
+    if value is None or (low is None or value >= low) and (high is None or value <= high):
+        return None
+    if low is not None and high is not None:
+        rule = f"between {_shown(low)} and {_shown(high)}"
+    else:
+        rule = f"at least {_shown(low)}" if low is not None else f"at most {_shown(high)}"
+    return f"{label} must be {rule}, got {_shown(value)}"
+
+
+def sample_index(n: int, key: str, label: str = "Test sample") -> int | None:
+    """A box for the index of one of ``n`` test samples, or None (said below it) where the
+    index typed is out of range ("test sample must be between 0 and 99, got 500"). The box
+    has no min_value/max_value: the browser's own refusal left 500 in it unapplied while the
+    sample before it was shown, unseen."""
+    high = max(0, n - 1)
+    got = st.number_input(label, value=0, step=1, key=key,
+                          help=f"One of the {n} test samples: 0 to {high}")
+    problem = (range_problem(label.lower(), got, 0, high) if got is not None else
+               f"{label.lower()} must be between 0 and {high}, got nothing")
+    if problem:
+        st.error(problem, icon=":material/error:")
+        return None
+    return int(got)
+
+
+def decl_problem(decl: dict, got: Any, label: str | None = None) -> str | None:
+    """What is wrong with ``got`` (a :func:`field_widget` value) for a number or size
+    declaration's range, in words naming it; None where it is in range."""
+    kind = kind_of(decl)
+    if kind not in ("int", "float", "size"):
+        return None
+    value = got[0] if kind == "size" and isinstance(got, (list, tuple)) else got
+    label = label or decl["name"].replace("_", " ")
+    low = decl.get("min")
+    if low is None and decl.get("above") is not None:
+        if value is not None and value <= decl["above"]:
+            return f"{label} must be above {_shown(decl['above'])}, got {_shown(value)}"
+    return range_problem(label, value, low, decl.get("max"))
+
+
 def _float_step(decl: dict, value: Any) -> float:
     """A step a tenth of the value's size, so rates like 3e-4 can be nudged sensibly."""
     if isinstance(value, (int, float)) and value:
@@ -119,9 +166,14 @@ def _float_step(decl: dict, value: Any) -> float:
 
 
 def options_form(declared: Sequence[dict], values: dict, key: str, *,
-                 columns: Sequence[str] | None = None, only: Sequence[str] | None = None
-                 ) -> dict:
-    """Widgets for each declared option; returns the options that differ from the default."""
+                 columns: Sequence[str] | None = None, only: Sequence[str] | None = None,
+                 refused: list[str] | None = None) -> dict:
+    """Widgets for each declared option; returns the options that differ from the default.
+
+    With ``refused`` (a list), a number's boxes take any value and one out of its declared
+    range is said right below its box ("image size must be between 1 and 4096, got 5000") and
+    added to ``refused``: the browser's own refusal left it in the box unapplied, and the
+    value before it was used unseen."""
     chosen = {}
     for decl in declared:
         name = decl["name"]
@@ -131,7 +183,12 @@ def options_form(declared: Sequence[dict], values: dict, key: str, *,
         default = tuple(default) if isinstance(default, list) else default
         value = values.get(name, default)
         cols = columns if kind_of(decl) in ("str", "names") else None
-        got = field_widget(decl, value, f"{key}.{name}", columns=cols)
+        got = field_widget(decl, value, f"{key}.{name}", columns=cols,
+                           bounded=refused is None)
+        problem = None if refused is None else decl_problem(decl, got)
+        if problem:
+            st.error(problem, icon=":material/error:")
+            refused.append(problem)
         if got != default and not (got in ((), "", None) and default in ((), "", None)):
             chosen[name] = got
     return chosen

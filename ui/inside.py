@@ -22,7 +22,7 @@ from layerloom.runtime.explain_run import load_run, read_input, shown_input
 
 from . import charts, images
 from .fields import plain
-from .forms import seed
+from .forms import sample_index, seed
 
 EMBED_LIMIT = 600  # test samples projected (t-SNE on more is slow on a small machine)
 
@@ -153,8 +153,9 @@ def pick_sample(model, evaluation: dict) -> tuple[torch.Tensor | None, int | Non
         index = int(wrong[pick]["index"])
         return ds.x_test[index], int(ds.y_test[index]), f"test sample {index}"
     if source == "Test sample":
-        index = int(st.number_input("Test sample", 0, max(0, len(ds.x_test) - 1), 0,
-                                    key="inside.index"))
+        index = sample_index(len(ds.x_test), "inside.index")  # None: said out of range
+        if index is None:
+            return None, None, ""
         return ds.x_test[index], int(ds.y_test[index]), f"test sample {index}"
     kinds = ["txt"] if ds.dtype == "int64" else (
         ["png", "jpg", "jpeg", "bmp"] if images.is_image_shape(ds.input_shape) else
@@ -263,8 +264,9 @@ def activations(model, selected_block: str | None) -> None:
         block = st.selectbox("Block (the designer's selection when it has one)", blocks,
                              key="inside.block")
     with right:
-        index = int(st.number_input("Test sample", 0, max(0, len(ds.x_test) - 1), 0,
-                                    key="inside.act_index"))
+        index = sample_index(len(ds.x_test), "inside.act_index")  # None: said out of range
+    if index is None:
+        return
     out = attributions.activations(model.module, ds.x_test[index:index + 1], block)[0]
     st.caption(f"{plain(block)} gives {list(out.shape)} for test sample {index}: mean "
                f"{float(out.mean()):.3g}, std {float(out.std()):.3g}, "
@@ -333,8 +335,9 @@ def block_activations(store, project_id: str, node_id: str) -> None:
                        "or a skipped block).")
             return
         ds = model.dataset
-        index = int(st.number_input("Test sample", 0, max(0, len(ds.x_test) - 1), 0,
-                                    key=f"designer.act.{node_id}"))
+        index = sample_index(len(ds.x_test), f"designer.act.{node_id}")  # None: said
+        if index is None:
+            return
         out = attributions.activations(model.module, ds.x_test[index:index + 1], node_id)[0]
         st.caption(f"{list(out.shape)} · mean {float(out.mean()):.3g} · std "
                    f"{float(out.std()):.3g} · {float((out == 0).float().mean()):.0%} zeros")

@@ -70,6 +70,9 @@ class PagesState:
     # the Data page's seed and validation and test shares as last shown, per project: the
     # value each box is drawn with (see ui/pages/data.py choose)
     split: dict[str, tuple[int, float, float]] = field(default_factory=dict)
+    # per project, the Data page's values out of range as it said them ("validation share must
+    # be between 0 and 0.9, got 0.95"): nothing is loaded from them, and Train does not start
+    data_refused: dict[str, list[str]] = field(default_factory=dict)
     config: dict[str, Any] = field(default_factory=dict)  # TrainConfig fields changed
     lr_range: dict | None = None  # the last LR finder result: lrs, losses, suggested
     run_id: int | None = None  # the run the Train page shows (one of the project's runs)

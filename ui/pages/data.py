@@ -16,7 +16,7 @@ from ..datafit import (changes_text, chosen_data, fit_changes, fit_design, fit_o
                        remember_data, show_notes, show_problems)
 from ..errors import expected, friendly, log_error, shown_errors
 from ..fields import plain
-from ..forms import options_form, seed
+from ..forms import options_form, range_problem, seed
 from ..pagestate import DataChoice, PagesState, pages_of, project_of
 from ..uploads import display_name, save_upload
 from .common import set_graph, show_notice
@@ -36,9 +36,17 @@ def render(state) -> None:
         show_notice(pages)
         slots: dict = {}
         choice = None
+        refused: list[str] = []
         try:
-            choice = choose(state, pages, slots)
+            choice = choose(state, pages, slots, refused)
+            pid = project_of(state)
+            pages.data_refused.pop(pid, None)
             if choice is None:
+                return
+            if refused:  # each said below its box; nothing is loaded, and Train does not start
+                pages.data_refused[pid] = refused
+                st.caption(":material/block: Nothing is loaded, and training does not start, "
+                           "until the values said above are in range.")
                 return
             ds = dataset_of(choice)
         except Exception as err:  # noqa: BLE001 - a file the user gave that cannot be read
@@ -70,7 +78,11 @@ def could_not_read(choice: DataChoice | None, err: Exception) -> str:
     return f"Could not read {plain(name)}: {plain(text)}"
 
 
-def choose(state, pages: PagesState, slots: dict | None = None) -> DataChoice | None:
+def choose(state, pages: PagesState, slots: dict | None = None,
+           refused: list[str] | None = None) -> DataChoice | None:
+    """The data chosen; each value out of range is said below its box and added to
+    ``refused`` (a list, when given)."""
+    refused = [] if refused is None else refused
     current = chosen_data(state, fallback=False)  # this session's, else the project's
     uploaded_before = current is not None and current.source not in _builtin_names()
     folder_before = uploaded_before and Path(current.source).is_dir()
@@ -80,37 +92,69 @@ def choose(state, pages: PagesState, slots: dict | None = None) -> DataChoice | 
         (FOLDER if folder_before else UPLOAD if uploaded_before else BUILTIN)
     kind = st.radio("Source", sources, index=sources.index(shown), key="data.source",
                     horizontal=True)
-    choice = (choose_builtin(state, current) if kind == BUILTIN else
-              choose_folder(state, current) if kind == FOLDER else choose_upload(current, slots))
+    choice = (choose_builtin(state, current, refused) if kind == BUILTIN else
+              choose_folder(state, current, refused) if kind == FOLDER else
+              choose_upload(current, slots, refused))
     if choice is None:
         return None
-    with st.expander("Split and seed"):
+    # Each box is given the value it shows: when the page around it changes (a file that
+    # could not be read puts an error above it), the browser may draw the box anew from
+    # that value, and it must never fall back to its minimum (a 0 / 0 split).
+    pid = project_of(state)
+    kept = pages.split.get(pid) or ((current.seed, current.val_fraction,
+                                     current.test_fraction) if current else (0, 0.1, 0.2))
+    shown = [st.session_state.get(key, value)  # the value the browser has just sent
+             for key, value in zip(SPLIT_KEYS, kept)]
+    # open where a value is out of range, so that what is said of it is seen
+    with st.expander("Split and seed", expanded=bool(split_problems(*shown))):
         left, mid, right = st.columns(3)
-        # Each box is given the value it shows: when the page around it changes (a file that
-        # could not be read puts an error above it), the browser may draw the box anew from
-        # that value, and it must never fall back to its minimum (a 0 / 0 split).
-        pid = project_of(state)
-        kept = pages.split.get(pid) or ((current.seed, current.val_fraction,
-                                         current.test_fraction) if current else (0, 0.1, 0.2))
-        shown = [st.session_state.get(key, value)  # the value the browser has just sent
-                 for key, value in zip(("data.seed", "data.val", "data.test"), kept)]
+        # no min_value/max_value: a value typed out of range is said below its box
+        # ("validation share must be between 0 and 0.9, got 0.95") and nothing is loaded;
+        # the browser's own refusal left it in the box with "Press Enter to apply", Enter did
+        # nothing, and the split before it was used unseen
         choice.seed = int(left.number_input("seed", value=int(shown[0]), key="data.seed",
-                                            min_value=0, step=1))
-        choice.val_fraction = mid.number_input("validation share", value=float(shown[1]),
-                                               key="data.val", min_value=0.0, max_value=0.9,
-                                               step=0.05)
-        choice.test_fraction = right.number_input("test share", value=float(shown[2]),
-                                                  key="data.test", min_value=0.0,
-                                                  max_value=0.9, step=0.05)
+                                            step=1, help="Shuffles the samples before the "
+                                                         "split: a whole number, 0 or more"))
+        choice.val_fraction = mid.number_input(
+            "validation share", value=float(shown[1]), key="data.val", step=0.05,
+            help=f"The share of samples kept to validate: 0 to {MAX_SHARE:g}")
+        choice.test_fraction = right.number_input(
+            "test share", value=float(shown[2]), key="data.test", step=0.05,
+            help=f"The share of samples kept to test: 0 to {MAX_SHARE:g}")
+        problems = split_problems(choice.seed, choice.val_fraction, choice.test_fraction)
+        for column, problem in zip((left, mid, right), problems[:3]):
+            if problem:
+                column.error(problem, icon=":material/error:")
+        if problems[3]:
+            st.error(problems[3], icon=":material/error:")
+        refused.extend(p for p in problems if p)
         pages.split[pid] = (choice.seed, choice.val_fraction, choice.test_fraction)
     return choice
+
+
+SPLIT_KEYS = ("data.seed", "data.val", "data.test")
+MAX_SHARE = 0.9  # of the samples, for validation or for test
+
+
+def split_problems(seed_value, val, test) -> list[str | None]:
+    """What is wrong with the seed, the validation share, the test share and the two shares
+    together, in that order (None where nothing is)."""
+    problems = [range_problem("seed", seed_value, 0),
+                range_problem("validation share", val, 0, MAX_SHARE),
+                range_problem("test share", test, 0, MAX_SHARE)]
+    both = None
+    if not any(problems) and val is not None and test is not None and val + test >= 1:
+        both = (f"validation share + test share must be below 1 to leave samples to train "
+                f"on, got {val:g} + {test:g}")
+    return problems + [both]
 
 
 def _builtin_names() -> list[str]:
     return [entry["name"] for entry in list_datasets()]
 
 
-def choose_builtin(state, current: DataChoice | None) -> DataChoice:
+def choose_builtin(state, current: DataChoice | None,
+                   refused: list[str] | None = None) -> DataChoice:
     entries = {entry["name"]: entry for entry in list_datasets()}
     names = list(entries)
     graph = getattr(state, "graph", None)
@@ -124,13 +168,17 @@ def choose_builtin(state, current: DataChoice | None) -> DataChoice:
     st.caption(f"{entry['task']}, input {entry['input_shape']} {entry['dtype']}")
     options = {}
     if entry["options"]:
-        with st.expander("Options"):
+        # open where a value was out of range, so that what is said below its box is seen
+        with st.expander("Options", expanded=bool(
+                pages_of(state).data_refused.get(project_of(state)))):
             values = current.options if current and current.source == name else {}
-            options = options_form(entry["options"], values, key=f"data.opt.{name}")
+            options = options_form(entry["options"], values, key=f"data.opt.{name}",
+                                   refused=refused)
     return DataChoice(name, options, name)
 
 
-def choose_upload(current: DataChoice | None, slots: dict | None = None) -> DataChoice | None:
+def choose_upload(current: DataChoice | None, slots: dict | None = None,
+                  refused: list[str] | None = None) -> DataChoice | None:
     kinds = list_file_kinds()
     suffixes = [s.lstrip(".") for kind in kinds for s in kind["suffixes"]]
     st.caption("; ".join(f"{', '.join(k['suffixes'])}: {k['description']}" for k in kinds))
@@ -158,16 +206,17 @@ def choose_upload(current: DataChoice | None, slots: dict | None = None) -> Data
     elif ".csv" in kind["suffixes"]:  # .csv, .tsv, .txt: a table
         columns = csv_columns(path)
         declared = kind["options"]
-        options = options_form(declared, values, key, only=("kind",))
+        options = options_form(declared, values, key, only=("kind",), refused=refused)
         chosen_kind = options.get("kind", "auto")
         options.update(options_form(declared, values, key, columns=columns,
-                                    only=CSV_OPTIONS[chosen_kind]))
+                                    only=CSV_OPTIONS[chosen_kind], refused=refused))
     else:
-        options = options_form(kind["options"], values, key)
+        options = options_form(kind["options"], values, key, refused=refused)
     return DataChoice(path, options, display_name(path))
 
 
-def choose_folder(state, current: DataChoice | None) -> DataChoice | None:
+def choose_folder(state, current: DataChoice | None,
+                  refused: list[str] | None = None) -> DataChoice | None:
     """A folder of class folders on the machine running LayerLoom, read from disk as training
     goes (never loaded whole): its class counts come from file names alone."""
     from layerloom.runtime.data import DataError
@@ -198,7 +247,7 @@ def choose_folder(state, current: DataChoice | None) -> DataChoice | None:
         + (" …" if len(counts) > 12 else ""))
     values = current.options if current and current.source == str(path) else {}
     options = options_form([o.describe() for o in OPTIONS], values,
-                           f"data.opt.folder.{path.name}")
+                           f"data.opt.folder.{path.name}", refused=refused)
     graph = getattr(state, "graph", None)
     if graph is not None and options.get("image_size") is None \
             and options.get("color", "auto") == "auto":  # decoded to what the design takes

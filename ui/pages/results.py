@@ -17,7 +17,7 @@ from layerloom.runtime.runnames import epochs_done
 from .. import charts, images, inside, live, predict
 from ..errors import shown_errors
 from ..fields import plain
-from ..forms import seed
+from ..forms import sample_index, seed
 from ..pagestate import PagesState, pages_of, project_of
 from .common import run_label, run_names, show_notice, swatch
 
@@ -284,8 +284,9 @@ def row_input(ds) -> torch.Tensor | None:
 
 def sample_input(ds) -> torch.Tensor | None:
     n = len(ds.x_test)
-    index = st.number_input("Test sample", min_value=0, max_value=max(0, n - 1), value=0,
-                            step=1, key="results.sample")
+    index = sample_index(n, "results.sample")  # None: said out of range below the box
+    if index is None:
+        return None
     x = ds.x_test[int(index):int(index) + 1]
     truth = ds.y_test[int(index)]
     label = ds.classes[int(truth)] if ds.classes else ", ".join(

@@ -16,7 +16,8 @@ from layerloom.runtime.runnames import data_name
 from layerloom.runtime.store import ACTIVE
 
 from .. import charts, live, projectruns
-from ..datafit import blocked_reason, chosen_data, fit_of, show_notes, show_problems
+from ..datafit import (blocked_reason, chosen_data, fit_of, refused_data, show_notes,
+                       show_problems)
 from ..errors import friendly, shown_errors
 from ..fields import plain
 from ..forms import field_widget, seed
@@ -158,6 +159,10 @@ def ready(state, pages: PagesState):
     if choice is None:
         st.error("Choose the data to train on, on the Data page.")
         return None, None
+    refused = refused_data(state)
+    if refused:
+        st.error(plain(refused) + ".")
+        return None, None
     report = validate(graph)
     if not report.ok:
         st.error("The design has problems to fix in the Designer first: " +
@@ -179,6 +184,9 @@ def start_blocker(state, pages: PagesState) -> str | None:
         return "There is no design to train: open or create one in the Designer."
     if choice is None:
         return "Choose the data to train on, on the Data page."
+    refused = refused_data(state)
+    if refused:  # the choice kept is the one before the value typed, which is not trained on
+        return refused + "."
     cached = getattr(state, "report", None)  # the designer state's, once per revision
     report = cached() if callable(cached) else validate(graph)
     if not report.ok:
