@@ -4,6 +4,8 @@ browser's own last project), one edit every ``--interval`` seconds:
 
 - a **drop then a quick click**: ReLU dragged from the palette onto the canvas and, without
   waiting, a click on conv2 (the canvas sends a ``change`` then a ``select``: both must arrive);
+  a drop that lands on a wire puts the block on it (the canvas' insert: the wire A → B becomes
+  A → ReLU → B, blocks of the row moved to make room), which is then the user's edit;
 - an **inspector edit**: conv2's ``out_channels`` typed (a new value each time) and Enter;
 - an **undo**: every third drop, once on disk, is undone with Ctrl+Z on the canvas (the block
   must leave the disk again, nothing else change).
@@ -108,6 +110,7 @@ class User:
     errors: list[str] = field(default_factory=list)  # the driver's own (a timeout)
     expected: dict = field(default_factory=dict)  # node id -> what it holds (no position)
     edges: list = field(default_factory=list)
+    inserted: dict = field(default_factory=dict)  # dropped on a wire: node id -> edges before
     dropped: list[str] = field(default_factory=list)
     undone: list[str] = field(default_factory=list)  # dropped blocks undone (Ctrl+Z)
     values: list = field(default_factory=list)  # out_channels typed and saved
@@ -122,6 +125,31 @@ class User:
 
 def _essence(node: dict) -> dict:
     return {k: v for k, v in node.items() if k != "position"}
+
+
+def _put_on_wire(before: list, after: list, nid: str) -> bool:
+    """``after`` is ``before`` with one wire A → B replaced by A → ``nid`` → B: the drop of
+    ``nid`` landed on that wire (the canvas' insert)."""
+    def key(edge: dict) -> str:
+        return json.dumps(edge, sort_keys=True)
+
+    was, now = {key(e): e for e in before}, {key(e): e for e in after}
+    gone = [was[k] for k in was.keys() - now.keys()]
+    new = [now[k] for k in now.keys() - was.keys()]
+    if len(gone) != 1 or len(new) != 2 or len(after) != len(before) + 1:
+        return False
+    wire = gone[0]
+    return sorted((e["source"], e["target"]) for e in new) == sorted(
+        [(wire["source"], nid), (nid, wire["target"])])
+
+
+def _take_drop(user: User, design: dict, nid: str) -> None:
+    """The dropped ``nid`` is the user's, and so are the wires it was put on, if any."""
+    user.expected[nid] = _essence(next(n for n in design["nodes"] if n["id"] == nid))
+    user.dropped.append(nid)
+    if _put_on_wire(user.edges, design.get("edges", []), nid):
+        user.inserted[nid] = user.edges
+        user.edges = list(design["edges"])
 
 
 def read_design(home: Path, pid: str) -> dict | None:
@@ -149,8 +177,7 @@ def absorb_late(user: User, design: dict) -> None:
             new = [nid for nid, n in nodes.items() if nid not in user.expected
                    and n.get("type") == "ReLU" and nid not in what]
             if new:
-                user.expected[new[0]] = nodes[new[0]]
-                user.dropped.append(new[0])
+                _take_drop(user, design, new[0])
             else:
                 continue
         else:
@@ -239,7 +266,7 @@ async def drop_then_click(page, frame, home: Path, user: User, rng: random.Rando
                           "events in its frame (ms from the drag): " + ", ".join(
                               f"{t - began:+.0f} {kind}" for t, kind, _ in dnd))
         return
-    await frame.locator('[data-testid="node-conv2"]').click()  # no wait: the quick click
+    await click_conv2(frame)  # no wait: the quick click
     design, took = await wait_on_disk(
         home, user, lambda d: any(n["id"] not in before and n["type"] == "ReLU"
                                   for n in d.get("nodes", [])), start)
@@ -272,13 +299,24 @@ async def drop_then_click(page, frame, home: Path, user: User, rng: random.Rando
                 f"disk); websocket messages sent: {', '.join(sent[:40])}; received: "
                 f"{', '.join(got[:40])}")
         return
-    new = [n for n in design["nodes"] if n["id"] not in before]
-    for node in new:
-        user.expected[node["id"]] = _essence(node)
-        user.dropped.append(node["id"])
+    for node in [n for n in design["nodes"] if n["id"] not in before]:
+        _take_drop(user, design, node["id"])
     user.applied += 1
     user.latencies.append(took)
     user.altered += [f"after drop #{user.edits}: {p}" for p in compare(user, design)]
+
+
+async def click_conv2(frame) -> None:
+    """Click conv2; where the drop's view move (a block put on a wire, the row pushed right, is
+    brought into view) took it out of the pane, press Fit view first, as the user would."""
+    from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+    conv2 = frame.locator('[data-testid="node-conv2"]')
+    try:
+        await conv2.click(timeout=4000)
+    except PlaywrightTimeout:
+        await frame.locator('[data-testid="btn-fit"]').click()
+        await conv2.click()
 
 
 async def undo_drop(page, frame, home: Path, user: User) -> None:
@@ -287,7 +325,7 @@ async def undo_drop(page, frame, home: Path, user: User) -> None:
     nid = user.dropped[-1]
     user.edits += 1
     start = time.monotonic()
-    await frame.locator('[data-testid="node-conv2"]').click()  # the canvas's focus, conv2 kept
+    await click_conv2(frame)  # the canvas's focus, conv2 kept
     await page.keyboard.press("Control+z")
     design, took = await wait_on_disk(
         home, user, lambda d: all(n["id"] != nid for n in d.get("nodes", [])), start)
@@ -300,6 +338,8 @@ async def undo_drop(page, frame, home: Path, user: User) -> None:
     user.expected.pop(nid, None)
     user.dropped.pop()
     user.undone.append(nid)
+    if nid in user.inserted:  # the wire it was put on comes back whole
+        user.edges = user.inserted[nid]
     user.applied += 1
     user.latencies.append(took)
     user.altered += [f"after undoing {nid}: {p}" for p in compare(user, design)]
@@ -390,17 +430,25 @@ async def account(home: Path, user: User, settle_s: float = 20.0) -> None:
             range(1, len(log) + 1)):
         user.unaccounted.append(f"log of {len(log)} lines, meta.json says {meta.get('edits')}")
     drops = {f"nodes.{nid}+" for nid in user.dropped + user.undone}
+    on_wires = {f"nodes.{nid}{sign}" for nid in user.inserted for sign in "+-"}
+
+    def moved(change: str) -> bool:
+        return bool(re.fullmatch(r"nodes\.[\w-]+\.position", change)) or \
+            change == "nodes(order)"
+
     canvas = inspector = undos = 0
     for line in log[1:]:
         source, changes = line["edit"].get("source"), line.get("changes", [])
+        # a drop put on a wire saves its wires too (and the row it moved), as does its undo
+        wired = "edges" in changes and any(c in on_wires for c in changes)
         if source == "canvas" and changes and all(
-                c in drops or re.fullmatch(r"nodes\.[\w-]+\.position", c) or c == "nodes(order)"
-                for c in changes):
+                c in drops or moved(c) or (wired and c == "edges") for c in changes):
             canvas += any(c in drops for c in changes)
         elif source == "inspector" and changes == ["nodes.conv2.params.out_channels"]:
             inspector += 1
-        elif source == "undo" and len(changes) == 1 and changes[0].endswith("-") and \
-                changes[0][len("nodes."):-1] in user.undone:
+        elif source == "undo" and [c for c in changes if c.endswith("-")] and all(
+                (c.endswith("-") and c[len("nodes."):-1] in user.undone)
+                or (wired and (c == "edges" or moved(c))) for c in changes):
             undos += 1
         else:
             user.unaccounted.append(f"save {line['version']}: {source} {changes}")
@@ -505,7 +553,9 @@ async def _stress(url: str, home: Path, users: int, seconds: float, interval: fl
                 try:
                     await run_user(browser, url, home, user, seconds, interval, seed=i)
                 except Exception as exc:  # counted, and the others go on
-                    user.errors.append(f"{type(exc).__name__}: {str(exc)[:300]}")
+                    text = str(exc)  # Playwright's call log ends with why it waited
+                    user.errors.append(f"{type(exc).__name__}: " + (
+                        text if len(text) <= 900 else f"{text[:300]} … {text[-600:]}"))
 
             await asyncio.gather(*(one(i, u) for i, u in enumerate(people)))
         finally:
@@ -526,6 +576,7 @@ def stress(url: str, home: Path, *, users: int, seconds: float, interval: float 
         "refused": sum(u.refused for u in people), "lost": sum(len(u.lost) for u in people),
         "late": sum(u.late for u in people),
         "undos": sum(len(u.undone) for u in people),
+        "put_on_wires": sum(len(u.inserted) for u in people),
         "undelivered_drags": sum(u.undelivered for u in people),
         "canvas_recreated": sum(u.recreated for u in people),
         "typing_carried": sum(u.carried for u in people),
@@ -627,7 +678,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"{result['users']} users × {result['seconds']:.0f} s, one edit every "
               f"{result['interval']} s each, {result['projects']} projects")
-        for key in ("edits", "applied", "undos", "late", "undelivered_drags", "canvas_recreated",
+        for key in ("edits", "applied", "undos", "put_on_wires", "late", "undelivered_drags", "canvas_recreated",
                     "typing_carried", "refused", "saves", "lost", "altered",
                     "unaccounted",
                     "page_errors", "driver_errors", "server_tracebacks", "server_refusals", "latency_median_s", "latency_p90_s",
