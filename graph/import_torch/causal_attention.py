@@ -28,6 +28,8 @@ import torch
 import torch.nn.functional as F
 from torch import fx, nn
 
+from .rewriting import calls, erase_unused
+
 DROPOUT = "layerloom_attention_dropout"  # node meta: the rate of the dropout folded in
 
 _MATMULS = (operator.matmul, torch.matmul, "matmul")
@@ -45,7 +47,7 @@ def fuse_causal_masks(gm: fx.GraphModule, values: dict[fx.Node, Any],
     values on the sample. Whether anything was rewritten."""
     changed = False
     for node in list(gm.graph.nodes):
-        if node._erased or not _calls(node, _WHERE + _FILL):
+        if node._erased or not calls(node, _WHERE + _FILL):
             continue
         found = _causal_attention(node, values, model)
         if found is None:
@@ -59,7 +61,7 @@ def fuse_causal_masks(gm: fx.GraphModule, values: dict[fx.Node, Any],
         if rate:
             fused.meta[DROPOUT] = rate
         last.replace_all_uses_with(fused)
-        _erase_unused(gm.graph, last)
+        erase_unused(gm.graph, last)
         changed = True
     if changed:
         gm.graph.eliminate_dead_code()
@@ -79,7 +81,7 @@ def _causal_attention(masked: fx.Node, values: dict, model: nn.Module):
     if not isinstance(score_value, torch.Tensor) or score_value.dim() < 2 \
             or not isinstance(kept, torch.Tensor) or kept.dtype != torch.bool:
         return None
-    if _calls(masked, _FILL):
+    if calls(masked, _FILL):
         kept = ~kept
     fill_value = float(fill_value) if isinstance(fill_value, (int, float)) or (
         isinstance(fill_value, torch.Tensor) and fill_value.numel() == 1) else None
@@ -105,8 +107,8 @@ def _causal_attention(masked: fx.Node, values: dict, model: nn.Module):
     if after is None or not _softmax_last(after, values):
         return None
     rate, current = 0.0, _single_user(after)
-    while current is not None and not _calls(current, _MATMULS):
-        if _calls(current, _PASSES):
+    while current is not None and not calls(current, _MATMULS):
+        if calls(current, _PASSES):
             pass
         elif current.op == "call_module" and isinstance(
                 model.get_submodule(str(current.target)), nn.Dropout):
@@ -150,7 +152,7 @@ def _causal_everywhere(mask: Any, values: dict) -> bool:
             if not _triangular(values.get(node)):
                 return False
             continue
-        if _calls(node, _TRIANGLES):
+        if calls(node, _TRIANGLES):
             bound = dict(zip(("input", "diagonal"), node.args), **node.kwargs)
             tri = "tril" if node.target in (torch.tril, "tril") else "triu"
             if bound.get("diagonal", 0) != (0 if tri == "tril" else 1) \
@@ -173,7 +175,7 @@ def _causal_everywhere(mask: Any, values: dict) -> bool:
 
 def _ones(node: Any) -> bool:
     """``node`` makes a tensor of ones (``torch.ones(T, T)``, ``ones_like``, a full of 1)."""
-    if not isinstance(node, fx.Node) or not _calls(node, _FILLS):
+    if not isinstance(node, fx.Node) or not calls(node, _FILLS):
         return False
     if node.target in (torch.full, torch.full_like, "new_full"):
         fill = node.args[1] if len(node.args) > 1 else node.kwargs.get("fill_value")
@@ -197,7 +199,7 @@ def _mask_parts(masked: fx.Node) -> tuple[Any, Any, Any]:
     """``(scores, mask, fill)`` of ``torch.where(mask, scores, fill)`` or
     ``scores.masked_fill(mask, fill)``; Nones where ``masked`` is neither."""
     args = list(masked.args)
-    if _calls(masked, _WHERE):
+    if calls(masked, _WHERE):
         bound = dict(zip(("condition", "input", "other"), args), **masked.kwargs)
         if set(bound) != {"condition", "input", "other"}:
             return None, None, None
@@ -211,7 +213,7 @@ def _mask_parts(masked: fx.Node) -> tuple[Any, Any, Any]:
 
 def _unpassed(node: Any) -> Any:
     """``node`` without the dtype casts around it (GPT-2's ``att.to(att.dtype)``)."""
-    while isinstance(node, fx.Node) and _calls(node, _PASSES) and node.args:
+    while isinstance(node, fx.Node) and calls(node, _PASSES) and node.args:
         node = node.args[0]
     return node
 
@@ -222,18 +224,18 @@ def _scaled_product(scores: Any, values: dict) -> tuple[fx.Node, fx.Node, float]
     if not isinstance(scores, fx.Node):
         return None
     scale = 1.0
-    if _calls(scores, (operator.mul, torch.mul, "mul", operator.truediv, torch.div, "div",
+    if calls(scores, (operator.mul, torch.mul, "mul", operator.truediv, torch.div, "div",
                        torch.true_divide)) and len(scores.args) == 2 and not scores.kwargs:
         left, right = scores.args
-        divides = _calls(scores, (operator.truediv, torch.div, "div", torch.true_divide))
-        if not divides and not _calls(left, _MATMULS):
+        divides = calls(scores, (operator.truediv, torch.div, "div", torch.true_divide))
+        if not divides and not calls(left, _MATMULS):
             left, right = right, left
         number = _number(right, values)
-        if number is None or not _calls(left, _MATMULS) or number == 0:
+        if number is None or not calls(left, _MATMULS) or number == 0:
             return None
         scale = 1.0 / number if divides else number
         scores = left
-    if not _calls(scores, _MATMULS) or len(scores.args) != 2 or scores.kwargs:
+    if not calls(scores, _MATMULS) or len(scores.args) != 2 or scores.kwargs:
         return None
     q, turned = scores.args
     if not isinstance(q, fx.Node) or not isinstance(turned, fx.Node):
@@ -298,10 +300,10 @@ def _swapped_last(node: fx.Node, values: dict) -> fx.Node | None:
     if not isinstance(value, torch.Tensor) or value.dim() < 2:
         return None
     rank = value.dim()
-    if _calls(node, ("transpose", torch.transpose)) and len(node.args) == 3:
+    if calls(node, ("transpose", torch.transpose)) and len(node.args) == 3:
         dims = sorted(d % rank for d in node.args[1:] if isinstance(d, int))
         return source if dims == [rank - 2, rank - 1] else None
-    if _calls(node, ("permute", torch.permute)):
+    if calls(node, ("permute", torch.permute)):
         dims = node.args[1:] if len(node.args) > 2 else node.args[1]
         dims = [d % rank for d in dims] if all(isinstance(d, int) for d in dims) else None
         return source if dims == [*range(rank - 2), rank - 1, rank - 2] else None
@@ -310,7 +312,7 @@ def _swapped_last(node: fx.Node, values: dict) -> fx.Node | None:
 
 def _softmax_last(node: fx.Node, values: dict) -> bool:
     """``node`` is a softmax over the last dimension."""
-    if not _calls(node, _SOFTMAX) or not node.args:
+    if not calls(node, _SOFTMAX) or not node.args:
         return False
     bound = dict(zip(("input", "dim"), node.args), **node.kwargs)
     dim, value = bound.get("dim"), values.get(node)
@@ -325,22 +327,3 @@ def _single_user(node: fx.Node) -> fx.Node | None:
     return users[0] if len(users) == 1 else None
 
 
-def _erase_unused(graph: fx.Graph, node: fx.Node) -> None:
-    """Erase ``node`` and then its inputs in turn, where nothing uses them (a parameter's or
-    buffer's get_attr, an input: kept)."""
-    if node._erased or node.users or node.op in ("placeholder", "get_attr", "output"):
-        return
-    inputs = node.all_input_nodes
-    graph.erase_node(node)
-    for source in inputs:
-        _erase_unused(graph, source)
-
-
-def _calls(node: Any, targets: tuple) -> bool:
-    """``node`` calls one of ``targets`` (functions, or the names of tensor methods)."""
-    if not isinstance(node, fx.Node):
-        return False
-    if node.op == "call_method":
-        return node.target in targets
-    return node.op == "call_function" and any(node.target is t for t in targets
-                                              if not isinstance(t, str))

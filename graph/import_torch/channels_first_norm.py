@@ -28,6 +28,8 @@ import torch
 import torch.nn.functional as F
 from torch import fx, nn
 
+from .rewriting import calls, erase_unused
+
 _MEANS = ("mean", torch.mean)
 _SUBS = (operator.sub, torch.sub, "sub")
 _DIVS = (operator.truediv, torch.div, torch.true_divide, "div")
@@ -65,13 +67,13 @@ def _normalised(div: fx.Node, values: dict) -> tuple[fx.Node, float, list[fx.Nod
     """``(x - u) / torch.sqrt(s + eps)`` at ``div``, with ``u`` and ``s`` the mean and the
     biased variance of ``x`` over dimension 1 of a ``[B, C, ...]`` tensor: ``(x, eps, the
     pattern's nodes)``, or None."""
-    if not _calls(div, _DIVS) or len(div.args) != 2 or div.kwargs:
+    if not calls(div, _DIVS) or len(div.args) != 2 or div.kwargs:
         return None
     centred, root = div.args
-    if not (_calls(root, _ROOTS) and len(root.args) == 1 and not root.kwargs):
+    if not (calls(root, _ROOTS) and len(root.args) == 1 and not root.kwargs):
         return None
     plus = root.args[0]
-    if not (_calls(plus, _ADDS) and len(plus.args) == 2 and not plus.kwargs):
+    if not (calls(plus, _ADDS) and len(plus.args) == 2 and not plus.kwargs):
         return None
     s, eps = plus.args if isinstance(plus.args[0], fx.Node) else plus.args[::-1]
     x_u = _centred(centred)
@@ -89,7 +91,7 @@ def _normalised(div: fx.Node, values: dict) -> tuple[fx.Node, float, list[fx.Nod
 
 def _centred(node: Any) -> tuple[fx.Node, fx.Node] | None:
     """``(x, u)`` of ``x - u`` (both computed), or None."""
-    if _calls(node, _SUBS) and len(node.args) == 2 and not node.kwargs \
+    if calls(node, _SUBS) and len(node.args) == 2 and not node.kwargs \
             and all(isinstance(a, fx.Node) for a in node.args):
         return node.args[0], node.args[1]
     return None
@@ -98,22 +100,22 @@ def _centred(node: Any) -> tuple[fx.Node, fx.Node] | None:
 def _squared(node: Any) -> fx.Node | None:
     """``d`` of ``mean(d.pow(2), ...)``, ``d ** 2``, ``torch.pow(d, 2)``, ``d.square()`` or
     ``d * d`` (``node`` is the mean); None for anything else."""
-    if not _calls(node, _MEANS) or not node.args or not isinstance(node.args[0], fx.Node):
+    if not calls(node, _MEANS) or not node.args or not isinstance(node.args[0], fx.Node):
         return None
     square = node.args[0]
-    if _calls(square, (operator.pow, torch.pow, "pow")) and len(square.args) == 2 \
+    if calls(square, (operator.pow, torch.pow, "pow")) and len(square.args) == 2 \
             and square.args[1] in (2, 2.0) and not square.kwargs:
         return _centred(square.args[0]) and square.args[0]
-    if _calls(square, (torch.square, "square")) and len(square.args) == 1:
+    if calls(square, (torch.square, "square")) and len(square.args) == 1:
         return _centred(square.args[0]) and square.args[0]
-    if _calls(square, _MULS) and len(square.args) == 2 and square.args[0] is square.args[1]:
+    if calls(square, _MULS) and len(square.args) == 2 and square.args[0] is square.args[1]:
         return _centred(square.args[0]) and square.args[0]
     return None
 
 
 def _channel_mean(node: Any, source: fx.Node, rank: int) -> bool:
     """``node`` is ``source.mean(1, keepdim=True)`` (``dim=[1]``, ``-rank + 1`` alike)."""
-    if not _calls(node, _MEANS) or not node.args or node.args[0] is not source:
+    if not calls(node, _MEANS) or not node.args or node.args[0] is not source:
         return False
     bound = dict(zip(("input", "dim", "keepdim"), node.args), **node.kwargs)
     dim = bound.get("dim")
@@ -129,14 +131,14 @@ def _affine(div: fx.Node, values: dict, learned: dict,
     nodes of the weight and bias (None where missing)."""
     last, weight, bias = div, None, None
     users = list(div.users)
-    if len(users) == 1 and _calls(users[0], _MULS) and len(users[0].args) == 2 \
+    if len(users) == 1 and calls(users[0], _MULS) and len(users[0].args) == 2 \
             and not users[0].kwargs:
         other = next((a for a in users[0].args if a is not div), None)
         weight = _per_channel(other, values, learned, channels)
         if weight is not None:
             last = users[0]
     users = list(last.users)
-    if weight is not None and len(users) == 1 and _calls(users[0], _ADDS) \
+    if weight is not None and len(users) == 1 and calls(users[0], _ADDS) \
             and len(users[0].args) == 2 and not users[0].kwargs:
         other = next((a for a in users[0].args if a is not last), None)
         bias = _per_channel(other, values, learned, channels)
@@ -192,26 +194,6 @@ def _rewrite(graph: fx.Graph, x: fx.Node, eps: float, weight: Any, bias: Any,
         new.meta.update(meta)
     last.replace_all_uses_with(result)
     for node in pattern + [a for n in pattern for a in n.all_input_nodes]:
-        _erase_unused(graph, node)
+        erase_unused(graph, node)
 
 
-def _erase_unused(graph: fx.Graph, node: fx.Node) -> None:
-    """Erase ``node`` and then its inputs in turn, where nothing uses them (a parameter's
-    get_attr, an input: kept)."""
-    if node._erased or node.users or node.op in ("placeholder", "get_attr",
-                                                             "output"):
-        return
-    inputs = node.all_input_nodes
-    graph.erase_node(node)
-    for source in inputs:
-        _erase_unused(graph, source)
-
-
-def _calls(node: Any, targets: tuple) -> bool:
-    """``node`` calls one of ``targets`` (functions, or the names of tensor methods)."""
-    if not isinstance(node, fx.Node):
-        return False
-    if node.op == "call_method":
-        return node.target in targets
-    return node.op == "call_function" and any(node.target is t for t in targets
-                                              if not isinstance(t, str))

@@ -1,0 +1,30 @@
+"""What the rewrites of a traced graph before the import share (:mod:`.channels_first_norm`,
+:mod:`.causal_attention`): telling a call by its target, and erasing what a rewrite left
+unused."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from torch import fx
+
+
+def erase_unused(graph: fx.Graph, node: fx.Node) -> None:
+    """Erase ``node`` and then its inputs in turn, where nothing uses them (a parameter's or
+    buffer's get_attr, an input: kept)."""
+    if node._erased or node.users or node.op in ("placeholder", "get_attr", "output"):
+        return
+    inputs = node.all_input_nodes
+    graph.erase_node(node)
+    for source in inputs:
+        erase_unused(graph, source)
+
+
+def calls(node: Any, targets: tuple) -> bool:
+    """``node`` calls one of ``targets`` (functions, or the names of tensor methods)."""
+    if not isinstance(node, fx.Node):
+        return False
+    if node.op == "call_method":
+        return node.target in targets
+    return node.op == "call_function" and any(node.target is t for t in targets
+                                              if not isinstance(t, str))
