@@ -2,21 +2,11 @@
 // pointer, moved left and up as far as it needs to stand whole inside the pane. Measured once
 // drawn, as its size depends on what it lists: a menu placed by a guess of its size ran past
 // the pane's right edge ("Dupli", "Delet" on a block near it), and search-to-add scrolled the
-// whole canvas sideways (palette and toolbar cut off) to show its box.
+// whole canvas sideways (palette and toolbar cut off) to show its box. The geometry
+// (viewport.js keepInside) is pure, so that node's tests run it without React.
 import { useLayoutEffect, useState } from "react";
 
-/**
- * The top-left corner at which a `w`×`h` pop-up asked for at (`x`, `y`) stands whole inside a
- * `paneW`×`paneH` pane, `margin` px clear of its edges; a pop-up larger than the pane keeps
- * its top-left corner in (the start of a menu, the search box, stay reachable).
- */
-export function keepInside(x, y, w, h, paneW, paneH, margin = 4) {
-  const fit = (p, size, room) => {
-    const start = Number.isFinite(p) ? p : margin;
-    return Math.max(margin, Math.min(start, room - size - margin));
-  };
-  return { x: fit(x, w, paneW), y: fit(y, h, paneH) };
-}
+import { keepInside } from "./viewport.js";
 
 /**
  * The place of the pop-up drawn in `ref` and asked for at (`x`, `y`) in its offset parent

@@ -262,3 +262,16 @@ export function revealViewport(touched, width, height, view, opts = {}) {
   if (zoom === view.zoom && Math.abs(x - view.x) < 0.5 && Math.abs(y - view.y) < 0.5) return null;
   return { x, y, zoom };
 }
+
+/**
+ * The top-left corner at which a `w`×`h` pop-up asked for at (`x`, `y`) stands whole inside a
+ * `paneW`×`paneH` pane, `margin` px clear of its edges; a pop-up larger than the pane keeps
+ * its top-left corner in (the start of a menu, the search box, stay reachable).
+ */
+export function keepInside(x, y, w, h, paneW, paneH, margin = 4) {
+  const fit = (p, size, room) => {
+    const start = Number.isFinite(p) ? p : margin;
+    return Math.max(margin, Math.min(start, room - size - margin));
+  };
+  return { x: fit(x, w, paneW), y: fit(y, h, paneH) };
+}

@@ -1,6 +1,6 @@
 import test from "node:test";
 import assert from "node:assert/strict";
-import { keepInside } from "../src/popup.js";
+import { keepInside } from "../src/viewport.js";
 
 // the 1366x768 designer's pane: 644 x 523 px
 const W = 644;
