@@ -26,20 +26,23 @@ def chain(n: int, name: str = "chain"):
     chain = [("input1", "Input", {"shape": [4]})]
     for i in range(1, n + 1):
         chain += [(f"linear{i}", "Linear", {"out_features": 32}), (f"relu{i}", "ReLU", {})]
-    return _linked(name, [*chain, ("output1", "Output", {})])
+    return linked(name, [*chain, ("output1", "Output", {})])
 
 
 def mlp(name: str = "mlp"):
     """Input[4] → Linear(32) → ReLU → Linear(3) → Output, without positions."""
-    return _linked(name, [("input1", "Input", {"shape": [4]}),
+    return linked(name, [("input1", "Input", {"shape": [4]}),
                           ("linear1", "Linear", {"out_features": 32}), ("relu1", "ReLU", {}),
                           ("linear2", "Linear", {"out_features": 3}), ("output1", "Output", {})])
 
 
-def _linked(name: str, chain: list[tuple[str, str, dict]]):
+def linked(name: str, chain: list[tuple]):
+    """The design ``name`` of ``chain``'s blocks ``(id, type, params[, position])`` wired one
+    after the other."""
     from layerloom.graph.io import load_graph
 
-    nodes = [{"id": i, "type": t, "params": p} for i, t, p in chain]
+    nodes = [{"id": i, "type": t, "params": p, **({"position": rest[0]} if rest else {})}
+             for i, t, p, *rest in chain]
     edges = [{"source": a[0], "target": b[0]} for a, b in zip(chain, chain[1:])]
     return load_graph({"format": "layerloom-graph", "version": 1, "name": name,
                        "nodes": nodes, "edges": edges})

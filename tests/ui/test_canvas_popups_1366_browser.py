@@ -15,7 +15,7 @@ missing.
 from __future__ import annotations
 
 import pytest
-from canvas_browser import open_project
+from canvas_browser import linked, open_project
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("patient_expect")]
 
@@ -24,16 +24,11 @@ expect = pytest.importorskip("playwright.sync_api").expect
 
 def _mlp():
     """Input[4] → Linear → ReLU → Output in a row, the ReLU at the pane's right edge."""
-    from layerloom.graph.io import load_graph
-
     chain = [("input1", "Input", {"shape": [4]}, [20, 40]),
              ("linear1", "Linear", {"out_features": 16}, [220, 40]),
              ("relu1", "ReLU", {}, [420, 40]),
              ("output1", "Output", {}, [40, 300])]
-    nodes = [{"id": i, "type": t, "params": p, "position": xy} for i, t, p, xy in chain]
-    edges = [{"source": a[0], "target": b[0]} for a, b in zip(chain, chain[1:])]
-    return load_graph({"format": "layerloom-graph", "version": 1, "name": "mlp",
-                       "nodes": nodes, "edges": edges})
+    return linked("mlp", chain)
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from canvas_browser import IFRAME, TIMEOUT_MS
+from canvas_browser import IFRAME, TIMEOUT_MS, linked
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("patient_expect")]
 
@@ -25,15 +25,10 @@ expect = pytest.importorskip("playwright.sync_api").expect
 
 
 def _mlp():
-    from layerloom.graph.io import load_graph
-
     chain = [("input1", "Input", {"shape": [4]}, [20, 40]),
              ("linear1", "Linear", {"out_features": 3}, [220, 40]),
              ("output1", "Output", {}, [420, 40])]
-    nodes = [{"id": i, "type": t, "params": p, "position": xy} for i, t, p, xy in chain]
-    edges = [{"source": a[0], "target": b[0]} for a, b in zip(chain, chain[1:])]
-    return load_graph({"format": "layerloom-graph", "version": 1, "name": "mlp",
-                       "nodes": nodes, "edges": edges})
+    return linked("mlp", chain)
 
 
 @pytest.fixture(scope="module")
