@@ -255,9 +255,9 @@ class Importer:
             return
         if self._max_values(node):
             return
-        if self._positional(node):
+        if self._followed(self.positions, node):
             return
-        if self._token_type(node):
+        if self._followed(self.token_types, node):
             return
         if not isinstance(value, torch.Tensor) and node.op != "call_module":
             if isinstance(value, (tuple, list)) and node.target not in FUNCTION_RULES \
@@ -487,23 +487,13 @@ class Importer:
             raise self._error(node, str(exc)) from None
         return True
 
-    def _positional(self, node: fx.Node) -> bool:
-        """``tok(idx) + pos(torch.arange(t))``: a PositionalEmbedding (:mod:`.positions`).
-        True when ``node`` is a step of that pattern, handled here."""
+    def _followed(self, pattern, node: fx.Node) -> bool:
+        """True when ``node`` is a step of a pattern that ``pattern.follow`` recognises and
+        that is handled here: ``tok(idx) + pos(torch.arange(t))``, a PositionalEmbedding
+        (:mod:`.positions`); ``e + tt(torch.zeros_like(ids))``, a TokenTypeEmbedding
+        (:mod:`.token_types`)."""
         try:
-            found = self.positions.follow(self, self.model, node)
-        except Unsupported as exc:
-            raise self._error(node, str(exc)) from None
-        if isinstance(found, Mapped):
-            self.ids[node] = self._add_mapped(node, found)
-            return True
-        return found
-
-    def _token_type(self, node: fx.Node) -> bool:
-        """``e + tt(torch.zeros_like(ids))``: a TokenTypeEmbedding (:mod:`.token_types`). True
-        when ``node`` is a step of that pattern, handled here."""
-        try:
-            found = self.token_types.follow(self, self.model, node)
+            found = pattern.follow(self, self.model, node)
         except Unsupported as exc:
             raise self._error(node, str(exc)) from None
         if isinstance(found, Mapped):
