@@ -631,9 +631,13 @@ def _reshape(ctx: Context, node: fx.Node) -> Mapped | Alias | Const:
     if after == before:
         return Alias(x)
     if len(after) == 1:
+        if math.prod(before[1:]) == 1 and returned_only(node):
+            # DCGAN's discriminator: output.view(-1, 1).squeeze(1), one score per sample
+            return Alias(x) if len(before) == 2 else Mapped("Flatten", {}, [x])
         raise Unsupported(f"it reshapes [{', '.join(map(str, before))}] (batch first) to "
                           f"[{after[0]}], the batch alone; a LayerLoom tensor keeps at least "
-                          f"one dimension after the batch (keep the [B, 1])")
+                          f"one dimension after the batch (keep the [B, 1]; only a [B] "
+                          f"that forward returns as it is imports, as [B, 1])")
     if len(after) == 2:
         return Mapped("Flatten", {}, [x])
     keep = len(after) - 1  # the leading dims kept, the rest merged: a Flatten, size-agnostic
@@ -643,6 +647,13 @@ def _reshape(ctx: Context, node: fx.Node) -> Mapped | Alias | Const:
     if split is not None:  # one dimension split, the others kept: size-agnostic too
         return Mapped("Unflatten", {"dim": split[0] - 1, "sizes": split[1]}, [x])
     return Mapped("Reshape", {"shape": list(after[1:])}, [x])
+
+
+def returned_only(node: fx.Node) -> bool:
+    """``node`` is used only as one of ``forward``'s outputs (``return out.view(-1)``): a
+    ``[B]`` there is imported as ``[B, 1]``, the nearest tensor a design holds, and the import
+    says so in a note; used any further, the two would compute differently."""
+    return bool(node.users) and all(u.op == "output" for u in node.users)
 
 
 def _unflatten(before: tuple[int, ...], after: tuple[int, ...]) -> tuple[int, list] | None:

@@ -174,26 +174,61 @@ class Importer:
             self.consts[node] = Const(str(node.target), value)
 
     def _outputs(self, node: fx.Node) -> None:
+        import warnings
+
+        from .training import ImportNote
+
         result = node.args[0]
-        results = list(result) if isinstance(result, (tuple, list)) else [result]
+        keys = _dict_keys(self.model, result)  # ``return {"logits": x, "features": f}``
+        results = list(result.values()) if keys is not None else \
+            list(result) if isinstance(result, (tuple, list)) else [result]
+        shown = [repr(k) for k in keys] if keys is not None else list(map(str, range(len(
+            results))))
         nones = [i for i, item in enumerate(results) if item is None]
         if nones and len(nones) < len(results):  # nanoGPT's `return logits, loss` (loss None)
-            import warnings
-
-            from .training import ImportNote
-
             warnings.warn(f"{type(self.model).__name__}.forward returns None as output "
-                          f"{', '.join(map(str, nones))} (as a loss where no targets are "
-                          f"given): the design leaves it out and returns the "
+                          f"{', '.join(shown[i] for i in nones)} (as a loss where no targets "
+                          f"are given): the design leaves it out and returns the "
                           f"{_others(len(results) - len(nones))}", ImportNote, stacklevel=2)
-            results = [item for item in results if item is not None]
-        for i, item in enumerate(results):
+        kept = [i for i, item in enumerate(results) if item is not None] \
+            if len(nones) < len(results) else list(range(len(results)))
+        for i in kept:
+            item = results[i]
             if not isinstance(item, fx.Node) or item not in self.ids:
                 raise GraphError(f"{type(self.model).__name__}.forward returns "
-                                 f"{self._returned(item)} as output {i}; an imported model "
-                                 f"must return a tensor or a tuple of tensors")
-            name = "output" if len(results) == 1 else f"output_{i}"
-            self._add_node(name, "Output", {}, [self.ids[item]])
+                                 f"{self._returned(item)} as output {shown[i]}; an imported "
+                                 f"model must return a tensor, a tuple of tensors or a dict "
+                                 f"of them")
+        names = []
+        for i in kept:
+            if keys is not None:  # the Output is named by its key, where no block has it
+                name = re.sub(r"[^A-Za-z0-9_-]", "_", keys[i])[:58] or "output"
+                name = name if name not in self.taken else f"output_{name}"[:58]
+            else:
+                name = "output" if len(kept) == 1 else f"output_{kept.index(i)}"
+            names.append(self._add_node(name, "Output", {}, [self.ids[results[i]]]))
+        if keys is not None:
+            pairs = ", ".join(f"{shown[i]} ({names[j]})" for j, i in enumerate(kept))
+            warnings.warn(f"{type(self.model).__name__}.forward returns a dict: the design "
+                          f"returns its values as a tuple, in the dict's order, each from an "
+                          f"Output named after its key: {pairs}", ImportNote, stacklevel=2)
+        self._batch_alone(results, kept, shown)
+
+    def _batch_alone(self, results: list, kept: list[int], shown: list[str]) -> None:
+        """A note for each output that is ``[B]`` in the model (DCGAN's discriminator's
+        ``.view(-1)``: one score per sample): the design returns it as ``[B, 1]``."""
+        import warnings
+
+        from .training import ImportNote
+
+        alone = [shown[i] for i in kept if isinstance(self.values.get(results[i]), torch.Tensor)
+                 and self.values[results[i]].dim() == 1]
+        if alone:
+            what = "output " + ", ".join(alone) if len(results) > 1 else "its output"
+            warnings.warn(f"{type(self.model).__name__}.forward returns {what} as [B], one "
+                          f"value per sample; a design's tensors keep a dimension after the "
+                          f"batch, so the design returns [B, 1] with the same values "
+                          f"(out.squeeze(1) is the model's [B])", ImportNote, stacklevel=3)
 
     def _plain(self, value: Any) -> Any:
         if isinstance(value, fx.Node):
@@ -794,6 +829,24 @@ _SPLITS = ("chunk", "split", "tensor_split")
 # is read from an input: a size, or its device (``torch.eye(3, device=x.device)``)
 _FACTORIES = (torch.eye, torch.zeros, torch.ones, torch.full, torch.tensor, torch.as_tensor)
 _PASSES = ("to", "type_as", "float", "detach", "contiguous", "cuda", "cpu", "requires_grad_")
+
+
+def _dict_keys(model: nn.Module, result: Any) -> list[str] | None:
+    """The keys of the dict ``forward`` returns (None where it returns no dict); a key that is
+    not a string, or a dict or tuple under a key, is refused naming the key."""
+    if not isinstance(result, dict):
+        return None
+    keys = list(result)
+    name = type(model).__name__
+    for key, value in result.items():
+        if not isinstance(key, str) or not key:
+            raise GraphError(f"{name}.forward returns a dict with the key {key!r}; only keys "
+                             f"that are names (strings) can name the design's outputs")
+        if isinstance(value, (dict, tuple, list)):
+            raise GraphError(f"{name}.forward returns a {type(value).__name__} under the key "
+                             f"{key!r}; an imported model returns one tensor per key (return "
+                             f"each of its tensors under a key of its own)")
+    return keys
 
 
 def _others(count: int) -> str:

@@ -19,7 +19,8 @@ from typing import Any
 import torch
 from torch import fx, nn
 
-from .functions import FUNCTION_RULES, Alias, Context, Mapped, _unflatten, rule, show_index
+from .functions import (FUNCTION_RULES, Alias, Context, Mapped, _unflatten, returned_only, rule,
+                        show_index)
 from .modules import Unsupported
 
 KEPT = "layerloom_kept_dim"  # fx node meta: its input keeps a size-1 dim the model dropped
@@ -89,6 +90,8 @@ def indexed(ctx: Context, node: fx.Node, source: fx.Node, index: Any) -> Mapped 
     if kept:
         dropped = []
     for dim in reversed(dropped):
+        if rank == 1 and returned_only(node):  # ``return self.fc(x)[:, 0]``: [B] as [B, 1]
+            break
         if rank == 1:
             raise Unsupported(f"indexing with x{show_index(index)} of a {_batched(shape)} "
                               f"tensor gives [B], the batch alone; a LayerLoom tensor keeps a "

@@ -9,9 +9,10 @@ scale (its largest magnitude, at least 1: outputs in the thousands are not held 
 unit). Empty outputs of the same shape agree: there is nothing to differ. NaN must stand where
 the model has NaN (a graph that gives NaN for a number differs), equal infinities agree, and an
 output one side lacks differs (its shape is None on that side); a None among the model's
-outputs (a loss where no targets are given) is no output, as the import leaves it out. Each
-caller words the
-answer for its reader; the test itself is here once, so that they cannot drift apart.
+outputs (a loss where no targets are given) is no output, as the import leaves it out; a
+dict's values are its outputs, in its order; a ``[B]`` output (one value per sample) agrees with
+the graph's ``[B, 1]`` of the same values, as a design's tensors keep a dimension after the
+batch. Each caller words the answer for its reader; the test itself is here once, so that they cannot drift apart.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ def match_outputs(expected: Any, got: Any, atol: float) -> OutputMatch:
     >>> match_outputs(torch.ones(2), torch.ones(2) * 1.5, 1e-5).index
     0
     """
+    if isinstance(expected, dict):  # the import returns a dict's values in its order
+        expected = list(expected.values())
     expected = list(expected) if isinstance(expected, (tuple, list)) else [expected]
     # None among the model's outputs (nanoGPT's loss without targets): the import leaves it out
     expected = [e for e in expected if e is not None] or expected
@@ -57,6 +60,8 @@ def match_outputs(expected: Any, got: Any, atol: float) -> OutputMatch:
     worst = 0.0
     for i, (a, b) in enumerate(zip(expected, got)):
         a, b = torch.as_tensor(a).float(), torch.as_tensor(b).float()
+        if a.dim() == 1 and tuple(b.shape) == (*a.shape, 1):  # a [B] output, imported [B, 1]
+            b = b[:, 0]
         if a.shape != b.shape:
             return OutputMatch(float("inf"), i, list(b.shape), list(a.shape))
         if not torch.equal(a.isnan(), b.isnan()):  # NaN where the other has a number

@@ -53,11 +53,12 @@ def import_warnings() -> Iterator[list[str]]:
             warnings.simplefilter("always", ImportNote)
             yield said
     finally:  # a refused import still shows the others (a deprecation in the user's code)
-        for item in caught:
-            if issubclass(item.category, TrainsDifferently):
-                said.append(f"warning: {item.message}")
-            elif issubclass(item.category, ImportNote):
-                said.append(f"note: {item.message}")
+        for item in caught:  # a check that imports again says its notes again: once here
+            line = f"warning: {item.message}" if issubclass(item.category, TrainsDifferently) \
+                else f"note: {item.message}" if issubclass(item.category, ImportNote) else None
+            if line is not None:
+                if line not in said:
+                    said.append(line)
             else:
                 warnings.showwarning(item.message, item.category, item.filename, item.lineno)
 
