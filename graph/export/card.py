@@ -46,13 +46,28 @@ def _what(ref: Reference, manifest: dict) -> list[str]:
     for spec in ref.inputs:
         rows.append(f"- Input `{spec.name}`: shape `[batch, {', '.join(map(str, spec.shape))}]`, "
                     f"{spec.dtype}")
-    for name, shape in zip(ref.outputs, s.outputs):
-        rows.append(f"- Output `{name}`: shape `[batch, {', '.join(map(str, shape))}]`")
+    holds = _holds(manifest)
+    for i, (name, shape) in enumerate(zip(ref.outputs, s.outputs)):
+        rows.append(f"- Output `{name}`: shape `[batch, {', '.join(map(str, shape))}]`"
+                    + (f"; {holds}" if i == 0 and holds else ""))
     if manifest.get("classes"):
         classes = manifest["classes"]
         shown = ", ".join(_text(c) for c in classes[:20]) + (" …" if len(classes) > 20 else "")
         rows.append(f"- Classes ({len(classes)}): {shown}")
     return rows + [""]
+
+
+def _holds(manifest: dict) -> str:
+    """What a classifier's first output holds, whatever its name says (seed-cnn's Output is
+    called ``probs``, as in the design note, and gives scores before a softmax)."""
+    if manifest.get("task") != "classification":
+        return ""
+    if manifest.get("output_is_probs"):
+        return "class probabilities (they sum to 1)"
+    if manifest.get("output_is_log_probs"):
+        return "log-probabilities of the classes (`exp` gives probabilities)"
+    return ("logits: a score per class before softmax, not probabilities (`softmax` over the "
+            "last axis gives them; `predict.py` does)")
 
 
 def _expected_input(manifest: dict) -> list[str]:

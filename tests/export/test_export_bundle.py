@@ -89,6 +89,9 @@ def test_model_card_says_what_the_model_is_and_how_to_load_it(image_bundle):
     assert "from run 42 (seed-cnn on mnist)" in card
     assert "| `conv2` | Conv2d | [64, 11, 11] | 18,496 | 2,230,272 |" in card
     assert "| **total** | | | **34,826** | **2,440,960** |" in card
+    # the Output is called probs (the design note's name) and holds logits: the card says which
+    assert ("- Output `probs`: shape `[batch, 10]`; logits: a score per class before softmax, "
+            "not probabilities") in card
     assert "- Dataset: mnist-5k" in card and "train 3,500, val 500, test 1,000" in card
     assert "| test_accuracy | 0.9084 |" in card
     assert re.search(r"```python\nimport torch\nmodel = torch.jit.load\(\"model.torchscript.pt"
@@ -177,3 +180,15 @@ def test_predict_encodes_a_csv_row_by_its_columns(tmp_path, isolated):
         assert out["prediction"] == "abc"[int(probs.argmax())]
         assert sum(out["probabilities"].values()) == pytest.approx(1.0, abs=1e-4)
         assert out["probabilities"]["a"] == pytest.approx(float(probs[0]), abs=1e-5)
+
+
+@pytest.mark.parametrize("manifest, says", [
+    ({"task": "classification"}, "logits: a score per class before softmax"),
+    ({"task": "classification", "output_is_probs": True}, "class probabilities"),
+    ({"task": "classification", "output_is_log_probs": True}, "log-probabilities"),
+    ({"task": "regression"}, ""),
+])
+def test_the_card_says_what_a_classifier_output_holds(manifest, says):
+    from layerloom.graph.export.card import _holds
+
+    assert _holds(manifest).startswith(says) if says else _holds(manifest) == ""
