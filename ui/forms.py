@@ -85,17 +85,17 @@ def field_widget(decl: dict, value: Any, key: str, *, columns: Sequence[str] | N
         seed(key, ", ".join(chosen))
         text = st.text_input(label, key=key, help=help_text)
         return tuple(part.strip() for part in text.split(",") if part.strip())
-    if kind == "pair":
+    if kind == "pair":  # two numbers in [0, 1) (Adam's betas)
         first, second = (list(value) + [None, None])[:2]
+        bounds = {"min_value": 0.0, "max_value": 0.9999} if bounded else {}
         left, right = st.columns(2)
         with left:
             seed(f"{key}.0", float(first))
-            a = st.number_input(f"{label} (1)", key=f"{key}.0", format="%g", min_value=0.0,
-                                max_value=0.9999, help=help_text)
+            a = st.number_input(f"{label} (1)", key=f"{key}.0", format="%g",
+                                help=help_text, **bounds)
         with right:
             seed(f"{key}.1", float(second))
-            b = st.number_input(f"{label} (2)", key=f"{key}.1", format="%g", min_value=0.0,
-                                max_value=0.9999)
+            b = st.number_input(f"{label} (2)", key=f"{key}.1", format="%g", **bounds)
         return (a, b)
     # free text; with columns, a drop-down of the header
     if columns:

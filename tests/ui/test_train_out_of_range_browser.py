@@ -13,7 +13,7 @@ Skipped where Chromium or Playwright is missing.
 from __future__ import annotations
 
 import pytest
-from canvas_browser import mlp
+from layerloom.graph.templates import load_template
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("patient_expect")]
 
@@ -22,18 +22,42 @@ expect = pytest.importorskip("playwright.sync_api").expect
 
 @pytest.fixture(scope="module")
 def designs():
-    return {"mlp": mlp()}
+    # a design that fits its data, so that Start is on until a setting turns it off
+    return {"tabular": load_template("mlp-tabular")}
 
 
 def test_epochs_of_zero_is_said_and_stops_start(app_url, page, projects, shots):
-    page.goto(f"{app_url}/train?project={projects['mlp']}")
+    page.goto(f"{app_url}/train?project={projects['tabular']}")
+    expect(page.get_by_role("button", name="Start training")).to_be_enabled()
     epochs = page.get_by_label("epochs", exact=True)
     expect(epochs).to_have_value("10")
     epochs.fill("0")
     epochs.press("Enter")
-    expect(page.get_by_text("epochs must be ≥ 1, got 0")).to_be_visible()
+    expect(page.get_by_text("epochs must be ≥ 1, got 0", exact=True)).to_be_visible()
     expect(page.get_by_role("button", name="Start training")).to_be_disabled()
     page.screenshot(path=str(shots / "train-epochs-out-of-range.png"))
     epochs.fill("3")
     epochs.press("Enter")
-    expect(page.get_by_text("epochs must be ≥ 1, got 0")).to_have_count(0)
+    expect(page.get_by_text("epochs must be ≥ 1, got 0", exact=True)).to_have_count(0)
+    expect(page.get_by_role("button", name="Start training")).to_be_enabled()
+
+
+def test_a_beta_of_one_and_a_half_is_said_and_stops_start(app_url, page, projects, shots):
+    # the two betas boxes handed 0 to 0.9999 to the browser, which refused 1.5 silently
+    page.goto(f"{app_url}/train?project={projects['tabular']}")
+    expect(page.get_by_role("button", name="Start training")).to_be_enabled()
+    page.get_by_text("More settings").click()
+    second = page.get_by_label("betas (2)", exact=True)
+    expect(second).to_have_value("0.999")
+    second.fill("1.5")
+    second.press("Enter")
+    said = page.get_by_text("betas must be two numbers in [0, 1), got (0.9, 1.5)", exact=True)
+    expect(said).to_be_visible()
+    expect(page.get_by_role("button", name="Start training")).to_be_disabled()
+    page.get_by_role("button", name="Start training").scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "train-betas-out-of-range.png"))
+    expect(page.get_by_text("Start is off until this is fixed: betas must be")).to_be_visible()
+    second.fill("0.99")
+    second.press("Enter")
+    expect(said).to_have_count(0)
+    expect(page.get_by_role("button", name="Start training")).to_be_enabled()

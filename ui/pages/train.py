@@ -97,6 +97,15 @@ def config_form(pages: PagesState) -> TrainConfig | None:
         return None
 
 
+def settings_problem(pages: PagesState) -> str | None:
+    """The training settings' problems (said in the form above), as the reason Start is off."""
+    try:
+        TrainConfig.from_dict(pages.config)
+    except ConfigError as err:
+        return "; ".join(err.problems)
+    return None
+
+
 def lr_finder(state, pages: PagesState, config: TrainConfig | None) -> None:
     left, right = st.columns([1, 3])
     clicked = left.button("LR finder", key="train.lrfind", disabled=config is None,
@@ -243,15 +252,18 @@ def controls(state, pages: PagesState, store, run, config: TrainConfig | None) -
                    f"{' (no data chosen yet: the first built-in dataset; choose yours on the Data page)' if choice and unchosen(state) else ''}.")
         head_row(state, pages)
     blocker = None if active else start_blocker(state, pages)
+    # a setting out of range is said in the form above; Start says it too, first
+    settings = None if active or config is not None else settings_problem(pages)
     row = st.container(horizontal=True)
     if not active:
+        reasons = [r for r in (settings, blocker) if r]
         start = row.button("Start training", type="primary", key="train.start",
                            disabled=config is None or blocker is not None,
-                           help=blocker or "Train the design on the chosen data in a process "
-                                           "of its own (closing the browser does not stop it)")
-        if blocker is not None:
-            short = blocker.split(":")[0] if blocker.startswith("The design does not fit") \
-                else blocker
+                           help=" ".join(reasons) or "Train the design on the chosen data in "
+                                "a process of its own (closing the browser does not stop it)")
+        for reason in reasons:
+            short = reason.split(":")[0] if reason.startswith("The design does not fit") \
+                else reason
             st.caption(f":material/block: Start is off until this is fixed: "
                        f"{plain(short.rstrip('.'))}.")
         if start:
