@@ -14,7 +14,8 @@ one at its first session read after a newer key press or Enter reached the serve
 or applied but not noted as the widget's own, so the next one was refused as stale).
 Numbers get number inputs with the declared range,
 choices a selectbox, booleans a toggle, tuples and shapes a text box (``3`` or ``3, 3``); the
-*function* button beside a number turns it into an expression (``=round(32*width)``), and back.
+*function* button beside a number turns it into a box for an expression (``=round(32*width)``),
+stored once one is typed, and an expression back into the number it gives.
 An empty text box removes the value, so the declared default applies.
 
 User text is never rendered as HTML or markdown: labels and values go through :func:`plain`.
@@ -45,6 +46,7 @@ _WROTE = "_layerloom_fields_wrote"  # widget key -> the value its last applied e
 _KEYS = "_layerloom_fields_keys"  # widget base -> the key it was last drawn with
 _FRESH = "_layerloom_fields_fresh"  # a counter making keys no widget has had
 _REFUSED = "_layerloom_fields_refused"  # refusals said in a callback, toasted as the run draws
+_WRITING = "_layerloom_fields_writing"  # field key -> the stored value its fx turned into a box
 _WHOLE = threading.local()  # .depth: callbacks under whole() on this (the script's) thread
 log = logging.getLogger(__name__)
 NUMBER_KINDS = ("int", "float", "number")
@@ -184,19 +186,22 @@ def field(spec: Field, value: Any, *, key: str, apply: Callable[[Any], None],
     expression = is_expression(shown)
     check = (value, current)
     if spec.kind in NUMBER_KINDS:
+        writing = not expression and _writing(key, value)
         left, right = st.columns([6, 1], vertical_alignment="bottom", gap="xsmall")
         with left:
-            if expression or not _is_number(shown):
+            if writing:  # the number as an expression to edit: stored once something is typed
+                _text(spec, label, _as_expression(shown, resolved, spec), key, apply, check)
+            elif expression or not _is_number(shown):
                 _text(spec, label, shown, key, apply, check)
             else:
                 _number(spec, label, shown, key, apply, check)
         right.button("", icon=":material/function:", key=f"{key}:fx",
-                     type="primary" if expression else "secondary",
-                     help="Back to a number" if expression else
+                     type="primary" if expression or writing else "secondary",
+                     help="Back to a number" if expression or writing else
                      "Write an expression over variables, block params and in_shape, "
                      "e.g. =round(32*width)",
                      on_click=_switch_expression,
-                     args=(expression, shown, resolved, spec, apply, check))
+                     args=(expression, shown, resolved, spec, apply, check, key, writing))
     elif spec.kind == "bool" and not expression:
         wkey = drawn(f"{key}:bool", bool(shown))
         st.toggle(label, value=bool(shown), key=wkey, help=spec.help or None,
@@ -449,16 +454,46 @@ def show_refused() -> None:
         said.pop(0)
 
 
+def _as_expression(value: Any, resolved: Any, spec: Field) -> str:
+    """The number a field shows, as the expression its box starts from: ``3`` → ``=3``."""
+    literal = resolved if resolved is not None else value
+    return f"={show_value(literal) if literal is not None else spec.default}"
+
+
+def _writing(key: str, value: Any) -> bool:
+    """Whether the fx of field ``key`` was pressed while it held ``value``, which it still
+    holds: its box for an expression is shown, and nothing is stored until one is typed. A
+    value changed since (an undo, the canvas, the expression typed) ends it."""
+    try:
+        marks = st.session_state.get(_WRITING)
+    except Exception:  # no session (a bare call)
+        return False
+    if not marks or key not in marks:
+        return False
+    held = marks[key]
+    if held is value or type(held) is type(value) and held == value:
+        return True
+    del marks[key]
+    return False
+
+
 @whole
 def _switch_expression(expression: bool, value: Any, resolved: Any, spec: Field, apply,
-                       check: tuple = (UNCHECKED, None)) -> None:
+                       check: tuple, key: str, writing: bool) -> None:
+    """The fx button: a number becomes a box for an expression, which is stored only once the
+    user types one (pressing fx is no edit: it saved ``=1`` into a ``repeat``, an undo step the
+    user never made); pressed again before that, the number is back, nothing stored either.
+    An expression stored becomes the number it gives."""
     drawn_value, current = check
     if current is not None and drawn_value is not UNCHECKED and current() != drawn_value:
         refuse(STALE)
         return
-    if not expression:
-        literal = resolved if resolved is not None else value
-        apply(f"={show_value(literal) if literal is not None else spec.default}")
-    else:
+    if expression:
         literal = resolved if isinstance(resolved, (int, float)) else spec.default
         apply(DEFAULT if literal is None else literal)
+        return
+    marks = st.session_state.setdefault(_WRITING, {})
+    if writing:
+        marks.pop(key, None)
+    else:
+        marks[key] = drawn_value
