@@ -5,6 +5,8 @@
 // JSON: the canvas keeps it per view in the browser, so a laid-out design keeps its wires
 // across page switches and reloads.
 
+import { plainCurve, samplePoints } from "./wires.js";
+
 /** Where the browser keeps the record of a view's layout (as its zoom and pan, viewport.js). */
 export function routesStorageKey(viewKey) {
   return `layerloom.canvas.routes:${viewKey}`;
@@ -142,7 +144,10 @@ const MIN_GAP = 14; // the narrowest free band a wrapped wire runs along
  * wire goes instead right out of its source, along the free band between the two rows (the
  * middle of its widest free part, under or over every block on the way), and into its target
  * from the left: see `wireSegments`. A wire with no free band, or whose way down or up is
- * blocked, keeps the plain curve. `sizeOf(node)` → {w, h}.
+ * blocked, keeps the plain curve. A forward wire whose plain curve runs under a block that is
+ * not one of its ends (a skip wire past the blocks of its row, or one a block was dropped on)
+ * goes the same way round, along the free band nearest its straight way (`detour`).
+ * `sizeOf(node)` → {w, h}.
  */
 export function wrapRoutes(nodes, edges, sizeOf, routed = {}) {
   const boxes = nodes
@@ -154,7 +159,12 @@ export function wrapRoutes(nodes, edges, sizeOf, routed = {}) {
     if (routed[e.id]) continue;
     const s = byId.get(e.source);
     const t = byId.get(e.target);
-    if (!s || !t || s === t || t.x >= s.x + s.w) continue; // forward: the plain curve is fine
+    if (!s || !t || s === t) continue;
+    if (t.x >= s.x + s.w) {
+      const y = detour(s, t, boxes);
+      if (y !== null) out[e.id] = { gap: y };
+      continue;
+    }
     let lo;
     let hi;
     if (t.y >= s.y + s.h) [lo, hi] = [s.y + s.h, t.y]; // on to a row below
@@ -179,18 +189,64 @@ export function wrapRoutes(nodes, edges, sizeOf, routed = {}) {
   return out;
 }
 
-/** The widest part of [lo, hi] that no box's height covers, as [from, to], or null. */
-function widestFree(lo, hi, boxes) {
+/**
+ * The height of the band a forward wire from box `s` to box `t` goes along, where its plain curve
+ * runs under another of `boxes`; null where the curve is clear, the two are too close for the
+ * wire's legs, or no band is free with its legs clear. Of the free bands across the run, each a
+ * `MIN_GAP` high at least (above and below every block count too), the one nearest the height
+ * halfway between the handles.
+ */
+function detour(s, t, boxes) {
+  const sx = s.x + s.w;
+  const sy = s.y + s.h / 2;
+  const tx = t.x;
+  const ty = t.y + t.h / 2;
+  const x1 = sx + WRAP_OFFSET;
+  const x0 = tx - WRAP_OFFSET;
+  if (x0 < x1) return null;
+  const others = boxes.filter((b) => b !== s && b !== t);
+  const curve = samplePoints(plainCurve(sx, sy, tx, ty), 4);
+  const under = (b) => curve.some(([x, y]) => x > b.x + 2 && x < b.x + b.w - 2 && y > b.y + 2 && y < b.y + b.h - 2);
+  if (!others.some(under)) return null;
+  const across = others.filter((b) => b.x < x0 && b.x + b.w > x1);
+  const top = Math.min(sy, ty, ...across.map((b) => b.y)) - 4 * MIN_GAP;
+  const bottom = Math.max(sy, ty, ...across.map((b) => b.y + b.h)) + 4 * MIN_GAP;
+  const want = (sy + ty) / 2;
+  const heights = freeBands(top, bottom, across)
+    .filter(([a, b]) => b - a >= MIN_GAP)
+    .map(([a, b]) => (b - a < 3 * MIN_GAP ? (a + b) / 2 : Math.min(Math.max(want, a + MIN_GAP), b - MIN_GAP)))
+    .sort((p, q) => Math.abs(p - want) - Math.abs(q - want));
+  for (const raw of heights) {
+    const y = Math.round(raw);
+    const legs = [
+      [[x1, Math.min(sy, y)], [x1, Math.max(sy, y)]],
+      [[x0, Math.min(ty, y)], [x0, Math.max(ty, y)]],
+      [[x1, y], [x0, y]],
+    ];
+    if (!others.some((b) => legs.some((leg) => crossesBox(leg, b)))) return y;
+  }
+  return null;
+}
+
+/** The parts of [lo, hi] that no box's height covers, top to bottom, each as [from, to]. */
+function freeBands(lo, hi, boxes) {
   const covered = boxes
     .map((b) => [Math.max(lo, b.y), Math.min(hi, b.y + b.h)])
     .filter(([a, b]) => b > a)
     .sort((p, q) => p[0] - q[0]);
-  let best = null;
+  const out = [];
   let from = lo;
   for (const [a, b] of covered) {
-    if (a > from && (!best || a - from > best[1] - best[0])) best = [from, a];
+    if (a > from) out.push([from, a]);
     from = Math.max(from, b);
   }
-  if (hi > from && (!best || hi - from > best[1] - best[0])) best = [from, hi];
+  if (hi > from) out.push([from, hi]);
+  return out;
+}
+
+/** The widest part of [lo, hi] that no box's height covers, as [from, to], or null. */
+function widestFree(lo, hi, boxes) {
+  let best = null;
+  for (const band of freeBands(lo, hi, boxes)) if (!best || band[1] - band[0] > best[1] - best[0]) best = band;
   return best;
 }

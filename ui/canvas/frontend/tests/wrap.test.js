@@ -69,3 +69,72 @@ test("a wire already routed by the auto layout is left to its route", () => {
   const routed = { e2: [[0, 0], [1, 1]] };
   assert.equal(wrapRoutes(nodes, edges, sizeOf, routed).e2, undefined);
 });
+
+// A residual block drawn in one row by hand: the skip wire linear1 > add runs straight under
+// relu and linear2 as the plain curve; it goes round them instead, along the free band nearest
+// its way, and the wires between neighbours stay curves.
+const ROW = {
+  input: [0, 0, 150, 80], linear1: [200, 0, 180, 96], relu: [430, 20, 150, 56],
+  linear2: [630, 0, 180, 96], add: [860, 10, 150, 76], out: [1060, 20, 150, 56],
+};
+const rowNodes = Object.entries(ROW).map(([id, [x, y]]) => ({ id, position: { x, y } }));
+const rowSize = (n) => ({ w: ROW[n.id][2], h: ROW[n.id][3] });
+const rowEdges = [
+  ["input", "linear1"], ["linear1", "relu"], ["relu", "linear2"], ["linear2", "add"],
+  ["linear1", "add"], ["add", "out"],
+].map(([source, target], i) => ({ id: `r${i}`, source, target }));
+
+function rowHandles(e) {
+  const [sx, sy, sw, sh] = ROW[e.source];
+  const [tx, ty, , th] = ROW[e.target];
+  return [sx + sw, sy + sh / 2, tx, ty + th / 2];
+}
+
+function rowCrossings(points, e) {
+  return Object.entries(ROW)
+    .filter(([id]) => id !== e.source && id !== e.target)
+    .filter(([, [x, y, w, h]]) => points.some(([px, py]) => px > x + 2 && px < x + w - 2 && py > y + 2 && py < y + h - 2))
+    .map(([id]) => id);
+}
+
+test("a skip wire that would run under the blocks of its row goes round them", () => {
+  const routes = wrapRoutes(rowNodes, rowEdges, rowSize);
+  assert.deepEqual(Object.keys(routes), ["r4"]); // linear1 > add only
+  const skip = rowEdges[4];
+  assert.deepEqual(rowCrossings(samplePoints(plainCurve(...rowHandles(skip)), 3), skip), ["relu", "linear2"]);
+  const along = samplePoints(wireSegments(...rowHandles(skip), routes.r4), 3);
+  assert.deepEqual(rowCrossings(along, skip), []);
+  // the nearest free band: just above the row (its tallest blocks start at 0), not far off
+  assert.ok(routes.r4.gap < 0 && routes.r4.gap > -60, `gap ${routes.r4.gap}`);
+});
+
+test("a block dropped onto a forward wire's way sends that wire round it; one clear of it does not", () => {
+  // the Output placed between linear1 and add, under the skip wire (a newcomer's design)
+  const nodes = rowNodes.map((n) => (n.id === "out" ? { ...n, position: { x: 600, y: 130 } } : n));
+  const size = (n) => rowSize(n);
+  const edges = [
+    { id: "a", source: "input", target: "linear1" },
+    { id: "b", source: "linear1", target: "add" },
+  ];
+  const without = nodes.filter((n) => n.id === "input" || n.id === "linear1" || n.id === "add" || n.id === "out");
+  // out (at y 130..186) is below the straight way from linear1 (48) to add (48): clear, a curve
+  assert.deepEqual(wrapRoutes(without, edges, size), {});
+  const onWay = without.map((n) => (n.id === "out" ? { ...n, position: { x: 600, y: 30 } } : n));
+  const routes = wrapRoutes(onWay, edges, size);
+  assert.deepEqual(Object.keys(routes), ["b"]);
+  const [sx, sy, sw, sh] = ROW.linear1;
+  const [tx, ty, , th] = ROW.add;
+  const along = samplePoints(wireSegments(sx + sw, sy + sh / 2, tx, ty + th / 2, routes.b), 3);
+  const [ox, oy, ow, oh] = [600, 30, 150, 56];
+  assert.ok(!along.some(([x, y]) => x > ox + 2 && x < ox + ow - 2 && y > oy + 2 && y < oy + oh - 2));
+});
+
+test("a forward wire too short for its legs keeps the plain curve", () => {
+  const nodes = [
+    { id: "a", position: { x: 0, y: 0 } },
+    { id: "b", position: { x: 120, y: 0 } },
+    { id: "c", position: { x: 105, y: 10 } },
+  ];
+  const size = (n) => (n.id === "c" ? { w: 10, h: 20 } : { w: 100, h: 40 });
+  assert.deepEqual(wrapRoutes(nodes, [{ id: "e", source: "a", target: "b" }], size), {});
+});
