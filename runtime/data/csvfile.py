@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import DataError, budget, over_budget
+from .points import THREE_AFTER_POINT, points_as_thousands
 
 MAX_CSV_BYTES = 100 * 2**20
 MAX_CSV_COLUMNS = 10_000
@@ -115,9 +116,15 @@ def read_table(path: Path) -> Table:
         header = header[:-1]  # every line ends with the delimiter: no column, not a target
         for row in rows:
             del row[-1]
-    written, examples = numbers_as_written(header, rows, commas=delimiter != ",") \
+    commas = delimiter != ","  # a comma may be the decimal mark, and a point thousands
+    written, examples = numbers_as_written(header, rows, commas=commas) \
         if _maybe_written(text, delimiter) else ({}, {})
-    return Table(path, header, rows, lines, notes + written_notes(written, examples), written)
+    unsure = []
+    if commas and THREE_AFTER_POINT.search(text):  # 1.250: a decimal point, or thousands?
+        grouped, shown, unsure = points_as_thousands(header, rows, written, MISSING)
+        written, examples = {**written, **grouped}, {**examples, **shown}
+    return Table(path, header, rows, lines,
+                 notes + written_notes(written, examples) + unsure, written)
 
 
 def _plain_text(path: Path) -> DataError:
