@@ -141,6 +141,9 @@ class DesignerState:
     # set by "Select <node>" on another page: the next run opens the Designer, where the
     # node is selected (the app switches pages; a callback cannot)
     open_designer: bool = False
+    # the project this tab left, which the browser's link may still name: a request sent
+    # before the browser had the new link carries it, and is no link to follow (see current)
+    link_behind: str | None = None
     _cache: dict = field(default_factory=dict, repr=False)
 
     # -- opening ----------------------------------------------------------------------------
@@ -926,12 +929,16 @@ def current() -> DesignerState:
             # and what its other pages held: the Train page's settings (epochs 7 came back
             # as 10), the data chosen, the runs compared
             state.pages = pages
+    elif wanted and wanted == state.link_behind:
+        pass  # the link before a switch, from a request sent meanwhile: the switch holds
     elif wanted and wanted != state.project_id:
-        try:  # the user pasted another project's link into this tab
+        try:  # another project's link in this tab (the browser's Back)
             state = state.switch(DesignerState.open(state.store, wanted))
         except Exception as exc:  # noqa: BLE001 - any project that fails leaves this one open
             state.notify("warning", f"Could not open project {wanted}: {_why(exc)}", about=wanted)
             state.unopened.append((wanted, _why(exc)))
+    if wanted == state.project_id:  # the browser has the link: Back to the other is a link
+        state.link_behind = None
     state.catch_up()  # another tab's save since this tab's last run: shown, and said
     st.session_state[SESSION_KEY] = state
     _note_tab(state)
@@ -1067,10 +1074,17 @@ def browser_cookie() -> None:
 
 
 def use(state: DesignerState, other: DesignerState) -> DesignerState:
-    """Make ``other`` this tab's state (after opening or creating another project)."""
+    """Make ``other`` this tab's state (after opening or creating another project).
+
+    The page's link follows in :func:`current` (which the run calls after its callbacks), not
+    here: from a callback, sending it was a rerun check, and a newer request found there stopped
+    the callback (what it did after this was lost) and brought the old link back, which
+    reopened the project left.
+    """
     import streamlit as st
 
     other = state.switch(other)
+    if other.project_id != state.project_id:
+        other.link_behind = state.project_id
     st.session_state[SESSION_KEY] = other
-    st.query_params["project"] = other.project_id
     return other
