@@ -234,3 +234,17 @@ def test_lean_adam_runs_step_hooks_and_shows_in_the_profiler():
     assert pre == post == [2, 3]
     assert "Optimizer.step#LeanAdam.step" in names
     assert all(torch.equal(p, q) for p, q in zip(ours, theirs))
+
+
+def test_a_batch_holds_the_rows_of_its_index_in_the_data_layout():
+    """The trainer's batch gather (``index_select`` for a contiguous tensor) gives what
+    indexing gives: the same rows in order, channels-last data staying channels-last."""
+    from layerloom.runtime.trainer import Trainer
+
+    index = torch.tensor([7, 0, 3, 3])
+    plain = torch.randn(10, 3, 4, 4)
+    last = plain.contiguous(memory_format=torch.channels_last)
+    for data in (plain, last, torch.arange(10), torch.randint(0, 50, (10, 6))):
+        rows = Trainer._rows(data, index)
+        assert torch.equal(rows, data[index])
+        assert rows.stride() == data[index].stride()
