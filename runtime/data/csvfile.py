@@ -62,8 +62,13 @@ def read_table(path: Path) -> Table:
     Raises DataError for a file that is too big, a spreadsheet or binary file, empty, without
     data rows, with a duplicate column name, or with a row whose number of values differs from
     the header's. Text that is not UTF-8 is read as Windows-1252, and numbers written with a
-    decimal comma or thousands separators as numbers; ``Table.notes`` says so.
+    decimal comma or thousands separators as numbers; ``Table.notes`` says so. A ``.data`` or
+    ``.dat`` file is read as UCI writes them (see ``datafile.py``).
     """
+    if path.suffix.lower() in (".data", ".dat"):
+        from .datafile import read_data_table  # built on this module's reading
+
+        return read_data_table(path)
     size = path.stat().st_size
     most = budget("LAYERLOOM_MAX_CSV_BYTES", MAX_CSV_BYTES)
     if size > most:
@@ -417,6 +422,10 @@ def read_header(path: Path) -> list[str]:
     spaces stripped, a blank name called ``column N``, a last column that every row leaves
     empty dropped), from its first rows only; [] for a file it could not read (loading it
     then says why)."""
+    if path.suffix.lower() in (".data", ".dat"):
+        from .datafile import read_data_header
+
+        return read_data_header(path)
     try:
         with open(path, "rb") as handle:
             raw = handle.read(HEADER_BYTES)

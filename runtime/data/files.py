@@ -1,5 +1,5 @@
-"""Users' files, told apart by extension: CSV/TSV (a table, or texts and labels), NPZ, and zip
-files of image folders. Each kind declares its options once, as the built-ins do."""
+"""Users' files, told apart by extension: CSV/TSV and UCI's .data (a table, or texts and
+labels), NPZ, and zip files of image folders. Each kind declares its options once, as the built-ins do."""
 
 from __future__ import annotations
 
@@ -52,8 +52,10 @@ def _load_csv(path: Path, spec: SplitSpec, *, kind: str, target: str | None, tas
 
 
 FILE_KINDS = (
-    FileKind((".csv", ".tsv", ".txt"), "a table with one row per sample (.txt: as Excel saves "
-             "Text (Tab delimited) or Unicode Text), or texts and their labels", (
+    FileKind((".csv", ".tsv", ".txt", ".data", ".dat"), "a table with one row per sample "
+             "(.txt: as Excel saves Text (Tab delimited) or Unicode Text; .data, .dat: values "
+             "separated by commas or spaces, as UCI's files, a header row optional), or texts "
+             "and their labels", (
         Option("kind", "choice", "auto", "tabular, or text (a column of texts and one of "
                "labels); auto: text when exactly one column holds free text",
                choices=("auto", "tabular", "text")),

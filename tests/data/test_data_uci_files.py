@@ -1,0 +1,68 @@
+"""UCI's ``.data`` and ``.dat`` files (runtime/data/datafile.py): values separated by commas or
+by runs of spaces, usually without a header, read as tables whose columns are named and said,
+the label chosen as for a CSV. They were refused as a type that cannot be loaded."""
+
+from __future__ import annotations
+
+import pytest
+
+from layerloom.runtime.data import DataError, list_file_kinds, load_dataset
+from layerloom.runtime.data.csvfile import read_header
+
+HOUSING = [" 0.00632  18.00   2.310  0  0.5380  6.5750  65.20  4.0900   1  296.0  15.30 396.90"
+           "   4.98  24.00",
+           " 0.02731   0.00   7.070  0  0.4690  6.4210  78.90  4.9671   2  242.0  17.80 396.90"
+           "   9.14  21.60"]
+AUTO_MPG = ['18.0   8   307.0      130.0      3504.      12.0   70  1\t"chevrolet chevelle malibu"',
+            '25.0   4   98.00      ?          2046.      19.0   71  1\t"ford pinto"']
+IRIS = ["5.1,3.5,1.4,0.2,Iris-setosa", "7.0,3.2,4.7,1.4,Iris-versicolor"]
+
+
+def write(path, lines: list[str], times: int = 20):
+    path.write_text("\n".join(lines * times) + "\n\n", encoding="utf-8")
+    return path
+
+
+def test_a_space_separated_file_without_a_header_names_its_columns(tmp_path):
+    path = write(tmp_path / "housing.data", HOUSING)
+    names = [f"column {i}" for i in range(1, 15)]
+    assert read_header(path) == names  # the Data page's label choice
+    ds = load_dataset(path, task="regression")
+    assert ds.input_shape == (13,) and ds.meta["target"] == "column 14"
+    assert ds.meta["notes"] == ["no header row: the 14 columns are named column 1 … column 14, "
+                                "and the last is the label unless target names another"]
+
+
+def test_quoted_names_tabs_and_question_marks_of_auto_mpg(tmp_path):
+    path = write(tmp_path / "auto-mpg.data", AUTO_MPG)
+    ds = load_dataset(path, target="column 1", drop=("column 9",), task="regression")
+    assert ds.input_shape == (7,)
+    assert "20 missing values in column 4 filled with the training mean (130)" in \
+        ds.meta["notes"]
+    assert read_header(path)[-1] == "column 9"
+
+
+def test_a_comma_separated_data_file_is_read_as_iris_is(tmp_path):
+    ds = load_dataset(write(tmp_path / "iris.data", IRIS))
+    assert ds.input_shape == (4,) and ds.classes == ["Iris-setosa", "Iris-versicolor"]
+
+
+def test_a_header_row_names_the_columns(tmp_path):
+    path = write(tmp_path / "pima.dat", ["preg glucose label"], 1)
+    path.write_text(path.read_text() + "\n".join(f"{i} {100 + i} {i % 2}" for i in range(30)))
+    assert read_header(path) == ["preg", "glucose", "label"]
+    ds = load_dataset(path)
+    assert ds.input_shape == (2,) and not ds.meta.get("notes")
+
+
+def test_a_row_of_another_length_is_named_by_its_line(tmp_path):
+    path = write(tmp_path / "housing.data", HOUSING, 3)
+    path.write_text(path.read_text() + "1 2 3\n")
+    with pytest.raises(DataError, match=r"housing\.data, line 8: 3 values, but the first row "
+                                        r"has 14; each row of a \.data file"):
+        load_dataset(path)
+
+
+def test_the_file_kinds_list_data_files_for_the_uploader():
+    [table] = [kind for kind in list_file_kinds() if ".csv" in kind["suffixes"]]
+    assert {".data", ".dat"} <= set(table["suffixes"])
