@@ -145,10 +145,13 @@ def _add(ctx: Context, node: fx.Node) -> Mapped:
     for first, second in ((x, y), (y, x)):
         const = ctx.const(second)
         if const is not None and isinstance(first, fx.Node) and ctx.const(first) is None:
+            if held(ctx.model, const.path) == "buffer" and not _sliced(second):
+                return _buffer_added(ctx, node, first, second, const)  # x + self.eye
             return _positional(ctx, ctx.tensor(first, "input"), second, const)
     for first, second in ((x, y), (y, x)):  # PointNet's x + iden, iden made in forward
         if ctx.fixed(second) is not None and ctx.fixed(first) is None:
-            shifted = _normalize(ctx, node, first, second, "add")
+            shifted = _constant_added(ctx, node, first, second) \
+                or _normalize(ctx, node, first, second, "add")
             if shifted is not None:
                 return shifted
     _two_tensors(x, y, "adds a constant")
@@ -324,6 +327,76 @@ def _normalize(ctx: Context, node: fx.Node, x: Any, operand: Any, op: str) -> Ma
                   name=f"{scope}normalize")
 
 
+CONSTANT_VALUES = 4096  # the most values a constant added is held with, in a Normalize's params
+
+
+def _sliced(node: fx.Node) -> bool:
+    """``node`` takes rows of a table (``self.pe[:L]``, ``self.pe[:L].transpose(0, 1)``): a
+    positional table, not a constant added whole."""
+    while isinstance(node, fx.Node) and node.op != "get_attr":
+        if node.op == "call_function" and node.target is operator.getitem:
+            return True
+        node = node.args[0] if node.args else None
+    return False
+
+
+def _buffer_added(ctx: Context, node: fx.Node, x: fx.Node, table: fx.Node,
+                  const: Const) -> Mapped:
+    """A buffer added whole: a fixed positional table where it is kept as one, ``[1, L, D]``
+    added to a ``[B, L, D]`` sequence (as ViT and the PyTorch tutorial keep theirs); else a
+    constant (:func:`_constant_added`: ``self.register_buffer("eye", torch.eye(3))`` added to
+    ``[B, 3, 3]`` matrices), or, beyond that, a positional table of any form."""
+    rank = len(_shape(ctx, ctx.tensor(x, "input")))
+    if ctx.value(table).dim() == rank == 3 and ctx.value(table).shape[0] == 1:
+        try:
+            return _positional(ctx, ctx.tensor(x, "input"), table, const)
+        except Unsupported:
+            pass
+    added = _constant_added(ctx, node, x, table)
+    return added if added is not None else _positional(ctx, ctx.tensor(x, "input"), table, const)
+
+
+def _constant_added(ctx: Context, node: fx.Node, x: Any, operand: Any) -> Mapped | None:
+    """``x + c`` with ``c`` a buffer added whole (``self.register_buffer("eye", torch.eye(3))``
+    then ``x + self.eye``) or a constant made in ``forward``: a Normalize holding ``-c``
+    (``x - (-c)`` is ``x + c`` bit for bit; nothing is learned, as in the model), and not a
+    parameter, as in the model. One value per channel (PointNet's ``iden`` [1, 9] added to
+    ``[B, 9]``) is the Normalize alone; a constant that differs along more dimensions (an
+    identity added to ``[B, 3, 3]`` matrices) is held value by value: the input flattened, the
+    Normalize, and an Unflatten back. None where ``c`` does not broadcast to ``x`` as it is,
+    or holds more than ``CONSTANT_VALUES`` values (a table stays a positional embedding)."""
+    found = ctx.fixed(operand)
+    if found is None or not isinstance(x, fx.Node) or ctx.fixed(x) is not None \
+            or not isinstance(ctx.value(x), torch.Tensor) \
+            or not ctx.value(x).is_floating_point() \
+            or not torch.is_floating_point(ctx.value(node)):
+        return None
+    value, const = found
+    if const is not None and held(ctx.model, const.path) != "buffer":
+        return None
+    shape = _shape(ctx, ctx.tensor(x, "input"))
+    value = _one_row(value, shape) if const is None else value
+    if value.dim() > len(shape) or tuple(torch.broadcast_shapes(value.shape, shape)) != shape \
+            or value.dim() == len(shape) and value.shape[0] != 1:
+        return None
+    stack = node.meta.get("nn_module_stack") or {}
+    scope = list(stack)[-1].replace(".", "_") + "_" if stack else ""
+    base = f"{scope}add_{const.path.rpartition('.')[2]}" if const is not None \
+        else f"{scope}add_constant"
+    per_channel = _per_channel(value, shape)
+    if per_channel is not None:
+        return Mapped("Normalize", {"mean": [0.0 - v for v in per_channel], "std": [1.0]},
+                      [x], name=base)
+    full = value.detach().float().expand(1, *shape[1:]).reshape(-1)
+    if full.numel() > CONSTANT_VALUES:
+        return None
+    mean = [float32_decimal(0.0 - v) for v in full.tolist()]
+    return Mapped("Flatten", {}, [x], name=f"{base}_flatten",
+                  then=[Mapped("Normalize", {"mean": mean, "std": [1.0]}, [], name=base),
+                        Mapped("Unflatten", {"dim": 0, "sizes": list(shape[1:])}, [],
+                               name=f"{base}_unflatten")])
+
+
 def _one_row(value: torch.Tensor, shape: tuple[int, ...]) -> torch.Tensor:
     """A constant made in ``forward`` with a row per sample, all alike (PointNet's
     ``iden.view(1, 9).repeat(batchsize, 1)``, ``torch.zeros(x.size(0), 9)``): its first row,
@@ -387,11 +460,13 @@ def _positional(ctx: Context, x: fx.Node, table: fx.Node, const: Const) -> Mappe
         if weight.dim() == 3 and 1 in tuple(weight.shape[:2]) else weight
     if len(shape) != 3 or rows.dim() != 2 or rows.shape[1] != shape[2] or not const.rows \
             or shape[1] > rows.shape[0] or tuple(ctx.value(table).shape[-2:]) != shape[1:]:
-        raise Unsupported(f"it adds the {held(ctx.model, const.path)} '{const.path}' "
-                          f"{list(weight.shape)} to a "
+        kind = held(ctx.model, const.path)
+        whole = (f", and a buffer added whole that broadcasts to the input, of at most "
+                 f"{CONSTANT_VALUES} values, to Normalize (a constant)") if kind == "buffer" else ""
+        raise Unsupported(f"it adds the {kind} '{const.path}' {list(weight.shape)} to a "
                           f"{list(shape[1:])} input; only a positional table added to a "
                           f"[L, D] sequence as `x + table[:L]` maps to a block "
-                          f"(PositionalEmbedding)")
+                          f"(PositionalEmbedding){whole}")
     buffers = {name for name, _ in ctx.model.named_buffers(remove_duplicate=False)}
     return Mapped("PositionalEmbedding", {"max_len": rows.shape[0]}, [x],
                   weights={"weight": (const.path, rows)}, trainable=const.path not in buffers)

@@ -80,13 +80,16 @@ def test_a_buffer_is_called_a_buffer():
     class AddsBuffer(nn.Module):
         def __init__(self):
             super().__init__()
-            self.fc = nn.Linear(8, 9)
-            self.register_buffer("iden", torch.eye(3).view(1, 9))
+            self.fc = nn.Linear(8, 2 * 80 * 80)
+            self.register_buffer("big", torch.randn(80, 80))
 
-        def forward(self, x):
-            return self.fc(x) + self.iden
+        def forward(self, x):  # a small one added whole imports (test_import_constants.py)
+            return self.fc(x).view(-1, 2, 80, 80) + self.big
 
-    assert "it adds the buffer 'iden' [1, 9] to a [9] input" in refusal(AddsBuffer())
+    assert ("it adds the buffer 'big' [80, 80] to a [2, 80, 80] input; only a positional "
+            "table added to a [L, D] sequence as `x + table[:L]` maps to a block "
+            "(PositionalEmbedding), and a buffer added whole that broadcasts to the input, of "
+            "at most 4096 values, to Normalize (a constant)") in refusal(AddsBuffer())
 
 
 def test_an_einsum_with_a_parameter_is_told_to_use_a_linear_layer():

@@ -5,7 +5,9 @@ repeated over the batch, added to fc3's output) and the modern ``torch.eye(3,
 device=x.device)`` form, so PointNetfeat with its input transform imports whole, with the same
 parameter count and outputs, and exports. Before, the import stopped at the add ("a constant
 tensor made in forward") or at torch.eye ("no LayerLoom block does this"). A constant that is
-not one value per channel is still refused at its line, with what maps."""
+not one value per channel (a map added to every channel) is held value by value: the input
+flattened, the Normalize, and an Unflatten back (it was refused; buffers:
+test_import_buffer_constants.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch.autograd import Variable
 
-from layerloom.graph import GraphError, compile_graph, summarize
+from layerloom.graph import compile_graph, summarize
 from layerloom.graph.export import export_model
 from layerloom.graph.import_torch import check_import, import_torch
 
@@ -163,15 +165,13 @@ class Shifts(nn.Module):
         return torch.ones(5, 5, device=x.device) + y  # a [5, 5] map added to every channel
 
 
-def test_a_value_per_channel_imports_and_a_matrix_is_refused(tmp_path):
+def test_a_value_per_channel_imports_and_a_map_is_held_value_by_value(tmp_path):
     model = _randomised(Shifts("channels"))
     nodes = _imports_exactly(model, (3, 5, 5), tmp_path)
     assert [(n.type, n.params) for n in nodes[2:-1]] == [
         ("Normalize", {"mean": [-0.5, 1.0, -2.0], "std": [1.0]})]
-    with pytest.raises(GraphError) as caught:
-        import_torch(Shifts("matrix"), (3, 5, 5))
-    assert str(caught.value).endswith(
-        "cannot import operator.add in Shifts.forward: it adds a constant tensor of shape "
-        "[5, 5] to a [3, 5, 5] input (batch not counted); only one value per channel, dimension "
-        "1 (shaped [1, C, 1, 1] or [C, 1, 1] for an image, [C] for [B, C]), or one value, maps "
-        "to a block (Normalize)")
+    nodes = _imports_exactly(_randomised(Shifts("matrix")), (3, 5, 5), tmp_path)
+    assert [(n.id, n.type, n.params) for n in nodes[2:-1]] == [
+        ("add_constant_flatten", "Flatten", {}),
+        ("add_constant", "Normalize", {"mean": [-1.0] * 75, "std": [1.0]}),
+        ("add_constant_unflatten", "Unflatten", {"dim": 0, "sizes": [3, 5, 5]})]
