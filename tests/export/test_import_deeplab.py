@@ -3,18 +3,17 @@
 features' size, the logits to the image's size) imports as a ResizeTo block fed that tensor, so
 the design runs at any image size with the model's outputs, where an Upsample by the traced
 scale (4 and 8 at 32×32) stopped at a 36×36 image (a 5×5 map, not 4×4). torchvision's
-``{"out": x}`` is refused with the words to return the tensor (or a tuple)."""
+``{"out": x}`` imports with an Output named ``out``."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
 
-import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from layerloom.graph import GraphError, compile_graph, summarize
+from layerloom.graph import compile_graph, summarize
 from layerloom.graph.export import export_model
 from layerloom.graph.import_torch import check_import, import_torch
 from layerloom.graph.import_torch.other_size import check_other_size
@@ -119,10 +118,13 @@ def test_deeplab_imports_and_runs_at_any_image_size(tmp_path):
                             sample_inputs=x).max_abs_diff < 1e-5
 
 
-def test_torchvisions_dict_output_is_refused_with_the_fix():
-    with pytest.raises(GraphError, match=r"returns a dict \(keys 'out'; return its values as "
-                                         r"a tuple\)"):
-        import_torch(DeepLabV3(as_dict=True).eval(), (3, 32, 32))
+def test_torchvisions_dict_output_imports_with_an_output_named_out():
+    """It was refused ("return its values as a tuple"): test_import_dict_outputs.py."""
+    model = DeepLabV3(as_dict=True).eval()
+    graph, weights = import_torch(model, (3, 32, 32))
+    assert [n.id for n in graph.nodes if n.type == "Output"] == ["out"]
+    state = weights.apply(model.state_dict())
+    assert check_import(model, graph, state, (3, 32, 32), weights=weights) < 1e-5
 
 
 class ToSkip(nn.Module):

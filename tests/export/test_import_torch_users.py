@@ -685,7 +685,6 @@ CASES = {
 
 # What each refusal must say: the op (or the module path and class) and where.
 REFUSED = {
-    "dict_out": r"DictOut\.forward returns a dict \(keys 'logits'",
     "data_dependent": r"cannot trace DataDependent: .*depends on the data.*`if y\.sum\(\) > 0:` "
                       r"in DataDependent\.forward",
     "data_dependent_loop": r"cannot trace DataDependentLoop: .*depends on the data.*"
@@ -700,7 +699,6 @@ REFUSED = {
     "tutorial_num_flat_features": r"cannot trace TutorialNet: it loops over or unpacks a "
                                   r"traced value.*`for s in x\.size\(\)\[1:\]:` in "
                                   r"TutorialNet\.num_flat_features",
-    "squeeze_to_batch": r"Tensor\.squeeze in SqueezeToBatch\.forward: .*the batch alone",
     "dropout_always_on": r"functional\.dropout in DropoutAlwaysOn\.forward: training=True",
     "tensor_default": r"TensorDefault\.forward's argument 'scale' has a tensor as its default",
     "constant_made_in_forward": r"operator\.mul in ConstantMadeInForward\.forward: its other "
