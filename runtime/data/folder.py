@@ -30,7 +30,8 @@ from PIL import Image
 from .dataset import Dataset
 from .errors import DataError, budget, over_budget
 from .images import (DEFAULT_SIZE, FIX, GRAY_MODES, JUNK, MAX_IMAGE_PIXELS, READ, SUFFIXES,
-                     eight_bit, orientation, texts_hint, unreadable, upright, upright_size)
+                     eight_bit, left_out_note, orientation, texts_hint, unreadable, upright,
+                     upright_size)
 from .layout import first_nested, nested_classes
 from .options import Option
 from .split import SplitSpec
@@ -59,9 +60,14 @@ def is_image_folder(path: Path) -> bool:
 
 # -- listing --------------------------------------------------------------------------------
 
-def list_folder(root: Path) -> tuple[list[str], list[str], list[int]]:
+def list_folder(root: Path, others: list[str] | None = None
+                ) -> tuple[list[str], list[str], list[int]]:
     """``(classes, files, labels)``: the class folders (sorted) and every image in them, as
-    paths relative to ``root`` (POSIX, sorted), with their class indices. Nothing is opened."""
+    paths relative to ``root`` (POSIX, sorted), with their class indices. Nothing is opened.
+
+    Files that are not images read here (``notes.txt``, ``scan.pdf``) are left out and, where
+    ``others`` is given, added to it (sorted), as a zip names them; hidden files
+    (``.DS_Store``) and file browsers' leftovers (``Thumbs.db``) are left out without a word."""
     if not root.is_dir():
         raise DataError("no such folder", file=root)
     given, root = root, folder_root(root)
@@ -80,8 +86,9 @@ def list_folder(root: Path) -> tuple[list[str], list[str], list[int]]:
     files: list[str] = []
     labels: list[int] = []
     nested: dict[str, list[str]] = {}
+    skipped = sorted(e.name for e in entries if e.is_file())  # beside the class folders
     for label, name in enumerate(classes):
-        found = sorted(_images_under(root / name, name))
+        found = sorted(_images_under(root / name, name, skipped))
         if not found:
             inside = [e.name for e in _visible(root / name) if e.is_file()]
             raise DataError(f"class folder {name!r} holds no {READ} images; add its images, "
@@ -97,6 +104,8 @@ def list_folder(root: Path) -> tuple[list[str], list[str], list[int]]:
         name = first_nested(nested)
         shown = (root / name).relative_to(given.parent).as_posix()
         raise nested_classes(shown, nested[name], file=given, zipped=False)
+    if others is not None:
+        others += sorted(skipped)
     return classes, files, labels
 
 
@@ -132,14 +141,18 @@ def _is_image(name: str) -> bool:
     return os.path.splitext(name)[1].lower() in SUFFIXES
 
 
-def _images_under(folder: Path, prefix: str) -> list[str]:
+def _images_under(folder: Path, prefix: str, others: list[str]) -> list[str]:
+    """The images under ``folder`` as paths starting with ``prefix``; the other files are
+    added to ``others``."""
     out = []
     for entry in _visible(folder):
         rel = f"{prefix}/{entry.name}"
         if entry.is_dir(follow_symlinks=False):
-            out += _images_under(Path(entry.path), rel)
+            out += _images_under(Path(entry.path), rel, others)
         elif entry.is_file() and _is_image(entry.name):
             out.append(rel)
+        elif entry.is_file():
+            others.append(rel)
     return out
 
 
@@ -378,7 +391,8 @@ def load_image_folder(path: Path, spec: SplitSpec, *, image_size: tuple[int, int
     ``[C, H, W]`` standardised per channel with statistics fitted on a sample of train."""
     path = Path(path)
     root = folder_root(path) if path.is_dir() else path
-    classes, files, labels = list_folder(path)
+    others: list[str] = []
+    classes, files, labels = list_folder(path, others)
     step = max(1, len(files) // HEADER_SAMPLE)
     headers = [_header(root / name, name) for name in files[::step][:HEADER_SAMPLE]]
     sizes = {size for size, _ in headers}
@@ -406,6 +420,8 @@ def load_image_folder(path: Path, spec: SplitSpec, *, image_size: tuple[int, int
             "original_sizes": sorted([h, w] for w, h in sizes)[:20], "split": split,
             "options": options, "seed": spec.seed, "val_fraction": spec.val_fraction,
             "test_fraction": spec.test_fraction, "stratified": False, "files": len(files)}
+    if others:
+        meta["notes"] = left_out_note(others)
     return Dataset(name=path.name, task="classification",
                    input_shape=(1 if color == "grayscale" else 3, *image_size), dtype="float32",
                    classes=classes, target_dim=None,

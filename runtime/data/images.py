@@ -68,14 +68,25 @@ def load_image_zip(path: Path, spec: SplitSpec, *, image_size: tuple[int, int] |
     meta = {"color": color, "image_size": list(image_size),
             "original_sizes": sorted([h, w] for w, h in sizes)[:20]}
     notes = _turned_note(sum(orientation(image) > 1 for image in headers))
-    if others:
-        n, shown = len(others), ", ".join(others[:5]) + (" …" if len(others) > 5 else "")
-        notes.append(f"{n} file{'s' if n > 1 else ''} that {'are' if n > 1 else 'is'} not {READ} "
-                     f"image{'s' if n > 1 else ''} left out: {shown}")
+    notes += left_out_note(others)
     if notes:
         meta["notes"] = notes
     return assemble(path.name, str(path), pixels, labels, spec, classes=classes, norm="channel",
                     scale=255.0, meta=meta)
+
+
+def left_out_note(others: list[str]) -> list[str]:
+    """The note naming the files of a zip or folder that are not images read here: their
+    count and the first five names; none where there are none.
+
+    >>> left_out_note(["cat/notes.txt"])
+    ['1 file that is not PNG, JPEG, WebP, BMP or GIF image left out: cat/notes.txt']
+    """
+    if not others:
+        return []
+    n, shown = len(others), ", ".join(others[:5]) + (" …" if len(others) > 5 else "")
+    return [f"{n} file{'s' if n > 1 else ''} that {'are' if n > 1 else 'is'} not {READ} "
+            f"image{'s' if n > 1 else ''} left out: {shown}"]
 
 
 def _turned_note(turned: int) -> list[str]:
