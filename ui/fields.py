@@ -186,7 +186,7 @@ def field(spec: Field, value: Any, *, key: str, apply: Callable[[Any], None],
     expression = is_expression(shown)
     check = (value, current)
     if spec.kind in NUMBER_KINDS:
-        writing = not expression and _writing(key, value)
+        writing = _writing(key, value) and not expression
         left, right = st.columns([6, 1], vertical_alignment="bottom", gap="xsmall")
         with left:
             if writing:  # the number as an expression to edit: stored once something is typed
@@ -463,7 +463,8 @@ def _as_expression(value: Any, resolved: Any, spec: Field) -> str:
 def _writing(key: str, value: Any) -> bool:
     """Whether the fx of field ``key`` was pressed while it held ``value``, which it still
     holds: its box for an expression is shown, and nothing is stored until one is typed. A
-    value changed since (an undo, the canvas, the expression typed) ends it."""
+    value changed since (the expression typed, an undo, the canvas) ends it, so that an undo
+    of the expression brings the number box back."""
     try:
         marks = st.session_state.get(_WRITING)
     except Exception:  # no session (a bare call)

@@ -70,3 +70,14 @@ def test_a_param_s_function_button_saves_nothing_either(app, canvas, home):
     assert widget(app.text_input, "groups").value == "=1"
     widget(app.text_input, "groups").set_value("=round(width)").run()
     assert conv1(home, app)["params"]["groups"] == "=round(width)"
+
+
+def test_an_expression_typed_then_undone_is_the_number_again(app, canvas, home):
+    fx(app, ":repeat").click().run()
+    widget(app.text_input, "repeat").set_value("=round(2*width)").run()
+    assert conv1(home, app)["repeat"] == "=round(2*width)"
+    canvas.send("undo")
+    app.run()
+    assert "repeat" not in conv1(home, app)
+    assert widget(app.number_input, "repeat").value == 1  # not the box of the fx pressed before
+    assert fx(app, ":repeat").proto.type == "secondary"
