@@ -46,9 +46,9 @@ MAX_TAPS = 75  # input channels × kernel cells: 3×5×5 (an RGB 5×5); wider co
 # loop runs on torch's own pool: handing over costs microseconds, not a Python thread's hop).
 MIN_ROWS_PER_THREAD = 8
 
-_P, _I = ctypes.c_void_p, ctypes.c_int
-_FORWARD_ARGS = [_P, _I, _I, _I, _P, _P, _I, _I, _P, _I, _P, _P, _I]
-_BACKWARD_ARGS = [_P, _I, _I, _I, _P, _I, _I, _P, _P, _P, _P, _I]
+_P, _I, _L = ctypes.c_void_p, ctypes.c_int, ctypes.c_int64
+_FORWARD_ARGS = [_P, _I, _I, _I, _L, _L, _L, _P, _P, _I, _I, _P, _I, _P, _P, _I]
+_BACKWARD_ARGS = [_P, _I, _I, _I, _L, _L, _L, _P, _I, _I, _P, _P, _P, _P, _I]
 _kernels: dict[tuple, tuple] = {}
 
 
@@ -185,7 +185,8 @@ class _ConvPoolReLU(torch.autograd.Function):
         forward, _, threaded = _kernel(cin, kh, kw, cp)
         if padding != (0, 0):
             x = F.pad(x, (padding[1], padding[1], padding[0], padding[0]))
-        x = x.contiguous()
+        if x.stride(3) != 1 or x.stride(2) < x.shape[3]:
+            x = x.contiguous()  # the kernel reads each row's values side by side
         batch, _, h, w = x.shape
         ph, pw = (h - kh + 1) // 2, (w - kw + 1) // 2
         channels_last = (weight.stride(1) == 1 and kh * kw > 1) or (cin > 1 and x.stride(1) == 1)
@@ -198,7 +199,7 @@ class _ConvPoolReLU(torch.autograd.Function):
         wc = weight.detach().contiguous()  # the kernel reads it as [cout][cin][kh][kw]
         bc = bias.detach().contiguous() if bias is not None else None
         wt = x.new_empty(cin * kh * kw + 1, cp)  # the kernel's transposed weight and bias
-        forward(x.data_ptr(), batch, h, w, wc.data_ptr(), bc.data_ptr() if bc is not None else None,
+        forward(x.data_ptr(), batch, h, w, *_strides(x), wc.data_ptr(), bc.data_ptr() if bc is not None else None,
                 cout, int(channels_last), out.data_ptr(), int(bf16), win.data_ptr(),
                 wt.data_ptr(), _threads(batch, threaded))
         ctx.save_for_backward(x, win)
@@ -221,10 +222,16 @@ class _ConvPoolReLU(torch.autograd.Function):
         grad_w = x.new_empty(cout, cin, kh, kw)
         grad_b = x.new_empty(cout) if ctx.has_bias and ctx.needs_input_grad[2] else None
         scratch = x.new_empty(threads, cin * kh * kw + 1, cp)
-        backward(x.data_ptr(), batch, h, w, g.data_ptr(), int(g.dtype == torch.bfloat16), cout,
+        backward(x.data_ptr(), batch, h, w, *_strides(x), g.data_ptr(), int(g.dtype == torch.bfloat16), cout,
                  win.data_ptr(), grad_w.data_ptr(),
                  grad_b.data_ptr() if grad_b is not None else None, scratch.data_ptr(), threads)
         return None, grad_w if ctx.needs_input_grad[1] else None, grad_b, None, None
+
+
+def _strides(x: torch.Tensor) -> tuple[int, int, int]:
+    """How far apart (in values) ``x``'s images, channels and rows are: the data's batch cropped
+    by ``unread_edges.crop_to_read`` is read where it lies, not copied first."""
+    return x.stride(0), x.stride(1), x.stride(2)
 
 
 def _threads(batch: int, threaded: bool = True) -> int:

@@ -96,13 +96,14 @@ static void store_out(void *out, int out_bf16, int channels_last, int64_t b, int
     }
 }
 
-static void forward_rows(const float *restrict x, int H, int W, const float *restrict wt,
+static void forward_rows(const float *restrict x, int H, int W, int64_t sb, int64_t sc,
+                         int64_t sr, const float *restrict wt,
                          const float *restrict bias, int cout, int channels_last, void *out,
                          int out_bf16, uint8_t *restrict win, int b0, int b1)
 {
     const int PH = (H - KH + 1) / 2, PW = (W - KW + 1) / 2;
     for (int b = b0; b < b1; b++) {
-        const float *xb = x + (int64_t)b * CIN * H * W;
+        const float *xb = x + b * sb;
         for (int ph = 0; ph < PH; ph++)
         for (int pw = 0; pw < PW; pw++) {
             const int64_t pos = ((int64_t)b * PH + ph) * PW + pw;
@@ -113,8 +114,8 @@ static void forward_rows(const float *restrict x, int H, int W, const float *res
                 for (int ci = 0; ci < CIN; ci++)
                 for (int i = 0; i < KH; i++)
                 for (int j = 0; j < KW; j++) {
-                    const float *xr = xb + ((int64_t)ci * H + 2 * ph + i) * W + 2 * pw + j;
-                    const float x0 = xr[0], x1 = xr[1], x2 = xr[W], x3 = xr[W + 1];
+                    const float *xr = xb + ci * sc + (2 * ph + i) * sr + 2 * pw + j;
+                    const float x0 = xr[0], x1 = xr[1], x2 = xr[sr], x3 = xr[sr + 1];
                     const float *wr = wt + ((ci * KH + i) * KW + j) * CP + cb;
                     for (int g = 0; g < G; g++) {
                         const vf w = load(wr + 16 * g);
@@ -144,7 +145,8 @@ static void forward_rows(const float *restrict x, int H, int W, const float *res
     }
 }
 
-static void backward_rows(const float *restrict x, int H, int W, const void *grad, int grad_bf16,
+static void backward_rows(const float *restrict x, int H, int W, int64_t sb, int64_t sc,
+                          int64_t sr, const void *grad, int grad_bf16,
                           int cout, const uint8_t *restrict win, float *restrict gw,
                           float *restrict gb, int b0, int b1)
 {
@@ -156,7 +158,7 @@ static void backward_rows(const float *restrict x, int H, int W, const void *gra
             for (int t = 0; t < T; t++) acc[t][g] = (vf){0};
         }
         for (int b = b0; b < b1; b++) {
-            const float *xb = x + (int64_t)b * CIN * H * W;
+            const float *xb = x + b * sb;
             for (int ph = 0; ph < PH; ph++)
             for (int pw = 0; pw < PW; pw++) {
                 const int64_t pos = ((int64_t)b * PH + ph) * PW + pw;
@@ -174,8 +176,8 @@ static void backward_rows(const float *restrict x, int H, int W, const void *gra
                 for (int ci = 0; ci < CIN; ci++)
                 for (int i = 0; i < KH; i++)
                 for (int j = 0; j < KW; j++) {
-                    const float *xr = xb + ((int64_t)ci * H + 2 * ph + i) * W + 2 * pw + j;
-                    const float x0 = xr[0], x1 = xr[1], x2 = xr[W], x3 = xr[W + 1];
+                    const float *xr = xb + ci * sc + (2 * ph + i) * sr + 2 * pw + j;
+                    const float x0 = xr[0], x1 = xr[1], x2 = xr[sr], x3 = xr[sr + 1];
                     const int t = (ci * KH + i) * KW + j;
                     for (int g = 0; g < G; g++)
                         acc[t][g] += (g0[g] * x0 + g1[g] * x1) + (g2[g] * x2 + g3[g] * x3);
@@ -196,13 +198,15 @@ static void share(int rows, int part, int parts, int *b0, int *b1)
 }
 
 /*
- * x: [B][CIN][H][W]; weight: [cout][CIN][KH][KW] and bias: [cout] (or NULL), float32, as torch
+ * x: [B][CIN][H][W] with its rows contiguous, sb, sc and sr floats apart from one image,
+ * channel and row to the next (a view cropped on the right and bottom needs no copy); weight: [cout][CIN][KH][KW] and bias: [cout] (or NULL), float32, as torch
  * holds them; out: [B][PH][PW][cout] when channels_last, else [B][cout][PH][PW], float32 or
  * (out_bf16) bfloat16; win: [B][PH][PW][CP]. wt: [T + 1][CP] floats of the caller's (a wide
  * layer's would not fit on a thread's stack), filled here with the weight transposed and the
  * bias, zero beyond the real channels.
  */
-void ll_conv_pool_relu_forward(const float *x, int B, int H, int W, const float *weight,
+void ll_conv_pool_relu_forward(const float *x, int B, int H, int W, int64_t sb, int64_t sc,
+                               int64_t sr, const float *weight,
                                const float *bias, int cout, int channels_last, void *out,
                                int out_bf16, uint8_t *win, float *wt, int threads)
 {
@@ -218,13 +222,14 @@ void ll_conv_pool_relu_forward(const float *x, int B, int H, int W, const float 
         {
             int b0, b1;
             share(B, omp_get_thread_num(), omp_get_num_threads(), &b0, &b1);
-            forward_rows(x, H, W, wt, bp, cout, channels_last, out, out_bf16, win, b0, b1);
+            forward_rows(x, H, W, sb, sc, sr, wt, bp, cout, channels_last, out, out_bf16, win,
+                         b0, b1);
         }
         return;
     }
 #endif
     (void)threads;
-    forward_rows(x, H, W, wt, bp, cout, channels_last, out, out_bf16, win, 0, B);
+    forward_rows(x, H, W, sb, sc, sr, wt, bp, cout, channels_last, out, out_bf16, win, 0, B);
 }
 
 /*
@@ -232,7 +237,8 @@ void ll_conv_pool_relu_forward(const float *x, int B, int H, int W, const float 
  * bfloat16. Writes the weight's gradient, [cout][CIN][KH][KW], to gw and the bias's, [cout],
  * to gb (NULL: not wanted). scratch: [threads][T + 1][CP] floats, each thread's share.
  */
-void ll_conv_pool_relu_backward(const float *x, int B, int H, int W, const void *grad,
+void ll_conv_pool_relu_backward(const float *x, int B, int H, int W, int64_t sb, int64_t sc,
+                                int64_t sr, const void *grad,
                                 int grad_bf16, int cout, const uint8_t *win, float *gw,
                                 float *gb, float *scratch, int threads)
 {
@@ -245,12 +251,14 @@ void ll_conv_pool_relu_backward(const float *x, int B, int H, int W, const void 
             int b0, b1;
             share(B, part, n, &b0, &b1);
             float *mine = scratch + (int64_t)part * (T + 1) * CP;
-            backward_rows(x, H, W, grad, grad_bf16, cout, win, mine, mine + T * CP, b0, b1);
+            backward_rows(x, H, W, sb, sc, sr, grad, grad_bf16, cout, win, mine, mine + T * CP,
+                          b0, b1);
             if (part == 0) parts = n;
         }
     } else
 #endif
-    backward_rows(x, H, W, grad, grad_bf16, cout, win, scratch, scratch + T * CP, 0, B);
+    backward_rows(x, H, W, sb, sc, sr, grad, grad_bf16, cout, win, scratch, scratch + T * CP,
+                  0, B);
     (void)threads;
     for (int p = 1; p < parts; p++)
         for (int k = 0; k < (T + 1) * CP; k++)

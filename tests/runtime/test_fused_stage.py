@@ -88,6 +88,30 @@ def test_fused_stage_matches_the_modules(cin, cout, k, size, padding, bias, chan
 
 
 @needs_cc
+@pytest.mark.parametrize("channels_last", [False, True])
+def test_a_cropped_batch_is_read_where_it_lies(channels_last):
+    """Images cropped to the 26x26 the pooling reads (a view of the batch, as seed-cnn's
+    28x28 are for its second pooling) reach the loop as they are: no copy of the batch,
+    forward or backward, and the same numbers as from a contiguous copy."""
+    from torch.profiler import profile
+
+    fused = stage()
+    assert rewrite_for_speed(fused) == 3
+    if channels_last:
+        fused = fused.to(memory_format=torch.channels_last)
+    x = torch.randn(8, 1, 27, 27)  # conv: 25, of which the pooling reads 24
+    # as conv2's backward hands it on in training: channels last
+    grad = torch.randn(8, 32, 12, 12).contiguous(memory_format=torch.channels_last)
+    with profile() as prof:
+        out, grads = outputs_and_grads(fused, x, grad)
+    ops = {e.key for e in prof.key_averages()}
+    assert not {"aten::clone", "aten::contiguous", "aten::copy_"} & ops, ops
+    out0, grads0 = outputs_and_grads(fused, x[:, :, :26, :26].contiguous(), grad)
+    assert torch.equal(out, out0)
+    assert all(torch.equal(g, g0) for g, g0 in zip(grads, grads0, strict=True))
+
+
+@needs_cc
 def test_a_wide_first_layer_runs_without_overflowing_a_stack():
     """The transposed weight lives in a tensor, not on the C stack: 30,000 channels of 3×5×5
     taps (9 MB) trained on a thread's 8 MB stack crashed the process."""
