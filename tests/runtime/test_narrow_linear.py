@@ -89,3 +89,51 @@ def test_seed_cnn_under_bf16_mixed_routes_its_head_and_hands_on_a_scriptable_mod
     assert torch.allclose(torch.jit.script(model)(x), prepared.module.eval()(x), atol=1e-5)
     fp32 = prepare_model(graph, noise_images(16), TrainConfig()).module
     assert routed(fp32) == []
+
+
+def conv_head():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(3, 8, 3), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(8 * 3 * 3, 10))
+    return fx.symbolic_trace(model.to(memory_format=torch.channels_last))
+
+
+def test_a_flatten_before_the_head_is_taken_into_its_cast():
+    """A channels-last map flattened into the head (seed-cnn's pool2 → flat → fc) is cast to
+    float32 and put in the flat order in one copy, not a flattening copy and then a cast: the
+    same numbers, forward and backward; the Flatten module stays in the model."""
+    from torch.profiler import profile
+
+    plain = conv_head()
+    model = copy.deepcopy(plain)
+    rewrite_for_speed(model, "bf16-mixed")
+    assert routed(model) == ["3"]
+    assert not any(n.op == "call_module" and n.target == "2" for n in model.graph.nodes)
+    assert list(model.state_dict()) == list(plain.state_dict())
+    x = torch.randn(4, 3, 8, 8).contiguous(memory_format=torch.channels_last)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        with profile() as prof:
+            got = model(x)
+        pooled = plain.get_submodule("1")(plain.get_submodule("0")(x))  # bfloat16
+    fc = plain.get_submodule("3")
+    want = nn.functional.linear(pooled.flatten(1).float(), fc.weight, fc.bias)  # in float32
+    assert got.dtype == torch.float32 and torch.equal(got, want)
+    assert "aten::clone" not in {e.key for e in prof.key_averages()}  # flatten's copy
+    params = list(model.parameters())
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        grads = torch.autograd.grad(model(x).square().sum(), params)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        pooled = plain.get_submodule("1")(plain.get_submodule("0")(x))
+        with torch.autocast("cpu", enabled=False):
+            ref = nn.functional.linear(pooled.flatten(1).float(), fc.weight, fc.bias)
+        grads0 = torch.autograd.grad(ref.square().sum(), list(plain.parameters()))
+    assert all(torch.equal(a, b) for a, b in zip(grads, grads0, strict=True))
+
+
+def test_a_watched_flatten_runs_as_its_module():
+    model = conv_head()
+    rewrite_for_speed(model, "bf16-mixed")
+    seen = []
+    model.get_submodule("2").register_forward_hook(lambda m, i, o: seen.append(tuple(o.shape)))
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        out = model(torch.randn(2, 3, 8, 8))
+    assert seen == [(2, 72)] and out.dtype == torch.bfloat16
