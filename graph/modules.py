@@ -305,18 +305,47 @@ class Scale(nn.Module):
 
 
 class ClassToken(nn.Module):
-    """Learned tokens put in front of a ``[L, D]`` sequence (ViT's class token): ``[L + n, D]``."""
+    """Learned tokens put in front of a ``[L, D]`` sequence (ViT's class token), or after it
+    (``at="end"``: FT-Transformer's [CLS]): ``[L + n, D]``."""
 
-    def __init__(self, num_tokens: int, dim: int):
+    def __init__(self, num_tokens: int, dim: int, at: str = "start"):
         super().__init__()
         self.token = nn.Parameter(torch.zeros(num_tokens, dim))
         nn.init.normal_(self.token, std=0.02)
+        self.after = at == "end"
 
     def forward(self, x: Tensor) -> Tensor:
-        return torch.cat([self.token.unsqueeze(0).expand(x.shape[0], -1, -1), x], dim=1)
+        tokens = self.token.unsqueeze(0).expand(x.shape[0], -1, -1)
+        if self.after:
+            return torch.cat([x, tokens], dim=1)
+        return torch.cat([tokens, x], dim=1)
 
     def extra_repr(self) -> str:
         return f"num_tokens={self.token.shape[0]}, dim={self.token.shape[1]}"
+
+
+class FeatureTokenizer(nn.Module):
+    """Each of ``n_features`` numbers as a learned ``[d_token]`` token, ``x_f * W_f + b_f``
+    (FT-Transformer's numerical feature tokenizer): ``[F]`` → ``[F, d_token]``."""
+
+    def __init__(self, n_features: int, d_token: int, bias: bool = True):
+        super().__init__()
+        bound = d_token ** -0.5  # the paper's uniform initialisation
+        self.weight = nn.Parameter(torch.empty(n_features, d_token).uniform_(-bound, bound))
+        if bias:
+            self.bias = nn.Parameter(torch.empty(n_features, d_token).uniform_(-bound, bound))
+        else:
+            self.register_parameter("bias", None)
+
+    def forward(self, x: Tensor) -> Tensor:
+        tokens = x.unsqueeze(-1) * self.weight  # (B, F, 1) * (F, D) -> (B, F, D)
+        if self.bias is not None:
+            tokens = tokens + self.bias
+        return tokens
+
+    def extra_repr(self) -> str:
+        return (f"n_features={self.weight.shape[0]}, d_token={self.weight.shape[1]}, "
+                f"bias={self.bias is not None}")
 
 
 class LearnedTokens(nn.Module):

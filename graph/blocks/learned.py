@@ -1,5 +1,6 @@
-"""Blocks that imported models need: layer scale, class tokens, learned tokens, channels-first
-LayerNorm and slices of one dimension (channel splits: ``chunk``, ``x[:, :k]``)."""
+"""Blocks that imported models need: layer scale, class tokens, learned tokens, a tokenizer of
+numeric features, channels-first LayerNorm and slices of one dimension (channel splits:
+``chunk``, ``x[:, :k]``)."""
 
 from __future__ import annotations
 
@@ -46,14 +47,17 @@ def _token_shape(p, ins):
 
 register(BlockSpec(
     "ClassToken", "Sequence",
-    "Puts learned tokens in front of a [L, D] sequence (the class token of ViT/DeiT): "
-    "[L + num_tokens, D].",
-    params=(Param("num_tokens", "int", 1, "How many learned tokens.", min=1),),
+    "Puts learned tokens in front of a [L, D] sequence (the class token of ViT/DeiT), or after "
+    "it (FT-Transformer's [CLS]): [L + num_tokens, D].",
+    params=(Param("num_tokens", "int", 1, "How many learned tokens.", min=1),
+            Param("at", "choice", "start", "Where the tokens go: 'start' (in front, as ViT's) "
+                  "or 'end' (after the sequence, as FT-Transformer's).",
+                  choices=("start", "end"))),
     infer=_token_shape,
-    build=lambda p, ins: modules.ClassToken(p["num_tokens"], ins[0][1]),
+    build=lambda p, ins: modules.ClassToken(p["num_tokens"], ins[0][1], p["at"]),
     count_params=lambda p, ins, out: p["num_tokens"] * ins[0][1],
     key_params=("num_tokens",),
-    examples=(({}, ((6, 8),)), ({"num_tokens": 2}, ((3, 4),))),
+    examples=(({}, ((6, 8),)), ({"num_tokens": 2}, ((3, 4),)), ({"at": "end"}, ((5, 4),))),
 ))
 
 
@@ -69,6 +73,27 @@ register(BlockSpec(
     count_params=lambda p, ins, out: p["num_tokens"] * p["dim"],
     key_params=("num_tokens", "dim"), input_dtype="any",
     examples=(({}, ((6, 8),)), ({"num_tokens": 3, "dim": 4}, ((5,),))),
+))
+
+
+def _tokenizer_shape(p, ins):
+    expect_rank(ins[0], 1, "[F] (one number per feature)")
+    return (ins[0][0], p["d_token"])
+
+
+register(BlockSpec(
+    "FeatureTokenizer", "Sequence",
+    "Makes each of the F numeric features a token: the feature's value times a learned "
+    "[d_token] vector of its own, plus a learned bias of its own ([F] → [F, d_token]; the "
+    "feature tokenizer of FT-Transformer, before its Transformer layers).",
+    params=(Param("d_token", "int", 16, "Width of each token.", min=1),
+            Param("bias", "bool", True, "Add a learned [d_token] bias per feature."),
+            Param("n_features", "int", None, "Features (inferred).", min=1, inferred=True)),
+    inferred={"n_features": lambda ins: ins[0][0]}, infer=_tokenizer_shape,
+    build=lambda p, ins: modules.FeatureTokenizer(ins[0][0], p["d_token"], p["bias"]),
+    count_params=lambda p, ins, out: ins[0][0] * p["d_token"] * (2 if p["bias"] else 1),
+    key_params=("d_token",),
+    examples=(({}, ((5,),)), ({"d_token": 4, "bias": False}, ((3,),))),
 ))
 
 

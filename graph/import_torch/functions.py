@@ -132,7 +132,12 @@ def _dims(value: Any) -> list[int]:
 
 
 @rule(operator.add, operator.iadd, torch.add, "add")
-def _add(ctx: Context, node: fx.Node) -> Mapped:
+def _add(ctx: Context, node: fx.Node) -> Mapped | Alias:
+    from .feature_tokens import tokenizer_bias
+
+    for product in node.args[:2]:  # the tokenizer's bias, which its block holds
+        if isinstance(product, fx.Node) and tokenizer_bias(ctx, node, product) is not None:
+            return Alias(product)
     a = args(node, ("input", "other"), {"alpha": 1})
     if a["alpha"] != 1:
         raise Unsupported("alpha other than 1")
@@ -160,6 +165,9 @@ def _add(ctx: Context, node: fx.Node) -> Mapped:
 
 @rule(operator.mul, operator.imul, torch.mul, "mul")
 def _mul(ctx: Context, node: fx.Node) -> Mapped:
+    tokens = _feature_tokenizer(ctx, node)  # FT-Transformer's x[..., None] * self.weight
+    if tokens is not None:
+        return tokens
     a = args(node, ("input", "other"))
     scalar = _rescaling(ctx, node, a["input"], a["other"], "mul")
     if scalar is not None:
@@ -171,6 +179,25 @@ def _mul(ctx: Context, node: fx.Node) -> Mapped:
     _two_tensors(a["input"], a["other"], "multiplies by a constant")
     return Mapped("Multiply", {}, [ctx.tensor(a["input"], "input"),
                                    ctx.tensor(a["other"], "other")])
+
+
+def _feature_tokenizer(ctx: Context, node: fx.Node) -> Mapped | None:
+    """``x[..., None] * self.weight`` (then ``+ self.bias``, where the model adds one) with
+    ``weight`` a learned ``[F, D]`` parameter: a FeatureTokenizer holding both (see
+    :mod:`.feature_tokens`)."""
+    from .feature_tokens import scope_name, tokenized, tokenizer_bias
+
+    found = tokenized(ctx, node)
+    if found is None:
+        return None
+    x, path, weight = found
+    weights = {"weight": (path, weight)}
+    bias = next((b for b in (tokenizer_bias(ctx, user, node) for user in node.users)
+                 if b is not None), None)
+    if bias is not None:
+        weights["bias"] = bias
+    return Mapped("FeatureTokenizer", {"d_token": weight.shape[1], "bias": bias is not None},
+                  [ctx.tensor(x, "input")], weights=weights, name=scope_name(node))
 
 
 _DIVIDES = (operator.truediv, torch.div, torch.true_divide, "div", "true_divide")
@@ -591,25 +618,32 @@ def _class_token(ctx: Context, node: fx.Node, tensors: list, consts: list, dim: 
     ClassToken per learned table, chained from the one next to ``x`` outwards (each puts its
     tokens in front), each with its own table's weights."""
     rank = len(_shape(ctx, node))
-    if len(tensors) < 2 or any(c is None for c in consts[:-1]) or consts[-1] is not None \
+    # rtdl's CLSToken (FT-Transformer) puts its token after the sequence: torch.cat([x, cls])
+    end = len(tensors) >= 2 and consts[0] is None and all(c is not None for c in consts[1:])
+    if len(tensors) < 2 or not end and (any(c is None for c in consts[:-1])
+                                        or consts[-1] is not None) \
             or rank != 3 or dim % rank != 1:
         paths = ", ".join(f"'{c.path}'" for c in consts if c is not None)
         raise Unsupported(f"it joins the parameter(s) {paths} with the model's tensors; only "
                           f"learned token tables put in front of a [B, L, D] sequence "
                           f"(torch.cat([token.expand(B, -1, -1), x], dim=1), or several "
-                          f"tables then x) map to blocks (ClassToken)")
-    x = ctx.tensor(tensors[-1], "tensors")
+                          f"tables then x) or after it (torch.cat([x, token.expand(B, 1, -1)], "
+                          f"dim=1)) map to blocks (ClassToken)")
+    x = ctx.tensor(tensors[0] if end else tensors[-1], "tensors")
     width = _shape(ctx, x)[2]
     blocks = []
-    for table, const in zip(tensors[:-1], consts[:-1]):
+    pairs = list(zip(tensors[1:], consts[1:])) if end else list(zip(tensors[:-1], consts[:-1]))
+    for table, const in pairs:
         tokens = tuple(ctx.value(table).shape)[1]
         if const.tensor.numel() != tokens * width:
             raise Unsupported(f"the token parameter '{const.path}' {list(const.tensor.shape)} "
                               f"is expanded, not repeated per sample")
-        blocks.append(Mapped("ClassToken", {"num_tokens": tokens}, [x],
+        params = {"num_tokens": tokens, "at": "end"} if end else {"num_tokens": tokens}
+        blocks.append(Mapped("ClassToken", params, [x],
                              weights={"token": (const.path, const.tensor.reshape(tokens, width))},
                              name=const.path.replace(".", "_")))
-    first, *outer = reversed(blocks)
+    # each block puts its tokens next to the sequence: from the one nearest x outwards
+    first, *outer = blocks if end else list(reversed(blocks))
     first.then = list(outer)
     return first
 
@@ -699,6 +733,10 @@ def _reshape(ctx: Context, node: fx.Node) -> Mapped | Alias | Const:
     if const is not None:  # a parameter reshaped to broadcast: ``gamma.reshape(1, -1, 1, 1)``
         return Const(const.path, const.tensor, rows=False)
     x = ctx.tensor(source, "input")
+    from .feature_tokens import feeds_tokenizers
+
+    if feeds_tokenizers(ctx, node):  # x.unsqueeze(-1) * self.weight: the tokenizer adds it
+        return Alias(x)
     before, after = _shape(ctx, x), _shape(ctx, node)
     if after[:1] != (ctx.batch,):
         raise Unsupported(f"it reshapes [{', '.join(map(str, before))}] (batch first) to "

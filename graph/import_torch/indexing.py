@@ -21,6 +21,7 @@ from torch import fx, nn
 
 from .functions import (FUNCTION_RULES, Alias, Context, Mapped, _unflatten, returned_only, rule,
                         show_index)
+from .feature_tokens import feeds_tokenizers
 from .modules import Unsupported
 
 KEPT = "layerloom_kept_dim"  # fx node meta: its input keeps a size-1 dim the model dropped
@@ -43,6 +44,8 @@ def _getitem(ctx: Context, node: fx.Node) -> Mapped | Alias:
         pass
     items = list(index) if isinstance(index, tuple) else [index]
     if None in items and all(i in (None, Ellipsis, slice(None)) for i in items):
+        if feeds_tokenizers(ctx, node):  # x[..., None] * self.weight: the tokenizer adds it
+            return Alias(source)
         return _new_dimensions(ctx, node, source, index)
     return indexed(ctx, node, source, index)
 
