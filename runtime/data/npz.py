@@ -28,7 +28,7 @@ from . import target as targets
 from .build import assemble
 from .dataset import Dataset
 from .errors import DataError, budget, over_budget
-from .split import SplitSpec
+from .split import SplitSpec, split_indices
 
 MAX_NPZ_BYTES = 1024 * 2**20  # uncompressed, and the bytes the arrays' headers declare
 ENV = "LAYERLOOM_MAX_NPZ_BYTES"
@@ -42,7 +42,7 @@ BROKEN = (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error, NotImpl
 def load_npz(path: Path, spec: SplitSpec, *, task: str, dtype: str, normalize: str) -> Dataset:
     """A Dataset of ``x``'s rows. ``dtype="int64"`` reads ``x`` as token ids; ``normalize``
     "auto" standardises floats per feature (``[N, F]``) or per channel (``[N, C, ...]``)."""
-    arrays, read_as = _read(path)
+    arrays, read_as, test_from = _read(path)
     x, y = arrays["x"], arrays["y"]
     if x.ndim == 0 or y.ndim == 0:
         raise DataError(f"{'x' if x.ndim == 0 else 'y'} is a single value; x must hold one row "
@@ -93,9 +93,13 @@ def load_npz(path: Path, spec: SplitSpec, *, task: str, dtype: str, normalize: s
     if normalize == "auto":
         normalize = "feature" if x.ndim == 2 else "channel"
     meta = {"arrays": sorted(arrays), **({"notes": notes} if notes else {})}
+    split = None
+    if test_from is not None:  # the file's own test split (x_test) stays the test set
+        split = split_indices(len(x), spec, goal.y if goal.classes is not None else None,
+                              where=path.name, test_from=test_from)
     return assemble(path.name, str(path), x, goal.y, spec, classes=goal.classes,
                     norm=None if normalize == "none" or tokens else normalize, tokens=tokens,
-                    meta=meta)
+                    split=split, meta=meta)
 
 
 def channels_last(shape: tuple[int, ...]) -> bool:
@@ -155,12 +159,16 @@ def _which(path: Path, members: dict) -> tuple[dict[str, list[str]], list[str]]:
     said = {key: " and ".join(repr(m) for m in which[key]) for key in which}
     note = f"{said['x']} read as x and {said['y']} as y"
     if len(which["x"]) > 1:
-        note += (" (put end to end, then split by the seed and the validation and test "
-                 "shares)")
+        note += (f"; the file's own test split ({which['x'][1]}, {which['y'][1]}) is kept as "
+                 f"the test set, and {which['x'][0]} is split into training and validation "
+                 f"(val_fraction of it; test_fraction does not apply)")
     return which, [note]
 
 
-def _read(path: Path) -> tuple[dict[str, np.ndarray], list[str]]:
+def _read(path: Path) -> tuple[dict[str, np.ndarray], list[str], int | None]:
+    """The arrays read as ``x``, ``y`` (and ``classes``), the note naming them, and where
+    the file's own test split starts in ``x`` (Keras' ``x_test``, put after ``x_train``), or
+    None."""
     most = budget(ENV, MAX_NPZ_BYTES)
     try:
         with zipfile.ZipFile(path) as archive:
@@ -177,7 +185,7 @@ def _read(path: Path) -> tuple[dict[str, np.ndarray], list[str]]:
             if declared > most:
                 raise over_budget(f"the arrays' headers declare {declared:,} bytes; .npz files "
                                   f"are capped at {most:,} bytes", ENV, file=path)
-            arrays = {}
+            arrays, firsts = {}, {}
             for key, names in which.items():
                 parts = [_load_array(path, archive, members[name], name) for name in names]
                 if len(parts) > 1 and len({part.shape[1:] for part in parts}) > 1:
@@ -185,7 +193,13 @@ def _read(path: Path) -> tuple[dict[str, np.ndarray], list[str]]:
                     raise DataError(f"{shapes} differ past their first axis; they cannot be "
                                     f"put end to end", file=path)
                 arrays[key] = parts[0] if len(parts) == 1 else np.concatenate(parts)
-            return arrays, notes
+                if len(parts) > 1:
+                    firsts[key] = (names[0], len(parts[0]))
+            if firsts and firsts["x"][1] != firsts["y"][1]:
+                (x, n), (y, m) = firsts["x"], firsts["y"]
+                raise DataError(f"{x} has {n} samples but {y} has {m}; they must match",
+                                file=path)
+            return arrays, notes, firsts["x"][1] if firsts else None
     except DataError:
         raise
     except BROKEN as err:

@@ -44,16 +44,31 @@ class Split:
 
 
 def split_indices(n: int, spec: SplitSpec, labels: np.ndarray | None = None,
-                  where: str = "dataset") -> Split:
+                  where: str = "dataset", test_from: int | None = None) -> Split:
     """Shuffled index arrays of the three splits; ``labels`` (class indices) to stratify.
 
     Stratification needs at least two samples of every class and room for each class in every
     split; where that fails (tiny or very unbalanced data) the split is a plain shuffle.
 
+    ``test_from``: the samples from this index on are the file's own test split (Keras'
+    ``x_test``), kept whole as the test set; ``val_fraction`` of the samples before it are
+    validation, the rest training (``test_fraction`` does not apply).
+
     >>> s = split_indices(10, SplitSpec(seed=0, val_fraction=0.2, test_fraction=0.2))
     >>> [len(part) for part in s.parts], sorted(np.concatenate(s.parts).tolist()) == list(range(10))
     ([6, 2, 2], True)
+    >>> s = split_indices(10, SplitSpec(seed=0, val_fraction=0.2), test_from=6)
+    >>> [len(part) for part in s.parts], s.test.tolist()
+    ([4, 2, 4], [6, 7, 8, 9])
     """
+    if test_from is not None:
+        n_val = math.ceil(test_from * spec.val_fraction)
+        if test_from - n_val < 1:
+            raise DataError(f"{where}: {test_from} training samples are too few to keep {n_val} "
+                            f"for validation; add samples or lower val_fraction")
+        train, val, stratified = _take(np.arange(test_from), n_val, labels, spec.seed)
+        return Split(train, val, np.arange(test_from, n),
+                     stratified=labels is not None and stratified)
     n_test = math.ceil(n * spec.test_fraction)
     n_val = math.ceil(n * spec.val_fraction)
     if n - n_test - n_val < 1:

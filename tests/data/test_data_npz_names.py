@@ -40,14 +40,27 @@ def test_arrays_saved_without_names_are_x_then_y(tmp_path):
     assert ds.classes == ["0", "1", "2"] and np.bincount(ds.y_train.numpy()).tolist() == [20] * 3
 
 
-def test_keras_train_and_test_arrays_are_put_end_to_end(tmp_path):
+def test_keras_test_arrays_stay_the_test_set(tmp_path):
+    """x_test was put end to end with x_train and the whole split anew: a third of the file's
+    test samples were trained on, and the test set was not the one the file meant."""
     np.savez(tmp_path / "mnist.npz", x_train=X[:40], y_train=Y[:40], x_test=X[40:],
              y_test=Y[40:])
-    ds = load_dataset(tmp_path / "mnist.npz", val_fraction=0, test_fraction=0)
-    assert len(ds.x_train) == 60
+    ds = load_dataset(tmp_path / "mnist.npz", val_fraction=0.1, normalize="none")
+    assert (len(ds.x_train), len(ds.x_val), len(ds.x_test)) == (36, 4, 20)
+    assert np.array_equal(ds.split("test")[0].numpy(), X[40:].astype(np.float32))
+    assert ds.split("test")[1].tolist() == Y[40:].tolist()
+    seen = np.concatenate([ds.split("train")[0].numpy(), ds.split("val")[0].numpy()])
+    assert sorted(map(tuple, seen)) == sorted(map(tuple, X[:40].astype(np.float32)))
     assert ds.meta["notes"] == ["'x_train' and 'x_test' read as x and 'y_train' and 'y_test' "
-                                "as y (put end to end, then split by the seed and the "
-                                "validation and test shares)"]
+                                "as y; the file's own test split (x_test, y_test) is kept as "
+                                "the test set, and x_train is split into training and "
+                                "validation (val_fraction of it; test_fraction does not "
+                                "apply)"]
+    np.savez(tmp_path / "odd.npz", x_train=X[:40], y_train=Y[:39], x_test=X[40:],
+             y_test=Y[39:])
+    with pytest.raises(DataError, match=r"odd\.npz: x_train has 40 samples but y_train has "
+                                        r"39; they must match"):
+        load_dataset(tmp_path / "odd.npz")
 
 
 def test_names_that_say_nothing_are_refused_with_what_to_do(tmp_path):
