@@ -122,6 +122,7 @@ class Trainer:
         self._probe, self._kinds, self._said = None, {}, set()  # layer diagnostics
         self._loss_acc = torch.zeros((), device=self.device)  # the epoch's running sums
         self._metric_acc = torch.zeros((), device=self.device)
+        self._loss_gradients: dict = {}  # see _loss_gradient
 
     # -- set-up helpers ---------------------------------------------------------------------
 
@@ -239,12 +240,12 @@ class Trainer:
             loss_sum = per_sample.sum()
         # sum / (global batch / processes): DDP's average over processes is then the mean over
         # the global batch, even when the last batch does not split evenly
-        loss = loss_sum * (self.world / global_batch)
+        scale = self.world / global_batch
         if self.scaler is not None:
-            self.scaler.scale(loss).backward()
+            self.scaler.scale(loss_sum * scale).backward()
             self.scaler.unscale_(self.optimizer)
-        else:
-            loss.backward()
+        else:  # the scale as the sum's gradient: what multiplying by it gives, one op less
+            loss_sum.backward(self._loss_gradient(scale, loss_sum))
         if self.config.grad_clip:
             nn.utils.clip_grad_norm_(self.net.parameters(), self.config.grad_clip, foreach=True)
         if self.scaler is not None:
@@ -355,6 +356,15 @@ class Trainer:
         b = self.config.batch_size
         index = perm[position * b:(position + 1) * b]
         return index[self.rank::self.world] if self.world > 1 else index
+
+    def _loss_gradient(self, scale: float, loss_sum: torch.Tensor) -> torch.Tensor:
+        """``scale`` as a tensor like ``loss_sum`` (one per batch size, kept)."""
+        key = (scale, loss_sum.dtype, loss_sum.device)
+        grad = self._loss_gradients.get(key)
+        if grad is None:
+            grad = self._loss_gradients[key] = torch.full((), scale, dtype=loss_sum.dtype,
+                                                          device=loss_sum.device)
+        return grad
 
     @staticmethod
     def _rows(data, index: torch.Tensor):
