@@ -490,8 +490,10 @@ def _is_number(cell: str) -> bool:
 def read_table(path: Path) -> tuple[list[str], list[list[str]]]:
     """A CSV/TSV file's header and data rows (blank lines skipped), separated as LayerLoom
     reads a training file: a tab for .tsv, else whichever of , ; tab | its header holds most
-    of."""
+    of. A .data or .dat file is read as :func:`read_data` says."""
     text = decode_text(path.read_bytes())
+    if path.suffix.lower() in (".data", ".dat"):
+        return read_data(path, text)
     delimiter = delimiter_of(path, text)
     named = re.match(r"\A\s*sep=([^\s\w\"])[ \t]*\r?\n", text)
     if named:  # Excel's line naming the separator: no header
@@ -501,6 +503,32 @@ def read_table(path: Path) -> tuple[list[str], list[list[str]]]:
     if not rows:
         raise SystemExit(f"error: {path}: the file is empty")
     return [cell.strip() for cell in rows[0]], rows[1:]
+
+
+def read_data(path: Path, text: str) -> tuple[list[str], list[list[str]]]:
+    """A UCI .data/.dat file's header and rows as LayerLoom reads one: values between commas
+    where every one of the first lines holds as many, else between runs of spaces and tabs
+    (a quoted value whole); a first row holding a number, or only values its columns hold
+    below, is data, and the columns are named column 1, column 2, … as in training."""
+    first = [line for line in re.sub(r'"[^"]*"', "", text[:1 << 20]).splitlines()[:50]
+             if line.strip()]
+    if first and first[0].count(",") and all(line.count(",") == first[0].count(",")
+                                             for line in first):
+        rows = [row for row in csv.reader(io.StringIO(text, newline=""), skipinitialspace=True)
+                if any(cell.strip() for cell in row)]
+    else:
+        rows = [[quoted or bare for quoted, bare in re.findall(r'"([^"]*)"|(\S+)', line)]
+                for line in text.splitlines() if line.strip()]
+    if not rows:
+        raise SystemExit(f"error: {path}: the file is empty")
+    cells = [cell.strip() for cell in rows[0]]
+    names = [cell or f"column {i + 1}" for i, cell in enumerate(cells)]
+    below = all(any(i < len(row) and row[i].strip() == cell for row in rows[1:])
+                for i, cell in enumerate(cells))
+    if not any(_is_number(cell) for cell in cells) and not below and len(rows) > 1 \
+            and len(set(names)) == len(names):
+        return names, rows[1:]
+    return [f"column {i + 1}" for i in range(len(cells))], rows
 
 
 def delimiter_of(path: Path, text: str) -> str:

@@ -66,3 +66,29 @@ def test_a_row_of_another_length_is_named_by_its_line(tmp_path):
 def test_the_file_kinds_list_data_files_for_the_uploader():
     [table] = [kind for kind in list_file_kinds() if ".csv" in kind["suffixes"]]
     assert {".data", ".dat"} <= set(table["suffixes"])
+
+
+@pytest.mark.parametrize("lines", [HOUSING, AUTO_MPG, IRIS, ["preg glucose label", "1 100 0",
+                                                            "2 101 1"]],
+                         ids=["spaces", "quoted-names", "commas", "header"])
+def test_predict_reads_a_data_file_as_training_did(tmp_path, lines):
+    """predict.py found 'no row of numbers' in a new housing.data: it split it at commas."""
+    from layerloom.graph.export import predict_script
+    from layerloom.runtime.data.csvfile import read_table
+
+    path = write(tmp_path / "new.data", lines, 3)
+    table = read_table(path)
+    header, rows = predict_script.read_table(path)
+    assert header == table.header
+    assert [[cell.strip() for cell in row] for row in rows] == \
+        [[cell.strip() for cell in row] for row in table.rows]
+
+
+def test_a_bundles_predict_reads_rows_of_a_new_data_file(tmp_path):
+    from layerloom.graph.export import predict_script
+
+    columns = load_dataset(write(tmp_path / "housing.data", HOUSING),
+                           task="regression").meta["columns"]
+    new = write(tmp_path / "new.data", [HOUSING[1]], 1)  # with its label: left aside by name
+    got = predict_script.read_rows(new, (13,), {"kind": "tabular", "columns": columns}, [])
+    assert got[0, :3].tolist() == [0.02731, 0.0, 7.07]
