@@ -42,17 +42,10 @@ def float32_narrow_linears(gm: fx.GraphModule) -> int:
         if type(linear) is not nn.Linear or linear.out_features >= NARROW \
                 or len(node.args) != 1 or node.kwargs:
             continue
-        source = node.args[0]
-        flat = _flattening(source, modules)
         with graph.inserting_before(node):
-            args = (node.args[0], graph.get_attr(node.target))
-            if flat is not None:  # the Flatten before it: the cast copies in the flat order
-                args = (source.args[0], args[1], graph.get_attr(source.target))
-            call = graph.call_function(narrow_linear, args)
+            call = graph.call_function(narrow_linear, (node.args[0], graph.get_attr(node.target)))
         node.replace_all_uses_with(call)
         graph.erase_node(node)
-        if flat is not None:
-            graph.erase_node(source)
         routed += 1
     if routed:
         graph.lint()
@@ -60,27 +53,13 @@ def float32_narrow_linears(gm: fx.GraphModule) -> int:
     return routed
 
 
-def _flattening(node: fx.Node, modules: dict) -> fx.Node | None:
-    """``node`` where it is a plain ``nn.Flatten`` call whose output only the head reads."""
-    if node.op != "call_module" or type(modules.get(node.target)) is not nn.Flatten \
-            or len(node.args) != 1 or node.kwargs or len(node.users) != 1:
-        return None
-    return node
-
-
-def narrow_linear(x, linear: nn.Linear, flatten: nn.Flatten | None = None):
-    """``linear(x)`` (``linear(flatten(x))`` given a Flatten), in float32 where CPU autocast
-    would compute it in a lower precision. A lower-precision map (seed-cnn's last pooled map,
-    channels last) is cast and put in the flat order in one copy, where flattening it first
-    copied it once more."""
+def narrow_linear(x, linear: nn.Linear):
+    """``linear(x)``, in float32 where CPU autocast would compute it in a lower precision."""
     if (isinstance(x, torch.Tensor) and x.device.type == "cpu" and x.numel() <= MAX_CAST
             and torch.is_autocast_enabled("cpu") and not torch.jit.is_scripting()
             and not torch.jit.is_tracing() and not torch.compiler.is_compiling()
-            and not hooked(linear) and (flatten is None or not hooked(flatten))):
+            and not hooked(linear)):
         with torch.autocast("cpu", enabled=False):
             bias = linear.bias.float() if linear.bias is not None else None
-            if flatten is not None:
-                x = x.to(torch.float32, memory_format=torch.contiguous_format)
-                x = x.flatten(flatten.start_dim, flatten.end_dim)
             return F.linear(x.float(), linear.weight.float(), bias)
-    return linear(flatten(x) if flatten is not None else x)
+    return linear(x)
