@@ -115,27 +115,12 @@ class _LeanFusedStep:
         beta1, beta2 = group["betas"]
         decoupled = group.get("decoupled_weight_decay", isinstance(self, torch.optim.AdamW))
         kernel = torch._fused_adamw_ if decoupled else torch._fused_adam_
-        columns = [_in_memory_order(p, p.grad, s["exp_avg"], s["exp_avg_sq"])
-                   for p, s in zip(params, states)]
-        tensors = (*map(list, zip(*columns)), [], [s["step"] for s in states])
+        tensors = (params, [p.grad for p in params], [s["exp_avg"] for s in states],
+                   [s["exp_avg_sq"] for s in states], [], [s["step"] for s in states])
         return kernel, tensors, dict(
             amsgrad=False, lr=group["lr"], beta1=beta1, beta2=beta2,
             weight_decay=group["weight_decay"], eps=group["eps"], maximize=False,
             grad_scale=None, found_inf=None)
-
-
-def _in_memory_order(*tensors: torch.Tensor) -> tuple[torch.Tensor, ...]:
-    """The tensors of one parameter (itself, its gradient, its two moments) as views in the
-    order their elements lie in memory, where they all lie alike: the fused kernel then reads
-    them as they are. Given a channels-last weight as it is (conv2's of seed-cnn), it copies
-    the tensors into the contiguous order every step (15-20 µs of a 2 ms step); an
-    element-wise update is the same in any order, so the numbers are the same bit for bit."""
-    first = tensors[0]
-    if first.is_contiguous() or any(t.stride() != first.stride() for t in tensors):
-        return tensors
-    order = sorted(range(first.dim()), key=lambda d: -first.stride(d))
-    views = tuple(t.permute(order) for t in tensors)
-    return views if views[0].is_contiguous() else tensors
 
 
 def _watched(optimizer: torch.optim.Optimizer) -> bool:
