@@ -348,6 +348,48 @@ class FeatureTokenizer(nn.Module):
                 f"bias={self.bias is not None}")
 
 
+class RelativePositionBias(nn.Module):
+    """T5's relative position bias: a learned value per head for each bucket of the distance
+    from a query to a key, added to attention scores ``(B, heads, Lq, Lk)``. Distances are
+    exact up to half the buckets (per direction where ``bidirectional``), then logarithmic up
+    to ``max_distance``; it runs at any length."""
+
+    def __init__(self, num_heads: int, num_buckets: int = 32, max_distance: int = 128,
+                 bidirectional: bool = True):
+        super().__init__()
+        import math
+
+        self.relative_attention_bias = nn.Embedding(num_buckets, num_heads)
+        self.bidirectional = bidirectional
+        self.num_buckets = num_buckets // 2 if bidirectional else num_buckets  # per direction
+        self.max_exact = self.num_buckets // 2
+        self.log_ratio = math.log(max_distance / self.max_exact)
+
+    def buckets(self, relative: Tensor) -> Tensor:
+        """The bucket of each distance ``key - query``, as T5 computes it."""
+        buckets = torch.zeros_like(relative)
+        if self.bidirectional:
+            buckets = buckets + (relative > 0).to(torch.long) * self.num_buckets
+            relative = torch.abs(relative)
+        else:
+            relative = -torch.min(relative, torch.zeros_like(relative))
+        large = self.max_exact + (torch.log(relative.float() / self.max_exact) / self.log_ratio
+                                  * (self.num_buckets - self.max_exact)).to(torch.long)
+        large = torch.min(large, torch.full_like(large, self.num_buckets - 1))
+        return buckets + torch.where(relative < self.max_exact, relative, large)
+
+    def forward(self, scores: Tensor) -> Tensor:
+        query = torch.arange(scores.shape[-2], device=scores.device)[:, None]
+        key = torch.arange(scores.shape[-1], device=scores.device)[None, :]
+        bias = self.relative_attention_bias(self.buckets(key - query))  # (Lq, Lk, heads)
+        return scores + bias.permute(2, 0, 1).unsqueeze(0)
+
+    def extra_repr(self) -> str:
+        return (f"num_heads={self.relative_attention_bias.embedding_dim}, "
+                f"num_buckets={self.relative_attention_bias.num_embeddings}, "
+                f"bidirectional={self.bidirectional}")
+
+
 class LearnedTokens(nn.Module):
     """A learned ``[num_tokens, dim]`` array for every sample of the batch (Perceiver's
     latents); the input gives only the batch size."""

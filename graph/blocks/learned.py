@@ -97,6 +97,38 @@ register(BlockSpec(
 ))
 
 
+def _relative_bias_shape(p, ins):
+    expect_rank(ins[0], 3, "[heads, Lq, Lk] (attention scores)")
+    if p["num_buckets"] < (4 if p["bidirectional"] else 2):
+        raise ShapeError("num_buckets must be at least 4 (2 per direction) when bidirectional, "
+                         "else 2", param="num_buckets")
+    if p["max_distance"] <= p["num_buckets"] // (4 if p["bidirectional"] else 2):
+        raise ShapeError("max_distance must exceed the distances kept exact (a quarter of "
+                         "num_buckets when bidirectional, else half)", param="max_distance")
+    return ins[0]
+
+
+register(BlockSpec(
+    "RelativePositionBias", "Sequence",
+    "Adds T5's relative position bias to attention scores [heads, Lq, Lk]: a learned value per "
+    "head for each bucket of the distance from the query to the key (exact for short "
+    "distances, logarithmic up to max_distance); runs at any length.",
+    params=(Param("num_buckets", "int", 32, "Buckets of distances.", min=2),
+            Param("max_distance", "int", 128, "Distances from this on share the last bucket.",
+                  min=2),
+            Param("bidirectional", "bool", True, "Tell keys before the query from keys after "
+                  "it (an encoder's); False for a decoder's, which sees only earlier keys."),
+            Param("num_heads", "int", None, "Heads (inferred).", min=1, inferred=True)),
+    inferred={"num_heads": lambda ins: ins[0][0]}, infer=_relative_bias_shape,
+    build=lambda p, ins: modules.RelativePositionBias(ins[0][0], p["num_buckets"],
+                                                      p["max_distance"], p["bidirectional"]),
+    count_params=lambda p, ins, out: p["num_buckets"] * ins[0][0],
+    key_params=("num_buckets", "max_distance"),
+    examples=(({}, ((2, 5, 5),)), ({"num_buckets": 8, "max_distance": 16,
+                                    "bidirectional": False}, ((4, 3, 6),))),
+))
+
+
 def _ln2d_shape(p, ins):
     expect_rank(ins[0], 3, "[C, H, W]")
     return ins[0]

@@ -32,6 +32,7 @@ from .indexing import after_module
 from .modules import Unsupported, find_rule, float32_decimal, transposed_weights
 from .positions import Positions
 from .reductions import is_values_and_indices, values_of
+from .relative_bias import RelativeBias
 from .reparametrised import refusal
 from .token_types import TokenTypes
 from .trace import ORIGIN, user_frames
@@ -64,6 +65,7 @@ class Importer:
             name for name, _ in model.named_buffers(remove_duplicate=False)}
         self.maxes: dict[fx.Node, Mapped] = {}  # x.max(dim=1) -> the block of its values
         self.positions = Positions()  # torch.arange looked up in an nn.Embedding
+        self.relative = RelativeBias()  # relative positions of arange looked up (T5)
         self.token_types = TokenTypes()  # ids all of one type looked up in an nn.Embedding
         self.made: set[fx.Node] = set()  # constant tensors made in forward (no weights)
         self.rescaled: dict[str, tuple] = {}  # Rescaling block id -> (fx node, scale, offset)
@@ -269,6 +271,8 @@ class Importer:
         return f"{where}, {_what(value)}"
 
     def _compute(self, node: fx.Node) -> None:
+        if self._followed(self.relative, node):  # T5's relative position bias
+            return
         if self._zero_state(node):
             return
         if node.op == "call_function" and node.target is operator.getitem:

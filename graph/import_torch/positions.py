@@ -127,44 +127,8 @@ class Positions:
             return (f"its {what} is {path}(torch.arange(...)), a learned position embedding; it "
                     f"maps (to PositionalEmbedding) only added to the token embeddings: "
                     f"{_REWRITE}")
-        relative = relative_bias(node) if node in self.ranges else None
-        if relative is not None:
-            return relative
         if node in self.ranges:
             return (f"its {what} is torch.arange's positions; of positions made in forward, "
                     f"only an nn.Embedding of them added to the token embeddings maps (to "
                     f"PositionalEmbedding): {_REWRITE}")
         return None
-
-
-def relative_bias(node: fx.Node) -> str | None:
-    """Why T5's relative position bias does not import, where ``node`` (an ``arange``) leads
-    to one: relative positions (``memory - context``, one arange less another) bucketed and
-    looked up in an ``nn.Embedding`` of one column per head (transformers' T5Attention,
-    mT5, LongT5, UMT5); None elsewhere. No block holds a bias added to attention's scores."""
-    seen, todo, subtracted, lookup = set(), [node], False, None
-    while todo and len(seen) < 200:
-        item = todo.pop()
-        if item in seen:
-            continue
-        seen.add(item)
-        if item.op in ("call_function", "call_method") and item.target in (
-                operator.sub, torch.sub, "sub"):
-            subtracted = True
-        if item.op == "call_module":
-            module = item.graph.owning_module.get_submodule(str(item.target))
-            if isinstance(module, nn.Embedding):
-                lookup = (str(item.target), module)
-                continue
-        todo.extend(item.users)
-    if not subtracted or lookup is None:
-        return None
-    path, module = lookup
-    return (f"the positions are relative (torch.arange(k)[None, :] - torch.arange(q)[:, None]), "
-            f"bucketed and looked up in {path} (nn.Embedding({module.num_embeddings}, "
-            f"{module.embedding_dim})) to be added to the attention scores: T5's relative "
-            f"position bias, which no block holds; to import the rest, leave the bias out "
-            f"(has_relative_attention_bias=False, scores without position_bias) or give the "
-            f"model learned absolute positions added to its token embeddings ({_REWRITE}, the "
-            f"PositionalEmbedding block); either changes what the model computes, so train or "
-            f"fine-tune the design after")

@@ -38,6 +38,10 @@ def _not_imported_back(spec, params, shapes) -> str | None:
         return ("the exporter folds the lookup of the one row into a constant vector added to "
                 "the sequence (its table is not in the file); no block adds a fixed vector along "
                 "the last dimension")
+    if spec.type == "RelativePositionBias":
+        return ("the exporter folds the bias of the file's sequence length into a constant "
+                "[1, heads, Lq, Lk] added to the scores (its table is not in the file); no block "
+                "adds a fixed array of that shape")
     if spec.type == "RMSNorm":
         return ("its ONNX form is written out (Pow, ReduceMean, Add, Sqrt, Reciprocal, Mul), "
                 "which import-onnx does not map back to the block")

@@ -1,9 +1,14 @@
 """T5's self-attention as transformers' modeling_t5 writes it (T5Attention without a cache or
 masks): its relative position bias, an ``nn.Embedding(num_buckets, n_heads)`` looked up by the
 bucketed relative positions ``memory_position - context_position`` (two ``torch.arange``) and
-added to the attention scores, has no block. The import is refused at the line of the
-positions, naming the embedding and saying what imports instead, and that either rewrite
-changes the model. Before, the refusal spoke of learned absolute positions only."""
+added to the attention scores, imports as one RelativePositionBias block on the scores holding
+the embedding's table (``num_buckets``, ``max_distance`` and the direction read from the
+module's ``relative_attention_max_distance`` and ``is_decoder``, the bias checked against the
+model's value by value), an encoder's and a decoder's; it runs at any length, as the model does.
+The parameter count and the outputs are the model's, at another length too, and the design
+exports to code, TorchScript and ONNX. Before, the import stopped at the positions ("only an
+nn.Embedding of them added to the token embeddings maps"). A bias whose buckets are not T5's
+rule for what the module says is refused, naming the embedding."""
 
 from __future__ import annotations
 
@@ -13,8 +18,11 @@ import pytest
 import torch
 from torch import nn
 
-from layerloom.graph import GraphError
-from layerloom.graph.import_torch import import_torch
+from layerloom.graph import GraphError, compile_graph, summarize
+from layerloom.graph.export import export_model
+from layerloom.graph.import_torch import check_import, import_torch
+from layerloom.graph.import_torch.other_size import check_other_size
+
 
 class T5Attention(nn.Module):
     def __init__(self, d_model=16, n_heads=2, has_relative_attention_bias=True,
@@ -59,7 +67,7 @@ class T5Attention(nn.Module):
     def compute_bias(self, query_length, key_length, device=None):
         if device is None:
             device = self.relative_attention_bias.weight.device
-        context_position = torch.arange(query_length, dtype=torch.long, device=device)[:, None]  # context
+        context_position = torch.arange(query_length, dtype=torch.long, device=device)[:, None]
         memory_position = torch.arange(key_length, dtype=torch.long, device=device)[None, :]
         relative_position = memory_position - context_position
         relative_position_bucket = self._relative_position_bucket(
@@ -96,14 +104,51 @@ class Net(nn.Module):
         return self.head(self.attn(x).mean(1))
 
 
-def test_t5s_relative_position_bias_is_refused_naming_it(line_of):
-    with pytest.raises(GraphError) as caught:
-        import_torch(Net().eval(), (10, 16))
-    message = str(caught.value)
-    assert message.startswith(f"{line_of('context')}: cannot import operator.getitem in attn "
-                              f"(T5Attention): the positions are relative")
-    assert ("looked up in attn.relative_attention_bias (nn.Embedding(8, 2)) to be added to "
-            "the attention scores: T5's relative position bias, which no block holds; to "
-            "import the rest, leave the bias out") in message
-    assert message.endswith("either changes what the model computes, so train or fine-tune "
-                            "the design after")
+@pytest.mark.parametrize("decoder", [False, True])
+def test_t5s_relative_position_bias_imports_as_a_block(decoder, tmp_path):
+    torch.manual_seed(0)
+    model = Net().eval()
+    model.attn.is_decoder = decoder
+    graph, weights = import_torch(model, (10, 16))
+    bias = next(n for n in graph.nodes if n.type == "RelativePositionBias")
+    assert (bias.id, bias.params) == ("attn_relative_attention_bias", {
+        "num_buckets": 8, "max_distance": 16, **({"bidirectional": False} if decoder else {})})
+    count = sum(p.numel() for p in model.parameters())
+    assert summarize(graph).params == count == 1_091
+    state = weights.apply(model.state_dict())
+    assert torch.equal(state["attn_relative_attention_bias.relative_attention_bias.weight"],
+                       model.attn.relative_attention_bias.weight.detach())
+    assert check_import(model, graph, state, (10, 16), weights=weights) < 1e-5
+    other = check_other_size(model, graph, state, [(10, 16)], ["float32"])
+    assert other.shapes == [(15, 16)] and other.warning is None
+    compiled = compile_graph(graph).eval()
+    compiled.load_state_dict(state, strict=True)
+    x = torch.randn(3, 40, 16, generator=torch.Generator().manual_seed(1))  # past max_distance
+    with torch.no_grad():
+        want, got = model(x), compiled(x)
+    assert want.abs().max() > 0.1 and (got - want).abs().max() < 1e-5
+    for fmt, name in (("python", "m.py"), ("torchscript", "m.pt"), ("onnx", "m.onnx")):
+        assert export_model(graph, fmt, tmp_path / name, state,
+                            sample_inputs=x[:, :10]).max_abs_diff < 1e-5
+
+
+def test_buckets_other_than_what_the_module_says_are_refused():
+    torch.manual_seed(0)
+    model = Net().eval()
+    model.attn.relative_attention_max_distance = 64  # forward buckets with another distance
+    model.attn.compute_bias = lambda q, k, device=None: T5Attention.compute_bias(
+        _WithDistance(model.attn, 16), q, k, device)
+    with pytest.raises(GraphError, match=r"attn.relative_attention_bias \(nn.Embedding\(8, "
+                                         r"2\)\) is looked up by relative positions, but not "
+                                         r"as T5 buckets them with max_distance 64"):
+        import_torch(model, (10, 16))
+
+
+class _WithDistance:
+    """The attention's attributes, but another max_distance for the buckets."""
+
+    def __init__(self, attention, distance):
+        self.attention, self.relative_attention_max_distance = attention, distance
+
+    def __getattr__(self, name):
+        return getattr(self.attention, name)
