@@ -160,7 +160,11 @@ def input_files(manifest: dict) -> list[str]:
     elif kind == "tabular":
         columns = prep.get("columns") or []
         out = (["A CSV file with a header row naming the columns (any order; others are "
-                "ignored): one prediction per row."] if columns else [])
+                "ignored): one prediction per row.",
+                "A UCI-style .data or .dat file (values between commas or spaces, '?' for a "
+                "missing one), read as LayerLoom reads one for training: its columns named by "
+                "its header row, or column 1, column 2, … where it has none: one prediction "
+                "per row."] if columns else [])
         hot = ("each category as its one-hot columns (1 for the row's category, 0 for the "
                "others), " if any(c.get("kind") == "categorical" for c in columns) else "")
         out.append(f"A .npy file, or a CSV of rows of {size} numbers"

@@ -92,3 +92,15 @@ def test_a_bundles_predict_reads_rows_of_a_new_data_file(tmp_path):
     new = write(tmp_path / "new.data", [HOUSING[1]], 1)  # with its label: left aside by name
     got = predict_script.read_rows(new, (13,), {"kind": "tabular", "columns": columns}, [])
     assert got[0, :3].tolist() == [0.02731, 0.0, 7.07]
+
+
+def test_predicts_help_says_a_data_file_is_read(tmp_path):
+    """A model trained on a table: predict.py --help (and the card) names .data files too."""
+    from layerloom.graph.export import predict_script
+
+    columns = load_dataset(write(tmp_path / "housing.data", HOUSING),
+                           task="regression").meta["columns"]
+    manifest = {"inputs": [{"name": "x", "shape": [13], "dtype": "float32"}],
+                "preprocessing": {"kind": "tabular", "columns": columns}}
+    said = " ".join(predict_script.input_files(manifest))
+    assert "A UCI-style .data or .dat file" in said and "column 1, column 2" in said
