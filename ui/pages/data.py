@@ -194,8 +194,8 @@ def choose_upload(current: DataChoice | None, slots: dict | None = None,
         path = current.source  # the file chosen before, still on disk
         st.caption(f"Using {plain(display_name(path))} (uploaded before).")
     else:
-        st.info("Upload a CSV or TSV table (or texts with labels), an NPZ file of arrays x and "
-                "y, or a zip of one folder of images per class.")
+        st.info("Upload a CSV or TSV table (or texts with labels; UCI's .data files too), an "
+                "NPZ file of arrays x and y, or a zip of one folder of images per class.")
         return None
     suffix = "." + path.rsplit(".", 1)[-1].lower()
     kind = next((k for k in kinds if suffix in k["suffixes"]), None)
