@@ -34,23 +34,38 @@ def _tensor_args(ctx: Context, node: fx.Node) -> list[fx.Node]:
     return [a for a in found if isinstance(ctx.value(a), torch.Tensor)]
 
 
-def relative_lookup(node: fx.Node) -> tuple[str, nn.Embedding] | None:
-    """``(path, embedding)`` where ``node`` (an ``arange``) leads to relative positions (one
-    arange less another) looked up in an ``nn.Embedding``; else None."""
+def _from_lengths(ctx: Context, node: fx.Node, known: dict) -> bool:
+    """``node``'s tensor follows from sizes alone (``torch.arange(t)``, what is computed from
+    it), none of the model's inputs, parameters or layers' outputs."""
+    if node not in known:
+        tensors = _tensor_args(ctx, node)
+        known[node] = node.op == "call_function" and node.target is torch.arange or (
+            node.op in ("call_function", "call_method") and bool(tensors)
+            and all(_from_lengths(ctx, a, known) for a in tensors))
+    return known[node]
+
+
+def relative_lookup(ctx: Context, node: fx.Node) -> tuple[str, nn.Embedding] | None:
+    """``(path, embedding)`` where ``node`` (an ``arange``) leads, through values that follow
+    from the lengths alone, to relative positions (one such value less another) looked up in
+    an ``nn.Embedding``; else None (nanoGPT's ``pos_emb(torch.arange(t))`` is no such)."""
+    known: dict = {}
     seen, todo, subtracted, lookup = set(), [node], False, None
     while todo and len(seen) < 200:
         item = todo.pop()
         if item in seen:
             continue
         seen.add(item)
-        if item.op in ("call_function", "call_method") and item.target in (
-                operator.sub, torch.sub, "sub"):
-            subtracted = True
         if item.op == "call_module":
-            module = item.graph.owning_module.get_submodule(str(item.target))
-            if isinstance(module, nn.Embedding):
+            module = ctx.model.get_submodule(str(item.target))
+            if isinstance(module, nn.Embedding) and item.args and item.args[0] in seen:
                 lookup = (str(item.target), module)
-                continue
+            continue
+        if not _from_lengths(ctx, item, known):
+            continue
+        if item.target in (operator.sub, torch.sub, "sub") \
+                and len(_tensor_args(ctx, item)) == 2:  # positions less positions
+            subtracted = True
         todo.extend(item.users)
     return lookup if subtracted else None
 
@@ -64,7 +79,7 @@ class RelativeBias:
 
     def follow(self, ctx: Context, model: nn.Module, node: fx.Node) -> Mapped | bool:
         if node.op == "call_function" and node.target is torch.arange:
-            if relative_lookup(node) is None:
+            if relative_lookup(ctx, node) is None:
                 return False
             self.made.add(node)
             return True

@@ -152,3 +152,24 @@ class _WithDistance:
 
     def __getattr__(self, name):
         return getattr(self.attention, name)
+
+
+class ReversedPositions(nn.Module):
+    """Learned positions counted from the end: no relative positions (one arange less a number,
+    not less another arange), so the rules of other blocks answer, not this one's."""
+
+    def __init__(self):
+        super().__init__()
+        self.tok = nn.Embedding(20, 8)
+        self.pos = nn.Embedding(16, 8)
+
+    def forward(self, idx):
+        t = idx.size(1)
+        return self.tok(idx) + self.pos((t - 1) - torch.arange(t, device=idx.device))
+
+
+def test_positions_less_a_number_are_not_taken_for_relative_ones():
+    with pytest.raises(GraphError) as caught:
+        import_torch(ReversedPositions().eval(), (10,), "int64")
+    assert "cannot import operator.sub in ReversedPositions.forward: scalar arithmetic" in str(
+        caught.value) and "relative position" not in str(caught.value)
