@@ -41,6 +41,10 @@ def render(state: DesignerState, node: Node) -> None:
     spec = get_block(node.type)
     described = spec.describe()
     header(state, node, spec.category, spec.help, spec.doc_url)
+    if node.type == "Output":
+        holds = output_holds(state, node.id)
+        if holds:
+            st.caption(f":material/info: {holds}")
     info = edit.node_info(state.report(), state.path, node.id, state.uses)
     layer = info.copies[0] if info is not None and info.spec is not None and info.copies else None
     if described["params"]:
@@ -59,6 +63,24 @@ def render(state: DesignerState, node: Node) -> None:
         st.text_input(plain(name), disabled=True, key=key,
                       help=f"Inferred from the input; {spec.param(name).help}")
     common(state, node, weights=spec.has_weights)
+
+
+def output_holds(state: DesignerState, node_id: str) -> str:
+    """What a classifier's Output gives, whatever it is called (seed-cnn's is ``probs``, as in
+    the design note, and gives logits); "" outside a classification design's top level."""
+    if state.graph.extra.get("task") != "classification" or state.path:
+        return ""
+    nodes, edges = edit.nodes_edges(state.graph, state.path)
+    sources = [e.source for e in edges if e.target == node_id]
+    last = next((n.type for n in nodes if sources and n.id == sources[0]), None)
+    if last == "Softmax":
+        return ("Gives class probabilities. Training reads the scores before the Softmax: "
+                "cross-entropy applies its own.")
+    if last == "LogSoftmax":
+        return "Gives log-probabilities of the classes (exp gives probabilities)."
+    return ("Gives logits: a score per class before softmax, not probabilities. Training's "
+            "cross-entropy applies the softmax; the Results page and the exported predict.py "
+            "show probabilities.")
 
 
 # a zero-width space: where a long block type may break onto the next line

@@ -72,3 +72,37 @@ def test_a_value_set_before_is_shown_and_can_be_taken_back(app, canvas, home):
     _select(app, canvas, "relu1")
     toggle = next(t for t in app.toggle if t.label == "Trainable")
     assert toggle.value is False
+
+
+def _captions(app) -> str:
+    return " ".join(c.value for c in app.caption)
+
+
+def test_a_classifier_output_says_it_gives_logits_whatever_its_name(app, canvas):
+    """seed-cnn's Output is called probs (the design note's name) and gives logits: the
+    inspector says so, and says probabilities once a Softmax feeds it."""
+    from layerloom.graph import Edge, Node
+    from layerloom.ui.state import SESSION_KEY
+
+    _select(app, canvas, "probs")
+    assert "Gives logits: a score per class before softmax, not probabilities" in _captions(app)
+    state = app.session_state[SESSION_KEY]
+    graph = state.graph.copy()
+    graph.nodes.append(Node(id="soft", type="Softmax"))
+    graph.edges = [e for e in graph.edges if e.target != "probs"]
+    graph.edges += [Edge(source="fc", target="soft"), Edge(source="soft", target="probs")]
+    state.commit(graph)
+    _select(app, canvas, "probs")
+    assert "Gives class probabilities" in _captions(app)
+    assert "Gives logits" not in _captions(app)
+
+
+def test_an_output_outside_classification_says_nothing_of_logits(app, canvas):
+    from layerloom.ui.state import SESSION_KEY
+
+    state = app.session_state[SESSION_KEY]
+    graph = state.graph.copy()
+    graph.extra["task"] = "regression"
+    state.commit(graph)
+    _select(app, canvas, "probs")
+    assert "Gives" not in _captions(app)
