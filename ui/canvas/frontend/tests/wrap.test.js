@@ -21,14 +21,15 @@ const edges = chain.slice(1).map((target, i) => ({ id: `e${i}`, source: chain[i]
 const byId = (id) => edges.find((e) => e.id === id);
 
 // where the canvas puts the handles: the middle of a card's right (out) and left (in) sides
-function handles(e) {
-  const [sx, sy, sw, sh] = CARDS[e.source];
-  const [tx, ty, , th] = CARDS[e.target];
+function handles(e, cards = CARDS) {
+  const [sx, sy, sw, sh] = cards[e.source];
+  const [tx, ty, , th] = cards[e.target];
   return [sx + sw, sy + sh / 2, tx, ty + th / 2];
 }
 
-function crossings(points, e) {
-  return Object.entries(CARDS)
+// the cards (other than the wire's ends) that points along a wire fall inside
+function crossings(points, e, cards = CARDS) {
+  return Object.entries(cards)
     .filter(([id]) => id !== e.source && id !== e.target)
     .filter(([, [x, y, w, h]]) => points.some(([px, py]) => px > x + 2 && px < x + w - 2 && py > y + 2 && py < y + h - 2))
     .map(([id]) => id);
@@ -84,26 +85,13 @@ const rowEdges = [
   ["linear1", "add"], ["add", "out"],
 ].map(([source, target], i) => ({ id: `r${i}`, source, target }));
 
-function rowHandles(e) {
-  const [sx, sy, sw, sh] = ROW[e.source];
-  const [tx, ty, , th] = ROW[e.target];
-  return [sx + sw, sy + sh / 2, tx, ty + th / 2];
-}
-
-function rowCrossings(points, e) {
-  return Object.entries(ROW)
-    .filter(([id]) => id !== e.source && id !== e.target)
-    .filter(([, [x, y, w, h]]) => points.some(([px, py]) => px > x + 2 && px < x + w - 2 && py > y + 2 && py < y + h - 2))
-    .map(([id]) => id);
-}
-
 test("a skip wire that would run under the blocks of its row goes round them", () => {
   const routes = wrapRoutes(rowNodes, rowEdges, rowSize);
   assert.deepEqual(Object.keys(routes), ["r4"]); // linear1 > add only
   const skip = rowEdges[4];
-  assert.deepEqual(rowCrossings(samplePoints(plainCurve(...rowHandles(skip)), 3), skip), ["relu", "linear2"]);
-  const along = samplePoints(wireSegments(...rowHandles(skip), routes.r4), 3);
-  assert.deepEqual(rowCrossings(along, skip), []);
+  assert.deepEqual(crossings(samplePoints(plainCurve(...handles(skip, ROW)), 3), skip, ROW), ["relu", "linear2"]);
+  const along = samplePoints(wireSegments(...handles(skip, ROW), routes.r4), 3);
+  assert.deepEqual(crossings(along, skip, ROW), []);
   // the nearest free band: just above the row (its tallest blocks start at 0), not far off
   assert.ok(routes.r4.gap < 0 && routes.r4.gap > -60, `gap ${routes.r4.gap}`);
 });
