@@ -661,6 +661,10 @@ def _flatten(ctx: Context, node: fx.Node) -> Mapped | Alias:
     start, end = a["start_dim"] % rank, a["end_dim"] % rank
     if start == 0 and _tokens_norm(ctx, node, a["input"]) is not None:
         return _tokens_norm(ctx, node, a["input"])
+    if start == 0 and end == rank - 1 and math.prod(_shape(ctx, a["input"])[1:]) == 1 \
+            and returned_only(node):  # x.flatten() of [B, 1]: one value per sample, returned
+        return Mapped("Flatten", {}, [ctx.tensor(a["input"], "input")]) if rank > 2 \
+            else Alias(ctx.tensor(a["input"], "input"))
     if start == 0:
         raise Unsupported("start_dim=0 flattens the batch (use torch.flatten(x, 1))")
     return Mapped("Flatten", {"start_dim": start - 1, "end_dim": end - rank},
@@ -762,11 +766,25 @@ def _reshape(ctx: Context, node: fx.Node) -> Mapped | Alias | Const:
     return Mapped("Reshape", {"shape": list(after[1:])}, [x])
 
 
+_ELEMENTWISE = (torch.sigmoid, torch.tanh, torch.relu, F.sigmoid, F.tanh, F.relu, F.softplus,
+                F.logsigmoid, "sigmoid", "tanh", "relu")
+_ELEMENTWISE_MODULES = (nn.Sigmoid, nn.Tanh, nn.ReLU, nn.Softplus, nn.LogSigmoid)
+
+
 def returned_only(node: fx.Node) -> bool:
-    """``node`` is used only as one of ``forward``'s outputs (``return out.view(-1)``): a
-    ``[B]`` there is imported as ``[B, 1]``, the nearest tensor a design holds, and the import
-    says so in a note; used any further, the two would compute differently."""
-    return bool(node.users) and all(u.op == "output" for u in node.users)
+    """``node`` is used only as one of ``forward``'s outputs (``return out.view(-1)``), maybe
+    through activations of one value each (``torch.sigmoid(out.view(-1))``): a ``[B]`` there
+    is imported as ``[B, 1]``, the nearest tensor a design holds, and the import says so in a
+    note; used any further, the two would compute differently."""
+    def elementwise(user: fx.Node) -> bool:
+        if user.op == "call_module":
+            module = user.graph.owning_module.get_submodule(str(user.target))
+            return isinstance(module, _ELEMENTWISE_MODULES) and user.args[:1] == (node,)
+        return user.op in ("call_function", "call_method") and user.target in _ELEMENTWISE \
+            and user.args[:1] == (node,)
+
+    return bool(node.users) and all(
+        u.op == "output" or elementwise(u) and returned_only(u) for u in node.users)
 
 
 def _unflatten(before: tuple[int, ...], after: tuple[int, ...]) -> tuple[int, list] | None:

@@ -1,7 +1,8 @@
 """A model whose output is ``[B]``, one value per sample (DCGAN's discriminator as the PyTorch
-examples write it: ``output.view(-1, 1).squeeze(1)``; ``.view(-1)``, ``.squeeze(-1)`` and
-``[:, 0]`` of a one-column head), imports with a final ``[B, 1]`` output holding the same values,
-as a design's tensors keep a dimension after the batch, and a note says so; the import's check
+examples write it: ``output.view(-1, 1).squeeze(1)``; ``.view(-1)``, ``.squeeze(-1)``,
+``[:, 0]`` and ``.flatten()`` of a one-column head, a sigmoid of it), imports with a final
+``[B, 1]`` output holding the same values, as a design's tensors keep a dimension after the
+batch, and a note says so; the import's check
 takes the ``[B]`` and the ``[B, 1]`` of the same values as equal. The parameter count and the
 scores are the model's, and the design exports to code, TorchScript and ONNX. Before, the import
 stopped at "the batch alone". A ``[B]`` that forward computes further is still refused, saying
@@ -74,7 +75,11 @@ class Head(nn.Module):
             return s.squeeze(-1)
         if self.how == "index":
             return s[:, 0]
-        return torch.sigmoid(s.view(-1))  # the [B] computed further  # further
+        if self.how == "flatten":
+            return s.flatten()
+        if self.how == "sigmoid":
+            return torch.sigmoid(s.view(-1))
+        return torch.stack([s.view(-1), s.view(-1)], 1)  # the [B] computed further  # further
 
 
 def _notes(caught) -> list[str]:
@@ -107,7 +112,7 @@ def test_dcgan_discriminator_imports_with_a_b_1_output(tmp_path):
                             sample_inputs=x).max_abs_diff < 1e-5
 
 
-@pytest.mark.parametrize("how", ["view", "squeeze", "index"])
+@pytest.mark.parametrize("how", ["view", "squeeze", "index", "flatten", "sigmoid"])
 def test_a_one_column_head_returned_as_b_imports(how):
     torch.manual_seed(0)
     model = Head(how).eval()
