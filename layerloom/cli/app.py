@@ -7,7 +7,9 @@ first time (the designs made before are in its project list); designs are kept u
 The server runs in a child process that goes with this one: SIGTERM, SIGINT and SIGHUP are
 passed on to it (and on Linux it is told to stop if this process dies any other way). The port
 is chosen here, so the address printed is the one served: ``--port`` if it is free (an error
-if not), else 8501 or the next free port. The app has no authentication: a ``--host`` other
+if not), else 8501 or the next free port. The home (``--home``, else ``$LAYERLOOM_HOME``, else
+``~/.layerloom``) is made and checked here too: one that cannot be written is an error before any
+server starts, not a page that says so. The app has no authentication: a ``--host`` other
 than a loopback address lets anyone who can reach it read and change the designs, runs and
 files under ``$LAYERLOOM_HOME``, and a warning says so.
 """
@@ -20,6 +22,7 @@ import signal
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 DEFAULT_PORT = 8501
 PORTS_TRIED = 100
@@ -125,7 +128,30 @@ def run_server(cmd: list[str], *, stop_after: float = 10.0) -> int:
     return code
 
 
+def home_problem(home: Path) -> str | None:
+    """Why ``home`` (made here if missing) cannot be LayerLoom's home, or None if it can."""
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        blocking = next((p for p in (*reversed(home.parents), home)
+                         if p.exists() and not p.is_dir()), home)
+        return f"{blocking} is a file, not a folder"
+    except OSError as exc:
+        return f"it cannot be made ({exc.strerror or exc})"
+    if not os.access(home, os.W_OK | os.X_OK):
+        return "it cannot be written (Permission denied)"
+    return None
+
+
 def cmd_app(args) -> int:
+    given = args.home or os.environ.get("LAYERLOOM_HOME") or str(Path.home() / ".layerloom")
+    problem = home_problem(Path(given).expanduser())
+    if problem:
+        print(f"error: cannot use {given} as LayerLoom's home: {problem}; set LAYERLOOM_HOME "
+              f"(or --home) to a folder you can write", file=sys.stderr)
+        return 2
+    if args.home:  # the server's, and the runs it starts
+        os.environ["LAYERLOOM_HOME"] = os.path.abspath(Path(args.home).expanduser())
     port = choose_port(args.host, args.port)
     if port is None:
         if args.port:
@@ -156,4 +182,7 @@ def register(subparsers) -> None:
                    help="address to listen on (default 127.0.0.1: this machine only; any other "
                         "lets other machines in, without authentication)")
     p.add_argument("--browser", action="store_true", help="open a browser tab as well")
+    p.add_argument("--home", metavar="DIR",
+                   help="LayerLoom's data folder: designs, runs, checkpoints (default "
+                        "$LAYERLOOM_HOME or ~/.layerloom)")
     p.set_defaults(func=cmd_app)

@@ -86,7 +86,9 @@ def test_a_taken_port_is_an_error_and_the_default_takes_the_next_free(monkeypatc
         assert chosen is not None and chosen > taken
 
 
-def test_the_banner_shows_the_port_served_and_hosts_beyond_loopback_warn(monkeypatch, capsys):
+def test_the_banner_shows_the_port_served_and_hosts_beyond_loopback_warn(monkeypatch, capsys,
+                                                                        tmp_path):
+    monkeypatch.setenv("LAYERLOOM_HOME", str(tmp_path))  # the app makes its home before serving
     started = []
     monkeypatch.setattr(app, "run_server", lambda cmd: started.append(cmd) or 0)
     monkeypatch.setattr(app, "choose_port", lambda host, wanted: 8523)
