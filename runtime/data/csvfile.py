@@ -17,6 +17,7 @@ import io
 import itertools
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,53 +83,68 @@ def read_table(path: Path) -> Table:
         raise _plain_text(path)
     text = _without_sep_line(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    header, rows, lines = None, [], []
-    first, first_line = [], 0  # the header line as written, for the checks after reading
-    most_rows = 0
     try:
-        for row in reader:
-            if not any(cell.strip() for cell in row):
-                continue
-            if header is None:
-                header = _header(path, row, reader.line_num)
-                first, first_line = row, reader.line_num
-                cells = budget("LAYERLOOM_MAX_CSV_CELLS", MAX_CSV_CELLS)
-                most_rows = max(1, cells // len(header))
-            elif len(rows) >= most_rows:
-                raise DataError(f"more than {most_rows:,} rows of {len(header):,} columns; CSV "
-                                f"files are capped at {cells:,} values (set "
-                                f"LAYERLOOM_MAX_CSV_CELLS to change it)", file=path,
-                                line=reader.line_num)
-            elif len(row) != len(header) and not rows and path.suffix.lower() == ".txt":
-                raise _plain_text(path)  # prose, its first line holding a comma
-            elif len(row) != len(header):
-                hint = ("; where numbers are written with a decimal comma (3,14), save the file "
-                        "with ';' between the values, or put those numbers in quotes"
-                        if delimiter == "," and len(row) > len(header) and not rows
-                        and re.search(r"\d,\d", ",".join(row)) else "")  # from the first row
-                raise DataError(f"{len(row)} values, but the header has {len(header)} columns"
-                                f"{hint}", file=path, line=reader.line_num)
-            else:
-                rows.append(row)
-                lines.append(reader.line_num)
+        return table_of(path, ((row, reader.line_num) for row in reader), notes,
+                        delimiter=delimiter, maybe_written=_maybe_written(text, delimiter),
+                        points=delimiter != "," and bool(THREE_AFTER_POINT.search(text)))
     except csv.Error as err:
         raise DataError(f"not valid CSV ({err})", file=path, line=reader.line_num) from None
+
+
+def table_of(path: Path, lines: Iterable[tuple[list[str], int]], notes: list[str], *,
+             delimiter: str = ",", maybe_written: bool = True, points: bool = False) -> Table:
+    """The checked :class:`Table` of rows of text, each with its 1-based line (or row) in the
+    file: the first non-blank row is the header. What every reader of a table shares (a CSV's
+    text, a workbook's cells): the budgets, the header's checks, rows as wide as the header,
+    a file without a header refused, numbers written with separators or signs read as
+    numbers. ``maybe_written`` false spares the look at every value for such numbers; with
+    ``points``, a point before three digits may separate thousands (a file separated by ``;``
+    or tabs)."""
+    header, rows, numbers = None, [], []
+    first, first_line = [], 0  # the header line as written, for the checks after reading
+    most_rows = 0
+    for row, line in lines:
+        if not any(cell.strip() for cell in row):
+            continue
+        if header is None:
+            header = _header(path, row, line)
+            first, first_line = row, line
+            cells = budget("LAYERLOOM_MAX_CSV_CELLS", MAX_CSV_CELLS)
+            most_rows = max(1, cells // len(header))
+        elif len(rows) >= most_rows:
+            raise DataError(f"more than {most_rows:,} rows of {len(header):,} columns; "
+                            f"{_files(path)} are capped at {cells:,} values (set "
+                            f"LAYERLOOM_MAX_CSV_CELLS to change it)", file=path, line=line)
+        elif len(row) != len(header) and not rows and path.suffix.lower() == ".txt":
+            raise _plain_text(path)  # prose, its first line holding a comma
+        elif len(row) != len(header):
+            hint = ("; where numbers are written with a decimal comma (3,14), save the file "
+                    "with ';' between the values, or put those numbers in quotes"
+                    if delimiter == "," and len(row) > len(header) and not rows
+                    and re.search(r"\d,\d", ",".join(row)) else "")  # from the first row
+            raise DataError(f"{len(row)} values, but the header has {len(header)} columns"
+                            f"{hint}", file=path, line=line)
+        else:
+            rows.append(row)
+            numbers.append(line)
+    if header is None:
+        raise DataError("the file is empty", file=path)
     if not rows:
         raise DataError("the file has a header but no data rows", file=path)
-    if _looks_like_data(first, rows, commas=delimiter != ","):
+    commas = delimiter != ","  # a comma may be the decimal mark, and a point thousands
+    if _looks_like_data(first, rows, commas=commas):
         raise _no_header(path, first, first_line)
     if _trailing_delimiter(first, rows):
         header = header[:-1]  # every line ends with the delimiter: no column, not a target
         for row in rows:
             del row[-1]
-    commas = delimiter != ","  # a comma may be the decimal mark, and a point thousands
     written, examples = numbers_as_written(header, rows, commas=commas) \
-        if _maybe_written(text, delimiter) else ({}, {})
+        if maybe_written else ({}, {})
     unsure = []
-    if commas and THREE_AFTER_POINT.search(text):  # 1.250: a decimal point, or thousands?
+    if commas and points:  # 1.250: a decimal point, or thousands?
         grouped, shown, unsure = points_as_thousands(header, rows, written, MISSING)
         written, examples = {**written, **grouped}, {**examples, **shown}
-    return Table(path, header, rows, lines,
+    return Table(path, header, rows, numbers,
                  notes + written_notes(written, examples) + unsure, written)
 
 
@@ -417,15 +433,19 @@ def _without_sep_line(text: str) -> str:
 HEADER_BYTES = 1 << 20  # what read_header reads of a file: its header and first rows
 
 
-def read_header(path: Path) -> list[str]:
+def read_header(path: Path, sheet: str | None = None) -> list[str]:
     """The column names :func:`read_table` gives ``path``'s columns (a byte-order mark and
     spaces stripped, a blank name called ``column N``, a last column that every row leaves
     empty dropped), from its first rows only; [] for a file it could not read (loading it
-    then says why)."""
+    then says why). For a workbook (.xlsx), those of ``sheet`` (default: the first)."""
     if path.suffix.lower() in (".data", ".dat"):
         from .datafile import read_data_header
 
         return read_data_header(path)
+    if path.suffix.lower() == ".xlsx":
+        from .workbook import read_workbook_header  # built on this module's checks
+
+        return read_workbook_header(path, sheet)
     try:
         with open(path, "rb") as handle:
             raw = handle.read(HEADER_BYTES)
@@ -453,8 +473,8 @@ def _trailing_delimiter(first: list[str], rows: list[list[str]]) -> bool:
 def _header(path: Path, row: list[str], line: int) -> list[str]:
     most = budget("LAYERLOOM_MAX_CSV_COLUMNS", MAX_CSV_COLUMNS)
     if len(row) > most:
-        raise DataError(f"the header has {len(row):,} columns; CSV files are capped at "
-                        f"{most:,} columns (set LAYERLOOM_MAX_CSV_COLUMNS to change it)",
+        raise DataError(f"the header has {len(row):,} columns; {_files(path)} are capped "
+                        f"at {most:,} columns (set LAYERLOOM_MAX_CSV_COLUMNS to change it)",
                         file=path, line=line)
     names = [cell.strip() or f"column {i + 1}" for i, cell in enumerate(row)]
     seen = set()
@@ -468,6 +488,11 @@ def _header(path: Path, row: list[str], line: int) -> list[str]:
                             file=path, line=line)
         seen.add(name)
     return names
+
+
+def _files(path: Path) -> str:
+    """What the budgets of a table call ``path``'s kind of file."""
+    return "workbooks" if path.suffix.lower() == ".xlsx" else "CSV files"
 
 
 def _no_header(path: Path, first: list[str], line: int) -> DataError:

@@ -1,5 +1,5 @@
-"""Users' files, told apart by extension: CSV/TSV and UCI's .data (a table, or texts and
-labels), NPZ, and zip files of image folders. Each kind declares its options once, as the built-ins do."""
+"""Users' files, told apart by extension: CSV/TSV, UCI's .data and Excel's .xlsx (a table,
+or texts and labels), NPZ, and zip files of image folders. Each kind declares its options once, as the built-ins do."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .csvfile import read_table
+from .csvfile import Table, read_table
 from .dataset import Dataset
 from .errors import DataError
 from .images import load_image_zip
@@ -17,6 +17,7 @@ from .split import SplitSpec
 from .tabular import load_tabular
 from .target import TASKS
 from .text import free_text_column, load_text_csv
+from .workbook import old_workbook, read_workbook
 
 TASK = Option("task", "choice", "auto", "classification or regression; auto: text labels or a "
               "few distinct whole numbers are classes", choices=TASKS)
@@ -34,11 +35,18 @@ class FileKind:
                 "options": [option.describe() for option in self.options]}
 
 
-def _load_csv(path: Path, spec: SplitSpec, *, kind: str, target: str | None, task: str,
-              drop: tuple[str, ...], max_categories: int, text_column: str | None,
-              label_column: str | None, length: int, max_vocab: int,
-              min_freq: int) -> Dataset:
-    table = read_table(path)
+def _load_csv(path: Path, spec: SplitSpec, **options) -> Dataset:
+    return _load_table(read_table(path), spec, **options)
+
+
+def _load_workbook(path: Path, spec: SplitSpec, *, sheet: str | None, **options) -> Dataset:
+    return _load_table(read_workbook(path, sheet), spec, **options)
+
+
+def _load_table(table: Table, spec: SplitSpec, *, kind: str, target: str | None, task: str,
+                drop: tuple[str, ...], max_categories: int, text_column: str | None,
+                label_column: str | None, length: int, max_vocab: int,
+                min_freq: int) -> Dataset:
     if kind == "auto":
         texts = text_column or label_column or \
             free_text_column(table, ({target} | set(drop)) - {None})  # dropped: not the texts
@@ -51,11 +59,7 @@ def _load_csv(path: Path, spec: SplitSpec, *, kind: str, target: str | None, tas
                         max_categories=max_categories)
 
 
-FILE_KINDS = (
-    FileKind((".csv", ".tsv", ".txt", ".data", ".dat"), "a table with one row per sample "
-             "(.txt: as Excel saves Text (Tab delimited) or Unicode Text; .data, .dat: values "
-             "separated by commas or spaces, as UCI's files, a header row optional), or texts "
-             "and their labels", (
+TABLE_OPTIONS = (
         Option("kind", "choice", "auto", "tabular, or text (a column of texts and one of "
                "labels); auto: text when exactly one column holds free text",
                choices=("auto", "tabular", "text")),
@@ -74,7 +78,17 @@ FILE_KINDS = (
                min=3),
         Option("min_freq", "int", 1, "text: fewest training occurrences a word needs to get "
                "its own id", min=1),
-    ), _load_csv),
+)
+
+FILE_KINDS = (
+    FileKind((".csv", ".tsv", ".txt", ".data", ".dat"), "a table with one row per sample "
+             "(.txt: as Excel saves Text (Tab delimited) or Unicode Text; .data, .dat: values "
+             "separated by commas or spaces, as UCI's files, a header row optional), or texts "
+             "and their labels", TABLE_OPTIONS, _load_csv),
+    FileKind((".xlsx",), "an Excel workbook: one sheet read as the table Excel saves as CSV "
+             "(values only, formulas as their stored results)", (
+        Option("sheet", "str", None, "the sheet to read, by name (default: the first)"),
+        *TABLE_OPTIONS), _load_workbook),
     FileKind((".npz",), "NumPy arrays x (samples first) and y (labels or targets), optionally "
              "classes (class names)", (
                  TASK,
@@ -101,6 +115,8 @@ def load_file(path: Path, spec: SplitSpec, options: dict) -> Dataset:
     for kind in FILE_KINDS:
         if suffix in kind.suffixes:
             return kind.load(path, spec, **resolve(path.name, kind.options, options))
+    if suffix == ".xls":
+        raise old_workbook(path)
     if suffix == ".npy":  # one array: the samples, or the labels, not both
         raise DataError("a .npy file holds one array, and training needs the samples and their "
                         "labels together: save both in one .npz file, np.savez('data.npz', "

@@ -1,0 +1,226 @@
+"""Excel workbooks (.xlsx): one sheet read as the table Excel's Save As CSV would write.
+
+openpyxl reads the file in read-only mode, values only: nothing in the workbook is run (a
+formula gives the value Excel stored with it), and the rows stream through the same checks as
+a CSV's (:func:`~.csvfile.table_of`), so the label, the task, the encodings and the notes are
+those of the CSV. Cells become the text a CSV holds, without the round trip through Excel's
+display formats: a number keeps every digit (``repr``, which reads back to the same float; a
+whole number without ``.0``), a date or time is ISO text (``2024-03-01``, ``2024-03-01
+08:30:00``), a boolean ``TRUE``/``FALSE``, an empty cell is missing. Empty rows and columns
+around the data are left out; a merged cell's value is in its first cell, as Excel writes it.
+
+>>> cell_text(0.1), cell_text(3.0), cell_text(True), cell_text(dt.date(2024, 3, 1))
+('0.1', '3', 'TRUE', '2024-03-01')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+
+from .csvfile import (MAX_CSV_BYTES, MAX_CSV_CELLS, MAX_CSV_COLUMNS, Table, _header,
+                      table_of)
+from .errors import DataError, budget, over_budget
+
+XLS = b"\xd0\xcf\x11\xe0"  # an Excel 97-2003 (BIFF) workbook, or another OLE file
+ZIP = b"PK\x03\x04"
+
+
+def old_workbook(path: Path) -> DataError:
+    return DataError("is an Excel 97-2003 workbook (.xls), which LayerLoom does not read: open "
+                     "it in Excel and save it as an Excel Workbook (.xlsx) or as CSV (CSV "
+                     "UTF-8), and load that file", file=path)
+
+
+def read_workbook(path: Path, sheet: str | None = None) -> Table:
+    """The table of ``sheet`` (default: the first) of the workbook at ``path``.
+
+    Raises DataError for a file that is not an .xlsx workbook (an .xls says to save it as
+    .xlsx or CSV), a sheet it lacks (naming those it has), formulas saved without their values,
+    and whatever a CSV is refused for (no header, a duplicate column name, the budgets).
+    """
+    with _open(path) as book:
+        ws = _sheet(path, book, sheet)
+        names = [other.title for other in book.worksheets]
+        filled = [name for name, other in zip(names, book.worksheets)
+                  if other is ws or not _is_empty(other)]
+        rows, left = _trimmed(path, ws)
+    notes = []
+    if len(filled) > 1:
+        others = ", ".join(repr(name) for name in filled if name != ws.title)
+        notes.append(f"read sheet {ws.title!r}, one of {len(filled)} sheets with data (also "
+                     f"{others}); for another, set the option sheet to its name "
+                     f"(sheet={filled[filled[0] == ws.title]!r})")
+    if not rows:
+        raise DataError(f"sheet {ws.title!r} is empty", file=path)
+    _check_formulas(path, ws.title, rows, left)
+    return table_of(path, ((texts, number) for number, texts in rows), notes)
+
+
+def read_workbook_header(path: Path, sheet: str | None = None) -> list[str]:
+    """The column names :func:`read_workbook` gives the sheet's columns, from its first rows;
+    [] for a workbook it cannot read (loading it then says why)."""
+    try:
+        with _open(path) as book:
+            rows, _ = _trimmed(path, _sheet(path, book, sheet), most_rows=1)
+            return _header(path, rows[0][1], rows[0][0]) if rows else []
+    except (DataError, OSError):
+        pass
+    return []
+
+
+class _open:
+    """The workbook at ``path``, read-only and values only, closed on leaving."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def __enter__(self):
+        path = self.path
+        size = path.stat().st_size
+        most = budget("LAYERLOOM_MAX_CSV_BYTES", MAX_CSV_BYTES)
+        if size > most:
+            raise over_budget(f"the file is {size / 2**20:.0f} MB; workbooks are capped at "
+                              f"{most / 2**20:.0f} MB", "LAYERLOOM_MAX_CSV_BYTES", file=path)
+        with open(path, "rb") as handle:
+            magic = handle.read(4)
+        if magic == XLS:
+            raise old_workbook(path)
+        if magic != ZIP:
+            raise DataError("is not an Excel workbook (.xlsx is a zip file, and this is not "
+                            "one); save the sheet as CSV, or as an Excel Workbook, and load "
+                            "that file", file=path)
+        try:
+            import openpyxl
+        except ImportError:
+            raise DataError("reading an Excel workbook needs openpyxl: pip install openpyxl "
+                            "(or save the sheet as CSV)", file=path) from None
+        try:  # read-only, values only: no formula is computed, no link or macro followed
+            self.book = openpyxl.load_workbook(path, read_only=True, data_only=True,
+                                               keep_links=False)
+        except Exception as exc:  # noqa: BLE001 - a damaged or foreign zip, said in words
+            raise DataError(f"cannot be read as an Excel workbook ({type(exc).__name__}: "
+                            f"{exc}); save it again from Excel as .xlsx, or as CSV",
+                            file=path) from None
+        return self.book
+
+    def __exit__(self, *exc):
+        self.book.close()
+
+
+def _sheet(path: Path, book, name: str | None):
+    if not book.worksheets:
+        raise DataError("the workbook has no worksheets (only charts?)", file=path)
+    if name is None:
+        return book.worksheets[0]
+    for ws in book.worksheets:
+        if ws.title == name:
+            return ws
+    names = ", ".join(repr(ws.title) for ws in book.worksheets)
+    raise DataError(f"no sheet {name!r}; the workbook's sheets are {names}", file=path)
+
+
+def _is_empty(ws) -> bool:
+    ws.reset_dimensions()  # the declared size may be stale, or huge: read what is there
+    return not any(value is not None and value != ""
+                   for row in ws.iter_rows(values_only=True) for value in row)
+
+
+def _trimmed(path: Path, ws, most_rows: int | None = None) -> tuple[list, int]:
+    """``(row number, cells)`` of the sheet's rows from its first with a value to its last,
+    the cells from the leftmost column with a value to the rightmost, as text (empty rows
+    kept, for the line numbers; the table skips them), and the index of that leftmost
+    column."""
+    ws.reset_dimensions()  # the declared size may be stale, or huge: read what is there
+    rows: list[tuple[int, tuple]] = []
+    left, right, last = None, 0, 0
+    cells = budget("LAYERLOOM_MAX_CSV_CELLS", MAX_CSV_CELLS)
+    columns = budget("LAYERLOOM_MAX_CSV_COLUMNS", MAX_CSV_COLUMNS)
+    seen = 0
+    for number, row in enumerate(ws.iter_rows(values_only=True), 1):
+        used = [i for i, value in enumerate(row) if value is not None and value != ""]
+        if not used and not rows:
+            continue  # leading empty rows
+        if used:
+            left = used[0] if left is None else min(left, used[0])
+            right, last = max(right, used[-1] + 1), number
+            if right - left > columns:
+                raise DataError(f"the sheet has values in {right - left:,} columns; workbooks "
+                                f"are capped at {columns:,} columns (set "
+                                f"LAYERLOOM_MAX_CSV_COLUMNS to change it)", file=path,
+                                line=number)
+        seen += len(used)
+        if seen > cells:
+            raise DataError(f"more than {cells:,} values in the sheet; workbooks are capped "
+                            f"at {cells:,} values (set LAYERLOOM_MAX_CSV_CELLS to change "
+                            f"it)", file=path, line=number)
+        rows.append((number, row[:used[-1] + 1] if used else ()))
+        if most_rows is not None and len(rows) >= most_rows:
+            break
+    width = right - (left or 0)
+    out = []
+    for number, row in rows:
+        if number > last:
+            break  # trailing empty rows
+        row = row[left:right]
+        out.append((number, [cell_text(value) for value in row] + [""] * (width - len(row))))
+    return out, left or 0
+
+
+def cell_text(value) -> str:
+    """A cell's value as text that reads back as the same value (see the module's doc)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isfinite(value) and value == int(value) and abs(value) < 2**53:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):  # a duration, as Excel's [h]:mm:ss shows it
+        total = value.total_seconds()
+        hours, rest = divmod(abs(total), 3600)
+        minutes, seconds = divmod(rest, 60)
+        shown = f"{seconds:02.0f}" if seconds == int(seconds) else f"{seconds:06.3f}"
+        return f"{'-' if total < 0 else ''}{int(hours)}:{int(minutes):02d}:{shown}"
+    return str(value)
+
+
+def _check_formulas(path: Path, title: str, rows: list, left: int) -> None:
+    """Formulas saved without their values (a workbook written by a program that does not
+    compute them) would read as empty cells: refused, saying how to store the values. Only
+    a sheet with empty cells is read a second time, for its formulas."""
+    if not any("" in texts for _, texts in rows):
+        return
+    import openpyxl
+
+    values = dict(rows)
+    book = openpyxl.load_workbook(path, read_only=True, data_only=False, keep_links=False)
+    try:
+        ws = book[title]
+        ws.reset_dimensions()
+        for number, row in enumerate(ws.iter_rows(values_only=True), 1):
+            texts = values.get(number)
+            if number > rows[-1][0]:
+                break
+            if not texts or "" not in texts:
+                continue
+            for i, value in enumerate(row[left:left + len(texts)]):
+                if isinstance(value, str) and value.startswith("=") and texts[i] == "":
+                    raise DataError(
+                        f"holds formulas saved without their values ({value} in row "
+                        f"{number}, sheet {title!r}): the program that wrote it does not "
+                        f"compute them, and LayerLoom never runs a formula. Open the "
+                        f"workbook in Excel or LibreOffice and save it (which stores the "
+                        f"values), or save the sheet as CSV", file=path)
+    finally:
+        book.close()

@@ -1,0 +1,189 @@
+"""Excel workbooks (.xlsx) load as the table Excel's Save As CSV writes of their sheet
+(runtime/data/workbook.py): the same tensors, columns and notes as that CSV, numbers with
+every digit, dates as ISO text, formulas as their stored values, the first sheet unless the
+option ``sheet`` names another; an .xls and formulas without values are refused in words.
+
+The workbooks are made here with openpyxl; Excel's stored formula values are written into
+the file's XML (openpyxl itself stores none)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sys
+import zipfile
+
+import pytest
+import torch
+
+from layerloom.runtime.data import DataError, list_file_kinds, load_dataset
+from layerloom.runtime.data.csvfile import read_header
+
+openpyxl = pytest.importorskip("openpyxl")
+
+
+def with_values(path, values: dict[str, object]):
+    """``path`` with each formula cell named in ``values`` holding that value, as Excel
+    stores a formula's last result beside it."""
+    with zipfile.ZipFile(path) as archive:
+        entries = {info.filename: archive.read(info) for info in archive.infolist()}
+    for name in [n for n in entries if n.startswith("xl/worksheets/sheet")]:
+        def fill(match):
+            cell = match.group(1)
+            return (f'<c r="{cell}"><f>{match.group(2)}</f><v>{values[cell]}</v></c>'
+                    if cell in values else match.group(0))
+
+        entries[name] = re.sub(r'<c r="([A-Z]+\d+)"><f>([^<]*)</f><v\s*/></c>', fill,
+                               entries[name].decode("utf-8")).encode("utf-8")
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    return path
+
+
+def sales(path, *, second_sheet=True, formulas_valued=True):
+    """A sheet as people keep them: an empty row above the table, which starts in column B,
+    dates, a formula column, two cells merged (Excel's CSV holds the value in the first and
+    nothing in the other), empty rows below; and a second sheet of notes."""
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "sales"
+    ws.append([])
+    ws.append([None, "day", "price", "qty", "total", "paid", "shop"])
+    for i in range(40):
+        ws.append([None, dt.datetime(2024, 3, 1 + i % 28, 0, 0), 0.1 * i + 0.2, float(i % 5),
+                   f"=C{i + 3}*D{i + 3}", i % 3 == 0, ["Lyon", "Nice", None][i % 3]])
+    ws.append([])
+    ws.append([None, None, None])
+    ws.merge_cells("G3:G4")  # Lyon over the rows of i = 0 and 1
+    if second_sheet:
+        notes = book.create_sheet("notes")
+        notes.append(["checked by", "on"])
+        notes.append(["Ana", dt.date(2024, 4, 1)])
+    book.save(path)
+    if formulas_valued:
+        with_values(path, {f"E{i + 3}": repr((0.1 * i + 0.2) * (i % 5)) for i in range(40)})
+    return path
+
+
+def sales_csv(path):
+    """What Excel writes when the sheet of :func:`sales` is saved as CSV (numbers in full)."""
+    lines = ["day,price,qty,total,paid,shop"]
+    for i in range(40):
+        qty = i % 5
+        total = (0.1 * i + 0.2) * qty
+        lines.append(f"2024-03-{1 + i % 28:02d},{0.1 * i + 0.2!r},{qty},"
+                     f"{int(total) if total == int(total) else repr(total)},"
+                     f"{'TRUE' if i % 3 == 0 else 'FALSE'},{['Lyon', 'Nice', ''][i % 3] * (i != 1)}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_workbook_loads_as_the_csv_excel_saves_of_its_sheet(tmp_path):
+    book = load_dataset(sales(tmp_path / "sales.xlsx"), target="qty", task="regression")
+    table = load_dataset(sales_csv(tmp_path / "sales.csv"), target="qty", task="regression")
+    assert book.meta["columns"] == table.meta["columns"]
+    assert book.meta["columns"][0]["kind"] == "categorical"  # dates as ISO text, as in CSV
+    for part in ("train", "val", "test"):
+        assert all(torch.equal(a, b) for a, b in zip(book.split(part), table.split(part)))
+    assert book.meta["notes"][0] == ("read sheet 'sales', one of 2 sheets with data (also "
+                                     "'notes'); for another, set the option sheet to its name "
+                                     "(sheet='notes')")
+    assert book.meta["notes"][1:] == table.meta["notes"]
+    assert any(note.startswith("day: holds dates") for note in book.meta["notes"])
+
+
+def test_numbers_keep_every_digit_and_whole_floats_are_whole(tmp_path):
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["x", "y"])
+    values = [0.1 + 0.2, 1e-12, 1 / 3, 2.0**60, -0.0]
+    for i, value in enumerate(values * 4):
+        ws.append([value if i else 777.25, float(i % 2 + 1)])  # labels 1.0, 2.0: classes 1, 2
+    book.save(tmp_path / "n.xlsx")
+    with zipfile.ZipFile(tmp_path / "n.xlsx") as archive:  # 17 digits, as Excel stores them
+        entries = {info.filename: archive.read(info) for info in archive.infolist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    entries[sheet] = entries[sheet].replace(b"<v>777.25</v>", b"<v>0.30000000000000004</v>")
+    with zipfile.ZipFile(tmp_path / "n.xlsx", "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    assert load_dataset(tmp_path / "n.xlsx").classes == ["1", "2"]
+    from layerloom.runtime.data.workbook import cell_text, read_workbook
+    table = read_workbook(tmp_path / "n.xlsx")
+    assert [float(row[0]) for row in table.rows[:5]] == values  # no digit lost on the way
+    assert [row[1] for row in table.rows[:2]] == ["1", "2"]
+    assert [cell_text(v) for v in values] == ["0.30000000000000004", "1e-12",
+                                              "0.3333333333333333", "1.152921504606847e+18", "0"]
+
+
+def test_cells_become_text_as_excel_writes_them():
+    from layerloom.runtime.data.workbook import cell_text
+    assert cell_text(dt.datetime(2024, 3, 1, 8, 30)) == "2024-03-01 08:30:00"
+    assert cell_text(dt.datetime(2024, 3, 1)) == "2024-03-01"
+    assert cell_text(dt.time(8, 30)) == "08:30:00"
+    assert cell_text(dt.timedelta(hours=26, minutes=5)) == "26:05:00"
+    assert (cell_text(False), cell_text(None), cell_text(7), cell_text("Nice")) == \
+        ("FALSE", "", "7", "Nice")
+
+
+def test_the_option_sheet_reads_another_sheet_and_an_unknown_one_is_named(tmp_path):
+    path = sales(tmp_path / "sales.xlsx")
+    book = openpyxl.load_workbook(path)
+    ws = book.create_sheet("iris")
+    ws.append(["a", "b", "kind"])
+    for i in range(20):
+        ws.append([i, i * 0.5, "xy"[i % 2]])
+    book.save(path)
+    ds = load_dataset(path, sheet="iris")
+    assert ds.classes == ["x", "y"] and ds.meta["notes"][0].startswith(
+        "read sheet 'iris', one of 3 sheets with data (also 'sales', 'notes')")
+    with pytest.raises(DataError, match=r"sales\.xlsx: no sheet 'Iris'; the workbook's sheets "
+                                        r"are 'sales', 'notes', 'iris'"):
+        load_dataset(path, sheet="Iris")
+    assert read_header(path) == ["day", "price", "qty", "total", "paid", "shop"]
+    assert read_header(path, "iris") == ["a", "b", "kind"]
+    kind = next(k for k in list_file_kinds() if ".xlsx" in k["suffixes"])
+    assert kind["options"][0]["name"] == "sheet" and \
+        {"target", "drop", "kind"} <= {o["name"] for o in kind["options"]}
+
+
+def test_a_workbook_of_one_sheet_says_nothing_of_sheets(tmp_path):
+    ds = load_dataset(sales(tmp_path / "one.xlsx", second_sheet=False))
+    assert not any("sheet" in note for note in ds.meta.get("notes", []))
+
+
+def test_formulas_saved_without_values_are_refused_in_words(tmp_path):
+    path = sales(tmp_path / "gen.xlsx", formulas_valued=False)
+    with pytest.raises(DataError, match=r"gen\.xlsx: holds formulas saved without their "
+                                        r"values \(=C3\*D3 in row 3, sheet 'sales'\).*Open the "
+                                        r"workbook in Excel or LibreOffice and save it"):
+        load_dataset(path)
+
+
+def test_an_old_xls_is_refused_saying_to_save_it_as_xlsx_or_csv(tmp_path):
+    biff = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
+    for name in ("old.xls", "old.xlsx"):
+        (tmp_path / name).write_bytes(biff)
+        with pytest.raises(DataError, match=rf"{name.replace('.', r'.')}: is an Excel 97-2003 "
+                                            r"workbook \(\.xls\).*save it as an Excel Workbook "
+                                            r"\(\.xlsx\) or as CSV"):
+            load_dataset(tmp_path / name)
+
+
+def test_a_sheet_without_a_header_row_is_refused_as_a_csv_is(tmp_path):
+    book = openpyxl.Workbook()
+    for i in range(5):
+        book.active.append([5.1 + i, 3.5, "setosa"])
+    book.save(tmp_path / "raw.xlsx")
+    with pytest.raises(DataError, match=r"raw\.xlsx, line 1: looks like data, not column "
+                                        r"names \('5\.1', '3\.5', 'setosa'\)"):
+        load_dataset(tmp_path / "raw.xlsx")
+
+
+def test_without_openpyxl_the_error_says_how_to_get_it(tmp_path, monkeypatch):
+    path = sales(tmp_path / "s.xlsx", second_sheet=False)
+    monkeypatch.setitem(sys.modules, "openpyxl", None)
+    with pytest.raises(DataError, match=r"s\.xlsx: reading an Excel workbook needs openpyxl: "
+                                        r"pip install openpyxl \(or save the sheet as CSV\)"):
+        load_dataset(path)
