@@ -98,6 +98,14 @@ def report_exception(exc: BaseException, *, debug: bool) -> int:
     return EXIT_UNREADABLE if isinstance(exc, OSError) else EXIT_INVALID
 
 
+def missing_data_file(source: str) -> bool:
+    """Whether ``--dataset`` names a file (a path with a suffix, as ``load_dataset`` reads one)
+    that is not there: exit 2, as for any file that cannot be opened; a mistyped built-in name
+    is wrong input (exit 1, with the name it was probably meant to be)."""
+    path = Path(source)
+    return bool(path.suffix) and not path.exists()
+
+
 def add_set_option(parser) -> None:
     """``--set NAME=VALUE`` (repeatable), read with :func:`parse_variables`."""
     parser.add_argument("--set", action="append", metavar="NAME=VALUE",

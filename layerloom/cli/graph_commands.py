@@ -7,7 +7,8 @@ import sys
 
 from layerloom.graph import summarize
 
-from .common import EXIT_INVALID, EXIT_UNREADABLE, add_set_option, load_valid_graph
+from .common import (EXIT_INVALID, EXIT_UNREADABLE, add_set_option, load_valid_graph,
+                     missing_data_file)
 
 
 def register(subparsers) -> None:
@@ -49,14 +50,21 @@ def cmd_validate(args) -> int:
 
 def _validate_with_data(args, loaded) -> int:
     """The design against ``--dataset``: 0 when they fit, 1 with each problem (node and fix)
-    on stderr, 2 when the data cannot be read or an option is malformed."""
+    on stderr, or data that is wrong (an unknown name or option, contents that are no
+    dataset), 2 when the data file is not there or an option is malformed (as ``train``)."""
     from layerloom.runtime.data import DataError, load_dataset
     from layerloom.runtime.data.fit import check_fit
 
+    if missing_data_file(args.dataset):
+        print(f"error: {args.dataset}: no such file", file=sys.stderr)
+        return EXIT_UNREADABLE
     try:
         options = parse_data_options(args.data_option)
         ds = load_dataset(args.dataset, **options)
-    except (DataError, ValueError) as exc:
+    except DataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except ValueError as exc:  # --data-option without NAME=VALUE
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_UNREADABLE
     fit = check_fit(loaded.graph, ds, loaded.variables, task=args.task)

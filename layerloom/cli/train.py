@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .common import (EXIT_INVALID, EXIT_UNREADABLE, add_set_option, load_graph_or_template,
-                     load_valid_graph, parse_variables, print_error)
+                     load_valid_graph, missing_data_file, parse_variables, print_error)
 
 # -- arguments ------------------------------------------------------------------------------
 
@@ -252,8 +252,7 @@ def _dataset(args, graph=None, variables=None):
     from layerloom.runtime.runner import dataset_spec, load_from_spec
 
     source = args.dataset
-    if any(source.endswith(s) for s in (".csv", ".tsv", ".npz", ".zip", ".txt")) \
-            and not Path(source).exists():
+    if missing_data_file(source):
         raise UserError(f"{source}: no such file", EXIT_UNREADABLE)
     options = _pairs(args.data_option, "--data-option")
     if "image_size" in options and isinstance(options["image_size"], str):

@@ -94,7 +94,7 @@ def test_data_options_reach_the_dataset(capsys):
     assert "tokens: the Input is [32] but text-sentiment gives [64] per sample" in err
     assert "(through the variable length = 64)" in err
     assert main(["validate", "lstm-text", "--dataset", "text-sentiment",
-                 "--data-option", "lenght=64"]) == 2
+                 "--data-option", "lenght=64"]) == 1  # as train: wrong input, not a file
     assert "text-sentiment has no option 'lenght'" in capsys.readouterr().err
 
 
@@ -114,7 +114,7 @@ def test_a_regression_file_checks_the_target_width(tmp_path, capsys):
 
 
 def test_unknown_data_is_an_error_in_words(capsys):
-    assert main(["validate", "seed-cnn", "--dataset", "mnist5k"]) == 2
+    assert main(["validate", "seed-cnn", "--dataset", "mnist5k"]) == 1
     err = capsys.readouterr().err
     assert "no built-in dataset 'mnist5k'" in err and "did you mean 'mnist-5k'" in err
     assert "Traceback" not in err
