@@ -252,7 +252,8 @@ def sweep(graph, dataset, config: TrainConfig | Mapping | None = None,
           sampler: str = "tpe", store: RunStore | None = None,
           variables: Mapping[str, Any] | None = None, name: str | None = None,
           callback=None, seed: int = 0, sweep_id: int | None = None) -> SweepResult:
-    """Run ``trials`` trials (a grid runs each combination once, at most ``trials``), each a
+    """Run ``trials`` trials (a grid runs each combination once, at most ``trials``; so does
+    any sampler over lists of values with no more combinations than ``trials``), each a
     run recorded in ``store``; the objective is the config's ``monitor`` (val_loss by default)
     at its best epoch. A trial that fails (NaN, a variable that breaks the design) is recorded
     as failed and the sweep goes on. ``sweep_id``: a sweep already recorded (by
@@ -267,7 +268,7 @@ def sweep(graph, dataset, config: TrainConfig | Mapping | None = None,
     info = _spec(config, plist, sampler, trials, dataset, variables)
     store = store or RunStore()
     ds, spec = as_dataset(dataset)
-    direction, trials = info["direction"], info["trials"]
+    direction, trials, sampler = info["direction"], info["trials"], info["sampler"]
     if sampler == "grid":
         chooser = optuna.samplers.GridSampler({p.name: p.values() for p in plist}, seed=seed)
     elif sampler == "random":
@@ -394,8 +395,11 @@ def _spec(config: TrainConfig, plist: list[Param], sampler: str, trials: int, da
     direction = "maximize" if config.monitor_mode() == "max" else "minimize"
     if isinstance(trials, bool) or not isinstance(trials, int) or trials < 1:
         raise TrainError(f"a sweep needs at least 1 trial, got {trials!r}")
+    combinations = math.prod(len(p.values()) for p in plist)
+    if all(p.choices is not None for p in plist) and trials >= combinations:
+        sampler = "grid"  # TPE and random draws repeat a choice: each combination once instead
     if sampler == "grid":
-        trials = min(trials, math.prod(len(p.values()) for p in plist))
+        trials = min(trials, combinations)
     return {"params": [p.__dict__ for p in plist], "sampler": sampler, "trials": trials,
             "objective": config.monitor, "direction": direction,
             "dataset": dataset_spec(dataset), "base_config": config.to_dict(),
