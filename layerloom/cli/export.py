@@ -39,7 +39,7 @@ def register(subparsers) -> None:
                                               "writing)")
     p.add_argument("source", metavar="GRAPH|RUN_ID",
                    help="a graph JSON file (fresh weights) or a run id (trained weights)")
-    p.add_argument("--format", "-f", required=True, choices=FORMATS)
+    p.add_argument("--format", "-f", required=True, choices=FORMATS, help="what to write")
     p.add_argument("-o", "--output", metavar="PATH",
                    help="file to write (default: the graph's name as a slug, with the format's "
                         "suffix, in the current folder; -f python: a module name, my_net.py); "

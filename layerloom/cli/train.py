@@ -47,12 +47,15 @@ def _add_data(p) -> None:
 
 def _add_config(p) -> None:
     p.add_argument("--config", "-c", metavar="CONFIG.json", help="training settings (JSON)")
-    p.add_argument("--epochs", type=int)
+    p.add_argument("--epochs", type=int, help="passes over the training split (default 10)")
     p.add_argument("--lr", type=float, help="learning rate")
-    p.add_argument("--batch-size", type=int)
-    p.add_argument("--optimizer", choices=("sgd", "adam", "adamw", "rmsprop"))
-    p.add_argument("--seed", type=int)
-    p.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"))
+    p.add_argument("--batch-size", type=int, help="samples per step (default 32)")
+    p.add_argument("--optimizer", choices=("sgd", "adam", "adamw", "rmsprop"),
+                   help="optimiser (default adam)")
+    p.add_argument("--seed", type=int,
+                   help="seed for weights, shuffling, dropout and augmentation (default 0)")
+    p.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"),
+                   help="where to train (default auto: CUDA, then MPS, then the CPU)")
     p.add_argument("--precision", choices=("fp32", "bf16-mixed", "fp16-mixed", "auto-mixed"),
                    help="arithmetic: fp32 (default), bf16-mixed (CPUs with AVX512-BF16/AMX, "
                         "or CUDA), fp16-mixed (CUDA), auto-mixed")
@@ -102,22 +105,22 @@ def register(subparsers) -> None:
 
     p = subparsers.add_parser("runs", help="list recorded runs; `runs show ID` for one")
     p.add_argument("action", nargs="?", choices=("show",), help="show one run")
-    p.add_argument("run_id", nargs="?", type=int)
+    p.add_argument("run_id", nargs="?", type=int, help="the run to show (its id)")
     p.add_argument("--status", choices=("queued", "running", "paused", "stopped", "completed",
                                         "failed"), help="only runs with this status")
-    p.add_argument("--limit", type=int, default=50)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--limit", type=int, default=50, help="list at most this many (default 50)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     _add_home(p)
     p.set_defaults(func=cmd_runs)
 
     p = subparsers.add_parser("resume", help="continue a paused, stopped or failed run, or "
                                              "train a completed one for more epochs")
-    p.add_argument("run_id", type=int)
+    p.add_argument("run_id", type=int, help="the run to continue (its id)")
     _add_nodes(p, default=None)
     p.add_argument("--epochs", type=int, metavar="N",
                    help="the run's total number of epochs; with a completed run, more than it "
                         "has done trains it further from where it ended")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
     _add_home(p)
     p.set_defaults(func=cmd_resume)
 
@@ -125,18 +128,25 @@ def register(subparsers) -> None:
     _add_inputs(p)
     p.add_argument("--param", action="append", required=True, metavar="NAME=SPEC",
                    help="lr=1e-4:1e-1:log (range), width=0.5,1,2 (choices); repeatable")
-    p.add_argument("--trials", type=int, default=10)
-    p.add_argument("--sampler", choices=("grid", "random", "tpe"), default="tpe")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--trials", type=int, default=10,
+                   help="how many runs to try (default 10; a grid, or lists of values with "
+                        "fewer combinations, tries each combination once)")
+    p.add_argument("--sampler", choices=("grid", "random", "tpe"), default="tpe",
+                   help="how settings are chosen (default tpe: Optuna's TPE)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
     _add_home(p)
     p.set_defaults(func=cmd_sweep)
 
     p = subparsers.add_parser("lr-find", help="learning-rate range test: suggest a rate")
     _add_inputs(p)
-    p.add_argument("--start-lr", type=float, default=1e-7)
-    p.add_argument("--end-lr", type=float, default=10.0)
-    p.add_argument("--steps", type=int, default=100)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--start-lr", type=float, default=1e-7,
+                   help="the rate the test starts from (default 1e-7)")
+    p.add_argument("--end-lr", type=float, default=10.0,
+                   help="the rate it rises to (default 10)")
+    p.add_argument("--steps", type=int, default=100,
+                   help="training steps, the rate rising at each (default 100; it stops "
+                        "early where the loss diverges)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(func=cmd_lr_find)
 
 
