@@ -3,8 +3,9 @@
 Written by LayerLoom into every bundle; needs torch (and safetensors for --backend python,
 onnxruntime for --backend onnx), never LayerLoom. An input is read as the model was trained:
 an image (PNG/JPEG; Pillow) resized and scaled to 0–1, the rows of a CSV (with a header naming
-the columns), a text file tokenised with the training vocabulary (or the text column of a
-CSV/TSV), or a .npy/.csv array of raw values. Every kind is then normalised as the training
+the columns; or the first sheet of an Excel workbook, .xlsx, with openpyxl), a text file
+tokenised with the training vocabulary (or the text column of a CSV/TSV), or a .npy/.csv
+array of raw values. Every kind is then normalised as the training
 data were, and checked against them. A file may hold several samples (the rows of a CSV, the
 leading axis of a .npy): each is predicted. It prints one JSON object per sample, one a line:
 the prediction, and for a classifier the class probabilities; with several samples each
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import datetime as dt
 import io
 import json
 import math
@@ -161,6 +163,9 @@ def input_files(manifest: dict) -> list[str]:
         columns = prep.get("columns") or []
         out = (["A CSV file with a header row naming the columns (any order; others are "
                 "ignored): one prediction per row.",
+                "An Excel workbook (.xlsx; needs openpyxl): its first sheet"
+                + (f" (or the one named {prep['sheet']!r})" if prep.get("sheet") else "")
+                + ", read as a CSV with a header row: one prediction per row.",
                 "A UCI-style .data or .dat file (values between commas or spaces, '?' for a "
                 "missing one), read as LayerLoom reads one for training: its columns named by "
                 "its header row, or column 1, column 2, … where it has none: one prediction "
@@ -177,7 +182,8 @@ def input_files(manifest: dict) -> list[str]:
             column = prep.get("text_column")
             out = ["A text file (.txt or any other but .csv, .tsv, .npy): one text, one "
                    "prediction.",
-                   "A .csv or .tsv file with a header row: the texts of its column "
+                   "A .csv or .tsv file with a header row (or an .xlsx workbook's sheet, with "
+                   "openpyxl): the texts of its column "
                    + (f"{column!r} (the column the model was trained on; else its only "
                       f"column of text)" if column else "of text")
                    + ", one prediction per row.",
@@ -293,7 +299,7 @@ def read_input(path: Path, spec: dict, prep: dict) -> tuple[np.ndarray, list]:
         said: list[str] = []
         samples = read_image(path, shape, prep, said)[None]
         notes += [(None, text) for text in said]
-    elif kind == "text" and suffix in (".csv", ".tsv") and prep.get("vocab"):
+    elif kind == "text" and suffix in (".csv", ".tsv", ".xlsx") and prep.get("vocab"):
         samples = read_texts(path, shape, prep)
     elif kind == "text":
         samples = read_text(path, shape, prep)[None]
@@ -453,7 +459,7 @@ def read_texts(path: Path, shape: tuple, prep: dict) -> np.ndarray:
     """The texts of a CSV/TSV file (one a row, under a header), each as token ids: the
     column the model was trained on when the header names it, else the file's only column of
     text (its only column, its only one not of numbers, or its only one of free text)."""
-    header, rows = read_table(path)
+    header, rows = read_table(path, prep.get("sheet"))
     column = prep.get("text_column")
     if column in header:
         at = header.index(column)
@@ -491,10 +497,13 @@ def _is_number(cell: str) -> bool:
         return False
 
 
-def read_table(path: Path) -> tuple[list[str], list[list[str]]]:
+def read_table(path: Path, sheet: str | None = None) -> tuple[list[str], list[list[str]]]:
     """A CSV/TSV file's header and data rows (blank lines skipped), separated as LayerLoom
     reads a training file: a tab for .tsv, else whichever of , ; tab | its header holds most
-    of. A .data or .dat file is read as :func:`read_data` says."""
+    of. A .data or .dat file is read as :func:`read_data` says, an Excel workbook as
+    :func:`read_workbook` does."""
+    if path.suffix.lower() in (".xlsx", ".xls"):
+        return read_workbook(path, sheet)
     text = decode_text(path.read_bytes())
     if path.suffix.lower() in (".data", ".dat"):
         return read_data(path, text)
@@ -507,6 +516,69 @@ def read_table(path: Path) -> tuple[list[str], list[list[str]]]:
     if not rows:
         raise SystemExit(f"error: {path}: the file is empty")
     return [cell.strip() for cell in rows[0]], rows[1:]
+
+
+def read_workbook(path: Path, sheet: str | None = None) -> tuple[list[str], list[list[str]]]:
+    """The header and rows of a workbook's sheet (named ``sheet``, the training file's, where
+    it has one so named; else its first) as LayerLoom reads one for training: with openpyxl,
+    read-only and values only (a formula gives its stored value; nothing is run), each cell
+    as :func:`cell_text` writes it, from the first row and column with a value."""
+    with open(path, "rb") as handle:
+        if handle.read(4) == b"\xd0\xcf\x11\xe0":
+            raise SystemExit(f"error: {path}: an Excel 97-2003 workbook (.xls) is not read; "
+                             f"save it as .xlsx or CSV")
+    try:
+        import openpyxl
+    except ImportError:
+        raise SystemExit(f"error: {path}: reading .xlsx needs openpyxl: pip install openpyxl "
+                         f"(or save the sheet as CSV)") from None
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
+    except Exception as exc:  # noqa: BLE001 - not a workbook: said in one line
+        raise SystemExit(f"error: {path}: cannot be read as an .xlsx workbook ({exc})") from None
+    try:
+        sheets = {ws.title: ws for ws in book.worksheets}
+        if not sheets:
+            raise SystemExit(f"error: {path}: the workbook has no sheets")
+        ws = sheets.get(sheet, book.worksheets[0])
+        ws.reset_dimensions()  # read the cells there are, not the size the file declares
+        rows = [row for row in ws.iter_rows(values_only=True)]
+    finally:
+        book.close()
+    used = [[i for i, v in enumerate(row) if v is not None and v != ""] for row in rows]
+    if not any(used):
+        raise SystemExit(f"error: {path}: sheet {ws.title!r} is empty")
+    left, right = min(u[0] for u in used if u), max(u[-1] for u in used if u) + 1
+    table = [[cell_text(v) for v in row[left:right]] + [""] * (right - left - len(row[left:right]))
+             for row, u in zip(rows, used) if u]
+    return [cell.strip() or f"column {i + 1}" for i, cell in enumerate(table[0])], table[1:]
+
+
+def cell_text(value) -> str:
+    """A cell as the text LayerLoom trained on: a number with every digit (a whole one
+    without .0), a date or time as ISO text, TRUE/FALSE, an empty cell as ''."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isfinite(value) and value == int(value) and abs(value) < 2**53:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time(0) \
+            else value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):  # a duration, as Excel's [h]:mm:ss shows it
+        total = value.total_seconds()
+        hours, rest = divmod(abs(total), 3600)
+        minutes, seconds = divmod(rest, 60)
+        shown = f"{seconds:02.0f}" if seconds == int(seconds) else f"{seconds:06.3f}"
+        return f"{'-' if total < 0 else ''}{int(hours)}:{int(minutes):02d}:{shown}"
+    return str(value)
 
 
 def read_data(path: Path, text: str) -> tuple[list[str], list[list[str]]]:
@@ -590,7 +662,7 @@ def read_rows(path: Path, shape: tuple, prep: dict, notes: list) -> np.ndarray:
     saw is added to ``notes``. A file without a header naming the columns is read as rows of
     the encoded features themselves."""
     columns = prep.get("columns")
-    header, rows = read_table(path)
+    header, rows = read_table(path, prep.get("sheet"))
     if not (columns and any(c["name"] in header for c in columns)):
         return read_numbers(path, shape, [header] + rows)
     missing = {m.lower() for m in prep.get("missing", MISSING)}
@@ -630,6 +702,9 @@ def read_numbers(path: Path, shape: tuple, rows: list[list[str]] | None = None) 
     """Samples from a file of numbers: all of them for one sample when there are as many as
     the input holds, else one sample a row; rows of words (a header) are skipped."""
     size = int(np.prod(shape))
+    if rows is None and path.suffix.lower() in (".xlsx", ".xls"):
+        header, body = read_workbook(path)
+        rows = [header] + body
     if rows is None:
         lines = decode_text(path.read_bytes()).splitlines()
         rows = [[v for v in re.split(r"[\s,;]+", line.strip()) if v] for line in lines]

@@ -40,7 +40,10 @@ def _load_csv(path: Path, spec: SplitSpec, **options) -> Dataset:
 
 
 def _load_workbook(path: Path, spec: SplitSpec, *, sheet: str | None, **options) -> Dataset:
-    return _load_table(read_workbook(path, sheet), spec, **options)
+    ds = _load_table(read_workbook(path, sheet), spec, **options)
+    if sheet is not None:  # for the bundle's predict.py and the project's data.py
+        ds.meta["sheet"] = sheet
+    return ds
 
 
 def _load_table(table: Table, spec: SplitSpec, *, kind: str, target: str | None, task: str,

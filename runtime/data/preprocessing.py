@@ -49,6 +49,8 @@ def preprocessing(ds) -> dict:
     columns = input_columns(ds)
     if columns is not None:
         prep.update(columns=columns, missing=sorted(MISSING))
+    if ds.meta.get("sheet"):  # a workbook's sheet other than its first
+        prep["sheet"] = ds.meta["sheet"]
     return prep
 
 

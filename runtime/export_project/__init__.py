@@ -49,8 +49,8 @@ __all__ = ["ProjectError", "ProjectResult", "export_project", "export_run_projec
            "project_zip"]
 
 TEMPLATE_FILES = ("train.py", "data.py")
-FILE_KINDS = {".csv": "table", ".tsv": "table", ".txt": "table", ".npz": "npz",
-              ".zip": "images"}
+FILE_KINDS = {".csv": "table", ".tsv": "table", ".txt": "table", ".xlsx": "table",
+              ".npz": "npz", ".zip": "images"}
 MAX_COPIED_BYTES = 200 * 2**20  # a bigger data file is shipped as split arrays instead
 PROBABILITY = ("Softmax", "LogSoftmax")
 
@@ -236,7 +236,9 @@ def _write(root: Path, graph: Graph, ds, spec: dict, config: TrainConfig, state_
                                                                "test_fraction", "options")}},
     }
     (root / "config.json").write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
-    (root / "requirements.txt").write_text(_requirements(), encoding="utf-8")
+    (root / "requirements.txt").write_text(
+        _requirements(workbook=str(data_spec.get("file", "")).lower().endswith(".xlsx")),
+        encoding="utf-8")
     (root / "README.md").write_text(readme_text(settings, ds, notes), encoding="utf-8")
 
     _check_model(root, cls, prepared, state_dict or initial, train_without, ds)
@@ -244,6 +246,7 @@ def _write(root: Path, graph: Graph, ds, spec: dict, config: TrainConfig, state_
     if settings["data"] is not data_spec:  # fell back to arrays: rewrite what names the data
         (root / "config.json").write_text(json.dumps(settings, indent=2) + "\n",
                                           encoding="utf-8")
+        (root / "requirements.txt").write_text(_requirements(), encoding="utf-8")
         (root / "README.md").write_text(readme_text(settings, ds, notes), encoding="utf-8")
     return notes
 
@@ -265,7 +268,9 @@ def _permissions(folder: Path) -> None:
         path.chmod((0o777 if path.is_dir() else 0o666) & ~umask)
 
 
-def _requirements() -> str:
+def _requirements(workbook: bool = False) -> str:
+    """Pinned from below at the versions the export was tested with; openpyxl where data.py
+    reads an Excel workbook."""
     import numpy
     import PIL
 
@@ -275,7 +280,8 @@ def _requirements() -> str:
     return (f"# tested with torch {torch.__version__.split('+')[0]}, numpy {numpy.__version__}, "
             f"pillow {PIL.__version__}\n"
             f"torch>={floor(torch.__version__)}\nnumpy>={floor(numpy.__version__)}\n"
-            f"pillow>={floor(PIL.__version__)}\n")
+            f"pillow>={floor(PIL.__version__)}\n"
+            + ("openpyxl>=3.1\n" if workbook else ""))
 
 
 def _cpu(value):
@@ -385,6 +391,8 @@ def _write_data(root: Path, ds, spec: dict) -> tuple[dict, list[str]]:
     shutil.copyfile(source, root / name)
     meta = ds.meta
     data = {"kind": kind, "file": name, "split_file": "data/split.npz", **common}
+    if meta.get("sheet"):  # a workbook's sheet other than its first
+        data["sheet"] = meta["sheet"]
     if kind == "table":
         data.update(target=meta.get("target"), columns=meta.get("columns"))
     elif kind == "text":

@@ -5,7 +5,7 @@ from __future__ import annotations
 DATA_WORDS = {
     "arrays": "the splits themselves, model-ready (normalised, encoded), in `data/train.npz`, "
               "`data/val.npz` and `data/test.npz` (arrays `x` and `y`)",
-    "table": "the CSV file `{file}`, read by `data.py` as LayerLoom read it: numeric columns "
+    "table": "the table `{file}` (CSV, or an Excel workbook's sheet), read by `data.py` as LayerLoom read it: numeric columns "
              "as numbers, categorical ones one-hot over the categories seen in training, then "
              "standardised with the training split's mean and std (in `config.json`)",
     "text": "the CSV file `{file}`, tokenised by `data.py` as LayerLoom did (lowercase words) "

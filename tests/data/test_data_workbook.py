@@ -41,17 +41,22 @@ def with_values(path, values: dict[str, object]):
     return path
 
 
-def sales(path, *, second_sheet=True, formulas_valued=True):
+def price(i: int) -> float:
+    return round(0.1 * i + 0.2, 6)  # as openpyxl writes it (16 digits; Excel stores 17)
+
+
+def sales(path, *, second_sheet=True, formulas_valued=True, iris=False):
     """A sheet as people keep them: an empty row above the table, which starts in column B,
     dates, a formula column, two cells merged (Excel's CSV holds the value in the first and
-    nothing in the other), empty rows below; and a second sheet of notes."""
+    nothing in the other), empty rows below; and a second sheet of notes (and, with ``iris``, a
+    third sheet of measurements whose third column's name is blank, and times)."""
     book = openpyxl.Workbook()
     ws = book.active
     ws.title = "sales"
     ws.append([])
     ws.append([None, "day", "price", "qty", "total", "paid", "shop"])
     for i in range(40):
-        ws.append([None, dt.datetime(2024, 3, 1 + i % 28, 0, 0), 0.1 * i + 0.2, float(i % 5),
+        ws.append([None, dt.datetime(2024, 3, 1 + i % 28, 0, 0), price(i), float(i % 5),
                    f"=C{i + 3}*D{i + 3}", i % 3 == 0, ["Lyon", "Nice", None][i % 3]])
     ws.append([])
     ws.append([None, None, None])
@@ -60,9 +65,15 @@ def sales(path, *, second_sheet=True, formulas_valued=True):
         notes = book.create_sheet("notes")
         notes.append(["checked by", "on"])
         notes.append(["Ana", dt.date(2024, 4, 1)])
+    if iris:
+        ws = book.create_sheet("iris")
+        ws.append([None])
+        ws.append([None, "a", "b", None, "kind"])  # a blank name: column 3, as in a CSV
+        for i in range(30):
+            ws.append([None, i, i * 0.5 + 0.25, dt.time(8, i), "xy"[i % 2]])
     book.save(path)
     if formulas_valued:
-        with_values(path, {f"E{i + 3}": repr((0.1 * i + 0.2) * (i % 5)) for i in range(40)})
+        with_values(path, {f"E{i + 3}": repr(price(i) * (i % 5)) for i in range(40)})
     return path
 
 
@@ -71,8 +82,8 @@ def sales_csv(path):
     lines = ["day,price,qty,total,paid,shop"]
     for i in range(40):
         qty = i % 5
-        total = (0.1 * i + 0.2) * qty
-        lines.append(f"2024-03-{1 + i % 28:02d},{0.1 * i + 0.2!r},{qty},"
+        total = price(i) * qty
+        lines.append(f"2024-03-{1 + i % 28:02d},{price(i)!r},{qty},"
                      f"{int(total) if total == int(total) else repr(total)},"
                      f"{'TRUE' if i % 3 == 0 else 'FALSE'},{['Lyon', 'Nice', ''][i % 3] * (i != 1)}")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -128,13 +139,7 @@ def test_cells_become_text_as_excel_writes_them():
 
 
 def test_the_option_sheet_reads_another_sheet_and_an_unknown_one_is_named(tmp_path):
-    path = sales(tmp_path / "sales.xlsx")
-    book = openpyxl.load_workbook(path)
-    ws = book.create_sheet("iris")
-    ws.append(["a", "b", "kind"])
-    for i in range(20):
-        ws.append([i, i * 0.5, "xy"[i % 2]])
-    book.save(path)
+    path = sales(tmp_path / "sales.xlsx", iris=True)
     ds = load_dataset(path, sheet="iris")
     assert ds.classes == ["x", "y"] and ds.meta["notes"][0].startswith(
         "read sheet 'iris', one of 3 sheets with data (also 'sales', 'notes')")
@@ -142,7 +147,7 @@ def test_the_option_sheet_reads_another_sheet_and_an_unknown_one_is_named(tmp_pa
                                         r"are 'sales', 'notes', 'iris'"):
         load_dataset(path, sheet="Iris")
     assert read_header(path) == ["day", "price", "qty", "total", "paid", "shop"]
-    assert read_header(path, "iris") == ["a", "b", "kind"]
+    assert read_header(path, "iris") == ["a", "b", "column 3", "kind"]
     kind = next(k for k in list_file_kinds() if ".xlsx" in k["suffixes"])
     assert kind["options"][0]["name"] == "sheet" and \
         {"target", "drop", "kind"} <= {o["name"] for o in kind["options"]}

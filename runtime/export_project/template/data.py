@@ -6,8 +6,9 @@ or float32 targets ``[N, T]``. What config.json's ``data`` section says decides 
 
 - ``arrays``: the splits themselves, already model-ready, in ``data/train.npz`` etc.;
 - ``npz``: a NumPy file with arrays ``x`` and ``y`` (and optionally ``classes``);
-- ``table``: a CSV of numeric and categorical columns (categories one-hot, as in training);
-- ``text``: a CSV of texts and labels (lowercase words, looked up in ``data/vocab.json``);
+- ``table``: a CSV of numeric and categorical columns (categories one-hot, as in training), or
+  an Excel workbook's sheet (.xlsx, read with openpyxl, values only);
+- ``text``: a CSV (or .xlsx) of texts and labels (lowercase words, looked up in ``data/vocab.json``);
 - ``images``: a zip of one folder of images per class (PNG, JPEG, WebP, BMP or GIF; photos
   turned as their EXIF orientation says), or such a folder itself.
 
@@ -16,12 +17,13 @@ class names, the categories, the vocabulary), never from the file being read, so
 fed exactly as the training data were. The split is the recorded one (``split_file``, sample
 indices); a file of other samples (``train.py --data FILE``) is split by a seeded shuffle.
 
-Needs NumPy and Pillow only.
+Needs NumPy and Pillow only (and openpyxl for an Excel workbook).
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import math
@@ -146,9 +148,12 @@ def read_npz(path: Path, spec: dict, root: Path) -> tuple[np.ndarray, np.ndarray
 
 # -- CSV files ------------------------------------------------------------------------------------
 
-def read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
+def read_csv(path: Path, sheet: str | None = None) -> tuple[list[str], list[list[str]]]:
     """Header and rows of a CSV as LayerLoom reads it: UTF-8, UTF-16 with its byte-order mark,
-    else Windows-1252 text, separated as :func:`delimiter_of` says; blank lines skipped."""
+    else Windows-1252 text, separated as :func:`delimiter_of` says; blank lines skipped. An
+    Excel workbook's sheet as :func:`read_workbook` reads it."""
+    if path.suffix.lower() in (".xlsx", ".xls"):
+        return read_workbook(path, sheet)
     raw = path.read_bytes()
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         text = raw.decode("utf-16")
@@ -173,6 +178,66 @@ def read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
         else:
             rows.append(row)
     return header, rows
+
+
+def read_workbook(path: Path, sheet: str | None = None) -> tuple[list[str], list[list[str]]]:
+    """The header and rows of a workbook's sheet (``sheet``, or the first) as LayerLoom reads
+    one: with openpyxl, read-only and values only (a formula gives its stored value; nothing
+    is run), each cell as :func:`cell_text` writes it, from the first row and column with a
+    value, blank rows skipped."""
+    with open(path, "rb") as handle:
+        if handle.read(4) == b"\xd0\xcf\x11\xe0":
+            raise SystemExit(f"{path.name}: an Excel 97-2003 workbook (.xls) is not read; save "
+                             f"it as .xlsx or CSV")
+    try:
+        import openpyxl
+    except ImportError:
+        raise SystemExit(f"{path.name}: reading .xlsx needs openpyxl: pip install openpyxl (or "
+                         f"save the sheet as CSV)") from None
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
+    try:
+        sheets = {ws.title: ws for ws in book.worksheets}
+        if sheet is not None and sheet not in sheets:
+            raise SystemExit(f"{path.name}: no sheet {sheet!r} (it has {', '.join(sheets)})")
+        ws = sheets[sheet] if sheet is not None else book.worksheets[0]
+        ws.reset_dimensions()  # read the cells there are, not the size the file declares
+        rows = list(ws.iter_rows(values_only=True))
+    finally:
+        book.close()
+    used = [[i for i, v in enumerate(row) if v is not None and v != ""] for row in rows]
+    if not any(used):
+        raise SystemExit(f"{path.name}: sheet {ws.title!r} is empty")
+    left, right = min(u[0] for u in used if u), max(u[-1] for u in used if u) + 1
+    table = [[cell_text(v) for v in row[left:right]] + [""] * (right - left - len(row[left:right]))
+             for row, u in zip(rows, used) if u]
+    return [cell.strip() or f"column {i + 1}" for i, cell in enumerate(table[0])], table[1:]
+
+
+def cell_text(value) -> str:
+    """A cell as the text LayerLoom trained on: a number with every digit (a whole one
+    without .0), a date or time as ISO text, TRUE/FALSE, an empty cell as ''."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isfinite(value) and value == int(value) and abs(value) < 2**53:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time(0) \
+            else value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):  # a duration, as Excel's [h]:mm:ss shows it
+        total = value.total_seconds()
+        hours, rest = divmod(abs(total), 3600)
+        minutes, seconds = divmod(rest, 60)
+        shown = f"{seconds:02.0f}" if seconds == int(seconds) else f"{seconds:06.3f}"
+        return f"{'-' if total < 0 else ''}{int(hours)}:{int(minutes):02d}:{shown}"
+    return str(value)
 
 
 def _labelled(header: list[str], rows: list[list[str]], target: str,
@@ -224,7 +289,7 @@ def _column(header: list[str], rows: list[list[str]], name: str, path: Path) -> 
 def read_table(path: Path, spec: dict, root: Path) -> tuple[np.ndarray, np.ndarray]:
     """Numeric columns as numbers (missing cells NaN), categorical ones one-hot over the
     categories seen in training (an unseen or missing value: all zeros)."""
-    header, rows = read_csv(path)
+    header, rows = read_csv(path, spec.get("sheet"))
     rows = _labelled(header, rows, spec["target"], path)
     blocks = []
     for column in spec["columns"]:
@@ -253,7 +318,7 @@ def tokenize(text: str) -> list[str]:
 
 def read_text(path: Path, spec: dict, root: Path) -> tuple[np.ndarray, np.ndarray]:
     """Token ids [N, length]: unknown words are <unk> (1), texts cut or padded with 0."""
-    header, rows = read_csv(path)
+    header, rows = read_csv(path, spec.get("sheet"))
     rows = _labelled(header, rows, spec["label_column"], path)
     vocab = json.loads((root / spec["vocab_file"]).read_text(encoding="utf-8"))
     index = {word: i for i, word in enumerate(vocab)}
