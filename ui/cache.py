@@ -71,11 +71,12 @@ def load_ahead(choice: DataChoice) -> None:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def csv_columns(path: str) -> list[str]:
-    """The header of a CSV/TSV file, for the column drop-downs: the names the loader gives
-    the columns (a byte-order mark and spaces stripped, ``column N`` for a blank name), so a
-    column picked here is one it finds; [] for a file it cannot read (it says why)."""
-    return read_header(Path(path))
+def csv_columns(path: str, sheet: str | None = None) -> list[str]:
+    """The header of a CSV/TSV file (or of a workbook's ``sheet``), for the column drop-downs:
+    the names the loader gives the columns (a byte-order mark and spaces stripped, ``column N``
+    for a blank name), so a column picked here is one it finds; [] for a file it cannot read
+    (it says why)."""
+    return read_header(Path(path), sheet)
 
 
 @functools.lru_cache(maxsize=1)

@@ -182,9 +182,10 @@ def choose_upload(current: DataChoice | None, slots: dict | None = None,
     kinds = list_file_kinds()
     suffixes = [s.lstrip(".") for kind in kinds for s in kind["suffixes"]]
     st.caption("; ".join(f"{', '.join(k['suffixes'])}: {k['description']}" for k in kinds))
-    # a .npy is taken too, so that the loader says what to do with it (save x and y together
-    # in an .npz) rather than the uploader refusing its type without a word why
-    file = st.file_uploader("File", type=suffixes + ["npy"], key="data.file")
+    # a .npy and an .xls are taken too, so that the loader says what to do with them (save x
+    # and y together in an .npz; save the workbook as .xlsx or CSV) rather than the uploader
+    # refusing their type without a word why
+    file = st.file_uploader("File", type=suffixes + ["npy", "xls"], key="data.file")
     if slots is not None:
         slots["file"] = st.empty()  # where a file that cannot be read says so
     if file is not None:
@@ -194,8 +195,9 @@ def choose_upload(current: DataChoice | None, slots: dict | None = None,
         path = current.source  # the file chosen before, still on disk
         st.caption(f"Using {plain(display_name(path))} (uploaded before).")
     else:
-        st.info("Upload a CSV or TSV table (or texts with labels; UCI's .data files too), an "
-                "NPZ file of arrays x and y, or a zip of one folder of images per class.")
+        st.info("Upload a CSV or TSV table or an Excel workbook (.xlsx) (or texts with labels; "
+                "UCI's .data files too), an NPZ file of arrays x and y, or a zip of one folder "
+                "of images per class.")
         return None
     suffix = "." + path.rsplit(".", 1)[-1].lower()
     kind = next((k for k in kinds if suffix in k["suffixes"]), None)
@@ -203,10 +205,10 @@ def choose_upload(current: DataChoice | None, slots: dict | None = None,
     key = f"data.opt.{display_name(path)}"
     if kind is None:  # a .npy: loading it says why not, and what to do
         options = {}
-    elif ".csv" in kind["suffixes"]:  # .csv, .tsv, .txt: a table
-        columns = csv_columns(path)
+    elif ".csv" in kind["suffixes"] or ".xlsx" in kind["suffixes"]:  # a table
         declared = kind["options"]
-        options = options_form(declared, values, key, only=("kind",), refused=refused)
+        options = options_form(declared, values, key, only=("sheet", "kind"), refused=refused)
+        columns = csv_columns(path, options.get("sheet"))
         chosen_kind = options.get("kind", "auto")
         options.update(options_form(declared, values, key, columns=columns,
                                     only=CSV_OPTIONS[chosen_kind], refused=refused))
