@@ -24,6 +24,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .common import EXIT_UNREADABLE, unusable_home
+
 DEFAULT_PORT = 8501
 PORTS_TRIED = 100
 FORWARDED = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
@@ -128,28 +130,11 @@ def run_server(cmd: list[str], *, stop_after: float = 10.0) -> int:
     return code
 
 
-def home_problem(home: Path) -> str | None:
-    """Why ``home`` (made here if missing) cannot be LayerLoom's home, or None if it can."""
-    try:
-        home.mkdir(parents=True, exist_ok=True)
-    except (FileExistsError, NotADirectoryError):
-        blocking = next((p for p in (*reversed(home.parents), home)
-                         if p.exists() and not p.is_dir()), home)
-        return f"{blocking} is a file, not a folder"
-    except OSError as exc:
-        return f"it cannot be made ({exc.strerror or exc})"
-    if not os.access(home, os.W_OK | os.X_OK):
-        return "it cannot be written (Permission denied)"
-    return None
-
-
 def cmd_app(args) -> int:
-    given = args.home or os.environ.get("LAYERLOOM_HOME") or str(Path.home() / ".layerloom")
-    problem = home_problem(Path(given).expanduser())
+    problem = unusable_home(args.home)
     if problem:
-        print(f"error: cannot use {given} as LayerLoom's home: {problem}; set LAYERLOOM_HOME "
-              f"(or --home) to a folder you can write", file=sys.stderr)
-        return 2
+        print(f"error: {problem}", file=sys.stderr)
+        return EXIT_UNREADABLE
     if args.home:  # the server's, and the runs it starts
         os.environ["LAYERLOOM_HOME"] = os.path.abspath(Path(args.home).expanduser())
     port = choose_port(args.host, args.port)

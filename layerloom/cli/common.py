@@ -98,6 +98,35 @@ def report_exception(exc: BaseException, *, debug: bool) -> int:
     return EXIT_UNREADABLE if isinstance(exc, OSError) else EXIT_INVALID
 
 
+def home_problem(home: Path, *, writable: bool = True) -> str | None:
+    """Why ``home`` (made here if missing) cannot be LayerLoom's home, or None if it can.
+    ``writable``: it must be writable too (the app saves designs there); reading the runs of a
+    read-only home is fine."""
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        blocking = next((p for p in (*reversed(home.parents), home)
+                         if p.exists() and not p.is_dir()), home)
+        return f"{blocking} is a file, not a folder"
+    except OSError as exc:
+        return f"it cannot be made ({exc.strerror or exc})"
+    if writable and not os.access(home, os.W_OK | os.X_OK):
+        return "it cannot be written (Permission denied)"
+    return None
+
+
+def unusable_home(given: str | None, *, writable: bool = True) -> str | None:
+    """The message (for an ``error:`` line, exit 2) where LayerLoom's home cannot be used:
+    ``given`` (``--home``), else ``$LAYERLOOM_HOME``, else ``~/.layerloom``, named as the user
+    gave it; None where it can (it is made if missing)."""
+    shown = given or os.environ.get("LAYERLOOM_HOME") or str(Path.home() / ".layerloom")
+    problem = home_problem(Path(shown).expanduser(), writable=writable)
+    if problem is None:
+        return None
+    return (f"cannot use {shown} as LayerLoom's home: {problem}; set LAYERLOOM_HOME (or "
+            f"--home) to a folder you can write")
+
+
 def missing_data_file(source: str) -> bool:
     """Whether ``--dataset`` names a file (a path with a suffix, as ``load_dataset`` reads one)
     that is not there: exit 2, as for any file that cannot be opened; a mistyped built-in name

@@ -27,6 +27,7 @@ from .common import (
     parse_variables,
     printable,
     read_graph_or_code,
+    unusable_home,
 )
 
 FORMATS = ("json", "python", "torchscript", "onnx", "safetensors", "bundle", "project")
@@ -98,6 +99,10 @@ def cmd_export(args) -> int:
             print("error: --weights goes with a GRAPH file; a run exports its own trained "
                   "weights", file=sys.stderr)
             return EXIT_INVALID
+        problem = None if args.db else unusable_home(args.home, writable=False)
+        if problem:
+            print(f"error: {problem}", file=sys.stderr)
+            return EXIT_UNREADABLE
         loaded = _load_run(args.source, _db(args))
         if loaded is None:
             return EXIT_INVALID  # no such run, or it saved nothing: bad input, as for resume

@@ -19,7 +19,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .common import (EXIT_INVALID, EXIT_UNREADABLE, add_set_option, load_graph_or_template,
-                     load_valid_graph, missing_data_file, parse_variables, print_error)
+                     load_valid_graph, missing_data_file, parse_variables, print_error,
+                     unusable_home)
 
 # -- arguments ------------------------------------------------------------------------------
 
@@ -180,9 +181,17 @@ def _errors_in_words():
 
 
 def _store(args):
-    from layerloom.runtime.store import RunStore, default_db
+    """The runs database of ``--home`` (else the usual one); a home that is a file, or under
+    one, is a UserError naming it (exit 2), any other problem with the database one too."""
+    from layerloom.runtime.store import RunStore, StoreError, default_db
 
-    return RunStore(Path(args.home) / "runs.db" if args.home else default_db())
+    try:
+        return RunStore(Path(args.home) / "runs.db" if args.home else default_db())
+    except StoreError as exc:
+        problem = unusable_home(args.home, writable=False)
+        if problem:
+            raise UserError(problem, EXIT_UNREADABLE) from None
+        raise UserError(str(exc)) from None
 
 
 def _read_graph(path: str):
