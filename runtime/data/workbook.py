@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import zipfile
 from pathlib import Path
 
 from .csvfile import (MAX_CSV_BYTES, MAX_CSV_CELLS, MAX_CSV_COLUMNS, Table, _header,
                       table_of)
 from .errors import DataError, budget, over_budget
 
+UNPACKED = 8  # a sheet's XML holds ~8 times the bytes of its CSV: the cap on the unpacked parts
 XLS = b"\xd0\xcf\x11\xe0"  # an Excel 97-2003 (BIFF) workbook, or another OLE file
 ZIP = b"PK\x03\x04"
 
@@ -91,6 +93,7 @@ class _open:
             raise DataError("is not an Excel workbook (.xlsx is a zip file, and this is not "
                             "one); save the sheet as CSV, or as an Excel Workbook, and load "
                             "that file", file=path)
+        _check_unpacked(path, most)
         try:
             import openpyxl
         except ImportError:
@@ -107,6 +110,22 @@ class _open:
 
     def __exit__(self, *exc):
         self.book.close()
+
+
+def _check_unpacked(path: Path, most: int) -> None:
+    """The workbook's parts unpack to at most ``UNPACKED`` times the CSV budget (their sizes
+    as the zip declares them, which reading them never exceeds): a small file whose XML would
+    fill the memory is refused before it is opened."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise DataError(f"cannot be read as an Excel workbook (a damaged zip file: {exc}); "
+                        f"save it again from Excel as .xlsx, or as CSV", file=path) from None
+    if unpacked > UNPACKED * most:
+        raise over_budget(f"its parts unpack to {unpacked / 2**20:,.1f} MB; workbooks are capped "
+                          f"at {UNPACKED * most / 2**20:,.1f} MB unpacked ({UNPACKED} times the "
+                          f"size of a CSV file)", "LAYERLOOM_MAX_CSV_BYTES", file=path)
 
 
 def _sheet(path: Path, book, name: str | None):

@@ -192,3 +192,28 @@ def test_without_openpyxl_the_error_says_how_to_get_it(tmp_path, monkeypatch):
     with pytest.raises(DataError, match=r"s\.xlsx: reading an Excel workbook needs openpyxl: "
                                         r"pip install openpyxl \(or save the sheet as CSV\)"):
         load_dataset(path)
+
+
+def test_a_workbook_that_unpacks_past_the_budget_is_refused_before_it_is_read(tmp_path,
+                                                                             monkeypatch):
+    book = openpyxl.Workbook()
+    book.active.append(["x", "y"])
+    for _ in range(3000):
+        book.active.append([1, "same"])
+    book.save(tmp_path / "big.xlsx")
+    with zipfile.ZipFile(tmp_path / "big.xlsx") as archive:
+        unpacked = sum(info.file_size for info in archive.infolist())
+    most = unpacked // 9
+    assert (tmp_path / "big.xlsx").stat().st_size <= most  # small as a file
+    monkeypatch.setenv("LAYERLOOM_MAX_CSV_BYTES", str(most))
+    with pytest.raises(DataError, match=r"big\.xlsx: its parts unpack to [\d.]+ MB; workbooks "
+                                        r"are capped at [\d.]+ MB unpacked \(8 times the size "
+                                        r"of a CSV file\) \(set LAYERLOOM_MAX_CSV_BYTES"):
+        load_dataset(tmp_path / "big.xlsx")
+
+
+def test_a_zip_that_is_no_workbook_is_said_to_be_none(tmp_path):
+    with zipfile.ZipFile(tmp_path / "photos.xlsx", "w") as archive:
+        archive.writestr("cat.png", b"not a sheet")
+    with pytest.raises(DataError, match=r"photos\.xlsx: cannot be read as an Excel workbook"):
+        load_dataset(tmp_path / "photos.xlsx")
