@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from .common import EXIT_INVALID, EXIT_UNREADABLE, printable
+from .common import EXIT_INVALID, EXIT_UNREADABLE, printable, unusable_home
 
 
 def register(subparsers) -> None:
@@ -50,6 +50,10 @@ def cmd_explain(args) -> int:
             print(f"error: {printable(out)} exists; add --force to overwrite it",
                   file=sys.stderr)
             return EXIT_INVALID
+    problem = unusable_home(args.home, writable=False)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return EXIT_UNREADABLE
     store = RunStore(Path(args.home) / "runs.db" if args.home else default_db())
     try:
         trained = load_run(args.run, store)

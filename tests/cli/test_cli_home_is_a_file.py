@@ -1,8 +1,8 @@
 """``--home`` (or ``$LAYERLOOM_HOME``) naming a file, or a folder under one: every command that
 reads the runs database says so in one line and exits 2, as for any file that cannot be
 opened. It said "cannot make the folder afile for the runs database (File exists)", which reads
-as though a folder were there, with a second line pointing at ``--debug`` (runs, resume), or
-exited 1 (train)."""
+as though a folder were there, with a second line pointing at ``--debug`` (runs, resume,
+explain), or exited 1 (train)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ COMMANDS = [
     ["train", "mlp-tabular", "-d", "iris", "--epochs", "1"],
     ["sweep", "mlp-tabular", "-d", "iris", "--epochs", "1", "--param", "lr=0.01,0.1"],
     ["export", "1", "-f", "safetensors", "-o", "w.safetensors"],
+    ["explain", "1", "--input", "digit.png"],
 ]
 
 
