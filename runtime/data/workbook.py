@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import zipfile
+from contextlib import contextmanager
 from pathlib import Path
 
 from .csvfile import (MAX_CSV_BYTES, MAX_CSV_CELLS, MAX_CSV_COLUMNS, Table, _header,
@@ -49,11 +50,11 @@ def read_workbook(path: Path, sheet: str | None = None) -> Table:
                   if other is ws or not _is_empty(other)]
         rows, left = _trimmed(path, ws)
     notes = []
-    if len(filled) > 1:
-        others = ", ".join(repr(name) for name in filled if name != ws.title)
+    others = [name for name in filled if name != ws.title]
+    if others:
         notes.append(f"read sheet {ws.title!r}, one of {len(filled)} sheets with data (also "
-                     f"{others}); for another, set the option sheet to its name "
-                     f"(sheet={filled[filled[0] == ws.title]!r})")
+                     f"{', '.join(map(repr, others))}); for another, set the option sheet to "
+                     f"its name (sheet={others[0]!r})")
     if not rows:
         raise DataError(f"sheet {ws.title!r} is empty", file=path)
     _check_formulas(path, ws.title, rows, left)
@@ -72,44 +73,37 @@ def read_workbook_header(path: Path, sheet: str | None = None) -> list[str]:
     return []
 
 
-class _open:
+@contextmanager
+def _open(path: Path):
     """The workbook at ``path``, read-only and values only, closed on leaving."""
-
-    def __init__(self, path: Path):
-        self.path = path
-
-    def __enter__(self):
-        path = self.path
-        size = path.stat().st_size
-        most = budget("LAYERLOOM_MAX_CSV_BYTES", MAX_CSV_BYTES)
-        if size > most:
-            raise over_budget(f"the file is {size / 2**20:.0f} MB; workbooks are capped at "
-                              f"{most / 2**20:.0f} MB", "LAYERLOOM_MAX_CSV_BYTES", file=path)
-        with open(path, "rb") as handle:
-            magic = handle.read(4)
-        if magic == XLS:
-            raise old_workbook(path)
-        if magic != ZIP:
-            raise DataError("is not an Excel workbook (.xlsx is a zip file, and this is not "
-                            "one); save the sheet as CSV, or as an Excel Workbook, and load "
-                            "that file", file=path)
-        _check_unpacked(path, most)
-        try:
-            import openpyxl
-        except ImportError:
-            raise DataError("reading an Excel workbook needs openpyxl: pip install openpyxl "
-                            "(or save the sheet as CSV)", file=path) from None
-        try:  # read-only, values only: no formula is computed, no link or macro followed
-            self.book = openpyxl.load_workbook(path, read_only=True, data_only=True,
-                                               keep_links=False)
-        except Exception as exc:  # noqa: BLE001 - a damaged or foreign zip, said in words
-            raise DataError(f"cannot be read as an Excel workbook ({type(exc).__name__}: "
-                            f"{exc}); save it again from Excel as .xlsx, or as CSV",
-                            file=path) from None
-        return self.book
-
-    def __exit__(self, *exc):
-        self.book.close()
+    size = path.stat().st_size
+    most = budget("LAYERLOOM_MAX_CSV_BYTES", MAX_CSV_BYTES)
+    if size > most:
+        raise over_budget(f"the file is {size / 2**20:.0f} MB; workbooks are capped at "
+                          f"{most / 2**20:.0f} MB", "LAYERLOOM_MAX_CSV_BYTES", file=path)
+    with open(path, "rb") as handle:
+        magic = handle.read(4)
+    if magic == XLS:
+        raise old_workbook(path)
+    if magic != ZIP:
+        raise DataError("is not an Excel workbook (.xlsx is a zip file, and this is not one); "
+                        "save the sheet as CSV, or as an Excel Workbook, and load that file",
+                        file=path)
+    _check_unpacked(path, most)
+    try:
+        import openpyxl
+    except ImportError:
+        raise DataError("reading an Excel workbook needs openpyxl: pip install openpyxl (or "
+                        "save the sheet as CSV)", file=path) from None
+    try:  # read-only, values only: no formula is computed, no link or macro followed
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
+    except Exception as exc:  # noqa: BLE001 - a damaged or foreign zip, said in words
+        raise DataError(f"cannot be read as an Excel workbook ({type(exc).__name__}: {exc}); "
+                        f"save it again from Excel as .xlsx, or as CSV", file=path) from None
+    try:
+        yield book
+    finally:
+        book.close()
 
 
 def _check_unpacked(path: Path, most: int) -> None:
