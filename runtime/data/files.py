@@ -1,5 +1,6 @@
 """Users' files, told apart by extension: CSV/TSV, UCI's .data and Excel's .xlsx (a table,
-or texts and labels), NPZ, and zip files of image folders. Each kind declares its options once, as the built-ins do."""
+or texts and labels), NPZ, and zip files of image folders. Each kind declares its options
+once, as the built-ins do."""
 
 from __future__ import annotations
 

@@ -85,7 +85,8 @@ def sales_csv(path):
         total = price(i) * qty
         lines.append(f"2024-03-{1 + i % 28:02d},{price(i)!r},{qty},"
                      f"{int(total) if total == int(total) else repr(total)},"
-                     f"{'TRUE' if i % 3 == 0 else 'FALSE'},{['Lyon', 'Nice', ''][i % 3] * (i != 1)}")
+                     f"{'TRUE' if i % 3 == 0 else 'FALSE'},"
+                     f"{['Lyon', 'Nice', ''][i % 3] * (i != 1)}")  # i = 1: under the merge
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 

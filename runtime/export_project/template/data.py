@@ -8,7 +8,8 @@ or float32 targets ``[N, T]``. What config.json's ``data`` section says decides 
 - ``npz``: a NumPy file with arrays ``x`` and ``y`` (and optionally ``classes``);
 - ``table``: a CSV of numeric and categorical columns (categories one-hot, as in training), or
   an Excel workbook's sheet (.xlsx, read with openpyxl, values only);
-- ``text``: a CSV (or .xlsx) of texts and labels (lowercase words, looked up in ``data/vocab.json``);
+- ``text``: a CSV (or .xlsx) of texts and labels (lowercase words, looked up in
+  ``data/vocab.json``);
 - ``images``: a zip of one folder of images per class (PNG, JPEG, WebP, BMP or GIF; photos
   turned as their EXIF orientation says), or such a folder itself.
 
