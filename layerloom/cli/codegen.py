@@ -12,7 +12,7 @@ from .common import EXIT_INVALID, EXIT_UNREADABLE, add_set_option, load_valid_gr
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("codegen", help="write a graph as a standalone PyTorch module")
-    p.add_argument("graph", help="graph JSON file")
+    p.add_argument("graph", help="graph JSON file (or a template's name)")
     p.add_argument("-o", "--output", metavar="FILE",
                    help="where to write the module (default: print it)")
     p.add_argument("--class-name", metavar="NAME",
@@ -24,7 +24,7 @@ def register(subparsers) -> None:
 def cmd_codegen(args) -> int:
     from layerloom.graph import generate_code  # imports torch: only for this command
 
-    loaded = load_valid_graph(args.graph, args.set)
+    loaded = load_valid_graph(args.graph, args.set, templates=True)
     if loaded.code:
         return loaded.code
     graph, report = loaded.graph, loaded.report

@@ -3,6 +3,7 @@ printing problems, the ``--set`` option."""
 
 from __future__ import annotations
 
+import difflib
 import os
 import sys
 import traceback
@@ -168,11 +169,18 @@ def graph_error_code(exc: GraphError) -> int:
 
 def load_graph_or_template(path: str) -> Graph:
     """The graph file at ``path`` or, where there is no such file, the shipped template of that
-    name (``seed-cnn``; a name ending in ``.json`` is always a file); GraphError otherwise."""
+    name (``seed-cnn``; a name ending in ``.json`` is always a file); GraphError otherwise:
+    unreadable for a missing path, not for a name that is no template's (it names the closest)."""
     if Path(path).exists():
         return load_graph(path)
     if not path.endswith(".json") and path in template_names():
         return load_template(path)
+    if not Path(path).suffix and "/" not in path:  # a name: a template's, mistyped (exit 1)
+        names = template_names()
+        close = difflib.get_close_matches(path, names, n=1, cutoff=0.5)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise GraphError(f"no such file, nor a template of that name{hint}; the templates "
+                         f"are: {', '.join(names)}", file=path)
     # Said here: load_graph would read a missing path that starts with "{" as JSON text.
     raise GraphError("no such file", file=path, unreadable=True)
 

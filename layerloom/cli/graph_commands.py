@@ -28,7 +28,7 @@ def register(subparsers) -> None:
     p.set_defaults(func=cmd_validate)
 
     p = subparsers.add_parser("summary", help="per-node shapes, params and MACs of a graph")
-    p.add_argument("graph", help="graph JSON file")
+    p.add_argument("graph", help="graph JSON file (or a template's name)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     add_set_option(p)
     p.set_defaults(func=cmd_summary)
@@ -110,7 +110,7 @@ def parse_data_options(items: list[str] | None) -> dict:
 
 def cmd_summary(args) -> int:
     # --json prints the object alone: the warnings of a valid graph stay off stderr too.
-    loaded = load_valid_graph(args.graph, args.set, warnings=not args.json)
+    loaded = load_valid_graph(args.graph, args.set, templates=True, warnings=not args.json)
     if loaded.code:
         return loaded.code
     summary = summarize(loaded.report)
