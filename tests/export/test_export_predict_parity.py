@@ -147,6 +147,35 @@ def test_table_row_predictions_agree(home):
     assert_same(page, bundle_predict(folder, csv_file, ds.classes))
 
 
+def test_a_workbook_row_predicts_as_the_same_row_in_csv(home):
+    """The bundle's predict.py reads an .xlsx (openpyxl, values only) as its CSV; without
+    openpyxl it says in one line what to do."""
+    openpyxl = pytest.importorskip("openpyxl")
+    store, run, folder = trained_bundle(home, "mlp-tabular", "iris", batch_size=16)
+    ds = page_model(store, run).dataset
+    from layerloom.ui import predict
+
+    names = predict.row_names(ds)
+    rows = [[5.0, 3.1, 1.6, 0.2], [6.7, 3.0, 5.2, 2.3]]
+    (home / "rows.csv").write_text(",".join(f'"{n}"' for n in names) + "\n" + "\n".join(
+        ",".join(map(str, row)) for row in rows) + "\n", encoding="utf-8")
+    book = openpyxl.Workbook()
+    book.active.append([])  # an empty row above the table, as people leave them
+    book.active.append(names)
+    for row in rows:
+        book.active.append(row)
+    book.save(home / "rows.xlsx")
+    read = [run_without_layerloom(PREDICT, folder, str(home / name), "--top", "1000")
+            for name in ("rows.csv", "rows.xlsx")]
+    assert [done.returncode for done in read] == [0, 0], read[1].stderr
+    assert read[0].stdout == read[1].stdout and len(read[1].stdout.splitlines()) == 2
+    blocked = run_without_layerloom("\n    import sys; sys.modules['openpyxl'] = None" + PREDICT,
+                                    folder, str(home / "rows.xlsx"))
+    assert blocked.returncode != 0 and blocked.stderr.strip().splitlines()[-1].endswith(
+        "rows.xlsx: reading .xlsx needs openpyxl: pip install openpyxl (or save the sheet as "
+        "CSV)")
+
+
 def test_text_predictions_agree(home):
     from layerloom.runtime import dataset_spec
     from layerloom.ui import predict
