@@ -66,7 +66,8 @@ def read_workbook_header(path: Path, sheet: str | None = None) -> list[str]:
     [] for a workbook it cannot read (loading it then says why)."""
     try:
         with _open(path) as book:
-            rows, _ = _trimmed(path, _sheet(path, book, sheet), most_rows=1)
+            # the columns' span from the first rows: an unnamed column of values is named too
+            rows, _ = _trimmed(path, _sheet(path, book, sheet), most_rows=200)
             return _header(path, rows[0][1], rows[0][0]) if rows else []
     except (DataError, OSError):
         pass

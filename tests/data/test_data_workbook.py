@@ -218,3 +218,13 @@ def test_a_zip_that_is_no_workbook_is_said_to_be_none(tmp_path):
         archive.writestr("cat.png", b"not a sheet")
     with pytest.raises(DataError, match=r"photos\.xlsx: cannot be read as an Excel workbook"):
         load_dataset(tmp_path / "photos.xlsx")
+
+
+def test_the_header_offered_names_an_unnamed_column_of_values_as_loading_does(tmp_path):
+    book = openpyxl.Workbook()
+    book.active.append([None, "x", "label"])  # pandas' index, its header cell empty
+    for i in range(30):
+        book.active.append([i, i * 2.5, "ab"[i % 2]])
+    book.save(tmp_path / "index.xlsx")
+    assert read_header(tmp_path / "index.xlsx") == ["column 1", "x", "label"]
+    assert load_dataset(tmp_path / "index.xlsx").meta["columns"][0]["name"] == "column 1"
