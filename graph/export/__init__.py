@@ -165,7 +165,8 @@ def _refuse_unwritable(fmt: str, path: Path) -> None:
     for file in planned_files(fmt, path):
         if file.is_dir():
             raise ExportError(fmt, f"{file} is a folder; give the name of a file to write, "
-                                   f"e.g. {file / (path.stem or 'model')}{suffix}")
+                                   f"e.g. {file / (path.stem or 'model')}{suffix}",
+                              unwritable=True)
     if len(set(planned_files(fmt, path))) < len(planned_files(fmt, path)):
         raise ExportError(fmt, f"{path} would be both the code and the weights written beside "
                                f"it ({path.stem}.safetensors); give the code a {suffix} name")
@@ -200,7 +201,7 @@ def _place(fmt: str, path: Path, started: float, write) -> ExportResult:
     it returns, delete them whatever happens otherwise."""
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
-        raise ExportError(fmt, f"no folder {folder} to write {path.name} into")
+        raise ExportError(fmt, f"no folder {folder} to write {path.name} into", unwritable=True)
     tmp_dir = Path(tempfile.mkdtemp(prefix=".layerloom-export-", dir=folder))
     try:
         files, diff, notes = write(tmp_dir / path.name)

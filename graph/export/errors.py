@@ -9,7 +9,9 @@ class ExportError(GraphError):
     """An export that failed or did not verify; no file is left behind.
 
     ``format`` is the format that failed (``onnx``, ``bundle/onnx``…); ``node`` and ``block``
-    name the node id and block type at fault when one is known.
+    name the node id and block type at fault when one is known; ``unwritable``, that nothing
+    could be written where it was asked (the path is a folder, or its folder is missing: the
+    CLI exits 2 for it, as for any file that cannot be written).
 
     >>> str(ExportError("onnx", "no ONNX operator computes log-gamma", node="gamma",
     ...                 block="LogGamma"))
@@ -17,8 +19,9 @@ class ExportError(GraphError):
     """
 
     def __init__(self, format: str, reason: str, *, node: str | None = None,
-                 block: str | None = None):
+                 block: str | None = None, unwritable: bool = False):
         self.format, self.reason, self.block = format, reason, block
+        self.unwritable = unwritable  # nothing can be written where asked (a folder, none)
         where = f" at {node}" + (f" ({block})" if block else "") if node else ""
         super().__init__(f"{format} export failed{where}: {reason}")
         self.node = node

@@ -119,7 +119,7 @@ def cmd_export(args) -> int:
                               variables=parse_variables(args.set), overwrite=args.force)
     except ExportError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return EXIT_INVALID
+        return EXIT_UNREADABLE if exc.unwritable else EXIT_INVALID
     except GraphError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INVALID
