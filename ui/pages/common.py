@@ -1,4 +1,5 @@
-"""Small pieces the five run pages share: changing the design, one-off notices."""
+"""Small pieces the five run pages share: changing the design, one-off notices, expanders
+that stay as the user left them."""
 
 from __future__ import annotations
 
@@ -25,6 +26,16 @@ def show_notice(pages: PagesState) -> None:
     if pages.notice:
         st.info(plain(pages.notice))
         pages.notice = None
+
+
+def kept_expander(label: str, key: str, *, open_now: bool = False):
+    """An expander that stays as the user left it (its state is kept by the server, in
+    ``key``), opened by the page where ``open_now`` (what it holds must be seen: a value out
+    of range), never closed by it. An expander drawn open only while a value was refused
+    closed itself under the user once the value was fixed, at the next run."""
+    if open_now:
+        st.session_state[key] = True
+    return st.expander(label, key=key, on_change="rerun")
 
 
 def run_names(runs) -> dict[int, str]:

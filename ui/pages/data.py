@@ -19,7 +19,7 @@ from ..fields import plain
 from ..forms import options_form, range_problem, seed
 from ..pagestate import DataChoice, PagesState, pages_of, project_of
 from ..uploads import display_name, save_upload
-from .common import set_graph, show_notice
+from .common import kept_expander, set_graph, show_notice
 
 BUILTIN, UPLOAD, FOLDER = "Built-in dataset", "Upload a file", "Folder on this machine"
 PREVIEW_N = 16
@@ -105,8 +105,9 @@ def choose(state, pages: PagesState, slots: dict | None = None,
                                      current.test_fraction) if current else (0, 0.1, 0.2))
     shown = [st.session_state.get(key, value)  # the value the browser has just sent
              for key, value in zip(SPLIT_KEYS, kept)]
-    # open where a value is out of range, so that what is said of it is seen
-    with st.expander("Split and seed", expanded=bool(split_problems(*shown))):
+    # opened where a value is out of range, so that what is said of it is seen
+    with kept_expander("Split and seed", "data.split.open",
+                       open_now=any(split_problems(*shown))):
         left, mid, right = st.columns(3)
         # no min_value/max_value: a value typed out of range is said below its box
         # ("validation share must be between 0 and 0.9, got 0.95") and nothing is loaded;
@@ -168,8 +169,8 @@ def choose_builtin(state, current: DataChoice | None,
     st.caption(f"{entry['task']}, input {entry['input_shape']} {entry['dtype']}")
     options = {}
     if entry["options"]:
-        # open where a value was out of range, so that what is said below its box is seen
-        with st.expander("Options", expanded=bool(
+        # opened where a value was out of range, so that what is said below its box is seen
+        with kept_expander("Options", "data.options.open", open_now=bool(
                 pages_of(state).data_refused.get(project_of(state)))):
             values = current.options if current and current.source == name else {}
             options = options_form(entry["options"], values, key=f"data.opt.{name}",
