@@ -5,4 +5,13 @@ The sub-packages map onto the repository's top-level folders:
 ``layerloom.assets`` (assets/).
 """
 
+from pathlib import Path as _Path
+
 __version__ = "0.1.0"
+
+# Imported from a checkout (Python run in the clone, whose current folder comes first on the path
+# and so shadows an installed LayerLoom): the sub-packages are this folder's siblings, as
+# setup.py maps them; installed, they are inside it and this adds nothing.
+_checkout = _Path(__file__).resolve().parent.parent
+if (_checkout / "setup.py").is_file() and (_checkout / "graph" / "__init__.py").is_file():
+    __path__.append(str(_checkout))

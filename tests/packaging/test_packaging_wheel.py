@@ -208,3 +208,23 @@ def test_the_installed_cli_works_end_to_end(venv, tmp_path):
     names = zipfile.ZipFile(tmp_path / "bundle.zip").namelist()
     assert any(n.endswith("predict.py") for n in names)
     assert run(ok=False).returncode == 2  # bare `layerloom`: help, and argparse's usage exit code
+
+
+def test_python_run_in_the_checkout_after_pip_install_finds_every_subpackage(venv, tmp_path):
+    """The README's "With pip" installs from the clone, and a user goes on there: `python -m
+    layerloom`, or the Python API (`from layerloom.graph import load_graph`). Python puts the
+    current folder first on its path, so the clone's layerloom/ (the package root) shadows the
+    installed package; its sub-packages are the clone's sibling folders, and were not found
+    (ModuleNotFoundError: No module named 'layerloom.graph')."""
+    env = _env(tmp_path)
+    python = str(venv / "bin" / "python")
+    proc = subprocess.run([python, "-c", "from layerloom.graph import load_graph, validate\n"
+                           "from layerloom.runtime import TrainConfig\n"
+                           "import layerloom.graph, layerloom.ui\n"
+                           "print(layerloom.graph.__file__)"],
+                          capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert Path(proc.stdout.strip()) == ROOT / "graph" / "__init__.py"  # the clone's, whole
+    proc = subprocess.run([python, "-m", "layerloom", "templates"], capture_output=True,
+                          text=True, cwd=ROOT, env=env, timeout=300)
+    assert proc.returncode == 0 and "seed-cnn" in proc.stdout, proc.stderr[-2000:]
