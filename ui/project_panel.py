@@ -168,9 +168,15 @@ def snapshots(state: DesignerState) -> None:
         left.text_input("Name", placeholder="before the wider head", key=f"{form}:name")
         right.form_submit_button("Save", icon=":material/bookmark_add:", on_click=_save_snapshot,
                                  args=(state, form))
-    for snap in state.store.snapshots(state.project_id)[:20]:
+    snaps = state.store.snapshots(state.project_id)[:20]
+    saved = next((snap for snap in snaps if snap.id == state.saved_snapshot), None)
+    if saved is not None:  # here, under the form: a toast lay over this menu
+        st.caption(f":material/check_circle: Saved snapshot “{plain(saved.name)}”.")
+    for snap in snaps:
         left, right = st.columns([3, 2], vertical_alignment="center")
-        left.markdown(f"{plain(snap.name)}  \n:gray[{time.strftime('%b %d, %H:%M', time.localtime(snap.created))}]")
+        when = time.strftime('%b %d, %H:%M', time.localtime(snap.created))
+        mark = " · :green[saved]" if snap is saved else ""
+        left.markdown(f"{plain(snap.name)}  \n:gray[{when}]{mark}")
         right.button("Restore", key=f"restore:{snap.id}", on_click=_restore,
                      args=(state, snap.id, snap.name), help="Undo brings the current one back")
 
@@ -179,7 +185,7 @@ def snapshots(state: DesignerState) -> None:
 def _save_snapshot(state: DesignerState, form: str) -> None:
     snap = state.store.snapshot(state.project_id, st.session_state.get(f"{form}:name") or "",
                                 state.graph)
-    state.notify("success", f"Saved snapshot “{snap.name}”.")
+    state.saved_snapshot = snap.id  # said in the Snapshots menu, which stays open
 
 
 def _slug(name: str) -> str:
