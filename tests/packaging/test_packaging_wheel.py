@@ -215,12 +215,14 @@ def test_python_run_in_the_checkout_after_pip_install_finds_every_subpackage(ven
     layerloom`, or the Python API (`from layerloom.graph import load_graph`). Python puts the
     current folder first on its path, so the clone's layerloom/ (the package root) shadows the
     installed package; its sub-packages are the clone's sibling folders, and were not found
-    (ModuleNotFoundError: No module named 'layerloom.graph')."""
+    (ModuleNotFoundError: No module named 'layerloom.graph'); `layerloom app` printed its URL
+    and its server, `python -m layerloom.ui.serve`, ended at once for the same reason."""
     env = _env(tmp_path)
     python = str(venv / "bin" / "python")
     proc = subprocess.run([python, "-c", "from layerloom.graph import load_graph, validate\n"
                            "from layerloom.runtime import TrainConfig\n"
-                           "import layerloom.graph, layerloom.ui\n"
+                           "import importlib.util, layerloom.graph\n"
+                           "assert importlib.util.find_spec('layerloom.ui.serve')  # the app\n"
                            "print(layerloom.graph.__file__)"],
                           capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
