@@ -112,7 +112,7 @@ def home_problem(home: Path, *, writable: bool = True) -> str | None:
     except OSError as exc:
         return f"it cannot be made ({exc.strerror or exc})"
     if writable and not os.access(home, os.W_OK | os.X_OK):
-        return "it cannot be written (Permission denied)"
+        return "it cannot be written"
     return None
 
 

@@ -182,13 +182,15 @@ def _errors_in_words():
 
 def _store(args):
     """The runs database of ``--home`` (else the usual one); a home that is a file, or under
-    one, is a UserError naming it (exit 2), any other problem with the database one too."""
+    one, or that cannot be written where it holds no database yet, is a UserError naming it
+    (exit 2), any other problem with the database one too."""
     from layerloom.runtime.store import RunStore, StoreError, default_db
 
+    path = Path(args.home) / "runs.db" if args.home else default_db()
     try:
-        return RunStore(Path(args.home) / "runs.db" if args.home else default_db())
+        return RunStore(path)
     except StoreError as exc:
-        problem = unusable_home(args.home, writable=False)
+        problem = unusable_home(args.home, writable=not path.exists())
         if problem:
             raise UserError(problem, EXIT_UNREADABLE) from None
         raise UserError(str(exc)) from None

@@ -55,5 +55,5 @@ def test_a_home_that_cannot_be_written_is_one_line_and_exit_2(tmp_path, monkeypa
     assert main(["app"]) == 2
     assert started == []
     assert capsys.readouterr().err == (
-        f"error: cannot use {home} as LayerLoom's home: it cannot be written (Permission "
-        f"denied); set LAYERLOOM_HOME (or --home) to a folder you can write\n")
+        f"error: cannot use {home} as LayerLoom's home: it cannot be written; set "
+        f"LAYERLOOM_HOME (or --home) to a folder you can write\n")
