@@ -64,6 +64,20 @@ def main(argv: list[str] | None = None) -> int:
         return report_exception(exc, debug=debug)
     finally:
         sys.stdout, sys.stderr = streams
+        if argv is None:  # the console script, about to exit: see _ignore_ctrl_c_from_now
+            _ignore_ctrl_c_from_now()
+
+
+def _ignore_ctrl_c_from_now() -> None:
+    """Once the command has finished, Ctrl+C has nothing left to stop: a second one (after the
+    first stopped a run) landing while Python shuts down would end as a traceback from an exit
+    handler (torch registers some)."""
+    import signal
+
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread
+        pass
 
 
 if __name__ == "__main__":
