@@ -16,6 +16,7 @@ files under ``$LAYERLOOM_HOME``, and a warning says so.
 
 from __future__ import annotations
 
+import argparse
 import ipaddress
 import os
 import signal
@@ -68,6 +69,29 @@ def port_free(host: str, port: int) -> bool:
         except OSError:
             return False
     return True
+
+
+def port_number(text: str) -> int:
+    """``--port``'s type: a number from 1 to 65535 (argparse says so, exit 2, where it is not)."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = 0
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text} is not a port: give a number from 1 to 65535")
+    return port
+
+
+def host_problem(host: str) -> str | None:
+    """Why no server can listen on ``host`` here (a name that resolves to nothing, an address
+    of another machine), or None."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.bind((host.strip("[]"), 0))
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None
 
 
 def choose_port(host: str, wanted: int | None) -> int | None:
@@ -137,6 +161,11 @@ def cmd_app(args) -> int:
         return EXIT_UNREADABLE
     if args.home:  # the server's, and the runs it starts
         os.environ["LAYERLOOM_HOME"] = os.path.abspath(Path(args.home).expanduser())
+    unusable = host_problem(args.host)
+    if unusable:
+        print(f"error: --host {args.host}: not an address of this machine ({unusable})",
+              file=sys.stderr)
+        return 1
     port = choose_port(args.host, args.port)
     if port is None:
         if args.port:
@@ -161,7 +190,7 @@ def cmd_app(args) -> int:
 def register(subparsers) -> None:
     p = subparsers.add_parser("app", help="start the designer in the browser",
                               description=DESCRIPTION)
-    p.add_argument("--port", type=int, default=None,
+    p.add_argument("--port", type=port_number, default=None,
                    help=f"port (default {DEFAULT_PORT}, or the next free one)")
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1: this machine only; any other "

@@ -1,7 +1,8 @@
 """``layerloom app`` and LayerLoom's home: ``--home DIR`` does for the app what it does for the
 other commands (the README says so of the CLI), and a home that cannot be made or written is one
 ``error:`` line and exit 2 before any server starts, not a URL to a page that says so (with a
-traceback on the terminal)."""
+traceback on the terminal). A --port out of range, or a --host that is no address here, is
+refused in words before any server starts as well."""
 
 from __future__ import annotations
 
@@ -57,3 +58,25 @@ def test_a_home_that_cannot_be_written_is_one_line_and_exit_2(tmp_path, monkeypa
     assert capsys.readouterr().err == (
         f"error: cannot use {home} as LayerLoom's home: it cannot be written; set "
         f"LAYERLOOM_HOME (or --home) to a folder you can write\n")
+
+
+@pytest.mark.parametrize("port", ["99999", "-5", "http"])
+def test_a_port_out_of_range_is_refused_as_argparse_does(started, capsys, port):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["app", "--port", port])
+    assert exit_info.value.code == 2 and started == []
+    err = capsys.readouterr().err
+    assert err.endswith(f"error: argument --port: {port} is not a port: give a number from 1 "
+                        f"to 65535\n") and "Traceback" not in err
+
+
+def test_a_host_that_is_no_address_here_is_named(capsys, tmp_path, monkeypatch):
+    """It said "no free port on nosuchhost.invalid from 8501 to 8600", after trying them all."""
+    monkeypatch.setenv("LAYERLOOM_HOME", str(tmp_path))
+    started = []
+    monkeypatch.setattr(app, "run_server", lambda cmd: started.append(cmd) or 0)
+    assert main(["app", "--host", "nosuchhost.invalid"]) == 1
+    assert started == []
+    err = capsys.readouterr().err
+    assert err.startswith("error: --host nosuchhost.invalid: not an address of this machine (")
+    assert err.count("\n") == 1
