@@ -21,11 +21,17 @@ class DataError(ValueError):
 
     ``file``, ``line`` (1-based, as an editor counts), ``column`` and ``entry`` say where the
     fault is when one place is at fault; they are kept as attributes for the UI to highlight.
+    Where loader options get past the fault, ``remedy`` holds them (``{"drop": ["customer_id"]}``)
+    and ``fault`` says what is wrong without the message's how-to, which names the Python
+    API's options: the app says the same in its own words, beside a button that applies them.
     """
 
     def __init__(self, message: str, *, file: str | Path | None = None, line: int | None = None,
-                 column: str | None = None, entry: str | None = None):
+                 column: str | None = None, entry: str | None = None,
+                 remedy: dict | None = None, fault: str | None = None):
         self.file = Path(file).name if file is not None else None
+        self.remedy = remedy
+        self.fault = fault if fault is not None else message
         self.line = line
         self.column = column
         self.entry = entry

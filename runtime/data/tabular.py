@@ -71,10 +71,12 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
         if outside:
             unseen[name] = {"count": len(outside), "values": sorted(set(outside))}
         if len(categories) > max_categories:
-            raise DataError(f"{len(categories)} different values in the training rows, too many "
-                            f"to one-hot (max_categories={max_categories}); drop the column with "
-                            f"drop=[{name!r}], or load the file with kind='text' if it holds "
-                            f"free text", file=table.path, column=name)
+            fault = (f"{len(categories)} different values in the training rows, too many to "
+                     f"one-hot (more than {max_categories})")
+            raise DataError(f"{fault}; drop the column with drop=[{name!r}] (or raise "
+                            f"max_categories), or load the file with kind='text' if it holds "
+                            f"free text", file=table.path, column=name,
+                            remedy={"drop": [name]}, fault=fault)
         advice += _category_notes(name, values, categories, len(split.train))
         index = {category: i for i, category in enumerate(categories)}
         block = np.zeros((len(values), len(categories)))

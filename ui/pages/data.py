@@ -54,7 +54,9 @@ def render(state) -> None:
                 raise
             log_error("The Data page", err)
             # said where the file was chosen, not below its options
-            slots.get("file", st).error(could_not_read(choice, err), icon=":material/error:")
+            where = slots["file"].container() if "file" in slots else st
+            where.error(could_not_read(choice, err), icon=":material/error:")
+            offer_remedy(where, choice, err)
             return
         remember_data(state, choice)  # kept with the project: a reload and Train use it
         summary(ds)
@@ -70,12 +72,44 @@ def could_not_read(choice: DataChoice | None, err: Exception) -> str:
     name = (choice.label or display_name(choice.source)) if choice is not None else \
         (file or "the data")
     text = friendly(err)
+    drop = _drop_remedy(choice, err)
+    if drop:  # the loader's how-to names the Python API's options: said in the page's words
+        column = getattr(err, "column", None)
+        where = f"column {column!r}: " if column else ""
+        return (f"Could not read {plain(name)}: {plain(where + err.fault)}. Choose "
+                f"{plain(', '.join(drop))} under **drop** below (an id or a name tells the "
+                f"model nothing it can learn), or set **kind** to text if the column holds "
+                f"free text.")
     named = {str(n) for n in (file, name, Path(choice.source).name if choice else None) if n}
     for lead in (f"{n}{sep}" for n in named for sep in (", ", ": ")):
         if text.startswith(lead):  # said once: "Could not read x.csv: line 4: …"
             text = text[len(lead):]
             break
     return f"Could not read {plain(name)}: {plain(text)}"
+
+
+def _drop_remedy(choice: DataChoice | None, err: Exception) -> list[str]:
+    """The columns whose drop gets an uploaded table past ``err``, where the error says so."""
+    remedy = getattr(err, "remedy", None) or {}
+    if choice is None or not remedy.get("drop") or choice.source in _builtin_names():
+        return []
+    return [str(c) for c in remedy["drop"]]
+
+
+def offer_remedy(where, choice: DataChoice | None, err: Exception) -> None:
+    """A button under the error that applies its remedy: ``Drop customer_id`` adds the column
+    to the **drop** box (which the user can see and undo) and reads the file again."""
+    drop = _drop_remedy(choice, err)
+    if not drop:
+        return
+    key = f"data.opt.{display_name(choice.source)}.drop"
+
+    def apply() -> None:
+        chosen = list(st.session_state.get(key) or choice.options.get("drop") or ())
+        st.session_state[key] = chosen + [c for c in drop if c not in chosen]
+
+    where.button(f"Drop {', '.join(drop)}", key="data.drop_column", on_click=apply,
+                 help="Adds it to the drop box below and reads the file again without it")
 
 
 def choose(state, pages: PagesState, slots: dict | None = None,

@@ -1,0 +1,56 @@
+"""The Data page (AppTest) on a newcomer's own table: an id column among its features, which
+the loader cannot one-hot. The page says what to do in its own words (the drop box, the kind
+box), not in the Python API's (``drop=['customer_id']``), and one click drops the column."""
+
+from __future__ import annotations
+
+import pytest
+
+from .test_pages_data import load_errors, page, texts
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("LAYERLOOM_HOME", str(tmp_path))
+    return tmp_path
+
+
+def customers(n: int = 120) -> bytes:
+    rows = [f"C{1000 + i},{20 + i % 50},{30000 + 173 * i},{['north', 'south', 'east'][i % 3]},"
+            f"{['gold', 'silver'][i % 2]}" for i in range(n)]
+    rows[5] = "C1005,,31000,west,gold"  # a missing age
+    return ("customer_id,age,income,region,tier\n" + "\n".join(rows) + "\n").encode()
+
+
+def upload(at):
+    at.radio(key="data.source").set_value("Upload a file").run()
+    at.file_uploader(key="data.file").upload("customers.csv", customers(), "text/csv").run()
+    return at
+
+
+def test_an_id_column_is_said_in_the_pages_words_and_one_click_drops_it():
+    at = upload(page("mlp-tabular").run())
+    assert not at.exception
+    [error] = load_errors(at)
+    assert error.startswith("Could not read customers.csv: column 'customer_id': ")
+    assert "too many to one-hot" in error
+    assert "drop=" not in error and "kind='text'" not in error  # the API's words, not the page's
+    assert "max_categories" not in error
+    assert "**drop**" in error and "**kind**" in error
+    button = at.button(key="data.drop_column")
+    assert button.label == "Drop customer_id"
+    button.click().run()
+    assert not at.exception and not load_errors(at)
+    assert at.multiselect(key="data.opt.customers.csv.drop").value == ["customer_id"]
+    assert texts(at.metric)[:3] == ["classification", "[5] float32", "2"]  # age, income, 3 regions
+
+
+def test_a_many_valued_text_column_that_is_no_id_gets_the_same_way_out():
+    rows = [f"{i},town{i},{'ab'[i % 2]}" for i in range(120)]
+    at = page("mlp-tabular").run()
+    at.radio(key="data.source").set_value("Upload a file").run()
+    at.file_uploader(key="data.file").upload(
+        "towns.csv", ("size,town,label\n" + "\n".join(rows)).encode(), "text/csv").run()
+    [error] = load_errors(at)
+    assert error.startswith("Could not read towns.csv: column 'town': ")
+    assert at.button(key="data.drop_column").label == "Drop town"
