@@ -90,8 +90,7 @@ def progress_line(progress: dict | None, status: str) -> str:
     """Epoch, step, samples/s and ETA in one line."""
     if not progress or "step" not in progress:  # a run starting has only its phase
         return "waiting for the run to start…" if status in ACTIVE else status
-    parts = [f"epoch {min(progress.get('epoch', 0) + 1, progress.get('epochs') or 1)}"
-             f"/{progress.get('epochs', '?')}",
+    parts = [f"epoch {shown_epoch(progress)}/{progress.get('epochs', '?')}",
              f"step {progress.get('step', 0)}/{progress.get('total_steps', '?')}"]
     metrics = progress.get("metrics") or {}
     speed, processes = metrics.get("samples_per_s"), int(metrics.get("processes") or 1)
@@ -104,6 +103,23 @@ def progress_line(progress: dict | None, status: str) -> str:
     else:
         parts.append(f"took {clock(progress.get('elapsed'))}")
     return " · ".join(parts)
+
+
+def shown_epoch(progress: dict) -> int:
+    """The epoch the run is in, or has just finished at an epoch's end: counted from its step,
+    as the run's own notes count ("stopped … after epoch 690" is at epoch 690, not 691).
+
+    >>> shown_epoch({"epoch": 690, "epochs": 3000, "step": 4830, "total_steps": 21000})
+    690
+    >>> shown_epoch({"epoch": 517, "epochs": 3000, "step": 3622, "total_steps": 21000})
+    518
+    """
+    epochs = progress.get("epochs") or 1
+    total, step = progress.get("total_steps") or 0, progress.get("step") or 0
+    if total and total % epochs == 0:
+        per_epoch = total // epochs
+        return max(1, min(epochs, -(-step // per_epoch)))
+    return min(progress.get("epoch", 0) + 1, epochs)
 
 
 def fraction(progress: dict | None) -> float:
