@@ -835,13 +835,33 @@ def _resume_here(args) -> int:
 
 def cmd_sweep(args) -> int:
     def body() -> int:
-        from layerloom.runtime.search import sweep
+        from layerloom.runtime.events import Control
+        from layerloom.runtime.search import sweep, sweep_spec
 
         graph, config, ds = _graph_and_data(args)
+        store, control, variables = _store(args), Control(), _variables(args) or None
         with _errors_in_words():
-            result = sweep(graph, ds, config, args.param, trials=args.trials,
-                           sampler=args.sampler, store=_store(args),
-                           variables=_variables(args) or None)
+            spec = sweep_spec(graph, ds, config, args.param, trials=args.trials,
+                              sampler=args.sampler, variables=variables)
+            sweep_id = store.create_sweep(f"{graph.name} sweep", spec)
+
+            def stop_on_ctrl_c(event):
+                """After Ctrl+C: no new trial (the sweep's flag), this one stops at its next
+                batch, as `train` stops (asked here, between batches, not in the handler)."""
+                if control.poll():
+                    store.update_sweep(sweep_id, control="stop")
+                    return "stop"
+                return None
+
+            try:
+                with _ctrl_c_stops(control):
+                    result = sweep(graph, ds, config, args.param, trials=args.trials,
+                                   sampler=args.sampler, store=store, variables=variables,
+                                   callback=stop_on_ctrl_c, sweep_id=sweep_id)
+            except KeyboardInterrupt:  # Ctrl+C twice: at once, the sweep recorded as ended
+                store.update_sweep(sweep_id, status="stopped", reason="interrupted",
+                                   control=None)
+                raise
         if args.json:
             print(json.dumps({"sweep_id": result.sweep_id, "status": result.status,
                               "reason": result.reason, "objective": result.objective,
@@ -864,7 +884,7 @@ def cmd_sweep(args) -> int:
         elif result.status == "completed":
             print(f"error: no trial of sweep {result.sweep_id} gave a result", file=sys.stderr)
             return EXIT_INVALID
-        return 0
+        return 0 if result.status == "completed" else 130
 
     return _run(body, args)
 

@@ -1,0 +1,37 @@
+"""Ctrl+C during ``layerloom sweep`` stops it as it stops ``train``: the trial training stops at
+its next batch (kept, resumable), no new trial starts, the table of the trials so far is
+printed and the sweep is recorded ``stopped``. It ended with "interrupted" and no table, the
+sweep left ``running`` in the database for ever."""
+
+from __future__ import annotations
+
+import signal
+
+from layerloom.cli import main
+from layerloom.runtime import search
+from layerloom.runtime.store import RunStore
+
+
+def test_ctrl_c_stops_the_sweep_and_keeps_what_it_did(tmp_path, monkeypatch, capsys):
+    real_execute_run = search.execute_run
+
+    def execute_run(store, run_id, **kwargs):  # Ctrl+C at the first trial's first step
+        given = kwargs.get("callback")
+
+        def callback(event):
+            if event.kind == "step" and run_id == 1:
+                signal.raise_signal(signal.SIGINT)
+            return given(event) if given else None
+
+        return real_execute_run(store, run_id, **{**kwargs, "callback": callback})
+
+    monkeypatch.setattr(search, "execute_run", execute_run)
+    code = main(["sweep", "mlp-tabular", "-d", "iris", "--epochs", "3", "--param",
+                 "lr=0.001,0.01,0.1", "--cfg", "log_every=1", "--home", str(tmp_path)])
+    captured = capsys.readouterr()
+    assert code == 130, captured.err
+    assert "stopping at the next batch (Ctrl-C again to quit now)" in captured.err
+    assert "sweep 1 stopped: stopped by the user after 0 of 3 trials" in captured.out
+    store = RunStore(tmp_path / "runs.db")
+    assert store.sweep(1)["status"] == "stopped"
+    assert [(run.id, run.status) for run in store.list_runs()] == [(1, "stopped")]
