@@ -22,7 +22,8 @@ from layerloom.runtime import RunStore, TrainConfig, load_checkpoint, prepare_mo
 from layerloom.runtime.runner import load_saved_dataset
 from layerloom.runtime.data import normalize, text
 # the table-row encoding is the runtime's (explanations read rows the same way)
-from layerloom.runtime.data.preprocessing import encode_row, row_names  # noqa: F401
+from layerloom.runtime.data.preprocessing import (  # noqa: F401
+    encode_row, input_columns, row_names)
 # digits made as MNIST's were are prepared so (see picture_input)
 from layerloom.runtime.data.preprocessing import digit_frame, prepare_digit
 

@@ -276,10 +276,38 @@ def row_input(ds) -> torch.Tensor | None:
             st.warning(plain(note))
     else:
         start = predict.shown(ds.x_test[:1], ds)[0]
-        edited = st.data_editor(pd.DataFrame([start], columns=names), key="results.row",
-                                hide_index=True)
-        features = edited.iloc[0].to_numpy(dtype=np.float32)
+        columns = predict.input_columns(ds)
+        if columns and any(c["kind"] == "categorical" for c in columns):
+            features = file_row_input(start, columns, ds)
+        else:
+            edited = st.data_editor(pd.DataFrame([start], columns=names), key="results.row",
+                                    hide_index=True)
+            features = edited.iloc[0].to_numpy(dtype=np.float32)
     return predict.from_raw(features[None], ds)
+
+
+def file_row_input(start: np.ndarray, columns: list[dict], ds) -> np.ndarray:
+    """A test row edited in the file's own columns, a category chosen by its name (region:
+    north, south, …), not as the model's one-hot 0s and 1s; encoded as an uploaded row is."""
+    row: dict = {}
+    at = 0
+    for column in columns:
+        if column["kind"] == "categorical":
+            hot = start[at:at + len(column["categories"])]
+            # a category unseen in training, or a missing one, is all zeros: shown empty
+            row[column["name"]] = column["categories"][int(hot.argmax())] if hot.max() > 0.5 \
+                else None
+            at += len(column["categories"])
+        else:
+            row[column["name"]] = float(start[at])
+            at += 1
+    config = {c["name"]: st.column_config.SelectboxColumn(options=list(c["categories"]))
+              for c in columns if c["kind"] == "categorical"}
+    edited = st.data_editor(pd.DataFrame([row]), key="results.row", hide_index=True,
+                            column_config=config)
+    values = {name: ("" if value is None or value != value else value)
+              for name, value in edited.iloc[0].to_dict().items()}
+    return predict.encode_row(values, ds)
 
 
 def sample_input(ds) -> torch.Tensor | None:
