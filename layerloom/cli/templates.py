@@ -48,6 +48,10 @@ def cmd_new(args) -> int:
         sys.stdout.write(text)
         return 0
     path = Path(args.output or f"{args.template}.json")
+    if path.is_dir():
+        print(f"error: {path} is a folder; give the name of a file to write, e.g. "
+              f"{path / args.template}.json", file=sys.stderr)
+        return EXIT_UNREADABLE
     if path.exists() and not args.force:
         print(f"error: {path} already exists; choose another file with -o, or add --force to "
               f"overwrite it", file=sys.stderr)
