@@ -54,3 +54,29 @@ def test_a_many_valued_text_column_that_is_no_id_gets_the_same_way_out():
     [error] = load_errors(at)
     assert error.startswith("Could not read towns.csv: column 'town': ")
     assert at.button(key="data.drop_column").label == "Drop town"
+
+
+def test_a_new_version_of_the_file_keeps_the_columns_dropped_and_the_target():
+    """A user who fixes their table and uploads it again under a new name kept neither: the id
+    column's error came back and the target fell back to the last column."""
+    at = upload(page("mlp-tabular").run())
+    at.button(key="data.drop_column").click().run()
+    at.selectbox(key="data.opt.customers.csv.target").set_value("region").run()
+    assert not load_errors(at) and texts(at.metric)[2] == "4"  # four regions
+    at.file_uploader(key="data.file").upload("customers_v2.csv", customers(130),
+                                             "text/csv").run()
+    assert not at.exception and not load_errors(at)
+    assert at.multiselect(key="data.opt.customers_v2.csv.drop").value == ["customer_id"]
+    assert at.selectbox(key="data.opt.customers_v2.csv.target").value == "region"
+    assert texts(at.metric)[2] == "4"
+
+
+def test_a_new_file_without_those_columns_starts_from_the_defaults():
+    at = upload(page("mlp-tabular").run())
+    at.button(key="data.drop_column").click().run()
+    rows = "\n".join(f"{i % 7},{i % 5},{'ab'[i % 2]}" for i in range(60))
+    at.file_uploader(key="data.file").upload("other.csv", f"p,q,label\n{rows}\n".encode(),
+                                             "text/csv").run()
+    assert not at.exception and not load_errors(at)
+    assert at.multiselect(key="data.opt.other.csv.drop").value == []
+    assert at.selectbox(key="data.opt.other.csv.target").value == "(default)"

@@ -236,7 +236,8 @@ def choose_upload(current: DataChoice | None, slots: dict | None = None,
         return None
     suffix = "." + path.rsplit(".", 1)[-1].lower()
     kind = next((k for k in kinds if suffix in k["suffixes"]), None)
-    values = current.options if current and current.source == path else {}
+    values = current.options if current and current.source == path else \
+        carried_options(current, path)
     key = f"data.opt.{display_name(path)}"
     if kind is None:  # a .npy: loading it says why not, and what to do
         options = {}
@@ -250,6 +251,20 @@ def choose_upload(current: DataChoice | None, slots: dict | None = None,
     else:
         options = options_form(kind["options"], values, key, refused=refused)
     return DataChoice(path, options, display_name(path))
+
+
+TABLES = (".csv", ".tsv", ".txt", ".data", ".dat", ".xlsx")
+NOT_CARRIED = ("sheet",)  # a workbook's sheet names belong to that workbook
+
+
+def carried_options(current: DataChoice | None, path: str) -> dict:
+    """The options of the table read before, for a new table uploaded in its place (a fixed
+    copy, ``customers_v2.csv``): its dropped columns and target stay chosen where the new
+    file has those columns (the widgets keep only the columns it has)."""
+    if current is None or Path(current.source).suffix.lower() not in TABLES \
+            or Path(path).suffix.lower() not in TABLES:
+        return {}
+    return {k: v for k, v in current.options.items() if k not in NOT_CARRIED}
 
 
 def choose_folder(state, current: DataChoice | None,
