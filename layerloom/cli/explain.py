@@ -54,6 +54,10 @@ def cmd_explain(args) -> int:
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return EXIT_UNREADABLE
+    if not Path(args.input).is_file():  # a file that cannot be opened: 2, as in every command
+        why = "is a folder, not a file" if Path(args.input).is_dir() else "no such file"
+        print(f"error: {printable(args.input)}: {why}", file=sys.stderr)
+        return EXIT_UNREADABLE
     store = RunStore(Path(args.home) / "runs.db" if args.home else default_db())
     try:
         trained = load_run(args.run, store)
@@ -67,9 +71,9 @@ def cmd_explain(args) -> int:
         exp = explain_sample(trained.module, x, target=class_index(args.target, ds.classes),
                              method=args.method, layer=args.layer, head=trained.head,
                              classes=ds.classes, vocab=ds.vocab)
-    except RunNotFound as exc:
+    except RunNotFound as exc:  # wrong input, as for runs show, resume and export
         print(f"error: {exc}", file=sys.stderr)
-        return EXIT_UNREADABLE
+        return EXIT_INVALID
     except ExplainError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INVALID

@@ -98,9 +98,9 @@ def test_explain_errors_are_named(trained_run, tmp_path, capsys):
                  "--class", "middle"]) == 1
     assert "no class 'middle'; the classes are left, right" in capsys.readouterr().err
     assert main(["explain", str(run_id), "--input", str(tmp_path / "none.png"),
-                 "--home", str(home)]) == 1
+                 "--home", str(home)]) == 2  # a file that cannot be opened
     assert "none.png: no such file" in capsys.readouterr().err
-    assert main(["explain", "999", "--input", str(png), "--home", str(home)]) == 2
+    assert main(["explain", "999", "--input", str(png), "--home", str(home)]) == 1
     assert "999" in capsys.readouterr().err
     taken = tmp_path / "taken.npy"
     taken.write_bytes(b"")
