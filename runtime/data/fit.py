@@ -220,6 +220,21 @@ def target_scale_note(top, output: str, ds) -> str | None:
             f"it then learn standardised values, and the model still predicts in {name}'s units")
 
 
+def _onehot_width(ds) -> str:
+    """`` (its 5 columns, region as 4 one-hot columns, one per category)``: where a table's
+    width is not its count of columns, what makes it so; empty otherwise."""
+    columns = (getattr(ds, "meta", None) or {}).get("columns")
+    if not isinstance(columns, list) or not all(isinstance(c, dict) for c in columns):
+        return ""
+    wide = [c for c in columns if c.get("kind") == "categorical"
+            and len(c.get("categories") or ()) != 1]
+    if not wide:
+        return ""
+    named = ", ".join(f"{c['name']} as {len(c['categories'])} one-hot columns" for c in wide[:3])
+    more = f" and {len(wide) - 3} more" if len(wide) > 3 else ""
+    return f" (its {len(columns)} columns, {named}{more}, one per category)"
+
+
 def _with_repair(problems: list[FitProblem], fixed: Graph, report,
                  variables) -> tuple[list[FitProblem], Graph]:
     """The Input's problems with the edits further down that its new shape needs (see
@@ -314,7 +329,8 @@ def _input_problems(graph: Graph, source, ds, values: dict) -> list[FitProblem]:
                    f"{', '.join(f'{n} = {values_of(changes, n)}' for n in names)}, and "
                    f"{source.id}'s shape itself to {json.dumps(direct)}")  # as the file has it
         problems.append(FitProblem(
-            source.id, f"the Input is {_show(have)} but {ds.name} gives {want} per sample.",
+            source.id, f"the Input is {_show(have)} but {ds.name} gives {want} per "
+                       f"sample{_onehot_width(ds)}.",
             f"set {source.id}'s shape to {want}{via}", "input", param="shape",
             variable=names[0] if len(names) == 1 else None, changes=tuple(changes)))
     if dtype != ds.dtype:
