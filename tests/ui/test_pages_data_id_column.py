@@ -80,3 +80,17 @@ def test_a_new_file_without_those_columns_starts_from_the_defaults():
     assert not at.exception and not load_errors(at)
     assert at.multiselect(key="data.opt.other.csv.drop").value == []
     assert at.selectbox(key="data.opt.other.csv.target").value == "(default)"
+
+
+def test_the_page_says_which_column_is_predicted_from_which():
+    """With the target left at (default) nothing named the column the model learns to predict:
+    a table whose label is not its last column trained on the wrong one unseen."""
+    at = upload(page("mlp-tabular").run())
+    at.button(key="data.drop_column").click().run()
+    said = [c.value for c in at.caption if c.value.startswith("Predicts ")]
+    assert said == ["Predicts **tier** (the last column; choose another under **target**) "
+                    "from 3 columns: age, income, region. Left out: customer_id."]
+    at.selectbox(key="data.opt.customers.csv.target").set_value("region").run()
+    said = [c.value for c in at.caption if c.value.startswith("Predicts ")]
+    assert said == ["Predicts **region** from 3 columns: age, income, tier. "
+                    "Left out: customer_id."]

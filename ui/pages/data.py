@@ -59,7 +59,7 @@ def render(state) -> None:
             offer_remedy(where, choice, err)
             return
         remember_data(state, choice)  # kept with the project: a reload and Train use it
-        summary(ds)
+        summary(ds, choice)
         preview(ds)
         fit_panel(state, pages, ds)
 
@@ -309,7 +309,7 @@ def choose_folder(state, current: DataChoice | None,
 
 # -- looking --------------------------------------------------------------------------------
 
-def summary(ds) -> None:
+def summary(ds, choice: DataChoice | None = None) -> None:
     info = ds.describe()
     cols = st.columns(4)
     cols[0].metric("Task", info["task"])
@@ -318,6 +318,27 @@ def summary(ds) -> None:
                    len(ds.classes) if ds.classes else info["target_dim"])
     sizes = info["splits"]
     cols[3].metric("train / val / test", " / ".join(str(sizes[s]["size"]) for s in sizes))
+    said = predicts(ds, choice)
+    if said:
+        st.caption(said)
+
+
+def predicts(ds, choice: DataChoice | None) -> str | None:
+    """``Predicts **tier** (the last column; …) from 3 columns: age, income, region. Left out:
+    customer_id.`` for a table: which column the model learns, and from which."""
+    meta = getattr(ds, "meta", None) or {}
+    target, columns = meta.get("target"), meta.get("columns")
+    if not target or not isinstance(columns, list) or not columns:
+        return None
+    options = choice.options if choice is not None else {}
+    names = [str(c["name"]) for c in columns if isinstance(c, dict) and "name" in c]
+    shown = ", ".join(plain(n) for n in names[:12]) + (", …" if len(names) > 12 else "")
+    chosen = "" if options.get("target") else \
+        " (the last column; choose another under **target**)"
+    dropped = [str(c) for c in options.get("drop") or ()]
+    left_out = f" Left out: {', '.join(plain(c) for c in dropped)}." if dropped else ""
+    return (f"Predicts **{plain(target)}**{chosen} from {len(names)} column"
+            f"{'s' if len(names) != 1 else ''}: {shown}.{left_out}")
 
 
 def preview(ds) -> None:
