@@ -94,3 +94,15 @@ def test_the_page_says_which_column_is_predicted_from_which():
     said = [c.value for c in at.caption if c.value.startswith("Predicts ")]
     assert said == ["Predicts **region** from 3 columns: age, income, tier. "
                     "Left out: customer_id."]
+
+
+def test_a_numeric_target_is_previewed_as_written_not_in_three_digits():
+    """spend 1076.53 was previewed as 1.08e+03."""
+    rows = "\n".join(f"{i},{i % 4},{1000 + i + 0.53}" for i in range(60))
+    at = page("mlp-tabular").run()
+    at.radio(key="data.source").set_value("Upload a file").run()
+    at.file_uploader(key="data.file").upload("spend.csv", f"a,b,spend\n{rows}\n".encode(),
+                                             "text/csv").run()
+    assert not load_errors(at)
+    shown = set(at.dataframe[0].value.iloc[:, -1])
+    assert shown and all(s.startswith("10") and s.endswith(".53") for s in shown), shown

@@ -373,7 +373,8 @@ def label_of(ds, value) -> str:
     if ds.classes:
         return str(ds.classes[int(value)])
     flat = value.reshape(-1).tolist()
-    return ", ".join(f"{v:.3g}" for v in flat[:4])
+    # as a table holds them (1076.53, not 1.08e+03); float32's own digits, no more
+    return ", ".join(f"{v:.7g}" for v in flat[:4])
 
 
 def table_head(ds, x, labels: list[str]) -> pd.DataFrame:
