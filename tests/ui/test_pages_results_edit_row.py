@@ -79,3 +79,12 @@ def test_a_row_is_edited_in_the_files_columns_with_its_categories_to_choose(run,
         "text/csv").run()
     assert not at.exception and not at.error
     assert probabilities(at) == shown
+
+
+def test_the_most_confidently_wrong_rows_are_shown_in_the_files_columns(run, monkeypatch):
+    home, run_id = run
+    at = page(home, monkeypatch, run_id)
+    [wrong] = [d.value for d in at.dataframe if "predicted" in d.value.columns]
+    assert list(wrong.columns) == ["age", "income", "region", "class", "predicted",
+                                   "confidence"]
+    assert set(wrong["region"]) <= {"north", "south", "east", "west"}

@@ -159,9 +159,15 @@ def classification(store, run, evaluation: dict) -> None:
     else:
         from .data import table_head
 
-        frame = table_head(ds, torch.from_numpy(predict.shown(samples, ds))
-                           if ds.dtype == "float32" else samples, [w["true_class"] for w in
-                                                                   wrong[:GALLERY]])
+        truths = [w["true_class"] for w in wrong[:GALLERY]]
+        columns = predict.input_columns(ds)
+        if columns and any(c["kind"] == "categorical" for c in columns):
+            # in the file's own columns (region: south), as Try it edits a row
+            frame = pd.DataFrame([file_row(x, columns) for x in predict.shown(samples, ds)])
+            frame["class"] = truths
+        else:
+            frame = table_head(ds, torch.from_numpy(predict.shown(samples, ds))
+                               if ds.dtype == "float32" else samples, truths)
         frame["predicted"] = [w["predicted_class"] for w in wrong[:GALLERY]]
         frame["confidence"] = [w["confidence"] for w in wrong[:GALLERY]]
         st.dataframe(frame, hide_index=True)
@@ -289,18 +295,7 @@ def row_input(ds) -> torch.Tensor | None:
 def file_row_input(start: np.ndarray, columns: list[dict], ds) -> np.ndarray:
     """A test row edited in the file's own columns, a category chosen by its name (region:
     north, south, …), not as the model's one-hot 0s and 1s; encoded as an uploaded row is."""
-    row: dict = {}
-    at = 0
-    for column in columns:
-        if column["kind"] == "categorical":
-            hot = start[at:at + len(column["categories"])]
-            # a category unseen in training, or a missing one, is all zeros: shown empty
-            row[column["name"]] = column["categories"][int(hot.argmax())] if hot.max() > 0.5 \
-                else None
-            at += len(column["categories"])
-        else:
-            row[column["name"]] = float(start[at])
-            at += 1
+    row = file_row(start, columns)
     config = {c["name"]: st.column_config.SelectboxColumn(options=list(c["categories"]))
               for c in columns if c["kind"] == "categorical"}
     edited = st.data_editor(pd.DataFrame([row]), key="results.row", hide_index=True,
@@ -308,6 +303,24 @@ def file_row_input(start: np.ndarray, columns: list[dict], ds) -> np.ndarray:
     values = {name: ("" if value is None or value != value else value)
               for name, value in edited.iloc[0].to_dict().items()}
     return predict.encode_row(values, ds)
+
+
+def file_row(features: np.ndarray, columns: list[dict]) -> dict:
+    """One row of the model's features (raw values, one-hot columns included) in the file's
+    own columns: ``{"age": 41.0, "region": "south"}``."""
+    row: dict = {}
+    at = 0
+    for column in columns:
+        if column["kind"] == "categorical":
+            hot = features[at:at + len(column["categories"])]
+            # a category unseen in training, or a missing one, is all zeros: shown empty
+            row[column["name"]] = column["categories"][int(hot.argmax())] \
+                if len(hot) and hot.max() > 0.5 else None
+            at += len(column["categories"])
+        else:
+            row[column["name"]] = float(features[at])
+            at += 1
+    return row
 
 
 def sample_input(ds) -> torch.Tensor | None:
