@@ -12,7 +12,11 @@ here is missing from the wheel; ``tests/packaging`` builds the wheel, installs i
 page of the app from it.
 """
 
+import shutil
+from pathlib import Path
+
 from setuptools import find_packages, setup
+from setuptools.command.build_py import build_py
 
 FOLDERS = {"layerloom": "layerloom", "layerloom.graph": "graph", "layerloom.runtime": "runtime",
            "layerloom.ui": "ui", "layerloom.assets": "assets"}
@@ -34,5 +38,18 @@ for name, folder in FOLDERS.items():
         packages.append(f"{name}.{sub}")
 packages += DATA
 
+
+class FreshBuildPy(build_py):
+    """Builds into an emptied ``build/lib/layerloom``: setuptools keeps that folder between
+    builds in the checkout and packs whatever is in it, so a module or template deleted since
+    the last ``pip install .`` would be installed still."""
+
+    def run(self):
+        folder = Path(self.build_lib).resolve()
+        if not getattr(self, "editable_mode", False) and folder != Path(__file__).resolve().parent:
+            shutil.rmtree(folder / "layerloom", ignore_errors=True)  # never the checkout's own
+        super().run()
+
+
 setup(packages=packages, package_dir=package_dir, package_data=DATA,
-      include_package_data=False)
+      include_package_data=False, cmdclass={"build_py": FreshBuildPy})

@@ -230,3 +230,26 @@ def test_python_run_in_the_checkout_after_pip_install_finds_every_subpackage(ven
     proc = subprocess.run([python, "-m", "layerloom", "templates"], capture_output=True,
                           text=True, cwd=ROOT, env=env, timeout=300)
     assert proc.returncode == 0 and "seed-cnn" in proc.stdout, proc.stderr[-2000:]
+
+
+def test_a_rebuild_leaves_out_what_the_checkout_no_longer_has(tmp_path):
+    """`git pull` then `pip install .` again: setuptools builds in the clone's build/lib, kept
+    from the install before, and packed whatever was left there, so a module or template
+    deleted upstream was installed still (a stale template listed by `layerloom templates`)."""
+    src = tmp_path / "src"
+    for name in _source_files():
+        (src / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, src / name)
+    stale = [src / "build" / "lib" / "layerloom" / "graph" / "removed_upstream.py",
+             src / "build" / "lib" / "layerloom" / "assets" / "templates" / "removed.json"]
+    for path in stale:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("{}\n")
+    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps",
+                           "--no-build-isolation", "--no-index", "-w", str(tmp_path / "dist"),
+                           str(src)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    names = set(zipfile.ZipFile(next((tmp_path / "dist").glob("layerloom-*.whl"))).namelist())
+    assert "layerloom/graph/io.py" in names
+    assert not {"layerloom/graph/removed_upstream.py",
+                "layerloom/assets/templates/removed.json"} & names
