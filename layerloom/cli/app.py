@@ -25,7 +25,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .common import EXIT_UNREADABLE, unusable_home
+from .common import EXIT_INVALID, EXIT_UNREADABLE, unusable_home
 
 DEFAULT_PORT = 8501
 PORTS_TRIED = 100
@@ -165,7 +165,7 @@ def cmd_app(args) -> int:
     if unusable:
         print(f"error: --host {args.host}: not an address of this machine ({unusable})",
               file=sys.stderr)
-        return 1
+        return EXIT_INVALID
     port = choose_port(args.host, args.port)
     if port is None:
         if args.port:
