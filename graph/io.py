@@ -102,6 +102,10 @@ def loads_graph(text: str, filename: str | None = None) -> Graph:
     the last one silently). Text that is no JSON raises a :class:`GraphError` marked
     ``unreadable``; JSON that is no valid graph, one that is not."""
     duplicates: list[tuple[dict, list[tuple[str, Any, Any]]]] = []
+    if not text.removeprefix(BOM).strip():  # a save cut short, a file made with touch
+        raise GraphError('the file is empty; a design is a JSON object ("format": '
+                         '"layerloom-graph", its nodes and edges)', file=filename,
+                         unreadable=True)
     try:
         data = json.loads(text.removeprefix(BOM),
                           object_pairs_hook=lambda pairs: _object(pairs, duplicates))
