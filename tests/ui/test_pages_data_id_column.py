@@ -106,3 +106,31 @@ def test_a_numeric_target_is_previewed_as_written_not_in_three_digits():
     assert not load_errors(at)
     shown = set(at.dataframe[0].value.iloc[:, -1])
     assert shown and all(s.startswith("10") and s.endswith(".53") for s in shown), shown
+
+
+def notes(at) -> str:
+    [said] = [i.value for i in at.info if "How the values were read" in i.value]
+    return said
+
+
+def test_the_notes_on_how_a_table_was_read_name_the_pages_boxes_not_the_api():
+    """"drop it with drop=['customer_id']" and "load it with kind=tabular and drop=['comment']"
+    named options of the Python API; the page has a drop box and a kind box."""
+    rows = [f"{5000 + 7 * i},{20 + i % 50},{['north', 'south'][i % 2]},{'ab'[i % 2]}"
+            for i in range(60)]
+    at = page("mlp-tabular").run()
+    at.radio(key="data.source").set_value("Upload a file").run()
+    at.file_uploader(key="data.file").upload(
+        "ids.csv", ("customer_id,age,region,label\n" + "\n".join(rows)).encode(),
+        "text/csv").run()
+    said = notes(at)
+    assert "drop=" not in said
+    assert "choose it under **drop**" in said
+    words = "great service slow delivery friendly staff would buy again".split()
+    rows = [f"{20 + i % 50},{' '.join(words[(i + k) % 9] for k in range(6))},{'ab'[i % 2]}"
+            for i in range(60)]
+    at.file_uploader(key="data.file").upload(
+        "notes.csv", ("age,comment,label\n" + "\n".join(rows)).encode(), "text/csv").run()
+    said = notes(at)
+    assert "kind=" not in said and "drop=" not in said
+    assert "set **kind** to tabular and choose comment under **drop**" in said

@@ -3,6 +3,7 @@ preview it, and fit the design to it."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -366,7 +367,27 @@ def read_notes(ds) -> str | None:
     notes = list(ds.meta.get("notes") or [])
     if not notes:
         return None
-    return "**How the values were read:**\n\n" + "\n".join(f"- {plain(n)}" for n in notes)
+    return "**How the values were read:**\n\n" + "\n".join(f"- {page_words(n)}" for n in notes)
+
+
+# The loader's notes name the Python API's options (drop=['id'], kind=tabular); this page has
+# a box for each: said so, in bold, the rest of the note kept as text.
+_API_WORDS = [
+    (re.compile(r"load it with kind=(\w+) and drop=\[(['\"])(.+?)\2\]"),
+     lambda m: f"set \0kind\0 to {m[1]} and choose {m[3]} under \0drop\0"),
+    (re.compile(r"drop (?:it|the column) with drop=\[(['\"])(.+?)\1\]"),
+     lambda m: "choose it under \0drop\0"),
+    (re.compile(r"load the file with kind=(['\"]?)(\w+)\1"),
+     lambda m: f"set \0kind\0 to {m[2]}"),
+]
+
+
+def page_words(note: str) -> str:
+    """A loader's note for this page, as markdown: ``drop it with drop=['id']`` reads
+    ``choose it under **drop**`` (the box below), user text escaped."""
+    for pattern, words in _API_WORDS:
+        note = pattern.sub(words, note)
+    return plain(note).replace("\0", "**")
 
 
 def label_of(ds, value) -> str:
