@@ -33,8 +33,10 @@ def _add_home(p) -> None:
 
 def _add_data(p) -> None:
     p.add_argument("--dataset", "-d", required=True, metavar="NAME|FILE",
-                   help="a built-in dataset (mnist-5k, iris, moons…), a .csv/.npz/.zip file, or a "
-                        "folder of class folders of images (read from disk as training goes)")
+                   help="a built-in dataset (mnist-5k, iris, moons…), a table (.csv, .tsv, "
+                        ".txt, UCI's .data or .dat, an Excel .xlsx), an .npz or a .zip of image "
+                        "folders, or a folder of class folders of images (read from disk as "
+                        "training goes)")
     p.add_argument("--data-option", action="append", metavar="KEY=VALUE",
                    help="an option of the dataset or file kind, e.g. n_samples=500, target=price")
     p.add_argument("--data-seed", type=int, default=0, help="seed of the train/val/test split")

@@ -22,3 +22,25 @@ def _unexplained(parser: argparse.ArgumentParser, name: str) -> list[str]:
 
 def test_every_option_of_every_command_has_help():
     assert _unexplained(build_parser(), "layerloom") == []
+
+
+def _dataset_help(parser: argparse.ArgumentParser, name: str) -> dict[str, str]:
+    found = {}
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for command, sub in action.choices.items():
+                found.update(_dataset_help(sub, f"{name} {command}"))
+        elif "--dataset" in action.option_strings:
+            found[name] = action.help
+    return found
+
+
+def test_every_dataset_option_names_every_file_kind_the_loader_reads():
+    """``--dataset``'s help lists the file kinds: .data and .xlsx were read but not named."""
+    from layerloom.runtime.data import list_file_kinds
+
+    suffixes = [s for kind in list_file_kinds() for s in kind["suffixes"]]
+    helps = _dataset_help(build_parser(), "layerloom")
+    assert {"layerloom train", "layerloom validate"} <= set(helps)
+    for command, text in helps.items():
+        assert [s for s in suffixes if s not in text] == [], command
