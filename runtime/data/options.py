@@ -68,6 +68,10 @@ class Option:
         return value
 
     def _coerce_str(self, value: Any) -> str:
+        """Text; a whole number stands for its digits (a column or sheet named 2024, which
+        ``--data-option target=2024`` reads as a number)."""
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
         if not isinstance(value, str):
             raise TypeError(f"must be text, got {value!r}")
         return value

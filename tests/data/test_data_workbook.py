@@ -228,3 +228,18 @@ def test_the_header_offered_names_an_unnamed_column_of_values_as_loading_does(tm
     book.save(tmp_path / "index.xlsx")
     assert read_header(tmp_path / "index.xlsx") == ["column 1", "x", "label"]
     assert load_dataset(tmp_path / "index.xlsx").meta["columns"][0]["name"] == "column 1"
+
+
+def test_a_sheet_or_column_named_by_a_number_is_taken_as_that_name(tmp_path):
+    """``--data-option sheet=2024`` reads 2024 as a number: a text option takes a whole number
+    as its digits, so a sheet (or a target column) called 2024 is found."""
+    path = sales(tmp_path / "years.xlsx", iris=True)
+    book = openpyxl.load_workbook(path)
+    book["iris"].title = "2024"
+    book.save(path)
+    with_values(path, {f"E{i + 3}": repr(price(i) * (i % 5)) for i in range(40)})
+    ds = load_dataset(path, sheet=2024)
+    assert ds.classes == ["x", "y"] and ds.meta["notes"][0].startswith("read sheet '2024'")
+    csv = tmp_path / "years.csv"
+    csv.write_text("a,b,2024\n" + "".join(f"{i},{i % 3},{'xy'[i % 2]}\n" for i in range(30)))
+    assert load_dataset(csv, target=2024).classes == ["x", "y"]
