@@ -869,7 +869,9 @@ def cmd_sweep(args) -> int:
                               "reason": result.reason, "objective": result.objective,
                               "direction": result.direction, "best": result.best,
                               "trials": result.rows}, default=str))
-            return EXIT_INVALID if result.best is None and result.status == "completed" else 0
+            if result.status != "completed":
+                return 130  # stopped, as the table's exit says
+            return EXIT_INVALID if result.best is None else 0
         print(result.table())
         failed = [r for r in result.rows if r["status"] == "failed"]
         if failed:

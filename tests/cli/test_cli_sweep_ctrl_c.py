@@ -12,7 +12,7 @@ from layerloom.runtime import search
 from layerloom.runtime.store import RunStore
 
 
-def test_ctrl_c_stops_the_sweep_and_keeps_what_it_did(tmp_path, monkeypatch, capsys):
+def _ctrl_c_at_the_first_step(monkeypatch):
     real_execute_run = search.execute_run
 
     def execute_run(store, run_id, **kwargs):  # Ctrl+C at the first trial's first step
@@ -26,6 +26,10 @@ def test_ctrl_c_stops_the_sweep_and_keeps_what_it_did(tmp_path, monkeypatch, cap
         return real_execute_run(store, run_id, **{**kwargs, "callback": callback})
 
     monkeypatch.setattr(search, "execute_run", execute_run)
+
+
+def test_ctrl_c_stops_the_sweep_and_keeps_what_it_did(tmp_path, monkeypatch, capsys):
+    _ctrl_c_at_the_first_step(monkeypatch)
     code = main(["sweep", "mlp-tabular", "-d", "iris", "--epochs", "3", "--param",
                  "lr=0.001,0.01,0.1", "--cfg", "log_every=1", "--home", str(tmp_path)])
     captured = capsys.readouterr()
@@ -35,3 +39,15 @@ def test_ctrl_c_stops_the_sweep_and_keeps_what_it_did(tmp_path, monkeypatch, cap
     store = RunStore(tmp_path / "runs.db")
     assert store.sweep(1)["status"] == "stopped"
     assert [(run.id, run.status) for run in store.list_runs()] == [(1, "stopped")]
+
+
+def test_a_stopped_sweep_exits_130_with_json_too(tmp_path, monkeypatch, capsys):
+    """``--json`` printed the stopped sweep and exited 0, as if it had completed."""
+    import json
+
+    _ctrl_c_at_the_first_step(monkeypatch)
+    code = main(["sweep", "mlp-tabular", "-d", "iris", "--epochs", "3", "--param",
+                 "lr=0.001,0.01,0.1", "--cfg", "log_every=1", "--home", str(tmp_path), "--json"])
+    captured = capsys.readouterr()
+    assert code == 130, captured.err
+    assert json.loads(captured.out.strip().splitlines()[-1])["status"] == "stopped"
