@@ -104,10 +104,17 @@ def _manifest(ref: Reference, run: RunInfo | None, files: dict, skipped: dict,
                     for name, shape in zip(ref.outputs, ref.summary.outputs)],
         "output_is_log_probs": bool(last) and last[0] == "LogSoftmax",
         "output_is_probs": bool(last) and last[0] == "Softmax",
+        # the column a regression predicts (a table's), which predict.py names in its answer
+        "target": _target(data) if task == "regression" else None,
         "preprocessing": _preprocessing(ref, data),
         "files": files, "skipped": skipped,
         "run_id": run.run_id if run is not None else None,
     }
+
+
+def _target(data: dict) -> str | None:
+    target = (data.get("meta") or {}).get("target")
+    return target if isinstance(target, str) else None
 
 
 def _preprocessing(ref: Reference, data: dict) -> dict:

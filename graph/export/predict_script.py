@@ -830,6 +830,11 @@ def describe(manifest: dict, outputs: list[np.ndarray], top: int) -> dict:
         best = np.argsort(-probs)[:max(1, top)]
         result["prediction"] = names[int(best[0])]
         result["probabilities"] = {names[int(i)]: round(float(probs[i]), 6) for i in best}
+    elif manifest.get("task") == "regression" and first.size == 1:
+        # one value: a number, named by the column it predicts where the data named it
+        result["prediction"] = float(first.reshape(-1)[0])
+        if manifest.get("target"):
+            result["target"] = manifest["target"]
     elif first.size <= 64:
         result["prediction"] = first.tolist()
     else:

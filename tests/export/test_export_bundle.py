@@ -192,3 +192,29 @@ def test_the_card_says_what_a_classifier_output_holds(manifest, says):
     from layerloom.graph.export.card import _holds
 
     assert _holds(manifest).startswith(says) if says else _holds(manifest) == ""
+
+
+def test_predict_gives_a_regressions_value_as_a_number_named_by_its_target(tmp_path, isolated):
+    """One value predicted for a row: the number and the column it predicts (it printed
+    "prediction": [1022.17], a list, with nothing naming spend)."""
+    graph = load_template("mlp-tabular")
+    graph.variables.update(features=2, classes=1)
+    graph.extra["task"] = "regression"
+    columns = [{"name": "age", "kind": "numeric"}, {"name": "visits", "kind": "numeric"}]
+    run = RunInfo(dataset={"name": "shop.csv", "task": "regression",
+                           "normalization": {"kind": "feature", "mean": [40.0, 3.0],
+                                             "std": [10.0, 1.0]},
+                           "meta": {"columns": columns, "target": "spend"}},
+                  state_dict=_trained(graph, 3))
+    result = export_model(graph, "bundle", tmp_path / "reg.zip", run=run)
+    _unzip(result.path, tmp_path)
+    assert json.loads((tmp_path / "manifest.json").read_text())["target"] == "spend"
+    (tmp_path / "row.csv").write_text("visits,age\n4,35\n")
+    model = compile_graph(graph).eval()
+    model.load_state_dict(run.state_dict)
+    with torch.no_grad():
+        want = float(model(torch.tensor([[(35 - 40) / 10, (4 - 3) / 1.0]]))[0, 0])
+    for out in _predict(isolated, tmp_path, "row.csv"):
+        assert out["target"] == "spend"
+        assert isinstance(out["prediction"], float)
+        assert out["prediction"] == pytest.approx(want, abs=1e-5)
