@@ -8,7 +8,8 @@ tokenised with the training vocabulary (or the text column of a CSV/TSV), or a .
 array of raw values. Every kind is then normalised as the training
 data were, and checked against them. A file may hold several samples (the rows of a CSV, the
 leading axis of a .npy): each is predicted. It prints one JSON object per sample, one a line:
-the prediction, and for a classifier the class probabilities; with several samples each
+the prediction, and for a classifier the class probabilities (for a regression of one value,
+the number and the column it predicts, ``target``); with several samples each
 carries its index as ``sample``. ``--help`` says what each input file must hold; an input far
 from the training data (an inverted image, a value many standard deviations off) gets a
 warning on stderr and in the JSON's ``warnings``.
