@@ -9,17 +9,19 @@ whole number without ``.0``), a date or time is ISO text (``2024-03-01``, ``2024
 08:30:00``), a boolean ``TRUE``/``FALSE``, an empty cell is missing. Empty rows and columns
 around the data are left out; a merged cell's value is in its first cell, as Excel writes it.
 
+>>> import datetime as dt
 >>> cell_text(0.1), cell_text(3.0), cell_text(True), cell_text(dt.date(2024, 3, 1))
 ('0.1', '3', 'TRUE', '2024-03-01')
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import math
 import zipfile
 from contextlib import contextmanager
 from pathlib import Path
+
+# a cell's text as the bundle's predict.py writes it, which must read a new workbook alike
+from layerloom.graph.export.predict_script import cell_text
 
 from .csvfile import (MAX_CSV_BYTES, MAX_CSV_CELLS, MAX_CSV_COLUMNS, Table, _header,
                       table_of)
@@ -180,33 +182,6 @@ def _trimmed(path: Path, ws, most_rows: int | None = None) -> tuple[list, int]:
         row = row[left:right]
         out.append((number, [cell_text(value) for value in row] + [""] * (width - len(row))))
     return out, left or 0
-
-
-def cell_text(value) -> str:
-    """A cell's value as text that reads back as the same value (see the module's doc)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if math.isfinite(value) and value == int(value) and abs(value) < 2**53:
-            return str(int(value))
-        return repr(value)
-    if isinstance(value, dt.datetime):
-        if value.time() == dt.time(0):
-            return value.date().isoformat()
-        return value.isoformat(sep=" ")
-    if isinstance(value, (dt.date, dt.time)):
-        return value.isoformat()
-    if isinstance(value, dt.timedelta):  # a duration, as Excel's [h]:mm:ss shows it
-        total = value.total_seconds()
-        hours, rest = divmod(abs(total), 3600)
-        minutes, seconds = divmod(rest, 60)
-        shown = f"{seconds:02.0f}" if seconds == int(seconds) else f"{seconds:06.3f}"
-        return f"{'-' if total < 0 else ''}{int(hours)}:{int(minutes):02d}:{shown}"
-    return str(value)
 
 
 def _check_formulas(path: Path, title: str, rows: list, left: int) -> None:
