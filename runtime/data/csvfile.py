@@ -57,6 +57,17 @@ class Table:
         return [row[i] for row in self.rows]
 
 
+def within_budget(path: Path, what: str) -> int:
+    """The byte budget of a table file (``LAYERLOOM_MAX_CSV_BYTES``); a DataError where the
+    file at ``path`` is past it, saying that ``what`` (CSV files, workbooks…) are capped there."""
+    size = path.stat().st_size
+    most = budget("LAYERLOOM_MAX_CSV_BYTES", MAX_CSV_BYTES)
+    if size > most:
+        raise over_budget(f"the file is {size / 2**20:.0f} MB; {what} are capped at "
+                          f"{most / 2**20:.0f} MB", "LAYERLOOM_MAX_CSV_BYTES", file=path)
+    return most
+
+
 def read_table(path: Path) -> Table:
     """The header and data rows of ``path``; blank lines are skipped.
 
@@ -70,11 +81,7 @@ def read_table(path: Path) -> Table:
         from .datafile import read_data_table  # built on this module's reading
 
         return read_data_table(path)
-    size = path.stat().st_size
-    most = budget("LAYERLOOM_MAX_CSV_BYTES", MAX_CSV_BYTES)
-    if size > most:
-        raise over_budget(f"the file is {size / 2**20:.0f} MB; CSV files are capped at "
-                          f"{most / 2**20:.0f} MB", "LAYERLOOM_MAX_CSV_BYTES", file=path)
+    within_budget(path, "CSV files")
     text, notes = decode_text(path, path.read_bytes())
     if not text.strip():
         raise DataError("the file is empty", file=path)

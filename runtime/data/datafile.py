@@ -14,9 +14,9 @@ import io
 import re
 from pathlib import Path
 
-from .csvfile import (HEADER_BYTES, MAX_CSV_BYTES, MAX_CSV_CELLS, MAX_CSV_COLUMNS, Table,
-                      _is_number, _trailing_delimiter, decode_text)
-from .errors import DataError, budget, over_budget
+from .csvfile import (HEADER_BYTES, MAX_CSV_CELLS, MAX_CSV_COLUMNS, Table,
+                      _is_number, _trailing_delimiter, decode_text, within_budget)
+from .errors import DataError, budget
 
 DATA_SUFFIXES = (".data", ".dat")
 WORD = re.compile(r'"([^"]*)"|(\S+)')  # a value between runs of spaces; "chevrolet malibu"
@@ -28,11 +28,7 @@ def read_data_table(path: Path) -> Table:
     Raises DataError for a file that is too big, binary, empty, or with a row whose number of
     values differs from the first row's, naming the line.
     """
-    size = path.stat().st_size
-    most = budget("LAYERLOOM_MAX_CSV_BYTES", MAX_CSV_BYTES)
-    if size > most:
-        raise over_budget(f"the file is {size / 2**20:.0f} MB; table files are capped at "
-                          f"{most / 2**20:.0f} MB", "LAYERLOOM_MAX_CSV_BYTES", file=path)
+    within_budget(path, "table files")
     text, notes = decode_text(path, path.read_bytes())
     return _table(path, text, notes)
 

@@ -23,8 +23,8 @@ from pathlib import Path
 # a cell's text as the bundle's predict.py writes it, which must read a new workbook alike
 from layerloom.graph.export.predict_script import cell_text
 
-from .csvfile import (MAX_CSV_BYTES, MAX_CSV_CELLS, MAX_CSV_COLUMNS, Table, _header,
-                      table_of)
+from .csvfile import (MAX_CSV_CELLS, MAX_CSV_COLUMNS, Table, _header, table_of,
+                      within_budget)
 from .errors import DataError, budget, over_budget
 
 UNPACKED = 8  # a sheet's XML holds ~8 times the bytes of its CSV: the cap on the unpacked parts
@@ -79,11 +79,7 @@ def read_workbook_header(path: Path, sheet: str | None = None) -> list[str]:
 @contextmanager
 def _open(path: Path):
     """The workbook at ``path``, read-only and values only, closed on leaving."""
-    size = path.stat().st_size
-    most = budget("LAYERLOOM_MAX_CSV_BYTES", MAX_CSV_BYTES)
-    if size > most:
-        raise over_budget(f"the file is {size / 2**20:.0f} MB; workbooks are capped at "
-                          f"{most / 2**20:.0f} MB", "LAYERLOOM_MAX_CSV_BYTES", file=path)
+    most = within_budget(path, "workbooks")
     with open(path, "rb") as handle:
         magic = handle.read(4)
     if magic == XLS:
