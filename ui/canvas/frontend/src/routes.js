@@ -5,7 +5,7 @@
 // JSON: the canvas keeps it per view in the browser, so a laid-out design keeps its wires
 // across page switches and reloads.
 
-import { plainCurve, samplePoints } from "./wires.js";
+import { cardGrid, plainCurve, samplePoints } from "./wires.js";
 
 /** Where the browser keeps the record of a view's layout (as its zoom and pan, viewport.js). */
 export function routesStorageKey(viewKey) {
@@ -154,6 +154,11 @@ export function wrapRoutes(nodes, edges, sizeOf, routed = {}) {
     .filter((n) => n.position)
     .map((n) => ({ id: n.id, x: n.position.x, y: n.position.y, ...sizeOf(n) }));
   const byId = new Map(boxes.map((b) => [b.id, b]));
+  let grid = null; // the boxes bucketed (wires.js cardGrid), made for the first forward wire
+  const near = (x0, y0, x1, y1) => {
+    grid ??= cardGrid(boxes.map((b) => ({ x0: b.x, y0: b.y, x1: b.x + b.w, y1: b.y + b.h, box: b })));
+    return grid.near(x0, y0, x1, y1).map((c) => c.box);
+  };
   const out = {};
   for (const e of edges) {
     if (routed[e.id]) continue;
@@ -161,7 +166,7 @@ export function wrapRoutes(nodes, edges, sizeOf, routed = {}) {
     const t = byId.get(e.target);
     if (!s || !t || s === t) continue;
     if (t.x >= s.x + s.w) {
-      const y = detour(s, t, boxes);
+      const y = detour(s, t, boxes, near);
       if (y !== null) out[e.id] = { gap: y };
       continue;
     }
@@ -194,9 +199,9 @@ export function wrapRoutes(nodes, edges, sizeOf, routed = {}) {
  * runs under another of `boxes`; null where the curve is clear, the two are too close for the
  * wire's legs, or no band is free with its legs clear. Of the free bands across the run, each a
  * `MIN_GAP` high at least (above and below every block count too), the one nearest the height
- * halfway between the handles.
+ * halfway between the handles. `near(x0, y0, x1, y1)`: the boxes meeting that rectangle.
  */
-function detour(s, t, boxes) {
+function detour(s, t, boxes, near) {
   const sx = s.x + s.w;
   const sy = s.y + s.h / 2;
   const tx = t.x;
@@ -204,10 +209,14 @@ function detour(s, t, boxes) {
   const x1 = sx + WRAP_OFFSET;
   const x0 = tx - WRAP_OFFSET;
   if (x0 < x1) return null;
-  const others = boxes.filter((b) => b !== s && b !== t);
+  // the plain curve keeps within the rectangle of its handles (it leaves and arrives level):
+  // only the boxes there can be under it, and most wires have none
+  const inWay = near(sx, Math.min(sy, ty), tx, Math.max(sy, ty)).filter((b) => b !== s && b !== t);
+  if (!inWay.length) return null;
   const curve = samplePoints(plainCurve(sx, sy, tx, ty), 4);
   const under = (b) => curve.some(([x, y]) => x > b.x + 2 && x < b.x + b.w - 2 && y > b.y + 2 && y < b.y + b.h - 2);
-  if (!others.some(under)) return null;
+  if (!inWay.some(under)) return null;
+  const others = boxes.filter((b) => b !== s && b !== t);
   const across = others.filter((b) => b.x < x0 && b.x + b.w > x1);
   const top = Math.min(sy, ty, ...across.map((b) => b.y)) - 4 * MIN_GAP;
   const bottom = Math.max(sy, ty, ...across.map((b) => b.y + b.h)) + 4 * MIN_GAP;
