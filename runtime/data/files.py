@@ -15,7 +15,7 @@ from .images import load_image_zip
 from .npz import load_npz
 from .options import Option, resolve
 from .split import SplitSpec
-from .tabular import load_tabular
+from .tabular import learnable_numbers, load_tabular
 from .target import TASKS
 from .text import free_text_column, load_text_csv
 from .workbook import old_workbook, read_workbook
@@ -51,10 +51,14 @@ def _load_table(table: Table, spec: SplitSpec, *, kind: str, target: str | None,
                 drop: tuple[str, ...], max_categories: int, text_column: str | None,
                 label_column: str | None, length: int, max_vocab: int,
                 min_freq: int) -> Dataset:
+    if kind == "auto" and (text_column or label_column):
+        kind = "text"
     if kind == "auto":
-        texts = text_column or label_column or \
-            free_text_column(table, ({target} | set(drop)) - {None})  # dropped: not the texts
+        texts = free_text_column(table, ({target} | set(drop)) - {None})  # dropped: not texts
         kind = "text" if texts else "tabular"
+        if texts and learnable_numbers(table, {texts, target or table.header[-1], *drop}):
+            table, kind, drop = _text_left_out(table, texts), "tabular", (*drop, texts)
+            target = target or [name for name in table.header if name != texts][-1]
     if kind == "text":
         return load_text_csv(table, spec, text_column=text_column,
                              label_column=label_column or target, length=length,
@@ -63,9 +67,23 @@ def _load_table(table: Table, spec: SplitSpec, *, kind: str, target: str | None,
                         max_categories=max_categories)
 
 
+def _text_left_out(table: Table, texts: str) -> Table:
+    """``table`` with a note that its column of free text ``texts`` is left out: numbers
+    beside a comment or a description make a table, which a column of texts cannot be a
+    feature of (each text its own category)."""
+    values = table.column(texts)
+    words = sum(len(value.split()) for value in values) / len(values)
+    note = (f"{texts}: free text (about {words:.0f} words a row), left out: the model learns "
+            f"from the other columns; to train on the texts instead, load the file with "
+            f"kind=text")
+    return Table(table.path, table.header, table.rows, table.lines, [*table.notes, note],
+                 table.written)
+
+
 TABLE_OPTIONS = (
         Option("kind", "choice", "auto", "tabular, or text (a column of texts and one of "
-               "labels); auto: text when exactly one column holds free text",
+               "labels); auto: text when exactly one column holds free text and no other "
+               "column holds numbers to learn from (a comment beside numbers is left out)",
                choices=("auto", "tabular", "text")),
         Option("target", "str", None, "the column to predict (default: the last column)"),
         TASK,

@@ -89,7 +89,7 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
         columns.append({"name": name, "kind": "categorical", "categories": categories})
     x = np.concatenate(blocks, axis=1)
     meta = {"target": target, "columns": columns, "features": names,
-            "missing_values": int(np.isnan(x).sum())}
+            "missing_values": int(np.isnan(x).sum()), "left_out": list(drop)}
     notes = table.notes + unlabelled + value_notes(columns, filled, unseen) + advice
     if notes:
         meta.update(notes=notes, filled=filled, unseen=unseen)
@@ -101,6 +101,37 @@ _ID_NAME = re.compile(r"(^|[_\s-])id$|^id([_\s-]|$)|^(index|row|row_?number|no)$
                       r"(?-i:[a-z]I[dD]$)", re.I)  # customer_id, ID, PassengerId, userID
 _UNNAMED = re.compile(r"^(column 1|Unnamed: 0)$")  # a blank first name (csvfile), pandas'
 MANY_VALUES = 20  # a text column with this many values, nearly one a row, is an id
+
+
+def learnable_numbers(table: Table, exclude: set[str]) -> list[str]:
+    """The columns of ``table`` besides ``exclude`` that hold numbers a model can learn from:
+    nearly all of their values numbers, and neither an id nor a count of the rows (see
+    :func:`_row_id_note`). A table with one is a table, whatever text sits beside it.
+
+    >>> from pathlib import Path
+    >>> rows = [[str(i), str(i % 7), "x y z w"] for i in range(30)]
+    >>> learnable_numbers(Table(Path("t.csv"), ["n", "size", "note"], rows, []), {"note"})
+    ['size']
+    """
+    found = []
+    for name in table.header:
+        if name in exclude:
+            continue
+        values = [value.strip() for value in table.column(name)]
+        numbers, bad = parse_numbers(values)
+        known = numbers[~np.isnan(numbers)]
+        if not len(known) or len(known) < NUMERIC_SHARE * (len(known) + len(bad)):
+            continue
+        if _row_id_note(name, numbers) or _counts_rows(known):
+            continue
+        found.append(name)
+    return found
+
+
+def _counts_rows(known: np.ndarray) -> bool:
+    """0, 1, 2, … or 1, 2, 3, … in the file's order: a row number, whatever its name."""
+    return len(known) >= MANY_VALUES and known[0] in (0, 1) and \
+        np.array_equal(known, np.arange(known[0], known[0] + len(known)))
 
 
 def _row_id_note(name: str, numbers: np.ndarray) -> list[str]:

@@ -316,17 +316,18 @@ def test_a_dropped_column_of_free_text_leaves_a_table(tmp_path):
     rows = [f'"a long note about order {i}, typed by hand",{i % 5}.5,{i % 3},{"ab"[i % 2]}'
             for i in range(ROWS)]
     path = write(tmp_path / "notes.csv", "note,size,n,label\n" + "\n".join(rows))
-    assert load_dataset(path).dtype == "int64"  # the one free-text column: texts
     ds = load_dataset(path, drop=["note"])  # it was read as the texts all the same
     assert ds.dtype == "float32" and ds.input_shape == (2,)
+    assert "free text" not in " ".join(ds.meta.get("notes", []))  # dropped as asked: no note
 
 
 def test_columns_left_out_of_a_text_dataset_are_named(tmp_path):
-    """A table of numbers with one column of notes was read as texts, its numbers left out
-    without a word."""
+    """A table of numbers with one column of notes, read as texts where asked, names the
+    numbers it leaves out."""
     rows = [f'"a long note about order {i}, typed by hand",{i % 5}.5,{i % 3},{"ab"[i % 2]}'
             for i in range(ROWS)]
-    ds = load_dataset(write(tmp_path / "notes.csv", "note,size,n,label\n" + "\n".join(rows)))
+    ds = load_dataset(write(tmp_path / "notes.csv", "note,size,n,label\n" + "\n".join(rows)),
+                      kind="text")
     assert ds.dtype == "int64"
     assert ds.meta["notes"] == [
         "read as texts ('note') and their labels ('label'); the other columns (size, n) left "

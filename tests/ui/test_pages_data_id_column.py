@@ -133,4 +133,22 @@ def test_the_notes_on_how_a_table_was_read_name_the_pages_boxes_not_the_api():
         "notes.csv", ("age,comment,label\n" + "\n".join(rows)).encode(), "text/csv").run()
     said = notes(at)
     assert "kind=" not in said and "drop=" not in said
-    assert "set **kind** to tabular and choose comment under **drop**" in said
+    assert "to train on the texts instead, set **kind** to text" in said
+
+
+def test_numbers_beside_a_comment_are_a_table_and_the_comment_is_named_left_out():
+    """A table of numbers with a column of comments was read as texts: the page showed a
+    [64] int64 input of token ids, and the numbers were left out."""
+    words = "great service slow delivery friendly staff would buy again".split()
+    rows = [f"{20 + i % 50},{' '.join(words[(i + k) % 9] for k in range(6))},{'ab'[i % 2]}"
+            for i in range(60)]
+    at = page("mlp-tabular").run()
+    at.radio(key="data.source").set_value("Upload a file").run()
+    at.file_uploader(key="data.file").upload(
+        "notes.csv", ("age,comment,label\n" + "\n".join(rows)).encode(), "text/csv").run()
+    assert not at.exception and not load_errors(at)
+    assert texts(at.metric)[1] == "[1] float32"
+    said = [c.value for c in at.caption if c.value.startswith("Predicts ")]
+    assert said == ["Predicts **label** (the last column; choose another under **target**) "
+                    "from 1 column: age. Left out: comment."]
+    assert "comment: free text (about 6 words a row), left out" in notes(at)

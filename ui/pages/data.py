@@ -336,7 +336,7 @@ def predicts(ds, choice: DataChoice | None) -> str | None:
     shown = ", ".join(plain(n) for n in names[:12]) + (", …" if len(names) > 12 else "")
     chosen = "" if options.get("target") else \
         " (the last column; choose another under **target**)"
-    dropped = [str(c) for c in options.get("drop") or ()]
+    dropped = [str(c) for c in meta.get("left_out", options.get("drop")) or ()]
     left_out = f" Left out: {', '.join(plain(c) for c in dropped)}." if dropped else ""
     return (f"Predicts **{plain(target)}**{chosen} from {len(names)} column"
             f"{'s' if len(names) != 1 else ''}: {shown}.{left_out}")
