@@ -69,6 +69,12 @@ class TrainConfig:
     # Softer targets often generalise better on small image sets; 0 is the plain loss.
     label_smoothing: float = _f(0.0, "Cross-entropy label smoothing (0 = off).", group="task",
                                 min=0.0, max=0.99)
+    # A network's output starts near 0: a target of 2e5 (prices) is learned standardised and
+    # read back in its units, as scikit-learn's TransformedTargetRegressor does (target_scale.py).
+    target_scaling: str = _f("auto", "Regression: learn a target far from unit scale (mean or "
+                             "spread above 10) standardised; predictions and metrics stay in "
+                             "its units. off: learn it as it is.", group="task",
+                             choices=("auto", "off"))
     # Where Huber turns from quadratic to linear: the size of an error still trusted.
     huber_delta: float = _f(1.0, "Huber loss: errors above this count linearly.", group="task",
                             above=0.0)

@@ -41,7 +41,8 @@ EXPLODING = 1e3  # this large, a step throws the weights far away
 
 @dataclass(frozen=True)
 class Finding:
-    kind: str  # "dead_relu" | "vanishing_gradient" | "exploding_gradient" | "lr_too_high"
+    # "dead_relu" | "vanishing_gradient" | "exploding_gradient" | "lr_too_high" | "target_scale"
+    kind: str
     block: str
     message: str  # what is wrong, naming the block, and the fix to try
 
@@ -178,7 +179,7 @@ def from_metrics(metrics: dict[str, float]) -> dict[str, dict[str, float]]:
 
 
 def diagnose(stats: dict[str, dict[str, float]], kinds: dict[str, str] | None = None, *,
-             early: bool = False) -> list[Finding]:
+             early: bool = False, target: str | None = None) -> list[Finding]:
     """What is wrong, block by block, from one watched step's statistics; most urgent first.
 
     ``kinds`` maps blocks to their module type names (``{"relu1": "ReLU"}``); without it a
@@ -186,9 +187,18 @@ def diagnose(stats: dict[str, dict[str, float]], kinds: dict[str, str] | None = 
     once, naming the block that moves most, when the typical block (the median) moves by more
     than ``UPDATE_TOO_HIGH`` of its weights. ``early``: a step at the very start of training,
     where adaptive optimisers (Adam) move every weight by about the learning rate whatever its
-    size; then only a step larger than the weights themselves counts.
+    size; then only a step larger than the weights themselves counts. ``target``: a
+    regression target far from unit scale learned as it is (``target_scale.target_cause``):
+    huge gradients are then said once, with that cause, not as an explosion to cure with a
+    lower learning rate.
     """
     findings: list[Finding] = []
+    norms = {b: s["grad_norm"] for b, s in stats.items() if "grad_norm" in s}
+    huge = {b: n for b, n in norms.items() if not math.isfinite(n) or n > EXPLODING}
+    if target and huge:
+        block = max(huge, key=lambda b: huge[b] if math.isfinite(huge[b]) else math.inf)
+        findings.append(Finding("target_scale", block, (
+            f"{block}: its gradient norm is {huge[block]:.3g}: {target}")))
     ratios = {b: s["update_ratio"] for b, s in stats.items() if "update_ratio" in s}
     if ratios:
         block, ratio = max(ratios.items(), key=lambda kv: kv[1])
@@ -203,6 +213,8 @@ def diagnose(stats: dict[str, dict[str, float]], kinds: dict[str, str] | None = 
         if norm is None:
             continue
         if not math.isfinite(norm) or norm > EXPLODING:
+            if target:  # said above, with its cause
+                continue
             findings.append(Finding("exploding_gradient", block, (
                 f"{block}: its gradient norm is {norm:.3g}: gradients are exploding. Lower the "
                 f"learning rate, clip gradients (grad_clip 1.0) or add normalisation "
@@ -247,10 +259,12 @@ class LayerHistory:
                     out.setdefault(block, {})[stat] = row[-1]
         return out
 
-    def findings(self, kinds: dict[str, str] | None = None) -> list[Finding]:
+    def findings(self, kinds: dict[str, str] | None = None,
+                 target: str | None = None) -> list[Finding]:
         """What went wrong at any watched step, each (kind, block) once, earliest first: a
         learning rate that wrecked the model in its first steps is still said after the model
-        has gone quiet. ``kinds``: block types (see :func:`kinds_from_graph`)."""
+        has gone quiet. ``kinds``: block types (see :func:`kinds_from_graph`); ``target``: as
+        :func:`diagnose` takes it."""
         seen, out = set(), []
         for j, step in enumerate(self.steps):
             stats: dict[str, dict[str, float]] = {}
@@ -258,7 +272,7 @@ class LayerHistory:
                 for block, row in zip(self.blocks, rows):
                     if row[j] is not None:
                         stats.setdefault(block, {})[stat] = row[j]
-            for finding in diagnose(stats, kinds, early=step < 10):
+            for finding in diagnose(stats, kinds, early=step < 10, target=target):
                 if (finding.kind, finding.block) not in seen:
                     seen.add((finding.kind, finding.block))
                     out.append(finding)

@@ -69,7 +69,8 @@ def evaluate(module: nn.Module, x: torch.Tensor, y: torch.Tensor, task: Task,
         probs = task.probabilities(out).cpu().numpy()
         report = classification_report(target.cpu().numpy(), probs, classes, top_wrong)
     else:
-        report = regression_report(target.cpu().numpy(), out.reshape(target.shape).cpu().numpy())
+        values = task.in_units(out).reshape(target.shape)  # the loss's scale aside
+        report = regression_report(target.cpu().numpy(), values.cpu().numpy())
         if task.kind == "reconstruction":
             report = {"mse": report["mse"], "mae": report["mae"]}
     return {"task": task.kind, "n": len(x), "loss": float(losses.mean()), **report}

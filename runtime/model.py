@@ -12,6 +12,7 @@ and inference still returns probabilities.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,7 @@ from layerloom.graph import Graph, GraphError, load_graph, validate
 from .config import TrainConfig
 from .errors import TrainError
 from .rewrite import rewrite_for_speed
+from .target_scale import TargetScale, plan
 from .tasks import DEFAULT_LOSS, Task
 
 PROBABILITY_HEADS = {"Softmax": "probs", "LogSoftmax": "log_probs"}
@@ -39,6 +41,8 @@ class PreparedModel:
     variables: dict  # the graph's variables as evaluated (with any overrides)
     skipped: str | None = None  # id of the Softmax/LogSoftmax left out for training
     notes: list[str] = field(default_factory=list)
+    # a regression target learned standardised (target_scale.py); None: learned as it is
+    target_scale: TargetScale | None = None
 
 
 def compile_module(graph: Graph, variables: Mapping[str, Any] | None = None) -> nn.Module:
@@ -129,11 +133,20 @@ def prepare_model(graph: Graph | dict | str, dataset, config: TrainConfig,
     if (loss == "cross_entropy") != (kind == "classification"):
         raise TrainError(f"loss {loss!r} does not suit the {kind} task: use "
                          f"{'cross_entropy' if kind == 'classification' else 'mse, l1 or huber'}")
-    task = Task(kind, loss, head if kind == "classification" else "values",
-                len(dataset.classes) if kind == "classification" else None,
-                config.label_smoothing, config.huber_delta)
+    scale = plan(res.graph, top, outputs[0], dataset, config.target_scaling,
+                 config.init_weights) if kind == "regression" else None
+    task = with_target_scale(Task(kind, loss, head if kind == "classification" else "values",
+                                  len(dataset.classes) if kind == "classification" else None,
+                                  config.label_smoothing, config.huber_delta), scale)
     return PreparedModel(module, task, tuple(source.shape), out_shape, dict(res.variables),
-                         skipped, notes)
+                         skipped, notes, scale)
+
+
+def with_target_scale(task: Task, scale: TargetScale | None) -> Task:
+    """``task`` comparing its outputs with the target standardised by ``scale`` (or as it is,
+    for None)."""
+    return dataclasses.replace(task, target_mean=scale.mean if scale else None,
+                               target_std=scale.std if scale else None, _stats={})
 
 
 def _check_norms_get_batches(module: nn.Module, dataset) -> None:

@@ -36,6 +36,7 @@ from .events import Control, Event, fan_out
 from .model import PreparedModel, compile_module, prepare_model
 from .rewrite import routed_calls
 from .store import RunStore, StoreControl, StoreSink
+from .target_scale import fold
 from .trainer import Trainer
 
 CHECKPOINT_NAME = "checkpoint.pt"
@@ -216,13 +217,15 @@ def run_training(graph: Graph, dataset, config: TrainConfig, *,
             resume_from, trainer.device)
         trainer.restore(state)
     fit = trainer.fit()
-    model = inference_model(graph, prepared, variables)
     evaluation, metrics = None, {}
-    if fit.status != "paused" and trainer.is_main:
+    if fit.status != "paused" and trainer.is_main:  # the task's: metrics in the target's units
         x, y = trainer._on_device(dataset.x_test, dataset.y_test)
-        evaluation = evaluate(prepared.module, x, y, prepared.task, dataset.classes,
+        evaluation = evaluate(prepared.module, x, y, trainer.task, dataset.classes,
                               config.eval_batch_size, autocast=trainer.autocast)
         metrics = headline(evaluation)
+    model = inference_model(graph, prepared, variables)
+    if trainer.target_scale is not None:  # the model handed back predicts in those units
+        model.load_state_dict(fold(model.state_dict(), trainer.target_scale))
     st = fit.state
     best = {"metric": trainer.monitor, "value": st.best, "epoch": st.best_epoch}
     return RunResult(run_id, fit.status, fit.reason, st.history, metrics, evaluation, model,

@@ -15,7 +15,7 @@ tensor([0.2400, 3.0950])
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
@@ -33,6 +33,11 @@ class Task:
     num_classes: int | None = None
     label_smoothing: float = 0.0
     huber_delta: float = 1.0
+    # a regression target learned standardised (target_scale.py): the loss compares the output
+    # with (y - mean) / std, and the metric reads the output back in y's units
+    target_mean: tuple | None = None
+    target_std: tuple | None = None
+    _stats: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def metric(self) -> str:
@@ -49,6 +54,9 @@ class Task:
         if self.kind == "classification":
             return self._classification_loss(out, target)
         out = out.reshape(target.shape)  # (B, D) against (B, D); (B,) outputs for 1 target
+        if self.target_mean is not None:
+            mean, std = self._scale(target)
+            target = (target - mean) / std
         if self.loss == "l1":
             loss = F.l1_loss(out, target, reduction="none")
         elif self.loss == "huber":
@@ -72,7 +80,25 @@ class Task:
         correct predictions for classification, per-sample mean absolute error otherwise."""
         if self.kind == "classification":
             return (out.argmax(1) == target).sum()
-        return (out.reshape(target.shape) - target).abs().flatten(1).mean(1).sum()
+        return (self.in_units(out).reshape(target.shape) - target).abs().flatten(1).mean(1).sum()
+
+    def in_units(self, out: torch.Tensor) -> torch.Tensor:
+        """A regression output in the target's units: as it is, unless the target is learned
+        standardised (then ``out · std + mean``)."""
+        if self.target_mean is None:
+            return out
+        mean, std = self._scale(out)
+        return out.reshape(len(out), -1) * std + mean
+
+    def _scale(self, like: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The standardisation as tensors on ``like``'s device, made once per device."""
+        key = (like.device, like.dtype)
+        if key not in self._stats:
+            self._stats[key] = (torch.tensor(self.target_mean, dtype=like.dtype,
+                                             device=like.device),
+                                torch.tensor(self.target_std, dtype=like.dtype,
+                                             device=like.device))
+        return self._stats[key]
 
     def probabilities(self, out: torch.Tensor) -> torch.Tensor:
         """Class probabilities from a classifier's output, whatever its head."""

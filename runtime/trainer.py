@@ -39,8 +39,9 @@ from .device import pick_device
 from .errors import NonFiniteLoss, TrainError
 from .evaluate import measure
 from .events import Control, Event, Sink
-from .model import PreparedModel
+from .model import PreparedModel, with_target_scale
 from .optim import Schedule, make_optimizer
+from .target_scale import checkpoint_entry, fold, load_trained, target_cause
 
 # Seeds the per-epoch shuffle: any odd constant far from small seeds keeps streams apart.
 SHUFFLE_STREAM = 0x9E3779B1
@@ -85,6 +86,8 @@ class Trainer:
                  device: torch.device | None = None):
         self.config = config
         self.task = prepared.task
+        self.target_scale = prepared.target_scale
+        self._dataset = dataset  # for what a target learned as it is does (target_cause)
         self.dist = dist  # a distributed.DistContext, or None for one process
         self.rank, self.world = (dist.rank, dist.world) if dist else (0, 1)
         self.is_main = self.rank == 0
@@ -133,8 +136,10 @@ class Trainer:
         return x, y.to(self.device, non_blocking=True)
 
     def restore(self, checkpoint: dict) -> None:
-        """Continue from a checkpoint (see ``checkpoint.py``); RNG states are set last."""
-        self.net.load_state_dict(checkpoint["model"])
+        """Continue from a checkpoint (see ``checkpoint.py``); RNG states are set last. The
+        target's standardisation is the checkpoint's: none for a run saved without one."""
+        self.target_scale = load_trained(self.net, checkpoint)
+        self.task = with_target_scale(self.task, self.target_scale)
         self.optimizer.load_state_dict(checkpoint["optimizer"])
         self.schedule.load_state_dict(checkpoint["schedule"])
         if self.scaler is not None and checkpoint.get("scaler"):
@@ -148,7 +153,11 @@ class Trainer:
     def checkpoint_state(self) -> dict:
         if self.world == 1:  # distributed: save() has put the reduced sums in the state
             self._sync_sums()
-        return {"model": self.net.state_dict(), "optimizer": self.optimizer.state_dict(),
+        model = self.net.state_dict()
+        # "model" predicts in the target's units; the head as trained is kept beside it
+        return {"model": fold(model, self.target_scale) if self.target_scale else model,
+                "target_scale": checkpoint_entry(model, self.target_scale),
+                "optimizer": self.optimizer.state_dict(),
                 "schedule": self.schedule.state_dict(),
                 "scaler": self.scaler.state_dict() if self.scaler is not None else None,
                 "loop": self.state.to_dict(), "config": self.config.to_dict(),
@@ -338,6 +347,14 @@ class Trainer:
             self._probe, self._kinds = LayerProbe(self.net), kinds_of(self.net)
         return self._probe
 
+    @property
+    def _target_cause(self) -> str | None:
+        """The cause of huge gradients when a regression target far from unit scale is learned
+        as it is (target_scale.py); None otherwise."""
+        if self.task.kind != "regression":
+            return None
+        return target_cause(self._dataset, self.target_scale)
+
     def _report_layers(self, stats: dict) -> None:
         from .diagnostics import as_metrics, diagnose
 
@@ -345,7 +362,7 @@ class Trainer:
         # Adam-like optimisers move every weight by about the rate in their first steps, so
         # only what is wrong beyond doubt is said that early
         early = self.state.step < 10
-        for finding in diagnose(stats, self._kinds, early=early):
+        for finding in diagnose(stats, self._kinds, early=early, target=self._target_cause):
             if (finding.kind, finding.block) not in self._said:  # each finding said once
                 self._said.add((finding.kind, finding.block))
                 self._emit("message", message=finding.message)

@@ -329,7 +329,8 @@ def _check_fit(graph, ds, variables: dict, config, spec: dict) -> None:
     from layerloom.runtime.data.target import target_note
 
     with _errors_in_words():
-        fit = check_fit(graph, ds, variables or None, task=config.task)
+        fit = check_fit(graph, ds, variables or None, task=config.task,
+                        target_scaling=config.target_scaling, init_weights=config.init_weights)
     for note in [*ds.meta.get("notes", ()), *fit.notes]:  # how the file was read; advice
         print(f"note: {note}", file=sys.stderr)
     if fit.ok or not fit.design_ok:  # an invalid design is said where it is compiled

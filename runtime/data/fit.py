@@ -111,6 +111,9 @@ class DataFit:
     problems: list[FitProblem] = field(default_factory=list)
     design_ok: bool = True
     notes: list[str] = field(default_factory=list)  # advice that blocks nothing
+    # the note saying that training standardises a large regression target (information, not
+    # advice), or None
+    standardised: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -134,9 +137,12 @@ def resolve_task(task: str, graph: Graph, ds) -> str:
 
 
 def check_fit(graph: Graph, ds, variables: Mapping[str, Any] | None = None,
-              task: str = "auto") -> DataFit:
+              task: str = "auto", target_scaling: str = "auto",
+              init_weights: str | None = None) -> DataFit:
     """Compare ``graph`` (validated with ``variables``) with the dataset ``ds`` for ``task``
-    ("auto": as training would choose)."""
+    ("auto": as training would choose); ``target_scaling`` and ``init_weights`` are the
+    training settings that decide how a regression target is learned (see
+    :func:`target_scale_note`)."""
     kind = resolve_task(task, graph, ds)
     fit = DataFit(ds.name, kind)
     report = validate(graph, variables)
@@ -185,39 +191,51 @@ def check_fit(graph: Graph, ds, variables: Mapping[str, Any] | None = None,
     fit.problems += _output_problems(graph, top, outputs[0], kind, ds, values)
     fit.notes += _step_layout_notes(top, inputs[0], ds)
     if kind == "regression" and not fit.problems:
-        note = target_scale_note(top, outputs[0], ds)
+        note, standardised = target_scale_note(graph, top, outputs[0], ds, target_scaling,
+                                               init_weights)
         if note:
             fit.notes.append(note)
+            fit.standardised = note if standardised else None
     return fit
 
 
-LARGE_TARGET = 10.0  # a regression target whose mean or spread is above this is slow to learn
+def target_scale_note(graph: Graph, top, output: str, ds, target_scaling: str = "auto",
+                      init_weights: str | None = None) -> tuple[str | None, bool]:
+    """What happens to a regression target far from unit scale (house prices of 2e5): where
+    training standardises it (``runtime/target_scale.py``), that it does and with what, so the
+    user knows the loss's scale and that predictions and metrics stay in the target's units;
+    else why it would end far from the targets, and the fix; with whether training
+    standardises it. No note for a target near unit scale, or a design ending in a Rescaling
+    (standardised by hand)."""
+    from ..target_scale import far_from_unit, head_linear, plan, target_stats
 
-
-def target_scale_note(top, output: str, ds) -> str | None:
-    """Advice when a regression target is far from the unit scale a network's output starts at
-    (house prices of 2e5, say): the output begins near 0 and the optimiser moves it by about its
-    learning rate a step, so the run ends far from the targets (R² below 0). The fix keeps the
-    exported model in the data's units: a Rescaling before the Output, so that the layers before
-    it learn the standardised values. None when the targets are near unit scale, or when the
-    design ends in a Rescaling already."""
-    y = getattr(ds, "y_train", None)
-    if y is None or not hasattr(y, "float") or y.numel() < 2:
-        return None
+    stats = target_stats(ds)
+    if stats is None or not far_from_unit(*stats):
+        return None, False
     feeding = top.nodes[output].inputs
     if feeding and top.nodes[feeding[0]].type == "Rescaling":
-        return None
-    y = y.float()
-    mean, std = float(y.mean()), float(y.std())
-    if max(abs(mean), std) <= LARGE_TARGET:
-        return None
+        return None, False
     name = (getattr(ds, "meta", None) or {}).get("target") or "the target"
-    scale = std if std > 0 else abs(mean)
+    scale = plan(graph, top, output, ds, target_scaling, init_weights)
+    if scale is not None:
+        return (f"{scale.describe(name)}, the loss on the standardised values (target_scaling "
+                f"off learns {name} as it is)"), True
+    mean, std = stats[0][0], stats[1][0]
+    if target_scaling == "off":
+        why = "target_scaling is off"
+    elif init_weights:
+        why = "the weights brought in predict in its units already"
+    elif head_linear(top, output) is None:
+        why = "the design does not end in a Linear that could learn it standardised"
+    else:
+        why = "its Linear does not give one value per target column"
     return (f"{name}'s values are far from the scale a network's output starts at (mean "
-            f"{mean:.4g}, spread {std:.4g}): the output begins near 0 and moves by about the "
-            f"learning rate a step, so training would end far from them. Add a Rescaling block "
-            f"before the Output with scale {scale:.4g} and offset {mean:.4g}: the layers before "
-            f"it then learn standardised values, and the model still predicts in {name}'s units")
+            f"{mean:.4g}, spread {std:.4g}) and are learned as they are ({why}): the output "
+            f"begins near 0 and moves by about the learning rate a step, so training would "
+            f"end far from them, with gradients that look like an explosion. Add a Rescaling "
+            f"block before the Output with scale {std:.4g} and offset {mean:.4g}: the layers "
+            f"before it then learn standardised values, and the model still predicts in "
+            f"{name}'s units"), False
 
 
 def _onehot_width(ds) -> str:

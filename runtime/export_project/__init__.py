@@ -43,6 +43,7 @@ from layerloom.graph.naming import node_names
 
 from ..config import TrainConfig
 from ..errors import TrainError
+from ..target_scale import TargetScale
 from .readme import readme_text
 
 __all__ = ["ProjectError", "ProjectResult", "export_project", "export_run_project",
@@ -218,6 +219,9 @@ def _write(root: Path, graph: Graph, ds, spec: dict, config: TrainConfig, state_
     data_spec, data_notes = _write_data(root, ds, spec)
     notes += data_notes
     task = prepared.task
+    # a run's own standardisation (none for a run saved before targets were standardised)
+    scale = (TargetScale.from_dict(checkpoint.get("target_scale")) if checkpoint is not None
+             else prepared.target_scale)
     settings = {
         "format": "layerloom-project", "version": 1, "name": graph.name or "model",
         "model": {"file": "model.py", "class": cls.__name__,
@@ -226,7 +230,8 @@ def _write(root: Path, graph: Graph, ds, spec: dict, config: TrainConfig, state_
                   "train_without": train_without, "initial_weights": initial_file},
         "task": {"kind": task.kind, "loss": task.loss, "head": task.head,
                  "classes": len(ds.classes) if ds.classes else None,
-                 "label_smoothing": task.label_smoothing, "huber_delta": task.huber_delta},
+                 "label_smoothing": task.label_smoothing, "huber_delta": task.huber_delta,
+                 "target_scale": scale.to_dict() if scale else None},
         "train": config.to_dict(),
         "data": data_spec,
         "weights": weights, "checkpoint": checkpoint_file,

@@ -1,7 +1,8 @@
-"""A regression target far from unit scale (house prices of 2e5) is said before training, with
-the fix that keeps the model in the data's units: a Rescaling before the Output. Without it the
-output starts near 0 and ends far from the targets (R² below 0); with it the same design
-learns them."""
+"""A regression target far from unit scale (house prices of 2e5) is said before training: that
+training standardises it (tests/runtime/test_train_target_scale.py follows it through), or,
+where it cannot (target_scaling off, a design not ending in a Linear), the fix that keeps the
+model in the data's units: a Rescaling before the Output. Without either the output starts near
+0 and ends far from the targets (R² below 0); with it the same design learns them."""
 
 from __future__ import annotations
 
@@ -49,23 +50,52 @@ def _design(ds, rescaled: tuple[float, float] | None = None):
     return load_graph(d)
 
 
-def test_a_large_target_gets_a_note_naming_the_rescaling_and_the_advice_works(houses):
+def test_a_large_target_is_said_to_be_standardised_for_training(houses):
     ds = load_dataset(houses, target="price", task="regression")
-    y = ds.y_train.float()
+    y = ds.y_train.double()
     mean, std = float(y.mean()), float(y.std())
     assert mean > 1e5  # the case in point
     fit = check_fit(_design(ds), ds, task="regression")
-    assert fit.ok  # advice, not a problem: training may start
+    assert fit.ok  # information, not a problem: training may start
     [note] = fit.notes
+    assert note == (f"price is standardised for training (mean {mean:,.0f}, sd {std:,.0f}); "
+                    f"predictions and metrics are in price's units, the loss on the "
+                    f"standardised values (target_scaling off learns price as it is)")
+    assert fit.standardised == note
+
+
+def test_with_target_scaling_off_the_note_names_the_rescaling_and_the_advice_works(houses):
+    ds = load_dataset(houses, target="price", task="regression")
+    y = ds.y_train.float()
+    mean, std = float(y.mean()), float(y.std())
+    fit = check_fit(_design(ds), ds, task="regression", target_scaling="off")
+    [note] = fit.notes
+    assert fit.standardised is None
     assert note.startswith(f"price's values are far from the scale a network's output starts "
-                           f"at (mean {mean:.4g}, spread {std:.4g})")
+                           f"at (mean {mean:.4g}, spread {std:.4g}) and are learned as they are "
+                           f"(target_scaling is off)")
     assert f"Add a Rescaling block before the Output with scale {std:.4g} and offset " \
            f"{mean:.4g}" in note
     fixed = _design(ds, (float(f"{std:.4g}"), float(f"{mean:.4g}")))
     assert check_fit(fixed, ds, task="regression").notes == []  # followed: nothing to say
-    before = train(_design(ds), ds, CONFIG).metrics["test_r2"]
-    after = train(fixed, ds, CONFIG).metrics["test_r2"]
+    config = {**CONFIG, "target_scaling": "off"}
+    before = train(_design(ds), ds, config).metrics["test_r2"]
+    after = train(fixed, ds, config).metrics["test_r2"]
     assert before < 0 < 0.9 < after, (before, after)
+
+
+def test_a_design_that_cannot_learn_it_standardised_gets_the_advice(houses):
+    ds = load_dataset(houses, target="price", task="regression")
+    d = _design(ds).to_dict()  # a ReLU after the head: nothing to fold the scale into
+    out = next(n for n in d["nodes"] if n["type"] == "Output")
+    last = next(e for e in d["edges"] if e["target"] == out["id"])
+    d["nodes"].append({"id": "relu", "type": "ReLU"})
+    d["edges"].remove(last)
+    d["edges"] += [{"source": last["source"], "target": "relu"},
+                   {"source": "relu", "target": out["id"]}]
+    [note] = check_fit(load_graph(d), ds, task="regression").notes
+    assert "(the design does not end in a Linear that could learn it standardised)" in note
+    assert "Add a Rescaling block before the Output" in note
 
 
 def test_only_a_target_far_from_unit_scale_gets_the_note(houses):
@@ -85,9 +115,9 @@ def test_validate_and_train_print_the_note(houses, tmp_path, capsys):
     code = main(["validate", str(graph), *data])
     out, err = capsys.readouterr()
     assert code == 0, err
-    assert "note: price's values are far from the scale" in err and "valid and fits" in out
+    assert "note: price is standardised for training (mean " in err and "valid and fits" in out
     code = main(["train", str(graph), *data, "--epochs", "1", "--home", str(tmp_path / "h"),
                  "--cfg", "num_threads=1", "--cfg", "task=regression"])
     err = capsys.readouterr().err
     assert code == 0, err
-    assert "note: price's values are far from the scale" in err  # said, and the run goes on
+    assert "note: price is standardised for training (mean " in err  # said, and it trains

@@ -217,13 +217,29 @@ def mixed_precision(train: dict, device: torch.device):
 
 class Task:
     """What the output means and how it is scored: a loss per sample, and accuracy (classes)
-    or mean absolute error (numbers) summed over samples."""
+    or mean absolute error (numbers) summed over samples.
+
+    A regression target far from unit scale (``target_scale`` in config.json: its training
+    split's mean and sd per column) is learned standardised: the loss compares the output with
+    ``(y - mean) / sd``, and the MAE reads the output back in y's units (``in_units``)."""
 
     def __init__(self, spec: dict):
         self.kind, self.loss, self.head = spec["kind"], spec["loss"], spec.get("head", "logits")
         self.label_smoothing = spec.get("label_smoothing", 0.0)
         self.huber_delta = spec.get("huber_delta", 1.0)
         self.metric = "accuracy" if self.kind == "classification" else "mae"
+        self.scale = spec.get("target_scale")  # {"head", "mean", "std"} or None
+
+    def _stats(self, like):
+        return (torch.tensor(self.scale["mean"], dtype=like.dtype, device=like.device),
+                torch.tensor(self.scale["std"], dtype=like.dtype, device=like.device))
+
+    def in_units(self, out):
+        """A regression output in the target's units."""
+        if not self.scale:
+            return out
+        mean, std = self._stats(out)
+        return out.reshape(len(out), -1) * std + mean
 
     def target(self, x, y):
         return x if self.kind == "reconstruction" else y
@@ -239,6 +255,9 @@ class Task:
                 return nll
             return (1 - self.label_smoothing) * nll - self.label_smoothing * log_probs.mean(1)
         out = out.reshape(target.shape)
+        if self.scale:
+            mean, std = self._stats(target)
+            target = (target - mean) / std
         if self.loss == "l1":
             loss = F.l1_loss(out, target, reduction="none")
         elif self.loss == "huber":
@@ -250,7 +269,21 @@ class Task:
     def metric_sum(self, out, target):
         if self.kind == "classification":
             return (out.argmax(1) == target).sum()
-        return (out.reshape(target.shape) - target).abs().flatten(1).mean(1).sum()
+        return (self.in_units(out).reshape(target.shape) - target).abs().flatten(1).mean(1).sum()
+
+
+def folded(state: dict, scale: dict | None) -> dict:
+    """The weights predicting in the target's units: the head that learned the standardised
+    values times sd, plus mean (none to fold without ``scale``)."""
+    if not scale:
+        return state
+    out, head = dict(state), scale["head"]
+    weight, bias = state[f"{head}.weight"], state[f"{head}.bias"]
+    std = torch.tensor(scale["std"], dtype=torch.float64, device=weight.device)
+    mean = torch.tensor(scale["mean"], dtype=torch.float64, device=weight.device)
+    out[f"{head}.weight"] = (weight.double() * std[:, None]).to(weight.dtype)
+    out[f"{head}.bias"] = (bias.double() * std + mean).to(bias.dtype)
+    return out
 
 
 # -- optimiser and learning-rate schedule ---------------------------------------------------------
@@ -419,7 +452,8 @@ def evaluate_test(net, x, y, task: Task, batch_size: int, autocast) -> dict:
     if task.kind == "classification":
         report["test_accuracy"] = float((out.argmax(1) == target).double().mean().item())
     else:
-        err = (out.reshape(target.shape) - target).reshape(len(target), -1).double()
+        err = (task.in_units(out).reshape(target.shape) - target).reshape(len(target), -1)
+        err = err.double()
         report["test_mae"] = float(err.abs().mean().item())
         report["test_rmse"] = float(err.pow(2).mean().sqrt().item())
     return report
@@ -479,6 +513,12 @@ def main(argv=None) -> int:
         # on the CPU: generator states must be CPU tensors; the rest is copied to the device
         state = torch.load(args.resume, map_location="cpu", weights_only=True)
         net.load_state_dict(state["model"])
+        if task.scale and state.get("target_scale"):  # the head as it trains, standardised
+            trained = state["target_scale"]["trained"]
+            head = net.get_submodule(task.scale["head"])
+            with torch.no_grad():
+                head.weight.copy_(trained["weight"])
+                head.bias.copy_(trained["bias"])
         optimizer.load_state_dict(state["optimizer"])
         schedule.load_state_dict(state["schedule"])
         if scaler is not None and state.get("scaler"):
@@ -500,7 +540,12 @@ def main(argv=None) -> int:
         if not main_process:
             return
         loop["loss_sum"], loop["metric_sum"] = torch.stack([loss_acc, metric_acc]).tolist()
-        state = {"format": "layerloom-checkpoint", "version": 1, "model": net.state_dict(),
+        weights = net.state_dict()
+        trained = ({k: weights[f"{task.scale['head']}.{k}"].detach().clone()
+                    for k in ("weight", "bias")} if task.scale else None)
+        state = {"format": "layerloom-checkpoint", "version": 1,
+                 "model": folded(weights, task.scale),  # predicts in the target's units
+                 "target_scale": {**task.scale, "trained": trained} if task.scale else None,
                  "optimizer": optimizer.state_dict(), "schedule": schedule.state_dict(),
                  "scaler": scaler.state_dict() if scaler is not None else None,
                  "loop": dict(loop), "config": train, "rng": rng_state(augment_gen)}
@@ -611,7 +656,7 @@ def main(argv=None) -> int:
     if main_process:
         result["test"] = evaluate_test(net, x_test, y_test, task, train["eval_batch_size"],
                                      autocast)
-        torch.save(net.state_dict(), out / "weights.pt")
+        torch.save(folded(net.state_dict(), task.scale), out / "weights.pt")
         write_metrics(out, result)
         shown = "  ".join(f"{k} {v:.4f}" for k, v in result["test"].items())
         print(f"{reason}; test: {shown or 'no test split'}; weights in {out / 'weights.pt'}",
