@@ -32,6 +32,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 WORD = r"[^\W_]+(?:'[^\W_]+)*"  # the tokeniser the model was trained with (unless the manifest says)
 MISSING = ("", "na", "n/a", "nan", "null", "none", "?")  # cells that count as missing, lowercased
+DASHES = ("-", "--", "\u2013", "\u2014")  # a dash where a number goes: missing, as in training
 IMAGES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
 FREE_TEXT_WORDS = 4  # a column averaging this many words per cell is free text (as in training)
 CHUNK = 256  # samples per forward pass
@@ -734,7 +735,7 @@ def read_numbers(path: Path, shape: tuple, rows: list[list[str]] | None = None) 
 
 def _number(cell: str, missing=MISSING, column: str | None = None) -> float:
     cell = cell.strip()
-    if cell.lower() in missing:
+    if cell.lower() in missing or cell in DASHES:
         return math.nan
     try:
         return float(cell)

@@ -30,6 +30,9 @@ MAX_CSV_BYTES = 100 * 2**20
 MAX_CSV_COLUMNS = 10_000
 MAX_CSV_CELLS = 20_000_000
 MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "?"})  # compared lowercased
+# a dash among numbers marks a value missing (a spreadsheet's empty amount); among words it may
+# be a value of its own (UCI's '+' and '-' classes), so it is missing only in a column of numbers
+DASHES = frozenset({"-", "--", "\u2013", "\u2014"})
 
 
 @dataclass(frozen=True)
@@ -525,16 +528,19 @@ def is_missing(value: str) -> bool:
     return value.strip().lower() in MISSING
 
 
-def parse_numbers(values: list[str]) -> tuple[np.ndarray, list[int]]:
+def parse_numbers(values: list[str], dashes: bool = False) -> tuple[np.ndarray, list[int]]:
     """Floats of ``values`` (NaN where missing) and the positions of values that are not numbers.
+    With ``dashes``, a dash (``-``, ``–``) is missing too, as in a column of numbers.
 
     >>> parse_numbers(["1", " 2.5", "", "abc", "inf"])
     (array([1. , 2.5, nan, nan, nan]), [3, 4])
+    >>> parse_numbers(["1", " - "], dashes=True)
+    (array([ 1., nan]), [])
     """
     numbers = np.full(len(values), np.nan)
     bad = []
     for i, value in enumerate(values):
-        if is_missing(value):
+        if is_missing(value) or (dashes and value.strip() in DASHES):
             continue
         try:
             number = float(value)

@@ -16,7 +16,7 @@ import numpy as np
 
 from . import target as targets
 from .build import assemble
-from .csvfile import Table, dates, is_missing, parse_numbers
+from .csvfile import DASHES, Table, dates, is_missing, parse_numbers
 from .dataset import Dataset
 from .errors import DataError
 from .split import SplitSpec, split_indices
@@ -53,7 +53,7 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
             columns.append({"name": name, "kind": "numeric",
                             **({"written": table.written[name]} if name in table.written
                                else {})})
-            advice += _row_id_note(name, numbers)
+            advice += _row_id_note(name, numbers) + _dash_note(name, values)
             gaps = int(np.isnan(numbers).sum())
             if gaps:
                 train = numbers[split.train]
@@ -118,7 +118,7 @@ def learnable_numbers(table: Table, exclude: set[str]) -> list[str]:
         if name in exclude:
             continue
         values = [value.strip() for value in table.column(name)]
-        numbers, bad = parse_numbers(values)
+        numbers, bad = parse_numbers(values, dashes=True)
         known = numbers[~np.isnan(numbers)]
         if not len(known) or len(known) < NUMERIC_SHARE * (len(known) + len(bad)):
             continue
@@ -151,6 +151,16 @@ def _row_id_note(name: str, numbers: np.ndarray) -> list[str]:
         return []
     return [f"{name}: a different whole number on every row, named like an id: as a feature "
             f"it only adds noise; drop it with drop=[{name!r}] unless its value means something"]
+
+
+def _dash_note(name: str, values: list[str]) -> list[str]:
+    """Where a column of numbers marks values missing with a dash: said, as it is read."""
+    dashes = sorted({value for value in values if value in DASHES})
+    if not dashes:
+        return []
+    n = sum(value in DASHES for value in values)
+    return [f"{name}: {' and '.join(map(repr, dashes))} among the numbers read as a missing "
+            f"value ({n} cell{'' if n == 1 else 's'})"]
 
 
 def _category_notes(name: str, values: list[str], categories: list[str],
@@ -202,11 +212,12 @@ def value_notes(columns: list[dict], filled: dict, unseen: dict) -> list[str]:
 
 
 def _numeric(table: Table, name: str, values: list[str]) -> np.ndarray | None:
-    """The column as floats (NaN where missing), or None when it holds categories."""
-    numbers, bad = parse_numbers(values)
+    """The column as floats (NaN where missing, a dash among the numbers too), or None when it
+    holds categories."""
+    numbers, bad = parse_numbers(values, dashes=True)
     if not bad:
         return numbers
-    present = sum(not is_missing(value) for value in values)
+    present = sum(not is_missing(value) and value not in DASHES for value in values)
     if (present - len(bad)) / present < NUMERIC_SHARE:
         return None
     first = bad[0]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .csvfile import Table, is_missing, parse_numbers
+from .csvfile import DASHES, NUMBERS_SHARE, Table, is_missing, parse_numbers
 from .errors import DataError
 
 TASKS = ("auto", "classification", "regression")
@@ -63,7 +63,8 @@ def encode(labels: np.ndarray, task: str, where: str, column: str | None = None)
 
 
 def labelled(table: Table, column: str) -> tuple[Table, list[str]]:
-    """``table`` without the rows whose ``column`` (the target) is blank or ``NA``, and a note
+    """``table`` without the rows whose ``column`` (the target) is blank or ``NA`` (or a dash,
+    in a column of numbers), and a note
     naming their lines: a sample without its label cannot be trained on, and is no reason to
     refuse the others. A column blank on every row is an error.
 
@@ -74,13 +75,15 @@ def labelled(table: Table, column: str) -> tuple[Table, list[str]]:
     ([['1', 'x']], [2], ["2 rows with no 'y' (lines 3, 5) left out: a sample needs its label"])
     """
     values = table.column(column)
-    gone = [i for i, value in enumerate(values) if is_missing(value)]
+    dashed = not parse_numbers(values, dashes=True)[1]  # numbers: a dash among them is none
+    gone = [i for i, value in enumerate(values)
+            if is_missing(value) or (dashed and value.strip() in DASHES)]
     if not gone:
         return table, []
     if len(gone) == len(values):
         raise DataError("is blank on every row; choose the column that holds the labels "
                         "with target=NAME", file=table.path, column=column)
-    keep = [i for i, value in enumerate(values) if not is_missing(value)]
+    keep = sorted(set(range(len(values))) - set(gone))
     lines = [table.lines[i] for i in gone]
     shown = ", ".join(map(str, lines[:8])) + (" …" if len(lines) > 8 else "")
     n = len(gone)
@@ -103,6 +106,13 @@ def from_column(table: Table, column: str, task: str) -> Target:
     if task == "regression" and bad:
         raise DataError(f"{values[bad[0]]!r} is not a number, and regression needs numeric "
                         f"targets", file=table.path, line=table.lines[bad[0]], column=column)
+    known = numbers[~np.isnan(numbers)]
+    if task == "auto" and bad and len(known) >= NUMBERS_SHARE * len(values) and \
+            infer_task(known) == "regression":  # each number a class of its own, else
+        raise DataError(f"{values[bad[0]]!r} is not a number, but nearly all of the target's "
+                        f"values are (a quantity to predict); fix the value, or leave the "
+                        f"cell empty to leave the row out", file=table.path,
+                        line=table.lines[bad[0]], column=column)
     labels = numbers if not bad else np.array(values)
     return encode(labels, task, str(table.path), column)
 

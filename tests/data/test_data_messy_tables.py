@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from layerloom.graph.export import predict_script
-from layerloom.runtime.data import load_dataset
+from layerloom.runtime.data import DataError, load_dataset
 from layerloom.runtime.data.preprocessing import preprocessing
 
 ROWS = 60
@@ -77,3 +77,63 @@ def test_texts_beside_an_id_or_a_row_number_are_still_texts(tmp_path, beside):
     ds = load_dataset(write(tmp_path / "reviews.csv", f"{beside},review,label\n"
                             + "\n".join(rows)))
     assert ds.dtype == "int64" and ds.meta["text_column"] == "review"
+
+
+# -- missing values written as a dash ----------------------------------------------------------
+
+MARKS = ["", "NA", "N/A", "null", "-", "?"]
+
+
+def marked_csv(tmp_path):
+    rows = [f"{MARKS[i % 6] if i % 4 == 0 else i % 11},{(i * 3) % 17},{['Oslo', 'Rome'][i % 2]},"
+            f"{'ab'[i % 3 > 0]}" for i in range(ROWS)]
+    return write(tmp_path / "marked.csv", "a,b,city,label\n" + "\n".join(rows) + "\n")
+
+
+def test_a_dash_among_numbers_is_a_missing_value_and_said(tmp_path):
+    """'-' in a column of numbers stopped the file: "'-' is not a number, but nearly all of the
+    column's values are"; spreadsheets write it for an empty amount."""
+    path = marked_csv(tmp_path)
+    ds = load_dataset(path)
+    assert ds.input_shape == (4,) and ds.meta["columns"][0] == {"name": "a", "kind": "numeric"}
+    notes = ds.meta["notes"]
+    assert notes[0].startswith("15 missing values in a filled with the training mean (")
+    assert "a: '-' among the numbers read as a missing value (5 cells)" in notes
+    assert same_rows(ds, predicted_rows(ds, path))  # predict.py reads '-' as missing too
+
+
+def test_the_exported_project_reads_a_dash_as_training_did(tmp_path):
+    from layerloom.graph.templates import load_template
+    from layerloom.runtime.export_project import export_project
+
+    path = marked_csv(tmp_path)
+    rows = path.read_text().splitlines()
+    rows[5] = rows[5].rsplit(",", 1)[0] + ",-"  # a row whose label is a dash: a label '-'
+    path.write_text("\n".join(rows) + "\n")
+    graph = load_template("mlp-tabular")
+    graph.variables.update(features=4, classes=3, hidden=8)
+    result = export_project(graph, str(path), tmp_path / "proj", {"epochs": 1})
+    assert result.data == "table" and result.notes == []  # read by data.py, not shipped arrays
+
+
+def test_a_dash_in_a_numeric_target_leaves_the_row_out_and_a_word_is_refused(tmp_path):
+    """A price column with a dash on some rows was taken for classes, one per price, without
+    a word."""
+    rows = [f"{i % 7},{i % 5},{'-' if i % 10 == 3 else 100 + 3.5 * i}" for i in range(ROWS)]
+    path = write(tmp_path / "prices.csv", "a,b,price\n" + "\n".join(rows) + "\n")
+    ds = load_dataset(path)
+    assert ds.task == "regression" and ds.classes is None
+    assert ds.meta["notes"][0].startswith("6 rows with no 'price' (lines 5, 15, 25, ")
+    path.write_text(path.read_text().replace(",-\n", ",tbd\n"))
+    with pytest.raises(DataError, match=r"prices.csv, line 5, column 'price': 'tbd' is not a "
+                                        r"number, but nearly all of the target's values are"):
+        load_dataset(path)
+
+
+def test_plus_and_minus_are_classes_not_missing_labels(tmp_path):
+    """UCI's credit file labels its rows '+' and '-'."""
+    rows = [f"{i % 7},{'-' if i % 2 else '+'},{'+-'[i % 3 > 0]}" for i in range(ROWS)]
+    ds = load_dataset(write(tmp_path / "crx.csv", "a,sign,label\n" + "\n".join(rows)))
+    assert ds.classes == ["+", "-"] and len(ds.x_train) + len(ds.x_val) + len(ds.x_test) == ROWS
+    assert ds.meta["columns"][1] == {"name": "sign", "kind": "categorical",
+                                     "categories": ["+", "-"]}

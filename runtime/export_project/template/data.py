@@ -36,6 +36,7 @@ import numpy as np
 
 SPLITS = ("train", "val", "test")
 MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "?"})  # compared lowercased
+DASHES = frozenset({"-", "--", "\u2013", "\u2014"})  # missing where a number goes
 WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")  # lowercase words, inner apostrophes kept
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif")
 JUNK = ("__MACOSX", "Thumbs.db", "desktop.ini")
@@ -243,9 +244,13 @@ def cell_text(value) -> str:
 
 def _labelled(header: list[str], rows: list[list[str]], target: str,
               path: Path) -> list[list[str]]:
-    """The rows that have a label (LayerLoom leaves out those without one)."""
-    labels = _column(header, rows, target, path)
-    return [row for row, label in zip(rows, labels) if label.strip().lower() not in MISSING]
+    """The rows that have a label (LayerLoom leaves out those without one: a blank, NA, or a
+    dash in a column of numbers)."""
+    labels = [label.strip() for label in _column(header, rows, target, path)]
+    numbers = all(_number(label) is not None for label in labels
+                  if label.lower() not in MISSING and label not in DASHES)
+    return [row for row, label in zip(rows, labels)
+            if label.lower() not in MISSING and not (numbers and label in DASHES)]
 
 
 def _as_written(value: str, form: dict | None) -> str:
@@ -298,7 +303,7 @@ def read_table(path: Path, spec: dict, root: Path) -> tuple[np.ndarray, np.ndarr
         if column["kind"] == "numeric":
             numbers = np.full(len(values), np.nan)
             for i, value in enumerate(values):
-                if value.lower() not in MISSING:
+                if value.lower() not in MISSING and value not in DASHES:
                     numbers[i] = float(_as_written(value, column.get("written")))
             blocks.append(numbers[:, None])
         else:
