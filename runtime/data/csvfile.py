@@ -144,10 +144,11 @@ def table_of(path: Path, lines: Iterable[tuple[list[str], int]], notes: list[str
     commas = delimiter != ","  # a comma may be the decimal mark, and a point thousands
     if _looks_like_data(first, rows, commas=commas):
         raise _no_header(path, first, first_line)
-    if _trailing_delimiter(first, rows):
-        header = header[:-1]  # every line ends with the delimiter: no column, not a target
+    empty = _trailing_empty(first, rows)
+    if empty:  # every line ends with delimiters: no columns, and no target
+        header = header[:-empty]
         for row in rows:
-            del row[-1]
+            del row[-empty:]
     written, examples = numbers_as_written(header, rows, commas=commas) \
         if maybe_written else ({}, {})
     unsure = []
@@ -471,13 +472,23 @@ def read_header(path: Path, sheet: str | None = None) -> list[str]:
     except (OSError, UnicodeDecodeError, csv.Error, DataError):
         return []
     body = [row for row in rows[1:] if len(row) == len(header)]
-    return header[:-1] if body and _trailing_delimiter(rows[0], body) else header
+    empty = _trailing_empty(rows[0], body) if body else 0
+    return header[:-empty] if empty else header
 
 
-def _trailing_delimiter(first: list[str], rows: list[list[str]]) -> bool:
-    """Every line, the header ``first`` included, ends with the delimiter: its last "column"
-    is none (and no target)."""
-    return len(first) > 1 and not first[-1].strip() and all(not row[-1].strip() for row in rows)
+def _trailing_empty(first: list[str], rows: list[list[str]]) -> int:
+    """How many columns at the end are empty on every line, the header ``first`` included
+    (each line ends with delimiters, as a spreadsheet saves a sheet once wider): none of them
+    is a column, nor the target. The first column always stays.
+
+    >>> _trailing_empty(["a", "b", "", ""], [["1", "x", "", " "]]), _trailing_empty(["a"], [[""]])
+    (2, 0)
+    """
+    n = 0
+    while n < len(first) - 1 and not first[-1 - n].strip() and \
+            all(not row[-1 - n].strip() for row in rows):
+        n += 1
+    return n
 
 
 def _header(path: Path, row: list[str], line: int) -> list[str]:

@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 
 from .csvfile import (HEADER_BYTES, MAX_CSV_CELLS, MAX_CSV_COLUMNS, Table,
-                      _is_number, _trailing_delimiter, decode_text, within_budget)
+                      _is_number, _trailing_empty, decode_text, within_budget)
 from .errors import DataError, budget
 
 DATA_SUFFIXES = (".data", ".dat")
@@ -66,9 +66,10 @@ def _table(path: Path, text: str, notes: list[str]) -> Table:
             raise DataError(f"{len(row)} values, but the first row has {width}; each row of a "
                             f".data file holds the same values, separated by commas or by "
                             f"spaces", file=path, line=line)
-    if _trailing_delimiter(rows[0], rows[1:]):
-        width -= 1  # every line ends with the comma: no column, not a target
-        rows = [row[:-1] for row in rows]
+    empty = _trailing_empty(rows[0], rows[1:])
+    if empty:  # every line ends with commas: no columns, not a target
+        width -= empty
+        rows = [row[:-empty] for row in rows]
     if _is_header(rows):
         header = [cell.strip() or f"column {i + 1}" for i, cell in enumerate(rows[0])]
         if len(set(header)) == width and len(rows) > 1:

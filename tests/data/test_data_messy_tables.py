@@ -11,6 +11,7 @@ import torch
 
 from layerloom.graph.export import predict_script
 from layerloom.runtime.data import DataError, load_dataset
+from layerloom.runtime.data.csvfile import read_header
 from layerloom.runtime.data.preprocessing import preprocessing
 
 ROWS = 60
@@ -137,3 +138,18 @@ def test_plus_and_minus_are_classes_not_missing_labels(tmp_path):
     assert ds.classes == ["+", "-"] and len(ds.x_train) + len(ds.x_val) + len(ds.x_test) == ROWS
     assert ds.meta["columns"][1] == {"name": "sign", "kind": "categorical",
                                      "categories": ["+", "-"]}
+
+
+# -- empty columns and rows at the end -------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["wide.csv", "wide.data"])
+def test_empty_columns_at_the_end_are_no_columns_and_no_target(tmp_path, name):
+    """A sheet saved once wider ends each line with several commas: the second empty column
+    became the target, 'column 5: is blank on every row'."""
+    rows = [f"{i % 11},{(i * 3) % 17},{'ab'[i % 3 > 0]},," for i in range(ROWS)]
+    path = write(tmp_path / name, "a,b,label,,\n" + "\n".join(rows) + "\n,,,,\n,,,,\n\n")
+    ds = load_dataset(path)
+    assert ds.meta["target"] == "label" and ds.classes == ["a", "b"]
+    assert [c["name"] for c in ds.meta["columns"]] == ["a", "b"]
+    assert read_header(path) == ["a", "b", "label"]
+    assert same_rows(ds, predicted_rows(ds, path))
