@@ -124,9 +124,11 @@ def remember_data(state: Any, choice: DataChoice) -> None:
             log.warning("could not keep the data choice of %s: %s", pid, exc)
 
 
-def fit_of(state: Any, choice: DataChoice, task: str = "auto") -> DataFit | Unloadable:
+def fit_of(state: Any, choice: DataChoice, task: str = "auto",
+           target_scaling: str = "auto") -> DataFit | Unloadable:
     """The design of ``state`` checked against ``choice`` for ``task``, once per revision of
-    the design (the designer state's cache) and data choice."""
+    the design (the designer state's cache) and data choice; ``target_scaling`` is the Train
+    page's setting, which decides what the check says of a large regression target."""
     from .cache import dataset_of
 
     def make():
@@ -134,11 +136,12 @@ def fit_of(state: Any, choice: DataChoice, task: str = "auto") -> DataFit | Unlo
             ds = dataset_of(choice)
         except (DataError, OSError, ValueError) as exc:
             return Unloadable(choice.label or choice.source, str(exc))
-        return check_fit(state.graph, ds, task=task or "auto")
+        return check_fit(state.graph, ds, task=task or "auto",
+                         target_scaling=target_scaling or "auto")
 
     cached = getattr(state, "_cached", None)
     if callable(cached):
-        return cached(("datafit", choice.key(), task), make)
+        return cached(("datafit", choice.key(), task, target_scaling), make)
     return make()
 
 
@@ -228,9 +231,13 @@ def _select(state: Any, node: str, to_designer: bool, then=None) -> None:
 
 
 def show_notes(fit) -> None:
-    """Advice that blocks nothing (a regression target far from unit scale), one box each."""
+    """Advice that blocks nothing (a regression target far from unit scale), one box each;
+    what training does of itself (standardising such a target) as information."""
     for note in getattr(fit, "notes", None) or ():
-        st.warning(plain(note), icon=":material/straighten:")
+        if note == getattr(fit, "standardised", None):
+            st.info(plain(note), icon=":material/straighten:")
+        else:
+            st.warning(plain(note), icon=":material/straighten:")
 
 
 def refused_data(state: Any) -> str | None:

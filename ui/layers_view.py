@@ -11,6 +11,7 @@ looks wrong in words, naming the block (see ``runtime/diagnostics.py``).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -80,9 +81,35 @@ def stat_choice(run_id: int) -> str:
                     format_func=lambda s: STATS[s][0], key=f"layers.stat.{run_id}")
 
 
-def show_findings(hist: LayerHistory, graph: dict | None) -> None:
+def show_findings(hist: LayerHistory, graph: dict | None,
+                  target: Callable[[], str | None] | None = None) -> None:
     """What looks wrong, each once, in words naming the block (shown as typed: ids are user
-    text)."""
+    text). ``target`` says, when asked, why gradients are huge where the run learns a target
+    far from unit scale as it is: asked only where they are."""
     kinds = kinds_from_graph(graph or {}, hist.blocks)
-    for finding in hist.findings(kinds):
+    findings = hist.findings(kinds)
+    if target is not None and any(f.kind == "exploding_gradient" for f in findings):
+        cause = target()
+        if cause:
+            findings = hist.findings(kinds, target=cause)
+    for finding in findings:
         st.warning(plain(finding.message), icon="⚠️")
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def target_cause(db: str, run_id: int) -> str | None:
+    """Why a run's gradients are huge when it learns a regression target far from unit scale
+    as it is (``runtime/target_scale.py``); None otherwise, or when its data cannot be read."""
+    from layerloom.graph import load_graph
+    from layerloom.runtime import RunStore
+    from layerloom.runtime.target_scale import run_scale, target_cause as cause_of
+
+    from .predict import run_dataset
+
+    run = RunStore(db).get(run_id)
+    try:
+        ds = run_dataset(run)
+        graph = load_graph(run.graph)
+        return cause_of(ds, run_scale(graph, ds, run.config, run.variables))
+    except Exception:  # noqa: BLE001 - a moved file: the findings are said without the cause
+        return None

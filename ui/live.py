@@ -159,7 +159,8 @@ def draw(store: RunStore, run_id: int, per_epoch: bool,
         spec = layers_view.heatmap_spec(layers, layers_view.stat_choice(run_id))
         live_charts([{"key": "layers", **spec}], key=f"layers.{run_id}",
                     config=charts.CONFIG)
-        layers_view.show_findings(layers, run.graph)
+        layers_view.show_findings(layers, run.graph,
+                                  lambda: layers_view.target_cause(str(store.path), run_id))
     return run
 
 

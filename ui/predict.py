@@ -20,6 +20,7 @@ import torch
 from layerloom.graph import load_graph
 from layerloom.runtime import RunStore, TrainConfig, load_checkpoint, prepare_model
 from layerloom.runtime.runner import load_saved_dataset
+from layerloom.runtime.target_scale import TargetScale
 from layerloom.runtime.data import normalize, text
 # the table-row encoding is the runtime's (explanations read rows the same way)
 from layerloom.runtime.data.preprocessing import (  # noqa: F401
@@ -36,6 +37,9 @@ class Trained:
     module: torch.nn.Module
     task: object  # runtime.tasks.Task
     dataset: object  # runtime.data.Dataset
+    # a regression target standardised for training (runtime.target_scale.TargetScale): the
+    # weights loaded predict in its units all the same; None for other runs
+    target_scale: object = None
 
     def outputs(self, x: torch.Tensor) -> torch.Tensor:
         """The model's outputs for a batch of normalised inputs."""
@@ -74,9 +78,10 @@ def _trained(db: str, run_id: int, checkpoint: str, mtime: float) -> Trained:
     prepared = prepare_model(load_graph(run.graph), ds, TrainConfig.from_dict(run.config),
                              run.variables or None)
     state = load_checkpoint(checkpoint)
-    prepared.module.load_state_dict(state["model"])
+    prepared.module.load_state_dict(state["model"])  # in the target's units (target_scale.py)
     prepared.module.eval()
-    return Trained(prepared.module, prepared.task, ds)
+    return Trained(prepared.module, prepared.task, ds,
+                   TargetScale.from_dict(state.get("target_scale")))
 
 
 def trained(store: RunStore, run) -> Trained:

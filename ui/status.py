@@ -125,7 +125,8 @@ def data_fit(state: DesignerState):
         if choice is None:
             return None
     task = pages_of(state).config.get("task", "auto")
-    return _Data(choice, chosen), datafit.fit_of(state, choice, task)
+    return _Data(choice, chosen), datafit.fit_of(
+        state, choice, task, pages_of(state).config.get("target_scaling", "auto"))
 
 
 def annotations(state: DesignerState) -> dict:

@@ -422,7 +422,8 @@ def fit_panel(state, pages: PagesState, ds) -> None:
         st.info("Open or create a design in the Designer to check it against this data.")
         return
     task = pages.config.get("task", "auto")
-    fit = fit_of(state, pages.data, task) if pages.data is not None else None
+    fit = fit_of(state, pages.data, task, pages.config.get("target_scaling", "auto")) \
+        if pages.data is not None else None
     if fit is None or not fit.design_ok:
         st.info("The design has problems to fix in the Designer first; then it is checked "
                 "against this data.")

@@ -179,6 +179,10 @@ def regression(store, run) -> None:
     model = predict.trained(store, run)
     ds = model.dataset
     pred = model.outputs(ds.x_test).reshape(ds.y_test.shape)
+    if model.target_scale is not None:
+        name = (ds.meta or {}).get("target") or "the target"
+        st.caption(plain(f"{model.target_scale.describe(name)}; the test loss is on the "
+                         f"standardised values, as the training curves are."))
     st.plotly_chart(charts.scatter_figure(ds.y_test.numpy(), pred.numpy()),
                     key="results.scatter", config=charts.CONFIG)
 

@@ -177,7 +177,8 @@ def ready(state, pages: PagesState):
         st.error("The design has problems to fix in the Designer first: " +
                  "; ".join(plain(p) for p in report.errors[:5]))
         return None, None
-    reason = blocked_reason(fit_of(state, choice, pages.config.get("task", "auto")))
+    reason = blocked_reason(fit_of(state, choice, pages.config.get("task", "auto"),
+                                   pages.config.get("target_scaling", "auto")))
     if reason:
         st.error(plain(reason))
         return None, None
@@ -201,7 +202,8 @@ def start_blocker(state, pages: PagesState) -> str | None:
     if not report.ok:
         return (f"The design has {len(report.errors)} problem(s) to fix in the Designer first: "
                 + "; ".join(str(p) for p in report.errors[:3]))
-    fit = fit_of(state, choice, pages.config.get("task", "auto"))
+    fit = fit_of(state, choice, pages.config.get("task", "auto"),
+                 pages.config.get("target_scaling", "auto"))
     reason = blocked_reason(fit)
     show_notes(fit)
     if reason:
