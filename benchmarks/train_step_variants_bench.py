@@ -32,6 +32,8 @@ Variants (``--variants``):
   kernel (which is slow for one input channel when timed alone: 1.06 against 0.54 ms at batch 32).
 - ``stem-fp32``: with ``--precision bf16-mixed``, conv1 (and so pooling 1 and its ReLU) in
   float32 outside autocast; conv2 casts its input to bfloat16 as before.
+- ``no-pool-relu``: eager without the second stage's pooling and ReLU fused into one C loop
+  (``runtime/fused_pool.py``): the two modules as before.
 - ``no-crop``: eager without the crop of unread edges (``runtime/unread_edges.py``): the image
   kept at 28×28, so conv2 computes the 11th row and column its pooling drops.
 
@@ -102,7 +104,8 @@ import torch
 from layerloom.graph.templates import load_template
 
 ALL = ("eager", "compile", "compile-max", "compile-step", "foreach", "no-mkldnn", "eager-cf",
-       "denormal", "item-sync", "zero-grad", "dataloader", "stem-wgrad", "stem-fp32", "no-crop")
+       "denormal", "item-sync", "zero-grad", "dataloader", "stem-wgrad", "stem-fp32", "no-crop",
+       "no-pool-relu")
 PRECISION = "fp32"  # --precision
 
 
@@ -131,14 +134,16 @@ def make_trainer(variant: str, batch: int, threads: int, ds):
     configure_process(cfg)
     seed_everything(0)
     graph = load_template("seed-cnn")
-    if variant == "no-crop":  # the model as rewritten before runtime/unread_edges.py
+    if variant in ("no-crop", "no-pool-relu"):  # the model as rewritten before that rewrite
         from layerloom.runtime import rewrite
 
-        keep, rewrite.crop_unread_edges = rewrite.crop_unread_edges, lambda gm: 0
+        name = "crop_unread_edges" if variant == "no-crop" else "fuse_pool_relu"
+        keep = getattr(rewrite, name)
+        setattr(rewrite, name, lambda gm: 0)
         try:
             prepared = prepare_model(graph, ds, cfg)
         finally:
-            rewrite.crop_unread_edges = keep
+            setattr(rewrite, name, keep)
     else:
         prepared = prepare_model(graph, ds, cfg)
     trainer = Trainer(prepared, ds, cfg)

@@ -21,7 +21,11 @@ The third, after them: a convolution feeding only a 2×2 max pooling feeding onl
 that needs no gradient (a model's first stage), runs as one C loop where this machine can build
 it (``fused_stage.py``), the modules kept in the model for everything else.
 
-The fourth, for mixed precision only: a Linear layer with fewer than 16 outputs computes in
+The fourth: a 2×2 max pooling feeding only a ReLU (seed-cnn's second stage, once the ReLU moved)
+runs as one C loop over the channels-last map, laid out for a Flatten where one reads it
+(``fused_pool.py``): the same values and gradients, bit for bit.
+
+The fifth, for mixed precision only: a Linear layer with fewer than 16 outputs computes in
 float32 under CPU autocast (``narrow_linear.py``).
 
 >>> import torch
@@ -39,6 +43,7 @@ from __future__ import annotations
 
 from torch import fx, nn
 
+from .fused_pool import fuse_pool_relu, pool_relu
 from .fused_stage import conv_pool_relu, fuse_conv_pool_relu
 from .narrow_linear import float32_narrow_linears, narrow_linear
 from .unread_edges import crop_to_read, crop_unread_edges
@@ -55,13 +60,15 @@ def rewrite_for_speed(module: nn.Module, precision: str = "fp32") -> int:
     graphs = [sub for sub in module.modules() if isinstance(sub, fx.GraphModule)]
     mixed = precision != "fp32"
     return sum(pool_before_activation(gm) + crop_unread_edges(gm) + fuse_conv_pool_relu(gm)
-               + (float32_narrow_linears(gm) if mixed else 0) for gm in graphs)
+               + fuse_pool_relu(gm) + (float32_narrow_linears(gm) if mixed else 0)
+               for gm in graphs)
 
 
 def routed_calls(module: nn.Module) -> int:
     """How many calls of ``module``'s fx graphs go through a function of these rewrites
     instead of a module (such a graph neither scripts nor traces as drawn)."""
-    return sum(node.op == "call_function" and node.target in (conv_pool_relu, narrow_linear, crop_to_read)
+    routed = (conv_pool_relu, pool_relu, narrow_linear, crop_to_read)
+    return sum(node.op == "call_function" and node.target in routed
                for sub in module.modules() if isinstance(sub, fx.GraphModule)
                for node in sub.graph.nodes)
 

@@ -183,7 +183,7 @@ def test_input_that_needs_a_gradient_or_hooks_runs_the_modules():
 def test_diagnostics_watch_the_first_stage_of_a_fused_model():
     graph = load_graph(str(resources.files("layerloom.assets") / "templates" / "seed-cnn.json"))
     module = prepare_model(graph, noise_images(16), TrainConfig()).module
-    assert routed_calls(module) == 2  # the crop of unread edges, then the C loop
+    assert routed_calls(module) == 3  # the crop of unread edges, the C loop, pool2 + relu2
     diag = LayerProbe(module)
     diag.start()
     module(torch.randn(8, 1, 28, 28)).square().sum().backward()
@@ -224,6 +224,7 @@ def test_switched_off_or_without_a_compiler_the_modules_stay(monkeypatch, tmp_pa
     monkeypatch.setattr(native, "compiler", lambda: None)
     monkeypatch.setattr(native, "_loaded", {})
     monkeypatch.setattr("layerloom.runtime.fused_stage._kernels", {})
+    monkeypatch.setattr("layerloom.runtime.fused_pool._kernels", {})
     model = stage(cout=24)
     assert rewrite_for_speed(model) == 2 and not routed(model)
     assert "no C compiler" in native.why_not("conv_pool_relu.c",

@@ -19,6 +19,7 @@ from layerloom.graph import load_graph, validate
 from layerloom.graph.compile import compile_graph
 from layerloom.runtime import TrainConfig, native, prepare_model, train
 from layerloom.runtime.device import keep_freed_memory
+from layerloom.runtime.fused_pool import pool_relu
 from layerloom.runtime.fused_stage import conv_pool_relu
 from layerloom.runtime.rewrite import rewrite_for_speed
 from layerloom.runtime.unread_edges import crop_to_read
@@ -59,6 +60,7 @@ MOVED = {"seed-cnn": 2, "resnet18": 1}  # ReLU → MaxPool pairs: two stages; th
 
 
 ROUTED = {"seed-cnn": ["conv1"]}  # first stages in the C loop (the others: Tanh, stride 2, BN...)
+POOLED = {"seed-cnn": ["pool2"]}  # 2x2 max pools and their ReLU in fused_pool.py's loop
 # chains whose input goes through the crop of unread edges: seed-cnn's data (its second pooling
 # drops a row and a column), LeNet-5's from c1 on (it reads all, and c1's output needs a gradient)
 CROPPED = {"seed-cnn": 1, "lenet5": 1}
@@ -81,6 +83,8 @@ def test_rewrite_for_speed_keeps_outputs_and_gradients(name, kernels, monkeypatc
     rewrites = rewrite_for_speed(fast)
     fused = [n.args[1].target for sub in fast.modules() if isinstance(sub, fx.GraphModule)
              for n in sub.graph.nodes if n.target is conv_pool_relu]
+    pooled = [n.args[1].target for sub in fast.modules() if isinstance(sub, fx.GraphModule)
+              for n in sub.graph.nodes if n.target is pool_relu]
     crops = sum(n.target is crop_to_read for sub in fast.modules()
                 if isinstance(sub, fx.GraphModule) for n in sub.graph.nodes)
     assert crops == CROPPED.get(name, 0)
@@ -98,14 +102,15 @@ def test_rewrite_for_speed_keeps_outputs_and_gradients(name, kernels, monkeypatc
     pairs = [(outs[0], outs[1])] + [(a.grad, b.grad) for a, b in
                                     zip(plain.parameters(), fast.parameters())]
     if kernels == "0":
-        assert fused == [] and rewrites == MOVED.get(name, rewrites)
+        assert fused == pooled == [] and rewrites == MOVED.get(name, rewrites)
         if name == "seed-cnn":  # its first convolution's weight gradient sums 26 columns, not 28
             assert all((a - b).abs().max() <= 1e-6 * max(a.abs().max(), 1.0) for a, b in pairs)
         else:
             assert all(torch.equal(a, b) for a, b in pairs)
     else:
-        moved = rewrites - len(fused)
+        moved = rewrites - len(fused) - len(pooled)
         assert fused == ROUTED.get(name, []) and moved == MOVED.get(name, moved)
+        assert pooled == POOLED.get(name, [])
         assert all((a - b).abs().max() <= 1e-4 * max(a.abs().max(), 1.0) for a, b in pairs)
     assert list(fast.state_dict()) == list(plain.state_dict())
 
