@@ -318,13 +318,18 @@ def numbers_as_written(header: list[str], rows: list[list[str]],
     {'x': {'decimal': ','}, 'y': {'decimal': ','}}
     >>> rows
     [['3.5', 'a,b', '1'], ['-0.25', 'c', '2.0']]
+    >>> rows = [["1.200,50 €", "77,600"], ["12 €", "1,250"]]  # quoted, between commas
+    >>> numbers_as_written(["price", "n"], rows, commas=False)[0]
+    {'price': {'decimal': ',', 'thousands': '.', 'unit': '€'}, 'n': {'thousands': ','}}
+    >>> rows
+    [['1200.50', '77600'], ['12', '1250']]
     """
     written, examples = {}, {}
     for col, (name, column) in enumerate(zip(header, zip(*rows))):
         if not _maybe_written("\n".join(column)):
             continue  # no comma, apostrophe, space or second point: nothing to rewrite
-        values = [value.strip() for value in column]
-        form = _number_form([v for v in values if not is_missing(v)], commas)
+        values = [value.strip() for value in column if not is_missing(value)]
+        form = _number_form(values, commas or any(map(_DECIMAL_COMMA.search, values)))
         if form is None:
             continue
         written[name] = form
@@ -337,6 +342,12 @@ def numbers_as_written(header: list[str], rows: list[list[str]],
                 if name not in examples and before != row[col]:
                     examples[name] = (before, row[col])
     return written, examples
+
+
+# a comma that can only be a decimal one (3,5; 3,14159; 1.234,56), quoted in a file separated by
+# commas as a spreadsheet in a European language exports one ("1.200,50 €"); 77,600 may be
+# thousands, and stays so where the column shows no such comma
+_DECIMAL_COMMA = re.compile(r"\d,\d{1,2}(?!\d)|\d,\d{4,}|\d\.\d{3},\d")
 
 
 def written_notes(written: dict[str, dict], examples: dict[str, tuple[str, str]]) -> list[str]:

@@ -153,3 +153,38 @@ def test_empty_columns_at_the_end_are_no_columns_and_no_target(tmp_path, name):
     assert [c["name"] for c in ds.meta["columns"]] == ["a", "b"]
     assert read_header(path) == ["a", "b", "label"]
     assert same_rows(ds, predicted_rows(ds, path))
+
+
+# -- money and percentages -----------------------------------------------------------------
+
+def euros(x: float) -> str:
+    return f"{x:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".") + " €"
+
+
+def test_money_in_dollars_and_euros_and_percentages_in_a_comma_file_are_numbers(tmp_path):
+    """A sheet in German exported with commas between the values quotes "1.037,50 €": it was
+    read as categories, one a price (refused past 50 of them, one-hot without a word below)."""
+    rows = [f'"${1000 + 37.5 * i:,.2f}","{euros(1000 + 37.5 * i)}",{i % 100}%,'
+            f'"{i % 10},5 %",{"ab"[i % 3 > 0]}' for i in range(30)]
+    path = write(tmp_path / "money.csv", "usd,eur,rate,share,label\n" + "\n".join(rows) + "\n")
+    ds = load_dataset(path)
+    assert ds.input_shape == (4,)
+    assert [c.get("written") for c in ds.meta["columns"]] == [
+        {"thousands": ",", "unit": "$"}, {"decimal": ",", "thousands": ".", "unit": "€"},
+        {"unit": "%"}, {"decimal": ",", "unit": "%"}]
+    assert "eur: numbers written with a '€' sign and '.' between thousands and a decimal " \
+        "comma, read as numbers (1.000,00 € as 1000.00)" in ds.meta["notes"]
+    assert same_rows(ds, predicted_rows(ds, path))
+    from layerloom.graph.templates import load_template
+    from layerloom.runtime.export_project import export_project
+
+    graph = load_template("mlp-tabular")
+    graph.variables.update(features=4, classes=2, hidden=8)
+    result = export_project(graph, str(path), tmp_path / "proj", {"epochs": 1})
+    assert result.data == "table" and result.notes == []
+
+
+def test_thousands_commas_stay_thousands_where_no_decimal_comma_shows(tmp_path):
+    rows = [f'"{77 + i},600",{i % 5},{"ab"[i % 2]}' for i in range(30)]
+    ds = load_dataset(write(tmp_path / "n.csv", "n,k,label\n" + "\n".join(rows)))
+    assert ds.meta["columns"][0]["written"] == {"thousands": ","}
