@@ -114,6 +114,8 @@ function autoPlace(nodes, edges, catalog, pane, annEdges) {
 const edgeTypes = { shape: ShapeEdge };
 const MULTI_KEYS = ["Shift", "Meta", "Control"];
 const FIT = { padding: 0.12, maxZoom: 1.1, duration: 250 };
+// how long after a reveal a card measured again (widened by Python's answer) is looked at again
+const REVEAL_WATCH_MS = 4000;
 // every view the canvas chooses (first load, another level or project, Fit view, F) keeps
 // text legible: never below READABLE_ZOOM; a graph too big for that is shown from its inputs
 // (see autoViewport) and the rest is a pan away
@@ -210,6 +212,7 @@ export default function Canvas({ args, disabled, stTheme }) {
   // the user's own pan or zoom: under way (`active`), and when it last started or ended
   const userMove = useRef({ active: false, at: 0 });
   const revealTicket = useRef(0); // the last reveal asked for (see reveal): older ones give way
+  const revealWatch = useRef(null); // its blocks, looked at again when measured again (reveal)
   const viewKey = typeof args.view_key === "string" && args.view_key ? args.view_key : null;
   const viewKeyRef = useRef(viewKey);
   const sync = useRef({
@@ -378,6 +381,7 @@ export default function Canvas({ args, disabled, stTheme }) {
     const s = sync.current;
     let current = nodesRef.current;
     let fit = false;
+    const show = { first: [], rest: [] }; // the blocks to bring into view once drawn (reveal)
     // props that answer every event sent are authoritative (see sync.js), even unchanged ones
     const answered = isAnswered(ack, s.seq);
     // Python says what it handled and has newer events to answer: wait for that answer
@@ -458,7 +462,10 @@ export default function Canvas({ args, disabled, stTheme }) {
         // an edit's new blocks, and the blocks it pushed out of where they showed, into view:
         // this tab's edits only (one it answers, or one Python names by selecting what it
         // made); another tab's save merged in leaves this user's view where they keep it
-        if (edited && (made || answer)) reveal(edited.added, shownBefore(edited.moved, before));
+        if (edited && (made || answer)) {
+          show.first.push(...edited.added);
+          show.rest.push(...shownBefore(edited.moved, before));
+        }
       }
       // "echo": a late echo of a change we sent, the canvas has moved on since; "keep": Python
       // holds what we sent last, and the canvas keeps what the user did since (a drag)
@@ -482,9 +489,13 @@ export default function Canvas({ args, disabled, stTheme }) {
       );
       commit(next, edgesRef.current.map(deselect));
       s.lastSel = JSON.stringify(selectedIds(next));
-      if (!fit && want.size === 1) revealNode([...want][0]);
+      // a block Python selected (a problem picked in the list, a renamed block) is brought
+      // into view once drawn where this graph puts it, by the least pan: the node React Flow
+      // holds now may still stand where the graph before put it (an undo moves it back)
+      if (!fit && want.size === 1) show.first.push(...[...want].filter((id) => !show.first.includes(id)));
     }
     if (fit || keyChanged) setFitTick({ auto: true });
+    else reveal(show.first, show.rest);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [incomingKey, selJson, ack, viewKey]);
 
@@ -545,7 +556,10 @@ export default function Canvas({ args, disabled, stTheme }) {
    * of the blocks it added, before `rest`, those it pushed aside. It waits until React Flow has
    * measured them (a few frames), and gives way to the user: nothing moves while they pan,
    * zoom, drag a block or a selection box, or where they did since, nor while the view of a
-   * graph that just arrived is set, nor when a later reveal was asked for.
+   * graph that just arrived is set, nor when a later reveal was asked for. A card measured
+   * again within REVEAL_WATCH_MS (its shape, its problem badge and its params come with
+   * Python's answer and widen it) is looked at again: a block first measured whole in the
+   * pane ran past its edge once drawn whole.
    */
   const reveal = useCallback(
     (first, rest) => {
@@ -590,10 +604,20 @@ export default function Canvas({ args, disabled, stTheme }) {
         );
         if (view) rf.setViewport(view, { duration: FIT.duration });
       };
+      revealWatch.current = { ids: new Set([...first, ...rest]), until: asked + REVEAL_WATCH_MS, step };
       requestAnimationFrame(step);
     },
     [rf, flowStore],
   );
+
+  /** A card of the last reveal measured again (see reveal): looked at again, once a frame. */
+  const revealResized = useCallback((changes) => {
+    const watch = revealWatch.current;
+    if (!watch || performance.now() > watch.until) return;
+    if (changes.some((c) => c.type === "dimensions" && watch.ids.has(c.id))) {
+      requestAnimationFrame(watch.step);
+    }
+  }, []);
 
   /**
    * The view of the graph shown (see autoViewport): the whole graph at a readable zoom, or its
@@ -726,25 +750,11 @@ export default function Canvas({ args, disabled, stTheme }) {
     };
   }, [fitWindow, asked]);
 
-  /** Pan (keeping the zoom) so that a node Python selected is in view. */
-  const revealNode = (id) => {
-    const node = rf.getInternalNode(id);
-    const box = wrapper.current && wrapper.current.getBoundingClientRect();
-    if (!node || !box) return;
-    const { x, y, zoom } = rf.getViewport();
-    const p = node.internals.positionAbsolute;
-    const w = (node.measured && node.measured.width) || NODE_W;
-    const h = (node.measured && node.measured.height) || 80;
-    const sx = p.x * zoom + x;
-    const sy = p.y * zoom + y;
-    if (sx >= 0 && sy >= 0 && sx + w * zoom <= box.width && sy + h * zoom <= box.height) return;
-    rf.setCenter(p.x + w / 2, p.y + h / 2, { zoom, duration: 250 });
-  };
-
   // ---- React Flow callbacks ------------------------------------------------------------
   const onNodesChange = useCallback(
     (changes) => {
       commit(applyNodeChanges(changes, nodesRef.current), null);
+      revealResized(changes);
       let moved = false;
       let selection = false;
       for (const c of changes) {
@@ -754,7 +764,7 @@ export default function Canvas({ args, disabled, stTheme }) {
       if (moved) emit("change");
       else if (selection) scheduleSelect();
     },
-    [commit, emit, scheduleSelect],
+    [commit, emit, scheduleSelect, revealResized],
   );
 
   const onEdgesChange = useCallback(
