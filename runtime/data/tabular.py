@@ -70,6 +70,20 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
                    if not is_missing(values[i]) and values[i] not in known]
         if outside:
             unseen[name] = {"count": len(outside), "values": sorted(set(outside))}
+        if len(categories) > max_categories and dates(values):
+            dated = [other for other in features if other == name or _many_dates(
+                table, other, split.train, max_categories)]  # all at once: one drop
+            also = f", as does {', '.join(n for n in dated if n != name)}" \
+                if len(dated) > 1 else ""
+            fault = (f"holds dates{also}: {len(categories)} different ones in the training "
+                     f"rows, too many to one-hot (more than {max_categories}), and a date "
+                     f"not seen in training would match none of them")
+            raise DataError(f"{fault}; drop {'it' if len(dated) == 1 else 'them'} with "
+                            f"drop={dated!r}, or give the model a number from "
+                            f"{'it' if len(dated) == 1 else 'each'} (days "
+                            f"since a start, the month) in a column of its own",
+                            file=table.path, column=name,
+                            remedy={"drop": dated, "why": DATES_WHY}, fault=fault)
         if len(categories) > max_categories:
             fault = (f"{len(categories)} different values in the training rows, too many to "
                      f"one-hot (more than {max_categories})")
@@ -96,6 +110,10 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
     return assemble(table.path.name, str(table.path), x, goal.y, spec, classes=goal.classes,
                     norm="feature", keep=np.array(onehot), split=split, meta=meta)
 
+
+# why a column of dates is dropped, and how to use it instead: for the Data page's button
+DATES_WHY = ("dates as categories tell the model nothing about a new date; to use them, add a "
+             "column of a number from them, such as days since a start or the month")
 
 _ID_NAME = re.compile(r"(^|[_\s-])id$|^id([_\s-]|$)|^(index|row|row_?number|no)$|"
                       r"(?-i:[a-z]I[dD]$)", re.I)  # customer_id, ID, PassengerId, userID
@@ -151,6 +169,12 @@ def _row_id_note(name: str, numbers: np.ndarray) -> list[str]:
         return []
     return [f"{name}: a different whole number on every row, named like an id: as a feature "
             f"it only adds noise; drop it with drop=[{name!r}] unless its value means something"]
+
+
+def _many_dates(table: Table, name: str, rows: np.ndarray, most: int) -> bool:
+    """Whether column ``name`` holds dates, more different ones in ``rows`` than ``most``."""
+    values = [value.strip() for value in table.column(name)]
+    return dates(values) and len({values[i] for i in rows if not is_missing(values[i])}) > most
 
 
 def _dash_note(name: str, values: list[str]) -> list[str]:

@@ -152,3 +152,24 @@ def test_numbers_beside_a_comment_are_a_table_and_the_comment_is_named_left_out(
     assert said == ["Predicts **label** (the last column; choose another under **target**) "
                     "from 1 column: age. Left out: comment."]
     assert "comment: free text (about 6 words a row), left out" in notes(at)
+
+
+def test_columns_of_dates_are_named_as_dates_and_one_click_drops_them_all():
+    """A table with a signup date and a last-seen time was refused as 'too many to one-hot',
+    with advice for an id or free text ('set kind to text'), and one column at a time."""
+    rows = [f"2024-{1 + i // 28:02d}-{1 + i % 28:02d},2024-03-01 {i % 24:02d}:{i % 60:02d}:00,"
+            f"{i % 13},{'ab'[i % 2]}" for i in range(120)]
+    at = page("mlp-tabular").run()
+    at.radio(key="data.source").set_value("Upload a file").run()
+    at.file_uploader(key="data.file").upload(
+        "visits.csv", ("signup,last_seen,visits,label\n" + "\n".join(rows)).encode(),
+        "text/csv").run()
+    [error] = load_errors(at)
+    assert error.startswith("Could not read visits.csv: column 'signup': holds dates, as does "
+                            "last_seen: ")
+    assert "kind" not in error and "an id or a name" not in error
+    assert "add a column of a number from them, such as days since a start" in error
+    at.button(key="data.drop_column").click().run()
+    assert not at.exception and not load_errors(at)
+    assert at.multiselect(key="data.opt.visits.csv.drop").value == ["signup", "last_seen"]
+    assert texts(at.metric)[1] == "[1] float32"

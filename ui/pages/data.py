@@ -77,6 +77,10 @@ def could_not_read(choice: DataChoice | None, err: Exception) -> str:
     if drop:  # the loader's how-to names the Python API's options: said in the page's words
         column = getattr(err, "column", None)
         where = f"column {column!r}: " if column else ""
+        why = (getattr(err, "remedy", None) or {}).get("why")
+        if why:  # the loader says why this column cannot be a feature
+            return (f"Could not read {plain(name)}: {plain(where + err.fault)}. Choose "
+                    f"{plain(', '.join(drop))} under **drop** below ({plain(why)}).")
         return (f"Could not read {plain(name)}: {plain(where + err.fault)}. Choose "
                 f"{plain(', '.join(drop))} under **drop** below (an id or a name tells the "
                 f"model nothing it can learn), or set **kind** to text if the column holds "
