@@ -7,7 +7,8 @@ first time (the designs made before are in its project list); designs are kept u
 The server runs in a child process that goes with this one: SIGTERM, SIGINT and SIGHUP are
 passed on to it (and on Linux it is told to stop if this process dies any other way). The port
 is chosen here, so the address printed is the one served: ``--port`` if it is free (an error
-if not), else 8501 or the next free port. The home (``--home``, else ``$LAYERLOOM_HOME``, else
+if not), else 8501 or the next free port; it is printed once the server answers there, so that
+the address opens at once (a script may wait for the line). The home (``--home``, else ``$LAYERLOOM_HOME``, else
 ``~/.layerloom``) is made and checked here too: one that cannot be written is an error before any
 server starts, not a page that says so. The app has no authentication: a ``--host`` other
 than a loopback address lets anyone who can reach it read and change the designs, runs and
@@ -17,12 +18,16 @@ files under ``$LAYERLOOM_HOME``, and a warning says so.
 from __future__ import annotations
 
 import argparse
+import functools
+import http.client
 import ipaddress
 import os
 import signal
 import socket
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from .common import EXIT_INVALID, EXIT_UNREADABLE, unusable_home
@@ -30,6 +35,7 @@ from .common import EXIT_INVALID, EXIT_UNREADABLE, unusable_home
 DEFAULT_PORT = 8501
 PORTS_TRIED = 100
 FORWARDED = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+HEALTH_PATH = "/_stcore/health"  # Streamlit's: "ok" once the server serves the app
 DESCRIPTION = ("Start the designer in the browser: a Streamlit server on 127.0.0.1 (this "
                "machine only) unless --host says otherwise. Each browser opens the design it "
                "last worked on, or a new copy of the seed-cnn template the first time (the "
@@ -104,9 +110,36 @@ def choose_port(host: str, wanted: int | None) -> int | None:
     return None
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
-    """On Linux, ask the kernel to send the child SIGTERM when its parent dies (even by
-    SIGKILL), so that no server is left serving without its launcher; and make the child the
+def reachable_host(host: str) -> str:
+    """Where this machine reaches a server listening on ``host``: a wildcard address (``0.0.0.0``,
+    ``::``) is reached on loopback."""
+    host = host.strip("[]")
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if address.is_unspecified:
+        return "::1" if address.version == 6 else "127.0.0.1"
+    return host
+
+
+def server_answers(host: str, port: int, *, timeout: float = 2.0) -> bool:
+    """Whether a Streamlit server on ``host:port`` answers its health check now (asked directly,
+    never through a proxy that the environment names)."""
+    connection = http.client.HTTPConnection(reachable_host(host), port, timeout=timeout)
+    try:
+        connection.request("GET", HEALTH_PATH)
+        return connection.getresponse().status == 200
+    except (OSError, http.client.HTTPException):
+        return False
+    finally:
+        connection.close()
+
+
+def _die_with_parent(parent: int) -> None:  # pragma: no cover - runs in the child before exec
+    """On Linux, ask the kernel to send the child SIGTERM when its parent (pid ``parent``) dies
+    (even by SIGKILL), so that no server is left serving without its launcher (one that died
+    before the request, between fork and exec, is found by the parent pid); and make the child the
     leader of a session of its own, whose scheduling weight the server can lower beside the
     runs it starts (``layerloom.ui.serve.lower_session``; this launcher passes the terminal's
     signals on)."""
@@ -119,13 +152,20 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child before e
 
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
-        pass
+        return
+    if os.getppid() != parent:
+        os._exit(128 + signal.SIGTERM)
 
 
-def run_server(cmd: list[str], *, stop_after: float = 10.0) -> int:
+def run_server(cmd: list[str], *, ready: Callable[[], bool] | None = None,
+               on_ready: Callable[[], None] | None = None, stop_after: float = 10.0,
+               poll: float = 0.2) -> int:
     """Run ``cmd`` as a child, passing SIGTERM/SIGINT/SIGHUP on to it, and make sure it is gone
-    when this returns (terminated, then killed after ``stop_after`` seconds)."""
-    preexec = _die_with_parent if sys.platform.startswith("linux") else None
+    when this returns (terminated, then killed after ``stop_after`` seconds). ``on_ready`` is
+    called once ``ready()`` is true (asked every ``poll`` seconds while the child lives); a child
+    that ends before then is said in an ``error:`` line, unless a signal stopped it."""
+    preexec = (functools.partial(_die_with_parent, os.getpid())
+               if sys.platform.startswith("linux") else None)
     child = subprocess.Popen(cmd, env=dict(os.environ), preexec_fn=preexec)
     received: list[int] = []
 
@@ -138,6 +178,9 @@ def run_server(cmd: list[str], *, stop_after: float = 10.0) -> int:
 
     previous = {sig: signal.signal(sig, forward) for sig in FORWARDED}
     try:
+        served = _wait_until_ready(child, ready, poll) if ready else True
+        if served and on_ready:
+            on_ready()
         code = child.wait()
     finally:
         for sig, handler in previous.items():
@@ -151,7 +194,20 @@ def run_server(cmd: list[str], *, stop_after: float = 10.0) -> int:
                 child.wait()
     if received:
         return 0 if received[-1] in (signal.SIGINT, signal.SIGTERM) else 128 + received[-1]
+    if not served:
+        print(f"error: the designer's server ended before it served (exit code {code}); its "
+              f"messages above say why", file=sys.stderr)
+        return code or 1
     return code
+
+
+def _wait_until_ready(child: subprocess.Popen, ready: Callable[[], bool], poll: float) -> bool:
+    """Whether ``ready()`` came true while ``child`` was running."""
+    while child.poll() is None:
+        if ready():
+            return True
+        time.sleep(poll)
+    return False
 
 
 def cmd_app(args) -> int:
@@ -182,9 +238,11 @@ def cmd_app(args) -> int:
               f"runs and files under $LAYERLOOM_HOME. Use it only on a network you trust.",
               file=sys.stderr)
     shown = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"LayerLoom designer: http://{shown}:{port} (Ctrl+C stops it)", file=sys.stderr,
-          flush=True)
-    return run_server(command(port, args.host, args.browser))
+    return run_server(
+        command(port, args.host, args.browser),
+        ready=lambda: server_answers(args.host, port),
+        on_ready=lambda: print(f"LayerLoom designer: http://{shown}:{port} (Ctrl+C stops it)",
+                               file=sys.stderr, flush=True))
 
 
 def register(subparsers) -> None:

@@ -17,8 +17,8 @@ from layerloom.cli import app, main
 def started(monkeypatch):
     """The servers ``layerloom app`` would start: each one's $LAYERLOOM_HOME."""
     homes: list[str | None] = []
-    monkeypatch.setattr(app, "run_server",
-                        lambda cmd: homes.append(os.environ.get("LAYERLOOM_HOME")) or 0)
+    monkeypatch.setattr(app, "run_server", lambda cmd, on_ready, **kw: (
+        homes.append(os.environ.get("LAYERLOOM_HOME")), on_ready()) and 0)
     monkeypatch.setattr(app, "choose_port", lambda host, wanted: 8523)
     return homes
 
@@ -74,7 +74,7 @@ def test_a_host_that_is_no_address_here_is_named(capsys, tmp_path, monkeypatch):
     """It said "no free port on nosuchhost.invalid from 8501 to 8600", after trying them all."""
     monkeypatch.setenv("LAYERLOOM_HOME", str(tmp_path))
     started = []
-    monkeypatch.setattr(app, "run_server", lambda cmd: started.append(cmd) or 0)
+    monkeypatch.setattr(app, "run_server", lambda cmd, **kw: started.append(cmd) or 0)
     assert main(["app", "--host", "nosuchhost.invalid"]) == 1
     assert started == []
     err = capsys.readouterr().err
