@@ -29,7 +29,7 @@ import torch
 from torch import fx, nn
 
 from . import native
-from .fused_stage import hooked
+from .fused_stage import hooked, max_pool_of_2
 
 SOURCE = "pool_relu.c"
 # values a thread must get before the map is shared among torch's threads (below this, handing
@@ -77,10 +77,7 @@ def pool_relu(x, pool: nn.MaxPool2d, act: nn.ReLU, flat: bool = False):
 
 def fusable(pool: nn.Module, act: nn.Module) -> bool:
     """Whether the two modules compute what the C loop computes."""
-    return (type(pool) is nn.MaxPool2d and _pair(pool.kernel_size) == (2, 2)
-            and _pair(pool.stride or pool.kernel_size) == (2, 2) and _pair(pool.padding) == (0, 0)
-            and _pair(pool.dilation) == (1, 1) and not pool.ceil_mode
-            and not pool.return_indices and type(act) is nn.ReLU)
+    return max_pool_of_2(pool) and type(act) is nn.ReLU
 
 
 def kernel():
@@ -89,18 +86,11 @@ def kernel():
     if not native.enabled():
         return None
     if SOURCE not in _kernels:
-        lib = native.load(SOURCE, {}, openmp=True)
-        if lib is None:
+        pair = native.load_pair(SOURCE, {}, "ll_pool_relu", _FORWARD_ARGS, _BACKWARD_ARGS)
+        if pair is None:
             return None
-        forward, backward = lib.ll_pool_relu_forward, lib.ll_pool_relu_backward
-        forward.argtypes, forward.restype = _FORWARD_ARGS, None
-        backward.argtypes, backward.restype = _BACKWARD_ARGS, None
-        _kernels[SOURCE] = forward, backward, lib.layerloom_threaded
+        _kernels[SOURCE] = pair
     return _kernels[SOURCE]
-
-
-def _pair(value) -> tuple:
-    return tuple(value) if isinstance(value, (tuple, list)) else (value, value)
 
 
 def _pair_from(pool_node: fx.Node, modules: dict):

@@ -95,10 +95,16 @@ def fusable(conv: nn.Module, pool: nn.Module, act: nn.Module) -> bool:
             and tuple(conv.dilation) == (1, 1) and conv.padding_mode == "zeros"
             and isinstance(conv.padding, tuple)
             and conv.in_channels * conv.kernel_size[0] * conv.kernel_size[1] <= MAX_TAPS
-            and type(pool) is nn.MaxPool2d and _pair(pool.kernel_size) == (2, 2)
+            and max_pool_of_2(pool) and type(act) is nn.ReLU)
+
+
+def max_pool_of_2(pool: nn.Module) -> bool:
+    """Whether ``pool`` is a plain 2×2 max pooling of stride 2 (no padding, floor, no indices
+    returned), the pooling the C loops compute."""
+    return (type(pool) is nn.MaxPool2d and _pair(pool.kernel_size) == (2, 2)
             and _pair(pool.stride or pool.kernel_size) == (2, 2) and _pair(pool.padding) == (0, 0)
             and _pair(pool.dilation) == (1, 1) and not pool.ceil_mode
-            and not pool.return_indices and type(act) is nn.ReLU)
+            and not pool.return_indices)
 
 
 def kernel_for(conv: nn.Conv2d):
@@ -113,13 +119,11 @@ def _kernel(cin: int, kh: int, kw: int, cp: int):
     if not native.enabled():
         return None
     if key not in _kernels:
-        lib = native.load(SOURCE, {"CIN": cin, "KH": kh, "KW": kw, "CP": cp}, openmp=True)
-        if lib is None:
+        pair = native.load_pair(SOURCE, {"CIN": cin, "KH": kh, "KW": kw, "CP": cp},
+                                "ll_conv_pool_relu", _FORWARD_ARGS, _BACKWARD_ARGS)
+        if pair is None:
             return None
-        forward, backward = lib.ll_conv_pool_relu_forward, lib.ll_conv_pool_relu_backward
-        forward.argtypes, forward.restype = _FORWARD_ARGS, None
-        backward.argtypes, backward.restype = _BACKWARD_ARGS, None
-        _kernels[key] = forward, backward, lib.layerloom_threaded
+        _kernels[key] = pair
     return _kernels[key]
 
 

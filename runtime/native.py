@@ -82,6 +82,20 @@ def load(source: str, defines: dict[str, int], openmp: bool = False) -> ctypes.C
         return _loaded[key]
 
 
+def load_pair(source: str, defines: dict[str, int], prefix: str, forward_args: list,
+              backward_args: list) -> tuple | None:
+    """``(forward, backward, threaded)``: the functions ``<prefix>_forward`` and
+    ``<prefix>_backward`` of :func:`load`'s library (``openmp``), typed with these ctypes
+    arguments, and whether their loops run on torch's threads; None where it cannot be built."""
+    lib = load(source, defines, openmp=True)
+    if lib is None:
+        return None
+    forward, backward = getattr(lib, f"{prefix}_forward"), getattr(lib, f"{prefix}_backward")
+    forward.argtypes, forward.restype = forward_args, None
+    backward.argtypes, backward.restype = backward_args, None
+    return forward, backward, lib.layerloom_threaded
+
+
 @lru_cache(maxsize=1)
 def shares_torch_threads() -> bool:
     """Whether a kernel built with ``-fopenmp`` can run on torch's own threads: torch is

@@ -133,7 +133,7 @@ KERNELS(f32, float)
 KERNELS(bf16, uint16_t)
 #undef VAL
 
-static int64_t outer(int threads, int64_t rows)
+static int outer(int threads, int64_t rows)
 {
 #ifdef _OPENMP
     return threads > 1 && rows > 1 ? threads : 1;
@@ -144,25 +144,31 @@ static int64_t outer(int threads, int64_t rows)
 #endif
 }
 
+/* this thread's rows [r0, r1) of `rows`, and where its share of scratch (`each` values) starts */
+static void my_rows(int64_t rows, int64_t each, int64_t *r0, int64_t *r1, int64_t *mine)
+{
+    int part = 0, parts = 1;
+#ifdef _OPENMP
+    part = omp_get_thread_num();
+    parts = omp_get_num_threads();
+#endif
+    share(rows, part, parts, r0, r1);
+    *mine = part * each;
+}
+
 void ll_pool_relu_forward(const void *x, int B, int H, int W, int C, void *out, int64_t osb,
                           int64_t osc, int64_t osh, int64_t osw, uint8_t *win, void *scratch,
                           int is_bf16, int threads)
 {
     const int PH = H / 2, PW = W / 2;
     const int64_t rows = (int64_t)B * PH;
-    const int n = (int)outer(threads, rows);
+    const int n = outer(threads, rows);
 #ifdef _OPENMP
 #pragma omp parallel num_threads(n) if (n > 1)
 #endif
     {
-        int part = 0, parts = 1;
-#ifdef _OPENMP
-        part = omp_get_thread_num();
-        parts = omp_get_num_threads();
-#endif
-        int64_t r0, r1;
-        share(rows, part, parts, &r0, &r1);
-        const int64_t mine = (int64_t)part * PW * C;
+        int64_t r0, r1, mine;
+        my_rows(rows, (int64_t)PW * C, &r0, &r1, &mine);
         if (is_bf16)
             forward_bf16(x, H, W, C, PH, PW, out, osb, osc, osh, osw, win,
                          (uint16_t *)scratch + mine, r0, r1);
@@ -179,19 +185,13 @@ void ll_pool_relu_backward(const void *g, int64_t gsb, int64_t gsc, int64_t gsh,
 {
     const int PH = H / 2, PW = W / 2;
     const int64_t rows = (int64_t)B * PH;
-    const int n = (int)outer(threads, rows);
+    const int n = outer(threads, rows);
 #ifdef _OPENMP
 #pragma omp parallel num_threads(n) if (n > 1)
 #endif
     {
-        int part = 0, parts = 1;
-#ifdef _OPENMP
-        part = omp_get_thread_num();
-        parts = omp_get_num_threads();
-#endif
-        int64_t r0, r1;
-        share(rows, part, parts, &r0, &r1);
-        const int64_t mine = (int64_t)part * PW * C;
+        int64_t r0, r1, mine;
+        my_rows(rows, (int64_t)PW * C, &r0, &r1, &mine);
         if (is_bf16)
             backward_bf16(g, gsb, gsc, gsh, gsw, win, H, W, C, PH, PW, gi,
                           (uint16_t *)scratch + mine, r0, r1);
