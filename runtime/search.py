@@ -347,7 +347,7 @@ def stopped_reason(rows: list[dict], trials: int) -> str:
     done = len(rows) - len(cut)
     text = f"stopped by the user after {done} of {trials} trial{'s' * (trials != 1)}"
     if cut:
-        text += (f"; trial {cut[0]['trial'] + 1} (run {cut[0]['run_id']}) was stopped during "
+        text += (f"; trial {cut[0]['trial']} (run {cut[0]['run_id']}) was stopped during "
                  f"training, its results so far kept")
     return text
 

@@ -51,3 +51,17 @@ def test_a_stopped_sweep_exits_130_with_json_too(tmp_path, monkeypatch, capsys):
     captured = capsys.readouterr()
     assert code == 130, captured.err
     assert json.loads(captured.out.strip().splitlines()[-1])["status"] == "stopped"
+
+
+def test_the_stop_message_numbers_the_trial_as_the_table_does(tmp_path, monkeypatch, capsys):
+    """The table numbers trials from 0 (as --json and the failed-trial lines do); the stop
+    message said "trial 1 (run 1)" of the trial the table lists as 0."""
+    _ctrl_c_at_the_first_step(monkeypatch)
+    assert main(["sweep", "mlp-tabular", "-d", "iris", "--epochs", "3", "--param",
+                 "lr=0.001,0.01,0.1", "--cfg", "log_every=1", "--home", str(tmp_path)]) == 130
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[:3] == ["trial", "run_id", "status"]
+    stopped = [line.split() for line in lines[1:] if line.split()[2:3] == ["stopped"]]
+    assert [row[:2] for row in stopped] == [["0", "1"]]
+    assert ("sweep 1 stopped: stopped by the user after 0 of 3 trials; trial 0 (run 1) was "
+            "stopped during training, its results so far kept") in lines

@@ -111,7 +111,7 @@ def test_stopping_a_sweep_stops_its_trial_and_starts_no_other(store, mlp):
     done = wait_sweep(sweep_id, timeout=60, store=store)
     runs = store.list_runs(sweep_id=sweep_id)
     assert done["status"] == "stopped" and done["pid"] is None and done["control"] is None
-    assert done["reason"] == (f"stopped by the user after 0 of 4 trials; trial 1 (run "
+    assert done["reason"] == (f"stopped by the user after 0 of 4 trials; trial 0 (run "
                               f"{runs[0].id}) was stopped during training, its results so far "
                               f"kept")
     assert len(runs) == 1 and runs[0].status == "stopped"  # no new trial started
@@ -122,8 +122,9 @@ def test_stopping_a_sweep_stops_its_trial_and_starts_no_other(store, mlp):
 
 
 def test_a_sweep_stopped_between_trials_keeps_its_finished_trials_as_results(store, mlp):
-    """In this process: the stop comes while trial 2 trains; trial 1 stays the best, trial 2
-    is stopped (pruned for Optuna, not scored) and trials 3 and 4 never start."""
+    """In this process: the stop comes while trial 1 trains; trial 0 stays the best, trial 1
+    is stopped (pruned for Optuna, not scored) and trials 2 and 3 never start (numbered from 0,
+    as the sweep's table numbers them)."""
     def callback(event):
         runs = store.list_runs()
         if len(runs) == 2 and store.sweep(runs[0].sweep_id)["control"] is None:
@@ -134,7 +135,7 @@ def test_a_sweep_stopped_between_trials_keeps_its_finished_trials_as_results(sto
     first, second = sorted(store.list_runs(), key=lambda r: r.id)
     assert result.status == "stopped" and [r["status"] for r in result.rows] == [
         "completed", "stopped"]
-    assert result.reason == (f"stopped by the user after 1 of 4 trials; trial 2 (run "
+    assert result.reason == (f"stopped by the user after 1 of 4 trials; trial 1 (run "
                              f"{second.id}) was stopped during training, its results so far "
                              f"kept")
     assert result.best["run_id"] == first.id and first.status == "completed"
