@@ -42,6 +42,7 @@ from layerloom.graph.templates import load_template
 from layerloom.graph.validate import Report
 
 from . import savelog
+from .changes import in_words
 from .merge import fresh_ids_for_added, merge_preferring_mine
 from .projects import ProjectError, ProjectStore, SaveConflict, SaveRefused
 from .savelog import Edit
@@ -79,6 +80,9 @@ class Notice:
     # said by a canvas event: the banner stands right above the canvas the user acts on (an
     # error from the inspector or a variable is toasted too: the banner may be out of view)
     on_canvas: bool = False
+    # the design (its savelog.digest) the edit it tells of made: while the design is still
+    # that one, its banner offers to undo the edit (a snapshot restored)
+    undo_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -367,12 +371,23 @@ class DesignerState:
         other.append(current)
         return True
 
-    def replace_design(self, graph: Graph, message: str, weights: str | None = None) -> None:
-        """A whole new design in this project (an upload, a snapshot): undoable; ``weights``:
-        the weights version it carries (a snapshot's), switched with it."""
+    def replace_design(self, graph: Graph, message: str, weights: str | None = None) -> bool:
+        """A whole new design in this project (a snapshot): undoable; ``weights``: the weights
+        version it carries (a snapshot's), switched with it. The canvas changes under the
+        user, so the notice is a banner that lists what changed (:func:`changes.in_words`)
+        and offers to undo it; False where nothing changed or the save was refused (said)."""
+        old = self.graph.to_dict()
         self.path = ()
-        self.commit(graph, selected=[], edit=Edit("replace", message), weights=weights)
-        self.notify("success", message)
+        if not self.commit(graph, selected=[], edit=Edit("replace", message), weights=weights):
+            if self.graph.to_dict() == graph.to_dict():
+                self.notify("success", f"{message} It is the design shown already: nothing "
+                                       f"changed.")
+            return False
+        new = self.graph.to_dict()
+        lines = in_words(old, new) or ["the order of the blocks in the design's file"]
+        self.notify("success", f"{message} The canvas now shows its design; what changed:",
+                    lines, undo_of=savelog.digest(new))
+        return True
 
     def switch(self, state: DesignerState) -> DesignerState:
         """Carry the session's theme, page states and canvas position over to another
@@ -476,8 +491,16 @@ class DesignerState:
         self.store.update_settings(theme=self.theme)
 
     def notify(self, kind: str, text: str, details: list[str] | tuple[str, ...] = (),
-               put_back: tuple[tuple[str, Any], ...] = (), about: str | None = None) -> None:
-        self.notices.append(Notice(kind, text, tuple(details), tuple(put_back), about))
+               put_back: tuple[tuple[str, Any], ...] = (), about: str | None = None,
+               undo_of: str | None = None) -> None:
+        self.notices.append(Notice(kind, text, tuple(details), tuple(put_back), about,
+                                   undo_of=undo_of))
+
+    def can_undo_to_before(self, notice: Notice) -> bool:
+        """Whether ``notice``'s edit is the last one still (the design is the one it made),
+        so that one undo takes it back."""
+        return bool(notice.undo_of and self.undo_stack
+                    and savelog.digest(self.graph.to_dict()) == notice.undo_of)
 
     def take_notices(self) -> list[Notice]:
         out, self.notices = self.notices, []

@@ -57,10 +57,56 @@ def test_snapshot_and_restore(home, canvas):
     assert "relu1" not in node_ids(canvas)
     next(b for b in at.button if b.label == "Restore").click().run()
     assert "relu1" in node_ids(canvas)
-    assert any("Restored snapshot “before”" in t for t in toasted(at)) and not at.success
     canvas.send("undo")  # a restore is undoable
     at.run()
     assert "relu1" not in node_ids(canvas)
+
+
+UNDO_RESTORE = "Undo: back to the design before"
+
+
+def _restored(home, canvas):
+    """seed-cnn saved as the snapshot “before”, then relu1 deleted (conv1 wired to pool1) and
+    conv1's kernel set to 5 (a canvas change and an inspector edit), then “before”
+    restored."""
+    at = started(home, canvas)
+    next(w for w in at.text_input if w.label == "Name").set_value("before")
+    next(b for b in at.button if b.label == "Save").click().run()
+    level = canvas.last["graph"]
+    level["nodes"] = [n for n in level["nodes"] if n["id"] != "relu1"]
+    level["edges"] = [e for e in level["edges"] if "relu1" not in (e["source"], e["target"])]
+    level["edges"].append({"source": "conv1", "target": "pool1"})
+    canvas.send("change", level)
+    at.run()
+    at.session_state["layerloom"].apply(edit.set_param, (), "conv1", "kernel_size", 5)
+    at.run()
+    next(b for b in at.button if b.label == "Restore").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_a_restored_snapshot_says_what_changed_on_the_canvas_and_offers_undo(home, canvas):
+    """The canvas changes under the user: a banner above it (not a toast in the window's
+    corner, gone in seconds) says what the restore changed and offers to undo it."""
+    at = _restored(home, canvas)
+    assert "relu1" in node_ids(canvas)
+    banner = "\n".join(shown(b.value) for b in at.success)
+    assert "Restored snapshot “before”" in banner, banner
+    assert "conv1: kernel_size 5 → 3" in banner and "added relu1 (ReLU)" in banner, banner
+    assert "wired conv1 → relu1" in banner and "unwired conv1 → pool1" in banner, banner
+    assert not any("Restored" in t for t in toasted(at))
+    next(b for b in at.button if b.label == UNDO_RESTORE).click().run()
+    assert "relu1" not in node_ids(canvas)
+    assert at.session_state["layerloom"].graph.node("conv1").params["kernel_size"] == 5
+    assert not any("Restored" in shown(b.value) for b in at.success)  # its banner went too
+
+
+def test_the_restore_is_offered_to_undo_only_while_it_is_the_last_edit(home, canvas):
+    at = _restored(home, canvas)
+    at.session_state["layerloom"].apply(edit.set_param, (), "conv1", "out_channels", 8)
+    at.run()
+    assert any("Restored snapshot “before”" in shown(b.value) for b in at.success)
+    assert not [b for b in at.button if b.label == UNDO_RESTORE]  # it would undo conv1's edit
 
 
 def test_download_gives_the_design(home, canvas):

@@ -136,10 +136,20 @@ def show_notices(state: DesignerState) -> None:
             getattr(st, kind)(text, width="stretch")
             st.button("", icon=":material/close:", key=f"dismiss-{number}", help="Dismiss",
                       on_click=state.dismiss, args=(number,))
+        if state.can_undo_to_before(notice):  # a restore that changed the canvas: take it back
+            st.button("Undo: back to the design before", key=f"undo_notice-{number}",
+                      icon=":material/undo:", type="primary", on_click=_undo_notice,
+                      args=(state, number))
         if notice.put_back:  # another tab replaced this tab's values: offer them back
             st.button("Put back this tab's values", key=f"put_back-{number}",
                       icon=":material/undo:", on_click=_put_back,
                       args=(state, number, notice.put_back))
+
+
+def _undo_notice(state: DesignerState, number: int) -> None:
+    """The edit a banner tells of undone (as the canvas's Undo would), its banner with it."""
+    if state.undo():
+        state.dismiss(number)
 
 
 def _put_back(state: DesignerState, number: int, values) -> None:

@@ -1,0 +1,40 @@
+"""ui/changes.py: what a restored snapshot changed, in the designer's words."""
+
+from __future__ import annotations
+
+import copy
+
+from layerloom.graph.templates import load_template
+from layerloom.ui.changes import in_words
+
+
+def test_edits_additions_removals_wires_variables_and_name_each_get_a_line():
+    old = load_template("seed-cnn").to_dict()
+    new = copy.deepcopy(old)
+    conv = next(n for n in new["nodes"] if n["id"] == "conv1")
+    conv["params"]["kernel_size"] = 5
+    conv["label"] = "first"
+    new["nodes"] = [n for n in new["nodes"] if n["id"] != "relu1"]
+    new["edges"] = [e for e in new["edges"] if "relu1" not in (e["source"], e["target"])]
+    new["edges"].append({"source": "conv1", "target": "pool1"})
+    new["variables"]["width"] = 2
+    new["name"] = "wider"
+    assert in_words(old, new) == [
+        "conv1: label (default) → first, kernel_size 3 → 5",
+        "removed relu1 (ReLU)",
+        "wired conv1 → pool1", "unwired conv1 → relu1", "unwired relu1 → pool1",
+        "name seed-cnn → wider",
+        "variable width 1.0 → 2",
+    ]
+    assert in_words(old, old) == []
+
+
+def test_a_change_inside_a_composite_block_names_the_block_and_long_lists_are_cut():
+    old = load_template("resnet-mini").to_dict()
+    new = copy.deepcopy(old)
+    new["blocks"]["Shortcut"]["nodes"][1].setdefault("params", {})["kernel_size"] = 5
+    assert in_words(old, new) == ["Shortcut/conv: kernel_size 1 → 5"]
+    many = copy.deepcopy(old)
+    many["nodes"] = []
+    lines = in_words(old, many, limit=4)
+    assert len(lines) == 4 and lines[-1].startswith("… and ") and "more changes" in lines[-1]
