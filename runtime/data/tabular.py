@@ -104,6 +104,8 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
     x = np.concatenate(blocks, axis=1)
     meta = {"target": target, "columns": columns, "features": names,
             "missing_values": int(np.isnan(x).sum()), "left_out": list(drop)}
+    if goal.classes is not None:
+        advice += targets.rare_classes_note(goal.y, goal.classes, split.parts, target)
     notes = table.notes + unlabelled + value_notes(columns, filled, unseen) + advice
     if notes:
         meta.update(notes=notes, filled=filled, unseen=unseen)

@@ -117,6 +117,38 @@ def from_column(table: Table, column: str, task: str) -> Target:
     return encode(labels, task, str(table.path), column)
 
 
+RARE = 3  # a class with fewer rows cannot be in training, validation and test all at once
+COMMON = 10  # ... which is said where another class has this many rows
+SPLIT_NAMES = ("training", "validation", "test")
+
+
+def rare_classes_note(y: np.ndarray, classes: list[str], parts: tuple, column: str) -> list[str]:
+    """A note naming the classes of the target ``column`` with fewer than three rows, and the
+    splits (``parts``: the train, validation and test indices) each one is in: a model cannot
+    learn a class seen once, nor be tested on it, and a class of one row leaves the split
+    unstratified. Said where another class has ten rows or more (in a file of five rows,
+    every class is rare).
+
+    >>> y = np.array([0] * 10 + [1, 2, 2])
+    >>> parts = ([*range(7), 10, 11], [7], [8, 9, 12])
+    >>> print(rare_classes_note(y, ["a", "b", "c"], parts, "label")[0])
+    label: 2 classes with fewer than 3 rows, too few to learn and to test: 'b' (1 row, in training only), 'c' (2 rows, in training and test); add rows of them, or merge them into another class
+    """
+    counts = np.bincount(np.asarray(y, dtype=np.int64), minlength=len(classes))
+    rare = [i for i, count in enumerate(counts) if 0 < count < RARE]
+    if not rare or counts.max() < COMMON:  # a handful of rows in all: every class is rare
+        return []
+    where = {i: [name for name, part in zip(SPLIT_NAMES, parts, strict=True)
+                 if np.any(np.asarray(y)[np.asarray(part, dtype=np.int64)] == i)] for i in rare}
+    shown = ", ".join(f"{classes[i]!r} ({counts[i]} row{'' if counts[i] == 1 else 's'}, in "
+                      f"{' and '.join(where[i])}{' only' if len(where[i]) == 1 else ''})"
+                      for i in rare[:6]) + (", …" if len(rare) > 6 else "")
+    n = len(rare)
+    return [f"{column}: {n} class{'' if n == 1 else 'es'} with fewer than {RARE} rows, too few "
+            f"to learn and to test: {shown}; add rows of {'it' if n == 1 else 'them'}, or "
+            f"merge {'it' if n == 1 else 'them'} into another class"]
+
+
 def _name(value) -> str:
     """A class name: whole numbers without ``.0``."""
     if isinstance(value, (float, np.floating)) and float(value).is_integer():

@@ -63,6 +63,10 @@ def text_dataset(name: str, source: str, texts: list[str], labels: np.ndarray,
     lengths = np.array([len(tokens) for tokens in token_lists])
     meta = {**(meta or {}), "truncated": int((lengths > length).sum()),
             "mean_tokens": float(lengths.mean()) if len(lengths) else 0.0}
+    rare = targets.rare_classes_note(labels, classes, split.parts,
+                                     meta.get("label_column", "the labels"))
+    if rare:
+        meta["notes"] = [*meta.get("notes", []), *rare]
     return assemble(name, source, x, labels, spec, classes=classes, tokens=True, split=split,
                     vocab=vocab, meta=meta)
 

@@ -188,3 +188,24 @@ def test_thousands_commas_stay_thousands_where_no_decimal_comma_shows(tmp_path):
     rows = [f'"{77 + i},600",{i % 5},{"ab"[i % 2]}' for i in range(30)]
     ds = load_dataset(write(tmp_path / "n.csv", "n,k,label\n" + "\n".join(rows)))
     assert ds.meta["columns"][0]["written"] == {"thousands": ","}
+
+
+# -- a target with a few rare classes --------------------------------------------------------
+
+def test_classes_of_one_or_two_rows_are_named_with_the_splits_they_are_in(tmp_path):
+    """A class seen once can be neither learned and tested, and it turns stratification off
+    for every class: nothing said it."""
+    labels = ["rare1" if i == 5 else "rare2" if i in (9, 40) else "ab"[i % 3 > 0]
+              for i in range(ROWS)]
+    rows = [f"{i % 11},{(i * 3) % 17},{label}" for i, label in enumerate(labels)]
+    ds = load_dataset(write(tmp_path / "rare.csv", "a,b,label\n" + "\n".join(rows)))
+    [note] = [n for n in ds.meta["notes"] if "fewer than 3 rows" in n]
+    counts = ds.class_counts()
+    where = [name for name, split in zip(("training", "validation", "test"), counts.values())
+             if split["rare1"]]
+    assert note.startswith("label: 2 classes with fewer than 3 rows, too few to learn and to "
+                           f"test: 'rare1' (1 row, in {where[0]} only), 'rare2' (2 rows, in ")
+    assert note.endswith("add rows of them, or merge them into another class")
+    texts = [f"{comment(i)},{label}" for i, label in enumerate(labels)]
+    ds = load_dataset(write(tmp_path / "texts.csv", "review,label\n" + "\n".join(texts)))
+    assert any(n.startswith("label: 2 classes with fewer than 3 rows") for n in ds.meta["notes"])
