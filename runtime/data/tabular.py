@@ -45,6 +45,7 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
     unseen: dict[str, dict] = {}
     for name in features:
         values = [value.strip() for value in table.column(name)]
+        advice += _constant_note(name, values)
         numbers = _numeric(table, name, values)
         if numbers is not None:
             blocks.append(numbers[:, None])
@@ -177,6 +178,14 @@ def _many_dates(table: Table, name: str, rows: np.ndarray, most: int) -> bool:
     """Whether column ``name`` holds dates, more different ones in ``rows`` than ``most``."""
     values = [value.strip() for value in table.column(name)]
     return dates(values) and len({values[i] for i in rows if not is_missing(values[i])}) > most
+
+
+def _constant_note(name: str, values: list[str]) -> list[str]:
+    """A column that holds one value on every row gives the model nothing to learn from."""
+    if len(values) < 2 or is_missing(values[0]) or any(value != values[0] for value in values):
+        return []  # a column blank on every row is said as its missing values are
+    return [f"{name}: the same value on every row ({values[0]!r}): it tells the model "
+            f"nothing; drop it with drop=[{name!r}]"]
 
 
 def _dash_note(name: str, values: list[str]) -> list[str]:

@@ -209,3 +209,14 @@ def test_classes_of_one_or_two_rows_are_named_with_the_splits_they_are_in(tmp_pa
     texts = [f"{comment(i)},{label}" for i, label in enumerate(labels)]
     ds = load_dataset(write(tmp_path / "texts.csv", "review,label\n" + "\n".join(texts)))
     assert any(n.startswith("label: 2 classes with fewer than 3 rows") for n in ds.meta["notes"])
+
+
+def test_a_column_of_one_value_is_said_to_tell_nothing(tmp_path):
+    rows = [f"{i % 11},FR,1,{'ab'[i % 3 > 0]}" for i in range(ROWS)]
+    ds = load_dataset(write(tmp_path / "const.csv", "a,country,version,label\n"
+                            + "\n".join(rows)))
+    assert ds.meta["notes"] == [
+        "country: the same value on every row ('FR'): it tells the model nothing; drop it "
+        "with drop=['country']",
+        "version: the same value on every row ('1'): it tells the model nothing; drop it "
+        "with drop=['version']"]

@@ -29,8 +29,10 @@ def test_a_space_separated_file_without_a_header_names_its_columns(tmp_path):
     assert read_header(path) == names  # the Data page's label choice
     ds = load_dataset(path, task="regression")
     assert ds.input_shape == (13,) and ds.meta["target"] == "column 14"
-    assert ds.meta["notes"] == ["no header row: the 14 columns are named column 1 … column 14, "
-                                "and the last is the label unless target names another"]
+    assert ds.meta["notes"][0] == ("no header row: the 14 columns are named column 1 … "
+                                   "column 14, and the last is the label unless target names "
+                                   "another")
+    assert [n.split(":")[0] for n in ds.meta["notes"][1:]] == ["column 4", "column 12"]  # 0s
 
 
 def test_quoted_names_tabs_and_question_marks_of_auto_mpg(tmp_path):
