@@ -44,15 +44,14 @@ def load_run(run_id: int, db: str | Path | RunStore | None = None) -> TrainedRun
     """Run ``run_id``'s trained model and dataset; ExplainError in words when it has none."""
     from layerloom.graph.compile import compile_graph
 
-    from .export import trained_state
+    from .export import no_checkpoint, trained_state
     from .model import PROBABILITY_HEADS
     from .runner import load_from_spec, load_saved_dataset
 
     store = db if isinstance(db, RunStore) else RunStore(db)
     run = store.get(run_id)
     if not run.checkpoint or not Path(run.checkpoint).is_file():
-        raise ExplainError(f"run {run_id} ({run.status}) saved no checkpoint, so there is no "
-                           f"trained model to explain")
+        raise ExplainError(no_checkpoint(run, "is no trained model to explain"))
     graph, state = trained_state(run)
     module = compile_graph(graph)
     module.load_state_dict(state)

@@ -27,14 +27,33 @@ def run_export(run_id: int, db: str | Path | RunStore | None = None) -> tuple[Gr
     """The graph a run trained (its variables applied) and its :class:`RunInfo`."""
     store = db if isinstance(db, RunStore) else RunStore(db)
     run = store.get(run_id)
-    if not run.checkpoint:
-        raise TrainError(f"run {run_id} ({run.status}) saved no checkpoint, so there are no "
-                         f"trained weights to export")
+    if not run.checkpoint or not Path(run.checkpoint).is_file():
+        raise TrainError(no_checkpoint(run, "are no trained weights to export"))
     graph, state = trained_state(run)
     info = RunInfo(config=dict(run.config), metrics=_metrics(store, run),
                    curves=_curves(store, run_id), dataset=_dataset(run.dataset),
                    state_dict=state, run_id=run_id, name=run.name)
     return graph, info
+
+
+def no_checkpoint(run, missing: str) -> str:
+    """Why ``run`` has no checkpoint to use, and what to do, in words: ``run 3 (failed) saved no
+    checkpoint, so there are no trained weights to export: it failed before the end of its first
+    epoch, with: <its reason>. Train it again once that is fixed``. ``missing``: what that
+    leaves out, after "there"."""
+    text = f"run {run.id} ({run.status}) saved no checkpoint, so there {missing}"
+    if run.status in ("queued", "running"):
+        return f"{text}: it has not finished its first epoch yet; try again once it has"
+    if run.status == "failed":
+        reason = f", with: {str(run.reason).rstrip('.')}." if run.reason else ";"
+        return (f"{text}: it failed before the end of its first epoch{reason} Train it again "
+                f"once that is fixed")
+    if run.status in ("stopped", "paused"):
+        return (f"{text}: it was {run.status} before the end of its first epoch; train it "
+                f"again, for at least one epoch")
+    if run.checkpoint:
+        return f"{text}: its checkpoint {run.checkpoint} is gone (moved or deleted)"
+    return text
 
 
 def trained_state(run) -> tuple[Graph, dict]:

@@ -144,14 +144,13 @@ def export_run_project(run_id: int, path: str | Path, db=None, *,
     """The project of run ``run_id``: its graph, dataset (as the run recorded it), config,
     trained weights and last checkpoint."""
     from ..checkpoint import load_checkpoint
-    from ..export import _plain_key
+    from ..export import _plain_key, no_checkpoint
     from ..store import RunStore
 
     store = db if isinstance(db, RunStore) else RunStore(db)
     run = store.get(run_id)
-    if not run.checkpoint or not Path(run.checkpoint).exists():
-        raise ProjectError(f"run {run_id} ({run.status}) saved no checkpoint, so there are no "
-                           f"trained weights to export")
+    if not run.checkpoint or not Path(run.checkpoint).is_file():
+        raise ProjectError(no_checkpoint(run, "are no trained weights to export"))
     state = load_checkpoint(run.checkpoint)
     state["model"] = {_plain_key(k): v for k, v in state["model"].items()}
     return export_project(run.graph, run.dataset, path, run.config, variables=run.variables,
