@@ -725,10 +725,16 @@ class DesignerState:
             self._canvas_change(event, selected)
         elif kind == "select":
             self.select(selected, from_canvas=True)
-        elif kind == "undo":
-            self.undo()
-        elif kind == "redo":
-            self.redo()
+        elif kind in ("undo", "redo"):
+            # the canvas's selection as the user left it: a click on a block followed at once
+            # by Ctrl+Z reaches Python in the undo alone (the click's own select is dropped for
+            # it), and the inspector kept showing the block selected before
+            if isinstance(event.get("selected"), list):
+                self.select(selected, from_canvas=True)
+            if kind == "undo":
+                self.undo()
+            else:
+                self.redo()
         elif kind == "group":
             ids = [i for i in event.get("ids") or selected if isinstance(i, str)]
             self.group(ids)
