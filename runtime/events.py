@@ -38,6 +38,9 @@ class Event:
     # for "step": the first step of a resumed session, shown at once but no point of the curve
     # (the database keeps no row of it; the next point covers its steps too)
     provisional: bool = False
+    # for "start": the run's regression target learned standardised, as the runs database
+    # records it ({"target", "mean", "std", "head"}: target_scale.py); None where it is not
+    target_scale: dict | None = None
 
     @property
     def progress(self) -> float:

@@ -39,7 +39,8 @@ from .events import Event
 
 STATUSES = ("queued", "running", "paused", "stopped", "completed", "failed")
 ACTIVE = ("queued", "running")
-SCHEMA_VERSION = 4  # 2: sweeps.reason, sweeps.pid; 3: sweeps.control; 4: runs.project
+SCHEMA_VERSION = 5  # 2: sweeps.reason, sweeps.pid; 3: sweeps.control; 4: runs.project;
+# 5: runs.target_scale
 # (added to older databases on open)
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -64,7 +65,10 @@ CREATE TABLE IF NOT EXISTS runs (
     pid INTEGER,
     heartbeat REAL,
     control TEXT,                   -- a pending request to the run's process: stop | pause
-    project TEXT                    -- the designer project that started it, if any
+    project TEXT,                   -- the designer project that started it, if any
+    -- a regression target learned standardised (runtime/target_scale.py): {"target", "mean",
+    -- "std", "head"}, the scale of its loss; null: the loss is in the target's units
+    target_scale TEXT
 );
 CREATE TABLE IF NOT EXISTS metrics (
     run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
@@ -96,7 +100,8 @@ CREATE TABLE IF NOT EXISTS sweeps (
 """
 # columns added after version 1, for databases created before them: (table, column, type)
 ADDED_COLUMNS = (("sweeps", "reason", "TEXT"), ("sweeps", "pid", "INTEGER"),
-                 ("sweeps", "control", "TEXT"), ("runs", "project", "TEXT"))
+                 ("sweeps", "control", "TEXT"), ("runs", "project", "TEXT"),
+                 ("runs", "target_scale", "TEXT"))
 # indexes on added columns: made after _add_columns, so an older database gets them too
 ADDED_INDEXES = "CREATE INDEX IF NOT EXISTS runs_by_project ON runs (project, id);"
 
@@ -136,6 +141,10 @@ class Run:
     heartbeat: float | None
     control: str | None
     project: str | None = None
+    # {"target", "mean", "std", "head"} where the run learns its regression target
+    # standardised, so that its loss is on that scale; None: in the target's units (and for
+    # runs recorded before targets were standardised)
+    target_scale: dict | None = None
 
     @property
     def phase(self) -> str | None:
@@ -165,7 +174,8 @@ class Metric:
     rowid: int = 0
 
 
-JSON_COLUMNS = ("graph", "dataset", "config", "variables", "final_metrics", "progress")
+JSON_COLUMNS = ("graph", "dataset", "config", "variables", "final_metrics", "progress",
+                "target_scale")
 
 
 class StoreError(TrainError):
@@ -659,6 +669,8 @@ class StoreSink:
                           "total_steps": event.total_steps, "elapsed": event.elapsed,
                           "eta": event.eta, "metrics": event.metrics if event.kind in
                           ("step", "epoch") else (self._progress or {}).get("metrics", {})}
+        if event.kind == "start":  # the scale of its loss, as this session learns it
+            self.store.update(self.run_id, target_scale=event.target_scale)
         first = event.kind in ("step", "epoch") and not self._stepped
         self._stepped = self._stepped or first
         if event.kind == "start" and not self._stepped:  # until the first point: say so

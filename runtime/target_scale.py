@@ -54,10 +54,13 @@ class TargetScale:
     def describe(self, name: str) -> str:
         """``price is standardised for training (mean 218,143, sd 80,253); predictions and
         metrics are in price's units``."""
-        stats = ", ".join(f"mean {_number(m)}, sd {_number(s)}"
-                          for m, s in zip(self.mean, self.std, strict=True))
-        return (f"{name} is standardised for training ({stats}); predictions and metrics are "
-                f"in {name}'s units")
+        return (f"{name} is standardised for training ({_stats(self.mean, self.std)}); "
+                f"predictions and metrics are in {name}'s units")
+
+
+def _stats(mean, std) -> str:
+    """``mean 218,143, sd 80,253``, per target column."""
+    return ", ".join(f"mean {_number(m)}, sd {_number(s)}" for m, s in zip(mean, std, strict=True))
 
 
 def _number(value: float) -> str:
@@ -65,6 +68,36 @@ def _number(value: float) -> str:
     if abs(value) >= 100:
         return f"{value:,.0f}"
     return f"{value:,.3g}"
+
+
+def target_name(ds) -> str:
+    """The target column's name (a table's), else ``the target``."""
+    return (getattr(ds, "meta", None) or {}).get("target") or "the target"
+
+
+def recorded(scale: TargetScale | None, ds) -> dict | None:
+    """What the runs database keeps of a run's standardisation (``Run.target_scale``): its
+    statistics and head with the target's name; None for a target learned as it is."""
+    return None if scale is None else {**scale.to_dict(), "target": target_name(ds)}
+
+
+def loss_scale(entry: dict | None) -> tuple | None:
+    """What a run's loss is measured on, from its recorded ``target_scale``: None for the
+    target's own units (and for runs of other tasks), else the standardisation's statistics.
+    Runs whose loss scales differ have losses that do not compare (0.04 standardised against
+    1e10 in dollars squared); their MAE, in the target's units, does."""
+    if not entry:
+        return None
+    return tuple(map(float, entry["mean"])), tuple(map(float, entry["std"]))
+
+
+def loss_words(entry: dict | None) -> str:
+    """What a run's loss is on, in words: ``price standardised (mean 218,143, sd 80,253)``,
+    or ``the target in its own units``."""
+    if not entry:
+        return "the target in its own units"
+    return (f"{entry.get('target') or 'the target'} standardised "
+            f"({_stats(entry['mean'], entry['std'])})")
 
 
 def target_stats(ds) -> tuple[tuple[float, ...], tuple[float, ...]] | None:

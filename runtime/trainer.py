@@ -41,7 +41,7 @@ from .evaluate import measure
 from .events import Control, Event, Sink
 from .model import PreparedModel, with_target_scale
 from .optim import Schedule, make_optimizer
-from .target_scale import checkpoint_entry, fold, load_trained, target_cause
+from .target_scale import checkpoint_entry, fold, load_trained, recorded, target_cause
 
 # Seeds the per-epoch shuffle: any odd constant far from small seeds keeps streams apart.
 SHUFFLE_STREAM = 0x9E3779B1
@@ -178,7 +178,8 @@ class Trainer:
         self.total_steps = self.steps_per_epoch * cfg.epochs
         self._session_start, self._session_steps = time.perf_counter(), st.step
         self._elapsed_before = st.elapsed
-        self._emit("start", message=f"training on {self.device}")
+        self._emit("start", message=f"training on {self.device}",
+                   target_scale=recorded(self.target_scale, self._dataset))
         self.model.train()
         while st.epoch < cfg.epochs:
             request = self.run_epoch()

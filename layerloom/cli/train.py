@@ -626,15 +626,23 @@ def _run_row(run, done: int, name: str) -> dict:
 
     progress = run.progress or {}
     final = run.final_metrics or {}
-    test = next((f"{k.removeprefix('test_')} {_fmt(final[k])}"
+    test = next((f"{k.removeprefix('test_')} {_fmt(final[k])}{_scale_mark(run, k)}"
                  for k in ("test_accuracy", "test_r2", "test_loss") if k in final), "-")
-    best = f"{run.best_metric_name} {_fmt(run.best_metric)}" if run.best_metric is not None \
-        else "-"
+    best = f"{run.best_metric_name} {_fmt(run.best_metric)}{_scale_mark(run)}" \
+        if run.best_metric is not None else "-"
     epochs = progress.get("epochs") or run.config.get("epochs")
     return {"id": run.id, "name": name, "status": run.status,
             "dataset": data_name(run.dataset) if run.dataset else "-",
             "epoch": f"{min(done, epochs or done)}/{epochs}", "best": best, "test": test,
             "created": time.strftime("%Y-%m-%d %H:%M", time.localtime(run.created))}
+
+
+def _scale_mark(run, metric: str | None = None) -> str:
+    """`` (standardised)`` after a loss (``metric``, else the run's best) that a run took on
+    its regression target standardised: 0.04 there and 1e10 in dollars squared do not compare
+    (runtime/target_scale.py)."""
+    name = metric or run.best_metric_name or ""
+    return " (standardised)" if run.target_scale and name.endswith("loss") else ""
 
 
 def _run_json(run, done: int, display_name: str) -> dict:
@@ -651,7 +659,10 @@ def _run_json(run, done: int, display_name: str) -> dict:
             "dataset": run.dataset.get("source"), "epoch": min(done, epochs or done),
             "epochs": epochs, "best": best,
             "test": {k.removeprefix("test_"): v for k, v in (run.final_metrics or {}).items()},
-            "created": run.created, "resumable": run.resumable}
+            "created": run.created, "resumable": run.resumable,
+            # the loss's scale: {"target", "mean", "std", "head"}, or null for the target's
+            # units (a classifier's loss, a target learned as it is)
+            "target_scale": run.target_scale}
 
 
 HEADS = {"time": "elapsed_s"}  # a history column as `runs show` heads it
@@ -685,6 +696,11 @@ def _show_run(store, run_id: int, as_json: bool) -> int:
         print("  variables: " + ", ".join(f"{k}={v}" for k, v in run.variables.items()))
     if run.best_metric is not None:
         print(f"  best {run.best_metric_name}: {_fmt(run.best_metric)} (epoch {run.best_epoch})")
+    if run.target_scale:
+        from layerloom.runtime.target_scale import loss_words
+
+        target = run.target_scale.get("target") or "the target"
+        print(f"  loss on {loss_words(run.target_scale)}; mae, rmse and r2 in {target}'s units")
     if history:
         cols = list(dict.fromkeys(k for row in history for k in row))
         # "time" is the training time at the epoch's end, counted from the start: headed so,

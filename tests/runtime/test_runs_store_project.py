@@ -49,7 +49,7 @@ def test_an_older_database_gets_the_project_column(tmp_path):
     store.close()
     again = RunStore(path)  # opening again changes nothing
     assert [r.id for r in again.list_runs(project="p")] == [1]
-    assert again._version() == SCHEMA_VERSION == 4
+    assert again._version() == SCHEMA_VERSION == 5
     indexes = {row[1] for row in sqlite3.connect(path).execute("PRAGMA index_list(runs)")}
     assert "runs_by_project" in indexes
 
