@@ -134,6 +134,15 @@ def metric_names(rows) -> list[str]:
     return ["loss"] + [m for m in ("accuracy", "mae") if m in names]
 
 
+def curve_title(run, metric: str) -> str | None:
+    """``Loss on price standardised`` for a run that learns its regression target standardised
+    (its loss is not in the target's units, as its MAE is); None: the chart's own title."""
+    scale = getattr(run, "target_scale", None)
+    if metric != "loss" or not scale:
+        return None
+    return f"Loss on {scale.get('target') or 'the target'} standardised"
+
+
 def draw(store: RunStore, run_id: int, per_epoch: bool,
          header: Callable[[object], None] | None = None, run=None) -> object:
     """Progress and curves of one run as they are now (after ``header(run)``, its status in
@@ -150,7 +159,8 @@ def draw(store: RunStore, run_id: int, per_epoch: bool,
     if run.control in ("stop", "pause") and run.status in ACTIVE:
         label += f" · {'stopping' if run.control == 'stop' else 'pausing'} at the next batch…"
     st.progress(fraction(progress), text=label)
-    figures = [{"key": name, **charts.curves_spec(rows, name, per_epoch=per_epoch)}
+    figures = [{"key": name, **charts.curves_spec(rows, name, per_epoch=per_epoch,
+                                                  title=curve_title(run, name))}
                for name in metric_names(rows)]
     figures.append({"key": "lr", **charts.lr_spec(rows)})
     live_charts(figures, key=f"live.{run_id}", config=charts.CONFIG)

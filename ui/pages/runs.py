@@ -14,6 +14,7 @@ from layerloom.runtime import TrainConfig, parse_param, start_sweep, stop_sweep,
 from layerloom.runtime.config import FIELD_NAMES
 from layerloom.runtime.runnames import data_name
 from layerloom.runtime.store import ACTIVE
+from layerloom.runtime.target_scale import loss_scale, loss_words
 
 from .. import charts, live
 from ..errors import friendly, shown_errors
@@ -72,7 +73,11 @@ def rows(runs, names: dict[int, str] | None = None,
         # clipped, what is cut is the loss, not the accuracy
         metrics = sorted((run.final_metrics or {}).items(),
                          key=lambda kv: kv[0].removeprefix("test_") == "loss")
-        test = ", ".join(f"{k.removeprefix('test_')} {v:.4g}" for k, v in metrics
+        # a loss taken on a standardised target is said so: it does not compare with 1e10
+        mark = " (standardised)" if run.target_scale else ""
+        best += mark if best.split(" ")[0].endswith("loss") else ""
+        test = ", ".join(f"{k.removeprefix('test_')} {v:.4g}"
+                         f"{mark if k == 'test_loss' else ''}" for k, v in metrics
                          if isinstance(v, (int, float)))
         project = (project_label(run.project, projects) if run.project in projects
                    else run.project or "")
@@ -144,11 +149,44 @@ def compare(pages: PagesState, store, runs, names: dict[int, str],
     curve = right.selectbox("Curve", list(CURVES), key="runs.curve")
     pages.compare = list(chosen)
     split, name = CURVES[curve]
-    per_run = {names[i]: live.rows_of(store, i) for i in chosen}
-    colors = {names[i]: charts.run_color(i) for i in chosen}  # a run's own, on every page
+    rows = {i: live.rows_of(store, i) for i in chosen}
+    if name == "loss":
+        split, name = loss_curve(split, [by_id[i] for i in chosen], names, rows)
+    labels = {i: names[i] + (" (standardised loss)" if name == "loss" and by_id[i].target_scale
+                             else "") for i in chosen}
+    per_run = {labels[i]: rows[i] for i in chosen}
+    colors = {labels[i]: charts.run_color(i) for i in chosen}  # a run's own, on every page
     st.plotly_chart(charts.overlay_figure(per_run, split, name, colors=colors,
                                           x="step" if split == "step" else "epoch"),
                     key="runs.overlay", config=charts.CONFIG)
+
+
+def loss_curve(split: str, runs, names: dict[int, str], rows: dict[int, list]) -> tuple:
+    """The curve to draw for a loss curve of ``runs``, saying what their loss is on: a
+    regression run that learns its target standardised (runtime/target_scale.py) has a loss of
+    about 0.04 where one learning it in its units has 1e10. Where the chosen runs' losses are on
+    different scales they are not overlaid: the validation MAE, in the target's units, is drawn
+    instead when every one of them has it, and the page says why."""
+    scales: dict = {}
+    for run in runs:
+        scales.setdefault(loss_scale(run.target_scale), []).append(run)
+    if len(scales) == 1:
+        entry = runs[0].target_scale if runs else None
+        if entry:
+            st.caption(plain(f"The loss is on {loss_words(entry)}; MAE, RMSE and R² are in "
+                             f"{entry.get('target') or 'the target'}'s units."))
+        return split, "loss"
+    said = "; ".join(f"{', '.join(names[r.id] for r in group)}: on "
+                     f"{loss_words(group[0].target_scale)}" for group in scales.values())
+    has_mae = all(charts.series(rows[r.id], "val", "mae", x="epoch")[0] for r in runs)
+    if has_mae:
+        st.warning(plain(f"These runs' losses are on different scales ({said}), so their loss "
+                         f"curves do not compare: the chart shows the validation MAE instead, "
+                         f"in the target's units, which each of them has."), icon="⚖️")
+        return "val", "mae"
+    st.warning(plain(f"These runs' losses are on different scales ({said}): their loss curves "
+                     f"do not compare."), icon="⚖️")
+    return split, "loss"
 
 
 def open_design(state, pages: PagesState, runs, names: dict[int, str]) -> None:
