@@ -112,7 +112,8 @@ def _spread(index: Any, rank: int) -> list:
     """The index as one item per dimension, the batch first: ``...`` and the dimensions left
     out at the end are ``:``. Refused: ``None`` (a new dimension, mapped alone by
     :func:`_new_dimensions`), tensors and bool indices."""
-    items = list(index) if isinstance(index, tuple) else [index]
+    items = [_one_position(item)
+             for item in (list(index) if isinstance(index, tuple) else [index])]
     shown = show_index(index)
     for item in items:
         if item is None:
@@ -137,6 +138,16 @@ def _spread(index: Any, rank: int) -> list:
         raise Unsupported(f"indexing with x{shown} has more indices than the tensor's {rank} "
                           f"dimensions")
     return items + [slice(None)] * (rank - len(items))
+
+
+def _one_position(item: Any) -> Any:
+    """A list of one position, ``[-1]`` or ``[k]``, as the slice that keeps the same values and
+    the dimension (nanoGPT's ``self.lm_head(x[:, [-1], :])``: the last step, ``[B, 1, C]``);
+    else ``item``."""
+    if isinstance(item, list) and len(item) == 1 and isinstance(item[0], int) \
+            and not isinstance(item[0], bool):
+        return slice(item[0], item[0] + 1 if item[0] != -1 else None)
+    return item
 
 
 def _number(ctx: Context, node: fx.Node) -> Any:

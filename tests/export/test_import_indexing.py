@@ -3,8 +3,9 @@ embedding per column, TCN's last step ``y[:, :, -1]``, torchvision GoogLeNet's
 ``transform_input`` (``torch.unsqueeze(x[:, 0], 1) * a + b`` per channel), YOLOv5's Focus
 (``x[..., ::2, ::2]`` and its three shifts, a strided Slice per dimension) and a spectrogram's
 ``x[:, 0]``. An integer index drops its dimension as the model does (a Flatten of the size-1
-dimension), so the graphs give the model's outputs at the traced size and at another. Indexing
-the batch, by a tensor, or down to ``[B]`` alone is refused in words at its line."""
+dimension), so the graphs give the model's outputs at the traced size and at another. A list of
+one position (nanoGPT's ``x[:, [-1], :]``) is the slice that keeps the dimension. Indexing the
+batch, by a tensor, or down to ``[B]`` alone is refused in words at its line."""
 
 from __future__ import annotations
 
@@ -156,6 +157,30 @@ def test_spectrogram_channel_dropped(imported_round_trip, tmp_path):
     graph, _ = imported_round_trip(Spectrogram(), [1, 16, 30], tmp_path, other_shape=[1, 16, 41])
     assert _blocks(graph)[:2] == [("Slice", {"dim": 0, "start": 0, "end": 1}),
                                   ("Flatten", {"end_dim": 1})]
+
+
+class LastStepHead(nn.Module):
+    """nanoGPT's inference path: ``self.lm_head(x[:, [-1], :])``, the last step picked by a
+    list of one position, which keeps the dimension ([B, 1, C]); ``[k]`` alike."""
+
+    def __init__(self, position):
+        super().__init__()
+        self.position = position
+        self.block = nn.Linear(8, 8)
+        self.lm_head = nn.Linear(8, 5)
+
+    def forward(self, x):
+        x = torch.relu(self.block(x))
+        return self.lm_head(x[:, [self.position], :])
+
+
+@pytest.mark.parametrize(("position", "start", "end"), [(-1, -1, None), (2, 2, 3), (-3, -3, -2)])
+def test_a_list_of_one_position_is_a_slice_that_keeps_the_dimension(
+        imported_round_trip, tmp_path, position, start, end):
+    torch.manual_seed(0)
+    graph, _ = imported_round_trip(LastStepHead(position), [6, 8], tmp_path, other_shape=[9, 8])
+    assert _blocks(graph)[2:4] == [("Slice", {"dim": 0, "start": start, "end": end}),
+                                   ("Linear", {"out_features": 5})]
 
 
 class Indexed(nn.Module):
