@@ -96,6 +96,44 @@ def binary_kind(data: bytes) -> tuple[str, str] | None:
     return None
 
 
+# What opens a design written elsewhere, and how a new one is made.
+MAKE_ONE = "`layerloom new -o design.json` writes one to start from"
+BRING_A_MODEL = ("a model from another tool comes in with `layerloom import-onnx` (or "
+                 "`import-torch` for PyTorch code)")
+
+
+def text_kind(text: str, filename: str | None = None) -> tuple[str, str]:
+    """``(what, advice)`` for text given as a graph that holds no JSON at all: Python code (a
+    model to import), YAML or another tool's text, from its name and first line."""
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    suffix = Path(filename).suffix.lower() if filename else ""
+    if suffix == ".py" or first.startswith(("import ", "from ", "def ", "class ", "#!")):
+        return ("Python code", "for a PyTorch model in it use `layerloom import-torch "
+                f"{Path(filename).name if filename else 'FILE.py'}:ClassName`, which writes its "
+                "design")
+    if suffix in (".yaml", ".yml") or first == "---" or first.endswith(":") \
+            or ": " in first.split("#")[0]:
+        what = "YAML or another tool's settings"
+    elif suffix in (".prototxt", ".pbtxt", ".cfg"):
+        what = "another tool's model description"
+    else:
+        what = "text that is no JSON"
+    return what, f"a design is a JSON object ({MAKE_ONE}); {BRING_A_MODEL}"
+
+
+def foreign_json(data: dict) -> str | None:
+    """What another tool's JSON given as a graph is, with what to do; None where it is not
+    recognised."""
+    if "keras_version" in data or data.get("class_name") in ("Sequential", "Functional",
+                                                                "Model"):
+        return ("this is a Keras model's JSON (model.to_json()): export the model to ONNX "
+                "(tf2onnx) and use `layerloom import-onnx`")
+    if "modelTopology" in data:
+        return ("this is a TensorFlow.js model.json: convert the model to ONNX (tf2onnx) and "
+                "use `layerloom import-onnx`")
+    return None
+
+
 def loads_graph(text: str, filename: str | None = None) -> Graph:
     """Read a graph from JSON text. A leading byte-order mark (as Windows Notepad writes) is
     skipped; a key given twice in one object is an error naming it (JSON readers would keep
@@ -110,6 +148,11 @@ def loads_graph(text: str, filename: str | None = None) -> Graph:
         data = json.loads(text.removeprefix(BOM),
                           object_pairs_hook=lambda pairs: _object(pairs, duplicates))
     except json.JSONDecodeError as exc:
+        text = text.removeprefix(BOM)
+        if exc.pos == len(text) - len(text.lstrip()):  # no JSON at all: say what it is instead
+            what, advice = text_kind(text, filename)
+            raise GraphError(f"this is {what}, not a graph file (JSON text): {advice}",
+                             file=filename, unreadable=True) from None
         raise GraphError(f"line {exc.lineno}, column {exc.colno}: invalid JSON: {exc.msg}",
                          file=filename, unreadable=True) from None
     except RecursionError:
@@ -195,7 +238,11 @@ def parse_graph(data: Any) -> Graph:
     fmt = data.get("format")
     if fmt != FORMAT:
         got = "no 'format' key" if fmt is None else f"format {fmt!r}"
-        raise GraphError(f"not a LayerLoom graph ({got}; expected \"format\": \"{FORMAT}\")")
+        advice = foreign_json(data) or (f"a design has \"format\": \"{FORMAT}\", a version, "
+                                        f"its name, nodes and edges ({MAKE_ONE}); "
+                                        f"{BRING_A_MODEL}")
+        raise GraphError(f"not a LayerLoom graph ({got}; expected \"format\": \"{FORMAT}\"): "
+                         f"{advice}")
     _check_bounds(data)
     data = _migrate(data)
     for key in ("name", "nodes", "edges"):

@@ -20,7 +20,10 @@ def _write(tmp_path, text: str, name: str = "design.json") -> str:
 
 @pytest.mark.parametrize("text,message", [
     ('{"version": 1, "name": "t", "nodes": [], "edges": []}',
-     "graph: not a LayerLoom graph (no 'format' key; expected \"format\": \"layerloom-graph\")"),
+     "graph: not a LayerLoom graph (no 'format' key; expected \"format\": \"layerloom-graph\"): "
+     "a design has \"format\": \"layerloom-graph\", a version, its name, nodes and edges "
+     "(`layerloom new -o design.json` writes one to start from); a model from another tool "
+     "comes in with `layerloom import-onnx` (or `import-torch` for PyTorch code)"),
     ('{"format": "layerloom-graph", "version": 1, "name": "t", "edges": []}',
      "graph: missing key 'nodes'"),
     ("[1, 2]", "graph: a graph is a JSON object, got a list"),
