@@ -328,7 +328,8 @@ def numbers_as_written(header: list[str], rows: list[list[str]],
     for col, (name, column) in enumerate(zip(header, zip(*rows))):
         if not _maybe_written("\n".join(column)):
             continue  # no comma, apostrophe, space or second point: nothing to rewrite
-        values = [value.strip() for value in column if not is_missing(value)]
+        values = [value.strip() for value in column
+                  if not is_missing(value) and value.strip() not in DASHES]  # none there
         form = _number_form(values, commas or any(map(_DECIMAL_COMMA.search, values)))
         if form is None:
             continue

@@ -220,3 +220,16 @@ def test_a_column_of_one_value_is_said_to_tell_nothing(tmp_path):
         "with drop=['country']",
         "version: the same value on every row ('1'): it tells the model nothing; drop it "
         "with drop=['version']"]
+
+
+def test_a_money_column_mostly_dashes_is_numbers(tmp_path):
+    """A discount column, '-' where there is none, was read as categories ('$0.50', '-')."""
+    rows = [f"{f'${i % 9}.50' if i % 3 == 0 else '-'},{i % 7},{'ab'[i % 3 > 0]}"
+            for i in range(ROWS)]
+    path = write(tmp_path / "discount.csv", "discount,qty,label\n" + "\n".join(rows) + "\n")
+    ds = load_dataset(path)
+    assert ds.meta["columns"][0] == {"name": "discount", "kind": "numeric",
+                                     "written": {"unit": "$"}}
+    assert "discount: '-' among the numbers read as a missing value (40 cells)" in \
+        ds.meta["notes"]
+    assert same_rows(ds, predicted_rows(ds, path))
