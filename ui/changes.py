@@ -18,6 +18,9 @@ from typing import Any
 from . import savelog
 
 LIMIT = 8  # lines shown; the rest are counted
+DEFAULT = "(default)"  # a param not set: the block's default applies
+NONE = "(none)"  # a text not set (a label cleared): nothing stands in for it
+TEXTS = ("label", "description")  # a node's fields that are words, not settings
 
 
 def in_words(old: dict, new: dict, limit: int = LIMIT) -> list[str]:
@@ -33,7 +36,9 @@ def in_words(old: dict, new: dict, limit: int = LIMIT) -> list[str]:
             node, _, name = savelog.field_name(change).rpartition(".")
             was, now = savelog.value_at(old, change), savelog.value_at(new, change)
             if node:
-                edited.setdefault(node, []).append(f"{name} {_value(was)} → {_value(now)}")
+                unset = NONE if name in TEXTS else DEFAULT
+                edited.setdefault(node, []).append(
+                    f"{name} {_value(was, unset)} → {_value(now, unset)}")
             else:  # a variable
                 other.append(f"{name} {_value(was)} → {_value(now)}")
             continue
@@ -53,8 +58,8 @@ def in_words(old: dict, new: dict, limit: int = LIMIT) -> list[str]:
         elif rest.startswith("block "):  # a composite block added or removed
             other.append(rest)
         elif not where and "." not in rest and rest not in ("edges", "nodes(order)"):
-            other.append(f"{rest} {_value(old.get(rest, savelog.MISSING))} → "
-                         f"{_value(new.get(rest, savelog.MISSING))}")  # the name, description
+            other.append(f"{rest} {_value(old.get(rest, savelog.MISSING), NONE)} → "
+                         f"{_value(new.get(rest, savelog.MISSING), NONE)}")  # name, description
         elif rest != "nodes(order)":
             other.append(f"{where}{rest} changed")
     lines = [f"{node}: {', '.join(items)}" for node, items in edited.items()]
@@ -107,10 +112,10 @@ def _wires(old: dict, new: dict, change: str) -> list[str]:
     return out or [f"{where}wires changed"]
 
 
-def _value(value: Any) -> str:
-    """A value as short as a line needs: ``3``, ``[1, 28, 28]``, ``=round(32*width)``,
-    ``(default)`` where none was set."""
-    if value is savelog.MISSING or value is None:
-        return "(default)"
+def _value(value: Any, unset: str = DEFAULT) -> str:
+    """A value as short as a line needs: ``3``, ``[1, 28, 28]``, ``=round(32*width)``, and
+    ``unset`` where none was set (``(default)`` for a param, ``(none)`` for a label)."""
+    if value is savelog.MISSING or value is None or (unset == NONE and value == ""):
+        return unset
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     return text if len(text) <= 40 else text[:39] + "…"

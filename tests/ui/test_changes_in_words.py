@@ -20,7 +20,7 @@ def test_edits_additions_removals_wires_variables_and_name_each_get_a_line():
     new["variables"]["width"] = 2
     new["name"] = "wider"
     assert in_words(old, new) == [
-        "conv1: label (default) → first, kernel_size 3 → 5",
+        "conv1: label (none) → first, kernel_size 3 → 5",
         "removed relu1 (ReLU)",
         "wired conv1 → pool1", "unwired conv1 → relu1", "unwired relu1 → pool1",
         "name seed-cnn → wider",
@@ -38,3 +38,19 @@ def test_a_change_inside_a_composite_block_names_the_block_and_long_lists_are_cu
     many["nodes"] = []
     lines = in_words(old, many, limit=4)
     assert len(lines) == 4 and lines[-1].startswith("… and ") and "more changes" in lines[-1]
+
+
+def test_a_label_set_or_cleared_reads_none_and_a_param_left_unset_reads_default():
+    """A restored snapshot that cleared a block's label said 'label first → (default)', as if
+    a label had a default; a label, or the description, that is not there is '(none)'."""
+    old = load_template("seed-cnn").to_dict()
+    old["description"] = "digits"
+    conv = next(n for n in old["nodes"] if n["id"] == "conv1")
+    conv["label"] = "first"
+    new = copy.deepcopy(old)
+    del next(n for n in new["nodes"] if n["id"] == "conv1")["label"]
+    new["description"] = ""
+    pool = next(n for n in new["nodes"] if n["id"] == "pool1")
+    pool["params"]["stride"] = 1
+    assert in_words(old, new) == ["conv1: label first → (none)", "pool1: stride (default) → 1",
+                                  "description digits → (none)"]
