@@ -11,6 +11,7 @@ from __future__ import annotations
 import operator
 import re
 from collections import Counter
+from dataclasses import fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
@@ -181,6 +182,8 @@ class Importer:
         from .training import ImportNote
 
         result = node.args[0]
+        returned = "a dict" if isinstance(result, dict) else _record_kind(result)
+        result = _record_fields(result)  # a namedtuple or dataclass: a dict of its fields
         keys = _dict_keys(self.model, result)  # ``return {"logits": x, "features": f}``
         results = list(result.values()) if keys is not None else \
             list(result) if isinstance(result, (tuple, list)) else [result]
@@ -210,10 +213,12 @@ class Importer:
                 name = "output" if len(kept) == 1 else f"output_{kept.index(i)}"
             names.append(self._add_node(name, "Output", {}, [self.ids[results[i]]]))
         if keys is not None:
+            what, key = ("dict's", "key") if returned == "a dict" else ("fields'", "field")
             pairs = ", ".join(f"{shown[i]} ({names[j]})" for j, i in enumerate(kept))
-            warnings.warn(f"{type(self.model).__name__}.forward returns a dict: the design "
-                          f"returns its values as a tuple, in the dict's order, each from an "
-                          f"Output named after its key: {pairs}", ImportNote, stacklevel=2)
+            warnings.warn(f"{type(self.model).__name__}.forward returns {returned}: the "
+                          f"design returns its values as a tuple, in the {what} order, each "
+                          f"from an Output named after its {key}: {pairs}", ImportNote,
+                          stacklevel=2)
         self._batch_alone(results, kept, shown)
 
     def _batch_alone(self, results: list, kept: list[int], shown: list[str]) -> None:
@@ -271,6 +276,8 @@ class Importer:
         return f"{where}, {_what(value)}"
 
     def _compute(self, node: fx.Node) -> None:
+        if _record_fields(node) is not node and all(u.op == "output" for u in node.users):
+            return  # ``return Output(logits, h)``: its fields are the outputs
         if self._followed(self.relative, node):  # T5's relative position bias
             return
         if self._zero_state(node):
@@ -833,6 +840,41 @@ _SPLITS = ("chunk", "split", "tensor_split")
 # is read from an input: a size, or its device (``torch.eye(3, device=x.device)``)
 _FACTORIES = (torch.eye, torch.zeros, torch.ones, torch.full, torch.tensor, torch.as_tensor)
 _PASSES = ("to", "type_as", "float", "detach", "contiguous", "cuda", "cpu", "requires_grad_")
+
+
+def _record_fields(result: Any) -> Any:
+    """What ``forward`` returns as a namedtuple or a dataclass (``Output(logits, features)``,
+    ``@dataclass class Output``, as a Hugging Face ``ModelOutput`` is one), traced as a call of
+    its class, as a dict of its fields in their order (a field left out: None, as its default
+    is); else ``result``."""
+    if isinstance(result, tuple) and hasattr(result, "_fields"):
+        return dict(zip(result._fields, result))
+    if not isinstance(result, fx.Node) or result.op != "call_function" \
+            or not isinstance(result.target, type):
+        return result
+    cls = result.target
+    if issubclass(cls, tuple) and hasattr(cls, "_fields"):
+        names = list(cls._fields)
+    elif is_dataclass(cls):
+        names = [f.name for f in fields(cls)]
+    else:
+        return result
+    if len(result.args) > len(names) or any(k not in names for k in result.kwargs):
+        return result
+    values = dict.fromkeys(names)
+    values.update(zip(names, result.args))
+    values.update(result.kwargs)
+    return values
+
+
+def _record_kind(result: Any) -> str:
+    """What a namedtuple, dataclass or dict subclass returned is, in words: ``Output (a
+    namedtuple)``."""
+    cls = result.target if isinstance(result, fx.Node) and isinstance(result.target, type) \
+        else type(result)
+    kind = "a namedtuple" if issubclass(cls, tuple) else "a dataclass" if is_dataclass(cls) \
+        else "a dict"
+    return f"{cls.__name__} ({kind})"
 
 
 def _dict_keys(model: nn.Module, result: Any) -> list[str] | None:

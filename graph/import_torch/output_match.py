@@ -17,7 +17,7 @@ batch. Each caller words the answer for its reader; the test itself is here once
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from typing import Any
 
 import torch
@@ -51,6 +51,10 @@ def match_outputs(expected: Any, got: Any, atol: float) -> OutputMatch:
     >>> match_outputs(torch.ones(2), torch.ones(2) * 1.5, 1e-5).index
     0
     """
+    if isinstance(expected, tuple) and hasattr(expected, "_fields"):  # a namedtuple
+        expected = list(expected)
+    elif is_dataclass(expected) and not isinstance(expected, (type, dict)):  # its fields
+        expected = [getattr(expected, f.name) for f in fields(expected)]
     if isinstance(expected, dict):  # the import returns a dict's values in its order
         expected = list(expected.values())
     expected = list(expected) if isinstance(expected, (tuple, list)) else [expected]
