@@ -169,7 +169,10 @@ def snapshots(state: DesignerState) -> None:
         right.form_submit_button("Save", icon=":material/bookmark_add:", on_click=_save_snapshot,
                                  args=(state, form))
     snaps = state.store.snapshots(state.project_id)[:20]
-    saved = next((snap for snap in snaps if snap.id == state.saved_snapshot), None)
+    # marked "saved" while the design is the one it saved: once edited, the design is no
+    # longer in it (a mark kept then told the user an edit since was safe)
+    saved = next((snap for snap in snaps if (snap.id, state.revision) == state.saved_snapshot),
+                 None)
     if saved is not None:  # here, under the form: a toast lay over this menu
         st.caption(f":material/check_circle: Saved snapshot “{plain(saved.name)}”.")
     for snap in snaps:
@@ -185,7 +188,7 @@ def snapshots(state: DesignerState) -> None:
 def _save_snapshot(state: DesignerState, form: str) -> None:
     snap = state.store.snapshot(state.project_id, st.session_state.get(f"{form}:name") or "",
                                 state.graph)
-    state.saved_snapshot = snap.id  # said in the Snapshots menu, which stays open
+    state.saved_snapshot = (snap.id, state.revision)  # said in the Snapshots menu, kept open
 
 
 def _slug(name: str) -> str:

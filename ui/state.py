@@ -145,9 +145,10 @@ class DesignerState:
     # set by "Select <node>" on another page: the next run opens the Designer, where the
     # node is selected (the app switches pages; a callback cannot)
     open_designer: bool = False
-    # the snapshot this tab saved last: said and marked in the Snapshots menu (a toast lay
-    # over the menu, and over the snapshot just saved)
-    saved_snapshot: str | None = None
+    # the snapshot this tab saved last and the revision it holds: said and marked in the
+    # Snapshots menu (a toast lay over the menu, and over the snapshot just saved) while the
+    # design is still that revision
+    saved_snapshot: tuple[str, int] | None = None
     # the project this tab left, which the browser's link may still name: a request sent
     # before the browser had the new link carries it, and is no link to follow (see current)
     link_behind: str | None = None
