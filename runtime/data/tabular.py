@@ -92,7 +92,8 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
                             f"max_categories), or load the file with kind='text' if it holds "
                             f"free text", file=table.path, column=name,
                             remedy={"drop": [name]}, fault=fault)
-        advice += _category_notes(name, values, categories, len(split.train))
+        advice += _category_notes(name, values, categories, len(split.train)) + \
+            targets.case_note(name, categories)
         index = {category: i for i, category in enumerate(categories)}
         block = np.zeros((len(values), len(categories)))
         for row, value in enumerate(values):
@@ -106,7 +107,8 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
     meta = {"target": target, "columns": columns, "features": names,
             "missing_values": int(np.isnan(x).sum()), "left_out": list(drop)}
     if goal.classes is not None:
-        advice += targets.rare_classes_note(goal.y, goal.classes, split.parts, target)
+        advice += targets.rare_classes_note(goal.y, goal.classes, split.parts, target) + \
+            targets.case_note(target, goal.classes)
     notes = table.notes + unlabelled + value_notes(columns, filled, unseen) + advice
     if notes:
         meta.update(notes=notes, filled=filled, unseen=unseen)

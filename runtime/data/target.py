@@ -149,6 +149,25 @@ def rare_classes_note(y: np.ndarray, classes: list[str], parts: tuple, column: s
             f"merge {'it' if n == 1 else 'them'} into another class"]
 
 
+def case_note(name: str, categories: list[str]) -> list[str]:
+    """Categories (or classes) that differ only in case or inner spaces, as typed by hand
+    ('yes', 'Yes'): each is its own; said, since they likely mean one thing.
+
+    >>> case_note("member", ["No", "Yes", "no", "y e s", "yes"])
+    ["member: 'No' and 'no'; 'Yes', 'y e s' and 'yes' differ only in case or spaces, and are \
+read as different values; write each alike if they mean the same"]
+    """
+    alike: dict[str, list[str]] = {}
+    for category in categories:
+        alike.setdefault("".join(category.casefold().split()), []).append(category)
+    groups = [group for group in alike.values() if len(group) > 1]
+    if not groups:
+        return []
+    shown = "; ".join(", ".join(map(repr, g[:-1])) + f" and {g[-1]!r}" for g in groups[:4])
+    return [f"{name}: {shown} differ only in case or spaces, and are read as different "
+            f"values; write each alike if they mean the same"]
+
+
 def _name(value) -> str:
     """A class name: whole numbers without ``.0``."""
     if isinstance(value, (float, np.floating)) and float(value).is_integer():

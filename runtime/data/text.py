@@ -127,6 +127,7 @@ def load_text_csv(table: Table, spec: SplitSpec, *, text_column: str | None,
                         file=table.path)
     table, unlabelled = targets.labelled(table, label_column)
     goal = targets.from_column(table, label_column, "classification")
+    unlabelled += targets.case_note(label_column, goal.classes)
     texts = ["" if is_missing(value) else value for value in table.column(text_column)]
     ignored = [name for name in table.header if name not in (text_column, label_column)]
     meta = {"text_column": text_column, "label_column": label_column, "ignored_columns": ignored}

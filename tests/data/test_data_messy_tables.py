@@ -233,3 +233,20 @@ def test_a_money_column_mostly_dashes_is_numbers(tmp_path):
     assert "discount: '-' among the numbers read as a missing value (40 cells)" in \
         ds.meta["notes"]
     assert same_rows(ds, predicted_rows(ds, path))
+
+
+# -- yes/no typed by hand ----------------------------------------------------------------------
+
+def test_yes_no_true_false_are_two_categories_and_case_variants_are_said(tmp_path):
+    rows = [f"{['yes', 'no'][i % 2]},{['TRUE', 'FALSE'][i % 3 > 0]},{['Y', 'N'][i % 5 > 0]},"
+            f"{i % 7},{['Yes', 'No'][i % 3 > 0] if i % 10 else 'yes'}" for i in range(ROWS)]
+    path = write(tmp_path / "flags.csv", "member,active,vip,score,bought\n" + "\n".join(rows))
+    ds = load_dataset(path)
+    assert ds.input_shape == (7,)  # three two-valued columns, one-hot, and score
+    assert [c.get("categories") for c in ds.meta["columns"][:3]] == [
+        ["no", "yes"], ["FALSE", "TRUE"], ["N", "Y"]]
+    assert ds.classes == ["No", "Yes", "yes"]
+    assert ds.meta["notes"] == [
+        "bought: 'Yes' and 'yes' differ only in case or spaces, and are read as different "
+        "values; write each alike if they mean the same"]
+    assert same_rows(ds, predicted_rows(ds, path))
