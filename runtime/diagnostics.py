@@ -188,7 +188,7 @@ def diagnose(stats: dict[str, dict[str, float]], kinds: dict[str, str] | None = 
     than ``UPDATE_TOO_HIGH`` of its weights. ``early``: a step at the very start of training,
     where adaptive optimisers (Adam) move every weight by about the learning rate whatever its
     size; then only a step larger than the weights themselves counts. ``target``: a
-    regression target far from unit scale learned as it is (``target_scale.target_cause``):
+    regression target far from unit scale learned as it is (``target_advice.cause``):
     huge gradients are then said once, with that cause, not as an explosion to cure with a
     lower learning rate.
     """

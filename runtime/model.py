@@ -25,6 +25,7 @@ from layerloom.graph import Graph, GraphError, load_graph, validate
 from .config import TrainConfig
 from .errors import TrainError
 from .rewrite import rewrite_for_speed
+from .target_advice import cause as target_cause
 from .target_scale import TargetScale, plan
 from .tasks import DEFAULT_LOSS, Task
 
@@ -43,6 +44,8 @@ class PreparedModel:
     notes: list[str] = field(default_factory=list)
     # a regression target learned standardised (target_scale.py); None: learned as it is
     target_scale: TargetScale | None = None
+    # why its gradients are huge where it learns a large target as it is (target_advice.py)
+    target_cause: str | None = None
 
 
 def compile_module(graph: Graph, variables: Mapping[str, Any] | None = None) -> nn.Module:
@@ -138,8 +141,11 @@ def prepare_model(graph: Graph | dict | str, dataset, config: TrainConfig,
     task = with_target_scale(Task(kind, loss, head if kind == "classification" else "values",
                                   len(dataset.classes) if kind == "classification" else None,
                                   config.label_smoothing, config.huber_delta), scale)
+    # where it learns a large target as it is, why its gradients are huge (said by diagnostics)
+    cause = target_cause(top, outputs[0], dataset, config.target_scaling, config.init_weights) \
+        if kind == "regression" and scale is None else None
     return PreparedModel(module, task, tuple(source.shape), out_shape, dict(res.variables),
-                         skipped, notes, scale)
+                         skipped, notes, scale, cause)
 
 
 def with_target_scale(task: Task, scale: TargetScale | None) -> Task:

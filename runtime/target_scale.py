@@ -189,22 +189,6 @@ def load_trained(module: nn.Module, checkpoint: dict) -> TargetScale | None:
     return scale
 
 
-def target_cause(ds, scale: TargetScale | None) -> str | None:
-    """Why a regression run's gradients are huge when its target is far from unit scale and
-    learned as it is (``scale`` None): the target's scale, for which a lower learning rate is
-    the wrong cure. None when the target is near unit scale or is learned standardised."""
-    stats = target_stats(ds) if scale is None else None
-    if stats is None or not far_from_unit(*stats):
-        return None
-    name = (getattr(ds, "meta", None) or {}).get("target") or "the target"
-    mean, std = stats[0][0], stats[1][0]
-    return (f"{name} is learned in its own units (mean {mean:.3g}, sd {std:.3g}), so its "
-            f"errors and every gradient are of that size: the target's scale is the cause, "
-            f"and a lower learning rate would only slow training. Let training standardise it "
-            f"(target_scaling auto, with a Linear feeding the Output), or add a Rescaling "
-            f"block before the Output with scale {std:.4g} and offset {mean:.4g}.")
-
-
 def run_scale(graph, ds, config: dict, variables: dict | None = None) -> TargetScale | None:
     """The standardisation a recorded run trains with, from its graph, data and config (a
     run recorded before targets were standardised has no ``target_scaling``: none)."""

@@ -41,7 +41,7 @@ from .evaluate import measure
 from .events import Control, Event, Sink
 from .model import PreparedModel, with_target_scale
 from .optim import Schedule, make_optimizer
-from .target_scale import checkpoint_entry, fold, load_trained, recorded, target_cause
+from .target_scale import checkpoint_entry, fold, load_trained, recorded
 
 # Seeds the per-epoch shuffle: any odd constant far from small seeds keeps streams apart.
 SHUFFLE_STREAM = 0x9E3779B1
@@ -87,7 +87,8 @@ class Trainer:
         self.config = config
         self.task = prepared.task
         self.target_scale = prepared.target_scale
-        self._dataset = dataset  # for what a target learned as it is does (target_cause)
+        self._dataset = dataset  # its target's name, recorded with its scale
+        self._cause = prepared.target_cause  # why gradients are huge (target_advice.py)
         self.dist = dist  # a distributed.DistContext, or None for one process
         self.rank, self.world = (dist.rank, dist.world) if dist else (0, 1)
         self.is_main = self.rank == 0
@@ -352,9 +353,9 @@ class Trainer:
     def _target_cause(self) -> str | None:
         """The cause of huge gradients when a regression target far from unit scale is learned
         as it is (target_scale.py); None otherwise."""
-        if self.task.kind != "regression":
+        if self.task.kind != "regression" or self.target_scale is not None:
             return None
-        return target_cause(self._dataset, self.target_scale)
+        return self._cause
 
     def _report_layers(self, stats: dict) -> None:
         from .diagnostics import as_metrics, diagnose

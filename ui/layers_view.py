@@ -102,7 +102,7 @@ def target_cause(db: str, run_id: int) -> str | None:
     as it is (``runtime/target_scale.py``); None otherwise, or when its data cannot be read."""
     from layerloom.graph import load_graph
     from layerloom.runtime import RunStore
-    from layerloom.runtime.target_scale import run_scale, target_cause as cause_of
+    from layerloom.runtime.target_advice import run_cause
 
     from .predict import run_dataset
 
@@ -110,6 +110,6 @@ def target_cause(db: str, run_id: int) -> str | None:
     try:
         ds = run_dataset(run)
         graph = load_graph(run.graph)
-        return cause_of(ds, run_scale(graph, ds, run.config, run.variables))
+        return run_cause(graph, ds, run.config, run.variables)
     except Exception:  # noqa: BLE001 - a moved file: the findings are said without the cause
         return None

