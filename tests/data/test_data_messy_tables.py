@@ -250,3 +250,24 @@ def test_yes_no_true_false_are_two_categories_and_case_variants_are_said(tmp_pat
         "bought: 'Yes' and 'yes' differ only in case or spaces, and are read as different "
         "values; write each alike if they mean the same"]
     assert same_rows(ds, predicted_rows(ds, path))
+
+
+def test_the_projects_data_py_leaves_out_the_rows_training_left_out(tmp_path):
+    """data.py keeps its own copy of the rule (it must stand alone): a dash in a column of
+    numbers is no label, and among words it is one."""
+    import importlib.util
+    from pathlib import Path
+
+    import layerloom.runtime.export_project as project
+
+    spec = importlib.util.spec_from_file_location(
+        "_project_data", Path(project.__file__).parent / "template" / "data.py")
+    template = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(template)
+    for labels in (["1.5", "-", "2", "NA", "3"], ["+", "-", "+", "NA", "-"]):
+        rows = [[str(i), label] for i, label in enumerate(labels)]
+        path = write(tmp_path / "t.csv", "a,y\n" + "\n".join(",".join(r) for r in rows))
+        kept = load_dataset(path, val_fraction=0, test_fraction=0, task="auto"
+                            if labels[0] == "+" else "regression")
+        got = template._labelled(["a", "y"], rows, "y", path)
+        assert len(got) == len(kept.x_train)
