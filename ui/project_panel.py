@@ -200,6 +200,9 @@ def unopened(state: DesignerState) -> None:
     open): why, and their snapshots, any of which opens as a new project."""
     for pid, why in list(dict(state.unopened).items()):
         with st.container(border=True, key=f"unopened:{pid}"):
+            if not state.store.exists(pid):
+                _not_found(state, pid)
+                continue
             st.warning(f"Project {plain(pid)} could not be opened: {plain(why)}",
                        icon=":material/report:")
             try:
@@ -220,6 +223,45 @@ def unopened(state: DesignerState) -> None:
                 row.caption("It has no snapshots to open instead.")
             row.button("Dismiss", key=f"unopened:dismiss:{pid}", on_click=_dismiss,
                        args=(state, pid))
+
+
+def _not_found(state: DesignerState, pid: str) -> None:
+    """A link to a project this server does not have (mistyped, from another server, deleted):
+    said as such, what the page shows in its place, and the projects there are to open. It was
+    said as any project that fails to open, above a fresh seed-cnn that nothing named, as if
+    the user's work were gone or were that design."""
+    st.warning(f"There is no project “{plain(pid)}” on this server: the link names none (its "
+               f"id mistyped, or the project deleted). No project was changed.",
+               icon=":material/report:")
+    shown = state.instead or f"“{state.graph.name}”, the project this tab had open"
+    st.markdown(f"Shown below instead: {plain(shown)}.")
+    projects = state.store.list()
+    names = {p.id: p.name for p in projects}
+    # a link that gives a design's name rather than its id: the projects of that name first
+    others = sorted((p for p in projects if p.id != state.project_id),
+                    key=lambda p: p.name.casefold() != pid.casefold())
+    row = st.container(horizontal=True, vertical_alignment="bottom")
+    if others:
+        labels = {p.id: f"{project_label(p.id, names)} (?project={p.id}, changed "
+                        f"{time.strftime('%Y-%m-%d %H:%M', time.localtime(p.updated))})"
+                  for p in others}
+        key = f"unopened:other:{pid}"
+        row.selectbox(f"Projects on this server ({len(others)})", list(labels),
+                      format_func=labels.get, key=key)
+        row.button("Open", key=f"unopened:go:{pid}", type="primary", on_click=_open_other,
+                   args=(state, pid, key))
+    else:
+        row.caption("This server has no other project.")
+    row.button("Dismiss", key=f"unopened:dismiss:{pid}", on_click=_dismiss, args=(state, pid))
+
+
+@whole
+def _open_other(state: DesignerState, pid: str, key: str) -> None:
+    """Open the project picked in place of the link's missing ``pid``."""
+    other = st.session_state.get(key)
+    _dismiss(state, pid)
+    if other and other != state.project_id:
+        _switch_to(state, other)
 
 
 @whole
@@ -248,6 +290,10 @@ def _switch(state: DesignerState, key: str) -> None:
     pid = chosen_project(state.store, st.session_state[key])
     if pid is None or pid == state.project_id:
         return
+    _switch_to(state, pid)
+
+
+def _switch_to(state: DesignerState, pid: str) -> None:
     try:
         session.use(state, DesignerState.open(state.store, pid))
     except Exception as exc:  # noqa: BLE001 - a project that fails leaves this one open

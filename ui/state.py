@@ -149,6 +149,9 @@ class DesignerState:
     # Snapshots menu (a toast lay over the menu, and over the snapshot just saved) while the
     # design is still that revision
     saved_snapshot: tuple[str, int] | None = None
+    # what the tab shows in place of the project its link named, which could not be opened
+    # (said beside why: "a new design, a fresh copy of the seed-cnn template")
+    instead: str | None = None
     # the project this tab left, which the browser's link may still name: a request sent
     # before the browser had the new link carries it, and is no link to follow (see current)
     link_behind: str | None = None
@@ -190,11 +193,16 @@ class DesignerState:
                 continue
             state.notices += notes
             state.unopened += unopened
+            if unopened:  # the link failed: the panel that says so says what is shown instead
+                state.instead = (f"“{state.graph.name}”, the project this browser had open "
+                                 f"last")
             return state
         earlier = store.list() if not (wanted or last) else []
         state = cls.new(store, load_template(FIRST_TEMPLATE))
         state.notices += notes
         state.unopened += unopened
+        if unopened:
+            state.instead = f"a new design, a fresh copy of the {FIRST_TEMPLATE} template"
         if earlier:  # a browser new to this server: its own design, the others one click away
             newest = earlier[0]
             state.notices.append(Notice(

@@ -149,10 +149,41 @@ def test_an_unknown_project_in_the_link_falls_back_with_a_warning(home, canvas):
     assert not at.exception
     warnings = [shown(w.value) for w in at.warning]
     # said once, by the panel that offers the project's snapshots (not again in a banner)
-    assert [w.startswith("Project ../../etc could not be opened: ") for w in warnings] == [True]
+    assert [w.startswith("There is no project “../../etc” on this server") for w in warnings] \
+        == [True]
     at.run()  # and kept at the next run
     assert [shown(w.value) for w in at.warning] == warnings
     assert at.query_params["project"].startswith("seed-cnn-")
+
+
+def test_a_link_to_a_missing_project_says_so_what_is_shown_and_offers_the_projects(home, canvas):
+    """?project=untitled (a design's name, not a project's id) opened a fresh seed-cnn under
+    'Project untitled could not be opened', with nothing saying that the design shown was a new
+    one nor where the user's projects were: as if their work were gone."""
+    store = ProjectStore()
+    mine = store.create(load_template("lenet5"))
+    blank = load_template("lenet5")
+    blank.name = "untitled"
+    named = store.create(blank)
+    at = app_test()
+    at.query_params["project"] = "untitled"
+    at.run()
+    assert not at.exception
+    assert [shown(w.value) for w in at.warning] == [
+        "There is no project “untitled” on this server: the link names none (its id mistyped, "
+        "or the project deleted). No project was changed."]
+    assert any(m.value == "Shown below instead: a new design, a fresh copy of the seed-cnn "
+                          "template." for m in at.markdown)
+    fresh = at.query_params["project"]
+    assert fresh.startswith("seed-cnn-")
+    picker = next(s for s in at.selectbox if s.label == "Projects on this server (2)")
+    assert picker.options[0].startswith(f"untitled (?project={named}, changed ")  # its name
+    assert picker.options[1].startswith(f"lenet5 (?project={mine}, changed ")
+    picker.set_value(mine)
+    next(b for b in at.button if b.label == "Open" and b.key.startswith("unopened:")).click()
+    at.run()
+    assert not at.exception and at.query_params["project"] == mine
+    assert not any("There is no project" in shown(w.value) for w in at.warning)
 
 
 def test_model_graph_view(home, canvas):
