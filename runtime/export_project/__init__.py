@@ -128,15 +128,34 @@ def export_project(graph: Graph | dict | str | Path, dataset, path: str | Path,
         notes = _write(tmp, graph, ds, spec, config, state_dict, checkpoint, run_id,
                        test_metrics)
         _permissions(tmp)  # mkdtemp made it private; the project is an ordinary folder
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(tmp, target)
+        _put_in_place(tmp, target)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     files = sorted(str(p.relative_to(target)) for p in target.rglob("*") if p.is_file())
     size = sum((target / f).stat().st_size for f in files)
     kind = json.loads((target / "config.json").read_text(encoding="utf-8"))["data"]["kind"]
     return ProjectResult(target, files, size, kind, time.perf_counter() - started, notes)
+
+
+def _put_in_place(folder: Path, target: Path) -> None:
+    """Move the finished ``folder`` to ``target``, replacing what is there. The folder replaced
+    is moved aside first and deleted only once the new one is in place: an export stopped on the
+    way (Ctrl+C) leaves the old folder whole, never half deleted with no new one."""
+    if not target.exists():
+        os.replace(folder, target)
+        return
+    aside = Path(tempfile.mkdtemp(prefix=f".{target.name}.replaced-", dir=target.parent))
+    old = aside / target.name
+    os.replace(target, old)
+    try:
+        os.replace(folder, target)
+    except BaseException:
+        if not target.exists():
+            os.replace(old, target)
+        raise
+    finally:
+        if target.exists():
+            shutil.rmtree(aside, ignore_errors=True)
 
 
 def export_run_project(run_id: int, path: str | Path, db=None, *,
