@@ -17,7 +17,7 @@ from .options import Option, resolve
 from .split import SplitSpec
 from .tabular import learnable_numbers, load_tabular
 from .target import TASKS
-from .text import free_text_column, load_text_csv
+from .text import free_text_columns, load_text_csv
 from .workbook import old_workbook, read_workbook
 
 TASK = Option("task", "choice", "auto", "classification or regression; auto: text labels or a "
@@ -54,11 +54,11 @@ def _load_table(table: Table, spec: SplitSpec, *, kind: str, target: str | None,
     if kind == "auto" and (text_column or label_column):
         kind = "text"
     if kind == "auto":
-        texts = free_text_column(table, ({target} | set(drop)) - {None})  # dropped: not texts
-        kind = "text" if texts else "tabular"
-        if texts and learnable_numbers(table, {texts, target or table.header[-1], *drop}):
-            table, kind, drop = _text_left_out(table, texts), "tabular", (*drop, texts)
-            target = target or [name for name in table.header if name != texts][-1]
+        texts = free_text_columns(table, ({target} | set(drop)) - {None})  # dropped: not texts
+        kind = "text" if len(texts) == 1 else "tabular"
+        if texts and learnable_numbers(table, {*texts, target or table.header[-1], *drop}):
+            table, kind, drop = _texts_left_out(table, texts), "tabular", (*drop, *texts)
+            target = target or [name for name in table.header if name not in texts][-1]
     if kind == "text":
         return load_text_csv(table, spec, text_column=text_column,
                              label_column=label_column or target, length=length,
@@ -67,15 +67,21 @@ def _load_table(table: Table, spec: SplitSpec, *, kind: str, target: str | None,
                         max_categories=max_categories)
 
 
-def _text_left_out(table: Table, texts: str) -> Table:
-    """``table`` with a note that its column of free text ``texts`` is left out: numbers
+def _texts_left_out(table: Table, texts: list[str]) -> Table:
+    """``table`` with a note that its columns of free text ``texts`` are left out: numbers
     beside a comment or a description make a table, which a column of texts cannot be a
     feature of (each text its own category)."""
-    values = table.column(texts)
-    words = sum(len(value.split()) for value in values) / len(values)
-    note = (f"{texts}: free text (about {words:.0f} words a row), left out: the model learns "
-            f"from the other columns; to train on the texts instead, load the file with "
-            f"kind=text")
+    words = [sum(len(value.split()) for value in values) / len(values)
+             for values in map(table.column, texts)]
+    if len(texts) == 1:
+        note = (f"{texts[0]}: free text (about {words[0]:.0f} words a row), left out: the "
+                f"model learns from the other columns; to train on the texts instead, load "
+                f"the file with kind=text")
+    else:
+        note = (f"{', '.join(texts)}: free text (about {min(words):.0f} to {max(words):.0f} "
+                f"words a row), left out: the model learns from the other columns; to train "
+                f"on one of them as texts instead, load the file with kind=text and name it "
+                f"with text_column")
     return Table(table.path, table.header, table.rows, table.lines, [*table.notes, note],
                  table.written)
 

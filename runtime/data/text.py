@@ -72,8 +72,14 @@ def text_dataset(name: str, source: str, texts: list[str], labels: np.ndarray,
 
 
 def free_text_column(table: Table, exclude: set[str]) -> str | None:
-    """The one column of free text (not numbers nor dates, several words between spaces per
-    cell on average), if exactly one column is."""
+    """The one column of free text (see :func:`free_text_columns`), if exactly one column is."""
+    found = free_text_columns(table, exclude)
+    return found[0] if len(found) == 1 else None
+
+
+def free_text_columns(table: Table, exclude: set[str]) -> list[str]:
+    """The columns of free text besides ``exclude``: not numbers nor dates, several words
+    between spaces per cell on average."""
     found = []
     for name in table.header:
         if name in exclude:
@@ -86,7 +92,7 @@ def free_text_column(table: Table, exclude: set[str]) -> str | None:
         words = sum(len(value.split()) for value in values) / len(values)
         if words >= FREE_TEXT_WORDS:
             found.append(name)
-    return found[0] if len(found) == 1 else None
+    return found
 
 
 def _only_words_column(table: Table, label_column: str | None) -> str | None:

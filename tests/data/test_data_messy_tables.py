@@ -271,3 +271,20 @@ def test_the_projects_data_py_leaves_out_the_rows_training_left_out(tmp_path):
                             if labels[0] == "+" else "regression")
         got = template._labelled(["a", "y"], rows, "y", path)
         assert len(got) == len(kept.x_train)
+
+
+def test_two_columns_of_free_text_beside_numbers_are_both_left_out(tmp_path):
+    """A comment and a description beside the numbers: neither was taken for the texts, and
+    each was refused as too many categories to one-hot."""
+    rows = [f"{20 + i % 50},{comment(i)},{comment(i + 3)} and more,{'ab'[i % 3 > 0]}"
+            for i in range(ROWS)]
+    path = write(tmp_path / "two.csv", "age,comment,description,label\n" + "\n".join(rows))
+    ds = load_dataset(path)
+    assert (ds.dtype, ds.input_shape) == ("float32", (1,))
+    assert ds.meta["left_out"] == ["comment", "description"]
+    assert ds.meta["notes"] == [
+        "comment, description: free text (about 6 to 8 words a row), left out: the model "
+        "learns from the other columns; to train on one of them as texts instead, load the "
+        "file with kind=text and name it with text_column"]
+    texts = load_dataset(path, kind="text", text_column="description")
+    assert texts.dtype == "int64"
