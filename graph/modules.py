@@ -144,6 +144,34 @@ class PositionalEmbedding(nn.Module):
         return f"max_len={self.weight.shape[0]}, dim={self.weight.shape[1]}"
 
 
+class SinusoidalPositionalEncoding(nn.Module):
+    """The fixed sine and cosine table of "Attention Is All You Need" (as the PyTorch tutorial's
+    ``PositionalEncoding`` makes it), whose first L rows are added to a ``[L, D]`` input: even
+    columns ``sin(pos / 10000^(i/D))``, odd columns the cosine. Nothing is learned; the table
+    is made from ``max_len`` and ``D``, so it is not in the ``state_dict``."""
+
+    LOG_BASE = 9.210340371976184  # math.log(10000.0)
+
+    def __init__(self, max_len: int, dim: int):
+        super().__init__()
+        self.register_buffer("table", self.sinusoid(max_len, dim), persistent=False)
+
+    @staticmethod
+    def sinusoid(max_len: int, dim: int) -> Tensor:
+        position = torch.arange(max_len).unsqueeze(1)
+        div_term = torch.exp(torch.arange(0, dim, 2) * (-SinusoidalPositionalEncoding.LOG_BASE / dim))
+        table = torch.zeros(max_len, dim)
+        table[:, 0::2] = torch.sin(position * div_term)
+        table[:, 1::2] = torch.cos(position * div_term[: dim // 2])
+        return table
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x + self.table[: x.shape[1]]
+
+    def extra_repr(self) -> str:
+        return f"max_len={self.table.shape[0]}, dim={self.table.shape[1]}"
+
+
 class TokenTypeEmbedding(nn.Module):
     """A learned ``[num_types, D]`` table whose row ``type_id`` is added to every step of a
     ``[L, D]`` input: ``nn.Embedding`` looked up with ids that are all ``type_id``."""

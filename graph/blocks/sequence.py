@@ -54,6 +54,19 @@ register(BlockSpec(
 ))
 
 
+register(BlockSpec(
+    "SinusoidalPositionalEncoding", "Sequence",
+    "Adds the fixed sine and cosine position table of the original Transformer (the PyTorch "
+    "tutorial's PositionalEncoding) to each step of [L, D]; nothing is learned.",
+    params=(Param("max_len", "int", 512, "Longest sequence it can take (rows of the table).",
+                  min=1),),
+    infer=_positional_shape,
+    build=lambda p, ins: modules.SinusoidalPositionalEncoding(p["max_len"], ins[0][1]),
+    count_params=lambda p, ins, out: 0, key_params=("max_len",),
+    doc_url="https://pytorch.org/tutorials/beginner/transformer_tutorial.html",
+    examples=(({"max_len": 16}, ((10, 8),)), ({"max_len": 5}, ((5, 3),))),
+))
+
 
 def _token_type_shape(p, ins):
     expect_min_rank(ins[0], 1, "[L, D]")

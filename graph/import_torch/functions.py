@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import fx, nn
 
+from ..modules import SinusoidalPositionalEncoding
 from .causal_attention import DROPOUT
 from .modules import Unsupported, batchless, float32_decimal
 
@@ -495,8 +496,24 @@ def _positional(ctx: Context, x: fx.Node, table: fx.Node, const: Const) -> Mappe
                           f"[L, D] sequence as `x + table[:L]` maps to a block "
                           f"(PositionalEmbedding){whole}")
     buffers = {name for name, _ in ctx.model.named_buffers(remove_duplicate=False)}
+    if const.path in buffers and _sinusoidal(rows):
+        return Mapped("SinusoidalPositionalEncoding", {"max_len": rows.shape[0]}, [x])
     return Mapped("PositionalEmbedding", {"max_len": rows.shape[0]}, [x],
                   weights={"weight": (const.path, rows)}, trainable=const.path not in buffers)
+
+
+SINUSOID_TOLERANCE = 1e-4  # a table written another way (10000 ** (i / D)) differs by ~1e-5
+
+
+def _sinusoidal(rows: torch.Tensor) -> bool:
+    """Whether the fixed ``[max_len, D]`` table ``rows`` is the original Transformer's sines
+    and cosines (the PyTorch tutorial's and the Annotated Transformer's), value by value: a
+    SinusoidalPositionalEncoding block makes it again, with no parameter, as the model has."""
+    if not rows.is_floating_point() or rows.shape[1] < 2:
+        return False
+    table = SinusoidalPositionalEncoding.sinusoid(rows.shape[0], rows.shape[1])
+    return bool(torch.allclose(rows.detach().float().cpu(), table, rtol=0.0,
+                               atol=SINUSOID_TOLERANCE))
 
 
 @rule(torch.cat, torch.concat, torch.concatenate)

@@ -1,7 +1,10 @@
 """The PyTorch tutorial's PositionalEncoding, a sinusoidal table kept in a registered buffer and
-sliced to the input's length, imports as a PositionalEmbedding block marked ``"trainable": false``
-with the buffer's values: the table stays fixed when the design trains, as in the model, and the
-graph runs at any length up to the table's (tracing failed: "slice indices must be integers")."""
+sliced to the input's length, imports as a SinusoidalPositionalEncoding block, which makes the
+same table from ``max_len`` and the width: no parameter, as in the model (it imported as a
+PositionalEmbedding marked ``"trainable": false`` holding the buffer, 1,024 parameters the model
+does not have, and a design without its weights file had a random table there). The graph runs at
+any length up to the table's (tracing failed: "slice indices must be integers"). A buffer table
+of other values stays a PositionalEmbedding marked ``"trainable": false``."""
 
 from __future__ import annotations
 
@@ -72,25 +75,25 @@ def _tokens(length: int) -> torch.Tensor:
 
 @pytest.mark.parametrize("how", ["[:, :L]", "[:L].transpose", "[:L, :]", "requires_grad_",
                                  "unsaved"])
-def test_a_buffer_table_sliced_to_the_length_imports_fixed(how):
+def test_a_sinusoidal_buffer_table_imports_as_the_block_that_makes_it(how):
     torch.manual_seed(0)
     model = Net(how).eval()
     graph, weights = import_torch(model, [12], "int64")
     assert [n.type for n in graph.nodes] == ["Input", "Embedding", "Rescaling",
-                                             "PositionalEmbedding", "Dropout", "SequencePool",
-                                             "Linear", "Output"]
-    table = next(n for n in graph.nodes if n.type == "PositionalEmbedding")
-    assert table.params == {"max_len": 64} and table.extra == {"trainable": False}
-    assert weights["pos_encoder_pe.weight"] == "pos_encoder.pe"
+                                             "SinusoidalPositionalEncoding", "Dropout",
+                                             "SequencePool", "Linear", "Output"]
+    table = next(n for n in graph.nodes if n.type == "SinusoidalPositionalEncoding")
+    assert table.params == {"max_len": 64} and table.extra == {}
+    assert "pos_encoder.pe" not in weights.values()
     state = weights.apply(model.state_dict())
-    torch.testing.assert_close(state["pos_encoder_pe.weight"], _sinusoids(64, 16))
     assert check_import(model, graph, state, [12], "int64", weights=weights) < 1e-5
 
     compiled = compile_graph(graph).eval()
     compiled.load_state_dict(state, strict=True)
-    params, trainable = _counts(model)
-    assert _counts(compiled) == (params + 64 * 16, trainable)  # the table: kept, not trained
-    assert summarize(graph).trainable_params == trainable
+    assert _counts(compiled) == _counts(model)  # the table is no parameter, as in the model
+    assert summarize(graph).params == _counts(model)[0]
+    torch.testing.assert_close(compiled.get_submodule("pos_encoder_add").table,
+                               _sinusoids(64, 16), atol=0, rtol=0)
     namespace: dict = {}
     exec(compile(generate_code(graph, class_name="Imported"), "<generated>", "exec"), namespace)
     coded = namespace["Imported"]().eval()
@@ -103,18 +106,34 @@ def test_a_buffer_table_sliced_to_the_length_imports_fixed(how):
             torch.testing.assert_close(coded(_tokens(length)), expected, atol=1e-5, rtol=0)
 
 
-def test_training_leaves_the_table_as_the_model_does():
+def test_a_buffer_table_of_other_values_imports_fixed():
     model = Net("[:, :L]")
+    model.pos_encoder.pe.copy_(torch.randn(1, 64, 16, generator=torch.Generator().manual_seed(3)))
     graph, weights = import_torch(model, [12], "int64")
+    table = next(n for n in graph.nodes if n.type == "PositionalEmbedding")
+    assert table.params == {"max_len": 64} and table.extra == {"trainable": False}
+    assert weights["pos_encoder_pe.weight"] == "pos_encoder.pe"
     compiled = compile_graph(graph).train()
     compiled.load_state_dict(weights.apply(model.state_dict()), strict=True)
     optimizer = torch.optim.SGD(compiled.parameters(), lr=0.5, weight_decay=0.1)
     compiled(_tokens(12)).sum().backward()
     optimizer.step()
-    table = compiled.get_submodule("pos_encoder_pe").weight
-    assert not table.requires_grad and table.grad is None
-    torch.testing.assert_close(table.detach(), _sinusoids(64, 16))
+    kept = compiled.get_submodule("pos_encoder_pe").weight
+    assert not kept.requires_grad and kept.grad is None
+    torch.testing.assert_close(kept.detach(), model.pos_encoder.pe[0])
     assert not torch.equal(compiled.get_submodule("fc").weight, model.fc.weight)
+
+
+def test_a_sinusoidal_table_written_another_way_is_still_one():
+    """``1 / 10000 ** (2i / D)`` instead of the tutorial's ``exp``: the same table but for the
+    last bits of float32."""
+    model = Net("[:L, :]")
+    position = torch.arange(64.0).unsqueeze(1)
+    inv = 1.0 / (10000 ** (torch.arange(0, 16, 2).float() / 16))
+    pe = torch.stack([torch.sin(position * inv), torch.cos(position * inv)], -1).flatten(1)
+    model.pos_encoder.pe.copy_(pe)
+    graph, _ = import_torch(model, [12], "int64")
+    assert "SinusoidalPositionalEncoding" in [n.type for n in graph.nodes]
 
 
 def test_a_parameter_table_stays_learned():
