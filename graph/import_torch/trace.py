@@ -446,7 +446,7 @@ def _trace_failure(model: nn.Module, exc: Exception) -> str:
     """Why fx could not trace ``model``, in words, with the line of the user's code where it
     stopped (the innermost frame outside torch) and the module whose code it is."""
     torch_dir = Path(torch.__file__).resolve().parent
-    where, frame_module, packs = "", None, False
+    where, frame_module, packs, plain = "", None, False, []
     tb = exc.__traceback__
     while tb is not None:
         code = tb.tb_frame.f_code
@@ -460,6 +460,7 @@ def _trace_failure(model: nn.Module, exc: Exception) -> str:
             line = linecache.getline(str(path), tb.tb_lineno).strip()
             owner = tb.tb_frame.f_locals.get("self")
             frame_module = type(owner).__name__ if isinstance(owner, nn.Module) else None
+            plain = _plain_tensors(owner, line)
             where = f" at {path.name} line {tb.tb_lineno}" + (f" `{line}`" if line else "") \
                 + (f" in {frame_module}.{code.co_name}" if frame_module else "")
         tb = tb.tb_next
@@ -473,6 +474,10 @@ def _trace_failure(model: nn.Module, exc: Exception) -> str:
                   "lengths are not supported; feed the padded batch to the LSTM itself, made "
                   "with batch_first=True, without pack_padded_sequence and pad_packed_sequence "
                   "(the padding steps then run as steps)")
+    elif "slice indices must be integers" in text and plain:
+        reason = (f"it slices self.{plain[0]}, a tensor kept as a plain attribute, by a size of "
+                  f"the input, which tracing cannot do; keep it in a buffer instead "
+                  f"(self.register_buffer({plain[0]!r}, ...) in __init__), which imports")
     elif "slice indices must be integers" in text:
         reason = ("it slices a tensor attribute by a size of the input (such as "
                   "self.bias[:, :, :T, :T]), which tracing cannot do")
@@ -500,6 +505,16 @@ def _trace_failure(model: nn.Module, exc: Exception) -> str:
         reason = f"{text} (running forward on traced inputs failed)"
     return f"torch.fx cannot trace {type(model).__name__}: {reason}" + (
         f" ({where.strip()})" if where else "")
+
+
+def _plain_tensors(owner: Any, line: str) -> list[str]:
+    """The tensors ``owner`` keeps as plain attributes (``self.pe = pe``: neither a buffer nor
+    a parameter) that ``line`` reads as ``self.NAME``."""
+    if not isinstance(owner, nn.Module):
+        return []
+    return [name for name, value in vars(owner).items()
+            if isinstance(value, torch.Tensor) and not isinstance(value, nn.Parameter)
+            and re.search(rf"\bself\.{re.escape(name)}\b", line)]
 
 
 def optional_args(model: nn.Module) -> dict[str, Any]:

@@ -170,3 +170,32 @@ def test_a_parameter_transposed_otherwise_is_still_refused_where_it_is():
                                          r"Tensor\.transpose in Transposed\.forward: it uses the "
                                          r"parameter 'w' directly"):
         import_torch(Transposed(), [4])
+
+
+class PlainAttribute(nn.Module):
+    """The table kept as a plain attribute (``self.pe = pe``), neither buffer nor parameter."""
+
+    def __init__(self, buffer: bool):
+        super().__init__()
+        self.embed = nn.Embedding(50, 16)
+        if buffer:
+            self.register_buffer("pe", _sinusoids(64, 16).unsqueeze(0))
+        else:
+            self.pe = _sinusoids(64, 16).unsqueeze(0)
+
+    def forward(self, x):
+        return self.embed(x) + self.pe[:, :x.size(1)]  # sliced
+
+
+def test_a_plain_tensor_attribute_sliced_is_refused_saying_to_keep_it_in_a_buffer(line_of):
+    from layerloom.graph import GraphError
+
+    with pytest.raises(GraphError) as caught:
+        import_torch(PlainAttribute(buffer=False), [12], "int64")
+    message = str(caught.value)
+    assert ("it slices self.pe, a tensor kept as a plain attribute, by a size of the input, "
+            "which tracing cannot do; keep it in a buffer instead "
+            "(self.register_buffer('pe', ...) in __init__), which imports") in message
+    assert f"at {line_of('sliced').replace(':', ' line ')}" in message
+    graph, _ = import_torch(PlainAttribute(buffer=True), [12], "int64")  # as it says
+    assert "SinusoidalPositionalEncoding" in [n.type for n in graph.nodes]
