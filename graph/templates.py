@@ -16,13 +16,13 @@ layerloom.graph.errors.GraphError: no template 'seed_cnn' (did you mean 'seed-cn
 from __future__ import annotations
 
 import copy
-import difflib
 from functools import lru_cache
 from importlib import resources
 
 from .errors import GraphError
 from .io import loads_graph
 from .model import Graph
+from .suggest import did_you_mean
 from .summary import summarize
 
 SUFFIX = ".json"
@@ -42,8 +42,7 @@ def template_text(name: str) -> str:
     """The template's JSON text as shipped (for copying it to a file the user edits)."""
     names = template_names()
     if name not in names:
-        close = difflib.get_close_matches(name, names, n=1, cutoff=0.5)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        hint = did_you_mean(name, names, cutoff=0.5)
         raise GraphError(f"no template {name!r}{hint}; the templates are: {', '.join(names)}")
     return (_folder() / f"{name}{SUFFIX}").read_text(encoding="utf-8")
 

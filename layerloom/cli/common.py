@@ -3,7 +3,6 @@ printing problems, the ``--set`` option."""
 
 from __future__ import annotations
 
-import difflib
 import os
 import sys
 import traceback
@@ -11,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from layerloom.graph import Graph, GraphError, Report, load_graph, validate
+from layerloom.graph.suggest import did_you_mean
 from layerloom.graph.templates import load_template, template_names
 
 EXIT_INVALID = 1
@@ -177,8 +177,7 @@ def load_graph_or_template(path: str) -> Graph:
         return load_template(path)
     if not Path(path).suffix and "/" not in path:  # a name: a template's, mistyped (exit 1)
         names = template_names()
-        close = difflib.get_close_matches(path, names, n=1, cutoff=0.5)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        hint = did_you_mean(path, names, cutoff=0.5)
         raise GraphError(f"no such file, nor a template of that name{hint}; the templates "
                          f"are: {', '.join(names)}", file=path)
     # Said here: load_graph would read a missing path that starts with "{" as JSON text.

@@ -10,9 +10,10 @@ Nothing here imports Streamlit or the UI.
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 from typing import Any
+
+from layerloom.graph.suggest import did_you_mean
 
 from .augment import AugmentConfig, augment_batch
 from .builtin import BUILTINS, load_builtin
@@ -45,8 +46,7 @@ def load_dataset(source: str | Path, seed: int = 0, val_fraction: float = 0.1,
         return load_image_folder(path, spec, **resolve(path.name, OPTIONS, options))
     if path.suffix or path.exists():
         return load_file(path, spec, options)
-    close = difflib.get_close_matches(str(source), list(BUILTINS), n=1)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    hint = did_you_mean(str(source), BUILTINS)
     suffixes = ", ".join(suffix for kind in FILE_KINDS for suffix in kind.suffixes)
     raise DataError(f"no built-in dataset {str(source)!r} and no such file{hint}; the built-ins "
                     f"are {', '.join(BUILTINS)}, and files can be {suffixes}")
