@@ -106,6 +106,8 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
     x = np.concatenate(blocks, axis=1)
     meta = {"target": target, "columns": columns, "features": names,
             "missing_values": int(np.isnan(x).sum()), "left_out": list(drop)}
+    if target in table.written:  # for the exported project, which reads the file anew
+        meta["target_written"] = table.written[target]
     if goal.classes is not None:
         advice += targets.rare_classes_note(goal.y, goal.classes, split.parts, target) + \
             targets.case_note(target, goal.classes)

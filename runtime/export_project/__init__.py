@@ -418,6 +418,8 @@ def _write_data(root: Path, ds, spec: dict) -> tuple[dict, list[str]]:
         data["sheet"] = meta["sheet"]
     if kind == "table":
         data.update(target=meta.get("target"), columns=meta.get("columns"))
+        if meta.get("target_written"):  # its numbers written as $1,250.50 or 3,5
+            data["target_written"] = meta["target_written"]
     elif kind == "text":
         data.update(text_column=meta.get("text_column"), label_column=meta.get("label_column"),
                     length=int(ds.input_shape[0]))

@@ -288,3 +288,22 @@ def test_two_columns_of_free_text_beside_numbers_are_both_left_out(tmp_path):
         "file with kind=text and name it with text_column"]
     texts = load_dataset(path, kind="text", text_column="description")
     assert texts.dtype == "int64"
+
+
+def test_the_project_reads_a_target_of_amounts_itself(tmp_path):
+    """A spend column written '$1,013.25' was read by training, but the project's data.py
+    could not ('could not convert string to float'): it shipped arrays in the file's place."""
+    from layerloom.graph.templates import load_template
+    from layerloom.runtime.export_project import export_project
+
+    rows = [f'{i % 7},{i % 5},"{"-" if i == 4 else f"${1000 + i * 13.25:,.2f}"}"'
+            for i in range(ROWS)]
+    path = write(tmp_path / "spend.csv", "a,b,spend\n" + "\n".join(rows) + "\n")
+    ds = load_dataset(path)
+    assert ds.task == "regression" and ds.meta["target_written"] == {"thousands": ",",
+                                                                     "unit": "$"}
+    graph = load_template("mlp-tabular")
+    graph.variables.update(features=2, classes=1, hidden=8)
+    graph.extra["task"] = "regression"
+    result = export_project(graph, str(path), tmp_path / "proj", {"epochs": 1})
+    assert result.data == "table" and result.notes == []

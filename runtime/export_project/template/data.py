@@ -242,11 +242,12 @@ def cell_text(value) -> str:
     return str(value)
 
 
-def _labelled(header: list[str], rows: list[list[str]], target: str,
-              path: Path) -> list[list[str]]:
+def _labelled(header: list[str], rows: list[list[str]], target: str, path: Path,
+              form: dict | None = None) -> list[list[str]]:
     """The rows that have a label (LayerLoom leaves out those without one: a blank, NA, or a
-    dash in a column of numbers)."""
-    labels = [label.strip() for label in _column(header, rows, target, path)]
+    dash in a column of numbers, written as ``form`` says)."""
+    labels = [_as_written(label.strip(), form)
+              for label in _column(header, rows, target, path)]
     numbers = all(_number(label) is not None for label in labels
                   if label.lower() not in MISSING and label not in DASHES)
     return [row for row, label in zip(rows, labels)
@@ -296,7 +297,8 @@ def read_table(path: Path, spec: dict, root: Path) -> tuple[np.ndarray, np.ndarr
     """Numeric columns as numbers (missing cells NaN), categorical ones one-hot over the
     categories seen in training (an unseen or missing value: all zeros)."""
     header, rows = read_csv(path, spec.get("sheet"))
-    rows = _labelled(header, rows, spec["target"], path)
+    form = spec.get("target_written")  # a target of numbers written as $1,250.50 or 3,5
+    rows = _labelled(header, rows, spec["target"], path, form)
     blocks = []
     for column in spec["columns"]:
         values = [v.strip() for v in _column(header, rows, column["name"], path)]
@@ -314,7 +316,7 @@ def read_table(path: Path, spec: dict, root: Path) -> tuple[np.ndarray, np.ndarr
                     block[row, index[value]] = 1.0
             blocks.append(block)
     x = np.concatenate(blocks, axis=1).astype(np.float32)
-    target = [v.strip() for v in _column(header, rows, spec["target"], path)]
+    target = [_as_written(v.strip(), form) for v in _column(header, rows, spec["target"], path)]
     return x, labels(target, spec, path.name)
 
 
