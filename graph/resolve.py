@@ -33,6 +33,7 @@ from .limits import Limits, hint
 from .model import Block, Edge, Graph, Node
 from .params import ParamError
 from .registry import BlockSpec, find_block, unknown_type_message
+from .stacked_linear import stacked_linear
 
 Shape = tuple[int, ...]
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -1143,6 +1144,8 @@ class _Resolver:
                                  f"out of {where}")
 
     def _top_warnings(self, top: Level) -> None:
+        for path, message in stacked_linear(top.nodes):
+            self.warn(path, message)
         reconstruction = self.graph.extra.get("task") == "reconstruction"
         for out_id in top.outputs:
             info = top.nodes[out_id]

@@ -16,8 +16,9 @@ from typing import Any
 
 import streamlit as st
 
-from layerloom.graph import Node, get_block
-from layerloom.graph import edit
+from layerloom.graph import Node, edit, get_block
+from layerloom.graph.registry import find_block
+from layerloom.graph.stacked_linear import KERAS, LINEAR_MAPS, STILL_LINEAR
 
 from . import status
 from .fields import DEFAULT, Field, field, plain, seed, show_value, text_box
@@ -41,6 +42,9 @@ def render(state: DesignerState, node: Node) -> None:
     spec = get_block(node.type)
     described = spec.describe()
     header(state, node, spec.category, spec.help, spec.doc_url)
+    missing = no_activation_after(state, node.id)
+    if missing:
+        st.caption(f":material/info: {missing}")
     if node.type == "Output":
         holds = output_holds(state, node.id)
         if holds:
@@ -63,6 +67,41 @@ def render(state: DesignerState, node: Node) -> None:
         st.text_input(plain(name), disabled=True, key=key,
                       help=f"Inferred from the input; {spec.param(name).help}")
     common(state, node, weights=spec.has_weights)
+
+
+def no_activation_after(state: DesignerState, node_id: str) -> str:
+    """For a Linear or convolution whose output goes on to more layers with no activation
+    after it (through blocks that keep it linear: a Flatten, a Dropout, a BatchNorm), where the
+    activation goes: a user from Keras looks for activation='relu' among the block's params.
+    "" where one follows, or where it feeds an Output (a classifier's last layer gives
+    logits), or for other blocks."""
+    nodes, edges = edit.nodes_edges(state.graph, state.path)
+    types = {n.id: n.type for n in nodes}
+    if types.get(node_id) not in LINEAR_MAPS:
+        return ""
+    seen, todo = set(), [node_id]
+    bare = []  # the blocks its output reaches before any activation
+    while todo:
+        current = todo.pop()
+        for target in (e.target for e in edges if e.source == current):
+            kind = types.get(target)
+            if target in seen or kind is None or kind == "Output":
+                continue
+            seen.add(target)
+            block = find_block(kind)
+            if block is not None and block.category == "Activation":
+                continue
+            if kind in STILL_LINEAR:
+                todo.append(target)
+            else:
+                bare.append(target)
+    if not bare:
+        return ""
+    keras = KERAS.get(types[node_id])
+    said = f" Keras' {keras} is {types[node_id]} then a ReLU block." if keras else ""
+    return (f"No activation follows {node_id} (it feeds {', '.join(sorted(bare))}): the "
+            f"activation is a block of its own here, not a param.{said} Drag ReLU (palette, "
+            f"Activation) onto the wire after {node_id}.")
 
 
 def output_holds(state: DesignerState, node_id: str) -> str:

@@ -174,7 +174,9 @@ _TRANSPOSE_EXAMPLES = {
 for _n in (1, 2, 3):
     register(BlockSpec(
         f"Conv{_n}d", "Convolution",
-        f"{_n}-D convolution over a {RANK_NAMES[_n + 1]} input ({_SPATIAL[_n]} maps).",
+        f"{_n}-D convolution over a {RANK_NAMES[_n + 1]} input ({_SPATIAL[_n]} maps). It has "
+        f"no activation of its own: Keras' Conv{_n}D(32, 3, activation='relu') is Conv{_n}d "
+        f"then a ReLU block.",
         params=_conv_params(_n, transpose=False),
         inferred={"in_channels": lambda ins: ins[0][0]},
         infer=_conv_shape(_n), build=_conv_build(_n), count_params=_conv_count,

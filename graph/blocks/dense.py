@@ -12,7 +12,8 @@ def _linear_shape(p, ins):
 
 
 register(BlockSpec(
-    "Linear", "Dense", "Fully connected layer: y = x Wᵀ + b over the last dimension.",
+    "Linear", "Dense", "Fully connected layer: y = x Wᵀ + b over the last dimension. It has "
+    "no activation of its own: Keras' Dense(64, activation='relu') is Linear then a ReLU block.",
     params=(
         Param("out_features", "int", 10, "Size of each output sample.", min=1),
         Param("bias", "bool", True, "Learn an additive bias."),
