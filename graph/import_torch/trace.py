@@ -468,6 +468,14 @@ def _trace_failure(model: nn.Module, exc: Exception) -> str:
     proxy = "Proxy" in text or "symbolically traced" in text or "TraceError" in repr(type(exc))
     if isinstance(exc, _Refused):
         reason = text
+    elif type(model).__module__.split(".")[0] == "transformers":
+        reason = ("it is a Hugging Face transformers model; transformers wraps forward in "
+                  "decorators that take any arguments (*args, **kwargs) and reads sizes in "
+                  "ways that tracing cannot follow, so its models do not import as they are. "
+                  "The same layers written in plain PyTorch do (a forward that names its "
+                  "inputs: BERT's embeddings with their position and token type ids, GPT-2's "
+                  "blocks as modeling_gpt2.py writes them, with --untie; the README's 'Bring "
+                  "your own model' lists what imports)")
     elif packs:  # fails deep in torch (`__cuda_array_interface__` must be a dict)
         reason = ("it packs a sequence (nn.utils.rnn.pack_padded_sequence), and packed "
                   "sequences do not import: a packed batch carries each sample's length, and "
