@@ -47,7 +47,13 @@ def main(argv: list[str] | None = None) -> int:
     debug = False
     try:
         parser = build_parser()
-        args = parser.parse_args(argv)
+        given = sys.argv[1:] if argv is None else list(argv)
+        args, extras = parser.parse_known_args(given)
+        if extras:  # argparse's own error (exit 2), with the slip that most likely caused it
+            from .argv_hints import unrecognized_hint
+
+            parser.error(f"unrecognized arguments: {' '.join(extras)}"
+                         f"{unrecognized_hint(parser, given, extras)}")
         debug = args.debug
         if not getattr(args, "func", None):  # no command: help on stderr, argparse's usage code
             parser.print_help(sys.stderr)
