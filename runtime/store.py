@@ -366,10 +366,23 @@ class RunStore:
             return int(cur.lastrowid)
 
     def get(self, run_id: int) -> Run:
-        rows = self._query("SELECT * FROM runs WHERE id = ?", (run_id,))
+        rows = (self._query("SELECT * FROM runs WHERE id = ?", (run_id,))
+                if -2**63 <= run_id < 2**63 else [])  # beyond SQLite's integers: no run either
         if not rows:
-            raise RunNotFound(f"no run {run_id} in {self.path}")
+            raise RunNotFound(self._no_run(run_id))
         return _run(rows[0])
+
+    def _no_run(self, run_id: int) -> str:
+        """``no run 7 in …/runs.db (its runs: 1 to 3)``: the ids there are, so that a mistyped id
+        or another database (another $LAYERLOOM_HOME) shows."""
+        ids = [row[0] for row in self._query("SELECT id FROM runs ORDER BY id")]
+        if not ids:
+            held = "it holds no runs yet: is $LAYERLOOM_HOME the folder you trained in?"
+        elif len(ids) <= 5:
+            held = f"its run{'s' * (len(ids) > 1)}: {', '.join(map(str, ids))}"
+        else:
+            held = f"its runs: {len(ids)} from {ids[0]} to {ids[-1]}"
+        return f"no run {run_id} in {self.path} ({held})"
 
     def list_runs(self, status: str | None = None, sweep_id: int | None = None,
                   limit: int | None = None, project: str | None = None) -> list[Run]:

@@ -187,7 +187,7 @@ def _load_run(run_id: str, db: Path | None):
     except Exception as exc:  # noqa: BLE001 - RunNotFound, TrainError, GraphError: say why
         text = str(exc)
         # the run named once: most runtime messages already begin "run 30 (failed) …"
-        if not re.match(rf"run {int(run_id)}\b", text):
+        if not re.match(rf"(no )?run {int(run_id)}\b", text):
             text = f"run {run_id}: {text}"
         print(f"error: {text}", file=sys.stderr)
         return None

@@ -21,4 +21,5 @@ def test_a_run_that_is_not_there_exits_1_as_elsewhere(tmp_path, capsys):
              main(["resume", "7", "--home", str(tmp_path)])]
     assert codes == [1, 1, 1]
     assert capsys.readouterr().err.splitlines()[0] == (
-        f"error: no run 7 in {tmp_path / 'runs.db'}")
+        f"error: no run 7 in {tmp_path / 'runs.db'} (it holds no runs yet: is $LAYERLOOM_HOME "
+        f"the folder you trained in?)")
