@@ -431,6 +431,16 @@ class Importer:
         given = [a for a in called if a is not None]  # rnn(x, None): no initial state
         if any(v is not None for v in node.kwargs.values()) or len(inputs) != 1 \
                 or len(given) != 1:
+            extra = [k for k, v in node.kwargs.items() if v is not None]
+            masks = [k for k in extra if "mask" in k or k == "is_causal"]
+            if masks:
+                raise Unsupported(f"it is called with {', '.join(masks)} besides its input; "
+                                  f"no block takes a mask (a design's attention attends to "
+                                  f"every step): call it with its input alone (padded or "
+                                  f"future steps are then attended to), or, for causal "
+                                  f"attention, write the attention with "
+                                  f"F.scaled_dot_product_attention(q, k, v, is_causal=True), "
+                                  f"which imports")
             raise Unsupported("it is called with more than its input (masks, initial states "
                               "and extra arguments have no block equivalent)")
         self.tensor(inputs[0], "input")
@@ -946,10 +956,37 @@ _COMPARISONS = (operator.eq, operator.ne, operator.lt, operator.le, operator.gt,
                 torch.eq, torch.ne, "eq", "ne", "lt", "le", "gt", "ge", "logical_not")
 
 
+def _mask_use(node: fx.Node) -> tuple[str, str] | None:
+    """``(callee, argument)`` where ``node``'s result reaches an argument named for a mask
+    (``key_padding_mask=ids == 0``, ``src_key_padding_mask=...``, ``attn_mask=...``) within a
+    few steps; else None."""
+    seen, frontier = {node}, [node]
+    for _ in range(4):
+        following = []
+        for current in frontier:
+            for user in current.users:
+                for key, value in user.kwargs.items():
+                    if "mask" in key and value is current:
+                        return (str(user.target) if user.op == "call_module"
+                                else describe(user)), key
+                if user not in seen:
+                    seen.add(user)
+                    following.append(user)
+        frontier = following
+    return None
+
+
 def _fix_hint(model: nn.Module, node: fx.Node, reason: str, value: Any = None) -> str:
     """How to rewrite the code of ``node`` so that it imports, where a known rewrite exists
     ("; fix: ..."), else "". ``value``: the node's result on the sample input."""
     target = node.target
+    used = _mask_use(node)
+    if used is not None:
+        return (f"; fix: it makes the mask given to {used[0]} as {used[1]}, and no block takes "
+                f"a mask (a design's attention attends to every step); call {used[0]} without "
+                f"{used[1]} (padded or future steps are then attended to), or, for causal "
+                f"attention, F.scaled_dot_product_attention(q, k, v, is_causal=True), which "
+                f"imports")
     if "batch dimension" in reason and target in ("permute", "transpose", torch.permute,
                                                   torch.transpose):
         time_major = [str(u.target) for u in node.users if u.op == "call_module"
