@@ -506,7 +506,12 @@ def read_table(path: Path, sheet: str | None = None) -> tuple[list[str], list[li
     :func:`read_workbook` does."""
     if path.suffix.lower() in (".xlsx", ".xls"):
         return read_workbook(path, sheet)
-    text = decode_text(path.read_bytes())
+    return table_text(path, decode_text(path.read_bytes()))
+
+
+def table_text(path: Path, text: str) -> tuple[list[str], list[list[str]]]:
+    """The header and rows of a table file's ``text`` (named ``path``), as :func:`read_table`
+    reads them."""
     if path.suffix.lower() in (".data", ".dat"):
         return read_data(path, text)
     delimiter = delimiter_of(path, text)

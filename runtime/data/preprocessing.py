@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .csvfile import MISSING, is_missing
+from .csvfile import DASHES, MISSING, as_written, is_missing
 from .errors import DataError
 from .text import WORD
 
@@ -87,12 +87,33 @@ def encode_row(values: dict, ds, notes: list | None = None) -> np.ndarray:
                              f"training (it saw {seen}), so it is read as none of them")
             out += [1.0 if text_value == c else 0.0 for c in categories]
             continue
+        # text as the training file wrote it ($1,250.50, 3,5; a dash for none); a number
+        # (an edited row's) as it is
+        form = column.get("written") if isinstance(value, str) else None
         try:
-            out.append(float("nan") if is_missing(text_value) else float(text_value))
+            out.append(float("nan") if is_missing(text_value) or text_value in DASHES
+                       else float(as_written(text_value, form) if form else text_value))
         except ValueError:
-            raise DataError(f"column {column['name']!r} holds numbers, got "
-                            f"{text_value!r}", column=column["name"]) from None
+            raise DataError(f"holds numbers, got {text_value!r}",  # the column said once
+                            column=column["name"]) from None
     return np.asarray(out, dtype=np.float32)
+
+
+def table_rows(name: str, raw: bytes) -> list[dict]:
+    """The rows of an uploaded table file's bytes, each ``{column: text}``, read as the
+    exported bundle's predict.py reads a file (its own code: the separator, the encoding and
+    Excel's ``sep=`` line found as in training), for :func:`encode_row`."""
+    from pathlib import Path
+
+    from layerloom.graph.export.predict_script import decode_text, table_text
+
+    try:
+        header, rows = table_text(Path(name), decode_text(raw))
+    except SystemExit as exc:  # predict.py's way of saying a file cannot be read
+        raise DataError(str(exc).removeprefix("error: ")) from None
+    if not rows:
+        raise DataError(f"{name} has a header but no row")
+    return [dict(zip(header, (cell.strip() for cell in row))) for row in rows]
 
 
 # -- digits, as MNIST's were made --------------------------------------------------------------

@@ -3,7 +3,6 @@ confidently wrong samples (or predicted-vs-true, or reconstructions), and "Try i
 
 from __future__ import annotations
 
-import io
 import time
 
 import numpy as np
@@ -11,7 +10,6 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from layerloom.runtime.data import DataError
 from layerloom.runtime.runnames import epochs_done
 
 from .. import charts, images, inside, live, predict
@@ -275,13 +273,11 @@ def row_input(ds) -> torch.Tensor | None:
                                 key="results.csv")
         if file is None:
             return None
-        frame = pd.read_csv(io.BytesIO(file.getvalue()), dtype=str, keep_default_na=False)
-        if frame.empty:
-            raise DataError(f"{file.name} has a header but no row")
+        rows = predict.table_rows(file.name, file.getvalue())  # as the bundle reads it
         notes: list[str] = []
-        if len(frame) > 1:
-            notes.append(f"{file.name} has {len(frame)} rows: the prediction is for the first")
-        features = predict.encode_row(frame.iloc[0].to_dict(), ds, notes)
+        if len(rows) > 1:
+            notes.append(f"{file.name} has {len(rows)} rows: the prediction is for the first")
+        features = predict.encode_row(rows[0], ds, notes)
         for note in notes:
             st.warning(plain(note))
     else:
