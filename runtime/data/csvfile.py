@@ -125,6 +125,8 @@ def table_of(path: Path, lines: Iterable[tuple[list[str], int]], notes: list[str
             raise DataError(f"more than {most_rows:,} rows of {len(header):,} columns; "
                             f"{_files(path)} are capped at {cells:,} values (set "
                             f"LAYERLOOM_MAX_CSV_CELLS to change it)", file=path, line=line)
+        elif not rows and len(row) > len(header) and _title_above(first, row):
+            raise _title(path, first, first_line, row, line)
         elif len(row) != len(header) and not rows and path.suffix.lower() == ".txt":
             raise _plain_text(path)  # prose, its first line holding a comma
         elif len(row) != len(header):
@@ -141,6 +143,9 @@ def table_of(path: Path, lines: Iterable[tuple[list[str], int]], notes: list[str
         raise DataError("the file is empty", file=path)
     if not rows:
         raise DataError("the file has a header but no data rows", file=path)
+    if len(rows) > 1 and _title_above(first, rows[0]) and any(
+            _is_number(row[i]) for row in rows[1:] for i in range(len(row))):
+        raise _title(path, first, first_line, rows[0], numbers[0])  # names above numbers
     commas = delimiter != ","  # a comma may be the decimal mark, and a point thousands
     if _looks_like_data(first, rows, commas=commas):
         raise _no_header(path, first, first_line)
@@ -157,6 +162,30 @@ def table_of(path: Path, lines: Iterable[tuple[list[str], int]], notes: list[str
         written, examples = {**written, **grouped}, {**examples, **shown}
     return Table(path, header, rows, numbers,
                  notes + written_notes(written, examples) + unsure, written)
+
+
+def _title_above(first: list[str], row: list[str]) -> bool:
+    """The first line holds one value and the next several, none of them a number: maybe a
+    title above the table's header (``Sales report 2024``), as a sheet often has. (The
+    caller checks numbers follow where the lines are as wide.)
+
+    >>> _title_above(["Sales 2024", "", ""], ["age", "income", "label"])
+    True
+    >>> _title_above(["name"], ["Ann", "7"])
+    False
+    """
+    names = [cell.strip() for cell in row if cell.strip()]
+    return sum(bool(cell.strip()) for cell in first) == 1 and len(row) >= len(first) and \
+        len(names) >= 2 and not any(_is_number(name) for name in names)
+
+
+def _title(path: Path, first: list[str], first_line: int, row: list[str],
+           line: int) -> DataError:
+    shown = ", ".join(cell.strip() for cell in row[:6]) + (", …" if len(row) > 6 else "")
+    return DataError(f"{next(c for c in first if c.strip()).strip()!r} reads as a title above "
+                     f"the table, not as its header; delete what is above the header row "
+                     f"(line {line}: {shown}) and load the file again", file=path,
+                     line=first_line)
 
 
 def _plain_text(path: Path) -> DataError:

@@ -307,3 +307,25 @@ def test_the_project_reads_a_target_of_amounts_itself(tmp_path):
     graph.extra["task"] = "regression"
     result = export_project(graph, str(path), tmp_path / "proj", {"epochs": 1})
     assert result.data == "table" and result.notes == []
+
+
+# -- a title above the table -----------------------------------------------------------------
+
+@pytest.mark.parametrize("title", ["Sales report 2024\n\n", "Sales report 2024,,\n"])
+def test_a_title_above_the_header_is_said_as_one(tmp_path, title):
+    """A sheet's title line became the header: '3 values, but the header has 1 columns', or
+    the real header read as data ('age' is not a number)."""
+    rows = [f"{20 + i},{3000 + 7 * i},{'ab'[i % 2]}" for i in range(ROWS)]
+    path = write(tmp_path / "report.csv", title + "age,income,label\n" + "\n".join(rows))
+    line = title.count("\n") + 1
+    with pytest.raises(DataError, match=rf"^report.csv, line 1: 'Sales report 2024' reads as a "
+                                        rf"title above the table, not as its header; delete "
+                                        rf"what is above the header row \(line {line}: age, "
+                                        rf"income, label\)"):
+        load_dataset(path)
+
+
+def test_a_header_of_one_name_above_words_is_no_title(tmp_path):
+    path = write(tmp_path / "pairs.csv", "name,\n" + "\n".join(
+        f"{'AB'[i % 2]}{i},{'xy'[i % 3 > 0]}" for i in range(ROWS)))
+    assert load_dataset(path).meta["target"] == "column 2"
