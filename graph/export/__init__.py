@@ -201,7 +201,8 @@ def _place(fmt: str, path: Path, started: float, write) -> ExportResult:
     it returns, delete them whatever happens otherwise."""
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
-        raise ExportError(fmt, f"no folder {folder} to write {path.name} into", unwritable=True)
+        raise ExportError(fmt, f"no folder {folder} to write {path.name} into; make it first, or "
+                               f"give a path in a folder that exists", unwritable=True)
     tmp_dir = Path(tempfile.mkdtemp(prefix=".layerloom-export-", dir=folder))
     try:
         files, diff, notes = write(tmp_dir / path.name)

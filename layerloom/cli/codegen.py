@@ -7,7 +7,8 @@ from pathlib import Path
 
 from layerloom.graph import GraphError, summarize
 
-from .common import EXIT_INVALID, EXIT_UNREADABLE, add_set_option, load_valid_graph
+from .common import (EXIT_INVALID, EXIT_UNREADABLE, add_set_option, file_problem,
+                     load_valid_graph)
 
 
 def register(subparsers) -> None:
@@ -39,7 +40,7 @@ def cmd_codegen(args) -> int:
     try:
         Path(args.output).write_text(source, encoding="utf-8")
     except OSError as exc:
-        print(f"error: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"error: {file_problem(exc, args.output)}", file=sys.stderr)
         return EXIT_UNREADABLE
     params = summarize(report).params
     print(f"{args.output}: {graph.name!r} as PyTorch code ({params:,} parameters)")

@@ -87,16 +87,45 @@ def report_exception(exc: BaseException, *, debug: bool) -> int:
     if debug:
         print_traceback(exc)
     message = str(exc) or type(exc).__name__
+    about_a_file = isinstance(exc, OSError) and exc.filename is not None and exc.strerror
     if isinstance(exc, RecursionError):
         message = "the input is nested too deeply to be read"
     elif isinstance(exc, MemoryError):
         message = "out of memory: the input asks for more than this machine has"
-    elif isinstance(exc, OSError) and exc.filename is not None and exc.strerror:
-        message = f"{exc.filename}: {exc.strerror}"
+    elif about_a_file:
+        message = file_problem(exc)
     print(f"error: {printable(message)}", file=sys.stderr)
-    if not debug:
+    if not debug and not about_a_file:  # a file's problem is said whole: no traceback to see
         print("(run `layerloom --debug ...` to see the traceback)", file=sys.stderr)
     return EXIT_UNREADABLE if isinstance(exc, OSError) else EXIT_INVALID
+
+
+def missing_folder(*paths: str | Path | None) -> str | None:
+    """For the first of ``paths`` (files a command will write) whose folder is not there: the
+    problem in words, said before the command's work rather than after it; else None."""
+    for path in paths:
+        if path and not Path(path).parent.is_dir():
+            return (f"{path}: there is no folder {Path(path).parent} to put it in; make it "
+                    f"first, or give a path in a folder that exists")
+    return None
+
+
+def file_problem(exc: OSError, path: str | Path | None = None) -> str:
+    """An OSError about one file (``path``, else the error's own) in words, with what to do:
+    ``out/why.png: there is no folder out to put it in; make it first, or give a path in a
+    folder that exists``."""
+    path = Path(path if path is not None else os.fsdecode(exc.filename))
+    parent = path.parent
+    if isinstance(exc, FileNotFoundError) and not parent.is_dir():
+        return missing_folder(path)
+    if isinstance(exc, FileNotFoundError):
+        return f"{path}: no such file"
+    if isinstance(exc, PermissionError):
+        return (f"{path}: permission denied; choose a file and folder you may use, or change "
+                f"their permissions")
+    if isinstance(exc, IsADirectoryError):
+        return f"{path} is a folder; give the path of a file (in it, or elsewhere)"
+    return f"{path}: {exc.strerror}"
 
 
 def home_problem(home: Path, *, writable: bool = True) -> str | None:

@@ -6,7 +6,8 @@ import json
 import sys
 from pathlib import Path
 
-from .common import EXIT_INVALID, EXIT_UNREADABLE, printable, unusable_home
+from .common import (EXIT_INVALID, EXIT_UNREADABLE, missing_folder, printable,
+                     unusable_home)
 
 
 def register(subparsers) -> None:
@@ -45,7 +46,14 @@ def cmd_explain(args) -> int:
     from layerloom.runtime.attributions import overlay
     from layerloom.runtime.explain_run import class_index, load_run, read_input, shown_input
 
-    for out in (args.output, args.heatmap):
+    for out, example in ((args.output, "why.png"), (args.heatmap, "why.npy")):
+        if out and Path(out).is_dir():  # said before the work, not after it
+            print(f"error: {printable(out)} is a folder; give the path of a file, such as "
+                  f"{printable(Path(out) / example)}", file=sys.stderr)
+            return EXIT_INVALID
+        if missing_folder(out):
+            print(f"error: {printable(missing_folder(out))}", file=sys.stderr)
+            return EXIT_UNREADABLE
         if out and Path(out).exists() and not args.force:
             print(f"error: {printable(out)} exists; add --force to overwrite it",
                   file=sys.stderr)

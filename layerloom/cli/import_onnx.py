@@ -13,7 +13,7 @@ from pathlib import Path
 
 from layerloom.graph import GraphError
 
-from .common import EXIT_INVALID, EXIT_UNREADABLE, print_error
+from .common import EXIT_INVALID, EXIT_UNREADABLE, missing_folder, print_error
 
 
 def register(subparsers) -> None:
@@ -52,6 +52,9 @@ def cmd_import_onnx(args) -> int:
         return EXIT_UNREADABLE
     if refuse_existing(args):
         return EXIT_INVALID
+    if missing_folder(args.output, args.weights):
+        print(f"error: {missing_folder(args.output, args.weights)}", file=sys.stderr)
+        return EXIT_UNREADABLE
     name = args.name or re.sub(r"[^A-Za-z0-9_-]", "-", path.stem)[:64] or "imported"
     try:
         with import_warnings() as said:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from layerloom.graph import GraphError, save_graph
 
-from .common import EXIT_INVALID, EXIT_UNREADABLE, print_error
+from .common import EXIT_INVALID, EXIT_UNREADABLE, file_problem, missing_folder, print_error
 
 
 def register(subparsers) -> None:
@@ -52,6 +52,9 @@ def cmd_import_torch(args) -> int:
 
     if refuse_existing(args):
         return EXIT_INVALID
+    if missing_folder(args.output, args.weights):
+        print(f"error: {missing_folder(args.output, args.weights)}", file=sys.stderr)
+        return EXIT_UNREADABLE
     try:
         shapes = [_parse_shape(text) for text in args.input_shape]
         dtypes = args.dtype or ["float32"] * len(shapes)
@@ -107,8 +110,10 @@ def write_import(args, graph, state, what: str, said: list[str] = ()) -> int:
         save_graph(graph, args.output)
         if args.weights:
             _save_weights(state, Path(args.weights))
-    except OSError as exc:
-        print(f"error: cannot write {exc.filename}: {exc.strerror}", file=sys.stderr)
+    except OSError as exc:  # named as given, not as the temporary file written first
+        failed = (args.output if str(exc.filename).startswith(str(args.output))
+                  else args.weights or exc.filename)
+        print(f"error: {file_problem(exc, failed)}", file=sys.stderr)
         return EXIT_UNREADABLE
     blocks = sum(n.type not in ("Input", "Output") for n in graph.nodes)
     print(f"{args.output}: {blocks} blocks from {what}")

@@ -11,7 +11,7 @@ from pathlib import Path
 from layerloom.graph import GraphError
 from layerloom.graph.templates import list_templates, template_text
 
-from .common import EXIT_INVALID, EXIT_UNREADABLE
+from .common import EXIT_INVALID, EXIT_UNREADABLE, file_problem
 
 
 def register(subparsers) -> None:
@@ -59,7 +59,7 @@ def cmd_new(args) -> int:
     try:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
-        print(f"error: {path}: cannot write the file ({exc.strerror})", file=sys.stderr)
+        print(f"error: {file_problem(exc, path)}", file=sys.stderr)
         return EXIT_UNREADABLE
     print(f"wrote {path} from template '{args.template}'; check it with "
           f"`layerloom summary {shlex.quote(str(path))}`")

@@ -83,8 +83,9 @@ def test_an_unreadable_file_exits_2(monkeypatch, capsys):
 
     monkeypatch.setattr(templates, "cmd_templates", denied)
     assert main(["templates"]) == 2
-    assert capsys.readouterr().err.splitlines()[0] == \
-        "error: secret\\x1b[2J.json: Permission denied"
+    assert capsys.readouterr().err.splitlines() == [
+        "error: secret\\x1b[2J.json: permission denied; choose a file and folder you may use, "
+        "or change their permissions"]
 
 
 def test_a_closed_pipe_ends_quietly():

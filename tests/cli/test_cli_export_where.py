@@ -10,7 +10,8 @@ from layerloom.cli import main
 
 
 @pytest.mark.parametrize("output, message", [
-    ("nodir/m.onnx", "error: onnx export failed: no folder nodir to write m.onnx into\n"),
+    ("nodir/m.onnx", "error: onnx export failed: no folder nodir to write m.onnx into; make it "
+                     "first, or give a path in a folder that exists\n"),
     (".", "error: onnx export failed: . is a folder; give the name of a file to write, e.g. "
           "model.onnx\n"),
 ])

@@ -82,7 +82,9 @@ def test_new_with_an_unknown_template_suggests_one(tmp_path, capsys):
 def test_new_into_a_missing_folder_fails_cleanly(tmp_path, capsys):
     out = tmp_path / "nowhere" / "my.json"
     assert main(["new", "--template", "seed-cnn", "-o", str(out)]) == 2
-    assert f"error: {out}: cannot write the file" in capsys.readouterr().err
+    assert capsys.readouterr().err == (f"error: {out}: there is no folder {out.parent} to put "
+                                       f"it in; make it first, or give a path in a folder that "
+                                       f"exists\n")
 
 
 def test_new_to_stdout(capsys):
