@@ -115,7 +115,8 @@ def load_callable(spec: str, search: Sequence[str | Path] = (".",)) -> Callable:
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
-        raise GraphError(f"cannot import module {module_name!r}: {exc}") from None
+        raise GraphError(f"cannot import module {module_name!r}: "
+                         f"{_import_failure(exc, module_name, attr)}") from None
     except SyntaxError as exc:
         raise GraphError(f"cannot import module {module_name!r}: invalid Python at "
                          f"{Path(exc.filename or module_name).name} line {exc.lineno}: "
@@ -124,6 +125,21 @@ def load_callable(spec: str, search: Sequence[str | Path] = (".",)) -> Callable:
         raise GraphError(f"importing module {module_name!r} failed in its own code: "
                          f"{exc}") from None
     return _named_in(module, f"module {module_name!r}", attr)
+
+
+def _import_failure(exc: ImportError, module_name: str, attr: str) -> str:
+    """Why ``module_name`` did not import, with what to do: the module is nowhere to be found
+    (``mymodels``: no ``mymodels.py`` here), or a module it imports is not installed."""
+    missing = exc.name if isinstance(exc, ModuleNotFoundError) else None
+    if missing and (module_name == missing or module_name.startswith(f"{missing}.")):
+        file = module_name.replace(".", "/") + ".py"
+        return (f"there is no {file} in the current folder, nor a module of that name on "
+                f"Python's path; run the command in the folder that holds it, or name the file "
+                f"itself (path/to/{file}:{attr})")
+    if missing:
+        return (f"it imports {missing!r}, which is not installed in this Python; install it "
+                f"(pip install {missing.split('.')[0]}) and import again")
+    return str(exc)
 
 
 def _named_in(module, shown: str, attr: str) -> Callable:
