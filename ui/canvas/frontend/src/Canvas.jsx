@@ -25,7 +25,8 @@ import Palette, { DRAG_MIME, INSERT_MIME } from "./Palette.jsx";
 import QuickAdd from "./QuickAdd.jsx";
 import { StoreContext, createStore } from "./store.js";
 import { fitLayout, placeMissing } from "./layout.js";
-import { wireLabelSize, wireLabelText } from "./format.js";
+import { fmtShape, wireLabelSize, wireLabelText } from "./format.js";
+import { placeNew } from "./placement.js";
 import { layoutEdges, liveRoutes, routeRecord, routesStorageKey, wrapRoutes } from "./routes.js";
 import { wireAt } from "./wires.js";
 import { frameHeight, history } from "./frame.js";
@@ -856,10 +857,15 @@ export default function Canvas({ args, disabled, stTheme }) {
       let position = { x: at.x - size.w / 2, y: at.y - 30 };
       if (from && from.handleType === "source") position = { x: at.x + 4, y: at.y - size.h / 2 };
       if (from && from.handleType === "target") position = { x: at.x - size.w - 4, y: at.y - size.h / 2 };
+      // clear of the other cards, the wire it came by long enough for its shape label
+      const rects = new Map(nodeRects().map((r, i) => [nodesRef.current[i].id, r]));
+      const fed = from && from.handleType === "source" ? store.get().nodes[from.nodeId] : null;
+      const label = wireLabelSize(fed && Array.isArray(fed.output_shape) ? fmtShape(fed.output_shape) : "");
+      position = placeNew({ ...position, width: size.w, height: size.h }, rects, from, label ? label.w : 0);
       const node = {
         id,
         type: "block",
-        position: { x: Math.round(position.x), y: Math.round(position.y) },
+        position,
         selected: true,
         data: { type, params: {} },
       };
@@ -886,7 +892,7 @@ export default function Canvas({ args, disabled, stTheme }) {
       emit("change", undefined, ADD_DEFER_MS);
       reveal([id], []);
     },
-    [commit, emit, say, reveal],
+    [commit, emit, say, reveal, nodeRects, store],
   );
 
   /**

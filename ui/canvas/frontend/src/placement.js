@@ -1,0 +1,44 @@
+// Where search-to-add puts a new block: at the pointer, but never tight against another card.
+// A block added by a wire dropped close to the block it came from went right under it (10 px
+// apart), the wire between them too short for its shape label ("…" only), and a double-click
+// just under a block put the new card over its bottom edge.
+import { COL_GAP, LABEL_CLEAR } from "./layout.js";
+
+// clear space kept around a new card: a wire between it and a neighbour, with its label
+export const ROOM = 44;
+
+function near(a, b, room) {
+  return (
+    a.x < b.x + b.width + room &&
+    b.x < a.x + a.width + room &&
+    a.y < b.y + b.height + room &&
+    b.y < a.y + a.height + room
+  );
+}
+
+/**
+ * The top-left corner for a new card `rect` ({x, y, width, height}, where the pointer put it)
+ * among `cards` (id → {x, y, width, height}). `from` ({nodeId, handleType}) is the wire it was
+ * opened from, if any, and `labelW` the pixel width of the label that wire will carry (0 when
+ * not known yet). A card that comes within ROOM of the block at the wire's other end goes
+ * beside it, on its side of the wire, a gap wide enough for the label away; one that comes
+ * within ROOM of any card then moves down, past it.
+ */
+export function placeNew(rect, cards, from, labelW = 0) {
+  let { x, y } = rect;
+  const { width, height } = rect;
+  const end = from ? cards.get(from.nodeId) : null;
+  const gap = Math.max(COL_GAP, labelW + 2 * LABEL_CLEAR + 20);
+  if (end && near({ x, y, width, height }, end, ROOM)) {
+    if (from.handleType === "source") x = Math.max(x, end.x + end.width + gap);
+    else x = Math.min(x, end.x - gap - width);
+  }
+  for (let tries = 0; tries < 100; tries++) {
+    const box = { x, y, width, height };
+    let hit = null;
+    for (const card of cards.values()) if (near(box, card, ROOM)) hit = card;
+    if (!hit) break;
+    y = hit.y + hit.height + ROOM;
+  }
+  return { x: Math.round(x), y: Math.round(y) };
+}

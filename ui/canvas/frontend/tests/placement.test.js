@@ -1,0 +1,35 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { ROOM, placeNew } from "../src/placement.js";
+import { COL_GAP } from "../src/layout.js";
+
+const card = (x, y, width = 160, height = 100) => ({ x, y, width, height });
+
+test("a block added from a wire dropped just under its source goes beside it, with room for the label", () => {
+  const cards = new Map([["enc", card(0, 0)]]);
+  // the pointer 10 px under enc's bottom right: the new card's input there
+  const at = placeNew(card(164, 110, 160, 80), cards, { nodeId: "enc", handleType: "source" }, 50);
+  assert.equal(at.x, 160 + Math.max(COL_GAP, 50 + 2 * 10 + 20));
+  assert.equal(at.y, 110);
+});
+
+test("a wide label widens the gap; a drop far enough away stays where it was", () => {
+  const cards = new Map([["enc", card(0, 0)]]);
+  const wide = placeNew(card(170, 0, 160, 80), cards, { nodeId: "enc", handleType: "source" }, 120);
+  assert.equal(wide.x, 160 + 120 + 2 * 10 + 20);
+  const far = placeNew(card(400, 300, 160, 80), cards, { nodeId: "enc", handleType: "source" }, 50);
+  assert.deepEqual(far, { x: 400, y: 300 });
+});
+
+test("a wire dragged back from an input puts the new block left of it", () => {
+  const cards = new Map([["fc", card(400, 0)]]);
+  const at = placeNew(card(300, 20, 160, 80), cards, { nodeId: "fc", handleType: "target" });
+  assert.equal(at.x, 400 - COL_GAP - 160);
+});
+
+test("a double-click just under a block moves the new card below it, then below the next", () => {
+  const cards = new Map([["a", card(0, 0)], ["b", card(0, 100 + ROOM + 40)]]);
+  const at = placeNew(card(20, 90, 160, 80), cards, null);
+  assert.equal(at.x, 20);
+  assert.equal(at.y, 100 + ROOM + 40 + 100 + ROOM);
+});
