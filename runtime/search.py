@@ -371,14 +371,33 @@ def _checked(graph, config, params, sampler: str):
     plist = _params(params)
     names = _check_names(plist, graph)
     _check_settings(config, plist, names)
+    _check_variables(graph, plist, names)
     return graph, config, plist, names
+
+
+def _check_variables(graph, plist: list[Param], names: dict[str, str]) -> None:
+    """A numeric variable's listed values are numbers (``width=0.5,one`` is a typo, refused
+    before any trial runs); whether the design works at each is left to each trial, since a
+    design may well work for some values and not others."""
+    for p in plist:
+        current = graph.variables.get(p.name)
+        if names[p.name] != "variable" or p.choices is None or not _is_number(current):
+            continue
+        for value in p.choices:
+            if not _is_number(value):
+                raise TrainError(f"--param {p.name}: the value {value!r} cannot be used: the "
+                                 f"variable {p.name} is a number ({current} in {graph.name}), "
+                                 f"and {value!r} is not one")
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _check_settings(config: TrainConfig, plist: list[Param], names: dict[str, str]) -> None:
     """Each value a swept training setting can take (every choice; a range's two ends) is
     checked as the config checks it: ConfigError naming the parameter and the value, before any
-    trial runs (a trial would only fail with it). A variable's values are left to each trial,
-    since a design may well work for some and not others."""
+    trial runs (a trial would only fail with it)."""
     for p in plist:
         if names[p.name] != "config":
             continue
@@ -420,6 +439,13 @@ def _params(params) -> list[Param]:
     plist = [p if isinstance(p, Param) else parse_param(p) for p in params]
     if not plist:
         raise TrainError("a sweep needs at least one parameter (for example lr=1e-4:1e-1:log)")
+    seen: set[str] = set()
+    for p in plist:
+        if p.name in seen:
+            raise TrainError(f"--param {p.name} is given twice; give each setting once, with "
+                             f"all its values (a range {p.name}=LOW:HIGH or a list "
+                             f"{p.name}=A,B,C)")
+        seen.add(p.name)
     return plist
 
 
