@@ -107,8 +107,10 @@ ADDED_INDEXES = "CREATE INDEX IF NOT EXISTS runs_by_project ON runs (project, id
 
 
 def home() -> Path:
-    """LayerLoom's data folder: ``$LAYERLOOM_HOME``, else ``~/.layerloom``."""
-    return Path(os.environ.get("LAYERLOOM_HOME") or Path.home() / ".layerloom")
+    """LayerLoom's data folder: ``$LAYERLOOM_HOME``, else ``~/.layerloom``. A ``~`` in the
+    variable (set in quotes, or in a file of settings, where no shell expands it) is the user's
+    home, as the designer reads it, never a folder called ``~``."""
+    return Path(os.environ.get("LAYERLOOM_HOME") or Path.home() / ".layerloom").expanduser()
 
 
 def default_db() -> Path:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
+import os
 import sys
 
 from layerloom import __version__
@@ -55,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"unrecognized arguments: {' '.join(extras)}"
                          f"{unrecognized_hint(parser, given, extras)}")
         debug = args.debug
+        if getattr(args, "home", None):  # --home=~/x: no shell expands a ~ after "="
+            args.home = os.path.expanduser(args.home)
         if not getattr(args, "func", None):  # no command: help on stderr, argparse's usage code
             parser.print_help(sys.stderr)
             return 2
