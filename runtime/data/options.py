@@ -18,6 +18,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from layerloom.graph.suggest import did_you_mean
+
 from .errors import DataError
 
 
@@ -119,6 +121,8 @@ def resolve(owner: str, declared: tuple[Option, ...], given: dict[str, Any]) -> 
     unknown = sorted(set(given) - set(by_name))
     if unknown:
         known = ", ".join(sorted(by_name)) or "none"
-        raise DataError(f"{owner} has no option {unknown[0]!r} (its options: {known})")
+        meant = did_you_mean(unknown[0], by_name).strip()[1:-1]  # "did you mean 'target'?"
+        raise DataError(f"{owner} has no option {unknown[0]!r} ({meant + ' ' if meant else ''}"
+                        f"its options: {known})")
     return {name: option.coerce(given[name], owner) if name in given else option.default
             for name, option in by_name.items()}
