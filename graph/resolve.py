@@ -33,6 +33,7 @@ from .limits import Limits, hint
 from .model import Block, Edge, Graph, Node
 from .params import ParamError
 from .registry import BlockSpec, find_block, unknown_type_message
+from .suggest import did_you_mean
 from .stacked_linear import stacked_linear
 
 Shape = tuple[int, ...]
@@ -300,8 +301,10 @@ class _Resolver:
     def _variables(self) -> None:
         unknown = set(self.overrides) - set(self.graph.variables)
         for name in sorted(unknown):
-            self.error(None, f"no variable '{name}' to set (the graph has "
-                             f"{', '.join(self.graph.variables) or 'none'})", param=name)
+            meant = did_you_mean(name, self.graph.variables).strip()[1:-1]
+            self.error(None, f"no variable '{name}' to set ({meant + ' ' if meant else ''}the "
+                             f"graph has {', '.join(self.graph.variables) or 'none'})",
+                       param=name)
         order = list(self.graph.variables)
         for position, (name, value) in enumerate(self.graph.variables.items()):
             if name in self.overrides:

@@ -35,3 +35,10 @@ def test_meant_takes_prefixes_first_then_the_closest_spelling():
     assert meant("", ["a"]) == [] and did_you_mean("qqqq", ["seed-cnn"]) == ""
     assert did_you_mean("m", ["moons", "mnist-5k", "mlp", "mx"]) == (
         " (did you mean 'moons', 'mnist-5k' or 'mlp'?)")
+
+
+def test_a_mistyped_variable_names_the_one_meant(capsys):
+    assert main(["validate", "mlp-tabular", "--set", "feature=4"]) == 1
+    assert capsys.readouterr().err == (
+        "error: graph.feature: no variable 'feature' to set (did you mean 'features'? the graph "
+        "has features, classes, hidden, depth, dropout)\n")
