@@ -1,6 +1,6 @@
 """The dataset a project trains on is the one the Data page shows: the choice made there is
 kept with the project (a reload, a new session and the Train page use it), else the design's
-own dataset, else the first built-in the Data page offers."""
+own dataset, else the built-in nearest the design's Input the Data page offers."""
 
 from __future__ import annotations
 
@@ -93,3 +93,31 @@ def test_a_kept_upload_that_is_gone_is_not_offered(home, tmp_path):
     train = page("train", pid).run()
     assert not train.exception
     assert any(c.startswith("Trains mlp-tabular on iris") for c in captions(train))
+
+
+def test_a_blank_design_of_token_ids_is_shown_the_text_dataset_not_mnist(home):
+    """A Transformer built from a blank design (Input [64] int64 → Embedding → … → Linear)
+    opened the Data page on mnist-5k, whose fixes said to set the Input to [1, 28, 28] and its
+    dtype to float32 ('token ids are for text datasets'): the text model undone, for data its
+    author never picked. The page, and the Train page, start on the built-in of its Input's kind:
+    text-sentiment, whose fix is only the sequence length."""
+    from layerloom.graph import Edge, Node
+
+    graph = Graph(name="untitled")
+    graph.nodes = [Node("input1", "Input", {"shape": [64], "dtype": "int64"}),
+                   Node("embedding1", "Embedding", {"num_embeddings": 1000, "embedding_dim": 32}),
+                   Node("pool", "SequencePool", {}),
+                   Node("linear1", "Linear", {"out_features": 10}),
+                   Node("output1", "Output", {})]
+    graph.edges = [Edge("input1", "embedding1"), Edge("embedding1", "pool"),
+                   Edge("pool", "linear1"), Edge("linear1", "output1")]
+    pid = DesignerState.new(ProjectStore(), graph).project_id
+    data = page("data", pid).run()
+    assert not data.exception
+    assert data.selectbox(key="data.builtin").value == "text-sentiment"
+    text = "\n".join(m.value for m in data.markdown)
+    assert "float32" not in text and "[1, 28, 28]" not in text, text
+    train = page("train", pid).run()
+    assert not train.exception
+    assert any(c.startswith("Trains untitled on text-sentiment") for c in captions(train)), \
+        captions(train)

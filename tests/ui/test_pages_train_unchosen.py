@@ -1,7 +1,7 @@
 """The Train page with no data chosen (AppTest): a blank design made for other data (an MLP
 for iris's 4 measurements) was told 'The design does not fit mnist-5k yet … Fix: set input1's
 shape to [1, 28, 28]', steering a newcomer to remake it for data nobody picked. The page now
-says no data is chosen, that the first built-in stands in, and where to choose."""
+says no data is chosen, that the built-in nearest its Input stands in, and where to choose."""
 
 from __future__ import annotations
 
@@ -28,10 +28,12 @@ def page(project_id: str) -> AppTest:
     return AppTest.from_function(script, kwargs={"pid": project_id}, default_timeout=60)
 
 
-def iris_mlp() -> str:
-    """A blank design as a newcomer builds it: Input [4] → Linear(3) → Output, no dataset."""
+def iris_mlp(features: int = 5) -> str:
+    """A blank design as a newcomer builds it: Input [features] → Linear(3) → Output, no
+    dataset (5 measurements: no built-in has as many, iris's 4 is nearest)."""
     graph = load_graph({"format": "layerloom-graph", "version": 1, "name": "untitled",
-                        "nodes": [{"id": "input1", "type": "Input", "params": {"shape": [4]}},
+                        "nodes": [{"id": "input1", "type": "Input",
+                                   "params": {"shape": [features]}},
                                   {"id": "linear1", "type": "Linear",
                                    "params": {"out_features": 3}},
                                   {"id": "output1", "type": "Output"}],
@@ -53,11 +55,12 @@ def test_a_blank_design_with_no_data_chosen_is_told_to_choose_it(home):
     text = "\n".join(m.value for m in at.markdown)
     assert "No data is chosen for this design yet" in text
     assert "pick the data it is for on the **Data** page" in text
-    assert "The design does not fit mnist-5k yet" not in text
+    assert "it does not fit iris, the built-in dataset nearest its Input" in text
+    assert "The design does not fit iris yet" not in text
     caption = next(c.value for c in at.caption if c.value.startswith("Trains "))
-    assert caption == ("Trains untitled on mnist-5k (no data chosen yet: the first built-in "
-                       "dataset; choose yours on the Data page).")
-    assert at.button(key="train.start").disabled  # still refused: it does not fit mnist-5k
+    assert caption == ("Trains untitled on iris (no data chosen yet: the built-in dataset "
+                       "nearest its Input; choose yours on the Data page).")
+    assert at.button(key="train.start").disabled  # still refused: it does not fit iris
 
 
 def test_data_chosen_on_the_data_page_reads_as_before(home):

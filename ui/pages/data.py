@@ -14,7 +14,7 @@ from layerloom.runtime.data import list_datasets, list_file_kinds
 from .. import charts, images
 from ..cache import csv_columns, dataset_of
 from ..datafit import (changes_text, chosen_data, fit_changes, fit_design, fit_of,
-                       remember_data, show_notes, show_problems)
+                       nearest_builtin, remember_data, show_notes, show_problems)
 from ..errors import expected, friendly, log_error, shown_errors
 from ..fields import plain
 from ..forms import options_form, range_problem, seed
@@ -200,7 +200,8 @@ def choose_builtin(state, current: DataChoice | None,
     graph = getattr(state, "graph", None)
     suggested = graph.extra.get("dataset") if graph is not None else None
     start = (current.source if current and current.source in entries
-             else suggested if suggested in entries else names[0])
+             else suggested if suggested in entries
+             else nearest_builtin(graph, list(entries.values())) or names[0])
     seed("data.builtin", start)
     name = st.selectbox("Dataset", names, key="data.builtin",
                         format_func=lambda n: f"{n} — {entries[n]['description']}")

@@ -143,7 +143,8 @@ def data_choice(state, pages: PagesState) -> DataChoice | None:
 
 def unchosen(state) -> bool:
     """Whether the data this page would train on was chosen by no one: none picked on the Data
-    page, and the design names none (a blank design), so the first built-in stands in."""
+    page, and the design names none (a blank design), so the built-in nearest its Input stands
+    in (datafit.nearest_builtin)."""
     graph = getattr(state, "graph", None)
     return (chosen_data(state, fallback=False) is None
             and not (graph is not None and graph.extra.get("dataset")))
@@ -213,7 +214,7 @@ def start_blocker(state, pages: PagesState) -> str | None:
             # a design made for other data (an MLP for iris) was told to take mnist's
             # [1, 28, 28] images, data its author never picked
             st.markdown(f"**No data is chosen for this design yet**, and it does not fit "
-                        f"{label}, the first built-in dataset, which stands in until you "
+                        f"{label}, the built-in dataset nearest its Input, which stands in until you "
                         f"choose: pick the data it is for on the **Data** page. To train it on "
                         f"{label} instead, fix this:")
             show_problems(fit, state=state, key="train.fitproblem", to_designer=True)
@@ -251,7 +252,7 @@ def controls(state, pages: PagesState, store, run, config: TrainConfig | None) -
         st.caption(f"Trains {plain(graph.name) if graph is not None else 'no design'} on "
                    f"{plain(choice.label) if choice else 'no data yet (choose it on the Data page)'}"
                    f"{' from the weights it carries' if _design_weights(state) else ''}"
-                   f"{' (no data chosen yet: the first built-in dataset; choose yours on the Data page)' if choice and unchosen(state) else ''}.")
+                   f"{' (no data chosen yet: the built-in dataset nearest its Input; choose yours on the Data page)' if choice and unchosen(state) else ''}.")
         head_row(state, pages)
     blocker = None if active else start_blocker(state, pages)
     # a setting out of range is said in the form above; Start says it too, first
