@@ -504,32 +504,49 @@ def read_table(path: Path, sheet: str | None = None) -> tuple[list[str], list[li
     reads a training file: a tab for .tsv, else whichever of , ; tab | its header holds most
     of. A .data or .dat file is read as :func:`read_data` says, an Excel workbook as
     :func:`read_workbook` does."""
+    return read_lined(path, sheet)[:2]
+
+
+def read_lined(path: Path, sheet: str | None = None) -> tuple:
+    """:func:`read_table`'s header and rows, with the line (a workbook's row) of each row in
+    the file, and whether a comma may be a decimal mark there (values separated by ; or a
+    tab, as a spreadsheet in a European language saves them)."""
     if path.suffix.lower() in (".xlsx", ".xls"):
-        return read_workbook(path, sheet)
-    return table_text(path, decode_text(path.read_bytes()))
+        return read_workbook(path, sheet, lined=True)
+    return text_lined(path, decode_text(path.read_bytes()))
 
 
 def table_text(path: Path, text: str) -> tuple[list[str], list[list[str]]]:
     """The header and rows of a table file's ``text`` (named ``path``), as :func:`read_table`
     reads them."""
+    return text_lined(path, text)[:2]
+
+
+def text_lined(path: Path, text: str) -> tuple:
+    """:func:`table_text`'s header and rows, with lines and commas as :func:`read_lined`."""
     if path.suffix.lower() in (".data", ".dat"):
-        return read_data(path, text)
+        return read_data(path, text, lined=True)
     delimiter = delimiter_of(path, text)
     named = re.match(r"\A\s*sep=([^\s\w\"])[ \t]*\r?\n", text)
     if named:  # Excel's line naming the separator: no header
         text = "\n" * named.group(0).count("\n") + text[named.end():]
-    rows = [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-            if any(cell.strip() for cell in row)]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows, lines = [], []
+    for row in reader:
+        if any(cell.strip() for cell in row):
+            rows.append(row)
+            lines.append(reader.line_num)
     if not rows:
         raise SystemExit(f"error: {path}: the file is empty")
-    return [cell.strip() for cell in rows[0]], rows[1:]
+    return [cell.strip() for cell in rows[0]], rows[1:], lines[1:], delimiter != ","
 
 
-def read_workbook(path: Path, sheet: str | None = None) -> tuple[list[str], list[list[str]]]:
+def read_workbook(path: Path, sheet: str | None = None, lined: bool = False) -> tuple:
     """The header and rows of a workbook's sheet (named ``sheet``, the training file's, where
     it has one so named; else its first) as LayerLoom reads one for training: with openpyxl,
     read-only and values only (a formula gives its stored value; nothing is run), each cell
-    as :func:`cell_text` writes it, from the first row and column with a value."""
+    as :func:`cell_text` writes it, from the first row and column with a value; ``lined``,
+    with each row's number and False (as :func:`read_lined`)."""
     with open(path, "rb") as handle:
         if handle.read(4) == b"\xd0\xcf\x11\xe0":
             raise SystemExit(f"error: {path}: an Excel 97-2003 workbook (.xls) is not read; "
@@ -558,7 +575,10 @@ def read_workbook(path: Path, sheet: str | None = None) -> tuple[list[str], list
     left, right = min(u[0] for u in used if u), max(u[-1] for u in used if u) + 1
     table = [[cell_text(v) for v in row[left:right]] + [""] * (right - left - len(row[left:right]))
              for row, u in zip(rows, used) if u]
-    return [cell.strip() or f"column {i + 1}" for i, cell in enumerate(table[0])], table[1:]
+    header = [cell.strip() or f"column {i + 1}" for i, cell in enumerate(table[0])]
+    if lined:
+        return header, table[1:], [n + 1 for n, u in enumerate(used) if u][1:], False
+    return header, table[1:]
 
 
 def cell_text(value) -> str:
@@ -588,20 +608,28 @@ def cell_text(value) -> str:
     return str(value)
 
 
-def read_data(path: Path, text: str) -> tuple[list[str], list[list[str]]]:
+def read_data(path: Path, text: str, lined: bool = False) -> tuple:
     """A UCI .data/.dat file's header and rows as LayerLoom reads one: values between commas
     where every one of the first lines holds as many, else between runs of spaces and tabs
     (a quoted value whole); a first row holding a number, or only values its columns hold
-    below, is data, and the columns are named column 1, column 2, … as in training."""
+    below, is data, and the columns are named column 1, column 2, … as in training;
+    ``lined``, with each row's line and False (as :func:`read_lined`)."""
     first = [line for line in re.sub(r'"[^"]*"', "", text[:1 << 20]).splitlines()[:50]
              if line.strip()]
+    rows, lines = [], []
     if first and first[0].count(",") and all(line.count(",") == first[0].count(",")
                                              for line in first):
-        rows = [row for row in csv.reader(io.StringIO(text, newline=""), skipinitialspace=True)
-                if any(cell.strip() for cell in row)]
+        reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True)
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                rows.append(row)
+                lines.append(reader.line_num)
     else:
-        rows = [[quoted or bare for quoted, bare in re.findall(r'"([^"]*)"|(\S+)', line)]
-                for line in text.splitlines() if line.strip()]
+        for number, line in enumerate(text.splitlines(), 1):
+            if line.strip():
+                rows.append([quoted or bare
+                             for quoted, bare in re.findall(r'"([^"]*)"|(\S+)', line)])
+                lines.append(number)
     if not rows:
         raise SystemExit(f"error: {path}: the file is empty")
     cells = [cell.strip() for cell in rows[0]]
@@ -610,8 +638,10 @@ def read_data(path: Path, text: str) -> tuple[list[str], list[list[str]]]:
                 for i, cell in enumerate(cells))
     if not any(_is_number(cell) for cell in cells) and not below and len(rows) > 1 \
             and len(set(names)) == len(names):
-        return names, rows[1:]
-    return [f"column {i + 1}" for i in range(len(cells))], rows
+        header, rows, lines = names, rows[1:], lines[1:]
+    else:
+        header = [f"column {i + 1}" for i in range(len(cells))]
+    return (header, rows, lines, False) if lined else (header, rows)
 
 
 def delimiter_of(path: Path, text: str) -> str:
@@ -663,13 +693,146 @@ def as_written(cell: str, form: dict | None) -> str:
     return cell.replace(form.get("decimal", "."), ".")
 
 
+# -- numbers as a new file writes them: its own decimal mark, not the training file's ----------
+# (the exported project's data.py holds the same code: keep the two alike)
+
+GROUPS = (None, ".", ",", " ", "\u00a0", "\u202f", "'")  # thousands separators, as written
+
+
+def readings(cell: str) -> dict:
+    """The number ``cell`` writes, by which mark is its decimal one: ``{".": 1.234, ",":
+    1234.0}`` for ``1.234``, one reading where its marks tell (``1.234,5``: ``{",": 1234.5}``;
+    ``0.25``: ``{".": 0.25}``), the same number twice where no mark matters (``1 234``), ``{}``
+    for no number. A currency or percent sign is taken off.
+
+    >>> readings("1.234"), readings("$1,250.50"), readings("1 234,5 €")
+    ({'.': 1.234, ',': 1234.0}, {'.': 1250.5}, {',': 1234.5})
+    """
+    bare = re.sub(r"[$€£¥%]", "", cell).strip()
+    out = {}
+    if re.fullmatch(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", bare):
+        out["."] = float(bare)  # as Python writes it (1e-5 too)
+    for decimal in ".,":
+        for group in GROUPS:
+            if decimal in out or group == decimal:
+                continue
+            whole = rf"[1-9]\d{{0,2}}(?:{re.escape(group)}\d{{3}})+|\d+" if group else r"\d+"
+            mark = re.escape(decimal)
+            if re.fullmatch(rf"[+-]?(?:(?:{whole})(?:{mark}\d+)?|{mark}\d+)", bare):
+                out[decimal] = float((bare.replace(group, "") if group else bare)
+                                     .replace(decimal, "."))
+    return {mark: number for mark, number in out.items() if math.isfinite(number)}
+
+
+def _decimal_of(form: dict | None) -> str:
+    """The decimal mark of a column the training file wrote in ``form``."""
+    form = form or {}
+    return form.get("decimal") or ("," if form.get("thousands") == "." else ".")
+
+
+MARKS = {".": "a decimal point", ",": "a decimal comma"}
+
+
+def written_numbers(where: str, header: list, rows: list, lines: list, columns: list,
+                    commas: bool, missing) -> tuple[dict, list]:
+    """The numbers of each numeric column of ``columns`` (a cell missing, a dash: NaN), read
+    as this file writes them, and the notes on them.
+
+    Where the file shows a column's decimal mark (``1234.5``, ``0,25``, ``1.234,50``) that
+    mark reads it, whatever the training file's was (said in a note where they differ); a
+    column that shows both is refused. A number that may be either (``1.250``: 1.25, or 1250
+    with a point between thousands) is read as the training reader reads it: a point decimal,
+    unless the file's other numbers have a decimal comma or, where values are separated by ;
+    or a tab (``commas``), the column writes numbers under 1,000 without a point; a comma
+    decimal there, else thousands. Where the training file's form would read it otherwise,
+    it is refused, naming the column and line: no guess. ``where`` starts every message."""
+    numeric = [c["name"] for c in columns
+               if c.get("kind") != "categorical" and c["name"] in header]
+    parsed, shown = {}, {}
+    for name in numeric:
+        at = header.index(name)
+        parsed[name] = []
+        for cell, line in zip((row[at].strip() if at < len(row) else "" for row in rows), lines):
+            if cell.lower() in missing or cell in DASHES:
+                parsed[name].append(None)
+                continue
+            read = readings(cell)
+            if not read:
+                raise SystemExit(f"{where}: column {name!r} holds numbers, got {cell!r} "
+                                 f"(line {line})")
+            parsed[name].append((read, cell, line))
+            if len(read) == 1:
+                shown.setdefault(name, {}).setdefault(next(iter(read)), (cell, line))
+    file_marks = {mark for seen in shown.values() for mark in seen}
+    out, other = {}, {}
+    for name, cells in parsed.items():
+        form = next(c.get("written") for c in columns if c["name"] == name)
+        seen = shown.get(name, {})
+        if len(seen) > 1:
+            (a, line_a), (b, line_b) = seen["."], seen[","]
+            raise SystemExit(f"{where}: column {name!r} writes numbers with a decimal point "
+                             f"(line {line_a}: {a}) and with a decimal comma (line {line_b}: "
+                             f"{b}); write them all one way")
+        mark = next(iter(seen), None) or _file_mark(cells, file_marks, commas)
+        if seen and form and mark != _decimal_of(form):
+            other.setdefault(mark, []).append(name)
+        out[name] = [math.nan if c is None else _reading(name, *c, mark, form, commas, where)
+                     for c in cells]
+    notes = []
+    for mark, names in other.items():  # one note for the columns the file writes otherwise
+        cell, line = shown[names[0]][mark]
+        notes.append(f"{'column' if len(names) == 1 else 'columns'} "
+                     f"{', '.join(map(repr, names))}: this file writes numbers with "
+                     f"{MARKS[mark]} (line {line}: {cell}), the training file with "
+                     f"{MARKS['.' if mark == ',' else ',']}: read as this file writes them")
+    return out, notes
+
+
+def _file_mark(cells: list, file_marks: set, commas: bool) -> str | None:
+    """The decimal mark of a column whose numbers do not show it, where the file tells (as
+    the training reader decides what a point before three digits is)."""
+    if file_marks == {"."} or (commas and file_marks == {","}):
+        return next(iter(file_marks))
+    bare = [re.sub(r"[$€£¥%]", "", c[1]).strip() for c in cells if c is not None]
+    if commas and not file_marks and any("." in b for b in bare) and all(
+            re.fullmatch(r"[+-]?(?:[1-9]\d{0,2}(?:\.\d{3})+|\d{1,3})", b) for b in bare) \
+            and any(re.fullmatch(r"[+-]?\d{1,3}", b) for b in bare):
+        return ","  # 850 beside 1.250: a point only from 1,000 on
+    return None
+
+
+def _reading(name: str, read: dict, cell: str, line: int, mark: str | None,
+             form: dict | None, commas: bool, where: str) -> float:
+    """One cell's number: by the column's decimal ``mark``, or, where neither the cell nor
+    the file tells, as the training reader reads it, if the training file's ``form`` agrees."""
+    if len(set(read.values())) == 1:
+        return next(iter(read.values()))
+    if mark is not None:
+        return read[mark]
+    sign = "," if "," in cell else "."
+    usual = read["," if sign == "," and commas else "."]
+    try:
+        trained = float(as_written(cell, form))
+    except ValueError:
+        trained = usual  # the training file never wrote such a number
+    if trained != usual:
+        what = "point" if sign == "." else "comma"
+        trained_as = MARKS[sign] if trained == read[sign] else f"{what}s between thousands"
+        raise SystemExit(f"{where}: column {name!r}, line {line}: {cell!r} may mean "
+                         f"{read['.']:g} or {read[',']:g}; nothing in the file shows whether "
+                         f"its {what} marks decimals or thousands, and the training file wrote "
+                         f"the column with {trained_as}. Write the column's numbers without "
+                         f"thousands separators ({max(read.values()):g}, not {cell})")
+    return usual
+
+
 def read_rows(path: Path, shape: tuple, prep: dict, notes: list) -> np.ndarray:
     """Every data row of a CSV file, its columns encoded as in training (numbers as they
     are, a category as its one-hot columns, a missing cell as NaN); a category training never
     saw is added to ``notes``. A file without a header naming the columns is read as rows of
     the encoded features themselves."""
     columns = prep.get("columns")
-    header, rows = read_table(path, prep.get("sheet"))
+    header, rows, lines, commas = read_lined(path, prep.get("sheet"))
     if not (columns and any(c["name"] in header for c in columns)):
         return read_numbers(path, shape, [header] + rows)
     missing = {m.lower() for m in prep.get("missing", MISSING)}
@@ -682,6 +845,9 @@ def read_rows(path: Path, shape: tuple, prep: dict, notes: list) -> np.ndarray:
                          f"{f' ({len(names)} columns)' if len(names) > 12 else ''}")
     if not rows:
         raise SystemExit(f"error: {path}: a header but no rows")
+    numbers, said = written_numbers(f"error: {path}", header, rows, lines, columns, commas,
+                                    missing)
+    notes += [(None, f"{path.name}: {text}") for text in said]
     out = []
     for i, cells in enumerate(rows):
         row = dict(zip(header, (cell.strip() for cell in cells)))
@@ -699,8 +865,7 @@ def read_rows(path: Path, shape: tuple, prep: dict, notes: list) -> np.ndarray:
                                             f"), so it is read as none of them"))
                 values += [1.0 if cell == c else 0.0 for c in column["categories"]]
             else:
-                values.append(_number(as_written(cell, column.get("written")), missing,
-                                      column["name"]))
+                values.append(numbers[column["name"]][i])
         out.append(np.asarray(values, dtype=np.float64).reshape(shape))
     return np.stack(out)
 

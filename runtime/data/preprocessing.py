@@ -99,21 +99,31 @@ def encode_row(values: dict, ds, notes: list | None = None) -> np.ndarray:
     return np.asarray(out, dtype=np.float32)
 
 
-def table_rows(name: str, raw: bytes) -> list[dict]:
+def table_rows(name: str, raw: bytes, columns: list[dict] | None = None,
+               notes: list | None = None) -> list[dict]:
     """The rows of an uploaded table file's bytes, each ``{column: text}``, read as the
     exported bundle's predict.py reads a file (its own code: the separator, the encoding and
-    Excel's ``sep=`` line found as in training), for :func:`encode_row`."""
+    Excel's ``sep=`` line found as in training), for :func:`encode_row`. With the model's
+    ``columns`` (:func:`input_columns`), a numeric column's cells are numbers, read as
+    predict.py reads them: as this file writes them (its decimal mark), said in ``notes``
+    where the training file wrote them otherwise."""
     from pathlib import Path
 
-    from layerloom.graph.export.predict_script import decode_text, table_text
+    from layerloom.graph.export.predict_script import decode_text, text_lined, written_numbers
 
     try:
-        header, rows = table_text(Path(name), decode_text(raw))
+        header, rows, lines, commas = text_lined(Path(name), decode_text(raw))
+        numbers, said = written_numbers(name, header, rows, lines, columns or [], commas,
+                                        MISSING)
     except SystemExit as exc:  # predict.py's way of saying a file cannot be read
         raise DataError(str(exc).removeprefix("error: ")) from None
     if not rows:
         raise DataError(f"{name} has a header but no row")
-    return [dict(zip(header, (cell.strip() for cell in row))) for row in rows]
+    if notes is not None:
+        notes += said
+    return [{**dict(zip(header, (cell.strip() for cell in row))),
+             **{column: float(values[i]) for column, values in numbers.items()}}
+            for i, row in enumerate(rows)]
 
 
 # -- digits, as MNIST's were made --------------------------------------------------------------

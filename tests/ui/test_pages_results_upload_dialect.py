@@ -65,3 +65,21 @@ def test_the_page_predicts_a_windows_row_as_the_same_row_in_utf8_with_commas(run
                                                "text/csv").run()
     assert not at.exception and not at.error and not at.warning
     assert probabilities(at) == utf8
+
+
+def test_a_plain_row_from_another_program_predicts_as_the_training_files_form(run, monkeypatch):
+    """1234.50 is read as written, not through the training file's form (as 123450), and the
+    page says the file writes its numbers otherwise."""
+    home, run_id = run
+    at = page(home, monkeypatch, run_id)
+    at.radio(key="results.how").set_value("Upload a CSV row").run()
+    at.file_uploader(key="results.csv").upload("row.csv", ROW.encode("cp1252"),
+                                               "text/csv").run()
+    european = probabilities(at)
+    at.file_uploader(key="results.csv").upload("plain.csv", b"ville,montant\nN\xc3\xaemes,1234.50\n",
+                                               "text/csv").run()
+    assert not at.exception and not at.error
+    assert probabilities(at) == european
+    assert [w.value for w in at.warning] == [
+        "column 'montant': this file writes numbers with a decimal point (line 2: 1234.50), "
+        "the training file with a decimal comma: read as this file writes them"]

@@ -273,8 +273,9 @@ def row_input(ds) -> torch.Tensor | None:
                                 key="results.csv")
         if file is None:
             return None
-        rows = predict.table_rows(file.name, file.getvalue())  # as the bundle reads it
         notes: list[str] = []
+        rows = predict.table_rows(file.name, file.getvalue(),  # as the bundle reads it
+                                  predict.input_columns(ds), notes)
         if len(rows) > 1:
             notes.append(f"{file.name} has {len(rows)} rows: the prediction is for the first")
         features = predict.encode_row(rows[0], ds, notes)

@@ -154,8 +154,14 @@ def read_csv(path: Path, sheet: str | None = None) -> tuple[list[str], list[list
     """Header and rows of a CSV as LayerLoom reads it: UTF-8, UTF-16 with its byte-order mark,
     else Windows-1252 text, separated as :func:`delimiter_of` says; blank lines skipped. An
     Excel workbook's sheet as :func:`read_workbook` reads it."""
+    return read_lined(path, sheet)[:2]
+
+
+def read_lined(path: Path, sheet: str | None = None) -> tuple:
+    """:func:`read_csv`'s header and rows, with the line (a workbook's row) of each row, and
+    whether a comma may be a decimal mark there (values separated by ; or a tab)."""
     if path.suffix.lower() in (".xlsx", ".xls"):
-        return read_workbook(path, sheet)
+        return read_workbook(path, sheet, lined=True)
     raw = path.read_bytes()
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         text = raw.decode("utf-16")
@@ -171,22 +177,25 @@ def read_csv(path: Path, sheet: str | None = None) -> tuple[list[str], list[list
     named = re.match(r"\A\s*sep=([^\s\w\"])[ \t]*\r?\n", text)
     if named:  # Excel's line naming the separator: no header
         text = "\n" * named.group(0).count("\n") + text[named.end():]
-    header, rows = None, []
-    for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True):
+    header, rows, lines = None, [], []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    for row in reader:
         if not any(cell.strip() for cell in row):
             continue
         if header is None:
             header = [cell.strip() or f"column {i + 1}" for i, cell in enumerate(row)]
         else:
             rows.append(row)
-    return header, rows
+            lines.append(reader.line_num)
+    return header, rows, lines, delimiter != ","
 
 
-def read_workbook(path: Path, sheet: str | None = None) -> tuple[list[str], list[list[str]]]:
+def read_workbook(path: Path, sheet: str | None = None, lined: bool = False) -> tuple:
     """The header and rows of a workbook's sheet (``sheet``, or the first) as LayerLoom reads
     one: with openpyxl, read-only and values only (a formula gives its stored value; nothing
     is run), each cell as :func:`cell_text` writes it, from the first row and column with a
-    value, blank rows skipped."""
+    value, blank rows skipped; ``lined``, with each row's number and False (as
+    :func:`read_lined`)."""
     with open(path, "rb") as handle:
         if handle.read(4) == b"\xd0\xcf\x11\xe0":
             raise SystemExit(f"{path.name}: an Excel 97-2003 workbook (.xls) is not read; save "
@@ -212,7 +221,10 @@ def read_workbook(path: Path, sheet: str | None = None) -> tuple[list[str], list
     left, right = min(u[0] for u in used if u), max(u[-1] for u in used if u) + 1
     table = [[cell_text(v) for v in row[left:right]] + [""] * (right - left - len(row[left:right]))
              for row, u in zip(rows, used) if u]
-    return [cell.strip() or f"column {i + 1}" for i, cell in enumerate(table[0])], table[1:]
+    header = [cell.strip() or f"column {i + 1}" for i, cell in enumerate(table[0])]
+    if lined:
+        return header, table[1:], [n + 1 for n, u in enumerate(used) if u][1:], False
+    return header, table[1:]
 
 
 def cell_text(value) -> str:
@@ -286,6 +298,138 @@ def delimiter_of(path: Path, text: str) -> str:
         else ","
 
 
+# -- numbers as a new file writes them (predict.py holds the same code: keep the two alike) --
+
+GROUPS = (None, ".", ",", " ", "\u00a0", "\u202f", "'")  # thousands separators, as written
+
+
+def readings(cell: str) -> dict:
+    """The number ``cell`` writes, by which mark is its decimal one: ``{".": 1.234, ",":
+    1234.0}`` for ``1.234``, one reading where its marks tell (``1.234,5``: ``{",": 1234.5}``;
+    ``0.25``: ``{".": 0.25}``), the same number twice where no mark matters (``1 234``), ``{}``
+    for no number. A currency or percent sign is taken off.
+
+    >>> readings("1.234"), readings("$1,250.50"), readings("1 234,5 €")
+    ({'.': 1.234, ',': 1234.0}, {'.': 1250.5}, {',': 1234.5})
+    """
+    bare = re.sub(r"[$€£¥%]", "", cell).strip()
+    out = {}
+    if re.fullmatch(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", bare):
+        out["."] = float(bare)  # as Python writes it (1e-5 too)
+    for decimal in ".,":
+        for group in GROUPS:
+            if decimal in out or group == decimal:
+                continue
+            whole = rf"[1-9]\d{{0,2}}(?:{re.escape(group)}\d{{3}})+|\d+" if group else r"\d+"
+            mark = re.escape(decimal)
+            if re.fullmatch(rf"[+-]?(?:(?:{whole})(?:{mark}\d+)?|{mark}\d+)", bare):
+                out[decimal] = float((bare.replace(group, "") if group else bare)
+                                     .replace(decimal, "."))
+    return {mark: number for mark, number in out.items() if math.isfinite(number)}
+
+
+def _decimal_of(form: dict | None) -> str:
+    """The decimal mark of a column the training file wrote in ``form``."""
+    form = form or {}
+    return form.get("decimal") or ("," if form.get("thousands") == "." else ".")
+
+
+MARKS = {".": "a decimal point", ",": "a decimal comma"}
+
+
+def written_numbers(where: str, header: list, rows: list, lines: list, columns: list,
+                    commas: bool, missing) -> tuple[dict, list]:
+    """The numbers of each numeric column of ``columns`` (a cell missing, a dash: NaN), read
+    as this file writes them, and the notes on them.
+
+    Where the file shows a column's decimal mark (``1234.5``, ``0,25``, ``1.234,50``) that
+    mark reads it, whatever the training file's was (said in a note where they differ); a
+    column that shows both is refused. A number that may be either (``1.250``: 1.25, or 1250
+    with a point between thousands) is read as the training reader reads it: a point decimal,
+    unless the file's other numbers have a decimal comma or, where values are separated by ;
+    or a tab (``commas``), the column writes numbers under 1,000 without a point; a comma
+    decimal there, else thousands. Where the training file's form would read it otherwise,
+    it is refused, naming the column and line: no guess. ``where`` starts every message."""
+    numeric = [c["name"] for c in columns
+               if c.get("kind") != "categorical" and c["name"] in header]
+    parsed, shown = {}, {}
+    for name in numeric:
+        at = header.index(name)
+        parsed[name] = []
+        for cell, line in zip((row[at].strip() if at < len(row) else "" for row in rows), lines):
+            if cell.lower() in missing or cell in DASHES:
+                parsed[name].append(None)
+                continue
+            read = readings(cell)
+            if not read:
+                raise SystemExit(f"{where}: column {name!r} holds numbers, got {cell!r} "
+                                 f"(line {line})")
+            parsed[name].append((read, cell, line))
+            if len(read) == 1:
+                shown.setdefault(name, {}).setdefault(next(iter(read)), (cell, line))
+    file_marks = {mark for seen in shown.values() for mark in seen}
+    out, other = {}, {}
+    for name, cells in parsed.items():
+        form = next(c.get("written") for c in columns if c["name"] == name)
+        seen = shown.get(name, {})
+        if len(seen) > 1:
+            (a, line_a), (b, line_b) = seen["."], seen[","]
+            raise SystemExit(f"{where}: column {name!r} writes numbers with a decimal point "
+                             f"(line {line_a}: {a}) and with a decimal comma (line {line_b}: "
+                             f"{b}); write them all one way")
+        mark = next(iter(seen), None) or _file_mark(cells, file_marks, commas)
+        if seen and form and mark != _decimal_of(form):
+            other.setdefault(mark, []).append(name)
+        out[name] = [math.nan if c is None else _reading(name, *c, mark, form, commas, where)
+                     for c in cells]
+    notes = []
+    for mark, names in other.items():  # one note for the columns the file writes otherwise
+        cell, line = shown[names[0]][mark]
+        notes.append(f"{'column' if len(names) == 1 else 'columns'} "
+                     f"{', '.join(map(repr, names))}: this file writes numbers with "
+                     f"{MARKS[mark]} (line {line}: {cell}), the training file with "
+                     f"{MARKS['.' if mark == ',' else ',']}: read as this file writes them")
+    return out, notes
+
+
+def _file_mark(cells: list, file_marks: set, commas: bool) -> str | None:
+    """The decimal mark of a column whose numbers do not show it, where the file tells (as
+    the training reader decides what a point before three digits is)."""
+    if file_marks == {"."} or (commas and file_marks == {","}):
+        return next(iter(file_marks))
+    bare = [re.sub(r"[$€£¥%]", "", c[1]).strip() for c in cells if c is not None]
+    if commas and not file_marks and any("." in b for b in bare) and all(
+            re.fullmatch(r"[+-]?(?:[1-9]\d{0,2}(?:\.\d{3})+|\d{1,3})", b) for b in bare) \
+            and any(re.fullmatch(r"[+-]?\d{1,3}", b) for b in bare):
+        return ","  # 850 beside 1.250: a point only from 1,000 on
+    return None
+
+
+def _reading(name: str, read: dict, cell: str, line: int, mark: str | None,
+             form: dict | None, commas: bool, where: str) -> float:
+    """One cell's number: by the column's decimal ``mark``, or, where neither the cell nor
+    the file tells, as the training reader reads it, if the training file's ``form`` agrees."""
+    if len(set(read.values())) == 1:
+        return next(iter(read.values()))
+    if mark is not None:
+        return read[mark]
+    sign = "," if "," in cell else "."
+    usual = read["," if sign == "," and commas else "."]
+    try:
+        trained = float(_as_written(cell, form))
+    except ValueError:
+        trained = usual  # the training file never wrote such a number
+    if trained != usual:
+        what = "point" if sign == "." else "comma"
+        trained_as = MARKS[sign] if trained == read[sign] else f"{what}s between thousands"
+        raise SystemExit(f"{where}: column {name!r}, line {line}: {cell!r} may mean "
+                         f"{read['.']:g} or {read[',']:g}; nothing in the file shows whether "
+                         f"its {what} marks decimals or thousands, and the training file wrote "
+                         f"the column with {trained_as}. Write the column's numbers without "
+                         f"thousands separators ({max(read.values()):g}, not {cell})")
+    return usual
+
+
 def _column(header: list[str], rows: list[list[str]], name: str, path: Path) -> list[str]:
     if name not in header:
         raise SystemExit(f"{path.name}: no column {name!r} (it has {', '.join(header)})")
@@ -294,20 +438,26 @@ def _column(header: list[str], rows: list[list[str]], name: str, path: Path) -> 
 
 
 def read_table(path: Path, spec: dict, root: Path) -> tuple[np.ndarray, np.ndarray]:
-    """Numeric columns as numbers (missing cells NaN), categorical ones one-hot over the
-    categories seen in training (an unseen or missing value: all zeros)."""
-    header, rows = read_csv(path, spec.get("sheet"))
+    """Numeric columns as numbers (missing cells NaN), read as the file writes them (its own
+    decimal mark: :func:`written_numbers`), categorical ones one-hot over the categories seen
+    in training (an unseen or missing value: all zeros)."""
+    header, rows, lines, commas = read_lined(path, spec.get("sheet"))
     form = spec.get("target_written")  # a target of numbers written as $1,250.50 or 3,5
-    rows = _labelled(header, rows, spec["target"], path, form)
+    kept = set(map(id, _labelled(header, rows, spec["target"], path, form)))
+    lines = [line for row, line in zip(rows, lines) if id(row) in kept]
+    rows = [row for row in rows if id(row) in kept]
+    for column in spec["columns"]:
+        _column(header, rows, column["name"], path)  # a column the file lacks, named
+    numeric = spec["columns"] + ([{"name": spec["target"], "kind": "numeric", "written": form}]
+                                 if form or spec.get("classes") is None else [])
+    numbers, notes = written_numbers(path.name, header, rows, lines, numeric, commas, MISSING)
+    for note in notes:
+        print(f"{path.name}: {note}")
     blocks = []
     for column in spec["columns"]:
         values = [v.strip() for v in _column(header, rows, column["name"], path)]
         if column["kind"] == "numeric":
-            numbers = np.full(len(values), np.nan)
-            for i, value in enumerate(values):
-                if value.lower() not in MISSING and value not in DASHES:
-                    numbers[i] = float(_as_written(value, column.get("written")))
-            blocks.append(numbers[:, None])
+            blocks.append(np.asarray(numbers[column["name"]], dtype=np.float64)[:, None])
         else:
             index = {c: i for i, c in enumerate(column["categories"])}
             block = np.zeros((len(values), len(index)))
@@ -316,7 +466,8 @@ def read_table(path: Path, spec: dict, root: Path) -> tuple[np.ndarray, np.ndarr
                     block[row, index[value]] = 1.0
             blocks.append(block)
     x = np.concatenate(blocks, axis=1).astype(np.float32)
-    target = [_as_written(v.strip(), form) for v in _column(header, rows, spec["target"], path)]
+    target = numbers.get(spec["target"]) or [
+        _as_written(v.strip(), form) for v in _column(header, rows, spec["target"], path)]
     return x, labels(target, spec, path.name)
 
 
