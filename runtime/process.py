@@ -98,8 +98,10 @@ def check_resume(run: Run, store: RunStore, epochs: int | None = None) -> None:
     from .checkpoint import load_checkpoint
 
     if run.status in ACTIVE:
-        raise TrainError(f"run {run.id} is {run.status}; only a paused, stopped or failed run "
-                         f"can be resumed")
+        where = f" in process {run.pid}" if run.pid else ""
+        raise TrainError(f"run {run.id} is {run.status}{where}; only a paused, stopped or failed "
+                         f"run can be resumed: wait for it to end, or stop it first (Ctrl+C "
+                         f"where it trains, or stop_run({run.id}))")
     if run.status == "completed":
         done = len(store.history(run.id))
         if epochs is None or epochs <= done:
@@ -113,8 +115,9 @@ def check_resume(run: Run, store: RunStore, epochs: int | None = None) -> None:
                              f"({run.checkpoint or 'none recorded'}): it cannot be trained "
                              f"further; start a new run")
     elif not run.resumable:
-        raise TrainError(f"run {run.id} has no checkpoint to resume from (it ended before its "
-                         f"first checkpoint); start it again instead")
+        from .export import no_checkpoint
+
+        raise TrainError(no_checkpoint(run, "is nothing to resume from"))
     load_checkpoint(run.checkpoint)
     from .runner import missing_source
 

@@ -6,6 +6,8 @@ now says the run failed, its reason, and to train it again; exit 1, as for any b
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from layerloom.cli import main
@@ -62,3 +64,23 @@ def test_a_stopped_run_without_a_checkpoint_is_said_stopped(tmp_path, capsys):
         f"error: run {run_id} (stopped) saved no checkpoint, so there are no trained weights to "
         f"export: it was stopped before the end of its first epoch; train it again, for at least "
         f"one epoch\n")
+
+
+def test_resuming_a_run_that_failed_before_its_first_checkpoint_says_why(tmp_path, capsys,
+                                                                          failed_run):
+    assert main(["resume", str(failed_run), "--home", str(tmp_path / "home")]) == 1
+    assert capsys.readouterr().err == (
+        f"error: run {failed_run} (failed) saved no checkpoint, so there is nothing to resume "
+        f"from: it failed before the end of its first epoch, with: {REASON} Train it again once "
+        f"that is fixed\n")
+
+
+def test_resuming_a_run_that_is_training_says_what_to_do(tmp_path, capsys):
+    store = RunStore(tmp_path / "home" / "runs.db")
+    run_id = store.create_run("r", {"nodes": [], "edges": []}, {"source": "moons"}, {}, {})
+    store.update(run_id, status="running", pid=os.getpid())  # alive: it is not marked failed
+    assert main(["resume", str(run_id), "--home", str(tmp_path / "home")]) == 1
+    assert capsys.readouterr().err == (
+        f"error: run {run_id} is running in process {os.getpid()}; only a paused, stopped or "
+        f"failed run can be resumed: wait for it to end, or stop it first (Ctrl+C where it "
+        f"trains, or stop_run({run_id}))\n")
