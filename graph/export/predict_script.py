@@ -31,7 +31,8 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 WORD = r"[^\W_]+(?:'[^\W_]+)*"  # the tokeniser the model was trained with (unless the manifest says)
-MISSING = ("", "na", "n/a", "nan", "null", "none", "?")  # cells that count as missing, lowercased
+MISSING = ("", "na", "n/a", "nan", "null", "none", "?",  # cells that count as missing, lowercased,
+           "#n/a", "#div/0!", "#value!", "#ref!", "#name?", "#num!", "#null!")  # a sheet's errors
 DASHES = ("-", "--", "\u2013", "\u2014")  # a dash where a number goes: missing, as in training
 IMAGES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
 FREE_TEXT_WORDS = 4  # a column averaging this many words per cell is free text (as in training)
@@ -703,12 +704,16 @@ def readings(cell: str) -> dict:
     """The number ``cell`` writes, by which mark is its decimal one: ``{".": 1.234, ",":
     1234.0}`` for ``1.234``, one reading where its marks tell (``1.234,5``: ``{",": 1234.5}``;
     ``0.25``: ``{".": 0.25}``), the same number twice where no mark matters (``1 234``), ``{}``
-    for no number. A currency or percent sign is taken off.
+    for no number. A currency or percent sign is taken off; parentheses, as accounting writes
+    a negative amount, are a minus.
 
-    >>> readings("1.234"), readings("$1,250.50"), readings("1 234,5 €")
-    ({'.': 1.234, ',': 1234.0}, {'.': 1250.5}, {',': 1234.5})
+    >>> readings("1.234"), readings("$1,250.50"), readings("(1 234,5 €)")
+    ({'.': 1.234, ',': 1234.0}, {'.': 1250.5}, {',': -1234.5})
     """
     bare = re.sub(r"[$€£¥%]", "", cell).strip()
+    negative = re.fullmatch(r"\(\s*([^()\s][^()]*?)\s*\)", bare)
+    if negative:
+        bare = "-" + negative.group(1)
     out = {}
     if re.fullmatch(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", bare):
         out["."] = float(bare)  # as Python writes it (1e-5 too)

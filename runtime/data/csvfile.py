@@ -29,7 +29,9 @@ from .points import THREE_AFTER_POINT, points_as_thousands
 MAX_CSV_BYTES = 100 * 2**20
 MAX_CSV_COLUMNS = 10_000
 MAX_CSV_CELLS = 20_000_000
-MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "?"})  # compared lowercased
+# a spreadsheet's error cells (a formula that failed, saved as its error): missing values too
+ERRORS = frozenset({"#n/a", "#div/0!", "#value!", "#ref!", "#name?", "#num!", "#null!"})
+MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "?"}) | ERRORS  # lowercased
 # a dash among numbers marks a value missing (a spreadsheet's empty amount); among words it may
 # be a value of its own (UCI's '+' and '-' classes), so it is missing only in a column of numbers
 DASHES = frozenset({"-", "--", "\u2013", "\u2014"})
@@ -154,6 +156,7 @@ def table_of(path: Path, lines: Iterable[tuple[list[str], int]], notes: list[str
         header = header[:-empty]
         for row in rows:
             del row[-empty:]
+    notes = notes + negatives_in_parentheses(header, rows, commas)
     written, examples = numbers_as_written(header, rows, commas=commas) \
         if maybe_written else ({}, {})
     unsure = []
@@ -372,6 +375,44 @@ def numbers_as_written(header: list[str], rows: list[list[str]],
                 if name not in examples and before != row[col]:
                     examples[name] = (before, row[col])
     return written, examples
+
+
+_PARENTHESES = re.compile(r"([$€£¥]?)\s*\(\s*([^()\s][^()]*?)\s*\)\s*([$€£¥%]?)")
+
+
+def negatives_in_parentheses(header: list[str], rows: list[list[str]],
+                             commas: bool) -> list[str]:
+    """Amounts in parentheses (``(1,200.50)``), as accounting writes a negative, rewritten in
+    place with a minus (``-1,200.50``) in a column that is otherwise numbers, and a note for
+    each such column; a column of words keeps its parentheses.
+
+    >>> rows = [["(1,200.50)", "(a)"], ["30.25", "b"]]
+    >>> negatives_in_parentheses(["net", "tag"], rows, commas=False)
+    ['net: amounts in parentheses read as negative numbers, as accounting writes them ((1,200.50) as -1,200.50; 1 cell)']
+    >>> rows
+    [['-1,200.50', '(a)'], ['30.25', 'b']]
+    """
+    notes = []
+    for col, name in enumerate(header):
+        if not any("(" in row[col] for row in rows):
+            continue
+        found = {i: _PARENTHESES.fullmatch(row[col].strip()) for i, row in enumerate(rows)}
+        found = {i: match for i, match in found.items() if match}
+        if not found:
+            continue
+        values = [f"-{m[1]}{m[2]}{m[3]}" if (m := found.get(i)) else row[col].strip()
+                  for i, row in enumerate(rows)]
+        present = [v for v in values if not is_missing(v) and v not in DASHES]
+        if not (all(map(_is_number, present)) or _number_form(
+                present, commas or any(map(_DECIMAL_COMMA.search, present))) is not None):
+            continue  # a column of words: '(a)' stays as it is
+        first = next(iter(found))
+        notes.append(f"{name}: amounts in parentheses read as negative numbers, as accounting "
+                     f"writes them ({rows[first][col].strip()} as {values[first]}; "
+                     f"{len(found)} cell{'' if len(found) == 1 else 's'})")
+        for i in found:
+            rows[i][col] = values[i]
+    return notes
 
 
 # a comma that can only be a decimal one (3,5; 3,14159; 1.234,56), quoted in a file separated by

@@ -16,7 +16,7 @@ import numpy as np
 
 from . import target as targets
 from .build import assemble
-from .csvfile import DASHES, Table, dates, is_missing, parse_numbers
+from .csvfile import DASHES, ERRORS, Table, dates, is_missing, parse_numbers
 from .dataset import Dataset
 from .errors import DataError
 from .split import SplitSpec, split_indices
@@ -45,7 +45,7 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
     unseen: dict[str, dict] = {}
     for name in features:
         values = [value.strip() for value in table.column(name)]
-        advice += _constant_note(name, values)
+        advice += _constant_note(name, values) + _error_note(name, values)
         numbers = _numeric(table, name, values)
         if numbers is not None:
             blocks.append(numbers[:, None])
@@ -200,6 +200,21 @@ def _dash_note(name: str, values: list[str]) -> list[str]:
     n = sum(value in DASHES for value in values)
     return [f"{name}: {' and '.join(map(repr, dashes))} among the numbers read as a missing "
             f"value ({n} cell{'' if n == 1 else 's'})"]
+
+
+def _error_note(name: str, values: list[str]) -> list[str]:
+    """Where a column holds a spreadsheet's error cells (``#N/A``, ``#DIV/0!``: a formula that
+    failed): said, as they are read as missing values.
+
+    >>> _error_note("ratio", ["0.5", "#DIV/0!", "#N/A", "#N/A"])
+    ["ratio: spreadsheet error cells ('#DIV/0!', '#N/A') read as missing values (3 cells)"]
+    """
+    errors = [value for value in values if value.lower() in ERRORS]
+    if not errors:
+        return []
+    shown = ", ".join(map(repr, sorted(set(errors))))
+    return [f"{name}: spreadsheet error cells ({shown}) read as missing values "
+            f"({len(errors)} cell{'' if len(errors) == 1 else 's'})"]
 
 
 def _category_notes(name: str, values: list[str], categories: list[str],

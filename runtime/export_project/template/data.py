@@ -35,7 +35,9 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 
 SPLITS = ("train", "val", "test")
-MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "?"})  # compared lowercased
+# missing cells, compared lowercased: a spreadsheet's error cells (#N/A, #DIV/0!) among them
+MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "?", "#n/a", "#div/0!", "#value!",
+                     "#ref!", "#name?", "#num!", "#null!"})
 DASHES = frozenset({"-", "--", "\u2013", "\u2014"})  # missing where a number goes
 WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")  # lowercase words, inner apostrophes kept
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif")
@@ -307,12 +309,16 @@ def readings(cell: str) -> dict:
     """The number ``cell`` writes, by which mark is its decimal one: ``{".": 1.234, ",":
     1234.0}`` for ``1.234``, one reading where its marks tell (``1.234,5``: ``{",": 1234.5}``;
     ``0.25``: ``{".": 0.25}``), the same number twice where no mark matters (``1 234``), ``{}``
-    for no number. A currency or percent sign is taken off.
+    for no number. A currency or percent sign is taken off; parentheses, as accounting writes
+    a negative amount, are a minus.
 
-    >>> readings("1.234"), readings("$1,250.50"), readings("1 234,5 €")
-    ({'.': 1.234, ',': 1234.0}, {'.': 1250.5}, {',': 1234.5})
+    >>> readings("1.234"), readings("$1,250.50"), readings("(1 234,5 €)")
+    ({'.': 1.234, ',': 1234.0}, {'.': 1250.5}, {',': -1234.5})
     """
     bare = re.sub(r"[$€£¥%]", "", cell).strip()
+    negative = re.fullmatch(r"\(\s*([^()\s][^()]*?)\s*\)", bare)
+    if negative:
+        bare = "-" + negative.group(1)
     out = {}
     if re.fullmatch(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", bare):
         out["."] = float(bare)  # as Python writes it (1e-5 too)
