@@ -136,14 +136,14 @@ def saved_data(state: Any) -> DataChoice | None:
     return None
 
 
-def remember_data(state: Any, choice: DataChoice) -> None:
+def remember_data(state: Any, choice: DataChoice, *, chosen: bool = False) -> None:
     """Make ``choice`` the project's dataset for this session and, when it is not the one the
-    project would use anyway, keep it with the project (a reload, a new session and the Train
-    page then use it)."""
+    project would use anyway, or the user ``chosen`` it (fitted the design to it), keep it
+    with the project (a reload, a new session and the Train page then use it)."""
     before = chosen_data(state)
     pages = pages_of(state)
     pages.data, pages.data_project = choice, project_of(state)
-    if before is not None and before.to_dict() == choice.to_dict():
+    if not chosen and before is not None and before.to_dict() == choice.to_dict():
         return
     store, pid = getattr(state, "store", None), getattr(state, "project_id", None)
     writer = getattr(store, "set_data_choice", None)

@@ -121,3 +121,11 @@ def test_a_blank_design_of_token_ids_is_shown_the_text_dataset_not_mnist(home):
     assert not train.exception
     assert any(c.startswith("Trains untitled on text-sentiment") for c in captions(train)), \
         captions(train)
+    # fitting the design to it chooses it: the Train page no longer calls it a stand-in
+    assert any("no data chosen yet" in c for c in captions(train))
+    data.button(key="data.fit").click().run()
+    assert not data.exception
+    assert ProjectStore(home).data_choice(pid)["source"] == "text-sentiment"
+    train = page("train", pid).run()
+    assert [c for c in captions(train) if c.startswith("Trains ")] == [
+        "Trains untitled on text-sentiment."]

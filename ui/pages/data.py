@@ -462,6 +462,9 @@ def fit_panel(state, pages: PagesState, ds) -> None:
                       "design's variables where they set them (undo reverts them):  \n"
                       + changes_text(fit_changes(fit))):
         set_graph(state, fixed)  # validated by fit_design: never a fix that leaves errors
+        # the data the design was fitted to is chosen: the Train page said "no data chosen
+        # yet" of the stand-in the user had just fitted the design to
+        remember_data(state, pages.data, chosen=True)
         pages.notice = (f"The design now takes {ds.name} and is valid." if not left else
                         f"The Input now takes {ds.name}; what is left needs a change in "
                         f"the Designer.")
