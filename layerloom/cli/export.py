@@ -110,6 +110,10 @@ def cmd_export(args) -> int:
         graph, run = loaded
     stem = module_name(graph.name) if args.format == "python" else slug(graph.name)
     output = Path(args.output or f"{stem}{SUFFIX[args.format]}")
+    if output.is_dir():  # the name to suggest is the design's, as `new` suggests the template's
+        print(f"error: {printable(str(output))} is a folder; give the name of a file to write, "
+              f"e.g. {printable(str(output / (stem + SUFFIX[args.format])))}", file=sys.stderr)
+        return EXIT_UNREADABLE
     if args.format == "bundle" and output.suffix.lower() != ".zip" and not output.is_dir():
         # a bundle is a zip: without the suffix it would not open as one (unzip, a file manager)
         print(f"note: a bundle is a zip file: writing {printable(str(output))}.zip, as "

@@ -12,12 +12,14 @@ from layerloom.cli import main
 @pytest.mark.parametrize("output, message", [
     ("nodir/m.onnx", "error: onnx export failed: no folder nodir to write m.onnx into; make it "
                      "first, or give a path in a folder that exists\n"),
-    (".", "error: onnx export failed: . is a folder; give the name of a file to write, e.g. "
-          "model.onnx\n"),
+    (".", "error: . is a folder; give the name of a file to write, e.g. mlp-tabular.onnx\n"),
+    ("out", "error: out is a folder; give the name of a file to write, e.g. "
+            "out/mlp-tabular.onnx\n"),
 ])
 def test_an_output_that_cannot_be_written_exits_2(tmp_path, monkeypatch, capsys, output,
                                                   message):
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "out").mkdir()
     assert main(["new", "-t", "mlp-tabular", "-o", "g.json"]) == 0
     capsys.readouterr()
     assert main(["export", "g.json", "-f", "onnx", "-o", output]) == 2

@@ -146,6 +146,6 @@ def test_a_folder_as_the_output_is_refused_naming_it(tmp_path, capsys, force):
     # 2, as the README says of a file that cannot be written at all ("a folder")
     assert main(["export", str(graph), "-f", "onnx", "-o", str(folder), *force]) == 2
     err = capsys.readouterr().err
-    assert f"{folder} is a folder; give the name of a file to write, e.g. {folder}/out.onnx" in err
+    assert f"{folder} is a folder; give the name of a file to write, e.g. {folder}/net.onnx" in err
     assert "--force" not in err and ".layerloom-export-" not in err
     assert sorted(p.name for p in folder.iterdir()) == ["keep.txt"]
