@@ -37,6 +37,10 @@ from .suggest import did_you_mean
 from .stacked_linear import stacked_linear
 
 Shape = tuple[int, ...]
+# what an Input's shape is for each kind of data: a text model's newcomer was shown images and
+# features only, and left to guess that token ids are [length] with dtype int64
+SHAPE_EXAMPLES = ("e.g. [1, 28, 28] for images, [16] for features, or [64] with dtype int64 "
+                  "for texts (64 token ids each, into an Embedding)")
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 BYTES = {"float32": 4, "int64": 8}
 GIB = 1 << 30
@@ -608,8 +612,7 @@ class _Resolver:
             info.copies = [Layer({}, [], info.shape, 0, 0)] if info.shape else []
             return
         if "shape" not in node.params:
-            self.error(info.path, "Input needs a shape, e.g. [1, 28, 28] for images or [16] for "
-                                  "features", param="shape")
+            self.error(info.path, f"Input needs a shape, {SHAPE_EXAMPLES}", param="shape")
             return
         value = self._value(info, "shape", node.params["shape"], block_params, None)
         if value is _FAILED:
@@ -623,8 +626,8 @@ class _Resolver:
             self.error(info.path, f"shape is out of range: {_clip(value)}", param="shape")
             return
         if shape is None:
-            self.error(info.path, "Input needs a shape, e.g. [1, 28, 28] for images or [16] for "
-                                  "features (got null)", param="shape")
+            self.error(info.path, f"Input needs a shape, {SHAPE_EXAMPLES} (got null)",
+                       param="shape")
             return
         info.shape, info.dtype = shape, dtype
         info.copies = [Layer({"shape": shape, "dtype": dtype}, [], shape, 0, 0)]
