@@ -27,10 +27,10 @@ def test_a_mistyped_link_is_not_said_again_over_the_next_design(home, canvas):
     at.query_params["project"] = "seed-cnn-2"
     at.run()
     assert not at.exception
-    assert [w.startswith("Project seed-cnn-2 could not be opened") for w in _warnings(at)] \
-        == [True]
+    assert [w.startswith("There is no project “seed-cnn-2” on this server")
+            for w in _warnings(at)] == [True]
     _switch(at, other)
-    assert not any("could not be opened" in w for w in _warnings(at))
+    assert not any("There is no project" in w for w in _warnings(at))
     assert not any("seed-cnn-2" in w for w in _warnings(at))
     at.run()
     assert not any("seed-cnn-2" in w for w in _warnings(at))
