@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from .common import EXIT_INVALID, EXIT_UNREADABLE, parse_variables, read_graph_or_code
+from .data_words import cli_words
 
 
 def cmd_export_project(args, db: Path | None = None) -> int:
@@ -42,7 +43,7 @@ def cmd_export_project(args, db: Path | None = None) -> int:
             output = Path(args.output or f"run{args.source}-project")
             result = export_run_project(int(args.source), output, db, overwrite=args.force)
     except Exception as exc:  # noqa: BLE001 - ProjectError, DataError, ConfigError, GraphError,
-        print(f"error: {exc}", file=sys.stderr)  # RunNotFound: each says why in words
+        print(f"error: {cli_words(str(exc))}", file=sys.stderr)  # RunNotFound: each in words
         return EXIT_INVALID
     print(f"wrote {result.describe()}")
     for note in result.notes:

@@ -9,6 +9,7 @@ from layerloom.graph import summarize
 
 from .common import (EXIT_INVALID, EXIT_UNREADABLE, add_set_option, load_valid_graph,
                      missing_data_file)
+from .data_words import cli_words
 
 
 def register(subparsers) -> None:
@@ -62,7 +63,7 @@ def _validate_with_data(args, loaded) -> int:
         options = parse_data_options(args.data_option)
         ds = load_dataset(args.dataset, **options)
     except DataError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {cli_words(str(exc))}", file=sys.stderr)
         return EXIT_INVALID
     except ValueError as exc:  # --data-option without NAME=VALUE
         print(f"error: {exc}", file=sys.stderr)
@@ -71,7 +72,7 @@ def _validate_with_data(args, loaded) -> int:
     for problem in fit.problems:
         print(f"error: {problem}", file=sys.stderr)
     for note in [*ds.meta.get("notes", ()), *fit.notes]:  # how the file was read; advice
-        print(f"note: {note}", file=sys.stderr)
+        print(f"note: {cli_words(note)}", file=sys.stderr)
     if fit.problems:
         print(f"{args.graph}: valid, but does not fit {ds.name} ({fit.task}): "
               f"{len(fit.problems)} problem(s)")
@@ -88,7 +89,7 @@ def parse_data_options(items: list[str] | None) -> dict:
     """``["target=price", "length=64", "drop=[\"id\"]"]`` → options: a value is read as JSON
     (numbers, true/false, lists), else as a Python literal as the messages and the Python API
     write them (``drop=['id']``, ``image_size=(32, 24)``; literals only, nothing evaluated),
-    and otherwise taken as text."""
+    and otherwise taken as text. ``drop`` given more than once drops every column named."""
     import ast
 
     out = {}
@@ -96,6 +97,12 @@ def parse_data_options(items: list[str] | None) -> dict:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
             raise ValueError(f"--data-option expects NAME=VALUE, got {item!r}")
+        if name.strip() == "drop" and "drop" in out:  # drop=a and drop=b, as the advice says
+            earlier = out.pop("drop")
+            later = parse_data_options([item])["drop"]
+            out["drop"] = [*([earlier] if isinstance(earlier, str) else earlier),
+                           *([later] if isinstance(later, str) else later)]
+            continue
         try:
             out[name.strip()] = json.loads(value)
         except (ValueError, RecursionError):  # RecursionError: [[[[… nested past Python's stack

@@ -21,6 +21,8 @@ from pathlib import Path
 from .common import (EXIT_INVALID, EXIT_UNREADABLE, add_set_option, load_graph_or_template,
                      load_valid_graph, missing_data_file, parse_variables, print_error,
                      unusable_home)
+from .data_words import cli_words
+from .graph_commands import parse_data_options
 
 # -- arguments ------------------------------------------------------------------------------
 
@@ -176,7 +178,9 @@ def _errors_in_words():
     except GraphError as exc:
         lines = [f"error: {p}" for p in exc.problems] if exc.problems else [f"error: {exc}"]
         raise UserError("\n".join(lines).removeprefix("error: ")) from None
-    except (DataError, TrainError, ConfigError) as exc:
+    except DataError as exc:
+        raise UserError(cli_words(str(exc))) from None
+    except (TrainError, ConfigError) as exc:
         raise UserError(str(exc)) from None
     except RunNotFound as exc:
         raise UserError(str(exc)) from None
@@ -278,6 +282,9 @@ def _dataset(args, graph=None, variables=None):
     if missing_data_file(source):
         raise UserError(f"{source}: no such file", EXIT_UNREADABLE)
     options = _pairs(args.data_option, "--data-option")
+    options.update(parse_data_options([  # a list of names ('drop=["a", "b"]'), as validate
+        item for item in args.data_option or []
+        if item.partition("=")[2].lstrip()[:1] == "[" or item.partition("=")[0].strip() == "drop"]))
     if "image_size" in options and isinstance(options["image_size"], str):
         options["image_size"] = _size(options["image_size"])
     if graph is not None and Path(source).is_dir():  # a folder: decoded to the design's Input
@@ -332,7 +339,7 @@ def _check_fit(graph, ds, variables: dict, config, spec: dict) -> None:
         fit = check_fit(graph, ds, variables or None, task=config.task,
                         target_scaling=config.target_scaling, init_weights=config.init_weights)
     for note in [*ds.meta.get("notes", ()), *fit.notes]:  # how the file was read; advice
-        print(f"note: {note}", file=sys.stderr)
+        print(f"note: {cli_words(note)}", file=sys.stderr)
     if fit.ok or not fit.design_ok:  # an invalid design is said where it is compiled
         return
     lines = []

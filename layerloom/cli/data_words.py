@@ -1,0 +1,54 @@
+"""The data loader's messages in command-line words.
+
+The loader names its options as the Python API takes them (``drop=['signup']``,
+``kind='text'``); at the shell they are ``--data-option`` flags (``--data-option
+drop=signup``), written so that the shell keeps what the option needs (a list of several
+columns as JSON, in quotes). The Data page words them its own way (ui/pages/data.py).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import shlex
+
+
+def _drop(listed: str) -> str:
+    """``['a', 'b']`` as the flag that drops those columns."""
+    try:
+        names = ast.literal_eval(listed)
+    except (ValueError, SyntaxError):
+        return f"--data-option drop={shlex.quote(listed)}"
+    names = [names] if isinstance(names, str) else list(names)
+    if len(names) == 1:
+        return f"--data-option {shlex.quote('drop=' + str(names[0]))}"
+    return f"--data-option {shlex.quote('drop=' + json.dumps(names, ensure_ascii=False))}"
+
+
+def _option(name: str, value: str) -> str:
+    return f"--data-option {shlex.quote(f'{name}={value}')}"
+
+
+_WORDS = [
+    (re.compile(r"(?<![\w-])drop=(\[[^\]]*\])"), lambda m: _drop(m[1])),
+    (re.compile(r"(?<![\w-])(kind|sheet)=(['\"])(.*?)\2"), lambda m: _option(m[1], m[3])),
+    (re.compile(r"(?<=with )(kind|target)=(\w+)"), lambda m: _option(m[1], m[2])),
+    (re.compile(r"raise max_categories\b"), lambda m: "raise it with --data-option "
+                                                      "max_categories=N"),
+]
+
+
+def cli_words(message: str) -> str:
+    """``message`` with each Python option it names as the flag to type.
+
+    >>> cli_words("drop it with drop=['signup'] unless its value means something")
+    'drop it with --data-option drop=signup unless its value means something'
+    >>> cli_words("drop them with drop=['last seen', 'signup'], or give the model a number")
+    'drop them with --data-option \\'drop=["last seen", "signup"]\\', or give the model a number'
+    >>> cli_words("load the file with kind='text' if it holds free text; with target=NAME")
+    'load the file with --data-option kind=text if it holds free text; with --data-option target=NAME'
+    """
+    for pattern, words in _WORDS:
+        message = pattern.sub(words, message)
+    return message
