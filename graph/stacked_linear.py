@@ -24,6 +24,7 @@ class _Info(Protocol):  # what this reads of a resolved node (resolve.NodeInfo)
     inputs: list[str]
     repeat: int
     used: bool
+    shape: tuple[int, ...] | None  # None: not worked out (an error on it or before it)
 
     @property
     def type(self) -> str: ...
@@ -35,19 +36,19 @@ def stacked_linear(nodes: dict[str, _Info]) -> Iterator[tuple[str, str]]:
     activation in it.
 
     >>> from types import SimpleNamespace as N
-    >>> level = {"x": N(path="x", type="Input", inputs=[], repeat=1, used=True),
-    ...          "fc1": N(path="fc1", type="Linear", inputs=["x"], repeat=1, used=True),
-    ...          "drop": N(path="drop", type="Dropout", inputs=["fc1"], repeat=1, used=True),
-    ...          "fc2": N(path="fc2", type="Linear", inputs=["drop"], repeat=1, used=True)}
+    >>> def n(path, kind, *inputs):
+    ...     return N(path=path, type=kind, inputs=list(inputs), repeat=1, used=True, shape=(4,))
+    >>> level = {"x": n("x", "Input"), "fc1": n("fc1", "Linear", "x"),
+    ...          "drop": n("drop", "Dropout", "fc1"), "fc2": n("fc2", "Linear", "drop")}
     >>> [path for path, _ in stacked_linear(level)]
     ['fc2']
     """
-    def live(node_id: str) -> bool:
+    def live(node_id: str) -> bool:  # in the model, and worked out: errors are said first
         info = nodes.get(node_id)
-        return info is not None and info.used
+        return info is not None and info.used and info.shape is not None
 
-    for info in nodes.values():
-        if info.type not in LINEAR_MAPS or not info.used or info.repeat == 0:
+    for node_id, info in nodes.items():
+        if info.type not in LINEAR_MAPS or not live(node_id) or info.repeat == 0:
             continue
         if info.repeat >= 2:
             yield info.path, (f"its {info.repeat} copies follow one another with no activation "

@@ -67,3 +67,14 @@ def test_a_repeated_linear_is_its_copies_stacked_and_a_skipped_one_is_nothing():
                    ("fc2", "Linear", {"out_features": 4}), ("y", "Output", {}),
                    repeat={"fc1": 0})
     assert stacked(graph) == []
+
+
+def test_a_design_with_errors_gets_them_said_not_this():
+    """conv1 with a kernel larger than its input: its error (and the notes behind it) are
+    what validate says; the layers it leaves unchecked are not judged."""
+    graph = design(("x", "Input", {"shape": [1, 8, 8]}),
+                   ("conv1", "Conv2d", {"out_channels": 4, "kernel_size": 99}),
+                   ("flat", "Flatten", {}), ("fc", "Linear", {"out_features": 2}),
+                   ("y", "Output", {}))
+    report = validate(graph)
+    assert report.errors and not [p for p in report.warnings if "linear map" in p.message]
