@@ -16,7 +16,11 @@ runs: an ONNX ``LSTM``/``GRU``/``RNN`` with its transposes (``output`` 'sequence
 out as ``ReduceMean``/``Sub``/``Pow``/``Sqrt``/``Div`` (before opset 17), GELU written out with
 ``Erf`` (before opset 20) or with ``Tanh`` (``approximate="tanh"``), GroupNorm written as ``Reshape`` to groups, ``InstanceNormalization``,
 ``Reshape`` back, scale ``Mul`` and shift ``Add``, ``MatMul`` by a weight with its bias ``Add``
-(``nn.Linear`` on a sequence), a learned token ``Expand``-ed over the batch (a class token).
+(``nn.Linear`` on a sequence; so is a ``Gemm`` between a ``Reshape`` of the batch and steps
+into one and one back), a learned token ``Expand``-ed over the batch (a class token), attention
+with a causal mask (``F.scaled_dot_product_attention``, :mod:`.onnx_causal`; a mask keeping every
+position is none, :mod:`.onnx_masks`). Token ids of one type made from an input's size are that
+input's ``zeros_like`` (:mod:`.onnx_token_types`), so that BERT's token types import.
 ``Mul``/``Add``/``Sub``/``Div`` of a computed value and one constant number, and ``Neg``, are each
 a Rescaling (``x * scale + offset``); ``Sub``/``Div`` by a constant holding one value per channel
 a Normalize (a Sub and its Div one block), ``Clip`` to two bounds a Hardtanh. A ``MatMul`` of
@@ -55,7 +59,10 @@ from ..naming import node_names
 from .modules import float32_decimal, rule
 from .onnx_budget import OverBudget
 from .onnx_budget import node_label as _label
+from .onnx_causal import causal_attention
+from .onnx_masks import mask_kind, nan_guard, sources
 from .onnx_runner import OrtFailure, refuse_large_inputs, run_onnx
+from .onnx_token_types import one_type_ids
 from .output_match import match_outputs
 
 _DTYPES = {1: "float32", 7: "int64"}
@@ -219,7 +226,8 @@ class OnnxModule(nn.Module):
         self.claimed: dict[int, str] = {}  # node index -> key of the region that replaces it
         self.region_at: dict[int, tuple[str, list[str], str, str]] = {}
         for finder in (self._recurrent, self._attention, self._layernorm, self._gelu,
-                       self._gelu_tanh, self._groupnorm, self._linear):
+                       self._gelu_tanh, self._groupnorm, self._causal, self._flat_linear,
+                       self._linear):
             for index, node in enumerate(self.nodes):
                 if index not in self.claimed and not self.known_node(index):
                     try:
@@ -234,6 +242,12 @@ class OnnxModule(nn.Module):
             if index in self.region_at:
                 key, entries, exit_name, call = self.region_at[index]
                 self.steps.append(("Region", key, entries, [exit_name], {"_call": call}))
+            elif any(o in self.token_ids for o in node.output):
+                source, type_id = self.token_ids[node.output[0]]
+                key = self._key(node, index)
+                self.function_keys.add(key)
+                self.steps.append(("TokenIds", key, [source], [node.output[0]],
+                                   {"_type": type_id}))
             elif index in self.claimed or self.known_node(index):
                 continue
             else:
@@ -265,9 +279,19 @@ class OnnxModule(nn.Module):
                 self.batchdep[name] = tuple(values)
         for node in self.nodes:  # a learned token expanded over the batch: computed, kept
             if node.op_type == "Expand" and node.output[0] in self.batchdep and \
-                    node.input[0] in weights and self._batch_first(node.output[0]):
+                    node.input[0] in weights and self._batch_first(node.output[0]) and \
+                    np.issubdtype(np.asarray(self.consts[node.input[0]]).dtype, np.floating):
                 del self.batchdep[node.output[0]]
                 self.known.discard(node.output[0])
+        # ids of one token type looked up in a table: made from the value they are sized from
+        self.token_ids = one_type_ids(self, weights)
+        unknown = set(self.token_ids)
+        for node in self.nodes:
+            if any(o in unknown for o in node.output) or any(i in unknown for i in node.input):
+                for out in (o for o in node.output if o in self.known):
+                    self.known.discard(out)
+                    self.batchdep.pop(out, None)
+                    unknown.add(out)
 
     def known_node(self, index: int) -> bool:
         outs = [o for o in self.nodes[index].output if o]
@@ -553,6 +577,14 @@ class OnnxModule(nn.Module):
             cut = _leading_rows(self, self.nodes[index])
             if table in self.consts and cut is not None:
                 source, rows = table, cut
+        elif index is not None and self.nodes[index].op_type == "Gather":
+            # a learned position table looked up with positions 0 .. n-1 (BERT's position_ids,
+            # a buffer sliced to the length): the table, all its rows, of which n are added
+            table, ids = self.nodes[index].input[:2]
+            count = _counting_rows(self.consts.get(ids))
+            if table in self.initializers and np.ndim(self.consts[table]) == 2 and \
+                    count is not None and not _attr_dict(self.nodes[index]).get("axis", 0):
+                source, rows = table, count
         if source in self.initializers:  # named after the file's weight: cls, pos, position
             key = re.sub(r"[^A-Za-z0-9_]", "_", re.sub(r"\.weight$", "", source)).strip("_") \
                 or key
@@ -852,6 +884,56 @@ class OnnxModule(nn.Module):
         nodes = {index} | ({self.producer[out]} if out != node.output[0] else set())
         self._claim(index, linear, [node.input[0]], out, nodes)
 
+    def _causal(self, index: int, node) -> None:
+        """Causal attention, from its ``Softmax``: one ScaledDotProductAttention
+        (:mod:`.onnx_causal`)."""
+        found = causal_attention(self, index, node)
+        if found is not None:
+            layer, entries, exit_name = found
+            distinct = list(dict.fromkeys(entries))
+            self._claim(index, layer, entries, exit_name,
+                        self._region_nodes(distinct, exit_name, index), call="all")
+
+    def _flat_linear(self, index: int, node) -> None:
+        """A ``Gemm`` (or ``MatMul``) by a weight on a sequence flattened over the batch, as
+        the dynamo exporter writes ``nn.Linear`` and transformers' ``Conv1D`` on ``[batch, L,
+        D]``: ``Reshape`` to ``[batch·L, D]``, the product, ``Reshape`` back to ``[batch, L,
+        out]``. One ``nn.Linear`` on the sequence."""
+        if node.op_type not in ("Gemm", "MatMul"):
+            return
+        before = self.producer.get(node.input[0])
+        found = self._projection(index)
+        if before is None or found is None or self.nodes[before].op_type != "Reshape":
+            return
+        weight, bias, out = found
+        x = self.nodes[before].input[0]
+        users = self.consumers.get(out, [])
+        if len(users) != 1 or self.nodes[users[0]].op_type != "Reshape" or \
+                self.consumers.get(node.input[0]) != [index] or not self.runtime(x):
+            return
+        after = self.nodes[users[0]]
+        shapes = [(p[x].shape, p[node.input[0]].shape, p[after.output[0]].shape)
+                  for p in self.probes if x in p and after.output[0] in p]
+        if len(shapes) != len(self.probes) or not self._batch_first(x) or \
+                len(shapes[0][0]) < 3:
+            return
+        # the features: the last dimension, or the last few (the heads joined, [L, H, E])
+        kept = next((k for k in range(2, len(shapes[0][0]))
+                     if int(np.prod(shapes[0][0][k:])) == weight.shape[1]), None)
+        if kept is None or any(tuple(f) != (int(np.prod(a[:kept])), int(np.prod(a[kept:])))
+                               or tuple(o) != (*a[:kept], weight.shape[0])
+                               for a, f, o in shapes):
+            return
+        linear = nn.Linear(weight.shape[1], weight.shape[0], bias=bias is not None)
+        _set(linear.weight, weight)
+        if bias is not None:
+            _set(linear.bias, bias)
+        if kept < len(shapes[0][0]) - 1:
+            linear = nn.Sequential(nn.Flatten(kept), linear)
+        nodes = {before, index, users[0]} | \
+            ({self.producer[out]} if out != node.output[0] else set())
+        self._claim(index, linear, [x], after.output[0], nodes)
+
     def _back_to_projection(self, name: str) -> int | None:
         todo, seen = [name], set()
         while todo:
@@ -896,14 +978,17 @@ class OnnxModule(nn.Module):
                 scores = next(i for i in prev.input if self.runtime(i))
                 continue
             if prev.op_type in ("Add", "Where") and self._reaches_attention(scores):
-                raise GraphError(f"{what}: attention with a mask (a value added to the scores "
-                                 f"before Softmax) has no block equivalent (MultiheadAttention "
-                                 f"takes no mask)")
+                unmasked = self._unmasked(what, prev)
+                if unmasked is None:
+                    return  # causal: the product, softmax and product import one by one
+                scores = unmasked
+                continue
             break
         if prev.op_type != "MatMul" or not all(self.runtime(i) for i in prev.input):
             return
-        users = [u for u in self.consumers.get(node.output[0], [])
-                 if self.nodes[u].op_type == "MatMul" and self.nodes[u].input[0] == node.output[0]]
+        weights = nan_guard(self, node.output[0]) or node.output[0]
+        users = [u for u in self.consumers.get(weights, [])
+                 if self.nodes[u].op_type == "MatMul" and self.nodes[u].input[0] == weights]
         if len(users) != 1 or not self.runtime(self.nodes[users[0]].input[1]):
             return
         q, k, v = prev.input[0], prev.input[1], self.nodes[users[0]].input[1]
@@ -962,6 +1047,39 @@ class OnnxModule(nn.Module):
         distinct = list(dict.fromkeys(entries))
         self._claim(index, attention, entries, exit_name,
                     self._region_nodes(distinct, exit_name, index), call="attention")
+
+    def _unmasked(self, what: str, masking) -> str | None:
+        """The scores that ``masking`` (an ``Add`` of a mask, or a ``Where`` keeping scores
+        where its condition is true) masks, where the mask keeps every position; None where
+        it is causal. A GraphError saying what to change for any other mask."""
+        scores = [i for i in masking.input if self.runtime(i) and self._reaches_attention(i)]
+        if masking.op_type == "Add" and len(scores) == 1:
+            mask = next(i for i in masking.input if i != scores[0])
+            kind = mask_kind(self, mask, additive=True)
+        elif masking.op_type == "Where" and len(scores) == 1 and masking.input[1] == scores[0]:
+            fill = self.consts.get(masking.input[2])
+            kind = mask_kind(self, masking.input[0], additive=False)
+            if fill is None or np.size(fill) != 1 or float(np.asarray(fill)) > -1e4:
+                kind = "other" if kind != "none" else kind
+            mask = masking.input[0]
+        else:
+            kind, mask = "other", None
+        if kind == "none":
+            return scores[0]
+        if kind == "causal":
+            return None
+        inputs = sources(self, mask) if mask else []
+        if kind == "input" and inputs:
+            raise GraphError(
+                f"{what}: its scores are masked with a value computed from the file's input "
+                f"'{inputs[0]}' (a padding mask, such as BERT's attention_mask); no block takes "
+                f"a mask. Export the model given the other inputs alone "
+                f"(torch.onnx.export(model, (input_ids,), ..., input_names=['input_ids'])): "
+                f"then every token attends to every other, as with a mask of ones")
+        raise GraphError(f"{what}: attention with a mask that is neither causal nor all ones "
+                         f"(a value added to the scores before Softmax) has no block "
+                         f"equivalent; a causal mask (each step sees itself and those before "
+                         f"it) or none imports")
 
     def _reaches_attention(self, name: str) -> bool:
         """``name`` is computed from a MatMul of two computed tensors (attention scores)."""
@@ -1158,7 +1276,8 @@ class OnnxModule(nn.Module):
                 module = getattr(self, key)
                 tensors = [env[n] for n in names]
                 value = module(*tensors, need_weights=False)[0] \
-                    if attrs["_call"] == "attention" else module(tensors[0])
+                    if attrs["_call"] == "attention" else module(*tensors) \
+                    if attrs["_call"] == "all" else module(tensors[0])
                 env[outs[0]] = value
                 continue
             args = [self._value(n, env) for n in names]
@@ -1272,6 +1391,16 @@ def _leading_rows(module: "OnnxModule", node) -> int | None:
     if starts != 0 or axes != [0] or steps != [1] or ends < 1:
         return None
     return ends
+
+
+def _counting_rows(ids) -> int | None:
+    """``n`` where ``ids`` (``[n]`` or ``[1, n]``) counts 0, 1, … n-1, else None."""
+    if ids is None or not np.issubdtype(np.asarray(ids).dtype, np.integer) or \
+            np.ndim(ids) not in (1, 2) or np.ndim(ids) == 2 and np.shape(ids)[0] != 1 or \
+            not np.size(ids):
+        return None
+    row = np.asarray(ids).reshape(-1)
+    return int(row.size) if np.array_equal(row, np.arange(row.size)) else None
 
 
 def _ort_text(exc: Exception) -> str:
@@ -1754,6 +1883,9 @@ _FUNCTIONS = {
     "Clip": _clip,
     "Gather": _take,
     "Expand": _expand,
+    # ids of one token type, sized from the value they were made from (onnx_token_types.py)
+    "TokenIds": lambda xs, a: torch.full_like(xs[0], a["_type"], dtype=torch.long)
+    if a["_type"] else torch.zeros_like(xs[0], dtype=torch.long),
 }
 
 

@@ -31,9 +31,6 @@ def _not_imported_back(spec, params, shapes) -> str | None:
     if spec.type == "ShiftedWindowAttention":
         return ("its ONNX form merges the batch with the windows (a Reshape of the batch) and "
                 "adds the shift's mask to the attention scores; no block does either")
-    if spec.type == "ScaledDotProductAttention" and params.get("is_causal"):
-        return ("the causal mask is a constant added to the scores before Softmax; no block "
-                "adds a mask (MultiheadAttention takes none)")
     if spec.type == "TokenTypeEmbedding":
         return ("the exporter folds the lookup of the one row into a constant vector added to "
                 "the sequence (its table is not in the file); no block adds a fixed vector along "

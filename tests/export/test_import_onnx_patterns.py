@@ -105,10 +105,10 @@ def test_recurrent_layers_become_one_block(kind, layers, bidirectional, last, kw
 class HandAttention(nn.Module):
     """Separate q/k/v projections, heads by view/transpose, scores scaled by a division."""
 
-    def __init__(self, mask=False):
+    def __init__(self, mask=None):
         super().__init__()
         self.q, self.k, self.v, self.o = (nn.Linear(8, 8) for _ in range(4))
-        self.mask = mask
+        self.mask = mask  # None, "causal", or "band": each step sees itself and the one before
 
     def forward(self, x):
         b, n, d = x.shape
@@ -116,6 +116,8 @@ class HandAttention(nn.Module):
         scores = q @ k.transpose(-2, -1) / 2.0
         if self.mask:
             scores = scores + torch.triu(torch.full((n, n), -1e9), 1)
+        if self.mask == "band":
+            scores = scores + torch.tril(torch.full((n, n), -1e9), -2)
         y = (scores.softmax(-1) @ v).transpose(1, 2).reshape(b, n, d)
         return self.o(y) + x
 
@@ -137,6 +139,33 @@ def test_attention_becomes_multihead_attention(opset, tmp_path):
     assert blocks[0][1]["num_heads"] == 2
     _, blocks = _check(TorchAttention(), (5, 8), tmp_path, opset)
     assert [t for t, _ in blocks] == ["MultiheadAttention", "Add", "LayerNorm"]
+
+
+@pytest.mark.parametrize("opset", [14, 20])
+def test_causal_attention_becomes_scaled_dot_product_attention(opset, tmp_path):
+    """A causal mask added to the scores (refused before as 'attention with a mask'): the
+    product, mask, softmax and product are one ScaledDotProductAttention with is_causal, the
+    heads' Unflatten and Permute around it (the keys' transpose one Permute, as the others)."""
+    _, blocks = _check(HandAttention(mask="causal"), (5, 8), tmp_path, opset)
+    assert ("ScaledDotProductAttention", {"is_causal": True}) in blocks  # 1/2 = 1/√4: its own
+    assert [t for t, _ in blocks].count("Linear") == 4
+    assert [p["dims"] for t, p in blocks if t == "Permute"] == [[1, 0, 2]] * 4  # q, k, v, out
+
+
+def test_a_linear_on_the_batch_and_steps_flattened_is_a_linear(tmp_path):
+    """``fc(x.reshape(-1, D)).reshape(x.shape)``, as the dynamo exporter writes every Linear
+    on a sequence: one Linear (refused before: the Reshape 'merges the batch')."""
+
+    class Flattened(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(6, 5)
+
+        def forward(self, x):
+            return self.fc(x.reshape(-1, 6)).reshape(x.shape[0], x.shape[1], 5)
+
+    _, blocks = _check(Flattened(), (7, 6), tmp_path)
+    assert blocks == [("Linear", {"out_features": 5})]
 
 
 class ViT(nn.Module):
@@ -227,7 +256,7 @@ class MergedBatch(nn.Module):
         self.fc = nn.Linear(6, 6)
 
     def forward(self, x):
-        return self.fc(x.reshape(-1, 6)).reshape(x.shape)
+        return self.fc(x.reshape(-1, 6)).reshape(x.shape[0], -1)  # [B, L·6]: no Linear's shape
 
 
 class WholeBatchMean(nn.Module):
@@ -249,8 +278,9 @@ def test_matmul_of_two_computed_values_is_a_matmul_block(tmp_path):
 @pytest.mark.parametrize("model, shape, message", [
     (WholeBatchMean(), (6,), r"ONNX node /ReduceMean \(ReduceMean\): its output \[\] \(batch 3\) "
                              r"does not keep .* \(it gives one value for the whole batch\)"),
-    (HandAttention(mask=True), (5, 8),
-     r"ONNX node /Softmax \(Softmax\): attention with a mask .* no block equivalent"),
+    (HandAttention(mask="band"), (5, 8),
+     r"ONNX node /Softmax \(Softmax\): attention with a mask that is neither causal nor all "
+     r"ones .* no block equivalent; a causal mask .* or none imports"),
     (BothOutputs(), (7, 6), r"\(LSTM\): both its output sequence and its last hidden state "
                             r"are used; a block gives one of them"),
     (MergedBatch(), (7, 6), r"ONNX node /Reshape \(Reshape\): its output \[21, 6\] \(batch 3\) "
