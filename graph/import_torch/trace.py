@@ -475,7 +475,9 @@ def _trace_failure(model: nn.Module, exc: Exception) -> str:
                   "The same layers written in plain PyTorch do (a forward that names its "
                   "inputs: BERT's embeddings with their position and token type ids, GPT-2's "
                   "blocks as modeling_gpt2.py writes them, with --untie; the README's 'Bring "
-                  "your own model' lists what imports)")
+                  "your own model' lists what imports), and so does the model exported to "
+                  "ONNX: torch.onnx.export of a module returning its logits, given input_ids "
+                  "alone, then layerloom import-onnx")
     elif packs:  # fails deep in torch (`__cuda_array_interface__` must be a dict)
         reason = ("it packs a sequence (nn.utils.rnn.pack_padded_sequence), and packed "
                   "sequences do not import: a packed batch carries each sample's length, and "

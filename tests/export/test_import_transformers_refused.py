@@ -54,4 +54,6 @@ def test_a_transformers_model_is_refused_saying_why_and_what_imports():
                               "transformers model; transformers wraps forward in decorators "
                               "that take any arguments (*args, **kwargs)")
     assert "The same layers written in plain PyTorch do" in message
+    assert "and so does the model exported to ONNX: torch.onnx.export of a module returning " \
+           "its logits, given input_ids alone, then layerloom import-onnx (at " in message
     assert "NoneType" not in message and "co_varnames" not in message
