@@ -133,3 +133,16 @@ def module_name(text: str | None) -> str:
     elif name in _SHADOWED:
         name += "_model"
     return name
+
+
+def file_stem(name: str | None, default: str = "model") -> str:
+    """A file name stem from a graph's or run's name, for a download or an export: lowercase
+    letters, digits, ``.``, ``_`` and ``-``, runs of anything else one ``-``, at most 64
+    characters; ``default`` when nothing is left.
+
+    >>> file_stem("/etc/passwd"), file_stem("My net!"), file_stem(".."), file_stem("", "design")
+    ('etc-passwd', 'my-net', 'model', 'design')
+    """
+    text = re.sub(r"[^a-z0-9._-]+", "-", str(name or "").lower())
+    text = text.strip(".-_")[:64].strip(".-_")
+    return text or default

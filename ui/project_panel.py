@@ -18,6 +18,7 @@ import streamlit as st
 
 from layerloom.graph import Graph, GraphError, dumps_graph
 from layerloom.graph import edit as graph_edit
+from layerloom.graph.naming import file_stem
 from layerloom.graph.templates import list_templates, load_template
 
 from . import model_upload
@@ -68,7 +69,8 @@ def render(state: DesignerState) -> None:
                 state.notify("success", "The design's weights are forgotten: fresh weights "
                                         "from now on.")
     st.download_button("JSON", data=dumps_graph(state.graph), icon=":material/download:",
-                       file_name=f"{_slug(state.graph.name)}.json", mime="application/json",
+                       file_name=f"{file_stem(state.graph.name, 'design')}.json",
+                       mime="application/json",
                        on_click="ignore", help="Download the design as a JSON file")
     with st.popover("Snapshots", icon=":material/bookmarks:"):
         snapshots(state)
@@ -190,9 +192,6 @@ def _save_snapshot(state: DesignerState, form: str) -> None:
                                 state.graph)
     state.saved_snapshot = (snap.id, state.revision)  # said in the Snapshots menu, kept open
 
-
-def _slug(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_-]+", "-", name or "design").strip("-") or "design"
 
 
 def unopened(state: DesignerState) -> None:

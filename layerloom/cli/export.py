@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 from layerloom.graph import GraphError
+from layerloom.graph.naming import file_stem
 from layerloom.graph.summary import format_bytes
 
 from .common import (
@@ -67,15 +68,12 @@ def register(subparsers) -> None:
 
 
 def slug(name: str | None) -> str:
-    """A file name stem from a graph's name: lowercase letters, digits, ``.``, ``_`` and ``-``,
-    runs of anything else one ``-``, at most 64 characters; ``model`` when nothing is left.
+    """A file name stem from a graph's name (``graph.naming.file_stem``).
 
     >>> slug("/etc/passwd"), slug("My net!"), slug("..")
     ('etc-passwd', 'my-net', 'model')
     """
-    text = re.sub(r"[^a-z0-9._-]+", "-", str(name or "").lower())
-    text = text.strip(".-_")[:64].strip(".-_")
-    return text or "model"
+    return file_stem(name)
 
 
 def cmd_export(args) -> int:

@@ -184,3 +184,21 @@ def test_a_design_with_errors_is_said_once_before_any_file(home):
     assert "input1.shape: Input needs a shape" in error and "no Output node" in error
     assert not [b for b in at.button if b.key and b.key.startswith("export.build")]
     assert "export.all" not in [b.key for b in at.button]
+
+
+def test_a_designs_file_is_named_as_the_command_line_names_it(home, monkeypatch):
+    from layerloom.cli.export import slug
+    from layerloom.graph import dumps_graph
+    from layerloom.graph.templates import load_template
+    from layerloom.ui.pages import export
+
+    doc = json.loads(dumps_graph(load_template("seed-cnn")))
+    doc["name"] = "../My Net!"
+    built = []
+    monkeypatch.setattr(export, "_build", lambda source, fmt, keep=export._build:
+                        built.append(keep(source, fmt)) or built[-1])
+    at = page(doc)
+    at.button(key="export.build.onnx").click().run()
+    assert not at.exception and built
+    # the page's download and `layerloom export` name a design alike: no path, no capitals
+    assert built[-1].file_name == "my-net.onnx" == f"{slug(doc['name'])}.onnx"

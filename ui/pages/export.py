@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import re
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ import streamlit as st
 from layerloom.graph import dumps_graph
 from layerloom.graph.export import FORMAT_NAMES, export_model
 from layerloom.graph.export.formats import FORMATS
-from layerloom.graph.naming import module_name
+from layerloom.graph.naming import file_stem, module_name
 from layerloom.graph.summary import format_bytes
 from layerloom.runtime.export import export_run
 from layerloom.runtime.runnames import design_key
@@ -149,7 +148,7 @@ def choose_source(state, pages: PagesState) -> Source | None:
                        "as before any training. "
                        + ("Choose *A run* for the trained weights." if runs else
                           "Train on the Train page for trained weights."))
-        return Source(f"design-{digest}", _slug(graph.name), graph_json=text,
+        return Source(f"design-{digest}", file_stem(graph.name), graph_json=text,
                       weights=str(weights) if weights is not None else None)
     if not runs:
         st.info("No run with trained weights yet: train one on the Train page.")
@@ -175,7 +174,7 @@ def choose_source(state, pages: PagesState) -> Source | None:
         st.caption("This run trained an earlier version of the design: the files hold that "
                    "version, with its trained weights.")
     stamp = Path(run.checkpoint).stat().st_mtime if Path(run.checkpoint).exists() else 0
-    return Source(f"run-{run_id}-{stamp}", f"{_slug(run.name)}-run{run_id}", run_id=run_id,
+    return Source(f"run-{run_id}-{stamp}", f"{file_stem(run.name)}-run{run_id}", run_id=run_id,
                   db=str(store.path))
 
 
@@ -269,7 +268,3 @@ def _cached(key: str, fmt: str, _source: Source) -> Built:
 
 def _build(source: Source, fmt: str) -> Built:
     return _cached(f"{source.key}/{fmt}", fmt, source)
-
-
-def _slug(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_-]+", "-", name or "model").strip("-") or "model"
