@@ -3,6 +3,8 @@ printing problems, the ``--set`` option."""
 
 from __future__ import annotations
 
+import argparse
+
 import os
 import sys
 import traceback
@@ -163,6 +165,17 @@ def missing_data_file(source: str) -> bool:
     is wrong input (exit 1, with the name it was probably meant to be)."""
     path = Path(source)
     return bool(path.suffix) and not path.exists()
+
+
+def positive_count(text: str) -> int:
+    """An option's type for a count of at least 1 (argparse says so, exit 2, where it is not)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a count: give a whole number from 1")
+    return value
 
 
 def add_set_option(parser) -> None:

@@ -19,8 +19,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .common import (EXIT_INVALID, EXIT_UNREADABLE, add_set_option, load_graph_or_template,
-                     load_valid_graph, missing_data_file, parse_variables, print_error,
-                     unusable_home)
+                     load_valid_graph, missing_data_file, parse_variables, positive_count,
+                     print_error, unusable_home)
 from .data_words import cli_words
 from .graph_commands import parse_data_options
 
@@ -113,7 +113,8 @@ def register(subparsers) -> None:
     p.add_argument("run_id", nargs="?", type=int, help="the run to show (its id)")
     p.add_argument("--status", choices=("queued", "running", "paused", "stopped", "completed",
                                         "failed"), help="only runs with this status")
-    p.add_argument("--limit", type=int, default=50, help="list at most this many (default 50)")
+    p.add_argument("--limit", type=positive_count, default=50,
+                   help="list at most this many (default 50)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     _add_home(p)
     p.set_defaults(func=cmd_runs)
