@@ -27,6 +27,7 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
+import onnx
 import torch
 from safetensors.torch import save_file
 from transformers import (BertConfig, BertForSequenceClassification, DistilBertConfig,
@@ -67,9 +68,15 @@ def torchscript(model, inputs, names, file):
 def dynamo(model, x, name, file):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        torch.onnx.export(model, (x,), str(HERE / file), dynamo=True, external_data=False,
-                          opset_version=18, input_names=[name], output_names=["logits"],
-                          dynamic_shapes=(({0: torch.export.Dim("batch")},),))
+        program = torch.onnx.export(model, (x,), dynamo=True, opset_version=18,
+                                    input_names=[name], output_names=["logits"],
+                                    dynamic_shapes=(({0: torch.export.Dim("batch")},),))
+    exported = program.model_proto
+    for node in exported.graph.node:  # the stack traces name files of the machine it ran on
+        kept = [p for p in node.metadata_props if p.key != "pkg.torch.onnx.stack_trace"]
+        del node.metadata_props[:]
+        node.metadata_props.extend(kept)
+    onnx.save(exported, str(HERE / file))
 
 
 def main():
