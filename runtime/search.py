@@ -401,6 +401,13 @@ def _check_settings(config: TrainConfig, plist: list[Param], names: dict[str, st
     for p in plist:
         if names[p.name] != "config":
             continue
+        if p.name == "target_scaling" and config.monitor.endswith("_loss") \
+                and len(set(p.values())) > 1:
+            raise TrainError(f"--param target_scaling: the trials would be ranked by "
+                             f"{config.monitor}, which target_scaling puts on another scale "
+                             f"(the standardised target, or the target's units squared), so "
+                             f"the standardised trial would always look best; rank them by a "
+                             f"metric in the target's units: --cfg monitor=val_mae")
         for value in p.choices if p.choices is not None else (p.low, p.high):
             try:
                 config.replace(**{p.name: value})
