@@ -643,6 +643,7 @@ export default function Canvas({ args, disabled, stTheme }) {
         padding: FIT.padding,
         minZoom: whole ? WHOLE_ZOOM : READABLE_ZOOM,
         maxZoom: FIT.maxZoom,
+        focus: rects.filter((_, i) => nodesRef.current[i] && nodesRef.current[i].selected),
       });
       if (view) rf.setViewport(view, instant ? undefined : { duration: FIT.duration });
     },

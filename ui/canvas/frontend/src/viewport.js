@@ -32,11 +32,30 @@ function boundsOf(rects) {
  * @param rects   node boxes in flow coordinates, [{x, y, width, height}]
  * @param width   pane width in pixels
  * @param height  pane height in pixels
- * @param opts    padding (a fraction, as React Flow's fitView), minZoom, maxZoom, and top: pixels
- *                at the top of the pane covered by a toolbar, kept clear
+ * @param opts    padding (a fraction, as React Flow's fitView), minZoom, maxZoom, top: pixels
+ *                at the top of the pane covered by a toolbar, kept clear, and focus: boxes
+ *                (the selected blocks) that a graph too big to show whole is panned to show, the
+ *                least it takes: a design reopened with its last block selected showed its
+ *                inputs' end, that block cut by the pane's edge beside its inspector
  * @returns {x, y, zoom}, or null when there is nothing to show or no room
  */
 export function autoViewport(rects, width, height, opts = {}) {
+  const view = wholeViewport(rects, width, height, opts);
+  const focus = (opts.focus || []).filter((r) => r && [r.x, r.y, r.width, r.height].every(Number.isFinite));
+  if (!view || !focus.length) return view;
+  const f = boundsOf(focus);
+  const margin = 12;
+  const shift = (lo, size, room) => {
+    // the least pan that brings [lo, lo + size] (pane px) inside [margin, room - margin]
+    if (size > room - 2 * margin || (lo >= margin && lo + size <= room - margin)) return 0;
+    return lo < margin ? margin - lo : room - margin - (lo + size);
+  };
+  const dx = shift(f.x * view.zoom + view.x, f.width * view.zoom, width);
+  const dy = shift(f.y * view.zoom + view.y, f.height * view.zoom, height);
+  return { x: view.x + dx, y: view.y + dy, zoom: view.zoom };
+}
+
+function wholeViewport(rects, width, height, opts) {
   const { padding = 0.15, minZoom = 0.5, maxZoom = 1.1, top = 0 } = opts;
   const boxes = (rects || []).filter(
     (r) => r && [r.x, r.y, r.width, r.height].every(Number.isFinite),

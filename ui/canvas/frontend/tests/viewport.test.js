@@ -49,6 +49,22 @@ test("a chain too wide for minZoom keeps minZoom and starts at its inputs", () =
   assert.ok(Math.abs(first.top - (658 - first.bottom)) < 1, "centred vertically");
 });
 
+test("too wide with its last block selected: panned the least that shows that block whole", () => {
+  const rects = chain(10);
+  const v = autoViewport(rects, 676, 658, { ...OPTS, focus: [rects[9]] });
+  assert.equal(v.zoom, 0.5);
+  const last = onScreen(rects[9], v);
+  assert.equal(last.right, 676 - 12, "at the pane's right edge, its margin kept");
+  assert.ok(last.left >= 12);
+  // a selected block already in view leaves the view as it was
+  const plain = autoViewport(rects, 676, 658, OPTS);
+  assert.deepEqual(autoViewport(rects, 676, 658, { ...OPTS, focus: [rects[0]] }), plain);
+  // a graph that fits whole is not moved for its selection
+  const small = chain(3);
+  assert.deepEqual(autoViewport(small, 1000, 600, { ...OPTS, focus: [small[2]] }),
+    autoViewport(small, 1000, 600, OPTS));
+});
+
 test("too wide: centred vertically on the nodes in view at the start, not on far ones", () => {
   const rects = [...chain(4), { x: 3000, y: 2000, width: 200, height: 60 }];
   const v = autoViewport(rects, 676, 658, OPTS);
