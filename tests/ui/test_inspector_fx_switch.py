@@ -76,7 +76,7 @@ def test_an_expression_typed_then_undone_is_the_number_again(app, canvas, home):
     fx(app, ":repeat").click().run()
     widget(app.text_input, "repeat").set_value("=round(2*width)").run()
     assert conv1(home, app)["repeat"] == "=round(2*width)"
-    canvas.send("undo")
+    canvas.send("undo", selected=["conv1"])  # as the canvas sends it: conv1 still selected
     app.run()
     assert "repeat" not in conv1(home, app)
     assert widget(app.number_input, "repeat").value == 1  # not the box of the fx pressed before
