@@ -61,6 +61,14 @@ function Palette({ catalog, onAdd, disabled }) {
             <div className="ll-group-title">
               {cat}
             </div>
+            {cat === "Activation" && (
+              // a user from Keras looks for activation='relu' among a layer's params: here it
+              // is a block of its own, and nothing said so where the blocks are picked
+              <div className="ll-group-note" data-testid="palette-activation-note">
+                A block of its own: put one after each Linear or Conv (Keras&apos;
+                activation=&apos;relu&apos;).
+              </div>
+            )}
             {specs.map((spec) => (
               <div
                 key={spec.type}
