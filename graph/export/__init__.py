@@ -7,9 +7,10 @@
 Formats: ``json`` (the graph), ``python`` (generated code + ``.safetensors`` weights beside it),
 ``torchscript``, ``onnx``, ``safetensors`` (weights), ``bundle`` (one zip with all of them, a
 ``predict.py`` and a model card). Every file is written under a temporary name, loaded back and
-run on the same inputs as the model; only when the outputs agree is it moved into place. A
-failure or a mismatch raises :class:`ExportError` naming the format and, where one is to blame,
-the block; nothing half-written is left behind.
+run on the same inputs as the model; only when the outputs agree is it moved into place, all of
+a format's files together or none (``graph.place_files``). A failure or a mismatch raises
+:class:`ExportError` naming the format and, where one is to blame, the block; nothing
+half-written is left behind.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import torch
 from ..errors import GraphError
 from ..io import load_graph
 from ..model import Graph
+from ..place_files import place_together
 from ..summary import format_bytes
 from . import onnx as _onnx  # noqa: F401  (registers the format)
 from .blame import find_culprit, first_line
@@ -198,7 +200,8 @@ def _new_file_mode() -> int:
 
 def _place(fmt: str, path: Path, started: float, write) -> ExportResult:
     """Run ``write`` on a temporary path beside ``path``; move its files into place only when
-    it returns, delete them whatever happens otherwise."""
+    it returns, all of them or none (``graph.place_files``: Python code never lands beside the
+    weights of an older export), and delete them whatever happens otherwise."""
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise ExportError(fmt, f"no folder {folder} to write {path.name} into; make it first, or "
@@ -206,13 +209,11 @@ def _place(fmt: str, path: Path, started: float, write) -> ExportResult:
     tmp_dir = Path(tempfile.mkdtemp(prefix=".layerloom-export-", dir=folder))
     try:
         files, diff, notes = write(tmp_dir / path.name)
-        placed = []
         mode = _new_file_mode()  # some writers (safetensors) create their files 0o600
         for file in files:
-            target = folder / file.name
             os.chmod(file, mode)
-            os.replace(file, target)
-            placed.append(target)
+        placed = place_together([(file, folder / file.name) for file in files],
+                                Path(tempfile.mkdtemp(prefix="replaced-", dir=tmp_dir)))
         size = sum(p.stat().st_size for p in placed)
         return ExportResult(fmt, path, placed, size, diff, time.perf_counter() - started, notes)
     finally:

@@ -81,7 +81,7 @@ def cmd_export(args) -> int:
         from .export_project import cmd_export_project
 
         return cmd_export_project(args, _db(args))
-    from layerloom.graph.export import ExportError, export_model
+    from layerloom.graph.export import ExportError, export_model, planned_files
     from layerloom.graph.naming import module_name
 
     run = state = None
@@ -117,9 +117,14 @@ def cmd_export(args) -> int:
         print(f"note: a bundle is a zip file: writing {printable(str(output))}.zip, as "
               f"{printable(str(output))} has no .zip suffix")
         output = output.with_name(output.name + ".zip")
+    planned = planned_files(args.format, output)
+    before = {file: _identity(file) for file in planned}
     try:
         result = export_model(graph, args.format, output, state, run=run, seed=args.seed,
                               variables=parse_variables(args.set), overwrite=args.force)
+    except KeyboardInterrupt:
+        _say_interrupted(args.format, planned, before)
+        raise
     except ExportError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_UNREADABLE if exc.unwritable else EXIT_INVALID
@@ -147,6 +152,33 @@ def cmd_export(args) -> int:
     if result.notes.get("normalization"):  # raw data fed to these weights gives nonsense
         print(f"inputs: {printable(result.notes['normalization'])}")
     return 0
+
+
+def _identity(file: Path) -> tuple[int, int] | None:
+    """What tells a file from the one that may replace it (an export moves a new file in)."""
+    try:
+        stat = file.stat()
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino
+
+
+def _say_interrupted(fmt: str, planned: list[Path], before: dict) -> None:
+    """What an export stopped by Ctrl+C leaves, in words: its files are put in place
+    all together or not at all (``graph.place_files``), so either every one is new or none."""
+    def named(files: list[Path]) -> str:
+        return " and ".join(printable(str(file)) for file in files)
+
+    kept = [file for file in planned if before[file] is not None]
+    if all(_identity(file) not in (None, before[file]) for file in planned):
+        text = f"the {fmt} export was complete when it was stopped: {named(planned)} written"
+    else:
+        text = f"the {fmt} export was stopped before it was complete: nothing written" + (
+            f"; {named(kept)} {'is' if len(kept) == 1 else 'are'} as before" if kept else "")
+    try:
+        print(text, file=sys.stderr)
+    except (OSError, ValueError):  # the terminal is gone
+        pass
 
 
 def read_weights(path: str) -> dict | None:
