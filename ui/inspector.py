@@ -18,7 +18,7 @@ import streamlit as st
 
 from layerloom.graph import Node, edit, get_block
 from layerloom.graph.registry import find_block
-from layerloom.graph.stacked_linear import KERAS, LINEAR_MAPS, STILL_LINEAR
+from layerloom.graph.stacked_linear import LINEAR_MAPS, STILL_LINEAR
 
 from . import status
 from .fields import DEFAULT, Field, field, plain, seed, show_value, text_box
@@ -97,11 +97,9 @@ def no_activation_after(state: DesignerState, node_id: str) -> str:
                 bare.append(target)
     if not bare:
         return ""
-    keras = KERAS.get(types[node_id])
-    said = f" Keras' {keras} is {types[node_id]} then a ReLU block." if keras else ""
-    return (f"No activation follows {node_id} (it feeds {', '.join(sorted(bare))}): the "
-            f"activation is a block of its own here, not a param.{said} Drag ReLU (palette, "
-            f"Activation) onto the wire after {node_id}.")
+    # the block's help above says what Keras' activation= is here; this says where it goes
+    return (f"No activation follows {node_id} (it feeds {', '.join(sorted(bare))}): drag ReLU "
+            f"(palette, Activation) onto the wire after {node_id}.")
 
 
 def output_holds(state: DesignerState, node_id: str) -> str:

@@ -50,11 +50,11 @@ def test_a_linear_with_no_activation_after_it_says_where_one_goes(home):
     at = inspected(pid, "hidden")
     notes = [c.value for c in at.caption if "No activation follows" in c.value]
     assert notes == [
-        ":material/info: No activation follows hidden (it feeds fc): the activation is a block "
-        "of its own here, not a param. Keras' Dense(…, activation='relu') is Linear then a ReLU "
-        "block. Drag ReLU (palette, Activation) onto the wire after hidden."]
-    # the block's own help says it too
-    assert any("no activation of its own" in m.value for m in at.markdown)
+        ":material/info: No activation follows hidden (it feeds fc): drag ReLU (palette, "
+        "Activation) onto the wire after hidden."]
+    # and the block's own help, above it, why: the activation is a block of its own here
+    assert any("It has no activation of its own: Keras' Dense(64, activation='relu') is "
+               "Linear then a ReLU block." in m.value for m in at.markdown)
     # and the design's warning, on fc, names both layers; fc gives the output: no note
     at = inspected(pid, "fc")
     assert [w.value for w in at.warning if "no activation between" in w.value] == [
