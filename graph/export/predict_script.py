@@ -123,11 +123,15 @@ def expected_input(manifest: dict) -> list[str]:
         # a category with a comma in it ("New York, NY") quoted, so the list reads as it is
         cols = [c["name"] + (f" (one of {', '.join(map(_category, c['categories'][:8]))}"
                              f"{', …' if len(c['categories']) > 8 else ''})"
-                             if c.get("kind") == "categorical" else "")
+                             if c.get("kind") == "categorical" else
+                             f" (a date{' and time' if c.get('time') else ''}, "
+                             f"{_date_forms(c)})" if c.get("kind") == "date" else "")
                 for c in prep["columns"]]
+        said = ["categories are one-hot encoded"] + [
+            f"{c['name']} becomes {date_words(c)}" for c in prep["columns"]
+            if c.get("kind") == "date"] + ["missing cells count as the training mean"]
         out.append(f"A CSV file with a header row and the columns {', '.join(cols)}; "
-                   f"categories are one-hot encoded and missing cells count as the training "
-                   f"mean.")
+                   f"{'; '.join(said)}.")
     elif kind == "text":
         vocab = prep.get("vocab") or []
         out.append(f"A text file, {'lower-cased, ' if prep.get('lowercase', True) else ''}split "
@@ -175,6 +179,8 @@ def input_files(manifest: dict) -> list[str]:
                 "per row."] if columns else [])
         hot = ("each category as its one-hot columns (1 for the row's category, 0 for the "
                "others), " if any(c.get("kind") == "categorical" for c in columns) else "")
+        hot += "".join(f"{c['name']} as {date_words(c)}, " for c in columns
+                       if c.get("kind") == "date")
         out.append(f"A .npy file, or a CSV of rows of {size} numbers"
                    f"{' (no header naming the columns)' if columns else ''}: the {size} "
                    f"features of a row [{size}] or of N rows [N, {size}], in the model's order "
@@ -213,9 +219,24 @@ def feature_names(prep: dict, size: int) -> list[str]:
     for column in prep.get("columns") or []:
         if column.get("kind") == "categorical":
             names += [f"{column['name']}={c}" for c in column["categories"]]
+        elif column.get("kind") == "date":
+            names += date_names(column)
         else:
             names.append(str(column["name"]))
     return names if len(names) == size else [f"x{i}" for i in range(size)]
+
+
+def date_words(column: dict) -> str:
+    """What a date column becomes, in words: ``5 columns: days since 2021-01-04, month (sin,
+    cos), weekday (sin, cos)``."""
+    cycles = ["month", "weekday"] + (["hour"] if column.get("time") else [])
+    return (f"{len(date_names(column))} columns: days since {column['origin']}, "
+            + ", ".join(f"{cycle} (sin, cos)" for cycle in cycles))
+
+
+def _date_forms(column: dict) -> str:
+    order = column.get("order")
+    return "year first" + (f" or {DATE_ORDERS[order]}" if order else "")
 
 
 def _short_names(names: list[str], n: int = 12) -> str:
@@ -752,7 +773,7 @@ def written_numbers(where: str, header: list, rows: list, lines: list, columns: 
     decimal there, else thousands. Where the training file's form would read it otherwise,
     it is refused, naming the column and line: no guess. ``where`` starts every message."""
     numeric = [c["name"] for c in columns
-               if c.get("kind") != "categorical" and c["name"] in header]
+               if c.get("kind") not in ("categorical", "date") and c["name"] in header]
     parsed, shown = {}, {}
     for name in numeric:
         at = header.index(name)
@@ -831,9 +852,112 @@ def _reading(name: str, read: dict, cell: str, line: int, mark: str | None,
     return usual
 
 
+# -- dates: a column of dates as the features training made of it ------------------------------
+# (the exported project's data.py holds the same code: keep the two alike; LayerLoom's own
+# loader makes the training features with these functions)
+
+DATE_FORM = re.compile(
+    r"^(?:(?P<y>\d{4})(?P<s>[-/.])(?P<m>\d{1,2})(?P=s)(?P<d>\d{1,2})"  # 2024-03-25
+    r"|(?P<a>\d{1,2})(?P<t>[./-])(?P<b>\d{1,2})(?P=t)(?P<yy>\d{4}|\d{2}),?)"  # 25/03/2024
+    r"(?: ?[ T](?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}(?:\.\d+)?))?"  # 14:05:09.5
+    r"(?: ?(?P<p>[AaPp][Mm]))?)?(?:Z|[+-]\d{2}:?\d{2})?$")  # 2:05 PM; an offset, not applied
+DATE_ORDERS = {"dmy": "day/month/year", "mdy": "month/day/year", None: "year-month-day"}
+
+
+def read_date(cell: str, order: str | None) -> dt.datetime:
+    """The date and time ``cell`` writes, its wall-clock time as written (an offset such as
+    ``+01:00`` is not applied): year first (``2024-03-25``, ``2024/03/25``) always, day and
+    month first as ``order`` says (``"dmy"``: ``25/03/2024``; ``"mdy"``: ``03/25/2024``; a
+    two-digit year 00–68 is 2000–2068, 69–99 is 1969–1999, as Python's ``%y``). ValueError
+    where it is no such date (``31/02/2024``, ``13/13/2024``, or day first with no ``order``).
+
+    >>> read_date("2024-03-25", None), read_date("3/25/24 2:05 PM", "mdy")
+    (datetime.datetime(2024, 3, 25, 0, 0), datetime.datetime(2024, 3, 25, 14, 5))
+    """
+    found = DATE_FORM.match(cell.strip())
+    if not found:
+        raise ValueError(f"{cell!r} is not a date")
+    if found["y"]:
+        year, month, day = int(found["y"]), int(found["m"]), int(found["d"])
+    elif order in ("dmy", "mdy"):
+        first, second, year = int(found["a"]), int(found["b"]), int(found["yy"])
+        day, month = (first, second) if order == "dmy" else (second, first)
+        if len(found["yy"]) == 2:
+            year += 2000 if year < 69 else 1900
+    else:
+        raise ValueError(f"{cell!r} writes its day and month first, in an order not known")
+    hour, minute = int(found["H"] or 0), int(found["M"] or 0)
+    if found["p"]:  # 12-hour clock: 12 AM is midnight, 12 PM noon
+        if not 1 <= hour <= 12:
+            raise ValueError(f"{cell!r}: hour {hour} on a 12-hour clock")
+        hour = hour % 12 + (12 if found["p"].lower() == "pm" else 0)
+    seconds = float(found["S"] or 0)
+    when = dt.datetime(year, month, day, hour, minute, int(seconds))  # ValueError: no such
+    return when + dt.timedelta(seconds=seconds - int(seconds))
+
+
+def date_names(column: dict) -> list[str]:
+    """The model's features made of a date column, in order: days since the earliest training
+    date, then month, weekday (and hour of the day, for dates with times) each as a point on a
+    circle (sine and cosine), so that December sits beside January and Sunday beside
+    Monday."""
+    name = column["name"]
+    cycles = ("month", "weekday") + (("hour",) if column.get("time") else ())
+    return [f"{name}: days since {column['origin']}"] + [
+        f"{name}: {cycle} {part}" for cycle in cycles for part in ("sin", "cos")]
+
+
+def date_features(when: dt.datetime, column: dict) -> list[float]:
+    """``when`` as the features :func:`date_names` names.
+
+    >>> column = {"name": "d", "kind": "date", "origin": "2024-01-01", "time": False}
+    >>> [round(v, 3) for v in date_features(dt.datetime(2024, 4, 1), column)]
+    [91.0, 1.0, 0.0, 0.0, 1.0]
+    """
+    days = (when - dt.datetime.fromisoformat(column["origin"])).total_seconds() / 86400
+    turns = [(when.month - 1) / 12, when.weekday() / 7]
+    if column.get("time"):
+        turns.append((when.hour + when.minute / 60 + when.second / 3600) / 24)
+    return [days] + [f(2 * math.pi * turn) for turn in turns for f in (math.sin, math.cos)]
+
+
+def date_problem(cell: str, column: dict) -> str:
+    """Why ``cell`` cannot be read as the training file wrote ``column``'s dates."""
+    order = column.get("order")
+    how = DATE_ORDERS[order] if order else "year first"
+    return (f"{cell!r} is not a date written {how}, as the training file wrote the column; "
+            f"write it so, or year first (2024-03-25)")
+
+
+def written_dates(where: str, header: list, rows: list, lines: list, columns: list,
+                  missing) -> dict:
+    """The features of each date column of ``columns`` (:func:`date_features`), one list a
+    row, NaN for a missing date; a date this file writes otherwise than training read them
+    (``03/25/2024`` where training read day first) is refused, naming the column and the
+    line. ``where`` starts the message."""
+    out = {}
+    for column in columns:
+        if column.get("kind") != "date" or column["name"] not in header:
+            continue
+        at, width = header.index(column["name"]), len(date_names(column))
+        out[column["name"]] = features = []
+        for cells, line in zip(rows, lines):
+            cell = cells[at].strip() if at < len(cells) else ""
+            if cell.lower() in missing:
+                features.append([math.nan] * width)
+                continue
+            try:
+                features.append(date_features(read_date(cell, column.get("order")), column))
+            except ValueError:
+                raise SystemExit(f"{where}: column {column['name']!r}, line {line}: "
+                                 f"{date_problem(cell, column)}") from None
+    return out
+
+
 def read_rows(path: Path, shape: tuple, prep: dict, notes: list) -> np.ndarray:
     """Every data row of a CSV file, its columns encoded as in training (numbers as they
-    are, a category as its one-hot columns, a missing cell as NaN); a category training never
+    are, a category as its one-hot columns, a date as its features (:func:`date_names`), a
+    missing cell as NaN); a category training never
     saw is added to ``notes``. A file without a header naming the columns is read as rows of
     the encoded features themselves."""
     columns = prep.get("columns")
@@ -852,6 +976,7 @@ def read_rows(path: Path, shape: tuple, prep: dict, notes: list) -> np.ndarray:
         raise SystemExit(f"error: {path}: a header but no rows")
     numbers, said = written_numbers(f"error: {path}", header, rows, lines, columns, commas,
                                     missing)
+    dates = written_dates(f"error: {path}", header, rows, lines, columns, missing)
     notes += [(None, f"{path.name}: {text}") for text in said]
     out = []
     for i, cells in enumerate(rows):
@@ -869,6 +994,8 @@ def read_rows(path: Path, shape: tuple, prep: dict, notes: list) -> np.ndarray:
                                             f"{', …' if len(column['categories']) > 8 else ''}"
                                             f"), so it is read as none of them"))
                 values += [1.0 if cell == c else 0.0 for c in column["categories"]]
+            elif column.get("kind") == "date":
+                values += dates[column["name"]][i]
             else:
                 values.append(numbers[column["name"]][i])
         out.append(np.asarray(values, dtype=np.float64).reshape(shape))

@@ -32,7 +32,8 @@ def _option(name: str, value: str) -> str:
 
 _WORDS = [
     (re.compile(r"(?<![\w-])drop=(\[[^\]]*\])"), lambda m: _drop(m[1])),
-    (re.compile(r"(?<![\w-])(kind|sheet)=(['\"])(.*?)\2"), lambda m: _option(m[1], m[3])),
+    (re.compile(r"(?<![\w-])(kind|sheet|date_order)=(['\"])(.*?)\2"),
+     lambda m: _option(m[1], m[3])),
     (re.compile(r"(?<=with )(kind|target)=(\w+)"), lambda m: _option(m[1], m[2])),
     (re.compile(r"raise max_categories\b"), lambda m: "raise it with --data-option "
                                                       "max_categories=N"),

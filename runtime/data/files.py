@@ -48,7 +48,8 @@ def _load_workbook(path: Path, spec: SplitSpec, *, sheet: str | None, **options)
 
 
 def _load_table(table: Table, spec: SplitSpec, *, kind: str, target: str | None, task: str,
-                drop: tuple[str, ...], max_categories: int, text_column: str | None,
+                drop: tuple[str, ...], max_categories: int, date_order: str,
+                text_column: str | None,
                 label_column: str | None, length: int, max_vocab: int,
                 min_freq: int) -> Dataset:
     if kind == "auto" and (text_column or label_column):
@@ -64,7 +65,7 @@ def _load_table(table: Table, spec: SplitSpec, *, kind: str, target: str | None,
                              label_column=label_column or target, length=length,
                              max_vocab=max_vocab, min_freq=min_freq)
     return load_tabular(table, spec, target=target, task=task, drop=drop,
-                        max_categories=max_categories)
+                        max_categories=max_categories, date_order=date_order)
 
 
 def _texts_left_out(table: Table, texts: list[str]) -> Table:
@@ -96,6 +97,10 @@ TABLE_OPTIONS = (
         Option("drop", "names", (), "columns to leave out (ids, names)"),
         Option("max_categories", "int", 50, "most distinct values a text column may have to be "
                "one-hot encoded", min=2),
+        Option("date_order", "choice", "auto", "how dates written day and month first "
+               "(05/03/2024) read: dmy, the day first (5 March), or mdy, the month first (May "
+               "3); auto: as the column's dates show where one has a number over 12, else "
+               "refused, to choose", choices=("auto", "dmy", "mdy")),
         Option("text_column", "str", None, "text: the column of texts (default: the free-text "
                "column, or the one column besides the labels)"),
         Option("label_column", "str", None, "text: the column of labels (default: target, or "

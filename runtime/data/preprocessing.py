@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from layerloom.graph.export.predict_script import (date_features, date_names, date_problem,
+                                                  read_date)
+
 from .csvfile import DASHES, MISSING, as_written, is_missing
 from .errors import DataError
 from .text import WORD
@@ -19,7 +22,8 @@ from .text import WORD
 
 def input_columns(ds) -> list[dict] | None:
     """A table's columns as a row in the file names them, in the model's order:
-    ``[{"name", "kind": "numeric"}]`` or ``{"name", "kind": "categorical", "categories"}``.
+    ``[{"name", "kind": "numeric"}]``, ``{"name", "kind": "categorical", "categories"}`` or
+    ``{"name", "kind": "date", "order", "origin", "time"}`` (:mod:`.datecols`).
 
     A CSV file's loader records them; a built-in table (iris) has one numeric column per
     feature name. None for data that are not a table of named features."""
@@ -66,8 +70,9 @@ def row_names(ds) -> list[str]:
 def encode_row(values: dict, ds, notes: list | None = None) -> np.ndarray:
     """One table row in the file's own terms (``{"age": "41", "city": "Oslo"}``) as the
     model's features: numbers as they are, a category as its one-hot columns (all zeros for a
-    category unseen in training, said in ``notes``), a missing number as NaN (the mean, after
-    normalising)."""
+    category unseen in training, said in ``notes``), a date as the features training made of
+    it (read in the training file's day/month order, or year first), a missing number or date
+    as NaN (the mean, after normalising)."""
     columns = input_columns(ds) or [{"name": n, "kind": "numeric"} for n in row_names(ds)]
     missing = [c["name"] for c in columns if c["name"] not in values]
     if missing:
@@ -86,6 +91,16 @@ def encode_row(values: dict, ds, notes: list | None = None) -> np.ndarray:
                 notes.append(f"column {column['name']!r}: {text_value!r} was not seen in "
                              f"training (it saw {seen}), so it is read as none of them")
             out += [1.0 if text_value == c else 0.0 for c in categories]
+            continue
+        if column["kind"] == "date":
+            if is_missing(text_value):
+                out += [float("nan")] * len(date_names(column))
+                continue
+            try:
+                out += date_features(read_date(text_value, column.get("order")), column)
+            except ValueError:
+                raise DataError(date_problem(text_value, column),
+                                column=column["name"]) from None
             continue
         # text as the training file wrote it ($1,250.50, 3,5; a dash for none); a number
         # (an edited row's) as it is
@@ -109,12 +124,15 @@ def table_rows(name: str, raw: bytes, columns: list[dict] | None = None,
     where the training file wrote them otherwise."""
     from pathlib import Path
 
-    from layerloom.graph.export.predict_script import decode_text, text_lined, written_numbers
+    from layerloom.graph.export.predict_script import (decode_text, text_lined, written_dates,
+                                                      written_numbers)
 
     try:
         header, rows, lines, commas = text_lined(Path(name), decode_text(raw))
         numbers, said = written_numbers(name, header, rows, lines, columns or [], commas,
                                         MISSING)
+        written_dates(name, header, rows, lines, columns or [], MISSING)  # each read, or
+        # refused naming its line; encode_row makes the same features of the same text
     except SystemExit as exc:  # predict.py's way of saying a file cannot be read
         raise DataError(str(exc).removeprefix("error: ")) from None
     if not rows:

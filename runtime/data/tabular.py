@@ -1,5 +1,6 @@
 """Tabular CSV files: numeric columns standardised on the training split, text columns one-hot
-with the categories seen in training, one column as the target.
+with the categories seen in training, a column of dates as a few numbers (:mod:`.datecols`),
+one column as the target.
 
 What the loader does to a value the model cannot take as it is, it says, per column, in
 ``Dataset.meta["notes"]`` (the Data page shows them beside the preview) and, as numbers, in
@@ -14,10 +15,13 @@ import re
 
 import numpy as np
 
+from layerloom.graph.export.predict_script import date_names
+
 from . import target as targets
 from .build import assemble
 from .csvfile import DASHES, ERRORS, Table, dates, is_missing, parse_numbers
 from .dataset import Dataset
+from .datecols import date_column, date_note
 from .errors import DataError
 from .split import SplitSpec, split_indices
 
@@ -25,9 +29,11 @@ NUMERIC_SHARE = 0.9  # a column this numeric with a few stray words is a typo, n
 
 
 def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str,
-                 drop: tuple[str, ...], max_categories: int) -> Dataset:
+                 drop: tuple[str, ...], max_categories: int,
+                 date_order: str = "auto") -> Dataset:
     """A Dataset of ``[F]`` float features from ``table``; ``target`` defaults to the last
-    column."""
+    column. ``date_order`` reads dates written day and month first (``05/03/2024``) where the
+    values do not tell: ``"dmy"``, ``"mdy"``, or ``"auto"`` (refused where they do not)."""
     target = target or table.header[-1]
     for name in (target, *drop):
         table.column(name)  # raises, naming the columns, for a name the file lacks
@@ -40,7 +46,8 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
     split = split_indices(len(table.rows), spec,
                           goal.y if goal.classes is not None else None, where=table.path.name)
     blocks, names, onehot, columns = [], [], [], []
-    advice: list[str] = []  # columns that are features only in form (an id, dates)
+    advice: list[str] = []  # columns that are features only in form (an id, a name)
+    became: list[str] = []  # what each column of dates became
     filled: dict[str, dict] = {}
     unseen: dict[str, dict] = {}
     for name in features:
@@ -62,6 +69,17 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
                 filled[name] = {"missing": gaps,
                                 "value": float(known.mean()) if len(known) else None}
             continue
+        if dates(values):
+            block, column = date_column(table, name, values, split.train, date_order)
+            blocks.append(block)
+            names += date_names(column)
+            onehot += [False] * block.shape[1]
+            columns.append(column)
+            became.append(date_note(column))
+            gaps = sum(is_missing(value) for value in values)
+            if gaps:
+                filled[name] = {"missing": gaps, "value": None}
+            continue
         categories = sorted({values[i] for i in split.train if not is_missing(values[i])})
         gaps = sum(is_missing(value) for value in values)
         if gaps:
@@ -71,20 +89,6 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
                    if not is_missing(values[i]) and values[i] not in known]
         if outside:
             unseen[name] = {"count": len(outside), "values": sorted(set(outside))}
-        if len(categories) > max_categories and dates(values):
-            dated = [other for other in features if other == name or _many_dates(
-                table, other, split.train, max_categories)]  # all at once: one drop
-            also = f", as does {', '.join(n for n in dated if n != name)}" \
-                if len(dated) > 1 else ""
-            fault = (f"holds dates{also}: {len(categories)} different ones in the training "
-                     f"rows, too many to one-hot (more than {max_categories}), and a date "
-                     f"not seen in training would match none of them")
-            raise DataError(f"{fault}; drop {'it' if len(dated) == 1 else 'them'} with "
-                            f"drop={dated!r}, or give the model a number from "
-                            f"{'it' if len(dated) == 1 else 'each'} (days "
-                            f"since a start, the month) in a column of its own",
-                            file=table.path, column=name,
-                            remedy={"drop": dated, "why": DATES_WHY}, fault=fault)
         if len(categories) > max_categories:
             fault = (f"{len(categories)} different values in the training rows, too many to "
                      f"one-hot (more than {max_categories})")
@@ -111,16 +115,12 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
     if goal.classes is not None:
         advice += targets.rare_classes_note(goal.y, goal.classes, split.parts, target) + \
             targets.case_note(target, goal.classes)
-    notes = table.notes + unlabelled + value_notes(columns, filled, unseen) + advice
+    notes = table.notes + unlabelled + became + value_notes(columns, filled, unseen) + advice
     if notes:
         meta.update(notes=notes, filled=filled, unseen=unseen)
     return assemble(table.path.name, str(table.path), x, goal.y, spec, classes=goal.classes,
                     norm="feature", keep=np.array(onehot), split=split, meta=meta)
 
-
-# why a column of dates is dropped, and how to use it instead: for the Data page's button
-DATES_WHY = ("dates as categories tell the model nothing about a new date; to use them, add a "
-             "column of a number from them, such as days since a start or the month")
 
 _ID_NAME = re.compile(r"(^|[_\s-])id$|^id([_\s-]|$)|^(index|row|row_?number|no)$|"
                       r"(?-i:[a-z]I[dD]$)", re.I)  # customer_id, ID, PassengerId, userID
@@ -178,12 +178,6 @@ def _row_id_note(name: str, numbers: np.ndarray) -> list[str]:
             f"it only adds noise; drop it with drop=[{name!r}] unless its value means something"]
 
 
-def _many_dates(table: Table, name: str, rows: np.ndarray, most: int) -> bool:
-    """Whether column ``name`` holds dates, more different ones in ``rows`` than ``most``."""
-    values = [value.strip() for value in table.column(name)]
-    return dates(values) and len({values[i] for i in rows if not is_missing(values[i])}) > most
-
-
 def _constant_note(name: str, values: list[str]) -> list[str]:
     """A column that holds one value on every row gives the model nothing to learn from."""
     if len(values) < 2 or is_missing(values[0]) or any(value != values[0] for value in values):
@@ -219,12 +213,8 @@ def _error_note(name: str, values: list[str]) -> list[str]:
 
 def _category_notes(name: str, values: list[str], categories: list[str],
                     train_rows: int) -> list[str]:
-    """Advice on a text column read as categories that cannot carry over to new rows: dates,
-    or a different value on nearly every training row (an id, a name)."""
-    if dates(values):
-        return [f"{name}: holds dates, read as {len(categories)} categories, which a date not "
-                f"seen in training matches none of; drop it with drop=[{name!r}], or give the "
-                f"model a number from it (days since a start, the month) in a column of its own"]
+    """Advice on a text column read as categories that cannot carry over to new rows: a
+    different value on nearly every training row (an id, a name)."""
     if len(categories) >= MANY_VALUES and len(categories) >= 0.9 * train_rows:
         return [f"{name}: {len(categories)} different values in {train_rows} training rows (an "
                 f"id or a name?): as one-hot columns they cannot carry over to new rows; drop "
@@ -252,6 +242,9 @@ def value_notes(columns: list[dict], filled: dict, unseen: dict) -> list[str]:
             if column["kind"] == "categorical":
                 notes.append(f"{what} encoded as none of the known categories (its one-hot "
                              f"columns all 0)")
+            elif column["kind"] == "date":
+                notes.append(f"{what} filled with the training mean of each of its "
+                             f"{len(date_names(column))} columns")
             elif gap["value"] is None:
                 notes.append(f"{what} filled with 0: no training row has a value")
             else:

@@ -15,8 +15,10 @@ ROWS = 80
 
 
 def customers(tmp_path):
-    rows = [f"{1000 + i},2023-{1 + i % 12:02d}-{1 + i % 28:02d},2024-{1 + i % 12:02d}-"
-            f"{1 + (i * 5) % 28:02d},{i % 9 * 1.5},{'ab'[i % 3 > 0]}" for i in range(ROWS)]
+    """Sign-up and last-seen dates written day and month first, none over 12: which is the
+    day is asked, not guessed."""
+    rows = [f"{1000 + i},{1 + i % 12:02d}/{1 + i % 12:02d}/2023,{1 + (i * 5) % 12:02d}/"
+            f"{1 + i % 12:02d}/2024,{i % 9 * 1.5},{'ab'[i % 3 > 0]}" for i in range(ROWS)]
     path = tmp_path / "customers.csv"
     path.write_text("customer_id,signup,last_seen,amount,label\n" + "\n".join(rows) + "\n")
     return path
@@ -25,27 +27,32 @@ def customers(tmp_path):
 def suggested(line: str) -> list[str]:
     """The flag a message tells one to type, split as a shell splits it."""
     start = line.index("--data-option")
-    return shlex.split(line[start:].split(",", 1)[0] if "'" not in line[start:] else
-                       line[start:line.index("'", line.index("'", start) + 1) + 1])
+    return shlex.split(" ".join(line[start:].split(" ")[:2]))
 
 
 def test_the_messages_say_what_to_type_and_it_works(tmp_path, capsys):
     path = customers(tmp_path)
     assert main(["validate", "mlp-tabular", "--dataset", str(path)]) == 1
     error = capsys.readouterr().err
-    assert "drop them with --data-option 'drop=[\"signup\", \"last_seen\"]', or give" in error
-    assert "drop=[" not in error.replace("'drop=[", "")  # no Python wording left
+    assert "set --data-option date_order=dmy if the day comes first (05/03/2024 is 5 March) " \
+           "or --data-option date_order=mdy if the month does" in error
+    assert "date_order='" not in error  # no Python wording left
     flag = suggested(error)
-    assert flag == ["--data-option", 'drop=["signup", "last_seen"]']
+    assert flag == ["--data-option", "date_order=dmy"]
     main(["validate", "mlp-tabular", "--dataset", str(path), *flag])
     notes = capsys.readouterr().err
     assert "customer_id: a different whole number on every row, named like an id: as a " \
            "feature it only adds noise; drop it with --data-option drop=customer_id unless" \
            in notes
-    assert main(["train", "mlp-tabular", "--set", "features=1", "--set", "classes=2",
+    assert main(["train", "mlp-tabular", "--set", "features=11", "--set", "classes=2",
                  "--dataset", str(path), "--epochs", "1", "--no-record", "--home",
                  str(tmp_path), *flag, "--data-option", "drop=customer_id"]) == 0
-    assert "holds dates" not in capsys.readouterr().err  # train took both columns
+    assert "date_order" not in capsys.readouterr().err  # train read both columns: 5 + 5 + 1
+
+
+def test_several_columns_to_drop_are_json_in_quotes():
+    assert cli_words("drop them with drop=['signup', 'last_seen'], or give") == \
+        "drop them with --data-option 'drop=[\"signup\", \"last_seen\"]', or give"
 
 
 def test_other_options_in_command_line_words():

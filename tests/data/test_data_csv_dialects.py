@@ -283,19 +283,21 @@ def test_currency_and_percent_signs_are_taken_off_numbers(tmp_path, cells, read,
         assert ds.meta["notes"] == [said]
 
 
-@pytest.mark.parametrize("date", ["2024/03/{d:02d}", "3/{d}/2024 2:05 PM",
-                                  "2024-03-{d:02d}T08:00:00+01:00", "{d:02d}.03.2024"])
-def test_dates_as_spreadsheets_and_logs_write_them_are_named_as_dates(tmp_path, date):
+@pytest.mark.parametrize("date, order, width", [
+    ("2024/03/{d:02d}", None, 5), ("3/{d}/2024 2:05 PM", "mdy", 7),
+    ("2024-03-{d:02d}T08:00:00+01:00", None, 7), ("{d:02d}.03.2024", "dmy", 5)])
+def test_dates_as_spreadsheets_and_logs_write_them_are_read_as_dates(tmp_path, date, order,
+                                                                     width):
     """``2024-03-01T08:00:00+01:00`` is seven "words": the table was taken for a text dataset
-    of its timestamps; ``2024/03/01`` and ``3/1/2024`` were categories without a word."""
+    of its timestamps; ``2024/03/01`` and ``3/1/2024`` were categories without a word. Each
+    is a date (its day and month in the order its values show), made a few numbers."""
     rows = [f"{date.format(d=1 + i % 28)},{i % 5}.5,{'ab'[i % 2]}" for i in range(ROWS)]
     ds = load_dataset(write(tmp_path / "log.csv", "when,size,label\n" + "\n".join(rows)),
                       val_fraction=0, test_fraction=0)
-    assert ds.dtype == "float32" and ds.input_shape == (29,)  # a table: 28 dates and size
-    assert ds.meta["notes"] == [
-        "when: holds dates, read as 28 categories, which a date not seen in training matches "
-        "none of; drop it with drop=['when'], or give the model a number from it (days since "
-        "a start, the month) in a column of its own"]
+    assert ds.dtype == "float32" and ds.input_shape == (width + 1,)  # a table: dates and size
+    assert ds.meta["columns"][0] == {"name": "when", "kind": "date", "order": order,
+                                     "origin": "2024-03-01", "time": width == 7}
+    assert ds.meta["notes"][0].startswith(f"when → {width} columns: days since 2024-03-01, ")
 
 
 def test_a_column_of_uuids_or_urls_does_not_make_a_table_a_text_dataset(tmp_path):

@@ -1,6 +1,6 @@
-"""Columns that are features only in form: a row id, a date, a name on every row. They are
-read as the loader reads them (numbers, one-hot categories) and said, with the drop option
-that leaves them out, in ``meta["notes"]`` (the Data page, ``validate --dataset`` and
+"""Columns that are features only in form: a row id, a name on every row. They are read as
+the loader reads them (numbers, one-hot categories) and said, with the drop option that leaves
+them out, in ``meta["notes"]`` (a date is made numbers a model learns from, and said as such) (the Data page, ``validate --dataset`` and
 ``train`` show them)."""
 
 from __future__ import annotations
@@ -20,14 +20,12 @@ def test_ids_and_dates_are_named_with_the_drop_that_leaves_them_out(tmp_path, ca
     path = _write(tmp_path / "customers.csv", "row_id,customer,signup,spend,label", rows)
     notes = load_dataset(path, val_fraction=0.0, test_fraction=0.0).meta["notes"]
     assert notes == [
+        "signup → 5 columns: days since 2023-01-01, month (sin, cos), weekday (sin, cos)",
         "row_id: a different whole number on every row, named like an id: as a feature it only "
         "adds noise; drop it with drop=['row_id'] unless its value means something",
         "customer: 40 different values in 40 training rows (an id or a name?): as one-hot "
         "columns they cannot carry over to new rows; drop it with drop=['customer'] unless its "
-        "values repeat in the data to come",
-        "signup: holds dates, read as 40 categories, which a date not seen in training matches "
-        "none of; drop it with drop=['signup'], or give the model a number from it (days since "
-        "a start, the month) in a column of its own"]
+        "values repeat in the data to come"]  # a date is made numbers: no advice
     kept = load_dataset(path, drop=("row_id", "customer", "signup"))
     assert "notes" not in kept.meta and kept.input_shape == (1,)
     assert main(["validate", "mlp-tabular", "-d", path, "--set", "features=2",

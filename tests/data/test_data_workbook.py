@@ -95,14 +95,14 @@ def test_a_workbook_loads_as_the_csv_excel_saves_of_its_sheet(tmp_path):
     book = load_dataset(sales(tmp_path / "sales.xlsx"), target="qty", task="regression")
     table = load_dataset(sales_csv(tmp_path / "sales.csv"), target="qty", task="regression")
     assert book.meta["columns"] == table.meta["columns"]
-    assert book.meta["columns"][0]["kind"] == "categorical"  # dates as ISO text, as in CSV
+    assert book.meta["columns"][0]["kind"] == "date"  # dates as ISO text, as in CSV
     for part in ("train", "val", "test"):
         assert all(torch.equal(a, b) for a, b in zip(book.split(part), table.split(part)))
     assert book.meta["notes"][0] == ("read sheet 'sales', one of 2 sheets with data (also "
                                      "'notes'); for another, set the option sheet to its name "
                                      "(sheet='notes')")
     assert book.meta["notes"][1:] == table.meta["notes"]
-    assert any(note.startswith("day: holds dates") for note in book.meta["notes"])
+    assert any(note.startswith("day → 5 columns: days since 2024-03-") for note in book.meta["notes"])
 
 
 def test_numbers_keep_every_digit_and_whole_floats_are_whole(tmp_path):

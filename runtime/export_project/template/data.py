@@ -6,7 +6,8 @@ or float32 targets ``[N, T]``. What config.json's ``data`` section says decides 
 
 - ``arrays``: the splits themselves, already model-ready, in ``data/train.npz`` etc.;
 - ``npz``: a NumPy file with arrays ``x`` and ``y`` (and optionally ``classes``);
-- ``table``: a CSV of numeric and categorical columns (categories one-hot, as in training), or
+- ``table``: a CSV of numeric, categorical and date columns (categories one-hot, dates as days
+  since the earliest training date and month, weekday, hour as sine and cosine, as in training), or
   an Excel workbook's sheet (.xlsx, read with openpyxl, values only);
 - ``text``: a CSV (or .xlsx) of texts and labels (lowercase words, looked up in
   ``data/vocab.json``);
@@ -357,7 +358,7 @@ def written_numbers(where: str, header: list, rows: list, lines: list, columns: 
     decimal there, else thousands. Where the training file's form would read it otherwise,
     it is refused, naming the column and line: no guess. ``where`` starts every message."""
     numeric = [c["name"] for c in columns
-               if c.get("kind") != "categorical" and c["name"] in header]
+               if c.get("kind") not in ("categorical", "date") and c["name"] in header]
     parsed, shown = {}, {}
     for name in numeric:
         at = header.index(name)
@@ -436,6 +437,108 @@ def _reading(name: str, read: dict, cell: str, line: int, mark: str | None,
     return usual
 
 
+# -- dates: a column of dates as the features training made of it ------------------------------
+# (predict.py holds the same code, with which LayerLoom made the training features: keep the
+# two alike)
+
+DATE_FORM = re.compile(
+    r"^(?:(?P<y>\d{4})(?P<s>[-/.])(?P<m>\d{1,2})(?P=s)(?P<d>\d{1,2})"  # 2024-03-25
+    r"|(?P<a>\d{1,2})(?P<t>[./-])(?P<b>\d{1,2})(?P=t)(?P<yy>\d{4}|\d{2}),?)"  # 25/03/2024
+    r"(?: ?[ T](?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}(?:\.\d+)?))?"  # 14:05:09.5
+    r"(?: ?(?P<p>[AaPp][Mm]))?)?(?:Z|[+-]\d{2}:?\d{2})?$")  # 2:05 PM; an offset, not applied
+DATE_ORDERS = {"dmy": "day/month/year", "mdy": "month/day/year", None: "year-month-day"}
+
+
+def read_date(cell: str, order: str | None) -> dt.datetime:
+    """The date and time ``cell`` writes, its wall-clock time as written (an offset such as
+    ``+01:00`` is not applied): year first (``2024-03-25``, ``2024/03/25``) always, day and
+    month first as ``order`` says (``"dmy"``: ``25/03/2024``; ``"mdy"``: ``03/25/2024``; a
+    two-digit year 00–68 is 2000–2068, 69–99 is 1969–1999, as Python's ``%y``). ValueError
+    where it is no such date (``31/02/2024``, ``13/13/2024``, or day first with no ``order``).
+
+    >>> read_date("2024-03-25", None), read_date("3/25/24 2:05 PM", "mdy")
+    (datetime.datetime(2024, 3, 25, 0, 0), datetime.datetime(2024, 3, 25, 14, 5))
+    """
+    found = DATE_FORM.match(cell.strip())
+    if not found:
+        raise ValueError(f"{cell!r} is not a date")
+    if found["y"]:
+        year, month, day = int(found["y"]), int(found["m"]), int(found["d"])
+    elif order in ("dmy", "mdy"):
+        first, second, year = int(found["a"]), int(found["b"]), int(found["yy"])
+        day, month = (first, second) if order == "dmy" else (second, first)
+        if len(found["yy"]) == 2:
+            year += 2000 if year < 69 else 1900
+    else:
+        raise ValueError(f"{cell!r} writes its day and month first, in an order not known")
+    hour, minute = int(found["H"] or 0), int(found["M"] or 0)
+    if found["p"]:  # 12-hour clock: 12 AM is midnight, 12 PM noon
+        if not 1 <= hour <= 12:
+            raise ValueError(f"{cell!r}: hour {hour} on a 12-hour clock")
+        hour = hour % 12 + (12 if found["p"].lower() == "pm" else 0)
+    seconds = float(found["S"] or 0)
+    when = dt.datetime(year, month, day, hour, minute, int(seconds))  # ValueError: no such
+    return when + dt.timedelta(seconds=seconds - int(seconds))
+
+
+def date_names(column: dict) -> list[str]:
+    """The model's features made of a date column, in order: days since the earliest training
+    date, then month, weekday (and hour of the day, for dates with times) each as a point on a
+    circle (sine and cosine), so that December sits beside January and Sunday beside
+    Monday."""
+    name = column["name"]
+    cycles = ("month", "weekday") + (("hour",) if column.get("time") else ())
+    return [f"{name}: days since {column['origin']}"] + [
+        f"{name}: {cycle} {part}" for cycle in cycles for part in ("sin", "cos")]
+
+
+def date_features(when: dt.datetime, column: dict) -> list[float]:
+    """``when`` as the features :func:`date_names` names.
+
+    >>> column = {"name": "d", "kind": "date", "origin": "2024-01-01", "time": False}
+    >>> [round(v, 3) for v in date_features(dt.datetime(2024, 4, 1), column)]
+    [91.0, 1.0, 0.0, 0.0, 1.0]
+    """
+    days = (when - dt.datetime.fromisoformat(column["origin"])).total_seconds() / 86400
+    turns = [(when.month - 1) / 12, when.weekday() / 7]
+    if column.get("time"):
+        turns.append((when.hour + when.minute / 60 + when.second / 3600) / 24)
+    return [days] + [f(2 * math.pi * turn) for turn in turns for f in (math.sin, math.cos)]
+
+
+def date_problem(cell: str, column: dict) -> str:
+    """Why ``cell`` cannot be read as the training file wrote ``column``'s dates."""
+    order = column.get("order")
+    how = DATE_ORDERS[order] if order else "year first"
+    return (f"{cell!r} is not a date written {how}, as the training file wrote the column; "
+            f"write it so, or year first (2024-03-25)")
+
+
+def written_dates(where: str, header: list, rows: list, lines: list, columns: list,
+                  missing) -> dict:
+    """The features of each date column of ``columns`` (:func:`date_features`), one list a
+    row, NaN for a missing date; a date this file writes otherwise than training read them
+    (``03/25/2024`` where training read day first) is refused, naming the column and the
+    line. ``where`` starts the message."""
+    out = {}
+    for column in columns:
+        if column.get("kind") != "date" or column["name"] not in header:
+            continue
+        at, width = header.index(column["name"]), len(date_names(column))
+        out[column["name"]] = features = []
+        for cells, line in zip(rows, lines):
+            cell = cells[at].strip() if at < len(cells) else ""
+            if cell.lower() in missing:
+                features.append([math.nan] * width)
+                continue
+            try:
+                features.append(date_features(read_date(cell, column.get("order")), column))
+            except ValueError:
+                raise SystemExit(f"{where}: column {column['name']!r}, line {line}: "
+                                 f"{date_problem(cell, column)}") from None
+    return out
+
+
 def _column(header: list[str], rows: list[list[str]], name: str, path: Path) -> list[str]:
     if name not in header:
         raise SystemExit(f"{path.name}: no column {name!r} (it has {', '.join(header)})")
@@ -446,7 +549,9 @@ def _column(header: list[str], rows: list[list[str]], name: str, path: Path) -> 
 def read_table(path: Path, spec: dict, root: Path) -> tuple[np.ndarray, np.ndarray]:
     """Numeric columns as numbers (missing cells NaN), read as the file writes them (its own
     decimal mark: :func:`written_numbers`), categorical ones one-hot over the categories seen
-    in training (an unseen or missing value: all zeros)."""
+    in training (an unseen or missing value: all zeros), dates as the features training made
+    of them (:func:`written_dates`: days since the earliest training date, month, weekday and
+    hour on a circle)."""
     header, rows, lines, commas = read_lined(path, spec.get("sheet"))
     form = spec.get("target_written")  # a target of numbers written as $1,250.50 or 3,5
     kept = set(map(id, _labelled(header, rows, spec["target"], path, form)))
@@ -457,6 +562,7 @@ def read_table(path: Path, spec: dict, root: Path) -> tuple[np.ndarray, np.ndarr
     numeric = spec["columns"] + ([{"name": spec["target"], "kind": "numeric", "written": form}]
                                  if form or spec.get("classes") is None else [])
     numbers, notes = written_numbers(path.name, header, rows, lines, numeric, commas, MISSING)
+    dates = written_dates(path.name, header, rows, lines, spec["columns"], MISSING)
     for note in notes:
         print(f"{path.name}: {note}")
     blocks = []
@@ -464,6 +570,9 @@ def read_table(path: Path, spec: dict, root: Path) -> tuple[np.ndarray, np.ndarr
         values = [v.strip() for v in _column(header, rows, column["name"], path)]
         if column["kind"] == "numeric":
             blocks.append(np.asarray(numbers[column["name"]], dtype=np.float64)[:, None])
+        elif column["kind"] == "date":
+            blocks.append(np.asarray(dates[column["name"]], dtype=np.float64).reshape(
+                len(values), -1))
         else:
             index = {c: i for i, c in enumerate(column["categories"])}
             block = np.zeros((len(values), len(index)))

@@ -1,0 +1,112 @@
+"""A table's column of dates (or dates and times) as numbers a model can learn from.
+
+A date becomes a few features (as mainstream tabular tools make them): the days since the
+earliest date of the training rows, then the month and the weekday, and for dates with times
+the hour of the day, each as a point on a circle (sine and cosine: December beside January).
+Everything is decided once from the training file and recorded in the column's entry of
+``meta["columns"]`` (``{"name", "kind": "date", "order", "origin", "time"}``), from which the
+bundle's predict.py, the Results page and the exported project's data.py make the same numbers
+of a new file's dates, with the same functions (``layerloom.graph.export.predict_script``).
+
+Which of ``05/03/2024``'s numbers is the day is decided from the whole column: a first number
+over 12 says day first, a second one month first; where none is over 12 the loader says so and
+the ``date_order`` option decides. Year-first dates (``2024-03-05``) read one way only.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from layerloom.graph.export.predict_script import (DATE_FORM, DATE_ORDERS, date_features,
+                                                  date_names, date_words, read_date)
+
+from .csvfile import Table, is_missing
+from .errors import DataError
+
+# the Data page's words for each order, with what 05/03/2024 then is
+ORDER_WORDS = {"dmy": "day first (05/03/2024 is 5 March)",
+               "mdy": "month first (05/03/2024 is May 3)"}
+
+
+def date_column(table: Table, name: str, values: list[str], train: np.ndarray,
+                order: str) -> tuple[np.ndarray, dict]:
+    """Column ``name``'s ``values`` (stripped) as ``[N, k]`` features, NaN for a missing
+    date, and the column's recorded entry. ``train`` holds the training rows (the earliest
+    date among them is day 0); ``order`` is the ``date_order`` option (``"auto"``, ``"dmy"``,
+    ``"mdy"``). A value that is no date, and day-first dates whose order the column does not
+    tell nor the option, raise a DataError naming the column (and the line)."""
+    present = [i for i, value in enumerate(values) if not is_missing(value)]
+    for i in present:
+        if not DATE_FORM.match(values[i]):
+            raise DataError(f"{values[i]!r} is not a date, but nearly all of the column's "
+                            f"values are; fix the value, or leave the cell empty to mark it "
+                            f"missing", file=table.path, line=table.lines[i], column=name)
+    chosen = _order(table, name, values, present, order)
+    column = {"name": name, "kind": "date", "order": chosen}
+    read = {}
+    for i in present:
+        try:
+            read[i] = read_date(values[i], chosen)
+        except ValueError:
+            how = DATE_ORDERS[chosen] if chosen and not DATE_FORM.match(values[i])["y"] \
+                else "year-month-day"
+            raise DataError(f"{values[i]!r} is not a date read {how} (no such day)",
+                            file=table.path, line=table.lines[i], column=name) from None
+    trained = [read[i] for i in train if i in read] or list(read.values())
+    column["origin"] = min(trained).date().isoformat() if trained else "2000-01-01"
+    column["time"] = any(DATE_FORM.match(values[i])["H"] for i in present)
+    width = len(date_names(column))
+    block = np.full((len(values), width), np.nan)
+    for i, when in read.items():
+        block[i] = date_features(when, column)
+    return block, column
+
+
+def _order(table: Table, name: str, values: list[str], present: list[int],
+           option: str) -> str | None:
+    """``"dmy"`` or ``"mdy"`` for a column with day-first dates (``25/03/2024``), None for
+    one of year-first dates only: where a first number is over 12, the day comes first; where
+    a second one is, the month; where neither, the ``option``'s order."""
+    day_first = month_first = None
+    written = False
+    for i in present:
+        found = DATE_FORM.match(values[i])
+        if found["y"]:
+            continue
+        written = True
+        if day_first is None and int(found["a"]) > 12:
+            day_first = i
+        if month_first is None and int(found["b"]) > 12:
+            month_first = i
+    if not written:
+        return None
+    if day_first is not None and month_first is not None:
+        raise DataError(f"writes dates day first (line {table.lines[day_first]}: "
+                        f"{values[day_first]!r}) and month first (line "
+                        f"{table.lines[month_first]}: {values[month_first]!r}); write them "
+                        f"all one way", file=table.path, column=name)
+    told = "dmy" if day_first is not None else "mdy" if month_first is not None else None
+    if told and option not in ("auto", told):
+        at = day_first if told == "dmy" else month_first
+        raise DataError(f"date_order={option!r} reads {values[at]!r} (line {table.lines[at]}) "
+                        f"as a month over 12: the column writes dates {ORDER_WORDS[told]}; "
+                        f"set date_order={told!r} or 'auto'", file=table.path, column=name)
+    if told or option != "auto":
+        return told or option
+    first = next(i for i in present if not DATE_FORM.match(values[i])["y"])
+    fault = (f"holds dates written with the day and the month first ({values[first]!r} on "
+             f"line {table.lines[first]}), and none of them has a number over 12 that tells "
+             f"which is which")
+    raise DataError(f"{fault}; set date_order='dmy' if the day comes first (05/03/2024 is 5 "
+                    f"March) or date_order='mdy' if the month does (May 3)",
+                    file=table.path, column=name, fault=fault,
+                    remedy={"date_order": ["dmy", "mdy"]})
+
+
+def date_note(column: dict) -> str:
+    """What a date column became, for the Data page: ``order_date → 5 columns: days since
+    2021-01-04, month (sin, cos), weekday (sin, cos)``, with the order its dates were read
+    in."""
+    order = column.get("order")
+    read = f"; read {ORDER_WORDS[order]}" if order else ""
+    return f"{column['name']} → {date_words(column)}{read}"
