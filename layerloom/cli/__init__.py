@@ -41,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run one command. Whatever it raises ends as an ``error:`` line and exit code 1 (2 for a
     file that cannot be read), the traceback only with ``--debug``; every control character
     it writes is escaped; a closed pipe (``layerloom templates | head -1``) ends it quietly."""
+    from . import signals
     from .common import SafeStream, quiet_closed_pipe, report_exception
 
     streams = sys.stdout, sys.stderr
@@ -61,12 +62,17 @@ def main(argv: list[str] | None = None) -> int:
         if not getattr(args, "func", None):  # no command: help on stderr, argparse's usage code
             parser.print_help(sys.stderr)
             return 2
-        code = int(args.func(args) or 0)
+        with signals.as_ctrl_c():  # SIGTERM, SIGHUP: stopped as by Ctrl+C, cleaned up
+            code = int(args.func(args) or 0)
         sys.stdout.flush()  # a closed pipe is found here, not at interpreter exit
         return code
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+        said = signals.stopped_by()
+        try:
+            print("interrupted" if said == "Ctrl+C" else f"stopped by {said}", file=sys.stderr)
+        except (OSError, ValueError):  # the terminal is gone
+            pass
+        return signals.exit_code()
     except BrokenPipeError:
         return quiet_closed_pipe(streams[0])
     except Exception as exc:  # noqa: BLE001 - the one catch-all: no traceback for bad input

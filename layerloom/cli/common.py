@@ -4,6 +4,7 @@ printing problems, the ``--set`` option."""
 from __future__ import annotations
 
 import argparse
+import errno
 
 import os
 import sys
@@ -43,10 +44,32 @@ class SafeStream:
         self.stream = stream
 
     def write(self, text: str) -> int:
-        return self.stream.write(text.translate(_STREAM_CONTROLS))
+        try:
+            return self.stream.write(text.translate(_STREAM_CONTROLS))
+        except OSError as exc:
+            _unless_terminal_gone(exc)
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self.stream.flush()
+        except OSError as exc:
+            _unless_terminal_gone(exc)
 
     def __getattr__(self, name):
         return getattr(self.stream, name)
+
+
+def _unless_terminal_gone(exc: OSError) -> None:
+    """Raise ``exc`` again unless it says the terminal is gone (EIO: its window was closed, the
+    SIGHUP that says so on its way): then what the command writes goes to /dev/null, and the
+    command goes on to stop cleanly, as the SIGHUP asks (``cli.signals``), instead of failing
+    on a progress line nobody can read."""
+    if exc.errno != errno.EIO:
+        raise exc
+    from .signals import detach_terminal
+
+    detach_terminal()
 
 
 def quiet_closed_pipe(stdout) -> int:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import signal
 import sys
 import time
 from contextlib import contextmanager
@@ -21,8 +20,10 @@ from pathlib import Path
 from .common import (EXIT_INVALID, EXIT_UNREADABLE, add_set_option, load_graph_or_template,
                      load_valid_graph, missing_data_file, parse_variables, positive_count,
                      print_error, unusable_home)
+from . import signals
 from .data_words import cli_words
 from .graph_commands import parse_data_options
+from .signals import on_stop_signals
 
 # -- arguments ------------------------------------------------------------------------------
 
@@ -437,24 +438,11 @@ class Progress:
             self._drawn = False
 
 
-@contextmanager
 def _ctrl_c_stops(control):
-    """First Ctrl-C: stop at the next batch boundary (with a checkpoint); second: at once."""
-    def handler(signum, frame):
-        if control.poll():
-            raise KeyboardInterrupt
-        control.stop()
-        print("\nstopping at the next batch (Ctrl-C again to quit now)…", file=sys.stderr)
-
-    try:
-        previous = signal.signal(signal.SIGINT, handler)
-    except ValueError:  # not the main thread: leave Ctrl-C alone
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    """First Ctrl-C (or SIGTERM, or SIGHUP: the terminal closed): stop at the next batch
+    boundary, with a checkpoint, the run kept; a second Ctrl-C: at once (``cli.signals``)."""
+    return on_stop_signals(control.stop, lambda: control.poll() is not None,
+                           "stopping at the next batch")
 
 
 def _print_result(result, as_json: bool) -> None:
@@ -540,7 +528,7 @@ def _train(args) -> int:
             dist.close(finished=finished)
     if main:
         _print_result(result, args.json)
-    return 0 if result.status == "completed" else 130
+    return 0 if result.status == "completed" else signals.exit_code()
 
 
 def _replace_head(graph, ds, args, variables) -> None:
@@ -813,7 +801,7 @@ def _resume_rank(args) -> int:
         dist.close(finished=finished)
     if dist.is_main:
         _print_result(result, args.json)
-    return 0 if result.status == "completed" else 130
+    return 0 if result.status == "completed" else signals.exit_code()
 
 
 def _resume_payload(store, run, epochs: int | None) -> dict:
@@ -855,7 +843,7 @@ def _resume_here(args) -> int:
                 result = execute_run(store, run.id, resume=True, callback=progress,
                                      control=control, epochs=args.epochs)
         _print_result(result, args.json)
-        return 0 if result.status == "completed" else 130
+        return 0 if result.status == "completed" else signals.exit_code()
 
     return _run(body, args)
 
@@ -895,7 +883,7 @@ def cmd_sweep(args) -> int:
                               "direction": result.direction, "best": result.best,
                               "trials": result.rows}, default=str))
             if result.status != "completed":
-                return 130  # stopped, as the table's exit says
+                return signals.exit_code()  # stopped, as the table's exit says
             return EXIT_INVALID if result.best is None else 0
         print(result.table())
         failed = [r for r in result.rows if r["status"] == "failed"]
@@ -913,7 +901,7 @@ def cmd_sweep(args) -> int:
         elif result.status == "completed":
             print(f"error: no trial of sweep {result.sweep_id} gave a result", file=sys.stderr)
             return EXIT_INVALID
-        return 0 if result.status == "completed" else 130
+        return 0 if result.status == "completed" else signals.exit_code()
 
     return _run(body, args)
 

@@ -1,0 +1,125 @@
+"""SIGTERM and SIGHUP end a command as Ctrl+C does.
+
+``kill PID``, a shutdown (SIGTERM) and a closed terminal (SIGHUP) ended a command on the spot,
+by the signal's default: an export left its hidden temporary folder beside the file it was
+writing, and a run being trained stayed ``running`` in the database until found dead, then
+``failed``. While a command runs, both now raise KeyboardInterrupt where Ctrl+C would, so the
+command's own clean-up runs (temporary files deleted, the old files kept), and ``train``,
+``resume`` and ``sweep`` install :func:`on_stop_signals` to stop at the next batch instead, the
+run kept and resumable. A SIGHUP that is ignored (``nohup layerloom train …``) stays ignored.
+
+A command stopped by a signal exits ``128 + its number``, as a shell reports it: 130 for Ctrl+C,
+143 for SIGTERM, 129 for SIGHUP (:func:`exit_code`).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+NAMES = {signal.SIGINT: "Ctrl+C", signal.SIGTERM: "SIGTERM",
+         signal.SIGHUP: "SIGHUP (the terminal was closed)"}
+
+_received: list[int] = []  # the stop signals met by this command, in order
+
+
+def exit_code() -> int:
+    """The exit code of a command that a signal stopped: ``128 +`` the first stop signal it
+    met (Ctrl+C, 130, when it met none: a run stopped from elsewhere ends as Ctrl+C's does)."""
+    return 128 + (_received[0] if _received else signal.SIGINT)
+
+
+def stopped_by() -> str:
+    """The first stop signal met, in words (``Ctrl+C``, ``SIGTERM``…)."""
+    return NAMES[signal.Signals(_received[0] if _received else signal.SIGINT)]
+
+
+def note(signum: int) -> None:
+    """Record ``signum``; after a SIGHUP, point the standard streams that were the terminal at
+    /dev/null: writing to a closed terminal fails (EIO), and the command still has to stop
+    cleanly, record its run and say so to whatever else reads its output."""
+    _received.append(signum)
+    if signum == signal.SIGHUP:
+        detach_terminal()
+
+
+def _interrupt(signum, frame) -> None:
+    note(signum)
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def as_ctrl_c() -> Iterator[None]:
+    """While the command runs: SIGTERM and SIGHUP raise KeyboardInterrupt as Ctrl+C does (unless
+    ignored when the command started); their handlers before are put back after. Nothing is
+    changed outside the main thread, where Python cannot handle signals."""
+    _received.clear()
+    previous = {}
+    try:
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            if signal.getsignal(sig) != signal.SIG_IGN:
+                previous[sig] = signal.signal(sig, _interrupt)
+    except ValueError:  # not the main thread
+        pass
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+@contextmanager
+def on_stop_signals(stop: Callable[[], None], is_stopping: Callable[[], bool],
+                    said: str) -> Iterator[None]:
+    """Ctrl+C, SIGTERM and SIGHUP call ``stop`` (a run stops at its next batch boundary) and
+    print ``said`` with the signal's name; once stopping, a second Ctrl+C quits at once
+    (KeyboardInterrupt) while a second SIGTERM or SIGHUP changes nothing (a closed terminal's
+    shell and the kernel each send one; SIGKILL is there to force it)."""
+    def handler(signum, frame):
+        stopping = is_stopping()
+        if not stopping:
+            note(signum)
+        if stopping and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        if stopping:
+            return
+        stop()
+        again = " (Ctrl-C again to quit now)" if signum == signal.SIGINT else ""
+        lead = "" if signum == signal.SIGINT else f"{NAMES[signum]}: "
+        try:
+            print(f"\n{lead}{said}{again}…", file=sys.stderr, flush=True)
+        except (OSError, ValueError):  # no terminal to say it on
+            pass
+
+    previous = {}
+    try:
+        for sig in STOP_SIGNALS:
+            if sig == signal.SIGINT or signal.getsignal(sig) != signal.SIG_IGN:
+                previous[sig] = signal.signal(sig, handler)
+    except ValueError:  # not the main thread: leave signals alone
+        pass
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def detach_terminal() -> None:
+    """Point the standard streams that are a terminal at /dev/null: for a terminal that is gone
+    (its window closed), where every write fails with EIO."""
+    try:
+        devnull = os.open(os.devnull, os.O_RDWR)
+    except OSError:
+        return
+    for fd in (0, 1, 2):
+        try:
+            if os.isatty(fd):
+                os.dup2(devnull, fd)
+        except OSError:
+            pass
+    os.close(devnull)
