@@ -3,13 +3,17 @@
 Started by ``process.start_sweep``, which recorded the sweep (its settings, graph and data in
 the row's spec). Runs ``search.sweep`` under that id; each trial is a run in the database.
 Exit code 0 when the sweep completed or was stopped (``runtime.stop_sweep``), 1 when it
-failed (the reason is in the sweep's row), 2 when the sweep cannot be found.
+failed (the reason is in the sweep's row), 2 when the sweep cannot be found. SIGTERM stops it as
+``stop_sweep`` does (as a run's own process turns SIGTERM into a stop): it killed the sweep,
+which was then found dead and recorded failed, its trial with it.
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,6 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     except RunNotFound as exc:
         print(exc, file=sys.stderr)
         return 2
+    from . import process  # noqa: F401 - loaded before a SIGTERM's thread needs it
+
+    signal.signal(signal.SIGTERM, lambda *_: _stop_soon(args.sweep_id, args.db))
     try:
         from .search import Param, sweep
 
@@ -43,6 +50,21 @@ def main(argv: list[str] | None = None) -> int:
     store.update_sweep(args.sweep_id, pid=None)
     print(result.table(), flush=True)
     return 0
+
+
+def _stop_soon(sweep_id: int, db: str) -> None:
+    """Ask the sweep to stop from a thread of its own, with its own connection: the handler may
+    interrupt this process in the middle of a write to the database."""
+    from .process import stop_sweep
+    from .store import RunStore
+
+    def stop() -> None:
+        try:
+            stop_sweep(sweep_id, RunStore(db))
+        except Exception as exc:  # noqa: BLE001 - it ended meanwhile: nothing to stop
+            print(f"sweep {sweep_id}: SIGTERM: {exc}", file=sys.stderr, flush=True)
+
+    threading.Thread(target=stop, name="stop-on-sigterm", daemon=True).start()
 
 
 if __name__ == "__main__":

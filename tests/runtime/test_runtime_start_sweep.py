@@ -156,3 +156,22 @@ def test_stopping_a_finished_sweep_names_its_status(store, mlp):
                                          f"nothing to stop"):
         stop_sweep(result.sweep_id, store)
     assert store.sweep(result.sweep_id)["control"] is None
+
+
+def test_sigterm_stops_a_sweep_as_stop_sweep_does(store, mlp):
+    """``kill`` of a sweep's process (as of a run's, which turns SIGTERM into a stop) killed it:
+    the sweep was then recorded failed ('killed by SIGTERM'), its trial with it."""
+    slow = {**TINY, "epochs": 3000}
+    sweep_id = start_sweep(iris_mlp(mlp), "iris", slow, ["lr=1e-3:1e-1:log"], trials=4,
+                           store=store)
+    deadline = time.monotonic() + 60
+    while not any(r.status == "running" and (r.progress or {}).get("step")
+                  for r in store.list_runs(sweep_id=sweep_id)):
+        assert time.monotonic() < deadline, "the first trial did not start training"
+        time.sleep(0.2)
+    os.kill(store.sweep(sweep_id)["pid"], signal.SIGTERM)
+    done = wait_sweep(sweep_id, timeout=60, store=store)
+    runs = store.list_runs(sweep_id=sweep_id)
+    assert (done["status"], done["pid"]) == ("stopped", None), done["reason"]
+    assert done["reason"].startswith("stopped by the user after 0 of 4 trials")
+    assert [(run.status, run.resumable) for run in runs] == [("stopped", True)]
