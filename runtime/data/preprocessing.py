@@ -10,6 +10,8 @@ the training split applied (``normalize.apply``).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from layerloom.graph.export.predict_script import (date_features, date_names, date_problem,
@@ -112,6 +114,24 @@ def encode_row(values: dict, ds, notes: list | None = None) -> np.ndarray:
             raise DataError(f"holds numbers, got {text_value!r}",  # the column said once
                             column=column["name"]) from None
     return np.asarray(out, dtype=np.float32)
+
+
+def date_text(days: float, column: dict) -> str | None:
+    """A date column's first feature, its days since the earliest training date, as the date
+    it was made of, year first (as every reader reads it): ``2024-03-05``, ``2024-03-05 14:30``
+    for dates with times (to the minute: float32 keeps no more); None for a missing one.
+
+    >>> date_text(61.6, {"name": "d", "kind": "date", "origin": "2024-01-04", "time": True})
+    '2024-03-05 14:24'
+    """
+    import datetime as dt
+
+    if not math.isfinite(days):
+        return None
+    when = dt.datetime.fromisoformat(column["origin"]) + dt.timedelta(days=days)
+    if column.get("time"):
+        return (when + dt.timedelta(seconds=30)).strftime("%Y-%m-%d %H:%M")
+    return (when + dt.timedelta(hours=12)).date().isoformat()
 
 
 def table_rows(name: str, raw: bytes, columns: list[dict] | None = None,

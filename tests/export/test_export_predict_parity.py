@@ -35,13 +35,16 @@ def home(tmp_path, monkeypatch):
     return tmp_path
 
 
-def trained_bundle(tmp_path, template: str, dataset, **config):
-    """Train ``template`` for one epoch, export its bundle; the store, run and bundle folder."""
+def trained_bundle(tmp_path, template: str, dataset, variables: dict | None = None, **config):
+    """Train ``template`` (its ``variables`` set) for one epoch, export its bundle; the store,
+    run and bundle folder."""
     from layerloom.runtime import RunStore, TrainConfig, train
     from layerloom.runtime.export import export_run
 
     store = RunStore(tmp_path / "runs.db")
-    result = train(load_template(template), dataset,
+    graph = load_template(template)
+    graph.variables.update(variables or {})
+    result = train(graph, dataset,
                    TrainConfig(epochs=1, seed=0, num_threads=2, **config), store=store)
     path = tmp_path / "model.zip"
     export_run(result.run_id, "bundle", path, store)
@@ -226,3 +229,44 @@ def test_an_unseen_category_is_said_by_both_and_every_row_is_predicted(home):
         assert notes == ([said] if i == 0 else [])
         page = model.probabilities(predict.from_raw(features[None], model.dataset))[0]
         assert_same(page, np.array([out["probabilities"][c] for c in model.dataset.classes]))
+
+
+def test_rows_with_dates_predict_alike_and_a_date_written_otherwise_is_refused(home):
+    """A column of order dates written day first (25/03/2022) is made days since the first
+    training date, month and weekday as sine and cosine by the bundle's predict.py as by the
+    Results page: the same probabilities for each row, a date written year first read as the
+    same date; a date written month first is refused by both, naming the column and line."""
+    import datetime as dt
+
+    import pandas as pd
+
+    from layerloom.ui import predict
+
+    start = dt.date(2022, 1, 3)
+    lines = ["order_date,amount,label"] + [
+        f"{(start + dt.timedelta(days=3 * i)).strftime('%d/%m/%Y')},{i % 7}.5,"
+        f"{'ab'[(i // 15) % 2]}" for i in range(120)]
+    data = home / "orders.csv"
+    data.write_text("\n".join(lines) + "\n")
+    store, run, folder = trained_bundle(home, "mlp-tabular", str(data),
+                                        {"features": 6, "classes": 2}, batch_size=16)
+    model = page_model(store, run)
+    assert model.dataset.input_shape == (6,)
+    rows = home / "rows.csv"
+    rows.write_text("order_date,amount\n25/12/2022,2.5\n2022-12-25,2.5\n,1\n")
+    done = run_without_layerloom(PREDICT, folder, str(rows), "--top", "1000")
+    assert done.returncode == 0, done.stderr
+    outs = [json.loads(line) for line in done.stdout.splitlines()]
+    assert outs[0]["probabilities"] == outs[1]["probabilities"]  # one date, two ways
+    frame = pd.read_csv(io.BytesIO(rows.read_bytes()), dtype=str, keep_default_na=False)
+    for i, out in enumerate(outs):
+        features = predict.encode_row(frame.iloc[i].to_dict(), model.dataset)
+        page = model.probabilities(predict.from_raw(features[None], model.dataset))[0]
+        assert_same(page, np.array([out["probabilities"][c] for c in model.dataset.classes]))
+    rows.write_text("order_date,amount\n12/25/2022,2.5\n")
+    done = run_without_layerloom(PREDICT, folder, str(rows))
+    said = ("column 'order_date', line 2: '12/25/2022' is not a date written day/month/year, "
+            "as the training file wrote the column; write it so, or year first (2024-03-25)")
+    assert done.returncode != 0 and done.stderr.strip().endswith(said)
+    with pytest.raises(Exception, match=said.replace("(", r"\(").replace(")", r"\)")):
+        predict.table_rows("rows.csv", rows.read_bytes(), predict.input_columns(model.dataset))

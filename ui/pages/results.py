@@ -159,7 +159,7 @@ def classification(store, run, evaluation: dict) -> None:
 
         truths = [w["true_class"] for w in wrong[:GALLERY]]
         columns = predict.input_columns(ds)
-        if columns and any(c["kind"] == "categorical" for c in columns):
+        if columns and any(c["kind"] != "numeric" for c in columns):
             # in the file's own columns (region: south), as Try it edits a row
             frame = pd.DataFrame([file_row(x, columns) for x in predict.shown(samples, ds)])
             frame["class"] = truths
@@ -284,7 +284,7 @@ def row_input(ds) -> torch.Tensor | None:
     else:
         start = predict.shown(ds.x_test[:1], ds)[0]
         columns = predict.input_columns(ds)
-        if columns and any(c["kind"] == "categorical" for c in columns):
+        if columns and any(c["kind"] != "numeric" for c in columns):
             features = file_row_input(start, columns, ds)
         else:
             edited = st.data_editor(pd.DataFrame([start], columns=names), key="results.row",
@@ -295,7 +295,8 @@ def row_input(ds) -> torch.Tensor | None:
 
 def file_row_input(start: np.ndarray, columns: list[dict], ds) -> np.ndarray:
     """A test row edited in the file's own columns, a category chosen by its name (region:
-    north, south, …), not as the model's one-hot 0s and 1s; encoded as an uploaded row is."""
+    north, south, …), not as the model's one-hot 0s and 1s, a date as a date (2024-03-05),
+    not as its days since the first and its sines; encoded as an uploaded row is."""
     row = file_row(start, columns)
     config = {c["name"]: st.column_config.SelectboxColumn(options=list(c["categories"]))
               for c in columns if c["kind"] == "categorical"}
@@ -308,7 +309,7 @@ def file_row_input(start: np.ndarray, columns: list[dict], ds) -> np.ndarray:
 
 def file_row(features: np.ndarray, columns: list[dict]) -> dict:
     """One row of the model's features (raw values, one-hot columns included) in the file's
-    own columns: ``{"age": 41.0, "region": "south"}``."""
+    own columns: ``{"age": 41.0, "region": "south", "signup": "2024-03-05"}``."""
     row: dict = {}
     at = 0
     for column in columns:
@@ -318,6 +319,9 @@ def file_row(features: np.ndarray, columns: list[dict]) -> dict:
             row[column["name"]] = column["categories"][int(hot.argmax())] \
                 if len(hot) and hot.max() > 0.5 else None
             at += len(column["categories"])
+        elif column["kind"] == "date":
+            row[column["name"]] = predict.date_text(float(features[at]), column)
+            at += len(predict.date_names(column))
         else:
             row[column["name"]] = float(features[at])
             at += 1
