@@ -36,7 +36,7 @@ from .reductions import is_values_and_indices, values_of
 from .relative_bias import RelativeBias
 from .reparametrised import refusal
 from .token_types import TokenTypes
-from .trace import ORIGIN, user_frames
+from .trace import ORIGIN, SCOPE, user_frames
 from .training import keep_training
 from .user_files import described
 from .weights import WeightMap, match_weights
@@ -1096,6 +1096,8 @@ def _is_lstm_state(node: Any, tuples: dict) -> bool:
 
 
 def _scope(node: fx.Node) -> str:
+    if SCOPE in node.meta:  # an ONNX file's node: its module's block name
+        return node.meta[SCOPE]
     stack = node.meta.get("nn_module_stack") or {}
     return list(stack)[-1] if stack else ""
 

@@ -62,6 +62,7 @@ from .onnx_budget import node_label as _label
 from .onnx_causal import causal_attention
 from .onnx_masks import mask_kind, nan_guard, sources
 from .onnx_runner import OrtFailure, refuse_large_inputs, run_onnx
+from .onnx_scopes import dynamo_scope, short_names
 from .onnx_token_types import one_type_ids
 from .output_match import match_outputs
 
@@ -208,6 +209,9 @@ class OnnxModule(nn.Module):
         self.steps: list[tuple[str, str, list[str], list[str], dict]] = []
         self.function_keys: set[str] = set()  # steps that call a function, not a module
         self.nodes = list(model.graph.node)
+        # the dynamo exporter's module path of each node, named by its shortest unique tail
+        self.scopes = {i: s for i, n in enumerate(self.nodes) if (s := dynamo_scope(n)) is not None}
+        self.scope_names = short_names(self.scopes.values())
         for index, node in enumerate(self.nodes):
             if node.domain not in ("", "ai.onnx"):
                 raise GraphError(f"ONNX node {_label(node, index)} ({node.domain}."
@@ -238,6 +242,7 @@ class OnnxModule(nn.Module):
                         raise GraphError(_named(f"ONNX node {_label(node, index)} "
                                                 f"({node.op_type})", exc)) from None
         self.origin: dict[str, str] = {}  # step key -> the ONNX node, as a user finds it
+        self.step_scope: dict[str, str] = {}  # step key -> the block name of its module
         for index, node in enumerate(self.nodes):
             if index in self.region_at:
                 key, entries, exit_name, call = self.region_at[index]
@@ -255,6 +260,8 @@ class OnnxModule(nn.Module):
             if self.steps and self.steps[-1][1] not in self.origin:
                 self.origin[self.steps[-1][1]] = f"ONNX node {_label(node, index)} " \
                                                  f"({node.op_type})"
+                if index in self.scopes:
+                    self.step_scope[self.steps[-1][1]] = self._scope_name(index)
 
     # -- what is known before the model runs ----------------------------------------------------
 
@@ -336,7 +343,9 @@ class OnnxModule(nn.Module):
                 sum(self.runtime(n) for n in inputs) == 1:
             for name in inputs:
                 if not self.runtime(name):
-                    self._constant_parameter(name, self._key(node, index))
+                    scope = self._scope_name(index) if index in self.scopes else None
+                    self._constant_parameter(name, scope or self._key(node, index),
+                                             "positions" if node.op_type == "Add" else "scale")
         if node.op_type == "Expand" and inputs[0] in self.consts and \
                 node.input[1] in self.batchdep:
             self._constant_parameter(inputs[0], self._key(node, index))
@@ -564,10 +573,11 @@ class OnnxModule(nn.Module):
         self.consts[name] = np.asarray(scales[0], dtype=np.float32)
         return name
 
-    def _constant_parameter(self, name: str, key: str) -> None:
+    def _constant_parameter(self, name: str, key: str, what: str = "") -> None:
         """A constant added to (or multiplying) a tensor is a parameter of the model, so that
         the importer's rules see it (a positional table, a layer scale); a table sliced to the
-        sequence's length keeps all its rows."""
+        sequence's length keeps all its rows. It is named after the file's weight, else
+        (``key``: the node using it) as ``what`` it is."""
         if name in self.attr_of:
             return
         source, rows = name, None
@@ -585,7 +595,15 @@ class OnnxModule(nn.Module):
             if table in self.initializers and np.ndim(self.consts[table]) == 2 and \
                     count is not None and not _attr_dict(self.nodes[index]).get("axis", 0):
                 source, rows = table, count
-        if source in self.initializers:  # named after the file's weight: cls, pos, position
+        if source in self.initializers and self.scopes:
+            # the dynamo exporter's: a parameter by its path (model.vit.embeddings.cls_token:
+            # cls_token), a value it computed by its own name (embedding_1: not the model's)
+            parts = [p for p in re.sub(r"\.weight$", "", source).split(".") if p]
+            key = parts[-1] if len(parts) > 1 else \
+                f"{key}_{what}" if what and what[:-1] not in key.lower() else key
+            key = re.sub(r"[^A-Za-z0-9_]", "_", key).strip("_") or "table"
+            key = f"n{key}" if key[0].isdigit() else key
+        elif source in self.initializers:  # named after the file's weight: cls, pos, position
             key = re.sub(r"[^A-Za-z0-9_]", "_", re.sub(r"\.weight$", "", source)).strip("_") \
                 or key
             key = f"n{key}" if key[0].isdigit() else key
@@ -606,7 +624,17 @@ class OnnxModule(nn.Module):
             key, i = f"{stem}_{i}", i + 1
         return key
 
+    def _scope_name(self, index: int) -> str:
+        """The block name of the module that made node ``index`` (:mod:`.onnx_scopes`); ``""``
+        for the model itself."""
+        return self.scope_names.get(self.scopes[index], "")
+
     def _key(self, node, index: int) -> str:
+        if index in self.scopes:  # the dynamo exporter's: named after its module
+            key = self._scope_name(index) or \
+                re.sub(r"_\d+$", "", re.sub(r"^node_", "", node.name)) or node.op_type.lower()
+            key = re.sub(r"[^A-Za-z0-9_]", "_", key).strip("_") or node.op_type
+            return self._unique(f"n{key}" if key[0].isdigit() else key)
         name = node.name or f"{node.op_type}_{index}"
         parts = [p for p in name.split("/") if p]
         if len(parts) > 1 and parts[-1].split("_")[0] == node.op_type:
@@ -1268,10 +1296,11 @@ class OnnxModule(nn.Module):
     def run(self, inputs: Sequence[Any]):
         env: dict[str, Any] = dict(zip(self.input_names, inputs))
         traced = inputs[0].tracer.graph if isinstance(inputs[0], torch.fx.Proxy) else None
-        known, origin = 0, None  # the trace's nodes before the step, and the step's node
+        known, origin, scope = 0, None, None  # the trace's nodes before the step, its node
         for op, key, names, outs, attrs in self.steps:
             if traced is not None:  # what each step added to the trace is named by its node
-                known, origin = _name_nodes(traced, known, origin), self.origin.get(key)
+                known = _name_nodes(traced, known, origin, scope)
+                origin, scope = self.origin.get(key), self.step_scope.get(key)
             if op == "Region":
                 module = getattr(self, key)
                 tensors = [env[n] for n in names]
@@ -1292,7 +1321,7 @@ class OnnxModule(nn.Module):
             else:
                 env[outs[0]] = value
         if traced is not None:
-            _name_nodes(traced, known, origin)
+            _name_nodes(traced, known, origin, scope)
         results = [env[n] for n in self.output_names]
         return results[0] if len(results) == 1 else tuple(results)
 
@@ -1306,15 +1335,19 @@ class OnnxModule(nn.Module):
         return self.consts.get(name) if name else None
 
 
-def _name_nodes(graph: torch.fx.Graph, known: int, origin: str | None) -> int:
+def _name_nodes(graph: torch.fx.Graph, known: int, origin: str | None,
+                scope: str | None = None) -> int:
     """Mark the nodes the trace gained after its first ``known`` with ``origin``, the ONNX node
     they compute: an import error about them names that node (as Netron shows it), not a line
-    of this file. The trace's length now."""
-    from .trace import ORIGIN
+    of this file; and with ``scope``, the block name of the module that made it (the dynamo
+    exporter's files), which names the blocks they become. The trace's length now."""
+    from .trace import ORIGIN, SCOPE
 
-    if origin is not None:
-        for node in itertools.islice(reversed(graph.nodes), len(graph.nodes) - known):
+    for node in itertools.islice(reversed(graph.nodes), len(graph.nodes) - known):
+        if origin is not None:
             node.meta[ORIGIN] = origin
+        if scope is not None:
+            node.meta[SCOPE] = scope
     return len(graph.nodes)
 
 
@@ -1938,6 +1971,24 @@ def _name_inputs(graph, names: list[str]) -> None:
         node.id = new
 
 
+def _layer_name(attention: str, repeat: int) -> str:
+    """The id of the encoder layer whose attention block is ``attention``, ``repeat`` copies:
+    the attention's module without its own part (``layers_0_self_attn``: ``layers_0``; BERT's
+    ``layer_0_attention_self``: ``layer_0``), its index dropped where the block repeats; a
+    container's bare name (``layer``, ``h``, ``blocks``) reads ``encoder_layer``.
+
+    >>> _layer_name("layer_0_attention_self", 1), _layer_name("layer_0_attention", 2)
+    ('encoder_layer_0', 'encoder_layer')
+    >>> _layer_name("transformer_encoder_layers_0_self_attn", 2)
+    'transformer_encoder_layers'
+    """
+    stem = re.sub(r"_(self_)?(attn|attention)(_[A-Za-z]\w*)?$", "", attention) or attention
+    if repeat > 1:
+        stem = re.sub(r"_\d+$", "", stem) or stem
+    found = re.fullmatch(r"(layers?|h|blocks?|encoder_layers?)((_\d+)?)", stem)
+    return f"encoder_layer{found.group(2)}" if found else stem
+
+
 def _against_runtime(checked, graph, state, atol: float) -> float:
     """The compiled graph against onnxruntime on the file (its batch made free): ``checked``,
     the file's inputs of batch 3 and its outputs there (:func:`_probes`)."""
@@ -2053,10 +2104,7 @@ def _encoder_layers(graph, state: dict):
     new_nodes, new_edges, made = list(graph.nodes), copy.deepcopy(graph.edges), []
     for run in runs:
         gone = {i for layer in run for i in layer[1]}
-        attn = run[0][1][1 if run[0][3]["norm_first"] else 0]
-        stem = re.sub(r"_(self_)?attn$", "", attn)
-        if len(run) > 1:
-            stem = re.sub(r"_\d+$", "", stem) or stem
+        stem = _layer_name(run[0][1][1 if run[0][3]["norm_first"] else 0], len(run))
         node_id, i = stem, 1
         while node_id in taken:
             node_id, i = f"{stem}_{i}", i + 1

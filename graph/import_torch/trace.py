@@ -30,6 +30,9 @@ BATCH = 3  # an unusual batch size, so that a dimension equal to it is rarely co
 # fx node meta: where the node came from in words, for a model that is not the user's code (an
 # ONNX file's node); import errors name it instead of a line of Python
 ORIGIN = "layerloom_origin"
+# fx node meta: the block name of the module that made the node, where the model does not
+# say it in nn_module_stack (an ONNX file of the dynamo exporter: its node's name scope)
+SCOPE = "layerloom_scope"
 
 # What torch.fx appends to an error raised while it runs a traced node: the node, an empty
 # "Original traceback" and an advertisement for tlparse, none of it about the user's model.
