@@ -232,17 +232,13 @@ def target_scale_note(graph: Graph, top, output: str, ds, target_scaling: str = 
 
 def _onehot_width(ds) -> str:
     """`` (its 5 columns, region as 4 one-hot columns, one per category)``: where a table's
-    width is not its count of columns, what makes it so; empty otherwise."""
+    width is not its count of columns, what makes it so (:func:`.preprocessing.width_words`);
+    empty otherwise."""
+    from .preprocessing import width_words
+
     columns = (getattr(ds, "meta", None) or {}).get("columns")
-    if not isinstance(columns, list) or not all(isinstance(c, dict) for c in columns):
-        return ""
-    wide = [c for c in columns if c.get("kind") == "categorical"
-            and len(c.get("categories") or ()) != 1]
-    if not wide:
-        return ""
-    named = ", ".join(f"{c['name']} as {len(c['categories'])} one-hot columns" for c in wide[:3])
-    more = f" and {len(wide) - 3} more" if len(wide) > 3 else ""
-    return f" (its {len(columns)} columns, {named}{more}, one per category)"
+    said = width_words(columns) if isinstance(columns, list) else ""
+    return f" ({said})" if said else ""
 
 
 def _with_repair(problems: list[FitProblem], fixed: Graph, report,

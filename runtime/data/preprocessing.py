@@ -60,6 +60,35 @@ def preprocessing(ds) -> dict:
     return prep
 
 
+def width_words(columns: list[dict]) -> str:
+    """Where a table's width is not its count of columns, what makes it so: ``its 5 columns,
+    region as 4 one-hot columns, one per category, signup as 5 columns of its date (days since
+    2021-01-04, month and weekday as sine and cosine)``; empty otherwise.
+
+    >>> width_words([{"name": "d", "kind": "date", "origin": "2024-01-04", "time": True},
+    ...              {"name": "x", "kind": "numeric"}])
+    'its 2 columns, d as 7 columns of its date (days since 2024-01-04, month, weekday and hour as sine and cosine)'
+    """
+    if not all(isinstance(c, dict) for c in columns):
+        return ""
+    hot = [c for c in columns if c.get("kind") == "categorical"
+           and len(c.get("categories") or ()) != 1]
+    dated = [c for c in columns if c.get("kind") == "date"]
+    if not hot and not dated:
+        return ""
+    parts = []
+    if hot:
+        named = ", ".join(f"{c['name']} as {len(c['categories'])} one-hot columns"
+                          for c in hot[:3])
+        more = f" and {len(hot) - 3} more" if len(hot) > 3 else ""
+        parts.append(f"{named}{more}, one per category")
+    for column in dated:
+        cycles = "month, weekday and hour" if column.get("time") else "month and weekday"
+        parts.append(f"{column['name']} as {len(date_names(column))} columns of its date (days "
+                     f"since {column['origin']}, {cycles} as sine and cosine)")
+    return f"its {len(columns)} columns, {', '.join(parts)}"
+
+
 def row_names(ds) -> list[str]:
     """The names of a table's columns as the model sees them (one-hot columns included)."""
     names = ds.meta.get("features") or ds.meta.get("columns")

@@ -28,3 +28,16 @@ def test_a_table_of_numbers_only_is_said_as_before(tmp_path):
     fit = check_fit(load_template("mlp-tabular"), load_dataset(str(csv)))
     [problem] = [p for p in fit.problems if p.node == "features"]
     assert problem.message == "the Input is [4] but numbers.csv gives [3] per sample."
+
+
+def test_a_date_columns_features_are_counted_in_the_input_problem(tmp_path):
+    rows = [f"2024-{1 + i % 12:02d}-{1 + i % 28:02d} {i % 24:02d}:00,{i % 7},{'ab'[i % 2]}"
+            for i in range(80)]
+    csv = tmp_path / "visits.csv"
+    csv.write_text("seen,visits,label\n" + "\n".join(rows) + "\n")
+    ds = load_dataset(str(csv), val_fraction=0, test_fraction=0)
+    fit = check_fit(load_template("mlp-tabular"), ds)
+    [problem] = [p for p in fit.problems if p.node == "features"]
+    assert problem.message == (
+        "the Input is [4] but visits.csv gives [8] per sample (its 2 columns, seen as 7 columns "
+        "of its date (days since 2024-01-01, month, weekday and hour as sine and cosine)).")

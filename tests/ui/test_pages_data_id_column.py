@@ -89,11 +89,13 @@ def test_the_page_says_which_column_is_predicted_from_which():
     at.button(key="data.drop_column").click().run()
     said = [c.value for c in at.caption if c.value.startswith("Predicts ")]
     assert said == ["Predicts **tier** (the last column; choose another under **target**) "
-                    "from 3 columns: age, income, region. Left out: customer_id."]
+                    "from 3 columns: age, income, region. Left out: customer_id. The input's 5 "
+                    "values: its 3 columns, region as 3 one-hot columns, one per category."]
     at.selectbox(key="data.opt.customers.csv.target").set_value("region").run()
     said = [c.value for c in at.caption if c.value.startswith("Predicts ")]
     assert said == ["Predicts **region** from 3 columns: age, income, tier. "
-                    "Left out: customer_id."]
+                    "Left out: customer_id. The input's 4 values: its 3 columns, tier as 2 "
+                    "one-hot columns, one per category."]
 
 
 def test_a_numeric_target_is_previewed_as_written_not_in_three_digits():
@@ -154,9 +156,9 @@ def test_numbers_beside_a_comment_are_a_table_and_the_comment_is_named_left_out(
     assert "comment: free text (about 6 words a row), left out" in notes(at)
 
 
-def test_columns_of_dates_are_named_as_dates_and_one_click_drops_them_all():
-    """A table with a signup date and a last-seen time was refused as 'too many to one-hot',
-    with advice for an id or free text ('set kind to text'), and one column at a time."""
+def test_columns_of_dates_become_numbers_said_on_the_page_and_may_still_be_dropped():
+    """A table with a signup date and a last-seen time was refused as 'too many to one-hot';
+    each is now made numbers, the page says which, and why the Input is wider than the file."""
     rows = [f"2024-{1 + i // 28:02d}-{1 + i % 28:02d},2024-03-01 {i % 24:02d}:{i % 60:02d}:00,"
             f"{i % 13},{'ab'[i % 2]}" for i in range(120)]
     at = page("mlp-tabular").run()
@@ -164,12 +166,34 @@ def test_columns_of_dates_are_named_as_dates_and_one_click_drops_them_all():
     at.file_uploader(key="data.file").upload(
         "visits.csv", ("signup,last_seen,visits,label\n" + "\n".join(rows)).encode(),
         "text/csv").run()
-    [error] = load_errors(at)
-    assert error.startswith("Could not read visits.csv: column 'signup': holds dates, as does "
-                            "last_seen: ")
-    assert "kind" not in error and "an id or a name" not in error
-    assert "add a column of a number from them, such as days since a start" in error
-    at.button(key="data.drop_column").click().run()
     assert not at.exception and not load_errors(at)
-    assert at.multiselect(key="data.opt.visits.csv.drop").value == ["signup", "last_seen"]
+    assert texts(at.metric)[1] == "[13] float32"  # 5 + 7 + 1
+    said = " ".join(texts(at.info))
+    assert "signup → 5 columns: days since 2024-01-" in said
+    assert "last_seen → 7 columns: days since 2024-03-01, month (sin, cos), weekday (sin, " \
+           "cos), hour (sin, cos)" in said
+    caption = " ".join(texts(at.caption))
+    assert "The input's 13 values: its 3 columns, signup as 5 columns of its date (days " \
+           "since 2024-01-" in caption
+    at.multiselect(key="data.opt.visits.csv.drop").set_value(["signup", "last_seen"]).run()
+    assert not at.exception and not load_errors(at)
     assert texts(at.metric)[1] == "[1] float32"
+
+
+def test_dates_whose_day_and_month_the_values_leave_open_are_asked_with_a_button_each():
+    rows = [f"{1 + i % 12:02d}/{1 + (i * 5) % 12:02d}/2024,{i % 13},{'ab'[i % 2]}"
+            for i in range(120)]
+    at = page("mlp-tabular").run()
+    at.radio(key="data.source").set_value("Upload a file").run()
+    at.file_uploader(key="data.file").upload(
+        "visits.csv", ("day,visits,label\n" + "\n".join(rows)).encode(), "text/csv").run()
+    [error] = load_errors(at)
+    assert error.startswith("Could not read visits.csv: column 'day': holds dates written with "
+                            "the day and the month first ('01/01/2024' on line 2)")
+    assert "**date_order**" in error and "date_order='" not in error
+    button = at.button(key="data.date_order.mdy")
+    assert button.label == "Read month first (05/03/2024 is May 3)"
+    button.click().run()
+    assert not at.exception and not load_errors(at)
+    assert at.selectbox(key="data.opt.visits.csv.date_order").value == "mdy"
+    assert "read month first" in " ".join(texts(at.info))

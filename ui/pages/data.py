@@ -6,10 +6,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
 from layerloom.runtime.data import list_datasets, list_file_kinds
+from layerloom.runtime.data.datecols import ORDER_WORDS
+from layerloom.runtime.data.preprocessing import width_words
 
 from .. import charts, images
 from ..cache import csv_columns, dataset_of
@@ -25,9 +28,9 @@ from .common import kept_expander, set_graph, show_notice
 BUILTIN, UPLOAD, FOLDER = "Built-in dataset", "Upload a file", "Folder on this machine"
 PREVIEW_N = 16
 # The CSV options each kind of CSV needs; "kind" itself is drawn first.
-CSV_OPTIONS = {"tabular": ("target", "task", "drop", "max_categories"),
+CSV_OPTIONS = {"tabular": ("target", "task", "drop", "max_categories", "date_order"),
                "text": ("text_column", "label_column", "length", "max_vocab", "min_freq"),
-               "auto": ("target", "task", "drop")}
+               "auto": ("target", "task", "drop", "date_order")}
 
 
 def render(state) -> None:
@@ -74,6 +77,11 @@ def could_not_read(choice: DataChoice | None, err: Exception) -> str:
         (file or "the data")
     text = friendly(err)
     drop = _drop_remedy(choice, err)
+    if _order_remedy(choice, err):  # dates whose day and month the values leave undecided
+        column = getattr(err, "column", None)
+        return (f"Could not read {plain(name)}: {plain(f'column {column!r}: ' + err.fault)}. "
+                f"Choose how they read under **date_order** below, or with a button here: "
+                f"dmy, {plain(ORDER_WORDS['dmy'])}, or mdy, {plain(ORDER_WORDS['mdy'])}.")
     if drop:  # the loader's how-to names the Python API's options: said in the page's words
         column = getattr(err, "column", None)
         where = f"column {column!r}: " if column else ""
@@ -101,9 +109,26 @@ def _drop_remedy(choice: DataChoice | None, err: Exception) -> list[str]:
     return [str(c) for c in remedy["drop"]]
 
 
+def _order_remedy(choice: DataChoice | None, err: Exception) -> list[str]:
+    """The ``date_order`` values that get an uploaded table past ``err``, where it says so."""
+    remedy = getattr(err, "remedy", None) or {}
+    if choice is None or not remedy.get("date_order") or choice.source in _builtin_names():
+        return []
+    return [str(order) for order in remedy["date_order"]]
+
+
 def offer_remedy(where, choice: DataChoice | None, err: Exception) -> None:
     """A button under the error that applies its remedy: ``Drop customer_id`` adds the column
-    to the **drop** box (which the user can see and undo) and reads the file again."""
+    to the **drop** box (which the user can see and undo) and reads the file again; ``Read
+    day first`` sets the **date_order** box."""
+    orders = _order_remedy(choice, err)
+    if orders:
+        key = f"data.opt.{display_name(choice.source)}.date_order"
+        for column, order in zip(where.columns(len(orders)), orders):
+            column.button(f"Read {ORDER_WORDS[order]}", key=f"data.date_order.{order}",
+                          on_click=lambda order=order: st.session_state.update({key: order}),
+                          help="Sets date_order below and reads the file again")
+        return
     drop = _drop_remedy(choice, err)
     if not drop:
         return
@@ -343,8 +368,10 @@ def predicts(ds, choice: DataChoice | None) -> str | None:
         " (the last column; choose another under **target**)"
     dropped = [str(c) for c in meta.get("left_out", options.get("drop")) or ()]
     left_out = f" Left out: {', '.join(plain(c) for c in dropped)}." if dropped else ""
+    width = width_words(columns)  # why the Input is wider than the file's columns
+    wide = f" The input's {int(np.prod(ds.input_shape))} values: {plain(width)}." if width else ""
     return (f"Predicts **{plain(target)}**{chosen} from {len(names)} column"
-            f"{'s' if len(names) != 1 else ''}: {shown}.{left_out}")
+            f"{'s' if len(names) != 1 else ''}: {shown}.{left_out}{wide}")
 
 
 def preview(ds) -> None:
