@@ -180,7 +180,8 @@ def check_fit(graph: Graph, ds, variables: Mapping[str, Any] | None = None,
         fixed = apply_changes(graph, [c for p in fit.problems for c in p.changes])
         report = validate(fixed, variables)
         if not report.ok and any(p.fixable for p in fit.problems):
-            fit.problems, fixed = _with_repair(fit.problems, fixed, report, variables)
+            fit.problems, fixed = _with_repair(fit.problems, fixed, report, variables,
+                                               _text_length(graph, source.id, ds))
             report = validate(fixed, variables)
         if not report.ok or any(not p.fixable for p in fit.problems):
             return fit
@@ -241,11 +242,13 @@ def _onehot_width(ds) -> str:
     return f" ({said})" if said else ""
 
 
-def _with_repair(problems: list[FitProblem], fixed: Graph, report,
-                 variables) -> tuple[list[FitProblem], Graph]:
+def _with_repair(problems: list[FitProblem], fixed: Graph, report, variables,
+                 other_data: str = "pick data of the size the design was made for",
+                 ) -> tuple[list[FitProblem], Graph]:
     """The Input's problems with the edits further down that its new shape needs (see
     :mod:`.fitrepair`) added to the first one's fix and changes, and the design with them; or,
-    when no few edits make it valid, every one of them a hand edit naming what breaks."""
+    when no few edits make it valid, every one of them a hand edit naming what breaks, or
+    ``other_data``."""
     from .fitrepair import repair
 
     edits = repair(fixed, variables)
@@ -262,8 +265,24 @@ def _with_repair(problems: list[FitProblem], fixed: Graph, report,
     problems = [replace(p, changes=()) for p in problems]
     problems[first] = replace(problem, changes=(), fix=(
         f"{problem.fix}, then change the layers that do not work on it in the Designer "
-        f"({errors}{more}), or pick data of the size the design was made for"))
+        f"({errors}{more}), or {other_data}"))
     return problems, fixed
+
+
+def _text_length(graph: Graph, input_id: str, ds) -> str:
+    """Where the design's Input takes ``[L]`` token ids and ``ds`` is a text dataset (its texts
+    padded or cut to its option ``length``): loading it with ``length=L``, which leaves the
+    design, and an imported model's weights, as they are (a position table of ``L`` rows stays
+    whole). Else the general advice."""
+    shape = getattr(graph.node(input_id), "params", {}).get("shape")
+    if getattr(ds, "vocab", None) is None or ds.dtype != "int64" or \
+            not isinstance(shape, list) or len(shape) != 1 or not isinstance(shape[0], int) \
+            or shape[0] < 1:
+        return "pick data of the size the design was made for"
+    length = shape[0]
+    return (f"keep the design and load {ds.name} with length={length}, the tokens per text "
+            f"it was made for (CLI: --data-option length={length}; Data page: the dataset's "
+            f"Options)")
 
 
 def _texts_read_as_categories(ds) -> tuple[str, int] | None:
