@@ -40,7 +40,13 @@ CONV_TYPES = (nn.Conv1d, nn.Conv2d, nn.Conv3d)
 
 class ExplainError(TrainError):
     """An explanation that cannot be made, in words: an unknown layer, a method that does not
-    suit the model, a class out of range."""
+    suit the model, a class out of range. ``unreadable``: an input file that cannot be read as
+    what it is named (a ``.png`` that is no image), which the CLI exits 2 for, as for any file
+    it cannot read."""
+
+    def __init__(self, message: str, *, unreadable: bool = False) -> None:
+        super().__init__(message)
+        self.unreadable = unreadable
 
 
 @dataclass

@@ -77,47 +77,82 @@ def read_input(source, dataset) -> torch.Tensor:
     ``source``: an image file (resized to the model's input, channels converted), a ``.txt``
     file (a text, for text models), a ``.csv`` file (its first row, columns by name, for table
     models), a ``.npy`` file (one sample in the data's units; read without pickles), or the
-    same in memory (a PIL image, a string, a dict of column values, an array).
+    same in memory (a PIL image, a string, a dict of column values, an array). An input that
+    does not suit the model is refused naming the file, what it holds and what the model takes
+    (:func:`expected_input`).
     """
     from .data import normalize
     from .data.preprocessing import encode_row
 
     shape = tuple(dataset.input_shape)
-    raw = _raw(source)
+    raw = _raw(source, dataset)
+    given = f"{source} is" if _is_path(source) else "the input is"
+    takes = f"the model takes {expected_input(dataset)}"
     if dataset.dtype == "int64":
         if not isinstance(raw, str):
-            raise ExplainError(f"{dataset.name} is a text dataset: give a text (a .txt file)")
+            raise ExplainError(f"{given} {_kind(raw)}, but {takes}")
         return _tokens(raw, dataset)
-    if isinstance(raw, str):
-        raise ExplainError(f"the model takes {list(shape)} numbers, not a text")
-    if isinstance(raw, dict) and len(shape) != 1:
-        kind = "an image" if len(shape) == 3 and shape[0] in (1, 3) else "an array"
-        raise ExplainError(f"the model takes {kind} of {list(shape)}, not a table row: give "
-                           f"{'an image file (.png, .jpg…) or ' if kind == 'an image' else ''}"
-                           f"a .npy file of that shape")
+    if isinstance(raw, str) or (isinstance(raw, dict) and len(shape) != 1) or (
+            hasattr(raw, "convert") and not (len(shape) == 3 and shape[0] in (1, 3))):
+        raise ExplainError(f"{given} {_kind(raw)}, but {takes}")
     if isinstance(raw, dict):
         try:
             arr = encode_row(raw, dataset)
         except ValueError as exc:  # a missing column, text in a numeric column: in words
-            raise ExplainError(str(exc)) from None
+            raise ExplainError(f"{source}: {exc}" if _is_path(source) else str(exc)) from None
     elif hasattr(raw, "convert"):  # a PIL image
         arr = _image(raw, shape, dataset)
     else:
         arr = np.asarray(raw, dtype=np.float32)
     arr = np.asarray(arr, dtype=np.float32)
     if arr.shape != shape:
-        raise ExplainError(f"the input is {list(arr.shape)} but the model takes {list(shape)}")
+        raise ExplainError(f"{given} an array of {list(arr.shape)}, but {takes}")
     if dataset.normalization is not None:
         arr = normalize.apply(arr[None], dataset.normalization)[0]
     return torch.from_numpy(np.ascontiguousarray(arr, dtype=np.float32))
 
 
-def _raw(source):
-    if not isinstance(source, (str, Path)) or (isinstance(source, str) and "\n" in source):
+def expected_input(dataset) -> str:
+    """What a model trained on ``dataset`` takes, in words, with the files that give it: ``an
+    image of [1, 28, 28] (a .png, .jpg… file, or a .npy array of that shape)``."""
+    shape = list(dataset.input_shape)
+    if dataset.dtype == "int64":
+        return "a text (a .txt file)"
+    if len(shape) == 3 and shape[0] in (1, 3):
+        return (f"an image of {shape} (a .png, .jpg… file, or a .npy array of that "
+                f"shape)")
+    from .data.preprocessing import input_columns
+
+    columns = [str(c["name"]) for c in input_columns(dataset) or []]
+    if len(shape) == 1 and columns:
+        names = ", ".join(columns[:4]) + (", …" if len(columns) > 4 else "")
+        return (f"a table row (a .csv file whose header names its columns: {names}; or a "
+                f".npy array of {shape})")
+    return f"an array of {shape} (a .npy file)"
+
+
+def _is_path(source) -> bool:
+    return isinstance(source, Path) or (isinstance(source, str) and "\n" not in source)
+
+
+def _kind(raw) -> str:
+    """What an input read holds, in words, for a message that says it does not fit."""
+    if isinstance(raw, str):
+        return "a text"
+    if isinstance(raw, dict):
+        return "a table row"
+    if hasattr(raw, "convert"):
+        return f"an image ({raw.width}×{raw.height})"
+    return f"an array of {list(np.shape(raw))}"
+
+
+def _raw(source, dataset=None):
+    if not _is_path(source):
         return source
     path = Path(source)
     if not path.is_file():
-        raise ExplainError(f"{path}: no such file")
+        raise ExplainError(f"{path}: no such file", unreadable=True)
+    takes = f"; the model takes {expected_input(dataset)}" if dataset is not None else ""
     suffix = path.suffix.lower()
     if suffix in IMAGE_SUFFIXES:
         from PIL import Image
@@ -127,21 +162,32 @@ def _raw(source):
                 img.load()
                 return img.copy()
         except Exception as exc:  # noqa: BLE001 - Pillow raises many kinds
-            raise ExplainError(f"{path}: not an image Pillow can read ({exc})") from None
+            raise ExplainError(f"{path}: not an image Pillow can read ({exc}){takes}",
+                               unreadable=True) from None
     if suffix == ".txt":
         return path.read_text(encoding="utf-8", errors="replace")
     if suffix == ".csv":
-        rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+        rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig",
+                                                              errors="replace"))))
         if not rows:
-            raise ExplainError(f"{path}: no data row under the header")
+            raise ExplainError(f"{path}: no data row under the header{takes}")
         return {k.strip(): v for k, v in rows[0].items() if k is not None}
     if suffix == ".npy":
+        with open(path, "rb") as file:
+            magic = file.read(6)
+        if magic != b"\x93NUMPY":
+            raise ExplainError(f"{path}: not a NumPy .npy file (no NumPy header){takes}",
+                               unreadable=True)
         try:
             return np.load(path, allow_pickle=False)
-        except ValueError as exc:
-            raise ExplainError(f"{path}: not a plain NumPy array ({exc})") from None
+        except (ValueError, OSError, EOFError) as exc:
+            why = ("it holds Python objects, which are never unpickled: save numbers, as "
+                   "np.save(path, x.astype('float32'))" if "pickle" in str(exc)
+                   else str(exc).splitlines()[0])
+            raise ExplainError(f"{path}: not a plain NumPy array ({why}){takes}",
+                               unreadable=True) from None
     raise ExplainError(f"{path}: unknown kind of input {suffix or '(no suffix)'}; give an "
-                       f"image, a .txt, a .csv or a .npy file")
+                       f"image, a .txt, a .csv or a .npy file{takes}")
 
 
 def _image(pil, shape, dataset=None) -> np.ndarray:

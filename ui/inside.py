@@ -167,8 +167,8 @@ def pick_sample(model, evaluation: dict) -> tuple[torch.Tensor | None, int | Non
     path.write_bytes(upload.getvalue())
     try:
         return read_input(path, ds), None, upload.name
-    except attributions.ExplainError as exc:
-        st.error(str(exc))
+    except attributions.ExplainError as exc:  # named as uploaded, not as the copy read
+        st.error(str(exc).replace(str(path), upload.name))
         return None, None, ""
 
 

@@ -82,9 +82,9 @@ def cmd_explain(args) -> int:
     except RunNotFound as exc:  # wrong input, as for runs show, resume and export
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INVALID
-    except ExplainError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_INVALID
+    except ExplainError as exc:  # a file that cannot be read as what it is named: 2
+        print(f"error: {printable(str(exc))}", file=sys.stderr)
+        return EXIT_UNREADABLE if exc.unreadable else EXIT_INVALID
     if args.output:
         if exp.kind != "image":
             print("error: -o draws the map over an image; this model takes "

@@ -116,8 +116,9 @@ def test_a_table_row_given_to_an_image_model_is_named_as_the_wrong_kind(trained_
     row.write_text("a,b\n1,2\n")
     assert main(["explain", str(run_id), "--input", str(row), "--home", str(home)]) == 1
     err = capsys.readouterr().err
-    assert err.strip() == (f"error: the model takes an image of [1, {SIZE}, {SIZE}], not a table "
-                           f"row: give an image file (.png, .jpg…) or a .npy file of that shape")
+    assert err.strip() == (f"error: {row} is a table row, but the model takes an image of "
+                           f"[1, {SIZE}, {SIZE}] (a .png, .jpg… file, or a .npy array of that "
+                           f"shape)")
 
 
 def test_a_missing_column_of_a_wide_table_is_said_in_one_short_line():

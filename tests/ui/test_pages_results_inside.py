@@ -113,3 +113,17 @@ def test_pure_figures():
     assert [t.type for t in fig.data] == ["image", "heatmap"]
     tok = tokens_figure(["good", "film"], np.array([0.5, -0.1]))
     assert tok.data[0].zmin == -0.5 and tok.data[0].zmax == 0.5
+
+
+def test_an_upload_that_is_no_image_is_named_as_uploaded(runs, monkeypatch):
+    """The message named the copy the page reads (a temporary folder's path) and not what the
+    model takes; it names the file as the user uploaded it, and the image the model takes."""
+    home, ids = runs
+    at = page(home, monkeypatch, ids["digits"])
+    at.radio(key="inside.source").set_value("Upload").run()
+    at.file_uploader(key="inside.upload").set_value(("notes.png", b"not a png",
+                                                    "image/png")).run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "notes.png: not an image Pillow can read (cannot identify image file 'notes.png'); the "
+        "model takes an image of [1, 8, 8] (a .png, .jpg… file, or a .npy array of that shape)"]
