@@ -607,7 +607,9 @@ def _width_problems(graph: Graph, top, output: str, last: str, out: list, n: int
 
 def _first_linear_on_map(top, last: str) -> str | None:
     """Walking back from the Output along first inputs while the shapes are feature maps (two
-    or more dimensions): the earliest Linear that was fed one, or None."""
+    or more dimensions), no further than a join (a residual Add, a Concat: the design's body,
+    whose layers rightly act on each step, as GPT-2's do before its per-token lm_head): the
+    earliest Linear that was fed one, or None."""
     found = None
     node = last
     seen = set()
@@ -619,7 +621,7 @@ def _first_linear_on_map(top, last: str) -> str | None:
         if (info.type == "Linear" and info.in_shapes and info.in_shapes[0] is not None
                 and len(info.in_shapes[0]) >= 2 and info.repeat != 0):
             found = node
-        if not info.inputs:
+        if len(info.inputs) != 1:
             break
         node = info.inputs[0]
     return found

@@ -43,3 +43,24 @@ def test_images_keep_the_general_advice():
     digits = load_dataset("digits")  # 8×8: the template's pooling no longer fits
     fixes = " ".join(p.fix for p in check_fit(graph, digits).problems)
     assert "length=" not in fixes
+
+
+def test_a_per_token_head_is_the_linear_to_pool_before():
+    """GPT-2's design gives logits per token ([8, 100]); fitted to 2 classes its lm_head gives
+    [8, 2]. The pooling goes before lm_head, after the last residual join: the fix named the
+    first Linear inside the first block (h_0_attn_c_attn), where a pooling would break every
+    layer after it."""
+    nodes = [("tokens", "Input", {"shape": [8], "dtype": "int64"}),
+             ("wte", "Embedding", {"num_embeddings": 1000, "embedding_dim": 16}),
+             ("c_fc", "Linear", {"out_features": 16}), ("gelu", "GELU", {}),
+             ("add", "Add", {}), ("ln_f", "LayerNorm", {}),
+             ("lm_head", "Linear", {"out_features": 2}), ("output", "Output", {})]
+    edges = [("tokens", "wte"), ("wte", "c_fc"), ("c_fc", "gelu"), ("gelu", "add"),
+             ("wte", "add"), ("add", "ln_f"), ("ln_f", "lm_head"), ("lm_head", "output")]
+    graph = load_graph({
+        "format": "layerloom-graph", "version": 1, "name": "lm",
+        "nodes": [{"id": i, "type": t, "params": p} for i, t, p in nodes],
+        "edges": [{"source": a, "target": b} for a, b in edges]})
+    [problem] = check_fit(graph, load_dataset("text-sentiment", length=8)).problems
+    assert (problem.node, problem.fix) == ("lm_head", "add SequencePool (or Flatten) before "
+                                                      "lm_head")
