@@ -69,6 +69,15 @@ def friendly(err: BaseException) -> str:
     return f"{type(err).__name__}: {text}"
 
 
+def export_failure(fmt: str, err: BaseException) -> str:
+    """Why building the Export page's ``fmt`` failed, naming the format: an ExportError says it
+    (``onnx export failed at gamma (LogGamma): …``); anything else (a full disk, a run's
+    checkpoint deleted meanwhile, a dataset gone) said only its own words, repeated on each
+    row by "Build and check the files" without saying which file it stopped."""
+    text = friendly(err)
+    return text if text.startswith(f"{fmt} export failed") else f"{fmt} export failed: {text}"
+
+
 @contextlib.contextmanager
 def shown_errors(what: str) -> Iterator[None]:
     """Run a page (or a part of one); an exception becomes an ``st.error`` saying ``what``

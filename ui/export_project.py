@@ -15,7 +15,7 @@ from layerloom.graph.summary import format_bytes
 from layerloom.runtime.export_project import (export_project, export_run_project,
                                               project_zip)
 
-from .errors import friendly
+from .errors import export_failure
 from .pagestate import PagesState
 
 FORMAT = "project"
@@ -52,7 +52,7 @@ def project_row(pages: PagesState, source) -> None:
             result = _cached(key, source, dataset, config)
         except Exception as err:  # noqa: BLE001 - shown in words on its row
             pages.exports.pop(FORMAT, None)
-            right.error(friendly(err))
+            right.error(export_failure(FORMAT, err))
             return
         mid.download_button("Download", result.data, file_name=result.file_name,
                             mime="application/zip", key=f"export.dl.{FORMAT}",
@@ -66,7 +66,7 @@ def project_row(pages: PagesState, source) -> None:
             try:
                 _cached(key, source, dataset, config)
             except Exception as err:  # noqa: BLE001 - ProjectError, DataError…: in words
-                pages.export_errors[FORMAT] = (key, friendly(err))
+                pages.export_errors[FORMAT] = (key, export_failure(FORMAT, err))
                 pages.exports.pop(FORMAT, None)
             else:
                 pages.exports[FORMAT] = (key,)

@@ -22,7 +22,7 @@ from layerloom.runtime.export import export_run
 from layerloom.runtime.runnames import design_key
 
 from .. import live
-from ..errors import friendly, shown_errors
+from ..errors import export_failure, shown_errors
 from ..export_project import project_row
 from ..fields import plain, whole
 from ..forms import seed
@@ -52,6 +52,8 @@ class Built:
     files: tuple[str, ...]
     # how the run standardised its inputs, and where the file keeps it (empty where it did not)
     note: str = ""
+    # the bundle's parts that could not be written (its ONNX for a block ONNX lacks), and why
+    left_out: tuple[tuple[str, str], ...] = ()
 
     def check_line(self) -> str:
         parts = ", ".join(self.files)
@@ -202,12 +204,15 @@ def format_row(pages: PagesState, source: Source, fmt: str) -> None:
             result = _build(source, fmt)
         except Exception as err:  # noqa: BLE001 - shown in words on its row
             pages.exports.pop(fmt, None)
-            right.error(friendly(err))
+            right.error(export_failure(fmt, err))
             return
         mid.download_button("Download", result.data, file_name=result.file_name,
                             mime=MIME.get(fmt), key=f"export.dl.{fmt}", on_click="ignore",
                             icon=":material/download:")
         right.caption(result.check_line())
+        for part, why in result.left_out:  # the zip holds the rest: said, as the CLI says it
+            right.warning(f"Left out of this bundle: {part}, because {plain(why)}",
+                          icon=":material/warning:")
         if result.note:  # raw data fed to these weights gives nonsense: said beside the file
             right.caption(result.note)
         return
@@ -227,7 +232,7 @@ def attempt(pages: PagesState, source: Source, fmt: str) -> None:
     try:
         _build(source, fmt)
     except Exception as err:  # noqa: BLE001 - ExportError and the rest, shown in words
-        pages.export_errors[fmt] = (source.key, friendly(err))
+        pages.export_errors[fmt] = (source.key, export_failure(fmt, err))
         pages.exports.pop(fmt, None)
     else:
         pages.exports[fmt] = (source.key,)
@@ -263,7 +268,8 @@ def _cached(key: str, fmt: str, _source: Source) -> Built:
                     archive.write(file, file.name)
             data, name = buffer.getvalue(), f"{source.name}-{fmt}.zip"
         return Built(name, data, result.bytes, result.max_abs_diff, result.seconds,
-                     tuple(f.name for f in files), result.notes.get("normalization", ""))
+                     tuple(f.name for f in files), result.notes.get("normalization", ""),
+                     tuple(result.notes.get("skipped", {}).items()))
 
 
 def _build(source: Source, fmt: str) -> Built:
