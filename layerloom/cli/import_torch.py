@@ -10,10 +10,13 @@ difference there is a warning, naming the first block that differs).
 from __future__ import annotations
 
 import re
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 from layerloom.graph import GraphError, save_graph
+from layerloom.graph.place_files import place_together
 
 from .common import EXIT_INVALID, EXIT_UNREADABLE, file_problem, missing_folder, print_error
 
@@ -105,16 +108,34 @@ def refuse_existing(args) -> bool:
 def write_import(args, graph, state, what: str, said: list[str] = ()) -> int:
     """Write an imported graph to ``args.output`` (and its weights to ``args.weights``) and say
     so, then the import's warnings and notes (``said``, on stderr); the exit code. ``what``:
-    where the blocks came from and how they were checked."""
+    where the blocks came from and how they were checked. The two files are put in place
+    together or not at all (``graph.place_files``): an import stopped half-way (Ctrl+C) never
+    leaves the new design beside the weights of an older one."""
+    targets = [Path(args.output)] + ([Path(args.weights)] if args.weights else [])
+    writing = targets[0]
+    folders: dict[Path, Path] = {}
     try:
-        save_graph(graph, args.output)
-        if args.weights:
-            _save_weights(state, Path(args.weights))
+        moves = []
+        for target in targets:
+            writing = target
+            parent = target.parent if str(target.parent) else Path(".")
+            if parent not in folders:
+                folders[parent] = Path(tempfile.mkdtemp(prefix=".layerloom-import-", dir=parent))
+            written = folders[parent] / f"{len(moves)}-{target.name}"
+            if target == targets[0]:
+                save_graph(graph, written)
+            else:
+                _save_weights(state, written)
+            moves.append((written, target))
+        place_together(moves, Path(tempfile.mkdtemp(dir=next(iter(folders.values())))))
     except OSError as exc:  # named as given, not as the temporary file written first
-        failed = (args.output if str(exc.filename).startswith(str(args.output))
-                  else args.weights or exc.filename)
-        print(f"error: {file_problem(exc, failed)}", file=sys.stderr)
+        failed = next((t for t in targets if str(t) == str(getattr(exc, "filename2", ""))),
+                      writing)
+        print(f"error: {file_problem(exc, str(failed))}", file=sys.stderr)
         return EXIT_UNREADABLE
+    finally:
+        for folder in folders.values():
+            shutil.rmtree(folder, ignore_errors=True)
     blocks = sum(n.type not in ("Input", "Output") for n in graph.nodes)
     print(f"{args.output}: {blocks} blocks from {what}")
     if args.weights:
@@ -160,6 +181,4 @@ def _parse_shape(text: str) -> list[int]:
 def _save_weights(state: dict, path: Path) -> None:
     from safetensors.torch import save_file
 
-    tmp = path.with_name(path.name + ".tmp")
-    save_file(state, str(tmp))
-    tmp.replace(path)
+    save_file(state, str(path))

@@ -88,3 +88,46 @@ def test_place_together_moves_every_file_or_none(tmp_path, monkeypatch):
     monkeypatch.setattr(place_files.os, "replace", real_replace)
     assert place_together([(new / "b.txt", tmp_path / "b.txt")], keep) == [tmp_path / "b.txt"]
     assert (tmp_path / "b.txt").read_text() == "new b"
+
+
+NET = """
+from torch import nn
+
+
+class Net(nn.Module):
+    def __init__(self, width=WIDTH):
+        super().__init__()
+        self.fc = nn.Linear(4, width)
+
+    def forward(self, x):
+        return self.fc(x)
+"""
+
+
+def _import(tmp_path, width: int) -> int:
+    """import-torch of a Linear(4, ``width``) as net.json with its weights as net.safetensors."""
+    (tmp_path / f"net{width}.py").write_text(NET.replace("WIDTH", str(width)))
+    return main(["import-torch", str(tmp_path / f"net{width}.py:Net"), "--input-shape", "4",
+                 "-o", str(tmp_path / "out" / "net.json"), "--weights",
+                 str(tmp_path / "out" / "net.safetensors"), "--force"])
+
+
+def test_an_import_stopped_between_the_design_and_its_weights_keeps_the_old_pair(
+        tmp_path, monkeypatch):
+    """import-torch (and import-onnx) wrote the design, then the weights: stopped between the
+    two, the new design lay beside the old weights (and a net.safetensors.tmp)."""
+    (tmp_path / "out").mkdir()
+    assert _import(tmp_path, 3) == 0
+    old = {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()}
+    real_replace, moves = os.replace, []
+
+    def replace(src, dst):  # Ctrl+C as the second file is moved into place
+        if os.path.dirname(dst) == str(tmp_path / "out"):
+            moves.append(dst)
+            if len(moves) == 2:
+                raise KeyboardInterrupt
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(place_files.os, "replace", replace)
+    assert _import(tmp_path, 5) == 130
+    assert {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()} == old
