@@ -18,7 +18,6 @@ import sys
 from pathlib import Path
 
 from layerloom.graph import GraphError
-from layerloom.graph.naming import file_stem
 from layerloom.graph.summary import format_bytes
 
 from .common import (
@@ -73,6 +72,8 @@ def slug(name: str | None) -> str:
     >>> slug("/etc/passwd"), slug("My net!"), slug("..")
     ('etc-passwd', 'my-net', 'model')
     """
+    from layerloom.graph.naming import file_stem  # it imports torch: not at the CLI's start
+
     return file_stem(name)
 
 
@@ -118,7 +119,7 @@ def cmd_export(args) -> int:
               f"{printable(str(output))} has no .zip suffix")
         output = output.with_name(output.name + ".zip")
     planned = planned_files(args.format, output)
-    before = {file: _identity(file) for file in planned}
+    before = {file: file_identity(file) for file in planned}
     try:
         result = export_model(graph, args.format, output, state, run=run, seed=args.seed,
                               variables=parse_variables(args.set), overwrite=args.force)
@@ -154,7 +155,7 @@ def cmd_export(args) -> int:
     return 0
 
 
-def _identity(file: Path) -> tuple[int, int] | None:
+def file_identity(file: Path) -> tuple[int, int] | None:
     """What tells a file from the one that may replace it (an export moves a new file in)."""
     try:
         stat = file.stat()
@@ -170,7 +171,7 @@ def _say_interrupted(fmt: str, planned: list[Path], before: dict) -> None:
         return " and ".join(printable(str(file)) for file in files)
 
     kept = [file for file in planned if before[file] is not None]
-    if all(_identity(file) not in (None, before[file]) for file in planned):
+    if all(file_identity(file) not in (None, before[file]) for file in planned):
         text = f"the {fmt} export was complete when it was stopped: {named(planned)} written"
     else:
         text = f"the {fmt} export was stopped before it was complete: nothing written" + (
