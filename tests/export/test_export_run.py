@@ -66,4 +66,4 @@ def test_cli_exports_a_run_id_as_a_bundle(trained, capsys):
 def test_cli_names_a_missing_run(trained, capsys):
     folder, _, _ = trained
     assert main(["export", "999", "--db", str(folder / "runs.db"), "-f", "onnx"]) == 1  # bad input, as resume 999 says
-    assert "error: run 999:" in capsys.readouterr().err
+    assert "error: no run 999 in " in capsys.readouterr().err  # and the runs it holds

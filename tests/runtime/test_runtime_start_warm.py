@@ -3,6 +3,8 @@ the first batch, and what a starting run is doing (``Run.phase``)."""
 
 from __future__ import annotations
 
+import functools
+
 import os
 import subprocess
 import sys
@@ -252,7 +254,7 @@ def test_app_launcher_starts_the_server_as_a_session_leader():
 
     code = "import os; print(os.getsid(0) == os.getpid())"
     child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
-                             preexec_fn=app._die_with_parent)
+                             preexec_fn=functools.partial(app._die_with_parent, os.getpid()))
     assert child.communicate(timeout=60)[0].split() == ["True"]
 
 
