@@ -21,8 +21,9 @@ function near(a, b, room) {
  * among `cards` (id → {x, y, width, height}). `from` ({nodeId, handleType}) is the wire it was
  * opened from, if any, and `labelW` the pixel width of the label that wire will carry (0 when
  * not known yet). A card that comes within ROOM of the block at the wire's other end goes
- * beside it, on its side of the wire, a gap wide enough for the label away; one that comes
- * within ROOM of any card then moves down, past it.
+ * beside it, on its side of the wire, a gap wide enough for the label away (or, dropped mostly
+ * under that block, that gap below it); one that comes within ROOM of any card then moves
+ * down, past it.
  */
 export function placeNew(rect, cards, from, labelW = 0) {
   let { x, y } = rect;
@@ -30,7 +31,13 @@ export function placeNew(rect, cards, from, labelW = 0) {
   const end = from ? cards.get(from.nodeId) : null;
   const gap = Math.max(COL_GAP, labelW + 2 * LABEL_CLEAR + 20);
   if (end && near({ x, y, width, height }, end, ROOM)) {
-    if (from.handleType === "source") x = Math.max(x, end.x + end.width + gap);
+    // beside the block, on its side of the wire; but a card dropped mostly under it (the start
+    // of a new row) goes down instead, where the user put it: pushed beside, it left the
+    // pane's edge behind (seen at 1366x768 building the seed CNN row by row)
+    const middle = end.x + end.width / 2;
+    const under = from.handleType === "source" ? x < middle : x + width > middle;
+    if (under) y = Math.max(y, end.y + end.height + gap);
+    else if (from.handleType === "source") x = Math.max(x, end.x + end.width + gap);
     else x = Math.min(x, end.x - gap - width);
   }
   for (let tries = 0; tries < 100; tries++) {

@@ -33,3 +33,12 @@ test("a double-click just under a block moves the new card below it, then below 
   assert.equal(at.x, 20);
   assert.equal(at.y, 100 + ROOM + 40 + 100 + ROOM);
 });
+
+test("a wire dropped under its source, at the start of a new row, puts the block down there", () => {
+  // conv2d2 ends a row on the right; the wire is dropped left, just under it, where the
+  // next row starts: pushed beside conv2d2 the block went past the pane's right edge
+  const cards = new Map([["conv2d2", card(250, 0, 200, 118)]]);
+  const gap = Math.max(COL_GAP, 40 + 2 * 10 + 20);
+  const at = placeNew(card(100, 120, 150, 56), cards, { nodeId: "conv2d2", handleType: "source" }, 40);
+  assert.deepEqual(at, { x: 100, y: 118 + gap });
+});
