@@ -15,6 +15,7 @@ half-written is left behind.
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import tempfile
@@ -40,7 +41,7 @@ from .reference import Reference, prepare
 from .run import RunInfo
 from .verify import ATOL, compare
 
-__all__ = ["FORMAT_NAMES", "ExportError", "ExportResult", "RunInfo", "export_model"]
+__all__ = ["FORMAT_NAMES", "ExportError", "ExportResult", "RunInfo", "export_model", "preload"]
 
 FORMAT_NAMES = ("json", "python", "torchscript", "onnx", "safetensors", "bundle")
 
@@ -86,6 +87,7 @@ def export_model(graph: Graph | dict | str | Path, fmt: str, path: str | Path,
     _refuse_unwritable(fmt, Path(path))
     if not overwrite:
         _refuse_existing(fmt, Path(path))
+    preload(fmt)
     started = time.perf_counter()
     try:
         ref = prepare(graph, state_dict, seed=seed, sample_inputs=sample_inputs,
@@ -107,6 +109,19 @@ def export_model(graph: Graph | dict | str | Path, fmt: str, path: str | Path,
     if ref.normalization and fmt in WHERE:  # said where the user reads the export's result
         result.notes["normalization"] = f"{sentence(ref.normalization)} Written into {WHERE[fmt]}."
     return result
+
+
+def preload(fmt: str) -> None:
+    """Import the libraries ``fmt`` is written and checked with (onnx, onnxruntime,
+    safetensors) now, before any file is made. Imported on the way, a Ctrl+C during the import
+    of one (onnx's protobuf extension) left it half-initialised and Python aborted ('Fatal
+    Python error: Aborted'), the export's temporary folder left behind; the CLI imports them
+    with Ctrl+C held back (``cli.signals.held``)."""
+    from .bundle import PARTS
+
+    for name in [part for _, part in PARTS] if fmt == "bundle" else [fmt]:
+        for module in FORMATS[name].modules:
+            importlib.import_module(module)
 
 
 def write_checked(ref: Reference, fmt: str, path: Path, atol: float = ATOL,

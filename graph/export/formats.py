@@ -44,6 +44,9 @@ class Format:
     # probe(block, samples, checks): the block alone through this format, traced on
     # ``samples``, run on ``checks``; names the block to blame for a mismatch
     probe: Callable[[nn.Module, tuple, tuple], list] | None = None
+    # the libraries it imports when it first writes or loads (C extensions among them), which
+    # ``export.preload`` imports before any file is made
+    modules: tuple[str, ...] = ()
 
 
 # -- json: the graph itself --------------------------------------------------------------------
@@ -314,8 +317,9 @@ def _register(fmt: Format) -> None:
 
 _register(Format("json", ".json", "the graph itself (no weights)", _write_json, _load_json))
 _register(Format("python", ".py", "generated PyTorch code, weights beside it (.safetensors)",
-                 _write_python, _load_python, lambda path: [weights_beside(path)]))
+                 _write_python, _load_python, lambda path: [weights_beside(path)],
+                 modules=("safetensors.torch",)))
 _register(Format("torchscript", ".pt", "TorchScript (torch.jit.load, no LayerLoom needed)",
                  _write_torchscript, _load_torchscript, probe=_probe_torchscript))
 _register(Format("safetensors", ".safetensors", "the weights, keyed as the compiled graph's",
-                 write_weights, _load_weights))
+                 write_weights, _load_weights, modules=("safetensors.torch",)))

@@ -114,4 +114,5 @@ def _load(ref: Reference, path: Path) -> Runner:
 
 
 _register(Format("onnx", ".onnx", f"ONNX (opset {OPSET}, dynamic batch), checked with "
-                                  f"onnxruntime", _write, _load, probe=_probe))
+                                  f"onnxruntime", _write, _load, probe=_probe,
+                 modules=("onnx", "onnxruntime")))

@@ -29,6 +29,7 @@ from .common import (
     read_graph_or_code,
     unusable_home,
 )
+from .signals import held
 
 FORMATS = ("json", "python", "torchscript", "onnx", "safetensors", "bundle", "project")
 SUFFIX = {"json": ".json", "python": ".py", "torchscript": ".pt", "onnx": ".onnx",
@@ -82,7 +83,7 @@ def cmd_export(args) -> int:
         from .export_project import cmd_export_project
 
         return cmd_export_project(args, _db(args))
-    from layerloom.graph.export import ExportError, export_model, planned_files
+    from layerloom.graph.export import ExportError, export_model, planned_files, preload
     from layerloom.graph.naming import module_name
 
     run = state = None
@@ -121,6 +122,8 @@ def cmd_export(args) -> int:
     planned = planned_files(args.format, output)
     before = {file: file_identity(file) for file in planned}
     try:
+        with held():  # imported whole: a Ctrl+C half-way through onnx's made Python abort
+            preload(args.format)
         result = export_model(graph, args.format, output, state, run=run, seed=args.seed,
                               variables=parse_variables(args.set), overwrite=args.force)
     except KeyboardInterrupt:

@@ -109,6 +109,32 @@ def on_stop_signals(stop: Callable[[], None], is_stopping: Callable[[], bool],
             signal.signal(sig, old)
 
 
+@contextmanager
+def held() -> Iterator[None]:
+    """Ctrl+C, SIGTERM and SIGHUP wait until the block is done, then act as they would have:
+    for the import of a C extension (onnx's protobuf), which a KeyboardInterrupt half-way
+    leaves broken, so that Python aborts ('Fatal Python error: Aborted')."""
+    pending: list[int] = []
+    previous = {}
+    try:
+        for sig in STOP_SIGNALS:
+            if signal.getsignal(sig) not in (signal.SIG_IGN, None):
+                previous[sig] = signal.signal(sig, lambda signum, frame: pending.append(signum))
+    except ValueError:  # not the main thread
+        pass
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if pending:
+            handler = previous[pending[0]]
+            if callable(handler):
+                handler(pending[0], None)
+            else:  # the default: end as the signal ends a process
+                signal.raise_signal(pending[0])
+
+
 def detach_terminal() -> None:
     """Point the standard streams that are a terminal at /dev/null: for a terminal that is gone
     (its window closed), where every write fails with EIO."""
