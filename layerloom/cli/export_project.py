@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from .common import EXIT_INVALID, EXIT_UNREADABLE, parse_variables, read_graph_or_code
+from .export import file_identity
 from .data_words import cli_words
 
 
@@ -18,6 +19,7 @@ def cmd_export_project(args, db: Path | None = None) -> int:
 
     from .export import read_weights, slug
 
+    output = before = None
     try:
         if Path(args.source).exists() or not args.source.isdigit():
             graph, code = read_graph_or_code(args.source, templates=True)
@@ -32,6 +34,7 @@ def cmd_export_project(args, db: Path | None = None) -> int:
             if weights and read_weights(weights) is None:  # said why
                 return EXIT_UNREADABLE
             output = Path(args.output or f"{slug(graph.name)}-project")
+            before = file_identity(output)
             result = export_project(graph, data, output, args.config,
                                     variables=parse_variables(args.set) or None,
                                     overwrite=args.force, init_weights=weights or None)
@@ -41,7 +44,12 @@ def cmd_export_project(args, db: Path | None = None) -> int:
             return EXIT_INVALID
         else:
             output = Path(args.output or f"run{args.source}-project")
+            before = file_identity(output)
             result = export_run_project(int(args.source), output, db, overwrite=args.force)
+    except KeyboardInterrupt:  # Ctrl+C, SIGTERM, SIGHUP: the old folder is kept whole
+        if output is not None:
+            _say_interrupted(output, before)
+        raise
     except Exception as exc:  # noqa: BLE001 - ProjectError, DataError, ConfigError, GraphError,
         print(f"error: {cli_words(str(exc))}", file=sys.stderr)  # RunNotFound: each in words
         return EXIT_INVALID
@@ -50,3 +58,18 @@ def cmd_export_project(args, db: Path | None = None) -> int:
         print(f"  note: {note}")
     print(f"  run it: cd {result.path} && python train.py   (see README.md there)")
     return 0
+
+
+def _say_interrupted(output: Path, before) -> None:
+    """What a project export stopped on the way leaves: the finished folder takes the old
+    one's place in one move (``runtime.export_project``), so either it is there whole or the
+    old folder (if any) is as it was."""
+    if file_identity(output) not in (None, before):
+        text = f"the project export was complete when it was stopped: {output} written"
+    else:
+        text = "the project export was stopped before it was complete: nothing written" + (
+            f"; {output} is as before" if before is not None else "")
+    try:
+        print(text, file=sys.stderr)
+    except (OSError, ValueError):  # the terminal is gone
+        pass

@@ -131,3 +131,26 @@ def test_an_import_stopped_between_the_design_and_its_weights_keeps_the_old_pair
     monkeypatch.setattr(place_files.os, "replace", replace)
     assert _import(tmp_path, 5) == 130
     assert {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()} == old
+
+
+def test_a_project_export_stopped_says_the_old_folder_is_as_before(tmp_path, monkeypatch,
+                                                                   capsys):
+    """It said only "interrupted", leaving the user to wonder what became of the folder."""
+    target = tmp_path / "proj"
+    args = ["export", "mlp-tabular", "-f", "project", "--data", "iris", "-o", str(target)]
+    assert main(args) == 0
+    (target / "notes.txt").write_text("my notes")
+    capsys.readouterr()
+    real_replace = os.replace
+
+    def replace(src, dst):  # Ctrl+C just as the new project would take the old one's place
+        if os.fspath(dst) == os.fspath(target) and ".layerloom-project-" in os.fspath(src):
+            raise KeyboardInterrupt
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    assert main([*args, "--force"]) == 130
+    assert (target / "notes.txt").read_text() == "my notes"
+    assert capsys.readouterr().err.splitlines() == [
+        f"the project export was stopped before it was complete: nothing written; {target} is "
+        f"as before", "interrupted"]
