@@ -34,6 +34,9 @@ Variants (``--variants``):
   float32 outside autocast; conv2 casts its input to bfloat16 as before.
 - ``no-pool-relu``: eager without the second stage's pooling and ReLU fused into one C loop
   (``runtime/fused_pool.py``): the two modules as before.
+- ``no-widen``: with ``--precision bf16-mixed``, the second stage's loop hands its bfloat16
+  map to the float32 head as the modules do (the head casts it, and its gradient back),
+  instead of handing on float32 itself.
 - ``no-crop``: eager without the crop of unread edges (``runtime/unread_edges.py``): the image
   kept at 28×28, so conv2 computes the 11th row and column its pooling drops.
 
@@ -105,7 +108,7 @@ from layerloom.graph.templates import load_template
 
 ALL = ("eager", "compile", "compile-max", "compile-step", "foreach", "no-mkldnn", "eager-cf",
        "denormal", "item-sync", "zero-grad", "dataloader", "stem-wgrad", "stem-fp32", "no-crop",
-       "no-pool-relu")
+       "no-pool-relu", "no-widen")
 PRECISION = "fp32"  # --precision
 
 
@@ -134,10 +137,11 @@ def make_trainer(variant: str, batch: int, threads: int, ds):
     configure_process(cfg)
     seed_everything(0)
     graph = load_template("seed-cnn")
-    if variant in ("no-crop", "no-pool-relu"):  # the model as rewritten before that rewrite
+    if variant in ("no-crop", "no-pool-relu", "no-widen"):  # as rewritten before that rewrite
         from layerloom.runtime import rewrite
 
-        name = "crop_unread_edges" if variant == "no-crop" else "fuse_pool_relu"
+        name = {"no-crop": "crop_unread_edges", "no-pool-relu": "fuse_pool_relu",
+                "no-widen": "widen_for_float32_heads"}[variant]
         keep = getattr(rewrite, name)
         setattr(rewrite, name, lambda gm: 0)
         try:

@@ -30,6 +30,7 @@ from torch import fx, nn
 
 from . import native
 from .fused_stage import hooked, max_pool_of_2
+from .narrow_linear import MAX_CAST, narrow_linear
 
 SOURCE = "pool_relu.c"
 # values a thread must get before the map is shared among torch's threads (below this, handing
@@ -37,8 +38,8 @@ SOURCE = "pool_relu.c"
 MIN_VALUES_PER_THREAD = 1 << 14
 
 _P, _I, _L = ctypes.c_void_p, ctypes.c_int, ctypes.c_int64
-_FORWARD_ARGS = [_P, _I, _I, _I, _I, _P, _L, _L, _L, _L, _P, _P, _I, _I]
-_BACKWARD_ARGS = [_P, _L, _L, _L, _L, _P, _I, _I, _I, _I, _P, _P, _I, _I]
+_FORWARD_ARGS = [_P, _I, _I, _I, _I, _P, _L, _L, _L, _L, _P, _P, _I, _I, _I]
+_BACKWARD_ARGS = [_P, _L, _L, _L, _L, _P, _I, _I, _I, _I, _P, _P, _I, _I, _I]
 _kernels: dict[str, tuple] = {}  # SOURCE: (forward, backward, threaded), once built
 
 
@@ -65,14 +66,50 @@ def fuse_pool_relu(gm: fx.GraphModule) -> int:
     return fused
 
 
-def pool_relu(x, pool: nn.MaxPool2d, act: nn.ReLU, flat: bool = False):
+def pool_relu(x, pool: nn.MaxPool2d, act: nn.ReLU, flat: bool = False, widen: bool = False):
     """``act(pool(x))``: through the C loop where it applies (see the module docstring), else
     through the modules. ``flat``: only a Flatten reads the result, which the loop then lays
     out channels first (as the Flatten orders its values: a view there instead of a copy, and
-    its gradient comes back in the same order); otherwise channels last, as the modules do."""
+    its gradient comes back in the same order); otherwise channels last, as the modules do.
+    ``widen`` (set by :func:`widen_for_float32_heads`): that Flatten feeds only a narrow Linear
+    that computes in float32 under bfloat16 autocast; a bfloat16 map is then handed on as the
+    float32 values it holds, and the float32 gradient rounded back to bfloat16 in the loop, as
+    the head's two casts would (the same numbers, two casts fewer a step)."""
     if _runs_fused(x, pool, act):
-        return _PoolReLU.apply(x, flat)
+        return _PoolReLU.apply(x, flat, flat and widen and _widens(x))
     return act(pool(x))
+
+
+def widen_for_float32_heads(gm: fx.GraphModule) -> int:
+    """Mark each :func:`pool_relu` call whose Flatten feeds only a :func:`narrow_linear` call
+    (run ``narrow_linear.float32_narrow_linears`` first) to hand on float32; how many."""
+    modules = dict(gm.named_modules())
+    marked = 0
+    for node in gm.graph.nodes:
+        if node.op != "call_function" or node.target is not narrow_linear:
+            continue
+        flatten = node.args[0]
+        if not (isinstance(flatten, fx.Node) and flatten.op == "call_module"
+                and type(modules.get(flatten.target)) is nn.Flatten
+                and list(flatten.users) == [node]):
+            continue
+        pooled = flatten.args[0]
+        if isinstance(pooled, fx.Node) and pooled.target is pool_relu \
+                and pooled.kwargs.get("flat") and list(pooled.users) == [flatten]:
+            pooled.kwargs = {**pooled.kwargs, "widen": True}
+            marked += 1
+    if marked:
+        gm.recompile()
+    return marked
+
+
+def _widens(x: torch.Tensor) -> bool:
+    """Whether the narrow Linear after the Flatten will compute in float32 here (its own test,
+    ``narrow_linear.narrow_linear``): CPU bfloat16 autocast, a bfloat16 map, a small enough
+    result."""
+    return (x.dtype == torch.bfloat16 and torch.is_autocast_enabled("cpu")
+            and torch.get_autocast_dtype("cpu") == torch.bfloat16
+            and x.numel() // 4 <= MAX_CAST)
 
 
 def fusable(pool: nn.Module, act: nn.Module) -> bool:
@@ -139,20 +176,21 @@ def _threads(values: int, threaded: bool) -> int:
 
 class _PoolReLU(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, x, flat):
+    def forward(ctx, x, flat, widen):
         forward, _, threaded = _kernels[SOURCE]
         batch, channels, h, w = x.shape
         ph, pw = h // 2, w // 2
-        out = torch.empty((batch, channels, ph, pw), dtype=x.dtype, memory_format=(
-            torch.contiguous_format if flat else torch.channels_last))
+        out = torch.empty((batch, channels, ph, pw),
+                          dtype=torch.float32 if widen else x.dtype, memory_format=(
+                              torch.contiguous_format if flat else torch.channels_last))
         win = torch.empty((batch, ph, pw, channels), dtype=torch.uint8)
         bf16 = x.dtype == torch.bfloat16
         threads = _threads(x.numel(), threaded)
         scratch = _scratch(threads, pw * channels)
         forward(x.data_ptr(), batch, h, w, channels, out.data_ptr(), *out.stride(),
-                win.data_ptr(), scratch.data_ptr(), bf16, threads)
+                win.data_ptr(), scratch.data_ptr(), bf16, widen, threads)
         ctx.save_for_backward(win)
-        ctx.shape, ctx.bf16 = x.shape, bf16
+        ctx.shape, ctx.bf16, ctx.widen = x.shape, bf16, widen
         return out
 
     @staticmethod
@@ -162,15 +200,16 @@ class _PoolReLU(torch.autograd.Function):
         (win,) = ctx.saved_tensors
         batch, channels, h, w = ctx.shape
         dtype = torch.bfloat16 if ctx.bf16 else torch.float32
-        if grad.dtype != dtype:
-            grad = grad.to(dtype)
+        handed = torch.float32 if ctx.widen else dtype  # the dtype of the output handed on
+        if grad.dtype != handed:
+            grad = grad.to(handed)
         grad_x = torch.empty((batch, channels, h, w), dtype=dtype,
                              memory_format=torch.channels_last)
         threads = _threads(grad_x.numel(), threaded)
         scratch = _scratch(threads, (w // 2) * channels)
         backward(grad.data_ptr(), *grad.stride(), win.data_ptr(), batch, h, w, channels,
-                 grad_x.data_ptr(), scratch.data_ptr(), ctx.bf16, threads)
-        return grad_x, None
+                 grad_x.data_ptr(), scratch.data_ptr(), ctx.bf16, ctx.widen, threads)
+        return grad_x, None, None
 
 
 def _scratch(threads: int, row: int) -> torch.Tensor:

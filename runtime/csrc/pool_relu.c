@@ -19,7 +19,9 @@
  * b*osb + c*osc + ph*osh + pw*osw, PH = H / 2, PW = W / 2 (floor, as MaxPool2d(2)).
  * win: [B][PH][PW][C]. Backward: g read with its own strides as out is written; gi: like x.
  * scratch: [threads][PW][C] values of the caller's, one output row a thread, where out or g is
- * laid out otherwise than x (channels first, before a Flatten).
+ * laid out otherwise than x (channels first, before a Flatten). widen: out is float32 (the
+ * bfloat16 values exactly) and g float32, rounded to bfloat16 as torch's cast would round it:
+ * for a float32 layer after the Flatten under bfloat16 autocast, whose two casts it saves.
  *
  * Built with OpenMP where the process's torch uses GNU OpenMP (runtime/native.py checks): the
  * rows are shared among `threads` threads of torch's own pool. Built without, `threads` is
@@ -43,6 +45,16 @@ static inline float bf16(uint16_t h)
     return f;
 }
 
+/* float32 -> bfloat16, rounded to nearest even, NaN -> 0x7FC0: as torch's .to(bfloat16) */
+static inline uint16_t bf16_of(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    if (f != f)
+        return 0x7FC0;
+    return (uint16_t)((u + 0x7FFFu + ((u >> 16) & 1u)) >> 16);
+}
+
 static void share(int64_t rows, int part, int parts, int64_t *r0, int64_t *r1)
 {
     *r0 = rows * part / parts;
@@ -62,9 +74,9 @@ static void share(int64_t rows, int part, int parts, int64_t *r0, int64_t *r1)
 #define KERNELS(SUFFIX, T)                                                                   \
 static void forward_##SUFFIX(const T *x, int H, int W, int C, int PH, int PW, T *out,       \
                              int64_t osb, int64_t osc, int64_t osh, int64_t osw,           \
-                             uint8_t *win, T *tmp, int64_t r0, int64_t r1)                 \
+                             uint8_t *win, T *tmp, int widen, int64_t r0, int64_t r1)      \
 {                                                                                          \
-    const int direct = osc == 1 && osw == C;                                               \
+    const int direct = !widen && osc == 1 && osw == C;                                     \
     for (int64_t r = r0; r < r1; r++) {                                                    \
         const int64_t b = r / PH, ph = r % PH;                                             \
         const T *row0 = x + (b * H + 2 * ph) * W * C, *row1 = row0 + (int64_t)W * C;       \
@@ -85,7 +97,12 @@ static void forward_##SUFFIX(const T *x, int H, int W, int C, int PH, int PW, T 
                 op[c] = m < 0.0f ? (T)0 : mv; /* -0.0 stays -0.0, as torch's ReLU keeps it */ \
             }                                                                              \
         }                                                                                  \
-        if (!direct) { /* another layout (channels first): moved there from the row */     \
+        if (!direct && widen) { /* as float32, for a float32 layer after it */              \
+            float *ob = (float *)(void *)out + b * osb + ph * osh;                         \
+            for (int c = 0; c < C; c++)                                                    \
+                for (int pw = 0; pw < PW; pw++)                                            \
+                    ob[c * osc + pw * osw] = VAL(tmp[(int64_t)pw * C + c]);                \
+        } else if (!direct) { /* another layout (channels first): moved from the row */    \
             T *ob = out + b * osb + ph * osh;                                              \
             for (int c = 0; c < C; c++)                                                    \
                 for (int pw = 0; pw < PW; pw++)                                            \
@@ -96,13 +113,20 @@ static void forward_##SUFFIX(const T *x, int H, int W, int C, int PH, int PW, T 
                                                                                            \
 static void backward_##SUFFIX(const T *g, int64_t gsb, int64_t gsc, int64_t gsh,           \
                               int64_t gsw, const uint8_t *win, int H, int W, int C,        \
-                              int PH, int PW, T *gi, T *tmp, int64_t r0, int64_t r1)       \
+                              int PH, int PW, T *gi, T *tmp, int widen, int64_t r0,        \
+                              int64_t r1)                                                  \
 {                                                                                          \
-    const int direct = gsc == 1 && gsw == C;                                               \
+    const int direct = !widen && gsc == 1 && gsw == C;                                     \
     for (int64_t r = r0; r < r1; r++) {                                                    \
         const int64_t b = r / PH, ph = r % PH;                                             \
         const T *gb = g + b * gsb + ph * gsh;                                              \
-        if (!direct) { /* the row's gradients side by side, as the windows read them */    \
+        if (widen) { /* float32 gradients, rounded as torch's cast back would round them */ \
+            const float *gf = (const float *)(const void *)g + b * gsb + ph * gsh;         \
+            for (int c = 0; c < C; c++)                                                    \
+                for (int pw = 0; pw < PW; pw++)                                            \
+                    tmp[(int64_t)pw * C + c] = NARROW(gf[c * gsc + pw * gsw]);             \
+            gb = tmp;                                                                      \
+        } else if (!direct) { /* the row's gradients side by side, as the windows read */  \
             for (int c = 0; c < C; c++)                                                    \
                 for (int pw = 0; pw < PW; pw++)                                            \
                     tmp[(int64_t)pw * C + c] = gb[c * gsc + pw * gsw];                     \
@@ -127,11 +151,15 @@ static void backward_##SUFFIX(const T *g, int64_t gsb, int64_t gsc, int64_t gsh,
 }
 
 #define VAL f32
+#define NARROW f32
 KERNELS(f32, float)
 #undef VAL
+#undef NARROW
 #define VAL bf16
+#define NARROW bf16_of
 KERNELS(bf16, uint16_t)
 #undef VAL
+#undef NARROW
 
 static int outer(int threads, int64_t rows)
 {
@@ -158,7 +186,7 @@ static void my_rows(int64_t rows, int64_t each, int64_t *r0, int64_t *r1, int64_
 
 void ll_pool_relu_forward(const void *x, int B, int H, int W, int C, void *out, int64_t osb,
                           int64_t osc, int64_t osh, int64_t osw, uint8_t *win, void *scratch,
-                          int is_bf16, int threads)
+                          int is_bf16, int widen, int threads)
 {
     const int PH = H / 2, PW = W / 2;
     const int64_t rows = (int64_t)B * PH;
@@ -171,17 +199,17 @@ void ll_pool_relu_forward(const void *x, int B, int H, int W, int C, void *out, 
         my_rows(rows, (int64_t)PW * C, &r0, &r1, &mine);
         if (is_bf16)
             forward_bf16(x, H, W, C, PH, PW, out, osb, osc, osh, osw, win,
-                         (uint16_t *)scratch + mine, r0, r1);
+                         (uint16_t *)scratch + mine, widen, r0, r1);
         else
             forward_f32(x, H, W, C, PH, PW, out, osb, osc, osh, osw, win,
-                        (float *)scratch + mine, r0, r1);
+                        (float *)scratch + mine, widen, r0, r1);
     }
     (void)n;
 }
 
 void ll_pool_relu_backward(const void *g, int64_t gsb, int64_t gsc, int64_t gsh, int64_t gsw,
                            const uint8_t *win, int B, int H, int W, int C, void *gi,
-                           void *scratch, int is_bf16, int threads)
+                           void *scratch, int is_bf16, int widen, int threads)
 {
     const int PH = H / 2, PW = W / 2;
     const int64_t rows = (int64_t)B * PH;
@@ -194,10 +222,10 @@ void ll_pool_relu_backward(const void *g, int64_t gsb, int64_t gsc, int64_t gsh,
         my_rows(rows, (int64_t)PW * C, &r0, &r1, &mine);
         if (is_bf16)
             backward_bf16(g, gsb, gsc, gsh, gsw, win, H, W, C, PH, PW, gi,
-                          (uint16_t *)scratch + mine, r0, r1);
+                          (uint16_t *)scratch + mine, widen, r0, r1);
         else
             backward_f32(g, gsb, gsc, gsh, gsw, win, H, W, C, PH, PW, gi,
-                         (float *)scratch + mine, r0, r1);
+                         (float *)scratch + mine, widen, r0, r1);
     }
     (void)n;
 }

@@ -128,7 +128,10 @@ def test_a_cnn_trains_the_same_with_the_loop_or_the_modules(autocast, monkeypatc
     with_modules = copy.deepcopy(with_loop)
     rewrite_for_speed(with_loop, precision)
     calls = [n for n in with_loop.graph.nodes if n.target is pool_relu]
-    assert len(calls) == 1 and calls[0].kwargs == {"flat": True}  # a Flatten reads it
+    # a Flatten reads it; under bf16 autocast it feeds a float32 head (narrow_linear.py), to
+    # which the loop hands float32 itself (the head's two casts fewer)
+    assert len(calls) == 1 and calls[0].kwargs == ({"flat": True, "widen": True} if autocast
+                                                   else {"flat": True})
     monkeypatch.setattr(rewrite, "fuse_pool_relu", lambda gm: 0)
     rewrite_for_speed(with_modules, precision)  # every other rewrite, the first stage's too
     assert not [n for n in with_modules.graph.nodes if n.target is pool_relu]
@@ -184,3 +187,22 @@ def test_switched_off_the_modules_stay(monkeypatch):
     model = fx.symbolic_trace(nn.Sequential(nn.MaxPool2d(2), nn.ReLU()))
     assert fuse_pool_relu(model) == 0
     assert [n.op for n in model.graph.nodes].count("call_module") == 2
+
+
+@needs_cc
+def test_a_map_widened_for_a_float32_head_gives_the_casts_numbers():
+    # under bf16 autocast, before a Flatten and a float32 head: the loop hands on float32 and
+    # rounds the float32 gradient back to bfloat16 itself, as the head's two casts would
+    x = awkward((8, 16, 10, 10), torch.bfloat16)
+    grad = torch.randn(8, 16, 5, 5) * 1e-3  # float32 values that bfloat16 must round
+    grad.view(-1)[3] = float("nan")
+    want = ACT(POOL(x)).float().contiguous()
+    want_grad, = torch.autograd.grad(want, x, grad)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        got = pool_relu(x, POOL, ACT, True, True)
+    assert got.dtype == torch.float32 and got.grad_fn.name() == "_PoolReLUBackward"
+    got_grad, = torch.autograd.grad(got, x, grad)
+    assert same(got, want) and same(got_grad, want_grad)
+    # outside autocast (evaluation in float32 code, say) it hands on bfloat16 as the modules do
+    plain = pool_relu(x, POOL, ACT, True, True)
+    assert plain.dtype == torch.bfloat16 and same(plain, ACT(POOL(x)))
