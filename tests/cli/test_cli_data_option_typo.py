@@ -17,7 +17,7 @@ def test_a_mistyped_data_option_names_the_one_meant(tmp_path, capsys):
                  "tagret=label"]) == 1
     err = capsys.readouterr().err
     assert err.startswith(f"error: {table.name} has no option 'tagret' (did you mean 'target'? its "
-                          f"options: drop, kind, ")
+                          f"options: date_order, drop, kind, ")
     assert err.count("\n") == 1
 
 
