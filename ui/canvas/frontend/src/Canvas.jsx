@@ -862,7 +862,12 @@ export default function Canvas({ args, disabled, stTheme }) {
       const rects = new Map(nodeRects().map((r, i) => [nodesRef.current[i].id, r]));
       const fed = from && from.handleType === "source" ? store.get().nodes[from.nodeId] : null;
       const label = wireLabelSize(fed && Array.isArray(fed.output_shape) ? fmtShape(fed.output_shape) : "");
-      position = placeNew({ ...position, width: size.w, height: size.h }, rects, from, label ? label.w : 0);
+      const el = wrapper.current;
+      const v = rf.getViewport();
+      const visible = el && el.clientWidth
+        ? { x: -v.x / v.zoom, y: -v.y / v.zoom, width: el.clientWidth / v.zoom, height: el.clientHeight / v.zoom }
+        : null;
+      position = placeNew({ ...position, width: size.w, height: size.h }, rects, from, label ? label.w : 0, visible);
       const node = {
         id,
         type: "block",
@@ -893,7 +898,7 @@ export default function Canvas({ args, disabled, stTheme }) {
       emit("change", undefined, ADD_DEFER_MS);
       reveal([id], []);
     },
-    [commit, emit, say, reveal, nodeRects, store],
+    [commit, emit, say, reveal, nodeRects, store, rf],
   );
 
   /**

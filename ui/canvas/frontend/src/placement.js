@@ -6,6 +6,8 @@ import { COL_GAP, LABEL_CLEAR } from "./layout.js";
 
 // clear space kept around a new card: a wire between it and a neighbour, with its label
 export const ROOM = 44;
+// how much wider a new card may draw once Python's answer brings its shape and parameter badges
+export const GROWTH = 1.35;
 
 function near(a, b, room) {
   return (
@@ -25,11 +27,23 @@ function near(a, b, room) {
  * under that block, that gap below it); one that comes within ROOM of any card then moves
  * down, past it.
  */
-export function placeNew(rect, cards, from, labelW = 0) {
+export function placeNew(rect, cards, from, labelW = 0, view = null) {
   let { x, y } = rect;
   const { width, height } = rect;
-  const end = from ? cards.get(from.nodeId) : null;
+  let end = from ? cards.get(from.nodeId) : null;
   const gap = Math.max(COL_GAP, labelW + 2 * LABEL_CLEAR + 20);
+  if (end && view && near({ x, y, width, height }, end, ROOM)) {
+    // dropped beside its source (level with it), where a gap for the label would put it past the visible
+    // pane's edge (`view`, flow units; a card widens by GROWTH once its shape and params
+    // come): it stays where the user dropped it, its wire short, rather than out of sight
+    const middle = end.x + end.width / 2;
+    const source = from.handleType === "source";
+    const besideX = source ? end.x + end.width + gap : end.x - gap - width;
+    const level = y + height / 2 >= end.y && y + height / 2 <= end.y + end.height;
+    const beside = level && (source ? x >= middle : x + width <= middle);
+    const outside = source ? besideX + width * GROWTH > view.x + view.width : besideX < view.x;
+    if (beside && outside) end = null;
+  }
   if (end && near({ x, y, width, height }, end, ROOM)) {
     // beside the block, on its side of the wire; but a card dropped mostly under it (the start
     // of a new row) goes down instead, where the user put it: pushed beside, it left the
@@ -40,10 +54,11 @@ export function placeNew(rect, cards, from, labelW = 0) {
     else if (from.handleType === "source") x = Math.max(x, end.x + end.width + gap);
     else x = Math.min(x, end.x - gap - width);
   }
+  const kept = from && !end ? cards.get(from.nodeId) : null; // its source, left close (above)
   for (let tries = 0; tries < 100; tries++) {
     const box = { x, y, width, height };
     let hit = null;
-    for (const card of cards.values()) if (near(box, card, ROOM)) hit = card;
+    for (const card of cards.values()) if (card !== kept && near(box, card, ROOM)) hit = card;
     if (!hit) break;
     y = hit.y + hit.height + ROOM;
   }

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ROOM, placeNew } from "../src/placement.js";
+import { GROWTH, ROOM, placeNew } from "../src/placement.js";
 import { COL_GAP } from "../src/layout.js";
 
 const card = (x, y, width = 160, height = 100) => ({ x, y, width, height });
@@ -41,4 +41,19 @@ test("a wire dropped under its source, at the start of a new row, puts the block
   const gap = Math.max(COL_GAP, 40 + 2 * 10 + 20);
   const at = placeNew(card(100, 120, 150, 56), cards, { nodeId: "conv2d2", handleType: "source" }, 40);
   assert.deepEqual(at, { x: 100, y: 118 + gap });
+});
+
+test("a block dropped beside its source where the gap would take it past the pane stays put", () => {
+  // conv2d1 widened to 200 once drawn whole; the wire dropped 10 px right of it, near the
+  // pane's right edge: moved a label's gap away, relu1 ran past the edge (seen at 1366x768)
+  const cards = new Map([["conv2d1", card(240, 40, 200, 118)]]);
+  const gap = Math.max(COL_GAP, 40 + 2 * 10 + 20);
+  const view = { x: 0, y: 0, width: 684, height: 639 };
+  const from = { nodeId: "conv2d1", handleType: "source" };
+  assert.ok(440 + gap + 150 * GROWTH > 684);
+  assert.deepEqual(placeNew(card(450, 70, 150, 56), cards, from, 40, view), { x: 450, y: 70 });
+  // with room in the pane, or no pane given, moved beside as before
+  const wide = { ...view, width: 2000 };
+  assert.deepEqual(placeNew(card(450, 70, 150, 56), cards, from, 40, wide), { x: 440 + gap, y: 70 });
+  assert.deepEqual(placeNew(card(450, 70, 150, 56), cards, from, 40), { x: 440 + gap, y: 70 });
 });
