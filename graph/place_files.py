@@ -15,8 +15,26 @@ or is interrupted, the files already moved are taken back out and the replaced o
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+
+@contextmanager
+def scratch_folder(parent: Path, prefix: str) -> Iterator[Path]:
+    """A new folder only this user may enter, in ``parent``, named ``prefix`` and random
+    letters, deleted on leaving the block whatever ends it. Its name is chosen before it is
+    made, inside the block that deletes it: a KeyboardInterrupt (Ctrl+C, or SIGTERM or SIGHUP
+    turned into one) arriving just as it is made cannot leave it behind, as one arriving
+    between ``tempfile.mkdtemp``'s return and the ``try`` after it could."""
+    path = Path(parent) / f"{prefix}{secrets.token_hex(6)}"
+    try:
+        path.mkdir(mode=0o700)
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def place_together(moves: list[tuple[Path, Path]], keep: Path) -> list[Path]:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import shutil
 import tempfile
 import time
 from collections.abc import Mapping
@@ -30,7 +29,7 @@ import torch
 from ..errors import GraphError
 from ..io import load_graph
 from ..model import Graph
-from ..place_files import place_together
+from ..place_files import place_together, scratch_folder
 from ..summary import format_bytes
 from . import onnx as _onnx  # noqa: F401  (registers the format)
 from .blame import find_culprit, first_line
@@ -221,8 +220,7 @@ def _place(fmt: str, path: Path, started: float, write) -> ExportResult:
     if not folder.is_dir():
         raise ExportError(fmt, f"no folder {folder} to write {path.name} into; make it first, or "
                                f"give a path in a folder that exists", unwritable=True)
-    tmp_dir = Path(tempfile.mkdtemp(prefix=".layerloom-export-", dir=folder))
-    try:
+    with scratch_folder(folder, ".layerloom-export-") as tmp_dir:
         files, diff, notes = write(tmp_dir / path.name)
         mode = _new_file_mode()  # some writers (safetensors) create their files 0o600
         for file in files:
@@ -231,5 +229,3 @@ def _place(fmt: str, path: Path, started: float, write) -> ExportResult:
                                 Path(tempfile.mkdtemp(prefix="replaced-", dir=tmp_dir)))
         size = sum(p.stat().st_size for p in placed)
         return ExportResult(fmt, path, placed, size, diff, time.perf_counter() - started, notes)
-    finally:
-        shutil.rmtree(tmp_dir, ignore_errors=True)

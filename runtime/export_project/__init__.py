@@ -39,6 +39,7 @@ from torch import nn
 
 from layerloom.graph import Graph
 from layerloom.graph.codegen import generate_code
+from layerloom.graph.place_files import scratch_folder
 from layerloom.graph.naming import node_names
 
 from ..config import TrainConfig
@@ -123,14 +124,11 @@ def export_project(graph: Graph | dict | str | Path, dataset, path: str | Path,
     parent = target.parent if str(target.parent) else Path(".")
     if not parent.is_dir():
         raise ProjectError(f"no folder {parent} to write the project {target.name} into")
-    tmp = Path(tempfile.mkdtemp(prefix=".layerloom-project-", dir=parent))
-    try:
+    with scratch_folder(parent, ".layerloom-project-") as tmp:
         notes = _write(tmp, graph, ds, spec, config, state_dict, checkpoint, run_id,
                        test_metrics)
-        _permissions(tmp)  # mkdtemp made it private; the project is an ordinary folder
+        _permissions(tmp)  # made private; the project is an ordinary folder
         _put_in_place(tmp, target)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     files = sorted(str(p.relative_to(target)) for p in target.rglob("*") if p.is_file())
     size = sum((target / f).stat().st_size for f in files)
     kind = json.loads((target / "config.json").read_text(encoding="utf-8"))["data"]["kind"]

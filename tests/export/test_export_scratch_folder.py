@@ -1,0 +1,42 @@
+"""An export's hidden scratch folder (``.layerloom-export-*``, ``.layerloom-project-*``) is
+never left behind by an interrupt that lands just as the folder is made: it was made by
+``tempfile.mkdtemp`` before the ``try`` that deletes it, and a SIGHUP turned into a
+KeyboardInterrupt there left it (seen once in CI, test_cli_stop_signals.py)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from layerloom.graph.export import export_model
+from layerloom.graph.templates import load_template
+from layerloom.runtime.data import load_dataset
+from layerloom.runtime.export_project import export_project
+
+
+@pytest.fixture()
+def interrupted_as_made(monkeypatch):
+    """os.mkdir makes a scratch folder, then the interrupt lands (as a signal's would)."""
+    real = os.mkdir
+
+    def mkdir(path, mode=0o777, *args, **kwargs):
+        real(path, mode, *args, **kwargs)
+        if os.path.basename(os.fspath(path)).startswith(".layerloom-"):
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "mkdir", mkdir)
+
+
+def test_an_export_interrupted_as_its_folder_is_made_leaves_nothing(tmp_path,
+                                                                   interrupted_as_made):
+    with pytest.raises(KeyboardInterrupt):
+        export_model(load_template("seed-cnn"), "onnx", tmp_path / "net.onnx")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_project_interrupted_as_its_folder_is_made_leaves_nothing(tmp_path,
+                                                                   interrupted_as_made):
+    with pytest.raises(KeyboardInterrupt):
+        export_project(load_template("mlp-tabular"), load_dataset("iris"), tmp_path / "proj")
+    assert list(tmp_path.iterdir()) == []
