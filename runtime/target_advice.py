@@ -183,19 +183,11 @@ def cause(top, output: str, ds, mode: str = "auto", init_weights: str | None = N
 def run_cause(graph, ds, config: dict, variables: dict | None = None) -> str | None:
     """:func:`cause` for a recorded run, from its graph, data and config; None where it
     learns its target standardised, or is no regression."""
-    from layerloom.graph import validate
+    from .target_scale import planned_for, regression_output
 
-    from .data.fit import resolve_task
-    from .target_scale import run_scale
-
-    if run_scale(graph, ds, config, variables) is not None:
+    found = regression_output(graph, ds, config, variables)  # validated once for both
+    if found is None or planned_for(found, ds, config) is not None:
         return None
-    report = validate(graph, variables or None)
-    if not report.ok or resolve_task(config.get("task", "auto"), graph, ds) != "regression":
-        return None
-    top = report.resolution.top
-    outputs = [o for o in top.outputs if top.nodes[o].used]
-    if len(outputs) != 1:
-        return None
-    return cause(top, outputs[0], ds, config.get("target_scaling", "off"),
+    _, top, output = found
+    return cause(top, output, ds, config.get("target_scaling", "off"),
                  config.get("init_weights"))

@@ -189,9 +189,9 @@ def load_trained(module: nn.Module, checkpoint: dict) -> TargetScale | None:
     return scale
 
 
-def run_scale(graph, ds, config: dict, variables: dict | None = None) -> TargetScale | None:
-    """The standardisation a recorded run trains with, from its graph, data and config (a
-    run recorded before targets were standardised has no ``target_scaling``: none)."""
+def regression_output(graph, ds, config: dict, variables: dict | None = None):
+    """``(resolved graph, top level, its one used Output)`` of a recorded regression run; None
+    where the graph is invalid, the run is no regression, or it has several Outputs."""
     from layerloom.graph import validate
 
     from .data.fit import resolve_task
@@ -203,5 +203,18 @@ def run_scale(graph, ds, config: dict, variables: dict | None = None) -> TargetS
     outputs = [o for o in top.outputs if top.nodes[o].used]
     if len(outputs) != 1:
         return None
-    return plan(report.resolution.graph, top, outputs[0], ds,
-                config.get("target_scaling", "off"), config.get("init_weights"))
+    return report.resolution.graph, top, outputs[0]
+
+
+def run_scale(graph, ds, config: dict, variables: dict | None = None) -> TargetScale | None:
+    """The standardisation a recorded run trains with, from its graph, data and config (a
+    run recorded before targets were standardised has no ``target_scaling``: none)."""
+    found = regression_output(graph, ds, config, variables)
+    return None if found is None else planned_for(found, ds, config)
+
+
+def planned_for(found: tuple, ds, config: dict) -> TargetScale | None:
+    """:func:`plan` for a run's :func:`regression_output`, with its config's settings."""
+    resolved, top, output = found
+    return plan(resolved, top, output, ds, config.get("target_scaling", "off"),
+                config.get("init_weights"))
