@@ -53,23 +53,33 @@ def _interrupt(signum, frame) -> None:
 
 
 @contextmanager
+def _handling(sigs, handler, *, always=(), skip=(signal.SIG_IGN,)) -> Iterator[dict]:
+    """``handler`` set for each of ``sigs`` whose handler is not one of ``skip`` (those in
+    ``always`` whatever it is) while the block runs, the handlers before put back after;
+    yields those handlers, by signal. Nothing is changed outside the main thread, where Python
+    cannot handle signals."""
+    previous = {}
+    try:
+        for sig in sigs:
+            if sig in always or signal.getsignal(sig) not in skip:
+                previous[sig] = signal.signal(sig, handler)
+    except ValueError:  # not the main thread
+        pass
+    try:
+        yield previous
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+@contextmanager
 def as_ctrl_c() -> Iterator[None]:
     """While the command runs: SIGTERM and SIGHUP raise KeyboardInterrupt as Ctrl+C does (unless
     ignored when the command started); their handlers before are put back after. Nothing is
     changed outside the main thread, where Python cannot handle signals."""
     _received.clear()
-    previous = {}
-    try:
-        for sig in (signal.SIGTERM, signal.SIGHUP):
-            if signal.getsignal(sig) != signal.SIG_IGN:
-                previous[sig] = signal.signal(sig, _interrupt)
-    except ValueError:  # not the main thread
-        pass
-    try:
+    with _handling((signal.SIGTERM, signal.SIGHUP), _interrupt):
         yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 @contextmanager
@@ -95,18 +105,8 @@ def on_stop_signals(stop: Callable[[], None], is_stopping: Callable[[], bool],
         except (OSError, ValueError):  # no terminal to say it on
             pass
 
-    previous = {}
-    try:
-        for sig in STOP_SIGNALS:
-            if sig == signal.SIGINT or signal.getsignal(sig) != signal.SIG_IGN:
-                previous[sig] = signal.signal(sig, handler)
-    except ValueError:  # not the main thread: leave signals alone
-        pass
-    try:
+    with _handling(STOP_SIGNALS, handler, always=(signal.SIGINT,)):
         yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
 
 
 @contextmanager
@@ -115,18 +115,11 @@ def held() -> Iterator[None]:
     for the import of a C extension (onnx's protobuf), which a KeyboardInterrupt half-way
     leaves broken, so that Python aborts ('Fatal Python error: Aborted')."""
     pending: list[int] = []
-    previous = {}
     try:
-        for sig in STOP_SIGNALS:
-            if signal.getsignal(sig) not in (signal.SIG_IGN, None):
-                previous[sig] = signal.signal(sig, lambda signum, frame: pending.append(signum))
-    except ValueError:  # not the main thread
-        pass
-    try:
-        yield
+        with _handling(STOP_SIGNALS, lambda signum, frame: pending.append(signum),
+                       skip=(signal.SIG_IGN, None)) as previous:
+            yield
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
         if pending:
             handler = previous[pending[0]]
             if callable(handler):
