@@ -188,8 +188,15 @@ def snapshots(state: DesignerState) -> None:
 
 @whole
 def _save_snapshot(state: DesignerState, form: str) -> None:
-    snap = state.store.snapshot(state.project_id, st.session_state.get(f"{form}:name") or "",
-                                state.graph)
+    name = st.session_state.get(f"{form}:name") or ""
+    try:
+        snap = state.store.snapshot(state.project_id, name, state.graph)
+    except (OSError, ProjectError) as exc:  # a full disk, a read-only folder: said, not a trace
+        state.notify("error", f"The snapshot{f' “{name}”' if name else ''} was not saved: "
+                              f"{getattr(exc, 'strerror', None) or exc}. The design is "
+                              f"unchanged; the JSON button in the project bar downloads it "
+                              f"to keep a copy.")
+        return
     state.saved_snapshot = (snap.id, state.revision)  # said in the Snapshots menu, kept open
 
 
@@ -323,7 +330,8 @@ def _set_info(state: DesignerState, name: str, description: str) -> None:
     text = (description or "").strip() or None
     if unique == state.graph.name and text == state.graph.description:
         return
-    state.commit(graph_edit.set_info(state.graph, name=unique, description=text or ""))
+    if not state.commit(graph_edit.set_info(state.graph, name=unique, description=text or "")):
+        return  # not saved: the notice the refusal left says why (never "Saved")
     if unique != wanted:
         state.notify("warning", f"Another project is called “{wanted}”: this one is now "
                                 f"“{unique}”.")

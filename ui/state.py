@@ -83,6 +83,10 @@ class Notice:
     # the design (its savelog.digest) the edit it tells of made: while the design is still
     # that one, its banner offers to undo the edit (a snapshot restored)
     undo_of: str | None = None
+    # an edit that could not be written (a full disk, a read-only folder): (the design it was
+    # made on, the design it made), both as dicts; the banner offers to save it again and to
+    # download it, so the edit is never lost with the failed save
+    unsaved: tuple[dict, dict] | None = None
 
 
 @dataclass(frozen=True)
@@ -302,7 +306,12 @@ class DesignerState:
             log.error("%s", exc)
             self.notify("error", f"This edit was not saved: {exc}. The design is unchanged.")
             return False
-        except Exception:  # the disk: the design shown stays the one saved
+        except OSError as exc:  # a full disk, a read-only folder: the edit is kept, not lost
+            self.graph, self.path, self.selected, self.tell_selection = before
+            log.error("could not save project %s: %s", self.project_id, exc)
+            self._not_saved(before[0], graph, edit, exc)
+            return False
+        except Exception:  # a bug: the design shown stays the one saved
             self.graph, self.path, self.selected, self.tell_selection = before
             raise
         graph = self.graph  # what was saved: laid over another tab's design, where it was
@@ -330,6 +339,47 @@ class DesignerState:
         self.notify("warning", f"Your last edit{what} was not applied: another tab or window "
                     f"changed this design meanwhile, and {exc.why}. The design here now shows "
                     f"what is saved; make the edit again if you still want it. {where}")
+
+    def _not_saved(self, made_on: Graph, graph: Graph, edit: Edit | None,
+                   exc: OSError) -> None:
+        """The project folder could not be written (a full disk, a folder made read-only):
+        the design shown stays the one saved, and the edit is kept in the tab's banner, which
+        offers to save it again (:meth:`save_again`) and to download it."""
+        what = " on the canvas" if edit is not None and edit.source == "canvas" else \
+            f" ({edit.what})" if edit is not None and edit.what else ""
+        why = exc.strerror or str(exc)
+        where = f" {exc.filename}" if exc.filename else ""
+        self.notify("error", f"Your last edit{what} was not saved: the project folder cannot "
+                    f"be written ({why}{':' if where else ''}{where}). The design shown is the "
+                    f"one saved before it. Your edit is kept here: make room on the disk (or "
+                    f"make the folder writable) and save it again, or download it.",
+                    unsaved=(made_on.to_dict(), graph.to_dict()))
+
+    def save_again(self, notice: Notice) -> bool:
+        """Save the edit ``notice`` kept (:meth:`_not_saved`), laid over the design now (the
+        edits saved since stay); True when saved. Where it no longer joins the design, the
+        banner says so and the edit can still be downloaded."""
+        if notice.unsaved is None:
+            return False
+        made_on, mine = notice.unsaved
+        laid = merge_preferring_mine(made_on, mine, self.graph.to_dict())
+        if laid is None:
+            self.notify("error", "Could not save the kept edit: the design has changed since "
+                                 "in a way it does not fit. Download it to keep it.",
+                        unsaved=notice.unsaved)
+            return False
+        try:
+            graph = load_graph(laid[0])
+        except GraphError as exc:
+            self.notify("error", f"Could not save the kept edit: {exc}", unsaved=notice.unsaved)
+            return False
+        if graph.to_dict() == self.graph.to_dict():
+            self.notify("success", "The kept edit is in the design already: nothing to save.")
+            return True
+        if self.commit(graph, edit=Edit("retry", "an edit the disk refused before")):
+            self.notify("success", "Saved the edit that was not saved before.")
+            return True
+        return False
 
     def apply(self, change: Callable[..., Any], *args: Any, as_edit: Edit | None = None,
               **kwargs: Any) -> Any:
@@ -501,9 +551,9 @@ class DesignerState:
 
     def notify(self, kind: str, text: str, details: list[str] | tuple[str, ...] = (),
                put_back: tuple[tuple[str, Any], ...] = (), about: str | None = None,
-               undo_of: str | None = None) -> None:
+               undo_of: str | None = None, unsaved: tuple[dict, dict] | None = None) -> None:
         self.notices.append(Notice(kind, text, tuple(details), tuple(put_back), about,
-                                   undo_of=undo_of))
+                                   undo_of=undo_of, unsaved=unsaved))
 
     def can_undo_to_before(self, notice: Notice) -> bool:
         """Whether ``notice``'s edit is the last one still (the design is the one it made),

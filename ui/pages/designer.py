@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 import layerloom.ui.canvas as canvas_component
+from layerloom.graph import dumps_graph, load_graph
 from layerloom.graph.registry import find_block
 
 from .. import composites, inside, inspector, live, model_view, status, variables
@@ -140,6 +141,15 @@ def show_notices(state: DesignerState) -> None:
             st.button("Undo: back to the design before", key=f"undo_notice-{number}",
                       icon=":material/undo:", type="primary", on_click=_undo_notice,
                       args=(state, number))
+        if notice.unsaved is not None:  # the disk refused the edit: kept, to save or download
+            with st.container(horizontal=True, gap="small", key=f"unsaved-{number}"):
+                st.button("Save it again", key=f"save_again-{number}", icon=":material/save:",
+                          type="primary", on_click=_save_again, args=(state, number, notice))
+                st.download_button(
+                    "Download this edit's design", dumps_graph(load_graph(notice.unsaved[1])),
+                    file_name=f"{state.project_id}-not-saved.json", mime="application/json",
+                    key=f"download_unsaved-{number}", icon=":material/download:",
+                    on_click="ignore")
         if notice.put_back:  # another tab replaced this tab's values: offer them back
             st.button("Put back this tab's values", key=f"put_back-{number}",
                       icon=":material/undo:", on_click=_put_back,
@@ -150,6 +160,13 @@ def _undo_notice(state: DesignerState, number: int) -> None:
     """The edit a banner tells of undone (as the canvas's Undo would), its banner with it."""
     if state.undo():
         state.dismiss(number)
+
+
+@whole
+def _save_again(state: DesignerState, number: int, notice) -> None:
+    """The edit the disk refused, saved now (its banner goes; a new one says if it fails)."""
+    state.dismiss(number)
+    state.save_again(notice)
 
 
 def _put_back(state: DesignerState, number: int, values) -> None:
