@@ -14,6 +14,9 @@
     <home>/projects/<id>/data.json               the dataset chosen on the Data page
                                                   ({"source", "label", "options", "seed",
                                                   "val_fraction", "test_fraction"})
+    <home>/projects/<id>/unreadable/graph-<time>.json  the design file as edited outside
+                                                  LayerLoom, which no longer read as a design,
+                                                  kept before a save wrote over it
     <home>/projects/<id>/weights.safetensors     weights the design carries (an imported model's),
                                                   used by the Train and Export pages
     <home>/projects/<id>/weights/<digest>.safetensors  versions of those weights (by content),
@@ -72,6 +75,7 @@ WEIGHTS_DIR = "weights"  # a project's weights versions, by digest
 WEIGHTS_DIGEST = re.compile(r"^[0-9a-f]{32}$")
 WEIGHTS_KEPT = 8  # weights versions kept besides the one in use
 DATA_CHOICE = "data.json"  # a project's dataset chosen on the Data page
+UNREADABLE_DIR = "unreadable"  # design files edited outside LayerLoom that no longer read
 
 
 class ProjectError(Exception):
@@ -113,6 +117,17 @@ class Saved:
     merged: Graph | None = None  # the design saved: this edit laid over another tab's save
     over: Graph | None = None  # that other tab's design, which the edit was laid over
     contested: tuple[str, ...] = ()  # what both changed, this edit's value saved ("conv1.…")
+    # the design on disk was edited outside LayerLoom (by hand), not by another tab: ``over``
+    # (merged) or ``kept`` (it did not join) is that design
+    outside: bool = False
+    # the design file as edited outside LayerLoom, which did not read as a design: kept there
+    set_aside: SetAside | None = None
+
+
+@dataclass(frozen=True)
+class SetAside:
+    path: str  # where the file that did not read is kept
+    why: str  # why it did not read (the GraphError's message)
 
 
 @dataclass(frozen=True)
@@ -200,11 +215,12 @@ class ProjectStore:
         with _saving(folder):
             meta = self._meta(pid)
             edits = _edits(meta)
+            unreadable = None  # why the design on disk does not read, when it does not
             try:
                 theirs = load_graph(folder / "graph.json") if (folder / "graph.json").is_file() \
                     else None
-            except (GraphError, OSError):
-                theirs = None
+            except (GraphError, OSError) as exc:
+                theirs, unreadable = None, exc
             if previous is not None:
                 changes = savelog.diff(previous.to_dict(), new)
                 bad = savelog.outside(changes, edit.scope)
@@ -234,6 +250,14 @@ class ProjectStore:
                         f"project {pid} was saved by another tab since this edit's design "
                         f"(version {based_on}, now {edits}), and the edit does not join that "
                         f"save: {why}", why, mine)
+            # no save since the caller's, yet the file is not what it saved: changed outside
+            # LayerLoom (edited by hand): this edit is laid over it as over another tab's save
+            outside = not behind and previous is not None and theirs is not None and \
+                theirs.to_dict() != previous.to_dict()
+            if outside and based_on is not None:
+                merged, contested, _ = self._merged(folder, based_on, previous, graph, theirs)
+                if merged is not None:
+                    graph, new = merged, merged.to_dict()
             over = theirs if merged is not None else None
             if theirs is not None and theirs.to_dict() == new:  # nothing new to write
                 if weights is not None:
@@ -241,11 +265,12 @@ class ProjectStore:
                 if view is not None and meta.get("view") != view:
                     meta["view"] = view
                     self._write_json(folder / "meta.json", meta)
-                return Saved(edits, merged=merged, over=over)
+                return Saved(edits, merged=merged, over=over, outside=outside)
             kept = None
             if merged is not None:
                 if contested:  # the other tab's values of what both changed: kept
-                    kept = self.snapshot(pid, "changed in another tab, kept at "
+                    kept = self.snapshot(pid, ("changed outside the app, kept at " if outside
+                                               else "changed in another tab, kept at ")
                                          + time.strftime("%H:%M:%S"), theirs)
             elif behind:
                 kept = self.snapshot(pid, "changed in another tab, kept at "
@@ -253,12 +278,14 @@ class ProjectStore:
                 if weights is None:  # the weights this tab's design carries, if switched since
                     was = self.weights_version(pid)
                     weights = self._weights_at(folder, based_on, was)
-            elif previous is not None and theirs is not None and \
-                    theirs.to_dict() != previous.to_dict():
-                # no save since the caller's, yet the file is not what it saved: changed
-                # outside LayerLoom (or corrupted): kept, never silently overwritten
+            elif outside:  # and this edit does not join it: kept, never silently overwritten
                 kept = self.snapshot(pid, "changed outside the app, kept at "
                                      + time.strftime("%H:%M:%S"), theirs)
+            set_aside = None
+            if isinstance(unreadable, GraphError):
+                # edited outside LayerLoom into a file that no longer reads as a design: the
+                # text is kept as it is, never silently written over
+                set_aside = self._set_aside(folder, unreadable)
             text = dumps_graph(graph)
             _write_atomic(folder / "graph.json", text)
             written = load_graph(folder / "graph.json").to_dict()
@@ -283,7 +310,19 @@ class ProjectStore:
             if view is not None:
                 meta["view"] = view
             self._write_json(folder / "meta.json", meta)
-        return Saved(version, kept, merged, over, contested)
+        return Saved(version, kept, merged, over, contested, outside=outside,
+                     set_aside=set_aside)
+
+    @staticmethod
+    def _set_aside(folder: Path, why: GraphError) -> SetAside:
+        """Keep the design file as it is on disk (one that does not read) under
+        ``unreadable/``, before a save writes over it."""
+        source = folder / "graph.json"
+        kept = folder / UNREADABLE_DIR / (time.strftime("graph-%Y%m%d-%H%M%S-")
+                                          + secrets.token_hex(2) + ".json")
+        kept.parent.mkdir(exist_ok=True)
+        _write_atomic(kept, source.read_bytes())
+        return SetAside(str(kept), str(why))
 
     def _merged(self, folder: Path, based_on: int, previous: Graph, graph: Graph,
                 theirs: Graph) -> tuple[Graph | None, tuple[str, ...], str]:

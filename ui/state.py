@@ -624,7 +624,15 @@ class DesignerState:
             # laid over the other tab's save: fields this tab set earlier that the other tab
             # changed since now hold its value (this edit's own fields win where both changed)
             self._tell_replaced(intended, saved.merged, since)
-            if saved.contested:
+            if saved.outside:
+                self.notify("warning" if saved.contested else "note",
+                            "This design's file (graph.json) was changed outside LayerLoom "
+                            "since this tab saved it; your edit is laid over those changes "
+                            "(the design here now shows them too)"
+                            + (f". Where both changed the same thing, your edit is saved and "
+                               f"the file's version is kept as the snapshot “{saved.kept.name}” "
+                               f"(Snapshots menu)." if saved.contested else "."))
+            elif saved.contested:
                 both = ", ".join(saved.contested[:6]) + (" …" if len(saved.contested) > 6
                                                          else "")
                 self.notify("warning", "This design was also changed in another tab or "
@@ -634,10 +642,20 @@ class DesignerState:
             else:
                 self.notify("note", "This design was also changed in another tab or window; "
                             "both changes are kept (the design here now shows theirs too).")
+        elif saved.kept is not None and saved.outside:
+            self.notify("warning", "This design's file (graph.json) was changed outside "
+                        "LayerLoom since this tab saved it. That version is kept as the "
+                        f"snapshot “{saved.kept.name}” (Snapshots menu); this tab's design, "
+                        "with your edit, is the one saved now.")
         elif saved.kept is not None:
             self.notify("warning", "This design was also changed in another tab or window. "
                         f"Its version there is kept as the snapshot “{saved.kept.name}” "
                         "(Snapshots menu); this tab's design is the one saved now.")
+        if saved.set_aside is not None:
+            self.notify("warning", "This design's file (graph.json) was changed outside "
+                        f"LayerLoom and no longer read as a design ({saved.set_aside.why}). "
+                        f"That file is kept, as it was, at {saved.set_aside.path}; this tab's "
+                        "design, with your edit, is the one saved now.")
 
     def catch_up(self) -> bool:
         """Take the design another tab (or window) saved since this tab last read or wrote

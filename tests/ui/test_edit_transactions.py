@@ -391,18 +391,72 @@ def test_diff_and_scopes():
 
 
 def test_a_design_file_changed_outside_the_app_is_kept_before_the_next_save(tmp_path):
+    """A hand edit of the same field the tab's next edit sets: the tab's value is saved, the
+    file's version kept as a snapshot, and the tab is told it was changed outside the app."""
     store = ProjectStore(tmp_path)
     state = DesignerState.new(store, load_template("seed-cnn"))
     path = tmp_path / "projects" / state.project_id / "graph.json"
     data = json.loads(path.read_text())
-    node(data, "fc")["params"]["out_features"] = 3  # a hand edit (or a corruption)
+    node(data, "conv2")["params"]["out_channels"] = 3  # a hand edit (or a corruption)
+    node(data, "fc")["params"]["out_features"] = 3
     path.write_text(json.dumps(data))
     state.apply(edit.set_param, (), "conv2", "out_channels", 25)
     [snap] = store.snapshots(state.project_id)
     assert snap.name.startswith("changed outside the app")
-    assert store.load_snapshot(state.project_id, snap.id).node("fc").params["out_features"] == 3
+    assert store.load_snapshot(state.project_id, snap.id).node("conv2").params[
+        "out_channels"] == 3
     assert store.save_log(state.project_id)[-1]["kept"] == snap.id
-    assert [n.kind for n in state.take_notices()] == ["warning"]
+    saved = store.load(state.project_id).graph
+    assert (saved.node("conv2").params["out_channels"], saved.node("fc").params["out_features"]) \
+        == (25, 3)
+    [notice] = state.take_notices()
+    assert notice.kind == "warning" and notice.text.startswith(
+        "This design's file (graph.json) was changed outside LayerLoom since this tab saved it")
+
+
+def test_a_hand_edit_of_the_design_file_is_kept_in_the_design_by_the_next_edit(tmp_path):
+    """A hand edit on disk (fc's classes) and the tab's next edit (conv2's channels) touch
+    different things: the design saved has both, as for another tab's save; the tab's edit
+    used to write the file's version over (into a snapshot), reverting the hand edit."""
+    store = ProjectStore(tmp_path)
+    state = DesignerState.new(store, load_template("seed-cnn"))
+    path = tmp_path / "projects" / state.project_id / "graph.json"
+    data = json.loads(path.read_text())
+    node(data, "fc")["params"]["out_features"] = 3
+    path.write_text(json.dumps(data))
+    state.apply(edit.set_param, (), "conv2", "out_channels", 25)
+    for design in (store.load(state.project_id).graph, state.graph):
+        assert (design.node("conv2").params["out_channels"],
+                design.node("fc").params["out_features"]) == (25, 3)
+    assert store.snapshots(state.project_id) == []  # nothing to keep aside: both are in
+    [notice] = state.take_notices()
+    assert notice.text == ("This design's file (graph.json) was changed outside LayerLoom since "
+                           "this tab saved it; your edit is laid over those changes (the design "
+                           "here now shows them too).")
+    state.undo()  # takes back the tab's edit, not the hand edit
+    assert store.load(state.project_id).graph.node("fc").params["out_features"] == 3
+    assert store.load(state.project_id).graph.node("conv2").params["out_channels"] == \
+        "=round(64*width)"
+
+
+def test_a_hand_edit_that_breaks_the_design_file_is_kept_as_it_was(tmp_path):
+    """A hand edit that leaves graph.json unreadable (a stray comma) while a tab has the
+    design open: the tab's next edit is saved, and the broken file is kept, byte for byte,
+    under unreadable/ and named; it was written over without a word."""
+    store = ProjectStore(tmp_path)
+    state = DesignerState.new(store, load_template("seed-cnn"))
+    path = tmp_path / "projects" / state.project_id / "graph.json"
+    broken = path.read_text().replace('"conv1"', '"conv1",,', 1)
+    path.write_text(broken)
+    state.apply(edit.set_param, (), "conv2", "out_channels", 25)
+    assert store.load(state.project_id).graph.node("conv2").params["out_channels"] == 25
+    [kept] = (tmp_path / "projects" / state.project_id / "unreadable").iterdir()
+    assert kept.read_text() == broken
+    [notice] = state.take_notices()
+    assert notice.kind == "warning"
+    assert notice.text.startswith("This design's file (graph.json) was changed outside "
+                                  "LayerLoom and no longer read as a design (")
+    assert "invalid JSON" in notice.text and f"is kept, as it was, at {kept};" in notice.text
 
 
 def test_the_page_applies_a_queued_drop_and_click_from_one_rerun(app, canvas, home):
