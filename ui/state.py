@@ -159,6 +159,10 @@ class DesignerState:
     # the project this tab left, which the browser's link may still name: a request sent
     # before the browser had the new link carries it, and is no link to follow (see current)
     link_behind: str | None = None
+    # this state's own mark in the canvas's version: revisions are counted per session, so a
+    # change the browser queued under a session that is gone (the server restarted, a tab
+    # away long enough for its session to end) must not pass for one of this session's
+    session_mark: str = field(default_factory=lambda: secrets.token_hex(4))
     _cache: dict = field(default_factory=dict, repr=False)
 
     # -- opening ----------------------------------------------------------------------------
@@ -771,7 +775,7 @@ class DesignerState:
     def canvas_version(self) -> str:
         """The version of the level the canvas is given: a canvas ``change`` names the one it
         was made on (its ``base``)."""
-        return f"{self.project_id}|{'/'.join(self.path)}|{self.revision}"
+        return f"{self.project_id}|{'/'.join(self.path)}|{self.session_mark}:{self.revision}"
 
     def handle_events(self, value: Any) -> bool:
         """Apply every canvas event not handled yet, oldest first (the canvas sends its queue
@@ -830,7 +834,10 @@ class DesignerState:
                 log.warning("refused canvas change %s: made on %r, now %s (project %s)",
                             event["seq"], event.get("base"), self.canvas_version(),
                             self.project_id)
-                self.notify("toast", CANVAS_STALE)
+                if self._of_another_session(event.get("base")):
+                    self._keep_stale_change(sent)
+                else:
+                    self.notify("toast", CANVAS_STALE)
                 self.select(selected, from_canvas=True)
                 return
             base, sent = replayed
@@ -874,9 +881,39 @@ class DesignerState:
         """The revision in a canvas ``base`` (``"project|path|revision"``) made on this project
         and level; None for another one, or a base that is not one."""
         where, _, rev = str(base).rpartition("|")
-        if where != self.canvas_version().rpartition("|")[0] or not rev.isdigit():
+        mark, _, rev = rev.rpartition(":")
+        if where != self.canvas_version().rpartition("|")[0] or mark != self.session_mark \
+                or not rev.isdigit():
             return None
         return int(rev)
+
+    def _of_another_session(self, base: Any) -> bool:
+        """Whether a canvas ``base`` names this project and level in a session that is gone
+        (made before the server restarted, or before this tab's session was renewed)."""
+        where, _, rev = str(base).rpartition("|")
+        return where == self.canvas_version().rpartition("|")[0] and \
+            rev.rpartition(":")[0] != self.session_mark
+
+    def _keep_stale_change(self, sent: Any) -> None:
+        """A canvas change made in a session that is gone, not applied (what it was made on
+        is not known, so it could undo what was saved since): the design as that canvas
+        showed it is kept as a snapshot, and the tab is told."""
+        kept = None
+        try:
+            design = edit.set_level(self.graph, self.path, self._overlay(sent))
+            kept = self.store.snapshot(self.project_id, "canvas change not applied, kept at "
+                                       + time.strftime("%H:%M:%S"), design)
+        except (GraphError, TypeError, ValueError, AttributeError, OSError,
+                ProjectError) as exc:
+            log.warning("could not keep a stale canvas change of %s: %s", self.project_id, exc)
+        where = (f"The canvas's version, with that change, is kept as the snapshot "
+                 f"“{kept.name}” (Snapshots menu)." if kept is not None else
+                 "It could not be kept as a snapshot.")
+        self.notify("warning", "Your last change on the canvas was not applied: it was made "
+                    "before this page's connection to the server was renewed (the server "
+                    "restarted, or the tab was away a long time), on a design that may have "
+                    "changed since. The canvas shows the design as saved now; make the change "
+                    f"again. {where}")
 
     def _replayed(self, event: dict) -> tuple[int, dict] | None:
         """A canvas change made on a revision the structure has moved on from since (an undo,
