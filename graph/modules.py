@@ -277,12 +277,33 @@ class Attention(nn.Module):
         self.attn = nn.MultiheadAttention(embed_dim, num_heads, dropout=dropout, bias=bias,
                                           kdim=kdim, vdim=vdim, batch_first=True)
 
-    def forward(self, query: Tensor, key: Tensor | None = None,
-                value: Tensor | None = None) -> Tensor:
+    def forward(self, query: Tensor, key: Tensor | None = None, value: Tensor | None = None,
+                key_padding_mask: Tensor | None = None) -> Tensor:
         k = query if key is None else key
         v = k if value is None else value
-        out, _ = self.attn(query, k, v, need_weights=False)
+        mask: Tensor | None = None
+        if key_padding_mask is not None:  # (B, Lk), nonzero at padding
+            # float32's lowest value, not -inf, at padding: a sample all of padding then gets
+            # an even average rather than NaN, as Hugging Face's models give
+            mask = torch.zeros(key_padding_mask.shape, dtype=query.dtype,
+                               device=query.device).masked_fill(key_padding_mask != 0,
+                                                                -3.4028234663852886e38)
+        out, _ = self.attn(query, k, v, key_padding_mask=mask, need_weights=False)
         return out
+
+
+class PaddingMask(nn.Module):
+    """1 where the input (token ids, or an attention_mask) equals ``pad_value``, else 0."""
+
+    def __init__(self, pad_value: int = 0):
+        super().__init__()
+        self.pad_value = pad_value
+
+    def forward(self, x: Tensor) -> Tensor:
+        return (x == self.pad_value).long()
+
+    def extra_repr(self) -> str:
+        return f"pad_value={self.pad_value}"
 
 
 class ScaledDotProductAttention(nn.Module):
@@ -298,14 +319,28 @@ class ScaledDotProductAttention(nn.Module):
         self.is_causal = is_causal
         self.scale = scale
 
-    def forward(self, query: Tensor, key: Tensor | None = None,
-                value: Tensor | None = None) -> Tensor:
+    def forward(self, query: Tensor, key: Tensor | None = None, value: Tensor | None = None,
+                key_padding_mask: Tensor | None = None) -> Tensor:
         k = query if key is None else key
         v = k if value is None else value
         p = self.dropout if self.training else 0.0
-        return nn.functional.scaled_dot_product_attention(query, k, v, dropout_p=p,
-                                                          is_causal=self.is_causal,
-                                                          scale=self.scale)
+        if key_padding_mask is None:
+            return nn.functional.scaled_dot_product_attention(query, k, v, dropout_p=p,
+                                                              is_causal=self.is_causal,
+                                                              scale=self.scale)
+        # (B, Lk), nonzero at padding → (B, 1, …, 1, Lk) added to every query step's (and
+        # head's) scores: float32's lowest value at padding, not -inf, so that a sample all of
+        # padding gets an even average rather than NaN, as Hugging Face's models give
+        lowest = -3.4028234663852886e38
+        mask = torch.zeros(key_padding_mask.shape, dtype=query.dtype,
+                           device=query.device).masked_fill(key_padding_mask != 0, lowest)
+        mask = mask.reshape([mask.shape[0]] + [1] * (query.dim() - 2) + [mask.shape[-1]])
+        if self.is_causal:  # torch takes is_causal or a mask, not both
+            later = torch.ones(query.shape[-2], k.shape[-2], dtype=torch.bool,
+                               device=query.device).triu(1)
+            mask = mask.masked_fill(later, lowest)
+        return nn.functional.scaled_dot_product_attention(query, k, v, attn_mask=mask,
+                                                          dropout_p=p, scale=self.scale)
 
     def extra_repr(self) -> str:
         return f"dropout={self.dropout}, is_causal={self.is_causal}, scale={self.scale}"

@@ -64,6 +64,9 @@ class BlockSpec:
     macs: Callable[[dict, Sequence[Shape], Shape], int] = _zero
     inferred: dict[str, Callable[[Sequence[Shape]], Any]] = field(default_factory=dict)
     input_dtype: str = "float"  # "float" | "int" | "any"
+    # a dtype per input port where they differ (attention's key_padding_mask takes int64 among
+    # float ports): port i takes port_dtypes[i], a port past its end takes input_dtype
+    port_dtypes: tuple[str, ...] = ()
     output_dtype: str = "float"  # "float" | "same"
     key_params: tuple[str, ...] = ()
     doc_url: str | None = None
@@ -74,6 +77,10 @@ class BlockSpec:
     # shape); its module returns a tuple, one tensor per port, and an edge from it picks one with
     # ``source_port``. None: one output, as most blocks have.
     outputs: Callable[[dict, Sequence[Shape]], Sequence[tuple[str, Shape]]] | None = None
+
+    def port_dtype(self, index: int) -> str:
+        """What input port ``index`` takes: "float", "int" or "any"."""
+        return self.port_dtypes[index] if index < len(self.port_dtypes) else self.input_dtype
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)

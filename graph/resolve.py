@@ -818,8 +818,12 @@ class _Resolver:
             gaps = [i for i in range(len(slots) + 1) if i not in slots and i <= max(slots)]
             if gaps:
                 label = names[gaps[0]] if gaps[0] < len(names) else gaps[0]
+                later = [names[i] for i in slots if i > gaps[0] and i < len(names)]
+                hint_ = (f" (with {later[-1]}, connect query, key and value: the query's source "
+                         f"to all three for self-attention)"
+                         if later and later[-1] == "key_padding_mask" else "")
                 self.error(info.path, f"input port {label!r} is not connected, but a later one "
-                                      f"is", edge=f"→ {info.id}")
+                                      f"is{hint_}", edge=f"→ {info.id}")
                 return None
             ordered = [slots[i] for i in sorted(slots)]
         else:
@@ -924,14 +928,21 @@ class _Resolver:
 
     def _primitive(self, info: NodeInfo, spec: BlockSpec, in_shapes: list[Shape],
                    dtypes: list[str], block_params: dict) -> tuple[Shape, str] | None:
-        for dtype, source in zip(dtypes, info.inputs):
-            if spec.input_dtype == "float" and dtype == "int64":
-                self.error(info.path, f"{spec.type} needs float values, but {source} gives int64 "
-                                      f"token ids; put an Embedding before it")
+        for port, (dtype, source) in enumerate(zip(dtypes, info.inputs)):
+            wanted = spec.port_dtype(port)
+            if wanted == "float" and dtype == "int64":
+                self.error(info.path, f"{spec.type} needs float values{_port(spec, port)}, but "
+                                      f"{source} gives int64 token ids; put an Embedding before "
+                                      f"it")
                 return None
-            if spec.input_dtype == "int" and dtype != "int64":
-                self.error(info.path, f"{spec.type} needs int64 token ids, but {source} gives "
-                                      f"{dtype} values; set the Input's dtype to int64")
+            if wanted == "int" and dtype != "int64":
+                if spec.port_dtypes:
+                    self.error(info.path, f"{spec.type} needs int64 values{_port(spec, port)}, "
+                                          f"but {source} gives {dtype} values; feed it from "
+                                          f"a PaddingMask block or an Input of dtype int64")
+                else:
+                    self.error(info.path, f"{spec.type} needs int64 token ids, but {source} "
+                                          f"gives {dtype} values; set the Input's dtype to int64")
                 return None
         params = self._params(info, spec, block_params, in_shapes)
         if params is None:
@@ -1385,3 +1396,10 @@ def _sources(spec: BlockSpec, inputs: list[str], in_shapes: list[Shape]) -> str:
     names = spec.ports.names if len(spec.ports.names) == len(in_shapes) else ()
     return " (" + "; ".join(f"{names[i] if names else f'#{i + 1}'}: {source} gives {show(shape)}"
                             for i, (source, shape) in enumerate(zip(inputs, in_shapes))) + ")"
+
+
+def _port(spec: BlockSpec, index: int) -> str:
+    """`` at its input 'key'`` for a block whose ports differ in dtype, else ""."""
+    if not spec.port_dtypes or index >= len(spec.ports.names):
+        return ""
+    return f" at its input '{spec.ports.names[index]}'"

@@ -165,10 +165,29 @@ def _attention_parts(ins):
     return q, k, v
 
 
+_MASK_PORT = 3  # key_padding_mask, after query, key and value
+ATTENTION_PORTS = ("query", "key", "value", "key_padding_mask")
+_MASK_HELP = (" A fourth input, key_padding_mask (query, key and value then all connected), "
+              "is a [L] int64 mask from a PaddingMask block: a key step where it is nonzero is "
+              "padding and gets no attention, as torch's key_padding_mask=True.")
+
+
+def _padding_mask_shape(ins, key_length: int) -> None:
+    """The key_padding_mask input, if any: ``[L]``, L the key's length."""
+    if len(ins) <= _MASK_PORT:
+        return
+    mask = ins[_MASK_PORT]
+    expect_rank(mask, 1, "a [L] padding mask (from a PaddingMask block)", port=_MASK_PORT)
+    if mask[0] != key_length:
+        raise ShapeError(f"key_padding_mask has {mask[0]} steps, but the key has {key_length}",
+                         port=_MASK_PORT)
+
+
 def _attention_shape(p, ins):
-    for port, shape in enumerate(ins):
+    for port, shape in enumerate(ins[:_MASK_PORT]):
         expect_rank(shape, 2, "[L, D]", port=port)
     q, k, v = _attention_parts(ins)
+    _padding_mask_shape(ins, k[0])
     if q[1] % p["num_heads"]:
         raise ShapeError(f"embed_dim {q[1]} (the query's last dimension) is not divisible by "
                          f"num_heads {p['num_heads']}", param="num_heads")
@@ -193,12 +212,13 @@ def _attention_macs(p, ins, out):
 
 register(BlockSpec(
     "MultiheadAttention", "Sequence",
-    "Scaled dot-product attention with several heads; one input is self-attention.",
+    "Scaled dot-product attention with several heads; one input is self-attention." + _MASK_HELP,
     params=(Param("num_heads", "int", 4, "Parallel heads (divides the embedding size).", min=1),
             Param("dropout", "float", 0.0, "Dropout on attention weights.", min=0, max=1),
             Param("bias", "bool", True, "Learn projection biases."),
             Param("embed_dim", "int", None, "Query features (inferred).", min=1, inferred=True)),
-    ports=Ports("named", names=("query", "key", "value"), min=1, max=3),
+    ports=Ports("named", names=ATTENTION_PORTS, min=1, max=4),
+    port_dtypes=("float", "float", "float", "int"),
     inferred={"embed_dim": lambda ins: ins[0][-1]}, infer=_attention_shape,
     build=lambda p, ins: modules.Attention(ins[0][1], p["num_heads"], p["dropout"], p["bias"],
                                            *[s[1] for s in _attention_parts(ins)[1:]]),
@@ -211,7 +231,8 @@ register(BlockSpec(
 
 def _dot_product_shape(p, ins):
     q, k, v = _attention_parts(ins)
-    for port, shape in enumerate(ins):
+    _padding_mask_shape(ins, k[-2])
+    for port, shape in enumerate(ins[:_MASK_PORT]):
         expect_min_rank(shape, 2, "[..., L, E] (at least 2-D: [L, E], or [H, L, E] with heads)",
                         port=port)
         if len(shape) != len(q):
@@ -237,15 +258,16 @@ register(BlockSpec(
     "ScaledDotProductAttention", "Sequence",
     "softmax(query · keyᵀ · scale) · value, as F.scaled_dot_product_attention: attention "
     "without projections or weights, over [L, E] or per head over [H, L, E] (the heads made "
-    "by Unflatten and Permute). One input is self-attention (query = key = value).",
+    "by Unflatten and Permute). One input is self-attention (query = key = value)."
+    + _MASK_HELP,
     params=(Param("is_causal", "bool", False, "Each position attends only to itself and "
                   "those before it (a causal mask, as in GPT)."),
             Param("scale", "float", None, "Factor of the scores (null: 1/√E, E the query's "
                   "last size).", nullable=True, min=0, min_inclusive=False),
             Param("dropout", "float", 0.0, "Dropout on the attention weights, while training.",
                   min=0, max=1)),
-    ports=Ports("named", names=("query", "key", "value"), min=1, max=3),
-    infer=_dot_product_shape,
+    ports=Ports("named", names=ATTENTION_PORTS, min=1, max=4),
+    port_dtypes=("float", "float", "float", "int"), infer=_dot_product_shape,
     build=lambda p, ins: modules.ScaledDotProductAttention(p["dropout"], p["is_causal"],
                                                            p["scale"]),
     macs=_dot_product_macs, key_params=("is_causal",),
@@ -300,6 +322,19 @@ register(BlockSpec(
     examples=(({"nhead": 2, "dim_feedforward": 16}, ((5, 8),)),
               ({"nhead": 3, "dim_feedforward": 10, "norm_first": True, "activation": "gelu"},
                ((4, 6),))),
+))
+
+
+register(BlockSpec(
+    "PaddingMask", "Sequence",
+    "Marks padding: 1 where the input equals pad_value, else 0 ([L] int64 → [L] int64). "
+    "Fed token ids (pad_value the <pad> id, 0 in LayerLoom's text datasets) or a Hugging "
+    "Face attention_mask (pad_value 0), it gives the key_padding_mask input of "
+    "MultiheadAttention and ScaledDotProductAttention, so that padded steps get no attention.",
+    params=(Param("pad_value", "int", 0, "The value that marks a padding step."),),
+    infer=lambda p, ins: ins[0], input_dtype="int", output_dtype="same",
+    build=lambda p, ins: modules.PaddingMask(p["pad_value"]), key_params=("pad_value",),
+    examples=(({}, ((7,),)), ({"pad_value": 1}, ((3,),))),
 ))
 
 

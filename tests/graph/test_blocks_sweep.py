@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from layerloom.graph import all_blocks
+from layerloom.graph import all_blocks, get_block
 from layerloom.graph.resolve import resolve
 from layerloom.graph.io import parse_graph
 
@@ -23,7 +23,7 @@ def test_every_block_has_examples_and_help():
 
 
 def _one_block_graph(type_name, params, shapes):
-    dtype = "int64" if type_name == "Embedding" else "float32"
+    dtype = "int64" if get_block(type_name).input_dtype == "int" else "float32"
     nodes = [{"id": f"x{i}", "type": "Input", "params": {"shape": list(s), "dtype": dtype}}
              for i, s in enumerate(shapes)]
     nodes += [{"id": "block", "type": type_name, "params": params}, {"id": "out", "type": "Output"}]
@@ -34,7 +34,7 @@ def _one_block_graph(type_name, params, shapes):
 
 
 def _sample(shape, type_name):
-    if type_name == "Embedding":
+    if get_block(type_name).input_dtype == "int":
         return torch.randint(0, 5, (2, *shape))
     return torch.randn(2, *shape)
 
