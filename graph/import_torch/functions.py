@@ -593,9 +593,47 @@ def _matmul(ctx: Context, node: fx.Node) -> Mapped:
     return Mapped("MatMul", {}, [left, right], ports=["left", "right"])
 
 
-def attention_inputs(q: fx.Node, k: fx.Node,
-                     v: fx.Node) -> tuple[list[fx.Node], list[str] | None]:
-    """An attention block's inputs and ports: self-attention (q, k, v one tensor) is one input."""
+_EQUALS = (operator.eq, torch.eq, "eq")
+
+
+@rule(*_EQUALS)
+def _padding_mask(ctx: Context, node: fx.Node) -> Mapped:
+    """``ids == 0`` (token ids equal to the <pad> id; an attention_mask equal to 0): True at
+    padding, the key_padding_mask torch's attention takes. A PaddingMask block."""
+    x, value = node.args[0], node.args[1]
+    if _number(x) and isinstance(value, fx.Node):
+        x, value = value, x
+    if not isinstance(x, fx.Node) or isinstance(value, bool) or not isinstance(value, int):
+        raise Unsupported("a comparison other than of token ids with one whole number (ids == "
+                          "0, which marks padding: a PaddingMask block)")
+    x = ctx.tensor(x, "input")
+    if ctx.value(x).dtype not in (torch.int64, torch.int32):
+        raise Unsupported(f"it compares {ctx.value(x).dtype} values; of comparisons, only token "
+                          f"ids == a whole number (which marks padding: a PaddingMask block) "
+                          f"maps to a block")
+    return Mapped("PaddingMask", {"pad_value": value}, [x], name="padding_mask")
+
+
+def padding_mask(ctx: Context, mask: Any, what: str) -> fx.Node:
+    """The node of a key padding mask made by a PaddingMask (``ids == 0``, True at padding), or
+    Unsupported saying what mask imports."""
+    if isinstance(mask, fx.Node) and mask.op == "call_method" and mask.target in ("bool",) \
+            and len(mask.args) == 1:
+        mask = mask.args[0]
+    if not isinstance(mask, fx.Node) or mask.target not in _EQUALS:
+        raise Unsupported(f"its {what} is not made by comparing token ids with the padding id "
+                          f"(ids == 0, True at padding: a PaddingMask block), the one mask a "
+                          f"block takes; make it so (an attention_mask of ones and zeros: "
+                          f"attention_mask == 0)")
+    return ctx.tensor(mask, what)
+
+
+def attention_inputs(q: fx.Node, k: fx.Node, v: fx.Node, mask: fx.Node | None = None
+                     ) -> tuple[list[fx.Node], list[str] | None]:
+    """An attention block's inputs and ports: self-attention (q, k, v one tensor) is one input;
+    with a key padding mask, all four are given."""
+    if mask is not None:
+        return [q, k, v, mask], ["query", "key", "value", "key_padding_mask"]
     if q is k is v:
         return [q], None
     if k is v:
@@ -1027,6 +1065,9 @@ def _cast(ctx: Context, node: fx.Node) -> Alias | Const:
     if const is not None:
         return Const(const.path, const.tensor, rows=const.rows)
     x = ctx.tensor(source, "input")
+    if ctx.value(x).dtype == torch.bool and ctx.value(node).dtype == torch.int64 \
+            and x.target in _EQUALS:
+        return Alias(x)  # a PaddingMask gives its 1 and 0 as int64 already
     if ctx.value(x).dtype != ctx.value(node).dtype:
         raise Unsupported(f"it casts {ctx.value(x).dtype} to {ctx.value(node).dtype}")
     return Alias(x)

@@ -24,7 +24,7 @@ from ..naming import node_names
 from ..registry import get_block
 from ..validate import validate
 from .functions import (FUNCTION_RULES, Alias, Const, Mapped, attention_inputs, describe,
-                        held, show_index, split_parts)
+                        held, padding_mask, show_index, split_parts)
 from . import subtract_divide  # noqa: F401 - its rules take two computed tensors
 from . import dropout  # noqa: F401 - F.dropout: a block, nothing or refused, by its training
 from .advice import no_block_hint
@@ -435,12 +435,13 @@ class Importer:
             masks = [k for k in extra if "mask" in k or k == "is_causal"]
             if masks:
                 raise Unsupported(f"it is called with {', '.join(masks)} besides its input; "
-                                  f"no block takes a mask (a design's attention attends to "
-                                  f"every step): call it with its input alone (padded or "
-                                  f"future steps are then attended to), or, for causal "
-                                  f"attention, write the attention with "
-                                  f"F.scaled_dot_product_attention(q, k, v, is_causal=True), "
-                                  f"which imports")
+                                  f"the {block} block takes no mask (it attends to every "
+                                  f"step): call it with its input alone (padded or future "
+                                  f"steps are then attended to), or write the attention with "
+                                  f"nn.MultiheadAttention(..., batch_first=True) given "
+                                  f"key_padding_mask=ids == 0 (padding), or "
+                                  f"F.scaled_dot_product_attention(q, k, v, is_causal=True) "
+                                  f"(causal), which import")
             raise Unsupported("it is called with more than its input (masks, initial states "
                               "and extra arguments have no block equivalent)")
         self.tensor(inputs[0], "input")
@@ -488,11 +489,13 @@ class Importer:
         bound = dict(zip(("query", "key", "value"), node.args))
         bound.update(node.kwargs)
         extra = {k: v for k, v in bound.items() if k not in ("query", "key", "value")}
-        if any(extra.get(k) is not None for k in ("key_padding_mask", "attn_mask")) \
-                or extra.get("is_causal"):
+        if extra.get("attn_mask") is not None or extra.get("is_causal"):
             raise Unsupported(_mask_refusal(extra, self.values))
+        mask = extra.get("key_padding_mask")
+        if mask is not None:
+            mask = padding_mask(self, mask, "key_padding_mask")
         q, k, v = (self.tensor(bound.get(n), n) for n in ("query", "key", "value"))
-        inputs, ports = attention_inputs(q, k, v)
+        inputs, ports = attention_inputs(q, k, v, mask)
         return Mapped("MultiheadAttention", params, inputs, ports=ports,
                       module=str(node.target))
 
@@ -982,11 +985,11 @@ def _fix_hint(model: nn.Module, node: fx.Node, reason: str, value: Any = None) -
     target = node.target
     used = _mask_use(node)
     if used is not None:
-        return (f"; fix: it makes the mask given to {used[0]} as {used[1]}, and no block takes "
-                f"a mask (a design's attention attends to every step); call {used[0]} without "
-                f"{used[1]} (padded or future steps are then attended to), or, for causal "
-                f"attention, F.scaled_dot_product_attention(q, k, v, is_causal=True), which "
-                f"imports")
+        return (f"; fix: it makes the mask given to {used[0]} as {used[1]}; of masks, only "
+                f"ids == pad_id (True at padding) given to nn.MultiheadAttention as "
+                f"key_padding_mask imports (a PaddingMask block), or, for causal attention, "
+                f"F.scaled_dot_product_attention(q, k, v, is_causal=True); else call "
+                f"{used[0]} without {used[1]} (padded or future steps are then attended to)")
     if "batch dimension" in reason and target in ("permute", "transpose", torch.permute,
                                                   torch.transpose):
         time_major = [str(u.target) for u in node.users if u.op == "call_module"
@@ -1063,19 +1066,17 @@ _SDPA = ("compute the attention with F.scaled_dot_product_attention(q, k, v, is_
 
 
 def _mask_refusal(extra: dict, values: dict) -> str:
-    """Why nn.MultiheadAttention called with a mask does not import, and what to write."""
+    """Why nn.MultiheadAttention called with an attn_mask or is_causal does not import, and
+    what to write."""
     mask = extra.get("attn_mask")
     mask = values.get(mask) if isinstance(mask, fx.Node) else mask
     if extra.get("is_causal") or _causal(mask):
         given = "is_causal=True" if mask is None else "attn_mask, a causal mask"
         return (f"it is given {given} (each step attends to itself and earlier steps), which "
                 f"the MultiheadAttention block does not take; fix: {_SDPA}")
-    if mask is not None:
-        return ("it is given an attn_mask other than a causal one, which no block takes; only "
-                f"a causal mask has a rewrite: {_SDPA}")
-    return ("it is given a key_padding_mask (padding steps to ignore, a length per sample), "
-            "which no block takes, and lengths are not supported; fix: leave the mask out and "
-            "feed the padded batch (the padding steps are then attended to)")
+    return ("it is given an attn_mask other than a causal one, which no block takes (a "
+            "padding mask imports as key_padding_mask=ids == pad_id); only a causal mask has a "
+            f"rewrite: {_SDPA}")
 
 
 def _causal(mask: Any) -> bool:

@@ -384,7 +384,9 @@ class OnnxModule(nn.Module):
                              f"{attrs.get('beta', 0.5):.4g} (PyTorch's Hardsigmoid, the block, "
                              f"is alpha 1/6, beta 0.5)")
         if node.op_type == "Cast" and node.input[0] in probe and node.output[0] in probe and \
-                probe[node.input[0]].dtype != probe[node.output[0]].dtype:
+                probe[node.input[0]].dtype != probe[node.output[0]].dtype and not (
+                    probe[node.input[0]].dtype == np.bool_
+                    and probe[node.output[0]].dtype == np.int64):  # a PaddingMask's 0 and 1
             raise GraphError(f"{where}: it converts {probe[node.input[0]].dtype} to "
                              f"{probe[node.output[0]].dtype}; no block converts a value's type "
                              f"(token ids go into an Embedding)")
@@ -1716,6 +1718,17 @@ def _binary(op):
     return run
 
 
+def _equal(xs, a):
+    """Token ids (or an attention_mask) equal to one whole number: padding (PaddingMask)."""
+    value = xs[1]
+    if not isinstance(xs[0], (torch.Tensor, torch.fx.Proxy)) or isinstance(
+            value, (torch.Tensor, torch.fx.Proxy)) or np.size(value) != 1 \
+            or not np.issubdtype(np.asarray(value).dtype, np.integer):
+        raise GraphError("Equal of other than a computed value and one whole number (token ids "
+                         "== the padding id: a PaddingMask block)")
+    return xs[0] == int(np.asarray(value).reshape(-1)[0])
+
+
 def _softmax(fn):
     def run(xs, a):
         return fn(xs[0], dim=a.get("axis", -1))
@@ -1890,7 +1903,10 @@ _FUNCTIONS = {
     "Softmax": _softmax(F.softmax),
     "LogSoftmax": _softmax(F.log_softmax),
     "Identity": lambda xs, a: xs[0],
-    "Cast": lambda xs, a: xs[0],  # to the type it has already (other casts are refused)
+    # to the type it has already, or a comparison's true and false to 1 and 0 (other casts
+    # are refused)
+    "Cast": lambda xs, a: xs[0].long() if a.get("to") == 7 else xs[0],  # 7: INT64
+    "Equal": _equal,
     "Squeeze": lambda xs, a: xs[0].reshape(xs[0].shape[0], *a["_sizes"]),
     "Unsqueeze": lambda xs, a: xs[0].reshape(xs[0].shape[0], *a["_sizes"]),
     "Dropout": lambda xs, a: xs[0],

@@ -1,16 +1,18 @@
-"""Attention given a mask, as users write it, is refused at the line that makes the mask or
-calls the layer, naming the layer and the argument and saying what to change: a key padding
-mask made from the ids (``ids == 0``) for ``nn.MultiheadAttention(key_padding_mask=...)`` or
-``nn.TransformerEncoder(src_key_padding_mask=...)``, and ``mask=..., is_causal=True`` given to
-``nn.TransformerEncoder``. Before, the first read "cannot import operator.eq: no LayerLoom block
-does this" and the second "it is called with more than its input", neither saying what to do."""
+"""Attention given a mask, as users write it. A key padding mask made from the ids
+(``pad = ids == 0``) for ``nn.MultiheadAttention(key_padding_mask=pad)`` imports as a
+PaddingMask block feeding the attention's key_padding_mask input: the design gives the model's
+numbers on padded batches (before, it was refused: "cannot import operator.eq: no LayerLoom
+block does this"). ``nn.TransformerEncoder(src_key_padding_mask=...)`` and ``mask=...,
+is_causal=True`` are refused at the line that calls the layer, saying what to write instead; a
+mask made otherwise is refused at its line, saying which mask imports."""
 
 from __future__ import annotations
 
 import pytest
+import torch
 from torch import nn
 
-from layerloom.graph import GraphError
+from layerloom.graph import GraphError, compile_graph
 from layerloom.graph.import_torch import import_torch
 
 
@@ -41,25 +43,56 @@ class PaddedEncoder(nn.Module):
         if self.causal:
             mask = nn.Transformer.generate_square_subsequent_mask(ids.size(1))
             return self.head(self.enc(self.emb(ids), mask=mask, is_causal=True))  # causal
-        pad = ids == 0  # encoder mask
-        return self.head(self.enc(self.emb(ids), src_key_padding_mask=pad).mean(1))
+        pad = ids == 0
+        return self.head(self.enc(self.emb(ids), src_key_padding_mask=pad).mean(1))  # encoder
+
+
+class KeepMaskAttention(PaddedAttention):
+    def forward(self, ids):
+        keep = ids != 0  # keep mask
+        x = self.emb(ids)
+        y, _ = self.attn(x, x, x, key_padding_mask=~keep)
+        return self.head(y.mean(1))
+
+
+def test_a_key_padding_mask_of_the_ids_imports_and_gives_the_models_numbers():
+    torch.manual_seed(0)
+    model = PaddedAttention().eval()
+    graph, weights = import_torch(model, [6], "int64")
+    types = {n.id: n.type for n in graph.nodes}
+    assert types["padding_mask"] == "PaddingMask"
+    assert {(e.source, e.port) for e in graph.edges if e.target == "attn"} == {
+        ("emb", "query"), ("emb", "key"), ("emb", "value"), ("padding_mask", "key_padding_mask")}
+    compiled = compile_graph(graph).eval()
+    compiled.load_state_dict(weights.apply(model.state_dict()))
+    ids = torch.tensor([[5, 9, 3, 0, 0, 0], [7, 2, 8, 4, 6, 1], [4, 0, 0, 0, 0, 0]])
+    with torch.no_grad():
+        want = model(ids)
+        torch.testing.assert_close(compiled(ids), want, atol=1e-5, rtol=0)
+        # the padding changes the model's answer: a mask that did nothing would not match
+        x = model.emb(ids)
+        unmasked = model.head(model.attn(x, x, x, need_weights=False)[0].mean(1))
+    assert (unmasked - want).abs().max() > 1e-3
 
 
 @pytest.mark.parametrize(("model", "marker", "said"), [
-    (PaddedAttention(), "mha mask",
-     "cannot import operator.eq in PaddedAttention.forward: no LayerLoom block does this; fix: "
-     "it makes the mask given to attn as key_padding_mask, and no block takes a mask (a "
-     "design's attention attends to every step); call attn without key_padding_mask (padded or "
-     "future steps are then attended to), or, for causal attention, "
-     "F.scaled_dot_product_attention(q, k, v, is_causal=True), which imports"),
-    (PaddedEncoder(), "encoder mask",
-     "fix: it makes the mask given to enc as src_key_padding_mask, and no block takes a mask"),
+    (KeepMaskAttention(), "keep mask",
+     "cannot import operator.ne in KeepMaskAttention.forward: no LayerLoom block does this; "
+     "fix: it makes the mask given to attn as key_padding_mask; of masks, only ids == pad_id "
+     "(True at padding) given to nn.MultiheadAttention as key_padding_mask imports (a "
+     "PaddingMask block), or, for causal attention, F.scaled_dot_product_attention(q, k, v, "
+     "is_causal=True); else call attn without key_padding_mask (padded or future steps are "
+     "then attended to)"),
+    (PaddedEncoder(), "encoder",
+     "cannot import enc (TransformerEncoder): it is called with src_key_padding_mask besides "
+     "its input; the TransformerEncoderLayer block takes no mask (it attends to every step): "
+     "call it with its input alone (padded or future steps are then attended to), or write "
+     "the attention with nn.MultiheadAttention(..., batch_first=True) given "
+     "key_padding_mask=ids == 0 (padding), or F.scaled_dot_product_attention(q, k, v, "
+     "is_causal=True) (causal), which import"),
     (PaddedEncoder(causal=True), "causal",
      "cannot import enc (TransformerEncoder): it is called with mask, is_causal besides its "
-     "input; no block takes a mask (a design's attention attends to every step): call it with "
-     "its input alone (padded or future steps are then attended to), or, for causal attention, "
-     "write the attention with F.scaled_dot_product_attention(q, k, v, is_causal=True), which "
-     "imports"),
+     "input; the TransformerEncoderLayer block takes no mask"),
 ])
 def test_a_mask_is_refused_at_its_line_saying_what_to_change(model, marker, said, line_of):
     with pytest.raises(GraphError) as caught:
