@@ -236,7 +236,8 @@ def date_words(column: dict) -> str:
 
 def _date_forms(column: dict) -> str:
     order = column.get("order")
-    return "year first" + (f" or {DATE_ORDERS[order]}" if order else "")
+    return "year first" + (f" or {DATE_ORDERS[order]}" if order else "") + (
+        ", with its UTC offset (+02:00, Z)" if column.get("utc") else "")
 
 
 def _short_names(names: list[str], n: int = 12) -> str:
@@ -860,23 +861,32 @@ DATE_FORM = re.compile(
     r"^(?:(?P<y>\d{4})(?P<s>[-/.])(?P<m>\d{1,2})(?P=s)(?P<d>\d{1,2})"  # 2024-03-25
     r"|(?P<a>\d{1,2})(?P<t>[./-])(?P<b>\d{1,2})(?P=t)(?P<yy>\d{4}|\d{2}),?)"  # 25/03/2024
     r"(?: ?[ T](?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}(?:\.\d+)?))?"  # 14:05:09.5
-    r"(?: ?(?P<p>[AaPp][Mm]))?)?(?:Z|[+-]\d{2}:?\d{2})?$")  # 2:05 PM; an offset, not applied
+    r"(?: ?(?P<p>[AaPp][Mm]))?)?"  # 2:05 PM
+    r"(?: ?(?P<z>Z|[+-]\d{2}:?\d{2}))?$")  # a UTC offset: +02:00, -0500, Z
 DATE_ORDERS = {"dmy": "day/month/year", "mdy": "month/day/year", None: "year-month-day"}
 
 
-def read_date(cell: str, order: str | None) -> dt.datetime:
-    """The date and time ``cell`` writes, its wall-clock time as written (an offset such as
-    ``+01:00`` is not applied): year first (``2024-03-25``, ``2024/03/25``) always, day and
-    month first as ``order`` says (``"dmy"``: ``25/03/2024``; ``"mdy"``: ``03/25/2024``; a
-    two-digit year 00–68 is 2000–2068, 69–99 is 1969–1999, as Python's ``%y``). ValueError
-    where it is no such date (``31/02/2024``, ``13/13/2024``, or day first with no ``order``).
+def read_date(cell: str, order: str | None, utc: bool | None = None) -> dt.datetime:
+    """The date and time ``cell`` writes: year first (``2024-03-25``, ``2024/03/25``) always,
+    day and month first as ``order`` says (``"dmy"``: ``25/03/2024``; ``"mdy"``:
+    ``03/25/2024``; a two-digit year 00–68 is 2000–2068, 69–99 is 1969–1999, as Python's
+    ``%y``). Where the training column's times had UTC offsets (``utc`` True), the time is
+    the UTC one the offset gives (``10:00+02:00`` is 08:00), and a cell without one is no
+    date of the column; where they had none (False), a cell with one is not either; None
+    (a run recorded before offsets were read) reads the clock time, the offset left aside.
+    ValueError where it is no such date (``31/02/2024``, ``13/13/2024``, or day first with
+    no ``order``).
 
     >>> read_date("2024-03-25", None), read_date("3/25/24 2:05 PM", "mdy")
     (datetime.datetime(2024, 3, 25, 0, 0), datetime.datetime(2024, 3, 25, 14, 5))
+    >>> read_date("2024-03-25T10:00:00+02:00", None, utc=True)
+    datetime.datetime(2024, 3, 25, 8, 0)
     """
     found = DATE_FORM.match(cell.strip())
     if not found:
         raise ValueError(f"{cell!r} is not a date")
+    if utc is not None and bool(found["z"]) != utc:
+        raise ValueError(f"{cell!r} {'lacks' if utc else 'has'} a UTC offset")
     if found["y"]:
         year, month, day = int(found["y"]), int(found["m"]), int(found["d"])
     elif order in ("dmy", "mdy"):
@@ -893,7 +903,11 @@ def read_date(cell: str, order: str | None) -> dt.datetime:
         hour = hour % 12 + (12 if found["p"].lower() == "pm" else 0)
     seconds = float(found["S"] or 0)
     when = dt.datetime(year, month, day, hour, minute, int(seconds))  # ValueError: no such
-    return when + dt.timedelta(seconds=seconds - int(seconds))
+    when += dt.timedelta(seconds=seconds - int(seconds))
+    if utc and found["z"] != "Z":
+        sign, hours, minutes = found["z"][0], int(found["z"][1:3]), int(found["z"][-2:])
+        when -= (1 if sign == "+" else -1) * dt.timedelta(hours=hours, minutes=minutes)
+    return when
 
 
 def date_names(column: dict) -> list[str]:
@@ -923,6 +937,13 @@ def date_features(when: dt.datetime, column: dict) -> list[float]:
 
 def date_problem(cell: str, column: dict) -> str:
     """Why ``cell`` cannot be read as the training file wrote ``column``'s dates."""
+    found, utc = DATE_FORM.match(cell.strip()), column.get("utc")
+    if found and utc is not None and bool(found["z"]) != utc:
+        return (f"{cell!r} has no UTC offset, but the training file's times all had one (they "
+                f"were read in UTC); write it with its offset (+02:00, or Z for UTC)" if utc
+                else f"{cell!r} has a UTC offset, but the training file's times had none "
+                f"(they were read as clock time); write it without the offset, in the clock "
+                f"time the training file used")
     order = column.get("order")
     how = DATE_ORDERS[order] if order else "year first"
     return (f"{cell!r} is not a date written {how}, as the training file wrote the column; "
@@ -947,7 +968,8 @@ def written_dates(where: str, header: list, rows: list, lines: list, columns: li
                 features.append([math.nan] * width)
                 continue
             try:
-                features.append(date_features(read_date(cell, column.get("order")), column))
+                features.append(date_features(read_date(cell, column.get("order"),
+                                                          column.get("utc")), column))
             except ValueError:
                 raise SystemExit(f"{where}: column {column['name']!r}, line {line}: "
                                  f"{date_problem(cell, column)}") from None

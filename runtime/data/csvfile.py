@@ -605,7 +605,7 @@ def _no_header(path: Path, first: list[str], line: int) -> DataError:
                      f"columns", file=path, line=line)
 
 
-_TIME = r"( ?[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?( ?[AaPp][Mm])?)?(Z|[+-]\d{2}:?\d{2})?"
+_TIME = r"( ?[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?( ?[AaPp][Mm])?)?( ?(Z|[+-]\d{2}:?\d{2}))?"
 DATE = re.compile(rf"^\d{{4}}(?P<a>[-/.])\d{{1,2}}(?P=a)\d{{1,2}}{_TIME}$"  # 2024-03-01
                   rf"|^\d{{1,2}}(?P<b>[./-])\d{{1,2}}(?P=b)\d{{2,4}},?{_TIME}$")  # 3/1/24 2:05 PM
 

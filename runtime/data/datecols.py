@@ -4,13 +4,18 @@ A date becomes a few features (as mainstream tabular tools make them): the days 
 earliest date of the training rows, then the month and the weekday, and for dates with times
 the hour of the day, each as a point on a circle (sine and cosine: December beside January).
 Everything is decided once from the training file and recorded in the column's entry of
-``meta["columns"]`` (``{"name", "kind": "date", "order", "origin", "time"}``), from which the
+``meta["columns"]`` (``{"name", "kind": "date", "order", "utc", "origin", "time"}``), from which the
 bundle's predict.py, the Results page and the exported project's data.py make the same numbers
 of a new file's dates, with the same functions (``layerloom.graph.export.predict_script``).
 
 Which of ``05/03/2024``'s numbers is the day is decided from the whole column: a first number
 over 12 says day first, a second one month first; where none is over 12 the loader says so and
-the ``date_order`` option decides. Year-first dates (``2024-03-05``) read one way only.
+the ``date_order`` option decides (for every column that does not show its order; one that
+does is read as it shows, and said). Year-first dates (``2024-03-05``) read one way only.
+Times with UTC offsets (``2024-03-01T10:00:00+02:00``, ``…Z``) are read as the UTC times they
+name, so that rows written in different offsets compare alike; a column must write an offset
+on every row or on none. Two-digit years read as Python's ``%y`` does, and the note says the
+years they gave.
 """
 
 from __future__ import annotations
@@ -29,44 +34,87 @@ ORDER_WORDS = {"dmy": "day first (05/03/2024 is 5 March)",
 
 
 def date_column(table: Table, name: str, values: list[str], train: np.ndarray,
-                order: str) -> tuple[np.ndarray, dict]:
+                order: str) -> tuple[np.ndarray, dict, list[str]]:
     """Column ``name``'s ``values`` (stripped) as ``[N, k]`` features, NaN for a missing
-    date, and the column's recorded entry. ``train`` holds the training rows (the earliest
-    date among them is day 0); ``order`` is the ``date_order`` option (``"auto"``, ``"dmy"``,
-    ``"mdy"``). A value that is no date, and day-first dates whose order the column does not
-    tell nor the option, raise a DataError naming the column (and the line)."""
+    date, the column's recorded entry, and what the reading did that a user would not assume
+    (notes for the Data page). ``train`` holds the training rows (the earliest date among them
+    is day 0); ``order`` is the ``date_order`` option (``"auto"``, ``"dmy"``, ``"mdy"``), for
+    the columns whose values do not show their order. A value that is no date, day-first
+    dates whose order neither the column nor the option tells, and times with a UTC offset
+    beside times without raise a DataError naming the column (and the line)."""
     present = [i for i, value in enumerate(values) if not is_missing(value)]
+    found = {}
     for i in present:
-        if not DATE_FORM.match(values[i]):
+        found[i] = DATE_FORM.match(values[i])
+        if not found[i]:
             raise DataError(f"{values[i]!r} is not a date, but nearly all of the column's "
                             f"values are; fix the value, or leave the cell empty to mark it "
                             f"missing", file=table.path, line=table.lines[i], column=name)
-    chosen = _order(table, name, values, present, order)
-    column = {"name": name, "kind": "date", "order": chosen}
+    chosen, said = _order(table, name, values, present, order)
+    column = {"name": name, "kind": "date", "order": chosen,
+              "utc": _utc(table, name, values, found)}
     read = {}
     for i in present:
         try:
-            read[i] = read_date(values[i], chosen)
+            read[i] = read_date(values[i], chosen, column["utc"])
         except ValueError:
-            how = DATE_ORDERS[chosen] if chosen and not DATE_FORM.match(values[i])["y"] \
-                else "year-month-day"
+            how = DATE_ORDERS[chosen] if chosen and not found[i]["y"] else "year-month-day"
             raise DataError(f"{values[i]!r} is not a date read {how} (no such day)",
                             file=table.path, line=table.lines[i], column=name) from None
     trained = [read[i] for i in train if i in read] or list(read.values())
     column["origin"] = min(trained).date().isoformat() if trained else "2000-01-01"
-    column["time"] = any(DATE_FORM.match(values[i])["H"] for i in present)
+    column["time"] = any(found[i]["H"] for i in present)
     width = len(date_names(column))
     block = np.full((len(values), width), np.nan)
     for i, when in read.items():
         block[i] = date_features(when, column)
-    return block, column
+    if column["utc"]:
+        first = present[0]
+        said.append(f"{name}: times with a UTC offset read as UTC times ({values[first]!r} on "
+                    f"line {table.lines[first]} is {read[first]:%Y-%m-%d %H:%M} UTC), so that "
+                    f"rows written in different offsets compare alike")
+    return block, column, said + _two_digit_years(table, name, values, found, read)
+
+
+def _utc(table: Table, name: str, values: list[str], found: dict) -> bool:
+    """Whether the column's times carry UTC offsets (``+02:00``, ``Z``): all of them, or
+    none; a column with both is refused, naming a line of each, since a time without one
+    could be in any zone."""
+    offset = next((i for i, form in found.items() if form["z"]), None)
+    if offset is None:
+        return False
+    bare = next((i for i, form in found.items() if not form["z"]), None)
+    if bare is not None:
+        raise DataError(f"writes times with a UTC offset (line {table.lines[offset]}: "
+                        f"{values[offset]!r}) and without one (line {table.lines[bare]}: "
+                        f"{values[bare]!r}), which could be in any time zone; write the offset "
+                        f"on every row (Z for UTC)", file=table.path, column=name)
+    return True
+
+
+def _two_digit_years(table: Table, name: str, values: list[str], found: dict,
+                     read: dict) -> list[str]:
+    """A note where the column writes two-digit years (``05/03/65``), which read as Python's
+    ``%y`` does (00–68: 2000–2068, 69–99: 1969–1999), naming the earliest and the latest
+    year they gave, for the user to see whether ``65`` is 1965 or 2065."""
+    short = [i for i, form in found.items() if form["yy"] and len(form["yy"]) == 2]
+    if not short:
+        return []
+    first, last = min(short, key=read.get), max(short, key=read.get)
+    span = (f"{values[first]!r} (line {table.lines[first]}) is {read[first].year}" +
+            (f", {values[last]!r} (line {table.lines[last]}) {read[last].year}"
+             if read[last].year != read[first].year else ""))
+    return [f"{name}: two-digit years read 00–68 as 2000–2068 and 69–99 as 1969–1999: {span}; "
+            f"where that is not what they mean, write the years in full (1965)"]
 
 
 def _order(table: Table, name: str, values: list[str], present: list[int],
-           option: str) -> str | None:
+           option: str) -> tuple[str | None, list[str]]:
     """``"dmy"`` or ``"mdy"`` for a column with day-first dates (``25/03/2024``), None for
-    one of year-first dates only: where a first number is over 12, the day comes first; where
-    a second one is, the month; where neither, the ``option``'s order."""
+    one of year-first dates only, and a note where the column's values overrule ``option``:
+    where a first number is over 12, the day comes first; where a second one is, the month;
+    where neither, the ``option``'s order, which is for the columns that do not show theirs
+    (a file may hold one date column of each order)."""
     day_first = month_first = None
     written = False
     for i in present:
@@ -79,7 +127,7 @@ def _order(table: Table, name: str, values: list[str], present: list[int],
         if month_first is None and int(found["b"]) > 12:
             month_first = i
     if not written:
-        return None
+        return None, []
     if day_first is not None and month_first is not None:
         raise DataError(f"writes dates day first (line {table.lines[day_first]}: "
                         f"{values[day_first]!r}) and month first (line "
@@ -88,11 +136,12 @@ def _order(table: Table, name: str, values: list[str], present: list[int],
     told = "dmy" if day_first is not None else "mdy" if month_first is not None else None
     if told and option not in ("auto", told):
         at = day_first if told == "dmy" else month_first
-        raise DataError(f"date_order={option!r} reads {values[at]!r} (line {table.lines[at]}) "
-                        f"as a month over 12: the column writes dates {ORDER_WORDS[told]}; "
-                        f"set date_order={told!r} or 'auto'", file=table.path, column=name)
+        return told, [f"{name}: read {ORDER_WORDS[told].split(' (')[0]}, as its values show "
+                      f"({values[at]!r} on line {table.lines[at]}), not as date_order="
+                      f"{option!r}, which is for the date columns that do not show their "
+                      f"order"]
     if told or option != "auto":
-        return told or option
+        return told or option, []
     first = next(i for i in present if not DATE_FORM.match(values[i])["y"])
     fault = (f"holds dates written with the day and the month first ({values[first]!r} on "
              f"line {table.lines[first]}), and none of them has a number over 12 that tells "

@@ -128,7 +128,8 @@ def encode_row(values: dict, ds, notes: list | None = None) -> np.ndarray:
                 out += [float("nan")] * len(date_names(column))
                 continue
             try:
-                out += date_features(read_date(text_value, column.get("order")), column)
+                out += date_features(read_date(text_value, column.get("order"),
+                                                column.get("utc")), column)
             except ValueError:
                 raise DataError(date_problem(text_value, column),
                                 column=column["name"]) from None
@@ -148,7 +149,8 @@ def encode_row(values: dict, ds, notes: list | None = None) -> np.ndarray:
 def date_text(days: float, column: dict) -> str | None:
     """A date column's first feature, its days since the earliest training date, as the date
     it was made of, year first (as every reader reads it): ``2024-03-05``, ``2024-03-05 14:30``
-    for dates with times (to the minute: float32 keeps no more); None for a missing one.
+    for dates with times (to the minute: float32 keeps no more), ending in Z where training
+    read the column's times in UTC (``2024-03-05 14:24Z``); None for a missing one.
 
     >>> date_text(61.6, {"name": "d", "kind": "date", "origin": "2024-01-04", "time": True})
     '2024-03-05 14:24'
@@ -158,9 +160,10 @@ def date_text(days: float, column: dict) -> str | None:
     if not math.isfinite(days):
         return None
     when = dt.datetime.fromisoformat(column["origin"]) + dt.timedelta(days=days)
+    zone = "Z" if column.get("utc") else ""  # read in UTC: said so, as every reader needs
     if column.get("time"):
-        return (when + dt.timedelta(seconds=30)).strftime("%Y-%m-%d %H:%M")
-    return (when + dt.timedelta(hours=12)).date().isoformat()
+        return (when + dt.timedelta(seconds=30)).strftime("%Y-%m-%d %H:%M") + zone
+    return (when + dt.timedelta(hours=12)).date().isoformat() + zone
 
 
 def table_rows(name: str, raw: bytes, columns: list[dict] | None = None,

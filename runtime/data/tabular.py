@@ -70,12 +70,12 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
                                 "value": float(known.mean()) if len(known) else None}
             continue
         if dates(values):
-            block, column = date_column(table, name, values, split.train, date_order)
+            block, column, said = date_column(table, name, values, split.train, date_order)
             blocks.append(block)
             names += date_names(column)
             onehot += [False] * block.shape[1]
             columns.append(column)
-            became.append(date_note(column))
+            became += [date_note(column), *said]
             gaps = sum(is_missing(value) for value in values)
             if gaps:
                 filled[name] = {"missing": gaps, "value": None}

@@ -296,6 +296,7 @@ def test_dates_as_spreadsheets_and_logs_write_them_are_read_as_dates(tmp_path, d
                       val_fraction=0, test_fraction=0)
     assert ds.dtype == "float32" and ds.input_shape == (width + 1,)  # a table: dates and size
     assert ds.meta["columns"][0] == {"name": "when", "kind": "date", "order": order,
+                                     "utc": "+" in date,  # read as UTC times
                                      "origin": "2024-03-01", "time": width == 7}
     assert ds.meta["notes"][0].startswith(f"when → {width} columns: days since 2024-03-01, ")
 
