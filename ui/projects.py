@@ -636,8 +636,19 @@ def _saving(folder: Path):
         if fcntl is None:
             yield
             return
-        folder.mkdir(parents=True, exist_ok=True)
-        with open(folder / ".lock", "a") as handle:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            handle = open(folder / ".lock", "a")
+        except OSError:
+            # a folder that cannot be written (read-only, or on a read-only mount) is still
+            # read, locked where its lock file is there to read (a lock needs no write access);
+            # a save then fails at its first write, said in words
+            try:
+                handle = open(folder / ".lock")
+            except OSError:
+                yield
+                return
+        with handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
                 yield

@@ -148,3 +148,38 @@ def test_a_rename_the_disk_refuses_is_not_said_saved(app, monkeypatch):
     assert any("was not saved" in shown(e.value) for e in app.error)
     state = app.session_state[SESSION_KEY]
     assert state.graph.name == "seed-cnn" == ProjectStore().load(state.project_id).graph.name
+
+
+def test_a_project_on_a_read_only_folder_opens_and_its_edit_is_said(tmp_path, monkeypatch):
+    """A project folder that cannot be written (a read-only mount, a folder made read-only):
+    the design still opens (the save lock opened its file for appending, so the project
+    could not even be read and the app stopped), and an edit says why it was not saved."""
+    import builtins
+
+    store = ProjectStore(tmp_path)
+    pid = store.create(load_template("seed-cnn"))
+    folder = str(tmp_path / "projects" / pid)
+    opened, made = builtins.open, projects.tempfile.mkstemp
+
+    def read_only_open(path, mode="r", *args, **kwargs):
+        if str(path).startswith(folder) and any(c in mode for c in "aw+x"):
+            raise OSError(errno.EROFS, "Read-only file system", str(path))
+        return opened(path, mode, *args, **kwargs)
+
+    def read_only_mkstemp(*args, dir=None, **kwargs):
+        if dir is not None and str(dir).startswith(folder):
+            raise OSError(errno.EROFS, "Read-only file system", str(dir))
+        return made(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", read_only_open)
+    monkeypatch.setattr(projects.tempfile, "mkstemp", read_only_mkstemp)
+    state = DesignerState.boot(store, pid)
+    assert state.project_id == pid and state.notices == []
+    state.apply(edit.set_param, (), "conv2", "kernel_size", 5)
+    [notice] = state.take_notices()
+    assert notice.text.startswith("Your last edit (conv2.kernel_size) was not saved: the "
+                                  "project folder cannot be written (Read-only file system:")
+    monkeypatch.undo()
+    assert store.load(pid).graph.to_dict() == state.graph.to_dict()  # as it was, unchanged
+    assert state.save_again(notice)  # the folder writable again
+    assert store.load(pid).graph.node("conv2").params["kernel_size"] == 5
