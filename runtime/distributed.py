@@ -124,40 +124,76 @@ def launch(argv: list[str], nproc: int, threads: int | None = None, *, nnodes: i
 
     With ``nnodes`` > 1 this machine is node ``node_rank`` of ``nnodes``, each running
     ``nproc`` processes; ``master`` (``ADDR:PORT``, node 0's address) is where they meet."""
-    if nnodes > 1:
-        if not master:
-            raise ValueError("--nnodes needs --master ADDR:PORT (node 0's address and a free "
-                             "port)")
-        addr, port = parse_master(master)
-    else:
-        addr, port = "127.0.0.1", _free_port()
-    if not 0 <= node_rank < nnodes:
-        raise ValueError(f"--node-rank must be from 0 to {nnodes - 1}, got {node_rank}")
-    world = nproc * nnodes
-    threads = threads or max(1, (os.cpu_count() or 1) // nproc)
-    procs = []
-    for local in range(nproc):
-        rank = node_rank * nproc + local
-        env = {**os.environ, "RANK": str(rank), "LOCAL_RANK": str(local),
-               "WORLD_SIZE": str(world), "LOCAL_WORLD_SIZE": str(nproc),
-               "GROUP_RANK": str(node_rank), "MASTER_ADDR": addr, "MASTER_PORT": str(port),
-               "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", str(threads))}
-        out = None if rank == 0 else subprocess.DEVNULL
-        procs.append(subprocess.Popen([sys.executable, "-m", "layerloom", *argv], env=env,
-                                      stdout=out))
-    codes: dict[int, int] = {}
-    try:
-        while len(codes) < nproc:
-            for rank, proc in enumerate(procs):
-                if rank not in codes and proc.poll() is not None:
-                    codes[rank] = proc.returncode
-                    if proc.returncode not in (0, 130):  # 130: stopped on request, as all are
-                        _terminate(procs)
-            time.sleep(0.05)
-    except KeyboardInterrupt:
-        _terminate(procs)
-        raise
-    return max(codes.values(), key=abs)
+    return Workers(argv, nproc, threads, nnodes=nnodes, node_rank=node_rank,
+                   master=master).wait()
+
+
+STOPPED_CODES = (0, 128 + 1, 128 + 2, 128 + 15)  # done, or stopped by SIGHUP, SIGINT, SIGTERM
+
+
+class Workers:
+    """The ``nproc`` processes of a ``--nproc`` run on this machine, started at once.
+
+    :meth:`stop` asks them to stop as a SIGTERM does (at their next log step, together, the
+    run kept and resumable) and :meth:`wait` then waits for them however long that takes: a
+    process stopped on request (exit 129, 130 or 143) leaves the others to stop with it, and
+    only a process that failed ends the others."""
+
+    def __init__(self, argv: list[str], nproc: int, threads: int | None = None, *,
+                 nnodes: int = 1, node_rank: int = 0, master: str | None = None):
+        if nnodes > 1:
+            if not master:
+                raise ValueError("--nnodes needs --master ADDR:PORT (node 0's address and a "
+                                 "free port)")
+            addr, port = parse_master(master)
+        else:
+            addr, port = "127.0.0.1", _free_port()
+        if not 0 <= node_rank < nnodes:
+            raise ValueError(f"--node-rank must be from 0 to {nnodes - 1}, got {node_rank}")
+        world = nproc * nnodes
+        threads = threads or max(1, (os.cpu_count() or 1) // nproc)
+        self.stopping = False
+        self.procs: list[subprocess.Popen] = []
+        for local in range(nproc):
+            rank = node_rank * nproc + local
+            env = {**os.environ, "RANK": str(rank), "LOCAL_RANK": str(local),
+                   "WORLD_SIZE": str(world), "LOCAL_WORLD_SIZE": str(nproc),
+                   "GROUP_RANK": str(node_rank), "MASTER_ADDR": addr, "MASTER_PORT": str(port),
+                   "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", str(threads))}
+            out = None if rank == 0 else subprocess.DEVNULL
+            self.procs.append(subprocess.Popen([sys.executable, "-m", "layerloom", *argv],
+                                               env=env, stdout=out))
+
+    def stop(self) -> None:
+        """SIGTERM to each process still running (once): each stops as a SIGTERM stops a
+        single-process run. Those that had the signal already (Ctrl+C and a closed terminal
+        reach the whole process group) take this one as the second, which changes nothing."""
+        if self.stopping:
+            return
+        self.stopping = True
+        for proc in self.procs:
+            if proc.poll() is None:
+                try:
+                    proc.terminate()
+                except OSError:  # it ended in between
+                    pass
+
+    def wait(self) -> int:
+        """Wait for every process; the worst exit code. A KeyboardInterrupt (a second Ctrl+C:
+        quit at once) ends them all and is raised again."""
+        codes: dict[int, int] = {}
+        try:
+            while len(codes) < len(self.procs):
+                for rank, proc in enumerate(self.procs):
+                    if rank not in codes and proc.poll() is not None:
+                        codes[rank] = proc.returncode
+                        if proc.returncode not in STOPPED_CODES:
+                            _terminate(self.procs)
+                time.sleep(0.05)
+        except KeyboardInterrupt:
+            _terminate(self.procs)
+            raise
+        return max(codes.values(), key=abs)
 
 
 def parse_master(master: str) -> tuple[str, int]:

@@ -84,9 +84,10 @@ def as_ctrl_c() -> Iterator[None]:
 
 @contextmanager
 def on_stop_signals(stop: Callable[[], None], is_stopping: Callable[[], bool],
-                    said: str) -> Iterator[None]:
+                    said: str | None) -> Iterator[None]:
     """Ctrl+C, SIGTERM and SIGHUP call ``stop`` (a run stops at its next batch boundary) and
-    print ``said`` with the signal's name; once stopping, a second Ctrl+C quits at once
+    print ``said`` with the signal's name (nothing where it is None: another process says
+    it); once stopping, a second Ctrl+C quits at once
     (KeyboardInterrupt) while a second SIGTERM or SIGHUP changes nothing (a closed terminal's
     shell and the kernel each send one; SIGKILL is there to force it)."""
     def handler(signum, frame):
@@ -98,6 +99,8 @@ def on_stop_signals(stop: Callable[[], None], is_stopping: Callable[[], bool],
         if stopping:
             return
         stop()
+        if said is None:
+            return
         again = " (Ctrl-C again to quit now)" if signum == signal.SIGINT else ""
         lead = "" if signum == signal.SIGINT else f"{NAMES[signum]}: "
         try:

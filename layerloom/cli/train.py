@@ -438,11 +438,12 @@ class Progress:
             self._drawn = False
 
 
-def _ctrl_c_stops(control):
+def _ctrl_c_stops(control, *, quiet: bool = False):
     """First Ctrl-C (or SIGTERM, or SIGHUP: the terminal closed): stop at the next batch
-    boundary, with a checkpoint, the run kept; a second Ctrl-C: at once (``cli.signals``)."""
+    boundary, with a checkpoint, the run kept; a second Ctrl-C: at once (``cli.signals``).
+    ``quiet``: say nothing (a process of a ``--nproc`` run other than rank 0, which says it)."""
     return on_stop_signals(control.stop, lambda: control.poll() is not None,
-                           "stopping at the next batch")
+                           None if quiet else "stopping at the next batch")
 
 
 def _print_result(result, as_json: bool) -> None:
@@ -475,18 +476,24 @@ def cmd_train(args) -> int:
 
 
 def _launch(argv: list[str], args, nproc: int) -> int:
-    """``argv`` run as ``nproc`` processes here, as node ``--node-rank`` of ``--nnodes``."""
-    from layerloom.runtime.distributed import launch
+    """``argv`` run as ``nproc`` processes here, as node ``--node-rank`` of ``--nnodes``.
+    Ctrl+C, SIGTERM and SIGHUP stop them as they stop one process: at the next log step, the
+    run kept and resumable (rank 0 says so), however long that takes; the exit code is then
+    the signal's (130, 143, 129), else the worst of the processes'."""
+    from layerloom.runtime.distributed import Workers
 
     if nproc < 1 or args.nnodes < 1:
         print("error: --nproc and --nnodes must be at least 1", file=sys.stderr)
         return EXIT_INVALID
     try:
-        return launch(argv, nproc, nnodes=args.nnodes, node_rank=args.node_rank,
-                      master=args.master)
+        workers = Workers(argv, nproc, nnodes=args.nnodes, node_rank=args.node_rank,
+                          master=args.master)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INVALID
+    with on_stop_signals(workers.stop, lambda: workers.stopping, said=None):
+        code = workers.wait()
+    return signals.exit_code() if workers.stopping else code
 
 
 def _train(args) -> int:
@@ -512,7 +519,7 @@ def _train(args) -> int:
     control = Control()
     finished = False
     try:
-        with _errors_in_words(), _ctrl_c_stops(control):
+        with _errors_in_words(), _ctrl_c_stops(control, quiet=not main):
             if args.no_record or not main:
                 result, _ = run_training(graph, ds, config, variables=variables or None,
                                          sink=progress, control=control, dist=dist)
@@ -785,7 +792,7 @@ def _resume_rank(args) -> int:
     finished = False
     try:
         payload = share(dist, payload)
-        with _errors_in_words(), _ctrl_c_stops(control):
+        with _errors_in_words(), _ctrl_c_stops(control, quiet=not dist.is_main):
             if dist.is_main:
                 progress = None if args.json else Progress()
                 result = execute_run(store, run.id, resume=True, callback=progress,
