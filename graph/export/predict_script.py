@@ -30,7 +30,12 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
-WORD = r"[^\W_]+(?:'[^\W_]+)*"  # the tokeniser the model was trained with (unless the manifest says)
+# the tokeniser the model was trained with (unless the manifest says): lowercase words,
+# each Chinese or Japanese character (kana, ideographs) a token
+WORD = (
+    r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"  # a kana or an ideograph
+    r"|[^\W_\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+"  # a word, its inner
+    r"(?:'[^\W_\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)*")  # apostrophes kept
 MISSING = ("", "na", "n/a", "nan", "null", "none", "?",  # cells that count as missing, lowercased,
            "#n/a", "#div/0!", "#value!", "#ref!", "#name?", "#num!", "#null!")  # a sheet's errors
 DASHES = ("-", "--", "\u2013", "\u2014")  # a dash where a number goes: missing, as in training

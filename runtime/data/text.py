@@ -17,6 +17,8 @@ from collections import Counter
 
 import numpy as np
 
+from layerloom.graph.export.predict_script import WORD as WORD_PATTERN
+
 from . import target as targets
 from .build import assemble
 from .csvfile import Table, dates, is_missing, parse_numbers
@@ -25,12 +27,21 @@ from .errors import DataError
 from .split import SplitSpec, split_indices
 
 PAD, UNK = "<pad>", "<unk>"  # ids 0 and 1
-WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+# Chinese and Japanese are written without spaces between words: each of their characters
+# (kana, CJK ideographs) is a token of its own, as BERT's tokeniser makes them (a sentence was
+# one "word", a category no other text shares); the pattern is predict.py's, which reads alike
+WORD = re.compile(WORD_PATTERN)
+_CJK_CHAR = re.compile(WORD_PATTERN.split("|")[0])
 FREE_TEXT_WORDS = 4  # a column averaging this many words per cell is free text, not categories
 
 
 def tokenize(text: str) -> list[str]:
-    """Lowercase words (letters and digits, with inner apostrophes); punctuation dropped."""
+    """Lowercase words (letters and digits, with inner apostrophes), each Chinese or Japanese
+    character a token; punctuation dropped.
+
+    >>> tokenize("とても良い映画 Great!")
+    ['と', 'て', 'も', '良', 'い', '映', '画', 'great']
+    """
     return WORD.findall(text.lower())
 
 
@@ -89,10 +100,23 @@ def free_text_columns(table: Table, exclude: set[str]) -> list[str]:
             continue  # numbers; dates and times (2024-03-01 08:00:00 is six "words")
         # words between spaces: an id (550e8400-e29b-41d4-…), a URL or an e-mail address
         # holds several tokens but is one word, not free text
-        words = sum(len(value.split()) for value in values) / len(values)
+        words = sum(map(words_in, values)) / len(values)
         if words >= FREE_TEXT_WORDS:
             found.append(name)
     return found
+
+
+def words_in(value: str) -> float:
+    """The words of ``value`` between spaces; a run of Chinese or Japanese characters, written
+    without spaces, counts one word per two characters (about their words' length), so that
+    a sentence is free text and a place name (``北海道``) a category.
+
+    >>> words_in("これはとても良い映画です"), words_in("北海道"), words_in("a b c")
+    (6.0, 1.5, 3.0)
+    """
+    han = len(_CJK_CHAR.findall(value))
+    return len(_CJK_CHAR.sub(" ", value).split()) + han / 2
+
 
 
 def _only_words_column(table: Table, label_column: str | None) -> str | None:

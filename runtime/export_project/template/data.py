@@ -40,7 +40,11 @@ SPLITS = ("train", "val", "test")
 MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "?", "#n/a", "#div/0!", "#value!",
                      "#ref!", "#name?", "#num!", "#null!"})
 DASHES = frozenset({"-", "--", "\u2013", "\u2014"})  # missing where a number goes
-WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")  # lowercase words, inner apostrophes kept
+# lowercase words, inner apostrophes kept; each Chinese or Japanese character a token
+WORD = re.compile(
+    r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"  # a kana or an ideograph
+    r"|[^\W_\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+"  # a word, its inner
+    r"(?:'[^\W_\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)*")  # apostrophes kept
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif")
 JUNK = ("__MACOSX", "Thumbs.db", "desktop.ini")
 
