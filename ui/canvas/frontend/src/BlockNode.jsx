@@ -1,6 +1,6 @@
 // One block on the canvas. Everything shown is React text (labels, ids and messages come from
 // users and are never parsed as HTML).
-import { memo } from "react";
+import { Fragment, memo } from "react";
 import { Handle, Position } from "@xyflow/react";
 import { categoryColor, fmtCount, fmtShape, paramRows, repeatBadge } from "./format.js";
 import {
@@ -13,6 +13,7 @@ import {
   outputPorts,
   portsOf,
   targetHandles,
+  typeWords,
 } from "./graph.js";
 import { useStoreValue } from "./store.js";
 
@@ -22,6 +23,19 @@ function problemsTitle(ann, spec, id) {
   for (const m of (ann && ann.warnings) || []) lines.push(`⚠ ${m}`);
   if (lines.length) return lines.join("\n");
   return spec && spec.help ? `${id}: ${spec.help}` : id;
+}
+
+/**
+ * A type's name that may wrap between its words ("TransformerEncoder" over "Layer" where the
+ * whole name does not fit a line), nowhere else.
+ */
+function TypeName({ type }) {
+  return typeWords(type).map((word, i) => (
+    <Fragment key={i}>
+      {i > 0 && <wbr />}
+      {word}
+    </Fragment>
+  ));
 }
 
 function BlockNode({ id, data, selected }) {
@@ -73,7 +87,7 @@ function BlockNode({ id, data, selected }) {
       )}
       <div className="ll-head">
         <span className="ll-type" title={data.type || undefined}>
-          {data.type || "?"}
+          {data.type ? <TypeName type={data.type} /> : "?"}
         </span>
         {badge && (
           <span className="ll-repeat" title={`repeat = ${String(repeat)}`}>

@@ -113,27 +113,61 @@ function validPosition(p) {
 // A card's head: its type (bold) and its id (or label) on one line when both fit the card's
 // 200 px, else the id on a line of its own under the type (styles.css, .ll-head wraps), so that
 // the usual titles ("BatchNorm2d" with "batchnorm2d1", "MaxPool2d" with "maxpool2d1") read whole.
-// Text widths estimated per character, a little generously (the fonts differ by browser).
+// What is still too long for a line (TransformerEncoderLayer, transformerencoderlayer1) wraps
+// onto more: a type between its words (typeWords), an id anywhere. Text widths estimated per
+// character, a little generously (the fonts differ by browser).
 const TYPE_PX = 9.6; // a character of the 14 px bold type
 const ID_PX = 8.8; // a character of the 13.5 px id
 const HEAD_ROOM = 167; // 200 less the borders, the padding and the gaps
-export const HEAD_LINE = 19; // the height the id's own line adds
+export const HEAD_LINE = 19; // the height each line of the head adds
+
+/** The words of a type's name, where it may wrap: "TransformerEncoderLayer" → Transformer, Encoder, Layer. */
+export function typeWords(type) {
+  return String(type ?? "").split(/(?<=[a-z0-9])(?=[A-Z])/);
+}
+
+/** How many lines `widths` (words in a row, px) take, and the last line's width, at `room` px a line. */
+function wrapped(widths, room) {
+  let lines = 1;
+  let last = 0;
+  for (let w of widths) {
+    if (last && last + w > room) {
+      lines += 1;
+      last = 0;
+    }
+    for (; w > room; w -= room) lines += 1; // a word longer than a line breaks anywhere
+    last += w;
+  }
+  return { lines, last };
+}
 
 /**
- * True when a card's head takes two lines: its type (with `badges`, the repeat badge's and
- * others' characters, and the ▣ of a composite block) and `name` (its id or label) do not fit
- * on one.
+ * How many lines a card's head takes: its type (with `badges`, the repeat badge's and others'
+ * characters, and the ▣ of a composite block) and `name` (its id or label) on one when they
+ * fit, else the type on as many as its words need, the badges after it, and the name on lines
+ * of its own.
  */
-export function headWraps(type, name, { badges = 0, composite = false } = {}) {
-  const typeW = (String(type ?? "").length + (composite ? 2 : 0)) * TYPE_PX;
+export function headLines(type, name, { badges = 0, composite = false } = {}) {
+  const words = typeWords(type).map((w) => w.length * TYPE_PX);
+  if (composite) words[0] += 2 * TYPE_PX;
   const badgeW = badges ? badges * 8 + 16 : 0;
-  return typeW + badgeW + String(name ?? "").length * ID_PX > HEAD_ROOM;
+  const nameW = String(name ?? "").length * ID_PX;
+  const typeW = words.reduce((a, b) => a + b, 0);
+  if (typeW + badgeW + nameW <= HEAD_ROOM) return 1;
+  const lines = wrapped(words, HEAD_ROOM);
+  const badgeLine = badgeW && lines.last + badgeW > HEAD_ROOM ? 1 : 0;
+  return lines.lines + badgeLine + wrapped([nameW], HEAD_ROOM).lines;
+}
+
+/** True when a card's head takes more than one line (see headLines). */
+export function headWraps(type, name, opts = {}) {
+  return headLines(type, name, opts) > 1;
 }
 
 /**
  * Estimated node height, for layout before the node has been measured; `data` (the node's)
- * adds the lines its expressions take under their rows (see paramRows); `id`, the line the
- * head takes more when its type and id do not fit on one (headWraps).
+ * adds the lines its expressions take under their rows (see paramRows); `id`, the lines the
+ * head takes more when its type and id do not fit on one (headLines).
  */
 export function estimateHeight(spec, data, id) {
   const ports = portsOf(spec);
@@ -147,11 +181,11 @@ export function estimateHeight(spec, data, id) {
   let head = 0;
   if (id !== undefined && data) {
     const badge = repeatBadge(data.repeat, null);
-    const wraps = headWraps(data.type, data.label || id, {
+    const lines = headLines(data.type, data.label || id, {
       badges: badge ? badge.length : 0,
       composite: isComposite(spec),
     });
-    if (wraps) head = HEAD_LINE;
+    head = (lines - 1) * HEAD_LINE;
   }
   return 66 + head + 20 * (rows + keys + outs) + 18 * exprs;
 }

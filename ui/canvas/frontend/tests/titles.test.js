@@ -4,7 +4,7 @@
 // tests/ui/test_canvas_newcomer_1366_browser.py.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { HEAD_LINE, estimateHeight, headWraps, sizeOf } from "../src/graph.js";
+import { HEAD_LINE, estimateHeight, headLines, headWraps, sizeOf, typeWords } from "../src/graph.js";
 
 test("a short type and id share a line; the usual longer ones take two", () => {
   for (const [type, id] of [["Conv2d", "conv1"], ["ReLU", "relu1"], ["Linear", "fc"], ["Input", "image"],
@@ -33,4 +33,20 @@ test("the estimated height counts the id's own line", () => {
   const node = (id) => ({ id, position: { x: 0, y: 0 }, data: { type: "BatchNorm2d", params: {} } });
   assert.equal(sizeOf(node("batchnorm2d1"), catalog).h, two);
   assert.equal(sizeOf({ ...node("batchnorm2d1"), measured: { width: 200, height: 70 } }, catalog).h, 70);
+});
+
+test("a title too long for a line wraps onto more, and the estimated height counts each", () => {
+  assert.deepEqual(typeWords("TransformerEncoderLayer"), ["Transformer", "Encoder", "Layer"]);
+  assert.deepEqual(typeWords("BatchNorm2d"), ["Batch", "Norm2d"]);
+  assert.deepEqual(typeWords("LSTM"), ["LSTM"]);
+  assert.equal(headLines("Conv2d", "conv1"), 1);
+  assert.equal(headLines("BatchNorm2d", "batchnorm2d1"), 2);
+  // the type on two lines (Transformer Encoder / Layer), the id on a third
+  assert.equal(headLines("TransformerEncoderLayer", "encoder"), 3);
+  // the id longer than a line alone: on two
+  assert.equal(headLines("Linear", "transformerencoderlayer_out"), 3);
+  assert.equal(headLines("TransformerEncoderLayer", "transformerencoderlayer1"), 4);
+  const spec = { type: "TransformerEncoderLayer", ports: { kind: "single" }, key_params: [] };
+  const data = { type: "TransformerEncoderLayer", params: {} };
+  assert.equal(estimateHeight(spec, data, "transformerencoderlayer1"), estimateHeight(spec, data) + 3 * HEAD_LINE);
 });
