@@ -60,7 +60,7 @@ def _validate_with_data(args, loaded) -> int:
         print(f"error: {args.dataset}: no such file", file=sys.stderr)
         return EXIT_UNREADABLE
     try:
-        options = parse_data_options(args.data_option)
+        options = {**parse_data_options(args.data_option), **text_options(args.data_option)}
         ds = load_dataset(args.dataset, **options)
     except DataError as exc:
         print(f"error: {cli_words(str(exc))}", file=sys.stderr)
@@ -112,6 +112,33 @@ def parse_data_options(items: list[str] | None) -> dict:
                 literal = None
             out[name.strip()] = literal if isinstance(literal, (list, tuple, int, float)) \
                 and not isinstance(literal, bool) else value
+    return out
+
+
+def text_options(items: list[str] | None) -> dict:
+    """The data options among ``items`` whose values are names (``target``, ``sheet``,
+    ``text_column``), as written: a column named ``1.5``, ``007`` or ``1e3`` is found by its
+    name, which reading the value as a number lost (``option 'target' must be text, got
+    1.5``; ``007`` looked for a column ``7``). A JSON string (``target='"1.5"'``) is its
+    text.
+
+    >>> text_options(["target=007", "length=64", 'sheet="2024"'])
+    {'target': '007', 'sheet': '2024'}
+    """
+    from layerloom.runtime.data import list_file_kinds
+    from layerloom.runtime.data.folder import describe_folder_kind
+
+    named = {option["name"] for kind in [*list_file_kinds(), describe_folder_kind()]
+             for option in kind["options"] if option["kind"] == "str"}
+    out = {}
+    for item in items or []:
+        name, _, value = item.partition("=")
+        if name.strip() in named:
+            try:
+                text = json.loads(value)
+            except (ValueError, RecursionError):
+                text = None
+            out[name.strip()] = text if isinstance(text, str) else value
     return out
 
 

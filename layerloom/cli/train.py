@@ -22,7 +22,7 @@ from .common import (EXIT_INVALID, EXIT_UNREADABLE, add_set_option, load_graph_o
                      print_error, unusable_home)
 from . import signals
 from .data_words import cli_words
-from .graph_commands import parse_data_options
+from .graph_commands import parse_data_options, text_options
 from .signals import on_stop_signals
 
 # -- arguments ------------------------------------------------------------------------------
@@ -287,6 +287,7 @@ def _dataset(args, graph=None, variables=None):
     options.update(parse_data_options([  # a list of names ('drop=["a", "b"]'), as validate
         item for item in args.data_option or []
         if item.partition("=")[2].lstrip()[:1] == "[" or item.partition("=")[0].strip() == "drop"]))
+    options.update(text_options(args.data_option))  # a column named 1.5 or 007, as written
     if "image_size" in options and isinstance(options["image_size"], str):
         options["image_size"] = _size(options["image_size"])
     if graph is not None and Path(source).is_dir():  # a folder: decoded to the design's Input

@@ -94,11 +94,13 @@ class Option:
         return tuple(self._in_range(v) for v in value)
 
     def _coerce_names(self, value: Any) -> tuple[str, ...]:
-        """Column names: one name or a list of them."""
-        names = (value,) if isinstance(value, str) else value
-        if not isinstance(names, (tuple, list)) or not all(isinstance(n, str) for n in names):
+        """Column names: one name or a list of them; a whole number stands for its digits, as
+        for :meth:`_coerce_str` (``--data-option drop=2024``)."""
+        names = (value,) if isinstance(value, (str, int)) else value
+        if not isinstance(names, (tuple, list)) or not all(
+                isinstance(n, (str, int)) and not isinstance(n, bool) for n in names):
             raise ValueError(f"must be a column name or a list of them, got {value!r}")
-        return tuple(names)
+        return tuple(map(str, names))
 
     def _in_range(self, number: float) -> Any:
         if self.min is not None and number < self.min:
