@@ -2,7 +2,10 @@
 
 Each group of subcommands lives in its own module with a ``register(subparsers)`` function that
 adds its parsers and sets ``func`` on them; ``main`` wires them together. A command returns its
-exit code: 0 success, 1 the input is invalid (problems listed), 2 a file cannot be read.
+exit code (``EXIT_CODES``, said by ``layerloom --help``): 0 success; 1 the input is invalid
+(problems listed), a file read whose contents are wrong among them; 2 a file that cannot be
+read (not there, not allowed, or not what its name says: ``common.error_code``) or a command
+line argparse refuses; 128 + the signal for a command stopped by Ctrl+C, SIGTERM or SIGHUP.
 """
 
 from __future__ import annotations
@@ -16,6 +19,14 @@ import sys
 from layerloom import __version__
 
 # In the order they appear in --help.
+EXIT_CODES = (
+    "exit codes: 0 success; 1 invalid input (every problem on stderr), also a file read whose "
+    "contents are wrong (a table with one class, a design that does not fit the data) or of a "
+    "kind not read; 2 a file that cannot be read (not there, not allowed, or not what its name "
+    "says: a .npz that is no zip, a .png that is no image, a .csv of binary data, a graph that "
+    "is no JSON), and a command line that is not understood; 130, 143, 129 stopped by Ctrl+C, "
+    "SIGTERM, SIGHUP (a run kept and resumable).")
+
 COMMAND_MODULES = ("app", "graph_commands", "templates", "codegen", "train", "export",
                    "import_torch", "explain")
 
@@ -24,7 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="layerloom",
         description="Design neural networks as block graphs, compile them to PyTorch, train, "
-                    "compare and export.")
+                    "compare and export.",
+        epilog=EXIT_CODES)
     parser.add_argument("--version", action="version", version=f"layerloom {__version__}")
     parser.add_argument("--debug", action="store_true",
                         help="on an error, show the traceback as well as the message")

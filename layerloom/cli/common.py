@@ -125,6 +125,15 @@ def report_exception(exc: BaseException, *, debug: bool) -> int:
     return EXIT_UNREADABLE if isinstance(exc, OSError) else EXIT_INVALID
 
 
+def error_code(exc: BaseException) -> int:
+    """The exit code of an error a command turned into words: ``EXIT_UNREADABLE`` for a file
+    that cannot be read or written (an OSError, or one that says it is ``unreadable``: a data
+    file that is not what its name says, such as a ``.npz`` that is no zip), ``EXIT_INVALID``
+    for anything else (a file read whose contents are wrong)."""
+    unreadable = isinstance(exc, OSError) or getattr(exc, "unreadable", False)
+    return EXIT_UNREADABLE if unreadable else EXIT_INVALID
+
+
 def missing_folder(*paths: str | Path | None) -> str | None:
     """For the first of ``paths`` (files a command will write) whose folder is not there: the
     problem in words, said before the command's work rather than after it; else None."""

@@ -6,7 +6,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .common import EXIT_INVALID, EXIT_UNREADABLE, parse_variables, read_graph_or_code
+from .common import (EXIT_INVALID, EXIT_UNREADABLE, error_code, parse_variables,
+                     read_graph_or_code)
 from .export import file_identity
 from .data_words import cli_words
 
@@ -52,7 +53,7 @@ def cmd_export_project(args, db: Path | None = None) -> int:
         raise
     except Exception as exc:  # noqa: BLE001 - ProjectError, DataError, ConfigError, GraphError,
         print(f"error: {cli_words(str(exc))}", file=sys.stderr)  # RunNotFound: each in words
-        return EXIT_INVALID
+        return error_code(exc)
     print(f"wrote {result.describe()}")
     for note in result.notes:
         print(f"  note: {note}")

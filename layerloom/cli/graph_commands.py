@@ -7,8 +7,8 @@ import sys
 
 from layerloom.graph import summarize
 
-from .common import (EXIT_INVALID, EXIT_UNREADABLE, add_set_option, load_valid_graph,
-                     missing_data_file)
+from .common import (EXIT_INVALID, EXIT_UNREADABLE, add_set_option, error_code,
+                     load_valid_graph, missing_data_file)
 from .data_words import cli_words
 
 
@@ -64,7 +64,7 @@ def _validate_with_data(args, loaded) -> int:
         ds = load_dataset(args.dataset, **options)
     except DataError as exc:
         print(f"error: {cli_words(str(exc))}", file=sys.stderr)
-        return EXIT_INVALID
+        return error_code(exc)
     except ValueError as exc:  # --data-option without NAME=VALUE
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_UNREADABLE

@@ -17,9 +17,9 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from .common import (EXIT_INVALID, EXIT_UNREADABLE, add_set_option, load_graph_or_template,
-                     load_valid_graph, missing_data_file, parse_variables, positive_count,
-                     print_error, unusable_home)
+from .common import (EXIT_INVALID, EXIT_UNREADABLE, add_set_option, error_code,
+                     load_graph_or_template, load_valid_graph, missing_data_file,
+                     parse_variables, positive_count, print_error, unusable_home)
 from . import signals
 from .data_words import cli_words
 from .graph_commands import parse_data_options, text_options
@@ -181,7 +181,7 @@ def _errors_in_words():
         lines = [f"error: {p}" for p in exc.problems] if exc.problems else [f"error: {exc}"]
         raise UserError("\n".join(lines).removeprefix("error: ")) from None
     except DataError as exc:
-        raise UserError(cli_words(str(exc))) from None
+        raise UserError(cli_words(str(exc)), error_code(exc)) from None
     except (TrainError, ConfigError) as exc:
         raise UserError(str(exc)) from None
     except RunNotFound as exc:

@@ -221,18 +221,19 @@ def decode_text(path: Path, raw: bytes) -> tuple[str, list[str]]:
             return raw.decode("utf-16"), []
         except UnicodeDecodeError:
             raise DataError("starts as UTF-16 text but is not valid UTF-16; save the file as "
-                            "CSV UTF-8", file=path) from None
+                            "CSV UTF-8", file=path, unreadable=True) from None
     for magic, what in BINARY.items():
         if raw.startswith(magic):
             raise DataError(f"is {what}, not CSV text; save it as CSV (CSV UTF-8 in Excel's "
-                            f"Save As) and load that file", file=path)
+                            f"Save As) and load that file", file=path, unreadable=True)
     try:
         return raw.decode("utf-8-sig"), []
     except UnicodeDecodeError as err:
         line = raw[:err.start].count(b"\n") + 1
     if b"\x00" in raw:
         raise DataError("holds binary data (NUL bytes), not text; save the file as CSV UTF-8",
-                        file=path, line=raw[:raw.index(b"\x00")].count(b"\n") + 1)
+                        file=path, line=raw[:raw.index(b"\x00")].count(b"\n") + 1,
+                        unreadable=True)
     try:
         text, code = raw.decode("cp1252"), "Windows-1252 (Western European, as Excel saves " \
             "a CSV on Windows)"

@@ -24,11 +24,16 @@ class DataError(ValueError):
     Where loader options get past the fault, ``remedy`` holds them (``{"drop": ["customer_id"]}``)
     and ``fault`` says what is wrong without the message's how-to, which names the Python
     API's options: the app says the same in its own words, beside a button that applies them.
+    ``unreadable``: the file cannot be read as what it is named (no such file, a ``.npz`` that is
+    no zip, a ``.png`` that is no image, a ``.csv`` of binary data), as against one read whose
+    contents are no dataset; the CLI exits 2 for it, as for any file it cannot read.
     """
 
     def __init__(self, message: str, *, file: str | Path | None = None, line: int | None = None,
                  column: str | None = None, entry: str | None = None,
-                 remedy: dict | None = None, fault: str | None = None):
+                 remedy: dict | None = None, fault: str | None = None,
+                 unreadable: bool = False):
+        self.unreadable = unreadable
         self.file = Path(file).name if file is not None else None
         self.remedy = remedy
         self.fault = fault if fault is not None else message

@@ -143,7 +143,7 @@ FILE_KINDS = (
 
 def load_file(path: Path, spec: SplitSpec, options: dict) -> Dataset:
     if not path.is_file():
-        raise DataError("no such file", file=path)
+        raise DataError("no such file", file=path, unreadable=True)
     suffix = path.suffix.lower()
     for kind in FILE_KINDS:
         if suffix in kind.suffixes:

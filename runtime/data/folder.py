@@ -218,7 +218,7 @@ def decode(path: Path, size: tuple[int, int], color: str, resize: str,
     except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError,
             IndexError, TypeError, KeyError) as err:
         raise DataError(f"cannot be read as an image ({unreadable(err)}); {FIX}",
-                        **where) from None
+                        **where, unreadable=True) from None
 
 
 def _where(path: Path, name: str | None) -> dict:
@@ -437,7 +437,7 @@ def _header(path: Path, name: str) -> tuple[tuple[int, int], str]:
             return upright_size(image), image.mode
     except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as err:
         raise DataError(f"cannot be read as an image ({unreadable(err)}); {FIX}",
-                        **_where(path, name)) from None
+                        **_where(path, name), unreadable=True) from None
 
 
 def _fit_stats(raw: ImageFiles, sample: list[int]) -> dict:

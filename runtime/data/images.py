@@ -126,7 +126,7 @@ def _open(path: Path) -> zipfile.ZipFile:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError):
-        raise DataError("not a valid zip file", file=path) from None
+        raise DataError("not a valid zip file", file=path, unreadable=True) from None
     infos = archive.infolist()
     most = budget("LAYERLOOM_MAX_ZIP_ENTRIES", MAX_ZIP_ENTRIES)
     if len(infos) > most:
@@ -286,7 +286,7 @@ def _header(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Imag
             SyntaxError, struct.error, IndexError, TypeError, KeyError) as err:
         # Runtime: an encrypted entry; the rest: Pillow's parsers on a damaged header.
         raise DataError(f"cannot be read as an image ({unreadable(err)}); {FIX}", file=path,
-                        entry=entry_name(info)) from None
+                        entry=entry_name(info), unreadable=True) from None
     width, height = image.size
     most = budget("LAYERLOOM_MAX_IMAGE_PIXELS", MAX_IMAGE_PIXELS)
     if width * height > most:
@@ -325,7 +325,7 @@ def _pixels(path: Path, info: zipfile.ZipInfo, image: Image.Image, size: tuple[i
     except (OSError, ValueError, SyntaxError, EOFError, zlib.error, struct.error, IndexError,
             TypeError, KeyError, Image.DecompressionBombError) as err:  # truncated or corrupt
         raise DataError(f"cannot be decoded as an image ({unreadable(err)}); {FIX}", file=path,
-                        entry=entry_name(info)) from None
+                        entry=entry_name(info), unreadable=True) from None
 
 
 FIX = "remove it or replace it with a good copy, and load the data again"

@@ -204,7 +204,7 @@ def _read(path: Path) -> tuple[dict[str, np.ndarray], list[str], int | None]:
         raise
     except BROKEN as err:
         raise DataError(f"not a valid .npz file, or an array in it is damaged ({err}); save "
-                        f"it with np.savez(path, x=..., y=...)", file=path) from None
+                        f"it with np.savez(path, x=..., y=...)", file=path, unreadable=True) from None
 
 
 def _header(path: Path, stream, key: str) -> tuple[tuple[int, ...], bool, np.dtype]:

@@ -87,7 +87,7 @@ def _open(path: Path):
     if magic != ZIP:
         raise DataError("is not an Excel workbook (.xlsx is a zip file, and this is not one); "
                         "save the sheet as CSV, or as an Excel Workbook, and load that file",
-                        file=path)
+                        file=path, unreadable=True)
     _check_unpacked(path, most)
     try:
         import openpyxl
@@ -98,7 +98,8 @@ def _open(path: Path):
         book = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
     except Exception as exc:  # noqa: BLE001 - a damaged or foreign zip, said in words
         raise DataError(f"cannot be read as an Excel workbook ({type(exc).__name__}: {exc}); "
-                        f"save it again from Excel as .xlsx, or as CSV", file=path) from None
+                        f"save it again from Excel as .xlsx, or as CSV", file=path,
+                        unreadable=True) from None
     try:
         yield book
     finally:
@@ -114,7 +115,8 @@ def _check_unpacked(path: Path, most: int) -> None:
             unpacked = sum(info.file_size for info in archive.infolist())
     except (zipfile.BadZipFile, OSError) as exc:
         raise DataError(f"cannot be read as an Excel workbook (a damaged zip file: {exc}); "
-                        f"save it again from Excel as .xlsx, or as CSV", file=path) from None
+                        f"save it again from Excel as .xlsx, or as CSV", file=path,
+                        unreadable=True) from None
     if unpacked > UNPACKED * most:
         raise over_budget(f"its parts unpack to {unpacked / 2**20:,.1f} MB; workbooks are capped "
                           f"at {UNPACKED * most / 2**20:,.1f} MB unpacked ({UNPACKED} times the "

@@ -39,3 +39,59 @@ def test_a_file_that_is_no_dataset_exits_1(tmp_path, capsys, command):
     err = capsys.readouterr().err
     assert err.startswith("error: one-class.csv, column 'b': only one class ('y')")
     assert err.count("\n") == 1
+
+
+def _not_what_it_is_named(folder, kind: str):
+    """A data file whose contents are not what its name says, and the start of its error."""
+    if kind == "folder":
+        for name in ("cat", "dog"):
+            (folder / "photos" / name).mkdir(parents=True)
+            (folder / "photos" / name / "1.png").write_text("a note, not a picture")
+        return folder / "photos", "error: photos, entry 'cat/1.png': cannot be read as an image"
+    path = folder / f"data.{kind}"
+    if kind == "csv":
+        path.write_bytes(b"a,b\n1,\xff\x00\n")
+        return path, "error: data.csv, line 2: holds binary data (NUL bytes), not text"
+    if kind == "csv-workbook":  # an Excel workbook renamed .csv
+        path = folder / "data.csv"
+        path.write_bytes(b"PK\x03\x04" + bytes(60))
+        return path, "error: data.csv: is an Excel workbook (.xlsx) or another zip file, not CSV"
+    path.write_text("some notes, not a dataset\n")
+    said = {"npz": "not a valid .npz file", "xlsx": "is not an Excel workbook",
+            "zip": "not a valid zip file"}[kind]
+    return path, f"error: data.{kind}: {said}"
+
+
+@pytest.mark.parametrize("kind", ["npz", "xlsx", "zip", "csv", "csv-workbook", "folder"])
+def test_a_data_file_that_is_not_what_its_name_says_exits_2(tmp_path, capsys, command, kind):
+    """It cannot be read, as a ``.png`` that is no image given to ``explain --input`` cannot:
+    exit 2 there too."""
+    path, said = _not_what_it_is_named(tmp_path, kind)
+    assert main([*command, "--dataset", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(said) and err.count("\n") == 1
+
+
+def test_a_project_export_of_data_that_is_not_what_its_name_says_exits_2(tmp_path, capsys):
+    path, said = _not_what_it_is_named(tmp_path, "npz")
+    out = tmp_path / "project"
+    assert main(["export", "mlp-tabular", "-f", "project", "--data", str(path), "-o",
+                 str(out)]) == 2
+    assert capsys.readouterr().err.startswith(said)
+    assert not out.exists()
+
+
+def test_a_data_file_of_a_kind_not_read_exits_1(tmp_path, capsys, command):
+    table = tmp_path / "table.parquet"
+    table.write_bytes(b"PAR1")
+    assert main([*command, "--dataset", str(table)]) == 1
+    assert capsys.readouterr().err.startswith(
+        "error: table.parquet: files of type '.parquet' cannot be loaded")
+
+
+def test_help_says_the_exit_codes(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "exit codes: 0 success; 1 invalid input" in out
+    assert "2 a file that cannot be read (not there, not allowed, or not what its name says" in out
