@@ -20,8 +20,9 @@ from layerloom.graph import Node, edit, get_block
 from layerloom.graph.registry import find_block
 from layerloom.graph.stacked_linear import LINEAR_MAPS, STILL_LINEAR
 
-from . import status
+from . import datafit, status
 from .fields import DEFAULT, Field, field, plain, seed, show_value, text_box
+from .pagestate import pages_of
 from .state import DesignerState
 
 TRAINABLE = Field("trainable", "bool", True, "Off freezes the node for fine-tuning: its weights "
@@ -102,10 +103,33 @@ def no_activation_after(state: DesignerState, node_id: str) -> str:
             f"(palette, Activation) onto the wire after {node_id}.")
 
 
+def design_task(state: DesignerState) -> str | None:
+    """The task the design trains for, as training chooses it (runtime.model.resolve_task): the
+    Train page's setting, else the design's own (a template's) where its data suits it, else
+    its data's: the data chosen on the Data page, else the built-in that page shows and
+    training takes when none was chosen (a design built from the palette names no task).
+    None where that is not known."""
+    from layerloom.runtime.data import list_datasets
+    from layerloom.runtime.data.fit import TASKS, DataFit
+
+    task = pages_of(state).config.get("task", "auto")
+    if task in TASKS:
+        return task
+    checked = status.data_fit(state)  # the data's check chooses as training does
+    if checked is not None and isinstance(checked[1], DataFit):
+        return checked[1].task
+    if state.graph.extra.get("task") in TASKS:
+        return state.graph.extra["task"]
+    choice = datafit.chosen_data(state)
+    entry = next((e for e in list_datasets() if choice and e["name"] == choice.source), None)
+    return entry["task"] if entry else None
+
+
 def output_holds(state: DesignerState, node_id: str) -> str:
     """What a classifier's Output gives, whatever it is called (seed-cnn's is ``probs``, as in
-    the design note, and gives logits); "" outside a classification design's top level."""
-    if state.graph.extra.get("task") != "classification" or state.path:
+    the design note, and gives logits) and whether the design names its task or takes its
+    data's (see design_task); "" at another task, or inside a composite block."""
+    if state.path or design_task(state) != "classification":
         return ""
     nodes, edges = edit.nodes_edges(state.graph, state.path)
     sources = [e.source for e in edges if e.target == node_id]

@@ -106,3 +106,32 @@ def test_an_output_outside_classification_says_nothing_of_logits(app, canvas):
     state.commit(graph)
     _select(app, canvas, "probs")
     assert "Gives" not in _captions(app)
+
+
+def _without_task(app):
+    """The design as one built from the palette has it: no task and no dataset named."""
+    from layerloom.ui.state import SESSION_KEY
+
+    state = app.session_state[SESSION_KEY]
+    graph = state.graph.copy()
+    graph.extra.pop("task", None)
+    graph.extra.pop("dataset", None)
+    state.commit(graph)
+    return state
+
+
+def test_a_design_built_from_the_palette_says_its_output_gives_logits(app, canvas):
+    """A design that names no task trains for its data's (the built-in the Data page shows,
+    a classification): its Output says it gives logits as seed-cnn's does; it said nothing."""
+    _without_task(app)
+    _select(app, canvas, "probs")
+    assert "Gives logits: a score per class before softmax, not probabilities" in _captions(app)
+
+
+def test_an_output_trained_for_regression_says_nothing_of_logits(app, canvas):
+    from layerloom.ui.pagestate import pages_of
+
+    state = _without_task(app)
+    pages_of(state).config["task"] = "regression"
+    _select(app, canvas, "probs")
+    assert "Gives" not in _captions(app)
