@@ -60,7 +60,7 @@ from .modules import float32_decimal, rule
 from .onnx_budget import OverBudget
 from .onnx_budget import node_label as _label
 from .onnx_causal import causal_attention
-from .onnx_masks import mask_kind, nan_guard, sources
+from .onnx_masks import mask_kind, nan_guard, padding_of, sources
 from .onnx_runner import OrtFailure, refuse_large_inputs, run_onnx
 from .onnx_scopes import dynamo_scope, short_names
 from .onnx_token_types import one_type_ids
@@ -229,6 +229,8 @@ class OnnxModule(nn.Module):
                     self.consumers.setdefault(name, []).append(i)
         self.claimed: dict[int, str] = {}  # node index -> key of the region that replaces it
         self.region_at: dict[int, tuple[str, list[str], str, str]] = {}
+        self.padding_masks: set[str] = set()  # masks on scores that attention blocks replace
+        self.padding_of: dict[str, str] = {}  # "<input>::padding" -> the input
         for finder in (self._recurrent, self._attention, self._layernorm, self._gelu,
                        self._gelu_tanh, self._groupnorm, self._causal, self._flat_linear,
                        self._linear):
@@ -243,7 +245,16 @@ class OnnxModule(nn.Module):
                                                 f"({node.op_type})", exc)) from None
         self.origin: dict[str, str] = {}  # step key -> the ONNX node, as a user finds it
         self.step_scope: dict[str, str] = {}  # step key -> the block name of its module
+        unused = self._unused_masks()
+        for name, source in self.padding_of.items():  # source == 0: a PaddingMask
+            key = f"padding_mask_{len(self.steps)}"
+            self.function_keys.add(key)
+            self.consts[f"{name}::zero"] = np.array(0, dtype=np.int64)
+            self.steps.append(("Equal", key, [source, f"{name}::zero"], [name], {}))
+            self.origin[key] = f"the padding mask of the input '{source}'"
         for index, node in enumerate(self.nodes):
+            if index in unused:
+                continue
             if index in self.region_at:
                 key, entries, exit_name, call = self.region_at[index]
                 self.steps.append(("Region", key, entries, [exit_name], {"_call": call}))
@@ -999,6 +1010,7 @@ class OnnxModule(nn.Module):
             return
         what = f"ONNX node {_label(node, index)} (Softmax)"
         scores = node.input[0]
+        padding = None  # (the mask on the scores, the input it is computed from)
         while True:
             before = self.producer.get(scores)
             if before is None:
@@ -1011,7 +1023,8 @@ class OnnxModule(nn.Module):
                 unmasked = self._unmasked(what, prev)
                 if unmasked is None:
                     return  # causal: the product, softmax and product import one by one
-                scores = unmasked
+                scores, found = unmasked
+                padding = padding or found
                 continue
             break
         if prev.op_type != "MatMul" or not all(self.runtime(i) for i in prev.input):
@@ -1067,21 +1080,54 @@ class OnnxModule(nn.Module):
                 [zeros if b is None else b for _, b in parts]))
             _set(attention.out_proj.bias, zeros if out_bias is None else out_bias)
         with torch.no_grad():
-            expected = [attention(*[torch.as_tensor(p[e]) for e in entries],
-                                  need_weights=False)[0] for p in self.probes]
+            expected = [attention(*[torch.as_tensor(p[e]) for e in entries], need_weights=False,
+                                  key_padding_mask=None if padding is None else
+                                  torch.as_tensor(p[padding[1]] == 0))[0]
+                        for p in self.probes]
         exit_name = self._exit([out_name], expected)
         if exit_name is None:
             raise GraphError(f"{what}: this attention does not compute PyTorch's "
                              f"nn.MultiheadAttention ({heads} heads of {head_dim}; a mask, "
                              f"another scale or layout has no block equivalent)")
         distinct = list(dict.fromkeys(entries))
+        stops = distinct if padding is None else distinct + [padding[0]]
+        if padding is not None:  # the mask's steps are left out: the input's padding is given
+            entries = entries + [self._padding_step(padding[1])]
+            self.padding_masks.add(padding[0])
         self._claim(index, attention, entries, exit_name,
-                    self._region_nodes(distinct, exit_name, index), call="attention")
+                    self._region_nodes(stops, exit_name, index), call="attention")
 
-    def _unmasked(self, what: str, masking) -> str | None:
+    def _padding_step(self, source: str) -> str:
+        """The name of ``source == 0`` (a PaddingMask: 1 at padding), the key_padding_mask of
+        an attention whose scores are masked where the input ``source`` is 0."""
+        name = f"{source}::padding"
+        self.padding_of[name] = source
+        return name
+
+    def _unused_masks(self) -> set[int]:
+        """The nodes that computed the padding masks the attention blocks now take from their
+        input (a PaddingMask): used by nothing else, they are left out."""
+        unused: set[int] = set()
+        todo = [self.producer[n] for n in self.padding_masks if n in self.producer]
+        while todo:
+            index = todo.pop()
+            if index in unused or index in self.claimed or self.known_node(index):
+                continue
+            outputs = [o for o in self.nodes[index].output if o]
+            if any(o in self.output_names for o in outputs) or any(
+                    c not in self.claimed and c not in unused
+                    for o in outputs for c in self.consumers.get(o, [])):
+                continue
+            unused.add(index)
+            todo.extend(self.producer[i] for i in self.nodes[index].input
+                        if i in self.producer and self.runtime(i))
+        return unused
+
+    def _unmasked(self, what: str, masking) -> tuple[str, tuple[str, str] | None] | None:
         """The scores that ``masking`` (an ``Add`` of a mask, or a ``Where`` keeping scores
-        where its condition is true) masks, where the mask keeps every position; None where
-        it is causal. A GraphError saying what to change for any other mask."""
+        where its condition is true) masks, where the mask keeps every position or is a
+        padding mask (then with ``(mask, the input it is made from)``); None where it is
+        causal. A GraphError saying what to change for any other mask."""
         scores = [i for i in masking.input if self.runtime(i) and self._reaches_attention(i)]
         if masking.op_type == "Add" and len(scores) == 1:
             mask = next(i for i in masking.input if i != scores[0])
@@ -1095,15 +1141,19 @@ class OnnxModule(nn.Module):
         else:
             kind, mask = "other", None
         if kind == "none":
-            return scores[0]
+            return scores[0], None
         if kind == "causal":
             return None
         inputs = sources(self, mask) if mask else []
+        if kind == "input" and len(inputs) == 1 and padding_of(
+                self, mask, inputs[0], additive=masking.op_type == "Add"):
+            return scores[0], (mask, inputs[0])
         if kind == "input" and inputs:
             raise GraphError(
                 f"{what}: its scores are masked with a value computed from the file's input "
-                f"'{inputs[0]}' (a padding mask, such as BERT's attention_mask); no block takes "
-                f"a mask. Export the model given the other inputs alone "
+                f"'{inputs[0]}' that is not a padding mask (one that hides the key steps where "
+                f"'{inputs[0]}' is 0, as BERT's attention_mask does, imports); no block takes "
+                f"such a mask. Export the model given the other inputs alone "
                 f"(torch.onnx.export(model, (input_ids,), ..., input_names=['input_ids'])): "
                 f"then every token attends to every other, as with a mask of ones")
         raise GraphError(f"{what}: attention with a mask that is neither causal nor all ones "
@@ -1306,7 +1356,8 @@ class OnnxModule(nn.Module):
             if op == "Region":
                 module = getattr(self, key)
                 tensors = [env[n] for n in names]
-                value = module(*tensors, need_weights=False)[0] \
+                value = module(*tensors[:3], need_weights=False,
+                               key_padding_mask=tensors[3] if len(tensors) > 3 else None)[0] \
                     if attrs["_call"] == "attention" else module(*tensors) \
                     if attrs["_call"] == "all" else module(tensors[0])
                 env[outs[0]] = value
@@ -1905,7 +1956,8 @@ _FUNCTIONS = {
     "Identity": lambda xs, a: xs[0],
     # to the type it has already, or a comparison's true and false to 1 and 0 (other casts
     # are refused)
-    "Cast": lambda xs, a: xs[0].long() if a.get("to") == 7 else xs[0],  # 7: INT64
+    "Cast": lambda xs, a: xs[0].long() if a.get("to") == 7  # INT64
+    and isinstance(xs[0], (torch.Tensor, torch.fx.Proxy)) else xs[0],
     "Equal": _equal,
     "Squeeze": lambda xs, a: xs[0].reshape(xs[0].shape[0], *a["_sizes"]),
     "Unsqueeze": lambda xs, a: xs[0].reshape(xs[0].shape[0], *a["_sizes"]),

@@ -5,8 +5,9 @@ Exporters write attention's mask even where it masks nothing: the dynamo exporte
 without ``attention_mask``) as ``Where(mask, 0, -inf)`` added to the scores, and after the
 ``Softmax`` an ``IsNaN → Where`` that puts 0 where a row was all masked. A mask that keeps
 every position is no mask; one that keeps each step and those before it is causal (GPT-2's);
-one computed from an input of the file is a padding mask (BERT's ``attention_mask``), which no
-block takes.
+one computed from an input of the file that keeps exactly the key steps where that input is
+nonzero is a padding mask (BERT's ``attention_mask``: a PaddingMask block feeding the
+attention's key_padding_mask).
 """
 
 from __future__ import annotations
@@ -73,3 +74,24 @@ def sources(module, name: str) -> list[str]:
         if index is not None and module.nodes[index].op_type not in ("Shape", "Size"):
             todo.extend(n for n in module.nodes[index].input if n)
     return sorted(found, key=module.input_names.index)
+
+
+def padding_of(module, name: str, source: str, additive: bool) -> bool:
+    """The mask ``name`` keeps exactly the key steps where the input ``source`` ([batch, L]) is
+    nonzero, for every query step (and head), on every probe run: Hugging Face's
+    ``attention_mask`` however the exporter wrote its expansion to ``[batch, 1, Lq, L]``."""
+    for probe in module.probes:
+        given, mask = probe.get(source), probe.get(name)
+        if given is None or mask is None:
+            return False
+        given, mask = np.asarray(given), np.asarray(mask)
+        if given.ndim != 2 or mask.ndim < 2 or mask.shape[0] != given.shape[0] \
+                or mask.shape[-1] != given.shape[1] or given.all() or not given.any():
+            return False  # a probe without padding (or all padding) would prove nothing
+        if additive and not np.all((mask == 0) | (mask <= _FILLED)):
+            return False
+        kept = mask == 0 if additive else mask.astype(bool)
+        keep = (given != 0).reshape(given.shape[0], *[1] * (mask.ndim - 2), given.shape[1])
+        if not np.array_equal(kept, np.broadcast_to(keep, mask.shape)):
+            return False
+    return True

@@ -11,7 +11,8 @@ onnxruntime's on the file) and exports as code, TorchScript and ONNX:
   after the softmax are no mask ('attention with a mask', refused before).
 - GPT-2 by the dynamo exporter: the causal attention is a ScaledDotProductAttention with
   is_causal, and the Linear layers on the batch and steps flattened into one are Linear blocks.
-- BERT given ``attention_mask``: refused naming the node, the input and what to change.
+- BERT given ``attention_mask``: a PaddingMask of that input is both attentions'
+  key_padding_mask, so padded batches give the original's numbers (refused before).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from layerloom.graph import GraphError, compile_graph, summarize
+from layerloom.graph import compile_graph, summarize
 from layerloom.graph.export import export_model
 from layerloom.graph.import_torch.onnx_in import import_onnx
 
@@ -96,13 +97,36 @@ def test_gpt2_causal_attention_and_flattened_linears_import(tmp_path):
     _matches_the_original(graph, state, "gpt2", "input_ids", tmp_path)
 
 
-def test_a_padding_mask_from_an_input_is_refused_saying_what_to_change():
-    with pytest.raises(GraphError) as caught:
-        _imported("bert_mask_torchscript.onnx")
-    assert str(caught.value) == (
-        "ONNX node /model/bert/encoder/layer.0/attention/self/Softmax (Softmax): its scores are "
-        "masked with a value computed from the file's input 'attention_mask' (a padding mask, "
-        "such as BERT's attention_mask); no block takes a mask. Export the model given the "
-        "other inputs alone (torch.onnx.export(model, (input_ids,), ..., "
-        "input_names=['input_ids'])): then every token attends to every other, as with a mask "
-        "of ones")
+def test_bert_given_attention_mask_takes_padded_batches_as_the_original_does(tmp_path):
+    """The attention_mask imports as an Input feeding a PaddingMask (1 where it is 0), the
+    key_padding_mask of both attentions: a padded batch of texts of different lengths gives
+    what onnxruntime gives on the file, and a padded step's token changes nothing. It was
+    refused ('no block takes a mask')."""
+    graph, state, diff = _imported("bert_mask_torchscript.onnx")
+    assert diff < 1e-5
+    types = {n.id: n.type for n in graph.nodes}
+    assert types["attention_mask"] == "Input" and types["padding_mask"] == "PaddingMask"
+    masked = sorted(e.target for e in graph.edges if e.port == "key_padding_mask")
+    assert [types[t] for t in masked] == ["MultiheadAttention"] * 2
+    assert all(e.source == "padding_mask" for e in graph.edges if e.port == "key_padding_mask")
+    compiled = compile_graph(graph).eval()
+    compiled.load_state_dict(state, strict=True)
+    ids = SAVED["input_ids"]
+    mask = (torch.arange(8) < torch.tensor([[8], [5], [2]])).long()  # lengths 8, 5 and 2
+    import onnxruntime
+
+    session = onnxruntime.InferenceSession(str(HERE / "bert_mask_torchscript.onnx"))
+    want = torch.from_numpy(session.run(None, {"input_ids": ids.numpy(),
+                                               "attention_mask": mask.numpy()})[0])
+    with torch.no_grad():
+        got = compiled(ids, mask)
+        torch.testing.assert_close(compiled(ids, torch.ones_like(ids)), SAVED["bert"],
+                                   atol=1e-5, rtol=0)
+        other = compiled(torch.where(mask.bool(), ids, (ids + 7) % 100), mask)
+    torch.testing.assert_close(got, want, atol=1e-5, rtol=0)
+    torch.testing.assert_close(other, got, atol=1e-5, rtol=0)  # padding's tokens unseen
+    assert (got[1:] - SAVED["bert"][1:]).abs().max() > 1e-3  # the mask changes the answer
+    for fmt, suffix in (("python", "py"), ("torchscript", "pt"), ("onnx", "onnx")):
+        result = export_model(graph, fmt, tmp_path / f"bert.{suffix}", state,
+                              sample_inputs=(ids, mask))
+        assert result.max_abs_diff < 1e-5

@@ -1,0 +1,69 @@
+"""``import-onnx`` of a user's own text model exported with its padding mask as a second input
+(``key_padding_mask=attention_mask == 0``): the mask on the attention's scores is read from the
+probe runs, and where it hides exactly the key steps where that input is 0 it imports as a
+PaddingMask of the input feeding the attention's key_padding_mask, giving the model's numbers
+on padded batches. A mask from an input that means something else is refused, saying what
+imports. Both were refused alike before ('no block takes a mask')."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+import torch
+from torch import nn
+
+from layerloom.graph import GraphError, compile_graph
+from layerloom.graph.import_torch.onnx_in import import_onnx
+
+
+class MaskedText(nn.Module):
+    def __init__(self, padding_is_zero: bool = True):
+        super().__init__()
+        self.padding_is_zero = padding_is_zero
+        self.emb = nn.Embedding(20, 8)
+        self.attn = nn.MultiheadAttention(8, 2, batch_first=True)
+        self.head = nn.Linear(8, 3)
+
+    def forward(self, ids, attention_mask):
+        pad = attention_mask == 0 if self.padding_is_zero else attention_mask != 0
+        x = self.emb(ids)
+        y, _ = self.attn(x, x, x, key_padding_mask=pad, need_weights=False)
+        return self.head(y.mean(1))
+
+
+def _exported(model: nn.Module, path) -> None:
+    ids, mask = torch.randint(0, 20, (2, 6)), torch.ones(2, 6, dtype=torch.long)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(model, (ids, mask), str(path), dynamo=False, opset_version=17,
+                          input_names=["ids", "attention_mask"],
+                          dynamic_axes={"ids": {0: "batch"}, "attention_mask": {0: "batch"}})
+
+
+def test_a_padding_mask_input_imports_as_padding_mask_and_gives_the_models_numbers(tmp_path):
+    torch.manual_seed(0)
+    model = MaskedText().eval()
+    _exported(model, tmp_path / "text.onnx")
+    graph, state, diff = import_onnx(tmp_path / "text.onnx")
+    assert diff < 1e-5
+    assert [(n.id, n.type) for n in graph.nodes if n.type in ("Input", "PaddingMask")] == [
+        ("ids", "Input"), ("attention_mask", "Input"), ("padding_mask", "PaddingMask")]
+    assert [(e.source, e.target, e.port) for e in graph.edges if e.port == "key_padding_mask"] \
+        == [("padding_mask", "attn", "key_padding_mask")]
+    compiled = compile_graph(graph).eval()
+    compiled.load_state_dict(state, strict=True)
+    ids = torch.randint(1, 20, (3, 6))
+    mask = (torch.arange(6) < torch.tensor([[6], [4], [1]])).long()
+    with torch.no_grad():
+        torch.testing.assert_close(compiled(ids, mask), model(ids, mask), atol=1e-5, rtol=0)
+
+
+def test_a_mask_input_that_is_not_padding_is_refused_saying_what_imports(tmp_path):
+    _exported(MaskedText(padding_is_zero=False).eval(), tmp_path / "inverted.onnx")
+    with pytest.raises(GraphError) as caught:
+        import_onnx(tmp_path / "inverted.onnx")
+    assert str(caught.value).startswith(
+        "ONNX node /attn/Softmax (Softmax): its scores are masked with a value computed from "
+        "the file's input 'attention_mask' that is not a padding mask (one that hides the key "
+        "steps where 'attention_mask' is 0, as BERT's attention_mask does, imports)")
