@@ -22,9 +22,9 @@ from __future__ import annotations
 import io
 import json
 import os
+import secrets
 import shutil
 import sys
-import tempfile
 import time
 import zipfile
 from collections.abc import Mapping
@@ -138,21 +138,27 @@ def export_project(graph: Graph | dict | str | Path, dataset, path: str | Path,
 def _put_in_place(folder: Path, target: Path) -> None:
     """Move the finished ``folder`` to ``target``, replacing what is there. The folder replaced
     is moved aside first and deleted only once the new one is in place: an export stopped on the
-    way (Ctrl+C) leaves the old folder whole, never half deleted with no new one."""
+    way (Ctrl+C) leaves the old folder whole, never half deleted with no new one.
+
+    The folder aside is named first and made inside the block that puts the old folder back
+    and deletes it, as ``graph.place_files.scratch_folder`` does: an interrupt (a SIGTERM or
+    SIGHUP turned into one) landing as it is made, or just after the old folder is moved into
+    it, leaves neither it nor a missing project. It is deleted only where ``target`` holds a
+    project (the new one, or the old one put back), so a second interrupt on the way back
+    leaves the old folder aside rather than deleting it."""
     if not target.exists():
         os.replace(folder, target)
         return
-    aside = Path(tempfile.mkdtemp(prefix=f".{target.name}.replaced-", dir=target.parent))
+    aside = target.parent / f".{target.name}.replaced-{secrets.token_hex(6)}"
     old = aside / target.name
-    os.replace(target, old)
     try:
+        aside.mkdir(mode=0o700)
+        os.replace(target, old)
         os.replace(folder, target)
-    except BaseException:
-        if not target.exists():
-            os.replace(old, target)
-        raise
     finally:
-        if target.exists():
+        if not os.path.lexists(target) and os.path.lexists(old):  # stopped half-way
+            os.replace(old, target)
+        if os.path.lexists(target):
             shutil.rmtree(aside, ignore_errors=True)
 
 

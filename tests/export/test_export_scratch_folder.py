@@ -40,3 +40,58 @@ def test_a_project_interrupted_as_its_folder_is_made_leaves_nothing(tmp_path,
     with pytest.raises(KeyboardInterrupt):
         export_project(load_template("mlp-tabular"), load_dataset("iris"), tmp_path / "proj")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.fixture()
+def old_project(tmp_path):
+    """A project folder already there, which an export with overwrite replaces."""
+    folder = tmp_path / "proj"
+    folder.mkdir()
+    (folder / "train.py").write_text("# the old project\n")
+    return folder
+
+
+def _only_the_old_project(tmp_path):
+    assert [p.name for p in tmp_path.iterdir()] == ["proj"]  # no .proj.replaced-* left
+    assert [p.name for p in (tmp_path / "proj").iterdir()] == ["train.py"]
+    assert (tmp_path / "proj" / "train.py").read_text() == "# the old project\n"
+
+
+def test_a_project_over_a_folder_interrupted_as_its_aside_folder_is_made_leaves_the_old_one(
+        tmp_path, old_project, monkeypatch):
+    real = os.mkdir
+
+    def mkdir(path, mode=0o777, *args, **kwargs):
+        real(path, mode, *args, **kwargs)
+        if os.path.basename(os.fspath(path)).startswith(".proj.replaced-"):
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "mkdir", mkdir)
+    with pytest.raises(KeyboardInterrupt):
+        export_project(load_template("mlp-tabular"), load_dataset("iris"), old_project,
+                       overwrite=True)
+    _only_the_old_project(tmp_path)
+
+
+def test_a_project_over_a_folder_interrupted_as_the_old_one_is_moved_aside_puts_it_back(
+        tmp_path, old_project, monkeypatch):
+    real = os.replace
+
+    def replace(source, destination, *args, **kwargs):
+        real(source, destination, *args, **kwargs)
+        if os.path.basename(os.path.dirname(os.fspath(destination))).startswith(
+                ".proj.replaced-"):
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(KeyboardInterrupt):
+        export_project(load_template("mlp-tabular"), load_dataset("iris"), old_project,
+                       overwrite=True)
+    _only_the_old_project(tmp_path)
+
+
+def test_a_project_over_a_folder_replaces_it_and_leaves_nothing_aside(tmp_path, old_project):
+    export_project(load_template("mlp-tabular"), load_dataset("iris"), old_project,
+                   overwrite=True)
+    assert [p.name for p in tmp_path.iterdir()] == ["proj"]
+    assert (old_project / "train.py").read_text() != "# the old project\n"
