@@ -59,10 +59,16 @@ class Change:
     param: str | None = None
     variable: str | None = None  # when set, the variable is changed (node/param read it)
     why: str = ""  # for an edit further down that the new Input needs: what it keeps working
+    # when set, the Input ``node`` (a padding mask's) is removed and the blocks it fed
+    # (``feeds``) take the Input ``value`` (the token ids) instead; ``param`` is None
+    feeds: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         if self.variable:
             return f"the variable {self.variable} to {self.value}"
+        if self.feeds:
+            return (f"{', '.join(self.feeds)}'s input to {self.value} ({self.node}, then "
+                    f"unused, removed)")
         return f"{self.node}'s {self.param} to {self.value}" + \
             (f" ({self.why})" if self.why else "")
 
@@ -153,6 +159,16 @@ def check_fit(graph: Graph, ds, variables: Mapping[str, Any] | None = None,
     values = dict(report.resolution.variables)
     inputs = list(top.inputs)
     outputs = [o for o in top.outputs if top.nodes[o].used]
+    mask = _padding_input(top, inputs, ds)
+    if mask is not None:  # an imported text model's attention_mask: the ids show the padding
+        graph = apply_changes(graph, mask.changes)
+        report = validate(graph, variables)
+        if not report.ok:
+            fit.problems.append(replace(mask, changes=()))
+            return fit
+        fit.problems.append(mask)
+        top = report.resolution.top
+        inputs = list(top.inputs)
     if len(inputs) != 1:
         fit.problems.append(FitProblem(
             None, f"training feeds {ds.name} to one Input, but the design has "
@@ -164,7 +180,7 @@ def check_fit(graph: Graph, ds, variables: Mapping[str, Any] | None = None,
                   f"{len(outputs)}{' (' + ', '.join(outputs) + ')' if outputs else ''}.",
             "keep exactly one Output" if outputs else "add an Output block after the last layer",
             "inputs"))
-    if fit.problems:
+    if any(p is not mask for p in fit.problems):
         return fit
     source = top.nodes[inputs[0]]
     layout = _signal_layout_problem(top, source, ds)
@@ -303,7 +319,12 @@ def apply_changes(graph: Graph, changes) -> Graph:
     """A copy of ``graph`` with ``changes`` (from :attr:`FitProblem.changes`) made."""
     fixed = graph.copy()
     for change in changes:
-        if change.variable:
+        if change.feeds:
+            for edge in fixed.edges:
+                if edge.source == change.node:
+                    edge.source = change.value
+            fixed.nodes = [n for n in fixed.nodes if n.id != change.node]
+        elif change.variable:
             fixed.variables[change.variable] = change.value
         elif change.node and change.param:
             node = fixed.node(change.node)
@@ -313,6 +334,33 @@ def apply_changes(graph: Graph, changes) -> Graph:
 
 
 # -- the input ------------------------------------------------------------------------------
+
+def _padding_input(top, inputs: list[str], ds) -> FitProblem | None:
+    """Of two int64 Inputs, one that feeds PaddingMask blocks only (a Hugging Face model's
+    attention_mask, 0 at padding) where the data are token ids padded with id 0: the
+    problem, with the change that feeds those blocks the ids instead (the same padding
+    marked, as a PaddingMask of pad_value 0 marks id 0); None otherwise."""
+    if len(inputs) != 2 or ds.dtype != "int64" or not ds.vocab or ds.vocab[0] != "<pad>":
+        return None
+    for mask, ids in (inputs, inputs[::-1]):
+        feeds = [n for n, info in top.nodes.items() if mask in info.inputs]
+        if not feeds or any(top.nodes[n].type != "PaddingMask" for n in feeds) \
+                or top.nodes[ids].dtype != "int64" or top.nodes[mask].dtype != "int64" \
+                or top.nodes[mask].shape != top.nodes[ids].shape:
+            continue
+        pads = sorted({top.nodes[n].copies[0].params.get("pad_value") for n in feeds})
+        changes = [Change(ids, mask, feeds=tuple(feeds))]
+        changes += [Change(0, n, "pad_value") for n in feeds
+                    if top.nodes[n].copies[0].params.get("pad_value") != 0]
+        marks = "its zeros" if pads == [0] else "its steps equal to " + ", ".join(map(str, pads))
+        return FitProblem(
+            mask, f"training feeds {ds.name}'s token ids to one Input, but the design has 2 "
+                  f"({ids}, {mask}); {mask} only marks padding ({marks}, for "
+                  f"{', '.join(feeds)}), which the ids show themselves: {ds.name} pads "
+                  f"with id 0 (<pad>).",
+            f"feed {', '.join(feeds)} from {ids} (with pad_value 0) and remove {mask}",
+            "inputs", changes=tuple(changes))
+    return None
 
 def _input_problems(graph: Graph, source, ds, values: dict) -> list[FitProblem]:
     have = [None if s in (None, -1) else int(s) for s in (source.shape or [])]
