@@ -47,12 +47,14 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
                           goal.y if goal.classes is not None else None, where=table.path.name)
     blocks, names, onehot, columns = [], [], [], []
     advice: list[str] = []  # columns that are features only in form (an id, a name)
+    constant: list[tuple[str, str]] = []  # columns of one value, and the value
     became: list[str] = []  # what each column of dates became
     filled: dict[str, dict] = {}
     unseen: dict[str, dict] = {}
     for name in features:
         values = [value.strip() for value in table.column(name)]
-        advice += _constant_note(name, values) + _error_note(name, values)
+        constant += _constant_note(name, values)
+        advice += _error_note(name, values)
         numbers = _numeric(table, name, values)
         if numbers is not None:
             blocks.append(numbers[:, None])
@@ -115,7 +117,8 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
     if goal.classes is not None:
         advice += targets.rare_classes_note(goal.y, goal.classes, split.parts, target) + \
             targets.case_note(target, goal.classes)
-    notes = table.notes + unlabelled + became + value_notes(columns, filled, unseen) + advice
+    notes = table.notes + unlabelled + became + value_notes(columns, filled, unseen) + \
+        constant_notes(constant) + advice
     if notes:
         meta.update(notes=notes, filled=filled, unseen=unseen)
     return assemble(table.path.name, str(table.path), x, goal.y, spec, classes=goal.classes,
@@ -178,12 +181,34 @@ def _row_id_note(name: str, numbers: np.ndarray) -> list[str]:
             f"it only adds noise; drop it with drop=[{name!r}] unless its value means something"]
 
 
-def _constant_note(name: str, values: list[str]) -> list[str]:
-    """A column that holds one value on every row gives the model nothing to learn from."""
+def _constant_note(name: str, values: list[str]) -> list[tuple[str, str]]:
+    """A column that holds one value on every row gives the model nothing to learn from:
+    ``[(name, value)]``, else ``[]``."""
     if len(values) < 2 or is_missing(values[0]) or any(value != values[0] for value in values):
         return []  # a column blank on every row is said as its missing values are
-    return [f"{name}: the same value on every row ({values[0]!r}): it tells the model "
-            f"nothing; drop it with drop=[{name!r}]"]
+    return [(name, values[0])]
+
+
+GROUPED = 3  # more columns than this that hold one value each are said in one note
+
+
+def constant_notes(constant: list[tuple[str, str]]) -> list[str]:
+    """The notes on the columns that hold one value on every row: one a column, or one for
+    all where there are more than ``GROUPED`` (a file of 200 columns had 19 notes alike,
+    burying the others), each column named in the drop it suggests.
+
+    >>> constant_notes([("country", "FR")])
+    ["country: the same value on every row ('FR'): it tells the model nothing; drop it with drop=['country']"]
+    >>> constant_notes([(f"f{i}", "0") for i in range(4)])
+    ["4 columns hold the same value on every row (f0, f1, f2, f3): they tell the model nothing; drop them with drop=['f0', 'f1', 'f2', 'f3']"]
+    """
+    if len(constant) <= GROUPED:
+        return [f"{name}: the same value on every row ({value!r}): it tells the model "
+                f"nothing; drop it with drop=[{name!r}]" for name, value in constant]
+    names = [name for name, _ in constant]
+    shown = ", ".join(names[:8]) + (", …" if len(names) > 8 else "")
+    return [f"{len(names)} columns hold the same value on every row ({shown}): they tell the "
+            f"model nothing; drop them with drop={names!r}"]
 
 
 def _dash_note(name: str, values: list[str]) -> list[str]:

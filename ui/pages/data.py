@@ -409,6 +409,7 @@ _API_WORDS = [
      lambda m: f"set \0kind\0 to {m[1]} and choose {m[3]} under \0drop\0"),
     (re.compile(r"drop (?:it|the column) with drop=\[(['\"])(.+?)\1\]"),
      lambda m: "choose it under \0drop\0"),
+    (re.compile(r"drop them with drop=\[.+\]"), lambda m: "choose them under \0drop\0"),
     (re.compile(r"load the file with kind=(['\"]?)(\w+)\1"),
      lambda m: f"set \0kind\0 to {m[2]}"),
 ]
