@@ -37,6 +37,8 @@ Variants (``--variants``):
 - ``no-widen``: with ``--precision bf16-mixed``, the second stage's loop hands its bfloat16
   map to the float32 head as the modules do (the head casts it, and its gradient back),
   instead of handing on float32 itself.
+- ``no-amx-conv``: with ``--precision bf16-mixed`` on a CPU with AMX, conv2 through oneDNN as
+  autocast runs it, instead of LayerLoom's own kernel on the tiles (``runtime/amx_conv.py``).
 - ``no-crop``: eager without the crop of unread edges (``runtime/unread_edges.py``): the image
   kept at 28×28, so conv2 computes the 11th row and column its pooling drops.
 
@@ -108,7 +110,7 @@ from layerloom.graph.templates import load_template
 
 ALL = ("eager", "compile", "compile-max", "compile-step", "foreach", "no-mkldnn", "eager-cf",
        "denormal", "item-sync", "zero-grad", "dataloader", "stem-wgrad", "stem-fp32", "no-crop",
-       "no-pool-relu", "no-widen")
+       "no-pool-relu", "no-widen", "no-amx-conv")
 PRECISION = "fp32"  # --precision
 
 
@@ -137,11 +139,11 @@ def make_trainer(variant: str, batch: int, threads: int, ds):
     configure_process(cfg)
     seed_everything(0)
     graph = load_template("seed-cnn")
-    if variant in ("no-crop", "no-pool-relu", "no-widen"):  # as rewritten before that rewrite
+    if variant in ("no-crop", "no-pool-relu", "no-widen", "no-amx-conv"):  # as before that rewrite
         from layerloom.runtime import rewrite
 
         name = {"no-crop": "crop_unread_edges", "no-pool-relu": "fuse_pool_relu",
-                "no-widen": "widen_for_float32_heads"}[variant]
+                "no-widen": "widen_for_float32_heads", "no-amx-conv": "route_amx_convs"}[variant]
         keep = getattr(rewrite, name)
         setattr(rewrite, name, lambda gm: 0)
         try:

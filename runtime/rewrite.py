@@ -28,6 +28,11 @@ runs as one C loop over the channels-last map, laid out for a Flatten where one 
 The fifth, for mixed precision only: a Linear layer with fewer than 16 outputs computes in
 float32 under CPU autocast (``narrow_linear.py``).
 
+The sixth, for mixed precision only, on a CPU with AMX tiles: a convolution of stride 1 without
+padding whose channels are multiples of 32 (seed-cnn's conv2) runs on the tiles through a C
+kernel of LayerLoom's own instead of oneDNN (``amx_conv.py``): bfloat16 products summed in
+float32 as before, without oneDNN's set-up on every call.
+
 >>> import torch
 >>> from torch import fx, nn
 >>> model = fx.symbolic_trace(nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.MaxPool2d(2)))
@@ -43,6 +48,7 @@ from __future__ import annotations
 
 from torch import fx, nn
 
+from .amx_conv import amx_conv, route_amx_convs
 from .fused_pool import fuse_pool_relu, pool_relu, widen_for_float32_heads
 from .fused_stage import conv_pool_relu, fuse_conv_pool_relu
 from .narrow_linear import float32_narrow_linears, narrow_linear
@@ -64,7 +70,7 @@ def rewrite_for_speed(module: nn.Module, precision: str = "fp32") -> int:
         made += pool_before_activation(gm) + crop_unread_edges(gm) + fuse_conv_pool_relu(gm) \
             + fuse_pool_relu(gm)
         if mixed:
-            made += float32_narrow_linears(gm)
+            made += float32_narrow_linears(gm) + route_amx_convs(gm)
             widen_for_float32_heads(gm)  # an argument of calls made above, not a rewrite
     return made
 
@@ -72,7 +78,7 @@ def rewrite_for_speed(module: nn.Module, precision: str = "fp32") -> int:
 def routed_calls(module: nn.Module) -> int:
     """How many calls of ``module``'s fx graphs go through a function of these rewrites
     instead of a module (such a graph neither scripts nor traces as drawn)."""
-    routed = (conv_pool_relu, pool_relu, narrow_linear, crop_to_read)
+    routed = (conv_pool_relu, pool_relu, narrow_linear, crop_to_read, amx_conv)
     return sum(node.op == "call_function" and node.target in routed
                for sub in module.modules() if isinstance(sub, fx.GraphModule)
                for node in sub.graph.nodes)
