@@ -5,6 +5,7 @@ The sub-packages map onto the repository's top-level folders:
 ``layerloom.assets`` (assets/).
 """
 
+import os as _os
 from pathlib import Path as _Path
 
 __version__ = "0.1.0"
@@ -15,3 +16,9 @@ __version__ = "0.1.0"
 _checkout = _Path(__file__).resolve().parent.parent
 if (_checkout / "setup.py").is_file() and (_checkout / "graph" / "__init__.py").is_file():
     __path__.append(str(_checkout))
+
+# onnxruntime (1.29 and newer, on Linux and macOS too) writes a device id under ~/.cache and sends
+# usage events when imported, unless this is set first: LayerLoom writes only under its home and
+# needs no network, and under a read-only home the import printed a coloured warning ("Failed to
+# persist telemetry device ID") on every ONNX export and import. A value set by the user stands.
+_os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
