@@ -109,6 +109,8 @@ def prepare_model(graph: Graph | dict | str, dataset, config: TrainConfig,
     if config.init_weights:  # fine-tuning: start from weights brought in
         from layerloom.graph.import_torch.finetune import load_fitting, read_weights
 
+        from .pretrained_vocab import vocabulary_note
+
         try:
             brought = read_weights(config.init_weights)
             fresh = load_fitting(module, brought)
@@ -121,6 +123,9 @@ def prepare_model(graph: Graph | dict | str, dataset, config: TrainConfig,
             notes.append(f"{which} start fresh: the design's layer has another size than in "
                          f"{config.init_weights} (a replaced head, or a layer whose input "
                          f"size changed); every other weight is loaded")
+        vocabulary = vocabulary_note(module, dataset, config.init_weights, fresh)
+        if vocabulary:
+            notes.append(vocabulary)
     from layerloom.graph.compile import hold_frozen_norms
 
     hold_frozen_norms(module)  # frozen nodes' batch norms keep their statistics
