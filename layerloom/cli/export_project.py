@@ -3,6 +3,7 @@ training project (``layerloom.runtime.export_project``), called by ``cli/export.
 
 from __future__ import annotations
 
+import shlex
 import sys
 from pathlib import Path
 
@@ -57,7 +58,9 @@ def cmd_export_project(args, db: Path | None = None) -> int:
     print(f"wrote {result.describe()}")
     for note in result.notes:
         print(f"  note: {note}")
-    print(f"  run it: cd {result.path} && python train.py   (see README.md there)")
+    # quoted for the shell: a folder named "my project" is one word to cd
+    print(f"  run it: cd {shlex.quote(str(result.path))} && python train.py   (see README.md "
+          f"there)")
     return 0
 
 
