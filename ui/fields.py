@@ -47,6 +47,7 @@ _KEYS = "_layerloom_fields_keys"  # widget base -> the key it was last drawn wit
 _FRESH = "_layerloom_fields_fresh"  # a counter making keys no widget has had
 _REFUSED = "_layerloom_fields_refused"  # refusals said in a callback, toasted as the run draws
 _WRITING = "_layerloom_fields_writing"  # field key -> the stored value its fx turned into a box
+_UNSEEN = "_layerloom_fields_unseen"  # widget keys whose unseen edit was taken (see unseen)
 _WHOLE = threading.local()  # .depth: callbacks under whole() on this (the script's) thread
 log = logging.getLogger(__name__)
 NUMBER_KINDS = ("int", "float", "number")
@@ -204,14 +205,15 @@ def field(spec: Field, value: Any, *, key: str, apply: Callable[[Any], None],
                      args=(expression, shown, resolved, spec, apply, check, key, writing))
     elif spec.kind == "bool" and not expression:
         wkey = drawn(f"{key}:bool", bool(shown))
-        st.toggle(label, value=bool(shown), key=wkey, help=spec.help or None,
-                  on_change=changed, args=(wkey, bool(shown), lambda v: v, apply, *check))
+        args = (wkey, bool(shown), lambda v: v, apply, *check)
+        unseen(st.toggle(label, value=bool(shown), key=wkey, help=spec.help or None,
+                         on_change=changed, args=args), *args)
     elif spec.kind == "choice" and not expression:
         options = list(spec.choices) + ([shown] if shown not in spec.choices else [])
         wkey = drawn(f"{key}:choice", shown)
-        st.selectbox(label, options, index=options.index(shown), key=wkey,
-                     help=spec.help or None,
-                     on_change=changed, args=(wkey, shown, lambda v: v, apply, *check))
+        args = (wkey, shown, lambda v: v, apply, *check)
+        unseen(st.selectbox(label, options, index=options.index(shown), key=wkey,
+                            help=spec.help or None, on_change=changed, args=args), *args)
     else:  # a text box shows what is stored: empty (the default as placeholder) when unset
         _text(spec, label, None if value is DEFAULT else shown, key, apply, check)
 
@@ -294,11 +296,11 @@ def _number(spec: Field, label: str, value: Any, key: str, apply, check) -> None
     # no min_value/max_value: a number out of range reaches the design, whose check says so on
     # the block ("out_features must be at least 1, got -1"), as a text param's does. The
     # browser's own refusal kept the typed -1 in the box, named no block, and Enter did nothing
-    st.number_input(
+    args = (key, shown, lambda v: DEFAULT if v is None else v, apply, *check)
+    unseen(st.number_input(
         label, value=shown,
         step=1 if whole else _step(value, spec.max), format=None if whole else "%g",
-        key=key, help=spec.help or None, on_change=changed,
-        args=(key, shown, lambda v: DEFAULT if v is None else v, apply, *check))
+        key=key, help=spec.help or None, on_change=changed, args=args), *args)
 
 
 def _step(value: Any, high: float | None) -> float:
@@ -310,9 +312,10 @@ def _step(value: Any, high: float | None) -> float:
 def _text(spec: Field, label: str, value: Any, key: str, apply, check) -> None:
     shown = show_value(value)
     key = drawn(f"{key}:text", shown)
-    st.text_input(label, value=shown, key=key, help=spec.help or None,
-                  placeholder=show_value(spec.default) or None, on_change=changed,
-                  args=(key, shown, lambda v: parse_value(v, spec.kind), apply, *check))
+    args = (key, shown, lambda v: parse_value(v, spec.kind), apply, *check)
+    unseen(st.text_input(label, value=shown, key=key, help=spec.help or None,
+                         placeholder=show_value(spec.default) or None, on_change=changed,
+                         args=args), *args)
 
 
 def text_box(label: str, value: str, *, key: str, apply: Callable[[str], None],
@@ -321,9 +324,37 @@ def text_box(label: str, value: str, *, key: str, apply: Callable[[str], None],
     """A plain text box (a label, an id; ``area``: several lines) with the same guarantees as
     :func:`field`."""
     wkey = drawn(f"{key}:{'area' if area else 'text'}", value)
-    (st.text_area if area else st.text_input)(
-        label, value=value, key=wkey, on_change=changed,
-        args=(wkey, value, str, apply, value, current), **kwargs)
+    args = (wkey, value, str, apply, value, current)
+    unseen((st.text_area if area else st.text_input)(
+        label, value=value, key=wkey, on_change=changed, args=args, **kwargs), *args)
+
+
+def unseen(returned: Any, key: str, shown: Any, *rest: Any) -> None:
+    """Apply an edit whose callback never ran: the widget ``key`` (drawn showing ``shown``)
+    came back holding another value, the user's, that no callback took; ``rest``: the rest of
+    :func:`changed`'s arguments, its checks included. Then the page is drawn again.
+
+    Streamlit calls a widget's ``on_change`` only for widgets its session drew before. A
+    session that is new (the server restarted while the tab was open, or the tab was away
+    until its session ended) takes the browser's values of the widgets it still shows with
+    its first run, and calls none: the box kept the value typed (kernel_size 5, a label)
+    while the design kept the old one, without a word. A widget's key names the value it
+    showed (:func:`drawn`), so the value is the user's edit of the value stored now, and is
+    applied as its callback would have (a value changed since is refused, said). Once per key
+    and session: a value that could not be applied is never tried again in a loop.
+    """
+    if returned == shown:
+        return
+    try:
+        taken = st.session_state.setdefault(_UNSEEN, set())
+    except Exception:  # no session (a bare call)
+        return
+    if key in taken:
+        return
+    taken.add(key)
+    log.warning("the edit of %s reached this session without its callback: applied now", key)
+    changed(key, shown, *rest)
+    st.rerun()
 
 
 def whole(callback: Callable[..., None]) -> Callable[..., None]:

@@ -18,7 +18,7 @@ import streamlit as st
 from layerloom.graph import edit
 from layerloom.graph.expressions import is_expression
 
-from .fields import (DEFAULT, Field, changed, drawn, field, parse_value, plain, refuse,
+from .fields import (DEFAULT, Field, changed, drawn, field, parse_value, plain, refuse, unseen,
                      show_value)
 from .state import DesignerState
 
@@ -41,20 +41,19 @@ def render(state: DesignerState) -> None:
                 # box beside takes any value)
                 shown = min(max(value, step), top)
                 wkey = drawn(f"{key}:slider", shown)
-                st.slider(plain(name), min_value=step, max_value=top, value=shown,
-                          step=step, key=wkey, on_change=changed,
-                          args=(wkey, shown, float, partial(_change, state, name), value,
-                                partial(stored, state, name)))
+                args = (wkey, shown, float, partial(_change, state, name), value,
+                        partial(stored, state, name))
+                unseen(st.slider(plain(name), min_value=step, max_value=top, value=shown,
+                                 step=step, key=wkey, on_change=changed, args=args), *args)
             with box:  # an exact value typed (depth 3.1), beyond the slider's range too
                 text = f"{value:g}"
                 bkey = drawn(f"{key}:box", text)
-                st.text_input(f"{plain(name)} value", value=text, key=bkey,
-                              label_visibility="collapsed",
-                              help=f"Type {plain(name)}'s value (Enter applies it)",
-                              on_change=changed,
-                              args=(bkey, text, partial(_typed, name),
-                                    partial(_change, state, name), value,
-                                    partial(stored, state, name)))
+                args = (bkey, text, partial(_typed, name), partial(_change, state, name),
+                        value, partial(stored, state, name))
+                unseen(st.text_input(f"{plain(name)} value", value=text, key=bkey,
+                                     label_visibility="collapsed",
+                                     help=f"Type {plain(name)}'s value (Enter applies it)",
+                                     on_change=changed, args=args), *args)
         else:
             left, right = st.columns([7, 1], vertical_alignment="bottom")
             with left:
