@@ -21,6 +21,7 @@ missing.
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -65,7 +66,8 @@ def designs():
     from layerloom.graph.templates import load_template
 
     return {"palette": Graph(name="palette"), "insert": load_template("seed-cnn"),
-            "zoom": load_template("seed-cnn"), "titles": _titles()}
+            "zoom": load_template("seed-cnn"), "titles": _titles(),
+            "delete": load_template("seed-cnn")}
 
 
 def _saved(home: Path, pid: str) -> dict:
@@ -224,6 +226,39 @@ def test_a_block_dropped_on_a_wire_goes_onto_it(app_url, page, projects, app_hom
     frame.locator('[data-testid="node-relu3"]').wait_for()
     saved = _wait_saved(app_home, pid, lambda g: {"add1", "relu3"} <= {n["id"] for n in g["nodes"]})
     assert saved["edges"] == before["edges"]
+
+
+def test_a_block_deleted_in_the_middle_leaves_its_neighbours_joined(app_url, page, projects,
+                                                                   app_home, shots):
+    pid = projects["delete"]
+    frame = open_project(page, app_url, pid, '[data-testid="node-pool1"]')
+    before = _saved(app_home, pid)
+    frame.locator('[data-testid="node-pool1"]').click()
+    page.keyboard.press("Delete")
+    expect(frame.locator('[data-testid="node-pool1"]')).to_have_count(0)
+    expect(frame.locator('[data-testid="canvas-toast"]')).to_contain_text(
+        "Deleted pool1: relu1 now feeds conv2 in its place")
+    saved = _wait_saved(app_home, pid, lambda g: "pool1" not in {n["id"] for n in g["nodes"]})
+    wires = _wires(saved)
+    assert ("relu1", "conv2") in wires, wires
+    assert wires.index(("relu1", "conv2")) == _wires(before).index(("pool1", "conv2")) - 1
+    # the design still works: one piece, valid, its shapes through (a pool fewer: 64×11×11)
+    expect(page.locator(".st-key-statusbar").get_by_text(re.compile(r"\bvalid$"))).to_be_visible()
+    expect(frame.locator('[data-testid="edge-label-relu1-conv2"]')).to_have_text("32×26×26")
+    page.screenshot(path=str(shots / "canvas-delete-joins.png"))
+
+    # the end of the design (the Output) has no block after it: deleted, its wire goes with it
+    frame.locator('[data-testid="node-probs"]').click()
+    page.keyboard.press("Delete")
+    _wait_saved(app_home, pid, lambda g: "probs" not in {n["id"] for n in g["nodes"]})
+    expect(frame.locator('[data-testid="canvas-toast"]')).not_to_contain_text("Deleted probs")
+
+    # one undo puts the Output back, another pool1 and its two wires
+    frame.locator('[data-testid="btn-undo"]').click()
+    frame.locator('[data-testid="node-probs"]').wait_for()
+    frame.locator('[data-testid="btn-undo"]').click()
+    frame.locator('[data-testid="node-pool1"]').wait_for()
+    _wait_saved(app_home, pid, lambda g: g["edges"] == before["edges"])
 
 
 def _new_blank(page, frame):

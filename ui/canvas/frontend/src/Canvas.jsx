@@ -65,6 +65,7 @@ import {
   fromGraph,
   graphKey,
   insertOnWire,
+  takeOut,
   insertable,
   makeRoom,
   isComposite,
@@ -956,17 +957,28 @@ export default function Canvas({ args, disabled, stTheme }) {
 
   const deleteSelection = useCallback(() => {
     const gone = new Set(selectedIds(nodesRef.current));
-    const edgesNow = edgesRef.current;
+    let edgesNow = edgesRef.current;
+    // one block in the middle of a chain: the blocks either side of it are joined in its place
+    const [only] = gone;
+    const link =
+      gone.size === 1 && !edgesNow.some((e) => e.selected)
+        ? takeOut(edgesNow, nodesRef.current, catalogRef.current, only)
+        : null;
+    if (link && link.joined.length) edgesNow = link.edges;
     const keptEdges = edgesNow.filter(
       (e) => !e.selected && !gone.has(e.source) && !gone.has(e.target),
     );
-    if (!gone.size && keptEdges.length === edgesNow.length) return;
+    if (!gone.size && keptEdges.length === edgesRef.current.length) return;
     commit(
       nodesRef.current.filter((n) => !gone.has(n.id)),
       renumberPorts(keptEdges),
     );
     emit("change");
-  }, [commit, emit]);
+    if (link && link.joined.length) {
+      const fed = link.joined.map(([, target]) => target).join(", ");
+      say(`Deleted ${only}: ${link.joined[0][0]} now feeds ${fed} in its place (Ctrl+Z puts it back).`);
+    }
+  }, [commit, emit, say]);
 
   /** Where a paste lands: the pointer over the pane (flow coordinates), else null. */
   const pointerFlow = useCallback(() => {

@@ -577,6 +577,50 @@ export function insertOnWire(edges, nodes, catalog, edgeId, id) {
 }
 
 /**
+ * Block `id` taken out of the chain it is a link of, the inverse of insertOnWire: where it has
+ * one input, one output, one wire in and a wire out, the block that fed it is wired to each
+ * block it fed, in its place (the output it left, the port and place among the target's inputs
+ * that the wire out of it had), so that deleting a block in the middle of a design leaves the
+ * blocks either side of it joined, not the design cut in two. A target already fed by that
+ * source (a skip wire's Add) gets no second wire. Returns `{edges, joined}` (`edges` without
+ * the block's wires, `joined` the [source, target] pairs wired), or null when the block is no
+ * link of a chain.
+ */
+export function takeOut(edges, nodes, catalog, id) {
+  const node = nodes.find((n) => n.id === id);
+  if (!node || !insertable(catalog.get(node.data.type), node.data.type)) return null;
+  const into = edges.filter((e) => e.target === id);
+  const outs = edges.filter((e) => e.source === id);
+  if (into.length !== 1 || !outs.length || into[0].source === id) return null;
+  const feed = into[0];
+  const { sourcePort } = feed.data || {};
+  const fed = new Set(edges.filter((e) => e.source === feed.source).map((e) => e.target));
+  const joined = [];
+  const next = [];
+  for (const e of edges) {
+    if (e === feed) continue;
+    if (e.source !== id) {
+      next.push(e);
+      continue;
+    }
+    if (fed.has(e.target)) continue;
+    fed.add(e.target);
+    const data = { ...(e.data || {}) };
+    delete data.sourcePort;
+    if (sourcePort !== undefined && sourcePort !== null) data.sourcePort = sourcePort;
+    next.push({
+      ...e,
+      id: newEdgeId(feed.source, e.target),
+      source: feed.source,
+      sourceHandle: feed.sourceHandle,
+      data,
+    });
+    joined.push([feed.source, e.target]);
+  }
+  return { edges: next, joined };
+}
+
+/**
  * Room for block `id` just put on the wire `source` → `target`, centred where it was dropped:
  * `rects` maps ids to boxes `{x, y, width, height}` (flow coordinates, the new block's
  * included). Where the source stands left of it on its row, the block moves right to clear the
