@@ -32,8 +32,8 @@ from PIL import Image
 from .dataset import Dataset
 from .errors import DataError, budget, over_budget
 from .images import (DEFAULT_SIZE, FIX, GRAY_MODES, JUNK, MAX_IMAGE_PIXELS, READ, SUFFIXES,
-                     eight_bit, left_out_note, orientation, texts_hint, unreadable, upright,
-                     upright_size)
+                     eight_bit, left_out_note, orientation, read_each, texts_hint, unreadable,
+                     upright, upright_size)
 from .layout import first_nested, nested_classes
 from .options import Option
 from .split import SplitSpec
@@ -400,8 +400,8 @@ def load_image_folder(path: Path, spec: SplitSpec, *, image_size: tuple[int, int
     others: list[str] = []
     classes, files, labels = list_folder(path, others)
     step = max(1, len(files) // HEADER_SAMPLE)
-    if len(files) <= HEADER_CHECK:
-        _check_headers(root, files)
+    if len(files) <= HEADER_CHECK:  # every file that is no image named at once
+        read_each(files, lambda name: _header(root / name, name))
     headers = [_header(root / name, name) for name in files[::step][:HEADER_SAMPLE]]
     sizes = {size for size, _ in headers}
     if image_size is None:
@@ -437,26 +437,6 @@ def load_image_folder(path: Path, spec: SplitSpec, *, image_size: tuple[int, int
                    x_val=x["val"], y_val=y[torch.from_numpy(parts[1])],
                    x_test=x["test"], y_test=y[torch.from_numpy(parts[2])],
                    normalization=stats, source=str(path), meta=meta)
-
-
-def _check_headers(root: Path, files: list[str]) -> None:
-    """Every image's header read: files that are none (empty, a web page saved as .jpg, cut
-    off before the size) refused together, the first named as the entry, the next four in the
-    message."""
-    bad = []
-    for name in files:
-        try:
-            _header(root / name, name)
-        except DataError as err:
-            bad.append((name, err))
-    if len(bad) == 1:
-        raise bad[0][1]
-    if bad:
-        name, err = bad[0]
-        others = ", ".join(repr(other) for other, _ in bad[1:5]) + (", …" if len(bad) > 5 else "")
-        raise DataError(f"{err.message.removesuffix('; ' + FIX)}, nor can {others} ({len(bad)} "
-                        f"files in all); remove them or replace them with good copies, and "
-                        f"load the data again", **_where(root / name, name), unreadable=True)
 
 
 def _header(path: Path, name: str) -> tuple[tuple[int, int], str]:

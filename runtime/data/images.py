@@ -50,15 +50,15 @@ def load_image_zip(path: Path, spec: SplitSpec, *, image_size: tuple[int, int] |
     """
     with _open(path) as archive:
         files, others = _image_entries(path, archive)
-        headers = [_header(path, archive, info) for _, info in files]
+        headers = read_each(files, lambda item: _header(path, archive, item[1]))
         sizes = {upright_size(image) for image in headers}  # PIL sizes are (width, height)
         if image_size is None:
             image_size = (next(iter(sizes))[::-1]) if len(sizes) == 1 else DEFAULT_SIZE
         if color == "auto":
             color = "grayscale" if all(im.mode in GRAY_MODES for im in headers) else "rgb"
         _check_pixels(path, headers, image_size, color)
-        pixels = np.stack([_pixels(path, info, image, image_size, color)
-                           for (_, info), image in zip(files, headers, strict=True)])
+        pixels = np.stack(read_each(zip(files, headers, strict=True), lambda item: _pixels(
+            path, item[0][1], item[1], image_size, color)))
     if pixels.ndim == 3:
         pixels = pixels[:, None]  # (N, 1, H, W)
     else:
@@ -329,3 +329,39 @@ def _pixels(path: Path, info: zipfile.ZipInfo, image: Image.Image, size: tuple[i
 
 
 FIX = "remove it or replace it with a good copy, and load the data again"
+
+
+def read_each(items, read) -> list:
+    """``read(item)`` of every item; where images among them cannot be read, one DataError
+    for all, the first as its entry and the next four named, so that every file to fix is
+    known at once (one was named a load, then the next).
+
+    >>> def read(name):
+    ...     if name.startswith("bad"):
+    ...         raise DataError(f"cannot be read as an image (empty); {FIX}", file="pets",
+    ...                         entry=name, unreadable=True)
+    ...     return name
+    >>> try:
+    ...     read_each(["a.png", "bad1.png", "bad2.png"], read)
+    ... except DataError as err:
+    ...     print(err)
+    pets, entry 'bad1.png': cannot be read as an image (empty), nor can 'bad2.png' (2 files in all); remove them or replace them with good copies, and load the data again
+    """
+    out, bad = [], []
+    for item in items:
+        try:
+            out.append(read(item))
+        except DataError as err:
+            if not err.unreadable:
+                raise
+            bad.append(err)
+    if len(bad) == 1:
+        raise bad[0]
+    if bad:
+        first = bad[0]
+        others = ", ".join(repr(err.entry) for err in bad[1:5]) + (", …" if len(bad) > 5 else "")
+        raise DataError(f"{first.message.removesuffix('; ' + FIX)}, nor can {others} "
+                        f"({len(bad)} files in all); remove them or replace them with good "
+                        f"copies, and load the data again", file=first.file, entry=first.entry,
+                        unreadable=True)
+    return out

@@ -5,6 +5,8 @@ last epoch)."""
 
 from __future__ import annotations
 
+import zipfile
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -46,3 +48,20 @@ def test_one_file_that_is_no_image_is_named_alone(tmp_path):
         load_dataset(root)
     (root / "dog" / "059.png").unlink()
     assert len(load_dataset(root).classes) == 2
+
+
+def test_a_zips_images_that_cannot_be_read_are_named_together(tmp_path):
+    root = folder(tmp_path, n=5)
+    (root / "cat" / "001.png").write_bytes(b"")
+    (root / "dog" / "003.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    archive = tmp_path / "pets.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for file in sorted(root.rglob("*.png")):
+            zipped.write(file, f"pets/{file.relative_to(root).as_posix()}")
+    with pytest.raises(DataError) as refused:
+        load_dataset(archive)
+    assert str(refused.value).startswith("pets.zip, entry 'pets/cat/001.png': cannot be read "
+                                         "as an image (")
+    assert str(refused.value).endswith(
+        "), nor can 'pets/dog/003.png' (2 files in all); remove them or replace them with "
+        "good copies, and load the data again")
