@@ -439,6 +439,10 @@ class DesignerState:
         version it carries (a snapshot's), switched with it. The canvas changes under the
         user, so the notice is a banner that lists what changed (:func:`changes.in_words`)
         and offers to undo it; False where nothing changed or the save was refused (said)."""
+        # the design saved now, another tab's last save included: a restore is taken from a
+        # callback, before the run catches up, and a snapshot equal to this tab's older design
+        # was 'the design shown already: nothing changed' while the other tab's edit stayed
+        self.catch_up()
         old = self.graph.to_dict()
         self.path = ()
         if not self.commit(graph, selected=[], edit=Edit("replace", message), weights=weights):

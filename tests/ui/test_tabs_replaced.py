@@ -114,3 +114,24 @@ def test_two_app_sessions_the_earlier_edit_s_tab_is_told_on_its_next_run(home, c
     assert widget(tab_a.number_input, "p").value == 0.2
     tab_a.run()
     assert not any("replaced by" in shown(w.value) for w in tab_a.warning)
+
+
+def test_a_snapshot_restored_in_a_tab_behind_another_tabs_edit_is_restored(tmp_path):
+    """Tab B restores the snapshot it shows the design of, after tab A's edit and before B's
+    run has caught up with it (a restore is a button's callback, taken before the run): the
+    design saved is the snapshot's, and A is told its value was replaced. It said 'It is the
+    design shown already: nothing changed', and A's edit stayed in the design restored."""
+    store = ProjectStore(tmp_path)
+    a = DesignerState.new(store, with_dropout())
+    pid = a.project_id
+    b = DesignerState.open(store, pid)
+    snap = store.snapshot(pid, "before the sweep", b.graph)
+    a.apply(edit.set_param, (), "dropout1", "p", 0.2)
+    assert b.replace_design(store.load_snapshot(pid, snap.id), "Restored snapshot.")
+    assert store.load(pid).graph.to_dict() == store.load_snapshot(pid, snap.id).to_dict()
+    assert p_of(b.graph) == 0.5
+    (restored,) = [n for n in b.take_notices() if n.kind == "success"]
+    assert "dropout1" in "\n".join(restored.details) and "nothing changed" not in restored.text
+    assert a.catch_up()
+    (told,) = a.take_notices()
+    assert told.details == ("dropout1.p: your 0.2 was replaced by 0.5 from another tab",)
