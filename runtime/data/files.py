@@ -154,6 +154,22 @@ def load_file(path: Path, spec: SplitSpec, options: dict) -> Dataset:
         raise DataError("a .npy file holds one array, and training needs the samples and their "
                         "labels together: save both in one .npz file, np.savez('data.npz', "
                         "x=samples, y=labels), and load that", file=path)
+    if suffix in OTHER_TABLES:  # records a data library writes: saved as a CSV in one line
+        what, read = OTHER_TABLES[suffix]
+        design = "; a LayerLoom design (.json) opens in the Designer" if suffix == ".json" \
+            else ""
+        raise DataError(f"{what} is not read as a dataset: save it as a CSV file (with pandas: "
+                        f"pd.{read.format(repr(path.name))}.to_csv("
+                        f"{path.with_suffix('.csv').name!r}, index=False)) and load that{design}",
+                        file=path)
     known = ", ".join(suffix for kind in FILE_KINDS for suffix in kind.suffixes)
     raise DataError(f"files of type {suffix or '(none)'!r} cannot be loaded; use {known}",
                     file=path)
+
+
+# tables written by data libraries, which a user converts to CSV in one line of pandas
+OTHER_TABLES = {".json": ("a JSON file", "read_json({})"),
+                ".jsonl": ("a JSON lines file", "read_json({}, lines=True)"),
+                ".ndjson": ("a JSON lines file", "read_json({}, lines=True)"),
+                ".parquet": ("a Parquet file", "read_parquet({})"),
+                ".feather": ("a Feather file", "read_feather({})")}
