@@ -8,8 +8,11 @@ The server runs in a child process that goes with this one: SIGTERM, SIGINT and 
 passed on to it (and on Linux it is told to stop if this process dies any other way). The port
 is chosen here, so the address printed is the one served: ``--port`` if it is free (an error
 if not), else 8501 or the next free port; it is printed once the server answers there, so that
-the address opens at once (a script may wait for the line). The home (``--home``, else ``$LAYERLOOM_HOME``, else
-``~/.layerloom``) is made and checked here too: one that cannot be written is an error before any
+the address opens at once (a script may wait for the line), and only once the server answering
+is this command's own (on Linux): two ``layerloom app`` started together can both find 8501
+free, and the one whose server then found it taken printed the other's address and ended; it
+now starts its server again on the next free port. The home (``--home``, else
+``$LAYERLOOM_HOME``, else ``~/.layerloom``) is made and checked here too: one that cannot be written is an error before any
 server starts, not a page that says so. The app has no authentication: a ``--host`` other
 than a loopback address lets anyone who can reach it read and change the designs, runs and
 files under ``$LAYERLOOM_HOME``, and a warning says so.
@@ -34,6 +37,7 @@ from .common import EXIT_INVALID, EXIT_UNREADABLE, unusable_home
 
 DEFAULT_PORT = 8501
 PORTS_TRIED = 100
+PORT_RACES = 5  # how often a port found free but taken as the server starts is tried past
 FORWARDED = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 HEALTH_PATH = "/_stcore/health"  # Streamlit's: "ok" once the server serves the app
 DESCRIPTION = ("Start the designer in the browser: a Streamlit server on 127.0.0.1 (this "
@@ -136,6 +140,49 @@ def server_answers(host: str, port: int, *, timeout: float = 2.0) -> bool:
         connection.close()
 
 
+def listening_sockets(port: int, proc: Path = Path("/proc")) -> set[str] | None:
+    """The inodes of the sockets listening on TCP ``port`` (IPv4 and IPv6) in this network
+    namespace, from ``/proc/net/tcp``; None where there is no such table (not Linux)."""
+    found, tables = set(), 0
+    for table in ("tcp", "tcp6"):
+        try:
+            lines = (proc / "net" / table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        tables += 1
+        for line in lines:
+            fields = line.split()
+            if len(fields) > 9 and fields[3] == "0A" and \
+                    int(fields[1].rsplit(":", 1)[1], 16) == port:  # 0A: LISTEN
+                found.add(fields[9])
+    return found if tables else None
+
+
+def holds_port(pid: int, port: int, proc: Path = Path("/proc")) -> bool | None:
+    """Whether process ``pid`` listens on TCP ``port``: True or False on Linux, None where it
+    cannot be told (no ``/proc``)."""
+    sockets = listening_sockets(port, proc)
+    if sockets is None:
+        return None
+    try:
+        fds = os.listdir(proc / str(pid) / "fd")
+    except OSError:
+        return None
+    for fd in fds:
+        try:
+            link = os.readlink(proc / str(pid) / "fd" / fd)
+        except OSError:
+            continue
+        if link.startswith("socket:[") and link[len("socket:["):-1] in sockets:
+            return True
+    return False
+
+
+class PortTaken(Exception):
+    """The server ended before it served, and its port is no longer free: another program
+    took it between the check and the server's start."""
+
+
 def _die_with_parent(parent: int) -> None:  # pragma: no cover - runs in the child before exec
     """On Linux, ask the kernel to send the child SIGTERM when its parent (pid ``parent``) dies
     (even by SIGKILL), so that no server is left serving without its launcher (one that died
@@ -159,11 +206,14 @@ def _die_with_parent(parent: int) -> None:  # pragma: no cover - runs in the chi
 
 def run_server(cmd: list[str], *, ready: Callable[[], bool] | None = None,
                on_ready: Callable[[], None] | None = None, stop_after: float = 10.0,
-               poll: float = 0.2) -> int:
+               poll: float = 0.2, owner: Callable[[int], bool] | None = None,
+               taken: Callable[[], bool] | None = None) -> int:
     """Run ``cmd`` as a child, passing SIGTERM/SIGINT/SIGHUP on to it, and make sure it is gone
     when this returns (terminated, then killed after ``stop_after`` seconds). ``on_ready`` is
-    called once ``ready()`` is true (asked every ``poll`` seconds while the child lives); a child
-    that ends before then is said in an ``error:`` line, unless a signal stopped it."""
+    called once ``ready()`` is true (asked every ``poll`` seconds while the child lives) and
+    ``owner(pid)`` says the child (that pid) is what answers; a child that ends before then is
+    said in an ``error:`` line, unless a signal stopped it, or raises PortTaken where
+    ``taken()`` says its port was taken meanwhile."""
     preexec = (functools.partial(_die_with_parent, os.getpid())
                if sys.platform.startswith("linux") else None)
     child = subprocess.Popen(cmd, env=dict(os.environ), preexec_fn=preexec)
@@ -178,7 +228,7 @@ def run_server(cmd: list[str], *, ready: Callable[[], bool] | None = None,
 
     previous = {sig: signal.signal(sig, forward) for sig in FORWARDED}
     try:
-        served = _wait_until_ready(child, ready, poll) if ready else True
+        served = _wait_until_ready(child, ready, owner, poll) if ready else True
         if served and on_ready:
             on_ready()
         code = child.wait()
@@ -194,6 +244,8 @@ def run_server(cmd: list[str], *, ready: Callable[[], bool] | None = None,
                 child.wait()
     if received:
         return 0 if received[-1] in (signal.SIGINT, signal.SIGTERM) else 128 + received[-1]
+    if not served and taken is not None and taken():
+        raise PortTaken
     if not served:
         print(f"error: the designer's server ended before it served (exit code {code}); its "
               f"messages above say why", file=sys.stderr)
@@ -201,10 +253,11 @@ def run_server(cmd: list[str], *, ready: Callable[[], bool] | None = None,
     return code
 
 
-def _wait_until_ready(child: subprocess.Popen, ready: Callable[[], bool], poll: float) -> bool:
-    """Whether ``ready()`` came true while ``child`` was running."""
+def _wait_until_ready(child: subprocess.Popen, ready: Callable[[], bool],
+                     owner: Callable[[int], bool] | None, poll: float) -> bool:
+    """Whether ``ready()`` (and ``owner(child's pid)``) came true while ``child`` was running."""
     while child.poll() is None:
-        if ready():
+        if (owner is None or owner(child.pid)) and ready():
             return True
         time.sleep(poll)
     return False
@@ -222,7 +275,18 @@ def cmd_app(args) -> int:
         print(f"error: --host {args.host}: not an address of this machine ({unusable})",
               file=sys.stderr)
         return EXIT_INVALID
-    port = choose_port(args.host, args.port)
+    for _ in range(PORT_RACES):
+        port = choose_port(args.host, args.port)
+        if port is None:
+            break
+        try:
+            return _serve(args, port)
+        except PortTaken:
+            if args.port:
+                port = None
+                break
+            print(f"note: port {port} was taken as the server started; trying the next free "
+                  f"one", file=sys.stderr, flush=True)
     if port is None:
         if args.port:
             print(f"error: port {args.port} on {args.host} is in use (or may not be opened); "
@@ -232,6 +296,14 @@ def cmd_app(args) -> int:
             print(f"error: no free port on {args.host} from {DEFAULT_PORT} to "
                   f"{DEFAULT_PORT + PORTS_TRIED - 1}; choose one with --port", file=sys.stderr)
         return 1
+    print("error: every port tried was taken as the server started; choose one with --port",
+          file=sys.stderr)
+    return 1
+
+
+def _serve(args, port: int) -> int:
+    """The server on ``port``, its address printed once it answers there itself (not another
+    program that took the port as it started: PortTaken then)."""
     if not is_loopback(args.host):
         print(f"warning: --host {args.host} makes the app reachable from other machines, and it "
               f"has no authentication: anyone who can reach it can read and change the designs, "
@@ -241,8 +313,10 @@ def cmd_app(args) -> int:
     return run_server(
         command(port, args.host, args.browser),
         ready=lambda: server_answers(args.host, port),
+        owner=lambda pid: holds_port(pid, port) is not False,
         on_ready=lambda: print(f"LayerLoom designer: http://{shown}:{port} (Ctrl+C stops it)",
-                               file=sys.stderr, flush=True))
+                               file=sys.stderr, flush=True),
+        taken=lambda: not port_free(args.host, port))
 
 
 def register(subparsers) -> None:
