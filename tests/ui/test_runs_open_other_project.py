@@ -91,3 +91,30 @@ def test_a_run_of_the_open_project_still_replaces_its_design_undoably(home, proj
     assert state.project_id == mine
     assert state.graph.nodes[1].params["out_features"] == 3
     assert len(state.undo_stack) == 1
+
+
+def test_a_run_design_the_disk_refuses_is_not_said_opened(home, projects, monkeypatch):
+    """'Open in the designer' with the project folder full (or read-only): the page says the
+    design was not opened and why; it said 'It is in the Designer now' over the old design."""
+    import errno
+
+    from layerloom.ui import projects as project_store
+
+    mine, _, _, own_run = projects
+    graph = load_graph(MLP)
+    graph.nodes[1].params["out_features"] = 5  # edited since the run
+    ProjectStore().save(mine, graph)
+    at = page(mine).run()
+    at.selectbox(key="runs.open").select(own_run).run()
+
+    def full(path, data):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(project_store, "_write_atomic", full)
+    at.button(key="runs.open.go").click().run()
+    assert not at.exception, at.exception
+    said = " ".join(i.value for i in at.info)
+    assert "It is in the Designer now" not in said
+    assert "was not opened. Your last edit (Opened the design of run" in said
+    assert "No space left on device" in said
+    assert at.session_state[SESSION_KEY].graph.nodes[1].params["out_features"] == 5

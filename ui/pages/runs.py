@@ -207,10 +207,13 @@ def open_design(state, pages: PagesState, runs, names: dict[int, str]) -> None:
         replace = getattr(state, "replace_design", None)
         message = (f"Opened the design of run “{names[run.id]}”; undo brings the previous "
                    f"design back.")
-        if callable(replace):
-            replace(graph, message)
-        else:
+        if not callable(replace):
             state.graph = graph
+        elif not replace(graph, message) and state.graph.to_dict() != graph.to_dict():
+            # not saved (a full disk, a read-only folder): never said to be in the Designer
+            why = state.notices[-1].text if state.notices else ""
+            pages.notice = f"The design of run “{names[run.id]}” was not opened. {why}".strip()
+            st.rerun()
         pages.notice = message + " It is in the Designer now."
         st.rerun()
 
