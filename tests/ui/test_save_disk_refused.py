@@ -183,3 +183,37 @@ def test_a_project_on_a_read_only_folder_opens_and_its_edit_is_said(tmp_path, mo
     assert store.load(pid).graph.to_dict() == state.graph.to_dict()  # as it was, unchanged
     assert state.save_again(notice)  # the folder writable again
     assert store.load(pid).graph.node("conv2").params["kernel_size"] == 5
+
+
+def test_fitting_the_design_to_data_the_disk_refuses_is_not_said_done(home, monkeypatch):
+    """The Data page's 'Fit the design to wine' with the project folder full: the page says
+    the design was not fitted and why; it said 'The design now takes wine and is valid'."""
+    from streamlit.testing.v1 import AppTest
+
+    def script():
+        import streamlit as st
+
+        from layerloom.graph.templates import load_template
+        from layerloom.ui.pages import data
+        from layerloom.ui.projects import ProjectStore
+        from layerloom.ui.state import DesignerState
+
+        if "app" not in st.session_state:
+            st.session_state.app = DesignerState.new(ProjectStore(),
+                                                     load_template("mlp-tabular"))
+        data.render(st.session_state.app)
+
+    at = AppTest.from_function(script, default_timeout=60).run()
+    at.selectbox(key="data.builtin").select("wine").run()
+    monkeypatch.setattr(projects, "_write_atomic",
+                        refusing(errno.ENOSPC, "No space left on device"))
+    at.button(key="data.fit").click().run()
+    assert not at.exception, at.exception
+    said = [shown(i.value) for i in at.info]
+    assert said and said[0].startswith("The design was not fitted to wine. Your last edit "
+                                       "was not saved: the project folder cannot be written "
+                                       "(No space left on device:"), said
+    assert not any("now takes wine" in text for text in said)
+    app = at.session_state.app
+    assert app.graph.variables["features"] == 4 == \
+        ProjectStore().load(app.project_id).graph.variables["features"]

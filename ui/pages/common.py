@@ -11,14 +11,16 @@ from ..fields import plain
 from ..pagestate import PagesState
 
 
-def set_graph(state, graph: Graph) -> None:
+def set_graph(state, graph: Graph) -> bool:
     """Make ``graph`` the current design through the designer state's ``commit`` (undoable,
-    saved with the project); a plain assignment for a state without one."""
+    saved with the project); a plain assignment for a state without one. False where it was
+    not saved (a full disk, a read-only folder, another tab's edit it does not join: the
+    state's last notice says why), so that the page never says it was."""
     commit = getattr(state, "commit", None)
     if callable(commit):
-        commit(graph)
-    else:
-        state.graph = graph
+        return bool(commit(graph)) or state.graph.to_dict() == graph.to_dict()
+    state.graph = graph
+    return True
 
 
 def show_notice(pages: PagesState) -> None:

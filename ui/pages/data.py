@@ -489,7 +489,11 @@ def fit_panel(state, pages: PagesState, ds) -> None:
                  help="Makes the changes named above that need no new block, through the "
                       "design's variables where they set them (undo reverts them):  \n"
                       + changes_text(fit_changes(fit))):
-        set_graph(state, fixed)  # validated by fit_design: never a fix that leaves errors
+        if not set_graph(state, fixed):  # validated by fit_design: never leaves errors
+            notices = getattr(state, "notices", None)
+            pages.notice = (f"The design was not fitted to {ds.name}. "
+                            + (notices[-1].text if notices else "")).strip()
+            st.rerun()
         # the data the design was fitted to is chosen: the Train page said "no data chosen
         # yet" of the stand-in the user had just fitted the design to
         remember_data(state, pages.data, chosen=True)
