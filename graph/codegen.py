@@ -291,6 +291,11 @@ class _Writer:
                 if info.spec is not None and info.spec.ports.kind == "variadic":
                     joined = f"[{joined}]"
                 code = f"{target} = self.{name}({joined})"
+                if info.repeat > 1 and len(args) > 1:  # copies in turn, each given the mask
+                    layer = ns.name("layer")
+                    inst.lines.append(Line(f"{target} = {args[0]}"))
+                    code = (f"for {layer} in self.{name}: {target} = {layer}({target}, "
+                            f"{', '.join(args[1:])})")
             label = comment(info.node.label) if info.node.label else None
             inst.lines.append(Line(code, shape, label))
         inst.returns = [var[o] for o in ordered(level.outputs, ids) if level.nodes[o].used]

@@ -107,6 +107,13 @@ def build_level(level: Level, ids: list[str], cls: str) -> fx.GraphModule:
         root.add_module(name, module)
         if info.spec is not None and info.spec.ports.kind == "variadic":
             args = [args]  # a list-taking block, as the block library's modules are
+        if info.repeat > 1 and len(args) > 1:  # copies in turn, each given the mask too
+            out = args[0]
+            for i in range(info.repeat):
+                out = g.create_node("call_module", f"{name}.{i}", (out, *args[1:]),
+                                    name=name if i == info.repeat - 1 else f"{name}_{i}")
+            values[node_id] = out
+            continue
         values[node_id] = g.create_node("call_module", name, tuple(args), name=name)
     results = [values[o] for o in ordered(level.outputs, ids) if level.nodes[o].used]
     g.output(results[0] if len(results) == 1 else tuple(results))

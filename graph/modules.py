@@ -292,6 +292,19 @@ class Attention(nn.Module):
         return out
 
 
+class MaskedEncoderLayer(nn.TransformerEncoderLayer):
+    """``nn.TransformerEncoderLayer`` (batch first) given a key padding mask as its second
+    input: a ``(B, L)`` tensor nonzero at padding, as a PaddingMask block gives it."""
+
+    def forward(self, src: Tensor, src_key_padding_mask: Tensor) -> Tensor:
+        # float32's lowest value at padding, not -inf: a sample all of padding gets an even
+        # average rather than NaN
+        mask = torch.zeros(src_key_padding_mask.shape, dtype=src.dtype,
+                           device=src.device).masked_fill(src_key_padding_mask != 0,
+                                                          -3.4028234663852886e38)
+        return super().forward(src, src_key_padding_mask=mask)
+
+
 class PaddingMask(nn.Module):
     """1 where the input (token ids, or an attention_mask) equals ``pad_value``, else 0."""
 

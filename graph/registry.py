@@ -67,6 +67,9 @@ class BlockSpec:
     # a dtype per input port where they differ (attention's key_padding_mask takes int64 among
     # float ports): port i takes port_dtypes[i], a port past its end takes input_dtype
     port_dtypes: tuple[str, ...] = ()
+    # named input ports that a repeated node gives to every copy (a padding mask), while its
+    # first input goes through the copies one after another
+    shared_ports: tuple[str, ...] = ()
     output_dtype: str = "float"  # "float" | "same"
     key_params: tuple[str, ...] = ()
     doc_url: str | None = None

@@ -710,11 +710,15 @@ class _Resolver:
         if repeat == 0:  # skipped: the first input passes through unchanged
             info.shape, info.dtype = info.in_shapes[0], dtypes[0]
             return
-        if repeat > 1 and len(ordered) != 1:
+        shared = spec is not None and len(ordered) > 1 and all(
+            i < len(spec.ports.names) and spec.ports.names[i] in spec.shared_ports
+            for i in range(1, len(ordered)))  # a mask given to every copy
+        if repeat > 1 and len(ordered) != 1 and not shared:
             self.error(info.path, f"repeat {repeat} needs a block with one input; this one has "
                                   f"{len(ordered)}", param="repeat")
             return
         shapes, dtype = info.in_shapes, dtypes[0]
+        given = list(zip(info.in_shapes[1:], dtypes[1:])) if shared else []
         if repeat > 1:
             # the copies beyond the first, before making any
             self.spend(info.path, (repeat - 1) * self.weight(node))
@@ -726,7 +730,7 @@ class _Resolver:
             if result is None:
                 return
             shape, dtype = result
-            shapes, dtypes = [shape], [dtype]
+            shapes, dtypes = [shape] + [s for s, _ in given], [dtype] + [d for _, d in given]
             if info.ports is not None and repeat > 1:
                 self.error(info.path, f"repeat {repeat} needs a block with one output; this one "
                                       f"has {len(info.ports)} (outputs "

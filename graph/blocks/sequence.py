@@ -280,6 +280,11 @@ register(BlockSpec(
 
 def _encoder_shape(p, ins):
     expect_rank(ins[0], 2, "[L, D]")
+    if len(ins) > 1:  # src_key_padding_mask
+        expect_rank(ins[1], 1, "a [L] padding mask (from a PaddingMask block)", port=1)
+        if ins[1][0] != ins[0][0]:
+            raise ShapeError(f"src_key_padding_mask has {ins[1][0]} steps, but the sequence "
+                             f"has {ins[0][0]}", port=1)
     if ins[0][1] % p["nhead"]:
         raise ShapeError(f"d_model {ins[0][1]} is not divisible by nhead {p['nhead']}",
                          param="nhead")
@@ -300,7 +305,9 @@ def _encoder_macs(p, ins, out):
 
 register(BlockSpec(
     "TransformerEncoderLayer", "Sequence",
-    "Self-attention plus a feed-forward network, each with a residual and LayerNorm.",
+    "Self-attention plus a feed-forward network, each with a residual and LayerNorm. A "
+    "second input, src_key_padding_mask, is a [L] int64 mask from a PaddingMask block: a step "
+    "where it is nonzero is padding and gets no attention (repeated, every copy takes it).",
     params=(Param("nhead", "int", 4, "Attention heads (divides d_model).", min=1),
             Param("dim_feedforward", "int", 2048, "Hidden size of the feed-forward network.",
                   min=1),
@@ -312,8 +319,11 @@ register(BlockSpec(
             Param("layer_norm_eps", "float", 1e-5, "LayerNorm epsilon.", min=0,
                   min_inclusive=False),
             Param("d_model", "int", None, "Features per step (inferred).", min=1, inferred=True)),
+    ports=Ports("named", names=("src", "src_key_padding_mask"), min=1, max=2),
+    port_dtypes=("float", "int"), shared_ports=("src_key_padding_mask",),
     inferred={"d_model": lambda ins: ins[0][-1]}, infer=_encoder_shape,
-    build=lambda p, ins: nn.TransformerEncoderLayer(
+    build=lambda p, ins: (modules.MaskedEncoderLayer if len(ins) > 1
+                          else nn.TransformerEncoderLayer)(
         ins[0][1], p["nhead"], dim_feedforward=p["dim_feedforward"], dropout=p["dropout"],
         activation=p["activation"], norm_first=p["norm_first"],
         layer_norm_eps=p["layer_norm_eps"], batch_first=True),

@@ -429,19 +429,22 @@ class Importer:
         if block == "MultiheadAttention":
             return self._attention(node, params)
         given = [a for a in called if a is not None]  # rnn(x, None): no initial state
+        if block == "TransformerEncoderLayer" and len(inputs) == len(given) == 1 and [
+                k for k, v in node.kwargs.items() if v is not None] == ["src_key_padding_mask"]:
+            return self._masked_encoder(node, module, block, params, inputs[0])
         if any(v is not None for v in node.kwargs.values()) or len(inputs) != 1 \
                 or len(given) != 1:
             extra = [k for k, v in node.kwargs.items() if v is not None]
             masks = [k for k in extra if "mask" in k or k == "is_causal"]
             if masks:
                 raise Unsupported(f"it is called with {', '.join(masks)} besides its input; "
-                                  f"the {block} block takes no mask (it attends to every "
-                                  f"step): call it with its input alone (padded or future "
-                                  f"steps are then attended to), or write the attention with "
-                                  f"nn.MultiheadAttention(..., batch_first=True) given "
-                                  f"key_padding_mask=ids == 0 (padding), or "
+                                  f"the {block} block takes no other mask than "
+                                  f"src_key_padding_mask=ids == 0 (padding; it attends to "
+                                  f"every step): call it with its input alone (padded or "
+                                  f"future steps are then attended to), or with that padding "
+                                  f"mask alone, or write the attention with "
                                   f"F.scaled_dot_product_attention(q, k, v, is_causal=True) "
-                                  f"(causal), which import")
+                                  f"(causal), which imports")
             raise Unsupported("it is called with more than its input (masks, initial states "
                               "and extra arguments have no block equivalent)")
         self.tensor(inputs[0], "input")
@@ -455,6 +458,27 @@ class Importer:
         if isinstance(module, nn.TransformerEncoder):  # num_layers=1: the layer itself
             return Mapped(block, params, inputs, module=f"{node.target}.layers.0")
         return Mapped(block, params, inputs, module=str(node.target))
+
+    def _masked_encoder(self, node: fx.Node, module: nn.Module, block: str, params: dict,
+                        x: fx.Node) -> Mapped:
+        """``encoder(x, src_key_padding_mask=ids == 0)``: the block with the PaddingMask as
+        its second input (a stack of layers repeated, each copy given the mask)."""
+        self.tensor(x, "input")
+        mask = padding_mask(self, node.kwargs["src_key_padding_mask"], "src_key_padding_mask")
+        if getattr(module, "use_nested_tensor", False):
+            raise Unsupported(
+                "it is built with enable_nested_tensor=True (the default), so in evaluation "
+                "without gradients PyTorch gives 0 at the padded steps (what follows, such as a "
+                "mean over the steps, takes those zeros), while in training it computes them; "
+                "a block computes every step, as training does. Construct it with "
+                "enable_nested_tensor=False (the same weights) to import it")
+        inputs, ports = [x, mask], ["src", "src_key_padding_mask"]
+        if isinstance(module, nn.TransformerEncoder) and len(module.layers) > 1:
+            copies = [f"{node.target}.layers.{i}" for i in range(len(module.layers))]
+            return Mapped(block, params, inputs, ports=ports, copies=copies)
+        layer = f"{node.target}.layers.0" if isinstance(module, nn.TransformerEncoder) \
+            else str(node.target)
+        return Mapped(block, params, inputs, ports=ports, module=layer)
 
     def _zero_state(self, node: fx.Node) -> bool:
         """``torch.zeros(layers, x.size(0), hidden)`` (and ``.to(x.device)`` of it) given only

@@ -1,5 +1,6 @@
 """A key padding mask carried through a design: PaddingMask marks the padding of token ids, and
-MultiheadAttention or ScaledDotProductAttention given it as their key_padding_mask input give
+MultiheadAttention or ScaledDotProductAttention given it as their key_padding_mask input, or
+TransformerEncoderLayer as its src_key_padding_mask (repeated: every copy takes it), give
 padded steps no attention. A padded batch then gives, at each sample's real steps, what the
 sample gives alone without padding, as torch's own layers do with key_padding_mask; the
 generated code, TorchScript and ONNX files compute the same. Before, no block took a mask, so
@@ -122,3 +123,47 @@ def test_a_mask_that_does_not_fit_is_named(change, said):
     assert any(said in m for m in messages), messages
     with pytest.raises(GraphError):
         report.raise_if_invalid()
+
+
+def _encoder(length: int, repeat: int = 2) -> dict:
+    nodes = [{"id": "ids", "type": "Input", "params": {"shape": [length], "dtype": "int64"}},
+             {"id": "pad", "type": "PaddingMask"},
+             {"id": "emb", "type": "Embedding", "params": {"num_embeddings": 10,
+                                                           "embedding_dim": 8}},
+             {"id": "enc", "type": "TransformerEncoderLayer", "repeat": repeat,
+              "params": {"nhead": 2, "dim_feedforward": 16, "dropout": 0.0}},
+             {"id": "out", "type": "Output"}]
+    edges = [{"source": "ids", "target": "emb"}, {"source": "ids", "target": "pad"},
+             {"source": "emb", "target": "enc", "port": "src"},
+             {"source": "pad", "target": "enc", "port": "src_key_padding_mask"},
+             {"source": "enc", "target": "out"}]
+    return {"format": "layerloom-graph", "version": 1, "name": "encoder", "nodes": nodes,
+            "edges": edges}
+
+
+def test_repeated_encoder_layers_each_take_the_mask_as_torchs_encoder_does(tmp_path):
+    torch.manual_seed(0)
+    graph = parse_graph(_encoder(6))
+    model = compile_graph(graph).eval()
+    alone = compile_graph(parse_graph(_encoder(3))).eval()
+    alone.load_state_dict(model.state_dict())
+    torchs = nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, 16, 0.0, batch_first=True),
+                                   2, enable_nested_tensor=False).eval()
+    torchs.layers.load_state_dict(model.enc.state_dict())
+    with torch.no_grad():
+        want = model(IDS)
+        torch.testing.assert_close(want, torchs(model.emb(IDS), src_key_padding_mask=IDS == 0),
+                                   atol=1e-6, rtol=0)
+        torch.testing.assert_close(want[0, :3], alone(IDS[:1, :3])[0], atol=1e-5, rtol=0)
+        generated = model_class(load_source(generate_code(graph), tmp_path))().eval()
+        generated.load_state_dict(model.state_dict())
+        torch.testing.assert_close(generated(IDS), want, atol=1e-6, rtol=0)
+    for fmt, file in (("torchscript", "m.pt"), ("onnx", "m.onnx")):
+        export_model(graph, fmt, tmp_path / file, model.state_dict(), sample_inputs=IDS)
+
+
+def test_a_repeated_attention_with_a_mask_is_refused():
+    design = _design(6)
+    design["nodes"][3]["repeat"] = 2
+    assert [str(p) for p in validate(parse_graph(design)).errors] == [
+        "attn.repeat: repeat 2 needs a block with one input; this one has 4"]

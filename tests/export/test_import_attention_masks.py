@@ -1,9 +1,11 @@
 """Attention given a mask, as users write it. A key padding mask made from the ids
-(``pad = ids == 0``) for ``nn.MultiheadAttention(key_padding_mask=pad)`` imports as a
-PaddingMask block feeding the attention's key_padding_mask input: the design gives the model's
-numbers on padded batches (before, it was refused: "cannot import operator.eq: no LayerLoom
-block does this"). ``nn.TransformerEncoder(src_key_padding_mask=...)`` and ``mask=...,
-is_causal=True`` are refused at the line that calls the layer, saying what to write instead; a
+(``pad = ids == 0``) for ``nn.MultiheadAttention(key_padding_mask=pad)`` or
+``nn.TransformerEncoder(src_key_padding_mask=pad)`` imports as a PaddingMask block feeding the
+attention's key_padding_mask (the encoder layers' src_key_padding_mask, every copy of the
+repeated block): the design gives the model's numbers on padded batches (before, it was
+refused: "cannot import operator.eq: no LayerLoom block does this"). ``mask=...,
+is_causal=True`` given to the encoder, and an encoder whose nested tensors give zeros at the
+padding in evaluation, are refused at the line that calls it, saying what to write instead; a
 mask made otherwise is refused at its line, saying which mask imports."""
 
 from __future__ import annotations
@@ -31,12 +33,12 @@ class PaddedAttention(nn.Module):
 
 
 class PaddedEncoder(nn.Module):
-    def __init__(self, causal=False):
+    def __init__(self, causal=False, nested=False):
         super().__init__()
         self.causal = causal
         self.emb = nn.Embedding(50, 16)
         layer = nn.TransformerEncoderLayer(16, 4, 32, batch_first=True)
-        self.enc = nn.TransformerEncoder(layer, 2, enable_nested_tensor=False)
+        self.enc = nn.TransformerEncoder(layer, 2, enable_nested_tensor=nested)
         self.head = nn.Linear(16, 3)
 
     def forward(self, ids):
@@ -55,14 +57,20 @@ class KeepMaskAttention(PaddedAttention):
         return self.head(y.mean(1))
 
 
-def test_a_key_padding_mask_of_the_ids_imports_and_gives_the_models_numbers():
+@pytest.mark.parametrize(("model", "block", "wired"), [
+    (PaddedAttention(), "attn", {("emb", "query"), ("emb", "key"), ("emb", "value"),
+                                 ("padding_mask", "key_padding_mask")}),
+    (PaddedEncoder(), "enc", {("emb", "src"), ("padding_mask", "src_key_padding_mask")})])
+def test_a_key_padding_mask_of_the_ids_imports_and_gives_the_models_numbers(model, block,
+                                                                             wired):
     torch.manual_seed(0)
-    model = PaddedAttention().eval()
+    model = model.eval()
     graph, weights = import_torch(model, [6], "int64")
     types = {n.id: n.type for n in graph.nodes}
     assert types["padding_mask"] == "PaddingMask"
-    assert {(e.source, e.port) for e in graph.edges if e.target == "attn"} == {
-        ("emb", "query"), ("emb", "key"), ("emb", "value"), ("padding_mask", "key_padding_mask")}
+    assert {(e.source, e.port) for e in graph.edges if e.target == block} == wired
+    if block == "enc":
+        assert graph.node("enc").repeat == 2  # one block repeated, each copy masked
     compiled = compile_graph(graph).eval()
     compiled.load_state_dict(weights.apply(model.state_dict()))
     ids = torch.tensor([[5, 9, 3, 0, 0, 0], [7, 2, 8, 4, 6, 1], [4, 0, 0, 0, 0, 0]])
@@ -71,7 +79,8 @@ def test_a_key_padding_mask_of_the_ids_imports_and_gives_the_models_numbers():
         torch.testing.assert_close(compiled(ids), want, atol=1e-5, rtol=0)
         # the padding changes the model's answer: a mask that did nothing would not match
         x = model.emb(ids)
-        unmasked = model.head(model.attn(x, x, x, need_weights=False)[0].mean(1))
+        unmasked = model.head(model.attn(x, x, x, need_weights=False)[0].mean(1)
+                              if block == "attn" else model.enc(x).mean(1))
     assert (unmasked - want).abs().max() > 1e-3
 
 
@@ -83,16 +92,19 @@ def test_a_key_padding_mask_of_the_ids_imports_and_gives_the_models_numbers():
      "PaddingMask block), or, for causal attention, F.scaled_dot_product_attention(q, k, v, "
      "is_causal=True); else call attn without key_padding_mask (padded or future steps are "
      "then attended to)"),
-    (PaddedEncoder(), "encoder",
-     "cannot import enc (TransformerEncoder): it is called with src_key_padding_mask besides "
-     "its input; the TransformerEncoderLayer block takes no mask (it attends to every step): "
-     "call it with its input alone (padded or future steps are then attended to), or write "
-     "the attention with nn.MultiheadAttention(..., batch_first=True) given "
-     "key_padding_mask=ids == 0 (padding), or F.scaled_dot_product_attention(q, k, v, "
-     "is_causal=True) (causal), which import"),
+    (PaddedEncoder(nested=True), "encoder",
+     "cannot import enc (TransformerEncoder): it is built with enable_nested_tensor=True (the "
+     "default), so in evaluation without gradients PyTorch gives 0 at the padded steps (what "
+     "follows, such as a mean over the steps, takes those zeros), while in training it "
+     "computes them; a block computes every step, as training does. Construct it with "
+     "enable_nested_tensor=False (the same weights) to import it"),
     (PaddedEncoder(causal=True), "causal",
      "cannot import enc (TransformerEncoder): it is called with mask, is_causal besides its "
-     "input; the TransformerEncoderLayer block takes no mask"),
+     "input; the TransformerEncoderLayer block takes no other mask than "
+     "src_key_padding_mask=ids == 0 (padding; it attends to every step): call it with its "
+     "input alone (padded or future steps are then attended to), or with that padding mask "
+     "alone, or write the attention with F.scaled_dot_product_attention(q, k, v, "
+     "is_causal=True) (causal), which imports"),
 ])
 def test_a_mask_is_refused_at_its_line_saying_what_to_change(model, marker, said, line_of):
     with pytest.raises(GraphError) as caught:
