@@ -32,8 +32,8 @@ from PIL import Image
 from .dataset import Dataset
 from .errors import DataError, budget, over_budget
 from .images import (DEFAULT_SIZE, FIX, GRAY_MODES, JUNK, MAX_IMAGE_PIXELS, READ, SUFFIXES,
-                     eight_bit, left_out_note, orientation, read_each, texts_hint, unreadable,
-                     upright, upright_size)
+                     eight_bit, left_out_note, orientation, read_each, reading_notes, texts_hint,
+                     unreadable, upright, upright_size)
 from .layout import first_nested, nested_classes
 from .options import Option
 from .split import SplitSpec
@@ -404,6 +404,9 @@ def load_image_folder(path: Path, spec: SplitSpec, *, image_size: tuple[int, int
         read_each(files, lambda name: _header(root / name, name))
     headers = [_header(root / name, name) for name in files[::step][:HEADER_SAMPLE]]
     sizes = {size for size, _ in headers}
+    said = reading_notes(sizes, [mode for _, mode in headers], image_size, color,
+                         f"{'cropped to fit (the centre kept)' if resize == 'crop' else 'stretched'}"
+                         f" as each is read", "sampled " if len(headers) < len(files) else "")
     if image_size is None:
         image_size = next(iter(sizes))[::-1] if len(sizes) == 1 else DEFAULT_SIZE
     if color == "auto":
@@ -428,8 +431,8 @@ def load_image_folder(path: Path, spec: SplitSpec, *, image_size: tuple[int, int
             "original_sizes": sorted([h, w] for w, h in sizes)[:20], "split": split,
             "options": options, "seed": spec.seed, "val_fraction": spec.val_fraction,
             "test_fraction": spec.test_fraction, "stratified": False, "files": len(files)}
-    if others:
-        meta["notes"] = left_out_note(others)
+    if said or others:
+        meta["notes"] = said + left_out_note(others)
     return Dataset(name=path.name, task="classification",
                    input_shape=(1 if color == "grayscale" else 3, *image_size), dtype="float32",
                    classes=classes, target_dim=None,

@@ -52,6 +52,8 @@ def load_image_zip(path: Path, spec: SplitSpec, *, image_size: tuple[int, int] |
         files, others = _image_entries(path, archive)
         headers = read_each(files, lambda item: _header(path, archive, item[1]))
         sizes = {upright_size(image) for image in headers}  # PIL sizes are (width, height)
+        said = reading_notes(sizes, [im.mode for im in headers], image_size, color,
+                             "resized to it (stretched where the proportions differ)")
         if image_size is None:
             image_size = (next(iter(sizes))[::-1]) if len(sizes) == 1 else DEFAULT_SIZE
         if color == "auto":
@@ -67,12 +69,39 @@ def load_image_zip(path: Path, spec: SplitSpec, *, image_size: tuple[int, int] |
     labels = np.array([classes.index(name) for name, _ in files])
     meta = {"color": color, "image_size": list(image_size),
             "original_sizes": sorted([h, w] for w, h in sizes)[:20]}
-    notes = _turned_note(sum(orientation(image) > 1 for image in headers))
+    notes = said + _turned_note(sum(orientation(image) > 1 for image in headers))
     notes += left_out_note(others)
     if notes:
         meta["notes"] = notes
     return assemble(path.name, str(path), pixels, labels, spec, classes=classes, norm="channel",
                     scale=255.0, meta=meta)
+
+
+def reading_notes(sizes: set[tuple[int, int]], modes: list[str],
+                  image_size: tuple[int, int] | None, color: str, resized: str,
+                  sampled: str = "") -> list[str]:
+    """What loading does to images that differ, which the preview's small pictures do not
+    show: several sizes (``sizes``, as (width, height)) brought to the default 28×28 where no
+    ``image_size`` was chosen, and grayscale images read as RGB beside colour ones where the
+    ``color`` was left to choose. ``resized`` says how; ``sampled`` says where only some
+    images were looked at (``"sampled "``).
+
+    >>> reading_notes({(640, 480), (300, 200)}, ["RGB", "L", "L"], None, "auto", "resized")
+    ['images of 2 sizes (300×200 to 640×480) brought to 28×28, the default where sizes differ: resized; choose image_size to keep more detail', '2 of the 3 images are grayscale: read as RGB (their gray in all three channels), since the others have colour; choose color=grayscale to read every image in gray']
+    """
+    notes = []
+    if image_size is None and len(sizes) > 1:
+        ordered = sorted(sizes, key=lambda size: (size[0] * size[1], size))
+        notes.append(f"{sampled}images of {len(sizes)} sizes ({ordered[0][0]}×{ordered[0][1]} to "
+                     f"{ordered[-1][0]}×{ordered[-1][1]}) brought to {DEFAULT_SIZE[0]}×"
+                     f"{DEFAULT_SIZE[1]}, the default where sizes differ: {resized}; choose "
+                     f"image_size to keep more detail")
+    gray = sum(mode in GRAY_MODES for mode in modes)
+    if color == "auto" and 0 < gray < len(modes):
+        notes.append(f"{gray} of the {len(modes)} {sampled}images are grayscale: read as RGB "
+                     f"(their gray in all three channels), since the others have colour; "
+                     f"choose color=grayscale to read every image in gray")
+    return notes
 
 
 def left_out_note(others: list[str]) -> list[str]:
