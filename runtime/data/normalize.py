@@ -6,6 +6,8 @@ be fed new data exactly as it was trained: ``x = (raw / scale - mean) / std``.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 
@@ -21,9 +23,11 @@ def fit(x_train: np.ndarray, kind: str, scale: float | None = None,
     """
     axes = (0,) if kind == "feature" else (0,) + tuple(range(2, x_train.ndim))
     values = x_train.astype(np.float64)
-    mean = np.nanmean(values, axis=axes) if len(values) else np.zeros(values.shape[1])
-    std = np.nanstd(values, axis=axes) if len(values) else np.ones(values.shape[1])
-    mean = np.nan_to_num(mean)  # a feature missing in every training row
+    with warnings.catch_warnings():  # a feature missing in every training row: NaN, said
+        warnings.simplefilter("ignore", RuntimeWarning)  # by the loader's notes, not numpy's
+        mean = np.nanmean(values, axis=axes) if len(values) else np.zeros(values.shape[1])
+        std = np.nanstd(values, axis=axes) if len(values) else np.ones(values.shape[1])
+    mean = np.nan_to_num(mean)
     std = np.where(np.isfinite(std) & (std > 1e-12), std, 1.0)
     if keep is not None:
         mean, std = np.where(keep, 0.0, mean), np.where(keep, 1.0, std)

@@ -117,8 +117,8 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
     if goal.classes is not None:
         advice += targets.rare_classes_note(goal.y, goal.classes, split.parts, target) + \
             targets.case_note(target, goal.classes)
-    notes = table.notes + unlabelled + became + value_notes(columns, filled, unseen) + \
-        constant_notes(constant) + advice
+    notes = table.notes + unlabelled + became + \
+        value_notes(columns, filled, unseen, len(table.rows)) + constant_notes(constant) + advice
     if notes:
         meta.update(notes=notes, filled=filled, unseen=unseen)
     return assemble(table.path.name, str(table.path), x, goal.y, spec, classes=goal.classes,
@@ -247,7 +247,8 @@ def _category_notes(name: str, values: list[str], categories: list[str],
     return []
 
 
-def value_notes(columns: list[dict], filled: dict, unseen: dict) -> list[str]:
+def value_notes(columns: list[dict], filled: dict, unseen: dict,
+                rows: int | None = None) -> list[str]:
     """One line per column whose values were filled in or not recognised, in the file's
     column order: ``1 missing value in income filled with the training mean (62000)``,
     ``city: 1 value seen only outside training ('Nice') encoded as none of the known
@@ -270,6 +271,9 @@ def value_notes(columns: list[dict], filled: dict, unseen: dict) -> list[str]:
             elif column["kind"] == "date":
                 notes.append(f"{what} filled with the training mean of each of its "
                              f"{len(date_names(column))} columns")
+            elif gap["value"] is None and n == rows:  # of ``rows`` in all: a blank column
+                notes.append(f"{name}: empty on every row: it tells the model nothing; drop it "
+                             f"with drop=[{name!r}]")
             elif gap["value"] is None:
                 notes.append(f"{what} filled with 0: no training row has a value")
             else:
