@@ -14,6 +14,11 @@ supported for AutoPadType::SAME_UPPER"). :class:`SamePaddedConv` writes it as th
 ``Pad`` PyTorch applies (the larger half after, when the span is even) and a convolution
 without padding.
 
+PyTorch's exporter writes ``nn.Unflatten`` with the batch size of the sample it exports on
+fixed in the shapes it infers, so a ``reshape`` by ``x.shape[0]`` further on (a Reshape block
+after an Unflatten and a Permute: a pixel shuffle) is written for that batch alone and fails at
+any other. :class:`ReshapedUnflatten` writes it as the reshape it is.
+
 The model itself, and the code and TorchScript written from it, keep PyTorch's own modules.
 """
 
@@ -80,6 +85,19 @@ class SamePaddedConv(nn.Module):
         return self.op(F.pad(x, self.pads), c.weight, c.bias, c.stride, 0, c.dilation, c.groups)
 
 
+class ReshapedUnflatten(nn.Module):
+    """``unflatten`` (an ``nn.Unflatten``) as a reshape to the input's own sizes around
+    ``dim``, which the exporter writes from the input's shape, its batch included."""
+
+    def __init__(self, unflatten: nn.Unflatten):
+        super().__init__()
+        self.dim, self.sizes = unflatten.dim, list(unflatten.unflattened_size)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        dim = self.dim % x.dim()
+        return x.reshape(list(x.shape[:dim]) + self.sizes + list(x.shape[dim + 1:]))
+
+
 def _swap(model: nn.Module, swaps: dict[str, nn.Module]) -> nn.Module:
     if not swaps:
         return model
@@ -94,10 +112,15 @@ def onnx_ready(model: nn.Module, inputs: tuple) -> nn.Module:
     """``model``, or a copy of it with each adaptive pool that PyTorch's exporter refuses on
     ``inputs`` (its output size does not divide its input size) swapped for a
     :class:`FixedWindowPool` over the sizes it is called with, and each dilated "same"
-    convolution for a :class:`SamePaddedConv`."""
-    model = _swap(model, {name: SamePaddedConv(m) for name, m in model.named_modules()
-                          if type(m) in CONVS and m.padding == "same"
-                          and any(d > 1 for d in m.dilation) and m.padding_mode == "zeros"})
+    convolution for a :class:`SamePaddedConv`, and each ``nn.Unflatten`` for a
+    :class:`ReshapedUnflatten`."""
+    swaps: dict[str, nn.Module] = {
+        name: SamePaddedConv(m) for name, m in model.named_modules()
+        if type(m) in CONVS and m.padding == "same" and any(d > 1 for d in m.dilation)
+        and m.padding_mode == "zeros"}
+    swaps.update({name: ReshapedUnflatten(m) for name, m in model.named_modules()
+                  if type(m) is nn.Unflatten and isinstance(m.dim, int)})
+    model = _swap(model, swaps)
     pools = [(name, m) for name, m in model.named_modules() if type(m) in ADAPTIVE]
     if not pools:
         return model
