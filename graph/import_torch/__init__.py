@@ -32,6 +32,7 @@ from .importer import Importer
 from .output_match import match_outputs
 from .parameters import note_left_out, refuse_tied
 from .qkv_first import split_qkv
+from .rearrangements import expand_rearrangements
 from .trace import BATCH, propagate, sample_inputs, trace
 from .user_files import load_file, model_classes
 from .weights import WeightMap
@@ -78,6 +79,8 @@ def traced_import(model: nn.Module, input_shape, dtype: str | Sequence[str] = "f
                              f"{len(shapes)} shape(s) were given")
         samples = sample_inputs(model, shapes, dtypes)
         values = propagate(gm, samples)
+        if expand_rearrangements(gm, values):  # einops, pixel shuffles: reshapes, permutes
+            values = propagate(gm, samples)
         split = split_qkv(gm, values)  # timm's q, k, v split, as chunk (the batch stays first)
         fused = fuse_channels_first_norms(gm, values, model)  # ConvNeXt's LayerNorm by hand
         fused = fuse_causal_masks(gm, values, model) or fused  # GPT-2's masked attention

@@ -23,6 +23,7 @@ from torch import fx, nn
 from ..modules import SinusoidalPositionalEncoding
 from .causal_attention import DROPOUT
 from .modules import Unsupported, batchless, float32_decimal
+from .rearrangements import WRITTEN
 
 
 @dataclass
@@ -95,6 +96,12 @@ def rule(*targets: Any):
 
 def describe(node: fx.Node) -> str:
     """``torch.matmul``, ``operator.sub`` or ``Tensor.masked_fill``: how a user wrote it."""
+    if WRITTEN in node.meta:  # a part of an einops call or a pixel shuffle
+        return f"{node.meta[WRITTEN]} (its {_plain(node)})"
+    return _plain(node)
+
+
+def _plain(node: fx.Node) -> str:
     if node.op == "call_method":
         return f"Tensor.{node.target}"
     target = node.target

@@ -22,6 +22,7 @@ from ..model import Graph
 from ..naming import node_names
 from .output_match import match_outputs
 from .qkv_first import split_qkv
+from .rearrangements import expand_rearrangements
 from .trace import BATCH, propagate, sample_inputs, trace
 
 _GROW_MAP, _GROW_SEQUENCE = 4, 5
@@ -162,6 +163,8 @@ def _first_difference(model: nn.Module, graph: Graph, compiled: fx.GraphModule, 
     try:
         gm = trace(model)
         values = propagate(gm, sample_inputs(model, shapes, dtypes))
+        if expand_rearrangements(gm, values):
+            values = propagate(gm, sample_inputs(model, shapes, dtypes))
         if split_qkv(gm, values):
             values = propagate(gm, sample_inputs(model, shapes, dtypes))
         importer = Importer(model, gm, values, BATCH, dtypes)

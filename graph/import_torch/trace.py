@@ -24,6 +24,7 @@ from torch import fx, nn
 
 from ..errors import GraphError
 from .modules import find_rule
+from .rearrangements import einops_layer, einops_traced
 from .user_source import grad_follows_training
 
 BATCH = 3  # an unusual batch size, so that a dimension equal to it is rarely confused with it
@@ -46,6 +47,7 @@ def without_fx_notes(message: str) -> str:
 
 _TORCH_DIR = Path(torch.__file__).resolve().parent
 _TRACER = str(Path(__file__).resolve())  # its create_node's frame
+_STAND_INS = str(Path(__file__).resolve().with_name("rearrangements.py"))  # einops' calls
 _FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<func>\S+)')
 
 
@@ -59,7 +61,7 @@ def user_frames(node: fx.Node) -> list[tuple[str, int]]:
             inside = Path(path).resolve().is_relative_to(_TORCH_DIR)
         except OSError:
             inside = False
-        if not inside and not path.startswith("<") and path != _TRACER:
+        if not inside and not path.startswith("<") and path not in (_TRACER, _STAND_INS):
             found.append((path, int(frame["line"])))
     return found
 
@@ -88,7 +90,8 @@ class _Tracer(fx.Tracer):
         return super().to_bool(obj)
 
     def is_leaf_module(self, m: nn.Module, qualname: str) -> bool:
-        return find_rule(m) is not None or super().is_leaf_module(m, qualname)
+        return find_rule(m) is not None or einops_layer(m) \
+            or super().is_leaf_module(m, qualname)
 
     def proxy(self, node: fx.Node) -> fx.Proxy:
         return _Proxy(node, self)
@@ -233,6 +236,23 @@ def trace(model: nn.Module) -> fx.GraphModule:
     """
     _no_varargs(model)
     concrete = optional_args(model)
+    with einops_traced(list(_user_spaces(model).values())):
+        graph, reads = _traced(model, concrete)
+    _drop_specialised(graph, set(concrete))
+    gm = fx.GraphModule(model, graph, class_name=type(model).__name__)
+    gm.meta["training_reads"] = reads
+    _follow_inplace(gm)
+    gm.graph.eliminate_dead_code()
+    for node in [n for n in gm.graph.nodes if n.op == "placeholder"]:
+        if str(node.target).startswith("**") and not node.users:  # forward(x, **kwargs)
+            gm.graph.erase_node(node)
+    gm.recompile()
+    return gm
+
+
+def _traced(model: nn.Module, concrete: dict) -> tuple[fx.Graph, list]:
+    """The graph of ``model`` traced with ``concrete`` arguments, and where ``self.training``
+    was read: traced again with buffers, and with ``len``, where the first trace fails."""
     tracer, reads = _Tracer(), []
     traced_through = [m for name, m in model.named_modules() if not name
                       or not tracer.is_leaf_module(m, name)]
@@ -248,16 +268,7 @@ def trace(model: nn.Module) -> fx.GraphModule:
             graph, exc = _trace_lengths(model, concrete, tracer_reads=reads)
         if graph is None:
             raise GraphError(_trace_failure(model, exc)) from None
-    _drop_specialised(graph, set(concrete))
-    gm = fx.GraphModule(model, graph, class_name=type(model).__name__)
-    gm.meta["training_reads"] = reads
-    _follow_inplace(gm)
-    gm.graph.eliminate_dead_code()
-    for node in [n for n in gm.graph.nodes if n.op == "placeholder"]:
-        if str(node.target).startswith("**") and not node.users:  # forward(x, **kwargs)
-            gm.graph.erase_node(node)
-    gm.recompile()
-    return gm
+    return graph, reads
 
 
 def _trace_buffers(model: nn.Module, concrete: dict) -> fx.Graph | None:
