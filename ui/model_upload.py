@@ -81,7 +81,9 @@ def open_model(state: DesignerState, file: str, data: bytes) -> str | None:
     for node in graph.nodes:  # the canvas lays out a design without positions, fitted to it
         node.position = None
     weights = {key: value.detach().contiguous() for key, value in weights.items()}
-    other = session.use(state, DesignerState.new(state.store, graph))
+    other = session.new_project(state, graph, f"The project of {file}")
+    if other is None:
+        return None  # said in the design's notices
     state.uploads += 1
     other.uploads = state.uploads  # the uploaders start empty in the new project
     other.store.set_weights(other.project_id, save_tensors(weights))

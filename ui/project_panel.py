@@ -278,8 +278,10 @@ def _open_snapshot(state: DesignerState, pid: str, sid: str, label: str) -> None
         state.notify("error", f"Could not open snapshot {label} of {pid}: {session._why(exc)}")
         return
     graph.name = unique_name(state.store, graph.name)
-    _dismiss(state, pid)
-    other = session.use(state, DesignerState.new(state.store, graph))
+    other = session.new_project(state, graph, f"The copy of snapshot “{label}”")
+    if other is None:
+        return
+    _dismiss(other, pid)
     other.notify("success", f"Opened snapshot “{label}” of {pid} as the new project "
                             f"“{graph.name}”.")
 
@@ -316,7 +318,9 @@ def _new_chosen(state: DesignerState) -> None:
 def _new(state: DesignerState, template: str) -> None:
     graph = blank_design() if template == BLANK else load_template(template)
     graph.name = unique_name(state.store, graph.name)
-    other = session.use(state, DesignerState.new(state.store, graph))
+    other = session.new_project(state, graph, f"The new project “{graph.name}”")
+    if other is None:
+        return
     other.notify("success", f"New blank design “{graph.name}”." if template == BLANK else
                  f"New project “{graph.name}” from the {template} template.")
 
@@ -352,7 +356,9 @@ def _upload(state: DesignerState, key: str) -> None:
         return
     state.uploads += 1
     graph.name = unique_name(state.store, graph.name)
-    other = session.use(state, DesignerState.new(state.store, graph))
+    other = session.new_project(state, graph, f"The project of {upload.name}")
+    if other is None:
+        return
     other.notify("success", f"Opened {upload.name} as a new project.")
 
 

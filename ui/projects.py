@@ -158,12 +158,16 @@ class ProjectStore:
             pid = f"{slug[:40] or 'design'}-{secrets.token_hex(3)}"
             if not (self.projects / pid).exists():
                 break
-        (self._dir(pid) / "snapshots").mkdir(parents=True)
-        now = time.time()
-        self._write_json(self._dir(pid) / "meta.json",
-                         {"name": graph.name or pid, "created": now, "updated": now,
-                          "view": {}})
-        self.save(pid, graph, edit=Edit("create", f"new project {graph.name or pid}"))
+        try:
+            (self._dir(pid) / "snapshots").mkdir(parents=True)
+            now = time.time()
+            self._write_json(self._dir(pid) / "meta.json",
+                             {"name": graph.name or pid, "created": now, "updated": now,
+                              "view": {}})
+            self.save(pid, graph, edit=Edit("create", f"new project {graph.name or pid}"))
+        except BaseException:  # a full disk: no half-made project folder is left behind
+            shutil.rmtree(self._dir(pid), ignore_errors=True)
+            raise
         return pid
 
     def exists(self, pid: str | None) -> bool:

@@ -1223,6 +1223,22 @@ def browser_cookie() -> None:
             f'max-age=31536000; SameSite=Strict";</script>', unsafe_allow_javascript=True)
 
 
+def new_project(state: DesignerState, graph: Graph, what: str) -> DesignerState | None:
+    """``graph`` as a new project, made this tab's (:func:`use`); None where the projects
+    folder cannot be written (a full disk, a read-only home), said in ``state`` in words
+    (``what``: "The new project", "The snapshot's copy"…), the design open left as it was."""
+    try:
+        other = DesignerState.new(state.store, graph)
+    except OSError as exc:
+        log.error("could not create a project: %s", exc)
+        where = f": {exc.filename}" if exc.filename else ""
+        state.notify("error", f"{what} was not created: the projects folder cannot be written "
+                              f"({exc.strerror or exc}{where}). The design open here is as it "
+                              f"was.")
+        return None
+    return use(state, other)
+
+
 def use(state: DesignerState, other: DesignerState) -> DesignerState:
     """Make ``other`` this tab's state (after opening or creating another project).
 

@@ -217,3 +217,24 @@ def test_fitting_the_design_to_data_the_disk_refuses_is_not_said_done(home, monk
     app = at.session_state.app
     assert app.graph.variables["features"] == 4 == \
         ProjectStore().load(app.project_id).graph.variables["features"]
+
+
+def test_a_new_project_the_full_disk_refuses_is_said_and_leaves_no_folder(app, home,
+                                                                        monkeypatch):
+    """New (a template, a blank design), an opened file, a snapshot's copy, a run's design:
+    with the projects folder full, the page says the project was not created, the design
+    open stays, and no half-made project folder is left (it raised out of the callback)."""
+    before = sorted(p.name for p in (home / "projects").iterdir())
+    pid = app.session_state[SESSION_KEY].project_id
+    next(b for b in app.button if b.label == "New").click().run()
+    monkeypatch.setattr(projects, "_write_atomic",
+                        refusing(errno.ENOSPC, "No space left on device"))
+    next(b for b in app.button if b.label == "Create").click().run()
+    assert not app.exception, app.exception
+    said = [shown(e.value) for e in app.error]
+    assert len(said) == 1 and said[0].startswith(
+        "The new project “untitled” was not created: the projects folder cannot be "
+        "written (No space left on device: "), said
+    assert said[0].endswith("The design open here is as it was.")
+    assert app.session_state[SESSION_KEY].project_id == pid
+    assert sorted(p.name for p in (home / "projects").iterdir()) == before

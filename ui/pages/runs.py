@@ -222,11 +222,14 @@ def _open_as_new(state, pages: PagesState, graph, name: str, run_id: int) -> Non
     """The run's design as a new project, made the tab's; the design open before is left as
     it was."""
     from ..project_panel import unique_name
-    from ..state import DesignerState, use
+    from ..state import new_project
 
     before = getattr(state, "graph", None)
     graph.name = unique_name(state.store, f"{graph.name} run {run_id}")
-    other = use(state, DesignerState.new(state.store, graph))
+    other = new_project(state, graph, f"The project of run “{name}”")
+    if other is None:  # the projects folder cannot be written: said, the design kept
+        pages.notice = state.notices[-1].text
+        return
     kept = f" “{before.name}” is as it was." if before is not None else ""
     pages.notice = (f"Opened the design of run “{name}” as the new project “{graph.name}”;"
                     f"{kept} It is in the Designer now.")
