@@ -1,8 +1,9 @@
 """``import-onnx`` of a user's own text model exported with its padding mask as a second input
-(``key_padding_mask=attention_mask == 0``): the mask on the attention's scores is read from the
-probe runs, and where it hides exactly the key steps where that input is 0 it imports as a
-PaddingMask of the input feeding the attention's key_padding_mask, giving the model's numbers
-on padded batches. A mask from an input that means something else is refused, saying what
+(``key_padding_mask=attention_mask == 0`` to nn.MultiheadAttention, or ``attn_mask`` of the
+kept steps to F.scaled_dot_product_attention), by either exporter: the mask on the attention's
+scores is read from the probe runs, and where it hides exactly the key steps where that input
+is 0 it imports as a PaddingMask of the input feeding the attention's key_padding_mask, giving
+the model's numbers on padded batches. A mask from an input that means something else is refused, saying what
 imports. Both were refused alike before ('no block takes a mask')."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import warnings
 
 import pytest
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from layerloom.graph import GraphError, compile_graph
@@ -32,25 +34,55 @@ class MaskedText(nn.Module):
         return self.head(y.mean(1))
 
 
-def _exported(model: nn.Module, path) -> None:
+class HeadsText(nn.Module):
+    """Attention written by hand, given the kept steps as F.scaled_dot_product_attention's
+    attn_mask (True where a step is attended to), as Hugging Face's models give it."""
+
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(20, 8)
+        self.qkv = nn.Linear(8, 24)
+        self.out = nn.Linear(8, 8)
+        self.head = nn.Linear(8, 3)
+
+    def forward(self, ids, attention_mask):
+        x = self.emb(ids)
+        batch, length, _ = x.shape
+        q, k, v = (t.view(batch, length, 2, 4).transpose(1, 2)
+                   for t in self.qkv(x).chunk(3, -1))
+        keep = attention_mask.bool()[:, None, None, :]
+        y = F.scaled_dot_product_attention(q, k, v, attn_mask=keep)
+        return self.head(self.out(y.transpose(1, 2).reshape(batch, length, 8)).mean(1))
+
+
+def _exported(model: nn.Module, path, dynamo: bool = False) -> None:
     ids, mask = torch.randint(0, 20, (2, 6)), torch.ones(2, 6, dtype=torch.long)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        torch.onnx.export(model, (ids, mask), str(path), dynamo=False, opset_version=17,
-                          input_names=["ids", "attention_mask"],
-                          dynamic_axes={"ids": {0: "batch"}, "attention_mask": {0: "batch"}})
+        if dynamo:
+            batch = torch.export.Dim("batch")
+            torch.onnx.export(model, (ids, mask), dynamo=True, opset_version=18,
+                              input_names=["ids", "attention_mask"],
+                              dynamic_shapes=({0: batch}, {0: batch})).save(str(path))
+        else:
+            torch.onnx.export(model, (ids, mask), str(path), dynamo=False, opset_version=17,
+                              input_names=["ids", "attention_mask"],
+                              dynamic_axes={"ids": {0: "batch"}, "attention_mask": {0: "batch"}})
 
 
-def test_a_padding_mask_input_imports_as_padding_mask_and_gives_the_models_numbers(tmp_path):
+@pytest.mark.parametrize(("make", "dynamo"), [(MaskedText, False), (MaskedText, True),
+                                              (HeadsText, False), (HeadsText, True)])
+def test_a_padding_mask_input_imports_as_padding_mask_and_gives_the_models_numbers(
+        make, dynamo, tmp_path):
     torch.manual_seed(0)
-    model = MaskedText().eval()
-    _exported(model, tmp_path / "text.onnx")
+    model = make().eval()
+    _exported(model, tmp_path / "text.onnx", dynamo)
     graph, state, diff = import_onnx(tmp_path / "text.onnx")
     assert diff < 1e-5
     assert [(n.id, n.type) for n in graph.nodes if n.type in ("Input", "PaddingMask")] == [
         ("ids", "Input"), ("attention_mask", "Input"), ("padding_mask", "PaddingMask")]
-    assert [(e.source, e.target, e.port) for e in graph.edges if e.port == "key_padding_mask"] \
-        == [("padding_mask", "attn", "key_padding_mask")]
+    masked = [(e.source, e.port) for e in graph.edges if e.port == "key_padding_mask"]
+    assert masked == [("padding_mask", "key_padding_mask")]
     compiled = compile_graph(graph).eval()
     compiled.load_state_dict(state, strict=True)
     ids = torch.randint(1, 20, (3, 6))
