@@ -113,16 +113,47 @@ static const uint16_t HI[32] = {16, 48, 17, 49, 18, 50, 19, 51, 20, 52, 21, 53, 
                                 24, 56, 25, 57, 26, 58, 27, 59, 28, 60, 29, 61, 30, 62, 31, 63};
 
 /* r[i][c] -> r[c][i] for 32 rows of 32 16-bit values: the off-diagonal blocks swapped at each
- * scale, 16 down to 1 */
+ * scale, 16 down to 1. SWAP[s][0] picks row i's new values, SWAP[s][1] row i + b's, for the
+ * block size b = 16 >> s (index c < 32: row i's value c; 32 + c: row i + b's):
+ * SWAP[s][0][c] = c & b ? 32 + c - b : c, SWAP[s][1][c] = c & b ? 32 + c : c + b. */
+static const uint16_t SWAP[5][2][32] = {
+    {{
+          0,  1,  2,  3,  4,  5,  6,  7,  8,  9, 10, 11, 12, 13, 14, 15,
+         32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47},
+     {
+         16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31,
+         48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63}},
+    {{
+          0,  1,  2,  3,  4,  5,  6,  7, 32, 33, 34, 35, 36, 37, 38, 39,
+         16, 17, 18, 19, 20, 21, 22, 23, 48, 49, 50, 51, 52, 53, 54, 55},
+     {
+          8,  9, 10, 11, 12, 13, 14, 15, 40, 41, 42, 43, 44, 45, 46, 47,
+         24, 25, 26, 27, 28, 29, 30, 31, 56, 57, 58, 59, 60, 61, 62, 63}},
+    {{
+          0,  1,  2,  3, 32, 33, 34, 35,  8,  9, 10, 11, 40, 41, 42, 43,
+         16, 17, 18, 19, 48, 49, 50, 51, 24, 25, 26, 27, 56, 57, 58, 59},
+     {
+          4,  5,  6,  7, 36, 37, 38, 39, 12, 13, 14, 15, 44, 45, 46, 47,
+         20, 21, 22, 23, 52, 53, 54, 55, 28, 29, 30, 31, 60, 61, 62, 63}},
+    {{
+          0,  1, 32, 33,  4,  5, 36, 37,  8,  9, 40, 41, 12, 13, 44, 45,
+         16, 17, 48, 49, 20, 21, 52, 53, 24, 25, 56, 57, 28, 29, 60, 61},
+     {
+          2,  3, 34, 35,  6,  7, 38, 39, 10, 11, 42, 43, 14, 15, 46, 47,
+         18, 19, 50, 51, 22, 23, 54, 55, 26, 27, 58, 59, 30, 31, 62, 63}},
+    {{
+          0, 32,  2, 34,  4, 36,  6, 38,  8, 40, 10, 42, 12, 44, 14, 46,
+         16, 48, 18, 50, 20, 52, 22, 54, 24, 56, 26, 58, 28, 60, 30, 62},
+     {
+          1, 33,  3, 35,  5, 37,  7, 39,  9, 41, 11, 43, 13, 45, 15, 47,
+         17, 49, 19, 51, 21, 53, 23, 55, 25, 57, 27, 59, 29, 61, 31, 63}}
+};
+
 static void transpose32(__m512i *r)
 {
-    for (int b = 16; b >= 1; b /= 2) {
-        uint16_t ia[32], ib[32];
-        for (int c = 0; c < 32; c++) {
-            ia[c] = (uint16_t)((c & b) ? 32 + c - b : c);
-            ib[c] = (uint16_t)((c & b) ? 32 + c : c + b);
-        }
-        const __m512i va = _mm512_loadu_si512(ia), vb = _mm512_loadu_si512(ib);
+    for (int s = 0; s < 5; s++) {
+        const int b = 16 >> s;
+        const __m512i va = _mm512_loadu_si512(SWAP[s][0]), vb = _mm512_loadu_si512(SWAP[s][1]);
         for (int i = 0; i < 32; i++) {
             if (i & b)
                 continue;
@@ -334,12 +365,13 @@ static void weight_grad_image(const uint16_t *xn, const uint16_t *gn, const shap
             for (int i = 0; i < 32; i++)
                 _mm512_storeu_si512(xt + (int64_t)(cc + i) * s->PX + p0, r[i]);
         }
-    /* the gradient full width, positions interleaved in pairs: [QK / 2][OC][2] */
+    /* the gradient full width, positions interleaved in pairs: [QK / 2][OC][2], zero where
+     * ow >= OW and from Q on; a row of g is a run of OW valid positions */
     const __m512i lo = _mm512_loadu_si512(LO), hi = _mm512_loadu_si512(HI);
     for (int q = 0; q < s->QK; q += 2) {
         const uint16_t *row[2];
         for (int h = 0; h < 2; h++) {
-            const int qq = q + h, oh = qq / s->W, ow = qq % s->W;
+            const int qq = q + h, oh = qq / s->W, ow = qq - oh * s->W;
             row[h] = qq < s->Q && ow < s->OW ? gn + ((int64_t)oh * s->OW + ow) * s->OC : NULL;
         }
         uint16_t *d = gv + (int64_t)q * s->OC;
@@ -349,13 +381,14 @@ static void weight_grad_image(const uint16_t *xn, const uint16_t *gn, const shap
             _mm512_storeu_si512(d + 2 * c, _mm512_permutex2var_epi16(a, lo, b));
             _mm512_storeu_si512(d + 2 * c + 32, _mm512_permutex2var_epi16(a, hi, b));
         }
-        if (bacc)
-            for (int h = 0; h < 2; h++)
-                if (row[h])
-                    for (int c = 0; c < s->OC; c += 16)
-                        _mm512_storeu_ps(bacc + c, _mm512_add_ps(_mm512_loadu_ps(bacc + c),
-                                                                 load16_bf16(row[h] + c)));
     }
+    if (bacc) /* the bias's gradient: g summed over the image's positions, 16 channels a time */
+        for (int c = 0; c < s->OC; c += 16) {
+            __m512 sum = _mm512_loadu_ps(bacc + c);
+            for (int64_t p = 0; p < (int64_t)s->OH * s->OW; p++)
+                sum = _mm512_add_ps(sum, load16_bf16(gn + p * s->OC + c));
+            _mm512_storeu_ps(bacc + c, sum);
+        }
     for (int t = 0; t < s->T; t++) {
         const uint16_t *xo = xt + tap_offset(s, t);
         for (int ib = 0; ib < IB; ib += 2)
@@ -432,13 +465,17 @@ void ll_conv_amx_backward(const uint16_t *g, const uint16_t *x, int B, int H, in
             total[k] += other[k];
     }
     const int IB = IC / 16, OB = OC / 16;
+    /* block row r (input channel ib * 16 + r) holds 16 output channels, IC * T apart in gw */
+    const __m512i apart = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7,
+                                                              6, 5, 4, 3, 2, 1, 0),
+                                             _mm512_set1_epi32(IC * s.T));
     for (int t = 0; t < s.T; t++)
     for (int ib = 0; ib < IB; ib++)
     for (int ob = 0; ob < OB; ob++) {
         const float *blk = total + (((int64_t)t * IB + ib) * OB + ob) * 256;
         for (int r = 0; r < 16; r++)
-            for (int c = 0; c < 16; c++)
-                gw[((int64_t)(ob * 16 + c) * IC + ib * 16 + r) * s.T + t] = blk[r * 16 + c];
+            _mm512_i32scatter_ps(gw + ((int64_t)(ob * 16) * IC + ib * 16 + r) * s.T + t, apart,
+                                 _mm512_loadu_ps(blk + r * 16), 4);
     }
     if (gb)
         memcpy(gb, total + (int64_t)s.T * IC * OC, sizeof(float) * OC);
