@@ -488,11 +488,15 @@ def encode_text(text: str, shape: tuple, prep: dict) -> np.ndarray:
 def read_texts(path: Path, shape: tuple, prep: dict) -> np.ndarray:
     """The texts of a CSV/TSV file (one a row, under a header), each as token ids: the
     column the model was trained on when the header names it, else the file's only column of
-    text (its only column, its only one not of numbers, or its only one of free text)."""
+    text (its only column, its only one not of numbers, or its only one of free text). A file
+    of one column whose first row is free text, not a name, has no header: every row is a
+    text (the first was taken for the header, and not predicted)."""
     header, rows = read_table(path, prep.get("sheet"))
     column = prep.get("text_column")
     if column in header:
         at = header.index(column)
+    elif len(header) == 1 and len(re.findall(WORD, header[0])) >= FREE_TEXT_WORDS:
+        rows, at = [header] + rows, 0  # texts alone, no header: the first is a text too
     else:
         at = _text_column(header, rows)
         if at is None:

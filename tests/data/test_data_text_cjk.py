@@ -58,3 +58,17 @@ def test_short_names_in_japanese_stay_categories_of_a_table(tmp_path):
         f"{places[i % 4]},{i % 7},{'ab'[i % 2]}\n" for i in range(40)), encoding="utf-8")
     ds = load_dataset(path)
     assert ds.meta["features"][:4] == [f"place={p}" for p in sorted(places)]
+
+
+def test_a_file_of_texts_without_a_header_predicts_every_text(tmp_path):
+    """One review a line, no header: the first review was taken for the column's name, and
+    only the others were predicted, without a word."""
+    ds = load_dataset(reviews(tmp_path))
+    prep = preprocessing(ds)
+    new = tmp_path / "new.csv"
+    new.write_text("この映画はとても退屈でした\n素晴らしい物語と音楽でした\n", encoding="utf-8")
+    x = predict_script.read_texts(new, ds.input_shape, prep)
+    assert x.tolist() == [predict_script.encode_text(text, ds.input_shape, prep).tolist()
+                          for text in ("この映画はとても退屈でした", "素晴らしい物語と音楽でした")]
+    new.write_text("review\nこの映画はとても退屈でした\n", encoding="utf-8")  # a header: a name
+    assert len(predict_script.read_texts(new, ds.input_shape, prep)) == 1
