@@ -149,7 +149,7 @@ def _put_in_place(folder: Path, target: Path) -> None:
     if not target.exists():
         os.replace(folder, target)
         return
-    aside = target.parent / f".{target.name}.replaced-{secrets.token_hex(6)}"
+    aside = target.parent / _aside_name(target.name)
     old = aside / target.name
     try:
         aside.mkdir(mode=0o700)
@@ -160,6 +160,19 @@ def _put_in_place(folder: Path, target: Path) -> None:
             os.replace(old, target)
         if os.path.lexists(target):
             shutil.rmtree(aside, ignore_errors=True)
+
+
+def _aside_name(name: str, most: int = 255) -> str:
+    """``.NAME.replaced-`` and random letters, NAME cut (at a whole character) so that the whole
+    is at most ``most`` bytes, as file systems allow: a project named with 240 letters could be
+    written, but not replaced (``File name too long``, naming the hidden folder).
+
+    >>> len(_aside_name("p" * 240).encode())
+    255
+    """
+    tail = f".replaced-{secrets.token_hex(6)}"
+    room = most - 1 - len(tail)
+    return f".{os.fsencode(name)[:room].decode('utf-8', errors='ignore')}{tail}"
 
 
 def export_run_project(run_id: int, path: str | Path, db=None, *,

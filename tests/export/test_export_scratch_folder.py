@@ -95,3 +95,16 @@ def test_a_project_over_a_folder_replaces_it_and_leaves_nothing_aside(tmp_path, 
                    overwrite=True)
     assert [p.name for p in tmp_path.iterdir()] == ["proj"]
     assert (old_project / "train.py").read_text() != "# the old project\n"
+
+
+@pytest.mark.parametrize("name", ["p" * 240, "é" * 120], ids=["240 letters", "240 bytes"])
+def test_a_project_with_a_long_name_can_be_replaced(tmp_path, name):
+    """Its aside folder was ``.NAME.replaced-`` and 12 letters: 263 bytes, over the 255 a
+    file name may have, so exporting it again failed with 'File name too long' naming that
+    hidden folder."""
+    folder = tmp_path / name
+    export_project(load_template("mlp-tabular"), load_dataset("iris"), folder)
+    (folder / "mine.txt").write_text("left by the user\n")
+    export_project(load_template("mlp-tabular"), load_dataset("iris"), folder, overwrite=True)
+    assert [p.name for p in tmp_path.iterdir()] == [name]
+    assert not (folder / "mine.txt").exists() and (folder / "train.py").is_file()
