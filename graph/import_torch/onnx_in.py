@@ -1148,6 +1148,14 @@ class OnnxModule(nn.Module):
         if kind == "input" and len(inputs) == 1 and padding_of(
                 self, mask, inputs[0], additive=masking.op_type == "Add"):
             return scores[0], (mask, inputs[0])
+        if kind == "input" and len(inputs) == 1 and np.issubdtype(
+                np.asarray(self.probes[0][inputs[0]]).dtype, np.floating):
+            raise GraphError(
+                f"{what}: its scores are masked with a value computed from the file's input "
+                f"'{inputs[0]}', which is float32; a padding mask imports from an int64 input "
+                f"(0 at padding, as Hugging Face's attention_mask): export the model given "
+                f"'{inputs[0]}' as int64 (torch.ones(batch, length, dtype=torch.long)), its "
+                f"code comparing it as before (attention_mask == 0)")
         if kind == "input" and inputs:
             raise GraphError(
                 f"{what}: its scores are masked with a value computed from the file's input "

@@ -3,8 +3,9 @@
 kept steps to F.scaled_dot_product_attention), by either exporter: the mask on the attention's
 scores is read from the probe runs, and where it hides exactly the key steps where that input
 is 0 it imports as a PaddingMask of the input feeding the attention's key_padding_mask, giving
-the model's numbers on padded batches. A mask from an input that means something else is refused, saying what
-imports. Both were refused alike before ('no block takes a mask')."""
+the model's numbers on padded batches. A mask from an input that means something else, or
+from a float32 input (whose probe values are never 0), is refused, saying what imports. All were
+refused alike before ('no block takes a mask'); the float one said it was no padding mask."""
 
 from __future__ import annotations
 
@@ -99,3 +100,21 @@ def test_a_mask_input_that_is_not_padding_is_refused_saying_what_imports(tmp_pat
         "ONNX node /attn/Softmax (Softmax): its scores are masked with a value computed from "
         "the file's input 'attention_mask' that is not a padding mask (one that hides the key "
         "steps where 'attention_mask' is 0, as BERT's attention_mask does, imports)")
+
+
+def test_a_float_mask_input_is_refused_saying_to_export_it_as_int64(tmp_path):
+    model = MaskedText().eval()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(model, (torch.randint(0, 20, (2, 6)), torch.ones(2, 6)),
+                          str(tmp_path / "float.onnx"), dynamo=False, opset_version=17,
+                          input_names=["ids", "attention_mask"],
+                          dynamic_axes={"ids": {0: "batch"}, "attention_mask": {0: "batch"}})
+    with pytest.raises(GraphError) as caught:
+        import_onnx(tmp_path / "float.onnx")
+    assert str(caught.value) == (
+        "ONNX node /attn/Softmax (Softmax): its scores are masked with a value computed from "
+        "the file's input 'attention_mask', which is float32; a padding mask imports from an "
+        "int64 input (0 at padding, as Hugging Face's attention_mask): export the model given "
+        "'attention_mask' as int64 (torch.ones(batch, length, dtype=torch.long)), its code "
+        "comparing it as before (attention_mask == 0)")
