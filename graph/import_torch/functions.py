@@ -1064,9 +1064,10 @@ def _size_read(node: fx.Node) -> bool:
         or node.op == "call_method" and node.target in ("size", "dim")
 
 
-@rule("to", "type_as", "float", "long")
+@rule("to", "type_as", "float", "long", "type")
 def _cast(ctx: Context, node: fx.Node) -> Alias | Const:
-    """``self.weight.to(dtype=x.dtype)`` (timm), ``x.float()`` of a float: nothing changes."""
+    """``self.weight.to(dtype=x.dtype)`` (timm), ``x.float()`` of a float, ``.type(x.dtype)``
+    (guided-diffusion's GroupNorm32): nothing changes."""
     source = node.args[0]
     const = ctx.const(source)
     if const is not None:
@@ -1530,6 +1531,30 @@ def _layer_norm(ctx: Context, node: fx.Node) -> Mapped:
     return Mapped("LayerNorm", {"eps": a["eps"], "elementwise_affine": affine,
                                 "bias": a["bias"] is not None or not affine,
                                 "dims": len(shape)},
+                  [x], weights=weights, name=owner or None)
+
+
+@rule(F.group_norm)
+def _group_norm(ctx: Context, node: fx.Node) -> Mapped:
+    """``F.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)`` (timm's
+    ``GroupNorm``/``GroupNorm1`` of PoolFormer): GroupNorm over the channels, dimension 1."""
+    a = args(node, ("input", "num_groups", "weight", "bias", "eps"),
+             {"weight": None, "bias": None, "eps": 1e-5})
+    x = ctx.tensor(a["input"], "input")
+    groups, eps = (fx.node.map_arg(a[k], ctx.value) for k in ("num_groups", "eps"))
+    shape = _shape(ctx, x)
+    if type(groups) is not int or len(shape) < 2 or groups < 1 or shape[1] % groups:
+        raise Unsupported(f"num_groups={groups!r} does not divide the {shape[1:2]} channels "
+                          f"of its input")
+    if not _number(eps):
+        raise Unsupported("an eps that is not a number")
+    if (a["weight"] is None) != (a["bias"] is None):
+        raise Unsupported("a scale without a shift (or the reverse); the block has both or "
+                          "neither (affine)")
+    owner, weights = _owned(ctx, node, {"weight": a["weight"], "bias": a["bias"]},
+                            "F.group_norm")
+    return Mapped("GroupNorm", {"num_groups": groups, "eps": float(eps),
+                                "affine": a["weight"] is not None},
                   [x], weights=weights, name=owner or None)
 
 
