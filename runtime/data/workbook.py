@@ -43,7 +43,9 @@ def read_workbook(path: Path, sheet: str | None = None) -> Table:
 
     Raises DataError for a file that is not an .xlsx workbook (an .xls says to save it as
     .xlsx or CSV), a sheet it lacks (naming those it has), formulas saved without their values,
-    and whatever a CSV is refused for (no header, a duplicate column name, the budgets).
+    and whatever a CSV is refused for (no header, a duplicate column name, the budgets). A
+    first sheet read by default that holds no table (empty, a cover's title) is refused
+    naming the sheets that hold data.
     """
     with _open(path) as book:
         ws = _sheet(path, book, sheet)
@@ -57,10 +59,20 @@ def read_workbook(path: Path, sheet: str | None = None) -> Table:
         notes.append(f"read sheet {ws.title!r}, one of {len(filled)} sheets with data (also "
                      f"{', '.join(map(repr, others))}); for another, set the option sheet to "
                      f"its name (sheet={others[0]!r})")
-    if not rows:
-        raise DataError(f"sheet {ws.title!r} is empty", file=path)
-    _check_formulas(path, ws.title, rows, left)
-    return table_of(path, ((texts, number) for number, texts in rows), notes)
+    try:
+        if not rows:
+            raise DataError(f"sheet {ws.title!r} is empty", file=path)
+        _check_formulas(path, ws.title, rows, left)
+        return table_of(path, ((texts, number) for number, texts in rows), notes)
+    except DataError as err:
+        if sheet is not None or not others or len(rows) > 1:
+            raise
+        # the first sheet, read by default, holds no table (a cover, a title): the others named
+        fault = err.message.removeprefix(f"sheet {ws.title!r} ").replace("the file ", "", 1)
+        raise DataError(f"the first sheet, {ws.title!r}, {fault}; the workbook's other sheets "
+                        f"with data: {', '.join(map(repr, others))}; to read one, set the "
+                        f"option sheet to its name (sheet={others[0]!r})", file=path,
+                        line=err.line, column=err.column) from None
 
 
 def read_workbook_header(path: Path, sheet: str | None = None) -> list[str]:
