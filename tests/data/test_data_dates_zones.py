@@ -183,3 +183,12 @@ def test_two_digit_years_say_which_years_they_became(tmp_path):
                     .replace("/99,", "/1999,").replace("/05,", "/2005,"))
     assert not any("two-digit" in note for note in
                    load_dataset(path, val_fraction=0, test_fraction=0).meta.get("notes", []))
+
+
+def test_the_bundle_says_its_times_need_their_offset(logins):
+    path, _ = logins
+    ds = load_dataset(path)
+    manifest = {"inputs": [{"shape": list(ds.input_shape), "dtype": "float32"}],
+                "preprocessing": {**preprocessing(ds), "kind": "tabular"}}
+    assert "the columns seen (a date and time, year first, with its UTC offset (+02:00, Z))" \
+        in " ".join(predict_script.expected_input(manifest))
