@@ -248,7 +248,10 @@ class RunStore:
     usable database."""
 
     def __init__(self, path: str | Path | None = None, *, read_only: bool | None = None):
-        self.path = Path(path) if path else default_db()
+        # absolute: the checkpoints and logs recorded under it are found from any folder (a
+        # relative home, LAYERLOOM_HOME=.ll or --home .ll, recorded them relative to the folder
+        # the run was started in, and from any other they were "gone")
+        self.path = Path(os.path.abspath(Path(path) if path else default_db()))
         self._lock = threading.RLock()
         if read_only is None:
             read_only = self.path.exists() and not _writable(self.path)
