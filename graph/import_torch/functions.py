@@ -527,9 +527,11 @@ def _sinusoidal(rows: torch.Tensor) -> bool:
 def _cat(ctx: Context, node: fx.Node) -> Mapped:
     a = args(node, ("tensors", "dim"), {"dim": 0})
     dim = a["dim"]
-    if dim == 0 or dim == -len(_shape(ctx, node)):
-        raise Unsupported("it joins along the batch dimension")
     tensors = list(a["tensors"])
+    if dim == 0 or dim == -len(_shape(ctx, node)):
+        if not any(_from_inputs(t) for t in tensors):
+            raise Unsupported(_made_weight(ctx, tensors))
+        raise Unsupported("it joins along the batch dimension")
     consts = [ctx.const(t) for t in tensors]
     if any(consts):
         return _class_token(ctx, node, tensors, consts, dim)
@@ -537,6 +539,34 @@ def _cat(ctx: Context, node: fx.Node) -> Mapped:
     if len(inputs) == 1:
         return Alias(inputs[0])
     return Mapped("Concat", {"dim": batchless(dim)}, inputs)
+
+
+def _from_inputs(node: Any) -> bool:
+    """``node`` follows from an input of the model (else it is made of parameters, buffers
+    and constants alone)."""
+    seen, stack = set(), [node]
+    while stack:
+        item = stack.pop()
+        if not isinstance(item, fx.Node) or item in seen:
+            continue
+        if item.op == "placeholder":
+            return True
+        seen.add(item)
+        stack.extend(item.all_input_nodes)
+    return False
+
+
+def _made_weight(ctx: Context, tensors: list) -> str:
+    """Why a join of parameters (BEiT's qkv bias) has no block, and what to do."""
+    named = [ctx.const(t).path for t in tensors if ctx.const(t) is not None]
+    parts = f" ({', '.join(named)} and {len(tensors) - len(named)} more)" if named and \
+        len(named) < len(tensors) else f" ({', '.join(named)})" if named else ""
+    return (f"it joins {len(tensors)} tensors{parts} made from parameters and constants, not "
+            f"from the model's input: a weight or bias put together in forward (BEiT's "
+            f"torch.cat((self.q_bias, self.k_bias, self.v_bias)) for F.linear), which no "
+            f"block computes; each block keeps weights of its own, so give "
+            f"the layer that uses it a parameter of its own (nn.Linear(dim, 3 * dim) with "
+            f"bias=True, its bias set to these values) and import that")
 
 
 @rule(F.pad)
