@@ -138,8 +138,11 @@ def rename_node(graph: Graph, path: Sequence[str], old: str, new: str) -> Graph:
     if not ID_PATTERN.match(new):
         raise GraphError(f"id {new!r} is not allowed: use 1–64 letters, digits, '_' or '-'",
                          node=old)
-    if any(n.id == new for n in nodes):
-        raise GraphError(f"there is already a node '{new}'", node=old)
+    holder = next((n for n in nodes if n.id == new), None)
+    if holder is not None:
+        free = fresh_id((n.id for n in nodes), re.sub(r"\d+$", "", new) or new)
+        raise GraphError(f"there is already a block '{new}' (a {holder.type}): an id names one "
+                         f"block; pick another, such as '{free}'", node=old)
     node.id = new
     for edge in edges:
         edge.source = new if edge.source == old else edge.source

@@ -65,7 +65,9 @@ def test_rename_node_rewires_its_edges(seed_cnn):
     assert ("image", "stem") in {(e.source, e.target) for e in g.edges}
     assert ("stem", "relu1") in {(e.source, e.target) for e in g.edges}
     assert summarize(g).params == 34_826
-    with pytest.raises(GraphError, match="stem: there is already a node 'relu1'"):
+    # the block that has the id named, and a free one offered
+    with pytest.raises(GraphError, match=r"stem: there is already a block 'relu1' \(a ReLU\): "
+                       r"an id names one block; pick another, such as 'relu3'$"):
         edit.rename_node(g, (), "stem", "relu1")
     with pytest.raises(GraphError, match="id 'a b' is not allowed"):
         edit.rename_node(g, (), "stem", "a b")

@@ -169,7 +169,8 @@ def test_a_notice_leaves_the_canvas_in_place(app_url, page):
     box.press("Enter")
     # the banner above the canvas (a toast says it too, where the user is looking)
     notice = page.get_by_test_id("stAlertContentError").get_by_text(
-        "conv2: there is already a node 'conv1'")
+        "conv2: there is already a block 'conv1' (a Conv2d): an id names one block; pick "
+        "another, such as 'conv3'")
     expect(notice).to_be_visible()
     assert not canvas.is_detached()
     assert canvas.evaluate("window.__kept") == "the same frame"
