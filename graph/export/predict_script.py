@@ -120,6 +120,13 @@ def expected_input(manifest: dict) -> list[str]:
     norm = prep.get("normalization") or {}
     dims = ", ".join(map(str, shape))
     out = [f"A tensor of shape [batch, {dims}], {spec['dtype']}."]
+    if len(manifest["inputs"]) > 1:  # an imported model's input_ids and attention_mask
+        given = "; ".join(f"{s.get('name') or s['id']} [batch, "
+                          f"{', '.join(map(str, s['shape']))}], {s['dtype']}"
+                          for s in manifest["inputs"])
+        out = [f"{len(manifest['inputs'])} inputs, a file for each in this order: {given}. "
+               f"The first is read as follows; the others as arrays (.npy, or numbers "
+               f"between spaces or commas)."] + out
     if kind == "image":
         c, h, w = shape
         out.append(f"An image file is read as {'grayscale' if c == 1 else 'RGB'}, resized to "
