@@ -95,11 +95,23 @@ def read_table(path: Path) -> Table:
         raise _plain_text(path)
     text = _without_sep_line(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    began = [1]  # the line the row being read begins on
+
+    def rows():
+        for row in reader:
+            yield row, reader.line_num
+            began[0] = reader.line_num + 1
+
     try:
-        return table_of(path, ((row, reader.line_num) for row in reader), notes,
-                        delimiter=delimiter, maybe_written=_maybe_written(text, delimiter),
+        return table_of(path, rows(), notes, delimiter=delimiter,
+                        maybe_written=_maybe_written(text, delimiter),
                         points=delimiter != "," and bool(THREE_AFTER_POINT.search(text)))
     except csv.Error as err:
+        if began[0] < reader.line_num:  # a quote left open runs the row on over the next lines
+            raise DataError(f"not valid CSV ({err} on line {reader.line_num}): a value quoted "
+                            f"here runs on to line {reader.line_num}; close its quote (a quote "
+                            f"inside a quoted value is written twice: \"\")", file=path,
+                            line=began[0]) from None
         raise DataError(f"not valid CSV ({err})", file=path, line=reader.line_num) from None
 
 
