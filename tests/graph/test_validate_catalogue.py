@@ -248,7 +248,7 @@ def test_port_by_unknown_name():
         {"id": "y", "type": "Output"}],
         "edges": [{"source": "q", "target": "att", "port": "quey"},
                   {"source": "att", "target": "y"}]}
-    _one_error(g, "att", r"no input port 'quey' \(ports: query, key, value\)")
+    _one_error(g, "att", r"no input port 'quey' \(ports: query, key, value, key_padding_mask\)")
 
 
 def test_mixed_named_and_unnamed_ports():
