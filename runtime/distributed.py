@@ -124,15 +124,16 @@ def launch(argv: list[str], nproc: int, threads: int | None = None, *, nnodes: i
 
     With ``nnodes`` > 1 this machine is node ``node_rank`` of ``nnodes``, each running
     ``nproc`` processes; ``master`` (``ADDR:PORT``, node 0's address) is where they meet."""
-    return Workers(argv, nproc, threads, nnodes=nnodes, node_rank=node_rank,
-                   master=master).wait()
+    workers = Workers(argv, nproc, threads, nnodes=nnodes, node_rank=node_rank, master=master)
+    workers.start()
+    return workers.wait()
 
 
 STOPPED_CODES = (0, 128 + 1, 128 + 2, 128 + 15)  # done, or stopped by SIGHUP, SIGINT, SIGTERM
 
 
 class Workers:
-    """The ``nproc`` processes of a ``--nproc`` run on this machine, started at once.
+    """The ``nproc`` processes of a ``--nproc`` run on this machine, started by :meth:`start`.
 
     :meth:`stop` asks them to stop as a SIGTERM does (at their next log step, together, the
     run kept and resumable) and :meth:`wait` then waits for them however long that takes: a
@@ -152,17 +153,30 @@ class Workers:
             raise ValueError(f"--node-rank must be from 0 to {nnodes - 1}, got {node_rank}")
         world = nproc * nnodes
         threads = threads or max(1, (os.cpu_count() or 1) // nproc)
-        self.stopping = False
+        self.argv, self.stopping = argv, False
         self.procs: list[subprocess.Popen] = []
+        self.envs = []
         for local in range(nproc):
             rank = node_rank * nproc + local
-            env = {**os.environ, "RANK": str(rank), "LOCAL_RANK": str(local),
-                   "WORLD_SIZE": str(world), "LOCAL_WORLD_SIZE": str(nproc),
-                   "GROUP_RANK": str(node_rank), "MASTER_ADDR": addr, "MASTER_PORT": str(port),
-                   "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", str(threads))}
-            out = None if rank == 0 else subprocess.DEVNULL
-            self.procs.append(subprocess.Popen([sys.executable, "-m", "layerloom", *argv],
-                                               env=env, stdout=out))
+            self.envs.append({
+                **os.environ, "RANK": str(rank), "LOCAL_RANK": str(local),
+                "WORLD_SIZE": str(world), "LOCAL_WORLD_SIZE": str(nproc),
+                "GROUP_RANK": str(node_rank), "MASTER_ADDR": addr, "MASTER_PORT": str(port),
+                "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", str(threads))})
+
+    def start(self) -> None:
+        """Start the processes (rank 0 keeps stdout), none more once :meth:`stop` was called:
+        a stop that comes while they start (the caller handles the signals first) leaves
+        none running unasked."""
+        for env in self.envs:
+            if self.stopping:
+                return
+            out = None if env["RANK"] == "0" else subprocess.DEVNULL
+            proc = subprocess.Popen([sys.executable, "-m", "layerloom", *self.argv], env=env,
+                                    stdout=out)
+            self.procs.append(proc)
+            if self.stopping:  # asked while it started, before it was in the list
+                proc.terminate()
 
     def stop(self) -> None:
         """SIGTERM to each process still running (once): each stops as a SIGTERM stops a
@@ -193,7 +207,7 @@ class Workers:
         except KeyboardInterrupt:
             _terminate(self.procs)
             raise
-        return max(codes.values(), key=abs)
+        return max(codes.values(), key=abs, default=0)
 
 
 def parse_master(master: str) -> tuple[str, int]:

@@ -493,6 +493,7 @@ def _launch(argv: list[str], args, nproc: int) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INVALID
     with on_stop_signals(workers.stop, lambda: workers.stopping, said=None):
+        workers.start()  # a stop signal from now on reaches every process started
         code = workers.wait()
     return signals.exit_code() if workers.stopping else code
 

@@ -38,7 +38,7 @@ PROCESS = textwrap.dedent("""\
     open(os.path.join(folder, "started-" + rank), "w").close()
     while not received:
         time.sleep(0.01)
-    time.sleep(12)
+    time.sleep(float(os.environ.get("STOP_TAKES", "12")))
     open(os.path.join(folder, "stopped-" + rank), "w").close()
     sys.exit(128 + received[0])
 """)
@@ -126,3 +126,40 @@ def test_a_two_process_run_stops_recorded_and_resumable(tmp_path, sig, to_group,
     after = store.get(1)
     assert after.status == "completed"
     assert after.progress["metrics"]["processes"] == 2  # resumed as two processes
+
+
+def test_a_signal_while_the_processes_start_stops_those_started_and_starts_no_more(
+        tmp_path, monkeypatch):
+    """A SIGTERM that landed between the start of rank 0 and that of rank 1 ended the launcher
+    at once (a KeyboardInterrupt): rank 0 went on alone, unasked, waiting for a rank 1 that
+    never came."""
+    from layerloom.cli import main
+    from layerloom.runtime import distributed
+
+    fake = tmp_path / "python"
+    fake.write_text(PROCESS.format(python=sys.executable, folder=str(tmp_path)))
+    fake.chmod(0o755)
+    monkeypatch.setattr(sys, "executable", str(fake))
+    monkeypatch.setenv("STOP_TAKES", "0.5")
+    started = []
+    real = subprocess.Popen
+
+    def popen(*args, **kwargs):  # the signal lands as the first process has started
+        proc = real(*args, **kwargs)
+        started.append(proc)
+        if len(started) == 1:
+            os.kill(os.getpid(), signal.SIGTERM)
+        return proc
+
+    monkeypatch.setattr(distributed.subprocess, "Popen", popen)
+    try:
+        code = main(["train", "mlp-tabular", "-d", "iris", "--nproc", "2"])
+    finally:
+        for proc in started:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+                pytest.fail("a process of the run was left running")
+    assert len(started) == 1  # rank 1 was never started
+    assert started[0].returncode is not None  # rank 0 was asked to stop, and did
+    assert code == 143
