@@ -1397,7 +1397,9 @@ def _sources(spec: BlockSpec, inputs: list[str], in_shapes: list[Shape]) -> str:
     canvas labels them: their names, else #1, #2…"""
     if len(in_shapes) < 2 or len(inputs) != len(in_shapes):
         return ""
-    names = spec.ports.names if len(spec.ports.names) == len(in_shapes) else ()
+    # the first ports, named: edges fill them in order (a later one without an earlier is an
+    # error), so three inputs of attention are query, key and value beside a free mask port
+    names = spec.ports.names if len(in_shapes) <= len(spec.ports.names) else ()
     return " (" + "; ".join(f"{names[i] if names else f'#{i + 1}'}: {source} gives {show(shape)}"
                             for i, (source, shape) in enumerate(zip(inputs, in_shapes))) + ")"
 
