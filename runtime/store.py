@@ -182,17 +182,30 @@ JSON_COLUMNS = ("graph", "dataset", "config", "variables", "final_metrics", "pro
 
 class StoreError(TrainError):
     """The runs database cannot be used: damaged, not a database, or read-only where a run is
-    to be recorded. The message names the file and says what to do. ``path`` is the file."""
+    to be recorded. The message names the file and says what to do. ``path`` is the file;
+    ``unreadable``: it cannot be opened at all (the CLI exits 2, as for any such file)."""
 
-    def __init__(self, message: str, path: Path | None = None):
+    def __init__(self, message: str, path: Path | None = None, *, unreadable: bool = False):
         self.path = path
+        self.unreadable = unreadable
         super().__init__(message)
+
+
+# SQLite's file layer opens no path longer than this (SQLITE_MAX_PATHNAME, in bytes): a home
+# deeper than that failed with "unable to open database file" and advice to move a database
+# aside that was never there.
+SQLITE_MAX_PATH = 512
 
 
 def _store_error(path: Path, exc: sqlite3.Error, read_only: bool = False) -> StoreError:
     """``exc`` in words: which file, what is wrong with it, what to do."""
     text = str(exc)
     lowered = text.lower()
+    if "unable to open" in lowered and len(os.fsencode(path)) > SQLITE_MAX_PATH:
+        return StoreError(f"the runs database {path} cannot be opened: its path is "
+                          f"{len(os.fsencode(path)):,} bytes long, and SQLite opens files by "
+                          f"paths of at most {SQLITE_MAX_PATH} bytes; set LAYERLOOM_HOME (or "
+                          f"--home) to a folder with a shorter path", path, unreadable=True)
     if "readonly" in lowered or "read-only" in lowered or read_only and (
             "unable to open" in lowered or "locking" in lowered):
         message = (f"the runs database {path} is read-only ({text}): runs can be listed and "

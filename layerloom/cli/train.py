@@ -201,7 +201,7 @@ def _store(args):
         problem = unusable_home(args.home, writable=not path.exists())
         if problem:
             raise UserError(problem, EXIT_UNREADABLE) from None
-        raise UserError(str(exc)) from None
+        raise UserError(str(exc), error_code(exc)) from None
 
 
 def _read_graph(path: str):
