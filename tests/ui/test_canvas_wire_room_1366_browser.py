@@ -108,9 +108,10 @@ def test_a_block_dropped_on_a_wire_between_rows_gets_room(app_url, page, project
     page.mouse.move(x, y, steps=12)
     page.mouse.move(x + 1, y, steps=2)
     page.mouse.up()
-    frame.locator('[data-testid="node-dropout1"]').wait_for()
+    # the toast looked for first: it lasts 4.5 s, which a loaded machine can spend drawing
     expect(frame.locator('[data-testid="canvas-toast"]')).to_contain_text(
         "dropout1 put on the wire linear1 → relu1")
+    frame.locator('[data-testid="node-dropout1"]').wait_for()
     page.wait_for_timeout(800)
     boxes = {n.get_attribute("data-id"): n.bounding_box()
              for n in frame.locator(".react-flow__node").all()}
