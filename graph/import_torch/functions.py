@@ -96,8 +96,9 @@ def rule(*targets: Any):
 
 def describe(node: fx.Node) -> str:
     """``torch.matmul``, ``operator.sub`` or ``Tensor.masked_fill``: how a user wrote it."""
-    if WRITTEN in node.meta:  # a part of an einops call or a pixel shuffle
-        return f"{node.meta[WRITTEN]} (its {_plain(node)})"
+    written = getattr(node, "meta", {}).get(WRITTEN)
+    if written:  # a part of an einops call or a pixel shuffle
+        return f"{written} (its {_plain(node)})"
     return _plain(node)
 
 
