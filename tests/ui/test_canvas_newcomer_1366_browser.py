@@ -252,8 +252,9 @@ def test_a_block_deleted_in_the_middle_leaves_its_neighbours_joined(app_url, pag
     # the end of the design (the Output) has no block after it: deleted, its wire goes with it
     frame.locator('[data-testid="node-probs"]').click()
     page.keyboard.press("Delete")
+    expect(frame.locator('[data-testid="node-probs"]')).to_have_count(0)
+    expect(frame.locator('[data-testid="canvas-toast"]', has_text="Deleted probs")).to_have_count(0)
     _wait_saved(app_home, pid, lambda g: "probs" not in {n["id"] for n in g["nodes"]})
-    expect(frame.locator('[data-testid="canvas-toast"]')).not_to_contain_text("Deleted probs")
 
     # one undo puts the Output back, another pool1 and its two wires
     frame.locator('[data-testid="btn-undo"]').click()
