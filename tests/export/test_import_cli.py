@@ -31,7 +31,7 @@ MODELS = textwrap.dedent("""
         return TinyNet()
 
     def odd():
-        return nn.Sequential(nn.Conv2d(3, 8, 3), nn.PixelShuffle(2))
+        return nn.Sequential(nn.Conv2d(3, 8, 3), nn.Unfold(2))
 """)
 
 
@@ -63,7 +63,7 @@ def test_import_writes_the_graph_and_weights_keyed_for_it(user_module, tmp_path,
 def test_import_errors_are_reported(user_module, capsys):
     assert main(["import-torch", f"{user_module}:odd", "--input-shape", "3,8,8",
                  "-o", "odd.json"]) == 1
-    assert "error: cannot import 1 (PixelShuffle): no LayerLoom block computes PixelShuffle" \
+    assert "error: cannot import 1 (Unfold): no LayerLoom block computes Unfold" \
         in capsys.readouterr().err
     assert main(["import-torch", f"{user_module}:Missing", "--input-shape", "3,8,8",
                  "-o", "x.json"]) == 1

@@ -244,7 +244,7 @@ class WithInner(nn.Module):
 class Shuffle(nn.Module):
     def __init__(self):
         super().__init__()
-        self.head = nn.Sequential(nn.Conv2d(4, 8, 1), nn.PixelShuffle(2))
+        self.head = nn.Sequential(nn.Conv2d(4, 8, 1), nn.Unfold(2))
 
     def forward(self, x):
         return self.head(x)
@@ -284,8 +284,8 @@ class Branchy(nn.Module):
 
 
 @pytest.mark.parametrize("model, shape, message", [
-    (Shuffle(), (4, 3, 3), r"^test_import_torch\.py:\d+: cannot import head\.1 \(PixelShuffle\): "
-                           r"no LayerLoom block computes PixelShuffle$"),
+    (Shuffle(), (4, 3, 3), r"^test_import_torch\.py:\d+: cannot import head\.1 \(Unfold\): "
+                           r"no LayerLoom block computes Unfold$"),
     (WithInner(), (4,), r"^test_import_torch\.py:\d+: cannot import torch\.matmul in body\.1 "
                         r"\(Inner\): it multiplies by the parameter 'body\.1\.w' directly; a "
                         r"learned matrix maps as a layer \(nn\.Linear: x @ W\.T \+ b\)$"),
