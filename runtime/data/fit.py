@@ -163,10 +163,11 @@ def check_fit(graph: Graph, ds, variables: Mapping[str, Any] | None = None,
     if mask is not None:  # an imported text model's attention_mask: the ids show the padding
         graph = apply_changes(graph, mask.changes)
         report = validate(graph, variables)
-        if not report.ok:
-            fit.problems.append(replace(mask, changes=()))
-            return fit
+        by_hand = not report.ok or not (ds.vocab and ds.vocab[0] == "<pad>")
+        mask = replace(mask, changes=()) if by_hand else mask
         fit.problems.append(mask)
+        if not report.ok:
+            return fit
         top = report.resolution.top
         inputs = list(top.inputs)
     if len(inputs) != 1:
@@ -199,7 +200,7 @@ def check_fit(graph: Graph, ds, variables: Mapping[str, Any] | None = None,
             fit.problems, fixed = _with_repair(fit.problems, fixed, report, variables,
                                                _text_length(graph, source.id, ds))
             report = validate(fixed, variables)
-        if not report.ok or any(not p.fixable for p in fit.problems):
+        if not report.ok or any(not p.fixable for p in fit.problems if p is not mask):
             return fit
         top = report.resolution.top
         values = dict(report.resolution.variables)
@@ -337,11 +338,15 @@ def apply_changes(graph: Graph, changes) -> Graph:
 
 def _padding_input(top, inputs: list[str], ds) -> FitProblem | None:
     """Of two int64 Inputs, one that feeds PaddingMask blocks only (a Hugging Face model's
-    attention_mask, 0 at padding) where the data are token ids padded with id 0: the
-    problem, with the change that feeds those blocks the ids instead (the same padding
-    marked, as a PaddingMask of pad_value 0 marks id 0); None otherwise."""
-    if len(inputs) != 2 or ds.dtype != "int64" or not ds.vocab or ds.vocab[0] != "<pad>":
+    attention_mask, 0 at padding) where the data are token ids: the problem, with the change
+    that feeds those blocks the ids instead. Ids LayerLoom made (its text datasets) are padded
+    with id 0, which a PaddingMask of pad_value 0 marks: the change is one click. Ids made
+    elsewhere (an .npz of the model's own tokenizer's ids) are padded with that tokenizer's
+    pad id, which the data do not say: the change is named for a hand edit (changes empty),
+    and the rest of the design is judged as it will be with it. None otherwise."""
+    if len(inputs) != 2 or ds.dtype != "int64":
         return None
+    ours = bool(ds.vocab) and ds.vocab[0] == "<pad>"
     for mask, ids in (inputs, inputs[::-1]):
         feeds = [n for n, info in top.nodes.items() if mask in info.inputs]
         if not feeds or any(top.nodes[n].type != "PaddingMask" for n in feeds) \
@@ -353,13 +358,19 @@ def _padding_input(top, inputs: list[str], ds) -> FitProblem | None:
         changes += [Change(0, n, "pad_value") for n in feeds
                     if top.nodes[n].copies[0].params.get("pad_value") != 0]
         marks = "its zeros" if pads == [0] else "its steps equal to " + ", ".join(map(str, pads))
+        said = (f"training feeds {ds.name}'s token ids to one Input, but the design has 2 "
+                f"({ids}, {mask}); {mask} only marks padding ({marks}, for "
+                f"{', '.join(feeds)}), which the ids show themselves")
+        if ours:
+            return FitProblem(
+                mask, f"{said}: {ds.name} pads with id 0 (<pad>).",
+                f"feed {', '.join(feeds)} from {ids} (with pad_value 0) and remove {mask}",
+                "inputs", changes=tuple(changes))
         return FitProblem(
-            mask, f"training feeds {ds.name}'s token ids to one Input, but the design has 2 "
-                  f"({ids}, {mask}); {mask} only marks padding ({marks}, for "
-                  f"{', '.join(feeds)}), which the ids show themselves: {ds.name} pads "
-                  f"with id 0 (<pad>).",
-            f"feed {', '.join(feeds)} from {ids} (with pad_value 0) and remove {mask}",
-            "inputs", changes=tuple(changes))
+            mask, f"{said}, padded with the pad id of the tokenizer that made them.",
+            f"feed {', '.join(feeds)} from {ids}, set its pad_value to that pad id (0 for "
+            f"BERT's [PAD], 1 for RoBERTa's <pad>), and remove {mask}", "inputs",
+            changes=tuple(changes[:1]))  # judged rewired; the pad id is the user's to set
     return None
 
 def _input_problems(graph: Graph, source, ds, values: dict) -> list[FitProblem]:

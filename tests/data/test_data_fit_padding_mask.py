@@ -62,3 +62,28 @@ def test_the_attention_mask_input_is_fed_from_the_ids_and_the_model_trains(tmp_p
     result = train(fitted, ds, TrainConfig(epochs=1, batch_size=64, seed=0))
     assert result.status == "completed"
     assert 0 <= result.metrics["test_accuracy"] <= 1
+
+
+def test_ids_of_the_models_own_tokenizer_name_the_edit_and_the_pad_id(tmp_path):
+    """An .npz of ids from the model's own tokenizer (as the training note advises) is padded
+    with that tokenizer's pad id, which the data do not say: the same edit is named, to be
+    made by hand with that pad id, and the rest of the design is judged as it will be."""
+    import numpy as np
+
+    graph, _ = _bert()
+    rng = np.random.default_rng(0)
+    x = rng.integers(1, 100, (60, 8))
+    x[::2, 5:] = 0  # [PAD]
+    np.savez(tmp_path / "ids.npz", x=x, y=rng.integers(0, 2, 60))
+    ds = load_dataset(str(tmp_path / "ids.npz"), dtype="int64")
+    assert ds.dtype == "int64" and not ds.vocab
+    fit = check_fit(graph, ds)
+    assert [str(p) for p in fit.problems] == [
+        "attention_mask: training feeds ids.npz's token ids to one Input, but the design has 2 "
+        "(input_ids, attention_mask); attention_mask only marks padding (its zeros, for "
+        "padding_mask), which the ids show themselves, padded with the pad id of the tokenizer "
+        "that made them. Fix: feed padding_mask from input_ids, set its pad_value to that pad "
+        "id (0 for BERT's [PAD], 1 for RoBERTa's <pad>), and remove attention_mask.",
+        "model_classifier: the design's output has 3 values per sample but ids.npz has 2 "
+        "classes. Fix: set model_classifier's out_features to 2."]
+    assert not fit.problems[0].fixable and fit.problems[1].fixable
