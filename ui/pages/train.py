@@ -260,10 +260,20 @@ def controls(state, pages: PagesState, store, run, config: TrainConfig | None) -
     row = st.container(horizontal=True)
     if not active:
         reasons = [r for r in (settings, blocker) if r]
-        start = row.button("Start training", type="primary", key="train.start",
+        # a run stopped or paused part-way: Resume, named and first, continues it; Start says
+        # that it begins another run from the first epoch (a student who stopped half-way
+        # pressed the red "Start training" to go on, and saw the curves and epochs start over)
+        resumable = run is not None and run.resumable and run.status != "completed"
+        if resumable and row.button(**resume_button(run, store)):
+            act(lambda: resume_run(run.id, store), pages, f"Run {run.id} resumed.")
+        start = row.button("Start a new run" if resumable else "Start training",
+                           type="secondary" if resumable else "primary", key="train.start",
                            disabled=config is None or blocker is not None,
-                           help=" ".join(reasons) or "Train the design on the chosen data in "
-                                "a process of its own (closing the browser does not stop it)")
+                           help=" ".join(reasons) or (
+                               ("A new run from the first epoch, with the settings above; "
+                                "the stopped run stays as it is, to resume later. "
+                                if resumable else "") + "Train the design on the chosen data in "
+                               "a process of its own (closing the browser does not stop it)"))
         for reason in reasons:
             short = reason.split(":")[0] if reason.startswith("The design does not fit") \
                 else reason
@@ -283,14 +293,40 @@ def controls(state, pages: PagesState, store, run, config: TrainConfig | None) -
                 # picked there before it
                 pages.results_run = pages.export_run = None
                 st.rerun()
-        if run is not None and run.resumable and run.status != "completed":
-            if row.button("Resume", key="train.resume"):
-                act(lambda: resume_run(run.id, store), pages, f"Run {run.id} resumed.")
         return
     if row.button("Pause", key="train.pause", disabled=run.control is not None):
         act(lambda: pause_run(run.id, store), pages, f"Run {run.id} will pause after this batch.")
     if row.button("Stop", key="train.stop", disabled=run.control == "stop"):
         act(lambda: stop_run(run.id, store), pages, f"Run {run.id} will stop after this batch.")
+
+
+def resume_button(run, store) -> dict:
+    """The Resume button of a run stopped or paused part-way: it names the run and where it
+    goes on from, and says that it keeps the run's own settings (the form's are for a new
+    run).
+
+    >>> from types import SimpleNamespace as Run
+    >>> b = resume_button(Run(id=2, name="seed-cnn", status="stopped", config={"epochs": 3},
+    ...     progress={"epoch": 2, "epochs": 3, "step": 250, "total_steps": 330}), None)
+    >>> b["label"]
+    'Resume seed-cnn #2 from epoch 3 of 3'
+    >>> b = resume_button(Run(id=2, name="seed-cnn", status="paused", config={"epochs": 3},
+    ...     progress={"epoch": 1, "epochs": 3, "step": 220, "total_steps": 330}), None)
+    >>> b["label"]
+    'Resume seed-cnn #2 from epoch 3 of 3'
+    """
+    names = run_names(store.list_runs()) if store is not None else {}
+    name = names.get(run.id, f"{run.name} #{run.id}")
+    progress = run.progress or {}
+    epochs, total = progress.get("epochs"), progress.get("total_steps")
+    at = ""
+    if epochs and total and total % epochs == 0 and "step" in progress:
+        # the epoch it goes on in: a run stopped at an epoch's end goes on with the next one
+        at = f" from epoch {min(epochs, progress['step'] // (total // epochs) + 1)} of {epochs}"
+    return {"label": f"Resume {plain(name)}{at}", "key": "train.resume", "type": "primary",
+            "help": f"Go on from where the {run.status} run left off, its curves and epoch "
+                    f"count carried on, with its own settings ({config_line(run.config)}); "
+                    f"the settings above are for a new run."}
 
 
 # -- fine-tuning: fitting an imported model's head to the data's classes ----------------------

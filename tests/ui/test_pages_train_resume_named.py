@@ -1,0 +1,58 @@
+"""Train page: a run stopped or paused part-way is gone on with by a Resume button that names it
+and the epoch it goes on from, shown first and as the page's main action; Start then says that
+it begins a new run. Start read "Start training", red and first, beside a grey "Resume": a
+student who had stopped half-way pressed it to go on, and saw a new run's curves and epoch count
+start over."""
+
+from __future__ import annotations
+
+from layerloom.graph.templates import load_template
+from layerloom.runtime import RunStore
+from layerloom.ui import projectruns
+
+from .test_pages_train import page, project  # noqa: F401 - the page and the fixture
+
+
+def stopped_run(project_id: str, tmp_path, status: str = "stopped") -> int:  # noqa: F811
+    """A run of the project stopped in its third epoch (step 250 of 330), its checkpoint on
+    disk, as a run stopped by request leaves it."""
+    store = RunStore()
+    run_id = store.create_run("mlp-tabular", load_template("mlp-tabular").to_dict(),
+                              {"source": "iris"}, {"epochs": 3, "lr": 0.01})
+    checkpoint = tmp_path / "run.pt"
+    checkpoint.write_bytes(b"checkpoint")
+    store.update(run_id, checkpoint=str(checkpoint),
+                 progress={"epoch": 2, "epochs": 3, "step": 250, "total_steps": 330})
+    store.set_status(run_id, status, "stopped by request at step 250 (epoch 3, after batch 30 "
+                                     "of 110)")
+    projectruns.remember(project_id, run_id)
+    return run_id
+
+
+def test_resume_names_the_run_and_comes_first_start_says_a_new_run(project, tmp_path):  # noqa: F811
+    stopped_run(project, tmp_path)
+    at = page(project).run()
+    assert not at.exception and not at.error
+    buttons = [b for b in at.button if b.key in ("train.resume", "train.start")]
+    assert [b.key for b in buttons] == ["train.resume", "train.start"]
+    resume, start = buttons
+    assert resume.label == "Resume mlp-tabular #1 from epoch 3 of 3"
+    assert resume.proto.type == "primary"
+    assert "with its own settings (adam lr 0.01 · batch 32 · 3 epochs)" in resume.help
+    assert "the settings above are for a new run" in resume.help
+    assert start.label == "Start a new run"
+    assert start.proto.type == "secondary"
+    assert start.help.startswith("A new run from the first epoch, with the settings above; the "
+                                 "stopped run stays as it is, to resume later.")
+
+
+def test_with_nothing_to_resume_start_is_the_main_action(project, tmp_path):  # noqa: F811
+    at = page(project).run()
+    assert not _has(at, "train.resume")
+    start = at.button(key="train.start")
+    assert start.label == "Start training"
+    assert start.proto.type == "primary"
+
+
+def _has(at, key: str) -> bool:
+    return any(b.key == key for b in at.button)
