@@ -1946,6 +1946,25 @@ def _selu_defaults(a: dict) -> bool:
         and abs(a.get("gamma", 1.05070102) - 1.0507009873554805) < 1e-6
 
 
+def _depth_to_space(xs: list, a: dict):
+    """DepthToSpace: mode CRD is ``F.pixel_shuffle`` (as PyTorch's exporter writes it); DCR,
+    ONNX's default (TensorFlow's order), takes the channels as (r, r, C) rather than (C, r, r).
+    Either imports as Unflatten, Permute and Flattens (:mod:`.rearrangements`)."""
+    x, r = xs[0], a["blocksize"]
+    if a.get("mode", "DCR") == "CRD":
+        return F.pixel_shuffle(x, r)
+    x = x.reshape(x.shape[0], r, r, -1, x.shape[2], x.shape[3]).permute(0, 3, 4, 1, 5, 2)
+    return x.flatten(4, 5).flatten(2, 3)
+
+
+def _space_to_depth(xs: list, a: dict):
+    """SpaceToDepth: each r × r neighbourhood to the channels, in (r, r, C) order (not
+    ``F.pixel_unshuffle``'s (C, r, r))."""
+    x, r = xs[0], a["blocksize"]
+    x = x.reshape(x.shape[0], x.shape[1], x.shape[2] // r, r, x.shape[3] // r, r)
+    return x.permute(0, 3, 5, 1, 2, 4).flatten(1, 3)
+
+
 _FUNCTIONS = {
     "Relu": lambda xs, a: F.relu(xs[0]),
     "Sigmoid": lambda xs, a: torch.sigmoid(xs[0]),
@@ -1976,6 +1995,8 @@ _FUNCTIONS = {
     "Flatten": _flatten,
     "Reshape": _reshape,
     "Transpose": lambda xs, a: xs[0].permute(*a["perm"]),
+    "DepthToSpace": _depth_to_space,
+    "SpaceToDepth": _space_to_depth,
     "Concat": lambda xs, a: torch.cat(list(xs), dim=a["axis"]),
     "Add": _binary(torch.add),
     "Mul": _binary(torch.mul),
