@@ -32,6 +32,7 @@ from .expressions import (ExpressionError, evaluate, is_expression, names_in, un
 from .limits import Limits, hint
 from .model import Block, Edge, Graph, Node
 from .params import ParamError
+from .provenance import origin, said_variables, variables_behind
 from .registry import BlockSpec, find_block, unknown_type_message
 from .suggest import did_you_mean
 from .stacked_linear import stacked_linear
@@ -233,6 +234,13 @@ class _Resolver:
         self.skipped: dict[str, str] = {}  # path -> the node with an error it depends on
         self.left_out: set[str] = set()  # paths fed by nothing and leading to no Output
         self.weights: dict[int, int] = {}  # id(node) -> layers one copy counts as (weight())
+        # id(a composite's params) -> (those params, the path of the node giving them, its
+        # params as written, the block's defaults, the params around that node): a problem
+        # with a value worked out from them names the variable to change (origin())
+        self.givers: dict[int, tuple[dict, str, dict, dict, dict]] = {}
+        # the model's Inputs whose shape variables set: "image's shape [1, 4] follows the
+        # variable length = 4", said with a shape problem no param's expression explains
+        self.scaled_inputs: list[str] = []
         self.made_params = 0  # parameters and activation elements of every layer made, used or
         self.made_activations = 0  # not: an upper bound that spares the exact count mostly
 
@@ -247,6 +255,27 @@ class _Resolver:
 
     def note(self, node: str | None, message: str) -> None:
         self.problems.append(Problem(node, message, severity="info"))
+
+    def origin(self, name: str, raw: Any, block_params: dict,
+               in_shape: Shape | None = None) -> str:
+        """`` (out_channels = round(32*width), with the variable width = 0.01)``: where a
+        value given as an expression came from, for the problem it causes; "" for a number."""
+        giver = self.givers.get(id(block_params))
+        return origin(raw, self.variables, block_params, name=name,
+                      owner=giver[1] if giver else None, origins=self._origins(block_params),
+                      in_shape=in_shape)
+
+    def _origins(self, block_params: dict) -> dict[str, dict[str, Any]]:
+        """The graph variables behind each of a composite's params (worked out only for a
+        problem, so that resolving pays nothing for it)."""
+        giver = self.givers.get(id(block_params))
+        if giver is None:
+            return {}
+        _, _, given, defaults, outer = giver
+        around = self._origins(outer)
+        return {name: variables_behind(given[name], self.variables, outer, around)
+                if name in given else variables_behind(default, self.variables, {})
+                for name, default in defaults.items()}
 
     def weight(self, node: Node) -> int:
         """How many layers one copy of ``node`` counts as: 1, plus one for every
@@ -617,13 +646,14 @@ class _Resolver:
         value = self._value(info, "shape", node.params["shape"], block_params, None)
         if value is _FAILED:
             return
+        said = self.origin("shape", node.params["shape"], block_params)
         try:
             shape = find_block("Input").param("shape").coerce(value)
         except ParamError as exc:
-            self.error(info.path, f"shape {exc}", param="shape")
+            self.error(info.path, f"shape {exc}{said}", param="shape")
             return
         except (OverflowError, ValueError, TypeError):
-            self.error(info.path, f"shape is out of range: {_clip(value)}", param="shape")
+            self.error(info.path, f"shape is out of range: {_clip(value)}{said}", param="shape")
             return
         if shape is None:
             self.error(info.path, f"Input needs a shape, {SHAPE_EXAMPLES} (got null)",
@@ -631,6 +661,11 @@ class _Resolver:
             return
         info.shape, info.dtype = shape, dtype
         info.copies = [Layer({"shape": shape, "dtype": dtype}, [], shape, 0, 0)]
+        behind = {} if block_params else variables_behind(node.params["shape"], self.variables,
+                                                          block_params)
+        if behind:
+            self.scaled_inputs.append(f"{info.path}'s shape {show(shape)} follows "
+                                      f"{said_variables(behind)}")
         self._check_size(info)
 
     def _port_agrees(self, info: NodeInfo, block_params: dict, block: str | None) -> None:
@@ -877,9 +912,11 @@ class _Resolver:
             try:
                 param.coerce(value)
             except ParamError as exc:
-                self.error(info.path, f"{name} {exc}", param=name)
+                self.error(info.path, f"{name} {exc}{self.origin(name, raw, block_params)}",
+                           param=name)
             except (OverflowError, ValueError, TypeError):
-                self.error(info.path, f"{name} is out of range: {_clip(value)}", param=name)
+                self.error(info.path, f"{name} is out of range: {_clip(value)}"
+                                      f"{self.origin(name, raw, block_params)}", param=name)
 
     def _shapeless_value(self, info: NodeInfo, name: str, raw: Any, block_params: dict) -> Any:
         """Like ``_value`` with no input shape: an expression that uses ``in_shape`` only has
@@ -921,12 +958,13 @@ class _Resolver:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            self.error(info.path, f"repeat must be a whole number ≥ 0, got {value!r}",
-                       param="repeat")
+            self.error(info.path, f"repeat must be a whole number ≥ 0, got {value!r}"
+                                  f"{self.origin('repeat', raw, block_params)}", param="repeat")
             return None
         if value > self.limits.max_repeat:
             self.error(info.path, f"repeat {value:,} is more than {self.limits.max_repeat:,} "
-                                  f"copies, the limit; {hint('max_repeat')}", param="repeat")
+                                  f"copies, the limit{self.origin('repeat', raw, block_params)}; "
+                                  f"{hint('max_repeat')}", param="repeat")
             return None
         return value
 
@@ -962,7 +1000,7 @@ class _Resolver:
             else:
                 shape = tuple(int(d) for d in spec.infer(params, in_shapes))
         except ShapeError as exc:
-            self._shape_problem(info, spec, exc, in_shapes)
+            self._shape_problem(info, spec, exc, in_shapes, block_params)
             return None
         except Exception as exc:  # a plugin's shape rule failed: still name the node
             self.error(info.path, f"{spec.type}'s shape rule failed: {exc}")
@@ -970,7 +1008,8 @@ class _Resolver:
         empty = next((s for s in ([shape] + [s for _, s in ports or []]) if any(d < 1 for d in s)),
                      None)
         if empty is not None:
-            self.error(info.path, f"{spec.type} would give an empty output {show(empty)}")
+            scaled = f" ({'; '.join(self.scaled_inputs)})" if self.scaled_inputs else ""
+            self.error(info.path, f"{spec.type} would give an empty output {show(empty)}{scaled}")
             return None
         try:
             n_params = int(spec.count_params(params, in_shapes, shape))
@@ -996,7 +1035,7 @@ class _Resolver:
         return shape, dtype
 
     def _shape_problem(self, info: NodeInfo, spec: BlockSpec, exc: ShapeError,
-                       in_shapes: list[Shape]) -> None:
+                       in_shapes: list[Shape], block_params: dict) -> None:
         if exc.expected:
             port = min(exc.port, len(in_shapes) - 1)
             source = info.inputs[port] if port < len(info.inputs) else info.inputs[0]
@@ -1005,7 +1044,11 @@ class _Resolver:
                                   f"{self._channel_advice(port, exc.expected, in_shapes[port])}",
                        param=exc.param)
         else:
-            self.error(info.path, exc.message + _sources(spec, info.inputs, in_shapes),
+            raw = info.node.params.get(exc.param) if exc.param else None
+            said = self.origin(exc.param, raw, block_params, in_shapes[0] if in_shapes else None)
+            if not said and self.scaled_inputs:
+                said = f" ({'; '.join(self.scaled_inputs)})"
+            self.error(info.path, exc.message + _sources(spec, info.inputs, in_shapes) + said,
                        param=exc.param)
 
     def _channel_advice(self, port: int, expected: str, given: Shape) -> str:
@@ -1045,10 +1088,13 @@ class _Resolver:
             try:
                 values[param.name] = param.coerce(value)
             except ParamError as exc:
-                self.error(info.path, f"{param.name} {exc}", param=param.name)
+                self.error(info.path, f"{param.name} {exc}"
+                                      f"{self.origin(param.name, raw, block_params, first)}",
+                           param=param.name)
                 ok = False
             except (OverflowError, ValueError, TypeError):
-                self.error(info.path, f"{param.name} is out of range: {_clip(value)}",
+                self.error(info.path, f"{param.name} is out of range: {_clip(value)}"
+                                      f"{self.origin(param.name, raw, block_params, first)}",
                            param=param.name)
                 ok = False
         if not ok:
@@ -1122,6 +1168,8 @@ class _Resolver:
         if not ok:
             return None
         prefix = f"{info.path}/" if info.repeat <= 1 else f"{info.path}/{copy}/"
+        self.givers[id(params)] = (params, prefix.rstrip("/"), info.node.params, block.params,
+                                   outer_params)
         level = self._level(block.nodes, block.edges, params,
                             list(zip(in_shapes, dtypes)), prefix, block.name)
         info.copies.append(level)

@@ -82,7 +82,8 @@ def test_values_of_the_variables_show_on_blocks_behind_an_error():
     graph = load_template("transformer-text")
     graph.variables["heads"] = 3
     report = validate(graph)
-    assert [p.message for p in report.errors] == ["d_model 64 is not divisible by nhead 3"]
+    assert [p.message for p in report.errors] == [
+        "d_model 64 is not divisible by nhead 3 (nhead = heads, with the variable heads = 3)"]
     nodes = annotations(report)["nodes"]
     assert nodes["encoder"]["values"]["nhead"] == 3
     assert nodes["encoder"]["values"]["repeat"] == graph.variables["layers"]
