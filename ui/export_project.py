@@ -42,7 +42,7 @@ class BuiltProject:
 
 def project_row(pages: PagesState, source) -> None:
     """The project's row under the other formats: build, then download the zip."""
-    left, mid, right = st.columns([1, 1, 3], vertical_alignment="center")
+    left, mid, right = st.columns([1, 2, 4], vertical_alignment="center")
     left.markdown(f"**{FORMAT}**")
     dataset, config = _inputs(pages, source)
     key = f"{source.key}/{FORMAT}/{json.dumps([dataset, config], sort_keys=True, default=str)}"
@@ -54,7 +54,8 @@ def project_row(pages: PagesState, source) -> None:
             pages.exports.pop(FORMAT, None)
             right.error(export_failure(FORMAT, err))
             return
-        mid.download_button("Download", result.data, file_name=result.file_name,
+        mid.download_button(f"Download {result.file_name}", result.data,
+                            file_name=result.file_name,
                             mime="application/zip", key=f"export.dl.{FORMAT}",
                             on_click="ignore", icon=":material/download:")
         right.caption(result.check_line())

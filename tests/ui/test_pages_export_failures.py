@@ -23,7 +23,7 @@ def test_a_bundle_missing_a_part_says_which_and_why(home, log_gamma_block):  # n
         "(LogGamma): Exporting the operator 'aten::lgamma' to ONNX opset version 17 is not "
         "supported"]
     [download] = at.get("download_button")
-    assert download.proto.label == "Download"
+    assert download.proto.label == "Download gamma.zip"  # the zip, short of model.onnx
 
 
 def test_a_run_whose_checkpoint_is_gone_names_each_format_that_failed(home):  # noqa: F811

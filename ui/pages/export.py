@@ -76,9 +76,7 @@ def render(state) -> None:
         if cols[0].button("Build and check the files", key="export.all", type="primary",
                           help="JSON, Python, TorchScript, ONNX, safetensors and the bundle, "
                                "each written, loaded back and compared"):
-            with st.spinner("Writing each format, loading it back and comparing…"):
-                for fmt in FORMAT_NAMES:
-                    attempt(pages, source, fmt)
+            build_all(pages, source)
         for fmt in FORMAT_NAMES:
             format_row(pages, source, fmt)
         project_row(pages, source)  # a training project (zip), not among "all": it is bigger
@@ -196,7 +194,7 @@ def _design_weights(state) -> Path | None:
 
 def format_row(pages: PagesState, source: Source, fmt: str) -> None:
     spec = FORMATS.get(fmt)
-    left, mid, right = st.columns([1, 1, 3], vertical_alignment="center")
+    left, mid, right = st.columns([1, 2, 4], vertical_alignment="center")
     left.markdown(f"**{fmt}**")
     built = pages.exports.get(fmt)
     if built is not None and built[0] == source.key:
@@ -206,7 +204,10 @@ def format_row(pages: PagesState, source: Source, fmt: str) -> None:
             pages.exports.pop(fmt, None)
             right.error(export_failure(fmt, err))
             return
-        mid.download_button("Download", result.data, file_name=result.file_name,
+        # the button names the file it downloads: six rows of "Download" told the python
+        # row's zip of code and weights from the others only by its row
+        mid.download_button(f"Download {result.file_name}", result.data,
+                            file_name=result.file_name,
                             mime=MIME.get(fmt), key=f"export.dl.{fmt}", on_click="ignore",
                             icon=":material/download:")
         right.caption(result.check_line())
@@ -225,6 +226,29 @@ def format_row(pages: PagesState, source: Source, fmt: str) -> None:
         right.error(failed[1])
     else:
         right.caption(spec.help if spec is not None else HELP.get(fmt, ""))
+
+
+def build_all(pages: PagesState, source: Source) -> None:
+    """Build every format (not the project), one after the other, the bar saying which one is
+    being written (they take a minute together on a laptop: a spinner alone said nothing of how
+    far it had got), then how many were built and checked, and which failed."""
+    bar = st.progress(0.0)
+    for i, fmt in enumerate(FORMAT_NAMES):
+        bar.progress(i / len(FORMAT_NAMES),
+                     text=f"Writing {fmt} ({i + 1} of {len(FORMAT_NAMES)}), loading it back "
+                          f"and comparing…")
+        attempt(pages, source, fmt)
+    bar.empty()
+    failed = [f for f in FORMAT_NAMES if f in pages.export_errors
+              and pages.export_errors[f][0] == source.key]
+    done = len(FORMAT_NAMES) - len(failed)
+    if not failed:
+        st.success(f"All {done} files are built and checked: each one's Download is on its row "
+                   f"below.", icon=":material/check_circle:")
+    else:
+        st.warning(f"{done} of {len(FORMAT_NAMES)} files are built and checked; "
+                   f"{', '.join(failed)} failed: {'its' if len(failed) == 1 else 'each'} row "
+                   f"below says why.", icon=":material/warning:")
 
 
 def attempt(pages: PagesState, source: Source, fmt: str) -> None:
