@@ -38,6 +38,7 @@ from .io import parse_graph
 from .model import Block, Edge, Graph, Node
 from .registry import all_blocks, find_block
 from .resolve import BYTES, ID_PATTERN, Layer, Level, NodeInfo
+from .variable_order import in_use_order
 from .summary import summarize
 from .validate import Report
 
@@ -163,6 +164,9 @@ def set_variable(graph: Graph, name: str, value: Any = _UNSET) -> Graph:
         raise GraphError(f"variable '{name}' must be a number or an \"=expression\", got "
                          f"{value!r}", param=name)
     g.variables[name] = value
+    # a variable given an expression of one listed after it (phi, added last, in width's
+    # '=1.1 ** phi') goes after it: the designer cannot move variables
+    g.variables = in_use_order(g.variables)
     return g
 
 

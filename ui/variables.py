@@ -91,7 +91,10 @@ def _top(value: float) -> float:
 
 def _typed(name: str, text: str) -> Any:
     """A float variable's typed value: a number (an int typed stays a float, as the slider
-    needs), or :data:`DEFAULT` (nothing changes) with a toast saying why."""
+    needs), an ``=expression`` of other variables (EfficientNet's ``width`` as
+    ``=1.1 ** phi``), or :data:`DEFAULT` (nothing changes) with a toast saying why."""
+    if is_expression(str(text).strip()):
+        return str(text).strip()
     try:
         value = float(str(text).strip())
     except ValueError:
