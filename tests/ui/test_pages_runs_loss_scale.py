@@ -82,7 +82,7 @@ def test_a_standardised_run_alone_has_its_loss_labelled(runs):
     table = at.dataframe[0].value.set_index("run")
     assert table.loc[runs["auto"], "best"] == "val_loss 0.07 (standardised)"
     assert table.loc[runs["off"], "best"] == "val_loss 1.139e+11"
-    assert table.loc[runs["auto"], "test"] == "mae 2.152e+04, loss 0.07 (standardised)"
+    assert table.loc[runs["auto"], "test"] == "MAE 2.152e+04, loss 0.07 (standardised)"
 
 
 def test_the_train_pages_loss_chart_says_it_is_on_the_standardised_target(runs):

@@ -87,3 +87,27 @@ def config_line(config: dict | None) -> str:
     epochs = full["epochs"]
     return (f"{full['optimizer']} lr {full['lr']:g} · batch {full['batch_size']} · "
             f"{epochs} epoch{'' if epochs == 1 else 's'}")
+
+
+# a test metric's name in words (the records' keys are the evaluation's: macro_f1)
+METRIC_WORDS = {"macro_f1": "macro F1", "mae": "MAE", "rmse": "RMSE", "mse": "MSE", "r2": "R²"}
+SHARES = ("accuracy", "macro_f1")  # shown as percentages, as the Results page shows them
+
+
+def metrics_line(metrics: dict | None, loss_mark: str = "") -> str:
+    """A run's test metrics in one line, as the Results page shows them: named in words, shares
+    as percentages, the task's own measure first and the loss last (where the line is clipped,
+    the loss is what is cut); ``loss_mark`` follows the loss (`` (standardised)``).
+
+    >>> metrics_line({"test_loss": 0.1016, "test_accuracy": 0.964, "test_macro_f1": 0.9641})
+    'accuracy 96.4%, macro F1 96.41%, loss 0.1016'
+    >>> metrics_line({"test_mae": 21520.4, "test_loss": 0.07}, " (standardised)")
+    'MAE 2.152e+04, loss 0.07 (standardised)'
+    """
+    items = sorted(((k.removeprefix("test_"), v) for k, v in (metrics or {}).items()
+                    if isinstance(v, (int, float)) and not isinstance(v, bool)),
+                   key=lambda kv: kv[0] == "loss")
+    return ", ".join(
+        f"{METRIC_WORDS.get(name, name)} "
+        + (f"{100 * value:.4g}%" if name in SHARES else f"{value:.4g}")
+        + (loss_mark if name == "loss" else "") for name, value in items)

@@ -22,7 +22,7 @@ from ..fields import plain
 from ..forms import seed
 from ..pagestate import PagesState, pages_of, project_of
 from ..project_panel import project_label
-from .common import config_line, run_label, run_names, show_notice
+from .common import config_line, metrics_line, run_label, run_names, show_notice
 from .train import act, data_choice, ready, spec_of
 
 CURVES = {"validation loss": ("val", "loss"), "validation accuracy": ("val", "accuracy"),
@@ -69,16 +69,13 @@ def rows(runs, names: dict[int, str] | None = None,
     for run in runs:
         best = (f"{run.best_metric_name} {run.best_metric:.4g}"
                 if run.best_metric is not None else "")
-        # the task's own measure first (accuracy, mae…), the loss after it: where the cell is
-        # clipped, what is cut is the loss, not the accuracy
-        metrics = sorted((run.final_metrics or {}).items(),
-                         key=lambda kv: kv[0].removeprefix("test_") == "loss")
         # a loss taken on a standardised target is said so: it does not compare with 1e10
         mark = " (standardised)" if run.target_scale else ""
         best += mark if best.split(" ")[0].endswith("loss") else ""
-        test = ", ".join(f"{k.removeprefix('test_')} {v:.4g}"
-                         f"{mark if k == 'test_loss' else ''}" for k, v in metrics
-                         if isinstance(v, (int, float)))
+        # the task's own measure first (accuracy, MAE…), the loss after it: where the cell is
+        # clipped, what is cut is the loss, not the accuracy; named as the Results page names
+        # them
+        test = metrics_line(run.final_metrics, mark)
         project = (project_label(run.project, projects) if run.project in projects
                    else run.project or "")
         out.append({"run": run.id, "name": names[run.id], "project": project,

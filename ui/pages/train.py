@@ -22,7 +22,7 @@ from ..errors import friendly, shown_errors
 from ..fields import plain
 from ..forms import field_widget, seed
 from ..pagestate import DataChoice, PagesState, pages_of, project_of
-from .common import config_line, run_names, show_notice, swatch
+from .common import config_line, metrics_line, run_names, show_notice, swatch
 
 # The settings most runs change, shown first; the rest sit in "More settings" by group.
 MAIN = ("optimizer", "lr", "schedule", "batch_size", "epochs", "early_stopping", "patience",
@@ -489,8 +489,10 @@ def status_line(run) -> None:
     if run.status == "failed":
         st.error(f"The run failed: {plain(reason) or 'no reason was recorded'}")
     elif run.status == "completed":
-        metrics = ", ".join(f"{k.removeprefix('test_')} {v:.4g}"
-                            for k, v in (run.final_metrics or {}).items())
+        # named and shown as the Results page shows them ("accuracy 96.4%, macro F1 96.4%"),
+        # not as the records' keys ("loss 0.1016, accuracy 0.964, macro_f1 0.964")
+        metrics = metrics_line(run.final_metrics,
+                               " (standardised)" if getattr(run, "target_scale", None) else "")
         st.success(f"Completed: {plain(reason)}." + (f" Test {metrics}." if metrics else "")
                    + " See the Results page.")
     elif run.status in ("paused", "stopped"):
