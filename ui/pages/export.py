@@ -77,6 +77,9 @@ def render(state) -> None:
                           help="JSON, Python, TorchScript, ONNX, safetensors and the bundle, "
                                "each written, loaded back and compared"):
             build_all(pages, source)
+        what, _ = split_note(next((b.note for b in built_now(pages, source) if b.note), ""))
+        if what:  # how to feed the files, said once for all of them, not on each row
+            st.info(plain(what), icon=":material/info:")
         for fmt in FORMAT_NAMES:
             format_row(pages, source, fmt)
         project_row(pages, source)  # a training project (zip), not among "all": it is bigger
@@ -214,8 +217,9 @@ def format_row(pages: PagesState, source: Source, fmt: str) -> None:
         for part, why in result.left_out:  # the zip holds the rest: said, as the CLI says it
             right.warning(f"Left out of this bundle: {part}, because {plain(why)}",
                           icon=":material/warning:")
-        if result.note:  # raw data fed to these weights gives nonsense: said beside the file
-            right.caption(result.note)
+        if result.note:  # raw data fed to these weights gives nonsense: said above the rows,
+            # and where each file keeps the numbers, beside it
+            right.caption(f"The standardisation's numbers are in {split_note(result.note)[1]}.")
         return
     if mid.button("Build and check", key=f"export.build.{fmt}"):
         with st.spinner(f"Writing {fmt}, loading it back and comparing…"):
@@ -226,6 +230,38 @@ def format_row(pages: PagesState, source: Source, fmt: str) -> None:
         right.error(failed[1])
     else:
         right.caption(spec.help if spec is not None else HELP.get(fmt, ""))
+
+
+WHERE_MARK = " Written into "  # graph.export's note: what to do, then where the file keeps it
+
+
+def split_note(note: str) -> tuple[str, str]:
+    """An export's normalisation note as (what to do with raw data, where the file keeps the
+    numbers). Said whole on each row, the same four lines of advice stood under five files.
+
+    >>> what, where = split_note("Trained on inputs standardised: x = (raw - mean) / std. "
+    ...                          "Written into the ONNX file's metadata_props (JSON).")
+    >>> what
+    'Trained on inputs standardised: x = (raw - mean) / std.'
+    >>> where
+    "the ONNX file's metadata_props (JSON)"
+    """
+    what, _, where = note.partition(WHERE_MARK)
+    return what.strip(), where.strip().rstrip(".")
+
+
+def built_now(pages: PagesState, source: Source) -> list[Built]:
+    """The files of ``source`` built so far (each from the cache), in the rows' order."""
+    out = []
+    for fmt in FORMAT_NAMES:
+        built = pages.exports.get(fmt)
+        if built is None or built[0] != source.key:
+            continue
+        try:
+            out.append(_build(source, fmt))
+        except Exception:  # noqa: BLE001 - its row says why
+            continue
+    return out
 
 
 def build_all(pages: PagesState, source: Source) -> None:
