@@ -56,3 +56,25 @@ def test_with_nothing_to_resume_start_is_the_main_action(project, tmp_path):  # 
 
 def _has(at, key: str) -> bool:
     return any(b.key == key for b in at.button)
+
+
+def test_pause_and_stop_say_that_the_run_keeps_its_place(project):  # noqa: F811
+    import os
+    import time
+
+    store = RunStore()
+    run_id = store.create_run("mlp-tabular", load_template("mlp-tabular").to_dict(),
+                              {"source": "iris"}, {"epochs": 3})
+    store.set_status(run_id, "running", pid=os.getpid(), heartbeat=time.time(),
+                     started=time.time(),
+                     progress={"epoch": 0, "epochs": 3, "step": 5, "total_steps": 42})
+    projectruns.remember(project, run_id)
+    at = page(project).run()
+    assert not at.exception
+    assert at.button(key="train.pause").help == (
+        "Pause after this batch: the run keeps its place (epoch, step, curves) and Resume goes "
+        "on from there. Nothing is tested while paused.")
+    assert at.button(key="train.stop").help == (
+        "Stop after this batch and test the model as trained so far (the Results page shows "
+        "it); the run is kept: Resume goes on from this batch, its curves and epoch count "
+        "carried on.")

@@ -294,9 +294,16 @@ def controls(state, pages: PagesState, store, run, config: TrainConfig | None) -
                 pages.results_run = pages.export_run = None
                 st.rerun()
         return
-    if row.button("Pause", key="train.pause", disabled=run.control is not None):
+    # each says what becomes of the run: a student stopping half-way feared losing the epochs
+    # trained, which both keep
+    if row.button("Pause", key="train.pause", disabled=run.control is not None,
+                  help="Pause after this batch: the run keeps its place (epoch, step, curves) "
+                       "and Resume goes on from there. Nothing is tested while paused."):
         act(lambda: pause_run(run.id, store), pages, f"Run {run.id} will pause after this batch.")
-    if row.button("Stop", key="train.stop", disabled=run.control == "stop"):
+    if row.button("Stop", key="train.stop", disabled=run.control == "stop",
+                  help="Stop after this batch and test the model as trained so far (the "
+                       "Results page shows it); the run is kept: Resume goes on from this "
+                       "batch, its curves and epoch count carried on."):
         act(lambda: stop_run(run.id, store), pages, f"Run {run.id} will stop after this batch.")
 
 
