@@ -176,7 +176,7 @@ def test_a_run_trains_live_and_is_found_again_by_a_new_session(project):
         return bool(at.success)
 
     until(at, finished)
-    assert values(at.success)[0].startswith("Completed: finished 4 epochs. Test loss ")
+    assert values(at.success)[0].startswith("Completed: finished 4 epochs. Test accuracy ")
     assert len(progress(at)) == 1
     assert progress(at)[0].startswith("epoch 4/4 · step 52/52 · ")  # 105 samples, batches of 8
     assert seen_points == sorted(seen_points)  # curves only gain points as the run goes
