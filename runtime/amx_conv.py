@@ -9,9 +9,10 @@ gradient comes out in bfloat16 for autocast to cast back to float32. Here
 same tiles with no set-up between calls: the float32 weight is rounded to bfloat16 as autocast's cast would round it, products are summed
 in float32 as oneDNN sums them, and the weight's and bias's gradients are handed back in
 float32 without the rounding to bfloat16 in between. seed-cnn's conv2 (32 → 64 maps of
-12 × 12, batch 32, one thread, timed alone): 90 µs forward and about 320 µs backward against
-oneDNN's 150 and 600; a whole bf16-mixed step takes 15 % less CPU time
-(``benchmarks/train_step_variants_bench.py --variants eager no-amx-conv``, a loaded machine).
+12 × 12, batch 32, one thread, timed alone): 90 µs forward and about 350 µs backward against
+oneDNN's 150 and 600; a whole bf16-mixed step at batch 32 on two threads is 1.24× faster by
+wall clock, 1.18× per CPU-second
+(``benchmarks/train_step_variants_bench.py --variants eager no-amx-conv``).
 
 :func:`route_amx_convs` rewrites a model's fx graph so that each plain ``nn.Conv2d`` the kernel
 covers (stride 1, no padding, no dilation, one group, input and output channels multiples of
