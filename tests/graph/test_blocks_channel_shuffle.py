@@ -77,7 +77,7 @@ def test_groups_takes_an_expression():
     bad = validate(_graph("=g", variables={"g": 5}))
     assert [str(p) for p in bad.errors] == [
         "shuffle.groups: groups 5 does not divide the 12 channels of [12, 5, 5] "
-        "(ChannelShuffle needs C divisible by groups)"]
+        "(ChannelShuffle needs C divisible by groups) (groups = g, with the variable g = 5)"]
 
 
 def test_generated_code_is_readable_and_loads_the_weights():
