@@ -155,3 +155,56 @@ def test_why_two_edits_do_not_join_is_said():
     wired = {"nodes": base["nodes"], "edges": [{"source": "a", "target": "b"}]}
     assert merge_or_why(base, changed, removed) == "it changes b, which the other edit removed"
     assert merge_or_why(base, wired, removed) == "it wires a block that the other edit removed"
+
+
+def rename(old, new):
+    """The designer's rename of block ``old`` (edit.rename_node): its id, its wires following."""
+    def apply(d):
+        for n in d["nodes"]:
+            n["id"] = new if n["id"] == old else n["id"]
+        for e in d["edges"]:
+            e["source"] = new if e["source"] == old else e["source"]
+            e["target"] = new if e["target"] == old else e["target"]
+    return apply
+
+
+def test_a_block_renamed_in_one_tab_keeps_what_the_other_tab_changed_in_it():
+    """Tab A renames a to dense while tab B sets a's out_features: the saved design has dense
+    with B's out_features, in a's place. A rename was a node removed and another added: B's
+    value went back to the old one, unsaid to B."""
+    from layerloom.ui.merge import merge_or_why
+
+    renamed = changed(r=rename("a", "dense"))
+    edited = changed(p=lambda d: node(d, "a")["params"].update(out_features=16))
+    for mine, theirs in ((renamed, edited), (edited, renamed)):  # whichever saved first
+        out, contested = merge_or_why(BASE, mine, theirs)
+        assert contested == []
+        assert [n["id"] for n in out["nodes"]] == ["x", "dense", "b", "y"]
+        assert node(out, "dense")["params"] == {"out_features": 16}
+        assert {(e["source"], e["target"]) for e in out["edges"]} == \
+            {("x", "dense"), ("dense", "b"), ("b", "y")}
+
+
+def test_a_block_renamed_differently_in_two_tabs_is_one_block():
+    from layerloom.ui.merge import merge_or_why
+
+    out, contested = merge_or_why(BASE, changed(r=rename("a", "mine")),
+                                  changed(r=rename("a", "theirs")))
+    assert [n["id"] for n in out["nodes"]] == ["x", "mine", "b", "y"]
+    assert contested == ["a (renamed mine here, theirs there)"]
+    assert len(out["edges"]) == 3
+
+
+def test_a_block_renamed_here_that_the_other_tab_removed_does_not_come_back():
+    from layerloom.ui.merge import merge_or_why
+
+    def remove_b(d):
+        d["nodes"] = [n for n in d["nodes"] if n["id"] != "b"]
+        d["edges"] = [{"source": "x", "target": "a"}, {"source": "a", "target": "y"}]
+
+    assert merge_or_why(BASE, changed(r=rename("b", "act")), changed(r=remove_b)) == \
+        "it renames b, which the other edit removed"
+    # removed here, renamed there: removed, the other tab's version named
+    out, contested = merge_or_why(BASE, changed(r=remove_b), changed(r=rename("b", "act")))
+    assert [n["id"] for n in out["nodes"]] == ["x", "a", "y"]
+    assert out["edges"] == [{"source": "x", "target": "a"}, {"source": "a", "target": "y"}]
