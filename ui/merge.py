@@ -8,9 +8,9 @@ Where both changed the same thing (a param, a label, a variable, a node one remo
 tab's value wins and the field is named, for the caller to keep the other version as a
 snapshot; where the two do not join at all (a node this tab changed that the other removed, an
 edge to a node one removed) it gives up (None). :func:`merge` is the same, giving up on any
-field both changed. A block renamed on one side (:func:`renames`) is the same block on the
-other: tab A renames conv1 to encoder while tab B sets conv1's kernel_size, and the saved design
-has encoder with B's kernel_size. No Streamlit here.
+field both changed. A block or composite block renamed on one side (:mod:`~.renames`) is the
+same on the other: tab A renames conv1 to encoder while tab B sets conv1's kernel_size, and
+the saved design has encoder with B's kernel_size. No Streamlit here.
 
 >>> base = {"nodes": [{"id": "c", "type": "Conv2d", "params": {"out_channels": 8}}], "edges": []}
 >>> theirs = {"nodes": [{"id": "c", "type": "Conv2d", "params": {"out_channels": 12}}], "edges": []}
@@ -28,6 +28,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from layerloom.graph.edit import fresh_id
+
+from .renames import (block_names, block_renamed, block_renames, edge_key, node_ids,
+                      node_renamed, node_renames)
 
 _NO = object()
 LEVEL_KEYS = ("nodes", "edges")
@@ -77,6 +80,7 @@ class _Merger:
 
     def run(self, base: dict, mine: dict, theirs: dict) -> dict:
         out = copy.deepcopy(theirs)
+        base, mine, theirs = self._follow_renames(base, mine, theirs, out, "blocks")
         self._merge_level(base, mine, theirs, out)
         for key in (set(base) | set(mine)) - {"nodes", "edges", "blocks", "variables"}:
             self._merge_value(out, key, base.get(key, _NO), mine.get(key, _NO),
@@ -172,90 +176,44 @@ class _Merger:
                                     theirs.get("edges", []), set(order))
 
 
-    def _follow_renames(self, base: dict, mine: dict, theirs: dict, out: dict
-                        ) -> tuple[dict, dict, dict]:
-        """``base``, ``mine`` and ``theirs`` (and ``out``, theirs' copy, in place) with each block one side
-        renamed under its new id on the other sides too, so that what the other side changed
-        in it follows it: a rename was a node removed and another added, which took the other
-        side's edits of it away unsaid. Both renamed one block differently: mine's id wins
-        (said). Mine renamed a block theirs removed: :class:`Conflict`."""
-        mine_renamed, theirs_renamed = renames(base, mine), renames(base, theirs)
-        t_ids = _ids(theirs)
+    def _follow_renames(self, base: dict, mine: dict, theirs: dict, out: dict,
+                        kind: str = "nodes") -> tuple[dict, dict, dict]:
+        """``base``, ``mine`` and ``theirs`` (and ``out``, theirs' copy, in place) with each
+        node of one level (``kind`` "nodes") or composite block ("blocks") one side renamed
+        under its new name on the other sides too, so that what the other side changed in it
+        follows it: a rename was a node removed and another added, which took the other side's
+        edits of it away unsaid. Both renamed one differently: mine's name wins (said). Mine
+        renamed one theirs removed: :class:`Conflict`."""
+        found, renamed, names = ((node_renames, node_renamed, node_ids) if kind == "nodes"
+                                 else (block_renames, block_renamed, block_names))
+        what = "" if kind == "nodes" else "block "
+        mine_renamed, theirs_renamed = found(base, mine), found(base, theirs)
+        held = names(theirs)
         for old, new in mine_renamed.items():
             there = theirs_renamed.get(old)
-            if there is not None:  # renamed on both sides: theirs' id becomes mine
+            if there is not None:  # renamed on both sides: theirs' name becomes mine
                 if there != new:
-                    if new in t_ids:
+                    if new in held:
                         continue
-                    self._contested(f"{old} (renamed {new} here, {there} there)")
-                    theirs = _renamed(theirs, there, new)
-                    out.update(_renamed(out, there, new))
-                base = _renamed(base, old, new)
-            elif old in t_ids:
-                if new in t_ids:  # theirs added another block of that id: laid as an addition
+                    self._contested(f"{what}{old} (renamed {new} here, {there} there)")
+                    theirs = renamed(theirs, there, new)
+                    out.update(renamed(out, there, new))
+                base = renamed(base, old, new)
+            elif old in held:
+                if new in held:  # theirs added another of that name: laid as an addition
                     continue
-                base, theirs = _renamed(base, old, new), _renamed(theirs, old, new)
-                out.update(_renamed(out, old, new))
+                base, theirs = renamed(base, old, new), renamed(theirs, old, new)
+                out.update(renamed(out, old, new))
             else:
-                raise Conflict(f"renamed.{old}")
-        m_ids = _ids(mine)
+                raise Conflict(f"renamed.{what}{old}")
+        held = names(mine)
         for old, there in theirs_renamed.items():
-            if old in mine_renamed or there in m_ids:
+            if old in mine_renamed or there in held:
                 continue
-            base = _renamed(base, old, there)
-            if old in m_ids:
-                mine = _renamed(mine, old, there)
+            base = renamed(base, old, there)
+            if old in held:
+                mine = renamed(mine, old, there)
         return base, mine, theirs
-
-
-def renames(base: dict, level: dict) -> dict[str, str]:
-    """The blocks ``level`` renamed against ``base`` (old id → new id): a node gone from
-    ``base`` and one new in ``level`` alike in every field but the id (its type, params,
-    position), with every wire of the old one held by the new, each the only such match.
-
-    >>> base = {"nodes": [{"id": "a", "type": "ReLU"}, {"id": "b", "type": "Tanh"}],
-    ...         "edges": [{"source": "a", "target": "b"}]}
-    >>> renames(base, {"nodes": [{"id": "act", "type": "ReLU"}, {"id": "b", "type": "Tanh"}],
-    ...                "edges": [{"source": "act", "target": "b"}]})
-    {'a': 'act'}
-    """
-    was = {n["id"]: n for n in base.get("nodes", []) if isinstance(n, dict) and "id" in n}
-    now = {n["id"]: n for n in level.get("nodes", []) if isinstance(n, dict) and "id" in n}
-    wires = {_edge_key(e) for e in level.get("edges", []) if isinstance(e, dict)}
-
-    def alike(old: str, new: str) -> bool:
-        if {k: v for k, v in was[old].items() if k != "id"} != \
-                {k: v for k, v in now[new].items() if k != "id"}:
-            return False
-        return all(_edge_key(_renamed_edge(e, old, new)) in wires
-                   for e in base.get("edges", []) if isinstance(e, dict)
-                   and old in (e.get("source"), e.get("target")))
-
-    gone = [nid for nid in was if nid not in now]
-    added = [nid for nid in now if nid not in was]
-    pairs = [(old, new) for old in gone for new in added if alike(old, new)]
-    return {old: new for old, new in pairs
-            if sum(1 for o, _ in pairs if o == old) == 1
-            and sum(1 for _, n in pairs if n == new) == 1}
-
-
-def _ids(level: dict) -> set:
-    return {n.get("id") for n in level.get("nodes", []) if isinstance(n, dict)}
-
-
-def _renamed_edge(edge: dict, old: str, new: str) -> dict:
-    return {k: (new if k in ("source", "target") and v == old else v) for k, v in edge.items()}
-
-
-def _renamed(level: dict, old: str, new: str) -> dict:
-    """A copy of ``level`` whose node ``old`` is ``new``, its wires following; its place in the
-    node order kept."""
-    out = dict(level)
-    out["nodes"] = [{**n, "id": new} if isinstance(n, dict) and n.get("id") == old else n
-                    for n in level.get("nodes", [])]
-    out["edges"] = [_renamed_edge(e, old, new) if isinstance(e, dict) else e
-                    for e in level.get("edges", [])]
-    return out
 
 
 def fresh_ids_for_added(level: dict, base: Mapping[str, Any], theirs: Mapping[str, Any]
@@ -287,13 +245,9 @@ def fresh_ids_for_added(level: dict, base: Mapping[str, Any], theirs: Mapping[st
     return out
 
 
-def _edge_key(edge: dict) -> str:
-    return repr(sorted(edge.items()))
-
-
 def _merge_edges(base: list, mine: list, theirs: list, ids: set) -> list:
     """Theirs' edges, less those mine removed, plus those mine added (in mine's order)."""
-    key = _edge_key
+    key = edge_key
 
     removed = {key(e) for e in base} - {key(e) for e in mine}
     added = [e for e in mine if key(e) not in {key(b) for b in base}]

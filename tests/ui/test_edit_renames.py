@@ -45,3 +45,21 @@ def test_an_edit_made_before_another_tabs_rename_lands_on_the_renamed_block(tmp_
     ids, params = _on_disk(store, a.project_id)
     assert "conv2" not in ids and params["features"]["out_channels"] == 48
     assert b.graph.to_dict() == store.load(a.project_id).graph.to_dict()
+
+
+def test_a_composite_block_renamed_in_one_tab_keeps_the_other_tabs_edit_inside_it(tmp_path):
+    """resnet-mini's Shortcut renamed ResBlock in tab A while tab B set the kernel_size of its
+    conv: it was saved with the old kernel_size (B's edit gone, B told nothing)."""
+    store = ProjectStore(tmp_path)
+    a = DesignerState.new(store, load_template("resnet-mini"))
+    b = DesignerState.open(store, a.project_id)
+    b.apply(edit.set_param, ("Shortcut",), "conv", "kernel_size", 5)
+    a.apply(edit.rename_block, "Shortcut", "ResBlock")
+    saved = store.load(a.project_id).graph
+    assert list(saved.blocks) == ["ResBlock", "BasicBlock"]
+    conv = next(n for n in saved.blocks["ResBlock"].nodes if n.id == "conv")
+    assert conv.params["kernel_size"] == 5
+    assert "Shortcut" not in {n.type for n in saved.blocks["BasicBlock"].nodes}
+    assert "ResBlock" in {n.type for n in saved.blocks["BasicBlock"].nodes}
+    assert not [n for n in a.take_notices() if n.kind in ("warning", "error")]
+    assert store.snapshots(a.project_id) == []

@@ -208,3 +208,24 @@ def test_a_block_renamed_here_that_the_other_tab_removed_does_not_come_back():
     out, contested = merge_or_why(BASE, changed(r=remove_b), changed(r=rename("b", "act")))
     assert [n["id"] for n in out["nodes"]] == ["x", "a", "y"]
     assert out["edges"] == [{"source": "x", "target": "a"}, {"source": "a", "target": "y"}]
+
+
+def test_a_composite_block_renamed_in_one_tab_keeps_the_other_tabs_edit_inside_it():
+    from layerloom.ui.merge import merge_or_why
+
+    base = {"nodes": [{"id": "x", "type": "Input"}, {"id": "u", "type": "B"}],
+            "edges": [{"source": "x", "target": "u"}],
+            "blocks": {"B": {"params": {"w": 1}, "nodes": [{"id": "r", "type": "ReLU"}],
+                             "edges": []}}}
+    renamed = copy.deepcopy(base)
+    renamed["blocks"] = {"Body": renamed["blocks"].pop("B")}
+    renamed["nodes"][1]["type"] = "Body"
+    edited = copy.deepcopy(base)
+    edited["blocks"]["B"]["nodes"][0]["label"] = "act"
+    edited["blocks"]["B"]["params"]["w"] = 2
+    for mine, theirs in ((renamed, edited), (edited, renamed)):  # whichever saved first
+        out, contested = merge_or_why(base, mine, theirs)
+        assert contested == [] and list(out["blocks"]) == ["Body"]
+        assert out["blocks"]["Body"]["nodes"] == [{"id": "r", "type": "ReLU", "label": "act"}]
+        assert out["blocks"]["Body"]["params"] == {"w": 2}
+        assert out["nodes"][1] == {"id": "u", "type": "Body"}

@@ -1,0 +1,113 @@
+"""What an edit renamed, told from the design before and after it: a block (a node's new id,
+its wires following) or a composite block (its new name, the nodes using it following), and a
+design with such a rename made. A merge of two tabs' edits (:mod:`~.merge`) makes one side's
+renames on the other, so that what the other side changed in the block stays with it. No
+Streamlit here.
+
+>>> base = {"nodes": [{"id": "a", "type": "ReLU"}, {"id": "b", "type": "Tanh"}],
+...         "edges": [{"source": "a", "target": "b"}]}
+>>> node_renames(base, node_renamed(base, "a", "act"))
+{'a': 'act'}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+def node_renames(base: dict, level: dict) -> dict[str, str]:
+    """The nodes of one level ``level`` renamed against ``base`` (old id → new id): a node gone
+    from ``base`` and one new in ``level`` alike in every field but the id (its type, params,
+    position), with every wire of the old one held by the new, each the only such match."""
+    was = _by_id(base.get("nodes", []))
+    now = _by_id(level.get("nodes", []))
+    wires = {edge_key(e) for e in level.get("edges", []) if isinstance(e, dict)}
+
+    def alike(old: str, new: str) -> bool:
+        if {k: v for k, v in was[old].items() if k != "id"} != \
+                {k: v for k, v in now[new].items() if k != "id"}:
+            return False
+        return all(edge_key(_rewired(e, old, new)) in wires
+                   for e in base.get("edges", []) if isinstance(e, dict)
+                   and old in (e.get("source"), e.get("target")))
+
+    return _one_to_one((old, new) for old in was if old not in now
+                       for new in now if new not in was and alike(old, new))
+
+
+def node_renamed(level: dict, old: str, new: str) -> dict:
+    """A copy of ``level`` whose node ``old`` is ``new``, its wires following, in its place in
+    the node order."""
+    out = dict(level)
+    out["nodes"] = [{**n, "id": new} if isinstance(n, dict) and n.get("id") == old else n
+                    for n in level.get("nodes", [])]
+    out["edges"] = [_rewired(e, old, new) if isinstance(e, dict) else e
+                    for e in level.get("edges", [])]
+    return out
+
+
+def node_ids(level: dict) -> set:
+    return {n.get("id") for n in level.get("nodes", []) if isinstance(n, dict)}
+
+
+def block_renames(base: dict, design: dict) -> dict[str, str]:
+    """The composite blocks ``design`` renamed against ``base`` (old name → new name): a block
+    gone from ``base`` and one new in ``design`` holding the same, no node using the old name
+    any more, each the only such match."""
+    was, now = base.get("blocks") or {}, design.get("blocks") or {}
+    used = {n.get("type") for level in _levels(design) for n in level.get("nodes", [])
+            if isinstance(n, dict)}
+    return _one_to_one((old, new) for old in was if old not in now and old not in used
+                       for new in now if new not in was
+                       and _types_renamed(was[old], old, new) == now[new])
+
+
+def block_renamed(design: dict, old: str, new: str) -> dict:
+    """A copy of ``design`` whose composite block ``old`` is ``new``, in its place among the
+    blocks, and every node using it uses ``new``."""
+    out = _types_renamed(design, old, new)
+    blocks = out.get("blocks")
+    if isinstance(blocks, dict):
+        out["blocks"] = {(new if name == old else name): _types_renamed(block, old, new)
+                         for name, block in blocks.items()}
+    return out
+
+
+def block_names(design: dict) -> set:
+    return set(design.get("blocks") or {})
+
+
+def edge_key(edge: dict) -> str:
+    """One wire, whatever order its dict is spelled in."""
+    return repr(sorted(edge.items()))
+
+
+def _by_id(nodes: list) -> dict:
+    return {n["id"]: n for n in nodes if isinstance(n, dict) and "id" in n}
+
+
+def _rewired(edge: dict, old: str, new: str) -> dict:
+    return {k: (new if k in ("source", "target") and v == old else v) for k, v in edge.items()}
+
+
+def _types_renamed(level: dict, old: str, new: str) -> dict:
+    """``level`` (a design or a block) whose nodes of type ``old`` are of type ``new``."""
+    if not isinstance(level, dict) or "nodes" not in level:
+        return level
+    out = dict(level)
+    out["nodes"] = [{**n, "type": new} if isinstance(n, dict) and n.get("type") == old else n
+                    for n in level.get("nodes", [])]
+    return out
+
+
+def _levels(design: dict) -> list[dict]:
+    blocks = design.get("blocks") or {}
+    return [design] + [b for b in blocks.values() if isinstance(b, dict)]
+
+
+def _one_to_one(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """The pairs whose old name and whose new name are each in no other pair."""
+    pairs = list(pairs)
+    return {old: new for old, new in pairs
+            if sum(1 for o, _ in pairs if o == old) == 1
+            and sum(1 for _, n in pairs if n == new) == 1}
