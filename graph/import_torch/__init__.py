@@ -26,6 +26,7 @@ from ..errors import GraphError
 from ..model import Graph
 from .causal_attention import fuse_causal_masks
 from .channels_first_norm import fuse_channels_first_norms
+from .einsums import expand_einsums
 from .glu import split_glus
 from .hooks import hook_hint, warn_hooks
 from .importer import Importer
@@ -80,6 +81,8 @@ def traced_import(model: nn.Module, input_shape, dtype: str | Sequence[str] = "f
         samples = sample_inputs(model, shapes, dtypes)
         values = propagate(gm, samples)
         if expand_rearrangements(gm, values):  # einops, pixel shuffles: reshapes, permutes
+            values = propagate(gm, samples)
+        if expand_einsums(gm, values):  # einsum attention: permutes and a matmul
             values = propagate(gm, samples)
         split = split_qkv(gm, values)  # timm's q, k, v split, as chunk (the batch stays first)
         fused = fuse_channels_first_norms(gm, values, model)  # ConvNeXt's LayerNorm by hand

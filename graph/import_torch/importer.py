@@ -1049,8 +1049,8 @@ def _fix_hint(model: nn.Module, node: fx.Node, reason: str, value: Any = None) -
             return hint
     if target in _ATTENTION_OPS and "no LayerLoom block" in reason:
         return _einsum_linear(model, node) or (
-            f"; fix: for attention, write the products with @ (the MatMul block) and "
-            f"softmax, or use {_MHA}")
+            f"; fix: {_einsum_refused(node)}for attention, "
+            f"write the products with @ (the MatMul block) and softmax, or use {_MHA}")
     return ""
 
 
@@ -1081,6 +1081,18 @@ def _einsum_linear(model: nn.Module, node: fx.Node) -> str:
             f"{list(weight.shape)}, which is a linear layer: hold it in "
             f"nn.Linear({size_in}, {size_out}) (its weight is {shown}, plus any bias added "
             f"after) and call the layer on the input")
+
+
+def _einsum_refused(node: fx.Node) -> str:
+    """What of einsums imports, for a refused ``torch.einsum(equation, ...)``; "" for another
+    op."""
+    if node.target not in (torch.einsum, "einsum"):
+        return ""
+    equation = node.args[0] if node.args and isinstance(node.args[0], str) else None
+    named = f"{equation!r} is no batched matrix product: " if equation else ""
+    return (f"{named}of einsums, a batched matrix product of two tensors computed in forward "
+            f"imports (each keeps the batch and heads in one order, sums one letter and keeps "
+            f"one of its own: 'bhqd,bhkd->bhqk', 'bhqk,bhkd->bhqd'); ")
 
 
 _SDPA = ("compute the attention with F.scaled_dot_product_attention(q, k, v, is_causal=True) "
