@@ -38,7 +38,7 @@ import torch
 from torch import fx, nn
 
 from . import native
-from .fused_stage import hooked
+from .fused_stage import eager_on_cpu, hooked
 
 SOURCE = "conv_amx.c"
 MIN_POSITIONS = 16  # one tile's rows: an image's output (and input) positions, at least
@@ -121,19 +121,16 @@ def kernel():
 
 
 def _runs_here(x, conv: nn.Conv2d) -> bool:
-    if not isinstance(x, torch.Tensor) or x.dim() != 4 or x.device.type != "cpu" \
-            or x.dtype not in (torch.float32, torch.bfloat16):
-        return False
-    if torch.jit.is_scripting() or torch.jit.is_tracing() or torch.compiler.is_compiling():
+    if not eager_on_cpu(x, torch.float32, torch.bfloat16):
         return False
     if not (torch.is_autocast_enabled("cpu")
             and torch.get_autocast_dtype("cpu") == torch.bfloat16):
         return False
     w = conv.weight
-    batch, channels, h, wd = x.shape
+    _, channels, h, wd = x.shape
     kh, kw = conv.kernel_size
     oh, ow = h - kh + 1, wd - kw + 1
-    return (batch > 0 and channels == conv.in_channels and oh >= 1 and ow >= 1
+    return (channels == conv.in_channels and oh >= 1 and ow >= 1
             and (oh - 1) * wd + ow >= MIN_POSITIONS and h * wd >= MIN_POSITIONS
             and w.device.type == "cpu" and w.dtype == torch.float32
             and (conv.bias is None or conv.bias.dtype == torch.float32)

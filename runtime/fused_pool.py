@@ -29,7 +29,7 @@ import torch
 from torch import fx, nn
 
 from . import native
-from .fused_stage import hooked, max_pool_of_2
+from .fused_stage import eager_on_cpu, hooked, max_pool_of_2
 from .narrow_linear import MAX_CAST, narrow_linear
 
 SOURCE = "pool_relu.c"
@@ -157,13 +157,10 @@ def _flattened(act_node: fx.Node, modules: dict) -> bool:
 
 
 def _runs_fused(x, pool: nn.MaxPool2d, act: nn.ReLU) -> bool:
-    if not isinstance(x, torch.Tensor) or x.dim() != 4 or x.device.type != "cpu" \
-            or x.dtype not in (torch.float32, torch.bfloat16):
+    if not eager_on_cpu(x, torch.float32, torch.bfloat16):
         return False
-    if torch.jit.is_scripting() or torch.jit.is_tracing() or torch.compiler.is_compiling():
-        return False
-    batch, channels, h, w = x.shape
-    return (batch > 0 and channels > 0 and h >= 2 and w >= 2
+    _, channels, h, w = x.shape
+    return (channels > 0 and h >= 2 and w >= 2
             and x.is_contiguous(memory_format=torch.channels_last)
             and not hooked(pool, act) and kernel() is not None)
 

@@ -167,16 +167,24 @@ def hooked(*modules: nn.Module) -> bool:
                or m._backward_pre_hooks for m in modules)
 
 
-def _runs_fused(x, conv: nn.Conv2d, pool: nn.MaxPool2d, act: nn.ReLU) -> bool:
-    if not isinstance(x, torch.Tensor) or x.requires_grad or x.dim() != 4 or not len(x):
+def eager_on_cpu(x, *dtypes: torch.dtype) -> bool:
+    """Whether ``x`` is a non-empty 4-D CPU tensor of one of ``dtypes`` and this call runs
+    eagerly (not scripted, traced or compiled): what each native kernel needs before its own
+    checks (this module's, ``fused_pool``'s and ``amx_conv``'s)."""
+    if not (isinstance(x, torch.Tensor) and x.dim() == 4 and len(x) > 0
+            and x.device.type == "cpu" and x.dtype in dtypes):
         return False
-    if torch.jit.is_scripting() or torch.jit.is_tracing() or torch.compiler.is_compiling():
+    return not (torch.jit.is_scripting() or torch.jit.is_tracing()
+                or torch.compiler.is_compiling())
+
+
+def _runs_fused(x, conv: nn.Conv2d, pool: nn.MaxPool2d, act: nn.ReLU) -> bool:
+    if not eager_on_cpu(x, torch.float32) or x.requires_grad:
         return False
     w = conv.weight
     kh, kw = conv.kernel_size
     ph, pw = conv.padding
-    return (x.device.type == "cpu" and w.device.type == "cpu" and x.dtype == torch.float32
-            and w.dtype == torch.float32 and x.shape[1] == conv.in_channels
+    return (w.device.type == "cpu" and w.dtype == torch.float32 and x.shape[1] == conv.in_channels
             and x.shape[2] + 2 * ph >= kh + 1 and x.shape[3] + 2 * pw >= kw + 1
             and not hooked(conv, pool, act) and kernel_for(conv) is not None)
 
