@@ -386,7 +386,6 @@ class ProjectStore:
         """Keep a named copy of ``graph`` (with the version of the weights in use, when the
         design carries any: :meth:`snapshot_weights`); restore it with :meth:`load_snapshot`."""
         now = time.time()
-        sid = time.strftime("%Y%m%d-%H%M%S", time.localtime(now)) + "-" + secrets.token_hex(2)
         folder = self._existing(pid) / "snapshots"
         folder.mkdir(exist_ok=True)
         name = name.strip() or time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(now))
@@ -397,8 +396,16 @@ class ProjectStore:
             weights = ""
         if weights:
             data["weights"] = weights
-        self._write_json(folder / f"{sid}.json", data)
-        return Snapshot(sid, name, now)
+        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now))
+        # a new file under an id not taken: two snapshots kept in one second (two tabs' edits
+        # that did not join, two servers) drew the same four hex digits now and then, and the
+        # second replaced the first, an edit kept 'as a snapshot' gone
+        for _ in range(64):
+            sid = f"{stamp}-{secrets.token_hex(2)}"
+            if _write_new(folder / f"{sid}.json", text):
+                return Snapshot(sid, name, now)
+        raise OSError(f"no free snapshot id in {folder} for {stamp}")
 
     def snapshot_weights(self, pid: str, sid: str) -> str | None:
         """The weights version snapshot ``sid`` was taken with, when it is still kept (what
@@ -684,6 +691,26 @@ def _write_atomic(path: Path, text: str | bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _write_new(path: Path, text: str) -> bool:
+    """Write ``text`` as the new file ``path`` in one step; False, nothing written, when a file
+    of that name is there already (made by another thread or server at the same moment)."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        try:
+            os.link(tmp, path)  # never replaces a file, unlike os.replace
+        except FileExistsError:
+            return False
+        except OSError:  # a file system without hard links: checked, then moved
+            if path.exists():
+                return False
+            os.replace(tmp, path)
+        return True
+    finally:
+        Path(tmp).unlink(missing_ok=True)
 
 
 def _link_atomic(source: Path, path: Path) -> None:
