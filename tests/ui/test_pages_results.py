@@ -94,7 +94,10 @@ def test_classification_shows_metrics_confusion_scores_and_the_wrong_gallery(run
     at = page(home, monkeypatch, ids["digits"])
     assert not at.exception and not at.error
     assert at.selectbox(key="results.run").value == ids["digits"]
-    assert labels(at) == ["test samples", "test accuracy", "test macro f1", "test loss"]
+    assert labels(at) == ["Samples in the test set", "Accuracy on the test set",
+                          "Macro F1 on the test set", "Loss on the test set"]
+    # each tile says what its number means, in a sentence
+    assert at.metric[2].proto.help.startswith("F1 (the balance of precision and recall)")
     assert values(at.metric)[:2] == [str(evaluation["n"]), f"{evaluation['accuracy']:.2%}"]
     confusion = at.get("plotly_chart")[0].proto.spec
     assert '"Confusion matrix"' in confusion and '"heatmap"' in confusion
@@ -135,8 +138,9 @@ def test_regression_shows_predicted_against_true_and_predicts_a_row(runs, monkey
     home, ids = runs
     at = page(home, monkeypatch, ids["regression"])
     assert not at.exception and not at.error
-    assert labels(at)[:6] == ["test samples", "test loss", "test mae", "test rmse", "test r2",
-                              "test mse"]
+    assert labels(at)[:6] == ["Samples in the test set", "MAE on the test set",
+                              "RMSE on the test set", "R² on the test set",
+                              "MSE on the test set", "Loss on the test set"]
     scatter = at.get("plotly_chart")[0].proto.spec
     assert '"Predicted vs true target"' in scatter and '"perfect"' in scatter
     assert labels(at)[-1] == "prediction"
@@ -160,7 +164,8 @@ def test_an_autoencoder_shows_inputs_beside_reconstructions(runs, monkeypatch):
     home, ids = runs
     at = page(home, monkeypatch, ids["ae"])
     assert not at.exception and not at.error
-    assert labels(at)[1:] == ["test loss", "test mae", "test mse"]
+    assert labels(at)[1:] == ["MAE on the test set", "MSE on the test set",
+                              "Loss on the test set"]
     assert [len(img.proto.imgs) for img in at.image] == [8, 8]
     assert not at.radio  # nothing to "try" on a reconstruction
 

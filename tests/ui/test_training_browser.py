@@ -128,7 +128,7 @@ def test_train_watch_and_ship_seed_cnn_on_mnist(page, app_home, tmp_path, shots)
 
     # Results: test metrics and the confusion matrix.
     go(page, "Results")
-    page.get_by_text("test accuracy").wait_for()
+    page.get_by_text("Accuracy on the test set").wait_for()
     page.wait_for_function("() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
                            ".some(el => (el.data || []).some(t => t.type === 'heatmap'))")
     confusion = chart(page, "Confusion matrix")

@@ -91,6 +91,36 @@ def config_line(config: dict | None) -> str:
 
 # a test metric's name in words (the records' keys are the evaluation's: macro_f1)
 METRIC_WORDS = {"macro_f1": "macro F1", "mae": "MAE", "rmse": "RMSE", "mse": "MSE", "r2": "R²"}
+# what each metric means, in a sentence a student can use (the Results page's tooltips)
+METRIC_MEANINGS = {
+    "accuracy": "The share of samples whose class the model got right.",
+    "macro_f1": "F1 (the balance of precision and recall) worked out for each class, then "
+                "averaged with every class counting the same: low when the model neglects a "
+                "class, even where accuracy is high.",
+    "loss": "What training makes smaller (the loss function's value): lower is better.",
+    "mae": "Mean absolute error: how far a prediction is from the truth on average, in the "
+           "target's units.",
+    "rmse": "Root mean squared error: like MAE, in the target's units, but large misses count "
+            "more.",
+    "r2": "R², the coefficient of determination: 1 is perfect, 0 is no better than always "
+          "predicting the average.",
+    "mse": "Mean squared error: the average squared miss, in the target's units squared.",
+}
+
+
+def metric_title(name: str) -> str:
+    """A metric's name as a person says it: ``macro_f1`` → ``Macro F1``, ``val_loss`` →
+    ``validation loss``, ``test_mae`` → ``test MAE``.
+
+    >>> metric_title("macro_f1"), metric_title("val_accuracy"), metric_title("r2")
+    ('Macro F1', 'validation accuracy', 'R²')
+    """
+    split, _, rest = name.partition("_")
+    if split in ("val", "test", "train") and rest:
+        where = {"val": "validation", "train": "training"}.get(split, split)
+        return f"{where} {METRIC_WORDS.get(rest, rest.replace('_', ' '))}"
+    words = METRIC_WORDS.get(name, name.replace("_", " "))
+    return words[:1].upper() + words[1:]
 SHARES = ("accuracy", "macro_f1")  # shown as percentages, as the Results page shows them
 
 

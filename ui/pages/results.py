@@ -17,7 +17,8 @@ from ..errors import shown_errors
 from ..fields import plain
 from ..forms import sample_index, seed
 from ..pagestate import PagesState, pages_of, project_of
-from .common import run_label, run_names, show_notice, swatch
+from .common import (METRIC_MEANINGS, SHARES, metric_title, run_label, run_names, show_notice,
+                     swatch)
 
 GALLERY = 12
 RECONSTRUCTIONS = 8
@@ -114,18 +115,54 @@ def showing(run, name: str | None = None) -> str:
     return f"Showing {shown} {verb}{stamp}"
 
 
-def metrics(evaluation: dict) -> None:
-    names = [k for k in ("accuracy", "macro_f1", "loss", "mae", "rmse", "r2", "mse")
+TILES_A_ROW = 4  # a tile's label ("MAE on the test set") stays whole at 1024 px wide
+
+
+def metric_tiles(evaluation: dict) -> list[tuple[str, str, str]]:
+    """The test evaluation as tiles, ``(label, value, help)``: the sample count, then the
+    task's measures, the loss last, each named as a person says it, shares as percentages.
+
+    >>> metric_tiles({"n": 30, "loss": 0.8, "accuracy": 0.7})[1][:2]
+    ('Accuracy on the test set', '70.00%')
+    """
+    names = [k for k in ("accuracy", "macro_f1", "mae", "rmse", "r2", "mse", "loss")
              if isinstance(evaluation.get(k), (int, float))]
-    cols = st.columns(len(names) + 1)
-    cols[0].metric("test samples", evaluation.get("n", 0))
-    for col, name in zip(cols[1:], names):
+    tiles = [("Samples in the test set", str(evaluation.get("n", 0)),
+              "Samples kept apart from training, so these scores say how the model does on "
+              "data it has never seen.")]
+    for name in names:
         value = evaluation[name]
-        col.metric(f"test {name.replace('_', ' ')}",
-                   f"{value:.2%}" if name in ("accuracy", "macro_f1") else f"{value:.4g}")
+        tiles.append((f"{metric_title(name)} on the test set",
+                      f"{value:.2%}" if name in SHARES else f"{value:.4g}",
+                      METRIC_MEANINGS[name]))
+    return tiles
+
+
+def metrics(evaluation: dict) -> None:
+    tiles = metric_tiles(evaluation)
+    for start in range(0, len(tiles), TILES_A_ROW):
+        cols = st.columns(TILES_A_ROW)
+        for col, (label, value, meaning) in zip(cols, tiles[start:start + TILES_A_ROW]):
+            col.metric(label, value, help=meaning)
 
 
 # -- classification -------------------------------------------------------------------------
+
+# the per-class table's columns (the evaluation's keys) named and explained for a student
+PER_CLASS_COLUMNS = {
+    "class": st.column_config.TextColumn("Class"),
+    "precision": st.column_config.NumberColumn(
+        "Precision", format="%.3f",
+        help="Of the test samples the model called this class, the share that were"),
+    "recall": st.column_config.NumberColumn(
+        "Recall", format="%.3f",
+        help="Of the test samples of this class, the share the model found"),
+    "f1": st.column_config.NumberColumn(
+        "F1", format="%.3f", help="The balance of precision and recall (their harmonic mean)"),
+    "support": st.column_config.NumberColumn(
+        "Test samples", help="How many test samples are of this class"),
+}
+
 
 def classification(store, run, evaluation: dict) -> None:
     classes = evaluation["classes"]
@@ -138,8 +175,7 @@ def classification(store, run, evaluation: dict) -> None:
                         config=charts.CONFIG)
     with right:
         table = pd.DataFrame(evaluation["per_class"])
-        st.dataframe(table, hide_index=True, column_config={
-            c: st.column_config.NumberColumn(format="%.3f") for c in ("precision", "recall", "f1")})
+        st.dataframe(table, hide_index=True, column_config=PER_CLASS_COLUMNS)
     wrong = evaluation.get("most_confident_wrong") or []
     st.subheader("Most confidently wrong")
     if not wrong:
