@@ -462,7 +462,7 @@ class ProjectStore:
 
     def remember_browser(self, browser: str, pid: str) -> None:
         """Remember ``pid`` as browser ``browser``'s last project (the newest 500 kept)."""
-        with _save_lock:
+        with _saving(self.home):  # two servers on one home: neither drops the other's browsers
             settings = self.settings()
             browsers = settings.get("browsers")
             browsers = dict(browsers) if isinstance(browsers, dict) else {}
@@ -472,9 +472,10 @@ class ProjectStore:
             self._write_json(self.home / "settings.json", settings)
 
     def update_settings(self, **values: Any) -> None:
-        settings = self.settings()
-        settings.update(values)
-        self._write_json(self.home / "settings.json", settings)
+        with _saving(self.home):
+            settings = self.settings()
+            settings.update(values)
+            self._write_json(self.home / "settings.json", settings)
 
     # -- the data chosen for the design ------------------------------------------------------
 
@@ -641,8 +642,9 @@ _save_lock = threading.Lock()
 
 @contextmanager
 def _saving(folder: Path):
-    """One save of a project at a time: threads of this server (a lock), and other processes
-    on the same home where the platform has ``fcntl`` (an advisory lock on ``.lock``)."""
+    """One save of a project (or of the home's settings) at a time: threads of this server (a
+    lock), and other processes on the same home where the platform has ``fcntl`` (an advisory
+    lock on ``.lock``)."""
     with _save_lock:
         if fcntl is None:
             yield
