@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from layerloom.graph.edit import fresh_id
+from layerloom.graph.registry import all_blocks
 
 from .renames import (block_names, block_renamed, block_renames, edge_key, node_ids,
                       node_renamed, node_renames)
@@ -80,6 +81,7 @@ class _Merger:
 
     def run(self, base: dict, mine: dict, theirs: dict) -> dict:
         out = copy.deepcopy(theirs)
+        mine = fresh_names_for_added_blocks(mine, base, theirs)
         base, mine, theirs = self._follow_renames(base, mine, theirs, out, "blocks")
         self._merge_level(base, mine, theirs, out)
         for key in (set(base) | set(mine)) - {"nodes", "edges", "blocks", "variables"}:
@@ -214,6 +216,25 @@ class _Merger:
             if old in held:
                 mine = renamed(mine, old, there)
         return base, mine, theirs
+
+
+def fresh_names_for_added_blocks(design: dict, base: dict, theirs: dict) -> dict:
+    """``design`` (one side's) with each composite block it added under a name the other side
+    gave another block (two tabs each grouped blocks: both ``Block``) renamed to the next free
+    name (``Block2``), the nodes using it following: each group keeps what it holds. The same
+    block added by both stays one."""
+    was, held = base.get("blocks") or {}, theirs.get("blocks") or {}
+    mine = design.get("blocks") or {}
+    taken = set(was) | set(held) | set(mine) | {spec.type for spec in all_blocks()}
+    out = design
+    for name in list(mine):
+        if name not in was and name in held and held[name] != mine[name]:
+            stem, number = re.sub(r"\d+$", "", name) or "Block", 2
+            while f"{stem}{number}" in taken:
+                number += 1
+            taken.add(f"{stem}{number}")
+            out = block_renamed(out, name, f"{stem}{number}")
+    return out
 
 
 def fresh_ids_for_added(level: dict, base: Mapping[str, Any], theirs: Mapping[str, Any]

@@ -229,3 +229,24 @@ def test_a_composite_block_renamed_in_one_tab_keeps_the_other_tabs_edit_inside_i
         assert out["blocks"]["Body"]["nodes"] == [{"id": "r", "type": "ReLU", "label": "act"}]
         assert out["blocks"]["Body"]["params"] == {"w": 2}
         assert out["nodes"][1] == {"id": "u", "type": "Body"}
+
+
+def test_two_composite_blocks_added_under_one_name_are_both_kept():
+    from layerloom.ui.merge import merge_or_why
+
+    base = {"nodes": [{"id": "x", "type": "Input"}], "edges": []}
+
+    def grouped(inner: str, node: str):
+        return {"nodes": [{"id": "x", "type": "Input"}, {"id": node, "type": "Block"}],
+                "edges": [{"source": "x", "target": node}],
+                "blocks": {"Block": {"nodes": [{"id": inner, "type": "ReLU"}], "edges": []}}}
+
+    out, contested = merge_or_why(base, grouped("mine", "g1"), grouped("theirs", "g1"))
+    assert contested == []
+    assert out["blocks"] == {"Block": {"nodes": [{"id": "theirs", "type": "ReLU"}], "edges": []},
+                             "Block2": {"nodes": [{"id": "mine", "type": "ReLU"}], "edges": []}}
+    assert [(n["id"], n["type"]) for n in out["nodes"]] == \
+        [("x", "Input"), ("g1", "Block"), ("g2", "Block2")]
+    # the very same block added by both is one
+    out, _ = merge_or_why(base, grouped("same", "g1"), grouped("same", "g1"))
+    assert list(out["blocks"]) == ["Block"]
