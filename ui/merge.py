@@ -69,7 +69,9 @@ def merge_or_why(base: dict, mine: dict, theirs: dict) -> tuple[dict, list[str]]
             return f"it changes {what.split('.', 1)[1]}, which the other edit removed"
         if what.startswith("renamed."):
             return f"it renames {what.split('.', 1)[1]}, which the other edit removed"
-        return "it wires a block that the other edit removed"
+        if what.startswith("wired."):  # the other edit wired a block this one removes
+            return f"the other edit wired {what.split('.', 1)[1]}, which this edit removes"
+        return f"it wires {what.split('.', 1)[1]}, which the other edit removed"
 
 
 class _Merger:
@@ -276,6 +278,7 @@ def _merge_edges(base: list, mine: list, theirs: list, ids: set) -> list:
     have = {key(e) for e in out}
     out += [copy.deepcopy(e) for e in added if key(e) not in have]
     for edge in out:
-        if edge.get("source") not in ids or edge.get("target") not in ids:
-            raise Conflict("edges")
+        gone = [end for end in (edge.get("source"), edge.get("target")) if end not in ids]
+        if gone:  # whose wire it is: mine's to a block theirs removed, or the other way round
+            raise Conflict(f"{'wired' if key(edge) in have else 'wires'}.{gone[0]}")
     return out

@@ -154,7 +154,10 @@ def test_why_two_edits_do_not_join_is_said():
                                                          "label": "x"}], "edges": []}
     wired = {"nodes": base["nodes"], "edges": [{"source": "a", "target": "b"}]}
     assert merge_or_why(base, changed, removed) == "it changes b, which the other edit removed"
-    assert merge_or_why(base, wired, removed) == "it wires a block that the other edit removed"
+    assert merge_or_why(base, wired, removed) == "it wires b, which the other edit removed"
+    # the other way round: this edit removes a block the other wired (an undo of its drop)
+    assert merge_or_why(base, removed, wired) == \
+        "the other edit wired b, which this edit removes"
 
 
 def rename(old, new):
