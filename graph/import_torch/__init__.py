@@ -24,6 +24,7 @@ from torch import fx, nn
 
 from ..errors import GraphError
 from ..model import Graph
+from .attention_masks import read_attention_masks
 from .causal_attention import fuse_causal_masks
 from .channels_first_norm import fuse_channels_first_norms
 from .einsums import expand_einsums
@@ -83,6 +84,8 @@ def traced_import(model: nn.Module, input_shape, dtype: str | Sequence[str] = "f
         if expand_rearrangements(gm, values):  # einops, pixel shuffles: reshapes, permutes
             values = propagate(gm, samples)
         if expand_einsums(gm, values):  # einsum attention: permutes and a matmul
+            values = propagate(gm, samples)
+        if read_attention_masks(gm, values, samples, propagate):  # sdpa's attn_mask
             values = propagate(gm, samples)
         split = split_qkv(gm, values)  # timm's q, k, v split, as chunk (the batch stays first)
         fused = fuse_channels_first_norms(gm, values, model)  # ConvNeXt's LayerNorm by hand

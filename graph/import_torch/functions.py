@@ -21,6 +21,7 @@ import torch.nn.functional as F
 from torch import fx, nn
 
 from ..modules import SinusoidalPositionalEncoding
+from .attention_masks import REFUSED, padded_attention
 from .causal_attention import DROPOUT
 from .modules import Unsupported, batchless, float32_decimal
 from .rearrangements import WRITTEN
@@ -679,13 +680,22 @@ def attention_inputs(q: fx.Node, k: fx.Node, v: fx.Node, mask: fx.Node | None = 
     return [q, k, v], ["query", "key", "value"]
 
 
-@rule(F.scaled_dot_product_attention)
+@rule(F.scaled_dot_product_attention, padded_attention)
 def _dot_product_attention(ctx: Context, node: fx.Node) -> Mapped:
-    a = args(node, ("query", "key", "value", "attn_mask", "dropout_p", "is_causal", "scale"),
-             {"attn_mask": None, "dropout_p": 0.0, "is_causal": False, "scale": None})
+    """``F.scaled_dot_product_attention``; or :func:`.attention_masks.padded_attention`, one
+    given a padding mask that :mod:`.attention_masks` read (a PaddingMask block then feeds the
+    key_padding_mask port)."""
+    names = ("query", "key", "value", "key_padding_mask", "dropout_p", "is_causal", "scale") \
+        if node.target is padded_attention else \
+        ("query", "key", "value", "attn_mask", "dropout_p", "is_causal", "scale")
+    a = args(node, names, {"attn_mask": None, "dropout_p": 0.0, "is_causal": False,
+                           "scale": None})
     if a["attn_mask"] is not None:
-        raise Unsupported("attn_mask: a mask tensor has no block (a causal mask is "
-                          "is_causal=True)")
+        why = node.meta.get(REFUSED, "it is not one of those")
+        raise Unsupported(f"its attn_mask: {why}. Of masks, one that keeps every step, the "
+                          f"causal one (or is_causal=True) and a padding mask from token ids "
+                          f"((ids != pad_id)[:, None, None, :], with or without the causal "
+                          f"steps) import; fix: give such a mask, or none")
     if a.get("enable_gqa"):
         raise Unsupported("enable_gqa=True (grouped-query attention) has no block")
     if not _number(a["dropout_p"]) or a["dropout_p"] != 0:
@@ -696,7 +706,9 @@ def _dot_product_attention(ctx: Context, node: fx.Node) -> Mapped:
             and _scalar(ctx, a["scale"]) is None:
         raise Unsupported("is_causal and scale must be a bool and a number")
     q, k, v = (ctx.tensor(a[n], n) for n in ("query", "key", "value"))
-    inputs, ports = attention_inputs(q, k, v)
+    mask = ctx.tensor(a["key_padding_mask"], "key_padding_mask") if "key_padding_mask" in a \
+        else None
+    inputs, ports = attention_inputs(q, k, v, mask)
     params = {"is_causal": a["is_causal"]}
     if a["scale"] is not None:
         params["scale"] = _scalar(ctx, a["scale"])

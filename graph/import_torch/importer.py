@@ -28,6 +28,7 @@ from .functions import (FUNCTION_RULES, Alias, Const, Mapped, attention_inputs, 
 from . import subtract_divide  # noqa: F401 - its rules take two computed tensors
 from . import dropout  # noqa: F401 - F.dropout: a block, nothing or refused, by its training
 from .advice import no_block_hint
+from .attention_masks import REFUSED
 from .encoder_norm import with_final_norm
 from .indexing import after_module
 from .modules import Unsupported, find_rule, float32_decimal, transposed_weights
@@ -720,6 +721,9 @@ class Importer:
         return node_id
 
     def _error(self, node: fx.Node, reason: str) -> GraphError:
+        used = _mask_use(node)
+        if used is not None and used[2].meta.get(REFUSED):  # the mask is at fault, not its parts
+            reason = f"it computes the {used[1]} of an attention, which no block takes"
         reason += _fix_hint(self.model, node, reason, self.values.get(node))
         if ORIGIN in node.meta:  # an ONNX file's node: named as the file names it
             return GraphError(f"{node.meta[ORIGIN]}: {reason}")
@@ -983,8 +987,8 @@ _COMPARISONS = (operator.eq, operator.ne, operator.lt, operator.le, operator.gt,
                 torch.eq, torch.ne, "eq", "ne", "lt", "le", "gt", "ge", "logical_not")
 
 
-def _mask_use(node: fx.Node) -> tuple[str, str] | None:
-    """``(callee, argument)`` where ``node``'s result reaches an argument named for a mask
+def _mask_use(node: fx.Node) -> tuple[str, str, fx.Node] | None:
+    """``(callee, argument, the call)`` where ``node``'s result reaches an argument named for a mask
     (``key_padding_mask=ids == 0``, ``src_key_padding_mask=...``, ``attn_mask=...``) within a
     few steps; else None."""
     seen, frontier = {node}, [node]
@@ -995,7 +999,7 @@ def _mask_use(node: fx.Node) -> tuple[str, str] | None:
                 for key, value in user.kwargs.items():
                     if "mask" in key and value is current:
                         return (str(user.target) if user.op == "call_module"
-                                else describe(user)), key
+                                else describe(user)), key, user
                 if user not in seen:
                     seen.add(user)
                     following.append(user)
@@ -1008,6 +1012,14 @@ def _fix_hint(model: nn.Module, node: fx.Node, reason: str, value: Any = None) -
     ("; fix: ..."), else "". ``value``: the node's result on the sample input."""
     target = node.target
     used = _mask_use(node)
+    if used is not None and used[2].meta.get(REFUSED):
+        line = source_line(used[2])
+        return (f"; fix: it makes the {used[1]} given to {used[0]}"
+                f"{f' (at {line})' if line else ''}, which does not import: "
+                f"{used[2].meta[REFUSED]}. Of masks, one that keeps every step, the causal one "
+                f"(or is_causal=True) and a padding mask from token ids ((ids != pad_id)[:, "
+                f"None, None, :], with or without the causal steps) import; give such a mask, "
+                f"or call {used[0]} without {used[1]}")
     if used is not None:
         return (f"; fix: it makes the mask given to {used[0]} as {used[1]}; of masks, only "
                 f"ids == pad_id (True at padding) given to nn.MultiheadAttention as "

@@ -654,16 +654,30 @@ def _in_place(gm: fx.GraphModule, node: fx.Node) -> bool:
         and len(node.args) > 1 and node.args[-1] is True
 
 
+def _argument_names(model: nn.Module) -> list[str]:
+    """The names of ``model.forward``'s arguments, in order ([] where it has no signature)."""
+    try:
+        parameters = inspect.signature(model.forward).parameters.values()
+    except (TypeError, ValueError):
+        return []
+    return [p.name for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+
+
 def sample_inputs(model: nn.Module, shapes: Sequence[Sequence[int]],
                   dtypes: Sequence[str]) -> list[torch.Tensor]:
-    """Random inputs of ``BATCH`` samples; token ids stay below the smallest vocabulary."""
+    """Random inputs of ``BATCH`` samples; token ids stay below the smallest vocabulary, and
+    an int64 input named for a mask (``attention_mask``) holds ones and zeros, as a
+    tokenizer's does."""
     generator = torch.Generator().manual_seed(0)
     vocab = min((m.num_embeddings for m in model.modules() if isinstance(m, nn.Embedding)),
                 default=100)
+    names = _argument_names(model)
     out = []
-    for shape, dtype in zip(shapes, dtypes):
+    for index, (shape, dtype) in enumerate(zip(shapes, dtypes)):
         if dtype == "int64":
-            out.append(torch.randint(0, vocab, (BATCH, *shape), generator=generator))
+            mask = index < len(names) and "mask" in names[index].lower()
+            out.append(torch.randint(0, 2 if mask else vocab, (BATCH, *shape),
+                                     generator=generator))
         else:
             out.append(torch.randn((BATCH, *shape), generator=generator))
     return out

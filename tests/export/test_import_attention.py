@@ -244,7 +244,11 @@ class Masked(nn.Module):
      "training)"),
     (Masked(), "attn-mask",
      "{where}: cannot import torch.nn.functional.scaled_dot_product_attention in "
-     "Masked.forward: attn_mask: a mask tensor has no block (a causal mask is is_causal=True)"),
+     "Masked.forward: its attn_mask: it keeps fixed positions that are neither every one nor "
+     "the causal ones (each step and those before it): a window or a pattern of positions, "
+     "which no block takes. Of masks, one that keeps every step, the causal one (or "
+     "is_causal=True) and a padding mask from token ids ((ids != pad_id)[:, None, None, :], "
+     "with or without the causal steps) import; fix: give such a mask, or none"),
 ], ids=["dropped-always", "attn-mask"])
 def test_what_does_not_import_is_refused_at_its_line(model, marker, message, line_of):
     where = line_of(marker)
