@@ -84,8 +84,29 @@ def test_the_form_keeps_changed_settings_and_rejects_values_out_of_range(project
     at.selectbox(key="train.cfg.schedule").select("cosine").run()
     assert state_of(at).config == {"epochs": 3, "schedule": "cosine"}
     at.number_input(key="train.cfg.lr").set_value(0.0).run()
-    assert values(at.error) == ["lr must be > 0, got 0.0"]
+    # the problem names the setting as the form labels it, and its key
+    assert values(at.error) == ["Learning rate (lr) must be > 0, got 0.0"]
     assert at.button(key="train.start").disabled
+
+
+def test_the_settings_are_labelled_in_words_with_the_pytorch_term_in_the_tooltip(project):
+    at = page(project).run()
+    lr = at.number_input(key="train.cfg.lr")
+    assert lr.label == "Learning rate"
+    assert lr.help.startswith("How big a step each update takes")
+    assert lr.help.endswith("In PyTorch: `lr` · saved as `lr`")
+    workers = at.number_input(key="train.cfg.data_workers")
+    assert workers.label == "Image loading processes"
+    assert "In PyTorch: `DataLoader(num_workers=…)` · saved as `data_workers`" in workers.help
+    assert at.number_input(key="train.cfg.weight_decay").label == "Weight decay"
+    assert at.number_input(key="train.cfg.num_threads").label == "CPU threads"
+    assert at.checkbox(key="train.cfg.early_stopping").label == "Stop early"
+    assert "Saved as `epochs`" in at.number_input(key="train.cfg.epochs").help
+    assert "Learning-rate schedule" in values(at.caption)  # the groups of More settings too
+    # the labels are the form's only: the keys and the stored config are the runtime's
+    lr.set_value(0.01).run()
+    at.number_input(key="train.cfg.weight_decay").set_value(1e-4).run()
+    assert state_of(at).config == {"lr": 0.01, "weight_decay": 1e-4}
 
 
 def test_the_lr_finder_plots_the_range_test_and_fills_in_the_rate(project):

@@ -40,10 +40,11 @@ def test_betas_out_of_range_are_said_and_turn_start_off(tmp_path, monkeypatch):
         assert not box.proto.has_min and not box.proto.has_max  # no limit left to the browser
     second.set_value(1.5).run()
     assert not at.exception
-    assert [e.value for e in at.error] == ["betas must be two numbers in [0, 1), got (0.9, 1.5)"]
+    assert [e.value for e in at.error] == [
+        "Adam's averaging rates (betas) must be two numbers in [0, 1), got (0.9, 1.5)"]
     start = at.button(key="train.start")
-    assert start.disabled and "betas must be two numbers in [0, 1)" in start.help
-    assert any("Start is off until this is fixed: betas must be" in c.value for c in at.caption)
+    assert start.disabled and "(betas) must be two numbers in [0, 1)" in start.help
+    assert any("Start is off until this is fixed: Adam's averaging rates (betas) must be" in c.value for c in at.caption)
     at.number_input(key="train.cfg.betas.1").set_value(0.99).run()
     assert not at.error and not at.button(key="train.start").disabled
     assert at.session_state.app.pages["runs"].config == {"betas": (0.9, 0.99)}

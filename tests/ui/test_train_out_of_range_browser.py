@@ -4,7 +4,7 @@ port with a fresh ``LAYERLOOM_HOME``; the fixtures are tests/ui/conftest.py's).
 
 Typing 0 into epochs left '0' in the box with 'Press Enter to apply' and a red mark, while the
 settings kept the epochs before it and Start stayed on: a run started then trained for a
-number of epochs the page did not show. Now the page says "epochs must be ≥ 1, got 0" and
+number of epochs the page did not show. Now the page says "Epochs must be ≥ 1, got 0" and
 Start is off until it is fixed, as an lr of 0 is said.
 
 Skipped where Chromium or Playwright is missing.
@@ -29,16 +29,16 @@ def designs():
 def test_epochs_of_zero_is_said_and_stops_start(app_url, page, projects, shots):
     page.goto(f"{app_url}/train?project={projects['tabular']}")
     expect(page.get_by_role("button", name="Start training")).to_be_enabled()
-    epochs = page.get_by_label("epochs", exact=True)
+    epochs = page.get_by_label("Epochs", exact=True)
     expect(epochs).to_have_value("10")
     epochs.fill("0")
     epochs.press("Enter")
-    expect(page.get_by_text("epochs must be ≥ 1, got 0", exact=True)).to_be_visible()
+    expect(page.get_by_text("Epochs must be ≥ 1, got 0", exact=True)).to_be_visible()
     expect(page.get_by_role("button", name="Start training")).to_be_disabled()
     page.screenshot(path=str(shots / "train-epochs-out-of-range.png"))
     epochs.fill("3")
     epochs.press("Enter")
-    expect(page.get_by_text("epochs must be ≥ 1, got 0", exact=True)).to_have_count(0)
+    expect(page.get_by_text("Epochs must be ≥ 1, got 0", exact=True)).to_have_count(0)
     expect(page.get_by_role("button", name="Start training")).to_be_enabled()
 
 
@@ -47,16 +47,18 @@ def test_a_beta_of_one_and_a_half_is_said_and_stops_start(app_url, page, project
     page.goto(f"{app_url}/train?project={projects['tabular']}")
     expect(page.get_by_role("button", name="Start training")).to_be_enabled()
     page.get_by_text("More settings").click()
-    second = page.get_by_label("betas (2)", exact=True)
+    second = page.get_by_label("Adam's averaging rates (2)", exact=True)
     expect(second).to_have_value("0.999")
     second.fill("1.5")
     second.press("Enter")
-    said = page.get_by_text("betas must be two numbers in [0, 1), got (0.9, 1.5)", exact=True)
+    said = page.get_by_text("Adam's averaging rates (betas) must be two numbers in [0, 1), "
+                            "got (0.9, 1.5)", exact=True)
     expect(said).to_be_visible()
     expect(page.get_by_role("button", name="Start training")).to_be_disabled()
     page.get_by_role("button", name="Start training").scroll_into_view_if_needed()
     page.screenshot(path=str(shots / "train-betas-out-of-range.png"))
-    expect(page.get_by_text("Start is off until this is fixed: betas must be")).to_be_visible()
+    expect(page.get_by_text("Start is off until this is fixed: Adam's averaging rates (betas) "
+                            "must be")).to_be_visible()
     second.fill("0.99")
     second.press("Enter")
     expect(said).to_have_count(0)

@@ -91,7 +91,7 @@ def test_train_watch_and_ship_seed_cnn_on_mnist(page, app_home, tmp_path, shots)
     # sizes only): too few to see it grow on a loaded machine.
     go(page, "Train")
     page.get_by_text("Trains seed-cnn on mnist-5k.").wait_for()
-    for name, value in (("epochs", "2"), ("batch size", "1")):
+    for name, value in (("Epochs", "2"), ("Batch size", "1")):
         field = page.get_by_role("spinbutton", name=name, exact=True)
         field.fill(value)
         field.press("Enter")

@@ -22,6 +22,7 @@ from ..errors import friendly, shown_errors
 from ..fields import plain
 from ..forms import field_widget, seed
 from ..pagestate import DataChoice, PagesState, pages_of, project_of
+from ..setting_words import GROUP_WORDS, help_of, label_of, problem_in_words
 from .common import config_line, metrics_line, run_names, show_notice, swatch
 
 # The settings most runs change, shown first; the rest sit in "More settings" by group.
@@ -73,19 +74,17 @@ def config_form(pages: PagesState) -> TrainConfig | None:
             # the config's check says a value out of range and turns Start off ("epochs
             # must be ≥ 1, got 0"); the browser's refusal left 0 in the box, unapplied, and
             # Start trained for the epochs before it
-            chosen[name] = field_widget(fields[name], values.get(name, fields[name]["default"]),
-                                        f"train.cfg.{name}", bounded=False)
+            chosen[name] = setting_widget(fields[name], values.get(name, fields[name]["default"]))
     with st.expander("More settings"):
         for group in GROUPS:
             rest = [f for f in fields.values() if f["group"] == group and f["name"] not in MAIN]
             if not rest:
                 continue
-            st.caption(group.replace("_", " "))
+            st.caption(GROUP_WORDS.get(group, group.replace("_", " ")))
             cols = st.columns(4)
             for i, f in enumerate(rest):
                 with cols[i % 4]:
-                    chosen[f["name"]] = field_widget(f, values.get(f["name"], f["default"]),
-                                                     f"train.cfg.{f['name']}", bounded=False)
+                    chosen[f["name"]] = setting_widget(f, values.get(f["name"], f["default"]))
     defaults = {n: tuple(f["default"]) if isinstance(f["default"], list) else f["default"]
                 for n, f in fields.items()}
     pages.config = {k: v for k, v in chosen.items() if v != defaults[k]}
@@ -93,8 +92,15 @@ def config_form(pages: PagesState) -> TrainConfig | None:
         return TrainConfig.from_dict(pages.config)
     except ConfigError as err:
         for problem in err.problems:
-            st.error(problem)
+            st.error(problem_in_words(problem))
         return None
+
+
+def setting_widget(decl: dict, value):
+    """A training setting's box, labelled in words ("Learning rate"), its tooltip saying what
+    it does and its PyTorch term; its key and stored value are the config's (``lr``)."""
+    return field_widget(dict(decl, help=help_of(decl)), value, f"train.cfg.{decl['name']}",
+                        label=label_of(decl["name"]), bounded=False)
 
 
 def settings_problem(pages: PagesState) -> str | None:
@@ -102,13 +108,13 @@ def settings_problem(pages: PagesState) -> str | None:
     try:
         TrainConfig.from_dict(pages.config)
     except ConfigError as err:
-        return "; ".join(err.problems)
+        return "; ".join(problem_in_words(p) for p in err.problems)
     return None
 
 
 def lr_finder(state, pages: PagesState, config: TrainConfig | None) -> None:
     left, right = st.columns([1, 3])
-    clicked = left.button("LR finder", key="train.lrfind", disabled=config is None,
+    clicked = left.button("Find a learning rate", key="train.lrfind", disabled=config is None,
                           help="Train a copy of the model for 100 steps at rising rates and "
                                "suggest the rate where the loss falls fastest.")
     if clicked:
