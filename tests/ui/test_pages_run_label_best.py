@@ -12,7 +12,7 @@ from layerloom.ui.pages.common import run_label
 def test_the_score_in_a_runs_label_is_named_its_best():
     run = SimpleNamespace(dataset={"source": "iris"}, status="stopped",
                           best_metric=0.10031, best_metric_name="val_loss")
-    assert run_label(run, "mlp #2") == "mlp #2 · iris · stopped · best val_loss 0.1003"
+    assert run_label(run, "mlp #2") == "mlp #2 · iris · stopped · best validation loss 0.1003"
 
 
 def test_a_run_without_a_score_has_none():

@@ -80,8 +80,8 @@ def test_a_standardised_run_alone_has_its_loss_labelled(runs):
     assert [t["name"] for t in figure["data"]] == [
         "mlp-tabular #1 · target_scaling auto (standardised loss)"]
     table = at.dataframe[0].value.set_index("run")
-    assert table.loc[runs["auto"], "best"] == "val_loss 0.07 (standardised)"
-    assert table.loc[runs["off"], "best"] == "val_loss 1.139e+11"
+    assert table.loc[runs["auto"], "best"] == "validation loss 0.07 (standardised)"
+    assert table.loc[runs["off"], "best"] == "validation loss 1.139e+11"
     assert table.loc[runs["auto"], "test"] == "MAE 2.152e+04, loss 0.07 (standardised)"
 
 

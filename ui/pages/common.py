@@ -60,15 +60,15 @@ def swatch(run_id: int) -> str:
 
 
 def run_label(run, name: str) -> str:
-    """``seed-cnn #12 · lr 0.01 · mnist-5k · completed · best val_loss 0.0712``: a run in one line,
-    ``name`` its display name (:func:`run_names`), then its data (unless the name says it),
+    """``seed-cnn #12 · lr 0.01 · mnist-5k · completed · best validation loss 0.0712``: a run in
+    one line, ``name`` its display name (:func:`run_names`), then its data (unless the name says it),
     status and best score."""
     from layerloom.runtime import data_name
 
     source = data_name(run.dataset)
     best = ""
     if run.best_metric is not None:
-        best = f" · best {run.best_metric_name} {run.best_metric:.4g}"
+        best = f" · best {metric_title(run.best_metric_name or 'score')} {run.best_metric:.4g}"
     data = "" if f"on {source}" in name else f" · {source}"
     return f"{name}{data} · {run.status}{best}"
 

@@ -22,7 +22,7 @@ from ..fields import plain
 from ..forms import seed
 from ..pagestate import PagesState, pages_of, project_of
 from ..project_panel import project_label
-from .common import config_line, metrics_line, run_label, run_names, show_notice
+from .common import config_line, metric_title, metrics_line, run_label, run_names, show_notice
 from .train import act, data_choice, ready, spec_of
 
 CURVES = {"validation loss": ("val", "loss"), "validation accuracy": ("val", "accuracy"),
@@ -67,11 +67,12 @@ def rows(runs, names: dict[int, str] | None = None,
     projects = projects or {}
     out = []
     for run in runs:
-        best = (f"{run.best_metric_name} {run.best_metric:.4g}"
+        # named as a person says it: "validation loss 0.3132", not the key val_loss
+        best = (f"{metric_title(run.best_metric_name or 'score')} {run.best_metric:.4g}"
                 if run.best_metric is not None else "")
         # a loss taken on a standardised target is said so: it does not compare with 1e10
         mark = " (standardised)" if run.target_scale else ""
-        best += mark if best.split(" ")[0].endswith("loss") else ""
+        best += mark if (run.best_metric_name or "").endswith("loss") and best else ""
         # the task's own measure first (accuracy, MAE…), the loss after it: where the cell is
         # clipped, what is cut is the loss, not the accuracy; named as the Results page names
         # them
@@ -87,18 +88,20 @@ def rows(runs, names: dict[int, str] | None = None,
     return pd.DataFrame(out)
 
 
-# the test metrics, the longest text, are capped (in pixels) so that every column, the
-# project's included, shows at 1280×720; the rest of a capped cell is clipped
-TEST_WIDTH = 140
-
-
 def table(runs, names: dict[int, str], projects: dict[str, str] | None = None) -> None:
     frame = rows(runs, names, projects)
     if not frame.empty and not frame["sweep"].astype(bool).any():
         frame = frame.drop(columns="sweep")  # no run of a sweep: its room goes to the others
-    st.dataframe(frame, hide_index=True, column_config={
+    # every column shown whole at 1366×768: the run's number is not a column of its own (its
+    # name says it: "seed-cnn #3"), and no cell is capped; where the window is narrower the
+    # table scrolls sideways beside the name, which stays in view
+    shown = [c for c in frame.columns if c != "run"]
+    st.dataframe(frame, hide_index=True, column_order=shown, column_config={
+        "name": st.column_config.TextColumn(pinned=True),
         "test": st.column_config.TextColumn(
-            width=TEST_WIDTH, help="The test evaluation (the Results page shows all of it)"),
+            help="The test evaluation (the Results page shows all of it)"),
+        "best": st.column_config.TextColumn(
+            help="The best validation score of its epochs (what early stopping watches)"),
         "sweep": st.column_config.TextColumn(help="The sweep the run was a trial of"),
         "started": st.column_config.DatetimeColumn(format="MMM D, HH:mm")})
     failed = [r for r in runs[:20] if r.status == "failed" and r.reason]
