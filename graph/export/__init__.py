@@ -35,6 +35,7 @@ from . import onnx as _onnx  # noqa: F401  (registers the format)
 from .blame import find_culprit, first_line
 from .errors import ExportError
 from .formats import FORMATS
+from .lengths import sizes_note
 from .normalization import WHERE, record, sentence
 from .reference import Reference, prepare
 from .run import RunInfo
@@ -150,6 +151,18 @@ def write_checked(ref: Reference, fmt: str, path: Path, atol: float = ATOL,
             raise
         raise ExportError(label, f"{exc.reason}; the block alone differs too: {culprit[2]}",
                           node=culprit[0], block=culprit[1]) from None
+    try:  # a batch of one, which a user's first call often is
+        got = runner(ref.single)
+    except Exception as exc:  # noqa: BLE001 - the file takes batch 3 but not batch 1
+        raise ExportError(label, f"the file fails on a batch of 1: {type(exc).__name__}: "
+                                 f"{first_line(exc)}") from None
+    try:  # a check, not the diff reported, which stays the check batch's
+        compare(label, ref.single_expected, got, atol)
+    except ExportError as exc:
+        raise ExportError(label, f"on a batch of 1, {exc.reason}") from None
+    notes["sizes"], narrower = sizes_note(ref, runner, atol)
+    if narrower:  # the file refuses lengths the model takes: said as a warning, not a detail
+        notes["fixed_length"] = True
     return [path] + spec.extra_files(path), diff, notes
 
 

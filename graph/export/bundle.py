@@ -50,7 +50,8 @@ def write_bundle(ref: Reference, path: Path, run: RunInfo | None,
             continue
         for extra in written[1:]:  # the python format's own weights: weights.safetensors has them
             extra.unlink()
-        files[filename] = {"bytes": (folder / filename).stat().st_size, "max_abs_diff": diff}
+        files[filename] = {"bytes": (folder / filename).stat().st_size, "max_abs_diff": diff,
+                           "takes": part_notes.get("sizes")}
         notes.update({f"{fmt}.{k}": v for k, v in part_notes.items()})
     manifest = _manifest(ref, run, files, skipped, notes.get("python.class"))
     texts = {"manifest.json": json.dumps(manifest, indent=2) + "\n",
@@ -69,7 +70,20 @@ def write_bundle(ref: Reference, path: Path, run: RunInfo | None,
     _zip(folder, path)
     diffs = {name: info["max_abs_diff"] for name, info in files.items()}
     return [path], max(diffs.values()), {"parts": diffs, "skipped": skipped,
-                                         "members": sorted(p.name for p in folder.iterdir())}
+                                         "members": sorted(p.name for p in folder.iterdir()),
+                                         "sizes": takes(files),
+                                         "fixed_length": any(notes.get(f"{fmt}.fixed_length")
+                                                             for _, fmt in PARTS)}
+
+
+def takes(files: dict) -> str:
+    """What sizes the bundle's model files take: one sentence where they all take the same,
+    else each file's (a TorchScript file that keeps a text length free, an ONNX file that
+    fixes it)."""
+    said = {name: info["takes"] for name, info in files.items() if info.get("takes")}
+    if len(set(said.values())) <= 1:
+        return next(iter(said.values()), "")
+    return "; ".join(f"{name}: {text}" for name, text in said.items())
 
 
 def _zip(folder: Path, path: Path) -> None:

@@ -212,14 +212,15 @@ def _examples(run: RunInfo | None) -> list[str]:
 
 def _files(manifest: dict, run: RunInfo | None) -> list[str]:
     rows = ["## Files", "", "Every model file was loaded back and compared with the model on the "
-            "same inputs before it was packed.", "", "| file | size | max abs diff |",
-            "| --- | ---: | ---: |"]
+            "same inputs before it was packed, and run at batch 1 and at the other sequence "
+            "lengths the model takes, which say what sizes it takes.", "",
+            "| file | size | max abs diff | takes |", "| --- | ---: | ---: | --- |"]
     for name, info in manifest["files"].items():
         diff = info.get("max_abs_diff")
         rows.append(f"| {name} | {info['bytes']:,} B | "
-                    f"{'' if diff is None else f'{diff:.2e}'} |")
+                    f"{'' if diff is None else f'{diff:.2e}'} | {_text(info.get('takes') or '')} |")
     for part, reason in manifest.get("skipped", {}).items():
-        rows.append(f"| {part} | not included | {_cell(reason)} |")
+        rows.append(f"| {part} | not included | {_cell(reason)} | |")
     return rows + [""]
 
 

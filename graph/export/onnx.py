@@ -4,12 +4,17 @@
 under a second where the dynamo exporter spends 10–15 s starting up, and it writes one
 self-contained file (the dynamo exporter puts large weights in a separate ``.data`` file).
 The file must pass ``onnx.checker.check_model`` and onnxruntime must reproduce PyTorch's outputs.
+
+A sequence input's length is kept free too, where the model takes other lengths and the file
+gives its outputs at them; a transformer's needs the dynamo exporter for that
+(``onnx_lengths``). The file's note says which sizes it takes (``lengths``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
+import json
 import logging
 import os
 import sys
@@ -25,6 +30,7 @@ from .blame import find_culprit, first_line
 from .errors import ExportError
 from .formats import Format, Runner, _register
 from .onnx_forms import onnx_ready
+from .onnx_lengths import LENGTHS_KEY, free_lengths
 from .reference import Reference
 
 OPSET = 17
@@ -47,8 +53,11 @@ def _quiet_native_output():
 
 
 def _export(model: nn.Module, inputs: tuple, target, input_names: list[str],
-            output_names: list[str]) -> None:
+            output_names: list[str], lengths: dict[str, str] | None = None) -> None:
+    """``lengths``: the inputs whose axis 1 is written free, with that axis's name."""
     axes = {name: {0: "batch"} for name in input_names + output_names}
+    for name, axis in (lengths or {}).items():
+        axes[name][1] = axis
     model = onnx_ready(model, inputs)
     with warnings.catch_warnings(), _quiet_native_output():
         warnings.simplefilter("ignore")
@@ -65,17 +74,25 @@ def _write(ref: Reference, path: Path) -> dict:
     import onnx
 
     names = [i.name for i in ref.inputs]
-    try:
-        _export(ref.model, tuple(ref.samples), str(path), names, list(ref.outputs))
-    except Exception as exc:  # noqa: BLE001 - any exporter failure is reported with its block
-        culprit = find_culprit(ref, _attempt)
-        if culprit:
-            raise ExportError("onnx", culprit[2], node=culprit[0], block=culprit[1]) from None
-        raise ExportError("onnx", first_line(exc)) from None
+    free = free_lengths(ref, path, names, _export, _load)
+    if free is None:
+        try:
+            _export(ref.model, tuple(ref.samples), str(path), names, list(ref.outputs))
+        except Exception as exc:  # noqa: BLE001 - any exporter failure is reported with its block
+            culprit = find_culprit(ref, _attempt)
+            if culprit:
+                raise ExportError("onnx", culprit[2], node=culprit[0], block=culprit[1]) from None
+            raise ExportError("onnx", first_line(exc)) from None
+    metadata = {}
     if ref.normalization:  # the inputs the weights were trained on were standardised
+        metadata[normalization.KEY] = normalization.to_json(ref.normalization)
+        metadata["layerloom.input"] = normalization.sentence(ref.normalization)
+    if free:  # the design's length of each free one, which import-onnx builds the graph with
+        metadata[LENGTHS_KEY] = json.dumps({spec.name: spec.shape[0] for spec in ref.inputs
+                                            if spec.name in free})
+    if metadata:
         model = onnx.load(str(path))
-        for key, value in ((normalization.KEY, normalization.to_json(ref.normalization)),
-                           ("layerloom.input", normalization.sentence(ref.normalization))):
+        for key, value in metadata.items():
             entry = model.metadata_props.add()
             entry.key, entry.value = key, value
         onnx.save(model, str(path))
@@ -83,7 +100,8 @@ def _write(ref: Reference, path: Path) -> dict:
         onnx.checker.check_model(str(path), full_check=True)
     except Exception as exc:  # noqa: BLE001 - ValidationError or InferenceError
         raise ExportError("onnx", f"onnx.checker rejects the file: {first_line(exc)}") from None
-    return {"opset": OPSET}
+    opset = onnx.load(str(path), load_external_data=False).opset_import[0].version
+    return {"opset": opset, **({"free_lengths": free} if free else {})}
 
 
 def _attempt(module: nn.Module, samples: tuple, checks: tuple = ()) -> bytes:
@@ -104,7 +122,7 @@ def _load(ref: Reference, path: Path) -> Runner:
     import onnxruntime as ort
 
     options = ort.SessionOptions()
-    options.log_severity_level = 3
+    options.log_severity_level = 4
     session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     names = [i.name for i in session.get_inputs()]
 
@@ -113,6 +131,7 @@ def _load(ref: Reference, path: Path) -> Runner:
     return run
 
 
-_register(Format("onnx", ".onnx", f"ONNX (opset {OPSET}, dynamic batch), checked with "
-                                  f"onnxruntime", _write, _load, probe=_probe,
+_register(Format("onnx", ".onnx", f"ONNX (opset {OPSET}, dynamic batch and, where the "
+                                  f"model takes other lengths, a free sequence length), checked "
+                                  f"with onnxruntime", _write, _load, probe=_probe,
                  modules=("onnx", "onnxruntime")))

@@ -3,7 +3,8 @@
 The model is compiled from the graph, given the weights (or fresh ones from a seed), put in
 evaluation mode and run on inputs of two batch sizes: the exporters trace with one (``samples``)
 and every written file is checked with the other (``checks``), which proves the batch dimension
-stayed free.
+stayed free; then at batch 1 (``single``), and at the other lengths of a sequence input the model
+itself takes (``lengths``), which say what sizes the file takes.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ..resolve import Resolution
 from ..summary import Summary, summarize
 from ..validate import validate
 from .errors import ExportError
+from .lengths import Length, find_lengths
 from .verify import fit_problems
 
 TRACE_BATCH, CHECK_BATCH = 2, 3
@@ -51,6 +53,9 @@ class Reference:
     data: str | None = None  # the dataset the weights were trained on, where known
     # how the inputs the weights were trained on were standardised (normalization.record)
     normalization: dict | None = None
+    single: list[torch.Tensor] = field(default_factory=list)  # a batch of 1
+    single_expected: list[torch.Tensor] = field(default_factory=list)
+    lengths: list[Length] = field(default_factory=list)  # sequence lengths the model frees
 
     def run(self, model: Any, inputs: Sequence[torch.Tensor]) -> list[torch.Tensor]:
         with torch.no_grad():
@@ -89,6 +94,10 @@ def prepare(graph: Graph, state_dict: Mapping[str, torch.Tensor] | None, *, seed
     ref = Reference(graph, model, {k: v.detach().clone() for k, v in model.state_dict().items()},
                     summarize(report), inputs, outputs, samples, checks, report.resolution)
     ref.expected = ref.run(model, checks)
+    ref.single = _random(inputs, 1, seed + 2)
+    ref.single_expected = ref.run(model, ref.single)
+    ref.lengths = find_lengths(model, inputs,
+                               lambda sizes: _random(inputs, 1, seed + 3, sizes))
     return ref
 
 
@@ -98,15 +107,20 @@ def _vocab(top, input_id: str) -> int | None:
     return min(sizes) if sizes else (None if top.nodes[input_id].dtype != "int64" else 2)
 
 
-def _random(inputs: list[InputSpec], batch: int, seed: int) -> list[torch.Tensor]:
+def _random(inputs: list[InputSpec], batch: int, seed: int,
+            lengths: Mapping[int, int] | None = None) -> list[torch.Tensor]:
+    """Random inputs; ``lengths`` makes input ``i``'s first axis ``lengths[i]`` long."""
     generator = torch.Generator().manual_seed(seed)
     out = []
-    for spec in inputs:
+    for i, spec in enumerate(inputs):
+        shape = spec.shape
+        if lengths and i in lengths:
+            shape = (lengths[i], *shape[1:])
         if spec.dtype == "int64":
-            out.append(torch.randint(0, spec.vocab or 2, (batch, *spec.shape),
+            out.append(torch.randint(0, spec.vocab or 2, (batch, *shape),
                                      generator=generator))
         else:
-            out.append(torch.randn((batch, *spec.shape), generator=generator))
+            out.append(torch.randn((batch, *shape), generator=generator))
     return out
 
 

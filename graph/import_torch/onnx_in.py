@@ -2030,8 +2030,10 @@ def import_onnx_model(model, file: str, *, name: str | None = None, atol: float 
     :func:`~.onnx_upload.read_onnx_bytes` for an upload); ``file``: its file's name, which
     errors and the description quote."""
     from . import check_import, traced_import
+    from .onnx_lengths import fix_lengths
     from .onnx_weights import refuse_shared_layers, say_constants_learn
 
+    model = fix_lengths(model)  # a LayerLoom export's free text length: its design's
     refuse_large_inputs(model, file, run_batches(model))
     model = free_batch(model, file)
     refuse_shared_layers(model, file)

@@ -153,6 +153,9 @@ def cmd_export(args) -> int:
         print(f"  {part}: left out: {reason}")
     print(f"verified: max abs diff {result.max_abs_diff:.2e}; size {format_bytes(result.bytes)}; "
           f"{result.seconds:.2f} s")
+    if result.notes.get("sizes"):  # a fixed length is said here, not found in a user's program
+        print(f"{'warning: this file takes' if result.notes.get('fixed_length') else 'takes:'} "
+              f"{printable(result.notes['sizes'])}")
     if result.notes.get("normalization"):  # raw data fed to these weights gives nonsense
         print(f"inputs: {printable(result.notes['normalization'])}")
     return 0
