@@ -358,7 +358,8 @@ def read_npy(path: Path, spec: dict, prep: dict) -> np.ndarray:
     """A .npy's samples ``[N, *shape]`` as raw values: one sample of the input's shape, or N
     along a leading axis. Token ids stay whole numbers; whole-number pixels of an image are
     scaled to 0–1 as image files are; everything else is kept as it is (the caller normalises
-    it as the training data were)."""
+    it as the training data were). Token ids of another length, ``[L]`` or ``[N, L]``, are cut
+    or padded with 0 (<pad>) to the model's length, as a text file's words are."""
     shape, kind = tuple(spec["shape"]), prep.get("kind", "array")
     try:
         x = np.load(path, allow_pickle=False)
@@ -367,6 +368,10 @@ def read_npy(path: Path, spec: dict, prep: dict) -> np.ndarray:
     dims = ", ".join(map(str, shape))
     if x.dtype.kind not in "biuf":
         raise SystemExit(f"error: {path}: holds {x.dtype} values; it must hold numbers")
+    if spec["dtype"] == "int64" and len(shape) == 1 and x.ndim in (1, 2):
+        # token ids of any length, cut or padded with 0 (<pad>) to the model's, as texts are
+        x = x[None] if x.ndim == 1 else x
+        x = np.pad(x[:, :shape[0]], ((0, 0), (0, max(0, shape[0] - x.shape[1]))))
     if tuple(x.shape) == shape:
         x = x[None]
     elif tuple(x.shape[1:]) != shape:

@@ -129,3 +129,40 @@ def test_a_file_wrong_on_a_batch_of_one_is_refused(monkeypatch, tmp_path):
         export_model(graph, "torchscript", tmp_path / "m.pt")
     assert list(tmp_path.iterdir()) == []
 
+
+
+PREDICT = """
+import runpy, sys
+sys.argv = ["predict.py", *sys.argv[1:]]
+runpy.run_path("predict.py", run_name="__main__")
+"""
+
+
+def test_predict_py_cuts_or_pads_a_npy_of_token_ids_as_its_card_says(tmp_path, isolated):
+    """The card says a .npy of token ids is 'cut or padded to 32', as a text's words are;
+    predict.py refused one of 20 ('holds an array of shape [20]; the model takes one sample of
+    shape [32]')."""
+    graph, model = _small("lstm-text", vocab=50, embed_dim=8, hidden=8)
+    run = RunInfo(dataset={"name": "reviews", "task": "classification",
+                           "classes": ["neg", "pos"], "vocab": [f"w{i}" for i in range(50)]},
+                  state_dict=model.state_dict())
+    result = export_model(graph, "bundle", tmp_path / "b.zip", run=run)
+    folder = tmp_path / "bundle"
+    with zipfile.ZipFile(result.path) as archive:
+        archive.extractall(folder)
+    assert "cut or padded to 32" in (folder / "README.md").read_text()
+    ids = torch.randint(2, 50, (2, 40))
+    padded = torch.zeros(3, 32, dtype=torch.long)
+    padded[0, :20] = ids[0, :20]  # 20 ids, padded with 0 (<pad>)
+    padded[1:] = ids[:, :32]  # 40 ids, cut to 32
+    with torch.no_grad():
+        want = torch.softmax(model(padded).double(), -1).numpy()
+    np.save(folder / "short.npy", ids[0, :20].numpy())
+    np.save(folder / "long.npy", ids.numpy())
+    got = []
+    for name in ("short.npy", "long.npy"):
+        done = isolated(PREDICT, folder, name, "--top", "2")
+        assert done.returncode == 0, done.stderr
+        got += [[json.loads(line)["probabilities"][c] for c in ("neg", "pos")]
+                for line in done.stdout.splitlines()]
+    np.testing.assert_allclose(got, want, atol=2e-6)
