@@ -28,6 +28,7 @@ from typing import Any
 
 import torch
 from torch import nn
+from torch.nn.utils.parametrize import type_before_parametrizations
 
 from .code_header import (
     comment,
@@ -329,7 +330,9 @@ class _Writer:
             raise GraphError(f"cannot write {type(obj).__name__} as code: its __init__ is "
                              f"wrapped", node=where)
         params = list(inspect.signature(func).parameters.values())[1:]
-        callee = self.callee(type(obj), where)
+        # a weight-normed layer's class is torch's parametrised subclass, made at run time;
+        # the code writes the layer's own class (the WeightNorm around it parametrises it)
+        callee = self.callee(type_before_parametrizations(obj), where)
         star = any(p.kind is p.VAR_POSITIONAL and values.get(p.name) for p in params)
         args: list[Arg] = []
         positional = True

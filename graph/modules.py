@@ -359,6 +359,20 @@ class ScaledDotProductAttention(nn.Module):
         return f"dropout={self.dropout}, is_causal={self.is_causal}, scale={self.scale}"
 
 
+class WeightNorm(nn.Module):
+    """``layer`` with its weight learned as ``g · v / ‖v‖`` (g per slice along dim 0), as
+    ``torch.nn.utils.parametrizations.weight_norm(layer)`` makes it: TCN's and WaveNet's
+    convolutions. Its weights are ``layer.parametrizations.weight.original0`` (g) and
+    ``original1`` (v), and the layer's bias."""
+
+    def __init__(self, layer: nn.Module):
+        super().__init__()
+        self.layer = nn.utils.parametrizations.weight_norm(layer)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.layer(x)
+
+
 class Scale(nn.Module):
     """Multiplies by a learned vector along one dimension (layer scale, ConvNeXt/CaiT).
 

@@ -7,6 +7,7 @@ import math
 from collections.abc import Sequence
 
 from ..errors import ShapeError
+from ..params import Param
 
 Shape = tuple[int, ...]
 
@@ -28,6 +29,16 @@ class LazyModule:
 
 nn = LazyModule("torch.nn")
 modules = LazyModule("layerloom.graph.modules")
+
+# Linear's and the convolutions' weight learned as g · v / ‖v‖ (TCN, WaveNet, HiFi-GAN)
+WEIGHT_NORM = Param("weight_norm", "bool", False, "Learn the weight as g · v / ‖v‖, a length "
+                    "g per slice along its first dimension and a direction v "
+                    "(torch.nn.utils.parametrizations.weight_norm).")
+
+
+def weight_normed(p: dict, layer):
+    """``layer``, wrapped in a WeightNorm where the block's ``weight_norm`` param says so."""
+    return modules.WeightNorm(layer) if p.get("weight_norm") else layer
 
 
 def prod(values: Sequence[int]) -> int:

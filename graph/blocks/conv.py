@@ -6,7 +6,8 @@ from __future__ import annotations
 from ..errors import ShapeError
 from ..params import Param
 from ..registry import BlockSpec, register
-from .common import RANK_NAMES, TORCH_DOCS, expect_rank, prod, times, window_out
+from .common import (RANK_NAMES, TORCH_DOCS, WEIGHT_NORM, expect_rank, prod, times, weight_normed,
+                     window_out)
 from .common import nn  # imported when a block is built
 
 _SPATIAL = {1: "L", 2: "H×W", 3: "D×H×W"}
@@ -33,6 +34,7 @@ def _conv_params(n: int, transpose: bool) -> tuple[Param, ...]:
         Param("groups", "int", 1, "Blocked connections from input to output channels "
               "(in_channels for depthwise).", min=1),
         Param("bias", "bool", True, "Learn an additive bias."),
+        WEIGHT_NORM,
         Param("in_channels", "int", None, "Input channels (inferred).", min=1, inferred=True),
     ]
     return tuple(params)
@@ -82,10 +84,10 @@ def _conv_shape(n: int):
 
 def _conv_build(n: int):
     def build(p, ins):
-        return getattr(nn, f"Conv{n}d")(
+        return weight_normed(p, getattr(nn, f"Conv{n}d")(
             ins[0][0], p["out_channels"], p["kernel_size"], stride=p["stride"],
             padding=_explicit_same(p), dilation=p["dilation"], groups=p["groups"],
-            bias=p["bias"])
+            bias=p["bias"]))
     return build
 
 
@@ -103,7 +105,8 @@ def _explicit_same(p: dict):
 
 def _conv_count(p, ins, out):
     weight = p["out_channels"] * (ins[0][0] // p["groups"]) * prod(p["kernel_size"])
-    return weight + (p["out_channels"] if p["bias"] else 0)
+    norms = p["out_channels"] if p["weight_norm"] else 0  # g: one per output channel
+    return weight + norms + (p["out_channels"] if p["bias"] else 0)
 
 
 def _conv_macs(p, ins, out):
@@ -133,16 +136,17 @@ def _transpose_shape(n: int):
 
 def _transpose_build(n: int):
     def build(p, ins):
-        return getattr(nn, f"ConvTranspose{n}d")(
+        return weight_normed(p, getattr(nn, f"ConvTranspose{n}d")(
             ins[0][0], p["out_channels"], p["kernel_size"], stride=p["stride"],
             padding=p["padding"], output_padding=p["output_padding"], groups=p["groups"],
-            bias=p["bias"], dilation=p["dilation"])
+            bias=p["bias"], dilation=p["dilation"]))
     return build
 
 
 def _transpose_count(p, ins, out):
     weight = ins[0][0] * (p["out_channels"] // p["groups"]) * prod(p["kernel_size"])
-    return weight + (p["out_channels"] if p["bias"] else 0)
+    norms = ins[0][0] if p["weight_norm"] else 0  # g: one per input channel, the weight's dim 0
+    return weight + norms + (p["out_channels"] if p["bias"] else 0)
 
 
 def _transpose_macs(p, ins, out):
@@ -153,7 +157,8 @@ _CONV_EXAMPLES = {
     1: (({"out_channels": 8, "kernel_size": 5}, ((3, 31),)),
         ({"out_channels": 4, "kernel_size": 3, "stride": 2, "padding": 1, "dilation": 2},
          ((2, 17),)),
-        ({"out_channels": 6, "kernel_size": 3, "padding": "same", "groups": 3}, ((3, 10),))),
+        ({"out_channels": 6, "kernel_size": 3, "padding": "same", "groups": 3}, ((3, 10),)),
+        ({"out_channels": 5, "kernel_size": 3, "dilation": 2, "weight_norm": True}, ((4, 12),))),
     2: (({"out_channels": 16, "kernel_size": 3}, ((1, 28, 28),)),
         ({"out_channels": 8, "kernel_size": [3, 5], "stride": 2, "padding": [1, 2],
           "bias": False}, ((3, 15, 17),)),
@@ -165,7 +170,8 @@ _CONV_EXAMPLES = {
         ({"out_channels": 2, "kernel_size": [1, 3, 3], "stride": 2}, ((1, 4, 9, 9),))),
 }
 _TRANSPOSE_EXAMPLES = {
-    1: (({"out_channels": 4, "kernel_size": 4, "stride": 2, "padding": 1}, ((8, 13),)),),
+    1: (({"out_channels": 4, "kernel_size": 4, "stride": 2, "padding": 1}, ((8, 13),)),
+        ({"out_channels": 3, "kernel_size": 4, "stride": 2, "weight_norm": True}, ((6, 5),))),
     2: (({"out_channels": 8, "kernel_size": 2, "stride": 2}, ((16, 7, 7),)),
         ({"out_channels": 3, "kernel_size": 3, "stride": 2, "padding": 1, "output_padding": 1},
          ((4, 5, 6),))),

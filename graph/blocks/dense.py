@@ -2,7 +2,7 @@
 
 from ..params import Param
 from ..registry import BlockSpec, register
-from .common import TORCH_DOCS, expect_min_rank, prod
+from .common import TORCH_DOCS, WEIGHT_NORM, expect_min_rank, prod, weight_normed
 from .common import nn  # imported when a block is built
 
 
@@ -17,17 +17,21 @@ register(BlockSpec(
     params=(
         Param("out_features", "int", 10, "Size of each output sample.", min=1),
         Param("bias", "bool", True, "Learn an additive bias."),
+        WEIGHT_NORM,
         Param("in_features", "int", None, "Size of each input sample (inferred).", min=1,
               inferred=True),
     ),
     inferred={"in_features": lambda ins: ins[0][-1]},
     infer=_linear_shape,
-    build=lambda p, ins: nn.Linear(ins[0][-1], p["out_features"], bias=p["bias"]),
-    count_params=lambda p, ins, out: ins[0][-1] * p["out_features"] + p["bias"] * p["out_features"],
+    build=lambda p, ins: weight_normed(p, nn.Linear(ins[0][-1], p["out_features"],
+                                                    bias=p["bias"])),
+    count_params=lambda p, ins, out: (ins[0][-1] + p["bias"] + p["weight_norm"])
+    * p["out_features"],
     macs=lambda p, ins, out: prod(ins[0]) * p["out_features"],
     key_params=("out_features",), doc_url=TORCH_DOCS.format("Linear"),
     examples=(({"out_features": 7}, ((13,),)), ({"out_features": 4, "bias": False}, ((5, 9),)),
-              ({"out_features": 3}, ((2, 3, 5),))),
+              ({"out_features": 3}, ((2, 3, 5),)), ({"out_features": 6, "weight_norm": True},
+                                                    ((5,),))),
 ))
 
 register(BlockSpec(

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import torch
 from torch import nn
+from torch.nn.utils import parametrize
 
 from ..compile import compile_graph
 from ..io import dumps_graph, load_graph
@@ -151,6 +152,10 @@ def _write_torchscript(ref: Reference, path: Path) -> dict:
     layout = "channels_last" if wants_channels_last(ref) else "contiguous"
     model = inference_copy(ref.model, channels_last=layout == "channels_last")
     try:
+        if any(parametrize.is_parametrized(m) for m in model.modules()):
+            # scripts, but its weight_norm raises "Parametrization is not working with
+            # scripting" at each call: traced instead
+            raise RuntimeError("weight-normed layers (torch's parametrizations) do not script")
         with warnings.catch_warnings():  # torch.jit.script warns it is deprecated; it still works
             warnings.simplefilter("ignore")
             module, method, why = torch.jit.script(model), "script", None

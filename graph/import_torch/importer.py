@@ -35,7 +35,7 @@ from .modules import Unsupported, find_rule, float32_decimal, transposed_weights
 from .positions import Positions
 from .reductions import is_values_and_indices, values_of
 from .relative_bias import RelativeBias
-from .reparametrised import refusal
+from .reparametrised import as_parametrised, refusal, reparametrisation, weight_norm_dim
 from .token_types import TokenTypes
 from .trace import ORIGIN, SCOPE, user_frames
 from .training import keep_training
@@ -418,13 +418,26 @@ class Importer:
         convert = find_rule(module)
         if convert is None:
             raise Unsupported(f"no LayerLoom block computes {type(module).__name__}")
+        block, params = convert(module)
         reparametrised = refusal(original, str(node.target), self.model)
         if reparametrised:  # weight_norm, spectral_norm: a weight computed at each call
-            raise Unsupported(reparametrised)
+            dim = weight_norm_dim(original)
+            normed = any(p.name == "weight_norm" for p in get_block(block).params)
+            if dim == "none" or not normed:
+                raise Unsupported(reparametrised)
+            if dim != 0:
+                shown = "None (one g for the whole weight) or -1" if dim == -1 else dim
+                raise Unsupported(
+                    f"its weight is reparametrised by weight_norm over dim={shown}, and the "
+                    f"{block} block's weight_norm is over dim 0 only (the default: a g per "
+                    f"slice of the weight's first dimension); fix: call weight_norm(layer) "
+                    f"without dim, or import a function that builds the model, runs "
+                    f"{reparametrisation(original, str(node.target))[1]} (a plain weight) and "
+                    f"returns the model")
+            params["weight_norm"] = True
         if self.module_calls[node.target] > 1 and any(True for _ in original.parameters()):
             raise Unsupported(f"it is called {self.module_calls[node.target]} times, sharing its "
                               f"weights; each LayerLoom block has weights of its own")
-        block, params = convert(module)
         called = node.args[:1] if self._zero_state_given(node) else node.args
         inputs = [a for a in called if isinstance(a, fx.Node)]
         if block == "MultiheadAttention":
@@ -859,7 +872,8 @@ class Importer:
                 transposed: tuple[str, ...] = ()
                 if path is not None:
                     source = self.model.get_submodule(path)
-                    original = {k: (f"{path}.{k}", v) for k, v in source.state_dict().items()}
+                    original = as_parametrised({k: (f"{path}.{k}", v)
+                                                for k, v in source.state_dict().items()})
                     transposed = transposed_weights(source)
                 else:
                     original = mapped.weights

@@ -2,10 +2,11 @@
 ``spectral_norm`` (as ``torch.nn.utils`` hooks or ``torch.nn.utils.parametrizations``), or any
 ``torch.nn.utils.parametrize`` parametrisation.
 
-No block keeps the parametrisation; the weight it gives now could be imported as a plain weight,
-but trained so it is another model (weight_norm's g and v learn differently from one weight,
-and spectral_norm's bound on the weight is gone). So the import is refused, with the line that
-removes it: the user decides that the plain weight is what they want.
+``weight_norm`` over dim 0 (its default) of a Linear's or a convolution's weight is the
+block's ``weight_norm`` param (:func:`weight_norm_dim`), its g and v the block's. No block
+keeps any other: the weight it gives now could be imported as a plain weight, but trained so
+it is another model (spectral_norm's bound on the weight is gone). So the import is refused,
+with the line that removes it: the user decides that the plain weight is what they want.
 
 >>> reparametrisation(torch.nn.utils.weight_norm(nn.Conv1d(4, 8, 3)), "conv")[1]  # doctest: +SKIP
 'torch.nn.utils.remove_weight_norm(model.conv)'
@@ -42,6 +43,34 @@ def reparametrisation(module: nn.Module, path: str) -> tuple[str, str] | None:
             return (f"its {name} is reparametrised by {' then '.join(kinds)}{what}",
                     f"torch.nn.utils.parametrize.remove_parametrizations({target}, {name!r})")
     return None
+
+
+def weight_norm_dim(module: nn.Module) -> int | None | str:
+    """The ``dim`` of ``weight_norm`` where it is ``module``'s one reparametrisation, of its
+    ``weight`` (as a ``torch.nn.utils`` hook or a parametrisation); ``"none"`` where it is not
+    (``dim=None`` is a norm over the whole weight, returned as None)."""
+    hooks = [h for h in module._forward_pre_hooks.values()
+             if type(h).__name__ in _HOOKS and type(h).__module__.startswith("torch.nn.utils")]
+    if parametrize.is_parametrized(module):
+        chains = dict(module.parametrizations.items())
+        if hooks or list(chains) != ["weight"] or len(chains["weight"]) != 1 \
+                or type(chains["weight"][0]).__name__ != "_WeightNorm":
+            return "none"
+        return chains["weight"][0].dim
+    if len(hooks) == 1 and type(hooks[0]).__name__ == "WeightNorm" and hooks[0].name == "weight":
+        return hooks[0].dim
+    return "none"
+
+
+# the torch.nn.utils hook's names of g and v, and the parametrisation's (the block's)
+_HOOK_KEYS = {"weight_g": "parametrizations.weight.original0",
+              "weight_v": "parametrizations.weight.original1"}
+
+
+def as_parametrised(keys: dict) -> dict:
+    """A weight-normed layer's ``state_dict`` keys as the parametrisation names them (the
+    block's): ``weight_g`` and ``weight_v`` of the hook are ``original0`` and ``original1``."""
+    return {_HOOK_KEYS.get(k, k): v for k, v in keys.items()}
 
 
 def refusal(module: nn.Module, path: str, model: nn.Module) -> str | None:

@@ -17,6 +17,10 @@ def _unscriptable(spec, params) -> str | None:
     # ``self.in_proj_bias.dtype`` on an attribute TorchScript types as None)
     if spec.type == "MultiheadAttention" and params.get("bias") is False:
         return "torch's MultiheadAttention(bias=False) does not script"
+    # torch's parametrizations script, then raise at each call (the TorchScript export
+    # traces a model with them: tests/export/test_import_weight_norm.py)
+    if params.get("weight_norm"):
+        return "torch's weight_norm parametrization does not script"
     return None
 
 

@@ -1,7 +1,9 @@
-"""Layers whose weight is computed at each call (``weight_norm``, ``spectral_norm``, as hooks of
-``torch.nn.utils`` or as ``torch.nn.utils.parametrizations``; locuslab's TCN puts weight_norm on
-every convolution): refused in words, with the file and line, the layer and the line of Python
-that makes the weight a plain one; done so, the model imports with its outputs."""
+"""Layers whose weight is computed at each call in a way no block keeps (``spectral_norm``, as a
+hook of ``torch.nn.utils`` or as ``torch.nn.utils.parametrizations``; ``weight_norm`` over
+another dim than 0, or of an LSTM's weights): refused in words, with the file and line, the
+layer and the line of Python that makes the weight a plain one; done so, the model imports with
+its outputs. (weight_norm over dim 0 of a Linear or a convolution imports:
+test_import_weight_norm.py.)"""
 
 from __future__ import annotations
 
@@ -55,29 +57,49 @@ class Spectral(nn.Module):
         return self.fc(x)  # spectral
 
 
-def test_parametrized_weight_norm_is_refused_with_the_fix(line_of):
+class WholeNorm(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = parametrizations.weight_norm(nn.Conv1d(4, 8, 3, padding=1), dim=None)
+
+    def forward(self, x):
+        return self.conv(x)  # whole
+
+
+class NormedGRU(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.rnn = parametrizations.weight_norm(nn.GRU(4, 8, batch_first=True),
+                                                name="weight_hh_l0")
+
+    def forward(self, x):
+        return self.rnn(x)[0]  # recurrent
+
+
+def test_weight_norm_over_another_dim_is_refused_with_the_fix(line_of):
+    """The blocks' weight_norm is over dim 0 (torch's default); TCNish and WN, over dim 0,
+    import (tests/export/test_import_weight_norm.py)."""
     with pytest.raises(GraphError) as caught:
-        import_torch(WN(), (4, 20))
+        import_torch(WholeNorm(), (4, 20))
     assert str(caught.value) == (
-        f"{line_of('parametrized')}: cannot import conv (ParametrizedConv1d): its weight is "
+        f"{line_of('whole')}: cannot import conv (ParametrizedConv1d): its weight is "
+        f"reparametrised by weight_norm over dim=None (one g for the whole weight) or -1, and "
+        f"the Conv1d block's weight_norm is over dim 0 only (the default: a g per slice of the "
+        f"weight's first dimension); fix: call weight_norm(layer) without dim, or import a "
+        f"function that builds the model, runs torch.nn.utils.parametrize."
+        f"remove_parametrizations(model.conv, 'weight') (a plain weight) and returns the model")
+
+
+def test_weight_norm_of_a_block_without_it_is_refused_with_the_fix(line_of):
+    with pytest.raises(GraphError) as caught:
+        import_torch(NormedGRU(), (5, 4))
+    assert str(caught.value) == (
+        f"{line_of('recurrent')}: cannot import rnn (ParametrizedGRU): its weight_hh_l0 is "
         f"reparametrised by weight_norm (weight = g · v / ‖v‖, learned as g and v), which no "
         f"block keeps: importing the weight it gives now as a plain weight would train another "
         f"model. To import it so, write a function that builds the model, runs "
-        f"torch.nn.utils.parametrize.remove_parametrizations(model.conv, 'weight') and returns "
-        f"the model, and import that function")
-
-
-def test_hooked_weight_norm_names_the_layer_and_the_others(line_of):
-    with pytest.raises(GraphError) as caught:
-        import_torch(TCNish(), (4, 20))
-    assert str(caught.value) == (
-        f"{line_of('hooked')}: cannot import net.0 (Conv1d): its weight is reparametrised by "
-        f"weight_norm (weight = g · v / ‖v‖, learned as g and v), which no block keeps: "
-        f"importing the weight it gives now as a plain weight would train another model. To "
-        f"import it so, write a function that builds the model, runs "
-        f"torch.nn.utils.remove_weight_norm(model.get_submodule('net.0')) and returns the "
-        f"model, and import that function; so is 1 more layer of the model, to do the same "
-        f"for: net.2")
+        f"torch.nn.utils.parametrize.remove_parametrizations(model.rnn, 'weight_hh_l0') and "
+        f"returns the model, and import that function")
 
 
 @pytest.mark.parametrize("new, fix", [
