@@ -54,6 +54,10 @@ class Built:
     note: str = ""
     # the bundle's parts that could not be written (its ONNX for a block ONNX lacks), and why
     left_out: tuple[tuple[str, str], ...] = ()
+    # the input sizes the file takes, found by running it ("any batch size, but tokens of
+    # exactly 32 only: pad or cut them to 32 …"): a fixed length said, not found in a program
+    takes: str = ""
+    fixed_length: bool = False  # it refuses lengths the model takes: a warning, not a caption
 
     def check_line(self) -> str:
         parts = ", ".join(self.files)
@@ -214,6 +218,10 @@ def format_row(pages: PagesState, source: Source, fmt: str) -> None:
                             mime=MIME.get(fmt), key=f"export.dl.{fmt}", on_click="ignore",
                             icon=":material/download:")
         right.caption(result.check_line())
+        if result.fixed_length:
+            right.warning(f"This file takes {result.takes}.", icon=":material/straighten:")
+        elif result.takes:
+            right.caption(f"Takes {result.takes}.")
         for part, why in result.left_out:  # the zip holds the rest: said, as the CLI says it
             right.warning(f"Left out of this bundle: {part}, because {plain(why)}",
                           icon=":material/warning:")
@@ -329,7 +337,8 @@ def _cached(key: str, fmt: str, _source: Source) -> Built:
             data, name = buffer.getvalue(), f"{source.name}-{fmt}.zip"
         return Built(name, data, result.bytes, result.max_abs_diff, result.seconds,
                      tuple(f.name for f in files), result.notes.get("normalization", ""),
-                     tuple(result.notes.get("skipped", {}).items()))
+                     tuple(result.notes.get("skipped", {}).items()),
+                     result.notes.get("sizes", ""), bool(result.notes.get("fixed_length")))
 
 
 def _build(source: Source, fmt: str) -> Built:
