@@ -31,7 +31,7 @@ from layerloom.graph.edit import fresh_id
 from layerloom.graph.registry import all_blocks
 
 from .renames import (block_names, block_renamed, block_renames, edge_key, node_ids,
-                      node_renamed, node_renames)
+                      node_renames, nodes_renamed)
 
 _NO = object()
 LEVEL_KEYS = ("nodes", "edges")
@@ -84,7 +84,7 @@ class _Merger:
     def run(self, base: dict, mine: dict, theirs: dict) -> dict:
         out = copy.deepcopy(theirs)
         mine = fresh_names_for_added_blocks(mine, base, theirs)
-        base, mine, theirs = self._follow_renames(base, mine, theirs, out, "blocks")
+        base, mine, theirs = self._follow_renames(base, mine, theirs, out)
         self._merge_level(base, mine, theirs, out)
         for key in (set(base) | set(mine)) - {"nodes", "edges", "blocks", "variables"}:
             self._merge_value(out, key, base.get(key, _NO), mine.get(key, _NO),
@@ -139,7 +139,7 @@ class _Merger:
 
     def _merge_level(self, base: dict, mine: dict, theirs: dict, out: dict) -> None:
         """The nodes and edges of one level (the top, or inside one composite block)."""
-        base, mine, theirs = self._follow_renames(base, mine, theirs, out)
+        base, mine, theirs = self._follow_node_renames(base, mine, theirs, out)
         b_nodes = {n.get("id"): n for n in base.get("nodes", [])}
         t_nodes = {n.get("id"): n for n in theirs.get("nodes", [])}
         mine = fresh_ids_for_added(mine, b_nodes, t_nodes)
@@ -180,43 +180,105 @@ class _Merger:
                                     theirs.get("edges", []), set(order))
 
 
-    def _follow_renames(self, base: dict, mine: dict, theirs: dict, out: dict,
-                        kind: str = "nodes") -> tuple[dict, dict, dict]:
+    def _follow_node_renames(self, base: dict, mine: dict, theirs: dict, out: dict
+                             ) -> tuple[dict, dict, dict]:
+        """``base``, ``mine`` and ``theirs`` (and ``out``, theirs' copy, in place) of one level
+        with each node either side renamed (:func:`~.renames.node_renames`) under one id on
+        all sides, so that what the other side changed in it follows it: a rename was a node
+        removed and another added, which took the other side's edits of it away unsaid, and an
+        id another block took since was that block's. Both renamed one differently: mine's id
+        (said). Mine renamed one theirs removed: :class:`Conflict`. Mine's id taken there by
+        another block: the next free one, as for a block added under a taken id."""
+        m_map, t_map = node_renames(base, mine), node_renames(base, theirs)
+        if not m_map and not t_map:
+            return base, mine, theirs
+        b_ids, m_ids, t_ids = node_ids(base), node_ids(mine), node_ids(theirs)
+
+        def where(nid: str, renames: dict, ids: set) -> str | None:
+            """The id base's node ``nid`` has on a side, or None where that side removed it."""
+            if nid in renames:
+                return renames[nid]
+            return nid if nid in ids and nid not in renames.values() else None
+
+        final: dict[str, str] = {}
+        for old in sorted(set(m_map) | set(t_map)):
+            if old not in m_map:
+                final[old] = t_map[old]
+                continue
+            if where(old, t_map, t_ids) is None:
+                raise Conflict(f"renamed.{old}")
+            if old in t_map and t_map[old] != m_map[old]:
+                self._contested(f"{old} (renamed {m_map[old]} here, {t_map[old]} there)")
+            final[old] = m_map[old]
+        # an id both a renamed block and another block would have: mine's rename gives way
+        kept = {where(nid, t_map, t_ids) for nid in b_ids - set(final)} | \
+            (t_ids - {where(nid, t_map, t_ids) for nid in b_ids})
+        taken = b_ids | m_ids | t_ids | set(final.values())
+
+        def free(nid: str) -> str:
+            """The next id of ``nid``'s kind no side uses (``conv3`` for ``conv1``)."""
+            new = fresh_id(taken, re.sub(r"\d+$", "", nid) or "node")
+            taken.add(new)
+            return new
+
+        for old in sorted(final):
+            clash = final[old] in kept or list(final.values()).count(final[old]) > 1
+            if clash and old in m_map and final[old] != t_map.get(old):
+                final[old] = free(final[old])
+        on_mine = {where(old, m_map, m_ids): new for old, new in final.items()}
+        on_theirs = {where(old, t_map, t_ids): new for old, new in final.items()}
+        on_mine.pop(None, None)
+        on_theirs.pop(None, None)
+        on_base = dict(final)
+
+        # a block still under an id a renamed block now has (one a side removed and gave its
+        # id to, or one mine added): another id, the same on every side for one of base's
+        given = set(final.values())
+        for nid in sorted(b_ids - set(final)):
+            if nid in given:
+                new = on_base[nid] = free(nid)
+                for renames, ids, on in ((m_map, m_ids, on_mine), (t_map, t_ids, on_theirs)):
+                    if where(nid, renames, ids) is not None:
+                        on[nid] = new
+        for nid in sorted(m_ids - {where(b, m_map, m_ids) for b in b_ids}):  # added here
+            if nid in given:
+                on_mine[nid] = free(nid)
+        out.update(nodes_renamed(out, on_theirs))
+        return (nodes_renamed(base, on_base), nodes_renamed(mine, on_mine),
+                nodes_renamed(theirs, on_theirs))
+
+    def _follow_renames(self, base: dict, mine: dict, theirs: dict, out: dict
+                        ) -> tuple[dict, dict, dict]:
         """``base``, ``mine`` and ``theirs`` (and ``out``, theirs' copy, in place) with each
-        node of one level (``kind`` "nodes") or composite block ("blocks") one side renamed
-        under its new name on the other sides too, so that what the other side changed in it
-        follows it: a rename was a node removed and another added, which took the other side's
-        edits of it away unsaid. Both renamed one differently: mine's name wins (said). Mine
-        renamed one theirs removed: :class:`Conflict`."""
-        found, renamed, names = ((node_renames, node_renamed, node_ids) if kind == "nodes"
-                                 else (block_renames, block_renamed, block_names))
-        what = "" if kind == "nodes" else "block "
-        mine_renamed, theirs_renamed = found(base, mine), found(base, theirs)
-        held = names(theirs)
+        composite block one side renamed under its new name on the other sides too, so that
+        what the other side changed in it follows it. Both renamed one differently: mine's
+        name wins (said). Mine renamed one theirs removed: :class:`Conflict`."""
+        mine_renamed, theirs_renamed = block_renames(base, mine), block_renames(base, theirs)
+        held = block_names(theirs)
         for old, new in mine_renamed.items():
             there = theirs_renamed.get(old)
             if there is not None:  # renamed on both sides: theirs' name becomes mine
                 if there != new:
                     if new in held:
                         continue
-                    self._contested(f"{what}{old} (renamed {new} here, {there} there)")
-                    theirs = renamed(theirs, there, new)
-                    out.update(renamed(out, there, new))
-                base = renamed(base, old, new)
+                    self._contested(f"block {old} (renamed {new} here, {there} there)")
+                    theirs = block_renamed(theirs, there, new)
+                    out.update(block_renamed(out, there, new))
+                base = block_renamed(base, old, new)
             elif old in held:
                 if new in held:  # theirs added another of that name: laid as an addition
                     continue
-                base, theirs = renamed(base, old, new), renamed(theirs, old, new)
-                out.update(renamed(out, old, new))
+                base, theirs = block_renamed(base, old, new), block_renamed(theirs, old, new)
+                out.update(block_renamed(out, old, new))
             else:
-                raise Conflict(f"renamed.{what}{old}")
-        held = names(mine)
+                raise Conflict(f"renamed.block {old}")
+        held = block_names(mine)
         for old, there in theirs_renamed.items():
             if old in mine_renamed or there in held:
                 continue
-            base = renamed(base, old, there)
+            base = block_renamed(base, old, there)
             if old in held:
-                mine = renamed(mine, old, there)
+                mine = block_renamed(mine, old, there)
         return base, mine, theirs
 
 

@@ -14,40 +14,61 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from .savelog import NODE_FIELDS
+
 
 def node_renames(base: dict, level: dict) -> dict[str, str]:
-    """The nodes of one level ``level`` renamed against ``base`` (old id → new id): a node gone
-    from ``base`` and one new in ``level`` alike in every field but the id (its type, params,
-    position), with every wire of the old one held by the new, each the only such match."""
+    """The nodes of one level ``level`` renamed against ``base`` (old id → new id): a node of
+    ``base`` not at its id in ``level`` (gone, or the id given to another block) and one of
+    ``level`` not at its id in ``base`` alike in all but the id and what the inspector edits
+    (their type, their place on the canvas: ``level`` may be several saves on, its params set
+    since), each the only such match, the wires between the blocks that remain held."""
     was = _by_id(base.get("nodes", []))
     now = _by_id(level.get("nodes", []))
+
+    def stays(nid: str, here: dict, there: dict) -> bool:
+        return nid in there and _placed(here[nid]) == _placed(there[nid])
+
+    gone = [old for old in was if not stays(old, was, now)]
+    added = [new for new in now if not stays(new, now, was)]
+    pairs = _one_to_one((old, new) for old in gone for new in added
+                        if old != new and _placed(was[old]) == _placed(now[new]))
     wires = {edge_key(e) for e in level.get("edges", []) if isinstance(e, dict)}
+    edges = [e for e in base.get("edges", []) if isinstance(e, dict)]
+    while True:  # a pair whose wires are not held is no rename: dropped, the rest checked again
+        remain = {pairs.get(nid, nid) for nid in was} & set(now)
+        wrong = {old for old in pairs for e in edges
+                 if old in (e.get("source"), e.get("target"))
+                 and {pairs.get(e.get("source"), e.get("source")),
+                      pairs.get(e.get("target"), e.get("target"))} <= remain
+                 and edge_key(_rewired(e, pairs)) not in wires}
+        if not wrong:
+            return pairs
+        pairs = {old: new for old, new in pairs.items() if old not in wrong}
 
-    def alike(old: str, new: str) -> bool:
-        if {k: v for k, v in was[old].items() if k != "id"} != \
-                {k: v for k, v in now[new].items() if k != "id"}:
-            return False
-        return all(edge_key(_rewired(e, old, new)) in wires
-                   for e in base.get("edges", []) if isinstance(e, dict)
-                   and old in (e.get("source"), e.get("target")))
 
-    return _one_to_one((old, new) for old in was if old not in now
-                       for new in now if new not in was and alike(old, new))
-
-
-def node_renamed(level: dict, old: str, new: str) -> dict:
-    """A copy of ``level`` whose node ``old`` is ``new``, its wires following, in its place in
-    the node order."""
+def nodes_renamed(level: dict, renames: dict[str, str]) -> dict:
+    """A copy of ``level`` whose nodes are renamed as ``renames`` says (old id → new id, all at
+    once: two blocks may swap ids), their wires following, each in its place in the order."""
+    if not renames:
+        return level
     out = dict(level)
-    out["nodes"] = [{**n, "id": new} if isinstance(n, dict) and n.get("id") == old else n
-                    for n in level.get("nodes", [])]
-    out["edges"] = [_rewired(e, old, new) if isinstance(e, dict) else e
+    out["nodes"] = [{**n, "id": renames[n["id"]]}
+                    if isinstance(n, dict) and isinstance(n.get("id"), str) and n["id"] in renames
+                    else n for n in level.get("nodes", [])]
+    out["edges"] = [_rewired(e, renames) if isinstance(e, dict) else e
                     for e in level.get("edges", [])]
     return out
 
 
-def node_ids(level: dict) -> set:
-    return {n.get("id") for n in level.get("nodes", []) if isinstance(n, dict)}
+def node_renamed(level: dict, old: str, new: str) -> dict:
+    """A copy of ``level`` whose node ``old`` is ``new`` (see :func:`nodes_renamed`)."""
+    return nodes_renamed(level, {old: new})
+
+
+def node_ids(level: dict) -> set[str]:
+    return {n["id"] for n in level.get("nodes", [])
+            if isinstance(n, dict) and isinstance(n.get("id"), str)}
 
 
 def block_renames(base: dict, design: dict) -> dict[str, str]:
@@ -82,12 +103,18 @@ def edge_key(edge: dict) -> str:
     return repr(sorted(edge.items()))
 
 
+def _placed(node: dict) -> dict:
+    """A node less its id and what the inspector edits (params, repeat, label, trainable)."""
+    return {k: v for k, v in node.items() if k != "id" and k not in NODE_FIELDS}
+
+
 def _by_id(nodes: list) -> dict:
-    return {n["id"]: n for n in nodes if isinstance(n, dict) and "id" in n}
+    return {n["id"]: n for n in nodes if isinstance(n, dict) and isinstance(n.get("id"), str)}
 
 
-def _rewired(edge: dict, old: str, new: str) -> dict:
-    return {k: (new if k in ("source", "target") and v == old else v) for k, v in edge.items()}
+def _rewired(edge: dict, renames: dict) -> dict:
+    return {k: (renames.get(v, v) if k in ("source", "target") and isinstance(v, str) else v)
+            for k, v in edge.items()}
 
 
 def _types_renamed(level: dict, old: str, new: str) -> dict:

@@ -253,3 +253,50 @@ def test_two_composite_blocks_added_under_one_name_are_both_kept():
     # the very same block added by both is one
     out, _ = merge_or_why(base, grouped("same", "g1"), grouped("same", "g1"))
     assert list(out["blocks"]) == ["Block"]
+
+
+def test_blocks_renamed_side_by_side_keep_the_other_tabs_edits():
+    """The other tab renamed a and b (wired to each other) in two saves; this tab, still
+    showing a, sets its out_features: it lands on the block as renamed, and the wire between
+    them is one. Checking each rename's wires against the other's old id saw neither."""
+    from layerloom.ui.merge import merge_or_why
+
+    theirs = changed(r=rename("a", "dense"), s=rename("b", "act"))
+    mine = changed(p=lambda d: node(d, "a")["params"].update(out_features=16))
+    out, contested = merge_or_why(BASE, mine, theirs)
+    assert contested == []
+    assert [n["id"] for n in out["nodes"]] == ["x", "dense", "act", "y"]
+    assert node(out, "dense")["params"] == {"out_features": 16}
+    assert [(e["source"], e["target"]) for e in out["edges"]] == \
+        [("x", "dense"), ("dense", "act"), ("act", "y")]
+
+
+def test_an_id_another_block_took_since_is_not_this_tabs_block():
+    """Two Linear blocks at their places on the canvas; the other tab renamed a to head and
+    then c to a. This tab, still showing the old a, sets its out_features: it belongs to head,
+    never to the block now called a. A rename here to an id the other tab gave another block
+    takes the next free id."""
+    from layerloom.ui.merge import merge_or_why
+
+    base = {"nodes": [{"id": "a", "type": "Linear", "params": {"out_features": 8},
+                       "position": [0, 0]},
+                      {"id": "c", "type": "Linear", "params": {"out_features": 4},
+                       "position": [200, 0]}],
+            "edges": [{"source": "a", "target": "c"}]}
+    theirs = {"nodes": [{**base["nodes"][0], "id": "head"}, {**base["nodes"][1], "id": "a"}],
+              "edges": [{"source": "head", "target": "a"}]}
+    mine = copy.deepcopy(base)
+    mine["nodes"][0]["params"]["out_features"] = 16
+    out, contested = merge_or_why(base, mine, theirs)
+    assert contested == []
+    assert [(n["id"], n["params"]["out_features"]) for n in out["nodes"]] == \
+        [("head", 16), ("a", 4)]
+    assert out["edges"] == [{"source": "head", "target": "a"}]
+
+    renamed_here = {"nodes": [base["nodes"][0], {**base["nodes"][1], "id": "head"}],
+                    "edges": [{"source": "a", "target": "head"}]}  # c renamed head here
+    out, contested = merge_or_why(base, renamed_here, theirs)
+    assert contested == ["c (renamed head here, a there)"]
+    assert [(n["id"], n["params"]["out_features"]) for n in out["nodes"]] == \
+        [("head", 8), ("head1", 4)]
+    assert out["edges"] == [{"source": "head", "target": "head1"}]
