@@ -36,10 +36,11 @@ def assemble(name: str, source: str, x: np.ndarray, y: np.ndarray, spec: SplitSp
     if tokens:
         x = x.astype(np.int64)
     else:
-        x = x.astype(np.float32) / np.float32(scale) if scale else x.astype(np.float32)
+        x = x.astype(np.float32) / np.float32(scale) if scale else \
+            x.astype(np.float32, copy=False)  # a table's float32 features: not copied again
     stats = None
     if norm is not None and not tokens:
-        stats = normalize.fit(x[split.train], norm, scale, keep)
+        stats = normalize.fit(x, norm, scale, keep, rows=split.train)
         x = normalize.apply(x, stats)
     meta = {**(meta or {}), "seed": spec.seed, "val_fraction": spec.val_fraction,
             "test_fraction": spec.test_fraction, "stratified": split.stratified}

@@ -16,7 +16,9 @@ import csv
 import io
 import itertools
 import math
+import operator
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,9 +50,19 @@ class Table:
     # ({"decimal": ",", "thousands": "."}), for the bundle and project that read such files anew
     written: dict[str, dict] = field(default_factory=dict)
     index: dict[str, int] = field(init=False, repr=False, compare=False)
+    # each column's numbers, read once: the loaders ask of a column more than once whether
+    # it holds numbers (free text? learnable? a feature?), and each asking read every cell
+    parsed: dict = field(init=False, repr=False, compare=False, default_factory=dict)
 
     def __post_init__(self):
         object.__setattr__(self, "index", {name: i for i, name in enumerate(self.header)})
+
+    def numbers(self, name: str, dashes: bool = False) -> tuple[np.ndarray, list[int]]:
+        """:func:`parse_numbers` of column ``name`` (a copy: the caller may change it)."""
+        if (name, dashes) not in self.parsed:
+            self.parsed[name, dashes] = parse_numbers(self.column(name), dashes)
+        numbers, bad = self.parsed[name, dashes]
+        return numbers.copy(), list(bad)
 
     def column(self, name: str) -> list[str]:
         i = self.index.get(name)
@@ -59,7 +71,7 @@ class Table:
             more = f" and {len(self.header) - 20} more" if len(self.header) > 20 else ""
             raise DataError(f"no column {name!r}; the columns are {shown}{more}",
                             file=self.path)
-        return [row[i] for row in self.rows]
+        return list(map(operator.itemgetter(i), self.rows))
 
 
 def within_budget(path: Path, what: str) -> int:
@@ -94,7 +106,7 @@ def read_table(path: Path) -> Table:
     if path.suffix.lower() == ".txt" and delimiter not in text.lstrip().split("\n", 1)[0]:
         raise _plain_text(path)
     text = _without_sep_line(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    reader = csv.reader(lines_of(text), delimiter=delimiter, strict=True)
     began = [1]  # the line the row being read begins on
 
     def rows():
@@ -115,6 +127,21 @@ def read_table(path: Path) -> Table:
         raise DataError(f"not valid CSV ({err})", file=path, line=reader.line_num) from None
 
 
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+def lines_of(text: str) -> Iterable[str]:
+    """The lines of ``text`` one at a time, each with its line break, split where
+    ``io.StringIO(text, newline="")`` splits them (``\\r\\n``, ``\\r``, ``\\n``): what
+    ``csv.reader`` reads. A StringIO holds its text four bytes a character, 200 MB for a 50 MB
+    file, for as long as the file is read.
+
+    >>> list(lines_of("a,b\\r\\n1,2\\r3,4\\n5"))
+    ['a,b\\r\\n', '1,2\\r', '3,4\\n', '5']
+    """
+    return (line[0] for line in _LINE.finditer(text))
+
+
 def table_of(path: Path, lines: Iterable[tuple[list[str], int]], notes: list[str], *,
              delimiter: str = ",", maybe_written: bool = True, points: bool = False) -> Table:
     """The checked :class:`Table` of rows of text, each with its 1-based line (or row) in the
@@ -128,7 +155,7 @@ def table_of(path: Path, lines: Iterable[tuple[list[str], int]], notes: list[str
     first, first_line = [], 0  # the header line as written, for the checks after reading
     most_rows = 0
     for row, line in lines:
-        if not any(cell.strip() for cell in row):
+        if not "".join(row).strip():  # a blank line, or only delimiters
             continue
         if header is None:
             header = _header(path, row, line)
@@ -290,8 +317,9 @@ def _number_form(values: list[str], commas: bool) -> dict | None:
     """
     if not values:
         return None
-    unit = next((u for u in UNITS if sum(u in v for v in values) >= NUMBERS_SHARE * len(values)),
-                None)
+    text = "\n".join(values)  # a sign the whole column holds too few of is looked for no more
+    unit = next((u for u in UNITS if text.count(u) >= NUMBERS_SHARE * len(values) and
+                 sum(u in v for v in values) >= NUMBERS_SHARE * len(values)), None)
     values = [_bare(v, unit) for v in values]
     if all(_is_number(v) for v in values):
         return {"unit": unit} if unit else None
@@ -407,7 +435,7 @@ def negatives_in_parentheses(header: list[str], rows: list[list[str]],
     """
     notes = []
     for col, name in enumerate(header):
-        if not any("(" in row[col] for row in rows):
+        if "(" not in "\n".join(map(operator.itemgetter(col), rows)):
             continue
         found = {i: _PARENTHESES.fullmatch(row[col].strip()) for i, row in enumerate(rows)}
         found = {i: match for i, match in found.items() if match}
@@ -626,8 +654,14 @@ DATE = re.compile(rf"^\d{{4}}(?P<a>[-/.])\d{{1,2}}(?P=a)\d{{1,2}}{_TIME}$"  # 20
 def dates(values: list[str]) -> bool:
     """Whether 9 in 10 of the values present are dates (or dates and times): a column that is
     neither free text nor categories that carry over to new rows."""
-    present = [v.strip() for v in values if not is_missing(v)]
-    return bool(present) and sum(bool(DATE.match(v)) for v in present) >= 0.9 * len(present)
+    counts = Counter(values)  # each distinct value looked at once: a column repeats them
+    present = {value.strip(): 0 for value in counts if not is_missing(value)}
+    for value, n in counts.items():
+        if not is_missing(value):
+            present[value.strip()] += n
+    total = sum(present.values())
+    return bool(present) and sum(n for value, n in present.items()
+                                 if DATE.match(value)) >= 0.9 * total
 
 
 def is_missing(value: str) -> bool:
@@ -638,23 +672,60 @@ def parse_numbers(values: list[str], dashes: bool = False) -> tuple[np.ndarray, 
     """Floats of ``values`` (NaN where missing) and the positions of values that are not numbers.
     With ``dashes``, a dash (``-``, ``–``) is missing too, as in a column of numbers.
 
+    The values are read as Python's ``float`` reads them. pandas' parser, in C, reads the plain
+    numbers of a column at once; only the cells it leaves unread (missing ones, words, forms
+    only ``float`` takes such as ``1_000``) are looked at one by one, and a cell without a
+    digit is no number without a ``float`` tried on it (a column of 300,000 words raised
+    300,000 exceptions).
+
     >>> parse_numbers(["1", " 2.5", "", "abc", "inf"])
     (array([1. , 2.5, nan, nan, nan]), [3, 4])
     >>> parse_numbers(["1", " - "], dashes=True)
     (array([ 1., nan]), [])
+    >>> parse_numbers(["1_000", "١٢", "NaN", "0x10"])
+    (array([1000.,   12.,   nan,   nan]), [3])
     """
-    numbers = np.full(len(values), np.nan)
-    bad = []
-    for i, value in enumerate(values):
-        if is_missing(value) or (dashes and value.strip() in DASHES):
-            continue
-        try:
-            number = float(value)
-        except ValueError:
-            bad.append(i)
-            continue
-        if math.isfinite(number):
-            numbers[i] = number
-        else:
-            bad.append(i)
-    return numbers, bad
+    import pandas as pd  # its C parser and hashing; imported here, where a table is read
+
+    codes, distinct = pd.factorize(np.asarray(values, dtype=object))  # each value read once
+    read = pd.to_numeric(pd.Series(distinct, dtype=object), errors="coerce")
+    read = read.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
+    for k in np.flatnonzero(~np.isfinite(read)).tolist():  # unread, or inf: one by one
+        read[k] = _number_or_not(distinct[k], dashes)
+    numbers = read[codes]  # NaN: missing, or not a number (then -inf below)
+    bad = np.flatnonzero(np.isneginf(numbers))
+    numbers[bad] = np.nan
+    return numbers, bad.tolist()
+
+
+def missing_mask(values: list[str], dashes: bool = False) -> np.ndarray:
+    """Which of ``values`` are missing (:func:`is_missing`; with ``dashes``, a dash too, as in
+    a column of numbers), each distinct value looked at once.
+
+    >>> missing_mask(["a", " ", "NA", "a", "-"]).tolist()
+    [False, True, True, False, False]
+    """
+    import pandas as pd
+
+    if not len(values):
+        return np.zeros(0, dtype=bool)
+    codes, distinct = pd.factorize(np.asarray(values, dtype=object))
+    return np.array([is_missing(value) or (dashes and value.strip() in DASHES)
+                     for value in distinct], dtype=bool)[codes]
+
+
+def _number_or_not(value: str, dashes: bool) -> float:
+    """One cell as :func:`parse_numbers` reads it: its finite number, NaN where missing, and
+    -inf where it is not a number."""
+    if is_missing(value) or (dashes and value.strip() in DASHES):
+        return np.nan
+    if not _DIGIT.search(value):
+        return -np.inf
+    try:
+        number = float(value)
+    except ValueError:
+        return -np.inf
+    return number if math.isfinite(number) else -np.inf
+
+
+_DIGIT = re.compile(r"\d")  # what any finite number float reads holds

@@ -12,8 +12,9 @@ import numpy as np
 
 
 def fit(x_train: np.ndarray, kind: str, scale: float | None = None,
-        keep: np.ndarray | None = None) -> dict:
-    """Mean and std of ``x_train`` per feature (``[N, F]``) or per channel (``[N, C, ...]``).
+        keep: np.ndarray | None = None, rows: np.ndarray | None = None) -> dict:
+    """Mean and std of ``x_train`` (its ``rows``, where given) per feature (``[N, F]``) or per
+    channel (``[N, C, ...]``).
 
     A constant feature gets std 1, so that it maps to 0 rather than to NaN; features marked in
     ``keep`` (one-hot columns) get mean 0 and std 1, so they stay as they are.
@@ -21,12 +22,14 @@ def fit(x_train: np.ndarray, kind: str, scale: float | None = None,
     >>> fit(np.array([[0.0, 5.0], [2.0, 5.0]]), "feature")
     {'kind': 'feature', 'mean': [1.0, 5.0], 'std': [1.0, 1.0]}
     """
-    axes = (0,) if kind == "feature" else (0,) + tuple(range(2, x_train.ndim))
-    values = x_train.astype(np.float64)
-    with warnings.catch_warnings():  # a feature missing in every training row: NaN, said
-        warnings.simplefilter("ignore", RuntimeWarning)  # by the loader's notes, not numpy's
-        mean = np.nanmean(values, axis=axes) if len(values) else np.zeros(values.shape[1])
-        std = np.nanstd(values, axis=axes) if len(values) else np.ones(values.shape[1])
+    if kind == "feature" and x_train.ndim == 2:  # a few features at a time, in float64
+        rows = slice(None) if rows is None else rows
+        parts = [_moments(x_train[rows, start:start + COLUMNS_AT_ONCE], (0,))
+                 for start in range(0, max(1, x_train.shape[1]), COLUMNS_AT_ONCE)]
+        mean, std = (np.concatenate(part) for part in zip(*parts))
+    else:
+        mean, std = _moments(x_train if rows is None else x_train[rows],
+                             (0,) + tuple(range(2, x_train.ndim)))
     mean = np.nan_to_num(mean)
     std = np.where(np.isfinite(std) & (std > 1e-12), std, 1.0)
     if keep is not None:
@@ -37,6 +40,19 @@ def fit(x_train: np.ndarray, kind: str, scale: float | None = None,
     return stats
 
 
+COLUMNS_AT_ONCE = 16  # a table's float64 copy for the statistics, 16 columns wide at most
+
+
+def _moments(x: np.ndarray, axes: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """NaN-ignoring mean and std of ``x`` over ``axes``, in float64."""
+    values = x.astype(np.float64)
+    with warnings.catch_warnings():  # a feature missing in every training row: NaN, said
+        warnings.simplefilter("ignore", RuntimeWarning)  # by the loader's notes, not numpy's
+        mean = np.nanmean(values, axis=axes) if len(values) else np.zeros(values.shape[1])
+        std = np.nanstd(values, axis=axes) if len(values) else np.ones(values.shape[1])
+    return mean, std
+
+
 def apply(x: np.ndarray, stats: dict) -> np.ndarray:
     """``x`` standardised with ``stats`` as float32; missing values (NaN) become the mean, 0."""
     mean = np.asarray(stats["mean"], dtype=np.float64)
@@ -44,7 +60,14 @@ def apply(x: np.ndarray, stats: dict) -> np.ndarray:
     if stats["kind"] == "channel":
         shape = (1, -1) + (1,) * (x.ndim - 2)
         mean, std = mean.reshape(shape), std.reshape(shape)
-    return np.nan_to_num((x - mean) / std, nan=0.0).astype(np.float32)
+    out = np.empty(x.shape, np.float32)
+    for start in range(0, len(x), ROWS_AT_ONCE):  # float64 work for a slice, not for all of x
+        rows = slice(start, start + ROWS_AT_ONCE)
+        out[rows] = np.nan_to_num((x[rows] - mean) / std, nan=0.0, copy=False)
+    return out
+
+
+ROWS_AT_ONCE = 1 << 14  # a large table's float64 intermediates were 4 times its float32 size
 
 
 def undo(x: np.ndarray, stats: dict | None) -> np.ndarray:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .csvfile import DASHES, NUMBERS_SHARE, Table, is_missing, parse_numbers
+from .csvfile import NUMBERS_SHARE, Table, missing_mask
 from .errors import DataError
 
 TASKS = ("auto", "classification", "regression")
@@ -75,9 +75,8 @@ def labelled(table: Table, column: str) -> tuple[Table, list[str]]:
     ([['1', 'x']], [2], ["2 rows with no 'y' (lines 3, 5) left out: a sample needs its label"])
     """
     values = table.column(column)
-    dashed = not parse_numbers(values, dashes=True)[1]  # numbers: a dash among them is none
-    gone = [i for i, value in enumerate(values)
-            if is_missing(value) or (dashed and value.strip() in DASHES)]
+    dashed = not table.numbers(column, dashes=True)[1]  # numbers: a dash among them is none
+    gone = np.flatnonzero(missing_mask(values, dashes=dashed)).tolist()
     if not gone:
         return table, []
     if len(gone) == len(values):
@@ -98,11 +97,11 @@ def from_column(table: Table, column: str, task: str) -> Target:
     """The target of a CSV column; a missing or (for regression) non-numeric value is an error
     naming its line."""
     values = [value.strip() for value in table.column(column)]
-    for i, value in enumerate(values):
-        if is_missing(value):
-            raise DataError("the target is missing; fill it in or remove the row",
-                            file=table.path, line=table.lines[i], column=column)
-    numbers, bad = parse_numbers(values)
+    missing = np.flatnonzero(missing_mask(values))
+    if len(missing):
+        raise DataError("the target is missing; fill it in or remove the row",
+                        file=table.path, line=table.lines[missing[0]], column=column)
+    numbers, bad = table.numbers(column)
     if task == "regression" and bad:
         raise DataError(f"{values[bad[0]]!r} is not a number, and regression needs numeric "
                         f"targets", file=table.path, line=table.lines[bad[0]], column=column)

@@ -21,7 +21,7 @@ from layerloom.graph.export.predict_script import WORD as WORD_PATTERN
 
 from . import target as targets
 from .build import assemble
-from .csvfile import Table, dates, is_missing, parse_numbers
+from .csvfile import Table, dates, is_missing
 from .dataset import Dataset
 from .errors import DataError
 from .split import SplitSpec, split_indices
@@ -96,11 +96,11 @@ def free_text_columns(table: Table, exclude: set[str]) -> list[str]:
         if name in exclude:
             continue
         values = table.column(name)
-        if not parse_numbers(values)[1] or dates(values):
+        if not table.numbers(name)[1] or dates(values):
             continue  # numbers; dates and times (2024-03-01 08:00:00 is six "words")
         # words between spaces: an id (550e8400-e29b-41d4-…), a URL or an e-mail address
         # holds several tokens but is one word, not free text
-        words = sum(map(words_in, values)) / len(values)
+        words = sum(words_in(value) * n for value, n in Counter(values).items()) / len(values)
         if words >= FREE_TEXT_WORDS:
             found.append(name)
     return found
@@ -125,7 +125,7 @@ def _only_words_column(table: Table, label_column: str | None) -> str | None:
     one, else the last column), when it is not numbers."""
     label = label_column or (table.header[-1] if table.header else None)
     others = [name for name in table.header if name != label]
-    if len(others) != 1 or not parse_numbers(table.column(others[0]))[1]:
+    if len(others) != 1 or not table.numbers(others[0])[1]:
         return None
     return others[0]
 
