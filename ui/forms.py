@@ -85,6 +85,8 @@ def field_widget(decl: dict, value: Any, key: str, *, columns: Sequence[str] | N
         seed(key, ", ".join(chosen))
         text = st.text_input(label, key=key, help=help_text)
         return tuple(part.strip() for part in text.split(",") if part.strip())
+    if kind == "orders":  # one order for every column, and one a column by name
+        return _orders_widget(decl, value, key, label, help_text)
     if kind == "pair":  # two numbers in [0, 1) (Adam's betas)
         first, second = (list(value) + [None, None])[:2]
         bounds = {"min_value": 0.0, "max_value": 0.9999} if bounded else {}
@@ -106,6 +108,30 @@ def field_widget(decl: dict, value: Any, key: str, *, columns: Sequence[str] | N
     seed(key, "" if value is None else str(value))
     got = st.text_input(label, key=key, help=help_text)
     return got if got or not nullable else None
+
+
+def _orders_widget(decl: dict, value: Any, key: str, label: str, help_text: str | None) -> Any:
+    """A drop-down of the order for every column (``key``, as a one-choice option has) and a
+    box of orders by column (``ordered:dmy, shipped:mdy``) for the columns that differ; what
+    the two say together, in the option's text form (the loader names a wrong entry)."""
+    from layerloom.runtime.data.options import orders_text
+
+    choices = list(decl["choices"])
+    given = value if isinstance(value, dict) else \
+        {"*": value} if value in choices or not isinstance(value, str) else orders_text(value)
+    given = given if isinstance(given, dict) else {"*": choices[0]}
+    every = given.get("*", choices[0])
+    seed(key, every if every in choices else choices[0])
+    every = st.selectbox(label, choices, key=key, help=help_text)
+    seed(f"{key}.columns", ", ".join(f"{c}:{o}" for c, o in given.items() if c != "*"))
+    by_column = st.text_input(f"{label} by column", key=f"{key}.columns",
+                              placeholder="ordered:dmy, shipped:mdy",
+                              help="An order for some date columns by name, each as column:dmy "
+                                   "or column:mdy, separated by commas; the others read as "
+                                   "chosen above").strip()
+    if not by_column:
+        return every
+    return by_column if every == choices[0] else f"{every}, {by_column}"
 
 
 def _shown(value: Any) -> str:

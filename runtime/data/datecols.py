@@ -10,8 +10,9 @@ of a new file's dates, with the same functions (``layerloom.graph.export.predict
 
 Which of ``05/03/2024``'s numbers is the day is decided from the whole column: a first number
 over 12 says day first, a second one month first; where none is over 12 the loader says so and
-the ``date_order`` option decides (for every column that does not show its order; one that
-does is read as it shows, and said). Year-first dates (``2024-03-05``) read one way only.
+the ``date_order`` option decides, for every such column (``date_order='dmy'``) or for each
+by name (``date_order='ordered:dmy, shipped:mdy'``); a column that shows its order is read
+as it shows, and said, and the note on each column says how its order was decided. Year-first dates (``2024-03-05``) read one way only.
 Times with UTC offsets (``2024-03-01T10:00:00+02:00``, ``…Z``) are read as the UTC times they
 name, so that rows written in different offsets compare alike; a column must write an offset
 on every row or on none. Two-digit years read as Python's ``%y`` does, and the note says the
@@ -34,46 +35,58 @@ ORDER_WORDS = {"dmy": "day first (05/03/2024 is 5 March)",
 
 
 def date_column(table: Table, name: str, values: list[str], train: np.ndarray,
-                order: str) -> tuple[np.ndarray, dict, list[str]]:
+                order: str, given: str = "") -> tuple[np.ndarray, dict, list[str], str]:
     """Column ``name``'s ``values`` (stripped) as ``[N, k]`` features, NaN for a missing
-    date, the column's recorded entry, and what the reading did that a user would not assume
-    (notes for the Data page). ``train`` holds the training rows (the earliest date among them
-    is day 0); ``order`` is the ``date_order`` option (``"auto"``, ``"dmy"``, ``"mdy"``), for
-    the columns whose values do not show their order. A value that is no date, day-first
-    dates whose order neither the column nor the option tells, and times with a UTC offset
-    beside times without raise a DataError naming the column (and the line)."""
+    date, the column's recorded entry, what the reading did that a user would not assume
+    (notes for the Data page) and how its day/month order was decided (for
+    :func:`date_note`). ``train`` holds the training rows (the earliest date among them is
+    day 0); ``order`` is the ``date_order`` option's order for this column (``"auto"``,
+    ``"dmy"``, ``"mdy"``), for a column whose values do not show theirs, ``given`` that
+    setting as the user wrote it (default: ``date_order='dmy'``). A value that is no date,
+    day-first dates whose order neither the column nor the option tells, and times with a
+    UTC offset beside times without raise a DataError naming the column (and the line)."""
+    given = given or f"date_order={order!r}"
     present = [i for i, value in enumerate(values) if not is_missing(value)]
+    forms = {value: DATE_FORM.match(value) for value in {values[i] for i in present}}
     found = {}
-    for i in present:
-        found[i] = DATE_FORM.match(values[i])
+    for i in present:  # each distinct value is read once: a column repeats its dates
+        found[i] = forms[values[i]]
         if not found[i]:
             raise DataError(f"{values[i]!r} is not a date, but nearly all of the column's "
                             f"values are; fix the value, or leave the cell empty to mark it "
                             f"missing", file=table.path, line=table.lines[i], column=name)
-    chosen, said = _order(table, name, values, present, order)
+    chosen, how, said = _order(table, name, values, found, order, given)
     column = {"name": name, "kind": "date", "order": chosen,
               "utc": _utc(table, name, values, found)}
+    when: dict[str, object] = {}
     read = {}
     for i in present:
-        try:
-            read[i] = read_date(values[i], chosen, column["utc"])
-        except ValueError:
-            how = DATE_ORDERS[chosen] if chosen and not found[i]["y"] else "year-month-day"
-            raise DataError(f"{values[i]!r} is not a date read {how} (no such day)",
-                            file=table.path, line=table.lines[i], column=name) from None
+        value = values[i]
+        if value not in when:
+            try:
+                when[value] = read_date(value, chosen, column["utc"])
+            except ValueError:
+                how = DATE_ORDERS[chosen] if chosen and not found[i]["y"] else \
+                    "year-month-day"
+                raise DataError(f"{value!r} is not a date read {how} (no such day)",
+                                file=table.path, line=table.lines[i], column=name) from None
+        read[i] = when[value]
     trained = [read[i] for i in train if i in read] or list(read.values())
     column["origin"] = min(trained).date().isoformat() if trained else "2000-01-01"
-    column["time"] = any(found[i]["H"] for i in present)
+    column["time"] = any(form["H"] for form in forms.values())
     width = len(date_names(column))
+    distinct = list(when)  # each value's features once, then a row takes its value's
+    features = np.array([date_features(when[value], column) for value in distinct],
+                        dtype=np.float64).reshape(len(distinct), width)
+    code = {value: k for k, value in enumerate(distinct)}
     block = np.full((len(values), width), np.nan)
-    for i, when in read.items():
-        block[i] = date_features(when, column)
+    block[present] = features[[code[values[i]] for i in present]]
     if column["utc"]:
         first = present[0]
         said.append(f"{name}: times with a UTC offset read as UTC times ({values[first]!r} on "
                     f"line {table.lines[first]} is {read[first]:%Y-%m-%d %H:%M} UTC), so that "
                     f"rows written in different offsets compare alike")
-    return block, column, said + _two_digit_years(table, name, values, found, read)
+    return block, column, said + _two_digit_years(table, name, values, found, read), how
 
 
 def _utc(table: Table, name: str, values: list[str], found: dict) -> bool:
@@ -108,54 +121,58 @@ def _two_digit_years(table: Table, name: str, values: list[str], found: dict,
             f"where that is not what they mean, write the years in full (1965)"]
 
 
-def _order(table: Table, name: str, values: list[str], present: list[int],
-           option: str) -> tuple[str | None, list[str]]:
+def _order(table: Table, name: str, values: list[str], found: dict, option: str,
+           given: str) -> tuple[str | None, str, list[str]]:
     """``"dmy"`` or ``"mdy"`` for a column with day-first dates (``25/03/2024``), None for
-    one of year-first dates only, and a note where the column's values overrule ``option``:
-    where a first number is over 12, the day comes first; where a second one is, the month;
-    where neither, the ``option``'s order, which is for the columns that do not show theirs
-    (a file may hold one date column of each order)."""
+    one of year-first dates only; how it was decided (``as its values show ('25/03/2024' on
+    line 4)``, ``as date_order='dmy' says``); and a note where the column's values overrule
+    ``option`` (``given``: the setting in the user's words): where a first number is over
+    12, the day comes first; where a second one is, the month; where neither, the
+    ``option``'s order (a file may hold one date column of each order)."""
     day_first = month_first = None
     written = False
-    for i in present:
-        found = DATE_FORM.match(values[i])
-        if found["y"]:
+    for i, form in found.items():
+        if form["y"]:
             continue
         written = True
-        if day_first is None and int(found["a"]) > 12:
+        if day_first is None and int(form["a"]) > 12:
             day_first = i
-        if month_first is None and int(found["b"]) > 12:
+        if month_first is None and int(form["b"]) > 12:
             month_first = i
     if not written:
-        return None, []
+        return None, "", []
     if day_first is not None and month_first is not None:
         raise DataError(f"writes dates day first (line {table.lines[day_first]}: "
                         f"{values[day_first]!r}) and month first (line "
                         f"{table.lines[month_first]}: {values[month_first]!r}); write them "
                         f"all one way", file=table.path, column=name)
     told = "dmy" if day_first is not None else "mdy" if month_first is not None else None
-    if told and option not in ("auto", told):
+    if told:
         at = day_first if told == "dmy" else month_first
-        return told, [f"{name}: read {ORDER_WORDS[told].split(' (')[0]}, as its values show "
-                      f"({values[at]!r} on line {table.lines[at]}), not as date_order="
-                      f"{option!r}, which is for the date columns that do not show their "
-                      f"order"]
-    if told or option != "auto":
-        return told or option, []
-    first = next(i for i in present if not DATE_FORM.match(values[i])["y"])
+        how = f"as its values show ({values[at]!r} on line {table.lines[at]})"
+        if option in ("auto", told):
+            return told, how, []
+        which = ("which is for the date columns that do not show their order"
+                 if given.startswith("date_order=") else "which its values cannot be")
+        return told, how, [f"{name}: read {ORDER_WORDS[told].split(' (')[0]}, {how}, not as "
+                           f"{given}, {which}"]
+    if option != "auto":
+        return option, f"as {given} says", []
+    first = next(i for i, form in found.items() if not form["y"])
     fault = (f"holds dates written with the day and the month first ({values[first]!r} on "
              f"line {table.lines[first]}), and none of them has a number over 12 that tells "
              f"which is which")
     raise DataError(f"{fault}; set date_order='dmy' if the day comes first (05/03/2024 is 5 "
-                    f"March) or date_order='mdy' if the month does (May 3)",
+                    f"March) or date_order='mdy' if the month does (May 3), or for this "
+                    f"column alone date_order='{name}:dmy' (or '{name}:mdy')",
                     file=table.path, column=name, fault=fault,
                     remedy={"date_order": ["dmy", "mdy"]})
 
 
-def date_note(column: dict) -> str:
+def date_note(column: dict, how: str = "") -> str:
     """What a date column became, for the Data page: ``order_date → 5 columns: days since
     2021-01-04, month (sin, cos), weekday (sin, cos)``, with the order its dates were read
-    in."""
+    in and ``how`` that was decided (``as date_order='dmy' says``)."""
     order = column.get("order")
-    read = f"; read {ORDER_WORDS[order]}" if order else ""
+    read = f"; read {ORDER_WORDS[order]}{', ' + how if how else ''}" if order else ""
     return f"{column['name']} → {date_words(column)}{read}"

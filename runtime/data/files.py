@@ -48,7 +48,7 @@ def _load_workbook(path: Path, spec: SplitSpec, *, sheet: str | None, **options)
 
 
 def _load_table(table: Table, spec: SplitSpec, *, kind: str, target: str | None, task: str,
-                drop: tuple[str, ...], max_categories: int, date_order: str,
+                drop: tuple[str, ...], max_categories: int, date_order: str | dict[str, str],
                 text_column: str | None,
                 label_column: str | None, length: int, max_vocab: int,
                 min_freq: int) -> Dataset:
@@ -83,8 +83,10 @@ def _texts_left_out(table: Table, texts: list[str]) -> Table:
                 f"words a row), left out: the model learns from the other columns; to train "
                 f"on one of them as texts instead, load the file with kind=text and name it "
                 f"with text_column")
-    return Table(table.path, table.header, table.rows, table.lines, [*table.notes, note],
+    kept = Table(table.path, table.header, table.rows, table.lines, [*table.notes, note],
                  table.written)
+    kept.parsed.update(table.parsed)  # the same rows: their numbers already read
+    return kept
 
 
 TABLE_OPTIONS = (
@@ -97,10 +99,11 @@ TABLE_OPTIONS = (
         Option("drop", "names", (), "columns to leave out (ids, names)"),
         Option("max_categories", "int", 50, "most distinct values a text column may have to be "
                "one-hot encoded", min=2),
-        Option("date_order", "choice", "auto", "how dates written day and month first "
+        Option("date_order", "orders", "auto", "how dates written day and month first "
                "(05/03/2024) read: dmy, the day first (5 March), or mdy, the month first (May "
-               "3); auto: as the column's dates show where one has a number over 12, else "
-               "refused, to choose", choices=("auto", "dmy", "mdy")),
+               "3), for every date column or one a column ('ordered:dmy, shipped:mdy'); auto: "
+               "as the column's dates show where one has a number over 12, else refused, to "
+               "choose", choices=("auto", "dmy", "mdy")),
         Option("text_column", "str", None, "text: the column of texts (default: the free-text "
                "column, or the one column besides the labels)"),
         Option("label_column", "str", None, "text: the column of labels (default: target, or "

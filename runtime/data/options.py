@@ -26,7 +26,7 @@ from .errors import DataError
 @dataclass(frozen=True)
 class Option:
     name: str
-    kind: str  # "int" | "float" | "bool" | "choice" | "str" | "size" | "names"
+    kind: str  # "int" | "float" | "bool" | "choice" | "str" | "size" | "names" | "orders"
     default: Any
     help: str
     min: float | None = None
@@ -102,12 +102,55 @@ class Option:
             raise ValueError(f"must be a column name or a list of them, got {value!r}")
         return tuple(map(str, names))
 
+    def _coerce_orders(self, value: Any) -> str | dict[str, str]:
+        """One of ``choices`` for every column, or one per column: ``{"ordered": "dmy",
+        "shipped": "mdy"}``, written as text too (``"ordered:dmy, shipped:mdy"``, as
+        ``--data-option`` gives it); a bare choice among them (``"mdy, ordered:dmy"``) is for
+        the columns not named, kept under ``"*"``. A single choice stays as it is.
+
+        >>> Option("date_order", "orders", "auto", "", choices=("auto", "dmy", "mdy")).coerce(
+        ...     "mdy, ordered: dmy", "t.csv")
+        {'*': 'mdy', 'ordered': 'dmy'}
+        """
+        if isinstance(value, str) and value.strip() in self.choices:
+            return value.strip()
+        if isinstance(value, str):
+            value = orders_text(value)
+        if not isinstance(value, dict) or not value:
+            raise ValueError(f"must be one of {', '.join(map(repr, self.choices))}, or one a "
+                             f"column ('ordered:dmy, shipped:mdy'), got {value!r}")
+        out = {}
+        for column, order in value.items():
+            if order not in self.choices or not isinstance(column, str) or not column.strip():
+                raise ValueError(f"gives column {column!r} the order {order!r}; each column's "
+                                 f"must be one of {', '.join(map(repr, self.choices))}")
+            out[column.strip()] = order
+        return out["*"] if list(out) == ["*"] else out
+
     def _in_range(self, number: float) -> Any:
         if self.min is not None and number < self.min:
             raise ValueError(f"must be at least {self.min:g}, got {number!r}")
         if self.max is not None and number > self.max:
             raise ValueError(f"must be at most {self.max:g}, got {number!r}")
         return number
+
+
+def orders_text(text: str) -> dict[str, str] | str:
+    """``"ordered:dmy, shipped:mdy"`` (``=`` too) as ``{column: order}``; a part without a
+    column is the order of the others (``"*"``); the text itself where a part is neither.
+
+    >>> orders_text("mdy, ordered = dmy")
+    {'*': 'mdy', 'ordered': 'dmy'}
+    """
+    out = {}
+    for part in filter(str.strip, text.split(",")):
+        column, sep, order = part.replace("=", ":").rpartition(":")
+        if not sep:
+            column = "*"
+        elif not column.strip():
+            return text
+        out[column.strip()] = order.strip()
+    return out or text
 
 
 _SIZE_TEXT = re.compile(r"^\s*[(\[]?\s*(\d+)\s*(?:[,x×]\s*(\d+)\s*)?[)\]]?\s*$")

@@ -19,7 +19,7 @@ from layerloom.graph.export.predict_script import date_names
 
 from . import target as targets
 from .build import assemble
-from .csvfile import DASHES, ERRORS, Table, dates, is_missing, parse_numbers
+from .csvfile import DASHES, ERRORS, Table, dates, is_missing, missing_mask
 from .dataset import Dataset
 from .datecols import date_column, date_note
 from .errors import DataError
@@ -30,15 +30,18 @@ NUMERIC_SHARE = 0.9  # a column this numeric with a few stray words is a typo, n
 
 def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str,
                  drop: tuple[str, ...], max_categories: int,
-                 date_order: str = "auto") -> Dataset:
+                 date_order: str | dict[str, str] = "auto") -> Dataset:
     """A Dataset of ``[F]`` float features from ``table``; ``target`` defaults to the last
     column. ``date_order`` reads dates written day and month first (``05/03/2024``) where the
-    values do not tell: ``"dmy"``, ``"mdy"``, or ``"auto"`` (refused where they do not)."""
+    values do not tell: ``"dmy"``, ``"mdy"``, or ``"auto"`` (refused where they do not), for
+    every date column, or one a column (``{"ordered": "dmy", "shipped": "mdy"}``, ``"*"`` for
+    the columns not named)."""
     target = target or table.header[-1]
     for name in (target, *drop):
         table.column(name)  # raises, naming the columns, for a name the file lacks
     table, unlabelled = targets.labelled(table, target)
     features = [name for name in table.header if name != target and name not in drop]
+    _check_date_columns(table, date_order, features)
     if not features:
         raise DataError(f"no feature columns are left besides the target {target!r}",
                         file=table.path)
@@ -72,18 +75,21 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
                                 "value": float(known.mean()) if len(known) else None}
             continue
         if dates(values):
-            block, column, said = date_column(table, name, values, split.train, date_order)
+            order, given = _date_order(date_order, name)
+            block, column, said, how = date_column(table, name, values, split.train, order,
+                                                   given)
             blocks.append(block)
             names += date_names(column)
             onehot += [False] * block.shape[1]
             columns.append(column)
-            became += [date_note(column), *said]
-            gaps = sum(is_missing(value) for value in values)
+            became += [date_note(column, how), *said]
+            gaps = int(missing_mask(values).sum())
             if gaps:
                 filled[name] = {"missing": gaps, "value": None}
             continue
-        categories = sorted({values[i] for i in split.train if not is_missing(values[i])})
-        gaps = sum(is_missing(value) for value in values)
+        missing = missing_mask(values)
+        categories = sorted({values[i] for i in split.train[~missing[split.train]]})
+        gaps = int(missing.sum())
         if gaps:
             filled[name] = {"missing": gaps, "value": None}
         known = set(categories)
@@ -101,15 +107,16 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
         advice += _category_notes(name, values, categories, len(split.train)) + \
             targets.case_note(name, categories)
         index = {category: i for i, category in enumerate(categories)}
-        block = np.zeros((len(values), len(categories)))
-        for row, value in enumerate(values):
-            if value in index:  # unseen in training or missing: all zeros
-                block[row, index[value]] = 1.0
+        codes = np.fromiter((index.get(value, -1) for value in values), np.int64, len(values))
+        block = np.zeros((len(values), len(categories)), np.float32)
+        known = np.flatnonzero(codes >= 0)  # unseen in training or missing: all zeros
+        block[known, codes[known]] = 1.0
         blocks.append(block)
         names += [f"{name}={category}" for category in categories]
         onehot += [True] * len(categories)
         columns.append({"name": name, "kind": "categorical", "categories": categories})
-    x = np.concatenate(blocks, axis=1)
+    x = np.concatenate(blocks, axis=1, dtype=np.float32)  # as the model takes them: half the
+    # memory of float64, and no second copy made by assemble()
     meta = {"target": target, "columns": columns, "features": names,
             "missing_values": int(np.isnan(x).sum()), "left_out": list(drop)}
     if target in table.written:  # for the exported project, which reads the file anew
@@ -123,6 +130,34 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
         meta.update(notes=notes, filled=filled, unseen=unseen)
     return assemble(table.path.name, str(table.path), x, goal.y, spec, classes=goal.classes,
                     norm="feature", keep=np.array(onehot), split=split, meta=meta)
+
+
+def _date_order(option: str | dict[str, str], name: str) -> tuple[str, str]:
+    """The ``date_order`` for column ``name``, and the setting in the user's words."""
+    if not isinstance(option, dict):
+        return option, f"date_order={option!r}"
+    if name in option:
+        return option[name], f"date_order for it ({name}:{option[name]})"
+    other = option.get("*", "auto")
+    return other, f"date_order={other!r}"
+
+
+def _check_date_columns(table: Table, option: str | dict[str, str],
+                        features: list[str]) -> None:
+    """Each column ``date_order`` names is a feature column of dates; a name it lacks (a typo,
+    a column dropped) is refused, naming the date columns there are."""
+    named = [name for name in option if name != "*"] if isinstance(option, dict) else []
+    if not named:
+        return
+    holding = [name for name in features if dates(table.column(name))]
+    for name in named:
+        if name not in holding:
+            what = ("is not a column of the file" if name not in table.index else
+                    "is not a feature (the target, or dropped)" if name not in features else
+                    "holds no dates")
+            there = ", ".join(map(repr, holding)) or "none"
+            raise DataError(f"date_order names {name!r}, which {what}; the columns of dates "
+                            f"are {there}", file=table.path, column=name)
 
 
 _ID_NAME = re.compile(r"(^|[_\s-])id$|^id([_\s-]|$)|^(index|row|row_?number|no)$|"
@@ -145,8 +180,7 @@ def learnable_numbers(table: Table, exclude: set[str]) -> list[str]:
     for name in table.header:
         if name in exclude:
             continue
-        values = [value.strip() for value in table.column(name)]
-        numbers, bad = parse_numbers(values, dashes=True)
+        numbers, bad = table.numbers(name, dashes=True)
         known = numbers[~np.isnan(numbers)]
         if not len(known) or len(known) < NUMERIC_SHARE * (len(known) + len(bad)):
             continue
@@ -228,6 +262,8 @@ def _error_note(name: str, values: list[str]) -> list[str]:
     >>> _error_note("ratio", ["0.5", "#DIV/0!", "#N/A", "#N/A"])
     ["ratio: spreadsheet error cells ('#DIV/0!', '#N/A') read as missing values (3 cells)"]
     """
+    if not any("#" in value for value in set(values)):  # every error cell starts with '#'
+        return []
     errors = [value for value in values if value.lower() in ERRORS]
     if not errors:
         return []
@@ -290,10 +326,10 @@ def value_notes(columns: list[dict], filled: dict, unseen: dict,
 def _numeric(table: Table, name: str, values: list[str]) -> np.ndarray | None:
     """The column as floats (NaN where missing, a dash among the numbers too), or None when it
     holds categories."""
-    numbers, bad = parse_numbers(values, dashes=True)
+    numbers, bad = table.numbers(name, dashes=True)
     if not bad:
         return numbers
-    present = sum(not is_missing(value) and value not in DASHES for value in values)
+    present = int((~np.isnan(numbers)).sum()) + len(bad)  # neither missing nor a dash
     if (present - len(bad)) / present < NUMERIC_SHARE:
         return None
     first = bad[0]

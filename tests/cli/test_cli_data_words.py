@@ -47,7 +47,7 @@ def test_the_messages_say_what_to_type_and_it_works(tmp_path, capsys):
     assert main(["train", "mlp-tabular", "--set", "features=11", "--set", "classes=2",
                  "--dataset", str(path), "--epochs", "1", "--no-record", "--home",
                  str(tmp_path), *flag, "--data-option", "drop=customer_id"]) == 0
-    assert "date_order" not in capsys.readouterr().err  # train read both columns: 5 + 5 + 1
+    assert "holds dates written" not in capsys.readouterr().err  # both read: 5 + 5 + 1
 
 
 def test_several_columns_to_drop_are_json_in_quotes():

@@ -69,7 +69,7 @@ def test_a_date_column_becomes_days_month_and_weekday_decided_from_the_training_
         "order_date: weekday sin", "order_date: weekday cos"]
     assert ds.meta["notes"] == [
         "order_date → 5 columns: days since 2021-01-04, month (sin, cos), weekday (sin, cos); "
-        "read day first (05/03/2024 is 5 March)"]
+        "read day first (05/03/2024 is 5 March), as its values show ('14/01/2021' on line 4)"]
     x = raw(ds)
     for i in (0, 7, 59):
         when = dt.datetime.combine(START + dt.timedelta(days=5 * i), dt.time())
@@ -96,7 +96,8 @@ def test_day_and_month_order_undecided_by_the_values_is_asked_not_guessed(tmp_pa
         "visits.csv, column 'day': holds dates written with the day and the month first "
         "('01/01/2024' on line 2), and none of them has a number over 12 that tells which is "
         "which; set date_order='dmy' if the day comes first (05/03/2024 is 5 March) or "
-        "date_order='mdy' if the month does (May 3)")
+        "date_order='mdy' if the month does (May 3), or for this column alone "
+        "date_order='day:dmy' (or 'day:mdy')")
     assert refused.value.remedy == {"date_order": ["dmy", "mdy"]}
     days = load_dataset(path, date_order="dmy").meta["columns"][0]
     months = load_dataset(path, date_order="mdy").meta["columns"][0]

@@ -1,9 +1,9 @@
 """The Data page (AppTest) on a user's orders with two date columns, each in its own day/month
 order: the ordered dates never show theirs (no day over 12), the shipped ones show month first
-(12/13/2024). The page asks for the first column's order; its 'Read day first' button loads the
-file (date_order applied to every date column, it refused the shipped dates as month over 12),
-and the notes say the shipped dates were read month first, as they show, and times with UTC
-offsets as UTC times."""
+(12/13/2024). The page asks for the first column's order; its "Read 'ordered' day first" button
+sets that column's order in the box of orders by column and loads the file, and the notes say
+how each column's order was decided (ordered as set for it, shipped as its values show), and
+times with UTC offsets as UTC times."""
 
 from __future__ import annotations
 
@@ -38,11 +38,16 @@ def test_two_date_columns_of_two_orders_load_with_one_click_and_are_said():
     [error] = load_errors(at)
     assert error.startswith("Could not read orders.csv: column 'ordered': holds dates written "
                             "with the day and the month first")
-    at.button(key="data.date_order.dmy").click().run()
+    [button] = [b for b in at.button if b.key == "data.date_order.dmy"]
+    assert button.label == "Read 'ordered' day first (05/03/2024 is 5 March)"
+    button.click().run()
     assert not at.exception and not load_errors(at)
+    assert at.text_input(key="data.opt.orders.csv.date_order.columns").value == "ordered:dmy"
+    assert at.selectbox(key="data.opt.orders.csv.date_order").value == "auto"
     notes = " ".join(texts(at.info)).replace("\\", "")  # markdown escapes (00\\:15) aside
-    assert "shipped: read month first, as its values show ('12/13/2024' on line 2), not as " \
-           "date_order='dmy', which is for the date columns that do not show their order" \
-        in notes
+    assert "read day first (05/03/2024 is 5 March), as **date order by column** (ordered:dmy) " \
+           "says" in notes
+    assert "read month first (05/03/2024 is May 3), as its values show ('12/13/2024' on line " \
+           "2)" in notes
     assert "seen: times with a UTC offset read as UTC times ('2024-03-01T00:15:00Z' on line " \
            "2 is 2024-03-01 00:15 UTC)" in notes

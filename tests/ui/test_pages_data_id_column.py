@@ -190,10 +190,10 @@ def test_dates_whose_day_and_month_the_values_leave_open_are_asked_with_a_button
     [error] = load_errors(at)
     assert error.startswith("Could not read visits.csv: column 'day': holds dates written with "
                             "the day and the month first ('01/01/2024' on line 2)")
-    assert "**date_order**" in error and "date_order='" not in error
+    assert "**date order**" in error and "date_order='" not in error
     button = at.button(key="data.date_order.mdy")
-    assert button.label == "Read month first (05/03/2024 is May 3)"
+    assert button.label == "Read 'day' month first (05/03/2024 is May 3)"
     button.click().run()
     assert not at.exception and not load_errors(at)
-    assert at.selectbox(key="data.opt.visits.csv.date_order").value == "mdy"
+    assert at.text_input(key="data.opt.visits.csv.date_order.columns").value == "day:mdy"
     assert "read month first" in " ".join(texts(at.info))

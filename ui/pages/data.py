@@ -80,8 +80,9 @@ def could_not_read(choice: DataChoice | None, err: Exception) -> str:
     if _order_remedy(choice, err):  # dates whose day and month the values leave undecided
         column = getattr(err, "column", None)
         return (f"Could not read {plain(name)}: {plain(f'column {column!r}: ' + err.fault)}. "
-                f"Choose how they read under **date_order** below, or with a button here: "
-                f"dmy, {plain(ORDER_WORDS['dmy'])}, or mdy, {plain(ORDER_WORDS['mdy'])}.")
+                f"Choose how this column's dates read with a button here: dmy, "
+                f"{plain(ORDER_WORDS['dmy'])}, or mdy, {plain(ORDER_WORDS['mdy'])}; or under "
+                f"**date order** below for every date column that does not show its order.")
     if drop:  # the loader's how-to names the Python API's options: said in the page's words
         column = getattr(err, "column", None)
         where = f"column {column!r}: " if column else ""
@@ -122,12 +123,19 @@ def offer_remedy(where, choice: DataChoice | None, err: Exception) -> None:
     to the **drop** box (which the user can see and undo) and reads the file again; ``Read
     day first`` sets the **date_order** box."""
     orders = _order_remedy(choice, err)
-    if orders:
-        key = f"data.opt.{display_name(choice.source)}.date_order"
+    if orders:  # for the column named: another may be in the other order
+        key = f"data.opt.{display_name(choice.source)}.date_order.columns"
+        name = str(getattr(err, "column", ""))
+
+        def apply(order: str) -> None:
+            given = str(st.session_state.get(key) or "").strip()
+            st.session_state[key] = f"{given}, {name}:{order}" if given else f"{name}:{order}"
+
         for column, order in zip(where.columns(len(orders)), orders):
-            column.button(f"Read {ORDER_WORDS[order]}", key=f"data.date_order.{order}",
-                          on_click=lambda order=order: st.session_state.update({key: order}),
-                          help="Sets date_order below and reads the file again")
+            column.button(f"Read '{name}' {ORDER_WORDS[order]}", key=f"data.date_order.{order}",
+                          on_click=apply, args=(order,),
+                          help="Sets this column's order under date order by column below "
+                               "and reads the file again")
         return
     drop = _drop_remedy(choice, err)
     if not drop:
@@ -412,6 +420,10 @@ _API_WORDS = [
     (re.compile(r"drop them with drop=\[.+\]"), lambda m: "choose them under \0drop\0"),
     (re.compile(r"load the file with kind=(['\"]?)(\w+)\1"),
      lambda m: f"set \0kind\0 to {m[2]}"),
+    # how a date column's day/month order was decided, named as the boxes below are
+    (re.compile(r"date_order for it \((.+?:\w+)\)"),
+     lambda m: f"\0date order by column\0 ({m[1]})"),
+    (re.compile(r"date_order=(['\"])(\w+)\1"), lambda m: f"\0date order\0 {m[2]}"),
 ]
 
 
