@@ -8,6 +8,9 @@ shows: one line per block added, removed or edited, the wires, the variables. Bu
 ...        "edges": []}
 >>> in_words(old, new)
 ['conv2: kernel_size 5 → 3', 'removed drop (Dropout)']
+>>> in_words(new, {"nodes": [{"id": "conv", "type": "Conv2d", "params": {"kernel_size": 5}}],
+...                "edges": []})
+['renamed conv2 → conv', 'conv: kernel_size 3 → 5']
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import json
 from typing import Any
 
 from . import savelog
+from .renames import block_renamed, block_renames, node_renames, nodes_renamed
 
 LIMIT = 8  # lines shown; the rest are counted
 DEFAULT = "(default)"  # a param not set: the block's default applies
@@ -27,6 +31,7 @@ def in_words(old: dict, new: dict, limit: int = LIMIT) -> list[str]:
     """What ``new`` (a design as a dict) changes against ``old``, a line each: edited blocks
     first (``conv2: kernel_size 5 → 3``), then blocks added and removed, moved, the wires,
     variables and the rest; past ``limit`` lines, one more says how many are left out."""
+    old, renamed = _renames_laid(old, new)
     changes = savelog.diff(old, new)
     edited: dict[str, list[str]] = {}
     added, removed, moved, other = [], [], [], []
@@ -62,7 +67,7 @@ def in_words(old: dict, new: dict, limit: int = LIMIT) -> list[str]:
                          f"{_value(new.get(rest, savelog.MISSING), NONE)}")  # name, description
         elif rest != "nodes(order)":
             other.append(f"{where}{rest} changed")
-    lines = [f"{node}: {', '.join(items)}" for node, items in edited.items()]
+    lines = renamed + [f"{node}: {', '.join(items)}" for node, items in edited.items()]
     lines += [f"added {n}" for n in added] + [f"removed {n}" for n in removed]
     if moved:
         lines.append("moved " + ", ".join(moved))
@@ -70,6 +75,29 @@ def in_words(old: dict, new: dict, limit: int = LIMIT) -> list[str]:
     if len(lines) > limit:
         lines = lines[:limit - 1] + [f"… and {len(lines) - limit + 1} more changes"]
     return lines
+
+
+def _renames_laid(old: dict, new: dict) -> tuple[dict, list[str]]:
+    """``old`` with the blocks and composite blocks ``new`` renamed under their new names, and
+    a line for each (``renamed conv1 → encoder``): a rename read as a block removed and another
+    added, six lines of wires that hid what else changed in the block."""
+    lines = []
+    for was, now in block_renames(old, new).items():
+        old = block_renamed(old, was, now)
+        lines.append(f"renamed block {was} → {now}")
+    found = node_renames(old, new)
+    lines += [f"renamed {was} → {now}" for was, now in found.items()]
+    old = nodes_renamed(old, found)
+    blocks = dict(old.get("blocks") or {})
+    for name, block in blocks.items():
+        inside = (new.get("blocks") or {}).get(name)
+        if isinstance(block, dict) and isinstance(inside, dict):
+            found = node_renames(block, inside)
+            lines += [f"renamed {name}/{was} → {name}/{now}" for was, now in found.items()]
+            blocks[name] = nodes_renamed(block, found)
+    if blocks:
+        old = {**old, "blocks": blocks}
+    return old, lines
 
 
 def _split_block(change: str) -> tuple[str, str, str]:

@@ -54,3 +54,24 @@ def test_a_label_set_or_cleared_reads_none_and_a_param_left_unset_reads_default(
     pool["params"]["stride"] = 1
     assert in_words(old, new) == ["conv1: label first → (none)", "pool1: stride (default) → 1",
                                   "description digits → (none)"]
+
+
+def test_a_renamed_block_is_said_as_renamed_with_what_else_changed_in_it():
+    """A snapshot holding conv1 renamed encoder, with kernel_size 5: restoring it said 'added
+    encoder', 'removed conv1' and four lines of wires, and nothing of the kernel_size."""
+    from layerloom.graph import edit
+
+    old = load_template("seed-cnn")
+    new = edit.set_param(edit.rename_node(old, (), "conv1", "encoder"), (), "encoder",
+                         "kernel_size", 5)
+    assert in_words(old.to_dict(), new.to_dict()) == [
+        "renamed conv1 → encoder", "encoder: kernel_size 3 → 5"]
+    assert in_words(new.to_dict(), old.to_dict()) == [
+        "renamed encoder → conv1", "conv1: kernel_size 5 → 3"]
+    resnet = load_template("resnet-mini")
+    renamed = edit.rename_block(resnet, "Shortcut", "Projection")
+    assert in_words(resnet.to_dict(), renamed.to_dict()) == [
+        "renamed block Shortcut → Projection"]
+    inside = edit.rename_node(resnet, ("Shortcut",), "conv", "proj")
+    assert in_words(resnet.to_dict(), inside.to_dict()) == [
+        "renamed Shortcut/conv → Shortcut/proj"]
