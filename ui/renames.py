@@ -12,7 +12,10 @@ Streamlit here.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+
+from layerloom.graph.edit import fresh_id
 
 from .savelog import NODE_FIELDS
 
@@ -59,6 +62,36 @@ def nodes_renamed(level: dict, renames: dict[str, str]) -> dict:
     out["edges"] = [_rewired(e, renames) if isinstance(e, dict) else e
                     for e in level.get("edges", [])]
     return out
+
+
+def renamed_since(before: dict, sent: dict, now: dict) -> tuple[dict, dict]:
+    """``before`` (a level as a canvas showed it) and ``sent`` (the level the canvas made of it:
+    a block moved, deleted, wired) with the blocks renamed since (``before`` → ``now``, by
+    another tab) under their ids in ``now``, so that what the canvas did to a block is done to
+    it as renamed. An id a renamed block took from a block gone since, or that the canvas gave
+    a block it added, goes to that other block's next free id.
+
+    >>> before = {"nodes": [{"id": "a", "type": "ReLU"}], "edges": []}
+    >>> moved = {"nodes": [{"id": "a", "type": "ReLU", "position": [5, 5]}], "edges": []}
+    >>> renamed_since(before, moved, {"nodes": [{"id": "act", "type": "ReLU"}], "edges": []})[1]
+    {'nodes': [{'id': 'act', 'type': 'ReLU', 'position': [5, 5]}], 'edges': []}
+    """
+    renames = node_renames(before, now)
+    if not renames:
+        return before, sent
+    given = set(renames.values())
+    taken = node_ids(before) | node_ids(sent) | node_ids(now) | given
+
+    def free(nid: str) -> str:
+        new = fresh_id(taken, re.sub(r"\d+$", "", nid) or "node")
+        taken.add(new)
+        return new
+
+    both = dict(renames)
+    both.update({nid: free(nid) for nid in sorted(node_ids(before) - set(renames))
+                 if nid in given})
+    added = {nid: free(nid) for nid in sorted(node_ids(sent) - node_ids(before)) if nid in given}
+    return nodes_renamed(before, both), nodes_renamed(sent, {**both, **added})
 
 
 def node_renamed(level: dict, old: str, new: str) -> dict:

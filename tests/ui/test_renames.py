@@ -1,0 +1,49 @@
+"""ui/renames.py: the blocks an edit renamed, told from the designs before and after it, and a
+canvas change laid on the blocks as another tab renamed them since."""
+
+from __future__ import annotations
+
+from layerloom.ui.renames import node_renames, renamed_since
+
+BEFORE = {"nodes": [{"id": "x", "type": "Input", "position": [0, 0]},
+                    {"id": "conv2", "type": "Conv2d", "params": {"out_channels": 8},
+                     "position": [200, 0]},
+                    {"id": "relu2", "type": "ReLU", "position": [400, 0]}],
+          "edges": [{"source": "x", "target": "conv2"}, {"source": "conv2", "target": "relu2"}]}
+
+
+def test_a_rename_is_told_whatever_the_params_became_but_not_a_block_moved_or_replaced():
+    now = {"nodes": [BEFORE["nodes"][0],
+                     {**BEFORE["nodes"][1], "id": "features", "params": {"out_channels": 16}},
+                     BEFORE["nodes"][2]],
+           "edges": [{"source": "x", "target": "features"},
+                     {"source": "features", "target": "relu2"}]}
+    assert node_renames(BEFORE, now) == {"conv2": "features"}
+    moved = {**now, "nodes": [now["nodes"][0], {**now["nodes"][1], "position": [9, 9]},
+                              now["nodes"][2]]}
+    assert node_renames(BEFORE, moved) == {}  # renamed and moved: not told apart from a new one
+    unwired = {**now, "edges": [{"source": "x", "target": "relu2"}]}
+    assert node_renames(BEFORE, unwired) == {}  # its wires gone: another block at that place
+
+
+def test_a_canvas_change_made_before_another_tabs_rename_follows_the_block():
+    """The canvas showed conv2, moved it and dropped a block it named features (the next id
+    it saw free); another tab renamed conv2 features meanwhile. The move is done to the block
+    as renamed, and the dropped block takes another id."""
+    now = {"nodes": [BEFORE["nodes"][0], {**BEFORE["nodes"][1], "id": "features"},
+                     BEFORE["nodes"][2]],
+           "edges": [{"source": "x", "target": "features"},
+                     {"source": "features", "target": "relu2"}]}
+    sent = {"nodes": [BEFORE["nodes"][0], {**BEFORE["nodes"][1], "position": [50, 50]},
+                      BEFORE["nodes"][2],
+                      {"id": "features", "type": "Tanh", "position": [600, 0]}],
+            "edges": BEFORE["edges"] + [{"source": "relu2", "target": "features"}]}
+    before, laid = renamed_since(BEFORE, sent, now)
+    assert before == now
+    assert [(n["id"], n["type"], n["position"]) for n in laid["nodes"]] == [
+        ("x", "Input", [0, 0]), ("features", "Conv2d", [50, 50]), ("relu2", "ReLU", [400, 0]),
+        ("features1", "Tanh", [600, 0])]
+    assert laid["edges"] == [{"source": "x", "target": "features"},
+                             {"source": "features", "target": "relu2"},
+                             {"source": "relu2", "target": "features1"}]
+    assert renamed_since(BEFORE, sent, BEFORE) == (BEFORE, sent)  # nothing renamed since
