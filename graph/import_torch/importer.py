@@ -41,6 +41,7 @@ from .trace import ORIGIN, SCOPE, user_frames
 from .training import keep_training
 from .user_files import described
 from .weights import WeightMap, match_weights
+from .written_out import unfold_hint
 
 _TUPLE_MODULES = ("LSTM", "GRU", "RNN", "MultiheadAttention")
 _SPACING = (220, 110)  # canvas distance between columns and between rows
@@ -1025,6 +1026,8 @@ def _fix_hint(model: nn.Module, node: fx.Node, reason: str, value: Any = None) -
     """How to rewrite the code of ``node`` so that it imports, where a known rewrite exists
     ("; fix: ..."), else "". ``value``: the node's result on the sample input."""
     target = node.target
+    if unfold_hint(model, node):
+        return unfold_hint(model, node)
     used = _mask_use(node)
     if used is not None and used[2].meta.get(REFUSED):
         line = source_line(used[2])

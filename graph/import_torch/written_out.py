@@ -1,0 +1,145 @@
+"""Calls without a block of their own, written out as the operations they are, which import
+as blocks::
+
+    torch.addcmul(y, a, b, value=v)   # y + a * b * v: Add, Multiply (and Rescaling)
+    F.unfold(x, 4, stride=4)          # non-overlapping 4×4 patches of [B, C, H, W]:
+    nn.Unfold(4, stride=4)(x)         # x.reshape(B, C, H/4, 4, W/4, 4).permute(0, 1, 3, 5, 2, 4)
+                                      #  .flatten(1, 3).flatten(2, 3) → [B, C·16, H/4 · W/4]
+                                      #  (a Reshape: the graph holds the traced H and W)
+
+Each written-out node keeps what the model's code wrote (:data:`.rearrangements.WRITTEN`), so
+an import error names the call. Patches that overlap, are padded or dilated, or leave part of
+the map out have no rewrite: the import refuses them, naming the call and what to write.
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import fx, nn
+
+from .rearrangements import WRITTEN
+
+_ADDCMUL = (torch.addcmul, "addcmul")
+
+
+def write_out(gm: fx.GraphModule, values: dict[fx.Node, Any]) -> bool:
+    """Replace each ``addcmul`` and each patch-taking ``unfold`` of ``gm`` (see the module's
+    text) by what it computes; ``values`` are the nodes' values on the sample. Whether any
+    was."""
+    changed = False
+    for node in list(gm.graph.nodes):
+        expand = _addcmul(node) or _unfold(gm, node, values)
+        if expand is None:
+            continue
+        tracer = fx.proxy.GraphAppendingTracer(gm.graph)
+        before = set(gm.graph.nodes)
+        with gm.graph.inserting_before(node):
+            result = expand(lambda n, t=tracer: fx.Proxy(n, t) if isinstance(n, fx.Node) else n)
+        for made in gm.graph.nodes:
+            if made not in before:
+                made.meta[WRITTEN] = _written(gm, node)
+                for key in ("stack_trace", "nn_module_stack"):
+                    if key in node.meta:
+                        made.meta[key] = node.meta[key]
+        node.replace_all_uses_with(result.node)
+        gm.graph.erase_node(node)
+        changed = True
+    if changed:
+        gm.graph.eliminate_dead_code()
+        gm.recompile()
+    return changed
+
+
+def _addcmul(node: fx.Node) -> Any:
+    """``input + value * tensor1 * tensor2`` for ``torch.addcmul`` or ``Tensor.addcmul``."""
+    if not (node.op == "call_function" and node.target is torch.addcmul
+            or node.op == "call_method" and node.target == "addcmul"):
+        return None
+    names = ("input", "tensor1", "tensor2", "value")
+    bound = {"value": 1, **dict(zip(names, node.args)), **node.kwargs}
+    if set(bound) - set(names) or not all(n in bound for n in names[:3]) \
+            or isinstance(bound["value"], fx.Node):
+        return None  # out=..., or a value computed in forward: left to be refused
+
+    def expand(proxy) -> Any:
+        product = operator.mul(proxy(bound["tensor1"]), proxy(bound["tensor2"]))
+        if bound["value"] != 1:
+            product = operator.mul(product, bound["value"])
+        return operator.add(proxy(bound["input"]), product)
+    return expand
+
+
+def _unfold(gm: fx.GraphModule, node: fx.Node, values: dict) -> Any:
+    """Non-overlapping patches, ``kernel_size == stride`` without padding or dilation, of a
+    [B, C, H, W] map whose H and W they tile: the reshape, permute and flattens."""
+    given = patches(gm, node)
+    if given is None:
+        return None
+    x, kernel, dilation, padding, stride = given
+    value = values.get(x)
+    if not isinstance(value, torch.Tensor) or value.dim() != 4 or stride != kernel \
+            or dilation != (1, 1) or padding != (0, 0) \
+            or value.shape[2] % kernel[0] or value.shape[3] % kernel[1]:
+        return None
+    kh, kw = kernel
+
+    def expand(proxy) -> Any:
+        t = proxy(x)
+        b, c, h, w = (t.shape[i] for i in range(4))
+        t = t.reshape(b, c, h // kh, kh, w // kw, kw).permute(0, 1, 3, 5, 2, 4)
+        return t.flatten(1, 3).flatten(2, 3)  # [B, C·kh·kw, H/kh · W/kw], as unfold orders
+    return expand
+
+
+def patches(gm: nn.Module, node: fx.Node) -> tuple | None:
+    """``(input, kernel, dilation, padding, stride)`` (pairs) of ``nn.Unfold`` or ``F.unfold``
+    at ``node`` (of ``gm``, or of the model it traces), or None for another node."""
+    if node.op == "call_module" and isinstance(gm.get_submodule(node.target), nn.Unfold):
+        m = gm.get_submodule(node.target)
+        settings = (m.kernel_size, m.dilation, m.padding, m.stride)
+        x = node.args[0] if node.args else node.kwargs.get("input")
+    elif node.op == "call_function" and node.target is F.unfold:
+        names = ("input", "kernel_size", "dilation", "padding", "stride")
+        bound = {"dilation": 1, "padding": 0, "stride": 1, **dict(zip(names, node.args)),
+                 **node.kwargs}
+        if "kernel_size" not in bound:
+            return None
+        settings = tuple(bound[n] for n in names[1:])
+        x = bound.get("input")
+    else:
+        return None
+    if not isinstance(x, fx.Node) or not all(isinstance(s, (int, tuple, list)) for s in settings):
+        return None
+    pairs = tuple(tuple(s) if isinstance(s, (tuple, list)) else (s, s) for s in settings)
+    return (x, *pairs)
+
+
+def unfold_hint(model: nn.Module, node: fx.Node) -> str:
+    """"; fix: …" for an ``unfold`` left as it is (its patches overlap, are padded or dilated,
+    or leave part of the map out), else ""."""
+    given = patches(model, node)
+    if given is None:
+        return ""
+    _, kernel, dilation, padding, stride = given
+    if stride != kernel:
+        why = f"its patches overlap or skip (stride {list(stride)}, kernel_size {list(kernel)})"
+    elif padding != (0, 0) or dilation != (1, 1):
+        why = "its patches are padded or dilated"
+    else:
+        why = "its patches do not tile the map (its height or width is no multiple of them)"
+    return (f"; fix: {why}; patches that tile a [B, C, H, W] map (stride == kernel_size, no "
+            f"padding or dilation) import as a Reshape and Permute. Patches fed to a Linear "
+            f"are a convolution: nn.Conv2d(C, out, kernel_size, stride, padding) computes "
+            f"unfold then Linear as one layer (the Conv2d block)")
+
+
+def _written(gm: fx.GraphModule, node: fx.Node) -> str:
+    if node.op == "call_module":
+        return repr(gm.get_submodule(node.target))
+    if node.op == "call_method":
+        return f"Tensor.{node.target}"
+    return f"torch.{'nn.functional.' if node.target is F.unfold else ''}{node.target.__name__}"
