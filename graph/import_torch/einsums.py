@@ -8,8 +8,8 @@ matrix product that they are, which import as Permute and MatMul blocks::
 An equation imports where each operand keeps the letters they share with the output (the
 batch first, and the heads) in one order, sums exactly one letter, and keeps one letter of its
 own: a matrix product per batch (and head). Any other einsum (with a parameter, a letter
-summed away alone, an outer product, ``...``) is left as it is and refused by the import with
-what it wrote.
+summed away alone, an outer product) is left as it is and refused by the import with what it
+wrote. ``...`` stands for the same leading dimensions in both operands and the output.
 """
 
 from __future__ import annotations
@@ -69,15 +69,26 @@ def product_plan(equation: str, left_rank: int, right_rank: int) -> Plan | None:
     {'left': [0, 1, 2, 3], 'right': [0, 1, 3, 2], 'out': [0, 1, 2, 3]}
     >>> vars(product_plan('bhqk,bkhd->bqhd', 4, 4))
     {'left': [0, 1, 2, 3], 'right': [0, 2, 1, 3], 'out': [0, 2, 1, 3]}
+    >>> vars(product_plan('...id,...jd->...ij', 4, 4))
+    {'left': [0, 1, 2, 3], 'right': [0, 1, 3, 2], 'out': [0, 1, 2, 3]}
     >>> product_plan('bd,do->bo', 2, 2) is None   # no letter kept by both: a linear layer
     True
     """
     equation = equation.replace(" ", "")
-    if "->" not in equation or "." in equation:
+    if "->" not in equation:
         return None
     terms, out = equation.split("->")
     terms = terms.split(",")
-    if len(terms) != 2 or [len(t) for t in terms] != [left_rank, right_rank]:
+    if len(terms) != 2:
+        return None
+    if "..." in equation:  # the leading dimensions, named by letters of their own
+        extra = left_rank - len(terms[0].replace("...", ""))
+        if extra < 0 or right_rank - len(terms[1].replace("...", "")) != extra \
+                or any(t.count("...") != 1 for t in (*terms, out)):
+            return None
+        lead = "ABCDEFGH"[:extra]
+        terms, out = [t.replace("...", lead) for t in terms], out.replace("...", lead)
+    if "." in "".join(terms) + out or [len(t) for t in terms] != [left_rank, right_rank]:
         return None
     a, b = terms
     if any(len(set(t)) != len(t) for t in (a, b, out)) or set(out) - set(a) - set(b):

@@ -1,10 +1,11 @@
 """Attention written with ``torch.einsum`` imports as the permutes and batched matrix products
 it computes (Permute and MatMul blocks): lucidrains' ViT writes ``einsum('b h i d, b h j d ->
-b h i j', q, k)`` and ``einsum('b h i j, b h j d -> b h i d', attn, v)``, and code that keeps
-the heads after the length writes ``'bqhd,bkhd->bhqk'`` and ``'bhqk,bkhd->bqhd'``. The
-parameter count and the outputs are the model's, at another length too, and the design exports
-as code, TorchScript and ONNX that match. Before, the import stopped at "cannot import
-torch.einsum ...: no LayerLoom block does this"."""
+b h i j', q, k)`` and ``einsum('b h i j, b h j d -> b h i d', attn, v)``, x-transformers
+``'... i d, ... j d -> ... i j'``, and code that keeps the heads after the length
+``'bqhd,bkhd->bhqk'`` and ``'bhqk,bkhd->bqhd'``. The parameter count and the outputs are the
+model's, at another length too, and the design exports as code, TorchScript and ONNX that
+match. Before, the import stopped at "cannot import torch.einsum ...: no LayerLoom block does
+this"."""
 
 from __future__ import annotations
 
@@ -37,6 +38,16 @@ class HeadsFirst(nn.Module):  # lucidrains' vit-pytorch Attention, without einop
         return self.head(self.to_out(out).mean(dim=1))
 
 
+class Ellipsis(HeadsFirst):  # the leading dimensions as '...' (lucidrains' x-transformers)
+    def forward(self, x):
+        b, n, d = x.shape
+        q, k, v = self.to_qkv(x).chunk(3, dim=-1)
+        q, k, v = (t.view(b, n, self.heads, d // self.heads).transpose(1, 2) for t in (q, k, v))
+        attn = (torch.einsum("... i d, ... j d -> ... i j", q, k) * self.scale).softmax(-1)
+        out = torch.einsum("... i j, ... j d -> ... i d", attn, v)
+        return self.head(self.to_out(out.transpose(1, 2).reshape(b, n, d)).mean(dim=1))
+
+
 class HeadsAfterLength(nn.Module):  # q, k, v kept [B, L, H, D]
     def __init__(self, dim=16, heads=2):
         super().__init__()
@@ -52,7 +63,8 @@ class HeadsAfterLength(nn.Module):  # q, k, v kept [B, L, H, D]
         return self.out(out.reshape(b, n, d))
 
 
-@pytest.mark.parametrize("cls, params", [(HeadsFirst, 1091), (HeadsAfterLength, 1088)])
+@pytest.mark.parametrize("cls, params", [(HeadsFirst, 1091), (Ellipsis, 1091),
+                                         (HeadsAfterLength, 1088)])
 def test_einsum_attention_imports_as_permutes_and_matmuls(cls, params, tmp_path):
     torch.manual_seed(0)
     model = cls().eval()
