@@ -41,6 +41,7 @@ import {
   revealViewport,
   showsInPane,
   viewStorageKey,
+  wireRects,
 } from "./viewport.js";
 import {
   acknowledge,
@@ -442,7 +443,10 @@ export default function Canvas({ args, disabled, stTheme }) {
           keyChanged ||
           (!made && isNewGraph(current, fresh, { positions: !EDITS.has(answer) }));
         if (fresh.length && fresh.every((n) => !n.position)) {
-          const laid = autoPlace(fresh, level.edges, catalog, paneSize(), store.get().edges);
+          // opened at the readable zoom (autoFit): rows that fit the pane's width there
+          const pane = paneSize();
+          const laid = autoPlace(fresh, level.edges, catalog, pane && { ...pane, rowsFitAt: READABLE_ZOOM },
+            store.get().edges);
           fresh = laid.nodes;
           keepRoutes(laid.record);
         } else {
@@ -640,15 +644,18 @@ export default function Canvas({ args, disabled, stTheme }) {
           return;
         }
       }
+      const byId = new Map(nodesRef.current.map((n, i) => [n.id, rects[i]]));
       const view = autoViewport(rects, el.clientWidth, el.clientHeight, {
         padding: FIT.padding,
         minZoom: whole ? WHOLE_ZOOM : READABLE_ZOOM,
         maxZoom: FIT.maxZoom,
+        // the wires too: those wrapping to the next row turn right of the widest row
+        wires: wireRects(edgesRef.current, byId, store.get().routes),
         focus: rects.filter((_, i) => nodesRef.current[i] && nodesRef.current[i].selected),
       });
       if (view) rf.setViewport(view, instant ? undefined : { duration: FIT.duration });
     },
-    [rf, nodeRects],
+    [rf, nodeRects, store],
   );
 
   /** The view kept for the page's view key (localStorage), or null. */

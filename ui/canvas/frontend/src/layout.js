@@ -77,7 +77,12 @@ export function layeredLayout(ids, edges, sizeOf) {
  * A graph in several connected pieces has each laid out so, one under another (components).
  *
  * @param opts  {width, height} of the pane in pixels (less padding), goodZoom, maxZoom,
- *              main: ids of the design's inputs (their piece goes first)
+ *              main: ids of the design's inputs (their piece goes first), rowsFitAt: a zoom
+ *              (the readable one, for a design opened) at which the rows, with the turns of
+ *              the wires between them, must fit the pane's width where any arrangement's do;
+ *              the largest zoom is then chosen among those (a tall design at 1366x768 took
+ *              rows that fit whole only at 0.6, and opened at 0.75 with its wires' turns past
+ *              the pane's right edge)
  * @returns {pos: Map id → {x, y} (top-left, whole pixels), perRow, zoom: the zoom at which it all
  *          fits, routes: per edge (in `edges` order) its route's points [[x, y], ...] from its
  *          source's output to its target's input, or null for the plain curve}
@@ -194,8 +199,11 @@ function fitPart(ids, edges, sizeOf, opts) {
     }
     candidates.push({ k, breaks, widthZoom: width / Math.max(wide + (breaks.length > 2 ? 2 * EXIT : 0), 1) });
   }
+  // rows that fit the pane's width at `rowsFitAt` (a design opened, shown at the readable zoom:
+  // a tall one is read down a column of rows, their wires' turns in view), where some do
+  const across = opts.rowsFitAt ? candidates.filter((c) => c.widthZoom >= opts.rowsFitAt) : [];
   let best = null;
-  for (const c of candidates) {
+  for (const c of across.length ? across : candidates) {
     // most columns first; one no wider-zoomed than the best so far cannot beat it
     if (best && Math.min(maxZoom, c.widthZoom) <= best.zoom + 1e-6) continue;
     const p = place(g, size, c.breaks, bandCache);

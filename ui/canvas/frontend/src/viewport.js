@@ -1,5 +1,6 @@
 // The automatic view: where the canvas looks when it shows a graph for the first time (first
 // load, another level, another project). Pure functions, unit-tested in tests/.
+import { samplePoints, wireSegments } from "./wires.js";
 
 /** Padding in pixels for a fraction `padding` of `size`, the way React Flow's fitView reads it. */
 const TIGHT = 6; // the least margin a fit keeps around the graph, in pixels
@@ -23,6 +24,31 @@ function boundsOf(rects) {
 }
 
 /**
+ * The boxes the wires take, in flow coordinates, each drawn as the edge draws it (wires.js
+ * `wireSegments`: its route, its wrap back to another row, or the plain curve) from its
+ * source's right edge to its target's left edge, half-way down each: a wire that passes from
+ * a row to the next turns right of the widest row and left of the next, outside every block.
+ *
+ * @param edges      [{id, source, target}]
+ * @param rectsById  Map node id → {x, y, width, height}
+ * @param routes     {edge id: route} (the store's routes)
+ */
+export function wireRects(edges, rectsById, routes = {}) {
+  const out = [];
+  for (const e of edges || []) {
+    const s = rectsById.get(e.source);
+    const t = rectsById.get(e.target);
+    if (!s || !t) continue;
+    const segments = wireSegments(s.x + s.width, s.y + s.height / 2, t.x, t.y + t.height / 2, routes[e.id]);
+    // points along it, not a curve's control points: a plain curve back to an earlier block
+    // pulls its control points far past where it loops
+    const points = samplePoints(segments, 4);
+    out.push(boundsOf(points.map(([x, y]) => ({ x, y, width: 0, height: 0 }))));
+  }
+  return out.filter((r) => [r.x, r.y, r.width, r.height].every(Number.isFinite));
+}
+
+/**
  * The viewport that shows a graph on arrival. The whole graph, centred, when it fits at
  * `minZoom` or more (zoom capped at `maxZoom`); a graph too wide for that gets `minZoom`, so
  * that text stays legible, with its left edge (its inputs: layouts run left to right) at the
@@ -33,7 +59,10 @@ function boundsOf(rects) {
  * @param width   pane width in pixels
  * @param height  pane height in pixels
  * @param opts    padding (a fraction, as React Flow's fitView), minZoom, maxZoom, top: pixels
- *                at the top of the pane covered by a toolbar, kept clear, and focus: boxes
+ *                at the top of the pane covered by a toolbar, kept clear, wires: the boxes its
+ *                wires take (wireRects), shown whole with the blocks (a wire wrapping to the
+ *                next row turns right of the blocks: fitted to the blocks alone, a design laid
+ *                out in rows opened with those turns cut by the pane's right edge), and focus: boxes
  *                (the selected blocks) that a graph too big to show whole is panned to show, the
  *                least it takes: a design reopened with its last block selected showed its
  *                inputs' end, that block cut by the pane's edge beside its inspector
@@ -61,7 +90,10 @@ function wholeViewport(rects, width, height, opts) {
     (r) => r && [r.x, r.y, r.width, r.height].every(Number.isFinite),
   );
   if (!boxes.length || !(width > 0) || !(height > 0)) return null;
-  const all = boundsOf(boxes);
+  const wires = (opts.wires || []).filter(
+    (r) => r && [r.x, r.y, r.width, r.height].every(Number.isFinite),
+  );
+  const all = boundsOf(boxes.concat(wires));
   // a graph that fits at `minZoom` only with less margin gets less (TIGHT px): a Fit in a
   // short window then still shows all of it, readable
   const pad = (size, extent, room) => {

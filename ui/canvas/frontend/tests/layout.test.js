@@ -131,3 +131,21 @@ test("a graph in pieces lays out each apart, the one with the input first (a tai
   const { pos } = fitLayout(["a", "b", "image", "c"], [{ source: "a", target: "b" }, { source: "image", target: "c" }], card, { main: ["image"] });
   assert.ok(pos.get("image").y < pos.get("a").y);
 });
+
+test("a tall design opened at the readable zoom gets rows that fit the pane's width there", () => {
+  // a chain of 11 in the designer's pane at 1366x768 (631 × 523 pixels, less padding): no
+  // arrangement fits whole at a readable zoom; the one that fits whole at the largest zoom
+  // had rows too wide for the pane at 0.75, so the design opened with the wires from a row to
+  // the next turning past the pane's right edge
+  const { ids, edges } = chain(11);
+  const pane = { width: 563, height: 467, maxZoom: 1.1 };
+  const width = (pos) => Math.max(...ids.map((id) => pos.get(id).x + 200)) - Math.min(...ids.map((id) => pos.get(id).x));
+  const whole = fitLayout(ids, edges, card, pane);
+  assert.ok(whole.zoom < READABLE_ZOOM && (width(whole.pos) + 44) * READABLE_ZOOM > pane.width,
+    `the case: ${whole.perRow} a row, ${width(whole.pos)} wide at ${whole.zoom}`);
+  const opened = fitLayout(ids, edges, card, { ...pane, rowsFitAt: READABLE_ZOOM });
+  // the rows and the turns right and left of them (22 px each) fit across at 0.75
+  assert.ok((width(opened.pos) + 44) * READABLE_ZOOM <= pane.width,
+    `${opened.perRow} a row, ${width(opened.pos)} wide`);
+  assert.ok(opened.perRow >= 2, `${opened.perRow} a row`);
+});

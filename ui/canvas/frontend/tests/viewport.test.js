@@ -7,6 +7,7 @@ import {
   autoViewport,
   isNewGraph,
   keepInPane,
+  wireRects,
 } from "../src/viewport.js";
 
 const OPTS = { padding: 0.15, minZoom: 0.5, maxZoom: 1.1 };
@@ -175,3 +176,40 @@ test("a card dropped by the pane's left edge is nudged right, whole into view", 
   assert.equal(top.y, 8, "nudged down from the top edge");
 });
 
+
+test("a design laid out in rows opens with its wires' turns inside the pane", () => {
+  // seed-cnn without positions in the designer's pane at 1366x768 (631x523): rows of blocks
+  // 765 wide, which fit the pane's width at the readable zoom only with a tight margin; the
+  // wire from a row's last block to the next row's first turns down 22 px right of the widest
+  // row and 22 px left of the blocks (layout.js)
+  const row = (y) => [0, 310, 625].map((x) => ({ x, y, width: 140, height: 90 }));
+  const rects = [...row(0), ...row(150), ...row(300), { x: 0, y: 450, width: 120, height: 50 }];
+  const ids = rects.map((_, i) => `n${i}`);
+  const byId = new Map(ids.map((id, i) => [id, rects[i]]));
+  const edges = ids.slice(1).map((id, i) => ({ id: `e${i}`, source: ids[i], target: id }));
+  const routes = {};
+  for (const i of [2, 5, 8]) {
+    const s = rects[i];
+    const t = rects[i + 1];
+    const gap = s.y + s.height + 30;
+    routes[`e${i}`] = [[765, s.y + 45], [787, s.y + 45], [787, gap], [-22, gap], [-22, t.y + 45], [0, t.y + 45]];
+  }
+  const wires = wireRects(edges, byId, routes);
+  assert.equal(wires.length, edges.length);
+  assert.equal(Math.max(...wires.map((r) => r.x + r.width)), 787);
+  assert.equal(Math.min(...wires.map((r) => r.x)), -22);
+  const opts = { padding: 0.12, minZoom: 0.75, maxZoom: 1.1 };
+  const v = autoViewport(rects, 631, 523, { ...opts, wires });
+  assert.ok(v.zoom >= 0.75);
+  assert.ok(787 * v.zoom + v.x <= 631 - 4, `the right turns end at ${787 * v.zoom + v.x} of 631`);
+  assert.ok(-22 * v.zoom + v.x >= 4, `the left turns start at ${-22 * v.zoom + v.x}`);
+});
+
+test("a plain curve back to an earlier block is held whole, its loop out of the source too", () => {
+  const byId = new Map([
+    ["a", { x: 300, y: 0, width: 100, height: 40 }],
+    ["b", { x: 0, y: 100, width: 100, height: 40 }],
+  ]);
+  const [box] = wireRects([{ id: "w", source: "a", target: "b" }], byId, {});
+  assert.ok(box.x + box.width > 400 && box.x < 0, JSON.stringify(box));
+});
