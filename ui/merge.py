@@ -31,7 +31,7 @@ from layerloom.graph.edit import fresh_id
 from layerloom.graph.registry import all_blocks
 
 from .renames import (block_names, block_renamed, block_renames, edge_key, node_ids,
-                      node_renames, nodes_renamed)
+                      node_renames, nodes_renamed, same_block)
 
 _NO = object()
 LEVEL_KEYS = ("nodes", "edges")
@@ -150,6 +150,12 @@ class _Merger:
             b, m, t = b_nodes.get(nid, _NO), m_nodes.get(nid, _NO), t_nodes.get(nid, _NO)
             if m == b or m == t:
                 continue
+            if b is not _NO and t is not _NO and not same_block(nid, base, theirs):
+                # theirs removed base's block and gave its id to a new one (a Tanh deleted, then
+                # another dropped as tanh1): mine's edit was of the one removed, never of this
+                if m is _NO:
+                    continue
+                raise Conflict(f"nodes.{nid}")
             if m is _NO:  # mine removed it: theirs must have left it as it was
                 if t is _NO:
                     continue

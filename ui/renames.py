@@ -50,6 +50,29 @@ def node_renames(base: dict, level: dict) -> dict[str, str]:
         pairs = {old: new for old, new in pairs.items() if old not in wrong}
 
 
+def same_block(nid: str, was: dict, now: dict) -> bool:
+    """Whether node ``nid`` of level ``now`` is the block ``was`` had under that id, edited or
+    moved since, rather than another block given the id (one deleted, another of its kind
+    dropped, which the canvas names with the lowest id free): the same type, and its place
+    or one of its wires kept.
+
+    >>> was = {"nodes": [{"id": "t1", "type": "Tanh", "position": [0, 0]}], "edges": []}
+    >>> same_block("t1", was, {"nodes": [{"id": "t1", "type": "Tanh", "position": [9, 9]}]})
+    False
+    """
+    old, new = _by_id(was.get("nodes", [])).get(nid), _by_id(now.get("nodes", [])).get(nid)
+    if old is None or new is None or old.get("type") != new.get("type"):
+        return False
+    if old.get("position") == new.get("position"):
+        return True
+
+    def wires(level: dict) -> set[str]:
+        return {edge_key(e) for e in level.get("edges", []) if isinstance(e, dict)
+                and nid in (e.get("source"), e.get("target"))}
+
+    return bool(wires(was) & wires(now))
+
+
 def nodes_renamed(level: dict, renames: dict[str, str]) -> dict:
     """A copy of ``level`` whose nodes are renamed as ``renames`` says (old id → new id, all at
     once: two blocks may swap ids), their wires following, each in its place in the order."""

@@ -300,3 +300,27 @@ def test_an_id_another_block_took_since_is_not_this_tabs_block():
     assert [(n["id"], n["params"]["out_features"]) for n in out["nodes"]] == \
         [("head", 8), ("head1", 4)]
     assert out["edges"] == [{"source": "head", "target": "head1"}]
+
+
+def test_a_block_another_tab_deleted_and_whose_id_a_new_block_took_is_not_that_block():
+    """The other tab deleted tanh1 and dropped another Tanh, which the canvas named tanh1 (the
+    lowest id free). This tab, still showing the old tanh1, deletes it: the new block stays
+    (it was deleted, unsaid). A label set on the old one is refused, never put on the new."""
+    from layerloom.ui.merge import merge_or_why
+
+    base = {"nodes": [{"id": "a", "type": "ReLU", "position": [0, 0]},
+                      {"id": "tanh1", "type": "Tanh", "position": [200, 0]}],
+            "edges": [{"source": "a", "target": "tanh1"}]}
+    theirs = {"nodes": [base["nodes"][0], {"id": "tanh1", "type": "Tanh", "position": [0, 300]}],
+              "edges": []}
+    deleted = {"nodes": [base["nodes"][0]], "edges": []}
+    out, contested = merge_or_why(base, deleted, theirs)
+    assert out == theirs and contested == []
+    labelled = copy.deepcopy(base)
+    labelled["nodes"][1]["label"] = "squash"
+    assert merge_or_why(base, labelled, theirs) == \
+        "it changes tanh1, which the other edit removed"
+    moved = copy.deepcopy(base)  # moved there, its wire kept: the same block, deleted here
+    moved["nodes"][1]["position"] = [0, 300]
+    out, contested = merge_or_why(base, deleted, moved)
+    assert out == deleted and contested == ["tanh1 (removed here, changed there)"]
