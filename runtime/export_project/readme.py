@@ -123,7 +123,9 @@ def readme_text(settings: dict, ds, notes: list[str]) -> str:
         "import torch",
         f"from model import {settings['model']['class']}",
         f"model = {settings['model']['class']}()",
-        "model.load_state_dict(torch.load(\"output/weights.pt\", weights_only=True))",
+        ("model.load_state_dict(torch.load(\"weights.pt\", weights_only=True))  # the run's; "
+         "output/weights.pt once train.py has run" if settings.get("weights") else
+         "model.load_state_dict(torch.load(\"output/weights.pt\", weights_only=True))"),
         "model.eval()",
         "```",
         "",
