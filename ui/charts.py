@@ -222,11 +222,13 @@ def scatter_figure(y_true, y_pred, *, name: str = "target") -> go.Figure:
 
 
 def overlay_figure(runs: Mapping[str, object], split: str, name: str, *,
-                   x: str = "step", colors: Mapping[str, str] | None = None) -> go.Figure:
+                   x: str = "step", colors: Mapping[str, str] | None = None,
+                   title: str | None = None) -> go.Figure:
     """One curve (``split``, ``name``: ``val``/``loss``, ``step``/``accuracy``…) of several
     runs on one chart; ``runs`` maps a run's label to its metric rows, ``colors`` a label to
-    its run's colour (:func:`run_color`; else the palette in order)."""
-    label = f"{'train (per step)' if split == 'step' else split} {name}"
+    its run's colour (:func:`run_color`; else the palette in order); ``title`` names the curve
+    in words ("Validation loss"), else its keys do."""
+    label = title or f"{'train (per step)' if split == 'step' else split} {name}"
     traces = []
     for i, (run_label, rows) in enumerate(runs.items()):
         xs, ys = series(rows, split, name, x=x)

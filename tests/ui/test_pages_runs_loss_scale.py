@@ -62,7 +62,7 @@ def test_losses_on_different_scales_are_not_overlaid_the_mae_is(runs):
     assert "mlp-tabular #2 · target_scaling off: on the target in its own units" in said
     assert "the chart shows the validation MAE instead" in said
     figure = overlay(at)
-    assert figure["layout"]["title"]["text"] == "val mae"
+    assert figure["layout"]["title"]["text"] == "Validation MAE"
     ys = {t["name"]: t["y"] for t in figure["data"]}
     assert ys == {"mlp-tabular #1 · target_scaling auto": [c[2] for c in CURVES["auto"]],
                   "mlp-tabular #2 · target_scaling off": [c[2] for c in CURVES["off"]]}
@@ -76,7 +76,7 @@ def test_a_standardised_run_alone_has_its_loss_labelled(runs):
     assert any(c.value.startswith("The loss is on price standardised (mean 300,980")
                for c in at.caption)
     figure = overlay(at)
-    assert figure["layout"]["title"]["text"] == "val loss"
+    assert figure["layout"]["title"]["text"] == "Validation loss"
     assert [t["name"] for t in figure["data"]] == [
         "mlp-tabular #1 · target_scaling auto (standardised loss)"]
     table = at.dataframe[0].value.set_index("run")

@@ -156,8 +156,12 @@ def compare(pages: PagesState, store, runs, names: dict[int, str],
                              else "") for i in chosen}
     per_run = {labels[i]: rows[i] for i in chosen}
     colors = {labels[i]: charts.run_color(i) for i in chosen}  # a run's own, on every page
+    # the curve drawn named as the picker names it ("Validation loss"; the validation MAE
+    # where the runs' losses do not compare)
+    shown = next((c for c, keys in CURVES.items() if keys == (split, name)), curve)
     st.plotly_chart(charts.overlay_figure(per_run, split, name, colors=colors,
-                                          x="step" if split == "step" else "epoch"),
+                                          x="step" if split == "step" else "epoch",
+                                          title=shown[:1].upper() + shown[1:]),
                     key="runs.overlay", config=charts.CONFIG)
 
 
