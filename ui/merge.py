@@ -67,6 +67,9 @@ def merge_or_why(base: dict, mine: dict, theirs: dict) -> tuple[dict, list[str]]
         what = str(exc)
         if what.startswith("nodes."):
             return f"it changes {what.split('.', 1)[1]}, which the other edit removed"
+        if what.startswith("removes."):
+            return (f"it removes {what.split('.', 1)[1]}, which the other edit removed or moved "
+                    f"(the block of that id there is not the one shown here)")
         if what.startswith("renamed."):
             return f"it renames {what.split('.', 1)[1]}, which the other edit removed"
         if what.startswith("wired."):  # the other edit wired a block this one removes
@@ -152,10 +155,9 @@ class _Merger:
                 continue
             if b is not _NO and t is not _NO and not same_block(nid, base, theirs):
                 # theirs removed base's block and gave its id to a new one (a Tanh deleted, then
-                # another dropped as tanh1): mine's edit was of the one removed, never of this
-                if m is _NO:
-                    continue
-                raise Conflict(f"nodes.{nid}")
+                # another dropped as tanh1), or moved it away from all its wires: mine's edit is
+                # of the one removed, never of this one, and is not applied
+                raise Conflict(f"{'removes' if m is _NO else 'nodes'}.{nid}")
             if m is _NO:  # mine removed it: theirs must have left it as it was
                 if t is _NO:
                     continue

@@ -44,6 +44,7 @@ from layerloom.graph.validate import Report
 from . import savelog
 from .changes import in_words
 from .merge import fresh_ids_for_added, merge_preferring_mine
+from .renames import renamed_since, same_block
 from .projects import ProjectError, ProjectStore, SaveConflict, SaveRefused
 from .savelog import Edit
 
@@ -946,6 +947,8 @@ class DesignerState:
         before = self.sent_levels[max(own)] if own else \
             edit.get_level(self.designs[rev], self.path)
         now = edit.get_level(self.graph, self.path)
+        # blocks another tab renamed since: what the change did to one is done to it renamed
+        before, sent = renamed_since(before, sent, now)
         was = {n["id"]: n for n in before["nodes"]}
         nodes = {n["id"]: n for n in now["nodes"]}
         sent = fresh_ids_for_added(sent, was, nodes)  # another tab added one of that id
@@ -956,8 +959,12 @@ class DesignerState:
                     raise ValueError(f"{nid} exists now")
                 nodes[nid] = node
             elif nid in nodes and node.get("position") != was[nid].get("position"):
+                if not same_block(nid, before, now):  # deleted since, its id another's now
+                    raise ValueError(f"{nid} is another block now")
                 nodes[nid] = {**nodes[nid], "position": node.get("position")}
         for nid in was.keys() - made.keys():  # removed
+            if nid in nodes and not same_block(nid, before, now):
+                raise ValueError(f"{nid} is another block now")
             nodes.pop(nid, None)
 
         def key(e: dict) -> str:  # an edge's ends and ports, however the dict is spelled

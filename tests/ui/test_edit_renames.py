@@ -5,7 +5,7 @@ back, unsaid to it."""
 
 from __future__ import annotations
 
-from layerloom.graph import edit
+from layerloom.graph import edit, validate
 from layerloom.graph.templates import load_template
 from layerloom.ui.projects import ProjectStore
 from layerloom.ui.state import DesignerState
@@ -63,3 +63,79 @@ def test_a_composite_block_renamed_in_one_tab_keeps_the_other_tabs_edit_inside_i
     assert "ResBlock" in {n.type for n in saved.blocks["BasicBlock"].nodes}
     assert not [n for n in a.take_notices() if n.kind in ("warning", "error")]
     assert store.snapshots(a.project_id) == []
+
+
+def _canvas_level(state):
+    import copy
+    return copy.deepcopy(state.level())
+
+
+def test_a_canvas_move_of_a_block_another_tab_renamed_since_is_applied(tmp_path):
+    """Tab B's canvas still shows conv2 when tab A renames it features; B moves it, then
+    deletes it (relu1 → conv2 → relu2 rewired relu1 → relu2). Replayed on the renamed design,
+    the move was dropped unsaid, and the delete too, while its new wire was added: relu2 got
+    two inputs, a design with an error B never made."""
+    store = ProjectStore(tmp_path)
+    a = DesignerState.new(store, load_template("seed-cnn"))
+    b = DesignerState.open(store, a.project_id)
+    base = b.canvas_version()
+    moved = _canvas_level(b)
+    next(n for n in moved["nodes"] if n["id"] == "conv2")["position"] = [999, 111]
+    a.apply(edit.rename_node, (), "conv2", "features")
+    b.catch_up()  # b's next run takes a's save: its canvas event is now made on an older one
+    b.handle_events({"events": [{"seq": 1, "event": "change", "base": base, "graph": moved,
+                                 "selected": []}]})
+    saved = store.load(a.project_id).graph
+    assert next(n for n in saved.nodes if n.id == "features").position == [999, 111]
+    assert [n.kind for n in b.take_notices()] == []
+
+
+
+def test_a_canvas_delete_of_a_block_another_tab_renamed_since_is_applied(tmp_path):
+    store = ProjectStore(tmp_path)
+    a = DesignerState.new(store, load_template("seed-cnn"))
+    b = DesignerState.open(store, a.project_id)
+    base = b.canvas_version()
+    deleted = _canvas_level(b)  # conv2 deleted from between pool1 and relu2
+    deleted["nodes"] = [n for n in deleted["nodes"] if n["id"] != "conv2"]
+    deleted["edges"] = [e for e in deleted["edges"] if "conv2" not in (e["source"], e["target"])]
+    deleted["edges"].append({"source": "pool1", "target": "relu2"})
+    a.apply(edit.rename_node, (), "conv2", "body")
+    b.catch_up()
+    b.handle_events({"events": [{"seq": 1, "event": "change", "base": base, "graph": deleted,
+                                 "selected": []}]})
+    saved = store.load(a.project_id).graph
+    assert [n.id for n in saved.nodes if n.type == "Conv2d"] == ["conv1"]
+    assert ("pool1", "relu2") in {(e.source, e.target) for e in saved.edges}
+    assert validate(saved).ok
+    assert [n.kind for n in b.take_notices()] == []
+
+
+def test_a_canvas_delete_of_a_block_whose_id_another_block_took_since_is_refused(tmp_path):
+    """Tab A drops a Tanh (tanh1), which tab B's canvas then shows. A deletes it and drops
+    another Tanh elsewhere, which the canvas names tanh1 again. B deletes the tanh1 it shows:
+    the new block was deleted, unsaid. Now the change is refused with the toast that says so,
+    and the new block stays."""
+    from layerloom.ui.state import CANVAS_STALE
+
+    store = ProjectStore(tmp_path)
+    a = DesignerState.new(store, load_template("seed-cnn"))
+    level = _canvas_level(a)
+    level["nodes"].append({"id": "tanh1", "type": "Tanh", "position": [900, 0]})
+    a.handle_events({"events": [{"seq": 1, "event": "change", "base": a.canvas_version(),
+                                 "graph": level, "selected": []}]})
+    b = DesignerState.open(store, a.project_id)
+    base, shown = b.canvas_version(), _canvas_level(b)
+    again = _canvas_level(a)
+    again["nodes"] = [n for n in again["nodes"] if n["id"] != "tanh1"] + [
+        {"id": "tanh1", "type": "Tanh", "position": [0, 900]}]
+    a.handle_events({"events": [{"seq": 2, "event": "change", "base": a.canvas_version(),
+                                 "graph": again, "selected": []}]})
+    assert store.load(a.project_id).graph.node("tanh1").position == [0, 900]
+    b.catch_up()
+    b.take_notices()
+    shown["nodes"] = [n for n in shown["nodes"] if n["id"] != "tanh1"]
+    b.handle_events({"events": [{"seq": 1, "event": "change", "base": base, "graph": shown,
+                                 "selected": []}]})
+    assert store.load(a.project_id).graph.node("tanh1").position == [0, 900]
+    assert [(n.kind, n.text) for n in b.take_notices()] == [("toast", CANVAS_STALE)]

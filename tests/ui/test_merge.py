@@ -304,8 +304,8 @@ def test_an_id_another_block_took_since_is_not_this_tabs_block():
 
 def test_a_block_another_tab_deleted_and_whose_id_a_new_block_took_is_not_that_block():
     """The other tab deleted tanh1 and dropped another Tanh, which the canvas named tanh1 (the
-    lowest id free). This tab, still showing the old tanh1, deletes it: the new block stays
-    (it was deleted, unsaid). A label set on the old one is refused, never put on the new."""
+    lowest id free). This tab, still showing the old tanh1, deletes it, or labels it: neither
+    is done to the new block (it was deleted, or labelled, unsaid); both are refused, said."""
     from layerloom.ui.merge import merge_or_why
 
     base = {"nodes": [{"id": "a", "type": "ReLU", "position": [0, 0]},
@@ -314,8 +314,9 @@ def test_a_block_another_tab_deleted_and_whose_id_a_new_block_took_is_not_that_b
     theirs = {"nodes": [base["nodes"][0], {"id": "tanh1", "type": "Tanh", "position": [0, 300]}],
               "edges": []}
     deleted = {"nodes": [base["nodes"][0]], "edges": []}
-    out, contested = merge_or_why(base, deleted, theirs)
-    assert out == theirs and contested == []
+    assert merge_or_why(base, deleted, theirs) == (
+        "it removes tanh1, which the other edit removed or moved (the block of that id there "
+        "is not the one shown here)")
     labelled = copy.deepcopy(base)
     labelled["nodes"][1]["label"] = "squash"
     assert merge_or_why(base, labelled, theirs) == \
