@@ -101,10 +101,9 @@ def curves_spec(rows, metric: str, *, per_epoch: bool = False,
     """
     x = "epoch" if per_epoch else "step"
     rows = records(rows)
-    splits = (("train", "train"), ("val", "val")) if per_epoch else (("step", "train"),
-                                                                     ("val", "val"))
     traces = []
-    for split, label in splits:
+    for split in ("train" if per_epoch else "step", "val"):
+        label = SPLIT_WORDS[split]  # in words
         xs, ys = series(rows, split, metric, x=x)
         if xs:
             mode = "lines" if split == "step" and len(xs) > 1 else "lines+markers"
@@ -126,8 +125,8 @@ def lr_spec(rows) -> dict:
     axis = "step"
     if not xs:
         (xs, ys), axis = series(rows, "train", "lr", x="epoch"), "epoch"
-    trace = _scatter(xs, ys, "lr", "#7f7f7f", "lines" if len(xs) > 1 else "markers")
-    spec = _spec("Learning rate", axis, "lr", [trace])
+    trace = _scatter(xs, ys, "learning rate", "#7f7f7f", "lines" if len(xs) > 1 else "markers")
+    spec = _spec("Learning rate", axis, "learning rate", [trace])
     # from zero, so a constant rate reads as one (autorange centres a flat line on ±1)
     spec["layout"]["yaxis"].update(rangemode="tozero", exponentformat="e")
     return spec
@@ -151,6 +150,10 @@ def lr_finder_figure(lrs: Sequence[float], losses: Sequence[float],
     return fig
 
 
+# a split as the legends name it: "val" read as a typo to a student
+SPLIT_WORDS = {"train": "training", "step": "training", "val": "validation", "test": "test"}
+
+
 def class_balance_figure(counts: Mapping[str, Mapping[str, int]]) -> go.Figure:
     """Samples per class, one group of bars per split (``Dataset.class_counts()``)."""
     fig = _base("Samples per class", "class", "samples")
@@ -158,7 +161,8 @@ def class_balance_figure(counts: Mapping[str, Mapping[str, int]]) -> go.Figure:
         if not per_class:
             continue
         fig.add_trace(go.Bar(x=[str(c) for c in per_class], y=list(per_class.values()),
-                             name=split, marker_color=SPLIT_COLORS.get(split)))
+                             name=SPLIT_WORDS.get(split, split),
+                             marker_color=SPLIT_COLORS.get(split)))
     fig.update_layout(barmode="group")
     fig.update_xaxes(type="category")
     return fig

@@ -35,13 +35,20 @@ ROWS = [
 ]
 
 
+def test_the_learning_rate_chart_names_its_axis_in_words():
+    spec = charts.lr_spec([dict(r, name="lr") for r in ROWS])
+    assert spec["layout"]["yaxis"]["title"]["text"] == "learning rate"
+    assert [t["name"] for t in spec["data"]] == ["learning rate"]
+
+
 def test_curves_per_step_show_batches_and_validation_in_step_order():
     fig = charts.curves_figure(list(reversed(ROWS)), "loss")
     by_name = {t.name: t for t in fig.data}
-    assert list(by_name) == ["train", "val"]
-    assert list(by_name["train"].x) == [10, 20, 30, 40]
-    assert list(by_name["train"].y) == [2.0, 1.5, 1.0, 0.8]
-    assert list(by_name["val"].x) == [20, 40] and list(by_name["val"].y) == [1.6, 0.95]
+    assert list(by_name) == ["training", "validation"]  # in words, not the splits' keys
+    assert list(by_name["training"].x) == [10, 20, 30, 40]
+    assert list(by_name["training"].y) == [2.0, 1.5, 1.0, 0.8]
+    assert list(by_name["validation"].x) == [20, 40]
+    assert list(by_name["validation"].y) == [1.6, 0.95]
     assert fig.layout.xaxis.title.text == "step"
 
 
@@ -92,7 +99,7 @@ def test_lr_finder_uses_a_log_axis_and_marks_the_suggestion():
 def test_class_balance_has_one_bar_group_per_split():
     counts = {"train": {"a": 3, "b": 5}, "val": {"a": 1, "b": 1}, "test": {}}
     fig = charts.class_balance_figure(counts)
-    assert [t.name for t in fig.data] == ["train", "val"]
+    assert [t.name for t in fig.data] == ["training", "validation"]
     assert list(fig.data[0].y) == [3, 5] and list(fig.data[0].x) == ["a", "b"]
 
 

@@ -207,7 +207,7 @@ def test_a_run_trains_live_and_is_found_again_by_a_new_session(project):
     assert list(figures) == ["loss", "accuracy", "lr"]
     loss = figures["loss"]
     assert loss["layout"]["title"]["text"] == "Loss"
-    assert [t["name"] for t in loss["data"]] == ["train", "val"]
+    assert [t["name"] for t in loss["data"]] == ["training", "validation"]
     # the whole run: the first step, then 52 steps logged every 10th and at each epoch's last
     # (13, 26, 39, 52: the train curve reaches the validation point); one validation point an
     # epoch
