@@ -25,7 +25,8 @@ def node_renames(base: dict, level: dict) -> dict[str, str]:
     ``base`` not at its id in ``level`` (gone, or the id given to another block) and one of
     ``level`` not at its id in ``base`` alike in all but the id and what the inspector edits
     (their type, their place on the canvas: ``level`` may be several saves on, its params set
-    since), each the only such match, the wires between the blocks that remain held."""
+    since), each the only such match, the wires between the blocks that remain held; else, for
+    one renamed and moved, of its type and holding every wire it had (one at least)."""
     was = _by_id(base.get("nodes", []))
     now = _by_id(level.get("nodes", []))
 
@@ -46,8 +47,24 @@ def node_renames(base: dict, level: dict) -> dict[str, str]:
                       pairs.get(e.get("target"), e.get("target"))} <= remain
                  and edge_key(_rewired(e, pairs)) not in wires}
         if not wrong:
-            return pairs
+            break
         pairs = {old: new for old, new in pairs.items() if old not in wrong}
+    # renamed and moved too (another tab's saves since): told by its type and its wires, all
+    # held, where it had any
+    remain = {pairs.get(nid, nid) for nid in was} & set(now)
+
+    def carried(old: str, new: str) -> bool:
+        mapped = {**pairs, old: new}
+        own = [e for e in edges if old in (e.get("source"), e.get("target"))]
+        return bool(own) and all(
+            edge_key(_rewired(e, mapped)) in wires for e in own
+            if {mapped.get(e.get("source"), e.get("source")),
+                mapped.get(e.get("target"), e.get("target"))} <= remain | {new})
+
+    later = _one_to_one((old, new) for old in was if old not in now and old not in pairs
+                        for new in now if new not in was and new not in pairs.values()
+                        and was[old].get("type") == now[new].get("type") and carried(old, new))
+    return {**pairs, **later}
 
 
 def same_block(nid: str, was: dict, now: dict) -> bool:

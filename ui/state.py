@@ -958,9 +958,11 @@ class DesignerState:
                 if nid in nodes:
                     raise ValueError(f"{nid} exists now")
                 nodes[nid] = node
-            elif nid in nodes and node.get("position") != was[nid].get("position"):
-                if not same_block(nid, before, now):  # deleted since, its id another's now
-                    raise ValueError(f"{nid} is another block now")
+            elif node.get("position") != was[nid].get("position"):
+                if nid not in nodes or not same_block(nid, before, now):
+                    # deleted since (its id another's now, or none's): the move is not made,
+                    # and said, never dropped unseen
+                    raise ValueError(f"{nid} is not there now")
                 nodes[nid] = {**nodes[nid], "position": node.get("position")}
         for nid in was.keys() - made.keys():  # removed
             if nid in nodes and not same_block(nid, before, now):

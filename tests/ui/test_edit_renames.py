@@ -139,3 +139,28 @@ def test_a_canvas_delete_of_a_block_whose_id_another_block_took_since_is_refused
                                  "selected": []}]})
     assert store.load(a.project_id).graph.node("tanh1").position == [0, 900]
     assert [(n.kind, n.text) for n in b.take_notices()] == [("toast", CANVAS_STALE)]
+
+
+def test_a_canvas_move_of_a_block_another_tab_deleted_since_is_said(tmp_path):
+    """B's canvas still shows pool1 when A deletes it; B moves it. The move was dropped with
+    nothing said (the canvas then showed the block gone, the user's drag undone unseen)."""
+    from layerloom.ui.state import CANVAS_STALE
+
+    store = ProjectStore(tmp_path)
+    a = DesignerState.new(store, load_template("seed-cnn"))
+    b = DesignerState.open(store, a.project_id)
+    base, moved = b.canvas_version(), _canvas_level(b)
+    next(n for n in moved["nodes"] if n["id"] == "pool1")["position"] = [700, 700]
+    level = _canvas_level(a)
+    level["nodes"] = [n for n in level["nodes"] if n["id"] != "pool1"]
+    level["edges"] = [e for e in level["edges"] if "pool1" not in (e["source"], e["target"])]
+    level["edges"].append({"source": "relu1", "target": "conv2"})
+    a.handle_events({"events": [{"seq": 1, "event": "change", "base": a.canvas_version(),
+                                 "graph": level, "selected": []}]})
+    b.catch_up()
+    b.take_notices()
+    on_disk = store.load(a.project_id).graph.to_dict()
+    b.handle_events({"events": [{"seq": 1, "event": "change", "base": base, "graph": moved,
+                                 "selected": []}]})
+    assert store.load(a.project_id).graph.to_dict() == on_disk
+    assert [(n.kind, n.text) for n in b.take_notices()] == [("toast", CANVAS_STALE)]

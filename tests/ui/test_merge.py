@@ -325,3 +325,20 @@ def test_a_block_another_tab_deleted_and_whose_id_a_new_block_took_is_not_that_b
     moved["nodes"][1]["position"] = [0, 300]
     out, contested = merge_or_why(base, deleted, moved)
     assert out == deleted and contested == ["tanh1 (removed here, changed there)"]
+
+
+def test_a_block_renamed_and_moved_in_the_other_tab_is_told_by_its_wires():
+    from layerloom.ui.merge import merge_or_why
+
+    def placed(d):
+        for i, n in enumerate(d["nodes"]):
+            n["position"] = [i * 200, 0]
+
+    base = changed(p=placed)
+    theirs = changed(p=placed, r=rename("a", "dense"),
+                     m=lambda d: node(d, "dense").update(position=[500, 500]))
+    mine = changed(p=placed, e=lambda d: node(d, "a")["params"].update(out_features=16))
+    out, contested = merge_or_why(base, mine, theirs)
+    assert contested == [] and [n["id"] for n in out["nodes"]] == ["x", "dense", "b", "y"]
+    assert node(out, "dense")["params"] == {"out_features": 16}
+    assert node(out, "dense")["position"] == [500, 500]

@@ -12,7 +12,7 @@ BEFORE = {"nodes": [{"id": "x", "type": "Input", "position": [0, 0]},
           "edges": [{"source": "x", "target": "conv2"}, {"source": "conv2", "target": "relu2"}]}
 
 
-def test_a_rename_is_told_whatever_the_params_became_but_not_a_block_moved_or_replaced():
+def test_a_rename_is_told_whatever_the_params_became_or_where_it_moved_but_not_a_new_block():
     now = {"nodes": [BEFORE["nodes"][0],
                      {**BEFORE["nodes"][1], "id": "features", "params": {"out_channels": 16}},
                      BEFORE["nodes"][2]],
@@ -21,9 +21,10 @@ def test_a_rename_is_told_whatever_the_params_became_but_not_a_block_moved_or_re
     assert node_renames(BEFORE, now) == {"conv2": "features"}
     moved = {**now, "nodes": [now["nodes"][0], {**now["nodes"][1], "position": [9, 9]},
                               now["nodes"][2]]}
-    assert node_renames(BEFORE, moved) == {}  # renamed and moved: not told apart from a new one
+    assert node_renames(BEFORE, moved) == {"conv2": "features"}  # its wires held
     unwired = {**now, "edges": [{"source": "x", "target": "relu2"}]}
     assert node_renames(BEFORE, unwired) == {}  # its wires gone: another block at that place
+    assert node_renames(BEFORE, {**moved, "edges": unwired["edges"]}) == {}
 
 
 def test_a_canvas_change_made_before_another_tabs_rename_follows_the_block():
