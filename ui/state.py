@@ -44,7 +44,7 @@ from layerloom.graph.validate import Report
 from . import savelog
 from .changes import in_words
 from .merge import fresh_ids_for_added, merge_preferring_mine
-from .renames import renamed_since, same_block
+from .renames import node_renames, renamed_since, same_block
 from .projects import ProjectError, ProjectStore, SaveConflict, SaveRefused
 from .savelog import Edit
 
@@ -588,6 +588,20 @@ class DesignerState:
         self.notices = [n for n in self.notices if n.about != about]
         self.banners = [(k, n) for k, n in self.banners if n.about != about]
 
+    def _follow_renames(self, before: Graph) -> None:
+        """The selection kept on the blocks another tab renamed since ``before`` (the design
+        shown until now): the inspector stays on the block being edited, which it closed, as
+        if the block were gone."""
+        if not self.selected:
+            return
+        try:
+            renames = node_renames(edit.get_level(before, self.path), self.level())
+        except GraphError:  # the level is gone: _fix_view closes it
+            return
+        if any(s in renames for s in self.selected):
+            self.selected = [renames.get(s, s) for s in self.selected]
+            self.tell_selection = True
+
     def _fix_view(self) -> None:
         """Close blocks that no longer exist; drop selected ids that are gone."""
         keep = []
@@ -629,6 +643,7 @@ class DesignerState:
                     self.own[path] = value
         if saved.merged is not None:
             self.graph = saved.merged
+            self._follow_renames(intended)
             self._fix_view()
             # laid over the other tab's save: fields this tab set earlier that the other tab
             # changed since now hold its value (this edit's own fields win where both changed)
@@ -690,6 +705,7 @@ class DesignerState:
         self.redo_stack[:] = _rebased(self.redo_stack, old, new)
         self.merged_over = None
         self.graph = project.graph
+        self._follow_renames(before)
         self._fix_view()
         self.revision += 1
         structural = savelog.structure(old) != savelog.structure(new)

@@ -164,3 +164,21 @@ def test_a_canvas_move_of_a_block_another_tab_deleted_since_is_said(tmp_path):
                                  "selected": []}]})
     assert store.load(a.project_id).graph.to_dict() == on_disk
     assert [(n.kind, n.text) for n in b.take_notices()] == [("toast", CANVAS_STALE)]
+
+
+def test_the_block_selected_in_a_tab_stays_selected_when_another_tab_renames_it(tmp_path):
+    """B has conv2 open in the inspector; A renames it features. B's inspector closed, as if
+    the block were gone (also right after B's own edit of it, laid over the rename)."""
+    store = ProjectStore(tmp_path)
+    a = DesignerState.new(store, load_template("seed-cnn"))
+    b = DesignerState.open(store, a.project_id)
+    b.select(["conv2"])
+    a.apply(edit.rename_node, (), "conv2", "features")
+    b.apply(edit.set_param, (), "conv2", "out_channels", 48)  # laid over the rename
+    assert store.load(a.project_id).graph.node("features").params["out_channels"] == 48
+    assert b.selected == ["features"] and b.selection_for_canvas() == ["features"]
+    a.catch_up()
+    a.select(["features"])
+    b.apply(edit.rename_node, (), "features", "body")
+    a.catch_up()  # the next run of A's page
+    assert a.selected == ["body"]
