@@ -29,6 +29,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from .cutshort import cut_short, file_ends_whole
 from .dataset import Dataset
 from .errors import DataError, budget, over_budget
 from .images import (DEFAULT_SIZE, FIX, GRAY_MODES, JUNK, MAX_IMAGE_PIXELS, READ, SUFFIXES,
@@ -443,12 +444,28 @@ def load_image_folder(path: Path, spec: SplitSpec, *, image_size: tuple[int, int
 
 
 def _header(path: Path, name: str) -> tuple[tuple[int, int], str]:
+    """The image's upright size and mode; a DataError naming it where it is no image, or
+    where it is cut short (its header whole, its pixels ending early: decoded once to be
+    sure, where its last bytes are not its format's end)."""
     try:
         with Image.open(path, formats=FORMATS) as image:
-            return upright_size(image), image.mode
+            whole, size = file_ends_whole(path, image.format)
+            if whole or _decodes(image):
+                return upright_size(image), image.mode
+            fmt = image.format
     except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as err:
         raise DataError(f"cannot be read as an image ({unreadable(err)}); {FIX}",
                         **_where(path, name), unreadable=True) from None
+    raise DataError(f"{cut_short(fmt, size)}; {FIX}", **_where(path, name), unreadable=True)
+
+
+def _decodes(image: Image.Image) -> bool:
+    """Whether ``image``'s pixels decode (a file with data after its end does)."""
+    try:
+        image.load()
+    except (OSError, ValueError, SyntaxError, EOFError, IndexError, TypeError, KeyError):
+        return False
+    return True
 
 
 def _fit_stats(raw: ImageFiles, sample: list[int]) -> dict:

@@ -24,6 +24,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .build import assemble
+from .cutshort import truncated
 from .dataset import Dataset
 from .errors import DataError, budget, over_budget
 from .layout import first_nested, nested_classes
@@ -302,6 +303,9 @@ def unreadable(err: Exception) -> str:
     identify image file <_io.BytesIO object at 0x7f…>")."""
     if isinstance(err, UnidentifiedImageError):
         return "not an image format Pillow knows (PNG, JPEG, GIF, BMP, TIFF, WebP…)"
+    if truncated(str(err)):  # Pillow's 'image file is truncated (3 bytes not processed)'
+        return ("the file is cut short: it ends before its image data does, as a copy or a "
+                "download stopped part-way leaves it")
     text = re.sub(r"\s*<[\w.]+ object at 0x[0-9a-fA-F]+>", "", str(err)).strip()
     return text or type(err).__name__
 
