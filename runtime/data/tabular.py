@@ -247,6 +247,8 @@ def constant_notes(constant: list[tuple[str, str]]) -> list[str]:
 
 def _dash_note(name: str, values: list[str]) -> list[str]:
     """Where a column of numbers marks values missing with a dash: said, as it is read."""
+    if not any(dash in "\n".join(values) for dash in ("-", "\u2013", "\u2014")):
+        return []  # no dash anywhere: the look at every value spared
     dashes = sorted({value for value in values if value in DASHES})
     if not dashes:
         return []
@@ -262,7 +264,7 @@ def _error_note(name: str, values: list[str]) -> list[str]:
     >>> _error_note("ratio", ["0.5", "#DIV/0!", "#N/A", "#N/A"])
     ["ratio: spreadsheet error cells ('#DIV/0!', '#N/A') read as missing values (3 cells)"]
     """
-    if not any("#" in value for value in set(values)):  # every error cell starts with '#'
+    if "#" not in "\n".join(values):  # every error cell starts with '#'
         return []
     errors = [value for value in values if value.lower() in ERRORS]
     if not errors:
