@@ -50,6 +50,11 @@ div:has(> .st-key-keep_typing), .st-key-keep_typing { display: none; }
    column (its 1.25 of 4.55 of the page, less the margins) in any window that shows the columns
    side by side (640 px and more) */
 [data-testid="stToast"] { width: min(21rem, 26vw) !important; }
+/* a tile's value and label wrap onto another line rather than end in "…": the Data page's
+   "[1, 28, 28] f…" and "3500 / 500 …" in a quarter of a 1024 px window */
+[data-testid="stMetricValue"] .stMarkdownEllipsis, [data-testid="stMetricValue"] p,
+[data-testid="stMetricLabel"] .stMarkdownEllipsis, [data-testid="stMetricLabel"] p {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
 </style>
 """ % {"focus": FOCUS}
 
