@@ -40,7 +40,7 @@ def test_options_opened_stay_open_after_a_value_is_fixed(app_url, page, projects
     page.goto(f"{app_url}/data?project={projects['moons']}")
     expect(page.get_by_role("heading", name="Data", exact=True)).to_be_visible(
         timeout=3 * TIMEOUT_MS)
-    expect(page.get_by_text("train / val / test")).to_be_visible()  # moons, loaded
+    expect(page.get_by_text("Samples: training / validation / test")).to_be_visible()  # moons, loaded
     noise = page.get_by_label("noise", exact=True)
     page.locator("summary", has_text="Options").click()
     expect(noise).to_be_visible()
@@ -49,7 +49,7 @@ def test_options_opened_stay_open_after_a_value_is_fixed(app_url, page, projects
     expect(said).to_be_visible()
     enter(page, "noise", "0.1")
     expect(said).to_have_count(0)
-    expect(page.get_by_text("train / val / test")).to_be_visible()
+    expect(page.get_by_text("Samples: training / validation / test")).to_be_visible()
     enter(page, "n samples", "300")  # the next option, in the expander still open
     expect(page.get_by_label("n samples", exact=True)).to_have_value("300")
     page.wait_for_timeout(2500)  # the page's runs done

@@ -54,7 +54,7 @@ def test_a_share_out_of_range_is_said_and_stops_start(app_url, page, projects, s
     # a first load is slow on a loaded machine: three times an action's patience
     expect(page.get_by_role("heading", name="Data", exact=True)).to_be_visible(
         timeout=3 * TIMEOUT_MS)
-    expect(page.get_by_text("train / val / test")).to_be_visible()  # iris, loaded
+    expect(page.get_by_text("Samples: training / validation / test")).to_be_visible()  # iris, loaded
     share = open_split(page)
     expect(share).to_have_value("0.10")
     share.fill("0.95")
@@ -62,7 +62,7 @@ def test_a_share_out_of_range_is_said_and_stops_start(app_url, page, projects, s
     said = page.locator('[data-testid="stAlertContentError"]', has_text=SAID)
     expect(said).to_be_visible()
     expect(share).to_have_value("0.95")
-    expect(page.get_by_text("train / val / test")).to_have_count(0)  # nothing loaded from it
+    expect(page.get_by_text("Samples: training / validation / test")).to_have_count(0)  # nothing loaded from it
     page.screenshot(path=str(shots / "data-share-out-of-range.png"))
 
     page.locator('[data-testid="stTopNavLink"]', has_text="Train").first.click()
@@ -76,6 +76,6 @@ def test_a_share_out_of_range_is_said_and_stops_start(app_url, page, projects, s
     share.fill("0.25")
     share.press("Enter")
     expect(said).to_have_count(0)
-    expect(page.get_by_text("train / val / test")).to_be_visible()
+    expect(page.get_by_text("Samples: training / validation / test")).to_be_visible()
     page.locator('[data-testid="stTopNavLink"]', has_text="Train").first.click()
     expect(page.get_by_role("button", name="Start training")).to_be_enabled()

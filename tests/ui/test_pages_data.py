@@ -54,6 +54,7 @@ def test_the_template_dataset_is_chosen_previewed_and_fits():
     assert at.selectbox(key="data.builtin").value == "mnist-5k"
     assert texts(at.metric)[:3] == ["classification", "[1, 28, 28] float32", "10"]
     assert texts(at.metric)[3] == "3500 / 500 / 1000"
+    assert at.metric[3].label == "Samples: training / validation / test"  # in words
     images = at.image
     assert len(images) == 1 and len(images[0].proto.imgs) == 16
     assert images[0].proto.imgs[0].caption in [str(d) for d in range(10)]

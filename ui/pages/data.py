@@ -356,7 +356,11 @@ def summary(ds, choice: DataChoice | None = None) -> None:
     cols[2].metric("Classes" if ds.classes else "Targets",
                    len(ds.classes) if ds.classes else info["target_dim"])
     sizes = info["splits"]
-    cols[3].metric("train / val / test", " / ".join(str(sizes[s]["size"]) for s in sizes))
+    cols[3].metric("Samples: training / validation / test",
+                   " / ".join(str(sizes[s]["size"]) for s in sizes),
+                   help="Training samples teach the model; validation samples, kept apart, "
+                        "say how it does after each epoch; test samples are kept for the end: "
+                        "the Results page's scores")
     said = predicts(ds, choice)
     if said:
         st.caption(said)
