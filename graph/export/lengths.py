@@ -8,14 +8,17 @@ a TorchScript trace). A user who finds that out when onnxruntime refuses a 40-to
 their program has been let down by the export; so every file is run at batch 1 and at other
 lengths the model itself takes, and the export says which sizes it takes.
 
-A *length* is the first axis after the batch of a sequence input: token ids ``[L]`` (int64)
-or a sequence of feature vectors ``[L, F]``. Inputs of the same length vary together (token ids
-and their padding mask).
+A *length* is an axis of a sequence input: token ids ``[L]`` (int64), or either axis of a
+float ``[A, B]`` (feature vectors ``[L, F]``, a signal's channels and samples ``[C, L]``) where
+the model takes other sizes of it. Inputs of the same length vary together (token ids and their
+padding mask).
 
->>> Length(("tokens",), 32, {16: True, 64: False}).sentence({16: True, 64: False})
+>>> Length(("tokens",), 0, 32, {16: True, 64: False}).sentence({16: True, 64: False})
 'any batch size, and tokens of any length up to 32 (the model itself takes no more; checked at 16)'
->>> Length(("tokens",), 32, {16: True, 64: True}).sentence({16: False, 64: False})
+>>> Length(("tokens",), 0, 32, {16: True, 64: True}).sentence({16: False, 64: False})
 'any batch size, but tokens of exactly 32 only: pad or cut them to 32 (the model itself takes other lengths: 16 and 64 were checked; this file refuses them or gives other outputs)'
+>>> Length(("signal",), 1, 128, {64: True, 256: True}).sentence({64: True, 256: True})
+'any batch size, and signal of any length along its last axis (checked at 128, 64, 256)'
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import torch
 @dataclass
 class Length:
     names: tuple[str, ...]  # the inputs (their legal names) whose length this is
+    axis: int  # which axis of a sample (0: the first after the batch)
     size: int  # the length the design gives them
     model_takes: dict[int, bool]  # other lengths tried: whether the model itself runs at each
     # each length the model takes: (inputs at batch 1, the model's outputs on them)
@@ -38,32 +42,39 @@ class Length:
         """What this file takes along this length, given which of the model's lengths it ran
         at with the model's outputs."""
         what = " and ".join(self.names)
+        along = "" if self.axis == 0 else \
+            f" along {'its' if len(self.names) == 1 else 'their'} last axis"
         tried = sorted(n for n, ok in self.model_takes.items() if ok)
-        if not tried:
-            return f"any batch size; {what} of exactly {self.size}, as the model itself"
         lost = [n for n in tried if not file_takes.get(n)]
         if lost:
-            return (f"any batch size, but {what} of exactly {self.size} only: pad or cut them "
+            return (f"any batch size, but {what} of exactly {self.size}{along} only: pad or cut them "
                     f"to {self.size} (the model itself takes other lengths: "
                     f"{' and '.join(map(str, lost))} {'was' if len(lost) == 1 else 'were'} "
                     f"checked; this file refuses {'it' if len(lost) == 1 else 'them'} or gives "
                     f"other outputs)")
         longer = [n for n in self.model_takes if n > self.size]
         if longer and not any(self.model_takes[n] for n in longer):
-            return (f"any batch size, and {what} of any length up to {self.size} (the model "
-                    f"itself takes no more; checked at {', '.join(map(str, tried))})")
-        return (f"any batch size, and {what} of any length (checked at "
+            return (f"any batch size, and {what} of any length up to {self.size}{along} (the "
+                    f"model itself takes no more; checked at {', '.join(map(str, tried))})")
+        return (f"any batch size, and {what} of any length{along} (checked at "
                 f"{', '.join(map(str, [self.size] + tried))})")
 
 
-def sequence_inputs(inputs) -> dict[int, list[int]]:
-    """Indexes of the inputs that are sequences, by their length: token ids ``[L]`` or
-    feature vectors ``[L, F]``."""
-    groups: dict[int, list[int]] = {}
+def sequence_inputs(inputs) -> dict[tuple[int, int], list[int]]:
+    """Indexes of the inputs that may be sequences, by ``(axis, length)``: token ids ``[L]``
+    along their one axis, a float ``[A, B]`` along either.
+
+    >>> from types import SimpleNamespace as Spec
+    >>> sequence_inputs([Spec(dtype="int64", shape=(32,)), Spec(dtype="int64", shape=(32,)),
+    ...                  Spec(dtype="float32", shape=(1, 128)), Spec(dtype="float32", shape=(4,))])
+    {(0, 32): [0, 1], (0, 1): [2], (1, 128): [2]}
+    """
+    groups: dict[tuple[int, int], list[int]] = {}
     for i, spec in enumerate(inputs):
-        if (spec.dtype == "int64" and len(spec.shape) == 1) or (
-                spec.dtype != "int64" and len(spec.shape) == 2):
-            groups.setdefault(spec.shape[0], []).append(i)
+        axes = (0,) if spec.dtype == "int64" and len(spec.shape) == 1 else \
+            (0, 1) if spec.dtype != "int64" and len(spec.shape) == 2 else ()
+        for axis in axes:
+            groups.setdefault((axis, spec.shape[axis]), []).append(i)
     return groups
 
 
@@ -78,13 +89,13 @@ def other_lengths(size: int) -> list[int]:
 
 def find_lengths(model, inputs, make_inputs) -> list[Length]:
     """The lengths of ``inputs`` (``InputSpec``s) that the model takes others of.
-    ``make_inputs(lengths)`` gives a batch-1 sample with the inputs at index ``i`` made
-    ``lengths[i]`` long."""
+    ``make_inputs({i: (axis, n)})`` gives a batch-1 sample with input ``i``'s ``axis`` made
+    ``n`` long."""
     found = []
-    for size, members in sequence_inputs(inputs).items():
-        length = Length(tuple(inputs[i].name for i in members), size, {})
+    for (axis, size), members in sequence_inputs(inputs).items():
+        length = Length(tuple(inputs[i].name for i in members), axis, size, {})
         for other in other_lengths(size):
-            sample = make_inputs({i: other for i in members})
+            sample = make_inputs({i: (axis, other) for i in members})
             try:
                 with torch.no_grad():
                     out = model(*sample)
@@ -94,7 +105,8 @@ def find_lengths(model, inputs, make_inputs) -> list[Length]:
             outputs = list(out) if isinstance(out, (tuple, list)) else [out]
             length.model_takes[other] = True
             length.checks[other] = (sample, outputs)
-        found.append(length)
+        if length.checks:  # else the axis is as fixed as the model's: said with its shape
+            found.append(length)
     return found
 
 

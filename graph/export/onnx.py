@@ -53,11 +53,11 @@ def _quiet_native_output():
 
 
 def _export(model: nn.Module, inputs: tuple, target, input_names: list[str],
-            output_names: list[str], lengths: dict[str, str] | None = None) -> None:
-    """``lengths``: the inputs whose axis 1 is written free, with that axis's name."""
+            output_names: list[str], lengths: dict[str, dict[int, str]] | None = None) -> None:
+    """``lengths``: the inputs with axes written free besides the batch, ``{axis: name}``."""
     axes = {name: {0: "batch"} for name in input_names + output_names}
-    for name, axis in (lengths or {}).items():
-        axes[name][1] = axis
+    for name, free in (lengths or {}).items():
+        axes[name].update(free)
     model = onnx_ready(model, inputs)
     with warnings.catch_warnings(), _quiet_native_output():
         warnings.simplefilter("ignore")
@@ -88,7 +88,7 @@ def _write(ref: Reference, path: Path) -> dict:
         metadata[normalization.KEY] = normalization.to_json(ref.normalization)
         metadata["layerloom.input"] = normalization.sentence(ref.normalization)
     if free:  # the design's length of each free one, which import-onnx builds the graph with
-        metadata[LENGTHS_KEY] = json.dumps({spec.name: spec.shape[0] for spec in ref.inputs
+        metadata[LENGTHS_KEY] = json.dumps({spec.name: list(spec.shape) for spec in ref.inputs
                                             if spec.name in free})
     if metadata:
         model = onnx.load(str(path))

@@ -25,19 +25,22 @@ import torch
 from .reference import Reference
 from .verify import compare
 
-LENGTHS_KEY = "layerloom.lengths"  # metadata: {input: the design's length} of the free ones
+LENGTHS_KEY = "layerloom.lengths"  # metadata: {input: the design's shape} of those with a free length
 
 
 def free_lengths(ref: Reference, path: Path, names: list[str], export, load
-                 ) -> dict[str, str] | None:
+                 ) -> dict[str, dict[int, str]] | None:
     """Write ``path`` with each sequence input's length free, by ``export`` (the classic
-    exporter, as ``onnx._export``) or else by the dynamo exporter: ``{input: axis name}``.
-    None, with nothing written, where there is no length to free or no file passes."""
+    exporter, as ``onnx._export``) or else by the dynamo exporter: ``{input: {axis: name}}``
+    (the axis counted with the batch). None, with nothing written, where there is no length
+    to free or no file passes."""
     lengths = [length for length in ref.lengths if length.checks]
     if not lengths:
         return None
-    free = {name: f"{'_'.join(length.names)}_length" for length in lengths
-            for name in length.names}
+    free: dict[str, dict[int, str]] = {}
+    for length in lengths:
+        for name in length.names:
+            free.setdefault(name, {})[length.axis + 1] = axis_name(length)
     for write in (lambda: export(ref.model, tuple(ref.samples), str(path), names,
                                  list(ref.outputs), free),
                   lambda: _dynamo(ref, path, names, lengths)):
@@ -65,9 +68,9 @@ def _dynamo(ref: Reference, path: Path, names: list[str], lengths) -> None:
     for length in lengths:
         longest = None if any(ok for n, ok in length.model_takes.items() if n > length.size) \
             else length.size
-        dim = torch.export.Dim(f"{'_'.join(length.names)}_length", max=longest)
+        dim = torch.export.Dim(axis_name(length), max=longest)
         for name in length.names:
-            dims[names.index(name)][1] = dim
+            dims[names.index(name)][length.axis + 1] = dim
     with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
         warnings.simplefilter("ignore")
         logging.disable(logging.WARNING)
@@ -77,6 +80,11 @@ def _dynamo(ref: Reference, path: Path, names: list[str], lengths) -> None:
                               dynamic_shapes=tuple(dims), external_data=False, verbose=False)
         finally:
             logging.disable(logging.NOTSET)
+
+
+def axis_name(length) -> str:
+    """``tokens_length``; ``signal_length_2`` for a length on a sample's second axis."""
+    return f"{'_'.join(length.names)}_length" + (f"_{length.axis + 1}" if length.axis else "")
 
 
 def _remove(path: Path) -> None:

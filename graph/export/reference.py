@@ -108,14 +108,15 @@ def _vocab(top, input_id: str) -> int | None:
 
 
 def _random(inputs: list[InputSpec], batch: int, seed: int,
-            lengths: Mapping[int, int] | None = None) -> list[torch.Tensor]:
-    """Random inputs; ``lengths`` makes input ``i``'s first axis ``lengths[i]`` long."""
+            lengths: Mapping[int, tuple[int, int]] | None = None) -> list[torch.Tensor]:
+    """Random inputs; ``lengths[i] == (axis, n)`` makes input ``i``'s ``axis`` ``n`` long."""
     generator = torch.Generator().manual_seed(seed)
     out = []
     for i, spec in enumerate(inputs):
-        shape = spec.shape
+        shape = list(spec.shape)
         if lengths and i in lengths:
-            shape = (lengths[i], *shape[1:])
+            axis, n = lengths[i]
+            shape[axis] = n
         if spec.dtype == "int64":
             out.append(torch.randint(0, spec.vocab or 2, (batch, *shape),
                                      generator=generator))

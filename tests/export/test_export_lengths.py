@@ -50,6 +50,24 @@ def test_an_lstm_onnx_file_takes_token_ids_of_any_length(tmp_path):
     assert "fixed_length" not in result.notes
 
 
+def test_a_signal_cnn_onnx_file_takes_signals_of_any_length_along_their_last_axis(tmp_path):
+    """cnn1d-sequence pools globally, so its model reads [1, L] of any L; its ONNX file read
+    only 128 samples ('index: 2 Got: 300 Expected: 128'). Its channels stay fixed."""
+    graph, model = _small("cnn1d-sequence")
+    result = export_model(graph, "onnx", tmp_path / "m.onnx", model.state_dict())
+    session = _session(tmp_path / "m.onnx")
+    for batch, length in ((1, 300), (3, 128), (2, 40)):
+        x = torch.randn(batch, 1, length)
+        with torch.no_grad():
+            want = model(x).numpy()
+        np.testing.assert_allclose(session.run(None, {"signal": x.numpy()})[0], want, atol=1e-5)
+    assert result.notes["sizes"] == ("any batch size, and signal of any length along its last "
+                                     "axis (checked at 128, 64, 256)")
+    imported, _, diff = import_onnx(tmp_path / "m.onnx")  # at the design's shape
+    assert diff < 1e-4
+    assert [n.params["shape"] for n in imported.nodes if n.type == "Input"] == [[1, 128]]
+
+
 def test_a_transformer_onnx_file_takes_lengths_up_to_its_positional_table_and_imports_back(
         tmp_path):
     graph, model = _small("transformer-text", d_model=16, heads=2, layers=1, vocab=50)
