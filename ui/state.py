@@ -795,8 +795,12 @@ class DesignerState:
 
     def canvas_version(self) -> str:
         """The version of the level the canvas is given: a canvas ``change`` names the one it
-        was made on (its ``base``)."""
-        return f"{self.project_id}|{'/'.join(self.path)}|{self.session_mark}:{self.revision}"
+        was made on (its ``base``): the project and level, this session's mark and revision,
+        and a digest of the level itself, which lets a later session tell a change made on the
+        design it holds (see :meth:`_revision_named`)."""
+        digest = self._cached(("level digest", self.path), lambda: _level_digest(self.level()))
+        return (f"{self.project_id}|{'/'.join(self.path)}|"
+                f"{self.session_mark}:{self.revision}:{digest}")
 
     def handle_events(self, value: Any) -> bool:
         """Apply every canvas event not handled yet, oldest first (the canvas sends its queue
@@ -899,21 +903,36 @@ class DesignerState:
         return rev
 
     def _revision_named(self, base: Any) -> int | None:
-        """The revision in a canvas ``base`` (``"project|path|revision"``) made on this project
-        and level; None for another one, or a base that is not one."""
-        where, _, rev = str(base).rpartition("|")
-        mark, _, rev = rev.rpartition(":")
-        if where != self.canvas_version().rpartition("|")[0] or mark != self.session_mark \
-                or not rev.isdigit():
+        """The revision in a canvas ``base`` (``"project|path|mark:revision:digest"``, see
+        :meth:`canvas_version`) made on this project and level; None for another one, or a
+        base that is not one.
+
+        A base of a session that is gone (the server restarted while the tab was open, or the
+        tab was away until its session ended) names a revision counted there: it is the latest
+        revision of this session whose level is the one it was made on (the same digest). The
+        canvas keeps the graph it took until Python answers its events, so the first change
+        made after a restart always names the old session; refused, it did not land, although
+        it was made on the very design saved. One made on a level changed since (another tab
+        saved meanwhile) names none."""
+        where, mark, rev, digest = _version_parts(base)
+        if where != self.canvas_version().rpartition("|")[0] or not rev.isdigit():
             return None
-        return int(rev)
+        if mark == self.session_mark:
+            return int(rev)
+        if not digest:
+            return None
+        held = {self.revision: self.graph, **self.designs}
+        for revision in sorted(held, reverse=True):
+            if revision <= self.revision and \
+                    _level_digest(edit.get_level(held[revision], self.path)) == digest:
+                return revision
+        return None
 
     def _of_another_session(self, base: Any) -> bool:
         """Whether a canvas ``base`` names this project and level in a session that is gone
         (made before the server restarted, or before this tab's session was renewed)."""
-        where, _, rev = str(base).rpartition("|")
-        return where == self.canvas_version().rpartition("|")[0] and \
-            rev.rpartition(":")[0] != self.session_mark
+        where, mark, _, _ = _version_parts(base)
+        return where == self.canvas_version().rpartition("|")[0] and mark != self.session_mark
 
     def _keep_stale_change(self, sent: Any) -> None:
         """A canvas change made in a session that is gone, not applied (what it was made on
@@ -1043,6 +1062,19 @@ def events_of(value: Any) -> list[dict]:
                  if isinstance(e, dict) and isinstance(e.get("seq"), (int, float))]
         return sorted(items, key=lambda e: e["seq"])
     return [value] if isinstance(value.get("seq"), (int, float)) else []
+
+
+def _level_digest(level: dict) -> str:
+    """A digest of one level as the canvas is given it (:meth:`DesignerState.canvas_version`)."""
+    return savelog.digest(level)
+
+
+def _version_parts(base: Any) -> tuple[str, str, str, str]:
+    """``(where, mark, revision, digest)`` of a canvas version (``"project|path|mark:rev:digest"``;
+    an older canvas's has no digest: ``""``)."""
+    where, _, rest = str(base).rpartition("|")
+    mark, rev, digest = (rest.split(":") + ["", "", ""])[:3]
+    return where, mark, rev, digest
 
 
 def _edit_of(change: Callable[..., Any], args: tuple, kwargs: dict, base: int) -> Edit:

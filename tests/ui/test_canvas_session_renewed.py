@@ -59,3 +59,38 @@ def test_the_same_session_still_applies_its_canvas_changes(tmp_path):
           state.canvas_version(), seq=1)
     assert "mine" in ids(store.load(state.project_id).graph)
     assert state.take_notices() == [] and store.snapshots(state.project_id) == []
+
+
+def test_the_first_change_after_a_restart_on_the_design_saved_is_applied(tmp_path):
+    """Nothing changed the design while the server was down: the change the canvas makes on
+    it (its base names the session that is gone, as the canvas keeps the graph it took until
+    Python answers) lands, with no warning and no snapshot. It was refused as if another tab
+    had changed the design meanwhile, so the user's first edit after a restart never landed."""
+    store = ProjectStore(tmp_path)
+    before = DesignerState.new(store, load_template("seed-cnn"))
+    pid, level, base = before.project_id, before.level(), before.canvas_version()
+
+    after = DesignerState.open(store, pid)  # the new session, the design as saved
+    _drop(after, level, {"id": "mine", "type": "ReLU", "position": [300, 700]}, base,
+          seq=1_765_000_000_000)
+    assert "mine" in ids(store.load(pid).graph)
+    assert after.take_notices() == [] and store.snapshots(pid) == []
+    # the canvas's next change, still on that base (it holds the first), lands too
+    level = copy.deepcopy(level)
+    level["nodes"].append({"id": "mine", "type": "ReLU", "position": [300, 700]})
+    _drop(after, level, {"id": "also", "type": "Tanh", "position": [300, 800]}, base,
+          seq=1_765_000_000_001)
+    assert {"mine", "also"} <= ids(store.load(pid).graph)
+    assert after.take_notices() == [] and store.snapshots(pid) == []
+
+
+def test_a_change_of_a_gone_session_is_never_taken_for_one_of_another_project(tmp_path):
+    """The digest says which level a change was made on, never which project: a base naming
+    another project (or level) with the same design is still not applied here."""
+    store = ProjectStore(tmp_path)
+    one = DesignerState.new(store, load_template("seed-cnn"))
+    two = DesignerState.new(store, load_template("seed-cnn"))  # the same design, another project
+    base = one.canvas_version()
+    _drop(two, two.level(), {"id": "mine", "type": "ReLU", "position": [300, 700]}, base,
+          seq=1_765_000_000_000)
+    assert "mine" not in ids(store.load(two.project_id).graph)
