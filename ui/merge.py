@@ -153,7 +153,7 @@ class _Merger:
             b, m, t = b_nodes.get(nid, _NO), m_nodes.get(nid, _NO), t_nodes.get(nid, _NO)
             if m == b or m == t:
                 continue
-            if b is not _NO and t is not _NO and not same_block(nid, base, theirs):
+            if b is not _NO and t is not _NO and t != b and not same_block(nid, base, theirs):
                 # theirs removed base's block and gave its id to a new one (a Tanh deleted, then
                 # another dropped as tanh1), or moved it away from all its wires: mine's edit is
                 # of the one removed, never of this one, and is not applied
@@ -342,8 +342,9 @@ def _merge_edges(base: list, mine: list, theirs: list, ids: set) -> list:
     """Theirs' edges, less those mine removed, plus those mine added (in mine's order)."""
     key = edge_key
 
-    removed = {key(e) for e in base} - {key(e) for e in mine}
-    added = [e for e in mine if key(e) not in {key(b) for b in base}]
+    before = {key(e) for e in base}
+    removed = before - {key(e) for e in mine}
+    added = [e for e in mine if key(e) not in before]
     out = [e for e in theirs if key(e) not in removed]
     have = {key(e) for e in out}
     out += [copy.deepcopy(e) for e in added if key(e) not in have]

@@ -12,7 +12,9 @@ Streamlit here.
 
 from __future__ import annotations
 
+import json
 import re
+from collections import Counter
 from collections.abc import Iterable
 
 from layerloom.graph.edit import fresh_id
@@ -34,9 +36,12 @@ def node_renames(base: dict, level: dict) -> dict[str, str]:
         return nid in there and _placed(here[nid]) == _placed(there[nid])
 
     gone = [old for old in was if not stays(old, was, now)]
-    added = [new for new in now if not stays(new, now, was)]
-    pairs = _one_to_one((old, new) for old in gone for new in added
-                        if old != new and _placed(was[old]) == _placed(now[new]))
+    placed: dict[str, list[str]] = {}  # the blocks new at their ids, by type and place
+    for new in now:
+        if not stays(new, now, was):
+            placed.setdefault(_place_key(now[new]), []).append(new)
+    pairs = _one_to_one((old, new) for old in gone
+                        for new in placed.get(_place_key(was[old]), ()) if old != new)
     wires = {edge_key(e) for e in level.get("edges", []) if isinstance(e, dict)}
     edges = [e for e in base.get("edges", []) if isinstance(e, dict)]
     while True:  # a pair whose wires are not held is no rename: dropped, the rest checked again
@@ -181,6 +186,10 @@ def _placed(node: dict) -> dict:
     return {k: v for k, v in node.items() if k != "id" and k not in NODE_FIELDS}
 
 
+def _place_key(node: dict) -> str:
+    return json.dumps(_placed(node), sort_keys=True, default=str)
+
+
 def _by_id(nodes: list) -> dict:
     return {n["id"]: n for n in nodes if isinstance(n, dict) and isinstance(n.get("id"), str)}
 
@@ -208,6 +217,5 @@ def _levels(design: dict) -> list[dict]:
 def _one_to_one(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
     """The pairs whose old name and whose new name are each in no other pair."""
     pairs = list(pairs)
-    return {old: new for old, new in pairs
-            if sum(1 for o, _ in pairs if o == old) == 1
-            and sum(1 for _, n in pairs if n == new) == 1}
+    olds, news = Counter(o for o, _ in pairs), Counter(n for _, n in pairs)
+    return {old: new for old, new in pairs if olds[old] == 1 and news[new] == 1}
