@@ -74,7 +74,8 @@ def render(state) -> None:
         source = choose_source(state, pages)
         if source is None:
             return
-        cols = st.columns([1, 4], vertical_alignment="center")
+        # room for the button's words whole in a 1024 px window ("Build and check the fi…")
+        cols = st.columns([2, 5], vertical_alignment="center")
         cols[1].caption("The training project, last below, is built on its own: a larger "
                         "download, with the data.")
         if cols[0].button("Build and check the files", key="export.all", type="primary",
