@@ -13,6 +13,7 @@ DataError: moons: option 'noise' must be at least 0, got -1
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass
@@ -114,6 +115,11 @@ class Option:
         """
         if isinstance(value, str) and value.strip() in self.choices:
             return value.strip()
+        if isinstance(value, str) and value.strip().startswith("{"):  # JSON, as a CLI may pass it
+            try:
+                value = json.loads(value)
+            except ValueError:
+                pass
         if isinstance(value, str):
             value = orders_text(value)
         if not isinstance(value, dict) or not value:

@@ -41,7 +41,8 @@ def raw_days(ds, column: int) -> np.ndarray:
 
 
 @pytest.mark.parametrize("given", ["ordered:dmy, shipped:mdy", "ordered=dmy,shipped=mdy",
-                                   {"ordered": "dmy", "shipped": "mdy"}, "mdy, ordered:dmy"])
+                                   {"ordered": "dmy", "shipped": "mdy"}, "mdy, ordered:dmy",
+                                   '{"ordered": "dmy", "shipped": "mdy"}'])
 def test_each_date_column_reads_in_the_order_given_for_it(tmp_path, given):
     path, days = orders(tmp_path)
     ds = load_dataset(path, date_order=given, val_fraction=0, test_fraction=0)
