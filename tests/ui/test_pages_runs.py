@@ -269,3 +269,15 @@ def test_a_trial_count_out_of_range_is_said_at_launch_and_starts_nothing(home):
     assert "trials must be 1 to 500, got 1000" in values(at.error)
     assert at.session_state.app.pages["runs"].sweep_started is None
     assert at.number_input(key="runs.sweep.trials").value == 1000  # the box shows what runs
+
+
+def test_the_sweep_says_in_words_what_it_does_and_ranks_by(home):
+    at = page()
+    said = next(c.value for c in at.caption if c.value.startswith("A sweep trains"))
+    # the metric it ranks by named as a student reads it, beside its key; not "the config's
+    # monitor (val_loss)"
+    assert "ranks them by the Train page's metric to watch (val_loss: the validation loss)" \
+        in said
+    editor = next(d for d in at.dataframe if "setting" in d.value.columns)
+    columns = json.loads(editor.proto.columns)
+    assert columns["setting"]["help"].startswith("A training setting by the name it is saved")

@@ -30,6 +30,9 @@ CURVES = {"validation loss": ("val", "loss"), "validation accuracy": ("val", "ac
           "training accuracy (per epoch)": ("train", "accuracy"),
           "training loss (per step)": ("step", "loss")}
 SAMPLERS = {"tpe": "smart (Optuna TPE)", "random": "random", "grid": "grid"}
+SETTING_HELP = ("A training setting by the name it is saved as (its tooltip on the Train page "
+                "says it: lr is the learning rate, batch_size the batch size), or one of the "
+                "design's variables (width)")
 MAX_TRIALS = 500  # runs one sweep may train
 
 
@@ -323,12 +326,15 @@ def parse_rows(frame: pd.DataFrame, graph) -> tuple[list[str], list[str]]:
 def sweep_launcher(state, pages: PagesState, store) -> None:
     st.subheader("Sweep")
     graph = getattr(state, "graph", None)
-    st.caption("Ranges are low:high (add :log for a log scale), lists are a,b,c. Each trial "
-               "is a run with the Train page's settings and these changes; the objective is "
-               f"the config's monitor ({TrainConfig.from_dict(pages.config).monitor}).")
+    monitor = TrainConfig.from_dict(pages.config).monitor
+    st.caption(f"A sweep trains several runs, each with the Train page's settings and other "
+               f"values of those ticked below, and ranks them by the Train page's metric to "
+               f"watch ({monitor}: the {metric_title(monitor)}). Ranges are low:high (add :log "
+               f"for a log scale), lists are a,b,c.")
     frame = st.data_editor(default_params(graph), key="runs.sweep.params", hide_index=True,
                            num_rows="dynamic", column_config={
-                               "sweep": st.column_config.CheckboxColumn(width="small")})
+                               "sweep": st.column_config.CheckboxColumn(width="small"),
+                               "setting": st.column_config.TextColumn(help=SETTING_HELP)})
     cols = st.columns(3)
     seed("runs.sweep.trials", 6)
     seed("runs.sweep.sampler", "tpe")
