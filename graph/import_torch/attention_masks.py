@@ -81,7 +81,9 @@ class _Refused(Exception):
 
 
 def _bound(node: fx.Node) -> dict | None:
-    if len(node.args) > len(_NAMES):
+    """The call's arguments by name; None where it has others (enable_gqa), left to the import
+    to refuse."""
+    if len(node.args) > len(_NAMES) or set(node.kwargs) - set(_NAMES):
         return None
     bound = {"attn_mask": None, "dropout_p": 0.0, "is_causal": False, "scale": None}
     bound.update(zip(_NAMES, node.args))
@@ -114,15 +116,24 @@ def _read(gm: fx.GraphModule, bound: dict, values: dict, samples: list[torch.Ten
             for probes in (_padded(sample, pad, ones=False), _padded(sample, pad, ones=True)):
                 if probes is None:
                     continue
+                masks = [_probed(gm, mask, samples, index, p, run) for p in probes]
                 for causal in (False, True):
-                    if all(_agrees(run(gm, [p if i == index else s for i, s in
-                                           enumerate(samples)])[mask], p, pad, causal, scores)
-                           for p in probes):
+                    if all(_agrees(m, p, pad, causal, scores) for m, p in zip(masks, probes)):
                         return causal, (ids, pad)
     raise _Refused("it is computed from the inputs, but is not a padding mask of one input of "
                    "token ids (it should keep exactly the key steps whose id is not the "
                    "padding id, as (ids != 0)[:, None, None, :] does, with or without the "
                    "causal steps)")
+
+
+def _probed(gm: fx.GraphModule, mask: fx.Node, samples: list[torch.Tensor], index: int,
+            probe: torch.Tensor, run) -> Any:
+    """The mask's value with input ``index`` given ``probe``; None where the model fails on
+    it (no evidence that the mask is a padding one)."""
+    try:
+        return run(gm, [probe if i == index else s for i, s in enumerate(samples)])[mask]
+    except Exception:  # noqa: BLE001 - the model's own code refused the probe
+        return None
 
 
 def _kept(mask: Any, scores: tuple[int, ...]) -> torch.Tensor:

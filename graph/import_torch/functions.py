@@ -690,14 +690,14 @@ def _dot_product_attention(ctx: Context, node: fx.Node) -> Mapped:
         ("query", "key", "value", "attn_mask", "dropout_p", "is_causal", "scale")
     a = args(node, names, {"attn_mask": None, "dropout_p": 0.0, "is_causal": False,
                            "scale": None})
+    if a.get("enable_gqa"):
+        raise Unsupported("enable_gqa=True (grouped-query attention) has no block")
     if a["attn_mask"] is not None:
-        why = node.meta.get(REFUSED, "it is not one of those")
+        why = node.meta.get(REFUSED, "it was not read")
         raise Unsupported(f"its attn_mask: {why}. Of masks, one that keeps every step, the "
                           f"causal one (or is_causal=True) and a padding mask from token ids "
                           f"((ids != pad_id)[:, None, None, :], with or without the causal "
                           f"steps) import; fix: give such a mask, or none")
-    if a.get("enable_gqa"):
-        raise Unsupported("enable_gqa=True (grouped-query attention) has no block")
     if not _number(a["dropout_p"]) or a["dropout_p"] != 0:
         raise Unsupported(f"dropout_p={a['dropout_p']!r} drops attention weights in "
                           f"evaluation too; pass dropout_p=self.dropout if self.training else "

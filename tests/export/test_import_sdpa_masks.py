@@ -150,6 +150,14 @@ class WindowBuffer(Heads):
         return self.attend(x, self.band)
 
 
+class GroupedQueries(nn.Module):  # the mask is causal, but no block groups queries
+    def forward(self, x):
+        q = x.view(x.size(0), 4, 8, 4)
+        k = x[:, :, :8].reshape(x.size(0), 2, 8, 4)
+        causal = torch.ones(8, 8, dtype=torch.bool).tril()
+        return F.scaled_dot_product_attention(q, k, k, attn_mask=causal, enable_gqa=True)
+
+
 @pytest.mark.parametrize("cls, what", [
     (Window, r"cannot import .* in Window\.forward: it computes the attn_mask of an attention"
              r".*\(at test_import_sdpa_masks\.py:\d+\), which does not import: it keeps fixed "
@@ -157,7 +165,9 @@ class WindowBuffer(Heads):
     (Alibi, r"Alibi\.forward: .*it adds values other than 0 and -inf .* a bias on them "
             r"\(ALiBi, relative positions\)"),
     (WindowBuffer, r"scaled_dot_product_attention in WindowBuffer.forward.*its attn_mask: it "
-                   r"keeps fixed positions .*; fix: give such a mask, or none")])
+                   r"keeps fixed positions .*; fix: give such a mask, or none"),
+    (GroupedQueries, r"GroupedQueries\.forward: enable_gqa=True \(grouped-query attention\) "
+                     r"has no block$")])
 def test_a_mask_no_block_takes_is_refused_saying_what_it_is(cls, what):
     with pytest.raises(GraphError, match=what):
         import_torch(cls(), (8, 16))
