@@ -591,7 +591,9 @@ class DesignerState:
     def _follow_renames(self, before: Graph) -> None:
         """The selection kept on the blocks another tab renamed since ``before`` (the design
         shown until now): the inspector stays on the block being edited, which it closed, as
-        if the block were gone."""
+        if the block were gone. The values this tab set in them follow too (:attr:`own`), so
+        that a later save replacing one is still told."""
+        self._own_follow(before.to_dict(), self.graph.to_dict())
         if not self.selected:
             return
         try:
@@ -601,6 +603,29 @@ class DesignerState:
         if any(s in renames for s in self.selected):
             self.selected = [renames.get(s, s) for s in self.selected]
             self.tell_selection = True
+
+    def _own_follow(self, old: dict, new: dict) -> None:
+        """:attr:`own`'s field paths of nodes renamed from ``old`` to ``new`` under their new
+        ids (``nodes.conv2.params.p`` → ``nodes.features.params.p``), at the top level and in
+        each composite block."""
+        if not self.own:
+            return
+        levels = [("", old, new)] + [
+            (f"blocks.{name}.", block, (new.get("blocks") or {}).get(name))
+            for name, block in (old.get("blocks") or {}).items()]
+        moved = {}
+        for prefix, was, now in levels:
+            if not isinstance(was, dict) or not isinstance(now, dict):
+                continue
+            for before_id, after_id in node_renames(was, now).items():
+                moved[f"{prefix}nodes.{before_id}."] = f"{prefix}nodes.{after_id}."
+        if not moved:
+            return
+        own = {}
+        for path, value in self.own.items():
+            head = next((h for h in moved if path.startswith(h)), None)
+            own[moved[head] + path[len(head):] if head else path] = value
+        self.own = own
 
     def _fix_view(self) -> None:
         """Close blocks that no longer exist; drop selected ids that are gone."""

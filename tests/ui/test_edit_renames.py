@@ -182,3 +182,22 @@ def test_the_block_selected_in_a_tab_stays_selected_when_another_tab_renames_it(
     b.apply(edit.rename_node, (), "features", "body")
     a.catch_up()  # the next run of A's page
     assert a.selected == ["body"]
+
+
+def test_a_value_set_in_a_block_another_tab_renamed_is_still_told_when_replaced(tmp_path):
+    """B sets conv2's out_channels; A renames conv2 features, then sets its out_channels. B was
+    told nothing of its value replaced: it knew its value by the block's old id."""
+    store = ProjectStore(tmp_path)
+    a = DesignerState.new(store, load_template("seed-cnn"))
+    b = DesignerState.open(store, a.project_id)
+    b.apply(edit.set_param, (), "conv2", "out_channels", 48)
+    a.catch_up()
+    a.apply(edit.rename_node, (), "conv2", "features")
+    b.catch_up()
+    assert not [n for n in b.take_notices() if n.kind == "warning"]
+    a.apply(edit.set_param, (), "features", "out_channels", 64)
+    b.catch_up()
+    told = [n for n in b.take_notices() if n.kind == "warning"]
+    assert [n.details for n in told] == [
+        ("features.out_channels: your 48 was replaced by 64 from another tab",)]
+    assert told[0].put_back == (("nodes.features.params.out_channels", 48),)
