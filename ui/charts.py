@@ -185,12 +185,13 @@ def confusion_figure(matrix, classes: Sequence[str], *, normalize: bool = False)
     fig = go.Figure(go.Heatmap(
         z=shown.tolist(), x=labels, y=labels, colorscale="Blues",
         text=counts.astype(int).tolist(), texttemplate="%{text}",
-        hovertemplate="true %{y}, predicted %{x}: %{text}<extra></extra>"))
+        hovertemplate="%{text} test samples of class %{y} predicted as %{x}<extra></extra>"))
     side = max(HEIGHT, 28 * len(labels) + 120)
     fig.update_layout(title=_title("Confusion matrix"), height=side,
                       margin={**_MARGIN, "b": 40})  # no legend below
-    fig.update_xaxes(title="predicted", type="category", side="bottom")
-    fig.update_yaxes(title="true", type="category", autorange="reversed")
+    # the axes say what a row and a column are: "true" alone read as a yes/no
+    fig.update_xaxes(title="predicted class", type="category", side="bottom")
+    fig.update_yaxes(title="true class", type="category", autorange="reversed")
     return fig
 
 

@@ -110,6 +110,10 @@ def test_confusion_counts_and_normalised_rows():
     assert [list(row) for row in heat.z] == [[0.8, 0.2], [0.0, 0.0]]
     assert [list(row) for row in heat.text] == [[8, 2], [0, 0]]
     assert fig.layout.yaxis.autorange == "reversed"
+    # rows and columns named for a reader, and a cell's hover says what its count is
+    assert (fig.layout.yaxis.title.text, fig.layout.xaxis.title.text) == (
+        "true class", "predicted class")
+    assert heat.hovertemplate.startswith("%{text} test samples of class %{y} predicted as %{x}")
 
 
 def test_confusion_of_the_wrong_size_says_so():
