@@ -346,10 +346,8 @@ def test_a_block_renamed_and_moved_in_the_other_tab_is_told_by_its_wires():
 
 def test_a_large_design_laid_out_anew_merges_at_once():
     """2,000 blocks (an imported model's size), all moved by an auto layout in this tab while
-    the other tab set one param: the merge took seconds (each wire looked up in a set built
-    anew for it, each block matched against every other), the tab frozen at every save."""
-    import time
-
+    the other tab set one param: both kept. (Its cost against the design's size, which was
+    quadratic, is measured by benchmarks/merge_bench.py, not timed here.)"""
     from layerloom.ui.merge import merge_or_why
 
     n = 2000
@@ -361,8 +359,6 @@ def test_a_large_design_laid_out_anew_merges_at_once():
         block["position"] = [block["position"][0], 50]
     theirs = copy.deepcopy(base)
     theirs["nodes"][3]["params"]["out_features"] = 9
-    start = time.perf_counter()
     out, contested = merge_or_why(base, mine, theirs)
-    assert time.perf_counter() - start < 5.0  # 0.2 s here; 14 s before
     assert contested == [] and out["nodes"][3] == {
         "id": "l3", "type": "Linear", "params": {"out_features": 9}, "position": [3, 50]}
