@@ -48,6 +48,7 @@ _FRESH = "_layerloom_fields_fresh"  # a counter making keys no widget has had
 _REFUSED = "_layerloom_fields_refused"  # refusals said in a callback, toasted as the run draws
 _WRITING = "_layerloom_fields_writing"  # field key -> the stored value its fx turned into a box
 _UNSEEN = "_layerloom_fields_unseen"  # widget keys whose unseen edit was taken (see unseen)
+_SUBMITTED = "_layerloom_fields_submitted"  # forms whose submit callback ran (see unseen_submit)
 _WHOLE = threading.local()  # .depth: callbacks under whole() on this (the script's) thread
 log = logging.getLogger(__name__)
 NUMBER_KINDS = ("int", "float", "number")
@@ -354,6 +355,46 @@ def unseen(returned: Any, key: str, shown: Any, *rest: Any) -> None:
     taken.add(key)
     log.warning("the edit of %s reached this session without its callback: applied now", key)
     changed(key, shown, *rest)
+    st.rerun()
+
+
+def took(form: str) -> None:
+    """Note, from the submit callback of ``form``, that this session took its submission (see
+    :func:`unseen_submit`)."""
+    try:
+        taken = st.session_state.setdefault(_SUBMITTED, set())
+        if len(taken) > 64:
+            taken.clear()
+        taken.add(form)
+    except Exception:  # no session (a bare call)
+        pass
+
+
+def unseen_submit(returned: bool, form: str, callback: Callable[..., None], *args: Any) -> None:
+    """Take the submission of ``form`` whose ``on_click`` never ran: its submit button came back
+    pressed (``returned``) in a session that had not drawn it, so no callback took it, and the
+    callback (which calls :func:`took`) is called now with ``args``; then the page is drawn
+    again.
+
+    As for :func:`unseen`: a form filled in before the server restarted (or before the tab's
+    session ended) and submitted after reaches a new session, whose first run calls no
+    callback; the name typed was neither applied nor kept. The form's key names what it
+    showed (never a revision, which a new session counts from 0 again), so the browser's
+    values reach the form drawn now only while what it shows is unchanged: a name typed over
+    one another tab changed since is never taken for an edit of the new one.
+    """
+    if not returned:
+        return
+    try:
+        taken = st.session_state.setdefault(_SUBMITTED, set())
+    except Exception:  # no session (a bare call)
+        return
+    if form in taken:
+        taken.discard(form)
+        return
+    log.warning("the submission of %s reached this session without its callback: taken now",
+                form)
+    callback(*args)
     st.rerun()
 
 

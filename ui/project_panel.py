@@ -23,7 +23,7 @@ from layerloom.graph.templates import list_templates, load_template
 
 from . import model_upload
 from . import state as session
-from .fields import plain, whole
+from .fields import plain, took, unseen_submit, whole, widget_key
 from .projects import ProjectError, read_upload
 from .state import DesignerState
 
@@ -144,19 +144,25 @@ def design_form(state: DesignerState) -> None:
     afresh for each revision (its fields show the design's name and description now); the
     submission is taken in a callback, before the run that might take another tab's save and
     with it a new revision, so a submit from a tab that is behind is never dropped."""
-    form = f"design-info:{state.project_id}:{state.revision}"
+    shown = (state.graph.name, state.graph.description or "")
+    # keyed by what it shows, not by the revision, which a new session counts from 0 again:
+    # a name typed before the server restarted stays in the box and is applied when submitted
+    # (see fields.unseen_submit), unless another tab changed the name or description since
+    form = widget_key(f"design-info:{state.project_id}", shown)
     with st.form(key=form, border=False):
-        st.text_input("Design name", value=state.graph.name, max_chars=80, key=f"{form}:name")
+        st.text_input("Design name", value=shown[0], max_chars=80, key=f"{form}:name")
         st.text_area(
-            "Description", value=state.graph.description or "", height=110,
+            "Description", value=shown[1], height=110,
             placeholder="What this design is for, in your words", key=f"{form}:description",
             help="Your own words about the design. Figures such as its parameter count are "
                  "shown computed (status bar), so they never go stale here.")
-        st.form_submit_button("Apply", type="primary", on_click=_apply_info, args=(state, form))
+        unseen_submit(st.form_submit_button("Apply", type="primary", on_click=_apply_info,
+                                            args=(state, form)), form, _apply_info, state, form)
 
 
 @whole
 def _apply_info(state: DesignerState, form: str) -> None:
+    took(form)
     _set_info(state, st.session_state.get(f"{form}:name", ""),
               st.session_state.get(f"{form}:description", ""))
 
@@ -164,12 +170,15 @@ def _apply_info(state: DesignerState, form: str) -> None:
 def snapshots(state: DesignerState) -> None:
     """Save a named snapshot (taken in a callback, like the design form, so that a tab behind
     another tab's save keeps it), and restore one."""
-    form = f"snap:{state.project_id}:{state.revision}"
+    # one form per project, never per revision (a new session counts those from 0 again: the
+    # name typed before the server restarted was dropped), cleared once saved
+    form = f"snap:{state.project_id}"
     with st.form(key=form, border=False, clear_on_submit=True):
         left, right = st.columns([3, 2], vertical_alignment="bottom")
         left.text_input("Name", placeholder="before the wider head", key=f"{form}:name")
-        right.form_submit_button("Save", icon=":material/bookmark_add:", on_click=_save_snapshot,
-                                 args=(state, form))
+        unseen_submit(right.form_submit_button("Save", icon=":material/bookmark_add:",
+                                               on_click=_save_snapshot, args=(state, form)),
+                      form, _save_snapshot, state, form)
     snaps = state.store.snapshots(state.project_id)[:20]
     # marked "saved" while the design is the one it saved: once edited, the design is no
     # longer in it (a mark kept then told the user an edit since was safe)
@@ -188,6 +197,7 @@ def snapshots(state: DesignerState) -> None:
 
 @whole
 def _save_snapshot(state: DesignerState, form: str) -> None:
+    took(form)
     name = st.session_state.get(f"{form}:name") or ""
     try:
         snap = state.store.snapshot(state.project_id, name, state.graph)
