@@ -17,7 +17,7 @@ from layerloom.graph.registry import find_block
 from layerloom.graph import edit
 
 from . import inspector
-from .fields import DEFAULT, Field, field, parse_value, plain, text_box
+from .fields import DEFAULT, Field, field, parse_value, plain, text_box, widget_key
 from .state import DesignerState
 
 PROMOTABLE = ("int", "float", "bool")
@@ -94,8 +94,12 @@ def group_form(state: DesignerState) -> None:
     ids = state.selected
     st.subheader(f"{len(ids)} blocks selected", divider="gray", anchor=False)
     options = promotable(state, ids)
-    with st.form(key=f"group:{state.revision}", border=False):
-        name = st.text_input("Block name", value=edit.fresh_block_name(state.graph),
+    fresh = edit.fresh_block_name(state.graph)
+    # keyed by what it groups and the name it offers, not by the revision, which a new
+    # session counts from 0 again (a name typed before the server restarted was lost): the
+    # same selection of the same design is the same form
+    with st.form(key=widget_key("group", (tuple(ids), fresh)), border=False):
+        name = st.text_input("Block name", value=fresh,
                              help="Letters, digits and '_', starting with a letter")
         chosen = st.multiselect("Params to promote to block params", options,
                                 format_func=lambda o: f"{o[0]}.{o[1]}",
@@ -140,7 +144,7 @@ def block_panel(state: DesignerState) -> None:
         right.button("", icon=":material/delete:", key=f"{key}:rm:{param}",
                      help=f"Remove {param}", on_click=_set_default,
                      args=(state, param, DEFAULT))
-    with st.form(key=f"{key}:add:{state.revision}", border=False):
+    with st.form(key=f"{key}:add", border=False, clear_on_submit=True):  # as variables' Add
         left, mid, right = st.columns([3, 3, 2], vertical_alignment="bottom")
         new = left.text_input("New param", placeholder="channels")
         value = mid.text_input("Default", placeholder="64")

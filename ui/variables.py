@@ -64,7 +64,9 @@ def render(state: DesignerState) -> None:
                     st.caption(f"{plain(name)} = {show_value(evaluated[name])}")
         right.button("", icon=":material/close:", key=f"{key}:rm", help=f"Remove {name}",
                      on_click=_remove, args=(state, name))
-    with st.form(key=f"var:add:{state.revision}", border=False):
+    # one form, cleared once added: keyed by the revision, which a new session counts from 0
+    # again, a variable typed before the server restarted reached no form there and was lost
+    with st.form(key="var:add", border=False, clear_on_submit=True):
         left, mid, right = st.columns([3, 3, 2], vertical_alignment="bottom")
         name = left.text_input("New variable", placeholder="depth")
         value = mid.text_input("Value", placeholder="2")
