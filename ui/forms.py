@@ -44,12 +44,13 @@ def _bounds(decl: dict, whole: bool) -> dict:
 
 
 def field_widget(decl: dict, value: Any, key: str, *, columns: Sequence[str] | None = None,
-                 label: str | None = None, bounded: bool = True) -> Any:
+                 label: str | None = None, bounded: bool = True, empty: str | None = None) -> Any:
     """Draw the widget for ``decl`` showing ``value``; return what the user chose.
 
     ``columns`` (a CSV file's header) turns column-name fields into drop-downs. ``bounded``
     False leaves a number's range to the caller's check: the browser's own refusal of a value
     out of range keeps it in the box unapplied, and the value before it is used unseen.
+    ``empty`` says what an empty number box means ("all cores"); by default "off".
     """
     kind, name = kind_of(decl), decl["name"]
     label = label or name.replace("_", " ")
@@ -70,7 +71,7 @@ def field_widget(decl: dict, value: Any, key: str, *, columns: Sequence[str] | N
         return st.number_input(label, key=key, help=help_text, step=step,
                                format=None if whole else "%g",
                                **(_bounds(decl, whole) if bounded else {}),
-                               placeholder="empty = off" if nullable else None)
+                               placeholder=f"empty = {empty or 'off'}" if nullable else None)
     if kind == "size":
         size = value[0] if isinstance(value, (list, tuple)) else value
         seed(key, size)

@@ -101,13 +101,17 @@ WORDS: dict[str, tuple[str, str | None, str | None]] = {
     "channels_last": ("Channels-last layout", "torch.channels_last", None),
     "num_threads": ("CPU threads", "torch.set_num_threads", None),
     "data_workers": ("Image loading processes", "DataLoader(num_workers=…)", None),
-    "sync_batchnorm": ("Synchronised BatchNorm", "nn.SyncBatchNorm", None),
+    "sync_batchnorm": ("Sync BatchNorm", "nn.SyncBatchNorm", None),
     "log_every": ("Report every (steps)", None, None),
     "diagnose_every": ("Check the layers every (steps)", None, None),
     "crop_padding": ("Random crop padding", "torchvision RandomCrop(padding=…)", None),
     "hflip": ("Mirror images", "torchvision RandomHorizontalFlip", None),
     "noise_std": ("Input noise", None, None),
 }
+
+# what an empty box means, where it is not "off" (a setting that may be left empty)
+EMPTY_MEANS = {"num_threads": "all cores", "data_workers": "automatic",
+               "init_weights": "fresh weights"}
 
 # the "More settings" groups, named for a reader (the runtime's group keys)
 GROUP_WORDS = {"task": "Task and loss", "optimizer": "Optimiser", "schedule":

@@ -99,7 +99,12 @@ def test_the_settings_are_labelled_in_words_with_the_pytorch_term_in_the_tooltip
     assert workers.label == "Image loading processes"
     assert "In PyTorch: `DataLoader(num_workers=…)` · saved as `data_workers`" in workers.help
     assert at.number_input(key="train.cfg.weight_decay").label == "Weight decay"
-    assert at.number_input(key="train.cfg.num_threads").label == "CPU threads"
+    threads = at.number_input(key="train.cfg.num_threads")
+    assert threads.label == "CPU threads"
+    # an empty box says what it means: all cores, not "off" as a clipping box's empty does
+    assert threads.proto.placeholder == "empty = all cores"
+    assert workers.proto.placeholder == "empty = automatic"
+    assert at.number_input(key="train.cfg.grad_clip").proto.placeholder == "empty = off"
     assert at.checkbox(key="train.cfg.early_stopping").label == "Stop early"
     assert "Saved as `epochs`" in at.number_input(key="train.cfg.epochs").help
     assert "Learning-rate schedule" in values(at.caption)  # the groups of More settings too

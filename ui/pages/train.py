@@ -22,7 +22,7 @@ from ..errors import friendly, shown_errors
 from ..fields import plain
 from ..forms import field_widget, seed
 from ..pagestate import DataChoice, PagesState, pages_of, project_of
-from ..setting_words import GROUP_WORDS, help_of, label_of, problem_in_words
+from ..setting_words import EMPTY_MEANS, GROUP_WORDS, help_of, label_of, problem_in_words
 from .common import config_line, metrics_line, run_names, show_notice, swatch
 
 # The settings most runs change, shown first; the rest sit in "More settings" by group.
@@ -100,7 +100,8 @@ def setting_widget(decl: dict, value):
     """A training setting's box, labelled in words ("Learning rate"), its tooltip saying what
     it does and its PyTorch term; its key and stored value are the config's (``lr``)."""
     return field_widget(dict(decl, help=help_of(decl)), value, f"train.cfg.{decl['name']}",
-                        label=label_of(decl["name"]), bounded=False)
+                        label=label_of(decl["name"]), bounded=False,
+                        empty=EMPTY_MEANS.get(decl["name"]))
 
 
 def settings_problem(pages: PagesState) -> str | None:
