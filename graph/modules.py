@@ -380,18 +380,24 @@ class Scale(nn.Module):
     broadcast along it.
     """
 
-    def __init__(self, num_features: int, dim: int, rank: int, init: float = 1.0):
+    def __init__(self, num_features: int, dim: int, rank: int, init: float = 1.0,
+                 bias: bool = False):
         super().__init__()
         self.weight = nn.Parameter(torch.full((num_features,), float(init)))
+        # with a bias, x * weight + bias: ResMLP's Affine (torch.addcmul(beta, alpha, x))
+        self.bias = nn.Parameter(torch.zeros(num_features)) if bias else None
         view = [1] * rank
         view[dim] = num_features
         self.view = view
 
     def forward(self, x: Tensor) -> Tensor:
-        return x * self.weight.view(self.view)
+        if self.bias is None:
+            return x * self.weight.view(self.view)
+        return x * self.weight.view(self.view) + self.bias.view(self.view)
 
     def extra_repr(self) -> str:
-        return f"num_features={self.weight.shape[0]}, view={self.view}"
+        return (f"num_features={self.weight.shape[0]}, view={self.view}, "
+                f"bias={self.bias is not None}")
 
 
 class ClassToken(nn.Module):

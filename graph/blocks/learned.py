@@ -18,18 +18,23 @@ def _scale_shape(p, ins):
 
 register(BlockSpec(
     "Scale", "Normalisation",
-    "Multiplies by a learned value per channel or feature (layer scale, as in ConvNeXt).",
+    "Multiplies by a learned value per channel or feature (layer scale, as in ConvNeXt); with "
+    "bias, adds a learned value per channel or feature too (ResMLP's Affine).",
     params=(Param("dim", "int", 0, "Dimension the scale runs along (batch not counted): 0 the "
                   "channels of a [C, H, W] map, -1 the features of a [L, D] sequence."),
-            Param("init", "float", 1.0, "Initial value of every scale (1e-6 in ConvNeXt).")),
+            Param("init", "float", 1.0, "Initial value of every scale (1e-6 in ConvNeXt)."),
+            Param("bias", "bool", False, "Also add a learned value per channel or feature "
+                  "(initially 0): x · weight + bias.")),
     infer=_scale_shape,
     build=lambda p, ins: modules.Scale(ins[0][normalize_dim(p["dim"], len(ins[0]))],
                                        normalize_dim(p["dim"], len(ins[0])) + 1,
-                                       len(ins[0]) + 1, p["init"]),
-    count_params=lambda p, ins, out: ins[0][normalize_dim(p["dim"], len(ins[0]))],
+                                       len(ins[0]) + 1, p["init"], p["bias"]),
+    count_params=lambda p, ins, out: ins[0][normalize_dim(p["dim"], len(ins[0]))]
+    * (2 if p["bias"] else 1),
     macs=lambda p, ins, out: _numel(ins[0]),
     key_params=("dim",),
-    examples=(({}, ((4, 3, 3),)), ({"dim": -1, "init": 1e-6}, ((5, 8),))),
+    examples=(({}, ((4, 3, 3),)), ({"dim": -1, "init": 1e-6}, ((5, 8),)),
+              ({"dim": -1, "bias": True}, ((6, 8),))),
 ))
 
 

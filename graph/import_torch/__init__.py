@@ -38,7 +38,7 @@ from .rearrangements import expand_rearrangements
 from .trace import BATCH, propagate, sample_inputs, trace
 from .user_files import load_file, model_classes
 from .weights import WeightMap
-from .written_out import write_out
+from .written_out import fuse_scale_shifts, write_out
 
 __all__ = ["WeightMap", "check_import", "import_torch", "instantiate", "load_callable"]
 
@@ -87,6 +87,8 @@ def traced_import(model: nn.Module, input_shape, dtype: str | Sequence[str] = "f
         if expand_einsums(gm, values):  # einsum attention: permutes and a matmul
             values = propagate(gm, samples)
         if write_out(gm, values):  # addcmul, unfold's patches: adds, products, reshapes
+            values = propagate(gm, samples)
+        if fuse_scale_shifts(gm, values):  # ResMLP's x * alpha + beta: a Scale with a bias
             values = propagate(gm, samples)
         if read_attention_masks(gm, values, samples, propagate):  # sdpa's attn_mask
             values = propagate(gm, samples)

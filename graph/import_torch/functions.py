@@ -25,6 +25,7 @@ from .attention_masks import REFUSED, padded_attention
 from .causal_attention import DROPOUT
 from .modules import Unsupported, batchless, float32_decimal
 from .rearrangements import WRITTEN
+from .written_out import scale_shift
 
 
 @dataclass
@@ -485,6 +486,18 @@ def _scale(ctx: Context, x: fx.Node, factor: fx.Node, const: Const) -> Mapped:
     return Mapped("Scale", {"dim": dim if dim < len(shape) - 2 else -1}, [x],
                   weights={"weight": (const.path, const.tensor.reshape(-1))},
                   name=const.path.replace(".", "_"))
+
+
+@rule(scale_shift)
+def _scale_shift(ctx: Context, node: fx.Node) -> Mapped:
+    """``x * self.alpha + self.beta`` (:func:`.written_out.scale_shift`): a Scale block with
+    a bias, the two vectors its weights."""
+    x, weight, bias = node.args
+    mapped = _scale(ctx, ctx.tensor(x, "input"), weight, ctx.const(weight))
+    const = ctx.const(bias)
+    mapped.params["bias"] = True
+    mapped.weights["bias"] = (const.path, const.tensor.reshape(-1))
+    return mapped
 
 
 def _positional(ctx: Context, x: fx.Node, table: fx.Node, const: Const) -> Mapped:

@@ -7,6 +7,10 @@ as blocks::
                                       #  .flatten(1, 3).flatten(2, 3) → [B, C·16, H/4 · W/4]
                                       #  (a Reshape: the graph holds the traced H and W)
 
+``x * self.alpha + self.beta`` with ``alpha`` and ``beta`` learned vectors of one shape along
+one dimension (ResMLP's ``Affine``, also as ``torch.addcmul(self.beta, self.alpha, x)``) is
+:func:`scale_shift`, which imports as one Scale block with a bias.
+
 Each written-out node keeps what the model's code wrote (:data:`.rearrangements.WRITTEN`), so
 an import error names the call. Patches that overlap, are padded or dilated, or leave part of
 the map out have no rewrite: the import refuses them, naming the call and what to write.
@@ -22,6 +26,7 @@ import torch.nn.functional as F
 from torch import fx, nn
 
 from .rearrangements import WRITTEN
+from .rewriting import calls
 
 _ADDCMUL = (torch.addcmul, "addcmul")
 
@@ -52,6 +57,62 @@ def write_out(gm: fx.GraphModule, values: dict[fx.Node, Any]) -> bool:
         gm.graph.eliminate_dead_code()
         gm.recompile()
     return changed
+
+
+def scale_shift(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+    """``x * weight + bias``, learned vectors along one dimension: a Scale block with a
+    bias."""
+    return x * weight + bias
+
+
+_ADDS = (operator.add, torch.add, "add")
+_MULS = (operator.mul, torch.mul, "mul")
+
+
+def fuse_scale_shifts(gm: fx.GraphModule, values: dict[fx.Node, Any]) -> bool:
+    """Replace each ``x * self.alpha + self.beta`` (either order of each operation; alpha and
+    beta parameters of one shape, the product used only there) by :func:`scale_shift`.
+    Whether any was."""
+    changed = False
+    params = dict(gm.named_parameters())
+    for node in list(gm.graph.nodes):
+        found = _scale_shift(node, params, values)
+        if found is None:
+            continue
+        x, weight, bias, product = found
+        with gm.graph.inserting_before(node):
+            fused = gm.graph.call_function(scale_shift, (x, weight, bias))
+        fused.meta.update({k: v for k, v in node.meta.items() if k not in ("val", "tensor_meta")})
+        node.replace_all_uses_with(fused)
+        gm.graph.erase_node(node)
+        gm.graph.erase_node(product)
+        changed = True
+    if changed:
+        gm.recompile()
+    return changed
+
+
+def _scale_shift(node: fx.Node, params: dict, values: dict) -> tuple | None:
+    """``(x, alpha, beta, the product)`` where ``node`` adds ``beta`` to ``x * alpha``, both
+    parameters vectors along one dimension (one size other than 1) of one shape."""
+    def two_args(n: Any, targets: tuple) -> bool:
+        return calls(n, targets) and len(n.args) == 2 and not n.kwargs
+
+    def vector(n: Any) -> bool:
+        return isinstance(n, fx.Node) and n.op == "get_attr" and n.target in params \
+            and sum(d != 1 for d in params[n.target].shape) == 1
+
+    if not two_args(node, _ADDS):
+        return None
+    for product, bias in (node.args, node.args[::-1]):
+        if not two_args(product, _MULS) or not vector(bias) or len(product.users) != 1:
+            continue
+        for x, weight in (product.args, product.args[::-1]):
+            if vector(weight) and isinstance(values.get(x), torch.Tensor) \
+                    and not (isinstance(x, fx.Node) and x.op == "get_attr") \
+                    and params[weight.target].shape == params[bias.target].shape:
+                return x, weight, bias, product
+    return None
 
 
 def _addcmul(node: fx.Node) -> Any:

@@ -1,5 +1,7 @@
 """``torch.addcmul`` and patches taken with ``nn.Unfold``/``F.unfold`` import as what they
-compute: ``addcmul(y, a, b, value=v)`` as ``y + a * b * v`` (Add, Multiply, Rescaling), and
+compute: ``addcmul(y, a, b, value=v)`` as ``y + a * b * v`` (Add, Multiply, Rescaling; ResMLP's
+``Affine``, ``torch.addcmul(self.beta, self.alpha, x)``, or ``x * alpha + beta`` by hand, as a
+Scale block with a bias), and
 non-overlapping patches of a [B, C, H, W] map (stride == kernel_size) as a Reshape, a Permute
 and Flattens, in the order unfold gives them. The parameter count and the outputs are the
 model's, and the design exports as code, TorchScript and ONNX that match. Before, each stopped
@@ -32,6 +34,42 @@ class GateMethod(Gate):
         return self.a(x).addcmul(torch.tanh(self.b(x)), self.c(x))
 
 
+class Affine(nn.Module):  # timm's ResMLP
+    def __init__(self, dim):
+        super().__init__()
+        self.alpha = nn.Parameter(torch.ones((1, 1, dim)))
+        self.beta = nn.Parameter(torch.zeros((1, 1, dim)))
+
+    def forward(self, x):
+        return torch.addcmul(self.beta, self.alpha, x)
+
+
+class ResBlock(nn.Module):  # timm's ResBlock, in small: Affine, token mixing, Affine, MLP
+    def __init__(self, dim=8, tokens=6):
+        super().__init__()
+        self.norm1 = Affine(dim)
+        self.linear_tokens = nn.Linear(tokens, tokens)
+        self.norm2 = Affine(dim)
+        self.mlp = nn.Sequential(nn.Linear(dim, 16), nn.GELU(), nn.Linear(16, dim))
+        self.ls1 = nn.Parameter(torch.full((dim,), 0.1))
+        self.ls2 = nn.Parameter(torch.full((dim,), 0.1))
+
+    def forward(self, x):
+        x = x + self.ls1 * self.linear_tokens(self.norm1(x).transpose(1, 2)).transpose(1, 2)
+        return x + self.ls2 * self.mlp(self.norm2(x))
+
+
+class AffineByHand(nn.Module):
+    def __init__(self, dim=8):
+        super().__init__()
+        self.alpha = nn.Parameter(torch.ones(dim))
+        self.beta = nn.Parameter(torch.zeros(dim))
+        self.fc = nn.Linear(dim, 3)
+
+    def forward(self, x):
+        return self.fc(self.beta + x * self.alpha)
+
+
 class Patches(nn.Module):  # a patch embedding written with unfold
     def __init__(self, kernel=4):
         super().__init__()
@@ -52,6 +90,7 @@ class StripPatches(nn.Module):
 
 
 CASES = [(Gate, (5, 8), "Multiply"), (GateMethod, (5, 8), "Multiply"),
+         (ResBlock, (6, 8), "Scale"), (AffineByHand, (5, 8), "Scale"),
          (Patches, (3, 16, 16), "Permute"), (StripPatches, (3, 8, 12), "Permute")]
 
 
@@ -59,8 +98,14 @@ CASES = [(Gate, (5, 8), "Multiply"), (GateMethod, (5, 8), "Multiply"),
 def test_addcmul_and_unfold_import_as_what_they_compute(cls, shape, block, tmp_path):
     torch.manual_seed(0)
     model = cls().eval()
+    with torch.no_grad():  # learned values away from their initial ones
+        for p in model.parameters():
+            p.add_(torch.randn_like(p) * 0.3)
     graph, weights = import_torch(model, shape)
     assert block in [n.type for n in graph.nodes]
+    if cls in (ResBlock, AffineByHand):  # each Affine one Scale with a bias
+        assert [n.params.get("bias") for n in graph.nodes if n.type == "Scale"].count(True) \
+            == (2 if cls is ResBlock else 1)
     assert summarize(graph).params == sum(p.numel() for p in model.parameters())
     state = weights.apply(model.state_dict())
     compiled = compile_graph(graph).eval()
