@@ -17,7 +17,8 @@ def assemble(name: str, source: str, x: np.ndarray, y: np.ndarray, spec: SplitSp
              classes: list[str] | None = None, norm: str | None = None,
              scale: float | None = None, keep: np.ndarray | None = None,
              tokens: bool = False, split: Split | None = None,
-             vocab: list[str] | None = None, meta: dict | None = None) -> Dataset:
+             vocab: list[str] | None = None, meta: dict | None = None,
+             owned: bool = False) -> Dataset:
     """The Dataset of ``x`` (all samples) and ``y`` (class indices when ``classes`` is given,
     else regression targets ``[N]`` or ``[N, T]``).
 
@@ -25,7 +26,8 @@ def assemble(name: str, source: str, x: np.ndarray, y: np.ndarray, spec: SplitSp
     values first (255 for 8-bit pixels) and is recorded with the statistics; ``keep`` marks
     features left as they are (one-hot columns). ``split`` is given
     by loaders that fit something else on the training split first (a text vocabulary).
-    ``tokens`` marks ``x`` as int64 token ids, which are never normalised.
+    ``tokens`` marks ``x`` as int64 token ids, which are never normalised. ``owned`` says
+    ``x`` is the caller's own, for no one else to read: it is normalised in place.
     """
     if classes is not None:
         y = np.asarray(y, dtype=np.int64)
@@ -41,7 +43,7 @@ def assemble(name: str, source: str, x: np.ndarray, y: np.ndarray, spec: SplitSp
     stats = None
     if norm is not None and not tokens:
         stats = normalize.fit(x, norm, scale, keep, rows=split.train)
-        x = normalize.apply(x, stats)
+        x = normalize.apply(x, stats, in_place=owned)
     meta = {**(meta or {}), "seed": spec.seed, "val_fraction": spec.val_fraction,
             "test_fraction": spec.test_fraction, "stratified": split.stratified}
     return Dataset(

@@ -53,14 +53,16 @@ def _moments(x: np.ndarray, axes: tuple[int, ...]) -> tuple[np.ndarray, np.ndarr
     return mean, std
 
 
-def apply(x: np.ndarray, stats: dict) -> np.ndarray:
-    """``x`` standardised with ``stats`` as float32; missing values (NaN) become the mean, 0."""
+def apply(x: np.ndarray, stats: dict, in_place: bool = False) -> np.ndarray:
+    """``x`` standardised with ``stats`` as float32; missing values (NaN) become the mean, 0.
+    ``in_place`` writes over a float32 ``x`` its caller owns (a table's features, no second
+    copy of them), slice by slice."""
     mean = np.asarray(stats["mean"], dtype=np.float64)
     std = np.asarray(stats["std"], dtype=np.float64)
     if stats["kind"] == "channel":
         shape = (1, -1) + (1,) * (x.ndim - 2)
         mean, std = mean.reshape(shape), std.reshape(shape)
-    out = np.empty(x.shape, np.float32)
+    out = x if in_place and x.dtype == np.float32 else np.empty(x.shape, np.float32)
     for start in range(0, len(x), ROWS_AT_ONCE):  # float64 work for a slice, not for all of x
         rows = slice(start, start + ROWS_AT_ONCE)
         out[rows] = np.nan_to_num((x[rows] - mean) / std, nan=0.0, copy=False)

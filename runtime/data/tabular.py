@@ -117,6 +117,7 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
         columns.append({"name": name, "kind": "categorical", "categories": categories})
     x = np.concatenate(blocks, axis=1, dtype=np.float32)  # as the model takes them: half the
     # memory of float64, and no second copy made by assemble()
+    blocks.clear()  # each is in x now
     meta = {"target": target, "columns": columns, "features": names,
             "missing_values": int(np.isnan(x).sum()), "left_out": list(drop)}
     if target in table.written:  # for the exported project, which reads the file anew
@@ -129,7 +130,7 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
     if notes:
         meta.update(notes=notes, filled=filled, unseen=unseen)
     return assemble(table.path.name, str(table.path), x, goal.y, spec, classes=goal.classes,
-                    norm="feature", keep=np.array(onehot), split=split, meta=meta)
+                    norm="feature", keep=np.array(onehot), split=split, meta=meta, owned=True)
 
 
 def _date_order(option: str | dict[str, str], name: str) -> tuple[str, str]:
