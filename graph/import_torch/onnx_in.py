@@ -333,6 +333,8 @@ class OnnxModule(nn.Module):
         probe = self.probes[-1]
         attrs["_rank"] = probe[node.input[0]].ndim if node.input and node.input[0] in probe \
             else None
+        attrs["_shape"] = tuple(probe[node.input[0]].shape) if attrs["_rank"] is not None \
+            else None
         inputs = list(node.input)
         for position, name in enumerate(inputs):
             if name in self.batchdep:
@@ -1727,6 +1729,16 @@ def _global_pool(xs, a):
     return xs[0].mean([2, 3] if a["_rank"] == 4 else [2], keepdim=True)
 
 
+def _global_max_pool(xs, a):
+    """``GlobalMaxPool``, which the exporter writes for an adaptive max pool to 1 over a length
+    it keeps free: a max pool whose window is the whole of the input's sizes, as imported."""
+    shape = a.get("_shape")
+    if shape is None or len(shape) not in (3, 4):
+        raise GraphError("GlobalMaxPool of an input of unknown rank (3-D or 4-D import)")
+    pool = F.max_pool1d if len(shape) == 3 else F.max_pool2d
+    return pool(xs[0], kernel_size=tuple(shape[2:]))
+
+
 def _reshape(xs, a):
     x, shape = xs[0], [int(d) for d in np.asarray(xs[1]).reshape(-1)]
     if not shape or shape[0] not in (0, -1):
@@ -1992,6 +2004,7 @@ _FUNCTIONS = {
     "MaxPool": _pool("max"),
     "AveragePool": _pool("avg"),
     "GlobalAveragePool": _global_pool,
+    "GlobalMaxPool": _global_max_pool,
     "Flatten": _flatten,
     "Reshape": _reshape,
     "Transpose": lambda xs, a: xs[0].permute(*a["perm"]),

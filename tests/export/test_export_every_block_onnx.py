@@ -98,7 +98,8 @@ def test_every_block_exports_to_onnx_and_imports_back(compiled, tmp_path):
     spec, params, shapes, graph, model = compiled
     path = tmp_path / "block.onnx"
     result = export_model(graph, "onnx", path, model.state_dict())
-    assert result.notes["opset"] == 17
+    # opset 17, but where only the dynamo exporter keeps a sequence length free (attention)
+    assert result.notes["opset"] == 17 or result.notes.get("free_lengths")
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     names = [i.name for i in session.get_inputs()]
     assert all(i.shape[0] == "batch" for i in session.get_inputs())  # the batch stays free
