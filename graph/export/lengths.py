@@ -14,11 +14,11 @@ the model takes other sizes of it. Inputs of the same length vary together (toke
 padding mask).
 
 >>> Length(("tokens",), 0, 32, {16: True, 64: False}).sentence({16: True, 64: False})
-'any batch size, and tokens of any length up to 32 (the model itself takes no more; checked at 16)'
+'tokens of any length up to 32 (the model itself takes no more; checked at 16)'
 >>> Length(("tokens",), 0, 32, {16: True, 64: True}).sentence({16: False, 64: False})
-'any batch size, but tokens of exactly 32 only: pad or cut them to 32 (the model itself takes other lengths: 16 and 64 were checked; this file refuses them or gives other outputs)'
+'only tokens of exactly 32: pad or cut them to 32 (the model itself takes other lengths: 16 and 64 were checked; this file refuses them or gives other outputs)'
 >>> Length(("signal",), 1, 128, {64: True, 256: True}).sentence({64: True, 256: True})
-'any batch size, and signal of any length along its last axis (checked at 128, 64, 256)'
+'signal of any length along its last axis (checked at 128, 64, 256)'
 """
 
 from __future__ import annotations
@@ -40,23 +40,24 @@ class Length:
 
     def sentence(self, file_takes: dict[int, bool]) -> str:
         """What this file takes along this length, given which of the model's lengths it ran
-        at with the model's outputs."""
+        at with the model's outputs: a clause that follows "any batch size, and" (or "but",
+        where it starts with "only")."""
         what = " and ".join(self.names)
         along = "" if self.axis == 0 else \
             f" along {'its' if len(self.names) == 1 else 'their'} last axis"
         tried = sorted(n for n, ok in self.model_takes.items() if ok)
         lost = [n for n in tried if not file_takes.get(n)]
         if lost:
-            return (f"any batch size, but {what} of exactly {self.size}{along} only: pad or cut them "
-                    f"to {self.size} (the model itself takes other lengths: "
+            return (f"only {what} of exactly {self.size}{along}: pad or cut them to "
+                    f"{self.size} (the model itself takes other lengths: "
                     f"{' and '.join(map(str, lost))} {'was' if len(lost) == 1 else 'were'} "
                     f"checked; this file refuses {'it' if len(lost) == 1 else 'them'} or gives "
                     f"other outputs)")
         longer = [n for n in self.model_takes if n > self.size]
         if longer and not any(self.model_takes[n] for n in longer):
-            return (f"any batch size, and {what} of any length up to {self.size}{along} (the "
-                    f"model itself takes no more; checked at {', '.join(map(str, tried))})")
-        return (f"any batch size, and {what} of any length{along} (checked at "
+            return (f"{what} of any length up to {self.size}{along} (the model itself takes no "
+                    f"more; checked at {', '.join(map(str, tried))})")
+        return (f"{what} of any length{along} (checked at "
                 f"{', '.join(map(str, [self.size] + tried))})")
 
 
@@ -134,4 +135,8 @@ def sizes_note(ref, runner, atol: float) -> tuple[str, bool]:
              if spec.name not in named]
     if not parts:
         return f"any batch size, each sample {' and '.join(fixed)} exactly", False
-    return "; ".join(parts) + (f"; {' and '.join(fixed)} exactly" if fixed else ""), narrower
+    rest = f"; {' and '.join(fixed)} exactly" if fixed else ""
+    if len(parts) == 1:  # "any batch size, and tokens of any length …", "…, but only tokens …"
+        return (f"any batch size, {'but' if narrower else 'and'} {parts[0]}{rest}",
+                narrower)
+    return f"any batch size; {'; '.join(parts)}{rest}", narrower

@@ -96,7 +96,7 @@ def test_a_file_that_fixes_the_length_says_so_at_export(tmp_path, capsys, monkey
     assert main(["export", str(tmp_path / "g.json"), "-f", "onnx",
                  "-o", str(tmp_path / "m.onnx")]) == 0
     out = capsys.readouterr().out
-    assert ("warning: this file takes any batch size, but tokens of exactly 32 only: pad or cut "
+    assert ("warning: this file takes any batch size, but only tokens of exactly 32: pad or cut "
             "them to 32 (the model itself takes other lengths: 16 and 64 were checked; this "
             "file refuses them or gives other outputs)") in out
     with pytest.raises(Exception, match="Got: 16 Expected: 32"):
@@ -119,15 +119,15 @@ def test_a_bundle_card_says_what_each_file_takes(tmp_path, monkeypatch):
     assert result.notes["sizes"].startswith(
         "graph.json: any batch size, and tokens of any length (checked at 32, 16, 64); ")
     assert result.notes["sizes"].endswith(
-        "model.onnx: any batch size, but tokens of exactly 32 only: pad or cut them to 32 (the "
+        "model.onnx: any batch size, but only tokens of exactly 32: pad or cut them to 32 (the "
         "model itself takes other lengths: 16 and 64 were checked; this file refuses them or "
         "gives other outputs)")
     with zipfile.ZipFile(result.path) as archive:
         card = archive.read("README.md").decode()
         manifest = json.loads(archive.read("manifest.json"))
     assert manifest["files"]["model.onnx"]["takes"].startswith(
-        "any batch size, but tokens of exactly 32 only")
-    assert "| model.onnx |" in card and "tokens of exactly 32 only: pad or cut them to 32" in card
+        "any batch size, but only tokens of exactly 32")
+    assert "| model.onnx |" in card and "only tokens of exactly 32: pad or cut them to 32" in card
 
 
 def test_a_file_wrong_on_a_batch_of_one_is_refused(monkeypatch, tmp_path):

@@ -35,7 +35,7 @@ def test_a_file_fixed_to_one_length_is_a_warning_on_its_row(home, monkeypatch): 
     at.button(key="export.build.onnx").click().run()
     assert not at.exception and not at.error
     assert [w.value for w in at.warning] == [
-        "This file takes any batch size, but tokens of exactly 32 only: pad or cut them to 32 "
+        "This file takes any batch size, but only tokens of exactly 32: pad or cut them to 32 "
         "(the model itself takes other lengths: 16 and 64 were checked; this file refuses "
         "them or gives other outputs)."]
     assert not [c.value for c in at.caption if c.value.startswith("Takes ")]

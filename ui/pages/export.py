@@ -54,8 +54,8 @@ class Built:
     note: str = ""
     # the bundle's parts that could not be written (its ONNX for a block ONNX lacks), and why
     left_out: tuple[tuple[str, str], ...] = ()
-    # the input sizes the file takes, found by running it ("any batch size, but tokens of
-    # exactly 32 only: pad or cut them to 32 …"): a fixed length said, not found in a program
+    # the input sizes the file takes, found by running it ("any batch size, but only tokens of
+    # exactly 32: pad or cut them to 32 …"): a fixed length said, not found in a program
     takes: str = ""
     fixed_length: bool = False  # it refuses lengths the model takes: a warning, not a caption
 
