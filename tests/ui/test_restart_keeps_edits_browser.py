@@ -87,11 +87,11 @@ def restart(tmp_path):
     return Restart()
 
 
-def reconnected(page) -> None:
-    """The page has its new session: the app's first run there is drawn (the canvas frame is
-    answered again)."""
+def reconnected(page, ready: str = "linear1") -> None:
+    """The page is connected to the server started again (which runs nothing until the user
+    does something), block ``ready`` drawn on its canvas."""
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=60_000)
-    page.frame_locator(IFRAME).locator('[data-testid="node-linear1"]').wait_for()
+    page.frame_locator(IFRAME).locator(f'[data-testid="node-{ready}"]').wait_for()
     page.wait_for_timeout(1500)
 
 
@@ -134,3 +134,26 @@ def test_the_first_canvas_edit_after_a_restart_lands(restart, page):
         expect(frame.locator('[data-testid="node-relu1"]')).to_have_count(0)  # stays deleted
         assert restart.store.snapshots(pid) == []  # nothing was refused and kept aside
         expect(page.get_by_text("was not applied")).to_have_count(0)
+
+
+def test_a_name_typed_before_a_restart_is_applied_after_it(restart, page):
+    """The Design menu's name typed, the server restarted, then Apply: the name is saved. The
+    form was keyed by the revision, which the new session counts from 0 again (after an edit
+    in the old one the text typed reached no form), and the new session called no callback
+    for a form it had not drawn."""
+    pid = restart.projects["mlp"]
+    with restart.first() as url:
+        frame = open_project(page, url, pid, '[data-testid="node-relu1"]')
+        frame.locator('[data-testid="node-relu1"]').click()  # an edit first: revision 1
+        page.keyboard.press("Delete")
+        eventually(lambda: "relu1" not in {n.id for n in restart.store.load(pid).graph.nodes})
+        eventually(lambda: answered(page))
+        page.get_by_role("button", name="Design").click()
+        page.get_by_label("Design name").fill("typed before the restart")
+    with restart.again():
+        reconnected(page, ready="linear1")
+        expect(page.get_by_label("Design name")).to_have_value("typed before the restart")
+        page.get_by_role("button", name="Apply").click()
+        eventually(lambda: restart.store.load(pid).graph.name == "typed before the restart")
+        page.get_by_role("button", name="Design").click()  # the run after it closed the menu
+        expect(page.get_by_label("Design name").last).to_have_value("typed before the restart")
