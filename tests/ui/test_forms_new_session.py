@@ -112,3 +112,21 @@ def test_a_group_named_as_the_server_restarted_is_made_with_its_name(home, canva
     widget(at.text_input, "Block name").set_value("Stem")
     new_session(pid, submit(at, "Group as block"))
     assert "Stem" in ProjectStore().load(pid).graph.blocks
+
+
+def test_a_block_param_added_as_the_server_restarted_is_added(home, canvas):
+    """Inside a composite block, its Add form of params (keyed by the revision too)."""
+    at = first_session(canvas, edits=0)
+    canvas.send("group", selected=["conv1", "relu1"], ids=["conv1", "relu1"])
+    at.run()
+    state = at.session_state[SESSION_KEY]
+    [use] = [n.id for n in state.graph.nodes if n.type in state.graph.blocks]
+    canvas.send("open", selected=[], id=use)
+    at.run()
+    assert not at.exception, at.exception
+    block = at.session_state[SESSION_KEY].path[-1]
+    widget(at.text_input, "New param").set_value("channels")
+    widget(at.text_input, "Default").set_value("64")
+    pid = at.session_state[SESSION_KEY].project_id
+    new_session(pid, submit(at, "Add"))
+    assert ProjectStore().load(pid).graph.blocks[block].params.get("channels") == 64
