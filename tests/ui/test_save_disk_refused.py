@@ -126,8 +126,8 @@ def test_a_snapshot_the_full_disk_refuses_is_said_not_a_traceback(app, monkeypat
     form.set_value("before the wider head")
     save = next(b for b in app.button if b.label == "Save")  # the snapshot form's
     with monkeypatch.context() as patched:
-        patched.setattr(projects, "_write_atomic",
-                        refusing(errno.ENOSPC, "No space left on device"))
+        for writer in ("_write_atomic", "_write_new"):  # a snapshot is written as a new file
+            patched.setattr(projects, writer, refusing(errno.ENOSPC, "No space left on device"))
         save.click().run()
     assert not app.exception, app.exception
     said = [shown(e.value) for e in app.error]
