@@ -160,4 +160,5 @@ def test_a_name_typed_before_a_restart_is_applied_after_it(restart, page):
         design = page.get_by_role("button", name="Design")
         expect(design).to_have_count(1, timeout=60_000)
         design.click()
-        expect(page.get_by_label("Design name").last).to_have_value("typed before the restart")
+        expect(page.get_by_label("Design name").last).to_have_value("typed before the restart",
+                                                                      timeout=60_000)
