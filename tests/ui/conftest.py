@@ -99,9 +99,20 @@ def _streamlit_app(command: list[str], *, home: Path | None = None, log: Path | 
     cmd = [sys.executable, "-m", *command, "--server.headless", "true",
            "--server.address", "127.0.0.1", "--server.port", str(port),
            "--browser.gatherUsageStats", "false", *options]
-    env = {**os.environ, "LAYERLOOM_CANVAS_DEV_URL": ""}
-    if home is not None:
-        env["LAYERLOOM_HOME"] = str(home)
+    env = {"LAYERLOOM_HOME": str(home)} if home is not None else {}
+    with serving(cmd, port, log, env=env, start_s=start_s, stop_s=stop_s,
+                 no_traceback=no_traceback) as url:
+        yield url
+
+
+@contextmanager
+def serving(cmd: list[str], port: int, log: Path, *, env: dict | None = None,
+            start_s: float = 60, stop_s: float = 10, no_traceback: bool = True):
+    """Start ``cmd`` (a server on 127.0.0.1:``port``, the built canvas bundle, ``env`` added to
+    the environment), its output in ``log``; yield its URL once /_stcore/health answers; stop it
+    on the way out (as Ctrl+C or a shutdown does) and, with ``no_traceback``, check its log
+    holds no traceback."""
+    env = {**os.environ, "LAYERLOOM_CANVAS_DEV_URL": "", **(env or {})}
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

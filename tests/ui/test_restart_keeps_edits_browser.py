@@ -12,54 +12,23 @@ Skipped where Chromium or Playwright is missing.
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 import time
-import urllib.request
-from contextlib import contextmanager
 
 import pytest
 from canvas_browser import IFRAME, mlp, open_project
-from conftest import ROOT, free_port
+from conftest import free_port, serving
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("patient_expect")]
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
 
-@contextmanager
 def served(home, port: int, log):
     """``layerloom app --port PORT --home HOME``, as a user starts it, until the block ends
     (then stopped as Ctrl+C or a shutdown does); its log must hold no traceback."""
-    env = {**os.environ, "LAYERLOOM_CANVAS_DEV_URL": ""}
-    with open(log, "ab") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "layerloom", "app", "--port", str(port),
-                                 "--home", str(home)], cwd=ROOT, env=env, stdout=out,
-                                stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the app did not start:\n{log.read_text(errors='replace')}")
-            time.sleep(0.3)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    text = log.read_text(errors="replace")
-    assert "Traceback" not in text, text
+    return serving([sys.executable, "-m", "layerloom", "app", "--port", str(port), "--home",
+                    str(home)], port, log, start_s=90, stop_s=15)
 
 
 @pytest.fixture
