@@ -98,7 +98,7 @@ def expand_rearrangements(gm: fx.GraphModule, values: dict[fx.Node, Any]) -> boo
         before = set(gm.graph.nodes)
         with gm.graph.inserting_before(node):
             result = expand(fx.Proxy(source, tracer), value.ndim)
-        _copy_origin(node, [n for n in gm.graph.nodes if n not in before], _written(gm, node))
+        copy_origin(node, [n for n in gm.graph.nodes if n not in before], _written(gm, node))
         node.replace_all_uses_with(result.node)
         values[result.node] = values.get(node)  # the same tensor: a later call takes it
         gm.graph.erase_node(node)
@@ -201,7 +201,7 @@ def _written(gm: fx.GraphModule, node: fx.Node) -> str:
     return f"einops.{name}(x, {node.args[1]!r})"
 
 
-def _copy_origin(old: fx.Node, made: list[fx.Node], written: str) -> None:
+def copy_origin(old: fx.Node, made: list[fx.Node], written: str) -> None:
     """The nodes ``made`` for ``old`` say where it came from (its line, its module, what the
     code wrote), as the import's names and messages need."""
     for node in made:

@@ -25,7 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import fx, nn
 
-from .rearrangements import WRITTEN
+from .rearrangements import copy_origin
 from .rewriting import calls
 
 _ADDCMUL = (torch.addcmul, "addcmul")
@@ -44,12 +44,7 @@ def write_out(gm: fx.GraphModule, values: dict[fx.Node, Any]) -> bool:
         before = set(gm.graph.nodes)
         with gm.graph.inserting_before(node):
             result = expand(lambda n, t=tracer: fx.Proxy(n, t) if isinstance(n, fx.Node) else n)
-        for made in gm.graph.nodes:
-            if made not in before:
-                made.meta[WRITTEN] = _written(gm, node)
-                for key in ("stack_trace", "nn_module_stack"):
-                    if key in node.meta:
-                        made.meta[key] = node.meta[key]
+        copy_origin(node, [n for n in gm.graph.nodes if n not in before], _written(gm, node))
         node.replace_all_uses_with(result.node)
         gm.graph.erase_node(node)
         changed = True
