@@ -28,7 +28,8 @@ def node_renames(base: dict, level: dict) -> dict[str, str]:
     ``level`` not at its id in ``base`` alike in all but the id and what the inspector edits
     (their type, their place on the canvas: ``level`` may be several saves on, its params set
     since), each the only such match, the wires between the blocks that remain held; else, for
-    one renamed and moved, of its type and holding every wire it had (one at least)."""
+    one renamed and moved, of its type and holding every wire it had (one at least), or, rewired
+    too, one of them and the params, label and repeat it had."""
     was = _by_id(base.get("nodes", []))
     now = _by_id(level.get("nodes", []))
 
@@ -59,12 +60,15 @@ def node_renames(base: dict, level: dict) -> dict[str, str]:
     remain = {pairs.get(nid, nid) for nid in was} & set(now)
 
     def carried(old: str, new: str) -> bool:
+        """Every wire it had to a block that remains is held; or, rewired too (a block put
+        between it and a neighbour), one at least, its params, label and repeat as they were:
+        a new block of its kind in its place starts with others, or holds none of its wires."""
         mapped = {**pairs, old: new}
         own = [e for e in edges if old in (e.get("source"), e.get("target"))]
-        return bool(own) and all(
-            edge_key(_rewired(e, mapped)) in wires for e in own
-            if {mapped.get(e.get("source"), e.get("source")),
-                mapped.get(e.get("target"), e.get("target"))} <= remain | {new})
+        held = [edge_key(_rewired(e, mapped)) in wires for e in own
+                if {mapped.get(e.get("source"), e.get("source")),
+                    mapped.get(e.get("target"), e.get("target"))} <= remain | {new}]
+        return bool(own) and all(held) or any(held) and _edited(was[old]) == _edited(now[new])
 
     later = _one_to_one((old, new) for old in was if old not in now and old not in pairs
                         for new in now if new not in was and new not in pairs.values()
@@ -184,6 +188,11 @@ def edge_key(edge: dict) -> str:
 def _placed(node: dict) -> dict:
     """A node less its id and what the inspector edits (params, repeat, label, trainable)."""
     return {k: v for k, v in node.items() if k != "id" and k not in NODE_FIELDS}
+
+
+def _edited(node: dict) -> dict:
+    """What the inspector edits of a node (params, repeat, label, trainable)."""
+    return {k: node[k] for k in NODE_FIELDS if k in node}
 
 
 def _place_key(node: dict) -> str:

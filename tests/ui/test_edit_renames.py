@@ -201,3 +201,38 @@ def test_a_value_set_in_a_block_another_tab_renamed_is_still_told_when_replaced(
     assert [n.details for n in told] == [
         ("features.out_channels: your 48 was replaced by 64 from another tab",)]
     assert told[0].put_back == (("nodes.features.params.out_channels", 48),)
+
+
+def test_an_edit_of_a_block_another_tab_renamed_moved_and_rewired_lands_on_it(tmp_path):
+    """Tab A renames conv2 features, moves it and puts a Tanh between it and relu2; tab B, still
+    showing conv2, sets its out_channels. The block was no longer told by its wires (one of them
+    gone): B's edit was refused as 'it changes conv2, which the other edit removed' and only kept
+    as a snapshot."""
+    store = ProjectStore(tmp_path)
+    a = DesignerState.new(store, load_template("seed-cnn"))
+    b = DesignerState.open(store, a.project_id)
+    a.apply(edit.rename_node, (), "conv2", "features")
+    level = _canvas_level(a)
+    next(n for n in level["nodes"] if n["id"] == "features")["position"] = [900, 900]
+    level["nodes"].append({"id": "tanh1", "type": "Tanh", "position": [800, 800]})
+    level["edges"] = [e for e in level["edges"] if (e["source"], e["target"])
+                      != ("features", "relu2")]
+    level["edges"] += [{"source": "features", "target": "tanh1"},
+                       {"source": "tanh1", "target": "relu2"}]
+    a.handle_events({"events": [{"seq": 1, "event": "change", "base": a.canvas_version(),
+                                 "graph": level, "selected": []}]})
+    made_by_a = store.load(a.project_id).graph.to_dict()
+
+    b.apply(edit.set_param, (), "conv2", "out_channels", 48)
+    saved = store.load(a.project_id).graph.to_dict()
+    assert [n.text for n in b.take_notices() if n.kind in ("warning", "error")] == []
+    assert store.snapshots(a.project_id) == []
+    features = next(n for n in saved["nodes"] if n["id"] == "features")
+    assert features["params"]["out_channels"] == 48
+    assert "conv2" not in {n["id"] for n in saved["nodes"]}
+    # nothing else changed: A's move, its Tanh and its wires stay as A made them
+    assert features["position"] == [900, 900]
+    assert saved["edges"] == made_by_a["edges"]
+    assert [n for n in saved["nodes"] if n["id"] != "features"] == \
+        [n for n in made_by_a["nodes"] if n["id"] != "features"]
+    assert b.graph.to_dict() == saved

@@ -48,3 +48,23 @@ def test_a_canvas_change_made_before_another_tabs_rename_follows_the_block():
                              {"source": "features", "target": "relu2"},
                              {"source": "relu2", "target": "features1"}]
     assert renamed_since(BEFORE, sent, BEFORE) == (BEFORE, sent)  # nothing renamed since
+
+
+def test_a_block_renamed_moved_and_rewired_at_once_is_told_but_not_a_new_block_in_its_place():
+    """conv2 renamed features, moved, and a Tanh put between it and relu2: one of its wires is
+    gone, the other held, its params as they were. A new Conv2d dropped in its place with
+    other params, or one that holds none of conv2's wires, is no rename."""
+    now = {"nodes": [BEFORE["nodes"][0],
+                     {**BEFORE["nodes"][1], "id": "features", "position": [9, 9]},
+                     BEFORE["nodes"][2], {"id": "tanh1", "type": "Tanh", "position": [5, 5]}],
+           "edges": [{"source": "x", "target": "features"},
+                     {"source": "features", "target": "tanh1"},
+                     {"source": "tanh1", "target": "relu2"}]}
+    assert node_renames(BEFORE, now) == {"conv2": "features"}
+    other = {**now, "nodes": [now["nodes"][0],
+                              {**now["nodes"][1], "params": {"out_channels": 16}},
+                              *now["nodes"][2:]]}
+    assert node_renames(BEFORE, other) == {}
+    unwired = {**now, "edges": [{"source": "x", "target": "tanh1"},
+                                {"source": "tanh1", "target": "relu2"}]}
+    assert node_renames(BEFORE, unwired) == {}
