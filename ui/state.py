@@ -43,7 +43,7 @@ from layerloom.graph.validate import Report
 
 from . import savelog
 from .changes import in_words
-from .merge import fresh_ids_for_added, merge_preferring_mine
+from .merge import fresh_ids_for_added, merge_or_why, merge_preferring_mine
 from .renames import node_renames, renamed_since, same_block
 from .projects import ProjectError, ProjectStore, SaveConflict, SaveRefused
 from .savelog import Edit
@@ -508,8 +508,48 @@ class DesignerState:
         if made_on == now:
             self.undo_stack[:], self.redo_stack[:] = undo, redo
         else:
-            self.undo_stack[:] = _rebased(undo, made_on, now)
-            self.redo_stack[:] = _rebased(redo, made_on, now)
+            self._rebase_history(undo, redo, made_on, now)
+
+    def _rebase_history(self, undo: list[Step], redo: list[Step], old: dict, new: dict) -> None:
+        """``undo`` and ``redo`` (made on ``old``) laid over ``new``, another tab's save, made
+        this tab's history; the steps that no longer join it are said (:meth:`_tell_dropped`)."""
+        self.undo_stack[:], undo_dropped = _rebased(undo, old, new)
+        self.redo_stack[:], redo_dropped = _rebased(redo, old, new)
+        self._tell_dropped("Undo", undo_dropped, len(undo))
+        self._tell_dropped("Redo", redo_dropped, len(redo))
+
+    def _tell_dropped(self, what: str, dropped: list[tuple[Step, str]], had: int) -> None:
+        """Say that ``what`` (Undo or Redo) skips the ``dropped`` steps now (of the ``had``
+        kept), why, and which snapshot keeps the design the latest of them went to: a user
+        who pressed Undo saw nothing happen, told nothing."""
+        if not dropped:
+            return
+        step, why = dropped[0]
+        try:
+            kept = self.store.snapshot(
+                self.project_id, f"an {what.lower()} step that no longer fits, kept at "
+                + time.strftime("%H:%M:%S"), load_graph(step.graph))
+        except (OSError, ProjectError, GraphError) as exc:
+            log.warning("could not keep a dropped %s step of %s: %s", what, self.project_id, exc)
+            kept = None
+        why = why.replace("the other edit", "the other tab").replace("this edit", "this step")
+        n, rest = len(dropped), had - len(dropped)
+        skipped = (f"your {'step' if had == 1 else f'{had} steps'}" if not rest
+                   else f"{n} of your {had} steps")
+        if n == 1:
+            misfit = f"{'it' if had == 1 else 'one step'} no longer fits the design saved ({why})"
+        else:
+            misfit = (f"{'they' if not rest else f'{n} steps'} no longer fit the design saved "
+                      f"(the latest: {why})")
+        others = (f" The other {'step still takes' if rest == 1 else f'{rest} steps still take'}"
+                  f" back what {'it' if rest == 1 else 'each'} did." if rest else "")
+        went = "went back to" if what == "Undo" else "went to"
+        where = (f"The design {'that step' if n == 1 else 'the latest of them'} {went} "
+                 f"is kept as the snapshot “{kept.name}” (Snapshots menu)" if kept is not None
+                 else f"The design it {went} could not be kept as a snapshot")
+        self.notify("warning", f"{what} skips {skipped} now: another tab or window changed "
+                    f"this design since, and {misfit}.{others} {where}; the design shown is "
+                    f"the one saved, with the other tab's change.")
 
     # -- view -------------------------------------------------------------------------------
 
@@ -726,8 +766,7 @@ class DesignerState:
         if old == new:
             return False
         # undo and redo keep taking back this tab's own steps, laid over the other tab's save
-        self.undo_stack[:] = _rebased(self.undo_stack, old, new)
-        self.redo_stack[:] = _rebased(self.redo_stack, old, new)
+        self._rebase_history(list(self.undo_stack), list(self.redo_stack), old, new)
         self.merged_over = None
         self.graph = project.graph
         self._follow_renames(before)
@@ -1118,17 +1157,26 @@ def _edit_of(change: Callable[..., Any], args: tuple, kwargs: dict, base: int) -
     return Edit("designer", name, base=base)
 
 
-def _rebased(steps: list[Step], old: dict, new: dict) -> list[Step]:
+def _rebased(steps: list[Step], old: dict, new: dict
+             ) -> tuple[list[Step], list[tuple[Step, str]]]:
     """Undo (or redo) steps made on ``old`` laid over ``new`` (another tab's save), each
-    still taking back what it did; a step that no longer joins is dropped with the ones
-    before it (they were made on it)."""
+    still taking back what it did, and the steps that no longer join it, newest first, each
+    with why (:func:`~.merge.merge_or_why`). Each step is laid as what it takes back from the
+    step after it, so that one that no longer joins (it changes a block the other tab
+    removed) is skipped alone: the steps before it still take back their own edits (they
+    were all dropped with it, unsaid)."""
     out: list[Step] = []
+    dropped: list[tuple[Step, str]] = []
+    made_on, laid_on = old, new  # the design the next step was made on, and that one as laid
     for step in reversed(steps):  # the next step first: each is made on the one after it
-        laid = merge_preferring_mine(old, step.graph, new)
-        if laid is None:
-            break
-        out.append(Step(laid[0], step.weights))
-    return out[::-1]
+        laid = merge_or_why(made_on, step.graph, laid_on)
+        if isinstance(laid, str):
+            dropped.append((step, laid))
+        else:
+            out.append(Step(laid[0], step.weights))
+            laid_on = laid[0]
+        made_on = step.graph
+    return out[::-1], dropped
 
 
 def _shown(value: Any) -> str:
