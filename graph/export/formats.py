@@ -320,11 +320,33 @@ def _register(fmt: Format) -> None:
     FORMATS[fmt.name] = fmt
 
 
-_register(Format("json", ".json", "the graph itself (no weights)", _write_json, _load_json))
-_register(Format("python", ".py", "generated PyTorch code, weights beside it (.safetensors)",
-                 _write_python, _load_python, lambda path: [weights_beside(path)],
-                 modules=("safetensors.torch",)))
-_register(Format("torchscript", ".pt", "TorchScript (torch.jit.load, no LayerLoom needed)",
-                 _write_torchscript, _load_torchscript, probe=_probe_torchscript))
-_register(Format("safetensors", ".safetensors", "the weights, keyed as the compiled graph's",
-                 write_weights, _load_weights, modules=("safetensors.torch",)))
+# Each format's help is what the Export page says of its file, for someone who has never met
+# the format: what the file holds, what opens it, and the line of code (or the program) that
+# loads it.
+_register(Format(
+    "json", ".json",
+    "Your design as a text file, without its weights: its blocks, their settings and how "
+    "they connect. LayerLoom opens it again (Open → Open a design (JSON)); in Python, "
+    "`layerloom.graph.load_graph(\"model.json\")` reads it.",
+    _write_json, _load_json))
+_register(Format(
+    "python", ".py",
+    "PyTorch code you can read and change: a .py file defining the model as a class, with its "
+    "weights in a .safetensors file beside it. It needs torch and safetensors, not "
+    "LayerLoom: import the class, make `model = TheClass()`, then "
+    "`model.load_state_dict(safetensors.torch.load_file(\"model.safetensors\"))`.",
+    _write_python, _load_python, lambda path: [weights_beside(path)],
+    modules=("safetensors.torch",)))
+_register(Format(
+    "torchscript", ".pt",
+    "The model and its weights in one file that PyTorch runs without LayerLoom or "
+    "the model's code (TorchScript): `model = torch.jit.load(\"model.pt\")` in Python, "
+    "`torch::jit::load` in C++ (LibTorch).",
+    _write_torchscript, _load_torchscript, probe=_probe_torchscript))
+_register(Format(
+    "safetensors", ".safetensors",
+    "Only the weights (the numbers training learns, each table named), without the design: "
+    "for this design in LayerLoom (Open → Weights for this design) or for the Python file's "
+    "model: "
+    "`model.load_state_dict(safetensors.torch.load_file(\"model.safetensors\"))`.",
+    write_weights, _load_weights, modules=("safetensors.torch",)))

@@ -131,7 +131,10 @@ def _load(ref: Reference, path: Path) -> Runner:
     return run
 
 
-_register(Format("onnx", ".onnx", f"ONNX (opset {OPSET}, dynamic batch and, where the "
-                                  f"model takes other lengths, a free sequence length), checked "
-                                  f"with onnxruntime", _write, _load, probe=_probe,
-                 modules=("onnx", "onnxruntime")))
+_register(Format(
+    "onnx", ".onnx",
+    "The model and its weights in ONNX, an open format that runs without PyTorch: "
+    "ONNX Runtime opens it from Python (`onnxruntime.InferenceSession(\"model.onnx\")`), C#, "
+    "Java, JavaScript or C++, and Netron draws it. It takes any batch size, and any sequence "
+    f"length where the model does (ONNX opset {OPSET}).",
+    _write, _load, probe=_probe, modules=("onnx", "onnxruntime")))

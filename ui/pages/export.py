@@ -33,8 +33,11 @@ from .results import default_run, showing
 DESIGN = "The current design, untrained (fresh weights)"
 OWN_WEIGHTS = "The current design (with its weights)"  # how DESIGN reads when it carries some
 RUN = "A run (trained weights)"
-HELP = {"bundle": "one zip: graph, code, weights, TorchScript, ONNX, config, metrics, "
-                  "predict.py and a model card"}
+HELP = {"bundle": "Everything to use or share the model, in one zip: the design, the Python "
+                  "code, the weights, the TorchScript and ONNX files, the training settings "
+                  "and scores, a model card (README.md) saying what the model is, and "
+                  "predict.py, which needs no LayerLoom: `python predict.py my_input.csv` (or "
+                  "a picture, a text file…) prints the model's predictions."}
 MIME = {"json": "application/json", "onnx": "application/octet-stream",
         "torchscript": "application/octet-stream", "safetensors": "application/octet-stream",
         "bundle": "application/zip", "python": "application/zip"}
