@@ -30,6 +30,7 @@ from typing import Any
 from layerloom.graph.edit import fresh_id
 from layerloom.graph.registry import all_blocks
 
+from .savelog import NODE_FIELDS
 from .renames import (block_names, block_renamed, block_renames, edge_key, node_ids,
                       node_renames, nodes_renamed, same_block)
 
@@ -72,6 +73,12 @@ def merge_or_why(base: dict, mine: dict, theirs: dict) -> tuple[dict, list[str]]
                     f"(the block of that id there is not the one shown here)")
         if what.startswith("renamed."):
             return f"it renames {what.split('.', 1)[1]}, which the other edit removed"
+        if what.startswith(("grouped.", "promoted.")):
+            _, nid, home = what.split(".", 2)
+            if what.startswith("promoted."):
+                return (f"it sets a param of {nid}, which the other edit grouped into the block "
+                        f"{home}, where that param is the block's own now")
+            return f"it moves {nid}, which the other edit grouped into the block {home}"
         if what.startswith("wired."):  # the other edit wired a block this one removes
             return f"the other edit wired {what.split('.', 1)[1]}, which this edit removes"
         return f"it wires {what.split('.', 1)[1]}, which the other edit removed"
@@ -88,6 +95,7 @@ class _Merger:
         out = copy.deepcopy(theirs)
         mine = fresh_names_for_added_blocks(mine, base, theirs)
         base, mine, theirs = self._follow_renames(base, mine, theirs, out)
+        mine = self._into_groups(base, mine, theirs, out)
         self._merge_level(base, mine, theirs, out)
         for key in (set(base) | set(mine)) - {"nodes", "edges", "blocks", "variables"}:
             self._merge_value(out, key, base.get(key, _NO), mine.get(key, _NO),
@@ -254,6 +262,56 @@ class _Merger:
         out.update(nodes_renamed(out, on_theirs))
         return (nodes_renamed(base, on_base), nodes_renamed(mine, on_mine),
                 nodes_renamed(theirs, on_theirs))
+
+    def _into_groups(self, base: dict, mine: dict, theirs: dict, out: dict) -> dict:
+        """``mine`` with its edits of the blocks ``theirs`` grouped into a new composite block
+        (their params, label, repeat: what the inspector edits) made in ``out``'s block, on
+        the node of the same id and type there, and taken out of ``mine``'s top level. Such an
+        edit was refused as one of 'a block the other edit removed'. :class:`Conflict`
+        (``grouped.``) where the edit is of a param the group made the block's own (its value
+        there is ``=name``), or of more than the inspector edits (a move)."""
+        if not isinstance(theirs.get("blocks"), dict):
+            return mine
+        was = {n.get("id"): n for n in base.get("nodes", []) if isinstance(n, dict)}
+        there = {n.get("id") for n in theirs.get("nodes", []) if isinstance(n, dict)}
+        new_blocks = [name for name in theirs["blocks"] if name not in (base.get("blocks") or {})]
+        moved: dict[str, dict] = {}
+        for node in mine.get("nodes", []):
+            nid = node.get("id") if isinstance(node, dict) else None
+            b = was.get(nid)
+            if b is None or node == b or nid in there:
+                continue
+            homes = [name for name in new_blocks for inner in out["blocks"][name].get("nodes", [])
+                     if isinstance(inner, dict) and inner.get("id") == nid
+                     and inner.get("type") == b.get("type")]
+            if len(homes) != 1:
+                continue
+            home = homes[0]
+            changed = {k for k in set(b) | set(node) if b.get(k, _NO) != node.get(k, _NO)}
+            if not changed <= set(NODE_FIELDS):
+                raise Conflict(f"grouped.{nid}.{home}")
+            inner = next(n for n in out["blocks"][home]["nodes"]
+                         if isinstance(n, dict) and n.get("id") == nid)
+            b_params, m_params = b.get("params") or {}, node.get("params") or {}
+            t_params = inner.get("params") or {}
+            for p in set(b_params) | set(m_params):
+                if m_params.get(p, _NO) != b_params.get(p, _NO) and \
+                        str(t_params.get(p, "")).startswith("=") and \
+                        not str(b_params.get(p, "")).startswith("="):
+                    raise Conflict(f"promoted.{nid}.{home}")  # the block's own param now
+            for key in sorted(changed):
+                if key == "params":
+                    self._merge_map(inner, "params", b_params, m_params, t_params, f"{nid}.")
+                else:
+                    self._merge_value(inner, key, b.get(key, _NO), node.get(key, _NO),
+                                      inner.get(key, _NO), f"{nid}.")
+            moved[nid] = b
+        if not moved:
+            return mine
+        out_mine = dict(mine)
+        out_mine["nodes"] = [moved.get(n.get("id"), n) if isinstance(n, dict) else n
+                             for n in mine.get("nodes", [])]
+        return out_mine
 
     def _follow_renames(self, base: dict, mine: dict, theirs: dict, out: dict
                         ) -> tuple[dict, dict, dict]:
