@@ -932,7 +932,9 @@ class DesignerState:
             base, sent = replayed
             log.info("replayed canvas change %s made on %r on %s (project %s)", event["seq"],
                      event.get("base"), self.canvas_version(), self.project_id)
-        rebased = any(source != "canvas" for rev, source, *_ in self.revisions if rev > base)
+        # base None: made in a session that is gone, laid over what was saved since
+        rebased = base is None or any(source != "canvas" for rev, source, *_ in self.revisions
+                                      if rev > base)
         try:
             level = self._overlay(sent)
             graph = edit.set_level(self.graph, self.path, level)
@@ -1000,8 +1002,9 @@ class DesignerState:
 
     def _keep_stale_change(self, sent: Any) -> None:
         """A canvas change made in a session that is gone, not applied (what it was made on
-        is not known, so it could undo what was saved since): the design as that canvas
-        showed it is kept as a snapshot, and the tab is told."""
+        is not known, so it could undo what was saved since: its canvas sent no level it was
+        made on, or not the one its base names; or it does not fit what was saved since): the
+        design as that canvas showed it is kept as a snapshot, and the tab is told."""
         kept = None
         try:
             design = edit.set_level(self.graph, self.path, self._overlay(sent))
@@ -1019,32 +1022,55 @@ class DesignerState:
                     "changed since. The canvas shows the design as saved now; make the change "
                     f"again. {where}")
 
-    def _replayed(self, event: dict) -> tuple[int, dict] | None:
+    def _replayed(self, event: dict) -> tuple[int | None, dict] | None:
         """A canvas change made on a revision the structure has moved on from since (an undo,
         a group, a change the canvas had not taken yet) replayed on the level now: the nodes
         it adds and removes, the edges it adds and removes and the positions it moves,
         relative to the level it was made on. ``(revision made on, level)``; None when that
         revision's design is not remembered, or the change does not fit what happened since
-        (a node it adds exists now, an edge it adds lacks an end)."""
-        rev = self._revision_named(event.get("base"))
-        sent = event.get("graph")
-        if rev is None or not isinstance(sent, dict):
-            return None
-        try:
-            return rev, self._replay(sent, rev, event)
-        except (GraphError, KeyError, TypeError, ValueError):  # not a level, or it does not fit
-            return None
+        (a node it adds exists now, an edge it adds lacks an end).
 
-    def _replay(self, sent: dict, rev: int, event: dict) -> dict:
-        """The level now with what ``sent`` changed (see :meth:`_replayed`); ValueError when it
-        does not fit, KeyError when its design is not remembered."""
+        A change made in a session that is gone (the server restarted) on a level this one
+        never held (another tab changed it meanwhile) is replayed on the level its canvas sent
+        with it (``baseGraph``), when that is the very level its base names (the same digest):
+        ``(None, level)``. It was refused, and only kept as a snapshot."""
+        sent = event.get("graph")
+        if not isinstance(sent, dict):
+            return None
+        rev = self._revision_named(event.get("base"))
+        try:
+            if rev is not None:
+                return rev, self._replay(sent, edit.get_level(self.designs[rev], self.path),
+                                         event)
+            made_on = self._gone_base(event)
+            if made_on is not None:
+                return None, self._replay(sent, made_on, event)
+        except (GraphError, KeyError, TypeError, ValueError):  # not a level, or it does not fit
+            pass
+        return None
+
+    def _gone_base(self, event: dict) -> dict | None:
+        """The level a change of a session that is gone was made on, as its canvas sent it
+        (``baseGraph``), when it is the one its base names (the digest of its nodes and edges
+        is the base's); else None."""
+        made_on = event.get("baseGraph")
+        if not self._of_another_session(event.get("base")) or not isinstance(made_on, dict):
+            return None
+        level = {"nodes": made_on.get("nodes"), "edges": made_on.get("edges")}
+        if not isinstance(level["nodes"], list) or not isinstance(level["edges"], list):
+            return None
+        digest = _version_parts(event.get("base"))[3]
+        return level if digest and _level_digest(level) == digest else None
+
+    def _replay(self, sent: dict, made_on: dict, event: dict) -> dict:
+        """The level now with what ``sent`` changed from ``made_on``, the level its base names
+        (see :meth:`_replayed`); ValueError when it does not fit."""
         # what the canvas showed when it made the change: the level of its last change since
-        # its base (its own changes it holds), else the design it was made on
+        # its base (its own changes it holds), else the level it was made on
         base_seq = event.get("baseSeq")
         own = [seq for seq in self.sent_levels
                if isinstance(base_seq, (int, float)) and base_seq < seq < event["seq"]]
-        before = self.sent_levels[max(own)] if own else \
-            edit.get_level(self.designs[rev], self.path)
+        before = self.sent_levels[max(own)] if own else made_on
         now = edit.get_level(self.graph, self.path)
         # blocks another tab renamed since: what the change did to one is done to it renamed
         before, sent = renamed_since(before, sent, now)
@@ -1129,8 +1155,20 @@ def events_of(value: Any) -> list[dict]:
 
 
 def _level_digest(level: dict) -> str:
-    """A digest of one level as the canvas is given it (:meth:`DesignerState.canvas_version`)."""
-    return savelog.digest(level)
+    """A digest of one level as the canvas is given it (:meth:`DesignerState.canvas_version`),
+    the same for the level the canvas sends back (``baseGraph``): JavaScript reads ``2.0`` as
+    ``2``."""
+    return savelog.digest(_as_javascript_reads(level))
+
+
+def _as_javascript_reads(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _as_javascript_reads(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_javascript_reads(v) for v in value]
+    return value
 
 
 def _version_parts(base: Any) -> tuple[str, str, str, str]:
