@@ -121,7 +121,7 @@ class Option:
             except ValueError:
                 pass
         if isinstance(value, str):
-            value = orders_text(value)
+            value = orders_text(value, self.choices)
         if not isinstance(value, dict) or not value:
             raise ValueError(f"must be one of {', '.join(map(repr, self.choices))}, or one a "
                              f"column ('ordered:dmy, shipped:mdy'), got {value!r}")
@@ -141,22 +141,40 @@ class Option:
         return number
 
 
-def orders_text(text: str) -> dict[str, str] | str:
-    """``"ordered:dmy, shipped:mdy"`` (``=`` too) as ``{column: order}``; a part without a
-    column is the order of the others (``"*"``); the text itself where a part is neither.
+ORDERS = ("auto", "dmy", "mdy")  # the date orders, as the loader's date_order takes them
+_ORDER_PART = re.compile(r"(.*)[:=]([^:=]*)", re.DOTALL)  # column:order, the last ':' or '='
+
+
+def orders_text(text: str, choices: tuple[str, ...] = ORDERS) -> dict[str, str] | str:
+    """``"ordered:dmy, shipped:mdy"`` (``=`` too) as ``{column: order}``; a bare order (one of
+    ``choices``) is the order of the others (``"*"``); the text itself where a part is
+    neither. A column's name may hold a comma (``"Datum, bestellt:dmy"``, as a header in
+    quotes has it): a part that is neither an order nor ``column:order`` begins the name that
+    the next part ends.
 
     >>> orders_text("mdy, ordered = dmy")
     {'*': 'mdy', 'ordered': 'dmy'}
+    >>> orders_text("Datum, bestellt:dmy, shipped:mdy")
+    {'Datum, bestellt': 'dmy', 'shipped': 'mdy'}
+    >>> orders_text("Datum")
+    'Datum'
     """
-    out = {}
-    for part in filter(str.strip, text.split(",")):
-        column, sep, order = part.replace("=", ":").rpartition(":")
-        if not sep:
-            column = "*"
-        elif not column.strip():
+    out, begun = {}, []  # begun: the parts so far of a name holding commas
+    for part in text.split(","):
+        named = _ORDER_PART.fullmatch(part)
+        if named is None and not begun and (part.strip() in choices or not part.strip()):
+            if part.strip():
+                out["*"] = part.strip()
+            continue
+        if named is None:
+            begun.append(part)
+            continue
+        column = ",".join([*begun, named[1]]).strip()
+        begun = []
+        if not column:
             return text
-        out[column.strip()] = order.strip()
-    return out or text
+        out[column] = named[2].strip()
+    return text if begun or not out else out
 
 
 _SIZE_TEXT = re.compile(r"^\s*[(\[]?\s*(\d+)\s*(?:[,x×]\s*(\d+)\s*)?[)\]]?\s*$")
