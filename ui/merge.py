@@ -79,6 +79,10 @@ def merge_or_why(base: dict, mine: dict, theirs: dict) -> tuple[dict, list[str]]
                 return (f"it sets a param of {nid}, which the other edit grouped into the block "
                         f"{home}, where that param is the block's own now")
             return f"it moves {nid}, which the other edit grouped into the block {home}"
+        if what.startswith("ungrouped."):
+            name = what.split(".", 1)[1]
+            return (f"it changes what is inside the block {name}, which the other edit "
+                    f"ungrouped (its blocks are in the design itself now)")
         if what.startswith("wired."):  # the other edit wired a block this one removes
             return f"the other edit wired {what.split('.', 1)[1]}, which this edit removes"
         return f"it wires {what.split('.', 1)[1]}, which the other edit removed"
@@ -96,6 +100,7 @@ class _Merger:
         mine = fresh_names_for_added_blocks(mine, base, theirs)
         base, mine, theirs = self._follow_renames(base, mine, theirs, out)
         mine = self._into_groups(base, mine, theirs, out)
+        mine = self._out_of_groups(base, mine, theirs, out)
         self._merge_level(base, mine, theirs, out)
         for key in (set(base) | set(mine)) - {"nodes", "edges", "blocks", "variables"}:
             self._merge_value(out, key, base.get(key, _NO), mine.get(key, _NO),
@@ -312,6 +317,59 @@ class _Merger:
         out_mine["nodes"] = [moved.get(n.get("id"), n) if isinstance(n, dict) else n
                              for n in mine.get("nodes", [])]
         return out_mine
+
+    def _out_of_groups(self, base: dict, mine: dict, theirs: dict, out: dict) -> dict:
+        """``mine`` with its edits inside a composite block whose one use (at the top level)
+        ``theirs`` ungrouped (the block's nodes in the design itself now, the block left
+        unused) made on those nodes in ``out``, and taken out of ``mine``'s block. They
+        landed in the unused block, told as 'both changes are kept', and changed nothing the
+        design computes. :class:`Conflict` (``ungrouped.``) where the edit is more than what
+        the inspector edits of the block's nodes (a node added, a wire)."""
+        b_blocks, m_blocks = base.get("blocks") or {}, mine.get("blocks") or {}
+        t_blocks = theirs.get("blocks") or {}
+        changed = [name for name in b_blocks if name in m_blocks and name in t_blocks
+                   and m_blocks[name] != b_blocks[name] and t_blocks[name] == b_blocks[name]]
+        if not changed:
+            return mine
+        used = {n.get("type") for level in [theirs, *t_blocks.values()] if isinstance(level, dict)
+                for n in level.get("nodes", []) if isinstance(n, dict)}
+        was = {n.get("id"): n for n in base.get("nodes", []) if isinstance(n, dict)}
+        now = {n.get("id"): n for n in out.get("nodes", []) if isinstance(n, dict)}
+        blocks = dict(m_blocks)
+        for name in changed:
+            uses = [nid for nid, n in was.items() if n.get("type") == name]
+            if name in used or len(uses) != 1 or uses[0] in now:
+                continue
+            use, b_blk, m_blk = uses[0], b_blocks[name], m_blocks[name]
+            b_inner = {n.get("id"): n for n in b_blk.get("nodes", []) if isinstance(n, dict)}
+            m_inner = {n.get("id"): n for n in m_blk.get("nodes", []) if isinstance(n, dict)}
+            if set(b_inner) != set(m_inner) or any(
+                    b_blk.get(k) != m_blk.get(k) for k in set(b_blk) | set(m_blk) if k != "nodes"):
+                raise Conflict(f"ungrouped.{name}")
+            for iid, m_node in m_inner.items():
+                b_node = b_inner[iid]
+                if m_node == b_node:
+                    continue
+                changed_keys = {k for k in set(b_node) | set(m_node)
+                                if b_node.get(k, _NO) != m_node.get(k, _NO)}
+                spelled = re.compile(rf"{re.escape(use)}_{re.escape(str(iid))}\d*")
+                homes = [nid for nid, n in now.items() if nid not in was
+                         and n.get("type") == b_node.get("type")
+                         and (nid == iid or spelled.fullmatch(str(nid)))]
+                if not changed_keys <= set(NODE_FIELDS) or len(homes) != 1:
+                    raise Conflict(f"ungrouped.{name}")
+                target = now[homes[0]]
+                for key in sorted(changed_keys):
+                    if key == "params":
+                        self._merge_map(target, "params", b_node.get("params") or {},
+                                        m_node.get("params") or {}, target.get("params") or {},
+                                        f"{homes[0]}.")
+                    else:
+                        self._merge_value(target, key, b_node.get(key, _NO),
+                                          m_node.get(key, _NO), target.get(key, _NO),
+                                          f"{homes[0]}.")
+            blocks[name] = b_blk  # made on the ungrouped nodes: the unused block stays theirs
+        return {**mine, "blocks": blocks} if blocks != m_blocks else mine
 
     def _follow_renames(self, base: dict, mine: dict, theirs: dict, out: dict
                         ) -> tuple[dict, dict, dict]:

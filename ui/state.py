@@ -634,6 +634,15 @@ class DesignerState:
         if the block were gone. The values this tab set in them follow too (:attr:`own`), so
         that a later save replacing one is still told."""
         self._own_follow(before.to_dict(), self.graph.to_dict())
+        uses = list(self.uses)
+        for depth, use in enumerate(uses[:len(self.path)]):  # the block opened, renamed
+            try:
+                uses[depth] = node_renames(edit.get_level(before, self.path[:depth]),
+                                           edit.get_level(self.graph, self.path[:depth])
+                                           ).get(use, use)
+            except GraphError:
+                break
+        self.uses = tuple(uses)
         if not self.selected:
             return
         try:
@@ -643,6 +652,31 @@ class DesignerState:
         if any(s in renames for s in self.selected):
             self.selected = [renames.get(s, s) for s in self.selected]
             self.tell_selection = True
+
+    def _leave_gone_block(self, before: Graph) -> None:
+        """Close the composite block this tab had open when another tab's save took away its
+        use (``before``: the design shown until then): the block's definition stays, used by
+        nothing, and the canvas and the inspector went on showing it, where an edit changed
+        nothing the design computes. Said; the blocks an ungroup brought out are selected."""
+        opened = self.uses[:len(self.path)]
+        self._fix_view()
+        if len(self.uses) >= len(opened):
+            return
+        depth = len(self.uses)
+        name, use = self.path[depth], opened[depth]
+        self.go_to(self.path[:depth])
+        try:
+            was = {n.id for n in edit.nodes_edges(before, self.path)[0]}
+        except GraphError:
+            was = set()
+        came = [n.id for n in edit.nodes_edges(self.graph, self.path)[0] if n.id not in was]
+        self.select(came)
+        where = f"the block {self.path[-1]}" if self.path else "the design's top level"
+        self.notify("warning", f"The block {use} ({name}) you had open is no longer in the "
+                    f"design: another tab or window "
+                    + (f"ungrouped it. The canvas shows {where} now, {', '.join(came)} selected "
+                       f"(what it held)." if came else
+                       f"deleted it. The canvas shows {where} now."))
 
     def _own_follow(self, old: dict, new: dict) -> None:
         """:attr:`own`'s field paths of nodes renamed from ``old`` to ``new`` under their new
@@ -700,19 +734,22 @@ class DesignerState:
                                 weights=weights)
         self.saved_edits = saved.edits
         self.merged_over = saved.over
+        made: set[str] = set()  # the fields this edit set
         if previous is not None:  # what this tab's edit set: told if another tab replaces it
             mine = intended.to_dict()
-            for path in savelog.diff(previous.to_dict(), mine):
+            made = set(savelog.diff(previous.to_dict(), mine))
+            for path in made:
                 value = savelog.value_at(mine, path)
                 if value is not savelog.MISSING:
                     self.own[path] = value
         if saved.merged is not None:
             self.graph = saved.merged
             self._follow_renames(intended)
-            self._fix_view()
+            self._leave_gone_block(intended)
             # laid over the other tab's save: fields this tab set earlier that the other tab
-            # changed since now hold its value (this edit's own fields win where both changed)
-            self._tell_replaced(intended, saved.merged, since)
+            # changed since now hold its value (this edit's own fields win where both changed,
+            # or moved with their block: a param set inside a block the other tab ungrouped)
+            self._tell_replaced(intended, saved.merged, since, made)
             if saved.outside:
                 self.notify("warning" if saved.contested else "note",
                             "This design's file (graph.json) was changed outside LayerLoom "
@@ -770,7 +807,7 @@ class DesignerState:
         self.merged_over = None
         self.graph = project.graph
         self._follow_renames(before)
-        self._fix_view()
+        self._leave_gone_block(before)
         self.revision += 1
         structural = savelog.structure(old) != savelog.structure(new)
         self.revisions.append((self.revision, "other tab", structural, None))
@@ -782,15 +819,16 @@ class DesignerState:
         self._tell_replaced(before, project.graph, since)
         return True
 
-    def _tell_replaced(self, mine: Graph, saved: Graph, since: int) -> None:
+    def _tell_replaced(self, mine: Graph, saved: Graph, since: int,
+                       made: set[str] = frozenset()) -> None:
         """Say which values this tab's edits set (in ``mine``, the design it showed) another
         tab's save replaced in ``saved``, naming both values and the snapshot that keeps this
         tab's version: one the other tab's save kept (after version ``since``), else one taken
         now. The notice offers to put this tab's values back."""
         old, new = mine.to_dict(), saved.to_dict()
         replaced = [(path, self.own[path], savelog.value_at(new, path))
-                    for path in savelog.diff(old, new)
-                    if path in self.own and savelog.value_at(old, path) == self.own[path]]
+                    for path in savelog.diff(old, new) if path not in made
+                    and path in self.own and savelog.value_at(old, path) == self.own[path]]
         if not replaced:
             return
         for path, _, _ in replaced:  # told once: the value shown now is the other tab's
