@@ -31,6 +31,12 @@ SCHEDULES = ("constant", "step", "cosine", "onecycle", "plateau")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 MODES = ("auto", "min", "max")
 PRECISIONS = ("fp32", "bf16-mixed", "fp16-mixed", "auto-mixed")
+# the running metric each task logs besides its loss (runtime.tasks.Task.metric reads it here)
+TASK_METRIC = {"classification": "accuracy", "regression": "mae", "reconstruction": "mae"}
+# every metric a run logs, each on the training and the validation split: the names that
+# monitor may take (validation first, as the form offers them)
+MONITORS = tuple(f"{split}_{metric}" for split in ("val", "train")
+                 for metric in ("loss", *dict.fromkeys(TASK_METRIC.values())))
 
 
 INT_FIELDS = ("warmup_steps", "step_size", "plateau_patience", "batch_size", "epochs",
@@ -140,8 +146,9 @@ class TrainConfig:
                               group="early_stopping")
     # The same metric drives early stopping, the plateau schedule, a run's "best" and sweeps,
     # so one choice means one thing everywhere.
-    monitor: str = _f("val_loss", "Metric to watch: val_loss, val_accuracy, val_mae, "
-                      "train_loss…", group="early_stopping")
+    monitor: str = _f("val_loss", "Metric to watch: the loss or the task's metric (accuracy "
+                      "for classes, mae for numbers) on the validation or training split.",
+                      group="early_stopping", choices=MONITORS)
     patience: int = _f(5, "Epochs without improvement before stopping.", group="early_stopping",
                        min=0)
     mode: str = _f("auto", "Whether the metric should go down (min) or up (max); auto knows "
@@ -327,6 +334,20 @@ def describe_fields() -> list[dict]:
         out.append({"name": f.name, "type": str(f.type), "default":
                     list(default) if isinstance(default, tuple) else default, **meta})
     return out
+
+
+def monitor_choices(task: str | None = None) -> tuple[str, ...]:
+    """The metrics a run of ``task`` logs, which monitor may name: validation first, then
+    training; every task's where ``task`` is None or ``auto`` (not known yet).
+
+    >>> monitor_choices("classification")
+    ('val_loss', 'val_accuracy', 'train_loss', 'train_accuracy')
+    >>> monitor_choices("auto") == MONITORS
+    True
+    """
+    if task not in TASK_METRIC:
+        return MONITORS
+    return tuple(m for m in MONITORS if m.endswith(("_loss", f"_{TASK_METRIC[task]}")))
 
 
 def _is_number(value: Any) -> bool:

@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn.functional as F
 
+from .config import TASK_METRIC as METRIC
+
 HEADS = ("logits", "log_probs", "probs", "values")
-METRIC = {"classification": "accuracy", "regression": "mae", "reconstruction": "mae"}
 DEFAULT_LOSS = {"classification": "cross_entropy", "regression": "mse", "reconstruction": "mse"}
 
 

@@ -8,7 +8,7 @@ the typed page state there first, so a page left and reopened shows what was cho
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import streamlit as st
@@ -44,13 +44,15 @@ def _bounds(decl: dict, whole: bool) -> dict:
 
 
 def field_widget(decl: dict, value: Any, key: str, *, columns: Sequence[str] | None = None,
-                 label: str | None = None, bounded: bool = True, empty: str | None = None) -> Any:
+                 label: str | None = None, bounded: bool = True, empty: str | None = None,
+                 shown: Callable[[Any], str] | None = None) -> Any:
     """Draw the widget for ``decl`` showing ``value``; return what the user chose.
 
     ``columns`` (a CSV file's header) turns column-name fields into drop-downs. ``bounded``
     False leaves a number's range to the caller's check: the browser's own refusal of a value
     out of range keeps it in the box unapplied, and the value before it is used unseen.
     ``empty`` says what an empty number box means ("all cores"); by default "off".
+    ``shown`` gives a choice's words (``val_loss`` → "Validation loss"); the value is the key.
     """
     kind, name = kind_of(decl), decl["name"]
     label = label or name.replace("_", " ")
@@ -62,7 +64,10 @@ def field_widget(decl: dict, value: Any, key: str, *, columns: Sequence[str] | N
     if kind == "choice":
         choices = list(decl["choices"])
         seed(key, value if value in choices else choices[0])
-        return st.selectbox(label, choices, key=key, help=help_text)
+        if st.session_state[key] not in choices:  # the choices changed (another task's metrics)
+            st.session_state[key] = value if value in choices else choices[0]
+        return st.selectbox(label, choices, key=key, help=help_text,
+                            **({"format_func": shown} if shown else {}))
     if kind in ("int", "float"):
         whole = kind == "int"
         start = None if value is None else (int(value) if whole else float(value))

@@ -84,8 +84,10 @@ WORDS: dict[str, tuple[str, str | None, str | None]] = {
     "early_stopping": ("Stop early", None,
                        "Stop training once the watched metric has stopped improving."),
     "monitor": ("Metric to watch", None,
-                "What early stopping and the plateau schedule watch: val_loss (the validation "
-                "loss), val_accuracy, val_mae, train_loss…"),
+                "What early stopping, the plateau schedule and the run's best epoch go by: "
+                "the loss, or the task's own measure (accuracy for classes, MAE for numbers), "
+                "on the validation data (held out from training: the one to watch) or on the "
+                "training data."),
     "patience": ("Patience (epochs)", None,
                  "Epochs without improvement before training stops early."),
     "mode": ("Better when", None, None),

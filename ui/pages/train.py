@@ -12,6 +12,7 @@ import streamlit as st
 from layerloom.graph import validate
 from layerloom.runtime import (ConfigError, TrainConfig, describe_fields, lr_find, pause_run,
                                resume_run, run_status, start_run, stop_run)
+from layerloom.runtime.config import monitor_choices
 from layerloom.runtime.runnames import data_name
 from layerloom.runtime.store import ACTIVE
 
@@ -23,7 +24,7 @@ from ..fields import plain
 from ..forms import field_widget, seed
 from ..pagestate import DataChoice, PagesState, pages_of, project_of
 from ..setting_words import EMPTY_MEANS, GROUP_WORDS, help_of, label_of, problem_in_words
-from .common import config_line, metrics_line, run_names, show_notice, swatch
+from .common import config_line, metric_title, metrics_line, run_names, show_notice, swatch
 
 # The settings most runs change, shown first; the rest sit in "More settings" by group.
 MAIN = ("optimizer", "lr", "schedule", "batch_size", "epochs", "early_stopping", "patience",
@@ -41,7 +42,7 @@ def render(state) -> None:
         run = current_run(state, pages, store)
         active = run is not None and run.status in ACTIVE
         with st.expander("Training settings", expanded=not active):
-            config = config_form(pages)
+            config = config_form(pages, run_task(state, pages))
             lr_finder(state, pages, config)
         controls(state, pages, store, run, config)
         if run is not None:
@@ -59,9 +60,21 @@ def _design_weights(state):
         return None
 
 
-def config_form(pages: PagesState) -> TrainConfig | None:
+def run_task(state, pages: PagesState) -> str | None:
+    """The task a run will train (``classification``…) on the chosen data, or None where no
+    data is chosen or it does not load."""
+    choice = data_choice(state, pages)
+    if choice is None or getattr(state, "graph", None) is None:
+        return None
+    return getattr(fit_of(state, choice, pages.config.get("task", "auto"),
+                          pages.config.get("target_scaling", "auto")), "task", None)
+
+
+def config_form(pages: PagesState, task: str | None = None) -> TrainConfig | None:
     """The config from the form, or None (with its problems shown) when a value is out of
-    range. Only the values that differ from the defaults are kept in the page state."""
+    range. Only the values that differ from the defaults are kept in the page state.
+    ``task``: what the run will learn, whose metrics the metric to watch offers (every
+    task's where None)."""
     fields = {f["name"]: f for f in describe_fields()}
     for name in pages.refresh:  # set by an action (the LR finder): re-seed the widget
         st.session_state.pop(f"train.cfg.{name}", None)
@@ -74,7 +87,8 @@ def config_form(pages: PagesState) -> TrainConfig | None:
             # the config's check says a value out of range and turns Start off ("epochs
             # must be ≥ 1, got 0"); the browser's refusal left 0 in the box, unapplied, and
             # Start trained for the epochs before it
-            chosen[name] = setting_widget(fields[name], values.get(name, fields[name]["default"]))
+            chosen[name] = setting_widget(fields[name], values.get(name, fields[name]["default"]),
+                                          task)
     with st.expander("More settings"):
         for group in GROUPS:
             rest = [f for f in fields.values() if f["group"] == group and f["name"] not in MAIN]
@@ -96,12 +110,24 @@ def config_form(pages: PagesState) -> TrainConfig | None:
         return None
 
 
-def setting_widget(decl: dict, value):
+def setting_widget(decl: dict, value, task: str | None = None):
     """A training setting's box, labelled in words ("Learning rate"), its tooltip saying what
-    it does and its PyTorch term; its key and stored value are the config's (``lr``)."""
+    it does and its PyTorch term; its key and stored value are the config's (``lr``). The
+    metric to watch offers the metrics a run of ``task`` logs, in words ("Validation
+    accuracy"), validation first."""
+    shown = None
+    if decl["name"] == "monitor":
+        decl = dict(decl, choices=monitor_choices(task))
+        shown = metric_words
     return field_widget(dict(decl, help=help_of(decl)), value, f"train.cfg.{decl['name']}",
                         label=label_of(decl["name"]), bounded=False,
-                        empty=EMPTY_MEANS.get(decl["name"]))
+                        empty=EMPTY_MEANS.get(decl["name"]), shown=shown)
+
+
+def metric_words(name: str) -> str:
+    """``val_accuracy`` → ``Validation accuracy``: a logged metric as the form offers it."""
+    title = metric_title(name)
+    return title[:1].upper() + title[1:]
 
 
 def settings_problem(pages: PagesState) -> str | None:
