@@ -5,9 +5,10 @@ missing; categories; two columns of dates, one day first and one month first; tw
 free text; the class label last: about 50 MB) is written to a temporary folder, never kept,
 and loaded with ``load_dataset`` in a fresh process for each round, alternating this
 checkout's code with that of ``--baseline`` (a git revision, exported to a temporary folder)
-after a warm-up round of each. Each process reports its own wall time and peak resident
-memory (``ru_maxrss``); the figures are the medians per side, and their ratios are measured
-in the same run, on the same file and the same machine.
+after a warm-up round of each. Each process reports its own wall time, CPU time (its user and
+system time: on a machine shared with other work, the wall time grows with the load and the
+CPU time much less) and peak resident memory (``ru_maxrss``); the figures are the medians per
+side, and their ratios are measured in the same run, on the same file and the same machine.
 
     python benchmarks/csv_load_bench.py --baseline HEAD~3            # 3 rounds a side
     python benchmarks/csv_load_bench.py --baseline HEAD~3 --rounds 1 --rows 100000
@@ -30,13 +31,14 @@ ROOT = Path(__file__).resolve().parent.parent
 WORDS = ("red blue green small large fast slow old new warm cold bright dark soft hard light "
          "heavy quiet loud clean").split()
 
-# one round: load the file, print wall seconds and peak RSS in MiB as JSON
+# one round: load the file, print wall and CPU seconds and peak RSS in MiB as JSON
 ROUND = """
 import json, resource, sys, time
-t = time.perf_counter()
+t, cpu = time.perf_counter(), time.process_time()
 from layerloom.runtime import load_dataset
 ds = load_dataset(sys.argv[1], date_order=sys.argv[2])
-print(json.dumps({"s": time.perf_counter() - t, "features": int(ds.x_train.shape[1]),
+print(json.dumps({"s": time.perf_counter() - t, "cpu": time.process_time() - cpu,
+                  "features": int(ds.x_train.shape[1]),
                   "mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
@@ -132,17 +134,18 @@ def main() -> None:
                 result = one_round(tree, csv_path)
                 if round_:
                     figures[name].append(result)
-                print(f"round {round_} {name}: {result['s']:.2f} s, {result['mib']:.0f} MiB, "
-                      f"{result['features']} features", flush=True)
+                print(f"round {round_} {name}: {result['s']:.2f} s ({result['cpu']:.2f} s CPU), "
+                      f"{result['mib']:.0f} MiB, {result['features']} features", flush=True)
         medians = {name: (statistics.median(r["s"] for r in runs),
+                          statistics.median(r["cpu"] for r in runs),
                           statistics.median(r["mib"] for r in runs))
                    for name, runs in figures.items()}
-        for name, (s, mib) in medians.items():
-            print(f"{name}: median {s:.2f} s, {mib:.0f} MiB peak")
+        for name, (s, cpu, mib) in medians.items():
+            print(f"{name}: median {s:.2f} s ({cpu:.2f} s CPU), {mib:.0f} MiB peak")
         if args.baseline:
-            (s_new, m_new), (s_old, m_old) = medians.values()
-            print(f"baseline / this checkout: time {s_old / s_new:.2f}x, "
-                  f"peak memory {m_old / m_new:.2f}x")
+            (s_new, c_new, m_new), (s_old, c_old, m_old) = medians.values()
+            print(f"baseline / this checkout: time {s_old / s_new:.2f}x, CPU time "
+                  f"{c_old / c_new:.2f}x, peak memory {m_old / m_new:.2f}x")
 
 
 if __name__ == "__main__":

@@ -20,7 +20,6 @@ import operator
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -39,40 +38,109 @@ MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "?"}) | ERRORS  # l
 DASHES = frozenset({"-", "--", "\u2013", "\u2014"})
 
 
-@dataclass(frozen=True)
 class Table:
-    path: Path
-    header: list[str]
-    rows: list[list[str]]
-    lines: list[int]  # 1-based line of each row in the file
-    notes: list[str] = field(default_factory=list)  # how the file was read, where not plainly
-    # numeric columns written with a decimal comma or thousands separators: how, per column
-    # ({"decimal": ",", "thousands": "."}), for the bundle and project that read such files anew
-    written: dict[str, dict] = field(default_factory=dict)
-    index: dict[str, int] = field(init=False, repr=False, compare=False)
-    # each column's numbers, read once: the loaders ask of a column more than once whether
-    # it holds numbers (free text? learnable? a feature?), and each asking read every cell
-    parsed: dict = field(init=False, repr=False, compare=False, default_factory=dict)
+    """A table's header and its values by column, each a list of text (``columns[j][i]``: row
+    ``i``'s value in column ``j``), with the 1-based line of each row in the file.
 
-    def __post_init__(self):
-        object.__setattr__(self, "index", {name: i for i, name in enumerate(self.header)})
+    Held by column, as every loader reads it: a column's values are looked at together (is it
+    numbers? dates? how many distinct values?), each distinct value once, and a column of
+    300,000 rows is one list, not 300,000 rows to pick it out of.
+
+    >>> t = Table(Path("t.csv"), ["a", "b"], [["1", "x"], ["2", "y"]], [2, 3])
+    >>> t.columns, t.rows, t.column("b")
+    ([['1', '2'], ['x', 'y']], [['1', 'x'], ['2', 'y']], ['x', 'y'])
+    """
+
+    def __init__(self, path: Path, header: list[str], rows: Iterable[list[str]] | None = None,
+                 lines: list[int] | None = None, notes: list[str] | None = None,
+                 written: dict[str, dict] | None = None, *,
+                 columns: list[list[str]] | None = None):
+        if columns is None:
+            columns = [list(column) for column in zip(*rows)] if rows else []
+            columns = columns or [[] for _ in header]
+        self.path = path
+        self.header = header
+        self.columns = columns
+        self.lines = lines if lines is not None else []  # 1-based line of each row in the file
+        self.notes = notes if notes is not None else []  # how the file was read, where not plain
+        # numeric columns written with a decimal comma or thousands separators: how, per column
+        # ({"decimal": ",", "thousands": "."}), for the bundle and project that read such files
+        # anew
+        self.written = written if written is not None else {}
+        self.index = {name: i for i, name in enumerate(header)}
+        # each column's distinct values and numbers, found once: the loaders ask of a column
+        # more than once whether it holds numbers, dates or gaps (free text? learnable? a
+        # feature?), and each asking read every cell
+        self.factors: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self.parsed: dict = {}
+
+    def __len__(self) -> int:
+        """The number of data rows."""
+        return len(self.columns[0]) if self.columns else 0
+
+    @property
+    def rows(self) -> list[list[str]]:
+        """The values row by row (a new list: made for a reader that wants rows)."""
+        return [list(row) for row in zip(*self.columns)]
 
     def numbers(self, name: str, dashes: bool = False) -> tuple[np.ndarray, list[int]]:
         """:func:`parse_numbers` of column ``name`` (a copy: the caller may change it)."""
-        if (name, dashes) not in self.parsed:  # positions kept as an array: 8 bytes each,
-            numbers, bad = parse_numbers(self.column(name), dashes)  # not a Python int's 36
-            self.parsed[name, dashes] = numbers, np.asarray(bad, dtype=np.int64)
-        numbers, bad = self.parsed[name, dashes]
-        return numbers.copy(), bad.tolist()
+        codes, distinct = self.distinct(name)
+        if name not in self.parsed:
+            self.parsed[name] = read_numbers(distinct)
+        numbers, bad = numbers_of(codes, distinct, self.parsed[name], dashes)
+        return numbers, bad.tolist()
+
+    def distinct(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """:func:`factorize` of column ``name``'s values, stripped (spaces around a value
+        change neither its number, nor whether it is missing or a date)."""
+        if name not in self.factors:
+            self.factors[name] = factorize(list(map(str.strip, self.values(name))))
+        return self.factors[name]
+
+    def missing(self, name: str, dashes: bool = False) -> np.ndarray:
+        """Which values of column ``name`` are missing (:func:`is_missing`; with ``dashes``,
+        a dash too, as in a column of numbers)."""
+        codes, distinct = self.distinct(name)
+        return np.array([is_missing(value) or (dashes and value in DASHES)
+                         for value in distinct], dtype=bool)[codes]
+
+    def dates(self, name: str) -> bool:
+        """:func:`dates` of column ``name``."""
+        codes, distinct = self.distinct(name)
+        return dates_among(distinct, np.bincount(codes, minlength=len(distinct)))
 
     def column(self, name: str) -> list[str]:
+        """Column ``name``'s values (a copy: the caller may change it); a DataError naming the
+        columns there are for a name the table lacks."""
+        return list(self.values(name))
+
+    def values(self, name: str) -> list[str]:
+        """Column ``name``'s values as the table holds them, for reading only."""
         i = self.index.get(name)
         if i is None:
             shown = ", ".join(map(repr, self.header[:20]))
             more = f" and {len(self.header) - 20} more" if len(self.header) > 20 else ""
             raise DataError(f"no column {name!r}; the columns are {shown}{more}",
                             file=self.path)
-        return list(map(operator.itemgetter(i), self.rows))
+        return self.columns[i]
+
+    def taking(self, keep: list[int], notes: list[str] | None = None) -> Table:
+        """The table of rows ``keep`` only (positions, in order), with ``notes``."""
+        pick = operator.itemgetter(*keep) if len(keep) > 1 else None
+        columns = [list(pick(column)) if pick else [column[i] for i in keep]
+                   for column in self.columns]
+        return Table(self.path, self.header, lines=[self.lines[i] for i in keep],
+                     notes=self.notes if notes is None else notes, written=self.written,
+                     columns=columns)
+
+    def noted(self, notes: list[str]) -> Table:
+        """The same table (its values shared, and the numbers read of them) with ``notes``."""
+        kept = Table(self.path, self.header, lines=self.lines, notes=notes,
+                     written=self.written, columns=self.columns)
+        kept.factors.update(self.factors)
+        kept.parsed.update(self.parsed)
+        return kept
 
 
 def within_budget(path: Path, what: str) -> int:
@@ -128,19 +196,25 @@ def read_table(path: Path) -> Table:
         raise DataError(f"not valid CSV ({err})", file=path, line=reader.line_num) from None
 
 
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+LINES_BLOCK = 1 << 20  # characters of text split into lines at a time
 
 
 def lines_of(text: str) -> Iterable[str]:
     """The lines of ``text`` one at a time, each with its line break, split where
     ``io.StringIO(text, newline="")`` splits them (``\\r\\n``, ``\\r``, ``\\n``): what
-    ``csv.reader`` reads. A StringIO holds its text four bytes a character, 200 MB for a 50 MB
-    file, for as long as the file is read.
+    ``csv.reader`` reads. A StringIO of the whole text holds it four bytes a character, 200 MB
+    for a 50 MB file, for as long as the file is read; one of about a megabyte at a time,
+    each cut after a ``\\n``, splits as fast and holds little.
 
     >>> list(lines_of("a,b\\r\\n1,2\\r3,4\\n5"))
     ['a,b\\r\\n', '1,2\\r', '3,4\\n', '5']
     """
-    return (line[0] for line in _LINE.finditer(text))
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start + LINES_BLOCK)
+        end = len(text) if end < 0 else end + 1
+        yield from io.StringIO(text[start:end], newline="")
+        start = end
 
 
 def table_of(path: Path, lines: Iterable[tuple[list[str], int]], notes: list[str], *,
@@ -152,88 +226,104 @@ def table_of(path: Path, lines: Iterable[tuple[list[str], int]], notes: list[str
     numbers. ``maybe_written`` false spares the look at every value for such numbers; with
     ``points``, a point before three digits may separate thousands (a file separated by ``;``
     or tabs)."""
-    header, rows, numbers = None, [], []
-    shared = None  # a long file's repeated values, each held once
+    header, columns, numbers = None, [], []
     first, first_line = [], 0  # the header line as written, for the checks after reading
-    most_rows = 0
+    most_rows = width = 0
+    chunk: list[list[str]] = []  # rows read, not yet added to their columns
+    memos: list[dict | None] = []  # a column's repeated values, each held once (or None)
     for row, line in lines:
+        if len(row) == width and len(numbers) < most_rows:  # a row of the table
+            if "".join(row).strip():  # not a blank line, nor only delimiters
+                chunk.append(row)
+                numbers.append(line)
+                if len(chunk) == CHUNK_ROWS:
+                    _add_rows(columns, memos, chunk)
+            continue
         if not "".join(row).strip():  # a blank line, or only delimiters
             continue
         if header is None:
             header = _header(path, row, line)
-            first, first_line = row, line
+            first, first_line, width = row, line, len(header)
             cells = budget("LAYERLOOM_MAX_CSV_CELLS", MAX_CSV_CELLS)
             most_rows = max(1, cells // len(header))
-        elif len(rows) >= most_rows:
+            columns = [[] for _ in header]
+            memos = [None] * width
+        elif len(numbers) >= most_rows:
             raise DataError(f"more than {most_rows:,} rows of {len(header):,} columns; "
                             f"{_files(path)} are capped at {cells:,} values (set "
                             f"LAYERLOOM_MAX_CSV_CELLS to change it)", file=path, line=line)
-        elif not rows and len(row) > len(header) and _title_above(first, row):
+        elif not numbers and len(row) > len(header) and _title_above(first, row):
             raise _title(path, first, first_line, row, line)
-        elif len(row) != len(header) and not rows and path.suffix.lower() == ".txt":
+        elif not numbers and path.suffix.lower() == ".txt":
             raise _plain_text(path)  # prose, its first line holding a comma
-        elif len(row) != len(header):
+        else:
             hint = ("; where numbers are written with a decimal comma (3,14), save the file "
                     "with ';' between the values, or put those numbers in quotes"
-                    if delimiter == "," and len(row) > len(header) and not rows
+                    if delimiter == "," and len(row) > len(header) and not numbers
                     and re.search(r"\d,\d", ",".join(row)) else "")  # from the first row
             raise DataError(f"{len(row)} values, but the header has {len(header)} columns"
                             f"{hint}", file=path, line=line)
-        else:
-            rows.append(row)
-            numbers.append(line)
-            if len(rows) >= SHARED_SAMPLE:
-                shared = shared if shared is not None else _SharedValues(rows)
-                shared.share(row)
     if header is None:
         raise DataError("the file is empty", file=path)
-    if not rows:
+    _add_rows(columns, memos, chunk)
+    if not numbers:
         raise DataError("the file has a header but no data rows", file=path)
-    if len(rows) > 1 and _title_above(first, rows[0]) and any(
-            _is_number(row[i]) for row in rows[1:] for i in range(len(row))):
-        raise _title(path, first, first_line, rows[0], numbers[0])  # names above numbers
+    top = [column[0] for column in columns]
+    if len(numbers) > 1 and _title_above(first, top) and any(
+            _is_number(value) for column in columns for value in column[1:]):
+        raise _title(path, first, first_line, top, numbers[0])  # names above numbers
     commas = delimiter != ","  # a comma may be the decimal mark, and a point thousands
-    if _looks_like_data(first, rows, commas=commas):
+    if _looks_like_data(first, columns, commas=commas):
         raise _no_header(path, first, first_line)
-    empty = _trailing_empty(first, rows)
+    empty = _trailing_empty(first, columns)
     if empty:  # every line ends with delimiters: no columns, and no target
         header = header[:-empty]
-        for row in rows:
-            del row[-empty:]
-    notes = notes + negatives_in_parentheses(header, rows, commas)
-    written, examples = numbers_as_written(header, rows, commas=commas) \
+        del columns[-empty:]
+    notes = notes + negatives_in_parentheses(header, columns, commas)
+    written, examples = numbers_as_written(header, columns, commas=commas) \
         if maybe_written else ({}, {})
     unsure = []
     if commas and points:  # 1.250: a decimal point, or thousands?
-        grouped, shown, unsure = points_as_thousands(header, rows, written, MISSING)
+        grouped, shown, unsure = points_as_thousands(header, columns, written, MISSING)
         written, examples = {**written, **grouped}, {**examples, **shown}
-    return Table(path, header, rows, numbers,
-                 notes + written_notes(written, examples) + unsure, written)
+    return Table(path, header, lines=numbers, columns=columns,
+                 notes=notes + written_notes(written, examples) + unsure, written=written)
 
 
+CHUNK_ROWS = 4096  # rows read before they are added to their columns, as one list each
 SHARED_SAMPLE = 1000  # rows that tell which columns repeat their values
 SHARED_MOST = 100_000  # distinct values a column's memo holds before it stops sharing
 
 
-class _SharedValues:
-    """One string for each repeated value of the columns that repeat theirs (categories, dates,
-    flags): csv.reader makes a new string for every cell, and a 300,000-row file's category
-    and date columns held 2.4 million copies of a few thousand values (130 MB). The columns
-    are told from the first :data:`SHARED_SAMPLE` rows (at most half their values distinct),
-    and a column that turns out to hold more than :data:`SHARED_MOST` values is let go."""
+def _add_rows(columns: list[list[str]], memos: list[dict | None],
+              chunk: list[list[str]]) -> None:
+    """The rows of ``chunk`` added to ``columns`` (and ``chunk`` emptied), each repeated value
+    of a column that repeats its values (categories, dates, flags) held as one string:
+    csv.reader makes a new string for every cell, and a 300,000-row file's category and date
+    columns held 2.4 million copies of a few thousand values (130 MB). Which columns repeat
+    theirs is told from the first chunk of :data:`SHARED_SAMPLE` rows or more (at most half
+    their values distinct); a column that turns out to hold more than :data:`SHARED_MOST`
+    values is let go. A chunk's values are matched to the held ones by pandas' hashing, in C,
+    each distinct value of the chunk once (a dict lookup a cell took 0.2 s a 60,000 rows)."""
+    if not chunk:
+        return
+    import pandas as pd
 
-    def __init__(self, rows: list[list[str]]):
-        width = len(rows[0])
-        self.memos = {i: {} for i in range(width)
-                      if len({row[i] for row in rows}) <= len(rows) // 2}
-        for row in rows[:-1]:  # the last is shared by the caller
-            self.share(row)
-
-    def share(self, row: list[str]) -> None:
-        for i, memo in list(self.memos.items()):
-            row[i] = memo.setdefault(row[i], row[i])
-            if len(memo) > SHARED_MOST:
-                del self.memos[i]
+    decide = not columns[0] and len(chunk) >= SHARED_SAMPLE
+    for j, values in enumerate(zip(*chunk)):
+        if decide and len(set(values)) <= len(values) // 2:
+            memos[j] = {}
+        memo = memos[j]
+        if memo is None:
+            columns[j].extend(values)
+            continue
+        codes, distinct = pd.factorize(np.asarray(values, dtype=object))
+        held = np.empty(len(distinct), dtype=object)
+        held[:] = [memo.setdefault(value, value) for value in distinct.tolist()]
+        columns[j].extend(held[codes].tolist())
+        if len(memo) > SHARED_MOST:
+            memos[j] = None
+    chunk.clear()
 
 
 def _title_above(first: list[str], row: list[str]) -> bool:
@@ -322,13 +412,15 @@ def _number_pattern(decimal: str, group: str | None) -> re.Pattern:
     return re.compile(rf"[+-]?(?:{whole})(?:{d}\d+)?|[+-]?{d}\d+")
 
 
-def _number_form(values: list[str], commas: bool) -> dict | None:
+def _number_form(values: list[str], commas: bool,
+                 counts: list[int] | None = None) -> dict | None:
     """How a column's numbers are written where Python's ``float`` cannot read them: a decimal
     comma (``3,14``, where the values are separated by ``;`` or tabs) and thousands separators
     (``77,600``, ``1.234,5``, ``1 234,5``, ``1'234.5``), and a currency or percent sign
     (``$1,250.50``, ``12 %``), one way for the whole column; None for a column that reads as it
     is, or where fewer than 9 in 10 values are numbers so written (a column of words; a stray
-    word among such numbers is left for the loader to name).
+    word among such numbers is left for the loader to name). ``counts``: how many times each
+    of the (distinct) ``values`` comes in the column, where not once.
 
     >>> _number_form(["$1,250.50", "$12"], commas=False), _number_form(["12 %", "5%"], False)
     ({'thousands': ',', 'unit': '$'}, {'unit': '%'})
@@ -347,9 +439,11 @@ def _number_form(values: list[str], commas: bool) -> dict | None:
     """
     if not values:
         return None
+    counts = counts or [1] * len(values)
+    most = NUMBERS_SHARE * sum(counts)
     text = "\n".join(values)  # a sign the whole column holds too few of is looked for no more
-    unit = next((u for u in UNITS if text.count(u) >= NUMBERS_SHARE * len(values) and
-                 sum(u in v for v in values) >= NUMBERS_SHARE * len(values)), None)
+    unit = next((u for u in UNITS if u in text and
+                 sum(n for v, n in zip(values, counts) if u in v) >= most), None)
     values = [_bare(v, unit) for v in values]
     if all(_is_number(v) for v in values):
         return {"unit": unit} if unit else None
@@ -358,8 +452,8 @@ def _number_form(values: list[str], commas: bool) -> dict | None:
             if group == decimal:
                 continue
             pattern = _number_pattern(decimal, group)
-            matched = [v for v in values if pattern.fullmatch(v)]
-            if len(matched) < NUMBERS_SHARE * len(values):
+            matched = _matching(pattern, values, counts, most)
+            if matched is None:
                 continue
             form = {"decimal": decimal} if any(decimal in v for v in matched) and \
                 decimal != "." else {}
@@ -370,6 +464,29 @@ def _number_form(values: list[str], commas: bool) -> dict | None:
             if form:
                 return form
     return None
+
+
+def _matching(pattern: re.Pattern, values: list[str], counts: list[int],
+              most: float) -> list[str] | None:
+    """The ``values`` that ``pattern`` matches whole, where they come (``counts`` times each)
+    at least ``most`` times; else None, told as soon as too many do not (a form a column is
+    not written in fails on its first values).
+
+    >>> _matching(re.compile(r"\\d+"), ["1", "a", "2"], [5, 1, 4], 9)
+    ['1', '2']
+    >>> _matching(re.compile(r"\\d+"), ["a", "1"], [2, 9], 10) is None
+    True
+    """
+    allowed = sum(counts) - most  # how many may be written otherwise
+    matched = []
+    for value, n in zip(values, counts):
+        if pattern.fullmatch(value):
+            matched.append(value)
+        else:
+            allowed -= n
+            if allowed < 0:
+                return None
+    return matched
 
 
 UNITS = "$€£¥%"  # a currency or percent sign every number of a column carries
@@ -409,80 +526,85 @@ def _maybe_written(text: str, delimiter: str = "") -> bool:
 _SPACED, _DOTTED = re.compile(r"\d \d"), re.compile(r"\.\d{3}\.")
 
 
-def numbers_as_written(header: list[str], rows: list[list[str]],
+def numbers_as_written(header: list[str], columns: list[list[str]],
                        commas: bool) -> tuple[dict, dict]:
     """Columns of numbers written with a decimal comma or thousands separators rewritten in
     place as ``float`` reads them; ``{column: form}`` of those rewritten, and ``{column:
     (a value as written, as read)}``. Other columns are left as they are (a word among the
     numbers is then said by the loader, naming its line).
 
-    >>> rows = [["3,5", "a,b", "1"], ["-0,25", "c", "2,0"]]
-    >>> numbers_as_written(["x", "name", "y"], rows, commas=True)[0]
+    >>> columns = [["3,5", "-0,25"], ["a,b", "c"], ["1", "2,0"]]
+    >>> numbers_as_written(["x", "name", "y"], columns, commas=True)[0]
     {'x': {'decimal': ','}, 'y': {'decimal': ','}}
-    >>> rows
-    [['3.5', 'a,b', '1'], ['-0.25', 'c', '2.0']]
-    >>> rows = [["1.200,50 €", "77,600"], ["12 €", "1,250"]]  # quoted, between commas
-    >>> numbers_as_written(["price", "n"], rows, commas=False)[0]
+    >>> columns
+    [['3.5', '-0.25'], ['a,b', 'c'], ['1', '2.0']]
+    >>> columns = [["1.200,50 €", "12 €"], ["77,600", "1,250"]]  # quoted, between commas
+    >>> numbers_as_written(["price", "n"], columns, commas=False)[0]
     {'price': {'decimal': ',', 'thousands': '.', 'unit': '€'}, 'n': {'thousands': ','}}
-    >>> rows
-    [['1200.50', '77600'], ['12', '1250']]
+    >>> columns
+    [['1200.50', '12'], ['77600', '1250']]
     """
     written, examples = {}, {}
-    for col, (name, column) in enumerate(zip(header, zip(*rows))):
+    for name, column in zip(header, columns):
         if not _maybe_written("\n".join(column)):
             continue  # no comma, apostrophe, space or second point: nothing to rewrite
-        values = [value.strip() for value in column
-                  if not is_missing(value) and value.strip() not in DASHES]  # none there
-        form = _number_form(values, commas or any(map(_DECIMAL_COMMA.search, values)))
+        counts = Counter(map(str.strip, column))  # each distinct value looked at once
+        for value in [value for value in counts if is_missing(value) or value in DASHES]:
+            del counts[value]  # no number there
+        values = list(counts)
+        form = _number_form(values, commas or any(map(_DECIMAL_COMMA.search, values)),
+                            list(counts.values()))
         if form is None:
             continue
         written[name] = form
         pattern = _number_pattern(form.get("decimal", "."), form.get("thousands"))
         plain = set(form) == {"unit"}  # $12.5: the sign is all there is to take off
-        for row in rows:
-            bare = _bare(row[col].strip(), form.get("unit"))
+        read = {}  # each distinct value rewritten once, in the order the column shows them
+        for value in dict.fromkeys(column):
+            bare = _bare(value.strip(), form.get("unit"))
             if pattern.fullmatch(bare) or (plain and _is_number(bare)):
-                before, row[col] = row[col].strip(), as_written(row[col], form)
-                if name not in examples and before != row[col]:
-                    examples[name] = (before, row[col])
+                read[value] = as_written(value, form)
+                if name not in examples and value.strip() != read[value]:
+                    examples[name] = (value.strip(), read[value])
+        column[:] = map(read.get, column, column)
     return written, examples
 
 
 _PARENTHESES = re.compile(r"([$€£¥]?)\s*\(\s*([^()\s][^()]*?)\s*\)\s*([$€£¥%]?)")
 
 
-def negatives_in_parentheses(header: list[str], rows: list[list[str]],
+def negatives_in_parentheses(header: list[str], columns: list[list[str]],
                              commas: bool) -> list[str]:
     """Amounts in parentheses (``(1,200.50)``), as accounting writes a negative, rewritten in
     place with a minus (``-1,200.50``) in a column that is otherwise numbers, and a note for
     each such column; a column of words keeps its parentheses.
 
-    >>> rows = [["(1,200.50)", "(a)"], ["30.25", "b"]]
-    >>> negatives_in_parentheses(["net", "tag"], rows, commas=False)
+    >>> columns = [["(1,200.50)", "30.25"], ["(a)", "b"]]
+    >>> negatives_in_parentheses(["net", "tag"], columns, commas=False)
     ['net: amounts in parentheses read as negative numbers, as accounting writes them ((1,200.50) as -1,200.50; 1 cell)']
-    >>> rows
-    [['-1,200.50', '(a)'], ['30.25', 'b']]
+    >>> columns
+    [['-1,200.50', '30.25'], ['(a)', 'b']]
     """
     notes = []
-    for col, name in enumerate(header):
-        if "(" not in "\n".join(map(operator.itemgetter(col), rows)):
+    for name, column in zip(header, columns):
+        if "(" not in "\n".join(column):
             continue
-        found = {i: _PARENTHESES.fullmatch(row[col].strip()) for i, row in enumerate(rows)}
+        found = {i: _PARENTHESES.fullmatch(value.strip()) for i, value in enumerate(column)}
         found = {i: match for i, match in found.items() if match}
         if not found:
             continue
-        values = [f"-{m[1]}{m[2]}{m[3]}" if (m := found.get(i)) else row[col].strip()
-                  for i, row in enumerate(rows)]
+        values = [f"-{m[1]}{m[2]}{m[3]}" if (m := found.get(i)) else value.strip()
+                  for i, value in enumerate(column)]
         present = [v for v in values if not is_missing(v) and v not in DASHES]
         if not (all(map(_is_number, present)) or _number_form(
                 present, commas or any(map(_DECIMAL_COMMA.search, present))) is not None):
             continue  # a column of words: '(a)' stays as it is
         first = next(iter(found))
         notes.append(f"{name}: amounts in parentheses read as negative numbers, as accounting "
-                     f"writes them ({rows[first][col].strip()} as {values[first]}; "
+                     f"writes them ({column[first].strip()} as {values[first]}; "
                      f"{len(found)} cell{'' if len(found) == 1 else 's'})")
         for i in found:
-            rows[i][col] = values[i]
+            column[i] = values[i]
     return notes
 
 
@@ -519,17 +641,17 @@ def written_notes(written: dict[str, dict], examples: dict[str, tuple[str, str]]
     return notes
 
 
-def _looks_like_data(first: list[str], rows: list[list[str]], commas: bool = False) -> bool:
+def _looks_like_data(first: list[str], columns: list[list[str]], commas: bool = False) -> bool:
     """The header line holds a number, and each of its values is a number or a value of its
     column below (``0.126,-0.132,0.64,0.105,versicolor``): a file without a header, whose
     first row would silently become column names. Names that count 0, 1, 2, … or 1, 2, 3, …
     (pandas' and NumPy's unnamed columns) are names.
 
-    >>> _looks_like_data(["5.1", "3.5", "setosa"], [["4.9", "3.0", "setosa"]])
+    >>> _looks_like_data(["5.1", "3.5", "setosa"], [["4.9"], ["3.0"], ["setosa"]])
     True
-    >>> _looks_like_data(["0", "1", "2"], [["4.9", "3.0", "1"]])
+    >>> _looks_like_data(["0", "1", "2"], [["4.9"], ["3.0"], ["1"]])
     False
-    >>> _looks_like_data(["country", "1990", "2000"], [["fr", "5", "6"]])
+    >>> _looks_like_data(["country", "1990", "2000"], [["fr"], ["5"], ["6"]])
     False
     """
     cells = [cell.strip() for cell in first]
@@ -540,7 +662,7 @@ def _looks_like_data(first: list[str], rows: list[list[str]], commas: bool = Fal
             [int(cell) for cell in cells] in (list(range(len(cells))),
                                               list(range(1, len(cells) + 1))):
         return False
-    return all(number or (cell and any(row[i].strip() == cell for row in rows))
+    return all(number or (cell and any(value.strip() == cell for value in columns[i]))
                for i, (cell, number) in enumerate(zip(cells, numeric, strict=True)))
 
 
@@ -624,22 +746,25 @@ def read_header(path: Path, sheet: str | None = None) -> list[str]:
         header = _header(path, rows[0], 1) if rows else []
     except (OSError, UnicodeDecodeError, csv.Error, DataError):
         return []
-    body = [row for row in rows[1:] if len(row) == len(header)]
+    body = [list(column) for column in zip(*(row for row in rows[1:] if len(row) == len(header)))]
     empty = _trailing_empty(rows[0], body) if body else 0
     return header[:-empty] if empty else header
 
 
-def _trailing_empty(first: list[str], rows: list[list[str]]) -> int:
+def _trailing_empty(first: list[str], columns: list[list[str]]) -> int:
     """How many columns at the end are empty on every line, the header ``first`` included
     (each line ends with delimiters, as a spreadsheet saves a sheet once wider): none of them
-    is a column, nor the target. The first column always stays.
+    is a column, nor the target. The first column always stays. ``columns``: the values below
+    the header, by column ([] where there are none).
 
-    >>> _trailing_empty(["a", "b", "", ""], [["1", "x", "", " "]]), _trailing_empty(["a"], [[""]])
-    (2, 0)
+    >>> _trailing_empty(["a", "b", "", ""], [["1"], ["x"], [""], [" "]])
+    2
+    >>> _trailing_empty(["a"], [[""]])
+    0
     """
     n = 0
     while n < len(first) - 1 and not first[-1 - n].strip() and \
-            all(not row[-1 - n].strip() for row in rows):
+            not (columns and any(value.strip() for value in columns[-1 - n])):
         n += 1
     return n
 
@@ -684,14 +809,24 @@ DATE = re.compile(rf"^\d{{4}}(?P<a>[-/.])\d{{1,2}}(?P=a)\d{{1,2}}{_TIME}$"  # 20
 def dates(values: list[str]) -> bool:
     """Whether 9 in 10 of the values present are dates (or dates and times): a column that is
     neither free text nor categories that carry over to new rows."""
-    counts = Counter(values)  # each distinct value looked at once: a column repeats them
-    present = {value.strip(): 0 for value in counts if not is_missing(value)}
-    for value, n in counts.items():
-        if not is_missing(value):
-            present[value.strip()] += n
-    total = sum(present.values())
-    return bool(present) and sum(n for value, n in present.items()
-                                 if DATE.match(value)) >= 0.9 * total
+    counts = Counter(map(str.strip, values))  # each distinct value looked at once
+    return dates_among(list(counts), list(counts.values()))
+
+
+def dates_among(distinct, counts) -> bool:
+    """:func:`dates` of a column whose distinct values (stripped) are ``distinct``, each
+    ``counts`` times."""
+    most = 0.1 * sum(counts)  # more values present than this not dates: no column of dates
+    total = others = 0
+    for value, n in zip(distinct, counts):
+        if is_missing(value):
+            continue
+        total += n
+        if not DATE.match(value):
+            others += n
+            if others > most:  # a column of words or numbers tells early
+                return False
+    return total > 0 and total - others >= 0.9 * total
 
 
 def is_missing(value: str) -> bool:
@@ -715,17 +850,53 @@ def parse_numbers(values: list[str], dashes: bool = False) -> tuple[np.ndarray, 
     >>> parse_numbers(["1_000", "١٢", "NaN", "0x10"])
     (array([1000.,   12.,   nan,   nan]), [3])
     """
-    import pandas as pd  # its C parser and hashing; imported here, where a table is read
+    codes, distinct = factorize(values)  # each value read once
+    numbers, bad = numbers_of(codes, distinct, read_numbers(distinct), dashes)
+    return numbers, bad.tolist()
 
-    codes, distinct = pd.factorize(np.asarray(values, dtype=object))  # each value read once
+
+def read_numbers(distinct: np.ndarray) -> np.ndarray:
+    """The number of each of the ``distinct`` values: NaN where missing, -inf where it is not a
+    number (a dash among them). pandas' parser, in C, reads the plain numbers at once; the
+    values it leaves unread are looked at one by one."""
+    import pandas as pd  # its C parser; imported here, where a table is read
+
     read = pd.to_numeric(pd.Series(distinct, dtype=object), errors="coerce")
     read = read.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
-    for k in np.flatnonzero(~np.isfinite(read)).tolist():  # unread, or inf: one by one
-        read[k] = _number_or_not(distinct[k], dashes)
+    unread = np.flatnonzero(~np.isfinite(read))  # missing, words, inf, 1_000: one by one
+    read[unread] = [np.nan if value.strip().lower() in MISSING else  # is_missing, inline
+                    -np.inf if not _DIGIT.search(value) else _number_or_not(value, False)
+                    for value in distinct[unread].tolist()]
+    return read
+
+
+def numbers_of(codes: np.ndarray, distinct: np.ndarray, read: np.ndarray,
+               dashes: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The numbers of a column (NaN where missing) and the positions of its values that are
+    not numbers, from its :func:`factorize` and its :func:`read_numbers`; with ``dashes``, a
+    dash is missing too."""
+    if dashes:
+        read = read.copy()
+        for k in np.flatnonzero(np.isneginf(read)).tolist():
+            if distinct[k].strip() in DASHES:
+                read[k] = np.nan
     numbers = read[codes]  # NaN: missing, or not a number (then -inf below)
     bad = np.flatnonzero(np.isneginf(numbers))
     numbers[bad] = np.nan
-    return numbers, bad.tolist()
+    return numbers, bad
+
+
+def factorize(values: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """``(codes, distinct)``: each value's position among the distinct values, in the order
+    they first come, by pandas' hashing in C (a column of 300,000 cells repeats its values).
+
+    >>> codes, distinct = factorize(["b", "a", "b"])
+    >>> codes.tolist(), distinct.tolist()
+    ([0, 1, 0], ['b', 'a'])
+    """
+    import pandas as pd
+
+    return pd.factorize(np.asarray(values, dtype=object))
 
 
 def missing_mask(values: list[str], dashes: bool = False) -> np.ndarray:

@@ -66,7 +66,7 @@ def _table(path: Path, text: str, notes: list[str]) -> Table:
             raise DataError(f"{len(row)} values, but the first row has {width}; each row of a "
                             f".data file holds the same values, separated by commas or by "
                             f"spaces", file=path, line=line)
-    empty = _trailing_empty(rows[0], rows[1:])
+    empty = _trailing_empty(rows[0], [list(column) for column in zip(*rows[1:])])
     if empty:  # every line ends with commas: no columns, not a target
         width -= empty
         rows = [row[:-empty] for row in rows]

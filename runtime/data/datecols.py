@@ -46,43 +46,43 @@ def date_column(table: Table, name: str, values: list[str], train: np.ndarray,
     day-first dates whose order neither the column nor the option tells, and times with a
     UTC offset beside times without raise a DataError naming the column (and the line)."""
     given = given or f"date_order={order!r}"
-    present = [i for i, value in enumerate(values) if not is_missing(value)]
-    forms = {value: DATE_FORM.match(value) for value in {values[i] for i in present}}
-    found = {}
-    for i in present:  # each distinct value is read once: a column repeats its dates
-        found[i] = forms[values[i]]
-        if not found[i]:
+    codes, distinct = table.distinct(name)  # each distinct value read once: a column repeats
+    gone = np.array([is_missing(value) for value in distinct], dtype=bool)
+    firsts = np.unique(codes, return_index=True)[1]  # the row each value first comes on
+    # each date as written, by the first row that writes it, in the order of the rows
+    found = {int(firsts[k]): DATE_FORM.match(value) for k, value in enumerate(distinct)
+             if not gone[k]}
+    for i, form in found.items():
+        if not form:
             raise DataError(f"{values[i]!r} is not a date, but nearly all of the column's "
                             f"values are; fix the value, or leave the cell empty to mark it "
                             f"missing", file=table.path, line=table.lines[i], column=name)
     chosen, how, said = _order(table, name, values, found, order, given)
     column = {"name": name, "kind": "date", "order": chosen,
               "utc": _utc(table, name, values, found)}
-    when: dict[str, object] = {}
     read = {}
-    for i in present:
-        value = values[i]
-        if value not in when:
-            try:
-                when[value] = read_date(value, chosen, column["utc"])
-            except ValueError:
-                how = DATE_ORDERS[chosen] if chosen and not found[i]["y"] else \
-                    "year-month-day"
-                raise DataError(f"{value!r} is not a date read {how} (no such day)",
-                                file=table.path, line=table.lines[i], column=name) from None
-        read[i] = when[value]
-    trained = [read[i] for i in train if i in read] or list(read.values())
+    for i, form in found.items():
+        try:
+            read[i] = read_date(values[i], chosen, column["utc"])
+        except ValueError:
+            how = DATE_ORDERS[chosen] if chosen and not form["y"] else "year-month-day"
+            raise DataError(f"{values[i]!r} is not a date read {how} (no such day)",
+                            file=table.path, line=table.lines[i], column=name) from None
+    when = dict(zip((k for k in range(len(distinct)) if not gone[k]), read.values()))
+    trained = [when[k] for k in np.unique(codes[train]).tolist() if k in when] or \
+        list(when.values())
     column["origin"] = min(trained).date().isoformat() if trained else "2000-01-01"
-    column["time"] = any(form["H"] for form in forms.values())
+    column["time"] = any(form["H"] for form in found.values())
     width = len(date_names(column))
-    distinct = list(when)  # each value's features once, then a row takes its value's
-    features = np.array([date_features(when[value], column) for value in distinct],
-                        dtype=np.float64).reshape(len(distinct), width)
-    code = {value: k for k, value in enumerate(distinct)}
+    features = np.array([date_features(date, column) for date in when.values()],
+                        dtype=np.float64).reshape(len(when), width)
+    row_of = np.full(len(distinct), -1, dtype=np.int64)  # each value's row of features
+    row_of[list(when)] = np.arange(len(when))
+    present = np.flatnonzero(~gone[codes])
     block = np.full((len(values), width), np.nan)
-    block[present] = features[[code[values[i]] for i in present]]
+    block[present] = features[row_of[codes[present]]]
     if column["utc"]:
-        first = present[0]
+        first = next(iter(found))
         said.append(f"{name}: times with a UTC offset read as UTC times ({values[first]!r} on "
                     f"line {table.lines[first]} is {read[first]:%Y-%m-%d %H:%M} UTC), so that "
                     f"rows written in different offsets compare alike")

@@ -17,7 +17,7 @@ from .options import Option, resolve
 from .split import SplitSpec
 from .tabular import learnable_numbers, load_tabular
 from .target import TASKS
-from .text import free_text_columns, load_text_csv
+from .text import free_text_columns, load_text_csv, mean_words
 from .workbook import old_workbook, read_workbook
 
 TASK = Option("task", "choice", "auto", "classification or regression; auto: text labels or a "
@@ -72,8 +72,7 @@ def _texts_left_out(table: Table, texts: list[str]) -> Table:
     """``table`` with a note that its columns of free text ``texts`` are left out: numbers
     beside a comment or a description make a table, which a column of texts cannot be a
     feature of (each text its own category)."""
-    words = [sum(len(value.split()) for value in values) / len(values)
-             for values in map(table.column, texts)]
+    words = [mean_words(table, name, cjk=False) for name in texts]
     if len(texts) == 1:
         note = (f"{texts[0]}: free text (about {words[0]:.0f} words a row), left out: the "
                 f"model learns from the other columns; to train on the texts instead, load "
@@ -83,10 +82,7 @@ def _texts_left_out(table: Table, texts: list[str]) -> Table:
                 f"words a row), left out: the model learns from the other columns; to train "
                 f"on one of them as texts instead, load the file with kind=text and name it "
                 f"with text_column")
-    kept = Table(table.path, table.header, table.rows, table.lines, [*table.notes, note],
-                 table.written)
-    kept.parsed.update(table.parsed)  # the same rows: their numbers already read
-    return kept
+    return table.noted([*table.notes, note])  # the same values: their numbers already read
 
 
 TABLE_OPTIONS = (

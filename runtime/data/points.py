@@ -16,9 +16,9 @@ import re
 THREE_AFTER_POINT = re.compile(r"\d\.\d{3}(?![\d.])")  # a quick look at the file's text
 
 
-def points_as_thousands(header: list[str], rows: list[list[str]], written: dict[str, dict],
+def points_as_thousands(header: list[str], columns: list[list[str]], written: dict[str, dict],
                         missing: frozenset[str]) -> tuple[dict, dict, list[str]]:
-    """Columns of ``rows`` whose every point is followed by exactly three digits, decided as
+    """Columns (``columns``: a list of values each) whose every point is followed by exactly three digits, decided as
     the module says; those read as thousands are rewritten in place. Gives ``{column: form}``
     and ``{column: (a value as written, as read)}`` for those, and the notes for the columns
     left as they are where nothing tells.
@@ -26,17 +26,17 @@ def points_as_thousands(header: list[str], rows: list[list[str]], written: dict[
     ``written`` holds the forms of the file's other columns (a decimal comma among them says
     the point is no decimal mark); ``missing`` holds the values that are missing, lowercased.
 
-    >>> rows = [["1.250", "0,5"], ["850", "1,5"]]
-    >>> points_as_thousands(["price", "w"], rows, {"w": {"decimal": ","}}, {""})[0]
+    >>> columns = [["1.250", "850"], ["0,5", "1,5"]]
+    >>> points_as_thousands(["price", "w"], columns, {"w": {"decimal": ","}}, {""})[0]
     {'price': {'decimal': ',', 'thousands': '.'}}
-    >>> rows
-    [['1250', '0,5'], ['850', '1,5']]
-    >>> note = points_as_thousands(["price"], [["1.250"], ["2.500"]], {}, {""})[2][0]
+    >>> columns
+    [['1250', '850'], ['0,5', '1,5']]
+    >>> note = points_as_thousands(["price"], [["1.250", "2.500"]], {}, {""})[2][0]
     >>> note[:73]
     'price: every number has three digits after its point (1.250): read with a'
     """
     blank = "|".join(re.escape(token) for token in sorted(missing))
-    texts = {col: "\n".join(values) for col, values in enumerate(zip(*rows))
+    texts = {col: "\n".join(values) for col, values in enumerate(columns)
              if header[col] not in written}
     grouped = {col: text for col, text in texts.items()  # a column of words fails at once
                if THREE_AFTER_POINT.search(text) and _every(text, GROUPED_OR_SMALL, blank)}
@@ -58,8 +58,7 @@ def points_as_thousands(header: list[str], rows: list[list[str]], written: dict[
             continue
         forms[header[col]] = form
         examples[header[col]] = (first, first.replace(".", ""))
-        for row in rows:
-            row[col] = row[col].strip().replace(".", "")
+        columns[col][:] = [value.strip().replace(".", "") for value in columns[col]]
     return forms, examples, [_unsure_note(unsure)] if unsure else []
 
 

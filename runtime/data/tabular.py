@@ -19,7 +19,7 @@ from layerloom.graph.export.predict_script import date_names
 
 from . import target as targets
 from .build import assemble
-from .csvfile import DASHES, ERRORS, Table, dates, is_missing, missing_mask
+from .csvfile import DASHES, ERRORS, Table, is_missing
 from .dataset import Dataset
 from .datecols import date_column, date_note
 from .errors import DataError
@@ -46,7 +46,7 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
         raise DataError(f"no feature columns are left besides the target {target!r}",
                         file=table.path)
     goal = targets.from_column(table, target, task)
-    split = split_indices(len(table.rows), spec,
+    split = split_indices(len(table), spec,
                           goal.y if goal.classes is not None else None, where=table.path.name)
     blocks, names, onehot, columns = [], [], [], []
     advice: list[str] = []  # columns that are features only in form (an id, a name)
@@ -55,8 +55,8 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
     filled: dict[str, dict] = {}
     unseen: dict[str, dict] = {}
     for name in features:
-        values = [value.strip() for value in table.column(name)]
-        constant += _constant_note(name, values)
+        values = list(map(str.strip, table.values(name)))
+        constant += _constant_note(name, table.distinct(name)[1], len(values))
         advice += _error_note(name, values)
         numbers = _numeric(table, name, values)
         if numbers is not None:
@@ -74,7 +74,7 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
                 filled[name] = {"missing": gaps,
                                 "value": float(known.mean()) if len(known) else None}
             continue
-        if dates(values):
+        if table.dates(name):
             order, given = _date_order(date_order, name)
             block, column, said, how = date_column(table, name, values, split.train, order,
                                                    given)
@@ -83,20 +83,23 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
             onehot += [False] * block.shape[1]
             columns.append(column)
             became += [date_note(column, how), *said]
-            gaps = int(missing_mask(values).sum())
+            gaps = int(table.missing(name).sum())
             if gaps:
                 filled[name] = {"missing": gaps, "value": None}
             continue
-        missing = missing_mask(values)
-        categories = sorted({values[i] for i in split.train[~missing[split.train]]})
-        gaps = int(missing.sum())
+        codes, distinct = table.distinct(name)  # each distinct value looked at once
+        missing = np.array([is_missing(value) for value in distinct], dtype=bool)
+        trained = np.zeros(len(distinct), dtype=bool)
+        trained[codes[split.train]] = True
+        categories = sorted(distinct[trained & ~missing])
+        gaps = int(missing[codes].sum())
         if gaps:
             filled[name] = {"missing": gaps, "value": None}
-        known = set(categories)
-        outside = [values[i] for part in (split.val, split.test) for i in part
-                   if not is_missing(values[i]) and values[i] not in known]
-        if outside:
-            unseen[name] = {"count": len(outside), "values": sorted(set(outside))}
+        elsewhere = codes[np.concatenate([split.val, split.test])]
+        outside = elsewhere[~trained[elsewhere] & ~missing[elsewhere]]
+        if len(outside):
+            unseen[name] = {"count": len(outside),
+                            "values": sorted(distinct[np.unique(outside)])}
         if len(categories) > max_categories:
             fault = (f"{len(categories)} different values in the training rows, too many to "
                      f"one-hot (more than {max_categories})")
@@ -107,7 +110,7 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
         advice += _category_notes(name, values, categories, len(split.train)) + \
             targets.case_note(name, categories)
         index = {category: i for i, category in enumerate(categories)}
-        codes = np.fromiter((index.get(value, -1) for value in values), np.int64, len(values))
+        codes = np.array([index.get(value, -1) for value in distinct], np.int64)[codes]
         block = np.zeros((len(values), len(categories)), np.float32)
         known = np.flatnonzero(codes >= 0)  # unseen in training or missing: all zeros
         block[known, codes[known]] = 1.0
@@ -126,7 +129,7 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
         advice += targets.rare_classes_note(goal.y, goal.classes, split.parts, target) + \
             targets.case_note(target, goal.classes)
     notes = table.notes + unlabelled + became + \
-        value_notes(columns, filled, unseen, len(table.rows)) + constant_notes(constant) + advice
+        value_notes(columns, filled, unseen, len(table)) + constant_notes(constant) + advice
     if notes:
         meta.update(notes=notes, filled=filled, unseen=unseen)
     return assemble(table.path.name, str(table.path), x, goal.y, spec, classes=goal.classes,
@@ -150,7 +153,7 @@ def _check_date_columns(table: Table, option: str | dict[str, str],
     named = [name for name in option if name != "*"] if isinstance(option, dict) else []
     if not named:
         return
-    holding = [name for name in features if dates(table.column(name))]
+    holding = [name for name in features if table.dates(name)]
     for name in named:
         if name not in holding:
             what = ("is not a column of the file" if name not in table.index else
@@ -216,12 +219,12 @@ def _row_id_note(name: str, numbers: np.ndarray) -> list[str]:
             f"it only adds noise; drop it with drop=[{name!r}] unless its value means something"]
 
 
-def _constant_note(name: str, values: list[str]) -> list[tuple[str, str]]:
-    """A column that holds one value on every row gives the model nothing to learn from:
-    ``[(name, value)]``, else ``[]``."""
-    if len(values) < 2 or is_missing(values[0]) or any(value != values[0] for value in values):
+def _constant_note(name: str, distinct: np.ndarray, rows: int) -> list[tuple[str, str]]:
+    """A column that holds one value on every row (its ``distinct`` values, stripped, of
+    ``rows``) gives the model nothing to learn from: ``[(name, value)]``, else ``[]``."""
+    if rows < 2 or len(distinct) != 1 or is_missing(distinct[0]):
         return []  # a column blank on every row is said as its missing values are
-    return [(name, values[0])]
+    return [(name, distinct[0])]
 
 
 GROUPED = 3  # more columns than this that hold one value each are said in one note

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .csvfile import NUMBERS_SHARE, Table, missing_mask
+from .csvfile import NUMBERS_SHARE, Table
 from .errors import DataError
 
 TASKS = ("auto", "classification", "regression")
@@ -76,28 +76,26 @@ def labelled(table: Table, column: str) -> tuple[Table, list[str]]:
     """
     values = table.column(column)
     dashed = not table.numbers(column, dashes=True)[1]  # numbers: a dash among them is none
-    gone = np.flatnonzero(missing_mask(values, dashes=dashed)).tolist()
+    gone = np.flatnonzero(table.missing(column, dashes=dashed)).tolist()
     if not gone:
         return table, []
     if len(gone) == len(values):
         raise DataError("is blank on every row; choose the column that holds the labels "
                         "with target=NAME", file=table.path, column=column)
-    keep = sorted(set(range(len(values))) - set(gone))
+    keep = np.flatnonzero(~np.isin(np.arange(len(values)), gone)).tolist()
     lines = [table.lines[i] for i in gone]
     shown = ", ".join(map(str, lines[:8])) + (" …" if len(lines) > 8 else "")
     n = len(gone)
     note = (f"{n} row{'' if n == 1 else 's'} with no {column!r} (line{'' if n == 1 else 's'} "
             f"{shown}) left out: a sample needs its label")
-    kept = Table(table.path, table.header, [table.rows[i] for i in keep],
-                 [table.lines[i] for i in keep], table.notes, table.written)
-    return kept, [note]
+    return table.taking(keep), [note]
 
 
 def from_column(table: Table, column: str, task: str) -> Target:
     """The target of a CSV column; a missing or (for regression) non-numeric value is an error
     naming its line."""
     values = [value.strip() for value in table.column(column)]
-    missing = np.flatnonzero(missing_mask(values))
+    missing = np.flatnonzero(table.missing(column))
     if len(missing):
         raise DataError("the target is missing; fill it in or remove the row",
                         file=table.path, line=table.lines[missing[0]], column=column)

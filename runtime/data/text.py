@@ -21,7 +21,7 @@ from layerloom.graph.export.predict_script import WORD as WORD_PATTERN
 
 from . import target as targets
 from .build import assemble
-from .csvfile import Table, dates, is_missing
+from .csvfile import Table, is_missing
 from .dataset import Dataset
 from .errors import DataError
 from .split import SplitSpec, split_indices
@@ -95,15 +95,25 @@ def free_text_columns(table: Table, exclude: set[str]) -> list[str]:
     for name in table.header:
         if name in exclude:
             continue
-        values = table.column(name)
-        if not table.numbers(name)[1] or dates(values):
+        if not table.numbers(name)[1] or table.dates(name):
             continue  # numbers; dates and times (2024-03-01 08:00:00 is six "words")
         # words between spaces: an id (550e8400-e29b-41d4-…), a URL or an e-mail address
         # holds several tokens but is one word, not free text
-        words = sum(words_in(value) * n for value, n in Counter(values).items()) / len(values)
-        if words >= FREE_TEXT_WORDS:
+        if mean_words(table, name) >= FREE_TEXT_WORDS:
             found.append(name)
     return found
+
+
+def mean_words(table: Table, name: str, cjk: bool = True) -> float:
+    """The mean of :func:`words_in` over column ``name``'s values (with ``cjk`` false, the
+    words between spaces only), each distinct value counted once."""
+    codes, distinct = table.distinct(name)
+    counts = np.bincount(codes, minlength=len(distinct))
+    if cjk and _CJK_CHAR.search("\n".join(distinct)):
+        words = [words_in(value) for value in distinct]
+    else:  # no Chinese or Japanese: the words between spaces, split in C
+        words = list(map(len, map(str.split, distinct)))
+    return float(np.dot(words, counts)) / len(codes)
 
 
 def words_in(value: str) -> float:
