@@ -231,38 +231,47 @@ def table_of(path: Path, lines: Iterable[tuple[list[str], int]], notes: list[str
     most_rows = width = 0
     chunk: list[list[str]] = []  # rows read, not yet added to their columns
     memos: list[dict | None] = []  # a column's repeated values, each held once (or None)
-    for row, line in lines:
-        if len(row) == width and len(numbers) < most_rows:  # a row of the table
-            if "".join(row).strip():  # not a blank line, nor only delimiters
-                chunk.append(row)
-                numbers.append(line)
-                if len(chunk) == CHUNK_ROWS:
-                    _add_rows(columns, memos, chunk)
-            continue
-        if not "".join(row).strip():  # a blank line, or only delimiters
-            continue
-        if header is None:
-            header = _header(path, row, line)
-            first, first_line, width = row, line, len(header)
-            cells = budget("LAYERLOOM_MAX_CSV_CELLS", MAX_CSV_CELLS)
-            most_rows = max(1, cells // len(header))
-            columns = [[] for _ in header]
-            memos = [None] * width
-        elif len(numbers) >= most_rows:
-            raise DataError(f"more than {most_rows:,} rows of {len(header):,} columns; "
-                            f"{_files(path)} are capped at {cells:,} values (set "
-                            f"LAYERLOOM_MAX_CSV_CELLS to change it)", file=path, line=line)
-        elif not numbers and len(row) > len(header) and _title_above(first, row):
-            raise _title(path, first, first_line, row, line)
-        elif not numbers and path.suffix.lower() == ".txt":
-            raise _plain_text(path)  # prose, its first line holding a comma
-        else:
-            hint = ("; where numbers are written with a decimal comma (3,14), save the file "
-                    "with ';' between the values, or put those numbers in quotes"
-                    if delimiter == "," and len(row) > len(header) and not numbers
-                    and re.search(r"\d,\d", ",".join(row)) else "")  # from the first row
-            raise DataError(f"{len(row)} values, but the header has {len(header)} columns"
-                            f"{hint}", file=path, line=line)
+    ragged: list[tuple[int, int]] = []  # the line and width of each row not as wide as the
+    hint = ""  # header, all said at once; and how to save a file of decimal commas
+    try:
+        for row, line in lines:
+            if len(row) == width and len(numbers) < most_rows:  # a row of the table
+                if "".join(row).strip():  # not a blank line, nor only delimiters
+                    chunk.append(row)
+                    numbers.append(line)
+                    if len(chunk) == CHUNK_ROWS:
+                        _add_rows(columns, memos, chunk)
+                continue
+            if not "".join(row).strip():  # a blank line, or only delimiters
+                continue
+            if header is None:
+                header = _header(path, row, line)
+                first, first_line, width = row, line, len(header)
+                cells = budget("LAYERLOOM_MAX_CSV_CELLS", MAX_CSV_CELLS)
+                most_rows = max(1, cells // len(header))
+                columns = [[] for _ in header]
+                memos = [None] * width
+            elif len(numbers) >= most_rows:
+                raise DataError(f"more than {most_rows:,} rows of {len(header):,} columns; "
+                                f"{_files(path)} are capped at {cells:,} values (set "
+                                f"LAYERLOOM_MAX_CSV_CELLS to change it)", file=path, line=line)
+            elif not numbers and not ragged and len(row) > len(header) and \
+                    _title_above(first, row):
+                raise _title(path, first, first_line, row, line)
+            elif not numbers and not ragged and path.suffix.lower() == ".txt":
+                raise _plain_text(path)  # prose, its first line holding a comma
+            else:
+                if not ragged and not numbers and delimiter == "," and \
+                        len(row) > len(header) and re.search(r"\d,\d", ",".join(row)):
+                    hint = ("; where numbers are written with a decimal comma (3,14), save "
+                            "the file with ';' between the values, or put those numbers in "
+                            "quotes")  # told from the first row
+                ragged.append((line, len(row)))
+    except csv.Error:
+        if not ragged:
+            raise
+    if ragged:  # every row as wide as the header but these: named at once
+        raise _ragged(path, ragged, len(header), hint)
     if header is None:
         raise DataError("the file is empty", file=path)
     _add_rows(columns, memos, chunk)
@@ -288,6 +297,30 @@ def table_of(path: Path, lines: Iterable[tuple[list[str], int]], notes: list[str
         written, examples = {**written, **grouped}, {**examples, **shown}
     return Table(path, header, lines=numbers, columns=columns,
                  notes=notes + written_notes(written, examples) + unsure, written=written)
+
+
+RAGGED_SHOWN = 8  # the rows not as wide as the header named, after the first
+
+
+def _ragged(path: Path, ragged: list[tuple[int, int]], width: int, hint: str) -> DataError:
+    """The rows (``(line, values)``) not as wide as the header, named at once: the first as
+    the error's line, the others after it, the first :data:`RAGGED_SHOWN` of them.
+
+    >>> print(_ragged(Path("t.csv"), [(6, 2), (10, 4), (31, 1)], 3, ""))
+    t.csv, line 6: 2 values, but the header has 3 columns; so do 2 more rows: line 10 (4 values) and line 31 (1 value)
+    """
+    (line, values), others = ragged[0], ragged[1:]
+    more = ""
+    if others:
+        shown = [f"line {at} ({n} value{'' if n == 1 else 's'})"
+                 for at, n in others[:RAGGED_SHOWN]]
+        rest = len(others) - len(shown)
+        listed = ", ".join(shown[:-1]) + " and " + shown[-1] if len(shown) > 1 and not rest \
+            else ", ".join(shown) + (f" and {rest} more" if rest else "")
+        more = (f"; so do{'es' if len(others) == 1 else ''} {len(others)} more "
+                f"row{'' if len(others) == 1 else 's'}: {listed}")
+    return DataError(f"{values} values, but the header has {width} columns{more}{hint}",
+                     file=path, line=line)
 
 
 CHUNK_ROWS = 4096  # rows read before they are added to their columns, as one list each
