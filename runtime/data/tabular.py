@@ -54,6 +54,7 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
     became: list[str] = []  # what each column of dates became
     filled: dict[str, dict] = {}
     unseen: dict[str, dict] = {}
+    crowded: list[tuple[str, int]] = []  # text columns of too many values to one-hot
     for name in features:
         values = list(map(str.strip, table.values(name)))
         constant += _constant_note(name, table.distinct(name)[1], len(values))
@@ -101,12 +102,8 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
             unseen[name] = {"count": len(outside),
                             "values": sorted(distinct[np.unique(outside)])}
         if len(categories) > max_categories:
-            fault = (f"{len(categories)} different values in the training rows, too many to "
-                     f"one-hot (more than {max_categories})")
-            raise DataError(f"{fault}; drop the column with drop=[{name!r}] (or raise "
-                            f"max_categories), or load the file with kind='text' if it holds "
-                            f"free text", file=table.path, column=name,
-                            remedy={"drop": [name]}, fault=fault)
+            crowded.append((name, len(categories)))  # each said at once, after the others
+            continue
         advice += _category_notes(name, values, categories, len(split.train)) + \
             targets.case_note(name, categories)
         index = {category: i for i, category in enumerate(categories)}
@@ -118,6 +115,8 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
         names += [f"{name}={category}" for category in categories]
         onehot += [True] * len(categories)
         columns.append({"name": name, "kind": "categorical", "categories": categories})
+    if crowded:
+        raise _crowded(table, crowded, max_categories)
     x = np.concatenate(blocks, axis=1, dtype=np.float32)  # as the model takes them: half the
     # memory of float64, and no second copy made by assemble()
     blocks.clear()  # each is in x now
@@ -134,6 +133,26 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
         meta.update(notes=notes, filled=filled, unseen=unseen)
     return assemble(table.path.name, str(table.path), x, goal.y, spec, classes=goal.classes,
                     norm="feature", keep=np.array(onehot), split=split, meta=meta, owned=True)
+
+
+def _crowded(table: Table, crowded: list[tuple[str, int]], most: int) -> DataError:
+    """The text columns (``(name, categories)``) of more values than ``max_categories``
+    (``most``), named at once with the one drop that leaves them all out."""
+    (name, n), others = crowded[0], crowded[1:]
+    fault = f"{n} different values in the training rows, too many to one-hot (more than {most})"
+    if not others:
+        return DataError(f"{fault}; drop the column with drop=[{name!r}] (or raise "
+                         f"max_categories), or load the file with kind='text' if it holds free "
+                         f"text", file=table.path, column=name, remedy={"drop": [name]},
+                         fault=fault)
+    shown = [f"{other!r} ({count})" for other, count in others]
+    listed = ", ".join(shown[:-1]) + " and " + shown[-1] if len(shown) > 1 else shown[0]
+    fault += (f", as has column {listed}" if len(others) == 1 else
+              f", as have columns {listed}")
+    names = [name] + [other for other, _ in others]
+    return DataError(f"{fault}; drop them with drop={names!r} (or raise max_categories), or "
+                     f"load the file with kind='text' if one holds free text", file=table.path,
+                     column=name, remedy={"drop": names}, fault=fault)
 
 
 def _date_order(option: str | dict[str, str], name: str) -> tuple[str, str]:
