@@ -1048,8 +1048,10 @@ class _Resolver:
             said = self.origin(exc.param, raw, block_params, in_shapes[0] if in_shapes else None)
             if not said and self.scaled_inputs:
                 said = f" ({'; '.join(self.scaled_inputs)})"
-            self.error(info.path, exc.message + _sources(spec, info.inputs, in_shapes) + said,
-                       param=exc.param)
+            # which wire brings which shape, where the inputs do not go together; a param's
+            # problem (nhead not dividing d_model) is the param's, whatever feeds the block
+            wires = "" if exc.param else _sources(spec, info.inputs, in_shapes)
+            self.error(info.path, exc.message + wires + said, param=exc.param)
 
     def _channel_advice(self, port: int, expected: str, given: Shape) -> str:
         """The fix where an Input left out the channel axis, the commonest slip with images

@@ -1,7 +1,9 @@
 """``import-onnx`` of the text templates and across opsets: lstm-text and transformer-text come
-back from their ONNX files as the same blocks, with the same parameter count and outputs, at
-opsets 13/14, 17 and 20 (the newest the TorchScript exporter writes); two image/tabular
-templates at each of those opsets too."""
+back from their ONNX files with the same parameter count and outputs, at opsets 13/14, 17 and 20
+(the newest the TorchScript exporter writes); lstm-text as the same blocks, and transformer-text
+without its padding mask too (an encoder layer given a padding mask imports as its parts, a
+MultiheadAttention given the PaddingMask among them); two image/tabular templates at each of
+those opsets too."""
 
 from __future__ import annotations
 
@@ -19,13 +21,26 @@ from layerloom.graph.templates import load_template
 NEWEST = 20  # the newest opset torch.onnx.export(dynamo=False) writes
 
 
+def unmasked(name):
+    """transformer-text as it was before its padding mask: the encoder given no mask, and the
+    mean over the sequence pooled (a design that comes back from ONNX block for block)."""
+    graph = load_template(name)
+    graph.nodes = [n for n in graph.nodes if n.type != "PaddingMask"]
+    graph.edges = [e for e in graph.edges if "padding" not in (e.source, e.target)]
+    for edge in graph.edges:
+        edge.port = None
+    next(n for n in graph.nodes if n.type == "SequencePool").params["mode"] = "mean"
+    return graph
+
+
 def _export(name, opset, path, monkeypatch):
-    """The template with weights of a real scale (biases and norms not 0/1), exported by the
-    classic exporter at ``opset``: its text length fixed, as the dynamo exporter (opset 18 and
-    later), which export_model uses to keep a transformer's length free, would not write it."""
+    """The template (or ``name``, a design) with weights of a real scale (biases and norms not
+    0/1), exported by the classic exporter at ``opset``: its text length fixed, as the dynamo
+    exporter (opset 18 and later), which export_model uses to keep a transformer's length free,
+    would not write it."""
     monkeypatch.setattr(onnx_format, "OPSET", opset)
     monkeypatch.setattr(onnx_format, "free_lengths", lambda *args: None)
-    graph = load_template(name)
+    graph = load_template(name) if isinstance(name, str) else name
     torch.manual_seed(0)
     model = compile_graph(graph).eval()
     with torch.no_grad():
@@ -75,8 +90,27 @@ def test_lstm_text_is_one_bidirectional_lstm_giving_its_last_state(opset, tmp_pa
 
 
 @pytest.mark.parametrize("opset", [14, 17, NEWEST])  # 13 cannot export attention
-def test_transformer_text_comes_back_as_the_same_design(opset, tmp_path, monkeypatch):
+def test_transformer_text_comes_back_with_its_padding_mask(opset, tmp_path, monkeypatch):
     graph = _round_trip("transformer-text", opset, tmp_path, monkeypatch)
+    _, model = _export("transformer-text", opset, tmp_path / "again.onnx", monkeypatch)
+    imported = compile_graph(graph).eval()
+    imported.load_state_dict(import_onnx(tmp_path / "again.onnx")[1], strict=True)
+    ids = torch.randint(1, 1000, (4, 32))
+    for row, words in enumerate((3, 10, 31, 32)):
+        ids[row, words:] = 0  # padded as the text datasets pad
+    with torch.no_grad():
+        torch.testing.assert_close(imported(ids), model(ids), atol=1e-4, rtol=1e-4)
+    types = [n.type for n in graph.nodes]
+    assert types[:4] == ["Input", "PaddingMask", "Embedding", "PositionalEmbedding"]
+    mask = next(n.id for n in graph.nodes if n.type == "PaddingMask")
+    assert {e.target for e in graph.edges if e.source == mask} == {
+        n.id for n in graph.nodes if n.type == "MultiheadAttention"}  # each of the 2 layers'
+    assert types.count("MultiheadAttention") == 2
+
+
+@pytest.mark.parametrize("opset", [14, 17, NEWEST])  # 13 cannot export attention
+def test_transformer_text_comes_back_as_the_same_design(opset, tmp_path, monkeypatch):
+    graph = _round_trip(unmasked("transformer-text"), opset, tmp_path, monkeypatch)
     assert [(n.id, n.type) for n in graph.nodes] == [
         ("tokens", "Input"), ("embed", "Embedding"), ("position", "PositionalEmbedding"),
         ("encoder", "TransformerEncoderLayer"), ("mean", "SequencePool"), ("fc", "Linear"),
@@ -110,7 +144,7 @@ def test_text_templates_from_the_dynamo_exporter(tmp_path):
     for name, blocks in (("lstm-text", ["Embedding", "LSTM", "Linear"]),
                          ("transformer-text", ["Embedding", "PositionalEmbedding",
                                                "TransformerEncoderLayer", "SequencePool"])):
-        original = load_template(name)
+        original = load_template(name) if name == "lstm-text" else unmasked(name)
         torch.manual_seed(0)
         model = compile_graph(original).eval()
         with torch.no_grad():
@@ -141,7 +175,7 @@ def test_text_templates_from_the_dynamo_exporter(tmp_path):
 def test_cli_imports_transformer_text_and_exports_it_with_its_weights(tmp_path, monkeypatch,
                                                                      capsys):
     monkeypatch.chdir(tmp_path)
-    _export("transformer-text", 17, tmp_path / "t.onnx", monkeypatch)
+    _export(unmasked("transformer-text"), 17, tmp_path / "t.onnx", monkeypatch)
     code = main(["import-onnx", "t.onnx", "-o", "g.json", "--weights", "w.safetensors"])
     out = capsys.readouterr()
     assert code == 0, out.err
