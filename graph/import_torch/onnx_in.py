@@ -191,7 +191,9 @@ def onnx_inputs(model) -> tuple[list[tuple[int, ...]], list[str]]:
 class OnnxModule(nn.Module):
     """Runs an ONNX graph's nodes in order with torch modules and functions."""
 
-    def __init__(self, model, file: str | None = None):
+    def __init__(self, model, file: str | None = None, other=None):
+        """``other``: ``model`` at another length of its inputs' free lengths
+        (:mod:`.onnx_free_lengths`), whose values show which of those the length computes."""
         super().__init__()
         from onnx import numpy_helper
 
@@ -217,9 +219,13 @@ class OnnxModule(nn.Module):
                 raise GraphError(f"ONNX node {_label(node, index)} ({node.domain}."
                                  f"{node.op_type}): only the standard operator set imports")
         shapes, dtypes = onnx_inputs(model)
-        self.probes, self.checked = _probes(model, shapes, dtypes, _PROBE_BATCHES, file)
+        self.probes, self.checked, self.at_other = _probes(model, shapes, dtypes,
+                                                           _PROBE_BATCHES, file, other)
+        self.lengthdep: dict[str, np.ndarray] = {}  # known values that follow the length
+        self.length_held: list[str] = []  # nodes given such a value as a constant
         self.batchdep: dict[str, tuple[np.ndarray, ...]] = {}  # values that follow the batch
-        self.attr_of: dict[str, tuple[str, int | None]] = {}  # constant -> (parameter, rows)
+        # constant -> (parameter, the index of its rows used: a table cut to the length)
+        self.attr_of: dict[str, tuple[str, tuple[slice, ...] | None]] = {}
         self._fold(weights)
         self.producer = {o: i for i, n in enumerate(self.nodes) for o in n.output if o}
         self.consumers: dict[str, list[int]] = {}
@@ -295,6 +301,10 @@ class OnnxModule(nn.Module):
                 self.consts[name] = values[0]
             else:
                 self.batchdep[name] = tuple(values)
+            other = self.at_other.get(name)
+            if other is not None and not (other.shape == values[-1].shape
+                                          and np.array_equal(other, values[-1])):
+                self.lengthdep[name] = other  # held at this length, unless a step frees it
         for node in self.nodes:  # a learned token expanded over the batch: computed, kept
             if node.op_type == "Expand" and node.output[0] in self.batchdep and \
                     node.input[0] in weights and self._batch_first(node.output[0]) and \
@@ -337,6 +347,13 @@ class OnnxModule(nn.Module):
             else None
         inputs = list(node.input)
         for position, name in enumerate(inputs):
+            if node.op_type == "Reshape" and position == 1 and name in self.lengthdep and \
+                    name not in self.batchdep:
+                inputs[1] = self._free_length(index, node, name,
+                                              self.consts[name].reshape(-1).tolist())
+                continue
+            if name in self.lengthdep and not (node.op_type == "Reshape" and position == 1):
+                self.length_held.append(f"ONNX node {_label(node, index)} ({node.op_type})")
             if name in self.batchdep:
                 if node.op_type == "Expand" and position == 1 and node.input[0] in self.consts:
                     continue  # a learned token over the batch: below
@@ -544,7 +561,26 @@ class OnnxModule(nn.Module):
                 raise GraphError(f"ONNX node {_label(node, index)} ({what}): dimension {i} of "
                                  f"its target shape is computed from the batch size (it merges "
                                  f"the batch with another dimension); no block does that")
+        if what == "Reshape" and name in self.lengthdep:
+            return self._free_length(index, node, name, out)
         fixed = f"{name}::batch"
+        self.consts[fixed] = np.asarray(out, dtype=np.int64)
+        return fixed
+
+    def _free_length(self, index: int, node, name: str, out: list[int]) -> str:
+        """A Reshape target ``out`` (its batch 0 where it follows the batch) whose sizes
+        computed from a free length are -1 (the one size left to the input's), so that the
+        Reshape runs at any length."""
+        at, other = self.probes[-1][name].reshape(-1), self.lengthdep[name].reshape(-1)
+        moving = [i for i, (a, b) in enumerate(zip(at.tolist(), other.tolist()))
+                  if a != b and out[i] != 0] if at.shape == other.shape else None
+        if moving is None or len(moving) != 1 or -1 in out:
+            raise GraphError(f"ONNX node {_label(node, index)} (Reshape): its target shape "
+                             f"{list(out)} is computed from the input's free length otherwise "
+                             f"than as one of its sizes beside no -1; no block reshapes so at "
+                             f"any length")
+        out = [-1 if i == moving[0] else size for i, size in enumerate(out)]
+        fixed = f"{name}::length"
         self.consts[fixed] = np.asarray(out, dtype=np.int64)
         return fixed
 
@@ -609,7 +645,7 @@ class OnnxModule(nn.Module):
             count = _counting_rows(self.consts.get(ids))
             if table in self.initializers and np.ndim(self.consts[table]) == 2 and \
                     count is not None and not _attr_dict(self.nodes[index]).get("axis", 0):
-                source, rows = table, count
+                source, rows = table, (slice(0, count),)
         if source in self.initializers and self.scopes:
             # the dynamo exporter's: a parameter by its path (model.vit.embeddings.cls_token:
             # cls_token), a value it computed by its own name (embedding_1: not the model's)
@@ -1394,7 +1430,7 @@ class OnnxModule(nn.Module):
         if name in self.attr_of:
             attribute, rows = self.attr_of[name]
             table = getattr(self, attribute)
-            return table if rows is None else table[:rows]
+            return table if rows is None else table[rows]
         return self.consts.get(name) if name else None
 
 
@@ -1429,13 +1465,14 @@ class OnnxModule3(OnnxModule):
         return self.run([x, y, z])
 
 
-def onnx_module(model, file: str | None = None) -> OnnxModule:
-    """The module that runs ``model``'s nodes (``file``: its file's name, for errors)."""
+def onnx_module(model, file: str | None = None, other=None) -> OnnxModule:
+    """The module that runs ``model``'s nodes (``file``: its file's name, for errors;
+    ``other``: the model at another length, :class:`OnnxModule`)."""
     count = len(onnx_inputs(model)[0])
     classes = {1: OnnxModule1, 2: OnnxModule2, 3: OnnxModule3}
     if count not in classes:
         raise GraphError(f"the ONNX model has {count} inputs; 1 to 3 import")
-    module = classes[count](model, file)
+    module = classes[count](model, file, other)
     return module.eval()
 
 _PROBE_BATCHES = (2, 3)
@@ -1474,8 +1511,9 @@ def _close(got, expected: torch.Tensor, atol: float = 1e-4) -> bool:
     return bool(((got - expected).abs().max().item() if got.numel() else 0.0) <= atol * scale)
 
 
-def _leading_rows(module: "OnnxModule", node) -> int | None:
-    """``Slice(table, [0], [n], [0])``: ``n``, the table's leading rows (else None)."""
+def _leading_rows(module: "OnnxModule", node) -> tuple[slice, ...] | None:
+    """``Slice(table, [0], [n], [0])``: the index of the table's ``n`` leading rows (else None);
+    of a ``[1, N, D]`` table cut along its rows (``self.pos[:, :L]``), ``[:, :n]``."""
     ins = list(node.input) + [""] * (5 - len(node.input))
     values = [module.consts.get(i) if i else None for i in ins[1:5]]
     if any(v is None for v in values[:2]) or np.asarray(values[0]).size != 1:
@@ -1484,9 +1522,12 @@ def _leading_rows(module: "OnnxModule", node) -> int | None:
         int(np.asarray(values[1]).reshape(-1)[0])
     axes = [0] if values[2] is None else np.asarray(values[2]).reshape(-1).tolist()
     steps = [1] if values[3] is None else np.asarray(values[3]).reshape(-1).tolist()
-    if starts != 0 or axes != [0] or steps != [1] or ends < 1:
+    shape = np.shape(module.consts.get(node.input[0]))
+    axis = axes[0] % len(shape) if len(axes) == 1 and shape else None
+    if starts != 0 or axis is None or any(d != 1 for d in shape[:axis]) or steps != [1] \
+            or ends < 1:
         return None
-    return ends
+    return (slice(None),) * axis + (slice(0, ends),)
 
 
 def _counting_rows(ids) -> int | None:
@@ -1515,18 +1556,23 @@ def _ort_text(exc: Exception) -> str:
     return text
 
 
-def _probes(model, shapes, dtypes, batches, file: str | None = None):
+def _probes(model, shapes, dtypes, batches, file: str | None = None, other=None):
     """Every value of the file run by onnxruntime on random inputs of each of ``batches``
-    samples, by name (the inputs too); and ``(inputs, outputs)`` of the file on random inputs
-    of 3 samples, which :func:`_against_runtime` compares the imported graph with. One run of
-    onnxruntime's process for all (:func:`~.onnx_runner.run_onnx`)."""
+    samples, by name (the inputs too); ``(inputs, outputs)`` of the file on random inputs
+    of 3 samples, which :func:`_against_runtime` compares the imported graph with; and every
+    value of ``other`` (the file at another length, :class:`OnnxModule`) on the last batch, {}
+    without it. One run of onnxruntime's process for all (:func:`~.onnx_runner.run_onnx`)."""
     import onnx
 
-    probe = onnx.ModelProto()
-    probe.CopyFrom(model)
-    have = {o.name for o in probe.graph.output}
-    names = [o for n in probe.graph.node for o in n.output if o and o not in have]
-    probe.graph.output.extend(onnx.ValueInfoProto(name=n) for n in names)
+    def exposed(model):
+        probe = onnx.ModelProto()
+        probe.CopyFrom(model)
+        have = {o.name for o in probe.graph.output}
+        names = [o for n in probe.graph.node for o in n.output if o and o not in have]
+        probe.graph.output.extend(onnx.ValueInfoProto(name=n) for n in names)
+        return probe
+
+    probe = exposed(model)
     weights = {t.name for t in model.graph.initializer}
     inputs = [v.name for v in model.graph.input if v.name not in weights]
     runs = []
@@ -1540,16 +1586,27 @@ def _probes(model, shapes, dtypes, batches, file: str | None = None):
     samples = [torch.randint(0, 5, (3, *s), generator=generator) if d == "int64"
                else torch.randn((3, *s), generator=generator) for s, d in zip(shapes, dtypes)]
     runs.append((1, {name: x.numpy() for name, x in zip(inputs, samples)}))
+    models = [(probe, False), (model, True)]
+    if other is not None:
+        generator = np.random.default_rng(batches[-1])
+        sized = {v.name: [d.dim_value for d in v.type.tensor_type.shape.dim[1:]]
+                 for v in other.graph.input}
+        runs.append((2, {name: generator.integers(0, 5, (batches[-1], *sized[name]))
+                         .astype(np.int64) if dtype == "int64" else
+                         generator.standard_normal((batches[-1], *sized[name]))
+                         .astype(np.float32) for name, dtype in zip(inputs, dtypes)}))
+        models.append((exposed(other), False))
     try:
-        results = run_onnx([(probe, False), (model, True)], runs, file)
+        results = run_onnx(models, runs, file)
     except OrtFailure as exc:
         if exc.stage == "load":  # onnxruntime cannot load it: say so
             raise GraphError(f"onnxruntime cannot run the file: {_ort_text(exc)}") from None
         batch = next(iter(runs[exc.run][1].values())).shape[0]
         raise GraphError(f"onnxruntime cannot run the file on a batch of {batch} (the batch "
                          f"dimension must be dynamic): {_ort_text(exc)}") from None
+    at_other = {**results.pop(), **runs.pop()[1]} if other is not None else {}
     probes = [{**outputs, **feeds} for outputs, (_, feeds) in zip(results[:-1], runs)]
-    return probes, (samples, list(results[-1].values()))
+    return probes, (samples, list(results[-1].values())), at_other
 
 
 class _Recurrent(Recurrent):
@@ -2043,28 +2100,42 @@ def import_onnx_model(model, file: str, *, name: str | None = None, atol: float 
     :func:`~.onnx_upload.read_onnx_bytes` for an upload); ``file``: its file's name, which
     errors and the description quote."""
     from . import check_import, traced_import
+    from .onnx_free_lengths import check_other_length, free_lengths, free_the_inputs
     from .onnx_lengths import fix_lengths
     from .onnx_weights import refuse_shared_layers, say_constants_learn
 
     model = fix_lengths(model)  # a LayerLoom export's free text length: its design's
+    lengths = free_lengths(model, file)  # another tool's: the design's variable
+    if lengths is not None:
+        model = lengths.at(model, lengths.size)
     refuse_large_inputs(model, file, run_batches(model))
     model = free_batch(model, file)
     refuse_shared_layers(model, file)
     shapes, dtypes = onnx_inputs(model)
-    module = onnx_module(model, file)
+    other = lengths.at(model, lengths.other) if lengths is not None else None
+    module = onnx_module(model, file, other)
     graph, weights, _ = traced_import(module, shapes, dtypes, name=name or Path(file).stem)
     say_constants_learn(graph, weights, {attribute for attribute, _ in module.attr_of.values()})
     graph.description = f"Imported from the ONNX file {file}."
     _name_inputs(graph, module.input_names)
     state = weights.apply(module.state_dict())
     diff = check_import(module, graph, state, shapes, dtypes, weights=weights)
+
+    def checked(graph, state):
+        worst = max(diff, _against_runtime(module.checked, graph, state, atol))
+        if lengths is None:
+            return graph, state, worst
+        free_the_inputs(graph, module.input_names, lengths)
+        return graph, state, max(worst, check_other_length(graph, state, lengths, file, atol,
+                                                           module.length_held))
+
     try:  # encoder layers as one block each, kept only where onnxruntime agrees
         merged = _encoder_layers(graph, state)
         if merged is not None:
-            return (*merged, max(diff, _against_runtime(module.checked, *merged, atol)))
+            return checked(*merged)
     except Exception:  # noqa: BLE001 - the blocks as imported stay, checked below
         pass
-    return graph, state, max(diff, _against_runtime(module.checked, graph, state, atol))
+    return checked(graph, state)
 
 
 def _name_inputs(graph, names: list[str]) -> None:

@@ -24,7 +24,9 @@ def register(subparsers) -> None:
                     "(convolutional, recurrent and Transformer models: LSTM/GRU/RNN, attention, "
                     "LayerNorm); opsets 7-21 are accepted. A file exported with a fixed batch (no "
                     "dynamic_axes) imports where it runs on other batches; otherwise the error "
-                    "says how to re-export it. In the designer (layerloom app), Open > Open a "
+                    "says how to re-export it. A file whose sequence length is free (dynamic_axes "
+                    "on it, a named symbol) imports with the Input's length as the design's "
+                    "variable 'length', checked at two lengths. In the designer (layerloom app), Open > Open a "
                     "model (ONNX) imports a file the same way, as a new project carrying its "
                     "weights.")
     p.add_argument("model", metavar="MODEL.onnx",

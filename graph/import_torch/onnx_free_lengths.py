@@ -1,0 +1,222 @@
+"""An ONNX file from another tool whose inputs leave a length free, imported as a design whose
+Input length is a variable.
+
+``torch.onnx.export(..., dynamic_axes={"ids": {0: "batch", 1: "seq"}})``, the dynamo exporter's
+``dynamic_shapes`` and other tools write a sequence input as ``[batch, "seq"]``: a named symbol
+(or an unnamed free size) after the batch. A graph's Input has one shape, and the graph format's
+way to leave a size to the user is a variable (the text templates' ``"shape": ["=length"]``),
+so each such symbol becomes a variable of the design, ``length`` where there is one (the
+symbol's own name where there are several), the Input's size at that axis ``"=length"``.
+
+The file is imported at one length (:data:`LENGTHS`: the first pair at which onnxruntime runs
+it), values computed from the length (``Shape → Gather``) folded at it as the batch's are;
+the import is then checked against onnxruntime on the file at a second length, so a design that
+would hold the first length somewhere (a Reshape to it, a table cut to it) is refused, naming
+the length and where it is held, rather than imported for one length the user never chose.
+"""
+
+from __future__ import annotations
+
+import copy
+import keyword
+import re
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from ..errors import GraphError
+
+# (the design's length, the check's other length), tried in order until onnxruntime runs both:
+# 32 as the text templates; shorter pairs for a file whose position table is shorter
+LENGTHS = ((32, 20), (16, 10), (8, 5))
+_TAKEN = {"in_shape", "round", "ceil", "floor", "min", "max", "int", "abs", "True", "False"}
+
+
+@dataclass
+class FreeLengths:
+    """The free axes of a file's inputs and the lengths the import runs them at."""
+
+    axes: dict[str, dict[int, str]]  # input -> {axis (the batch 0): variable}
+    symbols: dict[str, str]  # variable -> the file's name of the size ('seq', or '' unnamed)
+    size: int  # the design's length: the variables' value, the import's trace
+    other: int  # the check's second length
+    check: tuple[list[torch.Tensor], list[np.ndarray]]  # inputs at ``other``, the file's outputs
+
+    def at(self, model, length: int):
+        """``model`` (a copy) with each free axis of its inputs set to ``length``."""
+        return with_sizes(model, {name: {axis: length for axis in axes}
+                                  for name, axes in self.axes.items()})
+
+    def variables(self) -> dict[str, int]:
+        return {name: self.size for name in self.symbols}
+
+    def said(self) -> str:
+        """How a message names the free sizes: ``input 'ids' of any length ('seq')``."""
+        parts = []
+        for name, axes in self.axes.items():
+            symbols = sorted({self.symbols[v] for v in axes.values()} - {""})
+            parts.append(f"input '{name}' of any length"
+                         + (f" ({', '.join(repr(s) for s in symbols)})" if symbols else ""))
+        return ", ".join(parts)
+
+
+def free_axes(model) -> dict[str, dict[int, str]]:
+    """Each graph input's sizes after the batch that the file leaves free, by the file's name
+    for them (``''`` for an unnamed one): ``{input: {axis: symbol}}``, the axis counted with
+    the batch.
+
+    >>> import onnx
+    >>> x = onnx.helper.make_tensor_value_info("ids", onnx.TensorProto.INT64, ["batch", "seq"])
+    >>> y = onnx.helper.make_tensor_value_info("y", onnx.TensorProto.INT64, ["batch", "seq"])
+    >>> free_axes(onnx.helper.make_model(onnx.helper.make_graph(
+    ...     [onnx.helper.make_node("Identity", ["ids"], ["y"])], "g", [x], [y])))
+    {'ids': {1: 'seq'}}
+    """
+    weights = {t.name for t in model.graph.initializer}
+    found: dict[str, dict[int, str]] = {}
+    for value in model.graph.input:
+        if value.name in weights:
+            continue
+        for axis, dim in enumerate(value.type.tensor_type.shape.dim):
+            if axis and not dim.HasField("dim_value"):
+                found.setdefault(value.name, {})[axis] = dim.dim_param
+    return found
+
+
+def with_sizes(model, sizes: dict[str, dict[int, int]]):
+    """A copy of ``model`` whose inputs have ``sizes`` (``{input: {axis: size}}``) at those
+    axes; the shapes inferred inside the file are dropped (they may name the free sizes)."""
+    fixed = copy.deepcopy(model)
+    for value in fixed.graph.input:
+        dims = value.type.tensor_type.shape.dim
+        for axis, size in sizes.get(value.name, {}).items():
+            dims[axis].dim_value = size
+    del fixed.graph.value_info[:]
+    return fixed
+
+
+def _variables(axes: dict[str, dict[int, str]]) -> tuple[dict[str, dict[int, str]],
+                                                          dict[str, str]]:
+    """The axes by variable, and each variable's symbol: one symbol (the same name on several
+    inputs, a padding mask's) is ``length``; several are named after their symbols where
+    those are names, ``length_2``… where not (an unnamed size is a symbol of its own)."""
+    symbols: list[str] = []
+    for per_input in axes.values():
+        for symbol in per_input.values():
+            if symbol not in symbols or not symbol:
+                symbols.append(symbol)
+    names: list[str] = []
+    for i, symbol in enumerate(symbols):
+        name = "length" if len(symbols) == 1 else re.sub(r"\W", "_", symbol).strip("_")
+        if not name or not name.isidentifier() or keyword.iskeyword(name) or name in _TAKEN \
+                or name in names or name[0].isdigit():
+            name = f"length_{i + 1}"
+        names.append(name)
+    unnamed = iter(n for n, s in zip(names, symbols) if not s)
+    by_symbol = {s: n for n, s in zip(names, symbols) if s}
+    renamed = {value: {axis: by_symbol[s] if s else next(unnamed) for axis, s in per.items()}
+               for value, per in axes.items()}
+    return renamed, dict(zip(names, symbols))
+
+
+def free_lengths(model, file: str) -> FreeLengths | None:
+    """The free lengths of ``model``'s inputs and the two lengths at which onnxruntime runs
+    it (with its outputs at the second); None where every size after the batch is a number.
+    A GraphError where an input leaves more than its length free (an image of any size), or
+    where onnxruntime runs the file at none of :data:`LENGTHS`."""
+    from .onnx_in import _ort_text
+    from .onnx_runner import OrtFailure, refuse_large_inputs, run_onnx
+
+    symbolic = free_axes(model)
+    if not symbolic:
+        return None
+    for name, per_input in symbolic.items():
+        if len(per_input) > 1:
+            shape = [d.dim_value or d.dim_param or "?" for d in
+                     next(v for v in model.graph.input if v.name == name)
+                     .type.tensor_type.shape.dim]
+            raise GraphError(f"{file}: input '{name}' has shape {shape}: {len(per_input)} of "
+                             f"its sizes after the batch are free; one (a length) imports, as "
+                             f"the design's variable: fix the others when you export it")
+    axes, symbols = _variables(symbolic)
+    weights = {t.name for t in model.graph.initializer}
+    inputs = [v for v in model.graph.input if v.name not in weights]
+    first = inputs[0].type.tensor_type.shape.dim[0] if inputs and \
+        inputs[0].type.tensor_type.shape.dim else None
+    batch = first.dim_value if first is not None and first.HasField("dim_value") else 2
+    failures = []
+    for size, other in LENGTHS:
+        ran = [with_sizes(model, {n: dict.fromkeys(a, length) for n, a in axes.items()})
+               for length in (size, other)]
+        for fixed in ran:
+            refuse_large_inputs(fixed, file, [batch])
+        generator = np.random.default_rng(size)
+        feeds = [{value.name: _sample(value, batch, generator) for value in fixed.graph.input
+                  if value.name not in weights} for fixed in ran]
+        try:
+            results = run_onnx([(ran[0], True), (ran[1], True)], [(0, feeds[0]), (1, feeds[1])],
+                               file)
+        except OrtFailure as exc:
+            failures.append(f"at {size if exc.run == 0 else other}: {_ort_text(exc)}")
+            continue
+        samples = [torch.as_tensor(feeds[1][v.name]) for v in inputs]
+        return FreeLengths(axes, symbols, size, other, (samples, list(results[1].values())))
+    lengths = sorted({n for pair in LENGTHS for n in pair}, reverse=True)
+    names = FreeLengths(axes, symbols, 0, 0, ([], [])).said()
+    raise GraphError(f"{file}: the file takes {names}, but onnxruntime runs it at none of "
+                     f"the lengths {', '.join(map(str, lengths))} ({failures[0]}); the file "
+                     f"itself holds the length it was exported at (the TorchScript exporter "
+                     f"writes nn.MultiheadAttention's so): export it with "
+                     f"torch.onnx.export(..., dynamo=True, dynamic_shapes=...), which keeps the "
+                     f"length free, or with the length fixed (no dynamic axis on it)")
+
+
+def _sample(value, batch: int, generator) -> np.ndarray:
+    """Random values for the input ``value`` at ``batch``: token ids 0-4 (as the probes')."""
+    from .onnx_in import _DTYPES
+
+    shape = [batch, *(d.dim_value for d in value.type.tensor_type.shape.dim[1:])]
+    if _DTYPES.get(value.type.tensor_type.elem_type) == "int64":
+        return generator.integers(0, 5, shape).astype(np.int64)
+    return generator.standard_normal(shape).astype(np.float32)
+
+
+def free_the_inputs(graph, names: list[str], lengths: FreeLengths) -> None:
+    """The Input nodes of ``graph`` (the file's inputs ``names``, in order) take their free
+    axes as the design's variables (``"shape": ["=length", 16]``), set to the import's length."""
+    graph.variables = {**lengths.variables(), **graph.variables}
+    inputs = [n for n in graph.nodes if n.type == "Input"]
+    for node, name in zip(inputs, names):
+        shape = list(node.params.get("shape") or [])
+        for axis, variable in lengths.axes.get(name, {}).items():
+            if 0 < axis <= len(shape):
+                shape[axis - 1] = f"={variable}"
+        node.params["shape"] = shape
+
+
+def check_other_length(graph, state, lengths: FreeLengths, file: str, atol: float,
+                       held: list[str]) -> float:
+    """The compiled ``graph`` against onnxruntime on the file at the second length: the max
+    abs diff, or a GraphError naming the length and, where the import knows it, the ONNX node
+    whose size computed from the length it holds (``held``)."""
+    from .onnx_in import _against_runtime
+    from .training import ImportNote
+
+    try:
+        diff = _against_runtime(lengths.check, graph, state, atol)
+    except Exception as exc:  # noqa: BLE001 - a shape error of the compiled graph, said in words
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        where = f"; {held[0]} uses a size computed from the length" if held else ""
+        raise GraphError(
+            f"{file}: the file takes {lengths.said()} (onnxruntime runs it at {lengths.size} "
+            f"and {lengths.other}), but the design imported at length {lengths.size} does not "
+            f"give the file's outputs at {lengths.other} ({reason}){where}: it would take only "
+            f"the length {lengths.size}; export the model with its length fixed (no dynamic "
+            f"axis on it) to import it at that length") from None
+    variables = ", ".join(f"{name} = {lengths.size}" for name in lengths.symbols)
+    warnings.warn(f"the file takes {lengths.said()}: the design's Input takes it as the "
+                  f"variable {variables}, its outputs checked against onnxruntime's at lengths "
+                  f"{lengths.size} and {lengths.other}", ImportNote, stacklevel=2)
+    return diff
