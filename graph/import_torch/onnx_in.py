@@ -2073,6 +2073,9 @@ _FUNCTIONS = {
     "Sub": _binary(torch.sub),  # of two computed tensors: by constants, Rescaling or Normalize
     "Div": _binary(torch.div),
     "MatMul": _binary(torch.matmul),  # of two computed tensors (by a weight: a Linear)
+    # torch.einsum, which the importer writes as the permutes and batched product it is
+    # (einsums.py), or refuses naming the equation
+    "Einsum": lambda xs, a: torch.einsum(a["equation"], *xs),
     "ReduceMean": _reduce("mean"),
     "ReduceSum": _reduce("sum"),
     "ReduceMax": _reduce("max"),

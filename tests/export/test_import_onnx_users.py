@@ -124,8 +124,10 @@ MODELS = {
     "bmm_computed": (lambda: Fn(lambda s, x: torch.bmm(s.a(x), s.b(x).transpose(1, 2)),
                                 a=lin(4, 4), b=lin(4, 4)), [(5, 4)], OK),
     "einsum_computed": (lambda: Fn(lambda s, x: torch.einsum("bij,bkj->bik", s.a(x), s.b(x)),
-                                   a=lin(4, 4), b=lin(4, 4)), [(5, 4)],
-                        r"ONNX node /Einsum \(Einsum\): no LayerLoom block does Einsum"),
+                                   a=lin(4, 4), b=lin(4, 4)), [(5, 4)], OK),  # a batched product
+    "einsum_outer": (lambda: Fn(lambda s, x: torch.einsum("bi,bj->bij", s.a(x), s.b(x)),
+                                a=lin(4, 3), b=lin(4, 2)), [(4,)],
+                     r"ONNX node /Einsum \(Einsum\): .*'bi,bj->bij' is no batched matrix product"),
     "gru_last_step": (lambda: Fn(lambda s, x: s.l(s.g(x)[0][:, -1]),
                                  g=nn.GRU(4, 6, batch_first=True), l=lin(6, 2)), [(5, 4)], OK),
     "lstm_hidden": (lambda: Fn(lambda s, x: s.l(s.g(x)[1][0][-1]),
