@@ -31,6 +31,7 @@ from .einsums import expand_einsums
 from .glu import split_glus
 from .hooks import hook_hint, warn_hooks
 from .importer import Importer
+from .masked_scores import masks_to_attention
 from .output_match import match_outputs
 from .parameters import note_left_out, refuse_tied
 from .qkv_first import split_qkv
@@ -98,6 +99,10 @@ def traced_import(model: nn.Module, input_shape, dtype: str | Sequence[str] = "f
         fused = split_glus(gm, values, model) or fused  # F.glu, nn.GLU: chunk, sigmoid, mul
         if split or fused:
             values = propagate(gm, samples)
+        if masks_to_attention(gm, values, model):  # BERT's scores + (1 - mask) * -10000
+            values = propagate(gm, samples)
+            if read_attention_masks(gm, values, samples, propagate):
+                values = propagate(gm, samples)
         graph, weights = Importer(model, gm, values, BATCH, dtypes).run(
             name or _graph_name(model))
         return graph, weights, gm

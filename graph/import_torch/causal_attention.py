@@ -104,6 +104,8 @@ def _causal_attention(masked: fx.Node, values: dict, model: nn.Module):
         return None
     q, k, scale = product
     after = _single_user(masked)
+    while after is not None and calls(after, _PASSES):  # LLaMA's scores.float() first
+        after = _single_user(after)
     if after is None or not _softmax_last(after, values):
         return None
     rate, current = 0.0, _single_user(after)

@@ -1007,7 +1007,7 @@ def _mask_use(node: fx.Node) -> tuple[str, str, fx.Node] | None:
     (``key_padding_mask=ids == 0``, ``src_key_padding_mask=...``, ``attn_mask=...``) within a
     few steps; else None."""
     seen, frontier = {node}, [node]
-    for _ in range(4):
+    for _ in range(8):  # a window's positions, compared, cast, scaled: 6 steps to the mask
         following = []
         for current in frontier:
             for user in current.users:

@@ -93,6 +93,18 @@ class _Tracer(fx.Tracer):
         return find_rule(m) is not None or einops_layer(m) \
             or super().is_leaf_module(m, qualname)
 
+    def call_module(self, m: nn.Module, forward, args, kwargs):
+        """A module made inside ``forward`` is no layer of the model (pytorch-pretrained-BERT's
+        ``nn.Softmax(dim=-1)(scores)``): one without weights is traced through, as the
+        function it calls; fx stops at it ("not installed as a submodule")."""
+        try:
+            self.path_of_module(m)
+        except NameError:
+            if next(iter(m.parameters()), None) is None and next(iter(m.buffers()), None) is None:
+                return forward(*args, **kwargs)
+            raise
+        return super().call_module(m, forward, args, kwargs)
+
     def proxy(self, node: fx.Node) -> fx.Proxy:
         return _Proxy(node, self)
 
