@@ -373,6 +373,22 @@ class WeightNorm(nn.Module):
         return self.layer(x)
 
 
+class SpectralNorm(nn.Module):
+    """``layer`` with its weight divided by its largest singular value σ, as
+    ``torch.nn.utils.parametrizations.spectral_norm(layer)`` makes it (SNGAN's and BigGAN's
+    discriminators): σ estimated by one step of power iteration at each call while training,
+    from the vectors ``u`` and ``v`` it keeps. Its weights are
+    ``layer.parametrizations.weight.original`` and the layer's bias; ``u`` and ``v`` are the
+    buffers ``layer.parametrizations.weight.0._u`` and ``._v``."""
+
+    def __init__(self, layer: nn.Module):
+        super().__init__()
+        self.layer = nn.utils.parametrizations.spectral_norm(layer)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.layer(x)
+
+
 class Scale(nn.Module):
     """Multiplies by a learned vector along one dimension (layer scale, ConvNeXt/CaiT).
 

@@ -36,9 +36,25 @@ WEIGHT_NORM = Param("weight_norm", "bool", False, "Learn the weight as g · v / 
                     "(torch.nn.utils.parametrizations.weight_norm).")
 
 
+# and divided by its largest singular value, estimated by power iteration (SNGAN, BigGAN)
+SPECTRAL_NORM = Param("spectral_norm", "bool", False, "Divide the weight by its largest "
+                      "singular value, estimated by one step of power iteration per training "
+                      "call (torch.nn.utils.parametrizations.spectral_norm).")
+
+
 def weight_normed(p: dict, layer):
-    """``layer``, wrapped in a WeightNorm where the block's ``weight_norm`` param says so."""
+    """``layer``, wrapped in a WeightNorm or a SpectralNorm where the block's ``weight_norm``
+    or ``spectral_norm`` param says so."""
+    if p.get("spectral_norm"):
+        return modules.SpectralNorm(layer)
     return modules.WeightNorm(layer) if p.get("weight_norm") else layer
+
+
+def one_weight_norm(p: dict) -> None:
+    """A ShapeError where both ``weight_norm`` and ``spectral_norm`` are set."""
+    if p.get("weight_norm") and p.get("spectral_norm"):
+        raise ShapeError("weight_norm and spectral_norm both reparametrise the weight; set "
+                         "one of them", param="spectral_norm")
 
 
 def prod(values: Sequence[int]) -> int:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from ..errors import ShapeError
 from ..params import Param
 from ..registry import BlockSpec, register
-from .common import (RANK_NAMES, TORCH_DOCS, WEIGHT_NORM, expect_rank, prod, times, weight_normed,
-                     window_out)
+from .common import (RANK_NAMES, SPECTRAL_NORM, TORCH_DOCS, WEIGHT_NORM, expect_rank,
+                     one_weight_norm, prod, times, weight_normed, window_out)
 from .common import nn  # imported when a block is built
 
 _SPATIAL = {1: "L", 2: "H×W", 3: "D×H×W"}
@@ -35,6 +35,7 @@ def _conv_params(n: int, transpose: bool) -> tuple[Param, ...]:
               "(in_channels for depthwise).", min=1),
         Param("bias", "bool", True, "Learn an additive bias."),
         WEIGHT_NORM,
+        SPECTRAL_NORM,
         Param("in_channels", "int", None, "Input channels (inferred).", min=1, inferred=True),
     ]
     return tuple(params)
@@ -55,6 +56,7 @@ def _conv_shape(n: int):
         x = ins[0]
         expect_rank(x, n + 1)
         _check_groups(p, x[0])
+        one_weight_norm(p)
         spatial = x[1:]
         padding = p["padding"]
         if padding == "same":
@@ -118,6 +120,7 @@ def _transpose_shape(n: int):
         x = ins[0]
         expect_rank(x, n + 1)
         _check_groups(p, x[0])
+        one_weight_norm(p)
         out = []
         for i, size in enumerate(x[1:]):
             k, s, pad = p["kernel_size"][i], p["stride"][i], p["padding"][i]
@@ -164,6 +167,8 @@ _CONV_EXAMPLES = {
           "bias": False}, ((3, 15, 17),)),
         ({"out_channels": 6, "kernel_size": 3, "padding": "same", "groups": 6},
          ((6, 9, 7),)),
+        ({"out_channels": 5, "kernel_size": 4, "stride": 2, "spectral_norm": True},
+         ((3, 10, 10),)),
         ({"out_channels": 4, "kernel_size": 3, "dilation": 2, "padding": "valid"},
          ((2, 11, 12),))),
     3: (({"out_channels": 4, "kernel_size": 3, "padding": 1}, ((2, 5, 6, 7),)),
@@ -174,7 +179,9 @@ _TRANSPOSE_EXAMPLES = {
         ({"out_channels": 3, "kernel_size": 4, "stride": 2, "weight_norm": True}, ((6, 5),))),
     2: (({"out_channels": 8, "kernel_size": 2, "stride": 2}, ((16, 7, 7),)),
         ({"out_channels": 3, "kernel_size": 3, "stride": 2, "padding": 1, "output_padding": 1},
-         ((4, 5, 6),))),
+         ((4, 5, 6),)),
+        ({"out_channels": 3, "kernel_size": 4, "stride": 2, "spectral_norm": True},
+         ((5, 4, 4),))),
 }
 
 for _n in (1, 2, 3):

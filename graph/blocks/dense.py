@@ -2,12 +2,14 @@
 
 from ..params import Param
 from ..registry import BlockSpec, register
-from .common import TORCH_DOCS, WEIGHT_NORM, expect_min_rank, prod, weight_normed
+from .common import (SPECTRAL_NORM, TORCH_DOCS, WEIGHT_NORM, expect_min_rank, one_weight_norm,
+                     prod, weight_normed)
 from .common import nn  # imported when a block is built
 
 
 def _linear_shape(p, ins):
     expect_min_rank(ins[0], 1, "[F]")
+    one_weight_norm(p)
     return ins[0][:-1] + (p["out_features"],)
 
 
@@ -18,6 +20,7 @@ register(BlockSpec(
         Param("out_features", "int", 10, "Size of each output sample.", min=1),
         Param("bias", "bool", True, "Learn an additive bias."),
         WEIGHT_NORM,
+        SPECTRAL_NORM,
         Param("in_features", "int", None, "Size of each input sample (inferred).", min=1,
               inferred=True),
     ),
@@ -31,7 +34,8 @@ register(BlockSpec(
     key_params=("out_features",), doc_url=TORCH_DOCS.format("Linear"),
     examples=(({"out_features": 7}, ((13,),)), ({"out_features": 4, "bias": False}, ((5, 9),)),
               ({"out_features": 3}, ((2, 3, 5),)), ({"out_features": 6, "weight_norm": True},
-                                                    ((5,),))),
+                                                    ((5,),)),
+              ({"out_features": 5, "spectral_norm": True}, ((7,),))),
 ))
 
 register(BlockSpec(

@@ -108,12 +108,34 @@ def _swap(model: nn.Module, swaps: dict[str, nn.Module]) -> nn.Module:
     return ready
 
 
+def _plain_spectral_norms(model: nn.Module) -> nn.Module:
+    """``model``, or a copy of it whose spectral-normed layers hold the weight their
+    parametrisation gives in evaluation (divided by σ of the u and v kept) as a plain one: the
+    exporter has no ONNX op for its ``torch.vdot``. The file computes what the model does in
+    evaluation, where no power iteration runs."""
+    from torch.nn.utils import parametrize
+
+    from ..modules import SpectralNorm
+
+    if not any(isinstance(m, SpectralNorm) for m in model.modules()):
+        return model
+    plain = copy.deepcopy(model).eval()
+    with torch.no_grad():
+        for module in plain.modules():
+            if isinstance(module, SpectralNorm) and \
+                    parametrize.is_parametrized(module.layer, "weight"):
+                parametrize.remove_parametrizations(module.layer, "weight",
+                                                    leave_parametrized=True)
+    return plain
+
+
 def onnx_ready(model: nn.Module, inputs: tuple) -> nn.Module:
     """``model``, or a copy of it with each adaptive pool that PyTorch's exporter refuses on
     ``inputs`` (its output size does not divide its input size) swapped for a
     :class:`FixedWindowPool` over the sizes it is called with, and each dilated "same"
     convolution for a :class:`SamePaddedConv`, and each ``nn.Unflatten`` for a
-    :class:`ReshapedUnflatten`."""
+    :class:`ReshapedUnflatten`; spectral-normed weights plain (:func:`_plain_spectral_norms`)."""
+    model = _plain_spectral_norms(model)
     swaps: dict[str, nn.Module] = {
         name: SamePaddedConv(m) for name, m in model.named_modules()
         if type(m) in CONVS and m.padding == "same" and any(d > 1 for d in m.dilation)

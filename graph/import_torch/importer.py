@@ -35,7 +35,8 @@ from .modules import Unsupported, find_rule, float32_decimal, transposed_weights
 from .positions import Positions
 from .reductions import is_values_and_indices, values_of
 from .relative_bias import RelativeBias
-from .reparametrised import as_parametrised, refusal, reparametrisation, weight_norm_dim
+from .reparametrised import (as_parametrised, refusal, reparametrisation, spectral_norm_of,
+                             warn_spectral_hook, weight_norm_dim)
 from .token_types import TokenTypes
 from .trace import ORIGIN, SCOPE, user_frames
 from .training import keep_training
@@ -421,7 +422,18 @@ class Importer:
             raise Unsupported(f"no LayerLoom block computes {type(module).__name__}")
         block, params = convert(module)
         reparametrised = refusal(original, str(node.target), self.model)
-        if reparametrised:  # weight_norm, spectral_norm: a weight computed at each call
+        spectral = spectral_norm_of(original)
+        if reparametrised and spectral is not None and \
+                any(p.name == "spectral_norm" for p in get_block(block).params):
+            if spectral[1] is not None:
+                raise Unsupported(f"{spectral[1]}; fix: call spectral_norm(layer) with its "
+                                  f"defaults, or import a function that builds the model, runs "
+                                  f"{reparametrisation(original, str(node.target))[1]} (a plain "
+                                  f"weight) and returns the model")
+            if spectral[0] == "hook":
+                warn_spectral_hook(str(node.target))
+            params["spectral_norm"] = True
+        elif reparametrised:  # weight_norm, spectral_norm: a weight computed at each call
             dim = weight_norm_dim(original)
             normed = any(p.name == "weight_norm" for p in get_block(block).params)
             if dim == "none" or not normed:

@@ -19,8 +19,8 @@ def _unscriptable(spec, params) -> str | None:
         return "torch's MultiheadAttention(bias=False) does not script"
     # torch's parametrizations script, then raise at each call (the TorchScript export
     # traces a model with them: tests/export/test_import_weight_norm.py)
-    if params.get("weight_norm"):
-        return "torch's weight_norm parametrization does not script"
+    if params.get("weight_norm") or params.get("spectral_norm"):
+        return "torch's weight_norm and spectral_norm parametrizations do not script"
     return None
 
 

@@ -1,9 +1,10 @@
-"""Layers whose weight is computed at each call in a way no block keeps (``spectral_norm``, as a
-hook of ``torch.nn.utils`` or as ``torch.nn.utils.parametrizations``; ``weight_norm`` over
-another dim than 0, or of an LSTM's weights): refused in words, with the file and line, the
-layer and the line of Python that makes the weight a plain one; done so, the model imports with
-its outputs. (weight_norm over dim 0 of a Linear or a convolution imports:
-test_import_weight_norm.py.)"""
+"""Layers whose weight is computed at each call in a way no block keeps (``spectral_norm`` of
+other settings than torch's defaults, as a hook of ``torch.nn.utils`` or as
+``torch.nn.utils.parametrizations``; ``weight_norm`` over another dim than 0, or of an LSTM's
+weights): refused in words, with the file and line, the layer and the line of Python that makes
+the weight a plain one; done so, the model imports with its outputs. (weight_norm over dim 0
+and spectral_norm with its defaults, of a Linear or a convolution, import:
+test_import_weight_norm.py, test_import_spectral_norm.py.)"""
 
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ class Spectral(nn.Module):
     def __init__(self, new: bool):
         super().__init__()
         norm = parametrizations.spectral_norm if new else torch.nn.utils.spectral_norm
-        self.fc = norm(nn.Linear(6, 4))
+        self.fc = norm(nn.Linear(6, 4), n_power_iterations=3)
 
     def forward(self, x):
         return self.fc(x)  # spectral
@@ -105,14 +106,18 @@ def test_weight_norm_of_a_block_without_it_is_refused_with_the_fix(line_of):
 @pytest.mark.parametrize("new, fix", [
     (True, "torch.nn.utils.parametrize.remove_parametrizations(model.fc, 'weight')"),
     (False, "torch.nn.utils.remove_spectral_norm(model.fc)")])
-def test_spectral_norm_is_refused_with_the_fix(new, fix, line_of):
+def test_spectral_norm_of_other_settings_is_refused_with_the_fix(new, fix, line_of):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        model = Spectral(new)
     with pytest.raises(GraphError) as caught:
-        import_torch(Spectral(new), (6,))
+        import_torch(model, (6,))
     assert str(caught.value).startswith(
         f"{line_of('spectral')}: cannot import fc (")
-    assert ("its weight is reparametrised by spectral_norm (the weight divided by its largest "
-            "singular value, kept at most 1), which no block keeps") in str(caught.value)
-    assert f"runs {fix} and returns the model" in str(caught.value)
+    assert ("its spectral_norm has n_power_iterations=3, and the block's is torch's default "
+            "(n_power_iterations=1, eps=1e-12, dim=0); fix: call spectral_norm(layer) with its "
+            "defaults") in str(caught.value)
+    assert f"runs {fix} (a plain weight) and returns the model" in str(caught.value)
 
 
 def without_weight_norm() -> nn.Module:
