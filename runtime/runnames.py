@@ -1,4 +1,4 @@
-"""Names that tell runs apart: ``seed-cnn #3 · lr 0.001 · batch 64``.
+"""Names that tell runs apart: ``seed-cnn #3 · learning rate 0.001 · batch size 64``.
 
 A run is named after its design, so three runs of one design all read "seed-cnn". A run's
 display name is that name and the run's number, then what sets it apart from the other runs of
@@ -6,6 +6,8 @@ the same name: the fewest of their differences that tell them all apart, the one
 most first (the rate, the batch, the optimiser, the epochs, the schedule, then the design's
 variables, the data, the design itself, any other setting), at most three; where the settings
 do not tell two runs apart, when each started. A run alone under its name is just ``name #id``.
+Each difference reads in words, as the Train page names the setting ("learning rate 0.001",
+"adam optimiser", "weight decay 0.0001"), not as the config's key ("lr 0.001").
 
 The number is the run's id, not its place among its design's runs: it is the handle that
 ``layerloom runs show``, ``resume`` and ``export`` take and the Runs page's ``run`` column shows,
@@ -16,8 +18,9 @@ and a sweep's trial, recorded as ``seed-cnn #3``, would read ``seed-cnn #3 #1``.
 Names are worked out from the runs as stored and never written: ids do not change, and runs
 recorded before this rule are named the same way. They are relative to the runs given, by
 design: a name shows only what tells its run from the others, so it grows as runs that differ
-are added (``seed-cnn #1`` alone; ``seed-cnn #1 · lr 0.001 · batch 32`` once runs at other
-rates and batches exist). Pass every run, not a filtered few, wherever runs are listed or picked.
+are added (``seed-cnn #1`` alone; ``seed-cnn #1 · learning rate 0.001 · batch size 32`` once
+runs at other rates and batches exist). Pass every run, not a filtered few, wherever runs are
+listed or picked.
 
 >>> from types import SimpleNamespace as Run
 >>> runs = [Run(id=i, name="seed-cnn", config={"lr": lr, "batch_size": bs}, variables={},
@@ -25,9 +28,9 @@ rates and batches exist). Pass every run, not a filtered few, wherever runs are 
 ...         for i, lr, bs in [(1, 0.001, 64), (2, 0.01, 64), (3, 0.001, 32)]]
 >>> for name in display_names(runs).values():
 ...     print(name)
-seed-cnn #1 · lr 0.001 · batch 64
-seed-cnn #2 · lr 0.01 · batch 64
-seed-cnn #3 · lr 0.001 · batch 32
+seed-cnn #1 · learning rate 0.001 · batch size 64
+seed-cnn #2 · learning rate 0.01 · batch size 64
+seed-cnn #3 · learning rate 0.001 · batch size 32
 """
 
 from __future__ import annotations
@@ -44,14 +47,15 @@ MAX_SHOWN = 3  # differences in a name: more would not be read
 SEPARATOR = " · "
 # the settings people vary first, in the order a name shows them
 FIRST = ("lr", "batch_size", "optimizer", "epochs", "schedule", "weight_decay")
-# how each shows; any other setting shows as "name value"
+# how each shows, in words; any other setting shows as its name in words and its value
+# ("label smoothing 0.1")
 SHOWN: dict[str, Callable[[Any], str]] = {
-    "lr": lambda v: f"lr {_num(v)}",
-    "batch_size": lambda v: f"batch {_num(v)}",
-    "optimizer": str,
+    "lr": lambda v: f"learning rate {_num(v)}",
+    "batch_size": lambda v: f"batch size {_num(v)}",
+    "optimizer": lambda v: f"{v} optimiser",
     "epochs": lambda v: f"{_num(v)} epoch{'' if v == 1 else 's'}",
     "schedule": lambda v: f"{v} schedule",
-    "weight_decay": lambda v: f"wd {_num(v)}",
+    "weight_decay": lambda v: f"weight decay {_num(v)}",
 }
 _DEFAULTS = TrainConfig().to_dict()
 
@@ -135,7 +139,8 @@ def _facts(run, group: list, version: int) -> dict[str, tuple[Any, str]]:
     facts["design"] = (version, f"design v{version}")
     for key in _DEFAULTS:
         if key not in FIRST:
-            facts[key] = (_comparable(config.get(key)), f"{key} {_plain(config.get(key))}")
+            facts[key] = (_comparable(config.get(key)),
+                          f"{key.replace('_', ' ')} {_plain(config.get(key))}")
     facts["started"] = (run.id, f"started {_when(run.created)}")
     return facts
 

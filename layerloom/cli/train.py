@@ -625,8 +625,8 @@ def _epochs_done(store, run) -> int:
 
 
 def _run_row(run, done: int, name: str) -> dict:
-    """A run's line in ``runs``; ``name``: its display name (``seed-cnn #3 · lr 0.01``); its
-    data by name (``small.csv``, not the folder the app keeps an upload in)."""
+    """A run's line in ``runs``; ``name``: its display name (``seed-cnn #3 · learning rate
+    0.01``); its data by name (``small.csv``, not the folder the app keeps an upload in)."""
     from layerloom.runtime.runnames import data_name
 
     progress = run.progress or {}

@@ -1,5 +1,6 @@
 """``layerloom runs`` names each run as the app does, so three runs of one design read apart:
-``seed-cnn #3 · lr 0.001 · batch 32`` (runtime/runnames.py), whatever --status keeps."""
+``seed-cnn #3 · learning rate 0.001 · batch size 32`` (runtime/runnames.py), whatever --status
+keeps."""
 
 from __future__ import annotations
 
@@ -30,13 +31,13 @@ def test_the_runs_list_shows_a_name_for_each_run_of_one_design(tmp_path, capsys)
     assert lines[0].split()[:3] == ["id", "name", "status"]
     # columns are two spaces or more apart; a name's words one
     assert [re.split(r"\s{2,}", line)[:3] for line in lines[1:]] == [
-        ["3", "seed-cnn #3 · lr 0.001 · batch 32", "completed"],
-        ["2", "seed-cnn #2 · lr 0.01 · batch 64", "stopped"],
-        ["1", "seed-cnn #1 · lr 0.001 · batch 64", "completed"]]
+        ["3", "seed-cnn #3 · learning rate 0.001 · batch size 32", "completed"],
+        ["2", "seed-cnn #2 · learning rate 0.01 · batch size 64", "stopped"],
+        ["1", "seed-cnn #1 · learning rate 0.001 · batch size 64", "completed"]]
     # named over every run: filtered by status, run 1 keeps its name
     assert main(["runs", "--status", "completed", "--home", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "seed-cnn #1 · lr 0.001 · batch 64" in out and "#2" not in out
+    assert "seed-cnn #1 · learning rate 0.001 · batch size 64" in out and "#2" not in out
 
 
 def test_runs_json_keeps_the_recorded_name_and_adds_the_display_name(tmp_path, capsys):
@@ -45,8 +46,9 @@ def test_runs_json_keeps_the_recorded_name_and_adds_the_display_name(tmp_path, c
     rows = json.loads(capsys.readouterr().out)
     assert [r["name"] for r in rows] == ["seed-cnn"] * 3
     assert [r["display_name"] for r in rows] == [
-        "seed-cnn #3 · lr 0.001 · batch 32", "seed-cnn #2 · lr 0.01 · batch 64",
-        "seed-cnn #1 · lr 0.001 · batch 64"]
+        "seed-cnn #3 · learning rate 0.001 · batch size 32",
+        "seed-cnn #2 · learning rate 0.01 · batch size 64",
+        "seed-cnn #1 · learning rate 0.001 · batch size 64"]
 
 
 def test_the_runs_list_names_an_uploaded_file_not_where_the_app_keeps_it(tmp_path, capsys):

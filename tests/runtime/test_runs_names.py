@@ -31,9 +31,9 @@ def test_three_runs_of_one_design_are_named_by_what_differs(store):
     for lr, batch in [(0.001, 64), (0.01, 64), (0.001, 32)]:
         store.create_run("seed-cnn", GRAPH, DATA, {"optimizer": "adam", "lr": lr,
                                                    "batch_size": batch, "epochs": 2})
-    assert _names(store) == ["seed-cnn #1 · lr 0.001 · batch 64",
-                             "seed-cnn #2 · lr 0.01 · batch 64",
-                             "seed-cnn #3 · lr 0.001 · batch 32"]
+    assert _names(store) == ["seed-cnn #1 · learning rate 0.001 · batch size 64",
+                             "seed-cnn #2 · learning rate 0.01 · batch size 64",
+                             "seed-cnn #3 · learning rate 0.001 · batch size 32"]
     # ids stay as stored
     assert sorted(display_names(store.list_runs())) == [1, 2, 3]
 
@@ -44,7 +44,8 @@ def test_only_the_settings_that_tell_runs_apart_are_named(store):
     for lr in (0.1, 0.01):
         store.create_run("mlp", GRAPH, DATA, {"lr": lr, "batch_size": 16})
     store.create_run("lenet5", GRAPH, DATA, {"lr": 0.5})
-    assert _names(store) == ["mlp #1 · lr 0.1", "mlp #2 · lr 0.01", "lenet5 #3"]
+    assert _names(store) == ["mlp #1 · learning rate 0.1", "mlp #2 · learning rate 0.01",
+                             "lenet5 #3"]
 
 
 def test_variables_data_and_other_settings_are_named_when_they_are_what_differs(store):
@@ -94,7 +95,8 @@ def test_older_records_missing_settings_are_named_with_the_defaults(store):
     old = store.create_run("seed-cnn", GRAPH, DATA, {})
     new = store.create_run("seed-cnn", GRAPH, DATA, {"lr": 0.01, "epochs": 10})
     names = display_names(store.list_runs())
-    assert names == {old: "seed-cnn #1 · lr 0.001", new: "seed-cnn #2 · lr 0.01"}
+    assert names == {old: "seed-cnn #1 · learning rate 0.001",
+                     new: "seed-cnn #2 · learning rate 0.01"}
 
 
 def test_a_name_shows_at_most_three_differences(store):
@@ -107,8 +109,8 @@ def test_a_name_shows_at_most_three_differences(store):
         store.create_run("seed-cnn", GRAPH, DATA, config)
     names = _names(store)
     assert all(name.count(" · ") <= MAX_SHOWN for name in names)
-    assert names[0] == "seed-cnn #1 · lr 0.1 · batch 8 · sgd"
-    assert names[4] == "seed-cnn #5 · lr 0.2 · batch 8 · sgd"
+    assert names[0] == "seed-cnn #1 · learning rate 0.1 · batch size 8 · sgd optimiser"
+    assert names[4] == "seed-cnn #5 · learning rate 0.2 · batch size 8 · sgd optimiser"
 
 
 def test_a_run_ended_before_its_planned_epochs_is_named_by_how_far_it_went(moons, mlp, store):

@@ -117,7 +117,7 @@ def test_a_sweeps_trials_are_named_by_their_run_and_the_setting_swept(moons, mlp
                    sampler="grid", store=store)
     names = display_names(store.list_runs())
     assert sorted(names[row["run_id"]] for row in result.rows) == sorted(
-        f"{graph['name']} #{row['run_id']} · lr {row['lr']}" for row in result.rows)
+        f"{graph['name']} #{row['run_id']} · learning rate {row['lr']}" for row in result.rows)
 
 
 def test_trials_recorded_under_their_trial_number_are_grouped_with_their_design(store):
@@ -129,5 +129,6 @@ def test_trials_recorded_under_their_trial_number_are_grouped_with_their_design(
                 dataset={"source": "iris"}, graph={}, created=0.0)
             for i, name, sweep, lr in [(1, "mlp", None, 0.1), (2, "mlp #0", 1, 0.01),
                                        (3, "mlp #1", 1, 0.001)]]
-    assert display_names(runs) == {1: "mlp #1 · lr 0.1", 2: "mlp #2 · lr 0.01",
-                                   3: "mlp #3 · lr 0.001"}
+    assert display_names(runs) == {1: "mlp #1 · learning rate 0.1",
+                                   2: "mlp #2 · learning rate 0.01",
+                                   3: "mlp #3 · learning rate 0.001"}

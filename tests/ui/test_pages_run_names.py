@@ -1,7 +1,7 @@
 """Three runs of one design read apart wherever the app lists or picks runs: the Runs page's
 table, its compare picker and the overlaid curves' legend, the Results and Export pickers and
-the Train page's heading all use each run's display name (``seed-cnn #3 · lr 0.001 · batch 32``,
-runtime/runnames.py), not "seed-cnn" three times."""
+the Train page's heading all use each run's display name (``seed-cnn #3 · learning rate 0.001 ·
+batch size 32``, runtime/runnames.py), not "seed-cnn" three times."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ from layerloom.runtime import RunStore
 TIMEOUT = 60
 GRAPH = {"format": "layerloom-graph", "version": 1, "name": "seed-cnn", "nodes": [],
          "edges": []}
-NAMES = {1: "seed-cnn #1 · lr 0.001 · batch 64", 2: "seed-cnn #2 · lr 0.01 · batch 64",
-         3: "seed-cnn #3 · lr 0.001 · batch 32"}
+NAMES = {1: "seed-cnn #1 · learning rate 0.001 · batch size 64",
+         2: "seed-cnn #2 · learning rate 0.01 · batch size 64",
+         3: "seed-cnn #3 · learning rate 0.001 · batch size 32"}
 
 
 @pytest.fixture()

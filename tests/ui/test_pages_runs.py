@@ -77,8 +77,8 @@ def test_every_run_is_a_row_with_design_data_config_status_and_best(two_runs):
     table = at.dataframe[0].value
     assert list(table["run"]) == [second, first]
     assert list(table["data"]) == ["wine", "iris"]
-    assert list(table["config"]) == ["adam lr 0.01 · batch 32 · 3 epochs",
-                                     "adam lr 0.001 · batch 32 · 2 epochs"]
+    assert list(table["config"]) == ["adam, rate 0.01, batch 32, 3 epochs",
+                                     "adam, rate 0.001, batch 32, 2 epochs"]
     assert list(table["status"]) == ["completed", "completed"]
     assert table["best"].iloc[0].startswith("validation loss ")  # in words, not val_loss
     # the task's own measure first, the loss last
@@ -92,7 +92,8 @@ def test_chosen_runs_are_overlaid_on_the_chosen_curve(two_runs):
     overlay = at.get("plotly_chart")[0].proto.spec
     # the legend names each run as the picker does: its design, number and rate (what differs)
     assert [t["name"] for t in json.loads(overlay)["data"]] == [
-        f"mlp-tabular #{second} · lr 0.01", f"mlp-tabular #{first} · lr 0.001"]
+        f"mlp-tabular #{second} · learning rate 0.01",
+        f"mlp-tabular #{first} · learning rate 0.001"]
     at.multiselect(key="runs.compare").set_value([first]).run()
     at.selectbox(key="runs.curve").select("training loss (per step)").run()
     overlay = at.get("plotly_chart")[0].proto.spec
@@ -110,7 +111,7 @@ def test_a_runs_design_opens_in_the_designer_with_its_variables(two_runs):
     assert app.graph.variables["features"] == 13 and app.graph.variables["hidden"] == 16
     assert len(app.undo_stack) == 1
     assert values(at.info)[0].startswith(
-        f"Opened the design of run “mlp-tabular #{second} · lr 0.01”")
+        f"Opened the design of run “mlp-tabular #{second} · learning rate 0.01”")
 
 
 def test_the_variables_the_data_sets_are_not_offered_to_sweep():

@@ -57,15 +57,15 @@ def test_losses_on_different_scales_are_not_overlaid_the_mae_is(runs):
     assert at.selectbox(key="runs.curve").value == "validation loss"
     assert sorted(at.multiselect(key="runs.compare").value) == sorted(runs.values())
     [said] = [w.value for w in at.warning if "different scales" in w.value]
-    assert "mlp-tabular #1 · target_scaling auto: on price standardised (mean 300,980, sd " \
+    assert "mlp-tabular #1 · target scaling auto: on price standardised (mean 300,980, sd " \
            "98,212)" in said
-    assert "mlp-tabular #2 · target_scaling off: on the target in its own units" in said
+    assert "mlp-tabular #2 · target scaling off: on the target in its own units" in said
     assert "the chart shows the validation MAE instead" in said
     figure = overlay(at)
     assert figure["layout"]["title"]["text"] == "Validation MAE"
     ys = {t["name"]: t["y"] for t in figure["data"]}
-    assert ys == {"mlp-tabular #1 · target_scaling auto": [c[2] for c in CURVES["auto"]],
-                  "mlp-tabular #2 · target_scaling off": [c[2] for c in CURVES["off"]]}
+    assert ys == {"mlp-tabular #1 · target scaling auto": [c[2] for c in CURVES["auto"]],
+                  "mlp-tabular #2 · target scaling off": [c[2] for c in CURVES["off"]]}
 
 
 def test_a_standardised_run_alone_has_its_loss_labelled(runs):
@@ -78,7 +78,7 @@ def test_a_standardised_run_alone_has_its_loss_labelled(runs):
     figure = overlay(at)
     assert figure["layout"]["title"]["text"] == "Validation loss"
     assert [t["name"] for t in figure["data"]] == [
-        "mlp-tabular #1 · target_scaling auto (standardised loss)"]
+        "mlp-tabular #1 · target scaling auto (standardised loss)"]
     table = at.dataframe[0].value.set_index("run")
     assert table.loc[runs["auto"], "best"] == "validation loss 0.07 (standardised)"
     assert table.loc[runs["off"], "best"] == "validation loss 1.139e+11"

@@ -38,7 +38,7 @@ def test_resume_names_the_run_and_comes_first_start_says_a_new_run(project, tmp_
     resume, start = buttons
     assert resume.label == "Resume mlp-tabular #1 from epoch 3 of 3"
     assert resume.proto.type == "primary"
-    assert "with its own settings (adam lr 0.01 · batch 32 · 3 epochs)" in resume.help
+    assert "with its own settings (adam, rate 0.01, batch 32, 3 epochs)" in resume.help
     assert "the settings above are for a new run" in resume.help
     assert start.label == "Start a new run"
     assert start.proto.type == "secondary"

@@ -41,8 +41,9 @@ def kept_expander(label: str, key: str, *, open_now: bool = False):
 
 
 def run_names(runs) -> dict[int, str]:
-    """Each run's display name, ``seed-cnn #12 · lr 0.01``: its design, its number and what
-    sets it apart from the other runs of that design (:func:`layerloom.runtime.display_names`).
+    """Each run's display name, ``seed-cnn #12 · learning rate 0.01``: its design, its number
+    and what sets it apart from the other runs of that design
+    (:func:`layerloom.runtime.display_names`).
     Pass every run of the store, so a run reads the same on every page."""
     from layerloom.runtime import display_names
 
@@ -60,9 +61,9 @@ def swatch(run_id: int) -> str:
 
 
 def run_label(run, name: str) -> str:
-    """``seed-cnn #12 · lr 0.01 · mnist-5k · completed · best validation loss 0.0712``: a run in
-    one line, ``name`` its display name (:func:`run_names`), then its data (unless the name says it),
-    status and best score."""
+    """``seed-cnn #12 · learning rate 0.01 · mnist-5k · completed · best validation loss
+    0.0712``: a run in one line, ``name`` its display name (:func:`run_names`), then its data
+    (unless the name says it), status and best score."""
     from layerloom.runtime import data_name
 
     source = data_name(run.dataset)
@@ -74,18 +75,20 @@ def run_label(run, name: str) -> str:
 
 
 def config_line(config: dict | None) -> str:
-    """``adam lr 0.001 · batch 32 · 10 epochs`` (``1 epoch``), defaults filling what a record
-    leaves out.
+    """``adam, rate 0.001, batch 32, 10 epochs`` (``1 epoch``), defaults filling what a record
+    leaves out: the optimiser, its learning rate, the batch size and the epochs, in words (``lr``
+    read as jargon) short enough that the Runs page's table fits a 1366 px window beside a
+    run's name, which says "learning rate" in full.
 
     >>> config_line({"epochs": 1, "optimizer": "adam", "lr": 0.01, "batch_size": 8})
-    'adam lr 0.01 · batch 8 · 1 epoch'
+    'adam, rate 0.01, batch 8, 1 epoch'
     """
     from layerloom.runtime import describe_fields
 
     full = {f["name"]: f["default"] for f in describe_fields()}
     full.update(config or {})
     epochs = full["epochs"]
-    return (f"{full['optimizer']} lr {full['lr']:g} · batch {full['batch_size']} · "
+    return (f"{full['optimizer']}, rate {full['lr']:g}, batch {full['batch_size']}, "
             f"{epochs} epoch{'' if epochs == 1 else 's'}")
 
 

@@ -98,7 +98,8 @@ def default_run(runs: list, project: str | None):
 
 def showing(run, name: str | None = None) -> str:
     """``Showing run #12 “seed-cnn” finished 19:42``: which run a page shows, in words; with
-    its display name (``run_names``), ``Showing run “seed-cnn #12 · lr 0.01” finished 19:42``."""
+    its display name (``run_names``), ``Showing run “seed-cnn #12 · learning rate 0.01”
+    finished 19:42``."""
     when = run.ended or run.created
     stamp = ""
     if when:

@@ -101,6 +101,8 @@ def table(runs, names: dict[int, str], projects: dict[str, str] | None = None) -
     shown = [c for c in frame.columns if c != "run"]
     st.dataframe(frame, hide_index=True, column_order=shown, column_config={
         "name": st.column_config.TextColumn(pinned=True),
+        "config": st.column_config.TextColumn(
+            help="The optimiser, its learning rate, the batch size and the epochs"),
         "test": st.column_config.TextColumn(
             help="The test evaluation (the Results page shows all of it)"),
         "best": st.column_config.TextColumn(

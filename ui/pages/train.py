@@ -513,7 +513,7 @@ def act(request, pages: PagesState, done: str) -> None:
 # -- the run --------------------------------------------------------------------------------
 
 def show_run(pages: PagesState, store, run) -> None:
-    # its display name, as the Runs and Results pages list it (seed-cnn #3 · lr 0.01)
+    # its display name, as the Runs and Results pages list it (seed-cnn #3 · learning rate 0.01)
     name = run_names(store.list_runs()).get(run.id, f"{run.name} #{run.id}")
     st.subheader(f"Run {plain(name)}", anchor=False)
     st.caption(f"{swatch(run.id)} {plain(data_name(run.dataset))} · {config_line(run.config)}",
