@@ -185,7 +185,7 @@ def read_table(path: Path) -> Table:
 
     try:
         return table_of(path, rows(), notes, delimiter=delimiter,
-                        maybe_written=_maybe_written(text, delimiter),
+                        maybe_written=_maybe_written(text, delimiter), parentheses="(" in text,
                         points=delimiter != "," and bool(THREE_AFTER_POINT.search(text)))
     except csv.Error as err:
         if began[0] < reader.line_num:  # a quote left open runs the row on over the next lines
@@ -218,14 +218,15 @@ def lines_of(text: str) -> Iterable[str]:
 
 
 def table_of(path: Path, lines: Iterable[tuple[list[str], int]], notes: list[str], *,
-             delimiter: str = ",", maybe_written: bool = True, points: bool = False) -> Table:
+             delimiter: str = ",", maybe_written: bool = True, points: bool = False,
+             parentheses: bool = True) -> Table:
     """The checked :class:`Table` of rows of text, each with its 1-based line (or row) in the
     file: the first non-blank row is the header. What every reader of a table shares (a CSV's
     text, a workbook's cells): the budgets, the header's checks, rows as wide as the header,
     a file without a header refused, numbers written with separators or signs read as
-    numbers. ``maybe_written`` false spares the look at every value for such numbers; with
-    ``points``, a point before three digits may separate thousands (a file separated by ``;``
-    or tabs)."""
+    numbers. ``maybe_written`` false spares the look at every value for such numbers, and
+    ``parentheses`` false the look for negatives in parentheses; with ``points``, a point
+    before three digits may separate thousands (a file separated by ``;`` or tabs)."""
     header, columns, numbers = None, [], []
     first, first_line = [], 0  # the header line as written, for the checks after reading
     most_rows = width = 0
@@ -236,7 +237,7 @@ def table_of(path: Path, lines: Iterable[tuple[list[str], int]], notes: list[str
     try:
         for row, line in lines:
             if len(row) == width and len(numbers) < most_rows:  # a row of the table
-                if "".join(row).strip():  # not a blank line, nor only delimiters
+                if (row[0] and not row[0].isspace()) or "".join(row).strip():  # not blank
                     chunk.append(row)
                     numbers.append(line)
                     if len(chunk) == CHUNK_ROWS:
@@ -288,7 +289,7 @@ def table_of(path: Path, lines: Iterable[tuple[list[str], int]], notes: list[str
     if empty:  # every line ends with delimiters: no columns, and no target
         header = header[:-empty]
         del columns[-empty:]
-    notes = notes + negatives_in_parentheses(header, columns, commas)
+    notes = notes + (negatives_in_parentheses(header, columns, commas) if parentheses else [])
     written, examples = numbers_as_written(header, columns, commas=commas) \
         if maybe_written else ({}, {})
     unsure = []

@@ -58,7 +58,7 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
     for name in features:
         values = list(map(str.strip, table.values(name)))
         constant += _constant_note(name, table.distinct(name)[1], len(values))
-        advice += _error_note(name, values)
+        advice += _error_note(name, *table.distinct(name)[::-1])
         numbers = _numeric(table, name, values)
         if numbers is not None:
             blocks.append(numbers[:, None])
@@ -67,7 +67,7 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
             columns.append({"name": name, "kind": "numeric",
                             **({"written": table.written[name]} if name in table.written
                                else {})})
-            advice += _row_id_note(name, numbers) + _dash_note(name, values)
+            advice += _row_id_note(name, numbers) + _dash_note(name, *table.distinct(name)[::-1])
             gaps = int(np.isnan(numbers).sum())
             if gaps:
                 train = numbers[split.train]
@@ -268,33 +268,39 @@ def constant_notes(constant: list[tuple[str, str]]) -> list[str]:
             f"model nothing; drop them with drop={names!r}"]
 
 
-def _dash_note(name: str, values: list[str]) -> list[str]:
-    """Where a column of numbers marks values missing with a dash: said, as it is read."""
-    if not any(dash in "\n".join(values) for dash in ("-", "\u2013", "\u2014")):
+def _dash_note(name: str, distinct: np.ndarray, codes: np.ndarray) -> list[str]:
+    """Where a column of numbers (its ``distinct`` values, stripped, and each row's among
+    them: ``codes``) marks values missing with a dash: said, as it is read."""
+    text = "\n".join(distinct)
+    if not any(dash in text for dash in ("-", "\u2013", "\u2014")):
         return []  # no dash anywhere: the look at every value spared
-    dashes = sorted({value for value in values if value in DASHES})
+    dashes = sorted(DASHES.intersection(distinct.tolist()))
     if not dashes:
         return []
-    n = sum(value in DASHES for value in values)
+    n = int(np.isin(distinct[codes], dashes).sum())
     return [f"{name}: {' and '.join(map(repr, dashes))} among the numbers read as a missing "
             f"value ({n} cell{'' if n == 1 else 's'})"]
 
 
-def _error_note(name: str, values: list[str]) -> list[str]:
-    """Where a column holds a spreadsheet's error cells (``#N/A``, ``#DIV/0!``: a formula that
+def _error_note(name: str, distinct: np.ndarray, codes: np.ndarray) -> list[str]:
+    """Where a column (its ``distinct`` values, stripped, and each row's among them:
+    ``codes``) holds a spreadsheet's error cells (``#N/A``, ``#DIV/0!``: a formula that
     failed): said, as they are read as missing values.
 
-    >>> _error_note("ratio", ["0.5", "#DIV/0!", "#N/A", "#N/A"])
+    >>> distinct = np.array(["0.5", "#DIV/0!", "#N/A"], dtype=object)
+    >>> _error_note("ratio", distinct, np.array([0, 1, 2, 2]))
     ["ratio: spreadsheet error cells ('#DIV/0!', '#N/A') read as missing values (3 cells)"]
     """
-    if "#" not in "\n".join(values):  # every error cell starts with '#'
+    if "#" not in "\n".join(distinct):  # every error cell starts with '#'
         return []
-    errors = [value for value in values if value.lower() in ERRORS]
-    if not errors:
+    errors = np.array([value.startswith("#") and value.lower() in ERRORS
+                       for value in distinct.tolist()], dtype=bool)
+    if not errors.any():
         return []
-    shown = ", ".join(map(repr, sorted(set(errors))))
+    shown = ", ".join(map(repr, sorted(distinct[errors])))
+    n = int(errors[codes].sum())
     return [f"{name}: spreadsheet error cells ({shown}) read as missing values "
-            f"({len(errors)} cell{'' if len(errors) == 1 else 's'})"]
+            f"({n} cell{'' if n == 1 else 's'})"]
 
 
 def _category_notes(name: str, values: list[str], categories: list[str],
