@@ -174,12 +174,13 @@ def free_lengths(model, file: str) -> FreeLengths | None:
 
 
 def _sample(value, batch: int, generator) -> np.ndarray:
-    """Random values for the input ``value`` at ``batch``: token ids 0-4 (as the probes')."""
-    from .onnx_in import _DTYPES
+    """Random values for the input ``value`` at ``batch``: token ids 0-4, a mask's 0 and 1
+    (as the probes', :func:`~.onnx_in.id_bound`)."""
+    from .onnx_in import _DTYPES, id_bound
 
     shape = [batch, *(d.dim_value for d in value.type.tensor_type.shape.dim[1:])]
     if _DTYPES.get(value.type.tensor_type.elem_type) == "int64":
-        return generator.integers(0, 5, shape).astype(np.int64)
+        return generator.integers(0, id_bound(value.name), shape).astype(np.int64)
     return generator.standard_normal(shape).astype(np.float32)
 
 

@@ -152,7 +152,8 @@ def _same_per_sample(model, freed, inputs, batch: int, file: str) -> None:
         for value in inputs:
             elem = value.type.tensor_type.elem_type
             shape = [batch, *_dims(value)[1:]]
-            feeds[value.name] = generator.integers(0, 5, shape).astype(np.int64) \
+            feeds[value.name] = generator.integers(0, id_bound(value.name), shape) \
+                .astype(np.int64) \
                 if _DTYPES.get(elem) == "int64" else \
                 generator.standard_normal(shape).astype(np.float32)
         halves.append(feeds)
@@ -166,6 +167,17 @@ def _same_per_sample(model, freed, inputs, batch: int, file: str) -> None:
                                                                      rtol=1e-4):
             raise GraphError(f"output {i} on a batch of {2 * batch} is not each sample's "
                              f"result on its own")
+
+
+def id_bound(name: str) -> int:
+    """The bound of the random int64 values the import gives the input ``name``: token ids 0-4,
+    and 0 or 1 for an input named as a mask (Hugging Face's ``attention_mask``), as the model
+    is given it: BERT's ``(1.0 - attention_mask) * min`` of a 2 is no mask but a bias.
+
+    >>> id_bound("input_ids"), id_bound("attention_mask")
+    (5, 2)
+    """
+    return 2 if "mask" in name.lower() else 5
 
 
 def onnx_inputs(model) -> tuple[list[tuple[int, ...]], list[str]]:
@@ -1578,20 +1590,22 @@ def _probes(model, shapes, dtypes, batches, file: str | None = None, other=None)
     runs = []
     for batch in batches:
         generator = np.random.default_rng(batch)
-        runs.append((0, {name: generator.integers(0, 5, (batch, *shape)).astype(np.int64)
+        runs.append((0, {name: generator.integers(0, id_bound(name), (batch, *shape))
+                         .astype(np.int64)
                          if dtype == "int64" else
                          generator.standard_normal((batch, *shape)).astype(np.float32)
                          for name, shape, dtype in zip(inputs, shapes, dtypes)}))
     generator = torch.Generator().manual_seed(2)
-    samples = [torch.randint(0, 5, (3, *s), generator=generator) if d == "int64"
-               else torch.randn((3, *s), generator=generator) for s, d in zip(shapes, dtypes)]
+    samples = [torch.randint(0, id_bound(n), (3, *s), generator=generator) if d == "int64"
+               else torch.randn((3, *s), generator=generator)
+               for n, s, d in zip(inputs, shapes, dtypes)]
     runs.append((1, {name: x.numpy() for name, x in zip(inputs, samples)}))
     models = [(probe, False), (model, True)]
     if other is not None:
         generator = np.random.default_rng(batches[-1])
         sized = {v.name: [d.dim_value for d in v.type.tensor_type.shape.dim[1:]]
                  for v in other.graph.input}
-        runs.append((2, {name: generator.integers(0, 5, (batches[-1], *sized[name]))
+        runs.append((2, {name: generator.integers(0, id_bound(name), (batches[-1], *sized[name]))
                          .astype(np.int64) if dtype == "int64" else
                          generator.standard_normal((batches[-1], *sized[name]))
                          .astype(np.float32) for name, dtype in zip(inputs, dtypes)}))
