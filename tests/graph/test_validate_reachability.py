@@ -165,7 +165,7 @@ def test_a_typo_in_a_node_left_out_is_still_an_error(seed_cnn):
     seed_cnn["nodes"].append({"id": "orphan", "type": "Linear", "params": {"out_feature": 3}})
     assert _lines(seed_cnn) == [
         "error: orphan.out_feature: Linear has no param 'out_feature' (did you mean "
-        "'out_features'?); it takes: out_features, bias, weight_norm",
+        "'out_features'?); it takes: out_features, bias, weight_norm, spectral_norm",
         "warning: orphan: " + LEFT_OUT.format("no Input feeds it")]
 
 
