@@ -295,8 +295,8 @@ class _Writer:
                 if info.repeat > 1 and len(args) > 1:  # copies in turn, each given the mask
                     layer = ns.name("layer")
                     inst.lines.append(Line(f"{target} = {args[0]}"))
-                    code = (f"for {layer} in self.{name}: {target} = {layer}({target}, "
-                            f"{', '.join(args[1:])})")
+                    inst.lines.append(Line(f"for {layer} in self.{name}:"))
+                    code = f"    {target} = {layer}({target}, {', '.join(args[1:])})"
             label = comment(info.node.label) if info.node.label else None
             inst.lines.append(Line(code, shape, label))
         inst.returns = [var[o] for o in ordered(level.outputs, ids) if level.nodes[o].used]

@@ -302,7 +302,14 @@ class MaskedEncoderLayer(nn.TransformerEncoderLayer):
         mask = torch.zeros(src_key_padding_mask.shape, dtype=src.dtype,
                            device=src.device).masked_fill(src_key_padding_mask != 0,
                                                           -3.4028234663852886e38)
-        return super().forward(src, src_key_padding_mask=mask)
+        # the layer's own steps (torch's forward without its fast path, whose checks branch
+        # on the tensors, so that torch.fx could not trace a model holding this layer)
+        x = src
+        if self.norm_first:
+            x = x + self._sa_block(self.norm1(x), None, mask)
+            return x + self._ff_block(self.norm2(x))
+        x = self.norm1(x + self._sa_block(x, None, mask))
+        return self.norm2(x + self._ff_block(x))
 
 
 class PaddingMask(nn.Module):
