@@ -333,16 +333,22 @@ class ScaledDotProductAttention(nn.Module):
     does."""
 
     def __init__(self, dropout: float = 0.0, is_causal: bool = False,
-                 scale: float | None = None):
+                 scale: float | None = None, enable_gqa: bool = False):
         super().__init__()
         self.dropout = dropout
         self.is_causal = is_causal
         self.scale = scale
+        self.enable_gqa = enable_gqa
 
     def forward(self, query: Tensor, key: Tensor | None = None, value: Tensor | None = None,
                 key_padding_mask: Tensor | None = None) -> Tensor:
         k = query if key is None else key
         v = k if value is None else value
+        if self.enable_gqa and k.shape[-3] != query.shape[-3]:
+            # each key and value head shared by a group of query heads, as torch's
+            # enable_gqa=True repeats them (written out: every exporter takes it)
+            k = k.repeat_interleave(query.shape[-3] // k.shape[-3], dim=-3)
+            v = v.repeat_interleave(query.shape[-3] // v.shape[-3], dim=-3)
         p = self.dropout if self.training else 0.0
         if key_padding_mask is None:
             return nn.functional.scaled_dot_product_attention(query, k, v, dropout_p=p,
@@ -363,7 +369,8 @@ class ScaledDotProductAttention(nn.Module):
                                                           dropout_p=p, scale=self.scale)
 
     def extra_repr(self) -> str:
-        return f"dropout={self.dropout}, is_causal={self.is_causal}, scale={self.scale}"
+        return (f"dropout={self.dropout}, is_causal={self.is_causal}, scale={self.scale}, "
+                f"enable_gqa={self.enable_gqa}")
 
 
 class WeightNorm(nn.Module):

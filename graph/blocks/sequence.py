@@ -244,6 +244,11 @@ def _dot_product_shape(p, ins):
     if k[-2] != v[-2]:
         raise ShapeError(f"key and value need the same length, got {k[-2]} and {v[-2]}",
                          port=2)
+    if p.get("enable_gqa") and len(q) > 2 and (k[-3] != q[-3] or v[-3] != q[-3]):
+        if k[-3] != v[-3] or q[-3] % k[-3]:
+            raise ShapeError(f"with enable_gqa, the query's heads ({q[-3]}) must be a multiple "
+                             f"of the key's and value's ({k[-3]}, {v[-3]})", port=1)
+        k, v = (*k[:-3], q[-3], *k[-2:]), (*v[:-3], q[-3], *v[-2:])
     lead = broadcast([q[:-2], k[:-2], v[:-2]], "ScaledDotProductAttention") if len(q) > 2 \
         else ()
     return lead + (q[-2], v[-1])
@@ -265,16 +270,20 @@ register(BlockSpec(
             Param("scale", "float", None, "Factor of the scores (null: 1/√E, E the query's "
                   "last size).", nullable=True, min=0, min_inclusive=False),
             Param("dropout", "float", 0.0, "Dropout on the attention weights, while training.",
-                  min=0, max=1)),
+                  min=0, max=1),
+            Param("enable_gqa", "bool", False, "Grouped-query attention: key and value may "
+                  "have fewer heads [H/g, L, E] than the query [H, L, E], each shared by g "
+                  "query heads (LLaMA, Mistral).")),
     ports=Ports("named", names=ATTENTION_PORTS, min=1, max=4),
     port_dtypes=("float", "float", "float", "int"), infer=_dot_product_shape,
     build=lambda p, ins: modules.ScaledDotProductAttention(p["dropout"], p["is_causal"],
-                                                           p["scale"]),
+                                                           p["scale"], p["enable_gqa"]),
     macs=_dot_product_macs, key_params=("is_causal",),
     doc_url="https://pytorch.org/docs/stable/generated/"
             "torch.nn.functional.scaled_dot_product_attention.html",
     examples=(({}, ((6, 8),)), ({"is_causal": True}, ((2, 5, 4), (2, 5, 4), (2, 5, 3))),
-              ({"scale": 0.5}, ((2, 3, 4), (2, 7, 4), (2, 7, 6)))),
+              ({"scale": 0.5}, ((2, 3, 4), (2, 7, 4), (2, 7, 6))),
+              ({"is_causal": True, "enable_gqa": True}, ((4, 5, 4), (2, 5, 4), (2, 5, 3)))),
 ))
 
 

@@ -34,17 +34,18 @@ from .rewriting import calls, erase_unused
 
 REFUSED = "layerloom_mask_refused"  # node meta: why an attention's attn_mask was not read
 _SDPA = (F.scaled_dot_product_attention,)
-_NAMES = ("query", "key", "value", "attn_mask", "dropout_p", "is_causal", "scale")
+_NAMES = ("query", "key", "value", "attn_mask", "dropout_p", "is_causal", "scale", "enable_gqa")
 _FILLED = -1e4  # a fill at most this keeps nothing of a masked score after the softmax
 
 
 def padded_attention(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor,
                      key_padding_mask: torch.Tensor, dropout_p: float = 0.0,
-                     is_causal: bool = False, scale: float | None = None) -> torch.Tensor:
+                     is_causal: bool = False, scale: float | None = None,
+                     enable_gqa: bool = False) -> torch.Tensor:
     """What the ScaledDotProductAttention block computes with a key_padding_mask (nonzero at
     padding): the rewritten attention's call in the traced graph, which the import maps to the
     block."""
-    attention = ScaledDotProductAttention(dropout_p, is_causal, scale)
+    attention = ScaledDotProductAttention(dropout_p, is_causal, scale, enable_gqa)
     return attention.eval()(query, key, value, key_padding_mask)
 
 
@@ -85,7 +86,8 @@ def _bound(node: fx.Node) -> dict | None:
     to refuse."""
     if len(node.args) > len(_NAMES) or set(node.kwargs) - set(_NAMES):
         return None
-    bound = {"attn_mask": None, "dropout_p": 0.0, "is_causal": False, "scale": None}
+    bound = {"attn_mask": None, "dropout_p": 0.0, "is_causal": False, "scale": None,
+             "enable_gqa": False}
     bound.update(zip(_NAMES, node.args))
     bound.update(node.kwargs)
     return bound
@@ -237,6 +239,8 @@ def _candidates(mask: fx.Node) -> list[int]:
 def _rewrite(gm: fx.GraphModule, node: fx.Node, bound: dict, causal: bool,
              padding: tuple[fx.Node, int] | None) -> None:
     kwargs = {"dropout_p": bound["dropout_p"], "is_causal": causal, "scale": bound["scale"]}
+    if bound["enable_gqa"]:
+        kwargs["enable_gqa"] = True
     q, k, v = bound["query"], bound["key"], bound["value"]
     with gm.graph.inserting_before(node):
         if padding is None:

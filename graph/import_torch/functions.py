@@ -698,13 +698,13 @@ def _dot_product_attention(ctx: Context, node: fx.Node) -> Mapped:
     """``F.scaled_dot_product_attention``; or :func:`.attention_masks.padded_attention`, one
     given a padding mask that :mod:`.attention_masks` read (a PaddingMask block then feeds the
     key_padding_mask port)."""
-    names = ("query", "key", "value", "key_padding_mask", "dropout_p", "is_causal", "scale") \
-        if node.target is padded_attention else \
-        ("query", "key", "value", "attn_mask", "dropout_p", "is_causal", "scale")
+    names = ("query", "key", "value", "key_padding_mask", "dropout_p", "is_causal", "scale",
+             "enable_gqa") if node.target is padded_attention else \
+        ("query", "key", "value", "attn_mask", "dropout_p", "is_causal", "scale", "enable_gqa")
     a = args(node, names, {"attn_mask": None, "dropout_p": 0.0, "is_causal": False,
-                           "scale": None})
-    if a.get("enable_gqa"):
-        raise Unsupported("enable_gqa=True (grouped-query attention) has no block")
+                           "scale": None, "enable_gqa": False})
+    if not isinstance(a["enable_gqa"], bool):
+        raise Unsupported("enable_gqa must be a bool")
     if a["attn_mask"] is not None:
         why = node.meta.get(REFUSED, "it was not read")
         raise Unsupported(f"its attn_mask: {why}. Of masks, one that keeps every step, the "
@@ -723,6 +723,8 @@ def _dot_product_attention(ctx: Context, node: fx.Node) -> Mapped:
         else None
     inputs, ports = attention_inputs(q, k, v, mask)
     params = {"is_causal": a["is_causal"]}
+    if a["enable_gqa"]:  # key and value heads shared by groups of query heads
+        params["enable_gqa"] = True
     if a["scale"] is not None:
         params["scale"] = _scalar(ctx, a["scale"])
     if node.meta.get(DROPOUT):  # a masked attention's dropout, folded in (causal_attention.py)

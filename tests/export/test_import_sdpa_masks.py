@@ -7,7 +7,7 @@ too), is a PaddingMask block feeding the attention's key_padding_mask. The param
 and the outputs are the model's, and the design exports as code, TorchScript and ONNX that
 match. Before, each stopped at "attn_mask: a mask tensor has no block". A mask no block takes
 (a sliding window, ALiBi's bias) is refused naming the line, what the mask is and what to
-write."""
+write. (Grouped-query attention, enable_gqa=True, imports: test_import_grouped_query.py.)"""
 
 from __future__ import annotations
 
@@ -150,14 +150,6 @@ class WindowBuffer(Heads):
         return self.attend(x, self.band)
 
 
-class GroupedQueries(nn.Module):  # the mask is causal, but no block groups queries
-    def forward(self, x):
-        q = x.view(x.size(0), 4, 8, 4)
-        k = x[:, :, :8].reshape(x.size(0), 2, 8, 4)
-        causal = torch.ones(8, 8, dtype=torch.bool).tril()
-        return F.scaled_dot_product_attention(q, k, k, attn_mask=causal, enable_gqa=True)
-
-
 @pytest.mark.parametrize("cls, what", [
     (Window, r"cannot import .* in Window\.forward: it computes the attn_mask of an attention"
              r".*\(at test_import_sdpa_masks\.py:\d+\), which does not import: it keeps fixed "
@@ -165,9 +157,7 @@ class GroupedQueries(nn.Module):  # the mask is causal, but no block groups quer
     (Alibi, r"Alibi\.forward: .*it adds values other than 0 and -inf .* a bias on them "
             r"\(ALiBi, relative positions\)"),
     (WindowBuffer, r"scaled_dot_product_attention in WindowBuffer.forward.*its attn_mask: it "
-                   r"keeps fixed positions .*; fix: give such a mask, or none"),
-    (GroupedQueries, r"GroupedQueries\.forward: enable_gqa=True \(grouped-query attention\) "
-                     r"has no block$")])
+                   r"keeps fixed positions .*; fix: give such a mask, or none")])
 def test_a_mask_no_block_takes_is_refused_saying_what_it_is(cls, what):
     with pytest.raises(GraphError, match=what):
         import_torch(cls(), (8, 16))

@@ -1,0 +1,93 @@
+"""Grouped-query attention as LLaMA 3 and Mistral write it with PyTorch's own attention:
+``F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=True)``, key and value with
+fewer heads than the query, also given a padding mask of the ids. It imports as a
+ScaledDotProductAttention block with ``enable_gqa: true`` (its key and value heads each shared
+by a group of query heads), the model's outputs on padded batches and at another length, and
+exports as code, TorchScript and ONNX that match. Before, it stopped at "enable_gqa=True
+(grouped-query attention) has no block"."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from layerloom.graph import GraphError, compile_graph, summarize, validate
+from layerloom.graph.export import export_model
+from layerloom.graph.import_torch import import_torch
+from layerloom.graph.io import load_graph
+
+
+class GroupedQueryAttention(nn.Module):
+    def __init__(self, vocab=50, dim=16, n_heads=4, n_kv_heads=2, padded=False):
+        super().__init__()
+        self.tok_embeddings = nn.Embedding(vocab, dim)
+        self.n_heads, self.n_kv_heads, self.head_dim = n_heads, n_kv_heads, dim // n_heads
+        self.wq = nn.Linear(dim, n_heads * self.head_dim, bias=False)
+        self.wk = nn.Linear(dim, n_kv_heads * self.head_dim, bias=False)
+        self.wv = nn.Linear(dim, n_kv_heads * self.head_dim, bias=False)
+        self.wo = nn.Linear(n_heads * self.head_dim, dim, bias=False)
+        self.output = nn.Linear(dim, 3)
+        self.padded = padded
+
+    def forward(self, tokens):
+        x = self.tok_embeddings(tokens)
+        bsz, seqlen, _ = x.shape
+        xq = self.wq(x).view(bsz, seqlen, self.n_heads, self.head_dim).transpose(1, 2)
+        xk = self.wk(x).view(bsz, seqlen, self.n_kv_heads, self.head_dim).transpose(1, 2)
+        xv = self.wv(x).view(bsz, seqlen, self.n_kv_heads, self.head_dim).transpose(1, 2)
+        if self.padded:
+            mask = (tokens != 0)[:, None, None, :]
+            out = F.scaled_dot_product_attention(xq, xk, xv, attn_mask=mask, enable_gqa=True)
+        else:
+            out = F.scaled_dot_product_attention(xq, xk, xv, is_causal=True, enable_gqa=True)
+        out = self.wo(out.transpose(1, 2).contiguous().view(bsz, seqlen, -1))
+        return self.output(out[:, 0] if self.padded else out[:, -1])
+
+
+@pytest.mark.parametrize("padded", [False, True], ids=["causal", "padding-mask"])
+def test_grouped_query_attention_imports_with_enable_gqa(padded, tmp_path):
+    torch.manual_seed(0)
+    model = GroupedQueryAttention(padded=padded).eval()
+    graph, weights = import_torch(model, (8,), "int64")
+    [block] = [n for n in graph.nodes if n.type == "ScaledDotProductAttention"]
+    assert block.params.get("enable_gqa") is True
+    assert bool(block.params.get("is_causal")) is not padded
+    assert len([n for n in graph.nodes if n.type == "PaddingMask"]) == int(padded)
+    assert summarize(graph).params == sum(p.numel() for p in model.parameters())
+    state = weights.apply(model.state_dict())
+    compiled = compile_graph(graph).eval()
+    compiled.load_state_dict(state, strict=True)
+    generator = torch.Generator().manual_seed(1)
+    batches = []
+    for length in (8, 13):
+        ids = torch.randint(1, 50, (4, length), generator=generator)
+        ids[0, length - 3:] = 0
+        ids[2, 5:] = 0
+        batches.append(ids)
+        with torch.no_grad():
+            want, got = model(ids), compiled(ids)
+        assert want.abs().max() > 0.05
+        torch.testing.assert_close(got, want, atol=1e-5, rtol=1e-4)
+    for fmt, name in (("python", "m.py"), ("torchscript", "m.pt"), ("onnx", "m.onnx")):
+        assert export_model(graph, fmt, tmp_path / name, state,
+                            sample_inputs=batches[0]).max_abs_diff < 1e-5
+
+
+def test_heads_that_do_not_group_are_a_validation_error_naming_them():
+    graph = load_graph({"format": "layerloom-graph", "version": 1, "name": "gqa", "nodes": [
+        {"id": "q", "type": "Input", "params": {"shape": [4, 5, 8]}},
+        {"id": "k", "type": "Input", "params": {"shape": [3, 5, 8]}},
+        {"id": "att", "type": "ScaledDotProductAttention", "params": {"enable_gqa": True}},
+        {"id": "y", "type": "Output"}],
+        "edges": [{"source": "q", "target": "att", "port": "query"},
+                  {"source": "k", "target": "att", "port": "key"},
+                  {"source": "k", "target": "att", "port": "value"},
+                  {"source": "att", "target": "y"}]})
+    report = validate(graph)
+    assert not report.ok
+    assert any("query's heads (4) must be a multiple of the key's and value's (3, 3)" in str(p)
+               for p in report.errors)
+    with pytest.raises(GraphError):
+        compile_graph(graph)
