@@ -320,8 +320,8 @@ def _ragged(path: Path, ragged: list[tuple[int, int]], width: int, hint: str) ->
             else ", ".join(shown) + (f" and {rest} more" if rest else "")
         more = (f"; so do{'es' if len(others) == 1 else ''} {len(others)} more "
                 f"row{'' if len(others) == 1 else 's'}: {listed}")
-    return DataError(f"{values} values, but the header has {width} columns{more}{hint}",
-                     file=path, line=line)
+    return DataError(f"{values} value{'' if values == 1 else 's'}, but the header has {width} "
+                     f"columns{more}{hint}", file=path, line=line)
 
 
 CHUNK_ROWS = 4096  # rows read before they are added to their columns, as one list each

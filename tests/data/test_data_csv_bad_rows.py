@@ -62,3 +62,10 @@ def test_the_command_line_names_every_bad_row(tmp_path, capsys):
     assert main(args) == 1
     assert "line 6: 2 values, but the header has 3 columns; so does 1 more row: line 10 (4 " \
            "values)" in capsys.readouterr().err
+
+
+def test_a_row_of_one_value_is_said_in_the_singular(tmp_path):
+    with pytest.raises(DataError) as refused:
+        load_dataset(table(tmp_path, {3: "oops", 7: "0.1"}))
+    assert str(refused.value) == ("bad.csv, line 5: 1 value, but the header has 3 columns; "
+                                  "so does 1 more row: line 9 (1 value)")
