@@ -29,6 +29,7 @@ from .causal_attention import fuse_causal_masks
 from .channels_first_norm import fuse_channels_first_norms
 from .einsums import expand_einsums
 from .glu import split_glus
+from .grouped_heads import unrepeat_heads
 from .hooks import hook_hint, warn_hooks
 from .importer import Importer
 from .masked_scores import masks_to_attention
@@ -103,6 +104,8 @@ def traced_import(model: nn.Module, input_shape, dtype: str | Sequence[str] = "f
             values = propagate(gm, samples)
             if read_attention_masks(gm, values, samples, propagate):
                 values = propagate(gm, samples)
+        if unrepeat_heads(gm, values):  # LLaMA's repeat_kv: enable_gqa
+            values = propagate(gm, samples)
         graph, weights = Importer(model, gm, values, BATCH, dtypes).run(
             name or _graph_name(model))
         return graph, weights, gm
