@@ -184,7 +184,12 @@ def texts_hint(names: list[str]) -> str:
 
 def orientation(image: Image.Image) -> int:
     """The EXIF orientation of an opened image (1, upright, where it has none); read from its
-    header, nothing decoded."""
+    header, nothing decoded. A PNG's is its eXIf chunk before the pixels, the one browsers
+    show: Pillow, finding none there, decodes every pixel to look for one after them, which
+    made reading a folder's or a zip's sizes decode each image (and a zip of huge images
+    decode them all before its pixel budget refused it)."""
+    if image.format == "PNG" and not {"exif", "Raw profile type exif"} & set(image.info):
+        return 1
     try:
         value = image.getexif().get(ORIENTATION, 1)
     except Exception:  # noqa: BLE001 - damaged EXIF: the picture as stored

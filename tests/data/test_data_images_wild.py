@@ -229,3 +229,33 @@ def test_utf8_class_names_without_the_zip_flag_are_read_as_written(tmp_path):
         assert archive.namelist()[0] == "café/0.png".encode().decode("cp437")
     ds = load_dataset(str(path), val_fraction=0, test_fraction=0)
     assert ds.classes == ["café", "thé"]
+
+
+
+@pytest.mark.parametrize("where", ["folder", "zip"])
+def test_a_png_is_turned_by_its_exif_chunk_and_not_decoded_to_look_for_one(tmp_path, where,
+                                                                          monkeypatch):
+    """A PNG's orientation is its eXIf chunk before the pixels (as a browser shows it). One
+    without is not decoded to look for one after them: Pillow's ``getexif`` decodes the whole
+    image there, so reading a folder's sizes decoded every PNG once more."""
+    from PIL import ImageFile
+
+    from layerloom.runtime.data.images import orientation
+
+    decoded = []
+    load = ImageFile.ImageFile.load
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda im: decoded.append(1) or load(im))
+    exif = Image.new("RGB", (1, 1)).getexif()
+    exif[0x0112] = 6
+    files = {f"{label}/{i}.png": picture("PNG", exif=exif.tobytes()) if i < 2 else
+             picture("PNG", size=(16, 20)) for label in ("cat", "dog") for i in range(4)}
+    for name, data in (("cat/0.png", files["cat/0.png"]), ("cat/3.png", files["cat/3.png"])):
+        with Image.open(io.BytesIO(data)) as image:
+            assert orientation(image) == (6 if name == "cat/0.png" else 1)
+    assert decoded == []  # read from the headers: no pixel decoded
+    source = zipped(tmp_path / "pngs.zip", files) if where == "zip" else \
+        tree(tmp_path / "pngs", files)
+    ds = load_dataset(source, val_fraction=0, test_fraction=0)
+    # stored 20 wide and 16 high with the tag, or 16 wide and 20 high without: all shown 16
+    # wide and 20 high once the tagged ones are turned
+    assert ds.input_shape == (3, 20, 16) and ds.meta["original_sizes"] == [[20, 16]]
