@@ -28,7 +28,7 @@ import torch
 import torch.nn.functional as F
 from torch import fx, nn
 
-from .rewriting import calls, erase_unused
+from .rewriting import calls, erase_unused, settled
 
 DROPOUT = "layerloom_attention_dropout"  # node meta: the rate of the dropout folded in
 
@@ -56,18 +56,21 @@ def fuse_causal_masks(gm: fx.GraphModule, values: dict[fx.Node, Any],
         with gm.graph.inserting_before(last):
             fused = gm.graph.call_function(F.scaled_dot_product_attention, (q, k, v),
                                            {"is_causal": True, "scale": scale})
-        fused.meta.update({k: v for k, v in last.meta.items()
-                           if k not in ("val", "tensor_meta")})
-        if rate:
-            fused.meta[DROPOUT] = rate
-        last.replace_all_uses_with(fused)
-        erase_unused(gm.graph, last)
+        put_in_place(gm, fused, last, last, rate)
         changed = True
-    if changed:
-        gm.graph.eliminate_dead_code()
-        gm.graph.lint()
-        gm.recompile()
-    return changed
+    return settled(gm, changed)
+
+
+def put_in_place(gm: fx.GraphModule, fused: fx.Node, last: fx.Node, line_of: fx.Node,
+                 rate: float) -> None:
+    """``fused``, an attention call, in place of ``last``, the written-out attention's final
+    product (erased with what only it used): ``line_of``'s line and module, and the rate of
+    the dropout folded in."""
+    fused.meta.update({k: v for k, v in line_of.meta.items() if k not in ("val", "tensor_meta")})
+    if rate:
+        fused.meta[DROPOUT] = rate
+    last.replace_all_uses_with(fused)
+    erase_unused(gm.graph, last)
 
 
 def _causal_attention(masked: fx.Node, values: dict, model: nn.Module):

@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from torch import fx
 
 from .attention_masks import padded_attention
-from .rewriting import calls, erase_unused
+from .rewriting import calls, erase_unused, settled
 
 _ATTENTION = (F.scaled_dot_product_attention, padded_attention)
 
@@ -65,11 +65,7 @@ def unrepeat_heads(gm: fx.GraphModule, values: dict[fx.Node, Any]) -> bool:
         for value in old:
             erase_unused(gm.graph, value)
         changed = True
-    if changed:
-        gm.graph.eliminate_dead_code()
-        gm.graph.lint()
-        gm.recompile()
-    return changed
+    return settled(gm, changed)
 
 
 def _value(node: fx.Node, values: dict) -> torch.Tensor:

@@ -28,10 +28,10 @@ import torch
 import torch.nn.functional as F
 from torch import fx, nn
 
-from .causal_attention import (_FILL, _FILLED, _MATMULS, _PASSES, _WHERE, DROPOUT,
-                               _causal_everywhere, _mask_parts, _scaled_product, _single_user,
-                               _softmax_last, _unpassed)
-from .rewriting import calls, erase_unused
+from .causal_attention import (_FILL, _FILLED, _MATMULS, _PASSES, _WHERE, _causal_everywhere,
+                               _mask_parts, _scaled_product, _single_user, _softmax_last,
+                               _unpassed, put_in_place)
+from .rewriting import calls, settled
 
 _ADD = (operator.add, torch.add, "add")
 
@@ -56,18 +56,9 @@ def masks_to_attention(gm: fx.GraphModule, values: dict[fx.Node, Any],
             fused = gm.graph.call_function(F.scaled_dot_product_attention, (q, k, v),
                                            {"attn_mask": mask, "scale": scale})
         # the masking's line: where a mask no block takes is refused
-        fused.meta.update({k: v for k, v in node.meta.items()
-                           if k not in ("val", "tensor_meta")})
-        if rate:
-            fused.meta[DROPOUT] = rate
-        last.replace_all_uses_with(fused)
-        erase_unused(gm.graph, last)
+        put_in_place(gm, fused, last, node, rate)
         changed = True
-    if changed:
-        gm.graph.eliminate_dead_code()
-        gm.graph.lint()
-        gm.recompile()
-    return changed
+    return settled(gm, changed)
 
 
 def _masked_attention(masked: fx.Node, values: dict, model: nn.Module):

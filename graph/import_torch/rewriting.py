@@ -20,6 +20,16 @@ def erase_unused(graph: fx.Graph, node: fx.Node) -> None:
         erase_unused(graph, source)
 
 
+def settled(gm: fx.GraphModule, changed: bool) -> bool:
+    """``changed``, after a rewrite that changed ``gm``'s graph has been cleaned, checked and
+    compiled again."""
+    if changed:
+        gm.graph.eliminate_dead_code()
+        gm.graph.lint()
+        gm.recompile()
+    return changed
+
+
 def calls(node: Any, targets: tuple) -> bool:
     """``node`` calls one of ``targets`` (functions, or the names of tensor methods)."""
     if not isinstance(node, fx.Node):
