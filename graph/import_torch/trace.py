@@ -220,8 +220,11 @@ def _grad_follows_training(frame) -> bool:
     its callers) is ``torch.set_grad_enabled(self.training)``."""
     while frame is not None:
         file = frame.f_code.co_filename
-        if file == _TRACER:  # trace() itself: the model's code is all inside
-            return False
+        if file == _TRACER:
+            if isinstance(frame.f_locals.get("self"), _Tracer):  # its own hooks (call_module)
+                frame = frame.f_back  # lie between the model's code and the node: passed
+                continue
+            return False  # trace() itself: the model's code is all inside
         try:
             inside = Path(file).resolve().is_relative_to(_TORCH_DIR)
         except OSError:
