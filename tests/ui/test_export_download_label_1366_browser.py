@@ -32,7 +32,7 @@ def test_the_python_download_names_its_zip_whole(app_url, page, projects, patien
     page.get_by_role("link", name="Export", exact=True).click(timeout=120_000)
     page.get_by_role("heading", name="Export", exact=True).wait_for()
     row = page.locator('[data-testid="stHorizontalBlock"]').filter(
-        has=page.get_by_text("python", exact=True)).filter(has_text="generated PyTorch code")
+        has=page.get_by_text("python", exact=True)).filter(has_text="PyTorch code you can read and change")
     row.get_by_role("button", name="Build and check", exact=True).click()
     button = page.get_by_role("button", name="Download digits-cnn-v2-python.zip", exact=True)
     button.wait_for(timeout=180_000)
