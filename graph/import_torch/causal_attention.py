@@ -106,8 +106,33 @@ def _causal_attention(masked: fx.Node, values: dict, model: nn.Module):
     if product is None:
         return None
     q, k, scale = product
+    rest = _weighted_values(masked, values, model)
+    if rest is None:
+        return None
+    rate, current, v = rest
+    got = F.scaled_dot_product_attention(values[q], values[k], values[v], is_causal=True,
+                                         scale=scale)
+    expected = values.get(current)
+    if not isinstance(expected, torch.Tensor) or got.shape != expected.shape \
+            or not torch.allclose(got, expected, atol=1e-5, rtol=1e-4):
+        return None
+    return q, k, v, scale, rate, current
+
+
+_MASK_STEPS = ("eq", "ne", "logical_not", "bool", "to", "float", "type", "type_as", "view",
+               "unsqueeze", "expand", "expand_as", "contiguous")
+_MASK_FUNCTIONS = (operator.eq, operator.ne, operator.getitem, operator.invert, torch.eq,
+                   torch.ne, torch.logical_not, torch.unsqueeze)
+_TRIANGLES = (torch.tril, torch.triu, "tril", "triu")
+_FILLS = (torch.ones, torch.ones_like, torch.full, torch.full_like, "new_ones", "new_full")
+
+
+def _weighted_values(masked: fx.Node, values: dict, model: nn.Module):
+    """``(dropout rate, the product, v)`` of the written-out attention after its masked
+    scores ``masked``: a softmax over the last axis (LLaMA's ``scores.float()`` may come
+    first), dropout modules or casts, then the product with ``v``; None for anything else."""
     after = _single_user(masked)
-    while after is not None and calls(after, _PASSES):  # LLaMA's scores.float() first
+    while after is not None and calls(after, _PASSES):  # scores.float() before the softmax
         after = _single_user(after)
     if after is None or not _softmax_last(after, values):
         return None
@@ -125,21 +150,7 @@ def _causal_attention(masked: fx.Node, values: dict, model: nn.Module):
             or not isinstance(current.args[1], fx.Node):
         return None
     v = current.args[1]
-    got = F.scaled_dot_product_attention(values[q], values[k], values[v], is_causal=True,
-                                         scale=scale)
-    expected = values.get(current)
-    if not isinstance(expected, torch.Tensor) or got.shape != expected.shape \
-            or not torch.allclose(got, expected, atol=1e-5, rtol=1e-4):
-        return None
-    return q, k, v, scale, rate, current
-
-
-_MASK_STEPS = ("eq", "ne", "logical_not", "bool", "to", "float", "type", "type_as", "view",
-               "unsqueeze", "expand", "expand_as", "contiguous")
-_MASK_FUNCTIONS = (operator.eq, operator.ne, operator.getitem, operator.invert, torch.eq,
-                   torch.ne, torch.logical_not, torch.unsqueeze)
-_TRIANGLES = (torch.tril, torch.triu, "tril", "triu")
-_FILLS = (torch.ones, torch.ones_like, torch.full, torch.full_like, "new_ones", "new_full")
+    return rate, current, v
 
 
 def _causal_everywhere(mask: Any, values: dict) -> bool:

@@ -28,9 +28,8 @@ import torch
 import torch.nn.functional as F
 from torch import fx, nn
 
-from .causal_attention import (_FILL, _FILLED, _MATMULS, _PASSES, _WHERE, _causal_everywhere,
-                               _mask_parts, _scaled_product, _single_user, _softmax_last,
-                               _unpassed, put_in_place)
+from .causal_attention import (_FILL, _FILLED, _WHERE, _causal_everywhere, _mask_parts,
+                               _scaled_product, _unpassed, _weighted_values, put_in_place)
 from .rewriting import calls, settled
 
 _ADD = (operator.add, torch.add, "add")
@@ -92,25 +91,10 @@ def _masked_attention(masked: fx.Node, values: dict, model: nn.Module):
     q, k, scale = product
     if _computed_from(keep_of if mask is None else mask, {q, k, scores}):
         return None
-    after = _single_user(masked)
-    while after is not None and calls(after, _PASSES):  # scores.float() before the softmax
-        after = _single_user(after)
-    if after is None or not _softmax_last(after, values):
+    rest = _weighted_values(masked, values, model)
+    if rest is None:
         return None
-    rate, current = 0.0, _single_user(after)
-    while current is not None and not calls(current, _MATMULS):
-        if calls(current, _PASSES):
-            pass
-        elif current.op == "call_module" and isinstance(
-                model.get_submodule(str(current.target)), nn.Dropout):
-            rate = float(model.get_submodule(str(current.target)).p)
-        else:
-            return None
-        current = _single_user(current)
-    if current is None or len(current.args) != 2 or current.kwargs \
-            or not isinstance(current.args[1], fx.Node):
-        return None
-    v = current.args[1]
+    rate, current, v = rest
     attn_mask = ~values[keep_of] if mask is None else values[mask]
     try:
         got = F.scaled_dot_product_attention(values[q], values[k], values[v],
