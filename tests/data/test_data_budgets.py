@@ -1,5 +1,5 @@
 """Uploads with total budgets (issue 11): each small hostile file of the issue's table ends in a
-DataError naming the file and the budget, within seconds, in a process whose address space is
+DataError naming the file and the budget, before the work it bounds, in a process whose address space is
 capped (``resource.setrlimit(RLIMIT_AS)``), so an allocation of gigabytes fails the test."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ MEMORY_LIMIT = 1536 * 2**20  # address space: torch's import needs about 1 GiB o
 # Runs in a fresh interpreter under the memory limit; prints what load_dataset raised for each
 # file (one interpreter for all: starting one costs seconds, most of them torch's import).
 LIMITED = textwrap.dedent("""
-    import json, resource, sys, time
+    import json, resource, sys
     resource.setrlimit(resource.RLIMIT_AS, ({limit}, {limit}))
     from PIL import ImageFile
     from layerloom.runtime.data import load_dataset
@@ -35,24 +35,31 @@ LIMITED = textwrap.dedent("""
         decoded[0] += 1
         return _load(self)
     ImageFile.ImageFile.load = counted
+    import numpy.lib.format as npy
+    arrays = [0]  # arrays read from an .npz
+    _read_array = npy.read_array
+    def read_array(*args, **kwargs):
+        arrays[0] += 1
+        return _read_array(*args, **kwargs)
+    npy.read_array = read_array
     results = {{}}
     for path in sys.argv[1:]:
-        started, decoded[0] = time.perf_counter(), 0
+        decoded[0] = arrays[0] = 0
         try:
             load_dataset(path)
             out = {{"error": None}}
         except Exception as exc:
             out = {{"error": type(exc).__name__, "message": str(exc)}}
-        out["seconds"] = time.perf_counter() - started
-        out["decoded"] = decoded[0]
+        out["decoded"], out["arrays"] = decoded[0], arrays[0]
         results[path] = out
     print(json.dumps(results))
 """)
 
 
 def load_limited(*paths, timeout=120) -> dict:
-    """``{path: {"error", "message", "seconds", "decoded"}}`` of loading each file under the
-    limit (``decoded``: how many images' pixels were decoded)."""
+    """``{path: {"error", "message", "decoded", "arrays"}}`` of loading each file under the
+    limit (``decoded``: how many images' pixels were decoded; ``arrays``: how many arrays of an
+    .npz were read)."""
     code = LIMITED.format(limit=MEMORY_LIMIT)
     done = subprocess.run([sys.executable, "-c", code, *map(str, paths)], capture_output=True,
                           text=True, timeout=timeout)
@@ -119,7 +126,7 @@ def test_an_npz_header_declaring_a_huge_shape_is_refused_before_loading(hostile)
     assert got["message"] == ("huge.npz: the arrays' headers declare 8,000,000,000,032 bytes; "
                               ".npz files are capped at 1,073,741,824 bytes (set "
                               "LAYERLOOM_MAX_NPZ_BYTES to change it)")
-    assert got["seconds"] < 5
+    assert got["arrays"] == 0  # refused from the headers: no array was read
 
 
 def test_npz_budget_is_set_in_the_environment(tmp_path, monkeypatch):
@@ -166,7 +173,6 @@ def test_a_csv_with_40000_columns_is_refused_naming_the_budget(hostile):
     assert got["message"] == ("wide.csv, line 1: the header has 40,000 columns; CSV files are "
                               "capped at 10,000 columns (set LAYERLOOM_MAX_CSV_COLUMNS to "
                               "change it)")
-    assert got["seconds"] < 5
 
 
 def test_reading_a_csv_is_linear_in_its_columns(tmp_path, monkeypatch):
@@ -182,8 +188,7 @@ def test_reading_a_csv_is_linear_in_its_columns(tmp_path, monkeypatch):
         dataset = load_dataset(path)
         times[path.name] = min(times.get(path.name, 1e9), time.perf_counter() - started)
     assert dataset.input_shape == (9_999,)
-    assert times["large.csv"] / times["small.csv"] < 30, times
-    assert times["large.csv"] < 20, times
+    assert times["large.csv"] / times["small.csv"] < 30, times  # quadratic: about 100
 
 
 def test_budgets_read_from_the_environment(monkeypatch):

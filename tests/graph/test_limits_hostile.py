@@ -1,6 +1,10 @@
 """Issue 11's hostile graphs: each one, once a hang or an allocation of gigabytes, now gets a
 clean error naming the node and the figure, in a child process under a memory limit
-(RLIMIT_AS) and a time limit, so a regression fails the test instead of taking the machine."""
+(RLIMIT_AS) and a time limit, so a regression fails the test instead of taking the machine.
+
+How much work a refusal took is counted in Python function calls (``sys.settrace``), the same
+on any machine, rather than timed: each bound is about four times today's count, and far below
+what expanding the hostile design would take (2**40 copies, 10**8 layers, 10**5 nested levels)."""
 
 from __future__ import annotations
 
@@ -15,24 +19,29 @@ import textwrap
 import pytest
 
 MEMORY_MIB = 1024  # address space of the child: importing the graph package needs ~400 MiB
-TIMEOUT_S = 60  # the child's wall clock (the figure asserted is the validation's own time)
+TIMEOUT_S = 60  # the child's wall clock: a hang fails here, not the machine
 
 
 def bounded(code: str, stdin: str = "", env: dict | None = None) -> dict:
     """Run ``code`` in a Python child limited to MEMORY_MIB of address space; it prints one JSON
     object on its last line, returned here."""
     prelude = textwrap.dedent(f"""
-        import json, resource, sys, time
+        import json, resource, sys
         resource.setrlimit(resource.RLIMIT_AS, ({MEMORY_MIB} << 20, {MEMORY_MIB} << 20))
         from layerloom.graph import GraphError, loads_graph, validate
         def check(text, **kw):
-            start = time.perf_counter()
+            calls = [0]
+            def count(frame, event, arg):  # Python function calls: the work, on any machine
+                calls[0] += 1
+            sys.settrace(count)
             try:
                 report = validate(loads_graph(text), **kw)
                 out = {{"errors": [[e.node, e.param, e.message] for e in report.errors]}}
             except GraphError as exc:
                 out = {{"graph_error": str(exc), "node": exc.node}}
-            out["seconds"] = time.perf_counter() - start
+            finally:
+                sys.settrace(None)
+            out["calls"] = calls[0]
             return out
     """)
     proc = subprocess.run([sys.executable, "-c", prelude + textwrap.dedent(code)], input=stdin,
@@ -99,7 +108,7 @@ def test_forty_levels_of_doubling_composites_is_refused_at_once():
     assert node == "deep"
     assert "nested 40 deep here (B0 → B1 → B2 → B3 → B4 → …)" in message
     assert "limit of 32" in message and "LAYERLOOM_MAX_DEPTH" in message
-    assert out["seconds"] < 1.0
+    assert out["calls"] < 50_000, out["calls"]
 
 
 def test_forty_levels_within_the_depth_limit_still_fail_on_layers():
@@ -111,7 +120,7 @@ def test_forty_levels_within_the_depth_limit_still_fail_on_layers():
     # B39 is 4 nodes, B_k = 3 + 2 * B_(k+1): B0 = 7 * 2**39 - 3; plus the Input and Output
     assert f"resolves to {7 * 2**39 - 1:,} layers" in message
     assert "more than the limit of 100,000" in message and "LAYERLOOM_MAX_LAYERS" in message
-    assert out["seconds"] < 1.0
+    assert out["calls"] < 50_000, out["calls"]
 
 
 def test_composite_repeat_around_node_repeat_is_refused_before_expanding():
@@ -125,7 +134,7 @@ def test_composite_repeat_around_node_repeat_is_refused_before_expanding():
     assert (node, param) == ("outer", "repeat")
     assert "resolves to 100,030,002 layers" in message
     assert "this node alone 100,030,000" in message
-    assert out["seconds"] < 0.5
+    assert out["calls"] < 30_000, out["calls"]
 
 
 def test_repeats_from_variables_are_counted_too():
@@ -147,7 +156,7 @@ def test_an_edge_into_add_with_port_100000000_is_an_error_not_an_allocation():
     assert node == "add"
     assert message == ("port 100000000 is out of range: 2 edges come into this Add, so its "
                        "ports are 0–1")
-    assert out["seconds"] < 0.5
+    assert out["calls"] < 30_000, out["calls"]
 
 
 def test_concat_with_a_single_huge_port():
@@ -178,7 +187,7 @@ def test_costly_expressions_are_refused_naming_node_and_param_or_variable():
                   json.dumps(cases))
     for i, result in enumerate(out):
         pattern = COSTLY[i // 2][1]
-        assert result["seconds"] < 0.5
+        assert result["calls"] < 30_000, result["calls"]
         node, param, message = result["errors"][0]
         if i % 2 == 0:
             assert (node, param) == ("fc", "out_features") and len(result["errors"]) == 1
@@ -271,7 +280,7 @@ def test_json_nested_100000_deep():
             '"edges": [], "extra": ' + "[" * 100_000 + "]" * 100_000 + "}")
     out = bounded("print(json.dumps(check(sys.stdin.read())))", text)
     assert out["graph_error"] == "JSON nested too deeply (a graph may nest at most 64 levels)"
-    assert out["seconds"] < 1.0
+    assert out["calls"] < 1_000, out["calls"]
 
 
 def test_json_nested_900_deep_within_the_decoder_limit():
@@ -290,7 +299,7 @@ def test_composites_nested_3000_deep():
     out = run_check(g)
     node, _, message = only_error(out)
     assert node == "n" and "composite blocks are nested 3,000 deep here" in message
-    assert out["seconds"] < 2.0
+    assert out["calls"] < 1_000_000, out["calls"]
     # with the depth limit raised past what Python's stack takes: still a clean error
     out = run_check(g, env={"LAYERLOOM_MAX_DEPTH": "5000"})
     assert only_error(out)[2] == ("composite blocks are nested too deeply to resolve (the limit "
@@ -306,7 +315,7 @@ def test_a_loop_of_3000_blocks_is_found_without_recursion():
     messages = [m for _, _, m in out["errors"]]
     assert messages[0].startswith("block 'D0' uses itself (D0 → D1 → D2")
     assert "block 'D0' cannot be used: it uses itself" in messages[-1]
-    assert out["seconds"] < 3.0
+    assert out["calls"] < 1_000_000, out["calls"]
 
 
 def test_limits_argument_and_environment(monkeypatch):
@@ -343,7 +352,7 @@ def test_repeats_known_only_from_shapes_are_stopped_while_resolving():
     assert message.startswith("the design resolves to more than 100,000 layers (composites and "
                               "repeats multiplied out), the limit; raise it with "
                               "LAYERLOOM_MAX_LAYERS")
-    assert out["seconds"] < 5
+    assert out["calls"] < 6_000_000, out["calls"]
 
 
 def test_long_param_lists_count_toward_the_layer_budget():
@@ -355,4 +364,4 @@ def test_long_param_lists_count_toward_the_layer_budget():
     node, param, message = only_error(out)
     assert (node, param) == ("r", "repeat")
     assert "resolves to 499,930,002 layers" in message  # (1 + (100,000 - 16) // 2) × 10,000 + 2
-    assert out["seconds"] < 2
+    assert out["calls"] < 400_000, out["calls"]

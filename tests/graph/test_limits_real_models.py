@@ -6,7 +6,6 @@ layers resolution then makes (a budget set to exactly that count passes, one les
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 
@@ -118,9 +117,7 @@ def test_real_designs_pass_the_default_budgets(name):
     else:
         graph, variables, params = parse_graph(designer_graph()), None, 500 * (16 * 16 * 9 + 16)
         params += 500 * 32  # 500 BatchNorm2d: weight and bias per channel
-    start = time.perf_counter()
-    report = validate(graph, variables)
-    assert time.perf_counter() - start < 5
+    report = validate(graph, variables)  # its time: benchmarks/validate_bench.py
     assert report.ok, report.errors[:3]
     assert summarize(report).params == params
     layers = counted(graph, variables)

@@ -24,11 +24,16 @@ def iris_mlp(mlp):
     return mlp(features=4, classes=3, hidden=8)
 
 
-def test_a_sweep_returns_its_id_at_once_and_runs_in_its_own_process(store, mlp):
-    began = time.monotonic()
+def test_a_sweep_returns_its_id_at_once_and_runs_in_its_own_process(store, mlp, monkeypatch):
+    from layerloom.runtime import runner, search
+
+    here = []  # no data loaded, no trial run in this process
+    for module in (runner, search):
+        for name in ("as_dataset", "execute_run"):
+            monkeypatch.setattr(module, name, lambda *a, _n=name, **k: here.append(_n))
     sweep_id = start_sweep(iris_mlp(mlp), "iris", TINY, ["lr=1e-3:1e-1:log"], trials=2,
                            sampler="grid", name="tiny", store=store)
-    assert time.monotonic() - began < 5  # no data loaded, no trial run in this process
+    assert here == []
     info = store.sweep(sweep_id)
     assert info["name"] == "tiny" and info["status"] in ("queued", "running")
     assert info["spec"]["trials"] == 2 and info["spec"]["objective"] == "val_loss"
