@@ -17,6 +17,7 @@ import numpy as np
 
 from layerloom.graph.export.predict_script import date_names
 
+from . import codes as coded
 from . import target as targets
 from .build import assemble
 from .csvfile import DASHES, ERRORS, Table, is_missing
@@ -55,11 +56,15 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
     filled: dict[str, dict] = {}
     unseen: dict[str, dict] = {}
     crowded: list[tuple[str, int]] = []  # text columns of too many values to one-hot
+    zeros: list[tuple[str, str]] = []  # columns of codes (02134), each with its first such
     for name in features:
         values = list(map(str.strip, table.values(name)))
         constant += _constant_note(name, table.distinct(name)[1], len(values))
         advice += _error_note(name, *table.distinct(name)[::-1])
-        numbers = _numeric(table, name, values)
+        code = coded.leading_zero(table.distinct(name)[1])
+        if code:
+            zeros.append((name, code))
+        numbers = None if code else _numeric(table, name, values)
         if numbers is not None:
             blocks.append(numbers[:, None])
             names.append(name)
@@ -116,7 +121,7 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
         onehot += [True] * len(categories)
         columns.append({"name": name, "kind": "categorical", "categories": categories})
     if crowded:
-        raise _crowded(table, crowded, max_categories)
+        raise _crowded(table, crowded, max_categories, dict(zeros))
     x = np.concatenate(blocks, axis=1, dtype=np.float32)  # as the model takes them: half the
     # memory of float64, and no second copy made by assemble()
     blocks.clear()  # each is in x now
@@ -126,7 +131,9 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
         meta["target_written"] = table.written[target]
     if goal.classes is not None:
         advice += targets.rare_classes_note(goal.y, goal.classes, split.parts, target) + \
-            targets.case_note(target, goal.classes)
+            targets.case_note(target, goal.classes) + targets.codes_note(table, target)
+    if zeros:
+        advice.insert(0, coded.feature_note(zeros))
     notes = table.notes + unlabelled + became + \
         value_notes(columns, filled, unseen, len(table)) + constant_notes(constant) + advice
     if notes:
@@ -135,11 +142,16 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
                     norm="feature", keep=np.array(onehot), split=split, meta=meta, owned=True)
 
 
-def _crowded(table: Table, crowded: list[tuple[str, int]], most: int) -> DataError:
+def _crowded(table: Table, crowded: list[tuple[str, int]], most: int,
+             codes: dict[str, str]) -> DataError:
     """The text columns (``(name, categories)``) of more values than ``max_categories``
-    (``most``), named at once with the one drop that leaves them all out."""
+    (``most``), named at once with the one drop that leaves them all out; those of ``codes``
+    (``{name: a value written with a leading zero}``) said to be read as codes."""
     (name, n), others = crowded[0], crowded[1:]
     fault = f"{n} different values in the training rows, too many to one-hot (more than {most})"
+    if name in codes:  # a zip code read as a number before: say why it is categories now
+        fault += (f"; they are codes, not numbers: whole numbers written with leading zeros "
+                  f"({codes[name]})")
     if not others:
         return DataError(f"{fault}; drop the column with drop=[{name!r}] (or raise "
                          f"max_categories), or load the file with kind='text' if it holds free "
@@ -207,8 +219,9 @@ def learnable_numbers(table: Table, exclude: set[str]) -> list[str]:
         known = numbers[~np.isnan(numbers)]
         if not len(known) or len(known) < NUMERIC_SHARE * (len(known) + len(bad)):
             continue
-        if _row_id_note(name, numbers) or _counts_rows(known):
-            continue
+        if _row_id_note(name, numbers) or _counts_rows(known) or \
+                coded.leading_zero(table.distinct(name)[1]):
+            continue  # an id, a row number, codes (02134): not a quantity to learn from
         found.append(name)
     return found
 

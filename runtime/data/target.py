@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import codes
+from .codes import leading_zero
 from .csvfile import NUMBERS_SHARE, Table
 from .errors import DataError
 
@@ -93,12 +95,15 @@ def labelled(table: Table, column: str) -> tuple[Table, list[str]]:
 
 def from_column(table: Table, column: str, task: str) -> Target:
     """The target of a CSV column; a missing or (for regression) non-numeric value is an error
-    naming its line."""
+    naming its line. Codes (whole numbers written with leading zeros: ``01``, ``007``) are
+    class names as written, unless ``task`` is regression (see ``codes.py``)."""
     values = [value.strip() for value in table.column(column)]
     missing = np.flatnonzero(table.missing(column))
     if len(missing):
         raise DataError("the target is missing; fill it in or remove the row",
                         file=table.path, line=table.lines[missing[0]], column=column)
+    if task != "regression" and leading_zero(table.distinct(column)[1]):
+        return encode(np.array(values), task, str(table.path), column)  # codes: 01, 02, 10
     numbers, bad = table.numbers(column)
     if task == "regression" and bad:
         raise DataError(f"{values[bad[0]]!r} is not a number, and regression needs numeric "
@@ -163,6 +168,14 @@ read as different values; write each alike if they mean the same"]
     shown = "; ".join(", ".join(map(repr, g[:-1])) + f" and {g[-1]!r}" for g in groups[:4])
     return [f"{name}: {shown} differ only in case or spaces, and are read as different "
             f"values; write each alike if they mean the same"]
+
+
+def codes_note(table: Table, column: str) -> list[str]:
+    """Where the target ``column`` of ``table`` is codes (``01``, ``007``) read as class names
+    as written: said, naming the codes a reading as numbers would have merged."""
+    distinct = table.distinct(column)[1]
+    example = leading_zero(distinct)
+    return [codes.target_note(column, distinct, example)] if example else []
 
 
 def _name(value) -> str:

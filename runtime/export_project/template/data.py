@@ -108,7 +108,9 @@ def labels(values: list, spec: dict, where: str) -> np.ndarray:
     numeric = all(_number(v) is not None for v in values)
     out = np.empty(len(values), dtype=np.int64)
     for i, value in enumerate(values):
-        name = _class_name(_number(value)) if numeric else str(value).strip()
+        name = str(value).strip()  # as written: codes (01, 007) are class names of their own
+        if name not in index and numeric:
+            name = _class_name(_number(value))  # 2.0 or 2 of a class the model names 2
         if name not in index:
             raise SystemExit(f"{where}: label {value!r} of sample {i + 1} is not one of the "
                              f"classes the model knows ({', '.join(classes)})")
