@@ -58,16 +58,22 @@ def merge_preferring_mine(base: dict, mine: dict, theirs: dict) -> tuple[dict, l
     return laid if isinstance(laid, tuple) else None
 
 
-def merge_or_why(base: dict, mine: dict, theirs: dict) -> tuple[dict, list[str]] | str:
+def merge_or_why(base: dict, mine: dict, theirs: dict, *, theirs_win: bool = False
+                 ) -> tuple[dict, list[str]] | str:
     """As :func:`merge_preferring_mine`, but where the two do not join, why, in words
-    (``"it changes conv2, which the other edit removed"``)."""
-    merger = _Merger()
+    (``"it changes conv2, which the other edit removed"``). ``theirs_win``: where both changed
+    the same field, ``theirs``'s value stays (the fields are named as before), and ``mine``
+    removing a node or composite block ``theirs`` changed does not join: an undo step takes
+    back only what is still its tab's, never a value another tab set since."""
+    merger = _Merger(theirs_win)
     try:
         return merger.run(base, mine, theirs), merger.contested
     except Conflict as exc:
         what = str(exc)
         if what.startswith("nodes."):
             return f"it changes {what.split('.', 1)[1]}, which the other edit removed"
+        if what.startswith("changed."):
+            return f"it removes {what.split('.', 1)[1]}, which the other edit changed since"
         if what.startswith("removes."):
             return (f"it removes {what.split('.', 1)[1]}, which the other edit removed or moved "
                     f"(the block of that id there is not the one shown here)")
@@ -89,11 +95,12 @@ def merge_or_why(base: dict, mine: dict, theirs: dict) -> tuple[dict, list[str]]
 
 
 class _Merger:
-    """One merge: ``contested`` collects what both sides changed (mine wins there);
-    :class:`Conflict` where the two do not join."""
+    """One merge: ``contested`` collects what both sides changed (mine wins there, or theirs
+    with ``theirs_win``); :class:`Conflict` where the two do not join."""
 
-    def __init__(self):
+    def __init__(self, theirs_win: bool = False):
         self.contested: list[str] = []
+        self.theirs_win = theirs_win
 
     def run(self, base: dict, mine: dict, theirs: dict) -> dict:
         out = copy.deepcopy(theirs)
@@ -122,6 +129,8 @@ class _Merger:
             return
         if theirs != base:
             self._contested(where + key)
+            if self.theirs_win:
+                return
         if mine is _NO:
             out.pop(key, None)
         else:
@@ -143,6 +152,8 @@ class _Merger:
             if m == b or m == t:
                 continue
             if b is _NO or m is _NO or t is _NO:  # added or removed by mine: theirs left it alone
+                if self.theirs_win and m is _NO and t is not _NO and t != b:
+                    raise Conflict(f"changed.block {name}")
                 self._merge_value(blocks, name, b, m, t)
                 continue
             level = copy.deepcopy(t)
@@ -175,6 +186,8 @@ class _Merger:
                 if t is _NO:
                     continue
                 if t != b:
+                    if self.theirs_win:
+                        raise Conflict(f"changed.{nid}")
                     self._contested(f"{nid} (removed here, changed there)")
                 nodes.pop(nid, None)
                 order.remove(nid)
@@ -230,6 +243,9 @@ class _Merger:
                 raise Conflict(f"renamed.{old}")
             if old in t_map and t_map[old] != m_map[old]:
                 self._contested(f"{old} (renamed {m_map[old]} here, {t_map[old]} there)")
+                if self.theirs_win:
+                    final[old] = t_map[old]
+                    continue
             final[old] = m_map[old]
         # an id both a renamed block and another block would have: mine's rename gives way
         kept = {where(nid, t_map, t_ids) for nid in b_ids - set(final)} | \
@@ -382,6 +398,10 @@ class _Merger:
         for old, new in mine_renamed.items():
             there = theirs_renamed.get(old)
             if there is not None:  # renamed on both sides: theirs' name becomes mine
+                if there != new and self.theirs_win and there not in block_names(mine):
+                    self._contested(f"block {old} (renamed {new} here, {there} there)")
+                    base, mine = block_renamed(base, old, there), block_renamed(mine, new, there)
+                    continue
                 if there != new:
                     if new in held:
                         continue

@@ -164,6 +164,9 @@ class DesignerState:
     # change the browser queued under a session that is gone (the server restarted, a tab
     # away long enough for its session to end) must not pass for one of this session's
     session_mark: str = field(default_factory=lambda: secrets.token_hex(4))
+    # whether the last catch-up changed what undo or redo does (said): an Undo pressed then
+    # does nothing more, the user reading first what it now takes back
+    history_changed: bool = False
     _cache: dict = field(default_factory=dict, repr=False)
 
     # -- opening ----------------------------------------------------------------------------
@@ -417,7 +420,13 @@ class DesignerState:
     def _step(self, stack: list[Step], other: list[Step], source: str) -> bool:
         """Go to ``stack``'s last design (and its weights, when its step switches them); the
         design (and weights) left go onto ``other``."""
-        if not stack:
+        # another tab's save since this tab's last run (a button's callback runs before the
+        # page catches up): the steps are laid over it first, so that a step never puts this
+        # tab's old value back over one that tab set since; where that changed what the step
+        # does, the tab is told and this press does nothing more
+        self.history_changed = False
+        self.catch_up()
+        if self.history_changed or not stack:
             return False
         step = stack[-1]
         try:  # the weights now, kept as a version, so that the step back restores them
@@ -510,13 +519,44 @@ class DesignerState:
         else:
             self._rebase_history(undo, redo, made_on, now)
 
-    def _rebase_history(self, undo: list[Step], redo: list[Step], old: dict, new: dict) -> None:
+    def _rebase_history(self, undo: list[Step], redo: list[Step], old: dict, new: dict,
+                        told: Callable[[set[str]], set[str]] | None = None) -> bool:
         """``undo`` and ``redo`` (made on ``old``) laid over ``new``, another tab's save, made
-        this tab's history; the steps that no longer join it are said (:meth:`_tell_dropped`)."""
-        self.undo_stack[:], undo_dropped = _rebased(undo, old, new)
-        self.redo_stack[:], redo_dropped = _rebased(redo, old, new)
+        this tab's history; the steps that no longer join it are said (:meth:`_tell_dropped`),
+        and the fields they leave as the other tab set them (:meth:`_tell_left`), less those
+        ``told`` (given their names) says it told itself. True when anything was said."""
+        self.undo_stack[:], undo_dropped, undo_left = _rebased(undo, old, new)
+        self.redo_stack[:], redo_dropped, redo_left = _rebased(redo, old, new)
         self._tell_dropped("Undo", undo_dropped, len(undo))
         self._tell_dropped("Redo", redo_dropped, len(redo))
+        said = told({_field_words(f) for f in [*undo_left, *redo_left]}) if told else set()
+        self._tell_left("Undo", undo_left, bool(self.undo_stack), said)
+        self._tell_left("Redo", redo_left, bool(self.redo_stack), said)
+        return bool(undo_dropped or redo_dropped or undo_left or redo_left)
+
+    def _tell_left(self, what: str, left: dict[str, Any], more: bool,
+                   said: set[str] = frozenset()) -> None:
+        """Say which fields ``what`` (Undo or Redo) now leaves as another tab set them since
+        (``left``: each with the value kept; those ``said`` told already), and whether it has
+        more to take back."""
+        fields = [(_field_words(f), v) for f, v in left.items() if _field_words(f) not in said]
+        if not fields:
+            return
+        if len(fields) == 1:
+            name, value = fields[0]
+            leaves = f"{name} as another tab or window set it since" + (
+                f" ({_shown(value)})" if value is not savelog.MISSING else "")
+        else:
+            names = [name + (f" ({_shown(v)})" if v is not savelog.MISSING else "")
+                     for name, v in fields[:6]]
+            names[-1:] = [f"{names[-1]} …"] if len(fields) > 6 else names[-1:]
+            leaves = (", ".join(names[:-1]) + f" and {names[-1]} as another tab or window "
+                      "set them since")
+        verb = what.lower()
+        rest = (f"Your other changes still {verb}." if more
+                else f"Nothing else is left to {verb}.")
+        self.notify("warning", f"{what} leaves {leaves}: undo and redo never put your value "
+                    f"back over a newer one from another tab. {rest}")
 
     def _tell_dropped(self, what: str, dropped: list[tuple[Step, str]], had: int) -> None:
         """Say that ``what`` (Undo or Redo) skips the ``dropped`` steps now (of the ``had``
@@ -803,7 +843,9 @@ class DesignerState:
         if old == new:
             return False
         # undo and redo keep taking back this tab's own steps, laid over the other tab's save
-        self._rebase_history(list(self.undo_stack), list(self.redo_stack), old, new)
+        self.history_changed = self._rebase_history(
+            list(self.undo_stack), list(self.redo_stack), old, new,
+            told=lambda left: self._tell_replaced(before, project.graph, since, left=left))
         self.merged_over = None
         self.graph = project.graph
         self._follow_renames(before)
@@ -816,21 +858,24 @@ class DesignerState:
         self.designs[self.revision] = project.graph
         for gone in [r for r in self.designs if r < self.revision - DESIGNS_KEPT]:
             del self.designs[gone]
-        self._tell_replaced(before, project.graph, since)
         return True
 
     def _tell_replaced(self, mine: Graph, saved: Graph, since: int,
-                       made: set[str] = frozenset()) -> None:
+                       made: set[str] = frozenset(), left: set[str] = frozenset()
+                       ) -> set[str]:
         """Say which values this tab's edits set (in ``mine``, the design it showed) another
         tab's save replaced in ``saved``, naming both values and the snapshot that keeps this
         tab's version: one the other tab's save kept (after version ``since``), else one taken
-        now. The notice offers to put this tab's values back."""
+        now. The notice offers to put this tab's values back, and says that undo and redo
+        leave them as saved where they are among ``left`` (fields by name,
+        ``dropout1.p``); returns the names of ``left`` it told."""
         old, new = mine.to_dict(), saved.to_dict()
         replaced = [(path, self.own[path], savelog.value_at(new, path))
                     for path in savelog.diff(old, new) if path not in made
                     and path in self.own and savelog.value_at(old, path) == self.own[path]]
         if not replaced:
-            return
+            return set()
+        told = {savelog.field_name(path) for path, _, _ in replaced} & set(left)
         for path, _, _ in replaced:  # told once: the value shown now is the other tab's
             del self.own[path]
         kept = self._kept_since(since, old, [path for path, _, _ in replaced])
@@ -838,11 +883,16 @@ class DesignerState:
                  + ("removed" if now is savelog.MISSING else f"replaced by {_shown(now)}")
                  + " from another tab" for path, value, now in replaced]
         where = f"is kept as the snapshot “{kept.name}” (Snapshots menu)" if kept is not None             else "could not be kept as a snapshot"
+        which = (", ".join(sorted(told)) if len(told) < len(replaced)
+                 else "it" if len(told) == 1 else "them")
+        undo = (f" Undo and redo leave {which} as saved: they never put your value back over "
+                f"a newer one from another tab." if told else "")
         self.notify("warning", f"Another tab or window changed what this tab had set; the "
-                    f"design here now shows what is saved. Your version {where}.",
+                    f"design here now shows what is saved. Your version {where}.{undo}",
                     details=lines,
                     put_back=tuple((path, value) for path, value, now in replaced
                                    if now is not savelog.MISSING))
+        return told
 
     def _kept_since(self, since: int, design: dict, paths: list[str]):
         """A snapshot kept by a save after version ``since`` holding ``design``'s values of
@@ -1234,25 +1284,62 @@ def _edit_of(change: Callable[..., Any], args: tuple, kwargs: dict, base: int) -
 
 
 def _rebased(steps: list[Step], old: dict, new: dict
-             ) -> tuple[list[Step], list[tuple[Step, str]]]:
+             ) -> tuple[list[Step], list[tuple[Step, str]], dict[str, Any]]:
     """Undo (or redo) steps made on ``old`` laid over ``new`` (another tab's save), each
     still taking back what it did, and the steps that no longer join it, newest first, each
     with why (:func:`~.merge.merge_or_why`). Each step is laid as what it takes back from the
     step after it, so that one that no longer joins (it changes a block the other tab
     removed) is skipped alone: the steps before it still take back their own edits (they
-    were all dropped with it, unsaid)."""
+    were all dropped with it, unsaid). A value the other tab set since in a field a step
+    changes stays the other tab's (a step takes back only what is still this tab's: tab A's
+    undo put A's old out_channels back over tab B's newer one); the third item names those
+    fields, with the value kept. A step left changing nothing is skipped."""
     out: list[Step] = []
     dropped: list[tuple[Step, str]] = []
+    left: dict[str, Any] = {}
     made_on, laid_on = old, new  # the design the next step was made on, and that one as laid
     for step in reversed(steps):  # the next step first: each is made on the one after it
-        laid = merge_or_why(made_on, step.graph, laid_on)
+        laid = merge_or_why(made_on, step.graph, laid_on, theirs_win=True)
         if isinstance(laid, str):
             dropped.append((step, laid))
         else:
-            out.append(Step(laid[0], step.weights))
+            for what in laid[1]:
+                left.setdefault(what, _value_of(laid[0], what))
+            if _bare(laid[0]) != _bare(laid_on) or step.weights is not None:
+                out.append(Step(laid[0], step.weights))
             laid_on = laid[0]
         made_on = step.graph
-    return out[::-1], dropped
+    return out[::-1], dropped, left
+
+
+def _bare(design: dict) -> dict:
+    """``design`` without an empty ``blocks`` (a merge leaves it out): to tell a step that
+    changes nothing."""
+    return {k: v for k, v in design.items() if not (k == "blocks" and not v)}
+
+
+def _value_of(design: dict, what: str) -> Any:
+    """The value of ``what`` (a field the merge names: ``conv1.params.out_channels``,
+    ``variables.width``) in ``design``; :data:`savelog.MISSING` where it names no field."""
+    head, _, rest = what.partition(".")
+    if head == "variables":
+        return (design.get("variables") or {}).get(rest, savelog.MISSING)
+    nid, _, rest = what.partition(".")
+    levels = [design, *(b for b in (design.get("blocks") or {}).values() if isinstance(b, dict))]
+    for level in levels:
+        for node in level.get("nodes", []):
+            if isinstance(node, dict) and node.get("id") == nid:
+                holder = node.get("params") or {} if rest.startswith("params.") else node
+                return holder.get(rest.removeprefix("params."), savelog.MISSING)
+    return design.get(what, savelog.MISSING)
+
+
+def _field_words(what: str) -> str:
+    """A field the merge names in the designer's words: ``conv1.out_channels``,
+    ``variable width``."""
+    if what.startswith("variables."):
+        return f"variable {what.removeprefix('variables.')}"
+    return what.replace(".params.", ".", 1)
 
 
 def _shown(value: Any) -> str:

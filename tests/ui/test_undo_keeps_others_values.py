@@ -1,0 +1,153 @@
+"""Undo and redo take back only what is still this tab's: a value this tab set that another
+tab has since set again is left as that tab set it (said), while the rest of the step and the
+other steps still undo. Tab A set conv1's out_channels to 64, tab B then set it to 128, and A's
+Undo put A's old value back over B's 128."""
+
+from __future__ import annotations
+
+from layerloom.graph import edit
+from layerloom.graph.templates import load_template
+from layerloom.ui.projects import ProjectStore
+from layerloom.ui.state import DesignerState
+
+
+def _saved(store: ProjectStore, pid: str, node: str, param: str):
+    return store.load(pid).graph.node(node).params.get(param)
+
+
+def _warnings(tab: DesignerState) -> list[str]:
+    return [n.text for n in tab.take_notices() if n.kind == "warning"]
+
+
+def _a_then_b(store: ProjectStore) -> tuple[DesignerState, DesignerState]:
+    """A sets conv2's kernel_size to 5, then conv1's out_channels to 64; B sets out_channels
+    to 128."""
+    a = DesignerState.new(store, load_template("seed-cnn"))
+    a.apply(edit.set_param, (), "conv2", "kernel_size", 5)
+    a.apply(edit.set_param, (), "conv1", "out_channels", 64)
+    b = DesignerState.open(store, a.project_id)
+    b.apply(edit.set_param, (), "conv1", "out_channels", 128)
+    return a, b
+
+
+def test_undo_leaves_a_value_another_tab_set_since(tmp_path):
+    store = ProjectStore(tmp_path)
+    a, _ = _a_then_b(store)
+    a.catch_up()
+    a.take_notices()  # 'your 64 was replaced by 128' (told as before)
+    # the out_channels step: B's 128 is no longer A's to take back, and the step did nothing
+    # else; the step before still takes back its own edit
+    assert len(a.undo_stack) == 1
+    assert a.undo()
+    assert _saved(store, a.project_id, "conv1", "out_channels") == 128
+    assert _saved(store, a.project_id, "conv2", "kernel_size") == 3
+    assert not a.undo_stack
+
+
+def test_the_skip_is_said_when_the_tab_catches_up(tmp_path):
+    """With the value another tab replaced, said once (the value A had set is told as
+    replaced, as before)."""
+    store = ProjectStore(tmp_path)
+    a, _ = _a_then_b(store)
+    a.catch_up()
+    (told,) = _warnings(a)
+    assert told.endswith(" Undo and redo leave it as saved: they never put your value back "
+                         "over a newer one from another tab.")
+
+
+def test_the_skip_is_said_when_the_tab_comes_back_to_the_project(tmp_path):
+    """A set out_channels, opened another design and came back after B's save: its undo is
+    laid over that save as it comes back."""
+    store = ProjectStore(tmp_path)
+    a = DesignerState.new(store, load_template("seed-cnn"))
+    a.apply(edit.set_param, (), "conv1", "out_channels", 64)
+    first = a.project_id
+    a = a.switch(DesignerState.new(store, load_template("lenet5")))
+    b = DesignerState.open(store, first)
+    b.apply(edit.set_param, (), "conv1", "out_channels", 128)
+    a = a.switch(DesignerState.open(store, first))
+    assert _warnings(a) == [
+        "Undo leaves conv1.out_channels as another tab or window set it since (128): undo and "
+        "redo never put your value back over a newer one from another tab. Nothing else is "
+        "left to undo."]
+    assert not a.undo_stack
+
+
+def test_undo_pressed_before_the_tab_caught_up_leaves_the_other_value(tmp_path):
+    """A button's callback (the banner's Undo) runs before the page catches up with the
+    other tab's save."""
+    store = ProjectStore(tmp_path)
+    a, _ = _a_then_b(store)
+    assert not a.undo()  # this press is told what Undo takes back now, and does no more
+    assert _saved(store, a.project_id, "conv1", "out_channels") == 128
+    (told,) = _warnings(a)
+    assert told.endswith("Undo and redo leave it as saved: they never put your value back "
+                         "over a newer one from another tab.")
+    assert not [s for s in store.snapshots(a.project_id) if "another tab" in s.name]
+    assert a.undo()
+    assert _saved(store, a.project_id, "conv2", "kernel_size") == 3
+    assert _saved(store, a.project_id, "conv1", "out_channels") == 128
+
+
+def test_the_rest_of_a_step_still_undoes(tmp_path):
+    """One step set two params of conv1 (a canvas change of the level); B set one of them."""
+    store = ProjectStore(tmp_path)
+    a = DesignerState.new(store, load_template("seed-cnn"))
+    graph = edit.set_param(a.graph, (), "conv1", "out_channels", 64)
+    graph = edit.set_param(graph, (), "conv1", "kernel_size", 5)
+    a.commit(graph)
+    b = DesignerState.open(store, a.project_id)
+    b.apply(edit.set_param, (), "conv1", "out_channels", 128)
+    a.catch_up()
+    assert a.undo()
+    assert _saved(store, a.project_id, "conv1", "out_channels") == 128
+    assert _saved(store, a.project_id, "conv1", "kernel_size") == 3
+
+
+def test_redo_leaves_a_value_another_tab_set_since(tmp_path):
+    store = ProjectStore(tmp_path)
+    a = DesignerState.new(store, load_template("seed-cnn"))
+    a.apply(edit.set_param, (), "conv1", "out_channels", 64)
+    a.apply(edit.set_param, (), "conv2", "kernel_size", 5)
+    assert a.undo() and a.undo()
+    b = DesignerState.open(store, a.project_id)
+    b.apply(edit.set_param, (), "conv1", "out_channels", 128)
+    a.catch_up()
+    (told,) = _warnings(a)  # A's value (the one its undo set) told as replaced
+    assert told.endswith("Undo and redo leave it as saved: they never put your value back "
+                         "over a newer one from another tab.")
+    assert len(a.redo_stack) == 1  # the out_channels step did nothing else
+    assert a.redo()
+    assert _saved(store, a.project_id, "conv2", "kernel_size") == 5
+    assert _saved(store, a.project_id, "conv1", "out_channels") == 128
+    assert not a.redo_stack
+
+
+def test_undo_of_a_block_added_that_another_tab_changed_since_is_skipped(tmp_path):
+    """A added a Dropout; B set its p: taking the block away would take B's edit with it."""
+    store = ProjectStore(tmp_path)
+    a = DesignerState.new(store, load_template("seed-cnn"))
+    level = a.level()
+    level["nodes"].append({"id": "drop9", "type": "Dropout", "params": {"p": 0.5},
+                           "position": [900, 900]})
+    a.commit(edit.set_level(a.graph, (), level))
+    b = DesignerState.open(store, a.project_id)
+    b.apply(edit.set_param, (), "drop9", "p", 0.2)
+    a.catch_up()
+    told = [t for t in _warnings(a) if t.startswith("Undo")]
+    assert len(told) == 1 and "it removes drop9, which the other tab changed since" in told[0]
+    assert not a.undo_stack
+    assert _saved(store, a.project_id, "drop9", "p") == 0.2
+
+
+def test_no_word_when_the_other_tab_changed_other_things(tmp_path):
+    store = ProjectStore(tmp_path)
+    a = DesignerState.new(store, load_template("seed-cnn"))
+    a.apply(edit.set_param, (), "conv1", "out_channels", 64)
+    b = DesignerState.open(store, a.project_id)
+    b.apply(edit.set_param, (), "conv1", "kernel_size", 7)
+    a.catch_up()
+    assert _warnings(a) == []
+    assert a.undo()
+    assert _saved(store, a.project_id, "conv1", "out_channels") == "=round(32*width)"
+    assert _saved(store, a.project_id, "conv1", "kernel_size") == 7
