@@ -31,13 +31,11 @@ _DIGITS = re.compile(r"[0-9]+")  # ASCII digits only: a number's sign or point m
 def leading_zero(distinct: np.ndarray) -> str | None:
     """The first of a column's ``distinct`` values (stripped) written with a leading zero,
     where the column is codes (see the module); None where it is not."""
-    if "0" not in "\n".join(distinct):  # no zero anywhere: the look at every value spared
-        return None
     found = None
-    for value in distinct.tolist():
-        if is_missing(value):
-            continue
-        if not _DIGITS.fullmatch(value):
+    for value in distinct.tolist():  # a column of other numbers or words tells at once
+        if not (value.isdigit() and value.isascii()):  # ASCII digits only (not ١٢ nor ²)
+            if is_missing(value):
+                continue
             return None
         if found is None and len(value) > 1 and value[0] == "0":
             found = value
