@@ -31,6 +31,7 @@ from layerloom.graph.edit import fresh_id
 from layerloom.graph.registry import all_blocks
 
 from .savelog import NODE_FIELDS
+from .ungrouped import PORT_TYPES, moved, offset, outer_wires, ungrouped_ids, wire_dict, wire_key
 from .renames import (block_names, block_renamed, block_renames, edge_key, node_ids,
                       node_renames, nodes_renamed, same_block)
 
@@ -210,8 +211,10 @@ class _Merger:
                                      f"{nid}.")
                 nodes[nid] = node
         out["nodes"] = [nodes[nid] for nid in order]
+        # laid on out's wires: theirs', with those a change inside a group theirs ungrouped
+        # made there (_out_of_groups)
         out["edges"] = _merge_edges(base.get("edges", []), mine.get("edges", []),
-                                    theirs.get("edges", []), set(order))
+                                    out.get("edges", theirs.get("edges", [])), set(order))
 
 
     def _follow_node_renames(self, base: dict, mine: dict, theirs: dict, out: dict
@@ -337,10 +340,12 @@ class _Merger:
     def _out_of_groups(self, base: dict, mine: dict, theirs: dict, out: dict) -> dict:
         """``mine`` with its edits inside a composite block whose one use (at the top level)
         ``theirs`` ungrouped (the block's nodes in the design itself now, the block left
-        unused) made on those nodes in ``out``, and taken out of ``mine``'s block. They
+        unused) made on those nodes in ``out``, and taken out of ``mine``'s block: what the
+        inspector edits, a move, a node added or removed, a wire (:mod:`~.ungrouped`). They
         landed in the unused block, told as 'both changes are kept', and changed nothing the
-        design computes. :class:`Conflict` (``ungrouped.``) where the edit is more than what
-        the inspector edits of the block's nodes (a node added, a wire)."""
+        design computes; a canvas change there was refused. :class:`Conflict`
+        (``ungrouped.``) where the edit changes the block's own ports or params, or a node
+        of it cannot be told in the design."""
         b_blocks, m_blocks = base.get("blocks") or {}, mine.get("blocks") or {}
         t_blocks = theirs.get("blocks") or {}
         changed = [name for name in b_blocks if name in m_blocks and name in t_blocks
@@ -357,35 +362,74 @@ class _Merger:
             if name in used or len(uses) != 1 or uses[0] in now:
                 continue
             use, b_blk, m_blk = uses[0], b_blocks[name], m_blocks[name]
-            b_inner = {n.get("id"): n for n in b_blk.get("nodes", []) if isinstance(n, dict)}
-            m_inner = {n.get("id"): n for n in m_blk.get("nodes", []) if isinstance(n, dict)}
-            if set(b_inner) != set(m_inner) or any(
-                    b_blk.get(k) != m_blk.get(k) for k in set(b_blk) | set(m_blk) if k != "nodes"):
+            ids = ungrouped_ids(use, b_blk, was, now)
+            if ids is None or any(b_blk.get(k) != m_blk.get(k) for k in set(b_blk) | set(m_blk)
+                                  if k not in LEVEL_KEYS):
                 raise Conflict(f"ungrouped.{name}")
-            for iid, m_node in m_inner.items():
-                b_node = b_inner[iid]
-                if m_node == b_node:
-                    continue
-                changed_keys = {k for k in set(b_node) | set(m_node)
-                                if b_node.get(k, _NO) != m_node.get(k, _NO)}
-                spelled = re.compile(rf"{re.escape(use)}_{re.escape(str(iid))}\d*")
-                homes = [nid for nid, n in now.items() if nid not in was
-                         and n.get("type") == b_node.get("type")
-                         and (nid == iid or spelled.fullmatch(str(nid)))]
-                if not changed_keys <= set(NODE_FIELDS) or len(homes) != 1:
-                    raise Conflict(f"ungrouped.{name}")
-                target = now[homes[0]]
-                for key in sorted(changed_keys):
-                    if key == "params":
-                        self._merge_map(target, "params", b_node.get("params") or {},
-                                        m_node.get("params") or {}, target.get("params") or {},
-                                        f"{homes[0]}.")
-                    else:
-                        self._merge_value(target, key, b_node.get(key, _NO),
-                                          m_node.get(key, _NO), target.get(key, _NO),
-                                          f"{homes[0]}.")
+            self._carry_out_of_group(use, b_blk, m_blk, base, ids, out)
+            now = {n.get("id"): n for n in out.get("nodes", []) if isinstance(n, dict)}
             blocks[name] = b_blk  # made on the ungrouped nodes: the unused block stays theirs
         return {**mine, "blocks": blocks} if blocks != m_blocks else mine
+
+    def _carry_out_of_group(self, use: str, b_blk: dict, m_blk: dict, base: dict,
+                            ids: dict[str, str], out: dict) -> None:
+        """What ``mine`` changed inside the block (``b_blk`` → ``m_blk``) made on its nodes
+        ungrouped in ``out`` (``ids``: inner id → id there; ``use``: the group's node in
+        ``base``)."""
+        b_inner = {n.get("id"): n for n in b_blk.get("nodes", []) if isinstance(n, dict)}
+        m_inner = {n.get("id"): n for n in m_blk.get("nodes", []) if isinstance(n, dict)}
+        now = {n.get("id"): n for n in out.get("nodes", []) if isinstance(n, dict)}
+        name = next((n.get("type") for n in base.get("nodes", [])
+                     if isinstance(n, dict) and n.get("id") == use), use)
+        if any(n.get("type") in PORT_TYPES and b_inner.get(iid) != n
+               for iid, n in m_inner.items()) or any(
+                n.get("type") in PORT_TYPES and iid not in m_inner for iid, n in b_inner.items()):
+            raise Conflict(f"ungrouped.{name}")  # the group's ports: no longer in the design
+        shift = offset(b_blk, now, ids)
+        taken = set(now) | set(ids.values())
+        for iid in [i for i in b_inner if i in m_inner]:  # changed: field by field
+            b_node, m_node = b_inner[iid], m_inner[iid]
+            if m_node == b_node or iid not in ids:
+                continue
+            target, home = now[ids[iid]], ids[iid]
+            for key in sorted(k for k in set(b_node) | set(m_node)
+                              if b_node.get(k, _NO) != m_node.get(k, _NO)):
+                if key == "params":
+                    self._merge_map(target, "params", b_node.get("params") or {},
+                                    m_node.get("params") or {}, target.get("params") or {},
+                                    f"{home}.")
+                elif key == "position":
+                    target["position"] = moved(b_node.get("position"), m_node.get("position"),
+                                               target.get("position"))
+                elif key in NODE_FIELDS:
+                    self._merge_value(target, key, b_node.get(key, _NO), m_node.get(key, _NO),
+                                      target.get(key, _NO), f"{home}.")
+                else:
+                    raise Conflict(f"ungrouped.{name}")
+        gone = {ids[iid] for iid in b_inner if iid not in m_inner and iid in ids}
+        added: dict[str, str] = {}
+        for iid, node in m_inner.items():
+            if iid in b_inner:
+                continue
+            nid = str(iid) if iid not in taken else \
+                fresh_id(taken, re.sub(r"\d+$", "", str(iid)) or "node")
+            taken.add(nid)
+            added[iid] = nid
+            new = copy.deepcopy(node)
+            new["id"] = nid
+            position = node.get("position")
+            if shift is not None and isinstance(position, list) and len(position) == 2:
+                new["position"] = [round(position[0] + shift[0]), round(position[1] + shift[1])]
+            out["nodes"].append(new)
+        out["nodes"] = [n for n in out["nodes"] if not (isinstance(n, dict) and n.get("id") in gone)]
+        every = {**ids, **added}
+        before = outer_wires(b_blk.get("edges", []), use, b_blk, base, every)
+        after = outer_wires(m_blk.get("edges", []), use, b_blk, base, every)
+        edges = [e for e in out.get("edges", []) if not (isinstance(e, dict) and (
+            wire_key(e) in before - after or {e.get("source"), e.get("target")} & gone))]
+        have = {wire_key(e) for e in edges if isinstance(e, dict)}
+        edges += [wire_dict(w) for w in sorted(after - before, key=repr) if w not in have]
+        out["edges"] = edges
 
     def _follow_renames(self, base: dict, mine: dict, theirs: dict, out: dict
                         ) -> tuple[dict, dict, dict]:
