@@ -1,6 +1,8 @@
 """The few ``torch.nn`` modules LayerLoom blocks need that ``torch.nn`` lacks in this form.
 
-Each one traces with ``torch.fx``, scripts with ``torch.jit.script`` and exports to ONNX. Their
+Each one traces with ``torch.fx`` (but a Recurrent given a padding mask, which packs its
+sequences by their lengths as numbers: fx keeps it whole as a leaf, as it keeps ``nn.LSTM``),
+scripts with ``torch.jit.script`` and exports to ONNX. Their
 ``extra_repr`` shows their settings, so a printed model reads like the graph.
 """
 
@@ -235,7 +237,13 @@ class Reduce(nn.Module):
 
 
 class Recurrent(nn.Module):
-    """``nn.LSTM``/``GRU``/``RNN`` (batch first) returning every step or the final hidden state."""
+    """``nn.LSTM``/``GRU``/``RNN`` (batch first) returning every step or the final hidden state.
+
+    Given a padding mask (``(B, L)``, nonzero at padding, as a PaddingMask block gives it; the
+    padding after the words), each sample is read as a packed sequence of its own length: the
+    final state is its last word's, read both ways, and its steps past the words are 0, so a
+    text gives the same output however much padding follows it.
+    """
 
     # constants let TorchScript compile only the branch this instance takes (an LSTM's state
     # is a pair, a GRU's one tensor)
@@ -250,16 +258,42 @@ class Recurrent(nn.Module):
         self.last = output == "last"
         self.directions = 2 if kwargs.get("bidirectional", False) else 1
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, x: Tensor, padding_mask: Tensor | None = None) -> Tensor:
+        if padding_mask is not None:
+            return self._packed(x, padding_mask)
         if self.is_lstm:
             out, (h, _) = self.rnn(x)
         else:
             out, h = self.rnn(x)
         if not self.last:
             return out
+        return self._joined(h, x.shape[0])
+
+    def _packed(self, x: Tensor, padding_mask: Tensor) -> Tensor:
+        # each sample to its last word (a 0 among its words is read); a sample all of padding
+        # is read as one step, since packing takes no empty sequence
+        steps = torch.arange(1, x.shape[1] + 1, device=x.device)
+        lengths = ((padding_mask == 0) * steps).amax(dim=1).clamp(min=1)
+        packed = nn.utils.rnn.pack_padded_sequence(x, lengths.cpu(), batch_first=True,
+                                                   enforce_sorted=False)
+        out, _ = self.rnn(packed)
+        seq, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
+        if not self.last:
+            return seq  # (B, L, H * dirs), 0 past each sample's length
+        # the final state read off the steps rather than the state the layer returns (the same
+        # numbers): the ONNX exporter fails on a packed one-layer LSTM whose steps go unused.
+        # Forwards it is the last word's step, backwards the first step's.
+        hidden = self.rnn.hidden_size
+        last = (lengths - 1).view(-1, 1, 1).expand(-1, 1, hidden)
+        final = seq[:, :, :hidden].gather(1, last).squeeze(1)
+        if self.directions == 2:
+            final = torch.cat([final, seq[:, 0, hidden:]], dim=1)
+        return final  # (B, H * dirs)
+
+    def _joined(self, h: Tensor, batch: int) -> Tensor:
         # h: [layers * directions, B, H]; the last layer's directions, joined: [B, H * dirs]
         final = h[h.shape[0] - self.directions:]
-        return final.transpose(0, 1).reshape(x.shape[0], -1)
+        return final.transpose(0, 1).reshape(batch, -1)
 
     def extra_repr(self) -> str:
         return f"output={'last' if self.last else 'sequence'}"

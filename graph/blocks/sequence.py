@@ -103,6 +103,11 @@ def _recurrent(kind: str, help: str):
 
     def infer(p, ins):
         expect_rank(ins[0], 2, "[L, D]")
+        if len(ins) > 1:  # padding_mask
+            expect_rank(ins[1], 1, "a [L] padding mask (from a PaddingMask block)", port=1)
+            if ins[1][0] != ins[0][0]:
+                raise ShapeError(f"padding_mask has {ins[1][0]} steps, but the sequence has "
+                                 f"{ins[0][0]}", port=1)
         width = p["hidden_size"] * directions(p)
         return (width,) if p["output"] == "last" else (ins[0][0], width)
 
@@ -143,6 +148,8 @@ def _recurrent(kind: str, help: str):
                         inferred=True))
     register(BlockSpec(
         kind, "Sequence", help, params=tuple(params),
+        ports=Ports("named", names=("input", "padding_mask"), min=1, max=2),
+        port_dtypes=("float", "int"), shared_ports=("padding_mask",),
         inferred={"input_size": lambda ins: ins[0][-1]}, infer=infer, build=build,
         count_params=count, macs=macs, key_params=("hidden_size", "output"),
         doc_url=TORCH_DOCS.format(kind),
@@ -153,9 +160,11 @@ def _recurrent(kind: str, help: str):
     ))
 
 
-_recurrent("LSTM", "Long short-term memory over a [L, D] sequence.")
-_recurrent("GRU", "Gated recurrent unit over a [L, D] sequence.")
-_recurrent("RNN", "Elman recurrent layer over a [L, D] sequence.")
+_PADDING = (" Given a padding_mask (from a PaddingMask of the token ids), it reads each text "
+            "to its last word only, so padding after a text changes nothing.")
+_recurrent("LSTM", "Long short-term memory over a [L, D] sequence." + _PADDING)
+_recurrent("GRU", "Gated recurrent unit over a [L, D] sequence." + _PADDING)
+_recurrent("RNN", "Elman recurrent layer over a [L, D] sequence." + _PADDING)
 
 
 def _attention_parts(ins):
@@ -349,7 +358,8 @@ register(BlockSpec(
     "Marks padding: 1 where the input equals pad_value, else 0 ([L] int64 → [L] int64). "
     "Fed token ids (pad_value the <pad> id, 0 in LayerLoom's text datasets) or a Hugging "
     "Face attention_mask (pad_value 0), it gives the key_padding_mask input of "
-    "MultiheadAttention and ScaledDotProductAttention, so that padded steps get no attention.",
+    "MultiheadAttention and ScaledDotProductAttention, so that padded steps get no attention, "
+    "and the padding_mask input of LSTM, GRU and RNN, so that they read each text to its end.",
     params=(Param("pad_value", "int", 0, "The value that marks a padding step."),),
     infer=lambda p, ins: ins[0], input_dtype="int", output_dtype="same",
     build=lambda p, ins: modules.PaddingMask(p["pad_value"]), key_params=("pad_value",),

@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from layerloom.graph import compile_graph
+from layerloom.graph.modules import Recurrent
 
 pytestmark = [pytest.mark.filterwarnings("ignore::DeprecationWarning"),
               pytest.mark.filterwarnings("ignore::torch.jit.TracerWarning"),
@@ -100,12 +101,21 @@ def test_torch_compile_inductor(tiny):
     _check(model, xs, torch.compile(model, fullgraph=True))
 
 
+class _PackingAsLeaf(torch.fx.Tracer):
+    """A recurrent block given a padding mask packs its sequences by their lengths, which
+    pack_padded_sequence needs as numbers, not symbols: torch.fx keeps it whole, as it keeps
+    torch.nn's own LSTM."""
+
+    def is_leaf_module(self, m, name):
+        return isinstance(m, Recurrent) or super().is_leaf_module(m, name)
+
+
 def test_templates_trace_script_and_fx(template_path, helpers):
     if template_path is None:
         pytest.skip("no templates in assets/templates")
     graph = json.loads(template_path.read_text(encoding="utf-8"))
     model = compile_graph(graph).eval()
-    traced = torch.fx.symbolic_trace(model)
+    traced = torch.fx.GraphModule(model, _PackingAsLeaf().trace(model))
     scripted = torch.jit.script(model)
     if model.layerloom_summary.macs > LARGE:
         # ImageNet-sized (resnet18, efficientnet-b0): a forward pass takes seconds on this CPU;
