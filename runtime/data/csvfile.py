@@ -282,6 +282,8 @@ def table_of(path: Path, lines: Iterable[tuple[list[str], int]], notes: list[str
     if len(numbers) > 1 and _title_above(first, top) and any(
             _is_number(value) for column in columns for value in column[1:]):
         raise _title(path, first, first_line, top, numbers[0])  # names above numbers
+    if len(numbers) > 1 and _names_below(first, columns):
+        raise _two_line_header(path, first, first_line, top, numbers[0])
     commas = delimiter != ","  # a comma may be the decimal mark, and a point thousands
     if _looks_like_data(first, columns, commas=commas):
         raise _no_header(path, first, first_line)
@@ -382,6 +384,54 @@ def _title(path: Path, first: list[str], first_line: int, row: list[str],
                      f"the table, not as its header; delete what is above the header row "
                      f"(line {line}: {shown}) and load the file again", file=path,
                      line=first_line)
+
+
+def _names_below(first: list[str], columns: list[list[str]]) -> bool:
+    """The header ``first`` leaves a name blank where the first row below holds a word over
+    numbers, and that row holds no number: a header over two lines,
+    as a sheet's cells merged across columns make one (``Size`` over ``width``, ``height``;
+    a label's name merged down over both lines leaves its cell in the second line blank).
+
+    >>> _names_below(["Size", "", "label"], [["width", "1", "2"], ["height", "3", "4"],
+    ...                                      ["", "a", "b"]])
+    True
+    >>> _names_below(["", "age", "label"], [["Ann", "Bob"], ["x", "41"], ["a", "b"]])
+    False
+    """
+    top = [column[0].strip() for column in columns]
+    named = [column for name, value, column in zip(first, top, columns)
+             if not name.strip() and value and not is_missing(value)]
+    if not named or any(_is_number(value) for value in top):
+        return False  # no blank name over a word; a row of data
+    return any(_numbers_below(column[1:101]) for column in named)
+
+
+def _numbers_below(values: list[str]) -> bool:
+    """Nine in ten of the ``values`` present are numbers."""
+    present = [value for value in values if not is_missing(value)]
+    return bool(present) and sum(map(_is_number, present)) >= 0.9 * len(present)
+
+
+def _two_line_header(path: Path, first: list[str], first_line: int, top: list[str],
+                     line: int) -> DataError:
+    """A header over two lines (see :func:`_names_below`), said with the one line of names
+    that would read: each column's name from the second line, else from the first."""
+    names = [value.strip() or name.strip() or f"column {i + 1}"
+             for i, (name, value) in enumerate(zip(first, top))]
+    starts = [i for i, name in enumerate(first[:-1]) if name.strip() and not first[i + 1].strip()]
+    over = ""
+    if starts:  # the first name over several columns, and those it stands over
+        j = k = starts[0]
+        k += 1
+        while k < len(first) and not first[k].strip():
+            k += 1
+        under = [top[i].strip() for i in range(j, k) if top[i].strip()]
+        over = f" ({first[j].strip()!r} over {', '.join(map(repr, under))})"
+    shown = ", ".join(names[:8]) + (", …" if len(names) > 8 else "")
+    return DataError(f"the header runs over two lines, {first_line} and {line}, as cells merged "
+                     f"across columns make one{over}: each column needs its name in one line; "
+                     f"write the names in one line ({shown}), delete the other, and load the "
+                     f"file again", file=path, line=first_line)
 
 
 def _plain_text(path: Path) -> DataError:
