@@ -131,3 +131,33 @@ def test_a_name_typed_before_a_restart_is_applied_after_it(restart, page):
         design.click()
         expect(page.get_by_label("Design name").last).to_have_value("typed before the restart",
                                                                       timeout=60_000)
+
+
+def test_a_canvas_edit_after_a_restart_joins_what_another_server_saved_meanwhile(restart, page):
+    """While the server was down, another server on the same home set linear1's out_features.
+    The tab's canvas still shows the design before that; its delete of relu1 is laid over it
+    (the canvas sends the level it was made on with the change): both are saved. It was refused
+    ('was not applied … kept as the snapshot') and relu1 came back."""
+    from layerloom.graph import edit
+
+    pid = restart.projects["mlp"]
+    with restart.first() as url:
+        frame = open_project(page, url, pid, '[data-testid="node-relu1"]')
+        page.wait_for_timeout(1500)
+        eventually(lambda: answered(page))
+    saved = restart.store.load(pid)
+    restart.store.save(pid, edit.set_param(saved.graph, (), "linear1", "out_features", 48),
+                       based_on=saved.edits)
+    with restart.again():
+        reconnected(page)
+        frame.locator('[data-testid="node-relu1"]').click()
+        page.keyboard.press("Delete")
+        expect(frame.locator('[data-testid="node-relu1"]')).to_have_count(0)
+        graph = lambda: restart.store.load(pid).graph  # noqa: E731
+        eventually(lambda: "relu1" not in {n.id for n in graph().nodes})
+        eventually(lambda: answered(page))
+        assert graph().node("linear1").params["out_features"] == 48  # the other server's
+        assert ("linear1", "linear2") in {(e.source, e.target) for e in graph().edges}
+        expect(frame.locator('[data-testid="node-relu1"]')).to_have_count(0)
+        assert restart.store.snapshots(pid) == []
+        expect(page.get_by_text("was not applied")).to_have_count(0)

@@ -45,6 +45,7 @@ import {
 } from "./viewport.js";
 import {
   acknowledge,
+  changeFields,
   enqueue,
   graphAction,
   isAnswered,
@@ -229,6 +230,7 @@ export default function Canvas({ args, disabled, stTheme }) {
     queue: [], // events sent and not acknowledged yet, oldest first: all are sent each time
     base: null, // the `version` of the graph Python gave that the shown graph is made on
     baseSeq: 0, // the last seq sent when `base` was taken: events up to it are not in the graph
+    baseGraph: null, // that graph, as Python gave it: sent with each change (sync.changeFields)
     lastSel: "[]",
     selTimer: 0,
     clip: null,
@@ -315,7 +317,9 @@ export default function Canvas({ args, disabled, stTheme }) {
     s.seq = nextSeq(s.seq);
     s.story.push([Math.round(performance.now()), "emit", event, s.seq, s.base, s.baseSeq]);
     const sent = { seq: s.seq, event, selected, ...(extra || {}) };
-    if (event === "change") Object.assign(sent, { graph, base: s.base, baseSeq: s.baseSeq });
+    if (event === "change") {
+      Object.assign(sent, changeFields({ graph, base: s.base, baseSeq: s.baseSeq, baseGraph: s.baseGraph }));
+    }
     // the whole queue of unacknowledged events: a merged rerun drops none of them
     s.queue = enqueue(s.queue, sent);
     if (defer && !s.flushTimer) s.flushTimer = setTimeout(flush, defer);
@@ -414,12 +418,14 @@ export default function Canvas({ args, disabled, stTheme }) {
       if (g.action === "synced" || g.action === "keep") {
         s.base = args.version ?? null; // the graph shown is made on this version
         s.baseSeq = s.seq;
+        s.baseGraph = args.graph ?? null;
       }
       if (g.action === "synced") {
         s.syncedKey = incomingKey;
       } else if (g.action === "reset") {
         s.base = args.version ?? null; // local edits not yet answered are dropped with it
         s.baseSeq = s.seq;
+        s.baseGraph = args.graph ?? null;
         const prev = new Map(current.map((n) => [n.id, n]));
         const shown = nodeRects(); // where the blocks stood before: the pushed ones to show
         const level = fromGraph(args.graph, catalog);

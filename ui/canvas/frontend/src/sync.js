@@ -109,6 +109,22 @@ export function acknowledge(queue, ack) {
   return queue.filter((e) => e.seq > ack);
 }
 
+/**
+ * What a `change` event carries besides its seq: the graph shown (`graph`), the `version` of
+ * Python's graph it was made on (`base`), the last seq sent when that was taken (`baseSeq`),
+ * and that graph itself (`baseGraph`, the level as Python gave it). A session that is gone (the
+ * server restarted with the tab open) names a `base` the new one may never have held, where
+ * another tab changed the design meanwhile: with `baseGraph`, whose digest the `base` names,
+ * Python lays the change over what was saved since instead of refusing it.
+ */
+export function changeFields({ graph, base, baseSeq, baseGraph }) {
+  const out = { graph, base, baseSeq };
+  if (base !== null && base !== undefined && baseGraph && typeof baseGraph === "object") {
+    out.baseGraph = baseGraph;
+  }
+  return out;
+}
+
 /** The component value for a queue. */
 export function queueValue(queue) {
   return { events: queue };
