@@ -1318,9 +1318,18 @@ def _bare(design: dict) -> dict:
     return {k: v for k, v in design.items() if not (k == "blocks" and not v)}
 
 
+# a block both sides renamed, as the merge names it: "conv1 (renamed enc here, feat there)"
+_RENAMED = re.compile(r"(?P<block>block )?(?P<old>.+) \(renamed (?P<mine>.+) here, "
+                      r"(?P<theirs>.+) there\)")
+
+
 def _value_of(design: dict, what: str) -> Any:
     """The value of ``what`` (a field the merge names: ``conv1.params.out_channels``,
-    ``variables.width``) in ``design``; :data:`savelog.MISSING` where it names no field."""
+    ``variables.width``, a block's new id) in ``design``; :data:`savelog.MISSING` where it
+    names no field."""
+    renamed = _RENAMED.fullmatch(what)
+    if renamed:
+        return renamed["theirs"]
     head, _, rest = what.partition(".")
     if head == "variables":
         return (design.get("variables") or {}).get(rest, savelog.MISSING)
@@ -1339,6 +1348,9 @@ def _field_words(what: str) -> str:
     ``variable width``."""
     if what.startswith("variables."):
         return f"variable {what.removeprefix('variables.')}"
+    renamed = _RENAMED.fullmatch(what)
+    if renamed:
+        return f"the {'name of the block' if renamed['block'] else 'id of'} {renamed['old']}"
     return what.replace(".params.", ".", 1)
 
 

@@ -151,3 +151,20 @@ def test_no_word_when_the_other_tab_changed_other_things(tmp_path):
     assert a.undo()
     assert _saved(store, a.project_id, "conv1", "out_channels") == "=round(32*width)"
     assert _saved(store, a.project_id, "conv1", "kernel_size") == 7
+
+
+def test_undo_leaves_a_rename_another_tab_made_since_and_says_so(tmp_path):
+    """A renamed conv1 enc; B, still showing conv1, renamed it feat (its save wins): A's Undo
+    no longer renames it back to conv1."""
+    store = ProjectStore(tmp_path)
+    a = DesignerState.new(store, load_template("seed-cnn"))
+    b = DesignerState.open(store, a.project_id)
+    a.apply(edit.rename_node, (), "conv1", "enc")
+    b.apply(edit.rename_node, (), "conv1", "feat")
+    a.catch_up()
+    assert [t for t in _warnings(a) if t.startswith("Undo")] == [
+        "Undo leaves the id of enc as another tab or window set it since (feat): undo and redo "
+        "never put your value back over a newer one from another tab. Nothing else is left to "
+        "undo."]
+    assert not a.undo()
+    assert "feat" in {n.id for n in store.load(a.project_id).graph.nodes}
