@@ -727,8 +727,9 @@ def written_notes(written: dict[str, dict], examples: dict[str, tuple[str, str]]
 
 def _looks_like_data(first: list[str], columns: list[list[str]], commas: bool = False) -> bool:
     """The header line holds a number, and each of its values is a number or a value of its
-    column below (``0.126,-0.132,0.64,0.105,versicolor``): a file without a header, whose
-    first row would silently become column names. Names that count 0, 1, 2, … or 1, 2, 3, …
+    column below (``0.126,-0.132,0.64,0.105,versicolor``), or it is a text and its label
+    (:func:`_texts_and_labels`): a file without a header, whose first row would silently
+    become column names. Names that count 0, 1, 2, … or 1, 2, 3, …
     (pandas' and NumPy's unnamed columns) are names.
 
     >>> _looks_like_data(["5.1", "3.5", "setosa"], [["4.9"], ["3.0"], ["setosa"]])
@@ -741,13 +742,44 @@ def _looks_like_data(first: list[str], columns: list[list[str]], commas: bool = 
     cells = [cell.strip() for cell in first]
     numeric = [_is_number(cell) or _number_form([cell], commas) is not None for cell in cells]
     if not any(numeric):
-        return False
+        return _texts_and_labels(cells, columns)
     if all(numeric) and all(cell.isdigit() for cell in cells) and \
             [int(cell) for cell in cells] in (list(range(len(cells))),
                                               list(range(1, len(cells) + 1))):
         return False
     return all(number or (cell and any(value.strip() == cell for value in columns[i]))
                for i, (cell, number) in enumerate(zip(cells, numeric, strict=True)))
+
+
+SENTENCE_WORDS = 4  # as text.FREE_TEXT_WORDS: a column this many words a value is texts
+
+
+def _texts_and_labels(cells: list[str], columns: list[list[str]]) -> bool:
+    """Each value of the header line (stripped: ``cells``) is a value of its column below (a
+    label) or, over a column of texts, a text of several words itself, one of each at least:
+    a file of texts and their labels without a header, one sentence a line, whose first
+    sentence would silently become a column's name and its first label the other's.
+
+    >>> _texts_and_labels(["the film was great fun", "pos"],
+    ...                   [["a dull and slow plot", "I loved every minute of it"], ["neg", "pos"]])
+    True
+    >>> _texts_and_labels(["review of the film", "label"], [["a dull and slow plot"], ["pos"]])
+    False
+    """
+    labels = texts = False
+    for cell, column in zip(cells, columns, strict=True):
+        if len(cell.split()) >= SENTENCE_WORDS and \
+                _mean_words(column[:100]) >= SENTENCE_WORDS:
+            texts = True
+        elif cell and cell in column:  # as written: a label repeats
+            labels = True
+        else:
+            return False
+    return labels and texts
+
+
+def _mean_words(values: list[str]) -> float:
+    return sum(len(value.split()) for value in values) / len(values) if values else 0.0
 
 
 def _is_number(value: str) -> bool:
