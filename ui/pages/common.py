@@ -83,13 +83,22 @@ def config_line(config: dict | None) -> str:
     >>> config_line({"epochs": 1, "optimizer": "adam", "lr": 0.01, "batch_size": 8})
     'adam, rate 0.01, batch 8, 1 epoch'
     """
+    return ", ".join(config_parts(config))
+
+
+def config_parts(config: dict | None) -> list[str]:
+    """:func:`config_line`'s four parts.
+
+    >>> config_parts({"epochs": 1, "optimizer": "adam", "lr": 0.01, "batch_size": 8})
+    ['adam', 'rate 0.01', 'batch 8', '1 epoch']
+    """
     from layerloom.runtime import describe_fields
 
     full = {f["name"]: f["default"] for f in describe_fields()}
     full.update(config or {})
     epochs = full["epochs"]
-    return (f"{full['optimizer']}, rate {full['lr']:g}, batch {full['batch_size']}, "
-            f"{epochs} epoch{'' if epochs == 1 else 's'}")
+    return [str(full["optimizer"]), f"rate {full['lr']:g}", f"batch {full['batch_size']}",
+            f"{epochs} epoch{'' if epochs == 1 else 's'}"]
 
 
 # a test metric's name in words (the records' keys are the evaluation's: macro_f1)

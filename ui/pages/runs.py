@@ -5,6 +5,7 @@ opening a run's design in the designer."""
 from __future__ import annotations
 
 import math
+import re
 
 import pandas as pd
 import streamlit as st
@@ -22,7 +23,8 @@ from ..fields import plain
 from ..forms import seed
 from ..pagestate import PagesState, pages_of, project_of
 from ..project_panel import project_label
-from .common import config_line, metric_title, metrics_line, run_label, run_names, show_notice
+from .common import (config_line, config_parts, metric_title, metrics_line, run_label,
+                     run_names, show_notice)
 from .train import act, data_choice, ready, spec_of
 
 CURVES = {"validation loss": ("val", "loss"), "validation accuracy": ("val", "accuracy"),
@@ -91,18 +93,72 @@ def rows(runs, names: dict[int, str] | None = None,
     return pd.DataFrame(out)
 
 
+# columns that, where every run listed has the same value, are said once above the table
+SHARED = ("project", "data", "status")
+
+
+def shared(runs, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """What every run listed has in common, said once rather than in each row, so that the
+    columns that tell the runs apart and how they went fit a 1366 px window, and 1024.
+
+    Returns the frame with two columns for the eye, ``short`` (a run's name without its
+    design, where every run is of one design) and ``settings`` (only the settings of
+    ``config`` that differ), the columns to show and the shared facts in words.
+    """
+    said: list[str] = []
+    hidden = {"run"}
+    designs = {m.group(1) if m else name for name in frame["name"]
+               for m in [re.match(r"(.*?) #\d+(?: · |$)", name)]}
+    frame = frame.copy()
+    if len(designs) == 1:
+        design = designs.pop()
+        said.append(f"design {design}")
+        frame["short"] = [name[len(design):].lstrip() for name in frame["name"]]
+        hidden.add("name")
+    for column in SHARED:
+        if column in frame and frame[column].nunique() == 1:
+            value = frame[column].iloc[0]
+            if value:
+                said.append(f"{column} {value}")
+            hidden.add(column)
+    parts = [config_parts(run.config) for run in runs]
+    same = [len({p[i] for p in parts}) == 1 for i in range(len(parts[0]))]
+    said += [part for part, common in zip(parts[0], same) if common]
+    if all(same):
+        hidden.add("config")
+    elif any(same):
+        frame["settings"] = [", ".join(p for p, common in zip(ps, same) if not common)
+                             for ps in parts]
+        hidden.add("config")
+    if "sweep" in frame and not frame["sweep"].astype(bool).any():
+        frame = frame.drop(columns="sweep")  # no run of a sweep: its room goes to the others
+    instead = {"name": "short", "config": "settings"}  # shown in their place
+    shown = [instead[c] if instead.get(c) in frame else c for c in frame.columns
+             if c not in instead.values()]
+    return frame, [c for c in shown if c not in hidden], said
+
+
 def table(runs, names: dict[int, str], projects: dict[str, str] | None = None) -> None:
     frame = rows(runs, names, projects)
-    if not frame.empty and not frame["sweep"].astype(bool).any():
-        frame = frame.drop(columns="sweep")  # no run of a sweep: its room goes to the others
-    # every column shown whole at 1366×768: the run's number is not a column of its own (its
-    # name says it: "seed-cnn #3"), and no cell is capped; where the window is narrower the
-    # table scrolls sideways beside the name, which stays in view
-    shown = [c for c in frame.columns if c != "run"]
+    # every column shown whole at 1366×768 and 1024: the run's number is not a column of its
+    # own (its name says it: "seed-cnn #3"), no cell is capped, and what every run shares (its
+    # design, project, data, settings) is said once above the table; where the window is
+    # narrower still the table scrolls sideways beside the name, which stays in view
+    frame, shown, said = shared(runs, frame)
+    if said and len(frame) > 1:
+        st.caption(f"All {len(frame)} runs listed: " + " · ".join(said))
+    elif said:
+        st.caption("The run: " + " · ".join(said))
+    config_help = "The optimiser, its learning rate, the batch size and the epochs"
     st.dataframe(frame, hide_index=True, column_order=shown, column_config={
         "name": st.column_config.TextColumn(pinned=True),
-        "config": st.column_config.TextColumn(
-            help="The optimiser, its learning rate, the batch size and the epochs"),
+        "short": st.column_config.TextColumn(
+            "name", pinned=True, help="The run's number and what sets it apart from the "
+                                      "others (its design is named above the table)"),
+        "config": st.column_config.TextColumn(help=config_help),
+        "settings": st.column_config.TextColumn(
+            "config", help=config_help + " that differ between the runs (the others are "
+                                         "named above the table)"),
         "test": st.column_config.TextColumn(
             help="The test evaluation (the Results page shows all of it)"),
         "best": st.column_config.TextColumn(
