@@ -267,6 +267,10 @@ def table_of(path: Path, lines: Iterable[tuple[list[str], int]], notes: list[str
                     hint = ("; where numbers are written with a decimal comma (3,14), save "
                             "the file with ';' between the values, or put those numbers in "
                             "quotes")  # told from the first row
+                elif not ragged and delimiter == "," and len(row) > len(header) and \
+                        (text := _comma_in_text(row)):
+                    hint = (f"; where a text holds a comma ({text}), put the text in quotes "
+                            f"(\"{text}\"), or save the file with tabs between the values")
                 ragged.append((line, len(row)))
     except csv.Error:
         if not ragged:
@@ -300,6 +304,22 @@ def table_of(path: Path, lines: Iterable[tuple[list[str], int]], notes: list[str
         written, examples = {**written, **grouped}, {**examples, **shown}
     return Table(path, header, lines=numbers, columns=columns,
                  notes=notes + written_notes(written, examples) + unsure, written=written)
+
+
+def _comma_in_text(row: list[str]) -> str | None:
+    """Two values of ``row`` that read as one text cut at its comma (a word, then a space and
+    a word: ``boring, I left early``), joined again; None where none do.
+
+    >>> _comma_in_text(["boring", " I left early", "neg"])
+    'boring, I left early'
+    >>> _comma_in_text(["3", "14", "a"]) is None
+    True
+    """
+    for before, after in itertools.pairwise(row):
+        if before.strip() and before.rstrip()[-1].isalpha() and after[:1].isspace() and \
+                after.strip()[:1].isalpha():
+            return f"{before.strip()},{after.rstrip()}"
+    return None
 
 
 RAGGED_SHOWN = 8  # the rows not as wide as the header named, after the first
