@@ -116,7 +116,8 @@ class Saved:
     kept: Snapshot | None = None  # another tab's version, kept before it was overwritten
     merged: Graph | None = None  # the design saved: this edit laid over another tab's save
     over: Graph | None = None  # that other tab's design, which the edit was laid over
-    contested: tuple[str, ...] = ()  # what both changed, this edit's value saved ("conv1.…")
+    # what both changed ("conv1.…"): this edit's value saved (the other's for an undo or redo)
+    contested: tuple[str, ...] = ()
     # the design on disk was edited outside LayerLoom (by hand), not by another tab: ``over``
     # (merged) or ``kept`` (it did not join) is that design
     outside: bool = False
@@ -237,9 +238,13 @@ class ProjectStore:
                 self._weights_path(folder, weights)  # refused here: nothing written yet
             was = self.weights_version(pid) if weights is not None else None
             merged, contested = None, ()
+            # an undo or redo takes back only what is still this tab's: where the save it is
+            # laid over set a field it changes, that value stays (contested names it)
+            theirs_win = edit.source in ("undo", "redo")
             behind = based_on is not None and edits != based_on and theirs is not None
             if behind and previous is not None:  # laid over the other tab's save, if it joins
-                merged, contested, why = self._merged(folder, based_on, previous, graph, theirs)
+                merged, contested, why = self._merged(folder, based_on, previous, graph, theirs,
+                                                      theirs_win)
                 if merged is not None:
                     graph, new = merged, merged.to_dict()
                 elif theirs.to_dict() != new:
@@ -259,7 +264,8 @@ class ProjectStore:
             outside = not behind and previous is not None and theirs is not None and \
                 theirs.to_dict() != previous.to_dict()
             if outside and based_on is not None:
-                merged, contested, _ = self._merged(folder, based_on, previous, graph, theirs)
+                merged, contested, _ = self._merged(folder, based_on, previous, graph, theirs,
+                                                    theirs_win)
                 if merged is not None:
                     graph, new = merged, merged.to_dict()
             over = theirs if merged is not None else None
@@ -269,10 +275,11 @@ class ProjectStore:
                 if view is not None and meta.get("view") != view:
                     meta["view"] = view
                     self._write_json(folder / "meta.json", meta)
-                return Saved(edits, merged=merged, over=over, outside=outside)
+                return Saved(edits, merged=merged, over=over, contested=contested,
+                             outside=outside)
             kept = None
             if merged is not None:
-                if contested:  # the other tab's values of what both changed: kept
+                if contested and not theirs_win:  # the other tab's values of what both changed
                     kept = self.snapshot(pid, ("changed outside the app, kept at " if outside
                                                else "changed in another tab, kept at ")
                                          + time.strftime("%H:%M:%S"), theirs)
@@ -329,7 +336,8 @@ class ProjectStore:
         return SetAside(str(kept), str(why))
 
     def _merged(self, folder: Path, based_on: int, previous: Graph, graph: Graph,
-                theirs: Graph) -> tuple[Graph | None, tuple[str, ...], str]:
+                theirs: Graph, theirs_win: bool = False
+                ) -> tuple[Graph | None, tuple[str, ...], str]:
         """``previous`` → ``graph`` laid over ``theirs``, what both changed (this edit's value
         taken there) and ""; or ``(None, (), why not)``: unless ``previous`` is the design saved
         as version ``based_on`` (by its digest in the log), the edits join (a node this edit
@@ -340,7 +348,7 @@ class ProjectStore:
                   for line in savelog.read_log(folder / savelog.LOG_NAME)}
         if logged.get(based_on) != savelog.digest(base):
             return None, (), "the design it was made on is not the one saved then"
-        laid = merge_or_why(base, graph.to_dict(), theirs.to_dict())
+        laid = merge_or_why(base, graph.to_dict(), theirs.to_dict(), theirs_win=theirs_win)
         if isinstance(laid, str):
             return None, (), laid
         joined, contested = laid

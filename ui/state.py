@@ -287,6 +287,9 @@ class DesignerState:
         if not self._replace(graph, selected, from_canvas, edit, weights):
             return False
         if self.merged_over is not None:  # undo takes back this edit, not the other tab's
+            # and the older steps, made on this tab's design before that save, are laid over
+            # it: the second Undo went back to a design without the other tab's edit
+            self._relay("Undo", self.undo_stack, old, self.merged_over.to_dict())
             old = self.merged_over.to_dict()
         self.undo_stack.append(Step(old, before))
         del self.undo_stack[:-UNDO_LIMIT]
@@ -437,10 +440,20 @@ class DesignerState:
                                  f"({exc}). The design is unchanged.")
             return False
         current = Step(self.graph.to_dict(), now)
+        stack.pop()  # the steps left are made on the design this one goes to
         if not self._replace(load_graph(step.graph), None, edit=Edit(source),
                              weights=step.weights):
+            stack.append(step)
             return False
-        stack.pop()
+        if self.merged_over is not None:
+            # laid over another tab's save this tab had not seen: the steps left are laid over
+            # the design saved, and the step back goes to that tab's save (never to this tab's
+            # design without it)
+            over = self.merged_over.to_dict()
+            this, that = ("Undo", "Redo") if source == "undo" else ("Redo", "Undo")
+            self._relay(this, stack, step.graph, self.graph.to_dict())
+            self._relay(that, other, current.graph, over)
+            current = Step(over, now)
         other.append(current)
         return True
 
@@ -533,6 +546,14 @@ class DesignerState:
         self._tell_left("Undo", undo_left, bool(self.undo_stack), said)
         self._tell_left("Redo", redo_left, bool(self.redo_stack), said)
         return bool(undo_dropped or redo_dropped or undo_left or redo_left)
+
+    def _relay(self, what: str, stack: list[Step], old: dict, new: dict) -> None:
+        """``stack`` (``what``'s steps, Undo or Redo, made on ``old``) laid over ``new`` in
+        place; the steps that no longer join it and the fields they leave are said."""
+        had = list(stack)
+        stack[:], dropped, left = _rebased(had, old, new)
+        self._tell_dropped(what, dropped, len(had))
+        self._tell_left(what, left, bool(stack))
 
     def _tell_left(self, what: str, left: dict[str, Any], more: bool,
                    said: set[str] = frozenset()) -> None:
@@ -798,6 +819,13 @@ class DesignerState:
                             + (f". Where both changed the same thing, your edit is saved and "
                                f"the file's version is kept as the snapshot “{saved.kept.name}” "
                                f"(Snapshots menu)." if saved.contested else "."))
+            elif saved.contested and edit is not None and edit.source in ("undo", "redo"):
+                # the other tab's values stay: an undo takes back only what is still this tab's
+                # (the step taken is off its stack: what is left there is still to undo)
+                left = self.undo_stack if edit.source == "undo" else self.redo_stack
+                self._tell_left(edit.source.capitalize(),
+                                {what: _value_of(saved.merged.to_dict(), what)
+                                 for what in saved.contested}, bool(left))
             elif saved.contested:
                 both = ", ".join(saved.contested[:6]) + (" …" if len(saved.contested) > 6
                                                          else "")

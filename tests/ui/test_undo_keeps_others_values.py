@@ -168,3 +168,47 @@ def test_undo_leaves_a_rename_another_tab_made_since_and_says_so(tmp_path):
         "undo."]
     assert not a.undo()
     assert "feat" in {n.id for n in store.load(a.project_id).graph.nodes}
+
+
+def test_an_undo_saved_over_a_save_it_had_not_seen_leaves_that_save_s_value(tmp_path,
+                                                                           monkeypatch):
+    """Another server saves between the tab's catching up and its undo's save (the tab's
+    catch-up made a no-op here): the store lays the undo over that save with its values kept,
+    and Redo does not put this tab's value back over it either."""
+    store = ProjectStore(tmp_path)
+    a, _ = _a_then_b(store)
+    monkeypatch.setattr(a, "catch_up", lambda: False)
+    assert a.undo()
+    assert _saved(store, a.project_id, "conv1", "out_channels") == 128
+    assert _saved(store, a.project_id, "conv2", "kernel_size") == 5
+    told = [t for t in _warnings(a) if t.startswith("Undo")]
+    assert told == ["Undo leaves conv1.out_channels as another tab or window set it since "
+                    "(128): undo and redo never put your value back over a newer one from "
+                    "another tab. Your other changes still undo."]
+    assert not [s for s in store.snapshots(a.project_id) if "another tab" in s.name]
+    assert a.redo()
+    assert _saved(store, a.project_id, "conv1", "out_channels") == 128
+    assert a.undo() and a.undo()  # conv2's kernel_size: still A's to take back
+    assert _saved(store, a.project_id, "conv2", "kernel_size") == 3
+    assert _saved(store, a.project_id, "conv1", "out_channels") == 128
+
+
+def test_older_steps_are_laid_over_a_save_this_tab_s_edit_joined(tmp_path):
+    """A set conv2's kernel_size; B set conv1's out_channels; A's next edit (a callback, before
+    A's page caught up) was laid over B's save. A's second Undo went back to A's design before
+    B's save: B's 128 was gone, A told 'both changes are kept'."""
+    store = ProjectStore(tmp_path)
+    a = DesignerState.new(store, load_template("seed-cnn"))
+    a.apply(edit.set_param, (), "conv2", "kernel_size", 5)
+    b = DesignerState.open(store, a.project_id)
+    b.apply(edit.set_param, (), "conv1", "out_channels", 128)
+    a.apply(edit.set_param, (), "fc", "bias", False)
+    assert _saved(store, a.project_id, "conv1", "out_channels") == 128
+    assert a.undo() and a.undo()
+    assert _saved(store, a.project_id, "conv2", "kernel_size") == 3
+    assert _saved(store, a.project_id, "fc", "bias") is None
+    assert _saved(store, a.project_id, "conv1", "out_channels") == 128
+    assert a.redo() and a.redo()
+    assert _saved(store, a.project_id, "conv2", "kernel_size") == 5
+    assert _saved(store, a.project_id, "fc", "bias") is False
+    assert _saved(store, a.project_id, "conv1", "out_channels") == 128
