@@ -1358,6 +1358,8 @@ def _value_of(design: dict, what: str) -> Any:
     renamed = _RENAMED.fullmatch(what)
     if renamed:
         return renamed["theirs"]
+    if what.endswith(".position"):
+        return savelog.MISSING  # a place in numbers says nothing: the canvas shows it
     head, _, rest = what.partition(".")
     if head == "variables":
         return (design.get("variables") or {}).get(rest, savelog.MISSING)
@@ -1379,6 +1381,8 @@ def _field_words(what: str) -> str:
     renamed = _RENAMED.fullmatch(what)
     if renamed:
         return f"the {'name of the block' if renamed['block'] else 'id of'} {renamed['old']}"
+    if what.endswith(".position"):
+        return f"the place of {what.removesuffix('.position')} on the canvas"
     return what.replace(".params.", ".", 1)
 
 

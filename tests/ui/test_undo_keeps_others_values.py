@@ -212,3 +212,34 @@ def test_older_steps_are_laid_over_a_save_this_tab_s_edit_joined(tmp_path):
     assert _saved(store, a.project_id, "conv2", "kernel_size") == 5
     assert _saved(store, a.project_id, "fc", "bias") is False
     assert _saved(store, a.project_id, "conv1", "out_channels") == 128
+
+
+def test_the_designer_says_what_undo_leaves(home, canvas):
+    """The whole app (AppTest, a fake canvas): this tab moves conv2, another tab moves it
+    elsewhere; the page says Undo leaves it there, and Undo does not move it back."""
+    import copy
+
+    from layerloom.ui.testing import app_test, shown
+
+    at = app_test()
+    at.run()
+    pid = at.query_params["project"]
+    level = canvas.last["graph"]
+    next(n for n in level["nodes"] if n["id"] == "conv2")["position"] = [900, 900]
+    canvas.send("change", level)
+    at.run()
+    other = DesignerState.open(ProjectStore(), pid)
+    theirs = copy.deepcopy(other.level())
+    next(n for n in theirs["nodes"] if n["id"] == "conv2")["position"] = [40, 700]
+    other.handle_events({"events": [{"seq": 1, "event": "change",
+                                     "base": other.canvas_version(), "graph": theirs,
+                                     "selected": []}]})
+    at.run()
+    assert not at.exception
+    said = [shown(w.value) for w in at.warning]
+    assert said == ["Undo leaves the place of conv2 on the canvas as another tab or window "
+                    "set it since: undo and redo never put your value back over a newer one "
+                    "from another tab. Nothing else is left to undo."]
+    canvas.send("undo")
+    at.run()
+    assert ProjectStore().load(pid).graph.node("conv2").position == [40, 700]
