@@ -164,8 +164,9 @@ class DesignerState:
     # change the browser queued under a session that is gone (the server restarted, a tab
     # away long enough for its session to end) must not pass for one of this session's
     session_mark: str = field(default_factory=lambda: secrets.token_hex(4))
-    # whether the last catch-up changed what undo or redo does (said): an Undo pressed then
-    # does nothing more, the user reading first what it now takes back
+    # whether another tab's save changed what undo or redo does (said) since this run began
+    # or the notices were last shown: an Undo pressed then does nothing more, the user
+    # reading first what it takes back now
     history_changed: bool = False
     _cache: dict = field(default_factory=dict, repr=False)
 
@@ -426,10 +427,13 @@ class DesignerState:
         # another tab's save since this tab's last run (a button's callback runs before the
         # page catches up): the steps are laid over it first, so that a step never puts this
         # tab's old value back over one that tab set since; where that changed what the step
-        # does, the tab is told and this press does nothing more
-        self.history_changed = False
+        # does, the tab is told and this press does nothing more (also where the page's own
+        # catch-up did, this run: the canvas's Ctrl+Z is handled after it)
         self.catch_up()
-        if self.history_changed or not stack:
+        if self.history_changed:
+            self.history_changed = False
+            return False
+        if not stack:
             return False
         step = stack[-1]
         try:  # the weights now, kept as a version, so that the step back restores them
@@ -545,7 +549,9 @@ class DesignerState:
         said = told({_field_words(f) for f in [*undo_left, *redo_left]}) if told else set()
         self._tell_left("Undo", undo_left, bool(self.undo_stack), said)
         self._tell_left("Redo", redo_left, bool(self.redo_stack), said)
-        return bool(undo_dropped or redo_dropped or undo_left or redo_left)
+        changed = bool(undo_dropped or redo_dropped or undo_left or redo_left)
+        self.history_changed |= changed
+        return changed
 
     def _relay(self, what: str, stack: list[Step], old: dict, new: dict) -> None:
         """``stack`` (``what``'s steps, Undo or Redo, made on ``old``) laid over ``new`` in
@@ -672,6 +678,7 @@ class DesignerState:
                     and savelog.digest(self.graph.to_dict()) == notice.undo_of)
 
     def take_notices(self) -> list[Notice]:
+        self.history_changed = False  # said: the next Undo does what it says now
         out, self.notices = self.notices, []
         return out
 
@@ -871,7 +878,7 @@ class DesignerState:
         if old == new:
             return False
         # undo and redo keep taking back this tab's own steps, laid over the other tab's save
-        self.history_changed = self._rebase_history(
+        self._rebase_history(
             list(self.undo_stack), list(self.redo_stack), old, new,
             told=lambda left: self._tell_replaced(before, project.graph, since, left=left))
         self.merged_over = None
@@ -1426,6 +1433,7 @@ def current() -> DesignerState:
             state.unopened.append((wanted, _why(exc)))
     if wanted == state.project_id:  # the browser has the link: Back to the other is a link
         state.link_behind = None
+    state.history_changed = False  # what the runs before said of undo has been shown
     state.catch_up()  # another tab's save since this tab's last run: shown, and said
     st.session_state[SESSION_KEY] = state
     _note_tab(state)
