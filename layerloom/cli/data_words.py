@@ -14,16 +14,17 @@ import re
 import shlex
 
 
-def _drop(listed: str) -> str:
-    """``['a', 'b']`` as the flag that drops those columns."""
+def _drop(listed: str, option: str = "drop") -> str:
+    """``['a', 'b']`` as the flag that gives those columns to ``option`` (drops them, or reads
+    them as numbers)."""
     try:
         names = ast.literal_eval(listed)
     except (ValueError, SyntaxError):
-        return f"--data-option drop={shlex.quote(listed)}"
+        return f"--data-option {option}={shlex.quote(listed)}"
     names = [names] if isinstance(names, str) else list(names)
     if len(names) == 1:
-        return f"--data-option {shlex.quote('drop=' + str(names[0]))}"
-    return f"--data-option {shlex.quote('drop=' + json.dumps(names, ensure_ascii=False))}"
+        return f"--data-option {shlex.quote(option + '=' + str(names[0]))}"
+    return f"--data-option {shlex.quote(option + '=' + json.dumps(names, ensure_ascii=False))}"
 
 
 def _option(name: str, value: str) -> str:
@@ -31,7 +32,8 @@ def _option(name: str, value: str) -> str:
 
 
 _WORDS = [
-    (re.compile(r"(?<![\w-])drop=(\[[^\]]*\])"), lambda m: _drop(m[1])),
+    (re.compile(r"(?<![\w-])(drop|numbers)=(\[[^\]]*\])"), lambda m: _drop(m[2], m[1])),
+    (re.compile(r"(?<=\(or )task=(\w+)"), lambda m: _option("task", m[1])),
     (re.compile(r"(?<![\w-])(kind|sheet|date_order)=(['\"])(.*?)\2"),
      lambda m: _option(m[1], m[3])),
     (re.compile(r"(?<=with )(kind|target)=(\w+)"), lambda m: _option(m[1], m[2])),
@@ -47,6 +49,8 @@ def cli_words(message: str) -> str:
     'drop it with --data-option drop=signup unless its value means something'
     >>> cli_words("drop them with drop=['last seen', 'signup'], or give the model a number")
     'drop them with --data-option \\'drop=["last seen", "signup"]\\', or give the model a number'
+    >>> cli_words("to read them as numbers, set numbers=['zip'] (or task=regression)")
+    'to read them as numbers, set --data-option numbers=zip (or --data-option task=regression)'
     >>> cli_words("load the file with kind='text' if it holds free text; with target=NAME")
     'load the file with --data-option kind=text if it holds free text; with --data-option target=NAME'
     """

@@ -63,22 +63,24 @@ def target_note(name: str, distinct: np.ndarray, example: str) -> str:
     """What became of a target of codes: its classes are named as written.
 
     >>> print(target_note("label", np.array(["007", "7", "10"], dtype=object), "007"))
-    label: whole numbers written with leading zeros (007), read as class names as written, not as numbers: '007' and '7' are different classes; to predict a quantity instead, set task=regression
+    label: whole numbers written with leading zeros (007), read as class names as written, not as numbers: '007' and '7' are different classes; to read them as numbers, set numbers=['label'] (or task=regression)
     """
     both = merged(distinct)
     apart = f": {'; '.join(both)} are different classes" if both else ""
     return (f"{name}: whole numbers written with leading zeros ({example}), read as class names "
-            f"as written, not as numbers{apart}; to predict a quantity instead, set "
-            f"task=regression")
+            f"as written, not as numbers{apart}; to read them as numbers, set "
+            f"numbers=[{name!r}] (or task=regression)")
 
 
 def feature_note(names: list[tuple[str, str]]) -> str:
     """What became of the feature columns of codes (``(name, example)`` each): categories.
 
     >>> print(feature_note([("zip", "02134"), ("store", "007")]))
-    zip (02134), store (007): whole numbers written with leading zeros, read as codes (each value a category, one-hot), not as numbers
+    zip (02134), store (007): whole numbers written with leading zeros, read as codes (each value a category, one-hot), not as numbers; to read them as numbers, set numbers=['zip', 'store']
     """
     shown = ", ".join(f"{name} ({example})" for name, example in names[:6]) + \
         (", …" if len(names) > 6 else "")
+    listed = [name for name, _ in names]
     return (f"{shown}: whole numbers written with leading zeros, read as codes (each value a "
-            f"category, one-hot), not as numbers")
+            f"category, one-hot), not as numbers; to read {'it' if len(names) == 1 else 'them'} "
+            f"as numbers, set numbers={listed!r}")

@@ -49,7 +49,7 @@ def _load_workbook(path: Path, spec: SplitSpec, *, sheet: str | None, **options)
 
 def _load_table(table: Table, spec: SplitSpec, *, kind: str, target: str | None, task: str,
                 drop: tuple[str, ...], max_categories: int, date_order: str | dict[str, str],
-                text_column: str | None,
+                numbers: tuple[str, ...], text_column: str | None,
                 label_column: str | None, length: int, max_vocab: int,
                 min_freq: int) -> Dataset:
     if kind == "auto" and (text_column or label_column):
@@ -65,7 +65,7 @@ def _load_table(table: Table, spec: SplitSpec, *, kind: str, target: str | None,
                              label_column=label_column or target, length=length,
                              max_vocab=max_vocab, min_freq=min_freq)
     return load_tabular(table, spec, target=target, task=task, drop=drop,
-                        max_categories=max_categories, date_order=date_order)
+                        max_categories=max_categories, date_order=date_order, numbers=numbers)
 
 
 def _texts_left_out(table: Table, texts: list[str]) -> Table:
@@ -93,6 +93,9 @@ TABLE_OPTIONS = (
         Option("target", "str", None, "the column to predict (default: the last column)"),
         TASK,
         Option("drop", "names", (), "columns to leave out (ids, names)"),
+        Option("numbers", "names", (), "columns of whole numbers written with leading zeros "
+               "(00150) to read as numbers; by default such a column is codes (zip codes, "
+               "ids, labels 01, 02), each value a category"),
         Option("max_categories", "int", 50, "most distinct values a text column may have to be "
                "one-hot encoded", min=2),
         Option("date_order", "orders", "auto", "how dates written day and month first "

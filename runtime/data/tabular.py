@@ -31,22 +31,25 @@ NUMERIC_SHARE = 0.9  # a column this numeric with a few stray words is a typo, n
 
 def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str,
                  drop: tuple[str, ...], max_categories: int,
-                 date_order: str | dict[str, str] = "auto") -> Dataset:
+                 date_order: str | dict[str, str] = "auto",
+                 numbers: tuple[str, ...] = ()) -> Dataset:
     """A Dataset of ``[F]`` float features from ``table``; ``target`` defaults to the last
     column. ``date_order`` reads dates written day and month first (``05/03/2024``) where the
     values do not tell: ``"dmy"``, ``"mdy"``, or ``"auto"`` (refused where they do not), for
     every date column, or one a column (``{"ordered": "dmy", "shipped": "mdy"}``, ``"*"`` for
-    the columns not named)."""
+    the columns not named). A column of whole numbers written with leading zeros is codes
+    (``02134``: categories; a target's classes named as written) unless ``numbers`` names it."""
     target = target or table.header[-1]
-    for name in (target, *drop):
+    for name in (target, *drop, *numbers):
         table.column(name)  # raises, naming the columns, for a name the file lacks
+    as_numbers = frozenset(numbers)  # (the loop below names each column's numbers 'numbers')
     table, unlabelled = targets.labelled(table, target)
     features = [name for name in table.header if name != target and name not in drop]
     _check_date_columns(table, date_order, features)
     if not features:
         raise DataError(f"no feature columns are left besides the target {target!r}",
                         file=table.path)
-    goal = targets.from_column(table, target, task)
+    goal = targets.from_column(table, target, task, codes=target not in as_numbers)
     split = split_indices(len(table), spec,
                           goal.y if goal.classes is not None else None, where=table.path.name)
     blocks, names, onehot, columns = [], [], [], []
@@ -61,7 +64,7 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
         values = list(map(str.strip, table.values(name)))
         constant += _constant_note(name, table.distinct(name)[1], len(values))
         advice += _error_note(name, *table.distinct(name)[::-1])
-        code = coded.leading_zero(table.distinct(name)[1])
+        code = None if name in as_numbers else coded.leading_zero(table.distinct(name)[1])
         if code:
             zeros.append((name, code))
         numbers = None if code else _numeric(table, name, values)
@@ -131,7 +134,8 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
         meta["target_written"] = table.written[target]
     if goal.classes is not None:
         advice += targets.rare_classes_note(goal.y, goal.classes, split.parts, target) + \
-            targets.case_note(target, goal.classes) + targets.codes_note(table, target)
+            targets.case_note(target, goal.classes) + \
+            (targets.codes_note(table, target) if target not in as_numbers else [])
     if zeros:
         advice.insert(0, coded.feature_note(zeros))
     notes = table.notes + unlabelled + became + \
@@ -153,10 +157,11 @@ def _crowded(table: Table, crowded: list[tuple[str, int]], most: int,
         fault += (f"; they are codes, not numbers: whole numbers written with leading zeros "
                   f"({codes[name]})")
     if not others:
+        also = f", or read them as numbers with numbers=[{name!r}]" if name in codes else ""
         return DataError(f"{fault}; drop the column with drop=[{name!r}] (or raise "
-                         f"max_categories), or load the file with kind='text' if it holds free "
-                         f"text", file=table.path, column=name, remedy={"drop": [name]},
-                         fault=fault)
+                         f"max_categories{also}), or load the file with kind='text' if it "
+                         f"holds free text", file=table.path, column=name,
+                         remedy={"drop": [name]}, fault=fault)
     shown = [f"{other!r} ({count})" for other, count in others]
     listed = ", ".join(shown[:-1]) + " and " + shown[-1] if len(shown) > 1 else shown[0]
     fault += (f", as has column {listed}" if len(others) == 1 else

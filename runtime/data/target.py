@@ -93,16 +93,17 @@ def labelled(table: Table, column: str) -> tuple[Table, list[str]]:
     return table.taking(keep), [note]
 
 
-def from_column(table: Table, column: str, task: str) -> Target:
+def from_column(table: Table, column: str, task: str, codes: bool = True) -> Target:
     """The target of a CSV column; a missing or (for regression) non-numeric value is an error
     naming its line. Codes (whole numbers written with leading zeros: ``01``, ``007``) are
-    class names as written, unless ``task`` is regression (see ``codes.py``)."""
+    class names as written, unless ``task`` is regression or ``codes`` is false (see
+    ``codes.py``)."""
     values = [value.strip() for value in table.column(column)]
     missing = np.flatnonzero(table.missing(column))
     if len(missing):
         raise DataError("the target is missing; fill it in or remove the row",
                         file=table.path, line=table.lines[missing[0]], column=column)
-    if task != "regression" and leading_zero(table.distinct(column)[1]):
+    if codes and task != "regression" and leading_zero(table.distinct(column)[1]):
         return encode(np.array(values), task, str(table.path), column)  # codes: 01, 02, 10
     numbers, bad = table.numbers(column)
     if task == "regression" and bad:

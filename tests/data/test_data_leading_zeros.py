@@ -34,8 +34,8 @@ def test_a_target_of_codes_keeps_its_labels_as_written(tmp_path):
     assert ds.classes == ["007", "01", "02", "10", "7"]  # were '1', '2', '7', '10'
     assert np.bincount(ds.y_train.numpy()).tolist() == [12] * 5  # 007 and 7 not merged
     assert ("label: whole numbers written with leading zeros (01), read as class names as "
-            "written, not as numbers: '007' and '7' are different classes; to predict a "
-            "quantity instead, set task=regression") in ds.meta["notes"]
+            "written, not as numbers: '007' and '7' are different classes; to read them as "
+            "numbers, set numbers=['label'] (or task=regression)") in ds.meta["notes"]
 
 
 def test_a_feature_of_codes_is_categories_and_said(tmp_path):
@@ -46,7 +46,32 @@ def test_a_feature_of_codes_is_categories_and_said(tmp_path):
     assert ds.input_shape == (5,)  # 4 one-hot columns and the age
     assert ds.meta["notes"][0] == ("zip (02134): whole numbers written with leading zeros, "
                                    "read as codes (each value a category, one-hot), not as "
-                                   "numbers")
+                                   "numbers; to read it as numbers, set numbers=['zip']")
+
+
+def test_the_numbers_option_reads_codes_as_numbers(tmp_path):
+    ds = load_dataset(_codes_csv(tmp_path), numbers=("zip", "label"), val_fraction=0.0,
+                      test_fraction=0.0)
+    assert ds.meta["columns"][0] == {"name": "zip", "kind": "numeric"}
+    assert ds.classes == ["1", "2", "7", "10"]  # as chosen: 007 and 7 are one number
+    assert not any("leading zeros" in note for note in ds.meta.get("notes", []))
+    with pytest.raises(DataError, match=r"no column 'zipcode'; the columns are 'zip', 'age', "
+                                        r"'label'"):
+        load_dataset(_codes_csv(tmp_path), numbers=("zipcode",))
+
+
+def test_the_command_line_says_the_option_as_its_flag(tmp_path, capsys):
+    from layerloom.cli import main
+
+    path = _codes_csv(tmp_path)
+    assert main(["validate", "mlp-tabular", "-d", path, "--set", "features=5",
+                 "--set", "classes=5"]) == 0
+    err = capsys.readouterr().err
+    assert "not as numbers; to read it as numbers, set --data-option numbers=zip\n" in err
+    assert "set --data-option numbers=label (or --data-option task=regression)" in err
+    assert main(["validate", "mlp-tabular", "-d", path, "--set", "features=2", "--set",
+                 "classes=4", "--data-option", 'numbers=["zip","label"]']) == 0
+    assert "leading zeros" not in capsys.readouterr().err
 
 
 def test_regression_reads_a_target_of_codes_as_numbers(tmp_path):
@@ -77,7 +102,8 @@ def test_too_many_codes_to_one_hot_says_they_are_codes(tmp_path):
     with pytest.raises(DataError, match=r"column 'zip': 80 different values in the training "
                        r"rows, too many to one-hot \(more than 50\); they are codes, not "
                        r"numbers: whole numbers written with leading zeros \(00000\); drop "
-                       r"the column with drop=\['zip'\]"):
+                       r"the column with drop=\['zip'\] \(or raise max_categories, or read "
+                       r"them as numbers with numbers=\['zip'\]\)"):
         load_dataset(path, val_fraction=0.0, test_fraction=0.0)
 
 

@@ -44,3 +44,18 @@ def test_codes_are_shown_as_written_and_said():
     assert ("zip (02134): whole numbers written with leading zeros, read as codes (each value "
             "a category, one-hot), not as numbers") in note
     assert "'007' and '7' are different classes" in note
+
+
+def test_numbers_box_reads_the_codes_as_numbers():
+    rows = "\n".join(f"{['02134', '10001'][i % 2]},{20 + i % 37},{'ab'[i % 2]}" for i in range(40))
+    at = page().run()
+    at.radio(key="data.source").set_value("Upload a file").run()
+    at.file_uploader(key="data.file").upload("zips.csv", b"zip,age,label\n" + rows.encode(),
+                                             "text/csv").run()
+    [note] = [i.value for i in at.info if "How the values were read" in i.value]
+    assert "not as numbers; to read it as numbers, choose it under **numbers**" in note
+    assert [m for m in at.metric if m.label.startswith("Input")][0].value == "[3] float32"
+    at.multiselect(key="data.opt.zips.csv.numbers").set_value(["zip"]).run()
+    assert not at.exception
+    assert [m for m in at.metric if m.label.startswith("Input")][0].value == "[2] float32"
+    assert not [i for i in at.info if "leading zeros" in i.value]

@@ -28,9 +28,9 @@ from .common import kept_expander, set_graph, show_notice
 BUILTIN, UPLOAD, FOLDER = "Built-in dataset", "Upload a file", "Folder on this machine"
 PREVIEW_N = 16
 # The CSV options each kind of CSV needs; "kind" itself is drawn first.
-CSV_OPTIONS = {"tabular": ("target", "task", "drop", "max_categories", "date_order"),
+CSV_OPTIONS = {"tabular": ("target", "task", "drop", "max_categories", "date_order", "numbers"),
                "text": ("text_column", "label_column", "length", "max_vocab", "min_freq"),
-               "auto": ("target", "task", "drop", "date_order")}
+               "auto": ("target", "task", "drop", "date_order", "numbers")}
 
 
 def render(state) -> None:
@@ -428,6 +428,10 @@ _API_WORDS = [
     (re.compile(r"date_order for it \((.+?:\w+)\)"),
      lambda m: f"\0date order by column\0 ({m[1]})"),
     (re.compile(r"date_order=(['\"])(\w+)\1"), lambda m: f"\0date order\0 {m[2]}"),
+    # columns of codes (02134) read as numbers where chosen so
+    (re.compile(r"set numbers=\[[^\]]*\]"), lambda m: "choose it under \0numbers\0"
+     if "," not in m[0] else "choose them under \0numbers\0"),
+    (re.compile(r"\(or task=regression\)"), lambda m: "(or set \0task\0 to regression)"),
 ]
 
 
