@@ -34,6 +34,23 @@ LENGTHS = ((32, 20), (16, 10), (8, 5))
 _TAKEN = {"in_shape", "round", "ceil", "floor", "min", "max", "int", "abs", "True", "False"}
 
 
+class LengthHeld(GraphError):
+    """The design imported at one length does not give the file's outputs at another."""
+
+
+def _pairs(design: int | None) -> tuple[tuple[int, int], ...]:
+    """The (length, other length) pairs to try: a LayerLoom file's own length first, with a
+    shorter and a longer one (a file may take no more than its design's length).
+
+    >>> _pairs(128)[:2], _pairs(None) == LENGTHS
+    (((128, 64), (128, 256)), True)
+    """
+    if design is None:
+        return LENGTHS
+    return tuple((design, other) for other in (design // 2, design * 2) if other >= 1
+                 and other != design) + LENGTHS
+
+
 @dataclass
 class FreeLengths:
     """The free axes of a file's inputs and the lengths the import runs them at."""
@@ -121,9 +138,10 @@ def _variables(axes: dict[str, dict[int, str]]) -> tuple[dict[str, dict[int, str
     return renamed, dict(zip(names, symbols))
 
 
-def free_lengths(model, file: str) -> FreeLengths | None:
+def free_lengths(model, file: str, design: int | None = None) -> FreeLengths | None:
     """The free lengths of ``model``'s inputs and the two lengths at which onnxruntime runs
     it (with its outputs at the second); None where every size after the batch is a number.
+    ``design``: the length to import at first (a LayerLoom export's design's, its metadata's).
     A GraphError where an input leaves more than its length free (an image of any size), or
     where onnxruntime runs the file at none of :data:`LENGTHS`."""
     from .onnx_in import _ort_text
@@ -147,7 +165,7 @@ def free_lengths(model, file: str) -> FreeLengths | None:
         inputs[0].type.tensor_type.shape.dim else None
     batch = first.dim_value if first is not None and first.HasField("dim_value") else 2
     failures = []
-    for size, other in LENGTHS:
+    for size, other in _pairs(design):
         ran = [with_sizes(model, {n: dict.fromkeys(a, length) for n, a in axes.items()})
                for length in (size, other)]
         for fixed in ran:
@@ -210,7 +228,7 @@ def check_other_length(graph, state, lengths: FreeLengths, file: str, atol: floa
     except Exception as exc:  # noqa: BLE001 - a shape error of the compiled graph, said in words
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         where = f"; {held[0]} uses a size computed from the length" if held else ""
-        raise GraphError(
+        raise LengthHeld(
             f"{file}: the file takes {lengths.said()} (onnxruntime runs it at {lengths.size} "
             f"and {lengths.other}), but the design imported at length {lengths.size} does not "
             f"give the file's outputs at {lengths.other} ({reason}){where}: it would take only "

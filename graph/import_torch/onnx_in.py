@@ -44,6 +44,7 @@ from __future__ import annotations
 import copy
 import itertools
 import re
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -586,6 +587,15 @@ class OnnxModule(nn.Module):
         at, other = self.probes[-1][name].reshape(-1), self.lengthdep[name].reshape(-1)
         moving = [i for i, (a, b) in enumerate(zip(at.tolist(), other.tolist()))
                   if a != b and out[i] != 0] if at.shape == other.shape else None
+        if moving and len(moving) == 1 and out.count(-1) == 1:
+            # [0, L, -1] (heads joined after attention): the -1 is a size the length leaves
+            # alone, so it is written as the number and the length as -1
+            left = out.index(-1)
+            made = [self.probes[-1].get(node.output[0]), self.at_other.get(node.output[0])]
+            if all(m is not None and m.ndim == len(out) for m in made) and \
+                    made[0].shape[left] == made[1].shape[left]:
+                out = [int(made[0].shape[left]) if i == left else size
+                       for i, size in enumerate(out)]
         if moving is None or len(moving) != 1 or -1 in out:
             raise GraphError(f"ONNX node {_label(node, index)} (Reshape): its target shape "
                              f"{list(out)} is computed from the input's free length otherwise "
@@ -2116,13 +2126,32 @@ def import_onnx_model(model, file: str, *, name: str | None = None, atol: float 
     """:func:`import_onnx` of a checked ONNX model already read (:func:`read_onnx`, or
     :func:`~.onnx_upload.read_onnx_bytes` for an upload); ``file``: its file's name, which
     errors and the description quote."""
+    from .onnx_free_lengths import LengthHeld
+    from .onnx_lengths import design_length, fix_lengths
+    from .training import ImportNote
+
+    design = design_length(model)  # a LayerLoom export's free length: its design's
+    if design is None:  # no LayerLoom file, or one of several free sizes: at the design's
+        return _import_model(fix_lengths(model), file, name, atol, None)
+    try:
+        return _import_model(model, file, name, atol, design)
+    except LengthHeld as exc:
+        # "the file's outputs at 16 (...); Reshape_3 uses a size computed from the length"
+        reason = str(exc).split(" does not give ", 1)[-1].split(": it would take", 1)[0]
+    graph, state, diff = _import_model(fix_lengths(model), file, name, atol, None)
+    warnings.warn(f"the file takes other lengths, but the design imported at length {design} "
+                  f"does not give {reason}: its Input takes only the length {design}",
+                  ImportNote, stacklevel=2)
+    return graph, state, diff
+
+
+def _import_model(model, file: str, name: str | None, atol: float, design: int | None):
+    """:func:`import_onnx_model`, the free lengths imported first at ``design``."""
     from . import check_import, traced_import
     from .onnx_free_lengths import check_other_length, free_lengths, free_the_inputs
-    from .onnx_lengths import fix_lengths
     from .onnx_weights import refuse_shared_layers, say_constants_learn
 
-    model = fix_lengths(model)  # a LayerLoom export's free text length: its design's
-    lengths = free_lengths(model, file)  # another tool's: the design's variable
+    lengths = free_lengths(model, file, design)  # the design's variable
     if lengths is not None:
         model = lengths.at(model, lengths.size)
     refuse_large_inputs(model, file, run_batches(model))

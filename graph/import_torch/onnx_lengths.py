@@ -2,8 +2,10 @@
 
 An export keeps a text model's length free where the model takes other lengths
 (``graph.export.onnx_lengths``) and writes the design's own shape of each such input into the
-file's metadata (``layerloom.lengths``). A graph's Input has one shape, so the import builds it
-at that shape; any other free size after the batch is refused, as before, by ``onnx_inputs``.
+file's metadata (``layerloom.lengths``). The import takes that free length as the design's
+variable ``length`` (``onnx_free_lengths``), set to the design's own length
+(:func:`design_length`); where the design imported would hold that length, the graph is built
+at it instead (:func:`fix_lengths`), as a file with no free length is.
 """
 
 from __future__ import annotations
@@ -12,6 +14,46 @@ import copy
 import json
 
 LENGTHS_KEY = "layerloom.lengths"
+
+
+def _lengths(model) -> dict:
+    """The metadata's ``{input: shape}``; ``{}`` where there is none or it is no such dict."""
+    text = next((p.value for p in model.metadata_props if p.key == LENGTHS_KEY), None)
+    try:
+        lengths = json.loads(text) if text else {}
+    except ValueError:
+        return {}
+    return lengths if isinstance(lengths, dict) else {}
+
+
+def design_length(model) -> int | None:
+    """The design's length at the free axes of ``model``'s inputs, as its metadata names it:
+    None where it names none, several different ones, or an input with several free axes.
+
+    >>> import onnx
+    >>> x = onnx.helper.make_tensor_value_info("signal", onnx.TensorProto.FLOAT, ["b", 1, "n"])
+    >>> m = onnx.helper.make_model(onnx.helper.make_graph(
+    ...     [onnx.helper.make_node("Identity", ["signal"], ["y"])], "g", [x],
+    ...     [onnx.helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, ["b", 1, "n"])]))
+    >>> m.metadata_props.add(key=LENGTHS_KEY, value='{"signal": [1, 128]}') and None
+    >>> design_length(m)
+    128
+    """
+    lengths = _lengths(model)
+    found = set()
+    for value in model.graph.input:
+        shape = lengths.get(value.name)
+        dims = list(value.type.tensor_type.shape.dim)
+        if not (isinstance(shape, list) and len(shape) == len(dims) - 1):
+            continue
+        free = [size for dim, size in zip(dims[1:], shape) if not dim.HasField("dim_value")]
+        if len(free) > 1:  # a Variable holds one length an input may take: built at its shape
+            return None
+        found.update(free)
+    if len(found) != 1:
+        return None
+    size = found.pop()
+    return size if isinstance(size, int) and not isinstance(size, bool) and size >= 1 else None
 
 
 def fix_lengths(model):
@@ -27,12 +69,8 @@ def fix_lengths(model):
     >>> [d.dim_value or d.dim_param for d in fix_lengths(m).graph.input[0].type.tensor_type.shape.dim]
     ['b', 32]
     """
-    text = next((p.value for p in model.metadata_props if p.key == LENGTHS_KEY), None)
-    try:
-        lengths = json.loads(text) if text else {}
-    except ValueError:
-        return model
-    if not isinstance(lengths, dict):
+    lengths = _lengths(model)
+    if not lengths:
         return model
     fixed = copy.deepcopy(model)
     for value in fixed.graph.input:

@@ -63,9 +63,10 @@ def test_a_signal_cnn_onnx_file_takes_signals_of_any_length_along_their_last_axi
         np.testing.assert_allclose(session.run(None, {"signal": x.numpy()})[0], want, atol=1e-5)
     assert result.notes["sizes"] == ("any batch size, and signal of any length along its last "
                                      "axis (checked at 128, 64, 256)")
-    imported, _, diff = import_onnx(tmp_path / "m.onnx")  # at the design's shape
+    imported, _, diff = import_onnx(tmp_path / "m.onnx")  # its length the design's variable
     assert diff < 1e-4
-    assert [n.params["shape"] for n in imported.nodes if n.type == "Input"] == [[1, 128]]
+    assert [n.params["shape"] for n in imported.nodes if n.type == "Input"] == [[1, "=length"]]
+    assert imported.variables["length"] == 128
 
 
 def test_a_transformer_onnx_file_takes_lengths_up_to_its_positional_table_and_imports_back(
@@ -81,10 +82,12 @@ def test_a_transformer_onnx_file_takes_lengths_up_to_its_positional_table_and_im
                                    atol=1e-5)
     assert result.notes["sizes"] == ("any batch size, and tokens of any length up to 32 (the "
                                      "model itself takes no more; checked at 16)")
-    # import-onnx builds the graph at the design's length, which the file's metadata keeps
+    # import-onnx takes the length as the variable 'length', at the design's, which the file's
+    # metadata keeps
     imported, state, diff = import_onnx(tmp_path / "m.onnx")
     assert diff < 1e-4
-    assert [n.params["shape"] for n in imported.nodes if n.type == "Input"] == [[32]]
+    assert [n.params["shape"] for n in imported.nodes if n.type == "Input"] == [["=length"]]
+    assert imported.variables["length"] == 32
 
 
 def test_a_file_that_fixes_the_length_says_so_at_export(tmp_path, capsys, monkeypatch):
