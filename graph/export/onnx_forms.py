@@ -19,6 +19,13 @@ fixed in the shapes it infers, so a ``reshape`` by ``x.shape[0]`` further on (a 
 after an Unflatten and a Permute: a pixel shuffle) is written for that batch alone and fails at
 any other. :class:`ReshapedUnflatten` writes it as the reshape it is.
 
+Grouped-query attention (a ScaledDotProductAttention block with ``enable_gqa``) repeats each
+key and value head for its group of query heads with ``repeat_interleave``, which PyTorch's
+exporter writes as a dozen ``Shape``, ``OneHot``, ``Tile`` and ``Reshape`` nodes that compute
+the repeat from the sizes. ``indexed_heads`` writes it as the one ``Gather`` of the heads
+it is (``[0, 0, 1, 1]`` for two heads shared by four), which import-onnx reads back as the
+block.
+
 The model itself, and the code and TorchScript written from it, keep PyTorch's own modules.
 """
 
@@ -98,6 +105,64 @@ class ReshapedUnflatten(nn.Module):
         return x.reshape(list(x.shape[:dim]) + self.sizes + list(x.shape[dim + 1:]))
 
 
+def indexed_heads(attention: nn.Module, index: list[int]) -> nn.Module:
+    """A copy of ``attention`` (a ScaledDotProductAttention with ``enable_gqa``) that repeats
+    its key and value heads by ``index_select`` of ``index`` (each key head's number, once per
+    query head of its group); same params, so the file names its nodes as the block's."""
+    from ..modules import ScaledDotProductAttention
+
+    class IndexedHeads(ScaledDotProductAttention):
+        def forward(self, query, key=None, value=None, key_padding_mask=None):
+            heads = torch.tensor(index, device=query.device)
+            key = query if key is None else key
+            value = key if value is None else value
+            if key.shape[-3] != query.shape[-3]:
+                key = key.index_select(-3, heads)
+            if value.shape[-3] != query.shape[-3]:
+                value = value.index_select(-3, heads)
+            return super().forward(query, key, value, key_padding_mask)
+
+    copied = copy.copy(attention)
+    copied.__class__ = IndexedHeads
+    return copied
+
+
+def _seen(model: nn.Module, named: list[tuple[str, nn.Module]], inputs: tuple) -> dict:
+    """The shapes of the inputs each of ``named`` is called with on ``inputs``."""
+    seen: dict[str, list[tuple[int, ...]]] = {}
+    hooks = [m.register_forward_pre_hook(
+        lambda mod, args, name=name: seen.__setitem__(
+            name, [tuple(a.shape) for a in args if isinstance(a, torch.Tensor)]))
+        for name, m in named]
+    try:
+        with torch.no_grad():
+            model(*inputs)
+    finally:
+        for hook in hooks:
+            hook.remove()
+    return seen
+
+
+def _indexed_heads(model: nn.Module, inputs: tuple) -> nn.Module:
+    """``model``, or a copy of it whose grouped-query attentions repeat their key and value
+    heads by index (:func:`indexed_heads`)."""
+    from ..modules import ScaledDotProductAttention
+
+    grouped = [(name, m) for name, m in model.named_modules()
+               if isinstance(m, ScaledDotProductAttention) and m.enable_gqa]
+    if not grouped:
+        return model
+    swaps = {}
+    for name, shapes in _seen(model, grouped, inputs).items():
+        if len(shapes) < 2 or len(shapes[0]) < 3 or len(shapes[1]) < 3:
+            continue
+        heads, shared = shapes[0][-3], shapes[1][-3]
+        if heads != shared and heads % shared == 0:
+            swaps[name] = indexed_heads(model.get_submodule(name),
+                                        [h // (heads // shared) for h in range(heads)])
+    return _swap(model, swaps)
+
+
 def _swap(model: nn.Module, swaps: dict[str, nn.Module]) -> nn.Module:
     if not swaps:
         return model
@@ -134,8 +199,9 @@ def onnx_ready(model: nn.Module, inputs: tuple) -> nn.Module:
     ``inputs`` (its output size does not divide its input size) swapped for a
     :class:`FixedWindowPool` over the sizes it is called with, and each dilated "same"
     convolution for a :class:`SamePaddedConv`, and each ``nn.Unflatten`` for a
-    :class:`ReshapedUnflatten`; spectral-normed weights plain (:func:`_plain_spectral_norms`)."""
-    model = _plain_spectral_norms(model)
+    :class:`ReshapedUnflatten`; spectral-normed weights plain (:func:`_plain_spectral_norms`);
+    grouped-query attention's heads repeated by index (:func:`indexed_heads`)."""
+    model = _indexed_heads(_plain_spectral_norms(model), inputs)
     swaps: dict[str, nn.Module] = {
         name: SamePaddedConv(m) for name, m in model.named_modules()
         if type(m) in CONVS and m.padding == "same" and any(d > 1 for d in m.dilation)
@@ -146,23 +212,14 @@ def onnx_ready(model: nn.Module, inputs: tuple) -> nn.Module:
     pools = [(name, m) for name, m in model.named_modules() if type(m) in ADAPTIVE]
     if not pools:
         return model
-    seen: dict[str, tuple[int, ...]] = {}
-    hooks = [m.register_forward_pre_hook(
-        lambda mod, args, name=name: seen.__setitem__(name, tuple(args[0].shape)))
-        for name, m in pools]
-    try:
-        with torch.no_grad():
-            model(*inputs)
-    finally:
-        for hook in hooks:
-            hook.remove()
+    seen = _seen(model, pools, inputs)
     swaps = {}
     for name, pool in pools:
         if name not in seen:
             continue
         rank = int(type(pool).__name__[-2])  # AdaptiveAvgPool2d pools 2 dimensions
         out = _sizes(pool.output_size, rank)
-        sizes = seen[name][-rank:]
+        sizes = seen[name][0][-rank:]
         out = tuple(n if o is None else o for n, o in zip(sizes, out))
         if any(n % o for n, o in zip(sizes, out)):
             swaps[name] = FixedWindowPool(ADAPTIVE[type(pool)], sizes, out)

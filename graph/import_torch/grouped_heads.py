@@ -6,7 +6,9 @@
 
 then attention over the repeated heads (``F.scaled_dot_product_attention``, or the scores
 written out, which :mod:`.masked_scores` and :mod:`.causal_attention` have made one). Each
-repetition is ``x.repeat_interleave(n_rep, dim)``; :func:`unrepeat_heads` gives the attention
+repetition is ``x.repeat_interleave(n_rep, dim)``, and is also read where it is written so
+(the reference code of Mistral and others) or as ``index_select`` of the heads (LayerLoom's own
+ONNX export of the block, read back); :func:`unrepeat_heads` gives the attention
 the heads before it with ``enable_gqa=True`` (the ScaledDotProductAttention block's
 ``enable_gqa``), where the values on the sample show the repetition and the same result.
 """
@@ -75,6 +77,27 @@ def _value(node: fx.Node, values: dict) -> torch.Tensor:
     return values[node.args[0]].transpose(*node.args[1:])
 
 
+def _repeat_source(node: fx.Node) -> Any:
+    """The tensor that ``node`` repeats, as written by hand (``x[:, :, None].expand(…)
+    .reshape(…)``), by ``repeat_interleave`` or by ``index_select`` (an ONNX file's Gather of
+    the heads); the values decide whether it is a repetition. None for any other node."""
+    if calls(node, ("repeat_interleave", torch.repeat_interleave, "index_select",
+                    torch.index_select)) and node.args:
+        return node.args[0]
+    if not calls(node, ("reshape", "view", torch.reshape)) or not node.args:
+        return None
+    expanded = node.args[0]
+    if not isinstance(expanded, fx.Node) or not calls(expanded, ("expand",)) \
+            or not expanded.args or len(expanded.users) != 1:
+        return None
+    unsqueezed = expanded.args[0]
+    if not isinstance(unsqueezed, fx.Node) or not (
+            calls(unsqueezed, (operator.getitem,)) or
+            calls(unsqueezed, ("unsqueeze", torch.unsqueeze))):
+        return None
+    return unsqueezed.args[0]
+
+
 def _repeated(node: Any, values: dict) -> tuple[fx.Node, fx.Node | None, int] | None:
     """``(the tensor before the repetition, the transpose after it or None, the repeat)`` of
     heads repeated by hand along the dimension the attention's heads are (-3 after the
@@ -84,18 +107,9 @@ def _repeated(node: Any, values: dict) -> tuple[fx.Node, fx.Node | None, int] | 
     turn, current = None, node
     if calls(current, ("transpose", torch.transpose)) and len(current.args) == 3:
         turn, current = current, current.args[0]
-    if not calls(current, ("reshape", "view", torch.reshape)) or not current.args:
+    source = _repeat_source(current)
+    if source is None:
         return None
-    expanded = current.args[0]
-    if not isinstance(expanded, fx.Node) or not calls(expanded, ("expand",)) \
-            or not expanded.args or len(expanded.users) != 1:
-        return None
-    unsqueezed = expanded.args[0]
-    if not isinstance(unsqueezed, fx.Node) or not (
-            calls(unsqueezed, (operator.getitem,)) or
-            calls(unsqueezed, ("unsqueeze", torch.unsqueeze))):
-        return None
-    source = unsqueezed.args[0]
     before, after = values.get(source), values.get(current)
     if not isinstance(before, torch.Tensor) or not isinstance(after, torch.Tensor) \
             or before.dim() != after.dim() or before.dim() < 3:

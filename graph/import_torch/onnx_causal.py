@@ -10,6 +10,12 @@ back). It is ``F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=s²
 ScaledDotProductAttention block, found by structure and kept only where its values on the
 probe runs are the file's. The projections and the heads' Reshape and Transpose around it
 import as blocks of their own.
+
+Scores given a padding mask of an input instead (an ``Add`` of a mask computed from token ids
+that hides the key steps where they are 0, as the ScaledDotProductAttention block's
+key_padding_mask exports) are the same attention with that mask, where nn.MultiheadAttention
+cannot hold it (grouped-query attention's key and value of fewer heads): the mask's steps are
+left out, and a PaddingMask of the input feeds the block.
 """
 
 from __future__ import annotations
@@ -28,24 +34,33 @@ _LAYOUT = ("Reshape", "Transpose", "Identity")
 
 
 class CausalAttention(nn.Module):
-    """``F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=scale)``."""
+    """``F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=scale)``; given a
+    padding mask (nonzero at padding, a PaddingMask's), the key steps it marks left out
+    instead, as ``attn_mask=(ids != 0)[:, None, None, :]`` does."""
 
     def __init__(self, scale: float | None, key_order: list[int] | None = None):
         super().__init__()
         self.scale, self.key_order = scale, key_order
 
-    def forward(self, q, k, v):
+    def forward(self, q, k, v, padding=None):
         if self.key_order is not None:  # the keys as the file has them, before kᵀ was made
             k = k.permute(*self.key_order)
-        return F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=self.scale)
+        if padding is None:
+            return F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=self.scale)
+        return F.scaled_dot_product_attention(q, k, v, attn_mask=(padding == 0)[:, None, None, :],
+                                              scale=self.scale)
 
 
 def causal_attention(module, index: int, node) -> tuple | None:
-    """``(CausalAttention, [q, k, v], the value it computes)`` for the ``Softmax`` ``node``
-    of a causal attention (see the module's text), or None."""
+    """``(CausalAttention, [q, k, v], the value it computes, padding)`` for the ``Softmax``
+    ``node`` of a causal attention (see the module's text), or of one whose scores are masked
+    with a padding mask of an input (``padding``: ``(the mask, the input)``; None for a causal
+    one), or None."""
+    from .onnx_masks import padding_of, sources
+
     if node.op_type != "Softmax":
         return None
-    scale, scores, masked = 1.0, node.input[0], False
+    scale, scores, masked, padding = 1.0, node.input[0], False, None
     while True:
         at = module.producer.get(scores)
         if at is None:
@@ -59,6 +74,16 @@ def causal_attention(module, index: int, node) -> tuple | None:
                 return None
             scale *= number if before.op_type == "Mul" else 1.0 / number
             scores = runtime[0]
+        elif before.op_type == "Add" and len(runtime) == 2 and not masked:
+            # a padding mask computed from an input, added: (ids == 0) filled with -3.4e38
+            found = [(mask, other) for mask, other in (runtime, runtime[::-1])
+                     if _reaches_product(module, other)
+                     and len(inputs := sources(module, mask)) == 1
+                     and padding_of(module, mask, inputs[0], additive=True)]
+            if len(found) != 1:
+                return None
+            padding = (found[0][0], sources(module, found[0][0])[0])
+            masked, scores = True, found[0][1]
         elif before.op_type == "Add" and len(runtime) == 1 and not masked:
             mask = next(i for i in before.input if i != runtime[0])
             if mask_kind(module, mask, additive=True) != "causal":
@@ -101,12 +126,29 @@ def causal_attention(module, index: int, node) -> tuple | None:
     for probe in module.probes:
         if any(n not in probe or probe[n].ndim < 3 for n in (q, k, v, out)):
             return None
+        given = None if padding is None else torch.as_tensor(probe[padding[1]] == 0).long()
         with torch.no_grad():
-            got = layer(*(torch.as_tensor(probe[n]) for n in (q, k, v)))
+            got = layer(*(torch.as_tensor(probe[n]) for n in (q, k, v)), given)
         want = torch.as_tensor(probe[out])
         if got.shape != want.shape or not torch.allclose(got, want, atol=1e-5, rtol=1e-4):
             return None
-    return layer, [q, k, v], out
+    return layer, [q, k, v], out, padding
+
+
+def _reaches_product(module, name: str) -> bool:
+    """``name`` is a MatMul of two computed tensors (attention scores), or one scaled."""
+    for _ in range(3):
+        at = module.producer.get(name)
+        if at is None:
+            return False
+        node = module.nodes[at]
+        runtime = [i for i in node.input if module.runtime(i)]
+        if node.op_type == "MatMul" and len(runtime) == 2:
+            return True
+        if node.op_type not in ("Mul", "Div") or len(runtime) != 1:
+            return False
+        name = runtime[0]
+    return False
 
 
 def _number(module, name: str) -> float | None:

@@ -986,14 +986,19 @@ class OnnxModule(nn.Module):
         self._claim(index, linear, [node.input[0]], out, nodes)
 
     def _causal(self, index: int, node) -> None:
-        """Causal attention, from its ``Softmax``: one ScaledDotProductAttention
+        """Causal attention, or attention given a padding mask that is no
+        nn.MultiheadAttention, from its ``Softmax``: one ScaledDotProductAttention
         (:mod:`.onnx_causal`)."""
         found = causal_attention(self, index, node)
         if found is not None:
-            layer, entries, exit_name = found
+            layer, entries, exit_name, padding = found
             distinct = list(dict.fromkeys(entries))
+            stops = distinct if padding is None else distinct + [padding[0]]
+            if padding is not None:  # the mask's steps are left out: the input's padding given
+                entries = entries + [self._padding_step(padding[1])]
+                self.padding_masks.add(padding[0])
             self._claim(index, layer, entries, exit_name,
-                        self._region_nodes(distinct, exit_name, index), call="all")
+                        self._region_nodes(stops, exit_name, index), call="all")
 
     def _flat_linear(self, index: int, node) -> None:
         """A ``Gemm`` (or ``MatMul``) by a weight on a sequence flattened over the batch, as
@@ -1117,6 +1122,8 @@ class OnnxModule(nn.Module):
             for role, w, b in zip(roles, np.split(weight, len(roles)), biases):
                 parts[role] = (w, b)
         width = parts[0][0].shape[0]
+        if any(w.shape[0] != width for w, _ in parts):
+            return  # key and value of fewer heads (grouped-query): ScaledDotProductAttention
         entries = [self._entry(self.nodes[i].input[0], w.shape[1])
                    for i, (w, _) in zip(projections, parts)]
         if None in entries or width % head_dim:
@@ -1945,13 +1952,17 @@ def _slice(xs, a):
 
 
 def _take(xs, a):
-    """``Gather`` of one index along a dimension after the batch: ``x[:, i]``."""
+    """``Gather`` of one index along a dimension after the batch: ``x[:, i]``; of a list of
+    them, ``x.index_select(i, index)`` (grouped-query attention's key and value heads, each
+    repeated for its group of query heads)."""
     index = np.asarray(xs[1])
     axis = int(a.get("axis", 0))
-    if index.ndim != 0 or axis == 0:
-        raise GraphError("Gather of a computed tensor other than one index along a dimension "
-                         "after the batch (x[:, i])")
     rank = a.get("_rank") or xs[0].dim()
+    if index.ndim == 1 and axis % rank and index.dtype.kind in "iu":
+        return xs[0].index_select(axis % rank, torch.as_tensor(index, dtype=torch.long))
+    if index.ndim != 0 or axis % rank == 0:
+        raise GraphError("Gather of a computed tensor other than one index, or one list of "
+                         "them, along a dimension after the batch (x[:, i])")
     return xs[0][tuple([slice(None)] * (axis % rank) + [int(index)])]
 
 

@@ -42,11 +42,6 @@ def _not_imported_back(spec, params, shapes) -> str | None:
     if spec.type == "RMSNorm":
         return ("its ONNX form is written out (Pow, ReduceMean, Add, Sqrt, Reciprocal, Mul), "
                 "which import-onnx does not map back to the block")
-    if spec.type == "ScaledDotProductAttention" and params.get("enable_gqa") \
-            and shapes[1][0] != shapes[0][0]:
-        return ("its key and value heads, repeated for each group of query heads "
-                "(repeat_interleave: Unsqueeze, Tile, Reshape), are not mapped back to "
-                "enable_gqa by import-onnx")
     if spec.type == "ResizeTo":
         return ("its second input serves only for its size (Shape → Resize's sizes); no block "
                 "of the import takes an input for its size alone")
