@@ -2254,8 +2254,8 @@ def _against_runtime(checked, graph, state, atol: float) -> float:
 def _encoder_layers(graph, state: dict):
     """``(graph, state)`` with each run of MultiheadAttention, Add, LayerNorm, Linear,
     ReLU/GELU, Linear, Add, LayerNorm (post-norm, or pre-norm's order) that is one
-    ``nn.TransformerEncoderLayer`` made that block again, and consecutive equal ones one
-    node repeated; ``None`` when there is none. The dropout is not in an ONNX file: PyTorch's
+    ``nn.TransformerEncoderLayer`` made that block again (the attention's padding mask, where
+    it has one, its ``src_key_padding_mask``), and consecutive equal ones one node repeated; ``None`` when there is none. The dropout is not in an ONNX file: PyTorch's
     default, 0.1."""
     from ..compile import compile_graph
     from ..model import Edge, Node
@@ -2263,9 +2263,15 @@ def _encoder_layers(graph, state: dict):
 
     sources: dict[str, list[str]] = {}
     users: dict[str, list[str]] = {}
+    padding: dict[str, str] = {}  # attention -> the PaddingMask feeding its key_padding_mask
     for edge in graph.edges:
-        sources.setdefault(edge.target, []).append(edge.source)
-        users.setdefault(edge.source, []).append(edge.target)
+        if edge.port == "key_padding_mask":
+            padding[edge.target] = edge.source
+            continue
+        if edge.source not in sources.get(edge.target, []):  # self-attention: one source
+            sources.setdefault(edge.target, []).append(edge.source)
+        if edge.target not in users.get(edge.source, []):
+            users.setdefault(edge.source, []).append(edge.target)
     nodes = {n.id: n for n in graph.nodes}
     shapes = {k: v.shape for k, v in validate(graph).resolution.top.nodes.items()}
 
@@ -2326,13 +2332,14 @@ def _encoder_layers(graph, state: dict):
                   "dim_feedforward": nodes[linear1].params["out_features"], "dropout": 0.1,
                   "activation": "relu" if nodes[act].type == "ReLU" else "gelu",
                   "norm_first": bool(pre), "layer_norm_eps": norms[0].get("eps", 1e-5)}
-        layers.append((x, chain, exit_id, params))
+        layers.append((x, chain, exit_id, params, padding.get(attn)))
     if not layers:
         return None
-    # consecutive equal layers: one node, repeated
+    # consecutive equal layers (given the same padding mask): one node, repeated
     runs: list[list] = []
     for layer in layers:
         if runs and runs[-1][-1][2] == layer[0] and runs[-1][-1][3] == layer[3] and \
+                runs[-1][-1][4] == layer[4] and \
                 all(u in layer[1] for u in users.get(layer[0], [])):
             runs[-1].append(layer)
         else:
@@ -2355,10 +2362,12 @@ def _encoder_layers(graph, state: dict):
         first = next(n for n in new_nodes if n.id in gone)
         new_nodes = [node if n is first else n for n in new_nodes
                      if n is first or n.id not in gone]
-        entry, exit_id = run[0][0], run[-1][2]
+        entry, exit_id, mask = run[0][0], run[-1][2], run[0][4]
+        given = [Edge(entry, node_id, "src"), Edge(mask, node_id, "src_key_padding_mask")] \
+            if mask else [Edge(entry, node_id)]
         new_edges = [e for e in new_edges if e.target not in gone and e.source not in gone] + \
-            [Edge(entry, node_id)] + [Edge(node_id, e.target, e.port, e.extra) for e in
-                                     new_edges if e.source == exit_id]
+            given + [Edge(node_id, e.target, e.port, e.extra) for e in new_edges
+                     if e.source == exit_id]
         made.append((node_id, run))
         for e in new_edges:  # a later run's edges from this one's last node
             if e.source == exit_id:
@@ -2377,7 +2386,7 @@ def _encoder_layers(graph, state: dict):
                 new.get_submodule(new_names[n.id]).load_state_dict(
                     old.get_submodule(old_names[n.id]).state_dict())
         for node_id, run in made:
-            for copy_index, (_, chain, _, params) in enumerate(run):
+            for copy_index, (_, chain, _, params, _) in enumerate(run):
                 path = new_names[node_id] + (f".{copy_index}" if len(run) > 1 else "")
                 layer = new.get_submodule(path)
                 if params["norm_first"]:

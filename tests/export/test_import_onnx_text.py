@@ -1,9 +1,8 @@
 """``import-onnx`` of the text templates and across opsets: lstm-text and transformer-text come
 back from their ONNX files with the same parameter count and outputs, at opsets 13/14, 17 and 20
 (the newest the TorchScript exporter writes); lstm-text as the same blocks, and transformer-text
-without its padding mask too (an encoder layer given a padding mask imports as its parts, a
-MultiheadAttention given the PaddingMask among them); two image/tabular templates at each of
-those opsets too."""
+with its padding mask (the encoder layer given the PaddingMask) and without it; two
+image/tabular templates at each of those opsets too."""
 
 from __future__ import annotations
 
@@ -105,11 +104,13 @@ def test_transformer_text_comes_back_with_its_padding_mask(opset, tmp_path, monk
     with torch.no_grad():
         torch.testing.assert_close(imported(ids), model(ids), atol=1e-4, rtol=1e-4)
     types = [n.type for n in graph.nodes]
-    assert types[:4] == ["Input", "PaddingMask", "Embedding", "PositionalEmbedding"]
+    assert types[:5] == ["Input", "PaddingMask", "Embedding", "PositionalEmbedding",
+                         "TransformerEncoderLayer"]
     mask = next(n.id for n in graph.nodes if n.type == "PaddingMask")
-    assert {e.target for e in graph.edges if e.source == mask} == {
-        n.id for n in graph.nodes if n.type == "MultiheadAttention"}  # each of the 2 layers'
-    assert types.count("MultiheadAttention") == 2
+    encoder = next(n for n in graph.nodes if n.type == "TransformerEncoderLayer")
+    assert encoder.repeat == 2 and "MultiheadAttention" not in types  # the layer, not parts
+    assert [(e.target, e.port) for e in graph.edges if e.source == mask] == [
+        (encoder.id, "src_key_padding_mask")]
 
 
 @pytest.mark.parametrize("opset", [14, 17, NEWEST])  # 13 cannot export attention

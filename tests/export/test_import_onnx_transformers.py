@@ -99,16 +99,19 @@ def test_gpt2_causal_attention_and_flattened_linears_import(tmp_path):
 
 def test_bert_given_attention_mask_takes_padded_batches_as_the_original_does(tmp_path):
     """The attention_mask imports as an Input feeding a PaddingMask (1 where it is 0), the
-    key_padding_mask of both attentions: a padded batch of texts of different lengths gives
-    what onnxruntime gives on the file, and a padded step's token changes nothing. It was
-    refused ('no block takes a mask')."""
+    src_key_padding_mask of the encoder layer, repeated for both of BERT's layers (each was a
+    MultiheadAttention given the mask, among the layer's parts): a padded batch of texts of
+    different lengths gives what onnxruntime gives on the file, and a padded step's token
+    changes nothing. It was refused ('no block takes a mask')."""
     graph, state, diff = _imported("bert_mask_torchscript.onnx")
     assert diff < 1e-5
     types = {n.id: n.type for n in graph.nodes}
     assert types["attention_mask"] == "Input" and types["padding_mask"] == "PaddingMask"
-    masked = sorted(e.target for e in graph.edges if e.port == "key_padding_mask")
-    assert [types[t] for t in masked] == ["MultiheadAttention"] * 2
-    assert all(e.source == "padding_mask" for e in graph.edges if e.port == "key_padding_mask")
+    masked = [e.target for e in graph.edges if e.port == "src_key_padding_mask"]
+    assert [types[t] for t in masked] == ["TransformerEncoderLayer"]
+    assert next(n for n in graph.nodes if n.id == masked[0]).repeat == 2
+    assert "MultiheadAttention" not in types.values()
+    assert [e.source for e in graph.edges if e.port and "padding" in e.port] == ["padding_mask"]
     compiled = compile_graph(graph).eval()
     compiled.load_state_dict(state, strict=True)
     ids = SAVED["input_ids"]
