@@ -21,8 +21,14 @@ CSS = """
 <style>
 /* the keep-typing script's container (ui/keep_typing.py) takes no room, nor a gap */
 div:has(> .st-key-keep_typing), .st-key-keep_typing { display: none; }
-/* room for the canvas: less padding above the page */
-.block-container { padding-top: 3.2rem; padding-bottom: 1.5rem; }
+/* room for the canvas: less padding above the page, but enough that the project bar, the
+   page's first row, clears the navigation bar over it (60 px high) by 7 px on every page */
+.block-container { padding-top: 4.2rem; padding-bottom: 1.5rem; }
+/* an element that only runs a script (the browser's id cookie, set on a first visit) takes no
+   room, nor a gap: the project bar stood 16 px lower on a first visit than on any later one,
+   where its top was under the navigation bar */
+[data-testid="stElementContainer"]:has(> [data-testid="stHtml"] > script:only-child) {
+  display: none; }
 /* tertiary buttons of the problem list read as a list, left-aligned */
 .st-key-problems button, .st-key-problems-pop button { justify-content: flex-start;
   text-align: left; }
