@@ -90,6 +90,10 @@ def merge_or_why(base: dict, mine: dict, theirs: dict, *, theirs_win: bool = Fal
             name = what.split(".", 1)[1]
             return (f"it changes what is inside the block {name}, which the other edit "
                     f"ungrouped (its blocks are in the design itself now)")
+        if what.startswith("inside."):
+            name = what.split(".", 1)[1]
+            return (f"it ungroups the block {name}, inside which the other edit changed more "
+                    f"than its blocks' params")
         if what.startswith("wired."):  # the other edit wired a block this one removes
             return f"the other edit wired {what.split('.', 1)[1]}, which this edit removes"
         return f"it wires {what.split('.', 1)[1]}, which the other edit removed"
@@ -109,6 +113,7 @@ class _Merger:
         base, mine, theirs = self._follow_renames(base, mine, theirs, out)
         mine = self._into_groups(base, mine, theirs, out)
         mine = self._out_of_groups(base, mine, theirs, out)
+        mine = self._ungrouped_here(base, mine, theirs)
         self._merge_level(base, mine, theirs, out)
         for key in (set(base) | set(mine)) - {"nodes", "edges", "blocks", "variables"}:
             self._merge_value(out, key, base.get(key, _NO), mine.get(key, _NO),
@@ -371,6 +376,66 @@ class _Merger:
             blocks[name] = b_blk  # made on the ungrouped nodes: the unused block stays theirs
         return {**mine, "blocks": blocks} if blocks != m_blocks else mine
 
+    def _ungrouped_here(self, base: dict, mine: dict, theirs: dict) -> dict:
+        """``mine`` with what ``theirs`` changed inside a composite block whose one use (at the
+        top level) ``mine`` ungrouped (or took back: an undo of the group) made on the blocks
+        ungrouped: their params, label, repeat, place. Those changes stayed in the block's
+        definition, which nothing used any more: the design computed the old values, told as
+        'both changes are kept'. :class:`Conflict` (``inside.``) where ``theirs`` changed more
+        there (a block added or removed, a wire, the block's own params)."""
+        b_blocks, t_blocks = base.get("blocks") or {}, theirs.get("blocks") or {}
+        m_blocks = mine.get("blocks") or {}
+        changed = [name for name in b_blocks if name in t_blocks and t_blocks[name] != b_blocks[name]
+                   and m_blocks.get(name, _NO) in (b_blocks[name], _NO)]
+        if not changed:
+            return mine
+        was = {n.get("id"): n for n in base.get("nodes", []) if isinstance(n, dict)}
+        now = {n.get("id"): n for n in mine.get("nodes", []) if isinstance(n, dict)}
+        used = {n.get("type") for level in [mine, *m_blocks.values()] if isinstance(level, dict)
+                for n in level.get("nodes", []) if isinstance(n, dict)}
+        out = mine
+        for name in changed:
+            uses = [nid for nid, n in was.items() if n.get("type") == name]
+            if name in used or len(uses) != 1 or uses[0] in now:
+                continue
+            b_blk, t_blk = b_blocks[name], t_blocks[name]
+            ids = ungrouped_ids(uses[0], b_blk, was, now)
+            b_inner = {n.get("id"): n for n in b_blk.get("nodes", []) if isinstance(n, dict)}
+            t_inner = {n.get("id"): n for n in t_blk.get("nodes", []) if isinstance(n, dict)}
+            if ids is None or set(b_inner) != set(t_inner) or any(
+                    b_blk.get(k) != t_blk.get(k) for k in set(b_blk) | set(t_blk) if k != "nodes"):
+                raise Conflict(f"inside.{name}")
+            if out is mine:
+                out = copy.deepcopy(mine)
+            nodes = {n.get("id"): n for n in out.get("nodes", []) if isinstance(n, dict)}
+            for iid, t_node in t_inner.items():
+                b_node = b_inner[iid]
+                if t_node == b_node:
+                    continue
+                keys = {k for k in set(b_node) | set(t_node)
+                        if b_node.get(k, _NO) != t_node.get(k, _NO)}
+                if iid not in ids or not keys <= {*NODE_FIELDS, "position"}:
+                    raise Conflict(f"inside.{name}")
+                target = nodes[ids[iid]]
+                for key in sorted(keys):
+                    if key == "position":
+                        target["position"] = moved(b_node.get("position"),
+                                                   t_node.get("position"), target.get("position"))
+                        continue
+                    b_val, t_val = b_node.get(key, _NO), t_node.get(key, _NO)
+                    if key == "params":
+                        b_val, t_val = b_val or {}, t_val or {}
+                        for p in set(b_val) | set(t_val):
+                            if b_val.get(p, _NO) != t_val.get(p, _NO):
+                                _take(target.setdefault("params", {}), p, t_val.get(p, _NO),
+                                      name)
+                    else:
+                        _take(target, key, t_val, name)
+            # the definition, unused here, left as theirs (also where mine took it out: an undo
+            # of the group), which holds their change too
+            out["blocks"] = {**(out.get("blocks") or {}), name: copy.deepcopy(t_blk)}
+        return out
+
     def _carry_out_of_group(self, use: str, b_blk: dict, m_blk: dict, base: dict,
                             ids: dict[str, str], out: dict) -> None:
         """What ``mine`` changed inside the block (``b_blk`` → ``m_blk``) made on its nodes
@@ -468,6 +533,18 @@ class _Merger:
             if old in held:
                 mine = block_renamed(mine, old, there)
         return base, mine, theirs
+
+
+def _take(holder: dict, key: str, value: Any, block: str) -> None:
+    """``holder[key]`` set to ``value`` (removed for :data:`_NO`), the other side's value of a
+    field inside the composite block ``block``, now on its block ungrouped; an expression
+    (``=…``) that may name the block's own params is not laid there (:class:`Conflict`)."""
+    if isinstance(value, str) and value.startswith("="):
+        raise Conflict(f"inside.{block}")
+    if value is _NO:
+        holder.pop(key, None)
+    else:
+        holder[key] = copy.deepcopy(value)
 
 
 def fresh_names_for_added_blocks(design: dict, base: dict, theirs: dict) -> dict:
