@@ -43,6 +43,7 @@ class Mapped:
     then: list[tuple[str, dict]] = field(default_factory=list)
     name: str | None = None  # the block's id stem (default: where the call is)
     trainable: bool = True  # False: its weights are the model's buffers (a fixed table)
+    transposed: tuple[str, ...] = ()  # keys of ``weights`` the block holds transposed
     # Slices of positions picked one by one (x[:, 0], x[:, 1]): kept, not merged into a Chunk
     # (which would split another width differently)
     picked: bool = False
@@ -630,6 +631,9 @@ def _matmul(ctx: Context, node: fx.Node) -> Mapped:
     a = args(node, ("input", "other")) if node.target not in (torch.bmm, "bmm") \
         else args(node, ("input", "mat2"))
     left, right = a["input"], a.get("other", a.get("mat2"))
+    by_weight = _by_weight(ctx, node, left, right)
+    if by_weight is not None:
+        return by_weight
     for operand in (left, right):
         const = ctx.const(operand)
         if const is not None:
@@ -643,6 +647,56 @@ def _matmul(ctx: Context, node: fx.Node) -> Mapped:
                           f"batch); MatMul multiplies two tensors of the same rank, 3-D or more, "
                           f"batch first on both")
     return Mapped("MatMul", {}, [left, right], ports=["left", "right"])
+
+
+def _by_weight(ctx: Context, node: fx.Node, left: Any, right: Any) -> Mapped | None:
+    """``x @ self.W`` (W ``[in, out]``, a parameter or buffer of the model) or ``x @ self.W.T``
+    (``[out, in]``, as nn.Linear keeps it; Tancik's Fourier features ``x @ self.B.T``), x
+    computed with ``in`` features last: a Linear without bias holding W, frozen where W is a
+    buffer (as the F.linear of a buffer is), transposed where the product is by W itself. None
+    for any other product."""
+    turned = isinstance(right, fx.Node) and (
+        right.op == "call_function" and right.target is getattr and right.args[1:] == ("T",)
+        or right.op == "call_method" and right.target == "t"
+        or right.op == "call_method" and right.target == "transpose"
+        and sorted(d % 2 for d in right.args[1:] if isinstance(d, int)) == [0, 1])
+    weight = ctx.const(right.args[0] if turned else right)
+    if weight is None and not turned:  # a buffer's .T, taken when traced: a view of it
+        weight, turned = _transposed_buffer(ctx, right), True
+    if weight is None or ctx.const(left) is not None or not weight.rows or \
+            weight.tensor.dim() != 2 or not isinstance(left, fx.Node) or \
+            left in getattr(ctx, "made", ()):
+        return None
+    x = ctx.tensor(left, "input")
+    shape = _shape(ctx, x)
+    width = weight.tensor.shape[1 if turned else 0]
+    if len(shape) < 2 or shape[-1] != width:
+        return None
+    source = right.args[0] if turned and right.op != "get_attr" else right
+    if sum(1 for u in source.users if u is not node) > (1 if source is not right else 0) \
+            or len(right.users) != 1:
+        raise Unsupported(f"the {held(ctx.model, weight.path)} '{weight.path}' multiplies "
+                          f"more than one tensor, sharing its values; each LayerLoom block "
+                          f"has weights of its own")
+    out = weight.tensor.shape[0 if turned else 1]
+    return Mapped("Linear", {"out_features": out, "bias": False}, [x],
+                  weights={"weight": (weight.path, weight.tensor)},
+                  transposed=() if turned else ("weight",),
+                  name=weight.path.rpartition(".")[0] or weight.path)
+
+
+def _transposed_buffer(ctx: Context, node: Any) -> Const | None:
+    """The buffer whose ``.T`` the tensor made in forward ``node`` is (the tracer reads a
+    buffer as the tensor itself, so ``self.B.T`` is a view taken at once), or None."""
+    fixed = ctx.fixed(node)
+    if fixed is None or fixed[1] is not None or fixed[0].dim() != 2:
+        return None
+    value = fixed[0]
+    for path, buffer in ctx.model.named_buffers():
+        if buffer.dim() == 2 and buffer.data_ptr() == value.data_ptr() and \
+                tuple(buffer.shape) == tuple(value.shape)[::-1] and torch.equal(buffer.T, value):
+            return Const(path, buffer)
+    return None
 
 
 _EQUALS = (operator.eq, torch.eq, "eq")

@@ -889,7 +889,7 @@ class Importer:
                                                 for k, v in source.state_dict().items()})
                     transposed = transposed_weights(source)
                 else:
-                    original = mapped.weights
+                    original, transposed = mapped.weights, mapped.transposed
                 if built or original:
                     match_weights(weights, block_id, attribute, built, original, transposed)
                     self.learned.setdefault(block_id, []).extend(

@@ -102,7 +102,14 @@ class _Tracer(fx.Tracer):
         except NameError:
             if next(iter(m.parameters()), None) is None and next(iter(m.buffers()), None) is None:
                 return forward(*args, **kwargs)
-            raise
+            made = f"nn.{type(m).__name__}({m.extra_repr()})" \
+                if type(m).__module__.startswith("torch.nn") else type(m).__name__
+            raise _Refused(f"it makes {made}, a layer with weights, inside forward, so its "
+                           f"weights are drawn anew at every call: the model gives other "
+                           f"outputs each time, and has no weights of that layer to import "
+                           f"(nor would an optimiser given model.parameters() train them); "
+                           f"make the layer in __init__ (self.layer = {made}) and call it in "
+                           f"forward") from None
         return super().call_module(m, forward, args, kwargs)
 
     def proxy(self, node: fx.Node) -> fx.Proxy:
@@ -528,6 +535,12 @@ def _trace_failure(model: nn.Module, exc: Exception) -> str:
                   "`y[:, 0] = 0`), an in-place write that no block makes; compute the part and "
                   "join it with the rest instead: y = torch.cat([y[:, 0:2] * 2 - 0.5, "
                   "y[:, 2:]], dim=1)")
+    elif "parameter is not a member of this module" in text:
+        reason = ("it makes a parameter inside forward (nn.Parameter(...)), so its values are "
+                  "new at every call, and no optimiser given model.parameters() learns them; "
+                  "the model has no weights there to import. Make it in __init__ "
+                  "(self.weight = nn.Parameter(torch.randn(n_in, n_out))) and use it in "
+                  "forward (x @ self.weight imports as a Linear)")
     elif "cannot be interpreted as an integer" in text:
         reason = ("it uses a traced size as a Python number (such as `range(len(x))` or "
                   "`range(x.size(0))`, a loop over the samples of the batch), which tracing "

@@ -226,7 +226,7 @@ def test_check_import_compares_the_compiled_graph():
 class Inner(nn.Module):
     def __init__(self):
         super().__init__()
-        self.w = nn.Parameter(torch.randn(4, 4))
+        self.w = nn.Parameter(torch.randn(2, 4, 4))  # a stack of matrices: no Linear's weight
 
     def forward(self, x):
         return torch.matmul(x, self.w)
