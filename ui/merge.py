@@ -114,6 +114,7 @@ class _Merger:
         mine = self._into_groups(base, mine, theirs, out)
         mine = self._out_of_groups(base, mine, theirs, out)
         mine = self._ungrouped_here(base, mine, theirs)
+        mine, theirs = self._grouped_here(base, mine, theirs)
         self._merge_level(base, mine, theirs, out)
         for key in (set(base) | set(mine)) - {"nodes", "edges", "blocks", "variables"}:
             self._merge_value(out, key, base.get(key, _NO), mine.get(key, _NO),
@@ -435,6 +436,62 @@ class _Merger:
             # of the group), which holds their change too
             out["blocks"] = {**(out.get("blocks") or {}), name: copy.deepcopy(t_blk)}
         return out
+
+    def _grouped_here(self, base: dict, mine: dict, theirs: dict) -> tuple[dict, dict]:
+        """``mine`` with what ``theirs`` set on blocks (at the top level) that ``mine`` grouped
+        into a new composite block (their params, label, repeat) made on those blocks inside
+        it, and ``theirs`` with those blocks as they were (their change carried, nothing left
+        to contest). Mine's group removed them, so their edit was lost in the group (told to
+        this tab as 'both changed conv1'; the other tab told nothing). Left to the merge as
+        before where a param ``mine`` made the block's own (``=name``) was set there."""
+        b_blocks, m_blocks = base.get("blocks") or {}, mine.get("blocks") or {}
+        new = [name for name in m_blocks if name not in b_blocks and isinstance(m_blocks[name], dict)]
+        if not new:
+            return mine, theirs
+        was = {n.get("id"): n for n in base.get("nodes", []) if isinstance(n, dict)}
+        there = {n.get("id"): n for n in theirs.get("nodes", []) if isinstance(n, dict)}
+        here = {n.get("id") for n in mine.get("nodes", []) if isinstance(n, dict)}
+        out_mine, out_theirs = mine, theirs
+        for name in new:
+            for inner in m_blocks[name].get("nodes", []):
+                nid = inner.get("id") if isinstance(inner, dict) else None
+                b, t = was.get(nid), there.get(nid)
+                if b is None or t is None or nid in here or t == b \
+                        or inner.get("type") != b.get("type"):
+                    continue
+                keys = {k for k in set(b) | set(t) if b.get(k, _NO) != t.get(k, _NO)}
+                if not keys <= {*NODE_FIELDS, "position"}:
+                    continue
+                m_params, b_params = inner.get("params") or {}, b.get("params") or {}
+                t_params = t.get("params") or {}
+                if any(str(m_params.get(p, "")).startswith("=") and m_params.get(p) != b_params.get(p)
+                       for p in set(b_params) | set(t_params)
+                       if b_params.get(p, _NO) != t_params.get(p, _NO)):
+                    continue  # the group made that param the block's own: contested as before
+                if out_mine is mine:
+                    out_mine, out_theirs = copy.deepcopy(mine), copy.deepcopy(theirs)
+                target = next(n for n in out_mine["blocks"][name]["nodes"]
+                              if isinstance(n, dict) and n.get("id") == nid)
+                # theirs' values where mine left them as they were (mine's win where both set
+                # one: said); a place at the top level is no place inside the block
+                fields = [("params", p, b_params.get(p, _NO), t_params.get(p, _NO))
+                          for p in sorted(set(b_params) | set(t_params))] + \
+                    [("", k, b.get(k, _NO), t.get(k, _NO)) for k in sorted(keys)
+                     if k not in ("params", "position")]
+                for where, key, b_val, t_val in fields:
+                    holder = target.setdefault("params", {}) if where else target
+                    if t_val == b_val or holder.get(key, _NO) == t_val:
+                        continue
+                    if holder.get(key, _NO) != b_val:
+                        self._contested(f"{nid}.{where + '.' if where else ''}{key}")
+                    elif t_val is _NO:
+                        holder.pop(key, None)
+                    else:
+                        holder[key] = copy.deepcopy(t_val)
+                at = next(i for i, n in enumerate(out_theirs["nodes"])
+                          if isinstance(n, dict) and n.get("id") == nid)
+                out_theirs["nodes"][at] = copy.deepcopy(b)
+        return out_mine, out_theirs
 
     def _carry_out_of_group(self, use: str, b_blk: dict, m_blk: dict, base: dict,
                             ids: dict[str, str], out: dict) -> None:

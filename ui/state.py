@@ -877,10 +877,6 @@ class DesignerState:
         old, new = before.to_dict(), project.graph.to_dict()
         if old == new:
             return False
-        # undo and redo keep taking back this tab's own steps, laid over the other tab's save
-        self._rebase_history(
-            list(self.undo_stack), list(self.redo_stack), old, new,
-            told=lambda left: self._tell_replaced(before, project.graph, since, left=left))
         self.merged_over = None
         self.graph = project.graph
         self._follow_renames(before)
@@ -893,6 +889,12 @@ class DesignerState:
         self.designs[self.revision] = project.graph
         for gone in [r for r in self.designs if r < self.revision - DESIGNS_KEPT]:
             del self.designs[gone]
+        # undo and redo keep taking back this tab's own steps, laid over the other tab's save;
+        # told with the values of this tab's edits that save replaced (after the renames it
+        # made are followed)
+        self._rebase_history(
+            list(self.undo_stack), list(self.redo_stack), old, new,
+            told=lambda left: self._tell_replaced(before, project.graph, since, left=left))
         return True
 
     def _tell_replaced(self, mine: Graph, saved: Graph, since: int,

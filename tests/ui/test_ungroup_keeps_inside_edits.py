@@ -69,3 +69,19 @@ def test_a_block_added_inside_a_group_this_tab_then_ungroups_is_not_lost(tmp_pat
                "its blocks' params" in t for t in told)
     assert [s for s in store.snapshots(a.project_id)
             if s.name.startswith("this tab's edit, not applied")]
+
+
+def test_a_param_set_on_a_block_this_tab_then_groups_lands_inside_the_group(tmp_path):
+    """B sets conv1's kernel_size; A, not yet showing it, groups conv1 and relu1: the group
+    holds B's 5. A's group removed conv1 with B's value ('both changed conv1', B's version
+    only kept as a snapshot), B told nothing."""
+    store = ProjectStore(tmp_path)
+    a = DesignerState.new(store, load_template("seed-cnn"))
+    b = DesignerState.open(store, a.project_id)
+    b.apply(edit.set_param, (), "conv1", "kernel_size", 5)
+    assert a.group(["conv1", "relu1"]) == "block1"
+    saved = store.load(a.project_id).graph
+    inner = {n.id: n.params.get("kernel_size") for n in saved.blocks["Block"].nodes}
+    assert inner["conv1"] == 5 and validate(saved).ok
+    assert not [n for n in a.take_notices() if n.kind == "warning"]
+    assert store.snapshots(a.project_id) == []
