@@ -907,8 +907,12 @@ class DesignerState:
         leave them as saved where they are among ``left`` (fields by name,
         ``dropout1.p``); returns the names of ``left`` it told."""
         old, new = mine.to_dict(), saved.to_dict()
+        changed = savelog.diff(old, new)
+        # and a value whose block that save removed (the diff names the block, not the value)
+        changed += [path for path in self.own if path not in changed
+                    and savelog.value_at(new, path) is savelog.MISSING]
         replaced = [(path, self.own[path], savelog.value_at(new, path))
-                    for path in savelog.diff(old, new) if path not in made
+                    for path in changed if path not in made
                     and path in self.own and savelog.value_at(old, path) == self.own[path]]
         if not replaced:
             return set()

@@ -135,3 +135,29 @@ def test_a_snapshot_restored_in_a_tab_behind_another_tabs_edit_is_restored(tmp_p
     assert a.catch_up()
     (told,) = a.take_notices()
     assert told.details == ("dropout1.p: your 0.2 was replaced by 0.5 from another tab",)
+
+
+def test_a_value_whose_block_another_tab_deleted_is_told(tmp_path):
+    """B set dropout1's p; A, not yet showing it, deleted dropout1 on its canvas (its delete
+    wins, B's version kept as a snapshot). B was told only that an undo step no longer fits,
+    nothing of its value."""
+    import copy
+
+    store = ProjectStore(tmp_path)
+    a = DesignerState.new(store, with_dropout())
+    pid = a.project_id
+    b = DesignerState.open(store, pid)
+    b.apply(edit.set_param, (), "dropout1", "p", 0.3)
+    level = copy.deepcopy(a.level())
+    level["nodes"] = [n for n in level["nodes"] if n["id"] != "dropout1"]
+    level["edges"] = [e for e in level["edges"] if "dropout1" not in (e["source"], e["target"])]
+    level["edges"].append({"source": "flat", "target": "fc"})
+    a.handle_events({"events": [{"seq": 1, "event": "change", "base": a.canvas_version(),
+                                 "graph": level, "selected": []}]})
+    assert "dropout1" not in {n.id for n in store.load(pid).graph.nodes}
+    assert b.catch_up()
+    told = [n for n in b.take_notices() if n.details]
+    assert [n.details for n in told] == [("dropout1.p: your 0.3 was removed from another tab",)]
+    kept = told[0].text.split("“")[1].split("”")[0]
+    snap = next(s for s in store.snapshots(pid) if s.name == kept)
+    assert p_of(store.load_snapshot(pid, snap.id)) == 0.3
