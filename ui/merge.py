@@ -246,6 +246,8 @@ class _Merger:
         final: dict[str, str] = {}
         for old in sorted(set(m_map) | set(t_map)):
             if old not in m_map:
+                if self.theirs_win and where(old, m_map, m_ids) is None:
+                    raise Conflict(f"changed.{old}")  # an undo removing a block theirs renamed
                 final[old] = t_map[old]
                 continue
             if where(old, t_map, t_ids) is None:
@@ -586,6 +588,8 @@ class _Merger:
         for old, there in theirs_renamed.items():
             if old in mine_renamed or there in held:
                 continue
+            if self.theirs_win and old not in held:
+                raise Conflict(f"changed.block {old}")  # an undo removing a block theirs renamed
             base = block_renamed(base, old, there)
             if old in held:
                 mine = block_renamed(mine, old, there)

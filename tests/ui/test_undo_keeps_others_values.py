@@ -287,3 +287,21 @@ def test_a_ctrl_z_sent_with_the_run_that_learns_of_the_other_save_only_says_so(h
     saved = ProjectStore().load(pid).graph
     assert saved.node("conv1").position == start
     assert saved.node("conv2").position == [40, 700]
+
+
+def test_undo_of_a_block_added_that_another_tab_renamed_since_is_skipped(tmp_path):
+    """A dropped a Dropout; B renamed it regularise: A's Undo took the block away, B's rename
+    with it, unsaid."""
+    store = ProjectStore(tmp_path)
+    a = DesignerState.new(store, load_template("seed-cnn"))
+    level = a.level()
+    level["nodes"].append({"id": "drop9", "type": "Dropout", "params": {"p": 0.5},
+                           "position": [900, 900]})
+    a.commit(edit.set_level(a.graph, (), level))
+    b = DesignerState.open(store, a.project_id)
+    b.apply(edit.rename_node, (), "drop9", "regularise")
+    a.catch_up()
+    told = [t for t in _warnings(a) if t.startswith("Undo")]
+    assert len(told) == 1 and "it removes drop9, which the other tab changed since" in told[0]
+    assert not a.undo_stack
+    assert "regularise" in {n.id for n in store.load(a.project_id).graph.nodes}
