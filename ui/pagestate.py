@@ -76,6 +76,7 @@ class PagesState:
     config: dict[str, Any] = field(default_factory=dict)  # TrainConfig fields changed
     lr_range: dict | None = None  # the last LR finder result: lrs, losses, suggested
     run_id: int | None = None  # the run the Train page shows (one of the project's runs)
+    watched: int | None = None  # the run the Train page last showed training
     results_run: int | None = None
     compare: list[int] = field(default_factory=list)  # runs overlaid on the Runs page
     sweep_id: int | None = None  # the sweep the Runs page shows

@@ -41,7 +41,13 @@ def render(state) -> None:
         store = live.store_of()
         run = current_run(state, pages, store)
         active = run is not None and run.status in ACTIVE
-        with st.expander("Training settings", expanded=not active):
+        if active:
+            pages.watched = run.id
+        # the settings fold away while a run trains, and stay folded over the run this session
+        # watched train once it ends: its outcome and the way on to the Results page then show
+        # without scrolling at 1366×768 (a click on "Training settings" opens them)
+        folded = run is not None and (active or run.id == pages.watched)
+        with st.expander("Training settings", expanded=not folded):
             config = config_form(pages, run_task(state, pages))
             lr_finder(state, pages, config)
         controls(state, pages, store, run, config)
