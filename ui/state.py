@@ -575,8 +575,9 @@ class DesignerState:
                 f" ({_shown(value)})" if value is not savelog.MISSING else "")
         else:
             names = [name + (f" ({_shown(v)})" if v is not savelog.MISSING else "")
-                     for name, v in fields[:6]]
-            names[-1:] = [f"{names[-1]} …"] if len(fields) > 6 else names[-1:]
+                     for name, v in fields]
+            if len(names) > 6:
+                names = names[:5] + [f"{len(names) - 5} more"]
             leaves = (", ".join(names[:-1]) + f" and {names[-1]} as another tab or window "
                       "set them since")
         verb = what.lower()

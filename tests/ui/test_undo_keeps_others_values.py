@@ -305,3 +305,21 @@ def test_undo_of_a_block_added_that_another_tab_renamed_since_is_skipped(tmp_pat
     assert len(told) == 1 and "it removes drop9, which the other tab changed since" in told[0]
     assert not a.undo_stack
     assert "regularise" in {n.id for n in store.load(a.project_id).graph.nodes}
+
+
+def test_several_values_left_are_named_in_one_line(tmp_path):
+    """A's tab comes back to the project after B set both params A's one step had set."""
+    store = ProjectStore(tmp_path)
+    a = DesignerState.new(store, load_template("seed-cnn"))
+    graph = edit.set_param(a.graph, (), "conv1", "out_channels", 64)
+    a.commit(edit.set_param(graph, (), "conv1", "kernel_size", 5))
+    first = a.project_id
+    a = a.switch(DesignerState.new(store, load_template("lenet5")))
+    b = DesignerState.open(store, first)
+    b.apply(edit.set_param, (), "conv1", "out_channels", 128)
+    b.apply(edit.set_param, (), "conv1", "kernel_size", 7)
+    a = a.switch(DesignerState.open(store, first))
+    assert _warnings(a) == [
+        "Undo leaves conv1.kernel_size (7) and conv1.out_channels (128) as another tab or "
+        "window set them since: undo and redo never put your value back over a newer one from "
+        "another tab. Nothing else is left to undo."]
