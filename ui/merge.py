@@ -531,6 +531,12 @@ class _Merger:
                 else:
                     raise Conflict(f"ungrouped.{name}")
         gone = {ids[iid] for iid in b_inner if iid not in m_inner and iid in ids}
+        for iid in b_inner:
+            home = ids.get(iid)
+            if home in gone and any(b_inner[iid].get(k) != now[home].get(k) for k in NODE_FIELDS):
+                if self.theirs_win:
+                    raise Conflict(f"changed.{home}")
+                self._contested(f"{home} (removed here, changed there)")  # as at the top level
         added: dict[str, str] = {}
         for iid, node in m_inner.items():
             if iid in b_inner:

@@ -121,3 +121,22 @@ def test_a_change_of_the_group_s_ports_is_still_refused_and_kept(tmp_path):
     assert any("it changes what is inside the block Block, which the other edit ungrouped"
                in t for t in told)
     assert len(store.snapshots(a.project_id)) == 1  # the tab's version, kept
+
+
+def test_a_block_removed_inside_the_group_that_the_other_tab_changed_since_is_said(tmp_path):
+    """A set relu1's label after ungrouping; B, still showing the group, deletes relu1 there:
+    B's delete is laid, as at the top level, said as both changing relu1, A's version kept."""
+    store = ProjectStore(tmp_path)
+    a, b, _ = _ungrouped_under(store)
+    a.apply(edit.update_node, (), "relu1", label="act")
+    level = copy.deepcopy(b.level())
+    level["nodes"] = [n for n in level["nodes"] if n["id"] != "relu1"]
+    level["edges"] = [e for e in level["edges"] if "relu1" not in (e["source"], e["target"])]
+    level["edges"].append({"source": "conv1", "target": "out"})
+    _send(b, level)
+    saved = store.load(a.project_id).graph
+    assert "relu1" not in {n.id for n in saved.nodes}
+    told = [n.text for n in b.take_notices() if n.kind == "warning"]
+    assert any("relu1 (removed here, changed there)" in t for t in told)
+    kept = [s for s in store.snapshots(a.project_id) if s.name.startswith("changed in another")]
+    assert store.load_snapshot(a.project_id, kept[0].id).node("relu1").label == "act"
