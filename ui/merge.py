@@ -446,8 +446,16 @@ class _Merger:
         to contest). Mine's group removed them, so their edit was lost in the group (told to
         this tab as 'both changed conv1'; the other tab told nothing). Left to the merge as
         before where a param ``mine`` made the block's own (``=name``) was set there."""
-        b_blocks, m_blocks = base.get("blocks") or {}, mine.get("blocks") or {}
-        new = [name for name in m_blocks if name not in b_blocks and isinstance(m_blocks[name], dict)]
+        m_blocks = mine.get("blocks") or {}
+
+        def uses(design: dict) -> list:
+            return [n.get("type") for level in [design, *(design.get("blocks") or {}).values()]
+                    if isinstance(level, dict) for n in level.get("nodes", [])
+                    if isinstance(n, dict)]
+
+        # blocks mine grouped into: new, or one nothing used (an undo of an ungroup), used once
+        new = [name for name in m_blocks if isinstance(m_blocks[name], dict)
+               and name not in uses(base) and uses(mine).count(name) == 1]
         if not new:
             return mine, theirs
         was = {n.get("id"): n for n in base.get("nodes", []) if isinstance(n, dict)}
@@ -486,7 +494,9 @@ class _Merger:
                         continue
                     if holder.get(key, _NO) != b_val:
                         self._contested(f"{nid}.{where + '.' if where else ''}{key}")
-                    elif t_val is _NO:
+                        if not self.theirs_win:
+                            continue
+                    if t_val is _NO:
                         holder.pop(key, None)
                     else:
                         holder[key] = copy.deepcopy(t_val)

@@ -85,3 +85,21 @@ def test_a_param_set_on_a_block_this_tab_then_groups_lands_inside_the_group(tmp_
     assert inner["conv1"] == 5 and validate(saved).ok
     assert not [n for n in a.take_notices() if n.kind == "warning"]
     assert store.snapshots(a.project_id) == []
+
+
+def test_undo_of_an_ungroup_keeps_the_param_the_other_tab_set_on_its_block(tmp_path):
+    """A grouped and ungrouped conv1 and relu1; B set conv1's kernel_size; A's Undo of the
+    ungroup groups them again with B's 5 inside. It was skipped ('it removes conv1, which the
+    other tab changed since')."""
+    store = ProjectStore(tmp_path)
+    a = DesignerState.new(store, load_template("seed-cnn"))
+    a.group(["conv1", "relu1"])
+    a.apply(edit.ungroup, "block1")
+    b = DesignerState.open(store, a.project_id)
+    b.apply(edit.set_param, (), "conv1", "kernel_size", 5)
+    a.catch_up()
+    assert not [n for n in a.take_notices() if n.kind == "warning"]
+    assert a.undo()
+    saved = store.load(a.project_id).graph
+    assert "block1" in {n.id for n in saved.nodes} and validate(saved).ok
+    assert {n.id: n.params.get("kernel_size") for n in saved.blocks["Block"].nodes}["conv1"] == 5
