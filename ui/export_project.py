@@ -19,8 +19,8 @@ from .errors import export_failure
 from .pagestate import PagesState
 
 FORMAT = "project"
-HELP = ("a folder that trains without LayerLoom: model.py, train.py (DDP with torchrun), "
-        "data.py, config.json, the data, a README")
+HELP = ("A folder that trains the model without LayerLoom, on one GPU or several (torchrun): "
+        "model.py, train.py, data.py, config.json, the data and a README.")
 
 
 @dataclass(frozen=True)

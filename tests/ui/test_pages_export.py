@@ -60,11 +60,17 @@ def test_each_format_of_the_design_is_checked_before_its_download(home):
     assert not at.error
     buttons = [b.key for b in at.get("download_button")]
     assert buttons == [f"export.dl.{f}" for f in FORMAT_NAMES]
-    checks = [c.value for c in at.caption if c.value.startswith("verified")]
+    checks = [c.value for c in at.caption if c.value.startswith("checked: the file")]
     assert len(checks) == 6
-    assert checks[3].startswith("verified: the file gives the model's outputs (max abs diff ")
+    # in words, not "max abs diff 4.77e-07": exactly, or how near (rounding)
+    assert checks[0].startswith("checked: the file gives exactly the model's outputs · ")
+    assert checks[3].startswith("checked: the file gives the model's outputs to within ")
     assert "(seed-cnn.onnx)" in checks[3]
-    assert float(checks[3].split("max abs diff ")[1].split(")")[0]) < 1e-4
+    assert float(checks[3].split("to within ")[1].split(" ")[0]) < 1e-4
+    assert not any("abs diff" in c.value for c in at.caption)
+    project = next(c.value for c in at.caption if "without LayerLoom" in c.value)
+    assert project.startswith("A folder that trains the model without LayerLoom, on one GPU or "
+                              "several (torchrun): model.py")  # not "(DDP with torchrun)"
     assert "(seed_cnn.py, seed_cnn.safetensors)" in checks[1]  # a module name: importable
 
 
