@@ -20,6 +20,7 @@ from torch import fx, nn
 
 from ..errors import GraphError
 from ..model import Edge, Graph, Node
+from ..modules import Recurrent
 from ..naming import node_names
 from ..registry import get_block
 from ..validate import validate
@@ -459,6 +460,13 @@ class Importer:
         if block == "TransformerEncoderLayer" and len(inputs) == len(given) == 1 and [
                 k for k, v in node.kwargs.items() if v is not None] == ["src_key_padding_mask"]:
             return self._masked_encoder(node, module, block, params, inputs[0])
+        if block in ("LSTM", "GRU", "RNN") and isinstance(module, Recurrent) and \
+                len(inputs) == len(given) == 2 and not node.kwargs:
+            # the block's own module given a PaddingMask (an ONNX file's packed sequences)
+            mask = padding_mask(self, inputs[1], "padding_mask")
+            self.tensor(inputs[0], "input")
+            return Mapped(block, params, [inputs[0], mask], ports=["input", "padding_mask"],
+                          module=str(node.target))
         if any(v is not None for v in node.kwargs.values()) or len(inputs) != 1 \
                 or len(given) != 1:
             extra = [k for k, v in node.kwargs.items() if v is not None]

@@ -302,7 +302,7 @@ class OnnxModule(nn.Module):
         self.known: set[str] = set()
         for node in self.nodes:
             if node.op_type in _SHAPE_OPS or node.op_type not in _RANDOM and \
-                    all(i in known for i in node.input):
+                    all(i in known for i in [*node.input, *_outer_names(node)]):
                 known.update(o for o in node.output if o)
                 self.known.update(o for o in node.output if o)
         for name in self.known:
@@ -765,14 +765,14 @@ class OnnxModule(nn.Module):
             if index is None or index in out:
                 continue
             out.add(index)
-            todo.extend(self.nodes[index].input)
+            todo.extend([*self.nodes[index].input, *_outer_names(self.nodes[index])])
         return out
 
     def _descendants(self, names: list[str]) -> list[str]:
         """Runtime values computed from ``names``, in node order."""
         reached, out = set(names), []
         for node in self.nodes:
-            if any(i in reached for i in node.input):
+            if any(i in reached for i in [*node.input, *_outer_names(node)]):
                 for o in node.output:
                     if o and self.runtime(o):
                         reached.add(o)
@@ -806,6 +806,8 @@ class OnnxModule(nn.Module):
         what = f"ONNX node {_label(node, index)} ({node.op_type})"
         layer = self._recurrent_layer(index, node)
         x = node.input[0]
+        ids = self._padded_lengths(node.input[4]) if len(node.input) > 4 and node.input[4] \
+            else None
         if _attr_dict(node).get("layout", 0) != 1:
             before = self.producer.get(x)
             node_before = self.nodes[before] if before is not None else None
@@ -816,6 +818,11 @@ class OnnxModule(nn.Module):
                 raise GraphError(f"{what}: its input is time-major [L, batch, D] and not the "
                                  f"transpose of a batch-first sequence")
             x = node_before.input[0]
+        if ids is not None:  # packed: the samples sorted by length (a Gather of the batch)
+            at = self.producer.get(x)
+            if at is not None and self.nodes[at].op_type == "Gather" and \
+                    int(_attr_dict(self.nodes[at]).get("axis", 0)) == 0:
+                x = self.nodes[at].input[0]
         if not self._batch_first(x, 3):
             raise GraphError(f"{what}: its input is not a batch-first [batch, L, D] sequence")
         chain, layers = [index], [layer]
@@ -862,6 +869,9 @@ class OnnxModule(nn.Module):
                          torch_order(B[d][:gates * hidden]))
                     _set(getattr(module.rnn, f"bias_hh_{suffix}"),
                          torch_order(B[d][gates * hidden:]))
+        if ids is not None:  # given a padding mask: its final state read off the steps
+            self._packed(index, module, x, ids, used[0], what)
+            return
         with torch.no_grad():
             expected = [module(torch.as_tensor(p[x])) for p in self.probes]
         exit_name = self._exit([used[0]], expected)
@@ -870,6 +880,50 @@ class OnnxModule(nn.Module):
                              f"{'output sequence' if output == 'sequence' else 'last hidden state'}"
                              f" is not the batch-first {output} of a PyTorch {node.op_type}")
         self._claim(index, module, [x], exit_name, self._region_nodes([x], exit_name, index))
+
+    def _padded_lengths(self, lengths: str) -> str | None:
+        """The file's input of token ids whose padding gives ``lengths`` (an ONNX recurrent
+        node's sequence_lens, sorted or not): each sample's steps up to its last nonzero id,
+        at least 1, as the Recurrent block computes them from a PaddingMask; else None."""
+        inputs = sources(self, lengths)
+        if len(inputs) != 1 or inputs[0] not in self.input_names:
+            return None
+        for probe in self.probes:
+            ids, got = probe.get(inputs[0]), probe.get(lengths)
+            if ids is None or got is None or np.asarray(ids).ndim != 2 or \
+                    np.asarray(got).shape != (np.asarray(ids).shape[0],):
+                return None
+            steps = np.arange(1, ids.shape[1] + 1)
+            want = np.maximum(((np.asarray(ids) != 0) * steps).max(axis=1), 1)
+            if not np.array_equal(np.sort(np.asarray(got)), np.sort(want)):
+                return None
+        return inputs[0]
+
+    def _packed(self, index: int, module: nn.Module, x: str, ids: str, used: str,
+                what: str) -> None:
+        """The recurrent block given the PaddingMask of ``ids``: packed sequences, sorted,
+        run and put back in the file; the block's output ('last', else 'sequence') is found
+        among the values computed from the layer's, and the steps between are left out."""
+        for output in ("last", "sequence"):  # the last state is read off the sequence
+            module.last = output == "last"
+            with torch.no_grad():
+                expected = [module(torch.as_tensor(p[x]),
+                                   torch.as_tensor(np.asarray(p[ids]) == 0).long())
+                            for p in self.probes]
+            # the last value that is it: the samples put back in order (on a probe whose
+            # samples are all as long, the sorted ones are equal too)
+            exits = [name for name in [used, *self._descendants([used])]
+                     if all(name in p and tuple(p[name].shape) == tuple(e.shape)
+                            and _close(p[name], e) for p, e in zip(self.probes, expected))]
+            exit_name = exits[-1] if exits else None
+            if exit_name is not None:
+                break
+        else:
+            raise GraphError(f"{what}: what the file computes from its packed sequences is "
+                             f"neither the output sequence nor the last state of a PyTorch "
+                             f"{self.nodes[index].op_type} given a padding mask")
+        self._claim(index, module, [x, self._padding_step(ids)], exit_name,
+                    self._region_nodes([x, ids], exit_name, index), call="all")
 
     def _previous_layer(self, node) -> int | None:
         """The recurrent node whose output sequence ``node`` takes as its input (through
@@ -915,10 +969,12 @@ class OnnxModule(nn.Module):
         if a.get("input_forget", 0):
             found.append("input_forget=1 (its input and forget gates are coupled; PyTorch's "
                          "LSTM keeps them apart)")
-        if inputs[4]:
+        if inputs[4] and self._padded_lengths(inputs[4]) is None:
             found.append(f"sequence_lens ('{inputs[4]}': a length per sample, as from "
-                         f"nn.utils.rnn.pack_padded_sequence; lengths are not supported: "
-                         f"export the model feeding the padded batch to the layer)")
+                         f"nn.utils.rnn.pack_padded_sequence; only lengths up to each "
+                         f"sample's last nonzero token id (a PaddingMask's, as LayerLoom "
+                         f"exports a recurrent block given one) import: export the model "
+                         f"feeding the padded batch to the layer)")
         if node.op_type == "LSTM" and inputs[7]:
             found.append(f"peepholes ('{inputs[7]}'; PyTorch's LSTM has none)")
         if found:
@@ -1512,6 +1568,22 @@ _RANDOM = {"RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLi
 _LAYOUT = {"Transpose", "Reshape", "Identity", "Squeeze", "Unsqueeze", "Flatten", "Cast"}
 _WHY = {"Shape": " (its value is used where no block takes a size)",
         "Erf": " (outside GELU, x * 0.5 * (1 + Erf(x / √2)))"}
+
+
+def _outer_names(node) -> list[str]:
+    """The values of the enclosing graph that the subgraphs of ``node`` (an ``If``'s branches,
+    a ``Loop``'s body) read: an ``If`` of a shape's condition that picks a computed tensor is
+    as computed as the tensor."""
+    names: list[str] = []
+    for attribute in node.attribute:
+        graphs = list(attribute.graphs) + ([attribute.g] if attribute.HasField("g") else [])
+        for graph in graphs:
+            made = {i.name for i in graph.input} | {t.name for t in graph.initializer}
+            for inner in graph.node:
+                names.extend(i for i in list(inner.input) + _outer_names(inner)
+                             if i and i not in made)
+                made.update(inner.output)
+    return names
 
 
 def _f32(value) -> float:

@@ -16,11 +16,10 @@ IMPORTED = ["cnn1d-sequence", "conv-autoencoder",
             pytest.param("efficientnet-b0", marks=pytest.mark.slow),  # ~25 s on 2 cores
             "lenet5", "mlp-tabular", "resnet-mini",
             pytest.param("resnet18", marks=pytest.mark.slow),  # resnet-mini has its ops
-            "seed-cnn", "transformer-text"]
+            "seed-cnn", "transformer-text", "lstm-text"]
 # every template imports (the text ones at several opsets, with weights of a real scale and
-# what still cannot import: test_import_onnx_text.py) but lstm-text, whose LSTM given its
-# padding mask reads packed sequences (an ONNX LSTM given sequence_lens); its LSTM without the
-# mask imports (test_import_onnx_text.py)
+# what still cannot import: test_import_onnx_text.py); lstm-text's LSTM, given its padding
+# mask, as packed sequences (an ONNX LSTM given sequence_lens: test_import_onnx_packed_recurrent)
 
 
 def _sample(graph, n=4):

@@ -23,8 +23,8 @@ NEWEST = 20  # the newest opset torch.onnx.export(dynamo=False) writes
 def unmasked(name):
     """A text template as it was before its padding mask (a design that comes back from ONNX
     block for block): transformer-text's encoder given no mask, and the mean over the sequence
-    pooled; lstm-text's LSTM reading every step. An LSTM given the mask reads packed sequences,
-    whose ONNX form (an LSTM given sequence_lens) import-onnx does not read back."""
+    pooled; lstm-text's LSTM reading every step (given the mask, it reads packed sequences: an
+    ONNX LSTM given sequence_lens, test_import_onnx_packed_recurrent.py)."""
     graph = load_template(name)
     graph.nodes = [n for n in graph.nodes if n.type != "PaddingMask"]
     graph.edges = [e for e in graph.edges if "padding" not in (e.source, e.target)]

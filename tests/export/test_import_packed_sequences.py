@@ -1,7 +1,8 @@
 """Packed sequences (``nn.utils.rnn.pack_padded_sequence``) are refused in words that say what
 to do, from PyTorch (torch.fx failed deep in torch: "`__cuda_array_interface__` must be a dict")
 and from ONNX (the LSTM's sequence_lens input, named, not a list of five attributes that might
-be present)."""
+be present), where the lengths are not a PaddingMask's (bentrevett's ``(text != 0).sum(1)``
+counts the nonzero ids, which is not the steps up to the last word when an id inside is 0)."""
 
 from __future__ import annotations
 
@@ -62,6 +63,8 @@ def test_the_onnx_lstm_refusal_names_the_sequence_lengths_it_has(tmp_path):
     message = str(caught.value)
     assert message.startswith("ONNX node /rnn/LSTM (LSTM): sequence_lens ('")
     assert message.endswith("': a length per sample, as from nn.utils.rnn.pack_padded_sequence; "
-                            "lengths are not supported: export the model feeding the padded "
-                            "batch to the layer); no block computes this")
+                            "only lengths up to each sample's last nonzero token id (a "
+                            "PaddingMask's, as LayerLoom exports a recurrent block given one) "
+                            "import: export the model feeding the padded batch to the layer); "
+                            "no block computes this")
     assert "clip" not in message and "peepholes" not in message
