@@ -330,7 +330,9 @@ def _spec(title: str, x: str, y: str, traces: list[dict]) -> dict:
         "legend": dict(LEGEND),
         "uirevision": title,  # keeps zoom and hidden traces across live redraws
         "xaxis": {"title": {"text": x, "standoff": X_TITLE_STANDOFF}, **_whole_ticks(x, traces)},
-        "yaxis": {"title": {"text": y}}}}
+        # the margin grows to hold the tick labels and the title beside them: with a fixed
+        # 50 px the learning rate's "0.0006" reached under its axis title, cut at the left
+        "yaxis": {"title": {"text": y}, "automargin": True}}}
 
 
 def _whole_ticks(x: str, traces: list[dict]) -> dict:

@@ -87,6 +87,9 @@ def test_the_lr_charts_axis_title_sits_as_on_the_loss_and_accuracy_charts_beside
     assert [s["layout"]["margin"] for s in specs] == [specs[0]["layout"]["margin"]] * 3
     assert [s["layout"]["height"] for s in specs] == [specs[0]["layout"]["height"]] * 3
     assert charts.lr_figure(rows).layout.xaxis.title.standoff == charts.X_TITLE_STANDOFF
+    # the y axis title clears its tick labels ("0.0006" of a learning rate, wider than the
+    # fixed margin: the title was drawn over them and cut at the chart's left edge)
+    assert all(s["layout"]["yaxis"].get("automargin") is True for s in specs)
 
 
 def test_lr_finder_uses_a_log_axis_and_marks_the_suggestion():
