@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 from torch import fx, nn
 
 from ..errors import GraphError
@@ -326,7 +327,7 @@ class Importer:
             if node.op == "call_module":
                 mapped = with_final_norm(self.model, node, after_module(node, mapped))
         except Unsupported as exc:
-            raise self._error(node, str(exc)) from None
+            raise self._error(node, _weight_made(node) or str(exc)) from None
         if isinstance(mapped, Alias):
             self.ids[node] = self.ids[mapped.source]
             return
@@ -909,6 +910,55 @@ class Importer:
             if name not in saved and name in weights.values():
                 weights.unsaved[name] = buffer.detach().clone()
         return weights
+
+
+# functions whose weight (their second argument) a layer's forward may compute
+_WEIGHTED = (F.linear, F.conv1d, F.conv2d, F.conv3d, F.conv_transpose1d, F.conv_transpose2d)
+
+
+def _weight_made(node: fx.Node) -> str | None:
+    """Why ``node`` has no block where it computes, from the model's own tensors alone, the
+    weight that an ``F.linear`` or ``F.conv2d`` takes (within a few reshapes): MADE's
+    ``F.linear(x, self.mask * self.weight, self.bias)``, timm's StdConv2d standardising its
+    weight with ``F.batch_norm``; None where it does not."""
+    if any(a.op == "placeholder" for a in _inputs_of(node)):
+        return None
+    todo, seen = [(node, 0)], set()
+    while todo:
+        current, depth = todo.pop()
+        for user in current.users:
+            if user in seen:
+                continue
+            seen.add(user)
+            weight = user.kwargs.get("weight", user.args[1] if len(user.args) > 1 else None)
+            if user.op == "call_function" and user.target in _WEIGHTED and weight is current:
+                name = f"F.{user.target.__name__}"
+                return (f"it computes the weight of {name} in forward from the model's own "
+                        f"parameters and buffers (a weight masked or standardised at every "
+                        f"call, as MADE's F.linear(x, self.mask * self.weight) or timm's "
+                        f"StdConv2d does), and a block holds its weight as it is, computing "
+                        f"nothing on it; to import what the model computes now, store that "
+                        f"weight in the layer once (with torch.no_grad(): "
+                        f"layer.weight.copy_(...)) and call the layer plainly: the outputs "
+                        f"are the same, though training no longer keeps the mask or the "
+                        f"standardisation")
+            if depth < 3 and user.op in ("call_method", "call_function"):
+                todo.append((user, depth + 1))
+    return None
+
+
+def _inputs_of(node: fx.Node) -> list[fx.Node]:
+    """The nodes ``node`` is computed from, back to the trace's inputs and attributes."""
+    found, todo, seen = [], [node], set()
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        if current.op in ("placeholder", "get_attr"):
+            found.append(current)
+        todo.extend(current.all_input_nodes)
+    return found
 
 
 _SPLITS = ("chunk", "split", "tensor_split")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from layerloom.graph import GraphError, compile_graph, summarize
@@ -147,3 +148,58 @@ def test_a_parameter_made_in_forward_is_refused_saying_why_at_its_line():
                                          r"Make it in __init__.*test_import_weight_products\.py "
                                          r"line \d+ `return self\.head\(x @ w\)`"):
         import_torch(ParameterMadeInForward().eval(), (4,))
+
+
+class MaskedLinear(nn.Linear):
+    """karpathy/pytorch-made: a Linear whose weight is masked at every call."""
+
+    def __init__(self, in_features, out_features, bias=True):
+        super().__init__(in_features, out_features, bias)
+        self.register_buffer("mask", torch.ones(out_features, in_features))
+
+    def forward(self, input):
+        return F.linear(input, self.mask * self.weight, self.bias)
+
+
+class Made(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(MaskedLinear(4, 8), nn.ReLU(), MaskedLinear(8, 4))
+
+    def forward(self, x):
+        return self.net(x)
+
+
+class StdConv2d(nn.Conv2d):
+    """timm's: the weight standardised at every call (BiT)."""
+
+    def __init__(self, *args, eps=1e-6, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.eps = eps
+
+    def forward(self, x):
+        weight = F.batch_norm(self.weight.reshape(1, self.out_channels, -1), None, None,
+                              training=True, momentum=0., eps=self.eps).reshape_as(self.weight)
+        return F.conv2d(x, weight, self.bias, self.stride, self.padding, self.dilation,
+                        self.groups)
+
+
+class Bit(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = StdConv2d(3, 4, 3, padding=1)
+
+    def forward(self, x):
+        return self.stem(x)
+
+
+@pytest.mark.parametrize("model, shape, what, line", [
+    (Made(), (4,), "F.linear", r"cannot import Tensor\.mul in net\.0 \(MaskedLinear\)"),
+    (Bit(), (3, 8, 8), "F.conv2d", r"cannot import torch\.nn\.functional\.batch_norm in stem "
+                                   r"\(StdConv2d\)")], ids=["made", "std-conv"])
+def test_a_weight_computed_in_forward_is_refused_saying_so(model, shape, what, line):
+    with pytest.raises(GraphError, match=rf"^test_import_weight_products\.py:\d+: {line}: it "
+                                         rf"computes the weight of {what} in forward from the "
+                                         rf"model's own parameters and buffers .*store that "
+                                         rf"weight in the layer once"):
+        import_torch(model.eval(), shape)
