@@ -40,6 +40,7 @@ from .rearrangements import expand_rearrangements
 from .trace import BATCH, propagate, sample_inputs, trace
 from .user_files import load_file, model_classes
 from .weights import WeightMap
+from .affine import fuse_affines
 from .written_out import fuse_scale_shifts, write_out
 
 __all__ = ["WeightMap", "check_import", "import_torch", "instantiate", "load_callable"]
@@ -91,6 +92,8 @@ def traced_import(model: nn.Module, input_shape, dtype: str | Sequence[str] = "f
         if write_out(gm, values):  # addcmul, unfold's patches: adds, products, reshapes
             values = propagate(gm, samples)
         if fuse_scale_shifts(gm, values):  # ResMLP's x * alpha + beta: a Scale with a bias
+            values = propagate(gm, samples)
+        if fuse_affines(gm, values):  # d2l's X @ self.W + self.b: a Linear with a bias
             values = propagate(gm, samples)
         if read_attention_masks(gm, values, samples, propagate):  # sdpa's attn_mask
             values = propagate(gm, samples)

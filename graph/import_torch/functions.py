@@ -25,6 +25,7 @@ from .attention_masks import REFUSED, padded_attention
 from .causal_attention import DROPOUT
 from .modules import Unsupported, batchless, float32_decimal
 from .rearrangements import WRITTEN
+from .affine import affine, size_read
 from .written_out import scale_shift
 
 
@@ -673,8 +674,9 @@ def _by_weight(ctx: Context, node: fx.Node, left: Any, right: Any) -> Mapped | N
     if len(shape) < 2 or shape[-1] != width:
         return None
     source = right.args[0] if turned and right.op != "get_attr" else right
-    if sum(1 for u in source.users if u is not node) > (1 if source is not right else 0) \
-            or len(right.users) != 1:
+    if sum(1 for u in source.users if u is not node and not size_read(u)) > \
+            (1 if source is not right else 0) or \
+            sum(1 for u in right.users if not size_read(u)) != 1:
         raise Unsupported(f"the {held(ctx.model, weight.path)} '{weight.path}' multiplies "
                           f"more than one tensor, sharing its values; each LayerLoom block "
                           f"has weights of its own")
@@ -683,6 +685,20 @@ def _by_weight(ctx: Context, node: fx.Node, left: Any, right: Any) -> Mapped | N
                   weights={"weight": (weight.path, weight.tensor)},
                   transposed=() if turned else ("weight",),
                   name=weight.path.rpartition(".")[0] or weight.path)
+
+
+@rule(affine)
+def _affine(ctx: Context, node: fx.Node) -> Mapped:
+    """``x @ self.W + self.b`` (:func:`.affine.affine`): a Linear with a bias."""
+    x, weight, bias = node.args
+    mapped = _by_weight(ctx, node, x, weight)
+    if mapped is None:
+        raise Unsupported("it adds a vector to a product by a matrix the model keeps, in a "
+                          "form no Linear holds")
+    const = ctx.const(bias)
+    mapped.params["bias"] = True
+    mapped.weights["bias"] = (const.path, const.tensor.reshape(-1))
+    return mapped
 
 
 def _transposed_buffer(ctx: Context, node: Any) -> Const | None:

@@ -30,6 +30,7 @@ from .functions import (FUNCTION_RULES, Alias, Const, Mapped, attention_inputs, 
 from . import subtract_divide  # noqa: F401 - its rules take two computed tensors
 from . import dropout  # noqa: F401 - F.dropout: a block, nothing or refused, by its training
 from .advice import no_block_hint
+from .affine import turned_weight
 from .attention_masks import REFUSED
 from .encoder_norm import with_final_norm
 from .indexing import after_module
@@ -310,6 +311,8 @@ class Importer:
             return
         if self._followed(self.token_types, node):
             return
+        if turned_weight(node) and node.args[0] in self.consts:
+            return  # self.W.T, which the product reads as the Linear's weight
         if not isinstance(value, torch.Tensor) and node.op != "call_module":
             if isinstance(value, (tuple, list)) and node.target not in FUNCTION_RULES \
                     and any(isinstance(v, torch.Tensor) for v in value):

@@ -163,8 +163,8 @@ def test_a_parameter_transposed_otherwise_is_still_refused_where_it_is():
             super().__init__()
             self.w = nn.Parameter(torch.randn(6, 4))
 
-        def forward(self, x):
-            return x @ self.w.transpose(0, 1)
+        def forward(self, x):  # (x @ self.w.transpose(0, 1) alone is a Linear)
+            return x @ self.w.transpose(0, 1).relu()
 
     with pytest.raises(GraphError, match=r"^test_import_positional_buffer\.py:\d+: cannot import "
                                          r"Tensor\.transpose in Transposed\.forward: it uses the "
