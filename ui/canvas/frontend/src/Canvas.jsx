@@ -52,6 +52,7 @@ import {
   leaveAction,
   nextSeq,
   queueValue,
+  revealWatched,
   selectionAction,
 } from "./sync.js";
 import {
@@ -120,6 +121,10 @@ const MULTI_KEYS = ["Shift", "Meta", "Control"];
 const FIT = { padding: 0.12, maxZoom: 1.1, duration: 250 };
 // how long after a reveal a card measured again (widened by Python's answer) is looked at again
 const REVEAL_WATCH_MS = 4000;
+// ... and at the most this long while Python has not answered the change (a loaded machine)
+const REVEAL_WATCH_MAX_MS = 60000;
+const watching = (watch, ack) => revealWatched(watch, ack, performance.now());
+
 // every view the canvas chooses (first load, another level or project, Fit view, F) keeps
 // text legible: never below READABLE_ZOOM; a graph too big for that is shown from its inputs
 // (see autoViewport) and the rest is a pan away
@@ -394,6 +399,10 @@ export default function Canvas({ args, disabled, stTheme }) {
     // Python says what it handled and has newer events to answer: wait for that answer
     const pending = ack !== null && !answered;
     s.queue = acknowledge(s.queue, ack); // handled by Python: no longer sent
+    const watch = revealWatch.current;
+    if (watch && ack !== null && ack >= watch.seq && !(s.ack >= watch.seq) && watching(watch, s.ack)) {
+      watch.until = Math.max(watch.until, performance.now() + REVEAL_WATCH_MS); // what it draws
+    }
     s.ack = ack;
     // another project or level (the page says so by its view key): its own view
     const keyChanged = viewKeyRef.current !== viewKey;
@@ -616,7 +625,13 @@ export default function Canvas({ args, disabled, stTheme }) {
         );
         if (view) rf.setViewport(view, { duration: FIT.duration });
       };
-      revealWatch.current = { ids: new Set([...first, ...rest]), until: asked + REVEAL_WATCH_MS, step };
+      revealWatch.current = {
+        ids: new Set([...first, ...rest]),
+        until: asked + REVEAL_WATCH_MS,
+        seq: sync.current.seq, // the change that made these blocks: watched until answered
+        end: asked + REVEAL_WATCH_MAX_MS,
+        step,
+      };
       requestAnimationFrame(step);
     },
     [rf, flowStore],
@@ -625,10 +640,28 @@ export default function Canvas({ args, disabled, stTheme }) {
   /** A card of the last reveal measured again (see reveal): looked at again, once a frame. */
   const revealResized = useCallback((changes) => {
     const watch = revealWatch.current;
-    if (!watch || performance.now() > watch.until) return;
+    if (!watch || !watching(watch, sync.current.ack)) return;
     if (changes.some((c) => c.type === "dimensions" && watch.ids.has(c.id))) {
       requestAnimationFrame(watch.step);
     }
+  }, []);
+
+  // the pane measured again (the page around the canvas grew a scrollbar when Python's answer
+  // drew more, or the window changed): the last reveal's blocks are looked at again, as when a
+  // card is (a block revealed whole ran past the pane's edge once the pane narrowed)
+  useEffect(() => {
+    const el = wrapper.current;
+    if (!el || typeof ResizeObserver === "undefined") return undefined;
+    let size = [el.clientWidth, el.clientHeight];
+    const observer = new ResizeObserver(() => {
+      const next = [el.clientWidth, el.clientHeight];
+      if (next[0] === size[0] && next[1] === size[1]) return;
+      size = next;
+      const watch = revealWatch.current;
+      if (watch && watching(watch, sync.current.ack)) requestAnimationFrame(watch.step);
+    });
+    observer.observe(el);
+    return () => observer.disconnect();
   }, []);
 
   /**

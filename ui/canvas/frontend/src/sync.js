@@ -150,3 +150,21 @@ export function leaveAction({ queue, seq, ack, held }) {
   const pending = Boolean(held && Array.isArray(queue) && queue.length) || waiting;
   return { flush: pending, ask: pending };
 }
+
+/**
+ * Whether the blocks of a reveal (Canvas.jsx) are still looked at again when they, or the pane,
+ * are measured again, at time `now`: until `watch.until` (a while after it was asked for), and
+ * while Python has not answered the change that made them (`ack` below `watch.seq`: its answer
+ * widens the cards, and the page it draws can narrow the pane with a scrollbar), but never
+ * after `watch.end`.
+ *
+ * @param watch  {until, seq, end}
+ * @param ack    the seq of the last event Python has handled (null: Python does not say)
+ * @param now    performance.now()
+ */
+export function revealWatched(watch, ack, now) {
+  if (!watch) return false;
+  if (now <= watch.until) return true;
+  const answered = typeof ack === "number" && Number.isFinite(ack) && ack >= watch.seq;
+  return !answered && now <= watch.end;
+}

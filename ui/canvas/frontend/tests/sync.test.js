@@ -162,3 +162,15 @@ test("selection: older props keep the late-echo rule", () => {
   assert.equal(selectionAction({ ...sel, incoming: '["c"]', answered: false }).action, "apply");
   assert.equal(selectionAction({ ...sel, incoming: "[]", answered: false }).action, "none");
 });
+
+test("a reveal's blocks are watched for a while, and until Python answers the change", async () => {
+  const { revealWatched } = await import("../src/sync.js");
+  const watch = { until: 5000, seq: 7, end: 61000 };
+  assert.equal(revealWatched(watch, 6, 4000), true); // within its time
+  assert.equal(revealWatched(watch, 7, 4000), true);
+  assert.equal(revealWatched(watch, 6, 9000), true); // the change not answered yet
+  assert.equal(revealWatched(watch, null, 9000), true); // nor said to be
+  assert.equal(revealWatched(watch, 7, 9000), false); // answered, and its time is over
+  assert.equal(revealWatched(watch, 6, 62000), false); // never past its end
+  assert.equal(revealWatched(null, 6, 0), false);
+});
