@@ -16,7 +16,7 @@ from typing import Any
 import torch
 from torch import fx
 
-from .rewriting import calls
+from .rewriting import calls, fuse_sums
 
 _ADDS = (operator.add, torch.add, "add")
 _MATMULS = (operator.matmul, torch.matmul, "matmul")
@@ -30,24 +30,9 @@ def affine(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.T
 def fuse_affines(gm: fx.GraphModule, values: dict[fx.Node, Any]) -> bool:
     """Replace each ``x @ self.W + self.b`` of ``gm`` (see the module's text) by
     :func:`affine`; ``values`` are the nodes' values on the sample. Whether any was."""
-    changed = False
     kept = {**dict(gm.named_parameters()), **dict(gm.named_buffers())}
     buffers = {name for name, _ in gm.named_buffers()}
-    for node in list(gm.graph.nodes):
-        found = _affine(node, kept, buffers, values)
-        if found is None:
-            continue
-        x, weight, bias, product = found
-        with gm.graph.inserting_before(node):
-            fused = gm.graph.call_function(affine, (x, weight, bias))
-        fused.meta.update({k: v for k, v in node.meta.items() if k not in ("val", "tensor_meta")})
-        node.replace_all_uses_with(fused)
-        gm.graph.erase_node(node)
-        gm.graph.erase_node(product)
-        changed = True
-    if changed:
-        gm.recompile()
-    return changed
+    return fuse_sums(gm, lambda node: _affine(node, kept, buffers, values), affine)
 
 
 def _affine(node: fx.Node, kept: dict, buffers: set, values: dict) -> tuple | None:

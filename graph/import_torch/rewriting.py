@@ -4,6 +4,7 @@ unused."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from torch import fx
@@ -38,3 +39,26 @@ def calls(node: Any, targets: tuple) -> bool:
         return node.target in targets
     return node.op == "call_function" and any(node.target is t for t in targets
                                               if not isinstance(t, str))
+
+
+def fuse_sums(gm: fx.GraphModule, find: Callable[[fx.Node], tuple | None],
+              into: Callable) -> bool:
+    """Replace each add ``node`` of ``gm`` for which ``find(node)`` gives ``(x, weight, bias,
+    product)`` (``node`` adding ``bias`` to ``product``, which it alone uses) by a call of
+    ``into(x, weight, bias)``, which a rule imports as one block. Whether any was."""
+    changed = False
+    for node in list(gm.graph.nodes):
+        found = find(node)
+        if found is None:
+            continue
+        x, weight, bias, product = found
+        with gm.graph.inserting_before(node):
+            fused = gm.graph.call_function(into, (x, weight, bias))
+        fused.meta.update({k: v for k, v in node.meta.items() if k not in ("val", "tensor_meta")})
+        node.replace_all_uses_with(fused)
+        gm.graph.erase_node(node)
+        gm.graph.erase_node(product)
+        changed = True
+    if changed:
+        gm.recompile()
+    return changed

@@ -26,7 +26,7 @@ import torch.nn.functional as F
 from torch import fx, nn
 
 from .rearrangements import copy_origin
-from .rewriting import calls
+from .rewriting import calls, fuse_sums
 
 _ADDCMUL = (torch.addcmul, "addcmul")
 
@@ -68,23 +68,8 @@ def fuse_scale_shifts(gm: fx.GraphModule, values: dict[fx.Node, Any]) -> bool:
     """Replace each ``x * self.alpha + self.beta`` (either order of each operation; alpha and
     beta parameters of one shape, the product used only there) by :func:`scale_shift`.
     Whether any was."""
-    changed = False
     params = dict(gm.named_parameters())
-    for node in list(gm.graph.nodes):
-        found = _scale_shift(node, params, values)
-        if found is None:
-            continue
-        x, weight, bias, product = found
-        with gm.graph.inserting_before(node):
-            fused = gm.graph.call_function(scale_shift, (x, weight, bias))
-        fused.meta.update({k: v for k, v in node.meta.items() if k not in ("val", "tensor_meta")})
-        node.replace_all_uses_with(fused)
-        gm.graph.erase_node(node)
-        gm.graph.erase_node(product)
-        changed = True
-    if changed:
-        gm.recompile()
-    return changed
+    return fuse_sums(gm, lambda node: _scale_shift(node, params, values), scale_shift)
 
 
 def _scale_shift(node: fx.Node, params: dict, values: dict) -> tuple | None:
