@@ -80,6 +80,14 @@ def _save_log(home: Path, pid: str) -> list[dict]:
     return savelog.read_log(home / "projects" / pid / "saves.jsonl")
 
 
+def _wait_logged(home: Path, pid: str, lines: int, timeout_s: float = 20) -> list[dict]:
+    """The project's save log once it holds ``lines`` lines (or the time is up)."""
+    deadline = time.monotonic() + timeout_s
+    while len(log := _save_log(home, pid)) < lines and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return log
+
+
 def _wait_saved(home: Path, pid: str, ok, timeout_s: float = 20) -> dict:
     """The saved design once ``ok`` holds for it (the save follows the canvas's event)."""
     deadline = time.monotonic() + timeout_s
@@ -204,7 +212,9 @@ def test_a_block_dropped_on_a_wire_goes_onto_it(app_url, page, projects, app_hom
     wires = _wires(saved)
     assert ("conv1", "batchnorm2d1") in wires and ("conv1", "relu1") not in wires
     assert wires.index(("batchnorm2d1", "relu1")) == wires.index(("conv1", "batchnorm2d1")) + 1
-    log = _save_log(app_home, pid)
+    # the save's line in the log follows the design's file (read between the two, it is not
+    # there yet on a loaded machine)
+    log = _wait_logged(app_home, pid, saves + 1)
     assert len(log) == saves + 1 and log[-1]["edit"]["source"] == "canvas"  # one save
     # room was made: the new block covers neither of its neighbours
     page.wait_for_timeout(300)

@@ -25,10 +25,12 @@ def _set(page, frame, node: str, param: str, was: str, value: str) -> None:
     that block) set to ``value``."""
     frame.locator(f'[data-testid="node-{node}"]').click()
     box = page.get_by_label(param, exact=True)
-    expect(box).to_have_count(1)  # the inspector of the block before gone (it fades out)
-    expect(box).to_have_value(was)
-    box.fill(value)
-    box.press("Enter")
+    # the newest inspector shows the block (a rerun can draw it again beside the old one, which
+    # fades out), then the one before is gone
+    expect(box.last).to_have_value(was)
+    expect(box).to_have_count(1)
+    box.last.fill(value)
+    box.last.press("Enter")
 
 
 def _saved(store, pid: str, node: str, param: str):
