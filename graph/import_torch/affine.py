@@ -76,8 +76,14 @@ def turned_weight(node: fx.Node) -> bool:
 
 def _turned(node: fx.Node) -> bool:
     """``node`` is ``W.T``, ``W.t()`` or ``W.transpose(0, 1)`` of a get_attr ``W``."""
-    if not isinstance(node.args[0] if node.args else None, fx.Node) or \
-            node.args[0].op != "get_attr":
+    return isinstance(node.args[0] if node.args else None, fx.Node) and \
+        node.args[0].op == "get_attr" and transposes(node)
+
+
+def transposes(node: Any) -> bool:
+    """``node`` is ``a.T``, ``a.t()`` or ``a.transpose(0, 1)`` (the two last dimensions of a
+    matrix, by any count)."""
+    if not isinstance(node, fx.Node):
         return False
     if node.op == "call_function" and node.target is getattr:
         return node.args[1:] == ("T",)

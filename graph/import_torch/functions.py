@@ -25,7 +25,7 @@ from .attention_masks import REFUSED, padded_attention
 from .causal_attention import DROPOUT
 from .modules import Unsupported, batchless, float32_decimal
 from .rearrangements import WRITTEN
-from .affine import affine, size_read
+from .affine import affine, size_read, transposes
 from .written_out import scale_shift
 
 
@@ -656,11 +656,7 @@ def _by_weight(ctx: Context, node: fx.Node, left: Any, right: Any) -> Mapped | N
     computed with ``in`` features last: a Linear without bias holding W, frozen where W is a
     buffer (as the F.linear of a buffer is), transposed where the product is by W itself. None
     for any other product."""
-    turned = isinstance(right, fx.Node) and (
-        right.op == "call_function" and right.target is getattr and right.args[1:] == ("T",)
-        or right.op == "call_method" and right.target == "t"
-        or right.op == "call_method" and right.target == "transpose"
-        and sorted(d % 2 for d in right.args[1:] if isinstance(d, int)) == [0, 1])
+    turned = transposes(right)
     weight = ctx.const(right.args[0] if turned else right)
     if weight is None and not turned:  # a buffer's .T, taken when traced: a view of it
         weight, turned = _transposed_buffer(ctx, right), True
