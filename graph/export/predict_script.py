@@ -610,14 +610,16 @@ def read_workbook(path: Path, sheet: str | None = None, lined: bool = False) -> 
             raise SystemExit(f"error: {path}: the workbook has no sheets")
         ws = sheets.get(sheet, book.worksheets[0])
         ws.reset_dimensions()  # read the cells there are, not the size the file declares
-        rows = [row for row in ws.iter_rows(values_only=True)]
+        # each cell's text read with its number format, which may show a code's zeros
+        rows = [[cell_text(cell.value, cell.number_format) for cell in row]
+                for row in ws.iter_rows()]
     finally:
         book.close()
-    used = [[i for i, v in enumerate(row) if v is not None and v != ""] for row in rows]
+    used = [[i for i, text in enumerate(row) if text != ""] for row in rows]
     if not any(used):
         raise SystemExit(f"error: {path}: sheet {ws.title!r} is empty")
     left, right = min(u[0] for u in used if u), max(u[-1] for u in used if u) + 1
-    table = [[cell_text(v) for v in row[left:right]] + [""] * (right - left - len(row[left:right]))
+    table = [row[left:right] + [""] * (right - left - len(row[left:right]))
              for row, u in zip(rows, used) if u]
     header = [cell.strip() or f"column {i + 1}" for i, cell in enumerate(table[0])]
     if lined:
@@ -625,13 +627,22 @@ def read_workbook(path: Path, sheet: str | None = None, lined: bool = False) -> 
     return header, table[1:]
 
 
-def cell_text(value) -> str:
+# a number format of zeros only (Excel's zip code 00000, zip+4 00000-0000): a code shown padded
+PADDED = re.compile(r"0+(?:\\?-0+)*")
+
+
+def cell_text(value, number_format: str | None = None) -> str:
     """A cell as the text LayerLoom trained on: a number with every digit (a whole one
-    without .0), a date or time as ISO text, TRUE/FALSE, an empty cell as ''."""
+    without .0), a date or time as ISO text, TRUE/FALSE, an empty cell as ''; a whole number
+    that ``number_format`` pads with zeros (Excel's zip code 00000, zip+4 00000-0000) as it
+    shows it, 01234, a code as a CSV holds it."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
+    if (isinstance(value, (int, float)) and number_format and PADDED.fullmatch(number_format)
+            and 0 <= value < 2**53 and value == int(value)):
+        return padded(int(value), number_format)
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
@@ -650,6 +661,18 @@ def cell_text(value) -> str:
         shown = f"{seconds:02.0f}" if seconds == int(seconds) else f"{seconds:06.3f}"
         return f"{'-' if total < 0 else ''}{int(hours)}:{int(minutes):02d}:{shown}"
     return str(value)
+
+
+def padded(number: int, number_format: str) -> str:
+    """``number`` as the format of zeros shows it: each group of zeros between dashes filled
+    from the right, the first taking any digits over."""
+    groups = [len(group) for group in number_format.replace("\\", "").split("-")]
+    digits = str(number).zfill(sum(groups))
+    parts, end = [], len(digits)
+    for size in reversed(groups[1:]):
+        parts.append(digits[end - size:end])
+        end -= size
+    return "-".join([digits[:end], *reversed(parts)])
 
 
 def read_data(path: Path, text: str, lined: bool = False) -> tuple:

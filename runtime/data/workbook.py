@@ -5,7 +5,8 @@ formula gives the value Excel stored with it), and the rows stream through the s
 a CSV's (:func:`~.csvfile.table_of`), so the label, the task, the encodings and the notes are
 those of the CSV. Cells become the text a CSV holds, without the round trip through Excel's
 display formats: a number keeps every digit (``repr``, which reads back to the same float; a
-whole number without ``.0``), a date or time is ISO text (``2024-03-01``, ``2024-03-01
+whole number without ``.0``; one whose format pads it with zeros, a zip code's ``00000``, as
+shown, ``01234``), a date or time is ISO text (``2024-03-01``, ``2024-03-01
 08:30:00``), a boolean ``TRUE``/``FALSE``, an empty cell is missing. Empty rows and columns
 around the data are left out; a merged cell's value is in its first cell, as Excel writes it.
 
@@ -164,8 +165,10 @@ def _trimmed(path: Path, ws, most_rows: int | None = None) -> tuple[list, int]:
     cells = budget("LAYERLOOM_MAX_CSV_CELLS", MAX_CSV_CELLS)
     columns = budget("LAYERLOOM_MAX_CSV_COLUMNS", MAX_CSV_COLUMNS)
     seen = 0
-    for number, row in enumerate(ws.iter_rows(values_only=True), 1):
-        used = [i for i, value in enumerate(row) if value is not None and value != ""]
+    for number, sheet_row in enumerate(ws.iter_rows(), 1):
+        # each cell's text with its number format, which may show a code's zeros (00000)
+        row = [cell_text(cell.value, cell.number_format) for cell in sheet_row]
+        used = [i for i, text in enumerate(row) if text != ""]
         if not used and not rows:
             continue  # leading empty rows
         if used:
@@ -181,7 +184,7 @@ def _trimmed(path: Path, ws, most_rows: int | None = None) -> tuple[list, int]:
             raise DataError(f"more than {cells:,} values in the sheet; workbooks are capped "
                             f"at {cells:,} values (set LAYERLOOM_MAX_CSV_CELLS to change "
                             f"it)", file=path, line=number)
-        rows.append((number, row[:used[-1] + 1] if used else ()))
+        rows.append((number, row[:used[-1] + 1] if used else []))
         if most_rows is not None and len(rows) >= most_rows:
             break
     width = right - (left or 0)
@@ -190,7 +193,7 @@ def _trimmed(path: Path, ws, most_rows: int | None = None) -> tuple[list, int]:
         if number > last:
             break  # trailing empty rows
         row = row[left:right]
-        out.append((number, [cell_text(value) for value in row] + [""] * (width - len(row))))
+        out.append((number, row + [""] * (width - len(row))))
     return out, left or 0
 
 
