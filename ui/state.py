@@ -168,6 +168,10 @@ class DesignerState:
     # or the notices were last shown: an Undo pressed then does nothing more, the user
     # reading first what it takes back now
     history_changed: bool = False
+    # the notice that told this tab's values a save of another tab removed with their block,
+    # and their field paths: an undo or redo step that only set them is said there (it has
+    # nothing left to take back), not in a notice and a snapshot of its own
+    told_removed: tuple[Notice, frozenset[str]] | None = field(default=None, repr=False)
     _cache: dict = field(default_factory=dict, repr=False)
 
     # -- opening ----------------------------------------------------------------------------
@@ -544,9 +548,10 @@ class DesignerState:
         ``told`` (given their names) says it told itself. True when anything was said."""
         self.undo_stack[:], undo_dropped, undo_left = _rebased(undo, old, new)
         self.redo_stack[:], redo_dropped, redo_left = _rebased(redo, old, new)
+        # the values told first: a step that only set those the save removed is said there
+        said = told({_field_words(f) for f in [*undo_left, *redo_left]}) if told else set()
         self._tell_dropped("Undo", undo_dropped, len(undo))
         self._tell_dropped("Redo", redo_dropped, len(redo))
-        said = told({_field_words(f) for f in [*undo_left, *redo_left]}) if told else set()
         self._tell_left("Undo", undo_left, bool(self.undo_stack), said)
         self._tell_left("Redo", redo_left, bool(self.redo_stack), said)
         changed = bool(undo_dropped or redo_dropped or undo_left or redo_left)
@@ -586,13 +591,19 @@ class DesignerState:
         self.notify("warning", f"{what} leaves {leaves}: undo and redo never put your value "
                     f"back over a newer one from another tab. {rest}")
 
-    def _tell_dropped(self, what: str, dropped: list[tuple[Step, str]], had: int) -> None:
+    def _tell_dropped(self, what: str, dropped: list[tuple[Step, str, set[str]]],
+                      had: int) -> None:
         """Say that ``what`` (Undo or Redo) skips the ``dropped`` steps now (of the ``had``
         kept), why, and which snapshot keeps the design the latest of them went to: a user
-        who pressed Undo saw nothing happen, told nothing."""
+        who pressed Undo saw nothing happen, told nothing. Steps that only set values another
+        tab's save removed with their block, told already with the snapshot keeping them
+        (:attr:`told_removed`), are said in that notice instead: one loss, one notice."""
+        said = self._said_with_removed(what, dropped)
+        dropped = [d for d in dropped if d not in said]
+        had -= len(said)
         if not dropped:
             return
-        step, why = dropped[0]
+        step, why, _ = dropped[0]
         try:
             kept = self.store.snapshot(
                 self.project_id, f"an {what.lower()} step that no longer fits, kept at "
@@ -618,6 +629,29 @@ class DesignerState:
         self.notify("warning", f"{what} skips {skipped} now: another tab or window changed "
                     f"this design since, and {misfit}.{others} {where}; the design shown is "
                     f"the one saved, with the other tab's change.")
+
+    def _said_with_removed(self, what: str, dropped: list[tuple[Step, str, set[str]]]
+                           ) -> list[tuple[Step, str, set[str]]]:
+        """Those of the ``dropped`` undo steps that change only values of this tab's that
+        another tab's save removed with their block, said in the notice that told them
+        (:meth:`_tell_replaced`), whose snapshot keeps this tab's version: the step has
+        nothing left to take back. Said on their own, they were a second notice with a second
+        snapshot (of the design before this tab's edit) for one loss. A redo step is still
+        said on its own: the design it goes to holds values this tab made and undid."""
+        if what != "Undo" or self.told_removed is None or \
+                not any(n is self.told_removed[0] for n in self.notices):
+            return []  # a redo step goes to values this tab made: kept in its own snapshot
+        notice, removed = self.told_removed
+        said = [d for d in dropped if d[2] and d[2] <= removed]
+        if not said:
+            return []
+        fields = sorted({savelog.field_name(path) for _, _, paths in said for path in paths})
+        steps = "your step" if len(said) == 1 else f"your {len(said)} steps"
+        gone = "its block is gone" if len(fields) == 1 else "their blocks are gone"
+        notice.text += (f" {what} skips {steps} that set {', '.join(fields)} now: {gone}, so "
+                        f"{'it has' if len(said) == 1 else 'they have'} nothing left to take "
+                        f"back.")
+        return said
 
     # -- view -------------------------------------------------------------------------------
 
@@ -934,6 +968,8 @@ class DesignerState:
                     details=lines,
                     put_back=tuple((path, value) for path, value, now in replaced
                                    if now is not savelog.MISSING))
+        removed = frozenset(path for path, _, now in replaced if now is savelog.MISSING)
+        self.told_removed = (self.notices[-1], removed) if removed else None
         return told
 
     def _kept_since(self, since: int, design: dict, paths: list[str]):
@@ -1337,13 +1373,13 @@ def _rebased(steps: list[Step], old: dict, new: dict
     undo put A's old out_channels back over tab B's newer one); the third item names those
     fields, with the value kept. A step left changing nothing is skipped."""
     out: list[Step] = []
-    dropped: list[tuple[Step, str]] = []
+    dropped: list[tuple[Step, str, set[str]]] = []  # each with the fields it changes
     left: dict[str, Any] = {}
     made_on, laid_on = old, new  # the design the next step was made on, and that one as laid
     for step in reversed(steps):  # the next step first: each is made on the one after it
         laid = merge_or_why(made_on, step.graph, laid_on, theirs_win=True)
         if isinstance(laid, str):
-            dropped.append((step, laid))
+            dropped.append((step, laid, set(savelog.diff(made_on, step.graph))))
         else:
             for what in laid[1]:
                 left.setdefault(what, _value_of(laid[0], what))
