@@ -48,6 +48,7 @@ import shutil
 import tempfile
 import threading
 import time
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -759,8 +760,8 @@ def _ids_used_twice(graph: Graph) -> str | None:
     levels = [("", graph.nodes)] + [(f" in block '{name}'", block.nodes)
                                     for name, block in graph.blocks.items()]
     for where, nodes in levels:
-        ids = [n.id for n in nodes]
-        for node_id in dict.fromkeys(ids):
-            if ids.count(node_id) > 1:
-                return f"node id '{node_id}' is used by {ids.count(node_id)} nodes{where}"
+        counts = Counter(n.id for n in nodes)  # one pass: a file of 20,000 nodes is counted at once
+        for node_id, count in counts.items():
+            if count > 1:
+                return f"node id '{node_id}' is used by {count} nodes{where}"
     return None
