@@ -57,3 +57,22 @@ def test_runs_of_several_designs_and_data_keep_their_columns(store):
     assert shown == ["name", "data", "settings", "best", "test", "started"]
     assert list(frame["settings"]) == ["2 epochs", "3 epochs"]
     assert said == ["project my project", "status completed", "adam", "rate 0.01", "batch 32"]
+
+
+def test_a_project_named_as_its_design_is_said_once(store):
+    for lr in (0.001, 0.01):
+        _run(store, "seed-cnn", lr)
+    runs = store.list_runs()
+    _, _, said = shared(runs, rows(runs, run_names(runs), {"p-1": "seed-cnn"}))
+    assert said[:2] == ["design seed-cnn", "data mnist-5k"]  # not "project seed-cnn" after it
+
+
+def test_runs_are_grouped_by_design_the_latest_first(store):
+    from layerloom.ui.pages.runs import by_design
+
+    _run(store, "seed-cnn", 0.01)
+    _run(store, LONG, 0.01)
+    _run(store, "seed-cnn", 0.1)
+    groups = by_design(store.list_runs())
+    assert [(design, [r.id for r in group]) for design, group in groups.items()] == [
+        ("seed-cnn", [3, 1]), (LONG, [2])]

@@ -118,8 +118,8 @@ def shared(runs, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str], list[str
     for column in SHARED:
         if column in frame and frame[column].nunique() == 1:
             value = frame[column].iloc[0]
-            if value:
-                said.append(f"{column} {value}")
+            if value and not (column == "project" and f"design {value}" in said):
+                said.append(f"{column} {value}")  # a project named as its design: said once
             hidden.add(column)
     parts = [config_parts(run.config) for run in runs]
     same = [len({p[i] for p in parts}) == 1 for i in range(len(parts[0]))]
@@ -138,17 +138,51 @@ def shared(runs, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str], list[str
     return frame, [c for c in shown if c not in hidden], said
 
 
+def by_design(runs) -> dict[str, list]:
+    """``runs`` (newest first) grouped by the design they trained, the latest run's first."""
+    groups: dict[str, list] = {}
+    for run in runs:
+        groups.setdefault(run.name, []).append(run)
+    return groups
+
+
 def table(runs, names: dict[int, str], projects: dict[str, str] | None = None) -> None:
+    groups = by_design(runs)
+    if len(groups) == 1:
+        design_table(runs, names, projects)
+    else:
+        # a table per design: one table of several designs named each run's design in full
+        # in every row, and a long name ("sentiment-classifier-for-film-reviews-…") pushed
+        # the test metrics off a 1366 px window and the settings off a 1024 px one
+        st.caption(f"{len(runs)} runs of {len(groups)} designs: each design's runs in a table "
+                   f"of their own, the design that ran last first.")
+        for design, group in groups.items():
+            design_table(group, names, projects, design=design)
+    failed = [r for r in runs[:20] if r.status == "failed" and r.reason]
+    if failed:
+        with st.expander(f"Why {len(failed)} recent run(s) failed"):
+            for run in failed:
+                st.markdown(f"**#{run.id}** {plain(run.reason)}")
+
+
+def design_table(runs, names: dict[int, str], projects: dict[str, str] | None = None,
+                 design: str | None = None) -> None:
+    """``runs`` in a table, what they all share said once above it; ``design``: the design
+    they share, where the page shows a table per design, named first."""
     frame = rows(runs, names, projects)
     # every column shown whole at 1366×768 and 1024: the run's number is not a column of its
     # own (its name says it: "seed-cnn #3"), no cell is capped, and what every run shares (its
     # design, project, data, settings) is said once above the table; where the window is
     # narrower still the table scrolls sideways beside the name, which stays in view
     frame, shown, said = shared(runs, frame)
-    if said and len(frame) > 1:
-        st.caption(f"All {len(frame)} runs listed: " + " · ".join(said))
+    said = [plain(fact) for fact in said]  # a design's name is the user's text, not markdown
+    which = f"All {len(frame)} runs listed" if len(frame) > 1 else "The run"
+    if design is not None:  # one table of several: its design first, then what its runs share
+        said = [fact for fact in said if fact != plain(f"design {design}")]
+        which = f"**{plain(design)}** · " + which[:1].lower() + which[1:]
+        st.caption(which + (": " + " · ".join(said) if said else ""))
     elif said:
-        st.caption("The run: " + " · ".join(said))
+        st.caption(f"{which}: " + " · ".join(said))
     config_help = "The optimiser, its learning rate, the batch size and the epochs"
     st.dataframe(frame, hide_index=True, column_order=shown, column_config={
         "name": st.column_config.TextColumn(pinned=True),
@@ -165,11 +199,6 @@ def table(runs, names: dict[int, str], projects: dict[str, str] | None = None) -
             help="The best validation score of its epochs (what early stopping watches)"),
         "sweep": st.column_config.TextColumn(help="The sweep the run was a trial of"),
         "started": st.column_config.DatetimeColumn(format="MMM D, HH:mm")})
-    failed = [r for r in runs[:20] if r.status == "failed" and r.reason]
-    if failed:
-        with st.expander(f"Why {len(failed)} recent run(s) failed"):
-            for run in failed:
-                st.markdown(f"**#{run.id}** {plain(run.reason)}")
 
 
 def project_names(state) -> dict[str, str]:
