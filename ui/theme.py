@@ -56,6 +56,14 @@ div:has(> .st-key-keep_typing), .st-key-keep_typing { display: none; }
    column (its 1.25 of 4.55 of the page, less the margins) in any window that shows the columns
    side by side (640 px and more) */
 [data-testid="stToast"] { width: min(21rem, 26vw) !important; }
+/* a multiselect's chips wrap onto lines of their own, each whole: Streamlit keeps them on
+   one line that scrolls sideways, faded at the edge, so the Runs page's compare picker showed
+   one long run name and cut the next ("sentiment-classifier-… #4 · learning r") */
+[data-testid="stMultiSelect"] .react-aria-ComboBox > div[role="group"] {
+  height: auto !important; max-height: none !important; }
+[data-testid="stMultiSelectTagsContainer"] { flex-wrap: wrap !important; height: auto !important;
+  overflow: visible !important; mask-image: none !important; -webkit-mask-image: none !important;
+  row-gap: 4px; padding-top: 4px; padding-bottom: 4px; }
 /* a tile's value and label wrap onto another line rather than end in "…": the Data page's
    "[1, 28, 28] f…" and "3500 / 500 …" in a quarter of a 1024 px window */
 [data-testid="stMetricValue"] .stMarkdownEllipsis, [data-testid="stMetricValue"] p,
