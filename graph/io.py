@@ -15,6 +15,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from . import json_faults
 from .errors import GraphError, Problem
 from .model import FORMAT, VERSION, Block, Edge, Graph, Node
 
@@ -149,11 +150,13 @@ def loads_graph(text: str, filename: str | None = None) -> Graph:
                           object_pairs_hook=lambda pairs: _object(pairs, duplicates))
     except json.JSONDecodeError as exc:
         text = text.removeprefix(BOM)
-        if exc.pos == len(text) - len(text.lstrip()):  # no JSON at all: say what it is instead
+        if exc.pos == len(text) - len(text.lstrip()) \
+                and text.lstrip()[:2] not in ("//", "/*"):  # no JSON at all: say what it is
             what, advice = text_kind(text, filename)
             raise GraphError(f"this is {what}, not a graph file (JSON text): {advice}",
                              file=filename, unreadable=True) from None
-        raise GraphError(f"line {exc.lineno}, column {exc.colno}: invalid JSON: {exc.msg}",
+        raise GraphError(f"line {exc.lineno}, column {exc.colno}: invalid JSON: "
+                         f"{json_faults.fault(text, exc)}",
                          file=filename, unreadable=True) from None
     except RecursionError:
         raise GraphError(f"JSON nested too deeply (a graph may nest at most {MAX_JSON_DEPTH} "
