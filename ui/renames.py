@@ -113,6 +113,28 @@ def nodes_renamed(level: dict, renames: dict[str, str]) -> dict:
     return out
 
 
+def renamed_as(old: dict, new: dict) -> dict:
+    """``old`` (a design) with the blocks ``new`` holds renamed (:func:`node_renames`) under
+    their ids there, at the top level and inside each composite block: to tell what changed in
+    a block that was also renamed by the field, as the renamed block names it.
+
+    >>> old = {"nodes": [{"id": "fc", "type": "Linear", "params": {"out_features": 5}}],
+    ...        "edges": [{"source": "x", "target": "fc"}]}
+    >>> new = {"nodes": [{"id": "head", "type": "Linear", "params": {"out_features": 7}}],
+    ...        "edges": [{"source": "x", "target": "head"}]}
+    >>> [n["id"] for n in renamed_as(old, new)["nodes"]]
+    ['head']
+    """
+    out = nodes_renamed(old, node_renames(old, new))
+    blocks, now = old.get("blocks"), new.get("blocks") or {}
+    if isinstance(blocks, dict) and blocks:
+        out = {**out, "blocks": {
+            name: nodes_renamed(block, node_renames(block, now[name]))
+            if isinstance(block, dict) and isinstance(now.get(name), dict) else block
+            for name, block in blocks.items()}}
+    return out
+
+
 def renamed_since(before: dict, sent: dict, now: dict) -> tuple[dict, dict]:
     """``before`` (a level as a canvas showed it) and ``sent`` (the level the canvas made of it:
     a block moved, deleted, wired) with the blocks renamed since (``before`` → ``now``, by

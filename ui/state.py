@@ -44,7 +44,7 @@ from layerloom.graph.validate import Report
 from . import savelog
 from .changes import in_words
 from .merge import fresh_ids_for_added, merge_or_why, merge_preferring_mine
-from .renames import node_renames, renamed_since, same_block
+from .renames import node_renames, renamed_as, renamed_since, same_block
 from .projects import ProjectError, ProjectStore, SaveConflict, SaveRefused
 from .savelog import Edit
 
@@ -169,7 +169,7 @@ class DesignerState:
     # reading first what it takes back now
     history_changed: bool = False
     # the notice that told this tab's values a save of another tab removed with their block,
-    # and their field paths: an undo or redo step that only set them is said there (it has
+    # and their field paths: an undo step that only set them is said there (it has
     # nothing left to take back), not in a notice and a snapshot of its own
     told_removed: tuple[Notice, frozenset[str]] | None = field(default=None, repr=False)
     _cache: dict = field(default_factory=dict, repr=False)
@@ -941,7 +941,10 @@ class DesignerState:
         now. The notice offers to put this tab's values back, and says that undo and redo
         leave them as saved where they are among ``left`` (fields by name,
         ``dropout1.p``); returns the names of ``left`` it told."""
-        old, new = mine.to_dict(), saved.to_dict()
+        # the blocks that save renamed under their new ids, as :attr:`own` names them (followed
+        # already): a value replaced in a block renamed too went untold
+        new = saved.to_dict()
+        old = renamed_as(mine.to_dict(), new)
         changed = savelog.diff(old, new)
         # and a value whose block that save removed (the diff names the block, not the value)
         changed += [path for path in self.own if path not in changed

@@ -1,0 +1,223 @@
+"""Several tabs editing one design at once, driven from a seed (tests/ui/test_eight_tabs.py):
+each tab a :class:`~layerloom.ui.state.DesignerState` on one project, each step one tab's
+edit, made either on the design it shows (its page caught up first) or on the older one its
+page still shows (a callback, a canvas change in flight): params, variables, labels, blocks
+added, removed, moved and rewired on the canvas, renames, groups, ungroups, undo and redo.
+
+Every value an edit sets is one no other edit sets (a mark: out_channels 1000 + n, a label
+``L<n>``, a Dropout's p, a variable's value), so that afterwards each can be looked for in
+the design saved, in the snapshots and in what its tab was told (:func:`unaccounted`)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from layerloom.graph import edit, load_graph
+from layerloom.ui.projects import ProjectStore
+from layerloom.ui.state import DesignerState
+
+KINDS = ("param", "param", "variable", "label", "add", "remove", "move", "rename", "group",
+         "ungroup", "undo", "redo")
+
+
+@dataclass
+class Made:
+    """One edit: its tab, what it did, and the marks it set (and took away) in that tab's
+    design."""
+
+    n: int
+    tab: int
+    kind: str
+    marks: set = field(default_factory=set)  # marks its design has that the one before had not
+    gone: set = field(default_factory=set)  # marks its tab showed that its design has not
+    told: list[str] = field(default_factory=list)  # what the tab was told at this edit
+
+
+def leaves(value: Any) -> set:
+    """Every scalar in ``value`` (a design as a dict), as JSON, ids and keys included."""
+    out: set = set()
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out.add(json.dumps(k))
+            out |= leaves(v)
+    elif isinstance(value, list):
+        for v in value:
+            out |= leaves(v)
+    else:
+        out.add(json.dumps(value))
+    return out
+
+
+def is_mark(leaf: str) -> bool:
+    value = json.loads(leaf)
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return value >= 1000
+    if isinstance(value, float):
+        return 0 < value < 0.1 and round(value * 10000) == value * 10000
+    return isinstance(value, str) and value[:1] in "LRD" and value[1:].isdigit()
+
+
+def marks(design: dict) -> set:
+    return {leaf for leaf in leaves(design) if is_mark(leaf)}
+
+
+class Tabs:
+    def __init__(self, store: ProjectStore, graph, tabs: int, seed: int):
+        self.store = store
+        first = DesignerState.new(store, graph)
+        self.pid = first.project_id
+        self.tabs = [first] + [DesignerState.open(store, self.pid) for _ in range(tabs - 1)]
+        self.seqs = [0] * tabs
+        self.rng = random.Random(seed)
+        self.n = 0
+        self.made: list[Made] = []
+        self.heard: list[list[str]] = [[] for _ in range(tabs)]  # what each tab was told
+
+    def _hear(self, i: int) -> list[str]:
+        said = [" ".join([n.text, *n.details]) for n in self.tabs[i].take_notices()]
+        self.heard[i] += said
+        return said
+
+    def step(self) -> None:
+        i = self.rng.randrange(len(self.tabs))
+        tab = self.tabs[i]
+        if self.rng.random() < 0.6:  # the page ran since the last save it did not show
+            tab.catch_up()
+            self._hear(i)
+        self.n += 1
+        kind = self.rng.choice(KINDS)
+        before = tab.graph.to_dict()
+        saved = self.store.load(self.pid).graph.to_dict()  # other tabs' marks: not this edit's
+        getattr(self, f"_{kind}")(tab, i)
+        after = tab.graph.to_dict()
+        was, now = marks(before) | marks(saved), marks(after)
+        # a mark it took away is one its tab showed: a later edit there that removes one it
+        # never showed takes it away unseen (to be told)
+        self.made.append(Made(self.n, i, kind, now - was, marks(before) - now, self._hear(i)))
+
+    # -- the edits ------------------------------------------------------------------------
+
+    def _top(self, tab: DesignerState, *types: str) -> list[str]:
+        return [n.id for n in tab.graph.nodes if not types or n.type in types]
+
+    def _param(self, tab: DesignerState, i: int) -> None:
+        convs = self._top(tab, "Conv2d", "Linear")
+        if convs:
+            nid = self.rng.choice(convs)
+            name = "out_channels" if tab.graph.node(nid).type == "Conv2d" else "out_features"
+            tab.apply(edit.set_param, (), nid, name, 1000 + self.n)
+
+    def _variable(self, tab: DesignerState, i: int) -> None:
+        tab.apply(edit.set_variable, self.rng.choice(["width2", "depth", "gain"]), 1000 + self.n)
+
+    def _label(self, tab: DesignerState, i: int) -> None:
+        ids = self._top(tab)
+        tab.apply(edit.update_node, (), self.rng.choice(ids), label=f"L{self.n}")
+
+    def _rename(self, tab: DesignerState, i: int) -> None:
+        ids = [nid for nid in self._top(tab) if tab.graph.node(nid).type not in ("Input", "Output")]
+        if ids:
+            tab.apply(edit.rename_node, (), self.rng.choice(ids), f"R{self.n}")
+
+    def _canvas(self, tab: DesignerState, i: int, level: dict) -> None:
+        self.seqs[i] += 1
+        tab.handle_events({"events": [{"seq": self.seqs[i], "event": "change",
+                                       "base": tab.canvas_version(), "graph": level,
+                                       "selected": []}]})
+
+    def _add(self, tab: DesignerState, i: int) -> None:
+        """A Dropout dropped on a wire of the top level (A → B becomes A → D<n> → B)."""
+        level = copy.deepcopy(tab.level())
+        wires = [e for e in level["edges"] if not e.get("source_port") and not e.get("target_port")]
+        if not wires:
+            return
+        wire = self.rng.choice(wires)
+        nid = f"D{self.n}"
+        level["nodes"].append({"id": nid, "type": "Dropout", "params": {"p": self.n / 10000},
+                               "position": [self.rng.randrange(600), self.rng.randrange(600)]})
+        level["edges"].remove(wire)
+        level["edges"] += [{"source": wire["source"], "target": nid},
+                           {"source": nid, "target": wire["target"]}]
+        self._canvas(tab, i, level)
+
+    def _remove(self, tab: DesignerState, i: int) -> None:
+        """A Dropout (one in, one out) deleted, what fed it wired to what it fed."""
+        level = copy.deepcopy(tab.level())
+        drops = [n["id"] for n in level["nodes"] if n["type"] == "Dropout"]
+        if not drops:
+            return
+        nid = self.rng.choice(drops)
+        ins = [e for e in level["edges"] if e["target"] == nid]
+        outs = [e for e in level["edges"] if e["source"] == nid]
+        if len(ins) != 1 or len(outs) != 1:
+            return
+        level["nodes"] = [n for n in level["nodes"] if n["id"] != nid]
+        level["edges"] = [e for e in level["edges"] if nid not in (e["source"], e["target"])]
+        level["edges"].append({"source": ins[0]["source"], "target": outs[0]["target"]})
+        self._canvas(tab, i, level)
+
+    def _move(self, tab: DesignerState, i: int) -> None:
+        level = copy.deepcopy(tab.level())
+        node = self.rng.choice(level["nodes"])
+        node["position"] = [self.rng.randrange(800), self.rng.randrange(800)]
+        self._canvas(tab, i, level)
+
+    def _group(self, tab: DesignerState, i: int) -> None:
+        ids = [nid for nid in self._top(tab) if tab.graph.node(nid).type not in ("Input", "Output")]
+        if ids:
+            tab.group([self.rng.choice(ids)])
+
+    def _ungroup(self, tab: DesignerState, i: int) -> None:
+        uses = [n.id for n in tab.graph.nodes if n.type in tab.graph.blocks]
+        if uses:
+            tab.apply(edit.ungroup, self.rng.choice(uses), path=())
+
+    def _undo(self, tab: DesignerState, i: int) -> None:
+        tab.undo()
+
+    def _redo(self, tab: DesignerState, i: int) -> None:
+        tab.redo()
+
+    # -- afterwards -----------------------------------------------------------------------
+
+    def settle(self) -> dict:
+        """Every tab catches up; the design saved."""
+        for i, tab in enumerate(self.tabs):
+            tab.catch_up()
+            self._hear(i)
+        return self.store.load(self.pid).graph.to_dict()
+
+
+def unaccounted(tabs: Tabs) -> list[str]:
+    """The marks edits set that are neither in the design saved, nor taken away by a later edit
+    made on a design that showed them (a delete, a new value: a user's choice), nor told to
+    their tab and kept in a snapshot; and the marks in the design no edit set. Empty when no
+    edit was lost or altered unsaid."""
+    saved = tabs.settle()
+    load_graph(saved)  # still a design
+    kept: set = set()
+    for snap in tabs.store.snapshots(tabs.pid):
+        kept |= marks(tabs.store.load_snapshot(tabs.pid, snap.id).to_dict())
+    final = marks(saved)
+    problems = []
+    every = set().union(*(m.marks for m in tabs.made)) if tabs.made else set()
+    problems += [f"the design holds {leaf}, which no edit set" for leaf in sorted(final - every)]
+    for made in tabs.made:
+        for leaf in sorted(made.marks - final):
+            # an undo or redo takes back only what is still its own tab's: another tab's value
+            # it took away is one it altered
+            if any(m.n > made.n and leaf in m.gone and (m.tab == made.tab or m.kind not in
+                                                         ("undo", "redo")) for m in tabs.made):
+                continue
+            told = any("was not applied" in text for text in made.told) or any(
+                str(json.loads(leaf)) in text for text in tabs.heard[made.tab])
+            if not told or leaf not in kept:
+                problems.append(f"edit {made.n} ({made.kind}, tab {made.tab}) set {leaf}: not "
+                                f"in the design; told: {told}; in a snapshot: {leaf in kept}")
+    return problems

@@ -1,0 +1,52 @@
+"""Eight tabs editing one design at once (tests/ui/many_tabs.py drives them from a seed): every
+edit is in the design saved, or taken away by a later edit made on a design that showed it, or
+told to its tab with a snapshot that keeps it; the design holds no value no edit set. And the
+case the mix found: a value another tab replaced in a block a third tab renamed is told."""
+
+from __future__ import annotations
+
+import pytest
+
+from layerloom.graph import edit
+from layerloom.graph.templates import load_template
+from layerloom.ui.projects import ProjectStore
+from layerloom.ui.state import DesignerState
+
+from .many_tabs import Tabs, unaccounted
+
+
+@pytest.mark.parametrize("seed", [10, 15, 18])
+def test_eight_tabs_editing_one_design_lose_and_alter_nothing_unsaid(tmp_path, seed):
+    tabs = Tabs(ProjectStore(tmp_path), load_template("seed-cnn"), tabs=8, seed=seed)
+    for _ in range(100):
+        tabs.step()
+    assert unaccounted(tabs) == []
+    kinds = {m.kind for m in tabs.made}
+    assert kinds == {"param", "variable", "label", "add", "remove", "move", "rename", "group",
+                     "ungroup", "undo", "redo"}
+    heard = [text for said in tabs.heard for text in said]
+    assert any("was not applied" in text for text in heard)  # refusals happen, and are said
+    assert any("both changes are kept" in text for text in heard)  # and merges
+
+
+def test_a_value_replaced_in_a_block_a_third_tab_renamed_is_told(tmp_path):
+    """A set fc's out_features to 5; B, not showing it, set 7 (B's wins, A's version kept as a
+    snapshot); C renamed fc to head. A, catching up, was told only that Undo leaves
+    head.out_features as another tab set it: not that its 5 was replaced, nor where it is
+    kept."""
+    store = ProjectStore(tmp_path)
+    a = DesignerState.new(store, load_template("seed-cnn"))
+    pid = a.project_id
+    b = DesignerState.open(store, pid)
+    a.apply(edit.set_param, (), "fc", "out_features", 5)
+    b.apply(edit.set_param, (), "fc", "out_features", 7)
+    DesignerState.open(store, pid).apply(edit.rename_node, (), "fc", "head")
+    assert a.catch_up()
+    (notice,) = a.take_notices()
+    assert notice.details == ("head.out_features: your 5 was replaced by 7 from another tab",)
+    assert notice.put_back == (("nodes.head.params.out_features", 5),)
+    kept = notice.text.split("“")[1].split("”")[0]
+    snap = next(s for s in store.snapshots(pid) if s.name == kept)
+    assert 5 in [n.params.get("out_features") for n in store.load_snapshot(pid, snap.id).nodes]
+    assert a.put_back(notice.put_back)
+    assert store.load(pid).graph.node("head").params["out_features"] == 5
