@@ -37,7 +37,8 @@ from .expressions import ExpressionError, evaluate, is_expression, names_in, var
 from .io import parse_graph
 from .model import Block, Edge, Graph, Node
 from .registry import all_blocks, find_block
-from .resolve import BYTES, ID_PATTERN, Layer, Level, NodeInfo
+from .node_ids import id_fault
+from .resolve import BYTES, Layer, Level, NodeInfo
 from .variable_order import in_use_order
 from .summary import summarize
 from .validate import Report
@@ -136,9 +137,9 @@ def rename_node(graph: Graph, path: Sequence[str], old: str, new: str) -> Graph:
     node = _find(nodes, old)
     if new == old:
         return g
-    if not ID_PATTERN.match(new):
-        raise GraphError(f"id {new!r} is not allowed: use 1–64 letters, digits, '_' or '-'",
-                         node=old)
+    fault = id_fault(new)
+    if fault:
+        raise GraphError(fault, node=old)
     holder = next((n for n in nodes if n.id == new), None)
     if holder is not None:
         free = fresh_id((n.id for n in nodes), re.sub(r"\d+$", "", new) or new)

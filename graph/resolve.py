@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import difflib
 import gc
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +30,7 @@ from .expressions import (ExpressionError, evaluate, is_expression, names_in, un
                           variable_name_problem)
 from .limits import Limits, hint
 from .model import Block, Edge, Graph, Node
+from .node_ids import id_fault
 from .params import ParamError
 from .provenance import origin, said_variables, variables_behind
 from .registry import BlockSpec, find_block, unknown_type_message
@@ -42,7 +42,6 @@ Shape = tuple[int, ...]
 # features only, and left to guess that token ids are [length] with dtype int64
 SHAPE_EXAMPLES = ("e.g. [1, 28, 28] for images, [16] for features, or [64] with dtype int64 "
                   "for texts (64 token ids each, into an Embedding)")
-ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 BYTES = {"float32": 4, "int64": 8}
 GIB = 1 << 30
 
@@ -525,9 +524,9 @@ class _Resolver:
         by_id: dict[str, Node] = {}
         for node in nodes:
             path = prefix + node.id
-            if not ID_PATTERN.match(node.id):
-                self.error(path, f"id {node.id!r} is not allowed: use 1–64 letters, digits, "
-                                 f"'_' or '-'")
+            fault = id_fault(node.id)
+            if fault:
+                self.error(path, fault)
             if node.id in by_id:
                 self.error(path, f"duplicate id '{node.id}': node ids must be unique")
                 continue
