@@ -11,7 +11,8 @@ lengths the model itself takes, and the export says which sizes it takes.
 A *length* is an axis of a sequence input: token ids ``[L]`` (int64), or either axis of a
 float ``[A, B]`` (feature vectors ``[L, F]``, a signal's channels and samples ``[C, L]``) where
 the model takes other sizes of it. Inputs of the same length vary together (token ids and their
-padding mask).
+padding mask). An image ``[C, H, W]`` has one too, its height and width varying together
+(halved, doubled): a fully convolutional design, or one that pools globally, takes any size.
 
 >>> Length(("tokens",), 0, 32, {16: True, 64: False}).sentence({16: True, 64: False})
 'tokens of any length up to 32 (the model itself takes no more; checked at 16)'
@@ -19,6 +20,10 @@ padding mask).
 'only tokens of exactly 32: pad or cut them to 32 (the model itself takes other lengths: 16 and 64 were checked; this file refuses them or gives other outputs)'
 >>> Length(("signal",), 1, 128, {64: True, 256: True}).sentence({64: True, 256: True})
 'signal of any length along its last axis (checked at 128, 64, 256)'
+>>> Length(("image",), 1, 28, {14: True, 56: True}, width=28).sentence({14: True, 56: True})
+'image of any height and width (checked at 28×28, 14×14, 56×56)'
+>>> Length(("image",), 1, 32, {16: True, 64: True}, width=48).sentence({16: False, 64: True})
+'only image of exactly 32×48: resize them to 32×48 (the model itself takes other sizes: 16×24 was checked; this file refuses it or gives other outputs)'
 """
 
 from __future__ import annotations
@@ -37,16 +42,37 @@ class Length:
     # each length the model takes: (inputs at batch 1, the model's outputs on them)
     checks: dict[int, tuple[list[torch.Tensor], list[torch.Tensor]]] = field(
         default_factory=dict)
+    # an image's width where this is its height (axis 1 of [C, H, W]): the two vary together,
+    # the width in proportion, and the lengths above are heights
+    width: int | None = None
+
+    @property
+    def axes(self) -> tuple[int, ...]:
+        """The axes of a sample this length sets: an image's height and width."""
+        return (self.axis,) if self.width is None else (self.axis, self.axis + 1)
+
+    def sizes(self, n: int) -> tuple[int, ...]:
+        """The size at each of :attr:`axes` where the length is ``n``.
+
+        >>> Length(("image",), 1, 32, {}, width=48).sizes(16)
+        (16, 24)
+        """
+        return (n,) if self.width is None else (n, n * self.width // self.size)
+
+    def _said(self, n: int) -> str:
+        return "×".join(map(str, self.sizes(n)))
 
     def sentence(self, file_takes: dict[int, bool]) -> str:
         """What this file takes along this length, given which of the model's lengths it ran
         at with the model's outputs: a clause that follows "any batch size, and" (or "but",
         where it starts with "only")."""
         what = " and ".join(self.names)
-        along = "" if self.axis == 0 else \
-            f" along {'its' if len(self.names) == 1 else 'their'} last axis"
         tried = sorted(n for n, ok in self.model_takes.items() if ok)
         lost = [n for n in tried if not file_takes.get(n)]
+        if self.width is not None:
+            return self._image_sentence(what, tried, lost)
+        along = "" if self.axis == 0 else \
+            f" along {'its' if len(self.names) == 1 else 'their'} last axis"
         if lost:
             return (f"only {what} of exactly {self.size}{along}: pad or cut them to "
                     f"{self.size} (the model itself takes other lengths: "
@@ -59,6 +85,21 @@ class Length:
                     f"more; checked at {', '.join(map(str, tried))})")
         return (f"{what} of any length{along} (checked at "
                 f"{', '.join(map(str, [self.size] + tried))})")
+
+    def _image_sentence(self, what: str, tried: list[int], lost: list[int]) -> str:
+        """:meth:`sentence` of an image's height and width."""
+        size = self._said(self.size)
+        if lost:
+            return (f"only {what} of exactly {size}: resize them to {size} (the model itself "
+                    f"takes other sizes: {' and '.join(map(self._said, lost))} "
+                    f"{'was' if len(lost) == 1 else 'were'} checked; this file refuses "
+                    f"{'it' if len(lost) == 1 else 'them'} or gives other outputs)")
+        checked = ", ".join(map(self._said, tried))
+        larger = [n for n in self.model_takes if n > self.size]
+        if larger and not any(self.model_takes[n] for n in larger):
+            return (f"{what} of any height and width up to {size} (the model itself takes no "
+                    f"larger; checked at {checked})")
+        return f"{what} of any height and width (checked at {size}, {checked})"
 
 
 def sequence_inputs(inputs) -> dict[tuple[int, int], list[int]]:
@@ -79,6 +120,22 @@ def sequence_inputs(inputs) -> dict[tuple[int, int], list[int]]:
     return groups
 
 
+def image_inputs(inputs) -> dict[tuple[int, int], list[int]]:
+    """Indexes of the images ``[C, H, W]`` (floats), by ``(H, W)``: images of one size vary
+    together.
+
+    >>> from types import SimpleNamespace as Spec
+    >>> image_inputs([Spec(dtype="float32", shape=(3, 32, 32)), Spec(dtype="float32",
+    ...               shape=(1, 32, 32)), Spec(dtype="float32", shape=(1, 128))])
+    {(32, 32): [0, 1]}
+    """
+    groups: dict[tuple[int, int], list[int]] = {}
+    for i, spec in enumerate(inputs):
+        if spec.dtype != "int64" and len(spec.shape) == 3:
+            groups.setdefault(tuple(spec.shape[1:]), []).append(i)
+    return groups
+
+
 def other_lengths(size: int) -> list[int]:
     """A shorter and a longer length to try.
 
@@ -90,13 +147,22 @@ def other_lengths(size: int) -> list[int]:
 
 def find_lengths(model, inputs, make_inputs) -> list[Length]:
     """The lengths of ``inputs`` (``InputSpec``s) that the model takes others of.
-    ``make_inputs({i: (axis, n)})`` gives a batch-1 sample with input ``i``'s ``axis`` made
+    ``make_inputs({i: {axis: n}})`` gives a batch-1 sample with input ``i``'s ``axis`` made
     ``n`` long."""
     found = []
-    for (axis, size), members in sequence_inputs(inputs).items():
-        length = Length(tuple(inputs[i].name for i in members), axis, size, {})
+    candidates = [(members, Length(tuple(inputs[i].name for i in members), axis, size, {}))
+                  for (axis, size), members in sequence_inputs(inputs).items()]
+    candidates += [(members, Length(tuple(inputs[i].name for i in members), 1, height, {},
+                                    width=width))
+                   for (height, width), members in image_inputs(inputs).items()]
+    for members, length in candidates:
+        size = length.size
         for other in other_lengths(size):
-            sample = make_inputs({i: (axis, other) for i in members})
+            if min(length.sizes(other)) < 1 or \
+                    (length.width is not None and other * length.width % size):
+                continue  # an image's width that would not keep its proportion
+            sample = make_inputs({i: dict(zip(length.axes, length.sizes(other)))
+                                  for i in members})
             try:
                 with torch.no_grad():
                     out = model(*sample)

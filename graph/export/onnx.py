@@ -5,9 +5,10 @@ under a second where the dynamo exporter spends 10–15 s starting up, and it wr
 self-contained file (the dynamo exporter puts large weights in a separate ``.data`` file).
 The file must pass ``onnx.checker.check_model`` and onnxruntime must reproduce PyTorch's outputs.
 
-A sequence input's length is kept free too, where the model takes other lengths and the file
-gives its outputs at them; a transformer's needs the dynamo exporter for that
-(``onnx_lengths``). The file's note says which sizes it takes (``lengths``).
+A sequence input's length is kept free too, and an image's height and width, where the model
+takes other sizes and the file gives its outputs at them; a transformer's length needs the
+dynamo exporter for that (``onnx_lengths``). The file's note says which sizes it takes
+(``lengths``).
 """
 
 from __future__ import annotations
@@ -136,5 +137,5 @@ _register(Format(
     "The model and its weights in ONNX, an open format that runs without PyTorch: "
     "ONNX Runtime opens it from Python (`onnxruntime.InferenceSession(\"model.onnx\")`), C#, "
     "Java, JavaScript or C++, and Netron draws it. It takes any batch size, and any sequence "
-    f"length where the model does (ONNX opset {OPSET}).",
+    f"length or image size where the model does (ONNX opset {OPSET}).",
     _write, _load, probe=_probe, modules=("onnx", "onnxruntime")))

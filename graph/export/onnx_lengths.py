@@ -1,4 +1,5 @@
-"""An ONNX file whose sequence inputs take other lengths, where the model does.
+"""An ONNX file whose sequence inputs take other lengths, and images other sizes, where the
+model does.
 
 The classic exporter keeps a length free when it is told to (``dynamic_axes``) and the model's
 code reads sizes from tensors: an LSTM's file then runs at any length. It fixes what Python
@@ -40,7 +41,7 @@ def free_lengths(ref: Reference, path: Path, names: list[str], export, load
     free: dict[str, dict[int, str]] = {}
     for length in lengths:
         for name in length.names:
-            free.setdefault(name, {})[length.axis + 1] = axis_name(length)
+            free.setdefault(name, {}).update(axis_names(length))
     for write in (lambda: export(ref.model, tuple(ref.samples), str(path), names,
                                  list(ref.outputs), free),
                   lambda: _dynamo(ref, path, names, lengths)):
@@ -66,11 +67,11 @@ def _dynamo(ref: Reference, path: Path, names: list[str], lengths) -> None:
     batch = torch.export.Dim("batch")
     dims: list[dict] = [{0: batch} for _ in names]
     for length in lengths:
-        longest = None if any(ok for n, ok in length.model_takes.items() if n > length.size) \
-            else length.size
-        dim = torch.export.Dim(axis_name(length), max=longest)
-        for name in length.names:
-            dims[names.index(name)][length.axis + 1] = dim
+        longest = any(ok for n, ok in length.model_takes.items() if n > length.size)
+        for (axis, symbol), size in zip(axis_names(length).items(), length.sizes(length.size)):
+            dim = torch.export.Dim(symbol, max=None if longest else size)
+            for name in length.names:
+                dims[names.index(name)][axis] = dim
     with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
         warnings.simplefilter("ignore")
         logging.disable(logging.WARNING)
@@ -82,9 +83,19 @@ def _dynamo(ref: Reference, path: Path, names: list[str], lengths) -> None:
             logging.disable(logging.NOTSET)
 
 
-def axis_name(length) -> str:
-    """``tokens_length``; ``signal_length_2`` for a length on a sample's second axis."""
-    return f"{'_'.join(length.names)}_length" + (f"_{length.axis + 1}" if length.axis else "")
+def axis_names(length) -> dict[int, str]:
+    """The file's name of each axis ``length`` frees, by axis (counted with the batch):
+    ``tokens_length``; ``signal_length_2`` for a length on a sample's second axis;
+    ``image_height`` and ``image_width`` for an image's.
+
+    >>> from layerloom.graph.export.lengths import Length
+    >>> axis_names(Length(("signal",), 1, 128, {})), axis_names(Length(("image",), 1, 28, {}, width=28))
+    ({2: 'signal_length_2'}, {2: 'image_height', 3: 'image_width'})
+    """
+    stem = "_".join(length.names)
+    if length.width is not None:
+        return {length.axis + 1: f"{stem}_height", length.axis + 2: f"{stem}_width"}
+    return {length.axis + 1: f"{stem}_length" + (f"_{length.axis + 1}" if length.axis else "")}
 
 
 def _remove(path: Path) -> None:

@@ -4,7 +4,7 @@ The model is compiled from the graph, given the weights (or fresh ones from a se
 evaluation mode and run on inputs of two batch sizes: the exporters trace with one (``samples``)
 and every written file is checked with the other (``checks``), which proves the batch dimension
 stayed free; then at batch 1 (``single``), and at the other lengths of a sequence input the model
-itself takes (``lengths``), which say what sizes the file takes.
+itself takes (``lengths``: an image's height and width too), which say what sizes the file takes.
 """
 
 from __future__ import annotations
@@ -108,14 +108,13 @@ def _vocab(top, input_id: str) -> int | None:
 
 
 def _random(inputs: list[InputSpec], batch: int, seed: int,
-            lengths: Mapping[int, tuple[int, int]] | None = None) -> list[torch.Tensor]:
-    """Random inputs; ``lengths[i] == (axis, n)`` makes input ``i``'s ``axis`` ``n`` long."""
+            lengths: Mapping[int, Mapping[int, int]] | None = None) -> list[torch.Tensor]:
+    """Random inputs; ``lengths[i] == {axis: n}`` makes input ``i``'s ``axis`` ``n`` long."""
     generator = torch.Generator().manual_seed(seed)
     out = []
     for i, spec in enumerate(inputs):
         shape = list(spec.shape)
-        if lengths and i in lengths:
-            axis, n = lengths[i]
+        for axis, n in (lengths or {}).get(i, {}).items():
             shape[axis] = n
         if spec.dtype == "int64":
             out.append(torch.randint(0, spec.vocab or 2, (batch, *shape),

@@ -69,12 +69,19 @@ class FreeLengths:
     def variables(self) -> dict[str, int]:
         return {name: self.size for name in self.symbols}
 
+    @property
+    def word(self) -> str:
+        """``length``, or ``size`` where an image's height and width are free."""
+        return "size" if any(len(axes) > 1 for axes in self.axes.values()) else "length"
+
     def said(self) -> str:
-        """How a message names the free sizes: ``input 'ids' of any length ('seq')``."""
+        """How a message names the free sizes: ``input 'ids' of any length ('seq')``,
+        ``input 'image' of any height and width ('h', 'w')``."""
         parts = []
         for name, axes in self.axes.items():
-            symbols = sorted({self.symbols[v] for v in axes.values()} - {""})
-            parts.append(f"input '{name}' of any length"
+            symbols = [self.symbols[v] for v in axes.values() if self.symbols[v]]
+            parts.append(f"input '{name}' of any "
+                         f"{'height and width' if len(axes) > 1 else 'length'}"
                          + (f" ({', '.join(repr(s) for s in symbols)})" if symbols else ""))
         return ", ".join(parts)
 
@@ -142,22 +149,26 @@ def free_lengths(model, file: str, design: int | None = None) -> FreeLengths | N
     """The free lengths of ``model``'s inputs and the two lengths at which onnxruntime runs
     it (with its outputs at the second); None where every size after the batch is a number.
     ``design``: the length to import at first (a LayerLoom export's design's, its metadata's).
-    A GraphError where an input leaves more than its length free (an image of any size), or
-    where onnxruntime runs the file at none of :data:`LENGTHS`."""
+    An image ``[batch, C, H, W]`` may leave its height and width free, both run at each length.
+    A GraphError where an input leaves other sizes free (its channels), or where onnxruntime
+    runs the file at none of :data:`LENGTHS`."""
     from .onnx_in import _ort_text
+    from .onnx_lengths import is_image
     from .onnx_runner import OrtFailure, refuse_large_inputs, run_onnx
 
     symbolic = free_axes(model)
     if not symbolic:
         return None
+    images = {v.name for v in model.graph.input if is_image(v)}
     for name, per_input in symbolic.items():
-        if len(per_input) > 1:
+        if len(per_input) > 1 and name not in images:
             shape = [d.dim_value or d.dim_param or "?" for d in
                      next(v for v in model.graph.input if v.name == name)
                      .type.tensor_type.shape.dim]
             raise GraphError(f"{file}: input '{name}' has shape {shape}: {len(per_input)} of "
                              f"its sizes after the batch are free; one (a length) imports, as "
-                             f"the design's variable: fix the others when you export it")
+                             f"the design's variable, or an image's height and width: fix the "
+                             f"others when you export it")
     axes, symbols = _variables(symbolic)
     weights = {t.name for t in model.graph.initializer}
     inputs = [v for v in model.graph.input if v.name not in weights]
@@ -227,15 +238,18 @@ def check_other_length(graph, state, lengths: FreeLengths, file: str, atol: floa
         diff = _against_runtime(lengths.check, graph, state, atol)
     except Exception as exc:  # noqa: BLE001 - a shape error of the compiled graph, said in words
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        where = f"; {held[0]} uses a size computed from the length" if held else ""
+        word = lengths.word
+        where = f"; {held[0]} uses a size computed from the {word}" if held else ""
         raise LengthHeld(
             f"{file}: the file takes {lengths.said()} (onnxruntime runs it at {lengths.size} "
-            f"and {lengths.other}), but the design imported at length {lengths.size} does not "
+            f"and {lengths.other}), but the design imported at {word} {lengths.size} does not "
             f"give the file's outputs at {lengths.other} ({reason}){where}: it would take only "
-            f"the length {lengths.size}; export the model with its length fixed (no dynamic "
-            f"axis on it) to import it at that length") from None
+            f"the {word} {lengths.size}; export the model with its {word} fixed (no dynamic "
+            f"axis on it) to import it at that {word}") from None
     variables = ", ".join(f"{name} = {lengths.size}" for name in lengths.symbols)
-    warnings.warn(f"the file takes {lengths.said()}: the design's Input takes it as the "
-                  f"variable {variables}, its outputs checked against onnxruntime's at lengths "
+    plural = len(lengths.symbols) > 1
+    warnings.warn(f"the file takes {lengths.said()}: the design's Input takes "
+                  f"{'them as the variables' if plural else 'it as the variable'} {variables}, "
+                  f"its outputs checked against onnxruntime's at {lengths.word}s "
                   f"{lengths.size} and {lengths.other}", ImportNote, stacklevel=2)
     return diff

@@ -2210,21 +2210,24 @@ def import_onnx_model(model, file: str, *, name: str | None = None, atol: float 
     :func:`~.onnx_upload.read_onnx_bytes` for an upload); ``file``: its file's name, which
     errors and the description quote."""
     from .onnx_free_lengths import LengthHeld
-    from .onnx_lengths import design_length, fix_lengths
+    from .onnx_lengths import design_length, fix_lengths, is_image
     from .training import ImportNote
 
     design = design_length(model)  # a LayerLoom export's free length: its design's
     if design is None:  # no LayerLoom file, or one of several free sizes: at the design's
         return _import_model(fix_lengths(model), file, name, atol, None)
+    word = "size" if any(is_image(v) for v in model.graph.input) else "length"
     try:
         return _import_model(model, file, name, atol, design)
     except LengthHeld as exc:
         # "the file's outputs at 16 (...); Reshape_3 uses a size computed from the length"
         reason = str(exc).split(" does not give ", 1)[-1].split(": it would take", 1)[0]
+        reason = f"the design imported at {word} {design} does not give {reason}"
+    except GraphError as exc:  # a step no block takes at any size (a Reshape of both)
+        reason = f"no design takes them ({str(exc).splitlines()[0]})"
     graph, state, diff = _import_model(fix_lengths(model), file, name, atol, None)
-    warnings.warn(f"the file takes other lengths, but the design imported at length {design} "
-                  f"does not give {reason}: its Input takes only the length {design}",
-                  ImportNote, stacklevel=2)
+    warnings.warn(f"the file takes other {word}s, but {reason}: its Input takes only the "
+                  f"{word} {design}", ImportNote, stacklevel=2)
     return graph, state, diff
 
 

@@ -4,8 +4,9 @@ An export keeps a text model's length free where the model takes other lengths
 (``graph.export.onnx_lengths``) and writes the design's own shape of each such input into the
 file's metadata (``layerloom.lengths``). The import takes that free length as the design's
 variable ``length`` (``onnx_free_lengths``), set to the design's own length
-(:func:`design_length`); where the design imported would hold that length, the graph is built
-at it instead (:func:`fix_lengths`), as a file with no free length is.
+(:func:`design_length`), and an image's free height and width the variables of their names
+where the design's are equal; where the design imported would hold that length, the graph is
+built at it instead (:func:`fix_lengths`), as a file with no free length is.
 """
 
 from __future__ import annotations
@@ -47,13 +48,27 @@ def design_length(model) -> int | None:
         if not (isinstance(shape, list) and len(shape) == len(dims) - 1):
             continue
         free = [size for dim, size in zip(dims[1:], shape) if not dim.HasField("dim_value")]
-        if len(free) > 1:  # a Variable holds one length an input may take: built at its shape
+        if len(free) > 1 and not is_image(value):  # one variable per input, or an image's two
             return None
         found.update(free)
     if len(found) != 1:
         return None
     size = found.pop()
     return size if isinstance(size, int) and not isinstance(size, bool) and size >= 1 else None
+
+
+def is_image(value) -> bool:
+    """Whether the graph input ``value`` is an image ``[batch, C, H, W]`` whose height and width
+    alone are free, the two sizes an export frees together (the design's ``[C, H, W]``).
+
+    >>> import onnx
+    >>> is_image(onnx.helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, ["b", 3, "h", "w"]))
+    True
+    >>> is_image(onnx.helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, ["b", "c", "h", 8]))
+    False
+    """
+    dims = list(value.type.tensor_type.shape.dim)
+    return len(dims) == 4 and [d.HasField("dim_value") for d in dims[1:]] == [True, False, False]
 
 
 def fix_lengths(model):

@@ -26,7 +26,8 @@ def register(subparsers) -> None:
                     "dynamic_axes) imports where it runs on other batches; otherwise the error "
                     "says how to re-export it. A file whose sequence length is free (dynamic_axes "
                     "on it, a named symbol) imports with the Input's length as the design's "
-                    "variable 'length', checked at two lengths. In the designer (layerloom app), Open > Open a "
+                    "variable 'length', checked at two lengths; an image's free height and width "
+                    "([batch, C, 'h', 'w']) as two variables, checked at two sizes. In the designer (layerloom app), Open > Open a "
                     "model (ONNX) imports a file the same way, as a new project carrying its "
                     "weights.")
     p.add_argument("model", metavar="MODEL.onnx",
