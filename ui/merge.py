@@ -126,7 +126,9 @@ class _Merger(RenameMerges, GroupMerges, UngroupMerges):
                     raise Conflict(f"changed.block {name}")
                 self._merge_value(blocks, name, b, m, t)
                 continue
-            level = copy.deepcopy(t)
+            # out's copy: theirs, with what mine changed inside a group theirs ungrouped there
+            # (a group in a group) carried in already (_out_of_groups)
+            level = copy.deepcopy(blocks.get(name, t))
             self._merge_level(b, m, t, level)
             for key in (set(b) | set(m)) - set(LEVEL_KEYS):
                 self._merge_value(level, key, b.get(key, ABSENT), m.get(key, ABSENT),

@@ -19,14 +19,16 @@ class UngroupMerges(FieldMerger):
     """The ungroups of one merge (:class:`~.merge_fields.FieldMerger`)."""
 
     def _out_of_groups(self, base: dict, mine: dict, theirs: dict, out: dict) -> dict:
-        """``mine`` with its edits inside a composite block whose one use (at the top level)
-        ``theirs`` ungrouped (the block's nodes in the design itself now, the block left
-        unused) made on those nodes in ``out``, and taken out of ``mine``'s block: what the
-        inspector edits, a move, a node added or removed, a wire (:mod:`~.ungrouped`). They
-        landed in the unused block, told as 'both changes are kept', and changed nothing the
-        design computes; a canvas change there was refused. :class:`Conflict`
-        (``ungrouped.``) where the edit changes the block's own ports or params, or a node
-        of it cannot be told in the design."""
+        """``mine`` with its edits inside a composite block whose one use ``theirs`` ungrouped
+        (the block's nodes in the level that used it now, the block left unused) made on
+        those nodes in ``out``, and taken out of ``mine``'s block: what the inspector edits,
+        a move, a node added or removed, a wire (:mod:`~.ungrouped`). The use may be at the
+        top level or inside another composite block (a group in a group: its nodes are then
+        in that block's definition, in ``out``'s copy of it). They landed in the unused
+        block, told as 'both changes are kept', and changed nothing the design computes; a
+        canvas change there was refused. :class:`Conflict` (``ungrouped.``) where the edit
+        changes the block's own ports or params, or a node of it cannot be told in the
+        design."""
         b_blocks, m_blocks = base.get("blocks") or {}, mine.get("blocks") or {}
         t_blocks = theirs.get("blocks") or {}
         changed = [name for name in b_blocks if name in m_blocks and name in t_blocks
@@ -35,20 +37,33 @@ class UngroupMerges(FieldMerger):
             return mine
         used = {n.get("type") for level in [theirs, *t_blocks.values()] if isinstance(level, dict)
                 for n in level.get("nodes", []) if isinstance(n, dict)}
-        was = {n.get("id"): n for n in base.get("nodes", []) if isinstance(n, dict)}
-        now = {n.get("id"): n for n in out.get("nodes", []) if isinstance(n, dict)}
+        o_blocks = out.get("blocks") or {}
         blocks = dict(m_blocks)
         for name in changed:
-            uses = [nid for nid, n in was.items() if n.get("type") == name]
-            if name in used or len(uses) != 1 or uses[0] in now:
+            # its one use in base: (the block whose definition holds it, None for the top
+            # level; the node's id)
+            uses = [(outer, n.get("id"))
+                    for outer, level in [(None, base), *b_blocks.items()]
+                    if outer != name and isinstance(level, dict)
+                    for n in level.get("nodes", []) if isinstance(n, dict)
+                    and n.get("type") == name]
+            if name in used or len(uses) != 1:
                 continue
-            use, b_blk, m_blk = uses[0], b_blocks[name], m_blocks[name]
+            outer, use = uses[0]
+            around, there = (base, out) if outer is None else \
+                (b_blocks[outer], o_blocks.get(outer))
+            if not isinstance(there, dict):
+                continue  # the block that held it is gone there: left to the merge
+            was = {n.get("id"): n for n in around.get("nodes", []) if isinstance(n, dict)}
+            now = {n.get("id"): n for n in there.get("nodes", []) if isinstance(n, dict)}
+            if use in now:
+                continue
+            b_blk, m_blk = b_blocks[name], m_blocks[name]
             ids = ungrouped_ids(use, b_blk, was, now)
             if ids is None or any(b_blk.get(k) != m_blk.get(k) for k in set(b_blk) | set(m_blk)
                                   if k not in LEVEL_KEYS):
                 raise Conflict(f"ungrouped.{name}")
-            self._carry_out_of_group(use, b_blk, m_blk, base, ids, out)
-            now = {n.get("id"): n for n in out.get("nodes", []) if isinstance(n, dict)}
+            self._carry_out_of_group(use, b_blk, m_blk, around, ids, there)
             blocks[name] = b_blk  # made on the ungrouped nodes: the unused block stays theirs
         return {**mine, "blocks": blocks} if blocks != m_blocks else mine
 
