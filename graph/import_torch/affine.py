@@ -6,6 +6,10 @@ bias. The product alone, ``x @ self.W``, is a Linear without one (``functions._b
 Only where the product is used by the add alone, ``W`` is a matrix and ``b`` a vector of the
 product's width (``[out]``, or ``[1, out]``), both parameters or both buffers, the model's own:
 anything else is left as written, to be imported or refused as before.
+
+A bias added to a sum of products, as a recurrent cell written out adds it (d2l's GRU gate
+``torch.matmul(X, W_xz) + torch.matmul(H, W_hz) + b_z``), goes with the last product it can:
+``(X @ W_xz) + (H @ W_hz + b_z)``, a Linear without bias and one with, added.
 """
 
 from __future__ import annotations
@@ -32,7 +36,31 @@ def fuse_affines(gm: fx.GraphModule, values: dict[fx.Node, Any]) -> bool:
     :func:`affine`; ``values`` are the nodes' values on the sample. Whether any was."""
     kept = {**dict(gm.named_parameters()), **dict(gm.named_buffers())}
     buffers = {name for name, _ in gm.named_buffers()}
-    return fuse_sums(gm, lambda node: _affine(node, kept, buffers, values), affine)
+    find = lambda node: _affine(node, kept, buffers, values)  # noqa: E731 - used twice
+    for node in list(gm.graph.nodes):
+        _bias_to_a_product(node, find)
+    return fuse_sums(gm, find, affine)
+
+
+def _bias_to_a_product(node: fx.Node, find) -> None:
+    """Where ``node`` is ``(p + q) + b`` (or ``b + (p + q)``), the sum used by it alone and
+    ``p`` or ``q`` a product that ``b`` is the bias of (``find``), make it ``(product + b) +
+    other``: the same terms, added in another order (equal to rounding)."""
+    if not calls(node, _ADDS) or len(node.args) != 2 or node.kwargs:
+        return
+    for total, bias in (node.args, node.args[::-1]):
+        if not calls(total, _ADDS) or len(total.args) != 2 or total.kwargs or \
+                len(total.users) != 1 or not isinstance(bias, fx.Node) or \
+                bias.op != "get_attr" or find(total) is not None:  # a product with its bias
+            continue
+        for product, other in (total.args[::-1], total.args):
+            saved = total.args
+            total.args = (product, bias)
+            if find(total) is not None:
+                node.args = (total, other)
+                total.prepend(bias)  # the bias's get_attr may follow the sum in the graph
+                return
+            total.args = saved
 
 
 def _affine(node: fx.Node, kept: dict, buffers: set, values: dict) -> tuple | None:

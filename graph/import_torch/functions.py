@@ -513,6 +513,12 @@ def _positional(ctx: Context, x: fx.Node, table: fx.Node, const: Const) -> Mappe
     if len(shape) != 3 or rows.dim() != 2 or rows.shape[1] != shape[2] or not const.rows \
             or shape[1] > rows.shape[0] or tuple(ctx.value(table).shape[-2:]) != shape[1:]:
         kind = held(ctx.model, const.path)
+        first = x.args[2] if isinstance(x, fx.Node) and x.op == "call_function" and \
+            x.target is affine else None
+        if first is not None and rows.dim() == 1 and shape[-1:] == tuple(rows.shape):
+            raise Unsupported(f"it adds the {kind} '{const.path}' {list(weight.shape)} to a "
+                              f"product that has a bias already ('{first.target}'): a second "
+                              f"bias, which no block holds; keep one (their sum) in __init__")
         whole = (f", and a buffer added whole that broadcasts to the input, of at most "
                  f"{CONSTANT_VALUES} values, to Normalize (a constant)") if kind == "buffer" else ""
         raise Unsupported(f"it adds the {kind} '{const.path}' {list(weight.shape)} to a "
