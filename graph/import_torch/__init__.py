@@ -27,6 +27,7 @@ from ..model import Graph
 from .attention_masks import read_attention_masks
 from .causal_attention import fuse_causal_masks
 from .channels_first_norm import fuse_channels_first_norms
+from .detached import read_detached_weights
 from .einsums import expand_einsums
 from .glu import split_glus
 from .grouped_heads import unrepeat_heads
@@ -85,6 +86,8 @@ def traced_import(model: nn.Module, input_shape, dtype: str | Sequence[str] = "f
                              f"{len(shapes)} shape(s) were given")
         samples = sample_inputs(model, shapes, dtypes)
         values = propagate(gm, samples)
+        if read_detached_weights(gm):  # d2l's self.weight.data: the weight, frozen
+            values = propagate(gm, samples)
         if expand_rearrangements(gm, values):  # einops, pixel shuffles: reshapes, permutes
             values = propagate(gm, samples)
         if expand_einsums(gm, values):  # einsum attention: permutes and a matmul

@@ -31,6 +31,7 @@ import torch
 from torch import fx, nn
 
 from ..model import Graph
+from .detached import DETACHED
 
 
 class TrainsDifferently(UserWarning):
@@ -144,8 +145,10 @@ def keep_training(model: nn.Module, gm: fx.GraphModule, graph: Graph,
 
 def _stops(node: fx.Node) -> bool:
     """No gradient flows back through ``node``: computed under ``torch.no_grad()``, or a
-    ``.detach()``."""
-    if node.op in ("placeholder", "get_attr", "output"):
+    ``.detach()`` (a weight read through ``.data`` or ``.detach()``: :mod:`.detached`)."""
+    if node.op == "get_attr":
+        return bool(node.meta.get(DETACHED))
+    if node.op in ("placeholder", "output"):
         return False
     return bool(node.meta.get("no_grad")) or node.op == "call_method" and node.target in (
         "detach", "detach_") or node.op == "call_function" and node.target is torch.detach
@@ -159,7 +162,8 @@ def _reads_size(node: fx.Node) -> bool:
 
 
 def _stop_text(node: fx.Node, line_of: Callable[[fx.Node], str]) -> str:
-    what = "torch.no_grad()" if node.meta.get("no_grad") else "`.detach()`"
+    what = "torch.no_grad()" if node.meta.get("no_grad") else \
+        f"`{node.meta.get(DETACHED) or '.detach()'}`"
     line = line_of(node)
     return f"{what} at {line}" if line else what
 
