@@ -25,7 +25,7 @@ import Palette, { DRAG_MIME, INSERT_MIME } from "./Palette.jsx";
 import QuickAdd from "./QuickAdd.jsx";
 import { StoreContext, createStore } from "./store.js";
 import { fitLayout, placeMissing } from "./layout.js";
-import { fmtShape, wireLabelSize, wireLabelText } from "./format.js";
+import { blockCount, fmtShape, wireLabelSize, wireLabelText } from "./format.js";
 import { placeNew } from "./placement.js";
 import { layoutEdges, liveRoutes, routeRecord, routesStorageKey, wrapRoutes } from "./routes.js";
 import { wireAt } from "./wires.js";
@@ -1509,7 +1509,7 @@ export default function Canvas({ args, disabled, stTheme }) {
         +
       </button>
       <span className="ll-status" data-testid="canvas-status">
-        {nodes.length} blocks{selCount ? ` · ${selCount} selected` : ""}
+        {blockCount(nodes.length, selCount)}
       </span>
       <span className="ll-hint">Double-click the canvas to add a block</span>
     </div>

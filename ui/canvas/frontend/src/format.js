@@ -35,6 +35,11 @@ export function wireLabelSize(text) {
   return { w: Math.ceil(text.length * LABEL_CHAR_W + LABEL_PAD_W), h: LABEL_H };
 }
 
+/** The canvas status's count: "1 block", "3 blocks", with " · 2 selected" where any are. */
+export function blockCount(n, selected = 0) {
+  return `${n} block${n === 1 ? "" : "s"}${selected ? ` · ${selected} selected` : ""}`;
+}
+
 export function fmtCount(n) {
   if (typeof n !== "number" || !Number.isFinite(n)) return "";
   const abs = Math.abs(n);
