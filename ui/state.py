@@ -1088,6 +1088,8 @@ class DesignerState:
         sent = event["graph"]
         if base is None:
             replayed = self._replayed(event)
+            if replayed is None and self._carried_out(event):
+                return
             if replayed is None:
                 log.warning("refused canvas change %s: made on %r, now %s (project %s)",
                             event["seq"], event.get("base"), self.canvas_version(),
@@ -1116,6 +1118,43 @@ class DesignerState:
         self.commit(graph, selected=selected, from_canvas=True,
                     edit=Edit("canvas", "change", seq=int(event["seq"]), base=base,
                               rebased=rebased, scope=("level", tuple(self.path))))
+
+    def _carried_out(self, event: dict) -> bool:
+        """A canvas change made inside a composite block this tab showed opened, which another
+        tab's save ungrouped (or deleted) before this run handled the change: the page caught
+        up first (every run does) and left the block, so the change names a level this tab no
+        longer shows. It is laid over the design saved as the change of the design it was
+        made on (:func:`~.merge.merge_or_why`), which makes a change inside a group ungrouped
+        on its blocks as ungrouped; True when saved. It was refused with a toast, kept
+        nowhere: in a browser, the carry-over of such a change never happened. False (refused
+        as before) where the merge gives up or both changed the same thing."""
+        where, mark, rev, _ = _version_parts(event.get("base"))
+        project, _, level = where.partition("|")
+        path = tuple(level.split("/")) if level else ()
+        if project != self.project_id or mark != self.session_mark or not rev.isdigit() \
+                or int(rev) not in self.designs or path[:len(self.path)] != self.path \
+                or len(path) <= len(self.path) or not isinstance(event.get("graph"), dict):
+            return False
+        made_on = self.designs[int(rev)]
+        try:
+            mine = edit.set_level(made_on, path, {"nodes": event["graph"].get("nodes"),
+                                                  "edges": event["graph"].get("edges")})
+            laid = merge_or_why(made_on.to_dict(), mine.to_dict(), self.graph.to_dict())
+            graph = load_graph(laid[0]) if isinstance(laid, tuple) and not laid[1] else None
+        except (GraphError, TypeError, ValueError, AttributeError):
+            return False
+        if graph is None:
+            return False
+        if graph.to_dict() == self.graph.to_dict():
+            return True  # the change is in the design already
+        if not self.commit(graph, edit=Edit("canvas", f"change inside {path[-1]}, ungrouped",
+                                            seq=int(event["seq"]), base=self.revision,
+                                            rebased=True)):
+            return True  # the save said why
+        self.notify("note", f"Your last change on the canvas, made inside the block "
+                    f"{path[-1]} another tab or window ungrouped meanwhile, is made on its "
+                    f"blocks as ungrouped.")
+        return True
 
     def _base_of(self, base: Any, base_seq: float | None = None) -> int | None:
         """The revision a canvas change was made on, when it can still apply: the same
