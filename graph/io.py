@@ -18,6 +18,7 @@ from typing import Any
 from . import json_faults
 from .errors import GraphError, Problem
 from .model import FORMAT, VERSION, Block, Edge, Graph, Node
+from .params import in_quotes
 
 _GRAPH_KEYS = {"format", "version", "name", "description", "variables", "blocks", "nodes", "edges"}
 _NODE_KEYS = {"id", "type", "params", "repeat", "position", "label"}
@@ -266,8 +267,9 @@ def parse_graph(data: Any) -> Graph:
             problems.append(Problem(None, f"variable '{var}' must be a number or an "
                                           f"\"=expression\", got {_kind(value)}", param=var))
         elif isinstance(value, str) and not value.startswith("="):
-            problems.append(Problem(None, f"variable '{var}' is text {value!r}; an expression "
-                                          f"starts with '='", param=var))
+            number = in_quotes(value, "float")
+            problems.append(Problem(None, f"variable '{var}' is text {value!r}{number}; an "
+                                          f"expression starts with '='", param=var))
     blocks = {}
     raw_blocks = data.get("blocks", {})
     if not isinstance(raw_blocks, dict):

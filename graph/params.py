@@ -15,6 +15,7 @@ layerloom.graph.params.ParamError: must be at least 1, got 0
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -70,7 +71,7 @@ class Param:
 
     def _coerce_float(self, value: Any) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ParamError(f"expected a number, got {_show(value)}")
+            raise ParamError(f"expected a number, got {_show(value)}{in_quotes(value, 'float')}")
         if value != value:  # NaN
             raise ParamError("expected a number, got NaN")
         if value in (float("inf"), float("-inf")):
@@ -83,7 +84,7 @@ class Param:
             return value
         if isinstance(value, (int, float)) and value in (0, 1):
             return bool(value)
-        raise ParamError(f"expected true or false, got {_show(value)}")
+        raise ParamError(f"expected true or false, got {_show(value)}{in_quotes(value, 'bool')}")
 
     def _coerce_choice(self, value: Any) -> str:
         if value not in self.choices:
@@ -200,7 +201,31 @@ def _whole(value: Any) -> int:
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    raise ParamError(f"expected a whole number, got {_show(value)}")
+    raise ParamError(f"expected a whole number, got {_show(value)}{in_quotes(value, 'int')}")
+
+
+def in_quotes(value: Any, kind: str) -> str:
+    """' (text, in quotes): write 32 without quotes' where ``value`` is text that holds the
+    ``kind`` of value asked for ('int', 'float' or 'bool'), as a script that quotes every value
+    writes a design file; else ''.
+
+    >>> in_quotes("32", "int"), in_quotes("0.5", "int"), in_quotes("True", "bool")
+    (' (text, in quotes): write 32 without quotes', '', ' (text, in quotes): write true without quotes')
+    """
+    if not isinstance(value, str):
+        return ""
+    text = value.strip()
+    if kind == "bool":
+        written = text.lower() if text.lower() in ("true", "false") else None
+    else:
+        try:
+            number = float(text)
+        except ValueError:
+            return ""
+        if not math.isfinite(number) or (kind == "int" and not number.is_integer()):
+            return ""
+        written = _num(number)
+    return f" (text, in quotes): write {written} without quotes" if written else ""
 
 
 def _num(x: float) -> str:

@@ -31,7 +31,7 @@ from .expressions import (ExpressionError, evaluate, is_expression, names_in, un
 from .limits import Limits, hint
 from .model import Block, Edge, Graph, Node
 from .node_ids import id_fault
-from .params import ParamError
+from .params import ParamError, in_quotes
 from .provenance import origin, said_variables, variables_behind
 from .registry import BlockSpec, find_block, unknown_type_message
 from .suggest import did_you_mean
@@ -407,7 +407,8 @@ class _Resolver:
             for key, value in block.params.items():
                 if not (is_expression(value) or isinstance(value, (int, float, bool))):
                     self.error(None, f"block '{name}': param '{key}' default must be a number "
-                                     f"or an \"=expression\", got {value!r}", param=key)
+                                     f"or an \"=expression\", got {value!r}"
+                                     f"{in_quotes(value, 'float')}", param=key)
         # a block may use other blocks, never itself (directly or through others)
         uses = {name: list(dict.fromkeys(n.type for n in block.nodes if n.type in blocks))
                 for name, block in blocks.items()}
@@ -1162,8 +1163,8 @@ class _Resolver:
                 # kind is this node's mistake, not that of the layer inside that reads it
                 if copy == 0:
                     self.error(info.path, f"block '{block.name}' param '{name}' must be a "
-                                          f"number or an \"=expression\", got {_clip(value)}",
-                               param=name)
+                                          f"number or an \"=expression\", got {_clip(value)}"
+                                          f"{in_quotes(value, 'float')}", param=name)
                 ok = False
             params[name] = value
         if not ok:

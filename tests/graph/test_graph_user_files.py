@@ -126,7 +126,7 @@ def test_a_composite_param_of_the_wrong_kind_is_blamed_on_the_node_that_sets_it(
     problems = validate(graph).errors
     assert [(p.node, p.param) for p in problems] == [("h1", "h")]
     assert problems[0].message == "block 'A' param 'h' must be a number or an \"=expression\", " \
-                                  "got '8'"
+                                  "got '8' (text, in quotes): write 8 without quotes"
     graph["nodes"][1]["params"]["h"] = "=hidden // 2"
     assert validate(graph).ok
 
