@@ -674,6 +674,21 @@ class ChannelShuffle(nn.Module):
         return f"groups={self.groups}"
 
 
+class Sin(nn.Module):
+    """``torch.sin`` elementwise (torch.nn has no layer for it): Fourier features, NeRF's
+    positional encoding, a diffusion model's time embedding."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return torch.sin(x)
+
+
+class Cos(nn.Module):
+    """``torch.cos`` elementwise, :class:`Sin`'s partner."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return torch.cos(x)
+
+
 class Rescaling(nn.Module):
     """``x * scale + offset`` elementwise, on any shape (Keras' ``layers.Rescaling``): the
     scalar arithmetic of a model (``x / 255``, ``x * 0.5 + 1``, ``1 - x``) as one layer. It

@@ -103,6 +103,22 @@ _softmax("Softmax", "Exponentials normalised to sum to 1 along dim: class probab
 _softmax("LogSoftmax", "Logarithm of Softmax along dim.")
 
 
+def _periodic(name: str, help: str):
+    """``torch.sin`` or ``torch.cos``, elementwise: no parameters, any shape."""
+    register(BlockSpec(
+        name, "Activation", help, infer=lambda p, ins: ins[0],
+        build=lambda p, ins: getattr(modules, name)(),
+        doc_url=f"https://pytorch.org/docs/stable/generated/torch.{name.lower()}.html",
+        examples=_EXAMPLES + (({}, ((4, 9),)),),
+    ))
+
+
+_periodic("Sin", "sin(x), elementwise: with Cos, the Fourier features of coordinates or of a "
+          "time step (sin and cos of x scaled, then joined with Concat).")
+_periodic("Cos", "cos(x), elementwise: with Sin, the Fourier features of coordinates or of a "
+          "time step (sin and cos of x scaled, then joined with Concat).")
+
+
 register(BlockSpec(
     "Rescaling", "Activation",
     "x · scale + offset, elementwise on any shape (as Keras' layers.Rescaling): the scalar "

@@ -1375,6 +1375,8 @@ for _targets, _rule in (
     ((F.mish,), _activation("Mish")),
     ((torch.sigmoid, F.sigmoid, "sigmoid"), _activation("Sigmoid")),
     ((torch.tanh, F.tanh, "tanh"), _activation("Tanh")),
+    ((torch.sin, "sin"), _activation("Sin")),
+    ((torch.cos, "cos"), _activation("Cos")),
     ((F.hardswish,), _activation("Hardswish")),
     ((F.hardsigmoid,), _activation("Hardsigmoid")),
     ((F.gelu,), _activation("GELU", ("input",), approximate="approximate")),
