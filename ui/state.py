@@ -761,12 +761,14 @@ class DesignerState:
         use (``before``: the design shown until then): the block's definition stays, used by
         nothing, and the canvas and the inspector went on showing it, where an edit changed
         nothing the design computes. Said; the blocks an ungroup brought out are selected."""
-        opened = self.uses[:len(self.path)]
+        opened, path = self.uses[:len(self.path)], self.path
         self._fix_view()
         if len(self.uses) >= len(opened):
             return
         depth = len(self.uses)
-        name, use = self.path[depth], opened[depth]
+        # the path as it was: the block's definition may be gone with its use (another tab
+        # undid the group), the path closed there too
+        name, use = path[depth], opened[depth]
         self.go_to(self.path[:depth])
         try:
             was = {n.id for n in edit.nodes_edges(before, self.path)[0]}
