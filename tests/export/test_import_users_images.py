@@ -1,0 +1,370 @@
+"""Users' image models the coverage benchmark did not hold, each written as its authors write
+it: milesial's U-Net with transposed convolutions (its F.pad to the skip's size), torchvision's
+MobileNetV3 inverted residual (hard-swish, squeeze-and-excitation with hardsigmoid), the
+official ConvNeXt's block and its own channels_first LayerNorm, a VAE's encoder (mu and
+log-variance) and the official Swin's window attention. Each imports from PyTorch and from its
+ONNX file with the model's outputs, or is refused naming the line and what to change.
+(``benchmarks/import_coverage_bench.py`` lists them.)"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from layerloom.graph import GraphError, compile_graph, summarize
+from layerloom.graph.import_torch import check_import, import_torch
+from layerloom.graph.import_torch.onnx_in import import_onnx
+
+
+# 1. milesial's Pytorch-UNet, transposed-convolution variant (bilinear=False) --------------------
+
+class DoubleConv(nn.Module):
+    """(convolution => [BN] => ReLU) * 2"""
+
+    def __init__(self, in_channels, out_channels, mid_channels=None):
+        super().__init__()
+        if not mid_channels:
+            mid_channels = out_channels
+        self.double_conv = nn.Sequential(
+            nn.Conv2d(in_channels, mid_channels, kernel_size=3, padding=1, bias=False),
+            nn.BatchNorm2d(mid_channels),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(mid_channels, out_channels, kernel_size=3, padding=1, bias=False),
+            nn.BatchNorm2d(out_channels),
+            nn.ReLU(inplace=True)
+        )
+
+    def forward(self, x):
+        return self.double_conv(x)
+
+
+class Down(nn.Module):
+    def __init__(self, in_channels, out_channels):
+        super().__init__()
+        self.maxpool_conv = nn.Sequential(nn.MaxPool2d(2), DoubleConv(in_channels, out_channels))
+
+    def forward(self, x):
+        return self.maxpool_conv(x)
+
+
+class Up(nn.Module):
+    def __init__(self, in_channels, out_channels):
+        super().__init__()
+        self.up = nn.ConvTranspose2d(in_channels, in_channels // 2, kernel_size=2, stride=2)
+        self.conv = DoubleConv(in_channels, out_channels)
+
+    def forward(self, x1, x2):
+        x1 = self.up(x1)
+        diffY = x2.size()[2] - x1.size()[2]
+        diffX = x2.size()[3] - x1.size()[3]
+        x1 = F.pad(x1, [diffX // 2, diffX - diffX // 2, diffY // 2, diffY - diffY // 2])
+        x = torch.cat([x2, x1], dim=1)
+        return self.conv(x)
+
+
+class UNet(nn.Module):
+    def __init__(self, n_channels=3, n_classes=2):
+        super().__init__()
+        self.inc = DoubleConv(n_channels, 8)
+        self.down1 = Down(8, 16)
+        self.down2 = Down(16, 32)
+        self.up1 = Up(32, 16)
+        self.up2 = Up(16, 8)
+        self.outc = nn.Conv2d(8, n_classes, kernel_size=1)
+
+    def forward(self, x):
+        x1 = self.inc(x)
+        x2 = self.down1(x1)
+        x3 = self.down2(x2)
+        x = self.up1(x3, x2)
+        x = self.up2(x, x1)
+        return self.outc(x)
+
+
+# 2. torchvision's MobileNetV3 inverted residual with squeeze-and-excitation ---------------------
+
+class SqueezeExcitation(nn.Module):
+    def __init__(self, input_channels, squeeze_channels):
+        super().__init__()
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.fc1 = nn.Conv2d(input_channels, squeeze_channels, 1)
+        self.fc2 = nn.Conv2d(squeeze_channels, input_channels, 1)
+        self.activation = nn.ReLU()
+        self.scale_activation = nn.Hardsigmoid()
+
+    def _scale(self, input):
+        scale = self.avgpool(input)
+        scale = self.fc1(scale)
+        scale = self.activation(scale)
+        scale = self.fc2(scale)
+        return self.scale_activation(scale)
+
+    def forward(self, input):
+        scale = self._scale(input)
+        return scale * input
+
+
+class InvertedResidual(nn.Module):
+    def __init__(self, cin=16, expanded=48, cout=16, kernel=3, stride=1):
+        super().__init__()
+        self.use_res_connect = stride == 1 and cin == cout
+        self.block = nn.Sequential(
+            nn.Conv2d(cin, expanded, 1, bias=False), nn.BatchNorm2d(expanded), nn.Hardswish(),
+            nn.Conv2d(expanded, expanded, kernel, stride, kernel // 2, groups=expanded,
+                      bias=False),
+            nn.BatchNorm2d(expanded), nn.Hardswish(),
+            SqueezeExcitation(expanded, (expanded // 4 + 7) // 8 * 8),
+            nn.Conv2d(expanded, cout, 1, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, input):
+        result = self.block(input)
+        if self.use_res_connect:
+            result += input
+        return result
+
+
+class MobileNetV3Block(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 16, 3, 2, 1, bias=False), nn.BatchNorm2d(16),
+                                  nn.Hardswish())
+        self.block = InvertedResidual()
+        self.classifier = nn.Sequential(nn.Linear(16, 32), nn.Hardswish(), nn.Dropout(0.2),
+                                        nn.Linear(32, 10))
+
+    def forward(self, x):
+        x = self.block(self.stem(x))
+        x = F.adaptive_avg_pool2d(x, 1)
+        return self.classifier(torch.flatten(x, 1))
+
+
+# 3. facebookresearch/ConvNeXt's own block and LayerNorm (channels_first by hand) ----------------
+
+class LayerNorm(nn.Module):
+    def __init__(self, normalized_shape, eps=1e-6, data_format="channels_last"):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(normalized_shape))
+        self.bias = nn.Parameter(torch.zeros(normalized_shape))
+        self.eps = eps
+        self.data_format = data_format
+        self.normalized_shape = (normalized_shape, )
+
+    def forward(self, x):
+        if self.data_format == "channels_last":
+            return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+        elif self.data_format == "channels_first":
+            u = x.mean(1, keepdim=True)
+            s = (x - u).pow(2).mean(1, keepdim=True)
+            x = (x - u) / torch.sqrt(s + self.eps)
+            x = self.weight[:, None, None] * x + self.bias[:, None, None]
+            return x
+
+
+class Block(nn.Module):
+    def __init__(self, dim, layer_scale_init_value=1e-6):
+        super().__init__()
+        self.dwconv = nn.Conv2d(dim, dim, kernel_size=7, padding=3, groups=dim)
+        self.norm = LayerNorm(dim, eps=1e-6)
+        self.pwconv1 = nn.Linear(dim, 4 * dim)
+        self.act = nn.GELU()
+        self.pwconv2 = nn.Linear(4 * dim, dim)
+        self.gamma = nn.Parameter(layer_scale_init_value * torch.ones((dim)),
+                                  requires_grad=True) if layer_scale_init_value > 0 else None
+        self.drop_path = nn.Identity()
+
+    def forward(self, x):
+        input = x
+        x = self.dwconv(x)
+        x = x.permute(0, 2, 3, 1)  # (N, C, H, W) -> (N, H, W, C)
+        x = self.norm(x)
+        x = self.pwconv1(x)
+        x = self.act(x)
+        x = self.pwconv2(x)
+        if self.gamma is not None:
+            x = self.gamma * x
+        x = x.permute(0, 3, 1, 2)  # (N, H, W, C) -> (N, C, H, W)
+        x = input + self.drop_path(x)
+        return x
+
+
+class ConvNeXtOfficial(nn.Module):
+    def __init__(self, dims=(16, 32), num_classes=10):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, dims[0], kernel_size=4, stride=4),
+                                  LayerNorm(dims[0], eps=1e-6, data_format="channels_first"))
+        self.stage1 = Block(dims[0], layer_scale_init_value=0.5)
+        self.down = nn.Sequential(LayerNorm(dims[0], eps=1e-6, data_format="channels_first"),
+                                  nn.Conv2d(dims[0], dims[1], kernel_size=2, stride=2))
+        self.stage2 = Block(dims[1], layer_scale_init_value=0.5)
+        self.norm = nn.LayerNorm(dims[-1], eps=1e-6)
+        self.head = nn.Linear(dims[-1], num_classes)
+
+    def forward(self, x):
+        x = self.stage2(self.down(self.stage1(self.stem(x))))
+        return self.head(self.norm(x.mean([-2, -1])))
+
+
+# 4. microsoft/Swin-Transformer: window partition, window attention, window reverse ---------------
+
+def window_partition(x, window_size):
+    B, H, W, C = x.shape
+    x = x.view(B, H // window_size, window_size, W // window_size, window_size, C)
+    windows = x.permute(0, 1, 3, 2, 4, 5).contiguous().view(-1, window_size, window_size, C)
+    return windows
+
+
+def window_reverse(windows, window_size, H, W):
+    B = int(windows.shape[0] / (H * W / window_size / window_size))
+    x = windows.view(B, H // window_size, W // window_size, window_size, window_size, -1)
+    x = x.permute(0, 1, 3, 2, 4, 5).contiguous().view(B, H, W, -1)
+    return x
+
+
+class WindowAttention(nn.Module):
+    def __init__(self, dim, window_size, num_heads, qkv_bias=True):
+        super().__init__()
+        self.dim = dim
+        self.window_size = window_size  # Wh, Ww
+        self.num_heads = num_heads
+        head_dim = dim // num_heads
+        self.scale = head_dim ** -0.5
+        self.relative_position_bias_table = nn.Parameter(
+            torch.zeros((2 * window_size[0] - 1) * (2 * window_size[1] - 1), num_heads))
+        coords_h = torch.arange(self.window_size[0])
+        coords_w = torch.arange(self.window_size[1])
+        coords = torch.stack(torch.meshgrid([coords_h, coords_w], indexing="ij"))
+        coords_flatten = torch.flatten(coords, 1)
+        relative_coords = coords_flatten[:, :, None] - coords_flatten[:, None, :]
+        relative_coords = relative_coords.permute(1, 2, 0).contiguous()
+        relative_coords[:, :, 0] += self.window_size[0] - 1
+        relative_coords[:, :, 1] += self.window_size[1] - 1
+        relative_coords[:, :, 0] *= 2 * self.window_size[1] - 1
+        relative_position_index = relative_coords.sum(-1)
+        self.register_buffer("relative_position_index", relative_position_index)
+        self.qkv = nn.Linear(dim, dim * 3, bias=qkv_bias)
+        self.proj = nn.Linear(dim, dim)
+        self.softmax = nn.Softmax(dim=-1)
+        nn.init.trunc_normal_(self.relative_position_bias_table, std=.02)
+
+    def forward(self, x):
+        B_, N, C = x.shape
+        qkv = self.qkv(x).reshape(B_, N, 3, self.num_heads, C // self.num_heads)
+        qkv = qkv.permute(2, 0, 3, 1, 4)
+        q, k, v = qkv[0], qkv[1], qkv[2]
+        q = q * self.scale
+        attn = (q @ k.transpose(-2, -1))
+        relative_position_bias = self.relative_position_bias_table[
+            self.relative_position_index.view(-1)].view(
+            self.window_size[0] * self.window_size[1], self.window_size[0] * self.window_size[1],
+            -1)
+        relative_position_bias = relative_position_bias.permute(2, 0, 1).contiguous()
+        attn = attn + relative_position_bias.unsqueeze(0)
+        attn = self.softmax(attn)
+        x = (attn @ v).transpose(1, 2).reshape(B_, N, C)
+        return self.proj(x)
+
+
+class SwinWindowBlock(nn.Module):
+    """A Swin block without the shift: norm, windows, attention, windows back, MLP."""
+
+    def __init__(self, dim=16, window_size=4, num_heads=2):
+        super().__init__()
+        self.window_size = window_size
+        self.patch_embed = nn.Conv2d(3, dim, 2, 2)
+        self.norm1 = nn.LayerNorm(dim)
+        self.attn = WindowAttention(dim, (window_size, window_size), num_heads)
+        self.norm2 = nn.LayerNorm(dim)
+        self.mlp = nn.Sequential(nn.Linear(dim, 4 * dim), nn.GELU(), nn.Linear(4 * dim, dim))
+        self.head = nn.Linear(dim, 10)
+
+    def forward(self, x):
+        x = self.patch_embed(x).permute(0, 2, 3, 1)  # B H W C
+        B, H, W, C = x.shape
+        shortcut = x
+        x = self.norm1(x)
+        x_windows = window_partition(x, self.window_size)
+        x_windows = x_windows.view(-1, self.window_size * self.window_size, C)
+        attn_windows = self.attn(x_windows)
+        attn_windows = attn_windows.view(-1, self.window_size, self.window_size, C)
+        x = window_reverse(attn_windows, self.window_size, H, W)
+        x = shortcut + x
+        x = x + self.mlp(self.norm2(x))
+        return self.head(x.mean(dim=(1, 2)))
+
+
+# 7. A convolutional VAE's encoder (the PyTorch examples' style): mu and log-variance -----------
+
+class VAEEncoder(nn.Module):
+    def __init__(self, latent_dim=4):
+        super().__init__()
+        self.encoder = nn.Sequential(
+            nn.Conv2d(3, 8, 3, stride=2, padding=1), nn.LeakyReLU(0.2),
+            nn.Conv2d(8, 16, 3, stride=2, padding=1), nn.BatchNorm2d(16), nn.LeakyReLU(0.2))
+        self.fc_mu = nn.Linear(16 * 4 * 4, latent_dim)
+        self.fc_var = nn.Linear(16 * 4 * 4, latent_dim)
+
+    def forward(self, input):
+        result = self.encoder(input)
+        result = torch.flatten(result, start_dim=1)
+        mu = self.fc_mu(result)
+        log_var = self.fc_var(result)
+        return mu, log_var
+
+
+def _imported(cls, shape, dtype="float32"):
+    torch.manual_seed(0)
+    model = cls().eval()
+    graph, weights = import_torch(model, shape, dtype)
+    state = weights.apply(model.state_dict())
+    assert check_import(model, graph, state, shape, dtype, weights=weights) < 1e-4
+    assert summarize(graph).params == sum(p.numel() for p in model.parameters())
+    return model, graph
+
+
+def _through_onnx(model, shape, tmp_path, dtype="float32"):
+    """``torch.onnx.export`` as users call it, then ``import_onnx``: the imported design
+    against onnxruntime on the file."""
+    x = torch.randint(0, 50, (2, *shape)) if dtype == "int64" else torch.randn(2, *shape)
+    torch.onnx.export(model, (x,), str(tmp_path / "m.onnx"), dynamo=False, input_names=["x"],
+                      dynamic_axes={"x": {0: "batch"}})
+    graph, state, diff = import_onnx(tmp_path / "m.onnx")
+    assert diff < 1e-4
+    compiled = compile_graph(graph).eval()
+    compiled.load_state_dict(state, strict=True)
+    with torch.no_grad():
+        torch.testing.assert_close(compiled(x), model(x), atol=1e-4, rtol=1e-4)
+    return graph
+
+
+IMPORTED = {  # name: (model, blocks its design holds)
+    "unet": (UNet, {"ConvTranspose2d", "ZeroPad2d", "Concat", "BatchNorm2d"}),
+    "mobilenetv3": (MobileNetV3Block, {"Hardswish", "Hardsigmoid", "Multiply", "Add"}),
+    "convnext-official": (ConvNeXtOfficial, {"LayerNorm2d", "Permute", "Scale"}),
+    "vae-encoder": (VAEEncoder, {"Flatten", "LeakyReLU", "Linear"}),
+}
+SHAPE = (3, 16, 16)
+
+
+@pytest.mark.parametrize("name", sorted(IMPORTED))
+def test_a_users_image_model_imports_with_its_outputs(name):
+    cls, blocks = IMPORTED[name]
+    _, graph = _imported(cls, SHAPE)
+    assert blocks <= {n.type for n in graph.nodes}
+
+
+@pytest.mark.parametrize("name", ["unet", "mobilenetv3", "vae-encoder"])
+def test_a_users_image_model_imports_from_its_onnx_file(name, tmp_path):
+    torch.manual_seed(0)
+    _through_onnx(IMPORTED[name][0]().eval(), SHAPE, tmp_path)
+
+
+def test_swins_window_reverse_is_refused_at_its_int_of_a_size():
+    """``B = int(windows.shape[0] / (H * W / window_size / window_size))``: a Python number
+    computed from a traced size, which torch.fx cannot trace (torchvision's Swin, which
+    computes the windows with sizes kept as tensors, imports: ShiftedWindowAttention)."""
+    with pytest.raises(GraphError, match=r"torch\.fx cannot trace SwinWindowBlock: .* \(at "
+                                         r"test_import_users_images\.py line \d+ `B = "
+                                         r"int\(windows\.shape\[0\]"):
+        import_torch(SwinWindowBlock().eval(), SHAPE)
