@@ -47,6 +47,12 @@ def loaded(choice: DataChoice):
     return _AHEAD.get(choice.key())
 
 
+def loading(choice: DataChoice) -> bool:
+    """Whether :func:`load_ahead` is loading ``choice``'s dataset now."""
+    with _AHEAD_LOCK:
+        return choice.key() in _LOADING
+
+
 def load_ahead(choice: DataChoice) -> None:
     """Start loading ``choice``'s dataset on a thread of its own, once; :func:`loaded` and
     :func:`dataset_of` then have it. A load that fails is not tried again here: the pages

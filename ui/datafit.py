@@ -24,7 +24,7 @@ from .pagestate import DataChoice, pages_of, project_of
 log = logging.getLogger("layerloom.ui")
 
 __all__ = ["DataFit", "FitProblem", "annotate_fit", "changes_text", "check_fit", "chosen_data",
-           "fit_changes", "fit_design", "fit_of", "named_data", "remember_data", "saved_data",
+           "fit_changes", "fit_design", "fit_of", "named_data", "pending_data", "remember_data", "saved_data",
            "show_problems",
            "problem_text", "Unloadable"]
 
@@ -113,6 +113,22 @@ def named_data(state: Any) -> DataChoice | None:
         load_ahead(choice)
         return None
     return choice
+
+
+def pending_data(state: Any) -> DataChoice | None:
+    """The built-in the design names while :func:`named_data` has it loading (or has just
+    loaded it, after this run asked), else None: the designer checks the design against it
+    once it is loaded, without waiting for the user's next edit."""
+    from layerloom.runtime.data import list_datasets
+
+    from .cache import loaded, loading
+
+    graph = getattr(state, "graph", None)
+    name = graph.extra.get("dataset") if graph is not None else None
+    if not isinstance(name, str) or name not in {e["name"] for e in list_datasets()}:
+        return None
+    choice = DataChoice(name, {}, name)
+    return choice if loading(choice) or loaded(choice) is not None else None
 
 
 def saved_data(state: Any) -> DataChoice | None:

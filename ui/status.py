@@ -81,7 +81,27 @@ def render(state: DesignerState) -> None:
     if fit is not None and (fit[0].chosen or not fit[1].ok):
         with st.container(key="datafit", gap="small"):
             show_fit(state, fit[0].choice, fit[1], named=not fit[0].chosen)
+    elif fit is None and not t.errors and datafit.chosen_data(state, fallback=False) is None:
+        # the data the design names is still loading: the page is drawn again once it is, so
+        # that a design that does not fit it is no longer shown "valid" (a template whose
+        # Flatten was deleted, opened after the server started, was "valid" until the next edit)
+        pending = datafit.pending_data(state)
+        if pending is not None:
+            st.fragment(_await_data(pending), run_every=1.0)()
     problems(state, shown)
+
+
+def _await_data(choice):
+    def check() -> None:
+        from .cache import loaded, loading
+
+        if loaded(choice) is not None:
+            st.rerun(scope="app")
+        elif loading(choice):
+            st.caption(f"Checking the design against {plain(choice.label or choice.source)}, "
+                       f"the data it was made for…")
+
+    return check
 
 
 def show_fit(state: DesignerState, choice, fit, *, named: bool = False) -> None:
