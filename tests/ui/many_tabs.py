@@ -1,8 +1,10 @@
 """Several tabs editing one design at once, driven from a seed (tests/ui/test_eight_tabs.py):
 each tab a :class:`~layerloom.ui.state.DesignerState` on one project, each step one tab's
 edit, made either on the design it shows (its page caught up first) or on the older one its
-page still shows (a callback, a canvas change in flight): params, variables, labels, blocks
-added, removed, moved and rewired on the canvas, renames, groups, ungroups, undo and redo.
+page still shows (a callback; a canvas change, which the page handles after catching up, as
+ui/app.py runs them): params, variables, labels, blocks added, removed, moved and rewired on
+the canvas, renames, groups, ungroups, undo and redo, at the top level or inside a composite
+block the tab opened (groups in groups too).
 
 Every value an edit sets is one no other edit sets (a mark: out_channels 1000 + n, a label
 ``L<n>``, a Dropout's p, a variable's value), so that afterwards each can be looked for in
@@ -21,7 +23,7 @@ from layerloom.ui.projects import ProjectStore
 from layerloom.ui.state import DesignerState
 
 KINDS = ("param", "param", "variable", "label", "add", "remove", "move", "rename", "group",
-         "ungroup", "undo", "redo")
+         "ungroup", "undo", "redo", "open", "up")
 
 
 @dataclass
@@ -63,8 +65,25 @@ def is_mark(leaf: str) -> bool:
     return isinstance(value, str) and value[:1] in "LRD" and value[1:].isdigit()
 
 
+def used(design: dict) -> dict:
+    """``design`` with only the composite blocks it uses (at the top level, or inside a block
+    it uses): a block's definition left unused (ungrouped) is in the file but computes
+    nothing, and a value that is only there is no longer in the design."""
+    blocks = design.get("blocks") or {}
+    seen: set = set()
+    levels = [design]
+    while levels:
+        for node in levels.pop().get("nodes", []):
+            kind = node.get("type")
+            if kind in blocks and kind not in seen:
+                seen.add(kind)
+                levels.append(blocks[kind])
+    return {**design, "blocks": {name: blocks[name] for name in sorted(seen)}}
+
+
 def marks(design: dict) -> set:
-    return {leaf for leaf in leaves(design) if is_mark(leaf)}
+    """The marks in what ``design`` computes (:func:`used`)."""
+    return {leaf for leaf in leaves(used(design)) if is_mark(leaf)}
 
 
 class Tabs:
@@ -87,7 +106,11 @@ class Tabs:
     def step(self) -> None:
         i = self.rng.randrange(len(self.tabs))
         tab = self.tabs[i]
-        if self.rng.random() < 0.6:  # the page ran since the last save it did not show
+        caught = self.rng.random() < 0.6  # the page ran since the last save it did not show
+        # else a callback's edit, or a canvas change: made on what the page showed, handled
+        # in the run that catches up first
+        self.stale = not caught and self.rng.random() < 0.5
+        if caught:
             tab.catch_up()
             self._hear(i)
         self.n += 1
@@ -104,32 +127,38 @@ class Tabs:
     # -- the edits ------------------------------------------------------------------------
 
     def _top(self, tab: DesignerState, *types: str) -> list[str]:
-        return [n.id for n in tab.graph.nodes if not types or n.type in types]
+        """The ids of the nodes of the level the tab shows (of ``types``)."""
+        return [n["id"] for n in tab.level()["nodes"] if not types or n["type"] in types]
+
+    def _type(self, tab: DesignerState, nid: str) -> str:
+        return next(n["type"] for n in tab.level()["nodes"] if n["id"] == nid)
 
     def _param(self, tab: DesignerState, i: int) -> None:
         convs = self._top(tab, "Conv2d", "Linear")
         if convs:
             nid = self.rng.choice(convs)
-            name = "out_channels" if tab.graph.node(nid).type == "Conv2d" else "out_features"
-            tab.apply(edit.set_param, (), nid, name, 1000 + self.n)
+            name = "out_channels" if self._type(tab, nid) == "Conv2d" else "out_features"
+            tab.apply(edit.set_param, tab.path, nid, name, 1000 + self.n)
 
     def _variable(self, tab: DesignerState, i: int) -> None:
         tab.apply(edit.set_variable, self.rng.choice(["width2", "depth", "gain"]), 1000 + self.n)
 
     def _label(self, tab: DesignerState, i: int) -> None:
         ids = self._top(tab)
-        tab.apply(edit.update_node, (), self.rng.choice(ids), label=f"L{self.n}")
+        tab.apply(edit.update_node, tab.path, self.rng.choice(ids), label=f"L{self.n}")
 
     def _rename(self, tab: DesignerState, i: int) -> None:
-        ids = [nid for nid in self._top(tab) if tab.graph.node(nid).type not in ("Input", "Output")]
+        ids = [nid for nid in self._top(tab) if self._type(tab, nid) not in ("Input", "Output")]
         if ids:
-            tab.apply(edit.rename_node, (), self.rng.choice(ids), f"R{self.n}")
+            tab.apply(edit.rename_node, tab.path, self.rng.choice(ids), f"R{self.n}")
 
     def _canvas(self, tab: DesignerState, i: int, level: dict) -> None:
         self.seqs[i] += 1
+        base = tab.canvas_version()
+        if self.stale:  # the page's run catches up before it handles the change
+            tab.catch_up()
         tab.handle_events({"events": [{"seq": self.seqs[i], "event": "change",
-                                       "base": tab.canvas_version(), "graph": level,
-                                       "selected": []}]})
+                                       "base": base, "graph": level, "selected": []}]})
 
     def _add(self, tab: DesignerState, i: int) -> None:
         """A Dropout dropped on a wire of the top level (A → B becomes A → D<n> → B)."""
@@ -169,14 +198,26 @@ class Tabs:
         self._canvas(tab, i, level)
 
     def _group(self, tab: DesignerState, i: int) -> None:
-        ids = [nid for nid in self._top(tab) if tab.graph.node(nid).type not in ("Input", "Output")]
+        ids = [nid for nid in self._top(tab) if self._type(tab, nid) not in ("Input", "Output")]
         if ids:
             tab.group([self.rng.choice(ids)])
 
+    def _uses(self, tab: DesignerState) -> list[str]:
+        return [nid for nid in self._top(tab) if self._type(tab, nid) in tab.graph.blocks]
+
     def _ungroup(self, tab: DesignerState, i: int) -> None:
-        uses = [n.id for n in tab.graph.nodes if n.type in tab.graph.blocks]
+        uses = self._uses(tab)
         if uses:
-            tab.apply(edit.ungroup, self.rng.choice(uses), path=())
+            tab.apply(edit.ungroup, self.rng.choice(uses), path=tab.path)
+
+    def _open(self, tab: DesignerState, i: int) -> None:
+        uses = self._uses(tab)
+        if uses:
+            tab.open_block(self.rng.choice(uses))
+
+    def _up(self, tab: DesignerState, i: int) -> None:
+        if tab.path:
+            tab.go_to(tab.path[:-1])
 
     def _undo(self, tab: DesignerState, i: int) -> None:
         tab.undo()

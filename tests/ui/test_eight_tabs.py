@@ -15,15 +15,17 @@ from layerloom.ui.state import DesignerState
 from .many_tabs import Tabs, unaccounted
 
 
-@pytest.mark.parametrize("seed", [10, 15, 18])
+# 19 ran into a tab showing a group another tab undid (tests/ui/test_group_undone_elsewhere.py)
+@pytest.mark.parametrize("seed", [3, 11, 19])
 def test_eight_tabs_editing_one_design_lose_and_alter_nothing_unsaid(tmp_path, seed):
     tabs = Tabs(ProjectStore(tmp_path), load_template("seed-cnn"), tabs=8, seed=seed)
-    for _ in range(100):
+    for _ in range(150):
         tabs.step()
     assert unaccounted(tabs) == []
     kinds = {m.kind for m in tabs.made}
     assert kinds == {"param", "variable", "label", "add", "remove", "move", "rename", "group",
-                     "ungroup", "undo", "redo"}
+                     "ungroup", "undo", "redo", "open", "up"}
+    assert any(tab.path for tab in tabs.tabs) or any(m.kind == "up" for m in tabs.made)
     heard = [text for said in tabs.heard for text in said]
     assert any("was not applied" in text for text in heard)  # refusals happen, and are said
     assert any("both changes are kept" in text for text in heard)  # and merges
