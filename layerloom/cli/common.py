@@ -286,16 +286,43 @@ def load_valid_graph(path: str, set_items: list[str] | None, *, templates: bool 
     variables = parse_variables(set_items)  # after reading: a missing file is said first
     report = validate(graph, variables)
     if warnings or not report.ok:
-        print_problems(report)
+        print_problems(report, places(path, graph) if report.errors or report.warnings else None)
     return LoadedGraph(0 if report.ok else EXIT_INVALID, graph, variables, report)
 
 
-def print_problems(report) -> None:
-    """One line per problem; a node id holding a newline or an escape cannot forge another."""
+def places(path: str, graph: Graph):
+    """For the design file at ``path`` (read as ``graph``): a function that gives the place of
+    a problem's node in it, `` (design.json, line 15)``, or '' (no node, a template's name);
+    None where ``path`` is no file, or a file of one line."""
+    from layerloom.graph.file_lines import composite_types, node_lines, problem_lines
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    if "\n" not in text.strip():  # written on one line (by a script): a line tells nothing
+        return None
+    lines = node_lines(text)
+    types = composite_types(graph)
+
+    def place(problem) -> str:
+        found = problem_lines(lines, types, problem.node)
+        if len(found) > 1:  # nodes that share an id
+            return f" ({path}, lines {', '.join(map(str, found[:-1]))} and {found[-1]})"
+        return f" ({path}, line {found[0]})" if found else ""
+
+    return place if lines else None
+
+
+def print_problems(report, place=None) -> None:
+    """One line per problem; a node id holding a newline or an escape cannot forge another.
+    ``place`` (see :func:`places`) adds where an error's or warning's node is in the file."""
     for problem in report.errors:
-        print(f"error: {printable(problem)}", file=sys.stderr)
+        print(f"error: {printable(problem)}{printable(place(problem)) if place else ''}",
+              file=sys.stderr)
     for problem in report.warnings:
-        print(f"warning: {printable(problem)}", file=sys.stderr)
+        print(f"warning: {printable(problem)}{printable(place(problem)) if place else ''}",
+              file=sys.stderr)
     for problem in getattr(report, "infos", []):  # e.g. a shape not checked behind an error
         print(f"note: {printable(problem)}", file=sys.stderr)
 

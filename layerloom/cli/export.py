@@ -24,9 +24,9 @@ from .common import (
     EXIT_INVALID,
     EXIT_UNREADABLE,
     add_set_option,
+    load_valid_graph,
     parse_variables,
     printable,
-    read_graph_or_code,
     unusable_home,
 )
 from .signals import held
@@ -88,9 +88,11 @@ def cmd_export(args) -> int:
 
     run = state = None
     if Path(args.source).exists() or not args.source.isdigit():
-        graph, code = read_graph_or_code(args.source, templates=True)
-        if graph is None:
-            return code
+        # its problems said before anything is written, each with its place in the file
+        loaded = load_valid_graph(args.source, args.set, templates=True, warnings=False)
+        if loaded.code:
+            return loaded.code
+        graph = loaded.graph
         if getattr(args, "weights", None):
             state = read_weights(args.weights)
             if state is None:

@@ -320,6 +320,13 @@ def _variables(args) -> dict:
         return parse_variables(args.set)
 
 
+def _design_problems(args) -> int:
+    """0 where the design is valid, else its exit code after its problems are said, each with
+    its place in the file, as ``train`` and ``validate`` say them (before any data is read)."""
+    with _set_errors_in_words():
+        return load_valid_graph(args.graph, args.set, templates=True, warnings=False).code
+
+
 def _graph_and_data(args):
     """The graph (file or template), training settings and dataset that ``args`` name, checked
     to fit each other."""
@@ -862,6 +869,13 @@ def cmd_sweep(args) -> int:
         from layerloom.runtime.events import Control
         from layerloom.runtime.search import sweep, sweep_spec
 
+        swept = {item.partition("=")[0].strip() for item in args.param or ()}
+        if not swept & set(_read_graph(args.graph).variables):
+            # every trial builds the design as it is: its problems said once, before any trial
+            # (they were each trial's reason to fail, and a sweep was recorded for nothing)
+            code = _design_problems(args)
+            if code:
+                return code
         graph, config, ds = _graph_and_data(args)
         store, control, variables = _store(args), Control(), _variables(args) or None
         with _errors_in_words():
@@ -919,6 +933,9 @@ def cmd_lr_find(args) -> int:
     def body() -> int:
         from layerloom.runtime.search import lr_find
 
+        code = _design_problems(args)
+        if code:
+            return code
         graph, config, ds = _graph_and_data(args)
         with _errors_in_words():
             result = lr_find(graph, ds, config, variables=_variables(args) or None,
