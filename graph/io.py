@@ -12,6 +12,7 @@ Hostile files get the same treatment: a file over ``MAX_FILE_BYTES``, JSON neste
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -263,7 +264,10 @@ def parse_graph(data: Any) -> Graph:
         problems.append(Problem(None, f"'variables' must be an object, got {_kind(variables)}"))
         variables = {}
     for var, value in variables.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        if isinstance(value, float) and not math.isfinite(value):
+            problems.append(Problem(None, f"variable '{var}' must be a finite number, got "
+                                          f"{_kind(value)}", param=var))
+        elif isinstance(value, bool) or not isinstance(value, (int, float, str)):
             problems.append(Problem(None, f"variable '{var}' must be a number or an "
                                           f"\"=expression\", got {_kind(value)}", param=var))
         elif isinstance(value, str) and not value.startswith("="):
@@ -443,7 +447,9 @@ def _parse_edges(raw: Any, where: str, problems: list[Problem]) -> list[Edge]:
 
 
 def _is_number(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
+    """A finite number: Python's JSON reader takes NaN and Infinity, which no JSON tool (the
+    canvas's browser among them) reads back."""
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
 def _kind(value: Any) -> str:

@@ -199,8 +199,8 @@ def _whole(value: Any) -> int:
         raise ParamError(f"expected a whole number, got {_show(value)}")
     if isinstance(value, int):
         return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) <= 2**53:
+        return int(value)  # a float beyond 2**53 is no exact count (1e300: 301 digits)
     raise ParamError(f"expected a whole number, got {_show(value)}{in_quotes(value, 'int')}")
 
 
