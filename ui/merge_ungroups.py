@@ -76,8 +76,10 @@ class UngroupMerges(FieldMerger):
         there (a block added or removed, a wire, the block's own params)."""
         b_blocks, t_blocks = base.get("blocks") or {}, theirs.get("blocks") or {}
         m_blocks = mine.get("blocks") or {}
-        changed = [name for name in b_blocks if name in t_blocks and t_blocks[name] != b_blocks[name]
-                   and m_blocks.get(name, ABSENT) in (b_blocks[name], ABSENT)]
+        # mine's copy of the definition, unused there, computes nothing: an undo or redo step
+        # may hold it as it was when the step was made (older values inside), which hid
+        # theirs' change (a block added inside) in the unused definition, unsaid
+        changed = [name for name in b_blocks if name in t_blocks and t_blocks[name] != b_blocks[name]]
         if not changed:
             return mine
         was = {n.get("id"): n for n in base.get("nodes", []) if isinstance(n, dict)}
