@@ -606,7 +606,7 @@ class DesignerState:
         step, why, _ = dropped[0]
         try:
             kept = self.store.snapshot(
-                self.project_id, f"an {what.lower()} step that no longer fits, kept at "
+                self.project_id, f"{'an undo' if what == 'Undo' else 'a redo'} step that no longer fits, kept at "
                 + time.strftime("%H:%M:%S"), load_graph(step.graph))
         except (OSError, ProjectError, GraphError) as exc:
             log.warning("could not keep a dropped %s step of %s: %s", what, self.project_id, exc)

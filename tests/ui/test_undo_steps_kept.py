@@ -87,7 +87,8 @@ def test_a_redo_step_another_tab_ruled_out_is_said(tmp_path):
     a.catch_up()
     told = [t for t in _warnings(a) if t.startswith(("Undo", "Redo"))]
     assert [t.split(":")[0] for t in told] == ["Redo skips 1 of your 2 steps now"]
-    assert "The design that step went to is kept as the snapshot" in told[0]
+    assert "The design that step went to is kept as the snapshot “a redo step that no longer " \
+        "fits, kept at " in told[0]
     assert a.redo()
     assert _kernels(store.load(a.project_id).graph) == {"conv1": 5}
     assert not a.redo_stack
