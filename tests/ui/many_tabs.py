@@ -40,12 +40,14 @@ class Made:
 
 
 def leaves(value: Any) -> set:
-    """Every scalar in ``value`` (a design as a dict), as JSON, ids and keys included."""
+    """Every scalar in ``value`` (a design as a dict), as JSON, ids and keys included, places
+    on the canvas left out (a block moved far has a coordinate of 1000 or more)."""
     out: set = set()
     if isinstance(value, dict):
         for k, v in value.items():
             out.add(json.dumps(k))
-            out |= leaves(v)
+            if k != "position":
+                out |= leaves(v)
     elif isinstance(value, list):
         for v in value:
             out |= leaves(v)
@@ -252,8 +254,10 @@ def unaccounted(tabs: Tabs) -> list[str]:
     for made in tabs.made:
         for leaf in sorted(made.marks - final):
             # an undo or redo takes back only what is still its own tab's: another tab's value
-            # it took away is one it altered
-            if any(m.n > made.n and leaf in m.gone and (m.tab == made.tab or m.kind not in
+            # it took away is one it altered (a tab whose edit set the mark, and another's
+            # undo then put it back, takes back its own)
+            setters = {m.tab for m in tabs.made if leaf in m.marks}
+            if any(m.n > made.n and leaf in m.gone and (m.tab in setters or m.kind not in
                                                          ("undo", "redo")) for m in tabs.made):
                 continue
             told = any("was not applied" in text for text in made.told) or any(
