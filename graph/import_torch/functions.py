@@ -186,12 +186,49 @@ def _mul(ctx: Context, node: fx.Node) -> Mapped:
     if scalar is not None:
         return scalar
     for first, second in ((a["input"], a["other"]), (a["other"], a["input"])):
+        outer = _outer(ctx, first, second)
+        if outer is not None:
+            return outer
         const = ctx.const(second)
         if const is not None and isinstance(first, fx.Node) and ctx.const(first) is None:
             return _scale(ctx, ctx.tensor(first, "input"), second, const)
     _two_tensors(a["input"], a["other"], "multiplies by a constant")
     return Mapped("Multiply", {}, [ctx.tensor(a["input"], "input"),
                                    ctx.tensor(a["other"], "other")])
+
+
+def _outer(ctx: Context, x: Any, factor: Any) -> Mapped | None:
+    """``t * self.freqs`` with ``t`` ``[B, 1]`` and ``freqs`` a ``[n]`` vector the model keeps
+    (``self.freqs[None]``, ``[1, n]``, a view of it): each sample's one value times every
+    frequency, a Linear from 1 feature to ``n`` without bias holding the vector (frozen where
+    it is a buffer), as a diffusion model's sinusoidal time embedding multiplies. None for
+    any other product."""
+    if not isinstance(x, fx.Node) or not isinstance(factor, fx.Node) or \
+            ctx.fixed(x) is not None or tuple(_shape(ctx, x))[1:] != (1,):
+        return None
+    const = ctx.const(factor) or _kept_view(ctx, factor)
+    value = ctx.fixed(factor)[0] if ctx.fixed(factor) is not None else None
+    if const is None or value is None or value.dim() > 2 or value.numel() < 2 or \
+            value.shape[-1] != value.numel() or const.tensor.numel() != value.numel():
+        return None
+    return Mapped("Linear", {"out_features": value.numel(), "bias": False},
+                  [ctx.tensor(x, "input")],
+                  weights={"weight": (const.path, const.tensor.reshape(-1, 1))},
+                  name=const.path.replace(".", "_"))
+
+
+def _kept_view(ctx: Context, node: fx.Node) -> Const | None:
+    """The parameter or buffer whose view (``self.freqs[None]``, taken by the tracer at once)
+    the fixed tensor ``node`` is, or None."""
+    fixed = ctx.fixed(node)
+    if fixed is None or fixed[1] is not None:
+        return None
+    value = fixed[0]
+    for path, kept in [*ctx.model.named_buffers(), *ctx.model.named_parameters()]:
+        if kept.numel() == value.numel() and kept.data_ptr() == value.data_ptr() and \
+                torch.equal(kept.reshape(-1), value.reshape(-1)):
+            return Const(path, kept)
+    return None
 
 
 def _feature_tokenizer(ctx: Context, node: fx.Node) -> Mapped | None:

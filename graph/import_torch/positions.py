@@ -25,6 +25,9 @@ _REWRITE = ("tok(idx) + pos(torch.arange(t, device=idx.device)) with t = idx.siz
             "pos an nn.Embedding(max_len, D)")
 _SHAPING = ("unsqueeze", "expand", "expand_as", "view", "reshape", "to", "long", "contiguous")
 _ADDS = (operator.add, operator.iadd, torch.add, "add")
+# positions scaled into frequencies (a sinusoidal time embedding's), not indexes
+_SCALINGS = (operator.mul, torch.mul, "mul", operator.truediv, torch.div, "div", torch.exp,
+             "exp")
 
 
 def _counts(ctx: Context, node: Any) -> bool:
@@ -128,7 +131,12 @@ class Positions:
                     f"maps (to PositionalEmbedding) only added to the token embeddings: "
                     f"{_REWRITE}")
         if node in self.ranges:
+            scaled = any(user.target in _SCALINGS for user in node.users)
             return (f"its {what} is torch.arange's positions; of positions made in forward, "
                     f"only an nn.Embedding of them added to the token embeddings maps (to "
-                    f"PositionalEmbedding): {_REWRITE}")
+                    f"PositionalEmbedding): {_REWRITE}" + (
+                        "; frequencies computed from them, a sinusoidal time embedding's "
+                        "(torch.exp(torch.arange(half) * -c)), import made once in __init__ "
+                        "as a buffer (self.register_buffer('freqs', ...)): t * self.freqs, t "
+                        "a [B, 1] time step, is a frozen Linear" if scaled else ""))
         return None
