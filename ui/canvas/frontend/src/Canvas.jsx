@@ -38,6 +38,7 @@ import {
   editTouched,
   isNewGraph,
   keepInPane,
+  paletteStartsOpen,
   revealViewport,
   showsInPane,
   viewStorageKey,
@@ -209,7 +210,7 @@ export default function Canvas({ args, disabled, stTheme }) {
   const edgesRef = useRef(edges);
   const routeRecordRef = useRef(null); // the routes of this view's last auto layout (routes.js)
   const [fitTick, setFitTick] = useState(null); // {auto, whole} object per request
-  const [paletteOpen, setPaletteOpen] = useState(true);
+  const [paletteOpen, setPaletteOpen] = useState(() => paletteStartsOpen(window.innerWidth));
   const [menu, setMenu] = useState(null);
   const menuBox = useRef(null); // the open menu, kept whole inside the pane
   const menuAt = usePlacedInside(menuBox, menu && menu.x, menu && menu.y);
@@ -1572,7 +1573,9 @@ export default function Canvas({ args, disabled, stTheme }) {
             </ReactFlow>
             {!nodes.length && !quick && (
               <div className="ll-blank" data-testid="canvas-blank">
-                Double-click anywhere to add a block, or drag one in from the palette.
+                {paletteOpen
+                  ? "Double-click anywhere to add a block, or drag one in from the palette."
+                  : "Double-click anywhere to add a block, or open the palette with › Blocks above."}
               </div>
             )}
             {quick && (

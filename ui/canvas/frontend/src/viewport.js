@@ -326,3 +326,15 @@ export function keepInside(x, y, w, h, paneW, paneH, margin = 4) {
   };
   return { x: fit(x, w, paneW), y: fit(y, h, paneH) };
 }
+
+// The canvas frame's least width (px) at which the block palette starts open: at 1024 px the
+// frame is about 610 px wide, and the open palette (225 px) left the design a pane of 383 px,
+// where a template at the readable zoom was cut down its right side (the seed CNN's Linear,
+// the block its error was on, out of view). Narrower, the palette starts folded ("› Blocks"
+// opens it) and double-click adds blocks by search.
+export const PALETTE_OPEN_MIN_WIDTH = 720;
+
+/** Whether the palette starts open in a canvas frame `width` px wide. */
+export function paletteStartsOpen(width) {
+  return !(typeof width === "number" && width > 0 && width < PALETTE_OPEN_MIN_WIDTH);
+}
