@@ -148,7 +148,9 @@ def loads_graph(text: str, filename: str | None = None) -> Graph:
                          '"layerloom-graph", its nodes and edges)', file=filename,
                          unreadable=True)
     try:
-        data = json.loads(text.removeprefix(BOM),
+        # NaN and Infinity, which JSON has not (no browser reads them: the canvas could not
+        # be drawn), are kept as the text written, which validation names where it is wrong
+        data = json.loads(text.removeprefix(BOM), parse_constant=str,
                           object_pairs_hook=lambda pairs: _object(pairs, duplicates))
     except json.JSONDecodeError as exc:
         text = text.removeprefix(BOM)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import math
 import re
 import threading
 from collections.abc import Callable, Iterator
@@ -158,9 +159,11 @@ def _scalar(text: str) -> Any:
     except ValueError:
         pass
     try:
-        return float(text)
+        number = float(text)
     except ValueError:
         return text  # validation names it: "expected a whole number, got 'abc'"
+    # 'nan', 'inf' as typed: as floats they were saved as NaN, which no browser reads in JSON
+    return number if math.isfinite(number) else text
 
 
 def seed(key: str, value: Any) -> None:
