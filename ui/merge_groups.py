@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 
 from .merge_fields import ABSENT, Conflict, FieldMerger
+from .renames import node_renamed, node_renames
 from .savelog import NODE_FIELDS
 
 
@@ -65,11 +66,13 @@ class GroupMerges(FieldMerger):
 
     def _grouped_here(self, base: dict, mine: dict, theirs: dict) -> tuple[dict, dict]:
         """``mine`` with what ``theirs`` set on blocks (at the top level) that ``mine`` grouped
-        into a new composite block (their params, label, repeat) made on those blocks inside
-        it, and ``theirs`` with those blocks as they were (their change carried, nothing left
-        to contest). Mine's group removed them, so their edit was lost in the group (told to
-        this tab as 'both changed conv1'; the other tab told nothing). Left to the merge as
-        before where a param ``mine`` made the block's own (``=name``) was set there."""
+        into a new composite block (their params, label, repeat, and their id where
+        ``theirs`` renamed one) made on those blocks inside it, and ``theirs`` with those
+        blocks as they were (their change carried, nothing left to contest). Mine's group
+        removed them, so their edit was lost in the group (told to this tab as 'both changed
+        conv1'; the other tab told nothing; a rename went unsaid, the block in the group under
+        its old id). Left to the merge as before where a param ``mine`` made the block's own
+        (``=name``) was set there."""
         m_blocks = mine.get("blocks") or {}
 
         def uses(design: dict) -> list:
@@ -85,13 +88,20 @@ class GroupMerges(FieldMerger):
         was = {n.get("id"): n for n in base.get("nodes", []) if isinstance(n, dict)}
         there = {n.get("id"): n for n in theirs.get("nodes", []) if isinstance(n, dict)}
         here = {n.get("id") for n in mine.get("nodes", []) if isinstance(n, dict)}
+        renamed = node_renames(base, theirs)
         out_mine, out_theirs = mine, theirs
         for name in new:
+            inside = {n.get("id") for n in m_blocks[name].get("nodes", []) if isinstance(n, dict)}
             for inner in m_blocks[name].get("nodes", []):
                 nid = inner.get("id") if isinstance(inner, dict) else None
-                b, t = was.get(nid), there.get(nid)
-                if b is None or t is None or nid in here or t == b \
-                        or inner.get("type") != b.get("type"):
+                tid = renamed.get(nid, nid)  # its id there
+                if tid != nid and (tid in inside or tid in here):
+                    tid = nid  # an id the group or the design holds already: not followed
+                b, t = was.get(nid), there.get(tid)
+                if b is None or t is None or nid in here or inner.get("type") != b.get("type"):
+                    continue
+                t = {**t, "id": nid}
+                if t == b and tid == nid:
                     continue
                 keys = {k for k in set(b) | set(t) if b.get(k, ABSENT) != t.get(k, ABSENT)}
                 if not keys <= {*NODE_FIELDS, "position"}:
@@ -124,7 +134,9 @@ class GroupMerges(FieldMerger):
                         holder.pop(key, None)
                     else:
                         holder[key] = copy.deepcopy(t_val)
+                if tid != nid:  # renamed there: the block in the group takes its new id
+                    out_mine["blocks"][name] = node_renamed(out_mine["blocks"][name], nid, tid)
                 at = next(i for i, n in enumerate(out_theirs["nodes"])
-                          if isinstance(n, dict) and n.get("id") == nid)
-                out_theirs["nodes"][at] = copy.deepcopy(b)
+                          if isinstance(n, dict) and n.get("id") == tid)
+                out_theirs["nodes"][at] = {**copy.deepcopy(b), "id": tid}
         return out_mine, out_theirs
