@@ -55,6 +55,7 @@ from pathlib import Path
 from typing import Any
 
 from layerloom.graph import Graph, GraphError, dumps_graph, load_graph, loads_graph, validate
+from layerloom.graph.file_lines import node_lines
 from layerloom.graph.io import decode_graph_bytes
 from layerloom.graph.io import parse_graph
 
@@ -745,23 +746,28 @@ def read_upload(name: str, data: bytes) -> Graph:
     """The graph in an uploaded file; :class:`GraphError` names what is wrong with it."""
     if len(data) > MAX_UPLOAD_BYTES:
         raise GraphError(f"the file is larger than {MAX_UPLOAD_BYTES // 2**20} MiB", file=name)
-    graph = loads_graph(decode_graph_bytes(data, name), filename=name)
+    text = decode_graph_bytes(data, name)
+    graph = loads_graph(text, filename=name)
     twice = _ids_used_twice(graph)
     if twice:
-        raise GraphError(f"{twice}: the canvas shows one block per id, so the others could not "
-                         f"be seen or fixed here; give each node its own id and open the file "
-                         f"again", file=name)
+        block, node_id, count = twice
+        lines = node_lines(text).get((block, node_id), []) if "\n" in text.strip() else []
+        where = (f" (lines {', '.join(map(str, lines[:-1]))} and {lines[-1]})"
+                 if len(set(lines)) > 1 else "")  # a file of one line: no line tells
+        raise GraphError(f"node id '{node_id}' is used by {count} nodes"
+                         f"{f' in block {block!r}' if block else ''}{where}: the canvas shows "
+                         f"one block per id, so the others could not be seen or fixed here; "
+                         f"give each node its own id and open the file again", file=name)
     return graph
 
 
-def _ids_used_twice(graph: Graph) -> str | None:
-    """'node id 'a1' is used by 2 nodes' for the first id shared by several nodes of the
-    graph or of one of its composite blocks, or None."""
-    levels = [("", graph.nodes)] + [(f" in block '{name}'", block.nodes)
-                                    for name, block in graph.blocks.items()]
-    for where, nodes in levels:
+def _ids_used_twice(graph: Graph) -> tuple[str | None, str, int] | None:
+    """``(block, node id, count)`` for the first id shared by several nodes of the graph
+    (block None) or of one of its composite blocks, or None."""
+    levels = [(None, graph.nodes)] + [(name, block.nodes) for name, block in graph.blocks.items()]
+    for block, nodes in levels:
         counts = Counter(n.id for n in nodes)  # one pass: a file of 20,000 nodes is counted at once
         for node_id, count in counts.items():
             if count > 1:
-                return f"node id '{node_id}' is used by {count} nodes{where}"
+                return block, node_id, count
     return None
