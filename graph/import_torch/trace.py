@@ -286,7 +286,7 @@ def _traced(model: nn.Module, concrete: dict) -> tuple[fx.Graph, list]:
             graph = tracer.trace(model, concrete_args=concrete or None)
     except Exception as exc:  # fx raises TraceError, TypeError, NotImplementedError…
         graph = _trace_buffers(model, concrete)
-        if graph is None and _LEN_UNTRACED in str(exc):
+        if graph is None and (_LEN_UNTRACED in str(exc) or _INT_UNTRACED in str(exc)):
             graph, exc = _trace_lengths(model, concrete, tracer_reads=reads)
         if graph is None:
             raise GraphError(_trace_failure(model, exc)) from None
@@ -394,20 +394,38 @@ def _traced_len(obj: Any) -> Any:
     return len(obj)
 
 
+# int() of a traced size: the official Swin's window_reverse, B = int(windows.shape[0] / (H * W
+# / window_size / window_size))
+_INT_UNTRACED = "int() argument must be a string, a bytes-like object or a real number, not " \
+    "'"  # then the tracer's proxy class's name
+
+
+def _traced_int(value: Any = 0, *rest: Any) -> Any:
+    """``int`` while the model is traced: of a traced number (a size computed from a traced
+    shape), a node that takes its ``int`` when the graph runs, the size then read as the
+    other sizes are; of anything else, Python's own."""
+    if isinstance(value, fx.Proxy) and not rest:
+        return value.tracer.create_proxy("call_function", int, (value,), {})
+    return int(value, *rest)
+
+
 @contextlib.contextmanager
 def _lengths_traced(model: nn.Module) -> Iterator[None]:
-    """``len`` of the modules' code (the globals of their classes' modules) is
-    :func:`_traced_len` while the model is traced; a module that defines its own ``len`` keeps
-    it."""
-    spaces = [space for space in _user_spaces(model).values() if "len" not in space]
+    """``len`` and ``int`` of the modules' code (the globals of their classes' modules) are
+    :func:`_traced_len` and :func:`_traced_int` while the model is traced; a module that
+    defines its own keeps it."""
+    patches = {"len": _traced_len, "int": _traced_int}
+    spaces = list(_user_spaces(model).values())
     try:
         for space in spaces:
-            space["len"] = _traced_len
+            for name, patch in patches.items():
+                space.setdefault(name, patch)
         yield
     finally:
         for space in spaces:
-            if space.get("len") is _traced_len:
-                del space["len"]
+            for name, patch in patches.items():
+                if space.get(name) is patch:
+                    del space[name]
 
 
 def _trace_lengths(model: nn.Module, concrete: dict,

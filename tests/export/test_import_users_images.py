@@ -360,11 +360,14 @@ def test_a_users_image_model_imports_from_its_onnx_file(name, tmp_path):
     _through_onnx(IMPORTED[name][0]().eval(), SHAPE, tmp_path)
 
 
-def test_swins_window_reverse_is_refused_at_its_int_of_a_size():
-    """``B = int(windows.shape[0] / (H * W / window_size / window_size))``: a Python number
-    computed from a traced size, which torch.fx cannot trace (torchvision's Swin, which
-    computes the windows with sizes kept as tensors, imports: ShiftedWindowAttention)."""
-    with pytest.raises(GraphError, match=r"torch\.fx cannot trace SwinWindowBlock: .* \(at "
-                                         r"test_import_users_images\.py line \d+ `B = "
-                                         r"int\(windows\.shape\[0\]"):
+def test_swins_window_partition_is_refused_at_its_view_that_moves_the_batch():
+    """``window_partition`` folds the batch into the windows (``[B, nH, nW, ws, ws, C]`` to
+    ``[B * nH * nW, ws, ws, C]``), which no block does (torchvision's Swin, whose
+    ShiftedWindowAttention keeps the windows inside one block, imports). The trace itself
+    passes ``window_reverse``'s ``int(windows.shape[0] / ...)``; it stopped there, called
+    control flow that depends on the data."""
+    with pytest.raises(GraphError, match=r"test_import_users_images\.py:\d+: cannot import "
+                                         r"Tensor\.view in SwinWindowBlock\.forward: it reshapes "
+                                         r"\[3, 2, 2, 4, 4, 16\] \(batch first\) to \[12, 4, 4, "
+                                         r"16\], moving the batch dimension"):
         import_torch(SwinWindowBlock().eval(), SHAPE)
