@@ -715,6 +715,11 @@ class _Resolver:
         if wired is None:
             return
         ordered = [source for source, _, _ in wired]
+        if not ordered and block is not None:  # a definition without an Input takes nothing
+            self.error(info.path, f"{info.type} has no input: the composite block {info.type} "
+                                  f"holds no Input block, so nothing can feed it; add one inside "
+                                  f"it")
+            return
         info.inputs = ordered
         producers = [level.nodes.get(s) for s in ordered]
         self._feeding = producers  # for a shape problem's advice (_shape_problem)
