@@ -41,10 +41,10 @@ def test_runs_of_one_design_show_what_differs_and_say_the_rest_once(store):
     for lr in (0.001, 0.01, 0.1):
         _run(store, LONG, lr)
     frame, shown, said = _table(store)
-    assert shown == ["short", "settings", "best", "test", "started"]
+    # the names say the rate, the one setting that differs: no column says it again
+    assert shown == ["short", "best", "test", "started"]
     assert list(frame["short"]) == ["#3 · learning rate 0.1", "#2 · learning rate 0.01",
                                     "#1 · learning rate 0.001"]
-    assert list(frame["settings"]) == ["rate 0.1", "rate 0.01", "rate 0.001"]
     assert said == [f"design {LONG}", "project my project", "data mnist-5k",
                     "status completed", "adam", "batch 32", "3 epochs"]
     assert list(frame["name"])[0] == f"{LONG} #3 · learning rate 0.1"  # kept, not shown
@@ -76,3 +76,17 @@ def test_runs_are_grouped_by_design_the_latest_first(store):
     groups = by_design(store.list_runs())
     assert [(design, [r.id for r in group]) for design, group in groups.items()] == [
         ("seed-cnn", [3, 1]), (LONG, [2])]
+
+
+def test_the_settings_column_stays_where_a_name_does_not_say_them(store):
+    """A run's name says the fewest settings that tell it from the others (the rate here);
+    where the runs differ in more, the column says them all."""
+    _run(store, "seed-cnn", 0.001)
+    other = store.create_run("seed-cnn", {}, {"source": "mnist-5k"},
+                             TrainConfig(epochs=5, lr=0.01, batch_size=64).to_dict(),
+                             project="p-1")
+    assert run_names(store.list_runs())[other] == "seed-cnn #2 · learning rate 0.01"
+    frame, shown, _ = _table(store)
+    assert "settings" in shown
+    assert list(frame["settings"]) == ["rate 0.01, batch 64, 5 epochs",
+                                       "rate 0.001, batch 32, 3 epochs"]

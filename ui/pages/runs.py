@@ -124,7 +124,9 @@ def shared(runs, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str], list[str
     parts = [config_parts(run.config) for run in runs]
     same = [len({p[i] for p in parts}) == 1 for i in range(len(parts[0]))]
     said += [part for part, common in zip(parts[0], same) if common]
-    if all(same):
+    if all(same) or all(named_in(name, ps, same) for name, ps in zip(frame["name"], parts)):
+        # nothing differs, or each run's name already says what does ("#7 · learning rate
+        # 0.001 · 10 epochs" beside "rate 0.001, 10 epochs"): its room goes to the others
         hidden.add("config")
     elif any(same):
         frame["settings"] = [", ".join(p for p, common in zip(ps, same) if not common)
@@ -136,6 +138,22 @@ def shared(runs, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str], list[str
     shown = [instead[c] if instead.get(c) in frame else c for c in frame.columns
              if c not in instead.values()]
     return frame, [c for c in shown if c not in hidden], said
+
+
+def named_in(name: str, parts: list[str], same: list[bool]) -> bool:
+    """Whether run name ``name`` says each of its settings ``parts`` (config_parts') that
+    ``same`` does not mark as shared by every run, in the words names use for them.
+
+    >>> named_in("cnn #7 · learning rate 0.001 · 10 epochs",
+    ...          ["adam", "rate 0.001", "batch 32", "10 epochs"], [True, False, True, False])
+    True
+    >>> named_in("cnn #7 · learning rate 0.001", ["adam", "rate 0.001", "batch 32", "10 epochs"],
+    ...          [True, False, True, False])
+    False
+    """
+    words = [f"{parts[0]} optimiser", f"learning {parts[1]}",
+             parts[2].replace("batch ", "batch size ", 1), parts[3]]
+    return all(common or f"· {word}" in name for word, common in zip(words, same))
 
 
 def by_design(runs) -> dict[str, list]:
