@@ -30,6 +30,7 @@ OTHER_PAGES = (
     ("results", "Results", ":material/insights:"),
     ("runs", "Runs", ":material/history:"),
     ("export", "Export", ":material/ios_share:"),
+    ("help", "Help", ":material/help:"),
 )
 
 
