@@ -171,6 +171,7 @@ def read_table(path: Path) -> Table:
     text, notes = decode_text(path, path.read_bytes())
     if not text.strip():
         raise DataError("the file is empty", file=path)
+    _refuse_fasttext(path, text)
     delimiter = _delimiter(path, text)
     if path.suffix.lower() == ".txt" and delimiter not in text.lstrip().split("\n", 1)[0]:
         raise _plain_text(path)
@@ -452,6 +453,30 @@ def _two_line_header(path: Path, first: list[str], first_line: int, top: list[st
                      f"across columns make one{over}: each column needs its name in one line; "
                      f"write the names in one line ({shown}), delete the other, and load the "
                      f"file again", file=path, line=first_line)
+
+
+def _refuse_fasttext(path: Path, text: str) -> None:
+    """A file in fastText's format (``__label__pos great movie`` on each line, as text
+    classification sets such as Amazon's reviews come) is refused saying so and how to save
+    it, where it read as a table of ragged rows (split at the commas of its texts)."""
+    lines = [line for line in text[:1 << 16].splitlines()[:50] if line.strip()]
+    labelled = [line for line in lines if line.lstrip().startswith("__label__")]
+    if not lines or len(labelled) < 0.9 * len(lines):
+        return
+    first = labelled[0].split(None, 1)
+    label, words = first[0].removeprefix("__label__"), (first[1:] or [""])[0]
+    raise DataError(f"holds fastText's format (a label written __label__{label} before each "
+                    f"text), which is not read as a table: save it as a CSV of two columns, "
+                    f"text and label, one row per line ({_quoted(words[:40])},{label} for its "
+                    f"first line), and load that", file=path, line=1)
+
+
+def _quoted(text: str) -> str:
+    """``text`` as one CSV value: in double quotes where it holds a comma, a quote or a
+    line break (its quotes doubled)."""
+    if any(c in text for c in ',"\n\r'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
 
 def _plain_text(path: Path) -> DataError:
