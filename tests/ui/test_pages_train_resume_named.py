@@ -78,3 +78,20 @@ def test_pause_and_stop_say_that_the_run_keeps_its_place(project):  # noqa: F811
         "Stop after this batch and test the model as trained so far (the Results page shows "
         "it); the run is kept: Resume goes on from this batch, its curves and epoch count "
         "carried on.")
+
+
+def test_resume_says_where_it_goes_on_from_once(project, tmp_path):  # noqa: F811
+    """Where the epochs tell a design's runs apart, a run stopped part-way is named by how far
+    it went ("mlp-tabular #2 · 2 of 3 epochs"): the button read "Resume mlp-tabular #2 · 2 of 3
+    epochs from epoch 3 of 3", the epochs twice in two ways."""
+    store = RunStore()
+    store.create_run("mlp-tabular", load_template("mlp-tabular").to_dict(), {"source": "iris"},
+                     {"epochs": 10, "lr": 0.01})
+    run_id = stopped_run(project, tmp_path)
+    from layerloom.ui.pages.common import run_names
+
+    assert run_names(store.list_runs())[run_id] == "mlp-tabular #2 · 2 of 3 epochs"
+    at = page(project).run()
+    assert not at.exception
+    resume = next(b for b in at.button if b.key == "train.resume")
+    assert resume.label == "Resume mlp-tabular #2 from epoch 3 of 3"

@@ -7,6 +7,8 @@ finds the project's run and shows it live.
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from layerloom.graph import validate
@@ -371,6 +373,9 @@ def resume_button(run, store) -> dict:
     if epochs and total and total % epochs == 0 and "step" in progress:
         # the epoch it goes on in: a run stopped at an epoch's end goes on with the next one
         at = f" from epoch {min(epochs, progress['step'] // (total // epochs) + 1)} of {epochs}"
+        # where it goes on from, once: its name's "0 of 60 epochs" (how far it went, where
+        # the epochs tell its design's runs apart) read "… · 0 of 60 epochs from epoch 1 of 60"
+        name = re.sub(r" · \d+ of \d+ epochs?(?= · |$)", "", name)
     return {"label": f"Resume {plain(name)}{at}", "key": "train.resume", "type": "primary",
             "help": f"Go on from where the {run.status} run left off, its curves and epoch "
                     f"count carried on, with its own settings ({config_line(run.config)}); "
