@@ -152,6 +152,13 @@ def load_file(path: Path, spec: SplitSpec, options: dict) -> Dataset:
             return kind.load(path, spec, **resolve(path.name, kind.options, options))
     if suffix == ".xls":
         raise old_workbook(path)
+    if suffix in (".xlsm", ".xlsb", ".ods"):  # said with what to save, not as an unknown type
+        what = {".xlsm": "a macro-enabled Excel workbook (.xlsm)",
+                ".xlsb": "a binary Excel workbook (.xlsb)",
+                ".ods": "an OpenDocument spreadsheet (.ods)"}[suffix]
+        raise DataError(f"is {what}, which LayerLoom does not read: save it as an Excel "
+                        f"Workbook (.xlsx; no macro is needed to read its values) or as CSV "
+                        f"(CSV UTF-8), and load that file", file=path)
     if suffix == ".npy":  # one array: the samples, or the labels, not both
         raise DataError("a .npy file holds one array, and training needs the samples and their "
                         "labels together: save both in one .npz file, np.savez('data.npz', "

@@ -256,10 +256,11 @@ def choose_upload(current: DataChoice | None, slots: dict | None = None,
     kinds = list_file_kinds()
     suffixes = [s.lstrip(".") for kind in kinds for s in kind["suffixes"]]
     st.caption("; ".join(f"{', '.join(k['suffixes'])}: {k['description']}" for k in kinds))
-    # a .npy and an .xls are taken too, so that the loader says what to do with them (save x
-    # and y together in an .npz; save the workbook as .xlsx or CSV) rather than the uploader
-    # refusing their type without a word why
-    file = st.file_uploader("File", type=suffixes + ["npy", "xls"], key="data.file")
+    # a .npy and other workbooks (.xls, .xlsm, .xlsb, .ods) are taken too, so that the loader
+    # says what to do with them (save x and y together in an .npz; save the workbook as .xlsx
+    # or CSV) rather than the uploader refusing their type without a word why
+    file = st.file_uploader("File", type=suffixes + ["npy", "xls", "xlsm", "xlsb", "ods"],
+                            key="data.file")
     if slots is not None:
         slots["file"] = st.empty()  # where a file that cannot be read says so
     if file is not None:
