@@ -1575,7 +1575,7 @@ export default function Canvas({ args, disabled, stTheme }) {
               <div className="ll-blank" data-testid="canvas-blank">
                 {paletteOpen
                   ? "Double-click anywhere to add a block, or drag one in from the palette."
-                  : "Double-click anywhere to add a block, or open the palette with › Blocks above."}
+                  : "Double-click anywhere to add a block, or open the palette with \u203a\u00a0Blocks above."}
               </div>
             )}
             {quick && (
