@@ -64,11 +64,13 @@ def node_panel(state: DesignerState, node: Node) -> None:
     inspector.header(state, node, "Composite block", block.description or (
         f"{len(layers)} block{'' if len(layers) == 1 else 's'} inside: {inside}" if layers
         else "no block inside yet"), None)
-    left, right = st.columns(2)
-    left.button("Open block", icon=":material/open_in_full:", key=f"open:{node.id}",
-                width="stretch", on_click=state.open_block, args=(node.id,))
-    right.button("Ungroup", icon=":material/call_split:", key=f"ungroup:{node.id}",
-                 width="stretch", on_click=ungroup, args=(state, node.id))
+    # side by side where they fit, else one under the other, each label whole: two columns of
+    # the side panel cut them to "Open …" and "Ungro…" in a 1024 px window
+    row = st.container(horizontal=True, gap="small")
+    row.button("Open block", icon=":material/open_in_full:", key=f"open:{node.id}",
+               on_click=state.open_block, args=(node.id,))
+    row.button("Ungroup", icon=":material/call_split:", key=f"ungroup:{node.id}",
+               on_click=ungroup, args=(state, node.id))
     if block.params:
         st.markdown("**Block params**")
     for name, default in block.params.items():
