@@ -159,9 +159,11 @@ def loads_graph(text: str, filename: str | None = None) -> Graph:
             what, advice = text_kind(text, filename)
             raise GraphError(f"this is {what}, not a graph file (JSON text): {advice}",
                              file=filename, unreadable=True) from None
-        raise GraphError(f"line {exc.lineno}, column {exc.colno}: invalid JSON: "
-                         f"{json_faults.fault(text, exc)}",
-                         file=filename, unreadable=True) from None
+        pos, fault = json_faults.fault(text, exc)
+        line = text.count("\n", 0, pos) + 1
+        column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+        raise GraphError(f"line {line}, column {column}: invalid JSON: {fault}", file=filename,
+                         unreadable=True) from None
     except RecursionError:
         raise GraphError(f"JSON nested too deeply (a graph may nest at most {MAX_JSON_DEPTH} "
                          f"levels)", file=filename, unreadable=True) from None

@@ -9,7 +9,7 @@ double quotes".
 ...     json.loads(text)
 ... except json.JSONDecodeError as exc:
 ...     print(fault(text, exc))
-a comma after the last item of a list (JSON allows none there): remove the comma at line 1, column 16
+(15, 'a comma after the last item of a list (JSON allows none there): remove it')
 """
 
 from __future__ import annotations
@@ -20,24 +20,31 @@ import re
 _PYTHON = {"True": "true", "False": "false", "None": "null"}
 
 
-def fault(text: str, exc: json.JSONDecodeError) -> str:
-    """What the JSON reader's ``exc`` found wrong at its place in ``text``, said so that the
-    person who edited the file knows what to change; its own message where none of the usual
-    mistakes is there."""
+def fault(text: str, exc: json.JSONDecodeError) -> tuple[int, str]:
+    """Where in ``text`` the JSON reader's ``exc`` is, and what is wrong there, said so that
+    the person who edited the file knows what to change; its own message where none of the
+    usual mistakes is there. A comma after the last item is placed at the comma, where Python
+    3.11 places it at the bracket after it and 3.13 at the comma."""
     pos = exc.pos
     here = text[pos:pos + 2]
     if here in ("//", "/*") or here[:1] == "#":
         kind = {"//": "//", "/*": "/* … */"}.get(here, "#")
-        return (f"a comment ({kind}), which JSON does not allow: remove it (a note on the design "
-                f"goes in its \"description\")")
-    before = text[:pos].rstrip()
-    if before.endswith(",") and here[:1] in ("]", "}"):
-        comma = len(before) - 1
-        line = text.count("\n", 0, comma) + 1
-        column = comma - (text.rfind("\n", 0, comma) + 1) + 1
-        what = "list" if here[:1] == "]" else "object"
-        return (f"a comma after the last item of a{'n' if what == 'object' else ''} {what} (JSON "
-                f"allows none there): remove the comma at line {line}, column {column}")
+        return pos, (f"a comment ({kind}), which JSON does not allow: remove it (a note on the "
+                     f"design goes in its \"description\")")
+    before, after = text[:pos].rstrip(), text[pos + 1:].lstrip()[:1]
+    if before.endswith(",") and here[:1] in ("]", "}"):  # Python 3.11: at the bracket
+        comma, closing = len(before) - 1, here[:1]
+    elif here[:1] == "," and after in ("]", "}") and not before.endswith((",", "[", "{")):
+        # Python 3.13: at the comma (one after an item; ',,' and '[,' are said as they are)
+        comma, closing = pos, after
+    else:
+        return pos, _other(text, pos, here, exc)
+    what = "a list" if closing == "]" else "an object"
+    return comma, f"a comma after the last item of {what} (JSON allows none there): remove it"
+
+
+def _other(text: str, pos: int, here: str, exc: json.JSONDecodeError) -> str:
+    """What is wrong at ``pos`` where it is no comment and no comma after a last item."""
     if here[:1] == "'":
         return "text in single quotes ('…'): JSON puts text and keys in double quotes (\"…\")"
     word = re.match(r"[A-Za-z_]\w*", text[pos:pos + 64])

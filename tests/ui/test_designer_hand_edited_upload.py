@@ -17,6 +17,6 @@ def test_the_designer_says_so_and_keeps_the_design_open(home, canvas):
     assert not app.exception
     shown_errors = "\n".join(shown(e.value) for e in app.error)
     assert "Could not open mine.json; the current design is kept." in shown_errors
-    assert ("mine.json: line 7, column 1: invalid JSON: a comma after the last item of an object "
-            "(JSON allows none there): remove the comma at line 6, column 14") in shown_errors
+    assert ("mine.json: line 6, column 14: invalid JSON: a comma after the last item of an "
+            "object (JSON allows none there): remove it") in shown_errors
     assert app.query_params["project"] == project
