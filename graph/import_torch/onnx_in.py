@@ -318,12 +318,20 @@ class OnnxModule(nn.Module):
             if other is not None and not (other.shape == values[-1].shape
                                           and np.array_equal(other, values[-1])):
                 self.lengthdep[name] = other  # held at this length, unless a step frees it
+        expanded: set[str] = set()
         for node in self.nodes:  # a learned token expanded over the batch: computed, kept
             if node.op_type == "Expand" and node.output[0] in self.batchdep and \
                     node.input[0] in weights and self._batch_first(node.output[0]) and \
                     np.issubdtype(np.asarray(self.consts[node.input[0]]).dtype, np.floating):
                 del self.batchdep[node.output[0]]
                 self.known.discard(node.output[0])
+                expanded.add(node.output[0])
+            elif node.op_type not in _SHAPE_OPS and any(i in expanded for i in node.input):
+                # computed from it in turn: einops' repeat(cls, '1 1 d -> b 1 d') reshapes it
+                for out in (o for o in node.output if o in self.known):
+                    self.known.discard(out)
+                    self.batchdep.pop(out, None)
+                    expanded.add(out)
         # ids of one token type looked up in a table: made from the value they are sized from
         self.token_ids = one_type_ids(self, weights)
         unknown = set(self.token_ids)
