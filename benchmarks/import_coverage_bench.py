@@ -34,7 +34,8 @@ otherwise, the block count, whether the parameter count matches, the largest out
 (on outputs of a real scale: the check wakes near-zero parameters), the import's time as a ratio
 to a baseline measured in the same run (one ``torch.fx`` trace of the same model), and whether
 the imported graph runs at another input size with the model's outputs there ("other size":
-images traced at 16x16 run at 24x24, sequences 1.5 times as long; sizes kept symbolic:
+images traced at 16x16 run at 24x24, sequences 1.5 times as long, [L, F] steps or, where the
+model takes only that, a Conv1d's [C, L] signal along its last axis; sizes kept symbolic:
 ShuffleNet's channel shuffle is one ChannelShuffle block, attention's heads are Unflatten and
 Permute blocks, no Reshape holding the traced height and width or length; "model fixed" where the
 model itself takes only its size, a ViT's position table). Measured here: 9 of 9 image models
@@ -140,16 +141,20 @@ def _other_size(model, graph, state, shape, dtype="float32") -> str:
     from layerloom.graph import compile_graph
 
     if len(shape) == 3:
-        bigger = (shape[0], shape[1] * 3 // 2, shape[2] * 3 // 2)
-    elif len(shape) == 2 and dtype == "float32":
-        bigger = (shape[0] * 3 // 2, shape[1])
+        tries = [(shape[0], shape[1] * 3 // 2, shape[2] * 3 // 2)]
+    elif len(shape) == 2 and dtype == "float32":  # [L, F] steps, else [C, L] (a Conv1d's)
+        tries = [(shape[0] * 3 // 2, shape[1]), (shape[0], shape[1] * 3 // 2)]
     else:
         return "-"
-    x = torch.randn(2, *bigger)
-    try:
-        with torch.no_grad():
-            expected = model(x)
-    except Exception:  # noqa: BLE001 - a position table of one size, a fixed Linear
+    for bigger in tries:
+        x = torch.randn(2, *bigger)
+        try:
+            with torch.no_grad():
+                expected = model(x)
+            break
+        except Exception:  # noqa: BLE001 - a position table of one size, a fixed Linear
+            continue
+    else:
         return "model fixed"
     other = graph.copy()
     next(n for n in other.nodes if n.type == "Input").params["shape"] = list(bigger)
@@ -163,7 +168,9 @@ def _other_size(model, graph, state, shape, dtype="float32") -> str:
     close = got.shape == expected.shape and torch.allclose(got, expected, atol=1e-4, rtol=1e-4)
     if not close:
         return "no (outputs differ)"
-    return f"yes ({bigger[1]}x{bigger[2]})" if len(bigger) == 3 else f"yes ({bigger[0]} steps)"
+    if len(bigger) == 3:
+        return f"yes ({bigger[1]}x{bigger[2]})"
+    return f"yes ({max(b for b, s in zip(bigger, shape) if b != s)} steps)"
 
 
 def _onnx_rows(folder: Path, opsets: list[int]):
