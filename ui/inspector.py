@@ -64,6 +64,18 @@ def render(state: DesignerState, node: Node) -> None:
     for name in described["inferred"]:
         value = layer.params.get(name) if layer else None
         key = widget_key(state, node.id, name)
+        written = node.params.get(name, DEFAULT)
+        if written is not DEFAULT:
+            # set in the design's file (a design written by hand): shown as written, and taken
+            # out in one click. The box showed "unknown until the input is", greyed, beside an
+            # error saying to leave the 16 it did not show out, with no way to do so here
+            seed(key, show_value(written))
+            st.text_input(plain(name), disabled=True, key=key,
+                          help=f"Written in the design; LayerLoom infers it from the input "
+                               f"when it is left out. {spec.param(name).help}")
+            st.button(f"Leave {name} out: infer it from the input", key=f"{key}:infer",
+                      on_click=set_param, args=(state, node.id, name, DEFAULT))
+            continue
         seed(key, show_value(value) if value is not None else "unknown until the input is")
         st.text_input(plain(name), disabled=True, key=key,
                       help=f"Inferred from the input; {spec.param(name).help}")

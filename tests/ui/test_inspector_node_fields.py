@@ -135,3 +135,28 @@ def test_an_output_trained_for_regression_says_nothing_of_logits(app, canvas):
     pages_of(state).config["task"] = "regression"
     _select(app, canvas, "probs")
     assert "Gives" not in _captions(app)
+
+
+def test_an_inferred_param_written_by_hand_is_shown_and_can_be_left_out(app, canvas, home):
+    """A design file that sets conv2's in_channels to 16 (its input gives 32) is stopped with
+    "in_channels is 16, but the input gives 32; leave in_channels out (it is inferred)". The
+    inspector's in_channels box said "unknown until the input is", greyed: the 16 was not
+    shown, and nothing there could leave it out."""
+    from layerloom.ui.state import SESSION_KEY
+
+    state = app.session_state[SESSION_KEY]
+    graph = state.graph.copy()
+    next(n for n in graph.nodes if n.id == "conv2").params["in_channels"] = 16
+    state.commit(graph)
+    _select(app, canvas, "conv2")
+    assert any("in_channels is 16, but the input gives 32" in e.value for e in app.error)
+    box = next(w for w in app.text_input if w.label == "in_channels")
+    assert box.value == "16"
+    app.button(key=f"{box.key}:infer").click().run()
+    assert not app.exception, app.exception
+    saved = json.loads((home / "projects" / app.query_params["project"] / "graph.json")
+                       .read_text())
+    assert "in_channels" not in next(n for n in saved["nodes"] if n["id"] == "conv2")["params"]
+    assert not any("in_channels is 16" in e.value for e in app.error)
+    box = next(w for w in app.text_input if w.label == "in_channels")
+    assert box.value == "32"  # inferred again
