@@ -57,7 +57,8 @@ MISTAKES = (
      "Click the Input and type the shape it names; images are channels × height × width."),
     ("A block's in_channels written by hand and wrong",
      "The block is marked: in_channels is 16, but its input gives 32.",
-     "Leave in_channels empty: LayerLoom works it out from the block before."),
+     "Click the block, then the button under its in_channels (\"Leave in_channels out: "
+     "infer it from the input\"): LayerLoom works it out from the block before."),
     ("The last Linear's out_features is not the number of classes (Dense(1) for 10 digits)",
      "The status bar says \"1 error with mnist-5k\" and the Linear is marked with the count "
      "the data needs.",
