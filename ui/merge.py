@@ -104,6 +104,7 @@ class _Merger(RenameMerges, GroupMerges, UngroupMerges):
         mine = self._out_of_groups(base, mine, theirs, out)
         mine = self._ungrouped_here(base, mine, theirs)
         mine, theirs = self._grouped_here(base, mine, theirs)
+        mine = self._ungrouped_both(base, mine, theirs)
         self._merge_level(base, mine, theirs, out)
         for key in (set(base) | set(mine)) - {"nodes", "edges", "blocks", "variables"}:
             self._merge_value(out, key, base.get(key, ABSENT), mine.get(key, ABSENT),
@@ -112,6 +113,7 @@ class _Merger(RenameMerges, GroupMerges, UngroupMerges):
                         mine.get("variables") or {}, theirs.get("variables") or {})
         self._merge_blocks(out, base.get("blocks") or {}, mine.get("blocks") or {},
                            theirs.get("blocks") or {})
+        _keep_used_blocks(out, mine)
         return out
 
     def _merge_blocks(self, out: dict, base: dict, mine: dict, theirs: dict) -> None:
@@ -187,6 +189,25 @@ class _Merger(RenameMerges, GroupMerges, UngroupMerges):
         # made there (_out_of_groups)
         out["edges"] = _merge_edges(base.get("edges", []), mine.get("edges", []),
                                     out.get("edges", theirs.get("edges", [])), set(order))
+
+
+def _keep_used_blocks(out: dict, mine: dict) -> None:
+    """Each composite block ``out`` uses (at the top level or inside a block it uses) that it
+    lacks taken from ``mine``: theirs removed its definition, left unused there (an undo of
+    the group after this tab's ungroup), while mine uses it again (an undo of that ungroup).
+    The design used a block it no longer defined, what the block held gone with it."""
+    blocks, held = out.get("blocks") or {}, mine.get("blocks") or {}
+    levels, seen = [out], set()
+    while levels:
+        for node in levels.pop().get("nodes", []):
+            kind = node.get("type") if isinstance(node, dict) else None
+            if kind in seen or not isinstance(held.get(kind), dict):
+                continue
+            seen.add(kind)
+            if kind not in blocks:
+                blocks[kind] = copy.deepcopy(held[kind])
+                out["blocks"] = blocks
+            levels.append(blocks[kind])
 
 
 def _merge_edges(base: list, mine: list, theirs: list, ids: set) -> list:

@@ -67,6 +67,34 @@ class UngroupMerges(FieldMerger):
             blocks[name] = b_blk  # made on the ungrouped nodes: the unused block stays theirs
         return {**mine, "blocks": blocks} if blocks != m_blocks else mine
 
+    def _ungrouped_both(self, base: dict, mine: dict, theirs: dict) -> dict:
+        """``mine`` with each block both sides brought out of one group (at the top level:
+        ``theirs`` ungrouped the group, ``mine`` undid it, or the other way round) placed as
+        ``theirs`` placed it, so that the merge takes it as the one block it is. The two
+        places differ (an ungroup lays the blocks out anew), and each side's copy was taken
+        for a block added under an id the other holds: kept twice (conv1 and conv3, relu1
+        and relu3), the design broken (pool1 fed by both)."""
+        b_blocks = base.get("blocks") or {}
+        was = {n.get("id"): n for n in base.get("nodes", []) if isinstance(n, dict)}
+        here = {n.get("id"): n for n in mine.get("nodes", []) if isinstance(n, dict)}
+        there = {n.get("id"): n for n in theirs.get("nodes", []) if isinstance(n, dict)}
+        inside = {n.get("id") for nid, use in was.items()
+                  if nid not in here and nid not in there
+                  and isinstance(b_blocks.get(use.get("type")), dict)
+                  for n in b_blocks[use.get("type")].get("nodes", []) if isinstance(n, dict)
+                  and n.get("type") not in PORT_TYPES}
+        same = {nid for nid, node in here.items()
+                if nid in inside and nid not in was and nid in there and node != there[nid]
+                and {k: v for k, v in node.items() if k != "position"}
+                == {k: v for k, v in there[nid].items() if k != "position"}}
+        if not same:
+            return mine
+        out = dict(mine)
+        out["nodes"] = [copy.deepcopy(there[n.get("id")])
+                        if isinstance(n, dict) and n.get("id") in same else n
+                        for n in mine.get("nodes", [])]
+        return out
+
     def _ungrouped_here(self, base: dict, mine: dict, theirs: dict) -> dict:
         """``mine`` with what ``theirs`` changed inside a composite block whose one use (at the
         top level) ``mine`` ungrouped (or took back: an undo of the group) made on the blocks
