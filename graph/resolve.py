@@ -1056,6 +1056,11 @@ class _Resolver:
             # which wire brings which shape, where the inputs do not go together; a param's
             # problem (nhead not dividing d_model) is the param's, whatever feeds the block
             wires = "" if exc.param else _sources(spec, info.inputs, in_shapes)
+            first = self._channels_last(spec, in_shapes)
+            if first:  # the Input's fix first: the block's own advice (a smaller kernel) misleads
+                self.error(info.path, f"{first} (read so, {exc.message.split('; ')[0]})",
+                           param=exc.param)
+                return
             self.error(info.path, exc.message + wires + said, param=exc.param)
 
     def _channel_advice(self, port: int, expected: str, given: Shape) -> str:
@@ -1070,6 +1075,23 @@ class _Resolver:
         fixed = show((1, *given))
         return (f"; an Input of one channel is {fixed}: set {producer.node.id}'s shape to "
                 f"{fixed}")
+
+    def _channels_last(self, spec: BlockSpec, in_shapes: list[Shape]) -> str:
+        """The fix where an image Input was written channels last, as Keras writes it
+        (``input_shape=(28, 28, 1)``): a 2-D convolution or pooling fed ``[28, 28, 1]`` reads
+        28 channels of 28×1 images, and its own error (a 3×3 kernel larger than 28×1) pointed
+        at the kernel. Else nothing."""
+        feeding = getattr(self, "_feeding", None) or []
+        producer = feeding[0] if feeding else None
+        given = in_shapes[0] if in_shapes else None
+        if (producer is None or producer.spec is None or producer.spec.type != "Input"
+                or not spec.type.endswith("2d") or given is None or len(given) != 3
+                or given[2] not in (1, 3, 4) or min(given[0], given[1]) <= 4):
+            return ""
+        fixed = show((given[2], given[0], given[1]))
+        return (f"{producer.node.id} gives {show(given)}, an image channels last as Keras "
+                f"writes it, but a {spec.type} takes [C, H, W], channels first: set "
+                f"{producer.node.id}'s shape to {fixed}")
 
     def _params(self, info: NodeInfo, spec: BlockSpec, block_params: dict,
                 in_shapes: list[Shape]) -> dict | None:
