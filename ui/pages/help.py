@@ -51,10 +51,11 @@ MISTAKES = (
      "The Linear is marked: it acts on the last dimension only, fed a feature map it gives "
      "one output per row, not per sample.",
      "Add a **Flatten** (or a global pooling) before the Linear: drop it on their wire."),
-    ("The Input's shape is not the data's (28×28 written for a 1×28×28 image)",
+    ("The Input's shape is not the data's (28, 28 or Keras' 28, 28, 1 for a 1×28×28 image)",
      "The Input, or the first block it feeds, is marked with the shape to set (\"set "
      "image's shape to [1, 28, 28]\").",
-     "Click the Input and type the shape it names; images are channels × height × width."),
+     "Click the Input and type the shape it names; images are channels × height × width, "
+     "the channels first (Keras writes them last)."),
     ("A block's in_channels written by hand and wrong",
      "The block is marked: in_channels is 16, but its input gives 32.",
      "Click the block, then the button under its in_channels (\"Leave in_channels out: "
