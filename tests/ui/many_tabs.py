@@ -18,7 +18,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from layerloom.graph import edit, load_graph
+from layerloom.graph import edit, load_graph, validate
 from layerloom.ui.projects import ProjectStore
 from layerloom.ui.state import DesignerState
 
@@ -243,12 +243,12 @@ def unaccounted(tabs: Tabs) -> list[str]:
     their tab and kept in a snapshot; and the marks in the design no edit set. Empty when no
     edit was lost or altered unsaid."""
     saved = tabs.settle()
-    load_graph(saved)  # still a design
+    # still a design, every block it uses defined
+    problems = [str(e) for e in validate(load_graph(saved)).errors if "unknown block type" in str(e)]
     kept: set = set()
     for snap in tabs.store.snapshots(tabs.pid):
         kept |= marks(tabs.store.load_snapshot(tabs.pid, snap.id).to_dict())
     final = marks(saved)
-    problems = []
     every = set().union(*(m.marks for m in tabs.made)) if tabs.made else set()
     problems += [f"the design holds {leaf}, which no edit set" for leaf in sorted(final - every)]
     for made in tabs.made:
