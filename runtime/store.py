@@ -216,6 +216,12 @@ def _store_error(path: Path, exc: sqlite3.Error, read_only: bool = False) -> Sto
                    f"({text}); move it aside (for example rename it to {path.name}.broken) "
                    f"and LayerLoom starts a new one there, or set LAYERLOOM_HOME (or --home) to "
                    f"another folder")
+    elif "disk is full" in lowered or "no space" in lowered:
+        # SQLITE_FULL: the file is sound, its disk is not; moving it aside would hide every
+        # run it holds and free nothing
+        message = (f"the disk that holds the runs database {path} is full ({text}): nothing "
+                   f"more can be recorded there; free some space on it, or set LAYERLOOM_HOME "
+                   f"(or --home) to a folder on another disk")
     elif "locked" in lowered or "busy" in lowered:
         message = (f"the runs database {path} is locked by another process ({text}); try again "
                    f"when it has finished")
@@ -359,7 +365,10 @@ class RunStore:
 
             def __exit__(self, kind, exc, tb):
                 try:
-                    store._conn.execute("ROLLBACK" if kind else "COMMIT")
+                    if not kind:
+                        store._conn.execute("COMMIT")
+                    elif store._conn.in_transaction:  # SQLite rolled back a full disk's itself:
+                        store._conn.execute("ROLLBACK")  # a ROLLBACK then hid why it failed
                 finally:
                     store._lock.release()
 
