@@ -16,6 +16,11 @@ from layerloom.graph import Graph, GraphError, Report, load_graph, validate
 from layerloom.graph.suggest import did_you_mean
 from layerloom.graph.templates import load_template, template_names
 
+try:  # imported here, not once memory has run out: loading it then fails too
+    import resource
+except ImportError:  # not on Windows
+    resource = None
+
 EXIT_INVALID = 1
 EXIT_UNREADABLE = 2
 EXIT_PIPE = 141  # 128 + SIGPIPE, as a tool killed by a closed pipe ends
@@ -116,13 +121,31 @@ def report_exception(exc: BaseException, *, debug: bool) -> int:
     if isinstance(exc, RecursionError):
         message = "the input is nested too deeply to be read"
     elif isinstance(exc, MemoryError):
-        message = "out of memory: the input asks for more than this machine has"
+        message = out_of_memory()
     elif about_a_file:
         message = file_problem(exc)
     print(f"error: {printable(message)}", file=sys.stderr)
     if not debug and not about_a_file:  # a file's problem is said whole: no traceback to see
         print("(run `layerloom --debug ...` to see the traceback)", file=sys.stderr)
     return EXIT_UNREADABLE if isinstance(exc, OSError) else EXIT_INVALID
+
+
+def out_of_memory(limit: int | None = None) -> str:
+    """A MemoryError in words. ``limit``: the bytes this process may map (``ulimit -v``, read
+    here where None); where one is set, it rather than the machine is usually what ran out.
+
+    >>> out_of_memory(2 * 1024**3)[:73]
+    'out of memory: this process may use at most 2.0 GiB (its limit, ulimit -v'
+    """
+    if limit is None and resource is not None:
+        limit = resource.getrlimit(resource.RLIMIT_AS)[0]
+        limit = None if limit == resource.RLIM_INFINITY else limit
+    if limit:
+        return (f"out of memory: this process may use at most {limit / 1024**3:.1f} GiB (its "
+                f"limit, set by ulimit -v) and needed more; raise that limit (ulimit -v "
+                f"unlimited), or try a smaller batch size, design or dataset")
+    return ("out of memory: this machine has too little free memory for it; close other "
+            "programs, or try a smaller batch size, design or dataset")
 
 
 def error_code(exc: BaseException) -> int:
