@@ -12,7 +12,7 @@ is ``loss``, ``accuracy`` (or ``mae``), ``lr``, ``samples_per_s``…
 >>> fig = curves_figure([{"step": 1, "epoch": 0, "split": "step", "name": "loss", "value": 2.3}],
 ...                     "loss")
 >>> [trace.name for trace in fig.data]
-['train']
+['training']
 """
 
 from __future__ import annotations
@@ -24,8 +24,11 @@ import pandas as pd
 import plotly.graph_objects as go
 
 SPLIT_COLORS = {"train": "#1f77b4", "step": "#1f77b4", "val": "#ff7f0e", "test": "#2ca02c"}
-# The qualitative palette for overlaid runs: distinct, and kind to the colour-blind.
-RUN_COLORS = ("#4477AA", "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377", "#BBBBBB",
+# The qualitative palette for overlaid runs: distinct, kind to the colour-blind (Paul Tol's
+# bright and muted schemes), and each at least 3:1 against the white page, as a line or a dot
+# must be to be seen (WCAG's non-text contrast): Tol's yellow, cyan and grey (#CCBB44, #66CCEE,
+# #BBBBBB, under 2:1) are taken darker, as his medium-contrast scheme takes them.
+RUN_COLORS = ("#4477AA", "#EE6677", "#228833", "#997700", "#008899", "#AA3377", "#777777",
               "#332288", "#117733", "#882255")
 HEIGHT = 320
 

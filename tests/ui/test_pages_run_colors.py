@@ -117,3 +117,21 @@ def test_a_run_keeps_its_colour_in_the_comparison_and_on_the_results_and_train_p
     assert not at.exception
     [shown] = [m.group(1) for cap in at.caption if (m := SWATCH.match(cap.value))]
     assert shown == run_color(b)
+
+
+def _luminance(color: str) -> float:
+    channels = [int(color[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def test_every_run_color_stands_out_on_the_white_page():
+    """A run's curve and the dot beside its name are drawn on white: each colour is at least
+    3:1 against it (WCAG's non-text contrast), and no two runs of ten share a colour. The grey,
+    yellow and cyan of Tol's bright scheme were under 2:1, their dots hard to find."""
+    from layerloom.ui.charts import RUN_COLORS
+
+    colors = [run_color(i) for i in range(1, len(RUN_COLORS) + 1)]
+    assert len(set(colors)) == len(RUN_COLORS)
+    contrast = {c: round(1.05 / (_luminance(c) + 0.05), 2) for c in colors}
+    assert all(ratio >= 3.0 for ratio in contrast.values()), contrast
