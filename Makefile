@@ -48,11 +48,14 @@ $(VENV)/bin/python:
 	$(PY) -m pip install -q --upgrade pip
 
 # Torch first, only when none is installed: the CPU build from PyTorch's own index (PyPI's Linux
-# wheel bundles CUDA, several GB), PyPI where that index cannot be reached; then the project.
+# wheel bundles CUDA, several GB), PyPI where that index cannot be reached (said, since it is
+# that big); where neither has a build for this Python, what to do is said too. Then the project.
 $(STAMP): $(VENV)/bin/python pyproject.toml setup.py
 	@$(PY) -c "import torch" 2>/dev/null || \
 	  $(PY) -m pip install -q --retries 1 --timeout 20 "$(TORCH_SPEC)" --index-url "$(TORCH_INDEX)" || \
-	  $(PY) -m pip install -q "$(TORCH_SPEC)"
+	  { echo "note: $(TORCH_SPEC) could not be installed from $(TORCH_INDEX) (see above); trying PyPI, whose Linux build bundles CUDA (several GB)" >&2; \
+	    $(PY) -m pip install -q "$(TORCH_SPEC)"; } || \
+	  { $(PY) -c "import sys; sys.exit('error: no $(TORCH_SPEC) could be installed for Python ' + sys.version.split()[0] + ' ($(PYTHON)); use a Python that $(TORCH_SPEC) has builds for (3.11 works: make PYTHON=python3.11 after make clean), or name another torch with make TORCH_SPEC=torch==VERSION')"; }
 	$(PY) -m pip install -q -e ".[dev]"
 	@touch $(STAMP)
 
