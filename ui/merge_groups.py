@@ -65,8 +65,8 @@ class GroupMerges(FieldMerger):
         return out_mine
 
     def _grouped_here(self, base: dict, mine: dict, theirs: dict) -> tuple[dict, dict]:
-        """``mine`` with what ``theirs`` set on blocks (at the top level) that ``mine`` grouped
-        into a new composite block (their params, label, repeat, and their id where
+        """``mine`` with what ``theirs`` set on blocks (at the top level, or inside a composite
+        block both hold) that ``mine`` grouped into a new composite block (their params, label, repeat, and their id where
         ``theirs`` renamed one) made on those blocks inside it, and ``theirs`` with those
         blocks as they were (their change carried, nothing left to contest). Mine's group
         removed them, so their edit was lost in the group (told to this tab as 'both changed
@@ -85,11 +85,33 @@ class GroupMerges(FieldMerger):
                and name not in uses(base) and uses(mine).count(name) == 1]
         if not new:
             return mine, theirs
+        out_mine, out_theirs = mine, theirs
+        b_blocks, t_blocks = base.get("blocks") or {}, theirs.get("blocks") or {}
+        # the top level, and each definition all three hold (a group made inside a block)
+        for level in [None, *sorted(n for n in b_blocks if n in m_blocks and n in t_blocks)]:
+            b_level = base if level is None else b_blocks[level]
+            m_level = mine if level is None else m_blocks[level]
+            if not all(isinstance(x, dict) for x in (b_level, m_level, t_blocks.get(level, {}))):
+                continue
+            here_new = [name for name in new if any(
+                isinstance(n, dict) and n.get("type") == name for n in m_level.get("nodes", []))]
+            if here_new:
+                out_mine, out_theirs = self._grouped_in(level, b_level, m_level, here_new,
+                                                        out_mine, out_theirs)
+        return out_mine, out_theirs
+
+    def _grouped_in(self, level: str | None, base: dict, mine: dict, new: list[str],
+                    out_mine: dict, out_theirs: dict) -> tuple[dict, dict]:
+        """:meth:`_grouped_here` at one level (``level``: the block whose definition it is,
+        None for the top level; ``base`` and ``mine`` that level; ``new`` the blocks mine
+        grouped into there), on ``out_mine`` and ``out_theirs`` so far."""
+        theirs = out_theirs if level is None else out_theirs["blocks"][level]
+        m_blocks = out_mine.get("blocks") or {}
         was = {n.get("id"): n for n in base.get("nodes", []) if isinstance(n, dict)}
         there = {n.get("id"): n for n in theirs.get("nodes", []) if isinstance(n, dict)}
         here = {n.get("id") for n in mine.get("nodes", []) if isinstance(n, dict)}
         renamed = node_renames(base, theirs)
-        out_mine, out_theirs = mine, theirs
+        copied = False
         for name in new:
             inside = {n.get("id") for n in m_blocks[name].get("nodes", []) if isinstance(n, dict)}
             for inner in m_blocks[name].get("nodes", []):
@@ -112,8 +134,9 @@ class GroupMerges(FieldMerger):
                        for p in set(b_params) | set(t_params)
                        if b_params.get(p, ABSENT) != t_params.get(p, ABSENT)):
                     continue  # the group made that param the block's own: contested as before
-                if out_mine is mine:
-                    out_mine, out_theirs = copy.deepcopy(mine), copy.deepcopy(theirs)
+                if not copied:
+                    out_mine, out_theirs = copy.deepcopy(out_mine), copy.deepcopy(out_theirs)
+                    copied = True
                 target = next(n for n in out_mine["blocks"][name]["nodes"]
                               if isinstance(n, dict) and n.get("id") == nid)
                 # theirs' values where mine left them as they were (mine's win where both set
@@ -136,7 +159,8 @@ class GroupMerges(FieldMerger):
                         holder[key] = copy.deepcopy(t_val)
                 if tid != nid:  # renamed there: the block in the group takes its new id
                     out_mine["blocks"][name] = node_renamed(out_mine["blocks"][name], nid, tid)
-                at = next(i for i, n in enumerate(out_theirs["nodes"])
+                nodes = (out_theirs if level is None else out_theirs["blocks"][level])["nodes"]
+                at = next(i for i, n in enumerate(nodes)
                           if isinstance(n, dict) and n.get("id") == tid)
-                out_theirs["nodes"][at] = {**copy.deepcopy(b), "id": tid}
+                nodes[at] = {**copy.deepcopy(b), "id": tid}
         return out_mine, out_theirs

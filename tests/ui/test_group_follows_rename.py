@@ -31,3 +31,25 @@ def test_a_block_another_tab_renamed_keeps_its_new_id_in_the_group(tmp_path):
     assert b.undo()  # B's group taken back: encoder, as A named it, at the top again
     again = store.load(a.project_id).graph
     assert again.node("encoder").params["kernel_size"] == 5 and "Block" not in again.blocks
+
+
+def test_inside_a_composite_block_too(tmp_path):
+    """The same inside block1 (Block holds conv1 and relu1): A renames conv1 there, B, showing
+    the block opened, groups it into a group inside the group."""
+    store = ProjectStore(tmp_path)
+    a = DesignerState.new(store, load_template("seed-cnn"))
+    assert a.group(["conv1", "relu1"]) == "block1"
+    a.go_to(())
+    a.save_view()
+    b = DesignerState.open(store, a.project_id)
+    assert a.open_block("block1") and b.open_block("block1")
+    a.apply(edit.rename_node, a.path, "conv1", "encoder")
+    a.apply(edit.set_param, a.path, "encoder", "kernel_size", 5)
+    assert b.group(["conv1"]) == "block21"  # B still shows conv1
+    saved = store.load(a.project_id).graph
+    assert validate(saved).ok
+    inner = _inner(saved, "Block2")
+    assert "conv1" not in inner and inner["encoder"]["params"]["kernel_size"] == 5
+    assert [n["type"] for n in saved.to_dict()["blocks"]["Block"]["nodes"]
+            if n["id"] == "block21"] == ["Block2"]
+    assert not [n for n in b.take_notices() if n.kind in ("warning", "error")]
