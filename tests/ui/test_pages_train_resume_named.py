@@ -95,3 +95,20 @@ def test_resume_says_where_it_goes_on_from_once(project, tmp_path):  # noqa: F81
     assert not at.exception
     resume = next(b for b in at.button if b.key == "train.resume")
     assert resume.label == "Resume mlp-tabular #2 from epoch 3 of 3"
+
+
+def test_resume_says_which_run_it_resumed_by_its_name(project, tmp_path, monkeypatch):  # noqa: F811
+    """Once Resume is pressed the page names the run as its button did: it said "Run 1
+    resumed.", a number the pages show only after '#'."""
+    import layerloom.ui.pages.train as train_page
+
+    run_id = stopped_run(project, tmp_path)
+    resumed = []
+    monkeypatch.setattr(train_page, "resume_run", lambda rid, store: resumed.append(rid))
+    at = page(project).run()
+    next(b for b in at.button if b.key == "train.resume").click().run()
+    assert resumed == [run_id]
+    assert not at.exception
+    shown = [m.value for m in [*at.success, *at.info, *at.toast, *at.markdown, *at.caption]]
+    assert any("mlp-tabular #1 resumed." in str(v) for v in shown), shown
+    assert not any("Run 1 resumed" in str(v) for v in shown), shown

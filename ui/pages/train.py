@@ -308,7 +308,7 @@ def controls(state, pages: PagesState, store, run, config: TrainConfig | None) -
         # pressed the red "Start training" to go on, and saw the curves and epochs start over)
         resumable = run is not None and run.resumable and run.status != "completed"
         if resumable and row.button(**resume_button(run, store)):
-            act(lambda: resume_run(run.id, store), pages, f"Run {run.id} resumed.")
+            act(lambda: resume_run(run.id, store), pages, f"{shown_name(run, store)} resumed.")
         start = row.button("Start a new run" if resumable else "Start training",
                            type="secondary" if resumable else "primary", key="train.start",
                            disabled=config is None or blocker is not None,
@@ -342,12 +342,22 @@ def controls(state, pages: PagesState, store, run, config: TrainConfig | None) -
     if row.button("Pause", key="train.pause", disabled=run.control is not None,
                   help="Pause after this batch: the run keeps its place (epoch, step, curves) "
                        "and Resume goes on from there. Nothing is tested while paused."):
-        act(lambda: pause_run(run.id, store), pages, f"Run {run.id} will pause after this batch.")
+        act(lambda: pause_run(run.id, store), pages,
+            f"{shown_name(run, store)} will pause after this batch.")
     if row.button("Stop", key="train.stop", disabled=run.control == "stop",
                   help="Stop after this batch and test the model as trained so far (the "
                        "Results page shows it); the run is kept: Resume goes on from this "
                        "batch, its curves and epoch count carried on."):
-        act(lambda: stop_run(run.id, store), pages, f"Run {run.id} will stop after this batch.")
+        act(lambda: stop_run(run.id, store), pages,
+            f"{shown_name(run, store)} will stop after this batch.")
+
+
+def shown_name(run, store) -> str:
+    """The run as every page names it (``seed-cnn #8 · learning rate 0.001``), for the Resume
+    button and what the page says once a request is sent: 'Run 8 resumed.' named it by a number
+    the pages show only after ``#``."""
+    names = run_names(store.list_runs()) if store is not None else {}
+    return plain(names.get(run.id, f"{run.name} #{run.id}"))
 
 
 def resume_button(run, store) -> dict:
@@ -365,8 +375,7 @@ def resume_button(run, store) -> dict:
     >>> b["label"]
     'Resume seed-cnn #2 from epoch 3 of 3'
     """
-    names = run_names(store.list_runs()) if store is not None else {}
-    name = names.get(run.id, f"{run.name} #{run.id}")
+    name = shown_name(run, store)
     progress = run.progress or {}
     epochs, total = progress.get("epochs"), progress.get("total_steps")
     at = ""
@@ -376,7 +385,7 @@ def resume_button(run, store) -> dict:
         # where it goes on from, once: its name's "0 of 60 epochs" (how far it went, where
         # the epochs tell its design's runs apart) read "… · 0 of 60 epochs from epoch 1 of 60"
         name = re.sub(r" · \d+ of \d+ epochs?(?= · |$)", "", name)
-    return {"label": f"Resume {plain(name)}{at}", "key": "train.resume", "type": "primary",
+    return {"label": f"Resume {name}{at}", "key": "train.resume", "type": "primary",
             "help": f"Go on from where the {run.status} run left off, its curves and epoch "
                     f"count carried on, with its own settings ({config_line(run.config)}); "
                     f"the settings above are for a new run."}
