@@ -11,6 +11,7 @@ from typing import Any
 from layerloom.graph.edit import fresh_id
 
 from .merge_fields import ABSENT, LEVEL_KEYS, Conflict, FieldMerger
+from .renames import node_renames, nodes_renamed
 from .savelog import NODE_FIELDS
 from .ungrouped import PORT_TYPES, moved, offset, outer_wires, ungrouped_ids, wire_dict, wire_key
 
@@ -63,7 +64,18 @@ class UngroupMerges(FieldMerger):
             if ids is None or any(b_blk.get(k) != m_blk.get(k) for k in set(b_blk) | set(m_blk)
                                   if k not in LEVEL_KEYS):
                 raise Conflict(f"ungrouped.{name}")
+            # a block renamed inside (conv2 → enc) is carried as the block it is, renamed
+            # there: it was carried as one removed and one added, what the other tab set on
+            # it since (a label) lost with the one removed
+            renames = {old: new for old, new in node_renames(b_blk, m_blk).items() if old in ids}
+            if renames:
+                m_blk = nodes_renamed(m_blk, {new: old for old, new in renames.items()})
             self._carry_out_of_group(use, b_blk, m_blk, around, ids, there)
+            held = {n.get("id") for n in there.get("nodes", []) if isinstance(n, dict)}
+            for old, new in renames.items():
+                if ids[old] in held and new not in held:
+                    there.update(nodes_renamed(there, {ids[old]: new}))
+                    held = (held - {ids[old]}) | {new}
             blocks[name] = b_blk  # made on the ungrouped nodes: the unused block stays theirs
         return {**mine, "blocks": blocks} if blocks != m_blocks else mine
 

@@ -21,7 +21,8 @@ from .many_tabs import Tabs, unaccounted
 # 119 ran into a composite block left without an Input (tests/graph/test_composite_without_input)
 # 226 into an undo of a group another tab ungrouped (test_undo_group_after_ungroup)
 # 248 into the same as 87 inside a composite block
-@pytest.mark.parametrize("seed", [3, 11, 19, 56, 87, 119, 226, 248])
+# 253 into a rename inside a group another tab ungrouped (test_rename_out_of_group)
+@pytest.mark.parametrize("seed", [3, 11, 19, 56, 87, 119, 226, 248, 253])
 def test_eight_tabs_editing_one_design_lose_and_alter_nothing_unsaid(tmp_path, seed):
     tabs = Tabs(ProjectStore(tmp_path), load_template("seed-cnn"), tabs=8, seed=seed)
     for _ in range(150):
