@@ -31,7 +31,10 @@ def scratch_folder(parent: Path, prefix: str) -> Iterator[Path]:
     between ``tempfile.mkdtemp``'s return and the ``try`` after it could."""
     path = Path(parent) / f"{prefix}{secrets.token_hex(6)}"
     try:
-        path.mkdir(mode=0o700)
+        try:
+            path.mkdir(mode=0o700)
+        except OSError as exc:  # about the user's folder, not a name they never gave
+            raise OSError(exc.errno, exc.strerror, os.fspath(parent)) from None
         yield path
     finally:
         shutil.rmtree(path, ignore_errors=True)

@@ -15,6 +15,7 @@ half-written is left behind.
 
 from __future__ import annotations
 
+import errno
 import importlib
 import os
 import tempfile
@@ -141,6 +142,10 @@ def write_checked(ref: Reference, fmt: str, path: Path, atol: float = ATOL,
         if exc.format != label:
             raise ExportError(label, exc.reason, node=exc.node, block=exc.block) from None
         raise
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS):
+            raise ExportError(label, f"{type(exc).__name__}: {first_line(exc)}") from None
+        raise  # the file could not be written (a full disk): said of the file, not the format
     except Exception as exc:  # noqa: BLE001 - a file that does not load is an export failure
         raise ExportError(label, f"{type(exc).__name__}: {first_line(exc)}") from None
     try:
@@ -234,7 +239,10 @@ def _place(fmt: str, path: Path, started: float, write) -> ExportResult:
         raise ExportError(fmt, f"no folder {folder} to write {path.name} into; make it first, or "
                                f"give a path in a folder that exists", unwritable=True)
     with scratch_folder(folder, ".layerloom-export-") as tmp_dir:
-        files, diff, notes = write(tmp_dir / path.name)
+        try:
+            files, diff, notes = write(tmp_dir / path.name)
+        except OSError as exc:  # a full disk: said of the user's file, not its scratch copy
+            raise OSError(exc.errno, exc.strerror, os.fspath(path)) from None
         mode = _new_file_mode()  # some writers (safetensors) create their files 0o600
         for file in files:
             os.chmod(file, mode)

@@ -12,6 +12,8 @@ import importlib.machinery
 import importlib.util
 import inspect
 import io
+import os
+import re
 import sys
 import uuid
 import warnings
@@ -74,7 +76,13 @@ def write_weights(ref: Reference, path: Path) -> dict:
     if ref.normalization:  # the inputs these weights were trained on were standardised
         metadata[normalization.KEY] = normalization.to_json(ref.normalization)
         metadata["layerloom.input"] = normalization.sentence(ref.normalization)
-    save_file(tensors, str(path), metadata=metadata)
+    try:
+        save_file(tensors, str(path), metadata=metadata)
+    except Exception as exc:  # noqa: BLE001 - safetensors says a full disk as its own error
+        code = re.search(r"\(os error (\d+)\)", str(exc))
+        if code is None:
+            raise
+        raise OSError(int(code[1]), os.strerror(int(code[1])), str(path)) from None
     return {}
 
 
@@ -177,7 +185,9 @@ def _write_torchscript(ref: Reference, path: Path) -> dict:
         warnings.simplefilter("ignore", DeprecationWarning)
         extra = ({normalization.EXTRA_FILE: normalization.to_json(ref.normalization)}
                  if ref.normalization else {})
-        torch.jit.save(module, str(path), _extra_files=extra)
+        buffer = io.BytesIO()  # torch's own file writer aborts the process on a full disk
+        torch.jit.save(module, buffer, _extra_files=extra)
+    path.write_bytes(buffer.getvalue())
     return {"method": method, "layout": layout, **({"script_error": why} if why else {})}
 
 

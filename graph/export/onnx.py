@@ -79,6 +79,8 @@ def _write(ref: Reference, path: Path) -> dict:
     if free is None:
         try:
             _export(ref.model, tuple(ref.samples), str(path), names, list(ref.outputs))
+        except OSError:  # the file could not be written (a full disk): no block's fault
+            raise
         except Exception as exc:  # noqa: BLE001 - any exporter failure is reported with its block
             culprit = find_culprit(ref, _attempt)
             if culprit:

@@ -182,6 +182,16 @@ def file_problem(exc: OSError, path: str | Path | None = None) -> str:
                 f"their permissions")
     if isinstance(exc, IsADirectoryError):
         return f"{path} is a folder; give the path of a file (in it, or elsewhere)"
+    if exc.errno == errno.EROFS:
+        return (f"{path}: it is on a read-only file system (a read-only disk or mount), where "
+                f"nothing can be written; give a path in a folder you can write")
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return (f"{path}: {exc.strerror}: its disk is full; free some space there, or give a "
+                f"path on another disk")
+    if exc.errno == errno.EFBIG:
+        return (f"{path}: {exc.strerror}: it is larger than this process may write (its file "
+                f"size limit, ulimit -f) or than its file system takes; raise that limit, or "
+                f"give a path on another disk")
     return f"{path}: {exc.strerror}"
 
 
