@@ -165,6 +165,30 @@ def renamed_since(before: dict, sent: dict, now: dict) -> tuple[dict, dict]:
     return nodes_renamed(before, both), nodes_renamed(sent, {**both, **added})
 
 
+def renames_by_level(old: dict, new: dict) -> dict[str, str]:
+    """The blocks ``new`` (a design) renamed against ``old`` (:func:`node_renames`), at the top
+    level and inside each composite block both hold, as the path of the block renamed
+    (``nodes.<new id>``, ``blocks.<name>.nodes.<new id>`` inside one) → its old id.
+
+    >>> old = {"nodes": [{"id": "a", "type": "ReLU"}], "edges": []}
+    >>> renames_by_level(old, node_renamed(old, "a", "act"))
+    {'nodes.act': 'a'}
+    """
+    levels = [("", old, new)] + [
+        (f"blocks.{name}.", block, (new.get("blocks") or {}).get(name))
+        for name, block in (old.get("blocks") or {}).items()]
+    return {f"{prefix}nodes.{now}": was for prefix, before, after in levels
+            if isinstance(before, dict) and isinstance(after, dict)
+            for was, now in node_renames(before, after).items()}
+
+
+def holds_node(design: dict, nid: str) -> bool:
+    """Whether a node of ``design`` has id ``nid``, at the top level or inside a composite
+    block (a block another tab grouped or ungrouped is still there)."""
+    return any(isinstance(n, dict) and n.get("id") == nid
+               for level in _levels(design) for n in level.get("nodes", []))
+
+
 def node_renamed(level: dict, old: str, new: str) -> dict:
     """A copy of ``level`` whose node ``old`` is ``new`` (see :func:`nodes_renamed`)."""
     return nodes_renamed(level, {old: new})

@@ -44,7 +44,8 @@ from layerloom.graph.validate import Report
 from . import savelog
 from .changes import in_words
 from .merge import fresh_ids_for_added, merge_or_why, merge_preferring_mine
-from .renames import node_renames, renamed_as, renamed_since, same_block
+from .renames import (holds_node, node_renames, renamed_as, renamed_since, renames_by_level,
+                      same_block)
 from .projects import ProjectError, ProjectStore, SaveConflict, SaveRefused
 from .savelog import Edit
 
@@ -125,6 +126,10 @@ class DesignerState:
     # the fields this tab's own edits set (savelog.diff paths) and the value each was given:
     # when another tab's save replaces one of them, this tab is told (see catch_up)
     own: dict[str, Any] = field(default_factory=dict, repr=False)
+    # the blocks this tab's own edits renamed (``nodes.<new id>``, ``blocks.<name>.nodes.<new
+    # id>`` inside one) and the id each had: when another tab's save removes one, this tab is
+    # told, its version kept (a rename sets no field :attr:`own` could follow)
+    own_ids: dict[str, str] = field(default_factory=dict, repr=False)
     browser: str | None = None  # this browser's id (its last project is remembered)
     remembered: str | None = None  # the project last remembered for it
     # (revision, source, structural, canvas seq) of the latest changes: a canvas change made
@@ -171,7 +176,9 @@ class DesignerState:
     # the notice that told this tab's values a save of another tab removed with their block,
     # and their field paths: an undo step that only set them is said there (it has
     # nothing left to take back), not in a notice and a snapshot of its own
-    told_removed: tuple[Notice, frozenset[str]] | None = field(default=None, repr=False)
+    # (and the blocks renamed by this tab it removed: their paths, each with the id it had)
+    told_removed: tuple[Notice, frozenset[str], dict[str, str]] | None = field(
+        default=None, repr=False)
     _cache: dict = field(default_factory=dict, repr=False)
 
     # -- opening ----------------------------------------------------------------------------
@@ -641,14 +648,27 @@ class DesignerState:
         if what != "Undo" or self.told_removed is None or \
                 not any(n is self.told_removed[0] for n in self.notices):
             return []  # a redo step goes to values this tab made: kept in its own snapshot
-        notice, removed = self.told_removed
-        said = [d for d in dropped if d[2] and d[2] <= removed]
+        notice, removed, renames = self.told_removed
+        # the undo of a rename takes the block away under its new id and back under the old
+        # one, the wires (and the order of the blocks) at its level following
+        undone = {f"{key}-": key for key in renames}
+        undone.update({f"{key.rpartition('nodes.')[0]}nodes.{was}+": key
+                       for key, was in renames.items()})
+        levels = {key.rpartition("nodes.")[0] for key in renames}
+        wires = {f"{level}{what}" for level in levels for what in ("edges", "nodes(order)")}
+        said = [d for d in dropped if d[2] - wires and d[2] - wires <= removed | set(undone)]
         if not said:
             return []
-        fields = sorted({savelog.field_name(path) for _, _, paths in said for path in paths})
+        paths = {path for _, _, changed in said for path in changed}
+        fields = sorted({savelog.field_name(path) for path in paths if path in removed})
+        renamed = sorted({undone[path] for path in paths if path in undone})
+        did = ([f"set {', '.join(fields)}"] if fields else []) + (
+            [f"renamed {', '.join(f'{renames[k]} to {_node_id(k)}' for k in renamed)}"]
+            if renamed else [])
         steps = "your step" if len(said) == 1 else f"your {len(said)} steps"
-        gone = "its block is gone" if len(fields) == 1 else "their blocks are gone"
-        notice.text += (f" {what} skips {steps} that set {', '.join(fields)} now: {gone}, so "
+        gone = "its block is gone" if len(fields) + len(renamed) == 1 \
+            else "their blocks are gone"
+        notice.text += (f" {what} skips {steps} that {' and '.join(did)} now: {gone}, so "
                         f"{'it has' if len(said) == 1 else 'they have'} nothing left to take "
                         f"back.")
         return said
@@ -787,17 +807,13 @@ class DesignerState:
         """:attr:`own`'s field paths of nodes renamed from ``old`` to ``new`` under their new
         ids (``nodes.conv2.params.p`` → ``nodes.features.params.p``), at the top level and in
         each composite block."""
-        if not self.own:
+        if not self.own and not self.own_ids:
             return
-        levels = [("", old, new)] + [
-            (f"blocks.{name}.", block, (new.get("blocks") or {}).get(name))
-            for name, block in (old.get("blocks") or {}).items()]
-        moved = {}
-        for prefix, was, now in levels:
-            if not isinstance(was, dict) or not isinstance(now, dict):
-                continue
-            for before_id, after_id in node_renames(was, now).items():
-                moved[f"{prefix}nodes.{before_id}."] = f"{prefix}nodes.{after_id}."
+        renamed = renames_by_level(old, new)
+        moved = {f"{key.rpartition('nodes.')[0]}nodes.{was}.": f"{key}."
+                 for key, was in renamed.items()}
+        # a block this tab renamed that the other tab renamed again: the name is theirs now
+        self.own_ids = {key: was for key, was in self.own_ids.items() if f"{key}." not in moved}
         if not moved:
             return
         own = {}
@@ -805,6 +821,16 @@ class DesignerState:
             head = next((h for h in moved if path.startswith(h)), None)
             own[moved[head] + path[len(head):] if head else path] = value
         self.own = own
+
+    def _own_renames(self, old: dict, new: dict) -> None:
+        """Keep in :attr:`own_ids` the blocks this tab's edit from ``old`` to ``new`` renamed,
+        each with the id it had before this tab's first rename of it; one renamed back (an
+        undo) is no longer this tab's rename."""
+        for key, was in renames_by_level(old, new).items():
+            prefix = key.rpartition("nodes.")[0]
+            first = self.own_ids.pop(f"{prefix}nodes.{was}", was)
+            if f"{prefix}nodes.{first}" != key:
+                self.own_ids[key] = first
 
     def _fix_view(self) -> None:
         """Close blocks that no longer exist; drop selected ids that are gone."""
@@ -847,6 +873,7 @@ class DesignerState:
                 value = savelog.value_at(mine, path)
                 if value is not savelog.MISSING:
                     self.own[path] = value
+            self._own_renames(previous.to_dict(), mine)
         if saved.merged is not None:
             self.graph = saved.merged
             self._follow_renames(intended)
@@ -954,15 +981,23 @@ class DesignerState:
         replaced = [(path, self.own[path], savelog.value_at(new, path))
                     for path in changed if path not in made
                     and path in self.own and savelog.value_at(old, path) == self.own[path]]
-        if not replaced:
+        # and a block this tab renamed that the save removed (nowhere in the design now: not
+        # moved into a group or out of one)
+        renames = {key: was for key, was in self.own_ids.items() if f"{key}+" not in made
+                   and holds_node(old, _node_id(key)) and not holds_node(new, _node_id(key))}
+        if not replaced and not renames:
             return set()
         told = {savelog.field_name(path) for path, _, _ in replaced} & set(left)
         for path, _, _ in replaced:  # told once: the value shown now is the other tab's
             del self.own[path]
-        kept = self._kept_since(since, old, [path for path, _, _ in replaced])
+        for key in renames:
+            del self.own_ids[key]
+        kept = self._kept_since(since, old, [path for path, _, _ in replaced], list(renames))
         lines = [f"{savelog.field_name(path)}: your {_shown(value)} was "
                  + ("removed" if now is savelog.MISSING else f"replaced by {_shown(now)}")
                  + " from another tab" for path, value, now in replaced]
+        lines += [f"{_node_words(key)}: your rename of {was} to {_node_id(key)} was removed "
+                  f"with the block from another tab" for key, was in renames.items()]
         where = f"is kept as the snapshot “{kept.name}” (Snapshots menu)" if kept is not None             else "could not be kept as a snapshot"
         which = (", ".join(sorted(told)) if len(told) < len(replaced)
                  else "it" if len(told) == 1 else "them")
@@ -974,12 +1009,15 @@ class DesignerState:
                     put_back=tuple((path, value) for path, value, now in replaced
                                    if now is not savelog.MISSING))
         removed = frozenset(path for path, _, now in replaced if now is savelog.MISSING)
-        self.told_removed = (self.notices[-1], removed) if removed else None
+        self.told_removed = (self.notices[-1], removed, renames) if removed or renames \
+            else None
         return told
 
-    def _kept_since(self, since: int, design: dict, paths: list[str]):
+    def _kept_since(self, since: int, design: dict, paths: list[str],
+                    blocks: list[str] = ()):
         """A snapshot kept by a save after version ``since`` holding ``design``'s values of
-        ``paths``; else a snapshot of ``design`` taken now (None if it cannot be written)."""
+        ``paths`` and its ``blocks`` (``nodes.<id>``: a block by its id, anywhere); else a
+        snapshot of ``design`` taken now (None if it cannot be written)."""
         try:
             kept = [line["kept"] for line in self.store.save_log(self.project_id)
                     if isinstance(line.get("version"), int) and line["version"] > since
@@ -988,7 +1026,8 @@ class DesignerState:
                 if snap.id in kept:
                     theirs = self.store.load_snapshot(self.project_id, snap.id).to_dict()
                     if all(savelog.value_at(theirs, p) == savelog.value_at(design, p)
-                           for p in paths):
+                           for p in paths) and all(holds_node(theirs, _node_id(key))
+                                                   for key in blocks):
                         return snap
             return self.store.snapshot(self.project_id, "this tab's version, kept at "
                                        + time.strftime("%H:%M:%S"), load_graph(design))
@@ -1465,6 +1504,18 @@ def _value_of(design: dict, what: str) -> Any:
                 holder = node.get("params") or {} if rest.startswith("params.") else node
                 return holder.get(rest.removeprefix("params."), savelog.MISSING)
     return design.get(what, savelog.MISSING)
+
+
+def _node_id(key: str) -> str:
+    """The id of the block at ``key`` (``nodes.<id>``, ``blocks.<name>.nodes.<id>``)."""
+    return key.rpartition("nodes.")[2]
+
+
+def _node_words(key: str) -> str:
+    """A block's path in the designer's words: ``drop``, ``Block/drop`` inside a block."""
+    prefix = key.rpartition("nodes.")[0]
+    block = prefix.removeprefix("blocks.").removesuffix(".")
+    return f"{block}/{_node_id(key)}" if block else _node_id(key)
 
 
 def _field_words(what: str) -> str:

@@ -19,10 +19,12 @@ from .many_tabs import Tabs, unaccounted
 # 56 ran into a redo of an ungroup holding an older copy of the block (test_merge_stale_unused_block)
 # 87 ran into a group of a block another tab renamed (test_group_follows_rename)
 # 119 ran into a composite block left without an Input (tests/graph/test_composite_without_input)
+# 181 into a delete, on a canvas not showing it, of a block another tab renamed
+#     (test_renamed_block_deleted)
 # 226 into an undo of a group another tab ungrouped (test_undo_group_after_ungroup)
 # 248 into the same as 87 inside a composite block
 # 253 into a rename inside a group another tab ungrouped (test_rename_out_of_group)
-@pytest.mark.parametrize("seed", [3, 11, 19, 56, 87, 119, 226, 248, 253])
+@pytest.mark.parametrize("seed", [3, 11, 19, 56, 87, 119, 181, 226, 248, 253])
 def test_eight_tabs_editing_one_design_lose_and_alter_nothing_unsaid(tmp_path, seed):
     tabs = Tabs(ProjectStore(tmp_path), load_template("seed-cnn"), tabs=8, seed=seed)
     for _ in range(150):
