@@ -1138,7 +1138,7 @@ class DesignerState:
                 if self._of_another_session(event.get("base")):
                     self._keep_stale_change(sent)
                 else:
-                    self.notify("toast", CANVAS_STALE)
+                    self._keep_refused_change(event)
                 self.select(selected, from_canvas=True)
                 return
             base, sent = replayed
@@ -1271,6 +1271,37 @@ class DesignerState:
                     "changed since. The canvas shows the design as saved now; make the change "
                     f"again. {where}")
 
+    def _keep_refused_change(self, event: dict) -> None:
+        """A canvas change of this session that does not fit what was saved since its canvas
+        took the design (another tab deleted what it moves, an undo took away what it wires),
+        not applied: the design as that canvas showed it, with the change, is kept as a
+        snapshot, and the toast says which. It was told with nothing kept: the block the user
+        dragged or wired was put back, the change gone with it."""
+        where, mark, rev, _ = _version_parts(event.get("base"))
+        project, _, level = where.partition("|")
+        path = tuple(level.split("/")) if level else ()
+        kept = None
+        try:
+            if project != self.project_id:
+                raise ValueError(f"made on another project's canvas ({project})")
+            if mark == self.session_mark and rev.isdigit() and int(rev) in self.designs:
+                made_on = self.designs[int(rev)]  # the design the canvas showed
+            elif path == self.path:  # not remembered: the level sent, the rest as now
+                made_on = self.graph
+            else:
+                raise ValueError(f"made on a level no longer remembered ({level})")
+            design = edit.set_level(made_on, path, self._overlay(event["graph"], made_on, path))
+            kept = self.store.snapshot(self.project_id, "canvas change not applied, kept at "
+                                       + time.strftime("%H:%M:%S"), design)
+        except (GraphError, TypeError, ValueError, AttributeError, KeyError, OSError,
+                ProjectError) as exc:
+            log.warning("could not keep a refused canvas change of %s: %s", self.project_id,
+                        exc)
+        self.notify("toast", CANVAS_STALE + (
+            f" Your change is kept as the snapshot “{kept.name}” (Snapshots menu), the "
+            f"design as your canvas showed it." if kept is not None else
+            " It could not be kept as a snapshot."))
+
     def _replayed(self, event: dict) -> tuple[int | None, dict] | None:
         """A canvas change made on a revision the structure has moved on from since (an undo,
         a group, a change the canvas had not taken yet) replayed on the level now: the nodes
@@ -1363,11 +1394,13 @@ class DesignerState:
         order += [nid for nid in made if nid in nodes and nid not in order]
         return {"nodes": [nodes[i] for i in order], "edges": edges}
 
-    def _overlay(self, level: dict) -> dict:
+    def _overlay(self, level: dict, design: Graph | None = None,
+                 path: tuple[str, ...] | None = None) -> dict:
         """The canvas's level with what only Python edits (params, repeat, label) taken from
-        the design for every node it already holds: the canvas never changes those, so a
-        change made on an older revision keeps the inspector's edits made since."""
-        nodes, _ = edit.nodes_edges(self.graph, self.path)
+        the design (``design``'s level ``path``: by default the design and level shown) for
+        every node it already holds: the canvas never changes those, so a change made on an
+        older revision keeps the inspector's edits made since."""
+        nodes, _ = edit.nodes_edges(design or self.graph, self.path if path is None else path)
         held = {n.id: n.to_dict() for n in nodes}
         out = []
         for node in level.get("nodes", []):

@@ -138,7 +138,8 @@ def test_a_canvas_delete_of_a_block_whose_id_another_block_took_since_is_refused
     b.handle_events({"events": [{"seq": 1, "event": "change", "base": base, "graph": shown,
                                  "selected": []}]})
     assert store.load(a.project_id).graph.node("tanh1").position == [0, 900]
-    assert [(n.kind, n.text) for n in b.take_notices()] == [("toast", CANVAS_STALE)]
+    assert [(n.kind, n.text.startswith(CANVAS_STALE), "kept as the snapshot “" in n.text)
+            for n in b.take_notices()] == [("toast", True, True)]
 
 
 def test_a_canvas_move_of_a_block_another_tab_deleted_since_is_said(tmp_path):
@@ -163,7 +164,8 @@ def test_a_canvas_move_of_a_block_another_tab_deleted_since_is_said(tmp_path):
     b.handle_events({"events": [{"seq": 1, "event": "change", "base": base, "graph": moved,
                                  "selected": []}]})
     assert store.load(a.project_id).graph.to_dict() == on_disk
-    assert [(n.kind, n.text) for n in b.take_notices()] == [("toast", CANVAS_STALE)]
+    assert [(n.kind, n.text.startswith(CANVAS_STALE), "kept as the snapshot “" in n.text)
+            for n in b.take_notices()] == [("toast", True, True)]
 
 
 def test_the_block_selected_in_a_tab_stays_selected_when_another_tab_renames_it(tmp_path):

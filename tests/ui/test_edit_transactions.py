@@ -282,7 +282,8 @@ def test_a_change_that_does_not_fit_what_happened_since_is_refused_visibly(tmp_p
                                      "selected": []}]})
     assert state.node("a") is None and state.node("b") is None
     assert ProjectStore(tmp_path).load(state.project_id).graph.to_dict() == on_disk
-    assert [(n.kind, n.text) for n in state.take_notices()] == [("toast", CANVAS_STALE)]
+    assert [(n.kind, n.text.startswith(CANVAS_STALE), "kept as the snapshot “" in n.text)
+            for n in state.take_notices()] == [("toast", True, True)]
     for hostile in ({"nodes": [{"id": ["a"], "type": "ReLU"}], "edges": []},
                     {"nodes": wired["nodes"], "edges": [{"source": {"x": 1}, "target": "b"}]},
                     {"nodes": "not a list", "edges": 7}):
@@ -295,7 +296,8 @@ def test_a_change_that_does_not_fit_what_happened_since_is_refused_visibly(tmp_p
                                      "graph": _with(state, {"id": "c", "type": "ReLU"}),
                                      "selected": []}]})
     assert state.node("c") is None
-    assert [(n.kind, n.text) for n in state.take_notices()] == [("toast", CANVAS_STALE)]
+    assert [(n.kind, n.text.startswith(CANVAS_STALE), "kept as the snapshot “" in n.text)
+            for n in state.take_notices()] == [("toast", True, True)]
 
 
 def test_a_change_made_on_another_level_or_project_is_refused(tmp_path):
