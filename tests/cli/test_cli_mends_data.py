@@ -132,5 +132,6 @@ def test_a_data_option_nested_too_deep_is_text_not_a_crash():
 
     deep = "[" * 200_000
     assert parse_data_options([f"drop={deep}"]) == {"drop": deep}
-    deep = "[" * 5_000 + "]" * 5_000
+    # deeper than any Python's JSON reader goes: 3.13's reads 5,000 levels (3.11's stopped)
+    deep = "[" * 100_000 + "]" * 100_000
     assert parse_data_options([f"drop={deep}"]) == {"drop": deep}
