@@ -8,6 +8,7 @@ message instead of a traceback, and the design (saved on every change) is kept.
 
 from __future__ import annotations
 
+import errno
 import importlib
 import importlib.util
 import logging
@@ -15,7 +16,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from layerloom.ui import fields, keep_typing, project_panel, theme
+from layerloom.ui import fields, keep_typing, project_panel, projects, theme
 from layerloom.ui import state as session
 from layerloom.ui.cache import favicon
 from layerloom.ui.fields import plain
@@ -77,6 +78,22 @@ def app_bar(state: session.DesignerState) -> None:
         theme.toggle(state)
 
 
+def unopened_home(exc: Exception) -> str:
+    """Why the projects folder could not be opened, and what to do: a full disk is made room
+    on (then a reload opens it), not left for another folder that can be written."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return (f"LayerLoom cannot open its projects folder: the disk that holds "
+                f"{plain(projects.home())} is full ({plain(exc.strerror)}). Free some space on "
+                f"it and reload this page, or set LAYERLOOM_HOME to a folder on another disk "
+                f"and restart LayerLoom.")
+    if isinstance(exc, OSError) and exc.errno == errno.EROFS:
+        return (f"LayerLoom cannot open its projects folder: {plain(projects.home())} is on a "
+                f"read-only file system. Set LAYERLOOM_HOME to a folder you can write to and "
+                f"restart LayerLoom.")
+    return (f"LayerLoom cannot open its projects folder: {plain(exc)}. Set LAYERLOOM_HOME to a "
+            f"folder you can write to and restart.")
+
+
 def main() -> None:
     st.set_page_config(page_title="LayerLoom", page_icon=favicon(), layout="wide",
                        initial_sidebar_state="collapsed")
@@ -87,8 +104,7 @@ def main() -> None:
         state = session.current()
     except Exception as exc:  # e.g. the projects folder cannot be written
         log.exception("cannot open the projects store")
-        st.error(f"LayerLoom cannot open its projects folder: {plain(exc)}. Set LAYERLOOM_HOME to a "
-                 f"folder you can write to and restart.")
+        st.error(unopened_home(exc))
         return
     session.browser_cookie()  # a browser that came without its id gets one
     # The canvas's unanswered events, whichever page this run draws: a block dropped just before
