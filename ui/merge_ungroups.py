@@ -11,7 +11,7 @@ from typing import Any
 from layerloom.graph.edit import fresh_id
 
 from .merge_fields import ABSENT, LEVEL_KEYS, Conflict, FieldMerger
-from .renames import node_renames, nodes_renamed
+from .renames import edge_key, node_renames, nodes_renamed
 from .savelog import NODE_FIELDS
 from .ungrouped import PORT_TYPES, moved, offset, outer_wires, ungrouped_ids, wire_dict, wire_key
 
@@ -109,11 +109,12 @@ class UngroupMerges(FieldMerger):
 
     def _ungrouped_here(self, base: dict, mine: dict, theirs: dict) -> dict:
         """``mine`` with what ``theirs`` changed inside a composite block whose one use (at the
-        top level) ``mine`` ungrouped (or took back: an undo of the group) made on the blocks
-        ungrouped: their params, label, repeat, place. Those changes stayed in the block's
-        definition, which nothing used any more: the design computed the old values, told as
-        'both changes are kept'. :class:`Conflict` (``inside.``) where ``theirs`` changed more
-        there (a block added or removed, a wire, the block's own params)."""
+        top level, or inside another block's definition: a group in a group) ``mine``
+        ungrouped (or took back: an undo of the group) made on the blocks ungrouped: their
+        params, label, repeat, place. Those changes stayed in the block's definition, which
+        nothing used any more: the design computed the old values, told as 'both changes are
+        kept'. :class:`Conflict` (``inside.``) where ``theirs`` changed more there (a block
+        added or removed, a wire, the block's own params)."""
         b_blocks, t_blocks = base.get("blocks") or {}, theirs.get("blocks") or {}
         m_blocks = mine.get("blocks") or {}
         # mine's copy of the definition, unused there, computes nothing: an undo or redo step
@@ -122,25 +123,40 @@ class UngroupMerges(FieldMerger):
         changed = [name for name in b_blocks if name in t_blocks and t_blocks[name] != b_blocks[name]]
         if not changed:
             return mine
-        was = {n.get("id"): n for n in base.get("nodes", []) if isinstance(n, dict)}
-        now = {n.get("id"): n for n in mine.get("nodes", []) if isinstance(n, dict)}
         used = {n.get("type") for level in [mine, *m_blocks.values()] if isinstance(level, dict)
                 for n in level.get("nodes", []) if isinstance(n, dict)}
         out = mine
         for name in changed:
-            uses = [nid for nid, n in was.items() if n.get("type") == name]
-            if name in used or len(uses) != 1 or uses[0] in now:
+            # its one use in base: (the block whose definition holds it, None for the top
+            # level; the node's id)
+            uses = [(outer, n.get("id"))
+                    for outer, level in [(None, base), *b_blocks.items()]
+                    if outer != name and isinstance(level, dict)
+                    for n in level.get("nodes", []) if isinstance(n, dict)
+                    and n.get("type") == name]
+            if name in used or len(uses) != 1:
+                continue
+            outer, use = uses[0]
+            around = base if outer is None else b_blocks[outer]
+            here = mine if outer is None else m_blocks.get(outer)
+            if not isinstance(here, dict):
+                continue  # the block that held it is gone here: left to the merge
+            was = {n.get("id"): n for n in around.get("nodes", []) if isinstance(n, dict)}
+            now = {n.get("id"): n for n in here.get("nodes", []) if isinstance(n, dict)}
+            if use in now:
                 continue
             b_blk, t_blk = b_blocks[name], t_blocks[name]
-            ids = ungrouped_ids(uses[0], b_blk, was, now)
+            ids = ungrouped_ids(use, b_blk, was, now)
             b_inner = {n.get("id"): n for n in b_blk.get("nodes", []) if isinstance(n, dict)}
             t_inner = {n.get("id"): n for n in t_blk.get("nodes", []) if isinstance(n, dict)}
-            if ids is None or set(b_inner) != set(t_inner) or any(
-                    b_blk.get(k) != t_blk.get(k) for k in set(b_blk) | set(t_blk) if k != "nodes"):
+            if ids is None or set(b_inner) != set(t_inner) or _wires(b_blk) != _wires(t_blk) \
+                    or any(b_blk.get(k) != t_blk.get(k) for k in set(b_blk) | set(t_blk)
+                           if k not in ("nodes", "edges")):
                 raise Conflict(f"inside.{name}")
             if out is mine:
                 out = copy.deepcopy(mine)
-            nodes = {n.get("id"): n for n in out.get("nodes", []) if isinstance(n, dict)}
+            level = out if outer is None else out["blocks"][outer]
+            nodes = {n.get("id"): n for n in level.get("nodes", []) if isinstance(n, dict)}
             for iid, t_node in t_inner.items():
                 b_node = b_inner[iid]
                 if t_node == b_node:
@@ -234,6 +250,13 @@ class UngroupMerges(FieldMerger):
         have = {wire_key(e) for e in edges if isinstance(e, dict)}
         edges += [wire_dict(w) for w in sorted(after - before, key=repr) if w not in have]
         out["edges"] = edges
+
+
+def _wires(level: dict) -> set[str] | None:
+    """A level's wires, in whatever order a merge laid them (None where they are no list)."""
+    edges = level.get("edges", [])
+    return {edge_key(e) if isinstance(e, dict) else repr(e) for e in edges} \
+        if isinstance(edges, list) else None
 
 
 def _take(holder: dict, key: str, value: Any, block: str) -> None:
