@@ -12,8 +12,10 @@ saving leaves the previous checkpoint intact.
 
 from __future__ import annotations
 
+import errno
 import os
 import random
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -60,8 +62,16 @@ def save_checkpoint(path: str | Path, state: dict) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    torch.save({"format": FORMAT, "version": VERSION, **state}, tmp)
-    os.replace(tmp, path)
+    try:
+        torch.save({"format": FORMAT, "version": VERSION, **state}, tmp)
+        os.replace(tmp, path)
+    except BaseException as exc:
+        tmp.unlink(missing_ok=True)  # a part-written file would keep a full disk full
+        # torch's writer says a full disk as "[enforce fail at inline_container.cc] unexpected
+        # pos": said here as the full disk it is, naming the checkpoint
+        if isinstance(exc, RuntimeError) and shutil.disk_usage(path.parent).free == 0:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path)) from None
+        raise
     return path
 
 
