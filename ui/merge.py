@@ -86,6 +86,12 @@ def merge_or_why(base: dict, mine: dict, theirs: dict, *, theirs_win: bool = Fal
             name = what.split(".", 1)[1]
             return (f"it ungroups the block {name}, inside which the other edit changed more "
                     f"than its blocks' params")
+        if what.startswith("used."):
+            _, name, where = what.split(".", 2)
+            inside, _, node = where.rpartition("/")
+            return (f"it removes the block {name}, which {node}"
+                    + (f" inside {inside.replace('/', ' inside ')}" if inside else "")
+                    + " uses in the other edit's design")
         if what.startswith("wired."):  # the other edit wired a block this one removes
             return f"the other edit wired {what.split('.', 1)[1]}, which this edit removes"
         return f"it wires {what.split('.', 1)[1]}, which the other edit removed"
@@ -114,6 +120,7 @@ class _Merger(RenameMerges, GroupMerges, UngroupMerges):
         self._merge_blocks(out, base.get("blocks") or {}, mine.get("blocks") or {},
                            theirs.get("blocks") or {})
         _keep_used_blocks(out, mine)
+        _check_used_blocks(out, base)
         return out
 
     def _merge_blocks(self, out: dict, base: dict, mine: dict, theirs: dict) -> None:
@@ -208,6 +215,26 @@ def _keep_used_blocks(out: dict, mine: dict) -> None:
                 blocks[kind] = copy.deepcopy(held[kind])
                 out["blocks"] = blocks
             levels.append(blocks[kind])
+
+
+def _check_used_blocks(out: dict, base: dict) -> None:
+    """:class:`Conflict` (``used.``) where ``out`` uses a composite block of ``base`` it no
+    longer defines (at the top level, or inside a block it uses): mine took the definition
+    away (an ungroup, an undo of the group) while theirs put its use elsewhere (grouped it
+    into another block). The design used a block it did not define, unsaid."""
+    blocks, known = out.get("blocks") or {}, base.get("blocks") or {}
+    levels, seen = [("", out)], set()
+    while levels:
+        where, level = levels.pop()
+        for node in level.get("nodes", []):
+            kind = node.get("type") if isinstance(node, dict) else None
+            if not isinstance(kind, str):
+                continue
+            if kind in known and kind not in blocks:
+                raise Conflict(f"used.{kind}.{where}{node.get('id')}")
+            if isinstance(blocks.get(kind), dict) and kind not in seen:
+                seen.add(kind)
+                levels.append((f"{where}{node.get('id')}/", blocks[kind]))
 
 
 def _merge_edges(base: list, mine: list, theirs: list, ids: set) -> list:
