@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = ("designer", "data", "train", "results", "runs", "export")
+PAGES = ("designer", "data", "train", "results", "runs", "export", "help")
 
 pytestmark = pytest.mark.slow
 
@@ -172,7 +172,7 @@ def test_every_page_of_the_installed_app_draws(venv, tmp_path):
         assert page["exception"] == [] and page["error"] == [], (name, page)
         assert page["elements"] > 0, name
     assert out["app"] == {"exception": [], "error": []}
-    assert out["navigation"] == ["Data", "Train", "Results", "Runs", "Export"]
+    assert out["navigation"] == ["Data", "Train", "Results", "Runs", "Export", "Help"]
     assert "No such component directory" not in proc.stderr
 
 
