@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import threading
 import time
@@ -197,6 +198,14 @@ class StoreError(TrainError):
 SQLITE_MAX_PATH = 512
 
 
+def _disk_full(path: Path) -> bool:
+    """Whether the disk that holds ``path`` has no room left."""
+    try:
+        return shutil.disk_usage(path.parent).free == 0
+    except OSError:
+        return False
+
+
 def _store_error(path: Path, exc: sqlite3.Error, read_only: bool = False) -> StoreError:
     """``exc`` in words: which file, what is wrong with it, what to do."""
     text = str(exc)
@@ -206,6 +215,13 @@ def _store_error(path: Path, exc: sqlite3.Error, read_only: bool = False) -> Sto
                           f"{len(os.fsencode(path)):,} bytes long, and SQLite opens files by "
                           f"paths of at most {SQLITE_MAX_PATH} bytes; set LAYERLOOM_HOME (or "
                           f"--home) to a folder with a shorter path", path, unreadable=True)
+    if "disk is full" in lowered or "no space" in lowered or _disk_full(path):
+        # SQLITE_FULL, or an I/O error (opening a WAL database writes its index) on a disk
+        # with no room: the file is sound, its disk is not; moving it aside would hide every
+        # run it holds and free nothing
+        return StoreError(f"the disk that holds the runs database {path} is full ({text}): "
+                          f"nothing more can be recorded there; free some space on it, or set "
+                          f"LAYERLOOM_HOME (or --home) to a folder on another disk", path)
     if "readonly" in lowered or "read-only" in lowered or read_only and (
             "unable to open" in lowered or "locking" in lowered):
         message = (f"the runs database {path} is read-only ({text}): runs can be listed and "
@@ -216,12 +232,6 @@ def _store_error(path: Path, exc: sqlite3.Error, read_only: bool = False) -> Sto
                    f"({text}); move it aside (for example rename it to {path.name}.broken) "
                    f"and LayerLoom starts a new one there, or set LAYERLOOM_HOME (or --home) to "
                    f"another folder")
-    elif "disk is full" in lowered or "no space" in lowered:
-        # SQLITE_FULL: the file is sound, its disk is not; moving it aside would hide every
-        # run it holds and free nothing
-        message = (f"the disk that holds the runs database {path} is full ({text}): nothing "
-                   f"more can be recorded there; free some space on it, or set LAYERLOOM_HOME "
-                   f"(or --home) to a folder on another disk")
     elif "locked" in lowered or "busy" in lowered:
         message = (f"the runs database {path} is locked by another process ({text}); try again "
                    f"when it has finished")
@@ -284,9 +294,10 @@ class RunStore:
         try:
             self._open(read_only)
         except StoreError as exc:
-            if read_only or "read-only" not in str(exc):
+            if read_only or not ("read-only" in str(exc) or _disk_full(self.path)):
                 raise
-            self._open(True)  # not writable after all (an immutable file, a read-only disk)
+            self._open(True)  # not writable after all (an immutable file, a read-only or
+            # full disk): its runs are still listed and shown
         self.read_only = self._read_only
 
     def _open(self, read_only: bool) -> None:

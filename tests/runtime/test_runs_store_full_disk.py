@@ -29,3 +29,20 @@ def test_a_full_disk_is_said_as_such_and_the_runs_kept_are_still_listed(tmp_path
     assert caught.value.path == db
     assert [run.id for run in store.list_runs()] == [kept]
     store.close()
+
+
+def test_an_io_error_on_a_disk_with_no_room_is_said_as_a_full_disk(tmp_path, monkeypatch):
+    """Opening a WAL database on a full disk fails as 'disk I/O error' (its index file cannot
+    grow); `layerloom runs` said to move the database aside."""
+    from collections import namedtuple
+    from sqlite3 import OperationalError
+
+    from layerloom.runtime import store
+
+    db = tmp_path / "runs.db"
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(store.shutil, "disk_usage", lambda path: usage(1 << 20, 1 << 20, 0))
+    message = str(store._store_error(db, OperationalError("disk I/O error")))
+    assert message == (f"the disk that holds the runs database {db} is full (disk I/O error): "
+                       f"nothing more can be recorded there; free some space on it, or set "
+                       f"LAYERLOOM_HOME (or --home) to a folder on another disk"), message
