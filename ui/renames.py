@@ -47,11 +47,12 @@ def node_renames(base: dict, level: dict) -> dict[str, str]:
     edges = [e for e in base.get("edges", []) if isinstance(e, dict)]
     while True:  # a pair whose wires are not held is no rename: dropped, the rest checked again
         remain = {pairs.get(nid, nid) for nid in was} & set(now)
+        added = set(now) - set(was) - set(pairs.values())
         wrong = {old for old in pairs for e in edges
                  if old in (e.get("source"), e.get("target"))
                  and {pairs.get(e.get("source"), e.get("source")),
                       pairs.get(e.get("target"), e.get("target"))} <= remain
-                 and edge_key(_rewired(e, pairs)) not in wires}
+                 and not _held(_rewired(e, pairs), level, added)}
         if not wrong:
             break
         pairs = {old: new for old, new in pairs.items() if old not in wrong}
@@ -74,6 +75,32 @@ def node_renames(base: dict, level: dict) -> dict[str, str]:
                         for new in now if new not in was and new not in pairs.values()
                         and was[old].get("type") == now[new].get("type") and carried(old, new))
     return {**pairs, **later}
+
+
+def _held(edge: dict, level: dict, added: set[str]) -> bool:
+    """Whether ``level`` holds wire ``edge``, or a way along it through blocks ``added`` only
+    (a block put on the wire since: ``a → b`` became ``a → drop → b``), leaving and reaching
+    the same ports."""
+    links = [e for e in level.get("edges", []) if isinstance(e, dict)]
+    if edge_key(edge) in {edge_key(e) for e in links}:
+        return True
+    source, target = edge.get("source"), edge.get("target")
+    starts = [e for e in links if e.get("source") == source
+              and e.get("source_port") == edge.get("source_port") and e.get("target") in added]
+    seen, todo = set(), [e.get("target") for e in starts]
+    while todo:
+        nid = todo.pop()
+        if nid in seen:
+            continue
+        seen.add(nid)
+        for e in links:
+            if e.get("source") != nid:
+                continue
+            if e.get("target") == target and e.get("target_port") == edge.get("target_port"):
+                return True
+            if e.get("target") in added:
+                todo.append(e.get("target"))
+    return False
 
 
 def same_block(nid: str, was: dict, now: dict) -> bool:

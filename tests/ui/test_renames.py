@@ -68,3 +68,22 @@ def test_a_block_renamed_moved_and_rewired_at_once_is_told_but_not_a_new_block_i
     unwired = {**now, "edges": [{"source": "x", "target": "tanh1"},
                                 {"source": "tanh1", "target": "relu2"}]}
     assert node_renames(BEFORE, unwired) == {}
+
+
+def test_a_rename_is_told_where_another_block_was_put_on_its_wire_and_its_neighbour_deleted():
+    """drop2 renamed head (its place kept), drop3 put on its wire to relu2, drop1 before it
+    deleted: head is drop2 renamed, drop1 is gone. drop1 was taken for head (it fed drop2, and
+    the wire from x was held) and drop2 for drop3 (the wire to relu2 held): a tab that had
+    renamed drop1 was told that Undo leaves its id as another tab set it (head), not that
+    the block was deleted, and its version was kept nowhere (the eight-tab mix, seed 423)."""
+    before = {"nodes": [{"id": "x", "type": "Input", "position": [0, 0]},
+                        {"id": "drop1", "type": "Dropout", "position": [100, 0]},
+                        {"id": "drop2", "type": "Dropout", "position": [200, 0]},
+                        {"id": "relu2", "type": "ReLU", "position": [400, 0]}],
+              "edges": [{"source": "x", "target": "drop1"}, {"source": "drop1", "target": "drop2"},
+                        {"source": "drop2", "target": "relu2"}]}
+    now = {"nodes": [before["nodes"][0], {**before["nodes"][2], "id": "head"},
+                     before["nodes"][3], {"id": "drop3", "type": "Dropout", "position": [300, 90]}],
+           "edges": [{"source": "x", "target": "head"}, {"source": "head", "target": "drop3"},
+                     {"source": "drop3", "target": "relu2"}]}
+    assert node_renames(before, now) == {"drop2": "head"}
