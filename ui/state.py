@@ -1404,7 +1404,8 @@ class DesignerState:
         the design (``design``'s level ``path``: by default the design and level shown) for
         every node it already holds: the canvas never changes those, so a change made on an
         older revision keeps the inspector's edits made since."""
-        nodes, _ = edit.nodes_edges(design or self.graph, self.path if path is None else path)
+        nodes, _ = edit.nodes_edges(self.graph if design is None else design,
+                                    self.path if path is None else path)
         held = {n.id: n.to_dict() for n in nodes}
         out = []
         for node in level.get("nodes", []):
