@@ -209,41 +209,6 @@ def renames_by_level(old: dict, new: dict) -> dict[str, str]:
             for was, now in node_renames(before, after).items()}
 
 
-def grouped_by_level(old: dict, new: dict) -> dict[str, str]:
-    """The blocks ``new`` (a design) grouped into a composite block it added, against ``old``:
-    the path of each where it stood (``nodes.<id>``, ``blocks.<name>.nodes.<id>``) → its path
-    in the new block (``blocks.<new>.nodes.<id>``); a group keeps the ids of what it holds.
-
-    >>> old = {"nodes": [{"id": "fc", "type": "Linear"}], "edges": []}
-    >>> new = {"nodes": [{"id": "block1", "type": "Block"}], "edges": [],
-    ...        "blocks": {"Block": {"nodes": [{"id": "fc", "type": "Linear"}], "edges": []}}}
-    >>> grouped_by_level(old, new)
-    {'nodes.fc': 'blocks.Block.nodes.fc'}
-    """
-    was, now = old.get("blocks") or {}, new.get("blocks") or {}
-    added = {name: block for name, block in now.items()
-             if name not in was and isinstance(block, dict)}
-    if not added:
-        return {}
-    levels = [("", old, new)] + [(f"blocks.{name}.", block, now.get(name))
-                                 for name, block in was.items()]
-    out = {}
-    for prefix, before, after in levels:
-        if not isinstance(before, dict) or not isinstance(after, dict):
-            continue
-        kept = node_ids(after)
-        for node in before.get("nodes", []):
-            if not isinstance(node, dict) or node.get("id") in kept:
-                continue
-            homes = [name for name, block in added.items()
-                     if any(isinstance(n, dict) and n.get("id") == node.get("id")
-                            and n.get("type") == node.get("type")
-                            for n in block.get("nodes", []))]
-            if len(homes) == 1:
-                out[f"{prefix}nodes.{node['id']}"] = f"blocks.{homes[0]}.nodes.{node['id']}"
-    return out
-
-
 def holds_node(design: dict, nid: str) -> bool:
     """Whether a node of ``design`` has id ``nid``, at the top level or inside a composite
     block (a block another tab grouped or ungrouped is still there)."""

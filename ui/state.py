@@ -44,8 +44,8 @@ from layerloom.graph.validate import Report
 from . import savelog
 from .changes import in_words
 from .merge import fresh_ids_for_added, merge_or_why, merge_preferring_mine
-from .renames import (grouped_by_level, holds_node, node_renames, renamed_as, renamed_since,
-                      renames_by_level, same_block)
+from .renames import (holds_node, node_renames, renamed_as, renamed_since, renames_by_level,
+                      same_block)
 from .projects import ProjectError, ProjectStore, SaveConflict, SaveRefused
 from .savelog import Edit
 
@@ -806,9 +806,7 @@ class DesignerState:
     def _own_follow(self, old: dict, new: dict) -> None:
         """:attr:`own`'s field paths of nodes renamed from ``old`` to ``new`` under their new
         ids (``nodes.conv2.params.p`` → ``nodes.features.params.p``), at the top level and in
-        each composite block, and of nodes grouped into a new composite block
-        (``blocks.Block.nodes.fc.params.out_features``): a value another tab then replaced
-        there went untold."""
+        each composite block."""
         if not self.own and not self.own_ids:
             return
         renamed = renames_by_level(old, new)
@@ -816,8 +814,6 @@ class DesignerState:
                  for key, was in renamed.items()}
         # a block this tab renamed that the other tab renamed again: the name is theirs now
         self.own_ids = {key: was for key, was in self.own_ids.items() if f"{key}." not in moved}
-        moved.update({f"{was}.": f"{now}." for was, now in grouped_by_level(old, new).items()
-                      if f"{was}." not in moved})
         if not moved:
             return
         own = {}
