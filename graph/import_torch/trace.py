@@ -401,12 +401,46 @@ _INT_UNTRACED = "int() argument must be a string, a bytes-like object or a real 
 
 
 def _traced_int(value: Any = 0, *rest: Any) -> Any:
-    """``int`` while the model is traced: of a traced number (a size computed from a traced
-    shape), a node that takes its ``int`` when the graph runs, the size then read as the
-    other sizes are; of anything else, Python's own."""
-    if isinstance(value, fx.Proxy) and not rest:
+    """``int`` while the model is traced: of a traced number computed from sizes only (a
+    traced shape's, ``len``'s), a node that takes its ``int`` when the graph runs, the size then
+    read as the other sizes are; of anything else, Python's own, so that ``int`` of a value
+    computed from the data (``range(int(x.abs().max()))``) is still refused as depending on
+    the data."""
+    if isinstance(value, fx.Proxy) and not rest and _of_sizes(value.node):
         return value.tracer.create_proxy("call_function", int, (value,), {})
     return int(value, *rest)
+
+
+def _of_sizes(node: fx.Node) -> bool:
+    """Whether a traced number is computed from sizes alone: arithmetic and indexing over
+    ``x.size()``, ``x.shape``, ``x.dim()``/``x.ndim``/``x.numel()`` and numbers, never over a
+    tensor's values."""
+    seen: set[fx.Node] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        if current.op == "call_method" and current.target in _SIZE_METHODS:
+            continue
+        if current.op == "call_function" and current.target is getattr \
+                and current.args[1:2] in (("shape",), ("ndim",)):
+            continue
+        if current.op != "call_function" or not _is_arithmetic(current.target):
+            return False
+        stack.extend(arg for arg in current.all_input_nodes)
+    return True
+
+
+_SIZE_METHODS = ("size", "dim", "numel")
+
+
+def _is_arithmetic(target: Any) -> bool:
+    """The functions a size computation uses: ``operator``'s (``+``, ``//``, ``**``, indexing…),
+    ``math``'s and the builtins ``int``, ``round``, ``min``, ``max``, ``abs``."""
+    return getattr(target, "__module__", None) in ("_operator", "operator", "math") \
+        or target in (int, round, min, max, abs, float)
 
 
 @contextlib.contextmanager
