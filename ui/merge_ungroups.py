@@ -41,16 +41,10 @@ class UngroupMerges(FieldMerger):
         o_blocks = out.get("blocks") or {}
         blocks = dict(m_blocks)
         for name in changed:
-            # its one use in base: (the block whose definition holds it, None for the top
-            # level; the node's id)
-            uses = [(outer, n.get("id"))
-                    for outer, level in [(None, base), *b_blocks.items()]
-                    if outer != name and isinstance(level, dict)
-                    for n in level.get("nodes", []) if isinstance(n, dict)
-                    and n.get("type") == name]
-            if name in used or len(uses) != 1:
+            only = None if name in used else _one_use(name, base, b_blocks)
+            if only is None:
                 continue
-            outer, use = uses[0]
+            outer, use = only
             around, there = (base, out) if outer is None else \
                 (b_blocks[outer], o_blocks.get(outer))
             if not isinstance(there, dict):
@@ -127,16 +121,10 @@ class UngroupMerges(FieldMerger):
                 for n in level.get("nodes", []) if isinstance(n, dict)}
         out = mine
         for name in changed:
-            # its one use in base: (the block whose definition holds it, None for the top
-            # level; the node's id)
-            uses = [(outer, n.get("id"))
-                    for outer, level in [(None, base), *b_blocks.items()]
-                    if outer != name and isinstance(level, dict)
-                    for n in level.get("nodes", []) if isinstance(n, dict)
-                    and n.get("type") == name]
-            if name in used or len(uses) != 1:
+            only = None if name in used else _one_use(name, base, b_blocks)
+            if only is None:
                 continue
-            outer, use = uses[0]
+            outer, use = only
             around = base if outer is None else b_blocks[outer]
             here = mine if outer is None else m_blocks.get(outer)
             if not isinstance(here, dict):
@@ -250,6 +238,16 @@ class UngroupMerges(FieldMerger):
         have = {wire_key(e) for e in edges if isinstance(e, dict)}
         edges += [wire_dict(w) for w in sorted(after - before, key=repr) if w not in have]
         out["edges"] = edges
+
+
+def _one_use(name: str, base: dict, b_blocks: dict) -> tuple[str | None, Any] | None:
+    """Block ``name``'s one use in ``base``: (the block whose definition holds it, None for the
+    top level; the node's id), or None where it is used in no place or in several."""
+    uses = [(outer, n.get("id"))
+            for outer, level in [(None, base), *b_blocks.items()]
+            if outer != name and isinstance(level, dict)
+            for n in level.get("nodes", []) if isinstance(n, dict) and n.get("type") == name]
+    return uses[0] if len(uses) == 1 else None
 
 
 def _wires(level: dict) -> set[str] | None:
