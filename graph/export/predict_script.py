@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+from decimal import Decimal, InvalidOperation
 import io
 import json
 import math
@@ -753,11 +754,24 @@ def as_written(cell: str, form: dict | None) -> str:
     cell = cell.strip()
     if not form:
         return cell
+    percent = form.get("unit") == "%" and "%" in cell  # 12 % is 0.12, as a workbook stores it
     if form.get("unit") and form["unit"] in cell:  # $1,250.50, 12 %: the sign taken off
         cell = cell.replace(form["unit"], "", 1).strip()
     if form.get("thousands"):
         cell = cell.replace(form["thousands"], "")
-    return cell.replace(form.get("decimal", "."), ".")
+    cell = cell.replace(form.get("decimal", "."), ".")
+    return hundredth(cell) if percent else cell
+
+
+def hundredth(number: str) -> str:
+    """``number`` (as Python writes it) divided by 100, digit for digit: a percentage's
+    fraction (``5`` → ``0.05``), as LayerLoom's reader makes it; a text that is no number as
+    it is."""
+    try:
+        shifted = format(Decimal(number).scaleb(-2), "f")
+    except (InvalidOperation, ValueError):
+        return number
+    return shifted.rstrip("0").rstrip(".") if "." in shifted else shifted
 
 
 # -- numbers as a new file writes them: its own decimal mark, not the training file's ----------
@@ -780,9 +794,10 @@ def readings(cell: str) -> dict:
     negative = re.fullmatch(r"\(\s*([^()\s][^()]*?)\s*\)", bare)
     if negative:
         bare = "-" + negative.group(1)
+    share = hundredth if "%" in cell else str  # 5% is 0.05, as training read it
     out = {}
     if re.fullmatch(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", bare):
-        out["."] = float(bare)  # as Python writes it (1e-5 too)
+        out["."] = float(share(bare))  # as Python writes it (1e-5 too)
     for decimal in ".,":
         for group in GROUPS:
             if decimal in out or group == decimal:
@@ -790,8 +805,8 @@ def readings(cell: str) -> dict:
             whole = rf"[1-9]\d{{0,2}}(?:{re.escape(group)}\d{{3}})+|\d+" if group else r"\d+"
             mark = re.escape(decimal)
             if re.fullmatch(rf"[+-]?(?:(?:{whole})(?:{mark}\d+)?|{mark}\d+)", bare):
-                out[decimal] = float((bare.replace(group, "") if group else bare)
-                                     .replace(decimal, "."))
+                out[decimal] = float(share((bare.replace(group, "") if group else bare)
+                                           .replace(decimal, ".")))
     return {mark: number for mark, number in out.items() if math.isfinite(number)}
 
 

@@ -20,6 +20,7 @@ import operator
 import re
 from collections import Counter
 from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import numpy as np
@@ -631,15 +632,37 @@ NUMBERS_SHARE = 0.9  # as tabular.NUMERIC_SHARE: a column this numeric holds num
 
 def as_written(value: str, form: dict) -> str:
     """``value`` of a column written in ``form`` (see :func:`_number_form`) as Python writes
-    the number.
+    the number; a percentage as the fraction it means, which is what a workbook stores for a
+    cell that shows ``5%`` (so that one sheet saved as CSV and as .xlsx gives the same
+    numbers).
 
     >>> as_written(" 1.234,5 ", {"decimal": ",", "thousands": "."})
     '1234.5'
+    >>> as_written("12,5 %", {"decimal": ",", "unit": "%"}), as_written("$3", {"unit": "$"})
+    ('0.125', '3')
     """
-    value = _bare(value.strip(), form.get("unit"))
+    value = value.strip()
+    percent = form.get("unit") == "%" and "%" in value
+    value = _bare(value, form.get("unit"))
     if form.get("thousands"):
         value = value.replace(form["thousands"], "")
-    return value.replace(form.get("decimal", "."), ".")
+    value = value.replace(form.get("decimal", "."), ".")
+    return hundredth(value) if percent else value
+
+
+def hundredth(number: str) -> str:
+    """``number`` (as Python writes it) divided by 100, digit for digit: a percentage's
+    fraction, as exact as the text (``5`` → ``0.05``, never ``0.05000000000000001``); a text
+    that is no number is returned as it is, for the loader to name.
+
+    >>> hundredth("5"), hundredth("-12.5"), hundredth("100"), hundredth("n/a")
+    ('0.05', '-0.125', '1', 'n/a')
+    """
+    try:
+        shifted = format(Decimal(number).scaleb(-2), "f")
+    except (InvalidOperation, ValueError):
+        return number
+    return shifted.rstrip("0").rstrip(".") if "." in shifted else shifted
 
 
 def _maybe_written(text: str, delimiter: str = "") -> bool:
@@ -765,7 +788,9 @@ def written_notes(written: dict[str, dict], examples: dict[str, tuple[str, str]]
         before, after = next(examples[name] for name in names if name in examples)
         shown = ", ".join(repr(n) if "," in n else n for n in names[:6]) + \
             (" …" if len(names) > 6 else "")
-        notes.append(f"{shown}: numbers written with {' and '.join(ways)}, read as numbers "
+        read_as = "read as the fractions they mean, as a workbook stores a percentage" \
+            if unit == "%" else "read as numbers"
+        notes.append(f"{shown}: numbers written with {' and '.join(ways)}, {read_as} "
                      f"({before} as {after})")
     return notes
 

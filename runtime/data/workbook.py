@@ -53,7 +53,8 @@ def read_workbook(path: Path, sheet: str | None = None) -> Table:
         names = [other.title for other in book.worksheets]
         filled = [name for name, other in zip(names, book.worksheets)
                   if other is ws or not _is_empty(other)]
-        rows, left = _trimmed(path, ws)
+        percents: dict[int, tuple[str, str]] = {}
+        rows, left = _trimmed(path, ws, percents=percents)
     notes = []
     others = [name for name in filled if name != ws.title]
     if others:
@@ -64,7 +65,9 @@ def read_workbook(path: Path, sheet: str | None = None) -> Table:
         if not rows:
             raise DataError(f"sheet {ws.title!r} is empty", file=path)
         _check_formulas(path, ws.title, rows, left)
-        return table_of(path, ((texts, number) for number, texts in rows), notes)
+        table = table_of(path, ((texts, number) for number, texts in rows), notes)
+        table.notes.extend(_percent_notes(table.header, percents, left))
+        return table
     except DataError as err:
         if sheet is not None or not others or len(rows) > 1:
             raise
@@ -154,11 +157,13 @@ def _is_empty(ws) -> bool:
                    for row in ws.iter_rows(values_only=True) for value in row)
 
 
-def _trimmed(path: Path, ws, most_rows: int | None = None) -> tuple[list, int]:
+def _trimmed(path: Path, ws, most_rows: int | None = None,
+             percents: dict | None = None) -> tuple[list, int]:
     """``(row number, cells)`` of the sheet's rows from its first with a value to its last,
     the cells from the leftmost column with a value to the rightmost, as text (empty rows
     kept, for the line numbers; the table skips them), and the index of that leftmost
-    column."""
+    column. ``percents`` gets ``{column index: (a cell as shown, as read)}`` of the columns
+    with numbers in a percentage format (``5%``, stored and read as 0.05)."""
     ws.reset_dimensions()  # the declared size may be stale, or huge: read what is there
     rows: list[tuple[int, tuple]] = []
     left, right, last = None, 0, 0
@@ -168,6 +173,8 @@ def _trimmed(path: Path, ws, most_rows: int | None = None) -> tuple[list, int]:
     for number, sheet_row in enumerate(ws.iter_rows(), 1):
         # each cell's text with its number format, which may show a code's zeros (00000)
         row = [cell_text(cell.value, cell.number_format) for cell in sheet_row]
+        if percents is not None:
+            _note_percents(percents, sheet_row, row)
         used = [i for i, text in enumerate(row) if text != ""]
         if not used and not rows:
             continue  # leading empty rows
@@ -195,6 +202,34 @@ def _trimmed(path: Path, ws, most_rows: int | None = None) -> tuple[list, int]:
         row = row[left:right]
         out.append((number, row + [""] * (width - len(row))))
     return out, left or 0
+
+
+def _note_percents(percents: dict, sheet_row, texts: list[str]) -> None:
+    """The first cell of each column whose number a percentage format shows (``0%``,
+    ``0.0%``), kept as Excel shows it and as read."""
+    for i, (cell, text) in enumerate(zip(sheet_row, texts)):
+        value = cell.value
+        if i in percents or isinstance(value, bool) or not isinstance(value, (int, float)):
+            continue
+        if "%" in (cell.number_format or "").replace('"%"', "").replace("\\%", ""):
+            percents[i] = (f"{value * 100:.6g}%", text)
+
+
+def _percent_notes(header: list[str], percents: dict, left: int) -> list[str]:
+    """One note for the columns of percentages, which the sheet shows as ``5%`` and stores,
+    as LayerLoom reads them, as 0.05 (a CSV's ``5%`` is read so too).
+
+    >>> print(*_percent_notes(["a", "rate"], {3: ("5%", "0.05")}, 2))
+    rate: percentages, read as the fractions the workbook stores (5% as 0.05), as a CSV's 5% is
+    """
+    names = [header[i - left] for i in sorted(percents) if 0 <= i - left < len(header)]
+    if not names:
+        return []
+    shown, read = percents[min(percents)]
+    listed = ", ".join(repr(n) if "," in n else n for n in names[:6]) + \
+        (" …" if len(names) > 6 else "")
+    return [f"{listed}: percentages, read as the fractions the workbook stores ({shown} as "
+            f"{read}), as a CSV's {shown} is"]
 
 
 def _check_formulas(path: Path, title: str, rows: list, left: int) -> None:

@@ -265,8 +265,9 @@ def test_excels_text_files_are_tables(tmp_path):
     (['"$1,250.50"', '"$12.00"'], ["1250.50", "12.00"], {"thousands": ",", "unit": "$"},
      "price: numbers written with a '$' sign and ',' between thousands, read as numbers "
      "($1,250.50 as 1250.50)"),
-    (["12 %", "5%"], ["12", "5"], {"unit": "%"},
-     "price: numbers written with a '%' sign, read as numbers (12 % as 12)"),
+    (["12 %", "5%"], ["0.12", "0.05"], {"unit": "%"},  # the fractions a workbook stores
+     "price: numbers written with a '%' sign, read as the fractions they mean, as a workbook "
+     "stores a percentage (12 % as 0.12)"),
     (['"1.250,50 €"', '"12,00 €"'], ["1250.50", "12.00"],
      {"decimal": ",", "thousands": ".", "unit": "€"}, None),
 ], ids=["dollars", "percent", "euros"])

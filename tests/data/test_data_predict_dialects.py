@@ -99,7 +99,7 @@ def test_predict_reads_names_with_commas_and_excels_sep_line(tmp_path):
     ("1.234,5", {"decimal": ",", "thousands": "."}, 1234.5),
     (" 77,600 ", {"thousands": ","}, 77600.0),
     ("$1,250.50", {"thousands": ",", "unit": "$"}, 1250.5),
-    ("12 %", {"unit": "%"}, 12.0),
+    ("12 %", {"unit": "%"}, 0.12),  # as a workbook stores 12 %
     ("1 234,5 €", {"decimal": ",", "thousands": " ", "unit": "€"}, 1234.5),
     ("3,14", {"decimal": ","}, 3.14),
 ])

@@ -31,6 +31,7 @@ import json
 import math
 import re
 import zipfile
+from decimal import Decimal, InvalidOperation
 from pathlib import Path, PurePosixPath
 
 import numpy as np
@@ -302,11 +303,26 @@ def _as_written(value: str, form: dict | None) -> str:
     """A number written as its column was in training (a decimal comma, thousands
     separators, a currency or percent sign: the column's ``written`` form), as Python writes
     it."""
-    if form and form.get("unit") and form["unit"] in value:  # $1,250.50, 12 %
+    if not form:
+        return value
+    percent = form.get("unit") == "%" and "%" in value  # 12 % is 0.12, as in training
+    if form.get("unit") and form["unit"] in value:  # $1,250.50, 12 %
         value = value.replace(form["unit"], "", 1).strip()
-    if form and form.get("thousands"):
+    if form.get("thousands"):
         value = value.replace(form["thousands"], "")
-    return value.replace(form.get("decimal", "."), ".") if form else value
+    value = value.replace(form.get("decimal", "."), ".")
+    return hundredth(value) if percent else value
+
+
+def hundredth(number: str) -> str:
+    """``number`` (as Python writes it) divided by 100, digit for digit: a percentage's
+    fraction (``5`` → ``0.05``), as LayerLoom's reader makes it; a text that is no number as
+    it is."""
+    try:
+        shifted = format(Decimal(number).scaleb(-2), "f")
+    except (InvalidOperation, ValueError):
+        return number
+    return shifted.rstrip("0").rstrip(".") if "." in shifted else shifted
 
 
 def delimiter_of(path: Path, text: str) -> str:
@@ -349,9 +365,10 @@ def readings(cell: str) -> dict:
     negative = re.fullmatch(r"\(\s*([^()\s][^()]*?)\s*\)", bare)
     if negative:
         bare = "-" + negative.group(1)
+    share = hundredth if "%" in cell else str  # 5% is 0.05, as training read it
     out = {}
     if re.fullmatch(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", bare):
-        out["."] = float(bare)  # as Python writes it (1e-5 too)
+        out["."] = float(share(bare))  # as Python writes it (1e-5 too)
     for decimal in ".,":
         for group in GROUPS:
             if decimal in out or group == decimal:
@@ -359,8 +376,8 @@ def readings(cell: str) -> dict:
             whole = rf"[1-9]\d{{0,2}}(?:{re.escape(group)}\d{{3}})+|\d+" if group else r"\d+"
             mark = re.escape(decimal)
             if re.fullmatch(rf"[+-]?(?:(?:{whole})(?:{mark}\d+)?|{mark}\d+)", bare):
-                out[decimal] = float((bare.replace(group, "") if group else bare)
-                                     .replace(decimal, "."))
+                out[decimal] = float(share((bare.replace(group, "") if group else bare)
+                                           .replace(decimal, ".")))
     return {mark: number for mark, number in out.items() if math.isfinite(number)}
 
 
