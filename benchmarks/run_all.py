@@ -16,7 +16,7 @@ SCRIPTS = ["cli_start_bench.py", "validate_bench.py", "compile_bench.py", "ui_be
            "runtime_bench.py", "diagnostics_bench.py", "start_bench.py", "folder_data_bench.py",
            "import_coverage_bench.py", "ui_live_bench.py", "export_bench.py",
            "run_beside_editors_bench.py", "app_soak_bench.py", "edit_stress_bench.py",
-           "design_upload_bench.py"]
+           "design_upload_bench.py", "recurrent_packing_bench.py"]
 
 
 def main(argv: list[str]) -> int:

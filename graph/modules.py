@@ -240,8 +240,8 @@ class Recurrent(nn.Module):
     """``nn.LSTM``/``GRU``/``RNN`` (batch first) returning every step or the final hidden state.
 
     Given a padding mask (``(B, L)``, nonzero at padding, as a PaddingMask block gives it; the
-    padding after the words), each sample is read as a packed sequence of its own length: the
-    final state is its last word's, read both ways, and its steps past the words are 0, so a
+    padding after the words), each sample is read to its own length, as a packed sequence is:
+    the final state is its last word's, read both ways, and its steps past the words are 0, so a
     text gives the same output however much padding follows it.
     """
 
@@ -260,7 +260,7 @@ class Recurrent(nn.Module):
 
     def forward(self, x: Tensor, padding_mask: Tensor | None = None) -> Tensor:
         if padding_mask is not None:
-            return self._packed(x, padding_mask)
+            return self._masked(x, padding_mask)
         if self.is_lstm:
             out, (h, _) = self.rnn(x)
         else:
@@ -269,15 +269,21 @@ class Recurrent(nn.Module):
             return out
         return self._joined(h, x.shape[0])
 
-    def _packed(self, x: Tensor, padding_mask: Tensor) -> Tensor:
+    def _masked(self, x: Tensor, padding_mask: Tensor) -> Tensor:
         # each sample to its last word (a 0 among its words is read); a sample all of padding
-        # is read as one step, since packing takes no empty sequence
+        # is read as one step, as packing takes no empty sequence
         steps = torch.arange(1, x.shape[1] + 1, device=x.device)
         lengths = ((padding_mask == 0) * steps).amax(dim=1).clamp(min=1)
-        packed = nn.utils.rnn.pack_padded_sequence(x, lengths.cpu(), batch_first=True,
-                                                   enforce_sorted=False)
-        out, _ = self.rnn(packed)
-        seq, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
+        # Packing is 2-5x slower on a CPU than the same layer over the padded batch, so eager
+        # runs read the padded batch where that gives the packed numbers: one direction (each
+        # step depends only on the steps before it), or one bidirectional layer. Exports and
+        # TorchScript keep the packed form (ONNX's recurrent ops given sequence_lens).
+        if torch.jit.is_scripting() or torch.jit.is_tracing() or (
+                torch.compiler.is_compiling()) or (
+                self.directions == 2 and self.rnn.num_layers > 1):
+            seq = self._packed(x, lengths)
+        else:
+            seq = self._unpacked(x, lengths)
         if not self.last:
             return seq  # (B, L, H * dirs), 0 past each sample's length
         # the final state read off the steps rather than the state the layer returns (the same
@@ -289,6 +295,34 @@ class Recurrent(nn.Module):
         if self.directions == 2:
             final = torch.cat([final, seq[:, 0, hidden:]], dim=1)
         return final  # (B, H * dirs)
+
+    def _packed(self, x: Tensor, lengths: Tensor) -> Tensor:
+        packed = nn.utils.rnn.pack_padded_sequence(x, lengths.cpu(), batch_first=True,
+                                                   enforce_sorted=False)
+        out, _ = self.rnn(packed)
+        seq, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
+        return seq
+
+    def _unpacked(self, x: Tensor, lengths: Tensor) -> Tensor:
+        # the packed path's steps from the padded batch: the forward direction's steps up to
+        # each sample's length never read its padding. The backward direction starts at the
+        # last word where each sample is shifted to end at the last step, so the shifted
+        # batch goes through the layer beside the first in one call, each giving one direction.
+        batch, length = x.shape[0], x.shape[1]
+        steps = torch.arange(length, device=x.device).unsqueeze(0)  # (1, L)
+        if self.directions == 1:
+            seq = self.rnn(x)[0]  # (B, L, H)
+        else:
+            shift = (length - lengths).unsqueeze(1)  # (B, 1) padded steps, put first
+            to_end = (steps - shift).clamp(min=0).unsqueeze(2)
+            ended = x.gather(1, to_end.expand(-1, -1, x.shape[2]))
+            both = self.rnn(torch.cat([x, ended]))[0]  # (2B, L, 2H)
+            hidden = self.rnn.hidden_size
+            back = (steps + shift).clamp(max=length - 1).unsqueeze(2)
+            backward = both[batch:, :, hidden:].gather(1, back.expand(-1, -1, hidden))
+            seq = torch.cat([both[:batch, :, :hidden], backward], dim=2)  # (B, L, 2H)
+        padded = (steps >= lengths.unsqueeze(1)).unsqueeze(2)
+        return seq.masked_fill(padded, 0.0)
 
     def _joined(self, h: Tensor, batch: int) -> Tensor:
         # h: [layers * directions, B, H]; the last layer's directions, joined: [B, H * dirs]
