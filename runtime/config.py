@@ -53,10 +53,11 @@ class ConfigError(ValueError):
 
 
 def _f(default, help: str, *, group: str, choices=None, min=None, max=None, above=None,
-       nullable=False):
-    """A config field: its default and the declaration that validation and forms read."""
+       nullable=False, zero=None):
+    """A config field: its default and the declaration that validation and forms read
+    (``zero``: what 0 means, where it is not a plain count, said when a value is refused)."""
     meta = {"help": help, "group": group, "choices": choices, "min": min, "max": max,
-            "above": above, "nullable": nullable}
+            "above": above, "nullable": nullable, "zero": zero}
     if isinstance(default, (list, tuple)):
         return field(default_factory=lambda: tuple(default), metadata=meta)
     return field(default=default, metadata=meta)
@@ -182,9 +183,11 @@ class TrainConfig:
     channels_last: str = _f("auto", "Channels-last memory layout for convolutional models: "
                             "auto (on CPUs, and on CUDA with amp), on, off.", group="hardware",
                             choices=("auto", "on", "off"))
-    # None leaves PyTorch's choice (one thread per core); fewer leave cores for the app.
-    num_threads: int | None = _f(None, "CPU threads for training (empty = all cores).",
-                                 group="hardware", min=1, max=1024, nullable=True)
+    # None leaves PyTorch's choice (one thread per core; runs the app starts leave one core
+    # to the app); 0 asks for every core, as 0 means "all" in other tools' thread settings.
+    num_threads: int | None = _f(None, "CPU threads for training (0 = all cores; empty = all "
+                                 "cores, but one in runs the app starts).", group="hardware",
+                                 min=0, max=1024, nullable=True, zero="all cores")
 
     # Images read from a folder on disk are decoded by worker processes while the model trains;
     # each holds at most two batches, so memory is bounded by batch size × workers.
@@ -380,7 +383,8 @@ def _check_field(f: dataclasses.Field, value: Any) -> str | None:
     if meta.get("above") is not None and not value > meta["above"]:
         return f"{name} must be > {meta['above']:g}, got {value!r}"
     if meta.get("min") is not None and value < meta["min"]:
-        return f"{name} must be ≥ {meta['min']:g}, got {value!r}"
+        zero = f" (0 = {meta['zero']})" if meta.get("zero") else ""
+        return f"{name} must be ≥ {meta['min']:g}{zero}, got {value!r}"
     if meta.get("max") is not None and value > meta["max"]:
         return f"{name} must be ≤ {meta['max']:g}, got {value!r}"
     return None

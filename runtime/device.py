@@ -32,6 +32,21 @@ def pick_device(config: TrainConfig) -> torch.device:
     return torch.device(want)
 
 
+# torch's own thread count for this machine (one per core), read before a process changes it;
+# the app's warm worker, which sets fewer before a run, records the count it found
+_ALL_CORES = [torch.get_num_threads()]
+
+
+def all_cores() -> int:
+    """The threads that ``num_threads=0`` asks for: torch's own count for this machine."""
+    return _ALL_CORES[0]
+
+
+def remember_all_cores(threads: int) -> None:
+    """Record torch's own thread count where a process changed it before importing this."""
+    _ALL_CORES[0] = max(1, int(threads))
+
+
 def _mps_available() -> bool:
     mps = getattr(torch.backends, "mps", None)
     return bool(mps and mps.is_available())
@@ -41,7 +56,9 @@ def configure_process(config: TrainConfig) -> None:
     """Thread count, determinism and memory reuse: settings of the whole process, made once per
     run."""
     keep_freed_memory()
-    if config.num_threads:
+    if config.num_threads == 0:
+        torch.set_num_threads(all_cores())
+    elif config.num_threads:
         torch.set_num_threads(config.num_threads)
     if config.deterministic:
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # cuBLAS needs it to be

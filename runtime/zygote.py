@@ -233,6 +233,9 @@ def _fork(request: dict, server: socket.socket, conn: socket.socket, threads: in
 
         import torch
 
+        from .device import remember_all_cores
+
+        remember_all_cores(threads)  # what num_threads=0 asks for
         torch.set_num_threads(app_threads(threads))
         code = int(importlib.import_module(module).main(args) or 0)
     except SystemExit as exc:
