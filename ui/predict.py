@@ -164,7 +164,7 @@ def picture_input(pixels: np.ndarray, ds) -> np.ndarray:
 
 
 def upload_pixels(data: bytes) -> np.ndarray:
-    """An uploaded PNG/JPEG's 8-bit pixels (EXIF orientation applied); ValueError in words when
+    """An uploaded PNG/JPEG/TIFF's 8-bit pixels (EXIF orientation applied); ValueError in words when
     it is not an image."""
     import io
 
@@ -175,5 +175,8 @@ def upload_pixels(data: bytes) -> np.ndarray:
         pil.load()
     except Exception as err:  # noqa: BLE001 - PIL raises many kinds
         raise ValueError(f"that file is not an image PIL can read ({err})") from None
-    pil = ImageOps.exif_transpose(pil)
+    from layerloom.runtime.data.images import eight_bit
+
+    # 16-bit and float pixels (a TIFF's) scaled as training read them; convert would clip them
+    pil = eight_bit(ImageOps.exif_transpose(pil))
     return np.asarray(pil.convert("RGBA" if "A" in pil.getbands() else "RGB"))

@@ -40,7 +40,7 @@ WORD = (
 MISSING = ("", "na", "n/a", "nan", "null", "none", "?",  # cells that count as missing, lowercased,
            "#n/a", "#div/0!", "#value!", "#ref!", "#name?", "#num!", "#null!")  # a sheet's errors
 DASHES = ("-", "--", "\u2013", "\u2014")  # a dash where a number goes: missing, as in training
-IMAGES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
+IMAGES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
 FREE_TEXT_WORDS = 4  # a column averaging this many words per cell is free text (as in training)
 CHUNK = 256  # samples per forward pass
 # How far from the training data an input may be before predict.py warns: an image's mean per
@@ -174,7 +174,7 @@ def input_files(manifest: dict) -> list[str]:
     then = (" predict.py normalises it as it does every other input, so never give it "
             "values that are already normalised." if norm else "")
     if kind == "image":
-        out = ["An image file (PNG, JPEG, BMP, GIF, WebP): one prediction.",
+        out = ["An image file (PNG, JPEG, BMP, GIF, WebP, TIFF): one prediction.",
                f"A .npy file: one image [{dims}] or N of them [N, {dims}], channels first, "
                f"with pixel values in 0–1 (whole numbers are divided by "
                f"{_scale(prep):g} first), as they are before normalisation: one prediction "
@@ -408,7 +408,7 @@ def read_image(path: Path, shape: tuple, prep: dict, warnings: list | None = Non
     try:
         with Image.open(path) as image:
             image = ImageOps.exif_transpose(image)  # a photo's orientation, as the app reads it
-            image = image.convert("L" if channels == 1 else "RGB")
+            image = _eight_bit(image).convert("L" if channels == 1 else "RGB")
     except (OSError, ValueError, SyntaxError, EOFError) as exc:  # damaged, cut off, not one
         raise SystemExit(f"error: {path}: cannot be read as an image ({exc}); give a good "
                          f"copy") from None
@@ -425,6 +425,27 @@ def read_image(path: Path, shape: tuple, prep: dict, warnings: list | None = Non
     pixels = np.asarray(image, dtype=np.float64)
     pixels = pixels[None] if channels == 1 else pixels.transpose(2, 0, 1)  # (C, H, W)
     return pixels / 255.0  # 8-bit pixels to [0, 1]: raw values divided by their scale
+
+
+def _eight_bit(image):
+    """A 16- or 32-bit integer grayscale image as 8-bit, scaled by its type's range, and a
+    float one (a TIFF's) by the range its values keep to (0-1, else 0-255, else 0-65535, else
+    its largest value), as LayerLoom reads them (Pillow's ``convert("L")`` would clip them: a
+    16-bit photo all white)."""
+    from PIL import Image
+
+    if image.mode.startswith("I;16"):
+        top = 65535
+    elif image.mode == "I":  # a 16-bit PNG in some Pillow versions; else 32-bit integers
+        top = 65535 if image.format == "PNG" else 2**31 - 1
+    elif image.mode == "F":
+        finite = np.asarray(image)[np.isfinite(np.asarray(image))]
+        most = float(finite.max()) if finite.size else 0.0
+        top = next((t for t in (1.0, 255.0, 65535.0) if most <= t), most)
+    else:
+        return image
+    values = np.nan_to_num(np.asarray(image).astype(np.float64), posinf=top)
+    return Image.fromarray(np.clip(np.rint(values * (255 / top)), 0, 255).astype(np.uint8), "L")
 
 
 def dark_on_light(gray) -> bool:

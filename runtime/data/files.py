@@ -134,7 +134,7 @@ FILE_KINDS = (
                         "[N, F], per channel otherwise",
                         choices=("auto", "feature", "channel", "none")),
              ), load_npz),
-    FileKind((".zip",), "a folder per class of images (PNG, JPEG, WebP, BMP or GIF)", (
+    FileKind((".zip",), "a folder per class of images (PNG, JPEG, WebP, BMP, GIF or TIFF)", (
         Option("image_size", "size", None, "height and width to resize to (default: the "
                "images' own size if they all share one, else 28×28)", min=1, max=4096),
         Option("color", "choice", "auto", "grayscale (1 channel) or rgb (3); auto: rgb when "

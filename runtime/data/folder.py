@@ -1,5 +1,5 @@
-"""Image folders on disk: one sub-folder per class, images inside (PNG, JPEG, WebP, BMP or GIF),
-decoded lazily.
+"""Image folders on disk: one sub-folder per class, images inside (PNG, JPEG, WebP, BMP, GIF
+or TIFF), decoded lazily.
 
 Unlike a zip (decoded whole into memory), a folder is never loaded whole: listing it reads only
 file names; the split, the classes and their counts come from the names alone; a few image
@@ -33,8 +33,8 @@ from .cutshort import cut_short, file_ends_whole
 from .dataset import Dataset
 from .errors import DataError, budget, over_budget
 from .images import (DEFAULT_SIZE, FIX, GRAY_MODES, JUNK, MAX_IMAGE_PIXELS, READ, SUFFIXES,
-                     eight_bit, left_out_note, orientation, read_each, reading_notes, texts_hint,
-                     unreadable, upright, upright_size)
+                     eight_bit, left_out_note, orientation, pages, pages_note, read_each,
+                     reading_notes, texts_hint, unreadable, upright, upright_size)
 from .layout import first_nested, nested_classes
 from .options import Option
 from .split import SplitSpec
@@ -46,7 +46,7 @@ HEADER_SAMPLE = 64  # images whose headers pick the default size and colour
 # training first reaches it: the test split's after the last epoch
 HEADER_CHECK = 20_000
 # Pillow tries only these (a third of a small PNG's decoding time): the kinds of SUFFIXES
-FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "GIF")
+FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "GIF", "TIFF")
 
 OPTIONS = (
     Option("image_size", "size", None, "height and width the images are brought to (default: "
@@ -401,17 +401,20 @@ def load_image_folder(path: Path, spec: SplitSpec, *, image_size: tuple[int, int
     others: list[str] = []
     classes, files, labels = list_folder(path, others)
     step = max(1, len(files) // HEADER_SAMPLE)
-    if len(files) <= HEADER_CHECK:  # every file that is no image named at once
-        read_each(files, lambda name: _header(root / name, name))
-    headers = [_header(root / name, name) for name in files[::step][:HEADER_SAMPLE]]
-    sizes = {size for size, _ in headers}
-    said = reading_notes(sizes, [mode for _, mode in headers], image_size, color,
+    looked = files if len(files) <= HEADER_CHECK else files[::step][:HEADER_SAMPLE]
+    checked = read_each(looked, lambda name: _header(root / name, name))  # each no image named
+    headers = checked[::step][:HEADER_SAMPLE] if looked is files else checked
+    sizes = {size for size, _, _ in headers}
+    sampled = "sampled " if len(headers) < len(files) else ""
+    said = reading_notes(sizes, [mode for _, mode, _ in headers], image_size, color,
                          f"{'cropped to fit (the centre kept)' if resize == 'crop' else 'stretched'}"
-                         f" as each is read", "sampled " if len(headers) < len(files) else "")
+                         f" as each is read", sampled)
+    said += pages_note([name for name, (_, _, n) in zip(looked, checked) if n > 1],
+                       "" if looked is files else "sampled ")
     if image_size is None:
         image_size = next(iter(sizes))[::-1] if len(sizes) == 1 else DEFAULT_SIZE
     if color == "auto":
-        color = "grayscale" if all(mode in GRAY_MODES for _, mode in headers) else "rgb"
+        color = "grayscale" if all(mode in GRAY_MODES for _, mode, _ in headers) else "rgb"
     parts = split_by_path(files, spec)
     y = torch.tensor(labels, dtype=torch.int64)
     train_files = [files[i] for i in parts[0]]
@@ -443,15 +446,16 @@ def load_image_folder(path: Path, spec: SplitSpec, *, image_size: tuple[int, int
                    normalization=stats, source=str(path), meta=meta)
 
 
-def _header(path: Path, name: str) -> tuple[tuple[int, int], str]:
-    """The image's upright size and mode; a DataError naming it where it is no image, or
+def _header(path: Path, name: str) -> tuple[tuple[int, int], str, int]:
+    """The image's upright size, mode and pages (a TIFF's); a DataError naming it where it is
+    no image, or
     where it is cut short (its header whole, its pixels ending early: decoded once to be
     sure, where its last bytes are not its format's end)."""
     try:
         with Image.open(path, formats=FORMATS) as image:
             whole, size = file_ends_whole(path, image.format)
             if whole or _decodes(image):
-                return upright_size(image), image.mode
+                return upright_size(image), image.mode, pages(image)
             fmt = image.format
     except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as err:
         raise DataError(f"cannot be read as an image ({unreadable(err)}); {FIX}",

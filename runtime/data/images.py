@@ -1,4 +1,5 @@
-"""Zip files of image folders: one folder per class, PNG, JPEG, WebP, BMP or GIF images inside.
+"""Zip files of image folders: one folder per class, PNG, JPEG, WebP, BMP, GIF or TIFF images
+inside.
 
 Read in memory, never extracted: an entry with an absolute path or ``..`` is refused, and the
 number of entries, their total size, each image's pixel count and the pixels of all images
@@ -35,8 +36,8 @@ MAX_ZIP_ENTRIES = 50_000
 MAX_IMAGE_PIXELS = 25_000_000
 MAX_ZIP_PIXELS = 500_000_000  # all images' decoded pixels; and the dataset tensor's values
 DEFAULT_SIZE = (28, 28)
-SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif")  # as the bundle's predict.py
-READ = "PNG, JPEG, WebP, BMP or GIF"  # what SUFFIXES are, in words
+SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff")  # as predict.py
+READ = "PNG, JPEG, WebP, BMP, GIF or TIFF"  # what SUFFIXES are, in words
 ORIENTATION = 0x0112  # the EXIF tag a camera or phone records how to turn the picture with
 GRAY_MODES = ("1", "L", "LA", "I", "I;16", "I;16L", "I;16B", "I;16N", "F")
 JUNK = ("__MACOSX", "Thumbs.db", "desktop.ini")  # left by archivers and file browsers
@@ -71,6 +72,8 @@ def load_image_zip(path: Path, spec: SplitSpec, *, image_size: tuple[int, int] |
     meta = {"color": color, "image_size": list(image_size),
             "original_sizes": sorted([h, w] for w, h in sizes)[:20]}
     notes = said + _turned_note(sum(orientation(image) > 1 for image in headers))
+    notes += pages_note([entry_name(info) for (_, info), image in zip(files, headers)
+                         if pages(image) > 1])
     notes += left_out_note(others)
     if notes:
         meta["notes"] = notes
@@ -110,7 +113,7 @@ def left_out_note(others: list[str]) -> list[str]:
     count and the first five names; none where there are none.
 
     >>> left_out_note(["cat/notes.txt"])
-    ['1 file that is not PNG, JPEG, WebP, BMP or GIF image left out: cat/notes.txt']
+    ['1 file that is not PNG, JPEG, WebP, BMP, GIF or TIFF image left out: cat/notes.txt']
     """
     if not others:
         return []
@@ -131,25 +134,69 @@ def _turned_note(turned: int) -> list[str]:
 def eight_bit(image: Image.Image) -> Image.Image:
     """A 16- or 32-bit integer grayscale image as 8-bit "L", scaled by its type's range (a
     16-bit value ``v`` becomes ``round(v / 257)``); Pillow's own ``convert("L")`` clips them at
-    255, so that every pixel of a 16-bit photo would be white. A palette image with
-    transparency as RGBA, the same colours. Other images as they are.
+    255, so that every pixel of a 16-bit photo would be white. A float image (a TIFF's "F") is
+    scaled by the range its values keep to: 0–1 (as image libraries write floats), else 0–255,
+    else 0–65535 (16-bit values stored as floats), else its own largest value. A palette image
+    with transparency as RGBA, the same colours. Other images as they are.
 
     >>> eight_bit(Image.new("I;16", (1, 1), 65535)).getpixel((0, 0))
     255
     >>> eight_bit(Image.new("I;16", (1, 1), 1028)).getpixel((0, 0))
     4
+    >>> eight_bit(Image.new("F", (1, 1), 0.5)).getpixel((0, 0))
+    128
     """
     if image.mode.startswith("I;16"):
         top = 65535
     elif image.mode == "I":  # a 16-bit PNG in some Pillow versions; else 32-bit integers
         top = 65535 if image.format == "PNG" else 2**31 - 1
+    elif image.mode == "F":
+        top = float_range(np.asarray(image))
     elif image.mode == "P" and "transparency" in image.info:
         return image.convert("RGBA")  # its own colours; straight to RGB, Pillow warns each time
     else:
         return image
-    values = np.asarray(image).astype(np.float64)
+    values = np.nan_to_num(np.asarray(image).astype(np.float64), posinf=top)
     pixels = np.clip(np.rint(values * (255 / top)), 0, 255).astype(np.uint8)
     return Image.fromarray(pixels, "L")
+
+
+def float_range(values: np.ndarray) -> float:
+    """The top of the range a float image's ``values`` keep to: 1, 255, 65535, or its largest
+    finite value beyond.
+
+    >>> [float_range(np.array(values)) for values in ([0.0, 0.7], [3.0, 200.0], [1e6])]
+    [1.0, 255.0, 1000000.0]
+    """
+    finite = values[np.isfinite(values)]
+    most = float(finite.max()) if finite.size else 0.0
+    return next((top for top in (1.0, 255.0, 65535.0) if most <= top), most)
+
+
+def pages(image: Image.Image) -> int:
+    """How many pages a TIFF holds (a scanner's multi-page file, a microscope's stack), read
+    from its directory, nothing decoded; the first page is the one read. 1 for other files."""
+    if image.format != "TIFF":
+        return 1
+    try:
+        return int(getattr(image, "n_frames", 1))
+    except (OSError, ValueError, EOFError, struct.error):  # a damaged directory chain
+        return 1
+
+
+def pages_note(paged: list[str], sampled: str = "") -> list[str]:
+    """The note for the TIFFs of several pages, of which the first page is read.
+
+    >>> pages_note(["cat/scan.tif"])
+    ['1 TIFF holds several pages: its first page is read (cat/scan.tif)']
+    """
+    if not paged:
+        return []
+    shown = ", ".join(paged[:3]) + (", …" if len(paged) > 3 else "")
+    if len(paged) == 1:
+        return [f"1 {sampled}TIFF holds several pages: its first page is read ({shown})"]
+    return [f"{len(paged)} {sampled}TIFFs hold several pages: the first page of each is read "
+            f"({shown})"]
 
 
 def _open(path: Path) -> zipfile.ZipFile:

@@ -112,8 +112,9 @@ def test_folder_errors_name_the_folder_and_file(tmp_path):
         load_dataset(loose)
     empty = make_folder(tmp_path / "empty", n=2)
     (empty / "fox").mkdir()
-    with pytest.raises(DataError, match="class folder 'fox' holds no PNG, JPEG, WebP, BMP "
-                                        "or GIF images; add its images, or remove the folder"):
+    with pytest.raises(DataError, match="class folder 'fox' holds no PNG, JPEG, WebP, BMP, "
+                                        "GIF or TIFF images; add its images, or remove the "
+                                        "folder"):
         load_dataset(empty)
     with pytest.raises(DataError, match="image_size"):
         load_dataset(make_folder(tmp_path / "opt", n=2), image_size=0)

@@ -26,7 +26,7 @@ def test_files_that_are_not_images_are_named_in_the_notes(tmp_path):
     (root / "dog" / ".DS_Store").write_bytes(b"\0")
     (root / "dog" / "Thumbs.db").write_bytes(b"\0")
     ds = load_dataset(root)
-    assert ds.meta["notes"] == ["2 files that are not PNG, JPEG, WebP, BMP or GIF images left "
+    assert ds.meta["notes"] == ["2 files that are not PNG, JPEG, WebP, BMP, GIF or TIFF images left "
                                 "out: cat/notes.txt, dog/vet report.pdf"]
     assert class_counts(root) == {"cat": 6, "dog": 6}
 
@@ -37,7 +37,7 @@ def test_many_are_counted_and_the_first_five_named(tmp_path):
         (root / "cat" / f"scan{i}.pdf").write_bytes(b"%PDF-1.4")
     (root / "labels.csv").write_text("file,label\n")  # beside the class folders
     [note] = load_dataset(root).meta["notes"]
-    assert note == ("8 files that are not PNG, JPEG, WebP, BMP or GIF images left out: "
+    assert note == ("8 files that are not PNG, JPEG, WebP, BMP, GIF or TIFF images left out: "
                     "cat/scan0.pdf, cat/scan1.pdf, cat/scan2.pdf, cat/scan3.pdf, cat/scan4.pdf …")
 
 

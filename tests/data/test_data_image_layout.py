@@ -98,8 +98,9 @@ def test_a_class_folder_holding_only_other_files_holds_no_images(tmp_path):
     files = {**pets(), "eel/notes.txt": b"hello"}
     with pytest.raises(DataError, match=r"pets\.zip: class folder 'eel' holds no images"):
         load_dataset(zip_tree(tmp_path / "pets.zip", files))
-    with pytest.raises(DataError, match=r"class folder 'eel' holds no PNG, JPEG, WebP, BMP "
-                                        r"or GIF images; add its images, or remove the folder"):
+    with pytest.raises(DataError, match=r"class folder 'eel' holds no PNG, JPEG, WebP, BMP, "
+                                        r"GIF or TIFF images; add its images, or remove the "
+                                        r"folder"):
         load_dataset(write_tree(tmp_path / "pets", files))
 
 

@@ -163,7 +163,7 @@ def test_an_empty_class_folder_says_what_to_do(tmp_path):
     with pytest.raises(DataError) as caught:
         load_dataset(str(path))
     assert str(caught.value) == ("pets.zip: class folder 'bird' holds no images; add its images "
-                                 "(PNG, JPEG, WebP, BMP or GIF), or remove the folder")
+                                 "(PNG, JPEG, WebP, BMP, GIF or TIFF), or remove the folder")
 
 
 def test_files_that_are_not_images_are_left_out_and_named(tmp_path):
@@ -172,7 +172,7 @@ def test_files_that_are_not_images_are_left_out_and_named(tmp_path):
                   "cat/.hidden.png": b"", "Thumbs.db": b"\x00"})
     ds = load_dataset(zipped(tmp_path / "pets.zip", files), val_fraction=0, test_fraction=0)
     assert len(ds.x_train) == 8
-    assert ds.meta["notes"] == ["2 files that are not PNG, JPEG, WebP, BMP or GIF images left "
+    assert ds.meta["notes"] == ["2 files that are not PNG, JPEG, WebP, BMP, GIF or TIFF images left "
                                 "out: cat/IMG_0001.HEIC, dog/notes.txt"]
 
 

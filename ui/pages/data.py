@@ -318,8 +318,8 @@ def choose_folder(state, current: DataChoice | None,
     seed("data.folder", before)
     text = st.text_input("Folder", key="data.folder", placeholder="/data/photos",
                          help="A folder on the machine running LayerLoom with one sub-folder "
-                              "of images (PNG, JPEG, WebP, BMP or GIF) per class. Images are "
-                              "decoded as training reads them, so it may be larger than "
+                              "of images (PNG, JPEG, WebP, BMP, GIF or TIFF) per class. Images "
+                              "are decoded as training reads them, so it may be larger than "
                               "memory.").strip()
     if not text:
         st.info("Type the path of a folder holding one folder of images per class (on the "

@@ -287,7 +287,8 @@ def image_input(ds) -> torch.Tensor | None:
         # prepared as the dataset's digits were made: centred by mass in a 20×20 box
         raw = predict.picture_input(np.asarray(data), ds)
     elif how == "Upload a picture":
-        file = st.file_uploader("Picture", type=["png", "jpg", "jpeg"], key="results.upload")
+        file = st.file_uploader("Picture", type=["png", "jpg", "jpeg", "tif", "tiff"],
+                                key="results.upload")
         if file is None:
             return None
         raw = predict.picture_input(predict.upload_pixels(file.getvalue()), ds)

@@ -11,7 +11,7 @@ or float32 targets ``[N, T]``. What config.json's ``data`` section says decides 
   an Excel workbook's sheet (.xlsx, read with openpyxl, values only);
 - ``text``: a CSV (or .xlsx) of texts and labels (lowercase words, looked up in
   ``data/vocab.json``);
-- ``images``: a zip of one folder of images per class (PNG, JPEG, WebP, BMP or GIF; photos
+- ``images``: a zip of one folder of images per class (PNG, JPEG, WebP, BMP, GIF or TIFF; photos
   turned as their EXIF orientation says), or such a folder itself.
 
 Every statistic comes from config.json (the normalisation fitted on the training split, the
@@ -46,7 +46,7 @@ WORD = re.compile(
     r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"  # a kana or an ideograph
     r"|[^\W_\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+"  # a word, its inner
     r"(?:'[^\W_\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)*")  # apostrophes kept
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff")
 JUNK = ("__MACOSX", "Thumbs.db", "desktop.ini")
 
 
@@ -676,17 +676,23 @@ def read_text(path: Path, spec: dict, root: Path) -> tuple[np.ndarray, np.ndarra
 # -- zips of image folders ------------------------------------------------------------------------
 
 def _eight_bit(image):
-    """A 16- or 32-bit integer grayscale image as 8-bit, scaled by its type's range, as
-    LayerLoom reads it (Pillow's ``convert("L")`` would clip it: a 16-bit photo all white)."""
+    """A 16- or 32-bit integer grayscale image as 8-bit, scaled by its type's range, and a
+    float one (a TIFF's) by the range its values keep to (0-1, else 0-255, else 0-65535, else
+    its largest value), as LayerLoom reads them (Pillow's ``convert("L")`` would clip them: a
+    16-bit photo all white)."""
     from PIL import Image
 
     if image.mode.startswith("I;16"):
         top = 65535
     elif image.mode == "I":  # a 16-bit PNG in some Pillow versions; else 32-bit integers
         top = 65535 if image.format == "PNG" else 2**31 - 1
+    elif image.mode == "F":
+        finite = np.asarray(image)[np.isfinite(np.asarray(image))]
+        most = float(finite.max()) if finite.size else 0.0
+        top = next((t for t in (1.0, 255.0, 65535.0) if most <= t), most)
     else:
         return image
-    values = np.asarray(image).astype(np.float64)
+    values = np.nan_to_num(np.asarray(image).astype(np.float64), posinf=top)
     return Image.fromarray(np.clip(np.rint(values * (255 / top)), 0, 255).astype(np.uint8), "L")
 
 
@@ -709,7 +715,7 @@ def read_images(path: Path, spec: dict, root: Path) -> tuple[np.ndarray, np.ndar
         pixels.append(np.asarray(image, dtype=np.uint8))
         names.append(folder)
     if not pixels:
-        raise SystemExit(f"{path.name}: no PNG, JPEG, WebP, BMP or GIF images in class "
+        raise SystemExit(f"{path.name}: no PNG, JPEG, WebP, BMP, GIF or TIFF images in class "
                          f"folders")
     x = np.stack(pixels)
     x = x[:, None] if x.ndim == 3 else x.transpose(0, 3, 1, 2)
