@@ -44,8 +44,8 @@ from layerloom.graph.validate import Report
 from . import savelog
 from .changes import in_words
 from .merge import fresh_ids_for_added, merge_or_why, merge_preferring_mine
-from .renames import (holds_node, node_renames, renamed_as, renamed_since, renames_by_level,
-                      same_block)
+from .renames import (grouped_as, grouped_by_level, holds_node, node_renames, renamed_as,
+                      renamed_since, renames_by_level, same_block)
 from .projects import ProjectError, ProjectStore, SaveConflict, SaveRefused
 from .savelog import Edit
 
@@ -804,23 +804,21 @@ class DesignerState:
                        f"deleted it. The canvas shows {where} now."))
 
     def _own_follow(self, old: dict, new: dict) -> None:
-        """:attr:`own`'s field paths of nodes renamed from ``old`` to ``new`` under their new
-        ids (``nodes.conv2.params.p`` → ``nodes.features.params.p``), at the top level and in
-        each composite block."""
+        """:attr:`own`'s field paths of the blocks another tab's save (``old`` → ``new``)
+        renamed, at the top level and in each composite block, or grouped into a new composite
+        block, under the paths the blocks have now (``nodes.conv2.params.p`` →
+        ``nodes.features.params.p``, ``nodes.fc.label`` → ``blocks.Block.nodes.fc.label``): a
+        value another tab then replaced there is still told (:meth:`_tell_replaced`)."""
         if not self.own and not self.own_ids:
             return
-        renamed = renames_by_level(old, new)
-        moved = {f"{key.rpartition('nodes.')[0]}nodes.{was}.": f"{key}."
-                 for key, was in renamed.items()}
+        # each block's path in ``old`` → its path in ``new``
+        renamed = {f"{key.rpartition('nodes.')[0]}nodes.{was}": key
+                   for key, was in renames_by_level(old, new).items()}
         # a block this tab renamed that the other tab renamed again: the name is theirs now
-        self.own_ids = {key: was for key, was in self.own_ids.items() if f"{key}." not in moved}
-        if not moved:
-            return
-        own = {}
-        for path, value in self.own.items():
-            head = next((h for h in moved if path.startswith(h)), None)
-            own[moved[head] + path[len(head):] if head else path] = value
-        self.own = own
+        self.own_ids = {key: was for key, was in self.own_ids.items() if key not in renamed}
+        moved = {**grouped_by_level(old, new), **renamed}
+        if moved:
+            self.own = {_moved(path, moved): value for path, value in self.own.items()}
 
     def _own_renames(self, old: dict, new: dict) -> None:
         """Keep in :attr:`own_ids` the blocks this tab's edit from ``old`` to ``new`` renamed,
@@ -970,10 +968,11 @@ class DesignerState:
         now. The notice offers to put this tab's values back, and says that undo and redo
         leave them as saved where they are among ``left`` (fields by name,
         ``dropout1.p``); returns the names of ``left`` it told."""
-        # the blocks that save renamed under their new ids, as :attr:`own` names them (followed
-        # already): a value replaced in a block renamed too went untold
+        # the blocks that save renamed under their new ids, and those it grouped inside their
+        # new composite block, as :attr:`own` names them (followed already): a value replaced
+        # in a block renamed or grouped too went untold
         new = saved.to_dict()
-        old = renamed_as(mine.to_dict(), new)
+        old = grouped_as(renamed_as(mine.to_dict(), new), new)
         changed = savelog.diff(old, new)
         # and a value whose block that save removed (the diff names the block, not the value)
         changed += [path for path in self.own if path not in changed
@@ -1538,6 +1537,14 @@ def _value_of(design: dict, what: str) -> Any:
                 holder = node.get("params") or {} if rest.startswith("params.") else node
                 return holder.get(rest.removeprefix("params."), savelog.MISSING)
     return design.get(what, savelog.MISSING)
+
+
+def _moved(path: str, moved: dict[str, str]) -> str:
+    """Field ``path`` under its block's new path, where ``moved`` (a block's path → its new
+    one) moves the block: ``_moved("nodes.a.label", {"nodes.a": "nodes.b"})`` is
+    ``nodes.b.label``."""
+    block = next((b for b in moved if path.startswith(f"{b}.")), None)
+    return path if block is None else moved[block] + path[len(block):]
 
 
 def _node_id(key: str) -> str:
