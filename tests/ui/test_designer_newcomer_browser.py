@@ -28,6 +28,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("patient_expect")]
 IFRAME = 'iframe[title*="layerloom_canvas"]'
 TIMEOUT_MS = 45_000
 READABLE = 0.75  # the canvas's least automatic zoom: its node text is >= 10 px there
+# React Flow pans the view while a wire's loose end is this close (px) to the pane's edge, some
+# pixels a frame: a wire dropped there pans by as many frames as the drop takes (more on a loaded
+# machine), carrying the blocks at the other edge out of the pane
+AUTO_PAN_BAND = 40
+CARD_MAX_W = 200  # a block's card at zoom 1, at its widest (styles.css, .ll-node's max-width)
 SEED_CHAIN = [("input", "Input"), ("conv2d", "Conv2d"), ("relu", "ReLU"),
               ("maxpool", "MaxPool2d"), ("conv2d", "Conv2d"), ("relu", "ReLU"),
               ("maxpool", "MaxPool2d"), ("flatten", "Flatten"), ("linear", "Linear"),
@@ -150,17 +155,21 @@ def test_build_the_seed_cnn_from_blank_with_search_to_add(app_url, page, project
     frame.locator(".react-flow__pane").dblclick(position={"x": 130, "y": 70})
     last = _pick(page, frame, "input", "input1")
     ids = ["input1"]
+    viewport = frame.locator(".react-flow__viewport")
+    view0 = _transform(viewport.get_attribute("style"))
     counts: dict[str, int] = {"input": 1}
     for query, block in SEED_CHAIN[1:]:
         # the next block: drop a wire from the last one on empty space to its right, or at the
         # start of a new row when the row is full
         x = last["x"] + last["width"] + 60
         y = last["y"] + last["height"] / 2
-        if x + 215 * zoom0 > pane["x"] + pane["width"]:
+        if x + (CARD_MAX_W + 6) * zoom0 > pane["x"] + pane["width"]:  # it lands 4 px right of x
             # below everything so far (cards can have grown since: shapes, param counts)
             row_bottom = max(b["y"] + b["height"] for b in (
                 frame.locator(f'[data-testid="node-{i}"]').bounding_box() for i in ids))
-            x, y = pane["x"] + 24, row_bottom + 100
+            # left of the pane, outside the band where the wire would pan the view
+            x, y = pane["x"] + AUTO_PAN_BAND + 4, row_bottom + 100
+        assert y < pane["y"] + pane["height"] - AUTO_PAN_BAND, "the pane is too short"
         base = block.lower()
         counts[base] = counts.get(base, 0) + 1
         node_id = f"{base}{counts[base]}"
@@ -170,6 +179,8 @@ def test_build_the_seed_cnn_from_blank_with_search_to_add(app_url, page, project
         shot = shots / "designer-search-to-add.png" if node_id == "maxpool2d1" else None
         last = _pick(page, frame, query, node_id, shot)
         ids.append(node_id)
+        # each block came where its wire was dropped, in the pane: the view never moved
+        assert _transform(viewport.get_attribute("style")) == view0, f"adding {node_id} moved the view"
 
     # every block came wired, in order, and the right block came for each search
     expect(frame.locator('[data-testid="canvas-status"]')).to_contain_text("10 blocks")
