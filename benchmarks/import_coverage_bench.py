@@ -29,7 +29,9 @@ causal mask (``test_import_attention.py``), transformers' GPT-2 (``test_import_g
 lecture GPT returning ``logits, None`` (``test_import_none_output.py``), ultralytics' C2f
 (``test_import_c2f.py``), T5's and LLaMA's RMS norms (``test_import_rmsnorm.py``)), plus a few
 patterns that still
-have no block, and every template through ONNX. For each: whether it imports, the first blocker
+have no block, every template through ONNX, and users' own ONNX files that leave the image's
+height and width free (``tests/export/test_import_onnx_height_width.py``: a SegFormer-style
+stage that puts its tokens back into a map, run imported at 24x40). For each: whether it imports, the first blocker
 otherwise, the block count, whether the parameter count matches, the largest output difference
 (on outputs of a real scale: the check wakes near-zero parameters), the import's time as a ratio
 to a baseline measured in the same run (one ``torch.fx`` trace of the same model), and whether
@@ -219,6 +221,51 @@ def _onnx_rows(folder: Path, opsets: list[int]):
     return rows
 
 
+def _onnx_file_rows(folder: Path, cases) -> list[list[str]]:
+    """Users' models through an ONNX file of theirs that leaves the image's height and width
+    free (``dynamic_axes``): whether it imports, and whether the design, its variables set to a
+    height and width that differ (24x40), gives the model's outputs there. The baseline is the
+    export itself."""
+    import warnings
+
+    from layerloom.graph import compile_graph, summarize
+    from layerloom.graph.import_torch.onnx_in import import_onnx
+
+    rows = []
+    for label, build in cases:
+        model, path = build().eval(), folder / "users.onnx"
+        started = time.perf_counter()
+        torch.onnx.export(model, (torch.randn(2, 3, 32, 32),), str(path), dynamo=False,
+                          input_names=["image"], output_names=["y"],
+                          dynamic_axes={"image": {0: "batch", 2: "height", 3: "width"}})
+        baseline = time.perf_counter() - started
+        started = time.perf_counter()
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                graph, state, diff = import_onnx(path)
+        except Exception as exc:  # noqa: BLE001 - the blocker is the figure
+            rows.append([label, "no", str(exc).splitlines()[0][:90], "", "", "", "", ""])
+            continue
+        seconds = time.perf_counter() - started
+        other = graph.copy()
+        other.variables.update(height=24, width=40)
+        x = torch.randn(2, 3, 24, 40)
+        try:
+            compiled = compile_graph(other).eval()
+            compiled.load_state_dict(state, strict=True)
+            with torch.no_grad():
+                close = torch.allclose(compiled(x), model(x), atol=1e-4, rtol=1e-4)
+            sized = "yes (24x40)" if close else "no (outputs differ)"
+        except Exception as exc:  # noqa: BLE001 - a size held: the figure
+            sized = f"no ({str(exc).splitlines()[-1][:40]})"
+        same = summarize(graph).params == sum(p.numel() for p in model.parameters())
+        blocks = sum(n.type not in ("Input", "Output") for n in graph.nodes)
+        rows.append([label, "yes", "", str(blocks), "yes" if same else "NO", f"{diff:.1e}",
+                     f"{seconds / baseline:.1f}", sized])
+    return rows
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-onnx", action="store_true", help="skip the templates via ONNX")
@@ -296,7 +343,11 @@ def main(argv=None) -> int:
         dtype = "int64" if name.startswith("text") else "float32"
         rows.append(_row(name, build, shape, dtype))
     if not args.no_onnx:
+        heights = _load("test_import_onnx_height_width")  # users' files, height and width free
         with tempfile.TemporaryDirectory() as folder:
+            rows += _onnx_file_rows(Path(folder), [
+                ("onnx, free height and width: segformer stage (tokens back to a map)",
+                 heights.MixStage)])
             rows += _onnx_rows(Path(folder), [int(o) for o in args.opsets.split(",")])
     head = ["architecture", "imports", "first blocker", "blocks", "params equal", "max diff",
             "time / baseline", "other size"]

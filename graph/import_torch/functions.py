@@ -26,6 +26,7 @@ from .causal_attention import DROPOUT
 from .modules import Unsupported, batchless, float32_decimal
 from .rearrangements import WRITTEN
 from .affine import affine, size_read, transposes
+from .trace import FREE_SIZES
 from .written_out import scale_shift
 
 
@@ -989,10 +990,16 @@ def _reshape(ctx: Context, node: fx.Node) -> Mapped | Alias | Const:
     keep = len(after) - 1  # the leading dims kept, the rest merged: a Flatten, size-agnostic
     if keep < len(before) and before[:keep] == after[:keep]:
         return Mapped("Flatten", {"start_dim": keep - 1}, [x])
+    # an ONNX file's sizes that follow its free height and width: the design's variables
+    free = node.meta.get(FREE_SIZES) or [None] * (len(after) - 1)
     split = _unflatten(before, after)
     if split is not None:  # one dimension split, the others kept: size-agnostic too
-        return Mapped("Unflatten", {"dim": split[0] - 1, "sizes": split[1]}, [x])
-    return Mapped("Reshape", {"shape": list(after[1:])}, [x])
+        dim, sizes = split
+        sizes = [size if size == -1 or free[dim - 1 + i] is None else free[dim - 1 + i]
+                 for i, size in enumerate(sizes)]
+        return Mapped("Unflatten", {"dim": dim - 1, "sizes": sizes}, [x])
+    return Mapped("Reshape", {"shape": [size if said is None else said
+                                        for size, said in zip(after[1:], free)]}, [x])
 
 
 _ELEMENTWISE = (torch.sigmoid, torch.tanh, torch.relu, F.sigmoid, F.tanh, F.relu, F.softplus,

@@ -154,7 +154,9 @@ class Importer:
         self._fuse_layernorm2d()
         while self._merge_slices():
             pass
-        graph = Graph(name=name, nodes=self.nodes, edges=self.edges,
+        # an ONNX file's free lengths, which its blocks' params may name ('=height')
+        variables = dict(getattr(self.model, "design_variables", {}))
+        graph = Graph(name=name, nodes=self.nodes, edges=self.edges, variables=variables,
                       description=f"Imported from {described(type(self.model))} with "
                                   f"torch.fx.")
         _layout(graph)

@@ -13,6 +13,12 @@ it), values computed from the length (``Shape → Gather``) folded at it as the 
 the import is then checked against onnxruntime on the file at a second length, so a design that
 would hold the first length somewhere (a Reshape to it, a table cut to it) is refused, naming
 the length and where it is held, rather than imported for one length the user never chose.
+
+An image's free height and width are two variables, checked at a second height and width that
+differ (:func:`_tries`): a size the file computes from them (a map's tokens put back with
+``Reshape [batch, C, H, W]``) is then told apart as the one or the other, and written as an
+expression over its variable (:func:`size_expression`), so that the design runs at any height
+and width, equal or not.
 """
 
 from __future__ import annotations
@@ -58,16 +64,34 @@ class FreeLengths:
     axes: dict[str, dict[int, str]]  # input -> {axis (the batch 0): variable}
     symbols: dict[str, str]  # variable -> the file's name of the size ('seq', or '' unnamed)
     size: int  # the design's length: the variables' value, the import's trace
-    other: int  # the check's second length
-    check: tuple[list[torch.Tensor], list[np.ndarray]]  # inputs at ``other``, the file's outputs
+    # variable -> the check's second length; an image's height and width differ there
+    others: dict[str, int]
+    check: tuple[list[torch.Tensor], list[np.ndarray]]  # inputs at ``others``, the file's outputs
 
-    def at(self, model, length: int):
-        """``model`` (a copy) with each free axis of its inputs set to ``length``."""
-        return with_sizes(model, {name: {axis: length for axis in axes}
+    def at(self, model, sizes: int | dict[str, int]):
+        """``model`` (a copy) with each free axis of its inputs set to ``sizes`` (one length,
+        or one per variable)."""
+        sizes = sizes if isinstance(sizes, dict) else dict.fromkeys(self.symbols, sizes)
+        return with_sizes(model, {name: {axis: sizes[v] for axis, v in axes.items()}
                                   for name, axes in self.axes.items()})
 
     def variables(self) -> dict[str, int]:
         return {name: self.size for name in self.symbols}
+
+    def sizes(self) -> dict[str, tuple[int, int]]:
+        """Each variable's length at the import's trace and at the check."""
+        return {name: (self.size, self.others[name]) for name in self.symbols}
+
+    def shown(self, sizes: int | dict[str, int]) -> str:
+        """``sizes`` as a message says them: ``32``, or an image's ``20×44``.
+
+        >>> FreeLengths({"x": {2: "h", 3: "w"}}, {"h": "", "w": ""}, 32, {"h": 20, "w": 44},
+        ...             ([], [])).shown({"h": 20, "w": 44})
+        '20×44'
+        """
+        sizes = sizes if isinstance(sizes, dict) else dict.fromkeys(self.symbols, sizes)
+        said = ["×".join(str(sizes[v]) for v in axes.values()) for axes in self.axes.values()]
+        return ", ".join(dict.fromkeys(said))
 
     @property
     def word(self) -> str:
@@ -176,9 +200,9 @@ def free_lengths(model, file: str, design: int | None = None) -> FreeLengths | N
         inputs[0].type.tensor_type.shape.dim else None
     batch = first.dim_value if first is not None and first.HasField("dim_value") else 2
     failures = []
-    for size, other in _pairs(design):
-        ran = [with_sizes(model, {n: dict.fromkeys(a, length) for n, a in axes.items()})
-               for length in (size, other)]
+    for size, others in _tries(_pairs(design), axes):
+        ran = [with_sizes(model, {n: {axis: length.get(v, size) for axis, v in a.items()}
+                                  for n, a in axes.items()}) for length in ({}, others)]
         for fixed in ran:
             refuse_large_inputs(fixed, file, [batch])
         generator = np.random.default_rng(size)
@@ -188,18 +212,87 @@ def free_lengths(model, file: str, design: int | None = None) -> FreeLengths | N
             results = run_onnx([(ran[0], True), (ran[1], True)], [(0, feeds[0]), (1, feeds[1])],
                                file)
         except OrtFailure as exc:
-            failures.append(f"at {size if exc.run == 0 else other}: {_ort_text(exc)}")
+            found = FreeLengths(axes, symbols, size, others, ([], []))
+            failures.append(f"at {found.shown(size if exc.run == 0 else others)}: "
+                            f"{_ort_text(exc)}")
             continue
         samples = [torch.as_tensor(feeds[1][v.name]) for v in inputs]
-        return FreeLengths(axes, symbols, size, other, (samples, list(results[1].values())))
+        return FreeLengths(axes, symbols, size, others, (samples, list(results[1].values())))
     lengths = sorted({n for pair in LENGTHS for n in pair}, reverse=True)
-    names = FreeLengths(axes, symbols, 0, 0, ([], [])).said()
+    names = FreeLengths(axes, symbols, 0, {}, ([], [])).said()
     raise GraphError(f"{file}: the file takes {names}, but onnxruntime runs it at none of "
                      f"the lengths {', '.join(map(str, lengths))} ({failures[0]}); the file "
                      f"itself holds the length it was exported at (the TorchScript exporter "
                      f"writes nn.MultiheadAttention's so): export it with "
                      f"torch.onnx.export(..., dynamo=True, dynamic_shapes=...), which keeps the "
                      f"length free, or with the length fixed (no dynamic axis on it)")
+
+
+def _tries(pairs, axes: dict[str, dict[int, str]]):
+    """``(size, {variable: other size})`` for each pair of :func:`_pairs`: where an image's
+    height and width are two variables, first at a height and width that differ and are odd
+    (a size the file computes from the one is then told from one computed from the other, and
+    a convolution's ``ceil(height / 4)`` from a patch embedding's ``height // 4``), then even
+    (a model that halves and doubles its map back), then every variable at the pair's other
+    size, for a model that takes only square images.
+
+    >>> list(_tries(((32, 20),), {"x": {2: "h", 3: "w"}}))[:3]
+    [(32, {'h': 21, 'w': 45}), (32, {'h': 20, 'w': 44}), (32, {'h': 20, 'w': 20})]
+    >>> list(_tries(((32, 20),), {"ids": {1: "length"}}))
+    [(32, {'length': 20})]
+    """
+    widths = [list(per.values())[1] for per in axes.values()
+              if len(per) == 2 and len(set(per.values())) == 2]
+    variables = list(dict.fromkeys(v for per in axes.values() for v in per.values()))
+    for size, other in pairs:
+        wide = 2 * size - other if other < size else size - (other - size) // 2
+        if widths and wide >= 1 and wide not in (size, other):
+            odd = {v: n + 1 - n % 2 for v, n in ((v, wide if v in widths else other)
+                                                 for v in variables)}
+            if size not in odd.values():
+                yield size, odd
+            yield size, {v: wide if v in widths else other for v in variables}
+        yield size, dict.fromkeys(variables, other)
+
+
+def _forms():
+    """The expressions tried for a size computed from a free length ``n``, the likelier first:
+    ``n``; a convolution's of stride k and 'same' padding, ``ceil(n / k)``; a patch
+    embedding's, ``n // k``; other paddings', ``(n + a) // k``; an upsampling's, ``n * k``."""
+    yield "={}", lambda n: n
+    for k in range(2, 65):
+        yield f"=ceil({{}} / {k})", lambda n, k=k: -(-n // k)
+        yield f"={{}} // {k}", lambda n, k=k: n // k
+    for k in range(2, 65):
+        for a in range(1, k - 1):
+            yield f"=({{}} + {a}) // {k}", lambda n, k=k, a=a: (n + a) // k
+    for k in range(2, 9):
+        yield f"={{}} * {k}", lambda n, k=k: n * k
+
+
+def size_expression(values: tuple[int, int], sizes: dict[str, tuple[int, int]]) -> str | None:
+    """An expression over one of the variables ``sizes`` (``{name: (length at the trace, at
+    the check)}``) that gives ``values`` at both (the size a file computes from a free height
+    or width: the height itself, a quarter of it after a stride-4 patch embedding); None where
+    none of the forms tried does, or where several variables would.
+
+    >>> size_expression((8, 5), {"height": (32, 21), "width": (32, 45)})
+    '=height // 4'
+    >>> size_expression((8, 6), {"height": (32, 21), "width": (32, 45)})
+    '=ceil(height / 4)'
+    >>> size_expression((32, 45), {"height": (32, 21), "width": (32, 45)})
+    '=width'
+    >>> size_expression((8, 8), {"height": (32, 21), "width": (32, 45)}) is None
+    True
+    """
+    for text, form in _forms():
+        fits = [name for name, pair in sizes.items()
+                if pair[0] != pair[1] and tuple(form(n) for n in pair) == tuple(values)]
+        if len(fits) == 1:
+            return text.format(fits[0])
+        if fits:
+            return None
+    return None
 
 
 def _sample(value, batch: int, generator) -> np.ndarray:
@@ -234,22 +327,26 @@ def check_other_length(graph, state, lengths: FreeLengths, file: str, atol: floa
     from .onnx_in import _against_runtime
     from .training import ImportNote
 
+    at_other = graph.copy()  # its variables at the check's sizes, as a user would set them
+    at_other.variables = {**graph.variables, **lengths.others}
     try:
-        diff = _against_runtime(lengths.check, graph, state, atol)
+        diff = _against_runtime(lengths.check, at_other, state, atol)
     except Exception as exc:  # noqa: BLE001 - a shape error of the compiled graph, said in words
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         word = lengths.word
         where = f"; {held[0]} uses a size computed from the {word}" if held else ""
+        size, other = lengths.shown(lengths.size), lengths.shown(lengths.others)
         raise LengthHeld(
-            f"{file}: the file takes {lengths.said()} (onnxruntime runs it at {lengths.size} "
-            f"and {lengths.other}), but the design imported at {word} {lengths.size} does not "
-            f"give the file's outputs at {lengths.other} ({reason}){where}: it would take only "
-            f"the {word} {lengths.size}; export the model with its {word} fixed (no dynamic "
+            f"{file}: the file takes {lengths.said()} (onnxruntime runs it at {size} "
+            f"and {other}), but the design imported at {word} {size} does not "
+            f"give the file's outputs at {other} ({reason}){where}: it would take only "
+            f"the {word} {size}; export the model with its {word} fixed (no dynamic "
             f"axis on it) to import it at that {word}") from None
     variables = ", ".join(f"{name} = {lengths.size}" for name in lengths.symbols)
     plural = len(lengths.symbols) > 1
     warnings.warn(f"the file takes {lengths.said()}: the design's Input takes "
                   f"{'them as the variables' if plural else 'it as the variable'} {variables}, "
                   f"its outputs checked against onnxruntime's at {lengths.word}s "
-                  f"{lengths.size} and {lengths.other}", ImportNote, stacklevel=2)
+                  f"{lengths.shown(lengths.size)} and {lengths.shown(lengths.others)}",
+                  ImportNote, stacklevel=2)
     return diff

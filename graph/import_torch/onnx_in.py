@@ -64,6 +64,7 @@ from .onnx_causal import causal_attention
 from .onnx_masks import mask_kind, nan_guard, padding_of, sources
 from .onnx_runner import OrtFailure, refuse_large_inputs, run_onnx
 from .onnx_scopes import dynamo_scope, short_names
+from .trace import FREE_SIZES
 from .onnx_token_types import one_type_ids
 from .output_match import match_outputs
 
@@ -204,10 +205,16 @@ def onnx_inputs(model) -> tuple[list[tuple[int, ...]], list[str]]:
 class OnnxModule(nn.Module):
     """Runs an ONNX graph's nodes in order with torch modules and functions."""
 
-    def __init__(self, model, file: str | None = None, other=None):
+    def __init__(self, model, file: str | None = None, other=None,
+                 sizes: dict[str, tuple[int, int]] | None = None):
         """``other``: ``model`` at another length of its inputs' free lengths
-        (:mod:`.onnx_free_lengths`), whose values show which of those the length computes."""
+        (:mod:`.onnx_free_lengths`), whose values show which of those the length computes;
+        ``sizes``: each free length's variable, and its length in ``model`` and in ``other``."""
         super().__init__()
+        self.free_sizes = sizes or {}
+        # the variables a Reshape's sizes may name, at the length the import runs at
+        self.design_variables = {name: pair[0] for name, pair in self.free_sizes.items()}
+        self.size_expressions: dict[str, list[str | None]] = {}  # a Reshape target's, by name
         from onnx import numpy_helper
 
         self.layers: dict[str, str] = {}  # ONNX node key -> attribute holding its module
@@ -388,6 +395,8 @@ class OnnxModule(nn.Module):
                 raise GraphError(f"ONNX node {_label(node, index)} ({node.op_type}): its input "
                                  f"'{name}' is computed from the batch size (Shape → …); no "
                                  f"block takes a value that follows the batch there")
+        if node.op_type == "Reshape" and inputs[1] in self.size_expressions:
+            attrs["_free"] = self.size_expressions[inputs[1]]  # the trace's node carries them
         if self._rescaling(index, node, inputs) or self._normalizing(index, node, inputs):
             return
         if node.op_type in ("Add", "Mul") and len(inputs) == 2 and \
@@ -604,15 +613,41 @@ class OnnxModule(nn.Module):
                     made[0].shape[left] == made[1].shape[left]:
                 out = [int(made[0].shape[left]) if i == left else size
                        for i, size in enumerate(out)]
+        fixed = f"{name}::length"
+        if moving and (len(moving) != 1 or -1 in out):  # an image's height and width: each its own
+            said = self._size_expressions(moving, at.tolist(), other.tolist(), out)
+            if said is not None:
+                self.consts[fixed] = np.asarray(out, dtype=np.int64)
+                self.size_expressions[fixed] = said
+                return fixed
         if moving is None or len(moving) != 1 or -1 in out:
             raise GraphError(f"ONNX node {_label(node, index)} (Reshape): its target shape "
                              f"{list(out)} is computed from the input's free length otherwise "
                              f"than as one of its sizes beside no -1; no block reshapes so at "
                              f"any length")
         out = [-1 if i == moving[0] else size for i, size in enumerate(out)]
-        fixed = f"{name}::length"
         self.consts[fixed] = np.asarray(out, dtype=np.int64)
         return fixed
+
+    def _size_expressions(self, moving: list[int], at: list[int], other: list[int],
+                          out: list[int]) -> list[str | None] | None:
+        """A Reshape target's sizes after the batch that follow the free lengths, each as an
+        expression over the one variable it follows (``[None, '=height', '=width']`` for
+        ``[batch, C, H, W]``), one left to -1 where it follows none alone (the tokens
+        ``H·W``) and the target has no -1; None where that does not account for them all."""
+        from .onnx_free_lengths import size_expression
+
+        said: list[str | None] = [None] * (len(out) - 1)
+        unsaid = []
+        for i in moving:
+            said[i - 1] = size_expression((at[i], other[i]), self.free_sizes)
+            if said[i - 1] is None:
+                unsaid.append(i)
+        if len(unsaid) > 1 or unsaid and -1 in out or not any(said):
+            return None
+        for i in unsaid:
+            out[i] = -1
+        return said
 
     def _sizes_of_itself(self, index: int, node) -> None:
         """Refuse a Resize to the size of an input of the file that serves only for its size
@@ -1507,6 +1542,9 @@ class OnnxModule(nn.Module):
                 value = getattr(self, key)(tensors[0])
             else:
                 value = _FUNCTIONS[op](args, attrs)
+                if traced is not None and "_free" in attrs:  # the reshape's sizes as variables
+                    traced.find_nodes(op="call_method", target="reshape")[-1] \
+                        .meta[FREE_SIZES] = attrs["_free"]
             if op == "Split":
                 for i, name in enumerate(outs):
                     env[name] = value[i]
@@ -1558,14 +1596,16 @@ class OnnxModule3(OnnxModule):
         return self.run([x, y, z])
 
 
-def onnx_module(model, file: str | None = None, other=None) -> OnnxModule:
+def onnx_module(model, file: str | None = None, other=None,
+                sizes: dict[str, tuple[int, int]] | None = None) -> OnnxModule:
     """The module that runs ``model``'s nodes (``file``: its file's name, for errors;
-    ``other``: the model at another length, :class:`OnnxModule`)."""
+    ``other``: the model at another length, ``sizes`` the lengths' variables,
+    :class:`OnnxModule`)."""
     count = len(onnx_inputs(model)[0])
     classes = {1: OnnxModule1, 2: OnnxModule2, 3: OnnxModule3}
     if count not in classes:
         raise GraphError(f"the ONNX model has {count} inputs; 1 to 3 import")
-    module = classes[count](model, file, other)
+    module = classes[count](model, file, other, sizes)
     return module.eval()
 
 _PROBE_BATCHES = (2, 3)
@@ -2254,8 +2294,8 @@ def _import_model(model, file: str, name: str | None, atol: float, design: int |
     model = free_batch(model, file)
     refuse_shared_layers(model, file)
     shapes, dtypes = onnx_inputs(model)
-    other = lengths.at(model, lengths.other) if lengths is not None else None
-    module = onnx_module(model, file, other)
+    other = lengths.at(model, lengths.others) if lengths is not None else None
+    module = onnx_module(model, file, other, lengths.sizes() if lengths is not None else None)
     graph, weights, _ = traced_import(module, shapes, dtypes, name=name or Path(file).stem)
     say_constants_learn(graph, weights, {attribute for attribute, _ in module.attr_of.values()})
     graph.description = f"Imported from the ONNX file {file}."

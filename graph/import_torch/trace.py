@@ -34,6 +34,9 @@ ORIGIN = "layerloom_origin"
 # fx node meta: the block name of the module that made the node, where the model does not
 # say it in nn_module_stack (an ONNX file of the dynamo exporter: its node's name scope)
 SCOPE = "layerloom_scope"
+# fx node meta: a reshape's target sizes after the batch that follow a free length of an ONNX
+# file's input, each an expression over its variable ('=height') or None (a number)
+FREE_SIZES = "layerloom_free_sizes"
 
 # What torch.fx appends to an error raised while it runs a traced node: the node, an empty
 # "Original traceback" and an advertisement for tlparse, none of it about the user's model.

@@ -77,7 +77,7 @@ def test_a_cnn_that_flattens_its_image_keeps_its_size_fixed(tmp_path):
 def test_an_image_design_imports_back_with_its_height_and_width_as_variables(tmp_path, name):
     _exported(name, tmp_path / "m.onnx")
     with pytest.warns(UserWarning, match=r"takes them as the variables image_height = 28, "
-                                         r"image_width = 28, .* at sizes 28 and 14$"):
+                                         r"image_width = 28, .* at sizes 28×28 and 15×43$"):
         graph, state, diff = import_onnx(tmp_path / "m.onnx")
     assert diff < 1e-4
     assert [n.params["shape"] for n in graph.nodes if n.type == "Input"] == \
@@ -126,11 +126,13 @@ def test_an_image_input_with_free_channels_is_refused_naming_them(tmp_path):
         import_onnx(tmp_path / "c.onnx")
 
 
-def test_an_image_design_no_block_takes_at_any_size_imports_back_at_its_shape_saying_why(
+def test_an_image_design_that_reshapes_all_four_sizes_imports_back_with_its_variables(
         tmp_path):
-    """Its model runs at any size, so the file frees the height and width; but the split of
-    the channels is a Reshape of all four sizes, which no block does at any size: the design
-    comes back at its own shape, as before, with a note."""
+    """Its model runs at any size, so the file frees the height and width; the split of the
+    channels is a Reshape of all four sizes, [batch, 2, 3, H, W]. It came back at its own
+    shape ('no design takes them'): the import ran at one size for both, so a size of the
+    target could not be told for the height or the width. Now checked at a height and width
+    that differ, each follows its variable, and the design runs at any size."""
     graph = loads_graph(json.dumps({
         "format": "layerloom-graph", "version": 1, "name": "split",
         "nodes": [{"id": "image", "type": "Input", "params": {"shape": [6, 4, 4]}},
@@ -139,10 +141,18 @@ def test_an_image_design_no_block_takes_at_any_size_imports_back_at_its_shape_sa
         "edges": [{"source": "image", "target": "split"}, {"source": "split", "target": "out"}]}))
     export_model(graph, "onnx", tmp_path / "m.onnx", compile_graph(graph).state_dict())
     assert _dims(tmp_path / "m.onnx") == ["batch", 6, "image_height", "image_width"]
-    with pytest.warns(UserWarning, match=r"^the file takes other sizes, but no design takes them "
-                                         r"\(ONNX node .*Reshape.*\): its Input takes only the "
-                                         r"size 4$"):
-        back, _, diff = import_onnx(tmp_path / "m.onnx")
+    with pytest.warns(UserWarning, match=r"the variables image_height = 4, image_width = 4, "
+                                         r".* at sizes 4×4 and 3×7$"):
+        back, state, diff = import_onnx(tmp_path / "m.onnx")
     assert diff < 1e-6
-    assert [n.params["shape"] for n in back.nodes if n.type == "Input"] == [[6, 4, 4]]
-    assert back.variables == {}
+    assert [n.params["shape"] for n in back.nodes if n.type == "Input"] == \
+        [[6, "=image_height", "=image_width"]]
+    session = ort.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"])
+    for height, width in ((4, 4), (8, 12), (10, 2)):
+        back.variables.update(image_height=height, image_width=width)
+        model = compile_graph(back).eval()
+        model.load_state_dict(state, strict=True)
+        x = torch.randn(2, 6, height, width)
+        with torch.no_grad():
+            got = model(x)
+        torch.testing.assert_close(got, torch.as_tensor(session.run(None, {"image": x.numpy()})[0]))
