@@ -20,6 +20,7 @@ from . import json_faults
 from .errors import GraphError, Problem
 from .model import FORMAT, VERSION, Block, Edge, Graph, Node
 from .params import in_quotes
+from .unknown_keys import check_unknown_sizes
 
 _GRAPH_KEYS = {"format", "version", "name", "description", "variables", "blocks", "nodes", "edges"}
 _NODE_KEYS = {"id", "type", "params", "repeat", "position", "label"}
@@ -252,6 +253,7 @@ def parse_graph(data: Any) -> Graph:
                                         f"{BRING_A_MODEL}")
         raise GraphError(f"not a LayerLoom graph ({got}; expected \"format\": \"{FORMAT}\"): "
                          f"{advice}")
+    check_unknown_sizes(data)  # before anything walks the file: what nothing reads, bounded
     _check_bounds(data)
     data = _migrate(data)
     for key in ("name", "nodes", "edges"):

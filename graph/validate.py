@@ -11,6 +11,7 @@ from .errors import GraphError, Problem
 from .limits import Limits
 from .model import Graph
 from .resolve import Resolution, resolve
+from .unknown_keys import KNOWN_KEYS, shown_key
 
 
 @dataclass
@@ -75,24 +76,19 @@ def validate(graph: Graph | dict, variables: Mapping[str, Any] | None = None, *,
     return Report(resolution)
 
 
-# Keys the format's tables name, and the optional ones LayerLoom itself writes beside them (a
-# template's ``task`` and ``dataset``, a frozen node's ``trainable``). Any other key is kept in
-# the file, for newer readers, but nothing reads it: a warning names it, since it is most often
-# a misspelt key whose value is then silently left out ("param" for "params").
-_KNOWN_KEYS = {
-    "graph": ("format", "version", "name", "description", "variables", "blocks", "nodes",
-              "edges", "task", "dataset"),
-    "node": ("id", "type", "params", "repeat", "position", "label", "trainable"),
-    "edge": ("source", "target", "port", "source_port"),
-    "block": ("params", "nodes", "edges", "description"),
-}
+# Any key other than the format's (KNOWN_KEYS) is kept in the file, for newer readers, but
+# nothing reads it: a warning names it, since it is most often a misspelt key whose value is
+# then silently left out ("param" for "params").
+_KNOWN_KEYS = KNOWN_KEYS
 
 
 def _unknown_key(key: str, kind: str) -> str:
     known = _KNOWN_KEYS[kind]
-    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    # a close match is looked for among keys of a like length only (difflib takes seconds
+    # over a key of megabytes, and none of those is a misspelling)
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6) if len(key) <= 40 else []
     hint = f" (did you mean '{close[0]}'?)" if close else f" (a {kind} has: {', '.join(known)})"
-    return f"unknown key '{key}'{hint}: it is kept in the file, but nothing reads it"
+    return f"unknown key {shown_key(key)}{hint}: it is kept in the file, but nothing reads it"
 
 
 def _unknown_key_problems(graph: Graph) -> list[Problem]:
