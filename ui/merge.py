@@ -51,14 +51,16 @@ def merge_preferring_mine(base: dict, mine: dict, theirs: dict) -> tuple[dict, l
     return laid if isinstance(laid, tuple) else None
 
 
-def merge_or_why(base: dict, mine: dict, theirs: dict, *, theirs_win: bool = False
-                 ) -> tuple[dict, list[str]] | str:
+def merge_or_why(base: dict, mine: dict, theirs: dict, *, theirs_win: bool = False,
+                 renames: set[tuple[str, str]] | None = None) -> tuple[dict, list[str]] | str:
     """As :func:`merge_preferring_mine`, but where the two do not join, why, in words
     (``"it changes conv2, which the other edit removed"``). ``theirs_win``: where both changed
     the same field, ``theirs``'s value stays (the fields are named as before), and ``mine``
     removing a node or composite block ``theirs`` changed does not join: an undo step takes
-    back only what is still its tab's, never a value another tab set since."""
-    merger = _Merger(theirs_win)
+    back only what is still its tab's, never a value another tab set since. ``renames``: the
+    blocks the saves from ``base`` to ``theirs`` could have renamed, where the save log tells
+    (:func:`~.savelog.renames_after`)."""
+    merger = _Merger(theirs_win, renames)
     try:
         return merger.run(base, mine, theirs), merger.contested
     except Conflict as exc:

@@ -25,9 +25,12 @@ class FieldMerger:
     """One merge: ``contested`` collects what both sides changed (mine wins there, or theirs
     with ``theirs_win``); :class:`Conflict` where the two do not join."""
 
-    def __init__(self, theirs_win: bool = False):
+    def __init__(self, theirs_win: bool = False,
+                 renames: set[tuple[str, str]] | None = None):
         self.contested: list[str] = []
         self.theirs_win = theirs_win
+        # the (old id, new id) pairs theirs's saves could have renamed (None: not known)
+        self.their_renames = renames
 
     def _contested(self, what: str) -> None:
         """Both changed ``what``: mine wins, and it is said."""

@@ -110,7 +110,7 @@ class GroupMerges(FieldMerger):
         was = {n.get("id"): n for n in base.get("nodes", []) if isinstance(n, dict)}
         there = {n.get("id"): n for n in theirs.get("nodes", []) if isinstance(n, dict)}
         here = {n.get("id") for n in mine.get("nodes", []) if isinstance(n, dict)}
-        renamed = node_renames(base, theirs)
+        renamed = node_renames(base, theirs, self.their_renames)
         copied = False
         for name in new:
             inside = {n.get("id") for n in m_blocks[name].get("nodes", []) if isinstance(n, dict)}

@@ -24,7 +24,7 @@ class RenameMerges(FieldMerger):
         id another block took since was that block's. Both renamed one differently: mine's id
         (said). Mine renamed one theirs removed: :class:`Conflict`. Mine's id taken there by
         another block: the next free one, as for a block added under a taken id."""
-        m_map, t_map = node_renames(base, mine), node_renames(base, theirs)
+        m_map, t_map = node_renames(base, mine), node_renames(base, theirs, self.their_renames)
         if not m_map and not t_map:
             return base, mine, theirs
         b_ids, m_ids, t_ids = node_ids(base), node_ids(mine), node_ids(theirs)

@@ -267,7 +267,7 @@ class ProjectStore:
                 theirs.to_dict() != previous.to_dict()
             if outside and based_on is not None:
                 merged, contested, _ = self._merged(folder, based_on, previous, graph, theirs,
-                                                    theirs_win)
+                                                    theirs_win, outside=True)
                 if merged is not None:
                     graph, new = merged, merged.to_dict()
             over = theirs if merged is not None else None
@@ -310,7 +310,7 @@ class ProjectStore:
             version = edits + 1
             changes = savelog.diff(theirs.to_dict() if theirs is not None else {}, new)
             line = {"version": version, "based_on": based_on, "time": round(time.time(), 3),
-                    "edit": edit.record(), "changes": changes[:200],
+                    "edit": edit.record(), "changes": changes[:savelog.CHANGES_LOGGED],
                     "digest": savelog.digest(new)}
             if kept is not None:
                 line["kept"] = kept.id
@@ -338,19 +338,22 @@ class ProjectStore:
         return SetAside(str(kept), str(why))
 
     def _merged(self, folder: Path, based_on: int, previous: Graph, graph: Graph,
-                theirs: Graph, theirs_win: bool = False
+                theirs: Graph, theirs_win: bool = False, outside: bool = False
                 ) -> tuple[Graph | None, tuple[str, ...], str]:
         """``previous`` → ``graph`` laid over ``theirs``, what both changed (this edit's value
         taken there) and ""; or ``(None, (), why not)``: unless ``previous`` is the design saved
         as version ``based_on`` (by its digest in the log), the edits join (a node this edit
         changed was not removed there…) and the result has no problem that neither design
-        has."""
+        has. ``theirs`` is the saves logged since (their renames told by the log), or, with
+        ``outside``, a file changed outside LayerLoom (nothing logged)."""
         base = previous.to_dict()
-        logged = {line.get("version"): line.get("digest")
-                  for line in savelog.read_log(folder / savelog.LOG_NAME)}
+        lines = savelog.read_log(folder / savelog.LOG_NAME)
+        logged = {line.get("version"): line.get("digest") for line in lines}
         if logged.get(based_on) != savelog.digest(base):
             return None, (), "the design it was made on is not the one saved then"
-        laid = merge_or_why(base, graph.to_dict(), theirs.to_dict(), theirs_win=theirs_win)
+        renames = None if outside else savelog.renames_after(lines, based_on)
+        laid = merge_or_why(base, graph.to_dict(), theirs.to_dict(), theirs_win=theirs_win,
+                            renames=renames)
         if isinstance(laid, str):
             return None, (), laid
         joined, contested = laid

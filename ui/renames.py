@@ -22,14 +22,21 @@ from layerloom.graph.edit import fresh_id
 from .savelog import NODE_FIELDS
 
 
-def node_renames(base: dict, level: dict) -> dict[str, str]:
+def node_renames(base: dict, level: dict,
+                 logged: set[tuple[str, str]] | None = None) -> dict[str, str]:
     """The nodes of one level ``level`` renamed against ``base`` (old id → new id): a node of
     ``base`` not at its id in ``level`` (gone, or the id given to another block) and one of
     ``level`` not at its id in ``base`` alike in all but the id and what the inspector edits
     (their type, their place on the canvas: ``level`` may be several saves on, its params set
     since), each the only such match, the wires between the blocks that remain held; else, for
     one renamed and moved, of its type and holding every wire it had (one at least), or, rewired
-    too, one of them and the params, label and repeat it had."""
+    too, one of them and the params, label and repeat it had.
+
+    ``logged``: the pairs the saves between the two could have renamed
+    (:func:`~.savelog.renames_after`), where the save log tells. A block renamed and moved is
+    then one of them: a block deleted in one save and another of its type put on the wire it
+    left in a later one look the same, and were taken for it (what a tab then did to the
+    block deleted was done to the new one). None: not known."""
     was = _by_id(base.get("nodes", []))
     now = _by_id(level.get("nodes", []))
 
@@ -73,7 +80,8 @@ def node_renames(base: dict, level: dict) -> dict[str, str]:
 
     later = _one_to_one((old, new) for old in was if old not in now and old not in pairs
                         for new in now if new not in was and new not in pairs.values()
-                        and was[old].get("type") == now[new].get("type") and carried(old, new))
+                        and was[old].get("type") == now[new].get("type") and carried(old, new)
+                        and (logged is None or (old, new) in logged))
     return {**pairs, **later}
 
 
@@ -140,10 +148,11 @@ def nodes_renamed(level: dict, renames: dict[str, str]) -> dict:
     return out
 
 
-def renamed_as(old: dict, new: dict) -> dict:
+def renamed_as(old: dict, new: dict, logged: set[tuple[str, str]] | None = None) -> dict:
     """``old`` (a design) with the blocks ``new`` holds renamed (:func:`node_renames`) under
     their ids there, at the top level and inside each composite block: to tell what changed in
-    a block that was also renamed by the field, as the renamed block names it.
+    a block that was also renamed by the field, as the renamed block names it (``logged``: as
+    for :func:`node_renames`).
 
     >>> old = {"nodes": [{"id": "fc", "type": "Linear", "params": {"out_features": 5}}],
     ...        "edges": [{"source": "x", "target": "fc"}]}
@@ -152,29 +161,31 @@ def renamed_as(old: dict, new: dict) -> dict:
     >>> [n["id"] for n in renamed_as(old, new)["nodes"]]
     ['head']
     """
-    out = nodes_renamed(old, node_renames(old, new))
+    out = nodes_renamed(old, node_renames(old, new, logged))
     blocks, now = old.get("blocks"), new.get("blocks") or {}
     if isinstance(blocks, dict) and blocks:
         out = {**out, "blocks": {
-            name: nodes_renamed(block, node_renames(block, now[name]))
+            name: nodes_renamed(block, node_renames(block, now[name], logged))
             if isinstance(block, dict) and isinstance(now.get(name), dict) else block
             for name, block in blocks.items()}}
     return out
 
 
-def renamed_since(before: dict, sent: dict, now: dict) -> tuple[dict, dict]:
+def renamed_since(before: dict, sent: dict, now: dict,
+                  logged: set[tuple[str, str]] | None = None) -> tuple[dict, dict]:
     """``before`` (a level as a canvas showed it) and ``sent`` (the level the canvas made of it:
     a block moved, deleted, wired) with the blocks renamed since (``before`` → ``now``, by
     another tab) under their ids in ``now``, so that what the canvas did to a block is done to
     it as renamed. An id a renamed block took from a block gone since, or that the canvas gave
-    a block it added, goes to that other block's next free id.
+    a block it added, goes to that other block's next free id. ``logged``: as for
+    :func:`node_renames`.
 
     >>> before = {"nodes": [{"id": "a", "type": "ReLU"}], "edges": []}
     >>> moved = {"nodes": [{"id": "a", "type": "ReLU", "position": [5, 5]}], "edges": []}
     >>> renamed_since(before, moved, {"nodes": [{"id": "act", "type": "ReLU"}], "edges": []})[1]
     {'nodes': [{'id': 'act', 'type': 'ReLU', 'position': [5, 5]}], 'edges': []}
     """
-    renames = node_renames(before, now)
+    renames = node_renames(before, now, logged)
     if not renames:
         return before, sent
     given = set(renames.values())
@@ -192,7 +203,8 @@ def renamed_since(before: dict, sent: dict, now: dict) -> tuple[dict, dict]:
     return nodes_renamed(before, both), nodes_renamed(sent, {**both, **added})
 
 
-def renames_by_level(old: dict, new: dict) -> dict[str, str]:
+def renames_by_level(old: dict, new: dict,
+                     logged: set[tuple[str, str]] | None = None) -> dict[str, str]:
     """The blocks ``new`` (a design) renamed against ``old`` (:func:`node_renames`), at the top
     level and inside each composite block both hold, as the path of the block renamed
     (``nodes.<new id>``, ``blocks.<name>.nodes.<new id>`` inside one) → its old id.
@@ -206,7 +218,7 @@ def renames_by_level(old: dict, new: dict) -> dict[str, str]:
         for name, block in (old.get("blocks") or {}).items()]
     return {f"{prefix}nodes.{now}": was for prefix, before, after in levels
             if isinstance(before, dict) and isinstance(after, dict)
-            for was, now in node_renames(before, after).items()}
+            for was, now in node_renames(before, after, logged).items()}
 
 
 def grouped_by_level(old: dict, new: dict) -> dict[str, str]:

@@ -28,6 +28,7 @@ from typing import Any
 
 LOG_NAME = "saves.jsonl"
 NODE_FIELDS = ("params", "repeat", "label", "trainable")  # what only the inspector edits
+CHANGES_LOGGED = 200  # the most changes a save's line names
 
 
 @dataclass(frozen=True)
@@ -168,6 +169,42 @@ def structure(graph_dict: dict) -> str:
 
     blocks = {name: level(b) for name, b in (graph_dict.get("blocks") or {}).items()}
     return json.dumps({"top": level(graph_dict), "blocks": blocks}, sort_keys=True)
+
+
+def renames_after(lines: list[dict], version: int | None) -> set[tuple[str, str]] | None:
+    """The (old id, new id) pairs of blocks the saves logged after ``version`` (``lines``: the
+    save log) could have renamed: a save that removed a node and added one at the same level,
+    followed from save to save (``a`` renamed ``b``, then ``c``: ``(a, c)`` too). A block
+    deleted in one save and another added in a later one is no such pair. None where the log
+    cannot tell: ``version`` not logged, or a save whose changes the log cut short.
+
+    >>> log = [{"version": 1, "changes": []},
+    ...        {"version": 2, "changes": ["edges", "nodes.drop1-"]},
+    ...        {"version": 3, "changes": ["edges", "nodes.drop2+"]},
+    ...        {"version": 4, "changes": ["nodes.fc-", "nodes.head+"]}]
+    >>> renames_after(log, 1)
+    {('fc', 'head')}
+    """
+    if version is None or not any(line.get("version") == version for line in lines):
+        return None
+    became: dict[str, set[str]] = {}  # a node's path at ``version`` → the paths it may have
+    for line in lines:
+        if not isinstance(line.get("version"), int) or line["version"] <= version:
+            continue
+        changes = line.get("changes")
+        if not isinstance(changes, list) or len(changes) >= CHANGES_LOGGED:
+            return None
+        nodes = [c for c in changes if isinstance(c, str) and "nodes." in c]
+        gone = [c[:-1] for c in nodes if c.endswith("-")]
+        came = [c[:-1] for c in nodes if c.endswith("+")]
+        for old, new in [(old, new) for old in gone for new in came
+                         if old.rpartition("nodes.")[0] == new.rpartition("nodes.")[0]]:
+            became.setdefault(old, {old})
+            for paths in became.values():
+                if old in paths:
+                    paths.add(new)
+    return {(old.rpartition("nodes.")[2], new.rpartition("nodes.")[2])
+            for old, paths in became.items() for new in paths if new != old}
 
 
 def read_log(path) -> list[dict]:

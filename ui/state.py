@@ -548,13 +548,16 @@ class DesignerState:
             self._rebase_history(undo, redo, made_on, now)
 
     def _rebase_history(self, undo: list[Step], redo: list[Step], old: dict, new: dict,
-                        told: Callable[[set[str]], set[str]] | None = None) -> bool:
+                        told: Callable[[set[str]], set[str]] | None = None,
+                        logged: set[tuple[str, str]] | None = None) -> bool:
         """``undo`` and ``redo`` (made on ``old``) laid over ``new``, another tab's save, made
         this tab's history; the steps that no longer join it are said (:meth:`_tell_dropped`),
         and the fields they leave as the other tab set them (:meth:`_tell_left`), less those
-        ``told`` (given their names) says it told itself. True when anything was said."""
-        self.undo_stack[:], undo_dropped, undo_left = _rebased(undo, old, new)
-        self.redo_stack[:], redo_dropped, redo_left = _rebased(redo, old, new)
+        ``told`` (given their names) says it told itself. True when anything was said.
+        ``logged``: the renames the save log allows from ``old`` to ``new``
+        (:meth:`_logged_renames`)."""
+        self.undo_stack[:], undo_dropped, undo_left = _rebased(undo, old, new, logged)
+        self.redo_stack[:], redo_dropped, redo_left = _rebased(redo, old, new, logged)
         # the values told first: a step that only set those the save removed is said there
         said = told({_field_words(f) for f in [*undo_left, *redo_left]}) if told else set()
         self._tell_dropped("Undo", undo_dropped, len(undo))
@@ -751,25 +754,26 @@ class DesignerState:
         self.notices = [n for n in self.notices if n.about != about]
         self.banners = [(k, n) for k, n in self.banners if n.about != about]
 
-    def _follow_renames(self, before: Graph) -> None:
+    def _follow_renames(self, before: Graph, logged: set[tuple[str, str]] | None) -> None:
         """The selection kept on the blocks another tab renamed since ``before`` (the design
-        shown until now): the inspector stays on the block being edited, which it closed, as
-        if the block were gone. The values this tab set in them follow too (:attr:`own`), so
-        that a later save replacing one is still told."""
-        self._own_follow(before.to_dict(), self.graph.to_dict())
+        shown until now; ``logged``: the renames the save log allows since,
+        :meth:`_logged_renames`): the inspector stays on the block being edited, which it
+        closed, as if the block were gone. The values this tab set in them follow too
+        (:attr:`own`), so that a later save replacing one is still told."""
+        self._own_follow(before.to_dict(), self.graph.to_dict(), logged)
         uses = list(self.uses)
         for depth, use in enumerate(uses[:len(self.path)]):  # the block opened, renamed
             try:
                 uses[depth] = node_renames(edit.get_level(before, self.path[:depth]),
-                                           edit.get_level(self.graph, self.path[:depth])
-                                           ).get(use, use)
+                                           edit.get_level(self.graph, self.path[:depth]),
+                                           logged).get(use, use)
             except GraphError:
                 break
         self.uses = tuple(uses)
         if not self.selected:
             return
         try:
-            renames = node_renames(edit.get_level(before, self.path), self.level())
+            renames = node_renames(edit.get_level(before, self.path), self.level(), logged)
         except GraphError:  # the level is gone: _fix_view closes it
             return
         if any(s in renames for s in self.selected):
@@ -803,7 +807,7 @@ class DesignerState:
                        f"(what it held)." if came else
                        f"deleted it. The canvas shows {where} now."))
 
-    def _own_follow(self, old: dict, new: dict) -> None:
+    def _own_follow(self, old: dict, new: dict, logged: set[tuple[str, str]] | None) -> None:
         """:attr:`own`'s field paths of the blocks another tab's save (``old`` → ``new``)
         renamed, at the top level and in each composite block, or grouped into a new composite
         block, under the paths the blocks have now (``nodes.conv2.params.p`` →
@@ -813,7 +817,7 @@ class DesignerState:
             return
         # each block's path in ``old`` → its path in ``new``
         renamed = {f"{key.rpartition('nodes.')[0]}nodes.{was}": key
-                   for key, was in renames_by_level(old, new).items()}
+                   for key, was in renames_by_level(old, new, logged).items()}
         # a block this tab renamed that the other tab renamed again: the name is theirs now
         self.own_ids = {key: was for key, was in self.own_ids.items() if key not in renamed}
         moved = {**grouped_by_level(old, new), **renamed}
@@ -874,12 +878,13 @@ class DesignerState:
             self._own_renames(previous.to_dict(), mine)
         if saved.merged is not None:
             self.graph = saved.merged
-            self._follow_renames(intended)
+            logged = self._logged_renames(since)
+            self._follow_renames(intended, logged)
             self._leave_gone_block(intended)
             # laid over the other tab's save: fields this tab set earlier that the other tab
             # changed since now hold its value (this edit's own fields win where both changed,
             # or moved with their block: a param set inside a block the other tab ungrouped)
-            self._tell_replaced(intended, saved.merged, since, made)
+            self._tell_replaced(intended, saved.merged, since, made, logged=logged)
             if saved.outside:
                 self.notify("warning" if saved.contested else "note",
                             "This design's file (graph.json) was changed outside LayerLoom "
@@ -941,7 +946,8 @@ class DesignerState:
             return False
         self.merged_over = None
         self.graph = project.graph
-        self._follow_renames(before)
+        logged = self._logged_renames(since)
+        self._follow_renames(before, logged)
         self._leave_gone_block(before)
         self.revision += 1
         structural = savelog.structure(old) != savelog.structure(new)
@@ -956,12 +962,13 @@ class DesignerState:
         # made are followed)
         self._rebase_history(
             list(self.undo_stack), list(self.redo_stack), old, new,
-            told=lambda left: self._tell_replaced(before, project.graph, since, left=left))
+            told=lambda left: self._tell_replaced(before, project.graph, since, left=left,
+                                                  logged=logged), logged=logged)
         return True
 
     def _tell_replaced(self, mine: Graph, saved: Graph, since: int,
-                       made: set[str] = frozenset(), left: set[str] = frozenset()
-                       ) -> set[str]:
+                       made: set[str] = frozenset(), left: set[str] = frozenset(),
+                       logged: set[tuple[str, str]] | None = None) -> set[str]:
         """Say which values this tab's edits set (in ``mine``, the design it showed) another
         tab's save replaced in ``saved``, naming both values and the snapshot that keeps this
         tab's version: one the other tab's save kept (after version ``since``), else one taken
@@ -972,7 +979,7 @@ class DesignerState:
         # new composite block, as :attr:`own` names them (followed already): a value replaced
         # in a block renamed or grouped too went untold
         new = saved.to_dict()
-        old = grouped_as(renamed_as(mine.to_dict(), new), new)
+        old = grouped_as(renamed_as(mine.to_dict(), new, logged), new)
         changed = savelog.diff(old, new)
         # and a value whose block that save removed (the diff names the block, not the value)
         changed += [path for path in self.own if path not in changed
@@ -1320,7 +1327,7 @@ class DesignerState:
         try:
             if rev is not None:
                 return rev, self._replay(sent, edit.get_level(self.designs[rev], self.path),
-                                         event)
+                                         event, self._logged_renames(self.designs[rev]))
             made_on = self._gone_base(event)
             if made_on is not None:
                 return None, self._replay(sent, made_on, event)
@@ -1341,9 +1348,26 @@ class DesignerState:
         digest = _version_parts(event.get("base"))[3]
         return level if digest and _level_digest(level) == digest else None
 
-    def _replay(self, sent: dict, made_on: dict, event: dict) -> dict:
+    def _logged_renames(self, since: int | Graph) -> set[tuple[str, str]] | None:
+        """The blocks the saves after version ``since`` (or after the design ``since``, one
+        this tab showed, was saved) could have renamed, as the save log tells
+        (:func:`~.savelog.renames_after`); None where it does not."""
+        try:
+            lines = self.store.save_log(self.project_id)
+        except (OSError, ProjectError):
+            return None
+        if isinstance(since, Graph):
+            digest = savelog.digest(since.to_dict())
+            saved = [line["version"] for line in lines
+                     if line.get("digest") == digest and isinstance(line.get("version"), int)]
+            since = max(saved, default=None)
+        return savelog.renames_after(lines, since)
+
+    def _replay(self, sent: dict, made_on: dict, event: dict,
+                logged: set[tuple[str, str]] | None = None) -> dict:
         """The level now with what ``sent`` changed from ``made_on``, the level its base names
-        (see :meth:`_replayed`); ValueError when it does not fit."""
+        (see :meth:`_replayed`; ``logged``: the renames the save log allows since, see
+        :func:`~.renames.node_renames`); ValueError when it does not fit."""
         # what the canvas showed when it made the change: the level of its last change since
         # its base (its own changes it holds), else the level it was made on
         base_seq = event.get("baseSeq")
@@ -1352,7 +1376,7 @@ class DesignerState:
         before = self.sent_levels[max(own)] if own else made_on
         now = edit.get_level(self.graph, self.path)
         # blocks another tab renamed since: what the change did to one is done to it renamed
-        before, sent = renamed_since(before, sent, now)
+        before, sent = renamed_since(before, sent, now, logged)
         was = {n["id"]: n for n in before["nodes"]}
         nodes = {n["id"]: n for n in now["nodes"]}
         sent = fresh_ids_for_added(sent, was, nodes)  # another tab added one of that id
@@ -1477,7 +1501,8 @@ def _edit_of(change: Callable[..., Any], args: tuple, kwargs: dict, base: int) -
     return Edit("designer", name, base=base)
 
 
-def _rebased(steps: list[Step], old: dict, new: dict
+def _rebased(steps: list[Step], old: dict, new: dict,
+             logged: set[tuple[str, str]] | None = None
              ) -> tuple[list[Step], list[tuple[Step, str]], dict[str, Any]]:
     """Undo (or redo) steps made on ``old`` laid over ``new`` (another tab's save), each
     still taking back what it did, and the steps that no longer join it, newest first, each
@@ -1493,7 +1518,7 @@ def _rebased(steps: list[Step], old: dict, new: dict
     left: dict[str, Any] = {}
     made_on, laid_on = old, new  # the design the next step was made on, and that one as laid
     for step in reversed(steps):  # the next step first: each is made on the one after it
-        laid = merge_or_why(made_on, step.graph, laid_on, theirs_win=True)
+        laid = merge_or_why(made_on, step.graph, laid_on, theirs_win=True, renames=logged)
         if isinstance(laid, str):
             dropped.append((step, laid, set(savelog.diff(made_on, step.graph))))
         else:

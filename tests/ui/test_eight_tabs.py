@@ -28,10 +28,12 @@ from .many_tabs import Tabs, unaccounted
 #     (test_ungroup_nested_keeps_inside_edits)
 # 369 into an undo of a group another tab grouped again (test_ungroup_of_a_group_regrouped)
 # 423 into a rename told where a block was put on the renamed block's wire (test_renames)
+# 415 into a block deleted and another put on its wire taken for it renamed
+#     (test_deleted_then_new_on_its_wire)
 # 518 into a value set on a block another tab grouped, replaced inside the group by a third
 #     (test_value_grouped_then_replaced)
-@pytest.mark.parametrize("seed", [3, 11, 19, 56, 87, 119, 181, 226, 248, 253, 311, 369, 423,
-                                  518])
+@pytest.mark.parametrize("seed", [3, 11, 19, 56, 87, 119, 181, 226, 248, 253, 311, 369, 415,
+                                  423, 518])
 def test_eight_tabs_editing_one_design_lose_and_alter_nothing_unsaid(tmp_path, seed):
     tabs = Tabs(ProjectStore(tmp_path), load_template("seed-cnn"), tabs=8, seed=seed)
     for _ in range(150):
