@@ -12,7 +12,9 @@ import errno
 import importlib
 import importlib.util
 import logging
+import os
 from collections.abc import Callable
+from pathlib import Path
 
 import streamlit as st
 
@@ -94,6 +96,27 @@ def unopened_home(exc: Exception) -> str:
             f"folder you can write to and restart.")
 
 
+# set by `layerloom app` to the home it made, named but not there (layerloom/cli/app.py)
+HOME_MADE_ENV = "LAYERLOOM_HOME_MADE"
+_TOLD_HOME_MADE = "layerloom.told_home_made"
+
+
+def home_made_notice() -> None:
+    """Once a session, where ``layerloom app`` made the home it was given (named but not there:
+    a mistyped path most likely), that the home is new: another home's projects and runs are
+    not shown here."""
+    made = os.environ.get(HOME_MADE_ENV)
+    if not made or st.session_state.get(_TOLD_HOME_MADE):
+        return
+    if Path(made) != projects.home().absolute():
+        return
+    st.session_state[_TOLD_HOME_MADE] = True
+    st.toast(f"LayerLoom's home {plain(made)} did not exist when the app started: it was made "
+             f"new and empty, so projects and runs kept in another home are not shown. If you "
+             f"meant another folder, stop the app and start it with --home set to that folder.",
+             icon=":material/create_new_folder:", duration="infinite")
+
+
 def main() -> None:
     st.set_page_config(page_title="LayerLoom", page_icon=favicon(), layout="wide",
                        initial_sidebar_state="collapsed")
@@ -107,6 +130,7 @@ def main() -> None:
         st.error(unopened_home(exc))
         return
     session.browser_cookie()  # a browser that came without its id gets one
+    home_made_notice()
     # The canvas's unanswered events, whichever page this run draws: a block dropped just before
     # a click on another page's link reaches Python with that click's run, and the designer's
     # canvas is not drawn there (its events would be gone at the end of the run).

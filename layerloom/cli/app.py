@@ -35,6 +35,9 @@ from pathlib import Path
 
 from .common import EXIT_INVALID, EXIT_UNREADABLE, unusable_home
 
+# the home this command made (named, not there): the server's pages say so
+HOME_MADE_ENV = "LAYERLOOM_HOME_MADE"
+
 DEFAULT_PORT = 8501
 PORTS_TRIED = 100
 PORT_RACES = 5  # how often a port found free but taken as the server starts is tried past
@@ -264,12 +267,17 @@ def _wait_until_ready(child: subprocess.Popen, ready: Callable[[], bool],
 
 
 def cmd_app(args) -> int:
-    problem = unusable_home(args.home)
+    named = args.home or os.environ.get("LAYERLOOM_HOME")
+    made = bool(named) and not os.path.lexists(Path(named).expanduser())
+    problem = unusable_home(args.home)  # a home named but not there is made, and said
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return EXIT_UNREADABLE
     if args.home:  # the server's, and the runs it starts
         os.environ["LAYERLOOM_HOME"] = os.path.abspath(Path(args.home).expanduser())
+    os.environ.pop(HOME_MADE_ENV, None)
+    if made:  # the pages say it too: the terminal may be out of sight
+        os.environ[HOME_MADE_ENV] = os.path.abspath(Path(named).expanduser())
     unusable = host_problem(args.host)
     if unusable:
         print(f"error: --host {args.host}: not an address of this machine ({unusable})",

@@ -7,6 +7,7 @@ import argparse
 import errno
 
 import os
+import shlex
 import sys
 import traceback
 from dataclasses import dataclass, field
@@ -215,13 +216,44 @@ def home_problem(home: Path, *, writable: bool = True) -> str | None:
 def unusable_home(given: str | None, *, writable: bool = True) -> str | None:
     """The message (for an ``error:`` line, exit 2) where LayerLoom's home cannot be used:
     ``given`` (``--home``), else ``$LAYERLOOM_HOME``, else ``~/.layerloom``, named as the user
-    gave it; None where it can (it is made if missing)."""
+    gave it; None where it can (it is made if missing: one the user named only where it is to
+    be written, and said, see :func:`new_home`)."""
+    missing = new_home(given, reading=not writable)
+    if missing:
+        return missing
     shown = given or os.environ.get("LAYERLOOM_HOME") or str(Path.home() / ".layerloom")
     problem = home_problem(Path(shown).expanduser(), writable=writable)
     if problem is None:
         return None
     return (f"cannot use {shown} as LayerLoom's home: {problem}; set LAYERLOOM_HOME (or "
             f"--home) to a folder you can write")
+
+
+def new_home(given: str | None, *, reading: bool) -> str | None:
+    """Where the home the user named (``given``, ``--home``, else ``$LAYERLOOM_HOME``) is not
+    there, a mistyped path most likely: a command that reads runs from a ``--home`` gets the
+    message refusing it (for an ``error:`` line, exit 2), with how to make it; one that records
+    or saves makes it, saying so on stderr, and gets None. ``~/.layerloom``, the default, is
+    made without a word, and so is ``$LAYERLOOM_HOME`` where runs are only read (a new
+    checkout's ``export LAYERLOOM_HOME=$PWD/.layerloom``: 'no runs recorded in …' names it).
+
+    The folder was made silently, so a typo gave an empty home where the user's runs seemed
+    gone ('no runs recorded in …')."""
+    shown = given or os.environ.get("LAYERLOOM_HOME")
+    if not shown or (reading and not given):
+        return None
+    home = Path(shown).expanduser().absolute()
+    if os.path.lexists(home) or not next(p for p in home.parents if p.exists()).is_dir():
+        return None  # there, or under a file: home_problem says that
+    origin = "--home" if given else "LAYERLOOM_HOME"
+    if reading:
+        return (f"{origin} {shown}: no such folder, so no runs are there (check the path); "
+                f"to start a new, empty home there: mkdir -p {shlex.quote(shown)}")
+    if home_problem(home) is None:
+        print(f"note: {origin} {printable(shown)} did not exist: made it, a new, empty home "
+              f"(runs and projects kept in another home are not here: check the path if you "
+              f"meant one)", file=sys.stderr)
+    return None
 
 
 def missing_data_file(source: str) -> bool:

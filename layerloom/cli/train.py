@@ -19,7 +19,8 @@ from pathlib import Path
 
 from .common import (EXIT_INVALID, EXIT_UNREADABLE, add_set_option, error_code,
                      load_graph_or_template, load_valid_graph, missing_data_file,
-                     parse_variables, positive_count, print_error, unusable_home)
+                     new_home, parse_variables, positive_count, print_error,
+                     unusable_home)
 from . import signals
 from .data_words import cli_words
 from .graph_commands import parse_data_options, text_options
@@ -188,12 +189,16 @@ def _errors_in_words():
         raise UserError(str(exc)) from None
 
 
-def _store(args):
+def _store(args, *, reading: bool = True):
     """The runs database of ``--home`` (else the usual one); a home that is a file, or under
     one, or that cannot be written where it holds no database yet, is a UserError naming it
-    (exit 2), any other problem with the database one too."""
+    (exit 2), any other problem with the database one too. A home named but not there is
+    refused where runs are read (``reading``) and made, said, where one is recorded."""
     from layerloom.runtime.store import RunStore, StoreError, default_db
 
+    problem = new_home(args.home, reading=reading)
+    if problem:
+        raise UserError(problem, EXIT_UNREADABLE)
     path = Path(args.home) / "runs.db" if args.home else default_db()
     try:
         return RunStore(path)
@@ -533,7 +538,7 @@ def _train(args) -> int:
                 result, _ = run_training(graph, ds, config, variables=variables or None,
                                          sink=progress, control=control, dist=dist)
             else:
-                store = _store(args)
+                store = _store(args, reading=False)
                 run_id = store.create_run(args.name or graph.name, graph.to_dict(), spec,
                                           config.to_dict(), variables, status="running")
                 result = execute_run(store, run_id, dataset=ds, callback=progress,
@@ -877,7 +882,8 @@ def cmd_sweep(args) -> int:
             if code:
                 return code
         graph, config, ds = _graph_and_data(args)
-        store, control, variables = _store(args), Control(), _variables(args) or None
+        store, control, variables = (_store(args, reading=False), Control(),
+                                     _variables(args) or None)
         with _errors_in_words():
             spec = sweep_spec(graph, ds, config, args.param, trials=args.trials,
                               sampler=args.sampler, variables=variables)

@@ -27,8 +27,13 @@ def test_home_option_sets_the_servers_home(tmp_path, monkeypatch, started, capsy
     monkeypatch.setenv("LAYERLOOM_HOME", str(tmp_path / "elsewhere"))
     monkeypatch.chdir(tmp_path)
     assert main(["app", "--home", "mine"]) == 0
-    assert started == [str(tmp_path / "mine")]  # absolute: the server may change folder
+    assert started[0] == str(tmp_path / "mine")  # absolute: the server may change folder
     assert (tmp_path / "mine").is_dir()
+    assert capsys.readouterr().err == (  # a home named but not there is made, and said
+        "note: --home mine did not exist: made it, a new, empty home (runs and projects kept in "
+        "another home are not here: check the path if you meant one)\n"
+        "LayerLoom designer: http://127.0.0.1:8523 (Ctrl+C stops it)\n")
+    assert main(["app", "--home", "mine"]) == 0  # made: no word the next time
     assert capsys.readouterr().err == "LayerLoom designer: http://127.0.0.1:8523 (Ctrl+C stops it)\n"
 
 

@@ -25,6 +25,7 @@ def test_a_tilde_in_layerloom_home_is_the_users_home(tmp_path, monkeypatch, caps
 def test_a_tilde_in_the_home_option_is_the_users_home(tmp_path, monkeypatch, capsys):
     user, work = tmp_path / "user", tmp_path / "work"
     user.mkdir(), work.mkdir()
+    (user / "mine").mkdir()  # a --home that is not there is refused where runs are read
     monkeypatch.setenv("HOME", str(user))
     monkeypatch.chdir(work)
     assert main(["runs", "--home=~/mine"]) == 0
