@@ -8,7 +8,7 @@ import sys
 from layerloom.graph import summarize
 
 from .common import (EXIT_INVALID, EXIT_UNREADABLE, add_set_option, error_code,
-                     load_valid_graph, missing_data_file)
+                     load_valid_graph, missing_data_file, places)
 from .data_words import cli_words
 
 
@@ -69,8 +69,9 @@ def _validate_with_data(args, loaded) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_UNREADABLE
     fit = check_fit(loaded.graph, ds, loaded.variables, task=args.task)
-    for problem in fit.problems:
-        print(f"error: {problem}", file=sys.stderr)
+    place = places(args.graph, loaded.graph) if fit.problems else None
+    for problem in fit.problems:  # each with its node's place in the file, as a design's own
+        print(f"error: {problem}{place(problem) if place else ''}", file=sys.stderr)
     for note in [*ds.meta.get("notes", ()), *fit.notes]:  # how the file was read; advice
         print(f"note: {cli_words(note)}", file=sys.stderr)
     if fit.problems:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from .common import (EXIT_INVALID, EXIT_UNREADABLE, add_set_option, error_code,
                      load_graph_or_template, load_valid_graph, missing_data_file,
-                     new_home, parse_variables, positive_count, print_error,
+                     new_home, parse_variables, places, positive_count, print_error,
                      unusable_home)
 from . import signals
 from .data_words import cli_words
@@ -339,14 +339,15 @@ def _graph_and_data(args):
     with _errors_in_words():
         config = _config(args)
         ds, spec = _dataset(args, graph, _variables(args))
-    _check_fit(graph, ds, _variables(args), config, spec)
+    _check_fit(graph, ds, _variables(args), config, spec, args.graph)
     return graph, config, ds
 
 
-def _check_fit(graph, ds, variables: dict, config, spec: dict) -> None:
+def _check_fit(graph, ds, variables: dict, config, spec: dict, path: str | None = None) -> None:
     """UserError when the design does not fit the data (its Input the samples, its Output the
-    task), before any run is created: every problem with its fix, a variable's as ``--set``,
-    and for a table which column is the target and how to choose another."""
+    task), before any run is created: every problem with its fix, and the line of its node in
+    the design file at ``path``, a variable's as ``--set``, and for a table which column is
+    the target and how to choose another."""
     from layerloom.runtime.data.fit import check_fit
     from layerloom.runtime.data.target import target_note
 
@@ -358,9 +359,11 @@ def _check_fit(graph, ds, variables: dict, config, spec: dict) -> None:
     if fit.ok or not fit.design_ok:  # an invalid design is said where it is compiled
         return
     lines = []
+    place = places(path, graph) if path else None
     for problem in fit.problems:
         sets = " ".join(f"--set {c.variable}={c.value}" for c in problem.changes if c.variable)
-        lines.append(f"{problem}" + (f" On the command line: {sets}" if sets else ""))
+        lines.append(f"{problem}{place(problem) if place else ''}"
+                     + (f" On the command line: {sets}" if sets else ""))
     note = None if "target" in (spec.get("options") or {}) else target_note(ds)
     if note:
         lines.append(f"note: {note}")
@@ -525,7 +528,7 @@ def _train(args) -> int:
         ds, spec = _dataset(args, graph, variables)
     if getattr(args, "replace_head", False):
         _replace_head(graph, ds, args, variables)
-    _check_fit(graph, ds, variables, config, spec)  # refused before a run is recorded
+    _check_fit(graph, ds, variables, config, spec, args.graph)  # before a run is recorded
     with _errors_in_words():
         dist = init_from_env(config.device)
     main = dist is None or dist.is_main
