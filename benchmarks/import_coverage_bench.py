@@ -31,7 +31,9 @@ lecture GPT returning ``logits, None`` (``test_import_none_output.py``), ultraly
 patterns that still
 have no block, every template through ONNX, and users' own ONNX files that leave the image's
 height and width free (``tests/export/test_import_onnx_height_width.py``: a SegFormer-style
-stage that puts its tokens back into a map, run imported at 24x40). For each: whether it imports, the first blocker
+stage that puts its tokens back into a map; ``tests/export/test_import_onnx_convnext.py``: the
+official ConvNeXt, whose channels-first LayerNorm the exporter writes out with ``Pow``), each
+run imported at 24x40. For each: whether it imports, the first blocker
 otherwise, the block count, whether the parameter count matches, the largest output difference
 (on outputs of a real scale: the check wakes near-zero parameters), the import's time as a ratio
 to a baseline measured in the same run (one ``torch.fx`` trace of the same model), and whether
@@ -344,10 +346,13 @@ def main(argv=None) -> int:
         rows.append(_row(name, build, shape, dtype))
     if not args.no_onnx:
         heights = _load("test_import_onnx_height_width")  # users' files, height and width free
+        convnext = _load("test_import_onnx_convnext")
         with tempfile.TemporaryDirectory() as folder:
             rows += _onnx_file_rows(Path(folder), [
                 ("onnx, free height and width: segformer stage (tokens back to a map)",
-                 heights.MixStage)])
+                 heights.MixStage),
+                ("onnx, free height and width: convnext, official (its LayerNorm written out)",
+                 convnext.ConvNeXt)])
             rows += _onnx_rows(Path(folder), [int(o) for o in args.opsets.split(",")])
     head = ["architecture", "imports", "first blocker", "blocks", "params equal", "max diff",
             "time / baseline", "other size"]

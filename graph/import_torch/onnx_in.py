@@ -55,7 +55,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..errors import GraphError
-from ..modules import Recurrent
+from ..modules import LayerNorm2d, Recurrent
 from ..naming import node_names
 from .modules import float32_decimal, rule
 from .onnx_budget import OverBudget
@@ -1398,8 +1398,13 @@ class OnnxModule(nn.Module):
 
     def _layernorm(self, index: int, node) -> None:
         """LayerNorm written out (opsets before 17): ``x - mean``, its mean square, ``+ eps``,
-        ``Sqrt``, ``Div``, then the scale ``Mul`` and the shift ``Add``."""
-        if node.op_type != "ReduceMean" or not self._last_axis(node):
+        ``Sqrt``, ``Div``, then the scale ``Mul`` and the shift ``Add``; over the channels of
+        a ``[C, H, W]`` map (the official ConvNeXt's ``LayerNorm`` for
+        ``data_format="channels_first"``, its scale and shift ``[C, 1, 1]``), a LayerNorm2d."""
+        if node.op_type != "ReduceMean":
+            return
+        channels = self._channel_axis(node)
+        if not channels and not self._last_axis(node):
             return
         x, mean = node.input[0], node.output[0]
 
@@ -1417,7 +1422,8 @@ class OnnxModule(nn.Module):
                 not np.all(np.asarray(self.consts.get(self.nodes[square].input[1], 0)) == 2):
             return
         var = single(self.nodes[square].output[0], "ReduceMean")
-        if var is None or not self._last_axis(self.nodes[var]):
+        if var is None or not (self._channel_axis(self.nodes[var]) if channels
+                               else self._last_axis(self.nodes[var])):
             return
         add = single(self.nodes[var].output[0], "Add")
         if add is None:
@@ -1429,7 +1435,7 @@ class OnnxModule(nn.Module):
             return
         nodes = {index, sub, square, var, add, root, div}
         out, weight, bias = self.nodes[div].output[0], None, None
-        width = self.probes[0][x].shape[-1]
+        width = self.probes[0][x].shape[1 if channels else -1]
         for op in ("Mul", "Add"):
             after = single(out, op)
             users = self.consumers.get(out, [])
@@ -1437,16 +1443,17 @@ class OnnxModule(nn.Module):
                 break
             other = [i for i in self.nodes[after].input if i != out]
             if len(other) != 1 or other[0] not in self.consts or \
-                    np.asarray(self.consts[other[0]]).shape != (width,):
+                    np.asarray(self.consts[other[0]]).shape != ((width, 1, 1) if channels
+                                                               else (width,)):
                 break
             if op == "Mul":
-                weight = self.consts[other[0]]
+                weight = np.asarray(self.consts[other[0]]).reshape(-1)
             else:
-                bias = self.consts[other[0]]
+                bias = np.asarray(self.consts[other[0]]).reshape(-1)
             nodes.add(after)
             out = self.nodes[after].output[0]
-        norm = nn.LayerNorm(width, eps=_f32(eps[0]),
-                            elementwise_affine=weight is not None, bias=bias is not None)
+        norm = (LayerNorm2d if channels else nn.LayerNorm)(
+            width, eps=_f32(eps[0]), elementwise_affine=weight is not None, bias=bias is not None)
         if weight is not None:
             _set(norm.weight, weight)
             if bias is not None:
@@ -1510,14 +1517,26 @@ class OnnxModule(nn.Module):
                 return
         self._claim(index, norm, [x], out, nodes)
 
+    def _channel_axis(self, node) -> bool:
+        """A ``ReduceMean`` over the channels of a 4-D ``[batch, C, H, W]`` value, kept."""
+        rank, axes = self._reduced(node)
+        return rank == 4 and axes == [1]
+
     def _last_axis(self, node) -> bool:
+        rank, axes = self._reduced(node)
+        return rank is not None and axes == [rank - 1]
+
+    def _reduced(self, node) -> tuple[int | None, list[int] | None]:
+        """A reduction's input rank and the axes it reduces and keeps (counted from 0), or
+        None for what is not known (or not kept: ``keepdims=0``)."""
         a = _attr_dict(node)
         axes = a.get("axes")
         if axes is None and len(node.input) > 1 and node.input[1] in self.consts:
             axes = self.consts[node.input[1]]
         rank = self.probes[0][node.input[0]].ndim if node.input[0] in self.probes[0] else None
-        return axes is not None and rank is not None and a.get("keepdims", 1) == 1 and \
-            [int(d) % rank for d in np.asarray(axes).reshape(-1)] == [rank - 1]
+        if axes is None or rank is None or a.get("keepdims", 1) != 1:
+            return rank, None
+        return rank, [int(d) % rank for d in np.asarray(axes).reshape(-1)]
 
     def run(self, inputs: Sequence[Any]):
         env: dict[str, Any] = dict(zip(self.input_names, inputs))
@@ -1615,7 +1634,10 @@ _RANDOM = {"RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLi
 # ops that move values around without computing: walked through to find a layer's input
 _LAYOUT = {"Transpose", "Reshape", "Identity", "Squeeze", "Unsqueeze", "Flatten", "Cast"}
 _WHY = {"Shape": " (its value is used where no block takes a size)",
-        "Erf": " (outside GELU, x * 0.5 * (1 + Erf(x / √2)))"}
+        "Erf": " (outside GELU, x * 0.5 * (1 + Erf(x / √2)))",
+        "Pow": " (outside a LayerNorm written out, (x - mean) / Sqrt(mean((x - mean) ^ 2) + "
+               "eps) over the last axis or the channels, which imports as LayerNorm or "
+               "LayerNorm2d: write the norm so, or call F.layer_norm)"}
 
 
 def _outer_names(node) -> list[str]:
