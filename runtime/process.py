@@ -18,6 +18,7 @@ trials one after another as runs tagged with the sweep's id, and its end — com
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import subprocess
@@ -30,10 +31,11 @@ from typing import Any
 
 from layerloom.graph import validate
 
-from . import zygote
+from . import failure_note, zygote
 from .errors import TrainError
 from .runner import as_config, as_graph, attach_dataset, dataset_spec, refuse_misfit
-from .store import ACTIVE, Run, RunStore, died_reason, pid_alive, run_dead
+from .store import (ACTIVE, Run, RunStore, StoreError, _disk_full, died_reason, pid_alive,
+                    run_dead)
 
 # The processes this process started, by run id: polled to learn exit codes (and reaped, so
 # that finished runs leave no zombies behind).
@@ -137,11 +139,29 @@ def run_status(run_id: int, store: RunStore | None = None) -> Run:
         del _children[(str(store.path), run_id)]
         run = store.get(run_id)  # the process may have written its end just before exiting
         if run.status in ACTIVE:
-            store.set_status(run_id, "failed", died_reason(proc.pid, proc.returncode,
-                                                           run.resumable), pid=None)
+            return _died(store, run, proc.pid, proc.returncode)
     elif proc is None and run.status in ACTIVE and run_dead(run):
-        store.set_status(run_id, "failed", died_reason(run.pid, None, run.resumable), pid=None)
+        return _died(store, run, run.pid, None)
     return store.get(run_id)
+
+
+def _died(store: RunStore, run: Run, pid: int | None, returncode: int | None) -> Run:
+    """The run whose process ended without recording its end, failed: the reason it wrote in
+    its note where it could write nothing else (a full disk), else how the process ended.
+    Recorded where the database can be written; told all the same where it cannot."""
+    reason = failure_note.read(store.root / "runs" / str(run.id))
+    if reason is not None:
+        reason = f"{reason} (the process could not record it: its disk may be full)"
+    else:
+        reason = died_reason(pid, returncode, run.resumable)
+        if _disk_full(store.path):  # not even the note's room could be taken
+            reason += (f"; the disk that holds {store.root} is full, so it could record "
+                       f"nothing of why: free some space on it")
+    try:
+        store.set_status(run.id, "failed", reason, pid=None)
+    except StoreError:
+        return dataclasses.replace(run, status="failed", reason=reason, pid=None)
+    return store.get(run.id)
 
 
 def wait(run_id: int, timeout: float | None = None, store: RunStore | None = None,

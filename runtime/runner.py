@@ -362,15 +362,31 @@ def execute_run(store: RunStore, run_id: int, *, resume: bool = False, dataset=N
                                  checkpoint_path=path, resume_from=state, dist=dist,
                                  run_id=run_id)
     except BaseException as exc:
-        sink.flush()
-        reason = failure_reason(exc)
         status = "stopped" if isinstance(exc, KeyboardInterrupt) else "failed"
-        store.set_status(run_id, status, reason, pid=None)
-        log_failure(store, run_id, exc)
+        unrecorded = _record_failure(store, run_id, sink, status, exc)
+        if unrecorded:
+            exc.add_note(f"(it could not be recorded: {unrecorded})")
         raise
     sink.flush()
     record_result(store, run_id, result)
     return result
+
+
+def _record_failure(store: RunStore, run_id: int, sink, status: str,
+                    exc: BaseException) -> str | None:
+    """Record the run's end by ``exc``: its metrics so far, its status and reason, its
+    traceback. The error that kept them from being recorded, or None: it is never raised in
+    the place of ``exc`` (on a full disk every write fails, and the user was told that the
+    disk is full instead of why the run failed)."""
+    problem = None
+    for record in (sink.flush, lambda: store.set_status(run_id, status, failure_reason(exc),
+                                                        pid=None)):
+        try:
+            record()
+        except Exception as err:  # noqa: BLE001 - the first failure is the one to say
+            problem = problem or str(err)
+    log_failure(store, run_id, exc)
+    return problem
 
 
 def set_phase(store: RunStore, run_id: int, phase: str) -> None:

@@ -20,9 +20,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, help="change the planned number of epochs")
     args = parser.parse_args(argv)
 
+    from . import failure_note
     from .errors import RunNotFound
     from .events import Control
-    from .runner import execute_run
+    from .runner import execute_run, failure_reason
     from .store import RunStore
 
     control = Control()
@@ -33,11 +34,18 @@ def main(argv: list[str] | None = None) -> int:
     except RunNotFound as exc:
         print(exc, file=sys.stderr)
         return 2
+    # room for the reason, taken while the disk may have some (see failure_note)
+    note = failure_note.reserve(store.root / "runs" / str(args.run_id))
     try:
         execute_run(store, args.run_id, resume=args.resume, control=control, epochs=args.epochs)
     except BaseException as exc:  # recorded by execute_run; the traceback is in error.txt
-        print(f"run {args.run_id} failed: {exc}", file=sys.stderr)
+        failure_note.write(note, failure_reason(exc))
+        try:
+            print(f"run {args.run_id} failed: {exc}", file=sys.stderr, flush=True)
+        except OSError:  # its log is on a full disk too: the note says it
+            pass
         return 1
+    failure_note.clear(note)
     return 0
 
 
