@@ -10,9 +10,11 @@ line).
 
 from __future__ import annotations
 
+from functools import partial
+
 from torch import fx
 
-from .rewriting import calls
+from .rewriting import calls, replace, settled
 
 DETACHED = "detached"  # meta of a get_attr made here: how the model read it (".data")
 
@@ -29,18 +31,17 @@ def read_detached_weights(gm: fx.GraphModule) -> bool:
         if not how or not isinstance(source, fx.Node) or source.op != "get_attr" or \
                 source.target not in kept:
             continue
-        with gm.graph.inserting_before(node):
-            weight = gm.graph.get_attr(source.target)
-        weight.meta.update({k: v for k, v in node.meta.items() if k not in ("val",
+        replace(gm, node, partial(_mark, read=node, how=how), gm.graph.get_attr, source.target)
+        changed = True
+    return settled(gm, changed, lint=False)
+
+
+def _mark(made: list[fx.Node], read: fx.Node, how: str) -> None:
+    """The get_attr ``made`` for the detached ``read`` keeps its meta, and how it was read."""
+    for weight in made:
+        weight.meta.update({k: v for k, v in read.meta.items() if k not in ("val",
                                                                            "tensor_meta")})
         weight.meta[DETACHED] = how
-        node.replace_all_uses_with(weight)
-        gm.graph.erase_node(node)
-        changed = True
-    if changed:
-        gm.graph.eliminate_dead_code()
-        gm.recompile()
-    return changed
 
 
 def _detached_read(node: fx.Node) -> str | None:

@@ -21,11 +21,14 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import fx, nn
+
+from .rewriting import replace, settled
 
 # fx node meta: what the model's code wrote, for a node made from it (``einops.rearrange(x,
 # 'b n d -> (b n) d')``), which an import error names beside the reshape it could not import
@@ -95,18 +98,11 @@ def expand_rearrangements(gm: fx.GraphModule, values: dict[fx.Node, Any]) -> boo
         if expand is None or not isinstance(value, torch.Tensor):
             continue
         tracer = fx.proxy.GraphAppendingTracer(gm.graph)
-        before = set(gm.graph.nodes)
-        with gm.graph.inserting_before(node):
-            result = expand(fx.Proxy(source, tracer), value.ndim)
-        copy_origin(node, [n for n in gm.graph.nodes if n not in before], _written(gm, node))
-        node.replace_all_uses_with(result.node)
-        values[result.node] = values.get(node)  # the same tensor: a later call takes it
-        gm.graph.erase_node(node)
+        result = replace(gm, node, partial(copy_origin, node, written=_written(gm, node)),
+                         expand, fx.Proxy(source, tracer), value.ndim)
+        values[result] = values.get(node)  # the same tensor: a later call takes it
         changed = True
-    if changed:
-        gm.graph.eliminate_dead_code()
-        gm.recompile()
-    return changed
+    return settled(gm, changed, lint=False)
 
 
 def _expansion(gm: fx.GraphModule, node: fx.Node) -> Any:

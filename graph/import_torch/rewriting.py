@@ -1,5 +1,6 @@
 """What the rewrites of a traced graph before the import share (:mod:`.channels_first_norm`,
-:mod:`.causal_attention`): telling a call by its target, and erasing what a rewrite left
+:mod:`.causal_attention`, :mod:`.detached`, :mod:`.rearrangements`, :mod:`.written_out`):
+telling a call by its target, putting new nodes in one's place, and erasing what a rewrite left
 unused."""
 
 from __future__ import annotations
@@ -21,14 +22,31 @@ def erase_unused(graph: fx.Graph, node: fx.Node) -> None:
         erase_unused(graph, source)
 
 
-def settled(gm: fx.GraphModule, changed: bool) -> bool:
-    """``changed``, after a rewrite that changed ``gm``'s graph has been cleaned, checked and
-    compiled again."""
+def settled(gm: fx.GraphModule, changed: bool, *, lint: bool = True) -> bool:
+    """``changed``, after a rewrite that changed ``gm``'s graph has been cleaned, checked
+    (unless ``lint`` is false) and compiled again."""
     if changed:
         gm.graph.eliminate_dead_code()
-        gm.graph.lint()
+        if lint:
+            gm.graph.lint()
         gm.recompile()
     return changed
+
+
+def replace(gm: fx.GraphModule, node: fx.Node, mark: Callable[[list[fx.Node]], None],
+            build: Callable[..., Any], *args: Any) -> fx.Node:
+    """Put what ``build(*args)`` adds to ``gm``'s graph, written before ``node``, in ``node``'s
+    place: ``mark`` is given the nodes added (to carry what they need of ``node``'s meta),
+    every use of ``node`` then takes the node ``build`` returns (or its proxy's), and ``node``
+    is erased. That node. Where a pass has replaced any, :func:`settled` tidies the graph."""
+    before = set(gm.graph.nodes)
+    with gm.graph.inserting_before(node):
+        result = build(*args)
+    result = result.node if isinstance(result, fx.Proxy) else result
+    mark([n for n in gm.graph.nodes if n not in before])
+    node.replace_all_uses_with(result)
+    gm.graph.erase_node(node)
+    return result
 
 
 def calls(node: Any, targets: tuple) -> bool:

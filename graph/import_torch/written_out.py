@@ -19,6 +19,7 @@ the map out have no rewrite: the import refuses them, naming the call and what t
 from __future__ import annotations
 
 import operator
+from functools import partial
 from typing import Any
 
 import torch
@@ -26,7 +27,7 @@ import torch.nn.functional as F
 from torch import fx, nn
 
 from .rearrangements import copy_origin
-from .rewriting import calls, fuse_sums
+from .rewriting import calls, fuse_sums, replace, settled
 
 _ADDCMUL = (torch.addcmul, "addcmul")
 
@@ -41,17 +42,10 @@ def write_out(gm: fx.GraphModule, values: dict[fx.Node, Any]) -> bool:
         if expand is None:
             continue
         tracer = fx.proxy.GraphAppendingTracer(gm.graph)
-        before = set(gm.graph.nodes)
-        with gm.graph.inserting_before(node):
-            result = expand(lambda n, t=tracer: fx.Proxy(n, t) if isinstance(n, fx.Node) else n)
-        copy_origin(node, [n for n in gm.graph.nodes if n not in before], _written(gm, node))
-        node.replace_all_uses_with(result.node)
-        gm.graph.erase_node(node)
+        replace(gm, node, partial(copy_origin, node, written=_written(gm, node)), expand,
+                lambda n, t=tracer: fx.Proxy(n, t) if isinstance(n, fx.Node) else n)
         changed = True
-    if changed:
-        gm.graph.eliminate_dead_code()
-        gm.recompile()
-    return changed
+    return settled(gm, changed, lint=False)
 
 
 def scale_shift(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
