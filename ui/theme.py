@@ -24,6 +24,16 @@ div:has(> .st-key-keep_typing), .st-key-keep_typing { display: none; }
 /* room for the canvas: less padding above the page, but enough that the project bar, the
    page's first row, clears the navigation bar over it (60 px high) by 7 px on every page */
 .block-container { padding-top: 4.2rem; padding-bottom: 1.5rem; }
+/* a window narrower than 1300 px: the page's sides as the navigation bar's (1rem, not
+   Streamlit's 5rem), the project bar's gaps and picker narrower, so that the bar keeps to one
+   line (at 1024 px its Snapshots and Dark theme went onto a second) and the canvas is wide
+   enough for a template's three columns at the readable zoom (resnet-mini's third was cut) */
+@media (max-width: 1299.98px) {
+  .block-container { padding-left: 1rem !important; padding-right: 1rem !important; }
+  .st-key-appbar { gap: 0.5rem !important; }
+  .st-key-appbar [class*="st-key-project-"] { flex: 0 0 200px !important;
+    width: 200px !important; }
+}
 /* an element that only runs a script (the browser's id cookie, set on a first visit) takes no
    room, nor a gap: the project bar stood 16 px lower on a first visit than on any later one,
    where its top was under the navigation bar */
