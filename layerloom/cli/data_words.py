@@ -39,6 +39,8 @@ _WORDS = [
     (re.compile(r"(?<=with )(kind|target)=(\w+)"), lambda m: _option(m[1], m[2])),
     (re.compile(r"raise max_categories\b"), lambda m: "raise it with --data-option "
                                                       "max_categories=N"),
+    (re.compile(r"(?<![\w-])leave_out_broken=True\b"),
+     lambda m: _option("leave_out_broken", "true")),
 ]
 
 
@@ -53,6 +55,8 @@ def cli_words(message: str) -> str:
     'to read them as numbers, set --data-option numbers=zip (or --data-option task=regression)'
     >>> cli_words("load the file with kind='text' if it holds free text; with target=NAME")
     'load the file with --data-option kind=text if it holds free text; with --data-option target=NAME'
+    >>> cli_words("or leave them out with leave_out_broken=True (named in the notes)")
+    'or leave them out with --data-option leave_out_broken=true (named in the notes)'
     """
     for pattern, words in _WORDS:
         message = pattern.sub(words, message)

@@ -11,6 +11,7 @@ from pathlib import Path
 from .csvfile import Table, read_table
 from .dataset import Dataset
 from .errors import DataError
+from . import broken
 from .images import load_image_zip
 from .npz import load_npz
 from .options import Option, resolve
@@ -139,6 +140,7 @@ FILE_KINDS = (
                "images' own size if they all share one, else 28×28)", min=1, max=4096),
         Option("color", "choice", "auto", "grayscale (1 channel) or rgb (3); auto: rgb when "
                "any image has colour", choices=("auto", "grayscale", "rgb")),
+        broken.OPTION,
     ), load_image_zip),
 )
 

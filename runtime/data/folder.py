@@ -32,9 +32,11 @@ from PIL import Image
 from .cutshort import cut_short, file_ends_whole
 from .dataset import Dataset
 from .errors import DataError, budget, over_budget
-from .images import (DEFAULT_SIZE, FIX, GRAY_MODES, JUNK, MAX_IMAGE_PIXELS, READ, SUFFIXES,
-                     eight_bit, left_out_note, orientation, pages, pages_note, read_each,
-                     reading_notes, texts_hint, unreadable, upright, upright_size)
+from . import broken as broken_images
+from .broken import FIX, broken_note, emptied, read_each
+from .images import (DEFAULT_SIZE, GRAY_MODES, JUNK, MAX_IMAGE_PIXELS, READ, SUFFIXES,
+                     eight_bit, left_out_note, orientation, pages, pages_note, reading_notes,
+                     texts_hint, unreadable, upright, upright_size)
 from .layout import first_nested, nested_classes
 from .options import Option
 from .split import SplitSpec
@@ -58,6 +60,7 @@ OPTIONS = (
            "(keeps proportions); stretch: scale each side to fit", choices=("crop", "stretch")),
     Option("stats_sample", "int", 1000, "training images decoded to fit the normalisation",
            min=1, max=1_000_000),
+    broken_images.OPTION,
 )
 
 
@@ -393,24 +396,36 @@ def _worker_init(_worker_id: int) -> None:
 
 def load_image_folder(path: Path, spec: SplitSpec, *, image_size: tuple[int, int] | None = None,
                       color: str = "auto", resize: str = "crop",
-                      stats_sample: int = 1000) -> Dataset:
+                      stats_sample: int = 1000, leave_out_broken: bool = False) -> Dataset:
     """A Dataset whose splits' ``x`` are :class:`ImageFiles` (decoded when indexed), images
-    ``[C, H, W]`` standardised per channel with statistics fitted on a sample of train."""
+    ``[C, H, W]`` standardised per channel with statistics fitted on a sample of train.
+    Images that cannot be read refuse the folder, every one named, unless
+    ``leave_out_broken``: then they are left out, and named in the notes."""
     path = Path(path)
     root = folder_root(path) if path.is_dir() else path
     others: list[str] = []
     classes, files, labels = list_folder(path, others)
     step = max(1, len(files) // HEADER_SAMPLE)
-    looked = files if len(files) <= HEADER_CHECK else files[::step][:HEADER_SAMPLE]
-    checked = read_each(looked, lambda name: _header(root / name, name))  # each no image named
-    headers = checked[::step][:HEADER_SAMPLE] if looked is files else checked
+    whole = len(files) <= HEADER_CHECK  # every file's header read: each no image named
+    looked = files if whole else files[::step][:HEADER_SAMPLE]
+    broken: list[DataError] | None = [] if leave_out_broken else None
+    checked = read_each(looked, lambda name: _header(root / name, name), broken)
+    if broken:  # left out, as asked: from the files, their labels and the headers looked at
+        gone = {err.entry for err in broken}
+        kept = [i for i, name in enumerate(files) if name not in gone]
+        files, labels = [files[i] for i in kept], [labels[i] for i in kept]
+        looked = [name for name in looked if name not in gone]
+        counts = np.bincount(labels, minlength=len(classes))
+        emptied(classes, dict(zip(classes, counts.tolist())), broken, root)
+        step = max(1, len(files) // HEADER_SAMPLE)
+    headers = checked[::step][:HEADER_SAMPLE] if whole else checked
     sizes = {size for size, _, _ in headers}
     sampled = "sampled " if len(headers) < len(files) else ""
     said = reading_notes(sizes, [mode for _, mode, _ in headers], image_size, color,
                          f"{'cropped to fit (the centre kept)' if resize == 'crop' else 'stretched'}"
                          f" as each is read", sampled)
     said += pages_note([name for name, (_, _, n) in zip(looked, checked) if n > 1],
-                       "" if looked is files else "sampled ")
+                       "" if whole else "sampled ")
     if image_size is None:
         image_size = next(iter(sizes))[::-1] if len(sizes) == 1 else DEFAULT_SIZE
     if color == "auto":
@@ -430,11 +445,14 @@ def load_image_folder(path: Path, spec: SplitSpec, *, image_size: tuple[int, int
              **{name: {"size": len(index), "digest": _digest([files[i] for i in index])}
                 for name, index in zip(("train", "val", "test"), parts, strict=True)}}
     options = {"image_size": list(image_size), "color": color, "resize": resize,
-               "stats_sample": stats_sample}
+               "stats_sample": stats_sample, **({"leave_out_broken": True} if broken else {})}
     meta = {"color": color, "image_size": list(image_size), "streaming": True,
             "original_sizes": sorted([h, w] for w, h in sizes)[:20], "split": split,
             "options": options, "seed": spec.seed, "val_fraction": spec.val_fraction,
             "test_fraction": spec.test_fraction, "stratified": False, "files": len(files)}
+    if broken:
+        meta["broken"] = [str(err.entry) for err in broken[:1000]]
+    said += broken_note(broken or [])
     if said or others:
         meta["notes"] = said + left_out_note(others)
     return Dataset(name=path.name, task="classification",

@@ -19,11 +19,13 @@ import re
 import struct
 import zipfile
 import zlib
+from collections import Counter
 from pathlib import Path, PurePosixPath
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from .broken import FIX, broken_note, emptied, read_each
 from .build import assemble
 from .cutshort import truncated
 from .dataset import Dataset
@@ -44,15 +46,22 @@ JUNK = ("__MACOSX", "Thumbs.db", "desktop.ini")  # left by archivers and file br
 
 
 def load_image_zip(path: Path, spec: SplitSpec, *, image_size: tuple[int, int] | None,
-                   color: str) -> Dataset:
+                   color: str, leave_out_broken: bool = False) -> Dataset:
     """A Dataset of ``[C, H, W]`` images in [0, 1], standardised per channel on train.
 
     ``image_size`` (height, width) defaults to the images' own size when they all share one,
-    else 28×28; ``color`` "auto" is RGB when any image has colour (or a palette).
+    else 28×28; ``color`` "auto" is RGB when any image has colour (or a palette). Images that
+    cannot be read refuse the zip, every one named, unless ``leave_out_broken``: then they are
+    left out, and named in the notes.
     """
+    broken: list[DataError] | None = [] if leave_out_broken else None
     with _open(path) as archive:
         files, others = _image_entries(path, archive)
-        headers = read_each(files, lambda item: _header(path, archive, item[1]))
+        classes = sorted({name for name, _ in files})
+        headers = read_each(files, lambda item: _header(path, archive, item[1]), broken)
+        files = _kept(files, broken)
+        if broken:
+            emptied(classes, Counter(name for name, _ in files), broken, path)
         sizes = {upright_size(image) for image in headers}  # PIL sizes are (width, height)
         said = reading_notes(sizes, [im.mode for im in headers], image_size, color,
                              "resized to it (stretched where the proportions differ)")
@@ -61,24 +70,39 @@ def load_image_zip(path: Path, spec: SplitSpec, *, image_size: tuple[int, int] |
         if color == "auto":
             color = "grayscale" if all(im.mode in GRAY_MODES for im in headers) else "rgb"
         _check_pixels(path, headers, image_size, color)
-        pixels = np.stack(read_each(zip(files, headers, strict=True), lambda item: _pixels(
-            path, item[0][1], item[1], image_size, color)))
+        decoded = read_each(zip(files, headers, strict=True), lambda item: _pixels(
+            path, item[0][1], item[1], image_size, color), broken)
+        if broken:
+            headers = [h for (_, info), h in zip(files, headers)
+                       if entry_name(info) not in {err.entry for err in broken}]
+            files = _kept(files, broken)
+            emptied(classes, Counter(name for name, _ in files), broken, path)
+        pixels = np.stack(decoded)
     if pixels.ndim == 3:
         pixels = pixels[:, None]  # (N, 1, H, W)
     else:
         pixels = pixels.transpose(0, 3, 1, 2)  # (N, H, W, C) -> (N, C, H, W)
-    classes = sorted({name for name, _ in files})
     labels = np.array([classes.index(name) for name, _ in files])
     meta = {"color": color, "image_size": list(image_size),
             "original_sizes": sorted([h, w] for w, h in sizes)[:20]}
+    if broken:
+        meta["broken"] = [str(err.entry) for err in broken[:1000]]
     notes = said + _turned_note(sum(orientation(image) > 1 for image in headers))
     notes += pages_note([entry_name(info) for (_, info), image in zip(files, headers)
                          if pages(image) > 1])
-    notes += left_out_note(others)
+    notes += broken_note(broken or []) + left_out_note(others)
     if notes:
         meta["notes"] = notes
     return assemble(path.name, str(path), pixels, labels, spec, classes=classes, norm="channel",
                     scale=255.0, meta=meta)
+
+
+def _kept(files: list, broken: list[DataError] | None) -> list:
+    """``files`` (``(class, entry)``) without those whose image is ``broken``."""
+    if not broken:
+        return files
+    gone = {err.entry for err in broken}
+    return [item for item in files if entry_name(item[1]) not in gone]
 
 
 def reading_notes(sizes: set[tuple[int, int]], modes: list[str],
@@ -411,42 +435,3 @@ def _pixels(path: Path, info: zipfile.ZipInfo, image: Image.Image, size: tuple[i
             TypeError, KeyError, Image.DecompressionBombError) as err:  # truncated or corrupt
         raise DataError(f"cannot be decoded as an image ({unreadable(err)}); {FIX}", file=path,
                         entry=entry_name(info), unreadable=True) from None
-
-
-FIX = "remove it or replace it with a good copy, and load the data again"
-
-
-def read_each(items, read) -> list:
-    """``read(item)`` of every item; where images among them cannot be read, one DataError
-    for all, the first as its entry and the next four named, so that every file to fix is
-    known at once (one was named a load, then the next).
-
-    >>> def read(name):
-    ...     if name.startswith("bad"):
-    ...         raise DataError(f"cannot be read as an image (empty); {FIX}", file="pets",
-    ...                         entry=name, unreadable=True)
-    ...     return name
-    >>> try:
-    ...     read_each(["a.png", "bad1.png", "bad2.png"], read)
-    ... except DataError as err:
-    ...     print(err)
-    pets, entry 'bad1.png': cannot be read as an image (empty), nor can 'bad2.png' (2 files in all); remove them or replace them with good copies, and load the data again
-    """
-    out, bad = [], []
-    for item in items:
-        try:
-            out.append(read(item))
-        except DataError as err:
-            if not err.unreadable:
-                raise
-            bad.append(err)
-    if len(bad) == 1:
-        raise bad[0]
-    if bad:
-        first = bad[0]
-        others = ", ".join(repr(err.entry) for err in bad[1:5]) + (", …" if len(bad) > 5 else "")
-        raise DataError(f"{first.message.removesuffix('; ' + FIX)}, nor can {others} "
-                        f"({len(bad)} files in all); remove them or replace them with good "
-                        f"copies, and load the data again", file=first.file, entry=first.entry,
-                        unreadable=True)
-    return out

@@ -36,7 +36,8 @@ def test_every_file_that_is_no_image_is_named_as_the_folder_loads(tmp_path):
     assert str(refused.value).startswith("pets, entry 'dog/057.png': cannot be read as an image (")
     assert str(refused.value).endswith(
         "), nor can 'dog/058.png', 'dog/059.png' (3 files in all); remove them or replace "
-        "them with good copies, and load the data again")
+        "them with good copies, and load the data again, or leave them out with "
+        "leave_out_broken=True (named in the notes)")
 
 
 def test_one_file_that_is_no_image_is_named_alone(tmp_path):
@@ -44,7 +45,8 @@ def test_one_file_that_is_no_image_is_named_alone(tmp_path):
     (root / "dog" / "059.png").write_text("<html>Not Found</html>")
     with pytest.raises(DataError, match=r"^pets, entry 'dog/059\.png': cannot be read as an "
                                         r"image \(.*\); remove it or replace it with a good "
-                                        r"copy, and load the data again$"):
+                                        r"copy, and load the data again, or leave it out "
+                                        r"with leave_out_broken=True \(named in the notes\)$"):
         load_dataset(root)
     (root / "dog" / "059.png").unlink()
     assert len(load_dataset(root).classes) == 2
@@ -64,4 +66,5 @@ def test_a_zips_images_that_cannot_be_read_are_named_together(tmp_path):
                                          "as an image (")
     assert str(refused.value).endswith(
         "), nor can 'pets/dog/003.png' (2 files in all); remove them or replace them with "
-        "good copies, and load the data again")
+        "good copies, and load the data again, or leave them out with leave_out_broken=True "
+        "(named in the notes)")

@@ -120,7 +120,8 @@ def test_a_file_that_is_no_image_in_a_zip_is_said_without_pillows_objects(tmp_pa
     assert str(caught.value) == ("pets.zip, entry 'dog/notes.png': cannot be read as an image "
                                  "(not an image format Pillow knows (PNG, JPEG, GIF, BMP, TIFF, "
                                  "WebP…)); remove it or replace it with a good copy, and load "
-                                 "the data again")
+                                 "the data again, or leave it out with leave_out_broken=True "
+                                 "(named in the notes)")
 
 
 def test_a_file_that_is_no_image_in_a_folder_is_said_the_same_way(tmp_path):

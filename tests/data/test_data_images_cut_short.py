@@ -45,7 +45,7 @@ def test_an_image_cut_short_is_named_as_the_folder_loads(tmp_path, suffix, fmt):
         f"pets, entry 'dog/017.{suffix}': cannot be read as an image (the file is cut short: "
         f"it ends at {size:,} bytes, before its {fmt} data does, as a copy or a download "
         f"stopped part-way leaves it); remove it or replace it with a good copy, and load the "
-        f"data again")
+        f"data again, or leave it out with leave_out_broken=True (named in the notes)")
 
 
 def test_a_jpeg_with_data_after_its_end_loads(tmp_path):

@@ -150,7 +150,8 @@ def test_a_damaged_photo_among_fifty_is_named_with_what_to_do(tmp_path):
     message = str(caught.value)
     assert message.startswith("pets.zip, entry 'dog/07.jpg': cannot be ")
     assert message.endswith("; remove it or replace it with a good copy, and load the data "
-                            "again")
+                            "again, or leave it out with leave_out_broken=True (named in the "
+                            "notes)")
     assert "Traceback" not in message and " object at 0x" not in message
 
 

@@ -76,6 +76,13 @@ def could_not_read(choice: DataChoice | None, err: Exception) -> str:
     name = (choice.label or display_name(choice.source)) if choice is not None else \
         (file or "the data")
     text = friendly(err)
+    broken = _broken_remedy(choice, err)
+    if broken:  # images that cannot be read: every one named, and a way to train without them
+        many = broken["count"] > 1
+        return (f"Could not read {plain(name)}: {plain(f'{err.entry}: ' + err.fault)}. Remove "
+                f"{'them' if many else 'it'} or put back good cop{'ies' if many else 'y'}, or "
+                f"leave {'them' if many else 'it'} out with the button here (or **leave out "
+                f"broken** below): the notes then name {'them' if many else 'it'}.")
     drop = _drop_remedy(choice, err)
     if _order_remedy(choice, err):  # dates whose day and month the values leave undecided
         column = getattr(err, "column", None)
@@ -110,6 +117,17 @@ def _drop_remedy(choice: DataChoice | None, err: Exception) -> list[str]:
     return [str(c) for c in remedy["drop"]]
 
 
+def _broken_remedy(choice: DataChoice | None, err: Exception) -> dict:
+    """``{"broken": names, "count": n}`` of the images of an uploaded zip or a folder that
+    cannot be read, where leaving them out gets the data past ``err``; else {}."""
+    remedy = getattr(err, "remedy", None) or {}
+    if choice is None or not remedy.get("leave_out_broken") or \
+            choice.source in _builtin_names():
+        return {}
+    return {"broken": [str(name) for name in remedy.get("broken", ())],
+            "count": int(remedy.get("count", len(remedy.get("broken", ()))))}
+
+
 def _order_remedy(choice: DataChoice | None, err: Exception) -> list[str]:
     """The ``date_order`` values that get an uploaded table past ``err``, where it says so."""
     remedy = getattr(err, "remedy", None) or {}
@@ -137,6 +155,10 @@ def offer_remedy(where, choice: DataChoice | None, err: Exception) -> None:
                           help="Sets this column's order under date order by column below "
                                "and reads the file again")
         return
+    broken = _broken_remedy(choice, err)
+    if broken:
+        _offer_leave_out(where, choice, broken)
+        return
     drop = _drop_remedy(choice, err)
     if not drop:
         return
@@ -148,6 +170,27 @@ def offer_remedy(where, choice: DataChoice | None, err: Exception) -> None:
 
     where.button(f"Drop {', '.join(drop)}", key="data.drop_column", on_click=apply,
                  help="Adds it to the drop box below and reads the file again without it")
+
+
+def _offer_leave_out(where, choice: DataChoice, broken: dict) -> None:
+    """The button that ticks **leave out broken** (the folder's or the zip's option, which the
+    user sees and can untick) and reads the data again; and the list of every broken file."""
+    source = Path(choice.source)
+    key = (f"data.opt.folder.{source.name}" if source.is_dir()
+           else f"data.opt.{display_name(choice.source)}") + ".leave_out_broken"
+    count = broken["count"]
+
+    def apply() -> None:
+        st.session_state[key] = True
+
+    where.button(f"Leave out the {count:,} broken image{'s' if count > 1 else ''}",
+                 key="data.leave_out_broken", on_click=apply, icon=":material/block:",
+                 help="Ticks leave out broken below and reads the data again without them; "
+                      "the notes name each one")
+    names = broken["broken"]
+    more = count - len(names)
+    with where.expander(f"The {count:,} image{'s' if count > 1 else ''} that cannot be read"):
+        st.text("\n".join(names) + (f"\n… and {more:,} more" if more > 0 else ""))
 
 
 def choose(state, pages: PagesState, slots: dict | None = None,
