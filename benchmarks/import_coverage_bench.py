@@ -20,6 +20,8 @@ Focus, GoogLeNet's ``transform_input``, TCN's last step,
 resized to another tensor's size (ResizeTo), ``tests/export/test_import_glu.py``: the TFT's gated
 residual network and Conformer's convolution module (``F.glu``, ``nn.GLU``),
 ``tests/export/test_import_perceiver.py``: a Perceiver's latent array (LearnedTokens),
+``tests/export/test_import_detr_decoder.py``: DETR's object queries, a learned embedding
+repeated over the batch, and its cross-attention to the encoder's memory,
 ``tests/export/test_import_users_images.py`` and ``test_import_users_sequences.py``: users' own
 models in their authors' style, milesial's U-Net with transposed convolutions, torchvision's
 MobileNetV3 block, the official ConvNeXt with its own LayerNorm, a VAE's encoder, a GRU tagger,
@@ -169,7 +171,9 @@ def _other_size(model, graph, state, shape, dtype="float32") -> str:
             got = compiled(x)
     except Exception as exc:  # noqa: BLE001 - a baked Reshape: the figure
         return f"no ({str(exc).splitlines()[-1][:40]})"
-    close = got.shape == expected.shape and torch.allclose(got, expected, atol=1e-4, rtol=1e-4)
+    pairs = list(zip(got, expected)) if isinstance(expected, tuple) else [(got, expected)]
+    close = all(g.shape == e.shape and torch.allclose(g, e, atol=1e-4, rtol=1e-4)
+                for g, e in pairs)  # each output (DETR's classes and boxes)
     if not close:
         return "no (outputs differ)"
     if len(bigger) == 3:
@@ -296,6 +300,7 @@ def main(argv=None) -> int:
     perceiver = _load("test_import_perceiver")
     images = _load("test_import_users_images")  # users' own models, in their authors' style
     sequences = _load("test_import_users_sequences")
+    detr = _load("test_import_detr_decoder")  # learned queries, cross-attention to the memory
     cases += [("torchvision-resnet (basic blocks)", basics.TinyResNet, (3, 16, 16)),
               ("torchvision-swin (V1)", swin.swin_tiny, (3, 16, 16)),
               ("text transformer (nn.TransformerEncoder)", basics.TextClassifier, (16,)),
@@ -339,7 +344,9 @@ def main(argv=None) -> int:
               ("tcn, locuslab (weight_norm, Chomp1d, dilations)", sequences.TemporalConvNet,
                (4, 20)),
               ("pointnet classifier (max over the points)", sequences.PointNetCls, (3, 32)),
-              ("vit, lucidrains (einops patches, class token)", sequences.ViT, (3, 16, 16))]
+              ("vit, lucidrains (einops patches, class token)", sequences.ViT, (3, 16, 16)),
+              ("detr decoder (queries repeated over the batch, cross-attention)",
+               detr.DETR, (3, 16, 16))]
     rows = []
     for name, build, shape in cases:
         dtype = "int64" if name.startswith("text") else "float32"

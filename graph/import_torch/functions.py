@@ -1068,6 +1068,27 @@ def _expand(ctx: Context, node: fx.Node) -> Const | Alias:
     return Const(const.path, const.tensor, rows=False)
 
 
+@rule("repeat")
+def _repeat(ctx: Context, node: fx.Node) -> Mapped | Const:
+    """A learned table repeated over the batch alone (DETR's object queries,
+    ``self.query_embed.weight.unsqueeze(0).repeat(B, 1, 1)``; a class token's
+    ``self.cls_token.repeat(B, 1, 1)``): the values it gives expanded over the batch, so it
+    imports as ``expand`` does. Any other repeat copies values no block copies."""
+    const = ctx.const(node.args[0])
+    counts = tuple(node.args[1:])
+    if len(counts) == 1 and isinstance(counts[0], (list, tuple)):
+        counts = tuple(counts[0])
+    if const is None or len(counts) != len(_shape(ctx, node)) or \
+            not isinstance(counts[0], fx.Node) or any(c != 1 for c in counts[1:]) or \
+            _shape(ctx, node)[0] != ctx.batch:
+        raise Unsupported("no LayerLoom block does this")
+    if node.users and not all(_calls_cat(u) for u in node.users):
+        learned = _learned_tokens(ctx, node, const)
+        if learned is not None:
+            return learned
+    return Const(const.path, const.tensor, rows=False)
+
+
 def _calls_cat(node: fx.Node) -> bool:
     return node.op == "call_function" and node.target in (torch.cat, torch.concat,
                                                           torch.concatenate)
@@ -1078,7 +1099,8 @@ def _learned_tokens(ctx: Context, node: fx.Node, const: Const) -> Mapped | None:
     the model's tokens (Perceiver's ``self.latents.unsqueeze(0).expand(b, -1, -1)``): a
     LearnedTokens block, fed the model's first input for its batch size."""
     shape = _shape(ctx, node)
-    sizes = node.args[1:] if node.op == "call_method" and node.target == "expand" else ()
+    sizes = node.args[1:] if node.op == "call_method" and node.target in ("expand", "repeat") \
+        else ()
     if len(sizes) == 1 and isinstance(sizes[0], (list, tuple)):
         sizes = tuple(sizes[0])
     if len(shape) != 3 or shape[0] != ctx.batch or const.tensor.numel() != shape[1] * shape[2] \
