@@ -37,7 +37,7 @@ from .broken import FIX, broken_note, emptied, read_each
 from .images import (DEFAULT_SIZE, GRAY_MODES, JUNK, MAX_IMAGE_PIXELS, READ, SUFFIXES,
                      eight_bit, left_out_note, orientation, pages, pages_note, reading_notes,
                      texts_hint, unreadable, upright, upright_size)
-from .layout import first_nested, nested_classes
+from .layout import below_note, first_nested, nested_classes
 from .options import Option
 from .split import SplitSpec
 
@@ -452,6 +452,7 @@ def load_image_folder(path: Path, spec: SplitSpec, *, image_size: tuple[int, int
             "test_fraction": spec.test_fraction, "stratified": False, "files": len(files)}
     if broken:
         meta["broken"] = [str(err.entry) for err in broken[:1000]]
+    said += below_note([tuple(name.split("/")[:2]) for name in files if name.count("/") > 1])
     said += broken_note(broken or [])
     if said or others:
         meta["notes"] = said + left_out_note(others)

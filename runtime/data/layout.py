@@ -8,6 +8,8 @@ classes "train" and "val" while the real classes were lost.
 
 from __future__ import annotations
 
+from collections import Counter
+
 from .errors import DataError
 
 SPLIT_NAMES = frozenset({"train", "training", "val", "valid", "validation", "dev", "test",
@@ -40,3 +42,22 @@ def nested_classes(shown: str, subfolders: list[str], *, file: str, zipped: bool
     return DataError(f"{shown} holds folders of images ({names}{more}), not images: each class "
                      f"folder must hold its images; if those folders are the classes, {point}",
                      file=file)
+
+
+def below_note(below: list[tuple[str, str]]) -> list[str]:
+    """The note for the images that lie in folders inside a class folder (``(class, its
+    sub-folder)`` for each), read as that class: a ``dog/rejected`` folder of pictures set
+    aside is trained on as dogs, which the user should know.
+
+    >>> print(*below_note([("dog", "more"), ("dog", "more"), ("cat", "old")]))
+    3 images lie in folders inside their class folder and are read as that class: dog/more (2), cat/old (1); move out any that are not of their class
+    """
+    if not below:
+        return []
+    counts = Counter(below)
+    shown = ", ".join(f"{name}/{sub} ({n:,})" for (name, sub), n in counts.most_common(5))
+    more = f" and {len(counts) - 5:,} more folders" if len(counts) > 5 else ""
+    many = len(below) > 1
+    return [f"{len(below):,} image{'s' if many else ''} lie{'' if many else 's'} in folders "
+            f"inside {'their' if many else 'its'} class folder and {'are' if many else 'is'} "
+            f"read as that class: {shown}{more}; move out any that are not of their class"]
