@@ -22,6 +22,8 @@ residual network and Conformer's convolution module (``F.glu``, ``nn.GLU``),
 ``tests/export/test_import_perceiver.py``: a Perceiver's latent array (LearnedTokens),
 ``tests/export/test_import_detr_decoder.py``: DETR's object queries, a learned embedding
 repeated over the batch, and its cross-attention to the encoder's memory,
+``tests/export/test_import_rotary.py`` and ``test_import_swin_windows.py``: RoPE and the original
+Swin's ``window_partition``, which no block holds, refused at their line saying what imports,
 ``tests/export/test_import_users_images.py`` and ``test_import_users_sequences.py``: users' own
 models in their authors' style, milesial's U-Net with transposed convolutions, torchvision's
 MobileNetV3 block, the official ConvNeXt with its own LayerNorm, a VAE's encoder, a GRU tagger,
@@ -301,6 +303,8 @@ def main(argv=None) -> int:
     images = _load("test_import_users_images")  # users' own models, in their authors' style
     sequences = _load("test_import_users_sequences")
     detr = _load("test_import_detr_decoder")  # learned queries, cross-attention to the memory
+    rotary = _load("test_import_rotary")  # no block: refused at the line, saying what imports
+    windows = _load("test_import_swin_windows")
     cases += [("torchvision-resnet (basic blocks)", basics.TinyResNet, (3, 16, 16)),
               ("torchvision-swin (V1)", swin.swin_tiny, (3, 16, 16)),
               ("text transformer (nn.TransformerEncoder)", basics.TextClassifier, (16,)),
@@ -346,7 +350,10 @@ def main(argv=None) -> int:
               ("pointnet classifier (max over the points)", sequences.PointNetCls, (3, 32)),
               ("vit, lucidrains (einops patches, class token)", sequences.ViT, (3, 16, 16)),
               ("detr decoder (queries repeated over the batch, cross-attention)",
-               detr.DETR, (3, 16, 16))]
+               detr.DETR, (3, 16, 16)),
+              ("rotary position embeddings (RoPE; no block)", rotary.RotaryAttention, (12, 16)),
+              ("swin, original window_partition by hand (no block)", windows.SwinBlock,
+               (3, 32, 32))]
     rows = []
     for name, build, shape in cases:
         dtype = "int64" if name.startswith("text") else "float32"

@@ -974,7 +974,8 @@ def _reshape(ctx: Context, node: fx.Node) -> Mapped | Alias | Const:
     before, after = _shape(ctx, x), _shape(ctx, node)
     if after[:1] != (ctx.batch,):
         raise Unsupported(f"it reshapes [{', '.join(map(str, before))}] (batch first) to "
-                          f"[{', '.join(map(str, after))}], moving the batch dimension")
+                          f"[{', '.join(map(str, after))}], moving the batch dimension"
+                          + (_WINDOWS if _windows(before, after, ctx.batch) else ""))
     if after == before:
         return Alias(x)
     if len(after) == 1:
@@ -1000,6 +1001,22 @@ def _reshape(ctx: Context, node: fx.Node) -> Mapped | Alias | Const:
         return Mapped("Unflatten", {"dim": dim - 1, "sizes": sizes}, [x])
     return Mapped("Reshape", {"shape": [size if said is None else said
                                         for size, said in zip(after[1:], free)]}, [x])
+
+
+_WINDOWS = ("; it makes a map's windows samples of the batch (Swin's window_partition), which "
+            "no block does: the ShiftedWindowAttention block partitions a [H, W, C] map into "
+            "windows, attends within each and puts them back itself, so call torchvision's "
+            "ShiftedWindowAttention(dim, window_size=[w, w], shift_size=[s, s], num_heads) "
+            "(or its SwinTransformerBlock) on the [B, H, W, C] map in place of window_partition, "
+            "the attention and window_reverse")
+
+
+def _windows(before: tuple[int, ...], after: tuple[int, ...], batch: int) -> bool:
+    """``before`` (batch first) is a map cut into windows, ``[B, H/w, w, W/w, w, C]`` or its
+    permutation, that ``after`` makes samples of the batch, ``[B·windows, w, w, C]`` or
+    ``[B·windows, w·w, C]``."""
+    return len(before) == 6 and len(after) in (3, 4) and after[0] % batch == 0 and \
+        after[0] > batch and after[-1] == before[-1]
 
 
 _ELEMENTWISE = (torch.sigmoid, torch.tanh, torch.relu, F.sigmoid, F.tanh, F.relu, F.softplus,

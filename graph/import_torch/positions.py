@@ -20,6 +20,7 @@ from torch import fx, nn
 
 from .functions import Context, Mapped
 from .modules import Unsupported
+from .rotary import rotary_use
 
 _REWRITE = ("tok(idx) + pos(torch.arange(t, device=idx.device)) with t = idx.size(1), "
             "pos an nn.Embedding(max_len, D)")
@@ -131,6 +132,17 @@ class Positions:
                     f"maps (to PositionalEmbedding) only added to the token embeddings: "
                     f"{_REWRITE}")
         if node in self.ranges:
+            rotation = rotary_use(node)
+            if rotation is not None:
+                return (f"its {what} is torch.arange's values, which the model makes into "
+                        f"rotary position embeddings (RoPE: their cos and sin multiply the "
+                        f"values{' at ' + rotation if rotation else ''}); no block rotates "
+                        f"values by their position, so RoPE does not import, whether its "
+                        f"frequencies are computed in forward or held in a buffer. A model "
+                        f"with absolute positions imports: a learned position embedding added "
+                        f"to the token embeddings ({_REWRITE}: PositionalEmbedding), or a fixed "
+                        f"sinusoidal table made in __init__ as a buffer and added "
+                        f"(SinusoidalPositionalEncoding); train it so")
             scaled = any(user.target in _SCALINGS for user in node.users)
             return (f"its {what} is torch.arange's positions; of positions made in forward, "
                     f"only an nn.Embedding of them added to the token embeddings maps (to "
