@@ -196,16 +196,18 @@ def _image(pil, shape, dataset=None) -> np.ndarray:
     mass: the app's Try it and the bundle's predict.py do the same), other pictures resized."""
     from PIL import Image, ImageOps
 
+    from .data.images import eight_bit
     from .data.preprocessing import digit_frame, prepare_digit
 
     if len(shape) != 3 or shape[0] not in (1, 3):
         raise ExplainError(f"the model takes {list(shape)}, not an image")
     channels, height, width = shape
     frame = digit_frame(dataset) if dataset is not None else None
+    pil = eight_bit(ImageOps.exif_transpose(pil))  # 16-bit and float pixels scaled, as trained
     if frame is not None:
-        gray = np.asarray(ImageOps.exif_transpose(pil).convert("L"), dtype=np.float64) / 255.0
+        gray = np.asarray(pil.convert("L"), dtype=np.float64) / 255.0
         return prepare_digit(gray, frame["size"], frame["box"])[None]
-    pil = ImageOps.exif_transpose(pil).convert("L" if channels == 1 else "RGB")
+    pil = pil.convert("L" if channels == 1 else "RGB")
     pil = pil.resize((width, height), Image.BILINEAR)
     arr = np.asarray(pil, dtype=np.float32) / 255.0
     return arr[None] if channels == 1 else np.transpose(arr, (2, 0, 1))

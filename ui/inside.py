@@ -158,7 +158,7 @@ def pick_sample(model, evaluation: dict) -> tuple[torch.Tensor | None, int | Non
             return None, None, ""
         return ds.x_test[index], int(ds.y_test[index]), f"test sample {index}"
     kinds = ["txt"] if ds.dtype == "int64" else (
-        ["png", "jpg", "jpeg", "bmp"] if images.is_image_shape(ds.input_shape) else
+        ["png", "jpg", "jpeg", "bmp", "tif", "tiff"] if images.is_image_shape(ds.input_shape) else
         ["csv", "npy"])
     upload = st.file_uploader("A file to explain", type=kinds, key="inside.upload")
     if upload is None:

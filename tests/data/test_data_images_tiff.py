@@ -77,3 +77,13 @@ def test_an_exported_projects_data_reads_the_tiffs_as_training_did(tmp_path):
                                        "classes": ["cells", "debris"]}, root)
     assert x.shape == (4, 1, 8, 8) and y.tolist() == [0, 0, 1, 1]
     assert np.allclose(x, GRAY / 255)
+
+
+def test_explain_reads_a_16_bit_tiff_as_training_did(tmp_path):
+    from layerloom.runtime.explain_run import read_input
+
+    root = images(tmp_path / "scans")
+    ds = load_dataset(root, val_fraction=0, test_fraction=0)
+    x = read_input(str(root / "cells" / "a16.tif"), ds)
+    assert tuple(x.shape) == (1, 8, 8)
+    assert np.allclose(x.numpy(), read_input(str(root / "debris" / "b8.TIF"), ds).numpy())
