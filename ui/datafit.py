@@ -24,7 +24,8 @@ from .pagestate import DataChoice, pages_of, project_of
 log = logging.getLogger("layerloom.ui")
 
 __all__ = ["DataFit", "FitProblem", "annotate_fit", "changes_text", "check_fit", "chosen_data",
-           "fit_changes", "fit_design", "fit_of", "named_data", "pending_data", "remember_data", "saved_data",
+           "fit_changes", "fit_design", "fit_of", "linear_on_map", "named_data", "pending_data",
+           "remember_data", "saved_data", "standin_data", "standin_fit",
            "show_problems",
            "problem_text", "Unloadable"]
 
@@ -117,18 +118,102 @@ def named_data(state: Any) -> DataChoice | None:
 
 def pending_data(state: Any) -> DataChoice | None:
     """The built-in the design names while :func:`named_data` has it loading (or has just
-    loaded it, after this run asked), else None: the designer checks the design against it
-    once it is loaded, without waiting for the user's next edit."""
+    loaded it, after this run asked), else the stand-in while :func:`standin_data` has it
+    loading (or has just loaded it, and the design does not fit it), else None: the designer
+    checks the design against it once it is loaded, without waiting for the user's next
+    edit."""
     from layerloom.runtime.data import list_datasets
 
     from .cache import loaded, loading
 
     graph = getattr(state, "graph", None)
     name = graph.extra.get("dataset") if graph is not None else None
+    if not name:
+        choice = _standin_choice(state)
+        if choice is None or loading(choice):
+            return choice
+        # loaded since this run asked: a new run shows the problem (where there is none, it
+        # would only ask again)
+        return choice if loaded(choice) is not None and standin_fit(state) else None
     if not isinstance(name, str) or name not in {e["name"] for e in list_datasets()}:
         return None
     choice = DataChoice(name, {}, name)
     return choice if loading(choice) or loaded(choice) is not None else None
+
+
+def standin_data(state: Any) -> DataChoice | None:
+    """For a design that names no data and has none chosen (built from a blank design), whose
+    output is an image-like map (three or more dimensions per sample): the built-in nearest
+    its Input (:func:`nearest_builtin`), which the Data and Train pages show and train on until
+    the user chooses, once it is loaded (the first call starts loading it on a thread of its
+    own, as :func:`named_data` does); else None. A design whose output is a vector has no
+    Flatten missing, and loads nothing."""
+    from .cache import load_ahead, loaded
+
+    choice = _standin_choice(state)
+    if choice is None:
+        return None
+    if loaded(choice) is None:
+        load_ahead(choice)
+        return None
+    return choice
+
+
+def standin_fit(state: Any, task: str = "auto",
+                target_scaling: str = "auto") -> tuple[DataChoice, DataFit] | None:
+    """``(stand-in, fit)`` where the design, named no data and given none, does not fit the
+    built-in that stands in for training (:func:`standin_data`, loaded) in a way that holds
+    whatever the data (:func:`linear_on_map`); else None."""
+    choice = standin_data(state)
+    if choice is None:
+        return None
+    fit = linear_on_map(fit_of(state, choice, task, target_scaling),
+                        state.report().resolution.top)
+    return (choice, fit) if fit is not None else None
+
+
+def _standin_choice(state: Any) -> DataChoice | None:
+    """The stand-in :func:`standin_data` would load, loaded or not, or None."""
+    from layerloom.runtime.data import list_datasets
+
+    graph = getattr(state, "graph", None)
+    if graph is None or graph.extra.get("dataset") or not _maps_out(state):
+        return None
+    if chosen_data(state, fallback=False) is not None:
+        return None
+    name = nearest_builtin(graph, list_datasets())
+    return DataChoice(name, {}, name) if name else None
+
+
+def _maps_out(state: Any) -> bool:
+    """Whether an Output of the design (at the top level) gives a map of three or more
+    dimensions per sample."""
+    report = getattr(state, "report", None)
+    top = report().resolution.top if callable(report) else None
+    if top is None:
+        return False
+    return any(len(top.nodes[o].shape or ()) >= 3 for o in top.outputs if o in top.nodes)
+
+
+def linear_on_map(fit: DataFit | Unloadable, top) -> DataFit | None:
+    """Of ``fit`` (a design checked against a stand-in: data nobody chose), what holds for any
+    data with classes or target numbers: a Linear fed an image-like map ([C, H, W]), which
+    acts on its last dimension only, so that a map reaches the output where a vector must, its
+    fix a Flatten (or global pooling) before it. None when there is no such problem, or when
+    the stand-in differs from the design at its Input (the shapes the check names would then
+    be the stand-in's, not the design's) or is not one of classes or numbers."""
+    if not isinstance(fit, DataFit) or fit.task not in ("classification", "regression"):
+        return None
+    if any(p.kind not in ("flatten", "width") for p in fit.problems):
+        return None
+    kept = []
+    for problem in fit.problems:
+        info = top.nodes.get(problem.node) if problem.node else None
+        fed = info.in_shapes[0] if info is not None and info.in_shapes else None
+        if problem.kind == "flatten" and info is not None and info.type == "Linear" \
+                and fed is not None and len(fed) >= 3:
+            kept.append(problem)
+    return DataFit(fit.dataset, fit.task, kept) if kept else None
 
 
 def saved_data(state: Any) -> DataChoice | None:

@@ -80,18 +80,20 @@ def render(state: DesignerState) -> None:
     # the data the design names, not chosen: said only where the design does not fit it
     if fit is not None and (fit[0].chosen or not fit[1].ok):
         with st.container(key="datafit", gap="small"):
-            show_fit(state, fit[0].choice, fit[1], named=not fit[0].chosen)
+            show_fit(state, fit[0].choice, fit[1], named=not fit[0].chosen,
+                     standin=fit[0].standin)
     elif fit is None and not t.errors and datafit.chosen_data(state, fallback=False) is None:
         # the data the design names is still loading: the page is drawn again once it is, so
         # that a design that does not fit it is no longer shown "valid" (a template whose
         # Flatten was deleted, opened after the server started, was "valid" until the next edit)
         pending = datafit.pending_data(state)
         if pending is not None:
-            st.fragment(_await_data(pending), run_every=1.0)()
+            made_for = state.graph.extra.get("dataset") == pending.source
+            st.fragment(_await_data(pending, made_for), run_every=1.0)()
     problems(state, shown)
 
 
-def _await_data(choice):
+def _await_data(choice, made_for: bool = True):
     def check() -> None:
         from .cache import loaded, loading
 
@@ -99,14 +101,17 @@ def _await_data(choice):
             st.rerun(scope="app")
         elif loading(choice):
             st.caption(f"Checking the design against {plain(choice.label or choice.source)}, "
-                       f"the data it was made for…")
+                       + ("the data it was made for…" if made_for else
+                          "which training uses until data is chosen…"))
 
     return check
 
 
-def show_fit(state: DesignerState, choice, fit, *, named: bool = False) -> None:
+def show_fit(state: DesignerState, choice, fit, *, named: bool = False,
+             standin: bool = False) -> None:
     """One line on whether the design fits the chosen data (``named``: none chosen, the data
-    the design names); when not, each problem with its node and the fix."""
+    the design names; ``standin``: none named either, the built-in nearest its Input, which
+    training uses until data is chosen); when not, each problem with its node and the fix."""
     label = plain(choice.label or choice.source)
     if isinstance(fit, datafit.Unloadable):
         datafit.show_problems(fit)
@@ -116,8 +121,15 @@ def show_fit(state: DesignerState, choice, fit, *, named: bool = False) -> None:
                     f"samples and the output suits {fit.task}]")
         datafit.show_notes(fit)
         return
-    why = ("the data this design was made for, which training uses until other data is "
-           "chosen on the Data page" if named else "training cannot start until this is fixed")
+    if standin:
+        why = ("no data is chosen yet: training uses this built-in, the nearest to the "
+               "design's Input, until you choose on the Data page, and any data of classes or "
+               "numbers needs this fix")
+    elif named:
+        why = ("the data this design was made for, which training uses until other data is "
+               "chosen on the Data page")
+    else:
+        why = "training cannot start until this is fixed"
     st.markdown(f":red-badge[:material/dataset: does not fit {label}] :gray[{why}]")
     datafit.show_problems(fit, state=state, key=f"fit:{state.revision}")
 
@@ -125,6 +137,7 @@ def show_fit(state: DesignerState, choice, fit, *, named: bool = False) -> None:
 class _Data(NamedTuple):
     choice: datafit.DataChoice
     chosen: bool  # on the Data page (now or in an earlier session), not only named by the design
+    standin: bool = False  # neither chosen nor named: the built-in nearest the design's Input
 
     @property
     def label(self) -> str:
@@ -137,16 +150,21 @@ class _Data(NamedTuple):
 
 def data_fit(state: DesignerState):
     """``(data, fit)`` once a dataset is chosen on the Data page, or the design names a built-in
-    that is loaded (:func:`datafit.named_data`: a template's), else None."""
+    that is loaded (:func:`datafit.named_data`: a template's), else None. A design that names
+    none (built from a blank one) is checked against the built-in that stands in for training
+    (:func:`datafit.standin_data`) for what holds whatever the data: a Linear fed an image map
+    (Conv2d → Linear → Output, no Flatten) said 'valid' with a warning, while the Data and
+    Train pages called it an error and Start stayed off."""
     choice = datafit.chosen_data(state, fallback=False)
     chosen = choice is not None
+    task = pages_of(state).config.get("task", "auto")
+    scaling = pages_of(state).config.get("target_scaling", "auto")
     if not chosen:
         choice = datafit.named_data(state)
         if choice is None:
-            return None
-    task = pages_of(state).config.get("task", "auto")
-    return _Data(choice, chosen), datafit.fit_of(
-        state, choice, task, pages_of(state).config.get("target_scaling", "auto"))
+            found = datafit.standin_fit(state, task, scaling)
+            return (_Data(found[0], False, standin=True), found[1]) if found else None
+    return _Data(choice, chosen), datafit.fit_of(state, choice, task, scaling)
 
 
 def annotations(state: DesignerState) -> dict:
