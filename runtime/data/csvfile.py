@@ -650,6 +650,18 @@ def as_written(value: str, form: dict) -> str:
     return hundredth(value) if percent else value
 
 
+def _is_zero(number: str) -> bool:
+    """Whether ``number`` (as Python writes it) is zero.
+
+    >>> _is_zero("-0.00"), _is_zero("0.05")
+    (True, False)
+    """
+    try:
+        return float(number) == 0
+    except ValueError:
+        return False
+
+
 def hundredth(number: str) -> str:
     """``number`` (as Python writes it) divided by 100, digit for digit: a percentage's
     fraction, as exact as the text (``5`` → ``0.05``, never ``0.05000000000000001``); a text
@@ -716,7 +728,10 @@ def numbers_as_written(header: list[str], columns: list[list[str]],
             bare = _bare(value.strip(), form.get("unit"))
             if pattern.fullmatch(bare) or (plain and _is_number(bare)):
                 read[value] = as_written(value, form)
-                if name not in examples and value.strip() != read[value]:
+                # the example a note shows: the first value rewritten, past zeros (0% as 0
+                # says nothing of how 5% reads)
+                if value.strip() != read[value] and (
+                        name not in examples or _is_zero(examples[name][1])):
                     examples[name] = (value.strip(), read[value])
         column[:] = map(read.get, column, column)
     return written, examples

@@ -86,3 +86,13 @@ def test_predict_and_the_project_read_a_new_files_percentage_as_training_did(cel
     assert float(template()._as_written(cell, form)) == number
     assert number in predict_script.readings(cell).values()
     assert template().readings(cell) == predict_script.readings(cell)
+
+
+def test_the_note_shows_a_percentage_other_than_zero(tmp_path):
+    """A column starting at 0% showed '(0% as 0)', which says nothing of how 5% reads."""
+    path = tmp_path / "rates.csv"
+    path.write_text("a,rate\n" + "".join(f"{i},{i % 7}%\n" for i in range(30)), encoding="utf-8")
+    ds = load_dataset(path)
+    assert ds.task == "regression" and ds.meta["notes"] == [
+        "rate: numbers written with a '%' sign, read as the fractions they mean, as a workbook "
+        "stores a percentage (1% as 0.01)"]
