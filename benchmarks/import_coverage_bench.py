@@ -351,6 +351,8 @@ def main(argv=None) -> int:
               ("vit, lucidrains (einops patches, class token)", sequences.ViT, (3, 16, 16)),
               ("detr decoder (queries repeated over the batch, cross-attention)",
                detr.DETR, (3, 16, 16)),
+              ("detr with torch's nn.TransformerDecoder (traced through its layers)",
+               detr.TorchDecoderDETR, (3, 16, 16)),
               ("rotary position embeddings (RoPE; no block)", rotary.RotaryAttention, (12, 16)),
               ("swin, original window_partition by hand (no block)", windows.SwinBlock,
                (3, 32, 32))]

@@ -23,6 +23,7 @@ import torch
 from torch import fx, nn
 
 from ..errors import GraphError
+from .decoders import TRACED_THROUGH, decoder_layers
 from .modules import find_rule
 from .rearrangements import einops_layer, einops_traced
 from .user_source import grad_follows_training
@@ -93,6 +94,8 @@ class _Tracer(fx.Tracer):
         return super().to_bool(obj)
 
     def is_leaf_module(self, m: nn.Module, qualname: str) -> bool:
+        if isinstance(m, TRACED_THROUGH):
+            return False
         return find_rule(m) is not None or einops_layer(m) \
             or super().is_leaf_module(m, qualname)
 
@@ -113,6 +116,8 @@ class _Tracer(fx.Tracer):
                            f"(nor would an optimiser given model.parameters() train them); "
                            f"make the layer in __init__ (self.layer = {made}) and call it in "
                            f"forward") from None
+        if isinstance(m, nn.TransformerDecoder):
+            return decoder_layers(self, m, forward, args, kwargs)
         return super().call_module(m, forward, args, kwargs)
 
     def proxy(self, node: fx.Node) -> fx.Proxy:

@@ -6,7 +6,9 @@ MultiheadAttention whose query is the queries and whose key and value are the me
 
 Before, the import stopped at the repeat: "cannot import Tensor.repeat … no LayerLoom block
 does this; fix: x.repeat(...) copies the tensor along dimensions"; and a class token repeated
-over the batch (``self.cls_token.repeat(B, 1, 1)``, then joined) alike."""
+over the batch (``self.cls_token.repeat(B, 1, 1)``, then joined) alike. Written with torch's
+``nn.TransformerDecoder``, it stopped there: "no LayerLoom block computes TransformerDecoder".
+"""
 
 from __future__ import annotations
 
@@ -52,6 +54,23 @@ class DETR(nn.Module):
         return self.class_embed(hs), self.bbox_embed(hs).sigmoid()
 
 
+class TorchDecoderDETR(nn.Module):
+    """The same with torch's own decoder layers (batch first, their dropout of 0.1)."""
+
+    def __init__(self, dim=16, queries=5, classes=4, norm_first=False):
+        super().__init__()
+        self.backbone = nn.Sequential(nn.Conv2d(3, dim, 4, stride=4), nn.ReLU())
+        layer = nn.TransformerDecoderLayer(dim, 2, 32, batch_first=True, norm_first=norm_first)
+        self.decoder = nn.TransformerDecoder(layer, 2, norm=nn.LayerNorm(dim))
+        self.query_embed = nn.Embedding(queries, dim)
+        self.class_embed = nn.Linear(dim, classes + 1)
+
+    def forward(self, images):
+        memory = self.backbone(images).flatten(2).transpose(1, 2)  # (B, HW, D)
+        queries = self.query_embed.weight.unsqueeze(0).repeat(memory.shape[0], 1, 1)
+        return self.class_embed(self.decoder(queries, memory))
+
+
 class RepeatedClassToken(nn.Module):
     def __init__(self, dim=16):
         super().__init__()
@@ -85,6 +104,19 @@ def test_detr_queries_repeated_over_the_batch_import_as_learned_tokens():
     state = weights.apply(model.state_dict())
     assert check_import(model, graph, state, (3, 32, 32), weights=weights) < 1e-4
     _same_outputs(model, graph, state, torch.randn(2, 3, 32, 32))
+
+
+@pytest.mark.parametrize("norm_first", [False, True])
+def test_torchs_transformer_decoder_imports_as_the_layers_it_calls(norm_first):
+    """nn.TransformerDecoder had no block ("no LayerLoom block computes TransformerDecoder");
+    each of its layers is now its self-attention, cross-attention, norms and Linears."""
+    torch.manual_seed(0)
+    model = TorchDecoderDETR(norm_first=norm_first).eval()
+    graph, weights = import_torch(model, (3, 32, 32))
+    types = [n.type for n in graph.nodes]
+    assert types.count("MultiheadAttention") == 4 and types.count("LayerNorm") == 7
+    assert summarize(graph).params == sum(p.numel() for p in model.parameters())
+    _same_outputs(model, graph, weights.apply(model.state_dict()), torch.randn(2, 3, 32, 32))
 
 
 def test_a_class_token_repeated_over_the_batch_is_a_class_token():
