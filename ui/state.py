@@ -808,21 +808,29 @@ class DesignerState:
                        f"deleted it. The canvas shows {where} now."))
 
     def _own_follow(self, old: dict, new: dict, logged: set[tuple[str, str]] | None) -> None:
-        """:attr:`own`'s field paths of the blocks another tab's save (``old`` → ``new``)
-        renamed, at the top level and in each composite block, or grouped into a new composite
-        block, under the paths the blocks have now (``nodes.conv2.params.p`` →
-        ``nodes.features.params.p``, ``nodes.fc.label`` → ``blocks.Block.nodes.fc.label``): a
-        value another tab then replaced there is still told (:meth:`_tell_replaced`)."""
+        """:attr:`own` and :attr:`own_ids` following another tab's save (``old`` → ``new``;
+        ``logged``: the renames the save log allows, :meth:`_logged_renames`): this tab's
+        values move with their blocks (:meth:`_own_move`), and a block this tab renamed that
+        the other tab renamed again has the other tab's name now, no longer this tab's."""
         if not self.own and not self.own_ids:
             return
-        # each block's path in ``old`` → its path in ``new``
+        renamed = self._own_move(old, new, logged)
+        self.own_ids = {key: was for key, was in self.own_ids.items() if key not in renamed}
+
+    def _own_move(self, old: dict, new: dict,
+                  logged: set[tuple[str, str]] | None = None) -> dict[str, str]:
+        """:attr:`own`'s field paths of the blocks renamed from ``old`` to ``new``, at the top
+        level and in each composite block, or grouped into a new composite block, under the
+        paths the blocks have now (``nodes.conv2.params.p`` → ``nodes.features.params.p``,
+        ``nodes.fc.label`` → ``blocks.Block.nodes.fc.label``), whichever tab renamed or
+        grouped them: a value another tab then replaced there is still told
+        (:meth:`_tell_replaced`). Returns the renames, each block's old path → its new one."""
         renamed = {f"{key.rpartition('nodes.')[0]}nodes.{was}": key
                    for key, was in renames_by_level(old, new, logged).items()}
-        # a block this tab renamed that the other tab renamed again: the name is theirs now
-        self.own_ids = {key: was for key, was in self.own_ids.items() if key not in renamed}
         moved = {**grouped_by_level(old, new), **renamed}
-        if moved:
+        if moved and self.own:
             self.own = {_moved(path, moved): value for path, value in self.own.items()}
+        return renamed
 
     def _own_renames(self, old: dict, new: dict) -> None:
         """Keep in :attr:`own_ids` the blocks this tab's edit from ``old`` to ``new`` renamed,
@@ -876,6 +884,7 @@ class DesignerState:
                 if value is not savelog.MISSING:
                     self.own[path] = value
             self._own_renames(previous.to_dict(), mine)
+            self._own_move(previous.to_dict(), mine)  # its values follow its rename or group
         if saved.merged is not None:
             self.graph = saved.merged
             logged = self._logged_renames(since)

@@ -32,8 +32,10 @@ from .many_tabs import Tabs, unaccounted
 #     (test_deleted_then_new_on_its_wire)
 # 518 into a value set on a block another tab grouped, replaced inside the group by a third
 #     (test_value_grouped_then_replaced)
+# 977 into a value in a block its own tab grouped, replaced by another tab
+#     (test_own_values_follow_own_rename)
 @pytest.mark.parametrize("seed", [3, 11, 19, 56, 87, 119, 181, 226, 248, 253, 311, 369, 415,
-                                  423, 518])
+                                  423, 518, 977])
 def test_eight_tabs_editing_one_design_lose_and_alter_nothing_unsaid(tmp_path, seed):
     tabs = Tabs(ProjectStore(tmp_path), load_template("seed-cnn"), tabs=8, seed=seed)
     for _ in range(150):
