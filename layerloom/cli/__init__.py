@@ -53,8 +53,10 @@ def main(argv: list[str] | None = None) -> int:
     """Run one command. Whatever it raises ends as an ``error:`` line and exit code 1 (2 for a
     file that cannot be read), the traceback only with ``--debug``; every control character
     it writes is escaped; a closed pipe (``layerloom templates | head -1``) ends it quietly."""
-    from . import signals
+    from . import address_limit, signals
     from .common import SafeStream, quiet_closed_pipe, report_exception
+
+    address_limit.prepare()  # before anything loads numpy: see address_limit
 
     streams = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = SafeStream(sys.stdout), SafeStream(sys.stderr)

@@ -33,6 +33,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from .address_limit import FLOOR, address_limit, too_low
 from .common import EXIT_INVALID, EXIT_UNREADABLE, unusable_home
 
 # the home this command made (named, not there): the server's pages say so
@@ -267,6 +268,10 @@ def _wait_until_ready(child: subprocess.Popen, ready: Callable[[], bool],
 
 
 def cmd_app(args) -> int:
+    limit = address_limit()
+    if limit is not None and limit < FLOOR:  # the server's pages load torch and numpy
+        print(f"error: {too_low(limit)}", file=sys.stderr)
+        return EXIT_INVALID
     named = args.home or os.environ.get("LAYERLOOM_HOME")
     made = bool(named) and not os.path.lexists(Path(named).expanduser())
     problem = unusable_home(args.home)  # a home named but not there is made, and said

@@ -119,14 +119,18 @@ def report_exception(exc: BaseException, *, debug: bool) -> int:
         print_traceback(exc)
     message = str(exc) or type(exc).__name__
     about_a_file = isinstance(exc, OSError) and exc.filename is not None and exc.strerror
+    said_whole = about_a_file  # no traceback to see
     if isinstance(exc, RecursionError):
         message = "the input is nested too deeply to be read"
     elif isinstance(exc, MemoryError):
-        message = out_of_memory()
+        from .address_limit import AddressLimitTooLow
+
+        said_whole = isinstance(exc, AddressLimitTooLow)
+        message = str(exc) if said_whole else out_of_memory()
     elif about_a_file:
         message = file_problem(exc)
     print(f"error: {printable(message)}", file=sys.stderr)
-    if not debug and not about_a_file:  # a file's problem is said whole: no traceback to see
+    if not debug and not said_whole:  # a file's problem, a limit too low: nothing to see
         print("(run `layerloom --debug ...` to see the traceback)", file=sys.stderr)
     return EXIT_UNREADABLE if isinstance(exc, OSError) else EXIT_INVALID
 

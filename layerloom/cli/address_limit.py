@@ -1,0 +1,76 @@
+"""Commands under an address-space limit (``ulimit -v``): said in words, never a C abort.
+
+numpy's OpenBLAS reserves a buffer per core as it loads, and where they do not fit the limit it
+ends the process from C ('OpenBLAS error: Memory allocation still failed after 10 retries,
+giving up'); glibc ends it likewise for a thread it cannot give room ('cannot allocate memory for
+thread-local data: ABORT'). No Python error is raised, so the CLI could say nothing. Under a
+limit, :func:`prepare` (the first thing ``layerloom`` does) gives OpenBLAS one thread unless the
+user chose a count (numpy's BLAS is not where LayerLoom computes; the processes it starts inherit
+the setting), and where the limit is below what PyTorch and numpy need to load at all, importing
+either raises :class:`AddressLimitTooLow` with what to do. Commands that need neither
+(``validate``, ``summary``, ``templates``, ``new``, ``--help``) run as before.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+try:
+    import resource
+except ImportError:  # not on Windows
+    resource = None
+
+# torch and numpy loaded and a tiny design trained with one BLAS thread: 1.0-1.05 GiB of address
+# space (torch 2.13 CPU, Linux x86-64, 2026-12); below it no command that loads them can run
+FLOOR = 1 << 30
+THREAD_SETTINGS = ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")
+HEAVY = ("numpy", "torch")
+
+
+class AddressLimitTooLow(MemoryError):
+    """The address-space limit is below what PyTorch and numpy need to load."""
+
+
+def address_limit() -> int | None:
+    """The bytes this process may map (``ulimit -v``), or None where there is no limit."""
+    if resource is None:
+        return None
+    soft = resource.getrlimit(resource.RLIMIT_AS)[0]
+    return None if soft == resource.RLIM_INFINITY else soft
+
+
+def too_low(limit: int) -> str:
+    """What to do where ``limit`` is below :data:`FLOOR`.
+
+    >>> too_low(512 * 1024**2)[:64]
+    'this process may use at most 0.5 GiB of address space (ulimit -v'
+    """
+    return (f"this process may use at most {limit / 1024**3:.1f} GiB of address space (ulimit "
+            f"-v {limit // 1024}), and PyTorch and numpy need more than "
+            f"{FLOOR / 1024**3:.0f} GiB of it to load; raise the limit (ulimit -v unlimited, or "
+            f"ulimit -v {2 * FLOOR // 1024} for 2 GiB) and run the command again")
+
+
+class _RefuseHeavy:
+    """A meta path finder that refuses numpy and torch before their libraries load."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+
+    def find_spec(self, name, path=None, target=None):
+        if name in HEAVY:
+            raise AddressLimitTooLow(too_low(self.limit))
+        return None
+
+
+def prepare() -> None:
+    """Fit what loads later to the address-space limit, if any (see the module's doc)."""
+    limit = address_limit()
+    if limit is None:
+        return
+    if not any(os.environ.get(name) for name in THREAD_SETTINGS):
+        os.environ["OPENBLAS_NUM_THREADS"] = "1"
+    if limit < FLOOR and not any(name in sys.modules for name in HEAVY) and not any(
+            isinstance(f, _RefuseHeavy) for f in sys.meta_path):
+        sys.meta_path.insert(0, _RefuseHeavy(limit))
