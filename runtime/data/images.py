@@ -179,6 +179,8 @@ def eight_bit(image: Image.Image) -> Image.Image:
         top = float_range(np.asarray(image))
     elif image.mode == "P" and "transparency" in image.info:
         return image.convert("RGBA")  # its own colours; straight to RGB, Pillow warns each time
+    elif image.mode in ("LAB", "HSV"):  # a TIFF's: Pillow turns them to RGB, not to gray
+        return image.convert("RGB")
     else:
         return image
     values = np.nan_to_num(np.asarray(image).astype(np.float64), posinf=top)

@@ -87,3 +87,14 @@ def test_explain_reads_a_16_bit_tiff_as_training_did(tmp_path):
     x = read_input(str(root / "cells" / "a16.tif"), ds)
     assert tuple(x.shape) == (1, 8, 8)
     assert np.allclose(x.numpy(), read_input(str(root / "debris" / "b8.TIF"), ds).numpy())
+
+
+@pytest.mark.parametrize("kind", ["folder", "zip"])
+def test_a_lab_tiff_is_read_in_gray(tmp_path, kind):
+    """Pillow converts a LAB image to RGB but not to gray: such a TIFF was refused as 'cannot
+    be read as an image (conversion from LAB to RGB not supported)' where color=grayscale."""
+    root = images(tmp_path / "scans")
+    Image.new("LAB", (8, 8), (50, 0, 0)).save(root / "cells" / "lab.tif")
+    source = root if kind == "folder" else zipped(root, tmp_path / "scans.zip")
+    ds = load_dataset(source, color="grayscale", val_fraction=0, test_fraction=0)
+    assert len(ds.y_train) == 5 and tuple(ds.x_train[:].shape) == (5, 1, 8, 8)
