@@ -442,6 +442,8 @@ def _eight_bit(image):
         finite = np.asarray(image)[np.isfinite(np.asarray(image))]
         most = float(finite.max()) if finite.size else 0.0
         top = next((t for t in (1.0, 255.0, 65535.0) if most <= t), most)
+    elif image.mode in ("LAB", "HSV"):  # a TIFF's: Pillow turns them to RGB, not to gray
+        return image.convert("RGB")
     else:
         return image
     values = np.nan_to_num(np.asarray(image).astype(np.float64), posinf=top)

@@ -98,3 +98,9 @@ def test_a_lab_tiff_is_read_in_gray(tmp_path, kind):
     source = root if kind == "folder" else zipped(root, tmp_path / "scans.zip")
     ds = load_dataset(source, color="grayscale", val_fraction=0, test_fraction=0)
     assert len(ds.y_train) == 5 and tuple(ds.x_train[:].shape) == (5, 1, 8, 8)
+
+
+def test_predict_reads_a_lab_tiff_in_gray(tmp_path):
+    path = tmp_path / "lab.tif"
+    Image.new("LAB", (8, 8), (50, 0, 0)).save(path)
+    assert predict_script.read_image(path, (1, 8, 8), {}).shape == (1, 8, 8)
