@@ -27,7 +27,7 @@ import copy
 import keyword
 import re
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -67,6 +67,13 @@ class FreeLengths:
     # variable -> the check's second length; an image's height and width differ there
     others: dict[str, int]
     check: tuple[list[torch.Tensor], list[np.ndarray]]  # inputs at ``others``, the file's outputs
+    # variable -> the import's length where they differ (an image design of unequal height and
+    # width, as its file's metadata says it); else each is ``size``
+    base: dict[str, int] = field(default_factory=dict)
+
+    def imported(self) -> dict[str, int]:
+        """Each variable's length at the import's trace: the design's value of it."""
+        return {name: self.base.get(name, self.size) for name in self.symbols}
 
     def at(self, model, sizes: int | dict[str, int]):
         """``model`` (a copy) with each free axis of its inputs set to ``sizes`` (one length,
@@ -76,11 +83,11 @@ class FreeLengths:
                                   for name, axes in self.axes.items()})
 
     def variables(self) -> dict[str, int]:
-        return {name: self.size for name in self.symbols}
+        return self.imported()
 
     def sizes(self) -> dict[str, tuple[int, int]]:
         """Each variable's length at the import's trace and at the check."""
-        return {name: (self.size, self.others[name]) for name in self.symbols}
+        return {name: (size, self.others[name]) for name, size in self.imported().items()}
 
     def shown(self, sizes: int | dict[str, int]) -> str:
         """``sizes`` as a message says them: ``32``, or an image's ``20×44``.
@@ -169,10 +176,13 @@ def _variables(axes: dict[str, dict[int, str]]) -> tuple[dict[str, dict[int, str
     return renamed, dict(zip(names, symbols))
 
 
-def free_lengths(model, file: str, design: int | None = None) -> FreeLengths | None:
+def free_lengths(model, file: str, design: int | dict[str, dict[int, int]] | None = None
+                 ) -> FreeLengths | None:
     """The free lengths of ``model``'s inputs and the two lengths at which onnxruntime runs
     it (with its outputs at the second); None where every size after the batch is a number.
-    ``design``: the length to import at first (a LayerLoom export's design's, its metadata's).
+    ``design``: the length to import at first (a LayerLoom export's design's, its metadata's),
+    or each free axis's (``{input: {axis: length}}``: an image design's unequal height and
+    width).
     An image ``[batch, C, H, W]`` may leave its height and width free, both run at each length.
     A GraphError where an input leaves other sizes free (its channels), or where onnxruntime
     runs the file at none of :data:`LENGTHS`."""
@@ -200,9 +210,15 @@ def free_lengths(model, file: str, design: int | None = None) -> FreeLengths | N
         inputs[0].type.tensor_type.shape.dim else None
     batch = first.dim_value if first is not None and first.HasField("dim_value") else 2
     failures = []
-    for size, others in _tries(_pairs(design), axes):
+    tries = _tries(_pairs(design if isinstance(design, int) else None), axes)
+    if isinstance(design, dict):  # the design's own height and width first
+        base = {axes[n][axis]: size for n, per in design.items() for axis, size in per.items()
+                if axis in axes.get(n, {})}
+        tries = [*_unequal_tries(base, axes), *tries]
+    for size, others, *at in tries:
+        at = at[0] if at else {}
         ran = [with_sizes(model, {n: {axis: length.get(v, size) for axis, v in a.items()}
-                                  for n, a in axes.items()}) for length in ({}, others)]
+                                  for n, a in axes.items()}) for length in (at, others)]
         for fixed in ran:
             refuse_large_inputs(fixed, file, [batch])
         generator = np.random.default_rng(size)
@@ -212,12 +228,12 @@ def free_lengths(model, file: str, design: int | None = None) -> FreeLengths | N
             results = run_onnx([(ran[0], True), (ran[1], True)], [(0, feeds[0]), (1, feeds[1])],
                                file)
         except OrtFailure as exc:
-            found = FreeLengths(axes, symbols, size, others, ([], []))
-            failures.append(f"at {found.shown(size if exc.run == 0 else others)}: "
+            found = FreeLengths(axes, symbols, size, others, ([], []), at)
+            failures.append(f"at {found.shown(found.imported() if exc.run == 0 else others)}: "
                             f"{_ort_text(exc)}")
             continue
         samples = [torch.as_tensor(feeds[1][v.name]) for v in inputs]
-        return FreeLengths(axes, symbols, size, others, (samples, list(results[1].values())))
+        return FreeLengths(axes, symbols, size, others, (samples, list(results[1].values())), at)
     lengths = sorted({n for pair in LENGTHS for n in pair}, reverse=True)
     names = FreeLengths(axes, symbols, 0, {}, ([], [])).said()
     raise GraphError(f"{file}: the file takes {names}, but onnxruntime runs it at none of "
@@ -268,6 +284,26 @@ def _forms():
             yield f"=({{}} + {a}) // {k}", lambda n, k=k, a=a: (n + a) // k
     for k in range(2, 9):
         yield f"={{}} * {k}", lambda n, k=k: n * k
+
+
+def _unequal_tries(base: dict[str, int], axes: dict[str, dict[int, str]]):
+    """``(size, others, base)`` for a design whose free sizes ``base`` (``{variable: length}``)
+    differ, an image of unequal height and width: imported at them, checked with the height
+    halved and the width doubled (odd, then even), so that a size computed from the one is told
+    from one computed from the other; then both halved.
+
+    >>> list(_unequal_tries({"h": 32, "w": 48}, {"x": {2: "h", 3: "w"}}))[0]
+    (32, {'h': 17, 'w': 97}, {'h': 32, 'w': 48})
+    """
+    if len(set(base.values())) < 2 or len(base) != len({v for a in axes.values()
+                                                          for v in a.values()}):
+        return
+    first, *rest = base
+    changed = {v: n // 2 if v == first else n * 2 for v, n in base.items()}
+    for others in ({v: n + 1 - n % 2 for v, n in changed.items()}, changed,
+                   {v: max(n // 2, 1) for v, n in base.items()}):
+        if all(others[v] != base[v] for v in base):
+            yield base[first], others, base
 
 
 def size_expression(values: tuple[int, int], sizes: dict[str, tuple[int, int]]) -> str | None:
@@ -335,18 +371,18 @@ def check_other_length(graph, state, lengths: FreeLengths, file: str, atol: floa
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         word = lengths.word
         where = f"; {held[0]} uses a size computed from the {word}" if held else ""
-        size, other = lengths.shown(lengths.size), lengths.shown(lengths.others)
+        size, other = lengths.shown(lengths.imported()), lengths.shown(lengths.others)
         raise LengthHeld(
             f"{file}: the file takes {lengths.said()} (onnxruntime runs it at {size} "
             f"and {other}), but the design imported at {word} {size} does not "
             f"give the file's outputs at {other} ({reason}){where}: it would take only "
             f"the {word} {size}; export the model with its {word} fixed (no dynamic "
             f"axis on it) to import it at that {word}") from None
-    variables = ", ".join(f"{name} = {lengths.size}" for name in lengths.symbols)
+    variables = ", ".join(f"{name} = {size}" for name, size in lengths.imported().items())
     plural = len(lengths.symbols) > 1
     warnings.warn(f"the file takes {lengths.said()}: the design's Input takes "
                   f"{'them as the variables' if plural else 'it as the variable'} {variables}, "
                   f"its outputs checked against onnxruntime's at {lengths.word}s "
-                  f"{lengths.shown(lengths.size)} and {lengths.shown(lengths.others)}",
+                  f"{lengths.shown(lengths.imported())} and {lengths.shown(lengths.others)}",
                   ImportNote, stacklevel=2)
     return diff

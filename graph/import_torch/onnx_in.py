@@ -2282,28 +2282,32 @@ def import_onnx_model(model, file: str, *, name: str | None = None, atol: float 
     :func:`~.onnx_upload.read_onnx_bytes` for an upload); ``file``: its file's name, which
     errors and the description quote."""
     from .onnx_free_lengths import LengthHeld
-    from .onnx_lengths import design_length, fix_lengths, is_image
+    from .onnx_lengths import design_image_sizes, design_length, fix_lengths, is_image
     from .training import ImportNote
 
-    design = design_length(model)  # a LayerLoom export's free length: its design's
-    if design is None:  # no LayerLoom file, or one of several free sizes: at the design's
+    # a LayerLoom export's free length: its design's (an image's unequal height and width)
+    design = design_length(model) or design_image_sizes(model)
+    if not design:  # no LayerLoom file, or several free sizes of a text: at the design's
         return _import_model(fix_lengths(model), file, name, atol, None)
     word = "size" if any(is_image(v) for v in model.graph.input) else "length"
+    shown = design if isinstance(design, int) else \
+        ", ".join("×".join(map(str, per.values())) for per in design.values())
     try:
         return _import_model(model, file, name, atol, design)
     except LengthHeld as exc:
         # "the file's outputs at 16 (...); Reshape_3 uses a size computed from the length"
         reason = str(exc).split(" does not give ", 1)[-1].split(": it would take", 1)[0]
-        reason = f"the design imported at {word} {design} does not give {reason}"
+        reason = f"the design imported at {word} {shown} does not give {reason}"
     except GraphError as exc:  # a step no block takes at any size (a Reshape of both)
         reason = f"no design takes them ({str(exc).splitlines()[0]})"
     graph, state, diff = _import_model(fix_lengths(model), file, name, atol, None)
     warnings.warn(f"the file takes other {word}s, but {reason}: its Input takes only the "
-                  f"{word} {design}", ImportNote, stacklevel=2)
+                  f"{word} {shown}", ImportNote, stacklevel=2)
     return graph, state, diff
 
 
-def _import_model(model, file: str, name: str | None, atol: float, design: int | None):
+def _import_model(model, file: str, name: str | None, atol: float,
+                  design: int | dict[str, dict[int, int]] | None):
     """:func:`import_onnx_model`, the free lengths imported first at ``design``."""
     from . import check_import, traced_import
     from .onnx_free_lengths import check_other_length, free_lengths, free_the_inputs
@@ -2311,7 +2315,7 @@ def _import_model(model, file: str, name: str | None, atol: float, design: int |
 
     lengths = free_lengths(model, file, design)  # the design's variable
     if lengths is not None:
-        model = lengths.at(model, lengths.size)
+        model = lengths.at(model, lengths.imported())
     refuse_large_inputs(model, file, run_batches(model))
     model = free_batch(model, file)
     refuse_shared_layers(model, file)

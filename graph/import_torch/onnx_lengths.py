@@ -4,9 +4,10 @@ An export keeps a text model's length free where the model takes other lengths
 (``graph.export.onnx_lengths``) and writes the design's own shape of each such input into the
 file's metadata (``layerloom.lengths``). The import takes that free length as the design's
 variable ``length`` (``onnx_free_lengths``), set to the design's own length
-(:func:`design_length`), and an image's free height and width the variables of their names
-where the design's are equal; where the design imported would hold that length, the graph is
-built at it instead (:func:`fix_lengths`), as a file with no free length is.
+(:func:`design_length`), and an image's free height and width the variables of their names,
+set to the design's height and width (:func:`design_image_sizes` where they differ); where the
+design imported would hold that length, the graph is built at it instead (:func:`fix_lengths`),
+as a file with no free length is.
 """
 
 from __future__ import annotations
@@ -55,6 +56,33 @@ def design_length(model) -> int | None:
         return None
     size = found.pop()
     return size if isinstance(size, int) and not isinstance(size, bool) and size >= 1 else None
+
+
+def design_image_sizes(model) -> dict[str, dict[int, int]]:
+    """The design's height and width of each image input of ``model`` whose two are free and
+    differ, as its metadata names them (``{input: {axis: size}}``, the axis counted with the
+    batch); ``{}`` where there is none (equal ones are :func:`design_length`'s).
+
+    >>> import onnx
+    >>> x = onnx.helper.make_tensor_value_info("image", onnx.TensorProto.FLOAT, ["b", 1, "h", "w"])
+    >>> m = onnx.helper.make_model(onnx.helper.make_graph(
+    ...     [onnx.helper.make_node("Identity", ["image"], ["y"])], "g", [x],
+    ...     [onnx.helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, ["b", 1, "h", "w"])]))
+    >>> m.metadata_props.add(key=LENGTHS_KEY, value='{"image": [1, 32, 48]}') and None
+    >>> design_image_sizes(m)
+    {'image': {2: 32, 3: 48}}
+    """
+    lengths = _lengths(model)
+    found = {}
+    for value in model.graph.input:
+        shape = lengths.get(value.name)
+        if not is_image(value) or not (isinstance(shape, list) and len(shape) == 3):
+            continue
+        sizes = shape[1:]
+        if all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in sizes) \
+                and sizes[0] != sizes[1]:
+            found[value.name] = {2: sizes[0], 3: sizes[1]}
+    return found
 
 
 def is_image(value) -> bool:

@@ -10,12 +10,15 @@ and width that differ, and each size of the target is written over its own varia
 
 from __future__ import annotations
 
+import onnxruntime as ort
 import pytest
 import torch
 from torch import nn
 
 from layerloom.graph import compile_graph
+from layerloom.graph.export import export_model
 from layerloom.graph.import_torch.onnx_in import import_onnx
+from layerloom.graph.templates import load_template
 
 
 class MixStage(nn.Module):
@@ -94,3 +97,27 @@ def test_a_model_of_square_images_only_is_checked_at_square_sizes(tmp_path):
     x = torch.randn(2, 3, 12, 12)
     with torch.no_grad():
         torch.testing.assert_close(_compiled(graph, state, 12, 12)(x), model(x))
+
+
+@pytest.mark.parametrize("name", ["conv-autoencoder", "resnet-mini"])
+def test_a_design_of_unequal_height_and_width_comes_back_with_both_as_variables(tmp_path, name):
+    design = load_template(name)
+    next(n for n in design.nodes if n.type == "Input").params["shape"] = [1, 24, 40]
+    torch.manual_seed(0)
+    export_model(design, "onnx", tmp_path / "m.onnx", compile_graph(design).eval().state_dict())
+    with pytest.warns(UserWarning, match=r"as the variables image_height = 24, image_width = 40, "
+                                         r".* at sizes 24×40 and 13×81$"):
+        graph, state, diff = import_onnx(tmp_path / "m.onnx")
+    assert diff < 1e-4
+    assert graph.variables == {"image_height": 24, "image_width": 40}
+    assert [n.params["shape"] for n in graph.nodes if n.type == "Input"] == \
+        [[1, "=image_height", "=image_width"]]
+    session = ort.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"])
+    for height, width in ((24, 40), (40, 24), (32, 32)):
+        graph.variables.update(image_height=height, image_width=width)
+        model = compile_graph(graph).eval()
+        model.load_state_dict(state, strict=True)
+        x = torch.randn(2, 1, height, width)
+        with torch.no_grad():
+            torch.testing.assert_close(model(x), torch.as_tensor(
+                session.run(None, {"image": x.numpy()})[0]), atol=1e-4, rtol=1e-4)
