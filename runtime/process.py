@@ -313,8 +313,13 @@ def sweep_status(sweep_id: int, store: RunStore | None = None) -> dict:
         info = store.sweep(sweep_id)  # it may have written its end just before exiting
     if info["status"] in SWEEP_ACTIVE and info["pid"] is not None and (
             returncode is not None or not pid_alive(info["pid"], "layerloom")):
-        store.update_sweep(sweep_id, status="failed", pid=None,
-                           reason=died_reason(info["pid"], returncode, False))
+        reason = failure_note.read(store.root / "sweeps" / str(sweep_id))
+        reason = (f"{reason} (the process could not record it: its disk may be full)"
+                  if reason is not None else died_reason(info["pid"], returncode, False))
+        try:
+            store.update_sweep(sweep_id, status="failed", pid=None, reason=reason)
+        except StoreError:  # told all the same
+            return {**info, "status": "failed", "pid": None, "reason": reason}
         for run in store.list_runs(sweep_id=sweep_id):  # the trial it was training died too
             if run.status in ACTIVE and run.pid == info["pid"]:
                 store.set_status(run.id, "failed", died_reason(run.pid, returncode,

@@ -22,6 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", required=True, help="the runs database")
     args = parser.parse_args(argv)
 
+    from . import failure_note
     from .errors import RunNotFound
     from .store import RunStore
 
@@ -34,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     from . import process  # noqa: F401 - loaded before a SIGTERM's thread needs it
 
     signal.signal(signal.SIGTERM, lambda *_: _stop_soon(args.sweep_id, args.db))
+    # room for the reason, taken while the disk may have some (see failure_note)
+    note = failure_note.reserve(store.root / "sweeps" / str(args.sweep_id))
     try:
         from .search import Param, sweep
 
@@ -44,9 +47,14 @@ def main(argv: list[str] | None = None) -> int:
                        name=info["name"], seed=spec.get("seed", 0), sweep_id=args.sweep_id)
     except BaseException as exc:  # noqa: BLE001 - recorded for whoever watches the sweep
         reason = str(exc) or type(exc).__name__
-        store.update_sweep(args.sweep_id, status="failed", reason=reason, pid=None)
-        print(f"sweep {args.sweep_id} failed: {reason}", file=sys.stderr, flush=True)
+        failure_note.write(note, reason)
+        try:  # on a full disk neither can be written: the note says it (sweep_status reads it)
+            store.update_sweep(args.sweep_id, status="failed", reason=reason, pid=None)
+            print(f"sweep {args.sweep_id} failed: {reason}", file=sys.stderr, flush=True)
+        except Exception:  # noqa: BLE001
+            pass
         return 1
+    failure_note.clear(note)
     store.update_sweep(args.sweep_id, pid=None)
     print(result.table(), flush=True)
     return 0

@@ -99,3 +99,35 @@ def test_a_process_that_could_take_no_room_is_said_to_have_met_a_full_disk(faili
     assert (run.status, run.reason) == ("failed", (
         f"its process exited with code 1 without reporting; the disk that holds {store.root} "
         f"is full, so it could record nothing of why: free some space on it"))
+
+
+def test_a_sweep_that_can_write_nothing_leaves_its_reason_too(tmp_path, monkeypatch):
+    from layerloom.runtime.search import sweep_spec
+    from layerloom.runtime.sweep_worker import main as sweep_main
+
+    store = RunStore(tmp_path / "runs.db")
+    graph = load_template("mlp-tabular")
+    spec = sweep_spec(graph, {"source": str(tmp_path / "gone.csv")}, TrainConfig(epochs=1),
+                      ["lr=0.01,0.1"], trials=2, sampler="grid",
+                      variables={"features": 4, "classes": 3})
+    sweep_id = store.create_sweep("s", {**spec, "graph": graph.to_dict()}, status="queued")
+    real = RunStore.update_sweep
+
+    def full_at_the_end(self, sweep_id, **fields):
+        if fields.get("status") == "failed":
+            raise StoreError(FULL, self.path)
+        real(self, sweep_id, **fields)
+
+    monkeypatch.setattr(RunStore, "update_sweep", full_at_the_end)
+    monkeypatch.setattr("sys.stderr", FullStream())
+    assert sweep_main([str(sweep_id), "--db", str(store.path)]) == 1
+    said = failure_note.read(store.root / "sweeps" / str(sweep_id))
+    assert said is not None and "gone.csv" in said
+
+    store.update_sweep(sweep_id, pid=999_999_999)  # as its process recorded itself
+    ended = subprocess.Popen(["false"])
+    ended.wait(timeout=30)
+    monkeypatch.setitem(process._sweep_children, (str(store.path), sweep_id), ended)
+    info = process.sweep_status(sweep_id, store)
+    assert (info["status"], info["reason"]) == (
+        "failed", f"{said} (the process could not record it: its disk may be full)")
