@@ -32,8 +32,11 @@ class UngroupMerges(FieldMerger):
         design."""
         b_blocks, m_blocks = base.get("blocks") or {}, mine.get("blocks") or {}
         t_blocks = theirs.get("blocks") or {}
+        # theirs may have changed it too before ungrouping it (those changes are on the
+        # blocks ungrouped now): mine's lands there all the same, where both set a field
+        # contested as anywhere; it landed in the unused definition, told as saved
         changed = [name for name in b_blocks if name in m_blocks and name in t_blocks
-                   and m_blocks[name] != b_blocks[name] and t_blocks[name] == b_blocks[name]]
+                   and m_blocks[name] != b_blocks[name]]
         if not changed:
             return mine
         used = {n.get("type") for level in [theirs, *t_blocks.values()] if isinstance(level, dict)

@@ -221,67 +221,6 @@ def renames_by_level(old: dict, new: dict,
             for was, now in node_renames(before, after, logged).items()}
 
 
-def grouped_by_level(old: dict, new: dict) -> dict[str, str]:
-    """The blocks ``new`` (a design) grouped into a composite block it added, against ``old``:
-    the path of each where it stood (``nodes.<id>``, ``blocks.<name>.nodes.<id>``) → its path
-    in the new block (``blocks.<new>.nodes.<id>``); a group keeps the ids of what it holds.
-
-    >>> old = {"nodes": [{"id": "fc", "type": "Linear"}], "edges": []}
-    >>> new = {"nodes": [{"id": "block1", "type": "Block"}], "edges": [],
-    ...        "blocks": {"Block": {"nodes": [{"id": "fc", "type": "Linear"}], "edges": []}}}
-    >>> grouped_by_level(old, new)
-    {'nodes.fc': 'blocks.Block.nodes.fc'}
-    """
-    was, now = old.get("blocks") or {}, new.get("blocks") or {}
-    added = {name: block for name, block in now.items()
-             if name not in was and isinstance(block, dict)}
-    if not added:
-        return {}
-    levels = [("", old, new)] + [(f"blocks.{name}.", block, now.get(name))
-                                 for name, block in was.items()]
-    out = {}
-    for prefix, before, after in levels:
-        if not isinstance(before, dict) or not isinstance(after, dict):
-            continue
-        kept = node_ids(after)
-        for node in before.get("nodes", []):
-            if not isinstance(node, dict) or node.get("id") in kept:
-                continue
-            homes = [name for name, block in added.items()
-                     if any(isinstance(n, dict) and n.get("id") == node.get("id")
-                            and n.get("type") == node.get("type")
-                            for n in block.get("nodes", []))]
-            if len(homes) == 1:
-                out[f"{prefix}nodes.{node['id']}"] = f"blocks.{homes[0]}.nodes.{node['id']}"
-    return out
-
-
-def grouped_as(old: dict, new: dict) -> dict:
-    """``old`` (a design) with each composite block ``new`` grouped blocks of ``old`` into
-    (:func:`grouped_by_level`) added, holding those blocks as ``old`` has them: to tell what
-    changed in a block another tab grouped by the field as the group names it (a value set
-    before the group and replaced inside it since).
-
-    >>> old = {"nodes": [{"id": "fc", "type": "Linear", "params": {"out_features": 5}}]}
-    >>> new = {"nodes": [{"id": "block1", "type": "Block"}], "blocks": {"Block": {
-    ...     "nodes": [{"id": "fc", "type": "Linear", "params": {"out_features": 7}}]}}}
-    >>> grouped_as(old, new)["blocks"]["Block"]["nodes"]
-    [{'id': 'fc', 'type': 'Linear', 'params': {'out_features': 5}}]
-    """
-    grouped = grouped_by_level(old, new)
-    if not grouped:
-        return old
-    blocks = dict(old.get("blocks") or {})
-    for was, now in grouped.items():
-        level, _, nid = was.rpartition("nodes.")
-        name = now[len("blocks."):].rpartition(".nodes.")[0]
-        held = _by_id((blocks.get(level[len("blocks."):-1]) if level else old)["nodes"])[nid]
-        block = blocks.get(name) or new["blocks"][name]
-        blocks[name] = {**block, "nodes": [held if isinstance(n, dict) and n.get("id") == nid
-                                           else n for n in block.get("nodes", [])]}
-    return {**old, "blocks": blocks}
-
-
 def holds_node(design: dict, nid: str) -> bool:
     """Whether a node of ``design`` has id ``nid``, at the top level or inside a composite
     block (a block another tab grouped or ungrouped is still there)."""

@@ -44,8 +44,9 @@ from layerloom.graph.validate import Report
 from . import savelog
 from .changes import in_words
 from .merge import fresh_ids_for_added, merge_or_why, merge_preferring_mine
-from .renames import (grouped_as, grouped_by_level, holds_node, node_renames, renamed_as,
-                      renamed_since, renames_by_level, same_block)
+from .group_paths import grouped_as, grouped_by_level, ungrouped_as, ungrouped_by_level
+from .renames import (holds_node, node_renames, renamed_as, renamed_since, renames_by_level,
+                      same_block)
 from .projects import ProjectError, ProjectStore, SaveConflict, SaveRefused
 from .savelog import Edit
 
@@ -827,7 +828,7 @@ class DesignerState:
         (:meth:`_tell_replaced`). Returns the renames, each block's old path → its new one."""
         renamed = {f"{key.rpartition('nodes.')[0]}nodes.{was}": key
                    for key, was in renames_by_level(old, new, logged).items()}
-        moved = {**grouped_by_level(old, new), **renamed}
+        moved = {**grouped_by_level(old, new), **ungrouped_by_level(old, new), **renamed}
         if moved and self.own:
             self.own = {_moved(path, moved): value for path, value in self.own.items()}
         return renamed
@@ -988,7 +989,7 @@ class DesignerState:
         # new composite block, as :attr:`own` names them (followed already): a value replaced
         # in a block renamed or grouped too went untold
         new = saved.to_dict()
-        old = grouped_as(renamed_as(mine.to_dict(), new, logged), new)
+        old = ungrouped_as(grouped_as(renamed_as(mine.to_dict(), new, logged), new), new)
         changed = savelog.diff(old, new)
         # and a value whose block that save removed (the diff names the block, not the value)
         changed += [path for path in self.own if path not in changed
