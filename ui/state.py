@@ -821,10 +821,11 @@ class DesignerState:
     def _own_move(self, old: dict, new: dict,
                   logged: set[tuple[str, str]] | None = None) -> dict[str, str]:
         """:attr:`own`'s field paths of the blocks renamed from ``old`` to ``new``, at the top
-        level and in each composite block, or grouped into a new composite block, under the
-        paths the blocks have now (``nodes.conv2.params.p`` → ``nodes.features.params.p``,
-        ``nodes.fc.label`` → ``blocks.Block.nodes.fc.label``), whichever tab renamed or
-        grouped them: a value another tab then replaced there is still told
+        level and in each composite block, grouped into a new composite block or brought out of
+        one, under the paths the blocks have now (``nodes.conv2.params.p`` →
+        ``nodes.features.params.p``, ``nodes.fc.label`` → ``blocks.Block.nodes.fc.label``),
+        whichever tab renamed, grouped or ungrouped them: a value another tab then replaced
+        there is still told
         (:meth:`_tell_replaced`). Returns the renames, each block's old path → its new one."""
         renamed = {f"{key.rpartition('nodes.')[0]}nodes.{was}": key
                    for key, was in renames_by_level(old, new, logged).items()}
@@ -885,7 +886,7 @@ class DesignerState:
                 if value is not savelog.MISSING:
                     self.own[path] = value
             self._own_renames(previous.to_dict(), mine)
-            self._own_move(previous.to_dict(), mine)  # its values follow its rename or group
+            self._own_move(previous.to_dict(), mine)  # its values follow its (un)group, rename
         if saved.merged is not None:
             self.graph = saved.merged
             logged = self._logged_renames(since)
@@ -985,9 +986,9 @@ class DesignerState:
         now. The notice offers to put this tab's values back, and says that undo and redo
         leave them as saved where they are among ``left`` (fields by name,
         ``dropout1.p``); returns the names of ``left`` it told."""
-        # the blocks that save renamed under their new ids, and those it grouped inside their
-        # new composite block, as :attr:`own` names them (followed already): a value replaced
-        # in a block renamed or grouped too went untold
+        # the blocks that save renamed under their new ids, and those it grouped or ungrouped
+        # where they are now, as :attr:`own` names them (followed already): a value replaced
+        # in a block renamed, grouped or ungrouped too went untold
         new = saved.to_dict()
         old = ungrouped_as(grouped_as(renamed_as(mine.to_dict(), new, logged), new), new)
         changed = savelog.diff(old, new)
