@@ -66,11 +66,12 @@ def render(state: DesignerState) -> None:
                      on_click=_remove, args=(state, name))
     # one form, cleared once added: keyed by the revision, which a new session counts from 0
     # again, a variable typed before the server restarted reached no form there and was lost
+    # the button under the boxes: beside them, a third of the side column at 1024 px read "A…"
     with st.form(key="var:add", border=False, clear_on_submit=True):
-        left, mid, right = st.columns([3, 3, 2], vertical_alignment="bottom")
+        left, mid = st.columns(2, vertical_alignment="bottom")
         name = left.text_input("New variable", placeholder="depth")
         value = mid.text_input("Value", placeholder="2")
-        if right.form_submit_button("Add"):
+        if st.form_submit_button("Add"):
             parsed = parse_value(value, "number")
             _set(state, name.strip(), 1 if parsed is DEFAULT else parsed)
             st.rerun()
