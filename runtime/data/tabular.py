@@ -80,7 +80,7 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
             if gaps:
                 train = numbers[split.train]
                 known = train[~np.isnan(train)]
-                filled[name] = {"missing": gaps,
+                filled[name] = {"missing": gaps, "lines": _lines(table, np.isnan(numbers)),
                                 "value": float(known.mean()) if len(known) else None}
             continue
         if table.dates(name):
@@ -94,7 +94,8 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
             became += [date_note(column, how), *said]
             gaps = int(table.missing(name).sum())
             if gaps:
-                filled[name] = {"missing": gaps, "value": None}
+                filled[name] = {"missing": gaps, "value": None,
+                                "lines": _lines(table, table.missing(name))}
             continue
         codes, distinct = table.distinct(name)  # each distinct value looked at once
         missing = np.array([is_missing(value) for value in distinct], dtype=bool)
@@ -103,12 +104,17 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
         categories = sorted(distinct[trained & ~missing])
         gaps = int(missing[codes].sum())
         if gaps:
-            filled[name] = {"missing": gaps, "value": None}
-        elsewhere = codes[np.concatenate([split.val, split.test])]
-        outside = elsewhere[~trained[elsewhere] & ~missing[elsewhere]]
+            filled[name] = {"missing": gaps, "value": None,
+                            "lines": _lines(table, missing[codes])}
+        rows = np.concatenate([split.val, split.test])
+        elsewhere = codes[rows]
+        new = ~trained[elsewhere] & ~missing[elsewhere]
+        outside = elsewhere[new]
         if len(outside):
             unseen[name] = {"count": len(outside),
-                            "values": sorted(distinct[np.unique(outside)])}
+                            "values": sorted(distinct[np.unique(outside)]),
+                            "lines": [table.lines[i] for i in np.sort(rows[new])[:SHOWN_LINES]]
+                            if table.lines else []}
         if len(categories) > max_categories:
             crowded.append((name, len(categories)))  # each said at once, after the others
             continue
@@ -140,8 +146,8 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
         advice.insert(0, coded.feature_note(zeros))
     notes = table.notes + unlabelled + became + \
         value_notes(columns, filled, unseen, len(table)) + constant_notes(constant) + advice
-    if notes:
-        meta.update(notes=notes, filled=filled, unseen=unseen)
+    if notes:  # the lines are the notes' (a file's line numbers are no part of the data)
+        meta.update(notes=notes, filled=_without_lines(filled), unseen=_without_lines(unseen))
     return assemble(table.path.name, str(table.path), x, goal.y, spec, classes=goal.classes,
                     norm="feature", keep=np.array(onehot), split=split, meta=meta, owned=True)
 
@@ -332,16 +338,47 @@ def _category_notes(name: str, values: list[str], categories: list[str],
     return []
 
 
+SHOWN_LINES = 3  # lines of the file a note on missing or unseen values names
+
+
+def _without_lines(found: dict[str, dict]) -> dict[str, dict]:
+    return {name: {k: v for k, v in told.items() if k != "lines"} for name, told in found.items()}
+
+
+def _lines(table: Table, rows: np.ndarray) -> list[int]:
+    """The file's lines of the first rows where ``rows`` (a mask over the table's rows) is
+    set, for a note to name; [] where the table keeps no lines."""
+    if not table.lines:
+        return []
+    return [table.lines[i] for i in np.flatnonzero(rows)[:SHOWN_LINES]]
+
+
+def _at(lines: list[int], n: int) -> str:
+    """Where ``n`` values are, by the first of their ``lines``: `` (line 7)``, `` (lines 7
+    and 12)``, `` (lines 7, 12, 19 …)``; '' where no line is known.
+
+    >>> _at([7], 1), _at([7, 12], 2), _at([7, 12, 19], 8)
+    (' (line 7)', ' (lines 7 and 12)', ' (lines 7, 12, 19 …)')
+    """
+    if not lines:
+        return ""
+    if len(lines) == 1:
+        return f" (line {lines[0]})" + ("" if n == 1 else " …")
+    listed = ", ".join(map(str, lines)) if n > len(lines) else \
+        ", ".join(map(str, lines[:-1])) + f" and {lines[-1]}"
+    return f" (lines {listed}{' …' if n > len(lines) else ''})"
+
+
 def value_notes(columns: list[dict], filled: dict, unseen: dict,
                 rows: int | None = None) -> list[str]:
     """One line per column whose values were filled in or not recognised, in the file's
-    column order: ``1 missing value in income filled with the training mean (62000)``,
-    ``city: 1 value seen only outside training ('Nice') encoded as none of the known
-    categories``.
+    column order, with the lines of the first of them: ``1 missing value in income (line 7)
+    filled with the training mean (62000)``, ``city: 1 value seen only outside training
+    ('Nice', line 31) encoded as none of the known categories``.
 
     >>> value_notes([{"name": "income", "kind": "numeric"}],
-    ...             {"income": {"missing": 2, "value": 61500.0}}, {})
-    ['2 missing values in income filled with the training mean (61500)']
+    ...             {"income": {"missing": 2, "value": 61500.0, "lines": [4, 9]}}, {})
+    ['2 missing values in income (lines 4 and 9) filled with the training mean (61500)']
     """
     notes = []
     for column in columns:
@@ -349,7 +386,8 @@ def value_notes(columns: list[dict], filled: dict, unseen: dict,
         gap = filled.get(name)
         if gap:
             n = gap["missing"]
-            what = f"{n} missing value{'' if n == 1 else 's'} in {name}"
+            what = f"{n} missing value{'' if n == 1 else 's'} in {name}" + \
+                (_at(gap.get("lines", []), n) if n != rows else "")
             if column["kind"] == "categorical":
                 notes.append(f"{what} encoded as none of the known categories (its one-hot "
                              f"columns all 0)")
@@ -367,8 +405,10 @@ def value_notes(columns: list[dict], filled: dict, unseen: dict,
         if other:
             n, shown = other["count"], other["values"]
             listed = ", ".join(repr(v) for v in shown[:3]) + (" …" if len(shown) > 3 else "")
+            where = _at(other.get("lines", []), n).strip()[1:-1]  # line 31
             notes.append(f"{name}: {n} value{'' if n == 1 else 's'} seen only outside training "
-                         f"({listed}) encoded as none of the known categories")
+                         f"({listed}{'; ' + where if where else ''}) encoded as none of the "
+                         f"known categories")
     return notes
 
 

@@ -29,9 +29,9 @@ def bad_csv(tmp_path):
 def test_blanks_and_unseen_categories_are_said_per_column(bad_csv):
     ds = load_dataset(bad_csv)
     assert ds.meta["notes"] == [
-        "city: 1 value seen only outside training ('Nice') encoded as none of the known "
-        "categories",
-        "1 missing value in income filled with the training mean (62000)"]
+        "city: 1 value seen only outside training ('Nice'; line 5) encoded as none of the "
+        "known categories",
+        "1 missing value in income (line 3) filled with the training mean (62000)"]
     assert ds.meta["filled"] == {"income": {"missing": 1, "value": 62000.0}}
     assert ds.meta["unseen"] == {"city": {"count": 1, "values": ["Nice"]}}
     assert ds.describe()["notes"] == ds.meta["notes"]
@@ -49,9 +49,10 @@ def test_blank_categories_and_several_blanks_are_counted(tmp_path):
     path = tmp_path / "blanks.csv"
     path.write_text("\n".join(rows) + "\n")
     notes = load_dataset(path).meta["notes"]
-    assert notes[0].startswith("2 missing values in size filled with the training mean (")
-    assert notes[1] == ("5 missing values in colour encoded as none of the known categories "
-                        "(its one-hot columns all 0)")
+    assert notes[0].startswith("2 missing values in size (lines 4 and 8) filled with the "
+                               "training mean (")
+    assert notes[1] == ("5 missing values in colour (lines 2, 6, 10 …) encoded as none of the "
+                        "known categories (its one-hot columns all 0)")
 
 
 def test_a_clean_file_has_no_notes(tmp_path):

@@ -127,8 +127,8 @@ def test_a_missing_date_is_the_training_mean_and_said(tmp_path):
     path.write_text("day,label\n" + "".join(
         f"{'' if i == 3 else f'2024-03-{1 + i:02d}'},{'ab'[i % 2]}\n" for i in range(20)))
     ds = load_dataset(path, val_fraction=0, test_fraction=0)
-    assert "1 missing value in day filled with the training mean of each of its 5 columns" \
-        in ds.meta["notes"]
+    assert "1 missing value in day (line 5) filled with the training mean of each of its 5 " \
+        "columns" in ds.meta["notes"]
     x = ds.split("train")[0]  # the row without a date: 0 on its five, the mean once normalised
     assert int((x.abs().amax(dim=1) < 1e-6).sum()) == 1
 

@@ -98,7 +98,8 @@ def test_a_dash_among_numbers_is_a_missing_value_and_said(tmp_path):
     ds = load_dataset(path)
     assert ds.input_shape == (4,) and ds.meta["columns"][0] == {"name": "a", "kind": "numeric"}
     notes = ds.meta["notes"]
-    assert notes[0].startswith("15 missing values in a filled with the training mean (")
+    assert notes[0].startswith("15 missing values in a (lines ")
+    assert " …) filled with the training mean (" in notes[0]
     assert "a: '-' among the numbers read as a missing value (5 cells)" in notes
     assert same_rows(ds, predicted_rows(ds, path))  # predict.py reads '-' as missing too
 

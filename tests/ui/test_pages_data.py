@@ -258,9 +258,9 @@ def test_a_csv_with_blanks_says_beside_its_preview_how_they_were_filled():
     [note] = [i.value for i in at.info if "How the values were read" in i.value]
     assert note == (
         "**How the values were read:**\n\n"
-        "- city: 1 value seen only outside training ('Nice') encoded as none of the known "
-        "categories\n"
-        "- 1 missing value in income filled with the training mean (62000)")
+        "- city: 1 value seen only outside training ('Nice'; line 5) encoded as none of the "
+        "known categories\n"
+        "- 1 missing value in income (line 3) filled with the training mean (62000)")
     # a clean file: no such note
     at.file_uploader(key="data.file").upload(
         "clean.csv", b"a,b,label\n" + b"\n".join(f"{i},{i % 3},{'xy'[i % 2]}".encode()
