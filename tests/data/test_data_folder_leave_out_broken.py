@@ -119,3 +119,29 @@ def test_the_data_page_lists_them_and_leaves_them_out_with_a_button(tmp_path, mo
     assert choice.options["leave_out_broken"] is True
     shown = " ".join(str(m.value) for m in [*at.markdown, *at.caption, *at.info, *at.warning])
     assert "3 images that cannot be read left out" in shown
+
+
+def test_an_uploaded_zip_is_left_out_of_with_the_same_button(tmp_path, monkeypatch):
+    monkeypatch.setenv("LAYERLOOM_HOME", str(tmp_path / "home"))
+    archive = zipped(folder(tmp_path), tmp_path / "pets.zip")
+
+    def script():
+        import streamlit as st
+
+        from layerloom.graph.templates import load_template
+        from layerloom.ui.pages import data
+        from layerloom.ui.projects import ProjectStore
+        from layerloom.ui.state import DesignerState
+
+        if "app" not in st.session_state:
+            st.session_state.app = DesignerState.new(ProjectStore(), load_template("seed-cnn"))
+        data.render(st.session_state.app)
+
+    at = AppTest.from_function(script, default_timeout=60).run()
+    at.radio(key="data.source").set_value("Upload a file").run()
+    at.file_uploader(key="data.file").upload("pets.zip", archive.read_bytes(),
+                                             "application/zip").run()
+    assert [e for e in at.error if "Could not read pets.zip: cat/007.png" in e.value]
+    at.button(key="data.leave_out_broken").click().run()
+    assert not at.exception and not [e for e in at.error if "Could not read" in e.value]
+    assert at.session_state.app.pages["runs"].data.options["leave_out_broken"] is True
