@@ -201,14 +201,22 @@ def float_range(values: np.ndarray) -> float:
 
 
 def pages(image: Image.Image) -> int:
-    """How many pages a TIFF holds (a scanner's multi-page file, a microscope's stack), read
-    from its directory, nothing decoded; the first page is the one read. 1 for other files."""
+    """2 where a TIFF holds several pages (a scanner's multi-page file, a microscope's stack),
+    of which the first is the one read; else 1. Only the second page's directory is read,
+    nothing decoded: counting them all (``n_frames``) walks every directory, which a small
+    hostile file can make a million long."""
     if image.format != "TIFF":
         return 1
     try:
-        return int(getattr(image, "n_frames", 1))
-    except (OSError, ValueError, EOFError, struct.error):  # a damaged directory chain
+        image.seek(1)
+    except (OSError, ValueError, EOFError, struct.error):  # one page, or a damaged chain
         return 1
+    finally:
+        try:
+            image.seek(0)
+        except (OSError, ValueError, EOFError, struct.error):
+            pass
+    return 2
 
 
 def pages_note(paged: list[str], sampled: str = "") -> list[str]:

@@ -104,3 +104,19 @@ def test_predict_reads_a_lab_tiff_in_gray(tmp_path):
     path = tmp_path / "lab.tif"
     Image.new("LAB", (8, 8), (50, 0, 0)).save(path)
     assert predict_script.read_image(path, (1, 8, 8), {}).shape == (1, 8, 8)
+
+
+def test_a_stack_is_told_from_its_second_page_alone(tmp_path):
+    """Counting a TIFF's pages walked every page's directory: a small hostile file can chain a
+    million. Only the second page is looked for, and the first is read."""
+    from layerloom.runtime.data.images import pages
+
+    path = tmp_path / "stack.tif"
+    Image.new("L", (4, 4), 7).save(path, save_all=True,
+                                   append_images=[Image.new("L", (4, 4), 9)] * 49)
+    with Image.open(path) as image:
+        asked = []
+        seek = image.seek
+        image.seek = lambda frame: (asked.append(frame), seek(frame))[1]
+        assert pages(image) == 2 and max(asked) == 1
+        assert image.tell() == 0 and image.getpixel((0, 0)) == 7
