@@ -406,7 +406,9 @@ def load_image_folder(path: Path, spec: SplitSpec, *, image_size: tuple[int, int
     others: list[str] = []
     classes, files, labels = list_folder(path, others)
     step = max(1, len(files) // HEADER_SAMPLE)
-    whole = len(files) <= HEADER_CHECK  # every file's header read: each no image named
+    # every file's header read, each no image named; past HEADER_CHECK files only where
+    # broken ones are to be left out (else one would stop training when it is reached)
+    whole = len(files) <= HEADER_CHECK or leave_out_broken
     looked = files if whole else files[::step][:HEADER_SAMPLE]
     broken: list[DataError] | None = [] if leave_out_broken else None
     checked = read_each(looked, lambda name: _header(root / name, name), broken)

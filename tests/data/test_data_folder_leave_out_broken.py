@@ -145,3 +145,16 @@ def test_an_uploaded_zip_is_left_out_of_with_the_same_button(tmp_path, monkeypat
     at.button(key="data.leave_out_broken").click().run()
     assert not at.exception and not [e for e in at.error if "Could not read" in e.value]
     assert at.session_state.app.pages["runs"].data.options["leave_out_broken"] is True
+
+
+def test_past_the_headers_read_at_once_every_file_is_looked_at_when_leaving_out(
+        tmp_path, monkeypatch):
+    """A folder too large to read every header at once (HEADER_CHECK) samples them: a broken
+    file outside the sample was met only when training reached it, leave_out_broken or not."""
+    from layerloom.runtime.data import folder as folder_module
+
+    monkeypatch.setattr(folder_module, "HEADER_CHECK", 10)
+    root = folder(tmp_path)
+    ds = load_dataset(root, leave_out_broken=True, val_fraction=0, test_fraction=0)
+    assert len(ds.y_train) == 97 and ds.meta["broken"] == sorted(BROKEN)
+    ds.x_train[:]
