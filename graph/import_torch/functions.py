@@ -1095,9 +1095,16 @@ def _repeat(ctx: Context, node: fx.Node) -> Mapped | Const:
     counts = tuple(node.args[1:])
     if len(counts) == 1 and isinstance(counts[0], (list, tuple)):
         counts = tuple(counts[0])
-    if const is None or len(counts) != len(_shape(ctx, node)) or \
-            not isinstance(counts[0], fx.Node) or any(c != 1 for c in counts[1:]) or \
-            _shape(ctx, node)[0] != ctx.batch:
+    shape = _shape(ctx, node)
+    over_batch = len(counts) == len(shape) and isinstance(counts[0], fx.Node) and \
+        all(c == 1 for c in counts[1:]) and shape[0] == ctx.batch
+    if const is not None and not over_batch and any(isinstance(c, fx.Node) for c in counts):
+        raise Unsupported(f"it repeats the learned table '{const.path}' by a size read from a "
+                          f"tensor (DETR's positions: row and column tables repeated over the "
+                          f"map), which no block does; a learned table of every position "
+                          f"imports, added to the batch-first [B, H·W, D] tokens as ViT's "
+                          f"pos_embed is (nn.Parameter of [1, H·W, D]: PositionalEmbedding)")
+    if const is None or not over_batch:
         raise Unsupported("no LayerLoom block does this")
     if node.users and not all(_calls_cat(u) for u in node.users):
         learned = _learned_tokens(ctx, node, const)

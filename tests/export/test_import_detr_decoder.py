@@ -127,6 +127,36 @@ def test_a_class_token_repeated_over_the_batch_is_a_class_token():
     _same_outputs(model, graph, weights.apply(model.state_dict()), torch.randn(4, 7, 6))
 
 
+class DETRDemo(nn.Module):
+    """The DETR paper's demo: positions from row and column tables repeated over the map."""
+
+    def __init__(self, dim=16):
+        super().__init__()
+        self.conv = nn.Conv2d(3, dim, 4, stride=4)
+        self.row_embed = nn.Parameter(torch.rand(50, dim // 2))
+        self.col_embed = nn.Parameter(torch.rand(50, dim // 2))
+
+    def forward(self, x):
+        h = self.conv(x)
+        H, W = h.shape[-2:]
+        pos = torch.cat([self.col_embed[:W].unsqueeze(0).repeat(H, 1, 1),  # positions
+                         self.row_embed[:H].unsqueeze(1).repeat(1, W, 1)], dim=-1)
+        return h.flatten(2).transpose(1, 2) + pos.flatten(0, 1).unsqueeze(0)
+
+
+def test_detrs_row_and_column_positions_are_refused_saying_what_imports():
+    with pytest.raises(GraphError) as caught:
+        import_torch(DETRDemo().eval(), (3, 32, 32))
+    lines = open(__file__, encoding="utf-8").read().splitlines()
+    line = next(i for i, t in enumerate(lines, 1) if t.endswith("# positions"))
+    assert str(caught.value) == (
+        f"test_import_detr_decoder.py:{line}: cannot import Tensor.repeat in DETRDemo.forward: "
+        "it repeats the learned table 'col_embed' by a size read from a tensor (DETR's "
+        "positions: row and column tables repeated over the map), which no block does; a "
+        "learned table of every position imports, added to the batch-first [B, H·W, D] tokens "
+        "as ViT's pos_embed is (nn.Parameter of [1, H·W, D]: PositionalEmbedding)")
+
+
 def test_a_repeat_of_the_data_is_still_refused_saying_what_to_do():
     class Tiled(nn.Module):
         def __init__(self):
