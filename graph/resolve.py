@@ -284,7 +284,15 @@ class _Resolver:
         weight = self.weights.get(key)
         if weight is None:
             items = 0
-            stack = [v for v in node.params.values() if isinstance(v, list)]
+            # only the params its type takes are checked per copy: one it does not take is
+            # refused by name, however long (a million values in one was said as a design of
+            # a million layers, and the param not named)
+            spec = find_block(node.type)
+            block = self.graph.blocks.get(node.type)
+            taken = {p.name for p in spec.params} if spec is not None else \
+                set(block.params) if block is not None else None
+            stack = [v for name, v in node.params.items()
+                     if isinstance(v, list) and (taken is None or name in taken)]
             while stack:
                 value = stack.pop()
                 items += len(value)
