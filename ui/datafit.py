@@ -159,14 +159,19 @@ def standin_data(state: Any) -> DataChoice | None:
     return choice
 
 
-def standin_fit(state: Any, task: str = "auto",
-                target_scaling: str = "auto") -> tuple[DataChoice, DataFit] | None:
+def standin_fit(state: Any, task: str | None = None,
+                target_scaling: str | None = None) -> tuple[DataChoice, DataFit] | None:
     """``(stand-in, fit)`` where the design, named no data and given none, does not fit the
     built-in that stands in for training (:func:`standin_data`, loaded) in a way that holds
-    whatever the data (:func:`linear_on_map`); else None."""
+    whatever the data (:func:`linear_on_map`); else None. ``task`` and ``target_scaling``
+    are the Train page's settings unless given."""
     choice = standin_data(state)
     if choice is None:
         return None
+    config = pages_of(state).config
+    task = task if task is not None else config.get("task", "auto")
+    target_scaling = target_scaling if target_scaling is not None \
+        else config.get("target_scaling", "auto")
     fit = linear_on_map(fit_of(state, choice, task, target_scaling),
                         state.report().resolution.top)
     return (choice, fit) if fit is not None else None

@@ -120,3 +120,16 @@ def test_what_depends_on_the_data_nobody_chose_stays_valid(app, layers, shape):
     _open(app, blank_built(*layers, shape=shape))
     assert VALID in markdown(app)
     assert "does not fit" not in markdown(app)
+
+
+def test_a_task_that_takes_a_map_leaves_it_valid_and_the_page_still(app):
+    """The Train page set to reconstruction: a map is what the run trains on, nothing to say,
+    and the page is not drawn again and again waiting for the stand-in (it was, once a second,
+    where the check that decides to wait took the task as automatic)."""
+    state = app.session_state[SESSION_KEY]
+    state.pages["runs"].config["task"] = "reconstruction"
+    _open(app, blank_built(CONV, LINEAR))
+    # valid, with the design's own warnings (the Linear on a map, the missing activation)
+    assert any(label.startswith(VALID) for label in popovers(app)), list(popovers(app))
+    assert "does not fit" not in markdown(app)
+    assert not [c for c in app.caption if "Checking the design" in c.value]
