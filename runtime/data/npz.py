@@ -52,8 +52,14 @@ def load_npz(path: Path, spec: SplitSpec, *, task: str, dtype: str, normalize: s
     if len(x) != len(y):
         raise DataError(f"x has {len(x)} samples but y has {len(y)}; they must match",
                         file=path)
+    if not len(x):
+        raise DataError(f"x and y hold no samples (x has shape {list(x.shape)}); save the "
+                        f"arrays with their samples", file=path)
     if x.dtype.kind not in "biuf":
         raise DataError(f"x holds {x.dtype} values; it must hold numbers", file=path)
+    if y.dtype.kind not in "biufUS":  # dates, durations, complex numbers: no label or target
+        raise DataError(f"y holds {y.dtype} values; it must hold class labels (whole numbers "
+                        f"or names) or numbers to predict", file=path)
     bad = ~np.isfinite(x.reshape(len(x), -1)).all(axis=1) if x.dtype.kind == "f" else None
     if bad is not None and bad.any():
         raise DataError(f"x[{int(np.argmax(bad))}] holds NaN or infinite values", file=path)
