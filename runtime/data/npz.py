@@ -87,6 +87,10 @@ def load_npz(path: Path, spec: SplitSpec, *, task: str, dtype: str, normalize: s
             f"task='regression' (CLI: --data-option task=regression), or save y as floats",
             file=path)
     classes = arrays.get("classes")
+    if y.ndim == 2 and y.shape[1] == 1 and (task == "classification" or (
+            task == "auto" and classes is None and targets.infer_task(y) == "classification")):
+        notes.append(f"y {list(y.shape)} is a column of labels: one class per sample")
+        y = y[:, 0]  # as scikit-learn's reshape(-1, 1) leaves it
     if one_hot(y) and (task != "regression" or classes is not None):
         notes.append(f"y {list(y.shape)} is one-hot: its classes are y.argmax(1)")
         y = y.argmax(1)

@@ -36,3 +36,17 @@ def test_a_y_of_dates_or_complex_numbers_is_refused_naming_it(tmp_path, y, capsy
     monkeypatch.setenv("LAYERLOOM_HOME", str(tmp_path / "home"))
     assert main(["validate", "mlp-tabular", "--dataset", str(path)]) == 1
     assert capsys.readouterr().err.startswith(f"error: odd.npz: y holds {y.dtype} values")
+
+
+def test_a_column_of_labels_is_one_class_per_sample(tmp_path):
+    """y saved as a column ([N, 1], as reshape(-1, 1) leaves it) was refused: 'class labels
+    must be one per sample, got shape [20, 1]'."""
+    path = tmp_path / "column.npz"
+    np.savez(path, x=np.arange(60.0).reshape(20, 3), y=(np.arange(20) % 2)[:, None])
+    ds = load_dataset(path, val_fraction=0, test_fraction=0)
+    assert ds.task == "classification" and ds.classes == ["0", "1"]
+    assert sorted(ds.y_train.tolist()) == [0] * 10 + [1] * 10
+    assert ds.meta["notes"] == ["y [20, 1] is a column of labels: one class per sample"]
+    floats = tmp_path / "floats.npz"
+    np.savez(floats, x=np.arange(60.0).reshape(20, 3), y=np.linspace(0, 1, 20)[:, None])
+    assert load_dataset(floats).task == "regression"
