@@ -226,7 +226,7 @@ def render(state: DesignerState) -> None:
     st.session_state[key] = expanded
     with st.container(horizontal=True, vertical_alignment="bottom"):
         query = st.text_input("Find a layer", key=f"model_view:find:{state.project_id}",
-                              placeholder="a layer's name or type, e.g. conv or stage2")
+                              placeholder="a name or type: conv, stage2")
         if names:
             st.multiselect("Expanded blocks", names, key=key,
                            help="Each use of a composite block is drawn as one box until it "

@@ -1,7 +1,8 @@
 """The designer page at 1024×768, 1366×768 and 1440×900 (Chromium via Playwright, the app on a
 free port with a fresh ``LAYERLOOM_HOME``) cuts no text short with an ellipsis. At 1024 px the
 Variables panel's Add button read "A…" (a third of the side column, beside the New variable and
-Value boxes) and its "New variable" label took two lines."""
+Value boxes) and its "New variable" label took two lines; the Model graph's Find a layer box
+showed its example cut ("a layer's name or type, e.g. conv or st")."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ CUT_JS = """() => [...document.querySelectorAll('*')]
 def designs():
     from layerloom.graph.templates import load_template
 
-    return {"cnn": load_template("seed-cnn")}
+    return {"cnn": load_template("seed-cnn"), "resnet": load_template("resnet-mini")}
 
 
 @pytest.mark.parametrize("width, height", [(1024, 768), (1366, 768), (1440, 900)])
@@ -39,3 +40,28 @@ def test_no_text_of_the_designer_is_cut(width, height, app_url, browser, browser
         label = page.get_by_text("New variable", exact=True).bounding_box()
         value = page.get_by_text("Value", exact=True).bounding_box()
         assert label["height"] < 1.5 * value["height"], "'New variable' on two lines"
+
+
+# each text box whose placeholder is wider than the box: [placeholder, needs, has] in px
+PLACEHOLDER_JS = """() => [...document.querySelectorAll('input[placeholder]')]
+  .filter(e => e.offsetParent && e.placeholder)
+  .map(e => {
+    const cs = getComputedStyle(e);
+    const ctx = document.createElement('canvas').getContext('2d');
+    ctx.font = `${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`;
+    const room = e.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+    return [e.placeholder, Math.ceil(ctx.measureText(e.placeholder).width), Math.floor(room)];
+  })
+  .filter(([, needs, has]) => needs > has)"""
+
+
+def test_the_model_graph_s_find_box_shows_its_example_whole(app_url, browser, browser_page,
+                                                             projects):
+    with browser_page(browser, timeout_ms=TIMEOUT_MS,
+                      viewport={"width": 1024, "height": 768}) as page:
+        page.goto(f"{app_url}/?project={projects['resnet']}")  # beside Expanded blocks
+        page.get_by_text("Model graph", exact=True).click(timeout=3 * TIMEOUT_MS)
+        page.get_by_text("Expand all").wait_for(timeout=3 * TIMEOUT_MS)
+        page.get_by_label("Find a layer").wait_for(timeout=3 * TIMEOUT_MS)
+        page.wait_for_timeout(500)
+        assert page.evaluate(PLACEHOLDER_JS) == [], "a box's example is cut"
