@@ -39,8 +39,7 @@ class UngroupMerges(FieldMerger):
                    and m_blocks[name] != b_blocks[name]]
         if not changed:
             return mine
-        used = {n.get("type") for level in [theirs, *t_blocks.values()] if isinstance(level, dict)
-                for n in level.get("nodes", []) if isinstance(n, dict)}
+        used = _in_use(theirs, t_blocks)  # a use in a definition nothing uses computes nothing
         o_blocks = out.get("blocks") or {}
         blocks = dict(m_blocks)
         for name in changed:
@@ -120,8 +119,7 @@ class UngroupMerges(FieldMerger):
         changed = [name for name in b_blocks if name in t_blocks and t_blocks[name] != b_blocks[name]]
         if not changed:
             return mine
-        used = {n.get("type") for level in [mine, *m_blocks.values()] if isinstance(level, dict)
-                for n in level.get("nodes", []) if isinstance(n, dict)}
+        used = _in_use(mine, m_blocks)  # a use in a definition nothing uses computes nothing
         out = mine
         for name in changed:
             only = None if name in used else _one_use(name, base, b_blocks)
@@ -244,13 +242,29 @@ class UngroupMerges(FieldMerger):
 
 
 def _one_use(name: str, base: dict, b_blocks: dict) -> tuple[str | None, Any] | None:
-    """Block ``name``'s one use in ``base``: (the block whose definition holds it, None for the
-    top level; the node's id), or None where it is used in no place or in several."""
+    """Block ``name``'s one use in what ``base`` computes: (the block whose definition holds
+    it, None for the top level; the node's id), or None where it is used in no place or in
+    several. A use inside a definition nothing uses (a group ungrouped since, left unused)
+    computes nothing and is not counted: it hid the one use, and an edit inside the block
+    stayed in its definition, unused once the one use was ungrouped, unsaid."""
     uses = [(outer, n.get("id"))
-            for outer, level in [(None, base), *b_blocks.items()]
+            for outer, level in [(None, base), *((b, b_blocks[b]) for b in _in_use(base, b_blocks))]
             if outer != name and isinstance(level, dict)
             for n in level.get("nodes", []) if isinstance(n, dict) and n.get("type") == name]
     return uses[0] if len(uses) == 1 else None
+
+
+def _in_use(design: dict, blocks: dict) -> list[str]:
+    """The composite blocks ``design`` uses, at the top level or inside one it uses."""
+    seen: list[str] = []
+    levels = [design]
+    while levels:
+        for node in levels.pop().get("nodes", []):
+            kind = node.get("type") if isinstance(node, dict) else None
+            if kind in blocks and kind not in seen and isinstance(blocks[kind], dict):
+                seen.append(kind)
+                levels.append(blocks[kind])
+    return seen
 
 
 def _wires(level: dict) -> set[str] | None:
