@@ -129,6 +129,9 @@ def test_sweep_rows_are_checked_before_anything_starts(home):
     # trial at another value would not fit it
     assert list(rows["setting"]) == ["lr", "batch_size", "optimizer", "hidden", "depth",
                                      "dropout"]
+    # each in the Train page's words beside the key a sweep types
+    assert list(rows["what"]) == ["Learning rate", "Batch size", "Optimiser"] + [
+        "a variable of the design"] * 3
     assert parse_rows(rows, graph) == (["lr=1e-4:1e-1:log"], [])
     bad = pd.DataFrame([{"sweep": True, "setting": "widht", "values": "1,2"},
                         {"sweep": True, "setting": "lr", "values": "0.1:0.01"},
@@ -158,6 +161,10 @@ def test_a_sweep_runs_in_its_own_process_and_fills_its_table(home):
     else:
         raise AssertionError(f"the sweep did not finish: {values(at.caption)}")
     assert list(sweep.columns) == ["run", "status", "lr", "val_loss"]
+    # the swept setting headed in the Train page's words, its key kept beside them
+    shown = next(d for d in at.dataframe if "val_loss" in d.value.columns)
+    assert json.loads(shown.proto.columns)["lr"] == {
+        "label": "Learning rate (lr)", "help": "The training setting saved as lr"}
     grid = [1e-4, 10 ** -2.5, 1e-1]  # 1e-4:1e-1:log on 3 points; the grid sampler picks 2
     assert len(set(sweep["lr"])) == 2 and all(
         any(lr == pytest.approx(g) for g in grid) for lr in sweep["lr"])

@@ -23,6 +23,7 @@ from ..fields import plain
 from ..forms import seed
 from ..pagestate import PagesState, pages_of, project_of
 from ..project_panel import project_label
+from ..setting_words import label_of
 from .common import (config_line, config_parts, metric_title, metrics_line, run_label,
                      run_names, show_notice)
 from .train import act, data_choice, ready, spec_of
@@ -357,6 +358,8 @@ def default_params(graph) -> pd.DataFrame:
     out = [{"sweep": True, "setting": "lr", "values": "1e-4:1e-1:log"},
            {"sweep": False, "setting": "batch_size", "values": "32,64,128"},
            {"sweep": False, "setting": "optimizer", "values": "adam,sgd,adamw"}]
+    for row in out:  # each setting in the Train page's words beside the key a sweep types
+        row["what"] = label_of(row["setting"])
     bound = data_bound(graph) if graph is not None else set()
     for name, value in (graph.variables if graph is not None else {}).items():
         if isinstance(value, bool) or not isinstance(value, (int, float)) or name in bound:
@@ -365,7 +368,8 @@ def default_params(graph) -> pd.DataFrame:
             values = ",".join(str(v) for v in sorted({max(1, value // 2), value, value * 2}))
         else:
             values = f"{value / 2:g},{value:g},{value * 2:g}"
-        out.append({"sweep": False, "setting": name, "values": values})
+        out.append({"sweep": False, "setting": name, "values": values,
+                    "what": "a variable of the design"})
     return pd.DataFrame(out)
 
 
@@ -439,7 +443,8 @@ def sweep_launcher(state, pages: PagesState, store) -> None:
     frame = st.data_editor(default_params(graph), key="runs.sweep.params", hide_index=True,
                            num_rows="dynamic", column_config={
                                "sweep": st.column_config.CheckboxColumn(width="small"),
-                               "setting": st.column_config.TextColumn(help=SETTING_HELP)})
+                               "setting": st.column_config.TextColumn(help=SETTING_HELP),
+                               "what": st.column_config.TextColumn(disabled=True)})
     cols = st.columns(3)
     seed("runs.sweep.trials", 6)
     seed("runs.sweep.sampler", "tpe")
@@ -550,8 +555,14 @@ def trials_panel(store, sweep_id: int) -> None:
     if frame.empty:
         return
     ascending = info["spec"].get("direction", "minimize") == "minimize"
+    # the swept settings headed in the Train page's words, their keys in the tooltip
+    words = {name: st.column_config.Column(f"{label_of(name)} ({name})",
+                                           help=f"The training setting saved as {name}")
+             if name in FIELD_NAMES else
+             st.column_config.Column(name, help="A variable of the design")
+             for name in frame.columns if name not in ("run", "status", objective)}
     st.dataframe(frame.sort_values(objective, ascending=ascending, na_position="last"),
-                 hide_index=True)
+                 hide_index=True, column_config=words)
     shown = frame.drop(columns=["run", "status"])
     if shown[objective].notna().any() and len(shown.columns) > 1:
         st.plotly_chart(charts.parallel_figure(shown, objective), key=f"runs.parallel.{sweep_id}",
