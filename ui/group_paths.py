@@ -1,25 +1,38 @@
 """Where a save's group or ungroup moved a block: the block's path before → its path after
 (``nodes.fc`` → ``blocks.Block.nodes.fc``, and back), and a design with its blocks laid as
 that save laid them, to tell a tab's values there field by field. A group and an ungroup keep
-the ids of what they move (an id taken where a block comes out is ``<use>_<id>``). No
+the ids of what they move (an id taken where a block comes out is ``<use>_<id>``); a block
+renamed as well, in the saves one catch-up reads (grouped, then renamed inside the group), is
+found by its type, and by the save log where it tells (``logged``: the (old id, new id) pairs
+those saves could have renamed, :func:`~.savelog.renames_after`; None: not known). No
 Streamlit here."""
 
 from __future__ import annotations
 
-from .renames import node_ids
-from .ungrouped import ungrouped_ids
+import re
+from collections.abc import Callable
+
+from .renames import node_ids, one_to_one
+from .ungrouped import PORT_TYPES, ungrouped_ids
+
+Logged = set[tuple[str, str]] | None
 
 
-def grouped_by_level(old: dict, new: dict) -> dict[str, str]:
+def grouped_by_level(old: dict, new: dict, logged: Logged = None) -> dict[str, str]:
     """The blocks ``new`` (a design) grouped into a composite block it added, against ``old``:
     the path of each where it stood (``nodes.<id>``, ``blocks.<name>.nodes.<id>``) → its path
-    in the new block (``blocks.<new>.nodes.<id>``); a group keeps the ids of what it holds.
+    in the new block (``blocks.<new>.nodes.<id>``); a group keeps the ids of what it holds,
+    and one renamed in the group since is the one block of its type there that ``old`` had
+    nowhere (and that ``logged`` allows).
 
     >>> old = {"nodes": [{"id": "fc", "type": "Linear"}], "edges": []}
     >>> new = {"nodes": [{"id": "block1", "type": "Block"}], "edges": [],
     ...        "blocks": {"Block": {"nodes": [{"id": "fc", "type": "Linear"}], "edges": []}}}
     >>> grouped_by_level(old, new)
     {'nodes.fc': 'blocks.Block.nodes.fc'}
+    >>> new["blocks"]["Block"]["nodes"][0]["id"] = "head"
+    >>> grouped_by_level(old, new, {("fc", "head")})
+    {'nodes.fc': 'blocks.Block.nodes.head'}
     """
     was, now = old.get("blocks") or {}, new.get("blocks") or {}
     added = {name: block for name, block in now.items()
@@ -28,7 +41,7 @@ def grouped_by_level(old: dict, new: dict) -> dict[str, str]:
         return {}
     levels = [("", old, new)] + [(f"blocks.{name}.", block, now.get(name))
                                  for name, block in was.items()]
-    out = {}
+    out, gone = {}, {}
     for prefix, before, after in levels:
         if not isinstance(before, dict) or not isinstance(after, dict):
             continue
@@ -42,10 +55,21 @@ def grouped_by_level(old: dict, new: dict) -> dict[str, str]:
                             for n in block.get("nodes", []))]
             if len(homes) == 1:
                 out[f"{prefix}nodes.{node['id']}"] = f"blocks.{homes[0]}.nodes.{node['id']}"
+            elif not homes and isinstance(node.get("id"), str):
+                gone[f"{prefix}nodes.{node['id']}"] = node
+    # renamed in the group since: each block gone without a home, and each in a new block
+    # under an id ``old`` holds nowhere, paired by type (and the log) where one to one
+    known = {n.get("id") for level in [old, *was.values()] if isinstance(level, dict)
+             for n in level.get("nodes", []) if isinstance(n, dict)}
+    came = {f"blocks.{name}.nodes.{n['id']}": n for name, block in added.items()
+            for n in block.get("nodes", []) if isinstance(n, dict)
+            and isinstance(n.get("id"), str) and n["id"] not in known
+            and n.get("type") not in PORT_TYPES}
+    out.update(_paired(gone, came, logged, lambda old_id, new_id: old_id == new_id))
     return out
 
 
-def grouped_as(old: dict, new: dict) -> dict:
+def grouped_as(old: dict, new: dict, logged: Logged = None) -> dict:
     """``old`` (a design) with each composite block ``new`` grouped blocks of ``old`` into
     (:func:`grouped_by_level`) added, holding those blocks as ``old`` has them: to tell what
     changed in a block another tab grouped by the field as the group names it (a value set
@@ -57,21 +81,22 @@ def grouped_as(old: dict, new: dict) -> dict:
     >>> grouped_as(old, new)["blocks"]["Block"]["nodes"]
     [{'id': 'fc', 'type': 'Linear', 'params': {'out_features': 5}}]
     """
-    grouped = grouped_by_level(old, new)
+    grouped = grouped_by_level(old, new, logged)
     if not grouped:
         return old
     blocks = dict(old.get("blocks") or {})
     for was, now in grouped.items():
         level, _, nid = was.rpartition("nodes.")
-        name = now[len("blocks."):].rpartition(".nodes.")[0]
-        held = _by_id(blocks.get(level[len("blocks."):-1]) if level else old)[nid]
+        name, _, there = now[len("blocks."):].rpartition(".nodes.")
+        held = {**_by_id(blocks.get(level[len("blocks."):-1]) if level else old)[nid],
+                "id": there}
         block = blocks.get(name) or new["blocks"][name]
-        blocks[name] = {**block, "nodes": [held if isinstance(n, dict) and n.get("id") == nid
+        blocks[name] = {**block, "nodes": [held if isinstance(n, dict) and n.get("id") == there
                                            else n for n in block.get("nodes", [])]}
     return {**old, "blocks": blocks}
 
 
-def ungrouped_by_level(old: dict, new: dict) -> dict[str, str]:
+def ungrouped_by_level(old: dict, new: dict, logged: Logged = None) -> dict[str, str]:
     """The blocks ``new`` (a design) brought out of a composite block whose one use it
     ungrouped, against ``old``: each one's path in the block (``blocks.<name>.nodes.<id>``) →
     its path where the use stood (``nodes.<id>``, ``blocks.<outer>.nodes.<id>``).
@@ -83,14 +108,15 @@ def ungrouped_by_level(old: dict, new: dict) -> dict[str, str]:
     {'blocks.Block.nodes.fc': 'nodes.fc'}
     """
     return {f"blocks.{name}.nodes.{iid}": f"{'' if outer is None else f'blocks.{outer}.'}nodes.{nid}"
-            for name, (outer, ids) in _ungrouped(old, new).items() for iid, nid in ids.items()}
+            for name, (outer, ids) in _ungrouped(old, new, logged).items()
+            for iid, nid in ids.items()}
 
 
-def ungrouped_as(old: dict, new: dict) -> dict:
+def ungrouped_as(old: dict, new: dict, logged: Logged = None) -> dict:
     """``old`` (a design) with the blocks ``new`` brought out of a group
     (:func:`ungrouped_by_level`) added where its use stood, as ``old``'s block holds them: to
     tell what changed in a block another tab ungrouped by the field as it is named now."""
-    moved = _ungrouped(old, new)
+    moved = _ungrouped(old, new, logged)
     if not moved:
         return old
     out = dict(old)
@@ -109,9 +135,11 @@ def ungrouped_as(old: dict, new: dict) -> dict:
     return {**out, "blocks": blocks} if blocks else out
 
 
-def _ungrouped(old: dict, new: dict) -> dict[str, tuple[str | None, dict[str, str]]]:
+def _ungrouped(old: dict, new: dict, logged: Logged = None
+               ) -> dict[str, tuple[str | None, dict[str, str]]]:
     """Each composite block of ``old`` whose one use ``new`` ungrouped: its name → (the block
-    whose definition held the use, None for the top level; each inner id → its id there)."""
+    whose definition held the use, None for the top level; each inner id → its id there, or
+    the id it was renamed to since, :func:`_renamed_out`)."""
     blocks, now_blocks = old.get("blocks") or {}, new.get("blocks") or {}
     out = {}
     for name, block in blocks.items():
@@ -125,10 +153,60 @@ def _ungrouped(old: dict, new: dict) -> dict[str, tuple[str | None, dict[str, st
         after = new if outer is None else now_blocks.get(outer)
         if not isinstance(after, dict) or use in node_ids(after):
             continue
-        ids = ungrouped_ids(use, block, _by_id(before), _by_id(after))
+        ids = ungrouped_ids(use, block, _by_id(before), _by_id(after)) or \
+            _renamed_out(use, block, _by_id(before), _by_id(after), logged)
         if ids:
             out[name] = (outer, ids)
     return out
+
+
+def _renamed_out(use: str, block: dict, was: dict[str, dict], now: dict[str, dict],
+                 logged: Logged) -> dict[str, str] | None:
+    """As :func:`~.ungrouped.ungrouped_ids`, where blocks brought out were renamed since (an
+    ungroup, then a rename, read by one catch-up): each block not found under its id (nor
+    ``<use>_<id>``) paired by type with one new there under another id (and by ``logged``,
+    where it tells); None where one is not found once."""
+    ids: dict[str, str] = {}
+    gone: dict[str, dict] = {}
+    for node in block.get("nodes", []):
+        if not isinstance(node, dict) or node.get("type") in PORT_TYPES:
+            continue
+        iid = str(node.get("id"))
+        spelled = re.compile(rf"{re.escape(use)}_{re.escape(iid)}\d*")
+        homes = [nid for nid, n in now.items() if nid not in was
+                 and n.get("type") == node.get("type")
+                 and (nid == iid or spelled.fullmatch(str(nid)))]
+        if len(homes) > 1:
+            return None
+        if homes:
+            ids[iid] = homes[0]
+        else:
+            gone[iid] = node
+    came = {nid: n for nid, n in now.items() if nid not in was and nid not in ids.values()}
+
+    def was_named(old_id: str, iid: str) -> bool:  # its id as ungrouped, before the rename
+        return old_id == iid or re.fullmatch(rf"{re.escape(use)}_{re.escape(iid)}\d*",
+                                             old_id) is not None
+
+    ids.update(_paired(gone, came, logged, was_named))
+    return ids if set(gone) <= set(ids) else None
+
+
+def _paired(gone: dict[str, dict], came: dict[str, dict], logged: Logged,
+            was_named: Callable[[str, str], bool]) -> dict[str, str]:
+    """Each of ``gone`` (a key → its node) → the key of the one node of ``came`` of its type
+    (the only one of ``gone`` of that type too), which ``logged`` allows where it tells
+    (``was_named(old id, gone's id)``: whether a logged rename's old id is that block's)."""
+    def nid(key: str) -> str:
+        return key.rpartition("nodes.")[2]
+
+    def allowed(g: str, c: str) -> bool:
+        return logged is None or any(new == nid(c) and was_named(old, nid(g))
+                                     for old, new in logged)
+
+    pairs = [(g, c) for g, node in gone.items() for c, other in came.items()
+             if node.get("type") == other.get("type") and allowed(g, c)]
+    return one_to_one(pairs)
 
 
 def _by_id(level: dict) -> dict[str, dict]:

@@ -48,7 +48,7 @@ def node_renames(base: dict, level: dict,
     for new in now:
         if not stays(new, now, was):
             placed.setdefault(_place_key(now[new]), []).append(new)
-    pairs = _one_to_one((old, new) for old in gone
+    pairs = one_to_one((old, new) for old in gone
                         for new in placed.get(_place_key(was[old]), ()) if old != new)
     wires = {edge_key(e) for e in level.get("edges", []) if isinstance(e, dict)}
     edges = [e for e in base.get("edges", []) if isinstance(e, dict)]
@@ -78,7 +78,7 @@ def node_renames(base: dict, level: dict,
                     mapped.get(e.get("target"), e.get("target"))} <= remain | {new}]
         return bool(own) and all(held) or any(held) and _edited(was[old]) == _edited(now[new])
 
-    later = _one_to_one((old, new) for old in was if old not in now and old not in pairs
+    later = one_to_one((old, new) for old in was if old not in now and old not in pairs
                         for new in now if new not in was and new not in pairs.values()
                         and was[old].get("type") == now[new].get("type") and carried(old, new)
                         and (logged is None or (old, new) in logged))
@@ -245,7 +245,7 @@ def block_renames(base: dict, design: dict) -> dict[str, str]:
     was, now = base.get("blocks") or {}, design.get("blocks") or {}
     used = {n.get("type") for level in _levels(design) for n in level.get("nodes", [])
             if isinstance(n, dict)}
-    return _one_to_one((old, new) for old in was if old not in now and old not in used
+    return one_to_one((old, new) for old in was if old not in now and old not in used
                        for new in now if new not in was
                        and _types_renamed(was[old], old, new) == now[new])
 
@@ -308,7 +308,7 @@ def _levels(design: dict) -> list[dict]:
     return [design] + [b for b in blocks.values() if isinstance(b, dict)]
 
 
-def _one_to_one(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+def one_to_one(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
     """The pairs whose old name and whose new name are each in no other pair."""
     pairs = list(pairs)
     olds, news = Counter(o for o, _ in pairs), Counter(n for _, n in pairs)

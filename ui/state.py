@@ -829,7 +829,8 @@ class DesignerState:
         (:meth:`_tell_replaced`). Returns the renames, each block's old path → its new one."""
         renamed = {f"{key.rpartition('nodes.')[0]}nodes.{was}": key
                    for key, was in renames_by_level(old, new, logged).items()}
-        moved = {**grouped_by_level(old, new), **ungrouped_by_level(old, new), **renamed}
+        moved = {**grouped_by_level(old, new, logged), **ungrouped_by_level(old, new, logged),
+                 **renamed}
         if moved and self.own:
             self.own = {_moved(path, moved): value for path, value in self.own.items()}
         return renamed
@@ -990,7 +991,8 @@ class DesignerState:
         # where they are now, as :attr:`own` names them (followed already): a value replaced
         # in a block renamed, grouped or ungrouped too went untold
         new = saved.to_dict()
-        old = ungrouped_as(grouped_as(renamed_as(mine.to_dict(), new, logged), new), new)
+        old = ungrouped_as(grouped_as(renamed_as(mine.to_dict(), new, logged), new, logged),
+                           new, logged)
         changed = savelog.diff(old, new)
         # and a value whose block that save removed (the diff names the block, not the value)
         changed += [path for path in self.own if path not in changed
