@@ -37,7 +37,8 @@ from .broken import FIX, broken_note, emptied, read_each
 from .images import (DEFAULT_SIZE, GRAY_MODES, JUNK, MAX_IMAGE_PIXELS, READ, SUFFIXES,
                      eight_bit, left_out_note, orientation, pages, pages_note, reading_notes,
                      texts_hint, unreadable, upright, upright_size)
-from .layout import below_note, first_nested, nested_classes
+from .layout import (below_note, nested_classes, nested_folders, nested_note,
+                     refused_nesting)
 from .options import Option
 from .split import SplitSpec
 
@@ -95,7 +96,6 @@ def list_folder(root: Path, others: list[str] | None = None
     most = budget("LAYERLOOM_MAX_FOLDER_FILES", MAX_FOLDER_FILES)
     files: list[str] = []
     labels: list[int] = []
-    nested: dict[str, list[str]] = {}
     skipped = sorted(e.name for e in entries if e.is_file())  # beside the class folders
     for label, name in enumerate(classes):
         found = sorted(_images_under(root / name, name, skipped))
@@ -103,20 +103,26 @@ def list_folder(root: Path, others: list[str] | None = None
             inside = [e.name for e in _visible(root / name) if e.is_file()]
             raise DataError(f"class folder {name!r} holds no {READ} images; add its images, "
                             f"or remove the folder{texts_hint(inside)}", file=root)
-        if all(rel.count("/") > 1 for rel in found):  # a train/val tree: classes one level down
-            nested[name] = list({rel.split("/")[1] for rel in found})
         files += found
         labels += [label] * len(found)
         if len(files) > most:
             raise over_budget(f"more than {most:,} images; image folders are capped at {most:,}",
                               "LAYERLOOM_MAX_FOLDER_FILES", file=root)
-    if nested:
-        name = first_nested(nested)
+    nested = nested_folders(_places(files))
+    flat = len(nested) < len(classes)  # some class folder holds images of its own
+    name = refused_nesting(nested, flat=flat)
+    if name is not None:  # a train/val tree: the classes are one level down
         shown = (root / name).relative_to(given.parent).as_posix()
-        raise nested_classes(shown, nested[name], file=given, zipped=False)
+        raise nested_classes(shown, nested[name], file=given, zipped=False, beside=flat)
     if others is not None:
         others += sorted(skipped)
     return classes, files, labels
+
+
+def _places(files: list[str]) -> list[tuple[str, str | None]]:
+    """``(class folder, the folder inside it or None)`` of each image (``dogs/small/1.png``)."""
+    return [(parts[0], parts[1] if len(parts) > 2 else None)
+            for parts in (name.split("/", 2) for name in files)]
 
 
 def folder_root(root: Path) -> Path:
@@ -454,7 +460,11 @@ def load_image_folder(path: Path, spec: SplitSpec, *, image_size: tuple[int, int
             "test_fraction": spec.test_fraction, "stratified": False, "files": len(files)}
     if broken:
         meta["broken"] = [str(err.entry) for err in broken[:1000]]
-    said += below_note([tuple(name.split("/")[:2]) for name in files if name.count("/") > 1])
+    nested = nested_folders(_places(files))  # each read as one class, said
+    said += nested_note(nested, {name: int(n) for name, n in zip(
+        classes, np.bincount(labels, minlength=len(classes))) if name in nested})
+    said += below_note([(name, sub) for name, sub in _places(files)
+                        if sub is not None and name not in nested])
     said += broken_note(broken or [])
     if said or others:
         meta["notes"] = said + left_out_note(others)

@@ -30,7 +30,8 @@ from .build import assemble
 from .cutshort import truncated
 from .dataset import Dataset
 from .errors import DataError, budget, over_budget
-from .layout import below_note, first_nested, nested_classes
+from .layout import (below_note, nested_classes, nested_folders, nested_note,
+                     refused_nesting)
 from .split import SplitSpec
 
 MAX_ZIP_BYTES = 200 * 2**20  # uncompressed
@@ -56,8 +57,8 @@ def load_image_zip(path: Path, spec: SplitSpec, *, image_size: tuple[int, int] |
     """
     broken: list[DataError] | None = [] if leave_out_broken else None
     with _open(path) as archive:
-        below: list[tuple[str, str]] = []
-        files, others = _image_entries(path, archive, below)
+        places: list[tuple[str, str | None]] = []
+        files, others = _image_entries(path, archive, places)
         classes = sorted({name for name, _ in files})
         headers = read_each(files, lambda item: _header(path, archive, item[1]), broken)
         files = _kept(files, broken)
@@ -91,7 +92,11 @@ def load_image_zip(path: Path, spec: SplitSpec, *, image_size: tuple[int, int] |
     notes = said + _turned_note(sum(orientation(image) > 1 for image in headers))
     notes += pages_note([entry_name(info) for (_, info), image in zip(files, headers)
                          if pages(image) > 1])
-    notes += below_note(below) + broken_note(broken or []) + left_out_note(others)
+    nested = nested_folders(places)  # each read as one class, said
+    notes += nested_note(nested, Counter(name for name, _ in files))
+    notes += below_note([(name, sub) for name, sub in places
+                         if sub is not None and name not in nested])
+    notes += broken_note(broken or []) + left_out_note(others)
     if notes:
         meta["notes"] = notes
     return assemble(path.name, str(path), pixels, labels, spec, classes=classes, norm="channel",
@@ -293,11 +298,11 @@ def upright(image: Image.Image) -> Image.Image:
     return ImageOps.exif_transpose(image)
 
 
-def _image_entries(path: Path, archive: zipfile.ZipFile, below: list | None = None
+def _image_entries(path: Path, archive: zipfile.ZipFile, where: list | None = None
                    ) -> tuple[list[tuple[str, zipfile.ZipInfo]], list[str]]:
     """``(class name, entry)`` of every image, checked, sorted by entry name; and the names of
-    the files left out. ``below`` gets ``(class, sub-folder)`` of each image in a folder
-    inside its class folder.
+    the files left out. ``where`` gets ``(class, sub-folder or None)`` of each image: the
+    folder inside its class folder that it lies in, if any.
 
     Files that are not images of a kind read here (``notes.txt``, ``photo.heic``) are left out,
     as in a folder, and named; hidden files (``.DS_Store``, macOS's ``._cat.jpg``) and
@@ -339,19 +344,15 @@ def _image_entries(path: Path, archive: zipfile.ZipFile, below: list | None = No
                   == (empty[0],)]
         raise DataError(f"class folder {empty[0]!r} holds no images; add its images "
                         f"({READ}), or remove the folder{texts_hint(inside)}", file=path)
-    inside: dict[str, set[str]] = {}  # class folder: its sub-folders holding images
-    direct = set()  # class folders holding images themselves
-    for parts, _ in files:
-        if len(parts) > 2:
-            inside.setdefault(parts[0], set()).add(parts[1])
-            if below is not None:
-                below.append((parts[0], parts[1]))
-        else:
-            direct.add(parts[0])
-    nested = {name: list(subs) for name, subs in inside.items() if name not in direct}
-    if nested:  # a train/val tree: the classes are one level down
-        name = first_nested(nested)
-        raise nested_classes("/".join((*top, name)), nested[name], file=path, zipped=True)
+    places = [(parts[0], parts[1] if len(parts) > 2 else None) for parts, _ in files]
+    nested = nested_folders(places)
+    flat = len(nested) < len({name for name, _ in places})
+    name = refused_nesting(nested, flat=flat)
+    if name is not None:  # a train/val tree: the classes are one level down
+        raise nested_classes("/".join((*top, name)), nested[name], file=path, zipped=True,
+                             beside=flat)
+    if where is not None:
+        where += places
     if len(folders) < 2:
         found = f"only {next(iter(folders))!r}" if folders else "none"
         raise DataError(f"classification needs at least 2 class folders, found {found}",

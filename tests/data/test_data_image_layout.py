@@ -64,12 +64,46 @@ def test_a_train_val_zip_is_refused_naming_the_folder(tmp_path):
         load_dataset(flat)
 
 
-def test_a_class_folder_of_folders_is_refused_in_folders_and_zips(tmp_path):
-    files = {**pets(), **{f"eel/2020/{i}.png": png(200) for i in range(3)}}
-    root = write_tree(tmp_path / "pets", files)
-    message = r"pets/eel holds folders of images \('2020'\), not images: each class folder"
+def test_a_class_folder_of_folders_beside_class_folders_of_images_is_one_class(tmp_path):
+    # cats/ holds its images, dogs/ only dogs/small/ and dogs/large/: the classes are cats and
+    # dogs, each dog folder read as dogs, said with how to make them classes of their own
+    files = {**{f"cats/{i}.png": png(10 + i) for i in range(5)},
+             **{f"dogs/small/{i}.png": png(100 + i) for i in range(3)},
+             **{f"dogs/large/{i}.png": png(200 + i) for i in range(4)}}
+    note = ("dogs holds no images of its own but folders of them ('large', 'small'): their 7 "
+            "images are read as the one class 'dogs'; to make each folder a class of its own, "
+            "move it out of dogs beside the other class folders")
+    from_folder = load_dataset(write_tree(tmp_path / "pets", files), seed=0)
+    from_zip = load_dataset(zip_tree(tmp_path / "pets.zip",
+                                     {f"pets/{k}": v for k, v in files.items()}), seed=0)
+    for ds in (from_folder, from_zip):
+        assert ds.classes == ["cats", "dogs"]
+        counts = ds.class_counts()
+        assert [sum(counts[s][c] for s in counts) for c in ds.classes] == [5, 7]
+        assert note in ds.meta["notes"]
+        assert not any("lie in folders inside" in n for n in ds.meta["notes"])
+
+
+@pytest.mark.parametrize("zipped", [False, True])
+def test_a_split_folder_beside_class_folders_of_images_is_refused_naming_it(tmp_path, zipped):
+    files = {**pets(), **{f"val/{cls}/{i}.png": png(90) for cls in ("cat", "dog")
+                          for i in range(2)}}
+    message = (r"pets/val holds class folders \('cat', 'dog'\) beside the class folders of "
+               r"images: a val split is not a class; move its images into the class folders "
+               r"of the same names")
+    where = (zip_tree(tmp_path / "pets.zip", {f"pets/{k}": v for k, v in files.items()})
+             if zipped else write_tree(tmp_path / "pets", files))
     with pytest.raises(DataError, match=message):
-        load_dataset(root)
+        load_dataset(where)
+
+
+def test_class_folders_that_all_hold_folders_are_still_refused(tmp_path):
+    files = {f"{cls}/{sub}/{i}.png": png(50 * k + i) for k, cls in enumerate(("cat", "dog"))
+             for sub in ("2019", "2020") for i in range(3)}
+    message = (r"pets/cat holds folders of images \('2019', '2020'\), not images: each class "
+               r"folder")
+    with pytest.raises(DataError, match=message):
+        load_dataset(write_tree(tmp_path / "pets", files))
     with pytest.raises(DataError, match=message):
         load_dataset(zip_tree(tmp_path / "pets.zip", {f"pets/{k}": v for k, v in files.items()}))
 
