@@ -89,14 +89,16 @@ class SaveRefused(ProjectError):
 
 
 class SaveConflict(SaveRefused):
-    """An edit made on a design another tab has saved over since, which does not join that
-    save (``why``): nothing was written over it; the edit's design is kept as the snapshot
+    """An edit made on a design another tab has saved over since (or, ``outside``, that was
+    changed outside LayerLoom since: the file edited by hand), which does not join that save
+    (``why``): nothing was written over it; the edit's design is kept as the snapshot
     ``kept`` (None when even that could not be written)."""
 
-    def __init__(self, message: str, why: str, kept: Snapshot | None):
+    def __init__(self, message: str, why: str, kept: Snapshot | None, outside: bool = False):
         super().__init__(message)
         self.why = why
         self.kept = kept
+        self.outside = outside
 
 
 def home() -> Path:
@@ -266,10 +268,22 @@ class ProjectStore:
             outside = not behind and previous is not None and theirs is not None and \
                 theirs.to_dict() != previous.to_dict()
             if outside and based_on is not None:
-                merged, contested, _ = self._merged(folder, based_on, previous, graph, theirs,
-                                                    theirs_win, outside=True)
+                merged, contested, why = self._merged(folder, based_on, previous, graph,
+                                                      theirs, theirs_win)
                 if merged is not None:
                     graph, new = merged, merged.to_dict()
+                elif theirs.to_dict() != new:
+                    # it does not join the hand edit: the file stays as edited (never written
+                    # over with a design that lacks it), and this edit's design is kept
+                    try:
+                        mine = self.snapshot(pid, "this tab's edit, not applied, kept at "
+                                             + time.strftime("%H:%M:%S"), graph)
+                    except OSError:
+                        mine = None
+                    raise SaveConflict(
+                        f"project {pid}'s design file was changed outside LayerLoom since "
+                        f"this edit's design (version {based_on}), and the edit does not join "
+                        f"that change: {why}", why, mine, outside=True)
             over = theirs if merged is not None else None
             if theirs is not None and theirs.to_dict() == new:  # nothing new to write
                 if weights is not None:
@@ -338,20 +352,23 @@ class ProjectStore:
         return SetAside(str(kept), str(why))
 
     def _merged(self, folder: Path, based_on: int, previous: Graph, graph: Graph,
-                theirs: Graph, theirs_win: bool = False, outside: bool = False
+                theirs: Graph, theirs_win: bool = False
                 ) -> tuple[Graph | None, tuple[str, ...], str]:
         """``previous`` → ``graph`` laid over ``theirs``, what both changed (this edit's value
         taken there) and ""; or ``(None, (), why not)``: unless ``previous`` is the design saved
         as version ``based_on`` (by its digest in the log), the edits join (a node this edit
         changed was not removed there…) and the result has no problem that neither design
-        has. ``theirs`` is the saves logged since (their renames told by the log), or, with
-        ``outside``, a file changed outside LayerLoom (nothing logged)."""
+        has. ``theirs`` is the saves logged since, their renames told by the log, and what was
+        changed outside LayerLoom, which the log tells nothing of: a block renamed there is
+        followed only where it is plainly renamed (in its place, its wires held), never taken
+        from a block deleted and another of its type put on its wire (a tab's edit of the one
+        deleted was laid on the new one, the value written by hand replaced)."""
         base = previous.to_dict()
         lines = savelog.read_log(folder / savelog.LOG_NAME)
         logged = {line.get("version"): line.get("digest") for line in lines}
         if logged.get(based_on) != savelog.digest(base):
             return None, (), "the design it was made on is not the one saved then"
-        renames = None if outside else savelog.renames_after(lines, based_on)
+        renames = savelog.renames_after(lines, based_on)
         laid = merge_or_why(base, graph.to_dict(), theirs.to_dict(), theirs_win=theirs_win,
                             renames=renames)
         if isinstance(laid, str):

@@ -354,15 +354,21 @@ class DesignerState:
         """Another tab saved the design since this tab's edit was made, and the edit does not
         join that save: the design here becomes the one saved (the other tab's work stays
         whole), and this tab is told what was not applied, why, and which snapshot keeps its
-        version."""
-        self.catch_up()
+        version. The same where the design's file was changed outside LayerLoom (by hand):
+        the file stays as edited, read here although no save was counted."""
+        self.catch_up(outside=exc.outside)
         what = " on the canvas" if edit is not None and edit.source == "canvas" else \
             f" ({edit.what})" if edit is not None and edit.what else ""
         where = (f"Your version is kept as the snapshot “{exc.kept.name}” (Snapshots menu)."
                  if exc.kept is not None else "Your version could not be kept as a snapshot.")
-        self.notify("warning", f"Your last edit{what} was not applied: another tab or window "
-                    f"changed this design meanwhile, and {exc.why}. The design here now shows "
-                    f"what is saved; make the edit again if you still want it. {where}")
+        who = ("this design's file (graph.json) was changed outside LayerLoom since this tab "
+               "saved it" if exc.outside else "another tab or window changed this design "
+               "meanwhile")
+        why = exc.why.replace("the other edit", "the edit made outside LayerLoom") \
+            if exc.outside else exc.why
+        self.notify("warning", f"Your last edit{what} was not applied: {who}, and {why}. The "
+                    f"design here now shows what is saved; make the edit again if you still "
+                    f"want it. {where}")
 
     def _not_saved(self, made_on: Graph, graph: Graph, edit: Edit | None,
                    exc: OSError) -> None:
@@ -937,15 +943,16 @@ class DesignerState:
                         f"That file is kept, as it was, at {saved.set_aside.path}; this tab's "
                         "design, with your edit, is the one saved now.")
 
-    def catch_up(self) -> bool:
+    def catch_up(self, outside: bool = False) -> bool:
         """Take the design another tab (or window) saved since this tab last read or wrote
         it, so that the canvas and the inspector never show a value that is not the one saved;
         True when the design shown changed. Where that save replaced a value this tab's own
         edit had set, this tab is told (the field, its value and the one saved) and its
         version is kept as a snapshot (see :meth:`_tell_replaced`). Cheap when nothing was
-        saved since (the save count only); called on every run of the page."""
+        saved since (the save count only); called on every run of the page. ``outside``: the
+        file was changed outside LayerLoom (no save counted), read all the same."""
         try:
-            if self.store.version(self.project_id) == self.saved_edits:
+            if self.store.version(self.project_id) == self.saved_edits and not outside:
                 return False
             project = self.store.load(self.project_id)
         except (OSError, ProjectError, GraphError) as exc:  # the next save still merges
