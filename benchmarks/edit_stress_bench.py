@@ -27,7 +27,20 @@ its save on disk (from the user's first move) at N users over the same with one 
     python benchmarks/edit_stress_bench.py                   # 8 users, 150 s (+ 20 s baseline)
     python benchmarks/edit_stress_bench.py --users 2 --seconds 30 --baseline 0
 
-The test suite runs a short version (tests/ui/test_edit_stress_browser.py).
+The case that matters most, **many users on one project** (``--one-project``): each user a
+process of its own on one project folder (as several servers on one home, or tabs of one
+server), editing the same design at once with the designer's own state: params, variables,
+labels, Dropouts put on wires and deleted, undo and redo, each on the design its page shows
+(caught up, or not yet). Every value set is unique, and afterwards each is in the design,
+taken away by an edit made seeing it, or told to its user and kept in a snapshot: *lost* and
+*altered* must be 0; the median time a save takes (laid over the others' saves) is given as a
+ratio against one user alone, measured first (benchmarks/shared_project_edits.py):
+
+    python benchmarks/edit_stress_bench.py --one-project              # 8 users, 100 edits each
+    python benchmarks/edit_stress_bench.py --one-project --users 4 --edits 30
+
+The test suite runs short versions (tests/ui/test_edit_stress_browser.py,
+tests/ui/test_one_project_bench.py).
 """
 
 from __future__ import annotations
@@ -644,7 +657,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--keep", type=Path, default=None,
                         help="copy the app's home (server log, projects, save logs) here")
+    parser.add_argument("--one-project", action="store_true",
+                        help="all users on one project, each a process of its own (no browser)")
+    parser.add_argument("--edits", type=int, default=100,
+                        help="with --one-project: the edits each user makes")
     args = parser.parse_args(argv)
+    if args.one_project:
+        return _one_project(args)
     with tempfile.TemporaryDirectory(prefix="layerloom-stress-") as tmp:
         home = Path(tmp) / "home"
         home.mkdir()
@@ -693,6 +712,26 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {name}: {json.dumps(d)}")
     bad = result["lost"] or result["altered"] or result["unaccounted"] or result["driver_errors"]
     return 1 if bad else 0
+
+
+def _one_project(args: argparse.Namespace) -> int:
+    """``--one-project``: the users on one project (benchmarks/shared_project_edits.py)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from shared_project_edits import compare_to_one_user
+
+    interval = min(args.interval, 0.5)  # each user edits as fast as a page answers
+    result = compare_to_one_user(args.users, args.edits, interval)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print(f"{result['users']} users on one project, {args.edits} edits each, one every "
+              f"~{interval} s")
+        for key in ("edits", "saves", "lost", "altered", "save_median_s", "save_p90_s"):
+            print(f"  {key:>22}: {result[key]}   (1 user: {result['baseline'][key]})")
+        print(f"  {'save_ratio_vs_1_user':>22}: {result['save_ratio_vs_1_user']}")
+        for line in result["problems"]:
+            print(f"  {line}")
+    return 1 if result["lost"] or result["altered"] or result["baseline"]["lost"] else 0
 
 
 if __name__ == "__main__":
