@@ -74,6 +74,15 @@ MISTAKES = (
 )
 
 
+def controls_table() -> str:
+    """CONTROLS as a Markdown table whose columns are as wide as their text needs: each action
+    on one line (its spaces unbreakable), each 'how' taking the rest. ``st.table`` held every
+    cell to 400 px whatever its column's width, which at 1024 px broke 'Add a block' over three
+    lines beside a 'To' column a third of the page wide."""
+    rows = [f"| {what.replace(' ', chr(0xA0))} | {how} |" for what, how in CONTROLS]
+    return "\n".join(["| To | do |", "| --- | --- |", *rows])
+
+
 def render(state) -> None:
     del state  # the same help for every project
     st.header("Help")
@@ -83,7 +92,8 @@ def render(state) -> None:
     for number, (page, what) in enumerate(STEPS, 1):
         st.markdown(f"{number}. **{page}** (top bar): {what}")
     st.subheader("On the canvas")
-    st.table({"To": [c[0] for c in CONTROLS], "do": [c[1] for c in CONTROLS]})
+    with st.container(key="help-controls"):
+        st.markdown(controls_table())
     st.subheader("Common mistakes, and what to do")
     st.caption("Each is stopped before training: the block is marked on the canvas and in the "
                "inspector, and the status bar counts it.")
