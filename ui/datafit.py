@@ -134,7 +134,7 @@ def pending_data(state: Any) -> DataChoice | None:
             return choice
         # loaded since this run asked: a new run shows the problem (where there is none, it
         # would only ask again)
-        return choice if loaded(choice) is not None and standin_fit(state) else None
+        return choice if _fit_to_standin(state, _loaded_standin(choice)) else None
     if not isinstance(name, str) or name not in {e["name"] for e in list_datasets()}:
         return None
     choice = DataChoice(name, {}, name)
@@ -148,9 +148,13 @@ def standin_data(state: Any) -> DataChoice | None:
     the user chooses, once it is loaded (the first call starts loading it on a thread of its
     own, as :func:`named_data` does); else None. A design whose output is a vector has no
     Flatten missing, and loads nothing."""
+    return _loaded_standin(_standin_choice(state))
+
+
+def _loaded_standin(choice: DataChoice | None) -> DataChoice | None:
+    """``choice`` (a stand-in) once loaded, else None, its loading started."""
     from .cache import load_ahead, loaded
 
-    choice = _standin_choice(state)
     if choice is None:
         return None
     if loaded(choice) is None:
@@ -165,7 +169,12 @@ def standin_fit(state: Any, task: str | None = None,
     built-in that stands in for training (:func:`standin_data`, loaded) in a way that holds
     whatever the data (:func:`linear_on_map`); else None. ``task`` and ``target_scaling``
     are the Train page's settings unless given."""
-    choice = standin_data(state)
+    return _fit_to_standin(state, standin_data(state), task, target_scaling)
+
+
+def _fit_to_standin(state: Any, choice: DataChoice | None, task: str | None = None,
+                    target_scaling: str | None = None) -> tuple[DataChoice, DataFit] | None:
+    """:func:`standin_fit` for the stand-in ``choice`` already found (None: not loaded)."""
     if choice is None:
         return None
     config = pages_of(state).config

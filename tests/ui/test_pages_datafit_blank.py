@@ -133,3 +133,16 @@ def test_a_task_that_takes_a_map_leaves_it_valid_and_the_page_still(app):
     assert any(label.startswith(VALID) for label in popovers(app)), list(popovers(app))
     assert "does not fit" not in markdown(app)
     assert not [c for c in app.caption if "Checking the design" in c.value]
+
+
+def test_the_wait_for_the_standin_finds_it_once(app, monkeypatch):
+    """Whether the page waits for the stand-in (datafit.pending_data) finds the stand-in once:
+    it found it, and then found it again to check the design against it."""
+    from layerloom.ui import datafit
+
+    state = _open(app, blank_built(CONV, LINEAR))
+    found = []
+    find = datafit._standin_choice
+    monkeypatch.setattr(datafit, "_standin_choice", lambda s: found.append(find(s)) or found[-1])
+    assert datafit.pending_data(state) == DataChoice("mnist-5k", {}, "mnist-5k")
+    assert found == [DataChoice("mnist-5k", {}, "mnist-5k")]
