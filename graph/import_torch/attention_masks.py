@@ -33,6 +33,13 @@ from ..modules import ScaledDotProductAttention
 from .rewriting import calls, erase_unused
 
 REFUSED = "layerloom_mask_refused"  # node meta: why an attention's attn_mask was not read
+# node meta: the call stands for an attention the model wrote out (scores, mask, softmax, @ v)
+WRITTEN_OUT = "layerloom_attention_written_out"
+# what imports of a mask on the scores of an attention the model wrote out
+WRITTEN_OUT_MASKS = ("an attention written out imports with no mask on its scores, the causal "
+                     "one or a padding mask from token ids ((ids != pad_id)[:, None, None, :], "
+                     "with or without the causal steps); fix: leave it out, or write such a "
+                     "mask")
 _SDPA = (F.scaled_dot_product_attention,)
 _NAMES = ("query", "key", "value", "attn_mask", "dropout_p", "is_causal", "scale", "enable_gqa")
 _FILLED = -1e4  # a fill at most this keeps nothing of a masked score after the softmax
@@ -102,7 +109,10 @@ def _read(gm: fx.GraphModule, bound: dict, values: dict, samples: list[torch.Ten
         raise _Refused("its query or key is not a tensor")
     scores = (*query.shape[:-1], key.shape[-2])
     if all(torch.equal(other, values[mask]) for other in _elsewhere(gm, mask, samples, run)):
-        kept = _kept(values[mask], scores)
+        try:
+            kept = _kept(values[mask], scores)
+        except _Refused as exc:
+            raise _Refused(f"{exc}{_learned_table(gm, mask)}") from None
         if kept.all():
             return False, None
         if torch.equal(kept, _causal(scores)):
@@ -126,6 +136,29 @@ def _read(gm: fx.GraphModule, bound: dict, values: dict, samples: list[torch.Ten
                    "token ids (it should keep exactly the key steps whose id is not the "
                    "padding id, as (ids != 0)[:, None, None, :] does, with or without the "
                    "causal steps)")
+
+
+def _learned_table(gm: fx.GraphModule, mask: fx.Node) -> str:
+    """A fixed bias made of the model's parameters (Swin's ``self.table[self.index.view(-1)]``):
+    a sentence saying what it is and what imports, else ""."""
+    parameters = dict(gm.named_parameters())
+    learned, seen, todo = [], set(), [mask]
+    while todo and len(seen) < 200:
+        node = todo.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        if node.op == "get_attr" and str(node.target) in parameters:
+            learned.append(f"'{node.target}' {list(parameters[str(node.target)].shape)}")
+        todo.extend(node.all_input_nodes)
+    if not learned:
+        return ""
+    return (f"; it is the learned table {', '.join(sorted(learned))} looked up by positions: a "
+            f"relative position bias, as Swin's window attention adds it. torchvision's "
+            f"ShiftedWindowAttention(dim, window_size=[w, w], shift_size=[s, s], num_heads), "
+            f"which holds Swin's table, imports (the ShiftedWindowAttention block): call it on "
+            f"the [B, H, W, C] map in place of the window partition, this attention and the "
+            f"window reverse")
 
 
 def _probed(gm: fx.GraphModule, mask: fx.Node, samples: list[torch.Tensor], index: int,

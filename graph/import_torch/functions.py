@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from torch import fx, nn
 
 from ..modules import SinusoidalPositionalEncoding
-from .attention_masks import REFUSED, padded_attention
+from .attention_masks import REFUSED, WRITTEN_OUT, WRITTEN_OUT_MASKS, padded_attention
 from .causal_attention import DROPOUT
 from .modules import Unsupported, batchless, float32_decimal
 from .rearrangements import WRITTEN
@@ -101,6 +101,8 @@ def rule(*targets: Any):
 
 def describe(node: fx.Node) -> str:
     """``torch.matmul``, ``operator.sub`` or ``Tensor.masked_fill``: how a user wrote it."""
+    if getattr(node, "meta", {}).get(WRITTEN_OUT):  # no call of the model's own code
+        return "the attention written out (its scores, softmax and @ v)"
     written = getattr(node, "meta", {}).get(WRITTEN)
     if written:  # a part of an einops call or a pixel shuffle
         return f"{written} (its {_plain(node)})"
@@ -817,6 +819,9 @@ def _dot_product_attention(ctx: Context, node: fx.Node) -> Mapped:
         raise Unsupported("enable_gqa must be a bool")
     if a["attn_mask"] is not None:
         why = node.meta.get(REFUSED, "it was not read")
+        if node.meta.get(WRITTEN_OUT):
+            raise Unsupported(f"what it puts on its scores (a mask or a bias): {why}; "
+                              f"{WRITTEN_OUT_MASKS}")
         raise Unsupported(f"its attn_mask: {why}. Of masks, one that keeps every step, the "
                           f"causal one (or is_causal=True) and a padding mask from token ids "
                           f"((ids != pad_id)[:, None, None, :], with or without the causal "

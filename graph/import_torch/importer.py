@@ -31,7 +31,7 @@ from . import subtract_divide  # noqa: F401 - its rules take two computed tensor
 from . import dropout  # noqa: F401 - F.dropout: a block, nothing or refused, by its training
 from .advice import no_block_hint
 from .affine import turned_weight
-from .attention_masks import REFUSED
+from .attention_masks import REFUSED, WRITTEN_OUT, WRITTEN_OUT_MASKS
 from .encoder_norm import with_final_norm
 from .indexing import after_module
 from .modules import Unsupported, find_rule, float32_decimal, transposed_weights
@@ -762,9 +762,15 @@ class Importer:
 
     def _error(self, node: fx.Node, reason: str) -> GraphError:
         used = _mask_use(node)
-        if used is not None and used[2].meta.get(REFUSED):  # the mask is at fault, not its parts
+        if used is not None and used[2].meta.get(WRITTEN_OUT) and used[2].meta.get(REFUSED):
+            reason = (f"it computes what is put on the scores (a mask or a bias) of the "
+                      f"attention written out at {source_line(used[2])}, which does not "
+                      f"import: {used[2].meta[REFUSED]}; {WRITTEN_OUT_MASKS}")
+        elif used is not None and used[2].meta.get(REFUSED):  # the mask, not its parts
             reason = f"it computes the {used[1]} of an attention, which no block takes"
-        reason += _fix_hint(self.model, node, reason, self.values.get(node))
+            reason += _fix_hint(self.model, node, reason, self.values.get(node))
+        else:
+            reason += _fix_hint(self.model, node, reason, self.values.get(node))
         if ORIGIN in node.meta:  # an ONNX file's node: named as the file names it
             return GraphError(f"{node.meta[ORIGIN]}: {reason}")
         line = source_line(node)

@@ -30,6 +30,7 @@ from torch import fx, nn
 
 from .causal_attention import (_FILL, _FILLED, _WHERE, _causal_everywhere, _mask_parts,
                                _scaled_product, _unpassed, _weighted_values, put_in_place)
+from .attention_masks import WRITTEN_OUT
 from .rewriting import calls, settled
 
 _ADD = (operator.add, torch.add, "add")
@@ -56,6 +57,7 @@ def masks_to_attention(gm: fx.GraphModule, values: dict[fx.Node, Any],
                                            {"attn_mask": mask, "scale": scale})
         # the masking's line: where a mask no block takes is refused
         put_in_place(gm, fused, last, node, rate)
+        fused.meta[WRITTEN_OUT] = True  # refused masks are named as the model wrote them
         changed = True
     return settled(gm, changed)
 

@@ -264,9 +264,9 @@ def test_a_mask_that_is_not_causal_is_still_refused():
             return att.softmax(dim=-1) @ x
 
     # refused at the masking's line, saying what the mask keeps
-    with pytest.raises(GraphError, match=r"test_import_gpt2\.py:\d+: .*its attn_mask: it keeps "
-                                         r"fixed positions that are neither every one nor the "
-                                         r"causal ones"):
+    with pytest.raises(GraphError, match=r"test_import_gpt2\.py:\d+: .*on its scores \(a mask "
+                                         r"or a bias\): it keeps fixed positions that are "
+                                         r"neither every one nor the causal ones"):
         import_torch(Banded(), (6, 4))
 
 
