@@ -5,7 +5,8 @@ the row's spec). Runs ``search.sweep`` under that id; each trial is a run in the
 Exit code 0 when the sweep completed or was stopped (``runtime.stop_sweep``), 1 when it
 failed (the reason is in the sweep's row), 2 when the sweep cannot be found. SIGTERM stops it as
 ``stop_sweep`` does (as a run's own process turns SIGTERM into a stop): it killed the sweep,
-which was then found dead and recorded failed, its trial with it.
+which was then found dead and recorded failed, its trial with it. Under an address-space limit
+too low for torch, the sweep fails saying so (``address_limit``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", required=True, help="the runs database")
     args = parser.parse_args(argv)
 
-    from . import failure_note
+    from . import address_limit, failure_note
+
+    too_low = address_limit.refusal("start the sweep again")  # before numpy or torch loads
     from .errors import RunNotFound
     from .store import RunStore
 
@@ -32,6 +35,10 @@ def main(argv: list[str] | None = None) -> int:
     except RunNotFound as exc:
         print(exc, file=sys.stderr)
         return 2
+    if too_low:  # torch would end this process from C as it loads: said where sweeps are read
+        store.update_sweep(args.sweep_id, status="failed", reason=too_low, pid=None)
+        print(f"sweep {args.sweep_id} failed: {too_low}", file=sys.stderr, flush=True)
+        return 1
     from . import process  # noqa: F401 - loaded before a SIGTERM's thread needs it
 
     signal.signal(signal.SIGTERM, lambda *_: _stop_soon(args.sweep_id, args.db))

@@ -3,6 +3,7 @@
 Started by ``process.start_run``/``resume_run``. Everything it has to say goes to the database;
 its exit code is 0 when the run completed, stopped or paused, 1 when it failed (the reason is
 recorded), 2 when the run cannot be found. SIGTERM asks it to stop at the next batch boundary.
+Under an address-space limit too low for torch, the run fails saying so (``address_limit``).
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, help="change the planned number of epochs")
     args = parser.parse_args(argv)
 
-    from . import failure_note
+    from . import address_limit, failure_note
+
+    too_low = address_limit.refusal("start the run again")  # before numpy or torch loads
     from .errors import RunNotFound
     from .events import Control
-    from .runner import execute_run, failure_reason
     from .store import RunStore
 
     control = Control()
@@ -36,6 +38,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     # room for the reason, taken while the disk may have some (see failure_note)
     note = failure_note.reserve(store.root / "runs" / str(args.run_id))
+    if too_low:  # torch would end this process from C as it loads: said where runs are read
+        store.set_status(args.run_id, "failed", too_low, pid=None)
+        failure_note.clear(note)
+        print(f"run {args.run_id} failed: {too_low}", file=sys.stderr, flush=True)
+        return 1
+    from .runner import execute_run, failure_reason
+
     try:
         execute_run(store, args.run_id, resume=args.resume, control=control, epochs=args.epochs)
     except BaseException as exc:  # recorded by execute_run; the traceback is in error.txt

@@ -30,6 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from . import address_limit
+
 ENV = "LAYERLOOM_ZYGOTE"  # the socket of this app's warm worker, set by start()
 MODULES = {"worker": "layerloom.runtime.worker", "sweep_worker": "layerloom.runtime.sweep_worker"}
 
@@ -319,6 +321,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("socket", help="the Unix socket to listen on")
     parser.add_argument("--parent", type=int, help="end when this process ends")
     args = parser.parse_args(argv)
+    too_low = address_limit.refusal()  # torch would end it from C as it loads
+    if too_low:
+        print(f"error: {too_low}", file=sys.stderr)
+        return 1
     return serve(str(Path(args.socket)), args.parent)
 
 

@@ -93,6 +93,12 @@ def lower_session(nice: int, autogroup: Path = Path("/proc/self/autogroup")) -> 
 
 
 def main(argv: list[str] | None = None) -> int:
+    from layerloom.runtime import address_limit
+
+    too_low = address_limit.refusal()  # the pages load torch, which would end it from C
+    if too_low:
+        print(f"error: {too_low}", file=sys.stderr)
+        return 1
     from streamlit.runtime.pages_manager import PagesManager
     from streamlit.web import cli
 

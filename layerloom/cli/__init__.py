@@ -53,7 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     """Run one command. Whatever it raises ends as an ``error:`` line and exit code 1 (2 for a
     file that cannot be read), the traceback only with ``--debug``; every control character
     it writes is escaped; a closed pipe (``layerloom templates | head -1``) ends it quietly."""
-    from . import address_limit, signals
+    from layerloom.runtime import address_limit
+
+    from . import signals
     from .common import SafeStream, quiet_closed_pipe, report_exception
 
     address_limit.prepare()  # before anything loads numpy: see address_limit

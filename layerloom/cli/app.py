@@ -33,7 +33,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from .address_limit import FLOOR, address_limit, too_low
+from layerloom.runtime.address_limit import FLOOR, address_limit, too_low
+
 from .common import EXIT_INVALID, EXIT_UNREADABLE, unusable_home
 
 # the home this command made (named, not there): the server's pages say so

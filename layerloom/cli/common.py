@@ -123,7 +123,7 @@ def report_exception(exc: BaseException, *, debug: bool) -> int:
     if isinstance(exc, RecursionError):
         message = "the input is nested too deeply to be read"
     elif isinstance(exc, MemoryError):
-        from .address_limit import AddressLimitTooLow
+        from layerloom.runtime.address_limit import AddressLimitTooLow
 
         said_whole = isinstance(exc, AddressLimitTooLow)
         message = str(exc) if said_whole else out_of_memory()

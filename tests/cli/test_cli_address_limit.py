@@ -13,7 +13,7 @@ import sys
 import pytest
 
 from layerloom.cli import app, main
-from layerloom.cli.address_limit import too_low
+from layerloom.runtime.address_limit import too_low
 
 resource = pytest.importorskip("resource")
 
@@ -46,7 +46,7 @@ def test_a_command_needing_neither_still_runs_under_the_limit():
 
 @pytest.mark.parametrize("given, threads", [({}, "1"), ({"OPENBLAS_NUM_THREADS": "3"}, "3")])
 def test_openblas_gets_one_thread_under_a_limit_unless_the_user_chose(given, threads):
-    code = ("import os; from layerloom.cli import address_limit; address_limit.prepare(); "
+    code = ("import os; from layerloom.runtime import address_limit; address_limit.prepare(); "
             "print(os.environ.get('OPENBLAS_NUM_THREADS'))")
     done = _limited(["-c", code], limit=8 * 1024**3, env=given)
     assert done.stdout.strip() == threads, done.stderr

@@ -1,14 +1,20 @@
-"""Commands under an address-space limit (``ulimit -v``): said in words, never a C abort.
+"""Processes under an address-space limit (``ulimit -v``): said in words, never a C abort.
 
 numpy's OpenBLAS reserves a buffer per core as it loads, and where they do not fit the limit it
 ends the process from C ('OpenBLAS error: Memory allocation still failed after 10 retries,
 giving up'); glibc ends it likewise for a thread it cannot give room ('cannot allocate memory for
-thread-local data: ABORT'). No Python error is raised, so the CLI could say nothing. Under a
-limit, :func:`prepare` (the first thing ``layerloom`` does) gives OpenBLAS one thread unless the
-user chose a count (numpy's BLAS is not where LayerLoom computes; the processes it starts inherit
-the setting), and where the limit is below what PyTorch and numpy need to load at all, importing
-either raises :class:`AddressLimitTooLow` with what to do. Commands that need neither
-(``validate``, ``summary``, ``templates``, ``new``, ``--help``) run as before.
+thread-local data: ABORT'). No Python error is raised, so the process could say nothing. Under a
+limit, :func:`prepare` gives OpenBLAS one thread unless the user chose a count (numpy's BLAS is
+not where LayerLoom computes; the processes started after it inherit the setting), and where the
+limit is below what PyTorch and numpy need to load at all, importing either raises
+:class:`AddressLimitTooLow` with what to do. Commands that need neither (``validate``,
+``summary``, ``templates``, ``new``, ``--help``) run as before.
+
+Every entry point calls :func:`prepare` before anything loads numpy: ``layerloom`` itself, and
+the processes that may be started under the same limit without it: a run's worker, a sweep's
+process, the warm worker and the app's server. Those, which load torch whatever they are asked,
+ask :func:`refusal` first, and say it where their user reads (a run's or a sweep's reason, the
+server's terminal).
 """
 
 from __future__ import annotations
@@ -40,16 +46,27 @@ def address_limit() -> int | None:
     return None if soft == resource.RLIM_INFINITY else soft
 
 
-def too_low(limit: int) -> str:
-    """What to do where ``limit`` is below :data:`FLOOR`.
+def too_low(limit: int, again: str = "run the command again") -> str:
+    """What to do where ``limit`` is below :data:`FLOOR`; ``again``: what to do once it is
+    raised.
 
     >>> too_low(512 * 1024**2)[:64]
     'this process may use at most 0.5 GiB of address space (ulimit -v'
+    >>> too_low(512 * 1024**2, "start the run again")[-34:]
+    'for 2 GiB) and start the run again'
     """
     return (f"this process may use at most {limit / 1024**3:.1f} GiB of address space (ulimit "
             f"-v {limit // 1024}), and PyTorch and numpy need more than "
             f"{FLOOR / 1024**3:.0f} GiB of it to load; raise the limit (ulimit -v unlimited, or "
-            f"ulimit -v {2 * FLOOR // 1024} for 2 GiB) and run the command again")
+            f"ulimit -v {2 * FLOOR // 1024} for 2 GiB) and {again}")
+
+
+def refusal(again: str = "run the command again") -> str | None:
+    """For a process that loads torch whatever it is asked: :func:`prepare`, then what to say
+    where the limit is too low for it (:func:`too_low`), else None."""
+    prepare()
+    limit = address_limit()
+    return too_low(limit, again) if limit is not None and limit < FLOOR else None
 
 
 class _RefuseHeavy:

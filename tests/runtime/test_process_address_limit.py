@@ -1,0 +1,71 @@
+"""A run's worker, a sweep's process, the warm worker and the app's server, started under an
+address-space limit (``ulimit -v``) too low for PyTorch and numpy, say so with what to do, as
+the CLI does: each ended in a C abort as torch loaded ('OpenBLAS error: Memory allocation still
+failed after 10 retries, giving up'), a run left 'running' with no reason, a server serving
+until its first page loaded torch."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from layerloom.graph.templates import load_template
+from layerloom.runtime import RunStore
+
+resource = pytest.importorskip("resource")
+
+LIMIT = 512 * 1024**2
+SAID = ("this process may use at most 0.5 GiB of address space (ulimit -v 524288), and "
+        "PyTorch and numpy need more than 1 GiB of it to load; raise the limit (ulimit -v "
+        "unlimited, or ulimit -v 2097152 for 2 GiB)")
+
+
+def _limited(args, env=None, timeout=60):
+    def cap():
+        resource.setrlimit(resource.RLIMIT_AS, (LIMIT, LIMIT))
+
+    clean = {k: v for k, v in os.environ.items() if k not in (
+        "OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")}
+    return subprocess.run([sys.executable, "-m", *args], capture_output=True, text=True,
+                          timeout=timeout, preexec_fn=cap, env={**clean, **(env or {})})
+
+
+def test_a_runs_worker_records_the_run_failed_with_the_limit_and_what_to_do(tmp_path):
+    store = RunStore(tmp_path / "runs.db")
+    run_id = store.create_run("r", load_template("mlp-tabular").to_dict(), {"source": "iris"},
+                              {"epochs": 1})
+    done = _limited(["layerloom.runtime.worker", str(run_id), "--db", str(store.path)])
+    run = store.get(run_id)
+    assert (done.returncode, run.status) == (1, "failed"), done.stderr
+    assert run.reason == f"{SAID} and start the run again"
+    assert done.stderr == f"run {run_id} failed: {run.reason}\n"
+
+
+def test_a_sweeps_process_records_the_sweep_failed_with_the_limit(tmp_path):
+    store = RunStore(tmp_path / "runs.db")
+    sweep_id = store.create_sweep("s", {})
+    done = _limited(["layerloom.runtime.sweep_worker", str(sweep_id), "--db", str(store.path)])
+    sweep = store.sweep(sweep_id)
+    assert (done.returncode, sweep["status"]) == (1, "failed"), done.stderr
+    assert sweep["reason"] == f"{SAID} and start the sweep again"
+    assert done.stderr == f"sweep {sweep_id} failed: {sweep['reason']}\n"
+
+
+def test_the_warm_worker_says_the_limit_and_listens_nowhere(tmp_path):
+    path = tmp_path / "worker.sock"
+    done = _limited(["layerloom.runtime.zygote", str(path)])
+    assert (done.returncode, done.stderr) == (1, f"error: {SAID} and run the command again\n")
+    assert not path.exists()
+
+
+def test_the_apps_server_says_the_limit_before_it_serves(tmp_path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    done = _limited(["layerloom.ui.serve", "--server.port", str(port), "--server.headless",
+                     "true"], env={"LAYERLOOM_HOME": str(tmp_path), "LAYERLOOM_WARM_WORKER": "0"})
+    assert (done.returncode, done.stderr) == (1, f"error: {SAID} and run the command again\n")
