@@ -683,6 +683,8 @@ class Importer:
 
     def _last(self, node: fx.Node, block_id: str) -> None:
         """``node`` is the recurrent block's final hidden state: output='last'."""
+        if self.outputs_used.get(block_id) == "sequence" and self._last_steps(node, block_id):
+            return
         self._use(node, block_id, "last")
         next(n for n in self.nodes if n.id == block_id).params["output"] = "last"
         self.sources[block_id].params["output"] = "last"
@@ -708,6 +710,33 @@ class Importer:
                                 f"bidirectional {self.sources[next(filter(None, found))[0]].type}"
                                 f"'s hidden states only torch.cat([h[-2], h[-1]], 1), the last "
                                 f"layer's forward then backward state, maps (to output='last')")
+
+    def _last_steps(self, node: fx.Node, block_id: str) -> bool:
+        """The final hidden state of a recurrent block whose output sequence is used too (a
+        seq2seq encoder's ``outputs, (hidden, cell) = lstm(x)`` attended over, then
+        ``hidden[-1]``): the sequence's last step, or, bidirectional, its forward half at the
+        last step and backward half at the first, joined. So it is where no padding mask packs
+        the samples (each would end at its own step). True when built here."""
+        spec = self.sources[block_id]
+        if any(e.target == block_id and e.port == "padding_mask" for e in self.edges):
+            return False
+        width = spec.params["hidden_size"]
+        halves = [(-1, None, None)]  # (step, start, end) along the features
+        if spec.params.get("bidirectional"):
+            halves = [(-1, 0, width), (0, width, None)]
+        ends = []
+        for step, start, end in halves:
+            part = self._add_node(f"{block_id}_last", "Slice",
+                                  {"dim": 0, "start": step, "end": step + 1 or None},
+                                  [block_id])
+            part = self._add_node(f"{block_id}_last", "Flatten", {}, [part])
+            if start is not None:
+                part = self._add_node(f"{block_id}_last", "Slice",
+                                      {"dim": 0, "start": start, "end": end}, [part])
+            ends.append(part)
+        self.ids[node] = ends[0] if len(ends) == 1 else \
+            self._add_node(f"{block_id}_last", "Concat", {"dim": 0}, ends)
+        return True
 
     def _use(self, node: fx.Node, block_id: str, output: str) -> None:
         """A recurrent block gives its sequence or its last hidden state, never both."""
