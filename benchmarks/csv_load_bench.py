@@ -13,12 +13,19 @@ side, and their ratios are measured in the same run, on the same file and the sa
     python benchmarks/csv_load_bench.py --baseline HEAD~3            # 3 rounds a side
     python benchmarks/csv_load_bench.py --baseline HEAD~3 --rounds 1 --rows 100000
     python benchmarks/csv_load_bench.py --profile                   # cProfile of this checkout
+    python benchmarks/csv_load_bench.py --wide                      # 1,000 vs 10,000 columns
+
+``--wide`` times this checkout on two tables of 40 rows of 0s and 1s, of 1,000 and of 10,000
+columns: ten times the columns should cost about ten times the time (a column found by a
+search of the header made it about a hundred; ``tests/data/test_data_budgets.py`` counts that
+work instead of timing it).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -42,6 +49,15 @@ print(json.dumps({"s": time.perf_counter() - t, "cpu": time.process_time() - cpu
                   "mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
+
+# one round of --wide: the load alone (the import of LayerLoom, seconds, would hide it)
+WIDE_ROUND = """
+import json, sys, time
+from layerloom.runtime import load_dataset
+cpu = time.process_time()
+ds = load_dataset(sys.argv[1])
+print(json.dumps({"cpu": time.process_time() - cpu, "features": int(ds.x_train.shape[1])}))
+"""
 
 ORDER = "auto"  # days run to 28: each date column shows its own order
 
@@ -90,12 +106,35 @@ def _phrases(rng, rows: int) -> np.ndarray:
     return np.array([" ".join(p[:n]) for p, n in zip(picks, lengths)])
 
 
-def one_round(tree: Path, csv_path: Path) -> dict:
-    done = subprocess.run([sys.executable, "-c", ROUND, str(csv_path), ORDER], cwd=tree,
+def one_round(tree: Path, csv_path: Path, code: str = ROUND) -> dict:
+    done = subprocess.run([sys.executable, "-c", code, str(csv_path), ORDER], cwd=tree,
                           capture_output=True, text=True, check=False)
     if done.returncode:
         raise SystemExit(f"round in {tree} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def write_wide(path: Path, columns: int, rows: int = 40) -> None:
+    """A table of ``columns`` columns of 0s and 1s (the last one the target)."""
+    lines = [",".join(f"c{i}" for i in range(columns))]
+    lines += [",".join(str((r + i) % 2) for i in range(columns)) for r in range(rows)]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def wide(rounds: int) -> None:
+    """``--wide``: CPU time of 1,000 columns against 10,000, and their ratio."""
+    os.environ["LAYERLOOM_MAX_CSV_COLUMNS"] = "100000"
+    with tempfile.TemporaryDirectory() as tmp:
+        cpu = {}
+        for columns in (1_000, 10_000):
+            path = Path(tmp) / f"wide{columns}.csv"
+            write_wide(path, columns)
+            one_round(ROOT, path, WIDE_ROUND)  # warm
+            cpu[columns] = statistics.median(one_round(ROOT, path, WIDE_ROUND)["cpu"]
+                                             for _ in range(rounds))
+            print(f"{columns:,} columns: median {cpu[columns]:.3f} s CPU", flush=True)
+        print(f"10,000 / 1,000 columns: {cpu[10_000] / cpu[1_000]:.1f}x the CPU time "
+              f"(linear: about 10, a search of the header: about 100)")
 
 
 def main() -> None:
@@ -105,7 +144,12 @@ def main() -> None:
     parser.add_argument("--baseline", help="git revision to compare with (default: none)")
     parser.add_argument("--profile", action="store_true",
                         help="cProfile one load: the 30 functions it spends most time in")
+    parser.add_argument("--wide", action="store_true",
+                        help="time 1,000 columns against 10,000 instead (see above)")
     args = parser.parse_args()
+    if args.wide:
+        wide(args.rounds)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         csv_path = Path(tmp) / "big.csv"
         write_table(csv_path, args.rows)
