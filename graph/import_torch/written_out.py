@@ -2,6 +2,8 @@
 as blocks::
 
     torch.addcmul(y, a, b, value=v)   # y + a * b * v: Add, Multiply (and Rescaling)
+    torch.stack(skips).sum(dim=0)     # s0 + s1 + …: Adds (WaveNet's skip connections);
+                                      # .mean(0) divides the sum by their number (Rescaling)
     F.unfold(x, 4, stride=4)          # non-overlapping 4×4 patches of [B, C, H, W]:
     nn.Unfold(4, stride=4)(x)         # x.reshape(B, C, H/4, 4, W/4, 4).permute(0, 1, 3, 5, 2, 4)
                                       #  .flatten(1, 3).flatten(2, 3) → [B, C·16, H/4 · W/4]
@@ -38,7 +40,7 @@ def write_out(gm: fx.GraphModule, values: dict[fx.Node, Any]) -> bool:
     was."""
     changed = False
     for node in list(gm.graph.nodes):
-        expand = _addcmul(node) or _unfold(gm, node, values)
+        expand = _addcmul(node) or _unfold(gm, node, values) or _stacked_sum(node)
         if expand is None:
             continue
         tracer = fx.proxy.GraphAppendingTracer(gm.graph)
@@ -105,6 +107,39 @@ def _addcmul(node: fx.Node) -> Any:
         if bound["value"] != 1:
             product = operator.mul(product, bound["value"])
         return operator.add(proxy(bound["input"]), product)
+    return expand
+
+
+_REDUCTIONS = (torch.sum, torch.mean, "sum", "mean")
+
+
+def _stacked_sum(node: fx.Node) -> Any:
+    """``torch.stack(xs).sum(dim=0)`` (or ``.mean(0)``, ``torch.sum(torch.stack(xs), 0)``):
+    the tensors added, the sum divided by their number for a mean. The stack is along a new
+    first dimension, before the batch, which no block holds; its sum over that dimension is
+    what a block computes."""
+    if not calls(node, _REDUCTIONS):
+        return None
+    bound = {"keepdim": False, **dict(zip(("input", "dim", "keepdim"), node.args)),
+             **node.kwargs}
+    stacked = bound.get("input")
+    if set(bound) - {"input", "dim", "keepdim"} or bound.get("dim") not in (0, (0,), [0]) \
+            or bound["keepdim"] is not False or not calls(stacked, (torch.stack,)) \
+            or len(stacked.users) != 1:
+        return None
+    given = {"dim": 0, **dict(zip(("tensors", "dim"), stacked.args)), **stacked.kwargs}
+    tensors = given.get("tensors")
+    if set(given) != {"tensors", "dim"} or given["dim"] != 0 \
+            or not isinstance(tensors, (list, tuple)) or not tensors \
+            or not all(isinstance(t, fx.Node) for t in tensors):
+        return None
+    mean = node.target in (torch.mean, "mean")
+
+    def expand(proxy) -> Any:
+        total = proxy(tensors[0])
+        for tensor in tensors[1:]:
+            total = operator.add(total, proxy(tensor))
+        return operator.truediv(total, len(tensors)) if mean else total
     return expand
 
 
