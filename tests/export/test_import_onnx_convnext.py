@@ -10,47 +10,11 @@ from __future__ import annotations
 
 import pytest
 import torch
-import torch.nn.functional as F
+from convnext_official import Block, LayerNorm
 from torch import nn
 
 from layerloom.graph import GraphError, compile_graph
 from layerloom.graph.import_torch.onnx_in import import_onnx
-
-
-class LayerNorm(nn.Module):
-    """As facebookresearch/ConvNeXt's models/convnext.py writes it."""
-
-    def __init__(self, normalized_shape, eps=1e-6, data_format="channels_last"):
-        super().__init__()
-        self.weight = nn.Parameter(torch.ones(normalized_shape))
-        self.bias = nn.Parameter(torch.zeros(normalized_shape))
-        self.eps = eps
-        self.data_format = data_format
-        self.normalized_shape = (normalized_shape, )
-
-    def forward(self, x):
-        if self.data_format == "channels_last":
-            return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
-        u = x.mean(1, keepdim=True)
-        s = (x - u).pow(2).mean(1, keepdim=True)
-        x = (x - u) / torch.sqrt(s + self.eps)
-        return self.weight[:, None, None] * x + self.bias[:, None, None]
-
-
-class Block(nn.Module):
-    def __init__(self, dim):
-        super().__init__()
-        self.dwconv = nn.Conv2d(dim, dim, kernel_size=7, padding=3, groups=dim)
-        self.norm = LayerNorm(dim, eps=1e-6)
-        self.pwconv1 = nn.Linear(dim, 4 * dim)
-        self.act = nn.GELU()
-        self.pwconv2 = nn.Linear(4 * dim, dim)
-        self.gamma = nn.Parameter(0.5 * torch.ones(dim))
-
-    def forward(self, x):
-        y = self.dwconv(x).permute(0, 2, 3, 1)  # (N, C, H, W) -> (N, H, W, C)
-        y = self.gamma * self.pwconv2(self.act(self.pwconv1(self.norm(y))))
-        return x + y.permute(0, 3, 1, 2)
 
 
 class ConvNeXt(nn.Module):
@@ -60,7 +24,8 @@ class ConvNeXt(nn.Module):
                                   LayerNorm(dims[0], eps=1e-6, data_format="channels_first"))
         self.down = nn.Sequential(LayerNorm(dims[0], eps=1e-6, data_format="channels_first"),
                                   nn.Conv2d(dims[0], dims[1], kernel_size=2, stride=2))
-        self.stages = nn.ModuleList([Block(dims[0]), Block(dims[1])])
+        self.stages = nn.ModuleList([Block(dims[0], layer_scale_init_value=0.5),
+                                     Block(dims[1], layer_scale_init_value=0.5)])
         self.norm = nn.LayerNorm(dims[1], eps=1e-6)
         self.head = nn.Linear(dims[1], classes)
 
