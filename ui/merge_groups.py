@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 
+from .group_paths import grouped_by_level
 from .merge_fields import ABSENT, Conflict, FieldMerger
 from .renames import node_renamed, node_renames
 from .savelog import NODE_FIELDS
@@ -25,24 +26,28 @@ class GroupMerges(FieldMerger):
             return mine
         was = {n.get("id"): n for n in base.get("nodes", []) if isinstance(n, dict)}
         there = {n.get("id") for n in theirs.get("nodes", []) if isinstance(n, dict)}
-        new_blocks = [name for name in theirs["blocks"] if name not in (base.get("blocks") or {})]
+        # where each block grouped stands in its new block: under its id, or the one it was
+        # renamed to there since (a rename made before the group, or inside it), which the
+        # edit was refused as of 'a block the other edit removed'
+        homes = {key[len("nodes."):]: path[len("blocks."):].split(".nodes.", 1)
+                 for key, path in grouped_by_level(base, theirs, self.their_renames).items()
+                 if key.startswith("nodes.")}
         moved: dict[str, dict] = {}
         for node in mine.get("nodes", []):
             nid = node.get("id") if isinstance(node, dict) else None
             b = was.get(nid)
-            if b is None or node == b or nid in there:
+            if b is None or node == b or nid in there or nid not in homes:
                 continue
-            homes = [name for name in new_blocks for inner in out["blocks"][name].get("nodes", [])
-                     if isinstance(inner, dict) and inner.get("id") == nid
-                     and inner.get("type") == b.get("type")]
-            if len(homes) != 1:
+            home, tid = homes[nid]
+            if not any(isinstance(inner, dict) and inner.get("id") == tid
+                       and inner.get("type") == b.get("type")
+                       for inner in out["blocks"].get(home, {}).get("nodes", [])):
                 continue
-            home = homes[0]
             changed = {k for k in set(b) | set(node) if b.get(k, ABSENT) != node.get(k, ABSENT)}
             if not changed <= set(NODE_FIELDS):
                 raise Conflict(f"grouped.{nid}.{home}")
             inner = next(n for n in out["blocks"][home]["nodes"]
-                         if isinstance(n, dict) and n.get("id") == nid)
+                         if isinstance(n, dict) and n.get("id") == tid)
             b_params, m_params = b.get("params") or {}, node.get("params") or {}
             t_params = inner.get("params") or {}
             for p in set(b_params) | set(m_params):
@@ -52,10 +57,10 @@ class GroupMerges(FieldMerger):
                     raise Conflict(f"promoted.{nid}.{home}")  # the block's own param now
             for key in sorted(changed):
                 if key == "params":
-                    self._merge_map(inner, "params", b_params, m_params, t_params, f"{nid}.")
+                    self._merge_map(inner, "params", b_params, m_params, t_params, f"{tid}.")
                 else:
                     self._merge_value(inner, key, b.get(key, ABSENT), node.get(key, ABSENT),
-                                      inner.get(key, ABSENT), f"{nid}.")
+                                      inner.get(key, ABSENT), f"{tid}.")
             moved[nid] = b
         if not moved:
             return mine

@@ -81,3 +81,28 @@ def test_a_value_in_a_block_ungrouped_and_renamed_then_replaced_is_told(tmp_path
     assert 5 in _linears(store.load_snapshot(pid, snap.id).to_dict())
     assert a.put_back(told[0].put_back)
     assert store.load(pid).graph.node("head").params["out_features"] == 5
+
+
+@pytest.mark.parametrize("renamed", ["inside", "before"])
+def test_a_value_set_on_a_block_another_tab_grouped_and_renamed_lands_on_it(tmp_path, renamed):
+    """C, showing neither B's group of fc nor its rename to head (made inside the group, or
+    by another tab before the group, which B's save then laid into it), sets fc's
+    out_features: it lands on head in the group. It was refused as 'it changes fc, which the
+    other edit removed', though fc was in the design, grouped and renamed."""
+    store = ProjectStore(tmp_path)
+    b = DesignerState.new(store, load_template("seed-cnn"))
+    pid = b.project_id
+    c = DesignerState.open(store, pid)
+    if renamed == "before":
+        DesignerState.open(store, pid).apply(edit.rename_node, (), "fc", "head")
+        assert b.group(["fc"]) == "block1"  # B had not seen the rename: laid into the group
+    else:
+        assert b.group(["fc"]) == "block1"
+        assert b.open_block("block1")
+        b.apply(edit.rename_node, b.path, "fc", "head")
+    c.apply(edit.set_param, (), "fc", "out_features", 7)
+    saved = store.load(pid).graph.to_dict()
+    inner = {n["id"]: n for n in saved["blocks"]["Block"]["nodes"]}
+    assert "fc" not in inner and inner["head"]["params"]["out_features"] == 7
+    assert not [n for n in c.take_notices() if n.kind in ("warning", "error")]
+    assert c.graph.to_dict() == saved
