@@ -37,8 +37,8 @@ from .broken import FIX, broken_note, emptied, read_each
 from .images import (DEFAULT_SIZE, GRAY_MODES, JUNK, MAX_IMAGE_PIXELS, READ, SUFFIXES,
                      eight_bit, left_out_note, orientation, pages, pages_note, reading_notes,
                      texts_hint, unreadable, upright, upright_size)
-from .layout import (below_note, nested_classes, nested_folders, nested_note,
-                     refused_nesting)
+from .layout import (below_note, loose_files_hint, nested_classes, nested_folders,
+                     nested_note, refused_nesting)
 from .options import Option
 from .split import SplitSpec
 
@@ -90,8 +90,12 @@ def list_folder(root: Path, others: list[str] | None = None
                         f"folder named after its class", file=root)
     classes = sorted(e.name for e in dirs)
     if len(classes) < 2:
+        from .files import FILE_KINDS  # here only: it loads every file kind's reader
+
         found = f"only {classes[0]!r}" if classes else "none"
-        raise DataError(f"classification needs at least 2 class folders, found {found}",
+        suffixes = tuple(suffix for kind in FILE_KINDS for suffix in kind.suffixes)
+        hint = loose_files_hint(root.name, [e.name for e in entries if e.is_file()], suffixes)
+        raise DataError(f"classification needs at least 2 class folders, found {found}{hint}",
                         file=root)
     most = budget("LAYERLOOM_MAX_FOLDER_FILES", MAX_FOLDER_FILES)
     files: list[str] = []

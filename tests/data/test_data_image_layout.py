@@ -167,3 +167,27 @@ def test_a_file_that_is_no_image_in_a_folder_is_said_the_same_way(tmp_path):
         ds.x_val[:]
         ds.x_test[:]
     assert " object at 0x" not in str(caught.value)
+
+
+def test_a_folder_of_one_text_file_per_class_says_how_texts_are_read(tmp_path):
+    # reviews/pos.txt and reviews/neg.txt, a text a line: no class folders of images, and the
+    # error said only 'found none', nothing of the texts or how LayerLoom reads them
+    root = write_tree(tmp_path / "reviews", {"pos.txt": b"great film\nloved it\n",
+                                             "neg.txt": b"dull\ntoo long\n"})
+    with pytest.raises(DataError) as caught:
+        load_dataset(root)
+    assert str(caught.value) == (
+        "reviews: classification needs at least 2 class folders, found none; it holds 2 text "
+        "files (neg.txt, pos.txt): texts are read from one CSV file, a column of texts and a "
+        "column of their labels, one row per text; from one file of texts per class, a text a "
+        "line, pandas writes it: pd.concat(pd.DataFrame({'text': p.read_text().splitlines(), "
+        "'label': p.stem}) for p in sorted(Path('reviews').glob('*.txt')))"
+        ".to_csv('reviews.csv', index=False)")
+
+
+def test_a_folder_holding_one_data_file_says_to_load_that_file(tmp_path):
+    root = write_tree(tmp_path / "survey", {"answers.csv": b"a,b\n1,x\n2,y\n"})
+    with pytest.raises(DataError, match=r"^survey: classification needs at least 2 class "
+                                        r"folders, found none; it holds answers\.csv: to read "
+                                        r"that file, load it rather than its folder$"):
+        load_dataset(root)
