@@ -116,8 +116,9 @@ register(BlockSpec(
 _UPSAMPLE_RANK = {"linear": 2, "bilinear": 3, "bicubic": 3, "trilinear": 4}
 
 
-def _upsample_shape(p, ins):
-    x = ins[0]
+def _expect_interpolated(p, x):
+    """What Upsample and ResizeTo ask of the input ``x`` they interpolate: a map, of the rank
+    its mode takes, and ``align_corners`` only where the mode has corners to align."""
     expect_min_rank(x, 2, "[C, L], [C, H, W] or [C, D, H, W]")
     mode = p["mode"]
     if mode in _UPSAMPLE_RANK:
@@ -126,6 +127,11 @@ def _upsample_shape(p, ins):
         raise ShapeError(f"align_corners applies to the linear, bilinear, bicubic and "
                          f"trilinear modes only, not '{mode}' (set it to false, or choose one "
                          f"of those modes)", param="align_corners")
+
+
+def _upsample_shape(p, ins):
+    x = ins[0]
+    _expect_interpolated(p, x)
     scales = p["scale_factor"]
     if len(scales) == 1:
         scales = scales * (len(x) - 1)
@@ -161,14 +167,7 @@ register(BlockSpec(
 
 def _resize_to_shape(p, ins):
     x, like = ins
-    expect_min_rank(x, 2, "[C, L], [C, H, W] or [C, D, H, W]")
-    mode = p["mode"]
-    if mode in _UPSAMPLE_RANK:
-        expect_rank(x, _UPSAMPLE_RANK[mode])
-    if p["align_corners"] and mode not in _UPSAMPLE_RANK:
-        raise ShapeError(f"align_corners applies to the linear, bilinear, bicubic and "
-                         f"trilinear modes only, not '{mode}' (set it to false, or choose one "
-                         f"of those modes)", param="align_corners")
+    _expect_interpolated(p, x)
     if len(like) != len(x):
         raise ShapeError(f"ResizeTo takes its size from an input of the same rank as the one "
                          f"it resizes, got {show(x)} and {show(like)}", port=1)
