@@ -254,11 +254,7 @@ class ProjectStore:
                 elif theirs.to_dict() != new:
                     # it does not join: the other tab's save stays as it is (never overwritten
                     # by a design that lacks its work), and this edit's design is kept
-                    try:
-                        mine = self.snapshot(pid, "this tab's edit, not applied, kept at "
-                                             + time.strftime("%H:%M:%S"), graph)
-                    except OSError:
-                        mine = None
+                    mine = self._kept_unapplied(pid, graph)
                     raise SaveConflict(
                         f"project {pid} was saved by another tab since this edit's design "
                         f"(version {based_on}, now {edits}), and the edit does not join that "
@@ -275,11 +271,7 @@ class ProjectStore:
                 elif theirs.to_dict() != new:
                     # it does not join the hand edit: the file stays as edited (never written
                     # over with a design that lacks it), and this edit's design is kept
-                    try:
-                        mine = self.snapshot(pid, "this tab's edit, not applied, kept at "
-                                             + time.strftime("%H:%M:%S"), graph)
-                    except OSError:
-                        mine = None
+                    mine = self._kept_unapplied(pid, graph)
                     raise SaveConflict(
                         f"project {pid}'s design file was changed outside LayerLoom since "
                         f"this edit's design (version {based_on}), and the edit does not join "
@@ -411,6 +403,15 @@ class ProjectStore:
         return sorted(out, key=lambda p: -p.updated)
 
     # -- snapshots -----------------------------------------------------------------------------
+
+    def _kept_unapplied(self, pid: str, graph: Graph) -> Snapshot | None:
+        """``graph``, an edit that does not join what was saved, kept as a snapshot of its
+        own; None where even that cannot be written (the save's refusal still says why)."""
+        try:
+            return self.snapshot(pid, "this tab's edit, not applied, kept at "
+                                 + time.strftime("%H:%M:%S"), graph)
+        except OSError:
+            return None
 
     def snapshot(self, pid: str, name: str, graph: Graph) -> Snapshot:
         """Keep a named copy of ``graph`` (with the version of the weights in use, when the
