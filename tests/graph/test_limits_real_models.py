@@ -12,68 +12,8 @@ import pytest
 from layerloom.graph import parse_graph, summarize, validate
 from layerloom.graph.limits import Limits
 from layerloom.graph.templates import load_template
-
-
-def _node(id, type, params=None, repeat=None):
-    node = {"id": id, "type": type}
-    if params:
-        node["params"] = params
-    if repeat is not None:
-        node["repeat"] = repeat
-    return node
-
-
-def _chain(*ids):
-    return [{"source": a, "target": b} for a, b in zip(ids, ids[1:])]
-
-
-def resnet(stages=(3, 8, 36, 3)) -> dict:
-    """torchvision's resnet152 (bottleneck v1.5) as a graph with composite blocks."""
-    conv = {"bias": False}
-    projection = {
-        "params": {"channels": 256, "stride": 1},
-        "nodes": [_node("x", "Input"),
-                  _node("conv", "Conv2d", {"out_channels": "=channels", "kernel_size": 1,
-                                           "stride": "=stride", **conv}),
-                  _node("bn", "BatchNorm2d"), _node("out", "Output")],
-        "edges": _chain("x", "conv", "bn", "out"),
-    }
-    bottleneck = {
-        "params": {"width": 64, "stride": 1},
-        "nodes": [
-            _node("x", "Input"),
-            _node("conv1", "Conv2d", {"out_channels": "=width", "kernel_size": 1, **conv}),
-            _node("bn1", "BatchNorm2d"), _node("relu1", "ReLU"),
-            _node("conv2", "Conv2d", {"out_channels": "=width", "kernel_size": 3,
-                                      "stride": "=stride", "padding": 1, **conv}),
-            _node("bn2", "BatchNorm2d"), _node("relu2", "ReLU"),
-            _node("conv3", "Conv2d", {"out_channels": "=4 * width", "kernel_size": 1, **conv}),
-            _node("bn3", "BatchNorm2d"),
-            _node("downsample", "Projection", {"channels": "=4 * width", "stride": "=stride"},
-                  repeat="=1 if stride != 1 or in_shape[0] != 4 * width else 0"),
-            _node("add", "Add"), _node("relu3", "ReLU"), _node("out", "Output"),
-        ],
-        "edges": _chain("x", "conv1", "bn1", "relu1", "conv2", "bn2", "relu2", "conv3", "bn3",
-                        "add", "relu3", "out") + _chain("x", "downsample", "add"),
-    }
-    nodes = [_node("image", "Input", {"shape": [3, 224, 224]}),
-             _node("conv1", "Conv2d", {"out_channels": 64, "kernel_size": 7, "stride": 2,
-                                       "padding": 3, **conv}),
-             _node("bn1", "BatchNorm2d"), _node("relu", "ReLU"),
-             _node("maxpool", "MaxPool2d", {"kernel_size": 3, "stride": 2, "padding": 1})]
-    ids = [n["id"] for n in nodes]
-    for i, (width, blocks) in enumerate(zip((64, 128, 256, 512), stages), start=1):
-        nodes.append(_node(f"layer{i}_0", "Bottleneck",
-                           {"width": width, "stride": 1 if i == 1 else 2}))
-        nodes.append(_node(f"layer{i}", "Bottleneck", {"width": width}, repeat=blocks - 1))
-        ids += [f"layer{i}_0", f"layer{i}"]
-    nodes += [_node("avgpool", "AdaptiveAvgPool2d", {"output_size": 1}),
-              _node("flatten", "Flatten"), _node("fc", "Linear", {"out_features": 1000}),
-              _node("logits", "Output")]
-    ids += ["avgpool", "flatten", "fc", "logits"]
-    return {"format": "layerloom-graph", "version": 1, "name": "resnet152",
-            "blocks": {"Projection": projection, "Bottleneck": bottleneck},
-            "nodes": nodes, "edges": _chain(*ids)}
+from resnet_design import node as _node
+from resnet_design import resnet
 
 
 def designer_graph(n_nodes: int = 2000) -> dict:

@@ -9,6 +9,7 @@ import pytest
 
 from layerloom.graph import summarize
 from layerloom.graph.templates import load_template
+from resnet_design import resnet
 
 
 def test_seed_cnn_matches_the_keras_example():
@@ -109,72 +110,10 @@ def test_mlp_depth_zero_is_a_linear_model():
 
 # -- ResNet-50 as a graph: checks the MAC rules of the block library -----------------------------
 
-def _node(id, type, params=None, repeat=None):
-    node = {"id": id, "type": type}
-    if params:
-        node["params"] = params
-    if repeat is not None:
-        node["repeat"] = repeat
-    return node
-
-
-def _chain(*ids):
-    return [{"source": a, "target": b} for a, b in zip(ids, ids[1:])]
-
-
-def resnet50() -> dict:
-    """torchvision's resnet50 (v1.5: the stride sits on the 3×3 convolution)."""
-    conv = {"bias": False}
-    projection = {
-        "params": {"channels": 256, "stride": 1},
-        "nodes": [_node("x", "Input"),
-                  _node("conv", "Conv2d", {"out_channels": "=channels", "kernel_size": 1,
-                                           "stride": "=stride", **conv}),
-                  _node("bn", "BatchNorm2d"), _node("out", "Output")],
-        "edges": _chain("x", "conv", "bn", "out"),
-    }
-    bottleneck = {
-        "params": {"width": 64, "stride": 1},
-        "nodes": [
-            _node("x", "Input"),
-            _node("conv1", "Conv2d", {"out_channels": "=width", "kernel_size": 1, **conv}),
-            _node("bn1", "BatchNorm2d"), _node("relu1", "ReLU"),
-            _node("conv2", "Conv2d", {"out_channels": "=width", "kernel_size": 3,
-                                      "stride": "=stride", "padding": 1, **conv}),
-            _node("bn2", "BatchNorm2d"), _node("relu2", "ReLU"),
-            _node("conv3", "Conv2d", {"out_channels": "=4 * width", "kernel_size": 1, **conv}),
-            _node("bn3", "BatchNorm2d"),
-            _node("downsample", "Projection", {"channels": "=4 * width", "stride": "=stride"},
-                  repeat="=1 if stride != 1 or in_shape[0] != 4 * width else 0"),
-            _node("add", "Add"), _node("relu3", "ReLU"), _node("out", "Output"),
-        ],
-        "edges": _chain("x", "conv1", "bn1", "relu1", "conv2", "bn2", "relu2", "conv3", "bn3",
-                        "add", "relu3", "out") + _chain("x", "downsample", "add"),
-    }
-    nodes = [_node("image", "Input", {"shape": [3, 224, 224]}),
-             _node("conv1", "Conv2d", {"out_channels": 64, "kernel_size": 7, "stride": 2,
-                                       "padding": 3, **conv}),
-             _node("bn1", "BatchNorm2d"), _node("relu", "ReLU"),
-             _node("maxpool", "MaxPool2d", {"kernel_size": 3, "stride": 2, "padding": 1})]
-    ids = [n["id"] for n in nodes]
-    for i, (width, blocks) in enumerate([(64, 3), (128, 4), (256, 6), (512, 3)], start=1):
-        nodes.append(_node(f"layer{i}_0", "Bottleneck",
-                           {"width": width, "stride": 1 if i == 1 else 2}))
-        nodes.append(_node(f"layer{i}", "Bottleneck", {"width": width}, repeat=blocks - 1))
-        ids += [f"layer{i}_0", f"layer{i}"]
-    nodes += [_node("avgpool", "AdaptiveAvgPool2d", {"output_size": 1}),
-              _node("flatten", "Flatten"), _node("fc", "Linear", {"out_features": 1000}),
-              _node("logits", "Output")]
-    ids += ["avgpool", "flatten", "fc", "logits"]
-    return {"format": "layerloom-graph", "version": 1, "name": "resnet50",
-            "blocks": {"Projection": projection, "Bottleneck": bottleneck},
-            "nodes": nodes, "edges": _chain(*ids)}
-
-
 def test_resnet50_params_and_macs_match_the_published_figures():
     """MACs count the multiply-accumulates of convolutions and linear layers only; torchvision
     (through fvcore) lists 4.09 G for ResNet-50 at 224×224: exactly 4,089,184,256."""
-    summary = summarize(resnet50())
+    summary = summarize(resnet((3, 4, 6, 3), "resnet50"))
     assert summary.params == 25_557_032
     assert summary.macs == 4_089_184_256
     assert summary.outputs == [[1000]]
