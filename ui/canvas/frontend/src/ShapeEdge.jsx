@@ -2,7 +2,7 @@
 // along the route the auto layout gave it while that holds (routes.js), else the plain curve.
 import { memo, useContext, useLayoutEffect, useMemo } from "react";
 import { BaseEdge, EdgeLabelRenderer } from "@xyflow/react";
-import { wireLabelSize, wireLabelText } from "./format.js";
+import { wireLabelForms, wireLabelSize, wireLabelText } from "./format.js";
 import { StoreContext, useStoreValue } from "./store.js";
 import { labelPoint, svgPath, wireSegments } from "./wires.js";
 
@@ -25,15 +25,19 @@ function ShapeEdge(props) {
   const text = wireLabelText({ source, target, data }, ann ? { [key]: ann } : null);
   // where the label goes: placed with all the others, clear of the cards and of each other
   // (wires.js placeLabels); a label with no room on its wire is a short mark, its tooltip whole
+  // a wire too short for the whole text shows a shorter form (16×28² for 16×28×28) if one fits
   const store = useContext(StoreContext);
+  const forms = useMemo(() => wireLabelForms(text), [text]);
   useLayoutEffect(() => {
     const size = wireLabelSize(text);
-    store.setWire(id, size ? { segments, w: size.w, h: size.h } : null);
-  }, [store, id, segments, text]);
+    const shorter = forms.slice(1).map(wireLabelSize);
+    store.setWire(id, size ? { segments, w: size.w, h: size.h, forms: shorter } : null);
+  }, [store, id, segments, text, forms]);
   useLayoutEffect(() => () => store.setWire(id, null), [store, id]);
   const placed = useStoreValue((s) => s.labels[id]);
   const [labelX, labelY] = placed ? [placed.x, placed.y] : labelPoint(segments);
   const whole = !placed || placed.whole;
+  const shown = whole ? forms[(placed && placed.form) || 0] || text : "…";
   return (
     <>
       <BaseEdge
@@ -49,14 +53,15 @@ function ShapeEdge(props) {
           <div
             className={
               (selected ? "ll-edge-label ll-edge-label-selected" : "ll-edge-label") +
-              (whole ? "" : " ll-edge-label-short")
+              (whole ? "" : " ll-edge-label-short") +
+              (shown !== text ? " ll-edge-label-brief" : "")
             }
             style={{ transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)` }}
             data-testid={`edge-label-${source}-${target}`}
             data-label={text}
-            title={whole ? undefined : text}
+            title={shown === text ? undefined : text}
           >
-            {whole ? text : "…"}
+            {shown}
           </div>
         </EdgeLabelRenderer>
       )}

@@ -35,6 +35,41 @@ export function wireLabelSize(text) {
   return { w: Math.ceil(text.length * LABEL_CHAR_W + LABEL_PAD_W), h: LABEL_H };
 }
 
+const SUPERSCRIPT = "⁰¹²³⁴⁵⁶⁷⁸⁹";
+
+/**
+ * A wire label's text, then its shorter forms, for a wire too short to show it whole: equal
+ * sizes side by side as a power (`16×28×28` → `16×28²`), then sizes of five digits and more
+ * counted in thousands (`3×50176` → `3×50.2k`). Only the forms shorter than the one before.
+ */
+export function wireLabelForms(text) {
+  const forms = [text];
+  if (!text) return forms;
+  for (const big of [false, true]) {
+    const next = text
+      .split(" ")
+      .map((word) => shortShape(word, big))
+      .join(" ");
+    if (next.length < forms[forms.length - 1].length) forms.push(next);
+  }
+  return forms;
+}
+
+function shortShape(word, big) {
+  const dims = word.split("×");
+  if (dims.length < 2 && !big) return word;
+  const out = [];
+  for (let i = 0; i < dims.length; ) {
+    let j = i;
+    while (j + 1 < dims.length && dims[j + 1] === dims[i]) j++;
+    const size = big && /^\d{5,}$/.test(dims[i]) ? fmtCount(Number(dims[i])) : dims[i];
+    const times = j - i + 1;
+    out.push(times > 1 ? `${size}${[...String(times)].map((d) => SUPERSCRIPT[d]).join("")}` : size);
+    i = j + 1;
+  }
+  return out.join("×");
+}
+
 /** The canvas status's count: "1 block", "3 blocks", with " · 2 selected" where any are. */
 export function blockCount(n, selected = 0) {
   return `${n} block${n === 1 ? "" : "s"}${selected ? ` · ${selected} selected` : ""}`;

@@ -191,9 +191,11 @@ function round(v) {
  * point of its wire nearest its usual place (labelPoint) where its box is clear of every card
  * (by `clear` px left and right: the port circles) and of the labels placed before it; a label
  * that fits nowhere on its wire is shown short (`whole: false`: a small mark whose tooltip has
- * the text), placed the same way. Wires with the least room go first.
+ * the text), placed the same way, unless one of its shorter forms (`forms`: `[{w, h}]`, the
+ * boxes of format.js wireLabelForms' texts after the first) fits whole: `form` says which text
+ * shows (0: the whole one). Wires with the least room go first.
  *
- * @returns Map id → {x, y, whole}
+ * @returns Map id → {x, y, whole, form}
  */
 /** The cards bucketed in cells of `size` flow pixels: `near(x0, y0, x1, y1)` gives those whose
  * box meets that box, each once. */
@@ -279,10 +281,12 @@ export function placeLabels(wires, cards, { clear = 5, gap = 2, short = { w: 22,
   const rank = (item) => (item.room ? item.room.length : Infinity);
   prepared.sort((a, b) => rank(a) - rank(b));
   const clearOfLabels = (p, w, h) => placed.every((b) => !hits(p, w, h, b, gap));
-  const put = (id, p, w, h, whole) => {
+  const put = (id, p, w, h, whole, form = 0) => {
     placed.push({ x0: p[0] - w / 2, x1: p[0] + w / 2, y0: p[1] - h / 2, y1: p[1] + h / 2 });
-    out.set(id, { x: Math.round(p[0] * 10) / 10, y: Math.round(p[1] * 10) / 10, whole });
+    out.set(id, { x: Math.round(p[0] * 10) / 10, y: Math.round(p[1] * 10) / 10, whole, form });
   };
+  const clearAt = (item, p, w, h) =>
+    clearOfLabels(p, w, h) && item.near.every((c) => !hits(p, w, h, c, clear));
   for (const item of prepared) {
     const { wire, home } = item;
     if (!item.room && clearOfLabels(home, wire.w, wire.h)) {
@@ -295,8 +299,15 @@ export function placeLabels(wires, cards, { clear = 5, gap = 2, short = { w: 22,
       put(wire.id, whole, wire.w, wire.h, true);
       continue;
     }
-    const fits = (p) =>
-      clearOfLabels(p, short.w, short.h) && item.near.every((c) => !hits(p, short.w, short.h, c, clear));
+    // a shorter form of the text (format.js wireLabelForms: 16×28² for 16×28×28) where the
+    // whole text has no room: the shape still reads, where a mark said nothing until hovered
+    const shorter = (wire.forms || []).findIndex((f) => f && candidates.some((p) => clearAt(item, p, f.w, f.h)));
+    if (shorter >= 0) {
+      const f = wire.forms[shorter];
+      put(wire.id, candidates.find((p) => clearAt(item, p, f.w, f.h)), f.w, f.h, true, shorter + 1);
+      continue;
+    }
+    const fits = (p) => clearAt(item, p, short.w, short.h);
     put(wire.id, candidates.find(fits) || candidates[0], short.w, short.h, false);
   }
   return out;

@@ -4,11 +4,16 @@
 // tooltip has the text (placeLabels in src/wires.js).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { wireLabelSize } from "../src/format.js";
+import { wireLabelForms, wireLabelSize } from "../src/format.js";
 import { cardGrid, labelPoint, placeLabels, wireSegments } from "../src/wires.js";
 
 const card = (x, y, w = 200, h = 80) => ({ x0: x, y0: y, x1: x + w, y1: y + h });
-const wire = (id, text, sx, sy, tx, ty, route) => ({ id, segments: wireSegments(sx, sy, tx, ty, route), ...wireLabelSize(text) });
+const wire = (id, text, sx, sy, tx, ty, route) => ({
+  id,
+  segments: wireSegments(sx, sy, tx, ty, route),
+  ...wireLabelSize(text),
+  forms: wireLabelForms(text).slice(1).map(wireLabelSize),
+});
 const box = (p, w, h) => ({ x0: p.x - w / 2, x1: p.x + w / 2, y0: p.y - h / 2, y1: p.y + h / 2 });
 const overlap = (a, b) => a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
 
@@ -69,4 +74,34 @@ test("the card grid gives exactly the cards a box meets, each once, as a scan of
     assert.equal(new Set(near).size, near.length);
     assert.deepEqual(new Set(near), new Set(scan));
   }
+});
+
+test("a label too wide for its gap shows a shorter form of its shape where one fits", () => {
+  // resnet-mini's stem (Conv2d) then stem_bn 80 px apart: 16×28×28 needs 80 px and the port
+  // circles 5 px each side, so it showed "…"; 16×28² fits between them
+  const cards = [card(0, 0), card(280, 0)];
+  const w = wire("stem-stem_bn", "16×28×28", 200, 40, 280, 40);
+  const at = placeLabels([w], cards).get("stem-stem_bn");
+  assert.equal(at.whole, true);
+  assert.equal(wireLabelForms("16×28×28")[at.form], "16×28²");
+  const b = box(at, w.forms[at.form - 1].w, w.forms[at.form - 1].h);
+  for (const c of cards) assert.ok(!overlap(b, { ...c, x0: c.x0 - 5, x1: c.x1 + 5 }), JSON.stringify(b));
+});
+
+test("a label whose whole text fits keeps it; one with no shorter form that fits is a mark", () => {
+  const cards = [card(0, 0), card(320, 0), card(600, 0), card(840, 0)];
+  const roomy = wire("a-b", "16×28×28", 200, 40, 320, 40);
+  const tight = wire("c-d", "16×28×28", 800, 40, 840, 40); // 40 px: not even 16×28²
+  const at = placeLabels([roomy, tight], cards);
+  assert.deepEqual([at.get("a-b").whole, at.get("a-b").form], [true, 0]);
+  assert.equal(at.get("c-d").whole, false);
+});
+
+test("a wire label's shorter forms: equal sizes as a power, then large sizes in thousands", () => {
+  assert.deepEqual(wireLabelForms("16×28×28"), ["16×28×28", "16×28²"]);
+  assert.deepEqual(wireLabelForms("#2 32×7×7×7"), ["#2 32×7×7×7", "#2 32×7³"]);
+  assert.deepEqual(wireLabelForms("64×4096"), ["64×4096"]); // nothing shorter to say
+  assert.deepEqual(wireLabelForms("3×150528"), ["3×150528", "3×151k"]);
+  assert.deepEqual(wireLabelForms("1600"), ["1600"]);
+  assert.deepEqual(wireLabelForms(""), [""]);
 });
