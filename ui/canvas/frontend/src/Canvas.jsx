@@ -31,6 +31,7 @@ import { layoutEdges, liveRoutes, routeRecord, routesStorageKey, wrapRoutes } fr
 import { wireAt } from "./wires.js";
 import { frameHeight, history } from "./frame.js";
 import { usePlacedInside } from "./popup.js";
+import { FIT_STEPS, useToolbarFit } from "./toolbar.js";
 import {
   READABLE_ZOOM,
   arrivalViewport,
@@ -1432,6 +1433,8 @@ export default function Canvas({ args, disabled, stTheme }) {
 
   // ---- render --------------------------------------------------------------------------
   const selCount = useMemo(() => nodes.reduce((a, n) => a + (n.selected ? 1 : 0), 0), [nodes]);
+  const toolbarRef = useRef(null);
+  const toolbarFit = useToolbarFit(toolbarRef, `${nodes.length}|${selCount}|${paletteOpen}`);
   const edgeSel = useMemo(() => edges.some((e) => e.selected), [edges]);
   const closeMenu = useCallback(() => setMenu(null), []);
   const menuNode = menu && menu.id ? nodes.find((n) => n.id === menu.id) : null;
@@ -1441,8 +1444,15 @@ export default function Canvas({ args, disabled, stTheme }) {
     fn();
   };
 
+  const status = blockCount(nodes.length, selCount);
+  const fitStep = FIT_STEPS[toolbarFit];
   const toolbar = (
-    <div className="ll-toolbar" role="toolbar" aria-label="Canvas">
+    <div
+      ref={toolbarRef}
+      className={fitStep === "wrap" ? "ll-toolbar ll-toolbar-wrap" : "ll-toolbar"}
+      role="toolbar"
+      aria-label="Canvas"
+    >
       <button
         type="button"
         data-testid="btn-palette"
@@ -1509,10 +1519,10 @@ export default function Canvas({ args, disabled, stTheme }) {
       <button type="button" data-testid="btn-zoom-in" onClick={() => rf.zoomIn({ duration: 150 })} title="Zoom in">
         +
       </button>
-      <span className="ll-status" data-testid="canvas-status">
-        {blockCount(nodes.length, selCount)}
+      <span className="ll-status" data-testid="canvas-status" title={status}>
+        {fitStep === "count-only" ? blockCount(nodes.length) : status}
       </span>
-      <span className="ll-hint">Double-click the canvas to add a block</span>
+      {fitStep === "all" && <span className="ll-hint">Double-click the canvas to add a block</span>}
     </div>
   );
 
