@@ -9,11 +9,8 @@ Streamlit here."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-
-from .renames import node_ids, one_to_one
-from .ungrouped import PORT_TYPES, ungrouped_ids
+from .renames import node_ids
+from .ungrouped import PORT_TYPES, paired, renamed_out_ids, ungrouped_ids
 
 Logged = set[tuple[str, str]] | None
 
@@ -65,7 +62,7 @@ def grouped_by_level(old: dict, new: dict, logged: Logged = None) -> dict[str, s
             for n in block.get("nodes", []) if isinstance(n, dict)
             and isinstance(n.get("id"), str) and n["id"] not in known
             and n.get("type") not in PORT_TYPES}
-    out.update(_paired(gone, came, logged, lambda old_id, new_id: old_id == new_id))
+    out.update(paired(gone, came, logged, lambda old_id, new_id: old_id == new_id))
     return out
 
 
@@ -139,7 +136,7 @@ def _ungrouped(old: dict, new: dict, logged: Logged = None
                ) -> dict[str, tuple[str | None, dict[str, str]]]:
     """Each composite block of ``old`` whose one use ``new`` ungrouped: its name → (the block
     whose definition held the use, None for the top level; each inner id → its id there, or
-    the id it was renamed to since, :func:`_renamed_out`)."""
+    the id it was renamed to since, :func:`~.ungrouped.renamed_out_ids`)."""
     blocks, now_blocks = old.get("blocks") or {}, new.get("blocks") or {}
     out = {}
     for name, block in blocks.items():
@@ -154,59 +151,10 @@ def _ungrouped(old: dict, new: dict, logged: Logged = None
         if not isinstance(after, dict) or use in node_ids(after):
             continue
         ids = ungrouped_ids(use, block, _by_id(before), _by_id(after)) or \
-            _renamed_out(use, block, _by_id(before), _by_id(after), logged)
+            renamed_out_ids(use, block, _by_id(before), _by_id(after), logged)
         if ids:
             out[name] = (outer, ids)
     return out
-
-
-def _renamed_out(use: str, block: dict, was: dict[str, dict], now: dict[str, dict],
-                 logged: Logged) -> dict[str, str] | None:
-    """As :func:`~.ungrouped.ungrouped_ids`, where blocks brought out were renamed since (an
-    ungroup, then a rename, read by one catch-up): each block not found under its id (nor
-    ``<use>_<id>``) paired by type with one new there under another id (and by ``logged``,
-    where it tells); None where one is not found once."""
-    ids: dict[str, str] = {}
-    gone: dict[str, dict] = {}
-    for node in block.get("nodes", []):
-        if not isinstance(node, dict) or node.get("type") in PORT_TYPES:
-            continue
-        iid = str(node.get("id"))
-        spelled = re.compile(rf"{re.escape(use)}_{re.escape(iid)}\d*")
-        homes = [nid for nid, n in now.items() if nid not in was
-                 and n.get("type") == node.get("type")
-                 and (nid == iid or spelled.fullmatch(str(nid)))]
-        if len(homes) > 1:
-            return None
-        if homes:
-            ids[iid] = homes[0]
-        else:
-            gone[iid] = node
-    came = {nid: n for nid, n in now.items() if nid not in was and nid not in ids.values()}
-
-    def was_named(old_id: str, iid: str) -> bool:  # its id as ungrouped, before the rename
-        return old_id == iid or re.fullmatch(rf"{re.escape(use)}_{re.escape(iid)}\d*",
-                                             old_id) is not None
-
-    ids.update(_paired(gone, came, logged, was_named))
-    return ids if set(gone) <= set(ids) else None
-
-
-def _paired(gone: dict[str, dict], came: dict[str, dict], logged: Logged,
-            was_named: Callable[[str, str], bool]) -> dict[str, str]:
-    """Each of ``gone`` (a key → its node) → the key of the one node of ``came`` of its type
-    (the only one of ``gone`` of that type too), which ``logged`` allows where it tells
-    (``was_named(old id, gone's id)``: whether a logged rename's old id is that block's)."""
-    def nid(key: str) -> str:
-        return key.rpartition("nodes.")[2]
-
-    def allowed(g: str, c: str) -> bool:
-        return logged is None or any(new == nid(c) and was_named(old, nid(g))
-                                     for old, new in logged)
-
-    pairs = [(g, c) for g, node in gone.items() for c, other in came.items()
-             if node.get("type") == other.get("type") and allowed(g, c)]
-    return one_to_one(pairs)
 
 
 def _by_id(level: dict) -> dict[str, dict]:

@@ -13,7 +13,8 @@ from layerloom.graph.edit import fresh_id
 from .merge_fields import ABSENT, LEVEL_KEYS, Conflict, FieldMerger
 from .renames import edge_key, node_renames, nodes_renamed
 from .savelog import NODE_FIELDS
-from .ungrouped import PORT_TYPES, moved, offset, outer_wires, ungrouped_ids, wire_dict, wire_key
+from .ungrouped import (PORT_TYPES, moved, offset, outer_wires, renamed_out_ids, ungrouped_ids,
+                        wire_dict, wire_key)
 
 
 class UngroupMerges(FieldMerger):
@@ -56,7 +57,11 @@ class UngroupMerges(FieldMerger):
             if use in now:
                 continue
             b_blk, m_blk = b_blocks[name], m_blocks[name]
-            ids = ungrouped_ids(use, b_blk, was, now)
+            # a block brought out and renamed since (the save log telling the rename) is
+            # found under its new id: the edit was refused as of a group ungrouped
+            ids = ungrouped_ids(use, b_blk, was, now) or (
+                renamed_out_ids(use, b_blk, was, now, self.their_renames)
+                if self.their_renames is not None else None)
             if ids is None or any(b_blk.get(k) != m_blk.get(k) for k in set(b_blk) | set(m_blk)
                                   if k not in LEVEL_KEYS):
                 raise Conflict(f"ungrouped.{name}")

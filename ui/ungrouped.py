@@ -16,7 +16,10 @@ tabs' edits (:mod:`~.merge`) carries an edit made inside the group there. No Str
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
+
+from .renames import one_to_one
 
 Wire = tuple[Any, Any, Any, Any]  # (source, target, port, source_port)
 
@@ -29,18 +32,72 @@ def ungrouped_ids(use: str, block: dict, was: dict[str, dict], now: dict[str, di
     (``now``, by id; ``was``: the level before, by id, where ``use`` stood): its own id, or
     ``<use>_<id>`` where that was taken; None where one is not found once."""
     ids: dict[str, str] = {}
-    for node in block.get("nodes", []):
-        if not isinstance(node, dict) or node.get("type") in PORT_TYPES:
-            continue
-        iid = str(node.get("id"))
-        spelled = re.compile(rf"{re.escape(use)}_{re.escape(iid)}\d*")
-        homes = [nid for nid, n in now.items() if nid not in was
-                 and n.get("type") == node.get("type")
-                 and (nid == iid or spelled.fullmatch(str(nid)))]
+    for node in _inner(block):
+        homes = _homes(use, node, was, now)
         if len(homes) != 1:
             return None
-        ids[iid] = homes[0]
+        ids[str(node.get("id"))] = homes[0]
     return ids
+
+
+def renamed_out_ids(use: str, block: dict, was: dict[str, dict], now: dict[str, dict],
+                    logged: set[tuple[str, str]] | None) -> dict[str, str] | None:
+    """As :func:`ungrouped_ids`, where blocks brought out were renamed since (an ungroup,
+    then a rename, read at once): each block not found under its id (nor ``<use>_<id>``) is
+    the one block of its type new there under another id (that ``logged``, the renames the
+    save log allows, allows where it tells); None where one is not found once."""
+    ids: dict[str, str] = {}
+    gone: dict[str, dict] = {}
+    for node in _inner(block):
+        homes = _homes(use, node, was, now)
+        if len(homes) > 1:
+            return None
+        if homes:
+            ids[str(node.get("id"))] = homes[0]
+        else:
+            gone[str(node.get("id"))] = node
+    came = {nid: n for nid, n in now.items() if nid not in was and nid not in ids.values()}
+
+    def was_named(old_id: str, iid: str) -> bool:  # its id as ungrouped, before the rename
+        return old_id == iid or _spelled(use, iid).fullmatch(old_id) is not None
+
+    ids.update(paired(gone, came, logged, was_named))
+    return ids if set(gone) <= set(ids) else None
+
+
+def paired(gone: dict[str, dict], came: dict[str, dict], logged: set[tuple[str, str]] | None,
+           was_named: Callable[[str, str], bool]) -> dict[str, str]:
+    """Each of ``gone`` (a key, ``nodes.<id>`` or an id → its node) → the key of the one node
+    of ``came`` of its type (``gone`` holding no other of that type either), where
+    ``logged`` allows it, when it tells (``was_named(old id, id)``: whether a logged rename's
+    old id is that block's)."""
+    def nid(key: str) -> str:
+        return key.rpartition("nodes.")[2]
+
+    def allowed(g: str, c: str) -> bool:
+        return logged is None or any(new == nid(c) and was_named(old, nid(g))
+                                     for old, new in logged)
+
+    return one_to_one((g, c) for g, node in gone.items() for c, other in came.items()
+                      if node.get("type") == other.get("type") and allowed(g, c))
+
+
+def _inner(block: dict) -> list[dict]:
+    """A block's nodes but its ports."""
+    return [n for n in block.get("nodes", [])
+            if isinstance(n, dict) and n.get("type") not in PORT_TYPES]
+
+
+def _spelled(use: str, iid: str) -> re.Pattern:
+    """The id an ungroup gives inner block ``iid`` where its own is taken (``block1_conv1``)."""
+    return re.compile(rf"{re.escape(use)}_{re.escape(iid)}\d*")
+
+
+def _homes(use: str, node: dict, was: dict[str, dict], now: dict[str, dict]) -> list[str]:
+    """The ids new in ``now`` that inner ``node`` may have once ``use`` is ungrouped."""
+    iid = str(node.get("id"))
+    return [nid for nid, n in now.items() if nid not in was and n.get("type") == node.get("type")
+            and (nid == iid or _spelled(use, iid).fullmatch(str(nid)))]
 
 
 def outer_wires(edges: list, use: str, block: dict, around: dict, ids: dict[str, str]

@@ -106,3 +106,25 @@ def test_a_value_set_on_a_block_another_tab_grouped_and_renamed_lands_on_it(tmp_
     assert "fc" not in inner and inner["head"]["params"]["out_features"] == 7
     assert not [n for n in c.take_notices() if n.kind in ("warning", "error")]
     assert c.graph.to_dict() == saved
+
+
+def test_a_value_set_in_a_group_another_tab_ungrouped_and_renamed_lands_on_it(tmp_path):
+    """C, showing block1 (Block) opened, sets fc's out_features there after B ungrouped
+    block1 and renamed fc head: it lands on head. It was refused as 'it changes what is inside
+    the block Block, which the other edit ungrouped', kept only as a snapshot."""
+    store = ProjectStore(tmp_path)
+    b = DesignerState.new(store, load_template("seed-cnn"))
+    pid = b.project_id
+    assert b.group(["fc"]) == "block1"
+    c = DesignerState.open(store, pid)
+    assert c.open_block("block1")
+    b.apply(edit.ungroup, "block1", path=())
+    b.apply(edit.rename_node, (), "fc", "head")
+    c.apply(edit.set_param, c.path, "fc", "out_features", 7)
+    saved = store.load(pid).graph
+    assert saved.node("head").params["out_features"] == 7
+    assert "fc" not in [n.id for n in saved.nodes]
+    told = [n.text for n in c.take_notices() if n.kind in ("warning", "error")]
+    assert told == ["The block block1 (Block) you had open is no longer in the design: another "
+                    "tab or window ungrouped it. The canvas shows the design's top level now, "
+                    "head selected (what it held)."]
