@@ -62,7 +62,7 @@ def grouped_by_level(old: dict, new: dict, logged: Logged = None) -> dict[str, s
             for n in block.get("nodes", []) if isinstance(n, dict)
             and isinstance(n.get("id"), str) and n["id"] not in known
             and n.get("type") not in PORT_TYPES}
-    out.update(paired(gone, came, logged, lambda old_id, new_id: old_id == new_id))
+    out.update(paired(gone, came, logged, lambda logged_old, nid: logged_old == nid))
     return out
 
 
