@@ -637,6 +637,7 @@ def read_workbook(path: Path, sheet: str | None = None, lined: bool = False) -> 
         # each cell's text read with its number format, which may show a code's zeros
         rows = [[cell_text(cell.value, cell.number_format) for cell in row]
                 for row in ws.iter_rows()]
+        spread_merged_down(ws, rows)  # as Excel shows them, as training read them
     finally:
         book.close()
     used = [[i for i, text in enumerate(row) if text != ""] for row in rows]
@@ -649,6 +650,45 @@ def read_workbook(path: Path, sheet: str | None = None, lined: bool = False) -> 
     if lined:
         return header, table[1:], [n + 1 for n, u in enumerate(used) if u][1:], False
     return header, table[1:]
+
+
+def spread_merged_down(ws, rows: list) -> None:
+    """Give each row of a range of cells merged down one column (a label written once for the
+    rows it spans), below the header and up to the last row with a value, the range's first
+    value, in ``rows`` (each sheet row's texts, from row 1), as LayerLoom read it for
+    training; a read-only sheet does not keep its merges, so they are read from its XML."""
+    width = max(map(len, rows), default=0)
+    if all(len(row) == width and "" not in row for row in rows):
+        return  # no cell empty: none merged
+    from openpyxl.utils.cell import range_boundaries
+    from openpyxl.xml.functions import iterparse
+
+    try:
+        source = ws.parent._archive.open(ws._worksheet_path)
+    except (AttributeError, KeyError, OSError):
+        return
+    merged = []
+    with source:
+        for _, element in iterparse(source):
+            if element.tag.endswith("}mergeCell"):
+                try:
+                    first_col, first, last_col, last = range_boundaries(element.get("ref") or "")
+                except (ValueError, TypeError):
+                    continue
+                if first_col == last_col and last > first:
+                    merged.append((first_col - 1, first - 1, last - 1))
+            element.clear()
+    filled = [n for n, row in enumerate(rows) if any(text != "" for text in row)]
+    if not filled:
+        return
+    for col, first, last in sorted(merged, key=lambda m: (m[1], m[0])):
+        top = rows[first] if first < len(rows) else []
+        if first <= filled[0] or col >= len(top) or top[col] == "":
+            continue
+        for row in rows[first + 1:min(last, filled[-1]) + 1]:
+            row.extend([""] * (col + 1 - len(row)))
+            if row[col] == "":
+                row[col] = top[col]
 
 
 # a number format of zeros only (Excel's zip code 00000, zip+4 00000-0000): a code shown padded

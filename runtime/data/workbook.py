@@ -8,7 +8,9 @@ display formats: a number keeps every digit (``repr``, which reads back to the s
 whole number without ``.0``; one whose format pads it with zeros, a zip code's ``00000``, as
 shown, ``01234``), a date or time is ISO text (``2024-03-01``, ``2024-03-01
 08:30:00``), a boolean ``TRUE``/``FALSE``, an empty cell is missing. Empty rows and columns
-around the data are left out; a merged cell's value is in its first cell, as Excel writes it.
+around the data are left out; a merged cell's value is in its first cell, as Excel writes it,
+except where cells are merged down one column below the header (a label written once for the
+rows it spans): each of those rows has the value, as the sheet shows it, and a note says so.
 
 >>> import datetime as dt
 >>> cell_text(0.1), cell_text(3.0), cell_text(True), cell_text(dt.date(2024, 3, 1))
@@ -18,6 +20,7 @@ around the data are left out; a merged cell's value is in its first cell, as Exc
 from __future__ import annotations
 
 import zipfile
+from bisect import bisect_right
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -29,6 +32,7 @@ from .csvfile import (MAX_CSV_CELLS, MAX_CSV_COLUMNS, Table, _header, table_of,
 from .errors import DataError, budget, over_budget
 
 UNPACKED = 8  # a sheet's XML holds ~8 times the bytes of its CSV: the cap on the unpacked parts
+MERGE_CELL = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}mergeCell"
 XLS = b"\xd0\xcf\x11\xe0"  # an Excel 97-2003 (BIFF) workbook, or another OLE file
 ZIP = b"PK\x03\x04"
 
@@ -55,6 +59,7 @@ def read_workbook(path: Path, sheet: str | None = None) -> Table:
                   if other is ws or not _is_empty(other)]
         percents: dict[int, tuple[str, str]] = {}
         rows, left = _trimmed(path, ws, percents=percents)
+        spread = _spread_merged_down(path, rows, left, _merged_down(ws, rows))
     notes = []
     others = [name for name in filled if name != ws.title]
     if others:
@@ -67,6 +72,7 @@ def read_workbook(path: Path, sheet: str | None = None) -> Table:
         _check_formulas(path, ws.title, rows, left)
         table = table_of(path, ((texts, number) for number, texts in rows), notes)
         table.notes.extend(_percent_notes(table.header, percents, left))
+        table.notes.extend(_merged_notes(table.header, spread))
         return table
     except DataError as err:
         if sheet is not None or not others or len(rows) > 1:
@@ -202,6 +208,83 @@ def _trimmed(path: Path, ws, most_rows: int | None = None,
         row = row[left:right]
         out.append((number, row + [""] * (width - len(row))))
     return out, left or 0
+
+
+def _merged_down(ws, rows: list) -> list[tuple[int, int, int]]:
+    """``(column, first row, last row)`` of each range of the sheet's cells merged down one
+    column (1-based, as the sheet numbers them), from its XML: a read-only sheet does not keep
+    them. None looked for where no row has an empty cell (a merge leaves its other cells
+    empty), nor where the sheet's part cannot be found (then cells read as Excel's CSV)."""
+    if not any("" in texts for _, texts in rows):
+        return []
+    from openpyxl.utils.cell import range_boundaries
+    from openpyxl.xml.functions import iterparse  # openpyxl's own, safe parser
+
+    try:
+        source = ws.parent._archive.open(ws._worksheet_path)
+    except (AttributeError, KeyError, OSError):
+        return []
+    found = []
+    with source:
+        for _, element in iterparse(source):
+            if element.tag == MERGE_CELL:
+                try:
+                    first_col, first_row, last_col, last_row = range_boundaries(
+                        element.get("ref") or "")
+                except (ValueError, TypeError):
+                    continue  # not a range: nothing merged
+                if first_col == last_col and last_row > first_row:
+                    found.append((first_col, first_row, last_row))
+            element.clear()
+    return found
+
+
+def _spread_merged_down(path: Path, rows: list, left: int, merged: list
+                        ) -> dict[int, list[tuple[int, int]]]:
+    """Give each row of a range merged down one column, below the first row (the header,
+    whose merges say how it is laid out), the value of the range's first cell, in ``rows``
+    (``(row number, texts)``, the texts from column ``left``); ``{column index in the texts:
+    [(first row, last row) of each range spread]}``. The rows a hostile file's ranges would
+    have written to are capped as the sheet's values are."""
+    if not merged:
+        return {}
+    at = {number: texts for number, texts in rows}
+    numbers = sorted(at)
+    most = budget("LAYERLOOM_MAX_CSV_CELLS", MAX_CSV_CELLS)
+    spread: dict[int, list[tuple[int, int]]] = {}
+    written = 0
+    for col, first, last in sorted(merged, key=lambda m: (m[1], m[0])):
+        i = col - 1 - left
+        top = at.get(first)
+        if first <= numbers[0] or top is None or not 0 <= i < len(top) or top[i] == "":
+            continue
+        start = bisect_right(numbers, first)
+        for number in numbers[start:bisect_right(numbers, last)]:
+            written += 1
+            if written > most:
+                raise DataError(f"its merged cells span more than {most:,} cells; workbooks "
+                                f"are capped at {most:,} values (set LAYERLOOM_MAX_CSV_CELLS "
+                                f"to change it)", file=path)
+            if at[number][i] == "":
+                at[number][i] = top[i]
+        spread.setdefault(i, []).append((first, last))
+    return spread
+
+
+def _merged_notes(header: list[str], spread: dict[int, list[tuple[int, int]]]) -> list[str]:
+    """One note for the columns whose cells merged down were given to each row they span.
+
+    >>> print(*_merged_notes(["a", "label"], {1: [(2, 6), (7, 11)]}))
+    label: cells merged down over several rows (lines 2–6, 7–11) read as their value on each of those rows, as Excel shows them
+    """
+    names = [header[i] for i in sorted(spread) if 0 <= i < len(header)]
+    if not names:
+        return []
+    ranges = sorted({r for i in spread for r in spread[i]})
+    shown = ", ".join(f"{a}–{b}" for a, b in ranges[:4]) + (" …" if len(ranges) > 4 else "")
+    return [f"{', '.join(names[:6])}{' …' if len(names) > 6 else ''}: cells merged down over "
+            f"several rows (lines {shown}) read as their value on each of those rows, as "
+            f"Excel shows them"]
 
 
 def _note_percents(percents: dict, sheet_row, texts: list[str]) -> None:

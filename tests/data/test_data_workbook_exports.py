@@ -8,7 +8,9 @@ from __future__ import annotations
 import datetime as dt
 import importlib.util
 import json
+import re
 import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +19,7 @@ import pytest
 import layerloom.runtime.export_project as project
 from layerloom.graph.export import predict_script
 from layerloom.graph.templates import load_template
-from layerloom.runtime.data import load_dataset
+from layerloom.runtime.data import DataError, load_dataset
 from layerloom.runtime.data import workbook as loader
 from layerloom.runtime.data.preprocessing import preprocessing
 from layerloom.runtime.export_project import export_project
@@ -109,3 +111,57 @@ def test_the_project_ships_the_workbook_and_reads_its_sheet_itself(tmp_path):
     spec = json.loads((result.path / "config.json").read_text())["data"]
     assert spec["file"] == "data/sales.xlsx" and spec["sheet"] == "iris"
     assert "openpyxl>=" in (result.path / "requirements.txt").read_text()
+
+
+def merged_down(path):
+    """A sheet whose region and label are written once for each group of five rows, their
+    cells merged down over the group, as people lay out a workbook; beside a title-less
+    header whose 'label' is merged down nowhere."""
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["width", "height", "region", "label"])
+    for g in range(8):
+        for k in range(5):
+            ws.append([g + k / 10, k - g / 10, ["north", "south"][g % 2], ["cat", "dog"][g % 2]])
+        first = 2 + 5 * g
+        ws.merge_cells(f"C{first}:C{first + 4}")
+        ws.merge_cells(f"D{first}:D{first + 4}")
+    book.save(path)
+    return path
+
+
+def test_cells_merged_down_give_their_value_to_each_row_they_span(tmp_path):
+    # the label merged down over 5 rows read in its first row alone: 32 of 40 rows were left
+    # out ('32 rows with no 'label' (lines 3, 4, 5, 6 …) left out'), which the sheet shows
+    # labelled
+    path = merged_down(tmp_path / "groups.xlsx")
+    table = loader.read_workbook(path)
+    assert [row[2:] for row in table.rows[:6]] == [["north", "cat"]] * 5 + [["south", "dog"]]
+    assert table.notes == ["region, label: cells merged down over several rows (lines 2–6, "
+                           "7–11, 12–16, 17–21 …) read as their value on each of those rows, "
+                           "as Excel shows them"]
+    ds = load_dataset(path)
+    assert ds.classes == ["cat", "dog"]
+    assert sum(sum(counts.values()) for counts in ds.class_counts().values()) == 40
+    assert predict_script.read_table(path) == (table.header, table.rows)
+    assert template().read_csv(path) == (table.header, table.rows)
+
+
+def test_merges_a_hostile_sheet_repeats_are_capped_as_its_values_are(tmp_path, monkeypatch):
+    # 400 copies of one merge over the sheet's 41 rows: 16,000 cells to give a value to, from
+    # a sheet of 160 values
+    path = merged_down(tmp_path / "groups.xlsx")
+    with zipfile.ZipFile(path) as archive:
+        parts = {info.filename: archive.read(info) for info in archive.infolist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    many = '<mergeCell ref="C2:C41"/>' * 400
+    parts["xl/worksheets/sheet1.xml"] = re.sub(r"<mergeCells[^>]*>.*</mergeCells>",
+                                               f'<mergeCells count="400">{many}</mergeCells>',
+                                               sheet).encode()
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    monkeypatch.setenv("LAYERLOOM_MAX_CSV_CELLS", "1000")
+    with pytest.raises(DataError, match=r"groups\.xlsx: its merged cells span more than 1,000 "
+                                        r"cells; workbooks are capped at 1,000 values"):
+        loader.read_workbook(path)
