@@ -19,8 +19,11 @@ server's terminal).
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
+from importlib.machinery import PathFinder
+from pathlib import Path
 
 try:
     import resource
@@ -30,6 +33,10 @@ except ImportError:  # not on Windows
 # torch and numpy loaded and a tiny design trained with one BLAS thread: 1.0-1.05 GiB of address
 # space (torch 2.13 CPU, Linux x86-64, 2026-12); below it no command that loads them can run
 FLOOR = 1 << 30
+# a GPU build (CUDA or ROCm: PyPI's torch for Linux) maps its GPU libraries as it loads, on a
+# machine without a GPU too: it failed under 3 GiB and loaded under 4 (torch 2.13 cu130, 2026-12)
+GPU_FLOOR = 4 << 30
+GPU_LIBRARIES = ("libtorch_cuda.so", "libtorch_hip.so")
 THREAD_SETTINGS = ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")
 HEAVY = ("numpy", "torch")
 
@@ -46,8 +53,23 @@ def address_limit() -> int | None:
     return None if soft == resource.RLIM_INFINITY else soft
 
 
+@functools.cache
+def floor() -> int:
+    """The address space PyTorch and numpy need to load here: :data:`GPU_FLOOR` where the
+    torch on the path is a GPU build (its GPU library beside its others), else :data:`FLOOR`.
+    Found on disk, torch not imported."""
+    try:
+        spec = PathFinder.find_spec("torch")  # the path alone, not this module's finder
+    except (ImportError, ValueError):
+        return FLOOR
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        if any((Path(folder) / "lib" / name).exists() for name in GPU_LIBRARIES):
+            return GPU_FLOOR
+    return FLOOR
+
+
 def too_low(limit: int, again: str = "run the command again") -> str:
-    """What to do where ``limit`` is below :data:`FLOOR`; ``again``: what to do once it is
+    """What to do where ``limit`` is below :func:`floor`; ``again``: what to do once it is
     raised.
 
     >>> too_low(512 * 1024**2)[:64]
@@ -55,10 +77,12 @@ def too_low(limit: int, again: str = "run the command again") -> str:
     >>> too_low(512 * 1024**2, "start the run again")[-34:]
     'for 2 GiB) and start the run again'
     """
+    need = floor()
+    build = " (a GPU build)" if need > FLOOR else ""
     return (f"this process may use at most {limit / 1024**3:.1f} GiB of address space (ulimit "
-            f"-v {limit // 1024}), and PyTorch and numpy need more than "
-            f"{FLOOR / 1024**3:.0f} GiB of it to load; raise the limit (ulimit -v unlimited, or "
-            f"ulimit -v {2 * FLOOR // 1024} for 2 GiB) and {again}")
+            f"-v {limit // 1024}), and PyTorch{build} and numpy need more than "
+            f"{need / 1024**3:.0f} GiB of it to load; raise the limit (ulimit -v unlimited, or "
+            f"ulimit -v {2 * need // 1024} for {2 * need / 1024**3:.0f} GiB) and {again}")
 
 
 def refusal(again: str = "run the command again") -> str | None:
@@ -66,7 +90,7 @@ def refusal(again: str = "run the command again") -> str | None:
     where the limit is too low for it (:func:`too_low`), else None."""
     prepare()
     limit = address_limit()
-    return too_low(limit, again) if limit is not None and limit < FLOOR else None
+    return too_low(limit, again) if limit is not None and limit < floor() else None
 
 
 class _RefuseHeavy:
@@ -88,6 +112,6 @@ def prepare() -> None:
         return
     if not any(os.environ.get(name) for name in THREAD_SETTINGS):
         os.environ["OPENBLAS_NUM_THREADS"] = "1"
-    if limit < FLOOR and not any(name in sys.modules for name in HEAVY) and not any(
+    if limit < floor() and not any(name in sys.modules for name in HEAVY) and not any(
             isinstance(f, _RefuseHeavy) for f in sys.meta_path):
         sys.meta_path.insert(0, _RefuseHeavy(limit))

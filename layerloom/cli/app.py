@@ -33,7 +33,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from layerloom.runtime.address_limit import FLOOR, address_limit, too_low
+from layerloom.runtime.address_limit import address_limit, floor, too_low
 
 from .common import EXIT_INVALID, EXIT_UNREADABLE, unusable_home
 
@@ -270,7 +270,7 @@ def _wait_until_ready(child: subprocess.Popen, ready: Callable[[], bool],
 
 def cmd_app(args) -> int:
     limit = address_limit()
-    if limit is not None and limit < FLOOR:  # the server's pages load torch and numpy
+    if limit is not None and limit < floor():  # the server's pages load torch and numpy
         print(f"error: {too_low(limit)}", file=sys.stderr)
         return EXIT_INVALID
     named = args.home or os.environ.get("LAYERLOOM_HOME")

@@ -69,3 +69,36 @@ def test_the_apps_server_says_the_limit_before_it_serves(tmp_path):
     done = _limited(["layerloom.ui.serve", "--server.port", str(port), "--server.headless",
                      "true"], env={"LAYERLOOM_HOME": str(tmp_path), "LAYERLOOM_WARM_WORKER": "0"})
     assert (done.returncode, done.stderr) == (1, f"error: {SAID} and run the command again\n")
+
+
+def fake_torch(root, gpu: bool):
+    """A torch package on disk as pip installs one: a GPU build has its CUDA library in lib/."""
+    (root / "torch" / "lib").mkdir(parents=True)
+    (root / "torch" / "__init__.py").write_text("")
+    if gpu:
+        (root / "torch" / "lib" / "libtorch_cuda.so").write_bytes(b"")
+    return root
+
+
+@pytest.mark.parametrize("gpu, refused", [(True, True), (False, False)])
+def test_a_gpu_build_of_torch_is_refused_under_a_limit_it_cannot_load_in(tmp_path, gpu, refused):
+    # a CUDA build maps its GPU libraries as it loads: under 2 GiB, above the CPU build's
+    # 1 GiB, it failed as 'ImportError: libtorch_cpu.so: failed to map segment from shared
+    # object', under 3 GiB as a bare MemoryError, with no word of the limit
+    two = 2 * 1024**3
+    code = ("from layerloom.runtime import address_limit; address_limit.prepare()\n"
+            "try:\n    import torch\nexcept MemoryError as exc:\n    print(exc)\n"
+            "else:\n    print('loaded')")
+
+    def cap():
+        resource.setrlimit(resource.RLIMIT_AS, (two, two))
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(fake_torch(tmp_path, gpu)), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, preexec_fn=cap, env=env, cwd=tmp_path)
+    assert done.stdout == ("this process may use at most 2.0 GiB of address space (ulimit -v "
+                           "2097152), and PyTorch (a GPU build) and numpy need more than 4 GiB "
+                           "of it to load; raise the limit (ulimit -v unlimited, or ulimit -v "
+                           "8388608 for 8 GiB) and run the command again\n"
+                           if refused else "loaded\n"), done.stderr
