@@ -723,6 +723,14 @@ class Cos(nn.Module):
         return torch.cos(x)
 
 
+class Exp(nn.Module):
+    """``torch.exp`` elementwise (torch.nn has no layer for it): a scale kept as its logarithm,
+    GRU-D's decay ``exp(-relu(W d + b))``."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return torch.exp(x)
+
+
 class Rescaling(nn.Module):
     """``x * scale + offset`` elementwise, on any shape (Keras' ``layers.Rescaling``): the
     scalar arithmetic of a model (``x / 255``, ``x * 0.5 + 1``, ``1 - x``) as one layer. It

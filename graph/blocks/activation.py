@@ -118,6 +118,14 @@ _periodic("Sin", "sin(x), elementwise: with Cos, the Fourier features of coordin
 _periodic("Cos", "cos(x), elementwise: with Sin, the Fourier features of coordinates or of a "
           "time step (sin and cos of x scaled, then joined with Concat).")
 
+register(BlockSpec(
+    "Exp", "Activation", "eˣ, elementwise: a scale or rate kept as its logarithm (σ = exp(log σ) "
+    "of a Gaussian head), a decay exp(−relu(·)) (GRU-D). A softmax is the Softmax block.",
+    infer=lambda p, ins: ins[0], build=lambda p, ins: modules.Exp(),
+    doc_url="https://pytorch.org/docs/stable/generated/torch.exp.html",
+    examples=_EXAMPLES + (({}, ((4, 9),)),),
+))
+
 
 register(BlockSpec(
     "Rescaling", "Activation",

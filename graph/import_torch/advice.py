@@ -1,10 +1,10 @@
 """What to change in the model where a function it calls has no block: the words after
-"no LayerLoom block does this" for the calls users meet most (``x.repeat``, ``torch.exp``,
+"no LayerLoom block does this" for the calls users meet most (``x.repeat``,
 ``torch.zeros_like``, ``torch.randn_like`` outside ``if self.training:``; token type ids of zeros used for more than their lookup, which alone
 imports: :mod:`.token_types`).
 
->>> no_block_hint(model, node_of_torch_exp)                      # doctest: +SKIP
-'; fix: ... a softmax written by hand ... is F.softmax(x, dim) ...'
+>>> no_block_hint(model, node_of_x_repeat)                       # doctest: +SKIP
+'; fix: x.repeat(...) copies the tensor along dimensions, and no block does; ...'
 """
 
 from __future__ import annotations
@@ -68,13 +68,6 @@ def no_block_hint(model: nn.Module, node: fx.Node, value: Any = None) -> str:
                 f"VAE's reparameterisation does (if self.training: return mu + "
                 f"torch.randn_like(std) * std, then return mu): the import is the model in "
                 f"evaluation")
-    if name in ("exp", "exp_"):
-        return ("; fix: e^x has no block of its own: a softmax written by hand "
-                "(x.exp() / x.exp().sum(dim, keepdim=True)) is F.softmax(x, dim) (the Softmax "
-                "block), log(1 + e^x) is F.softplus (Softplus), and a VAE's "
-                "std = torch.exp(0.5 * logvar) only serves sampling, which gives other outputs "
-                "at every call: sample only while training (if self.training: return mu + "
-                "torch.randn_like(std) * std, then return mu), the mean in evaluation")
     return ""
 
 

@@ -1472,6 +1472,7 @@ for _targets, _rule in (
     ((torch.tanh, F.tanh, "tanh"), _activation("Tanh")),
     ((torch.sin, "sin"), _activation("Sin")),
     ((torch.cos, "cos"), _activation("Cos")),
+    ((torch.exp, "exp", "exp_"), _activation("Exp")),
     ((F.hardswish,), _activation("Hardswish")),
     ((F.hardsigmoid,), _activation("Hardsigmoid")),
     ((F.gelu,), _activation("GELU", ("input",), approximate="approximate")),

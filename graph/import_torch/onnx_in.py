@@ -2217,6 +2217,7 @@ _FUNCTIONS = {
     "Tanh": lambda xs, a: torch.tanh(xs[0]),
     "Sin": lambda xs, a: torch.sin(xs[0]),
     "Cos": lambda xs, a: torch.cos(xs[0]),
+    "Exp": lambda xs, a: torch.exp(xs[0]),
     "LeakyRelu": lambda xs, a: F.leaky_relu(xs[0], a.get("alpha", 0.01)),
     "Elu": lambda xs, a: F.elu(xs[0], a.get("alpha", 1.0)),
     "Celu": lambda xs, a: F.celu(xs[0], a.get("alpha", 1.0)),

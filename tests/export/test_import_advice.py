@@ -2,8 +2,9 @@
 imports as learned positions, its all-zero token types as TokenTypeEmbedding (zeros used for
 more than the lookup say so); an einsum that is a matmul with a parameter gets the nn.Linear
 fix (it got attention's); nn.MultiheadAttention with a causal mask gets the SDPA rewrite;
-``max_norm``, ``proj_size``, ``repeat``, ``torch.exp`` say what the option or call does, a
-constant made in forward and multiplied says what maps (a hand-written channels-first LayerNorm
+``max_norm``, ``proj_size``, ``repeat`` say what the option or call does (``torch.exp``, once
+among them, is the Exp block: test_import_exp.py), a constant made in forward and multiplied
+says what maps (a hand-written channels-first LayerNorm
 imports: test_import_channels_first_norm.py; PointNet's identity added:
 test_import_constants.py); CELU and SELU import as blocks of their own. Before, "max_norm",
 "proj_size", "no LayerLoom block does this" and "uses the parameter 'position_ids'"."""
@@ -149,15 +150,13 @@ class Calls(nn.Module):
         y = self.fc(x)
         if self.call == "repeat":
             return y.repeat(1, 2)
-        return torch.exp(y)  # "exp"
+        raise ValueError(self.call)
 
 
 @pytest.mark.parametrize(("call", "words"), [
     ("repeat", "fix: x.repeat(...) copies the tensor along dimensions, and no block does; "
                "where the copies are added to or multiplied with another tensor, leave the "
                "repeat out: Add and Multiply broadcast"),
-    ("exp", "fix: e^x has no block of its own: a softmax written by hand "
-            "(x.exp() / x.exp().sum(dim, keepdim=True)) is F.softmax(x, dim)"),
 ])
 def test_calls_without_a_block_say_what_to_write(call, words):
     assert f"no LayerLoom block does this; {words}" in refusal(Calls(call))

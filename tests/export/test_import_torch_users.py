@@ -690,7 +690,6 @@ REFUSED = {
     "data_dependent_loop": r"cannot trace DataDependentLoop: .*depends on the data.*"
                            r"`for _ in range\(int\(x\.abs\(\)\.max\(\)\)\):`",
     "shared_layer": r"fc \(Linear\): it is called 2 times, sharing its weights",
-    "exp": r"torch\.exp in Reciprocal\.forward",
     "varargs": r"VarArgs\.forward\(\*xs\) takes any number of inputs",
     "nested_out": r"NestedOut\.forward returns a nested tuple",
     "lstm_whole": r"LSTMWhole\.forward returns the whole output tuple of lstm",
