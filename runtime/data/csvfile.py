@@ -258,6 +258,8 @@ def table_of(path: Path, lines: Iterable[tuple[list[str], int]], notes: list[str
                 raise DataError(f"more than {most_rows:,} rows of {len(header):,} columns; "
                                 f"{_files(path)} are capped at {cells:,} values (set "
                                 f"LAYERLOOM_MAX_CSV_CELLS to change it)", file=path, line=line)
+            elif not ragged and len(row) > len(header) and _comments_above(first, chunk, numbers):
+                raise _comments(path, [first_line, *numbers], row, line)
             elif not numbers and not ragged and len(row) > len(header) and \
                     _title_above(first, row):
                 raise _title(path, first, first_line, row, line)
@@ -397,6 +399,24 @@ def _title_above(first: list[str], row: list[str]) -> bool:
     names = [cell.strip() for cell in row if cell.strip()]
     return sum(bool(cell.strip()) for cell in first) == 1 and len(row) >= len(first) and \
         len(names) >= 2 and not any(_is_number(name) for name in names)
+
+
+def _comments_above(first: list[str], chunk: list[list[str]], numbers: list[int]) -> bool:
+    """Whether the lines read so far (the header ``first``, then the rows in ``chunk`` at
+    ``numbers``) all start with '#', as comments do (``# exported by tool v1``): what comes
+    next, wider, is the table. A header whose first column is named '#' is followed by rows as
+    wide as it, and never gets here."""
+    return (first[0].lstrip().startswith("#") and len(chunk) == len(numbers)
+            and all(row[0].lstrip().startswith("#") for row in chunk))
+
+
+def _comments(path: Path, lines: list[int], row: list[str], line: int) -> DataError:
+    shown = ", ".join(cell.strip() for cell in row[:6]) + (", …" if len(row) > 6 else "")
+    which = (f"line {lines[0]} starts" if len(lines) == 1
+             else f"lines {lines[0]}–{lines[-1]} start")
+    return DataError(f"{which} with '#', as comment lines do, above the table's header (line "
+                     f"{line}: {shown}); delete {'it' if len(lines) == 1 else 'them'} and load "
+                     f"the file again", file=path, line=lines[0])
 
 
 def _title(path: Path, first: list[str], first_line: int, row: list[str],
