@@ -34,6 +34,7 @@ from .grouped_heads import unrepeat_heads
 from .hooks import hook_hint, warn_hooks
 from .importer import Importer
 from .masked_scores import masks_to_attention
+from .merged_heads import unmerge_heads
 from .output_match import match_outputs
 from .parameters import note_left_out, refuse_tied
 from .qkv_first import split_qkv
@@ -89,6 +90,8 @@ def traced_import(model: nn.Module, input_shape, dtype: str | Sequence[str] = "f
         if read_detached_weights(gm):  # d2l's self.weight.data: the weight, frozen
             values = propagate(gm, samples)
         if expand_rearrangements(gm, values):  # einops, pixel shuffles: reshapes, permutes
+            values = propagate(gm, samples)
+        if unmerge_heads(gm, values, samples):  # lucidrains' '(b h) n d': heads kept apart
             values = propagate(gm, samples)
         if expand_einsums(gm, values):  # einsum attention: permutes and a matmul
             values = propagate(gm, samples)
