@@ -367,6 +367,28 @@ def show_problems(fit, *, state: Any = None, key: str = "fit",
                       on_click=_select, args=(state, problem.node, to_designer, on_select))
 
 
+def show_design_errors(errors, *, state: Any = None, key: str = "design",
+                       to_designer: bool = False, most: int = 5) -> None:
+    """The design's own errors (``validate``'s problems: a cycle, an in_features that is not
+    its input's), each in a box naming its block and param, as ``show_problems`` shows the
+    data's, with the same button to select the block; the first ``most`` of them, then how
+    many more the Designer's status bar lists."""
+    for i, problem in enumerate(errors[:most]):
+        node = getattr(problem, "node", None)
+        param = getattr(problem, "param", None)
+        where = (f"**{plain(node)}**" + (f" ({plain(param)})" if param else "") + ": ") \
+            if node else ""
+        st.error(f"{where}{plain(problem.message)}", icon=":material/account_tree:")
+        show = getattr(state, "show_problem", None)
+        if node and callable(show):
+            st.button(f"Select {node}" + (" in the Designer" if to_designer else ""),
+                      key=f"{key}:select:{i}", type="tertiary", icon=":material/my_location:",
+                      on_click=_select, args=(state, node, to_designer, None))
+    if len(errors) > most:
+        st.caption(f"…and {len(errors) - most} more, all in the list under the Designer's "
+                   f"canvas.")
+
+
 @whole  # selects the block (and opens the Designer, closes the list): all of it
 def _select(state: Any, node: str, to_designer: bool, then=None) -> None:
     if state.show_problem(node) and to_designer:

@@ -19,8 +19,8 @@ from layerloom.runtime.runnames import data_name
 from layerloom.runtime.store import ACTIVE
 
 from .. import charts, live, projectruns
-from ..datafit import (blocked_reason, chosen_data, fit_of, refused_data, show_notes,
-                       show_problems)
+from ..datafit import (blocked_reason, chosen_data, fit_of, refused_data, show_design_errors,
+                       show_notes, show_problems)
 from ..errors import friendly, shown_errors
 from ..fields import plain
 from ..forms import field_widget, seed
@@ -244,8 +244,11 @@ def start_blocker(state, pages: PagesState) -> str | None:
     cached = getattr(state, "report", None)  # the designer state's, once per revision
     report = cached() if callable(cached) else validate(graph)
     if not report.ok:
-        return (f"The design has {len(report.errors)} problem(s) to fix in the Designer first: "
-                + "; ".join(str(p) for p in report.errors[:3]))
+        n = len(report.errors)
+        count = f"{n} problem{'' if n == 1 else 's'}"
+        st.markdown(f"**The design has {count} to fix in the Designer before training:**")
+        show_design_errors(report.errors, state=state, key="train.designerror", to_designer=True)
+        return f"The design has {count} to fix in the Designer"
     fit = fit_of(state, choice, pages.config.get("task", "auto"),
                  pages.config.get("target_scaling", "auto"))
     reason = blocked_reason(fit)
