@@ -12,6 +12,9 @@ PY := $(VENV)/bin/python
 TORCH_SPEC ?= torch==2.13.0
 TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 STAMP := $(VENV)/.layerloom-installed
+# The Pythons LayerLoom is checked on (set up, the quick start, a training run, the app); another
+# from 3.11 on is tried, with a note saying so
+CHECKED_PYTHONS ?= 3.11 3.12 3.13
 
 .PHONY: run test test-all screenshots setup frontend bench lint clean browser-deps docs wheel
 
@@ -51,11 +54,15 @@ $(VENV)/bin/python:
 # wheel bundles CUDA, several GB), PyPI where that index cannot be reached (said, since it is
 # that big); where neither has a build for this Python, what to do is said too. Then the project.
 $(STAMP): $(VENV)/bin/python pyproject.toml setup.py
+	@$(PYTHON) -c "import sys; '%d.%d' % sys.version_info[:2] in '$(CHECKED_PYTHONS)'.split() or \
+	  print('note: Python ' + sys.version.split()[0] + ' ($(PYTHON)) is not one LayerLoom is ' + \
+	  'checked on ($(CHECKED_PYTHONS)); where a step below fails, run make clean, then make ' + \
+	  'PYTHON=python$(lastword $(CHECKED_PYTHONS))', file=sys.stderr)"
 	@$(PY) -c "import torch" 2>/dev/null || \
 	  $(PY) -m pip install -q --retries 1 --timeout 20 "$(TORCH_SPEC)" --index-url "$(TORCH_INDEX)" || \
 	  { echo "note: $(TORCH_SPEC) could not be installed from $(TORCH_INDEX) (see above); trying PyPI, whose Linux build bundles CUDA (several GB)" >&2; \
 	    $(PY) -m pip install -q "$(TORCH_SPEC)"; } || \
-	  { $(PY) -c "import sys; sys.exit('error: no $(TORCH_SPEC) could be installed for Python ' + sys.version.split()[0] + ' ($(PYTHON)); use a Python that $(TORCH_SPEC) has builds for (3.11 works: make PYTHON=python3.11 after make clean), or name another torch with make TORCH_SPEC=torch==VERSION')"; }
+	  { $(PY) -c "import sys; sys.exit('error: no $(TORCH_SPEC) could be installed for Python ' + sys.version.split()[0] + ' ($(PYTHON)); use a Python that $(TORCH_SPEC) has builds for (3.11, 3.12 and 3.13 have them: make PYTHON=python3.13 after make clean), or name another torch with make TORCH_SPEC=torch==VERSION')"; }
 	$(PY) -m pip install -q -e ".[dev]"
 	@touch $(STAMP)
 
