@@ -129,7 +129,12 @@ def main() -> None:
         log.exception("cannot open the projects store")
         st.error(unopened_home(exc))
         return
-    session.browser_cookie()  # a browser that came without its id gets one
+    # a browser that came without its id gets one, in a hidden slot drawn on every run: an
+    # element drawn only then moved the page below it when it went (the tab's next session,
+    # after a restart of the server), and Streamlit drew the canvas's frame anew on the first
+    # edit, losing what that frame held (events not yet answered, its view)
+    with st.container(key="browser_cookie"):
+        session.browser_cookie()
     home_made_notice()
     # The canvas's unanswered events, whichever page this run draws: a block dropped just before
     # a click on another page's link reaches Python with that click's run, and the designer's

@@ -19,8 +19,10 @@ from .state import DesignerState
 FOCUS = "#1c83e1"  # a focused box's border: Streamlit's own blue, clear on light and dark
 CSS = """
 <style>
-/* the keep-typing script's container (ui/keep_typing.py) takes no room, nor a gap */
-div:has(> .st-key-keep_typing), .st-key-keep_typing { display: none; }
+/* the keep-typing script's container (ui/keep_typing.py) and the browser id cookie's (app.py)
+   take no room, nor a gap */
+div:has(> .st-key-keep_typing), .st-key-keep_typing,
+div:has(> .st-key-browser_cookie), .st-key-browser_cookie { display: none; }
 /* room for the canvas: less padding above the page, but enough that the project bar, the
    page's first row, clears the navigation bar over it (60 px high) by 7 px on every page */
 .block-container { padding-top: 4.2rem; padding-bottom: 1.5rem; }

@@ -64,42 +64,76 @@ def reconnected(page, ready: str = "linear1") -> None:
     page.wait_for_timeout(1500)
 
 
+def canvas_frames(page) -> list:
+    return [frame for frame in page.frames if "layerloom_canvas" in (frame.url or "")]
+
+
 def answered(page) -> bool:
     """Whether the canvas has no event left that the server has not answered."""
     from playwright.sync_api import Error
 
-    for frame in page.frames:
-        if "layerloom_canvas" in (frame.url or ""):
-            try:
-                return frame.evaluate("() => window.__layerloomCanvas.queue.length === 0")
-            except Error:  # the frame drawn anew meanwhile
-                return False
+    for frame in canvas_frames(page):
+        try:
+            return frame.evaluate("() => window.__layerloomCanvas.queue.length === 0")
+        except Error:  # the frame drawn anew meanwhile
+            return False
     return False
 
 
-def eventually(check, timeout_s: float = 180) -> None:
+def wait_answered(page, timeout_s: float = 180) -> None:
+    """Wait until the canvas has had every event it sent answered (the server's answer is
+    drawn); past the time, the failure says what the canvas holds (:func:`canvas_story`)."""
+    eventually(lambda: answered(page), timeout_s, told=lambda: canvas_story(page))
+
+
+def canvas_story(page) -> str:
+    """What each canvas frame holds, for a failure's message: the events it has sent and not
+    had answered (seq and kind), the last ``ack`` Python gave, its newest seq, and the last
+    props it took or left (``[time, ack, seq, version, action]``: Canvas.jsx's story)."""
+    from playwright.sync_api import Error
+
+    told = [f"{len(canvas_frames(page))} canvas frame(s); the page's status widget shown: "
+            f"{page.get_by_test_id('stStatusWidget').count()}"]
+    for frame in canvas_frames(page):
+        try:
+            told.append(frame.evaluate("""() => { const s = window.__layerloomCanvas;
+                return JSON.stringify({queue: s.queue.map((e) => [e.seq, e.event]),
+                                       ack: s.ack, seq: s.seq, story: s.story.slice(-12)}); }"""))
+        except Error as exc:
+            told.append(f"unreadable: {exc}")
+    return "\n".join(told)
+
+
+def eventually(check, timeout_s: float = 180, told=None) -> None:
     """Wait for ``check()``: the new server's first run imports PyTorch, which takes a while
-    on a loaded machine."""
+    on a loaded machine. Past the time, the failure says ``told()``."""
     deadline = time.monotonic() + timeout_s
     while not check():
         if time.monotonic() > deadline:
-            raise AssertionError("not within the time")
+            raise AssertionError(f"not within {timeout_s:.0f} s" + (f":\n{told()}" if told else ""))
         time.sleep(0.25)
 
 
 def test_the_first_canvas_edit_after_a_restart_lands(restart, page):
+    """The edit is saved, the server's answer drawn in the canvas the tab showed: its frame
+    was drawn anew (a reload of the canvas, which loses its view and any event not answered
+    yet; under load the test waited for a frame still loading)."""
     pid = restart.projects["mlp"]
     with restart.first() as url:
         frame = open_project(page, url, pid, '[data-testid="node-relu1"]')
         page.wait_for_timeout(1500)
     with restart.again():
         reconnected(page)
+        shown = canvas_frames(page)
         frame.locator('[data-testid="node-relu1"]').click()
         page.keyboard.press("Delete")
         expect(frame.locator('[data-testid="node-relu1"]')).to_have_count(0)
         ids = lambda: {n.id for n in restart.store.load(pid).graph.nodes}  # noqa: E731
         eventually(lambda: "relu1" not in ids())
-        eventually(lambda: answered(page))  # the server's answer is drawn
+        wait_answered(page)  # the server's answer is drawn
+        # in the same frame: the first session drew the browser's id cookie above the page,
+        # the new one did not, and the page moving up had the canvas's frame drawn anew
+        assert canvas_frames(page) == shown
         expect(frame.locator('[data-testid="node-relu1"]')).to_have_count(0)  # stays deleted
         assert restart.store.snapshots(pid) == []  # nothing was refused and kept aside
         expect(page.get_by_text("was not applied")).to_have_count(0)
@@ -116,7 +150,7 @@ def test_a_name_typed_before_a_restart_is_applied_after_it(restart, page):
         frame.locator('[data-testid="node-relu1"]').click()  # an edit first: revision 1
         page.keyboard.press("Delete")
         eventually(lambda: "relu1" not in {n.id for n in restart.store.load(pid).graph.nodes})
-        eventually(lambda: answered(page))
+        wait_answered(page)
         page.get_by_role("button", name="Design").click()
         page.get_by_label("Design name").fill("typed before the restart")
     with restart.again():
@@ -151,7 +185,7 @@ def test_a_canvas_edit_after_a_restart_joins_what_another_server_saved_meanwhile
     with restart.first() as url:
         frame = open_project(page, url, pid, '[data-testid="node-relu1"]')
         page.wait_for_timeout(1500)
-        eventually(lambda: answered(page))
+        wait_answered(page)
     saved = restart.store.load(pid)
     restart.store.save(pid, edit.set_param(saved.graph, (), "linear1", "out_features", 48),
                        based_on=saved.edits)
@@ -162,7 +196,7 @@ def test_a_canvas_edit_after_a_restart_joins_what_another_server_saved_meanwhile
         expect(frame.locator('[data-testid="node-relu1"]')).to_have_count(0)
         graph = lambda: restart.store.load(pid).graph  # noqa: E731
         eventually(lambda: "relu1" not in {n.id for n in graph().nodes})
-        eventually(lambda: answered(page))
+        wait_answered(page)
         assert graph().node("linear1").params["out_features"] == 48  # the other server's
         assert ("linear1", "linear2") in {(e.source, e.target) for e in graph().edges}
         expect(frame.locator('[data-testid="node-relu1"]')).to_have_count(0)
