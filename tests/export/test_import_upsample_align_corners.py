@@ -12,78 +12,15 @@ import warnings
 import torch
 import torch.nn.functional as F
 from torch import nn
+from unet_parts import UNet
 
 from layerloom.graph import generate_code
 from layerloom.graph.import_torch.onnx_in import import_onnx
 
 
-class DoubleConv(nn.Module):
-    """(convolution => [BN] => ReLU) * 2, as in milesial's unet_parts.py."""
-
-    def __init__(self, in_channels, out_channels, mid_channels=None):
-        super().__init__()
-        if not mid_channels:
-            mid_channels = out_channels
-        self.double_conv = nn.Sequential(
-            nn.Conv2d(in_channels, mid_channels, kernel_size=3, padding=1, bias=False),
-            nn.BatchNorm2d(mid_channels),
-            nn.ReLU(inplace=True),
-            nn.Conv2d(mid_channels, out_channels, kernel_size=3, padding=1, bias=False),
-            nn.BatchNorm2d(out_channels),
-            nn.ReLU(inplace=True))
-
-    def forward(self, x):
-        return self.double_conv(x)
-
-
-class Down(nn.Module):
-    def __init__(self, in_channels, out_channels):
-        super().__init__()
-        self.maxpool_conv = nn.Sequential(nn.MaxPool2d(2), DoubleConv(in_channels, out_channels))
-
-    def forward(self, x):
-        return self.maxpool_conv(x)
-
-
-class Up(nn.Module):
-    """Upscaling then double conv, bilinear=True."""
-
-    def __init__(self, in_channels, out_channels):
-        super().__init__()
-        self.up = nn.Upsample(scale_factor=2, mode="bilinear", align_corners=True)
-        self.conv = DoubleConv(in_channels, out_channels, in_channels // 2)
-
-    def forward(self, x1, x2):
-        x1 = self.up(x1)
-        diffY = x2.size()[2] - x1.size()[2]
-        diffX = x2.size()[3] - x1.size()[3]
-        x1 = F.pad(x1, [diffX // 2, diffX - diffX // 2, diffY // 2, diffY - diffY // 2])
-        x = torch.cat([x2, x1], dim=1)
-        return self.conv(x)
-
-
-class UNet(nn.Module):
-    def __init__(self, n_channels=3, n_classes=2):
-        super().__init__()
-        self.inc = DoubleConv(n_channels, 8)
-        self.down1 = Down(8, 16)
-        self.down2 = Down(16, 32 // 2)
-        self.up1 = Up(32, 16 // 2)
-        self.up2 = Up(16, 8)
-        self.outc = nn.Conv2d(8, n_classes, kernel_size=1)
-
-    def forward(self, x):
-        x1 = self.inc(x)
-        x2 = self.down1(x1)
-        x3 = self.down2(x2)
-        x = self.up1(x3, x2)
-        x = self.up2(x, x1)
-        return self.outc(x)
-
-
 def test_milesial_unet_bilinear_imports_with_align_corners(imported_round_trip, tmp_path):
     torch.manual_seed(0)
-    graph, state = imported_round_trip(UNet(), [3, 16, 16], tmp_path, other_shape=[3, 24, 20])
+    graph, state = imported_round_trip(UNet(bilinear=True), [3, 16, 16], tmp_path, other_shape=[3, 24, 20])
     ups = [(n.id, n.params) for n in graph.nodes if n.type == "Upsample"]
     assert ups == [("up1_up", {"scale_factor": 2.0, "mode": "bilinear", "align_corners": True}),
                    ("up2_up", {"scale_factor": 2.0, "mode": "bilinear", "align_corners": True})]
@@ -117,7 +54,7 @@ def test_interpolate_with_align_corners(imported_round_trip, tmp_path):
 
 def test_onnx_file_of_the_unet_imports_back(tmp_path):
     torch.manual_seed(0)
-    model = UNet().eval()
+    model = UNet(bilinear=True).eval()
     path = tmp_path / "unet.onnx"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
