@@ -142,6 +142,8 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
         advice += targets.rare_classes_note(goal.y, goal.classes, split.parts, target) + \
             targets.case_note(target, goal.classes) + \
             (targets.codes_note(table, target) if target not in as_numbers else [])
+    else:
+        advice += targets.quantity_note(target, goal.y, task)
     if zeros:
         advice.insert(0, coded.feature_note(zeros))
     notes = table.notes + unlabelled + became + \

@@ -22,6 +22,8 @@ from .errors import DataError
 
 TASKS = ("auto", "classification", "regression")
 MAX_AUTO_CLASSES = 20  # more distinct whole numbers than this reads as a quantity
+# ... said, with how to read them as classes, up to this many (more: a count, a price in cents)
+MAX_SAID_CLASSES = 200
 
 
 @dataclass(frozen=True)
@@ -169,6 +171,26 @@ read as different values; write each alike if they mean the same"]
     shown = "; ".join(", ".join(map(repr, g[:-1])) + f" and {g[-1]!r}" for g in groups[:4])
     return [f"{name}: {shown} differ only in case or spaces, and are read as different "
             f"values; write each alike if they mean the same"]
+
+
+def quantity_note(column: str, y: np.ndarray, task: str) -> list[str]:
+    """Where ``task`` was left to choose and the target ``column``'s values ``y`` (``[N, 1]``)
+    are whole numbers too many to be read as classes: said, with how to read them as classes
+    (a species id, a product code kept as a number).
+
+    >>> print(*quantity_note("id", np.arange(1.0, 91.0)[:, None] % 30 + 1, "auto"))
+    id: 30 different whole numbers (1 to 30), read as a quantity to predict (regression); if each is a class, load the file with task=classification
+    """
+    values = y.ravel()
+    if task != "auto" or y.ndim != 2 or y.shape[1] != 1 or not len(values) or \
+            not np.all(np.isfinite(values)) or not np.all(values == np.round(values)):
+        return []
+    distinct = len(np.unique(values))
+    if distinct > MAX_SAID_CLASSES or distinct * RARE > len(values):  # too few rows a class
+        return []
+    return [f"{column}: {distinct:,} different whole numbers ({_name(values.min())} to "
+            f"{_name(values.max())}), read as a quantity to predict (regression); if each is a "
+            f"class, load the file with task=classification"]
 
 
 def codes_note(table: Table, column: str) -> list[str]:
