@@ -133,6 +133,53 @@ def imported_round_trip():
     return _imported_round_trip
 
 
+def _users_model_imported(cls, shape, dtype="float32"):
+    """``cls()`` (seeded, in evaluation mode) imported with import-torch: its outputs checked
+    (1e-4) and its parameter count the model's; ``(model, graph)``."""
+    import torch
+
+    from layerloom.graph import summarize
+    from layerloom.graph.import_torch import check_import, import_torch
+
+    torch.manual_seed(0)
+    model = cls().eval()
+    graph, weights = import_torch(model, shape, dtype)
+    state = weights.apply(model.state_dict())
+    assert check_import(model, graph, state, shape, dtype, weights=weights) < 1e-4
+    assert summarize(graph).params == sum(p.numel() for p in model.parameters())
+    return model, graph
+
+
+@pytest.fixture
+def users_model_imported():
+    return _users_model_imported
+
+
+def _users_onnx_imported(model, shape, tmp_path: Path, dtype="float32"):
+    """``torch.onnx.export`` of ``model`` as users call it, then ``import_onnx``: the imported
+    design against onnxruntime on the file, and compiled against the model; the graph."""
+    import torch
+
+    from layerloom.graph import compile_graph
+    from layerloom.graph.import_torch.onnx_in import import_onnx
+
+    x = torch.randint(0, 50, (2, *shape)) if dtype == "int64" else torch.randn(2, *shape)
+    torch.onnx.export(model, (x,), str(tmp_path / "m.onnx"), dynamo=False, input_names=["x"],
+                      dynamic_axes={"x": {0: "batch"}})
+    graph, state, diff = import_onnx(tmp_path / "m.onnx")
+    assert diff < 1e-4
+    compiled = compile_graph(graph).eval()
+    compiled.load_state_dict(state, strict=True)
+    with torch.no_grad():
+        torch.testing.assert_close(compiled(x), model(x), atol=1e-4, rtol=1e-4)
+    return graph
+
+
+@pytest.fixture
+def users_onnx_imported():
+    return _users_onnx_imported
+
+
 @pytest.fixture
 def line_of(request):
     """``line_of(marker)``: ``test_x.py:N``, the line of the requesting test's file that ends

@@ -15,9 +15,8 @@ from convnext_official import Block, LayerNorm
 from torch import nn
 from unet_parts import UNet
 
-from layerloom.graph import GraphError, compile_graph, summarize
-from layerloom.graph.import_torch import check_import, import_torch
-from layerloom.graph.import_torch.onnx_in import import_onnx
+from layerloom.graph import GraphError
+from layerloom.graph.import_torch import import_torch
 
 
 # 1. milesial's Pytorch-UNet, transposed-convolution variant (bilinear=False): unet_parts.UNet
@@ -205,31 +204,6 @@ class VAEEncoder(nn.Module):
         return mu, log_var
 
 
-def _imported(cls, shape, dtype="float32"):
-    torch.manual_seed(0)
-    model = cls().eval()
-    graph, weights = import_torch(model, shape, dtype)
-    state = weights.apply(model.state_dict())
-    assert check_import(model, graph, state, shape, dtype, weights=weights) < 1e-4
-    assert summarize(graph).params == sum(p.numel() for p in model.parameters())
-    return model, graph
-
-
-def _through_onnx(model, shape, tmp_path, dtype="float32"):
-    """``torch.onnx.export`` as users call it, then ``import_onnx``: the imported design
-    against onnxruntime on the file."""
-    x = torch.randint(0, 50, (2, *shape)) if dtype == "int64" else torch.randn(2, *shape)
-    torch.onnx.export(model, (x,), str(tmp_path / "m.onnx"), dynamo=False, input_names=["x"],
-                      dynamic_axes={"x": {0: "batch"}})
-    graph, state, diff = import_onnx(tmp_path / "m.onnx")
-    assert diff < 1e-4
-    compiled = compile_graph(graph).eval()
-    compiled.load_state_dict(state, strict=True)
-    with torch.no_grad():
-        torch.testing.assert_close(compiled(x), model(x), atol=1e-4, rtol=1e-4)
-    return graph
-
-
 IMPORTED = {  # name: (model, blocks its design holds)
     "unet": (UNet, {"ConvTranspose2d", "ZeroPad2d", "Concat", "BatchNorm2d"}),
     "mobilenetv3": (MobileNetV3Block, {"Hardswish", "Hardsigmoid", "Multiply", "Add"}),
@@ -240,16 +214,16 @@ SHAPE = (3, 16, 16)
 
 
 @pytest.mark.parametrize("name", sorted(IMPORTED))
-def test_a_users_image_model_imports_with_its_outputs(name):
+def test_a_users_image_model_imports_with_its_outputs(name, users_model_imported):
     cls, blocks = IMPORTED[name]
-    _, graph = _imported(cls, SHAPE)
+    _, graph = users_model_imported(cls, SHAPE)
     assert blocks <= {n.type for n in graph.nodes}
 
 
 @pytest.mark.parametrize("name", ["unet", "mobilenetv3", "vae-encoder"])
-def test_a_users_image_model_imports_from_its_onnx_file(name, tmp_path):
+def test_a_users_image_model_imports_from_its_onnx_file(name, tmp_path, users_onnx_imported):
     torch.manual_seed(0)
-    _through_onnx(IMPORTED[name][0]().eval(), SHAPE, tmp_path)
+    users_onnx_imported(IMPORTED[name][0]().eval(), SHAPE, tmp_path)
 
 
 def test_swins_window_partition_is_refused_at_its_view_that_moves_the_batch():

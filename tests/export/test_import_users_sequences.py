@@ -15,9 +15,8 @@ from einops.layers.torch import Rearrange
 from torch import nn
 from torch.nn.utils import weight_norm
 
-from layerloom.graph import GraphError, compile_graph, summarize
-from layerloom.graph.import_torch import check_import, import_torch
-from layerloom.graph.import_torch.onnx_in import import_onnx
+from layerloom.graph import GraphError
+from layerloom.graph.import_torch import import_torch
 
 
 # 5. A part-of-speech tagger as the PyTorch tutorial writes it, with a bidirectional GRU ----------
@@ -234,31 +233,6 @@ class ViT(nn.Module):
         return self.mlp_head(x)
 
 
-def _imported(cls, shape, dtype="float32"):
-    torch.manual_seed(0)
-    model = cls().eval()
-    graph, weights = import_torch(model, shape, dtype)
-    state = weights.apply(model.state_dict())
-    assert check_import(model, graph, state, shape, dtype, weights=weights) < 1e-4
-    assert summarize(graph).params == sum(p.numel() for p in model.parameters())
-    return model, graph
-
-
-def _through_onnx(model, shape, tmp_path, dtype="float32"):
-    """``torch.onnx.export`` as users call it, then ``import_onnx``: the imported design
-    against onnxruntime on the file."""
-    x = torch.randint(0, 50, (2, *shape)) if dtype == "int64" else torch.randn(2, *shape)
-    torch.onnx.export(model, (x,), str(tmp_path / "m.onnx"), dynamo=False, input_names=["x"],
-                      dynamic_axes={"x": {0: "batch"}})
-    graph, state, diff = import_onnx(tmp_path / "m.onnx")
-    assert diff < 1e-4
-    compiled = compile_graph(graph).eval()
-    compiled.load_state_dict(state, strict=True)
-    with torch.no_grad():
-        torch.testing.assert_close(compiled(x), model(x), atol=1e-4, rtol=1e-4)
-    return graph
-
-
 IMPORTED = {  # name: (model, input shape, dtype, blocks its design holds)
     "gru-tagger": (GRUTagger, (12,), "int64", {"Embedding", "GRU", "LogSoftmax"}),
     "tcn": (TemporalConvNet, (4, 20), "float32", {"Conv1d", "Slice", "Add"}),
@@ -268,20 +242,20 @@ IMPORTED = {  # name: (model, input shape, dtype, blocks its design holds)
 
 
 @pytest.mark.parametrize("name", sorted(IMPORTED))
-def test_a_users_model_imports_with_its_outputs(name):
+def test_a_users_model_imports_with_its_outputs(name, users_model_imported):
     cls, shape, dtype, blocks = IMPORTED[name]
-    _, graph = _imported(cls, shape, dtype)
+    _, graph = users_model_imported(cls, shape, dtype)
     assert blocks <= {n.type for n in graph.nodes}
 
 
 @pytest.mark.parametrize("name", ["gru-tagger", "tcn", "pointnet", "vit-lucidrains"])
-def test_a_users_model_imports_from_its_onnx_file(name, tmp_path):
+def test_a_users_model_imports_from_its_onnx_file(name, tmp_path, users_onnx_imported):
     """lucidrains' class token, einops' repeat(cls, '1 1 d -> b 1 d', b=b), is an Expand over
     the batch then a Reshape to the batch's size: the file stopped at the Concat ("its input
     '/Reshape_1_output_0' is computed from the batch size")."""
     cls, shape, dtype, _ = IMPORTED[name]
     torch.manual_seed(0)
-    graph = _through_onnx(cls().eval(), shape, tmp_path, dtype)
+    graph = users_onnx_imported(cls().eval(), shape, tmp_path, dtype)
     if name == "vit-lucidrains":
         assert {"ClassToken", "PositionalEmbedding"} <= {n.type for n in graph.nodes}
 
