@@ -157,6 +157,27 @@ def _ungrouped(old: dict, new: dict, logged: Logged = None
     return out
 
 
+def in_use(design: dict) -> dict:
+    """``design`` with only the composite blocks it computes (those its top level uses, and
+    those they use): a definition left unused (its one use ungrouped, then what came out
+    deleted) is still in the file, and a block or value only there is no longer in the design.
+
+    >>> design = {"nodes": [{"id": "fc", "type": "Linear"}], "blocks": {"Block": {"nodes": []}}}
+    >>> in_use(design)["blocks"]
+    {}
+    """
+    blocks = design.get("blocks") or {}
+    used: dict = {}
+    levels = [design]
+    while levels:
+        for node in levels.pop().get("nodes", []):
+            kind = node.get("type") if isinstance(node, dict) else None
+            if isinstance(kind, str) and kind not in used and isinstance(blocks.get(kind), dict):
+                used[kind] = blocks[kind]
+                levels.append(blocks[kind])
+    return {**design, "blocks": used} if "blocks" in design else design
+
+
 def _by_id(level: dict) -> dict[str, dict]:
     return {n["id"]: n for n in level.get("nodes", [])
             if isinstance(n, dict) and isinstance(n.get("id"), str)}

@@ -44,7 +44,7 @@ from layerloom.graph.validate import Report
 from . import savelog
 from .changes import in_words
 from .merge import fresh_ids_for_added, merge_or_why, merge_preferring_mine
-from .group_paths import grouped_as, grouped_by_level, ungrouped_as, ungrouped_by_level
+from .group_paths import grouped_as, grouped_by_level, in_use, ungrouped_as, ungrouped_by_level
 from .renames import (holds_node, node_renames, renamed_as, renamed_since, renames_by_level,
                       same_block)
 from .projects import ProjectError, ProjectStore, SaveConflict, SaveRefused
@@ -997,20 +997,26 @@ class DesignerState:
         # the blocks that save renamed under their new ids, and those it grouped or ungrouped
         # where they are now, as :attr:`own` names them (followed already): a value replaced
         # in a block renamed, grouped or ungrouped too went untold
-        new = saved.to_dict()
-        old = ungrouped_as(grouped_as(renamed_as(mine.to_dict(), new, logged), new, logged),
+        new, showed = saved.to_dict(), mine.to_dict()
+        old = ungrouped_as(grouped_as(renamed_as(showed, new, logged), new, logged),
                            new, logged)
         changed = savelog.diff(old, new)
+        # what each design computes: a value or a block left only in a definition nothing uses
+        # (its group ungrouped, then deleted) is no longer in the design, and was not told
+        idle = set(showed.get("blocks") or {}) - set(in_use(showed).get("blocks") or {})
+        shown = {**old, "blocks": {name: block for name, block in (old.get("blocks") or {}).items()
+                                   if name not in idle}}
+        now = in_use(new)
         # and a value whose block that save removed (the diff names the block, not the value)
         changed += [path for path in self.own if path not in changed
-                    and savelog.value_at(new, path) is savelog.MISSING]
-        replaced = [(path, self.own[path], savelog.value_at(new, path))
+                    and savelog.value_at(now, path) is savelog.MISSING]
+        replaced = [(path, self.own[path], savelog.value_at(now, path))
                     for path in changed if path not in made
-                    and path in self.own and savelog.value_at(old, path) == self.own[path]]
+                    and path in self.own and savelog.value_at(shown, path) == self.own[path]]
         # and a block this tab renamed that the save removed (nowhere in the design now: not
         # moved into a group or out of one)
         renames = {key: was for key, was in self.own_ids.items() if f"{key}+" not in made
-                   and holds_node(old, _node_id(key)) and not holds_node(new, _node_id(key))}
+                   and holds_node(shown, _node_id(key)) and not holds_node(now, _node_id(key))}
         if not replaced and not renames:
             return set()
         told = {savelog.field_name(path) for path, _, _ in replaced} & set(left)
@@ -1050,7 +1056,7 @@ class DesignerState:
                     and isinstance(line.get("kept"), str)]
             for snap in self.store.snapshots(self.project_id):
                 if snap.id in kept:
-                    theirs = self.store.load_snapshot(self.project_id, snap.id).to_dict()
+                    theirs = in_use(self.store.load_snapshot(self.project_id, snap.id).to_dict())
                     if all(savelog.value_at(theirs, p) == savelog.value_at(design, p)
                            for p in paths) and all(holds_node(theirs, _node_id(key))
                                                    for key in blocks):

@@ -36,8 +36,10 @@ from .many_tabs import Tabs, unaccounted
 #     (test_own_values_follow_own_rename)
 # 1186 into an ungroup of a block used once more inside an unused definition
 #     (test_ungroup_beside_an_unused_use)
+# 1831 and 1935 into a block renamed in a group, then ungrouped and deleted, only in the unused
+#     definition still (test_renamed_block_deleted)
 @pytest.mark.parametrize("seed", [3, 11, 19, 56, 87, 119, 181, 226, 248, 253, 311, 369, 415,
-                                  423, 518, 977, 1186])
+                                  423, 518, 977, 1186, 1831, 1935])
 def test_eight_tabs_editing_one_design_lose_and_alter_nothing_unsaid(tmp_path, seed):
     tabs = Tabs(ProjectStore(tmp_path), load_template("seed-cnn"), tabs=8, seed=seed)
     for _ in range(150):

@@ -78,3 +78,43 @@ def test_an_edit_laid_over_the_delete_unseen_tells_the_rename_removed(tmp_path):
     snap = next(s for s in store.snapshots(pid) if s.name == kept)
     assert "drop" in {n.id for n in store.load_snapshot(pid, snap.id).nodes}
     assert a.undo() and store.load(pid).graph.node("conv1").params["kernel_size"] != 5
+
+
+def test_a_block_renamed_in_a_group_then_ungrouped_and_deleted_is_told(tmp_path):
+    """A renames dropout1 drop inside block1 (Block) and sets its p; B ungroups block1 and
+    deletes drop. Block's definition stays, used by nothing, still holding drop: A was told
+    nothing, its rename and value taken for still in the design. What the design computes is
+    what counts: A is told both went with the block, and which snapshot keeps them. Found by
+    the eight-tab mix (seed 1935)."""
+    store = ProjectStore(tmp_path)
+    a = DesignerState.new(store, with_dropout())
+    pid = a.project_id
+    assert a.group(["dropout1"]) == "block1"
+    assert a.open_block("block1")
+    a.apply(edit.rename_node, a.path, "dropout1", "drop")
+    a.apply(edit.set_param, a.path, "drop", "p", 0.375)
+    b = DesignerState.open(store, pid)
+    b.go_to(())
+    b.apply(edit.ungroup, "block1", path=())
+    level = copy.deepcopy(b.level())
+    ins = [e for e in level["edges"] if e["target"] == "drop"]
+    outs = [e for e in level["edges"] if e["source"] == "drop"]
+    level["nodes"] = [n for n in level["nodes"] if n["id"] != "drop"]
+    level["edges"] = [e for e in level["edges"] if "drop" not in (e["source"], e["target"])] + [
+        {"source": ins[0]["source"], "target": outs[0]["target"]}]
+    b.handle_events({"events": [{"seq": 1, "event": "change", "base": b.canvas_version(),
+                                 "graph": level, "selected": []}]})
+    saved = store.load(pid).graph
+    assert "drop" not in [n.id for n in saved.nodes]
+    a.take_notices()
+    assert a.catch_up()
+    told = [n for n in a.take_notices() if n.details]
+    assert [sorted(n.details) for n in told] == [sorted((
+        "Block/drop.p: your 0.375 was removed from another tab",
+        "Block/drop: your rename of dropout1 to drop was removed with the block from "
+        "another tab"))]
+    kept = told[0].text.split("“")[1].split("”")[0]
+    snap = store.load_snapshot(pid, next(s for s in store.snapshots(pid) if s.name == kept).id)
+    assert snap.node("block1").type == "Block"  # in what the snapshot computes
+    assert [n["params"]["p"] for n in snap.to_dict()["blocks"]["Block"]["nodes"]
+            if n["id"] == "drop"] == [0.375]
