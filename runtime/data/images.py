@@ -30,8 +30,8 @@ from .build import assemble
 from .cutshort import truncated
 from .dataset import Dataset
 from .errors import DataError, budget, over_budget
-from .layout import (below_note, nested_classes, nested_folders, nested_note,
-                     refused_nesting)
+from .layout import (below_note, loose_files_hint, nested_classes, nested_folders,
+                     nested_note, refused_nesting)
 from .split import SplitSpec
 
 MAX_ZIP_BYTES = 200 * 2**20  # uncompressed
@@ -354,8 +354,14 @@ def _image_entries(path: Path, archive: zipfile.ZipFile, where: list | None = No
     if where is not None:
         where += places
     if len(folders) < 2:
+        from .files import FILE_KINDS  # here only: it imports this module
+
         found = f"only {next(iter(folders))!r}" if folders else "none"
-        raise DataError(f"classification needs at least 2 class folders, found {found}",
+        loose = [PurePosixPath(name).name for name in others
+                 if len(_safe_parts(path, name)) == len(top) + 1]  # beside the class folders
+        hint = loose_files_hint(top[-1] if top else path.stem, loose, tuple(
+            suffix for kind in FILE_KINDS for suffix in kind.suffixes), zipped=True)
+        raise DataError(f"classification needs at least 2 class folders, found {found}{hint}",
                         file=path)
     return sorted(((parts[0], info) for parts, info in files),
                   key=lambda item: item[1].filename), sorted(others)

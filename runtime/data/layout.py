@@ -113,10 +113,11 @@ def nested_classes(shown: str, subfolders: list[str], *, file: str, zipped: bool
                      file=file)
 
 
-def loose_files_hint(folder: str, names: list[str], data_suffixes: tuple[str, ...]) -> str:
-    """For a folder of too few class folders, what its own files (``names``) say the user
-    meant: texts in a file per class (``pos.txt``, ``neg.txt``), or a data file to load itself
-    (of ``data_suffixes``); "" where they say nothing.
+def loose_files_hint(folder: str, names: list[str], data_suffixes: tuple[str, ...],
+                     zipped: bool = False) -> str:
+    """For a folder (or, ``zipped``, a zip) of too few class folders, what its own files
+    (``names``) say the user meant: texts in a file per class (``pos.txt``, ``neg.txt``), or
+    a data file to load itself (of ``data_suffixes``); "" where they say nothing.
 
     >>> loose_files_hint("survey", ["answers.xlsx", "notes.md"], (".csv", ".xlsx"))
     '; it holds answers.xlsx: to read that file, load it rather than its folder'
@@ -126,13 +127,16 @@ def loose_files_hint(folder: str, names: list[str], data_suffixes: tuple[str, ..
         shown = ", ".join(texts[:6]) + (", …" if len(texts) > 6 else "")
         return (f"; it holds {len(texts):,} text files ({shown}): texts are read from one CSV "
                 f"file, a column of texts and a column of their labels, one row per text; from "
-                f"one file of texts per class, a text a line, pandas writes it: "
+                f"one file of texts per class, a text a line, pandas writes it"
+                f"{' from the unzipped folder' if zipped else ''}: "
                 f"pd.concat(pd.DataFrame({{'text': p.read_text().splitlines(), 'label': "
                 f"p.stem}}) for p in sorted(Path({folder!r}).glob('*.txt')))"
                 f".to_csv({folder + '.csv'!r}, index=False)")
     data = sorted(name for name in names if name.lower().endswith(data_suffixes))
     if not data:
         return ""
+    if zipped:
+        return f"; it holds {', '.join(data[:6])}: to read one, unzip it and load that file"
     if len(data) == 1:
         return f"; it holds {data[0]}: to read that file, load it rather than its folder"
     return (f"; it holds {', '.join(data[:6])}{', …' if len(data) > 6 else ''}: to read one of "

@@ -191,3 +191,13 @@ def test_a_folder_holding_one_data_file_says_to_load_that_file(tmp_path):
                                         r"folders, found none; it holds answers\.csv: to read "
                                         r"that file, load it rather than its folder$"):
         load_dataset(root)
+
+
+def test_a_zip_of_one_text_file_per_class_says_how_texts_are_read(tmp_path):
+    path = zip_tree(tmp_path / "reviews.zip", {"reviews/pos.txt": b"great film\n",
+                                               "reviews/neg.txt": b"dull\n"})
+    with pytest.raises(DataError, match=r"^reviews\.zip: classification needs at least 2 class "
+                                        r"folders, found none; it holds 2 text files \(neg\.txt, "
+                                        r"pos\.txt\): texts are read from one CSV file, .* pandas "
+                                        r"writes it from the unzipped folder: pd\.concat\("):
+        load_dataset(path)
