@@ -723,6 +723,23 @@ class Cos(nn.Module):
         return torch.cos(x)
 
 
+class RepeatTo(nn.Module):
+    """``x.repeat(1, like.size(1), 1)`` of an ``x`` of size 1 along ``dim``: as many copies as
+    ``like`` is long there, whatever its size (a decoder state beside each encoder step)."""
+
+    def __init__(self, dim: int):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input: Tensor, like: Tensor) -> Tensor:
+        sizes = [-1] * input.dim()
+        sizes[self.dim] = like.shape[self.dim]
+        return input.expand(sizes)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
 class Exp(nn.Module):
     """``torch.exp`` elementwise (torch.nn has no layer for it): a scale kept as its logarithm,
     GRU-D's decay ``exp(-relu(W d + b))``."""

@@ -195,6 +195,33 @@ register(BlockSpec(
 ))
 
 
+def _repeat_to_shape(p, ins):
+    x, like = ins
+    if len(like) != len(x):
+        raise ShapeError(f"RepeatTo takes its size from an input of the same rank as the one "
+                         f"it repeats, got {show(x)} and {show(like)}", port=1)
+    dim = normalize_dim(p["dim"], len(x))
+    if x[dim] != 1:
+        raise ShapeError(f"RepeatTo repeats a dimension of size 1, but dim {p['dim']} of "
+                         f"{show(x)} has {x[dim]}")
+    return x[:dim] + (like[dim],) + x[dim + 1:]
+
+
+register(BlockSpec(
+    "RepeatTo", "Shape",
+    "Repeats its input along dim, a dimension of size 1, as many times as a second input is "
+    "long there, whatever its size (h.unsqueeze(1).repeat(1, outputs.size(1), 1)): a decoder's "
+    "state beside every step of the encoder's outputs, joined with them (Bahdanau's "
+    "attention). The second input gives only its size.",
+    params=(Param("dim", "int", 0, "The dimension of size 1 to repeat (batch not counted)."),),
+    ports=Ports("named", names=("input", "like"), min=2, max=2),
+    infer=_repeat_to_shape, build=lambda p, ins: modules.RepeatTo(batch_dim(p["dim"])),
+    key_params=("dim",), input_dtype="any", output_dtype="same",
+    doc_url="https://pytorch.org/docs/stable/generated/torch.Tensor.expand.html",
+    examples=(({}, ((1, 8), (7, 5))), ({"dim": -1}, ((4, 1), (4, 6)))),
+))
+
+
 def _zeropad_shape(p, ins):
     x = ins[0]
     expect_rank(x, (2, 3), "[H, W] or [C, H, W]")

@@ -1074,12 +1074,19 @@ _BROADCASTS = (operator.mul, operator.imul, torch.mul, "mul", "mul_",
 
 
 @rule("expand", "expand_as")
-def _expand(ctx: Context, node: fx.Node) -> Const | Alias:
+def _expand(ctx: Context, node: fx.Node) -> Const | Alias | Mapped:
     const = ctx.const(node.args[0])
     if const is None and node.users and all(u.target in _BROADCASTS for u in node.users):
         x = ctx.tensor(node.args[0], "input")  # ``x * y.expand_as(x)``: broadcasting does it
         if _shape(ctx, x)[:1] == _shape(ctx, node)[:1]:
             return Alias(x)
+    sizes = node.args[1:] if node.target == "expand" else ()
+    sizes = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (list, tuple)) \
+        else sizes
+    if const is None and sizes:  # h.unsqueeze(1).expand(-1, outputs.size(1), -1)
+        repeated = _repeat_to(ctx, node, tuple(1 if c == -1 else c for c in sizes))
+        if repeated is not None:
+            return repeated
     if const is None:
         raise Unsupported("only a learned token expanded over the batch "
                           "(self.cls_token.expand(B, -1, -1), then joined) maps to a block")
@@ -1109,6 +1116,8 @@ def _repeat(ctx: Context, node: fx.Node) -> Mapped | Const:
                           f"map), which no block does; a learned table of every position "
                           f"imports, added to the batch-first [B, H·W, D] tokens as ViT's "
                           f"pos_embed is (nn.Parameter of [1, H·W, D]: PositionalEmbedding)")
+    if const is None and _repeat_to(ctx, node, counts) is not None:
+        return _repeat_to(ctx, node, counts)
     if const is None or not over_batch:
         raise Unsupported("no LayerLoom block does this")
     if node.users and not all(_calls_cat(u) for u in node.users):
@@ -1116,6 +1125,26 @@ def _repeat(ctx: Context, node: fx.Node) -> Mapped | Const:
         if learned is not None:
             return learned
     return Const(const.path, const.tensor, rows=False)
+
+
+def _repeat_to(ctx: Context, node: fx.Node, counts: tuple) -> Mapped | None:
+    """``h.unsqueeze(1).repeat(1, outputs.size(1), 1)``: a dimension of size 1 repeated as many
+    times as another tensor is long there (Bahdanau's decoder state beside each encoder step):
+    RepeatTo, so the design runs at any length, as the model does; else None."""
+    x = node.args[0]
+    shape = _shape(ctx, x)
+    repeated = [i for i, c in enumerate(counts) if c != 1]
+    if len(counts) != len(shape) or len(repeated) != 1 or repeated[0] == 0 \
+            or shape[repeated[0]] != 1:
+        return None
+    dim = repeated[0]
+    read = _one_size_read(counts[dim])
+    if read is None or len(_shape(ctx, read[0])) != len(shape) \
+            or read[1] % len(shape) != dim:
+        return None
+    return Mapped("RepeatTo", {"dim": dim - 1}, [ctx.tensor(x, "input"),
+                                                 ctx.tensor(read[0], "like")],
+                  ports=["input", "like"])
 
 
 def _calls_cat(node: fx.Node) -> bool:

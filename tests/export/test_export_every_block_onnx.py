@@ -45,6 +45,9 @@ def _not_imported_back(spec, params, shapes) -> str | None:
     if spec.type == "ResizeTo":
         return ("its second input serves only for its size (Shape → Resize's sizes); no block "
                 "of the import takes an input for its size alone")
+    if spec.type == "RepeatTo":
+        return ("its second input serves only for its size (Shape → Gather → Expand's shape); "
+                "import-onnx maps an Expand only of a learned token over the batch")
     if spec.type == "PatchMerging" and any(n % 2 for n in shapes[0][:2]):
         return ("an odd height or width is padded in the channels-last [H, W, C] map: an ONNX "
                 "Pad of the middle dimensions, which no block does (ZeroPad2d pads the last two)")
