@@ -203,10 +203,9 @@ def check_fit(graph: Graph, ds, variables: Mapping[str, Any] | None = None,
         if not report.ok or any(not p.fixable for p in fit.problems if p is not mask):
             return fit
         top = report.resolution.top
-        values = dict(report.resolution.variables)
         graph = fixed
-    fit.problems += _vocab_problems(graph, top, ds, values)
-    fit.problems += _output_problems(graph, top, outputs[0], kind, ds, values)
+    fit.problems += _vocab_problems(graph, top, ds)
+    fit.problems += _output_problems(graph, top, outputs[0], kind, ds)
     fit.notes += _step_layout_notes(top, inputs[0], ds)
     if kind == "regression" and not fit.problems:
         note, standardised = target_scale_note(graph, top, outputs[0], ds, target_scaling,
@@ -551,7 +550,7 @@ def _shape_changes(graph: Graph, node, want: list[int]) -> tuple[list[Change], l
 
 # -- token ids ------------------------------------------------------------------------------
 
-def _vocab_problems(graph: Graph, top, ds, values: dict) -> list[FitProblem]:
+def _vocab_problems(graph: Graph, top, ds) -> list[FitProblem]:
     if ds.dtype != "int64" or not getattr(ds, "vocab", None):
         return []
     n = len(ds.vocab)
@@ -583,8 +582,7 @@ def _vocab_problems(graph: Graph, top, ds, values: dict) -> list[FitProblem]:
 
 # -- the output -----------------------------------------------------------------------------
 
-def _output_problems(graph: Graph, top, output: str, kind: str, ds,
-                     values: dict) -> list[FitProblem]:
+def _output_problems(graph: Graph, top, output: str, kind: str, ds) -> list[FitProblem]:
     out = list(top.nodes[output].shape or [])
     last = top.nodes[output].inputs[0] if top.nodes[output].inputs else output
     if kind == "classification":
@@ -592,7 +590,7 @@ def _output_problems(graph: Graph, top, output: str, kind: str, ds,
             return [FitProblem(None, f"{ds.name} has numeric targets, not classes, but the run "
                                      f"is set to classification.",
                                "set the training task to regression (or auto)", "task")]
-        return _width_problems(graph, top, output, last, out, len(ds.classes), ds,
+        return _width_problems(graph, top, last, out, len(ds.classes),
                                f"{ds.name} has {len(ds.classes)} classes")
     if kind == "regression":
         if ds.classes:
@@ -602,8 +600,8 @@ def _output_problems(graph: Graph, top, output: str, kind: str, ds,
         d = ds.target_dim or 1
         if out == [] and d == 1:
             return []
-        return _width_problems(graph, top, output, last, out, d,
-                               ds, f"{ds.name} has {d} target value{'' if d == 1 else 's'}")
+        return _width_problems(graph, top, last, out, d,
+                               f"{ds.name} has {d} target value{'' if d == 1 else 's'}")
     want = [int(s) for s in ds.input_shape]
     problems = []
     if ds.dtype != "float32":
@@ -618,7 +616,7 @@ def _output_problems(graph: Graph, top, output: str, kind: str, ds,
     return problems
 
 
-def _width_problems(graph: Graph, top, output: str, last: str, out: list, n: int, ds,
+def _width_problems(graph: Graph, top, last: str, out: list, n: int,
                     have: str) -> list[FitProblem]:
     """The output must be ``[n]``: a feature map reaching the Output (a Linear fed one, or no
     Linear at all) needs Flatten or pooling; a vector of the wrong width names the layer (and
@@ -643,7 +641,7 @@ def _width_problems(graph: Graph, top, output: str, last: str, out: list, n: int
             last, f"the design gives a {out} feature map per sample, but {have}, so the "
                   f"output must be [{n}].",
             f"add {pool} and then a Linear with out_features {n} after {last}", "flatten")]
-    setter = _width_setter(top, last, out)
+    setter = _width_setter(top, last)
     if setter is not None and top.nodes[setter].type == "Linear":
         node = graph.node(setter)
         raw = node.params.get("out_features") if node is not None else None
@@ -686,7 +684,7 @@ def _first_linear_on_map(top, last: str) -> str | None:
     return found
 
 
-def _width_setter(top, last: str, out: list) -> str | None:
+def _width_setter(top, last: str) -> str | None:
     """The node that gave the output its width: back from the Output through blocks that keep
     the shape (activations, dropout, normalisation)."""
     node = last
