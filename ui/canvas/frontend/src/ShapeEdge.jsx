@@ -2,7 +2,7 @@
 // along the route the auto layout gave it while that holds (routes.js), else the plain curve.
 import { memo, useContext, useLayoutEffect, useMemo } from "react";
 import { BaseEdge, EdgeLabelRenderer } from "@xyflow/react";
-import { wireLabelForms, wireLabelSize, wireLabelText } from "./format.js";
+import { BRIEF_PAD_W, wireLabelForms, wireLabelSize, wireLabelText } from "./format.js";
 import { StoreContext, useStoreValue } from "./store.js";
 import { labelPoint, svgPath, wireSegments } from "./wires.js";
 
@@ -30,7 +30,7 @@ function ShapeEdge(props) {
   const forms = useMemo(() => wireLabelForms(text), [text]);
   useLayoutEffect(() => {
     const size = wireLabelSize(text);
-    const shorter = forms.slice(1).map(wireLabelSize);
+    const shorter = forms.slice(1).map((t) => wireLabelSize(t, BRIEF_PAD_W));
     store.setWire(id, size ? { segments, w: size.w, h: size.h, forms: shorter } : null);
   }, [store, id, segments, text, forms]);
   useLayoutEffect(() => () => store.setWire(id, null), [store, id]);
@@ -54,7 +54,8 @@ function ShapeEdge(props) {
             className={
               (selected ? "ll-edge-label ll-edge-label-selected" : "ll-edge-label") +
               (whole ? "" : " ll-edge-label-short") +
-              (shown !== text ? " ll-edge-label-brief" : "")
+              (shown !== text ? " ll-edge-label-brief" : "") +
+              (whole && shown !== text ? " ll-edge-label-compact" : "")
             }
             style={{ transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)` }}
             data-testid={`edge-label-${source}-${target}`}

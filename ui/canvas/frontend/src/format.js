@@ -29,10 +29,16 @@ const LABEL_CHAR_W = 8.4;
 const LABEL_PAD_W = 12;
 export const LABEL_H = 20;
 
-/** The pixel size of a wire label showing `text`, or null for none. */
-export function wireLabelSize(text) {
+// a shorter form's label (wireLabelForms) is drawn closer to its text: 3 px padding a side
+// (styles.css .ll-edge-label-compact), so that "32×112²" fits the 70 px between two port
+// circles 80 px apart
+export const BRIEF_PAD_W = 8;
+
+/** The pixel size of a wire label showing `text` (`pad`: its padding and border, both
+ *  sides), or null for none. */
+export function wireLabelSize(text, pad = LABEL_PAD_W) {
   if (!text) return null;
-  return { w: Math.ceil(text.length * LABEL_CHAR_W + LABEL_PAD_W), h: LABEL_H };
+  return { w: Math.ceil(text.length * LABEL_CHAR_W + pad), h: LABEL_H };
 }
 
 const SUPERSCRIPT = "⁰¹²³⁴⁵⁶⁷⁸⁹";

@@ -4,7 +4,7 @@
 // tooltip has the text (placeLabels in src/wires.js).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { wireLabelForms, wireLabelSize } from "../src/format.js";
+import { BRIEF_PAD_W, wireLabelForms, wireLabelSize } from "../src/format.js";
 import { cardGrid, labelPoint, placeLabels, wireSegments } from "../src/wires.js";
 
 const card = (x, y, w = 200, h = 80) => ({ x0: x, y0: y, x1: x + w, y1: y + h });
@@ -12,7 +12,7 @@ const wire = (id, text, sx, sy, tx, ty, route) => ({
   id,
   segments: wireSegments(sx, sy, tx, ty, route),
   ...wireLabelSize(text),
-  forms: wireLabelForms(text).slice(1).map(wireLabelSize),
+  forms: wireLabelForms(text).slice(1).map((t) => wireLabelSize(t, BRIEF_PAD_W)),
 });
 const box = (p, w, h) => ({ x0: p.x - w / 2, x1: p.x + w / 2, y0: p.y - h / 2, y1: p.y + h / 2 });
 const overlap = (a, b) => a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
@@ -86,6 +86,19 @@ test("a label too wide for its gap shows a shorter form of its shape where one f
   assert.equal(wireLabelForms("16×28×28")[at.form], "16×28²");
   const b = box(at, w.forms[at.form - 1].w, w.forms[at.form - 1].h);
   for (const c of cards) assert.ok(!overlap(b, { ...c, x0: c.x0 - 5, x1: c.x1 + 5 }), JSON.stringify(b));
+});
+
+test("a shorter form of seven characters fits the 80 px between two cards", () => {
+  // efficientnet-b0's stem_conv then stem_bn, resnet18's conv1 then bn1: 32×112×112, 64×112×112
+  for (const text of ["32×112×112", "1280×7×7", "256×14×14"]) {
+    const cards = [card(0, 0), card(280, 0)];
+    const w = wire("a-b", text, 200, 40, 280, 40);
+    const at = placeLabels([w], cards).get("a-b");
+    assert.equal(at.whole, true, text);
+    assert.equal(wireLabelForms(text)[at.form].length, 7, text);
+    const b = box(at, w.forms[at.form - 1].w, w.forms[at.form - 1].h);
+    for (const c of cards) assert.ok(!overlap(b, { ...c, x0: c.x0 - 5, x1: c.x1 + 5 }), `${text}: ${JSON.stringify(b)}`);
+  }
 });
 
 test("a label whose whole text fits keeps it; one with no shorter form that fits is a mark", () => {
