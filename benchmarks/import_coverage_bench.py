@@ -23,7 +23,14 @@ residual network and Conformer's convolution module (``F.glu``, ``nn.GLU``),
 ``tests/export/test_import_detr_decoder.py``: DETR's object queries, a learned embedding
 repeated over the batch, and its cross-attention to the encoder's memory,
 ``tests/export/test_import_rotary.py`` and ``test_import_swin_windows.py``: RoPE and the original
-Swin's ``window_partition``, which no block holds, refused at their line saying what imports,
+Swin's ``window_partition``, which no block holds, refused at their line saying what imports
+(``test_import_written_out_bias.py``: Swin's relative position table on written-out scores, the
+window attention below, refused naming the table and torchvision's ShiftedWindowAttention),
+``test_import_merged_heads.py``: perceiver-pytorch's heads merged into the batch,
+``test_import_recurrent_both_outputs.py``: an LSTM's outputs attended with its final state,
+``test_import_repeat_to.py``: Bahdanau's decoder state repeated over the encoder's steps,
+``test_import_stacked_sum.py``: WaveNet's stacked skip connections summed,
+``test_import_exp.py``: GRU-D's input decay,
 ``tests/export/test_import_users_images.py`` and ``test_import_users_sequences.py``: users' own
 models in their authors' style, milesial's U-Net with transposed convolutions, torchvision's
 MobileNetV3 block, the official ConvNeXt with its own LayerNorm, a VAE's encoder, a GRU tagger,
@@ -74,6 +81,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _load(name: str):
     path = ROOT / "tests" / "export" / f"{name}.py"
+    if str(path.parent) not in sys.path:  # the tests' shared parts (unet_parts.py), as pytest
+        sys.path.insert(0, str(path.parent))
     spec = importlib.util.spec_from_file_location(f"bench_{name}", path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
@@ -154,6 +163,7 @@ def _other_size(model, graph, state, shape, dtype="float32") -> str:
         tries = [(shape[0] * 3 // 2, shape[1]), (shape[0], shape[1] * 3 // 2)]
     else:
         return "-"
+    tries = [t for t in tries if t != tuple(shape)]  # one channel: (1, L) is (1 * 3 // 2, L)
     for bigger in tries:
         x = torch.randn(2, *bigger)
         try:
@@ -305,6 +315,11 @@ def main(argv=None) -> int:
     detr = _load("test_import_detr_decoder")  # learned queries, cross-attention to the memory
     rotary = _load("test_import_rotary")  # no block: refused at the line, saying what imports
     windows = _load("test_import_swin_windows")
+    merged = _load("test_import_merged_heads")  # perceiver-pytorch's '(b h) n d' heads
+    both = _load("test_import_recurrent_both_outputs")  # outputs and final state of one LSTM
+    repeated = _load("test_import_repeat_to")  # Bahdanau's state repeated over the steps
+    stacked = _load("test_import_stacked_sum")  # WaveNet's torch.stack(skips).sum(0)
+    exps = _load("test_import_exp")  # GRU-D's decay exp(-relu(.))
     cases += [("torchvision-resnet (basic blocks)", basics.TinyResNet, (3, 16, 16)),
               ("torchvision-swin (V1)", swin.swin_tiny, (3, 16, 16)),
               ("text transformer (nn.TransformerEncoder)", basics.TextClassifier, (16,)),
@@ -355,7 +370,15 @@ def main(argv=None) -> int:
                detr.TorchDecoderDETR, (3, 16, 16)),
               ("rotary position embeddings (RoPE; no block)", rotary.RotaryAttention, (12, 16)),
               ("swin, original window_partition by hand (no block)", windows.SwinBlock,
-               (3, 32, 32))]
+               (3, 32, 32)),
+              ("perceiver, lucidrains (heads merged into the batch: '(b h) n d')",
+               merged.Perceiver, (20, 6)),
+              ("text: lstm attention over its outputs with its final state",
+               both.AttentionModel, (10,)),
+              ("text: seq2seq, bahdanau (state repeated over the steps: RepeatTo)",
+               repeated.Seq2SeqEncoder, (10,)),
+              ("wavenet (torch.stack(skips).sum(dim=0))", stacked.WaveNet, (1, 32)),
+              ("gru-d input decay (torch.exp(-relu(.)): Exp)", exps.GRUD, (10, 12))]
     rows = []
     for name, build, shape in cases:
         dtype = "int64" if name.startswith("text") else "float32"
