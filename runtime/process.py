@@ -33,9 +33,9 @@ from layerloom.graph import validate
 
 from . import failure_note, zygote
 from .errors import TrainError
+from .liveness import died_reason, pid_alive, run_dead
 from .runner import as_config, as_graph, attach_dataset, dataset_spec, refuse_misfit
-from .store import (ACTIVE, Run, RunStore, StoreError, _disk_full, died_reason, pid_alive,
-                    run_dead)
+from .store import ACTIVE, Run, RunStore, StoreError, _disk_full
 
 # The processes this process started, by run id: polled to learn exit codes (and reaped, so
 # that finished runs leave no zombies behind).

@@ -37,6 +37,7 @@ from urllib.parse import quote
 
 from .errors import RunNotFound, TrainError
 from .events import Event
+from .liveness import died_reason, run_dead
 
 STATUSES = ("queued", "running", "paused", "stopped", "completed", "failed")
 ACTIVE = ("queued", "running")
@@ -625,60 +626,6 @@ def _connect_read_only(path: Path) -> sqlite3.Connection:
         conn.close()
     return sqlite3.connect(f"{uri}?immutable=1", uri=True, check_same_thread=False,
                            isolation_level=None)
-
-
-def run_dead(run: Run, now: float | None = None, stale_after: float = 3600.0) -> bool:
-    """Whether an active run's process is gone: its pid exists no more; or its heartbeat is a
-    minute old and the pid now belongs to a program that is not LayerLoom (ids are reused after
-    a restart; a notebook training live keeps its heartbeat fresh); or it is older than
-    ``stale_after`` seconds."""
-    if run.pid is None:
-        return False
-    age = (now or time.time()) - (run.heartbeat or run.started or run.created)
-    if not pid_alive(run.pid):
-        return True
-    return age > stale_after or (age > 60 and not pid_alive(run.pid, "layerloom"))
-
-
-def died_reason(pid: int | None, returncode: int | None, resumable: bool) -> str:
-    """Why a run's process ended without saying so itself, in words."""
-    if returncode is not None and returncode < 0:
-        import signal
-
-        try:
-            name = signal.Signals(-returncode).name
-        except ValueError:
-            name = f"signal {-returncode}"
-        what = f"its process was killed by {name}"
-        if -returncode == 9:
-            what += " (often the system running out of memory: try a smaller batch or model)"
-    elif returncode is not None:
-        what = f"its process exited with code {returncode} without reporting"
-    else:
-        what = f"its process (pid {pid}) ended without reporting (killed, out of memory or " \
-               f"the machine restarted)"
-    return what + ("; resume it from its last checkpoint" if resumable else "")
-
-
-def pid_alive(pid: int, command: str | None = None) -> bool:
-    """Whether a process with this id exists and is not a zombie; with ``command``, also that
-    its command line mentions it (where /proc tells)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie still answers kill(0): read its state where /proc exists
-        with open(f"/proc/{pid}/stat") as f:
-            if f.read().rsplit(")", 1)[1].split()[0] == "Z":
-                return False
-        if command is not None:
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                return command.encode() in f.read()
-    except OSError:
-        pass
-    return True
 
 
 def _run(row: sqlite3.Row) -> Run:

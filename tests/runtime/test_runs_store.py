@@ -11,7 +11,8 @@ import pytest
 
 from layerloom.runtime import RunNotFound, RunStore
 from layerloom.runtime.events import Event
-from layerloom.runtime.store import StoreControl, StoreSink, default_db, died_reason
+from layerloom.runtime.liveness import died_reason
+from layerloom.runtime.store import StoreControl, StoreSink, default_db
 
 
 def new_run(store, **kw):

@@ -15,7 +15,7 @@ import pytest
 
 from layerloom.runtime import (RunStore, TrainError, start_sweep, stop_sweep, sweep,
                                sweep_status, wait_sweep)
-from layerloom.runtime.store import pid_alive
+from layerloom.runtime.liveness import pid_alive
 
 TINY = {"epochs": 1, "num_threads": 1, "log_every": 5, "batch_size": 32}
 
