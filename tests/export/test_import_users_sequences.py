@@ -12,8 +12,8 @@ import torch
 import torch.nn.functional as F
 from einops import rearrange, repeat
 from einops.layers.torch import Rearrange
+from tcn_parts import TemporalBlock
 from torch import nn
-from torch.nn.utils import weight_norm
 
 from layerloom.graph import GraphError
 from layerloom.graph.import_torch import import_torch
@@ -35,40 +35,7 @@ class GRUTagger(nn.Module):
         return F.log_softmax(tag_space, dim=-1)
 
 
-# 6. locuslab/TCN: dilated causal convolutions with weight norm ----------------------------------
-
-class Chomp1d(nn.Module):
-    def __init__(self, chomp_size):
-        super().__init__()
-        self.chomp_size = chomp_size
-
-    def forward(self, x):
-        return x[:, :, :-self.chomp_size].contiguous()
-
-
-class TemporalBlock(nn.Module):
-    def __init__(self, n_inputs, n_outputs, kernel_size, stride, dilation, padding, dropout=0.2):
-        super().__init__()
-        self.conv1 = weight_norm(nn.Conv1d(n_inputs, n_outputs, kernel_size, stride=stride,
-                                           padding=padding, dilation=dilation))
-        self.chomp1 = Chomp1d(padding)
-        self.relu1 = nn.ReLU()
-        self.dropout1 = nn.Dropout(dropout)
-        self.conv2 = weight_norm(nn.Conv1d(n_outputs, n_outputs, kernel_size, stride=stride,
-                                           padding=padding, dilation=dilation))
-        self.chomp2 = Chomp1d(padding)
-        self.relu2 = nn.ReLU()
-        self.dropout2 = nn.Dropout(dropout)
-        self.net = nn.Sequential(self.conv1, self.chomp1, self.relu1, self.dropout1,
-                                 self.conv2, self.chomp2, self.relu2, self.dropout2)
-        self.downsample = nn.Conv1d(n_inputs, n_outputs, 1) if n_inputs != n_outputs else None
-        self.relu = nn.ReLU()
-
-    def forward(self, x):
-        out = self.net(x)
-        res = x if self.downsample is None else self.downsample(x)
-        return self.relu(out + res)
-
+# 6. locuslab/TCN: dilated causal convolutions with weight norm (its blocks: tcn_parts.py) ------
 
 class TemporalConvNet(nn.Module):
     def __init__(self, num_inputs=4, num_channels=(8, 8, 8), kernel_size=2, dropout=0.2):

@@ -9,10 +9,11 @@ reparametrised by weight_norm ..., which no block keeps"."""
 
 from __future__ import annotations
 
-import warnings
 
 import pytest
 import torch
+from tcn_parts import TemporalBlock
+from tcn_parts import weight_norm as hooked
 from torch import nn
 from torch.nn.utils import parametrizations
 
@@ -20,45 +21,6 @@ from layerloom.graph import compile_graph, summarize
 from layerloom.graph.codegen import generate_code
 from layerloom.graph.export import export_model
 from layerloom.graph.import_torch import check_import, import_torch
-
-
-def hooked(module: nn.Module) -> nn.Module:
-    with warnings.catch_warnings():  # deprecated in favour of parametrizations.weight_norm
-        warnings.simplefilter("ignore", FutureWarning)
-        return torch.nn.utils.weight_norm(module)
-
-
-class Chomp1d(nn.Module):
-    def __init__(self, chomp_size):
-        super().__init__()
-        self.chomp_size = chomp_size
-
-    def forward(self, x):
-        return x[:, :, :-self.chomp_size].contiguous()
-
-
-class TemporalBlock(nn.Module):  # locuslab/TCN, as written there
-    def __init__(self, n_inputs, n_outputs, kernel_size, stride, dilation, padding, dropout=0.2):
-        super().__init__()
-        self.conv1 = hooked(nn.Conv1d(n_inputs, n_outputs, kernel_size, stride=stride,
-                                      padding=padding, dilation=dilation))
-        self.chomp1 = Chomp1d(padding)
-        self.relu1 = nn.ReLU()
-        self.dropout1 = nn.Dropout(dropout)
-        self.conv2 = hooked(nn.Conv1d(n_outputs, n_outputs, kernel_size, stride=stride,
-                                      padding=padding, dilation=dilation))
-        self.chomp2 = Chomp1d(padding)
-        self.relu2 = nn.ReLU()
-        self.dropout2 = nn.Dropout(dropout)
-        self.net = nn.Sequential(self.conv1, self.chomp1, self.relu1, self.dropout1,
-                                 self.conv2, self.chomp2, self.relu2, self.dropout2)
-        self.downsample = nn.Conv1d(n_inputs, n_outputs, 1) if n_inputs != n_outputs else None
-        self.relu = nn.ReLU()
-
-    def forward(self, x):
-        out = self.net(x)
-        res = x if self.downsample is None else self.downsample(x)
-        return self.relu(out + res)
 
 
 class TCN(nn.Module):
