@@ -570,6 +570,12 @@ class Importer:
             return self._slice_const(node)
         convert = FUNCTION_RULES.get(node.target)
         if convert is None:
+            for arg in _node_args(node):  # a range made in forward: say what it is
+                if _fixed_range(arg):
+                    raise Unsupported(_FIXED_RANGE.format(arange=describe(arg)))
+                misuse = self.positions.misuse(arg, "input")
+                if misuse is not None:
+                    raise Unsupported(misuse)
             raise Unsupported("no LayerLoom block does this")
         return convert(self, node)
 
@@ -1110,6 +1116,22 @@ def _batch_first(module: nn.Module) -> bool:
 
 _COMPARISONS = (operator.eq, operator.ne, operator.lt, operator.le, operator.gt, operator.ge,
                 torch.eq, torch.ne, "eq", "ne", "lt", "le", "gt", "ge", "logical_not")
+
+
+_FIXED_RANGE = ("its input is a {arange} of a fixed length made in forward: the indices of a "
+                "fixed encoding's features (the frequencies of DETR's PositionEmbeddingSine, "
+                "of a sinusoidal encoding), which no block computes; fix: make the encoding "
+                "once in __init__, as a buffer of every position (self.register_buffer('pos', "
+                "...)), and add it to the batch-first [B, L, D] tokens (x + self.pos imports, "
+                "frozen), or learn a table of every position (nn.Parameter of [1, L, D]: "
+                "PositionalEmbedding)")
+
+
+def _fixed_range(node: Any) -> bool:
+    """``torch.arange(8, ...)``: a range whose bounds are numbers, not sizes read in forward."""
+    return isinstance(node, fx.Node) and node.op == "call_function" \
+        and node.target is torch.arange and bool(node.args) \
+        and all(isinstance(a, (int, float)) for a in node.args)
 
 
 def _mask_use(node: fx.Node) -> tuple[str, str, fx.Node] | None:
