@@ -1,8 +1,8 @@
 // One block on the canvas. Everything shown is React text (labels, ids and messages come from
 // users and are never parsed as HTML).
-import { Fragment, memo } from "react";
+import { Fragment, memo, useLayoutEffect, useRef, useState } from "react";
 import { Handle, Position } from "@xyflow/react";
-import { categoryColor, fmtCount, fmtShape, paramRows, repeatBadge } from "./format.js";
+import { categoryColor, fmtCount, fmtShape, paramRows, repeatBadge, wireLabelForms } from "./format.js";
 import {
   IN,
   OUT,
@@ -64,6 +64,19 @@ function BlockNode({ id, data, selected }) {
   // a block with several outputs shows each output's shape beside its handle instead
   const shape =
     ann && Array.isArray(ann.output_shape) && !isMultiOutput(spec) ? fmtShape(ann.output_shape) : "";
+  // the foot: the output shape and the param count on one line; where both do not fit the card
+  // (efficientnet-b0's "→ 16×112×112 1448 params" ran past its edge), the shape's shorter form
+  // ("→ 16×112²", the whole in its tooltip), measured once drawn
+  const count = ann && typeof ann.params === "number" && ann.params > 0 ? `${fmtCount(ann.params)} params` : "";
+  const foot = useRef(null);
+  const [brief, setBrief] = useState(null); // the foot's text that did not fit whole
+  const footKey = `${shape}|${count}`;
+  useLayoutEffect(() => {
+    const el = foot.current;
+    if (el && brief !== footKey && el.scrollWidth > el.clientWidth + 0.5) setBrief(footKey);
+  }, [footKey, brief]);
+  const forms = wireLabelForms(shape);
+  const footShape = brief === footKey ? forms[forms.length - 1] : shape;
   const named = ports.kind === "named";
   // a block with several outputs: one labelled source handle per output, with its shape
   const multi = isMultiOutput(spec);
@@ -130,11 +143,11 @@ function BlockNode({ id, data, selected }) {
           ))}
         </div>
       )}
-      <div className="ll-foot">
-        <span className="ll-shape">{shape ? `→ ${shape}` : ann && ann.output_shape === null ? "→ ?" : ""}</span>
-        <span className="ll-count">
-          {ann && typeof ann.params === "number" && ann.params > 0 ? `${fmtCount(ann.params)} params` : ""}
+      <div className="ll-foot" ref={foot}>
+        <span className="ll-shape" title={footShape !== shape ? `→ ${shape}` : undefined}>
+          {shape ? `→ ${footShape}` : ann && ann.output_shape === null ? "→ ?" : ""}
         </span>
+        <span className="ll-count">{count}</span>
       </div>
       {multi && (
         <div className="ll-outs">
