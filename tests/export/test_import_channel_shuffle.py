@@ -11,37 +11,13 @@ import warnings
 import pytest
 import torch
 import torch.nn.functional as F
+from shufflenet_parts import ShuffleUnit
 from torch import nn
 
 from layerloom.graph import compile_graph, summarize
 from layerloom.graph.export import export_model
 from layerloom.graph.import_torch import check_import, import_torch
 from layerloom.graph.import_torch.onnx_in import import_onnx
-
-
-def channel_shuffle(x, groups: int):
-    """torchvision.models.shufflenetv2.channel_shuffle, as written there."""
-    batchsize, num_channels, height, width = x.size()
-    channels_per_group = num_channels // groups
-    x = x.view(batchsize, groups, channels_per_group, height, width)
-    x = torch.transpose(x, 1, 2).contiguous()
-    return x.view(batchsize, -1, height, width)
-
-
-class ShuffleUnit(nn.Module):
-    """torchvision's InvertedResidual (stride 1): half the channels convolved, joined, shuffled."""
-
-    def __init__(self, channels):
-        super().__init__()
-        half = channels // 2
-        self.branch2 = nn.Sequential(
-            nn.Conv2d(half, half, 1, bias=False), nn.BatchNorm2d(half), nn.ReLU(inplace=True),
-            nn.Conv2d(half, half, 3, 1, 1, groups=half, bias=False), nn.BatchNorm2d(half),
-            nn.Conv2d(half, half, 1, bias=False), nn.BatchNorm2d(half), nn.ReLU(inplace=True))
-
-    def forward(self, x):
-        x1, x2 = x.chunk(2, dim=1)
-        return channel_shuffle(torch.cat((x1, self.branch2(x2)), dim=1), 2)
 
 
 class ShuffleNet(nn.Module):

@@ -11,6 +11,7 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
+from shufflenet_parts import ShuffleUnit
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
@@ -228,29 +229,6 @@ class VisionTransformer(nn.Module):
         x = torch.cat([self.class_token.expand(n, -1, -1), x], dim=1)
         x = self.ln(self.layers(x + self.pos_embedding))
         return self.head(x[:, 0])
-
-
-def channel_shuffle(x, groups: int):
-    batchsize, num_channels, height, width = x.size()
-    x = x.view(batchsize, groups, num_channels // groups, height, width)
-    x = torch.transpose(x, 1, 2).contiguous()
-    return x.view(batchsize, -1, height, width)
-
-
-class ShuffleUnit(nn.Module):
-    """torchvision.models.shufflenetv2.InvertedResidual (stride 1)."""
-
-    def __init__(self, channels):
-        super().__init__()
-        half = channels // 2
-        self.branch2 = nn.Sequential(
-            nn.Conv2d(half, half, 1, bias=False), nn.BatchNorm2d(half), nn.ReLU(inplace=True),
-            nn.Conv2d(half, half, 3, 1, 1, groups=half, bias=False), nn.BatchNorm2d(half),
-            nn.Conv2d(half, half, 1, bias=False), nn.BatchNorm2d(half), nn.ReLU(inplace=True))
-
-    def forward(self, x):
-        x1, x2 = x.chunk(2, dim=1)
-        return channel_shuffle(torch.cat((x1, self.branch2(x2)), dim=1), 2)
 
 
 class ShuffleNet(nn.Module):
