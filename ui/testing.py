@@ -60,6 +60,25 @@ def app_test(timeout: float = 60):
     return AppTest.from_string(LAUNCH, default_timeout=timeout)
 
 
+def train_page(project_id: str, timeout: float = 60):
+    """A Streamlit ``AppTest`` of the Train page alone, in a fresh browser session on project
+    ``project_id``, not yet run."""
+    from streamlit.testing.v1 import AppTest
+
+    def script(pid: str = ""):
+        import streamlit as st
+
+        from layerloom.ui.pages import train
+        from layerloom.ui.projects import ProjectStore
+        from layerloom.ui.state import DesignerState
+
+        if "app" not in st.session_state:
+            st.session_state.app = DesignerState.open(ProjectStore(), pid)
+        train.render(st.session_state.app)
+
+    return AppTest.from_function(script, kwargs={"pid": project_id}, default_timeout=timeout)
+
+
 class FakeCanvas:
     """Stands in for ``layerloom.ui.canvas.canvas``: records what the page drew and returns the
     event a test queued, as the real component returns the user's last action until the next.

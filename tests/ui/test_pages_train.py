@@ -15,25 +15,7 @@ from layerloom.runtime import RunStore
 from layerloom.ui import projectruns
 from layerloom.ui.projects import ProjectStore
 from layerloom.ui.state import DesignerState
-
-TIMEOUT = 60
-
-
-def page(project_id: str) -> AppTest:
-    """The Train page in a fresh browser session on project ``project_id``."""
-
-    def script(pid: str = ""):
-        import streamlit as st
-
-        from layerloom.ui.pages import train
-        from layerloom.ui.projects import ProjectStore
-        from layerloom.ui.state import DesignerState
-
-        if "app" not in st.session_state:
-            st.session_state.app = DesignerState.open(ProjectStore(), pid)
-        train.render(st.session_state.app)
-
-    return AppTest.from_function(script, kwargs={"pid": project_id}, default_timeout=TIMEOUT)
+from layerloom.ui.testing import train_page
 
 
 @pytest.fixture()
@@ -76,7 +58,7 @@ def state_of(at: AppTest):
 
 
 def test_the_form_keeps_changed_settings_and_rejects_values_out_of_range(project):
-    at = page(project).run()
+    at = train_page(project).run()
     assert not at.exception and not at.error
     assert at.selectbox(key="train.cfg.optimizer").value == "adam"
     assert at.number_input(key="train.cfg.lr").value == pytest.approx(1e-3)
@@ -90,7 +72,7 @@ def test_the_form_keeps_changed_settings_and_rejects_values_out_of_range(project
 
 
 def test_the_settings_are_labelled_in_words_with_the_pytorch_term_in_the_tooltip(project):
-    at = page(project).run()
+    at = train_page(project).run()
     lr = at.number_input(key="train.cfg.lr")
     assert lr.label == "Learning rate"
     assert lr.help.startswith("How big a step each update takes")
@@ -115,7 +97,7 @@ def test_the_settings_are_labelled_in_words_with_the_pytorch_term_in_the_tooltip
 
 
 def test_the_lr_finder_plots_the_range_test_and_fills_in_the_rate(project):
-    at = page(project).run()
+    at = train_page(project).run()
     at.button(key="train.lrfind").click().run()
     assert not at.exception and not at.error
     suggested = state_of(at).lr_range["suggestion"]
@@ -129,7 +111,7 @@ def test_the_lr_finder_plots_the_range_test_and_fills_in_the_rate(project):
 def test_a_design_that_does_not_fit_the_data_is_not_started(project, tmp_path):
     from layerloom.ui.pagestate import DataChoice, PagesState
 
-    at = page(project)
+    at = train_page(project)
     at.session_state["app"] = app = DesignerState.open(ProjectStore(), project)
     app.pages["runs"] = PagesState(data=DataChoice("wine", {}, "wine"))
     at.run()
@@ -160,7 +142,7 @@ def test_no_flatten_on_mnist_disables_start_with_the_flatten_advice(tmp_path, mo
 
     monkeypatch.setenv("LAYERLOOM_HOME", str(tmp_path))
     pid = no_flatten_project()
-    at = page(pid)
+    at = train_page(pid)
     at.session_state["app"] = app = DesignerState.open(ProjectStore(), pid)
     app.pages["runs"] = PagesState(data=DataChoice("mnist-5k", {}, "mnist-5k"))
     at.run()
@@ -184,7 +166,7 @@ def test_no_flatten_on_mnist_disables_start_with_the_flatten_advice(tmp_path, mo
 
 
 def test_a_run_trains_live_and_is_found_again_by_a_new_session(project):
-    at = page(project).run()
+    at = train_page(project).run()
     at.number_input(key="train.cfg.epochs").set_value(4).run()
     at.number_input(key="train.cfg.batch_size").set_value(8).run()
     at.button(key="train.start").click().run()
@@ -220,14 +202,14 @@ def test_a_run_trains_live_and_is_found_again_by_a_new_session(project):
     assert loss["data"][0]["x"][-1] == loss["data"][1]["x"][-1]
     assert seen_points[-1] == 14
 
-    again = page(project).run()  # the browser was closed: a new session finds the run
+    again = train_page(project).run()  # the browser was closed: a new session finds the run
     assert state_of(again).run_id == run_id
     assert values(again.success) == values(at.success)
 
 
 @pytest.mark.slow  # three run processes start
 def test_pause_resume_and_stop_reach_the_run(project):
-    at = page(project).run()
+    at = train_page(project).run()
     at.number_input(key="train.cfg.epochs").set_value(2000).run()
     at.button(key="train.start").click().run()
     until(at, lambda at: "step 0/" not in "".join(progress(at)) and "epoch" in
@@ -252,7 +234,7 @@ def test_a_failed_run_shows_its_reason_in_words(project):
     store.set_status(run_id, "failed", "the training loss became nan at step 3 (epoch 1): try "
                                        "a lower learning rate")
     projectruns.remember(project, run_id)
-    at = page(project).run()
+    at = train_page(project).run()
     assert not at.exception
     assert values(at.error) == ["The run failed: the training loss became nan at step 3 "
                                 "(epoch 1): try a lower learning rate"]

@@ -8,26 +8,11 @@ problems have; the line under Start counts them in words."""
 from __future__ import annotations
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from layerloom.graph import load_graph
 from layerloom.ui.projects import ProjectStore
 from layerloom.ui.state import DesignerState
-
-
-def page(project_id: str) -> AppTest:
-    def script(pid: str = ""):
-        import streamlit as st
-
-        from layerloom.ui.pages import train
-        from layerloom.ui.projects import ProjectStore
-        from layerloom.ui.state import DesignerState
-
-        if "app" not in st.session_state:
-            st.session_state.app = DesignerState.open(ProjectStore(), pid)
-        train.render(st.session_state.app)
-
-    return AppTest.from_function(script, kwargs={"pid": project_id}, default_timeout=60)
+from layerloom.ui.testing import train_page
 
 
 def design(nodes: list[dict], edges: list[tuple[str, str]]) -> str:
@@ -51,7 +36,7 @@ def test_a_cycle_is_a_box_naming_its_block_with_a_way_to_it(home):
                   {"id": "output1", "type": "Output"}],
                  [("input1", "add1"), ("add1", "linear1"), ("linear1", "relu1"),
                   ("relu1", "add1"), ("relu1", "output1")])
-    at = page(pid)
+    at = train_page(pid)
     at.run()
     assert not at.exception, at.exception
     assert "**The design has 1 problem to fix in the Designer before training:**" in [
@@ -77,7 +62,7 @@ def test_two_errors_are_counted_in_words_each_with_its_param(home):
                   {"id": "drop1", "type": "Dropout", "params": {"p": 1.5}},
                   {"id": "output1", "type": "Output"}],
                  [("input1", "linear1"), ("linear1", "drop1"), ("drop1", "output1")])
-    at = page(pid)
+    at = train_page(pid)
     at.run()
     assert not at.exception, at.exception
     errors = [e.value for e in at.error]

@@ -5,29 +5,13 @@ only once it had started."""
 
 from __future__ import annotations
 
-from streamlit.testing.v1 import AppTest
 
 from layerloom.graph.templates import load_template
 from layerloom.ui.projects import ProjectStore
 from layerloom.ui.state import DesignerState
+from layerloom.ui.testing import train_page
 
-TIMEOUT = 60
 KEY = "train.cfg.monitor"
-
-
-def page(project_id: str) -> AppTest:
-    def script(pid: str = ""):
-        import streamlit as st
-
-        from layerloom.ui.pages import train
-        from layerloom.ui.projects import ProjectStore
-        from layerloom.ui.state import DesignerState
-
-        if "app" not in st.session_state:
-            st.session_state.app = DesignerState.open(ProjectStore(), pid)
-        train.render(st.session_state.app)
-
-    return AppTest.from_function(script, kwargs={"pid": project_id}, default_timeout=TIMEOUT)
 
 
 def _project(tmp_path, monkeypatch, template: str) -> str:
@@ -36,7 +20,7 @@ def _project(tmp_path, monkeypatch, template: str) -> str:
 
 
 def test_a_classifier_watches_one_of_its_four_metrics_named_in_words(tmp_path, monkeypatch):
-    at = page(_project(tmp_path, monkeypatch, "mlp-tabular")).run()
+    at = train_page(_project(tmp_path, monkeypatch, "mlp-tabular")).run()
     assert not at.exception
     box = at.selectbox(key=KEY)
     assert box.label == "Metric to watch"
@@ -52,7 +36,7 @@ def test_a_regression_offers_the_mae_instead_of_accuracy(tmp_path, monkeypatch):
     graph = load_template("mlp-tabular")
     graph.extra["task"] = "regression"  # the design's own task: numbers from the measurements
     monkeypatch.setenv("LAYERLOOM_HOME", str(tmp_path))
-    at = page(DesignerState.new(ProjectStore(), graph).project_id).run()
+    at = train_page(DesignerState.new(ProjectStore(), graph).project_id).run()
     assert not at.exception
     assert at.selectbox(key=KEY).options == ["Validation loss", "Validation MAE",
                                              "Training loss", "Training MAE"]

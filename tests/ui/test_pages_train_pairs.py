@@ -7,32 +7,17 @@ the box kept it with "Press Enter to apply" and the betas before it were used un
 
 from __future__ import annotations
 
-from streamlit.testing.v1 import AppTest
 
 from layerloom.graph.templates import load_template
 from layerloom.ui.projects import ProjectStore
 from layerloom.ui.state import DesignerState
-
-
-def page(project_id: str) -> AppTest:
-    def script(pid: str = ""):
-        import streamlit as st
-
-        from layerloom.ui.pages import train
-        from layerloom.ui.projects import ProjectStore
-        from layerloom.ui.state import DesignerState
-
-        if "app" not in st.session_state:
-            st.session_state.app = DesignerState.open(ProjectStore(), pid)
-        train.render(st.session_state.app)
-
-    return AppTest.from_function(script, kwargs={"pid": project_id}, default_timeout=60)
+from layerloom.ui.testing import train_page
 
 
 def test_betas_out_of_range_are_said_and_turn_start_off(tmp_path, monkeypatch):
     monkeypatch.setenv("LAYERLOOM_HOME", str(tmp_path))
     pid = DesignerState.new(ProjectStore(), load_template("mlp-tabular")).project_id
-    at = page(pid).run()
+    at = train_page(pid).run()
     assert not at.exception and not at.error
     second = at.number_input(key="train.cfg.betas.1")
     assert second.value == 0.999

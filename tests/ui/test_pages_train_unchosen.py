@@ -6,26 +6,11 @@ says no data is chosen, that the built-in nearest its Input stands in, and where
 from __future__ import annotations
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from layerloom.graph import load_graph
 from layerloom.ui.projects import ProjectStore
 from layerloom.ui.state import DesignerState
-
-
-def page(project_id: str) -> AppTest:
-    def script(pid: str = ""):
-        import streamlit as st
-
-        from layerloom.ui.pages import train
-        from layerloom.ui.projects import ProjectStore
-        from layerloom.ui.state import DesignerState
-
-        if "app" not in st.session_state:
-            st.session_state.app = DesignerState.open(ProjectStore(), pid)
-        train.render(st.session_state.app)
-
-    return AppTest.from_function(script, kwargs={"pid": project_id}, default_timeout=60)
+from layerloom.ui.testing import train_page
 
 
 def iris_mlp(features: int = 5) -> str:
@@ -49,7 +34,7 @@ def home(tmp_path, monkeypatch):
 
 
 def test_a_blank_design_with_no_data_chosen_is_told_to_choose_it(home):
-    at = page(iris_mlp())
+    at = train_page(iris_mlp())
     at.run()
     assert not at.exception, at.exception
     text = "\n".join(m.value for m in at.markdown)
@@ -67,7 +52,7 @@ def test_data_chosen_on_the_data_page_reads_as_before(home):
     from layerloom.ui.pagestate import DataChoice, PagesState
 
     pid = iris_mlp()
-    at = page(pid)
+    at = train_page(pid)
     at.session_state["app"] = app = DesignerState.open(ProjectStore(), pid)
     app.pages["runs"] = PagesState(data=DataChoice("wine", {}, "wine"))
     at.run()
@@ -82,7 +67,7 @@ def test_a_template_s_own_dataset_is_no_guess(home):
     from layerloom.graph.templates import load_template
 
     pid = DesignerState.new(ProjectStore(), load_template("seed-cnn")).project_id
-    at = page(pid)
+    at = train_page(pid)
     at.run()
     caption = next(c.value for c in at.caption if c.value.startswith("Trains "))
     assert caption == "Trains seed-cnn on mnist-5k."
