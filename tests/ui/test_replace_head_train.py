@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import pytest
 import torch
+from pretrained_mlp import DESIGN
+from pretrained_mlp import weights as pretrained_weights
 from safetensors.torch import load_file
 from safetensors.torch import save as save_tensors
 from streamlit.testing.v1 import AppTest
@@ -16,26 +18,6 @@ from layerloom.ui.projects import ProjectStore
 from layerloom.ui.state import DesignerState
 
 TIMEOUT = 120
-
-DESIGN = {
-    "format": "layerloom-graph", "version": 1, "name": "pretrained-mlp",
-    "nodes": [{"id": "x", "type": "Input", "params": {"shape": [2]}},
-              {"id": "hidden", "type": "Linear", "params": {"out_features": 16}},
-              {"id": "bn", "type": "BatchNorm1d"},
-              {"id": "act", "type": "ReLU"},
-              {"id": "fc", "type": "Linear", "params": {"out_features": 7}},
-              {"id": "y", "type": "Output"}],
-    "edges": [{"source": a, "target": b} for a, b in [
-        ("x", "hidden"), ("hidden", "bn"), ("bn", "act"), ("act", "fc"), ("fc", "y")]],
-}
-
-
-def _weights() -> dict:
-    torch.manual_seed(11)
-    model = compile_graph(DESIGN)
-    with torch.no_grad():
-        model.bn.running_mean.uniform_(-1, 1)  # statistics a fresh model would not have
-    return {k: v.contiguous() for k, v in model.state_dict().items()}
 
 
 def script(pid: str = "", arms: int = 4):
@@ -57,7 +39,7 @@ def script(pid: str = "", arms: int = 4):
 def project(tmp_path, monkeypatch):
     monkeypatch.setenv("LAYERLOOM_HOME", str(tmp_path))
     state = DesignerState.new(ProjectStore(), load_graph(DESIGN))
-    weights = _weights()
+    weights = pretrained_weights()
     state.store.set_weights(state.project_id, save_tensors(weights))
     return state.project_id, weights
 

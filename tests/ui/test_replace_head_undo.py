@@ -7,7 +7,8 @@ home (a reload) finds a design whose weights fit it."""
 from __future__ import annotations
 
 import pytest
-import torch
+from pretrained_mlp import DESIGN
+from pretrained_mlp import weights as pretrained_weights
 from safetensors.torch import save as save_tensors
 from streamlit.testing.v1 import AppTest
 
@@ -17,18 +18,6 @@ from layerloom.ui.projects import WEIGHTS_KEPT, ProjectStore
 from layerloom.ui.state import DesignerState
 
 TIMEOUT = 120
-
-DESIGN = {
-    "format": "layerloom-graph", "version": 1, "name": "pretrained-mlp",
-    "nodes": [{"id": "x", "type": "Input", "params": {"shape": [2]}},
-              {"id": "hidden", "type": "Linear", "params": {"out_features": 16}},
-              {"id": "bn", "type": "BatchNorm1d"},
-              {"id": "act", "type": "ReLU"},
-              {"id": "fc", "type": "Linear", "params": {"out_features": 7}},
-              {"id": "y", "type": "Output"}],
-    "edges": [{"source": a, "target": b} for a, b in [
-        ("x", "hidden"), ("hidden", "bn"), ("bn", "act"), ("act", "fc"), ("fc", "y")]],
-}
 
 
 def script(pid: str = ""):
@@ -56,11 +45,7 @@ def project(tmp_path, monkeypatch):
     """A project whose design carries weights (an imported model's): its id and the bytes."""
     monkeypatch.setenv("LAYERLOOM_HOME", str(tmp_path))
     state = DesignerState.new(ProjectStore(), load_graph(DESIGN))
-    torch.manual_seed(11)
-    model = compile_graph(DESIGN)
-    with torch.no_grad():
-        model.bn.running_mean.uniform_(-1, 1)
-    data = save_tensors({k: v.contiguous() for k, v in model.state_dict().items()})
+    data = save_tensors(pretrained_weights())
     state.store.set_weights(state.project_id, data)
     return state.project_id, data
 
