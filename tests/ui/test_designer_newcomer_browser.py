@@ -159,6 +159,10 @@ def test_build_the_seed_cnn_from_blank_with_search_to_add(app_url, page, project
     view0 = _transform(viewport.get_attribute("style"))
     counts: dict[str, int] = {"input": 1}
     for query, block in SEED_CHAIN[1:]:
+        # the pane and the last block where they are now, not where they were: whatever changes
+        # height above the canvas as the page redraws moves the whole canvas down the page
+        pane = _pane(frame)
+        last = frame.locator(f'[data-testid="node-{ids[-1]}"]').bounding_box()
         # the next block: drop a wire from the last one on empty space to its right, or at the
         # start of a new row when the row is full
         x = last["x"] + last["width"] + 60
@@ -204,6 +208,7 @@ def test_build_the_seed_cnn_from_blank_with_search_to_add(app_url, page, project
 
     # never zoomed: the zoom is what it was, readable, and every block is on screen
     assert _zoom(frame) == zoom0 >= READABLE
+    pane = _pane(frame)
     for node_id in ids:
         box = frame.locator(f'[data-testid="node-{node_id}"]').bounding_box()
         assert _inside(box, pane), f"{node_id} at {box} is off the canvas {pane}"
