@@ -192,12 +192,14 @@ def field(spec: Field, value: Any, *, key: str, apply: Callable[[Any], None],
     check = (value, current)
     if spec.kind in NUMBER_KINDS:
         writing = _writing(key, value) and not expression
+        text = ""
         left, right = st.columns([6, 1], vertical_alignment="bottom", gap="xsmall")
         with left:
             if writing:  # the number as an expression to edit: stored once something is typed
-                _text(spec, label, _as_expression(shown, resolved, spec), key, apply, check)
+                text = _text(spec, label, _as_expression(shown, resolved, spec), key, apply,
+                             check)
             elif expression or not _is_number(shown):
-                _text(spec, label, shown, key, apply, check)
+                text = _text(spec, label, shown, key, apply, check)
             else:
                 _number(spec, label, shown, key, apply, check)
         right.button("", icon=":material/function:", key=f"{key}:fx",
@@ -207,6 +209,7 @@ def field(spec: Field, value: Any, *, key: str, apply: Callable[[Any], None],
                      "e.g. =round(32*width)",
                      on_click=_switch_expression,
                      args=(expression, shown, resolved, spec, apply, check, key, writing))
+        spelled_out(text)  # under the row: in the left column it pushed fx off the box
     elif spec.kind == "bool" and not expression:
         wkey = drawn(f"{key}:bool", bool(shown))
         args = (wkey, bool(shown), lambda v: v, apply, *check)
@@ -219,7 +222,26 @@ def field(spec: Field, value: Any, *, key: str, apply: Callable[[Any], None],
         unseen(st.selectbox(label, options, index=options.index(shown), key=wkey,
                             help=spec.help or None, on_change=changed, args=args), *args)
     else:  # a text box shows what is stored: empty (the default as placeholder) when unset
-        _text(spec, label, None if value is DEFAULT else shown, key, apply, check)
+        spelled_out(_text(spec, label, None if value is DEFAULT else shown, key, apply, check))
+
+
+# characters a param's box shows whole, with room to spare: beside its fx button in the
+# inspector at 1024 px a box shows about 37 of the 109 of efficientnet-b0's stem expression
+# (the rest only by clicking into it and scrolling); a narrower window shows fewer
+FITS = 24
+
+
+def spelled_out(text: str) -> None:
+    """``text``, the value a box shows, written out in full under it where it is longer than
+    the box shows (:data:`FITS`): a box of one line, so that Enter still applies an edit.
+
+    Drawn as a slot on every run, empty for a short value: a value that grows long would
+    otherwise add an element and shift the fields below, which Streamlit re-creates (the text
+    being typed in one is lost).
+    """
+    slot = st.empty()
+    if len(text) > FITS:
+        slot.caption(plain(text))
 
 
 def widget_key(base: str, shown: Any) -> str:
@@ -313,13 +335,15 @@ def _step(value: Any, high: float | None) -> float:
     return 0.1 if value is None or abs(value) >= 0.1 else 0.01
 
 
-def _text(spec: Field, label: str, value: Any, key: str, apply, check) -> None:
+def _text(spec: Field, label: str, value: Any, key: str, apply, check) -> str:
+    """A text box for ``value``; the text it shows."""
     shown = show_value(value)
     key = drawn(f"{key}:text", shown)
     args = (key, shown, lambda v: parse_value(v, spec.kind), apply, *check)
     unseen(st.text_input(label, value=shown, key=key, help=spec.help or None,
                          placeholder=show_value(spec.default) or None, on_change=changed,
                          args=args), *args)
+    return shown
 
 
 def text_box(label: str, value: str, *, key: str, apply: Callable[[str], None],
