@@ -4,14 +4,9 @@
 // where its buttons alone do not fit (the palette open in a narrow window) does it wrap.
 import { useLayoutEffect, useState } from "react";
 
-/** The steps, in the order given up; `wrap` is the last. */
-export const FIT_STEPS = ["all", "no-hint", "count-only", "wrap"];
+import { FIT_STEPS, nextFit } from "./toolbarFit.js";
 
-/** The step after `step` for a toolbar that `overflows` its width: the next while it does, else
- *  the same. */
-export function nextFit(step, overflows) {
-  return overflows ? Math.min(step + 1, FIT_STEPS.length - 1) : step;
-}
+export { FIT_STEPS };
 
 /**
  * The toolbar's step (an index of FIT_STEPS) for the element `ref` holds, whose content is

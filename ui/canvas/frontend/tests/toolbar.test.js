@@ -1,8 +1,8 @@
 // The canvas toolbar keeps to one line by giving up, a step at a time while it overflows, the
-// hint, then the selection in its block count, and wraps only as the last step (src/toolbar.js).
+// hint, then the selection in its block count, and wraps only as the last step (src/toolbarFit.js, measured by src/toolbar.js).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { FIT_STEPS, nextFit } from "../src/toolbar.js";
+import { FIT_STEPS, nextFit } from "../src/toolbarFit.js";
 
 test("an overflowing toolbar steps on until it wraps; one that fits stays", () => {
   const seen = [0];
