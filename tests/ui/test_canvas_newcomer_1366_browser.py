@@ -220,7 +220,9 @@ def test_a_block_dropped_on_a_wire_goes_onto_it(app_url, page, projects, app_hom
     page.wait_for_timeout(300)
     new = _box(frame, "batchnorm2d1")
     assert not _overlap(new, _box(frame, "conv1")) and not _overlap(new, _box(frame, "relu1"))
-    assert frame.locator('[data-testid="edge-label-batchnorm2d1-relu1"]').count() == 1
+    # the new wire's shape comes with the page's next run, after the save: waited for
+    expect(frame.locator('[data-testid="edge-label-batchnorm2d1-relu1"]')).to_have_count(
+        1, timeout=TIMEOUT_MS)
     page.screenshot(path=str(shots / "canvas-insert-on-wire.png"))
 
     # one undo takes all of it back
