@@ -10,7 +10,9 @@ from layerloom.runtime import RunStore
 from layerloom.ui import projectruns
 from layerloom.ui.pages.runs import rows
 
-from .test_pages_train import page, project  # noqa: F401 - the page and the fixture
+from layerloom.ui.testing import train_page as page
+
+from .test_pages_train import project  # noqa: F401 - the fixture
 
 METRICS = {"test_loss": 0.1016, "test_accuracy": 0.964, "test_macro_f1": 0.9641}
 

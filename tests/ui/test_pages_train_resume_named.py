@@ -10,7 +10,9 @@ from layerloom.graph.templates import load_template
 from layerloom.runtime import RunStore
 from layerloom.ui import projectruns
 
-from .test_pages_train import page, project  # noqa: F401 - the page and the fixture
+from layerloom.ui.testing import train_page as page
+
+from .test_pages_train import project  # noqa: F401 - the fixture
 
 
 def stopped_run(project_id: str, tmp_path, status: str = "stopped") -> int:  # noqa: F811
