@@ -23,6 +23,7 @@ from __future__ import annotations
 import copy
 import json
 import multiprocessing
+import queue
 import random
 import statistics
 import tempfile
@@ -219,6 +220,25 @@ def _unaccounted(store: ProjectStore, pid: str, made: list[dict], heard: dict[in
     return lost, altered
 
 
+def _results(out, procs: list, timeout: float) -> list[dict]:
+    """Each user's result, or an error as soon as one user's process has died without giving
+    it (its traceback is on stderr above), not after the whole timeout."""
+    results: list[dict] = []
+    deadline = time.monotonic() + timeout
+    while len(results) < len(procs):
+        try:
+            results.append(out.get(timeout=1.0))
+        except queue.Empty:
+            dead = [p.exitcode for p in procs if p.exitcode not in (None, 0)]
+            if dead:
+                raise RuntimeError(f"{len(dead)} user process(es) ended with exit code(s) "
+                                   f"{dead} before giving their results") from None
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the users gave {len(results)} of {len(procs)} results "
+                                   f"in {timeout:.0f} s") from None
+    return results
+
+
 def one_project(users: int, edits: int, interval: float = 0.2, seed: int = 0) -> dict:
     """``users`` processes editing one project, ``edits`` each; the figures."""
     if edits > MARKS // users:
@@ -235,7 +255,7 @@ def one_project(users: int, edits: int, interval: float = 0.2, seed: int = 0) ->
                  for i in range(users)]
         for p in procs:
             p.start()
-        results = [out.get(timeout=600 + edits * users * 5) for _ in procs]
+        results = _results(out, procs, 600 + edits * users * 5)
         for p in procs:
             p.join()
         made = sorted((m for r in results for m in r["made"]), key=lambda m: m["at"])

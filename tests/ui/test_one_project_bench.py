@@ -5,12 +5,19 @@ asserted (the bench reports it)."""
 from __future__ import annotations
 
 import sys
+import types
 from pathlib import Path
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 
 
-def test_users_editing_one_project_at_once_lose_and_alter_nothing(monkeypatch):
+def test_users_editing_one_project_at_once_lose_and_alter_nothing(monkeypatch, tmp_path):
+    # the users are spawned as the bench's command line spawns them: each new process runs the
+    # parent's __main__ again and imports from its folder, and in a test worker those can be a
+    # page script an earlier test ran and a folder it left (one holding a copy.py)
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", ".")])
     monkeypatch.syspath_prepend(str(BENCHMARKS))
     from shared_project_edits import one_project
 
