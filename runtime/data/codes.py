@@ -23,7 +23,7 @@ import re
 
 import numpy as np
 
-from .csvfile import is_missing
+from .table import is_missing
 
 _DIGITS = re.compile(r"[0-9]+")  # ASCII digits only: a number's sign or point makes it one
 

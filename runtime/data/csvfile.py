@@ -1,7 +1,9 @@
 """Reading a CSV file into checked rows of text, with the line number of every row.
 
-Shared by tabular and text CSVs. Nothing is converted here; the loaders decide what each
-column holds, and cite ``Table.lines`` in their errors.
+Shared by tabular and text CSVs, and by workbooks and UCI's ``.data`` files (their checks of
+the header and the rows: :func:`table_of`). The rows go into a :class:`~.table.Table`; numbers
+written with separators or signs are rewritten by ``written.py``. Nothing else is converted
+here; the loaders decide what each column holds, and cite ``Table.lines`` in their errors.
 
 Reading is linear in the file's size (a column is found by name in a dict, not by a search of
 the header). Budgets (environment variables): ``LAYERLOOM_MAX_CSV_BYTES`` (the file, default
@@ -15,133 +17,21 @@ import codecs
 import csv
 import io
 import itertools
-import math
-import operator
 import re
-from collections import Counter
 from collections.abc import Iterable
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import numpy as np
 
 from .errors import DataError, budget, over_budget
 from .points import THREE_AFTER_POINT, points_as_thousands
+from .table import MISSING, Table, is_missing, is_number
+from .written import (may_hold_written, negatives_in_parentheses, number_form,
+                      numbers_as_written, written_notes)
 
 MAX_CSV_BYTES = 100 * 2**20
 MAX_CSV_COLUMNS = 10_000
 MAX_CSV_CELLS = 20_000_000
-# a spreadsheet's error cells (a formula that failed, saved as its error): missing values too
-ERRORS = frozenset({"#n/a", "#div/0!", "#value!", "#ref!", "#name?", "#num!", "#null!"})
-MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "?"}) | ERRORS  # lowercased
-# a dash among numbers marks a value missing (a spreadsheet's empty amount); among words it may
-# be a value of its own (UCI's '+' and '-' classes), so it is missing only in a column of numbers
-DASHES = frozenset({"-", "--", "\u2013", "\u2014"})
-
-
-class Table:
-    """A table's header and its values by column, each a list of text (``columns[j][i]``: row
-    ``i``'s value in column ``j``), with the 1-based line of each row in the file.
-
-    Held by column, as every loader reads it: a column's values are looked at together (is it
-    numbers? dates? how many distinct values?), each distinct value once, and a column of
-    300,000 rows is one list, not 300,000 rows to pick it out of.
-
-    >>> t = Table(Path("t.csv"), ["a", "b"], [["1", "x"], ["2", "y"]], [2, 3])
-    >>> t.columns, t.rows, t.column("b")
-    ([['1', '2'], ['x', 'y']], [['1', 'x'], ['2', 'y']], ['x', 'y'])
-    """
-
-    def __init__(self, path: Path, header: list[str], rows: Iterable[list[str]] | None = None,
-                 lines: list[int] | None = None, notes: list[str] | None = None,
-                 written: dict[str, dict] | None = None, *,
-                 columns: list[list[str]] | None = None):
-        if columns is None:
-            columns = [list(column) for column in zip(*rows)] if rows else []
-            columns = columns or [[] for _ in header]
-        self.path = path
-        self.header = header
-        self.columns = columns
-        self.lines = lines if lines is not None else []  # 1-based line of each row in the file
-        self.notes = notes if notes is not None else []  # how the file was read, where not plain
-        # numeric columns written with a decimal comma or thousands separators: how, per column
-        # ({"decimal": ",", "thousands": "."}), for the bundle and project that read such files
-        # anew
-        self.written = written if written is not None else {}
-        self.index = {name: i for i, name in enumerate(header)}
-        # each column's distinct values and numbers, found once: the loaders ask of a column
-        # more than once whether it holds numbers, dates or gaps (free text? learnable? a
-        # feature?), and each asking read every cell
-        self.factors: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        self.parsed: dict = {}
-
-    def __len__(self) -> int:
-        """The number of data rows."""
-        return len(self.columns[0]) if self.columns else 0
-
-    @property
-    def rows(self) -> list[list[str]]:
-        """The values row by row (a new list: made for a reader that wants rows)."""
-        return [list(row) for row in zip(*self.columns)]
-
-    def numbers(self, name: str, dashes: bool = False) -> tuple[np.ndarray, list[int]]:
-        """:func:`parse_numbers` of column ``name`` (a copy: the caller may change it)."""
-        codes, distinct = self.distinct(name)
-        if name not in self.parsed:
-            self.parsed[name] = read_numbers(distinct)
-        numbers, bad = numbers_of(codes, distinct, self.parsed[name], dashes)
-        return numbers, bad.tolist()
-
-    def distinct(self, name: str) -> tuple[np.ndarray, np.ndarray]:
-        """:func:`factorize` of column ``name``'s values, stripped (spaces around a value
-        change neither its number, nor whether it is missing or a date)."""
-        if name not in self.factors:
-            self.factors[name] = factorize(list(map(str.strip, self.values(name))))
-        return self.factors[name]
-
-    def missing(self, name: str, dashes: bool = False) -> np.ndarray:
-        """Which values of column ``name`` are missing (:func:`is_missing`; with ``dashes``,
-        a dash too, as in a column of numbers)."""
-        codes, distinct = self.distinct(name)
-        return np.array([is_missing(value) or (dashes and value in DASHES)
-                         for value in distinct], dtype=bool)[codes]
-
-    def dates(self, name: str) -> bool:
-        """:func:`dates` of column ``name``."""
-        codes, distinct = self.distinct(name)
-        return dates_among(distinct, np.bincount(codes, minlength=len(distinct)))
-
-    def column(self, name: str) -> list[str]:
-        """Column ``name``'s values (a copy: the caller may change it); a DataError naming the
-        columns there are for a name the table lacks."""
-        return list(self.values(name))
-
-    def values(self, name: str) -> list[str]:
-        """Column ``name``'s values as the table holds them, for reading only."""
-        i = self.index.get(name)
-        if i is None:
-            shown = ", ".join(map(repr, self.header[:20]))
-            more = f" and {len(self.header) - 20} more" if len(self.header) > 20 else ""
-            raise DataError(f"no column {name!r}; the columns are {shown}{more}",
-                            file=self.path)
-        return self.columns[i]
-
-    def taking(self, keep: list[int], notes: list[str] | None = None) -> Table:
-        """The table of rows ``keep`` only (positions, in order), with ``notes``."""
-        pick = operator.itemgetter(*keep) if len(keep) > 1 else None
-        columns = [list(pick(column)) if pick else [column[i] for i in keep]
-                   for column in self.columns]
-        return Table(self.path, self.header, lines=[self.lines[i] for i in keep],
-                     notes=self.notes if notes is None else notes, written=self.written,
-                     columns=columns)
-
-    def noted(self, notes: list[str]) -> Table:
-        """The same table (its values shared, and the numbers read of them) with ``notes``."""
-        kept = Table(self.path, self.header, lines=self.lines, notes=notes,
-                     written=self.written, columns=self.columns)
-        kept.factors.update(self.factors)
-        kept.parsed.update(self.parsed)
-        return kept
 
 
 def within_budget(path: Path, what: str) -> int:
@@ -187,7 +77,7 @@ def read_table(path: Path) -> Table:
 
     try:
         return table_of(path, rows(), notes, delimiter=delimiter,
-                        maybe_written=_maybe_written(text, delimiter), parentheses="(" in text,
+                        maybe_written=may_hold_written(text, delimiter), parentheses="(" in text,
                         points=delimiter != "," and bool(THREE_AFTER_POINT.search(text)))
     except csv.Error as err:
         if began[0] < reader.line_num:  # a quote left open runs the row on over the next lines
@@ -288,7 +178,7 @@ def table_of(path: Path, lines: Iterable[tuple[list[str], int]], notes: list[str
         raise DataError("the file has a header but no data rows", file=path)
     top = [column[0] for column in columns]
     if len(numbers) > 1 and _title_above(first, top) and any(
-            _is_number(value) for column in columns for value in column[1:]):
+            is_number(value) for column in columns for value in column[1:]):
         raise _title(path, first, first_line, top, numbers[0])  # names above numbers
     if len(numbers) > 1 and _names_below(first, columns):
         raise _two_line_header(path, first, first_line, top, numbers[0])
@@ -398,7 +288,7 @@ def _title_above(first: list[str], row: list[str]) -> bool:
     """
     names = [cell.strip() for cell in row if cell.strip()]
     return sum(bool(cell.strip()) for cell in first) == 1 and len(row) >= len(first) and \
-        len(names) >= 2 and not any(_is_number(name) for name in names)
+        len(names) >= 2 and not any(is_number(name) for name in names)
 
 
 def _comments_above(first: list[str], chunk: list[list[str]], numbers: list[int]) -> bool:
@@ -443,7 +333,7 @@ def _names_below(first: list[str], columns: list[list[str]]) -> bool:
     top = [column[0].strip() for column in columns]
     named = [column for name, value, column in zip(first, top, columns)
              if not name.strip() and value and not is_missing(value)]
-    if not named or any(_is_number(value) for value in top):
+    if not named or any(is_number(value) for value in top):
         return False  # no blank name over a word; a row of data
     return any(_numbers_below(column[1:101]) for column in named)
 
@@ -451,7 +341,7 @@ def _names_below(first: list[str], columns: list[list[str]]) -> bool:
 def _numbers_below(values: list[str]) -> bool:
     """Nine in ten of the ``values`` present are numbers."""
     present = [value for value in values if not is_missing(value)]
-    return bool(present) and sum(map(_is_number, present)) >= 0.9 * len(present)
+    return bool(present) and sum(map(is_number, present)) >= 0.9 * len(present)
 
 
 def _two_line_header(path: Path, first: list[str], first_line: int, top: list[str],
@@ -552,283 +442,6 @@ def decode_text(path: Path, raw: bytes) -> tuple[str, list[str]]:
                   f"look wrong, save the file as CSV UTF-8"]
 
 
-GROUPS = (".", ",", " ", "\u00a0", "\u202f", "'")  # thousands separators, as written
-_GROUP_NAMES = {" ": "a space", "\u00a0": "a space", "\u202f": "a space", "'": "an apostrophe"}
-
-
-def _number_pattern(decimal: str, group: str | None) -> re.Pattern:
-    d = re.escape(decimal)
-    whole = rf"[1-9]\d{{0,2}}(?:{re.escape(group)}\d{{3}})+|\d+" if group else r"\d+"
-    return re.compile(rf"[+-]?(?:{whole})(?:{d}\d+)?|[+-]?{d}\d+")
-
-
-def _number_form(values: list[str], commas: bool,
-                 counts: list[int] | None = None) -> dict | None:
-    """How a column's numbers are written where Python's ``float`` cannot read them: a decimal
-    comma (``3,14``, where the values are separated by ``;`` or tabs) and thousands separators
-    (``77,600``, ``1.234,5``, ``1 234,5``, ``1'234.5``), and a currency or percent sign
-    (``$1,250.50``, ``12 %``), one way for the whole column; None for a column that reads as it
-    is, or where fewer than 9 in 10 values are numbers so written (a column of words; a stray
-    word among such numbers is left for the loader to name). ``counts``: how many times each
-    of the (distinct) ``values`` comes in the column, where not once.
-
-    >>> _number_form(["$1,250.50", "$12"], commas=False), _number_form(["12 %", "5%"], False)
-    ({'thousands': ',', 'unit': '$'}, {'unit': '%'})
-    >>> _number_form(["77,600", "1,250,000", "12"], commas=False)
-    {'thousands': ','}
-    >>> _number_form(["3,14", "-0,5", "2"], commas=True)
-    {'decimal': ','}
-    >>> _number_form(["1.234,5", "12,25"], commas=True)
-    {'decimal': ',', 'thousands': '.'}
-    >>> _number_form(["1.5", "2.25"], commas=True) is None  # floats as they are
-    True
-    >>> _number_form(["3,14", "a"], commas=True) is None
-    True
-    >>> _number_form(["0,125"], commas=False) is None  # no thousands start with 0
-    True
-    """
-    if not values:
-        return None
-    counts = counts or [1] * len(values)
-    most = NUMBERS_SHARE * sum(counts)
-    text = "\n".join(values)  # a sign the whole column holds too few of is looked for no more
-    unit = next((u for u in UNITS if u in text and
-                 sum(n for v, n in zip(values, counts) if u in v) >= most), None)
-    values = [_bare(v, unit) for v in values]
-    if all(_is_number(v) for v in values):
-        return {"unit": unit} if unit else None
-    for decimal in ((",", ".") if commas else (".",)):
-        for group in (None, *GROUPS):
-            if group == decimal:
-                continue
-            pattern = _number_pattern(decimal, group)
-            matched = _matching(pattern, values, counts, most)
-            if matched is None:
-                continue
-            form = {"decimal": decimal} if any(decimal in v for v in matched) and \
-                decimal != "." else {}
-            if group and any(group in v for v in matched):
-                form["thousands"] = group
-            if unit:
-                form["unit"] = unit
-            if form:
-                return form
-    return None
-
-
-def _matching(pattern: re.Pattern, values: list[str], counts: list[int],
-              most: float) -> list[str] | None:
-    """The ``values`` that ``pattern`` matches whole, where they come (``counts`` times each)
-    at least ``most`` times; else None, told as soon as too many do not (a form a column is
-    not written in fails on its first values).
-
-    >>> _matching(re.compile(r"\\d+"), ["1", "a", "2"], [5, 1, 4], 9)
-    ['1', '2']
-    >>> _matching(re.compile(r"\\d+"), ["a", "1"], [2, 9], 10) is None
-    True
-    """
-    allowed = sum(counts) - most  # how many may be written otherwise
-    matched = []
-    for value, n in zip(values, counts):
-        if pattern.fullmatch(value):
-            matched.append(value)
-        else:
-            allowed -= n
-            if allowed < 0:
-                return None
-    return matched
-
-
-UNITS = "$€£¥%"  # a currency or percent sign every number of a column carries
-
-
-def _bare(value: str, unit: str | None) -> str:
-    """``value`` without ``unit`` (``$1,250.50`` → ``1,250.50``, ``12 %`` → ``12``)."""
-    return value.replace(unit, "", 1).strip() if unit and unit in value else value
-
-
-NUMBERS_SHARE = 0.9  # as tabular.NUMERIC_SHARE: a column this numeric holds numbers
-
-
-def as_written(value: str, form: dict) -> str:
-    """``value`` of a column written in ``form`` (see :func:`_number_form`) as Python writes
-    the number; a percentage as the fraction it means, which is what a workbook stores for a
-    cell that shows ``5%`` (so that one sheet saved as CSV and as .xlsx gives the same
-    numbers).
-
-    >>> as_written(" 1.234,5 ", {"decimal": ",", "thousands": "."})
-    '1234.5'
-    >>> as_written("12,5 %", {"decimal": ",", "unit": "%"}), as_written("$3", {"unit": "$"})
-    ('0.125', '3')
-    """
-    value = value.strip()
-    percent = form.get("unit") == "%" and "%" in value
-    value = _bare(value, form.get("unit"))
-    if form.get("thousands"):
-        value = value.replace(form["thousands"], "")
-    value = value.replace(form.get("decimal", "."), ".")
-    return hundredth(value) if percent else value
-
-
-def _is_zero(number: str) -> bool:
-    """Whether ``number`` (as Python writes it) is zero.
-
-    >>> _is_zero("-0.00"), _is_zero("0.05")
-    (True, False)
-    """
-    try:
-        return float(number) == 0
-    except ValueError:
-        return False
-
-
-def hundredth(number: str) -> str:
-    """``number`` (as Python writes it) divided by 100, digit for digit: a percentage's
-    fraction, as exact as the text (``5`` → ``0.05``, never ``0.05000000000000001``); a text
-    that is no number is returned as it is, for the loader to name.
-
-    >>> hundredth("5"), hundredth("-12.5"), hundredth("100"), hundredth("n/a")
-    ('0.05', '-0.125', '1', 'n/a')
-    """
-    try:
-        shifted = format(Decimal(number).scaleb(-2), "f")
-    except (InvalidOperation, ValueError):
-        return number
-    return shifted.rstrip("0").rstrip(".") if "." in shifted else shifted
-
-
-def _maybe_written(text: str, delimiter: str = "") -> bool:
-    """Whether ``text`` may hold a number :func:`_number_form` rewrites (a comma in a value, an
-    apostrophe, a space between digits, a second point): a quick look that spares a file of
-    plain numbers the look at every value. In the text of a comma-separated file (its
-    ``delimiter``) a comma is in a value only within quotes."""
-    marks = "'\u00a0\u202f" + UNITS + ('"' if delimiter == "," else ",")
-    return any(mark in text for mark in marks) or (" " in text and bool(_SPACED.search(text))) \
-        or bool(_DOTTED.search(text))
-
-
-_SPACED, _DOTTED = re.compile(r"\d \d"), re.compile(r"\.\d{3}\.")
-
-
-def numbers_as_written(header: list[str], columns: list[list[str]],
-                       commas: bool) -> tuple[dict, dict]:
-    """Columns of numbers written with a decimal comma or thousands separators rewritten in
-    place as ``float`` reads them; ``{column: form}`` of those rewritten, and ``{column:
-    (a value as written, as read)}``. Other columns are left as they are (a word among the
-    numbers is then said by the loader, naming its line).
-
-    >>> columns = [["3,5", "-0,25"], ["a,b", "c"], ["1", "2,0"]]
-    >>> numbers_as_written(["x", "name", "y"], columns, commas=True)[0]
-    {'x': {'decimal': ','}, 'y': {'decimal': ','}}
-    >>> columns
-    [['3.5', '-0.25'], ['a,b', 'c'], ['1', '2.0']]
-    >>> columns = [["1.200,50 €", "12 €"], ["77,600", "1,250"]]  # quoted, between commas
-    >>> numbers_as_written(["price", "n"], columns, commas=False)[0]
-    {'price': {'decimal': ',', 'thousands': '.', 'unit': '€'}, 'n': {'thousands': ','}}
-    >>> columns
-    [['1200.50', '12'], ['77600', '1250']]
-    """
-    written, examples = {}, {}
-    for name, column in zip(header, columns):
-        if not _maybe_written("\n".join(column)):
-            continue  # no comma, apostrophe, space or second point: nothing to rewrite
-        counts = Counter(map(str.strip, column))  # each distinct value looked at once
-        for value in [value for value in counts if is_missing(value) or value in DASHES]:
-            del counts[value]  # no number there
-        values = list(counts)
-        form = _number_form(values, commas or any(map(_DECIMAL_COMMA.search, values)),
-                            list(counts.values()))
-        if form is None:
-            continue
-        written[name] = form
-        pattern = _number_pattern(form.get("decimal", "."), form.get("thousands"))
-        plain = set(form) == {"unit"}  # $12.5: the sign is all there is to take off
-        read = {}  # each distinct value rewritten once, in the order the column shows them
-        for value in dict.fromkeys(column):
-            bare = _bare(value.strip(), form.get("unit"))
-            if pattern.fullmatch(bare) or (plain and _is_number(bare)):
-                read[value] = as_written(value, form)
-                # the example a note shows: the first value rewritten, past zeros (0% as 0
-                # says nothing of how 5% reads)
-                if value.strip() != read[value] and (
-                        name not in examples or _is_zero(examples[name][1])):
-                    examples[name] = (value.strip(), read[value])
-        column[:] = map(read.get, column, column)
-    return written, examples
-
-
-_PARENTHESES = re.compile(r"([$€£¥]?)\s*\(\s*([^()\s][^()]*?)\s*\)\s*([$€£¥%]?)")
-
-
-def negatives_in_parentheses(header: list[str], columns: list[list[str]],
-                             commas: bool) -> list[str]:
-    """Amounts in parentheses (``(1,200.50)``), as accounting writes a negative, rewritten in
-    place with a minus (``-1,200.50``) in a column that is otherwise numbers, and a note for
-    each such column; a column of words keeps its parentheses.
-
-    >>> columns = [["(1,200.50)", "30.25"], ["(a)", "b"]]
-    >>> negatives_in_parentheses(["net", "tag"], columns, commas=False)
-    ['net: amounts in parentheses read as negative numbers, as accounting writes them ((1,200.50) as -1,200.50; 1 cell)']
-    >>> columns
-    [['-1,200.50', '30.25'], ['(a)', 'b']]
-    """
-    notes = []
-    for name, column in zip(header, columns):
-        if "(" not in "\n".join(column):
-            continue
-        found = {i: _PARENTHESES.fullmatch(value.strip()) for i, value in enumerate(column)}
-        found = {i: match for i, match in found.items() if match}
-        if not found:
-            continue
-        values = [f"-{m[1]}{m[2]}{m[3]}" if (m := found.get(i)) else value.strip()
-                  for i, value in enumerate(column)]
-        present = [v for v in values if not is_missing(v) and v not in DASHES]
-        if not (all(map(_is_number, present)) or _number_form(
-                present, commas or any(map(_DECIMAL_COMMA.search, present))) is not None):
-            continue  # a column of words: '(a)' stays as it is
-        first = next(iter(found))
-        notes.append(f"{name}: amounts in parentheses read as negative numbers, as accounting "
-                     f"writes them ({column[first].strip()} as {values[first]}; "
-                     f"{len(found)} cell{'' if len(found) == 1 else 's'})")
-        for i in found:
-            column[i] = values[i]
-    return notes
-
-
-# a comma that can only be a decimal one (3,5; 3,14159; 1.234,56), quoted in a file separated by
-# commas as a spreadsheet in a European language exports one ("1.200,50 €"); 77,600 may be
-# thousands, and stays so where the column shows no such comma
-_DECIMAL_COMMA = re.compile(r"\d,\d{1,2}(?!\d)|\d,\d{4,}|\d\.\d{3},\d")
-
-
-def written_notes(written: dict[str, dict], examples: dict[str, tuple[str, str]]) -> list[str]:
-    """One note per way of writing numbers, with a value of the file as it was read.
-
-    >>> written_notes({"a": {"decimal": ","}, "b": {"decimal": ","}}, {"a": ("3,14", "3.14")})
-    ['a, b: numbers written with a decimal comma, read as numbers (3,14 as 3.14)']
-    """
-    by_form: dict[tuple, list[str]] = {}
-    for name, form in written.items():
-        by_form.setdefault((form.get("decimal", "."), form.get("thousands"), form.get("unit")),
-                           []).append(name)
-    notes = []
-    for (decimal, group, unit), names in by_form.items():
-        ways = []
-        if unit:
-            ways.append(f"a {unit!r} sign")
-        if group:
-            ways.append(f"{_GROUP_NAMES.get(group, repr(group))} between thousands")
-        if decimal != ".":
-            ways.append("a decimal comma")
-        before, after = next(examples[name] for name in names if name in examples)
-        shown = ", ".join(repr(n) if "," in n else n for n in names[:6]) + \
-            (" …" if len(names) > 6 else "")
-        read_as = "read as the fractions they mean, as a workbook stores a percentage" \
-            if unit == "%" else "read as numbers"
-        notes.append(f"{shown}: numbers written with {' and '.join(ways)}, {read_as} "
-                     f"({before} as {after})")
-    return notes
-
 
 def _looks_like_data(first: list[str], columns: list[list[str]], commas: bool = False) -> bool:
     """The header line holds a number, and each of its values is a number or a value of its
@@ -845,7 +458,7 @@ def _looks_like_data(first: list[str], columns: list[list[str]], commas: bool = 
     False
     """
     cells = [cell.strip() for cell in first]
-    numeric = [_is_number(cell) or _number_form([cell], commas) is not None for cell in cells]
+    numeric = [is_number(cell) or number_form([cell], commas) is not None for cell in cells]
     if not any(numeric):
         return _texts_and_labels(cells, columns)
     if all(numeric) and all(cell.isdigit() for cell in cells) and \
@@ -887,13 +500,6 @@ def _mean_words(values: list[str]) -> float:
     return sum(len(value.split()) for value in values) / len(values) if values else 0.0
 
 
-def _is_number(value: str) -> bool:
-    if is_missing(value):
-        return False
-    try:
-        return math.isfinite(float(value))
-    except ValueError:
-        return False
 
 
 def _delimiter(path: Path, text: str) -> str:
@@ -999,7 +605,7 @@ def _header(path: Path, row: list[str], line: int) -> list[str]:
     names = [cell.strip() or f"column {i + 1}" for i, cell in enumerate(row)]
     seen = set()
     for name in names:
-        if name in seen and _is_number(name):  # a file without a header: its first row
+        if name in seen and is_number(name):  # a file without a header: its first row
             raise _no_header(path, row, line)
         if name in seen:
             raise DataError(f"column {name!r} appears twice in the header (columns "
@@ -1020,134 +626,3 @@ def _no_header(path: Path, first: list[str], line: int) -> DataError:
     return DataError(f"looks like data, not column names ({shown}"
                      f"{', …' if len(first) > 4 else ''}): add a header row that names the "
                      f"columns", file=path, line=line)
-
-
-_TIME = r"( ?[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?( ?[AaPp][Mm])?)?( ?(Z|[+-]\d{2}:?\d{2}))?"
-DATE = re.compile(rf"^\d{{4}}(?P<a>[-/.])\d{{1,2}}(?P=a)\d{{1,2}}{_TIME}$"  # 2024-03-01
-                  rf"|^\d{{1,2}}(?P<b>[./-])\d{{1,2}}(?P=b)\d{{2,4}},?{_TIME}$")  # 3/1/24 2:05 PM
-
-
-def dates(values: list[str]) -> bool:
-    """Whether 9 in 10 of the values present are dates (or dates and times): a column that is
-    neither free text nor categories that carry over to new rows."""
-    counts = Counter(map(str.strip, values))  # each distinct value looked at once
-    return dates_among(list(counts), list(counts.values()))
-
-
-def dates_among(distinct, counts) -> bool:
-    """:func:`dates` of a column whose distinct values (stripped) are ``distinct``, each
-    ``counts`` times."""
-    most = 0.1 * sum(counts)  # more values present than this not dates: no column of dates
-    total = others = 0
-    for value, n in zip(distinct, counts):
-        if is_missing(value):
-            continue
-        total += n
-        if not DATE.match(value):
-            others += n
-            if others > most:  # a column of words or numbers tells early
-                return False
-    return total > 0 and total - others >= 0.9 * total
-
-
-def is_missing(value: str) -> bool:
-    return value.strip().lower() in MISSING
-
-
-def parse_numbers(values: list[str], dashes: bool = False) -> tuple[np.ndarray, list[int]]:
-    """Floats of ``values`` (NaN where missing) and the positions of values that are not numbers.
-    With ``dashes``, a dash (``-``, ``–``) is missing too, as in a column of numbers.
-
-    The values are read as Python's ``float`` reads them. pandas' parser, in C, reads the plain
-    numbers of a column at once; only the cells it leaves unread (missing ones, words, forms
-    only ``float`` takes such as ``1_000``) are looked at one by one, and a cell without a
-    digit is no number without a ``float`` tried on it (a column of 300,000 words raised
-    300,000 exceptions).
-
-    >>> parse_numbers(["1", " 2.5", "", "abc", "inf"])
-    (array([1. , 2.5, nan, nan, nan]), [3, 4])
-    >>> parse_numbers(["1", " - "], dashes=True)
-    (array([ 1., nan]), [])
-    >>> parse_numbers(["1_000", "١٢", "NaN", "0x10"])
-    (array([1000.,   12.,   nan,   nan]), [3])
-    """
-    codes, distinct = factorize(values)  # each value read once
-    numbers, bad = numbers_of(codes, distinct, read_numbers(distinct), dashes)
-    return numbers, bad.tolist()
-
-
-def read_numbers(distinct: np.ndarray) -> np.ndarray:
-    """The number of each of the ``distinct`` values: NaN where missing, -inf where it is not a
-    number (a dash among them). pandas' parser, in C, reads the plain numbers at once; the
-    values it leaves unread are looked at one by one."""
-    import pandas as pd  # its C parser; imported here, where a table is read
-
-    read = pd.to_numeric(pd.Series(distinct, dtype=object), errors="coerce")
-    read = read.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
-    unread = np.flatnonzero(~np.isfinite(read))  # missing, words, inf, 1_000: one by one
-    read[unread] = [np.nan if value.strip().lower() in MISSING else  # is_missing, inline
-                    -np.inf if not _DIGIT.search(value) else _number_or_not(value, False)
-                    for value in distinct[unread].tolist()]
-    return read
-
-
-def numbers_of(codes: np.ndarray, distinct: np.ndarray, read: np.ndarray,
-               dashes: bool) -> tuple[np.ndarray, np.ndarray]:
-    """The numbers of a column (NaN where missing) and the positions of its values that are
-    not numbers, from its :func:`factorize` and its :func:`read_numbers`; with ``dashes``, a
-    dash is missing too."""
-    if dashes:
-        read = read.copy()
-        for k in np.flatnonzero(np.isneginf(read)).tolist():
-            if distinct[k].strip() in DASHES:
-                read[k] = np.nan
-    numbers = read[codes]  # NaN: missing, or not a number (then -inf below)
-    bad = np.flatnonzero(np.isneginf(numbers))
-    numbers[bad] = np.nan
-    return numbers, bad
-
-
-def factorize(values: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """``(codes, distinct)``: each value's position among the distinct values, in the order
-    they first come, by pandas' hashing in C (a column of 300,000 cells repeats its values).
-
-    >>> codes, distinct = factorize(["b", "a", "b"])
-    >>> codes.tolist(), distinct.tolist()
-    ([0, 1, 0], ['b', 'a'])
-    """
-    import pandas as pd
-
-    return pd.factorize(np.asarray(values, dtype=object))
-
-
-def missing_mask(values: list[str], dashes: bool = False) -> np.ndarray:
-    """Which of ``values`` are missing (:func:`is_missing`; with ``dashes``, a dash too, as in
-    a column of numbers), each distinct value looked at once.
-
-    >>> missing_mask(["a", " ", "NA", "a", "-"]).tolist()
-    [False, True, True, False, False]
-    """
-    import pandas as pd
-
-    if not len(values):
-        return np.zeros(0, dtype=bool)
-    codes, distinct = pd.factorize(np.asarray(values, dtype=object))
-    return np.array([is_missing(value) or (dashes and value.strip() in DASHES)
-                     for value in distinct], dtype=bool)[codes]
-
-
-def _number_or_not(value: str, dashes: bool) -> float:
-    """One cell as :func:`parse_numbers` reads it: its finite number, NaN where missing, and
-    -inf where it is not a number."""
-    if is_missing(value) or (dashes and value.strip() in DASHES):
-        return np.nan
-    if not _DIGIT.search(value):
-        return -np.inf
-    try:
-        number = float(value)
-    except ValueError:
-        return -np.inf
-    return number if math.isfinite(number) else -np.inf
-
-
-_DIGIT = re.compile(r"\d")  # what any finite number float reads holds

@@ -2,7 +2,7 @@
 ``pima-indians-diabetes.data``) or by runs of spaces or tabs (``housing.data``,
 ``auto-mpg.data``, whose car names are quoted), usually without a header row.
 
-Read into the same :class:`~.csvfile.Table` as a CSV, so the label is chosen as for one (the
+Read into the same :class:`~.table.Table` as a CSV, so the label is chosen as for one (the
 last column unless ``target`` names another). A file without a header gets its columns named
 ``column 1``, ``column 2``, … and says so in its notes.
 """
@@ -14,9 +14,10 @@ import io
 import re
 from pathlib import Path
 
-from .csvfile import (HEADER_BYTES, MAX_CSV_CELLS, MAX_CSV_COLUMNS, Table,
-                      _is_number, _trailing_empty, decode_text, within_budget)
+from .csvfile import (HEADER_BYTES, MAX_CSV_CELLS, MAX_CSV_COLUMNS, _trailing_empty,
+                      decode_text, within_budget)
 from .errors import DataError, budget
+from .table import Table, is_number
 
 DATA_SUFFIXES = (".data", ".dat")
 WORD = re.compile(r'"([^"]*)"|(\S+)')  # a value between runs of spaces; "chevrolet malibu"
@@ -116,7 +117,7 @@ def _is_header(rows: list[list[str]]) -> bool:
     False
     """
     first = [cell.strip() for cell in rows[0]]
-    if any(_is_number(cell) for cell in first):
+    if any(is_number(cell) for cell in first):
         return False
     return not all(any(row[i].strip() == cell for row in rows[1:])
                    for i, cell in enumerate(first))

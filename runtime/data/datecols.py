@@ -26,7 +26,7 @@ import numpy as np
 from layerloom.graph.export.predict_script import (DATE_FORM, DATE_ORDERS, date_features,
                                                   date_names, date_words, read_date)
 
-from .csvfile import Table, is_missing
+from .table import Table, is_missing
 from .errors import DataError
 
 # the Data page's words for each order, with what 05/03/2024 then is

@@ -8,7 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .csvfile import Table, read_table
+from .csvfile import read_table
+from .table import Table
 from .dataset import Dataset
 from .errors import DataError
 from . import broken

@@ -17,7 +17,8 @@ import numpy as np
 from layerloom.graph.export.predict_script import (date_features, date_names, date_problem,
                                                   read_date)
 
-from .csvfile import DASHES, MISSING, as_written, is_missing
+from .table import DASHES, MISSING, is_missing
+from .written import as_written
 from .errors import DataError
 from .text import WORD
 

@@ -20,7 +20,7 @@ from layerloom.graph.export.predict_script import date_names
 from . import codes as coded
 from . import target as targets
 from .build import assemble
-from .csvfile import DASHES, ERRORS, Table, is_missing
+from .table import DASHES, ERRORS, Table, is_missing
 from .dataset import Dataset
 from .datecols import date_column, date_note
 from .errors import DataError

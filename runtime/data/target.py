@@ -17,7 +17,8 @@ import numpy as np
 
 from . import codes
 from .codes import leading_zero
-from .csvfile import NUMBERS_SHARE, Table
+from .table import Table
+from .written import NUMBERS_SHARE
 from .errors import DataError
 
 TASKS = ("auto", "classification", "regression")

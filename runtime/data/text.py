@@ -21,7 +21,7 @@ from layerloom.graph.export.predict_script import WORD as WORD_PATTERN
 
 from . import target as targets
 from .build import assemble
-from .csvfile import Table, is_missing
+from .table import Table, is_missing
 from .dataset import Dataset
 from .errors import DataError
 from .split import SplitSpec, split_indices

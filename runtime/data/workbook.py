@@ -27,9 +27,9 @@ from pathlib import Path
 # a cell's text as the bundle's predict.py writes it, which must read a new workbook alike
 from layerloom.graph.export.predict_script import cell_text
 
-from .csvfile import (MAX_CSV_CELLS, MAX_CSV_COLUMNS, Table, _header, table_of,
-                      within_budget)
+from .csvfile import MAX_CSV_CELLS, MAX_CSV_COLUMNS, _header, table_of, within_budget
 from .errors import DataError, budget, over_budget
+from .table import Table
 
 UNPACKED = 8  # a sheet's XML holds ~8 times the bytes of its CSV: the cap on the unpacked parts
 MERGE_CELL = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}mergeCell"

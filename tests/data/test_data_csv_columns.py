@@ -1,4 +1,4 @@
-"""A table is read into columns (csvfile.Table.columns), as the loaders read it: each column's
+"""A table is read into columns (table.Table.columns), as the loaders read it: each column's
 distinct values, numbers, gaps and dates are found once, from its distinct values, and agree
 with what the functions of one value (is_missing, parse_numbers, dates) say of every cell. A
 table held as rows of strings took 36-51 s to load a 50 MB CSV on a loaded 2-core machine
@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from layerloom.runtime import load_dataset
-from layerloom.runtime.data.csvfile import (Table, dates, is_missing, parse_numbers,
-                                            read_table)
+from layerloom.runtime.data.csvfile import read_table
+from layerloom.runtime.data.table import Table, dates, is_missing, parse_numbers
 
 
 def test_a_csv_is_read_into_columns_with_the_line_of_each_row(tmp_path):

@@ -79,9 +79,9 @@ def test_each_way_says_what_it_converted(tmp_path):
     ("1,250%", {"thousands": ",", "unit": "%"}, 12.5), ("$12", {"unit": "$"}, 12.0)])
 def test_predict_and_the_project_read_a_new_files_percentage_as_training_did(cell, form,
                                                                            number):
-    from layerloom.runtime.data import csvfile
+    from layerloom.runtime.data import written
 
-    assert float(csvfile.as_written(cell, form)) == number
+    assert float(written.as_written(cell, form)) == number
     assert float(predict_script.as_written(cell, form)) == number
     assert float(template()._as_written(cell, form)) == number
     assert number in predict_script.readings(cell).values()

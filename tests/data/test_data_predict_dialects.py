@@ -108,12 +108,12 @@ def test_predict_and_the_project_read_a_written_number_as_training_did(value, fo
     from pathlib import Path
 
     import layerloom.runtime.export_project as project
-    from layerloom.runtime.data import csvfile
+    from layerloom.runtime.data import written
 
     spec = importlib.util.spec_from_file_location(
         "_project_data", Path(project.__file__).parent / "template" / "data.py")
     template = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(template)
-    assert float(csvfile.as_written(value, form)) == number
+    assert float(written.as_written(value, form)) == number
     assert float(predict_script.as_written(value, form)) == number
     assert float(template._as_written(value.strip(), form)) == number
