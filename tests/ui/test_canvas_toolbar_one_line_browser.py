@@ -6,7 +6,8 @@ At 1024 px the block count ('14 blocks · 1 selected') went onto a second line u
 buttons: below a 780 px frame the toolbar wrapped; above it the count shrank, its text running
 past its box. The toolbar now gives up the hint, then the selection in the count (the
 inspector's title says it; the count's tooltip has it) before it wraps, which it does only where
-its buttons alone do not fit (the palette open in a 1024 px window) (src/toolbar.js).
+its buttons alone do not fit (src/toolbar.js); the palette, open or closed, leaves its width
+alone (it spans the component above the palette).
 """
 
 from __future__ import annotations

@@ -1529,9 +1529,9 @@ export default function Canvas({ args, disabled, stTheme }) {
   return (
     <StoreContext.Provider value={store}>
       <div className={dark ? "ll-root ll-dark" : "ll-root ll-light"} style={{ height }}>
-        {paletteOpen && <Palette catalog={catalogList} onAdd={addBlock} disabled={disabled} />}
+        {toolbar}
         <div className="ll-main">
-          {toolbar}
+          {paletteOpen && <Palette catalog={catalogList} onAdd={addBlock} disabled={disabled} />}
           <div
             className="ll-flow"
             ref={wrapper}

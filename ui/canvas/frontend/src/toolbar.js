@@ -1,7 +1,7 @@
 // How the canvas toolbar keeps to one line: it is measured after each render, and while its
 // content runs past its width it gives up, a step at a time, what it can spare: the hint, then
 // the selection in the block count (the inspector's title says it: "2 blocks selected"). Only
-// where its buttons alone do not fit (the palette open in a narrow window) does it wrap.
+// where its buttons alone do not fit (a component narrower than about 560 px) does it wrap.
 import { useLayoutEffect, useState } from "react";
 
 import { FIT_STEPS, nextFit } from "./toolbarFit.js";
