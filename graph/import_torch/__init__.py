@@ -15,7 +15,6 @@ from __future__ import annotations
 import copy
 import importlib
 import re
-import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -41,6 +40,7 @@ from .qkv_first import split_qkv
 from .rearrangements import expand_rearrangements
 from .trace import BATCH, propagate, sample_inputs, trace
 from .user_files import load_file, model_classes
+from .user_imports import user_imports
 from .weights import WeightMap
 from .affine import fuse_affines
 from .written_out import fuse_scale_shifts, write_out
@@ -126,25 +126,25 @@ def load_callable(spec: str, search: Sequence[str | Path] = (".",)) -> Callable:
     """``package.module:Name`` or ``path/to/file.py:Name`` → the object it names; a file alone
     (``file.py``) names its one ``nn.Module`` class.
 
-    The module is the user's own code, imported by name from ``sys.path`` and ``search``
-    (the current folder first); a file is loaded from its path (:mod:`.user_files`), so a
-    ``types.py`` is that file, not Python's ``types``. Nothing is unpickled.
+    The module is the user's own code, imported by name from ``search`` (the current folder)
+    and ``sys.path``; a file is loaded from its path (:mod:`.user_files`), so a ``types.py`` is
+    that file, not Python's ``types``. The modules of those folders are made under a private
+    name and ``sys.path`` is left as it was (:mod:`.user_imports`): a user's ``copy.py`` never
+    shadows Python's, nor one user's ``layers.py`` another's. Nothing is unpickled.
     """
     module_name, sep, attr = spec.partition(":")
     file = module_name.endswith(".py")
     if not module_name or (sep or not file) and not attr:
         raise GraphError(f"expected MODULE:CALLABLE or FILE.py[:CALLABLE] (e.g. "
                          f"mymodels:TinyNet or mymodels.py), got {spec!r}")
-    for folder in reversed([str(Path(s).resolve()) for s in search]):
-        if folder not in sys.path:
-            sys.path.insert(0, folder)
-    if file:
+    folders = [Path(s) for s in search]
+    if file:  # the file's own imports of its neighbours, then of the search folders'
         path = Path(module_name).resolve()
-        if str(path.parent) not in sys.path:  # the file's own imports of its neighbours
-            sys.path.insert(0, str(path.parent))
-        return _named_in(load_file(path), path.name, attr)
+        with user_imports([path.parent, *folders]) as package:
+            return _named_in(load_file(path, package), path.name, attr)
     try:
-        module = importlib.import_module(module_name)
+        with user_imports(folders):
+            module = importlib.import_module(module_name)
     except ImportError as exc:
         raise GraphError(f"cannot import module {module_name!r}: "
                          f"{_import_failure(exc, module_name, attr)}") from None

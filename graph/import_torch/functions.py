@@ -28,6 +28,7 @@ from .rearrangements import WRITTEN
 from .affine import affine, size_read, transposes
 from .trace import FREE_SIZES
 from .written_out import scale_shift
+from .user_imports import public_name
 
 
 @dataclass
@@ -122,7 +123,7 @@ def _plain(node: fx.Node) -> str:
     if module == "torch" or module.startswith(("torch.", "torch._")) \
             or getattr(torch, name, None) is target:
         return f"torch.{name}"
-    return f"{module}.{name}" if module else name
+    return f"{public_name(module)}.{name}" if module else name
 
 
 def args(node: fx.Node, names: tuple[str, ...], defaults: dict | None = None) -> dict:

@@ -3,7 +3,9 @@
 ``import-torch types.py:Net`` means that file. Imported by name, a file called like a module
 Python has already loaded (``types``, ``copy``, ``random``) would be that module instead (``module
 'types' has no 'Net'``), so a file is loaded from its path under a private module name, which
-shadows nothing. Nothing is unpickled: the file is the user's own code, run as an import runs it.
+shadows nothing (in the private package of :func:`.user_imports.user_imports`, which serves the
+file's imports of its neighbours). Nothing is unpickled: the file is the user's own code, run as
+an import runs it.
 """
 
 from __future__ import annotations
@@ -16,15 +18,15 @@ from pathlib import Path
 from torch import nn
 
 from ..errors import GraphError
+from .user_imports import PACKAGE, public_name
 
-_PREFIX = "_layerloom_file_"  # the private module names of loaded files
 
-
-def load_file(path: Path):
-    """The module of the Python file at ``path``, run once more on each call."""
+def load_file(path: Path, package: str):
+    """The module of the Python file at ``path``, run once more on each call, made in the
+    private ``package`` (that of :func:`.user_imports.user_imports`)."""
     if not path.is_file():
         raise GraphError(f"no Python file {path.name} in {path.parent}")
-    name = _PREFIX + re.sub(r"\W", "_", path.stem)
+    name = f"{package}._file_" + re.sub(r"\W", "_", path.stem)
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module  # dataclasses, typing and inspect look a class's module up here
@@ -50,9 +52,12 @@ def model_classes(module) -> list[str]:
 
 
 def described(cls: type) -> str:
-    """``types.py:Net`` for a class of a loaded file, else ``package.module.Net``."""
-    if cls.__module__.startswith(_PREFIX):
-        file = getattr(sys.modules.get(cls.__module__), "__file__", None)
+    """``types.py:Net`` for a class of a loaded file, else ``package.module.Net`` (the name the
+    user imported it by, not its private one)."""
+    module = sys.modules.get(cls.__module__)
+    spec = getattr(module, "__spec__", None)
+    if cls.__module__.startswith(PACKAGE) and spec is not None and spec.name == cls.__module__:
+        file = getattr(module, "__file__", None)  # loaded from its path: no other name
         if file:
             return f"{Path(file).name}:{cls.__qualname__}"
-    return f"{cls.__module__}.{cls.__qualname__}"
+    return f"{public_name(cls.__module__)}.{cls.__qualname__}"
