@@ -231,16 +231,17 @@ def field(spec: Field, value: Any, *, key: str, apply: Callable[[Any], None],
 FITS = 24
 
 
-def spelled_out(text: str) -> None:
+def spelled_out(text: str, fits: int = FITS) -> None:
     """``text``, the value a box shows, written out in full under it where it is longer than
-    the box shows (:data:`FITS`): a box of one line, so that Enter still applies an edit.
+    the box shows (``fits`` characters, :data:`FITS` for a box as wide as its column): a box
+    of one line, so that Enter still applies an edit.
 
     Drawn as a slot on every run, empty for a short value: a value that grows long would
     otherwise add an element and shift the fields below, which Streamlit re-creates (the text
     being typed in one is lost).
     """
     slot = st.empty()
-    if len(text) > FITS:
+    if len(text) > fits:
         slot.caption(plain(text))
 
 
@@ -350,11 +351,14 @@ def text_box(label: str, value: str, *, key: str, apply: Callable[[str], None],
              current: Callable[[], Any] | None = None, area: bool = False,
              **kwargs: Any) -> None:
     """A plain text box (a label, an id; ``area``: several lines) with the same guarantees as
-    :func:`field`."""
+    :func:`field`; a one-line box's long value is written out in full under it, as a param's
+    is (:func:`spelled_out`)."""
     wkey = drawn(f"{key}:{'area' if area else 'text'}", value)
     args = (wkey, value, str, apply, value, current)
     unseen((st.text_area if area else st.text_input)(
         label, value=value, key=wkey, on_change=changed, args=args, **kwargs), *args)
+    if not area:
+        spelled_out(value)
 
 
 def unseen(returned: Any, key: str, shown: Any, *rest: Any) -> None:

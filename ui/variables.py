@@ -18,9 +18,13 @@ import streamlit as st
 from layerloom.graph import edit
 from layerloom.graph.expressions import is_expression
 
-from .fields import (DEFAULT, Field, changed, drawn, field, parse_value, plain, refuse, unseen,
-                     show_value)
+from .fields import (DEFAULT, Field, changed, drawn, field, parse_value, plain, refuse,
+                     show_value, spelled_out, unseen)
 from .state import DesignerState
+
+# characters a float variable's box (beside its slider) shows whole: 27 px of text at 1024 px,
+# '1.05' but not '0.125'; a longer value is written out under the row
+BOX_FITS = 4
 
 
 def render(state: DesignerState) -> None:
@@ -54,6 +58,7 @@ def render(state: DesignerState) -> None:
                                      label_visibility="collapsed",
                                      help=f"Type {plain(name)}'s value (Enter applies it)",
                                      on_change=changed, args=args), *args)
+            spelled_out(text, BOX_FITS)  # under the row, as a param's (the slider rounds it)
         else:
             left, right = st.columns([7, 1], vertical_alignment="bottom")
             with left:
