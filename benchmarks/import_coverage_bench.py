@@ -31,6 +31,8 @@ window attention below, refused naming the table and torchvision's ShiftedWindow
 ``test_import_repeat_to.py``: Bahdanau's decoder state repeated over the encoder's steps,
 ``test_import_stacked_sum.py``: WaveNet's stacked skip connections summed,
 ``test_import_exp.py``: GRU-D's input decay,
+``test_import_subtracted_scores.py``: a padding and a causal mask subtracted from the scores
+(``scores - (1 - mask) * 1e9``),
 ``tests/export/test_import_users_images.py`` and ``test_import_users_sequences.py``: users' own
 models in their authors' style, milesial's U-Net with transposed convolutions, torchvision's
 MobileNetV3 block, the official ConvNeXt with its own LayerNorm, a VAE's encoder, a GRU tagger,
@@ -320,6 +322,7 @@ def main(argv=None) -> int:
     repeated = _load("test_import_repeat_to")  # Bahdanau's state repeated over the steps
     stacked = _load("test_import_stacked_sum")  # WaveNet's torch.stack(skips).sum(0)
     exps = _load("test_import_exp")  # GRU-D's decay exp(-relu(.))
+    subtracted = _load("test_import_subtracted_scores")  # scores - (1 - mask) * 1e9
     cases += [("torchvision-resnet (basic blocks)", basics.TinyResNet, (3, 16, 16)),
               ("torchvision-swin (V1)", swin.swin_tiny, (3, 16, 16)),
               ("text transformer (nn.TransformerEncoder)", basics.TextClassifier, (16,)),
@@ -378,7 +381,11 @@ def main(argv=None) -> int:
               ("text: seq2seq, bahdanau (state repeated over the steps: RepeatTo)",
                repeated.Seq2SeqEncoder, (10,)),
               ("wavenet (torch.stack(skips).sum(dim=0))", stacked.WaveNet, (1, 32)),
-              ("gru-d input decay (torch.exp(-relu(.)): Exp)", exps.GRUD, (10, 12))]
+              ("gru-d input decay (torch.exp(-relu(.)): Exp)", exps.GRUD, (10, 12)),
+              ("text: padding mask subtracted (scores - (1 - mask) * 1e9)",
+               subtracted.PaddedClassifier, (8,)),
+              ("causal mask subtracted (scores - 1e4 * (1 - tril))",
+               subtracted.CausalSubtracted, (8, 16))]
     rows = []
     for name, build, shape in cases:
         dtype = "int64" if name.startswith("text") else "float32"

@@ -33,6 +33,8 @@ from ..modules import ScaledDotProductAttention
 from .rewriting import calls, erase_unused
 
 REFUSED = "layerloom_mask_refused"  # node meta: why an attention's attn_mask was not read
+# node meta: the mask is the negation of what the model subtracts from its scores (scores - m)
+SUBTRACTED = "layerloom_mask_subtracted"
 # node meta: the call stands for an attention the model wrote out (scores, mask, softmax, @ v)
 WRITTEN_OUT = "layerloom_attention_written_out"
 # what imports of a mask on the scores of an attention the model wrote out
@@ -110,7 +112,7 @@ def _read(gm: fx.GraphModule, bound: dict, values: dict, samples: list[torch.Ten
     scores = (*query.shape[:-1], key.shape[-2])
     if all(torch.equal(other, values[mask]) for other in _elsewhere(gm, mask, samples, run)):
         try:
-            kept = _kept(values[mask], scores)
+            kept = _kept(values[mask], scores, mask.meta.get(SUBTRACTED, False))
         except _Refused as exc:
             raise _Refused(f"{exc}{_learned_table(gm, mask)}") from None
         if kept.all():
@@ -142,7 +144,7 @@ def _learned_table(gm: fx.GraphModule, mask: fx.Node) -> str:
     """A fixed bias made of the model's parameters (Swin's ``self.table[self.index.view(-1)]``):
     a sentence saying what it is and what imports, else ""."""
     parameters = dict(gm.named_parameters())
-    learned, seen, todo = [], set(), [mask]
+    learned, seen, todo, looked_up = [], set(), [mask], False
     while todo and len(seen) < 200:
         node = todo.pop()
         if node in seen:
@@ -150,9 +152,15 @@ def _learned_table(gm: fx.GraphModule, mask: fx.Node) -> str:
         seen.add(node)
         if node.op == "get_attr" and str(node.target) in parameters:
             learned.append(f"'{node.target}' {list(parameters[str(node.target)].shape)}")
+        looked_up = looked_up or node.target in (operator.getitem, "index_select", "gather",
+                                                 torch.index_select, torch.gather) \
+            and any(isinstance(a, fx.Node) for a in node.args[1:])
         todo.extend(node.all_input_nodes)
     if not learned:
         return ""
+    if not looked_up:  # a parameter of the scores' own shape, put on them as it is
+        return (f"; it is the learned bias {', '.join(sorted(learned))}, one value per score "
+                f"of the traced length, which no attention block holds")
     return (f"; it is the learned table {', '.join(sorted(learned))} looked up by positions: a "
             f"relative position bias, as Swin's window attention adds it. torchvision's "
             f"ShiftedWindowAttention(dim, window_size=[w, w], shift_size=[s, s], num_heads), "
@@ -171,15 +179,20 @@ def _probed(gm: fx.GraphModule, mask: fx.Node, samples: list[torch.Tensor], inde
         return None
 
 
-def _kept(mask: Any, scores: tuple[int, ...]) -> torch.Tensor:
-    """Where ``mask`` keeps a score, broadcast to the scores' shape, or _Refused."""
+def _kept(mask: Any, scores: tuple[int, ...], subtracted: bool = False) -> torch.Tensor:
+    """Where ``mask`` keeps a score, broadcast to the scores' shape, or _Refused.
+    ``subtracted``: the model subtracts ``-mask`` from its scores (the refusal says so)."""
     if not isinstance(mask, torch.Tensor):
         raise _Refused("it is not a tensor")
     if mask.dtype == torch.bool:
         kept = mask
     elif mask.is_floating_point():
         if not torch.all((mask == 0) | (mask <= _FILLED)):
-            raise _Refused("it adds values other than 0 and -inf (or at most -1e4) to the "
+            raise _Refused("it subtracts values other than 0 and inf (or at least 1e4) from "
+                           "the scores (scores - bias): a bias on them (ALiBi's distances, "
+                           "relative positions), not a mask; no block subtracts one"
+                           if subtracted else
+                           "it adds values other than 0 and -inf (or at most -1e4) to the "
                            "scores: a bias on them (ALiBi, relative positions), not a mask; "
                            "no block adds one")
         kept = mask == 0

@@ -123,6 +123,11 @@ _MASK_STEPS = ("eq", "ne", "logical_not", "bool", "to", "float", "type", "type_a
                "unsqueeze", "expand", "expand_as", "contiguous")
 _MASK_FUNCTIONS = (operator.eq, operator.ne, operator.getitem, operator.invert, torch.eq,
                    torch.ne, torch.logical_not, torch.unsqueeze)
+# a triangle of ones and numbers, value by value, is a triangle at every length too:
+# (1 - tril) * -1e4, 1e4 * (1 - tril), the mask subtracted from the scores
+_MASK_ARITHMETIC = (operator.sub, operator.mul, operator.add, operator.neg, operator.truediv,
+                    torch.sub, torch.mul, torch.add, torch.neg, "sub", "mul", "add", "neg",
+                    "rsub", torch.rsub)
 _TRIANGLES = (torch.tril, torch.triu, "tril", "triu")
 _FILLS = (torch.ones, torch.ones_like, torch.full, torch.full_like, "new_ones", "new_full")
 
@@ -177,9 +182,13 @@ def _causal_everywhere(mask: Any, values: dict) -> bool:
             continue
         ok = node.op == "call_method" and node.target in _MASK_STEPS or \
             node.op == "call_function" and any(node.target is f for f in _MASK_FUNCTIONS)
+        if calls(node, _MASK_ARITHMETIC):  # with numbers alone, the tensor on either side
+            ok = len(node.all_input_nodes) == 1 and not node.kwargs
+            data = node.all_input_nodes[0] if ok else None
+        elif ok:
+            data = node.args[0] if node.args else None  # the rest: numbers, sizes, slices
         if not ok:
             return False
-        data = node.args[0] if node.args else None  # the rest: numbers, sizes, slices
         if isinstance(data, fx.Node):
             todo.append(data)
         for other in node.all_input_nodes:

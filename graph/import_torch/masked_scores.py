@@ -7,7 +7,8 @@ original code and many others write it::
     y = self.dropout(F.softmax(scores, dim=-1)) @ v
 
 is ``F.scaled_dot_product_attention(q, k, v, attn_mask=mask, scale=s)``: the mask as torch
-takes it (True where kept, or the float added), the dropout's rate kept on the call as
+takes it (True where kept, or the float added; a float subtracted from the scores, ``scores -
+(1 - mask) * 1e9``, is its negation added), the dropout's rate kept on the call as
 :mod:`.causal_attention` keeps it. :func:`masks_to_attention` rewrites the traced graph so,
 where the values on the sample agree and the mask is computed from neither q nor k; then
 :func:`~.attention_masks.read_attention_masks` reads the mask as it reads any ``attn_mask``:
@@ -30,10 +31,13 @@ from torch import fx, nn
 
 from .causal_attention import (_FILL, _FILLED, _WHERE, _causal_everywhere, _mask_parts,
                                _scaled_product, _unpassed, _weighted_values, put_in_place)
-from .attention_masks import WRITTEN_OUT
+from .attention_masks import SUBTRACTED, WRITTEN_OUT
+from .functions import describe
+from .rearrangements import copy_origin
 from .rewriting import calls, settled
 
 _ADD = (operator.add, torch.add, "add")
+_SUB = (operator.sub, torch.sub, "sub")
 
 
 def masks_to_attention(gm: fx.GraphModule, values: dict[fx.Node, Any],
@@ -43,7 +47,7 @@ def masks_to_attention(gm: fx.GraphModule, values: dict[fx.Node, Any],
     nodes' values on the sample. Whether anything was rewritten."""
     changed = False
     for node in list(gm.graph.nodes):
-        if node._erased or not calls(node, _WHERE + _FILL + _ADD):
+        if node._erased or not calls(node, _WHERE + _FILL + _ADD + _SUB):
             continue
         found = _masked_attention(node, values, model)
         if found is None or not _same_at_any_length(found[5] if found[6] is None else found[6],
@@ -53,6 +57,10 @@ def masks_to_attention(gm: fx.GraphModule, values: dict[fx.Node, Any],
         with gm.graph.inserting_before(last):
             if keep_of is not None:  # masked_fill's mask is True where filled: kept is ~mask
                 mask = gm.graph.call_function(operator.invert, (keep_of,))
+            if calls(node, _SUB):  # scores - m is scores + (-m): torch adds a float mask
+                mask = gm.graph.call_function(operator.neg, (mask,))
+                copy_origin(node, [mask], describe(node))  # a refusal names the subtraction
+                mask.meta[SUBTRACTED] = True
             fused = gm.graph.call_function(F.scaled_dot_product_attention, (q, k, v),
                                            {"attn_mask": mask, "scale": scale})
         # the masking's line: where a mask no block takes is refused
@@ -65,11 +73,14 @@ def masks_to_attention(gm: fx.GraphModule, values: dict[fx.Node, Any],
 def _masked_attention(masked: fx.Node, values: dict, model: nn.Module):
     """``(q, k, v, scale, dropout rate, attn_mask, the mask to invert or None, the final
     product)`` of the attention whose scores ``masked`` masks, or None."""
-    if calls(masked, _ADD):
+    negated = calls(masked, _SUB)
+    if calls(masked, _ADD) or negated:
         if len(masked.args) != 2 or masked.kwargs:
             return None
         left, right = (_unpassed(a) for a in masked.args)
         product = _scaled_product(left, values)
+        if negated and product is None:  # m - scores: the scores' negation, no mask on them
+            return None
         scores, mask = (left, masked.args[1]) if product is not None else \
             (right, masked.args[0])
         product = product or _scaled_product(right, values)
@@ -98,6 +109,8 @@ def _masked_attention(masked: fx.Node, values: dict, model: nn.Module):
         return None
     rate, current, v = rest
     attn_mask = ~values[keep_of] if mask is None else values[mask]
+    if negated:
+        attn_mask = -attn_mask
     try:
         got = F.scaled_dot_product_attention(values[q], values[k], values[v],
                                              attn_mask=attn_mask, scale=scale)
