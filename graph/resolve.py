@@ -38,6 +38,8 @@ from .suggest import did_you_mean
 from .stacked_linear import stacked_linear
 
 Shape = tuple[int, ...]
+# the blocks that take an Input of shape [] (one value per sample: a class id per image)
+_TAKE_ONE_VALUE = ("Embedding", "Output", "Identity")
 # what an Input's shape is for each kind of data: a text model's newcomer was shown images and
 # features only, and left to guess that token ids are [length] with dtype int64
 SHAPE_EXAMPLES = ("e.g. [1, 28, 28] for images, [16] for features, or [64] with dtype int64 "
@@ -983,6 +985,14 @@ class _Resolver:
 
     def _primitive(self, info: NodeInfo, spec: BlockSpec, in_shapes: list[Shape],
                    dtypes: list[str], block_params: dict) -> tuple[Shape, str] | None:
+        scalar = next((source for shape, source in zip(in_shapes, info.inputs)
+                       if shape is not None and len(shape) == 0), None)
+        if scalar is not None and spec.type not in _TAKE_ONE_VALUE:
+            self.error(info.path, f"{spec.type} needs a dimension after the batch, but {scalar} "
+                                  f"gives [] (one value per sample); only an Embedding takes "
+                                  f"such ids (a class label looked up); else give the Input "
+                                  f"shape [1]")
+            return None
         for port, (dtype, source) in enumerate(zip(dtypes, info.inputs)):
             wanted = spec.port_dtype(port)
             if wanted == "float" and dtype == "int64":
@@ -1139,11 +1149,26 @@ class _Resolver:
         for name, rule in spec.inferred.items():
             actual = rule(in_shapes)
             if values.get(name) is not None and values[name] != actual:
-                self.error(info.path, f"{name} is {values[name]}, but the input gives {actual}; "
-                                      f"leave {name} out (it is inferred)", param=name)
+                self.error(info.path, self._inferred_differs(info, spec, name, values[name],
+                                                             actual, first), param=name)
                 return None
             values[name] = actual
         return values
+
+    def _inferred_differs(self, info: NodeInfo, spec: BlockSpec, name: str, value: Any,
+                          actual: Any, first: Shape | None) -> str:
+        """What to do about an inferred param set by hand to another value than its input's:
+        leave it out, unless it is the input's map flattened where the block takes the last
+        dimension (Keras' Dense after a Flatten left out), which a Flatten fixes; left out, the
+        Linear would act on the map's last axis alone."""
+        said = f"{name} is {value}, but the input gives {actual}"
+        if (first is not None and len(first) > 1 and all(isinstance(n, int) for n in first)
+                and actual == first[-1] and value == prod(first)):
+            feeding = getattr(self, "_feeding", None) or []
+            src = feeding[0].path if feeding and feeding[0] is not None else "its input"
+            return (f"{said}: {value} is {src}'s {show(first)} flattened, and a {spec.type} "
+                    f"acts on the last dimension only; add Flatten before {info.path}")
+        return f"{said}; leave {name} out (it is inferred)"
 
     def _value(self, info: NodeInfo, name: str, raw: Any, block_params: dict,
                in_shape: Shape | None) -> Any:
