@@ -33,6 +33,8 @@ window attention below, refused naming the table and torchvision's ShiftedWindow
 ``test_import_exp.py``: GRU-D's input decay,
 ``test_import_subtracted_scores.py``: a padding and a causal mask subtracted from the scores
 (``scores - (1 - mask) * 1e9``),
+``test_import_label_input.py``: a conditional GAN's generator and discriminator, whose class
+label ``[B]`` is an Input of shape ``[]`` into an Embedding,
 ``tests/export/test_import_users_images.py`` and ``test_import_users_sequences.py``: users' own
 models in their authors' style, milesial's U-Net with transposed convolutions, torchvision's
 MobileNetV3 block, the official ConvNeXt with its own LayerNorm, a VAE's encoder, a GRU tagger,
@@ -323,6 +325,7 @@ def main(argv=None) -> int:
     stacked = _load("test_import_stacked_sum")  # WaveNet's torch.stack(skips).sum(0)
     exps = _load("test_import_exp")  # GRU-D's decay exp(-relu(.))
     subtracted = _load("test_import_subtracted_scores")  # scores - (1 - mask) * 1e9
+    labels = _load("test_import_label_input")  # a cGAN's class label [B]: an Input of []
     cases += [("torchvision-resnet (basic blocks)", basics.TinyResNet, (3, 16, 16)),
               ("torchvision-swin (V1)", swin.swin_tiny, (3, 16, 16)),
               ("text transformer (nn.TransformerEncoder)", basics.TextClassifier, (16,)),
@@ -385,10 +388,14 @@ def main(argv=None) -> int:
               ("text: padding mask subtracted (scores - (1 - mask) * 1e9)",
                subtracted.PaddedClassifier, (8,)),
               ("causal mask subtracted (scores - 1e4 * (1 - tril))",
-               subtracted.CausalSubtracted, (8, 16))]
+               subtracted.CausalSubtracted, (8, 16)),
+              ("cgan generator (class label [B] into nn.Embedding)", labels.Generator,
+               [(labels.LATENT,), ()], ["float32", "int64"]),
+              ("cgan discriminator (class label [B] into nn.Embedding)", labels.Discriminator,
+               [labels.IMG_SHAPE, ()], ["float32", "int64"])]
     rows = []
-    for name, build, shape in cases:
-        dtype = "int64" if name.startswith("text") else "float32"
+    for name, build, shape, *dtypes in cases:  # dtypes: one per input, of several inputs
+        dtype = dtypes[0] if dtypes else "int64" if name.startswith("text") else "float32"
         rows.append(_row(name, build, shape, dtype))
     if not args.no_onnx:
         heights = _load("test_import_onnx_height_width")  # users' files, height and width free

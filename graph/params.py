@@ -120,6 +120,8 @@ class Param:
         return self._coerce_int_tuple(value)
 
     def _coerce_shape(self, value: Any) -> tuple[int, ...]:
+        if isinstance(value, (list, tuple)) and not value and self.extra.get("allow_empty"):
+            return ()  # an Input of one value per sample (a class id): [B]
         if not isinstance(value, (list, tuple)) or not value:
             raise ParamError(f"expected a list of sizes such as [1, 28, 28], got {_show(value)}")
         _refuse_product(value, None)

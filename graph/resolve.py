@@ -38,6 +38,8 @@ from .suggest import did_you_mean
 from .stacked_linear import stacked_linear
 
 Shape = tuple[int, ...]
+# the blocks that take an Input of shape [] (one value per sample: a class id per image)
+_TAKE_ONE_VALUE = ("Embedding", "Output", "Identity")
 # what an Input's shape is for each kind of data: a text model's newcomer was shown images and
 # features only, and left to guess that token ids are [length] with dtype int64
 SHAPE_EXAMPLES = ("e.g. [1, 28, 28] for images, [16] for features, or [64] with dtype int64 "
@@ -983,6 +985,14 @@ class _Resolver:
 
     def _primitive(self, info: NodeInfo, spec: BlockSpec, in_shapes: list[Shape],
                    dtypes: list[str], block_params: dict) -> tuple[Shape, str] | None:
+        scalar = next((source for shape, source in zip(in_shapes, info.inputs)
+                       if shape is not None and len(shape) == 0), None)
+        if scalar is not None and spec.type not in _TAKE_ONE_VALUE:
+            self.error(info.path, f"{spec.type} needs a dimension after the batch, but {scalar} "
+                                  f"gives [] (one value per sample); only an Embedding takes "
+                                  f"such ids (a class label looked up); else give the Input "
+                                  f"shape [1]")
+            return None
         for port, (dtype, source) in enumerate(zip(dtypes, info.inputs)):
             wanted = spec.port_dtype(port)
             if wanted == "float" and dtype == "int64":

@@ -13,7 +13,8 @@ register(BlockSpec(
     "Input", "I/O", "A model input: one tensor per sample of the given shape (no batch).",
     params=(
         Param("shape", "shape", [1, 28, 28], "Shape of one sample, without the batch: "
-              "[C, H, W] image, [F] features, [L] token ids, [L, D] vectors.", nullable=True),
+              "[C, H, W] image, [F] features, [L] token ids, [L, D] vectors, [] one id "
+              "(a class label).", nullable=True, extra={"allow_empty": True}),
         Param("dtype", "choice", "float32", "float32 for values, int64 for token ids.",
               choices=("float32", "int64")),
     ),

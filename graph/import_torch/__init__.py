@@ -32,6 +32,7 @@ from .glu import split_glus
 from .grouped_heads import unrepeat_heads
 from .hooks import hook_hint, warn_hooks
 from .importer import Importer
+from .label_inputs import refuse_other_uses
 from .masked_scores import masks_to_attention
 from .merged_heads import unmerge_heads
 from .output_match import match_outputs
@@ -79,6 +80,7 @@ def traced_import(model: nn.Module, input_shape, dtype: str | Sequence[str] = "f
     model.eval()
     try:
         gm = trace(model)
+        refuse_other_uses(model, gm, shapes)  # an input of shape []: an Embedding's ids only
         warn_hooks(model)
         placeholders = [n for n in gm.graph.nodes if n.op == "placeholder"]
         if len(placeholders) != len(shapes):
@@ -306,10 +308,11 @@ def _shapes(input_shape) -> list[tuple[int, ...]]:
     items = list(input_shape)
     shapes = [tuple(s) for s in items] if items and isinstance(items[0], (list, tuple)) \
         else [tuple(items)]
-    for shape in shapes:
-        if not shape or any(not isinstance(d, int) or d < 1 for d in shape):
+    for shape in shapes:  # () is one value per sample (a class id): [B]
+        if any(not isinstance(d, int) or d < 1 for d in shape):
             raise GraphError(f"input shape must be positive whole numbers without the batch, "
-                             f"e.g. 3,224,224; got {list(shape)}")
+                             f"e.g. 3,224,224 ([] for one class id per sample); got "
+                             f"{list(shape)}")
     return shapes
 
 

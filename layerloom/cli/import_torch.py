@@ -27,7 +27,8 @@ def register(subparsers) -> None:
                    help="a module or a function returning one, e.g. mymodels:TinyNet or "
                         "mymodels.py:TinyNet (a file alone: its one nn.Module class)")
     p.add_argument("--input-shape", action="append", required=True, metavar="C,H,W",
-                   help="input shape without the batch, e.g. 3,224,224 (once per input)")
+                   help="input shape without the batch, e.g. 3,224,224 (once per input; [] "
+                        "for one id per sample, a class label, with --dtype int64)")
     p.add_argument("--dtype", action="append", choices=("float32", "int64"),
                    help="input dtype (int64 for token ids); once per input, default float32")
     p.add_argument("-o", "--output", required=True, metavar="GRAPH.json", help="graph to write")
@@ -147,9 +148,12 @@ def write_import(args, graph, state, what: str, said: list[str] = ()) -> int:
 
 def _parse_shape(text: str) -> list[int]:
     """``3,224,224`` (or ``3x224x224``) as sizes; every part a whole number, none left out,
-    and one sample (traced at a few samples) within the model memory budget."""
+    and one sample (traced at a few samples) within the model memory budget. ``[]`` is one
+    value per sample (a conditional GAN's class label, ``[B]``)."""
     from math import prod
 
+    if text.strip() == "[]":
+        return []
     from layerloom.graph.limits import Limits, hint, size_words
 
     parts = [part.strip() for part in re.split(r"[,x×]", text.strip().lower())]
