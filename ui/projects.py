@@ -7,9 +7,14 @@
                                                   "theme": "light"}
     <home>/projects/<id>/graph.json              the design, in the graph format
     <home>/projects/<id>/meta.json               {"name" (the design's), "created", "updated", "view",
-                                                  "edits" (the save count)}
+                                                  "edits" (the save count), "file" (graph.json's
+                                                  inode, size and modification time as the last
+                                                  save left it)}
     <home>/projects/<id>/saves.jsonl             one line a save: {"version", "based_on", "time",
-                                                  "edit", "changes", "digest"} (ui/savelog.py)
+                                                  "edit", "changes", "digest"} (ui/savelog.py);
+                                                  a change of graph.json made outside LayerLoom
+                                                  is a line too, once seen (edit source
+                                                  "outside": see ProjectStore.take_outside)
     <home>/projects/<id>/snapshots/<sid>.json    {"name", "created", "graph"}: named copies
     <home>/projects/<id>/data.json               the dataset chosen on the Data page
                                                   ({"source", "label", "options", "seed",
@@ -180,17 +185,76 @@ class ProjectStore:
             (self.projects / pid / "graph.json").is_file()
 
     def load(self, pid: str) -> Project:
-        """The project ``pid``; a design file that no longer parses raises :class:`GraphError`."""
+        """The project ``pid``; a design file that no longer parses raises :class:`GraphError`.
+        A change of the file made outside LayerLoom is taken in as a save first
+        (:meth:`take_outside`): the design read is the one its save count names, so that an
+        edit made on it is laid over later saves as any other (with the count of the last
+        save, it was refused as made on a design never saved)."""
         folder = self._existing(pid)
         with _saving(folder):  # the design and its save count of one save, never of two
+            stamp = _stamp(folder / "graph.json")  # before the read: a change after it is seen
             graph = load_graph(folder / "graph.json")
             meta = self._meta(pid)
+            if stamp != meta.get("file"):
+                try:
+                    self._taken_outside(folder, graph, meta, stamp)
+                except OSError:  # a read-only folder: read all the same, as the file says
+                    meta = self._meta(pid)
         return Project(pid, graph, meta.get("view") or {}, _edits(meta))
 
     def version(self, pid: str) -> int:
         """The project's save count now (cheap: its meta file only): a tab that last read or
         wrote another count is behind another tab's save (see :meth:`save`)."""
         return _edits(self._meta(pid))
+
+    def take_outside(self, pid: str, known: Graph | None = None) -> int | None:
+        """Take in a change of the design file made outside LayerLoom (graph.json edited by
+        hand, or written by another program) as a save of its own, so that every tab, window
+        and server on the project takes it as it takes another tab's save (by the save count)
+        and merges later edits over it as over one: its line in the save log (edit source
+        ``outside``, its digest, and what it changed against ``known``, the design a tab
+        showed, where that is the one saved last) and the save count one more. Returns that
+        count; None where the file is as the last save left it (cheap: the file's inode, size
+        and modification time against those the save wrote down), or where the log cannot
+        tell (a project saved before the log had digests). A file that no longer reads as a
+        design raises :class:`GraphError` (the next save keeps it under ``unreadable/``)."""
+        folder = self._existing(pid)
+        path = folder / "graph.json"
+        if _stamp(path) == self._meta(pid).get("file"):
+            return None
+        with _saving(folder):
+            meta = self._meta(pid)
+            stamp = _stamp(path)
+            if stamp == meta.get("file"):
+                return None  # taken in meanwhile, by another tab or server
+            return self._taken_outside(folder, load_graph(path), meta, stamp, known)
+
+    def _taken_outside(self, folder: Path, graph: Graph, meta: dict, stamp: list[int] | None,
+                       known: Graph | None = None) -> int | None:
+        """:meth:`take_outside` under the project's lock: ``graph``, the design file read,
+        whose ``stamp`` is not the one ``meta`` holds. ``meta`` is updated in place."""
+        new = graph.to_dict()
+        edits = _edits(meta)
+        lines = savelog.read_log(folder / savelog.LOG_NAME)
+        last = next((line.get("digest") for line in reversed(lines)
+                     if line.get("version") == edits), None)
+        meta["file"] = stamp
+        if last is None or last == savelog.digest(new):  # touched only, or not told
+            try:
+                self._write_json(folder / "meta.json", meta)
+            except OSError:  # a read-only folder: looked at again next time
+                pass
+            return None
+        line = {"version": edits + 1, "based_on": edits, "time": round(time.time(), 3),
+                "edit": Edit("outside", "the design file changed outside LayerLoom").record(),
+                "digest": savelog.digest(new)}
+        if known is not None and savelog.digest(known.to_dict()) == last:
+            line["changes"] = savelog.diff(known.to_dict(), new)[:savelog.CHANGES_LOGGED]
+        _append_line(folder / savelog.LOG_NAME, json.dumps(line, ensure_ascii=False))
+        meta.update(updated=time.time(), name=graph.name or meta.get("name") or folder.name,
+                    edits=edits + 1)
+        self._write_json(folder / "meta.json", meta)
+        return edits + 1
 
     def save(self, pid: str, graph: Graph, view: dict | None = None, *,
              based_on: int | None = None, edit: Edit | None = None,
@@ -326,6 +390,7 @@ class ProjectStore:
             meta["updated"] = time.time()
             meta["name"] = graph.name or meta.get("name") or pid
             meta["edits"] = version
+            meta["file"] = _stamp(folder / "graph.json")  # a change made outside is told by it
             if view is not None:
                 meta["view"] = view
             self._write_json(folder / "meta.json", meta)
@@ -698,6 +763,16 @@ def _saving(folder: Path):
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _stamp(path: Path) -> list[int] | None:
+    """The file's inode, size and modification time (ns): a save writes them down, so that a
+    change of the file made outside LayerLoom is seen without reading it; None: no file."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return [stat.st_ino, stat.st_size, stat.st_mtime_ns]
 
 
 def _edits(meta: dict) -> int:

@@ -175,8 +175,11 @@ def renames_after(lines: list[dict], version: int | None) -> set[tuple[str, str]
     """The (old id, new id) pairs of blocks the saves logged after ``version`` (``lines``: the
     save log) could have renamed: a save that removed a node and added one at the same level,
     followed from save to save (``a`` renamed ``b``, then ``c``: ``(a, c)`` too). A block
-    deleted in one save and another added in a later one is no such pair. None where the log
-    cannot tell: ``version`` not logged, or a save whose changes the log cut short.
+    deleted in one save and another added in a later one is no such pair, nor one removed and
+    another added by a change of the file made outside LayerLoom (edit source ``outside``):
+    nothing tells a rename there from a block deleted and another of its type put on its wire.
+    None where the log cannot tell: ``version`` not logged, or a save whose changes the log
+    cut short.
 
     >>> log = [{"version": 1, "changes": []},
     ...        {"version": 2, "changes": ["edges", "nodes.drop1-"]},
@@ -189,7 +192,8 @@ def renames_after(lines: list[dict], version: int | None) -> set[tuple[str, str]
         return None
     became: dict[str, set[str]] = {}  # a node's path at ``version`` → the paths it may have
     for line in lines:
-        if not isinstance(line.get("version"), int) or line["version"] <= version:
+        if not isinstance(line.get("version"), int) or line["version"] <= version \
+                or is_outside(line):
             continue
         changes = line.get("changes")
         if not isinstance(changes, list) or len(changes) >= CHANGES_LOGGED:
@@ -205,6 +209,13 @@ def renames_after(lines: list[dict], version: int | None) -> set[tuple[str, str]
                     paths.add(new)
     return {(old.rpartition("nodes.")[2], new.rpartition("nodes.")[2])
             for old, paths in became.items() for new in paths if new != old}
+
+
+def is_outside(line: dict) -> bool:
+    """Whether a save log's line is a change of the design file made outside LayerLoom (by
+    hand, or by another program), taken in as a save."""
+    edit = line.get("edit")
+    return isinstance(edit, dict) and edit.get("source") == "outside"
 
 
 def read_log(path) -> list[dict]:

@@ -47,7 +47,7 @@ from .merge import fresh_ids_for_added, merge_or_why, merge_preferring_mine
 from .group_paths import grouped_as, grouped_by_level, in_use, ungrouped_as, ungrouped_by_level
 from .renames import (holds_node, node_renames, renamed_as, renamed_since, renames_by_level,
                       same_block)
-from .projects import ProjectError, ProjectStore, SaveConflict, SaveRefused
+from .projects import UNREADABLE_DIR, ProjectError, ProjectStore, SaveConflict, SaveRefused
 from .savelog import Edit
 
 SESSION_KEY = "layerloom"
@@ -180,6 +180,9 @@ class DesignerState:
     # (and the blocks renamed by this tab it removed: their paths, each with the id it had)
     told_removed: tuple[Notice, frozenset[str], dict[str, str]] | None = field(
         default=None, repr=False)
+    # why the design file, changed outside LayerLoom, does not read, as this tab was told:
+    # told once for each such change, not on every run
+    unreadable_told: str | None = None
     _cache: dict = field(default_factory=dict, repr=False)
 
     # -- opening ----------------------------------------------------------------------------
@@ -356,7 +359,7 @@ class DesignerState:
         whole), and this tab is told what was not applied, why, and which snapshot keeps its
         version. The same where the design's file was changed outside LayerLoom (by hand):
         the file stays as edited, read here although no save was counted."""
-        self.catch_up(outside=exc.outside)
+        self.catch_up(outside=exc.outside, tell=False)
         what = " on the canvas" if edit is not None and edit.source == "canvas" else \
             f" ({edit.what})" if edit is not None and edit.what else ""
         where = (f"Your version is kept as the snapshot “{exc.kept.name}” (Snapshots menu)."
@@ -902,15 +905,19 @@ class DesignerState:
             # laid over the other tab's save: fields this tab set earlier that the other tab
             # changed since now hold its value (this edit's own fields win where both changed,
             # or moved with their block: a param set inside a block the other tab ungrouped)
-            self._tell_replaced(intended, saved.merged, since, made, logged=logged)
-            if saved.outside:
-                self.notify("warning" if saved.contested else "note",
+            self._tell_replaced(intended, saved.merged, since, made, logged=logged,
+                                outside=saved.outside)
+            if saved.outside:  # what changed there said, as when the page sees it first
+                self.notify("warning" if saved.contested else "info",
                             "This design's file (graph.json) was changed outside LayerLoom "
                             "since this tab saved it; your edit is laid over those changes "
                             "(the design here now shows them too)"
                             + (f". Where both changed the same thing, your edit is saved and "
                                f"the file's version is kept as the snapshot “{saved.kept.name}” "
-                               f"(Snapshots menu)." if saved.contested else "."))
+                               f"(Snapshots menu)." if saved.contested else ".")
+                            + " What changed there:",
+                            in_words(previous.to_dict(), saved.over.to_dict())
+                            if previous is not None and saved.over is not None else ())
             elif saved.contested and edit is not None and edit.source in ("undo", "redo"):
                 # the other tab's values stay: an undo takes back only what is still this tab's
                 # (the step taken is off its stack: what is left there is still to undo)
@@ -943,15 +950,29 @@ class DesignerState:
                         f"That file is kept, as it was, at {saved.set_aside.path}; this tab's "
                         "design, with your edit, is the one saved now.")
 
-    def catch_up(self, outside: bool = False) -> bool:
+    def catch_up(self, outside: bool = False, tell: bool = True) -> bool:
         """Take the design another tab (or window) saved since this tab last read or wrote
         it, so that the canvas and the inspector never show a value that is not the one saved;
         True when the design shown changed. Where that save replaced a value this tab's own
         edit had set, this tab is told (the field, its value and the one saved) and its
         version is kept as a snapshot (see :meth:`_tell_replaced`). Cheap when nothing was
-        saved since (the save count only); called on every run of the page. ``outside``: the
-        file was changed outside LayerLoom (no save counted), read all the same."""
+        saved since (the save count only); called on every run of the page.
+
+        The design file changed outside LayerLoom (edited by hand, or by another program)
+        is taken in as a save (:meth:`ProjectStore.take_outside`: told by the file's size and
+        modification time, no save counted) and shown at once, the tab told what changed
+        (``tell``), not only at its next save, so that nobody edits a design that is no longer
+        the file. ``outside``: read the file all the same (the save refusing an edit saw it
+        changed, and says so itself)."""
         try:
+            try:
+                self.store.take_outside(self.project_id, self.graph)
+            except GraphError as exc:  # no design: the design here stays the one saved last
+                self._tell_unreadable(exc)
+            except OSError as exc:  # not written down (a read-only folder): shown all the same
+                log.warning("could not log the change of project %s made outside LayerLoom: "
+                            "%s", self.project_id, exc)
+                outside = True
             if self.store.version(self.project_id) == self.saved_edits and not outside:
                 return False
             project = self.store.load(self.project_id)
@@ -963,6 +984,12 @@ class DesignerState:
         old, new = before.to_dict(), project.graph.to_dict()
         if old == new:
             return False
+        by_hand = outside or self._outside_since(since)
+        if by_hand and tell:
+            self.notify("info", "This design's file (graph.json) was changed outside LayerLoom "
+                        "(edited by hand, or by another program); the design here now shows "
+                        "it. What changed:",
+                        in_words(old, new) or ["the order of the blocks in the design's file"])
         self.merged_over = None
         self.graph = project.graph
         logged = self._logged_renames(since)
@@ -982,18 +1009,44 @@ class DesignerState:
         self._rebase_history(
             list(self.undo_stack), list(self.redo_stack), old, new,
             told=lambda left: self._tell_replaced(before, project.graph, since, left=left,
-                                                  logged=logged), logged=logged)
+                                                  logged=logged, outside=by_hand),
+            logged=logged)
         return True
+
+    def _outside_since(self, since: int) -> bool:
+        """Whether a save after version ``since`` is a change of the file made outside
+        LayerLoom (:meth:`ProjectStore.take_outside`)."""
+        try:
+            lines = self.store.save_log(self.project_id)
+        except (OSError, ProjectError):
+            return False
+        return any(savelog.is_outside(line) for line in lines
+                   if isinstance(line.get("version"), int) and line["version"] > since)
+
+    def _tell_unreadable(self, exc: GraphError) -> None:
+        """Say, once for each change, that the design file was changed outside LayerLoom into
+        one that no longer reads as a design: the tab goes on showing the design saved last,
+        and its next save keeps that file as it is (``unreadable/``) before writing."""
+        if self.unreadable_told == str(exc):
+            return
+        self.unreadable_told = str(exc)
+        self.notify("warning", "This design's file (graph.json) was changed outside LayerLoom "
+                    f"and no longer reads as a design: {exc}. The design here is the one "
+                    "saved last; mend the file, or edit here: your next edit keeps that file, "
+                    f"as it is, in the project's {UNREADABLE_DIR}/ folder and saves this "
+                    "design.")
 
     def _tell_replaced(self, mine: Graph, saved: Graph, since: int,
                        made: set[str] = frozenset(), left: set[str] = frozenset(),
-                       logged: set[tuple[str, str]] | None = None) -> set[str]:
+                       logged: set[tuple[str, str]] | None = None,
+                       outside: bool = False) -> set[str]:
         """Say which values this tab's edits set (in ``mine``, the design it showed) another
         tab's save replaced in ``saved``, naming both values and the snapshot that keeps this
         tab's version: one the other tab's save kept (after version ``since``), else one taken
         now. The notice offers to put this tab's values back, and says that undo and redo
         leave them as saved where they are among ``left`` (fields by name,
-        ``dropout1.p``); returns the names of ``left`` it told."""
+        ``dropout1.p``); returns the names of ``left`` it told. ``outside``: the saves since
+        include a change of the file made outside LayerLoom, said so."""
         # the blocks that save renamed under their new ids, and those it grouped or ungrouped
         # where they are now, as :attr:`own` names them (followed already): a value replaced
         # in a block renamed, grouped or ungrouped too went untold
@@ -1025,18 +1078,22 @@ class DesignerState:
         for key in renames:
             del self.own_ids[key]
         kept = self._kept_since(since, old, [path for path, _, _ in replaced], list(renames))
+        source = "in the file, changed outside LayerLoom" if outside else "from another tab"
         lines = [f"{savelog.field_name(path)}: your {_shown(value)} was "
                  + ("removed" if now is savelog.MISSING else f"replaced by {_shown(now)}")
-                 + " from another tab" for path, value, now in replaced]
+                 + f" {source}" for path, value, now in replaced]
         lines += [f"{_node_words(key)}: your rename of {was} to {_node_id(key)} was removed "
-                  f"with the block from another tab" for key, was in renames.items()]
+                  f"with the block {source}" for key, was in renames.items()]
         where = f"is kept as the snapshot “{kept.name}” (Snapshots menu)" if kept is not None             else "could not be kept as a snapshot"
         which = (", ".join(sorted(told)) if len(told) < len(replaced)
                  else "it" if len(told) == 1 else "them")
         undo = (f" Undo and redo leave {which} as saved: they never put your value back over "
                 f"a newer one from another tab." if told else "")
-        self.notify("warning", f"Another tab or window changed what this tab had set; the "
-                    f"design here now shows what is saved. Your version {where}.{undo}",
+        who = ("This design's file (graph.json) was changed outside LayerLoom since, and "
+               "with it what this tab had set" if outside else
+               "Another tab or window changed what this tab had set")
+        self.notify("warning", f"{who}; the design here now shows what is saved. Your version "
+                    f"{where}.{undo}",
                     details=lines,
                     put_back=tuple((path, value) for path, value, now in replaced
                                    if now is not savelog.MISSING))

@@ -434,7 +434,8 @@ def test_a_hand_edit_of_the_design_file_is_kept_in_the_design_by_the_next_edit(t
     [notice] = state.take_notices()
     assert notice.text == ("This design's file (graph.json) was changed outside LayerLoom since "
                            "this tab saved it; your edit is laid over those changes (the design "
-                           "here now shows them too).")
+                           "here now shows them too). What changed there:")
+    assert notice.details == ("fc: out_features =classes → 3",)
     state.undo()  # takes back the tab's edit, not the hand edit
     assert store.load(state.project_id).graph.node("fc").params["out_features"] == 3
     assert store.load(state.project_id).graph.node("conv2").params["out_channels"] == \

@@ -101,5 +101,6 @@ def test_a_block_renamed_by_hand_in_its_place_takes_the_tabs_value(tmp_path):
     assert "dropout1" not in [n.id for n in saved.nodes]
     assert tab.graph.to_dict() == saved.to_dict()
     (notice,) = tab.take_notices()
-    assert notice.kind == "note" and "changed outside LayerLoom" in notice.text
+    assert notice.kind == "info" and "changed outside LayerLoom" in notice.text
+    assert notice.details == ("renamed dropout1 → drop",)  # what changed there
     assert store.snapshots(pid) == []
