@@ -28,10 +28,10 @@ import random
 import statistics
 import tempfile
 import time
-from typing import Any
 
 from layerloom.graph import edit
 from layerloom.graph.templates import load_template
+from layerloom.ui import edit_marks
 from layerloom.ui.projects import ProjectStore
 from layerloom.ui.state import DesignerState
 
@@ -39,34 +39,9 @@ KINDS = ("param", "param", "variable", "label", "add", "remove", "undo", "redo")
 MARKS = 999  # the marks all users may set (a Dropout's p, n / 10000, is under 0.1)
 
 
-def _leaves(value: Any) -> set[str]:
-    """Every scalar of a design, as JSON, places on the canvas left out."""
-    out: set[str] = set()
-    if isinstance(value, dict):
-        for k, v in value.items():
-            if k != "position":
-                out |= _leaves(v)
-    elif isinstance(value, list):
-        for v in value:
-            out |= _leaves(v)
-    else:
-        out.add(json.dumps(value))
-    return out
-
-
-def _is_mark(leaf: str) -> bool:
-    value = json.loads(leaf)
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, int):
-        return value >= 1000
-    if isinstance(value, float):
-        return 0 < value < 0.1 and round(value * 10000) == value * 10000
-    return isinstance(value, str) and value[:1] == "L" and value[1:].isdigit()
-
-
 def marks(design: dict) -> set[str]:
-    return {leaf for leaf in _leaves(design) if _is_mark(leaf)}
+    """The marks in ``design``: labels ``L<n>`` and the numbers (its ids are not marks)."""
+    return edit_marks.marks(design, letters="L")
 
 
 class _User:

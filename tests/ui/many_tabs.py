@@ -16,9 +16,9 @@ import copy
 import json
 import random
 from dataclasses import dataclass, field
-from typing import Any
 
 from layerloom.graph import edit, load_graph, validate
+from layerloom.ui import edit_marks
 from layerloom.ui.projects import ProjectStore
 from layerloom.ui.state import DesignerState
 
@@ -39,34 +39,6 @@ class Made:
     told: list[str] = field(default_factory=list)  # what the tab was told at this edit
 
 
-def leaves(value: Any) -> set:
-    """Every scalar in ``value`` (a design as a dict), as JSON, ids and keys included, places
-    on the canvas left out (a block moved far has a coordinate of 1000 or more)."""
-    out: set = set()
-    if isinstance(value, dict):
-        for k, v in value.items():
-            out.add(json.dumps(k))
-            if k != "position":
-                out |= leaves(v)
-    elif isinstance(value, list):
-        for v in value:
-            out |= leaves(v)
-    else:
-        out.add(json.dumps(value))
-    return out
-
-
-def is_mark(leaf: str) -> bool:
-    value = json.loads(leaf)
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, int):
-        return value >= 1000
-    if isinstance(value, float):
-        return 0 < value < 0.1 and round(value * 10000) == value * 10000
-    return isinstance(value, str) and value[:1] in "LRD" and value[1:].isdigit()
-
-
 def used(design: dict) -> dict:
     """``design`` with only the composite blocks it uses (at the top level, or inside a block
     it uses): a block's definition left unused (ungrouped) is in the file but computes
@@ -84,8 +56,10 @@ def used(design: dict) -> dict:
 
 
 def marks(design: dict) -> set:
-    """The marks in what ``design`` computes (:func:`used`)."""
-    return {leaf for leaf in leaves(used(design)) if is_mark(leaf)}
+    """The marks in what ``design`` computes (:func:`used`): labels ``L<n>``, blocks renamed
+    ``R<n>`` and Dropouts added ``D<n>``, ids and keys included, and the numbers
+    (:mod:`layerloom.ui.edit_marks`)."""
+    return edit_marks.marks(used(design), letters="LRD", keys=True)
 
 
 class Tabs:
