@@ -57,7 +57,10 @@ LIST_KINDS = ("int_tuple", "float_tuple", "padding", "shape", "ints")
 _ALWAYS = re.compile(r"([\\`*\[\]<>|~$&])")  # markup wherever it stands
 _WORD_EDGE_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")  # kernel_size is safe
 _DIRECTIVE_COLON = re.compile(r":(?=\S)")  # :red[…], :material/x:, :smile:
-_LINE_START = re.compile(r"^(\s*)([#+\-=]|\d+\.)")  # headings, lists, setext rules
+_LINE_START = re.compile(r"^(\s*)([#+\-=])")  # headings, lists, setext rules
+# an ordered list's marker ('1. ', '2) '), escaped at its punctuation: a backslash before the
+# digit is no markdown escape and was drawn ('\0.000316228'); '0.5' starts no list
+_LIST_NUMBER = re.compile(r"^(\s*\d{1,9})([.)])(?=\s|$)")
 
 
 def plain(text: Any) -> str:
@@ -73,7 +76,7 @@ def plain(text: Any) -> str:
     text = _ALWAYS.sub(r"\\\1", text)
     text = _WORD_EDGE_UNDERSCORE.sub(r"\\_", text)
     text = _DIRECTIVE_COLON.sub(r"\\:", text)
-    return _LINE_START.sub(r"\1\\\2", text)
+    return _LIST_NUMBER.sub(r"\1\\\2", _LINE_START.sub(r"\1\\\2", text))
 
 
 @dataclass(frozen=True)
