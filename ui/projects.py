@@ -310,6 +310,9 @@ class ProjectStore:
             # laid over set a field it changes, that value stays (contested names it)
             theirs_win = edit.source in ("undo", "redo")
             behind = based_on is not None and edits != based_on and theirs is not None
+            # the saves since are changes of the file made outside LayerLoom, taken in (see
+            # take_outside), no other tab's: said as such
+            by_hand = behind and _outside_only(folder, based_on)
             if behind and previous is not None:  # laid over the other tab's save, if it joins
                 merged, contested, why = self._merged(folder, based_on, previous, graph, theirs,
                                                       theirs_win)
@@ -320,9 +323,12 @@ class ProjectStore:
                     # by a design that lacks its work), and this edit's design is kept
                     mine = self._kept_unapplied(pid, graph)
                     raise SaveConflict(
-                        f"project {pid} was saved by another tab since this edit's design "
-                        f"(version {based_on}, now {edits}), and the edit does not join that "
-                        f"save: {why}", why, mine)
+                        (f"project {pid}'s design file was changed outside LayerLoom since "
+                         f"this edit's design (version {based_on}, now {edits})" if by_hand else
+                         f"project {pid} was saved by another tab since this edit's design "
+                         f"(version {based_on}, now {edits})")
+                        + f", and the edit does not join that save: {why}", why, mine,
+                        outside=by_hand)
             # no save since the caller's, yet the file is not what it saved: changed outside
             # LayerLoom (edited by hand): this edit is laid over it as over another tab's save
             outside = not behind and previous is not None and theirs is not None and \
@@ -340,6 +346,7 @@ class ProjectStore:
                         f"project {pid}'s design file was changed outside LayerLoom since "
                         f"this edit's design (version {based_on}), and the edit does not join "
                         f"that change: {why}", why, mine, outside=True)
+            outside = outside or by_hand
             over = theirs if merged is not None else None
             if theirs is not None and theirs.to_dict() == new:  # nothing new to write
                 if weights is not None:
@@ -356,7 +363,8 @@ class ProjectStore:
                                                else "changed in another tab, kept at ")
                                          + time.strftime("%H:%M:%S"), theirs)
             elif behind:
-                kept = self.snapshot(pid, "changed in another tab, kept at "
+                kept = self.snapshot(pid, ("changed outside the app, kept at " if by_hand
+                                           else "changed in another tab, kept at ")
                                      + time.strftime("%H:%M:%S"), theirs)
                 if weights is None:  # the weights this tab's design carries, if switched since
                     was = self.weights_version(pid)
@@ -763,6 +771,14 @@ def _saving(folder: Path):
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _outside_only(folder: Path, version: int) -> bool:
+    """Whether the saves logged after ``version`` are all changes of the design file made
+    outside LayerLoom (none another tab's)."""
+    after = [line for line in savelog.read_log(folder / savelog.LOG_NAME)
+             if isinstance(line.get("version"), int) and line["version"] > version]
+    return bool(after) and all(savelog.is_outside(line) for line in after)
 
 
 def _stamp(path: Path) -> list[int] | None:

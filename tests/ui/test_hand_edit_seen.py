@@ -171,5 +171,29 @@ def test_undo_after_a_hand_edit_seen_takes_back_the_tabs_edit_only(tmp_path):
         "out_channels"], saved.node("fc").params["out_features"]) == (3, 12, 4)
 
 
+def test_a_hand_edit_another_tab_took_in_first_is_still_said_made_outside(tmp_path):
+    """The first to read the file takes the hand edit in (a tab opened after it); a tab that
+    had not seen it, its edit refused over it, is told the file changed outside LayerLoom,
+    not that another tab changed it."""
+    store = ProjectStore(tmp_path)
+    tab = DesignerState.new(store, load_template("seed-cnn"))
+    pid = tab.project_id
+    path = _file(tmp_path, pid)
+    data = json.loads(path.read_text())
+    data["nodes"] = [n for n in data["nodes"] if n["id"] != "fc"] + [
+        {"id": "head", "type": "Linear", "params": {"out_features": 4}, "position": [0, 900]}]
+    for e in data["edges"]:
+        for end in ("source", "target"):
+            if e[end] == "fc":
+                e[end] = "head"
+    path.write_text(json.dumps(data, indent=2))
+    DesignerState.open(store, pid)
+    tab.apply(edit.set_param, (), "fc", "out_features", 5)  # a callback, on what it showed
+    assert "fc" not in [n.id for n in store.load(pid).graph.nodes]
+    [notice] = [n for n in tab.take_notices() if "not applied" in n.text]
+    assert "this design's file (graph.json) was changed outside LayerLoom" in notice.text
+    assert "it changes fc, which the edit made outside LayerLoom removed" in notice.text
+
+
 def _refusing(path, data):
     raise OSError(errno.ENOSPC, "No space left on device", str(path))
