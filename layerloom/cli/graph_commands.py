@@ -19,7 +19,8 @@ def register(subparsers) -> None:
     add_set_option(p)
     p.add_argument("--dataset", "-d", metavar="NAME_OR_FILE",
                    help="also check the design against this data (a built-in dataset's name or "
-                        "a .csv/.tsv/.txt/.data/.dat/.xlsx/.npz/.zip file): input shape and "
+                        "a .csv/.tsv/.txt/.data/.dat/.xlsx/.parquet/.jsonl/.ndjson/.npz/.zip "
+                        "file): input shape and "
                         "dtype, and the output the task needs")
     p.add_argument("--data-option", action="append", metavar="NAME=VALUE", default=[],
                    help="an option of the dataset (repeatable), e.g. target=price or length=64")

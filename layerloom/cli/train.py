@@ -38,7 +38,8 @@ def _add_home(p) -> None:
 def _add_data(p) -> None:
     p.add_argument("--dataset", "-d", required=True, metavar="NAME|FILE",
                    help="a built-in dataset (mnist-5k, iris, moons…), a table (.csv, .tsv, "
-                        ".txt, UCI's .data or .dat, an Excel .xlsx), an .npz or a .zip of image "
+                        ".txt, UCI's .data or .dat, an Excel .xlsx, a .parquet, JSON lines "
+                        ".jsonl or .ndjson), an .npz or a .zip of image "
                         "folders, or a folder of class folders of images (read from disk as "
                         "training goes)")
     p.add_argument("--data-option", action="append", metavar="KEY=VALUE",

@@ -29,8 +29,8 @@ __all__ = ["AugmentConfig", "DataError", "Dataset", "augment_batch", "check_inpu
 
 def load_dataset(source: str | Path, seed: int = 0, val_fraction: float = 0.1,
                  test_fraction: float = 0.2, **options: Any) -> Dataset:
-    """A built-in dataset by name, a user's file (.csv, .tsv, .xlsx, .npz, .zip) by path, or a
-    folder of class folders of images (read lazily, see ``folder.py``).
+    """A built-in dataset by name, a user's file (.csv, .tsv, .xlsx, .parquet, .jsonl, .npz,
+    .zip) by path, or a folder of class folders of images (read lazily, see ``folder.py``).
 
     ``options`` are the dataset's or file kind's own (see :func:`list_datasets` and
     :func:`list_file_kinds`); an unknown option is an error that lists the known ones.

@@ -550,7 +550,8 @@ def read_header(path: Path, sheet: str | None = None) -> list[str]:
     """The column names :func:`read_table` gives ``path``'s columns (a byte-order mark and
     spaces stripped, a blank name called ``column N``, a last column that every row leaves
     empty dropped), from its first rows only; [] for a file it could not read (loading it
-    then says why). For a workbook (.xlsx), those of ``sheet`` (default: the first)."""
+    then says why). For a workbook (.xlsx), those of ``sheet`` (default: the first); for
+    Parquet and JSON lines, those of :func:`~.records.read_records_header`."""
     if path.suffix.lower() in (".data", ".dat"):
         from .datafile import read_data_header
 
@@ -559,6 +560,10 @@ def read_header(path: Path, sheet: str | None = None) -> list[str]:
         from .workbook import read_workbook_header  # built on this module's checks
 
         return read_workbook_header(path, sheet)
+    if path.suffix.lower() in (".parquet", ".jsonl", ".ndjson"):
+        from .records import read_records_header  # built on this module's checks
+
+        return read_records_header(path)
     try:
         with open(path, "rb") as handle:
             raw = handle.read(HEADER_BYTES)
@@ -618,7 +623,8 @@ def _header(path: Path, row: list[str], line: int) -> list[str]:
 
 def _files(path: Path) -> str:
     """What the budgets of a table call ``path``'s kind of file."""
-    return "workbooks" if path.suffix.lower() == ".xlsx" else "CSV files"
+    return {".xlsx": "workbooks", ".parquet": "Parquet files", ".jsonl": "JSON lines files",
+            ".ndjson": "JSON lines files"}.get(path.suffix.lower(), "CSV files")
 
 
 def _no_header(path: Path, first: list[str], line: int) -> DataError:

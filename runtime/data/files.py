@@ -1,5 +1,5 @@
-"""Users' files, told apart by extension: CSV/TSV, UCI's .data and Excel's .xlsx (a table,
-or texts and labels), NPZ, and zip files of image folders. Each kind declares its options
+"""Users' files, told apart by extension: CSV/TSV, UCI's .data, Excel's .xlsx, Parquet and JSON
+lines (a table, or texts and labels), NPZ, and zip files of image folders. Each kind declares its options
 once, as the built-ins do."""
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from . import broken
 from .images import load_image_zip
 from .npz import load_npz
 from .options import Option, resolve
+from .records import RECORD_SUFFIXES, read_records
 from .split import SplitSpec
 from .tabular import learnable_numbers, load_tabular
 from .target import TASKS
@@ -40,6 +41,10 @@ class FileKind:
 
 def _load_csv(path: Path, spec: SplitSpec, **options) -> Dataset:
     return _load_table(read_table(path), spec, **options)
+
+
+def _load_records(path: Path, spec: SplitSpec, **options) -> Dataset:
+    return _load_table(read_records(path), spec, **options)
 
 
 def _load_workbook(path: Path, spec: SplitSpec, *, sheet: str | None, **options) -> Dataset:
@@ -126,6 +131,9 @@ FILE_KINDS = (
              "(values only, formulas as their stored results)", (
         Option("sheet", "str", None, "the sheet to read, by name (default: the first)"),
         *TABLE_OPTIONS), _load_workbook),
+    FileKind(RECORD_SUFFIXES, "a table written by a data library: Parquet (needs pyarrow), or "
+             "JSON lines, one object a line, its keys naming the columns", TABLE_OPTIONS,
+             _load_records),
     FileKind((".npz",), "NumPy arrays x (samples first) and y (labels or targets), optionally "
              "classes (class names)", (
                  TASK,
@@ -181,7 +189,4 @@ def load_file(path: Path, spec: SplitSpec, options: dict) -> Dataset:
 
 # tables written by data libraries, which a user converts to CSV in one line of pandas
 OTHER_TABLES = {".json": ("a JSON file", "read_json({})"),
-                ".jsonl": ("a JSON lines file", "read_json({}, lines=True)"),
-                ".ndjson": ("a JSON lines file", "read_json({}, lines=True)"),
-                ".parquet": ("a Parquet file", "read_parquet({})"),
                 ".feather": ("a Feather file", "read_feather({})")}

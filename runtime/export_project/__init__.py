@@ -52,7 +52,8 @@ __all__ = ["ProjectError", "ProjectResult", "export_project", "export_run_projec
 
 TEMPLATE_FILES = ("train.py", "data.py")
 FILE_KINDS = {".csv": "table", ".tsv": "table", ".txt": "table", ".xlsx": "table",
-              ".npz": "npz", ".zip": "images"}
+              ".parquet": "table", ".jsonl": "table", ".ndjson": "table", ".npz": "npz",
+              ".zip": "images"}
 MAX_COPIED_BYTES = 200 * 2**20  # a bigger data file is shipped as split arrays instead
 PROBABILITY = ("Softmax", "LogSoftmax")
 
@@ -277,7 +278,7 @@ def _write(root: Path, graph: Graph, ds, spec: dict, config: TrainConfig, state_
     }
     (root / "config.json").write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
     (root / "requirements.txt").write_text(
-        _requirements(workbook=str(data_spec.get("file", "")).lower().endswith(".xlsx")),
+        _requirements(Path(str(data_spec.get("file", ""))).suffix),
         encoding="utf-8")
     (root / "README.md").write_text(readme_text(settings, ds, notes), encoding="utf-8")
 
@@ -308,9 +309,9 @@ def _permissions(folder: Path) -> None:
         path.chmod((0o777 if path.is_dir() else 0o666) & ~umask)
 
 
-def _requirements(workbook: bool = False) -> str:
+def _requirements(suffix: str = "") -> str:
     """Pinned from below at the versions the export was tested with; openpyxl where data.py
-    reads an Excel workbook."""
+    reads an Excel workbook (a file of ``suffix`` .xlsx), pyarrow where it reads Parquet."""
     import numpy
     import PIL
 
@@ -321,7 +322,7 @@ def _requirements(workbook: bool = False) -> str:
             f"pillow {PIL.__version__}\n"
             f"torch>={floor(torch.__version__)}\nnumpy>={floor(numpy.__version__)}\n"
             f"pillow>={floor(PIL.__version__)}\n"
-            + ("openpyxl>=3.1\n" if workbook else ""))
+            + {".xlsx": "openpyxl>=3.1\n", ".parquet": "pyarrow>=14\n"}.get(suffix.lower(), ""))
 
 
 def _cpu(value):

@@ -82,11 +82,11 @@ def test_a_project_export_of_data_that_is_not_what_its_name_says_exits_2(tmp_pat
 
 
 def test_a_data_file_of_a_kind_not_read_exits_1(tmp_path, capsys, command):
-    table = tmp_path / "table.parquet"
-    table.write_bytes(b"PAR1")
+    table = tmp_path / "table.feather"
+    table.write_bytes(b"ARROW1")
     assert main([*command, "--dataset", str(table)]) == 1
     err = capsys.readouterr().err
-    assert err.startswith("error: table.parquet: ") and err.count("\n") == 1
+    assert err.startswith("error: table.feather: ") and err.count("\n") == 1
 
 
 def test_help_says_the_exit_codes(capsys):

@@ -53,9 +53,10 @@ def pet_entries(prefix="", per_class=5, **kwargs):
 
 def test_the_file_kinds_are_listed_with_their_options():
     kinds = {suffix: kind for kind in list_file_kinds() for suffix in kind["suffixes"]}
-    assert set(kinds) == {".csv", ".tsv", ".txt", ".data", ".dat", ".xlsx", ".npz",
-                          ".zip"}
+    assert set(kinds) == {".csv", ".tsv", ".txt", ".data", ".dat", ".xlsx", ".parquet",
+                          ".jsonl", ".ndjson", ".npz", ".zip"}
     assert "target" in {option["name"] for option in kinds[".csv"]["options"]}
+    assert kinds[".parquet"]["options"] == kinds[".jsonl"]["options"] == kinds[".csv"]["options"]
 
 
 # -- tabular CSV -----------------------------------------------------------------------------

@@ -1,6 +1,7 @@
-"""Records a data library wrote (JSON lines from a web service, Parquet from pandas or Spark)
-are not read as datasets; the refusal says how to make the CSV that is, in one line of pandas,
-where it listed suffixes only ('files of type '.jsonl' cannot be loaded; use .csv, …')."""
+"""Records a data library wrote that are not read as datasets (a JSON document, Feather; JSON
+lines and Parquet are read: test_data_parquet_jsonl.py): the refusal says how to make the CSV
+that is, in one line of pandas, where it listed suffixes only ('files of type '.feather' cannot
+be loaded; use .csv, …')."""
 
 from __future__ import annotations
 
@@ -13,15 +14,12 @@ from layerloom.runtime.data import DataError, load_dataset
 
 
 @pytest.mark.parametrize("name, said", [
-    ("events.jsonl", "events.jsonl: a JSON lines file is not read as a dataset: save it as a "
-                     "CSV file (with pandas: pd.read_json('events.jsonl', lines=True).to_csv("
-                     "'events.csv', index=False)) and load that"),
     ("events.json", "events.json: a JSON file is not read as a dataset: save it as a CSV file "
                     "(with pandas: pd.read_json('events.json').to_csv('events.csv', "
                     "index=False)) and load that; a LayerLoom design (.json) opens in the "
                     "Designer"),
-    ("events.parquet", "events.parquet: a Parquet file is not read as a dataset: save it as a "
-                       "CSV file (with pandas: pd.read_parquet('events.parquet').to_csv("
+    ("events.feather", "events.feather: a Feather file is not read as a dataset: save it as a "
+                       "CSV file (with pandas: pd.read_feather('events.feather').to_csv("
                        "'events.csv', index=False)) and load that")])
 def test_records_of_data_libraries_are_refused_with_the_way_to_a_csv(tmp_path, capsys, name,
                                                                      said):

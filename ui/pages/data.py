@@ -313,9 +313,9 @@ def choose_upload(current: DataChoice | None, slots: dict | None = None,
         path = current.source  # the file chosen before, still on disk
         st.caption(f"Using {plain(display_name(path))} (uploaded before).")
     else:
-        st.info("Upload a CSV or TSV table or an Excel workbook (.xlsx) (or texts with labels; "
-                "UCI's .data files too), an NPZ file of arrays x and y, or a zip of one folder "
-                "of images per class.")
+        st.info("Upload a CSV or TSV table, an Excel workbook (.xlsx), a Parquet file or JSON "
+                "lines (.jsonl) (or texts with labels; UCI's .data files too), an NPZ file of "
+                "arrays x and y, or a zip of one folder of images per class.")
         return None
     suffix = "." + path.rsplit(".", 1)[-1].lower()
     kind = next((k for k in kinds if suffix in k["suffixes"]), None)
@@ -324,7 +324,7 @@ def choose_upload(current: DataChoice | None, slots: dict | None = None,
     key = f"data.opt.{display_name(path)}"
     if kind is None:  # a .npy: loading it says why not, and what to do
         options = {}
-    elif ".csv" in kind["suffixes"] or ".xlsx" in kind["suffixes"]:  # a table
+    elif suffix in TABLES:  # a table
         declared = kind["options"]
         options = options_form(declared, values, key, only=("sheet", "kind"), refused=refused)
         columns = csv_columns(path, options.get("sheet"))
@@ -336,7 +336,7 @@ def choose_upload(current: DataChoice | None, slots: dict | None = None,
     return DataChoice(path, options, display_name(path))
 
 
-TABLES = (".csv", ".tsv", ".txt", ".data", ".dat", ".xlsx")
+TABLES = (".csv", ".tsv", ".txt", ".data", ".dat", ".xlsx", ".parquet", ".jsonl", ".ndjson")
 NOT_CARRIED = ("sheet",)  # a workbook's sheet names belong to that workbook
 
 

@@ -8,8 +8,9 @@ or float32 targets ``[N, T]``. What config.json's ``data`` section says decides 
 - ``npz``: a NumPy file with arrays ``x`` and ``y`` (and optionally ``classes``);
 - ``table``: a CSV of numeric, categorical and date columns (categories one-hot, dates as days
   since the earliest training date and month, weekday, hour as sine and cosine, as in training), or
-  an Excel workbook's sheet (.xlsx, read with openpyxl, values only);
-- ``text``: a CSV (or .xlsx) of texts and labels (lowercase words, looked up in
+  an Excel workbook's sheet (.xlsx, read with openpyxl, values only), a Parquet file (with
+  pyarrow) or JSON lines (one object a line);
+- ``text``: a CSV (or .xlsx, .parquet, .jsonl) of texts and labels (lowercase words, looked up in
   ``data/vocab.json``);
 - ``images``: a zip of one folder of images per class (PNG, JPEG, WebP, BMP, GIF or TIFF; photos
   turned as their EXIF orientation says), or such a folder itself.
@@ -19,7 +20,7 @@ class names, the categories, the vocabulary), never from the file being read, so
 fed exactly as the training data were. The split is the recorded one (``split_file``, sample
 indices); a file of other samples (``train.py --data FILE``) is split by a seeded shuffle.
 
-Needs NumPy and Pillow only (and openpyxl for an Excel workbook).
+Needs NumPy and Pillow only (and openpyxl for an Excel workbook, pyarrow for Parquet).
 """
 
 from __future__ import annotations
@@ -163,7 +164,8 @@ def read_npz(path: Path, spec: dict, root: Path) -> tuple[np.ndarray, np.ndarray
 def read_csv(path: Path, sheet: str | None = None) -> tuple[list[str], list[list[str]]]:
     """Header and rows of a CSV as LayerLoom reads it: UTF-8, UTF-16 with its byte-order mark,
     else Windows-1252 text, separated as :func:`delimiter_of` says; blank lines skipped. An
-    Excel workbook's sheet as :func:`read_workbook` reads it."""
+    Excel workbook's sheet as :func:`read_workbook` reads it, Parquet and JSON lines as
+    :func:`read_parquet` and :func:`read_json_lines` do."""
     return read_lined(path, sheet)[:2]
 
 
@@ -172,6 +174,12 @@ def read_lined(path: Path, sheet: str | None = None) -> tuple:
     whether a comma may be a decimal mark there (values separated by ; or a tab)."""
     if path.suffix.lower() in (".xlsx", ".xls"):
         return read_workbook(path, sheet, lined=True)
+    if path.suffix.lower() in (".parquet", *JSON_LINES):
+        try:
+            return read_parquet(path) if path.suffix.lower() == ".parquet" \
+                else read_json_lines(path)
+        except RecordError as exc:
+            raise SystemExit(exc.said(path.name)) from None
     raw = path.read_bytes()
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         text = raw.decode("utf-16")
@@ -325,6 +333,168 @@ def padded(number: int, number_format: str) -> str:
         parts.append(digits[end - size:end])
         end -= size
     return "-".join([digits[:end], *reversed(parts)])
+
+
+# -- tables a data library writes: Parquet and JSON lines ----------------------------------------
+
+JSON_LINES = (".jsonl", ".ndjson")
+PANDAS_INDEX = re.compile(r"__index_level_\d+__")  # a DataFrame's index, saved as a column
+
+
+class RecordError(ValueError):
+    """A value of a Parquet or JSON lines file that no cell of a table holds, or a line that
+    is no record; ``key`` (the column) and ``line`` say where, when known."""
+
+    def __init__(self, message: str, key: str | None = None, line: int | None = None):
+        super().__init__(message)
+        self.message, self.key, self.line = message, key, line
+
+    def said(self, name: str) -> str:
+        where = [name] + ([f"line {self.line}"] if self.line is not None else []) \
+            + ([f"column {self.key!r}"] if self.key is not None else [])
+        return f"{', '.join(where)}: {self.message}"
+
+
+def json_record(line: str) -> dict:
+    """One line of a JSON lines file as ``{key: text}``, each value the text a CSV of the
+    table holds: a number as the file writes it (``1e-3``, ``007.50`` is no JSON), true or
+    false, null as ''. RecordError for a line that is no JSON object, a key written twice,
+    and an object or array as a value (naming its key).
+
+    >>> json_record('{"age": 41, "ok": true, "city": null, "w": 1.50}')
+    {'age': '41', 'ok': 'true', 'city': '', 'w': '1.50'}
+    """
+    def pairs(items):
+        record = {}
+        for key, value in items:
+            if key in record:
+                raise RecordError(f"key {key!r} is written twice in the line's object", key)
+            record[key] = value
+        return record
+
+    try:
+        record = json.loads(line, parse_int=str, parse_float=str, parse_constant=str,
+                            object_pairs_hook=pairs)
+    except json.JSONDecodeError as exc:
+        hint = ("; this reads as a JSON document written over several lines, not one object a "
+                "line: save it as JSON lines (with pandas: pd.read_json(FILE).to_json(NEW, "
+                "orient='records', lines=True))" if line.strip() in ("[", "{") else "")
+        raise RecordError(f"not valid JSON ({exc.msg}, at character {exc.colno}){hint}") \
+            from None
+    if not isinstance(record, dict):
+        what = "an array" if isinstance(record, list) else "a single value"
+        raise RecordError(f"holds {what}, not an object: each line of a JSON lines table is "
+                          f"one object of named values, such as {{\"age\": 41, \"label\": "
+                          f"\"yes\"}}")
+    return {key: json_text(key, value) for key, value in record.items()}
+
+
+def json_text(key: str, value) -> str:
+    """A JSON value read with its numbers as written (see :func:`json_record`) as a cell's
+    text; RecordError for an object or an array."""
+    if isinstance(value, (dict, list)):
+        raise RecordError(f"holds {'an object' if isinstance(value, dict) else 'an array'}, "
+                          f"not one value: a table's cell holds a number, a text, true, false "
+                          f"or null; write its parts as columns of their own (with pandas: "
+                          f"pd.json_normalize) or the whole as a text", key)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value  # a text, or a number as written
+
+
+def arrow_column(values: list, first_line: int) -> list[str]:
+    """A Parquet column's values, as pyarrow's ``to_pylist`` gives them, as the texts
+    LayerLoom trained on: a text as it is, the others as :func:`cell_text` writes a
+    workbook's cell (a number with every digit, a date as ISO text, TRUE/FALSE, a missing
+    value ''). RecordError for a list, a map or a struct, or bytes that are not UTF-8 text,
+    with its line (``first_line`` is the first value's, the header being line 1)."""
+    out = []
+    for at, value in enumerate(values):
+        if isinstance(value, str):
+            out.append(value)
+        elif isinstance(value, (dict, list, tuple)):
+            raise RecordError("holds lists or records, not one value a cell: a table's cell "
+                              "holds a number, a text, a date or true/false; write their parts "
+                              "as columns of their own", line=first_line + at)
+        elif isinstance(value, bytes):
+            try:
+                out.append(value.decode("utf-8"))
+            except UnicodeDecodeError:
+                raise RecordError("holds binary values, not text", line=first_line + at) \
+                    from None
+        else:
+            out.append(cell_text(value))
+    return out
+
+
+def read_json_lines(path: Path) -> tuple:
+    """A JSON lines file's header and rows as LayerLoom reads one for training: one object a
+    line (blank lines skipped), its keys the columns in the order they first come, each value
+    as :func:`json_record` writes it, '' where a line lacks a key; with each row's line and
+    False (as :func:`read_lined`)."""
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise RecordError("not UTF-8 text, as JSON lines are",
+                          line=raw[:exc.start].count(b"\n") + 1) from None
+    header, index, rows, lines = [], {}, [], []
+    for number, line in enumerate(text.split("\n"), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json_record(line)
+        except RecordError as exc:
+            exc.line = number
+            raise
+        row = [""] * len(header)
+        for key, cell in record.items():
+            if key not in index:
+                index[key] = len(header)
+                header.append(key)
+                row.append("")
+            row[index[key]] = cell
+        if any(cell.strip() for cell in row):
+            rows.append(row)
+            lines.append(number)
+    if not header:
+        raise RecordError("the file holds no values")
+    return ([key.strip() or f"column {i + 1}" for i, key in enumerate(header)],
+            [row + [""] * (len(header) - len(row)) for row in rows], lines, False)
+
+
+def read_parquet(path: Path) -> tuple:
+    """A Parquet file's header and rows as LayerLoom reads one for training (with pyarrow):
+    its columns but pandas' saved index, each value as :func:`arrow_column` writes it, rows
+    without a value skipped; with each row's line, the header being line 1 as in the CSV
+    pandas saves of it, and False (as :func:`read_lined`)."""
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise RecordError("reading .parquet needs pyarrow: pip install pyarrow (or save the "
+                          "table as CSV)") from None
+    try:
+        table = pq.read_table(path)
+    except Exception as exc:  # noqa: BLE001 - not a Parquet file: said in one line
+        raise RecordError(f"cannot be read as a Parquet file ({exc})") from None
+    names = table.column_names
+    keep = [i for i, name in enumerate(names) if not PANDAS_INDEX.fullmatch(name)]
+    columns = []
+    for i in keep:
+        try:
+            columns.append(arrow_column(table.column(i).to_pylist(), 2))
+        except RecordError as exc:
+            exc.key = names[i]
+            raise
+    rows, lines = [], []
+    for at, row in enumerate(zip(*columns)):
+        if any(cell.strip() for cell in row):
+            rows.append(list(row))
+            lines.append(at + 2)
+    header = [names[i].strip() or f"column {j + 1}" for j, i in enumerate(keep)]
+    return header, rows, lines, False
 
 
 def _labelled(header: list[str], rows: list[list[str]], target: str, path: Path,
