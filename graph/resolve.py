@@ -1272,7 +1272,7 @@ class _Resolver:
                 continue
             why = "no Input feeds it" if node_id not in forward else "it leads to no Output"
             self.warn(info.path, f"not on a path from an Input to an Output ({why}); it is left "
-                                 f"out of {where}")
+                                 f"out of {where}: wire it in, or delete it")
 
     def _top_warnings(self, top: Level) -> None:
         for path, message in stacked_linear(top.nodes):

@@ -72,7 +72,8 @@ def test_an_input_left_out_does_not_stop_the_dataset_check(tmp_path, capsys):
     assert main(["validate", path, "--dataset", "mnist-5k"]) == 0
     captured = capsys.readouterr()
     assert captured.err == ("warning: unused: not on a path from an Input to an Output (it leads "
-                            "to no Output); it is left out of the model\n")
+                            "to no Output); it is left out of the model: wire it in, or "
+                            "delete it\n")
     assert captured.out.startswith(f"{path}: valid and fits mnist-5k: input [1, 28, 28] float32")
 
 

@@ -21,7 +21,7 @@ def test_get_and_set_a_level_round_trip(seed_cnn):
     # the new node is on no path to an Output: a warning, not an error
     assert [str(p) for p in validate(g2).warnings] == [
         "extra: not on a path from an Input to an Output (it leads to no Output); it is left "
-        "out of the model"]
+        "out of the model: wire it in, or delete it"]
 
 
 def test_set_level_inside_a_block_and_bad_paths():

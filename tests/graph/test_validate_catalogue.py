@@ -76,7 +76,7 @@ def test_node_with_no_edges_is_a_warning_only(make_chain):
     assert report.ok and report.infos == []
     assert [str(w) for w in report.warnings] == [
         "lonely: not on a path from an Input to an Output (no Input feeds it); it is left out "
-        "of the model"]
+        "of the model: wire it in, or delete it"]
     assert summarize(report).params == 4 * 10 + 10
 
 

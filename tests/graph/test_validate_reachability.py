@@ -9,7 +9,8 @@ import pytest
 
 from layerloom.graph import parse_graph, summarize, validate
 
-LEFT_OUT = "not on a path from an Input to an Output ({}); it is left out of the model"
+LEFT_OUT = ("not on a path from an Input to an Output ({}); it is left out of the model: wire it "
+            "in, or delete it")
 
 
 def _lines(graph) -> list[str]:
