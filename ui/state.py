@@ -959,8 +959,8 @@ class DesignerState:
         saved since (the save count only); called on every run of the page.
 
         The design file changed outside LayerLoom (edited by hand, or by another program)
-        is taken in as a save (:meth:`ProjectStore.take_outside`: told by the file's size and
-        modification time, no save counted) and shown at once, the tab told what changed
+        is taken in as a save (:meth:`ProjectStore.take_outside`: told by a digest of the
+        file's bytes, no save counted) and shown at once, the tab told what changed
         (``tell``), not only at its next save, so that nobody edits a design that is no longer
         the file. ``outside``: read the file all the same (the save refusing an edit saw it
         changed, and says so itself)."""

@@ -63,16 +63,29 @@ def marks(design: dict) -> set:
 
 
 class Tabs:
-    def __init__(self, store: ProjectStore, graph, tabs: int, seed: int):
+    """``hand``: about one step in ``hand`` is an edit of the design file made outside
+    LayerLoom (a param, a label or a variable written into graph.json, as an editor would),
+    made by a user who is no tab (its edits are ``Made.tab == len(tabs)``); 0: none, and the
+    seed's steps are those it always made."""
+
+    def __init__(self, store: ProjectStore, graph, tabs: int, seed: int, hand: int = 0):
         self.store = store
         first = DesignerState.new(store, graph)
         self.pid = first.project_id
         self.tabs = [first] + [DesignerState.open(store, self.pid) for _ in range(tabs - 1)]
         self.seqs = [0] * tabs
         self.rng = random.Random(seed)
+        self.hand = hand
+        self.hand_rng = random.Random(f"hand {seed}")
         self.n = 0
         self.made: list[Made] = []
-        self.heard: list[list[str]] = [[] for _ in range(tabs)]  # what each tab was told
+        # what each tab was told (and the hand, told nothing)
+        self.heard: list[list[str]] = [[] for _ in range(tabs + 1)]
+
+    def _on_disk(self) -> dict:
+        """The design file as it is, read without taking a hand edit in as a save (as
+        :meth:`ProjectStore.load` does): a tab's next edit meets it as it is."""
+        return load_graph(self.store.projects / self.pid / "graph.json").to_dict()
 
     def _hear(self, i: int) -> list[str]:
         said = [" ".join([n.text, *n.details]) for n in self.tabs[i].take_notices()]
@@ -80,6 +93,9 @@ class Tabs:
         return said
 
     def step(self) -> None:
+        if self.hand and self.hand_rng.randrange(self.hand) == 0:
+            self._by_hand()
+            return
         i = self.rng.randrange(len(self.tabs))
         tab = self.tabs[i]
         caught = self.rng.random() < 0.6  # the page ran since the last save it did not show
@@ -92,13 +108,38 @@ class Tabs:
         self.n += 1
         kind = self.rng.choice(KINDS)
         before = tab.graph.to_dict()
-        saved = self.store.load(self.pid).graph.to_dict()  # other tabs' marks: not this edit's
+        saved = self._on_disk()  # other tabs' marks: not this edit's
         getattr(self, f"_{kind}")(tab, i)
         after = tab.graph.to_dict()
         was, now = marks(before) | marks(saved), marks(after)
         # a mark it took away is one its tab showed: a later edit there that removes one it
         # never showed takes it away unseen (to be told)
         self.made.append(Made(self.n, i, kind, now - was, marks(before) - now, self._hear(i)))
+
+    def _by_hand(self) -> None:
+        """graph.json edited outside LayerLoom: a param, a label or a variable of the top
+        level set to a mark, the file written in place as an editor writes it."""
+        self.n += 1
+        path = self.store.projects / self.pid / "graph.json"
+        before = json.loads(path.read_text())
+        after = copy.deepcopy(before)
+        what = self.hand_rng.choice(["param", "label", "variable"])
+        nodes = after["nodes"]
+        if what == "param":
+            convs = [n for n in nodes if n["type"] in ("Conv2d", "Linear")]
+            if convs:
+                node = self.hand_rng.choice(convs)
+                name = "out_channels" if node["type"] == "Conv2d" else "out_features"
+                node.setdefault("params", {})[name] = 1000 + self.n
+        elif what == "label":
+            self.hand_rng.choice(nodes)["label"] = f"L{self.n}"
+        else:
+            after.setdefault("variables", {})[
+                self.hand_rng.choice(["width2", "depth", "gain"])] = 1000 + self.n
+        path.write_text(json.dumps(after, indent=1))
+        now = marks(after)
+        self.made.append(Made(self.n, len(self.tabs), "hand", now - marks(before),
+                              marks(before) - now))
 
     # -- the edits ------------------------------------------------------------------------
 
@@ -234,8 +275,9 @@ def unaccounted(tabs: Tabs) -> list[str]:
             if any(m.n > made.n and leaf in m.gone and (m.tab in setters or m.kind not in
                                                          ("undo", "redo")) for m in tabs.made):
                 continue
-            told = any("was not applied" in text for text in made.told) or any(
-                str(json.loads(leaf)) in text for text in tabs.heard[made.tab])
+            # a hand edit's user is no tab, and is told nothing: its value is kept
+            told = made.kind == "hand" or any("was not applied" in text for text in made.told) \
+                or any(str(json.loads(leaf)) in text for text in tabs.heard[made.tab])
             if not told or leaf not in kept:
                 problems.append(f"edit {made.n} ({made.kind}, tab {made.tab}) set {leaf}: not "
                                 f"in the design; told: {told}; in a snapshot: {leaf in kept}")

@@ -54,6 +54,20 @@ def test_eight_tabs_editing_one_design_lose_and_alter_nothing_unsaid(tmp_path, s
     assert any("both changes are kept" in text for text in heard)  # and merges
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_eight_tabs_and_hand_edits_of_the_file_lose_and_alter_nothing_unsaid(tmp_path, seed):
+    """The mix with graph.json edited by hand too, about one step in eight (a param, a label, a
+    variable written into the file): each tab takes it in at its next run, or lays its edit over
+    it; a hand value a tab's edit replaces is kept in a snapshot."""
+    tabs = Tabs(ProjectStore(tmp_path), load_template("seed-cnn"), tabs=8, seed=seed, hand=8)
+    for _ in range(150):
+        tabs.step()
+    assert unaccounted(tabs) == []
+    assert sum(m.kind == "hand" for m in tabs.made) >= 10
+    heard = [text for said in tabs.heard for text in said]
+    assert any("changed outside LayerLoom" in text for text in heard)
+
+
 def test_a_value_replaced_in_a_block_a_third_tab_renamed_is_told(tmp_path):
     """A set fc's out_features to 5; B, not showing it, set 7 (B's wins, A's version kept as a
     snapshot); C renamed fc to head. A, catching up, was told only that Undo leaves
