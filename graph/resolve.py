@@ -1262,13 +1262,17 @@ class _Resolver:
             return
         level._marked = True  # type: ignore[attr-defined]
         forward, backward = level.reach
+        # a level without an Input or an Output is told so once: a warning on each of its blocks
+        # said to wire in or delete blocks that only need the missing end
+        types = {info.type for info in level.nodes.values()}
+        told = level.sure and {"Input", "Output"} <= types
         for node_id, info in level.nodes.items():
             if node_id in forward and node_id in backward:
                 continue
             if info.type in ("Input",) and node_id in backward:
                 continue
             info.used = False
-            if not level.sure:
+            if not told:
                 continue
             why = "no Input feeds it" if node_id not in forward else "it leads to no Output"
             self.warn(info.path, f"not on a path from an Input to an Output ({why}); it is left "

@@ -65,8 +65,7 @@ def test_a_graph_with_neither_input_nor_output_is_still_told_so():
          "nodes": [{"id": "fc", "type": "Linear"}], "edges": []}
     assert _lines(g) == [
         "error: graph: the graph has no Input node: add one to feed the model",
-        "error: graph: the graph has no Output node: add one after the last layer",
-        "warning: fc: " + LEFT_OUT.format("no Input feeds it")]
+        "error: graph: the graph has no Output node: add one after the last layer"]
 
 
 # -- one local mistake, no cascade of warnings (report #6) --------------------------------------
