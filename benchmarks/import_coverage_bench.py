@@ -35,6 +35,8 @@ window attention below, refused naming the table and torchvision's ShiftedWindow
 (``scores - (1 - mask) * 1e9``),
 ``test_import_label_input.py``: a conditional GAN's generator and discriminator, whose class
 label ``[B]`` is an Input of shape ``[]`` into an Embedding,
+``test_import_sequence_first.py``: torch's transformer modules built sequence-first
+(``batch_first=False``) on permuted ``[S, B, E]`` tensors, the DETR paper's demo among them,
 ``tests/export/test_import_users_images.py`` and ``test_import_users_sequences.py``: users' own
 models in their authors' style, milesial's U-Net with transposed convolutions, torchvision's
 MobileNetV3 block, the official ConvNeXt with its own LayerNorm, a VAE's encoder, a GRU tagger,
@@ -326,6 +328,7 @@ def main(argv=None) -> int:
     exps = _load("test_import_exp")  # GRU-D's decay exp(-relu(.))
     subtracted = _load("test_import_subtracted_scores")  # scores - (1 - mask) * 1e9
     labels = _load("test_import_label_input")  # a cGAN's class label [B]: an Input of []
+    seq_first = _load("test_import_sequence_first")  # batch_first=False on [S, B, E]
     cases += [("torchvision-resnet (basic blocks)", basics.TinyResNet, (3, 16, 16)),
               ("torchvision-swin (V1)", swin.swin_tiny, (3, 16, 16)),
               ("text transformer (nn.TransformerEncoder)", basics.TextClassifier, (16,)),
@@ -392,7 +395,13 @@ def main(argv=None) -> int:
               ("cgan generator (class label [B] into nn.Embedding)", labels.Generator,
                [(labels.LATENT,), ()], ["float32", "int64"]),
               ("cgan discriminator (class label [B] into nn.Embedding)", labels.Discriminator,
-               [labels.IMG_SHAPE, ()], ["float32", "int64"])]
+               [labels.IMG_SHAPE, ()], ["float32", "int64"]),
+              ("detr demo, sequence-first nn.Transformer ([S, B, E] permutes)",
+               seq_first.DETRdemo, (3, 16, 16)),
+              ("attention, sequence-first nn.MultiheadAttention between permutes",
+               seq_first.PermutedAttention, (6, 16)),
+              ("sequence-first nn.TransformerEncoder, last step (out[-1])",
+               seq_first.LastStep, (6, 16))]
     rows = []
     for name, build, shape, *dtypes in cases:  # dtypes: one per input, of several inputs
         dtype = dtypes[0] if dtypes else "int64" if name.startswith("text") else "float32"

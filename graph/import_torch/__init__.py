@@ -39,6 +39,7 @@ from .output_match import match_outputs
 from .parameters import note_left_out, refuse_tied
 from .qkv_first import split_qkv
 from .rearrangements import expand_rearrangements
+from .sequence_first import batch_first_while_traced, fold_sequence_first
 from .trace import BATCH, propagate, sample_inputs, trace
 from .user_files import load_file, model_classes
 from .user_imports import user_imports
@@ -79,49 +80,58 @@ def traced_import(model: nn.Module, input_shape, dtype: str | Sequence[str] = "f
     was_training = model.training
     model.eval()
     try:
-        gm = trace(model)
-        refuse_other_uses(model, gm, shapes)  # an input of shape []: an Embedding's ids only
-        warn_hooks(model)
-        placeholders = [n for n in gm.graph.nodes if n.op == "placeholder"]
-        if len(placeholders) != len(shapes):
-            raise GraphError(f"{type(model).__name__}.forward takes {len(placeholders)} "
-                             f"input(s) ({', '.join(n.name for n in placeholders)}), but "
-                             f"{len(shapes)} shape(s) were given")
-        samples = sample_inputs(model, shapes, dtypes)
-        values = propagate(gm, samples)
-        if read_detached_weights(gm):  # d2l's self.weight.data: the weight, frozen
-            values = propagate(gm, samples)
-        if expand_rearrangements(gm, values):  # einops, pixel shuffles: reshapes, permutes
-            values = propagate(gm, samples)
-        if unmerge_heads(gm, values, samples):  # lucidrains' '(b h) n d': heads kept apart
-            values = propagate(gm, samples)
-        if expand_einsums(gm, values):  # einsum attention: permutes and a matmul
-            values = propagate(gm, samples)
-        if write_out(gm, values):  # addcmul, unfold's patches: adds, products, reshapes
-            values = propagate(gm, samples)
-        if fuse_scale_shifts(gm, values):  # ResMLP's x * alpha + beta: a Scale with a bias
-            values = propagate(gm, samples)
-        if fuse_affines(gm, values):  # d2l's X @ self.W + self.b: a Linear with a bias
-            values = propagate(gm, samples)
-        if read_attention_masks(gm, values, samples, propagate):  # sdpa's attn_mask
-            values = propagate(gm, samples)
-        split = split_qkv(gm, values)  # timm's q, k, v split, as chunk (the batch stays first)
-        fused = fuse_channels_first_norms(gm, values, model)  # ConvNeXt's LayerNorm by hand
-        fused = fuse_causal_masks(gm, values, model) or fused  # GPT-2's masked attention
-        fused = split_glus(gm, values, model) or fused  # F.glu, nn.GLU: chunk, sigmoid, mul
-        if split or fused:
-            values = propagate(gm, samples)
-        if masks_to_attention(gm, values, model):  # BERT's scores + (1 - mask) * -10000
-            values = propagate(gm, samples)
-            if read_attention_masks(gm, values, samples, propagate):
-                values = propagate(gm, samples)
-        if unrepeat_heads(gm, values):  # LLaMA's repeat_kv: enable_gqa
-            values = propagate(gm, samples)
-        graph, weights = Importer(model, gm, values, BATCH, dtypes).run(
-            name or _graph_name(model))
-        return graph, weights, gm
+        with batch_first_while_traced(model):  # batch_first=False: traced between transposes
+            return _traced_import(model, shapes, dtypes, name)
     finally:
         model.train(was_training)
+
+
+def _traced_import(model: nn.Module, shapes: list[tuple[int, ...]], dtypes: list[str],
+                   name: str | None) -> tuple[Graph, WeightMap, fx.GraphModule]:
+    """:func:`traced_import` with ``model``'s sequence-first modules batch-first."""
+    gm = trace(model)
+    refuse_other_uses(model, gm, shapes)  # an input of shape []: an Embedding's ids only
+    warn_hooks(model)
+    placeholders = [n for n in gm.graph.nodes if n.op == "placeholder"]
+    if len(placeholders) != len(shapes):
+        raise GraphError(f"{type(model).__name__}.forward takes {len(placeholders)} "
+                         f"input(s) ({', '.join(n.name for n in placeholders)}), but "
+                         f"{len(shapes)} shape(s) were given")
+    samples = sample_inputs(model, shapes, dtypes)
+    values = propagate(gm, samples)
+    if fold_sequence_first(gm, values):  # DETR's [S, B, E]: the batch first again
+        values = propagate(gm, samples)
+    if read_detached_weights(gm):  # d2l's self.weight.data: the weight, frozen
+        values = propagate(gm, samples)
+    if expand_rearrangements(gm, values):  # einops, pixel shuffles: reshapes, permutes
+        values = propagate(gm, samples)
+    if unmerge_heads(gm, values, samples):  # lucidrains' '(b h) n d': heads kept apart
+        values = propagate(gm, samples)
+    if expand_einsums(gm, values):  # einsum attention: permutes and a matmul
+        values = propagate(gm, samples)
+    if write_out(gm, values):  # addcmul, unfold's patches: adds, products, reshapes
+        values = propagate(gm, samples)
+    if fuse_scale_shifts(gm, values):  # ResMLP's x * alpha + beta: a Scale with a bias
+        values = propagate(gm, samples)
+    if fuse_affines(gm, values):  # d2l's X @ self.W + self.b: a Linear with a bias
+        values = propagate(gm, samples)
+    if read_attention_masks(gm, values, samples, propagate):  # sdpa's attn_mask
+        values = propagate(gm, samples)
+    split = split_qkv(gm, values)  # timm's q, k, v split, as chunk (the batch stays first)
+    fused = fuse_channels_first_norms(gm, values, model)  # ConvNeXt's LayerNorm by hand
+    fused = fuse_causal_masks(gm, values, model) or fused  # GPT-2's masked attention
+    fused = split_glus(gm, values, model) or fused  # F.glu, nn.GLU: chunk, sigmoid, mul
+    if split or fused:
+        values = propagate(gm, samples)
+    if masks_to_attention(gm, values, model):  # BERT's scores + (1 - mask) * -10000
+        values = propagate(gm, samples)
+        if read_attention_masks(gm, values, samples, propagate):
+            values = propagate(gm, samples)
+    if unrepeat_heads(gm, values):  # LLaMA's repeat_kv: enable_gqa
+        values = propagate(gm, samples)
+    graph, weights = Importer(model, gm, values, BATCH, dtypes).run(
+        name or _graph_name(model))
+    return graph, weights, gm
 
 
 def load_callable(spec: str, search: Sequence[str | Path] = (".",)) -> Callable:

@@ -14,7 +14,7 @@ import inspect
 
 from torch import fx, nn
 
-TRACED_THROUGH = (nn.TransformerDecoder, nn.TransformerDecoderLayer)
+TRACED_THROUGH = (nn.TransformerDecoder, nn.TransformerDecoderLayer, nn.Transformer)
 
 
 def decoder_layers(tracer: fx.Tracer, decoder: nn.TransformerDecoder, forward, args, kwargs):
@@ -30,3 +30,16 @@ def decoder_layers(tracer: fx.Tracer, decoder: nn.TransformerDecoder, forward, a
     if decoder.norm is not None:
         output = tracer.call_module(decoder.norm, decoder.norm.forward, (output,), {})
     return output
+
+
+def transformer_parts(tracer: fx.Tracer, transformer: nn.Transformer, forward, args, kwargs):
+    """``nn.Transformer``'s call traced as its encoder on ``src``, then its decoder on ``tgt``
+    and the encoder's memory, where it is given no mask; its own forward compares the inputs'
+    sizes, which fx cannot trace. With a mask, traced as it is (and refused there)."""
+    bound = inspect.signature(transformer.forward).bind(*args, **kwargs)
+    if any(v is not None and v is not False for k, v in bound.arguments.items()
+           if k not in ("src", "tgt")):
+        return fx.Tracer.call_module(tracer, transformer, forward, args, kwargs)
+    encoder, decoder = transformer.encoder, transformer.decoder
+    memory = tracer.call_module(encoder, encoder.forward, (bound.arguments["src"],), {})
+    return tracer.call_module(decoder, decoder.forward, (bound.arguments["tgt"], memory), {})

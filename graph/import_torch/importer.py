@@ -38,6 +38,7 @@ from .modules import Unsupported, find_rule, float32_decimal, transposed_weights
 from .positions import Positions
 from .reductions import is_values_and_indices, values_of
 from .relative_bias import RelativeBias
+from .sequence_first import FLIPPED
 from .reparametrised import (as_parametrised, refusal, reparametrisation, spectral_norm_of,
                              warn_spectral_hook, weight_norm_dim)
 from .token_types import TokenTypes
@@ -1107,6 +1108,8 @@ _QKV_FIRST = ((2, 0, 3, 1, 4), ([2, 0, 3, 1, 4],))  # timm's qkv.reshape(B, N, 3
 
 
 def _batch_first(module: nn.Module) -> bool:
+    if module in FLIPPED:  # built sequence-first, traced batch-first between transposes
+        return False
     if isinstance(module, nn.TransformerEncoder):
         return all(_batch_first(layer) for layer in module.layers)
     if isinstance(module, nn.TransformerEncoderLayer):

@@ -23,9 +23,10 @@ import torch
 from torch import fx, nn
 
 from ..errors import GraphError
-from .decoders import TRACED_THROUGH, decoder_layers
+from .decoders import TRACED_THROUGH, decoder_layers, transformer_parts
 from .modules import find_rule
 from .rearrangements import einops_layer, einops_traced
+from .sequence_first import SequenceFirstCalls
 from .user_source import grad_follows_training
 
 BATCH = 3  # an unusual batch size, so that a dimension equal to it is rarely confused with it
@@ -52,6 +53,8 @@ def without_fx_notes(message: str) -> str:
 _TORCH_DIR = Path(torch.__file__).resolve().parent
 _TRACER = str(Path(__file__).resolve())  # its create_node's frame
 _STAND_INS = str(Path(__file__).resolve().with_name("rearrangements.py"))  # einops' calls
+# the transposes around a sequence-first module: named at the user's call of it
+_SEQUENCE_FIRST = str(Path(__file__).resolve().with_name("sequence_first.py"))
 _FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<func>\S+)')
 
 
@@ -65,7 +68,8 @@ def user_frames(node: fx.Node) -> list[tuple[str, int]]:
             inside = Path(path).resolve().is_relative_to(_TORCH_DIR)
         except OSError:
             inside = False
-        if not inside and not path.startswith("<") and path not in (_TRACER, _STAND_INS):
+        if not inside and not path.startswith("<") \
+                and path not in (_TRACER, _STAND_INS, _SEQUENCE_FIRST):
             found.append((path, int(frame["line"])))
     return found
 
@@ -76,6 +80,10 @@ class _Refused(Exception):
 
 class _Tracer(fx.Tracer):
     record_stack_traces = True  # node.stack_trace: the user's line, named in import errors
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sequence_first = SequenceFirstCalls()  # batch_first=False modules, transposed
 
     def to_bool(self, obj: fx.Proxy) -> bool:
         """A traced value used as a bool. ``x.is_cuda`` (and ``x.device.type == 'cuda'``) is
@@ -116,8 +124,12 @@ class _Tracer(fx.Tracer):
                            f"(nor would an optimiser given model.parameters() train them); "
                            f"make the layer in __init__ (self.layer = {made}) and call it in "
                            f"forward") from None
+        if self.sequence_first.wraps(m):
+            return self.sequence_first.call(m, forward, args, kwargs, self.call_module)
         if isinstance(m, nn.TransformerDecoder):
             return decoder_layers(self, m, forward, args, kwargs)
+        if isinstance(m, nn.Transformer):
+            return transformer_parts(self, m, forward, args, kwargs)
         return super().call_module(m, forward, args, kwargs)
 
     def proxy(self, node: fx.Node) -> fx.Proxy:

@@ -1,0 +1,318 @@
+"""torch's attention and transformer modules built sequence-first (``batch_first=False``, the
+default), as the original DETR and many others call them on ``[S, B, E]`` tensors::
+
+    src = h.flatten(2).permute(2, 0, 1)                    # (HW, B, D)
+    hs = self.transformer(src + self.pos, queries)         # nn.Transformer(batch_first=False)
+    hs = hs.transpose(0, 1)                                # (B, Q, D)
+
+A sequence-first module computes, on ``x``, what the same module batch-first computes on
+``x.transpose(0, 1)``, transposed back: the weights are the same. So the import traces each such
+module as batch-first (:func:`batch_first_while_traced`) between two explicit transposes
+(:meth:`SequenceFirstCalls.call`), and :func:`fold_sequence_first` moves every transpose
+that takes the batch out of the first place down through what works on the last dimension
+alone (Linear, LayerNorm, dropout, activations; adds of tensors laid out alike or of a fixed
+tensor), until it meets another and the two cancel or make one Permute that keeps the batch
+first. The design then holds the batch-first MultiheadAttention and transformer blocks on
+the permuted tensors, with the model's numbers; a sequence-first output's last step
+(``out[-1]``) is the batch-first one's ``out[:, -1]``. A transpose that meets none stays, and
+the import refuses it at the module's call, saying to make the module batch-first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import operator
+import weakref
+from collections.abc import Iterator
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import fx, nn
+
+from .rewriting import calls, settled
+
+# the modules flipped to batch-first while a model is traced: their refusals still say that the
+# model built them sequence-first
+FLIPPED: weakref.WeakSet = weakref.WeakSet()
+_MOVED = "layerloom_sequence_first"  # fx node meta: a transpose put around such a module's call
+
+# the arguments that are sequences ([S, B, E]) of each module; its masks are the same either way
+_SEQUENCES = {nn.MultiheadAttention: ("query", "key", "value"),
+              nn.TransformerEncoderLayer: ("src",), nn.TransformerEncoder: ("src",),
+              nn.TransformerDecoderLayer: ("tgt", "memory"),
+              nn.TransformerDecoder: ("tgt", "memory"), nn.Transformer: ("src", "tgt")}
+
+
+def _attentions(module: nn.Module) -> list[nn.MultiheadAttention]:
+    return [m for m in module.modules() if isinstance(m, nn.MultiheadAttention)]
+
+
+def sequence_first(module: nn.Module) -> bool:
+    """``module`` is one of torch's attention or transformer modules built sequence-first."""
+    if not isinstance(module, tuple(_SEQUENCES)):
+        return False
+    if isinstance(module, nn.Transformer):
+        return not module.batch_first
+    attentions = _attentions(module)
+    return bool(attentions) and not any(m.batch_first for m in attentions)
+
+
+@contextlib.contextmanager
+def batch_first_while_traced(model: nn.Module) -> Iterator[None]:
+    """``model``'s sequence-first attention and transformer modules are batch-first inside
+    the block, as they were after it."""
+    found = [m for m in model.modules() if sequence_first(m)]
+    before = [(m, m.batch_first) for m in model.modules()
+              if isinstance(m, (nn.MultiheadAttention, nn.Transformer))
+              and any(m in _attentions(f) or m is f for f in found)]
+    try:
+        for module, _ in before:
+            module.batch_first = True
+        FLIPPED.update(found)
+        yield
+    finally:
+        for module, flag in before:
+            module.batch_first = flag
+        for module in found:
+            FLIPPED.discard(module)
+
+
+class SequenceFirstCalls:
+    """The tracer's call of a module flipped by :func:`batch_first_while_traced`: its sequence
+    arguments transposed to [B, S, E], its output back to [S, B, E]; a flipped module called
+    inside another's call (a layer of a flipped encoder) is called as it is."""
+
+    def __init__(self) -> None:
+        self.inside = 0
+
+    def wraps(self, module: nn.Module) -> bool:
+        return self.inside == 0 and module in FLIPPED
+
+    def call(self, module: nn.Module, forward, args, kwargs, call):
+        names = next(v for k, v in _SEQUENCES.items() if isinstance(module, k))
+        bound = inspect.signature(module.forward).bind(*args, **kwargs)
+        for name in names:
+            if isinstance(bound.arguments.get(name), fx.Proxy):
+                bound.arguments[name] = _moved(bound.arguments[name])
+        self.inside += 1
+        try:
+            out = call(module, forward, bound.args, bound.kwargs)
+        finally:
+            self.inside -= 1
+        if isinstance(module, nn.MultiheadAttention):  # (output, attention weights [B, L, S])
+            return _moved(out[0]), out[1]
+        return _moved(out)
+
+
+def _moved(value: fx.Proxy) -> fx.Proxy:
+    moved = value.transpose(0, 1)
+    moved.node.meta[_MOVED] = True
+    return moved
+
+
+_PERMUTES = ("permute", "transpose", torch.permute, torch.transpose)
+_LAST_DIM_MODULES = (nn.Linear, nn.Dropout, nn.ReLU, nn.GELU, nn.SiLU, nn.Tanh, nn.Sigmoid,
+                     nn.LeakyReLU, nn.Identity)
+_ELEMENTWISE = ("relu", "gelu", "silu", "tanh", "sigmoid", "contiguous", torch.relu, torch.tanh,
+                torch.sigmoid, F.relu, F.gelu, F.silu, F.dropout, F.leaky_relu)
+_BINARY = (operator.add, operator.mul, operator.sub, torch.add, torch.mul, "add", "mul", "sub")
+
+
+def fold_sequence_first(gm: fx.GraphModule, values: dict[fx.Node, Any]) -> bool:
+    """Move each transpose or permute that takes the batch out of the first place down past
+    what works on the last dimension alone, and merge it into the permute it meets (see the
+    module's text). ``values``: the nodes' values on the sample. Whether anything changed."""
+    if not any(n.meta.get(_MOVED) for n in gm.graph.nodes):
+        return False
+    changed, moving = False, True
+    while moving:
+        moving, fixed = False, _fixed(gm)
+        for node in list(gm.graph.nodes):
+            if node._erased or not node.users or node in fixed:
+                continue
+            order = _order(node, values)
+            if order is None or order[0] == 0:
+                continue
+            if _merge(gm, node, order, values) or _split(gm, node, order, values) \
+                    or _repeated(gm, node, order, values) or _last_step(gm, node, order) \
+                    or _sink(gm, node, order, values, fixed):
+                moving = changed = True
+                break
+    return settled(gm, changed)
+
+
+def _order(node: fx.Node, values: dict) -> list[int] | None:
+    """The dims of ``node``'s permute or transpose as one permute's, else None."""
+    if not calls(node, _PERMUTES) or not isinstance(values.get(node), torch.Tensor):
+        return None
+    rank = values[node].dim()
+    rest = list(node.args[1:]) or list(node.kwargs.values())
+    if calls(node, ("transpose", torch.transpose)):
+        if len(rest) != 2 or not all(isinstance(d, int) for d in rest):
+            return None
+        a, b = (d % rank for d in rest)
+        order = list(range(rank))
+        order[a], order[b] = order[b], order[a]
+        return order
+    if len(rest) == 1 and isinstance(rest[0], (list, tuple)):
+        rest = list(rest[0])
+    if len(rest) != rank or not all(isinstance(d, int) for d in rest):
+        return None
+    return [d % rank for d in rest]
+
+
+def _merge(gm: fx.GraphModule, node: fx.Node, order: list[int], values: dict) -> bool:
+    """``node``'s input is a permute too, and the two keep the batch first: one permute of
+    that one's input, or none at all."""
+    source = node.args[0]
+    inner = _order(source, values) if isinstance(source, fx.Node) else None
+    if inner is None:
+        return False
+    both = [inner[d] for d in order]
+    if both[0] != 0:
+        return False
+    with gm.graph.inserting_before(node):
+        if both == sorted(both):
+            node.replace_all_uses_with(source.args[0])
+        else:
+            merged = gm.graph.call_method("permute", (source.args[0], *both))
+            merged.meta.update({k: v for k, v in node.meta.items() if k != "val"})
+            node.replace_all_uses_with(merged)
+    gm.graph.erase_node(node)
+    if not source.users:
+        gm.graph.erase_node(source)
+    return True
+
+
+def _split(gm: fx.GraphModule, node: fx.Node, order: list[int], values: dict) -> bool:
+    """A permute that moves the batch to place ``k`` and more (DETR's ``permute(2, 0, 1)``) as
+    one that keeps the batch first, then the batch's swap with place ``k`` alone, which moves
+    past what works on the last dimension where ``k`` is not the last place."""
+    k = order.index(0)
+    swap = list(range(len(order)))
+    swap[0], swap[k] = k, 0
+    if order == swap or k == len(order) - 1:
+        return False
+    kept = [order[swap[d]] for d in range(len(order))]
+    source = node.args[0]
+    with gm.graph.inserting_before(node):
+        first = gm.graph.call_method("permute", (source, *kept))
+        moved = gm.graph.call_method("transpose", (first, 0, k))
+    for made in (first, moved):
+        made.meta.update({key: v for key, v in node.meta.items() if key != "val"})
+    node.replace_all_uses_with(moved)
+    gm.graph.erase_node(node)
+    values[first] = values[source].permute(*kept)
+    values[moved] = values[first].transpose(0, k)
+    return True
+
+
+def _repeated(gm: fx.GraphModule, node: fx.Node, order: list[int], values: dict) -> bool:
+    """A swap of the batch (``transpose(0, k)``) of a fixed tensor repeated over the batch
+    (DETR's queries, ``self.query_pos.unsqueeze(1).repeat(1, B, 1)``): the repeat of the
+    fixed tensor swapped, batch first (``.repeat(B, 1, 1)``, the LearnedTokens block)."""
+    source = node.args[0]
+    if not (isinstance(source, fx.Node) and source.op == "call_method"
+            and source.target == "repeat" and len(source.users) == 1):
+        return False
+    times = list(source.args[1:])
+    if len(times) == 1 and isinstance(times[0], (list, tuple)):
+        times = list(times[0])
+    tiled = values.get(source.args[0])
+    if not isinstance(tiled, torch.Tensor) or len(times) != len(order) \
+            or tiled.dim() != len(order):
+        return False
+    with gm.graph.inserting_before(node):
+        swapped = gm.graph.call_method("permute", (source.args[0], *order))
+        again = gm.graph.call_method("repeat", (swapped, *[times[d] for d in order]))
+    for made in (swapped, again):
+        made.meta.update({k: v for k, v in source.meta.items() if k != "val"})
+    node.replace_all_uses_with(again)
+    gm.graph.erase_node(node)
+    gm.graph.erase_node(source)
+    values[swapped] = tiled.permute(*order)
+    values[again] = values[swapped].repeat(*[values.get(t, t) for t in
+                                             (times[d] for d in order)])
+    return True
+
+
+def _last_step(gm: fx.GraphModule, node: fx.Node, order: list[int]) -> bool:
+    """``y.transpose(0, 1)[-1]``, a sequence-first output's last step (``out[-1]``): the step of
+    the batch-first ``y``, ``y[:, -1]``."""
+    if order[:2] != [1, 0]:
+        return False
+    changed = False
+    for user in list(node.users):
+        if user.op == "call_function" and user.target is operator.getitem \
+                and len(user.args) == 2 and isinstance(user.args[1], int):
+            user.args = (node.args[0], (slice(None), user.args[1]))
+            changed = True
+    if changed and not node.users:
+        gm.graph.erase_node(node)
+    return changed
+
+
+def _sink(gm: fx.GraphModule, node: fx.Node, order: list[int], values: dict,
+          fixed: set[fx.Node]) -> bool:
+    """Move ``node`` (a permute keeping the last dim last) below one of its users that works
+    on the last dimension alone: the user takes the unpermuted tensor, a permute its result."""
+    if order[-1] != len(order) - 1:
+        return False
+    back = [order.index(d) for d in range(len(order))]
+    for user in list(node.users):
+        others = [a for a in (*user.args, *user.kwargs.values())
+                  if isinstance(a, fx.Node) and a is not node]
+        if _last_dim(gm, user) and not others:
+            replaced = {node: node.args[0]}
+        elif calls(user, _BINARY) and not user.kwargs and len(user.args) == 2:
+            replaced = {node: node.args[0]}
+            for other in others:
+                value = values.get(other)
+                if _order(other, values) == order:
+                    replaced[other] = other.args[0]
+                elif other in fixed and isinstance(value, torch.Tensor) \
+                        and value.dim() == len(order):
+                    with gm.graph.inserting_before(user):
+                        replaced[other] = gm.graph.call_method("permute", (other, *back))
+                    values[replaced[other]] = value.permute(*back)
+                elif not (isinstance(value, torch.Tensor) and value.dim() == 0):
+                    return False
+        else:
+            continue
+        if not isinstance(values.get(user), torch.Tensor):
+            return False
+        with gm.graph.inserting_before(user):
+            user.args = tuple(replaced.get(a, a) if isinstance(a, fx.Node) else a
+                              for a in user.args)
+        with gm.graph.inserting_after(user):
+            moved = gm.graph.call_method("permute", (user, *order))
+        moved.meta.update({k: v for k, v in node.meta.items() if k != "val"})
+        user.replace_all_uses_with(moved, delete_user_cb=lambda n, m=moved: n is not m)
+        values[moved], values[user] = values[user], values[user].permute(*back)
+        for old in replaced:
+            if not old.users:
+                gm.graph.erase_node(old)
+        return True
+    return False
+
+
+def _last_dim(gm: fx.GraphModule, node: fx.Node) -> bool:
+    """``node`` works on each vector along the last dimension alone."""
+    if node.op == "call_module":
+        module = gm.get_submodule(str(node.target))
+        return isinstance(module, _LAST_DIM_MODULES) or isinstance(module, nn.LayerNorm) \
+            and len(module.normalized_shape) == 1
+    return calls(node, _ELEMENTWISE) or calls(node, (F.layer_norm,)) \
+        and len(node.args) > 1 and len(node.args[1]) == 1
+
+
+def _fixed(gm: fx.GraphModule) -> set[fx.Node]:
+    """The nodes whose values follow from no input: parameters, buffers, what is made of them."""
+    placeholders = [n for n in gm.graph.nodes if n.op == "placeholder"]
+    given = set(placeholders)
+    for node in gm.graph.nodes:
+        if any(a in given for a in node.all_input_nodes):
+            given.add(node)
+    return {n for n in gm.graph.nodes if n not in given}
