@@ -967,6 +967,7 @@ class DesignerState:
         try:
             try:
                 self.store.take_outside(self.project_id, self.graph)
+                self.unreadable_told = None  # it reads: the next break is told again
             except GraphError as exc:  # no design: the design here stays the one saved last
                 self._tell_unreadable(exc)
             except OSError as exc:  # not written down (a read-only folder): shown all the same
