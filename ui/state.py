@@ -906,7 +906,7 @@ class DesignerState:
             # changed since now hold its value (this edit's own fields win where both changed,
             # or moved with their block: a param set inside a block the other tab ungrouped)
             self._tell_replaced(intended, saved.merged, since, made, logged=logged,
-                                outside=saved.outside)
+                                outside=saved.outside, tabs=not saved.outside)
             if saved.outside:  # what changed there said, as when the page sees it first
                 self.notify("warning" if saved.contested else "info",
                             "This design's file (graph.json) was changed outside LayerLoom "
@@ -985,11 +985,13 @@ class DesignerState:
         old, new = before.to_dict(), project.graph.to_dict()
         if old == new:
             return False
-        by_hand = outside or self._outside_since(since)
+        by_hand, by_tabs = self._saved_since(since)
+        by_hand |= outside
         if by_hand and tell:
             self.notify("info", "This design's file (graph.json) was changed outside LayerLoom "
-                        "(edited by hand, or by another program); the design here now shows "
-                        "it. What changed:",
+                        "(edited by hand, or by another program)"
+                        + (", and in another tab or window" if by_tabs else "")
+                        + "; the design here now shows it. What changed:",
                         in_words(old, new) or ["the order of the blocks in the design's file"])
         self.merged_over = None
         self.graph = project.graph
@@ -1010,19 +1012,21 @@ class DesignerState:
         self._rebase_history(
             list(self.undo_stack), list(self.redo_stack), old, new,
             told=lambda left: self._tell_replaced(before, project.graph, since, left=left,
-                                                  logged=logged, outside=by_hand),
+                                                  logged=logged, outside=by_hand,
+                                                  tabs=by_tabs),
             logged=logged)
         return True
 
-    def _outside_since(self, since: int) -> bool:
-        """Whether a save after version ``since`` is a change of the file made outside
-        LayerLoom (:meth:`ProjectStore.take_outside`)."""
+    def _saved_since(self, since: int) -> tuple[bool, bool]:
+        """Whether the saves after version ``since`` hold a change of the file made outside
+        LayerLoom (:meth:`ProjectStore.take_outside`), and another tab's save."""
         try:
             lines = self.store.save_log(self.project_id)
         except (OSError, ProjectError):
-            return False
-        return any(savelog.is_outside(line) for line in lines
-                   if isinstance(line.get("version"), int) and line["version"] > since)
+            return False, True
+        after = [savelog.is_outside(line) for line in lines
+                 if isinstance(line.get("version"), int) and line["version"] > since]
+        return any(after), not all(after)
 
     def _tell_unreadable(self, exc: GraphError) -> None:
         """Say, once for each change, that the design file was changed outside LayerLoom into
@@ -1040,14 +1044,15 @@ class DesignerState:
     def _tell_replaced(self, mine: Graph, saved: Graph, since: int,
                        made: set[str] = frozenset(), left: set[str] = frozenset(),
                        logged: set[tuple[str, str]] | None = None,
-                       outside: bool = False) -> set[str]:
+                       outside: bool = False, tabs: bool = True) -> set[str]:
         """Say which values this tab's edits set (in ``mine``, the design it showed) another
         tab's save replaced in ``saved``, naming both values and the snapshot that keeps this
         tab's version: one the other tab's save kept (after version ``since``), else one taken
         now. The notice offers to put this tab's values back, and says that undo and redo
         leave them as saved where they are among ``left`` (fields by name,
         ``dropout1.p``); returns the names of ``left`` it told. ``outside``: the saves since
-        include a change of the file made outside LayerLoom, said so."""
+        include a change of the file made outside LayerLoom, said so; ``tabs``: and another
+        tab's save."""
         # the blocks that save renamed under their new ids, and those it grouped or ungrouped
         # where they are now, as :attr:`own` names them (followed already): a value replaced
         # in a block renamed, grouped or ungrouped too went untold
@@ -1079,7 +1084,8 @@ class DesignerState:
         for key in renames:
             del self.own_ids[key]
         kept = self._kept_since(since, old, [path for path, _, _ in replaced], list(renames))
-        source = "in the file, changed outside LayerLoom" if outside else "from another tab"
+        source = ("from another tab or outside LayerLoom" if outside and tabs else
+                  "in the file, changed outside LayerLoom" if outside else "from another tab")
         lines = [f"{savelog.field_name(path)}: your {_shown(value)} was "
                  + ("removed" if now is savelog.MISSING else f"replaced by {_shown(now)}")
                  + f" {source}" for path, value, now in replaced]
@@ -1090,8 +1096,9 @@ class DesignerState:
                  else "it" if len(told) == 1 else "them")
         undo = (f" Undo and redo leave {which} as saved: they never put your value back over "
                 f"a newer one from another tab." if told else "")
-        who = ("This design's file (graph.json) was changed outside LayerLoom since, and "
-               "with it what this tab had set" if outside else
+        who = ("This design's file (graph.json) was changed outside LayerLoom since"
+               + (", and in another tab or window" if tabs else "")
+               + ", and with it what this tab had set" if outside else
                "Another tab or window changed what this tab had set")
         self.notify("warning", f"{who}; the design here now shows what is saved. Your version "
                     f"{where}.{undo}",

@@ -206,5 +206,22 @@ def test_a_hand_edit_another_tab_took_in_first_is_still_said_made_outside(tmp_pa
     assert "it changes fc, which the edit made outside LayerLoom removed" in notice.text
 
 
+def test_a_hand_edit_and_another_tabs_save_caught_up_together_are_said_both(tmp_path):
+    store = ProjectStore(tmp_path)
+    a = DesignerState.new(store, load_template("seed-cnn"))
+    pid = a.project_id
+    b = DesignerState.open(store, pid)
+    _hand_edit(tmp_path, pid, "conv1", out_channels=12)
+    b.catch_up()  # B's page ran first: it took the hand edit in
+    b.apply(edit.set_param, (), "conv2", "kernel_size", 5)
+    assert a.catch_up()
+    [said] = [n for n in a.take_notices() if "outside LayerLoom" in n.text]
+    assert said.text.startswith("This design's file (graph.json) was changed outside "
+                                "LayerLoom (edited by hand, or by another program), and in "
+                                "another tab or window; the design here now shows it.")
+    assert said.details == ("conv1: out_channels =round(32*width) → 12",
+                            "conv2: kernel_size 3 → 5")
+
+
 def _refusing(path, data):
     raise OSError(errno.ENOSPC, "No space left on device", str(path))
