@@ -150,10 +150,14 @@ def load_callable(spec: str, search: Sequence[str | Path] = (".",)) -> Callable:
         raise GraphError(f"expected MODULE:CALLABLE or FILE.py[:CALLABLE] (e.g. "
                          f"mymodels:TinyNet or mymodels.py), got {spec!r}")
     folders = [Path(s) for s in search]
+    if not file and Path(module_name).suffix and Path(module_name).is_file():
+        raise GraphError(f"{module_name}: a model file's name ends in .py; rename it (e.g. to "
+                         f"{Path(module_name).stem}.py) and give {Path(module_name).stem}.py:"
+                         f"{attr}, or give a module's name, such as mymodels:{attr}")
     if file:  # the file's own imports of its neighbours, then of the search folders'
         path = Path(module_name).resolve()
         with user_imports([path.parent, *folders]) as package:
-            return _named_in(load_file(path, package), path.name, attr)
+            return _named_in(load_file(path, package, module_name), path.name, attr)
     try:
         with user_imports(folders):
             module = importlib.import_module(module_name)

@@ -21,11 +21,12 @@ from ..errors import GraphError
 from .user_imports import PACKAGE, public_name
 
 
-def load_file(path: Path, package: str):
+def load_file(path: Path, package: str, shown: str | None = None):
     """The module of the Python file at ``path``, run once more on each call, made in the
-    private ``package`` (that of :func:`.user_imports.user_imports`)."""
-    if not path.is_file():
-        raise GraphError(f"no Python file {path.name} in {path.parent}")
+    private ``package`` (that of :func:`.user_imports.user_imports`). A file that cannot be
+    read as Python source is a GraphError (``unreadable``) naming it as ``shown`` (as the user
+    gave it)."""
+    _check_source(path, shown or str(path))
     name = f"{package}._file_" + re.sub(r"\W", "_", path.stem)
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
@@ -34,14 +35,40 @@ def load_file(path: Path, package: str):
         spec.loader.exec_module(module)
     except SyntaxError as exc:
         sys.modules.pop(name, None)
+        line = f" line {exc.lineno}" if exc.lineno else ""
         raise GraphError(f"cannot import module {path.stem!r}: invalid Python at "
-                         f"{Path(exc.filename or path).name} line {exc.lineno}: "
-                         f"{exc.msg}") from None
+                         f"{Path(exc.filename or path).name}{line}: {exc.msg}") from None
     except Exception as exc:  # noqa: BLE001 - the user's file failed while it ran
         sys.modules.pop(name, None)
         raise GraphError(f"importing module {path.stem!r} failed in its own code: "
                          f"{exc}") from None
     return module
+
+
+def _check_source(path: Path, shown: str) -> None:
+    """A GraphError (``unreadable``: exit 2 on the command line) where ``path`` is not there,
+    is a folder, may not be read, or holds binary data rather than Python source."""
+    try:
+        with path.open("rb") as file:
+            head = file.read(1 << 20)
+    except FileNotFoundError:
+        where = "" if path.parent.is_dir() else \
+            f" (there is no folder {Path(shown).parent} either)"
+        raise GraphError(f"{shown}: no such file{where}; give the path of the model's Python "
+                         f"file", unreadable=True) from None
+    except IsADirectoryError:
+        raise GraphError(f"{shown} is a folder, not a Python file; name the model's file in "
+                         f"it (e.g. {shown}/model.py:Net)", unreadable=True) from None
+    except PermissionError:
+        raise GraphError(f"{shown}: permission denied; make the file readable, or copy it "
+                         f"somewhere you may read it", unreadable=True) from None
+    except OSError as exc:
+        raise GraphError(f"{shown}: cannot read the file ({exc.strerror})",
+                         unreadable=True) from None
+    nul = head.find(b"\0")
+    if nul >= 0:
+        raise GraphError(f"{shown} is not Python source: it holds binary data (a NUL byte at "
+                         f"byte {nul}); name the model's .py file", unreadable=True)
 
 
 def model_classes(module) -> list[str]:

@@ -18,7 +18,8 @@ from pathlib import Path
 from layerloom.graph import GraphError, save_graph
 from layerloom.graph.place_files import place_together
 
-from .common import EXIT_INVALID, EXIT_UNREADABLE, file_problem, missing_folder, print_error
+from .common import (EXIT_INVALID, EXIT_UNREADABLE, file_problem, graph_error_code,
+                     missing_folder, print_error)
 
 
 def register(subparsers) -> None:
@@ -75,7 +76,7 @@ def cmd_import_torch(args) -> int:
             sizes = check_other_size(model, graph, state, shapes, dtypes, compiled=compiled)
     except GraphError as exc:
         print_error(exc, without_fx_notes(str(exc)), debug=getattr(args, "debug", False))
-        return EXIT_INVALID
+        return graph_error_code(exc)  # 2 for a model file that cannot be read
     also = "" if sizes.shapes is None or sizes.warning else \
         f", and at input {' and '.join(str(list(s)) for s in sizes.shapes)} too"
     if sizes.warning:  # a design for one size may be meant so: not an error
