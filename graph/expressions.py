@@ -58,6 +58,9 @@ def is_expression(value: Any) -> bool:
 
 def variable_name_problem(name: str) -> str | None:
     """Why ``name`` cannot be a variable (expressions could never use it), or None."""
+    if not name:  # nothing typed: "variable name '' cannot be used" named no name
+        return ("a variable needs a name: ASCII letters, digits and '_', not starting with a "
+                "digit (e.g. depth)")
     if not name.isidentifier() or not name.isascii():
         return (f"variable name {name!r} cannot be used in an expression: a name is ASCII "
                 f"letters, digits and '_', and does not start with a digit")
