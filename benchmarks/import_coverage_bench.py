@@ -37,6 +37,7 @@ window attention below, refused naming the table and torchvision's ShiftedWindow
 label ``[B]`` is an Input of shape ``[]`` into an Embedding,
 ``test_import_sequence_first.py``: torch's transformer modules built sequence-first
 (``batch_first=False``) on permuted ``[S, B, E]`` tensors, the DETR paper's demo among them,
+``test_import_detr_transformer.py``: the original DETR's own sequence-first transformer layers,
 ``tests/export/test_import_users_images.py`` and ``test_import_users_sequences.py``: users' own
 models in their authors' style, milesial's U-Net with transposed convolutions, torchvision's
 MobileNetV3 block, the official ConvNeXt with its own LayerNorm, a VAE's encoder, a GRU tagger,
@@ -329,6 +330,7 @@ def main(argv=None) -> int:
     subtracted = _load("test_import_subtracted_scores")  # scores - (1 - mask) * 1e9
     labels = _load("test_import_label_input")  # a cGAN's class label [B]: an Input of []
     seq_first = _load("test_import_sequence_first")  # batch_first=False on [S, B, E]
+    detr_original = _load("test_import_detr_transformer")  # DETR's models/transformer.py
     cases += [("torchvision-resnet (basic blocks)", basics.TinyResNet, (3, 16, 16)),
               ("torchvision-swin (V1)", swin.swin_tiny, (3, 16, 16)),
               ("text transformer (nn.TransformerEncoder)", basics.TextClassifier, (16,)),
@@ -401,7 +403,9 @@ def main(argv=None) -> int:
               ("attention, sequence-first nn.MultiheadAttention between permutes",
                seq_first.PermutedAttention, (6, 16)),
               ("sequence-first nn.TransformerEncoder, last step (out[-1])",
-               seq_first.LastStep, (6, 16))]
+               seq_first.LastStep, (6, 16)),
+              ("detr, original transformer.py (its own sequence-first layers)",
+               detr_original.DETR, (3, 16, 16))]
     rows = []
     for name, build, shape, *dtypes in cases:  # dtypes: one per input, of several inputs
         dtype = dtypes[0] if dtypes else "int64" if name.startswith("text") else "float32"

@@ -14,7 +14,11 @@ alone (Linear, LayerNorm, dropout, activations; adds of tensors laid out alike o
 tensor), until it meets another and the two cancel or make one Permute that keeps the batch
 first. The design then holds the batch-first MultiheadAttention and transformer blocks on
 the permuted tensors, with the model's numbers; a sequence-first output's last step
-(``out[-1]``) is the batch-first one's ``out[:, -1]``. A transpose that meets none stays, and
+(``out[-1]``) is the batch-first one's ``out[:, -1]``. The original DETR's own layers
+(``models/transformer.py``) import so too: its queries repeated over the batch in place 1
+(``query_embed.unsqueeze(1).repeat(1, bs, 1)``) are repeated batch-first then swapped, and
+its decoder's output stacked before the batch (``unsqueeze(0)``, the heads taking ``[-1]``)
+is the output itself. A transpose that meets none stays, and
 the import refuses it at the module's call, saying to make the module batch-first.
 """
 
@@ -116,7 +120,8 @@ _PERMUTES = ("permute", "transpose", torch.permute, torch.transpose)
 _LAST_DIM_MODULES = (nn.Linear, nn.Dropout, nn.ReLU, nn.GELU, nn.SiLU, nn.Tanh, nn.Sigmoid,
                      nn.LeakyReLU, nn.Identity)
 _ELEMENTWISE = ("relu", "gelu", "silu", "tanh", "sigmoid", "contiguous", torch.relu, torch.tanh,
-                torch.sigmoid, F.relu, F.gelu, F.silu, F.dropout, F.leaky_relu)
+                torch.sigmoid, F.relu, F.gelu, F.silu, F.dropout, F.leaky_relu,
+                torch.zeros_like)
 _BINARY = (operator.add, operator.mul, operator.sub, torch.add, torch.mul, "add", "mul", "sub")
 
 
@@ -132,12 +137,14 @@ def fold_sequence_first(gm: fx.GraphModule, values: dict[fx.Node, Any]) -> bool:
         for node in list(gm.graph.nodes):
             if node._erased or not node.users or node in fixed:
                 continue
+            if _batch_repeat(gm, node, values, fixed) or _stacked_one(gm, node, values):
+                moving = changed = True
+                break
             order = _order(node, values)
             if order is None or order[0] == 0:
                 continue
             if _merge(gm, node, order, values) or _split(gm, node, order, values) \
-                    or _repeated(gm, node, order, values) or _last_step(gm, node, order) \
-                    or _sink(gm, node, order, values, fixed):
+                    or _last_step(gm, node, order) or _sink(gm, node, order, values, fixed):
                 moving = changed = True
                 break
     return settled(gm, changed)
@@ -209,33 +216,45 @@ def _split(gm: fx.GraphModule, node: fx.Node, order: list[int], values: dict) ->
     return True
 
 
-def _repeated(gm: fx.GraphModule, node: fx.Node, order: list[int], values: dict) -> bool:
-    """A swap of the batch (``transpose(0, k)``) of a fixed tensor repeated over the batch
-    (DETR's queries, ``self.query_pos.unsqueeze(1).repeat(1, B, 1)``): the repeat of the
-    fixed tensor swapped, batch first (``.repeat(B, 1, 1)``, the LearnedTokens block)."""
-    source = node.args[0]
-    if not (isinstance(source, fx.Node) and source.op == "call_method"
-            and source.target == "repeat" and len(source.users) == 1):
+def _batch_repeat(gm: fx.GraphModule, node: fx.Node, values: dict, fixed: set) -> bool:
+    """A fixed tensor repeated over the batch in place ``k`` (DETR's queries,
+    ``query_embed.unsqueeze(1).repeat(1, bs, 1)``: [Q, B, D]) as the batch-first repeat of it
+    swapped (``.repeat(bs, 1, 1)``, the LearnedTokens block), then the batch's swap with place
+    ``k``, which moves down as the permutes do."""
+    if not (node.op == "call_method" and node.target == "repeat" and node.args
+            and node.args[0] in fixed and node not in fixed):
         return False
-    times = list(source.args[1:])
+    times = list(node.args[1:])
     if len(times) == 1 and isinstance(times[0], (list, tuple)):
         times = list(times[0])
-    tiled = values.get(source.args[0])
-    if not isinstance(tiled, torch.Tensor) or len(times) != len(order) \
-            or tiled.dim() != len(order):
+    tiled, batch = values.get(node.args[0]), _batch_size(gm, values)
+    sized = [i for i, t in enumerate(times) if isinstance(t, fx.Node)]
+    if not isinstance(tiled, torch.Tensor) or tiled.dim() != len(times) or len(sized) != 1 \
+            or sized[0] == 0 or values.get(times[sized[0]]) != batch \
+            or tiled.shape[sized[0]] != 1:
         return False
+    k = sized[0]
+    swap = list(range(len(times)))
+    swap[0], swap[k] = k, 0
+    source = node.args[0]
     with gm.graph.inserting_before(node):
-        swapped = gm.graph.call_method("permute", (source.args[0], *order))
-        again = gm.graph.call_method("repeat", (swapped, *[times[d] for d in order]))
-    for made in (swapped, again):
-        made.meta.update({k: v for k, v in source.meta.items() if k != "val"})
-    node.replace_all_uses_with(again)
+        swapped = gm.graph.call_method("permute", (source, *swap))
+        again = gm.graph.call_method("repeat", (swapped, *[times[d] for d in swap]))
+        moved = gm.graph.call_method("transpose", (again, 0, k))
+    for made in (swapped, again, moved):
+        made.meta.update({key: v for key, v in node.meta.items() if key != "val"})
+    values[swapped] = tiled.permute(*swap)
+    values[again] = values[swapped].repeat(*[values.get(t, t) for t in (times[d] for d in swap)])
+    values[moved] = values[node]
+    node.replace_all_uses_with(moved)
     gm.graph.erase_node(node)
-    gm.graph.erase_node(source)
-    values[swapped] = tiled.permute(*order)
-    values[again] = values[swapped].repeat(*[values.get(t, t) for t in
-                                             (times[d] for d in order)])
     return True
+
+
+def _batch_size(gm: fx.GraphModule, values: dict) -> int | None:
+    first = next((n for n in gm.graph.nodes if n.op == "placeholder"), None)
+    value = values.get(first)
+    return value.shape[0] if isinstance(value, torch.Tensor) and value.dim() else None
 
 
 def _last_step(gm: fx.GraphModule, node: fx.Node, order: list[int]) -> bool:
@@ -252,6 +271,47 @@ def _last_step(gm: fx.GraphModule, node: fx.Node, order: list[int]) -> bool:
     if changed and not node.users:
         gm.graph.erase_node(node)
     return changed
+
+
+def _stacked_one(gm: fx.GraphModule, node: fx.Node, values: dict) -> bool:
+    """``y.unsqueeze(0)``, a stack of one layer's output before the batch (DETR's decoder
+    returns its layers' outputs so, its heads take ``[-1]``), moved down past what works on
+    the last dimension and permutes that keep the stack first, until ``[-1]`` or ``[0]`` takes
+    ``y`` back."""
+    if not (calls(node, ("unsqueeze", torch.unsqueeze)) and len(node.args) == 2
+            and node.args[1] == 0 and not node.kwargs and node.users
+            and isinstance(values.get(node), torch.Tensor)):
+        return False
+    x = node.args[0]
+    for user in list(node.users):
+        rest = [a for a in (*user.args[1:], *user.kwargs.values()) if isinstance(a, fx.Node)]
+        if user.op == "call_function" and user.target is operator.getitem \
+                and len(user.args) == 2 and user.args[1] in (0, -1):
+            user.replace_all_uses_with(x)
+            gm.graph.erase_node(user)
+        elif not rest and (_last_dim(gm, user) or _order(user, values) is not None
+                           and _order(user, values)[0] == 0) and user.args[0] is node:
+            order = _order(user, values)
+            with gm.graph.inserting_before(user):
+                if order is None:
+                    user.args = (x, *user.args[1:])
+                    taken = user
+                else:
+                    taken = gm.graph.call_method("permute", (x, *[d - 1 for d in order[1:]]))
+                    taken.meta.update({k: v for k, v in user.meta.items() if k != "val"})
+            with gm.graph.inserting_after(taken):
+                stacked = gm.graph.call_method("unsqueeze", (taken, 0))
+            stacked.meta.update({k: v for k, v in node.meta.items() if k != "val"})
+            values[taken], values[stacked] = values[user][0], values[user]
+            user.replace_all_uses_with(stacked, delete_user_cb=lambda n, s=stacked: n is not s)
+            if taken is not user:
+                gm.graph.erase_node(user)
+        else:
+            continue
+        if not node.users:
+            gm.graph.erase_node(node)
+        return True
+    return False
 
 
 def _sink(gm: fx.GraphModule, node: fx.Node, order: list[int], values: dict,

@@ -4,6 +4,7 @@ as blocks::
     torch.addcmul(y, a, b, value=v)   # y + a * b * v: Add, Multiply (and Rescaling)
     torch.stack(skips).sum(dim=0)     # s0 + s1 + …: Adds (WaveNet's skip connections);
                                       # .mean(0) divides the sum by their number (Rescaling)
+    torch.zeros_like(x)               # x * 0 (a Rescaling by 0), x a float computed tensor
     F.unfold(x, 4, stride=4)          # non-overlapping 4×4 patches of [B, C, H, W]:
     nn.Unfold(4, stride=4)(x)         # x.reshape(B, C, H/4, 4, W/4, 4).permute(0, 1, 3, 5, 2, 4)
                                       #  .flatten(1, 3).flatten(2, 3) → [B, C·16, H/4 · W/4]
@@ -40,7 +41,8 @@ def write_out(gm: fx.GraphModule, values: dict[fx.Node, Any]) -> bool:
     was."""
     changed = False
     for node in list(gm.graph.nodes):
-        expand = _addcmul(node) or _unfold(gm, node, values) or _stacked_sum(node)
+        expand = _addcmul(node) or _unfold(gm, node, values) or _stacked_sum(node) \
+            or _zeros_of(gm, node, values)
         if expand is None:
             continue
         tracer = fx.proxy.GraphAppendingTracer(gm.graph)
@@ -108,6 +110,22 @@ def _addcmul(node: fx.Node) -> Any:
             product = operator.mul(product, bound["value"])
         return operator.add(proxy(bound["input"]), product)
     return expand
+
+
+def _zeros_of(gm: fx.GraphModule, node: fx.Node, values: dict) -> Any:
+    """``torch.zeros_like(x)`` of float values the model computed (DETR's first decoder input,
+    zeros of its queries' shape): ``x * 0``, the same zeros where ``x`` is finite. Zeros given
+    to an LSTM as its state are that module's default, imported as none."""
+    if not (node.op == "call_function" and node.target is torch.zeros_like
+            and len(node.args) == 1 and not node.kwargs):
+        return None
+    x, value = node.args[0], values.get(node.args[0])
+    if not isinstance(value, torch.Tensor) or not value.is_floating_point() \
+            or not bool(torch.isfinite(value).all()) \
+            or any(u.op == "call_module" and isinstance(gm.get_submodule(str(u.target)),
+                                                         nn.RNNBase) for u in node.users):
+        return None
+    return lambda proxy: operator.mul(proxy(x), 0.0)
 
 
 _REDUCTIONS = (torch.sum, torch.mean, "sum", "mean")

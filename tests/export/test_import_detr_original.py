@@ -6,8 +6,7 @@ in ``__init__`` as a buffer and added to the batch-first tokens, which imports (
 
 Before, the refusal said only "cannot import operator.floordiv in position
 (PositionEmbeddingSine): no LayerLoom block does this". (Past the positions, DETR's sequence-
-first transformer, ``batch_first=False``, is refused with its own fix: make the attention
-batch first and drop the permute.)"""
+first transformer, ``batch_first=False``, imports: ``test_import_detr_transformer.py``.)"""
 
 from __future__ import annotations
 
