@@ -114,7 +114,8 @@ def _read(gm: fx.GraphModule, bound: dict, values: dict, samples: list[torch.Ten
         try:
             kept = _kept(values[mask], scores, mask.meta.get(SUBTRACTED, False))
         except _Refused as exc:
-            raise _Refused(f"{exc}{_learned_table(gm, mask)}") from None
+            raise _Refused(f"{exc}{_alibi(values[mask], scores) or _learned_table(gm, mask)}") \
+                from None
         if kept.all():
             return False, None
         if torch.equal(kept, _causal(scores)):
@@ -138,6 +139,42 @@ def _read(gm: fx.GraphModule, bound: dict, values: dict, samples: list[torch.Ten
                    "token ids (it should keep exactly the key steps whose id is not the "
                    "padding id, as (ids != 0)[:, None, None, :] does, with or without the "
                    "causal steps)")
+
+
+def _alibi(bias: Any, scores: tuple[int, ...]) -> str:
+    """ALiBi's bias (ofirpress' attention_with_linear_biases, BLOOM's, MPT's): per head, a
+    slope times the distance between the steps (``j - i``, ``-|i - j|``, or the key's
+    position ``j``, the same after the softmax), where the causal mask leaves scores: a
+    sentence naming it and its slopes, else ""."""
+    if not isinstance(bias, torch.Tensor) or not bias.is_floating_point() \
+            or len(scores) < 3 or scores[-1] != scores[-2] or scores[-1] < 3:
+        return ""
+    try:  # BLOOM's slope * arange(L) is [H, 1, L]: broadcast to the scores, one sample's
+        heads = torch.broadcast_to(bias, scores).reshape(-1, *scores[-3:])[0]
+    except RuntimeError:
+        return ""
+    steps = scores[-1]
+    i, j = torch.arange(steps)[:, None], torch.arange(steps)[None, :]
+    for distance in ((j - i).float(), -(j - i).abs().float(), j.expand(steps, steps).float()):
+        slopes = []
+        for head in heads:
+            kept = (head > _FILLED) & (distance != 0)
+            if not kept.any():
+                break
+            slope = float((head[kept] * distance[kept]).sum() / (distance[kept] ** 2).sum())
+            if slope == 0 or not torch.allclose(head[head > _FILLED],
+                                                slope * distance[head > _FILLED], atol=1e-5):
+                break
+            slopes.append(slope)
+        else:
+            shown = ", ".join(f"{abs(m):.4g}" for m in slopes[:4]) + \
+                (", …" if len(slopes) > 4 else "")
+            return (f"; it is ALiBi's linear bias, each head's slope ({shown}) times the "
+                    f"distance between the steps, which no attention block adds: a model with "
+                    f"ALiBi does not import; one with absolute positions does (a learned "
+                    f"nn.Embedding of torch.arange's positions added to the token embeddings: "
+                    f"PositionalEmbedding)")
+    return ""
 
 
 def _learned_table(gm: fx.GraphModule, mask: fx.Node) -> str:
