@@ -15,6 +15,11 @@ the processes that may be started under the same limit without it: a run's worke
 process, the warm worker and the app's server. Those, which load torch whatever they are asked,
 ask :func:`refusal` first, and say it where their user reads (a run's or a sweep's reason, the
 server's terminal).
+
+Under a limit the C library keeps to two malloc arenas too (:func:`_fewer_arenas`): glibc
+reserves 64 MiB of address space for each, so a server's threads left torch no room. The app's
+script (``ui/app.py``), which ``streamlit run`` may run without any of the above, calls
+:func:`prepare` before its pages load and says :func:`load_failure` where they cannot.
 """
 
 from __future__ import annotations
@@ -93,6 +98,68 @@ def refusal(again: str = "run the command again") -> str | None:
     return too_low(limit, again) if limit is not None and limit < floor() else None
 
 
+# glibc's malloc reserves 64 MiB of address space for each thread's arena, up to 8 a core: the
+# app's server, with its dozens of threads, had 1 GiB of a limit taken that way and then could
+# not map torch's or numpy's libraries under 2 GiB (two arenas: it loaded under 1.25 GiB)
+ARENAS = "2"
+
+
+def _fewer_arenas() -> None:
+    """Two malloc arenas, for this process from now on and for those it starts (unless the user
+    chose a count: ``MALLOC_ARENA_MAX``); nothing where the C library is not glibc."""
+    if os.environ.get("MALLOC_ARENA_MAX"):
+        return
+    os.environ["MALLOC_ARENA_MAX"] = ARENAS
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).mallopt(-8, int(ARENAS))  # M_ARENA_MAX
+    except (AttributeError, OSError):  # not glibc
+        pass
+
+
+def load_failure(exc: BaseException, again: str = "run the command again") -> str | None:
+    """What to say where loading a library raised ``exc`` under an address-space limit: a
+    library that could not be mapped (``failed to map segment from shared object``, an
+    ImportError) or memory that ran out (a MemoryError, :class:`AddressLimitTooLow` among
+    them); None where there is no limit or ``exc`` is another error.
+
+    >>> load_failure(ImportError("x.so: failed to map segment from shared object")) is None
+    True
+    """
+    limit = address_limit()
+    if limit is None or not isinstance(exc, (ImportError, MemoryError)):
+        return None
+    if isinstance(exc, AddressLimitTooLow):
+        return too_low(limit, again)
+    if isinstance(exc, ImportError) and "failed to map" not in str(exc) \
+            and "cannot allocate memory" not in str(exc).lower():
+        return None
+    need = 2 * max(floor(), SERVER_FLOOR)
+    return (f"this process may use at most {limit / 1024**3:.1f} GiB of address space (ulimit "
+            f"-v {limit // 1024}), too little for LayerLoom's server to load PyTorch and numpy "
+            f"beside Streamlit ({_first_line(exc)}); raise the limit (ulimit -v unlimited, or "
+            f"ulimit -v {need // 1024} for {need / 1024**3:.0f} GiB) and {again}")
+
+
+# Streamlit's server with the app's pages loaded: failed under 2 GiB, and under 1.25 GiB with
+# two malloc arenas (torch 2.13 CPU, Streamlit 1.67, 2 cores, 2026-12)
+SERVER_FLOOR = 2 << 30
+
+
+def _first_line(exc: BaseException) -> str:
+    """``libtorch_cpu.so: failed to map segment from shared object``: the library and why, of
+    an error that may name its full path among paragraphs of advice (numpy's)."""
+    import re
+
+    found = re.search(r"([^/\s]+\.so[^:\s]*): (failed to map[^\n]*)", str(exc))
+    if found:
+        return f"{found[1]}: {found[2].strip()}"
+    text = str(exc).strip()
+    line = text.splitlines()[0] if text else type(exc).__name__
+    return line if len(line) <= 160 else line[:157] + "…"
+
+
 class _RefuseHeavy:
     """A meta path finder that refuses numpy and torch before their libraries load."""
 
@@ -112,6 +179,7 @@ def prepare() -> None:
         return
     if not any(os.environ.get(name) for name in THREAD_SETTINGS):
         os.environ["OPENBLAS_NUM_THREADS"] = "1"
+    _fewer_arenas()
     if limit < floor() and not any(name in sys.modules for name in HEAVY) and not any(
             isinstance(f, _RefuseHeavy) for f in sys.meta_path):
         sys.meta_path.insert(0, _RefuseHeavy(limit))

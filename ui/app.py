@@ -13,16 +13,30 @@ import importlib
 import importlib.util
 import logging
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
 
-from layerloom.ui import fields, keep_typing, project_panel, projects, theme
-from layerloom.ui import state as session
-from layerloom.ui.cache import favicon
-from layerloom.ui.fields import plain
-from layerloom.ui.pages import designer
+from layerloom.runtime import address_limit  # os, sys and resource: nothing heavy loads
+
+# Started as `streamlit run ui/app.py` under an address-space limit (ulimit -v), this is the
+# first of LayerLoom's code to run: numpy is fitted to the limit before it loads, and where the
+# limit is too low for the pages' libraries the app says so (the line `layerloom app` says)
+# instead of ending in C or showing an ImportError's traceback in the browser.
+address_limit.prepare()
+try:
+    from layerloom.ui import fields, keep_typing, project_panel, projects, theme
+    from layerloom.ui import state as session
+    from layerloom.ui.cache import favicon
+    from layerloom.ui.fields import plain
+    from layerloom.ui.pages import designer
+    REFUSED = None
+except (ImportError, MemoryError) as exc:
+    REFUSED = address_limit.load_failure(exc)
+    if REFUSED is None:
+        raise
 
 log = logging.getLogger("layerloom.ui")
 
@@ -117,7 +131,16 @@ def home_made_notice() -> None:
              icon=":material/create_new_folder:", duration="infinite")
 
 
+def refuse(message: str) -> None:
+    """The server's terminal and the page say why the app cannot run here, in one line."""
+    print(f"error: {message}", file=sys.stderr)
+    st.error(f"LayerLoom cannot start: {message}.", icon=":material/memory:")
+
+
 def main() -> None:
+    if REFUSED:
+        refuse(REFUSED)
+        return
     st.set_page_config(page_title="LayerLoom", page_icon=favicon(), layout="wide",
                        initial_sidebar_state="collapsed")
     theme.style()
