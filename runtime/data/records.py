@@ -27,7 +27,7 @@ import numpy as np
 from layerloom.graph.export.predict_script import (JSON_LINES, PANDAS_INDEX, RecordError,
                                                    arrow_column, json_record)
 
-from .csvfile import MAX_CSV_CELLS, MAX_CSV_COLUMNS, table_of, within_budget
+from .csvfile import HEADER_BYTES, MAX_CSV_CELLS, MAX_CSV_COLUMNS, table_of, within_budget
 from .errors import DataError, budget, over_budget
 from .table import Table
 
@@ -52,9 +52,11 @@ def read_records_header(path: Path) -> list[str]:
             names = [name for name in names if not PANDAS_INDEX.fullmatch(name)]
         else:
             with open(path, "rb") as handle:
-                head = handle.read(1 << 20).decode("utf-8-sig", errors="replace")
+                raw = handle.read(HEADER_BYTES)
+            if len(raw) == HEADER_BYTES:  # a cut last line is no record
+                raw = raw[:raw.rfind(b"\n") + 1]
             names = {}
-            for line in head.split("\n")[:200]:
+            for line in raw.decode("utf-8-sig", errors="replace").split("\n")[:200]:
                 if line.strip():
                     names.update(dict.fromkeys(json_record(line)))
         return [name.strip() or f"column {i + 1}" for i, name in enumerate(names)]

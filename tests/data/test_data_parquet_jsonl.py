@@ -251,3 +251,13 @@ def test_the_cli_trains_on_json_lines(tmp_path, capsys):
     path = written(tmp_path, frame(40))["jsonl"]
     assert main(["validate", "mlp-tabular", "--dataset", str(path), "--set", "features=5",
                  "--set", "classes=2"]) == 0, capsys.readouterr().err
+
+
+def test_the_columns_of_a_json_lines_file_past_a_megabyte_are_offered(tmp_path):
+    # the Data page's column choices read the first megabyte, which cut its last line: that
+    # line, no JSON, made the whole file offer no columns
+    path = tmp_path / "reviews.jsonl"
+    path.write_text("".join(json.dumps({"id": i, "text": "good " * 10_000, "label": "ab"[i % 2]})
+                            + "\n" for i in range(40)))
+    assert path.stat().st_size > 2**20
+    assert read_header(path) == ["id", "text", "label"]
