@@ -582,10 +582,35 @@ def read_table(path: Path, sheet: str | None = None) -> tuple[list[str], list[li
     return read_lined(path, sheet)[:2]
 
 
+def table_rows(header: list[str], rows: list, lines: list) -> tuple[list, list]:
+    """``rows`` and their ``lines`` as LayerLoom read a training file's: a row one value wider
+    than the header whose last value is empty (a delimiter after the last column) cut to the
+    header's width, and a row naming the columns as the header does (files of one table
+    joined one after another, each with its header) left out."""
+    width = len(header)
+    names = [name or f"column {i + 1}" for i, name in enumerate(header)]
+    kept, at = [], []
+    for row, line in zip(rows, lines):
+        if len(row) == width + 1 and not row[-1].strip():
+            row = row[:-1]
+        if len(row) == width and width and (row[0].strip() or "column 1") == names[0] and \
+                [cell.strip() or f"column {i + 1}" for i, cell in enumerate(row)] == names:
+            continue
+        kept.append(row)
+        at.append(line)
+    return kept, at
+
+
 def read_lined(path: Path, sheet: str | None = None) -> tuple:
     """:func:`read_table`'s header and rows, with the line (a workbook's row) of each row in
     the file, and whether a comma may be a decimal mark there (values separated by ; or a
     tab, as a spreadsheet in a European language saves them)."""
+    header, rows, lines, commas = _lined(path, sheet)
+    return (header, *table_rows(header, rows, lines), commas)
+
+
+def _lined(path: Path, sheet: str | None = None) -> tuple:
+    """:func:`read_lined`'s header, rows and lines as the file holds them."""
     if path.suffix.lower() in (".xlsx", ".xls"):
         return read_workbook(path, sheet, lined=True)
     if path.suffix.lower() in (".parquet", *JSON_LINES):
@@ -600,7 +625,8 @@ def read_lined(path: Path, sheet: str | None = None) -> tuple:
 def table_text(path: Path, text: str) -> tuple[list[str], list[list[str]]]:
     """The header and rows of a table file's ``text`` (named ``path``), as :func:`read_table`
     reads them."""
-    return text_lined(path, text)[:2]
+    header, rows, lines, _ = text_lined(path, text)
+    return header, table_rows(header, rows, lines)[0]
 
 
 def text_lined(path: Path, text: str) -> tuple:

@@ -126,10 +126,19 @@ def table_of(path: Path, lines: Iterable[tuple[list[str], int]], notes: list[str
     memos: list[dict | None] = []  # a column's repeated values, each held once (or None)
     ragged: list[tuple[int, int]] = []  # the line and width of each row not as wide as the
     hint = ""  # header, all said at once; and how to save a file of decimal commas
+    repeats: list[int] = []  # the lines that repeat the header, as files joined one after another
+    ended: list[int] = []  # the lines ending with a delimiter after the header's last column
     try:
         for row, line in lines:
+            if width and len(row) == width + 1 and not row[-1].strip() and \
+                    "".join(row).strip():  # a delimiter after the last value: no value there
+                row = row[:-1]
+                ended.append(line)
             if len(row) == width and len(numbers) < most_rows:  # a row of the table
                 if (row[0] and not row[0].isspace()) or "".join(row).strip():  # not blank
+                    if (row[0].strip() or "column 1") == header[0] and header_again(row, header):
+                        repeats.append(line)
+                        continue
                     chunk.append(row)
                     numbers.append(line)
                     if len(chunk) == CHUNK_ROWS:
@@ -185,6 +194,7 @@ def table_of(path: Path, lines: Iterable[tuple[list[str], int]], notes: list[str
     commas = delimiter != ","  # a comma may be the decimal mark, and a point thousands
     if _looks_like_data(first, columns, commas=commas):
         raise _no_header(path, first, first_line)
+    notes = notes + _shape_notes(repeats, ended, numbers, delimiter)
     empty = _trailing_empty(first, columns)
     if empty:  # every line ends with delimiters: no columns, and no target
         header = header[:-empty]
@@ -198,6 +208,52 @@ def table_of(path: Path, lines: Iterable[tuple[list[str], int]], notes: list[str
         written, examples = {**written, **grouped}, {**examples, **shown}
     return Table(path, header, lines=numbers, columns=columns,
                  notes=notes + written_notes(written, examples) + unsure, written=written)
+
+
+def header_again(row: list[str], header: list[str]) -> bool:
+    """Whether ``row`` (as wide as the header) names the columns as the ``header`` does (blank
+    names as ``column N``): the header again, where files of one table were joined one after
+    another, each with its header.
+
+    >>> header_again([" age", "label "], ["age", "label"]), header_again(["4", "a"], ["age", "a"])
+    (True, False)
+    """
+    return all((cell.strip() or f"column {i + 1}") == name
+               for i, (cell, name) in enumerate(zip(row, header, strict=True)))
+
+
+def _shape_notes(repeats: list[int], ended: list[int], rows: list[int],
+                 delimiter: str) -> list[str]:
+    """What was left out of the lines read: the header where it comes again (``repeats``), a
+    delimiter after the last column (``ended``; ``rows``: the lines of the table's rows).
+
+    >>> _shape_notes([22], [2, 3, 4], [2, 3, 4, 23], ",")
+    ['line 22 repeats the header (as files joined one after another do): left out', "lines 2–4 (3 of 4 rows) end with ',' after the header's last column, with no value after it: read as ending there"]
+    """
+    notes = []
+    if repeats:
+        notes.append(f"{_lines_said(repeats)} repeat{'s' if len(repeats) == 1 else ''} the "
+                     f"header (as files joined one after another do): left out")
+    if ended:
+        which = f"every row ({_lines_said(ended)}) ends" if len(ended) == len(rows) else \
+            f"{_lines_said(ended)} ({len(ended):,} of {len(rows):,} rows) end" \
+            + ("s" if len(ended) == 1 else "")
+        notes.append(f"{which} with {delimiter!r} after the header's last column, with no "
+                     f"value after it: read as ending there")
+    return notes
+
+
+def _lines_said(lines: list[int]) -> str:
+    """``line 7``, ``lines 2–41`` (one run), ``lines 3, 9, 12 …``.
+
+    >>> _lines_said([7]), _lines_said([2, 3, 4]), _lines_said([3, 9, 12, 15])
+    ('line 7', 'lines 2–4', 'lines 3, 9, 12 …')
+    """
+    if len(lines) == 1:
+        return f"line {lines[0]}"
+    if lines[-1] - lines[0] == len(lines) - 1:
+        return f"lines {lines[0]}–{lines[-1]}"
+    return "lines " + ", ".join(map(str, lines[:3])) + (" …" if len(lines) > 3 else "")
 
 
 def _comma_in_text(row: list[str]) -> str | None:

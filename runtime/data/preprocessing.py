@@ -179,9 +179,11 @@ def table_rows(name: str, raw: bytes, columns: list[dict] | None = None,
 
     from layerloom.graph.export.predict_script import (decode_text, text_lined, written_dates,
                                                       written_numbers)
+    from layerloom.graph.export.predict_script import table_rows as as_trained
 
     try:
         header, rows, lines, commas = text_lined(Path(name), decode_text(raw))
+        rows, lines = as_trained(header, rows, lines)  # the header again left out, as in training
         numbers, said = written_numbers(name, header, rows, lines, columns or [], commas,
                                         MISSING)
         written_dates(name, header, rows, lines, columns or [], MISSING)  # each read, or
