@@ -46,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
         if importlib.util.find_spec(module_name) is None:
             continue
         importlib.import_module(module_name).register(subparsers)
+    from .reads_writes import say_reads_writes
+
+    say_reads_writes(subparsers)
     return parser
 
 
