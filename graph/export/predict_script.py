@@ -824,6 +824,9 @@ def json_record(line: str) -> dict:
                 "orient='records', lines=True))" if line.strip() in ("[", "{") else "")
         raise RecordError(f"not valid JSON ({exc.msg}, at character {exc.colno}){hint}") \
             from None
+    except RecursionError:  # [[[[… thousands deep: Python's parser gives up
+        raise RecordError("holds arrays or objects nested too deeply to read; a table's cell "
+                          "holds one value") from None
     if not isinstance(record, dict):
         what = "an array" if isinstance(record, list) else "a single value"
         raise RecordError(f"holds {what}, not an object: each line of a JSON lines table is "

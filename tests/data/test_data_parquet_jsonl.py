@@ -261,3 +261,19 @@ def test_the_columns_of_a_json_lines_file_past_a_megabyte_are_offered(tmp_path):
                             + "\n" for i in range(40)))
     assert path.stat().st_size > 2**20
     assert read_header(path) == ["id", "text", "label"]
+
+
+def test_a_json_line_nested_thousands_deep_is_refused_naming_its_line(tmp_path, capsys):
+    # Python's JSON parser raised RecursionError: a traceback, not a message
+    path = tmp_path / "deep.jsonl"
+    path.write_text('{"a": 1, "label": "x"}\n{"a": ' + "[" * 100_000 + "]" * 100_000
+                    + ', "label": "y"}\n')
+    said = r"deep\.jsonl, line 2: holds arrays or objects nested too deeply to read"
+    with pytest.raises(DataError, match=said):
+        load_dataset(path)
+    assert main(["validate", "mlp-tabular", "--dataset", str(path)]) == 1
+    assert capsys.readouterr().err.startswith("error: deep.jsonl, line 2: holds arrays")
+    with pytest.raises(SystemExit, match=said):
+        predict_script.read_table(path)
+    with pytest.raises(SystemExit, match=said):
+        template().read_csv(path)
