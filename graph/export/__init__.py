@@ -235,6 +235,10 @@ def _place(fmt: str, path: Path, started: float, write) -> ExportResult:
     it returns, all of them or none (``graph.place_files``: Python code never lands beside the
     weights of an older export), and delete them whatever happens otherwise."""
     folder = path.parent if str(path.parent) else Path(".")
+    if folder.exists() and not folder.is_dir():  # out.txt/model.onnx
+        raise ExportError(fmt, f"{folder} is a file, not a folder, so {path.name} cannot be "
+                               f"written in it; give a path in a folder that exists",
+                          unwritable=True)
     if not folder.is_dir():
         raise ExportError(fmt, f"no folder {folder} to write {path.name} into; make it first, or "
                                f"give a path in a folder that exists", unwritable=True)

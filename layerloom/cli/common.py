@@ -167,6 +167,9 @@ def missing_folder(*paths: str | Path | None) -> str | None:
     problem in words, said before the command's work rather than after it; else None."""
     for path in paths:
         if path and not Path(path).parent.is_dir():
+            if Path(path).parent.exists():  # out.txt/model.py
+                return (f"{path}: {Path(path).parent} is a file, not a folder; give a path in "
+                        f"a folder that exists")
             return (f"{path}: there is no folder {Path(path).parent} to put it in; make it "
                     f"first, or give a path in a folder that exists")
     return None
@@ -178,7 +181,8 @@ def file_problem(exc: OSError, path: str | Path | None = None) -> str:
     folder that exists``."""
     path = Path(path if path is not None else os.fsdecode(exc.filename))
     parent = path.parent
-    if isinstance(exc, FileNotFoundError) and not parent.is_dir():
+    if isinstance(exc, FileNotFoundError) and not parent.is_dir() or isinstance(
+            exc, NotADirectoryError) and parent.exists() and not parent.is_dir():
         return missing_folder(path)
     if isinstance(exc, FileNotFoundError):
         return f"{path}: no such file"

@@ -124,7 +124,13 @@ def export_project(graph: Graph | dict | str | Path, dataset, path: str | Path,
                            f"folder or allow overwriting it")
     parent = target.parent if str(target.parent) else Path(".")
     if not parent.is_dir():
-        raise ProjectError(f"no folder {parent} to write the project {target.name} into")
+        problem = ProjectError(
+            f"{parent} is a file, not a folder, so the project {target.name} cannot be written "
+            f"in it; give a path in a folder that exists" if parent.exists() else
+            f"no folder {parent} to write the project {target.name} into; make it first, or "
+            f"give a path in a folder that exists")
+        problem.unreadable = True  # a place that cannot be written: exit 2, as for any file
+        raise problem
     with scratch_folder(parent, ".layerloom-project-") as tmp:
         notes = _write(tmp, graph, ds, spec, config, state_dict, checkpoint, run_id,
                        test_metrics)
