@@ -51,6 +51,8 @@ from .projects import UNREADABLE_DIR, ProjectError, ProjectStore, SaveConflict, 
 from .savelog import Edit
 
 SESSION_KEY = "layerloom"
+# what the banner saying the design file no longer reads is about: it goes once the file reads
+UNREADABLE_ABOUT = "graph.json unreadable"
 FIRST_TEMPLATE = "seed-cnn"
 UNDO_LIMIT = 100
 MAX_HISTORIES = 20  # the projects left whose undo history a tab keeps
@@ -967,7 +969,10 @@ class DesignerState:
         try:
             try:
                 self.store.take_outside(self.project_id, self.graph)
-                self.unreadable_told = None  # it reads: the next break is told again
+                if self.unreadable_told is not None:  # it reads again (an editor's write
+                    # caught half-way, or the file mended): its banner goes, a break is told
+                    self.unreadable_told = None
+                    self.resolve(UNREADABLE_ABOUT)
             except GraphError as exc:  # no design: the design here stays the one saved last
                 self._tell_unreadable(exc)
             except OSError as exc:  # not written down (a read-only folder): shown all the same
@@ -1039,7 +1044,7 @@ class DesignerState:
                     f"and no longer reads as a design: {exc}. The design here is the one "
                     "saved last; mend the file, or edit here: your next edit keeps that file, "
                     f"as it is, in the project's {UNREADABLE_DIR}/ folder and saves this "
-                    "design.")
+                    "design.", about=UNREADABLE_ABOUT)
 
     def _tell_replaced(self, mine: Graph, saved: Graph, since: int,
                        made: set[str] = frozenset(), left: set[str] = frozenset(),
