@@ -22,8 +22,9 @@ residual network and Conformer's convolution module (``F.glu``, ``nn.GLU``),
 ``tests/export/test_import_perceiver.py``: a Perceiver's latent array (LearnedTokens),
 ``tests/export/test_import_detr_decoder.py``: DETR's object queries, a learned embedding
 repeated over the batch, and its cross-attention to the encoder's memory,
-``tests/export/test_import_rotary.py`` and ``test_import_swin_windows.py``: RoPE and the original
-Swin's ``window_partition``, which no block holds, refused at their line saying what imports
+``tests/export/test_import_rotary.py``: RoPE, the RotaryEmbedding block on the queries and
+keys, ``test_import_swin_windows.py``: the original Swin's ``window_partition``, which no block
+holds, refused at its line saying what imports
 (``test_import_written_out_bias.py``: Swin's relative position table on written-out scores, the
 window attention below, refused naming the table and torchvision's ShiftedWindowAttention),
 ``test_import_merged_heads.py``: perceiver-pytorch's heads merged into the batch,
@@ -320,7 +321,7 @@ def main(argv=None) -> int:
     images = _load("test_import_users_images")  # users' own models, in their authors' style
     sequences = _load("test_import_users_sequences")
     detr = _load("test_import_detr_decoder")  # learned queries, cross-attention to the memory
-    rotary = _load("test_import_rotary")  # no block: refused at the line, saying what imports
+    rotary = _load("test_import_rotary")  # RoPE: the RotaryEmbedding block
     windows = _load("test_import_swin_windows")
     merged = _load("test_import_merged_heads")  # perceiver-pytorch's '(b h) n d' heads
     both = _load("test_import_recurrent_both_outputs")  # outputs and final state of one LSTM
@@ -379,7 +380,8 @@ def main(argv=None) -> int:
                detr.DETR, (3, 16, 16)),
               ("detr with torch's nn.TransformerDecoder (traced through its layers)",
                detr.TorchDecoderDETR, (3, 16, 16)),
-              ("rotary position embeddings (RoPE; no block)", rotary.RotaryAttention, (12, 16)),
+              ("rotary position embeddings (RoPE: RotaryEmbedding)", rotary.RotaryAttention,
+               (12, 16)),
               ("swin, original window_partition by hand (no block)", windows.SwinBlock,
                (3, 32, 32)),
               ("perceiver, lucidrains (heads merged into the batch: '(b h) n d')",

@@ -723,6 +723,30 @@ class Cos(nn.Module):
         return torch.cos(x)
 
 
+class RotaryEmbedding(nn.Module):
+    """Rotary position embedding (RoPE, as GPT-NeoX and LLaMA in transformers write it): the
+    features of each step ``t`` of ``[..., L, D]`` (queries or keys, heads before the steps),
+    paired ``i`` with ``i + D/2``, rotated by the angle ``t · base^(−2i/D)``. No weights; the
+    angles follow the length, so it takes any.
+
+    >>> RotaryEmbedding(4)(torch.ones(1, 3, 4))[0, 0].tolist()   # step 0 is not rotated
+    [1.0, 1.0, 1.0, 1.0]
+    """
+
+    def __init__(self, dim: int, base: float = 10000.0):
+        super().__init__()
+        self.base = base
+        self.register_buffer("inv_freq", 1.0 / base ** (torch.arange(0, dim, 2).float() / dim),
+                             persistent=False)
+
+    def forward(self, x: Tensor) -> Tensor:
+        steps = torch.arange(x.shape[-2], device=x.device, dtype=self.inv_freq.dtype)
+        angles = torch.outer(steps, self.inv_freq)
+        angles = torch.cat((angles, angles), dim=-1)  # (L, D)
+        first, second = x.chunk(2, dim=-1)
+        return x * angles.cos() + torch.cat((-second, first), dim=-1) * angles.sin()
+
+
 class RepeatTo(nn.Module):
     """``x.repeat(1, like.size(1), 1)`` of an ``x`` of size 1 along ``dim``: as many copies as
     ``like`` is long there, whatever its size (a decoder state beside each encoder step)."""

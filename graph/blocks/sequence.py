@@ -43,6 +43,28 @@ def _positional_shape(p, ins):
     return ins[0]
 
 
+def _rotary_shape(p, ins):
+    expect_min_rank(ins[0], 2, "[..., L, D]: steps then their features (queries or keys, "
+                               "heads before the steps)")
+    if ins[0][-1] % 2:
+        raise ShapeError(f"RotaryEmbedding rotates pairs of features, but {show(ins[0])} has "
+                         f"{ins[0][-1]}, an odd number")
+    return tuple(ins[0])
+
+
+register(BlockSpec(
+    "RotaryEmbedding", "Sequence",
+    "Rotates each step's features by its position (RoPE): [..., L, D] queries or keys, before "
+    "the attention; no weights, any length.",
+    params=(Param("base", "float", 10000.0, "Base of the rotation's frequencies "
+                                            "(base^(−2i/D) radians per step).", min=1),),
+    infer=_rotary_shape,
+    build=lambda p, ins: modules.RotaryEmbedding(ins[0][-1], p["base"]),
+    key_params=("base",), doc_url="https://arxiv.org/abs/2104.09864",
+    examples=(({"base": 10000.0}, ((2, 6, 8),)), ({}, ((5, 4),))),
+))
+
+
 register(BlockSpec(
     "PositionalEmbedding", "Sequence", "Adds a learned position vector to each step of [L, D].",
     params=(Param("max_len", "int", 512, "Longest sequence it can take.", min=1),),

@@ -38,6 +38,7 @@ from .merged_heads import unmerge_heads
 from .output_match import match_outputs
 from .parameters import note_left_out, refuse_tied
 from .qkv_first import split_qkv
+from .rotary import fuse_rotary
 from .rearrangements import expand_rearrangements
 from .sequence_first import batch_first_while_traced, fold_sequence_first
 from .trace import BATCH, propagate, sample_inputs, trace
@@ -110,6 +111,8 @@ def _traced_import(model: nn.Module, shapes: list[tuple[int, ...]], dtypes: list
     if expand_einsums(gm, values):  # einsum attention: permutes and a matmul
         values = propagate(gm, samples)
     if write_out(gm, values):  # addcmul, unfold's patches: adds, products, reshapes
+        values = propagate(gm, samples)
+    if fuse_rotary(gm, values):  # RoPE's x * cos + rotate_half(x) * sin: RotaryEmbedding
         values = propagate(gm, samples)
     if fuse_scale_shifts(gm, values):  # ResMLP's x * alpha + beta: a Scale with a bias
         values = propagate(gm, samples)

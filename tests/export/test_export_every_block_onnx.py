@@ -39,6 +39,10 @@ def _not_imported_back(spec, params, shapes) -> str | None:
         return ("the exporter folds the bias of the file's sequence length into a constant "
                 "[1, heads, Lq, Lk] added to the scores (its table is not in the file); no block "
                 "adds a fixed array of that shape")
+    if spec.type == "RotaryEmbedding":
+        return ("the exporter folds the cos and sin of the file's length into constants [L, D] "
+                "multiplying the values (its angles are not in the file); no block multiplies "
+                "by a fixed array of that shape")
     if spec.type == "RMSNorm":
         return ("its ONNX form is written out (Pow, ReduceMean, Add, Sqrt, Reciprocal, Mul), "
                 "which import-onnx does not map back to the block")
