@@ -88,7 +88,7 @@ def read_json_lines(path: Path) -> Table:
     index: dict[str, int] = {}
     rows: list[list[str]] = []
     lines: list[int] = []
-    for number, line in enumerate(text.split("\n"), 1):
+    for number, line in enumerate(_lines(text), 1):
         if not line.strip():
             continue
         try:
@@ -99,6 +99,8 @@ def read_json_lines(path: Path) -> Table:
         for key, cell in record.items():
             at = index.get(key)
             if at is None:
+                if len(key) > MOST_CELL:
+                    raise _long(path, len(key), number, key[:40] + "…", "a key")
                 if len(header) == most_columns:
                     raise DataError(f"more than {most_columns:,} keys; JSON lines files are "
                                     f"capped at {most_columns:,} columns (set "
@@ -110,6 +112,8 @@ def read_json_lines(path: Path) -> Table:
             if len(cell) > MOST_CELL:
                 raise _long(path, len(cell), number, key)
             row[at] = cell
+        if not any(cell.strip() for cell in row):
+            continue  # a line of no values ({}, nulls), skipped as a CSV's blank line is
         rows.append(row)
         lines.append(number)
         if len(rows) * len(header) > most_cells:
@@ -118,13 +122,27 @@ def read_json_lines(path: Path) -> Table:
                             f"{most_cells:,} values (set LAYERLOOM_MAX_CSV_CELLS to change it)",
                             file=path, line=number)
     if not rows:
-        raise DataError("the file is empty", file=path)
-    if not header:
-        raise DataError("its lines hold empty objects ({}), no values", file=path,
-                        line=lines[0])
+        raise DataError("the file is empty" if not header else
+                        "its lines hold no values (empty objects, or nulls only)", file=path)
     width = len(header)
     return table_of(path, [(header, lines[0]), *((row + [""] * (width - len(row)), number)
                                                  for row, number in zip(rows, lines))], [])
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of ``text``, split at ``\\n`` only (as predict.py splits them; ``\\r`` is
+    JSON's white space), one at a time: a list of them all held a string for each of a
+    file's millions of short lines.
+
+    >>> list(_lines('{"a": 1}\\r\\n\\n{"a": 2}'))
+    ['{"a": 1}\\r', '', '{"a": 2}']
+    """
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        yield text[start:end]
+        start = end + 1
 
 
 def read_parquet(path: Path) -> Table:
@@ -140,6 +158,9 @@ def read_parquet(path: Path) -> Table:
     parquet = _open_parquet(path)
     meta, names = parquet.metadata, parquet.schema_arrow.names
     keep = [i for i, name in enumerate(names) if not PANDAS_INDEX.fullmatch(name)]
+    if not keep:
+        raise DataError("holds no columns" + (" but a DataFrame's index" if names else ""),
+                        file=path)
     most_columns = budget("LAYERLOOM_MAX_CSV_COLUMNS", MAX_CSV_COLUMNS)
     if len(keep) > most_columns:
         raise over_budget(f"{len(keep):,} columns; Parquet files are capped at "
@@ -249,7 +270,7 @@ def _text_bytes(path: Path, array, name: str, line: int) -> int:
     return int(lengths.sum())
 
 
-def _long(path: Path, length: int, line: int, column: str) -> DataError:
-    return DataError(f"a value of {length:,} characters; a table's values are capped at "
+def _long(path: Path, length: int, line: int, column: str, what: str = "a value") -> DataError:
+    return DataError(f"{what} of {length:,} characters; a table's values are capped at "
                      f"{MOST_CELL:,} characters, as a CSV's are", file=path, line=line,
                      column=column)

@@ -184,10 +184,10 @@ def test_a_value_longer_than_a_csvs_is_refused_naming_its_line_and_column(tmp_pa
 
 def test_a_parquet_that_unpacks_to_more_text_than_a_csv_may_hold_is_refused_unread(
         tmp_path, monkeypatch):
-    # 5,000 rows of one 100,000-character value: 500 MB of text in a file of a few kilobytes
+    # 2,000 rows of one 20,000-character value: 40 MB of text in a file of a few kilobytes
     # (written once in the file's dictionary), refused before a value is made a string
     path = tmp_path / "bomb.parquet"
-    pd.DataFrame({"a": range(5000), "label": ["y" * 100_000] * 5000}).to_parquet(
+    pd.DataFrame({"a": range(2000), "label": ["y" * 20_000] * 2000}).to_parquet(
         path, compression="zstd")
     assert path.stat().st_size < 200_000
     monkeypatch.setenv("LAYERLOOM_MAX_CSV_BYTES", str(2**20))
@@ -277,3 +277,26 @@ def test_a_json_line_nested_thousands_deep_is_refused_naming_its_line(tmp_path, 
         predict_script.read_table(path)
     with pytest.raises(SystemExit, match=said):
         template().read_csv(path)
+
+
+@pytest.mark.slow
+def test_a_json_lines_file_of_empty_objects_is_read_in_little_memory(tmp_path):
+    # 50,000 lines of {} (150 KB): each line was held as a string of its own and each empty
+    # record as a row, about 12 MB; a 100 MB file of them took gigabytes past every budget
+    import tracemalloc
+
+    path = tmp_path / "empty.jsonl"
+    path.write_text("{}\n" * 50_000 + "".join(json.dumps({"a": i, "label": "ab"[i % 2]})
+                                               + "\n" for i in range(40)))
+    tracemalloc.start()
+    try:
+        table = read_records(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(table) == 40 and table.lines[0] == 50_001
+    assert peak < 3 * 2**20, f"{peak / 2**20:.0f} MB"
+    path.write_text('{}\n{"a": null}\n')
+    with pytest.raises(DataError, match=r"empty\.jsonl: its lines hold no values \(empty "
+                                        r"objects, or nulls only\)"):
+        read_records(path)
