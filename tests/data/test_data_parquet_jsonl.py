@@ -300,3 +300,16 @@ def test_a_json_lines_file_of_empty_objects_is_read_in_little_memory(tmp_path):
     with pytest.raises(DataError, match=r"empty\.jsonl: its lines hold no values \(empty "
                                         r"objects, or nulls only\)"):
         read_records(path)
+
+
+def test_a_key_longer_than_a_csvs_value_and_a_parquet_of_its_index_alone_are_refused(tmp_path):
+    path = tmp_path / "keys.jsonl"
+    path.write_text(json.dumps({"a": 1, "k" * 200_000: 2, "label": "x"}) + "\n")
+    with pytest.raises(DataError, match=r"keys\.jsonl, line 1, column 'kkk.*…': a key of "
+                                        r"200,000 characters; a table's values are capped"):
+        read_records(path)
+    path = tmp_path / "index.parquet"
+    pd.DataFrame(index=[3, 5, 7]).to_parquet(path)  # saved as __index_level_0__
+    with pytest.raises(DataError, match=r"index\.parquet: holds no columns but a DataFrame's "
+                                        r"index"):
+        read_records(path)
