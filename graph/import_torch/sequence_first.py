@@ -14,7 +14,8 @@ alone (Linear, LayerNorm, dropout, activations; adds of tensors laid out alike o
 tensor), until it meets another and the two cancel or make one Permute that keeps the batch
 first. The design then holds the batch-first MultiheadAttention and transformer blocks on
 the permuted tensors, with the model's numbers; a sequence-first output's last step
-(``out[-1]``) is the batch-first one's ``out[:, -1]``. The original DETR's own layers
+(``out[-1]``) is the batch-first one's ``out[:, -1]``, its mean over the steps
+(``out.mean(0)``) the batch-first one's ``out.mean(1)``. The original DETR's own layers
 (``models/transformer.py``) import so too: its queries repeated over the batch in place 1
 (``query_embed.unsqueeze(1).repeat(1, bs, 1)``) are repeated batch-first then swapped, and
 its decoder's output stacked before the batch (``unsqueeze(0)``, the heads taking ``[-1]``)
@@ -144,7 +145,8 @@ def fold_sequence_first(gm: fx.GraphModule, values: dict[fx.Node, Any]) -> bool:
             if order is None or order[0] == 0:
                 continue
             if _merge(gm, node, order, values) or _split(gm, node, order, values) \
-                    or _last_step(gm, node, order) or _sink(gm, node, order, values, fixed):
+                    or _last_step(gm, node, order) or _reduced(gm, node, order, values) \
+                    or _sink(gm, node, order, values, fixed):
                 moving = changed = True
                 break
     return settled(gm, changed)
@@ -271,6 +273,39 @@ def _last_step(gm: fx.GraphModule, node: fx.Node, order: list[int]) -> bool:
     if changed and not node.users:
         gm.graph.erase_node(node)
     return changed
+
+
+_REDUCES = ("mean", "sum", torch.mean, torch.sum)
+
+
+def _reduced(gm: fx.GraphModule, node: fx.Node, order: list[int], values: dict) -> bool:
+    """A mean or sum over one dimension of a permuted tensor (a sequence-first output pooled
+    over its steps, ``out.mean(0)``): the same reduction of the tensor before the permute, then
+    the permute of what is left (none where that keeps the order)."""
+    for user in list(node.users):
+        bound = dict(zip(("input", "dim", "keepdim"), user.args), **user.kwargs)
+        dim = bound.get("dim")
+        if not calls(user, _REDUCES) or bound.get("input") is not node or set(bound) - \
+                {"input", "dim", "keepdim"} or bound.get("keepdim", False) is not False \
+                or not isinstance(dim, int) or not isinstance(values.get(user), torch.Tensor):
+            continue
+        dim %= len(order)
+        left = [d for d in order if d != order[dim]]
+        left = [d - (d > order[dim]) for d in left]
+        with gm.graph.inserting_before(user):
+            reduced = gm.graph.create_node(user.op, user.target, (node.args[0], order[dim]), {})
+            reduced.meta.update({k: v for k, v in user.meta.items() if k != "val"})
+            moved = reduced if left == sorted(left) else \
+                gm.graph.call_method("permute", (reduced, *left))
+        values[reduced] = values[user] if moved is reduced else \
+            values[user].permute(*[left.index(d) for d in range(len(left))])
+        values[moved] = values[user]
+        user.replace_all_uses_with(moved)
+        gm.graph.erase_node(user)
+        if not node.users:
+            gm.graph.erase_node(node)
+        return True
+    return False
 
 
 def _stacked_one(gm: fx.GraphModule, node: fx.Node, values: dict) -> bool:

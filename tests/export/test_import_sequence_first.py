@@ -3,14 +3,15 @@ default), called on tensors permuted to ``[S, B, E]``: the DETR paper's demo mod
 (``nn.Transformer`` on ``h.flatten(2).permute(2, 0, 1)``, its queries
 ``query_pos.unsqueeze(1).repeat(1, B, 1)``, the output ``.transpose(0, 1)``), an
 ``nn.MultiheadAttention`` between two permutes, an ``nn.TransformerEncoder`` whose last step
-is ``out[-1]``. Each imports as the batch-first blocks on the permuted tensors: the permute
+is ``out[-1]`` or whose steps are averaged, ``out.mean(dim=0)``. Each imports as the batch-first blocks on the permuted tensors: the permute
 that keeps the batch first is a Permute block, the batch's own moves cancel; the design's
 shapes, parameter counts and outputs are the model's.
 
 Before, each was refused at its permute ("dims [2, 0, 1] move the batch dimension; fix: make
 transformer batch_first=True and drop the permute"), and ``nn.Transformer`` even batch-first
 ("no LayerLoom block computes Transformer"). A sequence-first output used otherwise than a
-permute back or its last step (``out.mean(0)``) is still refused with that fix."""
+permute back, its last step or a mean or sum over one dimension (``out.reshape(-1, E)``, its
+steps and samples as rows) is still refused with that fix."""
 
 from __future__ import annotations
 
@@ -61,7 +62,7 @@ class PermutedAttention(nn.Module):
 
 
 class LastStep(nn.Module):
-    def __init__(self, dim=16, classes=3, pool=False):
+    def __init__(self, dim=16, classes=3, pool=None):
         super().__init__()
         layer = nn.TransformerEncoderLayer(dim, 2, dim_feedforward=32)
         self.encoder = nn.TransformerEncoder(layer, 2, enable_nested_tensor=False)
@@ -69,7 +70,11 @@ class LastStep(nn.Module):
 
     def forward(self, x):
         out = self.encoder(x.transpose(0, 1))  # (L, B, E)
-        return self.fc(out.mean(0) if self.pool else out[-1])
+        if self.pool == "mean":
+            return self.fc(out.mean(dim=0))
+        if self.pool == "steps":  # every step of every sample, one row each
+            return self.fc(out.reshape(-1, out.size(-1)))
+        return self.fc(out[-1])
 
 
 def _same(model, shape):
@@ -107,8 +112,9 @@ def test_an_attention_between_two_permutes_imports_without_them():
     assert types == ["Input", "MultiheadAttention", "Add", "LayerNorm", "Linear", "Output"]
 
 
-def test_a_sequence_first_encoders_last_step_imports():
-    types = _same(LastStep(), (6, 16))
+@pytest.mark.parametrize("pool", [None, "mean"])
+def test_a_sequence_first_encoders_last_step_or_mean_imports(pool):
+    types = _same(LastStep(pool=pool), (6, 16))
     assert "Permute" not in types and "TransformerEncoderLayer" in types
 
 
@@ -124,4 +130,4 @@ def test_another_use_of_a_sequence_first_output_is_refused_with_the_fix():
                                          r"Tensor.transpose in LastStep.forward: it swaps the "
                                          r"batch dimension; fix: make encoder.* "
                                          r"batch_first=True and drop the transpose"):
-        import_torch(LastStep(pool=True).eval(), (6, 16))
+        import_torch(LastStep(pool="steps").eval(), (6, 16))
