@@ -9,7 +9,12 @@ import io
 
 import pytest
 
+from layerloom.graph.templates import load_template
+from layerloom.ui.projects import ProjectStore
+from layerloom.ui.state import DesignerState
+
 from .test_pages_data import load_errors, page, texts
+from .test_pages_data_choice import page as project_page
 
 pd = pytest.importorskip("pandas")
 pytest.importorskip("pyarrow")
@@ -56,3 +61,20 @@ def test_a_bad_json_line_is_said_naming_its_line():
     assert not at.exception
     assert any("read bad.jsonl: line 2: not valid JSON" in e for e in texts(at.error)), \
         texts(at.error)
+
+
+def test_a_parquet_kept_with_the_project_is_read_from_its_path_in_a_new_session(home):
+    pid = DesignerState.new(ProjectStore(), load_template("mlp-tabular")).project_id
+    buffer = io.BytesIO()
+    people().to_parquet(buffer)
+    at = project_page("data", pid).run()
+    at.radio(key="data.source").set_value("Upload a file").run()
+    at.file_uploader(key="data.file").upload("people.parquet", buffer.getvalue(),
+                                             "application/octet-stream").run()
+    assert not at.exception and not load_errors(at)
+    assert ProjectStore(home).data_choice(pid)["source"].endswith("people.parquet")
+    again = project_page("data", pid).run()  # a reload: the file read from its path on disk
+    assert not again.exception and not load_errors(again)
+    assert "Using people.parquet (uploaded before)." in [c.value for c in again.caption]
+    assert again.selectbox(key="data.opt.people.parquet.target").options == \
+        ["(default)", "age", "city", "label"]
