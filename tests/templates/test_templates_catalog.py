@@ -60,9 +60,10 @@ def test_template_metadata_and_shapes(name):
 @pytest.mark.parametrize("name", NAMES)
 def test_template_is_laid_out_left_to_right(name):
     """Every node has a position and no two share one. Blocks' insides read left to right in
-    220 px columns; the top level reads like text (the designer opens it readable at 1440x900):
-    left to right along a row, rows wrapping downwards, so every edge points rightwards within
-    its row or down to a later row."""
+    300 px columns (cards up to 200 px wide leave 100 px for a wire's shape: in 220 px columns
+    most of their wires showed '…'); the top level reads like text (the designer opens it
+    readable at 1440x900): left to right along a row, rows wrapping downwards, so every edge
+    points rightwards within its row or down to a later row."""
     graph = load_template(name)
     levels = [(name, graph.nodes, graph.edges, False)]
     levels += [(f"{name}/{b.name}", b.nodes, b.edges, True) for b in graph.blocks.values()]
@@ -79,7 +80,7 @@ def test_template_is_laid_out_left_to_right(name):
                 assert (same_row and sx < tx) or ty >= sy + ROW_GAP, f"{where}: {edge}"
         if columns:
             xs = sorted({p[0] for p in positions.values()})
-            assert all(b - a == 220 for a, b in zip(xs, xs[1:])), f"{where}: columns {xs}"
+            assert all(b - a == 300 for a, b in zip(xs, xs[1:])), f"{where}: columns {xs}"
 
 
 ROW_GAP = 100  # rows of the top level are 140+ px apart; cards in a row differ by < 40 px
