@@ -100,11 +100,14 @@ class Field:
 
 
 def show_value(value: Any) -> str:
-    """A value as the text boxes show it: ``[3, 3]`` → ``3, 3``."""
+    """A value as the text boxes show it: ``[3, 3]`` → ``3, 3``; an empty list ``[]`` (an
+    Input of one id per sample), which an empty box would take back to the default."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, (list, tuple)) and not value:
+        return "[]"
     if isinstance(value, (list, tuple)):
         return ", ".join(show_value(v) for v in value)
     if isinstance(value, float) and value.is_integer():
