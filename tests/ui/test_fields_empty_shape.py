@@ -1,7 +1,7 @@
 """An Input of shape ``[]`` (one class id per sample, as a conditional GAN's label imports) is
 shown in the inspector's text box as ``[]`` and read back as ``[]``. Before, the box showed
-nothing, and an empty box means the param's default: editing the Input's label reset its shape
-to ``[1, 28, 28]``."""
+nothing, and an empty box reads as the param's default (``[1, 28, 28]``), so the shape could be
+neither seen nor kept by editing the box."""
 
 from __future__ import annotations
 
