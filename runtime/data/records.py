@@ -124,9 +124,17 @@ def read_json_lines(path: Path) -> Table:
     if not rows:
         raise DataError("the file is empty" if not header else
                         "its lines hold no values (empty objects, or nulls only)", file=path)
+    return table_of(path, _padded(header, rows, lines), [])
+
+
+def _padded(header: list[str], rows: list[list[str]],
+            lines: list[int]) -> Iterator[tuple[list[str], int]]:
+    """The header (at the first row's line), then each row as wide as it, as they are read:
+    a row read before a key first came lacks it."""
+    yield header, lines[0]
     width = len(header)
-    return table_of(path, [(header, lines[0]), *((row + [""] * (width - len(row)), number)
-                                                 for row, number in zip(rows, lines))], [])
+    for row, line in zip(rows, lines):
+        yield (row + [""] * (width - len(row)) if len(row) < width else row), line
 
 
 def _lines(text: str) -> Iterator[str]:
