@@ -32,7 +32,6 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -40,6 +39,8 @@ from datetime import timedelta
 import torch
 import torch.distributed as dist
 from torch import nn
+
+from .child_python import module_command
 
 BARRIER_TIMEOUT = timedelta(minutes=10)  # how long a finished process waits for the others
 ENV_KEYS = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT")
@@ -172,7 +173,7 @@ class Workers:
             if self.stopping:
                 return
             out = None if env["RANK"] == "0" else subprocess.DEVNULL
-            proc = subprocess.Popen([sys.executable, "-m", "layerloom", *self.argv], env=env,
+            proc = subprocess.Popen(module_command("layerloom", *self.argv), env=env,
                                     stdout=out)
             self.procs.append(proc)
             if self.stopping:  # asked while it started, before it was in the list

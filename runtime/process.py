@@ -22,7 +22,6 @@ import dataclasses
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Mapping
@@ -32,6 +31,7 @@ from typing import Any
 from layerloom.graph import validate
 
 from . import failure_note, zygote
+from .child_python import module_command
 from .errors import TrainError
 from .liveness import died_reason, pid_alive, run_dead
 from .runner import as_config, as_graph, attach_dataset, dataset_spec, refuse_misfit
@@ -233,7 +233,7 @@ def _spawn(store: RunStore, run_id: int, resume: bool = False, epochs: int | Non
     # the app's warm worker forks the run at once when there is one; else a fresh process
     pid = zygote.launch("worker", args, log)
     if pid is None:
-        proc = _launch([sys.executable, "-m", "layerloom.runtime.worker", *args], log)
+        proc = _launch(module_command("layerloom.runtime.worker", *args), log)
         _children[(str(store.path), run_id)] = proc
         pid = proc.pid
     store.update(run_id, pid=pid, heartbeat=time.time())
@@ -282,8 +282,8 @@ def start_sweep(graph, dataset, config=None, params=(), *, trials: int = 10,
         info["dataset"] = {**info["dataset"],
                            "saved": str(save_dataset(dataset, folder / DATASET_NAME))}
         store.update_sweep(sweep_id, spec=info)
-    cmd = [sys.executable, "-m", "layerloom.runtime.sweep_worker", str(sweep_id), "--db",
-           str(store.path)]
+    cmd = module_command("layerloom.runtime.sweep_worker", str(sweep_id), "--db",
+                         str(store.path))
     try:
         proc = _launch(cmd, folder / "sweep.log")
     except OSError as exc:

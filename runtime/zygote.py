@@ -31,6 +31,7 @@ import time
 from pathlib import Path
 
 from . import address_limit
+from .child_python import module_command
 
 ENV = "LAYERLOOM_ZYGOTE"  # the socket of this app's warm worker, set by start()
 MODULES = {"worker": "layerloom.runtime.worker", "sweep_worker": "layerloom.runtime.sweep_worker"}
@@ -49,8 +50,8 @@ def start(env: dict | None = None) -> subprocess.Popen | None:
         folder = tempfile.mkdtemp(prefix="layerloom-warm-")  # private: 0700
         path = os.path.join(folder, "worker.sock")
     try:
-        proc = subprocess.Popen([sys.executable, "-m", "layerloom.runtime.zygote", path,
-                                 "--parent", str(os.getpid())],
+        proc = subprocess.Popen(module_command("layerloom.runtime.zygote", path,
+                                               "--parent", str(os.getpid())),
                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, env=env or dict(os.environ))
     except OSError:

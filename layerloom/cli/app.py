@@ -34,6 +34,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from layerloom.runtime.address_limit import address_limit, floor, too_low
+from layerloom.runtime.child_python import module_command
 
 from .common import EXIT_INVALID, EXIT_UNREADABLE, unusable_home
 
@@ -55,10 +56,10 @@ DESCRIPTION = ("Start the designer in the browser: a Streamlit server on 127.0.0
 def command(port: int | None, host: str, browser: bool) -> list[str]:
     """``streamlit run ui/app.py`` with LayerLoom's options, through :mod:`layerloom.ui.serve`
     (which keeps Streamlit from reading ``ui/pages/`` as page scripts)."""
-    cmd = [sys.executable, "-m", "layerloom.ui.serve",
-           "--server.address", host, "--server.headless", "false" if browser else "true",
-           "--browser.gatherUsageStats", "false", "--client.showErrorDetails", "none",
-           "--client.toolbarMode", "minimal"]
+    cmd = module_command(
+        "layerloom.ui.serve", "--server.address", host, "--server.headless",
+        "false" if browser else "true", "--browser.gatherUsageStats", "false",
+        "--client.showErrorDetails", "none", "--client.toolbarMode", "minimal")
     if port:
         cmd += ["--server.port", str(port)]
     return cmd

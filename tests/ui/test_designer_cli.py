@@ -12,7 +12,7 @@ def test_app_listens_on_localhost_headless_by_default():
     args = build_parser().parse_args(["app"])
     assert (args.host, args.port, args.browser) == ("127.0.0.1", None, False)
     cmd = command(args.port, args.host, args.browser)
-    assert cmd[:3] == [sys.executable, "-m", "layerloom.ui.serve"]
+    assert cmd[:4] == [sys.executable, "-P", "-m", "layerloom.ui.serve"]
     options = dict(zip(cmd[3::2], cmd[4::2]))
     assert options["--server.address"] == "127.0.0.1"
     assert options["--server.headless"] == "true"
