@@ -13,7 +13,7 @@ def test_app_listens_on_localhost_headless_by_default():
     assert (args.host, args.port, args.browser) == ("127.0.0.1", None, False)
     cmd = command(args.port, args.host, args.browser)
     assert cmd[:4] == [sys.executable, "-P", "-m", "layerloom.ui.serve"]
-    options = dict(zip(cmd[3::2], cmd[4::2]))
+    options = dict(zip(cmd[4::2], cmd[5::2]))
     assert options["--server.address"] == "127.0.0.1"
     assert options["--server.headless"] == "true"
     assert "--server.port" not in options
@@ -21,7 +21,7 @@ def test_app_listens_on_localhost_headless_by_default():
 
 def test_app_port_and_host_are_passed_on():
     args = build_parser().parse_args(["app", "--port", "8765", "--host", "0.0.0.0"])
-    options = dict(zip(*[iter(command(args.port, args.host, args.browser)[3:])] * 2))
+    options = dict(zip(*[iter(command(args.port, args.host, args.browser)[4:])] * 2))
     assert options["--server.port"] == "8765"
     assert options["--server.address"] == "0.0.0.0"
 
