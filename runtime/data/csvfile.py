@@ -134,6 +134,9 @@ def table_of(path: Path, lines: Iterable[tuple[list[str], int]], notes: list[str
                     "".join(row).strip():  # a delimiter after the last value: no value there
                 row = row[:-1]
                 ended.append(line)
+            elif width > 1 and len(row) == width - 1 and not first[-1].strip() and \
+                    "".join(row).strip():  # the header ends with a delimiter, the row does not
+                row = [*row, ""]
             if len(row) == width and len(numbers) < most_rows:  # a row of the table
                 if (row[0] and not row[0].isspace()) or "".join(row).strip():  # not blank
                     if (row[0].strip() or "column 1") == header[0] and header_again(row, header):
@@ -634,7 +637,10 @@ def read_header(path: Path, sheet: str | None = None) -> list[str]:
         header = _header(path, rows[0], 1) if rows else []
     except (OSError, UnicodeDecodeError, csv.Error, DataError):
         return []
-    body = [list(column) for column in zip(*(row for row in rows[1:] if len(row) == len(header)))]
+    width = len(header)
+    if width > 1 and not rows[0][-1].strip():  # rows without the header's last delimiter
+        rows = [rows[0], *(row + [""] if len(row) == width - 1 else row for row in rows[1:])]
+    body = [list(column) for column in zip(*(row for row in rows[1:] if len(row) == width))]
     empty = _trailing_empty(rows[0], body) if body else 0
     return header[:-empty] if empty else header
 

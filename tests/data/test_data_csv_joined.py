@@ -85,3 +85,13 @@ def test_a_value_after_the_headers_last_column_is_still_refused(tmp_path):
     with pytest.raises(DataError, match=r"wide\.csv, line 7: 5 values, but the header has 4 "
                                         r"columns"):
         read_table(path)
+
+
+def test_a_delimiter_after_the_headers_last_name_alone_is_read_as_no_column(tmp_path):
+    # the header line ends with ';' (an emptied column's name cleared), its rows do not: they
+    # were refused as one value short each
+    ended = excel(tmp_path / "ended.csv", [HEADER + ";", *rows(0, 40)])
+    plain = excel(tmp_path / "plain.csv", [HEADER, *rows(0, 40)])
+    assert read_table(ended).header == ["âge", "ville", "revenu", "étiquette"]
+    assert read_header(ended) == ["âge", "ville", "revenu", "étiquette"]
+    assert_same_data(load_dataset(ended), load_dataset(plain))
