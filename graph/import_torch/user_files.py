@@ -38,11 +38,32 @@ def load_file(path: Path, package: str, shown: str | None = None):
         line = f" line {exc.lineno}" if exc.lineno else ""
         raise GraphError(f"cannot import module {path.stem!r}: invalid Python at "
                          f"{Path(exc.filename or path).name}{line}: {exc.msg}") from None
+    except ImportError as exc:
+        sys.modules.pop(name, None)
+        if (exc.name or "").startswith(f"{package}.") or "relative import" in str(exc):
+            raise GraphError(_relative_import(path, shown or str(path))) from None
+        raise GraphError(f"importing module {path.stem!r} failed in its own code: "
+                         f"{exc}") from None
     except Exception as exc:  # noqa: BLE001 - the user's file failed while it ran
         sys.modules.pop(name, None)
         raise GraphError(f"importing module {path.stem!r} failed in its own code: "
                          f"{exc}") from None
     return module
+
+
+def _relative_import(path: Path, shown: str) -> str:
+    """What to do about a file, named by its path, whose imports are relative (``from .layers
+    import Block``): those work only in its package, so name it as its package's module."""
+    parts, folder = [path.stem], path.parent
+    while (folder / "__init__.py").is_file():
+        parts.insert(0, folder.name)
+        folder = folder.parent
+    if len(parts) == 1:
+        return (f"{shown} imports its neighbours relatively (from .name import …), which works "
+                f"only in a package; import them by name (from name import …)")
+    where = "here" if folder == Path.cwd().resolve() else f"in the folder {folder}"
+    return (f"{shown} imports its neighbours relatively (from .name import …), which works only "
+            f"in its package: give it by its module's name, {'.'.join(parts)}:NAME, {where}")
 
 
 def _check_source(path: Path, shown: str) -> None:

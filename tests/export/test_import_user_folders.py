@@ -135,3 +135,24 @@ def test_a_file_that_fails_leaves_nothing_behind(tmp_path):
                                          "half-way"):
         load_callable(f"{folder / 'model.py'}:Net")
     assert set(sys.modules) - before == set()
+
+
+def test_a_package_imports_relatively_by_name_and_its_file_says_how(tmp_path, monkeypatch):
+    package = tmp_path / "mypkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("from .nets import Net\n")
+    (package / "layers.py").write_text(HELPER.format(width=8))
+    (package / "nets.py").write_text(
+        "from torch import nn\n\nfrom .layers import Block\n\n\nclass Net(nn.Module):\n"
+        "    def __init__(self):\n        super().__init__()\n        self.body = Block()\n\n"
+        "    def forward(self, x):\n        return self.body(x)\n")
+    monkeypatch.chdir(tmp_path)
+    assert load_callable("mypkg.nets:Net")()(torch.randn(1, 4)).shape == (1, 8)
+    assert "mypkg" not in sys.modules and "mypkg.layers" not in sys.modules
+    from layerloom.graph import GraphError
+
+    with pytest.raises(GraphError) as caught:
+        load_callable("mypkg/nets.py:Net")
+    assert str(caught.value) == (
+        "mypkg/nets.py imports its neighbours relatively (from .name import …), which works "
+        "only in its package: give it by its module's name, mypkg.nets:NAME, here")
