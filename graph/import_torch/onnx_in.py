@@ -194,7 +194,8 @@ def onnx_inputs(model) -> tuple[list[tuple[int, ...]], list[str]]:
             raise GraphError(f"input '{value.name}' has ONNX element type {kind.elem_type}; "
                              f"float32 and int64 inputs import")
         dims = [d.dim_value if d.HasField("dim_value") else None for d in kind.shape.dim]
-        if len(dims) < 2 or any(d is None or d < 1 for d in dims[1:]):
+        ids = len(dims) == 1 and _DTYPES[kind.elem_type] == "int64"  # a class id per sample
+        if len(dims) < 2 and not ids or any(d is None or d < 1 for d in dims[1:]):
             raise GraphError(f"input '{value.name}' has shape {dims}: the sizes after the batch "
                              f"must be fixed numbers")
         shapes.append(tuple(dims[1:]))

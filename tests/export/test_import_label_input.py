@@ -167,3 +167,24 @@ def test_a_design_whose_empty_input_feeds_another_block_names_it():
     assert not report.ok
     assert any(p.node == "fc" and "Linear needs a dimension after the batch, but label gives "
                "[]" in p.message for p in report.errors)
+
+
+def test_its_onnx_file_imports_back_with_the_label_input(tmp_path):
+    """The file's label input is [batch] int64; import-onnx refused it ("the sizes after the
+    batch must be fixed numbers") and now makes it an Input of shape [] again."""
+    from layerloom.graph.export import export_model
+    from layerloom.graph.import_torch.onnx_in import import_onnx
+
+    torch.manual_seed(0)
+    model = Generator().eval()
+    graph, weights = import_torch(model, [(LATENT,), ()], ["float32", "int64"])
+    export_model(graph, "onnx", tmp_path / "generator.onnx", weights.apply(model.state_dict()))
+    back, state, diff = import_onnx(tmp_path / "generator.onnx")
+    assert diff < 1e-5
+    inputs = [n.params for n in back.nodes if n.type == "Input"]
+    assert inputs == [{"shape": [LATENT]}, {"shape": [], "dtype": "int64"}]
+    compiled = compile_graph(back).eval()
+    compiled.load_state_dict(state)
+    noise, labels = torch.randn(4, LATENT), torch.tensor([0, 3, 9, 3])
+    with torch.no_grad():
+        assert torch.allclose(compiled(noise, labels), model(noise, labels), atol=1e-5)
