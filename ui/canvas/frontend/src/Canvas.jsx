@@ -10,6 +10,8 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import {
   Background,
+  MiniMap,
+  Panel,
   ReactFlow,
   applyEdgeChanges,
   applyNodeChanges,
@@ -39,9 +41,11 @@ import {
   editTouched,
   isNewGraph,
   keepInPane,
+  outOfView,
   paletteStartsOpen,
   revealViewport,
   showsInPane,
+  viewShowing,
   viewStorageKey,
   wireRects,
 } from "./viewport.js";
@@ -150,6 +154,82 @@ function ZoomReadout() {
     <span className="ll-zoom" data-testid="canvas-zoom" data-zoom={zoom / 100} title="Zoom">
       {zoom}%
     </span>
+  );
+}
+
+const ARROWS = { below: "\u2193", above: "\u2191", right: "\u2192", left: "\u2190" };
+
+/** Each drawn block's box in flow coordinates, with its id, in the design's order. */
+function drawnBoxes(st) {
+  const out = [];
+  for (const n of st.nodes) {
+    const inner = st.nodeLookup.get(n.id);
+    const m = inner && inner.measured;
+    if (!m || !m.width || !m.height) continue;
+    const p = inner.internals.positionAbsolute;
+    out.push({ id: n.id, x: p.x, y: p.y, width: m.width, height: m.height });
+  }
+  return out;
+}
+
+/**
+ * What the view leaves out of a design larger than the pane: a map of the whole design (React
+ * Flow's MiniMap: drag or click it to move there), and the count of blocks out of view with a
+ * button that pans to the first of them in the design's order. A design opened at the readable
+ * zoom with its lowest blocks below the pane's edge showed no sign that more lay there.
+ */
+function OutOfView({ dark }) {
+  const rf = useReactFlow();
+  const flow = useStoreApi();
+  const key = useFlowStore((st) => {
+    const [x, y, zoom] = st.transform;
+    const o = outOfView(drawnBoxes(st), { x, y, zoom }, st.width, st.height);
+    return `${o.count}|${o.below}|${o.above}|${o.right}|${o.left}|${o.next}|${st.nodes.length}`;
+  });
+  const [count, below, above, right, left, next, total] = key.split("|");
+  const n = Number(count);
+  if (!n) return null;
+  const sides = { below: Number(below), above: Number(above), right: Number(right), left: Number(left) };
+  const most = Object.keys(sides).reduce((a, b) => (sides[b] > sides[a] ? b : a));
+  const showNext = () => {
+    const st = rf.getViewport();
+    const box = rf.getInternalNode(next);
+    if (!box || !box.measured) return;
+    const p = box.internals.positionAbsolute;
+    const pane = flow.getState(); // its width and height: the pane's
+    const view = viewShowing(
+      { x: p.x, y: p.y, width: box.measured.width, height: box.measured.height },
+      st,
+      pane.width,
+      pane.height,
+    );
+    if (view) rf.setViewport(view, { duration: 200 });
+  };
+  const title = Object.entries(sides)
+    .filter(([, k]) => k)
+    .map(([side, k]) => `${k} ${side === "below" || side === "above" ? side : `to the ${side}`}`)
+    .join(", ");
+  return (
+    <>
+      <MiniMap
+        className="ll-minimap"
+        data-testid="canvas-minimap"
+        pannable
+        zoomable
+        ariaLabel="Map of the whole design"
+        nodeBorderRadius={3}
+        nodeColor={dark ? "#64748b" : "#94a3b8"}
+        maskColor={dark ? "rgba(0, 0, 0, 0.45)" : "rgba(240, 242, 246, 0.7)"}
+      />
+      <Panel position="bottom-left" className="ll-offview" data-testid="canvas-out-of-view">
+        <span title={title} data-count={n}>
+          {ARROWS[most]} {n} of {total} blocks out of view
+        </span>
+        <button type="button" data-testid="canvas-show-next" onClick={showNext} title={`Pan to ${next}`}>
+          Show next
+        </button>
+      </Panel>
+    </>
   );
 }
 
@@ -1580,6 +1660,7 @@ export default function Canvas({ args, disabled, stTheme }) {
               proOptions={{ hideAttribution: true }}
             >
               <Background gap={20} size={1.2} />
+              <OutOfView dark={dark} />
             </ReactFlow>
             {!nodes.length && !quick && (
               <div className="ll-blank" data-testid="canvas-blank">

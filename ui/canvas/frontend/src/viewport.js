@@ -338,3 +338,53 @@ export const PALETTE_OPEN_MIN_WIDTH = 720;
 export function paletteStartsOpen(width) {
   return !(typeof width === "number" && width > 0 && width < PALETTE_OPEN_MIN_WIDTH);
 }
+
+/**
+ * The blocks a view leaves out: of `rects` (node boxes in flow coordinates, each with its
+ * `id`), those not whole inside a `width` × `height` pane under `view` ({x, y, zoom}), counted
+ * by where they lie (a box past two edges counts once, by the edge it lies furthest past), and
+ * `next`, the first of them in `rects`' order (a design's order: an imported model's runs from
+ * input to output), or null. A design taller or wider than the pane opened at the readable zoom
+ * with its lowest blocks cut off, nothing saying that more lay below.
+ *
+ * @returns {count, below, above, right, left, next}
+ */
+export function outOfView(rects, view, width, height) {
+  const out = { count: 0, below: 0, above: 0, right: 0, left: 0, next: null };
+  if (!view || ![view.x, view.y, view.zoom].every(Number.isFinite) || !(width > 0) || !(height > 0)) {
+    return out;
+  }
+  const { x, y, zoom } = view;
+  for (const r of rects || []) {
+    if (!r || ![r.x, r.y, r.width, r.height].every(Number.isFinite)) continue;
+    if (wholeInPane(r, view, width, height)) continue;
+    const past = {
+      left: -(r.x * zoom + x),
+      above: -(r.y * zoom + y),
+      right: (r.x + r.width) * zoom + x - width,
+      below: (r.y + r.height) * zoom + y - height,
+    };
+    const side = Object.keys(past).reduce((a, b) => (past[b] > past[a] ? b : a));
+    out[side] += 1;
+    out.count += 1;
+    if (out.next === null) out.next = r.id ?? null;
+  }
+  return out;
+}
+
+/**
+ * The view that brings box `r` (flow coordinates) whole into a `width` × `height` pane at the
+ * zoom of `view`, panned the least, `margin` pixels clear of the edges (a box larger than the
+ * pane is shown from its top-left corner); null when it is whole in view already.
+ */
+export function viewShowing(r, view, width, height, margin = 24) {
+  if (!r || !view || wholeInPane(r, view, width, height)) return null;
+  const { zoom } = view;
+  // an axis on which the box is whole already is left as it is
+  const inside = (at, lo, size, room) => lo * zoom + at >= 0 && (lo + size) * zoom + at <= room;
+  return {
+    x: inside(view.x, r.x, r.width, width) ? view.x : panInto(view.x, r.x, r.width, width, zoom, margin),
+    y: inside(view.y, r.y, r.height, height) ? view.y : panInto(view.y, r.y, r.height, height, zoom, margin),
+    zoom,
+  };
+}
