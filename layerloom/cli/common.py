@@ -25,6 +25,8 @@ except ImportError:  # not on Windows
 EXIT_INVALID = 1
 EXIT_UNREADABLE = 2
 EXIT_PIPE = 141  # 128 + SIGPIPE, as a tool killed by a closed pipe ends
+# a file argument given as "" (a shell variable not set: layerloom train "$GRAPH")
+EMPTY_NAME = "the file's name is empty (a shell variable not set, such as \"$GRAPH\"?)"
 
 # Control characters (C0, DEL, C1) written as escapes (the stream keeps newline, tab, return):
 # user text (a node id, a graph's name) holding terminal escape sequences is shown, not obeyed.
@@ -318,6 +320,9 @@ def load_graph_or_template(path: str) -> Graph:
     """The graph file at ``path`` or, where there is no such file, the shipped template of that
     name (``seed-cnn``; a name ending in ``.json`` is always a file); GraphError otherwise:
     unreadable for a missing path, not for a name that is no template's (it names the closest)."""
+    if not path.strip():  # read as ".", the current folder: "cannot read the file (Is a directory)"
+        raise GraphError(f"{EMPTY_NAME}: give a graph file, such as cnn.json, or a template's name "
+                         f"(layerloom templates lists them)", unreadable=True)
     if Path(path).exists():
         return load_graph(path)
     if not path.endswith(".json") and path in template_names():

@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from .common import (EXIT_INVALID, EXIT_UNREADABLE, missing_folder, printable,
+from .common import (EMPTY_NAME, EXIT_INVALID, EXIT_UNREADABLE, missing_folder, printable,
                      unusable_home)
 
 
@@ -61,6 +61,10 @@ def cmd_explain(args) -> int:
     problem = unusable_home(args.home, writable=False)
     if problem:
         print(f"error: {problem}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    if not args.input.strip():
+        print(f"error: --input: {EMPTY_NAME}: give the input to explain, such as digit.png",
+              file=sys.stderr)
         return EXIT_UNREADABLE
     if not Path(args.input).is_file():  # a file that cannot be opened: 2, as in every command
         why = "is a folder, not a file" if Path(args.input).is_dir() else "no such file"

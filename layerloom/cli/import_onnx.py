@@ -13,7 +13,7 @@ from pathlib import Path
 
 from layerloom.graph import GraphError
 
-from .common import EXIT_INVALID, EXIT_UNREADABLE, missing_folder, print_error
+from .common import EMPTY_NAME, EXIT_INVALID, EXIT_UNREADABLE, missing_folder, print_error
 
 
 def register(subparsers) -> None:
@@ -50,6 +50,13 @@ def cmd_import_onnx(args) -> int:
     from .import_torch import refuse_existing, write_import
 
     path = Path(args.model)
+    if not args.model.strip():
+        print(f"error: {EMPTY_NAME}: give the ONNX file, such as model.onnx", file=sys.stderr)
+        return EXIT_UNREADABLE
+    if path.is_dir():
+        print(f"error: {args.model} is a folder; give the ONNX file in it, such as "
+              f"{path / 'model.onnx'}", file=sys.stderr)
+        return EXIT_UNREADABLE
     if not path.is_file():
         print(f"error: no ONNX file {args.model}", file=sys.stderr)
         return EXIT_UNREADABLE
