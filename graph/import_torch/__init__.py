@@ -42,7 +42,7 @@ from .rotary import fuse_rotary
 from .rearrangements import expand_rearrangements
 from .sequence_first import batch_first_while_traced, fold_sequence_first
 from .trace import BATCH, propagate, sample_inputs, trace
-from .user_files import load_file, model_classes
+from .user_files import load_file, model_classes, stdlib_named
 from .user_imports import user_imports
 from .weights import WeightMap
 from .affine import fuse_affines
@@ -165,8 +165,9 @@ def load_callable(spec: str, search: Sequence[str | Path] = (".",)) -> Callable:
         with user_imports(folders):
             module = importlib.import_module(module_name)
     except ImportError as exc:
+        said = next(filter(None, (stdlib_named(exc, f.resolve()) for f in folders)), None)
         raise GraphError(f"cannot import module {module_name!r}: "
-                         f"{_import_failure(exc, module_name, attr)}") from None
+                         f"{said or _import_failure(exc, module_name, attr)}") from None
     except SyntaxError as exc:
         raise GraphError(f"cannot import module {module_name!r}: invalid Python at "
                          f"{Path(exc.filename or module_name).name} line {exc.lineno}: "

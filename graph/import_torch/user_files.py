@@ -42,6 +42,8 @@ def load_file(path: Path, package: str, shown: str | None = None):
         sys.modules.pop(name, None)
         if (exc.name or "").startswith(f"{package}.") or "relative import" in str(exc):
             raise GraphError(_relative_import(path, shown or str(path))) from None
+        if stdlib_named(exc, path.parent):
+            raise GraphError(stdlib_named(exc, path.parent)) from None
         raise GraphError(f"importing module {path.stem!r} failed in its own code: "
                          f"{exc}") from None
     except Exception as exc:  # noqa: BLE001 - the user's file failed while it ran
@@ -49,6 +51,20 @@ def load_file(path: Path, package: str, shown: str | None = None):
         raise GraphError(f"importing module {path.stem!r} failed in its own code: "
                          f"{exc}") from None
     return module
+
+
+def stdlib_named(exc: ImportError, folder: Path) -> str | None:
+    """Where ``exc`` is a name missing from a module of Python's own that ``folder`` holds a
+    file of (``from code import Net`` beside a ``code.py``): that Python's module is imported,
+    never the folder's, and what to do; else None."""
+    name = exc.name or ""
+    if name.partition(".")[0] not in sys.stdlib_module_names \
+            or not (folder / f"{name.partition('.')[0]}.py").is_file():
+        return None
+    top = name.partition(".")[0]
+    return (f"{top}.py in {folder.name or folder} is named like Python's own module {top!r}, "
+            f"which is imported in its place; rename {top}.py (e.g. to my_{top}.py) and the "
+            f"imports of it")
 
 
 def _relative_import(path: Path, shown: str) -> str:

@@ -156,3 +156,21 @@ def test_a_package_imports_relatively_by_name_and_its_file_says_how(tmp_path, mo
     assert str(caught.value) == (
         "mypkg/nets.py imports its neighbours relatively (from .name import …), which works "
         "only in its package: give it by its module's name, mypkg.nets:NAME, here")
+
+
+@pytest.mark.parametrize("form", ["file", "module"])
+def test_a_helper_named_like_pythons_own_module_says_to_rename_it(tmp_path, monkeypatch, form):
+    folder = tmp_path / "dave"
+    folder.mkdir()
+    (folder / "code.py").write_text(HELPER.format(width=8))  # Python's own `code` wins
+    (folder / "net.py").write_text(MODEL.replace("from helper import WIDTH, Block",
+                                                 "from code import Block")
+                                   .replace("from parts.heads import Head", ""))
+    monkeypatch.chdir(folder)
+    from layerloom.graph import GraphError
+
+    with pytest.raises(GraphError) as caught:
+        load_callable("net.py:Net" if form == "file" else "net:Net")
+    assert str(caught.value).endswith(
+        "code.py in dave is named like Python's own module 'code', which is imported in its "
+        "place; rename code.py (e.g. to my_code.py) and the imports of it")
