@@ -50,6 +50,22 @@ div:has(> .st-key-browser_cookie), .st-key-browser_cookie { display: none; }
 .st-key-statusbar p { margin: 0; white-space: nowrap; }
 /* Streamlit pulls a markdown block up by its paragraph's margin, which is 0 here */
 .st-key-statusbar [data-testid="stMarkdownContainer"] { margin-bottom: 0; }
+/* the verdict that opens the problems is a line of text, not a 40 px button: as one, it made
+   the bar 53 px tall, its lower edge below a 768 px window (the canvas fills the window down to
+   a bar of one line) */
+.st-key-statusbar [data-testid="stPopover"] button { min-height: 0; padding-top: 0;
+  padding-bottom: 0; }
+/* a bar narrower than its items (1024 px, with '12 errors' and warnings, or 8-digit params
+   and warnings) sent 'activations per sample' onto a second line, below the window: there its
+   text is smaller */
+.st-key-statusbar { container-type: inline-size; gap: 0.75rem !important; }
+@container (max-width: 760px) {
+  .st-key-statusbar p, .st-key-statusbar [data-testid="stPopover"] button p {
+    font-size: 0.8rem; }
+  .st-key-statusbar [data-testid="stMarkdownContainer"] span[data-testid="stIconMaterial"],
+  .st-key-statusbar [data-testid="stPopover"] span[data-testid="stIconMaterial"] {
+    font-size: 1rem; }
+}
 .st-key-sidepanel { max-height: 860px; overflow-y: auto; padding-right: 0.25rem; }
 /* focus: a blue ring, not the theme's primary red, which reads as an error (red is kept for
    errors); the same on every kind of box */
