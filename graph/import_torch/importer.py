@@ -49,7 +49,6 @@ from .weights import WeightMap, match_weights
 from .written_out import unfold_hint
 
 _TUPLE_MODULES = ("LSTM", "GRU", "RNN", "MultiheadAttention")
-_SPACING = (220, 110)  # canvas distance between columns and between rows
 
 
 class Importer:
@@ -160,7 +159,9 @@ class Importer:
         graph = Graph(name=name, nodes=self.nodes, edges=self.edges, variables=variables,
                       description=f"Imported from {described(type(self.model))} with "
                                   f"torch.fx.")
-        _layout(graph)
+        # no positions: the canvas lays the design out fitted to its pane, as it does a
+        # hand-written design's or an ONNX file's (one row of columns 220 px apart ran a
+        # ResNet-50 38,000 px to the right, its wires too short for their shapes)
         report = validate(graph)
         if not report.ok:
             raise GraphError(f"the imported graph of {type(self.model).__name__} does not "
@@ -1352,17 +1353,3 @@ def _tidy(block: str, params: dict) -> dict:
                 pass
         out[name] = value
     return out
-
-
-def _layout(graph: Graph) -> None:
-    """Left to right: a node's column is its longest distance from an Input."""
-    column: dict[str, int] = {}
-    incoming: dict[str, list[str]] = {}
-    for edge in graph.edges:
-        incoming.setdefault(edge.target, []).append(edge.source)
-    rows: Counter = Counter()
-    for node in graph.nodes:  # topological order: sources were added first
-        col = max((column[s] + 1 for s in incoming.get(node.id, [])), default=0)
-        column[node.id] = col
-        node.position = [col * _SPACING[0], rows[col] * _SPACING[1]]
-        rows[col] += 1

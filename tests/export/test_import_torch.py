@@ -96,14 +96,6 @@ def test_resnet_round_trip():
     assert len(weights) == len(model.state_dict())
 
 
-def test_layout_runs_left_to_right():
-    graph, _ = import_torch(TinyResNet(), (3, 32, 32))
-    x = {n.id: n.position[0] for n in graph.nodes}
-    assert all(x[e.source] < x[e.target] for e in graph.edges)
-    spots = [tuple(n.position) for n in graph.nodes]
-    assert len(set(spots)) == len(spots)
-
-
 # -- a small Transformer classifier ----------------------------------------------------------------
 
 class TextClassifier(nn.Module):
