@@ -26,7 +26,7 @@ import ShapeEdge from "./ShapeEdge.jsx";
 import Palette, { DRAG_MIME, INSERT_MIME } from "./Palette.jsx";
 import QuickAdd from "./QuickAdd.jsx";
 import { StoreContext, createStore } from "./store.js";
-import { fitLayout, placeMissing } from "./layout.js";
+import { fitLayout, placeMissing, unstack } from "./layout.js";
 import { blockCount, fmtShape, wireLabelSize, wireLabelText } from "./format.js";
 import { placeNew } from "./placement.js";
 import { layoutEdges, liveRoutes, routeRecord, routesStorageKey, wrapRoutes } from "./routes.js";
@@ -539,6 +539,9 @@ export default function Canvas({ args, disabled, stTheme }) {
           s.first ||
           keyChanged ||
           (!made && isNewGraph(current, fresh, { positions: !EDITS.has(answer) }));
+        // a design that arrives with blocks written at one spot (by a script) has them placed
+        // anew; an edit's positions are the user's
+        if (fit) fresh = unstack(fresh);
         if (fresh.length && fresh.every((n) => !n.position)) {
           // opened at the readable zoom (autoFit): rows that fit the pane's width there
           const pane = paneSize();

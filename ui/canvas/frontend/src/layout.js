@@ -676,3 +676,23 @@ export function placeMissing(nodes, edges, sizeOf, pane) {
   }
   return out;
 }
+
+/**
+ * `nodes` with the positions two or more of them share (rounded to the pixel) taken away, so
+ * that they are placed anew (placeMissing: the whole layout where none is left): a design
+ * written by a script that put every block at [0, 0], or at one spot for several, opened as a
+ * pile of cards on one spot. The other nodes keep theirs.
+ *
+ * @param nodes  [{id, position: {x, y} | null, ...}]
+ */
+export function unstack(nodes) {
+  const spot = (p) => `${Math.round(p.x)},${Math.round(p.y)}`;
+  const seen = new Map();
+  for (const n of nodes) {
+    if (n.position) seen.set(spot(n.position), (seen.get(spot(n.position)) || 0) + 1);
+  }
+  if (![...seen.values()].some((k) => k > 1)) return nodes;
+  return nodes.map((n) =>
+    n.position && seen.get(spot(n.position)) > 1 ? { ...n, position: null } : n,
+  );
+}
