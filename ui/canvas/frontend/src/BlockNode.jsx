@@ -7,6 +7,7 @@ import {
   IN,
   OUT,
   hasOutput,
+  idWords,
   isComposite,
   isMultiOutput,
   outHandle,
@@ -34,6 +35,16 @@ function TypeName({ type }) {
     <Fragment key={i}>
       {i > 0 && <wbr />}
       {word}
+    </Fragment>
+  ));
+}
+
+/** An id or label, free to wrap after each "_", "." or "-" (idWords). */
+function IdText({ name }) {
+  return idWords(name).map((part, i) => (
+    <Fragment key={i}>
+      {i > 0 && <wbr />}
+      {part}
     </Fragment>
   ));
 }
@@ -113,7 +124,7 @@ function BlockNode({ id, data, selected }) {
           <span className="ll-badge ll-badge-warning">{warnings.length}</span>
         )}
         <span className="ll-id" title={data.label ? `${data.label} (${id})` : id}>
-          {data.label ? data.label : id}
+          <IdText name={data.label ? data.label : id} />
         </span>
       </div>
       {(named || extraPorts.length > 0) && (

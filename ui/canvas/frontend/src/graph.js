@@ -114,7 +114,7 @@ function validPosition(p) {
 // 200 px, else the id on a line of its own under the type (styles.css, .ll-head wraps), so that
 // the usual titles ("BatchNorm2d" with "batchnorm2d1", "MaxPool2d" with "maxpool2d1") read whole.
 // What is still too long for a line (TransformerEncoderLayer, transformerencoderlayer1) wraps
-// onto more: a type between its words (typeWords), an id anywhere. Text widths estimated per
+// onto more: a type between its words (typeWords), an id after its "_" (idWords), else anywhere. Text widths estimated per
 // character, a little generously (the fonts differ by browser).
 const TYPE_PX = 9.6; // a character of the 14 px bold type
 const ID_PX = 8.8; // a character of the 13.5 px id
@@ -124,6 +124,15 @@ export const HEAD_LINE = 19; // the height each line of the head adds
 /** The words of a type's name, where it may wrap: "TransformerEncoderLayer" → Transformer, Encoder, Layer. */
 export function typeWords(type) {
   return String(type ?? "").split(/(?<=[a-z0-9])(?=[A-Z])/);
+}
+
+/**
+ * The parts of an id (or label) where it may wrap: after each "_", "." or "-", so that an
+ * imported model's "position_embedding_table" reads "position_embedding_" over "table", not
+ * "position_embedding_tabl" over "e". A part longer than a line still breaks anywhere.
+ */
+export function idWords(name) {
+  return String(name ?? "").split(/(?<=[_.-])(?=.)/);
 }
 
 /** How many lines `widths` (words in a row, px) take, and the last line's width, at `room` px a line. */
@@ -156,7 +165,7 @@ export function headLines(type, name, { badges = 0, composite = false } = {}) {
   if (typeW + badgeW + nameW <= HEAD_ROOM) return 1;
   const lines = wrapped(words, HEAD_ROOM);
   const badgeLine = badgeW && lines.last + badgeW > HEAD_ROOM ? 1 : 0;
-  return lines.lines + badgeLine + wrapped([nameW], HEAD_ROOM).lines;
+  return lines.lines + badgeLine + wrapped(idWords(name).map((w) => w.length * ID_PX), HEAD_ROOM).lines;
 }
 
 /** True when a card's head takes more than one line (see headLines). */
