@@ -25,8 +25,11 @@ FIRST_W = 150  # Flatten's card as first drawn, before Python's answer (flow px)
 
 @pytest.fixture(scope="module")
 def designs():
-    # an Input alone: every block added after it has a problem badge (no Output)
-    return {"grow": linked("grow", [("input1", "Input", {"shape": [1, 28, 28]}, [0, 0])])}
+    # an Input wired to an Output below it: a block added after the Input and wired to nothing
+    # has a problem badge (it is on no path to an Output). A design with no Output at all no
+    # longer gives each block a badge: that is one error, said once.
+    return {"grow": linked("grow", [("input1", "Input", {"shape": [1, 28, 28]}, [0, 0]),
+                                    ("output1", "Output", {}, [0, 260])])}
 
 
 def test_a_block_whose_card_grows_after_the_add_ends_whole_in_the_pane(app_url, page, projects,
