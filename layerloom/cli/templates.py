@@ -21,8 +21,11 @@ def register(subparsers) -> None:
     p.set_defaults(func=cmd_templates)
 
     p = subparsers.add_parser("new", help="start a graph file from a template")
-    p.add_argument("--template", "-t", required=True, metavar="NAME",
+    # the name as the first word (`layerloom new seed-cnn`), as most tools' `new` takes it, or
+    # with --template as the README writes it
+    p.add_argument("name", nargs="?", metavar="NAME",
                    help="template name (see `layerloom templates`)")
+    p.add_argument("--template", "-t", metavar="NAME", help="the same, as an option")
     p.add_argument("-o", "--output", metavar="FILE",
                    help="file to write (default: NAME.json; '-' prints it)")
     p.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
@@ -39,6 +42,15 @@ def cmd_templates(args) -> int:
 
 
 def cmd_new(args) -> int:
+    if args.name and args.template and args.name != args.template:
+        print(f"error: two templates named: '{args.name}' and --template '{args.template}'; "
+              f"give one", file=sys.stderr)
+        return EXIT_INVALID
+    args.template = args.template or args.name
+    if not args.template:
+        print("error: name a template, e.g. `layerloom new seed-cnn` (`layerloom templates` "
+              "lists them)", file=sys.stderr)
+        return EXIT_INVALID
     try:
         text = template_text(args.template)
     except GraphError as exc:
