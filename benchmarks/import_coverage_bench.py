@@ -38,6 +38,7 @@ window attention below, refused naming the table and torchvision's ShiftedWindow
 label ``[B]`` is an Input of shape ``[]`` into an Embedding,
 ``test_import_sequence_first.py``: torch's transformer modules built sequence-first
 (``batch_first=False``) on permuted ``[S, B, E]`` tensors, the DETR paper's demo among them,
+``test_import_sequence_first_rnn.py``: sequence-first LSTM, GRU and RNN text classifiers,
 ``test_import_detr_transformer.py``: the original DETR's own sequence-first transformer layers,
 ``tests/export/test_import_users_images.py`` and ``test_import_users_sequences.py``: users' own
 models in their authors' style, milesial's U-Net with transposed convolutions, torchvision's
@@ -332,6 +333,7 @@ def main(argv=None) -> int:
     labels = _load("test_import_label_input")  # a cGAN's class label [B]: an Input of []
     seq_first = _load("test_import_sequence_first")  # batch_first=False on [S, B, E]
     detr_original = _load("test_import_detr_transformer")  # DETR's models/transformer.py
+    seq_rnn = _load("test_import_sequence_first_rnn")  # LSTM(batch_first=False) on [S, B, E]
     cases += [("torchvision-resnet (basic blocks)", basics.TinyResNet, (3, 16, 16)),
               ("torchvision-swin (V1)", swin.swin_tiny, (3, 16, 16)),
               ("text transformer (nn.TransformerEncoder)", basics.TextClassifier, (16,)),
@@ -407,7 +409,13 @@ def main(argv=None) -> int:
               ("sequence-first nn.TransformerEncoder, last step (out[-1])",
                seq_first.LastStep, (6, 16)),
               ("detr, original transformer.py (its own sequence-first layers)",
-               detr_original.DETR, (3, 16, 16))]
+               detr_original.DETR, (3, 16, 16)),
+              ("text: sequence-first nn.LSTM (permute(1, 0, 2), output[-1])",
+               seq_rnn.TutorialLSTM, (7,)),
+              ("text: sequence-first nn.GRU (transpose(0, 1), h_n[-1])",
+               seq_rnn.LastStateGRU, (7,)),
+              ("sequence-first nn.RNN, every step (transposed back)", seq_rnn.EveryStepRNN,
+               (7, 6))]
     rows = []
     for name, build, shape, *dtypes in cases:  # dtypes: one per input, of several inputs
         dtype = dtypes[0] if dtypes else "int64" if name.startswith("text") else "float32"

@@ -38,7 +38,7 @@ from .modules import Unsupported, find_rule, float32_decimal, transposed_weights
 from .positions import Positions
 from .reductions import is_values_and_indices, values_of
 from .relative_bias import RelativeBias
-from .sequence_first import FLIPPED
+from .sequence_first import FLIPPED, moved_for
 from .reparametrised import (as_parametrised, refusal, reparametrisation, spectral_norm_of,
                              warn_spectral_hook, weight_norm_dim)
 from .token_types import TokenTypes
@@ -798,6 +798,9 @@ class Importer:
         return node_id
 
     def _error(self, node: fx.Node, reason: str) -> GraphError:
+        if moved_for(node) is not None:  # a transpose around a sequence-first LSTM: the LSTM's
+            node = moved_for(node)
+            reason = "batch_first=False (LayerLoom sequences are [batch, length, features])"
         used = _mask_use(node)
         if used is not None and used[2].meta.get(WRITTEN_OUT) and used[2].meta.get(REFUSED):
             reason = (f"it computes what is put on the scores (a mask or a bias) of the "

@@ -19,8 +19,12 @@ the permuted tensors, with the model's numbers; a sequence-first output's last s
 (``models/transformer.py``) import so too: its queries repeated over the batch in place 1
 (``query_embed.unsqueeze(1).repeat(1, bs, 1)``) are repeated batch-first then swapped, and
 its decoder's output stacked before the batch (``unsqueeze(0)``, the heads taking ``[-1]``)
-is the output itself. A transpose that meets none stays, and
-the import refuses it at the module's call, saying to make the module batch-first.
+is the output itself. torch's LSTM, GRU and RNN built sequence-first, as tutorials' text
+classifiers call them (``embedded.permute(1, 0, 2)``, then ``output[-1]`` or ``h_n[-1]``), are
+traced so too: only their input and ``output`` are transposed, ``h_n`` (and ``c_n``) being
+``[layers * dirs, B, H]`` either way. A transpose that meets none stays, and
+the import refuses it at the module's call, saying to make the module batch-first (for a
+recurrent module, as the module's own refusal: ``batch_first=False``).
 """
 
 from __future__ import annotations
@@ -42,12 +46,14 @@ from .rewriting import calls, settled
 # model built them sequence-first
 FLIPPED: weakref.WeakSet = weakref.WeakSet()
 _MOVED = "layerloom_sequence_first"  # fx node meta: a transpose put around such a module's call
+_RECURRENT = "layerloom_sequence_first_rnn"  # fx node meta: the call of such an LSTM, GRU, RNN
 
 # the arguments that are sequences ([S, B, E]) of each module; its masks are the same either way
 _SEQUENCES = {nn.MultiheadAttention: ("query", "key", "value"),
               nn.TransformerEncoderLayer: ("src",), nn.TransformerEncoder: ("src",),
               nn.TransformerDecoderLayer: ("tgt", "memory"),
-              nn.TransformerDecoder: ("tgt", "memory"), nn.Transformer: ("src", "tgt")}
+              nn.TransformerDecoder: ("tgt", "memory"), nn.Transformer: ("src", "tgt"),
+              nn.RNNBase: ("input",)}  # an LSTM's (h_0, c_0) is [layers, B, H] either way
 
 
 def _attentions(module: nn.Module) -> list[nn.MultiheadAttention]:
@@ -58,7 +64,7 @@ def sequence_first(module: nn.Module) -> bool:
     """``module`` is one of torch's attention or transformer modules built sequence-first."""
     if not isinstance(module, tuple(_SEQUENCES)):
         return False
-    if isinstance(module, nn.Transformer):
+    if isinstance(module, (nn.Transformer, nn.RNNBase)):
         return not module.batch_first
     attentions = _attentions(module)
     return bool(attentions) and not any(m.batch_first for m in attentions)
@@ -70,7 +76,7 @@ def batch_first_while_traced(model: nn.Module) -> Iterator[None]:
     the block, as they were after it."""
     found = [m for m in model.modules() if sequence_first(m)]
     before = [(m, m.batch_first) for m in model.modules()
-              if isinstance(m, (nn.MultiheadAttention, nn.Transformer))
+              if isinstance(m, (nn.MultiheadAttention, nn.Transformer, nn.RNNBase))
               and any(m in _attentions(f) or m is f for f in found)]
     try:
         for module, _ in before:
@@ -106,9 +112,28 @@ class SequenceFirstCalls:
             out = call(module, forward, bound.args, bound.kwargs)
         finally:
             self.inside -= 1
-        if isinstance(module, nn.MultiheadAttention):  # (output, attention weights [B, L, S])
+        if isinstance(module, nn.RNNBase):
+            out.node.meta[_RECURRENT] = True
+        # (output, attention weights [B, L, S]); (output, h_n), h_n [layers, B, H] either way
+        if isinstance(module, (nn.MultiheadAttention, nn.RNNBase)):
             return _moved(out[0]), out[1]
         return _moved(out)
+
+
+def moved_for(node: fx.Node) -> fx.Node | None:
+    """The call of the recurrent module (LSTM, GRU, RNN) whose call ``node``, a transpose the
+    import put there, is next to: it met no other, so the model fed that module something other
+    than its batch moved to second place, or used its output otherwise (None for any other
+    node). Its refusal is the module's own, batch_first=False, as it was before such modules
+    were traced batch-first."""
+    if not node.meta.get(_MOVED):
+        return None
+    source = node.args[0] if node.args and isinstance(node.args[0], fx.Node) else None
+    if source is not None and source.target is operator.getitem:
+        source = source.args[0]
+    near = [u for u in node.users if u.op == "call_module"] + [source]
+    return next((n for n in near if isinstance(n, fx.Node)
+                 and n.op == "call_module" and n.meta.get(_RECURRENT)), None)
 
 
 def _moved(value: fx.Proxy) -> fx.Proxy:

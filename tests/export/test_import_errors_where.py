@@ -1,6 +1,7 @@
 """import-torch's "cannot import ..." errors name the user's file and line of the offending call
 (from what torch.fx recorded while tracing) and, where a known rewrite exists, say it:
-batch_first=True for a time-major RNN/Transformer, the same values written with ReLU for a
+batch_first=True for an RNN or Transformer fed [length, batch, ...] otherwise than its
+batch moved second (a GRU on x.transpose(0, 1) imports), the same values written with ReLU for a
 one-sided clamp. timm's q, k and v split by a permute that moves the batch is not refused: it
 imports as the same split written with chunk; so does a causal mask written with masked_fill
 (as is_causal=True, graph/import_torch/causal_attention.py)."""
@@ -94,23 +95,30 @@ class Clamp(nn.Module):
 
 
 @pytest.mark.parametrize("model, marker, op, fix", [
-    (GRUTranspose(), "transpose", "cannot import Tensor.transpose in GRUTranspose.forward",
-     "fix: make gru batch_first=True and drop the transpose"),
-    (GRUPermute(), "permute", "cannot import Tensor.permute in GRUPermute.forward",
-     "fix: make gru batch_first=True and drop the permute"),
     (TimeMajor(), "time-major", "cannot import lstm (LSTM): batch_first=False",
      "fix: construct it with batch_first=True"),
     (Clamp(), "clamp", "cannot import torch.clamp in Clamp.forward: clamping to min=-3 with "
      "no upper bound", "write F.relu(x + 3) - 3, the same values"),
-], ids=["transpose", "permute", "time-major", "clamp"])
+], ids=["time-major", "clamp"])
 def test_an_import_error_names_the_file_and_line_and_the_fix(model, marker, op, fix, line_of):
-    shape = [5, 1] if isinstance(model, (GRUTranspose, GRUPermute, TimeMajor)) else [5, 8]
+    shape = [5, 1] if isinstance(model, TimeMajor) else [5, 8]
     with pytest.raises(GraphError) as info:
         import_torch(model, [shape])
     message = str(info.value)
     assert message.startswith(f"{line_of(marker)}: {op}"), message
     assert fix in message
     assert "\n" not in message
+
+
+@pytest.mark.parametrize("model", [GRUTranspose(), GRUPermute()], ids=["transpose", "permute"])
+def test_a_sequence_first_gru_on_the_batch_moved_second_imports(model):
+    """Once refused at the transpose or permute with the fix batch_first=True; now the GRU is
+    the batch-first block on the batch as it was (tests/export/test_import_sequence_first_rnn.py)."""
+    model = model.eval()
+    graph, weights = import_torch(model, [5, 1])
+    types = [n.type for n in graph.nodes]
+    assert types[:2] == ["Input", "GRU"] and "Permute" not in types
+    assert check_import(model, graph, weights.apply(model.state_dict()), [5, 1]) <= 1e-5
 
 
 def test_a_causal_mask_written_with_masked_fill_imports():
