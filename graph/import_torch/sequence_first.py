@@ -169,7 +169,8 @@ def fold_sequence_first(gm: fx.GraphModule, values: dict[fx.Node, Any]) -> bool:
             order = _order(node, values)
             if order is None or order[0] == 0:
                 continue
-            if _merge(gm, node, order, values) or _split(gm, node, order, values) \
+            if _sizes(gm, node, order) or _merge(gm, node, order, values) \
+                    or _split(gm, node, order, values) \
                     or _last_step(gm, node, order) or _reduced(gm, node, order, values) \
                     or _sink(gm, node, order, values, fixed):
                 moving = changed = True
@@ -195,6 +196,32 @@ def _order(node: fx.Node, values: dict) -> list[int] | None:
     if len(rest) != rank or not all(isinstance(d, int) for d in rest):
         return None
     return [d % rank for d in rest]
+
+
+def _sizes(gm: fx.GraphModule, node: fx.Node, order: list[int]) -> bool:
+    """``x.size(1)`` or ``x.shape[1]`` of a permuted ``x`` (the batch of a sequence-first input,
+    for its LSTM's zero state ``torch.zeros(layers, x.size(1), H)``): that size of the tensor
+    before the permute, so the permute has no other use."""
+    changed = False
+    for user in list(node.users):
+        if user.op == "call_method" and user.target == "size" and len(user.args) == 2 \
+                and isinstance(user.args[1], int) and not user.kwargs:
+            user.args = (node.args[0], order[user.args[1] % len(order)])
+            changed = True
+        elif user.op == "call_function" and user.target is getattr \
+                and user.args[1:] == ("shape",) and all(
+                    u.op == "call_function" and u.target is operator.getitem
+                    and isinstance(u.args[1], int) for u in user.users):
+            for taken in list(user.users):
+                with gm.graph.inserting_before(taken):
+                    size = gm.graph.call_method("size", (node.args[0],
+                                                         order[taken.args[1] % len(order)]))
+                size.meta.update({k: v for k, v in taken.meta.items() if k != "val"})
+                taken.replace_all_uses_with(size)
+                gm.graph.erase_node(taken)
+            gm.graph.erase_node(user)
+            changed = True
+    return changed
 
 
 def _merge(gm: fx.GraphModule, node: fx.Node, order: list[int], values: dict) -> bool:

@@ -1,6 +1,7 @@
 """torch's LSTM, GRU and RNN built sequence-first (``batch_first=False``, their default), as
 public tutorials write a text classifier: ``embedding → permute(1, 0, 2) → LSTM →
-output[-1] → Linear``, or a GRU whose last layer's state ``h_n[-1]`` is classified. Each
+output[-1] → Linear`` (with or without a zero state sized by ``embedded.size(1)``), or a GRU
+whose last layer's state ``h_n[-1]`` is classified. Each
 imports as the batch-first recurrent block on the permuted ids (``h_n`` is ``[layers, B, H]``
 in both layouts, so only the input and ``output`` are transposed, and the transposes cancel);
 the design's shapes, parameter counts and outputs are the model's on the same weights.
@@ -33,6 +34,21 @@ class TutorialLSTM(nn.Module):
     def forward(self, text):  # (B, L)
         embedded = self.embedding(text).permute(1, 0, 2)  # (L, B, E)
         output, (hidden, cell) = self.lstm(embedded)  # output (L, B, H)
+        return self.fc(output[-1])
+
+
+class ZeroStateLSTM(TutorialLSTM):
+    """The tutorials' classifier giving its LSTM a zero state sized from the permuted batch."""
+
+    def __init__(self, shape=False):
+        super().__init__()
+        self.shape = shape
+
+    def forward(self, text):
+        embedded = self.embedding(text).permute(1, 0, 2)  # (L, B, E)
+        batch = embedded.shape[1] if self.shape else embedded.size(1)
+        state = (torch.zeros(2, batch, 12), torch.zeros(2, batch, 12))
+        output, _ = self.lstm(embedded, state)
         return self.fc(output[-1])
 
 
@@ -98,6 +114,12 @@ def test_the_tutorials_sequence_first_lstm_classifier_imports(bidirectional):
     types = _same(TutorialLSTM(bidirectional=bidirectional), (7,), "int64")
     assert "Permute" not in types and types.count("LSTM") == 1
     assert types[:2] == ["Input", "Embedding"] and types[-2:] == ["Linear", "Output"]
+
+
+@pytest.mark.parametrize("shape", [False, True], ids=["size(1)", "shape[1]"])
+def test_a_sequence_first_lstm_given_a_zero_state_of_the_permuted_batch_imports(shape):
+    types = _same(ZeroStateLSTM(shape), (7,), "int64")
+    assert "Permute" not in types and types.count("LSTM") == 1
 
 
 def test_a_sequence_first_gru_classifying_its_last_state_imports():
