@@ -312,15 +312,19 @@ def _batch_size(gm: fx.GraphModule, values: dict) -> int | None:
 
 
 def _last_step(gm: fx.GraphModule, node: fx.Node, order: list[int]) -> bool:
-    """``y.transpose(0, 1)[-1]``, a sequence-first output's last step (``out[-1]``): the step of
-    the batch-first ``y``, ``y[:, -1]``."""
+    """``y.transpose(0, 1)[-1]``, a sequence-first output's last step (``out[-1]``, or
+    ``out[-1, :, :]``): the step of the batch-first ``y``, ``y[:, -1]``."""
     if order[:2] != [1, 0]:
         return False
-    changed = False
+    changed, every = False, slice(None)
     for user in list(node.users):
-        if user.op == "call_function" and user.target is operator.getitem \
-                and len(user.args) == 2 and isinstance(user.args[1], int):
-            user.args = (node.args[0], (slice(None), user.args[1]))
+        index = user.args[1] if user.op == "call_function" \
+            and user.target is operator.getitem and len(user.args) == 2 else None
+        index = (index,) if isinstance(index, int) else index
+        # out[-1], out[-1, :], out[-1, :, :]: the step, every sample and feature
+        if isinstance(index, tuple) and index and isinstance(index[0], int) \
+                and all(i == every for i in index[1:]):
+            user.args = (node.args[0], (every, index[0], *index[2:]))
             changed = True
     if changed and not node.users:
         gm.graph.erase_node(node)

@@ -52,6 +52,14 @@ class ZeroStateLSTM(TutorialLSTM):
         return self.fc(output[-1])
 
 
+class WholeIndexLSTM(TutorialLSTM):
+    """The last step taken with its other dims spelled out, ``output[-1, :, :]``."""
+
+    def forward(self, text):
+        output, _ = self.lstm(self.embedding(text).permute(1, 0, 2))
+        return self.fc(output[-1, :, :])
+
+
 class LastStateGRU(nn.Module):
     def __init__(self, vocab=50, embedding_dim=8, hidden_dim=12, classes=4):
         super().__init__()
@@ -114,6 +122,11 @@ def test_the_tutorials_sequence_first_lstm_classifier_imports(bidirectional):
     types = _same(TutorialLSTM(bidirectional=bidirectional), (7,), "int64")
     assert "Permute" not in types and types.count("LSTM") == 1
     assert types[:2] == ["Input", "Embedding"] and types[-2:] == ["Linear", "Output"]
+
+
+def test_a_sequence_first_lstms_last_step_spelled_out_imports():
+    types = _same(WholeIndexLSTM(), (7,), "int64")
+    assert "Permute" not in types and types.count("LSTM") == 1
 
 
 @pytest.mark.parametrize("shape", [False, True], ids=["size(1)", "shape[1]"])
