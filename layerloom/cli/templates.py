@@ -29,7 +29,7 @@ def register(subparsers) -> None:
     p.add_argument("-o", "--output", metavar="FILE",
                    help="file to write (default: NAME.json; '-' prints it)")
     p.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
-    p.set_defaults(func=cmd_new)
+    p.set_defaults(func=cmd_new, usage_error=p.error)
 
 
 def cmd_templates(args) -> int:
@@ -43,14 +43,12 @@ def cmd_templates(args) -> int:
 
 def cmd_new(args) -> int:
     if args.name and args.template and args.name != args.template:
-        print(f"error: two templates named: '{args.name}' and --template '{args.template}'; "
-              f"give one", file=sys.stderr)
-        return EXIT_INVALID
+        args.usage_error(f"two templates named: '{args.name}' and --template "
+                         f"'{args.template}'; give one")
     args.template = args.template or args.name
     if not args.template:
-        print("error: name a template, e.g. `layerloom new seed-cnn` (`layerloom templates` "
-              "lists them)", file=sys.stderr)
-        return EXIT_INVALID
+        args.usage_error("name a template: layerloom new NAME, or --template NAME "
+                         "(`layerloom templates` lists them)")
     try:
         text = template_text(args.template)
     except GraphError as exc:

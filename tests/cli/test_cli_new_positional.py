@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from layerloom.cli import main
 
 
@@ -26,11 +28,15 @@ def test_new_with_the_option_and_the_default_file_name(tmp_path, monkeypatch):
 
 def test_new_with_two_names_or_none_says_so(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    assert main(["new", "seed-cnn", "-t", "lenet5"]) == 1
-    err = capsys.readouterr().err
-    assert err == ("error: two templates named: 'seed-cnn' and --template 'lenet5'; give one\n")
-    assert main(["new"]) == 1
-    assert capsys.readouterr().err == (
-        "error: name a template, e.g. `layerloom new seed-cnn` (`layerloom templates` lists "
-        "them)\n")
+    with pytest.raises(SystemExit) as info:  # a usage error, as argparse's own: exit 2
+        main(["new", "seed-cnn", "-t", "lenet5"])
+    assert info.value.code == 2
+    assert capsys.readouterr().err.endswith(
+        "error: two templates named: 'seed-cnn' and --template 'lenet5'; give one\n")
+    with pytest.raises(SystemExit) as info:
+        main(["new"])
+    assert info.value.code == 2
+    assert capsys.readouterr().err.endswith(
+        "error: name a template: layerloom new NAME, or --template NAME (`layerloom templates` "
+        "lists them)\n")
     assert list(tmp_path.iterdir()) == []
