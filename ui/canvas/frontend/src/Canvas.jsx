@@ -10,7 +10,6 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import {
   Background,
-  MiniMap,
   Panel,
   ReactFlow,
   applyEdgeChanges,
@@ -22,6 +21,7 @@ import {
 // the Streamlit class alone: the package index also pulls in its React 16 helpers
 import { Streamlit } from "streamlit-component-lib/dist/streamlit.js";
 import BlockNode from "./BlockNode.jsx";
+import DesignMap, { drawnBoxes } from "./DesignMap.jsx";
 import ShapeEdge from "./ShapeEdge.jsx";
 import Palette, { DRAG_MIME, INSERT_MIME } from "./Palette.jsx";
 import QuickAdd from "./QuickAdd.jsx";
@@ -159,22 +159,9 @@ function ZoomReadout() {
 
 const ARROWS = { below: "\u2193", above: "\u2191", right: "\u2192", left: "\u2190" };
 
-/** Each drawn block's box in flow coordinates, with its id, in the design's order. */
-function drawnBoxes(st) {
-  const out = [];
-  for (const n of st.nodes) {
-    const inner = st.nodeLookup.get(n.id);
-    const m = inner && inner.measured;
-    if (!m || !m.width || !m.height) continue;
-    const p = inner.internals.positionAbsolute;
-    out.push({ id: n.id, x: p.x, y: p.y, width: m.width, height: m.height });
-  }
-  return out;
-}
-
 /**
- * What the view leaves out of a design larger than the pane: a map of the whole design (React
- * Flow's MiniMap: drag or click it to move there), and the count of blocks out of view with a
+ * What the view leaves out of a design larger than the pane: a map of the design (DesignMap:
+ * drag or click it to move there), and the count of blocks out of view with a
  * button that pans to the first of them in the design's order. A design opened at the readable
  * zoom with its lowest blocks below the pane's edge showed no sign that more lay there.
  */
@@ -211,16 +198,7 @@ function OutOfView({ dark }) {
     .join(", ");
   return (
     <>
-      <MiniMap
-        className="ll-minimap"
-        data-testid="canvas-minimap"
-        pannable
-        zoomable
-        ariaLabel="Map of the whole design"
-        nodeBorderRadius={3}
-        nodeColor={dark ? "#64748b" : "#94a3b8"}
-        maskColor={dark ? "rgba(0, 0, 0, 0.45)" : "rgba(240, 242, 246, 0.7)"}
-      />
+      <DesignMap dark={dark} />
       <Panel position="bottom-left" className="ll-offview" data-testid="canvas-out-of-view">
         <span title={title} data-count={n}>
           {ARROWS[most]} {n} of {total} blocks out of view

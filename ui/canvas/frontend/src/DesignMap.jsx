@@ -1,0 +1,127 @@
+// The map of a design larger than the pane: its blocks, the view's box, drag or click to move.
+// What it shows and how big it is: minimap.js mapFrame (React Flow's MiniMap drew a design
+// stacked in one column as a thin strip with a view's box of a few pixels).
+import { useRef } from "react";
+import { Panel, useReactFlow, useStore as useFlowStore, useStoreApi } from "@xyflow/react";
+import { centredOn, mapFrame, viewRect } from "./minimap.js";
+
+/** Each drawn block's box in flow coordinates, with its id, in the design's order. */
+export function drawnBoxes(st) {
+  const out = [];
+  for (const n of st.nodes) {
+    const inner = st.nodeLookup.get(n.id);
+    const m = inner && inner.measured;
+    if (!m || !m.width || !m.height) continue;
+    const p = inner.internals.positionAbsolute;
+    out.push({ id: n.id, x: p.x, y: p.y, width: m.width, height: m.height });
+  }
+  return out;
+}
+
+function boundsOf(boxes) {
+  if (!boxes.length) return null;
+  const x = Math.min(...boxes.map((b) => b.x));
+  const y = Math.min(...boxes.map((b) => b.y));
+  return {
+    x,
+    y,
+    width: Math.max(...boxes.map((b) => b.x + b.width)) - x,
+    height: Math.max(...boxes.map((b) => b.y + b.height)) - y,
+  };
+}
+
+/** What the map draws, as one string (the store's selector compares it by value). */
+function mapKey(st) {
+  const boxes = drawnBoxes(st);
+  const [x, y, zoom] = st.transform;
+  const view = viewRect({ x, y, zoom }, st.width, st.height);
+  const frame = mapFrame(boundsOf(boxes), view, st.height);
+  return JSON.stringify({ frame, view, boxes: boxes.map((b) => [b.x, b.y, b.width, b.height]) });
+}
+
+export default function DesignMap({ dark }) {
+  const rf = useReactFlow();
+  const flow = useStoreApi();
+  const { frame, view, boxes } = JSON.parse(useFlowStore(mapKey));
+  const drag = useRef(null); // {x, y}: the pointer's last client point while it drags
+  const latest = useRef(frame);
+  latest.current = frame;
+  const { x, y, scale, width, height } = frame;
+  const w = width * scale;
+  const h = height * scale;
+
+  const down = (e) => {
+    e.stopPropagation();
+    e.currentTarget.setPointerCapture(e.pointerId);
+    drag.current = { x: e.clientX, y: e.clientY };
+    if (e.target.dataset && e.target.dataset.testid === "canvas-map-view") return;
+    // a click beside the view's box brings the view there, and the drag goes on from it
+    const r = e.currentTarget.getBoundingClientRect();
+    const p = { x: x + (e.clientX - r.left) * scale, y: y + (e.clientY - r.top) * scale };
+    const pane = flow.getState();
+    rf.setViewport(centredOn(p, rf.getViewport(), pane.width, pane.height));
+  };
+  const move = (e) => {
+    if (!drag.current) return;
+    const dx = e.clientX - drag.current.x;
+    const dy = e.clientY - drag.current.y;
+    drag.current = { x: e.clientX, y: e.clientY };
+    const v = rf.getViewport();
+    const { rate } = latest.current;
+    rf.setViewport({ x: v.x - dx * rate.x * v.zoom, y: v.y - dy * rate.y * v.zoom, zoom: v.zoom });
+  };
+  const up = () => {
+    drag.current = null;
+  };
+
+  return (
+    <Panel
+      position="bottom-right"
+      className="react-flow__minimap ll-minimap nopan nowheel nodrag"
+      data-testid="canvas-minimap"
+      data-whole={frame.whole ? "yes" : "no"}
+    >
+      <svg
+        width={width}
+        height={height}
+        viewBox={`${x} ${y} ${w} ${h}`}
+        className="react-flow__minimap-svg"
+        role="img"
+        aria-label={frame.whole ? "Map of the whole design" : "Map of the design round the view"}
+        onPointerDown={down}
+        onPointerMove={move}
+        onPointerUp={up}
+        onPointerCancel={up}
+      >
+        {boxes.map(([bx, by, bw, bh], i) => (
+          <rect
+            key={i}
+            className="react-flow__minimap-node"
+            x={bx}
+            y={by}
+            width={bw}
+            height={bh}
+            rx={3 * scale > bh / 2 ? 0 : 3}
+            style={{ fill: dark ? "#64748b" : "#94a3b8" }}
+            pointerEvents="none"
+          />
+        ))}
+        <path
+          className="react-flow__minimap-mask"
+          d={`M${x},${y}h${w}v${h}h${-w}z M${view.x},${view.y}h${view.width}v${view.height}h${-view.width}z`}
+          fillRule="evenodd"
+          pointerEvents="none"
+        />
+        <rect
+          className="ll-map-view"
+          data-testid="canvas-map-view"
+          x={view.x}
+          y={view.y}
+          width={view.width}
+          height={view.height}
+          vectorEffect="non-scaling-stroke"
+        />
+      </svg>
+    </Panel>
+  );
+}
