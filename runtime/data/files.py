@@ -13,6 +13,7 @@ from .table import Table
 from .dataset import Dataset
 from .errors import DataError
 from . import broken
+from .blank import without_blank
 from .images import load_image_zip
 from .npz import load_npz
 from .options import Option, resolve
@@ -59,6 +60,24 @@ def _load_table(table: Table, spec: SplitSpec, *, kind: str, target: str | None,
                 numbers: tuple[str, ...], text_column: str | None,
                 label_column: str | None, length: int, max_vocab: int,
                 min_freq: int) -> Dataset:
+    table, drop, blank = without_blank(table, {target, text_column, label_column} - {None},
+                                       drop, label=bool(target or label_column))
+    ds = _read_table(table, spec, kind=kind, target=target, task=task, drop=drop,
+                     max_categories=max_categories, date_order=date_order, numbers=numbers,
+                     text_column=text_column, label_column=label_column, length=length,
+                     max_vocab=max_vocab, min_freq=min_freq)
+    if blank:  # for the Data page: what the model learns from, and what it was not given
+        ds.meta["blank_columns"] = blank
+        if "left_out" in ds.meta:
+            ds.meta["left_out"] = [*ds.meta["left_out"], *blank]
+    return ds
+
+
+def _read_table(table: Table, spec: SplitSpec, *, kind: str, target: str | None, task: str,
+                drop: tuple[str, ...], max_categories: int, date_order: str | dict[str, str],
+                numbers: tuple[str, ...], text_column: str | None,
+                label_column: str | None, length: int, max_vocab: int,
+                min_freq: int) -> Dataset:
     if kind == "auto" and (text_column or label_column):
         kind = "text"
     if kind == "auto":
@@ -97,7 +116,8 @@ TABLE_OPTIONS = (
                "labels); auto: text when exactly one column holds free text and no other "
                "column holds numbers to learn from (a comment beside numbers is left out)",
                choices=("auto", "tabular", "text")),
-        Option("target", "str", None, "the column to predict (default: the last column)"),
+        Option("target", "str", None, "the column to predict (default: the last column "
+               "with values: a column empty on every row is left out)"),
         TASK,
         Option("drop", "names", (), "columns to leave out (ids, names)"),
         Option("numbers", "names", (), "columns of whole numbers written with leading zeros "

@@ -420,8 +420,8 @@ def predicts(ds, choice: DataChoice | None) -> str | None:
     options = choice.options if choice is not None else {}
     names = [str(c["name"]) for c in columns if isinstance(c, dict) and "name" in c]
     shown = ", ".join(plain(n) for n in names[:12]) + (", …" if len(names) > 12 else "")
-    chosen = "" if options.get("target") else \
-        " (the last column; choose another under **target**)"
+    last = "the last column with values" if meta.get("blank_columns") else "the last column"
+    chosen = "" if options.get("target") else f" ({last}; choose another under **target**)"
     dropped = [str(c) for c in meta.get("left_out", options.get("drop")) or ()]
     left_out = f" Left out: {', '.join(plain(c) for c in dropped)}." if dropped else ""
     width = width_words(columns)  # why the Input is wider than the file's columns
