@@ -27,6 +27,7 @@ import queue
 import random
 import statistics
 import tempfile
+import threading
 import time
 
 from layerloom.graph import edit
@@ -157,13 +158,20 @@ class _User:
 
 
 def _run_user(home: str, pid: str, index: int, users: int, edits: int, interval: float,
-              seed: int, start_at: float, out) -> None:
+              seed: int, start_at: float, out, done) -> None:
     user = _User(home, pid, index, users, seed)
     time.sleep(max(0.0, start_at - time.time()))
     for _ in range(edits):
         began = time.monotonic()
         user.step()
         time.sleep(max(0.0, interval * user.rng.uniform(0.5, 1.5) - (time.monotonic() - began)))
+    # what each user is told is heard once every user has made all its edits: a user whose
+    # edits ended first has its page open still, and a later save that replaces one of its
+    # values is told on its page's next run (heard before that save, it was counted lost)
+    try:
+        done.wait(timeout=600 + edits * users * 5)
+    except threading.BrokenBarrierError:  # a user died (said by _results) or took too long
+        pass
     user.tab.catch_up()
     user.hear()
     out.put({"user": index, "made": user.made, "heard": user.heard, "save_s": user.save_s})
@@ -224,13 +232,18 @@ def one_project(users: int, edits: int, interval: float = 0.2, seed: int = 0) ->
         pid = store.create(load_template("seed-cnn"))
         ctx = multiprocessing.get_context("spawn")
         out = ctx.Queue()
+        done = ctx.Barrier(users)  # every user's edits made
         start_at = time.time() + 3.0 + 0.5 * users  # every process started and imported
         procs = [ctx.Process(target=_run_user, args=(home, pid, i, users, edits, interval,
-                                                     seed, start_at, out))
+                                                     seed, start_at, out, done))
                  for i in range(users)]
         for p in procs:
             p.start()
-        results = _results(out, procs, 600 + edits * users * 5)
+        try:
+            results = _results(out, procs, 600 + edits * users * 5)
+        except (RuntimeError, TimeoutError):
+            done.abort()  # the users left waiting on the one that died give up
+            raise
         for p in procs:
             p.join()
         made = sorted((m for r in results for m in r["made"]), key=lambda m: m["at"])
