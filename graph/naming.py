@@ -135,6 +135,18 @@ def module_name(text: str | None) -> str:
     return name
 
 
+def shadowed_module(stem: str) -> str | None:
+    """What a file named ``STEM.py`` would be imported in place of, in its folder: ``Python's
+    own json module``, ``the torch package``; None for a name no module of the kind has.
+
+    >>> shadowed_module("json"), shadowed_module("torch"), shadowed_module("my_net")
+    ("Python's own json module", 'the torch package', None)
+    """
+    if stem in sys.stdlib_module_names:
+        return f"Python's own {stem} module"
+    return f"the {stem} package" if stem in _SHADOWED else None
+
+
 def file_stem(name: str | None, default: str = "model") -> str:
     """A file name stem from a graph's or run's name, for a download or an export: lowercase
     letters, digits, ``.``, ``_`` and ``-``, runs of anything else one ``-``, at most 64

@@ -8,7 +8,8 @@ from pathlib import Path
 from layerloom.graph import GraphError, summarize
 
 from .common import (EXIT_INVALID, EXIT_UNREADABLE, add_set_option, file_problem,
-                     load_valid_graph)
+                     load_valid_graph, printable)
+from .python_files import module_file_problem
 
 
 def register(subparsers) -> None:
@@ -40,9 +41,10 @@ def cmd_codegen(args) -> int:
     if not args.output:
         sys.stdout.write(source)
         return 0
-    refused = _refused_output(Path(args.output), args.graph, args.force)
+    shadowing, note = module_file_problem(Path(args.output))
+    refused = shadowing or _refused_output(Path(args.output), args.graph, args.force)
     if refused:
-        print(f"error: {refused}", file=sys.stderr)
+        print(f"error: {printable(refused)}", file=sys.stderr)
         return EXIT_INVALID
     try:
         Path(args.output).write_text(source, encoding="utf-8")
@@ -51,6 +53,8 @@ def cmd_codegen(args) -> int:
         return EXIT_UNREADABLE
     params = summarize(report).params
     print(f"{args.output}: {graph.name!r} as PyTorch code ({params:,} parameters)")
+    if note:
+        print(f"note: {printable(note)}", file=sys.stderr)
     return 0
 
 

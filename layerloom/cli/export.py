@@ -7,7 +7,9 @@ check's result and the file's size.
 
 Without ``-o`` the file is named after the graph, as a slug (``My net!`` → ``my-net.onnx``), in
 the current folder: a graph's name never chooses a folder. Python code gets a name it can be
-imported by (``my_net.py``). An existing file is refused unless ``--force`` is given.
+imported by (``my_net.py``); a name given that ``import`` cannot load is written, with a note, and
+one that would shadow a module (``json.py``) refused (:mod:`.python_files`). An existing file is
+refused unless ``--force`` is given.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from .common import (
     printable,
     unusable_home,
 )
+from .python_files import module_file_problem
 from .signals import held
 
 FORMATS = ("json", "python", "torchscript", "onnx", "safetensors", "bundle", "project")
@@ -121,6 +124,10 @@ def cmd_export(args) -> int:
         print(f"note: a bundle is a zip file: writing {printable(str(output))}.zip, as "
               f"{printable(str(output))} has no .zip suffix")
         output = output.with_name(output.name + ".zip")
+    refused, note = module_file_problem(output) if args.format == "python" else (None, None)
+    if refused:
+        print(f"error: {printable(refused)}", file=sys.stderr)
+        return EXIT_INVALID
     planned = planned_files(args.format, output)
     before = {file: file_identity(file) for file in planned}
     try:
@@ -160,6 +167,8 @@ def cmd_export(args) -> int:
               f"{printable(result.notes['sizes'])}")
     if result.notes.get("normalization"):  # raw data fed to these weights gives nonsense
         print(f"inputs: {printable(result.notes['normalization'])}")
+    if note:
+        print(f"note: {printable(note)}", file=sys.stderr)
     return 0
 
 
