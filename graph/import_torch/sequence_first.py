@@ -142,7 +142,7 @@ def _moved(value: fx.Proxy) -> fx.Proxy:
     return moved
 
 
-_PERMUTES = ("permute", "transpose", torch.permute, torch.transpose)
+_PERMUTES = ("permute", "transpose", "t", torch.permute, torch.transpose, torch.t)
 _LAST_DIM_MODULES = (nn.Linear, nn.Dropout, nn.ReLU, nn.GELU, nn.SiLU, nn.Tanh, nn.Sigmoid,
                      nn.LeakyReLU, nn.Identity)
 _ELEMENTWISE = ("relu", "gelu", "silu", "tanh", "sigmoid", "contiguous", torch.relu, torch.tanh,
@@ -172,6 +172,7 @@ def fold_sequence_first(gm: fx.GraphModule, values: dict[fx.Node, Any]) -> bool:
             if _sizes(gm, node, order) or _merge(gm, node, order, values) \
                     or _split(gm, node, order, values) \
                     or _last_step(gm, node, order) or _reduced(gm, node, order, values) \
+                    or _max_over(gm, node, order, values) or _embedded(gm, node, order, values) \
                     or _sink(gm, node, order, values, fixed):
                 moving = changed = True
                 break
@@ -183,6 +184,8 @@ def _order(node: fx.Node, values: dict) -> list[int] | None:
     if not calls(node, _PERMUTES) or not isinstance(values.get(node), torch.Tensor):
         return None
     rank = values[node].dim()
+    if calls(node, ("t", torch.t)):  # a matrix's transpose (``text.t()``: [B, S] to [S, B])
+        return [1, 0] if rank == 2 and len(node.args) == 1 and not node.kwargs else None
     rest = list(node.args[1:]) or list(node.kwargs.values())
     if calls(node, ("transpose", torch.transpose)):
         if len(rest) != 2 or not all(isinstance(d, int) for d in rest):
@@ -331,7 +334,7 @@ def _last_step(gm: fx.GraphModule, node: fx.Node, order: list[int]) -> bool:
     return changed
 
 
-_REDUCES = ("mean", "sum", torch.mean, torch.sum)
+_REDUCES = ("mean", "sum", "amax", "amin", torch.mean, torch.sum, torch.amax, torch.amin)
 
 
 def _reduced(gm: fx.GraphModule, node: fx.Node, order: list[int], values: dict) -> bool:
@@ -358,6 +361,60 @@ def _reduced(gm: fx.GraphModule, node: fx.Node, order: list[int], values: dict) 
         values[moved] = values[user]
         user.replace_all_uses_with(moved)
         gm.graph.erase_node(user)
+        if not node.users:
+            gm.graph.erase_node(node)
+        return True
+    return False
+
+
+_MAXES = ("max", "min", torch.max, torch.min)
+
+
+def _max_over(gm: fx.GraphModule, node: fx.Node, order: list[int], values: dict) -> bool:
+    """The largest (or smallest) value over one dimension of a permuted tensor, with where it
+    is (a sequence-first output's steps max-pooled, ``out.max(0)[0]``, ``torch.max(out, 0)``):
+    the same of the tensor before the permute, where what is left keeps its order."""
+    for user in list(node.users):
+        bound = dict(zip(("input", "dim", "keepdim"), user.args), **user.kwargs)
+        dim = bound.get("dim")
+        if not calls(user, _MAXES) or bound.get("input") is not node or set(bound) - \
+                {"input", "dim", "keepdim"} or bound.get("keepdim", False) is not False \
+                or not isinstance(dim, int) or isinstance(dim, bool):
+            continue
+        dim %= len(order)
+        left = [d for d in order if d != order[dim]]
+        if left != sorted(left):  # a permute of the values and of the places: not this
+            continue
+        user.args, user.kwargs = (node.args[0], order[dim]), {}
+        if not node.users:
+            gm.graph.erase_node(node)
+        return True
+    return False
+
+
+def _embedded(gm: fx.GraphModule, node: fx.Node, order: list[int], values: dict) -> bool:
+    """Token ids permuted, then looked up (``self.embedding(text.t())``, a text classifier's
+    ``[B, S]`` ids made ``[S, B]`` for its sequence-first LSTM): the lookup of the ids as they
+    were, then the permute with the embedding's last dimension kept last."""
+    for user in list(node.users):
+        if user.op == "call_module" and isinstance(gm.get_submodule(str(user.target)),
+                                                   nn.Embedding) \
+                and user.args == (node,) and not user.kwargs:
+            pass
+        elif calls(user, (F.embedding,)) and user.args[:1] == (node,) and not any(
+                a is node for a in (*user.args[1:], *user.kwargs.values())):
+            pass
+        else:
+            continue
+        if not isinstance(values.get(user), torch.Tensor):
+            return False
+        user.args = (node.args[0], *user.args[1:])
+        with gm.graph.inserting_after(user):
+            moved = gm.graph.call_method("permute", (user, *order, len(order)))
+        moved.meta.update({k: v for k, v in node.meta.items() if k != "val"})
+        user.replace_all_uses_with(moved, delete_user_cb=lambda n, m=moved: n is not m)
+        back = [order.index(d) for d in range(len(order))] + [len(order)]
+        values[moved], values[user] = values[user], values[user].permute(*back)
         if not node.users:
             gm.graph.erase_node(node)
         return True
@@ -423,8 +480,8 @@ def _sink(gm: fx.GraphModule, node: fx.Node, order: list[int], values: dict,
                 value = values.get(other)
                 if _order(other, values) == order:
                     replaced[other] = other.args[0]
-                elif other in fixed and isinstance(value, torch.Tensor) \
-                        and value.dim() == len(order):
+                elif (other in fixed or other in _sized(gm, values)) \
+                        and isinstance(value, torch.Tensor) and value.dim() == len(order):
                     with gm.graph.inserting_before(user):
                         replaced[other] = gm.graph.call_method("permute", (other, *back))
                     values[replaced[other]] = value.permute(*back)
@@ -457,6 +514,19 @@ def _last_dim(gm: fx.GraphModule, node: fx.Node) -> bool:
             and len(module.normalized_shape) == 1
     return calls(node, _ELEMENTWISE) or calls(node, (F.layer_norm,)) \
         and len(node.args) > 1 and len(node.args[1]) == 1
+
+
+def _sized(gm: fx.GraphModule, values: dict) -> set[fx.Node]:
+    """The tensors that follow from the inputs' sizes alone, none of their values: a table's
+    rows taken to the length (the tutorial's ``self.pe[:x.size(0)]``, ``[S, 1, E]``), a mask
+    made for it (``generate_square_subsequent_mask(src.size(0))``)."""
+    data = set()
+    for node in gm.graph.nodes:
+        if node.op == "placeholder" or isinstance(values.get(node), torch.Tensor) \
+                and any(a in data for a in node.all_input_nodes):
+            data.add(node)
+    return {n for n in gm.graph.nodes if n not in data
+            and isinstance(values.get(n), torch.Tensor)}
 
 
 def _fixed(gm: fx.GraphModule) -> set[fx.Node]:
