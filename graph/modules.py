@@ -361,22 +361,39 @@ class Attention(nn.Module):
 
 
 class MaskedEncoderLayer(nn.TransformerEncoderLayer):
-    """``nn.TransformerEncoderLayer`` (batch first) given a key padding mask as its second
-    input: a ``(B, L)`` tensor nonzero at padding, as a PaddingMask block gives it."""
+    """``nn.TransformerEncoderLayer`` (batch first) with masks: ``is_causal``, each step
+    attends to itself and the steps before it (the mask of torch's
+    ``generate_square_subsequent_mask``); a key padding mask as its second input, a ``(B, L)``
+    tensor nonzero at padding, as a PaddingMask block gives it."""
 
-    def forward(self, src: Tensor, src_key_padding_mask: Tensor) -> Tensor:
-        # float32's lowest value at padding, not -inf: a sample all of padding gets an even
-        # average rather than NaN
-        mask = torch.zeros(src_key_padding_mask.shape, dtype=src.dtype,
-                           device=src.device).masked_fill(src_key_padding_mask != 0,
-                                                          -3.4028234663852886e38)
+    def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048,
+                 dropout: float = 0.1, activation: str = "relu", layer_norm_eps: float = 1e-5,
+                 batch_first: bool = True, norm_first: bool = False, is_causal: bool = False):
+        super().__init__(d_model, nhead, dim_feedforward=dim_feedforward, dropout=dropout,
+                         activation=activation, layer_norm_eps=layer_norm_eps,
+                         batch_first=batch_first, norm_first=norm_first)
+        self.is_causal = is_causal
+
+    def forward(self, src: Tensor, src_key_padding_mask: Tensor | None = None) -> Tensor:
+        causal: Tensor | None = None
+        if self.is_causal:  # -inf above the diagonal: a step's later steps get no attention
+            length = src.shape[-2]
+            causal = torch.full((length, length), float("-inf"), dtype=src.dtype,
+                                device=src.device).triu(1)
+        padding: Tensor | None = None
+        if src_key_padding_mask is not None:
+            # float32's lowest value at padding, not -inf: a sample all of padding gets an
+            # even average rather than NaN
+            padding = torch.zeros(src_key_padding_mask.shape, dtype=src.dtype,
+                                  device=src.device).masked_fill(src_key_padding_mask != 0,
+                                                                 -3.4028234663852886e38)
         # the layer's own steps (torch's forward without its fast path, whose checks branch
         # on the tensors, so that torch.fx could not trace a model holding this layer)
         x = src
         if self.norm_first:
-            x = x + self._sa_block(self.norm1(x), None, mask)
+            x = x + self._sa_block(self.norm1(x), causal, padding)
             return x + self._ff_block(self.norm2(x))
-        x = self.norm1(x + self._sa_block(x, None, mask))
+        x = self.norm1(x + self._sa_block(x, causal, padding))
         return self.norm2(x + self._ff_block(x))
 
 

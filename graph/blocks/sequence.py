@@ -343,11 +343,23 @@ def _encoder_macs(p, ins, out):
     return 4 * length * d * d + 2 * length * length * d + 2 * length * d * p["dim_feedforward"]
 
 
+def _encoder_layer(p, ins):
+    """torch's layer, or LayerLoom's where it has a mask (causal, or padding as an input)."""
+    settings = dict(dim_feedforward=p["dim_feedforward"], dropout=p["dropout"],
+                    activation=p["activation"], norm_first=p["norm_first"],
+                    layer_norm_eps=p["layer_norm_eps"], batch_first=True)
+    if len(ins) > 1 or p.get("is_causal"):
+        return modules.MaskedEncoderLayer(ins[0][1], p["nhead"], **settings,
+                                          is_causal=bool(p.get("is_causal")))
+    return nn.TransformerEncoderLayer(ins[0][1], p["nhead"], **settings)
+
+
 register(BlockSpec(
     "TransformerEncoderLayer", "Sequence",
     "Self-attention plus a feed-forward network, each with a residual and LayerNorm. A "
     "second input, src_key_padding_mask, is a [L] int64 mask from a PaddingMask block: a step "
-    "where it is nonzero is padding and gets no attention (repeated, every copy takes it).",
+    "where it is nonzero is padding and gets no attention (repeated, every copy takes it). "
+    "With is_causal, each step attends only to itself and the steps before it.",
     params=(Param("nhead", "int", 4, "Attention heads (divides d_model).", min=1),
             Param("dim_feedforward", "int", 2048, "Hidden size of the feed-forward network.",
                   min=1),
@@ -358,20 +370,19 @@ register(BlockSpec(
                   "(pre-norm)."),
             Param("layer_norm_eps", "float", 1e-5, "LayerNorm epsilon.", min=0,
                   min_inclusive=False),
+            Param("is_causal", "bool", False, "Each step attends only to itself and the steps "
+                  "before it (a causal mask, as a language model's: torch's "
+                  "generate_square_subsequent_mask)."),
             Param("d_model", "int", None, "Features per step (inferred).", min=1, inferred=True)),
     ports=Ports("named", names=("src", "src_key_padding_mask"), min=1, max=2),
     port_dtypes=("float", "int"), shared_ports=("src_key_padding_mask",),
     inferred={"d_model": lambda ins: ins[0][-1]}, infer=_encoder_shape,
-    build=lambda p, ins: (modules.MaskedEncoderLayer if len(ins) > 1
-                          else nn.TransformerEncoderLayer)(
-        ins[0][1], p["nhead"], dim_feedforward=p["dim_feedforward"], dropout=p["dropout"],
-        activation=p["activation"], norm_first=p["norm_first"],
-        layer_norm_eps=p["layer_norm_eps"], batch_first=True),
-    count_params=_encoder_count, macs=_encoder_macs,
+    build=_encoder_layer, count_params=_encoder_count, macs=_encoder_macs,
     key_params=("nhead", "dim_feedforward"), doc_url=TORCH_DOCS.format("TransformerEncoderLayer"),
     examples=(({"nhead": 2, "dim_feedforward": 16}, ((5, 8),)),
               ({"nhead": 3, "dim_feedforward": 10, "norm_first": True, "activation": "gelu"},
-               ((4, 6),))),
+               ((4, 6),)),
+              ({"nhead": 2, "dim_feedforward": 16, "is_causal": True}, ((5, 8),))),
 ))
 
 

@@ -32,6 +32,7 @@ from . import dropout  # noqa: F401 - F.dropout: a block, nothing or refused, by
 from .advice import no_block_hint
 from .affine import turned_weight
 from .attention_masks import REFUSED, WRITTEN_OUT, WRITTEN_OUT_MASKS
+from .encoder_masks import encoder_call
 from .encoder_norm import with_final_norm
 from .indexing import after_module
 from .modules import Unsupported, find_rule, float32_decimal, transposed_weights
@@ -465,9 +466,10 @@ class Importer:
         if block == "MultiheadAttention":
             return self._attention(node, params)
         given = [a for a in called if a is not None]  # rnn(x, None): no initial state
-        if block == "TransformerEncoderLayer" and len(inputs) == len(given) == 1 and [
-                k for k, v in node.kwargs.items() if v is not None] == ["src_key_padding_mask"]:
-            return self._masked_encoder(node, module, block, params, inputs[0])
+        masked = encoder_call(node, module, self.values, self._fixed_mask) \
+            if block == "TransformerEncoderLayer" else None
+        if masked is not None:
+            return self._masked_encoder(node, module, block, params, *masked)
         if block in ("LSTM", "GRU", "RNN") and isinstance(module, Recurrent) and \
                 len(inputs) == len(given) == 2 and not node.kwargs:
             # the block's own module given a PaddingMask (an ONNX file's packed sequences)
@@ -502,20 +504,30 @@ class Importer:
             return Mapped(block, params, inputs, module=f"{node.target}.layers.0")
         return Mapped(block, params, inputs, module=str(node.target))
 
+    def _fixed_mask(self, node: fx.Node) -> bool:
+        """``node`` is made from sizes and numbers alone (``generate_square_subsequent_mask(
+        x.size(0))``) or is a constant (a buffer of the model's)."""
+        return node in self.made or node in self.consts
+
     def _masked_encoder(self, node: fx.Node, module: nn.Module, block: str, params: dict,
-                        x: fx.Node) -> Mapped:
-        """``encoder(x, src_key_padding_mask=ids == 0)``: the block with the PaddingMask as
-        its second input (a stack of layers repeated, each copy given the mask)."""
+                        x: fx.Node, padding: Any, causal: bool) -> Mapped:
+        """``encoder(x, mask, src_key_padding_mask=ids == 0)``: the block, causal where the
+        mask is, with the PaddingMask as its second input (a stack of layers repeated, each
+        copy given the mask)."""
         self.tensor(x, "input")
-        mask = padding_mask(self, node.kwargs["src_key_padding_mask"], "src_key_padding_mask")
-        if getattr(module, "use_nested_tensor", False):
+        params = {**params, "is_causal": True} if causal else params
+        if padding is None:
+            inputs, ports = [x], None
+        else:
+            inputs = [x, padding_mask(self, padding, "src_key_padding_mask")]
+            ports = ["src", "src_key_padding_mask"]
+        if padding is not None and getattr(module, "use_nested_tensor", False):
             raise Unsupported(
                 "it is built with enable_nested_tensor=True (the default), so in evaluation "
                 "without gradients PyTorch gives 0 at the padded steps (what follows, such as a "
                 "mean over the steps, takes those zeros), while in training it computes them; "
                 "a block computes every step, as training does. Construct it with "
                 "enable_nested_tensor=False (the same weights) to import it")
-        inputs, ports = [x, mask], ["src", "src_key_padding_mask"]
         if isinstance(module, nn.TransformerEncoder) and len(module.layers) > 1:
             copies = [f"{node.target}.layers.{i}" for i in range(len(module.layers))]
             return Mapped(block, params, inputs, ports=ports, copies=copies)

@@ -4,8 +4,9 @@
 attention's key_padding_mask (the encoder layers' src_key_padding_mask, every copy of the
 repeated block): the design gives the model's numbers on padded batches (before, it was
 refused: "cannot import operator.eq: no LayerLoom block does this"). ``mask=...,
-is_causal=True`` given to the encoder, and an encoder whose nested tensors give zeros at the
-padding in evaluation, are refused at the line that calls it, saying what to write instead; a
+is_causal=True`` given to the encoder, a causal mask, imports as the block's ``is_causal``
+(``test_import_encoder_masks.py``). An encoder whose nested tensors give zeros at the
+padding in evaluation is refused at the line that calls it, saying what to write instead; a
 mask made otherwise is refused at its line, saying which mask imports."""
 
 from __future__ import annotations
@@ -98,13 +99,6 @@ def test_a_key_padding_mask_of_the_ids_imports_and_gives_the_models_numbers(mode
      "follows, such as a mean over the steps, takes those zeros), while in training it "
      "computes them; a block computes every step, as training does. Construct it with "
      "enable_nested_tensor=False (the same weights) to import it"),
-    (PaddedEncoder(causal=True), "causal",
-     "cannot import enc (TransformerEncoder): it is called with mask, is_causal besides its "
-     "input; the TransformerEncoderLayer block takes no other mask than "
-     "src_key_padding_mask=ids == 0 (padding; it attends to every step): call it with its "
-     "input alone (padded or future steps are then attended to), or with that padding mask "
-     "alone, or write the attention with F.scaled_dot_product_attention(q, k, v, "
-     "is_causal=True) (causal), which imports"),
 ])
 def test_a_mask_is_refused_at_its_line_saying_what_to_change(model, marker, said, line_of):
     with pytest.raises(GraphError) as caught:
