@@ -105,6 +105,16 @@ class SaveConflict(SaveRefused):
         self.outside = outside
 
 
+class Unwritable(OSError):
+    """A change of the design file made outside LayerLoom that could not be logged as a save
+    (:meth:`ProjectStore.take_outside`): the project folder cannot be written (read-only,
+    another user's, a full disk). ``errno`` and ``strerror`` are the write's, ``filename``
+    the folder."""
+
+    def __init__(self, folder: Path, cause: OSError):
+        super().__init__(cause.errno, cause.strerror or str(cause), str(folder))
+
+
 def home() -> Path:
     """``$LAYERLOOM_HOME``, or ``~/.layerloom``."""
     return Path(os.environ.get(HOME_ENV) or Path.home() / ".layerloom").expanduser()
@@ -216,7 +226,8 @@ class ProjectStore:
         count; None where the file is as the last save left it (cheap: a digest of its bytes
         against the one the save wrote down, nothing parsed), or where the log cannot
         tell (a project saved before the log had digests). A file that no longer reads as a
-        design raises :class:`GraphError` (the next save keeps it under ``unreadable/``)."""
+        design raises :class:`GraphError` (the next save keeps it under ``unreadable/``); a
+        change that cannot be logged, :class:`Unwritable` (the folder cannot be written)."""
         folder = self._existing(pid)
         path = folder / "graph.json"
         if _stamp(path) == self._meta(pid).get("file"):
@@ -249,10 +260,21 @@ class ProjectStore:
                 "digest": savelog.digest(new)}
         if known is not None and savelog.digest(known.to_dict()) == last:
             line["changes"] = savelog.diff(known.to_dict(), new)[:savelog.CHANGES_LOGGED]
-        _append_line(folder / savelog.LOG_NAME, json.dumps(line, ensure_ascii=False))
         meta.update(updated=time.time(), name=graph.name or meta.get("name") or folder.name,
                     edits=edits + 1)
-        self._write_json(folder / "meta.json", meta)
+        # the count (meta.json) is written aside first, and moved into place once the line is
+        # logged: in a folder that takes no new file, its save log alone writable (a folder
+        # made read-only, the files not), each look appended a line the count never took
+        staged = None
+        try:
+            staged = _staged(folder / "meta.json",
+                             json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
+            _append_line(folder / savelog.LOG_NAME, json.dumps(line, ensure_ascii=False))
+            os.replace(staged, folder / "meta.json")
+        except OSError as exc:  # a read-only folder, another user's: the change is not logged
+            if staged is not None:
+                staged.unlink(missing_ok=True)
+            raise Unwritable(folder, exc) from exc
         return edits + 1
 
     def save(self, pid: str, graph: Graph, view: dict | None = None, *,
@@ -806,15 +828,26 @@ def _append_line(path: Path, line: str) -> None:
 
 def _write_atomic(path: Path, text: str | bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _staged(path, text)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _staged(path: Path, text: str | bytes) -> Path:
+    """``text`` written to a new temporary file beside ``path``, to be moved there (or
+    removed) by the caller."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with (os.fdopen(fd, "wb") if isinstance(text, bytes) else
               os.fdopen(fd, "w", encoding="utf-8")) as f:
             f.write(text)
-        os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return Path(tmp)
 
 
 def _write_new(path: Path, text: str) -> bool:

@@ -24,6 +24,7 @@ and says which of its own values that save replaced. Only :func:`current` touche
 
 from __future__ import annotations
 
+import errno
 import itertools
 import json
 import logging
@@ -47,12 +48,19 @@ from .merge import fresh_ids_for_added, merge_or_why, merge_preferring_mine
 from .group_paths import grouped_as, grouped_by_level, in_use, ungrouped_as, ungrouped_by_level
 from .renames import (holds_node, node_renames, renamed_as, renamed_since, renames_by_level,
                       same_block)
-from .projects import UNREADABLE_DIR, ProjectError, ProjectStore, SaveConflict, SaveRefused
+from .projects import (UNREADABLE_DIR, ProjectError, ProjectStore, SaveConflict, SaveRefused,
+                       Unwritable)
 from .savelog import Edit
 
 SESSION_KEY = "layerloom"
 # what the banner saying the design file no longer reads is about: it goes once the file reads
 UNREADABLE_ABOUT = "graph.json unreadable"
+# and the one saying a change of it made outside LayerLoom cannot be logged: the folder is
+# read-only (it goes once the file is as logged)
+UNWRITABLE_ABOUT = "project folder unwritable"
+# a write refused for want of permission (a folder made read-only, another user's, a read-only
+# mount), not of room: making it writable, or a copy in a project of one's own, is the way on
+UNWRITABLE_ERRNOS = (errno.EACCES, errno.EPERM, errno.EROFS)
 FIRST_TEMPLATE = "seed-cnn"
 UNDO_LIMIT = 100
 MAX_HISTORIES = 20  # the projects left whose undo history a tab keeps
@@ -92,6 +100,9 @@ class Notice:
     # made on, the design it made), both as dicts; the banner offers to save it again and to
     # download it, so the edit is never lost with the failed save
     unsaved: tuple[dict, dict] | None = None
+    # the project folder cannot be written (read-only): the banner offers to save a copy as a
+    # new project, of the edit ``unsaved`` keeps where there is one, else of the design shown
+    offer_copy: bool = False
 
 
 @dataclass(frozen=True)
@@ -185,6 +196,9 @@ class DesignerState:
     # why the design file, changed outside LayerLoom, does not read, as this tab was told:
     # told once for each such change, not on every run
     unreadable_told: str | None = None
+    # a change of the design file made outside LayerLoom could not be logged (the project
+    # folder cannot be written), as this tab was told: once, until the file is as logged
+    unwritable_told: bool = False
     _cache: dict = field(default_factory=dict, repr=False)
 
     # -- opening ----------------------------------------------------------------------------
@@ -383,12 +397,18 @@ class DesignerState:
         what = " on the canvas" if edit is not None and edit.source == "canvas" else \
             f" ({edit.what})" if edit is not None and edit.what else ""
         why = exc.strerror or str(exc)
-        where = f" {exc.filename}" if exc.filename else ""
+        # not the hidden temporary file the write began with: the folder the user can mend
+        unwritable = exc.errno in UNWRITABLE_ERRNOS
+        where = f" {self.store.projects / self.project_id}" if unwritable else \
+            f" {exc.filename}" if exc.filename else ""
+        remedy = ("make the folder writable and save it again, save it as a new project "
+                  "(in LayerLoom's own projects folder), or download it" if unwritable else
+                  "make room on the disk (or make the folder writable) and save it again, or "
+                  "download it")
         self.notify("error", f"Your last edit{what} was not saved: the project folder cannot "
-                    f"be written ({why}{':' if where else ''}{where}). The design shown is the "
-                    f"one saved before it. Your edit is kept here: make room on the disk (or "
-                    f"make the folder writable) and save it again, or download it.",
-                    unsaved=(made_on.to_dict(), graph.to_dict()))
+                    f"be written ({why}{':' if where else ''}{where}). The design shown is as "
+                    f"it was before this edit. Your edit is kept here: {remedy}.",
+                    unsaved=(made_on.to_dict(), graph.to_dict()), offer_copy=unwritable)
 
     def save_again(self, notice: Notice) -> bool:
         """Save the edit ``notice`` kept (:meth:`_not_saved`), laid over the design now (the
@@ -737,9 +757,10 @@ class DesignerState:
 
     def notify(self, kind: str, text: str, details: list[str] | tuple[str, ...] = (),
                put_back: tuple[tuple[str, Any], ...] = (), about: str | None = None,
-               undo_of: str | None = None, unsaved: tuple[dict, dict] | None = None) -> None:
+               undo_of: str | None = None, unsaved: tuple[dict, dict] | None = None,
+               offer_copy: bool = False) -> None:
         self.notices.append(Notice(kind, text, tuple(details), tuple(put_back), about,
-                                   undo_of=undo_of, unsaved=unsaved))
+                                   undo_of=undo_of, unsaved=unsaved, offer_copy=offer_copy))
 
     def can_undo_to_before(self, notice: Notice) -> bool:
         """Whether ``notice``'s edit is the last one still (the design is the one it made),
@@ -969,12 +990,21 @@ class DesignerState:
         try:
             try:
                 self.store.take_outside(self.project_id, self.graph)
+                if self.unwritable_told:  # the file is as logged now (here, or by another
+                    # server on the project): its banner goes
+                    self.unwritable_told = False
+                    self.resolve(UNWRITABLE_ABOUT)
                 if self.unreadable_told is not None:  # it reads again (an editor's write
                     # caught half-way, or the file mended): its banner goes, a break is told
                     self.unreadable_told = None
                     self.resolve(UNREADABLE_ABOUT)
             except GraphError as exc:  # no design: the design here stays the one saved last
                 self._tell_unreadable(exc)
+            except Unwritable as exc:  # shown all the same, said: no edit can be saved there
+                log.warning("could not log the change of project %s made outside LayerLoom: "
+                            "%s", self.project_id, exc)
+                self._tell_unwritable(exc)
+                outside = True
             except OSError as exc:  # not written down (a read-only folder): shown all the same
                 log.warning("could not log the change of project %s made outside LayerLoom: "
                             "%s", self.project_id, exc)
@@ -1045,6 +1075,25 @@ class DesignerState:
                     "saved last; mend the file, or edit here: your next edit keeps that file, "
                     f"as it is, in the project's {UNREADABLE_DIR}/ folder and saves this "
                     "design.", about=UNREADABLE_ABOUT)
+
+    def _tell_unwritable(self, exc: Unwritable) -> None:
+        """Say, once, that the design file was changed outside LayerLoom in a project folder
+        LayerLoom cannot write: the tab shows the file as it is, but neither that change nor
+        any edit can be saved there; the banner offers a copy as a new project (the JSON
+        button downloads it)."""
+        if self.unwritable_told:
+            return
+        self.unwritable_told = True
+        why = exc.strerror or "cannot be written"
+        room = "make room on the disk" if exc.errno == errno.ENOSPC else \
+            "make the folder writable"
+        self.notify("warning", "This design's file (graph.json) was changed outside LayerLoom, "
+                    f"and its project folder cannot be written ({why}: {exc.filename}): "
+                    "LayerLoom cannot record that change there, nor save any edit of yours. "
+                    "The design here shows the file as it is now. To go on editing it, save a "
+                    "copy as a new project (in LayerLoom's own projects folder), or download "
+                    f"it with the JSON button; or {room} and edit again.",
+                    about=UNWRITABLE_ABOUT, offer_copy=True)
 
     def _tell_replaced(self, mine: Graph, saved: Graph, since: int,
                        made: set[str] = frozenset(), left: set[str] = frozenset(),

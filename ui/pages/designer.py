@@ -9,9 +9,11 @@ import layerloom.ui.canvas as canvas_component
 from layerloom.graph import dumps_graph, load_graph
 from layerloom.graph.registry import find_block
 
+from .. import state as session
 from .. import composites, inside, inspector, live, model_view, status, variables
 from ..errors import shown_errors
 from ..fields import plain, whole
+from ..project_panel import unique_name
 from ..state import DesignerState
 
 CANVAS_KEY = "designer_canvas"
@@ -150,6 +152,10 @@ def show_notices(state: DesignerState) -> None:
                     file_name=f"{state.project_id}-not-saved.json", mime="application/json",
                     key=f"download_unsaved-{number}", icon=":material/download:",
                     on_click="ignore")
+        if notice.offer_copy:  # the project folder cannot be written: a copy of one's own
+            st.button("Save a copy as a new project", key=f"save_copy-{number}",
+                      icon=":material/file_copy:", type="primary", on_click=_save_copy,
+                      args=(state, number, notice))
         if notice.put_back:  # another tab replaced this tab's values: offer them back
             st.button("Put back this tab's values", key=f"put_back-{number}",
                       icon=":material/undo:", on_click=_put_back,
@@ -167,6 +173,24 @@ def _save_again(state: DesignerState, number: int, notice) -> None:
     """The edit the disk refused, saved now (its banner goes; a new one says if it fails)."""
     state.dismiss(number)
     state.save_again(notice)
+
+
+@whole
+def _save_copy(state: DesignerState, number: int, notice) -> None:
+    """The design shown, or the edit the folder refused, as a new project the tab opens (its
+    banner goes; where the projects folder cannot take it either, that is said, the banner
+    left for the download)."""
+    copy = load_graph(notice.unsaved[1] if notice.unsaved is not None
+                      else state.graph.to_dict())
+    copy.name = unique_name(state.store, copy.name)
+    left = state.project_id
+    other = session.new_project(state, copy, "The copy")
+    if other is None:
+        return
+    other.dismiss(number)  # the banners came along: this one, and the folder's, are answered
+    other.resolve(session.UNWRITABLE_ABOUT)
+    other.notify("success", f"Saved a copy as the new project “{copy.name}”, open here: your "
+                            f"edits are saved there. Project {left} is left as it is.")
 
 
 def _put_back(state: DesignerState, number: int, values) -> None:
