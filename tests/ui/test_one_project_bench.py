@@ -77,7 +77,8 @@ def test_each_user_hears_what_it_is_told_after_every_users_last_edit(monkeypatch
     monkeypatch.setattr(shared_project_edits, "_User", User)
     out, done = queue.Queue(), threading.Barrier(2)
     users = [threading.Thread(target=shared_project_edits._run_user,
-                              args=("home", "pid", i, 2, 1, 0.0, 0, 0.0, out, done))
+                              args=("home", "pid", i, 2, 1, 0.0, 0, 0.0, out, done),
+                              daemon=True)
              for i in range(2)]
     for user in users:
         user.start()
