@@ -27,6 +27,7 @@ import Palette, { DRAG_MIME, INSERT_MIME } from "./Palette.jsx";
 import QuickAdd from "./QuickAdd.jsx";
 import { StoreContext, createStore } from "./store.js";
 import { fitLayout, placeMissing, unstack } from "./layout.js";
+import { spreadMessage, spreadOverlaps } from "./overlap.js";
 import { blockCount, fmtShape, wireLabelSize, wireLabelText } from "./format.js";
 import { placeNew } from "./placement.js";
 import { layoutEdges, liveRoutes, routeRecord, routesStorageKey, wrapRoutes } from "./routes.js";
@@ -453,6 +454,7 @@ export default function Canvas({ args, disabled, stTheme }) {
     const s = sync.current;
     let current = nodesRef.current;
     let fit = false;
+    let spreadNote = null; // what the canvas says of blocks it moved apart (overlap.js)
     const show = { first: [], rest: [] }; // the blocks to bring into view once drawn (reveal)
     // props that answer every event sent are authoritative (see sync.js), even unchanged ones
     const answered = isAnswered(ack, s.seq);
@@ -529,6 +531,13 @@ export default function Canvas({ args, disabled, stTheme }) {
           keepRoutes(laid.record);
         } else {
           fresh = placeMissing(fresh, level.edges, (n) => sizeOf(n, catalog), paneSize());
+          // a design that arrives with blocks partly over each other (hand-written or
+          // scripted): moved apart by the least that frees each, and said once
+          if (fit) {
+            const spread = spreadOverlaps(fresh, (n) => sizeOf(n, catalog));
+            fresh = spread.nodes;
+            spreadNote = spreadMessage(spread.moved);
+          }
           // the routes of this view's last auto layout, for the wires they still fit
           if (keyChanged || s.first || !routeRecordRef.current) routeRecordRef.current = keptRoutes();
         }
@@ -543,6 +552,7 @@ export default function Canvas({ args, disabled, stTheme }) {
         current = fresh;
         commit(fresh, level.edges);
         s.syncedKey = incomingKey;
+        if (spreadNote) setToast({ text: spreadNote, kind: "info", id: Date.now() });
         // an edit's new blocks, and the blocks it pushed out of where they showed, into view:
         // this tab's edits only (one it answers, or one Python names by selecting what it
         // made); another tab's save merged in leaves this user's view where they keep it
