@@ -712,6 +712,9 @@ class _Recorder(fx.Interpreter):
         return result
 
 
+_SHAPES_RIGHT = " (are the input shapes and dtypes right?)"
+
+
 def propagate(gm: fx.GraphModule, samples: Sequence[torch.Tensor]) -> dict[fx.Node, Any]:
     """The value of every node for ``samples`` (batch first), in evaluation mode."""
     recorder = _Recorder(gm)
@@ -719,8 +722,33 @@ def propagate(gm: fx.GraphModule, samples: Sequence[torch.Tensor]) -> dict[fx.No
         with torch.no_grad():
             recorder.run(*samples)
     except GraphError as exc:  # fx appends its notes (While executing %…) to the message
-        raise GraphError(str(exc).split("\n\nWhile executing")[0].rstrip()) from None
+        text = str(exc).split("\n\nWhile executing")[0].rstrip()
+        if text.endswith(_SHAPES_RIGHT) and _runs_alone(gm, samples):
+            text = text[:-len(_SHAPES_RIGHT)] + _one_sample(samples[0].shape[0])
+        raise GraphError(text) from None
     return recorder.values
+
+
+def _runs_alone(gm: fx.GraphModule, samples: Sequence[torch.Tensor]) -> bool:
+    """The model runs on the first sample alone, a batch of one, where a batch failed."""
+    if not samples or any(not isinstance(s, torch.Tensor) or s.dim() == 0 or s.shape[0] < 2
+                          for s in samples):
+        return False
+    try:
+        with torch.no_grad():
+            _Recorder(gm).run(*[s[:1] for s in samples])
+    except Exception:  # noqa: BLE001 - it fails alone too: the shapes may be wrong
+        return False
+    return True
+
+
+def _one_sample(batch: int) -> str:
+    """What to do with a model that takes a batch of one sample only."""
+    return (f"; it runs on one sample but not on a batch of {batch}: a tensor in it is made "
+            f"for a batch of one (as DETR's demo gives its decoder self.query_pos.unsqueeze(1)"
+            f", [Q, 1, D], beside the batch's maps); a design trains on batches, so make the "
+            f"model take a batch of any size (there: self.query_pos.unsqueeze(1).repeat(1, "
+            f"x.size(0), 1))")
 
 
 def _follow_inplace(gm: fx.GraphModule) -> None:
