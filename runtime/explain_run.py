@@ -12,8 +12,6 @@ training data were (``read_input``), then :func:`attributions.explain_sample` do
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +22,7 @@ from torch import nn
 from layerloom.graph import Graph
 
 from .attributions import ExplainError, Explanation, explain_sample
+from .data.preprocessing import TABLE_SUFFIXES  # the tables a row comes in
 from .store import Run, RunStore
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
@@ -75,8 +74,9 @@ def read_input(source, dataset) -> torch.Tensor:
     """One model input from ``source``, read and normalised as ``dataset``'s samples were.
 
     ``source``: an image file (resized to the model's input, channels converted), a ``.txt``
-    file (a text, for text models), a ``.csv`` file (its first row, columns by name, for table
-    models), a ``.npy`` file (one sample in the data's units; read without pickles), or the
+    file (a text, for text models), a table file (its first row, columns by name, for table
+    models: CSV, TSV, .txt, .xlsx, Parquet, JSON lines, read as the Results page's Try it and
+    the bundle's predict.py read a row), a ``.npy`` file (one sample in the data's units; read without pickles), or the
     same in memory (a PIL image, a string, a dict of column values, an array). An input that
     does not suit the model is refused naming the file, what it holds and what the model takes
     (:func:`expected_input`).
@@ -126,8 +126,8 @@ def expected_input(dataset) -> str:
     columns = [str(c["name"]) for c in input_columns(dataset) or []]
     if len(shape) == 1 and columns:
         names = ", ".join(columns[:4]) + (", …" if len(columns) > 4 else "")
-        return (f"a table row (a .csv file whose header names its columns: {names}; or a "
-                f".npy array of {shape})")
+        return (f"a table row (a .csv, .xlsx, .parquet or .jsonl file whose header names "
+                f"its columns: {names}; or a .npy array of {shape})")
     return f"an array of {shape} (a .npy file)"
 
 
@@ -164,14 +164,20 @@ def _raw(source, dataset=None):
         except Exception as exc:  # noqa: BLE001 - Pillow raises many kinds
             raise ExplainError(f"{path}: not an image Pillow can read ({exc}){takes}",
                                unreadable=True) from None
-    if suffix == ".txt":
+    if suffix == ".txt" and (dataset is None or dataset.dtype == "int64"
+                             or len(dataset.input_shape) != 1):  # else a table, tab-separated
         return path.read_text(encoding="utf-8", errors="replace")
-    if suffix == ".csv":
-        rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig",
-                                                              errors="replace"))))
-        if not rows:
-            raise ExplainError(f"{path}: no data row under the header{takes}")
-        return {k.strip(): v for k, v in rows[0].items() if k is not None}
+    if suffix in TABLE_SUFFIXES:  # a row as the Results page's Try it and predict.py read it
+        from .data.errors import DataError
+        from .data.preprocessing import input_columns, table_rows
+
+        meta = getattr(dataset, "meta", None) or {}
+        try:
+            return table_rows(str(path), path.read_bytes(),
+                              input_columns(dataset) if dataset is not None else None,
+                              sheet=meta.get("sheet"))[0]
+        except DataError as exc:
+            raise ExplainError(f"{exc}{takes}") from None
     if suffix == ".npy":
         with open(path, "rb") as file:
             magic = file.read(6)
@@ -187,7 +193,8 @@ def _raw(source, dataset=None):
             raise ExplainError(f"{path}: not a plain NumPy array ({why}){takes}",
                                unreadable=True) from None
     raise ExplainError(f"{path}: unknown kind of input {suffix or '(no suffix)'}; give an "
-                       f"image, a .txt, a .csv or a .npy file{takes}")
+                       f"image, a .txt, a table ({', '.join(TABLE_SUFFIXES)}) or a .npy "
+                       f"file{takes}")
 
 
 def _image(pil, shape, dataset=None) -> np.ndarray:

@@ -24,7 +24,7 @@ from layerloom.runtime.target_scale import TargetScale
 from layerloom.runtime.data import normalize, text
 # the table-row encoding is the runtime's (explanations read rows the same way)
 from layerloom.runtime.data.preprocessing import (  # noqa: F401
-    date_names, date_text, encode_row, input_columns, row_names, table_rows)
+    TABLE_SUFFIXES, date_names, date_text, encode_row, input_columns, row_names, table_rows)
 # digits made as MNIST's were are prepared so (see picture_input)
 from layerloom.runtime.data.preprocessing import digit_frame, prepare_digit
 

@@ -18,7 +18,8 @@ def register(subparsers) -> None:
                     "texts, feature attributions for tables.")
     p.add_argument("run", type=int, metavar="RUN_ID", help="a run of the runs database")
     p.add_argument("--input", required=True, metavar="FILE",
-                   help="an image, a .txt text, a .csv (its first row) or a .npy sample")
+                   help="an image, a .txt text, a table's first row (.csv, .tsv, .xlsx, .parquet, "
+                        ".jsonl…, as the data were read) or a .npy sample")
     p.add_argument("--class", dest="target", metavar="C",
                    help="the class to explain, by name or index (default: the predicted one)")
     p.add_argument("--method", choices=("auto", "gradcam", "ig", "smoothgrad"), default="auto",

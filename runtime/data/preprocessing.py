@@ -167,23 +167,37 @@ def date_text(days: float, column: dict) -> str | None:
     return (when + dt.timedelta(hours=12)).date().isoformat() + zone
 
 
+TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".data", ".dat", ".xlsx", ".parquet", ".jsonl",
+                  ".ndjson")  # the tables a new row comes in: those a dataset is read from
+
+
 def table_rows(name: str, raw: bytes, columns: list[dict] | None = None,
-               notes: list | None = None) -> list[dict]:
+               notes: list | None = None, sheet: str | None = None) -> list[dict]:
     """The rows of an uploaded table file's bytes, each ``{column: text}``, read as the
     exported bundle's predict.py reads a file (its own code: the separator, the encoding and
-    Excel's ``sep=`` line found as in training), for :func:`encode_row`. With the model's
-    ``columns`` (:func:`input_columns`), a numeric column's cells are numbers, read as
-    predict.py reads them: as this file writes them (its decimal mark), said in ``notes``
-    where the training file wrote them otherwise."""
+    Excel's ``sep=`` line found as in training; a workbook's ``sheet``, else its first, Parquet
+    and JSON lines as their records), for :func:`encode_row`. With the model's ``columns``
+    (:func:`input_columns`), a numeric column's cells are numbers, read as predict.py reads
+    them: as this file writes them (its decimal mark), said in ``notes`` where the training
+    file wrote them otherwise. A file that cannot be read is a DataError naming ``name`` and,
+    where one is at fault, its line and column."""
     from pathlib import Path
 
     from layerloom.graph.export.predict_script import (decode_text, text_lined, written_dates,
                                                       written_numbers)
     from layerloom.graph.export.predict_script import table_rows as as_trained
 
+    suffix = Path(name).suffix.lower()
+    if suffix not in TABLE_SUFFIXES:
+        raise DataError(f"files of type {suffix or '(none)'!r} are not read as a table row; "
+                        f"use {', '.join(TABLE_SUFFIXES)}", file=name)
     try:
-        header, rows, lines, commas = text_lined(Path(name), decode_text(raw))
-        rows, lines = as_trained(header, rows, lines)  # the header again left out, as in training
+        if suffix in (".xlsx", ".parquet", ".jsonl", ".ndjson"):  # read from a file
+            header, rows, lines, commas = _file_lined(name, raw, sheet)
+        else:
+            header, rows, lines, commas = text_lined(Path(name), decode_text(raw))
+            rows, lines = as_trained(header, rows, lines)  # the header again left out, as
+            # in training (read_lined does it for the others)
         numbers, said = written_numbers(name, header, rows, lines, columns or [], commas,
                                         MISSING)
         written_dates(name, header, rows, lines, columns or [], MISSING)  # each read, or
@@ -197,6 +211,31 @@ def table_rows(name: str, raw: bytes, columns: list[dict] | None = None,
     return [{**dict(zip(header, (cell.strip() for cell in row))),
              **{column: float(values[i]) for column, values in numbers.items()}}
             for i, row in enumerate(rows)]
+
+
+def _file_lined(name: str, raw: bytes, sheet: str | None) -> tuple:
+    """A workbook's, Parquet or JSON lines file's header, rows, lines and commas, as
+    predict.py's ``read_lined`` reads them from a file: ``raw`` written to one named ``name``
+    in a folder of its own, which its errors call ``name``."""
+    import tempfile
+    from pathlib import Path
+
+    from layerloom.graph.export.predict_script import read_lined
+
+    with tempfile.TemporaryDirectory(prefix="layerloom-row-") as folder:
+        path = Path(folder) / Path(name).name
+        path.write_bytes(raw)
+        try:
+            return read_lined(path, sheet)
+        except SystemExit as exc:
+            raise SystemExit(str(exc).replace(str(path), name)) from None
+        except (OSError, ValueError, KeyError) as exc:  # a workbook that is no zip, …
+            raise SystemExit(f"{name}: cannot be read as "
+                             f"{_KINDS[path.suffix.lower()]} ({exc})") from None
+
+
+_KINDS = {".xlsx": "an Excel workbook (.xlsx)", ".parquet": "a Parquet file",
+          ".jsonl": "JSON lines", ".ndjson": "JSON lines"}
 
 
 # -- digits, as MNIST's were made --------------------------------------------------------------

@@ -16,8 +16,9 @@ from layerloom.cli import main
 pytestmark = pytest.mark.slow  # two short trainings (~25 s)
 
 IMAGE = "an image of [1, 28, 28] (a .png, .jpg… file, or a .npy array of that shape)"
-ROW = ("a table row (a .csv file whose header names its columns: sepal length (cm), sepal "
-       "width (cm), petal length (cm), petal width (cm); or a .npy array of [4])")
+ROW = ("a table row (a .csv, .xlsx, .parquet or .jsonl file whose header names its columns: "
+       "sepal length (cm), sepal width (cm), petal length (cm), petal width (cm); or a .npy "
+       "array of [4])")
 
 
 @pytest.fixture(scope="module")

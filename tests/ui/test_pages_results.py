@@ -144,7 +144,7 @@ def test_regression_shows_predicted_against_true_and_predicts_a_row(runs, monkey
     scatter = at.get("plotly_chart")[0].proto.spec
     assert '"Predicted vs true target"' in scatter and '"perfect"' in scatter
     assert labels(at)[-1] == "prediction"
-    at.radio(key="results.how").set_value("Upload a CSV row").run()
+    at.radio(key="results.how").set_value("Upload a row").run()
     at.file_uploader(key="results.csv").upload("row.csv", b"a,b\n1.0,0.5\n", "text/csv").run()
     assert not at.error and labels(at)[-1] == "prediction"
     assert not at.warning

@@ -38,7 +38,7 @@ def test_a_rows_date_is_edited_as_a_date_and_an_upload_of_it_predicts_alike(run,
     when = dt.date.fromisoformat(table["order_date"][0])  # a test row's own date
     assert dt.date(2022, 1, 3) <= when <= dt.date(2023, 1, 1)
     shown = probabilities(at)
-    at.radio(key="results.how").set_value("Upload a CSV row").run()
+    at.radio(key="results.how").set_value("Upload a row").run()
     for written in (when.strftime("%d/%m/%Y"), when.isoformat()):
         at.file_uploader(key="results.csv").upload(
             "row.csv", f"order_date,amount\n{written},{table['amount'][0]}\n".encode(),
@@ -50,7 +50,7 @@ def test_a_rows_date_is_edited_as_a_date_and_an_upload_of_it_predicts_alike(run,
 def test_a_date_written_month_first_is_refused_naming_column_and_line(run, monkeypatch):
     home, run_id = run
     at = page(home, monkeypatch, run_id)
-    at.radio(key="results.how").set_value("Upload a CSV row").run()
+    at.radio(key="results.how").set_value("Upload a row").run()
     at.file_uploader(key="results.csv").upload(
         "row.csv", b"order_date,amount\n03/25/2022,1.5\n", "text/csv").run()
     assert not at.exception

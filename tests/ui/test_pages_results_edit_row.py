@@ -73,7 +73,7 @@ def test_a_row_is_edited_in_the_files_columns_with_its_categories_to_choose(run,
     shown = probabilities(at)
     # the same values uploaded as a CSV row give the same probabilities
     row = table.iloc[0]
-    at.radio(key="results.how").set_value("Upload a CSV row").run()
+    at.radio(key="results.how").set_value("Upload a row").run()
     at.file_uploader(key="results.csv").upload(
         "row.csv", f"age,income,region\n{row['age']},{row['income']},{row['region']}\n".encode(),
         "text/csv").run()

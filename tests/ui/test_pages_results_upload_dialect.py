@@ -1,4 +1,4 @@
-"""Results page, Try it → Upload a CSV row (AppTest), for a model trained on a spreadsheet's
+"""Results page, Try it → Upload a row (AppTest), for a model trained on a spreadsheet's
 CSV in a European dialect (';' between values, Windows-1252, amounts written '1.234,50 €', a
 dash for none): a row in the same dialect is read as the training file was, and as the
 exported bundle's predict.py reads it. The page read uploads as UTF-8 with commas, and numbers
@@ -56,7 +56,7 @@ def test_a_row_in_the_training_files_dialect_is_read_as_predict_py_reads_it(run,
 def test_the_page_predicts_a_windows_row_as_the_same_row_in_utf8_with_commas(run, monkeypatch):
     home, run_id = run
     at = page(home, monkeypatch, run_id)
-    at.radio(key="results.how").set_value("Upload a CSV row").run()
+    at.radio(key="results.how").set_value("Upload a row").run()
     at.file_uploader(key="results.csv").upload("utf8.csv", 'ville,montant\nNîmes,"1.234,50 €"\n'
                                                .encode(), "text/csv").run()
     assert not at.exception and not at.error
@@ -72,7 +72,7 @@ def test_a_plain_row_from_another_program_predicts_as_the_training_files_form(ru
     page says the file writes its numbers otherwise."""
     home, run_id = run
     at = page(home, monkeypatch, run_id)
-    at.radio(key="results.how").set_value("Upload a CSV row").run()
+    at.radio(key="results.how").set_value("Upload a row").run()
     at.file_uploader(key="results.csv").upload("row.csv", ROW.encode("cp1252"),
                                                "text/csv").run()
     european = probabilities(at)

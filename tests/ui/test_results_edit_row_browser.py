@@ -95,7 +95,7 @@ def test_a_category_is_chosen_by_name_and_predicted_as_an_uploaded_row(
     page.screenshot(path=str(shots / "results-edit-row-category.png"))
     upload = tmp_path / "row.csv"
     upload.write_text(f"age,income,region\n{row['age']!r},{row['income']!r},{other}\n")
-    page.get_by_text("Upload a CSV row").click()
+    page.get_by_text("Upload a row").click()
     page.locator('input[type="file"]').last.set_input_files(str(upload))
     expect(page.get_by_text("row.csv")).to_be_visible()
     expect(page.locator('[data-testid="stMetric"]', has_text="prediction")

@@ -304,16 +304,18 @@ def image_input(ds) -> torch.Tensor | None:
 
 def row_input(ds) -> torch.Tensor | None:
     names = predict.row_names(ds)
-    how = st.radio("Input", ["Edit a row", "Upload a CSV row"], key="results.how",
+    how = st.radio("Input", ["Edit a row", "Upload a row"], key="results.how",
                    horizontal=True)
-    if how == "Upload a CSV row":
-        file = st.file_uploader("CSV with a header and one row", type=["csv"],
+    if how == "Upload a row":
+        # the tables the Data page reads: a row exported as the training file was
+        file = st.file_uploader("A table with a header and one row (CSV, TSV, Excel, Parquet "
+                                "or JSON lines)", type=list(predict.TABLE_SUFFIXES),
                                 key="results.csv")
         if file is None:
             return None
         notes: list[str] = []
         rows = predict.table_rows(file.name, file.getvalue(),  # as the bundle reads it
-                                  predict.input_columns(ds), notes)
+                                  predict.input_columns(ds), notes, ds.meta.get("sheet"))
         if len(rows) > 1:
             notes.append(f"{file.name} has {len(rows)} rows: the prediction is for the first")
         features = predict.encode_row(rows[0], ds, notes)
