@@ -25,6 +25,7 @@ import numpy as np
 
 from .errors import DataError, budget, over_budget
 from .points import THREE_AFTER_POINT, points_as_thousands
+from .sniff import refuse_misnamed
 from .table import MISSING, Table, is_missing, is_number
 from .written import (may_hold_written, negatives_in_parentheses, number_form,
                       numbers_as_written, written_notes)
@@ -480,6 +481,7 @@ def decode_text(path: Path, raw: bytes) -> tuple[str, list[str]]:
         except UnicodeDecodeError:
             raise DataError("starts as UTF-16 text but is not valid UTF-16; save the file as "
                             "CSV UTF-8", file=path, unreadable=True) from None
+    refuse_misnamed(path, raw, "CSV text")  # a Parquet file, a workbook… named .csv
     for magic, what in BINARY.items():
         if raw.startswith(magic):
             raise DataError(f"is {what}, not CSV text; save it as CSV (CSV UTF-8 in Excel's "

@@ -20,6 +20,7 @@ from layerloom.graph.export.predict_script import (date_features, date_names, da
 from .table import DASHES, MISSING, is_missing
 from .written import as_written
 from .errors import DataError
+from .sniff import refuse_misnamed
 from .text import WORD
 
 
@@ -195,6 +196,7 @@ def table_rows(name: str, raw: bytes, columns: list[dict] | None = None,
         if suffix in (".xlsx", ".parquet", ".jsonl", ".ndjson"):  # read from a file
             header, rows, lines, commas = _file_lined(name, raw, sheet)
         else:
+            refuse_misnamed(Path(name), raw, "text")  # a Parquet file named row.csv
             header, rows, lines, commas = text_lined(Path(name), decode_text(raw))
             rows, lines = as_trained(header, rows, lines)  # the header again left out, as
             # in training (read_lined does it for the others)

@@ -29,6 +29,7 @@ from layerloom.graph.export.predict_script import (JSON_LINES, PANDAS_INDEX, Rec
 
 from .csvfile import HEADER_BYTES, MAX_CSV_CELLS, MAX_CSV_COLUMNS, table_of, within_budget
 from .errors import DataError, budget, over_budget
+from .sniff import refuse_misnamed
 from .table import Table
 
 PARQUET = ".parquet"
@@ -78,6 +79,7 @@ def read_json_lines(path: Path) -> Table:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
+        refuse_misnamed(path, raw, "JSON lines")  # a Parquet file named .jsonl
         raise DataError("is not UTF-8 text, as JSON lines are (binary data, or text saved in "
                         "another encoding): save it as UTF-8", file=path,
                         line=raw[:err.start].count(b"\n") + 1, unreadable=True) from None
