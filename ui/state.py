@@ -1001,8 +1001,6 @@ class DesignerState:
             except GraphError as exc:  # no design: the design here stays the one saved last
                 self._tell_unreadable(exc)
             except Unwritable as exc:  # shown all the same, said: no edit can be saved there
-                log.warning("could not log the change of project %s made outside LayerLoom: "
-                            "%s", self.project_id, exc)
                 self._tell_unwritable(exc)
                 outside = True
             except OSError as exc:  # not written down (a read-only folder): shown all the same
@@ -1082,8 +1080,10 @@ class DesignerState:
         any edit can be saved there; the banner offers a copy as a new project (the JSON
         button downloads it)."""
         if self.unwritable_told:
-            return
+            return  # said once, on the server's terminal too (not on every run of the page)
         self.unwritable_told = True
+        log.warning("could not log the change of project %s made outside LayerLoom: %s",
+                    self.project_id, exc)
         why = exc.strerror or "cannot be written"
         room = "make room on the disk" if exc.errno == errno.ENOSPC else \
             "make the folder writable"

@@ -43,7 +43,7 @@ def _params(graph, node_id: str) -> dict:
 
 
 def test_a_hand_edit_in_a_folder_that_cannot_be_written_is_shown_said_and_never_half_logged(
-        tmp_path, monkeypatch):
+        tmp_path, monkeypatch, caplog):
     store = ProjectStore(tmp_path)
     tab = DesignerState.new(store, load_template("seed-cnn"))
     pid, folder = tab.project_id, tmp_path / "projects" / tab.project_id
@@ -64,6 +64,8 @@ def test_a_hand_edit_in_a_folder_that_cannot_be_written_is_shown_said_and_never_
     for _ in range(3):  # each run looks again: said once, and nothing half-written
         tab.catch_up()
     assert tab.take_notices() == []
+    # and on the server's terminal once, not on every run of the page
+    assert sum("could not log the change" in r.getMessage() for r in caplog.records) == 1
     # the folder's save log, whose file could be appended to, took a line on every look that
     # the save count (meta.json, written as a new file) never took
     assert (folder / "saves.jsonl").read_text() == log_before
