@@ -8,9 +8,9 @@
 // see and grab it shows the part of the design around the view, sliding along it as a
 // scrollbar does (the view at the design's top: the map's top; at its foot: the map's foot).
 
-export const MAP_WIDTH = 180; // px: the map's width, whatever the design's shape
+export const MAP_WIDTH = 160; // px: the map's width, whatever the design's shape
 export const MAP_MIN_HEIGHT = 60; // px: a wide, flat design's map
-export const MAP_MAX_HEIGHT = 200; // px: a tall design's map (less in a short pane)
+export const MAP_MAX_HEIGHT = 180; // px: a tall design's map (less in a short pane)
 export const MAP_MIN_BOX = 28; // px: the least side of the view's box, to see and drag it
 const MARGIN = 5; // px of the map left round the design, as React Flow's offsetScale
 
@@ -45,17 +45,18 @@ function axis(start, size, viewStart, viewSize, span) {
  *
  * @param design  the blocks' bounds in flow coordinates {x, y, width, height} (null: none)
  * @param view    the part of the design the pane shows, in flow coordinates
- * @param paneHeight  the pane's height in px: the map takes at most a third of it
+ * @param paneHeight  the pane's height in px: the map takes at most a quarter of it, over
+ *   the blocks it covers (at 1024×768 a third hid most of a card)
  * @returns {width, height, x, y, scale, whole, rate: {x, y}}: `width`×`height` px showing
  *   the flow rectangle at (x, y) of `width * scale` × `height * scale`; `whole` is false when
  *   it shows the part round the view; `rate` is the flow units the view moves per px dragged
  *
- * e.g. a column 200 wide and 9,000 tall seen through a 1000×800 view: a 180×200 map that
- * shows about 4,000 of the column round the view, the view's box 28 px tall in it.
+ * e.g. a column 200 wide and 9,000 tall seen through a 1000×800 view in a 600 px pane: a
+ * 160×150 map that shows the part of the column round the view, the view's box 28 px tall.
  */
 export function mapFrame(design, view, paneHeight = Infinity) {
   const all = design ? union(design, view) : view;
-  const cap = Math.max(MAP_MIN_HEIGHT, Math.min(MAP_MAX_HEIGHT, Math.floor(paneHeight / 3)));
+  const cap = Math.max(MAP_MIN_HEIGHT, Math.min(MAP_MAX_HEIGHT, Math.floor(paneHeight / 4)));
   const width = MAP_WIDTH;
   const inner = (px) => px - 2 * MARGIN; // the map's px inside its margin
   const height = Math.round(

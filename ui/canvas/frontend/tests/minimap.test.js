@@ -18,7 +18,7 @@ const top = { x: -400, y: -20, width: 1000, height: 800 };
 test("a tall column's map keeps its width, takes a capped height, and a box one can grab", () => {
   const f = mapFrame(column, top, 600);
   assert.equal(f.width, MAP_WIDTH);
-  assert.equal(f.height, 200);
+  assert.equal(f.height, 150);
   assert.equal(f.whole, false);
   const b = box(f, top);
   assert.ok(b.height >= MAP_MIN_BOX - 1e-9 && b.width >= MAP_MIN_BOX - 1e-9, JSON.stringify(b));
@@ -35,7 +35,7 @@ test("the part of a tall design shown slides along it with the view, as a scroll
   // half way: the box half way down the map
   const mid = { ...top, y: (9000 - 20 - 780) / 2 };
   const m = box(mapFrame(column, mid, 600), mid);
-  assert.ok(Math.abs(m.top + m.height / 2 - 100) < 10, JSON.stringify(m));
+  assert.ok(Math.abs(m.top + m.height / 2 - 75) < 10, JSON.stringify(m));
 });
 
 test("a drag of the box moves the view so that the box stays under the pointer", () => {
@@ -58,8 +58,8 @@ test("a design that fits the map is shown whole, its height its shape's", () => 
   assert.ok(f.x + f.width * f.scale >= 1600 && f.y + f.height * f.scale >= 900);
 });
 
-test("a short pane's map is no taller than a third of it", () => {
-  assert.equal(mapFrame(column, top, 360).height, 120);
+test("a short pane's map is no taller than a quarter of it", () => {
+  assert.equal(mapFrame(column, top, 360).height, 90);
 });
 
 test("a click on the map centres the view there, at the same zoom", () => {
