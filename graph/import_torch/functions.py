@@ -1691,14 +1691,49 @@ def _pool(ctx: Context, node: fx.Node) -> Mapped:
     if a.get("divisor_override") is not None or a.get("return_indices"):
         raise Unsupported("divisor_override or return_indices")
     rank = len(_shape(ctx, a["input"])) - 1
-    if _over_the_map(ctx, a, is_max):
+    spatial = 2 if node.target in (F.max_pool2d, F.avg_pool2d) else 1
+    if rank == spatial + 1 and _over_the_map(ctx, a, is_max):
         block = f"Adaptive{'Max' if is_max else 'Avg'}Pool{rank - 1}d"
         return Mapped(block, {"output_size": 1}, [ctx.tensor(a["input"], "input")])
+    whole = _whole_dims(ctx, a, spatial, is_max)
+    if whole:  # F.avg_pool2d(x, (x.shape[1], 1)) of [B, L, E]: the mean over the steps, kept
+        return Mapped("Reduce", {"op": "max" if is_max else "mean", "dim": whole,
+                                 "keepdim": True}, [ctx.tensor(a["input"], "input")])
+    if rank != spatial + 1:
+        raise Unsupported(f"a {rank + 1}-D input (with the batch) of a {spatial}-D pool, whose "
+                          f"window then runs over the batch's samples as channels; a window "
+                          f"of the whole dimension or 1 imports (the mean or max over it, as "
+                          f"FastText's F.avg_pool2d(x, (x.shape[1], 1)))")
     block = f"{'MaxPool' if is_max else 'AvgPool'}{rank - 1}d"
     params = {k: a[k] for k in ("kernel_size", "stride", "padding", "dilation", "ceil_mode",
                                 "count_include_pad")
               if k in a and (k != "stride" or a[k] not in (None, []))}
     return Mapped(block, params, [ctx.tensor(a["input"], "input")])
+
+
+def _whole_dims(ctx: Context, a: dict, spatial: int, is_max: bool) -> list[int]:
+    """The dims (batch not counted) that a window computed from sizes covers whole, where it
+    is 1 on the others: a reduction over them, kept, as FastText's
+    ``F.avg_pool2d(embedded, (embedded.shape[1], 1))`` of ``[B, L, E]`` (torch pools it as one
+    map per sample, the batch its channels), the mean over the steps. [] where it is not."""
+    found: list = []
+    fx.node.map_arg(a["kernel_size"], found.append)
+    if not found:
+        return []
+    sizes = list(_shape(ctx, a["input"])[-spatial:])
+    kernel = _dims(fx.node.map_arg(a["kernel_size"], ctx.value))
+    kernel = kernel * spatial if len(kernel) == 1 else kernel
+    stride = fx.node.map_arg(a.get("stride"), ctx.value)
+    stride = kernel if stride in (None, []) else _dims(stride)
+    stride = stride * spatial if len(stride) == 1 else stride
+    plain = all(set(_dims(fx.node.map_arg(a.get(k, d), ctx.value))) == {d}
+                for k, d in (("padding", 0), ("dilation", 1))) and not a.get("ceil_mode")
+    if not plain or len(kernel) != spatial or len(stride) != spatial or any(
+            k not in (1, n) or k == 1 and s != 1 for k, n, s in zip(kernel, sizes, stride)):
+        return []
+    whole = [i - spatial for i, (k, n) in enumerate(zip(kernel, sizes)) if k == n and n != 1]
+    return whole if whole and (len(whole) < spatial or len(_shape(ctx, a["input"])) ==
+                               spatial + 1) else []
 
 
 def _over_the_map(ctx: Context, a: dict, is_max: bool) -> bool:
