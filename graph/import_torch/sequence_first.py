@@ -149,6 +149,8 @@ _ELEMENTWISE = ("relu", "gelu", "silu", "tanh", "sigmoid", "contiguous", torch.r
                 torch.sigmoid, F.relu, F.gelu, F.silu, F.dropout, F.leaky_relu,
                 torch.zeros_like)
 _BINARY = (operator.add, operator.mul, operator.sub, torch.add, torch.mul, "add", "mul", "sub")
+_SOFTMAXES = ("softmax", "log_softmax", torch.softmax, torch.log_softmax, F.softmax,
+              F.log_softmax)
 
 
 def fold_sequence_first(gm: fx.GraphModule, values: dict[fx.Node, Any]) -> bool:
@@ -176,6 +178,7 @@ def fold_sequence_first(gm: fx.GraphModule, values: dict[fx.Node, Any]) -> bool:
                     or _sink(gm, node, order, values, fixed):
                 moving = changed = True
                 break
+    changed = _views_of_permuted(gm, values) or changed
     return settled(gm, changed)
 
 
@@ -511,9 +514,35 @@ def _last_dim(gm: fx.GraphModule, node: fx.Node) -> bool:
     if node.op == "call_module":
         module = gm.get_submodule(str(node.target))
         return isinstance(module, _LAST_DIM_MODULES) or isinstance(module, nn.LayerNorm) \
-            and len(module.normalized_shape) == 1
+            and len(module.normalized_shape) == 1 \
+            or isinstance(module, (nn.Softmax, nn.LogSoftmax)) and module.dim == -1
+    if calls(node, _SOFTMAXES):  # over the last dim (a language model's log_softmax(dim=-1))
+        dim = node.kwargs.get("dim", node.args[1] if len(node.args) > 1 else None)
+        rest = {k: v for k, v in node.kwargs.items() if k != "dim"}  # F's fx writes them all
+        return dim == -1 and len(node.args) <= 2 and all(
+            v is None or k == "_stacklevel" for k, v in rest.items())
     return calls(node, _ELEMENTWISE) or calls(node, (F.layer_norm,)) \
         and len(node.args) > 1 and len(node.args[1]) == 1
+
+
+def _views_of_permuted(gm: fx.GraphModule, values: dict) -> bool:
+    """A ``view`` of a permute left that moves the batch (the word language model's
+    ``decoded.view(-1, ntoken)``, steps and samples as rows) takes it made contiguous, as the
+    model's own view took its contiguous output, so that the import reaches the permute and
+    refuses it at its line saying what to change."""
+    changed = False
+    for node in list(gm.graph.nodes):
+        order = _order(node, values)
+        if order is None or order[0] == 0:
+            continue
+        for user in list(node.users):
+            if user.op == "call_method" and user.target == "view" and user.args[0] is node:
+                with gm.graph.inserting_after(node):
+                    made = gm.graph.call_method("contiguous", (node,))
+                made.meta.update({k: v for k, v in node.meta.items() if k != "val"})
+                user.args = (made, *user.args[1:])
+                changed = True
+    return changed
 
 
 def _sized(gm: fx.GraphModule, values: dict) -> set[fx.Node]:
