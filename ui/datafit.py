@@ -16,7 +16,8 @@ import streamlit as st
 
 from layerloom.graph import Graph, edit, validate
 from layerloom.runtime.data import DataError
-from layerloom.runtime.data.fit import DataFit, FitProblem, apply_changes, check_fit
+from layerloom.runtime.data.fit import (DataFit, FitProblem, apply_changes, check_fit,
+                                        unshaped_input)
 
 from .fields import plain, whole
 from .pagestate import DataChoice, pages_of, project_of
@@ -281,8 +282,19 @@ def fit_of(state: Any, choice: DataChoice, task: str = "auto",
             ds = dataset_of(choice)
         except (DataError, OSError, ValueError) as exc:
             return Unloadable(choice.label or choice.source, str(exc))
-        return check_fit(state.graph, ds, task=task or "auto",
-                         target_scaling=target_scaling or "auto")
+        fit = check_fit(state.graph, ds, task=task or "auto",
+                        target_scaling=target_scaling or "auto")
+        unshaped = None if fit.design_ok else unshaped_input(state.graph, ds)
+        if unshaped is None:
+            return fit
+        # a design built from a blank canvas whose Input has no shape yet: checked as it will
+        # be once the Input takes the data, that fix first (the Data page said only "problems
+        # to fix in the Designer first", though it knows the shape to set)
+        fit = check_fit(apply_changes(state.graph, unshaped.changes), ds, task=task or "auto",
+                        target_scaling=target_scaling or "auto")
+        if fit.design_ok:
+            fit.problems.insert(0, unshaped)
+        return fit
 
     cached = getattr(state, "_cached", None)
     if callable(cached):

@@ -335,6 +335,39 @@ def apply_changes(graph: Graph, changes) -> Graph:
 
 # -- the input ------------------------------------------------------------------------------
 
+def unshaped_input(graph: Graph, ds, variables: Mapping[str, Any] | None = None
+                   ) -> FitProblem | None:
+    """Where the design's only errors are that its one Input has no shape yet (a design built
+    from a blank canvas), the problem that says so with the data's shape as its fix, so that
+    the design can be checked against the data as it will be once the Input takes them; None
+    for any other design. :func:`check_fit` says nothing of an invalid design.
+
+    >>> from types import SimpleNamespace
+    >>> from layerloom.graph import load_graph
+    >>> g = load_graph({"format": "layerloom-graph", "version": 1, "name": "mine", "nodes": [
+    ...     {"id": "x", "type": "Input"}, {"id": "fc", "type": "Linear",
+    ...     "params": {"out_features": 3}}, {"id": "y", "type": "Output"}],
+    ...     "edges": [{"source": "x", "target": "fc"}, {"source": "fc", "target": "y"}]})
+    >>> wine = SimpleNamespace(name="wine.csv", input_shape=(13,))
+    >>> unshaped_input(g, wine).fix
+    "set x's shape to [13]"
+    """
+    report = validate(graph, variables)
+    inputs = [n for n in graph.nodes if n.type == "Input"]
+    if report.ok or len(inputs) != 1 or inputs[0].params.get("shape") is not None:
+        return None
+    node = inputs[0]
+    if any(p.node != node.id or p.param != "shape" for p in report.errors):
+        return None
+    want = [int(s) for s in ds.input_shape]
+    change = Change(want, node.id, "shape")
+    if not validate(apply_changes(graph, [change]), variables).ok:
+        return None
+    return FitProblem(node.id, f"the Input has no shape yet; {ds.name} gives {want} per sample.",
+                      f"set {node.id}'s shape to {want}", "input", param="shape",
+                      changes=(change,))
+
+
 def _padding_input(top, inputs: list[str], ds) -> FitProblem | None:
     """Of two int64 Inputs, one that feeds PaddingMask blocks only (a Hugging Face model's
     attention_mask, 0 at padding) where the data are token ids: the problem, with the change

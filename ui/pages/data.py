@@ -522,8 +522,11 @@ def fit_panel(state, pages: PagesState, ds) -> None:
     fit = fit_of(state, pages.data, task, pages.config.get("target_scaling", "auto")) \
         if pages.data is not None else None
     if fit is None or not fit.design_ok:
+        errors = state.report().errors if hasattr(state, "report") else []
         st.info("The design has problems to fix in the Designer first; then it is checked "
-                "against this data.")
+                "against this data" + (": " if errors else ".")
+                + "; ".join(plain(f"{p.node}: {p.message}" if p.node else p.message)
+                            for p in errors[:5]))
         return
     if fit.ok:
         st.success(f"The design's Input takes {plain(ds.name)}: {list(ds.input_shape)} "
