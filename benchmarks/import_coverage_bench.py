@@ -40,6 +40,13 @@ label ``[B]`` is an Input of shape ``[]`` into an Embedding,
 (``batch_first=False``) on permuted ``[S, B, E]`` tensors, the DETR paper's demo among them,
 ``test_import_sequence_first_rnn.py``: sequence-first LSTM, GRU and RNN text classifiers,
 ``test_import_detr_transformer.py``: the original DETR's own sequence-first transformer layers,
+``test_import_encoder_masks.py``: PyTorch's transformer tutorial, its causal mask
+(``generate_square_subsequent_mask``) to a sequence-first encoder,
+``test_import_sequence_first_pooling.py``: sequence-first recurrent outputs max-pooled over the
+steps (``out.max(0)[0]``, concat pooling) and ids turned by ``text.t()``,
+``test_import_word_language_model.py``: PyTorch's word language model,
+``test_import_pool_whole_dims.py``: bentrevett's FastText (``F.avg_pool2d`` over the steps),
+``test_import_batch_of_one.py``: the DETR demo as its Colab writes it (one image only),
 ``tests/export/test_import_users_images.py`` and ``test_import_users_sequences.py``: users' own
 models in their authors' style, milesial's U-Net with transposed convolutions, torchvision's
 MobileNetV3 block, the official ConvNeXt with its own LayerNorm, a VAE's encoder, a GRU tagger,
@@ -334,6 +341,11 @@ def main(argv=None) -> int:
     seq_first = _load("test_import_sequence_first")  # batch_first=False on [S, B, E]
     detr_original = _load("test_import_detr_transformer")  # DETR's models/transformer.py
     seq_rnn = _load("test_import_sequence_first_rnn")  # LSTM(batch_first=False) on [S, B, E]
+    encoder_masks = _load("test_import_encoder_masks")  # the tutorial's causal mask, src.t()
+    seq_pooling = _load("test_import_sequence_first_pooling")  # out.max(0)[0], text.t()
+    word_lm = _load("test_import_word_language_model")  # log_softmax over the vocabulary
+    whole_pools = _load("test_import_pool_whole_dims")  # FastText's avg_pool2d over the steps
+    one_sample = _load("test_import_batch_of_one")  # the DETR demo as its Colab writes it
     cases += [("torchvision-resnet (basic blocks)", basics.TinyResNet, (3, 16, 16)),
               ("torchvision-swin (V1)", swin.swin_tiny, (3, 16, 16)),
               ("text transformer (nn.TransformerEncoder)", basics.TextClassifier, (16,)),
@@ -415,7 +427,21 @@ def main(argv=None) -> int:
               ("text: sequence-first nn.GRU (transpose(0, 1), h_n[-1])",
                seq_rnn.LastStateGRU, (7,)),
               ("sequence-first nn.RNN, every step (transposed back)", seq_rnn.EveryStepRNN,
-               (7, 6))]
+               (7, 6)),
+              ("text: pytorch's transformer tutorial (sequence-first, causal mask, src.t())",
+               encoder_masks.TransformerModel, (12,)),
+              ("text: sequence-first bilstm max-pooled (out.max(0)[0])",
+               lambda: seq_pooling.Classifier("max tuple"), (10,)),
+              ("text: concat pooling (out[-1], out.max(0)[0], out.mean(0))",
+               lambda: seq_pooling.Classifier("concat"), (10,)),
+              ("text: sequence-first gru on text.t() (torch.max(out, 0)[0])",
+               lambda: seq_pooling.Classifier("torch.max", ids="t", rnn=nn.GRU), (10,)),
+              ("text: pytorch's word language model (lstm, log_softmax, given back)",
+               word_lm.RNNModel, (12,)),
+              ("text: fasttext, bentrevett (F.avg_pool2d over the steps)", whole_pools.FastText,
+               (12,)),
+              ("detr demo as its colab writes it (one image; row and column tables)",
+               one_sample.DETRdemo, (3, 32, 32))]
     rows = []
     for name, build, shape, *dtypes in cases:  # dtypes: one per input, of several inputs
         dtype = dtypes[0] if dtypes else "int64" if name.startswith("text") else "float32"
