@@ -44,18 +44,35 @@ def trained(store, run):
 # -- figures (pure) ---------------------------------------------------------------------------
 
 def overlay_figure(image: np.ndarray, heatmap: np.ndarray, title: str) -> go.Figure:
-    """The input (``[C, H, W]`` in [0, 1]) with the map over it, half transparent."""
+    """The input (``[C, H, W]`` in [0, 1]) with the map over it, half transparent, and a colour
+    bar whose ends say what they mean: a signed map (Integrated Gradients, SmoothGrad) in red
+    for the class and blue against it around a white 0, a Grad-CAM map (never negative) from
+    "not used" to "counted most". Without the bar the colours meant nothing to a newcomer, and
+    a signed map's 0 fell wherever Jet put the middle of its range."""
     rgb = images.to_display(image)
     if rgb.ndim == 2:
         rgb = np.repeat(rgb[..., None], 3, axis=-1)
     fig = go.Figure(go.Image(z=rgb, hoverinfo="skip"))
-    fig.add_trace(go.Heatmap(z=np.asarray(heatmap).round(5).tolist(), colorscale="Jet", opacity=0.45, showscale=False,
+    z = np.asarray(heatmap, dtype=float)
+    bound = float(np.abs(z).max()) or 1.0
+    if (z < 0).any():
+        scale = {"colorscale": "RdBu", "reversescale": True, "zmin": -bound, "zmax": bound,
+                 "colorbar": _bar([-bound, 0, bound], ["against", "0", "for"])}
+    else:
+        scale = {"colorscale": "Jet", "zmin": 0.0, "zmax": bound,
+                 "colorbar": _bar([0, bound], ["not used", "counted most"])}
+    fig.add_trace(go.Heatmap(z=z.round(5).tolist(), opacity=0.45, showscale=True, **scale,
                              hovertemplate="row %{y}, col %{x}: %{z:.3g}<extra></extra>"))
     fig.update_layout(title={"text": title, "x": 0.02, "font": {"size": 13}}, height=320,
                       margin={"l": 0, "r": 0, "t": 36, "b": 0})
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x")
     return fig
+
+
+def _bar(values: list[float], words: list[str]) -> dict:
+    return {"tickvals": values, "ticktext": words, "thickness": 12, "len": 0.9,
+            "tickfont": {"size": 11}}
 
 
 def tokens_figure(tokens: list[str], scores: np.ndarray) -> go.Figure:
@@ -71,14 +88,22 @@ def tokens_figure(tokens: list[str], scores: np.ndarray) -> go.Figure:
     return fig
 
 
-def features_figure(names: list[str], scores: np.ndarray, title: str) -> go.Figure:
+def features_figure(names: list[str], scores: np.ndarray, title: str,
+                    target: str | None = None) -> go.Figure:
+    """One bar per feature. With ``target`` (a class), signed: red toward it, blue away from
+    it, the axis saying which way is which; without, sizes (mean |attribution|), all grey: red
+    bars there read as "for the class" beside the signed chart's."""
     order = np.argsort(np.abs(scores))
+    colours = (["#d62728" if scores[i] > 0 else "#1f77b4" for i in order] if target is not None
+               else "#7f7f7f")
     fig = go.Figure(go.Bar(x=[float(scores[i]) for i in order], y=[names[i] for i in order],
-                           orientation="h", marker_color=["#d62728" if scores[i] > 0 else
-                                                          "#1f77b4" for i in order]))
+                           orientation="h", marker_color=colours))
+    axis = (f"← away from {target} · toward {target} →" if target is not None
+            else "how much it moves the output, either way")
     fig.update_layout(title={"text": title, "x": 0.02, "font": {"size": 13}},
-                      height=max(220, 40 + 22 * len(names)),
-                      margin={"l": 0, "r": 10, "t": 36, "b": 20})
+                      height=max(240, 60 + 22 * len(names)),
+                      margin={"l": 0, "r": 10, "t": 36, "b": 40},
+                      xaxis={"title": {"text": axis, "font": {"size": 12}}})
     return fig
 
 
@@ -219,6 +244,7 @@ def explanation(model, evaluation: dict) -> None:
                + (f" (true: {name[truth]})" if truth is not None else "")
                + f"; explaining {name[exp.target]} ({exp.probability:.0%}) with "
                f"{names[method]}" + (f" at {plain(exp.layer)}" if exp.layer else ""))
+    target_name = str(ds.classes[exp.target])
     if kind == "image":
         title = f"{names[method]} for {ds.classes[exp.target]}"
         st.plotly_chart(overlay_figure(shown_input(x, ds), exp.heatmap, title),
@@ -232,13 +258,38 @@ def explanation(model, evaluation: dict) -> None:
 
         names_ = row_names(ds) if kind == "tabular" else [f"t{i}" for i in
                                                           range(len(exp.heatmap))]
-        st.plotly_chart(features_figure(names_, exp.heatmap, "This sample"),
+        st.plotly_chart(features_figure(names_, exp.heatmap, "This sample", target_name),
                         key="inside.features", config=charts.PICTURE)
-        if kind == "tabular":
-            importance = _importance(model, ds)
-            st.plotly_chart(features_figure(names_, importance, "Over the test set "
-                                            "(mean |attribution|)"),
-                            key="inside.importance", config=charts.PICTURE)
+    st.caption(plain(reading(kind, method, target_name, signed=bool((exp.heatmap < 0).any()))))
+    if kind == "tabular":
+        importance = _importance(model, ds)
+        st.plotly_chart(features_figure(names_, importance, "Over the test set "
+                                        "(mean |attribution|)"),
+                        key="inside.importance", config=charts.PICTURE)
+        st.caption("Over the test set: how much each feature moves the model's answer, either "
+                   "way, on average. The longest bars are the features the model leans on most.")
+
+
+def reading(kind: str, method: str, target: str, signed: bool = True) -> str:
+    """How to read the figure above, in words: which colour is for ``target``, which against.
+
+    >>> reading("text", "ig", "negative")
+    'Red words pushed the model toward negative, blue ones away from it; the deeper the colour, the stronger the push.'
+    """
+    if kind == "image" and not signed:
+        return (f"Where the model looked to decide {target}: the red and yellow areas counted "
+                f"most, the dark blue ones not at all"
+                + (" (Grad-CAM reads a block's smaller map, stretched over the image)."
+                   if method == "gradcam" else "."))
+    if kind == "image":
+        return (f"Each pixel's push: red toward {target}, blue away from it, none where the "
+                f"map is clear.")
+    if kind == "text":
+        return (f"Red words pushed the model toward {target}, blue ones away from it; the "
+                f"deeper the colour, the stronger the push.")
+    what = "feature" if kind == "tabular" else "time step"
+    return (f"Each {what}'s push for this sample: red bars toward {target}, blue ones away "
+            f"from it; the longer the bar, the stronger.")
 
 
 def _importance(model, ds) -> np.ndarray:

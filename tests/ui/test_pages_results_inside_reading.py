@@ -1,0 +1,119 @@
+"""Look inside's attribution figures say how to read them (AppTest of the Results page). A
+Grad-CAM overlay, a word's colour and a feature's bar were drawn with no scale, axis title or
+words: nothing said that red meant "toward the class" and blue "away from it"; a signed map
+(Integrated Gradients) was coloured by Jet over its range, so its 0 fell on whatever colour
+the middle of that range had; and the test set's importance chart drew every bar red, the
+colour the chart above it uses for "toward the class"."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from layerloom.graph import load_graph
+from layerloom.runtime import train
+
+TIMEOUT = 90
+
+
+def chain(name, shape, layers, dtype="float32"):
+    nodes = [{"id": "x", "type": "Input", "params": {"shape": shape, "dtype": dtype}}]
+    nodes += [{"id": i, "type": t, "params": p} for i, t, p in layers]
+    nodes.append({"id": "y", "type": "Output"})
+    edges = [{"source": a["id"], "target": b["id"]} for a, b in zip(nodes, nodes[1:])]
+    return load_graph({"format": "layerloom-graph", "version": 1, "name": name,
+                       "nodes": nodes, "edges": edges})
+
+
+@pytest.fixture(scope="module")
+def runs(scratch_home):
+    with scratch_home("inside-reading") as (home, store):
+        cnn = chain("tiny-cnn", [1, 8, 8], [("conv", "Conv2d", {"out_channels": 4,
+                                                                "padding": 1}),
+                                            ("act", "ReLU", {}), ("flat", "Flatten", {}),
+                                            ("fc", "Linear", {"out_features": 10})])
+        ids = {"digits": train(cnn, "digits", {"epochs": 1}, store=store).run_id}
+        bag = chain("bag", [32], [("embed", "Embedding", {"num_embeddings": 1000,
+                                                          "embedding_dim": 8}),
+                                  ("pool", "SequencePool", {}),
+                                  ("fc", "Linear", {"out_features": 2})], dtype="int64")
+        ids["text"] = train(bag, "text-sentiment", {"epochs": 1}, store=store).run_id
+        mlp = chain("mlp", [4], [("fc", "Linear", {"out_features": 3})])
+        ids["iris"] = train(mlp, "iris", {"epochs": 2}, store=store).run_id
+        yield home, ids
+
+
+def page(home, monkeypatch, run_id: int) -> AppTest:
+    monkeypatch.setenv("LAYERLOOM_HOME", str(home))
+
+    def script(run: int = 0):
+        import streamlit as st
+
+        from layerloom.graph.templates import load_template
+        from layerloom.ui.pages import results
+        from layerloom.ui.pagestate import PagesState
+        from layerloom.ui.projects import ProjectStore
+        from layerloom.ui.state import DesignerState
+
+        if "app" not in st.session_state:
+            app = DesignerState.new(ProjectStore(), load_template("seed-cnn"))
+            app.pages["runs"] = PagesState(results_run=run)
+            st.session_state.app = app
+        results.render(st.session_state.app)
+
+    at = AppTest.from_function(script, kwargs={"run": run_id}, default_timeout=TIMEOUT).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def figure(at, key: str) -> dict:
+    [chart] = [c for c in at.get("plotly_chart") if c.proto.id.endswith(key)
+               or key in c.proto.id]
+    return json.loads(chart.proto.spec)
+
+
+def captions(at) -> list[str]:
+    return [c.value for c in at.caption]
+
+
+def test_an_images_maps_have_a_scale_and_words(runs, monkeypatch):
+    home, ids = runs
+    at = page(home, monkeypatch, ids["digits"])
+    target = at.radio(key="inside.which")  # the predicted class, named in the caption
+    assert target.value == "predicted"
+    heat = figure(at, "inside.overlay")["data"][1]
+    assert heat["showscale"] is True
+    assert heat["colorbar"]["ticktext"] == ["not used", "counted most"]
+    assert heat["zmin"] == 0
+    assert any(c.startswith("Where the model looked to decide ") for c in captions(at))
+    # a signed map: red for, blue against, around a white 0
+    at.selectbox(key="inside.method").set_value("ig").run()
+    assert not at.exception
+    heat = figure(at, "inside.overlay")["data"][1]
+    assert heat["colorbar"]["ticktext"] == ["against", "0", "for"]
+    assert heat["zmin"] == -heat["zmax"] and heat["colorscale"]
+    assert any(c.startswith("Each pixel's push: red toward ") for c in captions(at))
+
+
+def test_a_texts_words_say_which_colour_is_which(runs, monkeypatch):
+    home, ids = runs
+    at = page(home, monkeypatch, ids["text"])
+    said = [c for c in captions(at) if c.startswith("Red words pushed the model toward ")]
+    assert said and said[0].endswith(", blue ones away from it; the deeper the colour, the "
+                                     "stronger the push.")
+
+
+def test_a_tables_bars_say_which_way_is_which(runs, monkeypatch):
+    home, ids = runs
+    at = page(home, monkeypatch, ids["iris"])
+    bars = figure(at, "inside.features")
+    title = bars["layout"]["xaxis"]["title"]["text"]
+    assert title.startswith("← away from ") and " · toward " in title
+    assert any(c.startswith("Each feature's push for this sample: red bars toward ")
+               for c in captions(at))
+    importance = figure(at, "inside.importance")
+    assert importance["data"][0]["marker"]["color"] == "#7f7f7f"  # sizes, not "for the class"
+    assert importance["layout"]["xaxis"]["title"]["text"] == \
+        "how much it moves the output, either way"
