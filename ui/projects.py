@@ -81,7 +81,12 @@ WEIGHTS_DIR = "weights"  # a project's weights versions, by digest
 WEIGHTS_DIGEST = re.compile(r"^[0-9a-f]{32}$")
 WEIGHTS_KEPT = 8  # weights versions kept besides the one in use
 DATA_CHOICE = "data.json"  # a project's dataset chosen on the Data page
+SAVE_TRIES = 3  # a save's tries, each from the file as it is, where it changes as it is saved
 UNREADABLE_DIR = "unreadable"  # design files edited outside LayerLoom that no longer read
+
+
+class _ChangedMeanwhile(Exception):
+    """The design file changed outside LayerLoom while a save was under way: tried again."""
 
 
 class ProjectError(Exception):
@@ -302,13 +307,30 @@ class ProjectStore:
         refused (:class:`SaveRefused`) before anything is written. A save from a tab whose
         design is older than a save that switched the weights (another tab replaced the head)
         switches back to the weights its design carried, when they are still kept.
+
+        The design file changed outside LayerLoom while the save was under way (an editor or
+        a script writing it, which the project's lock does not keep out) makes the save start
+        again from the file as it is then, the edit laid over it, rather than write it over.
         """
+        for _ in range(SAVE_TRIES - 1):
+            try:
+                return self._save(pid, graph, view, based_on, edit, previous, weights)
+            except _ChangedMeanwhile:
+                continue
+        return self._save(pid, graph, view, based_on, edit, previous, weights, last=True)
+
+    def _save(self, pid: str, graph: Graph, view: dict | None, based_on: int | None,
+              edit: Edit | None, previous: Graph | None, weights: str | None,
+              last: bool = False) -> Saved:
+        """One try of :meth:`save`: :class:`_ChangedMeanwhile` where the design file changed
+        between its read and the write (unless ``last``), nothing written but snapshots."""
         folder = self._dir(pid)
         edit = edit or Edit("save")
         new = graph.to_dict()
         with _saving(folder):
             meta = self._meta(pid)
             edits = _edits(meta)
+            read = _stamp(folder / "graph.json")  # before the read: a change after it is seen
             unreadable = None  # why the design on disk does not read, when it does not
             try:
                 theirs = load_graph(folder / "graph.json") if (folder / "graph.json").is_file() \
@@ -399,8 +421,13 @@ class ProjectStore:
                 # text is kept as it is, never silently written over
                 set_aside = self._set_aside(folder, unreadable)
             text = dumps_graph(graph)
-            _write_atomic(folder / "graph.json", text)
-            written = load_graph(folder / "graph.json").to_dict()
+            data = text.encode("utf-8")
+            if not last and _stamp(folder / "graph.json") != read:
+                raise _ChangedMeanwhile  # what this save read is no longer the file
+            _write_atomic(folder / "graph.json", data)
+            # the text written, not the file read again: an editor's write since is no
+            # design that failed to read back (the save was refused, the file holding it)
+            written = loads_graph(text).to_dict()
             if written != new:  # never expected: a design that does not read back as written
                 raise SaveRefused(f"project {pid}: the design saved does not read back as it "
                                   f"was written (changes {savelog.diff(new, written)[:6]})")
@@ -419,7 +446,9 @@ class ProjectStore:
             meta["updated"] = time.time()
             meta["name"] = graph.name or meta.get("name") or pid
             meta["edits"] = version
-            meta["file"] = _stamp(folder / "graph.json")  # a change made outside is told by it
+            # a change made outside is told by it: the bytes written, not the file read again,
+            # which may be an editor's write since (taken for this save's, seen by no tab)
+            meta["file"] = _digest(data)
             if view is not None:
                 meta["view"] = view
             self._write_json(folder / "meta.json", meta)
@@ -808,9 +837,14 @@ def _stamp(path: Path) -> str | None:
     modification time: a program writing the file within the same tick of the clock as a save,
     at the same size, would go unseen (reading a 20,000-node design's 4.6 MB takes 5 ms)."""
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()[:32]
+        return _digest(path.read_bytes())
     except OSError:
         return None
+
+
+def _digest(data: bytes) -> str:
+    """:func:`_stamp` of a file of bytes ``data``."""
+    return hashlib.sha256(data).hexdigest()[:32]
 
 
 def _edits(meta: dict) -> int:
