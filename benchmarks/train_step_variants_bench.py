@@ -39,6 +39,11 @@ Variants (``--variants``):
   instead of handing on float32 itself.
 - ``no-amx-conv``: with ``--precision bf16-mixed`` on a CPU with AMX, conv2 through oneDNN as
   autocast runs it, instead of LayerLoom's own kernel on the tiles (``runtime/amx_conv.py``).
+- ``direct-bf16-conv``: with ``--precision bf16-mixed``, conv2 through an autograd function that
+  rounds its weight and bias to bfloat16 itself and calls aten's ``convolution`` and
+  ``convolution_backward`` on them, instead of autocast's casts (two ``ToCopyBackward`` nodes a
+  step, the weight's and bias's gradients cast back to float32 by autograd): the same oneDNN
+  kernels and the same gradients bit for bit, the cost of autocast's casts laid bare.
 - ``no-crop``: eager without the crop of unread edges (``runtime/unread_edges.py``): the image
   kept at 28×28, so conv2 computes the 11th row and column its pooling drops.
 
@@ -110,7 +115,7 @@ from layerloom.graph.templates import load_template
 
 ALL = ("eager", "compile", "compile-max", "compile-step", "foreach", "no-mkldnn", "eager-cf",
        "denormal", "item-sync", "zero-grad", "dataloader", "stem-wgrad", "stem-fp32", "no-crop",
-       "no-pool-relu", "no-widen", "no-amx-conv")
+       "no-pool-relu", "no-widen", "no-amx-conv", "direct-bf16-conv")
 PRECISION = "fp32"  # --precision
 
 
@@ -182,6 +187,8 @@ def make_trainer(variant: str, batch: int, threads: int, ds):
                 return plain_forward(x.float())
 
         conv1.forward = fp32_forward
+    elif variant == "direct-bf16-conv":
+        _direct_bf16_conv(trainer.net.conv2)
     elif variant == "zero-grad":
         zero = trainer.optimizer.zero_grad
         trainer.optimizer.zero_grad = lambda set_to_none=True: zero(set_to_none=False)
@@ -226,6 +233,40 @@ def _patch_weight_gradient(conv: torch.nn.Conv2d) -> None:
                 return _PatchWeightGradient.apply(x.to(dtype), conv.weight.to(dtype),
                                                   conv.bias.to(dtype))
         return _PatchWeightGradient.apply(x, conv.weight, conv.bias)
+
+    conv.forward = forward
+
+
+class _DirectBF16Conv(torch.autograd.Function):
+    """A convolution in bfloat16 whose weight and bias are rounded here, not by autocast: the
+    same kernels (aten's ``convolution`` and ``convolution_backward``), no cast in the graph."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, conv):
+        w16 = weight.detach().to(torch.bfloat16)
+        b16 = bias.detach().to(torch.bfloat16) if bias is not None else None
+        ctx.save_for_backward(x, w16)
+        ctx.conv, ctx.has_bias = conv, bias is not None
+        return torch.ops.aten.convolution(x, w16, b16, conv.stride, conv.padding,
+                                          conv.dilation, False, [0, 0], conv.groups)
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad):
+        x, w16 = ctx.saved_tensors
+        conv, (want_x, want_w, want_b) = ctx.conv, ctx.needs_input_grad[:3]
+        gx, gw, gb = torch.ops.aten.convolution_backward(
+            grad.to(torch.bfloat16), x, w16, [len(w16)] if ctx.has_bias else None, conv.stride,
+            conv.padding, conv.dilation, False, [0, 0], conv.groups,
+            [want_x, want_w, want_b and ctx.has_bias])
+        return gx, None if gw is None else gw.float(), None if gb is None else gb.float(), None
+
+
+def _direct_bf16_conv(conv: torch.nn.Conv2d) -> None:
+    def forward(x):
+        if not torch.is_autocast_enabled("cpu"):
+            raise SystemExit("direct-bf16-conv: run it with --precision bf16-mixed")
+        return _DirectBF16Conv.apply(x.to(torch.bfloat16), conv.weight, conv.bias, conv)
 
     conv.forward = forward
 
