@@ -33,6 +33,7 @@ recorded in ``benchmarks/RESULTS-keras.md`` ("The AMD EPYC again, 2026-12-07").
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 
@@ -111,6 +112,9 @@ def main() -> None:
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--rounds", type=int, default=8)
     args = ap.parse_args()
+    # R16 and R32 are differences of medians timed apart: on a busy machine they swing by
+    # tenths of a millisecond from run to run (benchmarks/RESULTS-keras.md), so say the load
+    print("load average at the start: " + " ".join(f"{v:.1f}" for v in os.getloadavg()))
     print("| threads | batch | clock | C: conv2 fp32 ms | C16: conv2 bf16 ms (C / C16) "
           "| R32 / R16: the rest ms | step fp32 / bf16 ms | ceiling (C+R32)/(C/2+R16) "
           "| measured bf16 / fp32 |")
@@ -129,6 +133,7 @@ def main() -> None:
                 print(f"| {threads} | {batch} | {clock} | {c:.2f} | {c16:.2f} ({c / c16:.2f}) "
                       f"| {r32:.2f} / {r16:.2f} | {s32:.2f} / {s16:.2f} "
                       f"| {s32 / (c / 2 + r16):.2f} | {s32 / s16:.2f} |", flush=True)
+    print("load average at the end: " + " ".join(f"{v:.1f}" for v in os.getloadavg()))
 
 
 if __name__ == "__main__":
