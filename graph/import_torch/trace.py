@@ -554,7 +554,7 @@ def _trace_failure(model: nn.Module, exc: Exception) -> str:
     """Why fx could not trace ``model``, in words, with the line of the user's code where it
     stopped (the innermost frame outside torch) and the module whose code it is."""
     torch_dir = Path(torch.__file__).resolve().parent
-    where, frame_module, packs, plain = "", None, False, []
+    where, frame_module, packs, plain, mine = "", None, False, [], False
     tb = exc.__traceback__
     while tb is not None:
         code = tb.tb_frame.f_code
@@ -564,7 +564,12 @@ def _trace_failure(model: nn.Module, exc: Exception) -> str:
             inside_torch = path.resolve().is_relative_to(torch_dir)
         except OSError:
             inside_torch = False
-        if not inside_torch and path.name != "trace.py" and path.exists():
+        # an installed library's frame (einops') names the line only where no frame of the
+        # user's own files does
+        library = bool({"site-packages", "dist-packages"} & set(path.parts))
+        if not inside_torch and path.name != "trace.py" and path.exists() \
+                and (not library or not mine):
+            mine = mine or not library
             line = linecache.getline(str(path), tb.tb_lineno).strip()
             owner = tb.tb_frame.f_locals.get("self")
             frame_module = type(owner).__name__ if isinstance(owner, nn.Module) else None
@@ -602,6 +607,11 @@ def _trace_failure(model: nn.Module, exc: Exception) -> str:
         if "masked_fill" in where:
             reason += ("; for a causal mask in attention, call F.scaled_dot_product_attention("
                        "q, k, v, is_causal=True) (the ScaledDotProductAttention block)")
+    elif "unknown to einops" in text:
+        reason = ("it calls an einops function that tracing cannot follow (such as "
+                  "einops.einsum); einops' rearrange, reduce and repeat import, and so does "
+                  "torch.einsum: write torch.einsum('b l d, d n -> b l d n' as 'bld,dn->bldn', "
+                  "...) in its place")
     elif "does not support item assignment" in text:
         reason = ("it assigns into part of a tensor (such as `y[:, 0:2] = ...` or "
                   "`y[:, 0] = 0`), an in-place write that no block makes; compute the part and "
