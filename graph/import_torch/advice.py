@@ -1,5 +1,5 @@
 """What to change in the model where a function it calls has no block: the words after
-"no LayerLoom block does this" for the calls users meet most (``x.repeat``,
+"no LayerLoom block does this" for the calls users meet most (``x.repeat``, ``torch.roll``,
 ``torch.zeros_like``, ``torch.randn_like`` outside ``if self.training:``; token type ids of zeros used for more than their lookup, which alone
 imports: :mod:`.token_types`).
 
@@ -36,6 +36,13 @@ def no_block_hint(model: nn.Module, node: fx.Node, value: Any = None) -> str:
         return (f"; fix: torch.{name} makes a tensor in forward, and no block makes one; keep "
                 f"fixed values in a buffer made in __init__, and leave the tensor out where "
                 f"it changes nothing (zeros added, ones multiplied)")
+    if name == "roll":
+        return ("; fix: torch.roll shifts a tensor cyclically, and no block does; Swin's "
+                "shifted windows (torch.roll, window_partition, the attention with its mask, "
+                "window_reverse and the roll back) are one ShiftedWindowAttention block, which "
+                "shifts, masks and puts back the windows itself: call torchvision's "
+                "ShiftedWindowAttention(dim, window_size=[w, w], shift_size=[s, s], num_heads) "
+                "(or its SwinTransformerBlock) on the [B, H, W, C] map in their place")
     if name in ("repeat", "tile"):
         return (f"; fix: x.{name}(...) copies the tensor along dimensions, and no block does; "
                 f"where the copies are added to or multiplied with another tensor, leave the "
