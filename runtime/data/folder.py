@@ -227,9 +227,12 @@ def decode(path: Path, size: tuple[int, int], color: str, resize: str,
                     w0, h0 = image.size
                     scale = max(width / w0, height / h0)
                     cw, ch = width / scale, height / scale  # the centre box, in source pixels
-                    left, top = (w0 - cw) / 2, (h0 - ch) / 2
+                    # within the image: a side that fits exactly came out a hair outside it
+                    # (68×55 to 28×28: top -3.6e-15), which Pillow refuses
+                    left, top = max(0.0, (w0 - cw) / 2), max(0.0, (h0 - ch) / 2)
                     image = image.resize((width, height), Image.Resampling.BILINEAR,
-                                         box=(left, top, left + cw, top + ch))
+                                         box=(left, top, min(float(w0), left + cw),
+                                              min(float(h0), top + ch)))
                 else:
                     image = image.resize((width, height), Image.Resampling.BILINEAR)
             return np.asarray(image, dtype=np.uint8)
