@@ -6,7 +6,8 @@ A script that wrote its blocks 60 px apart down a column (cards are taller than 
 with each card over the next, its title and params hidden: only blocks written at one spot were
 laid out anew (layout.js ``unstack``). The canvas now moves such blocks apart by the least that
 frees each, keeps the rest of the layout as written, and says so once (overlap.js
-``spreadOverlaps``).
+``spreadOverlaps``). It goes by the cards' measured sizes: a user's column of ReLU cards 5 px
+apart stays as it is (by the estimated heights, 13 px taller, it overlapped and was moved).
 
 Screenshots go to the screenshots folder (``shots``). Skipped where Chromium or Playwright is
 missing.
@@ -15,7 +16,7 @@ missing.
 from __future__ import annotations
 
 import pytest
-from canvas_browser import linked, open_project, settled
+from canvas_browser import linked, open_project, settled, zoom
 
 try:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -34,7 +35,10 @@ def designs():
     for i in range(1, 4):
         chain += [(f"linear{i}", "Linear", {"out_features": 16}, [20, 120 * i - 60]),
                   (f"relu{i}", "ReLU", {}, [20, 120 * i])]
-    return {"close": linked("close", [*chain, ("output1", "Output", {}, [600, 400])])}
+    tight = [("input1", "Input", {"shape": [4]}, [0, 0])]
+    tight += [(f"relu{i}", "ReLU", {}, [300, 58 * i]) for i in range(5)]
+    return {"close": linked("close", [*chain, ("output1", "Output", {}, [600, 400])]),
+            "tight": linked("tight", [*tight, ("output1", "Output", {}, [600, 0])])}
 
 
 def test_blocks_written_partly_over_each_other_open_apart_and_are_told(
@@ -61,3 +65,14 @@ def test_blocks_written_partly_over_each_other_open_apart_and_are_told(
     ys = [cards[i][1] for i in ["input1", "linear1", "relu1", "linear2", "relu2", "linear3"]]
     assert ys == sorted(ys)
     assert len(said) == 1 and "moved apart (linear1, relu1, linear2, …)" in said[0], said
+
+
+def test_cards_a_few_pixels_apart_stay_where_the_user_put_them(app_url, page, projects):
+    frame = open_project(page, app_url, projects["tight"], '[data-testid="node-relu4"]')
+    boxes = settled(page, frame, ["relu0", "relu4"])
+    page.wait_for_timeout(1000)
+    tops = [boxes[f"relu{i}"]["y"] for i in range(5)]
+    steps = [b - a for a, b in zip(tops, tops[1:])]
+    assert all(abs(step - 58 * zoom(frame)) < 1 for step in steps), steps  # as written
+    assert frame.locator('[data-testid="canvas-toast"]').count() == 0
+    assert boxes["relu0"]["height"] < steps[0], "the cards are apart: the test needs them so"

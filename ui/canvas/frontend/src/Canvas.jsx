@@ -283,6 +283,7 @@ export default function Canvas({ args, disabled, stTheme }) {
   const userMove = useRef({ active: false, at: 0 });
   const revealTicket = useRef(0); // the last reveal asked for (see reveal): older ones give way
   const revealWatch = useRef(null); // its blocks, looked at again when measured again (reveal)
+  const spreadWatch = useRef(false); // a design arrived: its overlaps to free once measured
   const viewKey = typeof args.view_key === "string" && args.view_key ? args.view_key : null;
   const viewKeyRef = useRef(viewKey);
   const sync = useRef({
@@ -454,7 +455,6 @@ export default function Canvas({ args, disabled, stTheme }) {
     const s = sync.current;
     let current = nodesRef.current;
     let fit = false;
-    let spreadNote = null; // what the canvas says of blocks it moved apart (overlap.js)
     const show = { first: [], rest: [] }; // the blocks to bring into view once drawn (reveal)
     // props that answer every event sent are authoritative (see sync.js), even unchanged ones
     const answered = isAnswered(ack, s.seq);
@@ -531,13 +531,6 @@ export default function Canvas({ args, disabled, stTheme }) {
           keepRoutes(laid.record);
         } else {
           fresh = placeMissing(fresh, level.edges, (n) => sizeOf(n, catalog), paneSize());
-          // a design that arrives with blocks partly over each other (hand-written or
-          // scripted): moved apart by the least that frees each, and said once
-          if (fit) {
-            const spread = spreadOverlaps(fresh, (n) => sizeOf(n, catalog));
-            fresh = spread.nodes;
-            spreadNote = spreadMessage(spread.moved);
-          }
           // the routes of this view's last auto layout, for the wires they still fit
           if (keyChanged || s.first || !routeRecordRef.current) routeRecordRef.current = keptRoutes();
         }
@@ -552,7 +545,11 @@ export default function Canvas({ args, disabled, stTheme }) {
         current = fresh;
         commit(fresh, level.edges);
         s.syncedKey = incomingKey;
-        if (spreadNote) setToast({ text: spreadNote, kind: "info", id: Date.now() });
+        // a design that arrives with blocks partly over each other (hand-written or
+        // scripted) has them moved apart once its cards are measured (spreadMeasured): the
+        // estimated heights run taller than the cards, and would move a user's tight layout
+        spreadWatch.current = fit;
+        if (fit) spreadMeasured();
         // an edit's new blocks, and the blocks it pushed out of where they showed, into view:
         // this tab's edits only (one it answers, or one Python names by selecting what it
         // made); another tab's save merged in leaves this user's view where they keep it
@@ -873,9 +870,28 @@ export default function Canvas({ args, disabled, stTheme }) {
   }, [fitWindow, asked]);
 
   // ---- React Flow callbacks ------------------------------------------------------------
+  /**
+   * The blocks of a design that arrived partly over each other moved apart (overlap.js), by
+   * their measured sizes, once all are measured; said once. Only the view moves them: the
+   * design keeps its positions until the user's next edit.
+   */
+  const spreadMeasured = useCallback(() => {
+    const now = nodesRef.current;
+    if (!spreadWatch.current || !now.every((n) => n.measured && n.measured.width && n.measured.height)) {
+      return;
+    }
+    spreadWatch.current = false;
+    const spread = spreadOverlaps(now, (n) => ({ w: n.measured.width, h: n.measured.height }));
+    if (!spread.moved.length) return;
+    commit(spread.nodes, null);
+    setToast({ text: spreadMessage(spread.moved), kind: "info", id: Date.now() });
+  }, [commit]);
+
   const onNodesChange = useCallback(
     (changes) => {
       commit(applyNodeChanges(changes, nodesRef.current), null);
+      if (changes.some((c) => c.type === "dimensions")) spreadMeasured();
+      else if (changes.some((c) => c.type === "position")) spreadWatch.current = false; // a drag
       revealResized(changes);
       let moved = false;
       let selection = false;
@@ -886,7 +902,7 @@ export default function Canvas({ args, disabled, stTheme }) {
       if (moved) emit("change");
       else if (selection) scheduleSelect();
     },
-    [commit, emit, scheduleSelect, revealResized],
+    [commit, emit, scheduleSelect, revealResized, spreadMeasured],
   );
 
   const onEdgesChange = useCallback(
