@@ -81,7 +81,12 @@ WEIGHTS_DIR = "weights"  # a project's weights versions, by digest
 WEIGHTS_DIGEST = re.compile(r"^[0-9a-f]{32}$")
 WEIGHTS_KEPT = 8  # weights versions kept besides the one in use
 DATA_CHOICE = "data.json"  # a project's dataset chosen on the Data page
-SAVE_TRIES = 3  # a save's tries, each from the file as it is, where it changes as it is saved
+# the waits between a save's tries, each from the design file as it is, where it changed as it
+# was saved or did not read (an editor's write caught half-way: the file emptied, not yet
+# written, was set aside and written over, the editor's write then going to the file replaced;
+# a loaded machine can leave a writer unscheduled a tenth of a second): under a second in all,
+# spent once on a file that really no longer reads, before it is set aside
+SAVE_WAITS = (0.02, 0.05, 0.1, 0.25, 0.5)
 UNREADABLE_DIR = "unreadable"  # design files edited outside LayerLoom that no longer read
 
 
@@ -309,21 +314,23 @@ class ProjectStore:
         switches back to the weights its design carried, when they are still kept.
 
         The design file changed outside LayerLoom while the save was under way (an editor or
-        a script writing it, which the project's lock does not keep out) makes the save start
-        again from the file as it is then, the edit laid over it, rather than write it over.
+        a script writing it, which the project's lock does not keep out), or found not reading
+        (such a write caught half-way), makes the save start again from the file as it is a
+        moment later, the edit laid over it, rather than write it over.
         """
-        for _ in range(SAVE_TRIES - 1):
+        for wait in SAVE_WAITS:
             try:
                 return self._save(pid, graph, view, based_on, edit, previous, weights)
             except _ChangedMeanwhile:
-                continue
+                time.sleep(wait)  # an editor's write under way: finished meanwhile
         return self._save(pid, graph, view, based_on, edit, previous, weights, last=True)
 
     def _save(self, pid: str, graph: Graph, view: dict | None, based_on: int | None,
               edit: Edit | None, previous: Graph | None, weights: str | None,
               last: bool = False) -> Saved:
-        """One try of :meth:`save`: :class:`_ChangedMeanwhile` where the design file changed
-        between its read and the write (unless ``last``), nothing written but snapshots."""
+        """One try of :meth:`save`: :class:`_ChangedMeanwhile` where the design file does not
+        read or changed between its read and the write (unless ``last``), nothing written but
+        snapshots."""
         folder = self._dir(pid)
         edit = edit or Edit("save")
         new = graph.to_dict()
@@ -337,6 +344,8 @@ class ProjectStore:
                     else None
             except (GraphError, OSError) as exc:
                 theirs, unreadable = None, exc
+                if isinstance(exc, GraphError) and not last:
+                    raise _ChangedMeanwhile from exc  # looked at again before it is set aside
             if previous is not None:
                 changes = savelog.diff(previous.to_dict(), new)
                 bad = savelog.outside(changes, edit.scope)

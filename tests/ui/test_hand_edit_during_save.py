@@ -100,3 +100,33 @@ def test_a_hand_edit_made_as_a_save_wrote_leaves_the_edit_saved_and_undoable(tmp
     assert [details for _, details in said] == [("conv1: kernel_size 3 → 7",)], said
     assert tab.undo()
     assert _kernels(store.load(tab.project_id).graph) == (7, 3)
+
+
+def test_an_editors_write_caught_half_way_by_a_save_is_waited_for_not_written_over(
+        tmp_path, monkeypatch):
+    """An editor that empties the file and then writes it (a script's open('w'), a shell's
+    '>'), caught by a save in between: the empty file was set aside, the design written over
+    it, and the editor's write went to the file replaced: the hand edit lost, an empty file
+    kept in its place. A file that does not read is looked at again a moment later."""
+    store = ProjectStore(tmp_path)
+    tab = DesignerState.new(store, load_template("seed-cnn"))
+    path = tmp_path / "projects" / tab.project_id / "graph.json"
+    data = json.loads(path.read_text())
+    next(n for n in data["nodes"] if n["id"] == "conv1")["params"]["kernel_size"] = 7
+    editor = path.open("w")  # emptied; its text comes a moment later
+    real_sleep = projects.time.sleep
+
+    def sleep(seconds):  # that moment
+        if not editor.closed:
+            editor.write(json.dumps(data, indent=2))
+            editor.close()
+        real_sleep(seconds)
+
+    monkeypatch.setattr(projects.time, "sleep", sleep)
+    try:
+        assert tab.apply(edit.set_param, (), "conv2", "kernel_size", 5) is not None
+    finally:
+        editor.close()
+    assert _kernels(store.load(tab.project_id).graph) == (7, 5)
+    assert _kernels(tab.graph) == (7, 5)
+    assert not (path.parent / "unreadable").exists()  # nothing set aside: it read
