@@ -16,6 +16,7 @@ Param(name='lr', low=0.0001, high=0.1, log=True, choices=None, integer=False, gr
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -329,7 +330,14 @@ def sweep(graph, dataset, config: TrainConfig | Mapping | None = None,
     # NaN it is given would only say "the value nan is not acceptable"
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     study = optuna.create_study(direction=direction, sampler=chooser)
-    study.optimize(objective, n_trials=trials, catch=(), callbacks=[between_trials])
+    try:
+        study.optimize(objective, n_trials=trials, catch=(), callbacks=[between_trials])
+    except BaseException as exc:  # what no trial records (runs/ read-only): the sweep ends,
+        with contextlib.suppress(Exception):  # where it was left "running" for ever
+            store.update_sweep(sweep_id, status="stopped" if isinstance(exc, KeyboardInterrupt)
+                               else "failed", reason=str(exc) or type(exc).__name__,
+                               control=None)
+        raise
     status, reason = "completed", None
     if stop_asked():
         status, reason = "stopped", stopped_reason(rows, trials)

@@ -395,13 +395,18 @@ class RunStore:
     def create_run(self, name: str, graph: dict, dataset: dict, config: dict,
                    variables: dict | None = None, sweep_id: int | None = None,
                    status: str = "queued", project: str | None = None) -> int:
-        """A new run's id; ``project`` names the designer project that started it, if any."""
+        """A new run's id; ``project`` names the designer project that started it, if any.
+
+        Its folder (``run_dir``) is made with it: where it cannot be (``runs/`` read-only, the
+        disk full) the OSError is raised and no run is recorded. The row was kept before, as
+        ``running`` for ever, by a ``train`` that then failed to write its checkpoint."""
         with self._tx() as c:
             cur = c.execute(
                 "INSERT INTO runs (name, graph, dataset, config, variables, sweep_id, status, "
                 "created, project) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (name, json.dumps(graph), json.dumps(dataset), json.dumps(config),
                  json.dumps(variables or {}), sweep_id, status, time.time(), project))
+            self.run_dir(int(cur.lastrowid))  # raising here rolls the row back
             return int(cur.lastrowid)
 
     def get(self, run_id: int) -> Run:
