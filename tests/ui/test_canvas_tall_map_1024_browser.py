@@ -83,3 +83,11 @@ def test_a_column_s_map_shows_a_box_one_can_see_and_drag(app_url, page, projects
     assert zoom(frame) == before
     assert abs(after["y"] + after["height"] / 2 - (y + 40)) <= 6, (y + 40, after)
     page.screenshot(path=str(shots / "canvas-tall-map-dragged-1024.png"))
+
+    # a click low on the map, beside the box, brings the view down there
+    drawn = frame.locator(".react-flow__minimap svg").bounding_box()
+    page.mouse.click(drawn["x"] + drawn["width"] / 2, drawn["y"] + drawn["height"] - 4)
+    settled(page, frame, ["input1"])
+    jumped = view_box(frame)
+    assert jumped["ty"] < after["ty"] - 200, (after, jumped)
+    assert drawn["y"] - 1 <= jumped["y"] and jumped["y"] + jumped["height"] <= drawn["y"] + drawn["height"] + 1
