@@ -25,6 +25,9 @@ from . import charts, images
 from .fields import plain
 from .forms import sample_index, seed
 
+# a signed map over a picture: blue against the class, clear at 0, red for it
+SIGNED = [[0.0, "rgba(33, 102, 172, 1)"], [0.5, "rgba(247, 247, 247, 0)"],
+          [1.0, "rgba(178, 24, 43, 1)"]]
 EMBED_LIMIT = 600  # test samples projected (t-SNE on more is slow on a small machine)
 
 
@@ -55,13 +58,13 @@ def overlay_figure(image: np.ndarray, heatmap: np.ndarray, title: str) -> go.Fig
     fig = go.Figure(go.Image(z=rgb, hoverinfo="skip"))
     z = np.asarray(heatmap, dtype=float)
     bound = float(np.abs(z).max()) or 1.0
-    if (z < 0).any():
-        scale = {"colorscale": "RdBu", "reversescale": True, "zmin": -bound, "zmax": bound,
+    if (z < 0).any():  # 0 is clear, so that the picture shows where the map says nothing
+        scale = {"colorscale": SIGNED, "zmin": -bound, "zmax": bound, "opacity": 0.8,
                  "colorbar": _bar([-bound, 0, bound], ["against", "0", "for"])}
     else:
-        scale = {"colorscale": "Jet", "zmin": 0.0, "zmax": bound,
+        scale = {"colorscale": "Jet", "zmin": 0.0, "zmax": bound, "opacity": 0.45,
                  "colorbar": _bar([0, bound], ["not used", "counted most"])}
-    fig.add_trace(go.Heatmap(z=z.round(5).tolist(), opacity=0.45, showscale=True, **scale,
+    fig.add_trace(go.Heatmap(z=z.round(5).tolist(), showscale=True, **scale,
                              hovertemplate="row %{y}, col %{x}: %{z:.3g}<extra></extra>"))
     fig.update_layout(title={"text": title, "x": 0.02, "font": {"size": 13}}, height=320,
                       margin={"l": 0, "r": 0, "t": 36, "b": 0})
@@ -282,8 +285,8 @@ def reading(kind: str, method: str, target: str, signed: bool = True) -> str:
                 + (" (Grad-CAM reads a block's smaller map, stretched over the image)."
                    if method == "gradcam" else "."))
     if kind == "image":
-        return (f"Each pixel's push: red toward {target}, blue away from it, none where the "
-                f"map is clear.")
+        return (f"Each pixel's push: red toward {target}, blue away from it; where the "
+                f"picture shows through uncoloured, none.")
     if kind == "text":
         return (f"Red words pushed the model toward {target}, blue ones away from it; the "
                 f"deeper the colour, the stronger the push.")
