@@ -200,11 +200,14 @@ def _raw(source, dataset=None):
 def _image(pil, shape, dataset=None) -> np.ndarray:
     """An image file as the model's raw input in [0, 1]: a digit for a model trained on
     MNIST-made digits prepared as they were (cropped, scaled into the 20×20 box, centred by
-    mass: the app's Try it and the bundle's predict.py do the same), other pictures resized."""
-    from PIL import Image, ImageOps
+    mass: the app's Try it and the bundle's predict.py do the same), other pictures brought
+    to the model's size as the training pictures were (cut to their centre, or stretched)."""
+    from PIL import ImageOps
+
+    from layerloom.graph.export.predict_script import fitted
 
     from .data.images import eight_bit
-    from .data.preprocessing import digit_frame, prepare_digit
+    from .data.preprocessing import digit_frame, picture_resize, prepare_digit
 
     if len(shape) != 3 or shape[0] not in (1, 3):
         raise ExplainError(f"the model takes {list(shape)}, not an image")
@@ -215,7 +218,7 @@ def _image(pil, shape, dataset=None) -> np.ndarray:
         gray = np.asarray(pil.convert("L"), dtype=np.float64) / 255.0
         return prepare_digit(gray, frame["size"], frame["box"])[None]
     pil = pil.convert("L" if channels == 1 else "RGB")
-    pil = pil.resize((width, height), Image.BILINEAR)
+    pil = fitted(pil, width, height, picture_resize(dataset) if dataset is not None else None)
     arr = np.asarray(pil, dtype=np.float32) / 255.0
     return arr[None] if channels == 1 else np.transpose(arr, (2, 0, 1))
 

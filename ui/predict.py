@@ -26,7 +26,8 @@ from layerloom.runtime.data import normalize, text
 from layerloom.runtime.data.preprocessing import (  # noqa: F401
     TABLE_SUFFIXES, date_names, date_text, encode_row, input_columns, row_names, table_rows)
 # digits made as MNIST's were are prepared so (see picture_input)
-from layerloom.runtime.data.preprocessing import digit_frame, prepare_digit
+from layerloom.runtime.data.preprocessing import digit_frame, picture_resize, prepare_digit
+from layerloom.graph.export.predict_script import fitted
 
 from .cache import dataset_of
 from .pagestate import DataChoice
@@ -158,8 +159,8 @@ def picture_input(pixels: np.ndarray, ds) -> np.ndarray:
     if arr.ndim == 3 and arr.shape[-1] == 4:
         arr = arr[..., :3]
     pil = Image.fromarray(arr.astype(np.uint8)).convert("L" if channels == 1 else "RGB")
-    out = np.asarray(pil.resize((width, height), Image.Resampling.BILINEAR),
-                     dtype=np.float32) / 255.0
+    out = np.asarray(fitted(pil, width, height, picture_resize(ds)),  # as trained: cut
+                     dtype=np.float32) / 255.0  # to the centre where the folder's were
     return out[None] if channels == 1 else np.transpose(out, (2, 0, 1))
 
 

@@ -426,11 +426,30 @@ def read_image(path: Path, shape: tuple, prep: dict, warnings: list | None = Non
                             f"training digits (light on dark): it was inverted before the "
                             f"model read it")
         return prepare_digit(gray, int(digit["size"]), int(digit["box"]))[None]
-    if image.size != (width, height):
-        image = image.resize((width, height), Image.Resampling.BILINEAR)
+    image = fitted(image, width, height, prep.get("resize"))
     pixels = np.asarray(image, dtype=np.float64)
     pixels = pixels[None] if channels == 1 else pixels.transpose(2, 0, 1)  # (C, H, W)
     return pixels / 255.0  # 8-bit pixels to [0, 1]: raw values divided by their scale
+
+
+def fitted(image, width: int, height: int, resize: str | None = None):
+    """A PIL ``image`` brought to ``width``×``height`` as the training pictures were: with
+    ``resize`` "crop" (a folder of pictures of several sizes), its shorter side scaled to fit
+    and its centre cut out, keeping its proportions; else stretched to the size."""
+    from PIL import Image
+
+    if image.size == (width, height):
+        return image
+    if resize != "crop":
+        return image.resize((width, height), Image.Resampling.BILINEAR)
+    w0, h0 = image.size
+    scale = max(width / w0, height / h0)
+    cw, ch = width / scale, height / scale  # the centre box, in the image's pixels
+    # within the image: a side that fits exactly comes out a hair outside it (68×55 to 28×28:
+    # top -3.6e-15), which Pillow refuses
+    left, top = max(0.0, (w0 - cw) / 2), max(0.0, (h0 - ch) / 2)
+    return image.resize((width, height), Image.Resampling.BILINEAR,
+                        box=(left, top, min(float(w0), left + cw), min(float(h0), top + ch)))
 
 
 def _eight_bit(image):

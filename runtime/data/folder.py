@@ -29,6 +29,8 @@ import numpy as np
 import torch
 from PIL import Image
 
+from layerloom.graph.export.predict_script import fitted
+
 from .cutshort import cut_short, file_ends_whole
 from .dataset import Dataset
 from .errors import DataError, budget, over_budget
@@ -222,19 +224,8 @@ def decode(path: Path, size: tuple[int, int], color: str, resize: str,
             image = eight_bit(upright(image))  # as shown; 16-bit pixels scaled, not clipped
             if image.mode != mode:
                 image = image.convert(mode)
-            if (image.size[0], image.size[1]) != (width, height):
-                if resize == "crop":
-                    w0, h0 = image.size
-                    scale = max(width / w0, height / h0)
-                    cw, ch = width / scale, height / scale  # the centre box, in source pixels
-                    # within the image: a side that fits exactly came out a hair outside it
-                    # (68×55 to 28×28: top -3.6e-15), which Pillow refuses
-                    left, top = max(0.0, (w0 - cw) / 2), max(0.0, (h0 - ch) / 2)
-                    image = image.resize((width, height), Image.Resampling.BILINEAR,
-                                         box=(left, top, min(float(w0), left + cw),
-                                              min(float(h0), top + ch)))
-                else:
-                    image = image.resize((width, height), Image.Resampling.BILINEAR)
+            # as Try it, Look inside and the bundle's predict.py bring a new picture to it
+            image = fitted(image, width, height, resize)
             return np.asarray(image, dtype=np.uint8)
     except DataError:
         raise

@@ -47,7 +47,8 @@ def preprocessing(ds) -> dict:
     ``normalization`` (fitted on the training split, or None), ``vocab`` and ``token_pattern``
     (the tokeniser's regular expression, applied to the lowercased text) for texts,
     ``columns`` and ``missing`` (the cells, lowercased, that count as missing) for tables,
-    ``digit`` (:func:`digit_frame`) for digits made as MNIST's were."""
+    ``digit`` (:func:`digit_frame`) for digits made as MNIST's were, ``resize`` ("crop") for
+    pictures cut to their centre (:func:`picture_resize`)."""
     prep: dict = {"normalization": ds.normalization}
     frame = digit_frame(ds)
     if frame is not None:  # a drawn or photographed digit is prepared as the samples were
@@ -59,7 +60,17 @@ def preprocessing(ds) -> dict:
         prep.update(columns=columns, missing=sorted(MISSING))
     if ds.meta.get("sheet"):  # a workbook's sheet other than its first
         prep["sheet"] = ds.meta["sheet"]
+    if picture_resize(ds):  # a new picture is cut to its centre, as the folder's were
+        prep["resize"] = picture_resize(ds)
     return prep
+
+
+def picture_resize(ds) -> str | None:
+    """"crop" where ``ds``'s pictures were brought to its size by cutting out their centre (a
+    folder of pictures of several sizes, its default), for a new picture to be brought so too
+    (predict.py's ``fitted``); None where they were stretched."""
+    options = ds.meta.get("options")
+    return "crop" if isinstance(options, dict) and options.get("resize") == "crop" else None
 
 
 def width_words(columns: list[dict]) -> str:
