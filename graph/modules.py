@@ -340,10 +340,11 @@ class Attention(nn.Module):
     """
 
     def __init__(self, embed_dim: int, num_heads: int, dropout: float, bias: bool,
-                 kdim: int, vdim: int):
+                 kdim: int, vdim: int, is_causal: bool = False):
         super().__init__()
         self.attn = nn.MultiheadAttention(embed_dim, num_heads, dropout=dropout, bias=bias,
                                           kdim=kdim, vdim=vdim, batch_first=True)
+        self.is_causal = is_causal
 
     def forward(self, query: Tensor, key: Tensor | None = None, value: Tensor | None = None,
                 key_padding_mask: Tensor | None = None) -> Tensor:
@@ -356,7 +357,13 @@ class Attention(nn.Module):
             mask = torch.zeros(key_padding_mask.shape, dtype=query.dtype,
                                device=query.device).masked_fill(key_padding_mask != 0,
                                                                 -3.4028234663852886e38)
-        out, _ = self.attn(query, k, v, key_padding_mask=mask, need_weights=False)
+        causal: Tensor | None = None
+        if self.is_causal:  # -inf above the diagonal: a query step sees no later key step
+            length = query.shape[-2]
+            causal = torch.full((length, length), float("-inf"), dtype=query.dtype,
+                                device=query.device).triu(1)
+        out, _ = self.attn(query, k, v, key_padding_mask=mask, attn_mask=causal,
+                           need_weights=False)
         return out
 
 

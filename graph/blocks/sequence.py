@@ -224,6 +224,9 @@ def _attention_shape(p, ins):
                          f"num_heads {p['num_heads']}", param="num_heads")
     if k[0] != v[0]:
         raise ShapeError(f"key and value need the same length, got {k[0]} and {v[0]}", port=2)
+    if p.get("is_causal") and k[0] != q[0]:
+        raise ShapeError(f"is_causal needs the key as long as the query, got {k[0]} and "
+                         f"{q[0]} steps", param="is_causal")
     return q
 
 
@@ -247,16 +250,21 @@ register(BlockSpec(
     params=(Param("num_heads", "int", 4, "Parallel heads (divides the embedding size).", min=1),
             Param("dropout", "float", 0.0, "Dropout on attention weights.", min=0, max=1),
             Param("bias", "bool", True, "Learn projection biases."),
+            Param("is_causal", "bool", False, "Each query step attends only to the key steps "
+                  "up to its own (a causal mask: torch's generate_square_subsequent_mask); the "
+                  "query and the key have the same length."),
             Param("embed_dim", "int", None, "Query features (inferred).", min=1, inferred=True)),
     ports=Ports("named", names=ATTENTION_PORTS, min=1, max=4),
     port_dtypes=("float", "float", "float", "int"),
     inferred={"embed_dim": lambda ins: ins[0][-1]}, infer=_attention_shape,
     build=lambda p, ins: modules.Attention(ins[0][1], p["num_heads"], p["dropout"], p["bias"],
-                                           *[s[1] for s in _attention_parts(ins)[1:]]),
+                                           *[s[1] for s in _attention_parts(ins)[1:]],
+                                           is_causal=bool(p.get("is_causal"))),
     count_params=_attention_count, macs=_attention_macs, key_params=("num_heads",),
     doc_url=TORCH_DOCS.format("MultiheadAttention"),
     examples=(({"num_heads": 2}, ((6, 8),)), ({"num_heads": 4}, ((5, 8), (7, 8), (7, 8))),
-              ({"num_heads": 1, "bias": False}, ((3, 4), (6, 5), (6, 7)))),
+              ({"num_heads": 1, "bias": False}, ((3, 4), (6, 5), (6, 7))),
+              ({"num_heads": 2, "is_causal": True}, ((6, 8),))),
 ))
 
 

@@ -32,7 +32,7 @@ from . import dropout  # noqa: F401 - F.dropout: a block, nothing or refused, by
 from .advice import no_block_hint
 from .affine import turned_weight
 from .attention_masks import REFUSED, WRITTEN_OUT, WRITTEN_OUT_MASKS
-from .encoder_masks import encoder_call
+from .encoder_masks import causal_mask, encoder_call
 from .encoder_norm import with_final_norm
 from .indexing import after_module
 from .modules import Unsupported, find_rule, float32_decimal, transposed_weights
@@ -568,7 +568,9 @@ class Importer:
         bound = dict(zip(("query", "key", "value"), node.args))
         bound.update(node.kwargs)
         extra = {k: v for k, v in bound.items() if k not in ("query", "key", "value")}
-        if extra.get("attn_mask") is not None or extra.get("is_causal"):
+        if self._causal_attention(bound):  # generate_square_subsequent_mask(L): is_causal
+            params = {**params, "is_causal": True}
+        elif extra.get("attn_mask") is not None or extra.get("is_causal"):
             raise Unsupported(_mask_refusal(extra, self.values))
         mask = extra.get("key_padding_mask")
         if mask is not None:
@@ -577,6 +579,17 @@ class Importer:
         inputs, ports = attention_inputs(q, k, v, mask)
         return Mapped("MultiheadAttention", params, inputs, ports=ports,
                       module=str(node.target))
+
+    def _causal_attention(self, bound: dict) -> bool:
+        """An attention's ``attn_mask`` is the causal one, made from sizes alone (or a buffer),
+        over a query and key of one length: the block's is_causal."""
+        mask, query, key = (bound.get(n) for n in ("attn_mask", "query", "key"))
+        if not isinstance(mask, fx.Node) or not self._fixed_mask(mask) \
+                or not causal_mask(self.values.get(mask)):
+            return False
+        lengths = {self.values[n].shape[-2] for n in (query, key) if isinstance(n, fx.Node)
+                   and isinstance(self.values.get(n), torch.Tensor)}
+        return lengths == {self.values[mask].shape[0]}
 
     def _function(self, node: fx.Node) -> Mapped | Alias | Const:
         if node.op == "call_function" and node.target is operator.getitem \
@@ -1289,7 +1302,9 @@ def _mask_refusal(extra: dict, values: dict) -> str:
     if extra.get("is_causal") or _causal(mask):
         given = "is_causal=True" if mask is None else "attn_mask, a causal mask"
         return (f"it is given {given} (each step attends to itself and earlier steps), which "
-                f"the MultiheadAttention block does not take; fix: {_SDPA}")
+                f"the MultiheadAttention block takes only as a mask made from sizes alone "
+                f"(nn.Transformer.generate_square_subsequent_mask(L)) over a query and key of "
+                f"one length, its is_causal; fix: give it such a mask, or {_SDPA}")
     return ("it is given an attn_mask other than a causal one, which no block takes (a "
             "padding mask imports as key_padding_mask=ids == pad_id); only a causal mask has a "
             f"rewrite: {_SDPA}")

@@ -108,23 +108,23 @@ def test_an_einsum_with_a_parameter_is_told_to_use_a_linear_layer():
         "any bias added after) and call the layer on the input")
 
 
-def test_attention_with_a_causal_mask_is_told_the_sdpa_rewrite():
-    class Masked(nn.Module):
+def test_attention_with_a_mask_other_than_the_causal_one_is_told_the_sdpa_rewrite():
+    class Masked(nn.Module):  # a causal mask imports: test_import_causal_attention.py
         def __init__(self):
             super().__init__()
             self.attn = nn.MultiheadAttention(8, 2, batch_first=True)
-            self.register_buffer("mask", torch.ones(6, 6, dtype=torch.bool).triu(1))
+            self.register_buffer("mask", torch.ones(6, 6, dtype=torch.bool).triu(3))
 
         def forward(self, x):
             return self.attn(x, x, x, attn_mask=self.mask, need_weights=False)[0]
 
     assert refusal(Masked(), (6, 8)).endswith(
-        ": cannot import attn (MultiheadAttention): it is given attn_mask, a causal mask (each "
-        "step attends to itself and earlier steps), which the MultiheadAttention block does "
-        "not take; fix: compute the attention with F.scaled_dot_product_attention(q, k, v, "
-        "is_causal=True) (the ScaledDotProductAttention block), q, k and v from nn.Linear "
-        "layers split into heads (.view(B, L, heads, head_dim).transpose(1, 2)) and an "
-        "nn.Linear after it, as nanoGPT does")
+        ": cannot import attn (MultiheadAttention): it is given an attn_mask other than a "
+        "causal one, which no block takes (a padding mask imports as key_padding_mask=ids == "
+        "pad_id); only a causal mask has a rewrite: compute the attention with "
+        "F.scaled_dot_product_attention(q, k, v, is_causal=True) (the ScaledDotProductAttention "
+        "block), q, k and v from nn.Linear layers split into heads (.view(B, L, heads, "
+        "head_dim).transpose(1, 2)) and an nn.Linear after it, as nanoGPT does")
 
 
 def test_layer_options_say_what_they_do():
