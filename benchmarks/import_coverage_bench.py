@@ -47,6 +47,8 @@ steps (``out.max(0)[0]``, concat pooling) and ids turned by ``text.t()``,
 ``test_import_word_language_model.py``: PyTorch's word language model,
 ``test_import_pool_whole_dims.py``: bentrevett's FastText (``F.avg_pool2d`` over the steps),
 ``test_import_batch_of_one.py``: the DETR demo as its Colab writes it (one image only),
+``test_import_causal_attention.py``: a causal attn_mask, PyTorch's translation tutorial's
+``nn.Transformer`` given its ``tgt_mask``, a decoder given ``tgt_mask``,
 ``tests/export/test_import_users_images.py`` and ``test_import_users_sequences.py``: users' own
 models in their authors' style, milesial's U-Net with transposed convolutions, torchvision's
 MobileNetV3 block, the official ConvNeXt with its own LayerNorm, a VAE's encoder, a GRU tagger,
@@ -346,6 +348,7 @@ def main(argv=None) -> int:
     word_lm = _load("test_import_word_language_model")  # log_softmax over the vocabulary
     whole_pools = _load("test_import_pool_whole_dims")  # FastText's avg_pool2d over the steps
     one_sample = _load("test_import_batch_of_one")  # the DETR demo as its Colab writes it
+    causal = _load("test_import_causal_attention")  # attn_mask / tgt_mask causal: is_causal
     cases += [("torchvision-resnet (basic blocks)", basics.TinyResNet, (3, 16, 16)),
               ("torchvision-swin (V1)", swin.swin_tiny, (3, 16, 16)),
               ("text transformer (nn.TransformerEncoder)", basics.TextClassifier, (16,)),
@@ -441,7 +444,13 @@ def main(argv=None) -> int:
               ("text: fasttext, bentrevett (F.avg_pool2d over the steps)", whole_pools.FastText,
                (12,)),
               ("detr demo as its colab writes it (one image; row and column tables)",
-               one_sample.DETRdemo, (3, 32, 32))]
+               one_sample.DETRdemo, (3, 32, 32)),
+              ("text: attention given generate_square_subsequent_mask (is_causal)",
+               causal.CausalAttention, (10,)),
+              ("text: pytorch's translation tutorial (nn.Transformer, causal tgt_mask)",
+               causal.Seq2SeqTransformer, [(8,), (6,)], ["int64", "int64"]),
+              ("decoder given tgt_mask, tgt_is_causal=True (memory of features)",
+               causal.Decoder, [(7,), (5, 8)], ["int64", "float32"])]
     rows = []
     for name, build, shape, *dtypes in cases:  # dtypes: one per input, of several inputs
         dtype = dtypes[0] if dtypes else "int64" if name.startswith("text") else "float32"
