@@ -839,7 +839,8 @@ def annotations(report: Report, path: Sequence[str] = (), uses: Sequence[str] = 
     warnings (and ``notes``, why its shape was not worked out, where one was not: the canvas
     shows no badge for them; the inspector says them) (a node with several outputs also ``ports``, their names, and ``output_shapes``;
     a node with params written as expressions also ``values``, what they resolved to, see
-    :func:`resolved_values`), and per edge the shape it carries (an edge with ``source_port`` is keyed
+    :func:`resolved_values`; a node whose problems name a param of its own also ``bad_params``,
+    their names), and per edge the shape it carries (an edge with ``source_port`` is keyed
     ``"<source>:<source_port>-><target>"`` and carries that output's shape).
 
     Inside a block, shapes and values are those of the use opened (``uses``: the node opened at
@@ -885,6 +886,12 @@ def annotations(report: Report, path: Sequence[str] = (), uses: Sequence[str] = 
             bucket = out_nodes[node_id]["errors" if problem.severity == "error" else "warnings"]
             if text not in bucket:
                 bucket.append(text)
+            if problem.param and not rest and not i:
+                # the param at fault, for the card to show (a Linear's in_features=8 is no
+                # key param: the card showed out_features only, beside '1 error')
+                faulty = out_nodes[node_id].setdefault("bad_params", [])
+                if problem.param not in faulty:
+                    faulty.append(problem.param)
             break
     out_edges = {}
     for e in edges:

@@ -144,7 +144,7 @@ function BlockNode({ id, data, selected }) {
         <div className="ll-params">
           {params.map((p) => (
             <div key={p.name} title={p.title} data-testid={`param-${id}-${p.name}`}>
-              <div className="ll-param">
+              <div className={p.bad ? "ll-param ll-param-bad" : "ll-param"}>
                 <span className="ll-pname">{p.name}</span>
                 {p.expr && p.inline && <span className="ll-pexpr-inline">{p.expr}</span>}
                 <span className="ll-pvalue">{p.value}</span>

@@ -172,8 +172,9 @@ function written(value) {
 }
 
 /**
- * The param rows a card shows, `[{name, value, expr, inline, title}]`: its key params
- * (keyParamValues) and, when its repeat is an expression, the repeat. `value` is the text at
+ * The param rows a card shows, `[{name, value, expr, inline, title, bad}]`: its key params
+ * (keyParamValues), when its repeat is an expression the repeat, and the params its problems
+ * name (`bad`: true on those rows). `value` is the text at
  * the right of the row. A param written as an expression shows there what it resolved to
  * (`ann.values`, from Python; empty until it resolves), and `expr`, the expression as written,
  * beside it in the row when the row has room (`inline`: `kernel  =kernel 3`), else on its own
@@ -187,7 +188,17 @@ export function paramRows(spec, data, ann) {
     paramRow(name, value, resolved, kinds.get(name)),
   );
   if (data && isExpression(data.repeat)) rows.push(paramRow("repeat", data.repeat, resolved, "int"));
-  return rows;
+  // a param a problem of the block names (`ann.bad_params`) is a row too, marked `bad`: a
+  // Linear's in_features=8 fed 4 showed out_features alone beside its error badge
+  const bad = new Set(Array.isArray(ann && ann.bad_params) ? ann.bad_params : []);
+  const shown = new Set(rows.map((r) => r.name));
+  const params = (data && data.params) || {};
+  const defaults = new Map(((spec && spec.params) || []).map((p) => [p.name, p.default]));
+  for (const name of bad) {
+    if (shown.has(name) || !(name in params || defaults.has(name))) continue;
+    rows.push(paramRow(name, name in params ? params[name] : defaults.get(name), resolved, kinds.get(name)));
+  }
+  return rows.map((r) => (bad.has(r.name) ? { ...r, bad: true } : r));
 }
 
 function paramRow(name, value, resolved, kind) {
