@@ -77,7 +77,8 @@ def canvas(
             ``"output_names"``) has ``"ports"`` (names) and ``"output_shapes"`` too, and draws
             one source handle per output (``out:0``, ``out:1``…); an edge with ``source_port``
             is keyed ``"<source>:<source_port>-><target>"`` and a wire dragged from an output
-            comes back with ``source_port``.
+            comes back with ``source_port``. A node's ``"bad_params"`` (names) are
+            the params its problems name: the card shows each as a marked row.
         selected: node ids to select; applied when it differs from the previous call, so pass
             the last event's ``selected`` back (or None to leave the selection alone).
         theme: ``"light"`` or ``"dark"`` (``"auto"`` follows Streamlit's theme).
