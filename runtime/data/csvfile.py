@@ -129,6 +129,8 @@ def table_of(path: Path, lines: Iterable[tuple[list[str], int]], notes: list[str
     hint = ""  # header, all said at once; and how to save a file of decimal commas
     repeats: list[int] = []  # the lines that repeat the header, as files joined one after another
     ended: list[int] = []  # the lines ending with a delimiter after the header's last column
+    short: list[int] = []  # the lines one value short of a header whose last column is named,
+    # read with it empty while every row so far is (a column no row fills, no delimiter kept)
     try:
         for row, line in lines:
             if width and len(row) == width + 1 and not row[-1].strip() and \
@@ -138,6 +140,11 @@ def table_of(path: Path, lines: Iterable[tuple[list[str], int]], notes: list[str
             elif width > 1 and len(row) == width - 1 and not first[-1].strip() and \
                     "".join(row).strip():  # the header ends with a delimiter, the row does not
                 row = [*row, ""]
+            elif width > 2 and len(row) == width - 1 and len(short) == len(numbers) and \
+                    "".join(row).strip():  # so far no row has a value for the last column
+                # (of two names over one value a line, prose is more likely: said below)
+                row = [*row, ""]
+                short.append(line)
             if len(row) == width and len(numbers) < most_rows:  # a row of the table
                 if (row[0] and not row[0].isspace()) or "".join(row).strip():  # not blank
                     if (row[0].strip() or "column 1") == header[0] and header_again(row, header):
@@ -182,8 +189,13 @@ def table_of(path: Path, lines: Iterable[tuple[list[str], int]], notes: list[str
     except csv.Error:
         if not ragged:
             raise
+    if short and len(short) < len(numbers):  # some rows fill the last column: these are short
+        ragged = sorted([*ragged, *((line, width - 1) for line in short)])
     if ragged:  # every row as wide as the header but these: named at once
         raise _ragged(path, ragged, len(header), hint)
+    if short:
+        notes = [*notes, f"every row holds one value fewer than the header's {width} columns: "
+                         f"its last column, {header[-1]!r}, read as empty on every row"]
     if header is None:
         raise DataError("the file is empty", file=path)
     _add_rows(columns, memos, chunk)

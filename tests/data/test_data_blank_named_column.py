@@ -133,3 +133,27 @@ def test_the_command_line_trains_on_it_and_says_the_column_left_out(tmp_path, ca
     assert main(["validate", "mlp-tabular", "--dataset", str(csv_file(tmp_path)), "--set",
                  "features=2", "--set", "classes=2"]) == 0
     assert capfd.readouterr().err == f"note: {NOTE}\n"
+
+
+def test_rows_that_leave_out_the_blank_last_value_read_as_ones_that_end_with_it(tmp_path):
+    """A header naming ``notes`` over rows with no value, and no delimiter, for it: every row
+    was refused as one value short."""
+    path = tmp_path / "short.csv"
+    path.write_text("a,b,label,notes\n" + "".join(f"{a},{b},{label}\n" for a, b, label in ROWS))
+    ds = load_dataset(path)
+    read_as_a_table_of_a_and_b(ds)
+    assert ds.meta["notes"][0] == ("every row holds one value fewer than the header's 4 "
+                                   "columns: its last column, 'notes', read as empty on every "
+                                   "row")
+    assert same_rows(ds, predicted_rows(ds, path))
+
+
+@pytest.mark.parametrize("rows, line", [("1,2,x\n3,4,y,z\n", 2), ("1,2,x,\n3,4\n", 3),
+                                        ("1,2,x,n\n3,4,y\n", 3)])
+def test_a_row_short_among_rows_that_fill_the_last_column_is_still_refused(tmp_path, rows,
+                                                                           line):
+    path = tmp_path / "ragged.csv"
+    path.write_text("a,b,label,notes\n" + rows)
+    with pytest.raises(DataError, match=rf"^ragged\.csv, line {line}: \d values, but the header "
+                                        rf"has 4 columns$"):
+        load_dataset(path)
