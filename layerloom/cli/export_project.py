@@ -7,7 +7,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from .common import (EXIT_INVALID, EXIT_UNREADABLE, error_code, parse_variables,
+from .common import (EXIT_INVALID, EXIT_UNREADABLE, error_code, file_problem, parse_variables,
                      read_graph_or_code)
 from .export import file_identity
 from .data_words import cli_words
@@ -53,7 +53,11 @@ def cmd_export_project(args, db: Path | None = None) -> int:
             _say_interrupted(output, before)
         raise
     except Exception as exc:  # noqa: BLE001 - ProjectError, DataError, ConfigError, GraphError,
-        print(f"error: {cli_words(str(exc))}", file=sys.stderr)  # RunNotFound: each in words
+        # RunNotFound: each in words; a folder that cannot be written as for every format
+        # (it said "[Errno 13] Permission denied: 'out'")
+        text = (file_problem(exc) if isinstance(exc, OSError) and exc.filename is not None
+                else cli_words(str(exc)))
+        print(f"error: {text}", file=sys.stderr)
         return error_code(exc)
     print(f"wrote {result.describe()}")
     for note in result.notes:
