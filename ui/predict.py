@@ -120,6 +120,40 @@ def from_text(words: str, ds) -> torch.Tensor:
     return torch.from_numpy(ids.astype(np.int64))
 
 
+def text_reading(words: str, ds) -> tuple[str, bool]:
+    """How the model reads a typed text, in words, and whether its answer is worth nothing
+    (no word of the text is one the model learned). Words it never saw in training are read
+    as one unknown token, and a text longer than the model's length is cut: a newcomer who
+    typed words of their own was shown a confident bar chart either way.
+
+    >>> from types import SimpleNamespace
+    >>> ds = SimpleNamespace(vocab=["<pad>", "<unk>", "great", "film"], input_shape=(4,))
+    >>> text_reading("Great film, xyzzy!", ds)
+    ('The model reads 3 words: 1 it never saw in training (xyzzy), read as one unknown word.', False)
+    >>> text_reading("qwerty zork", ds)[1]
+    True
+    """
+    tokens = text.tokenize(words)
+    length = int(ds.input_shape[0])
+    read = tokens[:length]
+    known = set(ds.vocab[2:]) if ds.vocab[:2] == [text.PAD, text.UNK] else set(ds.vocab)
+    unknown = list(dict.fromkeys(t for t in read if t not in known))
+    if not read:
+        return ("No words to read: the model reads letters and digits, and nothing else.",
+                True)
+    said = f"The model reads {len(read)} word{'s' if len(read) != 1 else ''}"
+    if len(tokens) > length:
+        said += f" (the first {length} of {len(tokens)}: it takes no more)"
+    if len(unknown) == len(set(read)):
+        return (said + ": none is a word it learned in training, so its answer says nothing "
+                "about this text. Use words of the training texts.", True)
+    if unknown:
+        shown = ", ".join(unknown[:8]) + (", …" if len(unknown) > 8 else "")
+        said += (f": {len(unknown)} it never saw in training ({shown}), read as one unknown "
+                 f"word")
+    return said + ".", False
+
+
 # -- pictures: drawn on the canvas or uploaded ----------------------------------------------
 
 def gray_of(pixels: np.ndarray) -> np.ndarray:

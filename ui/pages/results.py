@@ -261,7 +261,14 @@ def model_input(ds) -> torch.Tensor | None:
     if ds.dtype == "int64" and ds.vocab:
         words = st.text_area("A text to classify", key="results.text",
                              placeholder="Type a sentence…")
-        return predict.from_text(words, ds) if words.strip() else None
+        if not words.strip():
+            return None
+        said, worthless = predict.text_reading(words, ds)
+        if worthless:
+            st.warning(plain(said), icon=":material/translate:")
+            return None
+        st.caption(plain(said))
+        return predict.from_text(words, ds)
     if images.is_image_shape(ds.input_shape):
         return image_input(ds)
     if len(ds.input_shape) == 1:
