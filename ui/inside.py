@@ -91,12 +91,19 @@ def tokens_figure(tokens: list[str], scores: np.ndarray) -> go.Figure:
     return fig
 
 
+FEATURES_SHOWN = 30  # bars of a table's attributions: a wide table's largest, not 2,000
+
+
 def features_figure(names: list[str], scores: np.ndarray, title: str,
-                    target: str | None = None) -> go.Figure:
+                    target: str | None = None, most: int = FEATURES_SHOWN) -> go.Figure:
     """One bar per feature. With ``target`` (a class), signed: red toward it, blue away from
     it, the axis saying which way is which; without, sizes (mean |attribution|), all grey: red
-    bars there read as "for the class" beside the signed chart's."""
-    order = np.argsort(np.abs(scores))
+    bars there read as "for the class" beside the signed chart's. Of more than ``most``
+    features, the ``most`` largest, which the title says (a table of 2,000 columns drew a
+    chart 44,000 pixels tall)."""
+    order = np.argsort(np.abs(scores), kind="stable")[-most:]
+    if len(scores) > most:
+        title = f"{title}: the {most} largest of {len(scores):,} features"
     colours = (["#d62728" if scores[i] > 0 else "#1f77b4" for i in order] if target is not None
                else "#7f7f7f")
     fig = go.Figure(go.Bar(x=[float(scores[i]) for i in order], y=[names[i] for i in order],
@@ -104,7 +111,7 @@ def features_figure(names: list[str], scores: np.ndarray, title: str,
     axis = (f"← away from {target} · toward {target} →" if target is not None
             else "how much it moves the output, either way")
     fig.update_layout(title={"text": title, "x": 0.02, "font": {"size": 13}},
-                      height=max(240, 60 + 22 * len(names)),
+                      height=max(240, 60 + 22 * len(order)),
                       margin={"l": 0, "r": 10, "t": 36, "b": 40},
                       xaxis={"title": {"text": axis, "font": {"size": 12}}})
     return fig
