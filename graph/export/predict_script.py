@@ -771,9 +771,9 @@ def cell_text(value, number_format: str | None = None) -> str:
         if math.isfinite(value) and value == int(value) and abs(value) < 2**53:
             return str(int(value))
         return repr(value)
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time(0) \
-            else value.isoformat(sep=" ")
+    if isinstance(value, dt.datetime):  # midnight as a date, but not where its offset says
+        return value.date().isoformat() if value.time() == dt.time(0) and value.tzinfo is None \
+            else value.isoformat(sep=" ")  # in which zone (a Parquet file's aware times)
     if isinstance(value, (dt.date, dt.time)):
         return value.isoformat()
     if isinstance(value, dt.timedelta):  # a duration, as Excel's [h]:mm:ss shows it
