@@ -9,6 +9,7 @@ not fit the data, a bad setting), 2 for a file that cannot be read.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -406,6 +407,7 @@ class Progress:
         self.bar = self.err.isatty() if bar is None else bar
         self._drawn = False
         self._epoch_start: float | None = None  # training seconds when this epoch began
+        self.closed = False  # stdout's reader is gone (train … | head -1)
 
     def epoch_seconds(self, event) -> float:
         """The epoch's own time: the run's training seconds at its end (``time``) less those
@@ -415,7 +417,23 @@ class Progress:
         self._epoch_start = total
         return max(0.0, total - start)
 
-    def __call__(self, event) -> None:
+    def __call__(self, event) -> str | None:
+        """Shows ``event``; ``"stop"`` once stdout's pipe is closed (the trainer then stops at
+        the next batch, the run kept, as for Ctrl+C): the BrokenPipeError had ended the run as
+        failed, its reason Python's own words."""
+        if self.closed:
+            return "stop"
+        try:
+            self._show(event)
+        except BrokenPipeError:
+            self.closed = True
+            with contextlib.suppress(OSError, ValueError):
+                print("the output's reader is gone (a closed pipe): stopping at the next batch, "
+                      "the run kept", file=self.err, flush=True)
+            return "stop"
+        return None
+
+    def _show(self, event) -> None:
         if event.kind == "start":
             self._epoch_start = event.elapsed or 0.0
         elif event.kind == "message":
