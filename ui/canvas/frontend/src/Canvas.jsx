@@ -169,6 +169,8 @@ const ARROWS = { below: "\u2193", above: "\u2191", right: "\u2192", left: "\u219
 function OutOfView({ dark }) {
   const rf = useReactFlow();
   const flow = useStoreApi();
+  // the map hidden by the user (it lies over the blocks in its corner), until shown again
+  const [mapHidden, setMapHidden] = useState(false);
   const key = useFlowStore((st) => {
     const [x, y, zoom] = st.transform;
     const o = outOfView(drawnBoxes(st), { x, y, zoom }, st.width, st.height);
@@ -199,7 +201,7 @@ function OutOfView({ dark }) {
     .join(", ");
   return (
     <>
-      <DesignMap dark={dark} />
+      <DesignMap dark={dark} hidden={mapHidden} onHidden={setMapHidden} />
       <Panel position="bottom-left" className="ll-offview" data-testid="canvas-out-of-view">
         <span title={title} data-count={n}>
           {ARROWS[most]} {n} of {total} blocks out of view

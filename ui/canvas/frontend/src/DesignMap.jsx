@@ -39,7 +39,24 @@ function mapKey(st) {
   return JSON.stringify({ frame, view, boxes: boxes.map((b) => [b.x, b.y, b.width, b.height]) });
 }
 
-export default function DesignMap({ dark }) {
+/**
+ * The map, or where the user hid it (it lies over the blocks in the pane's corner: at 1024 px
+ * a whole card of a template's third row), a "Map" button that shows it again.
+ */
+export default function DesignMap({ dark, hidden, onHidden }) {
+  if (hidden) {
+    return (
+      <Panel position="bottom-right" className="ll-map-shown">
+        <button type="button" data-testid="canvas-map-show" title="Show the map of the design" onClick={() => onHidden(false)}>
+          Map
+        </button>
+      </Panel>
+    );
+  }
+  return <MapView dark={dark} onHide={() => onHidden(true)} />;
+}
+
+function MapView({ dark, onHide }) {
   const rf = useReactFlow();
   const flow = useStoreApi();
   const { frame, view, boxes } = JSON.parse(useFlowStore(mapKey));
@@ -81,6 +98,16 @@ export default function DesignMap({ dark }) {
       data-testid="canvas-minimap"
       data-whole={frame.whole ? "yes" : "no"}
     >
+      <button
+        type="button"
+        className="ll-map-hide"
+        data-testid="canvas-map-hide"
+        title="Hide the map (the Map button shows it again)"
+        aria-label="Hide the map"
+        onClick={onHide}
+      >
+        {"\u00d7"}
+      </button>
       <svg
         width={width}
         height={height}
