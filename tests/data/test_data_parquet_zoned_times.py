@@ -33,3 +33,19 @@ def test_a_parquet_column_of_zoned_times_loads_as_times(tmp_path):
     assert ts["kind"] == "date" and ts["time"]
     header, rows = read_table(path)  # as the bundle's predict.py reads a new file
     assert rows[14][0] == "2024-01-02 00:00:00+01:00"
+
+
+def test_the_exported_projects_data_py_writes_it_so_too():
+    import importlib.util
+    from pathlib import Path
+
+    import layerloom.runtime.export_project as project
+
+    spec = importlib.util.spec_from_file_location(
+        "_project_data_zoned", Path(project.__file__).parent / "template" / "data.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    paris = dt.timezone(dt.timedelta(hours=1))
+    assert module.cell_text(dt.datetime(2024, 1, 2, tzinfo=paris)) == \
+        "2024-01-02 00:00:00+01:00"
+    assert module.cell_text(dt.datetime(2024, 1, 2)) == "2024-01-02"

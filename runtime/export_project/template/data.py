@@ -335,8 +335,8 @@ def cell_text(value, number_format: str | None = None) -> str:
             return str(int(value))
         return repr(value)
     if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time(0) \
-            else value.isoformat(sep=" ")
+        return value.date().isoformat() if value.time() == dt.time(0) and value.tzinfo is None \
+            else value.isoformat(sep=" ")  # a zoned time keeps its offset, midnight too
     if isinstance(value, (dt.date, dt.time)):
         return value.isoformat()
     if isinstance(value, dt.timedelta):  # a duration, as Excel's [h]:mm:ss shows it
