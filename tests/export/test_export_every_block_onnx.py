@@ -52,6 +52,12 @@ def _not_imported_back(spec, params, shapes) -> str | None:
     if spec.type == "RepeatTo":
         return ("its second input serves only for its size (Shape → Gather → Expand's shape); "
                 "import-onnx maps an Expand only of a learned token over the batch")
+    if spec.type in ("MultiheadAttention", "TransformerEncoderLayer") \
+            and params.get("is_causal"):
+        return ("with its causal mask torch's attention leaves its fast path, and the exporter "
+                "writes its steps as torch computes them, the batch moved second (a Transpose "
+                "of the batch), the mask added to the scores; import-onnx reads back the "
+                "attention of the fast path, without a mask")
     if spec.type == "PatchMerging" and any(n % 2 for n in shapes[0][:2]):
         return ("an odd height or width is padded in the channels-last [H, W, C] map: an ONNX "
                 "Pad of the middle dimensions, which no block does (ZeroPad2d pads the last two)")
