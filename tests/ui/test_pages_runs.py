@@ -110,7 +110,9 @@ def test_a_runs_design_opens_in_the_designer_with_its_variables(two_runs):
     app = at.session_state.app
     assert app.graph.variables["features"] == 13 and app.graph.variables["hidden"] == 16
     assert len(app.undo_stack) == 1
-    assert values(at.info)[0].startswith(
+    # said in the Designer, where the design now is (the page goes there)
+    assert app.open_designer
+    assert app.notices[-1].text.startswith(
         f"Opened the design of run “mlp-tabular #{second} · learning rate 0.01”")
 
 

@@ -73,7 +73,9 @@ def test_a_run_of_another_project_opens_as_a_new_project(home, projects):
     assert "conv1" in [n.id for n in state.graph.nodes]
     assert _saved_ids(home, mine) == ["x", "fc", "y"]  # the iris MLP, as it was
     assert "conv1" in _saved_ids(home, state.project_id)
-    [notice] = [i.value for i in at.info if "Opened the design" in i.value]
+    # said in the Designer, where the design now is (the page goes there)
+    assert state.open_designer
+    [notice] = [n.text for n in state.notices if "Opened the design" in n.text]
     assert f"as the new project “seed-cnn run {cnn_run}”" in notice
     assert "“iris-mlp” is as it was" in notice
 

@@ -327,7 +327,10 @@ def open_design(state, pages: PagesState, runs, names: dict[int, str]) -> None:
             why = state.notices[-1].text if state.notices else ""
             pages.notice = f"The design of run “{names[run.id]}” was not opened. {why}".strip()
             st.rerun()
-        pages.notice = message + " It is in the Designer now."
+        # the button says where the design opens: the Designer shows it, with the notice
+        # of what changed. The page stayed on Runs, its notice at the top while the button
+        # the user had scrolled to is near the bottom: the click seemed to do nothing
+        state.open_designer = True
         st.rerun()
 
 
@@ -344,10 +347,9 @@ def _open_as_new(state, pages: PagesState, graph, name: str, run_id: int) -> Non
         pages.notice = state.notices[-1].text
         return
     kept = f" “{before.name}” is as it was." if before is not None else ""
-    pages.notice = (f"Opened the design of run “{name}” as the new project “{graph.name}”;"
-                    f"{kept} It is in the Designer now.")
     other.notify("success", f"Opened the design of run “{name}” as the new project "
-                            f"“{graph.name}”.")
+                            f"“{graph.name}”.{kept}")
+    other.open_designer = True  # as for a run of this project (open_design)
 
 
 # -- sweeps ---------------------------------------------------------------------------------
