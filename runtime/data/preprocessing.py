@@ -219,8 +219,8 @@ def table_rows(name: str, raw: bytes, columns: list[dict] | None = None,
         raise DataError(str(exc).removeprefix("error: ")) from None
     if not rows:
         raise DataError(f"{name} has a header but no row")
-    if notes is not None:
-        notes += said
+    if notes is not None and suffix not in _KINDS:  # a workbook's, Parquet's or JSON's numbers
+        notes += said  # are numbers, not written with one decimal mark or another
     return [{**dict(zip(header, (cell.strip() for cell in row))),
              **{column: float(values[i]) for column, values in numbers.items()}}
             for i, row in enumerate(rows)]

@@ -90,3 +90,21 @@ def test_explain_names_the_line_and_column_of_a_value_it_cannot_read(ds, tmp_pat
     with pytest.raises(ExplainError, match=r"rows\.jsonl, line 1, column 'income': holds an "
                                            r"object, not one value"):
         read_input(path, ds)
+
+
+def test_a_workbooks_numbers_are_not_said_to_be_written_with_a_decimal_point(tmp_path):
+    """A model trained on a CSV of decimal commas: a row from a workbook, whose cells hold
+    numbers, was said to 'write numbers with a decimal point (line 2: 1234.5), the training
+    file with a decimal comma'; a CSV row written with points still is."""
+    path = tmp_path / "eu.csv"
+    path.write_text("a;b;label\n" + "".join(f"{i},5;{i % 7};{'xy'[i % 2]}\n" for i in range(40)))
+    ds = load_dataset(path)
+    book, out = openpyxl.Workbook(), io.BytesIO()
+    book.active.append(["a", "b"])
+    book.active.append([3.5, 2])
+    book.save(out)
+    notes: list = []
+    [row] = table_rows("row.xlsx", out.getvalue(), input_columns(ds), notes)
+    assert row["a"] == 3.5 and notes == []
+    table_rows("row.csv", b"a,b\n3.5,2\n", input_columns(ds), notes)
+    assert len(notes) == 1 and "decimal point" in notes[0]
