@@ -32,7 +32,10 @@ import numpy as np
 import torch
 from torch import nn
 
+from . import matplotlib_config
 from .errors import TrainError
+
+matplotlib_config.prepare()  # before captum imports matplotlib: see matplotlib_config
 
 METHODS = ("auto", "gradcam", "ig", "smoothgrad")
 CONV_TYPES = (nn.Conv1d, nn.Conv2d, nn.Conv3d)
