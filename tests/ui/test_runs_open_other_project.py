@@ -120,3 +120,32 @@ def test_a_run_design_the_disk_refuses_is_not_said_opened(home, projects, monkey
     assert "was not opened. Your last edit (Opened the design of run" in said
     assert "No space left on device" in said
     assert at.session_state[SESSION_KEY].graph.nodes[1].params["out_features"] == 5
+
+
+def test_a_run_opened_as_a_new_project_brings_its_data(home, projects, tmp_path):
+    """The new project is checked against the data the run trained on. It had no data of its
+    own, so the designer checked it against the data its design names (the mlp-tabular
+    template's iris): a design trained on wine (13 features) opened as '1 error with iris'."""
+    mine, _, _, _ = projects
+    wine = load_template("mlp-tabular")
+    wine.variables["features"] = 13
+    runs = RunStore()
+    on_wine = runs.create_run("mlp-tabular", wine.to_dict(), {"source": "wine", "seed": 3},
+                              {"epochs": 2}, project=ProjectStore().create(wine))
+    table = tmp_path / "gone.csv"
+    gone = runs.create_run("mlp-tabular", wine.to_dict(), {"source": str(table)},
+                           {"epochs": 2}, project=ProjectStore().create(wine))
+    runs.close()
+    at = page(mine).run()
+    at.selectbox(key="runs.open").select(on_wine).run()
+    at.button(key="runs.open.go").click().run()
+    assert not at.exception, at.exception
+    opened = at.session_state[SESSION_KEY].project_id
+    kept = ProjectStore(home).data_choice(opened)
+    assert kept["source"] == "wine" and kept["seed"] == 3
+    # a file no longer there is not made the new project's data
+    at = page(mine).run()
+    at.selectbox(key="runs.open").select(gone).run()
+    at.button(key="runs.open.go").click().run()
+    assert not at.exception, at.exception
+    assert ProjectStore(home).data_choice(at.session_state[SESSION_KEY].project_id) is None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import re
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -13,6 +14,7 @@ import streamlit as st
 from layerloom.graph import load_graph
 from layerloom.runtime import TrainConfig, parse_param, start_sweep, stop_sweep, sweep_status
 from layerloom.runtime.config import FIELD_NAMES
+from layerloom.runtime.data import list_datasets
 from layerloom.runtime.runnames import data_name
 from layerloom.runtime.store import ACTIVE
 from layerloom.runtime.target_scale import loss_scale, loss_words
@@ -315,7 +317,7 @@ def open_design(state, pages: PagesState, runs, names: dict[int, str]) -> None:
         if run.project and run.project != project_of(state) and hasattr(state, "store"):
             # a run of another design: its design opens as a project of its own. It replaced
             # the design open here (an MLP built for iris became another project's CNN)
-            _open_as_new(state, pages, graph, names[run.id], run.id)
+            _open_as_new(state, pages, graph, names[run.id], run.id, run.dataset)
             st.rerun()
         replace = getattr(state, "replace_design", None)
         message = (f"Opened the design of run “{names[run.id]}”; undo brings the previous "
@@ -334,9 +336,11 @@ def open_design(state, pages: PagesState, runs, names: dict[int, str]) -> None:
         st.rerun()
 
 
-def _open_as_new(state, pages: PagesState, graph, name: str, run_id: int) -> None:
-    """The run's design as a new project, made the tab's; the design open before is left as
-    it was."""
+def _open_as_new(state, pages: PagesState, graph, name: str, run_id: int,
+                 dataset: dict | None = None) -> None:
+    """The run's design as a new project, made the tab's, with the run's data (``dataset``,
+    its record) as its data where they are still there; the design open before is left as it
+    was."""
     from ..project_panel import unique_name
     from ..state import new_project
 
@@ -350,6 +354,15 @@ def _open_as_new(state, pages: PagesState, graph, name: str, run_id: int) -> Non
     other.notify("success", f"Opened the design of run “{name}” as the new project "
                             f"“{graph.name}”.{kept}")
     other.open_designer = True  # as for a run of this project (open_design)
+    # the data it trained on: the new project was checked against the data its design names
+    # (a template's iris), and a design trained on wine.csv opened as '1 error with iris'
+    source = (dataset or {}).get("source")
+    builtins = {d["name"] for d in list_datasets()}
+    if isinstance(source, str) and (source in builtins or Path(source).is_file()):
+        from ..datafit import remember_data
+        from ..predict import choice_of
+
+        remember_data(other, choice_of(dataset), chosen=True)
 
 
 # -- sweeps ---------------------------------------------------------------------------------
