@@ -175,6 +175,7 @@ def fold_sequence_first(gm: fx.GraphModule, values: dict[fx.Node, Any]) -> bool:
                     or _split(gm, node, order, values) \
                     or _last_step(gm, node, order) or _reduced(gm, node, order, values) \
                     or _max_over(gm, node, order, values) or _embedded(gm, node, order, values) \
+                    or _joined(gm, node, order, values) \
                     or _sink(gm, node, order, values, fixed):
                 moving = changed = True
                 break
@@ -391,6 +392,39 @@ def _max_over(gm: fx.GraphModule, node: fx.Node, order: list[int], values: dict)
         user.args, user.kwargs = (node.args[0], order[dim]), {}
         if not node.users:
             gm.graph.erase_node(node)
+        return True
+    return False
+
+
+_CATS = (torch.cat, torch.concat, torch.concatenate)
+
+
+def _joined(gm: fx.GraphModule, node: fx.Node, order: list[int], values: dict) -> bool:
+    """Tensors permuted alike joined (RCNN's ``torch.cat((output, embedded), 2)`` of a
+    sequence-first LSTM's output and its input): the tensors before the permutes joined along
+    the dimension the permute put there, then the permute."""
+    for user in list(node.users):
+        if not calls(user, _CATS) or not user.args or not isinstance(user.args[0], (list, tuple)):
+            continue
+        parts, dim = list(user.args[0]), user.args[1] if len(user.args) > 1 \
+            else user.kwargs.get("dim", 0)
+        if set(user.kwargs) - {"dim"} or not isinstance(dim, int) or len(user.args) > 2 \
+                or not all(isinstance(t, fx.Node) and _order(t, values) == order
+                           for t in parts) or not isinstance(values.get(user), torch.Tensor):
+            continue
+        with gm.graph.inserting_before(user):
+            joined = gm.graph.call_function(torch.cat, ([t.args[0] for t in parts],
+                                                        order[dim % len(order)]))
+            moved = gm.graph.call_method("permute", (joined, *order))
+        for made in (joined, moved):
+            made.meta.update({k: v for k, v in user.meta.items() if k != "val"})
+        back = [order.index(d) for d in range(len(order))]
+        values[joined], values[moved] = values[user].permute(*back), values[user]
+        user.replace_all_uses_with(moved)
+        gm.graph.erase_node(user)
+        for t in set(parts):
+            if not t.users:
+                gm.graph.erase_node(t)
         return True
     return False
 

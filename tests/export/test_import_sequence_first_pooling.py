@@ -6,14 +6,17 @@
 
 imports as the batch-first recurrent block with the max over its steps (a Reduce), and so do
 token ids turned sequence-first before their embedding (``self.embedding(text.t())``,
-``text.permute(1, 0)``: ``[B, S]`` ids made ``[S, B]``). The design gives the model's numbers,
-at the traced length and at another. Before, each was refused at the recurrent module
-("batch_first=False"), ``text.t()`` with "no LayerLoom block does this"."""
+``text.permute(1, 0)``: ``[B, S]`` ids made ``[S, B]``), and the RCNN text classifier's join of
+the LSTM's output with its input, both sequence-first (``torch.cat((output, input), 2)``). The
+design gives the model's numbers, at the traced length and at another. Before, each was refused
+at the recurrent module ("batch_first=False"), ``text.t()`` with "no LayerLoom block does
+this", the RCNN at its permute ("dims [1, 0, 2] move the batch dimension")."""
 
 from __future__ import annotations
 
 import pytest
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from layerloom.graph import compile_graph
@@ -77,3 +80,27 @@ def test_a_sequence_first_output_pooled_over_its_steps_imports(pool):
 def test_ids_made_sequence_first_before_their_embedding_import(ids, rnn):
     types = _check(Classifier("torch.max", ids=ids, rnn=rnn))
     assert types[:3] == ["Input", "Embedding", rnn.__name__] and "Permute" not in types, types
+
+
+class RCNN(nn.Module):
+    """prakashpandey9's Text-Classification-Models-Pytorch RCNN, small."""
+
+    def __init__(self):
+        super().__init__()
+        self.word_embeddings = nn.Embedding(30, 8)
+        self.lstm = nn.LSTM(8, 12, bidirectional=True)
+        self.W2 = nn.Linear(2 * 12 + 8, 10)
+        self.label = nn.Linear(10, 3)
+
+    def forward(self, input_sentence):
+        input = self.word_embeddings(input_sentence).permute(1, 0, 2)  # (S, B, E)
+        output, (final_hidden_state, final_cell_state) = self.lstm(input)
+        final_encoding = torch.cat((output, input), 2).permute(1, 0, 2)  # (B, S, 2H + E)
+        y = self.W2(final_encoding).permute(0, 2, 1)
+        y = F.max_pool1d(y, y.size()[2]).squeeze(2)
+        return self.label(y)
+
+
+def test_the_rcnn_joining_its_sequence_first_output_and_input_imports():
+    types = _check(RCNN())
+    assert types.count("Permute") == 1 and "Concat" in types, types  # the one to [B, C, S]
