@@ -439,6 +439,8 @@ def main(argv=None) -> int:
                lambda: seq_pooling.Classifier("concat"), (10,)),
               ("text: sequence-first gru on text.t() (torch.max(out, 0)[0])",
                lambda: seq_pooling.Classifier("torch.max", ids="t", rnn=nn.GRU), (10,)),
+              ("text: rcnn (a sequence-first lstm's output joined with its input)",
+               seq_pooling.RCNN, (10,)),
               ("text: pytorch's word language model (lstm, log_softmax, given back)",
                word_lm.RNNModel, (12,)),
               ("text: fasttext, bentrevett (F.avg_pool2d over the steps)", whole_pools.FastText,
