@@ -52,7 +52,8 @@ def register(subparsers) -> None:
                         "-f python also writes the weights "
                         "beside it, as STEM.safetensors")
     p.add_argument("--force", action="store_true",
-                   help="overwrite the file if it exists (-f python: the weights beside it too)")
+                   help="overwrite the file if it exists (-f python: the weights beside it too; "
+                        "-f project: a project folder exported before, never another folder)")
     p.add_argument("--seed", type=int, default=0, help="seed of fresh weights (default 0)")
     p.add_argument("--weights", metavar="FILE.safetensors",
                    help="weights for a GRAPH (e.g. from import-torch --weights) instead of fresh "

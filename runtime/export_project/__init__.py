@@ -122,6 +122,13 @@ def export_project(graph: Graph | dict | str | Path, dataset, path: str | Path,
     if target.exists() and (not target.is_dir() or (any(target.iterdir()) and not overwrite)):
         raise ProjectError(f"{target} already exists and is not an empty folder; choose another "
                            f"folder or allow overwriting it")
+    if overwrite and target.is_dir() and any(target.iterdir()) and not is_project(target):
+        # -o ~/work --force deleted the whole of ~/work, the user's files and all
+        shown = sorted(p.name for p in target.iterdir())
+        raise ProjectError(f"{target} holds files that are not a LayerLoom project "
+                           f"({', '.join(shown[:3])}{', …' if len(shown) > 3 else ''}), and "
+                           f"overwriting replaces only a project exported before (its "
+                           f"config.json says so); choose a new or empty folder")
     parent = target.parent if str(target.parent) else Path(".")
     if not parent.is_dir():
         problem = ProjectError(
@@ -140,6 +147,15 @@ def export_project(graph: Graph | dict | str | Path, dataset, path: str | Path,
     size = sum((target / f).stat().st_size for f in files)
     kind = json.loads((target / "config.json").read_text(encoding="utf-8"))["data"]["kind"]
     return ProjectResult(target, files, size, kind, time.perf_counter() - started, notes)
+
+
+def is_project(folder: Path) -> bool:
+    """Whether ``folder`` is a project exported before: its ``config.json`` says so."""
+    try:
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(config, dict) and config.get("format") == "layerloom-project"
 
 
 def _put_in_place(folder: Path, target: Path) -> None:
