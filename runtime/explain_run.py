@@ -45,7 +45,7 @@ def load_run(run_id: int, db: str | Path | RunStore | None = None) -> TrainedRun
 
     from .export import no_checkpoint, trained_state
     from .model import PROBABILITY_HEADS
-    from .runner import load_from_spec, load_saved_dataset
+    from .runner import data_changed, load_from_spec, load_saved_dataset
 
     store = db if isinstance(db, RunStore) else RunStore(db)
     run = store.get(run_id)
@@ -57,6 +57,9 @@ def load_run(run_id: int, db: str | Path | RunStore | None = None) -> TrainedRun
     spec = run.dataset or {}
     dataset = (load_saved_dataset(spec["saved"]) if spec.get("saved")
                else load_from_spec(spec))
+    changed = data_changed(run, graph, dataset)
+    if changed:
+        raise ExplainError(changed)
     last = _last_block_type(graph)
     return TrainedRun(run, graph, module.eval(), dataset, PROBABILITY_HEADS.get(last, "logits"))
 

@@ -177,6 +177,30 @@ def load_saved_dataset(path: str | Path):
     return Dataset(**fields)
 
 
+def data_changed(run, graph, dataset) -> str | None:
+    """Where run ``run``'s data, loaded again from its file, no longer give the samples its
+    model (``graph``) was trained on (the file changed since, or is read otherwise now), that
+    in words; None where they do. Its model met them with torch's 'mat1 and mat2 shapes cannot
+    be multiplied', or the Results page said to set the design's Input."""
+    from layerloom.graph import validate
+
+    from .data import DataError, check_input
+
+    top = validate(graph, run.variables or None).resolution.top
+    if len(top.inputs) != 1:
+        return None
+    source = top.nodes[top.inputs[0]]
+    try:
+        check_input(dataset, source.shape, source.dtype)
+    except DataError:
+        return (f"run {run.id}'s model takes {list(source.shape)} {source.dtype} per sample, "
+                f"but its data, {dataset.name}, now give {list(dataset.input_shape)} "
+                f"{dataset.dtype}: the file has changed since the run trained (or is read "
+                f"otherwise now), so its samples are not the ones the model learned from; train "
+                f"a new run on it")
+    return None
+
+
 def attach_dataset(store: RunStore, run_id: int, ds, spec: dict) -> dict:
     """For a Dataset given in memory: save it beside the run and point the spec at it. A folder
     read from disk (data/folder.py) is not copied: its spec loads it again, split the same."""

@@ -19,9 +19,9 @@ import torch
 
 from layerloom.graph import load_graph
 from layerloom.runtime import RunStore, TrainConfig, load_checkpoint, prepare_model
-from layerloom.runtime.runner import load_saved_dataset
+from layerloom.runtime.runner import data_changed, load_saved_dataset
 from layerloom.runtime.target_scale import TargetScale
-from layerloom.runtime.data import normalize, text
+from layerloom.runtime.data import DataError, normalize, text
 # the table-row encoding is the runtime's (explanations read rows the same way)
 from layerloom.runtime.data.preprocessing import (  # noqa: F401
     TABLE_SUFFIXES, date_names, date_text, encode_row, input_columns, row_names, table_rows)
@@ -76,6 +76,9 @@ def _trained(db: str, run_id: int, checkpoint: str, mtime: float) -> Trained:
     del mtime  # part of the key: a resumed run writes a newer checkpoint
     run = RunStore(db).get(run_id)
     ds = run_dataset(run)
+    changed = data_changed(run, load_graph(run.graph), ds)
+    if changed:  # said as the run's, not as a design's Input to set
+        raise DataError(changed)
     prepared = prepare_model(load_graph(run.graph), ds, TrainConfig.from_dict(run.config),
                              run.variables or None)
     state = load_checkpoint(checkpoint)
