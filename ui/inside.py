@@ -18,6 +18,7 @@ import streamlit as st
 import torch
 
 from layerloom.runtime import attributions
+from layerloom.runtime.data.images import SUFFIXES as PICTURES  # those training reads
 from layerloom.runtime.data.preprocessing import TABLE_SUFFIXES
 from layerloom.runtime.explain_run import load_run, read_input, shown_input
 
@@ -194,7 +195,7 @@ def pick_sample(model, evaluation: dict) -> tuple[torch.Tensor | None, int | Non
             return None, None, ""
         return ds.x_test[index], int(ds.y_test[index]), f"test sample {index}"
     kinds = ["txt"] if ds.dtype == "int64" else (
-        ["png", "jpg", "jpeg", "bmp", "tif", "tiff"] if images.is_image_shape(ds.input_shape) else
+        list(PICTURES) if images.is_image_shape(ds.input_shape) else
         [*TABLE_SUFFIXES, ".npy"])  # the tables the Data page reads, or an array
     upload = st.file_uploader("A file to explain", type=kinds, key="inside.upload")
     if upload is None:

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 import torch
 
+from layerloom.runtime.data.images import SUFFIXES as PICTURES
 from layerloom.runtime.runnames import epochs_done
 
 from .. import charts, images, inside, live, predict
@@ -294,7 +295,7 @@ def image_input(ds) -> torch.Tensor | None:
         # prepared as the dataset's digits were made: centred by mass in a 20×20 box
         raw = predict.picture_input(np.asarray(data), ds)
     elif how == "Upload a picture":
-        file = st.file_uploader("Picture", type=["png", "jpg", "jpeg", "tif", "tiff"],
+        file = st.file_uploader("Picture", type=list(PICTURES),  # those training reads
                                 key="results.upload")
         if file is None:
             return None
