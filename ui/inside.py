@@ -166,15 +166,20 @@ def render(store, run, evaluation: dict, selected_block: str | None = None) -> N
     st.subheader("Look inside")
     why, acts, embed = st.tabs(["Why this class", "Activations", "Embedding"])
     with why:
-        explanation(model, evaluation)
+        explanation(model, evaluation, run.id)
     with acts:
         activations(model, selected_block)
     with embed:
         embedding(model)
 
 
-def pick_sample(model, evaluation: dict) -> tuple[torch.Tensor | None, int | None, str]:
-    """A sample to explain: a most-confidently-wrong one, any test sample, or an upload."""
+def pick_sample(model, evaluation: dict, run_id: int = 0
+                ) -> tuple[torch.Tensor | None, int | None, str]:
+    """A sample to explain: a most-confidently-wrong one, any test sample, or an upload.
+
+    The drop-downs whose options are the run's (its wrong samples, its classes) are keyed by
+    the run: kept across runs, the first choice stayed the first, and the browser went on
+    showing the other run's label for it ('#47: true neg → pos') over this run's sample."""
     ds = model.dataset
     wrong = evaluation.get("most_confident_wrong") or []
     sources = (["Most confidently wrong"] if wrong else []) + ["Test sample", "Upload"]
@@ -186,7 +191,7 @@ def pick_sample(model, evaluation: dict) -> tuple[torch.Tensor | None, int | Non
         labels = [f"#{w['index']}: true {w['true_class']} → {w['predicted_class']} "
                   f"({w['confidence']:.0%})" for w in wrong]
         pick = st.selectbox("Which", range(len(wrong)), format_func=lambda i: labels[i],
-                            key="inside.wrong")
+                            key=f"inside.wrong.{run_id}")
         index = int(wrong[pick]["index"])
         return ds.x_test[index], int(ds.y_test[index]), f"test sample {index}"
     if source == "Test sample":
@@ -215,9 +220,9 @@ def _tmpdir() -> str:
     return tempfile.mkdtemp(prefix="layerloom-explain-")
 
 
-def explanation(model, evaluation: dict) -> None:
+def explanation(model, evaluation: dict, run_id: int = 0) -> None:
     ds = model.dataset
-    x, truth, what = pick_sample(model, evaluation)
+    x, truth, what = pick_sample(model, evaluation, run_id)
     if x is None:
         return
     kind = attributions.input_kind(x)
@@ -229,7 +234,8 @@ def explanation(model, evaluation: dict) -> None:
     if which == "choose":
         with left:
             target = st.selectbox("Class to explain", range(len(ds.classes)),
-                                  format_func=lambda i: ds.classes[i], key="inside.class")
+                                  format_func=lambda i: ds.classes[i],
+                                  key=f"inside.class.{run_id}")
     convs = attributions.conv_layers(model.module)
     methods = (["gradcam"] if kind == "image" and convs else []) + ["ig", "smoothgrad"]
     if kind == "text":
