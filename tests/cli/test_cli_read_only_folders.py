@@ -1,7 +1,8 @@
 """The CLI where its user may not write: a read-only output folder, a read-only current folder
 (the default names), a read-only home (empty, or holding runs), a read-only data file's folder.
 Root ignores permissions, so where the test runs as root each command runs as ``nobody``
-(``setpriv``); run by another user it runs as that user. Every refusal is one ``error:`` line,
+(``setpriv``), or, where nobody cannot run this Python, as root on folders made immutable
+(``chattr +i``); run by another user it runs as that user. Every refusal is one ``error:`` line,
 exit 2, nothing written, no traceback; what only reads goes on. ``export -f project`` said
 ``error: [Errno 13] Permission denied: 'ro'``."""
 
@@ -24,38 +25,42 @@ MYNET = ("from torch import nn\n\n\nclass Net(nn.Module):\n    def __init__(self
          "    def forward(self, x):\n        return self.fc(x)\n")
 
 
-def _as_user() -> list[str]:
-    """The words that run a command as a user that permissions apply to."""
-    if os.geteuid() != 0:
-        return []
+def _nobody_runs_python(folder: Path) -> list[str] | None:
+    """The words that run a command as nobody, where setpriv is there and nobody can run this
+    Python (a venv made from an interpreter under /root cannot be); else None."""
     setpriv = shutil.which("setpriv")
     if setpriv is None:
-        pytest.skip("runs as root, which ignores permissions, and setpriv (util-linux), which "
-                    "would run the CLI as nobody, is missing")
-    return [setpriv, f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
+        return None
+    as_nobody = [setpriv, f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
+    os.chown(folder, NOBODY, NOBODY)
+    probe = subprocess.run([*as_nobody, sys.executable, "-P", "-c",
+                            "import sys, layerloom.cli; print(sys.version)"],
+                           cwd=folder, capture_output=True, text=True, timeout=120)
+    return as_nobody if probe.returncode == 0 and probe.stdout.strip() == sys.version else None
 
 
-def _chown(folder: Path) -> None:
-    if os.geteuid() == 0:
-        for path in [folder, *folder.rglob("*")]:
-            os.chown(path, NOBODY, NOBODY)
+def _immutable(path: Path, on: bool = True) -> bool:
+    """``chattr +i`` (``-i``) on ``path`` and all it holds: what stops root too."""
+    chattr = shutil.which("chattr")
+    return chattr is not None and subprocess.run(
+        [chattr, "-R", "+i" if on else "-i", str(path)], capture_output=True).returncode == 0
 
 
 @pytest.fixture(scope="module")
 def work():
     """A folder in /tmp (pytest's own is root's alone) with a design, a model file, a run
-    recorded in ``rohome``, and the read-only folders, all the user's."""
-    as_user = _as_user()
+    recorded in ``rohome``, and the read-only folders; and the words that run the CLI as a user
+    they are read-only for. As root: nobody, through setpriv, where nobody can run this Python;
+    else root itself, the folders made immutable (chattr +i)."""
     folder = Path(tempfile.mkdtemp(prefix="layerloom-read-only-"))
     folder.chmod(0o755)
+    read_only = ("ro", "emptyhome", "rodata", "rohome")
+    as_user, immutable = [], False
     try:
-        _chown(folder)  # asked first: where the user cannot run Python, nothing else is made
-        probe = subprocess.run([*as_user, sys.executable, "-P", "-c",
-                                "import sys, layerloom.cli; print(sys.version)"],
-                               cwd=folder, capture_output=True, text=True, timeout=120)
-        if probe.returncode != 0 or probe.stdout.strip() != sys.version:
-            pytest.skip(f"user {NOBODY} cannot run this Python ({sys.executable}): it, or the "
-                        f"interpreter it is made from, is in a folder only root may read")
+        if os.geteuid() == 0:
+            as_user = _nobody_runs_python(folder)
+            immutable = as_user is None
+            as_user = as_user or []
         assert main(["new", "mlp-tabular", "-o", str(folder / "mlp.json")]) == 0
         (folder / "mynet.py").write_text(MYNET)
         assert main(["train", str(folder / "mlp.json"), "-d", "iris", "--epochs", "1",
@@ -66,14 +71,24 @@ def work():
                      str(folder / "rodata" / "design.json")]) == 0
         rows = [f"{i % 7},{i % 5},{i % 3},{i % 11},{'abc'[i % 3]}" for i in range(60)]
         (folder / "rodata" / "table.csv").write_text("\n".join(["a,b,c,d,label", *rows]) + "\n")
-        _chown(folder)
-        for name in ("ro", "emptyhome", "rodata"):
-            (folder / name).chmod(0o555)
-        for path in (folder / "rohome").rglob("*"):
-            path.chmod(0o555 if path.is_dir() else 0o444)
-        (folder / "rohome").chmod(0o555)
+        if as_user:
+            for path in [folder, *folder.rglob("*")]:
+                os.chown(path, NOBODY, NOBODY)
+        if immutable:
+            if not all(_immutable(folder / name) for name in read_only):
+                pytest.skip("runs as root, which ignores permissions, where nobody cannot run "
+                            "this Python (setpriv missing, or the Python in a folder only root "
+                            "may read) and chattr cannot make a folder immutable")
+        else:
+            for name in read_only:
+                for path in [folder / name, *(folder / name).rglob("*")]:
+                    path.chmod(0o555 if path.is_dir() else 0o444)
         yield folder, as_user
     finally:
+        if immutable:
+            for name in read_only:
+                if (folder / name).exists():
+                    _immutable(folder / name, on=False)
         for path in [folder, *folder.rglob("*")]:
             if path.is_dir():
                 path.chmod(0o755)
