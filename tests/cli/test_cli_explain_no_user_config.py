@@ -13,7 +13,11 @@ import sys
 
 import numpy as np
 
+import pytest
+
 from layerloom.cli import main
+
+pytestmark = pytest.mark.slow  # each runs the CLI in processes that import torch
 
 
 def test_explain_says_nothing_of_matplotlib_where_home_has_no_config(tmp_path):

@@ -15,6 +15,8 @@ import pytest
 
 SHADOWING = ("copy", "json", "fnmatch", "urllib")  # urllib: pathlib imports urllib.parse
 
+pytestmark = pytest.mark.slow  # each runs the CLI in processes that import torch
+
 
 @pytest.fixture
 def users_folder(tmp_path):

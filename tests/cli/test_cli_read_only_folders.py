@@ -24,6 +24,8 @@ MYNET = ("from torch import nn\n\n\nclass Net(nn.Module):\n    def __init__(self
          "        super().__init__()\n        self.fc = nn.Linear(4, 3)\n\n"
          "    def forward(self, x):\n        return self.fc(x)\n")
 
+pytestmark = pytest.mark.slow  # each runs the CLI in processes that import torch
+
 
 def _nobody_runs_python(folder: Path) -> list[str] | None:
     """The words that run a command as nobody, where setpriv is there and nobody can run this

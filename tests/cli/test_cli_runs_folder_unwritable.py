@@ -12,6 +12,8 @@ import pytest
 
 from layerloom.cli import main
 
+pytestmark = pytest.mark.slow  # the CLI trains, exports or imports torch in each
+
 
 @pytest.fixture
 def home(tmp_path):

@@ -10,7 +10,11 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from layerloom.runtime.store import RunStore
+
+pytestmark = pytest.mark.slow  # each runs the CLI in processes that import torch
 
 
 def test_a_closed_pipe_stops_the_run_and_keeps_it(tmp_path):
