@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     address_limit.prepare()  # before anything loads numpy: see address_limit
 
     streams = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = SafeStream(sys.stdout), SafeStream(sys.stderr)
+    sys.stdout, sys.stderr = (SafeStream(stream or _discarding()) for stream in streams)
     debug = False
     try:
         parser = build_parser()
@@ -100,6 +100,14 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout, sys.stderr = streams
         if argv is None:  # the console script, about to exit: see _ignore_ctrl_c_from_now
             _ignore_ctrl_c_from_now()
+
+
+def _discarding():
+    """Where output goes for a stream the command was started without (``layerloom validate
+    g.json >&-`` or ``2>&-``: Python's ``sys.stdout`` is then None): discarded, as for
+    ``>/dev/null``. Every command failed on its first line written, saying
+    "'NoneType' object has no attribute 'write'", with exit 1 whatever it had found."""
+    return open(os.devnull, "w", encoding="utf-8")  # open for the rest of the process
 
 
 def _ignore_ctrl_c_from_now() -> None:
