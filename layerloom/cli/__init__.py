@@ -64,7 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     address_limit.prepare()  # before anything loads numpy: see address_limit
 
     streams = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = (SafeStream(stream or _discarding()) for stream in streams)
+    sys.stdout, sys.stderr = (SafeStream(stream or _discarding(), name) for stream, name
+                              in zip(streams, ("standard output", "standard error")))
     debug = False
     try:
         parser = build_parser()

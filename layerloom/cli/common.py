@@ -48,21 +48,28 @@ class SafeStream:
     stdout and stderr, so that no message, whichever its source, can carry an escape sequence
     to the terminal."""
 
-    def __init__(self, stream):
-        self.stream = stream
+    def __init__(self, stream, name: str | None = None):
+        self.stream, self.name = stream, name  # name: "standard output", said in an error
 
     def write(self, text: str) -> int:
         try:
             return self.stream.write(text.translate(_STREAM_CONTROLS))
         except OSError as exc:
-            _unless_terminal_gone(exc)
+            self._named(exc)
             return len(text)
 
     def flush(self) -> None:
         try:
             self.stream.flush()
         except OSError as exc:
-            _unless_terminal_gone(exc)
+            self._named(exc)
+
+    def _named(self, exc: OSError) -> None:
+        """``exc`` raised again, naming this stream where it names no file: ``codegen g.json >
+        model.py`` on a full disk said '[Errno 28] No space left on device', not of what."""
+        if exc.filename is None and self.name:
+            exc.filename = self.name
+        _unless_terminal_gone(exc)
 
     def __getattr__(self, name):
         return getattr(self.stream, name)
