@@ -216,6 +216,10 @@ def _sizes(gm: fx.GraphModule, node: fx.Node, order: list[int]) -> bool:
             user.args = (node.args[0], order[user.args[1] % len(order)])
             changed = True
         elif user.op == "call_function" and user.target is getattr \
+                and user.args[1:] in (("device",), ("dtype",)):  # src.device: the same
+            user.args = (node.args[0], *user.args[1:])
+            changed = True
+        elif user.op == "call_function" and user.target is getattr \
                 and user.args[1:] == ("shape",) and all(
                     u.op == "call_function" and u.target is operator.getitem
                     and isinstance(u.args[1], int) for u in user.users):

@@ -303,7 +303,8 @@ def _traced(model: nn.Module, concrete: dict) -> tuple[fx.Graph, list]:
                 warnings.catch_warnings():
             # a backward hook cannot wrap a traced value; the import warns of the hook itself
             warnings.filterwarnings("ignore", message="For backward hooks to be called")
-            graph = tracer.trace(model, concrete_args=concrete or None)
+            with _state_kept(model):
+                graph = tracer.trace(model, concrete_args=concrete or None)
     except Exception as exc:  # fx raises TraceError, TypeError, NotImplementedError…
         graph = _trace_buffers(model, concrete)
         if graph is None and (_LEN_UNTRACED in str(exc) or _INT_UNTRACED in str(exc)):
@@ -324,10 +325,30 @@ def _trace_buffers(model: nn.Module, concrete: dict) -> fx.Graph | None:
     tracer = _Tracer()
     tracer.proxy_buffer_attributes = True
     try:
-        with _finfo_traced(model):
+        with _finfo_traced(model), _state_kept(model):
             return tracer.trace(model, concrete_args=concrete or None)
     except Exception:  # noqa: BLE001 - the first failure is the one reported
         return None
+
+
+@contextlib.contextmanager
+def _state_kept(model: nn.Module) -> Iterator[None]:
+    """The modules' plain attributes as they were before a trace, after it: a forward that
+    keeps what it computed (the 2019 transformer tutorial's ``self.src_mask = mask``, made once
+    for a length) leaves a traced value in the model, which the next trace (or the model's own
+    run) would read as if it held the mask. What fx itself adds (``_tensor_constant0``, read by
+    the traced graph) stays; a traced value added by the model's code goes."""
+    kept = [(m, dict(vars(m))) for m in model.modules()]
+    try:
+        yield
+    finally:
+        for module, before in kept:
+            now = vars(module)
+            for name in [n for n in now if n not in before and isinstance(now[n], fx.Proxy)]:
+                del now[name]
+            for name, value in before.items():
+                if now.get(name, value) is not value or name not in now:
+                    now[name] = value
 
 
 _FINFO = torch.finfo
@@ -497,7 +518,8 @@ def _trace_lengths(model: nn.Module, concrete: dict,
             with torch.enable_grad(), _lengths_traced(model), _finfo_traced(model), \
                     _training_reads(traced_through, tracer_reads), warnings.catch_warnings():
                 warnings.filterwarnings("ignore", message="For backward hooks to be called")
-                return tracer.trace(model, concrete_args=concrete or None), None
+                with _state_kept(model):
+                    return tracer.trace(model, concrete_args=concrete or None), None
         except Exception as exc:  # noqa: BLE001 - said by the caller
             failure = failure or exc
             if not buffers and next(model.buffers(), None) is None:

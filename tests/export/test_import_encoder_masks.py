@@ -10,7 +10,13 @@ block's ``is_causal``, beside a ``src_key_padding_mask=ids == 0`` (a PaddingMask
 the design gives the model's numbers at the traced length and at another. Before, the tutorial
 stopped at its ``src.t()`` ("no LayerLoom block does this"), then at its call ("it is called
 with more than its input"), and a batch-first encoder given ``mask=..., is_causal=True`` was
-refused. A mask that is not the causal one is refused at the call, saying which masks import."""
+refused. A mask that is not the causal one is refused at the call, saying which masks import.
+
+The tutorial's 2019 version (and examples/word_language_model's TransformerModel) keeps its mask
+in ``self.src_mask``, made again where ``len(src)`` differs; tracing left a traced value there,
+which the next trace read, and the import said "it slices a tensor attribute by a size of the
+input" at its positional encoding. The model's attributes are now as they were after each
+trace, and it imports."""
 
 from __future__ import annotations
 
@@ -165,3 +171,46 @@ def test_a_mask_other_than_the_causal_one_is_refused_at_the_call(line_of):
                               f"TransformerEncoderLayer block takes a causal mask"), message
     assert message.endswith("give it such a mask, or none (every step then attends to every "
                             "other)")
+
+
+class TransformerModel2019(nn.Module):
+    """The tutorial's 2019 model, small, given [B, S] ids."""
+
+    def __init__(self, ntoken=50, ninp=16, nhead=2, nhid=32, nlayers=2, dropout=0.5):
+        super().__init__()
+        self.src_mask = None
+        self.pos_encoder = PositionalEncoding(ninp, dropout)
+        encoder_layers = nn.TransformerEncoderLayer(ninp, nhead, nhid, dropout)
+        self.transformer_encoder = nn.TransformerEncoder(encoder_layers, nlayers)
+        self.encoder = nn.Embedding(ntoken, ninp)
+        self.ninp = ninp
+        self.decoder = nn.Linear(ninp, ntoken)
+
+    def _generate_square_subsequent_mask(self, sz):
+        mask = (torch.triu(torch.ones(sz, sz)) == 1).transpose(0, 1)
+        return mask.float().masked_fill(mask == 0, float("-inf")).masked_fill(mask == 1, 0.0)
+
+    def forward(self, src):
+        src = src.t()
+        if self.src_mask is None or self.src_mask.size(0) != len(src):
+            device = src.device
+            mask = self._generate_square_subsequent_mask(len(src)).to(device)
+            self.src_mask = mask
+        src = self.encoder(src) * math.sqrt(self.ninp)
+        src = self.pos_encoder(src)
+        output = self.transformer_encoder(src, self.src_mask)
+        return self.decoder(output).transpose(0, 1)
+
+
+def test_the_2019_tutorial_keeping_its_mask_in_the_model_imports():
+    torch.manual_seed(0)
+    model = TransformerModel2019().eval()
+    graph, weights = import_torch(model, [12], "int64")
+    assert model.src_mask is None  # the model as it was given
+    encoder = [n for n in graph.nodes if n.type == "TransformerEncoderLayer"]
+    assert [(n.params["is_causal"], n.repeat) for n in encoder] == [(True, 2)]
+    for length in (12, 18):
+        ids = _ids(length)
+        with torch.no_grad():
+            torch.testing.assert_close(_compiled(graph, weights, model, length)(ids), model(ids),
+                                       atol=1e-5, rtol=0)
