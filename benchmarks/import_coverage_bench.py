@@ -433,6 +433,8 @@ def main(argv=None) -> int:
                (7, 6)),
               ("text: pytorch's transformer tutorial (sequence-first, causal mask, src.t())",
                encoder_masks.TransformerModel, (12,)),
+              ("text: the tutorial's 2019 model (its mask kept in self.src_mask, len(src))",
+               encoder_masks.TransformerModel2019, (12,)),
               ("text: sequence-first bilstm max-pooled (out.max(0)[0])",
                lambda: seq_pooling.Classifier("max tuple"), (10,)),
               ("text: concat pooling (out[-1], out.max(0)[0], out.mean(0))",
