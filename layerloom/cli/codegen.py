@@ -16,7 +16,7 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("codegen", help="write a graph as a standalone PyTorch module")
     p.add_argument("graph", help="graph JSON file (or a template's name)")
     p.add_argument("-o", "--output", metavar="FILE",
-                   help="where to write the module (default: print it)")
+                   help="where to write the module (default, or '-': print it)")
     p.add_argument("--class-name", metavar="NAME",
                    help="name of the model class (default: from the graph's name)")
     p.add_argument("--force", action="store_true",
@@ -38,7 +38,7 @@ def cmd_codegen(args) -> int:
     except GraphError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INVALID
-    if not args.output:
+    if not args.output or args.output == "-":  # "-" as for new: it wrote a file named "-"
         sys.stdout.write(source)
         return 0
     shadowing, note = module_file_problem(Path(args.output))

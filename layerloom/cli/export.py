@@ -83,6 +83,11 @@ def slug(name: str | None) -> str:
 
 
 def cmd_export(args) -> int:
+    if args.output == "-":  # taken for a file named "-", where new and codegen print
+        print("error: -o -: export writes files and loads each back to check it, so it cannot "
+              "print to stdout; give a file name (layerloom codegen prints the model's code)",
+              file=sys.stderr)
+        return EXIT_INVALID
     if args.format == "project":  # a folder that trains without LayerLoom (runtime/export_project)
         from .export_project import cmd_export_project
 

@@ -32,7 +32,8 @@ def register(subparsers) -> None:
                     "weights.")
     p.add_argument("model", metavar="MODEL.onnx",
                    help="the ONNX file (opsets 13-20 tested, 7-21 accepted)")
-    p.add_argument("-o", "--output", required=True, metavar="GRAPH.json", help="graph to write")
+    p.add_argument("-o", "--output", required=True, metavar="GRAPH.json",
+                   help="graph to write ('-' prints it)")
     p.add_argument("--weights", metavar="FILE.safetensors",
                    help="also write the file's weights, keyed for the compiled graph")
     p.add_argument("--name", help="graph name (default: the file's name)")

@@ -32,7 +32,8 @@ def register(subparsers) -> None:
                         "for one id per sample, a class label, with --dtype int64)")
     p.add_argument("--dtype", action="append", choices=("float32", "int64"),
                    help="input dtype (int64 for token ids); once per input, default float32")
-    p.add_argument("-o", "--output", required=True, metavar="GRAPH.json", help="graph to write")
+    p.add_argument("-o", "--output", required=True, metavar="GRAPH.json",
+                   help="graph to write ('-' prints it)")
     p.add_argument("--weights", metavar="FILE.safetensors",
                    help="also write the model's weights, keyed for the compiled graph")
     p.add_argument("--name", help="graph name (default: the model's class name)")
@@ -113,8 +114,10 @@ def write_import(args, graph, state, what: str, said: list[str] = ()) -> int:
     where the blocks came from and how they were checked. The two files are put in place
     together or not at all (``graph.place_files``): an import stopped half-way (Ctrl+C) never
     leaves the new design beside the weights of an older one."""
-    targets = [Path(args.output)] + ([Path(args.weights)] if args.weights else [])
-    writing = targets[0]
+    printed = args.output == "-"  # the design on stdout, as new and codegen print theirs
+    targets = ([] if printed else [Path(args.output)]) + (
+        [Path(args.weights)] if args.weights else [])
+    writing = targets[0] if targets else None
     folders: dict[Path, Path] = {}
     try:
         moves = []
@@ -124,12 +127,13 @@ def write_import(args, graph, state, what: str, said: list[str] = ()) -> int:
             if parent not in folders:
                 folders[parent] = Path(tempfile.mkdtemp(prefix=".layerloom-import-", dir=parent))
             written = folders[parent] / f"{len(moves)}-{target.name}"
-            if target == targets[0]:
+            if target == targets[0] and not printed:
                 save_graph(graph, written)
             else:
                 _save_weights(state, written)
             moves.append((written, target))
-        place_together(moves, Path(tempfile.mkdtemp(dir=next(iter(folders.values())))))
+        if moves:
+            place_together(moves, Path(tempfile.mkdtemp(dir=next(iter(folders.values())))))
     except OSError as exc:  # named as given, not as the temporary file written first
         failed = next((t for t in targets if str(t) == str(getattr(exc, "filename2", ""))),
                       writing)
@@ -139,9 +143,15 @@ def write_import(args, graph, state, what: str, said: list[str] = ()) -> int:
         for folder in folders.values():
             shutil.rmtree(folder, ignore_errors=True)
     blocks = sum(n.type not in ("Input", "Output") for n in graph.nodes)
-    print(f"{args.output}: {blocks} blocks from {what}")
+    if printed:  # it wrote a file named "-"; what was done goes to stderr, beside the design
+        from layerloom.graph import dumps_graph
+
+        sys.stdout.write(dumps_graph(graph))
+    said_to = sys.stderr if printed else sys.stdout
+    print(f"{'the design (stdout)' if printed else args.output}: {blocks} blocks from {what}",
+          file=said_to)
     if args.weights:
-        print(f"{args.weights}: {len(state)} tensors")
+        print(f"{args.weights}: {len(state)} tensors", file=said_to)
     for line in said:
         print(line, file=sys.stderr)
     return 0
