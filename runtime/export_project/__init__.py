@@ -129,6 +129,11 @@ def export_project(graph: Graph | dict | str | Path, dataset, path: str | Path,
                            f"({', '.join(shown[:3])}{', …' if len(shown) > 3 else ''}), and "
                            f"overwriting replaces only a project exported before (its "
                            f"config.json says so); choose a new or empty folder")
+    if overwrite and target.is_dir() and _holds_current_folder(target):
+        # replacing it moved the folder away from under the user: '.: Device or resource busy'
+        raise ProjectError(f"{target} is the folder you are in (or holds it), so it cannot be "
+                           f"replaced from here; run the export from the folder above it, with "
+                           f"-o {target.resolve().name}")
     parent = target.parent if str(target.parent) else Path(".")
     if not parent.is_dir():
         problem = ProjectError(
@@ -147,6 +152,14 @@ def export_project(graph: Graph | dict | str | Path, dataset, path: str | Path,
     size = sum((target / f).stat().st_size for f in files)
     kind = json.loads((target / "config.json").read_text(encoding="utf-8"))["data"]["kind"]
     return ProjectResult(target, files, size, kind, time.perf_counter() - started, notes)
+
+
+def _holds_current_folder(folder: Path) -> bool:
+    try:
+        here, folder = Path.cwd().resolve(), folder.resolve()
+    except OSError:  # the current folder was removed
+        return False
+    return here == folder or folder in here.parents
 
 
 def is_project(folder: Path) -> bool:

@@ -34,3 +34,17 @@ def test_force_still_replaces_a_project(tmp_path, monkeypatch, capsys):
     assert main(["export", "mlp-tabular", "-f", "project", "-o", "proj", "--force"]) == 0
     assert "wrote proj" in capsys.readouterr().out
     assert (tmp_path / "proj" / "train.py").read_text() != "# edited\n"
+
+
+def test_force_in_the_project_itself_says_to_run_from_above(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["export", "mlp-tabular", "-f", "project", "-o", "proj"]) == 0
+    before = sorted(p.name for p in (tmp_path / "proj").iterdir())
+    monkeypatch.chdir(tmp_path / "proj")
+    capsys.readouterr()
+    assert main(["export", "mlp-tabular", "-f", "project", "-o", ".", "--force"]) == 1
+    assert capsys.readouterr().err == (  # it said '.: Device or resource busy'
+        "error: . is the folder you are in (or holds it), so it cannot be replaced from here; "
+        "run the export from the folder above it, with -o proj\n")
+    assert sorted(p.name for p in (tmp_path / "proj").iterdir()) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["proj"]
