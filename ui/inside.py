@@ -79,16 +79,26 @@ def _bar(values: list[float], words: list[str]) -> dict:
             "tickfont": {"size": 11}}
 
 
-def tokens_figure(tokens: list[str], scores: np.ndarray) -> go.Figure:
-    """One cell per token, coloured by its attribution (red for the class, blue against)."""
+def tokens_figure(tokens: list[str], scores: np.ndarray, per_row: int = 12) -> go.Figure:
+    """One cell per token, coloured by its attribution (red for the class, blue against), in
+    rows of ``per_row`` tokens read left to right, top to bottom. One row of all 32 tokens of a
+    text gave each cell 30 px at 1024 px: 'charming' and 'delightful' were cut and ran over
+    their neighbours."""
     bound = float(np.abs(scores).max()) or 1.0
-    fig = go.Figure(go.Heatmap(z=[np.asarray(scores, dtype=float).round(5).tolist()], x=list(range(len(tokens))), zmin=-bound,
-                               zmax=bound, colorscale="RdBu", reversescale=True,
-                               text=[tokens], texttemplate="%{text}", showscale=False,
+    rows = max(1, -(-len(tokens) // per_row))
+    z = np.full((rows, per_row), np.nan)
+    text = [[""] * per_row for _ in range(rows)]
+    for i, (token, score) in enumerate(zip(tokens, np.asarray(scores, dtype=float))):
+        z[i // per_row, i % per_row] = round(float(score), 5)
+        text[i // per_row][i % per_row] = token
+    fig = go.Figure(go.Heatmap(z=[[None if np.isnan(v) else v for v in row] for row in z],
+                               x=list(range(per_row)), zmin=-bound, zmax=bound,
+                               colorscale="RdBu", reversescale=True, text=text,
+                               texttemplate="%{text}", showscale=False, xgap=2, ygap=2,
                                hovertemplate="%{text}: %{z:.3g}<extra></extra>"))
-    fig.update_layout(height=120, margin={"l": 0, "r": 0, "t": 10, "b": 0})
+    fig.update_layout(height=20 + 44 * rows, margin={"l": 0, "r": 0, "t": 10, "b": 0})
     fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
+    fig.update_yaxes(visible=False, autorange="reversed")
     return fig
 
 

@@ -117,3 +117,18 @@ def test_a_tables_bars_say_which_way_is_which(runs, monkeypatch):
     assert importance["data"][0]["marker"]["color"] == "#7f7f7f"  # sizes, not "for the class"
     assert importance["layout"]["xaxis"]["title"]["text"] == \
         "how much it moves the output, either way"
+
+
+def test_a_long_texts_words_are_laid_out_in_rows_each_whole():
+    """32 tokens in one row gave each cell 30 px at 1024 px: words were cut and ran over their
+    neighbours. They come in rows of 12, in reading order, each cell wide enough for a word."""
+    import numpy as np
+
+    from layerloom.ui.inside import tokens_figure
+
+    words = [f"word{i}" for i in range(32)]
+    heat = tokens_figure(words, np.linspace(-1, 1, 32)).data[0]
+    rows = [list(r) for r in heat.text]
+    assert len(rows) == 3 and all(len(r) == 12 for r in rows)
+    assert [w for r in rows for w in r if w] == words  # every word, in reading order
+    assert heat.z[0][0] == -1 and heat.z[2][7] == 1 and heat.z[2][8] is None  # 32 = 12+12+8
