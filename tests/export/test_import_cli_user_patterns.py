@@ -77,7 +77,7 @@ def test_import_then_export_from_the_command_line(user_file, tmp_path, capsys):
     x = torch.rand(2, 3, 16, 16)
     with torch.no_grad():
         torch.testing.assert_close(model(x), original(x), atol=1e-5, rtol=1e-5)
-    for fmt, file in (("onnx", "vit.onnx"), ("torchscript", "vit.pt"), ("python", "code.py")):
+    for fmt, file in (("onnx", "vit.onnx"), ("torchscript", "vit.pt"), ("python", "vit_model.py")):
         code = main(["export", "vit.json", "-f", fmt, "--weights", "vit.safetensors",
                      "-o", file])
         out = capsys.readouterr()
