@@ -44,16 +44,18 @@ def test_a_project_interrupted_as_its_folder_is_made_leaves_nothing(tmp_path,
 
 @pytest.fixture()
 def old_project(tmp_path):
-    """A project folder already there, which an export with overwrite replaces."""
+    """A project folder already there, which an export with overwrite replaces (its config.json
+    says it is a project exported before: overwrite replaces no other folder)."""
     folder = tmp_path / "proj"
     folder.mkdir()
     (folder / "train.py").write_text("# the old project\n")
+    (folder / "config.json").write_text('{"format": "layerloom-project"}\n')
     return folder
 
 
 def _only_the_old_project(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["proj"]  # no .proj.replaced-* left
-    assert [p.name for p in (tmp_path / "proj").iterdir()] == ["train.py"]
+    assert sorted(p.name for p in (tmp_path / "proj").iterdir()) == ["config.json", "train.py"]
     assert (tmp_path / "proj" / "train.py").read_text() == "# the old project\n"
 
 
