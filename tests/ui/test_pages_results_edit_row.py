@@ -12,6 +12,8 @@ from streamlit.testing.v1 import AppTest
 from layerloom.graph.templates import load_template
 from layerloom.runtime import train
 
+from .results_page import results_page
+
 TIMEOUT = 60
 
 
@@ -30,24 +32,7 @@ def run(scratch_home):
 
 
 def page(home, monkeypatch, run_id: int) -> AppTest:
-    monkeypatch.setenv("LAYERLOOM_HOME", str(home))
-
-    def script(run: int = 0):
-        import streamlit as st
-
-        from layerloom.graph.templates import load_template
-        from layerloom.ui.pages import results
-        from layerloom.ui.pagestate import PagesState
-        from layerloom.ui.projects import ProjectStore
-        from layerloom.ui.state import DesignerState
-
-        if "app" not in st.session_state:
-            app = DesignerState.new(ProjectStore(), load_template("mlp-tabular"))
-            app.pages["runs"] = PagesState(results_run=run)
-            st.session_state.app = app
-        results.render(st.session_state.app)
-
-    return AppTest.from_function(script, kwargs={"run": run_id}, default_timeout=TIMEOUT).run()
+    return results_page(home, monkeypatch, run_id, "mlp-tabular", TIMEOUT)
 
 
 def editor(at):

@@ -10,20 +10,12 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from layerloom.graph import load_graph
 from layerloom.runtime import RunStore, train
 from layerloom.ui.inside import overlay_figure, tokens_figure
 
+from .results_page import chain
+
 TIMEOUT = 90
-
-
-def chain(name, shape, layers, dtype="float32"):
-    nodes = [{"id": "x", "type": "Input", "params": {"shape": shape, "dtype": dtype}}]
-    nodes += [{"id": i, "type": t, "params": p} for i, t, p in layers]
-    nodes.append({"id": "y", "type": "Output"})
-    edges = [{"source": a["id"], "target": b["id"]} for a, b in zip(nodes, nodes[1:])]
-    return load_graph({"format": "layerloom-graph", "version": 1, "name": name,
-                       "nodes": nodes, "edges": edges})
 
 
 @pytest.fixture(scope="module")

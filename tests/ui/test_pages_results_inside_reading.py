@@ -12,19 +12,11 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from layerloom.graph import load_graph
 from layerloom.runtime import train
 
+from .results_page import chain, results_page
+
 TIMEOUT = 90
-
-
-def chain(name, shape, layers, dtype="float32"):
-    nodes = [{"id": "x", "type": "Input", "params": {"shape": shape, "dtype": dtype}}]
-    nodes += [{"id": i, "type": t, "params": p} for i, t, p in layers]
-    nodes.append({"id": "y", "type": "Output"})
-    edges = [{"source": a["id"], "target": b["id"]} for a, b in zip(nodes, nodes[1:])]
-    return load_graph({"format": "layerloom-graph", "version": 1, "name": name,
-                       "nodes": nodes, "edges": edges})
 
 
 @pytest.fixture(scope="module")
@@ -46,24 +38,7 @@ def runs(scratch_home):
 
 
 def page(home, monkeypatch, run_id: int) -> AppTest:
-    monkeypatch.setenv("LAYERLOOM_HOME", str(home))
-
-    def script(run: int = 0):
-        import streamlit as st
-
-        from layerloom.graph.templates import load_template
-        from layerloom.ui.pages import results
-        from layerloom.ui.pagestate import PagesState
-        from layerloom.ui.projects import ProjectStore
-        from layerloom.ui.state import DesignerState
-
-        if "app" not in st.session_state:
-            app = DesignerState.new(ProjectStore(), load_template("seed-cnn"))
-            app.pages["runs"] = PagesState(results_run=run)
-            st.session_state.app = app
-        results.render(st.session_state.app)
-
-    at = AppTest.from_function(script, kwargs={"run": run_id}, default_timeout=TIMEOUT).run()
+    at = results_page(home, monkeypatch, run_id, timeout=TIMEOUT)
     assert not at.exception, at.exception
     return at
 
