@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from layerloom.graph import load_graph
 from layerloom.runtime import RunStore, train
 
-from .results_page import results_page
+from results_page import results_page
 
 TIMEOUT = 60
 

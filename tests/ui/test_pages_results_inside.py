@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from layerloom.runtime import RunStore, train
 from layerloom.ui.inside import overlay_figure, tokens_figure
 
-from .results_page import chain
+from results_page import chain
 
 TIMEOUT = 90
 

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from layerloom.runtime import train
 
-from .results_page import chain, results_page
+from results_page import chain, results_page
 
 TIMEOUT = 90
 

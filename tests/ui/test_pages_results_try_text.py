@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from layerloom.graph import load_graph
 from layerloom.runtime import train
 
-from .results_page import results_page
+from results_page import results_page
 
 TIMEOUT = 90
 
