@@ -60,6 +60,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from . import signals
     from .common import SafeStream, quiet_closed_pipe, report_exception
+    from .design_stdin import forget
+
+    forget()  # a design read from stdin by an earlier main() in this process is not this one's
 
     address_limit.prepare()  # before anything loads numpy: see address_limit
 

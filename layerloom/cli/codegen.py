@@ -9,12 +9,14 @@ from layerloom.graph import GraphError, summarize
 
 from .common import (EXIT_INVALID, EXIT_UNREADABLE, add_set_option, file_problem,
                      load_valid_graph, printable)
+from .design_stdin import is_stdin
 from .python_files import module_file_problem
 
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("codegen", help="write a graph as a standalone PyTorch module")
-    p.add_argument("graph", help="graph JSON file (or a template's name)")
+    p.add_argument("graph", help="graph JSON file (or a template's name; '-' reads it from "
+                                 "stdin)")
     p.add_argument("-o", "--output", metavar="FILE",
                    help="where to write the module (default, or '-': print it)")
     p.add_argument("--class-name", metavar="NAME",
@@ -68,7 +70,7 @@ def _refused_output(output: Path, graph: str, force: bool) -> str | None:
     needs no flag)."""
     if not output.is_file():
         return None
-    if Path(graph).is_file() and output.samefile(graph):
+    if not is_stdin(graph) and Path(graph).is_file() and output.samefile(graph):
         return (f"{output} is the design this reads: the module would replace it; give the "
                 f"module its own file, e.g. -o {output.with_suffix('').name}_model.py")
     try:

@@ -15,7 +15,11 @@ from pathlib import Path
 
 from layerloom.graph import Graph, GraphError, Report, load_graph, validate
 from layerloom.graph.suggest import did_you_mean
+from layerloom.graph.io import loads_graph
 from layerloom.graph.templates import load_template, template_names
+
+from .design_stdin import NAME as STDIN_NAME
+from .design_stdin import is_stdin, shown, stdin_text
 
 try:  # imported here, not once memory has run out: loading it then fails too
     import resource
@@ -310,7 +314,8 @@ def read_graph_or_code(path: str, *, templates: bool = False) -> tuple[Graph | N
     """``(graph, 0)``, or ``(None, exit code)`` after printing why there is none: see
     :func:`graph_error_code`. ``templates`` as in :func:`read_graph`."""
     try:
-        return (load_graph_or_template(path) if templates else load_graph(path)), 0
+        return (load_graph_or_template(path) if templates or is_stdin(path)
+                else load_graph(path)), 0
     except GraphError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return None, graph_error_code(exc)
@@ -327,6 +332,8 @@ def load_graph_or_template(path: str) -> Graph:
     """The graph file at ``path`` or, where there is no such file, the shipped template of that
     name (``seed-cnn``; a name ending in ``.json`` is always a file); GraphError otherwise:
     unreadable for a missing path, not for a name that is no template's (it names the closest)."""
+    if is_stdin(path):  # layerloom validate - < cnn.json
+        return loads_graph(stdin_text(), filename=STDIN_NAME)
     if not path.strip():  # read as ".", the current folder: "cannot read the file (Is a directory)"
         raise GraphError(f"{EMPTY_NAME}: give a graph file, such as cnn.json, or a template's name "
                          f"(layerloom templates lists them)", unreadable=True)
@@ -376,15 +383,17 @@ def load_valid_graph(path: str, set_items: list[str] | None, *, templates: bool 
 
 
 def places(path: str, graph: Graph):
-    """For the design file at ``path`` (read as ``graph``): a function that gives the place of
-    a problem's node in it, `` (design.json, line 15)``, or '' (no node, a template's name);
+    """For the design file at ``path`` (read as ``graph``; ``-``: standard input, named
+    ``<stdin>``): a function that gives the place of a problem's node in it, `` (design.json,
+    line 15)``, or '' (no node, a template's name);
     None where ``path`` is no file, or a file of one line."""
     from layerloom.graph.file_lines import composite_types, node_lines, problem_lines
 
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        text = stdin_text() if is_stdin(path) else Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError, GraphError):
         return None
+    path = shown(path)  # <stdin>, line 15
     if "\n" not in text.strip():  # written on one line (by a script): a line tells nothing
         return None
     lines = node_lines(text)

@@ -43,8 +43,8 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("export", help="export a graph or a trained run (checked after "
                                               "writing)")
     p.add_argument("source", metavar="GRAPH|RUN_ID",
-                   help="a graph JSON file or a template's name (fresh weights), or a run id "
-                        "(trained weights)")
+                   help="a graph JSON file or a template's name (fresh weights; '-' reads "
+                        "the graph from stdin), or a run id (trained weights)")
     p.add_argument("--format", "-f", required=True, choices=FORMATS, help="what to write")
     p.add_argument("-o", "--output", metavar="PATH",
                    help="file to write (default: the graph's name as a slug, with the format's "

@@ -11,6 +11,7 @@ from .common import (EXIT_INVALID, EXIT_UNREADABLE, error_code, file_problem, pa
                      read_graph_or_code)
 from .export import file_identity
 from .data_words import cli_words
+from .design_stdin import shown
 
 
 def cmd_export_project(args, db: Path | None = None) -> int:
@@ -29,7 +30,7 @@ def cmd_export_project(args, db: Path | None = None) -> int:
                 return code
             data = args.data or graph.extra.get("dataset")
             if not data:
-                print(f"error: {graph.name or args.source} names no dataset; give one with "
+                print(f"error: {graph.name or shown(args.source)} names no dataset; give one with "
                       f"--data (a built-in name or a file)", file=sys.stderr)
                 return EXIT_INVALID
             weights = getattr(args, "weights", None)

@@ -10,12 +10,14 @@ from layerloom.graph import summarize
 from .common import (EXIT_INVALID, EXIT_UNREADABLE, add_set_option, error_code,
                      load_valid_graph, missing_data_file, places)
 from .data_words import cli_words
+from .design_stdin import shown
 
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("validate", help="check a graph (and, with --dataset, that it "
                                                "fits the data); list every problem")
-    p.add_argument("graph", help="graph JSON file (or a template's name)")
+    p.add_argument("graph", help="graph JSON file (or a template's name; '-' reads it from "
+                                 "stdin)")
     add_set_option(p)
     p.add_argument("--dataset", "-d", metavar="NAME_OR_FILE",
                    help="also check the design against this data (a built-in dataset's name or "
@@ -30,7 +32,8 @@ def register(subparsers) -> None:
     p.set_defaults(func=cmd_validate)
 
     p = subparsers.add_parser("summary", help="per-node shapes, params and MACs of a graph")
-    p.add_argument("graph", help="graph JSON file (or a template's name)")
+    p.add_argument("graph", help="graph JSON file (or a template's name; '-' reads it from "
+                                 "stdin)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     add_set_option(p)
     p.set_defaults(func=cmd_summary)
@@ -42,10 +45,11 @@ def cmd_validate(args) -> int:
     if report is None:
         return loaded.code
     if not report.ok:
-        print(f"{args.graph}: {len(report.errors)} error(s), {len(report.warnings)} warning(s)")
+        print(f"{shown(args.graph)}: {len(report.errors)} error(s), "
+              f"{len(report.warnings)} warning(s)")
         return loaded.code
     if not getattr(args, "dataset", None):
-        print(f"{args.graph}: valid ({len(report.warnings)} warning(s))")
+        print(f"{shown(args.graph)}: valid ({len(report.warnings)} warning(s))")
         return loaded.code
     return _validate_with_data(args, loaded)
 
@@ -76,13 +80,14 @@ def _validate_with_data(args, loaded) -> int:
     for note in [*ds.meta.get("notes", ()), *fit.notes]:  # how the file was read; advice
         print(f"note: {cli_words(note)}", file=sys.stderr)
     if fit.problems:
-        print(f"{args.graph}: valid, but does not fit {ds.name} ({fit.task}): "
+        print(f"{shown(args.graph)}: valid, but does not fit {ds.name} ({fit.task}): "
               f"{len(fit.problems)} problem(s)")
         return EXIT_INVALID
     what = (f"{len(ds.classes)} classes" if fit.task == "classification"
             else "its input" if fit.task == "reconstruction"
             else f"{ds.target_dim or 1} target value(s)")
-    print(f"{args.graph}: valid and fits {ds.name}: input {list(ds.input_shape)} {ds.dtype}, "
+    print(f"{shown(args.graph)}: valid and fits {ds.name}: input {list(ds.input_shape)} "
+          f"{ds.dtype}, "
           f"{fit.task} output for {what}")
     return 0
 

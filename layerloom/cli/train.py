@@ -24,6 +24,7 @@ from .common import (EXIT_INVALID, EXIT_UNREADABLE, add_set_option, error_code,
                      unusable_home)
 from . import signals
 from .data_words import cli_words
+from .design_stdin import is_stdin, passed_on
 from .graph_commands import parse_data_options, text_options
 from .signals import on_stop_signals
 
@@ -89,7 +90,7 @@ def _add_nodes(p, default: int | None = 1) -> None:
 
 def _add_inputs(p) -> None:
     """What train, sweep and lr-find read: the graph, the data and the training settings."""
-    p.add_argument("graph", help="graph JSON file (or a template name)")
+    p.add_argument("graph", help="graph JSON file (or a template name; '-' reads it from stdin)")
     _add_data(p)
     _add_config(p)
 
@@ -506,8 +507,20 @@ def cmd_train(args) -> int:
     from layerloom.runtime.distributed import world_from_env
 
     if (args.nproc > 1 or args.nnodes > 1) and world_from_env() <= 1:
+        if is_stdin(args.graph):
+            return _run(lambda: _launch_from_stdin(args), args)
         return _launch(_train_argv(args), args, args.nproc)
     return _run(lambda: _train(args), args)
+
+
+def _launch_from_stdin(args) -> int:
+    """``train - --nproc N``: the design read here, once, and its problems said; each process
+    reads it as its stdin (they all read the one stdin: the first took it all)."""
+    code = _design_problems(args)
+    if code:
+        return code
+    with passed_on():
+        return _launch(_train_argv(args), args, args.nproc)
 
 
 def _launch(argv: list[str], args, nproc: int) -> int:
