@@ -71,13 +71,15 @@ def channel_axis_fix(ds) -> str:
     """What to do when :func:`lacks_channel_axis`: change the data, not the design.
 
     >>> from types import SimpleNamespace
-    >>> channel_axis_fix(SimpleNamespace(name="xy.npz", input_shape=(28, 28), source="d/xy.npz"))
-    'give the images a channel axis, so that each sample is [1, 28, 28]: save x[:, None] in xy.npz (np.savez(path, x=x[:, None], y=y))'
+    >>> print(channel_axis_fix(SimpleNamespace(name="xy.npz", input_shape=(28, 28),
+    ...                                        source="d/xy.npz")))
+    give the images a channel axis, so that each sample is [1, 28, 28]: load xy.npz with the option channel_axis=add (CLI: --data-option channel_axis=add; Data page: the file's options)
     """
     want = [1, *(int(d) for d in ds.input_shape)]
     fix = f"give the images a channel axis, so that each sample is {want}"
     if str(getattr(ds, "source", "")).lower().endswith(".npz"):
-        fix += f": save x[:, None] in {ds.name} (np.savez(path, x=x[:, None], y=y))"
+        fix += (f": load {ds.name} with the option channel_axis=add (CLI: --data-option "
+                f"channel_axis=add; Data page: the file's options)")
     return fix
 
 

@@ -163,6 +163,11 @@ FILE_KINDS = (
                         "per feature, per channel (dimension 1), or not; auto: per feature for "
                         "[N, F], per channel otherwise",
                         choices=("auto", "feature", "channel", "none")),
+                 Option("channel_axis", "choice", "auto", "x of [N, H, W] (images without a "
+                        "channel axis): add one, [N, 1, H, W], as an image Input of one "
+                        "channel takes them, or none (rows as a sequence); auto: added to "
+                        "8-bit images (uint8, as MNIST ships them), not to floats",
+                        choices=("auto", "add", "none")),
              ), load_npz),
     FileKind((".zip",), "a folder per class of images (PNG, JPEG, WebP, BMP, GIF or TIFF)", (
         Option("image_size", "size", None, "height and width to resize to (default: the "

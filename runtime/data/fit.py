@@ -447,7 +447,8 @@ def _input_problems(graph: Graph, source, ds, values: dict) -> list[FitProblem]:
         problems.append(FitProblem(
             source.id, f"the Input is {_show(have)} but {ds.name} gives {want} per "
                        f"sample{_onehot_width(ds)}.",
-            f"set {source.id}'s shape to {want}{via}", "input", param="shape",
+            f"set {source.id}'s shape to {want}{via}{_channel_axis_added(ds, have)}", "input",
+            param="shape",
             variable=names[0] if len(names) == 1 else None, changes=tuple(changes)))
     if dtype != ds.dtype:
         changes = (Change(ds.dtype, source.id, "dtype"),)
@@ -467,6 +468,17 @@ def _input_problems(graph: Graph, source, ds, values: dict) -> list[FitProblem]:
             source.id, f"the Input takes {_kind(dtype)} but {ds.name} gives {_kind(ds.dtype)}.",
             fix, "dtype", param="dtype", changes=changes))
     return problems
+
+
+def _channel_axis_added(ds, have: list) -> str:
+    """Where the loader gave 8-bit images a channel axis that an Input of ``[H, W]`` does not
+    take (rows read as a sequence): how to keep the file's own shape instead."""
+    want = [int(s) for s in ds.input_shape]
+    if not (getattr(ds, "meta", None) or {}).get("channel_axis_added") or len(have) != 2 \
+            or any(h is not None and h != w for h, w in zip(have, want[1:], strict=True)):
+        return ""
+    return (f" (or, to keep {_show(have)}, load {ds.name} with the option channel_axis=none: "
+            f"CLI --data-option channel_axis=none; Data page: the file's options)")
 
 
 def _ids_as_floats(ds) -> bool:

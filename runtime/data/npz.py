@@ -7,7 +7,10 @@ Two common forms are read as what they are, and said so in ``Dataset.meta["notes
 saved channels-last (``[N, H, W, C]``, C 1, 3 or 4, as Keras and PIL keep them) are transposed
 to ``[N, C, H, W]``, so that they are standardised per channel and fit a Conv2d; a one-hot
 ``y`` (``[N, K]`` rows of 0s and one 1) is K classes, ``y.argmax(1)``, not K regression targets
-(unless the task is set to regression).
+(unless the task is set to regression). 8-bit images without a channel axis (``[N, H, W]``
+uint8, as MNIST ships them) are grayscale: they gain one, ``[N, 1, H, W]``, as a Conv2d and
+the designs' image Inputs (``[1, 28, 28]``) take them; the option ``channel_axis`` adds it to
+float images too (``add``) or keeps ``[N, H, W]`` (``none``: rows as a sequence).
 
 Each array's shape and type are read from its ``.npy`` header first, and the bytes they declare
 checked against ``LAYERLOOM_MAX_NPZ_BYTES`` (default 1 GiB, all arrays together) before any
@@ -39,9 +42,11 @@ BROKEN = (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error, NotImpl
           tokenize.TokenError, IndexError, AttributeError)
 
 
-def load_npz(path: Path, spec: SplitSpec, *, task: str, dtype: str, normalize: str) -> Dataset:
+def load_npz(path: Path, spec: SplitSpec, *, task: str, dtype: str, normalize: str,
+             channel_axis: str = "auto") -> Dataset:
     """A Dataset of ``x``'s rows. ``dtype="int64"`` reads ``x`` as token ids; ``normalize``
-    "auto" standardises floats per feature (``[N, F]``) or per channel (``[N, C, ...]``)."""
+    "auto" standardises floats per feature (``[N, F]``) or per channel (``[N, C, ...]``);
+    ``channel_axis`` "auto" gives 8-bit ``[N, H, W]`` images their channel axis."""
     arrays, read_as, test_from = _read(path)
     x, y = arrays["x"], arrays["y"]
     if x.ndim == 0 or y.ndim == 0:
@@ -71,6 +76,14 @@ def load_npz(path: Path, spec: SplitSpec, *, task: str, dtype: str, normalize: s
         notes.append(f"x {list(x.shape)} is read as channels-last images [N, H, W, C] and "
                      f"transposed to [N, C, H, W] {[x.shape[i] for i in (0, 3, 1, 2)]}")
         x = x.transpose(0, 3, 1, 2)
+    added = not tokens and x.ndim == 3 and (
+        channel_axis == "add" or (channel_axis == "auto" and x.dtype == np.uint8))
+    if added:
+        notes.append(f"x {list(x.shape)} is read as grayscale images [N, H, W] and given a "
+                     f"channel axis: [N, 1, H, W] {[x.shape[0], 1, *x.shape[1:]]}, as an image "
+                     f"Input of one channel takes them (to keep [N, H, W], load the file with "
+                     f"channel_axis=none)")
+        x = x[:, None]
     if not tokens and x.dtype == np.uint8 and x.ndim >= 3:
         # 8-bit images: in [0, 1] as image folders give them, and as the app's "Try it" and
         # the bundle's predict.py hand a picture to the model (its normalisation follows)
@@ -102,7 +115,8 @@ def load_npz(path: Path, spec: SplitSpec, *, task: str, dtype: str, normalize: s
         goal = targets.encode(y, task, str(path))
     if normalize == "auto":
         normalize = "feature" if x.ndim == 2 else "channel"
-    meta = {"arrays": sorted(arrays), **({"notes": notes} if notes else {})}
+    meta = {"arrays": sorted(arrays), **({"notes": notes} if notes else {}),
+            **({"channel_axis_added": True} if added else {})}
     split = None
     if test_from is not None:  # the file's own test split (x_test) stays the test set
         split = split_indices(len(x), spec, goal.y if goal.classes is not None else None,

@@ -1,5 +1,5 @@
 """Common NPZ forms read as what they are: channels-last images transposed to [N, C, H, W]
-(standardised per real channel), one-hot y taken as classes, and [N, H, W] images fed to a
+(standardised per real channel), one-hot y taken as classes, and [N, H, W] floats fed to a
 design whose Input is [1, H, W] told to gain a channel axis (not to break the design)."""
 
 from __future__ import annotations
@@ -90,21 +90,25 @@ def test_a_one_hot_y_stays_targets_when_regression_is_asked_and_multi_hot_is_not
 
 @pytest.fixture
 def gray_npz(tmp_path):
-    path = tmp_path / "xy_uint8.npz"
-    np.savez(path, x=np.zeros((40, 28, 28), np.uint8), y=np.arange(40) % 10)
+    path = tmp_path / "xy_float.npz"
+    np.savez(path, x=np.zeros((40, 28, 28), np.float32), y=np.arange(40) % 10)
     return path
 
 
-def test_images_without_a_channel_axis_are_told_to_gain_one_not_to_break_the_conv(gray_npz):
+def test_float_images_without_a_channel_axis_are_told_to_gain_one_not_to_break_the_conv(
+        gray_npz):
+    """Floats [N, H, W] may be sequences [N, L, D]: kept, with the option that adds the axis
+    named (8-bit images gain it by themselves: test_data_npz_channel_axis.py)."""
     ds = load_dataset(gray_npz)
     assert ds.input_shape == (28, 28)
     fit = check_fit(load_template("seed-cnn"), ds)  # Input [1, 28, 28], Conv2d after it
     [problem] = fit.problems
     assert problem.kind == "channels" and not problem.fixable
     assert str(problem) == (
-        "image: the Input is [1, 28, 28] but xy_uint8.npz gives [28, 28] per sample. Fix: give the "
-        "images a channel axis, so that each sample is [1, 28, 28]: save x[:, None] in "
-        "xy_uint8.npz (np.savez(path, x=x[:, None], y=y)).")
+        "image: the Input is [1, 28, 28] but xy_float.npz gives [28, 28] per sample. Fix: give "
+        "the images a channel axis, so that each sample is [1, 28, 28]: load xy_float.npz with "
+        "the option channel_axis=add (CLI: --data-option channel_axis=add; Data page: the "
+        "file's options).")
     with pytest.raises(DataError, match=r"gives \[28, 28\] float32: give the images a channel "
                                         r"axis, so that each sample is \[1, 28, 28\]"):
         check_input(ds, [1, 28, 28])
