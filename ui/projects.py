@@ -30,7 +30,8 @@
                                                   file in use where the file system allows)
 
 Every file is written to a temporary file first and moved into place, so a crash or a killed
-server never leaves half a design. Project ids come from URLs, so they are checked against a
+server never leaves half a design; the move captures what it replaced, so that a write of the
+design file outside LayerLoom landing in that instant is put back, never silently replaced. Project ids come from URLs, so they are checked against a
 strict pattern before they become paths. No Streamlit here.
 
 >>> import tempfile
@@ -151,6 +152,10 @@ class Saved:
     outside: bool = False
     # the design file as edited outside LayerLoom, which did not read as a design: kept there
     set_aside: SetAside | None = None
+    # the design file as written outside LayerLoom in the very instant this save moved its own
+    # in, where the save could not start again from it: kept (a snapshot, or set aside where
+    # it does not read), never silently replaced
+    caught: Snapshot | SetAside | None = None
 
 
 @dataclass(frozen=True)
@@ -316,7 +321,9 @@ class ProjectStore:
         The design file changed outside LayerLoom while the save was under way (an editor or
         a script writing it, which the project's lock does not keep out), or found not reading
         (such a write caught half-way), makes the save start again from the file as it is a
-        moment later, the edit laid over it, rather than write it over.
+        moment later, the edit laid over it, rather than write it over; so does one landing
+        in the instant the save moves its file in (what the move replaced is put back). The
+        last try writes all the same, and keeps such a write as a snapshot (``Saved.caught``).
         """
         for wait in SAVE_WAITS:
             try:
@@ -433,7 +440,15 @@ class ProjectStore:
             data = text.encode("utf-8")
             if not last and _stamp(folder / "graph.json") != read:
                 raise _ChangedMeanwhile  # what this save read is no longer the file
-            _write_atomic(folder / "graph.json", data)
+            # moved in, what it replaced captured: a write outside LayerLoom landing after the
+            # check above, in the instant before the move, was written over unsaid
+            replaced = _write_atomic(folder / "graph.json", data)
+            caught = None
+            if replaced is not None and _digest(replaced) != read:
+                if not last:  # the file as written there put back; the save starts again
+                    _put_back(folder / "graph.json", replaced, data)
+                    raise _ChangedMeanwhile
+                caught = self._keep_caught(pid, folder, replaced)
             # the text written, not the file read again: an editor's write since is no
             # design that failed to read back (the save was refused, the file holding it)
             written = loads_graph(text).to_dict()
@@ -462,7 +477,22 @@ class ProjectStore:
                 meta["view"] = view
             self._write_json(folder / "meta.json", meta)
         return Saved(version, kept, merged, over, contested, outside=outside,
-                     set_aside=set_aside)
+                     set_aside=set_aside, caught=caught)
+
+    def _keep_caught(self, pid: str, folder: Path, data: bytes) -> Snapshot | SetAside:
+        """The design file as written outside LayerLoom in the instant a save's last try
+        moved its own in (an editor writing it over and over), kept: as a snapshot, or under
+        ``unreadable/`` where it does not read as a design."""
+        try:
+            graph = loads_graph(decode_graph_bytes(data, "graph.json"), filename="graph.json")
+        except GraphError as exc:
+            kept = folder / UNREADABLE_DIR / (time.strftime("graph-%Y%m%d-%H%M%S-")
+                                              + secrets.token_hex(2) + ".json")
+            kept.parent.mkdir(exist_ok=True)
+            _write_atomic(kept, data)
+            return SetAside(str(kept), str(exc))
+        return self.snapshot(pid, "changed outside the app as it was saved, kept at "
+                             + time.strftime("%H:%M:%S"), graph)
 
     @staticmethod
     def _set_aside(folder: Path, why: GraphError) -> SetAside:
@@ -869,16 +899,6 @@ def _append_line(path: Path, line: str) -> None:
         os.fsync(handle.fileno())
 
 
-def _write_atomic(path: Path, text: str | bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _staged(path, text)
-    try:
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def _staged(path: Path, text: str | bytes) -> Path:
     """``text`` written to a new temporary file beside ``path``, to be moved there (or
     removed) by the caller."""
@@ -891,6 +911,81 @@ def _staged(path: Path, text: str | bytes) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return Path(tmp)
+
+
+def _write_atomic(path: Path, text: str | bytes) -> bytes | None:
+    """Write ``text`` to a temporary file beside ``path`` and move it into place in one step;
+    returns the bytes it replaced (None: no file was there, or none that reads). Captured
+    exactly, whatever wrote the file up to the move (an editor writing it in place, or writing
+    a new file and renaming it over): the two files are exchanged in one step where the system
+    can (Linux's renameat2), else the file there is hard-linked aside before the move (a
+    rename landing between the link and the move goes unseen), else, on a file system without
+    hard links, read just before the move (a write landing after the read goes unseen)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _staged(path, text)
+    held = None
+    try:
+        if _exchange(tmp, path):
+            return _bytes_of(tmp)  # what was at path, moved here in the same step
+        held = path.parent / f".{path.name}.{secrets.token_hex(6)}.replaced"
+        try:
+            os.link(path, held)
+            replaced = None
+        except OSError as exc:  # none there; or no hard links here: the file as it is now
+            held = None
+            replaced = None if isinstance(exc, FileNotFoundError) else _bytes_of(path)
+        os.replace(tmp, path)
+        return _bytes_of(held) if held is not None else replaced
+    finally:
+        tmp.unlink(missing_ok=True)
+        if held is not None:
+            held.unlink(missing_ok=True)
+
+
+def _bytes_of(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:  # not there, a link to nothing, unreadable
+        return None
+
+
+def _put_back(path: Path, replaced: bytes, ours: bytes) -> None:
+    """Put back ``replaced``, the file as written outside LayerLoom that a save's move
+    (:func:`_write_atomic`) replaced, where the save's own ``ours`` is now. Where yet another
+    write landed meanwhile, the newest of them is put back instead (and, past a few, kept
+    under ``unreadable/``): never one lost."""
+    placed = {_digest(ours)}
+    for _ in range(4):
+        back = _write_atomic(path, replaced)
+        if back is None or _digest(back) in placed:
+            return
+        placed.add(_digest(replaced))
+        replaced = back  # written there after the first: the newer
+    kept = path.parent / UNREADABLE_DIR / (time.strftime("graph-%Y%m%d-%H%M%S-")
+                                           + secrets.token_hex(2) + ".json")
+    kept.parent.mkdir(exist_ok=True)
+    _write_atomic(kept, replaced)
+
+
+_RENAME_EXCHANGE = 2  # linux/fs.h
+_AT_FDCWD = -100
+_renameat2: Any = False  # looked up on first use; None where the system has none
+
+
+def _exchange(source: Path, path: Path) -> bool:
+    """Swap the files at ``source`` and ``path`` in one step; False where the system or the
+    file system cannot (or ``path`` is not there), nothing changed."""
+    global _renameat2
+    if _renameat2 is False:
+        try:
+            import ctypes
+            _renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+        except (OSError, AttributeError, ImportError):
+            _renameat2 = None
+    if _renameat2 is None:
+        return False
+    return _renameat2(_AT_FDCWD, os.fsencode(source), _AT_FDCWD, os.fsencode(path),
+                      _RENAME_EXCHANGE) == 0
 
 
 def _write_new(path: Path, text: str) -> bool:

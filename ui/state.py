@@ -49,7 +49,7 @@ from .group_paths import grouped_as, grouped_by_level, in_use, ungrouped_as, ung
 from .renames import (holds_node, node_renames, renamed_as, renamed_since, renames_by_level,
                       same_block)
 from .projects import (UNREADABLE_DIR, ProjectError, ProjectStore, SaveConflict, SaveRefused,
-                       Unwritable)
+                       Snapshot, Unwritable)
 from .savelog import Edit
 
 SESSION_KEY = "layerloom"
@@ -971,6 +971,18 @@ class DesignerState:
             self.notify("warning", "This design's file (graph.json) was changed outside "
                         f"LayerLoom and no longer read as a design ({saved.set_aside.why}). "
                         f"That file is kept, as it was, at {saved.set_aside.path}; this tab's "
+                        "design, with your edit, is the one saved now.")
+        if isinstance(saved.caught, Snapshot):
+            self.notify("warning", "This design's file (graph.json) was written outside "
+                        "LayerLoom again and again while this tab saved your edit. Its last "
+                        f"version there is kept as the snapshot “{saved.caught.name}” "
+                        "(Snapshots menu); this tab's design, with your edit, is the one saved "
+                        "now.")
+        elif saved.caught is not None:
+            self.notify("warning", "This design's file (graph.json) was written outside "
+                        "LayerLoom again and again while this tab saved your edit, and its "
+                        f"last version there does not read as a design ({saved.caught.why}). "
+                        f"That file is kept, as it was, at {saved.caught.path}; this tab's "
                         "design, with your edit, is the one saved now.")
 
     def catch_up(self, outside: bool = False, tell: bool = True) -> bool:
