@@ -920,7 +920,12 @@ def _write_atomic(path: Path, text: str | bytes) -> bytes | None:
     a new file and renaming it over): the two files are exchanged in one step where the system
     can (Linux's renameat2), else the file there is hard-linked aside before the move (a
     rename landing between the link and the move goes unseen), else, on a file system without
-    hard links, read just before the move (a write landing after the read goes unseen)."""
+    hard links, read just before the move (a write landing after the read goes unseen).
+    A symbolic link is written where it points, the link kept (a design file the user linked
+    to one of their own, in a repository of theirs, was replaced by a file of its own: their
+    file got no more edits, and their edits there were seen by no tab)."""
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = _staged(path, text)
     held = None
