@@ -74,12 +74,36 @@ def text_dataset(name: str, source: str, texts: list[str], labels: np.ndarray,
     lengths = np.array([len(tokens) for tokens in token_lists])
     meta = {**(meta or {}), "truncated": int((lengths > length).sum()),
             "mean_tokens": float(lengths.mean()) if len(lengths) else 0.0}
+    cut = cut_note(lengths, length)
+    if cut:
+        meta["notes"] = [*meta.get("notes", []), cut]
     rare = targets.rare_classes_note(labels, classes, split.parts,
                                      meta.get("label_column", "the labels"))
     if rare:
         meta["notes"] = [*meta.get("notes", []), *rare]
     return assemble(name, source, x, labels, spec, classes=classes, tokens=True, split=split,
                     vocab=vocab, meta=meta)
+
+
+def cut_note(lengths: np.ndarray, length: int) -> str | None:
+    """Where a quarter of the texts or more are longer than ``length`` tokens, which the model
+    never sees: how many are cut, and the ``length`` that would keep nine texts in ten whole.
+
+    >>> print(cut_note(np.array([300, 280, 20, 310]), 64))
+    3 of the 4 texts are longer than 64 tokens (length): each is cut to its first 64, the rest \
+of it never seen by the model (the texts average 228 tokens, the longest 310). To keep more of \
+them, load the file with a larger length, such as 307 (nine texts in ten whole; CLI: \
+--data-option length=307; Data page: the file's options)
+    """
+    cut = int((lengths > length).sum())
+    if not len(lengths) or cut * 4 < len(lengths):
+        return None
+    most = max(length + 1, int(np.ceil(np.percentile(lengths, 90))))
+    return (f"{cut} of the {len(lengths)} texts are longer than {length} tokens (length): each "
+            f"is cut to its first {length}, the rest of it never seen by the model (the texts "
+            f"average {lengths.mean():.0f} tokens, the longest {lengths.max()}). To keep more "
+            f"of them, load the file with a larger length, such as {most} (nine texts in ten "
+            f"whole; CLI: --data-option length={most}; Data page: the file's options)")
 
 
 def free_text_column(table: Table, exclude: set[str]) -> str | None:
@@ -169,6 +193,7 @@ def load_text_csv(table: Table, spec: SplitSpec, *, text_column: str | None,
     goal = targets.from_column(table, label_column, "classification")
     unlabelled += targets.case_note(label_column, goal.classes)
     texts = ["" if is_missing(value) else value for value in table.column(text_column)]
+    unlabelled += _empty_texts_note(table, text_column, texts)
     ignored = [name for name in table.header if name not in (text_column, label_column)]
     meta = {"text_column": text_column, "label_column": label_column, "ignored_columns": ignored}
     left_out = []
@@ -182,3 +207,17 @@ def load_text_csv(table: Table, spec: SplitSpec, *, text_column: str | None,
         meta["notes"] = table.notes + unlabelled + left_out
     return text_dataset(table.path.name, str(table.path), texts, goal.y, goal.classes, spec,
                         length=length, max_vocab=max_vocab, min_freq=min_freq, meta=meta)
+
+
+def _empty_texts_note(table: Table, text_column: str, texts: list[str]) -> list[str]:
+    """A note naming the lines whose text is empty: each is trained on as a text of no words
+    (all ``<pad>``), which teaches only how common its label is."""
+    empty = [line for line, text in zip(table.lines, texts, strict=True) if not tokenize(text)]
+    if not empty:
+        return []
+    n = len(empty)
+    shown = ", ".join(map(str, empty[:8])) + (" …" if n > 8 else "")
+    return [f"{n} row{'' if n == 1 else 's'} with no words in {text_column!r} (line"
+            f"{'' if n == 1 else 's'} {shown}) read as empty texts: the model learns nothing "
+            f"from {'it but its label' if n == 1 else 'them but their labels'}; fill in the text or remove the "
+            f"row{'' if n == 1 else 's'}"]
