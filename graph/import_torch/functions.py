@@ -25,6 +25,7 @@ from .attention_masks import REFUSED, WRITTEN_OUT, WRITTEN_OUT_MASKS, padded_att
 from .causal_attention import DROPOUT
 from .modules import Unsupported, batchless, float32_decimal
 from .rearrangements import WRITTEN
+from .rows import rows_fix
 from .affine import affine, size_read, transposes
 from .trace import FREE_SIZES
 from .written_out import scale_shift
@@ -981,7 +982,8 @@ def _reshape(ctx: Context, node: fx.Node) -> Mapped | Alias | Const:
     if after[:1] != (ctx.batch,):
         raise Unsupported(f"it reshapes [{', '.join(map(str, before))}] (batch first) to "
                           f"[{', '.join(map(str, after))}], moving the batch dimension"
-                          + (_WINDOWS if _windows(before, after, ctx.batch) else ""))
+                          + (_WINDOWS if _windows(before, after, ctx.batch)
+                             else rows_fix(before, after, describe(node).split('.')[-1])))
     if after == before:
         return Alias(x)
     if len(after) == 1:

@@ -38,6 +38,7 @@ from .indexing import after_module
 from .modules import Unsupported, find_rule, float32_decimal, transposed_weights
 from .positions import Positions
 from .reductions import is_values_and_indices, values_of
+from .rows import steps_as_rows
 from .relative_bias import RelativeBias
 from .sequence_first import FLIPPED, moved_for
 from .reparametrised import (as_parametrised, refusal, reparametrisation, spectral_norm_of,
@@ -823,6 +824,10 @@ class Importer:
         return node_id
 
     def _error(self, node: fx.Node, reason: str) -> GraphError:
+        rows = steps_as_rows(self.model, node, self.values)
+        if rows is not None:  # decoded.view(-1, ntoken) after a sequence-first LSTM: the view
+            node, reason = rows
+            return self._at(node, reason)
         if moved_for(node) is not None:  # a transpose around a sequence-first LSTM: the LSTM's
             node = moved_for(node)
             reason = "batch_first=False (LayerLoom sequences are [batch, length, features])"
@@ -836,6 +841,10 @@ class Importer:
             reason += _fix_hint(self.model, node, reason, self.values.get(node))
         else:
             reason += _fix_hint(self.model, node, reason, self.values.get(node))
+        return self._at(node, reason)
+
+    def _at(self, node: fx.Node, reason: str) -> GraphError:
+        """The refusal of ``node``: its line, the node and ``reason``."""
         if ORIGIN in node.meta:  # an ONNX file's node: named as the file names it
             return GraphError(f"{node.meta[ORIGIN]}: {reason}")
         line = source_line(node)

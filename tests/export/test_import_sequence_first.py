@@ -126,8 +126,14 @@ def test_the_model_keeps_its_modules_sequence_first():
 
 
 def test_another_use_of_a_sequence_first_output_is_refused_with_the_fix():
-    with pytest.raises(GraphError, match=r"test_import_sequence_first.py:\d+: cannot import "
-                                         r"Tensor.transpose in LastStep.forward: it swaps the "
-                                         r"batch dimension; fix: make encoder.* "
-                                         r"batch_first=True and drop the transpose"):
+    # at the reshape, which makes every step of every sample a row (before: at the transpose,
+    # "make encoder batch_first=True and drop the transpose", after which the reshape was
+    # refused with no fix)
+    with pytest.raises(GraphError, match=r"test_import_sequence_first.py:76: cannot import "
+                                         r"Tensor.reshape in LastStep.forward: it reshapes "
+                                         r"\[6, 3, 16\] \(steps first, as encoder built "
+                                         r"sequence-first gives them\) to \[18, 16\], moving "
+                                         r"the batch dimension; it makes every step of every "
+                                         r"sample a row .*; fix: drop the reshape and keep "
+                                         r"\[batch, steps, 16\]"):
         import_torch(LastStep(pool="steps").eval(), (6, 16))

@@ -151,10 +151,22 @@ def test_the_model_keeps_its_recurrent_modules_sequence_first():
     assert not model.lstm.batch_first
 
 
-@pytest.mark.parametrize("steps", [False, True], ids=["fed the sample", "steps as rows"])
-def test_a_sequence_first_lstm_used_otherwise_is_refused_with_the_fix(steps):
+def test_a_sequence_first_lstm_used_otherwise_is_refused_with_the_fix():
     with pytest.raises(GraphError, match=r"^test_import_sequence_first_rnn\.py:\d+: cannot "
                                          r"import lstm \(LSTM\): batch_first=False \(LayerLoom "
                                          r"sequences are \[batch, length, features\]\); fix: "
                                          r"construct it with batch_first=True"):
-        import_torch(FedTheSample(steps).eval(), (5, 4))
+        import_torch(FedTheSample().eval(), (5, 4))
+
+
+def test_its_steps_made_rows_are_refused_at_the_reshape_with_the_fix():
+    # before, at the LSTM ("construct it with batch_first=True"), after which the reshape was
+    # refused in its turn, with no fix
+    with pytest.raises(GraphError, match=r"^test_import_sequence_first_rnn\.py:95: cannot "
+                                         r"import Tensor.reshape in FedTheSample.forward: it "
+                                         r"reshapes \[5, 3, 4\] \(steps first, as lstm built "
+                                         r"sequence-first gives them\) to \[15, 4\], moving "
+                                         r"the batch dimension; it makes every step of every "
+                                         r"sample a row .*; fix: drop the reshape and keep "
+                                         r"\[batch, steps, 4\]"):
+        import_torch(FedTheSample(steps=True).eval(), (5, 4))
