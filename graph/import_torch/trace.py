@@ -24,6 +24,7 @@ from torch import fx, nn
 
 from ..errors import GraphError
 from .decoders import TRACED_THROUGH, decoder_layers, transformer_parts
+from .loops import loop_reason, looped_size
 from .modules import find_rule
 from .rearrangements import einops_layer, einops_traced
 from .sequence_first import SequenceFirstCalls
@@ -577,6 +578,7 @@ def _trace_failure(model: nn.Module, exc: Exception) -> str:
     stopped (the innermost frame outside torch) and the module whose code it is."""
     torch_dir = Path(torch.__file__).resolve().parent
     where, frame_module, packs, plain, mine = "", None, False, [], False
+    looped = None  # the input and dimension a range(...) of the user's line loops over
     tb = exc.__traceback__
     while tb is not None:
         code = tb.tb_frame.f_code
@@ -596,6 +598,7 @@ def _trace_failure(model: nn.Module, exc: Exception) -> str:
             owner = tb.tb_frame.f_locals.get("self")
             frame_module = type(owner).__name__ if isinstance(owner, nn.Module) else None
             plain = _plain_tensors(owner, line)
+            looped = looped_size(line, tb.tb_frame.f_locals)
             where = f" at {path.name} line {tb.tb_lineno}" + (f" `{line}`" if line else "") \
                 + (f" in {frame_module}.{code.co_name}" if frame_module else "")
         tb = tb.tb_next
@@ -645,6 +648,9 @@ def _trace_failure(model: nn.Module, exc: Exception) -> str:
                   "the model has no weights there to import. Make it in __init__ "
                   "(self.weight = nn.Parameter(torch.randn(n_in, n_out))) and use it in "
                   "forward (x @ self.weight imports as a Linear)")
+    elif "cannot be interpreted as an integer" in text and looped is not None \
+            and looped[1] != 0:  # over the steps: a recurrence by hand (teacher forcing, scans)
+        reason = loop_reason(*looped)
     elif "cannot be interpreted as an integer" in text:
         reason = ("it uses a traced size as a Python number (such as `range(len(x))` or "
                   "`range(x.size(0))`, a loop over the samples of the batch), which tracing "
