@@ -11,6 +11,7 @@ from layerloom.graph.registry import find_block
 
 from .. import state as session
 from .. import composites, inside, inspector, live, model_view, status, variables
+from ..arranged import handle_canvas_events
 from ..errors import shown_errors
 from ..fields import plain, whole
 from ..project_panel import unique_name
@@ -26,8 +27,10 @@ VIEWS = {"canvas": "Canvas", "model": "Model graph"}
 
 def take_canvas_events(state: DesignerState) -> None:
     """Apply the canvas's unanswered events (in the session already), oldest first; those
-    handled before are skipped. The app calls it on every run, whatever the page."""
-    state.handle_events(st.session_state.get(CANVAS_KEY))
+    handled before are skipped (the canvas's own arrangement of blocks that arrived over each
+    other is saved as no undo step: ui/arranged.py). The app calls it on every run, whatever
+    the page."""
+    handle_canvas_events(state, st.session_state.get(CANVAS_KEY))
 
 
 def render(state: DesignerState) -> None:
@@ -65,7 +68,7 @@ def draw_canvas(state: DesignerState) -> None:
         theme=state.theme, height=CANVAS_HEIGHT, key=CANVAS_KEY, ack=state.last_seq,
         view_key="/".join((state.project_id, *state.path)), version=state.canvas_version(),
         can_undo=bool(state.undo_stack), can_redo=bool(state.redo_stack), fit_window=CANVAS_FIT)
-    if state.handle_events(event):  # actions the session did not hold yet: draw them
+    if handle_canvas_events(state, event):  # actions the session did not hold yet: draw them
         st.rerun()
 
 

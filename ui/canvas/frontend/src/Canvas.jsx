@@ -523,7 +523,12 @@ export default function Canvas({ args, disabled, stTheme }) {
           (!made && isNewGraph(current, fresh, { positions: !EDITS.has(answer) }));
         // a design that arrives with blocks written at one spot (by a script) has them placed
         // anew; an edit's positions are the user's
-        if (fit) fresh = unstack(fresh);
+        let unstacked = false;
+        if (fit) {
+          const apart = unstack(fresh);
+          unstacked = apart !== fresh;
+          fresh = apart;
+        }
         if (fresh.length && fresh.every((n) => !n.position)) {
           // opened at the readable zoom (autoFit): rows that fit the pane's width there
           const pane = paneSize();
@@ -550,7 +555,7 @@ export default function Canvas({ args, disabled, stTheme }) {
         // a design that arrives with blocks partly over each other (hand-written or
         // scripted) has them moved apart once its cards are measured (spreadMeasured): the
         // estimated heights run taller than the cards, and would move a user's tight layout
-        spreadWatch.current = fit;
+        spreadWatch.current = fit && { unstacked };
         if (fit) spreadMeasured();
         // an edit's new blocks, and the blocks it pushed out of where they showed, into view:
         // this tab's edits only (one it answers, or one Python names by selecting what it
@@ -874,20 +879,26 @@ export default function Canvas({ args, disabled, stTheme }) {
   // ---- React Flow callbacks ------------------------------------------------------------
   /**
    * The blocks of a design that arrived partly over each other moved apart (overlap.js), by
-   * their measured sizes, once all are measured; said once. Only the view moves them: the
-   * design keeps its positions until the user's next edit.
+   * their measured sizes, once all are measured; said once. The new places (and those of
+   * blocks written at one spot, laid out anew: unstack) are sent at once as a `change` marked
+   * `arranged`, which Python saves as a drag's, but as no undo step and only where nothing was
+   * saved since the design arrived (ui/arranged.py): they were kept in the view alone until
+   * the user's next edit, and a reload before it showed the blocks over each other again.
    */
   const spreadMeasured = useCallback(() => {
     const now = nodesRef.current;
-    if (!spreadWatch.current || !now.every((n) => n.measured && n.measured.width && n.measured.height)) {
+    const watch = spreadWatch.current;
+    if (!watch || !now.every((n) => n.measured && n.measured.width && n.measured.height)) {
       return;
     }
     spreadWatch.current = false;
     const spread = spreadOverlaps(now, (n) => ({ w: n.measured.width, h: n.measured.height }));
-    if (!spread.moved.length) return;
-    commit(spread.nodes, null);
-    setToast({ text: spreadMessage(spread.moved), kind: "info", id: Date.now() });
-  }, [commit]);
+    if (spread.moved.length) {
+      commit(spread.nodes, null);
+      setToast({ text: spreadMessage(spread.moved), kind: "info", id: Date.now() });
+    }
+    if (spread.moved.length || watch.unstacked) emit("change", { arranged: true });
+  }, [commit, emit]);
 
   const onNodesChange = useCallback(
     (changes) => {

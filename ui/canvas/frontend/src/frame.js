@@ -37,10 +37,12 @@ export function frameHeight(fit, fallback) {
 /**
  * Whether Undo and Redo can do anything: `canUndo` / `canRedo` as Python says (its history of
  * this session; undefined: not said, so available), or because of events the canvas has sent
- * that Python has not answered yet (a change can be undone, an undo redone).
+ * that Python has not answered yet (a change can be undone, an undo redone). A change the
+ * canvas made by itself (`arranged`: blocks that arrived over each other moved apart) is no
+ * undo step: a design just opened had Undo on, and kept it on once that change was saved.
  */
 export function history(canUndo, canRedo, queue) {
-  const kinds = new Set((queue || []).map((e) => e && e.event));
+  const kinds = new Set((queue || []).filter((e) => e && !e.arranged).map((e) => e.event));
   return {
     undo: canUndo !== false || kinds.has("change") || kinds.has("redo") || kinds.has("group"),
     redo: canRedo !== false || kinds.has("undo"),

@@ -29,3 +29,11 @@ test("a change sent and not answered yet can be undone; an undo sent, redone", (
   assert.deepEqual(history(false, false, [{ seq: 2, event: "undo" }]), { undo: false, redo: true });
   assert.deepEqual(history(false, false, [{ seq: 3, event: "select" }]), { undo: false, redo: false });
 });
+
+test("a change the canvas made by itself (blocks moved apart on arrival) is no undo step", () => {
+  assert.deepEqual(history(false, false, [{ seq: 1, event: "change", arranged: true }]), { undo: false, redo: false });
+  assert.deepEqual(
+    history(false, false, [{ seq: 1, event: "change", arranged: true }, { seq: 2, event: "change" }]),
+    { undo: true, redo: false },
+  );
+});
