@@ -3,6 +3,7 @@
 // not change keeps its object identity, so a rerun that changes one node's shape re-renders
 // one node, not three hundred.
 import { createContext, useCallback, useContext, useSyncExternalStore } from "react";
+import { markCycles } from "./problems.js";
 import { placeLabels } from "./wires.js";
 
 export function createStore() {
@@ -62,7 +63,8 @@ export function createStore() {
       return () => listeners.delete(fn);
     },
     setAnnotations(annotations) {
-      const a = annotations && typeof annotations === "object" ? annotations : {};
+      // a cycle's error on every block of it, not only the one it was reported on
+      const a = annotations && typeof annotations === "object" ? markCycles(annotations) : {};
       const n = keepSame(a.nodes, state.nodes, nodeJson);
       const e = keepSame(a.edges, state.edges, edgeJson);
       if (!n.changed && !e.changed) return;
