@@ -440,23 +440,12 @@ class ProjectStore:
             data = text.encode("utf-8")
             if not last and _stamp(folder / "graph.json") != read:
                 raise _ChangedMeanwhile  # what this save read is no longer the file
-            # moved in, what it replaced captured: a write outside LayerLoom landing after the
-            # check above, in the instant before the move, was written over unsaid
-            replaced = _write_atomic(folder / "graph.json", data)
-            caught = None
-            if replaced is not None and _digest(replaced) != read:
-                if not last:  # the file as written there put back; the save starts again
-                    _put_back(folder / "graph.json", replaced, data)
-                    raise _ChangedMeanwhile
-                caught = self._keep_caught(pid, folder, replaced)
             # the text written, not the file read again: an editor's write since is no
             # design that failed to read back (the save was refused, the file holding it)
             written = loads_graph(text).to_dict()
             if written != new:  # never expected: a design that does not read back as written
                 raise SaveRefused(f"project {pid}: the design saved does not read back as it "
                                   f"was written (changes {savelog.diff(new, written)[:6]})")
-            if weights is not None:
-                self._use_weights(folder, weights)
             version = edits + 1
             changes = savelog.diff(theirs.to_dict() if theirs is not None else {}, new)
             line = {"version": version, "based_on": based_on, "time": round(time.time(), 3),
@@ -466,7 +455,6 @@ class ProjectStore:
                 line["kept"] = kept.id
             if weights is not None:
                 line["weights"], line["weights_was"] = weights, was
-            _append_line(folder / savelog.LOG_NAME, json.dumps(line, ensure_ascii=False))
             meta["updated"] = time.time()
             meta["name"] = graph.name or meta.get("name") or pid
             meta["edits"] = version
@@ -475,7 +463,46 @@ class ProjectStore:
             meta["file"] = _digest(data)
             if view is not None:
                 meta["view"] = view
-            self._write_json(folder / "meta.json", meta)
+            # the file as read, held (a hard link: no room needed) to be put back should the
+            # save fail once its design file is moved in (the disk full at the log's line):
+            # the file kept the edit the tab said was not saved, every tab then told of it as
+            # a change made outside LayerLoom, and Undo had nothing to take back
+            held = _hold(folder / "graph.json")
+            replaced, staged = _NOT_MOVED, None
+            try:
+                # moved in, what it replaced captured: a write outside LayerLoom landing after
+                # the check above, in the instant before the move, was written over unsaid
+                replaced = _write_atomic(folder / "graph.json", data)
+                caught = None
+                if replaced is not None and _digest(replaced) != read:
+                    if not last:  # the file as written there put back; the save starts again
+                        outside, replaced = replaced, _NOT_MOVED  # not to be moved back below
+                        _put_back(folder / "graph.json", outside, data)
+                        raise _ChangedMeanwhile
+                    caught = self._keep_caught(pid, folder, replaced)
+                if weights is not None:
+                    self._use_weights(folder, weights)
+                # meta.json (the count) written aside before the line is logged, and moved in
+                # after it: nothing after the line needs room on the disk
+                staged = _staged(folder / "meta.json",
+                                 json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
+                _append_line(folder / savelog.LOG_NAME, json.dumps(line, ensure_ascii=False))
+                os.replace(staged, folder / "meta.json")
+                staged = None
+            except BaseException:
+                if staged is not None:
+                    staged.unlink(missing_ok=True)
+                if replaced is not _NOT_MOVED:
+                    _move_back(folder / "graph.json", held, replaced, data)
+                    if weights is not None and was is not None:
+                        try:
+                            self._use_weights(folder, was)
+                        except (OSError, SaveRefused):
+                            pass
+                raise
+            finally:
+                if held is not None:
+                    held.unlink(missing_ok=True)
         return Saved(version, kept, merged, over, contested, outside=outside,
                      set_aside=set_aside, caught=caught)
 
@@ -892,11 +919,26 @@ def _edits(meta: dict) -> int:
 
 
 def _append_line(path: Path, line: str) -> None:
-    """Append one line and flush it to disk (the log is append-only)."""
-    with open(path, "a", encoding="utf-8") as handle:
-        handle.write(line.rstrip("\n") + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
+    """Append one line and flush it to disk (the log is append-only). A line the disk did not
+    take (or took part of) is taken out again, so that the log holds no save that failed and
+    the next line is whole (a torn line, the next written onto it, read as none)."""
+    data = (line.rstrip("\n") + "\n").encode("utf-8")
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+    try:
+        size = os.lseek(fd, 0, os.SEEK_END)
+        try:
+            view = memoryview(data)
+            while view:  # unbuffered: nothing is left to be written after a failure
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        except BaseException:
+            try:
+                os.ftruncate(fd, size)
+            except OSError:
+                pass
+            raise
+    finally:
+        os.close(fd)
 
 
 def _staged(path: Path, text: str | bytes) -> Path:
@@ -954,6 +996,41 @@ def _bytes_of(path: Path) -> bytes | None:
         return None
 
 
+_NOT_MOVED = object()  # a save's design file not moved in (yet): nothing to move back
+
+
+def _hold(path: Path) -> Path | None:
+    """A hard link to the file at ``path`` beside it (None: no file, or no hard links here),
+    which keeps that file whatever is moved over ``path``; the caller removes it."""
+    held = path.parent / f".{path.name}.{secrets.token_hex(6)}.held"
+    try:
+        os.link(path, held)
+    except OSError:
+        return None
+    return held
+
+
+def _move_back(path: Path, held: Path | None, replaced: bytes | None, ours: bytes) -> None:
+    """Undo a save's move of ``ours`` to ``path`` (it failed after it: a full disk), putting
+    back ``replaced``, the file it replaced: ``held``'s, a hard link to it, where it holds
+    those bytes (no room needed), else written anew. Best effort: a file written there by
+    another program since is left as it is."""
+    if replaced is None:  # there was none (a project being made: removed by its caller)
+        return
+    try:
+        if held is not None and _bytes_of(held) == replaced:
+            if _exchange(held, path):
+                back = _bytes_of(held)
+                if back is not None and back != ours:  # written there since: that stays
+                    _exchange(held, path)
+            elif _bytes_of(path) == ours:
+                os.replace(held, path)
+        elif _bytes_of(path) == ours:
+            _write_atomic(path, replaced)
+    except OSError:
+        pass  # the caller's error says the save failed; the file may hold the edit
+
+
 def _put_back(path: Path, replaced: bytes, ours: bytes) -> None:
     """Put back ``replaced``, the file as written outside LayerLoom that a save's move
     (:func:`_write_atomic`) replaced, where the save's own ``ours`` is now. Where yet another
@@ -985,7 +1062,7 @@ def _exchange(source: Path, path: Path) -> bool:
         try:
             import ctypes
             _renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
-        except (OSError, AttributeError, ImportError):
+        except (OSError, AttributeError, ImportError, TypeError):  # not Linux (TypeError: Windows)
             _renameat2 = None
     if _renameat2 is None:
         return False
