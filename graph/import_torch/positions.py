@@ -126,6 +126,13 @@ class Positions:
     def misuse(self, node: Any, what: str) -> str | None:
         """Why a position tensor cannot be the ``what`` of another node, or None when ``node``
         is not one."""
+        if node in self.lookups and _repeated_over_map(node):
+            path = self.lookups[node][0]
+            return (f"its {what} is {path}(torch.arange(...)), a learned table of a map's rows "
+                    f"or columns repeated over the map (DETR's PositionEmbeddingLearned: row "
+                    f"and column tables), which no block does; a learned table of every "
+                    f"position imports, added to the batch-first [B, H·W, D] tokens as ViT's "
+                    f"pos_embed is (nn.Parameter of [1, H·W, D]: PositionalEmbedding)")
         if node in self.lookups:
             path = self.lookups[node][0]
             return (f"its {what} is {path}(torch.arange(...)), a learned position embedding; it "
@@ -155,3 +162,11 @@ class Positions:
                         "as a buffer (self.register_buffer('freqs', ...)): t * self.freqs, t "
                         "a [B, 1] time step, is a frozen Linear" if scaled else ""))
         return None
+
+
+def _repeated_over_map(node: fx.Node) -> bool:
+    """``node``'s rows are repeated (``x_emb.unsqueeze(0).repeat(h, 1, 1)``, DETR's columns
+    over the map's rows): a table of one axis of a map, not of a sequence's steps."""
+    near = [u for u in node.users if u.target in ("unsqueeze", torch.unsqueeze)] + [node]
+    return any(u.target in ("repeat", "expand") for n in near for u in n.users)
+
