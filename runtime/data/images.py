@@ -135,6 +135,11 @@ def reading_notes(sizes: set[tuple[int, int]], modes: list[str],
         notes.append(f"{gray} of the {len(modes)} {sampled}images are grayscale: read as RGB "
                      f"(their gray in all three channels), since the others have colour; "
                      f"choose color=grayscale to read every image in gray")
+    clear = sum(mode in ALPHA_MODES for mode in modes)
+    if clear:
+        notes.append(f"{clear} of the {len(modes)} {sampled}images have an alpha channel: "
+                     f"those with transparent pixels are read as laid on paper, white behind "
+                     f"what is drawn dark, black behind what is drawn light")
     return notes
 
 
@@ -167,7 +172,8 @@ def eight_bit(image: Image.Image) -> Image.Image:
     255, so that every pixel of a 16-bit photo would be white. A float image (a TIFF's "F") is
     scaled by the range its values keep to: 0–1 (as image libraries write floats), else 0–255,
     else 0–65535 (16-bit values stored as floats), else its own largest value. A palette image
-    with transparency as RGBA, the same colours. Other images as they are.
+    with transparency as RGBA, the same colours. An image with an alpha channel (RGBA, LA, a
+    palette's transparency) laid on paper (:func:`on_paper`). Other images as they are.
 
     >>> eight_bit(Image.new("I;16", (1, 1), 65535)).getpixel((0, 0))
     255
@@ -183,14 +189,46 @@ def eight_bit(image: Image.Image) -> Image.Image:
     elif image.mode == "F":
         top = float_range(np.asarray(image))
     elif image.mode == "P" and "transparency" in image.info:
-        return image.convert("RGBA")  # its own colours; straight to RGB, Pillow warns each time
+        # its own colours; straight to RGB, Pillow warns each time
+        return on_paper(image.convert("RGBA"))
     elif image.mode in ("LAB", "HSV"):  # a TIFF's: Pillow turns them to RGB, not to gray
         return image.convert("RGB")
     else:
-        return image
+        return on_paper(image)
     values = np.nan_to_num(np.asarray(image).astype(np.float64), posinf=top)
     pixels = np.clip(np.rint(values * (255 / top)), 0, 255).astype(np.uint8)
     return Image.fromarray(pixels, "L")
+
+
+ALPHA_MODES = ("RGBA", "RGBa", "LA", "La", "PA")
+
+
+def on_paper(image: Image.Image) -> Image.Image:
+    """An image with transparent pixels (alpha 0: a shape cut out of its background) as it
+    looks laid on paper: white behind what is drawn dark (a black icon or glyph on a
+    transparent background), black behind what is drawn light; RGB from RGBA, L from LA.
+    Dropping the alpha channel, as Pillow's ``convert("RGB")`` does, keeps the colour stored
+    under transparent pixels, most often black: a black shape on a transparent background
+    became a black square, every image of a class alike. Other images (no pixel fully
+    transparent: their colours are what they show) as they are.
+
+    >>> drawn = Image.new("RGBA", (2, 1), (0, 0, 0, 0))
+    >>> drawn.putpixel((0, 0), (0, 0, 0, 255))
+    >>> on_paper(drawn).getpixel((0, 0)), on_paper(drawn).getpixel((1, 0))
+    ((0, 0, 0), (255, 255, 255))
+    """
+    if image.mode not in ALPHA_MODES:
+        return image
+    gray = image.mode in ("LA", "La")
+    values = np.asarray(image.convert("LA" if gray else "RGBA"), dtype=np.float32)
+    colour, alpha = values[..., :-1], values[..., -1:] / 255
+    if alpha.size == 0 or alpha.min() > 0:
+        return image
+    weight = float(alpha.sum())
+    dark = weight > 0 and float((colour.mean(axis=-1, keepdims=True) * alpha).sum()) / weight < 128
+    paper = 255.0 if dark else 0.0
+    pixels = np.rint(colour * alpha + paper * (1 - alpha)).astype(np.uint8)
+    return Image.fromarray(pixels[..., 0], "L") if gray else Image.fromarray(pixels, "RGB")
 
 
 def float_range(values: np.ndarray) -> float:
