@@ -44,6 +44,7 @@ strict pattern before they become paths. No Streamlit here.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -124,6 +125,15 @@ class Unwritable(OSError):
 
     def __init__(self, folder: Path, cause: OSError):
         super().__init__(cause.errno, cause.strerror or str(cause), str(folder))
+
+
+class ProjectGone(OSError):
+    """A save into a project whose folder is no longer there (moved or deleted outside
+    LayerLoom while a tab edited it): nothing was written, no folder made again."""
+
+    def __init__(self, folder: Path):
+        super().__init__(errno.ENOENT, "the project's folder is no longer there (moved or "
+                         "deleted outside LayerLoom)", str(folder))
 
 
 def home() -> Path:
@@ -341,7 +351,13 @@ class ProjectStore:
         folder = self._dir(pid)
         edit = edit or Edit("save")
         new = graph.to_dict()
+        if based_on is not None and not folder.is_dir():  # not a new project: gone
+            raise ProjectGone(folder)
         with _saving(folder):
+            if based_on is not None and not (folder / "meta.json").is_file() and \
+                    not (folder / "graph.json").exists():  # gone as the lock was taken
+                _remove_lock_folder(folder)
+                raise ProjectGone(folder)
             meta = self._meta(pid)
             edits = _edits(meta)
             read = _stamp(folder / "graph.json")  # before the read: a change after it is seen
@@ -887,6 +903,17 @@ def _saving(folder: Path):
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _remove_lock_folder(folder: Path) -> None:
+    """Remove ``folder`` where it holds the lock file alone (made by :func:`_saving` for a
+    project that is gone); the lock itself is still held, and goes with its file."""
+    try:
+        if [p.name for p in folder.iterdir()] == [".lock"]:
+            (folder / ".lock").unlink()
+            folder.rmdir()
+    except OSError:
+        pass
 
 
 def _outside_only(folder: Path, version: int) -> bool:

@@ -48,8 +48,8 @@ from .merge import fresh_ids_for_added, merge_or_why, merge_preferring_mine
 from .group_paths import grouped_as, grouped_by_level, in_use, ungrouped_as, ungrouped_by_level
 from .renames import (holds_node, node_renames, renamed_as, renamed_since, renames_by_level,
                       same_block)
-from .projects import (UNREADABLE_DIR, ProjectError, ProjectStore, SaveConflict, SaveRefused,
-                       Snapshot, Unwritable)
+from .projects import (UNREADABLE_DIR, ProjectError, ProjectGone, ProjectStore, SaveConflict,
+                       SaveRefused, Snapshot, Unwritable)
 from .savelog import Edit
 
 SESSION_KEY = "layerloom"
@@ -396,6 +396,15 @@ class DesignerState:
         offers to save it again (:meth:`save_again`) and to download it."""
         what = " on the canvas" if edit is not None and edit.source == "canvas" else \
             f" ({edit.what})" if edit is not None and edit.what else ""
+        if isinstance(exc, ProjectGone):  # moved or deleted outside LayerLoom meanwhile
+            self.notify("error", f"Your last edit{what} was not saved: this project's folder "
+                        f"({exc.filename}) is no longer there: it was moved or deleted outside "
+                        "LayerLoom, and is not made again here. The design shown is as it was "
+                        "before this edit. Your edit is kept here: save it as a new project, "
+                        "or download it (to open it as a project again, put the folder back "
+                        "and reload the page).",
+                        unsaved=(made_on.to_dict(), graph.to_dict()), offer_copy=True)
+            return
         why = exc.strerror or str(exc)
         # not the hidden temporary file the write began with: the folder the user can mend
         unwritable = exc.errno in UNWRITABLE_ERRNOS
