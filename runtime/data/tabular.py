@@ -47,8 +47,7 @@ def load_tabular(table: Table, spec: SplitSpec, *, target: str | None, task: str
     features = [name for name in table.header if name != target and name not in drop]
     _check_date_columns(table, date_order, features)
     if not features:
-        raise DataError(f"no feature columns are left besides the target {target!r}",
-                        file=table.path)
+        raise _no_features(table, target)
     goal = targets.from_column(table, target, task, codes=target not in as_numbers)
     split = split_indices(len(table), spec,
                           goal.y if goal.classes is not None else None, where=table.path.name)
@@ -427,3 +426,21 @@ def _numeric(table: Table, name: str, values: list[str]) -> np.ndarray | None:
     raise DataError(f"{values[first]!r} is not a number, but nearly all of the column's values "
                     f"are; fix the value, or leave the cell empty to mark it missing",
                     file=table.path, line=table.lines[first], column=name)
+
+
+def _no_features(table: Table, target: str) -> DataError:
+    """A table with nothing to learn ``target`` from: one column (a time series of one
+    value a row, such as a sensor's readings), or every other column left out."""
+    others = [name for name in table.header if name != target]
+    if not others:
+        return DataError(
+            f"it has one column, {target!r}, the one to predict, and no columns to predict it "
+            f"from: add them. For a series of values in time, its earlier values are such "
+            f"columns: write each row's previous values beside it (with pandas: "
+            f"df[f'{target} {{k}} before'] = df[{target!r}].shift(k) for k in 1 to 10, then "
+            f"df.dropna()) and load that file", file=table.path)
+    shown = ", ".join(repr(name) for name in others[:8]) + (" …" if len(others) > 8 else "")
+    return DataError(
+        f"no feature columns are left besides the target {target!r}: the others ({shown}) are "
+        f"left out, by the option drop or as empty on every row; keep one to learn from",
+        file=table.path)
