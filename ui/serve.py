@@ -12,6 +12,14 @@ every script run, which in a server holding torch is a quarter of a CPU second, 
 while the Train page's live panel reruns; ``server.fileWatcherType`` polls the app's sources for
 edits, which users of the app never make (a developer can pass ``--server.fileWatcherType auto``).
 
+``server.showEmailPrompt`` is off: out of headless mode (``layerloom app --browser``) Streamlit
+otherwise asks for an e-mail address on the terminal the first time it runs on a machine, before
+it serves; the designer waited on that prompt, and with no terminal the server ended.
+
+Streamlit's lookup of the machine's public address (checkip.amazonaws.com, for an "External URL"
+line where the server listens on all interfaces) is left out: the app asks nothing of other
+machines, and offline the lookup ended in a warning after two timeouts (see ``no_external_ip``).
+
 ``runner.fastReruns`` is off too: with it, a rerun asked for while a script run is under way
 starts a second run of the same session at once, beside the first until that one reaches a
 Streamlit call and stops. The two then share the session's state, each under a lock of its own:
@@ -46,7 +54,8 @@ APP = Path(__file__).resolve().parent / "app.py"
 # client.toolbarMode "minimal": no Deploy button or developer menu for the app's users (the
 # page's CSS hides the "running" figure, which has no option).
 DEFAULTS = ("--runner.postScriptGC", "false", "--server.fileWatcherType", "none",
-            "--client.toolbarMode", "minimal", "--runner.fastReruns", "false")
+            "--client.toolbarMode", "minimal", "--runner.fastReruns", "false",
+            "--server.showEmailPrompt", "false")
 # How much the server's priority is lowered beside the warm worker's runs (see lower_priority).
 SERVER_NICE = 5
 
@@ -54,6 +63,16 @@ SERVER_NICE = 5
 def streamlit_argv(given: list[str]) -> list[str]:
     """``streamlit run ui/app.py``, LayerLoom's defaults, then the options given (which win)."""
     return ["streamlit", "run", str(APP), *DEFAULTS, *given]
+
+
+def no_external_ip() -> None:
+    """Keep Streamlit from asking checkip.amazonaws.com for this machine's public address: it
+    does so as a server on all interfaces (``--host 0.0.0.0``) starts, to print an "External
+    URL" (one a NAT seldom lets in), and for a browser's origin it does not know. The local
+    and network addresses are still printed and allowed."""
+    from streamlit import net_util
+
+    net_util.get_external_ip = lambda: None
 
 
 def lower_priority(nice: int | None = None) -> int:
@@ -105,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     from layerloom.runtime import zygote
 
     PagesManager.uses_pages_directory = False  # ui/pages/ holds modules, not page scripts
+    no_external_ip()
     if zygote.start() is not None:  # a warm worker: runs start in a second
         lower_priority()
     sys.argv = streamlit_argv(sys.argv[1:] if argv is None else argv)
