@@ -76,10 +76,11 @@ def _add_config(p) -> None:
 
 def _add_nodes(p, default: int | None = 1) -> None:
     """--nproc, and --nnodes/--node-rank/--master to span machines (see distributed.py)."""
-    p.add_argument("--nproc", type=int, default=default, metavar="N",
+    # a count: --nproc 0 or -2 trained in one process without a word
+    p.add_argument("--nproc", type=positive_count, default=default, metavar="N",
                    help="train with N processes on this machine (DistributedDataParallel)"
                    + ("" if default else "; default: as many as the run had"))
-    p.add_argument("--nnodes", type=int, default=1, metavar="N",
+    p.add_argument("--nnodes", type=positive_count, default=1, metavar="N",
                    help="machines taking part (each runs this command with its own "
                         "--node-rank); default 1")
     p.add_argument("--node-rank", type=int, default=0, metavar="R",
