@@ -90,6 +90,7 @@ DATA_CHOICE = "data.json"  # a project's dataset chosen on the Data page
 # spent once on a file that really no longer reads, before it is set aside
 SAVE_WAITS = (0.02, 0.05, 0.1, 0.25, 0.5)
 UNREADABLE_DIR = "unreadable"  # design files edited outside LayerLoom that no longer read
+LATE_WAIT = 0.1  # after a save wrote over such a file: for its writer to finish, if any
 
 
 class _ChangedMeanwhile(Exception):
@@ -505,6 +506,8 @@ class ProjectStore:
                 _append_line(folder / savelog.LOG_NAME, json.dumps(line, ensure_ascii=False))
                 os.replace(staged, folder / "meta.json")
                 staged = None
+                if held is not None and set_aside is not None and caught is None:
+                    caught = self._written_late(pid, folder, held, replaced)
             except BaseException:
                 if staged is not None:
                     staged.unlink(missing_ok=True)
@@ -521,6 +524,21 @@ class ProjectStore:
                     held.unlink(missing_ok=True)
         return Saved(version, kept, merged, over, contested, outside=outside,
                      set_aside=set_aside, caught=caught)
+
+    def _written_late(self, pid: str, folder: Path, held: Path, replaced: bytes | None
+                      ) -> Snapshot | SetAside | None:
+        """The design file that did not read and was set aside and replaced (a save's last
+        try), as written since by whoever had it open (an editor or a script writing it
+        slowly in place: emptied, then written, into the file no longer graph.json), kept as
+        :meth:`_keep_caught` keeps it; None where nothing was written there after a moment."""
+        time.sleep(LATE_WAIT)
+        late = _bytes_of(held)
+        if late is None or late == replaced:
+            return None
+        try:
+            return self._keep_caught(pid, folder, late)
+        except OSError:  # the save itself is done: the late text could not be kept
+            return None
 
     def _keep_caught(self, pid: str, folder: Path, data: bytes) -> Snapshot | SetAside:
         """The design file as written outside LayerLoom in the instant a save's last try
@@ -1062,7 +1080,8 @@ def _put_back(path: Path, replaced: bytes, ours: bytes) -> None:
     """Put back ``replaced``, the file as written outside LayerLoom that a save's move
     (:func:`_write_atomic`) replaced, where the save's own ``ours`` is now. Where yet another
     write landed meanwhile, the newest of them is put back instead (and, past a few, kept
-    under ``unreadable/``): never one lost."""
+    under ``unreadable/``): a program that read the file in that instant, the save's own
+    design there, and wrote its change onto it, is taken as the newer."""
     placed = {_digest(ours)}
     for _ in range(4):
         back = _write_atomic(path, replaced)

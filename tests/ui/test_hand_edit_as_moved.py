@@ -170,3 +170,35 @@ def test_a_second_hand_edit_landing_as_the_first_is_put_back_is_the_one_kept(tmp
     assert tab.apply(edit.set_param, (), "conv2", "kernel_size", 5) is not None
     assert _kernels(store.load(tab.project_id).graph) == (9, 5)
     assert _kernels(tab.graph) == (9, 5)
+
+
+def test_a_slow_writer_caught_with_the_file_half_written_at_the_last_try_is_kept(
+        tmp_path, monkeypatch):
+    """A script or editor that emptied the file and writes it in place more slowly than the
+    save's tries wait: the half-written file is set aside and replaced, and the writer's text
+    then went to the file replaced, gone. It is kept (its last version) and said."""
+    store = ProjectStore(tmp_path)
+    tab = DesignerState.new(store, load_template("seed-cnn"))
+    path = tmp_path / "projects" / tab.project_id / "graph.json"
+    text = _hand_edited(path, "conv1", kernel_size=7)
+    monkeypatch.setattr(projects, "SAVE_WAITS", ())
+    writer = path.open("w")  # emptied; written once the save has moved its file in
+    append = projects._append_line
+
+    def after_the_move(target, line):
+        append(target, line)
+        if not writer.closed:
+            writer.write(text)
+            writer.close()
+
+    monkeypatch.setattr(projects, "_append_line", after_the_move)
+    try:
+        assert tab.apply(edit.set_param, (), "conv2", "kernel_size", 5) is not None
+    finally:
+        writer.close()
+    assert _kernels(store.load(tab.project_id).graph) == (3, 5)
+    said = [t for t in _said(tab) if "written outside LayerLoom again and again" in t]
+    assert len(said) == 1, said
+    name = said[0].split("“")[1].split("”")[0]
+    [snap] = [s for s in store.snapshots(tab.project_id) if s.name == name]
+    assert _kernels(store.load_snapshot(tab.project_id, snap.id)) == (7, 3)
