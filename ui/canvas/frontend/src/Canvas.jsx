@@ -27,6 +27,7 @@ import Palette, { DRAG_MIME, INSERT_MIME } from "./Palette.jsx";
 import QuickAdd from "./QuickAdd.jsx";
 import { StoreContext, createStore } from "./store.js";
 import { fitLayout, placeMissing, unstack } from "./layout.js";
+import { panelPlace } from "./offview.js";
 import { spreadMessage, spreadOverlaps } from "./overlap.js";
 import { blockCount, fmtShape, wireLabelSize, wireLabelText } from "./format.js";
 import { placeNew } from "./placement.js";
@@ -171,13 +172,25 @@ function OutOfView({ dark }) {
   const flow = useStoreApi();
   // the map hidden by the user (it lies over the blocks in its corner), until shown again
   const [mapHidden, setMapHidden] = useState(false);
+  // the panel's size in each form, as last drawn (offview.js: where it goes covers no card)
+  const panel = useRef(null);
+  const sizes = useRef({ full: { w: 310, h: 32 }, compact: { w: 160, h: 32 } });
   const key = useFlowStore((st) => {
     const [x, y, zoom] = st.transform;
-    const o = outOfView(drawnBoxes(st), { x, y, zoom }, st.width, st.height);
-    return `${o.count}|${o.below}|${o.above}|${o.right}|${o.left}|${o.next}|${st.nodes.length}`;
+    const boxes = drawnBoxes(st);
+    const o = outOfView(boxes, { x, y, zoom }, st.width, st.height);
+    const at = o.count
+      ? panelPlace(boxes, { x, y, zoom }, st.width, st.height, sizes.current, mapHidden ? [] : ["bottom-right"])
+      : { corner: "", compact: false };
+    return `${o.count}|${o.below}|${o.above}|${o.right}|${o.left}|${o.next}|${st.nodes.length}|${at.corner}|${at.compact ? 1 : ""}`;
   });
-  const [count, below, above, right, left, next, total] = key.split("|");
+  const [count, below, above, right, left, next, total, corner, compact] = key.split("|");
   const n = Number(count);
+  useLayoutEffect(() => {
+    const el = panel.current;
+    if (!el || !el.offsetWidth) return;
+    sizes.current = { ...sizes.current, [compact ? "compact" : "full"]: { w: el.offsetWidth, h: el.offsetHeight } };
+  });
   if (!n) return null;
   const sides = { below: Number(below), above: Number(above), right: Number(right), left: Number(left) };
   const most = Object.keys(sides).reduce((a, b) => (sides[b] > sides[a] ? b : a));
@@ -202,12 +215,18 @@ function OutOfView({ dark }) {
   return (
     <>
       <DesignMap dark={dark} hidden={mapHidden} onHidden={setMapHidden} />
-      <Panel position="bottom-left" className="ll-offview" data-testid="canvas-out-of-view">
-        <span title={title} data-count={n}>
-          {ARROWS[most]} {n} of {total} blocks out of view
+      <Panel
+        position={corner || "bottom-left"}
+        className={compact ? "ll-offview ll-offview-short" : "ll-offview"}
+        data-testid="canvas-out-of-view"
+        data-corner={corner}
+        ref={panel}
+      >
+        <span title={compact ? `${n} of ${total} blocks out of view: ${title}` : title} data-count={n}>
+          {ARROWS[most]} {compact ? `${n} more` : `${n} of ${total} blocks out of view`}
         </span>
         <button type="button" data-testid="canvas-show-next" onClick={showNext} title={`Pan to ${next}`}>
-          Show next
+          {compact ? "Show" : "Show next"}
         </button>
       </Panel>
     </>
