@@ -74,6 +74,9 @@ def main(argv: list[str] | None = None) -> int:
         parser = build_parser()
         given = sys.argv[1:] if argv is None else list(argv)
         args, extras = parser.parse_known_args(given)
+        if "--debug" in extras:  # after the command: 'layerloom train g.json --debug' was refused
+            extras = [word for word in extras if word != "--debug"]
+            args.debug = True
         if extras:  # argparse's own error (exit 2), with the slip that most likely caused it
             from .argv_hints import unrecognized_hint
 
