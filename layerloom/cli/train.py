@@ -28,6 +28,8 @@ from .design_stdin import is_stdin, passed_on
 from .graph_commands import parse_data_options, text_options
 from .signals import on_stop_signals
 
+EXIT_USAGE = 2  # a command line that is not understood (argparse's code), as --help says
+
 # -- arguments ------------------------------------------------------------------------------
 
 
@@ -634,11 +636,12 @@ def _train_argv(args) -> list[str]:
 
 def cmd_runs(args) -> int:
     def body() -> int:
+        if args.action == "show" and args.run_id is None:  # exit 2, as argparse's own refusals
+            raise UserError("runs show needs a run id: layerloom runs show ID (layerloom runs "
+                            "lists the runs and their ids)", EXIT_USAGE)
         store = _store(args)
         store.recover()
         if args.action == "show":
-            if args.run_id is None:
-                raise UserError("runs show needs a run id")
             with _errors_in_words():
                 return _show_run(store, args.run_id, args.json)
         from layerloom.runtime import display_names
