@@ -35,6 +35,7 @@ from .attention_masks import REFUSED, WRITTEN_OUT, WRITTEN_OUT_MASKS
 from .encoder_masks import causal_mask, encoder_call
 from .encoder_norm import with_final_norm
 from .indexing import after_module
+from .initial_states import given_to_recurrent, initial_state_fix, state_source
 from .modules import Unsupported, find_rule, float32_decimal, transposed_weights
 from .positions import Positions
 from .reductions import is_values_and_indices, values_of
@@ -491,6 +492,11 @@ class Importer:
                                   f"mask alone, or write the attention with "
                                   f"F.scaled_dot_product_attention(q, k, v, is_causal=True) "
                                   f"(causal), which imports")
+            if block in ("LSTM", "GRU", "RNN") and isinstance(module, nn.RNNBase):
+                state = node.args[1] if len(node.args) > 1 else node.kwargs.get("hx")
+                raise Unsupported(f"it is given an initial state besides its input"
+                                  f"{state_source(self.model, state)}"
+                                  f"{initial_state_fix(block)}")
             raise Unsupported("it is called with more than its input (masks, initial states "
                               "and extra arguments have no block equivalent)")
         self.tensor(inputs[0], "input")
@@ -692,6 +698,13 @@ class Importer:
 
     def _hidden(self, node: fx.Node, source: fx.Node, index: Any) -> bool:
         if source not in self.hidden:  # (h, c)[0] of an LSTM
+            given = given_to_recurrent(self.model, node) if index != 0 else None
+            if given is not None:  # (h, c) given to a decoder: its initial state
+                at = source_line(given)
+                raise self._error(node, f"the LSTM's cell state c is given to {given.target} "
+                                        f"(LSTM){f' at {at}' if at else ''} as part of its "
+                                        f"initial state"
+                                        f"{initial_state_fix('LSTM')}")
             if index != 0:
                 raise self._error(node, "the LSTM's cell state c has no block equivalent")
             self.hidden[node] = self.tuples[source.args[0]]

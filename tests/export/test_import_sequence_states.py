@@ -150,7 +150,9 @@ def test_a_bidirectional_gru_given_zeros_as_its_state_is_the_gru():
 
 def test_a_state_other_than_zeros_is_still_refused(line_of):
     # torch.ones(...) is a constant made in forward; the GRU given it as its state stops
+    # (its words since the seq2seq decoders: an initial state, which no GRU block takes)
     with pytest.raises(GraphError, match=rf"^{line_of('ones')}: cannot import gru \(GRU\): it "
-                                         rf"is called with more than its input \(masks, "
-                                         rf"initial states"):
+                                         rf"is given an initial state besides its input; no "
+                                         rf"GRU block takes an initial state \(each starts "
+                                         rf"from zeros\)"):
         import_torch(OnesState(), (10, 6))
