@@ -337,6 +337,8 @@ def load_graph_or_template(path: str) -> Graph:
     if not path.strip():  # read as ".", the current folder: "cannot read the file (Is a directory)"
         raise GraphError(f"{EMPTY_NAME}: give a graph file, such as cnn.json, or a template's name "
                          f"(layerloom templates lists them)", unreadable=True)
+    if Path(path).is_dir():  # it said "cannot read the file (Is a directory)"
+        raise GraphError(folder_given(Path(path)), unreadable=True)
     if Path(path).exists():
         return load_graph(path)
     if not path.endswith(".json") and path in template_names():
@@ -348,6 +350,17 @@ def load_graph_or_template(path: str) -> Graph:
                          f"are: {', '.join(names)}", file=path)
     # Said here: load_graph would read a missing path that starts with "{" as JSON text.
     raise GraphError("no such file", file=path, unreadable=True)
+
+
+def folder_given(folder: Path) -> str:
+    """The words for a folder given where a design file goes, naming the designs in it."""
+    try:
+        designs = sorted(p.name for p in folder.iterdir() if p.suffix.lower() == ".json")
+    except OSError:
+        designs = []
+    shown = ", ".join(designs[:3]) + (", …" if len(designs) > 3 else "")
+    return (f"{folder} is a folder; give the path of a design file (a .json)"
+            + (f": it holds {shown}" if designs else ""))
 
 
 @dataclass(frozen=True)
