@@ -27,6 +27,8 @@ def fit(x_train: np.ndarray, kind: str, scale: float | None = None,
         parts = [_moments(x_train[rows, start:start + COLUMNS_AT_ONCE], (0,))
                  for start in range(0, max(1, x_train.shape[1]), COLUMNS_AT_ONCE)]
         mean, std = (np.concatenate(part) for part in zip(*parts))
+    elif kind == "channel" and x_train.ndim >= 3:  # images: a block of samples at a time
+        mean, std = _channel_moments(x_train, rows)
     else:
         mean, std = _moments(x_train if rows is None else x_train[rows],
                              (0,) + tuple(range(2, x_train.ndim)))
@@ -50,6 +52,42 @@ def _moments(x: np.ndarray, axes: tuple[int, ...]) -> tuple[np.ndarray, np.ndarr
         warnings.simplefilter("ignore", RuntimeWarning)  # by the loader's notes, not numpy's
         mean = np.nanmean(values, axis=axes) if len(values) else np.zeros(values.shape[1])
         std = np.nanstd(values, axis=axes) if len(values) else np.ones(values.shape[1])
+    return mean, std
+
+
+VALUES_AT_ONCE = 1 << 22  # an image set's float64 work for its statistics, per block
+
+
+def _channel_moments(x: np.ndarray, rows: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """NaN-ignoring mean and std per channel (axis 1) of ``x`` (its ``rows``), a block of
+    samples at a time in float64, about a first estimate (so that values far from 0 keep their
+    spread). Taking the training rows and their float64 copy at once held four times the
+    images' float32 size beside them: 3 GB more for a 200 MB file of 8-bit images."""
+    rows = np.arange(len(x)) if rows is None else np.asarray(rows)
+    channels = x.shape[1]
+    if not len(rows):
+        return np.zeros(channels), np.ones(channels)
+    per_sample = max(1, int(np.prod(x.shape[1:])))
+    step = max(1, VALUES_AT_ONCE // per_sample)
+    axes = (0,) + tuple(range(2, x.ndim))
+    with warnings.catch_warnings():  # a channel NaN in every row: NaN, as _moments gives
+        warnings.simplefilter("ignore", RuntimeWarning)
+        shift = np.nanmean(x[rows[:step]].astype(np.float64), axis=axes)
+    shift = np.nan_to_num(shift).reshape((1, -1) + (1,) * (x.ndim - 2))
+    count = np.zeros(channels)
+    total = np.zeros(channels)
+    squares = np.zeros(channels)
+    for start in range(0, len(rows), step):
+        block = x[rows[start:start + step]].astype(np.float64) - shift
+        seen = ~np.isnan(block)
+        block[~seen] = 0.0
+        count += seen.sum(axis=axes)
+        total += block.sum(axis=axes)
+        squares += np.square(block).sum(axis=axes)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        centred = total / count
+        mean = centred + shift.ravel()
+        std = np.sqrt(np.maximum(squares / count - centred ** 2, 0.0))
     return mean, std
 
 

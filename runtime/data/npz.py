@@ -14,7 +14,8 @@ float images too (``add``) or keeps ``[N, H, W]`` (``none``: rows as a sequence)
 
 Each array's shape and type are read from its ``.npy`` header first, and the bytes they declare
 checked against ``LAYERLOOM_MAX_NPZ_BYTES`` (default 1 GiB, all arrays together) before any
-array is loaded: a header that declares ``(1000000, 1000000)`` is refused, not allocated.
+array is loaded: a header that declares ``(1000000, 1000000)`` is refused, not allocated. So
+are ``x``'s values as the float32 that training holds (8-bit images take 4 times their size).
 """
 
 from __future__ import annotations
@@ -88,7 +89,8 @@ def load_npz(path: Path, spec: SplitSpec, *, task: str, dtype: str, normalize: s
         # 8-bit images: in [0, 1] as image folders give them, and as the app's "Try it" and
         # the bundle's predict.py hand a picture to the model (its normalisation follows)
         notes.append("x holds 8-bit images: scaled to [0, 1] (x / 255) as image files are")
-        x = x.astype(np.float32) / 255.0
+        x = x.astype(np.float32)
+        x /= np.float32(255)  # in place: a second float32 copy of every image was made
     if y.dtype.kind == "f" and not np.isfinite(y).all():
         raise DataError("y holds NaN or infinite values", file=path)
     if y.ndim >= 3 and y.dtype.kind in "biu" and task != "regression":
@@ -123,7 +125,7 @@ def load_npz(path: Path, spec: SplitSpec, *, task: str, dtype: str, normalize: s
                               where=path.name, test_from=test_from)
     return assemble(path.name, str(path), x, goal.y, spec, classes=goal.classes,
                     norm=None if normalize == "none" or tokens else normalize, tokens=tokens,
-                    split=split, meta=meta)
+                    split=split, meta=meta, owned=True)  # x was read from the file: ours
 
 
 def channels_last(shape: tuple[int, ...]) -> bool:
@@ -202,13 +204,20 @@ def _read(path: Path) -> tuple[dict[str, np.ndarray], list[str], int | None]:
                 raise over_budget(f"the arrays take {size:,} bytes uncompressed; .npz files "
                                   f"are capped at {most:,} bytes", ENV, file=path)
             which, notes = _which(path, members)
-            declared = 0
-            for names in which.values():
+            declared = samples = 0
+            for key, names in which.items():
                 for name in names:
-                    declared += _declared_bytes(path, archive, members[name], name)
+                    count, size = _declared(path, archive, members[name], name)
+                    declared += size
+                    samples += count if key == "x" else 0
             if declared > most:
                 raise over_budget(f"the arrays' headers declare {declared:,} bytes; .npz files "
                                   f"are capped at {most:,} bytes", ENV, file=path)
+            if samples * 4 > most:  # 8-bit images are 4 times their size as float32
+                raise over_budget(f"x holds {samples:,} values, {samples * 4:,} bytes as the "
+                                  f"float32 values training holds; .npz files are capped at "
+                                  f"{most:,} bytes: save fewer samples, or smaller images",
+                                  ENV, file=path)
             arrays, firsts = {}, {}
             for key, names in which.items():
                 parts = [_load_array(path, archive, members[name], name) for name in names]
@@ -249,14 +258,15 @@ def _header(path: Path, stream, key: str) -> tuple[tuple[int, ...], bool, np.dty
     return tuple(shape), fortran, dtype
 
 
-def _declared_bytes(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo,
-                    key: str) -> int:
+def _declared(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo,
+              key: str) -> tuple[int, int]:
+    """The values and the bytes the array's header declares."""
     with archive.open(info) as stream:
         shape, _, dtype = _header(path, stream, key)
     count = 1
     for n in shape:
         count *= n
-    return count * dtype.itemsize
+    return count, count * dtype.itemsize
 
 
 def _load_array(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo,
