@@ -493,8 +493,8 @@ class ProjectStore:
                 caught = None
                 if replaced is not None and _digest(replaced) != read:
                     if not last:  # the file as written there put back; the save starts again
-                        outside, replaced = replaced, _NOT_MOVED  # not to be moved back below
-                        _put_back(folder / "graph.json", outside, data)
+                        written_there, replaced = replaced, _NOT_MOVED  # not moved back below
+                        _put_back(folder / "graph.json", written_there, data)
                         raise _ChangedMeanwhile
                     caught = self._keep_caught(pid, folder, replaced)
                 if weights is not None:
