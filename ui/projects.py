@@ -1005,9 +1005,10 @@ def _write_atomic(path: Path, text: str | bytes) -> bytes | None:
     returns the bytes it replaced (None: no file was there, or none that reads). Captured
     exactly, whatever wrote the file up to the move (an editor writing it in place, or writing
     a new file and renaming it over): the two files are exchanged in one step where the system
-    can (Linux's renameat2), else the file there is hard-linked aside before the move (a
-    rename landing between the link and the move goes unseen), else, on a file system without
-    hard links, read just before the move (a write landing after the read goes unseen).
+    can (Linux's renameat2), else the file there is hard-linked aside before the move (again
+    where a rename landed after the link: one landing between that check and the move goes
+    unseen), else, on a file system without hard links, read just before the move (a write
+    landing after the read goes unseen).
     A symbolic link is written where it points, the link kept (a design file the user linked
     to one of their own, in a repository of theirs, was replaced by a file of its own: their
     file got no more edits, and their edits there were seen by no tab)."""
@@ -1020,18 +1021,31 @@ def _write_atomic(path: Path, text: str | bytes) -> bytes | None:
         if _exchange(tmp, path):
             return _bytes_of(tmp)  # what was at path, moved here in the same step
         held = path.parent / f".{path.name}.{secrets.token_hex(6)}.replaced"
-        try:
-            os.link(path, held)
-            replaced = None
-        except OSError as exc:  # none there; or no hard links here: the file as it is now
-            held = None
-            replaced = None if isinstance(exc, FileNotFoundError) else _bytes_of(path)
+        replaced = None
+        for _ in range(8):  # linked again where a rename landed meanwhile (another file there)
+            try:
+                held.unlink(missing_ok=True)
+                os.link(path, held)
+            except OSError as exc:  # none there; or no hard links here: the file as it is now
+                held.unlink(missing_ok=True)
+                held = None
+                replaced = None if isinstance(exc, FileNotFoundError) else _bytes_of(path)
+                break
+            if _same_file(held, path):
+                break
         os.replace(tmp, path)
         return _bytes_of(held) if held is not None else replaced
     finally:
         tmp.unlink(missing_ok=True)
         if held is not None:
             held.unlink(missing_ok=True)
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    try:
+        return os.path.samefile(one, other)
+    except OSError:
+        return False
 
 
 def _bytes_of(path: Path) -> bytes | None:
