@@ -67,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     address_limit.prepare()  # before anything loads numpy: see address_limit
 
     streams = sys.stdout, sys.stderr
+    _encode_any_text(*streams)
     sys.stdout, sys.stderr = (SafeStream(stream or _discarding(), name) for stream, name
                               in zip(streams, ("standard output", "standard error")))
     debug = False
@@ -107,6 +108,29 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout, sys.stderr = streams
         if argv is None:  # the console script, about to exit: see _ignore_ctrl_c_from_now
             _ignore_ctrl_c_from_now()
+
+
+def _encode_any_text(stdout, stderr) -> None:
+    """Streams that can write any character, whatever the locale's encoding (latin-1, ASCII,
+    a Windows code page, PYTHONIOENCODING=ascii): stdout sent to a file or pipe writes UTF-8,
+    as a design's JSON and codegen's module must be (``codegen g.json > model.py`` written in
+    latin-1 is no Python source), and a terminal that cannot show a character ('→', '²', a
+    design's 'ü') gets its escape (``\u2192``). Every command whose output held one failed
+    with "'ascii' codec can't encode character '\u2192'", exit 1 (``layerloom templates``)."""
+    import codecs
+
+    for stream, own in ((stdout, True), (stderr, False)):
+        encoding = getattr(stream, "encoding", None)
+        if not encoding or codecs.lookup(encoding).name == "utf-8" \
+                or not hasattr(stream, "reconfigure"):
+            continue
+        try:
+            if own and not stream.isatty():
+                stream.reconfigure(encoding="utf-8")
+            else:
+                stream.reconfigure(errors="backslashreplace")
+        except (OSError, ValueError):  # closed, or not a real stream
+            pass
 
 
 def _discarding():
