@@ -25,7 +25,7 @@ import numpy as np
 
 from .errors import DataError, budget, over_budget
 from .points import THREE_AFTER_POINT, points_as_thousands
-from .sniff import refuse_misnamed
+from .sniff import refuse_misnamed, refuse_other_text
 from .table import MISSING, Table, is_missing, is_number
 from .written import (may_hold_written, negatives_in_parentheses, number_form,
                       numbers_as_written, written_notes)
@@ -63,6 +63,7 @@ def read_table(path: Path) -> Table:
     text, notes = decode_text(path, path.read_bytes())
     if not text.strip():
         raise DataError("the file is empty", file=path)
+    refuse_other_text(path, text, "CSV text")  # JSON lines named .csv
     _refuse_fasttext(path, text)
     delimiter = _delimiter(path, text)
     if path.suffix.lower() == ".txt" and delimiter not in text.lstrip().split("\n", 1)[0]:
@@ -576,7 +577,7 @@ def _mean_words(values: list[str]) -> float:
 
 
 def _delimiter(path: Path, text: str) -> str:
-    """Tab for .tsv, or what Excel's ``sep=;`` first line names; ``;`` where every comma of the
+    """Tab for .tsv (whose first line holds one), or what Excel's ``sep=;`` first line names; ``;`` where every comma of the
     first line sits between digits (``7,76;3,79``: decimal commas); otherwise, of those of tab
     ; | , that every one of the first lines holds as often as the header outside quotes (or,
     where none does, of all four), the one the header holds most of, the first of them in
@@ -591,8 +592,8 @@ def _delimiter(path: Path, text: str) -> str:
     >>> _delimiter(Path("x.csv"), 'id,tags\\n1,a;b\\n2,c\\n'), _delimiter(Path("x.csv"), 'sep=|\\n')
     (',', '|')
     """
-    if path.suffix.lower() == ".tsv":
-        return "\t"
+    if path.suffix.lower() == ".tsv" and "\t" in text.lstrip()[:HEADER_BYTES].split("\n", 1)[0]:
+        return "\t"  # a .tsv without a tab on its first line is read for what it holds
     named = SEP_LINE.match(text)
     if named:
         return named.group(1)

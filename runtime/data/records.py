@@ -29,7 +29,7 @@ from layerloom.graph.export.predict_script import (JSON_LINES, PANDAS_INDEX, Rec
 
 from .csvfile import HEADER_BYTES, MAX_CSV_CELLS, MAX_CSV_COLUMNS, table_of, within_budget
 from .errors import DataError, budget, over_budget
-from .sniff import refuse_misnamed
+from .sniff import refuse_misnamed, refuse_other_text
 from .table import Table
 
 PARQUET = ".parquet"
@@ -84,6 +84,7 @@ def read_json_lines(path: Path) -> Table:
                         "another encoding): save it as UTF-8", file=path,
                         line=raw[:err.start].count(b"\n") + 1, unreadable=True) from None
     del raw
+    refuse_other_text(path, text, "JSON lines")  # a CSV named .jsonl
     most_columns = budget("LAYERLOOM_MAX_CSV_COLUMNS", MAX_CSV_COLUMNS)
     most_cells = budget("LAYERLOOM_MAX_CSV_CELLS", MAX_CSV_CELLS)
     header: list[str] = []

@@ -72,3 +72,37 @@ def refuse_misnamed(path: Path, raw: bytes, expected: str) -> None:
               "a .zip or folder of class folders of images"
     raise DataError(f"is {what}, not {expected}, though its name ends in {path.suffix}: {how}",
                     file=path, unreadable=True)
+
+
+def refuse_other_text(path: Path, text: str, expected: str) -> None:
+    """A DataError where ``path``'s text is of another kind than its name says and LayerLoom
+    reads that kind under another suffix: JSON lines (a ``{…}`` object on each of its first
+    lines) named ``.csv``, or a table of values between commas, semicolons or tabs named
+    ``.jsonl``. Read as they were, the first became a table of columns named
+    ``{"a": 0.5`` and the second failed with "not valid JSON (Expecting value, at character
+    1)".
+
+    >>> try:
+    ...     refuse_other_text(Path("t.csv"), '{"a": 1, "y": 0}\\n{"a": 2, "y": 1}', "CSV text")
+    ... except DataError as err:
+    ...     print(err)
+    t.csv: is JSON lines (one object a line), not CSV text, though its name ends in .csv: rename it t.jsonl and load that
+    """
+    head = text[:1 << 16].splitlines()[:50]
+    if len(head) > 1 and len(text) > 1 << 16:
+        head = head[:-1]  # the last line may be cut
+    lines = [line.strip() for line in head if line.strip()]
+    if not lines:
+        return
+    if expected == "CSV text" and all(line.startswith("{") and line.endswith("}")
+                                      for line in lines):
+        what, suffix = "JSON lines (one object a line)", ".jsonl"
+    elif expected == "JSON lines" and not lines[0].startswith(("{", "[")) and any(
+            mark in lines[0] for mark in ",;\t"):
+        what, suffix = f"a table of values between commas or tabs (its first line: " \
+                       f"{lines[0][:60]!r})", ".csv"
+    else:
+        return
+    raise DataError(f"is {what}, not {expected}, though its name ends in {path.suffix}: rename "
+                    f"it {path.with_suffix(suffix).name} and load that", file=path,
+                    unreadable=True)
