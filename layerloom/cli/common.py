@@ -28,6 +28,9 @@ except ImportError:  # not on Windows
 
 EXIT_INVALID = 1
 EXIT_UNREADABLE = 2
+NO_HOME = ("there is no folder for LayerLoom's home (~/.layerloom): HOME is not set, and this "
+           "user has no home folder; set LAYERLOOM_HOME (or give --home DIR) to a folder you "
+           "can write")
 EXIT_PIPE = 141  # 128 + SIGPIPE, as a tool killed by a closed pipe ends
 # a file argument given as "" (a shell variable not set: layerloom train "$GRAPH")
 EMPTY_NAME = "the file's name is empty (a shell variable not set, such as \"$GRAPH\"?)"
@@ -133,6 +136,12 @@ def report_exception(exc: BaseException, *, debug: bool) -> int:
     message = str(exc) or type(exc).__name__
     about_a_file = isinstance(exc, OSError) and exc.filename is not None and exc.strerror
     said_whole = about_a_file  # no traceback to see
+    if isinstance(exc, RuntimeError) and os.path.expanduser("~") == "~":
+        # pathlib's "Could not determine home directory.", exit 1, from a command that keeps
+        # runs (runs, train, export RUN_ID) where HOME is not set and the user has no entry
+        # in the password database (a container run as another uid)
+        print(f"error: {NO_HOME}", file=sys.stderr)
+        return EXIT_UNREADABLE
     if isinstance(exc, RecursionError):
         message = "the input is nested too deeply to be read"
     elif isinstance(exc, MemoryError):
