@@ -199,6 +199,14 @@ def load_file(path: Path, spec: SplitSpec, options: dict) -> Dataset:
         raise DataError("a .npy file holds one array, and training needs the samples and their "
                         "labels together: save both in one .npz file, np.savez('data.npz', "
                         "x=samples, y=labels), and load that", file=path)
+    if suffix in PACKED:  # data.csv.gz, images.tar.gz: the file inside is what loads
+        inner = Path(path.stem).suffix.lower()
+        what, tool = PACKED[".tgz" if (suffix, inner) == (".gz", ".tar") else suffix]
+        inner = "" if inner == ".tar" else inner
+        inside = f"the {inner} file inside" if inner else "the file or folder inside"
+        raise DataError(f"is {what}, which LayerLoom does not unpack: unpack it (7-Zip on "
+                        f"Windows, {tool} elsewhere) and load {inside}; a folder of class "
+                        f"folders of images can be loaded as a .zip too", file=path)
     if suffix in OTHER_TABLES:  # records a data library writes: saved as a CSV in one line
         what, read = OTHER_TABLES[suffix]
         design = "; a LayerLoom design (.json) opens in the Designer" if suffix == ".json" \
@@ -215,3 +223,10 @@ def load_file(path: Path, spec: SplitSpec, options: dict) -> Dataset:
 # tables written by data libraries, which a user converts to CSV in one line of pandas
 OTHER_TABLES = {".json": ("a JSON file", "read_json({})"),
                 ".feather": ("a Feather file", "read_feather({})")}
+
+# packed files: what they are, for the message saying to unpack them
+PACKED = {".gz": ("a gzip-compressed file", "gunzip"),
+          ".tgz": ("a gzip-compressed tar archive", "tar -xf"),
+          ".bz2": ("a bzip2-compressed file", "bunzip2"), ".xz": ("an xz-compressed file", "unxz"),
+          ".tar": ("a tar archive", "tar -xf"), ".7z": ("a 7-Zip archive", "7z x"),
+          ".rar": ("a RAR archive", "unrar x")}
