@@ -49,6 +49,16 @@ steps (``out.max(0)[0]``, concat pooling) and ids turned by ``text.t()``,
 ``test_import_batch_of_one.py``: the DETR demo as its Colab writes it (one image only),
 ``test_import_causal_attention.py``: a causal attn_mask, PyTorch's translation tutorial's
 ``nn.Transformer`` given its ``tgt_mask``, a decoder given ``tgt_mask``,
+``test_import_more_families.py``: torchvision's RegNetY and MobileNetV3-Small, torchaudio's M5
+(a 1-D audio CNN) and Conformer (sequence-first layers), WaveNet's gated dilated causal
+convolutions, a convolutional VAE sampling only while training, and, refused at their line
+saying what imports, the VAE sampling in evaluation too, a TabNet-style prior made with
+``ones_like`` and DETR's learned row and column tables (``PositionEmbeddingLearned``),
+``test_import_step_loops.py``: loops over a sequence's steps, refused saying so and what
+imports (bentrevett's seq2seq with teacher forcing, a Mamba-style scan),
+``test_import_seq2seq_states.py``: a seq2seq decoder fed the whole target, started from the
+encoder's final state (refused: no recurrent block takes an initial state) or given that state
+beside every step (Cho et al.'s, which imports),
 ``tests/export/test_import_users_images.py`` and ``test_import_users_sequences.py``: users' own
 models in their authors' style, milesial's U-Net with transposed convolutions, torchvision's
 MobileNetV3 block, the official ConvNeXt with its own LayerNorm, a VAE's encoder, a GRU tagger,
@@ -349,6 +359,9 @@ def main(argv=None) -> int:
     whole_pools = _load("test_import_pool_whole_dims")  # FastText's avg_pool2d over the steps
     one_sample = _load("test_import_batch_of_one")  # the DETR demo as its Colab writes it
     causal = _load("test_import_causal_attention")  # attn_mask / tgt_mask causal: is_causal
+    more = _load("test_import_more_families")  # RegNetY, MobileNetV3, M5, Conformer, WaveNet
+    loops = _load("test_import_step_loops")  # loops over the steps: refused, saying so
+    states = _load("test_import_seq2seq_states")  # a decoder started from the encoder's state
     cases += [("torchvision-resnet (basic blocks)", basics.TinyResNet, (3, 16, 16)),
               ("torchvision-swin (V1)", swin.swin_tiny, (3, 16, 16)),
               ("text transformer (nn.TransformerEncoder)", basics.TextClassifier, (16,)),
@@ -455,6 +468,24 @@ def main(argv=None) -> int:
                causal.Seq2SeqTransformer, [(8,), (6,)], ["int64", "int64"]),
               ("decoder given tgt_mask, tgt_is_causal=True (memory of features)",
                causal.Decoder, [(7,), (5, 8)], ["int64", "float32"])]
+    cases += [(name, build, shape) for name, (build, shape) in more.IMPORTED.items()]
+    cases += [("vae sampling in evaluation too (torch.randn_like: refused)",
+               lambda: more.ConvVAE(sample_in_eval=True), (3, 16, 16)),
+              ("tabnet-style attentive transformer (prior of ones_like, shared layers)",
+               more.TabNetLite, (10,)),
+              ("detr PositionEmbeddingLearned (row/col nn.Embedding of arange, repeated)",
+               more.DETRLearnedPos, (3, 16, 16)),
+              ("text: seq2seq gru, bentrevett (teacher forcing, a loop over the steps)",
+               loops.BatchFirstSeq2Seq, [(7,), (6,)], ["int64", "int64"]),
+              ("mamba-style selective scan (a loop over the length)", loops.SelectiveScan,
+               (12, 8)),
+              ("text: seq2seq gru, decoder started from the encoder's state (h_0)",
+               states.Seq2Seq, [(7,), (6,)], ["int64", "int64"]),
+              ("text: seq2seq lstm, cho (the encoder's state beside every step: RepeatTo)",
+               lambda: states.Seq2Seq(nn.LSTM, context=True), [(7,), (6,)],
+               ["int64", "int64"]),
+              ("text: word language model's decoded.view(-1, ntoken) (steps as rows)",
+               lambda: word_lm.RNNModel(rows=True), (12,))]
     rows = []
     for name, build, shape, *dtypes in cases:  # dtypes: one per input, of several inputs
         dtype = dtypes[0] if dtypes else "int64" if name.startswith("text") else "float32"

@@ -477,7 +477,7 @@ IMPORTED = {
     "mobilenetv3-small (hardswish, SE with hardsigmoid)": (MobileNetV3Small, (3, 32, 32)),
     "audio: m5 (Conv1d on the waveform, F.avg_pool1d over time)": (M5, (1, 400)),
     "conformer, torchaudio (sequence-first layers, GLU convolution module)": (Conformer, (12, 16)),
-    "wavenet, gated (F.pad causal, dilations, tanh * sigmoid, skips summed)": (
+    "wavenet, gated (causal F.pad, tanh * sigmoid; last residual unused, left out)": (
         WaveNetGated,
         (1, 32),
     ),
