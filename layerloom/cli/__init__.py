@@ -59,7 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     from layerloom.runtime import address_limit
 
     from . import signals
-    from .common import SafeStream, quiet_closed_pipe, report_exception
+    from .common import (EXIT_USAGE, CommandLineError, SafeStream, quiet_closed_pipe,
+                         report_exception)
     from .design_stdin import forget
 
     forget()  # a design read from stdin by an earlier main() in this process is not this one's
@@ -102,6 +103,9 @@ def main(argv: list[str] | None = None) -> int:
         return signals.exit_code()
     except BrokenPipeError:
         return quiet_closed_pipe(streams[0])
+    except CommandLineError as exc:  # --set width: a command line not understood, as argparse's
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except Exception as exc:  # noqa: BLE001 - the one catch-all: no traceback for bad input
         return report_exception(exc, debug=debug)
     finally:

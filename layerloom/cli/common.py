@@ -31,6 +31,7 @@ EXIT_UNREADABLE = 2
 NO_HOME = ("there is no folder for LayerLoom's home (~/.layerloom): HOME is not set, and this "
            "user has no home folder; set LAYERLOOM_HOME (or give --home DIR) to a folder you "
            "can write")
+EXIT_USAGE = 2  # a command line that is not understood (argparse's code), as --help says
 EXIT_PIPE = 141  # 128 + SIGPIPE, as a tool killed by a closed pipe ends
 # a file argument given as "" (a shell variable not set: layerloom train "$GRAPH")
 EMPTY_NAME = "the file's name is empty (a shell variable not set, such as \"$GRAPH\"?)"
@@ -180,6 +181,8 @@ def error_code(exc: BaseException) -> int:
     that cannot be read or written (an OSError, or one that says it is ``unreadable``: a data
     file that is not what its name says, such as a ``.npz`` that is no zip), ``EXIT_INVALID``
     for anything else (a file read whose contents are wrong)."""
+    if isinstance(exc, CommandLineError):
+        return EXIT_USAGE
     unreadable = isinstance(exc, OSError) or getattr(exc, "unreadable", False)
     return EXIT_UNREADABLE if unreadable else EXIT_INVALID
 
@@ -443,16 +446,22 @@ def print_problems(report, place=None) -> None:
         print(f"note: {printable(problem)}", file=sys.stderr)
 
 
+class CommandLineError(Exception):
+    """An option's value that is not understood (``--set width``): its ``error:`` line, exit
+    ``EXIT_USAGE``, as argparse's own refusals (``main`` and ``error_code`` say so)."""
+
+
 def parse_variables(items: list[str] | None) -> dict:
-    """``["width=2", "depth=1.5"]`` → ``{"width": 2, "depth": 1.5}``."""
+    """``["width=2", "depth=1.5"]`` → ``{"width": 2, "depth": 1.5}``; CommandLineError for an
+    item that is not so."""
     out = {}
     for item in items or []:
         name, sep, value = item.partition("=")
         if not sep:
-            raise SystemExit(f"error: --set expects NAME=NUMBER, got {item!r}")
+            raise CommandLineError(f"--set expects NAME=NUMBER, got {item!r}")
         try:
             number = float(value)
         except ValueError:
-            raise SystemExit(f"error: --set {name}: {value!r} is not a number") from None
+            raise CommandLineError(f"--set {name}: {value!r} is not a number") from None
         out[name.strip()] = int(number) if number.is_integer() else number
     return out

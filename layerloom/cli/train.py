@@ -18,8 +18,8 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from .common import (EXIT_INVALID, EXIT_UNREADABLE, add_set_option, error_code,
-                     load_graph_or_template, load_valid_graph, missing_data_file,
+from .common import (EXIT_INVALID, EXIT_UNREADABLE, EXIT_USAGE, CommandLineError,
+                     add_set_option, error_code, load_graph_or_template, load_valid_graph, missing_data_file,
                      new_home, parse_variables, places, positive_count, print_error,
                      unusable_home)
 from . import signals
@@ -27,8 +27,6 @@ from .data_words import cli_words
 from .design_stdin import is_stdin, passed_on
 from .graph_commands import parse_data_options, text_options
 from .signals import on_stop_signals
-
-EXIT_USAGE = 2  # a command line that is not understood (argparse's code), as --help says
 
 # -- arguments ------------------------------------------------------------------------------
 
@@ -244,7 +242,7 @@ def _pairs(items: list[str] | None, flag: str) -> dict:
     for item in items or []:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise UserError(f"{flag} expects KEY=VALUE, got {item!r}")
+            raise UserError(f"{flag} expects KEY=VALUE, got {item!r}", EXIT_USAGE)
         out[key.strip()] = _parse_value(value)
     return out
 
@@ -319,11 +317,12 @@ def _size(text: str):
 
 @contextmanager
 def _set_errors_in_words():
-    """parse_variables exits with its message; make that a UserError like the others."""
+    """parse_variables's CommandLineError (--set width) as a UserError like the others, exit 2
+    as for a command line argparse refuses."""
     try:
         yield
-    except SystemExit as exc:
-        raise UserError(str(exc).removeprefix("error: ")) from None
+    except CommandLineError as exc:
+        raise UserError(str(exc), EXIT_USAGE) from None
 
 
 def _variables(args) -> dict:
