@@ -56,6 +56,7 @@ import threading
 import time
 from collections import Counter
 from contextlib import contextmanager
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -94,7 +95,24 @@ LATE_WAIT = 0.1  # after a save wrote over such a file: for its writer to finish
 
 
 class _ChangedMeanwhile(Exception):
-    """The design file changed outside LayerLoom while a save was under way: tried again."""
+    """The design file changed outside LayerLoom while a save was under way: tried again.
+    ``landed``: a write outside LayerLoom that landed on the save's own file in the instant it
+    was there, kept (a snapshot, or set aside) before that file was swapped back out."""
+
+    def __init__(self, landed: Snapshot | SetAside | None = None):
+        super().__init__()
+        self.landed = landed
+
+
+class _PutBack(Exception):
+    """:func:`_write_atomic` found it had replaced another file than the one expected (a write
+    outside LayerLoom landing as the save moved its own in) and put that file straight back.
+    ``landed``: what was written on the save's own file in the instant it was there (a
+    program that read it then and wrote its change on top), each to be kept: never dropped."""
+
+    def __init__(self, landed: list[bytes]):
+        super().__init__()
+        self.landed = landed
 
 
 class ProjectError(Exception):
@@ -167,6 +185,10 @@ class Saved:
     # in, where the save could not start again from it: kept (a snapshot, or set aside where
     # it does not read), never silently replaced
     caught: Snapshot | SetAside | None = None
+    # a write outside LayerLoom that landed on this save's own file in the instant an earlier
+    # try of it had moved that file in, before the file it replaced (a hand edit, which
+    # stays) was put back: kept, as a snapshot or set aside, never silently dropped
+    landed: Snapshot | SetAside | None = None
 
 
 @dataclass(frozen=True)
@@ -336,12 +358,17 @@ class ProjectStore:
         in the instant the save moves its file in (what the move replaced is put back). The
         last try writes all the same, and keeps such a write as a snapshot (``Saved.caught``).
         """
+        landed = None
         for wait in SAVE_WAITS:
             try:
-                return self._save(pid, graph, view, based_on, edit, previous, weights)
-            except _ChangedMeanwhile:
+                saved = self._save(pid, graph, view, based_on, edit, previous, weights)
+                break
+            except _ChangedMeanwhile as exc:
+                landed = exc.landed or landed
                 time.sleep(wait)  # an editor's write under way: finished meanwhile
-        return self._save(pid, graph, view, based_on, edit, previous, weights, last=True)
+        else:
+            saved = self._save(pid, graph, view, based_on, edit, previous, weights, last=True)
+        return saved if landed is None else dataclasses.replace(saved, landed=landed)
 
     def _save(self, pid: str, graph: Graph, view: dict | None, based_on: int | None,
               edit: Edit | None, previous: Graph | None, weights: str | None,
@@ -489,13 +516,19 @@ class ProjectStore:
             try:
                 # moved in, what it replaced captured: a write outside LayerLoom landing after
                 # the check above, in the instant before the move, was written over unsaid
-                replaced = _write_atomic(folder / "graph.json", data)
+                # (but for the last try) one that replaced another file than the one read is
+                # swapped straight back, the save starting again from it: the save's file was
+                # there for an instant, and what a program wrote on it then is kept
+                try:
+                    replaced = _write_atomic(folder / "graph.json", data,
+                                             expect=None if last else read)
+                except _PutBack as back:
+                    landed = None
+                    for version in back.landed:
+                        landed = self._keep_caught(pid, folder, version)
+                    raise _ChangedMeanwhile(landed) from None
                 caught = None
                 if replaced is not None and _digest(replaced) != read:
-                    if not last:  # the file as written there put back; the save starts again
-                        written_there, replaced = replaced, _NOT_MOVED  # not moved back below
-                        _put_back(folder / "graph.json", written_there, data)
-                        raise _ChangedMeanwhile
                     caught = self._keep_caught(pid, folder, replaced)
                 if weights is not None:
                     self._use_weights(folder, weights)
@@ -1000,7 +1033,7 @@ def _staged(path: Path, text: str | bytes) -> Path:
     return Path(tmp)
 
 
-def _write_atomic(path: Path, text: str | bytes) -> bytes | None:
+def _write_atomic(path: Path, text: str | bytes, expect: str | None = None) -> bytes | None:
     """Write ``text`` to a temporary file beside ``path`` and move it into place in one step;
     returns the bytes it replaced (None: no file was there, or none that reads). Captured
     exactly, whatever wrote the file up to the move (an editor writing it in place, or writing
@@ -1011,7 +1044,14 @@ def _write_atomic(path: Path, text: str | bytes) -> bytes | None:
     landing after the read goes unseen).
     A symbolic link is written where it points, the link kept (a design file the user linked
     to one of their own, in a repository of theirs, was replaced by a file of its own: their
-    file got no more edits, and their edits there were seen by no tab)."""
+    file got no more edits, and their edits there were seen by no tab).
+
+    ``expect``: the digest (:func:`_digest`) of the file the caller means to replace. Where the
+    move replaced another (written outside LayerLoom in the instant before it), that file is
+    put straight back and :class:`_PutBack` raised, naming what was written on ``text``'s file
+    in the instant it was there (a program that read it and wrote its change on top): with
+    the exchange, swapped back in one more step, nothing written anew (``text`` visible for as
+    little as can be); else moved back as :func:`_put_back` does."""
     if path.is_symlink():
         path = Path(os.path.realpath(path))
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -1019,7 +1059,17 @@ def _write_atomic(path: Path, text: str | bytes) -> bytes | None:
     held = None
     try:
         if _exchange(tmp, path):
-            return _bytes_of(tmp)  # what was at path, moved here in the same step
+            replaced = _bytes_of(tmp)  # what was at path, moved here in the same step
+            if expect is None or replaced is None or _digest(replaced) == expect:
+                return replaced
+            ours = text.encode("utf-8") if isinstance(text, str) else text
+            if not _exchange(tmp, path):  # gone meanwhile: the file written there is put back
+                raise _PutBack(_put_back(path, replaced, ours))
+            landed = _bytes_of(tmp)  # the save's file as it was when swapped back out
+            if landed is not None and landed != ours:
+                time.sleep(LATE_WAIT)  # written in place: for its writer to finish, if any
+                landed = _bytes_of(tmp)
+            raise _PutBack([landed] if landed is not None and landed != ours else [])
         held = path.parent / f".{path.name}.{secrets.token_hex(6)}.replaced"
         replaced = None
         for _ in range(8):  # linked again where a rename landed meanwhile (another file there)
@@ -1034,7 +1084,11 @@ def _write_atomic(path: Path, text: str | bytes) -> bytes | None:
             if _same_file(held, path):
                 break
         os.replace(tmp, path)
-        return _bytes_of(held) if held is not None else replaced
+        replaced = _bytes_of(held) if held is not None else replaced
+        if expect is not None and replaced is not None and _digest(replaced) != expect:
+            ours = text.encode("utf-8") if isinstance(text, str) else text
+            raise _PutBack(_put_back(path, replaced, ours))
+        return replaced
     finally:
         tmp.unlink(missing_ok=True)
         if held is not None:
@@ -1090,23 +1144,25 @@ def _move_back(path: Path, held: Path | None, replaced: bytes | None, ours: byte
         pass  # the caller's error says the save failed; the file may hold the edit
 
 
-def _put_back(path: Path, replaced: bytes, ours: bytes) -> None:
+def _put_back(path: Path, replaced: bytes, ours: bytes) -> list[bytes]:
     """Put back ``replaced``, the file as written outside LayerLoom that a save's move
     (:func:`_write_atomic`) replaced, where the save's own ``ours`` is now. Where yet another
-    write landed meanwhile, the newest of them is put back instead (and, past a few, kept
-    under ``unreadable/``): a program that read the file in that instant, the save's own
-    design there, and wrote its change onto it, is taken as the newer."""
+    write landed meanwhile, the newest of them is put back instead: a program that read the
+    file in that instant, the save's own design there, and wrote its change onto it, is taken
+    as the newer. Returns the versions put back and then replaced, for the caller to keep (a
+    version dropped unkept was a hand edit lost)."""
     placed = {_digest(ours)}
+    seen = [replaced]
     for _ in range(4):
         back = _write_atomic(path, replaced)
         if back is None or _digest(back) in placed:
-            return
+            break
         placed.add(_digest(replaced))
         replaced = back  # written there after the first: the newer
-    kept = path.parent / UNREADABLE_DIR / (time.strftime("graph-%Y%m%d-%H%M%S-")
-                                           + secrets.token_hex(2) + ".json")
-    kept.parent.mkdir(exist_ok=True)
-    _write_atomic(kept, replaced)
+        seen.append(replaced)
+    else:  # written again and again: the last taken off the file is kept too
+        return [version for version in seen if version != ours]
+    return [version for version in seen if version != replaced and version != ours]
 
 
 _RENAME_EXCHANGE = 2  # linux/fs.h

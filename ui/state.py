@@ -981,6 +981,16 @@ class DesignerState:
                         f"LayerLoom and no longer read as a design ({saved.set_aside.why}). "
                         f"That file is kept, as it was, at {saved.set_aside.path}; this tab's "
                         "design, with your edit, is the one saved now.")
+        if saved.landed is not None:
+            where = (f"the snapshot “{saved.landed.name}” (Snapshots menu)"
+                     if isinstance(saved.landed, Snapshot) else
+                     f"{saved.landed.path}, as it was (it does not read as a design: "
+                     f"{saved.landed.why})")
+            self.notify("warning", "This design's file (graph.json) was written outside "
+                        "LayerLoom twice while this tab saved your edit, once on this tab's "
+                        "own file in the instant it was there, before the other write was put "
+                        f"back. One of the two versions is kept as {where}; your edit is laid "
+                        "over the other, which the file holds.")
         if isinstance(saved.caught, Snapshot):
             self.notify("warning", "This design's file (graph.json) was written outside "
                         "LayerLoom again and again while this tab saved your edit. Its last "

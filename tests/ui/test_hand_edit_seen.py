@@ -223,5 +223,5 @@ def test_a_hand_edit_and_another_tabs_save_caught_up_together_are_said_both(tmp_
                             "conv2: kernel_size 3 → 5")
 
 
-def _refusing(path, data):
+def _refusing(path, data, expect=None):
     raise OSError(errno.ENOSPC, "No space left on device", str(path))

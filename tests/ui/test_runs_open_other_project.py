@@ -109,7 +109,7 @@ def test_a_run_design_the_disk_refuses_is_not_said_opened(home, projects, monkey
     at = page(mine).run()
     at.selectbox(key="runs.open").select(own_run).run()
 
-    def full(path, data):
+    def full(path, data, expect=None):
         raise OSError(errno.ENOSPC, "No space left on device", str(path))
 
     monkeypatch.setattr(project_store, "_write_atomic", full)

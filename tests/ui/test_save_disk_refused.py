@@ -22,7 +22,7 @@ from layerloom.ui.testing import app_test, shown, toasted, widget
 
 
 def refusing(error: int, text: str):
-    def write(path, data):
+    def write(path, data, expect=None):
         raise OSError(error, text, str(path))
     return write
 
