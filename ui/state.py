@@ -28,6 +28,7 @@ import errno
 import itertools
 import json
 import logging
+import os
 import re
 import secrets
 import threading
@@ -35,6 +36,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from layerloom.graph import Graph, GraphError, load_graph, validate
@@ -408,6 +410,17 @@ class DesignerState:
         why = exc.strerror or str(exc)
         # not the hidden temporary file the write began with: the folder the user can mend
         unwritable = exc.errno in UNWRITABLE_ERRNOS
+        linked = self._linked_folder(exc) if unwritable else None
+        if linked is not None:  # graph.json a link into a folder of the user's
+            target, folder = linked
+            self.notify("error", f"Your last edit{what} was not saved: its design file "
+                        f"(graph.json) is a link to {target}, in a folder that cannot be "
+                        f"written ({why}: {folder}). The design shown is as it was before "
+                        f"this edit. Your edit is kept here: make {folder} writable and save "
+                        "it again, save it as a new project (in LayerLoom's own projects "
+                        "folder), or download it.",
+                        unsaved=(made_on.to_dict(), graph.to_dict()), offer_copy=True)
+            return
         where = f" {self.store.projects / self.project_id}" if unwritable else \
             f" {exc.filename}" if exc.filename else ""
         remedy = ("make the folder writable and save it again, save it as a new project "
@@ -418,6 +431,18 @@ class DesignerState:
                     f"be written ({why}{':' if where else ''}{where}). The design shown is as "
                     f"it was before this edit. Your edit is kept here: {remedy}.",
                     unsaved=(made_on.to_dict(), graph.to_dict()), offer_copy=unwritable)
+
+    def _linked_folder(self, exc: OSError) -> tuple[Path, Path] | None:
+        """Where the project's graph.json is a symbolic link and ``exc`` (a write refused)
+        names the folder its target is in (or a file there): the target and that folder."""
+        link = self.store.projects / self.project_id / "graph.json"
+        if not exc.filename or not link.is_symlink():
+            return None
+        target = Path(os.path.realpath(link))
+        failed = Path(os.path.realpath(exc.filename))
+        if failed == target.parent or failed.parent == target.parent:
+            return target, target.parent
+        return None
 
     def save_again(self, notice: Notice) -> bool:
         """Save the edit ``notice`` kept (:meth:`_not_saved`), laid over the design now (the
