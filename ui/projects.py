@@ -711,8 +711,11 @@ class ProjectStore:
         return digest if kept.is_file() else None
 
     def snapshots(self, pid: str) -> list[Snapshot]:
-        """The project's snapshots, the newest first."""
-        folder = self._existing(pid) / "snapshots"
+        """The project's snapshots, the newest first; none where the project's folder is gone
+        (moved or deleted outside LayerLoom while a tab shows it: its bar is still drawn)."""
+        if pid is None or PROJECT_ID.match(pid) is None:
+            raise ProjectError(f"there is no project {pid!r}")
+        folder = self._dir(pid) / "snapshots"
         out = []
         for path in sorted(folder.glob("*.json"), reverse=True) if folder.is_dir() else []:
             try:

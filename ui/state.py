@@ -60,6 +60,7 @@ UNREADABLE_ABOUT = "graph.json unreadable"
 # and the one saying a change of it made outside LayerLoom cannot be logged: the folder is
 # read-only (it goes once the file is as logged)
 UNWRITABLE_ABOUT = "project folder unwritable"
+GONE_ABOUT = "project folder gone"
 # a write refused for want of permission (a folder made read-only, another user's, a read-only
 # mount), not of room: making it writable, or a copy in a project of one's own, is the way on
 UNWRITABLE_ERRNOS = (errno.EACCES, errno.EPERM, errno.EROFS)
@@ -201,6 +202,9 @@ class DesignerState:
     # a change of the design file made outside LayerLoom could not be logged (the project
     # folder cannot be written), as this tab was told: once, until the file is as logged
     unwritable_told: bool = False
+    # the project's folder was found gone (moved or deleted outside LayerLoom), as this tab
+    # was told: once, until it is back
+    gone_told: bool = False
     _cache: dict = field(default_factory=dict, repr=False)
 
     # -- opening ----------------------------------------------------------------------------
@@ -1046,6 +1050,9 @@ class DesignerState:
         try:
             try:
                 self.store.take_outside(self.project_id, self.graph)
+                if self.gone_told:  # back (put back where it was): its banner goes
+                    self.gone_told = False
+                    self.resolve(GONE_ABOUT)
                 if self.unwritable_told:  # the file is as logged now (here, or by another
                     # server on the project): its banner goes
                     self.unwritable_told = False
@@ -1067,6 +1074,8 @@ class DesignerState:
                 return False
             project = self.store.load(self.project_id)
         except (OSError, ProjectError, GraphError) as exc:  # the next save still merges
+            if self._tell_gone():
+                return False
             log.warning("could not read project %s saved elsewhere: %s", self.project_id, exc)
             return False
         since, before = self.saved_edits, self.graph
@@ -1129,6 +1138,27 @@ class DesignerState:
                     "saved last; mend the file, or edit here: your next edit keeps that file, "
                     f"as it is, in the project's {UNREADABLE_DIR}/ folder and saves this "
                     "design.", about=UNREADABLE_ABOUT)
+
+    def _tell_gone(self) -> bool:
+        """Whether the project's folder is gone (moved or deleted outside LayerLoom while this
+        tab shows it); said once, at once (not only at the next edit, refused then), naming
+        the folder, with a copy of the design shown as a new project offered."""
+        folder = self.store.projects / self.project_id
+        if folder.is_dir() and ((folder / "graph.json").exists()
+                                or (folder / "meta.json").is_file()):
+            return False  # there (a design file that does not read is told as such)
+        if not self.gone_told:
+            self.gone_told = True
+            log.warning("project %s: its folder %s is no longer there", self.project_id,
+                        folder)
+            self.notify("error", f"This project's folder ({folder}) is no longer there: it was "
+                        "moved or deleted outside LayerLoom, and is not made again here, so no "
+                        "edit of yours can be saved to it. The design shown is kept in this "
+                        "tab: save a copy as a new project (in LayerLoom's own projects "
+                        "folder), or download it with the JSON button (to open it as a project "
+                        "again, put the folder back and reload the page).",
+                        about=GONE_ABOUT, offer_copy=True)
+        return True
 
     def _tell_unwritable(self, exc: Unwritable) -> None:
         """Say, once, that the design file was changed outside LayerLoom in a project folder
