@@ -19,6 +19,9 @@ it serves; the designer waited on that prompt, and with no terminal the server e
 Streamlit's lookup of the machine's public address (checkip.amazonaws.com, for an "External URL"
 line where the server listens on all interfaces) is left out: the app asks nothing of other
 machines, and offline the lookup ended in a warning after two timeouts (see ``no_external_ip``).
+Nor does it advertise Streamlit's tools for developers on the terminal of ``--browser``
+("Install the official Streamlit skills by running streamlit skills"): LayerLoom's users write
+no Streamlit app.
 
 ``runner.fastReruns`` is off too: with it, a rerun asked for while a script run is under way
 starts a second run of the same session at once, beside the first until that one reaches a
@@ -75,6 +78,18 @@ def no_external_ip() -> None:
     net_util.get_external_ip = lambda: None
 
 
+def no_skills_advert() -> None:
+    """Keep Streamlit from printing its advert for agent skills (Streamlit's developer tools)
+    as a server out of headless mode starts: it checks whether they are installed, and says so
+    when not. Streamlit releases without it have nothing to silence."""
+    try:
+        from streamlit.web import skills
+    except ImportError:
+        return
+    if hasattr(skills, "are_skills_installed"):
+        skills.are_skills_installed = lambda: True
+
+
 def lower_priority(nice: int | None = None) -> int:
     """Lower this server's CPU priority by ``nice`` (default ``$LAYERLOOM_SERVER_NICE``, else
     SERVER_NICE), so that the reruns of busy editors yield to training runs; the increment
@@ -125,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
 
     PagesManager.uses_pages_directory = False  # ui/pages/ holds modules, not page scripts
     no_external_ip()
+    no_skills_advert()
     if zygote.start() is not None:  # a warm worker: runs start in a second
         lower_priority()
     sys.argv = streamlit_argv(sys.argv[1:] if argv is None else argv)

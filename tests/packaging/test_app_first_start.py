@@ -4,7 +4,9 @@
 where on a first run it asks for an e-mail address on the terminal ("Welcome to Streamlit! ...
 Email:") before it serves: in a terminal the designer waited on that prompt, and with no
 terminal (a launcher, a script, stdin closed) the server ended ("ended before it served (exit
-code 255)") and the tab never opened.
+code 255)") and the tab never opened. Once served, Streamlit advertised its tools for developers
+of Streamlit apps on the designer's terminal ("Install the official Streamlit skills by running
+streamlit skills in your terminal"), which LayerLoom's users have no use for.
 
 ``--host 0.0.0.0`` (all interfaces, asked for) made Streamlit look up the machine's public
 address at checkip.amazonaws.com as it started, to print an "External URL": a request outside
@@ -85,6 +87,7 @@ def test_app_browser_opens_the_tab_without_streamlits_email_prompt(tmp_path):
     output, code, url = _start_app(["--port", str(port), "--browser", "--home",
                                     str(tmp_path / "ll home")], env, tmp_path)
     assert "Email" not in output, output[-3000:]
+    assert "streamlit skills" not in output and "Streamlit skills" not in output
     assert code == -1 and url, output[-3000:]  # still serving, its URL printed
     assert f"http://127.0.0.1:{port}" in url
     for _ in range(40):  # the opener is started beside the server
