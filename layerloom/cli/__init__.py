@@ -5,7 +5,7 @@ adds its parsers and sets ``func`` on them; ``main`` wires them together. A comm
 exit code (``EXIT_CODES``, said by ``layerloom --help``): 0 success; 1 the input is invalid
 (problems listed), a file read whose contents are wrong among them; 2 a file that cannot be
 read (not there, not allowed, or not what its name says: ``common.error_code``) or a command
-line argparse refuses; 128 + the signal for a command stopped by Ctrl+C, SIGTERM or SIGHUP.
+line not understood (argparse's refusals, an option's value such as ``--set width``); 128 + the signal for a command stopped by Ctrl+C, SIGTERM or SIGHUP.
 """
 
 from __future__ import annotations
