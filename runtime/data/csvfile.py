@@ -210,7 +210,7 @@ def table_of(path: Path, lines: Iterable[tuple[list[str], int]], notes: list[str
         raise _two_line_header(path, first, first_line, top, numbers[0])
     commas = delimiter != ","  # a comma may be the decimal mark, and a point thousands
     if _looks_like_data(first, columns, commas=commas):
-        raise _no_header(path, first, first_line)
+        raise _no_header(path, first, first_line, delimiter)
     notes = notes + _shape_notes(repeats, ended, numbers, delimiter)
     empty = _trailing_empty(first, columns)
     if empty:  # every line ends with delimiters: no columns, and no target
@@ -704,8 +704,17 @@ def _files(path: Path) -> str:
             ".ndjson": "JSON lines files"}.get(path.suffix.lower(), "CSV files")
 
 
-def _no_header(path: Path, first: list[str], line: int) -> DataError:
+def _no_header(path: Path, first: list[str], line: int, delimiter: str | None = None
+               ) -> DataError:
+    """The refusal of a table without a header row; for a text file of values between commas
+    or tabs, the way to read it as it is too: as UCI's ``.data`` (datafile.py), whose columns
+    are named ``column 1``, ``column 2``, …"""
     shown = ", ".join(repr(cell.strip()) for cell in first[:4])
+    as_data = ""
+    if delimiter in (",", "\t") and path.suffix.lower() in (".csv", ".tsv", ".txt"):
+        as_data = (f" (or, to read it as it is, its columns named column 1, column 2, … and "
+                   f"the last the label, rename it {path.with_suffix('.data').name} and load "
+                   f"that)")
     return DataError(f"looks like data, not column names ({shown}"
                      f"{', …' if len(first) > 4 else ''}): add a header row that names the "
-                     f"columns", file=path, line=line)
+                     f"columns{as_data}", file=path, line=line)
