@@ -97,11 +97,15 @@ LATE_WAIT = 0.1  # after a save wrote over such a file: for its writer to finish
 class _ChangedMeanwhile(Exception):
     """The design file changed outside LayerLoom while a save was under way: tried again.
     ``landed``: a write outside LayerLoom that landed on the save's own file in the instant it
-    was there, kept (a snapshot, or set aside) before that file was swapped back out."""
+    was there, kept (a snapshot, or set aside) before that file was swapped back out;
+    ``put_back``: the file written outside LayerLoom that the save's move replaced and put
+    back (None: none)."""
 
-    def __init__(self, landed: Snapshot | SetAside | None = None):
+    def __init__(self, landed: Snapshot | SetAside | None = None,
+                 put_back: bytes | None = None):
         super().__init__()
         self.landed = landed
+        self.put_back = put_back
 
 
 class _PutBack(Exception):
@@ -110,9 +114,10 @@ class _PutBack(Exception):
     ``landed``: what was written on the save's own file in the instant it was there (a
     program that read it then and wrote its change on top), each to be kept: never dropped."""
 
-    def __init__(self, landed: list[bytes]):
+    def __init__(self, landed: list[bytes], replaced: bytes):
         super().__init__()
         self.landed = landed
+        self.replaced = replaced  # the file put back
 
 
 class ProjectError(Exception):
@@ -366,6 +371,8 @@ class ProjectStore:
             except _ChangedMeanwhile as exc:
                 landed = exc.landed or landed
                 time.sleep(wait)  # an editor's write under way: finished meanwhile
+                if exc.put_back is not None:
+                    landed = self._put_back_replaced(pid, exc.put_back) or landed
         else:
             saved = self._save(pid, graph, view, based_on, edit, previous, weights, last=True)
         return saved if landed is None else dataclasses.replace(saved, landed=landed)
@@ -526,7 +533,7 @@ class ProjectStore:
                     landed = None
                     for version in back.landed:
                         landed = self._keep_caught(pid, folder, version)
-                    raise _ChangedMeanwhile(landed) from None
+                    raise _ChangedMeanwhile(landed, back.replaced) from None
                 caught = None
                 if replaced is not None and _digest(replaced) != read:
                     caught = self._keep_caught(pid, folder, replaced)
@@ -557,6 +564,19 @@ class ProjectStore:
                     held.unlink(missing_ok=True)
         return Saved(version, kept, merged, over, contested, outside=outside,
                      set_aside=set_aside, caught=caught)
+
+    def _put_back_replaced(self, pid: str, put_back: bytes) -> Snapshot | SetAside | None:
+        """The hand edit a save's move replaced and put back (``put_back``), kept where the
+        file is no longer it a moment later: a program that read the save's own file in the
+        instant it was there may have written its change over the one put back (read before
+        the put-back, written after it: no move of the save's sees it); None where the file
+        still is the one put back (an editor's save, the usual case: no snapshot)."""
+        if _stamp(self._dir(pid) / "graph.json") in (_digest(put_back), None):
+            return None
+        try:
+            return self._keep_caught(pid, self._dir(pid), put_back)
+        except OSError:  # no room for it: the save goes on, as before this check
+            return None
 
     def _written_late(self, pid: str, folder: Path, held: Path, replaced: bytes | None
                       ) -> Snapshot | SetAside | None:
@@ -1067,12 +1087,12 @@ def _write_atomic(path: Path, text: str | bytes, expect: str | None = None) -> b
                 return replaced
             ours = text.encode("utf-8") if isinstance(text, str) else text
             if not _exchange(tmp, path):  # gone meanwhile: the file written there is put back
-                raise _PutBack(_put_back(path, replaced, ours))
+                raise _PutBack(_put_back(path, replaced, ours), replaced)
             landed = _bytes_of(tmp)  # the save's file as it was when swapped back out
             if landed is not None and landed != ours:
                 time.sleep(LATE_WAIT)  # written in place: for its writer to finish, if any
                 landed = _bytes_of(tmp)
-            raise _PutBack([landed] if landed is not None and landed != ours else [])
+            raise _PutBack([landed] if landed is not None and landed != ours else [], replaced)
         held = path.parent / f".{path.name}.{secrets.token_hex(6)}.replaced"
         replaced = None
         for _ in range(8):  # linked again where a rename landed meanwhile (another file there)
@@ -1090,7 +1110,7 @@ def _write_atomic(path: Path, text: str | bytes, expect: str | None = None) -> b
         replaced = _bytes_of(held) if held is not None else replaced
         if expect is not None and replaced is not None and _digest(replaced) != expect:
             ours = text.encode("utf-8") if isinstance(text, str) else text
-            raise _PutBack(_put_back(path, replaced, ours))
+            raise _PutBack(_put_back(path, replaced, ours), replaced)
         return replaced
     finally:
         tmp.unlink(missing_ok=True)

@@ -110,3 +110,62 @@ def test_a_hand_edit_replaced_by_a_newer_write_as_it_is_put_back_is_kept(tmp_pat
     assert _kernels(store.load(tab.project_id).graph) == (9, 5)
     assert (7, 3) in _everywhere(store, tab.project_id)  # the hand edit dropped: kept
     assert any("once on this tab's own file" in n.text for n in tab.take_notices())
+
+
+def test_a_write_read_from_the_saves_file_and_landing_on_the_one_put_back_leaves_it_kept(
+        tmp_path, monkeypatch):
+    """The program read the save's own file in the instant it was there and wrote its change
+    (in place) just after the hand edit was swapped back: on the file put back, which no move
+    of the save's sees. The hand edit put back is kept, as the file is no longer it."""
+    store = ProjectStore(tmp_path)
+    tab = DesignerState.new(store, load_template("seed-cnn"))
+    path = tmp_path / "projects" / tab.project_id / "graph.json"
+    staged, exchange = projects._staged, projects._exchange
+    steps, read = [], []
+
+    def staging(target, text):
+        tmp = staged(target, text)
+        if target == path and not steps:
+            steps.append("hand edit")
+            _in_place(path, _hand_edited(path, "conv1", kernel_size=7))
+        return tmp
+
+    def exchanging(source, target):
+        done = exchange(source, target)
+        if done and target == path and steps == ["hand edit"]:
+            steps.append("read")  # the save's own file, read by the program
+            read.append(_hand_edited(path, "conv1", kernel_size=9))
+        elif done and target == path and steps == ["hand edit", "read"]:
+            steps.append("written")  # its change, written on the file put back
+            _in_place(path, read[0])
+        return done
+
+    monkeypatch.setattr(projects, "_staged", staging)
+    monkeypatch.setattr(projects, "_exchange", exchanging)
+    assert tab.apply(edit.set_param, (), "conv2", "kernel_size", 5) is not None
+    assert steps == ["hand edit", "read", "written"]
+    assert _kernels(store.load(tab.project_id).graph) == (9, 5)
+    assert (7, 3) in _everywhere(store, tab.project_id)  # the hand edit, written over: kept
+    assert any("once on this tab's own file" in n.text for n in tab.take_notices())
+
+
+def test_a_hand_edit_put_back_and_left_alone_makes_no_snapshot(tmp_path, monkeypatch):
+    """An editor's save landing as the save moved its file in, nothing written after it: put
+    back, the edit laid over it, no snapshot made and no word of one."""
+    store = ProjectStore(tmp_path)
+    tab = DesignerState.new(store, load_template("seed-cnn"))
+    path = tmp_path / "projects" / tab.project_id / "graph.json"
+    staged = projects._staged
+    writes = [7]
+
+    def staging(target, text):
+        tmp = staged(target, text)
+        if target == path and writes:
+            _renamed_over(path, _hand_edited(path, "conv1", kernel_size=writes.pop()))
+        return tmp
+
+    monkeypatch.setattr(projects, "_staged", staging)
+    assert tab.apply(edit.set_param, (), "conv2", "kernel_size", 5) is not None
+    assert _kernels(store.load(tab.project_id).graph) == (7, 5)
+    assert store.snapshots(tab.project_id) == []
+    assert not any("own file" in n.text for n in tab.take_notices())
