@@ -9,6 +9,7 @@ not fit the data, a bad setting), 2 for a file that cannot be read.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import json
 import math
@@ -115,7 +116,8 @@ def register(subparsers) -> None:
     p.set_defaults(func=cmd_train)
 
     p = subparsers.add_parser("runs", help="list recorded runs; `runs show ID` for one")
-    p.add_argument("action", nargs="?", choices=("show",), help="show one run")
+    p.add_argument("action", nargs="?", metavar="show", type=_runs_action,
+                   help="show one run (runs show 3; runs 3 does the same)")
     p.add_argument("run_id", nargs="?", type=int, help="the run to show (its id)")
     p.add_argument("--status", choices=("queued", "running", "paused", "stopped", "completed",
                                         "failed"), help="only runs with this status")
@@ -305,7 +307,7 @@ def _dataset(args, graph=None, variables=None):
         options = {**design_image_options(graph, variables), **options}
     spec = dataset_spec(source, args.data_seed, args.val_fraction, args.test_fraction,
                         **options)
-    return load_from_spec(spec), spec
+    return load_from_spec(spec, graph, variables), spec
 
 
 def _size(text: str):
@@ -633,7 +635,25 @@ def _train_argv(args) -> list[str]:
     return argv
 
 
+def _runs_action(text: str):
+    """``runs``'s first word: ``show``, or a run's id as ``runs 3`` (read as ``runs show 3``:
+    it was "argument action: invalid choice: '3' (choose from 'show')")."""
+    if text == "show":
+        return text
+    if text.isdigit():
+        return int(text)
+    raise argparse.ArgumentTypeError(f"{text!r} is neither show nor a run id: layerloom runs "
+                                     f"show ID shows one run, layerloom runs lists them")
+
+
 def cmd_runs(args) -> int:
+    if isinstance(args.action, int):  # runs 3: runs show 3
+        if args.run_id is not None:
+            print(f"error: runs shows one run at a time: layerloom runs show {args.action}",
+                  file=sys.stderr)
+            return EXIT_USAGE
+        args.action, args.run_id = "show", args.action
+
     def body() -> int:
         if args.action == "show" and args.run_id is None:  # exit 2, as argparse's own refusals
             raise UserError("runs show needs a run id: layerloom runs show ID (layerloom runs "
