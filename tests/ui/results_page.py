@@ -19,6 +19,22 @@ def chain(name, shape, layers, dtype="float32"):
                        "nodes": nodes, "edges": edges})
 
 
+def tiny_cnn():
+    """A [1, 8, 8] image classifier of ten classes (the digits set): Conv2d, ReLU, Flatten,
+    Linear."""
+    return chain("tiny-cnn", [1, 8, 8], [("conv", "Conv2d", {"out_channels": 4, "padding": 1}),
+                                         ("act", "ReLU", {}), ("flat", "Flatten", {}),
+                                         ("fc", "Linear", {"out_features": 10})])
+
+
+def bag_of_words():
+    """A text classifier of two classes over 32 token ids: Embedding, SequencePool, Linear."""
+    return chain("bag", [32], [("embed", "Embedding", {"num_embeddings": 1000,
+                                                      "embedding_dim": 8}),
+                               ("pool", "SequencePool", {}),
+                               ("fc", "Linear", {"out_features": 2})], dtype="int64")
+
+
 def results_page(home, monkeypatch, run_id: int, template: str = "seed-cnn",
                  timeout: float = TIMEOUT) -> AppTest:
     """The Results page of run ``run_id`` in ``home``, the designer holding ``template``; run

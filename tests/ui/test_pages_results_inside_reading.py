@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from layerloom.runtime import train
 
-from results_page import chain, results_page
+from results_page import bag_of_words, chain, results_page, tiny_cnn
 
 TIMEOUT = 90
 
@@ -22,16 +22,9 @@ TIMEOUT = 90
 @pytest.fixture(scope="module")
 def runs(scratch_home):
     with scratch_home("inside-reading") as (home, store):
-        cnn = chain("tiny-cnn", [1, 8, 8], [("conv", "Conv2d", {"out_channels": 4,
-                                                                "padding": 1}),
-                                            ("act", "ReLU", {}), ("flat", "Flatten", {}),
-                                            ("fc", "Linear", {"out_features": 10})])
-        ids = {"digits": train(cnn, "digits", {"epochs": 1}, store=store).run_id}
-        bag = chain("bag", [32], [("embed", "Embedding", {"num_embeddings": 1000,
-                                                          "embedding_dim": 8}),
-                                  ("pool", "SequencePool", {}),
-                                  ("fc", "Linear", {"out_features": 2})], dtype="int64")
-        ids["text"] = train(bag, "text-sentiment", {"epochs": 1}, store=store).run_id
+        ids = {"digits": train(tiny_cnn(), "digits", {"epochs": 1}, store=store).run_id}
+        ids["text"] = train(bag_of_words(), "text-sentiment", {"epochs": 1},
+                            store=store).run_id
         mlp = chain("mlp", [4], [("fc", "Linear", {"out_features": 3})])
         ids["iris"] = train(mlp, "iris", {"epochs": 2}, store=store).run_id
         yield home, ids
