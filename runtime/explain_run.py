@@ -56,7 +56,7 @@ def load_run(run_id: int, db: str | Path | RunStore | None = None) -> TrainedRun
     module.load_state_dict(state)
     spec = run.dataset or {}
     dataset = (load_saved_dataset(spec["saved"]) if spec.get("saved")
-               else load_from_spec(spec))
+               else load_from_spec(spec, graph, run.variables))
     changed = data_changed(run, graph, dataset)
     if changed:
         raise ExplainError(changed)

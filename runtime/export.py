@@ -31,7 +31,7 @@ def run_export(run_id: int, db: str | Path | RunStore | None = None) -> tuple[Gr
         raise TrainError(no_checkpoint(run, "are no trained weights to export"))
     graph, state = trained_state(run)
     info = RunInfo(config=dict(run.config), metrics=_metrics(store, run),
-                   curves=_curves(store, run_id), dataset=_dataset(run.dataset),
+                   curves=_curves(store, run_id), dataset=_dataset(run.dataset, graph),
                    state_dict=state, run_id=run_id, name=run.name)
     return graph, info
 
@@ -148,16 +148,17 @@ def _curves(store: RunStore, run_id: int) -> dict[str, list]:
     return curves
 
 
-def _dataset(spec: dict) -> dict:
-    """What the run was trained on: the loaded dataset's description, normalisation,
-    vocabulary and columns; the recorded spec alone when it cannot be loaded again."""
+def _dataset(spec: dict, graph=None) -> dict:
+    """What the run was trained on (read for ``graph``, the design it trained): the loaded
+    dataset's description, normalisation, vocabulary and columns; the recorded spec alone when
+    it cannot be loaded again."""
     from .data.preprocessing import preprocessing
     from .runner import load_from_spec
 
     out: dict[str, Any] = {"name": str(spec.get("source", "unknown")),
                            "source": str(spec.get("source", ""))}
     try:
-        dataset = load_from_spec(spec)  # the copy saved with the run, when there is one
+        dataset = load_from_spec(spec, graph)  # the copy saved with the run, if any
     except Exception as exc:  # noqa: BLE001 - a moved file: export without predict.py's extras
         out["unavailable"] = str(exc)
         return out

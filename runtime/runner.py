@@ -134,13 +134,18 @@ def missing_source(spec: Mapping) -> str | None:
     return f"its data {source} is not there{where}"
 
 
-def load_from_spec(spec: Mapping):
+def load_from_spec(spec: Mapping, graph=None, variables: Mapping[str, Any] | None = None):
     """The dataset a spec describes: the copy saved with the run when there is one (a Dataset
-    handed over in memory), else loaded again from its source with the same seed and split."""
+    handed over in memory), else loaded again from its source with the same seed and split;
+    read for ``graph`` where given, the design it trains (``data/for_design.py``: an
+    ``.npz`` of ``[N, H, W]`` images as its Input takes them)."""
     from .data import load_dataset
+    from .data.for_design import spec_for_design
 
     if spec.get("saved"):
         return load_saved_dataset(spec["saved"])
+    if graph is not None:
+        spec = spec_for_design(spec, graph, variables)
     return load_dataset(spec["source"], seed=spec.get("seed", 0),
                         val_fraction=spec.get("val_fraction", 0.1),
                         test_fraction=spec.get("test_fraction", 0.2), **spec.get("options", {}))
@@ -211,12 +216,13 @@ def attach_dataset(store: RunStore, run_id: int, ds, spec: dict) -> dict:
     return spec
 
 
-def as_dataset(dataset):
-    """A Dataset from a Dataset, a name or path, or a spec dict; and the spec to store."""
+def as_dataset(dataset, graph=None, variables: Mapping[str, Any] | None = None):
+    """A Dataset from a Dataset, a name or path, or a spec dict (read for ``graph`` where
+    given, see :func:`load_from_spec`); and the spec to store."""
     if hasattr(dataset, "x_train"):
         return dataset, dataset_spec(dataset)
     spec = dataset_spec(dataset)
-    return load_from_spec(spec), spec
+    return load_from_spec(spec, graph, variables), spec
 
 
 # -- one run --------------------------------------------------------------------------------
@@ -295,7 +301,7 @@ def train(graph: Graph | dict | str | Path, dataset, config: TrainConfig | Mappi
     """
     graph = as_graph(graph)
     config = as_config(config, **overrides)
-    ds, spec = as_dataset(dataset)
+    ds, spec = as_dataset(dataset, graph, variables)
     if verbose:
         callback = fan_out([EpochPrinter(), callback])
     if store is None:
@@ -374,7 +380,8 @@ def execute_run(store: RunStore, run_id: int, *, resume: bool = False, dataset=N
             config = config.replace(epochs=epochs)
             store.update(run_id, config=config.to_dict())
         set_phase(store, run_id, "data")
-        ds = dataset if dataset is not None else load_from_spec(run.dataset)
+        ds = dataset if dataset is not None else load_from_spec(run.dataset, graph,
+                                                                run.variables)
         set_phase(store, run_id, "model")
         control = _either(control, StoreControl(store, run_id))
         state = None

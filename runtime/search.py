@@ -66,7 +66,7 @@ def lr_find(graph, dataset, config: TrainConfig | Mapping | None = None, *,
     if steps < 10:
         raise TrainError(f"lr_find needs at least 10 steps, got {steps}")
     graph, config = as_graph(graph), as_config(config)
-    ds, _ = as_dataset(dataset)
+    ds, _ = as_dataset(dataset, graph, variables)
     configure_process(config)
     seed_everything(config.seed)
     prepared = prepare_model(graph, ds, config, variables)
@@ -268,7 +268,7 @@ def sweep(graph, dataset, config: TrainConfig | Mapping | None = None,
     graph, config, plist, names = _checked(graph, config, params, sampler)
     info = _spec(config, plist, sampler, trials, dataset, variables)
     store = store or RunStore()
-    ds, spec = as_dataset(dataset)
+    ds, spec = as_dataset(dataset, graph, variables)
     direction, trials, sampler = info["direction"], info["trials"], info["sampler"]
     if sampler == "grid":
         chooser = optuna.samplers.GridSampler({p.name: p.values() for p in plist}, seed=seed)

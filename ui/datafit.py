@@ -270,6 +270,17 @@ def remember_data(state: Any, choice: DataChoice, *, chosen: bool = False) -> No
             log.warning("could not keep the data choice of %s: %s", pid, exc)
 
 
+def for_design_of(choice: DataChoice, graph: Any) -> DataChoice:
+    """``choice`` read as ``graph``'s Input takes it, as training reads it
+    (``runtime/data/for_design.py``: an .npz of [N, H, W] images for an Input [H, W])."""
+    from dataclasses import replace
+
+    from layerloom.runtime.data.for_design import design_input_shape, for_design
+
+    options = for_design(choice.source, choice.options, design_input_shape(graph))
+    return choice if options == choice.options else replace(choice, options=options)
+
+
 def fit_of(state: Any, choice: DataChoice, task: str = "auto",
            target_scaling: str = "auto") -> DataFit | Unloadable:
     """The design of ``state`` checked against ``choice`` for ``task``, once per revision of
@@ -279,7 +290,7 @@ def fit_of(state: Any, choice: DataChoice, task: str = "auto",
 
     def make():
         try:
-            ds = dataset_of(choice)
+            ds = dataset_of(for_design_of(choice, state.graph))
         except (DataError, OSError, ValueError) as exc:
             return Unloadable(choice.label or choice.source, str(exc))
         fit = check_fit(state.graph, ds, task=task or "auto",

@@ -63,7 +63,10 @@ def run_dataset(run):
     as the bundle export reads it), else loaded again as the run recorded it."""
     if run.dataset.get("saved"):
         return _saved_dataset(str(run.dataset["saved"]))
-    return dataset_of(choice_of(run.dataset))
+    from layerloom.runtime.data.for_design import spec_for_design
+
+    # read for the run's design, as it trained (an .npz of [N, H, W] images for an Input [H, W])
+    return dataset_of(choice_of(spec_for_design(run.dataset, run.graph, run.variables)))
 
 
 @st.cache_resource(max_entries=4, show_spinner="Loading the dataset…")

@@ -871,7 +871,8 @@ def _resume_rank(args) -> int:
                                      control=control, dist=dist, epochs=args.epochs)
             else:
                 result, _ = run_training(
-                    as_graph(payload["graph"]), load_from_spec(payload["dataset"]),
+                    as_graph(payload["graph"]), load_from_spec(payload["dataset"], payload["graph"],
+                                                              payload["variables"]),
                     TrainConfig.from_dict(payload["config"]),
                     variables=payload["variables"] or None, control=control,
                     resume_from=payload["checkpoint"], dist=dist)
