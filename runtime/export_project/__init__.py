@@ -113,7 +113,7 @@ def export_project(graph: Graph | dict | str | Path, dataset, path: str | Path,
     if variables:
         graph = graph.copy()
         graph.variables.update(variables)
-    ds, spec = as_dataset(dataset)
+    ds, spec = as_dataset(dataset, graph)  # read as the design takes it (for_design.py)
     if getattr(ds.x_train, "streaming", False):  # data/folder.py: never decoded whole
         raise ProjectError(f"{ds.name} is an image folder read from disk as training goes; a "
                            f"project cannot carry it yet (its splits would be decoded whole "
@@ -482,6 +482,8 @@ def _write_data(root: Path, ds, spec: dict) -> tuple[dict, list[str]]:
                     scale=(ds.normalization or {}).get("scale", 255.0))
     elif kind == "npz":
         data.update(dtype=ds.dtype)
+        if meta.get("channel_axis_added"):  # images [N, H, W] read as [N, 1, H, W]
+            data["channel_axis"] = "add"
     return data, notes
 
 

@@ -146,6 +146,8 @@ def read_npz(path: Path, spec: dict, root: Path) -> tuple[np.ndarray, np.ndarray
         if (x.ndim == 4 and x.shape[3] in (1, 3, 4) and x.shape[1] > x.shape[3]
                 and x.shape[2] > x.shape[3] and x.shape[1] not in (1, 3, 4)):
             x = x.transpose(0, 3, 1, 2)
+        if spec.get("channel_axis") == "add" and x.ndim == 3:  # images [N, H, W]: a channel
+            x = x[:, None]
         x = x.astype(np.float32) / 255.0 if x.dtype == np.uint8 and x.ndim >= 3 \
             else x.astype(np.float32)
     if spec.get("classes") is not None and y.ndim == 2 and y.shape[1] >= 2 and len(y) and \
