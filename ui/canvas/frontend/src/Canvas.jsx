@@ -21,13 +21,14 @@ import {
 // the Streamlit class alone: the package index also pulls in its React 16 helpers
 import { Streamlit } from "streamlit-component-lib/dist/streamlit.js";
 import BlockNode from "./BlockNode.jsx";
-import DesignMap, { drawnBoxes } from "./DesignMap.jsx";
+import DesignMap, { boundsOf, drawnBoxes } from "./DesignMap.jsx";
+import { MAP_WIDTH, mapFrame, viewRect } from "./minimap.js";
 import ShapeEdge from "./ShapeEdge.jsx";
 import Palette, { DRAG_MIME, INSERT_MIME } from "./Palette.jsx";
 import QuickAdd from "./QuickAdd.jsx";
 import { StoreContext, createStore } from "./store.js";
 import { fitLayout, placeMissing, unstack } from "./layout.js";
-import { panelPlace } from "./offview.js";
+import { mapPlace, panelPlace } from "./offview.js";
 import { spreadMessage, spreadOverlaps } from "./overlap.js";
 import { blockCount, fmtShape, wireLabelSize, wireLabelText } from "./format.js";
 import { placeNew } from "./placement.js";
@@ -159,6 +160,9 @@ function ZoomReadout() {
   );
 }
 
+// the "Map" button's size where the map is folded (px, its CSS margin apart)
+const MAP_BUTTON = { w: 56, h: 26 };
+
 const ARROWS = { below: "\u2193", above: "\u2191", right: "\u2192", left: "\u2190" };
 
 /**
@@ -170,7 +174,8 @@ const ARROWS = { below: "\u2193", above: "\u2191", right: "\u2192", left: "\u219
 function OutOfView({ dark }) {
   const rf = useReactFlow();
   const flow = useStoreApi();
-  // the map hidden by the user (it lies over the blocks in its corner), until shown again
+  // the map hidden by the user (it may lie over a card where every corner holds one), until
+  // shown again
   const [mapHidden, setMapHidden] = useState(false);
   // the panel's size in each form, as last drawn (offview.js: where it goes covers no card)
   const panel = useRef(null);
@@ -179,12 +184,18 @@ function OutOfView({ dark }) {
     const [x, y, zoom] = st.transform;
     const boxes = drawnBoxes(st);
     const o = outOfView(boxes, { x, y, zoom }, st.width, st.height);
-    const at = o.count
-      ? panelPlace(boxes, { x, y, zoom }, st.width, st.height, sizes.current, mapHidden ? [] : ["bottom-right"])
-      : { corner: "", compact: false };
-    return `${o.count}|${o.below}|${o.above}|${o.right}|${o.left}|${o.next}|${st.nodes.length}|${at.corner}|${at.compact ? 1 : ""}`;
+    if (!o.count) return `0|0|0|0|0||${st.nodes.length}|||||`;
+    const design = boundsOf(boxes);
+    const view = viewRect({ x, y, zoom }, st.width, st.height);
+    // the map's size on screen at a width: its drawing and its 1 px border
+    const sizeAt = (w) => ({ w: w + 2, h: mapFrame(design, view, st.height, w).height + 2 });
+    const map = mapPlace(boxes, { x, y, zoom }, st.width, st.height, sizeAt, MAP_WIDTH, MAP_BUTTON);
+    const at = panelPlace(boxes, { x, y, zoom }, st.width, st.height, sizes.current, [mapHidden ? map.button : map.map]);
+    return [o.count, o.below, o.above, o.right, o.left, o.next, st.nodes.length, at.corner, at.compact ? 1 : "",
+      map.map, map.width, map.button].join("|");
   });
-  const [count, below, above, right, left, next, total, corner, compact] = key.split("|");
+  const [count, below, above, right, left, next, total, corner, compact, mapCorner, mapWidth, buttonCorner] =
+    key.split("|");
   const n = Number(count);
   useLayoutEffect(() => {
     const el = panel.current;
@@ -214,7 +225,13 @@ function OutOfView({ dark }) {
     .join(", ");
   return (
     <>
-      <DesignMap dark={dark} hidden={mapHidden} onHidden={setMapHidden} />
+      <DesignMap
+        dark={dark}
+        hidden={mapHidden}
+        corner={mapHidden ? buttonCorner : mapCorner}
+        width={Number(mapWidth)}
+        onHidden={setMapHidden}
+      />
       <Panel
         position={corner || "bottom-left"}
         className={compact ? "ll-offview ll-offview-short" : "ll-offview"}

@@ -3,7 +3,7 @@
 // stacked in one column as a thin strip with a view's box of a few pixels).
 import { useRef } from "react";
 import { Panel, useReactFlow, useStore as useFlowStore, useStoreApi } from "@xyflow/react";
-import { centredOn, mapFrame, viewRect } from "./minimap.js";
+import { MAP_WIDTH, centredOn, mapFrame, viewRect } from "./minimap.js";
 
 /** Each drawn block's box in flow coordinates, with its id, in the design's order. */
 export function drawnBoxes(st) {
@@ -18,7 +18,8 @@ export function drawnBoxes(st) {
   return out;
 }
 
-function boundsOf(boxes) {
+/** The bounds of `boxes` (drawnBoxes) in flow coordinates; null when there are none. */
+export function boundsOf(boxes) {
   if (!boxes.length) return null;
   const x = Math.min(...boxes.map((b) => b.x));
   const y = Math.min(...boxes.map((b) => b.y));
@@ -30,37 +31,41 @@ function boundsOf(boxes) {
   };
 }
 
-/** What the map draws, as one string (the store's selector compares it by value). */
-function mapKey(st) {
+/** What a map `width` px wide draws, as one string (the store's selector compares it by value). */
+const mapKey = (width) => (st) => {
   const boxes = drawnBoxes(st);
   const [x, y, zoom] = st.transform;
   const view = viewRect({ x, y, zoom }, st.width, st.height);
-  const frame = mapFrame(boundsOf(boxes), view, st.height);
+  const frame = mapFrame(boundsOf(boxes), view, st.height, width);
   return JSON.stringify({ frame, view, boxes: boxes.map((b) => [b.x, b.y, b.width, b.height]) });
-}
+};
 
 /**
- * The map, or where the user hid it (it lies over the blocks in the pane's corner: at 1024 px
- * a whole card of a template's third row), a "Map" button that shows it again.
+ * The map, in `corner`, `width` px wide (offview.js mapPlace: where it covers no card if it can),
+ * or where the user hid it (where every corner holds a card it lies over one: at 1024 px a whole
+ * card of a template's third row), a "Map" button that shows it again.
  */
-export default function DesignMap({ dark, hidden, onHidden }) {
+export default function DesignMap({ dark, hidden, corner = "bottom-right", width = MAP_WIDTH, onHidden }) {
   if (hidden) {
     return (
-      <Panel position="bottom-right" className="ll-map-shown">
+      <Panel position={corner} className="ll-map-shown" data-corner={corner}>
         <button type="button" data-testid="canvas-map-show" title="Show the map of the design" onClick={() => onHidden(false)}>
           Map
         </button>
       </Panel>
     );
   }
-  return <MapView dark={dark} onHide={() => onHidden(true)} />;
+  return <MapView dark={dark} corner={corner} wide={width || MAP_WIDTH} onHide={() => onHidden(true)} />;
 }
 
-function MapView({ dark, onHide }) {
+function MapView({ dark, corner, wide, onHide }) {
   const rf = useReactFlow();
   const flow = useStoreApi();
-  const { frame, view, boxes } = JSON.parse(useFlowStore(mapKey));
   const drag = useRef(null); // {x, y}: the pointer's last client point while it drags
+  // its corner and width, kept while a drag on it moves the view (else it would leave the pointer)
+  const held = useRef({ corner, wide });
+  if (!drag.current) held.current = { corner, wide };
+  const { frame, view, boxes } = JSON.parse(useFlowStore(mapKey(held.current.wide)));
   const latest = useRef(frame);
   latest.current = frame;
   const { x, y, scale, width, height } = frame;
@@ -93,9 +98,10 @@ function MapView({ dark, onHide }) {
 
   return (
     <Panel
-      position="bottom-right"
+      position={held.current.corner}
       className="react-flow__minimap ll-minimap nopan nowheel nodrag"
       data-testid="canvas-minimap"
+      data-corner={held.current.corner}
       data-whole={frame.whole ? "yes" : "no"}
     >
       <button

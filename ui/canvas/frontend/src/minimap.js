@@ -47,6 +47,8 @@ function axis(start, size, viewStart, viewSize, span) {
  * @param view    the part of the design the pane shows, in flow coordinates
  * @param paneHeight  the pane's height in px: the map takes at most a quarter of it, over
  *   the blocks it covers (at 1024×768 a third hid most of a card)
+ * @param width  the map's width in px (narrower where that keeps it clear of the cards:
+ *   offview.js mapPlace)
  * @returns {width, height, x, y, scale, whole, rate: {x, y}}: `width`×`height` px showing
  *   the flow rectangle at (x, y) of `width * scale` × `height * scale`; `whole` is false when
  *   it shows the part round the view; `rate` is the flow units the view moves per px dragged
@@ -54,10 +56,9 @@ function axis(start, size, viewStart, viewSize, span) {
  * e.g. a column 200 wide and 9,000 tall seen through a 1000×800 view in a 600 px pane: a
  * 160×150 map that shows the part of the column round the view, the view's box 28 px tall.
  */
-export function mapFrame(design, view, paneHeight = Infinity) {
+export function mapFrame(design, view, paneHeight = Infinity, width = MAP_WIDTH) {
   const all = design ? union(design, view) : view;
   const cap = Math.max(MAP_MIN_HEIGHT, Math.min(MAP_MAX_HEIGHT, Math.floor(paneHeight / 4)));
-  const width = MAP_WIDTH;
   const inner = (px) => px - 2 * MARGIN; // the map's px inside its margin
   const height = Math.round(
     Math.min(cap, Math.max(MAP_MIN_HEIGHT, (inner(width) * all.height) / all.width + 2 * MARGIN)),

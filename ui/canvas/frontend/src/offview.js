@@ -41,7 +41,11 @@ function overlap(a, b) {
  * @param taken   corners something else holds (the design map: "bottom-right")
  */
 export function panelCorner(rects, view, width, height, size, taken = []) {
-  const free = CORNERS.filter((c) => !taken.includes(c));
+  return cornerFor(rects, view, width, height, size, CORNERS.filter((c) => !taken.includes(c)));
+}
+
+/** The first of `free` where a box of `size` covers no card, else the one covering least. */
+function cornerFor(rects, view, width, height, size, free) {
   if (!view || ![view.x, view.y, view.zoom].every(Number.isFinite) || !free.length) return free[0] || CORNERS[0];
   const cards = (rects || [])
     .filter((r) => r && [r.x, r.y, r.width, r.height].every(Number.isFinite))
@@ -81,4 +85,38 @@ function covers(rects, view, box) {
     sum += overlap(box, { x: r.x * view.zoom + view.x, y: r.y * view.zoom + view.y, w: r.width * view.zoom, h: r.height * view.zoom });
   }
   return sum;
+}
+
+/** The corners the design's map may take, in the order tried: its own first. */
+export const MAP_CORNERS = ["bottom-right", "top-right", "bottom-left", "top-left"];
+
+/** The narrowest the map is drawn to stay clear of the cards (px), and the step tried down to it. */
+export const MAP_NARROWEST = 112;
+const MAP_STEP = 8;
+
+/**
+ * Where the design's map goes and how wide it is drawn. The map in the pane's bottom-right
+ * corner whatever lay there covered a card on arrival (at 1366×768 the design note's Keras CNN
+ * opened with it over its Linear block, the one that says to add a Flatten). It goes to the first
+ * of MAP_CORNERS where it covers no card; where it covers one in every corner, to the first where
+ * it does not at a narrower width (down to MAP_NARROWEST: the strip beside a design's column of
+ * cards); else, its whole width, where it covers least. The "Map" button that shows it again
+ * when the user hides it goes to the first corner where it covers no card.
+ *
+ * @param sizeAt  the map's size on screen {w, h} (px) when drawn `width` px wide
+ * @param widest  the map's own width (px)
+ * @param button  the "Map" button's size {w, h} (px)
+ * @returns {map, width, button}: the map's corner, its width, the button's corner
+ */
+export function mapPlace(rects, view, width, height, sizeAt, widest, button) {
+  const at = (corner, w) => covers(rects, view, cornerBox(corner, sizeAt(w), width, height));
+  const buttonCorner = cornerFor(rects, view, width, height, button, MAP_CORNERS);
+  const whole = cornerFor(rects, view, width, height, sizeAt(widest), MAP_CORNERS);
+  if (at(whole, widest) === 0) return { map: whole, width: widest, button: buttonCorner };
+  for (const corner of MAP_CORNERS) {
+    for (let w = widest - MAP_STEP; w >= MAP_NARROWEST; w -= MAP_STEP) {
+      if (at(corner, w) === 0) return { map: corner, width: w, button: buttonCorner };
+    }
+  }
+  return { map: whole, width: widest, button: buttonCorner };
 }
