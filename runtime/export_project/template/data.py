@@ -919,7 +919,7 @@ def _eight_bit(image):
     """A 16- or 32-bit integer grayscale image as 8-bit, scaled by its type's range, and a
     float one (a TIFF's) by the range its values keep to (0-1, else 0-255, else 0-65535, else
     its largest value), as LayerLoom reads them (Pillow's ``convert("L")`` would clip them: a
-    16-bit photo all white)."""
+    16-bit photo all white). An image with transparent pixels laid on paper (:func:`_on_paper`)."""
     from PIL import Image
 
     if image.mode.startswith("I;16"):
@@ -932,10 +932,34 @@ def _eight_bit(image):
         top = next((t for t in (1.0, 255.0, 65535.0) if most <= t), most)
     elif image.mode in ("LAB", "HSV"):  # a TIFF's: Pillow turns them to RGB, not to gray
         return image.convert("RGB")
+    elif image.mode == "P" and "transparency" in image.info:  # its own colours, on paper
+        return _on_paper(image.convert("RGBA"))
     else:
-        return image
+        return _on_paper(image)
     values = np.nan_to_num(np.asarray(image).astype(np.float64), posinf=top)
     return Image.fromarray(np.clip(np.rint(values * (255 / top)), 0, 255).astype(np.uint8), "L")
+
+
+def _on_paper(image):
+    """An image with transparent pixels (alpha 0: a black icon or glyph cut out of its
+    background) as it looks laid on paper, as LayerLoom reads it: white behind what is drawn
+    dark, black behind what is drawn light; RGB from RGBA, L from LA. Dropping the alpha channel
+    (Pillow's ``convert("RGB")``) keeps the colour stored under transparent pixels, most often
+    black: a black square. An image with no pixel fully transparent as it is."""
+    from PIL import Image
+
+    if image.mode not in ("RGBA", "RGBa", "LA", "La", "PA"):
+        return image
+    gray = image.mode in ("LA", "La")
+    values = np.asarray(image.convert("LA" if gray else "RGBA"), dtype=np.float32)
+    colour, alpha = values[..., :-1], values[..., -1:] / 255
+    if alpha.size == 0 or alpha.min() > 0:
+        return image
+    weight = float(alpha.sum())
+    dark = weight > 0 and float((colour.mean(axis=-1, keepdims=True) * alpha).sum()) / weight < 128
+    paper = 255.0 if dark else 0.0
+    pixels = np.rint(colour * alpha + paper * (1 - alpha)).astype(np.uint8)
+    return Image.fromarray(pixels[..., 0], "L") if gray else Image.fromarray(pixels, "RGB")
 
 
 def read_images(path: Path, spec: dict, root: Path) -> tuple[np.ndarray, np.ndarray]:
