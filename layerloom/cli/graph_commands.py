@@ -60,12 +60,16 @@ def _validate_with_data(args, loaded) -> int:
     dataset), 2 when the data file is not there or an option is malformed (as ``train``)."""
     from layerloom.runtime.data import DataError, load_dataset
     from layerloom.runtime.data.fit import check_fit
+    from layerloom.runtime.data.for_design import design_input_shape, for_design
 
     if missing_data_file(args.dataset):
         print(f"error: {args.dataset}: no such file", file=sys.stderr)
         return EXIT_UNREADABLE
     try:
         options = {**parse_data_options(args.data_option), **text_options(args.data_option)}
+        # read as training reads it for this design (an .npz of [N, H, W] images, Input [H, W])
+        options = for_design(args.dataset, options,
+                             design_input_shape(loaded.graph, loaded.variables))
         ds = load_dataset(args.dataset, **options)
     except DataError as exc:
         print(f"error: {cli_words(str(exc))}", file=sys.stderr)
