@@ -25,7 +25,8 @@ from .pagestate import DataChoice, pages_of, project_of
 log = logging.getLogger("layerloom.ui")
 
 __all__ = ["DataFit", "FitProblem", "annotate_fit", "changes_text", "check_fit", "chosen_data",
-           "fit_changes", "fit_design", "fit_of", "linear_on_map", "named_data", "pending_data",
+           "fit_changes", "fit_design", "fit_of", "for_design_of", "linear_on_map", "named_data",
+           "pending_data",
            "remember_data", "saved_data", "standin_data", "standin_fit",
            "show_problems",
            "problem_text", "Unloadable"]

@@ -1,6 +1,7 @@
 """Data page: an .npz of 8-bit images without a channel axis ([N, 28, 28] uint8, MNIST's
-rows) is checked against a design that reads the rows (an LSTM on Input [28, 28]) as training
-reads it for that design, [N, 28, 28]: no misfit saying to set the Input to [1, 28, 28]."""
+rows) is shown and checked against a design that reads the rows (an LSTM on Input [28, 28])
+as training reads it for that design, [N, 28, 28]: no misfit saying to set the Input to
+[1, 28, 28]."""
 
 from __future__ import annotations
 
@@ -45,3 +46,4 @@ def test_a_design_reading_the_rows_fits_them():
     assert not at.exception and not load_errors(at)
     misfits = [t for t in texts(at.error) if "[1, 28, 28]" in t or "channel_axis" in t]
     assert not misfits, misfits
+    assert texts(at.metric)[1] == "[28, 28] float32"  # the page shows what training reads

@@ -17,7 +17,8 @@ from layerloom.runtime.data.preprocessing import width_words
 from .. import charts, images
 from ..cache import csv_columns, dataset_of
 from ..datafit import (changes_text, chosen_data, fit_changes, fit_design, fit_of,
-                       nearest_builtin, remember_data, show_notes, show_problems)
+                       for_design_of, nearest_builtin, remember_data, show_notes,
+                       show_problems)
 from ..errors import expected, friendly, log_error, shown_errors
 from ..fields import plain
 from ..forms import options_form, range_problem, seed
@@ -52,7 +53,7 @@ def render(state) -> None:
                 st.caption(":material/block: Nothing is loaded, and training does not start, "
                            "until the values said above are in range.")
                 return
-            ds = dataset_of(choice)
+            ds = dataset_of(for_design_of(choice, state.graph))  # as training reads it
         except Exception as err:  # noqa: BLE001 - a file the user gave that cannot be read
             if not expected(err):
                 raise
