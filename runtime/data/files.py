@@ -165,8 +165,9 @@ FILE_KINDS = (
                         choices=("auto", "feature", "channel", "none")),
                  Option("channel_axis", "choice", "auto", "x of [N, H, W] (images without a "
                         "channel axis): add one, [N, 1, H, W], as an image Input of one "
-                        "channel takes them, or none (rows as a sequence); auto: added to "
-                        "8-bit images (uint8, as MNIST ships them), not to floats",
+                        "channel takes them, or none (rows as a sequence); auto: as the "
+                        "design's Input takes them ([H, W]: none; [1, H, W]: add), else "
+                        "added to 8-bit images (uint8, as MNIST ships them), not to floats",
                         choices=("auto", "add", "none")),
              ), load_npz),
     FileKind((".zip",), "a folder per class of images (PNG, JPEG, WebP, BMP, GIF or TIFF)", (
