@@ -83,3 +83,28 @@ def test_the_projects_data_py_reads_icons_as_the_app(tmp_path, color):
     assert raw.shape == x.shape
     assert sorted(np.round(raw.reshape(len(raw), -1).sum(1), 3).tolist()) == \
         sorted(np.round(x.reshape(len(x), -1).sum(1), 3).tolist())
+
+
+def test_a_zip_of_icons_exports_as_a_project_carrying_the_zip(tmp_path):
+    """The export checks that data.py gives LayerLoom's tensors: a zip of black icons on
+    transparent backgrounds is carried as the zip, not as split arrays with the note "data.py's
+    train split differs from LayerLoom's"."""
+    import zipfile
+
+    from layerloom.graph.templates import load_template
+    from layerloom.runtime.export_project import export_project
+
+    with zipfile.ZipFile(tmp_path / "icons.zip", "w") as archive:
+        for i in range(12):
+            shape = ("circle", "square")[i % 2]
+            out = io.BytesIO()
+            icon(shape, i % 3).save(out, format="PNG")
+            archive.writestr(f"{shape}/{i}.png", out.getvalue())
+    graph = load_template("seed-cnn")
+    graph.node("image").params["shape"] = [3, 12, 12]
+    graph.node("conv1").params["kernel_size"] = 1
+    graph.node("conv2").params["kernel_size"] = 1
+    graph.variables.update(width=0.1, classes=2)
+    result = export_project(graph, {"source": str(tmp_path / "icons.zip")}, tmp_path / "proj",
+                            {"epochs": 1, "batch_size": 4})
+    assert result.data == "images" and result.notes == [], result.notes
