@@ -931,6 +931,7 @@ def _resume_here(args) -> int:
 def cmd_sweep(args) -> int:
     def body() -> int:
         from layerloom.runtime.events import Control
+        from layerloom.runtime.search import _cell as table_cell
         from layerloom.runtime.search import sweep, sweep_spec
 
         swept = {item.partition("=")[0].strip() for item in args.param or ()}
@@ -977,14 +978,14 @@ def cmd_sweep(args) -> int:
         failed = [r for r in result.rows if r["status"] == "failed"]
         if failed:
             print()
-        for row in failed:
-            chosen = ", ".join(f"{p}={row[p]}" for p in result.params)
+        for row in failed:  # settings as the table shows them (4 significant digits)
+            chosen = ", ".join(f"{p}={table_cell(row.get(p))}" for p in result.params)
             print(f"trial {row['trial']} ({chosen}) failed: {row.get('reason') or 'no reason given'}")
         if result.status != "completed":
             print(f"\nsweep {result.sweep_id} {result.status}: {result.reason or 'no reason given'}")
         if result.best:
-            chosen = ", ".join(f"{p}={result.best[p]}" for p in result.params)
-            print(f"\nbest: {chosen} ({result.objective} {_fmt(result.best['value'])}, run "
+            chosen = ", ".join(f"{p}={table_cell(result.best.get(p))}" for p in result.params)
+            print(f"\nbest: {chosen} ({result.objective} {table_cell(result.best['value'])}, run "
                   f"{result.best['run_id']})")
         elif result.status == "completed":
             print(f"error: no trial of sweep {result.sweep_id} gave a result", file=sys.stderr)
