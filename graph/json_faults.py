@@ -31,6 +31,9 @@ def fault(text: str, exc: json.JSONDecodeError) -> tuple[int, str]:
         kind = {"//": "//", "/*": "/* … */"}.get(here, "#")
         return pos, (f"a comment ({kind}), which JSON does not allow: remove it (a note on the "
                      f"design goes in its \"description\")")
+    ending = _cut_short(text, pos, exc)
+    if ending:
+        return ending
     before, after = text[:pos].rstrip(), text[pos + 1:].lstrip()[:1]
     if before.endswith(",") and here[:1] in ("]", "}"):  # Python 3.11: at the bracket
         comma, closing = len(before) - 1, here[:1]
@@ -41,6 +44,26 @@ def fault(text: str, exc: json.JSONDecodeError) -> tuple[int, str]:
         return pos, _other(text, pos, here, exc)
     what = "a list" if closing == "]" else "an object"
     return comma, f"a comma after the last item of {what} (JSON allows none there): remove it"
+
+
+def _cut_short(text: str, pos: int, exc: json.JSONDecodeError) -> tuple[int, str] | None:
+    """Where the text ends before its JSON is complete (a file saved or copied in part), that
+    said, at the end of its last line rather than on the empty line after it; else None. The
+    reader's ``exc`` is at the end, inside a string that runs to the end, or at a word or number
+    cut off there (``tr``, ``1.``); a Python literal (``True``) or a key without quotes there
+    is said as such."""
+    rest = text[pos:].rstrip()
+    word = re.match(r"[A-Za-z_]\w*", rest)
+    if word and (word.group() in _PYTHON or exc.msg.startswith("Expecting property name")):
+        return None  # said as Python, or as a key without quotes
+    advice = ("it seems cut short (saved or copied only in part?): open a complete copy, or "
+              "finish it")
+    if exc.msg.startswith("Unterminated string"):
+        return pos, f"the file ends inside the text in quotes that starts here; {advice}"
+    if rest and not re.fullmatch(r"[\w.+-]+", rest):
+        return None
+    return (min(pos, len(text.rstrip())),
+            f"the file ends here, before its JSON is complete ({exc.msg}); {advice}")
 
 
 def _other(text: str, pos: int, here: str, exc: json.JSONDecodeError) -> str:

@@ -35,8 +35,10 @@ def test_stdout_closed(designs):
     assert (done.returncode, done.stderr) == (0, "")
     done = _closed(">&-", "validate", str(designs / "bad.json"))
     assert done.returncode == 2
-    assert done.stderr == (f"error: {designs / 'bad.json'}: line 2, column 1: invalid JSON: "
-                           f"Expecting ',' delimiter\n")
+    assert done.stderr == (f"error: {designs / 'bad.json'}: line 1, column 13: invalid JSON: "
+                           f"the file ends here, before its JSON is complete (Expecting ',' "
+                           f"delimiter); it seems cut short (saved or copied only in part?): "
+                           f"open a complete copy, or finish it\n")
 
 
 def test_stderr_closed(designs):
