@@ -37,6 +37,7 @@ from layerloom.runtime.address_limit import address_limit, floor, too_low
 from layerloom.runtime.child_python import module_command
 
 from .common import EXIT_INVALID, EXIT_UNREADABLE, unusable_home
+from .network_addresses import network_addresses
 
 # the home this command made (named, not there): the server's pages say so
 HOME_MADE_ENV = "LAYERLOOM_HOME_MADE"
@@ -316,6 +317,26 @@ def cmd_app(args) -> int:
     return 1
 
 
+def _url(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def banner(host: str, port: int) -> str:
+    """The address to open once the server answers. A wildcard ``host`` (``0.0.0.0``, ``::``)
+    is no address to open (Windows' browsers refuse it): the loopback URL is said for this
+    machine, and this machine's network addresses for the others."""
+    bare = host.strip("[]")
+    here = reachable_host(bare)
+    line = f"LayerLoom designer: {_url(here, port)} (Ctrl+C stops it)"
+    if here == bare:
+        return line
+    others = network_addresses(bare)
+    if not others:
+        return (f"{line}\n  from other machines: http://<this machine's address>:{port} (no "
+                f"network address of this machine was found here)")
+    return f"{line}\n  from other machines: " + ", ".join(_url(a, port) for a in others)
+
+
 def _serve(args, port: int) -> int:
     """The server on ``port``, its address printed once it answers there itself (not another
     program that took the port as it started: PortTaken then)."""
@@ -324,13 +345,11 @@ def _serve(args, port: int) -> int:
               f"has no authentication: anyone who can reach it can read and change the designs, "
               f"runs and files under $LAYERLOOM_HOME. Use it only on a network you trust.",
               file=sys.stderr)
-    shown = f"[{args.host}]" if ":" in args.host else args.host
     return run_server(
         command(port, args.host, args.browser),
         ready=lambda: server_answers(args.host, port),
         owner=lambda pid: holds_port(pid, port) is not False,
-        on_ready=lambda: print(f"LayerLoom designer: http://{shown}:{port} (Ctrl+C stops it)",
-                               file=sys.stderr, flush=True),
+        on_ready=lambda: print(banner(args.host, port), file=sys.stderr, flush=True),
         taken=lambda: not port_free(args.host, port))
 
 
