@@ -168,7 +168,7 @@ def _dataset(spec: dict, graph=None) -> dict:
     out["vocab"] = dataset.vocab
     out["meta"] = {k: v for k, v in dataset.meta.items() if k in ("columns", "features",
                                                                   "target", "color",
-                                                                  "text_column")}
+                                                                  "text_column", "scale")}
     if prep.get("columns"):
         out["meta"]["columns"] = prep["columns"]
     out["preprocessing"] = prep

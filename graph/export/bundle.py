@@ -155,6 +155,9 @@ def _preprocessing(ref: Reference, data: dict) -> dict:
         column = (data.get("meta") or {}).get("text_column")
         if isinstance(column, str):  # a CSV of texts given to predict.py is read by this column
             prep["text_column"] = column
+    scale = (data.get("meta") or {}).get("scale")  # what training divided 8-bit images by
+    if kind != "text" and isinstance(scale, (int, float)) and scale > 0:
+        prep["scale"] = float(scale)
     if kind == "image" and given.get("digit"):  # digits made as MNIST's: prepared so
         prep["digit"] = dict(given["digit"])
     columns = given.get("columns") or (data.get("meta") or {}).get("columns")

@@ -221,6 +221,13 @@ def input_files(manifest: dict) -> list[str]:
         else:
             out = [f"A file of {shape[0]} token ids (whitespace or commas between them), or a "
                    f".npy file of token ids [{dims}] or [N, {dims}]: one prediction per row."]
+    elif prep.get("scale"):  # 8-bit images kept [H, W] (an .npz's rows): scaled in training
+        out = [f"A .npy file: one image [{dims}] or N of them [N, {dims}], with pixel values "
+               f"in 0–1 (whole numbers, as 8-bit images hold them, are divided by "
+               f"{_scale(prep):g} first, as in training), as they are before normalisation: "
+               f"one prediction per image.{then}",
+               f"A CSV or text file of numbers in 0–1: {size} in all for one image (read in "
+               f"the order of [{dims}]), or rows of {size} for one image per row."]
     else:
         out = [f"A .npy file: one sample [{dims}] or N of them [N, {dims}] of raw values, as "
                f"in the training data before normalisation: one prediction per sample.{then}",
@@ -265,7 +272,7 @@ def _short_names(names: list[str], n: int = 12) -> str:
 def _scale(prep: dict) -> float:
     """What whole-number pixels of a .npy are divided by: the training data's scale (255 for
     8-bit images)."""
-    return float((prep.get("normalization") or {}).get("scale") or 255.0)
+    return float(prep.get("scale") or (prep.get("normalization") or {}).get("scale") or 255.0)
 
 
 def _short(values: list, n: int = 6) -> str:
@@ -363,10 +370,12 @@ def read_input(path: Path, spec: dict, prep: dict) -> tuple[np.ndarray, list]:
 
 def read_npy(path: Path, spec: dict, prep: dict) -> np.ndarray:
     """A .npy's samples ``[N, *shape]`` as raw values: one sample of the input's shape, or N
-    along a leading axis. Token ids stay whole numbers; whole-number pixels of an image are
-    scaled to 0–1 as image files are; everything else is kept as it is (the caller normalises
-    it as the training data were). Token ids of another length, ``[L]`` or ``[N, L]``, are cut
-    or padded with 0 (<pad>) to the model's length, as a text file's words are."""
+    along a leading axis. Token ids stay whole numbers; whole-number pixels of an image, and
+    whole numbers where training scaled its 8-bit images (``prep["scale"]``: an .npz of
+    ``[N, H, W]`` uint8 read as rows), are scaled to 0–1 as training scaled them; everything
+    else is kept as it is (the caller normalises it as the training data were). Token ids of
+    another length, ``[L]`` or ``[N, L]``, are cut or padded with 0 (<pad>) to the model's
+    length, as a text file's words are."""
     shape, kind = tuple(spec["shape"]), prep.get("kind", "array")
     try:
         x = np.load(path, allow_pickle=False)
@@ -396,8 +405,8 @@ def read_npy(path: Path, spec: dict, prep: dict) -> np.ndarray:
                              f"outside the training vocabulary"
                              + (f" (ids 0 to {vocab - 1})" if vocab else ""))
         return ids
-    if kind == "image" and x.dtype.kind in "biu":
-        return x.astype(np.float64) / _scale(prep)  # 8-bit pixels to 0–1, as image files are
+    if (kind == "image" or prep.get("scale")) and x.dtype.kind in "biu":
+        return x.astype(np.float64) / _scale(prep)  # 8-bit pixels to 0–1, as training did
     return x.astype(np.float64)
 
 

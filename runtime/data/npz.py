@@ -85,7 +85,8 @@ def load_npz(path: Path, spec: SplitSpec, *, task: str, dtype: str, normalize: s
                      f"Input of one channel takes them (to keep [N, H, W], load the file with "
                      f"channel_axis=none)")
         x = x[:, None]
-    if not tokens and x.dtype == np.uint8 and x.ndim >= 3:
+    scaled = not tokens and x.dtype == np.uint8 and x.ndim >= 3
+    if scaled:
         # 8-bit images: in [0, 1] as image folders give them, and as the app's "Try it" and
         # the bundle's predict.py hand a picture to the model (its normalisation follows)
         notes.append("x holds 8-bit images: scaled to [0, 1] (x / 255) as image files are")
@@ -118,7 +119,8 @@ def load_npz(path: Path, spec: SplitSpec, *, task: str, dtype: str, normalize: s
     if normalize == "auto":
         normalize = "feature" if x.ndim == 2 else "channel"
     meta = {"arrays": sorted(arrays), **({"notes": notes} if notes else {}),
-            **({"channel_axis_added": True} if added else {})}
+            **({"channel_axis_added": True} if added else {}),
+            **({"scale": 255.0} if scaled else {})}  # what x was divided by (predict.py's)
     split = None
     if test_from is not None:  # the file's own test split (x_test) stays the test set
         split = split_indices(len(x), spec, goal.y if goal.classes is not None else None,
