@@ -214,9 +214,12 @@ def _die_with_parent(parent: int) -> None:  # pragma: no cover - runs in the chi
 def run_server(cmd: list[str], *, ready: Callable[[], bool] | None = None,
                on_ready: Callable[[], None] | None = None, stop_after: float = 10.0,
                poll: float = 0.2, owner: Callable[[int], bool] | None = None,
-               taken: Callable[[], bool] | None = None) -> int:
+               taken: Callable[[], bool] | None = None, grace: float = 5.0) -> int:
     """Run ``cmd`` as a child, passing SIGTERM/SIGINT/SIGHUP on to it, and make sure it is gone
-    when this returns (terminated, then killed after ``stop_after`` seconds). ``on_ready`` is
+    when this returns (terminated, then killed after ``stop_after`` seconds). A child passed a
+    signal has ``grace`` seconds to end, then is terminated and, ``grace`` seconds on, killed,
+    each said in a ``note:`` line (Streamlit stopping while a page's run still imports took
+    half a minute, Ctrl+C seeming to do nothing). ``on_ready`` is
     called once ``ready()`` is true (asked every ``poll`` seconds while the child lives) and
     ``owner(pid)`` says the child (that pid) is what answers; a child that ends before then is
     said in an ``error:`` line, unless a signal stopped it, or raises PortTaken where
@@ -225,9 +228,11 @@ def run_server(cmd: list[str], *, ready: Callable[[], bool] | None = None,
                if sys.platform.startswith("linux") else None)
     child = subprocess.Popen(cmd, env=dict(os.environ), preexec_fn=preexec)
     received: list[int] = []
+    received_at: list[float] = []
 
     def forward(signum, frame) -> None:
         received.append(signum)
+        received_at.append(time.monotonic())
         try:
             child.send_signal(signum)
         except OSError:
@@ -235,20 +240,27 @@ def run_server(cmd: list[str], *, ready: Callable[[], bool] | None = None,
 
     previous = {sig: signal.signal(sig, forward) for sig in FORWARDED}
     try:
-        served = _wait_until_ready(child, ready, owner, poll) if ready else True
-        if served and on_ready:
+        served = _wait_until_ready(child, ready, owner, poll, received) if ready else True
+        if served and on_ready and not received:
             on_ready()
-        code = child.wait()
+        code = _wait_for(child, received_at, grace, poll)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         if child.poll() is None:
+            if received:
+                print(f"note: the designer's server had not stopped {grace:g} s after it was "
+                      f"told to; ending it", file=sys.stderr, flush=True)
             child.terminate()
             try:
-                child.wait(timeout=stop_after)
+                child.wait(timeout=grace if received else stop_after)
             except subprocess.TimeoutExpired:
+                if received:
+                    print("note: the designer's server did not end when told to either; "
+                          "killed it", file=sys.stderr, flush=True)
                 child.kill()
                 child.wait()
+            code = child.returncode
     if received:
         return 0 if received[-1] in (signal.SIGINT, signal.SIGTERM) else 128 + received[-1]
     if not served and taken is not None and taken():
@@ -260,10 +272,24 @@ def run_server(cmd: list[str], *, ready: Callable[[], bool] | None = None,
     return code
 
 
+def _wait_for(child: subprocess.Popen, received_at: list[float], grace: float,
+              poll: float) -> int | None:
+    """The child's exit code once it ends; None once ``grace`` seconds have passed since the
+    first signal passed on to it (``received_at``) and it still runs."""
+    while True:
+        try:
+            return child.wait(timeout=max(poll, 0.05))
+        except subprocess.TimeoutExpired:
+            if received_at and time.monotonic() - received_at[0] >= grace:
+                return None
+
+
 def _wait_until_ready(child: subprocess.Popen, ready: Callable[[], bool],
-                     owner: Callable[[int], bool] | None, poll: float) -> bool:
-    """Whether ``ready()`` (and ``owner(child's pid)``) came true while ``child`` was running."""
-    while child.poll() is None:
+                     owner: Callable[[int], bool] | None, poll: float,
+                     received: list[int] = ()) -> bool:
+    """Whether ``ready()`` (and ``owner(child's pid)``) came true while ``child`` was running,
+    and no signal was passed on to it (``received``) meanwhile."""
+    while child.poll() is None and not received:
         if (owner is None or owner(child.pid)) and ready():
             return True
         time.sleep(poll)
