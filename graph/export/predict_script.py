@@ -176,7 +176,9 @@ def input_files(manifest: dict) -> list[str]:
             "values that are already normalised." if norm else "")
     if kind == "image":
         out = ["An image file (PNG, JPEG, BMP, GIF, WebP, TIFF): one prediction.",
-               f"A .npy file: one image [{dims}] or N of them [N, {dims}], channels first, "
+               f"A .npy file: one image [{dims}] or N of them [N, {dims}], channels first"
+               + (f" (or without their channel axis, [{dims[3:]}] or [N, {dims[3:]}], which "
+                  f"predict.py adds)" if shape[0] == 1 else "") + ", "
                f"with pixel values in 0–1 (whole numbers are divided by "
                f"{_scale(prep):g} first), as they are before normalisation: one prediction "
                f"per image.{then}"]
@@ -344,7 +346,9 @@ def read_input(path: Path, spec: dict, prep: dict) -> tuple[np.ndarray, list]:
     suffix = path.suffix.lower()
     notes: list = []
     if suffix == ".npy":
-        samples = read_npy(path, spec, prep)
+        said = []
+        samples = read_npy(path, spec, prep, said)
+        notes += [(None, text) for text in said]
     elif kind == "image" and suffix in IMAGES:
         said: list[str] = []
         samples = read_image(path, shape, prep, said)[None]
@@ -368,14 +372,16 @@ def read_input(path: Path, spec: dict, prep: dict) -> tuple[np.ndarray, list]:
     return np.stack(out), notes
 
 
-def read_npy(path: Path, spec: dict, prep: dict) -> np.ndarray:
+def read_npy(path: Path, spec: dict, prep: dict, said: list | None = None) -> np.ndarray:
     """A .npy's samples ``[N, *shape]`` as raw values: one sample of the input's shape, or N
     along a leading axis. Token ids stay whole numbers; whole-number pixels of an image, and
     whole numbers where training scaled its 8-bit images (``prep["scale"]``: an .npz of
     ``[N, H, W]`` uint8 read as rows), are scaled to 0–1 as training scaled them; everything
     else is kept as it is (the caller normalises it as the training data were). Token ids of
     another length, ``[L]`` or ``[N, L]``, are cut or padded with 0 (<pad>) to the model's
-    length, as a text file's words are."""
+    length, as a text file's words are. Grayscale images without their channel axis, ``[H, W]``
+    or ``[N, H, W]`` for a model of ``[1, H, W]``, gain it as training gave it to them (said in
+    ``said``)."""
     shape, kind = tuple(spec["shape"]), prep.get("kind", "array")
     try:
         x = np.load(path, allow_pickle=False)
@@ -388,6 +394,17 @@ def read_npy(path: Path, spec: dict, prep: dict) -> np.ndarray:
         # token ids of any length, cut or padded with 0 (<pad>) to the model's, as texts are
         x = x[None] if x.ndim == 1 else x
         x = np.pad(x[:, :shape[0]], ((0, 0), (0, max(0, shape[0] - x.shape[1]))))
+    if len(shape) == 3 and shape[0] == 1 and x.ndim in (2, 3) \
+            and tuple(x.shape[-2:]) == shape[1:] and tuple(x.shape) != shape:
+        # grayscale images [H, W] or [N, H, W] (as MNIST ships them): given their channel axis,
+        # as LayerLoom gives it to an .npz of them for a model of [1, H, W]
+        if said is not None:
+            count = 1 if x.ndim == 2 else len(x)
+            said.append(f"{path.name}: {list(x.shape)} is read as {count} grayscale "
+                        f"image{'s' if count != 1 else ''} [{'N, ' if x.ndim == 3 else ''}H, W] "
+                        f"and given a channel axis: {[count, *shape]}, as the model takes "
+                        f"them")
+        x = x[..., None, :, :]
     if tuple(x.shape) == shape:
         x = x[None]
     elif tuple(x.shape[1:]) != shape:

@@ -82,3 +82,10 @@ def predicted_and_trained(tmp_path, shape: list):
 def test_rows_design_gets_the_images_scaled_and_normalised_as_in_training(home, tmp_path):
     got, want, _ = predicted_and_trained(tmp_path, [8, 8])
     np.testing.assert_allclose(got, want, atol=1e-4, rtol=0)
+
+
+def test_one_channel_design_takes_several_images_without_their_channel_axis(home, tmp_path):
+    got, want, stderr = predicted_and_trained(tmp_path, [1, 8, 8])
+    np.testing.assert_allclose(got, want, atol=1e-4, rtol=0)
+    assert ("five.npy: [5, 8, 8] is read as 5 grayscale images [N, H, W] and given a channel "
+            "axis: [5, 1, 8, 8], as the model takes them") in stderr, stderr
