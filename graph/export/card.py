@@ -122,9 +122,10 @@ def _data(run: RunInfo | None, ref: Reference, manifest: dict) -> list[str]:
                    if prep.get("text_column") else ""))
     norm = d.get("normalization")
     if isinstance(norm, dict):
+        scale = norm.get("scale") or prep.get("scale")  # 8-bit pixels' 255, where divided
         rows.append(f"- Inputs standardised per {norm.get('kind', 'feature')} with the training "
-                    f"split's mean and std" + (f" after dividing by {norm['scale']}"
-                                               if norm.get("scale") else ""))
+                    f"split's mean and std" + (f" after dividing by {scale:g}"
+                                               if isinstance(scale, (int, float)) else ""))
     if d.get("vocab"):
         rows.append(f"- Vocabulary: {len(d['vocab']):,} tokens (ids 0 and 1 are <pad> and "
                     f"<unk>)")

@@ -84,6 +84,14 @@ def test_rows_design_gets_the_images_scaled_and_normalised_as_in_training(home, 
     np.testing.assert_allclose(got, want, atol=1e-4, rtol=0)
 
 
+@pytest.mark.parametrize("shape", [[8, 8], [1, 8, 8]])
+def test_the_model_card_says_the_8_bit_images_were_divided_by_255(home, tmp_path, shape):
+    predicted_and_trained(tmp_path, shape)
+    card = (tmp_path / "bundle" / "README.md").read_text(encoding="utf-8")
+    assert ("- Inputs standardised per channel with the training split's mean and std after "
+            "dividing by 255\n") in card, card
+
+
 def test_one_channel_design_takes_several_images_without_their_channel_axis(home, tmp_path):
     got, want, stderr = predicted_and_trained(tmp_path, [1, 8, 8])
     np.testing.assert_allclose(got, want, atol=1e-4, rtol=0)
