@@ -39,6 +39,14 @@ leaves it out. With the warm worker started at normal priority, the server lower
 (``nice`` +5, ``LAYERLOOM_SERVER_NICE``): the reruns of many busy editors then yield the CPU to
 the runs they watch (``benchmarks/run_beside_editors_bench.py``).
 
+When the server stops (Ctrl+C on ``layerloom app``), a page's run may still be under way in
+Streamlit's script thread, most often still importing torch and scikit-learn on a page's first
+run. That thread is a daemon: left to Python's shutdown, an import landing after the exit
+handlers ran failed ("can't register atexit after shutdown", from joblib) and Streamlit printed
+the whole traceback on the user's terminal. The server waits a moment for such runs
+(``PAGE_RUNS_WAIT``), then ends at once where one is still going, its output flushed (see
+``end_after_pages``); the warm worker ends with the server (it is told by the kernel).
+
 On Linux with autogroup scheduling (``/proc/sys/kernel/sched_autogroup_enabled``, on in most
 distributions) a process's ``nice`` only weighs against the processes of its own session: the
 scheduler first shares the CPU between sessions. Each run the warm worker forks leads a session
@@ -49,8 +57,11 @@ there as well, and the run's share beside the browsers is its session's.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
+import threading
+import time
 from pathlib import Path
 
 APP = Path(__file__).resolve().parent / "app.py"
@@ -147,8 +158,35 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cli.main()
     except SystemExit as exc:
-        return int(exc.code or 0)
-    return 0
+        return end_after_pages(int(exc.code or 0))
+    return end_after_pages(0)
+
+
+# Seconds a stopped server gives the page runs still under way (within the 5 s the launcher
+# gives the whole server)
+PAGE_RUNS_WAIT = 2.0
+PAGE_RUN_THREAD = "ScriptRunner.scriptThread"  # the name Streamlit gives a session's run
+
+
+def end_after_pages(code: int, wait: float = PAGE_RUNS_WAIT) -> int:
+    """``code``, once no page run is left in Streamlit's script threads. Those that have not
+    ended ``wait`` seconds on (a first run still importing torch) would meet Python's shutdown
+    half-way and print a traceback on the terminal, so the process then ends at once with
+    ``code``, its logs and output flushed, skipping only the shutdown those runs would fail in."""
+    runs = [t for t in threading.enumerate()
+            if t.name == PAGE_RUN_THREAD and t is not threading.current_thread()]
+    until = time.monotonic() + wait
+    for run in runs:
+        run.join(timeout=max(0.0, until - time.monotonic()))
+    if not any(run.is_alive() for run in runs):
+        return code
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
 
 
 if __name__ == "__main__":
