@@ -73,7 +73,7 @@ def _last_block_type(graph: Graph) -> str:
     return graph.node(feeding[0]).type if feeding else ""
 
 
-def read_input(source, dataset) -> torch.Tensor:
+def read_input(source, dataset, notes: list | None = None) -> torch.Tensor:
     """One model input from ``source``, read and normalised as ``dataset``'s samples were.
 
     ``source``: an image file (resized to the model's input, channels converted), a ``.txt``
@@ -83,6 +83,10 @@ def read_input(source, dataset) -> torch.Tensor:
     same in memory (a PIL image, a string, a dict of column values, an array). An input that
     does not suit the model is refused naming the file, what it holds and what the model takes
     (:func:`expected_input`).
+
+    An array is read as the bundle's predict.py reads a .npy (:func:`_array`): whole numbers
+    (8-bit pixels) are divided by what training divided its images by, and a grayscale image
+    ``[H, W]`` for a model of ``[1, H, W]`` gains its channel axis, said in ``notes``.
     """
     from .data import normalize
     from .data.preprocessing import encode_row
@@ -106,13 +110,38 @@ def read_input(source, dataset) -> torch.Tensor:
     elif hasattr(raw, "convert"):  # a PIL image
         arr = _image(raw, shape, dataset)
     else:
-        arr = np.asarray(raw, dtype=np.float32)
+        name = Path(source).name if _is_path(source) else "the input"
+        arr = _array(np.asarray(raw), dataset, name, notes)
     arr = np.asarray(arr, dtype=np.float32)
     if arr.shape != shape:
         raise ExplainError(f"{given} an array of {list(arr.shape)}, but {takes}")
     if dataset.normalization is not None:
         arr = normalize.apply(arr[None], dataset.normalization)[0]
     return torch.from_numpy(np.ascontiguousarray(arr, dtype=np.float32))
+
+
+def _array(arr: np.ndarray, dataset, name: str, notes: list | None) -> np.ndarray:
+    """An array (a .npy's) in the units training fed the model, before normalisation, as the
+    bundle's predict.py reads one: whole numbers where training scaled 8-bit images (the npz
+    loader's ``meta["scale"]``, 255) or where the model takes images are divided by that scale
+    (255 for images); a grayscale ``[H, W]`` for a model of ``[1, H, W]`` is given its channel
+    axis, as training gave it to an .npz of such images."""
+    shape = tuple(dataset.input_shape)
+    scale = (getattr(dataset, "meta", None) or {}).get("scale")
+    image = len(shape) == 3 and shape[0] in (1, 3)
+    if arr.dtype.kind in "biu" and (scale or image):
+        scale = float(scale or 255.0)
+        arr = arr.astype(np.float64) / scale
+        if notes is not None:
+            notes.append(f"{name}: whole numbers (8-bit pixels), divided by {scale:g} as "
+                         f"training divided its images")
+    if len(shape) == 3 and shape[0] == 1 and tuple(arr.shape) == shape[1:]:
+        arr = arr[None]
+        if notes is not None:
+            notes.append(f"{name}: {list(arr.shape[1:])} is read as one grayscale image "
+                         f"[H, W] and given a channel axis: {list(shape)}, as the model "
+                         f"takes it")
+    return arr
 
 
 def expected_input(dataset) -> str:

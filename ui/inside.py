@@ -210,18 +210,22 @@ def pick_sample(model, evaluation: dict, run_id: int = 0
             return None, None, ""
         return ds.x_test[index], int(ds.y_test[index]), f"test sample {index}"
     kinds = ["txt"] if ds.dtype == "int64" else (
-        list(PICTURES) if images.is_image_shape(ds.input_shape) else
+        [*PICTURES, ".npy"] if images.is_image_shape(ds.input_shape) else
         [*TABLE_SUFFIXES, ".npy"])  # the tables the Data page reads, or an array
     upload = st.file_uploader("A file to explain", type=kinds, key="inside.upload")
     if upload is None:
         return None, None, ""
     path = Path(st.session_state.setdefault("inside.dir", _tmpdir())) / Path(upload.name).name
     path.write_bytes(upload.getvalue())
+    notes: list[str] = []  # how an array was read: 8-bit values scaled, a channel axis added
     try:
-        return read_input(path, ds), None, upload.name
+        x = read_input(path, ds, notes)
     except attributions.ExplainError as exc:  # named as uploaded, not as the copy read
         st.error(str(exc).replace(str(path), upload.name))
         return None, None, ""
+    for note in notes:
+        st.caption(plain(note))
+    return x, None, upload.name
 
 
 def _tmpdir() -> str:
