@@ -39,6 +39,31 @@ def save_upload(name: str, data: bytes) -> Path:
     return path
 
 
+# tables: every reader of these refuses a file over LAYERLOOM_MAX_CSV_BYTES (csvfile.within_budget)
+TABLE_FILES = (".csv", ".tsv", ".txt", ".data", ".dat", ".xlsx", ".parquet", ".jsonl", ".ndjson")
+
+
+def too_big(name: str, size: int) -> str | None:
+    """Why an upload of ``size`` bytes named ``name`` is refused before it is saved, or None.
+
+    The uploader takes up to Streamlit's 200 MB, but tables are capped lower (100 MB, or
+    ``$LAYERLOOM_MAX_CSV_BYTES``): such a file would be saved under ``uploads/`` only to be
+    refused by its reader. The message names the file, its size and the limit, and what to do.
+    """
+    from layerloom.graph.limits import budget, size_words
+    from layerloom.runtime.data.csvfile import MAX_CSV_BYTES
+
+    if Path(str(name)).suffix.lower() not in TABLE_FILES:
+        return None  # .npz and zips: within their own budgets at any size the uploader takes
+    most = budget("LAYERLOOM_MAX_CSV_BYTES", MAX_CSV_BYTES)
+    if size <= most:
+        return None
+    return (f"{name} is {size_words(size)}; table files (CSV, TSV, text, Excel, Parquet, "
+            f"JSON lines) are capped at {size_words(most)}, so it was not kept. Upload a "
+            f"smaller file (fewer rows, or only the columns you need), or set "
+            f"LAYERLOOM_MAX_CSV_BYTES before starting the app to raise the limit.")
+
+
 def display_name(path: str | Path) -> str:
     """The name the user uploaded."""
     return Path(path).name

@@ -23,7 +23,7 @@ from ..errors import expected, friendly, log_error, shown_errors
 from ..fields import plain
 from ..forms import options_form, range_problem, seed
 from ..pagestate import DataChoice, PagesState, pages_of, project_of
-from ..uploads import display_name, save_upload
+from ..uploads import display_name, save_upload, too_big
 from .common import kept_expander, set_graph, show_notice
 
 BUILTIN, UPLOAD, FOLDER = "Built-in dataset", "Upload a file", "Folder on this machine"
@@ -307,6 +307,10 @@ def choose_upload(current: DataChoice | None, slots: dict | None = None,
                             key="data.file")
     if slots is not None:
         slots["file"] = st.empty()  # where a file that cannot be read says so
+    refusal = too_big(file.name, file.size) if file is not None else None
+    if refusal:  # said before it is saved: nothing of it is kept under uploads/
+        st.error(plain(refusal), icon=":material/error:")
+        return None
     if file is not None:
         path = str(save_upload(file.name, file.getvalue()))
     elif current is not None and current.source not in _builtin_names() \
