@@ -124,16 +124,18 @@ def _array(arr: np.ndarray, dataset, name: str, notes: list | None) -> np.ndarra
     """An array (a .npy's) in the units training fed the model, before normalisation, as the
     bundle's predict.py reads one: whole numbers where training scaled 8-bit images (the npz
     loader's ``meta["scale"]``, 255) or where the model takes images are divided by that scale
-    (255 for images); a grayscale ``[H, W]`` for a model of ``[1, H, W]`` is given its channel
-    axis, as training gave it to an .npz of such images."""
+    (else the normalisation's record: 16 for the digits, 255 for image folders; else 255); a
+    grayscale ``[H, W]`` for a model of ``[1, H, W]`` is given its channel axis, as training
+    gave it to an .npz of such images."""
     shape = tuple(dataset.input_shape)
     scale = (getattr(dataset, "meta", None) or {}).get("scale")
     image = len(shape) == 3 and shape[0] in (1, 3)
     if arr.dtype.kind in "biu" and (scale or image):
-        scale = float(scale or 255.0)
+        # as predict.py's _scale: the loader's, else the images' record (16 for digits), else 255
+        scale = float(scale or (dataset.normalization or {}).get("scale") or 255.0)
         arr = arr.astype(np.float64) / scale
         if notes is not None:
-            notes.append(f"{name}: whole numbers (8-bit pixels), divided by {scale:g} as "
+            notes.append(f"{name}: whole-number pixel values, divided by {scale:g} as "
                          f"training divided its images")
     if len(shape) == 3 and shape[0] == 1 and tuple(arr.shape) == shape[1:]:
         arr = arr[None]

@@ -53,7 +53,7 @@ def test_an_8_bit_npy_is_read_as_training_fed_its_images(tmp_path, monkeypatch, 
         with torch.no_grad():
             got = trained.module(read[None]).numpy()
         np.testing.assert_allclose(got[0], want[i], atol=1e-4, rtol=0)
-        assert f"s{i}.npy: whole numbers (8-bit pixels), divided by 255" in notes[0]
+        assert f"s{i}.npy: whole-number pixel values, divided by 255 as" in notes[0]
         if shape == [1, 8, 8]:
             assert notes[1] == (f"s{i}.npy: [8, 8] is read as one grayscale image [H, W] and "
                                 f"given a channel axis: [1, 8, 8], as the model takes it")

@@ -112,3 +112,33 @@ def test_an_upload_that_is_no_image_is_named_as_uploaded(runs, monkeypatch):
     assert [e.value for e in at.error] == [
         "notes.png: not an image Pillow can read (cannot identify image file 'notes.png'); the "
         "model takes an image of [1, 8, 8] (a .png, .jpg… file, or a .npy array of that shape)"]
+
+
+def test_an_npy_of_whole_number_pixels_without_its_channel_axis_is_read_as_trained(
+        runs, monkeypatch):
+    """A digit as the digits data hold it (whole numbers 0–16, [8, 8]) for the model of
+    [1, 8, 8]: the uploader takes a .npy, scales and shapes it as training did, and says so;
+    it was refused ('an array of [8, 8]') and scaled by nothing."""
+    from layerloom.runtime.explain_run import load_run, shown_input
+
+    home, ids = runs
+    monkeypatch.setenv("LAYERLOOM_HOME", str(home))
+    ds = load_run(ids["digits"]).dataset
+    digit = np.rint(shown_input(ds.x_test[0], ds)[0] * 16).astype(np.int64)
+    assert digit.shape == (8, 8) and digit.max() > 1
+    at = page(home, monkeypatch, ids["digits"])
+    at.radio(key="inside.source").set_value("Upload").run()
+    assert ".npy" in at.file_uploader(key="inside.upload").proto.type
+    import io
+
+    buffer = io.BytesIO()
+    np.save(buffer, digit)
+    at.file_uploader(key="inside.upload").upload("digit.npy", buffer.getvalue(),
+                                                 "application/octet-stream").run()
+    assert not at.exception and not at.error
+    captions = [c.value.replace("\\", "") for c in at.caption]  # markdown's escapes
+    assert "digit.npy: whole-number pixel values, divided by 16 as training divided its " \
+           "images" in captions
+    assert "digit.npy: [8, 8] is read as one grayscale image [H, W] and given a channel " \
+           "axis: [1, 8, 8], as the model takes it" in captions
+    assert any(c.startswith("digit.npy: the model says") for c in captions)
