@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .blocks.common import prod, show
+from .breaks import left_out_warnings
 from .errors import Problem, ShapeError
 from .expressions import (ExpressionError, evaluate, is_expression, names_in, unknown_name,
                           variable_name_problem)
@@ -122,6 +123,8 @@ class Level:
     reach: tuple[set[str], set[str]] = field(default_factory=lambda: (set(), set()))
     sure: bool = True
     cut: set[str] = field(default_factory=set)  # targets of an edge from a missing node
+    # each node's sources along the level's edges (those naming two distinct nodes that exist)
+    sources: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def n_params(self) -> int:
@@ -553,6 +556,8 @@ class _Resolver:
                            edge=incoming[node_id][0][3])
         order = self._topological(by_id, incoming, prefix)
         level.reach = _reach(by_id, incoming)
+        level.sources = {n: list(dict.fromkeys(s for s, *_ in froms))
+                         for n, froms in incoming.items()}
         # an edge naming a missing node leaves unknown what it was meant to join: whether a
         # node is on a path is then not said
         level.sure = all(e.source in by_id and e.target in by_id for e in edges)
@@ -1253,7 +1258,8 @@ class _Resolver:
     # -- whole-level checks ------------------------------------------------------------------
 
     def _mark_unused(self, level: Level, where: str) -> None:
-        """Leave out the nodes on no path from an Input to an Output, with a warning each.
+        """Leave out the nodes on no path from an Input to an Output, with a warning each that
+        names the break in the chain where there is one (``left_out_warnings``).
 
         Paths follow the edges, through every node whatever its own problems (an unknown type,
         wrong params, too many inputs), so that one mistake does not make its neighbours look
@@ -1266,17 +1272,20 @@ class _Resolver:
         # said to wire in or delete blocks that only need the missing end
         types = {info.type for info in level.nodes.values()}
         told = level.sure and {"Input", "Output"} <= types
+        left = []
         for node_id, info in level.nodes.items():
             if node_id in forward and node_id in backward:
                 continue
             if info.type in ("Input",) and node_id in backward:
                 continue
             info.used = False
-            if not told:
-                continue
-            why = "no Input feeds it" if node_id not in forward else "it leads to no Output"
-            self.warn(info.path, f"not on a path from an Input to an Output ({why}); it is left "
-                                 f"out of {where}: wire it in, or delete it")
+            left.append(node_id)
+        if not told:
+            return
+        kinds = {node_id: info.type for node_id, info in level.nodes.items()}
+        for node_id, message in left_out_warnings(left, kinds, level.sources, forward, backward,
+                                                  where):
+            self.warn(level.nodes[node_id].path, message)
 
     def _top_warnings(self, top: Level) -> None:
         for path, message in stacked_linear(top.nodes):
