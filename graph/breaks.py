@@ -67,6 +67,24 @@ def left_out_warnings(left: list[str], types: dict[str, str], sources: dict[str,
     return out
 
 
+def dangling_outputs(node: str, types: dict[str, str], sources: dict[str, list[str]],
+                     leading: set[str]) -> list[str]:
+    """The blocks besides ``node`` whose output is wired to nothing and that lead to no
+    Output: where the wire into ``node``, which has none, may come from (named only where there
+    is one). None where ``node`` itself leads to no Output (it is off the chain, not after a
+    break). ``leading``: the nodes that reach an Output.
+
+    >>> dangling_outputs("b", {"x": "Input", "a": "ReLU", "b": "ReLU", "y": "Output"},
+    ...                  {"a": ["x"], "y": ["b"]}, leading={"b", "y"})
+    ['a']
+    """
+    if node not in leading:
+        return []
+    used = {source for froms in sources.values() for source in froms}
+    return [n for n, kind in types.items()
+            if n != node and kind != "Output" and n not in leading and n not in used]
+
+
 def _off_the_chain(fed: bool, where: str) -> str:
     why = "it leads to no Output" if fed else "no Input feeds it"
     return (f"not on a path from an Input to an Output ({why}); it is left out of {where}: wire "

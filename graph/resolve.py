@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .blocks.common import prod, show
-from .breaks import left_out_warnings
+from .breaks import dangling_outputs, left_out_warnings
 from .errors import Problem, ShapeError
 from .expressions import (ExpressionError, evaluate, is_expression, names_in, unknown_name,
                           variable_name_problem)
@@ -125,6 +125,7 @@ class Level:
     cut: set[str] = field(default_factory=set)  # targets of an edge from a missing node
     # each node's sources along the level's edges (those naming two distinct nodes that exist)
     sources: dict[str, list[str]] = field(default_factory=dict)
+    kinds: dict[str, str] = field(default_factory=dict)  # each node's type, all known at once
 
     @property
     def n_params(self) -> int:
@@ -558,6 +559,7 @@ class _Resolver:
         level.reach = _reach(by_id, incoming)
         level.sources = {n: list(dict.fromkeys(s for s, *_ in froms))
                          for n, froms in incoming.items()}
+        level.kinds = {node_id: node.type for node_id, node in by_id.items()}
         # an edge naming a missing node leaves unknown what it was meant to join: whether a
         # node is on a path is then not said
         level.sure = all(e.source in by_id and e.target in by_id for e in edges)
@@ -726,7 +728,7 @@ class _Resolver:
                 self.left_out.add(info.path)
             self._check_without_shapes(info, block_params)
             return
-        wired = self._ports(info, sources)
+        wired = self._ports(info, sources, level)
         if wired is None:
             return
         ordered = [source for source, _, _ in wired]
@@ -831,7 +833,7 @@ class _Resolver:
             index = source_port
         return index, producer.port_shapes[index], producer.port_dtypes[index]
 
-    def _ports(self, info: NodeInfo, sources: list) -> list[tuple] | None:
+    def _ports(self, info: NodeInfo, sources: list, level: Level) -> list[tuple] | None:
         """``(source, source_port, edge)`` of the edges into ``info`` in port order, or None
         after reporting the problem."""
         if info.block is not None:
@@ -889,7 +891,10 @@ class _Resolver:
             ordered = [(s, sp, edge) for s, _, sp, edge in sources]
         if len(ordered) < low:
             if not ordered:
-                self.error(info.path, f"{what} has no input: connect a block to it")
+                ends = dangling_outputs(info.node.id, level.kinds, level.sources, level.reach[1])
+                self.error(info.path, f"{what} has no input: connect a block to it"
+                                      + (f" ({ends[0]}'s output is wired to nothing: wire it "
+                                         f"here)" if len(ends) == 1 else ""))
             else:
                 self.error(info.path, f"{what} needs at least {low} inputs, but "
                                       f"{len(ordered)} {'is' if len(ordered) == 1 else 'are'} "

@@ -24,7 +24,9 @@ def _warnings(graph: dict) -> list[str]:
 
 def test_the_ends_of_a_missing_wire_name_each_other_and_the_rest_name_the_break(seed_cnn):
     report = validate(parse_graph(_cut(seed_cnn, ("pool1", "conv2"))))
-    assert [str(e) for e in report.errors] == ["conv2: Conv2d has no input: connect a block to it"]
+    assert [str(e) for e in report.errors] == [
+        "conv2: Conv2d has no input: connect a block to it (pool1's output is wired to nothing: "
+        "wire it here)"]
     before = "left out of the model: it comes before the break at pool1 → conv2"
     after = "left out of the model: it comes after the break at pool1 → conv2"
     assert [str(w) for w in report.warnings] == [
@@ -82,3 +84,11 @@ def test_a_dangling_branch_in_a_working_model_keeps_its_warning(seed_cnn):
     report = validate(parse_graph(seed_cnn))
     assert [str(w) for w in report.warnings] == ["side: " + LEFT_OUT.format("it leads to no Output")]
     assert summarize(report).params == 34_826
+
+
+def test_the_error_of_a_block_after_two_breaks_names_no_one_block_to_wire(seed_cnn):
+    """With two outputs wired to nothing (pool1's and flat's), fc, which has no input, does
+    not guess which should feed it."""
+    errors = [str(e) for e in validate(parse_graph(_cut(seed_cnn, ("pool1", "conv2"),
+                                                        ("flat", "fc")))).errors]
+    assert errors == ["fc: Linear has no input: connect a block to it"]

@@ -65,7 +65,10 @@ def test_unconnected_required_input(make_chain):
     g = make_chain(("x", "Input", {"shape": [4]}), ("fc", "Linear"), ("y", "Output"))
     g["edges"] = [e for e in g["edges"] if e["target"] != "fc"]
     report = validate(parse_graph(g))
-    assert [str(e) for e in report.errors] == ["fc: Linear has no input: connect a block to it"]
+    # the one output wired to nothing is named as where the wire comes from
+    assert [str(e) for e in report.errors] == [
+        "fc: Linear has no input: connect a block to it (x's output is wired to nothing: wire it "
+        "here)"]
 
 
 def test_node_with_no_edges_is_a_warning_only(make_chain):
