@@ -78,7 +78,10 @@ def cmd_explain(args) -> int:
         if not ds.classes:
             raise ExplainError(f"run {args.run} learned {ds.task}; explanations are for "
                                f"classifiers")
-        x = read_input(args.input, ds)
+        notes: list[str] = []  # how the input was read to suit the model (scaled, an axis)
+        x = read_input(args.input, ds, notes)
+        for note in notes:
+            print(f"note: {printable(note)}", file=sys.stderr)
         from layerloom.runtime import explain_sample
 
         exp = explain_sample(trained.module, x, target=class_index(args.target, ds.classes),
