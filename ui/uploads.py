@@ -39,10 +39,6 @@ def save_upload(name: str, data: bytes) -> Path:
     return path
 
 
-# tables: every reader of these refuses a file over LAYERLOOM_MAX_CSV_BYTES (csvfile.within_budget)
-TABLE_FILES = (".csv", ".tsv", ".txt", ".data", ".dat", ".xlsx", ".parquet", ".jsonl", ".ndjson")
-
-
 def too_big(name: str, size: int) -> str | None:
     """Why an upload of ``size`` bytes named ``name`` is refused before it is saved, or None.
 
@@ -52,8 +48,10 @@ def too_big(name: str, size: int) -> str | None:
     """
     from layerloom.graph.limits import budget, size_words
     from layerloom.runtime.data.csvfile import MAX_CSV_BYTES
+    from layerloom.runtime.data.preprocessing import TABLE_SUFFIXES
 
-    if Path(str(name)).suffix.lower() not in TABLE_FILES:
+    # tables: every reader of these refuses a file over LAYERLOOM_MAX_CSV_BYTES (within_budget)
+    if Path(str(name)).suffix.lower() not in TABLE_SUFFIXES:
         return None  # .npz and zips: within their own budgets at any size the uploader takes
     most = budget("LAYERLOOM_MAX_CSV_BYTES", MAX_CSV_BYTES)
     if size <= most:
